@@ -1,0 +1,16 @@
+// One Jest run for the whole workspace: one embedded PostgreSQL per run (global setup),
+// each suite gets a database of its own (see @tss/persistence/testing).
+const preset = require('./jest.preset');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const projectDirs = ['libs', 'services']
+  .flatMap((group) => fs.readdirSync(path.join(__dirname, group)).map((name) => path.join(group, name)))
+  .filter((dir) => fs.existsSync(path.join(__dirname, dir, 'project.json')));
+
+module.exports = {
+  globalSetup: '<rootDir>/tools/jest/global-setup.ts',
+  globalTeardown: '<rootDir>/tools/jest/global-teardown.ts',
+  testTimeout: 60_000,
+  projects: projectDirs.map((dir) => preset(path.join(__dirname, dir), path.basename(dir))),
+};

@@ -1,0 +1,24 @@
+// Shared Jest settings: swc transpiles TypeScript (type checking is its own target),
+// path aliases mirror tsconfig.base.json.
+const path = require('node:path');
+const { compilerOptions } = require('./tsconfig.base.json');
+
+const moduleNameMapper = {};
+for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
+  if (!alias.startsWith('@tss/')) continue; // other entries only point TypeScript at type declarations
+  moduleNameMapper[`^${alias.replace('/', '\\/')}$`] = path.join(__dirname, target);
+}
+
+const kafkaSuite = '\\.kafka\\.spec\\.ts$';
+
+module.exports = (projectDir, displayName) => ({
+  displayName,
+  rootDir: projectDir,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', ...(process.env.KAFKA_BROKERS ? [] : [kafkaSuite])],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  moduleNameMapper,
+});

@@ -1,0 +1,43 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+// P1: the three products the service supports.
+export const Products = ['platform', 'reader', 'player'] as const;
+export const Product = Type.Union(Products.map((p) => Type.Literal(p)));
+export type Product = Static<typeof Product>;
+
+// P5: the four service levels.
+export const ServiceLevels = ['emergency', 'standard', 'consulting', 'development'] as const;
+export const ServiceLevel = Type.Union(ServiceLevels.map((l) => Type.Literal(l)));
+export type ServiceLevel = Static<typeof ServiceLevel>;
+
+/** P5: maximum response time per level, calendar time, 24/7. */
+export const MAX_RESPONSE_MS: Readonly<Record<ServiceLevel, number>> = {
+  emergency: 6 * 3_600_000,
+  standard: 12 * 3_600_000,
+  consulting: 24 * 3_600_000,
+  development: 7 * 24 * 3_600_000,
+};
+
+// P12: the channels a ticket can arrive through.
+export const Channels = ['api', 'email', 'site', 'phone'] as const;
+export const Channel = Type.Union(Channels.map((c) => Type.Literal(c)));
+export type Channel = Static<typeof Channel>;
+
+export const TicketStatuses = [
+  'new',
+  'open',
+  'awaiting_customer',
+  'referred',
+  'feature_request',
+  'resolved',
+  'closed',
+] as const;
+export const TicketStatus = Type.Union(TicketStatuses.map((s) => Type.Literal(s)));
+export type TicketStatus = Static<typeof TicketStatus>;
+
+export const StaffRoles = ['agent', 'team_lead', 'developer', 'quality', 'admin'] as const;
+export const StaffRole = Type.Union(StaffRoles.map((r) => Type.Literal(r)));
+export type StaffRole = Static<typeof StaffRole>;
+
+export const Uuid = Type.String({ format: 'uuid' });
+export const Instant = Type.String({ format: 'date-time' });

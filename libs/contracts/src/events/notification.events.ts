@@ -1,0 +1,34 @@
+import { Type } from '@sinclair/typebox';
+import { defineEvent } from '../event-contract';
+import { Instant, Uuid } from '../domain-values';
+
+export const NotificationEmailReceivedV1 = defineEvent(
+  'notification.email_received',
+  1,
+  'notification',
+  Type.Object({
+    partnerId: Type.Optional(Uuid),
+    ticketId: Type.Optional(Uuid),
+    messageId: Type.String(),
+    from: Type.String(),
+    subject: Type.String(),
+    text: Type.String(),
+    attachmentPointers: Type.Array(Type.Object({ storageKey: Type.String(), filename: Type.String(), contentType: Type.String() })),
+    receivedAt: Instant,
+  }),
+  'P8: an inbound mail; intake threads it onto a ticket or opens one (subject = ticket id or message id).',
+);
+export const NotificationAcknowledgmentSentV1 = defineEvent(
+  'notification.acknowledgment_sent',
+  1,
+  'notification',
+  Type.Object({ partnerId: Uuid, reference: Type.String(), channel: Type.String(), sentAt: Instant }),
+  'P3: the automatic acknowledgment with the reference number was handed over for delivery.',
+);
+export const NotificationDeliveryFailedV1 = defineEvent(
+  'notification.delivery_failed',
+  1,
+  'notification',
+  Type.Object({ partnerId: Type.Optional(Uuid), kind: Type.String(), attempts: Type.Integer(), reason: Type.String(), failedAt: Instant }),
+  'A mail or webhook delivery gave up after its retries.',
+);

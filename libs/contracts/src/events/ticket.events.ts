@@ -1,0 +1,131 @@
+import { Type } from '@sinclair/typebox';
+import { defineEvent } from '../event-contract';
+import { Channel, Instant, Product, ServiceLevel, TicketStatus, Uuid } from '../domain-values';
+
+/** Every ticket event carries the partner (tenancy) and a per-ticket sequence set in intake's transaction. */
+const TicketEventBase = {
+  partnerId: Uuid,
+  sequence: Type.Integer({ minimum: 1 }),
+};
+
+export const TicketCreatedV1 = defineEvent(
+  'ticket.created',
+  1,
+  'ticket-intake',
+  Type.Object({
+    ...TicketEventBase,
+    reference: Type.String({ minLength: 1 }),
+    channel: Channel,
+    product: Product,
+    productVersion: Type.String(),
+    level: ServiceLevel,
+    subject: Type.String(),
+    requester: Type.Object({ email: Type.Optional(Type.String()), name: Type.Optional(Type.String()), id: Type.Optional(Type.String()) }),
+    missingDetails: Type.Array(Type.String()),
+    receivedAt: Instant,
+    linkedTicketId: Type.Optional(Uuid),
+  }),
+  'A request was registered (P2, P3): the ticket exists with its reference number.',
+);
+
+export const TicketAcceptedV1 = defineEvent(
+  'ticket.accepted',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, acceptedAt: Instant, via: Type.Union([Type.Literal('api'), Type.Literal('acknowledgment')]) }),
+  'The request counts as accepted (P3): acknowledged to the requester.',
+);
+
+export const TicketMessageReceivedV1 = defineEvent(
+  'ticket.message_received',
+  1,
+  'ticket-intake',
+  Type.Object({
+    ...TicketEventBase,
+    messageId: Uuid,
+    channel: Channel,
+    receivedAt: Instant,
+    attachmentIds: Type.Array(Uuid),
+  }),
+  'The requester added to the thread (P8).',
+);
+
+export const TicketRespondedV1 = defineEvent(
+  'ticket.responded',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, messageId: Uuid, respondedAt: Instant, authorId: Type.String() }),
+  "An agent's public reply: a response owed under P5 was given.",
+);
+
+export const TicketStatusChangedV1 = defineEvent(
+  'ticket.status_changed',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, from: TicketStatus, to: TicketStatus, reason: Type.Optional(Type.String()), changedAt: Instant }),
+  'Status moved (P10: the reason says whose side a wait is on).',
+);
+
+export const TicketLevelChangedV1 = defineEvent(
+  'ticket.level_changed',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, from: ServiceLevel, to: ServiceLevel, confirmed: Type.Boolean(), changedAt: Instant }),
+  'Reclassified or confirmed (P5); referral to development is a change to `development`.',
+);
+
+export const TicketAssignedV1 = defineEvent(
+  'ticket.assigned',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, assigneeId: Type.String(), assignedAt: Instant }),
+  'An agent took the ticket.',
+);
+
+export const TicketTeamLeaderRequestedV1 = defineEvent(
+  'ticket.team_leader_requested',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, messageId: Type.Optional(Uuid), requestedAt: Instant }),
+  'P7: "Attention Technical Support Team Leader" was found in a subject or body.',
+);
+
+export const TicketResolvedV1 = defineEvent(
+  'ticket.resolved',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, resolvedAt: Instant, reopenWindowEndsAt: Instant }),
+  'Resolved (P11: a rating is invited, the reopen window opens; P9: credentials expire).',
+);
+
+export const TicketReopenedV1 = defineEvent(
+  'ticket.reopened',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, reopenedAt: Instant, reason: Type.Optional(Type.String()) }),
+  'P11: closed too early; a response is owed again.',
+);
+
+export const TicketClosedV1 = defineEvent(
+  'ticket.closed',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, closedAt: Instant, reason: Type.String() }),
+  'Closed: after the reopen window, or out of scope (P6).',
+);
+
+export const TicketCredentialsDestroyedV1 = defineEvent(
+  'ticket.credentials_destroyed',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, credentialId: Uuid, destroyedAt: Instant }),
+  'P9: temporary access particulars and their data key were destroyed.',
+);
+
+export const TicketReferralRejectedV1 = defineEvent(
+  'ticket.referral_rejected',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, referralId: Uuid, reason: Type.String() }),
+  'A referral asked by escalation could not be applied.',
+);

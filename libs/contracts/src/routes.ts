@@ -1,0 +1,38 @@
+import type { ServiceName } from './event-contract';
+
+/**
+ * Which service answers which path prefix (DESIGN "Routes"). The gateway forwards by this table
+ * in services mode; more specific entries come first.
+ */
+export interface RoutePrefix {
+  /** A path prefix; `{id}` matches one path segment. */
+  prefix: string;
+  service: Exclude<ServiceName, 'gateway'>;
+}
+
+export const ROUTE_TABLE: readonly RoutePrefix[] = [
+  { prefix: '/v1/tickets/{id}/sla', service: 'sla-timer' },
+  { prefix: '/v1/tickets/{id}/referrals', service: 'escalation' },
+  { prefix: '/v1/tickets/{id}/rating', service: 'rating' },
+  { prefix: '/v1/partners/{id}/sla-policy', service: 'sla-timer' },
+  { prefix: '/v1/sla', service: 'sla-timer' },
+  { prefix: '/v1/reports/sla', service: 'sla-timer' },
+  { prefix: '/v1/escalations', service: 'escalation' },
+  { prefix: '/v1/escalation', service: 'escalation' },
+  { prefix: '/v1/ratings', service: 'rating' },
+  { prefix: '/v1/reports/quality', service: 'rating' },
+  { prefix: '/rate', service: 'rating' },
+  { prefix: '/v1/webhooks', service: 'notification' },
+  { prefix: '/v1/inbound', service: 'notification' },
+  { prefix: '/v1/tickets', service: 'ticket-intake' },
+  { prefix: '/v1/queue', service: 'ticket-intake' },
+];
+
+const SEGMENT = '[^/]+';
+const compiled = ROUTE_TABLE.map((r) => ({
+  ...r,
+  pattern: new RegExp(`^${r.prefix.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{id\}/g, SEGMENT)}(?:/|$|\\?)`),
+}));
+
+/** The service that owns `path`, or undefined when the gateway answers it itself. */
+export const serviceForPath = (path: string): RoutePrefix['service'] | undefined => compiled.find((r) => r.pattern.test(path))?.service;

@@ -1,0 +1,169 @@
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { DEAD_LETTER_TOPIC, type DeadLetter, type EventTransport, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
+import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
+
+export interface KafkaTransportOptions {
+  brokers: readonly string[];
+  clientId: string;
+  logger: Logger;
+  /** Partitions for topics this transport creates. */
+  partitions?: number;
+  replicationFactor?: number;
+  /** Cap for one wait between reconnect attempts. */
+  maxRetryTimeMs?: number;
+}
+
+const toPino = (logger: Logger) => () => (entry: LogEntry) => {
+  const { message, ...rest } = entry.log;
+  const fields = { kafka: { namespace: entry.namespace, ...rest } };
+  if (entry.level === logLevel.ERROR) logger.error(fields, message);
+  else if (entry.level === logLevel.WARN) logger.warn(fields, message);
+  else logger.debug(fields, message);
+};
+
+/**
+ * kafkajs transport: topics created if missing, keyed messages (ticket id) so each ticket's events
+ * stay in one partition and in order, consumer groups, broker retries with backoff, a dead-letter
+ * topic. kafkajs is frozen at 2.2.4; docs/adr/0002 records which brokers it is tested against.
+ */
+export class KafkaTransport implements EventTransport {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly knownTopics = new Set<string>();
+  private readonly consumers = new Set<Consumer>();
+  private connecting?: Promise<void>;
+
+  constructor(private readonly options: KafkaTransportOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logCreator: toPino(options.logger.child({ component: 'kafkajs' })),
+      logLevel: logLevel.WARN,
+      retry: { initialRetryTime: 300, retries: 8, maxRetryTime: options.maxRetryTimeMs ?? 10_000 },
+      connectionTimeout: 3_000,
+    });
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      // Publish waits for all in-sync replicas: the outbox row is marked published only after this.
+      idempotent: false,
+    });
+    this.admin = this.kafka.admin();
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(
+      () => undefined,
+      (error: unknown) => {
+        this.connecting = undefined;
+        throw error;
+      },
+    );
+    return this.connecting;
+  }
+
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    const missing = topics.filter((t) => !this.knownTopics.has(t));
+    if (missing.length === 0) return;
+    await this.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const toCreate = missing.filter((t) => !existing.has(t));
+    if (toCreate.length > 0) {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: toCreate.map((topic) => ({
+          topic,
+          numPartitions: this.options.partitions ?? 3,
+          replicationFactor: this.options.replicationFactor ?? 1,
+        })),
+      });
+    }
+    for (const t of missing) this.knownTopics.add(t);
+  }
+
+  async publish(messages: readonly OutboundMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.ensureTopics([...new Set(messages.map((m) => m.topic))]);
+    const byTopic = new Map<string, OutboundMessage[]>();
+    for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map((m) => ({ key: m.key, value: JSON.stringify(m.event.data), headers: toKafkaHeaders(m.event) })),
+      })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    await this.ensureTopics([...options.topics]);
+    const consumer = this.kafka.consumer({
+      groupId: options.group,
+      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: this.options.maxRetryTimeMs ?? 10_000 },
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      allowAutoTopicCreation: false,
+    });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      // The offset of a message is committed only after `handle` resolved, i.e. after the inbox
+      // transaction committed. A crash in between redelivers it; the inbox makes that a no-op.
+      eachMessage: async ({ topic, partition, message }) => {
+        const headers = headersToStrings(message.headers);
+        const decoded = fromKafkaMessage(headers, message.value);
+        await options.handle({
+          topic,
+          key: message.key?.toString('utf8'),
+          event: decoded.event,
+          decodeError: decoded.error,
+          raw: { value: message.value, headers },
+          position: `${topic}/${partition}@${message.offset}`,
+        });
+      },
+    });
+    return {
+      stop: async () => {
+        await consumer.disconnect();
+        this.consumers.delete(consumer);
+      },
+    };
+  }
+
+  async deadLetter({ message, group, reason }: DeadLetter): Promise<void> {
+    await this.ensureTopics([DEAD_LETTER_TOPIC]);
+    await this.producer.send({
+      topic: DEAD_LETTER_TOPIC,
+      acks: -1,
+      messages: [
+        {
+          key: message.key ?? null,
+          value: message.raw.value,
+          headers: {
+            ...message.raw.headers,
+            'dlq-reason': reason.slice(0, 2_000),
+            'dlq-group': group,
+            'dlq-topic': message.topic,
+            ...(message.position ? { 'dlq-position': message.position } : {}),
+          },
+        },
+      ],
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.connect();
+    await this.admin.describeCluster();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+}

@@ -1,0 +1,60 @@
+import type { CloudEventEnvelope } from '@tss/contracts';
+
+export interface OutboundMessage {
+  topic: string;
+  /** The ticket id (CloudEvents subject): one key's messages keep their order. */
+  key: string;
+  event: CloudEventEnvelope;
+}
+
+/** A message as it arrives, before validation: `event` is what could be decoded, `raw` what came. */
+export interface InboundMessage {
+  topic: string;
+  key: string | undefined;
+  event: unknown;
+  /** A decoding failure, if the bytes could not even be read as an event. */
+  decodeError?: string;
+  /** Original bytes and headers, kept for dead-lettering. */
+  raw: { value: Buffer | null; headers: Record<string, string> };
+  /** Transport position, for logs and dead letters (Kafka partition/offset). */
+  position?: string;
+}
+
+/**
+ * Delivery contract for `handle`: resolve when the message is dealt with (handled, skipped or
+ * dead-lettered); reject to have it delivered again later (at-least-once; the inbox dedups).
+ */
+export type MessageHandler = (message: InboundMessage) => Promise<void>;
+
+export interface SubscribeOptions {
+  /** Consumer group: every group gets every message once; members of a group share the load. */
+  group: string;
+  topics: readonly string[];
+  handle: MessageHandler;
+}
+
+export interface Subscription {
+  /** Stops fetching, lets the message in hand finish, leaves the group. */
+  stop(): Promise<void>;
+}
+
+/** Dead letters go here: original bytes plus why and where they failed. */
+export const DEAD_LETTER_TOPIC = 'tss.dead-letter';
+
+export interface DeadLetter {
+  message: InboundMessage;
+  group: string;
+  reason: string;
+}
+
+/** The port both transports implement (docs/adr/0003). */
+export interface EventTransport {
+  readonly kind: 'kafka' | 'in-process';
+  /** Resolves once every message is durably accepted by the transport. */
+  publish(messages: readonly OutboundMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  deadLetter(letter: DeadLetter): Promise<void>;
+  /** Readiness: the broker answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

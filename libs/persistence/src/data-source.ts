@@ -1,0 +1,55 @@
+import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+
+export interface ServiceDataSourceOptions {
+  url: string;
+  /** The service's own PostgreSQL schema (one per service). */
+  schema: string;
+  entities?: MixedList<EntitySchema | string>;
+  migrations?: MixedList<Function | string>;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/**
+ * One TypeORM data source per service, confined to its schema: tables, the migrations table and
+ * the search path all live there. Schema changes only ever come from migrations.
+ */
+export const createServiceDataSource = (options: ServiceDataSourceOptions): DataSource =>
+  new DataSource({
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    entities: options.entities ?? [],
+    migrations: options.migrations ?? [],
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    applicationName: options.applicationName ?? options.schema,
+    extra: {
+      max: options.poolSize ?? 10,
+      options: `-c search_path=${options.schema}`,
+      connectionTimeoutMillis: 5_000,
+    },
+  });
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
+
+export const assertSchemaName = (schema: string): string => {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  return schema;
+};
+
+/** Connects, creates the service schema if missing and applies pending migrations. */
+export const initializeAndMigrate = async (dataSource: DataSource): Promise<string[]> => {
+  if (!dataSource.isInitialized) await dataSource.initialize();
+  const schema = assertSchemaName(String((dataSource.options as { schema?: string }).schema));
+  await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((m) => m.name);
+};
+
+/** Readiness: the pool can reach PostgreSQL. */
+export const pingDatabase = async (dataSource: DataSource): Promise<void> => {
+  await dataSource.query('SELECT 1');
+};

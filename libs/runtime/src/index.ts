@@ -1,0 +1,5 @@
+export * from './service-module';
+export * from './service-host';
+export * from './platform';
+export * from './deferred-key-source';
+export * from './service-process';

@@ -1,0 +1,98 @@
+import type { Logger } from 'pino';
+import type { EventTransport } from '@tss/messaging';
+import {
+  API_DOCS_PREFIXES,
+  createServiceApp,
+  installApiDocs,
+  installAuthentication,
+  type Clock,
+  type Closer,
+  type ServiceApp,
+  type TokenVerifier,
+} from '@tss/service-kit';
+import { ServiceHost } from './service-host';
+import type { ServiceModule } from './service-module';
+
+export interface PlatformOptions {
+  /** The services to host, in start order. */
+  modules: readonly ServiceModule[];
+  databaseUrl: string;
+  transport: EventTransport;
+  clock: Clock;
+  logger: Logger;
+  tokens: TokenVerifier;
+  env?: NodeJS.ProcessEnv;
+  migrate: boolean;
+  relayPollIntervalMs?: number;
+  consumerRetryBaseMs?: number;
+  /** Runs after the services' routes are registered, before the app is ready (docs, extra routes). */
+  extendApp?: (app: ServiceApp, hosts: ReadonlyMap<string, ServiceHost>) => Promise<void>;
+}
+
+/**
+ * Several services in one process behind one HTTP app: the single-process mode, and the way
+ * tests run the whole platform. Each service keeps its own schema, outbox, relay and inbox; the
+ * transport is whichever the caller passes (in-process for `npm start`, Kafka in the Kafka suite).
+ */
+export class Platform {
+  private constructor(
+    readonly app: ServiceApp,
+    readonly hosts: ReadonlyMap<string, ServiceHost>,
+    private readonly options: PlatformOptions,
+  ) {}
+
+  static async start(options: PlatformOptions): Promise<Platform> {
+    const hosts = new Map<string, ServiceHost>();
+    for (const module of options.modules) {
+      hosts.set(
+        module.name,
+        await ServiceHost.open(module, {
+          databaseUrl: options.databaseUrl,
+          transport: options.transport,
+          clock: options.clock,
+          logger: options.logger,
+          tokens: options.tokens,
+          env: options.env,
+          migrate: options.migrate,
+          poolSize: 5,
+          relayPollIntervalMs: options.relayPollIntervalMs,
+          consumerRetryBaseMs: options.consumerRetryBaseMs,
+        }),
+      );
+    }
+    const app = await createServiceApp({
+      name: 'tss',
+      logger: options.logger,
+      readiness: () => [...hosts.values()].flatMap((h) => h.readiness()),
+      openapi: { title: 'TSS API', description: 'Technical Support Service: tickets, SLA clocks, notifications, escalations and ratings.' },
+    });
+    installAuthentication(app, options.tokens, API_DOCS_PREFIXES);
+    await installApiDocs(app);
+    for (const host of hosts.values()) await host.registerRoutes(app);
+    await options.extendApp?.(app, hosts);
+    await app.ready();
+    for (const host of hosts.values()) await host.start();
+    return new Platform(app, hosts, options);
+  }
+
+  host(name: string): ServiceHost {
+    const host = this.hosts.get(name);
+    if (!host) throw new Error(`no service ${name} in this platform`);
+    return host;
+  }
+
+  /** Stop taking requests (in-flight ones finish), stop consumers and relays, close the transport and pools. */
+  closers(): Closer[] {
+    const hosts = [...this.hosts.values()];
+    return [
+      { name: 'http', close: () => this.app.close() },
+      ...hosts.map((h) => ({ name: `${h.module.name}:workers`, close: () => h.stop() })),
+      { name: 'transport', close: () => this.options.transport.close() },
+      ...hosts.map((h) => ({ name: `${h.module.name}:database`, close: () => h.close() })),
+    ];
+  }
+
+  async stop(): Promise<void> {
+    for (const closer of this.closers()) await closer.close();
+  }
+}

@@ -1,0 +1,134 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@tss/persistence';
+import { EventConsumer, Outbox, OutboxRelay, UnitOfWork, type EventTransport } from '@tss/messaging';
+import type { Clock, ReadinessCheck, ServiceApp, TokenVerifier } from '@tss/service-kit';
+import type { ServiceModule, ServiceParts } from './service-module';
+
+export interface ServiceHostOptions {
+  databaseUrl: string;
+  transport: EventTransport;
+  clock: Clock;
+  logger: Logger;
+  tokens: TokenVerifier;
+  env?: NodeJS.ProcessEnv;
+  /** Apply pending migrations at start (single-process mode, tests); otherwise refuse to start with pending ones. */
+  migrate: boolean;
+  poolSize?: number;
+  relayPollIntervalMs?: number;
+  consumerMaxAttempts?: number;
+  consumerRetryBaseMs?: number;
+}
+
+/** Applies a service's pending migrations and disconnects (the `migrate` command). */
+export const migrateService = async (module: ServiceModule, databaseUrl: string): Promise<string[]> => {
+  const dataSource = createServiceDataSource({ url: databaseUrl, schema: module.schema, entities: module.entities, migrations: module.migrations, poolSize: 1 });
+  try {
+    return await initializeAndMigrate(dataSource);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+  }
+};
+
+/**
+ * Hosts one service: its data source (own schema), outbox, relay, inbox consumer and background
+ * tasks. The same host runs alone in services mode and beside the others in single-process mode.
+ */
+export class ServiceHost {
+  readonly outbox: Outbox;
+  readonly relay: OutboxRelay;
+  readonly unitOfWork: UnitOfWork;
+  readonly consumer: EventConsumer;
+  readonly parts: ServiceParts;
+  readonly logger: Logger;
+
+  private constructor(
+    readonly module: ServiceModule,
+    readonly dataSource: DataSource,
+    private readonly options: ServiceHostOptions,
+  ) {
+    this.logger = options.logger.child({ service: module.name });
+    this.outbox = new Outbox({ service: module.name, schema: module.schema, clock: options.clock });
+    this.relay = new OutboxRelay({
+      dataSource,
+      schema: module.schema,
+      transport: options.transport,
+      clock: options.clock,
+      logger: this.logger.child({ component: 'outbox-relay' }),
+      pollIntervalMs: options.relayPollIntervalMs,
+    });
+    this.unitOfWork = new UnitOfWork(dataSource, this.relay);
+    this.parts = module.build({
+      dataSource,
+      unitOfWork: this.unitOfWork,
+      outbox: this.outbox,
+      clock: options.clock,
+      logger: this.logger,
+      tokens: options.tokens,
+      env: options.env ?? process.env,
+    });
+    this.consumer = new EventConsumer({
+      group: module.name,
+      schema: module.schema,
+      transport: options.transport,
+      unitOfWork: this.unitOfWork,
+      outbox: this.outbox,
+      clock: options.clock,
+      logger: this.logger.child({ component: 'consumer' }),
+      bindings: this.parts.handlers ?? [],
+      maxAttempts: options.consumerMaxAttempts,
+      retryBaseMs: options.consumerRetryBaseMs,
+    });
+  }
+
+  static async open(module: ServiceModule, options: ServiceHostOptions): Promise<ServiceHost> {
+    const dataSource = createServiceDataSource({
+      url: options.databaseUrl,
+      schema: module.schema,
+      entities: module.entities,
+      migrations: module.migrations,
+      poolSize: options.poolSize,
+      applicationName: module.name,
+    });
+    if (options.migrate) {
+      const applied = await initializeAndMigrate(dataSource);
+      if (applied.length > 0) options.logger.info({ service: module.name, applied }, 'migrations applied');
+    } else {
+      await dataSource.initialize();
+      if (await dataSource.showMigrations()) {
+        await dataSource.destroy();
+        throw new Error(`${module.name}: pending migrations; run its migrate command first`);
+      }
+    }
+    return new ServiceHost(module, dataSource, options);
+  }
+
+  readiness(): ReadinessCheck[] {
+    return [
+      { name: `${this.module.name}:database`, check: () => pingDatabase(this.dataSource) },
+      { name: `${this.module.name}:broker`, check: () => this.options.transport.ping() },
+    ];
+  }
+
+  async registerRoutes(app: ServiceApp): Promise<void> {
+    if (this.parts.routes) await app.register(this.parts.routes as never);
+  }
+
+  /** Starts publishing and consuming. */
+  async start(): Promise<void> {
+    this.relay.start();
+    await this.consumer.start();
+    for (const task of this.parts.background ?? []) task.start();
+  }
+
+  /** Stops consuming (the message in hand finishes), background work, then the relay. */
+  async stop(): Promise<void> {
+    await this.consumer.stop();
+    for (const task of this.parts.background ?? []) await task.stop();
+    await this.relay.stop();
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

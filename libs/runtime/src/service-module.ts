@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import type { DataSource, EntitySchema, MigrationInterface } from 'typeorm';
+import type { Logger } from 'pino';
+import type { ServiceName } from '@tss/contracts';
+import type { Clock, TokenVerifier } from '@tss/service-kit';
+import type { HandlerBinding, Outbox, UnitOfWork } from '@tss/messaging';
+
+/** What a service is given to build its parts: nothing it could reach around. */
+export interface ServiceDeps {
+  dataSource: DataSource;
+  unitOfWork: UnitOfWork;
+  outbox: Outbox;
+  clock: Clock;
+  logger: Logger;
+  tokens: TokenVerifier;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface BackgroundTask {
+  name: string;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface ServiceParts {
+  /** The service's HTTP routes (full paths, e.g. `/v1/tickets`), one encapsulated plugin. */
+  routes?: (app: FastifyInstance) => Promise<void>;
+  /** Its event handlers, one per consumed contract version. */
+  handlers?: readonly HandlerBinding[];
+  background?: readonly BackgroundTask[];
+}
+
+/** A service as the runtime hosts it, alone (services mode) or with the others (single process). */
+export interface ServiceModule {
+  name: ServiceName;
+  /** Its PostgreSQL schema. */
+  schema: string;
+  entities: EntitySchema[];
+  migrations: (new () => MigrationInterface)[];
+  build(deps: ServiceDeps): ServiceParts;
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { problemType, sendProblem } from '../problem';
+import type { Principal } from './principal';
+import type { TokenVerifier } from './token-verifier';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Reachable without a token (health, docs, the token endpoint). */
+    public?: boolean;
+  }
+}
+
+const bearerToken = (request: FastifyRequest): string | undefined => {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer ([A-Za-z0-9\-_.~+/]+=*)$/i.exec(header.trim());
+  return match?.[1];
+};
+
+/**
+ * Every route needs a verified access token unless it is marked `config: { public: true }`
+ * (or lies under one of `publicPrefixes`, such as the docs UI). Unknown routes fall through to 404.
+ */
+export const installAuthentication = (app: FastifyInstance, verifier: TokenVerifier, publicPrefixes: readonly string[] = []): void => {
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config?.public) return;
+    if (!request.routeOptions.url) return; // no such route: the 404 handler answers
+    const path = request.url.split('?')[0];
+    if (publicPrefixes.some((p) => path === p || path.startsWith(`${p}/`))) return;
+    const result = await verifier.verify(bearerToken(request));
+    if (!result.ok) {
+      reply.header('www-authenticate', result.error.kind === 'missing' ? 'Bearer realm="tss"' : 'Bearer realm="tss", error="invalid_token"');
+      return sendProblem(reply, {
+        type: problemType('unauthorized'),
+        title: 'Unauthorized',
+        status: 401,
+        detail: result.error.kind === 'missing' ? 'A bearer access token is required.' : 'The access token is not valid.',
+      });
+    }
+    request.principal = result.value;
+  });
+};
+
+/** The caller, for handlers behind authentication. */
+export const principalOf = (request: FastifyRequest): Principal => {
+  if (!request.principal) throw new Error('route reached without authentication');
+  return request.principal;
+};
+
+/** 403 unless the caller holds one of `roles` or the `scope`; returns the principal when allowed. */
+export const authorize = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  rule: { scopes?: string[]; roles?: string[]; kinds?: Principal['kind'][] },
+): Principal | undefined => {
+  const principal = principalOf(request);
+  const kindOk = !rule.kinds || rule.kinds.includes(principal.kind);
+  const needsGrant = Boolean(rule.scopes || rule.roles);
+  const granted =
+    !needsGrant || (rule.scopes ?? []).some((s) => principal.scopes.includes(s)) || (rule.roles ?? []).some((r) => principal.roles.includes(r));
+  if (kindOk && granted) return principal;
+  void sendProblem(reply, { type: problemType('forbidden'), title: 'Forbidden', status: 403, detail: 'The access token does not allow this operation.' });
+  return undefined;
+};

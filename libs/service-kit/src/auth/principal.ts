@@ -1,0 +1,15 @@
+/** Who is calling, as proven by a verified access token. */
+export interface Principal {
+  /** `partner` clients act for a partner; `requester` tokens are minted by a partner for one of its clients; `staff` are support people. */
+  kind: 'partner' | 'requester' | 'staff';
+  subject: string;
+  tokenId: string;
+  clientId?: string;
+  partnerId?: string;
+  requesterId?: string;
+  roles: string[];
+  scopes: string[];
+}
+
+export const hasScope = (principal: Principal, scope: string): boolean => principal.scopes.includes(scope);
+export const hasRole = (principal: Principal, ...roles: string[]): boolean => roles.some((r) => principal.roles.includes(r));

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+  type RouteOptions,
+} from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { installHealth, type ReadinessCheck } from './health';
+import { installMetrics } from './metrics';
+import { installProblemHandlers, ProblemSchema } from './problem';
+
+export interface ServiceAppOptions {
+  /** Service name: logs, metrics and spans carry it. */
+  name: string;
+  version?: string;
+  logger: Logger;
+  /** What `/readyz` checks; read at each call so late-bound dependencies can join. */
+  readiness?: () => readonly ReadinessCheck[];
+  openapi?: { title: string; description?: string };
+  bodyLimitBytes?: number;
+  /** Extra fastify options (trustProxy, timeouts). */
+  fastify?: Partial<FastifyServerOptions>;
+}
+
+export type ServiceApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    otelContext: Context;
+    otelSpan?: Span;
+  }
+}
+
+/**
+ * The fastify app every service (and the gateway) starts from: request ids, pino logs with trace
+ * ids, problem+json errors, health and readiness, Prometheus metrics, server spans with W3C
+ * trace-context extraction, and an OpenAPI document built from the route schemas.
+ */
+export const createServiceApp = async (options: ServiceAppOptions): Promise<ServiceApp> => {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ...options.fastify,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: options.openapi?.title ?? options.name, description: options.openapi?.description, version: options.version ?? '0.1.0' },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+
+  installTracingHooks(app, options.name);
+  installProblemHandlers(app);
+  installHealth(app, options.readiness ?? (() => []));
+  installMetrics(app, options.name);
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+  return app as unknown as ServiceApp;
+};
+
+/**
+ * A server span per request, child of the caller's `traceparent`. Each route handler runs inside
+ * the span's context, so outbox rows written there carry the same trace id onward through events.
+ */
+const installTracingHooks = (app: FastifyInstance, service: string): void => {
+  const tracer = trace.getTracer('tss');
+  app.decorateRequest('otelContext', null as unknown as Context);
+  app.decorateRequest('otelSpan', undefined);
+  app.addHook('onRequest', async (request) => {
+    const parent = propagation.extract(context.active(), request.headers);
+    const span = tracer.startSpan(
+      `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+      { kind: SpanKind.SERVER, attributes: { 'tss.service': service, 'http.request.method': request.method, 'url.path': request.url.split('?')[0] } },
+      parent,
+    );
+    request.otelSpan = span;
+    request.otelContext = trace.setSpan(parent, span);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const span = request.otelSpan;
+    if (!span) return;
+    span.setAttribute('http.response.status_code', reply.statusCode);
+    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const handler = route.handler;
+    route.handler = function tracedHandler(this: FastifyInstance, request, reply) {
+      return context.with(request.otelContext ?? context.active(), () => handler.call(this, request, reply));
+    };
+  });
+};

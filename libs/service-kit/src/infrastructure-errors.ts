@@ -1,0 +1,27 @@
+/** Raised by infrastructure that is known to be temporarily away (database down, broker down). */
+export class ServiceUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+const CONNECTION_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTCONN|57P01|57P02|57P03|08000|08001|08003|08004|08006)$/;
+const CONNECTION_MESSAGES = /Connection terminated|connection timeout|terminating connection|Connection is not established|the database system is (starting up|shutting down)/i;
+
+/**
+ * True when an error (or one of its causes) means a dependency is unreachable rather than that
+ * the work itself is wrong: such work is retried, never dead-lettered, and HTTP answers 503.
+ */
+export const isConnectionFailure = (error: unknown): boolean => {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 6; depth += 1) {
+    if (current instanceof ServiceUnavailableError) return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_CODES.test(code)) return true;
+    const message = (current as { message?: unknown }).message;
+    if (typeof message === 'string' && CONNECTION_MESSAGES.test(message)) return true;
+    current = (current as { cause?: unknown; driverError?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
+  }
+  return false;
+};

@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+
+export interface Closer {
+  name: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Ordered graceful shutdown: closers run one after another in the order given (stop taking
+ * requests, drain consumers and relays, then close pools), bounded by a timeout.
+ */
+export const shutdownInOrder = async (closers: readonly Closer[], logger: Logger, timeoutMs: number): Promise<boolean> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+    timer.unref();
+  });
+  const run = (async () => {
+    for (const closer of closers) {
+      try {
+        await closer.close();
+        logger.info({ component: closer.name }, 'closed');
+      } catch (error) {
+        logger.error({ err: error, component: closer.name }, 'close failed');
+      }
+    }
+    return true as const;
+  })();
+  const finished = await Promise.race([run, timeout]);
+  clearTimeout(timer);
+  if (!finished) logger.error({ timeoutMs }, 'shutdown timed out');
+  return finished;
+};
+
+/** Calls `onSignal` once on the first SIGTERM or SIGINT, then exits with its outcome. */
+export const exitOnSignals = (onSignal: () => Promise<boolean>, logger: Logger): void => {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    onSignal().then(
+      (clean) => process.exit(clean ? 0 : 1),
+      (error: unknown) => {
+        logger.fatal({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', handle);
+  process.once('SIGINT', handle);
+};

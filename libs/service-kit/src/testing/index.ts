@@ -1,0 +1,2 @@
+export * from './test-clock';
+export * from './wait-for';

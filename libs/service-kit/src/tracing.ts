@@ -1,0 +1,84 @@
+import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span, type Attributes } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+export interface TracingOptions {
+  serviceName: string;
+  /** OTLP/HTTP endpoint; tracing exports nothing when absent. */
+  otlpEndpoint?: string;
+  /** Extra processors, e.g. an in-memory exporter in tests. */
+  spanProcessors?: SpanProcessor[];
+}
+
+export interface Tracing {
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry SDK once per process. Context propagation (W3C trace context) always
+ * works, so trace ids reach logs and events even when nothing is exported.
+ */
+export const startTracing = (options: TracingOptions): Tracing => {
+  const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  if (options.otlpEndpoint) {
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` })));
+  }
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
+    spanProcessors: processors,
+  });
+  provider.register({ propagator: new W3CTraceContextPropagator() });
+  return {
+    shutdown: async () => {
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+};
+
+const tracer = () => trace.getTracer('tss');
+
+/** Runs `work` inside a new span (child of `parent`, or of the active context), ending it afterwards. */
+export const inSpan = async <T>(
+  name: string,
+  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context },
+  work: (span: Span) => Promise<T>,
+): Promise<T> => {
+  const parent = options.parent ?? context.active();
+  return tracer().startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent, async (span) => {
+    try {
+      return await work(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+};
+
+export interface TraceCarrier {
+  traceparent?: string;
+  tracestate?: string;
+}
+
+/** The W3C trace context of `ctx` (default: the active one), to put on an event or a request. */
+export const traceCarrierOf = (ctx: Context = context.active()): TraceCarrier => {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return { ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}), ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}) };
+};
+
+export const contextFromCarrier = (carrier: TraceCarrier): Context =>
+  propagation.extract(context.active(), carrier as Record<string, string>);
+
+export const activeTraceId = (): string | undefined => trace.getSpan(context.active())?.spanContext().traceId;
+
+export { SpanKind, context as otelContext };

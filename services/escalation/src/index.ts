@@ -1,0 +1,16 @@
+import { messagingTablesMigration } from '@tss/messaging';
+import type { ServiceModule } from '@tss/runtime';
+
+export const ESCALATION_SCHEMA = 'escalation';
+
+/**
+ * escalation: escalation rules and records, referrals, on-duty roster; produces `escalation.*`.
+ * The foundation hosts it with its schema and messaging tables; its rules arrive with its own issue.
+ */
+export const escalationService: ServiceModule = {
+  name: 'escalation',
+  schema: ESCALATION_SCHEMA,
+  entities: [],
+  migrations: [messagingTablesMigration(ESCALATION_SCHEMA)],
+  build: () => ({}),
+};

@@ -1,0 +1,16 @@
+import { messagingTablesMigration } from '@tss/messaging';
+import type { ServiceModule } from '@tss/runtime';
+
+export const RATING_SCHEMA = 'rating';
+
+/**
+ * rating: surveys, ratings, quality reports; produces `rating.*`.
+ * The foundation hosts it with its schema and messaging tables; its rules arrive with its own issue.
+ */
+export const ratingService: ServiceModule = {
+  name: 'rating',
+  schema: RATING_SCHEMA,
+  entities: [],
+  migrations: [messagingTablesMigration(RATING_SCHEMA)],
+  build: () => ({}),
+};

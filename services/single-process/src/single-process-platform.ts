@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { escalationService } from '@tss/escalation';
+import { bootstrapAdmin, gatewayService, KeyRing } from '@tss/gateway';
+import { InProcessTransport, type EventTransport } from '@tss/messaging';
+import { notificationService } from '@tss/notification';
+import { ratingService } from '@tss/rating';
+import { DeferredKeySource, Platform, type ServiceModule } from '@tss/runtime';
+import { TokenVerifier, type Clock } from '@tss/service-kit';
+import { slaTimerService } from '@tss/sla-timer';
+import { ticketIntakeService } from '@tss/ticket-intake';
+
+/** Every service, gateway first: it owns the keys the others' routes are verified with. */
+export const ALL_SERVICES: readonly ServiceModule[] = [
+  gatewayService,
+  ticketIntakeService,
+  slaTimerService,
+  notificationService,
+  escalationService,
+  ratingService,
+];
+
+export interface SingleProcessOptions {
+  databaseUrl: string;
+  clock: Clock;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  issuer: string;
+  audience: string;
+  transport?: EventTransport;
+  relayPollIntervalMs?: number;
+  bootstrap?: { clientId?: string; clientSecret?: string };
+  spanProcessors?: SpanProcessor[];
+}
+
+export interface RunningPlatform {
+  platform: Platform;
+  keyRing: KeyRing;
+  transport: EventTransport;
+  /** Set on the first start without TSS_BOOTSTRAP_CLIENT_*: shown once. */
+  generatedAdmin?: { clientId: string; clientSecret: string };
+}
+
+/** The whole platform in one process: all services, one HTTP app, the in-process transport by default. */
+export const startSingleProcessPlatform = async (options: SingleProcessOptions): Promise<RunningPlatform> => {
+  const transport = options.transport ?? new InProcessTransport();
+  const keys = new DeferredKeySource();
+  const tokens = new TokenVerifier({
+    issuer: options.issuer,
+    audience: options.audience,
+    keys,
+    nowSeconds: () => Math.floor(options.clock.now().getTime() / 1000),
+  });
+  const platform = await Platform.start({
+    modules: ALL_SERVICES,
+    databaseUrl: options.databaseUrl,
+    transport,
+    clock: options.clock,
+    logger: options.logger,
+    tokens,
+    env: { ...options.env, TSS_JWT_ISSUER: options.issuer, TSS_JWT_AUDIENCE: options.audience },
+    migrate: true,
+    relayPollIntervalMs: options.relayPollIntervalMs,
+  });
+  const gateway = platform.host('gateway');
+  const keyRing = new KeyRing(gateway.dataSource, options.clock);
+  keys.bind(keyRing);
+  const admin = await bootstrapAdmin({ dataSource: gateway.dataSource, clock: options.clock }, options.bootstrap ?? {});
+  const generatedAdmin = admin && !options.bootstrap?.clientId ? { clientId: admin.client.clientId, clientSecret: admin.clientSecret } : undefined;
+  return { platform, keyRing, transport, generatedAdmin };
+};

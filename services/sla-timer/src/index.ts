@@ -1,0 +1,16 @@
+import { messagingTablesMigration } from '@tss/messaging';
+import type { ServiceModule } from '@tss/runtime';
+import { onTicketCreated } from './events/on-ticket-created.handler';
+import { slaRoutes } from './http/sla.routes';
+import { CreateResponseClocks1764115400000 } from './store/migrations/1764115400000-create-response-clocks';
+import { ResponseClockEntity } from './store/response-clock.entity';
+import { SLA_SCHEMA } from './store/response-clock.store';
+
+/** sla-timer: owns response clocks and SLA policies; produces `sla.*`. */
+export const slaTimerService: ServiceModule = {
+  name: 'sla-timer',
+  schema: SLA_SCHEMA,
+  entities: [ResponseClockEntity],
+  migrations: [messagingTablesMigration(SLA_SCHEMA), CreateResponseClocks1764115400000],
+  build: (deps) => ({ routes: slaRoutes(deps), handlers: [onTicketCreated] }),
+};

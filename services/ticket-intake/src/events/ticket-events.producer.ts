@@ -1,0 +1,38 @@
+import type { EntityManager } from 'typeorm';
+import { TicketAcceptedV1, TicketCreatedV1, TicketTeamLeaderRequestedV1 } from '@tss/contracts';
+import type { Outbox } from '@tss/messaging';
+import type { Ticket, TicketEffect } from '../domain/ticket';
+
+/**
+ * Writes a ticket's effects to the outbox in order, numbering them with the ticket's sequence
+ * (DESIGN: a per-ticket `sequence` assigned in intake's transaction). Returns the last number.
+ */
+export const publishTicketEffects = async (tx: EntityManager, outbox: Outbox, ticket: Ticket, effects: readonly TicketEffect[], now: Date): Promise<number> => {
+  let sequence = ticket.sequence;
+  const base = () => ({ partnerId: ticket.partnerId, sequence: (sequence += 1) });
+  for (const effect of effects) {
+    switch (effect.kind) {
+      case 'created':
+        await outbox.add(tx, TicketCreatedV1, ticket.id, {
+          ...base(),
+          reference: ticket.reference,
+          channel: ticket.channel,
+          product: ticket.request.product,
+          productVersion: ticket.request.productVersion,
+          level: ticket.level,
+          subject: ticket.request.subject ?? ticket.request.description.slice(0, 120),
+          requester: { ...ticket.request.requester },
+          missingDetails: [...ticket.missingDetails],
+          receivedAt: ticket.receivedAt.toISOString(),
+        });
+        break;
+      case 'accepted':
+        await outbox.add(tx, TicketAcceptedV1, ticket.id, { ...base(), acceptedAt: now.toISOString(), via: effect.via });
+        break;
+      case 'team_leader_requested':
+        await outbox.add(tx, TicketTeamLeaderRequestedV1, ticket.id, { ...base(), requestedAt: now.toISOString() });
+        break;
+    }
+  }
+  return sequence;
+};

@@ -1,0 +1,72 @@
+import type { EntityManager } from 'typeorm';
+import type { Ticket } from '../domain/ticket';
+import { TicketEntity, type TicketRow } from './ticket.entity';
+
+export const INTAKE_SCHEMA = 'ticket_intake';
+
+const toRow = (ticket: Ticket, extra: { idempotencyKey?: string; requestHash?: string }, now: Date): TicketRow => ({
+  id: ticket.id,
+  partnerId: ticket.partnerId,
+  reference: ticket.reference,
+  channel: ticket.channel,
+  status: ticket.status,
+  level: ticket.level,
+  levelConfirmed: ticket.levelConfirmed,
+  request: ticket.request,
+  missingDetails: ticket.missingDetails,
+  teamLeaderRequested: ticket.teamLeaderRequested,
+  requesterId: ticket.request.requester?.id ?? null,
+  receivedAt: ticket.receivedAt,
+  acceptedAt: ticket.acceptedAt ?? null,
+  sequence: ticket.sequence,
+  idempotencyKey: extra.idempotencyKey ?? null,
+  requestHash: extra.requestHash ?? null,
+  updatedAt: now,
+});
+
+export const toTicket = (row: TicketRow): Ticket => ({
+  id: row.id,
+  partnerId: row.partnerId,
+  reference: row.reference,
+  channel: row.channel,
+  status: row.status,
+  level: row.level,
+  levelConfirmed: row.levelConfirmed,
+  request: row.request,
+  missingDetails: row.missingDetails as Ticket['missingDetails'],
+  teamLeaderRequested: row.teamLeaderRequested,
+  receivedAt: row.receivedAt,
+  acceptedAt: row.acceptedAt ?? undefined,
+  sequence: row.sequence,
+});
+
+/** Tickets, always looked up within one partner (tenancy is part of every query). */
+export const ticketStore = {
+  async insert(tx: EntityManager, ticket: Ticket, extra: { idempotencyKey?: string; requestHash?: string }, now: Date): Promise<void> {
+    await tx.getRepository(TicketEntity).insert(toRow(ticket, extra, now));
+  },
+
+  async setSequence(tx: EntityManager, ticketId: string, sequence: number, now: Date): Promise<void> {
+    await tx.getRepository(TicketEntity).update({ id: ticketId }, { sequence, updatedAt: now });
+  },
+
+  async findForPartner(tx: EntityManager, partnerId: string, ticketId: string): Promise<TicketRow | null> {
+    return tx.getRepository(TicketEntity).findOneBy({ id: ticketId, partnerId });
+  },
+
+  async findByIdempotencyKey(tx: EntityManager, partnerId: string, idempotencyKey: string): Promise<TicketRow | null> {
+    return tx.getRepository(TicketEntity).findOneBy({ partnerId, idempotencyKey });
+  },
+
+  async referenceTaken(tx: EntityManager, reference: string): Promise<boolean> {
+    return tx.getRepository(TicketEntity).existsBy({ reference });
+  },
+
+  async listForPartner(tx: EntityManager, partnerId: string, options: { limit: number; requesterId?: string }): Promise<TicketRow[]> {
+    return tx.getRepository(TicketEntity).find({
+      where: { partnerId, ...(options.requesterId ? { requesterId: options.requesterId } : {}) },
+      order: { receivedAt: 'DESC', id: 'DESC' },
+      take: options.limit,
+    });
+  },
+};
