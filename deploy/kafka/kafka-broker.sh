@@ -251,6 +251,7 @@ cmd_start() {
   rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR"
   write_configs "$major"
+  echo "$KAFKA_VERSION" >"$RUN_DIR/version"
 
   local cp="$LIBS_DIR/*" cluster_id logopt
   cluster_id="$(random_cluster_id)"
@@ -321,7 +322,7 @@ cmd_stop() {
 
 cmd_status() {
   if [[ -f "$PID_FILE" ]] && is_our_broker "$(cat "$PID_FILE")"; then
-    log "running: pid $(cat "$PID_FILE"), $KAFKA_HOST:$KAFKA_PORT, Kafka $KAFKA_VERSION"
+    log "running: pid $(cat "$PID_FILE"), $KAFKA_HOST:$KAFKA_PORT, Kafka $(cat "$RUN_DIR/version" 2>/dev/null || echo '?')"
     echo "KAFKA_BROKERS=$KAFKA_HOST:$KAFKA_PORT"
   else
     log "not running (port $KAFKA_PORT)"
@@ -331,18 +332,34 @@ cmd_status() {
 
 # --- run ---------------------------------------------------------------------------------
 
+RUN_CHILD=""
+
+on_run_signal() {   # $1 = signal name, $2 = exit code
+  log "got SIG$1: stopping the command and the broker"
+  if [[ -n "$RUN_CHILD" ]]; then
+    kill -"$1" "$RUN_CHILD" 2>/dev/null || true
+    wait "$RUN_CHILD" 2>/dev/null || true
+  fi
+  exit "$2"          # the EXIT trap stops the broker
+}
+
 cmd_run() {
   (($# > 0)) || die "usage: $0 run CMD [ARGS...]"
   trap 'cmd_stop' EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
-  trap 'exit 129' HUP
+  trap 'on_run_signal INT 130' INT
+  trap 'on_run_signal TERM 143' TERM
+  trap 'on_run_signal HUP 129' HUP
   local line
   line="$(cmd_start)"            # on failure, set -e exits and the EXIT trap stops/cleans up
   export KAFKA_BROKERS="${line#KAFKA_BROKERS=}"
   log "running: $* (KAFKA_BROKERS=$KAFKA_BROKERS)"
+  # In the background + wait, so that a SIGTERM to this script is handled at once (bash
+  # defers traps until a foreground child ends); <&0 keeps the caller's stdin.
+  "$@" <&0 &
+  RUN_CHILD=$!
   local rc=0
-  "$@" || rc=$?
+  wait "$RUN_CHILD" || rc=$?
+  RUN_CHILD=""
   log "command exited with $rc"
   exit "$rc"
 }

@@ -1,13 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from './string-enum';
 
 // P1: the three products the service supports.
 export const Products = ['platform', 'reader', 'player'] as const;
-export const Product = Type.Union(Products.map((p) => Type.Literal(p)));
+export const Product = StringEnum(Products);
 export type Product = Static<typeof Product>;
 
 // P5: the four service levels.
 export const ServiceLevels = ['emergency', 'standard', 'consulting', 'development'] as const;
-export const ServiceLevel = Type.Union(ServiceLevels.map((l) => Type.Literal(l)));
+export const ServiceLevel = StringEnum(ServiceLevels);
 export type ServiceLevel = Static<typeof ServiceLevel>;
 
 /** P5: maximum response time per level, calendar time, 24/7. */
@@ -20,7 +21,7 @@ export const MAX_RESPONSE_MS: Readonly<Record<ServiceLevel, number>> = {
 
 // P12: the channels a ticket can arrive through.
 export const Channels = ['api', 'email', 'site', 'phone'] as const;
-export const Channel = Type.Union(Channels.map((c) => Type.Literal(c)));
+export const Channel = StringEnum(Channels);
 export type Channel = Static<typeof Channel>;
 
 export const TicketStatuses = [
@@ -32,11 +33,11 @@ export const TicketStatuses = [
   'resolved',
   'closed',
 ] as const;
-export const TicketStatus = Type.Union(TicketStatuses.map((s) => Type.Literal(s)));
+export const TicketStatus = StringEnum(TicketStatuses);
 export type TicketStatus = Static<typeof TicketStatus>;
 
 export const StaffRoles = ['agent', 'team_lead', 'developer', 'quality', 'admin'] as const;
-export const StaffRole = Type.Union(StaffRoles.map((r) => Type.Literal(r)));
+export const StaffRole = StringEnum(StaffRoles);
 export type StaffRole = Static<typeof StaffRole>;
 
 export const Uuid = Type.String({ format: 'uuid' });

@@ -10,3 +10,4 @@ export * from './events/rating.events';
 export * from './events/gateway.events';
 export * from './event-validation';
 export * from './routes';
+export * from './string-enum';

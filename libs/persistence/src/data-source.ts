@@ -1,11 +1,11 @@
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, type EntitySchema, type MigrationInterface, type MixedList } from 'typeorm';
 
 export interface ServiceDataSourceOptions {
   url: string;
   /** The service's own PostgreSQL schema (one per service). */
   schema: string;
   entities?: MixedList<EntitySchema | string>;
-  migrations?: MixedList<Function | string>;
+  migrations?: MixedList<(new () => MigrationInterface) | string>;
   poolSize?: number;
   applicationName?: string;
 }

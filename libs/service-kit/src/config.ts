@@ -10,6 +10,7 @@ export const BaseEnv = {
   ),
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464, description: 'Prometheus /metrics port; 0 picks a free one' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
 };

@@ -21,10 +21,10 @@ export const installHealth = (app: FastifyInstance, checks: () => readonly Readi
     type: 'object',
     properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
   } as const;
-  app.get('/healthz', { schema: { tags: ['health'], operationId: 'healthz', summary: 'Liveness', response: { 200: HealthView } } }, async () => ({
+  app.get('/healthz', { config: { public: true }, schema: { tags: ['health'], operationId: 'healthz', summary: 'Liveness', response: { 200: HealthView } } }, async () => ({
     status: 'ok',
   }));
-  app.get('/readyz', { schema: { tags: ['health'], operationId: 'readyz', summary: 'Readiness: database and broker reachable' } }, async (_request, reply) => {
+  app.get('/readyz', { config: { public: true }, schema: { tags: ['health'], operationId: 'readyz', summary: 'Readiness: database and broker reachable' } }, async (_request, reply) => {
     const results = await Promise.all(
       checks().map(async (c) => {
         try {

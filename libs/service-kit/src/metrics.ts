@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 
@@ -24,6 +26,7 @@ const httpDurationHistogram = () => {
   return httpDuration;
 };
 
+/** Records every request's duration in the process registry. */
 export const installMetrics = (app: FastifyInstance, service: string): void => {
   const histogram = httpDurationHistogram();
   app.addHook('onResponse', async (request, reply) => {
@@ -32,8 +35,35 @@ export const installMetrics = (app: FastifyInstance, service: string): void => {
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+};
+
+export interface MetricsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * `/metrics` for Prometheus on its own port (METRICS_PORT), never on the API port: every API
+ * request is authenticated, and the scrape port stays inside the cluster (docs/adr/0007).
+ */
+export const startMetricsServer = async (port: number, host: string): Promise<MetricsServer> => {
+  const server: Server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404 }));
+      return;
+    }
     const registry = metricsRegistry();
-    return reply.type(registry.contentType).send(await registry.metrics());
+    registry.metrics().then(
+      (body) => response.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      (error: unknown) => response.writeHead(500).end(String(error)),
+    );
   });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 };

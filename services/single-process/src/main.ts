@@ -5,6 +5,7 @@ import {
   exitOnSignals,
   loadConfig,
   shutdownInOrder,
+  startMetricsServer,
   startTracing,
   systemClock,
 } from '@tss/service-kit';
@@ -24,7 +25,7 @@ const readConfig = (): Config => {
   }
 };
 
-const banner = (config: Config, admin?: { clientId: string; clientSecret: string }): string => {
+const banner = (config: Config, metricsPort: number, admin?: { clientId: string; clientSecret: string }): string => {
   const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
   const lines = [
     '',
@@ -32,6 +33,7 @@ const banner = (config: Config, admin?: { clientId: string; clientSecret: string
     `  API docs:   ${base}/docs`,
     `  OpenAPI:    ${base}/openapi.json`,
     `  Health:     ${base}/healthz  ${base}/readyz`,
+    `  Metrics:    http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${metricsPort}/metrics`,
     `  Data:       ${path.resolve(config.TSS_DATA_DIR)}`,
     '',
   ];
@@ -81,7 +83,8 @@ const main = async (): Promise<void> => {
     bootstrap: { clientId: config.TSS_BOOTSTRAP_CLIENT_ID, clientSecret: config.TSS_BOOTSTRAP_CLIENT_SECRET },
   });
   await running.platform.app.listen({ host: config.HOST, port: config.PORT });
-  process.stdout.write(banner(config, running.generatedAdmin));
+  const metrics = await startMetricsServer(config.METRICS_PORT, config.HOST);
+  process.stdout.write(banner(config, metrics.port, running.generatedAdmin));
 
   exitOnSignals(
     () =>
@@ -89,6 +92,7 @@ const main = async (): Promise<void> => {
         [
           ...running.platform.closers(),
           ...(embedded ? [{ name: 'embedded-postgres', close: () => embedded.stop() }] : []),
+          { name: 'metrics', close: () => metrics.close() },
           { name: 'tracing', close: () => tracing.shutdown() },
         ],
         logger,

@@ -12,6 +12,8 @@ export interface KafkaTransportOptions {
   replicationFactor?: number;
   /** Cap for one wait between reconnect attempts. */
   maxRetryTimeMs?: number;
+  /** Prepended to every topic name: isolates environments (or test runs) sharing a cluster. */
+  topicPrefix?: string;
 }
 
 const toPino = (logger: Logger) => () => (entry: LogEntry) => {
@@ -65,7 +67,18 @@ export class KafkaTransport implements EventTransport {
     return this.connecting;
   }
 
-  async ensureTopics(topics: readonly string[]): Promise<void> {
+  private topic(name: string): string {
+    return `${this.options.topicPrefix ?? ''}${name}`;
+  }
+
+  private unprefixed(topic: string): string {
+    const prefix = this.options.topicPrefix ?? '';
+    return topic.startsWith(prefix) ? topic.slice(prefix.length) : topic;
+  }
+
+  /** Creates the (prefixed) topics that do not exist yet. */
+  async ensureTopics(names: readonly string[]): Promise<void> {
+    const topics = names.map((n) => this.topic(n));
     const missing = topics.filter((t) => !this.knownTopics.has(t));
     if (missing.length === 0) return;
     await this.connect();
@@ -88,7 +101,7 @@ export class KafkaTransport implements EventTransport {
     if (messages.length === 0) return;
     await this.ensureTopics([...new Set(messages.map((m) => m.topic))]);
     const byTopic = new Map<string, OutboundMessage[]>();
-    for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    for (const m of messages) byTopic.set(this.topic(m.topic), [...(byTopic.get(this.topic(m.topic)) ?? []), m]);
     await this.producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, list]) => ({
@@ -109,7 +122,7 @@ export class KafkaTransport implements EventTransport {
     });
     this.consumers.add(consumer);
     await consumer.connect();
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+    await consumer.subscribe({ topics: options.topics.map((t) => this.topic(t)), fromBeginning: true });
     await consumer.run({
       autoCommit: true,
       // The offset of a message is committed only after `handle` resolved, i.e. after the inbox
@@ -118,7 +131,7 @@ export class KafkaTransport implements EventTransport {
         const headers = headersToStrings(message.headers);
         const decoded = fromKafkaMessage(headers, message.value);
         await options.handle({
-          topic,
+          topic: this.unprefixed(topic),
           key: message.key?.toString('utf8'),
           event: decoded.event,
           decodeError: decoded.error,
@@ -138,7 +151,7 @@ export class KafkaTransport implements EventTransport {
   async deadLetter({ message, group, reason }: DeadLetter): Promise<void> {
     await this.ensureTopics([DEAD_LETTER_TOPIC]);
     await this.producer.send({
-      topic: DEAD_LETTER_TOPIC,
+      topic: this.topic(DEAD_LETTER_TOPIC),
       acks: -1,
       messages: [
         {

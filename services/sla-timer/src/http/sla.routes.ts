@@ -2,14 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
-import { ServiceLevel } from '@tss/contracts';
+import { ServiceLevel, StringEnum } from '@tss/contracts';
 import { authorize } from '@tss/service-kit';
 import { responseClockStore } from '../store/response-clock.store';
 
 const ClockView = Type.Object({
   id: Type.String({ format: 'uuid' }),
   level: ServiceLevel,
-  status: Type.Union([Type.Literal('running'), Type.Literal('met'), Type.Literal('breached'), Type.Literal('cancelled')]),
+  status: StringEnum(['running', 'met', 'breached', 'cancelled'] as const),
   startedAt: Type.String({ format: 'date-time' }),
   dueAt: Type.String({ format: 'date-time' }),
 });

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Channel, Product, ServiceLevel, TicketStatus } from '@tss/contracts';
+import { Channel, Product, ServiceLevel, StringEnum, TicketStatus } from '@tss/contracts';
 import { RECOMMENDED_DETAILS } from '../domain/ticket-request';
 
 const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description });
@@ -59,7 +59,7 @@ export const TicketView = Type.Object(
     product: Product,
     productVersion: Type.String(),
     subject: Type.String(),
-    missingDetails: Type.Array(Type.Union(RECOMMENDED_DETAILS.map((d) => Type.Literal(d))), {
+    missingDetails: Type.Array(StringEnum(RECOMMENDED_DETAILS), {
       description: 'P2: details the rules ask for that the request lacks; they may delay the response',
     }),
     teamLeaderRequested: Type.Boolean(),

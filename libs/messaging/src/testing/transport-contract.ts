@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { DataSource } from 'typeorm';
+import { TicketCreatedV1, TicketAcceptedV1, dataSchemaUri, type CloudEventEnvelope } from '@tss/contracts';
+import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { systemClock } from '@tss/service-kit';
+import { waitFor } from '@tss/service-kit/testing';
+import { EventConsumer, on, type HandlerBinding } from '../consumer/event-consumer';
+import { messagingTablesMigration } from '../outbox/messaging-tables.migration';
+import { Outbox } from '../outbox/outbox';
+import { OutboxRelay } from '../outbox/outbox-relay';
+import { UnitOfWork } from '../outbox/unit-of-work';
+import { DEAD_LETTER_TOPIC, type EventTransport, type InboundMessage } from '../transport';
+
+const PRODUCER_SCHEMA = 'contract_producer';
+const CONSUMER_SCHEMA = 'contract_consumer';
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+class EffectsTable1764115299000 {
+  name = 'EffectsTable1764115299000';
+  async up(queryRunner: { query(sql: string): Promise<unknown> }) {
+    await queryRunner.query(`CREATE TABLE ${CONSUMER_SCHEMA}.effects (event_id text NOT NULL, ticket_id text NOT NULL, sequence int NOT NULL, type text NOT NULL)`);
+  }
+  async down() {}
+}
+
+const ticketCreatedData = (partnerId: string, sequence: number) => ({
+  partnerId,
+  sequence,
+  reference: 'TSS-01234-56789',
+  channel: 'api' as const,
+  product: 'reader' as const,
+  productVersion: '1.0',
+  level: 'standard' as const,
+  subject: 'test',
+  requester: {},
+  missingDetails: [],
+  receivedAt: '2026-01-01T00:00:00.000Z',
+});
+
+/**
+ * The messaging contract both transports must meet: outbox → relay → transport → inbox-guarded
+ * handler, once per event, in order per key, with dead letters for bad or failing events.
+ */
+export const describeTransportContract = (name: string, makeTransport: (label: string) => Promise<EventTransport>): void => {
+  describe(`messaging contract: ${name}`, () => {
+    let db: TestDatabase;
+    let producerDs: DataSource;
+    let consumerDs: DataSource;
+    let transport: EventTransport;
+    let relay: OutboxRelay;
+    let outbox: Outbox;
+    let producer: UnitOfWork;
+    const running: { stop(): Promise<void> }[] = [];
+    const partnerId = randomUUID();
+
+    beforeAll(async () => {
+      db = await createTestDatabase(`contract_${name}`);
+      producerDs = createServiceDataSource({ url: db.url, schema: PRODUCER_SCHEMA, migrations: [messagingTablesMigration(PRODUCER_SCHEMA)] });
+      consumerDs = createServiceDataSource({ url: db.url, schema: CONSUMER_SCHEMA, migrations: [messagingTablesMigration(CONSUMER_SCHEMA), EffectsTable1764115299000] });
+      await initializeAndMigrate(producerDs);
+      await initializeAndMigrate(consumerDs);
+      transport = await makeTransport(name);
+      outbox = new Outbox({ service: 'ticket-intake', schema: PRODUCER_SCHEMA, clock: systemClock });
+      relay = new OutboxRelay({ dataSource: producerDs, schema: PRODUCER_SCHEMA, transport, clock: systemClock, logger, pollIntervalMs: 50 });
+      producer = new UnitOfWork(producerDs, relay);
+      relay.start();
+    });
+
+    afterEach(async () => {
+      while (running.length) await running.pop()!.stop();
+    });
+
+    afterAll(async () => {
+      await relay.stop();
+      await transport.close();
+      await producerDs.destroy();
+      await consumerDs.destroy();
+      await db.drop();
+    });
+
+    const startConsumer = async (group: string, bindings: HandlerBinding[], options: { maxAttempts?: number } = {}) => {
+      const consumer = new EventConsumer({
+        group,
+        schema: CONSUMER_SCHEMA,
+        transport,
+        unitOfWork: new UnitOfWork(consumerDs),
+        outbox: new Outbox({ service: 'sla-timer', schema: CONSUMER_SCHEMA, clock: systemClock }),
+        clock: systemClock,
+        logger,
+        bindings,
+        maxAttempts: options.maxAttempts ?? 3,
+        retryBaseMs: 5,
+      });
+      await consumer.start();
+      running.push(consumer);
+      return consumer;
+    };
+
+    const recordEffect = (group: string) =>
+      on(TicketCreatedV1, async (event, { tx }) => {
+        await tx.query(`INSERT INTO ${CONSUMER_SCHEMA}.effects (event_id, ticket_id, sequence, type) VALUES ($1, $2, $3, $4)`, [
+          event.id,
+          event.subject,
+          event.data.sequence,
+          group,
+        ]);
+      });
+
+    const effectsFor = async (group: string, ticketIds: string[]) =>
+      (await consumerDs.query(`SELECT event_id, ticket_id, sequence FROM ${CONSUMER_SCHEMA}.effects WHERE type = $1 AND ticket_id = ANY($2::text[]) ORDER BY ctid`, [
+        group,
+        ticketIds,
+      ])) as { event_id: string; ticket_id: string; sequence: number }[];
+
+    const watchDeadLetters = async (group: string) => {
+      const letters: InboundMessage[] = [];
+      const subscription = await transport.subscribe({ group, topics: [DEAD_LETTER_TOPIC], handle: async (m) => void letters.push(m) });
+      running.push(subscription);
+      return letters;
+    };
+
+    it('delivers each committed event once, in order per ticket', async () => {
+      const group = `order-${randomUUID().slice(0, 8)}`;
+      await startConsumer(group, [recordEffect(group)]);
+      const tickets = [randomUUID(), randomUUID()];
+      for (let sequence = 1; sequence <= 10; sequence += 1) {
+        await producer.run(async (tx) => {
+          for (const ticketId of tickets) await outbox.add(tx, TicketCreatedV1, ticketId, ticketCreatedData(partnerId, sequence));
+        });
+      }
+      const effects = await waitFor('20 effects', async () => {
+        const rows = await effectsFor(group, tickets);
+        return rows.length >= 20 && rows;
+      });
+      expect(effects).toHaveLength(20);
+      for (const ticketId of tickets) {
+        expect(effects.filter((e) => e.ticket_id === ticketId).map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      }
+      expect(new Set(effects.map((e) => e.event_id)).size).toBe(20);
+    });
+
+    it('publishes nothing from a rolled-back transaction', async () => {
+      const group = `rollback-${randomUUID().slice(0, 8)}`;
+      await startConsumer(group, [recordEffect(group)]);
+      const rolledBack = randomUUID();
+      const committed = randomUUID();
+      await expect(
+        producer.run(async (tx) => {
+          await outbox.add(tx, TicketCreatedV1, rolledBack, ticketCreatedData(partnerId, 1));
+          throw new Error('use case failed after writing its event');
+        }),
+      ).rejects.toThrow('use case failed');
+      await producer.run((tx) => outbox.add(tx, TicketCreatedV1, committed, ticketCreatedData(partnerId, 1)));
+      await waitFor('the committed event', async () => (await effectsFor(group, [committed])).length === 1);
+      expect(await effectsFor(group, [rolledBack])).toHaveLength(0);
+    });
+
+    it('a redelivered event changes nothing (inbox)', async () => {
+      const group = `redelivery-${randomUUID().slice(0, 8)}`;
+      await startConsumer(group, [recordEffect(group)]);
+      const ticketId = randomUUID();
+      const event = await producer.run((tx) => outbox.add(tx, TicketCreatedV1, ticketId, ticketCreatedData(partnerId, 1)));
+      await waitFor('first delivery', async () => (await effectsFor(group, [ticketId])).length === 1);
+      // The same event again, as after a consumer crash before its offset commit.
+      await transport.publish([{ topic: TicketCreatedV1.topic, key: ticketId, event }]);
+      const marker = randomUUID();
+      await producer.run((tx) => outbox.add(tx, TicketCreatedV1, marker, ticketCreatedData(partnerId, 1)));
+      await waitFor('a later event', async () => (await effectsFor(group, [marker])).length === 1);
+      expect(await effectsFor(group, [ticketId])).toHaveLength(1);
+    });
+
+    it('dead-letters an event that breaks its contract, with the reason, and keeps going', async () => {
+      const group = `invalid-${randomUUID().slice(0, 8)}`;
+      const letters = await watchDeadLetters(`dlq-${group}`);
+      await startConsumer(group, [recordEffect(group)]);
+      const badTicket = randomUUID();
+      const bad: CloudEventEnvelope = {
+        specversion: '1.0',
+        id: randomUUID(),
+        source: 'tss/test',
+        type: TicketCreatedV1.type,
+        time: '2026-01-01T00:00:00.000Z',
+        subject: badTicket,
+        datacontenttype: 'application/json',
+        dataschema: dataSchemaUri(TicketCreatedV1.type, 1),
+        data: { partnerId, sequence: 1, product: 'not-a-product' },
+      };
+      await transport.publish([{ topic: TicketCreatedV1.topic, key: badTicket, event: bad }]);
+      const goodTicket = randomUUID();
+      await producer.run((tx) => outbox.add(tx, TicketCreatedV1, goodTicket, ticketCreatedData(partnerId, 1)));
+      await waitFor('the valid event after the bad one', async () => (await effectsFor(group, [goodTicket])).length === 1);
+      const letter = await waitFor('a dead letter', () => letters.find((l) => l.key === badTicket));
+      expect(letter.raw.headers['ce_id']).toBe(bad.id);
+      expect(await effectsFor(group, [badTicket])).toHaveLength(0);
+      if (transport.kind === 'kafka') expect(letter.raw.headers['dlq-reason']).toMatch(/data invalid/);
+    });
+
+    it('dead-letters an event whose handler keeps failing, after its retries', async () => {
+      const group = `failing-${randomUUID().slice(0, 8)}`;
+      const letters = await watchDeadLetters(`dlq-${group}`);
+      const poison = randomUUID();
+      let attempts = 0;
+      const consumer = await startConsumer(
+        group,
+        [
+          on(TicketCreatedV1, async (event, ctx) => {
+            if (event.subject === poison) {
+              attempts += 1;
+              throw new Error('handler bug');
+            }
+            await recordEffect(group).handle(event, ctx);
+          }),
+        ],
+        { maxAttempts: 3 },
+      );
+      await producer.run((tx) => outbox.add(tx, TicketCreatedV1, poison, ticketCreatedData(partnerId, 1)));
+      const after = randomUUID();
+      await producer.run((tx) => outbox.add(tx, TicketCreatedV1, after, ticketCreatedData(partnerId, 1)));
+      await waitFor('the event after the poison one', async () => (await effectsFor(group, [after])).length === 1);
+      await waitFor('the poison event in the dead-letter topic', () => letters.find((l) => l.key === poison));
+      expect(attempts).toBe(3);
+      expect(consumer.outcomes['dead-lettered']).toBe(1);
+    });
+
+    it('skips event types it does not handle on a shared topic', async () => {
+      const group = `skip-${randomUUID().slice(0, 8)}`;
+      const consumer = await startConsumer(group, [recordEffect(group)]);
+      const ticketId = randomUUID();
+      await producer.run(async (tx) => {
+        await outbox.add(tx, TicketAcceptedV1, ticketId, { partnerId, sequence: 2, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' });
+        await outbox.add(tx, TicketCreatedV1, ticketId, ticketCreatedData(partnerId, 1));
+      });
+      await waitFor('the handled event', async () => (await effectsFor(group, [ticketId])).length === 1);
+      expect(consumer.outcomes.skipped).toBeGreaterThanOrEqual(1);
+      expect(consumer.outcomes['dead-lettered']).toBe(0);
+    });
+  });
+};

@@ -1,0 +1,26 @@
+// `npm test`: type check, lint (module boundaries included), then every Jest suite.
+// The Kafka suite runs only when KAFKA_BROKERS names a broker; otherwise we say so.
+import { spawnSync } from 'node:child_process';
+
+const run = (label, command, args) => {
+  process.stdout.write(`\n▶ ${label}\n`);
+  const result = spawnSync(command, args, { stdio: 'inherit', env: process.env });
+  if (result.status !== 0) {
+    process.stderr.write(`✖ ${label} failed\n`);
+    process.exit(result.status ?? 1);
+  }
+};
+
+const extra = process.argv.slice(2);
+if (!extra.length) {
+  run('type check (tsc --noEmit)', 'npx', ['tsc', '-p', 'tsconfig.json']);
+  run('lint (eslint + Nx module boundaries)', 'npx', ['nx', 'run-many', '-t', 'lint', '--output-style=static']);
+}
+const kafka = process.env.KAFKA_BROKERS;
+if (!kafka) {
+  process.stdout.write(
+    '\n⚠ KAFKA_BROKERS is not set: the Kafka suite (*.kafka.spec.ts) is SKIPPED.\n' +
+      '  Run it with a real broker: bash deploy/kafka/kafka-broker.sh run npm test\n\n',
+  );
+}
+run(kafka ? `jest (with the Kafka suite against ${kafka})` : 'jest', 'npx', ['jest', ...extra]);
