@@ -49,7 +49,8 @@ PID_FILE="$RUN_DIR/kafka.pid"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
 now_ms() { date +%s%3N; }
-log() { printf '[kafka-broker] %s\n' "$*" >&2; }
+# Never fails (a closed terminal must not abort a cleanup under set -e).
+log() { printf '[kafka-broker] %s\n' "$*" >&2 || true; }
 die() { log "ERROR: $*"; exit 1; }
 
 kafka_major() {
@@ -335,17 +336,19 @@ cmd_status() {
 RUN_CHILD=""
 
 on_run_signal() {   # $1 = signal name, $2 = exit code
+  trap '' INT TERM HUP   # no re-entry while cleaning up
   log "got SIG$1: stopping the command and the broker"
   if [[ -n "$RUN_CHILD" ]]; then
-    kill -"$1" "$RUN_CHILD" 2>/dev/null || true
-    wait "$RUN_CHILD" 2>/dev/null || true
+    # A background job of a non-interactive shell ignores SIGINT: always send SIGTERM
+    # (then SIGKILL after KAFKA_STOP_TIMEOUT).
+    kill_pid "$RUN_CHILD"
   fi
   exit "$2"          # the EXIT trap stops the broker
 }
 
 cmd_run() {
   (($# > 0)) || die "usage: $0 run CMD [ARGS...]"
-  trap 'cmd_stop' EXIT
+  trap 'set +e; cmd_stop' EXIT
   trap 'on_run_signal INT 130' INT
   trap 'on_run_signal TERM 143' TERM
   trap 'on_run_signal HUP 129' HUP

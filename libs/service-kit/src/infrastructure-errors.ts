@@ -17,6 +17,8 @@ export const isConnectionFailure = (error: unknown): boolean => {
   let current: unknown = error;
   for (let depth = 0; current && depth < 6; depth += 1) {
     if (current instanceof ServiceUnavailableError) return true;
+    // TypeORM releases a transaction's connection when the server drops it mid-transaction.
+    if (/^QueryRunner(Provider)?AlreadyReleasedError$/.test(String((current as { name?: unknown }).name))) return true;
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_CODES.test(code)) return true;
     const message = (current as { message?: unknown }).message;

@@ -1,2 +1,3 @@
 export * from './test-clock';
 export * from './wait-for';
+export * from './free-port';

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { ensureDatabase } from '@tss/persistence';
+import { PostgresProcess } from '@tss/persistence/testing';
+import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
+import { freePort, TestClock, waitFor } from '@tss/service-kit/testing';
+import { startSingleProcessPlatform, type RunningPlatform } from '../../src/single-process-platform';
+
+interface Outcome {
+  status: number;
+  ticketId?: string;
+  problemType?: string;
+  contentType?: string;
+}
+
+describe('fault: PostgreSQL restarts under load', () => {
+  let pg: PostgresProcess;
+  let running: RunningPlatform;
+  let client: PlatformClient;
+
+  beforeAll(async () => {
+    pg = await PostgresProcess.create(await freePort());
+    await pg.start();
+    await ensureDatabase(pg.url(), 'tss');
+    running = await startSingleProcessPlatform({
+      databaseUrl: pg.url('tss'),
+      clock: new TestClock('2026-03-03T10:00:00.000Z'),
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      env: {},
+      issuer: 'tss',
+      audience: 'tss-api',
+      relayPollIntervalMs: 50,
+    });
+    client = new PlatformClient(running.platform.app.server);
+  });
+
+  afterAll(async () => {
+    await running?.platform.stop();
+    await pg?.destroy();
+  });
+
+  it('answers 503 problem+json while it is down, then catches up: no accepted ticket lost, no effect doubled', async () => {
+    const admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
+    const acme = await client.partner(admin, 'Acme Under Load');
+    const outcomes: Outcome[] = [];
+    let loading = true;
+    const WORKERS = 4;
+    const worker = async () => {
+      while (loading) {
+        const response = await client
+          .http()
+          .post('/v1/tickets')
+          .auth(acme.token, { type: 'bearer' })
+          .set('idempotency-key', randomUUID())
+          .send(sampleTicket());
+        outcomes.push({ status: response.status, ticketId: response.body?.id, problemType: response.body?.type, contentType: response.headers['content-type'] });
+      }
+    };
+    const accepted = () => outcomes.filter((o) => o.status === 201).length;
+    const unavailable = () => outcomes.filter((o) => o.status === 503).length;
+    const workers = Array.from({ length: WORKERS }, worker);
+
+    await waitFor('30 tickets accepted before the outage', () => accepted() >= 30, { timeoutMs: 30_000 });
+    await pg.stop();
+    await waitFor('5 requests refused during the outage', () => unavailable() >= 5, { timeoutMs: 30_000 });
+    const acceptedBeforeRestart = accepted();
+    await pg.start();
+    await waitFor('30 more tickets accepted after the restart', () => accepted() >= acceptedBeforeRestart + 30, { timeoutMs: 60_000 });
+    loading = false;
+    await Promise.all(workers);
+
+    // Every answer is either a ticket or a clean 503 problem: no 500, no hang.
+    expect(outcomes.filter((o) => o.status !== 201 && o.status !== 503)).toEqual([]);
+    for (const refused of outcomes.filter((o) => o.status === 503)) {
+      expect(refused.contentType).toContain(PROBLEM_CONTENT_TYPE);
+      expect(refused.problemType).toMatch(/unavailable$/);
+    }
+
+    const acceptedIds = outcomes.filter((o) => o.status === 201).map((o) => o.ticketId!);
+    const query = (service: string, sql: string, params: unknown[] = []) => running.platform.host(service).dataSource.query(sql, params);
+    const stored = (await query('ticket-intake', 'SELECT id FROM ticket_intake.tickets WHERE partner_id = $1', [acme.partnerId])).map((r: { id: string }) => r.id);
+    expect(stored).toEqual(expect.arrayContaining(acceptedIds));
+
+    // The relay resumes: every stored ticket gets exactly one clock and one acknowledgment.
+    await waitFor(
+      'a clock for every stored ticket',
+      async () => (await query('sla-timer', 'SELECT count(DISTINCT ticket_id)::int AS n FROM sla_timer.response_clocks WHERE partner_id = $1', [acme.partnerId]))[0].n === stored.length,
+      { timeoutMs: 60_000 },
+    );
+    const clocksPerTicket = await query('sla-timer', 'SELECT ticket_id, count(*)::int AS n FROM sla_timer.response_clocks WHERE partner_id = $1 GROUP BY ticket_id HAVING count(*) > 1', [acme.partnerId]);
+    expect(clocksPerTicket).toEqual([]);
+    const acks = await query('notification', 'SELECT count(*)::int AS n FROM notification.acknowledgments WHERE partner_id = $1', [acme.partnerId]);
+    expect(acks[0].n).toBe(stored.length);
+    const unpublished = await query('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.outbox WHERE published_at IS NULL');
+    expect(unpublished[0].n).toBe(0);
+    process.stdout.write(
+      `postgres restart: ${outcomes.length} requests, ${acceptedIds.length} accepted, ${unavailable()} answered 503, ${stored.length} stored, ` +
+        `duplicate deliveries absorbed by inboxes: sla-timer ${running.platform.host('sla-timer').consumer.outcomes.duplicate}, notification ${running.platform.host('notification').consumer.outcomes.duplicate}\n`,
+    );
+  });
+});
