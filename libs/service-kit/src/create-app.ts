@@ -14,7 +14,7 @@ import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, ty
 import type { Logger } from 'pino';
 import { installHealth, type ReadinessCheck } from './health';
 import { installMetrics } from './metrics';
-import { installProblemHandlers, ProblemSchema } from './problem';
+import { installProblemHandlers, ProblemSchema, problemType, sendProblem } from './problem';
 
 export interface ServiceAppOptions {
   /** Service name: logs, metrics and spans carry it. */
@@ -58,7 +58,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    return503OnClosing: true,
+    // We shed load during drain ourselves, with a problem document (installDrainShedding).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     ...options.fastify,
@@ -76,6 +77,7 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
 
+  installDrainShedding(app);
   installTracingHooks(app, options.name);
   installProblemHandlers(app);
   installHealth(app, options.readiness ?? (() => []));
@@ -85,6 +87,23 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     return payload;
   });
   return app as unknown as ServiceApp;
+};
+
+/**
+ * Graceful shutdown: once close() starts, requests that still arrive (on kept-alive connections)
+ * get a 503 problem with Connection: close, so clients retry elsewhere; requests already being
+ * handled finish.
+ */
+const installDrainShedding = (app: FastifyInstance): void => {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close').header('retry-after', '1');
+    return sendProblem(reply, { type: problemType('shutting-down'), title: 'Service Unavailable', status: 503, detail: 'This instance is shutting down; retry.' });
+  });
 };
 
 /**

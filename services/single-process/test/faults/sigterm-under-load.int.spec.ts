@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import pino from 'pino';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { systemClock } from '@tss/service-kit';
+import { freePort, waitFor } from '@tss/service-kit/testing';
+import { startSingleProcessPlatform } from '../../src/single-process-platform';
+
+const MAIN = path.resolve(__dirname, '../../src/main.ts');
+const ADMIN = { id: 'sigterm-admin', secret: 'sigterm-admin-secret-0123456789' };
+
+const startProcess = (env: NodeJS.ProcessEnv): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; output: () => string } => {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('TSS is running')) resolve();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${output}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, ready, exited, output: () => output };
+};
+
+describe('fault: SIGTERM under load', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('sigterm');
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('stops taking requests, finishes what it took, exits 0; every accepted ticket is served after restart', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const proc = startProcess({
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      OUTBOX_POLL_INTERVAL_MS: '50',
+      TSS_BOOTSTRAP_CLIENT_ID: ADMIN.id,
+      TSS_BOOTSTRAP_CLIENT_SECRET: ADMIN.secret,
+    });
+    try {
+      await proc.ready;
+      const client = new PlatformClient(base);
+      const admin = await client.token(ADMIN.id, ADMIN.secret);
+      const acme = await client.partner(admin, 'Acme SIGTERM');
+
+      const accepted: string[] = [];
+      const statuses: number[] = [];
+      let refusedConnections = 0;
+      let loading = true;
+      const worker = async () => {
+        while (loading) {
+          try {
+            const response = await fetch(`${base}/v1/tickets`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${acme.token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+              body: JSON.stringify(sampleTicket()),
+            });
+            statuses.push(response.status);
+            const body = (await response.json()) as { id?: string };
+            if (response.status === 201 && body.id) accepted.push(body.id);
+          } catch {
+            refusedConnections += 1; // the listener is gone: the process stopped taking requests
+            if (refusedConnections > 20) loading = false;
+          }
+        }
+      };
+      const workers = Array.from({ length: 4 }, worker);
+      await waitFor('20 accepted tickets', () => accepted.length >= 20, { timeoutMs: 30_000 });
+      proc.child.kill('SIGTERM');
+      const exitCode = await proc.exited;
+      loading = false;
+      await Promise.all(workers);
+
+      expect(exitCode).toBe(0);
+      expect(statuses.filter((s) => s !== 201 && s !== 503)).toEqual([]);
+      expect(refusedConnections).toBeGreaterThan(0);
+
+      // A fresh platform on the same database: every accepted ticket is there and gets its clock.
+      const restarted = await startSingleProcessPlatform({
+        databaseUrl: db.url,
+        clock: systemClock,
+        logger: pino({ level: 'silent' }),
+        env: {},
+        issuer: 'tss',
+        audience: 'tss-api',
+        relayPollIntervalMs: 50,
+      });
+      try {
+        const query = (service: string, sql: string, params: unknown[]) => restarted.platform.host(service).dataSource.query(sql, params);
+        const stored = (await query('ticket-intake', 'SELECT id FROM ticket_intake.tickets WHERE partner_id = $1', [acme.partnerId])).map((r: { id: string }) => r.id);
+        expect(stored.sort()).toEqual([...accepted].sort());
+        await waitFor('a clock for every accepted ticket', async () =>
+          (await query('sla-timer', 'SELECT count(*)::int AS n FROM sla_timer.response_clocks WHERE partner_id = $1', [acme.partnerId]))[0].n === accepted.length,
+        );
+        process.stdout.write(`sigterm: ${statuses.length} answers (${accepted.length} accepted, ${statuses.filter((s) => s === 503).length} shed with 503), ${refusedConnections} refused connections after close, exit ${exitCode}\n`);
+      } finally {
+        await restarted.platform.stop();
+      }
+    } finally {
+      if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+    }
+  });
+});
