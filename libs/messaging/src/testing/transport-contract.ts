@@ -224,6 +224,45 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(consumer.outcomes['dead-lettered']).toBe(1);
     });
 
+    it('a consumer that crashes after its effect, before acknowledging, gets the event again and changes nothing', async () => {
+      const group = `crash-${randomUUID().slice(0, 8)}`;
+      const ticketId = randomUUID();
+      let crashed = false;
+      // The transport as the consumer sees it: acknowledging the first delivery of this event fails,
+      // exactly as if the process died between its database commit and the offset commit.
+      const crashing: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+        subscribe: (options: Parameters<EventTransport['subscribe']>[0]) =>
+          transport.subscribe({
+            ...options,
+            handle: async (message: InboundMessage) => {
+              await options.handle(message);
+              if (!crashed && message.key === ticketId) {
+                crashed = true;
+                throw new Error('crash after the effect, before the acknowledgment');
+              }
+            },
+          }),
+      });
+      const consumer = new EventConsumer({
+        group,
+        schema: CONSUMER_SCHEMA,
+        transport: crashing,
+        unitOfWork: new UnitOfWork(consumerDs),
+        outbox: new Outbox({ service: 'sla-timer', schema: CONSUMER_SCHEMA, clock: systemClock }),
+        clock: systemClock,
+        logger,
+        bindings: [recordEffect(group)],
+        retryBaseMs: 5,
+      });
+      await consumer.start();
+      running.push(consumer);
+      await producer.run((tx) => outbox.add(tx, TicketCreatedV1, ticketId, ticketCreatedData(partnerId, 1)));
+      await waitFor('the redelivery', () => consumer.outcomes.duplicate >= 1, { timeoutMs: 30_000 });
+      expect(crashed).toBe(true);
+      expect(consumer.outcomes.handled).toBe(1);
+      expect(await effectsFor(group, [ticketId])).toHaveLength(1);
+    });
+
     it('skips event types it does not handle on a shared topic', async () => {
       const group = `skip-${randomUUID().slice(0, 8)}`;
       const consumer = await startConsumer(group, [recordEffect(group)]);

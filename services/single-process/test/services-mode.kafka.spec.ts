@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import pino from 'pino';
+import { bootstrapAdmin, forwardToServices, gatewayService, KeyRing, type ServiceUrls } from '@tss/gateway';
+import { KafkaTransport } from '@tss/messaging';
+import { notificationService } from '@tss/notification';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { ServiceProcessEnv, startServiceInstance, type ServiceInstance, type ServiceModule } from '@tss/runtime';
+import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { loadConfig, startTracing, systemClock, type Tracing } from '@tss/service-kit';
+import { waitFor } from '@tss/service-kit/testing';
+import { slaTimerService } from '@tss/sla-timer';
+import { ticketIntakeService } from '@tss/ticket-intake';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const ADMIN = { clientId: 'kafka-suite-admin', clientSecret: 'kafka-suite-admin-secret-0123' };
+
+/**
+ * Services mode over a real Kafka broker: the gateway, ticket-intake, sla-timer and notification
+ * each run as their own fastify instance with their own pools and Kafka clients, talking only
+ * through HTTP (gateway → intake) and Kafka topics.
+ */
+describe('walking skeleton, services mode over real Kafka', () => {
+  const spans = new InMemorySpanExporter();
+  const topicPrefix = `ws${randomUUID().slice(0, 8)}.`;
+  const urls: Record<string, string> = {};
+  const instances: ServiceInstance[] = [];
+  let tracing: Tracing;
+  let db: TestDatabase;
+  let gatewayUrl: string;
+
+  const listen = async (instance: ServiceInstance) => {
+    await instance.app.listen({ host: '127.0.0.1', port: 0 });
+    return `http://127.0.0.1:${(instance.app.server.address() as AddressInfo).port}`;
+  };
+
+  const start = async (module: ServiceModule, extra: Partial<Parameters<typeof startServiceInstance>[1]> = {}) => {
+    const config = loadConfig(ServiceProcessEnv, {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+      MIGRATE_ON_START: 'true',
+      DB_POOL_SIZE: '4',
+      TSS_JWKS_URL: gatewayUrl ? `${gatewayUrl}/.well-known/jwks.json` : undefined,
+    });
+    const transport = new KafkaTransport({ brokers: config.KAFKA_BROKERS.split(','), clientId: module.name, logger, topicPrefix });
+    const instance = await startServiceInstance(module, { config, logger, transport, ...extra });
+    instances.push(instance);
+    return instance;
+  };
+
+  beforeAll(async () => {
+    tracing = startTracing({ serviceName: 'tss-kafka-test', spanProcessors: [new SimpleSpanProcessor(spans)] });
+    db = await createTestDatabase('services_mode_kafka');
+    const gateway = await start(gatewayService, {
+      keySource: (host) => new KeyRing(host.dataSource, systemClock),
+      extendApp: async (app) => {
+        await app.register(forwardToServices(urls as unknown as ServiceUrls, { timeoutMs: 5_000 }));
+      },
+    });
+    gatewayUrl = await listen(gateway);
+    await bootstrapAdmin({ dataSource: gateway.host.dataSource, clock: systemClock }, ADMIN);
+    urls['ticket-intake'] = await listen(await start(ticketIntakeService));
+    urls['sla-timer'] = await listen(await start(slaTimerService));
+    await start(notificationService);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const instance of instances.reverse()) for (const closer of instance.closers()) await closer.close();
+    await db?.drop();
+    await tracing?.shutdown();
+  });
+
+  it('a ticket POSTed through the gateway reaches sla-timer and notification over Kafka, in one trace', async () => {
+    const client = new PlatformClient(gatewayUrl);
+    const admin = await client.token(ADMIN.clientId, ADMIN.clientSecret);
+    const acme = await client.partner(admin, 'Acme over Kafka');
+    spans.reset();
+
+    const filed = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ level: 'emergency' }));
+    expect(filed.status).toBe(201);
+    const ticketId: string = filed.body.id;
+
+    const sla = await waitFor(
+      'the response clock, read through the gateway',
+      async () => {
+        const response = await client.http().get(`/v1/tickets/${ticketId}/sla`).auth(acme.token, { type: 'bearer' });
+        return response.body.clocks?.length === 1 && response.body;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(sla.clocks[0].level).toBe('emergency');
+    expect(Date.parse(sla.clocks[0].dueAt) - Date.parse(sla.clocks[0].startedAt)).toBe(6 * 3_600_000);
+
+    const notification = instances.find((i) => i.host.module.name === 'notification')!;
+    await waitFor(
+      'the acknowledgment',
+      async () => (await notification.host.dataSource.query('SELECT reference FROM notification.acknowledgments WHERE ticket_id = $1', [ticketId]))[0]?.reference === filed.body.reference,
+      { timeoutMs: 60_000 },
+    );
+
+    const finished = await waitFor('sla-timer consumer span', () => {
+      const all = spans.getFinishedSpans();
+      return all.some((s) => s.name === 'consume ticket.created' && s.attributes['tss.consumer_group'] === 'sla-timer') && all;
+    });
+    const gatewaySpan = finished.find((s) => s.name === 'POST /v1/*' && s.attributes['tss.service'] === 'gateway')!;
+    const intakeSpan = finished.find((s) => s.name === 'POST /v1/tickets' && s.attributes['tss.service'] === 'ticket-intake')!;
+    const publish = finished.find((s) => s.name === 'publish ticket.created')!;
+    const consume = finished.find((s) => s.name === 'consume ticket.created' && s.attributes['tss.consumer_group'] === 'sla-timer')!;
+    const traceId = gatewaySpan.spanContext().traceId;
+    expect([intakeSpan, publish, consume].map((s) => s.spanContext().traceId)).toEqual([traceId, traceId, traceId]);
+    expect(intakeSpan.parentSpanContext?.spanId).toBe(gatewaySpan.spanContext().spanId);
+    expect(consume.parentSpanContext?.spanId).toBe(publish.spanContext().spanId);
+  });
+
+  it('readiness reports the broker and the database of each service', async () => {
+    for (const instance of instances) {
+      const ready = await instance.app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json().checks).toEqual({ [`${instance.host.module.name}:database`]: 'ok', [`${instance.host.module.name}:broker`]: 'ok' });
+    }
+  });
+});
