@@ -70,6 +70,17 @@ maven_profile() {
 
 # --- fetch -------------------------------------------------------------------------------
 
+# Maven's ~ is Java's user.home: the passwd entry's home on Linux, not necessarily $HOME.
+maven_user_home() {
+  local h=""
+  if command -v getent >/dev/null; then h="$(getent passwd "$(id -u)" | cut -d: -f6 || true)"; fi
+  echo "${h:-${HOME:-/nonexistent}}"
+}
+
+m2_writable() {   # $1 = the .m2 folder
+  if [[ -e "$1" ]]; then [[ -d "$1" && -w "$1" ]]; else [[ -d "$(dirname "$1")" && -w "$(dirname "$1")" ]]; fi
+}
+
 cmd_fetch() {
   if [[ -f "$LIBS_DIR/.complete" ]]; then
     log "jars for Kafka $KAFKA_VERSION already in $LIBS_DIR"
@@ -82,10 +93,9 @@ cmd_fetch() {
   tmp="$(mktemp -d "$(dirname "$LIBS_DIR")/libs.tmp.XXXXXX")"
   local mvn_args=(-B -q -f "$POM" "-P$profile" "-Dkafka.version=$KAFKA_VERSION" "-Dkafka.libs.dir=$tmp")
   # Default local repo is ~/.m2; fall back to <repo>/.cache/m2 only when that is not writable.
-  local m2="${HOME:-/nonexistent}/.m2"
-  if ! { [[ -d "$m2" && -w "$m2" ]] || { [[ ! -e "$m2" ]] && [[ -w "$(dirname "$m2")" ]]; }; }; then
+  if ! m2_writable "$(maven_user_home)/.m2"; then
     mvn_args+=("-Dmaven.repo.local=$REPO_ROOT/.cache/m2")
-    log "~/.m2 not writable: using $REPO_ROOT/.cache/m2"
+    log "$(maven_user_home)/.m2 not writable: using $REPO_ROOT/.cache/m2 as Maven local repo"
   fi
   log "resolving Kafka $KAFKA_VERSION jars with Maven (profile $profile)"
   # (Debian's Maven 3.8 prints bare ESC[0m resets even with -B: strip them.)
@@ -229,6 +239,16 @@ kill_pid() {
 
 # --- start -------------------------------------------------------------------------------
 
+STARTING_PID=""
+
+on_start_signal() {   # $1 = exit code
+  trap '' INT TERM HUP
+  log "interrupted during startup: stopping broker pid $STARTING_PID"
+  [[ -n "$STARTING_PID" ]] && kill_pid "$STARTING_PID"
+  rm -rf "$RUN_DIR"
+  exit "$1"
+}
+
 cmd_start() {
   local major
   major="$(kafka_major)"
@@ -238,7 +258,9 @@ cmd_start() {
   if ((major >= 4)); then
     local jv
     jv="$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
-    [[ "${jv%%.*}" =~ ^[0-9]+$ ]] && ((${jv%%.*} >= 17)) || die "Kafka $KAFKA_VERSION needs Java 17+, found ${jv:-unknown}"
+    if ! [[ "${jv%%.*}" =~ ^[0-9]+$ ]] || ((${jv%%.*} < 17)); then
+      die "Kafka $KAFKA_VERSION needs Java 17+, found ${jv:-unknown}"
+    fi
   fi
 
   if [[ -f "$PID_FILE" ]] && is_our_broker "$(cat "$PID_FILE")"; then
@@ -280,6 +302,11 @@ cmd_start() {
     </dev/null >"$RUN_DIR/logs/kafka.out" 2>&1 &
   local pid=$!
   echo "$pid" >"$PID_FILE"
+  # Interrupted while waiting: do not leave the (detached) JVM behind.
+  STARTING_PID=$pid
+  trap 'on_start_signal 130' INT
+  trap 'on_start_signal 143' TERM
+  trap 'on_start_signal 129' HUP
 
   local start_s=$SECONDS
   t_start=$(now_ms)
@@ -298,6 +325,8 @@ cmd_start() {
     fi
     sleep 0.2
   done
+  trap - INT TERM HUP
+  STARTING_PID=""
   log "broker pid $pid listening after $(($(now_ms) - t_start)) ms (logs: $RUN_DIR/logs)"
   echo "KAFKA_BROKERS=$KAFKA_HOST:$KAFKA_PORT"
 }
@@ -348,6 +377,10 @@ on_run_signal() {   # $1 = signal name, $2 = exit code
 
 cmd_run() {
   (($# > 0)) || die "usage: $0 run CMD [ARGS...]"
+  # Refuse before installing the cleanup trap, so that we never stop a broker we did not start.
+  if [[ -f "$PID_FILE" ]] && is_our_broker "$(cat "$PID_FILE")"; then
+    die "a broker already runs on port $KAFKA_PORT (pid $(cat "$PID_FILE")); stop it or use another KAFKA_PORT"
+  fi
   trap 'set +e; cmd_stop' EXIT
   trap 'on_run_signal INT 130' INT
   trap 'on_run_signal TERM 143' TERM
@@ -368,7 +401,7 @@ cmd_run() {
 }
 
 usage() {
-  sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import { KafkaTransport, type EventTransport } from '@tss/messaging';
 import {
@@ -110,6 +110,19 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
   };
 };
 
+/** Loads config, or stops the process (exit 78, EX_CONFIG) naming every bad variable. */
+export const loadConfigOrExit = <S extends TObject>(schema: S, name: string, env: NodeJS.ProcessEnv = process.env): Static<S> => {
+  try {
+    return loadConfig(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${name}: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+};
+
 /**
  * `node main.js` serves one service; `node main.js migrate` applies its migrations and exits.
  * A bad environment stops the process with every bad variable named.
@@ -119,16 +132,7 @@ export const runServiceProcess = async (
   hooks: Pick<ServiceInstanceOptions, 'keySource' | 'extendApp'> = {},
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<void> => {
-  let config: ServiceProcessEnv;
-  try {
-    config = loadConfig(ServiceProcessEnv, process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${module.name}: ${error.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(ServiceProcessEnv, module.name);
   const logger = createLogger(module.name, config.LOG_LEVEL);
   if (argv[0] === 'migrate') {
     const applied = await migrateService(module, config.DATABASE_URL);

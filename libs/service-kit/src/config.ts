@@ -38,12 +38,15 @@ export const loadConfig = <S extends TObject>(schema: S, env: NodeJS.ProcessEnv 
   }
   const withDefaults = Value.Default(schema, picked);
   const converted = Value.Convert(schema, withDefaults);
-  const problems = [...Value.Errors(schema, converted)].map((e) => {
-    const name = e.path.replace(/^\//, '') || '(root)';
+  const problemsByName = new Map<string, string>();
+  for (const e of Value.Errors(schema, converted)) {
+    const name = e.path.replace(/^\//, '').split('/')[0] || '(root)';
+    if (problemsByName.has(name)) continue; // one line per variable: its first problem
     const value = (converted as Record<string, unknown>)[name];
-    return value === undefined ? `${name} is required (${e.message})` : `${name}=${JSON.stringify(redactIfSecret(name, value))}: ${e.message}`;
-  });
-  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+    problemsByName.set(name, value === undefined ? `${name} is required` : `${name}=${JSON.stringify(redactIfSecret(name, value))}: ${e.message}`);
+  }
+  const problems = [...problemsByName.values()];
+  if (problems.length > 0) throw new ConfigError(problems);
   return converted as Static<S>;
 };
 

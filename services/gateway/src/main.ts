@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { runServiceProcess } from '@tss/runtime';
-import { envSchema, loadConfig } from '@tss/service-kit';
+import { loadConfigOrExit, runServiceProcess } from '@tss/runtime';
+import { envSchema, systemClock } from '@tss/service-kit';
 import { forwardToServices, gatewayService, KeyRing } from './index';
-import { systemClock } from '@tss/service-kit';
 
 const Upstreams = envSchema({
   TSS_INTAKE_URL: Type.String({ pattern: '^https?://' }),
@@ -14,7 +13,7 @@ const Upstreams = envSchema({
 });
 
 // Services mode: the gateway verifies tokens with its own key ring and forwards by prefix.
-const upstreams = loadConfig(Upstreams);
+const upstreams = loadConfigOrExit(Upstreams, 'gateway');
 runServiceProcess(gatewayService, {
   keySource: (host) => new KeyRing(host.dataSource, systemClock),
   extendApp: async (app) => {

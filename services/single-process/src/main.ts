@@ -1,9 +1,8 @@
 import path from 'node:path';
+import { loadConfigOrExit } from '@tss/runtime';
 import {
-  ConfigError,
   createLogger,
   exitOnSignals,
-  loadConfig,
   shutdownInOrder,
   startMetricsServer,
   startTracing,
@@ -12,18 +11,6 @@ import {
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@tss/persistence';
 import { SingleProcessEnv, type SingleProcessEnv as Config } from './single-process.config';
 import { startSingleProcessPlatform } from './single-process-platform';
-
-const readConfig = (): Config => {
-  try {
-    return loadConfig(SingleProcessEnv, process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
-};
 
 const banner = (config: Config, metricsPort: number, admin?: { clientId: string; clientSecret: string }): string => {
   const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
@@ -59,7 +46,7 @@ const banner = (config: Config, metricsPort: number, admin?: { clientId: string;
 };
 
 const main = async (): Promise<void> => {
-  const config = readConfig();
+  const config = loadConfigOrExit(SingleProcessEnv, 'tss');
   const logger = createLogger('tss', config.LOG_LEVEL);
   const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 
