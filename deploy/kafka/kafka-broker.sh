@@ -22,6 +22,7 @@
 #   KAFKA_JVM_OPTS         default: G1 options of Kafka's bin/kafka-run-class.sh (see below)
 #   KAFKA_EXTRA_PROPS      extra server.properties lines (newline separated), appended last
 #   KAFKA_CACHE_DIR        default: <repo>/.cache/kafka
+#   KAFKA_KEEP_DATA=1      'stop' keeps the data and 'start' reuses it: a broker restart (fault tests)
 #   JAVA_HOME              java to use (default: java on PATH); Java 17+ for Kafka 4.x
 set -euo pipefail
 shopt -s inherit_errexit
@@ -274,10 +275,15 @@ cmd_start() {
     port_open "$p" && die "$KAFKA_HOST:$p is already in use by another process"
   done
 
-  rm -rf "$RUN_DIR"
-  mkdir -p "$RUN_DIR"
-  write_configs "$major"
-  echo "$KAFKA_VERSION" >"$RUN_DIR/version"
+  # KAFKA_KEEP_DATA=1: start again on the data a previous 'stop' kept (a broker restart).
+  local reuse=0
+  [[ "${KAFKA_KEEP_DATA:-0}" == 1 && -f "$RUN_DIR/data/meta.properties" ]] && reuse=1
+  if ((reuse == 0)); then
+    rm -rf "$RUN_DIR"
+    mkdir -p "$RUN_DIR"
+    write_configs "$major"
+    echo "$KAFKA_VERSION" >"$RUN_DIR/version"
+  fi
 
   local cp="$LIBS_DIR/*" cluster_id logopt
   cluster_id="$(random_cluster_id)"
@@ -285,17 +291,20 @@ cmd_start() {
   # shellcheck disable=SC2206
   local heap=($KAFKA_HEAP_OPTS) jvm=($KAFKA_JVM_OPTS)
 
-  log "formatting $RUN_DIR/data (cluster id $cluster_id, Kafka $KAFKA_VERSION)"
   local t_format t_start
-  t_format=$(now_ms)
-  if ! "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -Dkafka.logs.dir="$RUN_DIR/logs" "$logopt" -cp "$cp" \
-      kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$RUN_DIR/server.properties" \
-      >"$RUN_DIR/logs/format.out" 2>&1; then
-    cat "$RUN_DIR/logs/format.out" >&2
-    die "StorageTool format failed"
+  if ((reuse == 0)); then
+    log "formatting $RUN_DIR/data (cluster id $cluster_id, Kafka $KAFKA_VERSION)"
+    t_format=$(now_ms)
+    if ! "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -Dkafka.logs.dir="$RUN_DIR/logs" "$logopt" -cp "$cp" \
+        kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$RUN_DIR/server.properties" \
+        >"$RUN_DIR/logs/format.out" 2>&1; then
+      cat "$RUN_DIR/logs/format.out" >&2
+      die "StorageTool format failed"
+    fi
+    log "formatted in $(($(now_ms) - t_format)) ms"
+  else
+    log "restarting on the kept data in $RUN_DIR/data"
   fi
-
-  log "formatted in $(($(now_ms) - t_format)) ms"
   log "starting kafka.Kafka on $KAFKA_HOST:$KAFKA_PORT (controller $CONTROLLER_PORT)"
   local launcher=()
   command -v setsid >/dev/null && launcher=(setsid)   # own session: not hit by the caller's Ctrl-C / SIGHUP
@@ -350,7 +359,8 @@ cmd_stop() {
   else
     log "pid $pid is not running"
   fi
-  rm -rf "$RUN_DIR"
+  # KAFKA_KEEP_DATA=1 keeps the data for a later 'start' on the same port (a broker restart).
+  if [[ "${KAFKA_KEEP_DATA:-0}" == 1 ]]; then rm -f "$PID_FILE"; else rm -rf "$RUN_DIR"; fi
 }
 
 cmd_status() {

@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pino from 'pino';
+import { KafkaTransport } from '@tss/messaging';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { systemClock } from '@tss/service-kit';
+import { freePort, waitFor } from '@tss/service-kit/testing';
+import { startSingleProcessPlatform, type RunningPlatform } from '../../src/single-process-platform';
+
+const run = promisify(execFile);
+const BROKER_SCRIPT = path.resolve(__dirname, '../../../../deploy/kafka/kafka-broker.sh');
+
+/** A broker of this suite's own, so stopping it disturbs no other suite. */
+const broker = (port: number) => {
+  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_KEEP_DATA: '1' };
+  return {
+    start: () => run('bash', [BROKER_SCRIPT, 'start'], { env, timeout: 150_000 }),
+    stop: () => run('bash', [BROKER_SCRIPT, 'stop'], { env, timeout: 60_000 }),
+    destroy: () => run('bash', [BROKER_SCRIPT, 'stop'], { env: { ...env, KAFKA_KEEP_DATA: '0' }, timeout: 60_000 }),
+  };
+};
+
+const twoFreePorts = async (): Promise<number> => {
+  for (;;) {
+    const port = await freePort();
+    if (port < 65_000 && (await freePort()) !== port + 1) return port; // the controller takes port + 1
+  }
+};
+
+describe('fault: Kafka down while tickets are filed', () => {
+  let db: TestDatabase;
+  let running: RunningPlatform;
+  let kafka: ReturnType<typeof broker>;
+
+  beforeAll(async () => {
+    const port = await twoFreePorts();
+    kafka = broker(port);
+    await kafka.start();
+    db = await createTestDatabase('kafka_outage');
+    const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    running = await startSingleProcessPlatform({
+      databaseUrl: db.url,
+      clock: systemClock,
+      logger,
+      env: {},
+      issuer: 'tss',
+      audience: 'tss-api',
+      relayPollIntervalMs: 100,
+      transport: new KafkaTransport({ brokers: [`127.0.0.1:${port}`], clientId: 'outage', logger, topicPrefix: `o${randomUUID().slice(0, 6)}.`, maxRetryTimeMs: 2_000 }),
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await running?.platform.stop();
+    await db?.drop();
+    await kafka?.destroy();
+  }, 120_000);
+
+  it('requests still succeed; the outbox holds the events and publishes them once Kafka is back', async () => {
+    const client = new PlatformClient(running.platform.app.server);
+    const admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
+    const acme = await client.partner(admin, 'Acme Outage');
+    const query = (service: string, sql: string, params: unknown[] = []) => running.platform.host(service).dataSource.query(sql, params);
+    const clocks = async (ticketIds: string[]) =>
+      (await query('sla-timer', 'SELECT ticket_id, count(*)::int AS n FROM sla_timer.response_clocks WHERE ticket_id = ANY($1::uuid[]) GROUP BY ticket_id', [ticketIds])) as {
+        ticket_id: string;
+        n: number;
+      }[];
+
+    const before = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket());
+    await waitFor('a clock while Kafka is up', async () => (await clocks([before.body.id])).length === 1, { timeoutMs: 60_000 });
+
+    await kafka.stop();
+    const during: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const response = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ subject: `during outage ${i}` }));
+      expect(response.status).toBe(201);
+      during.push(response.body.id);
+    }
+    const held = await query('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.outbox WHERE published_at IS NULL AND message_key = ANY($1)', [during]);
+    expect(held[0].n).toBe(10); // ticket.created + ticket.accepted for each, waiting in the outbox
+    expect(await clocks(during)).toEqual([]);
+
+    await kafka.start();
+    await waitFor('a clock for every ticket filed during the outage', async () => (await clocks(during)).length === during.length, { timeoutMs: 120_000 });
+    expect((await clocks([...during, before.body.id])).every((c) => c.n === 1)).toBe(true);
+    await waitFor('the outbox drained', async () => (await query('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.outbox WHERE published_at IS NULL'))[0].n === 0);
+  }, 240_000);
+});
