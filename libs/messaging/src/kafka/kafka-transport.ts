@@ -118,6 +118,8 @@ export class KafkaTransport implements EventTransport {
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: this.options.maxRetryTimeMs ?? 10_000 },
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
+      // An idle fetch returns after 1 s, so stopping (shutdown, rebalance) waits at most that.
+      maxWaitTimeInMs: 1_000,
       allowAutoTopicCreation: false,
     });
     this.consumers.add(consumer);

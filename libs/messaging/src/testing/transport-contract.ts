@@ -221,13 +221,15 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       await waitFor('the event after the poison one', async () => (await effectsFor(group, [after])).length === 1);
       await waitFor('the poison event in the dead-letter topic', () => letters.find((l) => l.key === poison));
       expect(attempts).toBe(3);
-      expect(consumer.outcomes['dead-lettered']).toBe(1);
+      expect(letters.filter((l) => l.key === poison)).toHaveLength(1);
+      expect(consumer.outcomes['dead-lettered']).toBeGreaterThanOrEqual(1);
     });
 
     it('a consumer that crashes after its effect, before acknowledging, gets the event again and changes nothing', async () => {
       const group = `crash-${randomUUID().slice(0, 8)}`;
       const ticketId = randomUUID();
       let crashed = false;
+      let redelivered = false;
       // The transport as the consumer sees it: acknowledging the first delivery of this event fails,
       // exactly as if the process died between its database commit and the offset commit.
       const crashing: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
@@ -235,6 +237,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
           transport.subscribe({
             ...options,
             handle: async (message: InboundMessage) => {
+              if (crashed && message.key === ticketId) redelivered = true;
               await options.handle(message);
               if (!crashed && message.key === ticketId) {
                 crashed = true;
@@ -257,14 +260,14 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       await consumer.start();
       running.push(consumer);
       await producer.run((tx) => outbox.add(tx, TicketCreatedV1, ticketId, ticketCreatedData(partnerId, 1)));
-      await waitFor('the redelivery', () => consumer.outcomes.duplicate >= 1, { timeoutMs: 30_000 });
-      expect(crashed).toBe(true);
-      expect(consumer.outcomes.handled).toBe(1);
+      await waitFor('the redelivery', () => redelivered, { timeoutMs: 30_000 });
+      await waitFor('the redelivery handled', () => consumer.outcomes.duplicate >= 1);
       expect(await effectsFor(group, [ticketId])).toHaveLength(1);
     });
 
     it('skips event types it does not handle on a shared topic', async () => {
       const group = `skip-${randomUUID().slice(0, 8)}`;
+      const letters = await watchDeadLetters(`dlq-${group}`);
       const consumer = await startConsumer(group, [recordEffect(group)]);
       const ticketId = randomUUID();
       await producer.run(async (tx) => {
@@ -273,7 +276,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       });
       await waitFor('the handled event', async () => (await effectsFor(group, [ticketId])).length === 1);
       expect(consumer.outcomes.skipped).toBeGreaterThanOrEqual(1);
-      expect(consumer.outcomes['dead-lettered']).toBe(0);
+      expect(letters.filter((l) => l.key === ticketId)).toEqual([]);
     });
   });
 };
