@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,7 +62,7 @@ export class EmbeddedPostgres implements RunningPostgres {
       }
       chownSync(parent, this.osUser.uid, this.osUser.gid);
     }
-    const pwfile = path.join(os.tmpdir(), `tss-pg-pw-${process.pid}-${Date.now().toString(36)}`);
+    const pwfile = path.join(os.tmpdir(), `tss-pg-pw-${randomBytes(6).toString('hex')}`);
     writeFileSync(pwfile, `${this.password}\n`, { mode: 0o644 });
     try {
       execFileSync(
