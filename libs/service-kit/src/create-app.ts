@@ -114,7 +114,7 @@ const installTracingHooks = (app: FastifyInstance, service: string): void => {
   const tracer = trace.getTracer('tss');
   app.decorateRequest('otelContext', null as unknown as Context);
   app.decorateRequest('otelSpan', undefined);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const parent = propagation.extract(context.active(), request.headers);
     const span = tracer.startSpan(
       `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
@@ -123,6 +123,10 @@ const installTracingHooks = (app: FastifyInstance, service: string): void => {
     );
     request.otelSpan = span;
     request.otelContext = trace.setSpan(parent, span);
+    // Every log line of this request, the framework's included, carries its trace id.
+    const traceLog = request.log.child({ trace_id: span.spanContext().traceId });
+    request.log = traceLog;
+    reply.log = traceLog;
   });
   app.addHook('onResponse', async (request, reply) => {
     const span = request.otelSpan;

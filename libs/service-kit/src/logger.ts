@@ -27,9 +27,10 @@ export const loggerOptions = (service: string, level: string): LoggerOptions => 
   level,
   redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   // Every line inside a traced operation carries its trace id, so logs and traces join up.
-  mixin: () => {
+  // (Request loggers already carry it as a binding: see create-app.ts.)
+  mixin: (_merge, _level, logger) => {
     const traceId = activeTraceId();
-    return traceId ? { trace_id: traceId } : {};
+    return traceId && !('trace_id' in logger.bindings()) ? { trace_id: traceId } : {};
   },
 });
 

@@ -1,0 +1,55 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { loggerOptions, startTracing, type Tracing } from '@tss/service-kit';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
+
+describe('logs', () => {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  let tracing: Tracing;
+  let db: TestDatabase;
+  let running: RunningPlatform;
+
+  beforeAll(async () => {
+    tracing = startTracing({ serviceName: 'tss-log-test' });
+    db = await createTestDatabase('logging');
+    running = await startSingleProcessPlatform({
+      databaseUrl: db.url,
+      clock: new TestClock(),
+      logger: pino(loggerOptions('tss', 'info'), sink),
+      env: {},
+      issuer: 'tss',
+      audience: 'tss-api',
+      relayPollIntervalMs: 50,
+    });
+  });
+
+  afterAll(async () => {
+    await running?.platform.stop();
+    await db?.drop();
+    await tracing?.shutdown();
+  });
+
+  it('carry request and trace ids, and never a secret or a token', async () => {
+    const client = new PlatformClient(running.platform.app.server);
+    const admin = running.generatedAdmin!;
+    const adminToken = await client.token(admin.clientId, admin.clientSecret);
+    const acme = await client.partner(adminToken, 'Acme Logs');
+    const filed = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).set('x-request-id', 'req-log-1').send(sampleTicket());
+    expect(filed.status).toBe(201);
+    await client.http().post('/v1/auth/token').type('form').send({ grant_type: 'client_credentials', client_id: acme.clientId, client_secret: 'wrong-secret-value' });
+
+    const completed = await waitFor('the request log line', () => lines.find((l) => l.reqId === 'req-log-1' && l.msg === 'request completed'));
+    expect(completed.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    const all = lines.map((l) => JSON.stringify(l)).join('\n');
+    for (const secret of [admin.clientSecret, adminToken, acme.clientSecret, acme.token, 'wrong-secret-value']) expect(all).not.toContain(secret);
+  });
+});
