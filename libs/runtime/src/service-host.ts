@@ -95,9 +95,10 @@ export class ServiceHost {
       if (applied.length > 0) options.logger.info({ service: module.name, applied }, 'migrations applied');
     } else {
       await dataSource.initialize();
-      if (await dataSource.showMigrations()) {
+      const [{ present }] = (await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS present', [`"${module.schema}".schema_migrations`])) as { present: boolean }[];
+      if (!present || (await dataSource.showMigrations())) {
         await dataSource.destroy();
-        throw new Error(`${module.name}: pending migrations; run its migrate command first`);
+        throw new Error(`${module.name}: pending migrations; run its migrate command first (or set MIGRATE_ON_START=true)`);
       }
     }
     return new ServiceHost(module, dataSource, options);
