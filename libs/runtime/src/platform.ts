@@ -25,6 +25,8 @@ export interface PlatformOptions {
   migrate: boolean;
   relayPollIntervalMs?: number;
   consumerRetryBaseMs?: number;
+  /** Runs before any service route is registered: app-wide hooks (rate limits, security headers). */
+  beforeRoutes?: (app: ServiceApp) => Promise<void>;
   /** Runs after the services' routes are registered, before the app is ready (docs, extra routes). */
   extendApp?: (app: ServiceApp, hosts: ReadonlyMap<string, ServiceHost>) => Promise<void>;
 }
@@ -67,6 +69,7 @@ export class Platform {
       openapi: { title: 'TSS API', description: 'Technical Support Service: tickets, SLA clocks, notifications, escalations and ratings.' },
     });
     installAuthentication(app, options.tokens, API_DOCS_PREFIXES);
+    await options.beforeRoutes?.(app);
     await installApiDocs(app);
     for (const host of hosts.values()) await host.registerRoutes(app);
     await options.extendApp?.(app, hosts);

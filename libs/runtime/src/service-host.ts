@@ -111,8 +111,17 @@ export class ServiceHost {
     ];
   }
 
+  /** Registers the service's routes in a scope of their own, tagged with the service's name in OpenAPI. */
   async registerRoutes(app: ServiceApp): Promise<void> {
-    if (this.parts.routes) await app.register(this.parts.routes as never);
+    const routes = this.parts.routes;
+    if (!routes) return;
+    const service = this.module.name;
+    await app.register(async (scope) => {
+      scope.addHook('onRoute', (route) => {
+        route.schema = { ...route.schema, tags: [service] };
+      });
+      await routes(scope);
+    });
   }
 
   /** Starts publishing and consuming. */

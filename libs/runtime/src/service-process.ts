@@ -48,6 +48,8 @@ export interface ServiceInstanceOptions {
   env?: NodeJS.ProcessEnv;
   /** Where token verification keys come from; default: TSS_JWKS_URL. The gateway passes its key ring. */
   keySource?: (host: ServiceHost) => PublicKeySource;
+  /** App-wide hooks registered before any route (the gateway's rate limits and security headers). */
+  beforeRoutes?: (app: ServiceApp, host: ServiceHost) => Promise<void>;
   extendApp?: (app: ServiceApp, host: ServiceHost) => Promise<void>;
   consumerRetryBaseMs?: number;
 }
@@ -93,6 +95,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
   keys.bind(options.keySource ? options.keySource(host) : new JwksKeySource(jwksUrl ?? '', () => clock.now().getTime()));
   const app = await createServiceApp({ name: module.name, logger, readiness: () => host.readiness(), openapi: { title: `TSS ${module.name}` } });
   installAuthentication(app, tokens, API_DOCS_PREFIXES);
+  await options.beforeRoutes?.(app, host);
   await installApiDocs(app);
   await host.registerRoutes(app);
   await options.extendApp?.(app, host);
@@ -129,7 +132,7 @@ export const loadConfigOrExit = <S extends TObject>(schema: S, name: string, env
  */
 export const runServiceProcess = async (
   module: ServiceModule,
-  hooks: Pick<ServiceInstanceOptions, 'keySource' | 'extendApp'> = {},
+  hooks: Pick<ServiceInstanceOptions, 'keySource' | 'beforeRoutes' | 'extendApp'> = {},
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<void> => {
   const config = loadConfigOrExit(ServiceProcessEnv, module.name);
