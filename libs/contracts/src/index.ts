@@ -11,3 +11,4 @@ export * from './events/gateway.events';
 export * from './event-validation';
 export * from './routes';
 export * from './string-enum';
+export * from './access-policy';

@@ -12,6 +12,8 @@ import {
   installAuthentication,
   JwksKeySource,
   loadConfig,
+  OidcEnv,
+  withStaffSingleSignOn,
   shutdownInOrder,
   startMetricsServer,
   startTracing,
@@ -37,6 +39,7 @@ export const ServiceProcessEnv = envSchema({
   TSS_JWT_ISSUER: Type.String({ default: 'tss' }),
   TSS_JWT_AUDIENCE: Type.String({ default: 'tss-api' }),
   TSS_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  ...OidcEnv,
 });
 export type ServiceProcessEnv = Static<typeof ServiceProcessEnv>;
 
@@ -80,6 +83,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
     keys,
     nowSeconds: () => Math.floor(clock.now().getTime() / 1000),
   });
+  const verifier = withStaffSingleSignOn(tokens, config, () => clock.now().getTime());
   const host = await ServiceHost.open(module, {
     databaseUrl: config.DATABASE_URL,
     transport,
@@ -94,7 +98,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
   const jwksUrl = config.TSS_JWKS_URL;
   keys.bind(options.keySource ? options.keySource(host) : new JwksKeySource(jwksUrl ?? '', () => clock.now().getTime()));
   const app = await createServiceApp({ name: module.name, logger, readiness: () => host.readiness(), openapi: { title: `TSS ${module.name}` } });
-  installAuthentication(app, tokens, API_DOCS_PREFIXES);
+  installAuthentication(app, verifier, API_DOCS_PREFIXES);
   await options.beforeRoutes?.(app, host);
   await installApiDocs(app);
   await host.registerRoutes(app);

@@ -5,32 +5,37 @@ import { partnerRoutes } from './http/partner.routes';
 import { ApiClientEntity, GATEWAY_SCHEMA, PartnerEntity, SigningKeyEntity } from './store/gateway.entities';
 import { KeyRing } from './store/key-ring';
 import { CreateGatewayTables1764115600000 } from './store/migrations/1764115600000-create-gateway-tables';
-import type { TokenSettings } from './use-cases/issue-token';
+import { ClientRevocation1764201600000 } from './store/migrations/1764201600000-client-revocation';
+import { GatewayEnv } from './gateway.config';
+import { clientRoutes } from './http/client.routes';
+import { ClientView } from './http/client.views';
+import { loadConfig } from '@tss/service-kit';
 
 export { KeyRing } from './store/key-ring';
+export { gatewayTokenAuthority } from './store/token-authority';
 export { bootstrapAdmin, createClient, createPartner } from './use-cases/manage-clients';
 export { signAccessToken, ACCESS_TOKEN_TTL_SECONDS, type TokenSettings } from './use-cases/issue-token';
 export { forwardToServices, type ServiceUrls } from './http/forwarding';
-
-export const tokenSettingsFrom = (env: NodeJS.ProcessEnv): TokenSettings => ({
-  issuer: env.TSS_JWT_ISSUER ?? 'tss',
-  audience: env.TSS_JWT_AUDIENCE ?? 'tss-api',
-});
+export { serveMergedApiDocs, type MergedApiDocsOptions } from './http/merged-api-docs';
+export { EdgeEnv, defaultEdgeConfig, installEdgeProtection, type EdgeConfig } from './http/edge-protection';
 
 /** gateway: authentication, partners, API clients and staff; produces `partner.*`, `staff.*`. */
 export const gatewayService: ServiceModule = {
   name: 'gateway',
   schema: GATEWAY_SCHEMA,
   entities: [SigningKeyEntity, PartnerEntity, ApiClientEntity],
-  migrations: [messagingTablesMigration(GATEWAY_SCHEMA), CreateGatewayTables1764115600000],
+  migrations: [messagingTablesMigration(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000],
   build: (deps) => {
+    const config = loadConfig(GatewayEnv, deps.env);
     const keys = new KeyRing(deps.dataSource, deps.clock);
-    const settings = tokenSettingsFrom(deps.env);
+    const settings = { issuer: config.TSS_JWT_ISSUER, audience: config.TSS_JWT_AUDIENCE };
     return {
       routes: async (app) => {
         await keys.ensureKey();
-        await app.register(authRoutes({ ...deps, keys, settings }));
+        app.addSchema(ClientView); // shared by the partner and staff client routes
+        await app.register(authRoutes({ ...deps, keys, settings, maxKeyAgeMs: config.TSS_SIGNING_KEY_MAX_AGE_HOURS * 3_600_000 }));
         await app.register(partnerRoutes(deps));
+        await app.register(clientRoutes(deps));
       },
     };
   },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
-import { bootstrapAdmin, forwardToServices, gatewayService, KeyRing, type ServiceUrls } from '@tss/gateway';
+import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, type ServiceUrls } from '@tss/gateway';
 import { KafkaTransport } from '@tss/messaging';
 import { notificationService } from '@tss/notification';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
@@ -53,13 +53,13 @@ describe('walking skeleton, services mode over real Kafka', () => {
     tracing = startTracing({ serviceName: 'tss-kafka-test', spanProcessors: [new SimpleSpanProcessor(spans)] });
     db = await createTestDatabase('services_mode_kafka');
     const gateway = await start(gatewayService, {
-      keySource: (host) => new KeyRing(host.dataSource, systemClock),
+      keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
       extendApp: async (app) => {
         await app.register(forwardToServices(urls as unknown as ServiceUrls, { timeoutMs: 5_000 }));
       },
     });
     gatewayUrl = await listen(gateway);
-    await bootstrapAdmin({ dataSource: gateway.host.dataSource, clock: systemClock }, ADMIN);
+    await bootstrapAdmin({ ...gateway.host, clock: systemClock }, ADMIN);
     urls['ticket-intake'] = await listen(await start(ticketIntakeService));
     urls['sla-timer'] = await listen(await start(slaTimerService));
     await start(notificationService);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { problemType, sendProblem } from '../problem';
 import type { Principal } from './principal';
-import type { TokenVerifier } from './token-verifier';
+import type { AccessTokenVerifier } from './token-verifier';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,7 +24,7 @@ const bearerToken = (request: FastifyRequest): string | undefined => {
  * Every route needs a verified access token unless it is marked `config: { public: true }`
  * (or lies under one of `publicPrefixes`, such as the docs UI). Unknown routes fall through to 404.
  */
-export const installAuthentication = (app: FastifyInstance, verifier: TokenVerifier, publicPrefixes: readonly string[] = []): void => {
+export const installAuthentication = (app: FastifyInstance, verifier: AccessTokenVerifier, publicPrefixes: readonly string[] = []): void => {
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config?.public) return;

@@ -1,3 +1,4 @@
 export * from './principal';
 export * from './token-verifier';
 export * from './authenticate';
+export * from './oidc-verifier';

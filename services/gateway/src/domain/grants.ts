@@ -1,19 +1,10 @@
-import type { StaffRole } from '@tss/contracts';
+import { PARTNER_SCOPES, scopesForRoles, type StaffRole } from '@tss/contracts';
 
 export type ClientKind = 'partner' | 'staff';
 
-/** What each kind of client may ask for (docs/auth.md lists the operations behind each scope). */
-export const PARTNER_SCOPES = ['tickets:read', 'tickets:write', 'requesters:tokens', 'webhooks:manage'] as const;
-export const STAFF_SCOPES: Readonly<Record<StaffRole, readonly string[]>> = {
-  agent: ['tickets:read', 'tickets:write', 'queue:read'],
-  team_lead: ['tickets:read', 'tickets:write', 'queue:read', 'escalations:manage'],
-  developer: ['tickets:read', 'tickets:write', 'queue:read'],
-  quality: ['tickets:read', 'reports:read'],
-  admin: ['admin', 'tickets:read', 'queue:read', 'reports:read'],
-};
-
+/** Everything a client of this kind and these roles may be granted. */
 export const allowedScopes = (kind: ClientKind, roles: readonly StaffRole[]): string[] =>
-  kind === 'partner' ? [...PARTNER_SCOPES] : [...new Set(roles.flatMap((r) => STAFF_SCOPES[r]))];
+  kind === 'partner' ? [...PARTNER_SCOPES] : scopesForRoles(roles);
 
 export type ScopeGrant = { ok: true; scopes: string[] } | { ok: false; invalid: string[] };
 
@@ -23,4 +14,21 @@ export const grantScopes = (requested: string | undefined, allowed: readonly str
   const asked = [...new Set(requested.trim().split(/\s+/))];
   const invalid = asked.filter((s) => !allowed.includes(s));
   return invalid.length > 0 ? { ok: false, invalid } : { ok: true, scopes: asked };
+};
+
+/**
+ * Token revocation (docs/adr/0012): a token names its client and the client's token version; a
+ * disabled client, or a version bumped by disabling or rotating, revokes it.
+ */
+export const isTokenRevoked = (client: { active: boolean; tokenVersion: number } | null, tokenVersion: unknown): boolean =>
+  !client || !client.active || tokenVersion !== client.tokenVersion;
+
+/** Signing keys retire once their successor has signed for longer than a token lives (plus skew). */
+export const keysToRetire = (
+  keys: readonly { kid: string; createdAt: Date }[],
+  now: Date,
+  tokenLifetimeMs: number,
+): string[] => {
+  const byAge = [...keys].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  return byAge.filter((_key, i) => i < byAge.length - 1 && now.getTime() - byAge[i + 1].createdAt.getTime() > tokenLifetimeMs).map((k) => k.kid);
 };

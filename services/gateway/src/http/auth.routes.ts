@@ -3,9 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
-import { problemType, sendProblem, type Clock } from '@tss/service-kit';
+import { authorize, problemType, sendProblem, type Clock } from '@tss/service-kit';
 import type { KeyRing } from '../store/key-ring';
-import { issueClientToken, type TokenSettings } from '../use-cases/issue-token';
+import { issueClientToken, issueRequesterToken, type TokenSettings } from '../use-cases/issue-token';
 
 const TokenRequest = Type.Object(
   {
@@ -30,7 +30,15 @@ const basicCredentials = (header: string | undefined): { id: string; secret: str
   return colon < 0 ? undefined : { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
 };
 
-export const authRoutes = (deps: { dataSource: DataSource; keys: KeyRing; clock: Clock; settings: TokenSettings }) => async (fastify: FastifyInstance) => {
+const RequesterTokenRequest = Type.Object(
+  {
+    requesterId: Type.String({ minLength: 1, maxLength: 200, description: "The partner's own id for its client" }),
+  },
+  { additionalProperties: false, examples: [{ requesterId: 'customer-8841' }] },
+);
+const KeyRotation = Type.Object({ kid: Type.String(), activeKids: Type.Array(Type.String()) });
+
+export const authRoutes = (deps: { dataSource: DataSource; keys: KeyRing; clock: Clock; settings: TokenSettings; maxKeyAgeMs: number }) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(formbody);
   app.post(
@@ -47,6 +55,7 @@ export const authRoutes = (deps: { dataSource: DataSource; keys: KeyRing; clock:
       },
     },
     async (request, reply) => {
+      await deps.keys.rotateIfOlderThan(deps.maxKeyAgeMs);
       const basic = basicCredentials(request.headers.authorization);
       const result = await issueClientToken(deps, {
         grantType: request.body.grant_type,
@@ -67,6 +76,45 @@ export const authRoutes = (deps: { dataSource: DataSource; keys: KeyRing; clock:
         error: result.error.error,
         error_description: result.error.description,
       });
+    },
+  );
+
+  app.post(
+    '/v1/auth/requester-token',
+    {
+      schema: {
+        tags: ['auth'],
+        operationId: 'issueRequesterToken',
+        summary: "Mint a token for one of the partner's clients: it sees and files only that requester's tickets",
+        security: [{ bearerAuth: [] }],
+        body: RequesterTokenRequest,
+        response: { 200: TokenResponse, 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+      },
+    },
+    async (request, reply) => {
+      const principal = authorize(request, reply, { kinds: ['partner'], scopes: ['requesters:tokens'] });
+      if (!principal) return reply;
+      reply.header('cache-control', 'no-store');
+      return issueRequesterToken(deps, { clientId: principal.clientId ?? principal.subject, partnerId: principal.partnerId ?? '', requesterId: request.body.requesterId });
+    },
+  );
+
+  app.post(
+    '/v1/auth/keys/rotate',
+    {
+      schema: {
+        tags: ['auth'],
+        operationId: 'rotateSigningKey',
+        summary: 'Start signing with a new key (admin); the previous one stays published until no token can need it',
+        security: [{ bearerAuth: [] }],
+        response: { 200: KeyRotation, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+      },
+    },
+    async (request, reply) => {
+      if (!authorize(request, reply, { kinds: ['staff'], roles: ['admin'] })) return reply;
+      const kid = await deps.keys.rotate();
+      const jwks = await deps.keys.jwks();
+      return { kid, activeKids: jwks.keys.map((k) => k.kid) };
     },
   );
 

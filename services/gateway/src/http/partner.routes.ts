@@ -5,26 +5,27 @@ import type { DataSource } from 'typeorm';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { authorize, problemType, sendProblem, type Clock } from '@tss/service-kit';
 import { PartnerEntity } from '../store/gateway.entities';
-import { createClient, createPartner } from '../use-cases/manage-clients';
+import { createClient, createPartner, disableClient, findActivePartner, listClients, rotateClientSecret } from '../use-cases/manage-clients';
+import { NewClientView, toClientView, toNewClientView } from './client.views';
 
 const PartnerView = Type.Object(
   { id: Type.String({ format: 'uuid' }), name: Type.String(), active: Type.Boolean(), createdAt: Type.String({ format: 'date-time' }) },
   { $id: 'Partner' },
 );
-const NewClientView = Type.Object(
-  {
-    clientId: Type.String(),
-    clientSecret: Type.String({ description: 'Shown once; store it now' }),
-    partnerId: Type.String({ format: 'uuid' }),
-  },
-  { $id: 'NewPartnerClient' },
-);
-const ADMIN_PROBLEMS = { 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } } as const;
+const PartnerParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const PartnerClientParams = Type.Object({ id: Type.String({ format: 'uuid' }), cid: Type.String({ minLength: 1, maxLength: 200 }) });
+const PROBLEMS = { 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } } as const;
+const NOT_FOUND = { 404: { $ref: 'Problem#' } } as const;
+const ADMIN = { kinds: ['staff' as const], roles: ['admin'] };
 
 export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock }) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(PartnerView);
   const toView = (p: { id: string; name: string; active: boolean; createdAt: Date }) => ({ ...p, createdAt: p.createdAt.toISOString() });
+  const noPartner = (reply: Parameters<typeof sendProblem>[0]) =>
+    sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: 'No such partner.' });
+  const noClient = (reply: Parameters<typeof sendProblem>[0]) =>
+    sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: 'No such active client of this partner.' });
 
   app.post(
     '/v1/partners',
@@ -34,12 +35,12 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         operationId: 'createPartner',
         summary: 'Register a partner (admin)',
         security: [{ bearerAuth: [] }],
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-        response: { 201: PartnerView, ...ADMIN_PROBLEMS },
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false, examples: [{ name: 'Acme Books' }] }),
+        response: { 201: PartnerView, ...PROBLEMS },
       },
     },
     async (request, reply) => {
-      if (!authorize(request, reply, { kinds: ['staff'], roles: ['admin'] })) return reply;
+      if (!authorize(request, reply, ADMIN)) return reply;
       const partner = await createPartner(deps, request.body.name);
       return reply.code(201).header('location', `/v1/partners/${partner.id}`).send(toView(partner));
     },
@@ -53,11 +54,11 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         operationId: 'listPartners',
         summary: 'List partners (admin)',
         security: [{ bearerAuth: [] }],
-        response: { 200: Type.Object({ items: Type.Array(Type.Ref('Partner')) }), ...ADMIN_PROBLEMS },
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('Partner')) }), ...PROBLEMS },
       },
     },
     async (request, reply) => {
-      if (!authorize(request, reply, { kinds: ['staff'], roles: ['admin'] })) return reply;
+      if (!authorize(request, reply, ADMIN)) return reply;
       const partners = await deps.dataSource.getRepository(PartnerEntity).find({ order: { createdAt: 'ASC' } });
       return { items: partners.map(toView) };
     },
@@ -69,19 +70,79 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
       schema: {
         tags: ['partners'],
         operationId: 'createPartnerClient',
-        summary: "Create an API client for a partner (admin); the secret is shown once",
+        summary: 'Create an API client for a partner (admin); the secret is shown once',
         security: [{ bearerAuth: [] }],
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-        response: { 201: NewClientView, 404: { $ref: 'Problem#' }, ...ADMIN_PROBLEMS },
+        params: PartnerParams,
+        response: { 201: NewClientView, ...NOT_FOUND, ...PROBLEMS },
       },
     },
     async (request, reply) => {
-      if (!authorize(request, reply, { kinds: ['staff'], roles: ['admin'] })) return reply;
-      const partner = await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: request.params.id });
-      if (!partner) return sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: 'No such partner.' });
+      if (!authorize(request, reply, ADMIN)) return reply;
+      const partner = await findActivePartner(deps, request.params.id);
+      if (!partner) return noPartner(reply);
       const { client, clientSecret } = await createClient(deps, { kind: 'partner', partnerId: partner.id });
       reply.header('cache-control', 'no-store');
-      return reply.code(201).send({ clientId: client.clientId, clientSecret, partnerId: partner.id });
+      return reply.code(201).send(toNewClientView(client, clientSecret));
+    },
+  );
+
+  app.get(
+    '/v1/partners/:id/clients',
+    {
+      schema: {
+        tags: ['partners'],
+        operationId: 'listPartnerClients',
+        summary: "List a partner's API clients (admin); secrets are never shown again",
+        security: [{ bearerAuth: [] }],
+        params: PartnerParams,
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('ApiClient')) }), ...NOT_FOUND, ...PROBLEMS },
+      },
+    },
+    async (request, reply) => {
+      if (!authorize(request, reply, ADMIN)) return reply;
+      if (!(await findActivePartner(deps, request.params.id))) return noPartner(reply);
+      return { items: (await listClients(deps, { kind: 'partner', partnerId: request.params.id })).map(toClientView) };
+    },
+  );
+
+  app.delete(
+    '/v1/partners/:id/clients/:cid',
+    {
+      schema: {
+        tags: ['partners'],
+        operationId: 'disablePartnerClient',
+        summary: 'Disable a partner client (admin); its tokens stop working at once',
+        security: [{ bearerAuth: [] }],
+        params: PartnerClientParams,
+        response: { 204: Type.Null({ description: 'Disabled' }), ...NOT_FOUND, ...PROBLEMS },
+      },
+    },
+    async (request, reply) => {
+      if (!authorize(request, reply, ADMIN)) return reply;
+      const disabled = await disableClient(deps, { kind: 'partner', partnerId: request.params.id }, request.params.cid);
+      if (!disabled) return noClient(reply);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/partners/:id/clients/:cid/rotate',
+    {
+      schema: {
+        tags: ['partners'],
+        operationId: 'rotatePartnerClientSecret',
+        summary: "Replace a partner client's secret (admin); the new one is shown once, the old one and its tokens stop working",
+        security: [{ bearerAuth: [] }],
+        params: PartnerClientParams,
+        response: { 200: NewClientView, ...NOT_FOUND, ...PROBLEMS },
+      },
+    },
+    async (request, reply) => {
+      if (!authorize(request, reply, ADMIN)) return reply;
+      const rotated = await rotateClientSecret(deps, { kind: 'partner', partnerId: request.params.id }, request.params.cid);
+      if (!rotated) return noClient(reply);
+      reply.header('cache-control', 'no-store');
+      return toNewClientView(rotated.client, rotated.clientSecret);
     },
   );
 };

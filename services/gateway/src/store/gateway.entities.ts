@@ -54,6 +54,8 @@ export interface ApiClientRow {
   email: string | null;
   active: boolean;
   createdAt: Date;
+  tokenVersion: number;
+  disabledAt: Date | null;
 }
 
 export const ApiClientEntity = new EntitySchema<ApiClientRow>({
@@ -69,5 +71,7 @@ export const ApiClientEntity = new EntitySchema<ApiClientRow>({
     email: { type: 'text', nullable: true },
     active: { type: 'boolean' },
     createdAt: { name: 'created_at', type: 'timestamptz' },
+    tokenVersion: { name: 'token_version', type: 'integer' },
+    disabledAt: { name: 'disabled_at', type: 'timestamptz', nullable: true },
   },
 });

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { IsNull, type DataSource } from 'typeorm';
+import { In, IsNull, type DataSource } from 'typeorm';
+import { keysToRetire } from '../domain/grants';
 import type { Clock, PublicKeySource } from '@tss/service-kit';
 import { SigningKeyEntity, type SigningKeyRow } from './gateway.entities';
 
@@ -13,6 +14,8 @@ interface LoadedKey {
 
 const CACHE_MS = 10_000;
 const MISS_RELOAD_MS = 1_000;
+/** 15-minute tokens plus the 30 s verification tolerance. */
+const TOKEN_LIFETIME_WITH_SKEW_MS = 15 * 60_000 + 30_000;
 
 /**
  * The gateway's signing keys (ES256, P-256). The newest active key signs; every active key is
@@ -30,7 +33,10 @@ export class KeyRing implements PublicKeySource {
     if ((await this.activeKeys()).length === 0) await this.rotate();
   }
 
-  /** Adds a new signing key; older keys stay published until retired. */
+  /**
+   * Adds a new signing key. The previous key stays published, so tokens it signed keep verifying;
+   * keys whose successor has signed for longer than a token lives are retired (docs/adr/0012).
+   */
   async rotate(): Promise<string> {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const kid = randomUUID();
@@ -44,7 +50,24 @@ export class KeyRing implements PublicKeySource {
     };
     await this.dataSource.getRepository(SigningKeyEntity).insert(row);
     this.cache = undefined;
+    await this.retireOldKeys();
     return kid;
+  }
+
+  /** Rotates when the signing key is older than `maxAgeMs`; retires keys no token can need. */
+  async rotateIfOlderThan(maxAgeMs: number): Promise<void> {
+    const current = await this.signingKey();
+    if (this.clock.now().getTime() - current.createdAt.getTime() >= maxAgeMs) await this.rotate();
+    else await this.retireOldKeys();
+  }
+
+  private async retireOldKeys(): Promise<void> {
+    const repo = this.dataSource.getRepository(SigningKeyEntity);
+    const active = await repo.find({ where: { retiredAt: IsNull() } });
+    const retire = keysToRetire(active, this.clock.now(), TOKEN_LIFETIME_WITH_SKEW_MS);
+    if (retire.length === 0) return;
+    await repo.update({ kid: In(retire) }, { retiredAt: this.clock.now() });
+    this.cache = undefined;
   }
 
   async signingKey(): Promise<LoadedKey> {

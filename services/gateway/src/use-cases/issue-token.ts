@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { REQUESTER_SCOPES } from '@tss/contracts';
 import type { DataSource } from 'typeorm';
 import type { AccessTokenClaims, Clock, TssClaims } from '@tss/service-kit';
 import { verifyClientSecret } from '../domain/client-secret';
@@ -54,6 +55,28 @@ export const issueClientToken = async (
     ...(client.partnerId ? { partner_id: client.partnerId } : {}),
     roles: client.roles,
     scope: grant.scopes.join(' '),
+    ver: client.tokenVersion,
   });
   return { ok: true, token: { access_token: accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: grant.scopes.join(' ') } };
+};
+
+/** A partner mints a token for one of its clients (P12: a site link for a requester whose mail is filtered). */
+export const issueRequesterToken = async (
+  deps: { dataSource: DataSource; keys: KeyRing; clock: Clock; settings: TokenSettings },
+  input: { clientId: string; partnerId: string; requesterId: string },
+): Promise<IssuedToken> => {
+  // The requester's token lives and dies with the partner client that minted it.
+  const minter = await deps.dataSource.getRepository(ApiClientEntity).findOneBy({ clientId: input.clientId });
+  const scope = REQUESTER_SCOPES.join(' ');
+  const accessToken = await signAccessToken(deps.keys, deps.settings, deps.clock, {
+    sub: `requester:${input.partnerId}:${input.requesterId}`,
+    kind: 'requester',
+    client_id: input.clientId,
+    partner_id: input.partnerId,
+    requester_id: input.requesterId,
+    roles: [],
+    scope,
+    ver: minter?.tokenVersion ?? 0,
+  });
+  return { access_token: accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope };
 };

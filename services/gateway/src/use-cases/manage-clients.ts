@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { PartnerCreatedV1, type StaffRole } from '@tss/contracts';
+import { IsNull, type DataSource } from 'typeorm';
+import { PartnerCreatedV1, StaffCreatedV1, StaffUpdatedV1, type StaffRole } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
 import { hashClientSecret, newClientSecret } from '../domain/client-secret';
@@ -13,9 +13,25 @@ export interface NewClient {
   clientSecret: string;
 }
 
+interface Deps {
+  dataSource: DataSource;
+  unitOfWork: UnitOfWork;
+  outbox: Outbox;
+  clock: Clock;
+}
+
 const newClientId = (kind: ClientKind) => `${kind === 'partner' ? 'pc' : 'sc'}_${randomBytes(12).toString('base64url')}`;
 
-export const createPartner = async (deps: { unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock }, name: string): Promise<PartnerRow> =>
+const staffEventData = (client: ApiClientRow, now: Date) => ({
+  staffId: client.clientId,
+  roles: client.roles,
+  ...(client.displayName ? { displayName: client.displayName } : {}),
+  ...(client.email ? { email: client.email } : {}),
+  active: client.active,
+  changedAt: now.toISOString(),
+});
+
+export const createPartner = async (deps: Omit<Deps, 'dataSource'>, name: string): Promise<PartnerRow> =>
   deps.unitOfWork.run(async (tx) => {
     const now = deps.clock.now();
     const partner: PartnerRow = { id: randomUUID(), name, active: true, createdAt: now };
@@ -24,41 +40,83 @@ export const createPartner = async (deps: { unitOfWork: UnitOfWork; outbox: Outb
     return partner;
   });
 
+/** A partner or staff API client; staff clients are announced (`staff.created`) to the services that keep a roster. */
 export const createClient = async (
-  deps: { dataSource: DataSource; clock: Clock },
+  deps: Deps,
   input: { kind: ClientKind; partnerId?: string; roles?: StaffRole[]; displayName?: string; email?: string; clientId?: string; clientSecret?: string },
 ): Promise<NewClient> => {
   const clientSecret = input.clientSecret ?? newClientSecret();
-  const client: ApiClientRow = {
-    clientId: input.clientId ?? newClientId(input.kind),
-    secretHash: await hashClientSecret(clientSecret),
-    kind: input.kind,
-    partnerId: input.partnerId ?? null,
-    roles: input.roles ?? [],
-    displayName: input.displayName ?? null,
-    email: input.email ?? null,
-    active: true,
-    createdAt: deps.clock.now(),
-  };
-  await deps.dataSource.getRepository(ApiClientEntity).insert(client);
-  return { client, clientSecret };
+  const secretHash = await hashClientSecret(clientSecret);
+  return deps.unitOfWork.run(async (tx) => {
+    const now = deps.clock.now();
+    const client: ApiClientRow = {
+      clientId: input.clientId ?? newClientId(input.kind),
+      secretHash,
+      kind: input.kind,
+      partnerId: input.partnerId ?? null,
+      roles: input.roles ?? [],
+      displayName: input.displayName ?? null,
+      email: input.email ?? null,
+      active: true,
+      createdAt: now,
+      tokenVersion: 1,
+      disabledAt: null,
+    };
+    await tx.getRepository(ApiClientEntity).insert(client);
+    if (client.kind === 'staff') await deps.outbox.add(tx, StaffCreatedV1, client.clientId, staffEventData(client, now));
+    return { client, clientSecret };
+  });
+};
+
+export type ClientOwner = { kind: 'partner'; partnerId: string } | { kind: 'staff' };
+
+const ownerWhere = (owner: ClientOwner) => (owner.kind === 'partner' ? { kind: 'partner' as const, partnerId: owner.partnerId } : { kind: 'staff' as const, partnerId: IsNull() });
+
+export const listClients = (deps: Pick<Deps, 'dataSource'>, owner: ClientOwner): Promise<ApiClientRow[]> =>
+  deps.dataSource.getRepository(ApiClientEntity).find({ where: ownerWhere(owner), order: { createdAt: 'ASC' } });
+
+/** Disabling a client revokes every token it holds at once (the gateway checks each request). */
+export const disableClient = async (deps: Deps, owner: ClientOwner, clientId: string): Promise<ApiClientRow | undefined> =>
+  deps.unitOfWork.run(async (tx) => {
+    const repo = tx.getRepository(ApiClientEntity);
+    const client = await repo.findOneBy({ clientId, ...ownerWhere(owner), disabledAt: IsNull() });
+    if (!client) return undefined;
+    const now = deps.clock.now();
+    await repo.update({ clientId }, { active: false, disabledAt: now, tokenVersion: client.tokenVersion + 1 });
+    const disabled = { ...client, active: false, disabledAt: now, tokenVersion: client.tokenVersion + 1 };
+    if (client.kind === 'staff') await deps.outbox.add(tx, StaffUpdatedV1, clientId, staffEventData(disabled, now));
+    return disabled;
+  });
+
+/** A new secret (shown once); the old secret stops working and the client's tokens are revoked. */
+export const rotateClientSecret = async (deps: Deps, owner: ClientOwner, clientId: string): Promise<NewClient | undefined> => {
+  const clientSecret = newClientSecret();
+  const secretHash = await hashClientSecret(clientSecret);
+  return deps.unitOfWork.run(async (tx) => {
+    const repo = tx.getRepository(ApiClientEntity);
+    const client = await repo.findOneBy({ clientId, ...ownerWhere(owner), active: true });
+    if (!client) return undefined;
+    await repo.update({ clientId }, { secretHash, tokenVersion: client.tokenVersion + 1 });
+    return { client: { ...client, secretHash, tokenVersion: client.tokenVersion + 1 }, clientSecret };
+  });
 };
 
 /**
  * First start: an admin client from TSS_BOOTSTRAP_CLIENT_ID/SECRET, or a generated one whose
  * secret is returned once for the caller to print. Nothing happens when any admin client exists.
  */
-export const bootstrapAdmin = async (
-  deps: { dataSource: DataSource; clock: Clock },
-  given: { clientId?: string; clientSecret?: string },
-): Promise<NewClient | undefined> => {
+export const bootstrapAdmin = async (deps: Deps, given: { clientId?: string; clientSecret?: string }): Promise<NewClient | undefined> => {
   const repo = deps.dataSource.getRepository(ApiClientEntity);
   if (given.clientId) {
     if (await repo.existsBy({ clientId: given.clientId })) return undefined;
     if (!given.clientSecret) throw new Error('TSS_BOOTSTRAP_CLIENT_SECRET is required with TSS_BOOTSTRAP_CLIENT_ID');
     return createClient(deps, { kind: 'staff', roles: ['admin'], clientId: given.clientId, clientSecret: given.clientSecret, displayName: 'Bootstrap admin' });
   }
-  const admins = await repo.createQueryBuilder('c').where(`'admin' = ANY(c.roles)`).getCount();
+  const admins = await repo.createQueryBuilder('c').where(`'admin' = ANY(c.roles)`).andWhere('c.active').getCount();
   if (admins > 0) return undefined;
   return createClient(deps, { kind: 'staff', roles: ['admin'], clientId: `sc_bootstrap_${randomUUID().slice(0, 8)}`, displayName: 'Bootstrap admin' });
 };
+
+export const findActivePartner = (deps: Pick<Deps, 'dataSource'>, partnerId: string) =>
+  deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: partnerId, active: true });
+
