@@ -23,7 +23,8 @@ describe('grants', () => {
       { kid: 'k3', createdAt: at('2026-01-02T00:10:00Z') },
     ];
     const lifetimeMs = 15 * 60_000;
-    expect(keysToRetire(keys, at('2026-01-02T00:12:00Z'), lifetimeMs)).toEqual(['k1']);
+    expect(keysToRetire(keys, at('2026-01-02T00:12:00Z'), lifetimeMs)).toEqual([]);
+    expect(keysToRetire(keys, at('2026-01-02T00:16:00Z'), lifetimeMs)).toEqual(['k1']);
     expect(keysToRetire(keys, at('2026-01-02T00:26:00Z'), lifetimeMs)).toEqual(['k1', 'k2']);
     expect(keysToRetire(keys.slice(2), at('2027-01-01T00:00:00Z'), lifetimeMs)).toEqual([]);
   });
