@@ -68,8 +68,9 @@ export class Platform {
       readiness: () => [...hosts.values()].flatMap((h) => h.readiness()),
       openapi: { title: 'TSS API', description: 'Technical Support Service: tickets, SLA clocks, notifications, escalations and ratings.' },
     });
-    installAuthentication(app, options.tokens, API_DOCS_PREFIXES);
+    // Edge hooks first, so that even a 401 carries security and CORS headers.
     await options.beforeRoutes?.(app);
+    installAuthentication(app, options.tokens, API_DOCS_PREFIXES);
     await installApiDocs(app);
     for (const host of hosts.values()) await host.registerRoutes(app);
     await options.extendApp?.(app, hosts);

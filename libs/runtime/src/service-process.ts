@@ -98,8 +98,9 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
   const jwksUrl = config.TSS_JWKS_URL;
   keys.bind(options.keySource ? options.keySource(host) : new JwksKeySource(jwksUrl ?? '', () => clock.now().getTime()));
   const app = await createServiceApp({ name: module.name, logger, readiness: () => host.readiness(), openapi: { title: `TSS ${module.name}` } });
-  installAuthentication(app, verifier, API_DOCS_PREFIXES);
+  // Edge hooks first, so that even a 401 carries security and CORS headers.
   await options.beforeRoutes?.(app, host);
+  installAuthentication(app, verifier, API_DOCS_PREFIXES);
   await installApiDocs(app);
   await host.registerRoutes(app);
   await options.extendApp?.(app, host);

@@ -51,4 +51,8 @@ export const loadConfig = <S extends TObject>(schema: S, env: NodeJS.ProcessEnv 
 };
 
 const SECRET_NAME = /SECRET|PASSWORD|KEY|TOKEN|DATABASE_URL/i;
-const redactIfSecret = (name: string, value: unknown): unknown => (SECRET_NAME.test(name) ? '[redacted]' : value);
+const URL_CREDENTIALS = /(\w+:\/\/[^/:@\s]*:)[^@\s]*@/g;
+const redactIfSecret = (name: string, value: unknown): unknown => {
+  if (SECRET_NAME.test(name)) return '[redacted]';
+  return typeof value === 'string' ? value.replace(URL_CREDENTIALS, '$1[redacted]@') : value;
+};

@@ -17,7 +17,12 @@ describe('configuration from the environment', () => {
   it('names every missing or bad variable at once, without echoing secrets', () => {
     let error: unknown;
     try {
-      loadConfig(Schema, { DATABASE_URL: 'mysql://user:hunter2@h/db', PORT: 'eighty', LOG_LEVEL: 'loud' });
+      loadConfig(envSchema({ ...Schema.properties, REDIS_URL: Type.String({ pattern: '^rediss?://' }) }), {
+        DATABASE_URL: 'mysql://user:hunter2@h/db',
+        REDIS_URL: 'http://default:s3cret-pw@cache:6379',
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+      });
     } catch (caught) {
       error = caught;
     }
@@ -28,5 +33,7 @@ describe('configuration from the environment', () => {
     expect(problems).toMatch(/^LOG_LEVEL="loud"/m);
     expect(problems).toMatch(/^DATABASE_URL="\[redacted\]"/m);
     expect(problems).not.toContain('hunter2');
+    expect(problems).toMatch(/^REDIS_URL="http:\/\/default:\[redacted\]@cache:6379"/m);
+    expect(problems).not.toContain('s3cret-pw');
   });
 });

@@ -68,6 +68,7 @@ const main = async (): Promise<void> => {
     audience: config.TSS_JWT_AUDIENCE,
     relayPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     bootstrap: { clientId: config.TSS_BOOTSTRAP_CLIENT_ID, clientSecret: config.TSS_BOOTSTRAP_CLIENT_SECRET },
+    edge: config,
   });
   await running.platform.app.listen({ host: config.HOST, port: config.PORT });
   const metrics = await startMetricsServer(config.METRICS_PORT, config.HOST);

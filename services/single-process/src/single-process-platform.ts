@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { escalationService } from '@tss/escalation';
-import { bootstrapAdmin, gatewayService, KeyRing } from '@tss/gateway';
+import { bootstrapAdmin, gatewayService, gatewayTokenAuthority, KeyRing } from '@tss/gateway';
+import { defaultEdgeConfig, installEdgeProtection, type EdgeConfig } from '@tss/gateway';
 import { InProcessTransport, type EventTransport } from '@tss/messaging';
 import { notificationService } from '@tss/notification';
 import { ratingService } from '@tss/rating';
@@ -31,6 +32,8 @@ export interface SingleProcessOptions {
   relayPollIntervalMs?: number;
   bootstrap?: { clientId?: string; clientSecret?: string };
   spanProcessors?: SpanProcessor[];
+  /** Rate limits, security headers, CORS and body limit of the one app (default: EdgeEnv's defaults). */
+  edge?: EdgeConfig;
 }
 
 export interface RunningPlatform {
@@ -61,11 +64,12 @@ export const startSingleProcessPlatform = async (options: SingleProcessOptions):
     env: { ...options.env, TSS_JWT_ISSUER: options.issuer, TSS_JWT_AUDIENCE: options.audience },
     migrate: true,
     relayPollIntervalMs: options.relayPollIntervalMs,
+    beforeRoutes: (app) => installEdgeProtection(app, options.edge ?? defaultEdgeConfig()),
   });
   const gateway = platform.host('gateway');
   const keyRing = new KeyRing(gateway.dataSource, options.clock);
-  keys.bind(keyRing);
-  const admin = await bootstrapAdmin({ dataSource: gateway.dataSource, clock: options.clock }, options.bootstrap ?? {});
+  keys.bind(gatewayTokenAuthority(gateway.dataSource, options.clock));
+  const admin = await bootstrapAdmin({ ...gateway, clock: options.clock }, options.bootstrap ?? {});
   const generatedAdmin = admin && !options.bootstrap?.clientId ? { clientId: admin.client.clientId, clientSecret: admin.clientSecret } : undefined;
   return { platform, keyRing, transport, generatedAdmin };
 };

@@ -1,18 +1,59 @@
 import type { FastifyInstance } from 'fastify';
 import replyFrom from '@fastify/reply-from';
+import { Type } from '@sinclair/typebox';
 import { serviceForPath, type RoutePrefix } from '@tss/contracts';
 import { problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
 
 export type ServiceUrls = Readonly<Record<RoutePrefix['service'], string>>;
 
+/** A path prefix whose requests may take longer (or must take less) than the default. */
+export interface RouteTimeout {
+  prefix: string;
+  timeoutMs: number;
+}
+
+export interface ForwardingOptions {
+  /** How long a service may take when no `routeTimeouts` prefix matches. */
+  timeoutMs: number;
+  routeTimeouts?: readonly RouteTimeout[];
+}
+
+/** `TSS_UPSTREAM_TIMEOUTS`, e.g. `/v1/reports=30000,/v1/tickets=5000`. */
+export const RouteTimeoutsSetting = Type.String({
+  pattern: '^/[^=,\\s]*=[0-9]+(\\s*,\\s*/[^=,\\s]*=[0-9]+)*$',
+  description: 'Per-prefix upstream timeouts, `prefix=ms` comma-separated; the longest matching prefix wins',
+});
+
+/** Parses a value that matched RouteTimeoutsSetting. */
+export const parseRouteTimeouts = (setting: string | undefined): RouteTimeout[] =>
+  (setting ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.lastIndexOf('=');
+      return { prefix: entry.slice(0, at).replace(/(.)\/$/, '$1'), timeoutMs: Number(entry.slice(at + 1)) };
+    });
+
+/** The timeout for `path`: that of the longest prefix it lies under (whole segments), else the default. */
+export const upstreamTimeoutFor = (path: string, options: ForwardingOptions): number => {
+  const matching = (options.routeTimeouts ?? []).filter((r) => r.prefix === '/' || path === r.prefix || path.startsWith(`${r.prefix}/`));
+  const longest = matching.reduce<RouteTimeout | undefined>((best, r) => (!best || r.prefix.length > best.prefix.length ? r : best), undefined);
+  return longest?.timeoutMs ?? options.timeoutMs;
+};
+
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+const statusCodeOf = (error: unknown): number | undefined =>
+  typeof error === 'object' && error !== null && 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : undefined;
 
 /**
  * Services mode: requests under a service's prefix (DESIGN "Routes") go to that service, with
- * the caller's token, a request id and the W3C trace context of the gateway's span. A service
- * that is down or slower than `timeoutMs` yields a 503/504 problem, never a hang.
+ * the caller's token (each service verifies it again), a request id and the W3C trace context of
+ * the gateway's span. A service that is down yields a 503 problem, one slower than its route's
+ * timeout a 504 problem: never a hang.
  */
-export const forwardToServices = (urls: ServiceUrls, options: { timeoutMs: number }) => async (app: FastifyInstance) => {
+export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions) => async (app: FastifyInstance) => {
   await app.register(replyFrom, { http: { requestOptions: { timeout: options.timeoutMs } } });
   for (const url of ['/v1/*', '/rate', '/rate/*']) {
     app.route({
@@ -20,20 +61,28 @@ export const forwardToServices = (urls: ServiceUrls, options: { timeoutMs: numbe
       url,
       schema: { hide: true },
       handler: async (request, reply) => {
+        const path = request.url.split('?')[0];
         const service = serviceForPath(request.url);
         if (!service) {
-          return sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}` });
+          return sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route ${request.method} ${path}` });
         }
+        const timeoutMs = upstreamTimeoutFor(path, options);
+        // The gateway's server span is the parent of the service's: taken from the request, not
+        // from whichever context is active when reply-from calls back.
+        const trace = traceCarrierOf(request.otelContext);
         return reply.from(`${urls[service].replace(/\/$/, '')}${request.url}`, {
-          rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': request.id, ...traceCarrierOf() }),
-          onError: (errorReply, { error }) => {
-            const timedOut = /timeout/i.test(String((error as Error).message ?? '')) || (error as { statusCode?: number }).statusCode === 504;
-            request.log.warn({ err: error, service }, 'forwarding failed');
-            return sendProblem(errorReply as never, {
+          timeout: timeoutMs,
+          rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': request.id, ...trace }),
+          onError: (_reply, { error }) => {
+            // reply-from marks timeouts (its own, a connect timeout) 504; refused, reset and the rest are the service being down.
+            const timedOut = statusCodeOf(error) === 504;
+            request.log.warn({ err: error, service, timeoutMs }, 'forwarding failed');
+            if (!timedOut) reply.header('retry-after', '5');
+            return sendProblem(reply, {
               type: problemType(timedOut ? 'upstream-timeout' : 'upstream-unavailable'),
               title: timedOut ? 'Gateway Timeout' : 'Service Unavailable',
               status: timedOut ? 504 : 503,
-              detail: `${service} did not answer${timedOut ? ` within ${options.timeoutMs} ms` : ''}.`,
+              detail: timedOut ? `${service} did not answer within ${timeoutMs} ms.` : `${service} is unavailable; retry later.`,
             });
           },
         });

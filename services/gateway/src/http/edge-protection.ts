@@ -1,0 +1,120 @@
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { Type, type Static } from '@sinclair/typebox';
+import { Redis } from 'ioredis';
+import { envSchema, loadConfig } from '@tss/service-kit';
+
+const ORIGIN = 'https?://[^\\s,/]+';
+
+/** The edge's settings: the gateway in services mode, the shared app in one process. */
+export const EdgeEnv = {
+  TSS_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600, description: 'Requests per window per client (per address before authentication)' }),
+  TSS_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000, description: 'Length of the rate-limit window' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Share rate-limit counters between replicas; in-memory when absent' })),
+  TSS_CORS_ORIGINS: Type.Optional(
+    Type.String({ pattern: `^${ORIGIN}(\\s*,\\s*${ORIGIN})*$`, description: 'Comma-separated browser origins allowed by CORS; CORS is off when absent' }),
+  ),
+  TSS_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest request body; larger ones get 413' }),
+};
+export const EdgeConfigSchema = envSchema(EdgeEnv);
+export type EdgeConfig = Static<typeof EdgeConfigSchema>;
+
+/** The schema defaults: what the edge does when nothing is configured. */
+export const defaultEdgeConfig = (): EdgeConfig => loadConfig(EdgeConfigSchema, {});
+
+/** Probes answer whatever the load; a limited `/readyz` would read as an outage. */
+const UNLIMITED_PATHS = new Set(['/healthz', '/readyz']);
+
+/** Thrown by the rate limiter; the app's error handler turns it into a 429 problem (problem.ts). */
+class RateLimitExceeded extends Error {
+  readonly statusCode = 429;
+  readonly code = 'rate-limited';
+}
+
+const rateLimitKey = (request: FastifyRequest): string => {
+  const caller = request.principal?.clientId ?? request.principal?.subject;
+  return caller ? `client:${caller}` : `ip:${request.ip}`;
+};
+
+/**
+ * App-wide protections at the edge (docs/adr/0011): security headers, CORS only for configured
+ * origins, a body-size limit, and a rate limit per authenticated client. Call it before any
+ * route is registered (`beforeRoutes`): the body and rate limits attach to routes as they come.
+ */
+export const installEdgeProtection = async (app: FastifyInstance, config: EdgeConfig): Promise<void> => {
+  // The app's limit is fixed when it is created; a route-level limit applies to every route from
+  // here on. Routes that declare their own keep it. Over the limit, fastify's
+  // FST_ERR_CTP_BODY_TOO_LARGE becomes a 413 problem in the app's error handler.
+  app.addHook('onRoute', (route: RouteOptions) => {
+    route.bodyLimit ??= config.TSS_BODY_LIMIT_BYTES;
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      // helmet's defaults (useDefaults) suit the swagger-ui at /docs: it loads only same-origin
+      // scripts and styles, no inline ones. Its validator badge is an image from validator.swagger.io.
+      directives: {
+        'img-src': ["'self'", 'data:', 'validator.swagger.io'],
+        // TLS ends at the ingress; over plain HTTP (npm start) this would break the docs page.
+        'upgrade-insecure-requests': null,
+      },
+    },
+  });
+
+  const origins = (config.TSS_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  if (origins.length > 0) {
+    // A preflight never carries credentials (Fetch standard), so its catch-all route must not ask for a token.
+    app.addHook('onRoute', (route: RouteOptions) => {
+      if (route.method === 'OPTIONS' && route.url === '*') route.config = { ...route.config, public: true };
+    });
+    await app.register(cors, {
+      origin: origins,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'traceparent', 'tracestate', 'x-request-id'],
+      exposedHeaders: ['location', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-request-id'],
+      maxAge: 600,
+    });
+  }
+
+  const redis = config.REDIS_URL ? await connectRedis(app, config.REDIS_URL) : undefined;
+  await app.register(rateLimit, {
+    // A route-level preParsing hook runs after every onRequest hook, authentication's included,
+    // so the key is the client; and before the body is read, so a refused request costs little.
+    hook: 'preParsing',
+    max: config.TSS_RATE_LIMIT_MAX,
+    timeWindow: config.TSS_RATE_LIMIT_WINDOW_MS,
+    keyGenerator: rateLimitKey,
+    allowList: (request) => UNLIMITED_PATHS.has(request.url.split('?')[0]),
+    // RateLimit-Limit/-Remaining/-Reset (IETF draft) instead of X-RateLimit-*, and Retry-After on 429.
+    enableDraftSpec: true,
+    ...(redis ? { redis, nameSpace: 'tss:rate-limit:', skipOnError: true } : {}),
+    onExceeded: (request, key) => request.log.info({ rateLimitKey: key }, 'rate limit exceeded'),
+    errorResponseBuilder: (_request, context) =>
+      new RateLimitExceeded(`More than ${context.max} requests in the window; retry in ${context.after}.`),
+  });
+};
+
+/**
+ * Counters shared by the replicas. If Redis goes away the limiter lets requests through
+ * (skipOnError) rather than failing the API: commands fail fast instead of queueing. Start waits
+ * for the first connection, so the first requests are counted too, but not beyond a failure.
+ */
+const connectRedis = async (app: FastifyInstance, url: string): Promise<Redis> => {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  let available = true; // log each outage once, not every reconnection attempt
+  redis.on('error', (error: Error) => {
+    if (available) app.log.warn({ err: error }, 'rate-limit store unavailable; requests are not limited until it is back');
+    available = false;
+  });
+  redis.on('ready', () => {
+    if (!available) app.log.info('rate-limit store available again');
+    available = true;
+  });
+  app.addHook('onClose', async () => {
+    await redis.quit().catch(() => redis.disconnect());
+  });
+  await redis.connect().catch(() => undefined); // reported by the 'error' listener; ioredis keeps reconnecting
+  return redis;
+};

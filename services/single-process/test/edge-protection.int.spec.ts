@@ -1,0 +1,166 @@
+import pino from 'pino';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { loadConfig, PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
+import { TestClock } from '@tss/service-kit/testing';
+import { SingleProcessEnv } from '../src/single-process.config';
+import { startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
+
+const RATE_LIMIT_MAX = 5;
+const BODY_LIMIT_BYTES = 4096;
+const ALLOWED_ORIGIN = 'https://support.example.com';
+
+/** The whole platform with its edge configured as `npm start` would be by these variables. */
+const startPlatform = async (label: string, env: Record<string, string>): Promise<{ db: TestDatabase; running: RunningPlatform; client: PlatformClient }> => {
+  const db = await createTestDatabase(label);
+  const running = await startSingleProcessPlatform({
+    databaseUrl: db.url,
+    clock: new TestClock('2026-02-02T08:00:00.000Z'),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    env: {},
+    issuer: 'tss',
+    audience: 'tss-api',
+    edge: loadConfig(SingleProcessEnv, env),
+  });
+  return { db, running, client: new PlatformClient(running.platform.app.server) };
+};
+
+describe('edge protection, single-process mode: defaults with a small rate limit', () => {
+  let db: TestDatabase;
+  let running: RunningPlatform;
+  let client: PlatformClient;
+  let acme: { token: string };
+  let rival: { token: string };
+
+  // Unauthenticated requests share the caller's address budget of 5: the three token requests here and the docs test's two.
+  beforeAll(async () => {
+    ({ db, running, client } = await startPlatform('edge_protection', {
+      TSS_RATE_LIMIT_MAX: String(RATE_LIMIT_MAX),
+      TSS_RATE_LIMIT_WINDOW_MS: '600000',
+      TSS_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
+    }));
+    const admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
+    acme = await client.partner(admin, 'Acme Busy');
+    rival = await client.partner(admin, 'Rival Calm');
+  });
+
+  afterAll(async () => {
+    await running?.platform.stop();
+    await db?.drop();
+  });
+
+  it('a client over its limit gets 429 problem+json with Retry-After and RateLimit-* headers; another client is unaffected', async () => {
+    for (let sent = 1; sent <= RATE_LIMIT_MAX; sent += 1) {
+      const allowed = await client.http().get('/v1/tickets').auth(acme.token, { type: 'bearer' });
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers['ratelimit-limit']).toBe(String(RATE_LIMIT_MAX));
+      expect(allowed.headers['ratelimit-remaining']).toBe(String(RATE_LIMIT_MAX - sent));
+    }
+
+    const refused = await client.http().get('/v1/tickets').auth(acme.token, { type: 'bearer' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(refused.body).toMatchObject({ type: 'https://tss.dev/problems/rate-limited', title: 'Too Many Requests', status: 429, instance: '/v1/tickets' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.headers['ratelimit-limit']).toBe(String(RATE_LIMIT_MAX));
+    expect(refused.headers['ratelimit-remaining']).toBe('0');
+    expect(Number(refused.headers['ratelimit-reset'])).toBeGreaterThan(0);
+
+    const other = await client.http().get('/v1/tickets').auth(rival.token, { type: 'bearer' });
+    expect(other.status).toBe(200);
+    expect(other.headers['ratelimit-remaining']).toBe(String(RATE_LIMIT_MAX - 1));
+  });
+
+  it('health and readiness are never rate-limited', async () => {
+    for (let sent = 0; sent <= RATE_LIMIT_MAX; sent += 1) {
+      expect((await client.http().get('/healthz')).status).toBe(200);
+      expect((await client.http().get('/readyz')).status).toBe(200);
+    }
+  });
+
+  it('answers with helmet’s security headers and, by default, no CORS headers', async () => {
+    const response = await client.http().get('/healthz').set('origin', ALLOWED_ORIGIN);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(response.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+
+    const preflight = await client.http().options('/v1/tickets').set('origin', ALLOWED_ORIGIN).set('access-control-request-method', 'POST');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('a body over the limit is a 413 problem and files nothing', async () => {
+    const response = await client
+      .http()
+      .post('/v1/tickets')
+      .auth(rival.token, { type: 'bearer' })
+      .send(sampleTicket({ description: 'x'.repeat(BODY_LIMIT_BYTES) }));
+    expect(response.status).toBe(413);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.body).toMatchObject({ status: 413, title: 'Content Too Large' });
+    const list = await client.http().get('/v1/tickets').auth(rival.token, { type: 'bearer' });
+    expect(list.body.items).toEqual([]);
+  });
+
+  it('the docs UI still loads: its page and scripts are same-origin, which the CSP allows', async () => {
+    const page = await client.http().get('/docs/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    const csp = page.headers['content-security-policy'];
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    // No inline script (it would need 'unsafe-inline'): every <script> loads a relative URL.
+    const scripts = [...page.text.matchAll(/<script([^>]*)>/g)].map((m) => /src="([^"]+)"/.exec(m[1])?.[1]);
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(scripts.every((src) => src !== undefined && src.startsWith('./'))).toBe(true);
+
+    const initializer = await client.http().get(`/docs/${scripts.find((src) => src?.includes('swagger-initializer'))!.slice(2)}`);
+    expect(initializer.status).toBe(200);
+  });
+});
+
+describe('edge protection, single-process mode: CORS for configured origins', () => {
+  let db: TestDatabase;
+  let running: RunningPlatform;
+  let client: PlatformClient;
+
+  beforeAll(async () => {
+    ({ db, running, client } = await startPlatform('edge_protection_cors', { TSS_CORS_ORIGINS: `${ALLOWED_ORIGIN}, https://desk.example.com` }));
+  });
+
+  afterAll(async () => {
+    await running?.platform.stop();
+    await db?.drop();
+  });
+
+  it('an allowed origin gets Access-Control-Allow-Origin and the rate-limit headers exposed; another origin does not', async () => {
+    const allowed = await client.http().get('/healthz').set('origin', ALLOWED_ORIGIN);
+    expect(allowed.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+    expect(allowed.headers.vary).toMatch(/origin/i);
+    expect(allowed.headers['access-control-expose-headers']).toContain('ratelimit-remaining');
+
+    const other = await client.http().get('/healthz').set('origin', 'https://elsewhere.example.com');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('a 401 still carries the CORS and security headers, so a browser can read it', async () => {
+    const refused = await client.http().get('/v1/tickets').set('origin', ALLOWED_ORIGIN);
+    expect(refused.status).toBe(401);
+    expect(refused.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+    expect(refused.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('a preflight is answered without a token', async () => {
+    const preflight = await client
+      .http()
+      .options('/v1/tickets')
+      .set('origin', ALLOWED_ORIGIN)
+      .set('access-control-request-method', 'POST')
+      .set('access-control-request-headers', 'authorization, content-type');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+    expect(preflight.headers['access-control-allow-methods']).toContain('POST');
+    expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
+  });
+});
