@@ -8,7 +8,7 @@ import {
   type Clock,
   type Closer,
   type ServiceApp,
-  type TokenVerifier,
+  type AccessTokenVerifier,
 } from '@tss/service-kit';
 import { ServiceHost } from './service-host';
 import type { ServiceModule } from './service-module';
@@ -20,7 +20,7 @@ export interface PlatformOptions {
   transport: EventTransport;
   clock: Clock;
   logger: Logger;
-  tokens: TokenVerifier;
+  tokens: AccessTokenVerifier;
   env?: NodeJS.ProcessEnv;
   migrate: boolean;
   relayPollIntervalMs?: number;

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@tss/persistence';
 import { EventConsumer, Outbox, OutboxRelay, UnitOfWork, type EventTransport } from '@tss/messaging';
-import type { Clock, ReadinessCheck, ServiceApp, TokenVerifier } from '@tss/service-kit';
+import type { Clock, ReadinessCheck, ServiceApp, AccessTokenVerifier } from '@tss/service-kit';
 import type { ServiceModule, ServiceParts } from './service-module';
 
 export interface ServiceHostOptions {
@@ -10,7 +10,7 @@ export interface ServiceHostOptions {
   transport: EventTransport;
   clock: Clock;
   logger: Logger;
-  tokens: TokenVerifier;
+  tokens: AccessTokenVerifier;
   env?: NodeJS.ProcessEnv;
   /** Apply pending migrations at start (single-process mode, tests); otherwise refuse to start with pending ones. */
   migrate: boolean;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DataSource, EntitySchema, MigrationInterface } from 'typeorm';
 import type { Logger } from 'pino';
 import type { ServiceName } from '@tss/contracts';
-import type { Clock, TokenVerifier } from '@tss/service-kit';
+import type { Clock, AccessTokenVerifier } from '@tss/service-kit';
 import type { HandlerBinding, Outbox, UnitOfWork } from '@tss/messaging';
 
 /** What a service is given to build its parts: nothing it could reach around. */
@@ -12,7 +12,7 @@ export interface ServiceDeps {
   outbox: Outbox;
   clock: Clock;
   logger: Logger;
-  tokens: TokenVerifier;
+  tokens: AccessTokenVerifier;
   env: NodeJS.ProcessEnv;
 }
 

@@ -69,6 +69,7 @@ const main = async (): Promise<void> => {
     relayPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     bootstrap: { clientId: config.TSS_BOOTSTRAP_CLIENT_ID, clientSecret: config.TSS_BOOTSTRAP_CLIENT_SECRET },
     edge: config,
+    oidc: config,
   });
   await running.platform.app.listen({ host: config.HOST, port: config.PORT });
   const metrics = await startMetricsServer(config.METRICS_PORT, config.HOST);

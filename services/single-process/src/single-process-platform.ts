@@ -1,13 +1,11 @@
 import type { Logger } from 'pino';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { escalationService } from '@tss/escalation';
-import { bootstrapAdmin, gatewayService, gatewayTokenAuthority, KeyRing } from '@tss/gateway';
-import { defaultEdgeConfig, installEdgeProtection, type EdgeConfig } from '@tss/gateway';
+import { bootstrapAdmin, defaultEdgeConfig, gatewayService, gatewayTokenAuthority, installEdgeProtection, type EdgeConfig } from '@tss/gateway';
 import { InProcessTransport, type EventTransport } from '@tss/messaging';
 import { notificationService } from '@tss/notification';
 import { ratingService } from '@tss/rating';
 import { DeferredKeySource, Platform, type ServiceModule } from '@tss/runtime';
-import { TokenVerifier, type Clock } from '@tss/service-kit';
+import { TokenVerifier, withStaffSingleSignOn, type Clock } from '@tss/service-kit';
 import { slaTimerService } from '@tss/sla-timer';
 import { ticketIntakeService } from '@tss/ticket-intake';
 
@@ -31,14 +29,14 @@ export interface SingleProcessOptions {
   transport?: EventTransport;
   relayPollIntervalMs?: number;
   bootstrap?: { clientId?: string; clientSecret?: string };
-  spanProcessors?: SpanProcessor[];
+  /** Staff single sign-on (TSS_OIDC_*); off when absent. */
+  oidc?: Parameters<typeof withStaffSingleSignOn>[1];
   /** Rate limits, security headers, CORS and body limit of the one app (default: EdgeEnv's defaults). */
   edge?: EdgeConfig;
 }
 
 export interface RunningPlatform {
   platform: Platform;
-  keyRing: KeyRing;
   transport: EventTransport;
   /** Set on the first start without TSS_BOOTSTRAP_CLIENT_*: shown once. */
   generatedAdmin?: { clientId: string; clientSecret: string };
@@ -60,16 +58,15 @@ export const startSingleProcessPlatform = async (options: SingleProcessOptions):
     transport,
     clock: options.clock,
     logger: options.logger,
-    tokens,
+    tokens: options.oidc ? withStaffSingleSignOn(tokens, options.oidc, () => options.clock.now().getTime()) : tokens,
     env: { ...options.env, TSS_JWT_ISSUER: options.issuer, TSS_JWT_AUDIENCE: options.audience },
     migrate: true,
     relayPollIntervalMs: options.relayPollIntervalMs,
     beforeRoutes: (app) => installEdgeProtection(app, options.edge ?? defaultEdgeConfig()),
   });
   const gateway = platform.host('gateway');
-  const keyRing = new KeyRing(gateway.dataSource, options.clock);
   keys.bind(gatewayTokenAuthority(gateway.dataSource, options.clock));
   const admin = await bootstrapAdmin({ ...gateway, clock: options.clock }, options.bootstrap ?? {});
   const generatedAdmin = admin && !options.bootstrap?.clientId ? { clientId: admin.client.clientId, clientSecret: admin.clientSecret } : undefined;
-  return { platform, keyRing, transport, generatedAdmin };
+  return { platform, transport, generatedAdmin };
 };

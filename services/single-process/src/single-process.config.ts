@@ -1,10 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EdgeEnv } from '@tss/gateway';
-import { BaseEnv, envSchema } from '@tss/service-kit';
+import { BaseEnv, envSchema, OidcEnv } from '@tss/service-kit';
 
 export const SingleProcessEnv = envSchema({
   ...BaseEnv,
   ...EdgeEnv,
+  ...OidcEnv,
   TSS_DATA_DIR: Type.String({ default: '.data', description: 'Where embedded PostgreSQL keeps its data' }),
   TSS_PG_PORT: Type.Integer({ minimum: 1024, maximum: 65535, default: 54320, description: 'Port of the embedded PostgreSQL' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Use this PostgreSQL instead of the embedded one' })),
