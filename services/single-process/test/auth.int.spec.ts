@@ -1,44 +1,31 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import pino from 'pino';
-import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock } from '@tss/service-kit/testing';
-import { startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const decode = (token: string) => jwt.decode(token, { complete: true }) as { header: { kid: string; alg: string }; payload: Record<string, unknown> };
 
 describe('gateway authentication and authorisation', () => {
   const clock = new TestClock('2026-04-01T12:00:00.000Z');
-  let db: TestDatabase;
-  let running: RunningPlatform;
+  let platform: TestPlatform;
   let client: PlatformClient;
   let admin: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase('gateway_auth');
-    running = await startSingleProcessPlatform({
-      databaseUrl: db.url,
-      clock,
-      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-      env: {},
-      issuer: 'tss',
-      audience: 'tss-api',
-      relayPollIntervalMs: 50,
-    });
-    client = new PlatformClient(running.platform.app.server);
-    admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
+    platform = await startTestPlatform('gateway_auth', { clock });
+    client = platform.client;
+    admin = await platform.adminToken();
   });
 
   afterAll(async () => {
-    await running?.platform.stop();
-    await db?.drop();
+    await platform?.stop();
   });
 
   const http = () => client.http();
   const signingKey = async () => {
-    const [row] = await running.platform.host('gateway').dataSource.query('SELECT kid, private_key_pem FROM gateway.signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1');
+    const [row] = await platform.query('gateway', 'SELECT kid, private_key_pem FROM gateway.signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1');
     return { kid: row.kid as string, key: createPrivateKey(row.private_key_pem as string) };
   };
   const expectProblem = (response: { status: number; headers: Record<string, string>; body: { status?: number } }, status: number) => {
@@ -151,7 +138,7 @@ describe('gateway authentication and authorisation', () => {
     const mine = listed.body.items.find((c: { clientId: string }) => c.clientId === created.body.clientId);
     expect(mine).toMatchObject({ displayName: 'Lee Lead', email: 'lee@support.example', active: true });
     expect(JSON.stringify(listed.body)).not.toMatch(/secret|scrypt/i);
-    const events = await running.platform.host('gateway').dataSource.query("SELECT event FROM gateway.outbox WHERE event_type = 'staff.created' AND message_key = $1", [created.body.clientId]);
+    const events = await platform.query<{ event: { data: unknown } }>('gateway', "SELECT event FROM gateway.outbox WHERE event_type = 'staff.created' AND message_key = $1", [created.body.clientId]);
     expect(events[0].event.data).toMatchObject({ staffId: created.body.clientId, roles: ['team_lead', 'quality'], active: true });
   });
 
@@ -212,10 +199,10 @@ describe('gateway authentication and authorisation', () => {
 
     // Once no token signed by the old key can be alive, the next rotation retires it.
     clock.advanceMs(16 * 60_000);
-    const next = await http().post('/v1/auth/keys/rotate').auth(await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret), { type: 'bearer' });
+    const next = await http().post('/v1/auth/keys/rotate').auth(await platform.adminToken(), { type: 'bearer' });
     const after = (await http().get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);
     expect(after).toEqual(expect.arrayContaining([rotation.body.kid, next.body.kid]));
     for (const old of before) expect(after).not.toContain(old);
-    admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
+    admin = await platform.adminToken();
   });
 });

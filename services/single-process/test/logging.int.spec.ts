@@ -1,10 +1,9 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { sampleTicket } from '@tss/runtime/testing';
 import { loggerOptions, startTracing, type Tracing } from '@tss/service-kit';
-import { TestClock, waitFor } from '@tss/service-kit/testing';
-import { startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
+import { waitFor } from '@tss/service-kit/testing';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 describe('logs', () => {
   const lines: Record<string, unknown>[] = [];
@@ -15,33 +14,22 @@ describe('logs', () => {
     },
   });
   let tracing: Tracing;
-  let db: TestDatabase;
-  let running: RunningPlatform;
+  let platform: TestPlatform;
 
   beforeAll(async () => {
     tracing = startTracing({ serviceName: 'tss-log-test' });
-    db = await createTestDatabase('logging');
-    running = await startSingleProcessPlatform({
-      databaseUrl: db.url,
-      clock: new TestClock(),
-      logger: pino(loggerOptions('tss', 'info'), sink),
-      env: {},
-      issuer: 'tss',
-      audience: 'tss-api',
-      relayPollIntervalMs: 50,
-    });
+    platform = await startTestPlatform('logging', { logger: pino(loggerOptions('tss', 'info'), sink) });
   });
 
   afterAll(async () => {
-    await running?.platform.stop();
-    await db?.drop();
+    await platform?.stop();
     await tracing?.shutdown();
   });
 
   it('carry request and trace ids, and never a secret or a token', async () => {
-    const client = new PlatformClient(running.platform.app.server);
-    const admin = running.generatedAdmin!;
-    const adminToken = await client.token(admin.clientId, admin.clientSecret);
+    const client = platform.client;
+    const admin = platform.running.generatedAdmin!;
+    const adminToken = await platform.adminToken();
     const acme = await client.partner(adminToken, 'Acme Logs');
     const filed = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).set('x-request-id', 'req-log-1').send(sampleTicket());
     expect(filed.status).toBe(201);

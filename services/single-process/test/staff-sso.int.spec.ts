@@ -2,11 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
-import pino from 'pino';
-import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { PlatformClient } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
-import { startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 // The company's identity provider, stood in for by a JWKS served on 127.0.0.1.
 const idp = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -15,22 +12,15 @@ const ISSUER = 'https://sso.example.test';
 describe('staff single sign-on through the platform', () => {
   const clock = new TestClock('2026-05-05T10:00:00.000Z');
   let jwks: Server;
-  let db: TestDatabase;
-  let running: RunningPlatform;
+  let platform: TestPlatform;
 
   beforeAll(async () => {
     jwks = createServer((_req, res) =>
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [{ ...idp.publicKey.export({ format: 'jwk' }), kid: 'sso-1', alg: 'RS256' }] })),
     );
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-    db = await createTestDatabase('staff_sso');
-    running = await startSingleProcessPlatform({
-      databaseUrl: db.url,
+    platform = await startTestPlatform('staff_sso', {
       clock,
-      logger: pino({ level: 'silent' }),
-      env: {},
-      issuer: 'tss',
-      audience: 'tss-api',
       oidc: {
         TSS_OIDC_ISSUER: ISSUER,
         TSS_OIDC_AUDIENCE: 'tss',
@@ -41,8 +31,7 @@ describe('staff single sign-on through the platform', () => {
   });
 
   afterAll(async () => {
-    await running?.platform.stop();
-    await db?.drop();
+    await platform?.stop();
     await new Promise<void>((resolve) => jwks.close(() => resolve()));
   });
 
@@ -52,7 +41,7 @@ describe('staff single sign-on through the platform', () => {
   };
 
   it('an admin signed in through the identity provider manages partners; an agent is refused', async () => {
-    const client = new PlatformClient(running.platform.app.server);
+    const { client } = platform;
     const admin = await client.http().get('/v1/partners').auth(ssoToken(['admin']), { type: 'bearer' });
     expect(admin.status).toBe(200);
     const agent = await client.http().get('/v1/partners').auth(ssoToken(['agent', 'not-a-tss-role']), { type: 'bearer' });

@@ -1,44 +1,30 @@
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import pino from 'pino';
-import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE, startTracing, type Tracing } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
-import { startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 describe('walking skeleton, single-process mode (in-process transport, real PostgreSQL)', () => {
   const spans = new InMemorySpanExporter();
   const clock = new TestClock('2026-02-02T08:00:00.000Z');
   let tracing: Tracing;
-  let db: TestDatabase;
-  let running: RunningPlatform;
+  let platform: TestPlatform;
   let client: PlatformClient;
   let admin: string;
 
   beforeAll(async () => {
     tracing = startTracing({ serviceName: 'tss-test', spanProcessors: [new SimpleSpanProcessor(spans)] });
-    db = await createTestDatabase('walking_skeleton');
-    running = await startSingleProcessPlatform({
-      databaseUrl: db.url,
-      clock,
-      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-      env: {},
-      issuer: 'tss',
-      audience: 'tss-api',
-      relayPollIntervalMs: 50,
-    });
-    client = new PlatformClient(running.platform.app.server);
-    const bootstrap = running.generatedAdmin!;
-    admin = await client.token(bootstrap.clientId, bootstrap.clientSecret);
+    platform = await startTestPlatform('walking_skeleton', { clock });
+    client = platform.client;
+    admin = await platform.adminToken();
   });
 
   afterAll(async () => {
-    await running?.platform.stop();
-    await db?.drop();
+    await platform?.stop();
     await tracing?.shutdown();
   });
 
-  const query = (service: string, sql: string, params: unknown[] = []) => running.platform.host(service).dataSource.query(sql, params);
+  const query = (service: string, sql: string, params: unknown[] = []) => platform.query(service, sql, params);
 
   it('a ticket POSTed through the gateway reaches sla-timer and notification through outbox and inbox, in one trace', async () => {
     const acme = await client.partner(admin, 'Acme Books');
@@ -72,7 +58,7 @@ describe('walking skeleton, single-process mode (in-process transport, real Post
     expect(await query('sla-timer', 'SELECT event_type FROM sla_timer.inbox')).toEqual(expect.arrayContaining([{ event_type: 'ticket.created' }]));
     expect(await query('notification', 'SELECT event_type FROM notification.inbox')).toEqual(expect.arrayContaining([{ event_type: 'ticket.created' }]));
     const outbox = await query('ticket-intake', 'SELECT event_type, published_at FROM ticket_intake.outbox WHERE message_key = $1 ORDER BY position', [ticketId]);
-    expect(outbox.map((r: { event_type: string }) => r.event_type)).toEqual(['ticket.created', 'ticket.accepted']);
+    expect(outbox.map((r) => r.event_type)).toEqual(['ticket.created', 'ticket.accepted']);
     await waitFor('outbox marked published', async () =>
       (await query('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.outbox WHERE message_key = $1 AND published_at IS NULL', [ticketId]))[0].n === 0,
     );
