@@ -1,14 +1,180 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import swaggerUi from '@fastify/swagger-ui';
+import { stringify as toYaml } from 'yaml';
+import type { ServiceName } from '@tss/contracts';
+import { PROBLEM_CONTENT_TYPE } from './problem';
 
 /** Public paths of the API documentation. */
 export const API_DOCS_PREFIXES = ['/docs', '/openapi.json', '/openapi.yaml'] as const;
 
-/** The OpenAPI document at `/openapi.json` and `/openapi.yaml`, and its UI at `/docs`. */
+/** An OpenAPI 3.1 document: the parts TSS reads and writes, everything else passed through. */
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string; description?: string; [key: string]: unknown };
+  paths?: Record<string, Record<string, unknown>>;
+  components?: Record<string, Record<string, unknown> | undefined>;
+  tags?: { name: string; description?: string }[];
+  [key: string]: unknown;
+}
+
+/** Where `/openapi.*` and `/docs` get their document: this app's own, unless replaced (the gateway's merged one). */
+export type ApiDocumentSource = () => Promise<OpenApiDocument>;
+
+/** A documented route, as fastify knows it (`url`) and as the document names it (`path`). */
+export interface DocumentedRoute {
+  method: string;
+  url: string;
+  path: string;
+}
+
+export interface ApiDocs {
+  /** Every documented route registered after installApiDocs: all the services' routes. */
+  registeredRoutes(): readonly DocumentedRoute[];
+  /** This app's own document, completed with tag descriptions; only after ready(). */
+  ownDocument(): OpenApiDocument;
+  /** Serves another document at `/openapi.json`, `/openapi.yaml` and `/docs`. */
+  serveDocument(source: ApiDocumentSource): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    apiDocs: ApiDocs;
+  }
+}
+
+/**
+ * The document's tags: one per service (the runtime tags each service's routes with its name)
+ * and `health`. Keyed by ServiceName, so a new service does not compile until it is described.
+ */
+export const API_TAGS: Readonly<Record<ServiceName | 'health', string>> = {
+  gateway: 'Authentication (OAuth 2.0 client credentials, JWKS), partners and their API clients.',
+  'ticket-intake': 'Tickets: filing with a reference number, reading, listing, messages and the queue.',
+  'sla-timer': 'SLA policies and the response clocks of tickets.',
+  notification: 'Mail in and out, acknowledgments and webhooks.',
+  escalation: 'Escalations, referrals and the on-duty roster.',
+  rating: 'Satisfaction surveys, ratings and quality reports.',
+  health: 'Liveness and readiness of one instance; answered by each process, never forwarded.',
+};
+
+const PROBLEM_REF = { $ref: 'Problem#' } as const;
+// A request that fails its schema is a 400 validation problem (installProblemHandlers).
+const VALIDATION_PROBLEMS = { 400: PROBLEM_REF } as const;
+// Every service enforces its scopes on authenticated routes (libs/contracts access-policy): 401
+// without a valid token, 403 when the token does not allow the operation.
+const AUTHENTICATED_PROBLEMS = { 401: PROBLEM_REF, 403: PROBLEM_REF } as const;
+
+const isErrorStatus = (status: string): boolean => /^[45]/.test(status);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isProblemRef = (schema: unknown): boolean => isRecord(schema) && (schema.$ref === 'Problem#' || schema.$ref === 'Problem');
+const openApiPath = (url: string): string => url.replace(/:(\w+)/g, '{$1}');
+const methodsOf = (route: RouteOptions): string[] => (Array.isArray(route.method) ? route.method : [route.method]).map(String);
+
+/**
+ * Declares what every route answers without saying so: bearer authentication and its 401/403
+ * problems when it is not public, and a 400 problem when it validates its input.
+ */
+const declareCommonResponses = (route: RouteOptions): void => {
+  const schema: FastifySchema = route.schema ?? {};
+  const isPublic = route.config?.public === true;
+  const validates = [schema.body, schema.querystring, schema.params, schema.headers].some((part) => part !== undefined);
+  const response = {
+    ...(validates ? VALIDATION_PROBLEMS : {}),
+    ...(isPublic ? {} : AUTHENTICATED_PROBLEMS),
+    ...(isRecord(schema.response) ? schema.response : {}),
+  };
+  route.schema = { security: isPublic ? [] : [{ bearerAuth: [] }], ...schema, ...(Object.keys(response).length > 0 ? { response } : {}) };
+};
+
+/** Why a documented route would make an incomplete document; empty when it is complete. */
+const gapsOf = (route: RouteOptions): string[] => {
+  const schema: FastifySchema = route.schema ?? {};
+  const gaps: string[] = [];
+  if (typeof schema.operationId !== 'string' || schema.operationId === '') gaps.push('no operationId');
+  const tags = Array.isArray(schema.tags) ? schema.tags : [];
+  if (tags.length === 0) gaps.push('no tags');
+  for (const tag of tags) if (!Object.hasOwn(API_TAGS, String(tag))) gaps.push(`tag "${String(tag)}" is not in API_TAGS`);
+  for (const [status, response] of Object.entries(isRecord(schema.response) ? schema.response : {})) {
+    if (isErrorStatus(status) && !isProblemRef(response)) gaps.push(`response ${status} is not { $ref: 'Problem#' }`);
+  }
+  return gaps;
+};
+
+/** Top-level tags with descriptions, and problem responses under their real media type (RFC 9457). */
+const completeDocument = (generated: OpenApiDocument): OpenApiDocument => {
+  const document = structuredClone(generated);
+  const used = new Set<string>();
+  for (const pathItem of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(pathItem)) {
+      if (!isRecord(operation)) continue;
+      if (Array.isArray(operation.tags)) for (const tag of operation.tags) used.add(String(tag));
+      for (const [status, response] of Object.entries(isRecord(operation.responses) ? operation.responses : {})) {
+        if (!isErrorStatus(status) || !isRecord(response) || !isRecord(response.content)) continue;
+        const { 'application/json': json, ...others } = response.content;
+        if (json !== undefined) response.content = { [PROBLEM_CONTENT_TYPE]: json, ...others };
+      }
+    }
+  }
+  const described = Object.entries(API_TAGS).filter(([name]) => used.has(name));
+  document.tags = [...(document.tags ?? []).filter((t) => !Object.hasOwn(API_TAGS, t.name)), ...described.map(([name, description]) => ({ name, description }))];
+  return document;
+};
+
+/**
+ * The OpenAPI document at `/openapi.json` and `/openapi.yaml`, and its UI at `/docs`. Call it
+ * before the services' routes are registered: its hooks see every one of them, declare bearer
+ * authentication on the ones that are not public, and make `ready()` fail, naming each route,
+ * when a documented route lacks an operationId or a described tag, or answers an error without
+ * the Problem schema.
+ */
 export const installApiDocs = async (app: FastifyInstance): Promise<void> => {
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, persistAuthorization: true } });
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  const documented: RouteOptions[] = [];
+  let own: OpenApiDocument | undefined;
+  let source: ApiDocumentSource = async () => docs.ownDocument();
+  const docs: ApiDocs = {
+    registeredRoutes: () => documented.flatMap((r) => methodsOf(r).map((method) => ({ method, url: r.url, path: openApiPath(r.url) }))),
+    // @fastify/swagger types its result as any OpenAPI version; createServiceApp asks for 3.1.
+    ownDocument: () => (own ??= completeDocument(app.swagger() as unknown as OpenApiDocument)),
+    serveDocument: (next) => {
+      source = next;
+    },
+  };
+  app.decorate('apiDocs', docs);
+
+  app.addHook('onRoute', (route) => {
+    // HEAD routes mirror their GET (fastify adds them); hidden ones are plumbing (forwarding, the UI).
+    if (route.method === 'HEAD' || route.schema?.hide) return;
+    declareCommonResponses(route);
+    documented.push(route);
+  });
+  // Checked once every route is in: the runtime adds the service tag after this hook has run.
+  app.addHook('onReady', async () => {
+    const gaps = documented.flatMap((r) => gapsOf(r).map((gap) => `${methodsOf(r).join(',')} ${r.url}: ${gap}`));
+    const seen = new Map<string, string>();
+    for (const route of documented) {
+      const id = route.schema?.operationId;
+      if (typeof id !== 'string') continue;
+      const previous = seen.get(id);
+      if (previous) gaps.push(`${methodsOf(route).join(',')} ${route.url}: operationId "${id}" is also used by ${previous}`);
+      seen.set(id, `${methodsOf(route).join(',')} ${route.url}`);
+    }
+    if (gaps.length > 0) throw new Error(`OpenAPI document incomplete:\n  ${gaps.join('\n  ')}`);
+  });
+
+  // The UI asks for `/docs/json`; answer it with the same document as `/openapi.json`.
+  const prepared = new WeakMap<FastifyRequest, OpenApiDocument>();
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { deepLinking: true, persistAuthorization: true },
+    uiHooks: {
+      preHandler: async (request: FastifyRequest) => {
+        if (/\/(json|yaml)$/.test(request.routeOptions.url ?? '')) prepared.set(request, await source());
+      },
+    },
+    transformSpecificationClone: false,
+    transformSpecification: (_generated, request) => prepared.get(request) ?? docs.ownDocument(),
+  });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => source());
   app.get('/openapi.yaml', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
-    reply.type('application/yaml').send(app.swagger({ yaml: true })),
+    reply.type('application/yaml').send(toYaml(await source())),
   );
 };

@@ -24,7 +24,12 @@ export const installHealth = (app: FastifyInstance, checks: () => readonly Readi
   app.get('/healthz', { config: { public: true }, schema: { tags: ['health'], operationId: 'healthz', summary: 'Liveness', response: { 200: HealthView } } }, async () => ({
     status: 'ok',
   }));
-  app.get('/readyz', { config: { public: true }, schema: { tags: ['health'], operationId: 'readyz', summary: 'Readiness: database and broker reachable' } }, async (_request, reply) => {
+  app.get(
+    '/readyz',
+    {
+      config: { public: true },
+      schema: { tags: ['health'], operationId: 'readyz', summary: 'Readiness: database and broker reachable', response: { 200: HealthView, 503: { $ref: 'Problem#' } } },
+    }, async (_request, reply) => {
     const results = await Promise.all(
       checks().map(async (c) => {
         try {

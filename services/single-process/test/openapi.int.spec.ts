@@ -1,0 +1,202 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { PlatformClient } from '@tss/runtime/testing';
+import { API_TAGS, createServiceApp, installApiDocs, type OpenApiDocument, type ServiceApp } from '@tss/service-kit';
+import { TestClock } from '@tss/service-kit/testing';
+import { ALL_SERVICES, startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
+
+type Operation = {
+  operationId?: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: unknown[];
+  requestBody?: { content?: Record<string, { schema?: unknown; example?: unknown; examples?: unknown }> };
+  responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+};
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+
+/** Every operation of a document, with its method and path. */
+const operationsOf = (document: OpenApiDocument): { method: string; path: string; operation: Operation }[] =>
+  Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    METHODS.filter((m) => item[m] !== undefined).map((method) => ({ method, path, operation: item[method] as Operation })),
+  );
+
+describe('the OpenAPI document, single-process mode', () => {
+  let db: TestDatabase;
+  let running: RunningPlatform;
+  let client: PlatformClient;
+  let document: OpenApiDocument;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('openapi');
+    running = await startSingleProcessPlatform({
+      databaseUrl: db.url,
+      clock: new TestClock('2026-02-02T08:00:00.000Z'),
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      env: {},
+      issuer: 'tss',
+      audience: 'tss-api',
+    });
+    client = new PlatformClient(running.platform.app.server);
+    const response = await client.http().get('/openapi.json');
+    expect(response.status).toBe(200);
+    document = response.body;
+  });
+
+  afterAll(async () => {
+    await running?.platform.stop();
+    await db?.drop();
+  });
+
+  it('is a valid OpenAPI 3.1 document, in JSON and in YAML, without a token', async () => {
+    expect(document.openapi).toBe('3.1.0');
+    const fetched = await client.http().get('/openapi.json');
+    await expect(SwaggerParser.validate(structuredClone(fetched.body))).resolves.toBeDefined();
+
+    const yaml = await client.http().get('/openapi.yaml');
+    expect(yaml.status).toBe(200);
+    expect(yaml.headers['content-type']).toMatch(/^application\/yaml/);
+    expect(parseYaml(yaml.text)).toEqual(document);
+  });
+
+  it('documents every route the services register, with its method', () => {
+    const registered = running.platform.app.apiDocs.registeredRoutes();
+    const documented = new Set(operationsOf(document).map((o) => `${o.method.toUpperCase()} ${o.path}`));
+
+    expect(registered.length).toBeGreaterThan(5);
+    expect(registered.map((r) => `${r.method} ${r.path}`).filter((route) => !documented.has(route))).toEqual([]);
+    expect(registered.map((r) => r.path)).toEqual(expect.arrayContaining(['/v1/tickets', '/v1/tickets/{id}', '/v1/tickets/{id}/sla', '/v1/auth/token', '/v1/partners']));
+  });
+
+  it('gives every operation a unique operationId and the tag of its service, described at the top', () => {
+    const operations = operationsOf(document);
+    const ids = operations.map((o) => o.operation.operationId);
+
+    expect(ids.filter((id) => typeof id !== 'string' || id === '')).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    const serviceTags = new Set<string>([...ALL_SERVICES.map((s) => s.name), 'health']);
+    expect(operations.filter((o) => o.operation.tags?.length !== 1 || !serviceTags.has(o.operation.tags[0])).map((o) => o.operation.operationId)).toEqual([]);
+    expect(operationsOf(document).find((o) => o.operation.operationId === 'getTicketSla')?.operation.tags).toEqual(['sla-timer']);
+    const used = new Set(operations.flatMap((o) => o.operation.tags ?? []));
+    expect(document.tags).toEqual(Object.entries(API_TAGS).filter(([name]) => used.has(name)).map(([name, description]) => ({ name, description })));
+    expect(document.tags?.map((t) => t.name)).toEqual(expect.arrayContaining(['gateway', 'ticket-intake', 'sla-timer', 'health']));
+  });
+
+  it('declares bearer authentication, and 401 and 403 problems on every operation that needs a token', () => {
+    expect(document.components?.securitySchemes).toEqual({ bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } });
+    const authenticated = operationsOf(document).filter((o) => o.operation.security?.some((s) => 'bearerAuth' in s));
+
+    expect(authenticated.map((o) => o.operation.operationId)).toEqual(expect.arrayContaining(['fileTicket', 'getTicket', 'getTicketSla', 'createPartner']));
+    expect(authenticated.filter((o) => !o.operation.responses?.['401'] || !o.operation.responses?.['403']).map((o) => o.operation.operationId)).toEqual([]);
+    expect(operationsOf(document).find((o) => o.operation.operationId === 'issueToken')?.operation.security).toEqual([]);
+  });
+
+  it('declares the 400 validation problem on every operation that takes parameters or a body', () => {
+    const validating = operationsOf(document).filter((o) => o.operation.parameters?.length || o.operation.requestBody);
+
+    expect(validating.map((o) => o.operation.operationId)).toEqual(expect.arrayContaining(['fileTicket', 'getTicket', 'getTicketSla']));
+    expect(validating.filter((o) => !o.operation.responses?.['400']).map((o) => o.operation.operationId)).toEqual([]);
+  });
+
+  it('describes every request body with a schema and every error with the Problem schema as problem+json', () => {
+    const operations = operationsOf(document);
+    const bodiesWithoutSchema = operations.filter((o) => o.operation.requestBody && Object.values(o.operation.requestBody.content ?? {}).some((m) => !m.schema));
+    const errorsNotProblem = operations.flatMap((o) =>
+      Object.entries(o.operation.responses ?? {})
+        .filter(([status]) => /^[45]/.test(status))
+        .filter(([, response]) => Object.keys(response.content ?? {}).join() !== 'application/problem+json' || response.content?.['application/problem+json']?.schema?.$ref !== '#/components/schemas/Problem')
+        .map(([status]) => `${o.operation.operationId} ${status}`),
+    );
+
+    expect(operations.filter((o) => o.operation.requestBody).length).toBeGreaterThan(1);
+    expect(bodiesWithoutSchema.map((o) => o.operation.operationId)).toEqual([]);
+    expect(errorsNotProblem).toEqual([]);
+    expect(document.components?.schemas?.Problem).toMatchObject({ required: ['type', 'title', 'status'] });
+  });
+
+  it('shows an example of filing a ticket', () => {
+    const fileTicket = operationsOf(document).find((o) => o.operation.operationId === 'fileTicket');
+    const media = fileTicket?.operation.requestBody?.content?.['application/json'];
+
+    expect(media?.example ?? media?.examples).toMatchObject({ product: 'reader', productVersion: expect.any(String), description: expect.any(String) });
+  });
+
+  it('serves the same document to the docs UI at /docs', async () => {
+    const page = await client.http().get('/docs/');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('swagger-ui');
+
+    const uiDocument = await client.http().get('/docs/json');
+    expect(uiDocument.status).toBe(200);
+    expect(uiDocument.body).toEqual(document);
+  });
+});
+
+describe('the OpenAPI guard: an incomplete document stops the start', () => {
+  const apps: ServiceApp[] = [];
+  const appWith = async (routes: (scope: FastifyInstance) => void): Promise<ServiceApp> => {
+    const app = await createServiceApp({ name: 'guarded', logger: pino({ level: 'silent' }) });
+    apps.push(app);
+    await installApiDocs(app);
+    await app.register(async (scope) => {
+      scope.addHook('onRoute', (route) => {
+        route.schema = { tags: ['ticket-intake'], ...route.schema };
+      });
+      routes(scope);
+    });
+    return app;
+  };
+  const ok = async () => ({ ok: true });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+  });
+
+  it('names every route without an operationId, with an undescribed tag, or with an error that is not a Problem', async () => {
+    const app = await appWith((scope) => {
+      scope.get('/v1/anonymous', ok);
+      scope.get('/v1/stray', { schema: { operationId: 'stray', tags: ['misc'] } }, ok);
+      scope.post('/v1/plain-error', { schema: { operationId: 'plainError', response: { 409: { type: 'object' } } } }, ok);
+      scope.get('/v1/fine', { schema: { operationId: 'fine' } }, ok);
+    });
+
+    const failure = app.ready();
+
+    await expect(failure).rejects.toThrow('GET /v1/anonymous: no operationId');
+    await expect(failure).rejects.toThrow('GET /v1/stray: tag "misc" is not in API_TAGS');
+    await expect(failure).rejects.toThrow("POST /v1/plain-error: response 409 is not { $ref: 'Problem#' }");
+    await expect(failure).rejects.not.toThrow('/v1/fine');
+  });
+
+  it('refuses an operationId used twice', async () => {
+    const app = await appWith((scope) => {
+      scope.get('/v1/one', { schema: { operationId: 'same' } }, ok);
+      scope.get('/v1/two', { schema: { operationId: 'same' } }, ok);
+    });
+
+    await expect(app.ready()).rejects.toThrow('GET /v1/two: operationId "same" is also used by GET /v1/one');
+  });
+
+  it('records the documented routes, not the hidden ones, and declares authentication on those that need it', async () => {
+    const app = await appWith((scope) => {
+      scope.get('/v1/things/:id', { schema: { operationId: 'getThing', params: { type: 'object', properties: { id: { type: 'string' } } } } }, ok);
+      scope.post('/v1/open', { config: { public: true }, schema: { operationId: 'open' } }, ok);
+      scope.get('/v1/*', { schema: { hide: true } }, ok);
+    });
+    await app.ready();
+
+    expect(app.apiDocs.registeredRoutes()).toEqual([
+      { method: 'GET', url: '/v1/things/:id', path: '/v1/things/{id}' },
+      { method: 'POST', url: '/v1/open', path: '/v1/open' },
+    ]);
+    const paths = app.apiDocs.ownDocument().paths ?? {};
+    const getThing = paths['/v1/things/{id}']?.get as Operation;
+    expect(getThing.security).toEqual([{ bearerAuth: [] }]);
+    expect(Object.keys(getThing.responses ?? {})).toEqual(['400', '401', '403']);
+    expect((paths['/v1/open']?.post as Operation).security).toEqual([]);
+  });
+});
