@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { loadConfigOrExit, runServiceProcess } from '@tss/runtime';
 import { envSchema, systemClock } from '@tss/service-kit';
-import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority } from './index';
+import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, type ServiceUrls } from './index';
 import { EdgeEnv, installEdgeProtection } from './http/edge-protection';
 import { parseRouteTimeouts, RouteTimeoutsSetting } from './http/forwarding';
 import { serveMergedApiDocs } from './http/merged-api-docs';
@@ -23,6 +23,13 @@ const Upstreams = envSchema({
 const main = async (): Promise<void> => {
   if (process.argv[2] === 'migrate') return runServiceProcess(gatewayService);
   const upstreams = loadConfigOrExit(Upstreams, 'gateway');
+  const services: ServiceUrls = {
+    'ticket-intake': upstreams.TSS_INTAKE_URL,
+    'sla-timer': upstreams.TSS_SLA_TIMER_URL,
+    notification: upstreams.TSS_NOTIFICATION_URL,
+    escalation: upstreams.TSS_ESCALATION_URL,
+    rating: upstreams.TSS_RATING_URL,
+  };
   return runServiceProcess(gatewayService, {
     keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
     // The gateway is the edge: only it rate-limits, sets security headers and answers CORS.
@@ -33,23 +40,10 @@ const main = async (): Promise<void> => {
         await bootstrapAdmin({ ...host, clock: systemClock }, { clientId: upstreams.TSS_BOOTSTRAP_CLIENT_ID, clientSecret: upstreams.TSS_BOOTSTRAP_CLIENT_SECRET });
       }
       await app.register(
-        forwardToServices(
-          {
-            'ticket-intake': upstreams.TSS_INTAKE_URL,
-            'sla-timer': upstreams.TSS_SLA_TIMER_URL,
-            notification: upstreams.TSS_NOTIFICATION_URL,
-            escalation: upstreams.TSS_ESCALATION_URL,
-            rating: upstreams.TSS_RATING_URL,
-          },
-          { timeoutMs: upstreams.TSS_UPSTREAM_TIMEOUT_MS, routeTimeouts: parseRouteTimeouts(upstreams.TSS_UPSTREAM_TIMEOUTS) },
-        ),
+        forwardToServices(services, { timeoutMs: upstreams.TSS_UPSTREAM_TIMEOUT_MS, routeTimeouts: parseRouteTimeouts(upstreams.TSS_UPSTREAM_TIMEOUTS) }),
       );
       // One OpenAPI document for the whole API at /openapi.json, /openapi.yaml and /docs (docs/adr/0010).
-      serveMergedApiDocs(
-        app,
-        { 'ticket-intake': upstreams.TSS_INTAKE_URL, 'sla-timer': upstreams.TSS_SLA_TIMER_URL, notification: upstreams.TSS_NOTIFICATION_URL, escalation: upstreams.TSS_ESCALATION_URL, rating: upstreams.TSS_RATING_URL },
-        { clock: systemClock },
-      );
+      serveMergedApiDocs(app, services, { clock: systemClock });
     },
   });
 };
