@@ -10,13 +10,18 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
 }
 
 const kafkaSuite = '\\.kafka\\.spec\\.ts$';
+const redisSuite = '\\.redis\\.spec\\.ts$';
 
 module.exports = (projectDir, displayName) => ({
   displayName,
   rootDir: projectDir,
   testEnvironment: 'node',
   testMatch: ['<rootDir>/**/*.spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', ...(process.env.KAFKA_BROKERS ? [] : [kafkaSuite])],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    ...(process.env.KAFKA_BROKERS ? [] : [kafkaSuite]),
+    ...(process.env.REDIS_URL ? [] : [redisSuite]),
+  ],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: true } }],
   },

@@ -17,6 +17,12 @@ if (!extra.length) {
   run('type check (tsc --noEmit)', 'npx', ['tsc', '-p', 'tsconfig.json']);
   run('lint (eslint + Nx module boundaries)', 'npx', ['nx', 'run-many', '-t', 'lint', '--output-style=static']);
 }
+if (!process.env.REDIS_URL) {
+  process.stdout.write(
+    '\n⚠ REDIS_URL is not set: the Redis suite (*.redis.spec.ts, rate limits shared by replicas) is SKIPPED.\n' +
+      '  Run it with a Redis on 127.0.0.1: REDIS_URL=redis://127.0.0.1:6379 npm test (.ci/run starts one)\n',
+  );
+}
 const kafka = process.env.KAFKA_BROKERS;
 if (!kafka) {
   process.stdout.write(

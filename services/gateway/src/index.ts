@@ -17,7 +17,7 @@ export { bootstrapAdmin, createClient, createPartner } from './use-cases/manage-
 export { signAccessToken, ACCESS_TOKEN_TTL_SECONDS, type TokenSettings } from './use-cases/issue-token';
 export { forwardToServices, type ServiceUrls } from './http/forwarding';
 export { serveMergedApiDocs, type MergedApiDocsOptions } from './http/merged-api-docs';
-export { EdgeEnv, defaultEdgeConfig, installEdgeProtection, type EdgeConfig } from './http/edge-protection';
+export { EdgeConfigSchema, EdgeEnv, defaultEdgeConfig, installEdgeProtection, type EdgeConfig } from './http/edge-protection';
 
 /** gateway: authentication, partners, API clients and staff; produces `partner.*`, `staff.*`. */
 export const gatewayService: ServiceModule = {

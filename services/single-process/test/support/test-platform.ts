@@ -6,6 +6,7 @@ import { startSingleProcessPlatform, type RunningPlatform, type SingleProcessOpt
 
 export interface TestPlatform {
   running: RunningPlatform;
+  databaseUrl: string;
   client: PlatformClient;
   clock: TestClock;
   /** A fresh token of the generated bootstrap admin. */
@@ -41,6 +42,7 @@ export const startTestPlatform = async (
   const client = new PlatformClient(running.platform.app.server);
   return {
     running,
+    databaseUrl: db.url,
     client,
     clock,
     adminToken: () => client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret),
