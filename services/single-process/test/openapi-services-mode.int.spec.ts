@@ -1,20 +1,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { forwardToServices, gatewayService, gatewayTokenAuthority, serveMergedApiDocs, type ServiceUrls } from '@tss/gateway';
 import { InProcessTransport } from '@tss/messaging';
 import { notificationService } from '@tss/notification';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { ServiceProcessEnv, startServiceInstance, type ServiceInstance, type ServiceModule } from '@tss/runtime';
+import type { ServiceInstance, ServiceInstanceOptions, ServiceModule } from '@tss/runtime';
 import { PlatformClient } from '@tss/runtime/testing';
-import { loadConfig, systemClock, type OpenApiDocument } from '@tss/service-kit';
+import { systemClock, type OpenApiDocument } from '@tss/service-kit';
 import { freePort, TestClock } from '@tss/service-kit/testing';
 import { slaTimerService } from '@tss/sla-timer';
 import { ticketIntakeService } from '@tss/ticket-intake';
+import { ServiceInstances } from './support/service-instances';
 
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const RETRY_MS = 5_000;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
@@ -28,29 +27,14 @@ const operationKeys = (document: OpenApiDocument): string[] =>
  */
 describe('the OpenAPI document, services mode: merged by the gateway', () => {
   const docsClock = new TestClock('2026-02-02T08:00:00.000Z');
-  const instances: ServiceInstance[] = [];
   const urls: { -readonly [S in keyof ServiceUrls]: string } = { 'ticket-intake': '', 'sla-timer': '', notification: '', escalation: '', rating: '' };
   let db: TestDatabase;
   let gateway: ServiceInstance;
   let gatewayUrl: string;
 
-  const listen = async (instance: ServiceInstance) => {
-    await instance.app.listen({ host: '127.0.0.1', port: 0 });
-    return `http://127.0.0.1:${(instance.app.server.address() as AddressInfo).port}`;
-  };
-
-  const start = async (module: ServiceModule, extra: Partial<Parameters<typeof startServiceInstance>[1]> = {}) => {
-    const config = loadConfig(ServiceProcessEnv, {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: 'unused:9092',
-      MIGRATE_ON_START: 'true',
-      DB_POOL_SIZE: '2',
-      TSS_JWKS_URL: gatewayUrl ? `${gatewayUrl}/.well-known/jwks.json` : undefined,
-    });
-    const instance = await startServiceInstance(module, { config, logger, transport: new InProcessTransport(), ...extra });
-    instances.push(instance);
-    return instance;
-  };
+  let services: ServiceInstances;
+  const listen = (instance: ServiceInstance) => services.listen(instance);
+  const start = (module: ServiceModule, extra: Partial<ServiceInstanceOptions> = {}) => services.start(module, { transport: new InProcessTransport(), ...extra });
 
   const get = (baseUrl: string, path: string) => new PlatformClient(baseUrl).http().get(path);
   const mergedDocument = async (): Promise<OpenApiDocument> => {
@@ -61,6 +45,7 @@ describe('the OpenAPI document, services mode: merged by the gateway', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('openapi_services_mode');
+    services = new ServiceInstances(db.url);
     for (const service of ['notification', 'escalation', 'rating'] as const) urls[service] = `http://127.0.0.1:${await freePort()}`;
     gateway = await start(gatewayService, {
       keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
@@ -75,7 +60,7 @@ describe('the OpenAPI document, services mode: merged by the gateway', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const instance of instances.reverse()) for (const closer of instance.closers()) await closer.close();
+    await services?.stopAll();
     await db?.drop();
   });
 
@@ -93,7 +78,7 @@ describe('the OpenAPI document, services mode: merged by the gateway', () => {
   it('documents every route each instance registers, once, and the health routes of the gateway only', async () => {
     const document = await mergedDocument();
     const documented = operationKeys(document);
-    const registered = instances.flatMap((i) => i.app.apiDocs.registeredRoutes().map((r) => `${r.method} ${r.path}`));
+    const registered = services.all.flatMap((i) => i.app.apiDocs.registeredRoutes().map((r) => `${r.method} ${r.path}`));
 
     expect(registered.filter((route) => !documented.includes(route))).toEqual([]);
     expect(new Set(documented).size).toBe(documented.length);

@@ -6,12 +6,13 @@ import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthorit
 import { KafkaTransport } from '@tss/messaging';
 import { notificationService } from '@tss/notification';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { ServiceProcessEnv, startServiceInstance, type ServiceInstance, type ServiceModule } from '@tss/runtime';
+import type { ServiceInstance, ServiceInstanceOptions, ServiceModule } from '@tss/runtime';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
-import { loadConfig, startTracing, systemClock, type Tracing } from '@tss/service-kit';
+import { startTracing, systemClock, type Tracing } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
 import { slaTimerService } from '@tss/sla-timer';
 import { ticketIntakeService } from '@tss/ticket-intake';
+import { ServiceInstances } from './support/service-instances';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const ADMIN = { clientId: 'kafka-suite-admin', clientSecret: 'kafka-suite-admin-secret-0123' };
@@ -25,33 +26,22 @@ describe('walking skeleton, services mode over real Kafka', () => {
   const spans = new InMemorySpanExporter();
   const topicPrefix = `ws${randomUUID().slice(0, 8)}.`;
   const urls: Record<string, string> = {};
-  const instances: ServiceInstance[] = [];
   let tracing: Tracing;
   let db: TestDatabase;
   let gatewayUrl: string;
 
-  const listen = async (instance: ServiceInstance) => {
-    await instance.app.listen({ host: '127.0.0.1', port: 0 });
-    return `http://127.0.0.1:${(instance.app.server.address() as AddressInfo).port}`;
-  };
-
-  const start = async (module: ServiceModule, extra: Partial<Parameters<typeof startServiceInstance>[1]> = {}) => {
-    const config = loadConfig(ServiceProcessEnv, {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-      MIGRATE_ON_START: 'true',
-      DB_POOL_SIZE: '4',
-      TSS_JWKS_URL: gatewayUrl ? `${gatewayUrl}/.well-known/jwks.json` : undefined,
+  let services: ServiceInstances;
+  const start = (module: ServiceModule, extra: Partial<ServiceInstanceOptions> = {}) =>
+    services.start(module, {
+      transport: new KafkaTransport({ brokers: (process.env.KAFKA_BROKERS ?? '').split(','), clientId: module.name, logger, topicPrefix }),
+      ...extra,
     });
-    const transport = new KafkaTransport({ brokers: config.KAFKA_BROKERS.split(','), clientId: module.name, logger, topicPrefix });
-    const instance = await startServiceInstance(module, { config, logger, transport, ...extra });
-    instances.push(instance);
-    return instance;
-  };
+  const listen = (instance: ServiceInstance) => services.listen(instance);
 
   beforeAll(async () => {
     tracing = startTracing({ serviceName: 'tss-kafka-test', spanProcessors: [new SimpleSpanProcessor(spans)] });
     db = await createTestDatabase('services_mode_kafka');
+    services = new ServiceInstances(db.url, {}, process.env.KAFKA_BROKERS);
     const gateway = await start(gatewayService, {
       keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
       extendApp: async (app) => {
@@ -66,7 +56,7 @@ describe('walking skeleton, services mode over real Kafka', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const instance of instances.reverse()) for (const closer of instance.closers()) await closer.close();
+    await services?.stopAll();
     await db?.drop();
     await tracing?.shutdown();
   });
@@ -92,7 +82,7 @@ describe('walking skeleton, services mode over real Kafka', () => {
     expect(sla.clocks[0].level).toBe('emergency');
     expect(Date.parse(sla.clocks[0].dueAt) - Date.parse(sla.clocks[0].startedAt)).toBe(6 * 3_600_000);
 
-    const notification = instances.find((i) => i.host.module.name === 'notification')!;
+    const notification = services.all.find((i) => i.host.module.name === 'notification')!;
     await waitFor(
       'the acknowledgment',
       async () => (await notification.host.dataSource.query('SELECT reference FROM notification.acknowledgments WHERE ticket_id = $1', [ticketId]))[0]?.reference === filed.body.reference,
@@ -114,7 +104,7 @@ describe('walking skeleton, services mode over real Kafka', () => {
   });
 
   it('readiness reports the broker and the database of each service', async () => {
-    for (const instance of instances) {
+    for (const instance of services.all) {
       if (!instance.app.server.listening) await instance.app.listen({ host: '127.0.0.1', port: 0 });
       const ready = await fetch(`http://127.0.0.1:${(instance.app.server.address() as AddressInfo).port}/readyz`);
       expect(ready.status).toBe(200);
