@@ -9,8 +9,11 @@ import { startTestPlatform, type TestPlatform } from './support/test-platform';
  * Two gateway replicas on one database and one Redis (REDIS_URL): a client's requests are counted
  * together, whichever replica answers them.
  */
+// Above the few unauthenticated token requests the test itself makes (those count per address).
+const LIMIT = 20;
+
 describe('rate limits shared through Redis', () => {
-  const edge = loadConfig(EdgeConfigSchema, { TSS_RATE_LIMIT_MAX: '4', TSS_RATE_LIMIT_WINDOW_MS: '60000', REDIS_URL: process.env.REDIS_URL });
+  const edge = loadConfig(EdgeConfigSchema, { TSS_RATE_LIMIT_MAX: String(LIMIT), TSS_RATE_LIMIT_WINDOW_MS: '60000', REDIS_URL: process.env.REDIS_URL });
   let first: TestPlatform;
   let second: RunningPlatform;
 
@@ -32,11 +35,11 @@ describe('rate limits shared through Redis', () => {
     await first?.stop();
   });
 
-  it('counts one client across replicas and refuses the fifth request with 429', async () => {
+  it('counts one client across replicas and refuses the request over the limit with 429', async () => {
     const acme = await first.client.partner(await first.adminToken(), 'Acme Redis');
     const replicas = [first.client, new PlatformClient(second.platform.app.server)];
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i += 1) {
+    for (let i = 0; i <= LIMIT; i += 1) {
       const response = await replicas[i % 2].http().get('/v1/tickets').auth(acme.token, { type: 'bearer' });
       statuses.push(response.status);
       if (response.status === 429) {
@@ -44,8 +47,8 @@ describe('rate limits shared through Redis', () => {
         expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
       }
     }
-    // partner() spent no quota of this client's: its first four reads pass, the fifth is refused.
-    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    // Each replica alone has seen about half the client's requests: only a shared count refuses the last.
+    expect(statuses).toEqual([...Array<number>(LIMIT).fill(200), 429]);
     const other = await first.client.partner(await first.adminToken(), 'Other Redis');
     expect((await replicas[1].http().post('/v1/tickets').auth(other.token, { type: 'bearer' }).send(sampleTicket())).status).toBe(201);
   });

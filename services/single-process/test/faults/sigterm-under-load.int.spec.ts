@@ -12,7 +12,9 @@ const MAIN = path.resolve(__dirname, '../../src/main.ts');
 const ADMIN = { id: 'sigterm-admin', secret: 'sigterm-admin-secret-0123456789' };
 
 const startProcess = (env: NodeJS.ProcessEnv): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; output: () => string } => {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Not the run's Redis: this process's rate-limit counters must not mix with the Redis suite's.
+  const { REDIS_URL, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
