@@ -104,6 +104,12 @@ const installDrainShedding = (app: FastifyInstance): void => {
     reply.header('connection', 'close').header('retry-after', '1');
     return sendProblem(reply, { type: problemType('shutting-down'), title: 'Service Unavailable', status: 503, detail: 'This instance is shutting down; retry.' });
   });
+  // A request that was in flight when closing began ends its kept-alive connection too: otherwise
+  // the socket idles on until its keep-alive timeout and holds close() up.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
 };
 
 /**
