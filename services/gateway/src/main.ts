@@ -37,7 +37,7 @@ const main = async (): Promise<void> => {
     extendApp: async (app, host) => {
       // Services mode never prints secrets: the first admin comes from the environment.
       if (upstreams.TSS_BOOTSTRAP_CLIENT_ID) {
-        await bootstrapAdmin({ ...host, clock: systemClock }, { clientId: upstreams.TSS_BOOTSTRAP_CLIENT_ID, clientSecret: upstreams.TSS_BOOTSTRAP_CLIENT_SECRET });
+        await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, { clientId: upstreams.TSS_BOOTSTRAP_CLIENT_ID, clientSecret: upstreams.TSS_BOOTSTRAP_CLIENT_SECRET });
       }
       await app.register(
         forwardToServices(services, { timeoutMs: upstreams.TSS_UPSTREAM_TIMEOUT_MS, routeTimeouts: parseRouteTimeouts(upstreams.TSS_UPSTREAM_TIMEOUTS) }),

@@ -49,7 +49,7 @@ describe('walking skeleton, services mode over real Kafka', () => {
       },
     });
     gatewayUrl = await listen(gateway);
-    await bootstrapAdmin({ ...gateway.host, clock: systemClock }, ADMIN);
+    await bootstrapAdmin({ dataSource: gateway.host.dataSource, unitOfWork: gateway.host.unitOfWork, outbox: gateway.host.outbox, clock: systemClock }, ADMIN);
     urls['ticket-intake'] = await listen(await start(ticketIntakeService));
     urls['sla-timer'] = await listen(await start(slaTimerService));
     await start(notificationService);
