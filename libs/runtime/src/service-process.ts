@@ -156,3 +156,11 @@ export const runServiceProcess = async (
     logger,
   );
 };
+
+/** Runs an entry point; a failure to start is printed with its stack and exits 1. */
+export const runMain = (name: string, main: () => Promise<void>): void => {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${name} failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+};

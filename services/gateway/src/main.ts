@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { loadConfigOrExit, runServiceProcess } from '@tss/runtime';
+import { loadConfigOrExit, runMain, runServiceProcess } from '@tss/runtime';
 import { envSchema, systemClock } from '@tss/service-kit';
 import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, type ServiceUrls } from './index';
 import { EdgeEnv, installEdgeProtection } from './http/edge-protection';
@@ -48,7 +48,4 @@ const main = async (): Promise<void> => {
   });
 };
 
-main().catch((error: unknown) => {
-  process.stderr.write(`gateway failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runMain('gateway', main);

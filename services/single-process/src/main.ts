@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadConfigOrExit } from '@tss/runtime';
+import { loadConfigOrExit, runMain } from '@tss/runtime';
 import {
   createLogger,
   exitOnSignals,
@@ -91,7 +91,4 @@ const main = async (): Promise<void> => {
   );
 };
 
-main().catch((error: unknown) => {
-  process.stderr.write(`TSS failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runMain('TSS', main);
