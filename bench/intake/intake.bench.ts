@@ -1,0 +1,179 @@
+// `npm run bench -- intake`: POST /v1/tickets through the gateway (single-process mode) against a
+// bare fastify + pg INSERT baseline on the same PostgreSQL, in one command. Each server runs in a
+// process of its own; autocannon drives them from this one. Reports both rates, the ratio, latency
+// percentiles, and how long the event pipeline needs to drain once the load stops.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
+import { freePort } from '@tss/service-kit/testing';
+import { startChildServer, type ChildServer } from '../support/processes';
+import { writeResult, type BenchFigures } from '../support/results';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const DRAIN_LIMIT_MS = 120_000;
+const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789' };
+
+const TICKET = JSON.stringify({
+  product: 'reader',
+  productVersion: '4.2.1',
+  subject: 'Reader crashes on opening EPUB',
+  description: 'The reader closes when opening any EPUB from the library.',
+  browser: 'Firefox 133',
+  operatingSystem: 'Windows',
+  operatingSystemVersion: '11',
+});
+
+interface LoadFigures {
+  requestsPerSecond: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+}
+
+const load = async (url: string, headers: Record<string, string>, durationS: number): Promise<LoadFigures> => {
+  const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: TICKET, connections: CONNECTIONS, duration: durationS });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+  };
+};
+
+const json = async (response: Response): Promise<Record<string, unknown>> => {
+  const body = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${response.url} answered ${response.status}: ${JSON.stringify(body)}`);
+  return body;
+};
+
+const token = async (base: string, clientId: string, clientSecret: string): Promise<string> =>
+  String(
+    (await json(await fetch(`${base}/v1/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }) })))
+      .access_token,
+  );
+
+const partnerToken = async (base: string): Promise<string> => {
+  const admin = await token(base, ADMIN.id, ADMIN.secret);
+  const auth = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+  const partner = await json(await fetch(`${base}/v1/partners`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Bench partner' }) }));
+  const client = await json(await fetch(`${base}/v1/partners/${String(partner.id)}/clients`, { method: 'POST', headers: { authorization: auth.authorization } }));
+  return token(base, String(client.clientId), String(client.clientSecret));
+};
+
+const count = async (db: Client, sql: string): Promise<number | undefined> => {
+  try {
+    const { rows } = await db.query<{ n: string }>(sql);
+    return Number(rows[0]?.n ?? 0);
+  } catch {
+    return undefined; // the table or column is not there in this version
+  }
+};
+
+/** Waits for the outboxes to empty and for every ticket to have its clock and acknowledgment. */
+const measureDrain = async (db: Client): Promise<{ outboxDrainedMs?: number; pipelineDrainedMs?: number; tickets: number }> => {
+  const started = performance.now();
+  let outboxDrainedMs: number | undefined;
+  let pipelineDrainedMs: number | undefined;
+  let tickets = 0;
+  while (performance.now() - started < DRAIN_LIMIT_MS && (outboxDrainedMs === undefined || pipelineDrainedMs === undefined)) {
+    const elapsed = Math.round(performance.now() - started);
+    if (outboxDrainedMs === undefined) {
+      let backlog = 0;
+      for (const schema of ['ticket_intake', 'sla_timer', 'notification', 'gateway']) {
+        backlog += (await count(db, `SELECT count(*) AS n FROM "${schema}".outbox WHERE published_at IS NULL`)) ?? 0;
+      }
+      if (backlog === 0) outboxDrainedMs = elapsed;
+    }
+    if (pipelineDrainedMs === undefined) {
+      tickets = (await count(db, 'SELECT count(*) AS n FROM ticket_intake.tickets')) ?? 0;
+      const clocks = (await count(db, 'SELECT count(DISTINCT ticket_id) AS n FROM sla_timer.response_clocks')) ?? 0;
+      const acks = (await count(db, 'SELECT count(*) AS n FROM notification.acknowledgments')) ?? 0;
+      if (clocks >= tickets && acks >= tickets) pipelineDrainedMs = elapsed;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return { outboxDrainedMs, pipelineDrainedMs, tickets };
+};
+
+export const runIntakeBench = async (): Promise<BenchFigures> => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-'));
+  const pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
+  const servers: ChildServer[] = [];
+  const db = new Client({ connectionString: pg.url('tss_bench') });
+  try {
+    await pg.start();
+    await ensureDatabase(pg.url(), 'tss_bench');
+    await db.connect();
+    const databaseUrl = pg.url('tss_bench');
+
+    const basePort = await freePort();
+    const baseline = await startChildServer('baseline', [path.join(__dirname, 'baseline-server.ts')], { env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(basePort) }, port: basePort });
+    servers.push(baseline);
+    process.stderr.write(`baseline: warm-up ${WARMUP_S} s, then ${DURATION_S} s at ${CONNECTIONS} connections\n`);
+    await load(`${baseline.baseUrl}/baseline`, {}, WARMUP_S);
+    const baselineFigures = await load(`${baseline.baseUrl}/baseline`, {}, DURATION_S);
+    await baseline.stop();
+
+    const port = await freePort();
+    const platform = await startChildServer('platform', ['services/single-process/src/main.ts'], {
+      port,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        METRICS_PORT: String(await freePort()),
+        TSS_BOOTSTRAP_CLIENT_ID: ADMIN.id,
+        TSS_BOOTSTRAP_CLIENT_SECRET: ADMIN.secret,
+        // One client drives all the load: the edge's per-client limit would measure itself.
+        TSS_RATE_LIMIT_MAX: '100000000',
+      },
+    });
+    servers.push(platform);
+    const authorization = `Bearer ${await partnerToken(platform.baseUrl)}`;
+    process.stderr.write(`intake: warm-up ${WARMUP_S} s, then ${DURATION_S} s at ${CONNECTIONS} connections\n`);
+    await load(`${platform.baseUrl}/v1/tickets`, { authorization }, WARMUP_S);
+    await measureDrain(db); // the warm-up's events leave before the measured run starts
+    const intakeFigures = await load(`${platform.baseUrl}/v1/tickets`, { authorization }, DURATION_S);
+    const drain = await measureDrain(db);
+    await platform.stop();
+
+    return {
+      name: 'intake',
+      settings: { durationS: DURATION_S, warmupS: WARMUP_S, connections: CONNECTIONS },
+      baseline: baselineFigures,
+      intake: intakeFigures,
+      ratio: Number((intakeFigures.requestsPerSecond / baselineFigures.requestsPerSecond).toFixed(3)),
+      drain,
+      goals: {
+        'intake ≥ 30 % of baseline (issue #8)': intakeFigures.requestsPerSecond >= 0.3 * baselineFigures.requestsPerSecond,
+        'outbox drained within 1 s of the load stopping': drain.outboxDrainedMs !== undefined && drain.outboxDrainedMs <= 1_000,
+      },
+    };
+  } catch (error) {
+    for (const server of servers) process.stderr.write(`--- ${server.baseUrl} output ---\n${server.output()}\n`);
+    throw error;
+  } finally {
+    for (const server of servers) await server.stop().catch(() => undefined);
+    await db.end().catch(() => undefined);
+    await pg.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+};
+
+if (require.main === module) {
+  runIntakeBench()
+    .then((figures) => writeResult(figures))
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface ChildServer {
+  child: ChildProcess;
+  baseUrl: string;
+  /** Everything the child wrote, for the report when it fails. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server in a process of its own (so the load generator never shares its event loop)
+ * and resolves once `healthPath` answers 200. Bounded: rejects after `timeoutMs`.
+ */
+export const startChildServer = async (
+  label: string,
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; port: number; healthPath?: string; timeoutMs?: number },
+): Promise<ChildServer> => {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: false,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-20_000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-20_000)));
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${label} exited with ${child.exitCode} before it was healthy:\n${output}`);
+    try {
+      const response = await fetch(`${baseUrl}${options.healthPath ?? '/healthz'}`, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${label} not healthy after ${options.timeoutMs ?? 120_000} ms:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    child,
+    baseUrl,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+};
