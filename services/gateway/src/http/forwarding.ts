@@ -3,6 +3,8 @@ import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
 import { serviceForPath, type RoutePrefix } from '@tss/contracts';
 import { problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
+import { acceptRawBodies, bodyLimitExceeded } from './raw-body';
+import { cutWhenOverdue } from './upstream-deadline';
 
 export type ServiceUrls = Readonly<Record<RoutePrefix['service'], string>>;
 
@@ -50,11 +52,14 @@ const statusCodeOf = (error: unknown): number | undefined =>
 /**
  * Services mode: requests under a service's prefix (DESIGN "Routes") go to that service, with
  * the caller's token (each service verifies it again), a request id and the W3C trace context of
- * the gateway's span. A service that is down yields a 503 problem, one slower than its route's
- * timeout a 504 problem: never a hang.
+ * the gateway's span. Bodies of any media type go on as the raw bytes that came, streamed, within
+ * the body limit (413 beyond it). A service that is down yields a 503 problem; one that has not
+ * answered within its route's timeout a 504 problem, and one whose answer is not complete by then
+ * is cut off: never a hang.
  */
 export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions) => async (app: FastifyInstance) => {
   await app.register(replyFrom, { http: { requestOptions: { timeout: options.timeoutMs } } });
+  acceptRawBodies(app);
   for (const url of ['/v1/*', '/rate', '/rate/*']) {
     app.route({
       method: [...METHODS],
@@ -70,10 +75,15 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
         // The gateway's server span is the parent of the service's: taken from the request, not
         // from whichever context is active when reply-from calls back.
         const trace = traceCarrierOf(request.otelContext);
+        const deadline = cutWhenOverdue(reply, timeoutMs);
         return reply.from(`${urls[service].replace(/\/$/, '')}${request.url}`, {
           timeout: timeoutMs,
           rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': request.id, ...trace }),
+          onResponse: (_req, _reply, response) => deadline.stream(response),
           onError: (_reply, { error }) => {
+            // Cut by the deadline after the headers went out: the client already sees the answer end short.
+            if (reply.raw.headersSent) return;
+            if (bodyLimitExceeded(request)) return reply.send(error.cause ?? error);
             // reply-from marks timeouts (its own, a connect timeout) 504; refused, reset and the rest are the service being down.
             const timedOut = statusCodeOf(error) === 504;
             request.log.warn({ err: error, service, timeoutMs }, 'forwarding failed');

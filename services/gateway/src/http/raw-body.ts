@@ -1,0 +1,51 @@
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorCodes } from 'fastify';
+
+/**
+ * Passes the request's bytes through unread, counting them against the route's body limit: a
+ * forwarded body must reach the service exactly as it came (a signature over the raw bytes, a
+ * multipart boundary, a mail's CRLFs), and must not be buffered whole in the gateway.
+ */
+export class ByteLimit extends Transform {
+  private seenBytes = 0;
+  exceeded = false;
+
+  constructor(private readonly limitBytes: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seenBytes += chunk.length;
+    if (this.seenBytes > this.limitBytes) {
+      this.exceeded = true;
+      callback(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+      return;
+    }
+    callback(null, chunk);
+  }
+}
+
+/** True when `request`'s raw body stream was stopped by its limit: the answer is a 413, not an upstream failure. */
+export const bodyLimitExceeded = (request: FastifyRequest): boolean => request.body instanceof ByteLimit && request.body.exceeded;
+
+/**
+ * Replaces, in `app`'s (encapsulated) scope, every content-type parser with one that hands the raw
+ * stream on. A declared Content-Length over the limit is refused before a byte is read; a chunked
+ * body is cut when it grows past it. Both become fastify's 413, which the problem handler answers.
+ */
+export const acceptRawBodies = (app: FastifyInstance): void => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (request, payload, done) => {
+    const limitBytes = request.routeOptions.bodyLimit;
+    if (Number(request.headers['content-length']) > limitBytes) {
+      done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), undefined);
+      return;
+    }
+    const limited = new ByteLimit(limitBytes);
+    // Errors of either side (the client aborting, the limit) destroy `limited`, which is what the
+    // forwarding reads: reply-from reports them through its onError.
+    pipeline(payload, limited, () => undefined);
+    done(null, limited);
+  });
+};
