@@ -27,7 +27,7 @@ export const startChildServer = async (
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-20_000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-20_000)));
   const baseUrl = `http://127.0.0.1:${options.port}`;
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const deadline = performance.now() + (options.timeoutMs ?? 120_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${label} exited with ${child.exitCode} before it was healthy:\n${output}`);
     try {
@@ -36,7 +36,7 @@ export const startChildServer = async (
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${label} not healthy after ${options.timeoutMs ?? 120_000} ms:\n${output}`);
     }

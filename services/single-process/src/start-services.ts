@@ -1,0 +1,168 @@
+// Services mode on one machine (`npm run start:services`, deploy/local/start-services.ts) on one machine for a newcomer. Starts PostgreSQL (the
+// embedded one, unless DATABASE_URL is given), a Kafka broker (deploy/kafka, unless KAFKA_BROKERS
+// is given), migrates every service, then runs each service as its own process on its own ports,
+// and prints the gateway's URL, as `npm start` does for one process. Ctrl-C stops it all.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
+
+/** Every service process, gateway first (the others verify tokens against its JWKS). */
+export const SERVICE_PROCESSES = [
+  { name: 'gateway', entry: 'services/gateway/src/main.ts' },
+  { name: 'ticket-intake', entry: 'services/ticket-intake/src/main.ts', upstreamEnv: 'TSS_INTAKE_URL' },
+  { name: 'sla-timer', entry: 'services/sla-timer/src/main.ts', upstreamEnv: 'TSS_SLA_TIMER_URL' },
+  { name: 'notification', entry: 'services/notification/src/main.ts', upstreamEnv: 'TSS_NOTIFICATION_URL' },
+  { name: 'escalation', entry: 'services/escalation/src/main.ts', upstreamEnv: 'TSS_ESCALATION_URL' },
+  { name: 'rating', entry: 'services/rating/src/main.ts', upstreamEnv: 'TSS_RATING_URL' },
+] as const;
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export interface StartServicesOptions {
+  dataDir: string;
+  /** The gateway listens here; service i listens on basePort + i. */
+  basePort: number;
+  /** Service i exposes metrics on metricsBasePort + i. */
+  metricsBasePort: number;
+  pgPort: number;
+  kafkaPort: number;
+  databaseUrl?: string;
+  kafkaBrokers?: string;
+  logLevel: string;
+  /** Where the services' output goes (prefixed with their names). */
+  write: (line: string) => void;
+}
+
+export interface RunningServices {
+  gatewayUrl: string;
+  urls: Record<string, string>;
+  admin: { clientId: string; clientSecret: string };
+  databaseUrl: string;
+  kafkaBrokers: string;
+  stop(): Promise<void>;
+}
+
+const pipeLines = (child: ChildProcess, name: string, write: (line: string) => void): void => {
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = '';
+    stream?.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) if (line) write(`[${name}] ${line}`);
+    });
+  }
+};
+
+// kafkajs 2.2.4 passes a negative delay to setTimeout on connect (tulios/kafkajs#1751); Node 24
+// warns and uses 1 ms, which is what kafkajs meant. Only that warning is silenced.
+const runNode = (entry: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess =>
+  spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', '--import', 'tsx', path.join(REPO_ROOT, entry), ...args], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+const exitOf = async (child: ChildProcess): Promise<number | null> => (child.exitCode !== null ? child.exitCode : ((await once(child, 'exit')) as [number | null])[0]);
+
+/** Waits until `url` answers 200, or fails with the process's exit. Bounded. */
+const waitHealthy = async (name: string, url: string, child: ChildProcess, timeoutMs: number): Promise<void> => {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} during start-up`);
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${name} did not answer ${url} within ${timeoutMs} ms`);
+};
+
+/** The first admin client of this data folder: generated once, kept beside the data. */
+const bootstrapAdmin = (dataDir: string): { clientId: string; clientSecret: string } => {
+  const file = path.join(dataDir, 'bootstrap-admin.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { clientId: string; clientSecret: string };
+  const admin = { clientId: 'local-admin', clientSecret: randomBytes(24).toString('base64url') };
+  writeFileSync(file, `${JSON.stringify(admin)}\n`, { mode: 0o600 });
+  return admin;
+};
+
+export const startServices = async (options: StartServicesOptions): Promise<RunningServices> => {
+  mkdirSync(options.dataDir, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => options.write(`stop: ${String(error)}`));
+  };
+  try {
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      const pg = new EmbeddedPostgres({ dataDir: options.dataDir, port: options.pgPort });
+      await pg.start();
+      cleanups.push(() => pg.stop());
+      await ensureDatabase(pg.url(), 'tss');
+      databaseUrl = pg.url('tss');
+    }
+
+    let kafkaBrokers = options.kafkaBrokers;
+    if (!kafkaBrokers) {
+      const broker = path.join(REPO_ROOT, 'deploy/kafka/kafka-broker.sh');
+      const env = { ...process.env, KAFKA_PORT: String(options.kafkaPort) };
+      const started = spawnSync('bash', [broker, 'start'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      if (started.status !== 0) throw new Error(`the Kafka broker did not start (exit ${started.status})`);
+      kafkaBrokers = /KAFKA_BROKERS=(\S+)/.exec(started.stdout)?.[1] ?? `127.0.0.1:${options.kafkaPort}`;
+      cleanups.push(async () => {
+        spawnSync('bash', [broker, 'stop'], { env, stdio: 'inherit' });
+      });
+    }
+
+    // Every service's migrations first; `migrate` needs only the database.
+    for (const service of SERVICE_PROCESSES) {
+      const child = runNode(service.entry, ['migrate'], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: options.logLevel });
+      pipeLines(child, `${service.name} migrate`, options.write);
+      const code = await exitOf(child);
+      if (code !== 0) throw new Error(`${service.name} migrate exited with ${code}`);
+    }
+
+    const urls: Record<string, string> = {};
+    SERVICE_PROCESSES.forEach((service, i) => (urls[service.name] = `http://127.0.0.1:${options.basePort + i}`));
+    const admin = bootstrapAdmin(options.dataDir);
+    const upstreams = Object.fromEntries(SERVICE_PROCESSES.flatMap((s) => ('upstreamEnv' in s ? [[s.upstreamEnv, urls[s.name]]] : [])));
+    const children: { name: string; child: ChildProcess }[] = [];
+    cleanups.push(async () => {
+      // Edge first, so no new request reaches a service that is going away.
+      for (const { child } of children) {
+        if (child.exitCode !== null) continue;
+        const exited = exitOf(child);
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    });
+    SERVICE_PROCESSES.forEach((service, i) => {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        KAFKA_BROKERS: kafkaBrokers,
+        PORT: String(options.basePort + i),
+        METRICS_PORT: String(options.metricsBasePort + i),
+        LOG_LEVEL: options.logLevel,
+        ...(service.name === 'gateway'
+          ? { ...upstreams, TSS_BOOTSTRAP_CLIENT_ID: admin.clientId, TSS_BOOTSTRAP_CLIENT_SECRET: admin.clientSecret }
+          : { TSS_JWKS_URL: `${urls.gateway}/.well-known/jwks.json` }),
+      };
+      const child = runNode(service.entry, [], env);
+      pipeLines(child, service.name, options.write);
+      children.push({ name: service.name, child });
+    });
+    for (const { name, child } of children) await waitHealthy(name, `${urls[name]}/healthz`, child, 120_000);
+    return { gatewayUrl: urls.gateway, urls, admin, databaseUrl, kafkaBrokers, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { freePort, waitFor } from '@tss/service-kit/testing';
+import { startServices, SERVICE_PROCESSES, type RunningServices } from '../src/start-services';
+
+// `npm run start:services` for a newcomer: every service its own process, migrated, on distinct
+// ports, behind the gateway; here on the run's broker and a database of the test's own.
+describe('services mode in one command (npm run start:services)', () => {
+  let db: TestDatabase;
+  let dataDir: string;
+  let running: RunningServices;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('start_services');
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-start-services-'));
+    const basePort = await freePort();
+    running = await startServices({
+      dataDir,
+      basePort,
+      metricsBasePort: await freePort(),
+      pgPort: 0,
+      kafkaPort: 0,
+      databaseUrl: db.url,
+      kafkaBrokers: process.env.KAFKA_BROKERS,
+      logLevel: 'warn',
+      write: (line) => lines.push(line),
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await running?.stop();
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('runs every service as its own process on its own port, each healthy', async () => {
+    const ports = new Set(Object.values(running.urls).map((url) => new URL(url).port));
+    expect(ports.size).toBe(SERVICE_PROCESSES.length);
+    for (const url of Object.values(running.urls)) expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
+  it('migrated every service: each schema has its migrations table', async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ schema: string }>(
+        "SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'schema_migrations' ORDER BY 1",
+      );
+      expect(rows.map((r) => r.schema)).toEqual(['escalation', 'gateway', 'notification', 'rating', 'sla_timer', 'ticket_intake']);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('files a ticket through the gateway and its SLA clock arrives over Kafka', async () => {
+    const client = new PlatformClient(running.gatewayUrl);
+    const admin = await client.token(running.admin.clientId, running.admin.clientSecret);
+    const partner = await client.partner(admin, 'Start-services partner');
+    const filed = await client.http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket());
+    expect(filed.status).toBe(201);
+    const clocks = await waitFor(
+      'the SLA clock of the filed ticket',
+      async () => {
+        const response = await client.http().get(`/v1/tickets/${filed.body.id}/sla`).auth(partner.token, { type: 'bearer' });
+        return response.body.clocks?.length > 0 ? response.body.clocks : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(clocks[0]).toMatchObject({ status: 'running', level: filed.body.level });
+  });
+});
