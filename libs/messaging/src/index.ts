@@ -6,5 +6,8 @@ export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
 export * from './outbox/unit-of-work';
 export * from './outbox/messaging-tables.migration';
+export * from './outbox/messaging-migrations';
+export * from './outbox/outbox-notify.migration';
+export * from './dead-letters/dead-letters.migration';
 export * from './inbox/inbox';
 export * from './consumer/event-consumer';

@@ -47,13 +47,27 @@ export interface DeadLetter {
   reason: string;
 }
 
-/** The port both transports implement (docs/adr/0003). */
+/** A dead letter's headers, the same on both transports: the original ones plus why and where it failed. */
+export const deadLetterHeaders = ({ message, group, reason }: DeadLetter): Record<string, string> => ({
+  ...message.raw.headers,
+  'dlq-reason': reason.slice(0, 2_000),
+  'dlq-group': group,
+  'dlq-topic': message.topic,
+  ...(message.position ? { 'dlq-position': message.position } : {}),
+});
+
+/** The port both transports implement (docs/adr/0003, 0013). */
 export interface EventTransport {
   readonly kind: 'kafka' | 'in-process';
   /** Resolves once every message is durably accepted by the transport. */
   publish(messages: readonly OutboundMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   deadLetter(letter: DeadLetter): Promise<void>;
+  /**
+   * Transports that keep their log in PostgreSQL (in-process) open it in the platform's database
+   * here; hosts call it before any relay or consumer starts. Kafka needs none.
+   */
+  useDatabase?(databaseUrl: string): Promise<void>;
   /** Readiness: the broker answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -44,6 +44,8 @@ export class Platform {
   ) {}
 
   static async start(options: PlatformOptions): Promise<Platform> {
+    // The in-process transport's log lives in the platform's database (docs/adr/0013).
+    await options.transport.useDatabase?.(options.databaseUrl);
     const hosts = new Map<string, ServiceHost>();
     for (const module of options.modules) {
       hosts.set(

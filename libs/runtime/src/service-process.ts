@@ -68,7 +68,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   if (!options.keySource && !config.TSS_JWKS_URL) throw new ConfigError(['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)']);
-  const transport =
+  const transport: EventTransport =
     options.transport ??
     new KafkaTransport({
       brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
@@ -76,6 +76,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
       logger,
       partitions: config.KAFKA_TOPIC_PARTITIONS,
     });
+  await transport.useDatabase?.(config.DATABASE_URL);
   const keys = new DeferredKeySource();
   const tokens = new TokenVerifier({
     issuer: config.TSS_JWT_ISSUER,

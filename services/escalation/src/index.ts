@@ -1,4 +1,4 @@
-import { messagingTablesMigration } from '@tss/messaging';
+import { messagingMigrations } from '@tss/messaging';
 import type { ServiceModule } from '@tss/runtime';
 
 export const ESCALATION_SCHEMA = 'escalation';
@@ -11,6 +11,6 @@ export const escalationService: ServiceModule = {
   name: 'escalation',
   schema: ESCALATION_SCHEMA,
   entities: [],
-  migrations: [messagingTablesMigration(ESCALATION_SCHEMA)],
+  migrations: [...messagingMigrations(ESCALATION_SCHEMA)],
   build: () => ({}),
 };

@@ -1,4 +1,4 @@
-import { messagingTablesMigration } from '@tss/messaging';
+import { messagingMigrations } from '@tss/messaging';
 import type { ServiceModule } from '@tss/runtime';
 import { authRoutes } from './http/auth.routes';
 import { partnerRoutes } from './http/partner.routes';
@@ -24,7 +24,7 @@ export const gatewayService: ServiceModule = {
   name: 'gateway',
   schema: GATEWAY_SCHEMA,
   entities: [SigningKeyEntity, PartnerEntity, ApiClientEntity],
-  migrations: [messagingTablesMigration(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000],
+  migrations: [...messagingMigrations(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000],
   build: (deps) => {
     const config = loadConfig(GatewayEnv, deps.env);
     const keys = new KeyRing(deps.dataSource, deps.clock);

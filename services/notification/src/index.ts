@@ -1,4 +1,4 @@
-import { messagingTablesMigration } from '@tss/messaging';
+import { messagingMigrations } from '@tss/messaging';
 import type { ServiceModule } from '@tss/runtime';
 import { onTicketCreated } from './events/on-ticket-created.handler';
 import { AcknowledgmentEntity } from './store/acknowledgment.entity';
@@ -10,6 +10,6 @@ export const notificationService: ServiceModule = {
   name: 'notification',
   schema: NOTIFICATION_SCHEMA,
   entities: [AcknowledgmentEntity],
-  migrations: [messagingTablesMigration(NOTIFICATION_SCHEMA), CreateAcknowledgments1764115500000],
+  migrations: [...messagingMigrations(NOTIFICATION_SCHEMA), CreateAcknowledgments1764115500000],
   build: () => ({ handlers: [onTicketCreated] }),
 };

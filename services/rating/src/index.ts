@@ -1,4 +1,4 @@
-import { messagingTablesMigration } from '@tss/messaging';
+import { messagingMigrations } from '@tss/messaging';
 import type { ServiceModule } from '@tss/runtime';
 
 export const RATING_SCHEMA = 'rating';
@@ -11,6 +11,6 @@ export const ratingService: ServiceModule = {
   name: 'rating',
   schema: RATING_SCHEMA,
   entities: [],
-  migrations: [messagingTablesMigration(RATING_SCHEMA)],
+  migrations: [...messagingMigrations(RATING_SCHEMA)],
   build: () => ({}),
 };

@@ -1,4 +1,4 @@
-import { messagingTablesMigration } from '@tss/messaging';
+import { messagingMigrations } from '@tss/messaging';
 import type { ServiceModule } from '@tss/runtime';
 import { onTicketCreated } from './events/on-ticket-created.handler';
 import { slaRoutes } from './http/sla.routes';
@@ -11,6 +11,6 @@ export const slaTimerService: ServiceModule = {
   name: 'sla-timer',
   schema: SLA_SCHEMA,
   entities: [ResponseClockEntity],
-  migrations: [messagingTablesMigration(SLA_SCHEMA), CreateResponseClocks1764115400000],
+  migrations: [...messagingMigrations(SLA_SCHEMA), CreateResponseClocks1764115400000],
   build: (deps) => ({ routes: slaRoutes(deps), handlers: [onTicketCreated] }),
 };

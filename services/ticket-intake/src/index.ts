@@ -1,4 +1,4 @@
-import { messagingTablesMigration } from '@tss/messaging';
+import { messagingMigrations } from '@tss/messaging';
 import type { ServiceModule } from '@tss/runtime';
 import { ticketRoutes } from './http/ticket.routes';
 import { CreateTickets1764115300000 } from './store/migrations/1764115300000-create-tickets';
@@ -10,7 +10,7 @@ export const ticketIntakeService: ServiceModule = {
   name: 'ticket-intake',
   schema: INTAKE_SCHEMA,
   entities: [TicketEntity],
-  migrations: [messagingTablesMigration(INTAKE_SCHEMA), CreateTickets1764115300000],
+  migrations: [...messagingMigrations(INTAKE_SCHEMA), CreateTickets1764115300000],
   build: (deps) => ({
     routes: ticketRoutes(deps),
     handlers: [],

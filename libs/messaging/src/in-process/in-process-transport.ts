@@ -1,89 +1,90 @@
-import { fromKafkaMessage, toKafkaHeaders } from '../kafka/cloud-event-binding';
-import {
-  DEAD_LETTER_TOPIC,
-  type DeadLetter,
-  type EventTransport,
-  type InboundMessage,
-  type OutboundMessage,
-  type SubscribeOptions,
-  type Subscription,
-} from '../transport';
+import type { Logger } from 'pino';
+import { toKafkaHeaders } from '../kafka/cloud-event-binding';
+import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
+import { EventLog, type LogEntry } from './event-log';
+import { GroupReader } from './group-reader';
 
-interface Group {
-  topics: Set<string>;
-  handle: SubscribeOptions['handle'];
-  /** Messages of one group are handled one at a time, in publish order, as a Kafka partition would. */
-  tail: Promise<void>;
-  stopped: boolean;
+export interface InProcessTransportOptions {
+  logger?: Logger;
+  /** Fallback for readers: appends by this process wake them at once. */
+  pollIntervalMs?: number;
+  maxBackoffMs?: number;
+  batchSize?: number;
 }
 
 /**
- * The single-process transport. `publish` resolves only after every subscribed group has dealt
- * with the message (handled it, skipped it or dead-lettered it); if a handler asks for
- * redelivery, `publish` rejects and the outbox relay retries later. So the outbox row stays
- * unpublished until consumers committed: nothing is lost if the process dies (docs/adr/0003).
- * Messages go through the same encoding as on Kafka, so validation sees what it would there.
+ * The single-process transport keeps Kafka's promise (docs/adr/0013): `publish` resolves once the
+ * messages are appended to a log in PostgreSQL, and every consumer group reads that log from its
+ * own committed offset. So a group that subscribes after the relay published, or that was stopped
+ * while others published, still gets every message, after a restart too. Messages go through the
+ * same encoding as on Kafka, so validation sees what it would there.
  */
 export class InProcessTransport implements EventTransport {
   readonly kind = 'in-process' as const;
-  private readonly groups = new Map<string, Group>();
+  private log?: EventLog;
+  private databaseUrl?: string;
+  private readonly readers = new Map<string, GroupReader>();
   private closed = false;
-  readonly deadLetters: DeadLetter[] = [];
+
+  constructor(private readonly options: InProcessTransportOptions = {}) {}
+
+  /** Opens (and migrates) the log in the platform's database; hosts call it before they start. */
+  async useDatabase(databaseUrl: string): Promise<void> {
+    if (this.databaseUrl === databaseUrl) return;
+    if (this.databaseUrl) throw new Error('in-process transport already uses another database');
+    this.databaseUrl = databaseUrl;
+    this.log = await EventLog.open(databaseUrl);
+  }
 
   async publish(messages: readonly OutboundMessage[]): Promise<void> {
-    this.assertOpen();
-    for (const message of messages) {
-      const inbound = this.encode(message);
-      await Promise.all(
-        [...this.groups.values()].filter((g) => !g.stopped && g.topics.has(message.topic)).map((g) => this.deliver(g, inbound)),
-      );
-    }
+    await this.append(
+      messages.map((m) => ({ topic: m.topic, key: m.key, headers: toKafkaHeaders(m.event), value: Buffer.from(JSON.stringify(m.event.data)) })),
+    );
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    this.assertOpen();
-    if (this.groups.has(options.group)) throw new Error(`group ${options.group} already subscribed in this process`);
-    const group: Group = { topics: new Set(options.topics), handle: options.handle, tail: Promise.resolve(), stopped: false };
-    this.groups.set(options.group, group);
+    const log = this.openLog();
+    if (this.readers.has(options.group)) throw new Error(`group ${options.group} already subscribed in this process`);
+    const reader = new GroupReader({
+      ...options,
+      log,
+      pollIntervalMs: this.options.pollIntervalMs ?? 1_000,
+      maxBackoffMs: this.options.maxBackoffMs ?? 2_000,
+      batchSize: this.options.batchSize ?? 100,
+      logger: this.options.logger,
+    });
+    this.readers.set(options.group, reader);
     return {
       stop: async () => {
-        group.stopped = true;
-        await group.tail.catch(() => undefined);
-        this.groups.delete(options.group);
+        await reader.stop();
+        if (this.readers.get(options.group) === reader) this.readers.delete(options.group);
       },
     };
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {
-    this.deadLetters.push(letter);
-    const inbound: InboundMessage = { ...letter.message, topic: DEAD_LETTER_TOPIC };
-    await Promise.all([...this.groups.values()].filter((g) => g.topics.has(DEAD_LETTER_TOPIC)).map((g) => this.deliver(g, inbound)));
+    await this.append([{ topic: DEAD_LETTER_TOPIC, key: letter.message.key, headers: deadLetterHeaders(letter), value: letter.message.raw.value }]);
   }
 
   async ping(): Promise<void> {
-    this.assertOpen();
+    await this.openLog().ping();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.groups.values()].map((g) => g.tail.catch(() => undefined)));
-    this.groups.clear();
+    await Promise.all([...this.readers.values()].map((r) => r.stop()));
+    this.readers.clear();
+    await this.log?.close();
   }
 
-  private deliver(group: Group, message: InboundMessage): Promise<void> {
-    const run = group.tail.then(() => group.handle(message));
-    group.tail = run.catch(() => undefined);
-    return run;
+  private async append(entries: LogEntry[]): Promise<void> {
+    await this.openLog().append(entries);
+    for (const reader of this.readers.values()) reader.wake();
   }
 
-  private encode(message: OutboundMessage): InboundMessage {
-    const headers = toKafkaHeaders(message.event);
-    const value = Buffer.from(JSON.stringify(message.event.data));
-    const decoded = fromKafkaMessage(headers, value);
-    return { topic: message.topic, key: message.key, event: decoded.event, decodeError: decoded.error, raw: { value, headers } };
-  }
-
-  private assertOpen(): void {
+  private openLog(): EventLog {
     if (this.closed) throw new Error('in-process transport is closed');
+    if (!this.log) throw new Error('in-process transport has no database yet: call useDatabase(url) before using it');
+    return this.log;
   }
 }

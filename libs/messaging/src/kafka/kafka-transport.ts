@@ -1,6 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { DEAD_LETTER_TOPIC, type DeadLetter, type EventTransport, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
+import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
 import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
 
 export interface KafkaTransportOptions {
@@ -150,24 +150,12 @@ export class KafkaTransport implements EventTransport {
     };
   }
 
-  async deadLetter({ message, group, reason }: DeadLetter): Promise<void> {
+  async deadLetter(letter: DeadLetter): Promise<void> {
     await this.ensureTopics([DEAD_LETTER_TOPIC]);
     await this.producer.send({
       topic: this.topic(DEAD_LETTER_TOPIC),
       acks: -1,
-      messages: [
-        {
-          key: message.key ?? null,
-          value: message.raw.value,
-          headers: {
-            ...message.raw.headers,
-            'dlq-reason': reason.slice(0, 2_000),
-            'dlq-group': group,
-            'dlq-topic': message.topic,
-            ...(message.position ? { 'dlq-position': message.position } : {}),
-          },
-        },
-      ],
+      messages: [{ key: letter.message.key ?? null, value: letter.message.raw.value, headers: deadLetterHeaders(letter) }],
     });
   }
 

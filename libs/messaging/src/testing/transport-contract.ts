@@ -43,7 +43,7 @@ const ticketCreatedData = (partnerId: string, sequence: number) => ({
  * The messaging contract both transports must meet: outbox → relay → transport → inbox-guarded
  * handler, once per event, in order per key, with dead letters for bad or failing events.
  */
-export const describeTransportContract = (name: string, makeTransport: (label: string) => Promise<EventTransport>): void => {
+export const describeTransportContract = (name: string, makeTransport: (label: string, databaseUrl: string) => Promise<EventTransport>): void => {
   describe(`messaging contract: ${name}`, () => {
     let db: TestDatabase;
     let producerDs: DataSource;
@@ -61,7 +61,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       consumerDs = createServiceDataSource({ url: db.url, schema: CONSUMER_SCHEMA, migrations: [messagingTablesMigration(CONSUMER_SCHEMA), EffectsTable1764115299000] });
       await initializeAndMigrate(producerDs);
       await initializeAndMigrate(consumerDs);
-      transport = await makeTransport(name);
+      transport = await makeTransport(name, db.url);
       outbox = new Outbox({ service: 'ticket-intake', schema: PRODUCER_SCHEMA, clock: systemClock });
       relay = new OutboxRelay({ dataSource: producerDs, schema: PRODUCER_SCHEMA, transport, clock: systemClock, logger, pollIntervalMs: 50 });
       producer = new UnitOfWork(producerDs, relay);
@@ -141,6 +141,47 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(new Set(effects.map((e) => e.event_id)).size).toBe(20);
     });
 
+    const publishedIds = async (eventIds: string[]) =>
+      (
+        (await producerDs.query(`SELECT event_id FROM ${PRODUCER_SCHEMA}.outbox WHERE published_at IS NOT NULL AND event_id = ANY($1::uuid[])`, [eventIds])) as {
+          event_id: string;
+        }[]
+      ).map((r) => r.event_id);
+
+    it('a group that subscribes after the events were published still gets every one of them, in order', async () => {
+      const group = `late-${randomUUID().slice(0, 8)}`;
+      const ticketId = randomUUID();
+      const events = await producer.run(async (tx) => {
+        const written = [];
+        for (let sequence = 1; sequence <= 3; sequence += 1) written.push(await outbox.add(tx, TicketCreatedV1, ticketId, ticketCreatedData(partnerId, sequence)));
+        return written;
+      });
+      await waitFor('the relay to publish the three events', async () => (await publishedIds(events.map((e) => e.id))).length === 3);
+      await startConsumer(group, [recordEffect(group)]);
+      const effects = await waitFor('three effects', async () => {
+        const rows = await effectsFor(group, [ticketId]);
+        return rows.length >= 3 && rows;
+      });
+      expect(effects.map((e) => e.sequence)).toEqual([1, 2, 3]);
+    });
+
+    it('a stopped group gets what was published while it was stopped, once', async () => {
+      const group = `stopped-${randomUUID().slice(0, 8)}`;
+      const ticketId = randomUUID();
+      const first = await startConsumer(group, [recordEffect(group)]);
+      await producer.run((tx) => outbox.add(tx, TicketCreatedV1, ticketId, ticketCreatedData(partnerId, 1)));
+      await waitFor('the first effect', async () => (await effectsFor(group, [ticketId])).length === 1);
+      await first.stop();
+      const whileStopped = await producer.run((tx) => outbox.add(tx, TicketCreatedV1, ticketId, ticketCreatedData(partnerId, 2)));
+      await waitFor('the relay to publish while the group is stopped', async () => (await publishedIds([whileStopped.id])).length === 1);
+      await startConsumer(group, [recordEffect(group)]);
+      const effects = await waitFor('the second effect', async () => {
+        const rows = await effectsFor(group, [ticketId]);
+        return rows.length >= 2 && rows;
+      });
+      expect(effects.map((e) => e.sequence)).toEqual([1, 2]);
+    });
+
     it('publishes nothing from a rolled-back transaction', async () => {
       const group = `rollback-${randomUUID().slice(0, 8)}`;
       await startConsumer(group, [recordEffect(group)]);
@@ -194,7 +235,8 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       const letter = await waitFor('a dead letter', () => letters.find((l) => l.key === badTicket));
       expect(letter.raw.headers['ce_id']).toBe(bad.id);
       expect(await effectsFor(group, [badTicket])).toHaveLength(0);
-      if (transport.kind === 'kafka') expect(letter.raw.headers['dlq-reason']).toMatch(/data invalid/);
+      expect(letter.raw.headers['dlq-reason']).toMatch(/data invalid/);
+      expect(letter.raw.headers['dlq-group']).toBe(group);
     });
 
     it('dead-letters an event whose handler keeps failing, after its retries', async () => {

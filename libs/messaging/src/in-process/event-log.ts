@@ -1,0 +1,93 @@
+import type { DataSource } from 'typeorm';
+import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@tss/persistence';
+import { EVENT_LOG_SCHEMA, EventLogTables1764900000000 } from './event-log.migration';
+
+export interface LogEntry {
+  topic: string;
+  key: string | undefined;
+  headers: Record<string, string>;
+  value: Buffer | null;
+}
+
+export interface LoggedEntry extends LogEntry {
+  /** bigint as text: the entry's place in the log. */
+  offset: string;
+}
+
+interface LoggedRow {
+  log_offset: string;
+  topic: string;
+  message_key: string | null;
+  headers: Record<string, string>;
+  value: Buffer | null;
+}
+
+const APPEND_LOCK = `${EVENT_LOG_SCHEMA}:append`;
+
+/**
+ * The in-process transport's log in PostgreSQL: appended entries and each consumer group's
+ * committed offset. Entries outlive the process, so a group that subscribes late, or restarts,
+ * reads on from its offset exactly as a Kafka consumer group would.
+ */
+export class EventLog {
+  private constructor(private readonly dataSource: DataSource) {}
+
+  static async open(databaseUrl: string): Promise<EventLog> {
+    const dataSource = createServiceDataSource({
+      url: databaseUrl,
+      schema: EVENT_LOG_SCHEMA,
+      migrations: [EventLogTables1764900000000],
+      poolSize: 4,
+      applicationName: 'tss-event-log',
+    });
+    await initializeAndMigrate(dataSource);
+    return new EventLog(dataSource);
+  }
+
+  async append(entries: readonly LogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.dataSource.transaction(async (tx) => {
+      // One appender at a time, so offsets are taken in commit order: a reader that has passed
+      // offset n never finds a smaller one committed later (a bigserial alone is taken at insert).
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [APPEND_LOCK]);
+      await tx.query(
+        `INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[])`,
+        [entries.map((e) => e.topic), entries.map((e) => e.key ?? null), entries.map((e) => JSON.stringify(e.headers)), entries.map((e) => e.value)],
+      );
+    });
+  }
+
+  async read(topics: readonly string[], afterOffset: string, limit: number): Promise<LoggedEntry[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT log_offset, topic, message_key, headers, value FROM "${EVENT_LOG_SCHEMA}".messages
+        WHERE log_offset > $1 AND topic = ANY($2::text[]) ORDER BY log_offset LIMIT $3`,
+      [afterOffset, [...topics], limit],
+    )) as LoggedRow[];
+    return rows.map((r) => ({ offset: r.log_offset, topic: r.topic, key: r.message_key ?? undefined, headers: r.headers, value: r.value }));
+  }
+
+  /** Where `group` stands; a group never seen starts at the beginning (Kafka's `fromBeginning`). */
+  async committedOffset(group: string): Promise<string> {
+    const rows = (await this.dataSource.query(`SELECT log_offset FROM "${EVENT_LOG_SCHEMA}".group_offsets WHERE consumer_group = $1`, [group])) as {
+      log_offset: string;
+    }[];
+    return rows[0]?.log_offset ?? '0';
+  }
+
+  async commit(group: string, offset: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO "${EVENT_LOG_SCHEMA}".group_offsets (consumer_group, log_offset) VALUES ($1, $2)
+       ON CONFLICT (consumer_group) DO UPDATE SET log_offset = excluded.log_offset`,
+      [group, offset],
+    );
+  }
+
+  ping(): Promise<void> {
+    return pingDatabase(this.dataSource);
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

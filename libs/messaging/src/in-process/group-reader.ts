@@ -1,0 +1,100 @@
+import type { Logger } from 'pino';
+import { fromKafkaMessage } from '../kafka/cloud-event-binding';
+import type { InboundMessage, SubscribeOptions } from '../transport';
+import type { EventLog, LoggedEntry } from './event-log';
+
+export interface GroupReaderOptions extends SubscribeOptions {
+  log: EventLog;
+  /** Fallback wake-up: publishes in this process wake the reader at once. */
+  pollIntervalMs: number;
+  maxBackoffMs: number;
+  batchSize: number;
+  logger?: Logger;
+}
+
+export const toInbound = (entry: LoggedEntry): InboundMessage => {
+  const decoded = fromKafkaMessage(entry.headers, entry.value);
+  return {
+    topic: entry.topic,
+    key: entry.key,
+    event: decoded.event,
+    decodeError: decoded.error,
+    raw: { value: entry.value, headers: entry.headers },
+    position: `${entry.topic}@${entry.offset}`,
+  };
+};
+
+/**
+ * One consumer group reading the log from its committed offset, one message at a time, in log
+ * order (a Kafka partition's promise). The offset is committed only after `handle` resolved; a
+ * rejection, or a database away, redelivers the same message after a backoff.
+ */
+export class GroupReader {
+  private running = true;
+  private woken = false;
+  private wakeUp?: () => void;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly options: GroupReaderOptions) {
+    this.done = this.loop();
+  }
+
+  /** New entries were appended: read now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Lets the message in hand finish, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.done;
+  }
+
+  private async loop(): Promise<void> {
+    const { log, group, topics, handle, batchSize } = this.options;
+    let offset: string | undefined;
+    let failures = 0;
+    while (this.running) {
+      this.woken = false;
+      try {
+        offset ??= await log.committedOffset(group);
+        const batch = await log.read(topics, offset, batchSize);
+        if (batch.length === 0) {
+          await this.sleep(this.options.pollIntervalMs);
+          continue;
+        }
+        for (const entry of batch) {
+          if (!this.running) return;
+          await handle(toInbound(entry));
+          await log.commit(group, entry.offset);
+          offset = entry.offset;
+        }
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        // Read on from what is committed: the message that failed (or whose commit failed) comes again.
+        offset = undefined;
+        this.options.logger?.warn({ err: error, group, failures }, 'in-process delivery failed; redelivering');
+        await this.sleep(Math.min(this.options.maxBackoffMs, 50 * 2 ** Math.min(failures, 10)), { ignoreWake: true });
+      }
+    }
+  }
+
+  private sleep(ms: number, { ignoreWake = false } = {}): Promise<void> {
+    if (!this.running || (this.woken && !ignoreWake)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const wakeUp = () => {
+        if (ignoreWake && this.running) return;
+        done();
+      };
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = wakeUp;
+    });
+  }
+}

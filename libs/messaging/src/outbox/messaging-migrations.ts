@@ -1,0 +1,14 @@
+import type { MigrationInterface } from 'typeorm';
+import { messagingDeadLettersMigration } from '../dead-letters/dead-letters.migration';
+import { messagingTablesMigration } from './messaging-tables.migration';
+import { messagingOutboxNotifyMigration } from './outbox-notify.migration';
+
+/**
+ * Every messaging migration a service's schema needs, oldest first. Services list these first;
+ * a new messaging migration is added here, so no service's list has to change again.
+ */
+export const messagingMigrations = (schema: string): (new () => MigrationInterface)[] => [
+  messagingTablesMigration(schema),
+  messagingDeadLettersMigration(schema),
+  messagingOutboxNotifyMigration(schema),
+];
