@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { TicketAcceptedV1, TicketCreatedV1, TicketTeamLeaderRequestedV1 } from '@tss/contracts';
 import type { Outbox } from '@tss/messaging';
 import type { Ticket, TicketEffect } from '../domain/ticket';
+import { ticketStore, type LockedTicket } from '../store/ticket.store';
 
 /**
  * Writes a ticket's effects to the outbox in order, numbering them with the ticket's sequence
@@ -35,4 +36,22 @@ export const publishTicketEffects = async (tx: EntityManager, outbox: Outbox, ti
     }
   }
   return sequence;
+};
+
+/**
+ * Publishes the effects of a change to an existing ticket, numbering them on from the sequence read
+ * under the ticket's row lock, and stores the last number in the same transaction. Taking a
+ * `LockedTicket` (from `ticketStore.lockForChange`) is what keeps two concurrent changes from
+ * taking the same numbers. Returns the ticket with its new sequence.
+ */
+export const publishTicketChange = async (
+  tx: EntityManager,
+  outbox: Outbox,
+  ticket: LockedTicket,
+  effects: readonly TicketEffect[],
+  now: Date,
+): Promise<LockedTicket> => {
+  const sequence = await publishTicketEffects(tx, outbox, ticket, effects, now);
+  await ticketStore.setSequence(tx, ticket.id, sequence, now);
+  return { ...ticket, sequence };
 };

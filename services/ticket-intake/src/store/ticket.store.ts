@@ -4,6 +4,9 @@ import { TicketEntity, type TicketRow } from './ticket.entity';
 
 export const INTAKE_SCHEMA = 'ticket_intake';
 
+/** A ticket read under its row lock: only such a ticket may number new events (see `lockForChange`). */
+export type LockedTicket = Ticket & { readonly lockedForChange: true };
+
 const toRow = (ticket: Ticket, extra: { idempotencyKey?: string; requestHash?: string }, now: Date): TicketRow => ({
   id: ticket.id,
   partnerId: ticket.partnerId,
@@ -48,6 +51,16 @@ export const ticketStore = {
 
   async setSequence(tx: EntityManager, ticketId: string, sequence: number, now: Date): Promise<void> {
     await tx.getRepository(TicketEntity).update({ id: ticketId }, { sequence, updatedAt: now });
+  },
+
+  /**
+   * Reads the ticket with `SELECT … FOR UPDATE`: a concurrent change to the same ticket waits until
+   * this transaction ends, so the events of one ticket get distinct, consecutive sequence numbers
+   * and reach the outbox in that order (DESIGN "Order", docs/adr/0013).
+   */
+  async lockForChange(tx: EntityManager, partnerId: string, ticketId: string): Promise<LockedTicket | null> {
+    const row = await tx.getRepository(TicketEntity).findOne({ where: { id: ticketId, partnerId }, lock: { mode: 'pessimistic_write' } });
+    return row ? { ...toTicket(row), lockedForChange: true } : null;
   },
 
   async findForPartner(tx: EntityManager, partnerId: string, ticketId: string): Promise<TicketRow | null> {
