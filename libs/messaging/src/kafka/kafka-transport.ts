@@ -12,6 +12,8 @@ export interface KafkaTransportOptions {
   replicationFactor?: number;
   /** Cap for one wait between reconnect attempts. */
   maxRetryTimeMs?: number;
+  /** Partitions one consumer handles at the same time (kafkajs `partitionsConsumedConcurrently`). */
+  partitionsConsumedConcurrently?: number;
   /** Prepended to every topic name: isolates environments (or test runs) sharing a cluster. */
   topicPrefix?: string;
 }
@@ -127,6 +129,9 @@ export class KafkaTransport implements EventTransport {
     await consumer.subscribe({ topics: options.topics.map((t) => this.topic(t)), fromBeginning: true });
     await consumer.run({
       autoCommit: true,
+      // Partitions in parallel, each one message at a time: a key lives in one partition, so its
+      // order holds while one slow ticket no longer holds up the others (issue #7).
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       // The offset of a message is committed only after `handle` resolved, i.e. after the inbox
       // transaction committed. A crash in between redelivers it; the inbox makes that a no-op.
       eachMessage: async ({ topic, partition, message }) => {

@@ -5,6 +5,7 @@ import type { CloudEventEnvelope } from '@tss/contracts';
 import { contextFromCarrier, traceCarrierOf, type Clock } from '@tss/service-kit';
 import { assertSchemaName } from '@tss/persistence';
 import type { EventTransport, OutboundMessage } from '../transport';
+import { RelaySession } from './relay-session';
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
@@ -13,7 +14,10 @@ export interface OutboxRelayOptions {
   clock: Clock;
   logger: Logger;
   batchSize?: number;
-  /** How often to look for rows written by other replicas, or missed kicks. */
+  /**
+   * Fallback poll. Commits wake the relay at once (NOTIFY from the outbox trigger, or a kick from
+   * this process), so this only bounds the delay after a lost notification or a lock hand-over.
+   */
   pollIntervalMs?: number;
   /** Longest wait between attempts while the broker or database is down. */
   maxBackoffMs?: number;
@@ -26,11 +30,17 @@ interface OutboxRow {
   event: CloudEventEnvelope;
 }
 
+/** The transport refused a batch: the database connection is fine and the lock is kept. */
+class PublishFailed extends Error {
+  override name = 'PublishFailed';
+}
+
 /**
- * Publishes the outbox in commit order. One relay per schema works at a time (an advisory
- * transaction lock), so a ticket's events leave in the order they were written even with many
- * replicas. A row is marked published only after the transport acknowledged it; a crash between
- * the two republishes it, which consumers' inboxes absorb (at-least-once, docs/adr/0003).
+ * Publishes the outbox in position order. One relay per schema works at a time (a session-level
+ * advisory lock on the relay's own connection); a ticket's events are written under its row lock,
+ * so per ticket position order is sequence order (docs/adr/0013). A row is marked published only
+ * after the transport acknowledged it, and no transaction is open meanwhile; a crash between the
+ * two republishes it, which consumers' inboxes absorb (at-least-once, docs/adr/0003).
  */
 export class OutboxRelay {
   private readonly schema: string;
@@ -39,6 +49,7 @@ export class OutboxRelay {
   private wake?: () => void;
   private kicked = false;
   private failures = 0;
+  private session?: RelaySession;
   /** Count of events published by this relay instance (metrics, tests). */
   publishedCount = 0;
 
@@ -52,7 +63,7 @@ export class OutboxRelay {
     this.loopDone = this.loop();
   }
 
-  /** Asks for a drain now (called after a transaction that wrote to the outbox committed). */
+  /** Asks for a drain now (after a commit that wrote to the outbox, here or, by NOTIFY, elsewhere). */
   kick(): void {
     this.kicked = true;
     this.wake?.();
@@ -66,54 +77,54 @@ export class OutboxRelay {
 
   /** Publishes one batch; returns how many rows it published (0 if another relay holds the lock). */
   async drainOnce(): Promise<number> {
-    const batchSize = this.options.batchSize ?? 100;
-    const runner = this.options.dataSource.createQueryRunner();
-    await runner.connect();
+    const session = await this.openSession();
+    if (!(await session.holdsLock())) return 0;
+    const rows = await session.query<OutboxRow>(
+      `SELECT position, topic, message_key, event FROM "${this.schema}".outbox WHERE published_at IS NULL ORDER BY position LIMIT $1`,
+      [this.options.batchSize ?? 100],
+    );
+    if (rows.length === 0) return 0;
+    const spans: Span[] = [];
+    const messages: OutboundMessage[] = rows.map((row) => {
+      // A producer span per event, child of the request that wrote it, so one trace runs on.
+      const span = trace
+        .getTracer('tss')
+        .startSpan(`publish ${row.event.type}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.destination.name': row.topic, 'tss.event_id': row.event.id } }, contextFromCarrier(row.event));
+      spans.push(span);
+      const carrier = traceCarrierOf(trace.setSpan(context.active(), span));
+      return { topic: row.topic, key: row.message_key, event: { ...row.event, ...carrier } };
+    });
     try {
-      await runner.startTransaction();
-      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`outbox:${this.schema}`])) as {
-        locked: boolean;
-      }[];
-      if (!locked) {
-        await runner.rollbackTransaction();
-        return 0;
-      }
-      const rows = (await runner.query(
-        `SELECT position, topic, message_key, event FROM "${this.schema}".outbox WHERE published_at IS NULL ORDER BY position LIMIT $1`,
-        [batchSize],
-      )) as OutboxRow[];
-      if (rows.length === 0) {
-        await runner.rollbackTransaction();
-        return 0;
-      }
-      const spans: Span[] = [];
-      const messages: OutboundMessage[] = rows.map((row) => {
-        // A producer span per event, child of the request that wrote it, so one trace runs on.
-        const span = trace
-          .getTracer('tss')
-          .startSpan(`publish ${row.event.type}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.destination.name': row.topic, 'tss.event_id': row.event.id } }, contextFromCarrier(row.event));
-        spans.push(span);
-        const carrier = traceCarrierOf(trace.setSpan(context.active(), span));
-        return { topic: row.topic, key: row.message_key, event: { ...row.event, ...carrier } };
-      });
-      try {
-        await this.options.transport.publish(messages);
-      } finally {
-        for (const span of spans) span.end();
-      }
-      await runner.query(`UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[])`, [
-        this.options.clock.now(),
-        rows.map((r) => r.position),
-      ]);
-      await runner.commitTransaction();
-      this.publishedCount += rows.length;
-      return rows.length;
+      await this.options.transport.publish(messages);
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
+      throw new PublishFailed('the transport did not accept the batch', { cause: error });
     } finally {
-      await runner.release();
+      for (const span of spans) span.end();
     }
+    await session.query(`UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[])`, [
+      this.options.clock.now(),
+      rows.map((r) => r.position),
+    ]);
+    this.publishedCount += rows.length;
+    return rows.length;
+  }
+
+  private async openSession(): Promise<RelaySession> {
+    if (this.session && !this.session.usable) await this.closeSession();
+    this.session ??= await RelaySession.open({
+      dataSource: this.options.dataSource,
+      schema: this.schema,
+      logger: this.options.logger,
+      onNotify: () => this.kick(),
+      onError: () => this.wake?.(),
+    });
+    return this.session;
+  }
+
+  private async closeSession(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.close();
   }
 
   private async loop(): Promise<void> {
@@ -126,12 +137,15 @@ export class OutboxRelay {
         this.failures = 0;
       } catch (error) {
         this.failures += 1;
+        // A database error leaves the connection in an unknown state: drop it, and the lock with it.
+        if (!(error instanceof PublishFailed)) await this.closeSession();
         this.options.logger.warn({ err: error, failures: this.failures }, 'outbox relay could not publish; will retry');
       }
       if (!this.running) break;
       if (published === batchSize || (this.kicked && this.failures === 0)) continue;
-      await this.sleep(this.failures > 0 ? this.backoffMs() : (this.options.pollIntervalMs ?? 500));
+      await this.sleep(this.failures > 0 ? this.backoffMs() : (this.options.pollIntervalMs ?? 5_000));
     }
+    await this.closeSession();
   }
 
   private backoffMs(): number {

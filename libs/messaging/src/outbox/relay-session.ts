@@ -1,0 +1,68 @@
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { outboxChannel } from './outbox-notify.migration';
+
+const databaseUrlOf = (dataSource: DataSource): string => {
+  const url = (dataSource.options as { url?: unknown }).url;
+  if (typeof url !== 'string') throw new Error('the outbox relay needs a data source configured with a url');
+  return url;
+};
+
+/**
+ * The relay's own PostgreSQL connection, apart from the service's pool: it LISTENs for commits to
+ * the outbox and holds the schema's session-level advisory lock, so exactly one relay per schema
+ * publishes without any transaction staying open while the broker is slow or away. If the
+ * connection dies, PostgreSQL releases the lock with it and another replica takes over.
+ */
+export class RelaySession {
+  private broken = false;
+  private locked = false;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly lockName: string,
+  ) {}
+
+  static async open(options: { dataSource: DataSource; schema: string; logger: Logger; onNotify: () => void; onError: () => void }): Promise<RelaySession> {
+    const client = new Client({ connectionString: databaseUrlOf(options.dataSource), application_name: `${options.schema}:outbox-relay` });
+    const session = new RelaySession(client, `outbox:${options.schema}`);
+    // Without a listener an 'error' event (server restart) would crash the process.
+    client.on('error', (error) => {
+      session.broken = true;
+      options.logger.warn({ err: error }, 'outbox relay connection lost');
+      options.onError();
+    });
+    client.on('notification', () => options.onNotify());
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${outboxChannel(options.schema)}"`);
+    } catch (error) {
+      await client.end().catch(() => undefined); // the connect error is the one worth reporting
+      throw error;
+    }
+    return session;
+  }
+
+  get usable(): boolean {
+    return !this.broken;
+  }
+
+  /** True while this session holds the schema's relay lock; tries to take it when not. */
+  async holdsLock(): Promise<boolean> {
+    if (!this.locked) {
+      const { rows } = await this.client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [this.lockName]);
+      this.locked = rows[0]?.locked === true;
+    }
+    return this.locked;
+  }
+
+  query<R extends object>(sql: string, params: unknown[]): Promise<R[]> {
+    return this.client.query<R>(sql, params).then((r) => r.rows);
+  }
+
+  /** Closing the connection releases the lock. */
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined); // already gone: nothing left to release
+  }
+}

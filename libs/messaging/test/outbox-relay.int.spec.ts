@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import { TicketAcceptedV1 } from '@tss/contracts';
+import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { systemClock } from '@tss/service-kit';
+import { waitFor } from '@tss/service-kit/testing';
+import { InProcessTransport } from '../src/in-process/in-process-transport';
+import { messagingMigrations } from '../src/outbox/messaging-migrations';
+import { Outbox } from '../src/outbox/outbox';
+import { OutboxRelay } from '../src/outbox/outbox-relay';
+import { UnitOfWork } from '../src/outbox/unit-of-work';
+import type { EventTransport, OutboundMessage } from '../src/transport';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const SCHEMA = 'relay_producer';
+/** Far longer than any wait below: a delivery within them cannot have come from the poll. */
+const FALLBACK_POLL_MS = 10_000;
+
+describe('outbox relay (issue #7, docs/adr/0013)', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let transport: InProcessTransport;
+  const relays: OutboxRelay[] = [];
+  const outbox = new Outbox({ service: 'ticket-intake', schema: SCHEMA, clock: systemClock });
+  /** A unit of work without a relay to kick: a commit made by another replica. */
+  const otherReplica = () => new UnitOfWork(dataSource);
+
+  beforeAll(async () => {
+    db = await createTestDatabase('outbox_relay');
+    dataSource = createServiceDataSource({ url: db.url, schema: SCHEMA, migrations: messagingMigrations(SCHEMA) });
+    await initializeAndMigrate(dataSource);
+    transport = new InProcessTransport();
+    await transport.useDatabase(db.url);
+  });
+
+  afterEach(async () => {
+    while (relays.length) await relays.pop()!.stop();
+  });
+
+  afterAll(async () => {
+    await transport?.close();
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  const startRelay = (through: EventTransport = transport) => {
+    const relay = new OutboxRelay({ dataSource, schema: SCHEMA, transport: through, clock: systemClock, logger, pollIntervalMs: FALLBACK_POLL_MS });
+    relays.push(relay);
+    relay.start();
+    return relay;
+  };
+
+  const writeEvent = (ticketId = randomUUID()) =>
+    otherReplica().run((tx) => outbox.add(tx, TicketAcceptedV1, ticketId, { partnerId: randomUUID(), sequence: 2, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' }));
+
+  const isPublished = async (eventId: string) =>
+    ((await dataSource.query(`SELECT published_at IS NOT NULL AS published FROM "${SCHEMA}".outbox WHERE event_id = $1`, [eventId])) as { published: boolean }[])[0]
+      ?.published === true;
+
+  it('a commit by another replica is delivered at once (NOTIFY), not at the next poll', async () => {
+    const delivered = new Set<string>();
+    const subscription = await transport.subscribe({
+      group: `wake-${randomUUID().slice(0, 8)}`,
+      topics: [TicketAcceptedV1.topic],
+      handle: async (m) => void delivered.add(String((m.event as { id?: unknown }).id)),
+    });
+    try {
+      startRelay();
+      const first = await writeEvent();
+      await waitFor('the first event', () => delivered.has(first.id), { timeoutMs: FALLBACK_POLL_MS + 5_000 });
+      // The relay has drained and gone to sleep for the fallback interval; only a notification can wake it now.
+      const started = performance.now();
+      const second = await writeEvent();
+      await waitFor('the second event, well before the fallback poll', () => delivered.has(second.id), { timeoutMs: 2_000 });
+      process.stdout.write(`outbox relay: commit to delivery ${Math.round(performance.now() - started)} ms with a ${FALLBACK_POLL_MS} ms fallback poll\n`);
+    } finally {
+      await subscription.stop();
+    }
+  });
+
+  it('keeps no transaction open while the transport is slow to accept a batch', async () => {
+    let release!: () => void;
+    const accepted = new Promise<void>((resolve) => (release = resolve));
+    let publishing = false;
+    const slow: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      publish: async (messages: readonly OutboundMessage[]) => {
+        publishing = true;
+        await accepted;
+        await transport.publish(messages);
+      },
+    });
+    startRelay(slow);
+    const event = await writeEvent();
+    await waitFor('the relay to hand the batch to the transport', () => publishing);
+    const idleInTransaction = (await dataSource.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+    )) as { n: number }[];
+    expect(idleInTransaction[0].n).toBe(0);
+    expect(await isPublished(event.id)).toBe(false);
+    release();
+    await waitFor('the row marked published once the transport accepted it', () => isPublished(event.id), { timeoutMs: 2_000 });
+  });
+
+  it('one relay per schema: a second relay publishes nothing while the first holds the lock', async () => {
+    const published: string[] = [];
+    const counting: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      publish: async (messages: readonly OutboundMessage[]) => {
+        published.push(...messages.map((m) => m.event.id));
+        await transport.publish(messages);
+      },
+    });
+    const first = startRelay(counting);
+    const probe = await writeEvent();
+    await waitFor('the first relay to take the lock and publish', () => isPublished(probe.id), { timeoutMs: 2_000 });
+    const second = startRelay(counting);
+    const events: { id: string }[] = [];
+    for (let i = 0; i < 20; i += 1) events.push(await writeEvent());
+    await waitFor('all twenty published', async () => (await Promise.all(events.map((e) => isPublished(e.id)))).every(Boolean), { timeoutMs: 5_000 });
+    expect(second.publishedCount).toBe(0);
+    expect(first.publishedCount).toBeGreaterThanOrEqual(21);
+    expect(published.filter((id) => events.some((e) => e.id === id))).toHaveLength(20);
+  });
+});
