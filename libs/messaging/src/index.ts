@@ -11,3 +11,8 @@ export * from './outbox/outbox-notify.migration';
 export * from './dead-letters/dead-letters.migration';
 export * from './inbox/inbox';
 export * from './consumer/event-consumer';
+export * from './consumer/not-yet';
+export * from './dead-letters/dead-letter.store';
+export * from './dead-letters/dead-letter-operator';
+export * from './dead-letters/dead-letter-command';
+export * from './metrics/messaging-metrics';

@@ -52,6 +52,7 @@ export class ServiceHost {
     this.relay = new OutboxRelay({
       dataSource,
       schema: module.schema,
+      service: module.name,
       transport: options.transport,
       clock: options.clock,
       logger: this.logger.child({ component: 'outbox-relay' }),

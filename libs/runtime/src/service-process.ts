@@ -1,6 +1,6 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import { KafkaTransport, type EventTransport } from '@tss/messaging';
+import { InProcessTransport, KafkaTransport, runDeadLetterCommand, type EventTransport } from '@tss/messaging';
 import {
   BaseEnv,
   ConfigError,
@@ -143,6 +143,26 @@ export const runServiceProcess = async (
 ): Promise<void> => {
   const config = loadConfigOrExit(ServiceProcessEnv, module.name);
   const logger = createLogger(module.name, config.LOG_LEVEL);
+  if (argv[0] === 'dead-letters') {
+    // The service's handlers run here, in the operator's process: the host is opened, never started.
+    const host = await ServiceHost.open(module, {
+      databaseUrl: config.DATABASE_URL,
+      transport: new InProcessTransport(),
+      clock: systemClock,
+      logger,
+      tokens: new TokenVerifier({ issuer: config.TSS_JWT_ISSUER, audience: config.TSS_JWT_AUDIENCE, keys: new DeferredKeySource(), nowSeconds: () => 0 }),
+      migrate: false,
+      poolSize: 2,
+    });
+    try {
+      const { exitCode, output } = await runDeadLetterCommand(host.consumer.deadLetters, argv.slice(1));
+      process.stdout.write(output);
+      process.exitCode = exitCode;
+    } finally {
+      await host.close();
+    }
+    return;
+  }
   if (argv[0] === 'migrate') {
     const applied = await migrateService(module, config.DATABASE_URL);
     logger.info({ applied }, 'migrations applied');

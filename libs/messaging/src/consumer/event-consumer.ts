@@ -2,11 +2,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { topicsOf, validateEvent, type CloudEvent, type EventContract, type EventData } from '@tss/contracts';
-import { contextFromCarrier, inSpan, isConnectionFailure, SpanKind, type Clock } from '@tss/service-kit';
+import { contextFromCarrier, err, inSpan, isConnectionFailure, ok, SpanKind, type Clock, type Result } from '@tss/service-kit';
+import { DeadLetterOperator } from '../dead-letters/dead-letter-operator';
+import { DeadLetterStore } from '../dead-letters/dead-letter.store';
 import { recordHandled } from '../inbox/inbox';
+import { fromKafkaMessage } from '../kafka/cloud-event-binding';
+import { messagingMetrics, reportDeadLetters } from '../metrics/messaging-metrics';
 import type { Outbox } from '../outbox/outbox';
 import type { UnitOfWork } from '../outbox/unit-of-work';
 import type { EventTransport, InboundMessage, Subscription } from '../transport';
+import { NotYet } from './not-yet';
 
 export interface HandlerContext {
   tx: EntityManager;
@@ -41,27 +46,51 @@ export interface EventConsumerOptions {
   /** Attempts for a handler that keeps failing before its event is dead-lettered. */
   maxAttempts?: number;
   retryBaseMs?: number;
+  /** Longest single wait between two attempts. */
+  maxRetryDelayMs?: number;
+  /** How long, in summed waits, a handler may keep answering `NotYet` before its event is dead-lettered. */
+  notYetMaxWaitMs?: number;
 }
 
-export type ConsumeOutcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered';
+export type ConsumeOutcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered' | 'parked';
+
+type Checked = { kind: 'skip' } | { kind: 'invalid'; reason: string } | { kind: 'valid'; binding: HandlerBinding; event: CloudEvent<unknown> };
+
+/** The consumer is stopping: the message in hand is given back for redelivery, not dead-lettered. */
+class Stopping extends Error {
+  override name = 'Stopping';
+}
 
 /**
  * Validates each event against its contract, runs its handler and records the event id in the
- * inbox in one transaction. Bad events and handlers that keep failing go to the dead-letter
- * topic and the consumer moves on; an unreachable database is not the event's fault, so that
- * message is redelivered instead.
+ * inbox in one transaction. A key's order is kept under failure (DESIGN "Order"): a handler that
+ * answers `NotYet` is retried for a bounded time; an event that is bad or keeps failing is
+ * dead-lettered into the service's schema (and the transport's dead-letter topic), and every later
+ * event of its key is parked behind it until an operator replays or skips it. An unreachable
+ * database is not the event's fault, so that message is redelivered instead.
  */
 export class EventConsumer {
   private subscription?: Subscription;
+  private stopping = new AbortController();
+  private stopReporting?: () => void;
   private readonly bindings = new Map<string, HandlerBinding>();
   private readonly types = new Set<string>();
-  readonly outcomes: Record<ConsumeOutcome, number> = { handled: 0, duplicate: 0, skipped: 0, 'dead-lettered': 0 };
+  private readonly store: DeadLetterStore;
+  /** `dead-letters list|replay|skip` for this consumer's group. */
+  readonly deadLetters: DeadLetterOperator;
+  readonly outcomes: Record<ConsumeOutcome, number> = { handled: 0, duplicate: 0, skipped: 0, 'dead-lettered': 0, parked: 0 };
 
   constructor(private readonly options: EventConsumerOptions) {
     for (const b of options.bindings) {
       this.bindings.set(`${b.contract.type}@${b.contract.version}`, b);
       this.types.add(b.contract.type);
     }
+    this.store = new DeadLetterStore(options.schema);
+    this.deadLetters = new DeadLetterOperator({ consumer: this, store: this.store, unitOfWork: options.unitOfWork, clock: options.clock, group: options.group });
+  }
+
+  get group(): string {
+    return this.options.group;
   }
 
   get topics(): string[] {
@@ -70,62 +99,131 @@ export class EventConsumer {
 
   async start(): Promise<void> {
     if (this.bindings.size === 0) return;
+    this.stopping = new AbortController();
+    this.stopReporting = reportDeadLetters({
+      service: this.options.group,
+      deadLetters: () =>
+        this.options.unitOfWork.run(async (tx) => (await this.store.counts(tx, this.options.group)).filter((c) => c.kind === 'failed').map((c) => ({ status: c.status, count: c.n }))),
+    });
     this.subscription = await this.options.transport.subscribe({
       group: this.options.group,
       topics: this.topics,
       handle: async (message) => {
         const outcome = await this.consume(message);
         this.outcomes[outcome] += 1;
+        messagingMetrics().consumed.inc({ service: this.options.group, outcome });
       },
     });
   }
 
   async stop(): Promise<void> {
+    // A message waiting between retries is given back at once rather than holding up shutdown.
+    this.stopping.abort();
     await this.subscription?.stop();
     this.subscription = undefined;
+    this.stopReporting?.();
+    this.stopReporting = undefined;
   }
 
   async consume(message: InboundMessage): Promise<ConsumeOutcome> {
+    const checked = this.check(message);
+    if (checked.kind === 'skip') return 'skipped';
+    if (checked.kind === 'invalid') return this.deadLetter(message, checked.reason);
+    const { binding, event } = checked;
     const { logger } = this.options;
-    if (message.decodeError) return this.deadLetter(message, message.decodeError);
-    const type = (message.event as { type?: unknown } | undefined)?.type;
-    if (typeof type === 'string' && !this.types.has(type)) return 'skipped'; // another consumer's event on a shared topic
-    const validation = validateEvent(message.event);
-    if (!validation.ok) return this.deadLetter(message, validation.reason);
-    const binding = this.bindings.get(`${validation.contract.type}@${validation.contract.version}`);
-    if (!binding) return this.deadLetter(message, `${validation.contract.type} v${validation.contract.version} is not handled by ${this.options.group}`);
-    const event = validation.event;
-
     const maxAttempts = this.options.maxAttempts ?? 5;
+    let waitedMs = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await inSpan(
           `consume ${event.type}`,
           { kind: SpanKind.CONSUMER, parent: contextFromCarrier(event), attributes: { 'tss.consumer_group': this.options.group, 'tss.event_id': event.id } },
-          () => this.handleOnce(binding, event),
+          () => this.options.unitOfWork.run((tx) => this.apply(tx, message, binding, event, { park: true })),
         );
       } catch (error) {
         if (isConnectionFailure(error)) throw error; // infrastructure: redeliver later, never dead-letter
-        logger.warn({ err: error, eventId: event.id, type: event.type, attempt }, 'event handler failed');
-        if (attempt >= maxAttempts) return this.deadLetter(message, `handler failed ${attempt} times: ${(error as Error).message}`);
-        await delay((this.options.retryBaseMs ?? 200) * 2 ** (attempt - 1));
+        const waitMs = Math.min(this.options.maxRetryDelayMs ?? 5_000, (this.options.retryBaseMs ?? 200) * 2 ** Math.min(attempt - 1, 16));
+        if (error instanceof NotYet) {
+          // Bounded by summed waits, not by reading the time: the clock may be a test's, standing still.
+          if (waitedMs + waitMs > (this.options.notYetMaxWaitMs ?? 60_000)) {
+            return this.deadLetter(message, `not yet after ${waitedMs} ms of retries: ${error.message}`, event);
+          }
+          logger.debug({ eventId: event.id, type: event.type, attempt, reason: error.message }, 'event not applicable yet; retrying');
+        } else {
+          logger.warn({ err: error, eventId: event.id, type: event.type, attempt }, 'event handler failed');
+          if (attempt >= maxAttempts) return this.deadLetter(message, `handler failed ${attempt} times: ${(error as Error).message}`, event);
+        }
+        waitedMs += waitMs;
+        await this.pause(waitMs);
       }
     }
   }
 
-  private handleOnce(binding: HandlerBinding, event: CloudEvent<unknown>): Promise<ConsumeOutcome> {
-    const { schema, group, clock, outbox, logger } = this.options;
-    return this.options.unitOfWork.run(async (tx) => {
-      const now = clock.now();
-      if (!(await recordHandled(tx, schema, group, event, now))) return 'duplicate' as const;
-      await binding.handle(event, { tx, outbox, now, logger: logger.child({ eventId: event.id, type: event.type }) });
-      return 'handled' as const;
-    });
+  /**
+   * Applies a message once in the caller's transaction, for an operator's replay: no parking
+   * check (the caller holds the key) and no retries. A handler's error is thrown.
+   */
+  async applyOnce(tx: EntityManager, message: InboundMessage): Promise<Result<ConsumeOutcome, string>> {
+    const checked = this.check(message.event === undefined ? this.decoded(message) : message);
+    if (checked.kind === 'skip') return ok('skipped');
+    if (checked.kind === 'invalid') return err(checked.reason);
+    return ok(await this.apply(tx, message, checked.binding, checked.event, { park: false }));
   }
 
-  private async deadLetter(message: InboundMessage, reason: string): Promise<ConsumeOutcome> {
-    this.options.logger.error({ reason, topic: message.topic, position: message.position }, 'event dead-lettered');
-    await this.options.transport.deadLetter({ message, group: this.options.group, reason });
+  private decoded(message: InboundMessage): InboundMessage {
+    const decoded = fromKafkaMessage(message.raw.headers, message.raw.value);
+    return { ...message, event: decoded.event, decodeError: decoded.error };
+  }
+
+  private check(message: InboundMessage): Checked {
+    if (message.decodeError) return { kind: 'invalid', reason: message.decodeError };
+    const type = (message.event as { type?: unknown } | undefined)?.type;
+    if (typeof type === 'string' && !this.types.has(type)) return { kind: 'skip' }; // another consumer's event on a shared topic
+    const validation = validateEvent(message.event);
+    if (!validation.ok) return { kind: 'invalid', reason: validation.reason };
+    const binding = this.bindings.get(`${validation.contract.type}@${validation.contract.version}`);
+    if (!binding) return { kind: 'invalid', reason: `${validation.contract.type} v${validation.contract.version} is not handled by ${this.options.group}` };
+    return { kind: 'valid', binding, event: validation.event };
+  }
+
+  private async apply(
+    tx: EntityManager,
+    message: InboundMessage,
+    binding: HandlerBinding,
+    event: CloudEvent<unknown>,
+    { park }: { park: boolean },
+  ): Promise<ConsumeOutcome> {
+    const { schema, group, clock, outbox, logger } = this.options;
+    const now = clock.now();
+    if (park && message.key !== undefined) {
+      await this.store.lockKey(tx, group, message.key);
+      if (await this.store.keyIsParked(tx, group, message.key)) {
+        await this.store.add(tx, { group, message, eventId: event.id, eventType: event.type, reason: 'an earlier event of this key is dead-lettered', kind: 'held', at: now });
+        logger.warn({ eventId: event.id, type: event.type, key: message.key }, 'event parked behind a dead letter of its key');
+        return 'parked';
+      }
+    }
+    if (!(await recordHandled(tx, schema, group, event, now))) return 'duplicate';
+    await binding.handle(event, { tx, outbox, now, logger: logger.child({ eventId: event.id, type: event.type }) });
+    return 'handled';
+  }
+
+  private async pause(ms: number): Promise<void> {
+    try {
+      await delay(ms, undefined, { signal: this.stopping.signal });
+    } catch (error) {
+      throw new Stopping('consumer stopping; the message will be redelivered', { cause: error });
+    }
+  }
+
+  private async deadLetter(message: InboundMessage, reason: string, event?: CloudEvent<unknown>): Promise<ConsumeOutcome> {
+    const { group, clock, logger } = this.options;
+    logger.error({ reason, topic: message.topic, position: message.position }, 'event dead-lettered');
+    await this.options.transport.deadLetter({ message, group, reason });
+    await this.options.unitOfWork.run(async (tx) => {
+      if (message.key !== undefined) await this.store.lockKey(tx, group, message.key);
+      await this.store.add(tx, { group, message, eventId: event?.id, eventType: event?.type, reason, kind: 'failed', at: clock.now() });
+    });
     return 'dead-lettered';
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { CloudEventEnvelope } from '@tss/contracts';
 import { contextFromCarrier, traceCarrierOf, type Clock } from '@tss/service-kit';
 import { assertSchemaName } from '@tss/persistence';
+import { messagingMetrics, reportBacklog, type OutboxBacklog } from '../metrics/messaging-metrics';
 import type { EventTransport, OutboundMessage } from '../transport';
 import { RelaySession } from './relay-session';
 
@@ -13,6 +14,8 @@ export interface OutboxRelayOptions {
   transport: EventTransport;
   clock: Clock;
   logger: Logger;
+  /** The `service` label of its metrics; the schema when not given. */
+  service?: string;
   batchSize?: number;
   /**
    * Fallback poll. Commits wake the relay at once (NOTIFY from the outbox trigger, or a kick from
@@ -50,6 +53,7 @@ export class OutboxRelay {
   private kicked = false;
   private failures = 0;
   private session?: RelaySession;
+  private stopReporting?: () => void;
   /** Count of events published by this relay instance (metrics, tests). */
   publishedCount = 0;
 
@@ -60,7 +64,22 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopReporting = reportBacklog({ service: this.service, backlog: () => this.backlog() });
     this.loopDone = this.loop();
+  }
+
+  private get service(): string {
+    return this.options.service ?? this.schema;
+  }
+
+  /** Unpublished rows and the age of the oldest, by the injected clock (metrics). */
+  async backlog(): Promise<OutboxBacklog> {
+    const [row] = (await this.options.dataSource.query(`SELECT count(*)::int AS events, min(created_at) AS oldest FROM "${this.schema}".outbox WHERE published_at IS NULL`)) as {
+      events: number;
+      oldest: Date | null;
+    }[];
+    const oldestAgeSeconds = row.oldest ? Math.max(0, (this.options.clock.now().getTime() - row.oldest.getTime()) / 1000) : 0;
+    return { events: row.events, oldestAgeSeconds };
   }
 
   /** Asks for a drain now (after a commit that wrote to the outbox, here or, by NOTIFY, elsewhere). */
@@ -73,6 +92,8 @@ export class OutboxRelay {
     this.running = false;
     this.wake?.();
     await this.loopDone;
+    this.stopReporting?.();
+    this.stopReporting = undefined;
   }
 
   /** Publishes one batch; returns how many rows it published (0 if another relay holds the lock). */
@@ -106,6 +127,7 @@ export class OutboxRelay {
       rows.map((r) => r.position),
     ]);
     this.publishedCount += rows.length;
+    messagingMetrics().published.inc({ service: this.service }, rows.length);
     return rows.length;
   }
 

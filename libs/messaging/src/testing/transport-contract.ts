@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing'
 import { systemClock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
 import { EventConsumer, on, type HandlerBinding } from '../consumer/event-consumer';
-import { messagingTablesMigration } from '../outbox/messaging-tables.migration';
+import { messagingMigrations } from '../outbox/messaging-migrations';
 import { Outbox } from '../outbox/outbox';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { UnitOfWork } from '../outbox/unit-of-work';
@@ -57,8 +57,8 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
 
     beforeAll(async () => {
       db = await createTestDatabase(`contract_${name}`);
-      producerDs = createServiceDataSource({ url: db.url, schema: PRODUCER_SCHEMA, migrations: [messagingTablesMigration(PRODUCER_SCHEMA)] });
-      consumerDs = createServiceDataSource({ url: db.url, schema: CONSUMER_SCHEMA, migrations: [messagingTablesMigration(CONSUMER_SCHEMA), EffectsTable1764115299000] });
+      producerDs = createServiceDataSource({ url: db.url, schema: PRODUCER_SCHEMA, migrations: messagingMigrations(PRODUCER_SCHEMA) });
+      consumerDs = createServiceDataSource({ url: db.url, schema: CONSUMER_SCHEMA, migrations: [...messagingMigrations(CONSUMER_SCHEMA), EffectsTable1764115299000] });
       await initializeAndMigrate(producerDs);
       await initializeAndMigrate(consumerDs);
       transport = await makeTransport(name, db.url);

@@ -1,0 +1,8 @@
+/**
+ * Thrown by a handler that sees an event before one it depends on (an `sla.*` before intake has
+ * applied the ticket's `ticket.created`). Not a bug: the consumer retries it with backoff for a
+ * bounded time (`notYetMaxWaitMs`), then dead-letters it, which parks the key's later events.
+ */
+export class NotYet extends Error {
+  override name = 'NotYet';
+}

@@ -1,0 +1,124 @@
+import type { EntityManager } from 'typeorm';
+import { assertSchemaName } from '@tss/persistence';
+import type { InboundMessage } from '../transport';
+
+export type DeadLetterStatus = 'parked' | 'replayed' | 'skipped';
+/** `failed`: the consumer gave up on it. `held`: parked behind a failed event of its key, never tried. */
+export type DeadLetterKind = 'failed' | 'held';
+
+export interface DeadLetterRow {
+  id: string;
+  consumer_group: string;
+  topic: string;
+  message_key: string | null;
+  position: string | null;
+  event_id: string | null;
+  event_type: string | null;
+  headers: Record<string, string>;
+  value: Buffer | null;
+  reason: string;
+  kind: DeadLetterKind;
+  status: DeadLetterStatus;
+  dead_lettered_at: Date;
+  resolved_at: Date | null;
+}
+
+/** The transaction's way into SQL: an EntityManager or a DataSource both have it. */
+type Queryable = Pick<EntityManager, 'query'>;
+
+/** The message as it came, to hand to the consumer again on replay. */
+export const toInboundMessage = (row: DeadLetterRow): InboundMessage => ({
+  topic: row.topic,
+  key: row.message_key ?? undefined,
+  event: undefined,
+  raw: { value: row.value, headers: row.headers },
+  position: row.position ?? undefined,
+});
+
+const COLUMNS = 'id, consumer_group, topic, message_key, position, event_id, event_type, headers, value, reason, kind, status, dead_lettered_at, resolved_at';
+
+/** Dead letters and the events parked behind them, in the service's own schema (docs/adr/0013). */
+export class DeadLetterStore {
+  private readonly table: string;
+
+  constructor(schema: string) {
+    this.table = `"${assertSchemaName(schema)}".dead_letters`;
+  }
+
+  /**
+   * Serialises, per key, the consumer's "is this key parked?" with the operator's release, so an
+   * event arriving while parked events are released can neither overtake them nor be forgotten.
+   */
+  async lockKey(tx: Queryable, group: string, key: string): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dead-letters:${group}:${key}`]);
+  }
+
+  async keyIsParked(tx: Queryable, group: string, key: string): Promise<boolean> {
+    const rows = (await tx.query(`SELECT 1 FROM ${this.table} WHERE consumer_group = $1 AND message_key = $2 AND status = 'parked' LIMIT 1`, [group, key])) as unknown[];
+    return rows.length > 0;
+  }
+
+  async add(
+    tx: Queryable,
+    entry: { group: string; message: InboundMessage; eventId?: string; eventType?: string; reason: string; kind: DeadLetterKind; at: Date },
+  ): Promise<string> {
+    const { message } = entry;
+    const rows = (await tx.query(
+      `INSERT INTO ${this.table} (consumer_group, topic, message_key, position, event_id, event_type, headers, value, reason, kind, status, dead_lettered_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'parked', $11) RETURNING id`,
+      [
+        entry.group,
+        message.topic,
+        message.key ?? null,
+        message.position ?? null,
+        entry.eventId ?? message.raw.headers['ce_id'] ?? null,
+        entry.eventType ?? message.raw.headers['ce_type'] ?? null,
+        JSON.stringify(message.raw.headers),
+        message.raw.value,
+        entry.reason.slice(0, 2_000),
+        entry.kind,
+        entry.at,
+      ],
+    )) as { id: string }[];
+    return rows[0].id;
+  }
+
+  async find(tx: Queryable, group: string, id: string): Promise<DeadLetterRow | undefined> {
+    const rows = (await tx.query(`SELECT ${COLUMNS} FROM ${this.table} WHERE consumer_group = $1 AND id = $2`, [group, id])) as DeadLetterRow[];
+    return rows[0];
+  }
+
+  /** The oldest parked entry of a key: the next one to release, in the order they arrived. */
+  async firstParked(tx: Queryable, group: string, key: string): Promise<DeadLetterRow | undefined> {
+    const rows = (await tx.query(
+      `SELECT ${COLUMNS} FROM ${this.table} WHERE consumer_group = $1 AND message_key = $2 AND status = 'parked' ORDER BY id LIMIT 1`,
+      [group, key],
+    )) as DeadLetterRow[];
+    return rows[0];
+  }
+
+  async list(tx: Queryable, group: string, options: { status?: DeadLetterStatus; limit?: number } = {}): Promise<DeadLetterRow[]> {
+    return (await tx.query(
+      `SELECT ${COLUMNS} FROM ${this.table} WHERE consumer_group = $1 AND ($2::text IS NULL OR status = $2) ORDER BY id LIMIT $3`,
+      [group, options.status ?? null, options.limit ?? 100],
+    )) as DeadLetterRow[];
+  }
+
+  async resolve(tx: Queryable, id: string, status: Exclude<DeadLetterStatus, 'parked'>, at: Date): Promise<void> {
+    await tx.query(`UPDATE ${this.table} SET status = $2, resolved_at = $3 WHERE id = $1`, [id, status, at]);
+  }
+
+  /** A held event that failed when released becomes the key's dead letter; the rest stay behind it. */
+  async markFailed(tx: Queryable, id: string, reason: string): Promise<void> {
+    await tx.query(`UPDATE ${this.table} SET kind = 'failed', reason = $2 WHERE id = $1`, [id, reason.slice(0, 2_000)]);
+  }
+
+  /** Entries per kind and status, for the metrics. */
+  async counts(tx: Queryable, group: string): Promise<{ kind: DeadLetterKind; status: DeadLetterStatus; n: number }[]> {
+    return (await tx.query(`SELECT kind, status, count(*)::int AS n FROM ${this.table} WHERE consumer_group = $1 GROUP BY kind, status`, [group])) as {
+      kind: DeadLetterKind;
+      status: DeadLetterStatus;
+      n: number;
+    }[];
+  }
+}
