@@ -11,3 +11,4 @@ export * from './create-app';
 export * from './shutdown';
 export * from './auth';
 export * from './api-docs';
+export * from './key-wrapping';

@@ -1,0 +1,2 @@
+export * from './key-wrapper';
+export * from './local-key-wrapper';
