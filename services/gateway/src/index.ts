@@ -2,16 +2,20 @@ import { messagingMigrations } from '@tss/messaging';
 import type { ServiceModule } from '@tss/runtime';
 import { authRoutes } from './http/auth.routes';
 import { partnerRoutes } from './http/partner.routes';
-import { ApiClientEntity, GATEWAY_SCHEMA, PartnerEntity, SigningKeyEntity } from './store/gateway.entities';
-import { KeyRing } from './store/key-ring';
+import { ApiClientEntity, GATEWAY_SCHEMA, GeneratedMasterKeyEntity, PartnerEntity, SigningKeyEntity } from './store/gateway.entities';
 import { CreateGatewayTables1764115600000 } from './store/migrations/1764115600000-create-gateway-tables';
 import { ClientRevocation1764201600000 } from './store/migrations/1764201600000-client-revocation';
+import { KeyPublicationAndWrapping1764806400000 } from './store/migrations/1764806400000-key-publication-and-wrapping';
 import { GatewayEnv } from './gateway.config';
 import { clientRoutes } from './http/client.routes';
 import { ClientView } from './http/client.views';
 import { loadConfig } from '@tss/service-kit';
+import { configuredMasterKeys, openKeyRing } from './store/open-key-ring';
 
-export { KeyRing } from './store/key-ring';
+export { KeyRing, type KeyRingOptions, type SigningKey } from './store/key-ring';
+export { SigningKeyStore } from './store/signing-key.store';
+export { openGatewayKeyWrapper } from './store/gateway-key-wrapper';
+export { openKeyRing } from './store/open-key-ring';
 export { gatewayTokenAuthority } from './store/token-authority';
 export { bootstrapAdmin, createClient, createPartner } from './use-cases/manage-clients';
 export { signAccessToken, ACCESS_TOKEN_TTL_SECONDS, type TokenSettings } from './use-cases/issue-token';
@@ -23,15 +27,15 @@ export { EdgeConfigSchema, EdgeEnv, defaultEdgeConfig, installEdgeProtection, ty
 export const gatewayService: ServiceModule = {
   name: 'gateway',
   schema: GATEWAY_SCHEMA,
-  entities: [SigningKeyEntity, PartnerEntity, ApiClientEntity],
-  migrations: [...messagingMigrations(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000],
+  entities: [SigningKeyEntity, GeneratedMasterKeyEntity, PartnerEntity, ApiClientEntity],
+  migrations: [...messagingMigrations(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000, KeyPublicationAndWrapping1764806400000],
   build: (deps) => {
     const config = loadConfig(GatewayEnv, deps.env);
-    const keys = new KeyRing(deps.dataSource, deps.clock);
+    configuredMasterKeys(config); // a bad TSS_MASTER_KEYS fails at build, before any key is touched
     const settings = { issuer: config.TSS_JWT_ISSUER, audience: config.TSS_JWT_AUDIENCE };
     return {
       routes: async (app) => {
-        await keys.ensureKey();
+        const keys = await openKeyRing(deps, deps.env);
         app.addSchema(ClientView); // shared by the partner and staff client routes
         await app.register(authRoutes({ ...deps, keys, settings, maxKeyAgeMs: config.TSS_SIGNING_KEY_MAX_AGE_HOURS * 3_600_000 }));
         await app.register(partnerRoutes(deps));

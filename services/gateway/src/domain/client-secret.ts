@@ -16,8 +16,17 @@ export const hashClientSecret = async (secret: string): Promise<string> => {
   return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 };
 
+/**
+ * A hash no secret matches (its secret was thrown away), with the same parameters as real ones: an
+ * unknown or disabled client is checked against it, so the token endpoint spends the same scrypt
+ * work whether or not the client id exists and its timing does not tell ids apart.
+ */
+export const UNKNOWN_CLIENT_SECRET_HASH = 'scrypt$16384$8$1$0UDirjUBEZuRTB0bzB5__Q$3cnJsmvupe7xMg9n3mkuADvHnu5iV_kqjw5XWOIHm8E';
+
+export type SecretVerifier = (secret: string, stored: string) => Promise<boolean>;
+
 /** Constant-time check of a presented secret against its stored hash. */
-export const verifyClientSecret = async (secret: string, stored: string): Promise<boolean> => {
+export const verifyClientSecret: SecretVerifier = async (secret, stored) => {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');

@@ -22,13 +22,3 @@ export const grantScopes = (requested: string | undefined, allowed: readonly str
  */
 export const isTokenRevoked = (client: { active: boolean; tokenVersion: number } | null, tokenVersion: unknown): boolean =>
   !client || !client.active || tokenVersion !== client.tokenVersion;
-
-/** Signing keys retire once their successor has signed for longer than a token lives (plus skew). */
-export const keysToRetire = (
-  keys: readonly { kid: string; createdAt: Date }[],
-  now: Date,
-  tokenLifetimeMs: number,
-): string[] => {
-  const byAge = [...keys].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-  return byAge.filter((_key, i) => i < byAge.length - 1 && now.getTime() - byAge[i + 1].createdAt.getTime() > tokenLifetimeMs).map((k) => k.kid);
-};

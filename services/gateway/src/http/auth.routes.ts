@@ -1,11 +1,13 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { authorize, problemType, sendProblem, type Clock } from '@tss/service-kit';
 import type { KeyRing } from '../store/key-ring';
-import { issueClientToken, issueRequesterToken, type TokenSettings } from '../use-cases/issue-token';
+import type { SecretVerifier } from '../domain/client-secret';
+import { issueClientToken, issueRequesterToken, type TokenError, type TokenSettings } from '../use-cases/issue-token';
+import { basicCredentials } from './basic-credentials';
 
 const TokenRequest = Type.Object(
   {
@@ -22,23 +24,41 @@ const TokenResponse = Type.Object(
 );
 const Jwks = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) }, { $id: 'Jwks' });
 
-const basicCredentials = (header: string | undefined): { id: string; secret: string } | undefined => {
-  const match = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header ?? '');
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? undefined : { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
-};
-
 const RequesterTokenRequest = Type.Object(
   {
     requesterId: Type.String({ minLength: 1, maxLength: 200, description: "The partner's own id for its client" }),
   },
   { additionalProperties: false, examples: [{ requesterId: 'customer-8841' }] },
 );
-const KeyRotation = Type.Object({ kid: Type.String(), activeKids: Type.Array(Type.String()) });
+const KeyRotation = Type.Object({
+  kid: Type.String(),
+  signsFrom: Type.String({ format: 'date-time', description: 'The new key is published now and signs from then (pre-publication, docs/adr/0014)' }),
+  activeKids: Type.Array(Type.String()),
+});
 
-export const authRoutes = (deps: { dataSource: DataSource; keys: KeyRing; clock: Clock; settings: TokenSettings; maxKeyAgeMs: number }) => async (fastify: FastifyInstance) => {
+export interface AuthRouteDeps {
+  dataSource: DataSource;
+  keys: KeyRing;
+  clock: Clock;
+  settings: TokenSettings;
+  maxKeyAgeMs: number;
+  verifySecret?: SecretVerifier;
+}
+
+/** RFC 6749 §5.2 members inside an RFC 9457 problem document. */
+const sendTokenError = (reply: FastifyReply, error: TokenError, status: 400 | 401) => {
+  if (status === 401) reply.header('www-authenticate', 'Basic realm="tss"');
+  return sendProblem(reply, {
+    type: problemType(`oauth/${error.error}`),
+    title: error.error === 'invalid_client' ? 'Client authentication failed' : 'Token request rejected',
+    status,
+    detail: error.description,
+    error: error.error,
+    error_description: error.description,
+  });
+};
+
+export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(formbody);
   app.post(
@@ -55,27 +75,19 @@ export const authRoutes = (deps: { dataSource: DataSource; keys: KeyRing; clock:
       },
     },
     async (request, reply) => {
-      await deps.keys.rotateIfOlderThan(deps.maxKeyAgeMs);
+      reply.header('cache-control', 'no-store');
       const basic = basicCredentials(request.headers.authorization);
+      // Malformed credentials are the caller's mistake, not a failed authentication: 400, not 401.
+      if (!basic.ok) return sendTokenError(reply, { error: 'invalid_client', description: basic.error }, 400);
+      await deps.keys.rotateIfOlderThan(deps.maxKeyAgeMs);
       const result = await issueClientToken(deps, {
         grantType: request.body.grant_type,
-        clientId: basic?.id ?? request.body.client_id,
-        clientSecret: basic?.secret ?? request.body.client_secret,
+        clientId: basic.value?.id ?? request.body.client_id,
+        clientSecret: basic.value?.secret ?? request.body.client_secret,
         scope: request.body.scope,
       });
-      reply.header('cache-control', 'no-store');
       if (result.ok) return result.token;
-      const status = result.error.error === 'invalid_client' ? 401 : 400;
-      if (status === 401) reply.header('www-authenticate', 'Basic realm="tss"');
-      // RFC 6749 §5.2 members inside an RFC 9457 problem document.
-      return sendProblem(reply, {
-        type: problemType(`oauth/${result.error.error}`),
-        title: result.error.error === 'invalid_client' ? 'Client authentication failed' : 'Token request rejected',
-        status,
-        detail: result.error.description,
-        error: result.error.error,
-        error_description: result.error.description,
-      });
+      return sendTokenError(reply, result.error, result.error.error === 'invalid_client' ? 401 : 400);
     },
   );
 
@@ -105,16 +117,16 @@ export const authRoutes = (deps: { dataSource: DataSource; keys: KeyRing; clock:
       schema: {
         tags: ['auth'],
         operationId: 'rotateSigningKey',
-        summary: 'Start signing with a new key (admin); the previous one stays published until no token can need it',
+        summary: 'Publish a new signing key (admin); it signs once verifiers have fetched it, the previous one stays published until no token can need it',
         security: [{ bearerAuth: [] }],
         response: { 200: KeyRotation, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
       },
     },
     async (request, reply) => {
       if (!authorize(request, reply, { kinds: ['staff'], roles: ['admin'] })) return reply;
-      const kid = await deps.keys.rotate();
+      const { kid, signsFrom } = await deps.keys.rotate();
       const jwks = await deps.keys.jwks();
-      return { kid, activeKids: jwks.keys.map((k) => k.kid) };
+      return { kid, signsFrom: signsFrom.toISOString(), activeKids: jwks.keys.map((k) => k.kid) };
     },
   );
 

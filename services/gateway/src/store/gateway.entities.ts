@@ -7,9 +7,15 @@ export const GATEWAY_SCHEMA = 'gateway';
 export interface SigningKeyRow {
   kid: string;
   algorithm: string;
-  privateKeyPem: string;
+  /** Only rows written before key wrapping (docs/adr/0014); wrapped and cleared at the next start. */
+  privateKeyPem: string | null;
+  /** The PKCS#8 DER private key, wrapped under `masterKeyId` (KeyWrapper). */
+  wrappedPrivateKey: Buffer | null;
+  masterKeyId: string | null;
   publicJwk: Record<string, string>;
   createdAt: Date;
+  /** Published in the JWKS from `createdAt`, signs from here: verifiers have fetched it by then. */
+  signsFrom: Date;
   retiredAt: Date | null;
 }
 
@@ -19,10 +25,33 @@ export const SigningKeyEntity = new EntitySchema<SigningKeyRow>({
   columns: {
     kid: { type: 'text', primary: true },
     algorithm: { type: 'text' },
-    privateKeyPem: { name: 'private_key_pem', type: 'text' },
+    privateKeyPem: { name: 'private_key_pem', type: 'text', nullable: true },
+    wrappedPrivateKey: { name: 'wrapped_private_key', type: 'bytea', nullable: true },
+    masterKeyId: { name: 'master_key_id', type: 'text', nullable: true },
     publicJwk: { name: 'public_jwk', type: 'jsonb' },
     createdAt: { name: 'created_at', type: 'timestamptz' },
+    signsFrom: { name: 'signs_from', type: 'timestamptz' },
     retiredAt: { name: 'retired_at', type: 'timestamptz', nullable: true },
+  },
+});
+
+/**
+ * The master key the gateway generated for itself because TSS_MASTER_KEYS was not set: a
+ * development default (single-process mode), stored beside what it protects (docs/adr/0014).
+ */
+export interface GeneratedMasterKeyRow {
+  id: string;
+  key: Buffer;
+  createdAt: Date;
+}
+
+export const GeneratedMasterKeyEntity = new EntitySchema<GeneratedMasterKeyRow>({
+  name: 'GeneratedMasterKey',
+  tableName: 'generated_master_keys',
+  columns: {
+    id: { type: 'text', primary: true },
+    key: { type: 'bytea' },
+    createdAt: { name: 'created_at', type: 'timestamptz' },
   },
 });
 

@@ -1,106 +1,134 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { In, IsNull, type DataSource } from 'typeorm';
-import { keysToRetire } from '../domain/grants';
-import type { Clock, PublicKeySource } from '@tss/service-kit';
-import { SigningKeyEntity, type SigningKeyRow } from './gateway.entities';
+import { createPrivateKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { rewrapUnderCurrent, type Clock, type KeyWrapper } from '@tss/service-kit';
+import { keysToRetire, rotationDue, signingKeyAt } from '../domain/key-schedule';
+import type { SigningKeyRow } from './gateway.entities';
+import { PublishedKeys } from './published-keys';
+import type { SigningKeyStore } from './signing-key.store';
 
-interface LoadedKey {
-  kid: string;
-  privateKey: KeyObject;
-  publicKey: KeyObject;
-  publicJwk: Record<string, string>;
-  createdAt: Date;
-}
-
-const CACHE_MS = 10_000;
-const MISS_RELOAD_MS = 1_000;
 /** 15-minute tokens plus the 30 s verification tolerance. */
 const TOKEN_LIFETIME_WITH_SKEW_MS = 15 * 60_000 + 30_000;
 
+export interface KeyRingOptions {
+  /** Wraps private keys at rest (docs/adr/0014). */
+  wrapper: KeyWrapper;
+  /** How long a new key is in the JWKS before it signs: longer than any verifier caches the JWKS. */
+  prePublishMs: number;
+}
+
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyObject;
+}
+
 /**
- * The gateway's signing keys (ES256, P-256). The newest active key signs; every active key is
- * published in the JWKS, so a rotation keeps two valid at once until the old one retires.
+ * The gateway's signing keys (ES256, P-256). Every non-retired key is published in the JWKS; the
+ * key that signs is the newest whose pre-publication window is over, so a rotation keeps the old
+ * key signing until verifiers have fetched the new one, and published until no token needs it.
+ * Private keys are stored wrapped and unwrapped once per process; the key list is cached, so a
+ * token request costs no key query and no key generation.
  */
-export class KeyRing implements PublicKeySource {
-  private cache?: { loadedAtMs: number; keys: LoadedKey[] };
+export class KeyRing {
+  readonly published: PublishedKeys;
+  private readonly privateKeys = new Map<string, Promise<KeyObject>>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly store: SigningKeyStore,
     private readonly clock: Clock,
-  ) {}
-
-  async ensureKey(): Promise<void> {
-    if ((await this.activeKeys()).length === 0) await this.rotate();
+    private readonly options: KeyRingOptions,
+  ) {
+    this.published = new PublishedKeys(store, clock);
   }
 
   /**
-   * Adds a new signing key. The previous key stays published, so tokens it signed keep verifying;
-   * keys whose successor has signed for longer than a token lives are retired (docs/adr/0012).
+   * At start: wraps private keys still stored in the clear (rows from before wrapping) or under an
+   * older master key, and makes a first key when there is none. The first key signs at once: no
+   * verifier can be waiting for it.
    */
-  async rotate(): Promise<string> {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const kid = randomUUID();
-    const row: SigningKeyRow = {
-      kid,
-      algorithm: 'ES256',
-      privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-      publicJwk: { ...(publicKey.export({ format: 'jwk' }) as Record<string, string>), kid, alg: 'ES256', use: 'sig' },
-      createdAt: this.clock.now(),
-      retiredAt: null,
-    };
-    await this.dataSource.getRepository(SigningKeyEntity).insert(row);
-    this.cache = undefined;
-    await this.retireOldKeys();
-    return kid;
+  async ensureKey(): Promise<void> {
+    for (const row of await this.store.needingProtection(this.options.wrapper.currentMasterKeyId)) {
+      await this.store.replacePrivateKey(row.kid, await this.protectedPrivateKey(row));
+    }
+    if ((await this.published.list()).length === 0) await this.addKey(this.clock.now());
   }
 
-  /** Rotates when the signing key is older than `maxAgeMs`; retires keys no token can need. */
+  /**
+   * Publishes a new key, which signs once its pre-publication window is over. The previous key
+   * stays published, so tokens it signed keep verifying; keys whose successor has signed for
+   * longer than a token lives are retired (docs/adr/0012).
+   */
+  async rotate(): Promise<{ kid: string; signsFrom: Date }> {
+    const signsFrom = new Date(this.clock.now().getTime() + this.options.prePublishMs);
+    const kid = await this.addKey(signsFrom);
+    await this.retireOldKeys();
+    return { kid, signsFrom };
+  }
+
+  /** On each token request: rotates when the newest key is `maxAgeMs` old, retires keys no token can need. In memory unless either is due. */
   async rotateIfOlderThan(maxAgeMs: number): Promise<void> {
-    const current = await this.signingKey();
-    if (this.clock.now().getTime() - current.createdAt.getTime() >= maxAgeMs) await this.rotate();
+    if (rotationDue(await this.published.list(), this.clock.now(), maxAgeMs)) await this.rotate();
     else await this.retireOldKeys();
   }
 
-  private async retireOldKeys(): Promise<void> {
-    const repo = this.dataSource.getRepository(SigningKeyEntity);
-    const active = await repo.find({ where: { retiredAt: IsNull() } });
-    const retire = keysToRetire(active, this.clock.now(), TOKEN_LIFETIME_WITH_SKEW_MS);
-    if (retire.length === 0) return;
-    await repo.update({ kid: In(retire) }, { retiredAt: this.clock.now() });
-    this.cache = undefined;
-  }
-
-  async signingKey(): Promise<LoadedKey> {
-    const keys = await this.activeKeys();
-    const newest = keys.at(-1);
-    if (!newest) throw new Error('no active signing key');
-    return newest;
-  }
-
-  async jwks(): Promise<{ keys: Record<string, string>[] }> {
-    return { keys: (await this.activeKeys()).map((k) => k.publicJwk) };
-  }
-
-  async getKey(kid: string): Promise<KeyObject | undefined> {
-    const cached = (await this.activeKeys()).find((k) => k.kid === kid);
-    if (cached) return cached.publicKey;
-    // A key rotated in by another replica: look again, at most once a second.
-    if (this.cache && this.clock.now().getTime() - this.cache.loadedAtMs >= MISS_RELOAD_MS) {
-      this.cache = undefined;
-      return (await this.activeKeys()).find((k) => k.kid === kid)?.publicKey;
+  async signingKey(): Promise<SigningKey> {
+    const current = signingKeyAt(await this.published.list(), this.clock.now());
+    if (!current) throw new Error('no signing key whose pre-publication is over');
+    let privateKey = this.privateKeys.get(current.kid);
+    if (!privateKey) {
+      privateKey = this.privateKeyOf(current.row);
+      // A failed unwrap is not remembered: the next request tries again.
+      privateKey.catch(() => this.privateKeys.delete(current.kid));
+      this.privateKeys.set(current.kid, privateKey);
     }
-    return undefined;
+    return { kid: current.kid, privateKey: await privateKey };
   }
 
-  private async activeKeys(): Promise<LoadedKey[]> {
-    const nowMs = this.clock.now().getTime();
-    if (this.cache && nowMs - this.cache.loadedAtMs < CACHE_MS) return this.cache.keys;
-    const rows = await this.dataSource.getRepository(SigningKeyEntity).find({ where: { retiredAt: IsNull() }, order: { createdAt: 'ASC' } });
-    const keys = rows.map((r) => {
-      const privateKey = createPrivateKey(r.privateKeyPem);
-      return { kid: r.kid, privateKey, publicKey: createPublicKey(privateKey), publicJwk: r.publicJwk, createdAt: r.createdAt };
+  jwks(): Promise<{ keys: Record<string, string>[] }> {
+    return this.published.jwks();
+  }
+
+  private async addKey(signsFrom: Date): Promise<string> {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const kid = randomUUID();
+    const wrapped = await this.options.wrapper.wrap(privateKey.export({ format: 'der', type: 'pkcs8' }));
+    const jwk = publicKey.export({ format: 'jwk' });
+    await this.store.insert({
+      kid,
+      algorithm: 'ES256',
+      privateKeyPem: null,
+      wrappedPrivateKey: wrapped.ciphertext,
+      masterKeyId: wrapped.masterKeyId,
+      publicJwk: { kty: String(jwk.kty), crv: String(jwk.crv), x: String(jwk.x), y: String(jwk.y), kid, alg: 'ES256', use: 'sig' },
+      createdAt: this.clock.now(),
+      signsFrom,
+      retiredAt: null,
     });
-    this.cache = { loadedAtMs: nowMs, keys };
-    return keys;
+    this.privateKeys.set(kid, Promise.resolve(privateKey));
+    this.published.invalidate();
+    return kid;
+  }
+
+  private async retireOldKeys(): Promise<void> {
+    const retire = keysToRetire(await this.published.list(), this.clock.now(), TOKEN_LIFETIME_WITH_SKEW_MS);
+    if (retire.length === 0) return;
+    await this.store.retire(retire, this.clock.now());
+    for (const kid of retire) this.privateKeys.delete(kid);
+    this.published.invalidate();
+  }
+
+  private async privateKeyOf(row: SigningKeyRow): Promise<KeyObject> {
+    if (row.wrappedPrivateKey && row.masterKeyId) {
+      const der = await this.options.wrapper.unwrap({ masterKeyId: row.masterKeyId, ciphertext: row.wrappedPrivateKey });
+      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    }
+    if (row.privateKeyPem) return createPrivateKey(row.privateKeyPem); // written before wrapping, by a replica not yet upgraded
+    throw new Error(`signing key ${row.kid} has no private key`);
+  }
+
+  private async protectedPrivateKey(row: SigningKeyRow) {
+    if (row.wrappedPrivateKey && row.masterKeyId) {
+      return rewrapUnderCurrent(this.options.wrapper, { masterKeyId: row.masterKeyId, ciphertext: row.wrappedPrivateKey });
+    }
+    const privateKey = await this.privateKeyOf(row);
+    return this.options.wrapper.wrap(privateKey.export({ format: 'der', type: 'pkcs8' }));
   }
 }

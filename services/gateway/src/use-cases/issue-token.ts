@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { REQUESTER_SCOPES } from '@tss/contracts';
 import type { DataSource } from 'typeorm';
 import type { AccessTokenClaims, Clock, TssClaims } from '@tss/service-kit';
-import { verifyClientSecret } from '../domain/client-secret';
+import { UNKNOWN_CLIENT_SECRET_HASH, verifyClientSecret, type SecretVerifier } from '../domain/client-secret';
 import { allowedScopes, grantScopes } from '../domain/grants';
 import { ApiClientEntity } from '../store/gateway.entities';
 import type { KeyRing } from '../store/key-ring';
@@ -32,30 +32,43 @@ export const signAccessToken = async (keys: KeyRing, settings: TokenSettings, cl
   return jwt.sign(payload, key.privateKey, { algorithm: 'ES256', keyid: key.kid, issuer: settings.issuer, audience: settings.audience });
 };
 
+export interface ClientTokenDeps {
+  dataSource: DataSource;
+  keys: KeyRing;
+  clock: Clock;
+  settings: TokenSettings;
+  /** The secret check (scrypt); injectable so tests can see that every path pays for it. */
+  verifySecret?: SecretVerifier;
+}
+
 /** OAuth 2.0 client credentials grant (RFC 6749 §4.4). */
 export const issueClientToken = async (
-  deps: { dataSource: DataSource; keys: KeyRing; clock: Clock; settings: TokenSettings },
+  deps: ClientTokenDeps,
   input: { grantType?: string; clientId?: string; clientSecret?: string; scope?: string },
 ): Promise<{ ok: true; token: IssuedToken } | { ok: false; error: TokenError }> => {
   if (input.grantType !== 'client_credentials') {
     return { ok: false, error: { error: 'unsupported_grant_type', description: 'Only client_credentials is supported.' } };
   }
   if (!input.clientId || !input.clientSecret) return { ok: false, error: { error: 'invalid_request', description: 'client_id and client_secret are required.' } };
+  const verifySecret = deps.verifySecret ?? verifyClientSecret;
   const client = await deps.dataSource.getRepository(ApiClientEntity).findOneBy({ clientId: input.clientId });
-  // The same answer for an unknown client, a wrong secret and a disabled client.
-  if (!client || !client.active || !(await verifyClientSecret(input.clientSecret, client.secretHash))) {
+  // The same answer, after the same scrypt work, for an unknown client, a wrong secret and a
+  // disabled client: neither the answer nor its timing tells which client ids exist.
+  const known = client?.active ? client : undefined;
+  const secretMatches = await verifySecret(input.clientSecret, known?.secretHash ?? UNKNOWN_CLIENT_SECRET_HASH);
+  if (!known || !secretMatches) {
     return { ok: false, error: { error: 'invalid_client', description: 'Client authentication failed.' } };
   }
-  const grant = grantScopes(input.scope, allowedScopes(client.kind, client.roles));
+  const grant = grantScopes(input.scope, allowedScopes(known.kind, known.roles));
   if (!grant.ok) return { ok: false, error: { error: 'invalid_scope', description: `Not allowed: ${grant.invalid.join(' ')}` } };
   const accessToken = await signAccessToken(deps.keys, deps.settings, deps.clock, {
-    sub: client.clientId,
-    kind: client.kind,
-    client_id: client.clientId,
-    ...(client.partnerId ? { partner_id: client.partnerId } : {}),
-    roles: client.roles,
+    sub: known.clientId,
+    kind: known.kind,
+    client_id: known.clientId,
+    ...(known.partnerId ? { partner_id: known.partnerId } : {}),
+    roles: known.roles,
     scope: grant.scopes.join(' '),
-    ver: client.tokenVersion,
+    ver: known.tokenVersion,
   });
   return { ok: true, token: { access_token: accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: grant.scopes.join(' ') } };
 };

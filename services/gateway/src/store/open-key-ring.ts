@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { ConfigError, loadConfig, parseMasterKeys, type Clock, type MasterKey } from '@tss/service-kit';
+import { GatewayEnv } from '../gateway.config';
+import { deleteUnusedGeneratedMasterKeys, openGatewayKeyWrapper } from './gateway-key-wrapper';
+import { KeyRing } from './key-ring';
+import { SigningKeyStore } from './signing-key.store';
+
+/** TSS_MASTER_KEYS parsed, or a ConfigError naming each bad entry (checked when the module is built). */
+export const configuredMasterKeys = (config: GatewayEnv): MasterKey[] | undefined => {
+  if (config.TSS_MASTER_KEYS === undefined) return undefined;
+  const parsed = parseMasterKeys(config.TSS_MASTER_KEYS);
+  if (!parsed.ok) throw new ConfigError(parsed.error.map((problem) => `TSS_MASTER_KEYS: ${problem}`));
+  return parsed.value;
+};
+
+/**
+ * The gateway's key ring over its data source, ready to sign: master keys opened, stored keys
+ * wrapped under the current one, a first key made if there is none. The module uses it at start;
+ * so may tools and tests that must sign exactly as the gateway does.
+ */
+export const openKeyRing = async (deps: { dataSource: DataSource; clock: Clock; logger: Logger }, env: NodeJS.ProcessEnv = {}): Promise<KeyRing> => {
+  const config = loadConfig(GatewayEnv, env);
+  const store = new SigningKeyStore(deps.dataSource);
+  const wrapper = await openGatewayKeyWrapper(deps, configuredMasterKeys(config));
+  const keys = new KeyRing(store, deps.clock, { wrapper, prePublishMs: config.TSS_SIGNING_KEY_PREPUBLISH_SECONDS * 1000 });
+  await keys.ensureKey();
+  await deleteUnusedGeneratedMasterKeys(deps.dataSource, store, wrapper);
+  return keys;
+};
