@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import jwt, { type JwtHeader, type JwtPayload } from 'jsonwebtoken';
 import { ServiceUnavailableError } from '../infrastructure-errors';
 import { err, ok, type Result } from '../result';
@@ -108,36 +108,109 @@ export class TokenVerifier implements AccessTokenVerifier {
   }
 }
 
-/** Keys from a JWKS document, fetched over HTTP and cached; unknown kids trigger one refetch at most every `minRefreshMs`. */
+/** How long a verifier trusts its copy of the JWKS: the gateway pre-publishes new keys for longer (docs/adr/0014). */
+export const JWKS_CACHE_MAX_AGE_MS = 5 * 60_000;
+/** An unknown kid refetches the JWKS at most this often, so junk kids cannot flood the JWKS endpoint. */
+export const JWKS_COOLDOWN_MS = 30_000;
+
+export interface JwksKeySourceOptions {
+  cacheMaxAgeMs?: number;
+  cooldownMs?: number;
+  fetchTimeoutMs?: number;
+}
+
+type Jwk = Record<string, unknown> & { kid?: unknown; d?: unknown; use?: unknown };
+
+/**
+ * Keys from a JWKS document over HTTP (the gateway's, or the identity provider's), cached:
+ * - one fetch at a time: callers that arrive while it runs wait for it and see its keys;
+ * - the copy counts as fetched only once a fetch has succeeded, so a failed fetch does not hold
+ *   back the next try (it used to refuse every new kid for 30 s as "unknown signing key");
+ * - after `cacheMaxAgeMs` the set is fetched again in the background while known keys keep
+ *   verifying, even if that fetch fails (a JWKS outage does not turn into 401s or waits);
+ * - an unknown kid refetches at most once per `cooldownMs`.
+ * (jose's createRemoteJWKSet does the same, but Jest, as configured here, cannot load ESM-only
+ * jose; and this one reads time from the injected clock.)
+ */
 export class JwksKeySource implements PublicKeySource {
   private keys = new Map<string, KeyObject>();
-  private fetchedAtMs = 0;
+  private fetchedAtMs?: number;
+  private inFlight?: Promise<void>;
+  private readonly cacheMaxAgeMs: number;
+  private readonly cooldownMs: number;
+  private readonly fetchTimeoutMs: number;
 
   constructor(
     private readonly url: string,
     private readonly nowMs: () => number,
-    private readonly minRefreshMs = 30_000,
-  ) {}
+    options: JwksKeySourceOptions = {},
+  ) {
+    this.cacheMaxAgeMs = options.cacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS;
+    this.cooldownMs = options.cooldownMs ?? JWKS_COOLDOWN_MS;
+    this.fetchTimeoutMs = options.fetchTimeoutMs ?? 3_000;
+  }
 
   async getKey(kid: string): Promise<KeyObject | undefined> {
-    if (!this.keys.has(kid) && this.nowMs() - this.fetchedAtMs >= this.minRefreshMs) await this.refresh();
+    if (this.fetchedAtMs === undefined) await this.refresh(); // nothing to fall back on: a failure is the caller's 503
+    const fetchedAtMs = this.fetchedAtMs ?? 0;
+    const known = this.keys.get(kid);
+    if (known) {
+      // Stale-while-revalidate: a known key answers at once, never waiting on (or failing with) a refetch.
+      if (this.nowMs() - fetchedAtMs >= this.cacheMaxAgeMs) this.refreshInBackground();
+      return known;
+    }
+    if (this.inFlight || this.nowMs() - fetchedAtMs >= this.cooldownMs) await this.refresh();
     return this.keys.get(kid);
   }
 
-  private async refresh(): Promise<void> {
-    this.fetchedAtMs = this.nowMs();
+  private refreshInBackground(): void {
+    // A failure leaves the copy as it was, still stale: the next request tries again.
+    this.refresh().catch(() => undefined);
+  }
+
+  private refresh(): Promise<void> {
+    this.inFlight ??= this.fetchKeys()
+      .then((keys) => {
+        this.keys = keys;
+        this.fetchedAtMs = this.nowMs();
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
+  }
+
+  private async fetchKeys(): Promise<Map<string, KeyObject>> {
     let response: Response;
     try {
-      response = await fetch(this.url, { signal: AbortSignal.timeout(3_000) });
+      response = await fetch(this.url, { signal: AbortSignal.timeout(this.fetchTimeoutMs), headers: { accept: 'application/jwk-set+json, application/json' } });
     } catch (error) {
       throw new ServiceUnavailableError(`JWKS ${this.url} unreachable`, { cause: error });
     }
     if (!response.ok) throw new ServiceUnavailableError(`JWKS ${this.url} answered ${response.status}`);
-    const body = (await response.json()) as { keys?: (Record<string, unknown> & { kid?: string })[] };
-    const next = new Map<string, KeyObject>();
-    for (const jwk of body.keys ?? []) {
-      if (typeof jwk.kid === 'string') next.set(jwk.kid, createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }));
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      throw new ServiceUnavailableError(`JWKS ${this.url} is not JSON`, { cause: error });
     }
-    this.keys = next;
+    const listed: unknown = typeof body === 'object' && body !== null && 'keys' in body ? body.keys : undefined;
+    if (!Array.isArray(listed)) throw new ServiceUnavailableError(`JWKS ${this.url} has no keys array`);
+    const next = new Map<string, KeyObject>();
+    for (const jwk of listed as Jwk[]) {
+      // Only public signing keys with a kid; a member that is not one is skipped, not fatal.
+      if (typeof jwk?.kid !== 'string' || jwk.d !== undefined || (jwk.use !== undefined && jwk.use !== 'sig')) continue;
+      const key = publicKeyOf(jwk);
+      if (key) next.set(jwk.kid, key);
+    }
+    return next;
   }
 }
+
+const publicKeyOf = (jwk: Jwk): KeyObject | undefined => {
+  try {
+    return createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  } catch {
+    return undefined; // an algorithm or curve node cannot import: that kid stays unknown
+  }
+};
