@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import { Type, type Static } from '@sinclair/typebox';
 import { Redis } from 'ioredis';
 import { envSchema, loadConfig } from '@tss/service-kit';
+import { clientAddress, parseTrustProxy, TrustProxySetting, type ProxyTrust } from './client-address';
 
 const ORIGIN = 'https?://[^\\s,/]+';
 
@@ -17,6 +18,7 @@ export const EdgeEnv = {
     Type.String({ pattern: `^${ORIGIN}(\\s*,\\s*${ORIGIN})*$`, description: 'Comma-separated browser origins allowed by CORS; CORS is off when absent' }),
   ),
   TSS_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest request body; larger ones get 413' }),
+  TSS_TRUST_PROXY: TrustProxySetting,
 };
 export const EdgeConfigSchema = envSchema(EdgeEnv);
 export type EdgeConfig = Static<typeof EdgeConfigSchema>;
@@ -33,10 +35,14 @@ class RateLimitExceeded extends Error {
   readonly code = 'rate-limited';
 }
 
-const rateLimitKey = (request: FastifyRequest): string => {
-  const caller = request.principal?.clientId ?? request.principal?.subject;
-  return caller ? `client:${caller}` : `ip:${request.ip}`;
-};
+/** Per client once authenticated; before that per address, which behind the ingress is the forwarded one. */
+const rateLimitKey =
+  (trust: ProxyTrust) =>
+  (request: FastifyRequest): string => {
+    const caller = request.principal?.clientId ?? request.principal?.subject;
+    if (caller) return `client:${caller}`;
+    return `ip:${clientAddress(request.raw.socket.remoteAddress ?? request.ip, request.headers['x-forwarded-for'], trust)}`;
+  };
 
 /**
  * App-wide protections at the edge (docs/adr/0011): security headers, CORS only for configured
@@ -44,6 +50,7 @@ const rateLimitKey = (request: FastifyRequest): string => {
  * route is registered (`beforeRoutes`): the body and rate limits attach to routes as they come.
  */
 export const installEdgeProtection = async (app: FastifyInstance, config: EdgeConfig): Promise<void> => {
+  const trust = parseTrustProxy(config.TSS_TRUST_PROXY);
   // The app's limit is fixed when it is created; a route-level limit applies to every route from
   // here on. Routes that declare their own keep it. Over the limit, fastify's
   // FST_ERR_CTP_BODY_TOO_LARGE becomes a 413 problem in the app's error handler.
@@ -85,7 +92,7 @@ export const installEdgeProtection = async (app: FastifyInstance, config: EdgeCo
     hook: 'preParsing',
     max: config.TSS_RATE_LIMIT_MAX,
     timeWindow: config.TSS_RATE_LIMIT_WINDOW_MS,
-    keyGenerator: rateLimitKey,
+    keyGenerator: rateLimitKey(trust),
     allowList: (request) => UNLIMITED_PATHS.has(request.url.split('?')[0]),
     // RateLimit-Limit/-Remaining/-Reset (IETF draft) instead of X-RateLimit-*, and Retry-After on 429.
     enableDraftSpec: true,
