@@ -18,6 +18,8 @@ export interface ServiceHostOptions {
   relayPollIntervalMs?: number;
   consumerMaxAttempts?: number;
   consumerRetryBaseMs?: number;
+  /** How long a handler may answer NotYet before its event is dead-lettered (docs/adr/0013). */
+  consumerNotYetMaxWaitMs?: number;
 }
 
 /** Applies a service's pending migrations and disconnects (the `migrate` command). */
@@ -79,6 +81,7 @@ export class ServiceHost {
       bindings: this.parts.handlers ?? [],
       maxAttempts: options.consumerMaxAttempts,
       retryBaseMs: options.consumerRetryBaseMs,
+      notYetMaxWaitMs: options.consumerNotYetMaxWaitMs,
     });
   }
 

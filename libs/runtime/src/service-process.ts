@@ -35,6 +35,7 @@ export const ServiceProcessEnv = envSchema({
   KAFKA_BROKERS: Type.String({ minLength: 1, description: 'Comma-separated host:port list' }),
   KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 3 }),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  CONSUMER_NOT_YET_MAX_WAIT_MS: Type.Integer({ minimum: 0, default: 60_000, description: 'How long an event may wait for the one it depends on before it is dead-lettered' }),
   MIGRATE_ON_START: Type.Boolean({ default: false }),
   TSS_JWT_ISSUER: Type.String({ default: 'tss' }),
   TSS_JWT_AUDIENCE: Type.String({ default: 'tss-api' }),
@@ -94,6 +95,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
     env: options.env,
     migrate: config.MIGRATE_ON_START,
     poolSize: config.DB_POOL_SIZE,
+    consumerNotYetMaxWaitMs: config.CONSUMER_NOT_YET_MAX_WAIT_MS,
     consumerRetryBaseMs: options.consumerRetryBaseMs,
   });
   const jwksUrl = config.TSS_JWKS_URL;
