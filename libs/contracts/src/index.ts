@@ -12,3 +12,4 @@ export * from './event-validation';
 export * from './routes';
 export * from './string-enum';
 export * from './access-policy';
+export * from './text';

@@ -15,6 +15,9 @@ import type { Logger } from 'pino';
 import { installHealth, type ReadinessCheck } from './health';
 import { installMetrics } from './metrics';
 import { installProblemHandlers, ProblemSchema, problemType, sendProblem } from './problem';
+import { installStrictJsonBody } from './http/json-body';
+import { installUriLengthLimit } from './http/uri-length';
+import { isStorableText, STORABLE_TEXT_FORMAT } from '@tss/contracts';
 
 export interface ServiceAppOptions {
   /** Service name: logs, metrics and spans carry it. */
@@ -61,7 +64,16 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     // We shed load during drain ourselves, with a problem document (installDrainShedding).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: true,
+        // `Text` fields (libs/contracts): NUL or a lone surrogate is a 400 naming the field, not a 500 at the INSERT.
+        formats: { [STORABLE_TEXT_FORMAT]: isStorableText },
+      },
+    },
     ...options.fastify,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -78,6 +90,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
   });
 
   installDrainShedding(app);
+  installUriLengthLimit(app);
+  installStrictJsonBody(app);
   installTracingHooks(app, options.name);
   installProblemHandlers(app);
   installHealth(app, options.readiness ?? (() => []));

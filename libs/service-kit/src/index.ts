@@ -11,4 +11,6 @@ export * from './create-app';
 export * from './shutdown';
 export * from './auth';
 export * from './api-docs';
+export * from './http/uri-length';
+export * from './http/json-body';
 export * from './key-wrapping';

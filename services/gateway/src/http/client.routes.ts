@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
-import { StaffRole } from '@tss/contracts';
+import { StaffRole, Text } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { authorize, problemType, sendProblem, type Clock } from '@tss/service-kit';
 import { createClient, disableClient, listClients, rotateClientSecret } from '../use-cases/manage-clients';
@@ -11,12 +11,12 @@ import { NewClientView, toClientView, toNewClientView } from './client.views';
 const NewStaffClient = Type.Object(
   {
     roles: Type.Array(StaffRole, { minItems: 1, uniqueItems: true }),
-    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    displayName: Type.Optional(Text({ maxLength: 200 })),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
   },
   { additionalProperties: false, examples: [{ roles: ['agent'], displayName: 'Dana Agent', email: 'dana@support.example' }] },
 );
-const ClientParams = Type.Object({ cid: Type.String({ minLength: 1, maxLength: 200 }) });
+const ClientParams = Type.Object({ cid: Text({ maxLength: 200 }) });
 const PROBLEMS = { 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } } as const;
 const NOT_FOUND = { 404: { $ref: 'Problem#' } } as const;
 const ADMIN = { kinds: ['staff' as const], roles: ['admin'] };

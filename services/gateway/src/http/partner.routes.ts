@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
+import { Text } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { authorize, problemType, sendProblem, type Clock } from '@tss/service-kit';
 import { PartnerEntity } from '../store/gateway.entities';
@@ -13,7 +14,7 @@ const PartnerView = Type.Object(
   { $id: 'Partner' },
 );
 const PartnerParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
-const PartnerClientParams = Type.Object({ id: Type.String({ format: 'uuid' }), cid: Type.String({ minLength: 1, maxLength: 200 }) });
+const PartnerClientParams = Type.Object({ id: Type.String({ format: 'uuid' }), cid: Text({ maxLength: 200 }) });
 const PROBLEMS = { 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } } as const;
 const NOT_FOUND = { 404: { $ref: 'Problem#' } } as const;
 const ADMIN = { kinds: ['staff' as const], roles: ['admin'] };
@@ -35,7 +36,7 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         operationId: 'createPartner',
         summary: 'Register a partner (admin)',
         security: [{ bearerAuth: [] }],
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false, examples: [{ name: 'Acme Books' }] }),
+        body: Type.Object({ name: Text({ maxLength: 200 }) }, { additionalProperties: false, examples: [{ name: 'Acme Books' }] }),
         response: { 201: PartnerView, ...PROBLEMS },
       },
     },

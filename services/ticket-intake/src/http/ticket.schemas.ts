@@ -1,28 +1,26 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Channel, Product, ServiceLevel, StringEnum, TicketStatus } from '@tss/contracts';
+import { Channel, Product, ServiceLevel, StringEnum, Text, TicketStatus } from '@tss/contracts';
 import { RECOMMENDED_DETAILS } from '../domain/ticket-request';
-
-const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description });
 
 export const FileTicketBody = Type.Object(
   {
     product: Product,
-    productVersion: Text(64, 'Product version used'),
-    subject: Type.Optional(Text(200, 'Short summary; defaults to the start of the description')),
-    description: Text(20_000, 'Problem description'),
-    stepsToReproduce: Type.Optional(Text(20_000, 'Step-by-step actions leading to the problem')),
-    browser: Type.Optional(Text(200, 'Browser used when the problem occurred')),
-    operatingSystem: Type.Optional(Text(200, 'Operating system')),
-    operatingSystemVersion: Type.Optional(Text(100, 'Operating system version')),
-    connectivity: Type.Optional(Text(2_000, 'Internet connectivity details')),
-    antivirus: Type.Optional(Text(2_000, 'Antivirus software and settings')),
+    productVersion: Text({ maxLength: 64, description: 'Product version used' }),
+    subject: Type.Optional(Text({ maxLength: 200, description: 'Short summary; defaults to the start of the description' })),
+    description: Text({ maxLength: 20_000, description: 'Problem description' }),
+    stepsToReproduce: Type.Optional(Text({ maxLength: 20_000, description: 'Step-by-step actions leading to the problem' })),
+    browser: Type.Optional(Text({ maxLength: 200, description: 'Browser used when the problem occurred' })),
+    operatingSystem: Type.Optional(Text({ maxLength: 200, description: 'Operating system' })),
+    operatingSystemVersion: Type.Optional(Text({ maxLength: 100, description: 'Operating system version' })),
+    connectivity: Type.Optional(Text({ maxLength: 2_000, description: 'Internet connectivity details' })),
+    antivirus: Type.Optional(Text({ maxLength: 2_000, description: 'Antivirus software and settings' })),
     level: Type.Optional(ServiceLevel),
     requester: Type.Optional(
       Type.Object(
         {
           email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
-          name: Type.Optional(Text(200, 'Requester name')),
-          id: Type.Optional(Text(200, "The partner's id for its client")),
+          name: Type.Optional(Text({ maxLength: 200, description: 'Requester name' })),
+          id: Type.Optional(Text({ maxLength: 200, description: "The partner's id for its client" })),
         },
         { additionalProperties: false },
       ),

@@ -1,0 +1,122 @@
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
+import { MAX_URI_LENGTH, PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+// DESIGN "Edge input": text PostgreSQL cannot store is a 400 at the schema, never a 500 or a
+// silent replacement.
+describe('edge input: text the database cannot store is refused at the edge', () => {
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  let acme: { partnerId: string; token: string };
+  let admin: string;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('edge_input');
+    client = platform.client;
+    admin = await platform.adminToken();
+    acme = await client.partner(admin, 'Acme Edge Input');
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const storedTickets = async (): Promise<number> =>
+    (await platform.query<{ n: number }>('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.tickets WHERE partner_id = $1', [acme.partnerId]))[0].n;
+  // JSON text as a client may send it: JSON.stringify writes a lone surrogate as a \ud800 escape.
+  const postRaw = (json: string) =>
+    client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).set('content-type', 'application/json').send(json);
+  const withField = (pointer: string, value: string): Record<string, unknown> => {
+    const ticket: Record<string, unknown> = { ...sampleTicket(), requester: { name: 'Ann Example', id: 'cust-1' } };
+    const [head, tail] = pointer.slice(1).split('/');
+    if (tail) ticket[head] = { ...(ticket[head] as object), [tail]: value };
+    else ticket[head] = value;
+    return ticket;
+  };
+  const expectFieldRefused = (response: { status: number; headers: Record<string, string>; body: { type?: string; errors?: { pointer: string }[] } }, pointer: string) => {
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.body.type).toBe('https://tss.dev/problems/validation');
+    expect(response.body.errors?.map((e) => e.pointer)).toEqual([pointer]);
+  };
+
+  const TEXT_FIELDS = [
+    '/productVersion',
+    '/subject',
+    '/description',
+    '/stepsToReproduce',
+    '/browser',
+    '/operatingSystem',
+    '/operatingSystemVersion',
+    '/connectivity',
+    '/antivirus',
+    '/requester/name',
+    '/requester/id',
+  ];
+
+  it.each(TEXT_FIELDS)('a NUL character in %s is a 400 problem naming the field, and nothing is stored', async (pointer) => {
+    const response = await postRaw(JSON.stringify(withField(pointer, 'before\u0000after')));
+
+    expectFieldRefused(response, pointer);
+    expect(await storedTickets()).toBe(0);
+  });
+
+  it.each(TEXT_FIELDS)('a lone surrogate in %s is a 400 problem naming the field, and nothing is stored', async (pointer) => {
+    const json = JSON.stringify(withField(pointer, 'before\ud800after'));
+    expect(json).toContain('\\ud800'); // sent as the escape a JSON client produces
+
+    expectFieldRefused(await postRaw(json), pointer);
+    expect(await storedTickets()).toBe(0);
+  });
+
+  it('a lone low surrogate, and a reversed pair, are refused too', async () => {
+    expectFieldRefused(await postRaw(JSON.stringify(withField('/description', 'x\udc00'))), '/description');
+    expectFieldRefused(await postRaw(JSON.stringify(withField('/description', '\ude00\ud83d'))), '/description');
+    expect(await storedTickets()).toBe(0);
+  });
+
+  it('a body with invalid UTF-8 bytes is a 400 problem, not text with replacement characters, and nothing is stored', async () => {
+    const json = JSON.stringify(sampleTicket({ description: 'INVALID' }));
+    const [before, after] = json.split('INVALID');
+    const body = Buffer.concat([Buffer.from(before), Buffer.from([0x62, 0xff, 0xfe, 0x61, 0xc3]), Buffer.from(after)]);
+
+    // The bytes as they are: supertest would otherwise serialise a Buffer as a JSON object.
+    const response = await client
+      .http()
+      .post('/v1/tickets')
+      .auth(acme.token, { type: 'bearer' })
+      .set('content-type', 'application/json')
+      .serialize((bytes: Buffer) => bytes)
+      .send(body);
+
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/invalid-utf-8', status: 400, detail: expect.stringContaining('UTF-8') });
+    expect(await storedTickets()).toBe(0);
+  });
+
+  it('text outside the BMP (surrogate pairs), accents and Cyrillic are stored exactly as sent', async () => {
+    const other = await client.partner(admin, 'Acme Unicode');
+    const description = 'Ридер падает 😀 on café EPUBs 𝄞';
+    const response = await client.http().post('/v1/tickets').auth(other.token, { type: 'bearer' }).send(sampleTicket({ description }));
+
+    expect(response.status).toBe(201);
+    const [row] = await platform.query<{ description: string }>('ticket-intake', "SELECT request->>'description' AS description FROM ticket_intake.tickets WHERE id = $1", [response.body.id]);
+    expect(row.description).toBe(description);
+  });
+
+  it('the gateway refuses a partner name with a NUL character with a 400 naming the field, and stores no partner', async () => {
+    const response = await client.http().post('/v1/partners').auth(admin, { type: 'bearer' }).send({ name: 'Evil\u0000Corp' });
+
+    expectFieldRefused(response, '/name');
+    expect(await platform.query('gateway', "SELECT id FROM gateway.partners WHERE name LIKE 'Evil%'")).toEqual([]);
+  });
+
+  it('an over-long request target is a 414 problem, before authentication', async () => {
+    const response = await client.http().get(`/v1/tickets?filler=${'a'.repeat(MAX_URI_LENGTH)}`);
+
+    expect(response.status).toBe(414);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/uri-too-long', status: 414 });
+  });
+});
