@@ -1,0 +1,117 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, installEdgeProtection, EdgeConfigSchema, type ServiceUrls } from '@tss/gateway';
+import { InProcessTransport } from '@tss/messaging';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { PlatformClient } from '@tss/runtime/testing';
+import { loadConfig, PROBLEM_CONTENT_TYPE, systemClock } from '@tss/service-kit';
+import { ServiceInstances } from './support/service-instances';
+
+const BODY_LIMIT_BYTES = 16 * 1024;
+const ADMIN = { clientId: 'sc_forwarding_admin', clientSecret: 'forwarding-admin-secret-0123456789' };
+
+interface Received {
+  url: string;
+  contentType: string | undefined;
+  authorization: string | undefined;
+  body: Buffer;
+}
+
+/**
+ * Services mode as deployed: the gateway instance with its edge protection (body limit from
+ * TSS_BODY_LIMIT_BYTES), authentication and forwarding, in front of a fake notification and
+ * ticket-intake service on 127.0.0.1 that records the exact bytes it receives.
+ */
+describe('services mode: the gateway forwards attachments and raw mail as they came', () => {
+  const received: Received[] = [];
+  let upstream: Server;
+  let db: TestDatabase;
+  let services: ServiceInstances;
+  let gateway: PlatformClient;
+  let partnerToken: string;
+
+  beforeAll(async () => {
+    upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ url: req.url ?? '', contentType: req.headers['content-type'], authorization: req.headers.authorization, body: Buffer.concat(chunks) });
+        res.writeHead(201, { 'content-type': 'application/json' }).end('{"stored":true}');
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const urls: ServiceUrls = { 'ticket-intake': upstreamUrl, 'sla-timer': upstreamUrl, notification: upstreamUrl, escalation: upstreamUrl, rating: upstreamUrl };
+
+    db = await createTestDatabase('forwarding_bodies_services');
+    services = new ServiceInstances(db.url);
+    const instance = await services.start(gatewayService, {
+      transport: new InProcessTransport(),
+      keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
+      beforeRoutes: (app) => installEdgeProtection(app, loadConfig(EdgeConfigSchema, { TSS_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES) })),
+      extendApp: async (app) => {
+        await app.register(forwardToServices(urls, { timeoutMs: 5_000 }));
+      },
+    });
+    gateway = new PlatformClient(await services.listen(instance));
+    const host = instance.host;
+    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, ADMIN);
+    partnerToken = (await gateway.partner(await gateway.token(ADMIN.clientId, ADMIN.clientSecret), 'Forwarding Partner')).token;
+  }, 120_000);
+
+  afterAll(async () => {
+    await services?.stopAll();
+    await new Promise<void>((resolve) => upstream?.close(() => resolve()));
+    await db?.drop();
+  });
+
+  it('P8: a multipart attachment upload reaches ticket-intake byte for byte, with the caller’s token', async () => {
+    const boundary = 'tss-7MA4YWxkTrZu0gW';
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="crash.png"\r\nContent-Type: image/png\r\n\r\n`),
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe, 0x0d, 0x0a]),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+
+    const response = await gateway.http().post('/v1/tickets/t-9/attachments').auth(partnerToken, { type: 'bearer' }).set('content-type', `multipart/form-data; boundary=${boundary}`).send(body);
+
+    expect(response.status).toBe(201);
+    const last = received.at(-1);
+    expect(last?.url).toBe('/v1/tickets/t-9/attachments');
+    expect(last?.contentType).toBe(`multipart/form-data; boundary=${boundary}`);
+    expect(last?.authorization).toBe(`Bearer ${partnerToken}`);
+    expect(last?.body.equals(body)).toBe(true);
+  });
+
+  it('P8: a raw inbound mail (message/rfc822) reaches notification byte for byte', async () => {
+    const mail = Buffer.from('From: dana@client.example\r\nSubject: Re: [TSS-7K2Q-9]\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nStill broken.  \r\nПривет\r\n');
+
+    const response = await gateway.http().post('/v1/inbound/mail').auth(partnerToken, { type: 'bearer' }).set('content-type', 'message/rfc822').send(mail);
+
+    expect(response.status).toBe(201);
+    expect(received.at(-1)?.contentType).toBe('message/rfc822');
+    expect(received.at(-1)?.body.equals(mail)).toBe(true);
+  });
+
+  it('a body over TSS_BODY_LIMIT_BYTES is a 413 problem at the gateway and never reaches a service', async () => {
+    const before = received.length;
+    const response = await gateway
+      .http()
+      .post('/v1/tickets/t-9/attachments')
+      .auth(partnerToken, { type: 'bearer' })
+      .set('content-type', 'application/octet-stream')
+      .send(Buffer.alloc(BODY_LIMIT_BYTES + 1));
+
+    expect(response.status).toBe(413);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(received.length).toBe(before);
+  });
+
+  it('without a valid token nothing is forwarded, whatever the media type', async () => {
+    const before = received.length;
+    const response = await gateway.http().post('/v1/inbound/mail').set('content-type', 'message/rfc822').send(Buffer.from('From: x\r\n\r\nhi'));
+
+    expect(response.status).toBe(401);
+    expect(received.length).toBe(before);
+  });
+});
