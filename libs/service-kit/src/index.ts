@@ -14,3 +14,4 @@ export * from './api-docs';
 export * from './http/uri-length';
 export * from './http/json-body';
 export * from './key-wrapping';
+export * from './canonical-json';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Channel } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { err, ok, type Clock, type Result } from '@tss/service-kit';
+import { canonicalJson, err, ok, type Clock, type Result } from '@tss/service-kit';
 import { generateReference } from '../domain/reference-number';
 import { openTicket, type Ticket } from '../domain/ticket';
 import type { TicketRequest } from '../domain/ticket-request';
@@ -18,7 +18,8 @@ export interface FiledTicket {
 
 const MAX_REFERENCE_ATTEMPTS = 5;
 
-const hashRequest = (request: TicketRequest): string => createHash('sha256').update(JSON.stringify(request)).digest('hex');
+// Over the canonical form: a retry with the same fields in another order is the same request.
+const hashRequest = (request: TicketRequest): string => createHash('sha256').update(canonicalJson(request)).digest('hex');
 
 /** P2–P4: file a request for a partner; the ticket and its events commit together. */
 export const fileTicket = async (
