@@ -152,7 +152,7 @@ export const runServiceProcess = async (
       transport: new InProcessTransport(),
       clock: systemClock,
       logger,
-      tokens: new TokenVerifier({ issuer: config.TSS_JWT_ISSUER, audience: config.TSS_JWT_AUDIENCE, keys: new DeferredKeySource(), nowSeconds: () => 0 }),
+      tokens: new TokenVerifier({ issuer: config.TSS_JWT_ISSUER, audience: config.TSS_JWT_AUDIENCE, keys: new DeferredKeySource(), nowSeconds: () => Math.floor(systemClock.now().getTime() / 1000) }),
       migrate: false,
       poolSize: 2,
     });
