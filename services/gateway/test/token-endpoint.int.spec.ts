@@ -138,6 +138,17 @@ describe('POST /v1/auth/token', () => {
     expect(retirements).not.toHaveBeenCalled();
   });
 
+  it('concurrent token requests that find the key too old make one new key between them', async () => {
+    const before = (await keys.jwks()).keys.length;
+    const ring = new KeyRing(store, clock, { wrapper, prePublishMs: PRE_PUBLISH_MS });
+    clock.advanceMs(60_000);
+
+    await Promise.all(Array.from({ length: 8 }, () => ring.rotateIfOlderThan(30_000)));
+
+    keys.published.invalidate();
+    expect((await keys.jwks()).keys.length).toBe(before + 1);
+  });
+
   it('a rotation invalidates the cached signing key: the new key signs once its pre-publication is over, without a restart', async () => {
     const before = kidOf((await tokenRequest({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret })).body.access_token);
     const { kid, signsFrom } = await keys.rotate();

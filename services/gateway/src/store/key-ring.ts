@@ -30,6 +30,7 @@ export interface SigningKey {
 export class KeyRing {
   readonly published: PublishedKeys;
   private readonly privateKeys = new Map<string, Promise<KeyObject>>();
+  private ageRotation?: Promise<unknown>;
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -65,8 +66,12 @@ export class KeyRing {
 
   /** On each token request: rotates when the newest key is `maxAgeMs` old, retires keys no token can need. In memory unless either is due. */
   async rotateIfOlderThan(maxAgeMs: number): Promise<void> {
-    if (rotationDue(await this.published.list(), this.clock.now(), maxAgeMs)) await this.rotate();
-    else await this.retireOldKeys();
+    if (!rotationDue(await this.published.list(), this.clock.now(), maxAgeMs)) return this.retireOldKeys();
+    // Concurrent token requests that all find the key too old make one new key, not one each.
+    this.ageRotation ??= this.rotate().finally(() => {
+      this.ageRotation = undefined;
+    });
+    await this.ageRotation;
   }
 
   async signingKey(): Promise<SigningKey> {
