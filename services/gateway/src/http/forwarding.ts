@@ -3,7 +3,7 @@ import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
 import { serviceForPath, type RoutePrefix } from '@tss/contracts';
 import { problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
-import { acceptRawBodies, bodyLimitExceeded } from './raw-body';
+import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { cutWhenOverdue } from './upstream-deadline';
 
 export type ServiceUrls = Readonly<Record<RoutePrefix['service'], string>>;
@@ -83,7 +83,7 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
           onError: (_reply, { error }) => {
             // Cut by the deadline after the headers went out: the client already sees the answer end short.
             if (reply.raw.headersSent) return;
-            if (bodyLimitExceeded(request)) return reply.send(error.cause ?? error);
+            if (bodyLimitExceeded(request)) return reply.send(bodyTooLarge());
             // reply-from marks timeouts (its own, a connect timeout) 504; refused, reset and the rest are the service being down.
             const timedOut = statusCodeOf(error) === 504;
             request.log.warn({ err: error, service, timeoutMs }, 'forwarding failed');

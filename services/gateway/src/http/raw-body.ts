@@ -2,6 +2,9 @@ import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorCodes } from 'fastify';
 
+/** fastify's own 413, which the problem handler answers like any other too-large body. */
+export const bodyTooLarge = (): Error => new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
+
 /**
  * Passes the request's bytes through unread, counting them against the route's body limit: a
  * forwarded body must reach the service exactly as it came (a signature over the raw bytes, a
@@ -19,7 +22,7 @@ export class ByteLimit extends Transform {
     this.seenBytes += chunk.length;
     if (this.seenBytes > this.limitBytes) {
       this.exceeded = true;
-      callback(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+      callback(bodyTooLarge());
       return;
     }
     callback(null, chunk);
@@ -39,7 +42,7 @@ export const acceptRawBodies = (app: FastifyInstance): void => {
   app.addContentTypeParser('*', (request, payload, done) => {
     const limitBytes = request.routeOptions.bodyLimit;
     if (Number(request.headers['content-length']) > limitBytes) {
-      done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), undefined);
+      done(bodyTooLarge(), undefined);
       return;
     }
     const limited = new ByteLimit(limitBytes);
