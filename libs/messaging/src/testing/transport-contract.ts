@@ -267,6 +267,39 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(consumer.outcomes['dead-lettered']).toBeGreaterThanOrEqual(1);
     });
 
+    it("parks a key's later events behind its dead letter; replaying it releases them in order", async () => {
+      const group = `parked-${randomUUID().slice(0, 8)}`;
+      const parkedTicket = randomUUID();
+      const otherTicket = randomUUID();
+      let failing = true;
+      const consumer = await startConsumer(group, [
+        on(TicketCreatedV1, async (event, ctx) => {
+          if (failing && event.subject === parkedTicket && event.data.sequence === 1) throw new Error('handler bug');
+          await recordEffect(group).handle(event, ctx);
+        }),
+      ]);
+      await producer.run(async (tx) => {
+        await outbox.add(tx, TicketCreatedV1, parkedTicket, ticketCreatedData(partnerId, 1));
+        await outbox.add(tx, TicketCreatedV1, otherTicket, ticketCreatedData(partnerId, 1));
+        await outbox.add(tx, TicketCreatedV1, parkedTicket, ticketCreatedData(partnerId, 2));
+      });
+      const parked = await waitFor('the dead letter and the event parked behind it', async () => {
+        const rows = (await consumerDs.query(`SELECT id, kind FROM ${CONSUMER_SCHEMA}.dead_letters WHERE consumer_group = $1 AND message_key = $2 ORDER BY id`, [
+          group,
+          parkedTicket,
+        ])) as { id: string; kind: string }[];
+        return rows.length >= 2 && rows;
+      });
+      expect(parked.map((r) => r.kind)).toEqual(['failed', 'held']);
+      await waitFor('the other ticket applied', async () => (await effectsFor(group, [otherTicket])).length === 1);
+      expect(await effectsFor(group, [parkedTicket])).toEqual([]);
+
+      failing = false;
+      const replayed = await consumer.deadLetters.replay(parked[0].id);
+      expect(replayed).toEqual({ ok: true, value: { id: parked[0].id, status: 'replayed', released: 1 } });
+      expect((await effectsFor(group, [parkedTicket])).map((e) => e.sequence)).toEqual([1, 2]);
+    });
+
     it('a consumer that crashes after its effect, before acknowledging, gets the event again and changes nothing', async () => {
       const group = `crash-${randomUUID().slice(0, 8)}`;
       const ticketId = randomUUID();
