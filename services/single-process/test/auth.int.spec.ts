@@ -1,5 +1,7 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import pino from 'pino';
+import { openKeyRing } from '@tss/gateway';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock } from '@tss/service-kit/testing';
@@ -25,8 +27,10 @@ describe('gateway authentication and authorisation', () => {
 
   const http = () => client.http();
   const signingKey = async () => {
-    const [row] = await platform.query('gateway', 'SELECT kid, private_key_pem FROM gateway.signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1');
-    return { kid: row.kid as string, key: createPrivateKey(row.private_key_pem as string) };
+    // Signing keys are stored wrapped (docs/adr/0014): read them the way the gateway does.
+    const keys = await openKeyRing({ dataSource: platform.running.platform.host('gateway').dataSource, clock, logger: pino({ level: 'silent' }) });
+    const { kid, privateKey } = await keys.signingKey();
+    return { kid, key: privateKey };
   };
   const expectProblem = (response: { status: number; headers: Record<string, string>; body: { status?: number } }, status: number) => {
     expect(response.status).toBe(status);
@@ -194,6 +198,8 @@ describe('gateway authentication and authorisation', () => {
     // A token signed before the rotation still verifies; new tokens use the new key.
     expect(decode(acme.token).header.kid).not.toBe(rotation.body.kid);
     expect((await http().get('/v1/tickets').auth(acme.token, { type: 'bearer' })).status).toBe(200);
+    // A new key signs only once its pre-publication window has passed (verifiers' caches know it).
+    clock.advanceMs(10 * 60_000);
     const fresh = await client.token(acme.clientId, acme.clientSecret);
     expect(decode(fresh).header.kid).toBe(rotation.body.kid);
 
