@@ -76,6 +76,27 @@ const count = async (db: Client, sql: string): Promise<number | undefined> => {
   }
 };
 
+interface DatabaseCounters {
+  commits: number;
+  rowsInserted: number;
+  rowsUpdated: number;
+}
+
+/** PostgreSQL's own counters for the database: work per ticket, whatever the code does. */
+const databaseCounters = async (db: Client): Promise<DatabaseCounters> => {
+  await db.query('SELECT pg_stat_force_next_flush()');
+  const { rows } = await db.query<{ commits: string; inserted: string; updated: string }>(
+    'SELECT xact_commit AS commits, tup_inserted AS inserted, tup_updated AS updated FROM pg_stat_database WHERE datname = current_database()',
+  );
+  return { commits: Number(rows[0].commits), rowsInserted: Number(rows[0].inserted), rowsUpdated: Number(rows[0].updated) };
+};
+
+const perTicket = (before: DatabaseCounters, after: DatabaseCounters, tickets: number) => ({
+  commits: Number(((after.commits - before.commits) / tickets).toFixed(1)),
+  rowsInserted: Number(((after.rowsInserted - before.rowsInserted) / tickets).toFixed(1)),
+  rowsUpdated: Number(((after.rowsUpdated - before.rowsUpdated) / tickets).toFixed(1)),
+});
+
 /** Waits for the outboxes to empty and for every ticket to have its clock and acknowledgment. */
 const measureDrain = async (db: Client): Promise<{ outboxDrainedMs?: number; pipelineDrainedMs?: number; tickets: number }> => {
   const started = performance.now();
@@ -122,8 +143,11 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
     await baseline.stop();
 
     const port = await freePort();
+    const profileDir = process.env.BENCH_CPU_PROF_DIR;
     const platform = await startChildServer('platform', ['services/single-process/src/main.ts'], {
       port,
+      // A CPU profile of the platform process, written when it exits (docs/performance.md).
+      nodeOptions: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [],
       env: {
         ...process.env,
         NODE_ENV: 'production',
@@ -141,9 +165,20 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
     const authorization = `Bearer ${await partnerToken(platform.baseUrl)}`;
     process.stderr.write(`intake: warm-up ${WARMUP_S} s, then ${DURATION_S} s at ${CONNECTIONS} connections\n`);
     await load(`${platform.baseUrl}/v1/tickets`, { authorization }, WARMUP_S);
-    await measureDrain(db); // the warm-up's events leave before the measured run starts
+    const warmed = await measureDrain(db); // the warm-up's events leave before the measured run starts
+    const before = await databaseCounters(db);
     const intakeFigures = await load(`${platform.baseUrl}/v1/tickets`, { authorization }, DURATION_S);
     const drain = await measureDrain(db);
+    // The stats collector lags behind the commits by up to a second; pg_stat_force_next_flush
+    // flushes only this backend, so wait for the counters to settle.
+    let after = await databaseCounters(db);
+    for (let settled = false; !settled; ) {
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const again = await databaseCounters(db);
+      settled = again.commits - after.commits <= 2; // this probe's own two statements commit too
+      after = again;
+    }
+    const databaseWorkPerTicket = perTicket(before, after, drain.tickets - warmed.tickets);
     await platform.stop();
 
     return {
@@ -153,6 +188,7 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
       intake: intakeFigures,
       ratio: Number((intakeFigures.requestsPerSecond / baselineFigures.requestsPerSecond).toFixed(3)),
       drain,
+      databaseWorkPerTicket,
       goals: {
         'intake ≥ 30 % of baseline (issue #8)': intakeFigures.requestsPerSecond >= 0.3 * baselineFigures.requestsPerSecond,
         'outbox drained within 1 s of the load stopping': drain.outboxDrainedMs !== undefined && drain.outboxDrainedMs <= 1_000,

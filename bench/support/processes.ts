@@ -16,9 +16,9 @@ export interface ChildServer {
 export const startChildServer = async (
   label: string,
   args: readonly string[],
-  options: { env: NodeJS.ProcessEnv; port: number; healthPath?: string; timeoutMs?: number },
+  options: { env: NodeJS.ProcessEnv; port: number; healthPath?: string; timeoutMs?: number; nodeOptions?: readonly string[] },
 ): Promise<ChildServer> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', 'tsx', ...args], {
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
