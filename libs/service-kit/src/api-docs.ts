@@ -57,11 +57,25 @@ export const API_TAGS: Readonly<Record<ServiceName | 'health', string>> = {
 };
 
 const PROBLEM_REF = { $ref: 'Problem#' } as const;
-// A request that fails its schema is a 400 validation problem (installProblemHandlers).
-const VALIDATION_PROBLEMS = { 400: PROBLEM_REF } as const;
-// Every service enforces its scopes on authenticated routes (libs/contracts access-policy): 401
-// without a valid token, 403 when the token does not allow the operation.
-const AUTHENTICATED_PROBLEMS = { 401: PROBLEM_REF, 403: PROBLEM_REF } as const;
+const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, PROBLEM_REF]));
+// Every route of the API sits behind the edge's rate limit per client (429); only the probes,
+// registered before this plugin, are exempt.
+const RATE_LIMITED_PROBLEMS = problems(429);
+// Every operation, the probes included: a request target over MAX_URI_LENGTH or a path parameter
+// over the router's maxParamLength (414, http/uri-length.ts), and a dependency down or the
+// instance draining (503, problem.ts and create-app.ts). Added to the document, since the probes
+// are registered before this plugin sees routes.
+const EVERY_OPERATION_PROBLEMS: Readonly<Record<string, string>> = { 414: 'URI Too Long', 503: 'Service Unavailable' };
+// A request that fails its schema, or a body that is not JSON or not UTF-8, is a 400 problem.
+const VALIDATION_PROBLEMS = problems(400);
+// Every non-public route verifies its token (401) and the route's access rule (403, http/scope.ts).
+const AUTHENTICATED_PROBLEMS = problems(401, 403);
+// A path parameter that names nothing the caller may see (tenancy answers 404, never 403), or
+// that is longer than the router's maxParamLength.
+const PATH_PARAMETER_PROBLEMS = problems(404);
+// A body over the limit (413) or of a media type no parser accepts (415).
+const BODY_PROBLEMS = problems(413, 415);
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
 const isErrorStatus = (status: string): boolean => /^[45]/.test(status);
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -70,19 +84,25 @@ const openApiPath = (url: string): string => url.replace(/:(\w+)/g, '{$1}');
 const methodsOf = (route: RouteOptions): string[] => (Array.isArray(route.method) ? route.method : [route.method]).map(String);
 
 /**
- * Declares what every route answers without saying so: bearer authentication and its 401/403
- * problems when it is not public, and a 400 problem when it validates its input.
+ * Declares what every route answers without saying so, so a route declares only its success and
+ * its own failures (`failureResponses`): bearer authentication and its 401/403 problems when it is
+ * not public; 400 when it validates input or takes a body; 404 with path parameters; 413 and 415
+ * with a body; 429 always (414 and 503 are added to every operation of the document).
  */
 const declareCommonResponses = (route: RouteOptions): void => {
   const schema: FastifySchema = route.schema ?? {};
   const isPublic = route.config?.public === true;
-  const validates = [schema.body, schema.querystring, schema.params, schema.headers].some((part) => part !== undefined);
+  const takesBody = methodsOf(route).some((method) => METHODS_WITH_BODY.has(method.toUpperCase()));
+  const validates = takesBody || [schema.body, schema.querystring, schema.params, schema.headers].some((part) => part !== undefined);
   const response = {
     ...(validates ? VALIDATION_PROBLEMS : {}),
     ...(isPublic ? {} : AUTHENTICATED_PROBLEMS),
+    ...(route.url.includes(':') ? PATH_PARAMETER_PROBLEMS : {}),
+    ...(takesBody ? BODY_PROBLEMS : {}),
+    ...RATE_LIMITED_PROBLEMS,
     ...(isRecord(schema.response) ? schema.response : {}),
   };
-  route.schema = { security: isPublic ? [] : [{ bearerAuth: [] }], ...schema, ...(Object.keys(response).length > 0 ? { response } : {}) };
+  route.schema = { security: isPublic ? [] : [{ bearerAuth: [] }], ...schema, response };
 };
 
 /** Why a documented route would make an incomplete document; empty when it is complete. */
@@ -107,6 +127,10 @@ const completeDocument = (generated: OpenApiDocument): OpenApiDocument => {
     for (const operation of Object.values(pathItem)) {
       if (!isRecord(operation)) continue;
       if (Array.isArray(operation.tags)) for (const tag of operation.tags) used.add(String(tag));
+      const responses = isRecord(operation.responses) ? operation.responses : (operation.responses = {});
+      for (const [status, description] of Object.entries(EVERY_OPERATION_PROBLEMS)) {
+        responses[status] ??= { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+      }
       for (const [status, response] of Object.entries(isRecord(operation.responses) ? operation.responses : {})) {
         if (!isErrorStatus(status) || !isRecord(response) || !isRecord(response.content)) continue;
         const { 'application/json': json, ...others } = response.content;

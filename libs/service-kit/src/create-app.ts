@@ -14,7 +14,7 @@ import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, ty
 import type { Logger } from 'pino';
 import { installHealth, type ReadinessCheck } from './health';
 import { installMetrics } from './metrics';
-import { installProblemHandlers, ProblemSchema, problemType, sendProblem } from './problem';
+import { answerFrameworkError, installProblemHandlers, ProblemSchema, problemType, sendProblem } from './problem';
 import { installStrictJsonBody } from './http/json-body';
 import { installUriLengthLimit } from './http/uri-length';
 import { isStorableText, STORABLE_TEXT_FORMAT } from '@tss/contracts';
@@ -64,6 +64,7 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     // We shed load during drain ourselves, with a problem document (installDrainShedding).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    frameworkErrors: answerFrameworkError,
     ajv: {
       customOptions: {
         removeAdditional: false,

@@ -15,3 +15,4 @@ export * from './http/uri-length';
 export * from './http/json-body';
 export * from './key-wrapping';
 export * from './canonical-json';
+export * from './http/scope';

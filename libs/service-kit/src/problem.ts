@@ -24,6 +24,41 @@ export const sendProblem = (reply: FastifyReply, problem: ProblemInput): Fastify
     .type(PROBLEM_CONTENT_TYPE)
     .send({ ...problem, instance: reply.request.url });
 
+/**
+ * The HTTP face of every failure kind a use case or the edge returns (style: errors are values at
+ * boundaries; the edge maps them). One table, so the same kind is the same status, type and title
+ * on every route, and a route's documented statuses come from the kinds it can return.
+ */
+export const FAILURES = {
+  bad_request: { status: 400, slug: 'bad-request', title: 'Bad Request' },
+  forbidden: { status: 403, slug: 'forbidden', title: 'Forbidden' },
+  not_found: { status: 404, slug: 'not-found', title: 'Not Found' },
+  conflict: { status: 409, slug: 'conflict', title: 'Conflict' },
+  idempotency_conflict: { status: 409, slug: 'idempotency-conflict', title: 'Conflict' },
+  unprocessable: { status: 422, slug: 'unprocessable', title: 'Unprocessable Content' },
+} as const satisfies Record<string, { status: number; slug: string; title: string }>;
+
+export type FailureKind = keyof typeof FAILURES;
+
+/** A failure as a use case returns it: its kind, what went wrong, and problem extensions if any. */
+export interface Failure {
+  kind: FailureKind;
+  detail?: string;
+  extensions?: Record<string, unknown>;
+}
+
+export const problemFor = (failure: Failure): ProblemInput => {
+  const { status, slug, title } = FAILURES[failure.kind];
+  return { ...failure.extensions, type: problemType(slug), title, status, ...(failure.detail ? { detail: failure.detail } : {}) };
+};
+
+/** Answers a failure as problem+json (RFC 9457), by the FAILURES table. */
+export const sendFailure = (reply: FastifyReply, failure: Failure): FastifyReply => sendProblem(reply, problemFor(failure));
+
+/** The `response` entries of the failures a route can return beyond the common ones (api-docs.ts). */
+export const failureResponses = (...kinds: FailureKind[]): Record<number, { $ref: 'Problem#' }> =>
+  Object.fromEntries(kinds.map((kind) => [FAILURES[kind].status, { $ref: 'Problem#' as const }]));
+
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -42,48 +77,51 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/** Every 4xx/5xx as problem+json: schema validation errors, client errors and faults. */
+const answerError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  if (error.validation) {
+    return sendProblem(reply, {
+      type: problemType('validation'),
+      title: 'Your request is not valid',
+      status: 400,
+      detail: error.message,
+      errors: error.validation.map((v) => ({
+        in: error.validationContext ?? 'body',
+        pointer: v.instancePath || '/',
+        message: v.message ?? 'invalid',
+        ...(v.params && 'missingProperty' in v.params ? { missingProperty: v.params.missingProperty } : {}),
+      })),
+    });
+  }
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+  if (status >= 500 && isConnectionFailure(error)) {
+    request.log.warn({ err: error }, 'dependency unavailable');
+    reply.header('retry-after', '5');
+    return sendProblem(reply, {
+      type: problemType('unavailable'),
+      title: 'Service temporarily unavailable',
+      status: 503,
+      detail: 'A dependency of this service is unavailable; retry later.',
+    });
+  }
+  if (status >= 500) {
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, { type: problemType('internal'), title: TITLES[500], status: 500 });
+  }
+  return sendProblem(reply, {
+    type: problemType(error.code ? error.code.toLowerCase().replace(/^fst_err_/, '') : 'client-error'),
+    title: TITLES[status] ?? 'Client Error',
+    status,
+    detail: error.message,
+  });
+};
+
 /**
  * Every 4xx/5xx leaves as problem+json: schema validation errors, unknown routes, and faults.
  * A database or broker outage is a 503 with Retry-After, never a stack trace.
  */
 export const installProblemHandlers = (app: FastifyInstance): void => {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error.validation) {
-      return sendProblem(reply, {
-        type: problemType('validation'),
-        title: 'Your request is not valid',
-        status: 400,
-        detail: error.message,
-        errors: error.validation.map((v) => ({
-          in: error.validationContext ?? 'body',
-          pointer: v.instancePath || '/',
-          message: v.message ?? 'invalid',
-          ...(v.params && 'missingProperty' in v.params ? { missingProperty: v.params.missingProperty } : {}),
-        })),
-      });
-    }
-    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status >= 500 && isConnectionFailure(error)) {
-      request.log.warn({ err: error }, 'dependency unavailable');
-      reply.header('retry-after', '5');
-      return sendProblem(reply, {
-        type: problemType('unavailable'),
-        title: 'Service temporarily unavailable',
-        status: 503,
-        detail: 'A dependency of this service is unavailable; retry later.',
-      });
-    }
-    if (status >= 500) {
-      request.log.error({ err: error }, 'unhandled error');
-      return sendProblem(reply, { type: problemType('internal'), title: TITLES[500], status: 500 });
-    }
-    return sendProblem(reply, {
-      type: problemType(error.code ? error.code.toLowerCase().replace(/^fst_err_/, '') : 'client-error'),
-      title: TITLES[status] ?? 'Client Error',
-      status,
-      detail: error.message,
-    });
-  });
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, {
       type: problemType('not-found'),
@@ -93,6 +131,16 @@ export const installProblemHandlers = (app: FastifyInstance): void => {
     }),
   );
 };
+
+/**
+ * Errors the router raises before any hook runs (fastify's `frameworkErrors`): a path parameter
+ * over maxParamLength (414, like an over-long request target) or a malformed URL (400). Without
+ * this they leave as fastify's plain JSON, not problem+json.
+ */
+export const answerFrameworkError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply =>
+  error.statusCode === 414
+    ? sendProblem(reply, { type: problemType('uri-too-long'), title: TITLES[414], status: 414, detail: 'A path parameter is longer than this API accepts.' })
+    : answerError(error, request, reply);
 
 /** The OpenAPI schema of a problem response, for route `response` maps. */
 export const ProblemSchema = {

@@ -33,6 +33,8 @@ describe('edge input: text the database cannot store is refused at the edge', ()
     else ticket[head] = value;
     return ticket;
   };
+  // superagent types its serializer as returning a string; a Buffer it returns is sent as it is.
+  const bytesAsIs = (bytes: Buffer): string => bytes as unknown as string;
   const expectFieldRefused = (response: { status: number; headers: Record<string, string>; body: { type?: string; errors?: { pointer: string }[] } }, pointer: string) => {
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
@@ -86,7 +88,7 @@ describe('edge input: text the database cannot store is refused at the edge', ()
       .post('/v1/tickets')
       .auth(acme.token, { type: 'bearer' })
       .set('content-type', 'application/json')
-      .serialize((bytes: Buffer) => bytes)
+      .serialize(bytesAsIs)
       .send(body);
 
     expect(response.status).toBe(400);

@@ -3,6 +3,7 @@ import type { ServiceModule } from '@tss/runtime';
 import { onTicketCreated } from './events/on-ticket-created.handler';
 import { slaRoutes } from './http/sla.routes';
 import { CreateResponseClocks1764115400000 } from './store/migrations/1764115400000-create-response-clocks';
+import { ClockRequester1764633600000 } from './store/migrations/1764633600000-clock-requester';
 import { ResponseClockEntity } from './store/response-clock.entity';
 import { SLA_SCHEMA } from './store/response-clock.store';
 
@@ -11,6 +12,6 @@ export const slaTimerService: ServiceModule = {
   name: 'sla-timer',
   schema: SLA_SCHEMA,
   entities: [ResponseClockEntity],
-  migrations: [...messagingMigrations(SLA_SCHEMA), CreateResponseClocks1764115400000],
+  migrations: [...messagingMigrations(SLA_SCHEMA), CreateResponseClocks1764115400000, ClockRequester1764633600000],
   build: (deps) => ({ routes: slaRoutes(deps), handlers: [onTicketCreated] }),
 };

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { problemType, sendProblem } from '../problem';
+import { checkAccess } from '../http/scope';
+import { problemType, sendFailure, sendProblem } from '../problem';
 import type { Principal } from './principal';
 import type { AccessTokenVerifier } from './token-verifier';
 
@@ -23,9 +24,12 @@ const bearerToken = (request: FastifyRequest): string | undefined => {
 /**
  * Every route needs a verified access token unless it is marked `config: { public: true }`
  * (or lies under one of `publicPrefixes`, such as the docs UI). Unknown routes fall through to 404.
+ * A route that declares `config: { access }` gets its typed `request.scope` here, or the caller a
+ * 403: one place decides tenancy, before the body is read (http/scope.ts).
  */
 export const installAuthentication = (app: FastifyInstance, verifier: AccessTokenVerifier, publicPrefixes: readonly string[] = []): void => {
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('scope', undefined);
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config?.public) return;
     if (!request.routeOptions.url) return; // no such route: the 404 handler answers
@@ -42,6 +46,11 @@ export const installAuthentication = (app: FastifyInstance, verifier: AccessToke
       });
     }
     request.principal = result.value;
+    const rule = request.routeOptions.config?.access;
+    if (!rule) return;
+    const scope = checkAccess(result.value, rule);
+    if (!scope.ok) return sendFailure(reply, scope.error);
+    request.scope = scope.value;
   });
 };
 
@@ -51,7 +60,10 @@ export const principalOf = (request: FastifyRequest): Principal => {
   return request.principal;
 };
 
-/** 403 unless the caller holds one of `roles` or the `scope`; returns the principal when allowed. */
+/**
+ * 403 unless the caller holds one of `roles` or the `scope`; returns the principal when allowed.
+ * @deprecated Declare `config: { access }` on the route and read `scopeOf(request)` instead.
+ */
 export const authorize = (
   request: FastifyRequest,
   reply: FastifyReply,

@@ -19,6 +19,8 @@ export const installStrictJsonBody = (app: FastifyInstance): void => {
   const parseJson = app.getDefaultJsonParser(app.initialConfig.onProtoPoisoning ?? 'error', app.initialConfig.onConstructorPoisoning ?? 'error');
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   app.removeContentTypeParser('application/json');
+  // No route takes plain text: such a body is a 415 (wrong media type), not a 400 from its schema.
+  app.removeContentTypeParser('text/plain');
   // No bodyLimit here: the route's limit (or the app's) applies, as it did to the default parser.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     let text: string;

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { StaffRole, Text } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { authorize, problemType, sendProblem, type Clock } from '@tss/service-kit';
+import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { createClient, disableClient, listClients, rotateClientSecret } from '../use-cases/manage-clients';
 import { NewClientView, toClientView, toNewClientView } from './client.views';
 
@@ -17,16 +17,14 @@ const NewStaffClient = Type.Object(
   { additionalProperties: false, examples: [{ roles: ['agent'], displayName: 'Dana Agent', email: 'dana@support.example' }] },
 );
 const ClientParams = Type.Object({ cid: Text({ maxLength: 200 }) });
-const PROBLEMS = { 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } } as const;
-const NOT_FOUND = { 404: { $ref: 'Problem#' } } as const;
-const ADMIN = { kinds: ['staff' as const], roles: ['admin'] };
+const NOT_FOUND = failureResponses('not_found');
+const ADMIN: AccessRule = { kinds: ['staff'], roles: ['admin'] };
 const STAFF = { kind: 'staff' as const };
 
 /** Support staff API clients (agents, team leads, developers, quality, admins), managed by admins. */
 export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock }) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const noClient = (reply: Parameters<typeof sendProblem>[0]) =>
-    sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: 'No such active staff client.' });
+  const noClient = (reply: FastifyReply) => sendFailure(reply, { kind: 'not_found', detail: 'No such active staff client.' });
 
   app.post(
     '/v1/clients',
@@ -35,13 +33,12 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
         tags: ['clients'],
         operationId: 'createStaffClient',
         summary: 'Create a staff API client with roles (admin); the secret is shown once',
-        security: [{ bearerAuth: [] }],
         body: NewStaffClient,
-        response: { 201: NewClientView, ...PROBLEMS },
+        response: { 201: NewClientView },
       },
+      config: { access: ADMIN },
     },
     async (request, reply) => {
-      if (!authorize(request, reply, ADMIN)) return reply;
       const { client, clientSecret } = await createClient(deps, { kind: 'staff', ...request.body });
       reply.header('cache-control', 'no-store');
       return reply.code(201).send(toNewClientView(client, clientSecret));
@@ -55,12 +52,11 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
         tags: ['clients'],
         operationId: 'listStaffClients',
         summary: 'List staff API clients (admin)',
-        security: [{ bearerAuth: [] }],
-        response: { 200: Type.Object({ items: Type.Array(Type.Ref('ApiClient')) }), ...PROBLEMS },
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('ApiClient')) }) },
       },
+      config: { access: ADMIN },
     },
-    async (request, reply) => {
-      if (!authorize(request, reply, ADMIN)) return reply;
+    async () => {
       return { items: (await listClients(deps, STAFF)).map(toClientView) };
     },
   );
@@ -72,13 +68,12 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
         tags: ['clients'],
         operationId: 'disableStaffClient',
         summary: 'Disable a staff client (admin); its tokens stop working at once',
-        security: [{ bearerAuth: [] }],
         params: ClientParams,
-        response: { 204: Type.Null({ description: 'Disabled' }), ...NOT_FOUND, ...PROBLEMS },
+        response: { 204: Type.Null({ description: 'Disabled' }), ...NOT_FOUND },
       },
+      config: { access: ADMIN },
     },
     async (request, reply) => {
-      if (!authorize(request, reply, ADMIN)) return reply;
       if (!(await disableClient(deps, STAFF, request.params.cid))) return noClient(reply);
       return reply.code(204).send(null);
     },
@@ -91,13 +86,12 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
         tags: ['clients'],
         operationId: 'rotateStaffClientSecret',
         summary: "Replace a staff client's secret (admin); the new one is shown once",
-        security: [{ bearerAuth: [] }],
         params: ClientParams,
-        response: { 200: NewClientView, ...NOT_FOUND, ...PROBLEMS },
+        response: { 200: NewClientView, ...NOT_FOUND },
       },
+      config: { access: ADMIN },
     },
     async (request, reply) => {
-      if (!authorize(request, reply, ADMIN)) return reply;
       const rotated = await rotateClientSecret(deps, STAFF, request.params.cid);
       if (!rotated) return noClient(reply);
       reply.header('cache-control', 'no-store');

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { Text } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { authorize, problemType, sendProblem, type Clock } from '@tss/service-kit';
+import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { PartnerEntity } from '../store/gateway.entities';
 import { createClient, createPartner, disableClient, findActivePartner, listClients, rotateClientSecret } from '../use-cases/manage-clients';
 import { NewClientView, toClientView, toNewClientView } from './client.views';
@@ -15,18 +15,15 @@ const PartnerView = Type.Object(
 );
 const PartnerParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const PartnerClientParams = Type.Object({ id: Type.String({ format: 'uuid' }), cid: Text({ maxLength: 200 }) });
-const PROBLEMS = { 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } } as const;
-const NOT_FOUND = { 404: { $ref: 'Problem#' } } as const;
-const ADMIN = { kinds: ['staff' as const], roles: ['admin'] };
+const NOT_FOUND = failureResponses('not_found');
+const ADMIN: AccessRule = { kinds: ['staff'], roles: ['admin'] };
 
 export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock }) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(PartnerView);
   const toView = (p: { id: string; name: string; active: boolean; createdAt: Date }) => ({ ...p, createdAt: p.createdAt.toISOString() });
-  const noPartner = (reply: Parameters<typeof sendProblem>[0]) =>
-    sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: 'No such partner.' });
-  const noClient = (reply: Parameters<typeof sendProblem>[0]) =>
-    sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: 'No such active client of this partner.' });
+  const noPartner = (reply: FastifyReply) => sendFailure(reply, { kind: 'not_found', detail: 'No such partner.' });
+  const noClient = (reply: FastifyReply) => sendFailure(reply, { kind: 'not_found', detail: 'No such active client of this partner.' });
 
   app.post(
     '/v1/partners',
@@ -35,13 +32,12 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         tags: ['partners'],
         operationId: 'createPartner',
         summary: 'Register a partner (admin)',
-        security: [{ bearerAuth: [] }],
         body: Type.Object({ name: Text({ maxLength: 200 }) }, { additionalProperties: false, examples: [{ name: 'Acme Books' }] }),
-        response: { 201: PartnerView, ...PROBLEMS },
+        response: { 201: PartnerView },
       },
+      config: { access: ADMIN },
     },
     async (request, reply) => {
-      if (!authorize(request, reply, ADMIN)) return reply;
       const partner = await createPartner(deps, request.body.name);
       return reply.code(201).header('location', `/v1/partners/${partner.id}`).send(toView(partner));
     },
@@ -54,12 +50,11 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         tags: ['partners'],
         operationId: 'listPartners',
         summary: 'List partners (admin)',
-        security: [{ bearerAuth: [] }],
-        response: { 200: Type.Object({ items: Type.Array(Type.Ref('Partner')) }), ...PROBLEMS },
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('Partner')) }) },
       },
+      config: { access: ADMIN },
     },
-    async (request, reply) => {
-      if (!authorize(request, reply, ADMIN)) return reply;
+    async () => {
       const partners = await deps.dataSource.getRepository(PartnerEntity).find({ order: { createdAt: 'ASC' } });
       return { items: partners.map(toView) };
     },
@@ -72,13 +67,12 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         tags: ['partners'],
         operationId: 'createPartnerClient',
         summary: 'Create an API client for a partner (admin); the secret is shown once',
-        security: [{ bearerAuth: [] }],
         params: PartnerParams,
-        response: { 201: NewClientView, ...NOT_FOUND, ...PROBLEMS },
+        response: { 201: NewClientView, ...NOT_FOUND },
       },
+      config: { access: ADMIN },
     },
     async (request, reply) => {
-      if (!authorize(request, reply, ADMIN)) return reply;
       const partner = await findActivePartner(deps, request.params.id);
       if (!partner) return noPartner(reply);
       const { client, clientSecret } = await createClient(deps, { kind: 'partner', partnerId: partner.id });
@@ -94,13 +88,12 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         tags: ['partners'],
         operationId: 'listPartnerClients',
         summary: "List a partner's API clients (admin); secrets are never shown again",
-        security: [{ bearerAuth: [] }],
         params: PartnerParams,
-        response: { 200: Type.Object({ items: Type.Array(Type.Ref('ApiClient')) }), ...NOT_FOUND, ...PROBLEMS },
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('ApiClient')) }), ...NOT_FOUND },
       },
+      config: { access: ADMIN },
     },
     async (request, reply) => {
-      if (!authorize(request, reply, ADMIN)) return reply;
       if (!(await findActivePartner(deps, request.params.id))) return noPartner(reply);
       return { items: (await listClients(deps, { kind: 'partner', partnerId: request.params.id })).map(toClientView) };
     },
@@ -113,13 +106,12 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         tags: ['partners'],
         operationId: 'disablePartnerClient',
         summary: 'Disable a partner client (admin); its tokens stop working at once',
-        security: [{ bearerAuth: [] }],
         params: PartnerClientParams,
-        response: { 204: Type.Null({ description: 'Disabled' }), ...NOT_FOUND, ...PROBLEMS },
+        response: { 204: Type.Null({ description: 'Disabled' }), ...NOT_FOUND },
       },
+      config: { access: ADMIN },
     },
     async (request, reply) => {
-      if (!authorize(request, reply, ADMIN)) return reply;
       const disabled = await disableClient(deps, { kind: 'partner', partnerId: request.params.id }, request.params.cid);
       if (!disabled) return noClient(reply);
       return reply.code(204).send(null);
@@ -133,13 +125,12 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         tags: ['partners'],
         operationId: 'rotatePartnerClientSecret',
         summary: "Replace a partner client's secret (admin); the new one is shown once, the old one and its tokens stop working",
-        security: [{ bearerAuth: [] }],
         params: PartnerClientParams,
-        response: { 200: NewClientView, ...NOT_FOUND, ...PROBLEMS },
+        response: { 200: NewClientView, ...NOT_FOUND },
       },
+      config: { access: ADMIN },
     },
     async (request, reply) => {
-      if (!authorize(request, reply, ADMIN)) return reply;
       const rotated = await rotateClientSecret(deps, { kind: 'partner', partnerId: request.params.id }, request.params.cid);
       if (!rotated) return noClient(reply);
       reply.header('cache-control', 'no-store');

@@ -12,6 +12,7 @@ export const onTicketCreated = on(TicketCreatedV1, async (event, { tx, outbox, n
     id: clockId,
     ticketId: event.subject,
     partnerId: event.data.partnerId,
+    requesterId: event.data.requester.id ?? null,
     level: clock.level,
     status: 'running',
     startedAt: clock.startedAt,

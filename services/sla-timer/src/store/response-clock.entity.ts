@@ -6,6 +6,8 @@ export interface ResponseClockRow {
   id: string;
   ticketId: string;
   partnerId: string;
+  /** The partner's id for the ticket's requester, when the ticket names one. */
+  requesterId: string | null;
   level: ServiceLevel;
   status: ClockStatus;
   startedAt: Date;
@@ -20,6 +22,7 @@ export const ResponseClockEntity = new EntitySchema<ResponseClockRow>({
     id: { type: 'uuid', primary: true },
     ticketId: { name: 'ticket_id', type: 'uuid' },
     partnerId: { name: 'partner_id', type: 'uuid' },
+    requesterId: { name: 'requester_id', type: 'text', nullable: true },
     level: { type: 'text' },
     status: { type: 'text' },
     startedAt: { name: 'started_at', type: 'timestamptz' },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { authorize, problemType, sendProblem, type Clock, type Principal } from '@tss/service-kit';
+import { failureResponses, requesterOf, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import type { Ticket } from '../domain/ticket';
 import { ticketStore, toTicket } from '../store/ticket.store';
 import { fileTicket } from '../use-cases/file-ticket';
@@ -31,11 +31,9 @@ export const toTicketView = (t: Ticket): TicketView => ({
   ...(t.acceptedAt ? { acceptedAt: t.acceptedAt.toISOString() } : {}),
 });
 
-const PROBLEMS = { 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } } as const;
-
-/** Requester tokens act for one of the partner's clients and see only that client's tickets. */
-const canSee = (principal: Principal, ticket: { requesterId: string | null }) =>
-  principal.kind !== 'requester' || ticket.requesterId === principal.requesterId;
+// Requester tokens act for one of the partner's clients and see only that client's tickets.
+const READ: AccessRule = { kinds: ['partner', 'requester'], scopes: ['tickets:read'] };
+const WRITE: AccessRule = { kinds: ['partner', 'requester'], scopes: ['tickets:write'] };
 
 export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -48,20 +46,17 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         tags: ['tickets'],
         operationId: 'fileTicket',
         summary: 'File a support request (P2); answers with its reference number (P3)',
-        security: [{ bearerAuth: [] }],
         headers: IdempotencyHeaders,
         body: FileTicketBody,
-        response: { 201: TicketView, 200: TicketView, 409: { $ref: 'Problem#' }, ...PROBLEMS },
+        response: { 201: TicketView, 200: TicketView, ...failureResponses('idempotency_conflict') },
       },
+      config: { access: WRITE },
     },
     async (request, reply) => {
-      const principal = authorize(request, reply, { kinds: ['partner', 'requester'], scopes: ['tickets:write'] });
-      if (!principal) return reply;
-      const partnerId = principal.partnerId;
-      if (!partnerId) return sendProblem(reply, { type: problemType('forbidden'), title: 'Forbidden', status: 403, detail: 'The token names no partner.' });
-      const body = principal.kind === 'requester' ? { ...request.body, requester: { ...request.body.requester, id: principal.requesterId } } : request.body;
-      const result = await fileTicket(deps, { partnerId, channel: 'api', request: body, idempotencyKey: request.headers['idempotency-key'] });
-      if (!result.ok) return sendProblem(reply, { type: problemType('idempotency-conflict'), title: 'Conflict', status: 409, detail: result.error.detail });
+      const scope = scopeOf(request, 'partner', 'requester');
+      const body = scope.kind === 'requester' ? { ...request.body, requester: { ...request.body.requester, id: scope.requesterId } } : request.body;
+      const result = await fileTicket(deps, { partnerId: scope.partnerId, channel: 'api', request: body, idempotencyKey: request.headers['idempotency-key'] });
+      if (!result.ok) return sendFailure(reply, result.error);
       const { ticket, replayed } = result.value;
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(replayed ? 200 : 201).header('location', `/v1/tickets/${ticket.id}`).send(toTicketView(ticket));
@@ -75,19 +70,17 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         tags: ['tickets'],
         operationId: 'getTicket',
         summary: 'Read one ticket of the caller',
-        security: [{ bearerAuth: [] }],
         params: TicketIdParams,
-        response: { 200: TicketView, 404: { $ref: 'Problem#' }, ...PROBLEMS },
+        response: { 200: TicketView, ...failureResponses('not_found') },
       },
+      config: { access: READ },
     },
     async (request, reply) => {
-      const principal = authorize(request, reply, { kinds: ['partner', 'requester'], scopes: ['tickets:read'] });
-      if (!principal) return reply;
-      const row = principal.partnerId ? await ticketStore.findForPartner(deps.dataSource.manager, principal.partnerId, request.params.id) : null;
-      // Another partner's ticket is indistinguishable from a missing one.
-      if (!row || !canSee(principal, row)) {
-        return sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: 'No such ticket.' });
-      }
+      const scope = scopeOf(request, 'partner', 'requester');
+      const row = await ticketStore.findForPartner(deps.dataSource.manager, scope.partnerId, request.params.id);
+      // Another partner's or requester's ticket is indistinguishable from a missing one.
+      const requesterId = requesterOf(scope);
+      if (!row || (requesterId !== undefined && row.requesterId !== requesterId)) return sendFailure(reply, { kind: 'not_found', detail: 'No such ticket.' });
       return toTicketView(toTicket(row));
     },
   );
@@ -99,18 +92,14 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         tags: ['tickets'],
         operationId: 'listTickets',
         summary: "List the caller's tickets, newest first",
-        security: [{ bearerAuth: [] }],
         querystring: TicketListQuery,
-        response: { 200: TicketList, ...PROBLEMS },
+        response: { 200: TicketList },
       },
+      config: { access: READ },
     },
-    async (request, reply) => {
-      const principal = authorize(request, reply, { kinds: ['partner', 'requester'], scopes: ['tickets:read'] });
-      if (!principal?.partnerId) return principal ? { items: [] } : reply;
-      const rows = await ticketStore.listForPartner(deps.dataSource.manager, principal.partnerId, {
-        limit: request.query.limit,
-        requesterId: principal.kind === 'requester' ? principal.requesterId ?? '-' : undefined,
-      });
+    async (request) => {
+      const scope = scopeOf(request, 'partner', 'requester');
+      const rows = await ticketStore.listForPartner(deps.dataSource.manager, scope.partnerId, { limit: request.query.limit, requesterId: requesterOf(scope) });
       return { items: rows.map((r) => toTicketView(toTicket(r))) };
     },
   );
