@@ -207,6 +207,17 @@ describe('consumers keep per-key order under failure (DESIGN "Order", docs/adr/0
     ]);
   });
 
+  it('a redelivered event is parked once, not twice', async () => {
+    const ticketId = randomUUID();
+    notYetFor.add(ticketId);
+    const event = await new UnitOfWork(producerDs, relay).run((tx) => outbox.add(tx, TicketAcceptedV1, ticketId, accepted(1)));
+    await drained();
+    // The same event again, as after a crash between parking it and committing the offset.
+    await transport.publish([{ topic: TicketAcceptedV1.topic, key: ticketId, event }]);
+    await drained();
+    expect((await deadLetters(ticketId)).map((r) => [r.event_id, r.kind, r.status])).toEqual([[event.id, 'failed', 'parked']]);
+  });
+
   it('refuses to settle an entry while an earlier one of its key is parked, or one already settled', async () => {
     const ticketId = randomUUID();
     notYetFor.add(ticketId);

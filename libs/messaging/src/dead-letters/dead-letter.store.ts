@@ -58,14 +58,16 @@ export class DeadLetterStore {
     return rows.length > 0;
   }
 
+  /** Parks a message; returns its id, or nothing when the same event is parked already. */
   async add(
     tx: Queryable,
     entry: { group: string; message: InboundMessage; eventId?: string; eventType?: string; reason: string; kind: DeadLetterKind; at: Date },
-  ): Promise<string> {
+  ): Promise<string | undefined> {
     const { message } = entry;
     const rows = (await tx.query(
       `INSERT INTO ${this.table} (consumer_group, topic, message_key, position, event_id, event_type, headers, value, reason, kind, status, dead_lettered_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'parked', $11) RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'parked', $11)
+       ON CONFLICT (consumer_group, event_id) WHERE status = 'parked' DO NOTHING RETURNING id`,
       [
         entry.group,
         message.topic,
@@ -80,7 +82,7 @@ export class DeadLetterStore {
         entry.at,
       ],
     )) as { id: string }[];
-    return rows[0].id;
+    return rows[0]?.id; // none: this event is parked already (a redelivery)
   }
 
   async find(tx: Queryable, group: string, id: string): Promise<DeadLetterRow | undefined> {

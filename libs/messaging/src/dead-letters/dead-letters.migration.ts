@@ -32,6 +32,8 @@ export const messagingDeadLettersMigration = (schema: string): MigrationClass =>
           resolved_at      timestamptz
         )`);
       await queryRunner.query(`CREATE INDEX dead_letters_parked ON "${s}".dead_letters (consumer_group, message_key, id) WHERE status = 'parked'`);
+      // A redelivery (crash before the offset commit) must not park the same event twice.
+      await queryRunner.query(`CREATE UNIQUE INDEX dead_letters_parked_once ON "${s}".dead_letters (consumer_group, event_id) WHERE status = 'parked'`);
     }
 
     async down(queryRunner: QueryRunner): Promise<void> {
