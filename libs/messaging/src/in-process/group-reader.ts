@@ -26,8 +26,9 @@ export const toInbound = (entry: LoggedEntry): InboundMessage => {
 
 /**
  * One consumer group reading the log from its committed offset, one message at a time, in log
- * order (a Kafka partition's promise). The offset is committed only after `handle` resolved; a
- * rejection, or a database away, redelivers the same message after a backoff.
+ * order (a Kafka partition's promise). An offset is committed only once `handle` resolved for it
+ * and everything before it; a rejection, or a database away, redelivers from the first message
+ * not committed, after a backoff.
  */
 export class GroupReader {
   private running = true;
@@ -65,11 +66,20 @@ export class GroupReader {
           await this.sleep(this.options.pollIntervalMs);
           continue;
         }
-        for (const entry of batch) {
-          if (!this.running) return;
-          await handle(toInbound(entry));
-          await log.commit(group, entry.offset);
-          offset = entry.offset;
+        // One offset commit per batch, or up to the message that failed: a crash before it
+        // redelivers what was handled since, which the inboxes absorb.
+        let handledUpTo: string | undefined;
+        try {
+          for (const entry of batch) {
+            if (!this.running) break;
+            await handle(toInbound(entry));
+            handledUpTo = entry.offset;
+          }
+        } finally {
+          if (handledUpTo !== undefined) {
+            await log.commit(group, handledUpTo);
+            offset = handledUpTo;
+          }
         }
         failures = 0;
       } catch (error) {
