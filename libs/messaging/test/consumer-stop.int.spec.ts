@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import { TicketAcceptedV1 } from '@tss/contracts';
+import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { systemClock } from '@tss/service-kit';
+import { waitFor } from '@tss/service-kit/testing';
+import { EventConsumer, on } from '../src/consumer/event-consumer';
+import { NotYet } from '../src/consumer/not-yet';
+import { InProcessTransport } from '../src/in-process/in-process-transport';
+import { messagingMigrations } from '../src/outbox/messaging-migrations';
+import { Outbox } from '../src/outbox/outbox';
+import { OutboxRelay } from '../src/outbox/outbox-relay';
+import { UnitOfWork } from '../src/outbox/unit-of-work';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const PRODUCER = 'stop_producer';
+const CONSUMER = 'stop_consumer';
+
+describe('a consumer stopping while an event waits for its prerequisite (docs/adr/0013)', () => {
+  let db: TestDatabase;
+  let producerDs: DataSource;
+  let consumerDs: DataSource;
+  let transport: InProcessTransport;
+  let relay: OutboxRelay;
+  const outbox = new Outbox({ service: 'ticket-intake', schema: PRODUCER, clock: systemClock });
+
+  beforeAll(async () => {
+    db = await createTestDatabase('consumer_stop');
+    producerDs = createServiceDataSource({ url: db.url, schema: PRODUCER, migrations: messagingMigrations(PRODUCER) });
+    consumerDs = createServiceDataSource({ url: db.url, schema: CONSUMER, migrations: messagingMigrations(CONSUMER) });
+    await initializeAndMigrate(producerDs);
+    await initializeAndMigrate(consumerDs);
+    transport = new InProcessTransport();
+    await transport.useDatabase(db.url);
+    relay = new OutboxRelay({ dataSource: producerDs, schema: PRODUCER, transport, clock: systemClock, logger, pollIntervalMs: 1_000 });
+    relay.start();
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    await transport?.close();
+    await producerDs?.destroy();
+    await consumerDs?.destroy();
+    await db?.drop();
+  });
+
+  it('gives the event back at once instead of holding up shutdown, and it applies after the restart', async () => {
+    const ticketId = randomUUID();
+    let prerequisiteArrived = false;
+    let attempts = 0;
+    const applied: string[] = [];
+    const consumer = () =>
+      new EventConsumer({
+        group: 'stop-projection',
+        schema: CONSUMER,
+        transport,
+        unitOfWork: new UnitOfWork(consumerDs),
+        outbox: new Outbox({ service: 'sla-timer', schema: CONSUMER, clock: systemClock }),
+        clock: systemClock,
+        logger,
+        bindings: [
+          on(TicketAcceptedV1, async (event) => {
+            attempts += 1;
+            if (!prerequisiteArrived) throw new NotYet('ticket not known here yet');
+            applied.push(event.subject);
+          }),
+        ],
+        retryBaseMs: 5,
+        maxRetryDelayMs: 20,
+        // Far longer than the test: only stopping can end the wait.
+        notYetMaxWaitMs: 600_000,
+      });
+    const first = consumer();
+    await first.start();
+    await new UnitOfWork(producerDs, relay).run((tx) =>
+      outbox.add(tx, TicketAcceptedV1, ticketId, { partnerId: randomUUID(), sequence: 2, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' }),
+    );
+    await waitFor('the event to be retried', () => attempts >= 3);
+    let stopped = false;
+    const stopping = first.stop().then(() => (stopped = true));
+    await waitFor('stop to return while the event still waits', () => stopped, { timeoutMs: 5_000 });
+    await stopping;
+    expect(first.outcomes['dead-lettered']).toBe(0);
+
+    prerequisiteArrived = true;
+    const second = consumer();
+    await second.start();
+    try {
+      await waitFor('the event redelivered and applied', () => applied.includes(ticketId));
+      expect(await consumerDs.query(`SELECT id FROM "${CONSUMER}".dead_letters`)).toEqual([]);
+    } finally {
+      await second.stop();
+    }
+  });
+});
