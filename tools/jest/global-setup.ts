@@ -1,23 +1,42 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { EmbeddedPostgres } from '../../libs/persistence/src/embedded-postgres';
-import { TEST_ADMIN_URL_ENV } from '../../libs/persistence/src/testing/test-database';
+import { createTemplateDatabase, TEST_ADMIN_URL_ENV, TEST_TEMPLATE_DATABASE_ENV } from '../../libs/persistence/src/testing/test-database';
 import { freePort } from '../../libs/service-kit/src/testing/free-port';
+
+const MIGRATE_SCRIPT = path.join(__dirname, 'migrate-every-service.ts');
+
+/** Every service's migrations, applied once per run by a child process (tsx knows the @tss/* paths). */
+const migrateEveryService = async (databaseUrl: string): Promise<void> => {
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', MIGRATE_SCRIPT], {
+    cwd: path.join(__dirname, '../..'),
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+  });
+};
 
 /**
  * One PostgreSQL for the whole run: DATABASE_URL when given, otherwise an embedded server in a
- * throw-away folder (fsync off: test data need not survive a power cut). Suites create databases
- * of their own on it.
+ * throw-away folder (fsync off: test data need not survive a power cut). Every service's
+ * migrations run once, into a template database; suites clone it (`createTestDatabase`), so no
+ * suite migrates. The template is built afresh each run, so it always has the current migrations.
  */
 export default async function globalSetup(): Promise<void> {
-  if (process.env.DATABASE_URL) {
-    process.env[TEST_ADMIN_URL_ENV] = process.env.DATABASE_URL;
-    return;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-test-pg-'));
+    const pg = new EmbeddedPostgres({ dataDir, port: await freePort(), fsync: false });
+    await pg.start();
+    adminUrl = pg.url();
+    (globalThis as { __TSS_TEST_PG__?: unknown }).__TSS_TEST_PG__ = { pg, dataDir };
   }
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-test-pg-'));
-  const pg = new EmbeddedPostgres({ dataDir, port: await freePort(), fsync: false });
-  await pg.start();
-  process.env[TEST_ADMIN_URL_ENV] = pg.url();
-  (globalThis as { __TSS_TEST_PG__?: unknown }).__TSS_TEST_PG__ = { pg, dataDir };
+  // A name of this run's own: two runs may share an external server (DATABASE_URL).
+  const template = `tss_template_${randomBytes(4).toString('hex')}`;
+  await createTemplateDatabase(adminUrl, template, migrateEveryService);
+  process.env[TEST_ADMIN_URL_ENV] = adminUrl;
+  process.env[TEST_TEMPLATE_DATABASE_ENV] = template;
+  (globalThis as { __TSS_TEST_TEMPLATE__?: unknown }).__TSS_TEST_TEMPLATE__ = { adminUrl, template };
 }

@@ -1,9 +1,16 @@
 import { rmSync } from 'node:fs';
 import type { EmbeddedPostgres } from '../../libs/persistence/src/embedded-postgres';
+import { dropTemplateDatabase } from '../../libs/persistence/src/testing/test-database';
 
 export default async function globalTeardown(): Promise<void> {
-  const state = (globalThis as { __TSS_TEST_PG__?: { pg: EmbeddedPostgres; dataDir: string } }).__TSS_TEST_PG__;
-  if (!state) return;
+  const scope = globalThis as { __TSS_TEST_PG__?: { pg: EmbeddedPostgres; dataDir: string }; __TSS_TEST_TEMPLATE__?: { adminUrl: string; template: string } };
+  const state = scope.__TSS_TEST_PG__;
+  if (!state) {
+    // An external server outlives the run: leave no template behind on it.
+    const template = scope.__TSS_TEST_TEMPLATE__;
+    if (template) await dropTemplateDatabase(template.adminUrl, template.template);
+    return;
+  }
   await state.pg.stop();
   rmSync(state.dataDir, { recursive: true, force: true });
 }
