@@ -3,3 +3,4 @@ export * from './service-host';
 export * from './platform';
 export * from './deferred-key-source';
 export * from './service-process';
+export * from './process-config';

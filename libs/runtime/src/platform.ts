@@ -23,18 +23,27 @@ export interface PlatformOptions {
   tokens: AccessTokenVerifier;
   env?: NodeJS.ProcessEnv;
   migrate: boolean;
+  /** The app's name in logs and the OpenAPI title (default: `tss`, the whole API). */
+  name?: string;
+  openapi?: { title: string; description?: string };
+  poolSize?: number;
   relayPollIntervalMs?: number;
   consumerRetryBaseMs?: number;
+  consumerNotYetMaxWaitMs?: number;
+  /** Runs once the hosts are open, before the app exists (binds key sources to a host's database). */
+  onHostsOpen?: (hosts: ReadonlyMap<string, ServiceHost>) => void | Promise<void>;
   /** Runs before any service route is registered: app-wide hooks (rate limits, security headers). */
-  beforeRoutes?: (app: ServiceApp) => Promise<void>;
+  beforeRoutes?: (app: ServiceApp, hosts: ReadonlyMap<string, ServiceHost>) => Promise<void>;
   /** Runs after the services' routes are registered, before the app is ready (docs, extra routes). */
   extendApp?: (app: ServiceApp, hosts: ReadonlyMap<string, ServiceHost>) => Promise<void>;
 }
 
 /**
- * Several services in one process behind one HTTP app: the single-process mode, and the way
- * tests run the whole platform. Each service keeps its own schema, outbox, relay and inbox; the
- * transport is whichever the caller passes (in-process for `npm start`, Kafka in the Kafka suite).
+ * One or more services in one process behind one HTTP app: the single-process mode (all of them),
+ * a services-mode process (one, `startServiceInstance`), and the tests. This is the one start-up
+ * (STYLE.md 3b): open the hosts, build the app (edge hooks, authentication, docs, routes), start
+ * the hosts. Each service keeps its own schema, outbox, relay and inbox; the transport is whichever
+ * the caller passes (in-process for `npm start`, Kafka in services mode and the Kafka suites).
  */
 export class Platform {
   private constructor(
@@ -58,20 +67,22 @@ export class Platform {
           tokens: options.tokens,
           env: options.env,
           migrate: options.migrate,
-          poolSize: 5,
+          poolSize: options.poolSize ?? 5,
           relayPollIntervalMs: options.relayPollIntervalMs,
           consumerRetryBaseMs: options.consumerRetryBaseMs,
+          consumerNotYetMaxWaitMs: options.consumerNotYetMaxWaitMs,
         }),
       );
     }
+    await options.onHostsOpen?.(hosts);
     const app = await createServiceApp({
-      name: 'tss',
+      name: options.name ?? 'tss',
       logger: options.logger,
       readiness: () => [...hosts.values()].flatMap((h) => h.readiness()),
-      openapi: { title: 'TSS API', description: 'Technical Support Service: tickets, SLA clocks, notifications, escalations and ratings.' },
+      openapi: options.openapi ?? { title: 'TSS API', description: 'Technical Support Service: tickets, SLA clocks, notifications, escalations and ratings.' },
     });
     // Edge hooks first, so that even a 401 carries security and CORS headers.
-    await options.beforeRoutes?.(app);
+    await options.beforeRoutes?.(app, hosts);
     installAuthentication(app, options.tokens, API_DOCS_PREFIXES);
     await installApiDocs(app);
     for (const host of hosts.values()) await host.registerRoutes(app);

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@tss/persistence';
 import { EventConsumer, Outbox, OutboxRelay, UnitOfWork, type EventTransport } from '@tss/messaging';
-import type { Clock, ReadinessCheck, ServiceApp, AccessTokenVerifier } from '@tss/service-kit';
+import { envSchema, loadConfig, type Clock, type ReadinessCheck, type ServiceApp, type AccessTokenVerifier } from '@tss/service-kit';
 import type { ServiceModule, ServiceParts } from './service-module';
 
 export interface ServiceHostOptions {
@@ -21,6 +21,8 @@ export interface ServiceHostOptions {
   /** How long a handler may answer NotYet before its event is dead-lettered (docs/adr/0013). */
   consumerNotYetMaxWaitMs?: number;
 }
+
+const NO_SETTINGS = envSchema({});
 
 /** Applies a service's pending migrations and disconnects (the `migrate` command). */
 export const migrateService = async (module: ServiceModule, databaseUrl: string): Promise<string[]> => {
@@ -48,6 +50,7 @@ export class ServiceHost {
     readonly module: ServiceModule,
     readonly dataSource: DataSource,
     private readonly options: ServiceHostOptions,
+    config: Record<string, unknown>,
   ) {
     this.logger = options.logger.child({ service: module.name });
     this.outbox = new Outbox({ service: module.name, schema: module.schema, clock: options.clock });
@@ -69,6 +72,7 @@ export class ServiceHost {
       logger: this.logger,
       tokens: options.tokens,
       env: options.env ?? process.env,
+      config,
     });
     this.consumer = new EventConsumer({
       group: module.name,
@@ -86,6 +90,9 @@ export class ServiceHost {
   }
 
   static async open(module: ServiceModule, options: ServiceHostOptions): Promise<ServiceHost> {
+    // The process validated it with its whole schema before anything connected (processConfigSchema);
+    // here it is read again, typed, for this module alone, still before connecting.
+    const config = loadConfig(module.config ?? NO_SETTINGS, options.env ?? process.env);
     const dataSource = createServiceDataSource({
       url: options.databaseUrl,
       schema: module.schema,
@@ -105,7 +112,7 @@ export class ServiceHost {
         throw new Error(`${module.name}: pending migrations; run its migrate command first (or set MIGRATE_ON_START=true)`);
       }
     }
-    return new ServiceHost(module, dataSource, options);
+    return new ServiceHost(module, dataSource, options, config);
   }
 
   readiness(): ReadinessCheck[] {

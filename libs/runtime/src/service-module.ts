@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Static, TObject, TProperties } from '@sinclair/typebox';
 import type { DataSource, EntitySchema, MigrationInterface } from 'typeorm';
 import type { Logger } from 'pino';
 import type { ServiceName } from '@tss/contracts';
@@ -6,7 +7,9 @@ import type { Clock, AccessTokenVerifier } from '@tss/service-kit';
 import type { HandlerBinding, Outbox, UnitOfWork } from '@tss/messaging';
 
 /** What a service is given to build its parts: nothing it could reach around. */
-export interface ServiceDeps {
+export interface ServiceDeps<Config = Record<string, unknown>> {
+  /** Its own settings (`ServiceModule.config`), validated with the whole process's before anything connected. */
+  config: Config;
   dataSource: DataSource;
   unitOfWork: UnitOfWork;
   outbox: Outbox;
@@ -31,11 +34,19 @@ export interface ServiceParts {
 }
 
 /** A service as the runtime hosts it, alone (services mode) or with the others (single process). */
-export interface ServiceModule {
+export interface ServiceModule<C extends TProperties = TProperties> {
   name: ServiceName;
   /** Its PostgreSQL schema. */
   schema: string;
   entities: EntitySchema[];
   migrations: (new () => MigrationInterface)[];
-  build(deps: ServiceDeps): ServiceParts;
+  /**
+   * The environment variables it reads, beyond the process's own (docs/adr/0015). The process
+   * merges every hosted module's schema with its own and validates them all before it connects.
+   */
+  config?: TObject<C>;
+  build(deps: ServiceDeps<Static<TObject<C>>>): ServiceParts;
 }
+
+/** Declares a module; its `build` gets its `config` typed. */
+export const defineService = <C extends TProperties = TProperties>(module: ServiceModule<C>): ServiceModule<C> => module;

@@ -5,27 +5,27 @@ import {
   BaseEnv,
   ConfigError,
   createLogger,
-  createServiceApp,
   envSchema,
   exitOnSignals,
-  installApiDocs,
-  installAuthentication,
   JwksKeySource,
   loadConfig,
+  metricsPortFor,
   OidcEnv,
-  withStaffSingleSignOn,
   shutdownInOrder,
   startMetricsServer,
   startTracing,
   systemClock,
+  TokenEnv,
   TokenVerifier,
-  API_DOCS_PREFIXES,
+  withStaffSingleSignOn,
   type Clock,
   type Closer,
   type PublicKeySource,
   type ServiceApp,
 } from '@tss/service-kit';
 import { DeferredKeySource } from './deferred-key-source';
+import { Platform } from './platform';
+import { loadConfigOrExit, MigrateEnv, processConfigSchema } from './process-config';
 import { migrateService, ServiceHost } from './service-host';
 import type { ServiceModule } from './service-module';
 
@@ -37,8 +37,7 @@ export const ServiceProcessEnv = envSchema({
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   CONSUMER_NOT_YET_MAX_WAIT_MS: Type.Integer({ minimum: 0, default: 60_000, description: 'How long an event may wait for the one it depends on before it is dead-lettered' }),
   MIGRATE_ON_START: Type.Boolean({ default: false }),
-  TSS_JWT_ISSUER: Type.String({ default: 'tss' }),
-  TSS_JWT_AUDIENCE: Type.String({ default: 'tss-api' }),
+  ...TokenEnv,
   TSS_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   ...OidcEnv,
 });
@@ -64,7 +63,7 @@ export interface ServiceInstance {
   closers(): Closer[];
 }
 
-/** One service with its own HTTP app, database pool and Kafka clients (services mode). */
+/** One service with its own HTTP app, database pool and Kafka clients (services mode): a Platform of one. */
 export const startServiceInstance = async (module: ServiceModule, options: ServiceInstanceOptions): Promise<ServiceInstance> => {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
@@ -77,7 +76,6 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
       logger,
       partitions: config.KAFKA_TOPIC_PARTITIONS,
     });
-  await transport.useDatabase?.(config.DATABASE_URL);
   const keys = new DeferredKeySource();
   const tokens = new TokenVerifier({
     issuer: config.TSS_JWT_ISSUER,
@@ -85,67 +83,61 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
     keys,
     nowSeconds: () => Math.floor(clock.now().getTime() / 1000),
   });
-  const verifier = withStaffSingleSignOn(tokens, config, () => clock.now().getTime());
-  const host = await ServiceHost.open(module, {
+  const only = (hosts: ReadonlyMap<string, ServiceHost>): ServiceHost => hosts.get(module.name)!;
+  const platform = await Platform.start({
+    modules: [module],
+    name: module.name,
+    openapi: { title: `TSS ${module.name}` },
     databaseUrl: config.DATABASE_URL,
     transport,
     clock,
     logger,
-    tokens,
+    tokens: withStaffSingleSignOn(tokens, config, () => clock.now().getTime()),
     env: options.env,
     migrate: config.MIGRATE_ON_START,
     poolSize: config.DB_POOL_SIZE,
     consumerNotYetMaxWaitMs: config.CONSUMER_NOT_YET_MAX_WAIT_MS,
     consumerRetryBaseMs: options.consumerRetryBaseMs,
+    onHostsOpen: (hosts) =>
+      keys.bind(options.keySource ? options.keySource(only(hosts)) : new JwksKeySource(config.TSS_JWKS_URL ?? '', () => clock.now().getTime())),
+    beforeRoutes: async (app, hosts) => options.beforeRoutes?.(app, only(hosts)),
+    extendApp: async (app, hosts) => options.extendApp?.(app, only(hosts)),
   });
-  const jwksUrl = config.TSS_JWKS_URL;
-  keys.bind(options.keySource ? options.keySource(host) : new JwksKeySource(jwksUrl ?? '', () => clock.now().getTime()));
-  const app = await createServiceApp({ name: module.name, logger, readiness: () => host.readiness(), openapi: { title: `TSS ${module.name}` } });
-  // Edge hooks first, so that even a 401 carries security and CORS headers.
-  await options.beforeRoutes?.(app, host);
-  installAuthentication(app, verifier, API_DOCS_PREFIXES);
-  await installApiDocs(app);
-  await host.registerRoutes(app);
-  await options.extendApp?.(app, host);
-  await app.ready();
-  await host.start();
-  return {
-    app,
-    host,
-    closers: () => [
-      { name: 'http', close: () => app.close() },
-      { name: 'workers', close: () => host.stop() },
-      { name: 'transport', close: () => transport.close() },
-      { name: 'database', close: () => host.close() },
-    ],
-  };
+  return { app: platform.app, host: platform.host(module.name), closers: () => platform.closers() };
 };
 
-/** Loads config, or stops the process (exit 78, EX_CONFIG) naming every bad variable. */
-export const loadConfigOrExit = <S extends TObject>(schema: S, name: string, env: NodeJS.ProcessEnv = process.env): Static<S> => {
-  try {
-    return loadConfig(schema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${name}: ${error.message}\n`);
-      process.exit(78);
-    }
-    throw error;
-  }
-};
+/** What an entry point adds to `runServiceProcess`: settings of its own, and hooks that read them (the gateway's). */
+export interface ServiceProcessEntry<E extends TObject> {
+  /** Settings of this entry point alone (the gateway's upstream URLs), validated with all the others. */
+  config: E;
+  /** Where token verification keys come from; default: TSS_JWKS_URL (then required). */
+  keySource?: (host: ServiceHost) => PublicKeySource;
+  beforeRoutes?: (app: ServiceApp, host: ServiceHost, settings: Static<E>) => Promise<void>;
+  extendApp?: (app: ServiceApp, host: ServiceHost, settings: Static<E>) => Promise<void>;
+}
+
+const NO_SETTINGS = envSchema({});
 
 /**
- * `node main.js` serves one service; `node main.js migrate` applies its migrations and exits.
- * A bad environment stops the process with every bad variable named.
+ * `node main.js` serves one service; `node main.js migrate` applies its migrations and exits (it
+ * reads DATABASE_URL and LOG_LEVEL only). Every variable the process reads, its module's
+ * included, is checked before anything connects; a bad environment stops the process (exit 78)
+ * with every bad variable named.
  */
-export const runServiceProcess = async (
+export const runServiceProcess = async <E extends TObject>(
   module: ServiceModule,
-  hooks: Pick<ServiceInstanceOptions, 'keySource' | 'beforeRoutes' | 'extendApp'> = {},
+  entry?: ServiceProcessEntry<E>,
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<void> => {
-  const config = loadConfigOrExit(ServiceProcessEnv, module.name);
-  const logger = createLogger(module.name, config.LOG_LEVEL);
+  if (argv[0] === 'migrate') {
+    const config = loadConfigOrExit(MigrateEnv, module.name);
+    const applied = await migrateService(module, config.DATABASE_URL);
+    createLogger(module.name, config.LOG_LEVEL).info({ applied }, 'migrations applied');
+    return;
+  }
   if (argv[0] === 'dead-letters') {
+    const config = loadConfigOrExit(processConfigSchema(MigrateEnv, envSchema(TokenEnv), [module]), module.name);
+    const logger = createLogger(module.name, config.LOG_LEVEL);
     // The service's handlers run here, in the operator's process: the host is opened, never started.
     const host = await ServiceHost.open(module, {
       databaseUrl: config.DATABASE_URL,
@@ -165,15 +157,23 @@ export const runServiceProcess = async (
     }
     return;
   }
-  if (argv[0] === 'migrate') {
-    const applied = await migrateService(module, config.DATABASE_URL);
-    logger.info({ applied }, 'migrations applied');
-    return;
-  }
+  // One check of every variable the process reads (its module's and the entry's too), before any connection.
+  const schema = processConfigSchema(ServiceProcessEnv, NO_SETTINGS, [module], entry?.config ?? NO_SETTINGS);
+  const config = loadConfigOrExit(schema, module.name, process.env, (env) =>
+    entry?.keySource || env.TSS_JWKS_URL ? [] : ['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)'],
+  );
+  const logger = createLogger(module.name, config.LOG_LEVEL);
   const tracing = startTracing({ serviceName: module.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const instance = await startServiceInstance(module, { config, logger, ...hooks });
+  const settings = entry && loadConfig(entry.config, process.env);
+  const instance = await startServiceInstance(module, {
+    config,
+    logger,
+    keySource: entry?.keySource,
+    beforeRoutes: entry?.beforeRoutes && settings ? (app, host) => entry.beforeRoutes!(app, host, settings) : undefined,
+    extendApp: entry?.extendApp && settings ? (app, host) => entry.extendApp!(app, host, settings) : undefined,
+  });
   await instance.app.listen({ host: config.HOST, port: config.PORT });
-  const metrics = await startMetricsServer(config.METRICS_PORT, config.HOST);
+  const metrics = await startMetricsServer(metricsPortFor(config), config.HOST);
   exitOnSignals(
     () => shutdownInOrder([...instance.closers(), { name: 'metrics', close: () => metrics.close() }, { name: 'tracing', close: () => tracing.shutdown() }], logger, config.SHUTDOWN_TIMEOUT_MS),
     logger,

@@ -10,10 +10,23 @@ export const BaseEnv = {
   ),
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-  METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464, description: 'Prometheus /metrics port; 0 picks a free one' }),
+  METRICS_PORT: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 65535, description: 'Prometheus /metrics port; default PORT + 1000 (docs/adr/0015); 0 picks a free one' }),
+  ),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
 };
+
+/** Who issues the access tokens every service verifies: one declaration, shared by every process. */
+export const TokenEnv = {
+  TSS_JWT_ISSUER: Type.String({ default: 'tss' }),
+  TSS_JWT_AUDIENCE: Type.String({ default: 'tss-api' }),
+};
+
+/** The metrics port when METRICS_PORT is unset: PORT + 1000, so processes with distinct PORTs never collide (docs/adr/0015). */
+export const METRICS_PORT_OFFSET = 1000;
+export const metricsPortFor = (config: { PORT: number; METRICS_PORT?: number }): number =>
+  config.METRICS_PORT ?? (config.PORT === 0 || config.PORT + METRICS_PORT_OFFSET > 65535 ? 0 : config.PORT + METRICS_PORT_OFFSET);
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -23,6 +36,28 @@ export class ConfigError extends Error {
 }
 
 export const envSchema = <P extends TProperties>(properties: P): TObject<P> => Type.Object(properties);
+
+/**
+ * One schema from several (the process's own and each hosted service's). A variable may appear in
+ * several parts only as the same declaration (shared settings such as TokenEnv): two different
+ * declarations of one name are a bug, refused at start.
+ */
+export const mergeEnvSchemas = <A extends TProperties, B extends TProperties>(
+  first: TObject<A>,
+  second: TObject<B>,
+  /** Parts read by others (hosted modules read their own): validated here, not typed in the result. */
+  ...others: readonly TObject[]
+): TObject<A & B> => {
+  const parts = [first, second, ...others];
+  const properties: TProperties = {};
+  for (const part of parts) {
+    for (const [name, schema] of Object.entries(part.properties)) {
+      if (properties[name] && properties[name] !== schema) throw new Error(`${name} is declared twice, differently: declare a shared setting once and spread it`);
+      properties[name] = schema;
+    }
+  }
+  return Type.Object(properties) as TObject<A & B>;
+};
 
 /**
  * Reads the environment against one schema, applying defaults and converting strings to numbers

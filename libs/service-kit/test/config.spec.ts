@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { BaseEnv, ConfigError, envSchema, loadConfig } from '../src/config';
+import { BaseEnv, ConfigError, envSchema, loadConfig, mergeEnvSchemas, metricsPortFor, TokenEnv } from '../src/config';
 
 const Schema = envSchema({
   ...BaseEnv,
@@ -11,7 +11,7 @@ const Schema = envSchema({
 describe('configuration from the environment', () => {
   it('applies defaults and converts numbers and booleans', () => {
     const config = loadConfig(Schema, { DATABASE_URL: 'postgres://h/db', KAFKA_BROKERS: 'k:9092', PORT: '9000', MIGRATE_ON_START: 'true' });
-    expect(config).toMatchObject({ PORT: 9000, MIGRATE_ON_START: true, HOST: '127.0.0.1', LOG_LEVEL: 'info', METRICS_PORT: 9464 });
+    expect(config).toMatchObject({ PORT: 9000, MIGRATE_ON_START: true, HOST: '127.0.0.1', LOG_LEVEL: 'info' });
   });
 
   it('names every missing or bad variable at once, without echoing secrets', () => {
@@ -35,5 +35,19 @@ describe('configuration from the environment', () => {
     expect(problems).not.toContain('hunter2');
     expect(problems).toMatch(/^REDIS_URL="http:\/\/default:\[redacted\]@cache:6379"/m);
     expect(problems).not.toContain('s3cret-pw');
+  });
+
+  it('two processes on one host never share a metrics port by default: it is PORT + 1000, or a free one for PORT 0', () => {
+    const ports = [8080, 8081].map((PORT) => metricsPortFor(loadConfig(Schema, { DATABASE_URL: 'postgres://h/db', KAFKA_BROKERS: 'k:9092', PORT: String(PORT) })));
+    expect(ports).toEqual([9080, 9081]);
+    expect(metricsPortFor({ PORT: 0 })).toBe(0);
+    expect(metricsPortFor({ PORT: 65_000 })).toBe(0);
+    expect(metricsPortFor({ PORT: 8080, METRICS_PORT: 9464 })).toBe(9464);
+  });
+
+  it('merges a process schema from parts; a shared setting is declared once, and a second, different declaration is refused', () => {
+    const merged = mergeEnvSchemas(envSchema({ ...TokenEnv }), envSchema({ ...TokenEnv, TSS_X: Type.Integer({ default: 1 }) }));
+    expect(loadConfig(merged, {})).toEqual({ TSS_JWT_ISSUER: 'tss', TSS_JWT_AUDIENCE: 'tss-api', TSS_X: 1 });
+    expect(() => mergeEnvSchemas(envSchema({ ...TokenEnv }), envSchema({ TSS_JWT_ISSUER: Type.String({ default: 'other' }) }))).toThrow(/TSS_JWT_ISSUER is declared twice/);
   });
 });

@@ -1,10 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { envSchema, MasterKeysSetting } from '@tss/service-kit';
+import { envSchema, MasterKeysSetting, TokenEnv } from '@tss/service-kit';
 
-/** The gateway's own settings (validated when the module is built). */
+/**
+ * The gateway module's own settings (`gatewayService.config`): every process that hosts it
+ * validates them with its own before connecting (docs/adr/0015), and passes them to `build`.
+ */
 export const GatewayEnv = envSchema({
-  TSS_JWT_ISSUER: Type.String({ default: 'tss' }),
-  TSS_JWT_AUDIENCE: Type.String({ default: 'tss-api' }),
+  ...TokenEnv,
   /** Signing keys rotate by themselves when the current one is older than this. */
   TSS_SIGNING_KEY_MAX_AGE_HOURS: Type.Integer({ minimum: 1, default: 24 * 30 }),
   /** A new signing key is in the JWKS this long before it signs: more than verifiers cache the JWKS (docs/adr/0014). */
@@ -13,3 +15,9 @@ export const GatewayEnv = envSchema({
   TSS_MASTER_KEYS: Type.Optional(MasterKeysSetting),
 });
 export type GatewayEnv = Static<typeof GatewayEnv>;
+
+/** The first admin client, made at start when no client exists (both modes; docs/auth.md). */
+export const BootstrapAdminEnv = {
+  TSS_BOOTSTRAP_CLIENT_ID: Type.Optional(Type.String({ minLength: 3, maxLength: 200 })),
+  TSS_BOOTSTRAP_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 500 })),
+};

@@ -1,5 +1,5 @@
 import { messagingMigrations } from '@tss/messaging';
-import type { ServiceModule } from '@tss/runtime';
+import { defineService } from '@tss/runtime';
 import { authRoutes } from './http/auth.routes';
 import { partnerRoutes } from './http/partner.routes';
 import { ApiClientEntity, GATEWAY_SCHEMA, GeneratedMasterKeyEntity, PartnerEntity, SigningKeyEntity } from './store/gateway.entities';
@@ -7,9 +7,9 @@ import { CreateGatewayTables1764115600000 } from './store/migrations/17641156000
 import { ClientRevocation1764201600000 } from './store/migrations/1764201600000-client-revocation';
 import { KeyPublicationAndWrapping1764806400000 } from './store/migrations/1764806400000-key-publication-and-wrapping';
 import { GatewayEnv } from './gateway.config';
+export { BootstrapAdminEnv, GatewayEnv } from './gateway.config';
 import { clientRoutes } from './http/client.routes';
 import { ClientView } from './http/client.views';
-import { loadConfig } from '@tss/service-kit';
 import { configuredMasterKeys, openKeyRing } from './store/open-key-ring';
 
 export { KeyRing, type KeyRingOptions, type SigningKey } from './store/key-ring';
@@ -24,13 +24,14 @@ export { serveMergedApiDocs, type MergedApiDocsOptions } from './http/merged-api
 export { EdgeConfigSchema, EdgeEnv, defaultEdgeConfig, installEdgeProtection, type EdgeConfig } from './http/edge-protection';
 
 /** gateway: authentication, partners, API clients and staff; produces `partner.*`, `staff.*`. */
-export const gatewayService: ServiceModule = {
+export const gatewayService = defineService({
   name: 'gateway',
   schema: GATEWAY_SCHEMA,
   entities: [SigningKeyEntity, GeneratedMasterKeyEntity, PartnerEntity, ApiClientEntity],
   migrations: [...messagingMigrations(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000, KeyPublicationAndWrapping1764806400000],
+  config: GatewayEnv,
   build: (deps) => {
-    const config = loadConfig(GatewayEnv, deps.env);
+    const { config } = deps;
     configuredMasterKeys(config); // a bad TSS_MASTER_KEYS fails at build, before any key is touched
     const settings = { issuer: config.TSS_JWT_ISSUER, audience: config.TSS_JWT_AUDIENCE };
     return {
@@ -43,4 +44,4 @@ export const gatewayService: ServiceModule = {
       },
     };
   },
-};
+});

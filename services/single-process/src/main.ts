@@ -1,8 +1,10 @@
 import path from 'node:path';
-import { loadConfigOrExit, runMain } from '@tss/runtime';
+import { loadConfigOrExit, migrateService, MigrateEnv, processConfigSchema, runMain } from '@tss/runtime';
 import {
   createLogger,
+  envSchema,
   exitOnSignals,
+  metricsPortFor,
   shutdownInOrder,
   startMetricsServer,
   startTracing,
@@ -10,7 +12,7 @@ import {
 } from '@tss/service-kit';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@tss/persistence';
 import { SingleProcessEnv, type SingleProcessEnv as Config } from './single-process.config';
-import { startSingleProcessPlatform } from './single-process-platform';
+import { ALL_SERVICES, startSingleProcessPlatform } from './single-process-platform';
 
 const banner = (config: Config, metricsPort: number, admin?: { clientId: string; clientSecret: string }): string => {
   const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
@@ -45,8 +47,17 @@ const banner = (config: Config, metricsPort: number, admin?: { clientId: string;
   return lines.join('\n');
 };
 
+/** `migrate`: every service's migrations into DATABASE_URL, then exit; reads DATABASE_URL and LOG_LEVEL only. */
+const migrate = async (): Promise<void> => {
+  const config = loadConfigOrExit(MigrateEnv, 'tss');
+  const logger = createLogger('tss', config.LOG_LEVEL);
+  for (const module of ALL_SERVICES) logger.info({ service: module.name, applied: await migrateService(module, config.DATABASE_URL) }, 'migrations applied');
+};
+
 const main = async (): Promise<void> => {
-  const config = loadConfigOrExit(SingleProcessEnv, 'tss');
+  if (process.argv[2] === 'migrate') return migrate();
+  // Every variable of every hosted service, checked at once before PostgreSQL starts (docs/adr/0015).
+  const config = loadConfigOrExit(processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES), 'tss');
   const logger = createLogger('tss', config.LOG_LEVEL);
   const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 
@@ -72,7 +83,7 @@ const main = async (): Promise<void> => {
     oidc: config,
   });
   await running.platform.app.listen({ host: config.HOST, port: config.PORT });
-  const metrics = await startMetricsServer(config.METRICS_PORT, config.HOST);
+  const metrics = await startMetricsServer(metricsPortFor(config), config.HOST);
   process.stdout.write(banner(config, metrics.port, running.generatedAdmin));
 
   exitOnSignals(

@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EdgeEnv } from '@tss/gateway';
-import { BaseEnv, envSchema, OidcEnv } from '@tss/service-kit';
+import { BootstrapAdminEnv, EdgeEnv } from '@tss/gateway';
+import { BaseEnv, envSchema, OidcEnv, TokenEnv } from '@tss/service-kit';
 
+/** The single process's own settings; every hosted module's (`ServiceModule.config`) are merged in at start. */
 export const SingleProcessEnv = envSchema({
   ...BaseEnv,
   ...EdgeEnv,
@@ -10,10 +11,8 @@ export const SingleProcessEnv = envSchema({
   TSS_PG_PORT: Type.Integer({ minimum: 1024, maximum: 65535, default: 54320, description: 'Port of the embedded PostgreSQL' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Use this PostgreSQL instead of the embedded one' })),
   TSS_DATABASE_NAME: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'tss' }),
-  TSS_JWT_ISSUER: Type.String({ default: 'tss' }),
-  TSS_JWT_AUDIENCE: Type.String({ default: 'tss-api' }),
-  TSS_BOOTSTRAP_CLIENT_ID: Type.Optional(Type.String({ minLength: 3, maxLength: 200 })),
-  TSS_BOOTSTRAP_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 500 })),
+  ...TokenEnv,
+  ...BootstrapAdminEnv,
   OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, default: 500 }),
 });
 export type SingleProcessEnv = Static<typeof SingleProcessEnv>;

@@ -1,0 +1,53 @@
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import { ConfigError, loadConfig, mergeEnvSchemas } from '@tss/service-kit';
+import type { ServiceModule } from './service-module';
+
+/** What `migrate` reads: a database and a log level, nothing else (no Kafka, no keys). */
+export const MigrateEnv = Type.Object({
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL' }),
+});
+export type MigrateEnv = Static<typeof MigrateEnv>;
+
+/**
+ * The process's one schema: its own settings, the entry point's extras (the gateway's upstream
+ * URLs) and every hosted module's (`ServiceModule.config`), merged (docs/adr/0015).
+ */
+export const processConfigSchema = <S extends TProperties, E extends TProperties>(
+  base: TObject<S>,
+  extra: TObject<E>,
+  modules: readonly ServiceModule[],
+  /** Parts validated here but read elsewhere (untyped in the result). */
+  ...others: readonly TObject[]
+) => mergeEnvSchemas(base, extra, ...modules.map((m) => m.config ?? NO_SETTINGS), ...others);
+
+const NO_SETTINGS = Type.Object({});
+
+/**
+ * Loads and checks every variable of the process at once, before anything connects; on a bad one,
+ * stops the process (exit 78, EX_CONFIG) naming every bad variable in one message.
+ */
+export const loadConfigOrExit = <S extends TObject>(
+  schema: S,
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  /** Rules a schema cannot say (a variable required only in some set-ups): more problems, same message. */
+  check: (env: NodeJS.ProcessEnv) => readonly string[] = () => [],
+): Static<S> => {
+  const more = check(env);
+  try {
+    const config = loadConfig(schema, env);
+    if (more.length > 0) throw new ConfigError(more);
+    return config;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const problems = error.problems === more ? more : [...error.problems, ...more];
+      process.stderr.write(`${name}: ${new ConfigError(problems).message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+};

@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import path from 'node:path';
+import { Client } from 'pg';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+
+const REPO = path.resolve(__dirname, '../../../..');
+const entry = (service: string) => path.join(REPO, 'services', service, 'src', 'main.ts');
+
+interface Exit {
+  code: number | null;
+  stderr: string;
+}
+
+/** Runs an entry point with exactly `env` (plus PATH): nothing leaks in from the test run. */
+const runEntry = (file: string, env: Record<string, string>, args: string[] = []): Promise<Exit> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', file, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, _stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr }),
+    );
+  });
+
+/** A TCP port that records every connection made to it: where DATABASE_URL and KAFKA_BROKERS point. */
+const trap = async (): Promise<{ address: string; connections: () => number; close: () => Promise<void> }> => {
+  let connections = 0;
+  const server: Server = createServer((socket) => {
+    connections += 1;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { address: `127.0.0.1:${port}`, connections: () => connections, close: () => new Promise((resolve) => server.close(() => resolve())) };
+};
+
+describe('start-up: one config schema per process, checked before anything connects', () => {
+  let database: Awaited<ReturnType<typeof trap>>;
+  let broker: Awaited<ReturnType<typeof trap>>;
+  const exits: Record<string, Exit> = {};
+
+  // The three entry points start at once (each loads every module: seconds on a busy machine).
+  beforeAll(async () => {
+    database = await trap();
+    broker = await trap();
+    const databaseUrl = `postgres://tss:secret@${database.address}/tss`;
+    const [singleProcess, moduleOnly, gateway, intake] = await Promise.all([
+      runEntry(entry('single-process'), { PORT: 'eighty', TSS_SIGNING_KEY_MAX_AGE_HOURS: '0', DATABASE_URL: databaseUrl }),
+      // Only a module's variable is bad: it used to be found once the database had migrated.
+      runEntry(entry('single-process'), { TSS_SIGNING_KEY_MAX_AGE_HOURS: '0', DATABASE_URL: databaseUrl, PORT: '0' }),
+      runEntry(entry('gateway'), {
+        PORT: 'eighty',
+        TSS_SIGNING_KEY_MAX_AGE_HOURS: '0',
+        TSS_RATE_LIMIT_MAX: 'many',
+        DATABASE_URL: databaseUrl,
+        KAFKA_BROKERS: broker.address,
+        TSS_SLA_TIMER_URL: 'http://127.0.0.1:1',
+        TSS_NOTIFICATION_URL: 'http://127.0.0.1:1',
+        TSS_ESCALATION_URL: 'http://127.0.0.1:1',
+        TSS_RATING_URL: 'http://127.0.0.1:1',
+      }),
+      runEntry(entry('ticket-intake'), { PORT: 'eighty', DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.address }),
+    ]);
+    Object.assign(exits, { singleProcess, moduleOnly, gateway, intake });
+  }, 120_000);
+  afterAll(async () => {
+    await database?.close();
+    await broker?.close();
+  });
+
+  it('no entry point connects to PostgreSQL or Kafka when its configuration is bad', () => {
+    expect(database.connections() + broker.connections()).toBe(0);
+  });
+
+  it('single process: a bad module variable alone exits 78 before PostgreSQL is reached', () => {
+    expect(exits.moduleOnly.code).toBe(78);
+    expect(exits.moduleOnly.stderr).toContain('TSS_SIGNING_KEY_MAX_AGE_HOURS=');
+  });
+
+  it('single process: a bad base variable and a bad gateway variable exit 78, both named in one message', () => {
+    expect(exits.singleProcess.code).toBe(78);
+    expect(exits.singleProcess.stderr).toContain('PORT=');
+    expect(exits.singleProcess.stderr).toContain('TSS_SIGNING_KEY_MAX_AGE_HOURS=');
+    expect(exits.singleProcess.stderr.match(/Invalid configuration/g)).toHaveLength(1);
+  });
+
+  it('services mode (gateway): base, module and entry-point variables are reported together, exit 78', () => {
+    expect(exits.gateway.code).toBe(78);
+    for (const name of ['PORT=', 'TSS_SIGNING_KEY_MAX_AGE_HOURS=', 'TSS_RATE_LIMIT_MAX=', 'TSS_INTAKE_URL is required']) expect(exits.gateway.stderr).toContain(name);
+    expect(exits.gateway.stderr.match(/Invalid configuration/g)).toHaveLength(1);
+  });
+
+  it('services mode (ticket-intake): a missing TSS_JWKS_URL is listed with the other bad variables, exit 78', () => {
+    expect(exits.intake.code).toBe(78);
+    expect(exits.intake.stderr).toContain('PORT=');
+    expect(exits.intake.stderr).toContain('TSS_JWKS_URL is required');
+  });
+});
+
+describe('start-up: migrate needs only DATABASE_URL', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('migrate_only_url', { from: 'empty' });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const migrationsIn = async (schema: string): Promise<number> => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const [row] = (await client.query(`SELECT count(*)::int AS n FROM "${schema}".schema_migrations`)).rows as { n: number }[];
+      return row.n;
+    } finally {
+      await client.end();
+    }
+  };
+
+  it.each([
+    ['gateway', 'gateway'],
+    ['ticket-intake', 'ticket_intake'],
+  ])('`%s main.ts migrate` with only DATABASE_URL set applies its migrations and exits 0 (no Kafka, no JWKS, no upstreams)', async (service, schema) => {
+    const exit = await runEntry(entry(service), { DATABASE_URL: db.url, LOG_LEVEL: 'warn' }, ['migrate']);
+    expect({ code: exit.code, stderr: exit.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(await migrationsIn(schema)).toBeGreaterThan(0);
+  });
+});
