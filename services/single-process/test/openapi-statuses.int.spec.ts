@@ -17,12 +17,14 @@ describe('the OpenAPI document lists every status a route can answer, and the ro
   let platform: TestPlatform;
   let client: PlatformClient;
   let acme: { token: string };
+  let admin: string;
   let operations: ReturnType<typeof operationsOf>;
 
   beforeAll(async () => {
     platform = await startTestPlatform('openapi_statuses');
     client = platform.client;
-    acme = await client.partner(await platform.adminToken(), 'Acme Statuses');
+    admin = await platform.adminToken();
+    acme = await client.partner(admin, 'Acme Statuses');
     operations = operationsOf((await client.http().get('/openapi.json')).body);
   });
 
@@ -30,7 +32,7 @@ describe('the OpenAPI document lists every status a route can answer, and the ro
     await platform?.stop();
   });
 
-  const expectProblem = (response: { status: number; headers: Record<string, string>; body: { status?: number } }, status: number) => {
+  const expectProblem = (response: { status: number; headers: Record<string, string>; body: { status?: number; detail?: string } }, status: number) => {
     expect(response.status).toBe(status);
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     expect(response.body.status).toBe(status);
@@ -70,6 +72,12 @@ describe('the OpenAPI document lists every status a route can answer, and the ro
   it('an over-long request target, or an over-long path parameter, is a 414 problem', async () => {
     expectProblem(await client.http().get(`/v1/tickets?limit=1&${'x'.repeat(MAX_URI_LENGTH)}`).auth(acme.token, { type: 'bearer' }), 414);
     expectProblem(await client.http().get(`/v1/tickets/${'a'.repeat(500)}/sla`).auth(acme.token, { type: 'bearer' }), 414);
+  });
+
+  it('a path parameter as long as its schema admits reaches the route: 200 characters is a 404, not a 414', async () => {
+    const response = await client.http().delete(`/v1/clients/sc_${'c'.repeat(197)}`).auth(admin, { type: 'bearer' });
+    expectProblem(response, 404);
+    expect(response.body.detail).toBe('No such active staff client.');
   });
 
   it('a malformed URL is a 400 problem', async () => {
