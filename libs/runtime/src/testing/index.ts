@@ -1,1 +1,2 @@
 export * from './platform-client';
+export * from './service-under-test';
