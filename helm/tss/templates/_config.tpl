@@ -1,0 +1,40 @@
+{{/* The non-secret environment every service reads: the ConfigMap, and its copy for the migration hook. */}}
+{{- define "tss.configData" -}}
+NODE_ENV: {{ .Values.config.nodeEnv | quote }}
+LOG_LEVEL: {{ .Values.config.logLevel | quote }}
+HOST: "0.0.0.0"
+PORT: {{ .Values.ports.http | quote }}
+METRICS_PORT: {{ .Values.ports.metrics | quote }}
+KAFKA_BROKERS: {{ required "config.kafkaBrokers is required (host:port,...)" .Values.config.kafkaBrokers | quote }}
+KAFKA_TOPIC_PARTITIONS: {{ .Values.config.kafkaTopicPartitions | quote }}
+DB_POOL_SIZE: {{ .Values.config.dbPoolSize | quote }}
+TSS_JWT_ISSUER: {{ .Values.config.jwtIssuer | quote }}
+TSS_JWT_AUDIENCE: {{ .Values.config.jwtAudience | quote }}
+SHUTDOWN_TIMEOUT_MS: {{ .Values.config.shutdownTimeoutMs | quote }}
+{{- with .Values.config.otlpEndpoint }}
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
+{{- end }}
+{{- range $k, $v := .Values.config.extraEnv }}
+{{ $k }}: {{ $v | toString | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The chart's Secret data (also copied into the migration hook's Secret). */}}
+{{- define "tss.secretData" -}}
+{{- $s := .Values.secrets -}}
+{{- with $s.databaseUrl }}
+DATABASE_URL: {{ . | quote }}
+{{- end }}
+{{- with $s.masterKeys }}
+TSS_MASTER_KEYS: {{ . | quote }}
+{{- end }}
+{{- with $s.bootstrapClientSecret }}
+TSS_BOOTSTRAP_CLIENT_SECRET: {{ . | quote }}
+{{- end }}
+{{- with $s.smtpUrl }}
+SMTP_URL: {{ . | quote }}
+{{- end }}
+{{- with $s.redisUrl }}
+REDIS_URL: {{ . | quote }}
+{{- end }}
+{{- end -}}

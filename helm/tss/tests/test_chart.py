@@ -1,0 +1,440 @@
+"""Chart tests over `helm template` output (docs/adr/0021).
+
+Run by deploy/helm/check-chart.sh: HELM=<helm binary> python3 helm/tss/tests/test_chart.py
+Needs PyYAML (the checkov venv has it) and nothing else: no cluster, no helm plugin.
+"""
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+import yaml
+
+HELM = os.environ.get("HELM", "helm")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+CHART = os.path.join(ROOT, "helm", "tss")
+PRODUCTION = os.path.join(ROOT, "deploy", "helm", "values-production.yaml")
+SERVICES = ["gateway", "ticket-intake", "sla-timer", "notification", "escalation", "rating"]
+MASTER_KEYS = "k1:" + "A" * 43 + "="
+REQUIRED = ["secrets.databaseUrl=postgres://tss:pw@pg:5432/tss", "secrets.masterKeys=" + MASTER_KEYS]
+RELEASE, NAMESPACE = "t", "tss"
+
+
+def render(*sets, values=None, required=True, expect_failure=False):
+    args = [HELM, "template", RELEASE, CHART, "--namespace", NAMESPACE]
+    if values:
+        args += ["-f", values]
+    for s in (REQUIRED if required else []) + list(sets):
+        args += ["--set", s]
+    result = subprocess.run(args, capture_output=True, text=True)
+    if expect_failure:
+        if result.returncode == 0:
+            raise AssertionError("helm template succeeded; expected a failure for %s" % (sets,))
+        return result.stderr
+    if result.returncode != 0:
+        raise AssertionError("helm template failed:\n" + result.stderr)
+    return [d for d in yaml.safe_load_all(result.stdout) if d]
+
+
+def of_kind(docs, kind):
+    return [d for d in docs if d["kind"] == kind]
+
+
+def named(docs, kind, name):
+    found = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
+    assert len(found) == 1, "%s %s: found %d" % (kind, name, len(found))
+    return found[0]
+
+
+def full(component):
+    return "%s-tss-%s" % (RELEASE, component)
+
+
+def env_of(container):
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+def matches(selector, labels):
+    """A LabelSelector (matchLabels and matchExpressions) against a label set."""
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for e in selector.get("matchExpressions") or []:
+        op, key, values = e["operator"], e["key"], e.get("values", [])
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def workloads(docs):
+    """(kind/name, pod labels) of every Deployment and Job."""
+    return [("%s/%s" % (d["kind"], d["metadata"]["name"]), d["spec"]["template"]["metadata"]["labels"])
+            for d in docs if d["kind"] in ("Deployment", "Job")]
+
+
+class Defaults(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.docs = render()
+
+    def test_one_deployment_service_pdb_per_service(self):
+        for s in SERVICES:
+            named(self.docs, "Deployment", full(s))
+            named(self.docs, "Service", full(s))
+            named(self.docs, "PodDisruptionBudget", full(s))
+        self.assertEqual(len(of_kind(self.docs, "Deployment")), 6)
+
+    def test_hpa_only_where_enabled_and_replicas_left_to_it(self):
+        hpas = {h["spec"]["scaleTargetRef"]["name"] for h in of_kind(self.docs, "HorizontalPodAutoscaler")}
+        self.assertEqual(hpas, {full(s) for s in ["gateway", "ticket-intake", "sla-timer", "notification"]})
+        for h in of_kind(self.docs, "HorizontalPodAutoscaler"):
+            self.assertEqual(h["apiVersion"], "autoscaling/v2")
+            self.assertEqual(h["spec"]["metrics"][0]["resource"]["name"], "cpu")
+        for d in of_kind(self.docs, "Deployment"):
+            self.assertEqual("replicas" in d["spec"], d["metadata"]["name"] not in hpas, d["metadata"]["name"])
+
+    def test_each_deployment_runs_its_own_bundle(self):
+        for s in SERVICES:
+            c = named(self.docs, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0]
+            self.assertEqual(c["args"], ["dist/services/%s/main.js" % s])
+            self.assertEqual(c["image"], "ghcr.io/example/tss:0.1.0")
+
+    def test_probes_and_drain(self):
+        for s in SERVICES:
+            pod = named(self.docs, "Deployment", full(s))["spec"]["template"]["spec"]
+            c = pod["containers"][0]
+            ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+            self.assertEqual(c["livenessProbe"]["httpGet"], {"path": "/healthz", "port": "http"})
+            self.assertEqual(c["readinessProbe"]["httpGet"], {"path": "/readyz", "port": "http"})
+            self.assertEqual(c["startupProbe"]["httpGet"]["path"], "/healthz")
+            self.assertIn("http", ports)
+            self.assertIn("metrics", ports)
+            self.assertNotEqual(ports["http"], ports["metrics"])
+            self.assertEqual(c["lifecycle"]["preStop"], {"sleep": {"seconds": 5}})
+            # Kubernetes counts the grace period from the start of preStop: sleep + drain must fit.
+            self.assertGreater(pod["terminationGracePeriodSeconds"], 5 + 10)
+
+    def test_pod_security(self):
+        for kind, name, pod in [(d["kind"], d["metadata"]["name"], d["spec"]["template"]["spec"])
+                                for d in self.docs if d["kind"] in ("Deployment", "Job")]:
+            ctx = pod["securityContext"]
+            self.assertTrue(ctx["runAsNonRoot"], name)
+            self.assertEqual(ctx["seccompProfile"]["type"], "RuntimeDefault", name)
+            self.assertFalse(pod["automountServiceAccountToken"], name)
+            tmp = [v for v in pod["volumes"] if v["name"] == "tmp"]
+            self.assertEqual(len(tmp), 1, name)
+            self.assertIn("emptyDir", tmp[0])
+            for c in pod.get("initContainers", []) + pod["containers"]:
+                sc = c["securityContext"]
+                self.assertFalse(sc["allowPrivilegeEscalation"], (name, c["name"]))
+                self.assertTrue(sc["readOnlyRootFilesystem"], (name, c["name"]))
+                self.assertEqual(sc["capabilities"]["drop"], ["ALL"], (name, c["name"]))
+                self.assertNotIn("add", sc["capabilities"])
+                self.assertIn("resources", c)
+                if kind == "Deployment":
+                    self.assertIn({"name": "tmp", "mountPath": "/tmp"}, c["volumeMounts"])
+
+    def test_services_mode_environment(self):
+        cm = named(self.docs, "ConfigMap", "t-tss")
+        self.assertEqual(cm["data"]["HOST"], "0.0.0.0")
+        self.assertNotEqual(cm["data"]["PORT"], cm["data"]["METRICS_PORT"])
+        gateway_url = "http://%s.%s.svc" % (full("gateway"), NAMESPACE)
+        service_ports = {d["metadata"]["name"]: {p["name"]: p["port"] for p in d["spec"]["ports"]}
+                         for d in of_kind(self.docs, "Service")}
+        self.assertEqual(service_ports[full("gateway")]["http"], 80)
+        for s in SERVICES[1:]:
+            env = env_of(named(self.docs, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0])
+            self.assertEqual(env["TSS_JWKS_URL"]["value"], gateway_url + "/.well-known/jwks.json")
+            self.assertEqual(env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"], "t-tss")
+            self.assertNotIn("TSS_BOOTSTRAP_CLIENT_SECRET", env)
+        gw = env_of(named(self.docs, "Deployment", full("gateway"))["spec"]["template"]["spec"]["containers"][0])
+        upstreams = {"TSS_INTAKE_URL": "ticket-intake", "TSS_SLA_TIMER_URL": "sla-timer", "TSS_NOTIFICATION_URL": "notification",
+                     "TSS_ESCALATION_URL": "escalation", "TSS_RATING_URL": "rating"}
+        for var, s in upstreams.items():
+            self.assertEqual(gw[var]["value"], "http://%s.%s.svc" % (full(s), NAMESPACE))
+            self.assertEqual(service_ports[full(s)]["http"], 80)
+        self.assertNotIn("TSS_JWKS_URL", gw)
+        self.assertEqual(gw["TSS_TRUST_PROXY"]["value"], "1")
+        self.assertEqual(gw["TSS_MASTER_KEYS"]["valueFrom"]["secretKeyRef"]["key"], "TSS_MASTER_KEYS")
+        secret = named(self.docs, "Secret", "t-tss")
+        self.assertEqual(set(secret["stringData"]), {"DATABASE_URL", "TSS_MASTER_KEYS"})
+
+    def test_every_service_port_has_a_metrics_port_named_metrics(self):
+        for s in SERVICES:
+            names = [p["name"] for p in named(self.docs, "Service", full(s))["spec"]["ports"]]
+            self.assertEqual(names, ["http", "metrics"])
+
+    def test_ingress_routes_to_the_gateway_with_class_and_tls(self):
+        ing = named(self.docs, "Ingress", full("gateway"))
+        self.assertEqual(ing["spec"]["ingressClassName"], "nginx")
+        self.assertEqual(ing["spec"]["tls"][0]["secretName"], "tss-tls")
+        backends = [p["backend"]["service"] for r in ing["spec"]["rules"] for p in r["http"]["paths"]]
+        self.assertEqual(backends, [{"name": full("gateway"), "port": {"name": "http"}}])
+
+    def test_monitoring_objects_are_off_by_default(self):
+        self.assertEqual(of_kind(self.docs, "ServiceMonitor") + of_kind(self.docs, "PrometheusRule"), [])
+
+
+class MigrationHook(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.docs = render()
+        cls.job = named(cls.docs, "Job", full("migrate"))
+
+    def weight(self, doc):
+        return int(doc["metadata"]["annotations"]["helm.sh/hook-weight"])
+
+    def test_is_a_pre_install_pre_upgrade_hook(self):
+        a = self.job["metadata"]["annotations"]
+        self.assertEqual(a["helm.sh/hook"], "pre-install,pre-upgrade")
+        self.assertEqual(a["helm.sh/hook-delete-policy"], "before-hook-creation,hook-succeeded")
+
+    def test_runs_migrate_for_every_service_in_order(self):
+        pod = self.job["spec"]["template"]["spec"]
+        self.assertEqual(pod["restartPolicy"], "Never")
+        commands = [c["args"] for c in pod["initContainers"]]
+        self.assertEqual(commands, [["dist/services/%s/main.js" % s, "migrate"] for s in SERVICES])
+        for c in pod["initContainers"]:
+            self.assertIn("DATABASE_URL", env_of(c))
+
+    def test_its_service_account_and_secret_exist_before_it(self):
+        pod = self.job["spec"]["template"]["spec"]
+        sa = named(self.docs, "ServiceAccount", pod["serviceAccountName"])
+        secret_name = env_of(pod["initContainers"][0])["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"]
+        secret = named(self.docs, "Secret", secret_name)
+        for doc in (sa, secret):
+            self.assertEqual(doc["metadata"]["annotations"]["helm.sh/hook"], "pre-install,pre-upgrade")
+            self.assertLess(self.weight(doc), self.weight(self.job))
+        self.assertEqual(secret["stringData"], {"DATABASE_URL": "postgres://tss:pw@pg:5432/tss"})
+
+    def test_existing_secret_needs_no_hook_secret(self):
+        docs = render("secrets.existingSecret=tss-prod", required=False)
+        self.assertEqual([d["metadata"]["name"] for d in of_kind(docs, "Secret")], [])
+        job = named(docs, "Job", full("migrate"))
+        ref = env_of(job["spec"]["template"]["spec"]["initContainers"][0])["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        self.assertEqual(ref["name"], "tss-prod")
+        for d in of_kind(docs, "Deployment"):
+            for e in d["spec"]["template"]["spec"]["containers"][0]["env"]:
+                if "valueFrom" in e:
+                    self.assertEqual(e["valueFrom"]["secretKeyRef"]["name"], "tss-prod")
+
+    def test_database_url_from_cloudnativepg_secret(self):
+        docs = render("secrets.databaseUrlSecretRef.name=tss-pg-app", "secrets.masterKeys=" + MASTER_KEYS, required=False)
+        for d in of_kind(docs, "Deployment") + of_kind(docs, "Job"):
+            pod = d["spec"]["template"]["spec"]
+            for c in pod.get("initContainers", []) + pod["containers"][:1]:
+                if d["kind"] == "Job" and c["name"] == "done":
+                    continue
+                self.assertEqual(env_of(c)["DATABASE_URL"]["valueFrom"]["secretKeyRef"], {"name": "tss-pg-app", "key": "uri"})
+
+    def test_can_be_turned_off(self):
+        docs = render("migrations.enabled=false")
+        self.assertEqual(of_kind(docs, "Job"), [])
+
+
+class NetworkPolicies(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.docs = render("services.notification.inboundSmtp.enabled=true")
+        cls.policies = {p["metadata"]["name"]: p for p in of_kind(cls.docs, "NetworkPolicy")}
+        cls.pods = workloads(cls.docs)
+
+    def selected(self, selector):
+        return [name for name, labels in self.pods if matches(selector, labels)]
+
+    def test_each_policy_selects_exactly_the_workload_it_is_named_for(self):
+        self.assertEqual(set(self.policies), {full(s) for s in SERVICES + ["migrate"]})
+        for name, policy in self.policies.items():
+            expected = ["Job/" + name] if name.endswith("-migrate") else ["Deployment/" + name]
+            self.assertEqual(self.selected(policy["spec"]["podSelector"]), expected, name)
+            self.assertEqual(policy["spec"]["policyTypes"], ["Ingress", "Egress"])
+
+    def test_every_workload_is_covered_by_a_policy(self):
+        for name, labels in self.pods:
+            self.assertTrue(any(matches(p["spec"]["podSelector"], labels) for p in self.policies.values()), name)
+
+    def test_only_gateway_and_notification_smtp_take_outside_traffic(self):
+        for name, policy in self.policies.items():
+            for rule in policy["spec"].get("ingress", []):
+                peers = rule.get("from")
+                open_to_all = peers is None or any("ipBlock" in p for p in peers)
+                ports = [p["port"] for p in rule["ports"]]
+                if open_to_all:
+                    self.assertIn((name, ports), [(full("gateway"), [8080]), (full("notification"), [2525])])
+
+    def test_services_take_http_only_from_the_gateway(self):
+        for s in SERVICES[1:]:
+            rules = [r for r in self.policies[full(s)]["spec"]["ingress"] if r["ports"][0]["port"] == 8080]
+            self.assertEqual(len(rules), 1)
+            froms = [self.selected(p["podSelector"]) for p in rules[0]["from"]]
+            self.assertEqual(froms, [["Deployment/" + full("gateway")]])
+
+    def test_gateway_reaches_each_service_and_services_reach_the_gateway(self):
+        egress = self.policies[full("gateway")]["spec"]["egress"]
+        to_services = [r for r in egress if any("podSelector" in p for p in r.get("to", []))]
+        self.assertEqual(len(to_services), 1)
+        reached = sorted(w for p in to_services[0]["to"] for w in self.selected(p["podSelector"]))
+        self.assertEqual(reached, sorted("Deployment/" + full(s) for s in SERVICES[1:]))
+        for s in SERVICES[1:]:
+            rules = [r for r in self.policies[full(s)]["spec"]["egress"] if any("podSelector" in p for p in r.get("to", []))]
+            self.assertEqual([self.selected(p["podSelector"]) for r in rules for p in r["to"]], [["Deployment/" + full("gateway")]])
+
+    def test_everyone_reaches_dns_postgres_and_kafka(self):
+        for name, policy in self.policies.items():
+            ports = {p["port"] for r in policy["spec"]["egress"] for p in r["ports"]}
+            self.assertTrue({53, 5432} <= ports, name)
+            if not name.endswith("-migrate"):
+                self.assertIn(9092, ports, name)
+        self.assertNotIn(9092, {p["port"] for r in self.policies[full("migrate")]["spec"]["egress"] for p in r["ports"]})
+
+    def test_only_notification_leaves_the_cluster_for_webhooks_and_smtp(self):
+        for name, policy in self.policies.items():
+            blocks = [r for r in policy["spec"]["egress"] if any("ipBlock" in p for p in r.get("to", []))]
+            if name == full("notification"):
+                self.assertEqual(len(blocks), 1)
+                self.assertEqual({p["port"] for p in blocks[0]["ports"]}, {443, 80, 587, 465, 25})
+                self.assertIn("169.254.169.254/32", blocks[0]["to"][0]["ipBlock"]["except"])
+            else:
+                self.assertEqual(blocks, [], name)
+
+    def test_inbound_smtp_listener(self):
+        svc = named(self.docs, "Service", full("notification-smtp"))
+        self.assertEqual(svc["spec"]["ports"][0]["targetPort"], "smtp")
+        pods = [n for n, labels in self.pods if matches({"matchLabels": svc["spec"]["selector"]}, labels)]
+        self.assertEqual(pods, ["Deployment/" + full("notification")])
+        env = env_of(named(self.docs, "Deployment", full("notification"))["spec"]["template"]["spec"]["containers"][0])
+        self.assertEqual(env["INBOUND_SMTP_PORT"]["value"], "2525")
+
+    def test_configured_peers_replace_open_defaults(self):
+        docs = render("networkPolicy.postgres.to[0].ipBlock.cidr=10.20.0.0/16", "networkPolicy.kafka.to[0].namespaceSelector.matchLabels.name=kafka")
+        gw = named(docs, "NetworkPolicy", full("gateway"))["spec"]["egress"]
+        pg = [r for r in gw if r["ports"][0]["port"] == 5432][0]
+        kafka = [r for r in gw if r["ports"][0]["port"] == 9092][0]
+        self.assertEqual(pg["to"], [{"ipBlock": {"cidr": "10.20.0.0/16"}}])
+        self.assertEqual(kafka["to"], [{"namespaceSelector": {"matchLabels": {"name": "kafka"}}}])
+
+    def test_can_be_turned_off(self):
+        self.assertEqual(of_kind(render("networkPolicy.enabled=false"), "NetworkPolicy"), [])
+
+
+class ValuesPerService(unittest.TestCase):
+    def test_autoscaling_off_sets_replicas(self):
+        docs = render("services.gateway.autoscaling.enabled=false", "services.gateway.replicas=3")
+        self.assertEqual(named(docs, "Deployment", full("gateway"))["spec"]["replicas"], 3)
+        self.assertNotIn(full("gateway"), [h["metadata"]["name"] for h in of_kind(docs, "HorizontalPodAutoscaler")])
+
+    def test_consumer_lag_metric_for_consumers_only(self):
+        docs = render("services.sla-timer.autoscaling.consumerLag.enabled=true", "services.gateway.autoscaling.consumerLag.enabled=true")
+        sla = named(docs, "HorizontalPodAutoscaler", full("sla-timer"))["spec"]["metrics"]
+        external = [m for m in sla if m["type"] == "External"]
+        self.assertEqual(external[0]["external"]["metric"]["selector"]["matchLabels"], {"consumergroup": "sla-timer"})
+        gw = named(docs, "HorizontalPodAutoscaler", full("gateway"))["spec"]["metrics"]
+        self.assertEqual([m["type"] for m in gw], ["Resource"])
+
+    def test_pdb_off_and_min_available(self):
+        docs = render("services.rating.pdb.enabled=false", "services.escalation.pdb.minAvailable=1", "services.escalation.pdb.maxUnavailable=null")
+        names = [p["metadata"]["name"] for p in of_kind(docs, "PodDisruptionBudget")]
+        self.assertNotIn(full("rating"), names)
+        self.assertEqual(named(docs, "PodDisruptionBudget", full("escalation"))["spec"], {
+            "minAvailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "tss", "app.kubernetes.io/instance": "t",
+                                                            "app.kubernetes.io/component": "escalation"}}})
+
+    def test_pdb_and_service_select_exactly_their_deployment(self):
+        docs = render()
+        pods = workloads(docs)
+        for kind in ("PodDisruptionBudget", "Service"):
+            for d in of_kind(docs, kind):
+                selector = d["spec"]["selector"] if kind == "PodDisruptionBudget" else {"matchLabels": d["spec"]["selector"]}
+                self.assertEqual([n for n, labels in pods if matches(selector, labels)], ["Deployment/" + d["metadata"]["name"]])
+
+    def test_per_service_env_and_image_digest(self):
+        docs = render("services.rating.env.RATING_SURVEY_DAYS=7", "image.digest=sha256:" + "a" * 64)
+        c = named(docs, "Deployment", full("rating"))["spec"]["template"]["spec"]["containers"][0]
+        self.assertEqual(env_of(c)["RATING_SURVEY_DAYS"]["value"], "7")
+        self.assertEqual(c["image"], "ghcr.io/example/tss@sha256:" + "a" * 64)
+
+    def test_exec_pre_stop_for_clusters_without_the_sleep_action(self):
+        c = named(render("preStopMode=exec"), "Deployment", full("gateway"))["spec"]["template"]["spec"]["containers"][0]
+        self.assertEqual(c["lifecycle"]["preStop"]["exec"]["command"][:2], ["/nodejs/bin/node", "-e"])
+
+
+class Monitoring(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.docs = render("metrics.serviceMonitor.enabled=true", "metrics.prometheusRule.enabled=true")
+
+    def test_service_monitor_scrapes_the_metrics_port_of_every_service(self):
+        sm = of_kind(self.docs, "ServiceMonitor")[0]
+        self.assertEqual(sm["spec"]["endpoints"][0]["port"], "metrics")
+        selected = [d["metadata"]["name"] for d in of_kind(self.docs, "Service") if matches(sm["spec"]["selector"], d["metadata"]["labels"])]
+        self.assertEqual(sorted(selected), sorted(full(s) for s in SERVICES))
+
+    def test_alerts_use_the_platform_metrics(self):
+        rules = of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]
+        exprs = " ".join(r["expr"] for r in rules)
+        for metric in ["tss_sla_breaches_total", "tss_webhook_attempts_total", "kafka_consumergroup_lag",
+                       "tss_outbox_backlog_events", "tss_outbox_oldest_unpublished_age_seconds", "tss_dead_letters"]:
+            self.assertIn(metric, exprs)
+        for r in rules:
+            self.assertIn("runbook", r["annotations"])
+            self.assertTrue(r["annotations"]["runbook"].startswith("docs/operations.md#"))
+        self.assertIn('consumergroup=~"gateway|ticket-intake|sla-timer|notification|escalation|rating"', exprs)
+
+
+class InstallTimeFailures(unittest.TestCase):
+    """A wrong value stops `helm install` with a message that names it."""
+
+    def fails(self, pattern, *sets, required=True):
+        stderr = render(*sets, required=required, expect_failure=True)
+        self.assertRegex(stderr, pattern)
+
+    def test_required_secrets(self):
+        self.fails(r"secrets\.masterKeys is required", required=False)
+        self.fails(r"secrets\.databaseUrl is required", "secrets.masterKeys=" + MASTER_KEYS, required=False)
+
+    def test_schema_rejects_wrong_values(self):
+        cases = [
+            (r"kafkaBrokers", "config.kafkaBrokers=not a broker list"),
+            (r"replicas", "services.gateway.replicas=-1"),
+            (r"(?s)replica.*(additional|not allowed)", "services.gateway.replica=2"),
+            (r"pullPolicy", "image.pullPolicy=Sometimes"),
+            (r"databaseUrl", "secrets.databaseUrl=mysql://x"),
+            (r"preStopMode", "preStopMode=kill"),
+            (r"targetCPUUtilizationPercentage", "services.sla-timer.autoscaling.targetCPUUtilizationPercentage=150"),
+            (r"trustProxy", "services.gateway.trustProxy=sometimes"),
+            (r"readOnlyRootFilesystem", "containerSecurityContext.readOnlyRootFilesystem=false"),
+            (r"masterKeys", "secrets.masterKeys=short"),
+            (r"order", "migrations.order={gateway,rating}"),
+            (r"cidr", "services.notification.egress.cidr=everywhere"),
+        ]
+        for pattern, value in cases:
+            with self.subTest(value=value):
+                self.fails(pattern, value)
+
+    def test_grace_period_must_cover_sleep_and_drain(self):
+        self.fails(r"terminationGracePeriodSeconds \(12\) must exceed", "terminationGracePeriodSeconds=12")
+
+
+class ProductionValues(unittest.TestCase):
+    def test_production_values_render(self):
+        docs = render(values=PRODUCTION, required=False)
+        self.assertEqual(len(of_kind(docs, "Deployment")), 6)
+        self.assertEqual(len(of_kind(docs, "PrometheusRule")), 1)
+        self.assertEqual(of_kind(docs, "Secret"), [])
+        for p in of_kind(docs, "NetworkPolicy"):
+            for r in p["spec"]["egress"]:
+                ports = {x["port"] for x in r["ports"]}
+                if ports & {5432, 9092}:
+                    self.assertTrue(r.get("to"), "production pins PostgreSQL and Kafka peers: " + p["metadata"]["name"])
+
+
+if __name__ == "__main__":
+    result = unittest.main(verbosity=1, exit=False).result
+    sys.exit(0 if result.wasSuccessful() else 1)
