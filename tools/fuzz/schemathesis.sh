@@ -81,7 +81,7 @@ PARTNER_TOKEN="$(token "$(jq -r .clientId <<<"$PARTNER_CLIENT")" "$(jq -r .clien
 
 run_schemathesis() { # label, token
   log "schemathesis as $1 (max $MAX_EXAMPLES examples per operation)"
-  "$VENV/bin/st" run "$BASE/openapi.json" \
+  SCHEMATHESIS_HOOKS="$ROOT/tools/fuzz/hooks.py" "$VENV/bin/st" run "$BASE/openapi.json" \
     --checks not_a_server_error,status_code_conformance \
     --header "Authorization: Bearer $2" \
     --max-examples "$MAX_EXAMPLES" \
