@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ServiceNames, type ServiceName } from '@tss/contracts';
 import { envSchema, MasterKeysSetting, TokenEnv } from '@tss/service-kit';
 
 /**
@@ -21,3 +22,22 @@ export const BootstrapAdminEnv = {
   TSS_BOOTSTRAP_CLIENT_ID: Type.Optional(Type.String({ minLength: 3, maxLength: 200 })),
   TSS_BOOTSTRAP_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 500 })),
 };
+
+export type RoutedService = Exclude<ServiceName, 'gateway'>;
+
+/** The services the gateway forwards to: derived from the one list of services, never listed again. */
+export const ROUTED_SERVICES: readonly RoutedService[] = ServiceNames.filter((name): name is RoutedService => name !== 'gateway');
+
+/** The variable that gives the gateway a service's base URL: TSS_<NAME>_URL (ticket-intake keeps its published, shorter name). */
+export const upstreamUrlSetting = (service: RoutedService): string =>
+  service === 'ticket-intake' ? 'TSS_INTAKE_URL' : `TSS_${service.toUpperCase().replace(/-/g, '_')}_URL`;
+
+/** Services mode: one required URL variable per routed service. */
+export const UpstreamUrlsEnv = envSchema(
+  Object.fromEntries(ROUTED_SERVICES.map((service) => [upstreamUrlSetting(service), Type.String({ pattern: '^https?://', description: `Base URL of ${service}` })])),
+);
+
+/** The routed services' URLs from settings validated against UpstreamUrlsEnv. */
+export const upstreamUrls = (settings: Readonly<Record<string, unknown>>): Readonly<Record<RoutedService, string>> =>
+  // Every key is a routed service (built from ROUTED_SERVICES), and UpstreamUrlsEnv made each value a string.
+  Object.fromEntries(ROUTED_SERVICES.map((service) => [service, String(settings[upstreamUrlSetting(service)])])) as Record<RoutedService, string>;

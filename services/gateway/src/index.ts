@@ -7,7 +7,7 @@ import { CreateGatewayTables1764115600000 } from './store/migrations/17641156000
 import { ClientRevocation1764201600000 } from './store/migrations/1764201600000-client-revocation';
 import { KeyPublicationAndWrapping1764806400000 } from './store/migrations/1764806400000-key-publication-and-wrapping';
 import { GatewayEnv } from './gateway.config';
-export { BootstrapAdminEnv, GatewayEnv } from './gateway.config';
+export { BootstrapAdminEnv, GatewayEnv, ROUTED_SERVICES, UpstreamUrlsEnv, upstreamUrls, upstreamUrlSetting, type RoutedService } from './gateway.config';
 import { clientRoutes } from './http/client.routes';
 import { ClientView } from './http/client.views';
 import { configuredMasterKeys, openKeyRing } from './store/open-key-ring';

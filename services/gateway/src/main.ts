@@ -1,23 +1,25 @@
 import { Type } from '@sinclair/typebox';
 import { runMain, runServiceProcess } from '@tss/runtime';
-import { envSchema, systemClock } from '@tss/service-kit';
-import { BootstrapAdminEnv, bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, type ServiceUrls } from './index';
+import { envSchema, mergeEnvSchemas, systemClock } from '@tss/service-kit';
+import { BootstrapAdminEnv, bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, UpstreamUrlsEnv, upstreamUrls } from './index';
 import { EdgeEnv, installEdgeProtection } from './http/edge-protection';
 import { parseRouteTimeouts, RouteTimeoutsSetting } from './http/forwarding';
 import { serveMergedApiDocs } from './http/merged-api-docs';
 
-/** The gateway process's settings in services mode, beyond the module's own (validated with them, before connecting). */
-const GatewayProcessEnv = envSchema({
-  ...EdgeEnv,
-  ...BootstrapAdminEnv,
-  TSS_INTAKE_URL: Type.String({ pattern: '^https?://' }),
-  TSS_SLA_TIMER_URL: Type.String({ pattern: '^https?://' }),
-  TSS_NOTIFICATION_URL: Type.String({ pattern: '^https?://' }),
-  TSS_ESCALATION_URL: Type.String({ pattern: '^https?://' }),
-  TSS_RATING_URL: Type.String({ pattern: '^https?://' }),
-  TSS_UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
-  TSS_UPSTREAM_TIMEOUTS: Type.Optional(RouteTimeoutsSetting),
-});
+/**
+ * The gateway process's settings in services mode, beyond the module's own (validated with them,
+ * before connecting): the edge, the first admin, and one URL per routed service (UpstreamUrlsEnv).
+ */
+const GatewayProcessEnv = mergeEnvSchemas(
+  envSchema({
+    ...EdgeEnv,
+    ...BootstrapAdminEnv,
+    TSS_UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+    TSS_UPSTREAM_TIMEOUTS: Type.Optional(RouteTimeoutsSetting),
+  }),
+  envSchema({}),
+  UpstreamUrlsEnv,
+);
 
 // Services mode: the gateway verifies tokens with its own key ring and forwards by prefix.
 runMain('gateway', () =>
@@ -27,13 +29,7 @@ runMain('gateway', () =>
     // The gateway is the edge: only it rate-limits, sets security headers and answers CORS.
     beforeRoutes: (app, _host, upstreams) => installEdgeProtection(app, upstreams),
     extendApp: async (app, host, upstreams) => {
-      const services: ServiceUrls = {
-        'ticket-intake': upstreams.TSS_INTAKE_URL,
-        'sla-timer': upstreams.TSS_SLA_TIMER_URL,
-        notification: upstreams.TSS_NOTIFICATION_URL,
-        escalation: upstreams.TSS_ESCALATION_URL,
-        rating: upstreams.TSS_RATING_URL,
-      };
+      const services = upstreamUrls(upstreams);
       // Services mode never prints secrets: the first admin comes from the environment.
       if (upstreams.TSS_BOOTSTRAP_CLIENT_ID) {
         await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, { clientId: upstreams.TSS_BOOTSTRAP_CLIENT_ID, clientSecret: upstreams.TSS_BOOTSTRAP_CLIENT_SECRET });

@@ -7,17 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ServiceName } from '@tss/contracts';
+import { upstreamUrlSetting } from '@tss/gateway';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
+import { ALL_SERVICES } from './single-process-platform';
 
-/** Every service process, gateway first (the others verify tokens against its JWKS). */
-export const SERVICE_PROCESSES = [
-  { name: 'gateway', entry: 'services/gateway/src/main.ts' },
-  { name: 'ticket-intake', entry: 'services/ticket-intake/src/main.ts', upstreamEnv: 'TSS_INTAKE_URL' },
-  { name: 'sla-timer', entry: 'services/sla-timer/src/main.ts', upstreamEnv: 'TSS_SLA_TIMER_URL' },
-  { name: 'notification', entry: 'services/notification/src/main.ts', upstreamEnv: 'TSS_NOTIFICATION_URL' },
-  { name: 'escalation', entry: 'services/escalation/src/main.ts', upstreamEnv: 'TSS_ESCALATION_URL' },
-  { name: 'rating', entry: 'services/rating/src/main.ts', upstreamEnv: 'TSS_RATING_URL' },
-] as const;
+/** Every service process, gateway first (the others verify tokens against its JWKS): derived from ALL_SERVICES. */
+export const SERVICE_PROCESSES: readonly { name: ServiceName; entry: string; upstreamEnv?: string }[] = ALL_SERVICES.map(({ name }) => ({
+  name,
+  entry: `services/${name}/src/main.ts`,
+  upstreamEnv: name === 'gateway' ? undefined : upstreamUrlSetting(name),
+}));
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -130,7 +130,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     const urls: Record<string, string> = {};
     SERVICE_PROCESSES.forEach((service, i) => (urls[service.name] = `http://127.0.0.1:${options.basePort + i}`));
     const admin = bootstrapAdmin(options.dataDir);
-    const upstreams = Object.fromEntries(SERVICE_PROCESSES.flatMap((s) => ('upstreamEnv' in s ? [[s.upstreamEnv, urls[s.name]]] : [])));
+    const upstreams = Object.fromEntries(SERVICE_PROCESSES.flatMap((s) => (s.upstreamEnv ? [[s.upstreamEnv, urls[s.name]]] : [])));
     const children: { name: string; child: ChildProcess }[] = [];
     cleanups.push(async () => {
       // Edge first, so no new request reaches a service that is going away.
