@@ -1,5 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STORABLE_TEXT_FORMAT } from '@tss/contracts';
 import { isConnectionFailure } from './infrastructure-errors';
+
+// Says what ajv's 'must match format "text"' means (libs/contracts Text).
+const UNSTORABLE_TEXT_MESSAGE = 'must not contain NUL (U+0000) or an unpaired UTF-16 surrogate';
 
 /** RFC 9457 problem details. */
 export interface Problem {
@@ -88,7 +92,7 @@ const answerError = (error: FastifyError, request: FastifyRequest, reply: Fastif
       errors: error.validation.map((v) => ({
         in: error.validationContext ?? 'body',
         pointer: v.instancePath || '/',
-        message: v.message ?? 'invalid',
+        message: v.keyword === 'format' && v.params.format === STORABLE_TEXT_FORMAT ? UNSTORABLE_TEXT_MESSAGE : v.message ?? 'invalid',
         ...(v.params && 'missingProperty' in v.params ? { missingProperty: v.params.missingProperty } : {}),
       })),
     });

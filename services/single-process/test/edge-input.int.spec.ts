@@ -35,11 +35,14 @@ describe('edge input: text the database cannot store is refused at the edge', ()
   };
   // superagent types its serializer as returning a string; a Buffer it returns is sent as it is.
   const bytesAsIs = (bytes: Buffer): string => bytes as unknown as string;
-  const expectFieldRefused = (response: { status: number; headers: Record<string, string>; body: { type?: string; errors?: { pointer: string }[] } }, pointer: string) => {
+  const expectFieldRefused = (
+    response: { status: number; headers: Record<string, string>; body: { type?: string; errors?: { pointer: string; message: string }[] } },
+    pointer: string,
+  ) => {
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     expect(response.body.type).toBe('https://tss.dev/problems/validation');
-    expect(response.body.errors?.map((e) => e.pointer)).toEqual([pointer]);
+    expect(response.body.errors).toEqual([expect.objectContaining({ pointer, message: 'must not contain NUL (U+0000) or an unpaired UTF-16 surrogate' })]);
   };
 
   const TEXT_FIELDS = [
