@@ -1,5 +1,7 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '@tss/service-kit';
+import { BrokerStatus } from './broker-status';
 import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
 import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
 
@@ -16,12 +18,25 @@ export interface KafkaTransportOptions {
   partitionsConsumedConcurrently?: number;
   /** Prepended to every topic name: isolates environments (or test runs) sharing a cluster. */
   topicPrefix?: string;
+  /**
+   * How long the group waits for a silent member before handing its partitions to the others:
+   * after a crash (kill -9), consumption of its partitions resumes after about this long. kafkajs
+   * has no static membership (KIP-345), so a restarted member always rejoins (docs/adr/0020).
+   */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  clock?: Clock;
 }
 
-const toPino = (logger: Logger) => () => (entry: LogEntry) => {
+/** Kafka's default is 45 s; 10 s with a 3 s heartbeat resumes sooner and held under load (docs/adr/0020). */
+export const KAFKA_SESSION_TIMEOUT_MS = 10_000;
+export const KAFKA_HEARTBEAT_INTERVAL_MS = 3_000;
+
+// ERROR lines go through the broker status (one line per outage); the rest keep their level.
+const toPino = (logger: Logger, status: BrokerStatus) => () => (entry: LogEntry) => {
   const { message, ...rest } = entry.log;
   const fields = { kafka: { namespace: entry.namespace, ...rest } };
-  if (entry.level === logLevel.ERROR) logger.error(fields, message);
+  if (entry.level === logLevel.ERROR) status.failed(message, fields);
   else if (entry.level === logLevel.WARN) logger.warn(fields, message);
   else logger.debug(fields, message);
 };
@@ -39,12 +54,15 @@ export class KafkaTransport implements EventTransport {
   private readonly knownTopics = new Set<string>();
   private readonly consumers = new Set<Consumer>();
   private connecting?: Promise<void>;
+  readonly brokerStatus: BrokerStatus;
 
   constructor(private readonly options: KafkaTransportOptions) {
+    const logger = options.logger.child({ component: 'kafkajs' });
+    this.brokerStatus = new BrokerStatus(options.clientId, logger, options.clock ?? systemClock);
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
-      logCreator: toPino(options.logger.child({ component: 'kafkajs' })),
+      logCreator: toPino(logger, this.brokerStatus),
       logLevel: logLevel.WARN,
       retry: { initialRetryTime: 300, retries: 8, maxRetryTime: options.maxRetryTimeMs ?? 10_000 },
       connectionTimeout: 3_000,
@@ -111,6 +129,7 @@ export class KafkaTransport implements EventTransport {
         messages: list.map((m) => ({ key: m.key, value: JSON.stringify(m.event.data), headers: toKafkaHeaders(m.event) })),
       })),
     });
+    this.brokerStatus.succeeded();
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -118,13 +137,16 @@ export class KafkaTransport implements EventTransport {
     const consumer = this.kafka.consumer({
       groupId: options.group,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: this.options.maxRetryTimeMs ?? 10_000 },
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? KAFKA_HEARTBEAT_INTERVAL_MS,
       // An idle fetch returns after 1 s, so stopping (shutdown, rebalance) waits at most that.
       maxWaitTimeInMs: 1_000,
       allowAutoTopicCreation: false,
     });
     this.consumers.add(consumer);
+    // A joined group or a fetch that came back means the cluster answers again.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.brokerStatus.succeeded());
+    consumer.on(consumer.events.FETCH, () => this.brokerStatus.succeeded());
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics.map((t) => this.topic(t)), fromBeginning: true });
     await consumer.run({
@@ -167,6 +189,7 @@ export class KafkaTransport implements EventTransport {
   async ping(): Promise<void> {
     await this.connect();
     await this.admin.describeCluster();
+    this.brokerStatus.succeeded();
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
+import { metricsRegistry, type Clock } from '@tss/service-kit';
+
+let brokerUp: Gauge<'client'> | undefined;
+const brokerUpGauge = (): Gauge<'client'> =>
+  (brokerUp ??= new Gauge({
+    name: 'tss_kafka_broker_reachable',
+    help: '1 while the Kafka cluster answers this client, 0 during an outage (alert on it; readiness ignores it)',
+    labelNames: ['client'],
+    registers: [metricsRegistry()],
+  }));
+
+/**
+ * Whether the Kafka cluster answers, as this client last saw it. During an outage kafkajs logs
+ * every failed connect, retry and rejoin (40–120 ERROR lines per service in 10 s, issue #8); an
+ * outage is one event, so it is logged once when it starts and once when it ends, with the lines
+ * in between at debug. Writes go on through the outbox meanwhile: this is a metric and an alert,
+ * never a readiness failure (DESIGN "Readiness").
+ */
+export class BrokerStatus {
+  private downSinceMs?: number;
+  private suppressed = 0;
+
+  constructor(
+    private readonly client: string,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+  ) {
+    brokerUpGauge().set({ client: client }, 1);
+  }
+
+  get reachable(): boolean {
+    return this.downSinceMs === undefined;
+  }
+
+  /** A kafkajs ERROR line: the first one of an outage is logged, the rest only counted. */
+  failed(message: string, fields: Record<string, unknown>): void {
+    if (this.downSinceMs === undefined) {
+      this.downSinceMs = this.clock.now().getTime();
+      this.suppressed = 0;
+      brokerUpGauge().set({ client: this.client }, 0);
+      this.logger.warn({ ...fields, outage: 'started' }, `Kafka unreachable: ${message}; events wait in the outboxes and are published when it is back`);
+      return;
+    }
+    this.suppressed += 1;
+    this.logger.debug(fields, message);
+  }
+
+  /** The cluster answered (a publish, a fetch, a group join): ends an outage if there was one. */
+  succeeded(): void {
+    if (this.downSinceMs === undefined) return;
+    const outageMs = this.clock.now().getTime() - this.downSinceMs;
+    this.downSinceMs = undefined;
+    brokerUpGauge().set({ client: this.client }, 1);
+    this.logger.info({ outage: 'ended', outageMs, suppressedLogLines: this.suppressed }, 'Kafka reachable again');
+  }
+}

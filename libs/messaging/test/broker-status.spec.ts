@@ -1,0 +1,51 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { metricsRegistry } from '@tss/service-kit';
+import { TestClock } from '@tss/service-kit/testing';
+import { BrokerStatus } from '../src/kafka/broker-status';
+
+const capture = () => {
+  const lines: { level: number; msg: string; outage?: string; outageMs?: number; suppressedLogLines?: number }[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, logger: pino({ level: 'debug' }, stream) };
+};
+
+const reachable = async (client: string): Promise<number | undefined> =>
+  (await metricsRegistry().getSingleMetric('tss_kafka_broker_reachable')?.get())?.values.find((v) => v.labels.client === client)?.value;
+
+describe('Kafka broker status (issue #8: an outage is one event)', () => {
+  it('logs an outage once when it starts and once when it ends, whatever kafkajs says in between', async () => {
+    const { lines, logger } = capture();
+    const clock = new TestClock('2026-12-01T10:00:00.000Z');
+    const status = new BrokerStatus('status-test', logger, clock);
+    expect(await reachable('status-test')).toBe(1);
+
+    for (let i = 0; i < 120; i += 1) status.failed('Connection error: connect ECONNREFUSED 127.0.0.1:9092', { kafka: { namespace: 'Connection' } });
+    clock.advanceMs(10_000);
+    status.succeeded();
+    status.succeeded(); // a second success is no second "back" line
+
+    const loud = lines.filter((l) => l.level >= 30);
+    expect(loud).toHaveLength(2);
+    expect(loud[0]).toMatchObject({ level: 40, outage: 'started' });
+    expect(loud[0].msg).toContain('ECONNREFUSED');
+    expect(loud[1]).toMatchObject({ level: 30, outage: 'ended', outageMs: 10_000, suppressedLogLines: 119 });
+    expect(lines.filter((l) => l.level === 20)).toHaveLength(119); // the rest stay available at debug
+    expect(status.reachable).toBe(true);
+  });
+
+  it('exports reachability as a gauge: 0 during the outage, 1 after', async () => {
+    const { logger } = capture();
+    const status = new BrokerStatus('gauge-test', logger, new TestClock());
+    status.failed('The group coordinator is not available', {});
+    expect(status.reachable).toBe(false);
+    expect(await reachable('gauge-test')).toBe(0);
+    status.succeeded();
+    expect(await reachable('gauge-test')).toBe(1);
+  });
+});
