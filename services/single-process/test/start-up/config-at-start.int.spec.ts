@@ -97,9 +97,17 @@ describe('start-up: one config schema per process, checked before anything conne
 
 describe('start-up: migrate needs only DATABASE_URL', () => {
   let db: TestDatabase;
+  const exits: Record<string, Exit> = {};
+  const services = [
+    ['gateway', 'gateway'],
+    ['ticket-intake', 'ticket_intake'],
+  ] as const;
+
   beforeAll(async () => {
     db = await createTestDatabase('migrate_only_url', { from: 'empty' });
-  });
+    const results = await Promise.all(services.map(([service]) => runEntry(entry(service), { DATABASE_URL: db.url, LOG_LEVEL: 'warn' }, ['migrate'])));
+    services.forEach(([service], i) => (exits[service] = results[i]));
+  }, 120_000);
   afterAll(async () => {
     await db?.drop();
   });
@@ -115,12 +123,8 @@ describe('start-up: migrate needs only DATABASE_URL', () => {
     }
   };
 
-  it.each([
-    ['gateway', 'gateway'],
-    ['ticket-intake', 'ticket_intake'],
-  ])('`%s main.ts migrate` with only DATABASE_URL set applies its migrations and exits 0 (no Kafka, no JWKS, no upstreams)', async (service, schema) => {
-    const exit = await runEntry(entry(service), { DATABASE_URL: db.url, LOG_LEVEL: 'warn' }, ['migrate']);
-    expect({ code: exit.code, stderr: exit.stderr }).toEqual({ code: 0, stderr: '' });
+  it.each(services)('`%s main.ts migrate` with only DATABASE_URL set applies its migrations and exits 0 (no Kafka, no JWKS, no upstreams)', async (service, schema) => {
+    expect({ code: exits[service].code, stderr: exits[service].stderr }).toEqual({ code: 0, stderr: '' });
     expect(await migrationsIn(schema)).toBeGreaterThan(0);
   });
 });
