@@ -18,7 +18,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-TOOLS="$ROOT/.cache/tools"
+TOOLS="${TSS_TOOLS_DIR:-$ROOT/.cache/tools}"
 OUT="$ROOT/.cache/helm-check"
 CHECKS="${CHECKS:-lint template tests image checkov}"
 
