@@ -13,14 +13,15 @@
 #      (deploy/helm/check-image-deps.mjs, needs node_modules), hadolint;
 #   6. checkov over the rendered manifests and the Dockerfile: no failed check that the chart
 #      does not skip with a reason.
-# Usage: bash deploy/helm/check-chart.sh        (CHECKS="lint template tests image checkov" to pick)
+#   7. the Grafana dashboard: well-formed, every metric shown, which ones the code has today.
+# Usage: bash deploy/helm/check-chart.sh        (CHECKS="lint template tests image checkov dashboard" to pick)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 TOOLS="${TSS_TOOLS_DIR:-$ROOT/.cache/tools}"
 OUT="$ROOT/.cache/helm-check"
-CHECKS="${CHECKS:-lint template tests image checkov}"
+CHECKS="${CHECKS:-lint template tests image checkov dashboard}"
 
 HELM_VERSION=v3.21.4        # built against k8s.io/* v0.36 (Kubernetes 1.36)
 HELM_KUBE_MINOR=36
@@ -154,6 +155,11 @@ main() {
       exit 1
     fi
     took "$t"
+  fi
+
+  if wants dashboard; then
+    step "Grafana dashboard (deploy/grafana/tss-dashboard.json)"
+    python3 deploy/grafana/check-dashboard.py
   fi
 
   step "all checks passed in $(( $(date +%s) - start ))s"
