@@ -62,16 +62,16 @@ const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((sta
 // registered before this plugin, are exempt.
 const RATE_LIMITED_PROBLEMS = problems(429);
 // Every operation, the probes included: a request target over MAX_URI_LENGTH or a path parameter
-// over the router's maxParamLength (414, http/uri-length.ts), and a dependency down or the
-// instance draining (503, problem.ts and create-app.ts). Added to the document, since the probes
-// are registered before this plugin sees routes.
+// over the router's maxParamLength (414, http/uri-length.ts and answerFrameworkError in
+// problem.ts), and a dependency down or the instance draining (503, problem.ts and create-app.ts).
+// Added to the document, since the probes are registered before this plugin sees routes.
 const EVERY_OPERATION_PROBLEMS: Readonly<Record<string, string>> = { 414: 'URI Too Long', 503: 'Service Unavailable' };
 // A request that fails its schema, or a body that is not JSON or not UTF-8, is a 400 problem.
 const VALIDATION_PROBLEMS = problems(400);
 // Every non-public route verifies its token (401) and the route's access rule (403, http/scope.ts).
 const AUTHENTICATED_PROBLEMS = problems(401, 403);
-// A path parameter that names nothing the caller may see (tenancy answers 404, never 403), or
-// that is longer than the router's maxParamLength.
+// A path parameter that names nothing the caller may see (tenancy answers 404, never 403); one
+// that does not decode (malformed percent-encoding) is a 400 from the router, covered above.
 const PATH_PARAMETER_PROBLEMS = problems(404);
 // A body over the limit (413) or of a media type no parser accepts (415).
 const BODY_PROBLEMS = problems(413, 415);
