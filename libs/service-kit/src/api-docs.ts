@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest, FastifySchema, RouteOptions } fro
 import swaggerUi from '@fastify/swagger-ui';
 import { stringify as toYaml } from 'yaml';
 import type { ServiceName } from '@tss/contracts';
+import type { AccessRule } from './http/scope';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 
 /** Public paths of the API documentation. */
@@ -102,7 +103,16 @@ const declareCommonResponses = (route: RouteOptions): void => {
     ...RATE_LIMITED_PROBLEMS,
     ...(isRecord(schema.response) ? schema.response : {}),
   };
-  route.schema = { security: isPublic ? [] : [{ bearerAuth: [] }], ...schema, response };
+  route.schema = { security: isPublic ? [] : securityOf(route.config?.access), ...schema, response };
+};
+
+/**
+ * The bearer requirement, naming the scopes and roles of the route's access rule: OpenAPI 3.1 lets
+ * a non-OAuth requirement list roles. Any one of them grants access, so each is an alternative.
+ */
+const securityOf = (access: AccessRule | undefined): Record<string, string[]>[] => {
+  const grants = [...(access?.scopes ?? []), ...(access?.roles ?? [])];
+  return grants.length > 0 ? grants.map((grant) => ({ bearerAuth: [grant] })) : [{ bearerAuth: [] }];
 };
 
 /** Why a documented route would make an incomplete document; empty when it is complete. */

@@ -60,6 +60,14 @@ describe('the OpenAPI document lists every status a route can answer, and the ro
     expect(missing(authenticated, '401', '403')).toEqual([]);
   });
 
+  it('the bearer requirement names the scope or role the route’s access rule asks for', () => {
+    const securityOf = (id: string) => operations.find((o) => o.operation.operationId === id)?.operation.security;
+
+    expect(securityOf('fileTicket')).toEqual([{ bearerAuth: ['tickets:write'] }]);
+    expect(securityOf('getTicketSla')).toEqual([{ bearerAuth: ['tickets:read'] }]);
+    expect(securityOf('createPartner')).toEqual([{ bearerAuth: ['admin'] }]);
+  });
+
   it('a body of another media type is a 415 problem', async () => {
     expectProblem(await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).set('content-type', 'text/plain').send('reader crashes'), 415);
   });
