@@ -81,14 +81,16 @@ PARTNER_TOKEN="$(token "$(jq -r .clientId <<<"$PARTNER_CLIENT")" "$(jq -r .clien
 
 run_schemathesis() { # label, token
   log "schemathesis as $1 (max $MAX_EXAMPLES examples per operation)"
-  SCHEMATHESIS_HOOKS="$ROOT/tools/fuzz/hooks.py" "$VENV/bin/st" run "$BASE/openapi.json" \
+  mkdir -p "$REPORTS"
+  # From the reports folder: schemathesis and hypothesis keep their caches in the working directory.
+  (cd "$REPORTS" && SCHEMATHESIS_HOOKS="$ROOT/tools/fuzz/hooks.py" "$VENV/bin/st" run "$BASE/openapi.json" \
     --checks not_a_server_error,status_code_conformance \
     --header "Authorization: Bearer $2" \
     --max-examples "$MAX_EXAMPLES" \
     --workers 2 \
     --request-timeout 10 \
     --suppress-health-check all \
-    --report junit --report-dir "$REPORTS/$1"
+    --report junit --report-dir "$REPORTS/$1")
 }
 
 started=$SECONDS
