@@ -13,15 +13,17 @@
 #      (deploy/helm/check-image-deps.mjs, needs node_modules), hadolint;
 #   6. checkov over the rendered manifests and the Dockerfile: no failed check that the chart
 #      does not skip with a reason.
-#   7. the Grafana dashboard: well-formed, every metric shown, which ones the code has today.
-# Usage: bash deploy/helm/check-chart.sh        (CHECKS="lint template tests image checkov dashboard" to pick)
+#   7. the environment each container gets passes that service's own config schema
+#      (deploy/helm/check-env-contract.py: starts each service from source, needs node_modules);
+#   8. the Grafana dashboard: well-formed, every metric shown, which ones the code has today.
+# Usage: bash deploy/helm/check-chart.sh        (CHECKS="lint template tests env image checkov dashboard" to pick)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 TOOLS="${TSS_TOOLS_DIR:-$ROOT/.cache/tools}"
 OUT="$ROOT/.cache/helm-check"
-CHECKS="${CHECKS:-lint template tests image checkov dashboard}"
+CHECKS="${CHECKS:-lint template tests env image checkov dashboard}"
 
 HELM_VERSION=v3.21.4        # built against k8s.io/* v0.36 (Kubernetes 1.36)
 HELM_KUBE_MINOR=36
@@ -62,7 +64,7 @@ install_tools() {
     (cd deploy/helm/validate && go build -o "$VALIDATE" .)
     took "$t"
   fi
-  if wants tests || wants checkov; then
+  if wants tests || wants checkov || wants env; then
     if [[ ! -x "$CHECKOV_VENV/bin/checkov" ]]; then
       step "installing checkov $CHECKOV_VERSION (PyPI, venv)"
       t=$(date +%s)
@@ -98,7 +100,7 @@ main() {
     "$HELM" lint --strict helm/tss -f deploy/helm/values-production.yaml
   fi
 
-  if wants template || wants checkov; then
+  if wants template || wants checkov || wants env; then
     step "helm template: defaults, production, everything on"
     render default "${REQUIRED[@]}"
     render production -f deploy/helm/values-production.yaml
@@ -126,6 +128,14 @@ main() {
     step "chart tests (helm/tss/tests/test_chart.py)"
     t=$(date +%s)
     HELM="$HELM" "$CHECKOV_VENV/bin/python" helm/tss/tests/test_chart.py
+    took "$t"
+  fi
+
+  if wants env; then
+    step "each container's environment passes its service's config schema"
+    t=$(date +%s)
+    "$CHECKOV_VENV/bin/python" deploy/helm/check-env-contract.py "$OUT/manifests/all-on.yaml"
+    "$CHECKOV_VENV/bin/python" deploy/helm/check-env-contract.py "$OUT/manifests/production.yaml" --deployments-only
     took "$t"
   fi
 

@@ -1,0 +1,80 @@
+"""The environment the chart gives each container passes that service's own config schema.
+
+For every Deployment (and each migrate init container) in a rendered manifest, start the
+service from source (node_modules/.bin/node --import tsx services/<name>/src/main.ts [migrate])
+with exactly that environment: the ConfigMap, the literal values, and a stand-in for each Secret
+key. PostgreSQL and Kafka point at a closed port, so a process whose configuration is accepted
+fails later, at connect. Exit code 78 (EX_CONFIG, "Invalid configuration") is the failure this
+looks for. docs/adr/0021.
+
+  python3 deploy/helm/check-env-contract.py .cache/helm-check/manifests/all-on.yaml
+"""
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NODE = os.path.join(ROOT, "node_modules", ".bin", "node")
+CLOSED = "127.0.0.1:1"
+STAND_INS = {
+    "DATABASE_URL": "postgres://tss:pw@%s/tss" % CLOSED,
+    "TSS_MASTER_KEYS": "k1:" + "A" * 43 + "=",
+    "TSS_BOOTSTRAP_CLIENT_SECRET": "s" * 24,
+    "REDIS_URL": "redis://%s" % CLOSED,
+    "SMTP_URL": "smtp://%s" % CLOSED,
+}
+
+
+def environment(container, config_maps):
+    env = {}
+    for source in container.get("envFrom", []):
+        env.update(config_maps[source["configMapRef"]["name"]])
+    for e in container.get("env", []):
+        env[e["name"]] = e["value"] if "value" in e else STAND_INS[e["name"]]
+    # Closed ports for what it would connect to; any free port for what it would listen on.
+    env.update(KAFKA_BROKERS=CLOSED, HOST="127.0.0.1", PORT="0", METRICS_PORT="0", PATH=os.environ["PATH"])
+    return env
+
+
+def run(label, args, env):
+    service, rest = args[0].split("/")[2], args[1:]
+    p = subprocess.Popen([NODE, "--import", "tsx", "services/%s/src/main.ts" % service, *rest], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out, _ = p.communicate(timeout=60)
+        code = p.returncode
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, _ = p.communicate()
+        code = None
+    rejected = code == 78 or "Invalid configuration" in out
+    return not rejected, "%s %-33s %s" % ("FAIL" if rejected else "ok  ", label, "config rejected:\n" + out if rejected else "config accepted (then %s)" % ("still running" if code is None else "exit %s at connect" % code))
+
+
+def main(path, with_jobs=True):
+    if not os.path.exists(NODE):
+        print("node_modules/.bin/node missing (run npm ci first): skipped")
+        return 0
+    docs = [d for d in yaml.safe_load_all(open(path)) if d]
+    config_maps = {d["metadata"]["name"]: d["data"] for d in docs if d["kind"] == "ConfigMap"}
+    runs = []
+    for d in docs:
+        if d["kind"] == "Deployment":
+            c = d["spec"]["template"]["spec"]["containers"][0]
+            runs.append((d["metadata"]["name"], c["args"], environment(c, config_maps)))
+        if d["kind"] == "Job" and with_jobs:
+            for c in d["spec"]["template"]["spec"].get("initContainers", []):
+                runs.append(("%s/%s" % (d["metadata"]["name"], c["name"]), c["args"], environment(c, config_maps)))
+    # Three at a time: each start is mostly tsx compiling TypeScript.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda r: run(*r), runs))
+    for _, line in results:
+        print(line)
+    return 0 if all(ok for ok, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], with_jobs="--deployments-only" not in sys.argv[2:]))
