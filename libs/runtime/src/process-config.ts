@@ -1,6 +1,6 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { ConfigError, loadConfig, mergeEnvSchemas } from '@tss/service-kit';
-import type { ServiceModule } from './service-module';
+import type { ServiceModule as Module } from './service-module';
 
 /** What `migrate` reads: a database and a log level, nothing else (no Kafka, no keys). */
 export const MigrateEnv = Type.Object({
@@ -19,7 +19,7 @@ export type MigrateEnv = Static<typeof MigrateEnv>;
 export const processConfigSchema = <S extends TProperties, E extends TProperties>(
   base: TObject<S>,
   extra: TObject<E>,
-  modules: readonly ServiceModule[],
+  modules: readonly Module[],
   /** Parts validated here but read elsewhere (untyped in the result). */
   ...others: readonly TObject[]
 ) => mergeEnvSchemas(base, extra, ...modules.map((m) => m.config ?? NO_SETTINGS), ...others);
@@ -51,3 +51,21 @@ export const loadConfigOrExit = <S extends TObject>(
     throw error;
   }
 };
+
+/**
+ * What the hosted modules' own rules say about their settings (`ServiceModule.configProblems`);
+ * pass it as `check` to `loadConfigOrExit`. A module whose settings fail the schema is skipped:
+ * the schema's message already names them.
+ */
+export const moduleConfigProblems =
+  (modules: readonly Module[]) =>
+  (env: NodeJS.ProcessEnv): string[] =>
+    modules.flatMap((module) => {
+      if (!module.config || !module.configProblems) return [];
+      try {
+        return [...module.configProblems(loadConfig(module.config, env))];
+      } catch (error) {
+        if (error instanceof ConfigError) return [];
+        throw error;
+      }
+    });

@@ -45,6 +45,8 @@ export interface ServiceModule<C extends TProperties = TProperties> {
    * merges every hosted module's schema with its own and validates them all before it connects.
    */
   config?: TObject<C>;
+  /** Rules on its settings a schema cannot say (a key's length once decoded): checked with the schema, before connecting. */
+  configProblems?(config: Static<TObject<C>>): readonly string[];
   build(deps: ServiceDeps<Static<TObject<C>>>): ServiceParts;
 }
 

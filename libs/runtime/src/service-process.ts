@@ -25,7 +25,7 @@ import {
 } from '@tss/service-kit';
 import { DeferredKeySource } from './deferred-key-source';
 import { Platform } from './platform';
-import { loadConfigOrExit, MigrateEnv, processConfigSchema } from './process-config';
+import { loadConfigOrExit, MigrateEnv, moduleConfigProblems, processConfigSchema } from './process-config';
 import { migrateService, ServiceHost } from './service-host';
 import type { ServiceModule } from './service-module';
 
@@ -159,9 +159,10 @@ export const runServiceProcess = async <E extends TObject>(
   }
   // One check of every variable the process reads (its module's and the entry's too), before any connection.
   const schema = processConfigSchema(ServiceProcessEnv, NO_SETTINGS, [module], entry?.config ?? NO_SETTINGS);
-  const config = loadConfigOrExit(schema, module.name, process.env, (env) =>
-    entry?.keySource || env.TSS_JWKS_URL ? [] : ['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)'],
-  );
+  const config = loadConfigOrExit(schema, module.name, process.env, (env) => [
+    ...(entry?.keySource || env.TSS_JWKS_URL ? [] : ['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)']),
+    ...moduleConfigProblems([module])(env),
+  ]);
   const logger = createLogger(module.name, config.LOG_LEVEL);
   const tracing = startTracing({ serviceName: module.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const settings = entry && loadConfig(entry.config, process.env);

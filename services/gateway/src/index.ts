@@ -1,5 +1,6 @@
 import { messagingMigrations } from '@tss/messaging';
 import { defineService } from '@tss/runtime';
+import { ConfigError } from '@tss/service-kit';
 import { authRoutes } from './http/auth.routes';
 import { partnerRoutes } from './http/partner.routes';
 import { ApiClientEntity, GATEWAY_SCHEMA, GeneratedMasterKeyEntity, PartnerEntity, SigningKeyEntity } from './store/gateway.entities';
@@ -30,6 +31,15 @@ export const gatewayService = defineService({
   entities: [SigningKeyEntity, GeneratedMasterKeyEntity, PartnerEntity, ApiClientEntity],
   migrations: [...messagingMigrations(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000, KeyPublicationAndWrapping1764806400000],
   config: GatewayEnv,
+  configProblems: (config) => {
+    try {
+      configuredMasterKeys(config);
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+  },
   build: (deps) => {
     const { config } = deps;
     configuredMasterKeys(config); // a bad TSS_MASTER_KEYS fails at build, before any key is touched

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadConfigOrExit, migrateService, MigrateEnv, processConfigSchema, runMain } from '@tss/runtime';
+import { loadConfigOrExit, migrateService, MigrateEnv, moduleConfigProblems, processConfigSchema, runMain } from '@tss/runtime';
 import {
   createLogger,
   envSchema,
@@ -57,7 +57,7 @@ const migrate = async (): Promise<void> => {
 const main = async (): Promise<void> => {
   if (process.argv[2] === 'migrate') return migrate();
   // Every variable of every hosted service, checked at once before PostgreSQL starts (docs/adr/0015).
-  const config = loadConfigOrExit(processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES), 'tss');
+  const config = loadConfigOrExit(processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES), 'tss', process.env, moduleConfigProblems(ALL_SERVICES));
   const logger = createLogger('tss', config.LOG_LEVEL);
   const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 
