@@ -178,6 +178,26 @@ class Defaults(unittest.TestCase):
         backends = [p["backend"]["service"] for r in ing["spec"]["rules"] for p in r["http"]["paths"]]
         self.assertEqual(backends, [{"name": full("gateway"), "port": {"name": "http"}}])
 
+    def test_every_object_is_in_the_release_namespace(self):
+        for d in self.docs:
+            self.assertEqual(d["metadata"].get("namespace"), NAMESPACE, "%s %s" % (d["kind"], d["metadata"]["name"]))
+
+    def test_config_map_holds_no_secret(self):
+        cm = named(self.docs, "ConfigMap", "t-tss")["data"]
+        for key in ("DATABASE_URL", "TSS_MASTER_KEYS", "TSS_BOOTSTRAP_CLIENT_SECRET", "SMTP_URL", "REDIS_URL"):
+            self.assertNotIn(key, cm)
+        self.assertNotIn("pw@", " ".join(cm.values()))
+
+    def test_checkov_skips_carry_a_reason(self):
+        for d in of_kind(self.docs, "Deployment") + of_kind(self.docs, "Job"):
+            skips = {k: v for k, v in d["metadata"]["annotations"].items() if k.startswith("checkov.io/skip")}
+            self.assertEqual(sorted(v.split("=")[0] for v in skips.values()), ["CKV_K8S_11", "CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_43"])
+            for v in skips.values():
+                self.assertRegex(v, r"^CKV_K8S_\d+=\S.{20,}")
+        digest = render("image.digest=sha256:" + "b" * 64)
+        skipped = [v for v in named(digest, "Deployment", full("gateway"))["metadata"]["annotations"].values() if "CKV_K8S_43" in v]
+        self.assertEqual(skipped, [], "with a digest, the digest check runs")
+
     def test_monitoring_objects_are_off_by_default(self):
         self.assertEqual(of_kind(self.docs, "ServiceMonitor") + of_kind(self.docs, "PrometheusRule"), [])
 
