@@ -122,6 +122,8 @@ const gapsOf = (route: RouteOptions): string[] => {
   if (typeof schema.operationId !== 'string' || schema.operationId === '') gaps.push('no operationId');
   const tags = Array.isArray(schema.tags) ? schema.tags : [];
   if (tags.length === 0) gaps.push('no tags');
+  // Tenancy is decided once, at the edge (DESIGN "Tenancy"): a route behind a token says who may call it.
+  if (route.config?.public !== true && !route.config?.access) gaps.push('no config.access (who may call it) and not public');
   for (const tag of tags) if (!Object.hasOwn(API_TAGS, String(tag))) gaps.push(`tag "${String(tag)}" is not in API_TAGS`);
   for (const [status, response] of Object.entries(isRecord(schema.response) ? schema.response : {})) {
     if (isErrorStatus(status) && !isProblemRef(response)) gaps.push(`response ${status} is not { $ref: 'Problem#' }`);

@@ -117,6 +117,19 @@ describe('edge input: text the database cannot store is refused at the edge', ()
     expect(await platform.query('gateway', "SELECT id FROM gateway.partners WHERE name LIKE 'Evil%'")).toEqual([]);
   });
 
+  it('the gateway refuses a requester id with a NUL character: no token carries text intake could not store', async () => {
+    const response = await client.http().post('/v1/auth/requester-token').auth(acme.token, { type: 'bearer' }).send({ requesterId: 'cust\u0000-1' });
+
+    expectFieldRefused(response, '/requesterId');
+    expect(response.body.access_token).toBeUndefined();
+  });
+
+  it('the token endpoint refuses a client id with a lone surrogate with a 400 naming the field', async () => {
+    const response = await client.http().post('/v1/auth/token').send({ grant_type: 'client_credentials', client_id: 'pc_\ud800', client_secret: 'x' });
+
+    expectFieldRefused(response, '/client_id');
+  });
+
   it('an over-long request target is a 414 problem, before authentication', async () => {
     const response = await client.http().get(`/v1/tickets?filler=${'a'.repeat(MAX_URI_LENGTH)}`);
 

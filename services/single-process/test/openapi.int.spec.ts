@@ -156,12 +156,14 @@ describe('the OpenAPI guard: an incomplete document stops the start', () => {
     for (const app of apps) await app.close();
   });
 
-  it('names every route without an operationId, with an undescribed tag, or with an error that is not a Problem', async () => {
+  const partners = { access: { kinds: ['partner'] as const } };
+
+  it('names every route without an operationId, with an undescribed tag, without an access rule, or with an error that is not a Problem', async () => {
     const app = await appWith((scope) => {
       scope.get('/v1/anonymous', ok);
       scope.get('/v1/stray', { schema: { operationId: 'stray', tags: ['misc'] } }, ok);
       scope.post('/v1/plain-error', { schema: { operationId: 'plainError', response: { 409: { type: 'object' } } } }, ok);
-      scope.get('/v1/fine', { schema: { operationId: 'fine' } }, ok);
+      scope.get('/v1/fine', { config: partners, schema: { operationId: 'fine' } }, ok);
     });
 
     const failure = app.ready();
@@ -169,13 +171,14 @@ describe('the OpenAPI guard: an incomplete document stops the start', () => {
     await expect(failure).rejects.toThrow('GET /v1/anonymous: no operationId');
     await expect(failure).rejects.toThrow('GET /v1/stray: tag "misc" is not in API_TAGS');
     await expect(failure).rejects.toThrow("POST /v1/plain-error: response 409 is not { $ref: 'Problem#' }");
+    await expect(failure).rejects.toThrow('GET /v1/anonymous: no config.access (who may call it) and not public');
     await expect(failure).rejects.not.toThrow('/v1/fine');
   });
 
   it('refuses an operationId used twice', async () => {
     const app = await appWith((scope) => {
-      scope.get('/v1/one', { schema: { operationId: 'same' } }, ok);
-      scope.get('/v1/two', { schema: { operationId: 'same' } }, ok);
+      scope.get('/v1/one', { config: partners, schema: { operationId: 'same' } }, ok);
+      scope.get('/v1/two', { config: partners, schema: { operationId: 'same' } }, ok);
     });
 
     await expect(app.ready()).rejects.toThrow('GET /v1/two: operationId "same" is also used by GET /v1/one');
@@ -183,7 +186,7 @@ describe('the OpenAPI guard: an incomplete document stops the start', () => {
 
   it('records the documented routes, not the hidden ones, and declares authentication on those that need it', async () => {
     const app = await appWith((scope) => {
-      scope.get('/v1/things/:id', { schema: { operationId: 'getThing', params: { type: 'object', properties: { id: { type: 'string' } } } } }, ok);
+      scope.get('/v1/things/:id', { config: partners, schema: { operationId: 'getThing', params: { type: 'object', properties: { id: { type: 'string' } } } } }, ok);
       scope.post('/v1/open', { config: { public: true }, schema: { operationId: 'open' } }, ok);
       scope.get('/v1/*', { schema: { hide: true } }, ok);
     });

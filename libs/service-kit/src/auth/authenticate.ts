@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkAccess } from '../http/scope';
 import { problemType, sendFailure, sendProblem } from '../problem';
 import type { Principal } from './principal';
@@ -58,23 +58,4 @@ export const installAuthentication = (app: FastifyInstance, verifier: AccessToke
 export const principalOf = (request: FastifyRequest): Principal => {
   if (!request.principal) throw new Error('route reached without authentication');
   return request.principal;
-};
-
-/**
- * 403 unless the caller holds one of `roles` or the `scope`; returns the principal when allowed.
- * @deprecated Declare `config: { access }` on the route and read `scopeOf(request)` instead.
- */
-export const authorize = (
-  request: FastifyRequest,
-  reply: FastifyReply,
-  rule: { scopes?: string[]; roles?: string[]; kinds?: Principal['kind'][] },
-): Principal | undefined => {
-  const principal = principalOf(request);
-  const kindOk = !rule.kinds || rule.kinds.includes(principal.kind);
-  const needsGrant = Boolean(rule.scopes || rule.roles);
-  const granted =
-    !needsGrant || (rule.scopes ?? []).some((s) => principal.scopes.includes(s)) || (rule.roles ?? []).some((r) => principal.roles.includes(r));
-  if (kindOk && granted) return principal;
-  void sendProblem(reply, { type: problemType('forbidden'), title: 'Forbidden', status: 403, detail: 'The access token does not allow this operation.' });
-  return undefined;
 };

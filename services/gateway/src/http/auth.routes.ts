@@ -3,7 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
-import { authorize, problemType, sendProblem, type Clock } from '@tss/service-kit';
+import { Text } from '@tss/contracts';
+import { principalOf, problemType, scopeOf, sendProblem, type Clock } from '@tss/service-kit';
 import type { KeyRing } from '../store/key-ring';
 import type { SecretVerifier } from '../domain/client-secret';
 import { issueClientToken, issueRequesterToken, type TokenError, type TokenSettings } from '../use-cases/issue-token';
@@ -11,10 +12,11 @@ import { basicCredentials } from './basic-credentials';
 
 const TokenRequest = Type.Object(
   {
-    grant_type: Type.Optional(Type.String({ maxLength: 64 })),
-    client_id: Type.Optional(Type.String({ maxLength: 200 })),
-    client_secret: Type.Optional(Type.String({ maxLength: 500 })),
-    scope: Type.Optional(Type.String({ maxLength: 1000 })),
+    // Optional at the schema: a missing grant_type is answered as RFC 6749 §5.2 unsupported_grant_type.
+    grant_type: Type.Optional(Text({ maxLength: 64, examples: ['client_credentials'] })),
+    client_id: Type.Optional(Text({ maxLength: 200 })),
+    client_secret: Type.Optional(Text({ maxLength: 500 })),
+    scope: Type.Optional(Text({ maxLength: 1000 })),
   },
   { $id: 'TokenRequest', examples: [{ grant_type: 'client_credentials', client_id: 'pc_…', client_secret: '…' }] },
 );
@@ -26,7 +28,7 @@ const Jwks = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unkn
 
 const RequesterTokenRequest = Type.Object(
   {
-    requesterId: Type.String({ minLength: 1, maxLength: 200, description: "The partner's own id for its client" }),
+    requesterId: Text({ maxLength: 200, description: "The partner's own id for its client" }),
   },
   { additionalProperties: false, examples: [{ requesterId: 'customer-8841' }] },
 );
@@ -94,36 +96,35 @@ export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstan
   app.post(
     '/v1/auth/requester-token',
     {
+      config: { access: { kinds: ['partner'], scopes: ['requesters:tokens'] } },
       schema: {
         tags: ['auth'],
         operationId: 'issueRequesterToken',
         summary: "Mint a token for one of the partner's clients: it sees and files only that requester's tickets",
-        security: [{ bearerAuth: [] }],
         body: RequesterTokenRequest,
-        response: { 200: TokenResponse, 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+        response: { 200: TokenResponse },
       },
     },
     async (request, reply) => {
-      const principal = authorize(request, reply, { kinds: ['partner'], scopes: ['requesters:tokens'] });
-      if (!principal) return reply;
+      const { partnerId } = scopeOf(request, 'partner');
+      const principal = principalOf(request);
       reply.header('cache-control', 'no-store');
-      return issueRequesterToken(deps, { clientId: principal.clientId ?? principal.subject, partnerId: principal.partnerId ?? '', requesterId: request.body.requesterId });
+      return issueRequesterToken(deps, { clientId: principal.clientId ?? principal.subject, partnerId, requesterId: request.body.requesterId });
     },
   );
 
   app.post(
     '/v1/auth/keys/rotate',
     {
+      config: { access: { kinds: ['staff'], roles: ['admin'] } },
       schema: {
         tags: ['auth'],
         operationId: 'rotateSigningKey',
         summary: 'Publish a new signing key (admin); it signs once verifiers have fetched it, the previous one stays published until no token can need it',
-        security: [{ bearerAuth: [] }],
-        response: { 200: KeyRotation, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+        response: { 200: KeyRotation },
       },
     },
-    async (request, reply) => {
-      if (!authorize(request, reply, { kinds: ['staff'], roles: ['admin'] })) return reply;
+    async () => {
       const { kid, signsFrom } = await deps.keys.rotate();
       const jwks = await deps.keys.jwks();
       return { kid, signsFrom: signsFrom.toISOString(), activeKids: jwks.keys.map((k) => k.kid) };
