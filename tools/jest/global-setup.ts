@@ -8,13 +8,16 @@ import { EmbeddedPostgres } from '../../libs/persistence/src/embedded-postgres';
 import { createTemplateDatabase, TEST_ADMIN_URL_ENV, TEST_TEMPLATE_DATABASE_ENV } from '../../libs/persistence/src/testing/test-database';
 import { freePort } from '../../libs/service-kit/src/testing/free-port';
 
-const MIGRATE_SCRIPT = path.join(__dirname, 'migrate-every-service.ts');
+const REPO = path.join(__dirname, '../..');
 
-/** Every service's migrations, applied once per run by a child process (tsx knows the @tss/* paths). */
+/**
+ * Every service's migrations, applied once per run by the single process's own `migrate` command
+ * (a child process: tsx knows the @tss/* paths that Jest's global setup cannot resolve).
+ */
 const migrateEveryService = async (databaseUrl: string): Promise<void> => {
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', MIGRATE_SCRIPT], {
-    cwd: path.join(__dirname, '../..'),
-    env: { ...process.env, DATABASE_URL: databaseUrl },
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(REPO, 'services/single-process/src/main.ts'), 'migrate'], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
   });
 };
 
