@@ -1,15 +1,12 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import { ConfigError, loadConfig, mergeEnvSchemas } from '@tss/service-kit';
+import { BaseEnv, ConfigError, loadConfig, mergeEnvSchemas } from '@tss/service-kit';
 import type { ServiceModule as Module } from './service-module';
 
+/** Where a service's schema lives; required wherever it is read, but in the single process (embedded PostgreSQL). */
+export const DatabaseUrlSetting = Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL' });
+
 /** What `migrate` reads: a database and a log level, nothing else (no Kafka, no keys). */
-export const MigrateEnv = Type.Object({
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info' },
-  ),
-  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL' }),
-});
+export const MigrateEnv = Type.Object({ LOG_LEVEL: BaseEnv.LOG_LEVEL, DATABASE_URL: DatabaseUrlSetting });
 export type MigrateEnv = Static<typeof MigrateEnv>;
 
 /**

@@ -25,13 +25,13 @@ import {
 } from '@tss/service-kit';
 import { DeferredKeySource } from './deferred-key-source';
 import { Platform } from './platform';
-import { loadConfigOrExit, MigrateEnv, moduleConfigProblems, processConfigSchema } from './process-config';
+import { DatabaseUrlSetting, loadConfigOrExit, MigrateEnv, moduleConfigProblems, processConfigSchema } from './process-config';
 import { migrateService, ServiceHost } from './service-host';
 import type { ServiceModule } from './service-module';
 
 export const ServiceProcessEnv = envSchema({
   ...BaseEnv,
-  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL' }),
+  DATABASE_URL: DatabaseUrlSetting,
   KAFKA_BROKERS: Type.String({ minLength: 1, description: 'Comma-separated host:port list' }),
   KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 3 }),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
