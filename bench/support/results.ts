@@ -26,6 +26,8 @@ export const machine = () => ({
   platform: `${os.platform()} ${os.release()}`,
   node: process.version,
   commit: gitCommit(),
+  // 1, 5 and 15 min load average when the figures were written: on a shared machine, how noisy it was.
+  loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
 });
 
 /** Writes `bench/results/<name>-<timestamp>.json` and prints the figures. */
