@@ -11,6 +11,7 @@ import Fastify, {
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import { instrumentedServerSpan } from './tracing';
 import type { Logger } from 'pino';
 import { installHealth, type ReadinessCheck } from './health';
 import { installMetrics } from './metrics';
@@ -131,22 +132,34 @@ const installDrainShedding = (app: FastifyInstance): void => {
 };
 
 /**
- * A server span per request, child of the caller's `traceparent`. Each route handler runs inside
- * the span's context, so outbox rows written there carry the same trace id onward through events.
+ * One server span per request, child of the caller's `traceparent`: the HTTP instrumentation's
+ * when it is on (named here after the route and labelled with the service), else one of ours.
+ * Each route handler runs inside the request's context, so the SQL it runs is under that span and
+ * outbox rows written there carry the same trace id onward through events.
  */
 const installTracingHooks = (app: FastifyInstance, service: string): void => {
   const tracer = trace.getTracer('tss');
   app.decorateRequest('otelContext', null as unknown as Context);
   app.decorateRequest('otelSpan', undefined);
   app.addHook('onRequest', async (request, reply) => {
-    const parent = propagation.extract(context.active(), request.headers);
-    const span = tracer.startSpan(
-      `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
-      { kind: SpanKind.SERVER, attributes: { 'tss.service': service, 'http.request.method': request.method, 'url.path': request.url.split('?')[0] } },
-      parent,
-    );
-    request.otelSpan = span;
-    request.otelContext = trace.setSpan(parent, span);
+    const name = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+    const instrumented = instrumentedServerSpan(request.raw);
+    let span: Span;
+    if (instrumented) {
+      // The instrumentation ends it. Handlers and forwarded requests continue the server span itself.
+      span = instrumented.updateName(name).setAttribute('tss.service', service);
+      if (request.routeOptions.url) span.setAttribute('http.route', request.routeOptions.url);
+      request.otelContext = trace.setSpan(context.active(), span);
+    } else {
+      const parent = propagation.extract(context.active(), request.headers);
+      span = tracer.startSpan(
+        name,
+        { kind: SpanKind.SERVER, attributes: { 'tss.service': service, 'http.request.method': request.method, 'url.path': request.url.split('?')[0] } },
+        parent,
+      );
+      request.otelSpan = span;
+      request.otelContext = trace.setSpan(parent, span);
+    }
     // Every log line of this request, the framework's included, carries its trace id.
     const traceLog = request.log.child({ trace_id: span.spanContext().traceId });
     request.log = traceLog;

@@ -1,10 +1,11 @@
 import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span, type Attributes } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { patchLoadedModules, platformInstrumentations } from './tracing/instrumentations';
+
+export { instrumentedServerSpan } from './tracing/server-spans';
 
 export interface TracingOptions {
   serviceName: string;
@@ -19,22 +20,33 @@ export interface Tracing {
 }
 
 /**
- * Starts the OpenTelemetry SDK once per process. Context propagation (W3C trace context) always
+ * Starts the OpenTelemetry Node SDK once per process, with the HTTP, fastify, pg and kafkajs
+ * instrumentations (docs/adr/0022-tracing.md). Context propagation (W3C trace context) always
  * works, so trace ids reach logs and events even when nothing is exported.
  */
 export const startTracing = (options: TracingOptions): Tracing => {
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   if (options.otlpEndpoint) {
-    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` })));
+    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }) }));
   }
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
-    spanProcessors: processors,
+  const instrumentations = platformInstrumentations();
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName,
+    // Without a processor the SDK registers no tracer provider, and spans would carry no ids.
+    spanProcessors: processors.length > 0 ? processors : [new NoopSpanProcessor()],
+    // The SDK would otherwise read OTEL_*_EXPORTER and default to OTLP metrics and logs: we export
+    // metrics through Prometheus and logs through stdout, and traces only when asked.
+    metricReaders: [],
+    logRecordProcessors: [],
+    textMapPropagator: new W3CTraceContextPropagator(),
+    instrumentations,
   });
-  provider.register({ propagator: new W3CTraceContextPropagator() });
+  sdk.start();
+  patchLoadedModules(instrumentations);
   return {
     shutdown: async () => {
-      await provider.shutdown();
+      for (const instrumentation of instrumentations) instrumentation.disable();
+      await sdk.shutdown();
       trace.disable();
       propagation.disable();
       context.disable();

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { Value } from '@sinclair/typebox/value';
 import pino from 'pino';
 import request from 'supertest';
@@ -29,7 +29,7 @@ describe('gateway forwarding (services mode)', () => {
   let gatewayUrl: string;
 
   beforeAll(async () => {
-    tracing = startTracing({ serviceName: 'gateway-test', spanProcessors: [new SimpleSpanProcessor(spans)] });
+    tracing = startTracing({ serviceName: 'gateway-test', spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
     upstream = Fastify();
     upstream.get('/v1/tickets/:id', async (request) => ({ url: request.url, headers: request.headers }));
     upstream.get('/v1/queue', async () => {
@@ -76,7 +76,7 @@ describe('gateway forwarding (services mode)', () => {
     expect(seen.headers['x-request-id']).toBe('req-forward-1');
 
     const server = await waitFor('the gateway server span', () =>
-      spans.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === '/v1/tickets/t-1'),
+      spans.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER && s.attributes['tss.service'] === 'gateway' && s.attributes['url.path'] === '/v1/tickets/t-1'),
     );
     expect(server.spanContext().traceId).toBe(CALLER_TRACE_ID);
     expect(server.parentSpanContext?.spanId).toBe(CALLER_SPAN_ID);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import pino from 'pino';
 import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, type ServiceUrls } from '@tss/gateway';
 import { KafkaTransport } from '@tss/messaging';
@@ -39,7 +39,7 @@ describe('walking skeleton, services mode over real Kafka', () => {
   const listen = (instance: ServiceInstance) => services.listen(instance);
 
   beforeAll(async () => {
-    tracing = startTracing({ serviceName: 'tss-kafka-test', spanProcessors: [new SimpleSpanProcessor(spans)] });
+    tracing = startTracing({ serviceName: 'tss-kafka-test', spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
     db = await createTestDatabase('services_mode_kafka');
     services = new ServiceInstances(db.url, {}, process.env.KAFKA_BROKERS);
     const gateway = await start(gatewayService, {

@@ -1,4 +1,4 @@
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE, startTracing, type Tracing } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
@@ -13,7 +13,7 @@ describe('walking skeleton, single-process mode (in-process transport, real Post
   let admin: string;
 
   beforeAll(async () => {
-    tracing = startTracing({ serviceName: 'tss-test', spanProcessors: [new SimpleSpanProcessor(spans)] });
+    tracing = startTracing({ serviceName: 'tss-test', spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
     platform = await startTestPlatform('walking_skeleton', { clock });
     client = platform.client;
     admin = await platform.adminToken();

@@ -1,0 +1,70 @@
+import { IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { createRequire } from 'node:module';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import type { Instrumentation, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { cloudEventKafkaJsInstrumentation } from './kafkajs-instrumentation';
+import { rememberServerSpan } from './server-spans';
+
+const carriesTraceparent = (headers: OutgoingHttpHeaders | readonly string[] | undefined): boolean =>
+  headers !== undefined && !Array.isArray(headers) && Object.keys(headers).some((name) => name.toLowerCase() === 'traceparent');
+
+/** What a trace shows without hand-made spans: HTTP in and out, fastify's handlers, SQL, Kafka. */
+export const platformInstrumentations = (): Instrumentation[] => [
+  new HttpInstrumentation({
+    // A request that already carries a traceparent was propagated by hand (the gateway forwards
+    // with its server span as the parent, one hop per span): a client span would replace it.
+    ignoreOutgoingRequestHook: (request) => carriesTraceparent(request.headers),
+    requestHook: (span, request) => {
+      if (request instanceof IncomingMessage) rememberServerSpan(request, span);
+    },
+  }),
+  // Hooks would add a span per lifecycle hook of every request (auth, metrics, drain…): noise.
+  new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false }),
+  // Only SQL run for a request or an event: the relays' and timers' idle polls would each be a trace.
+  new PgInstrumentation({ requireParentSpan: true }),
+  cloudEventKafkaJsInstrumentation(),
+];
+
+const requireHere = createRequire(__filename);
+
+interface PatchesModules {
+  getModuleDefinitions(): InstrumentationModuleDefinition[];
+}
+
+const hasModuleDefinitions = (instrumentation: Instrumentation): instrumentation is Instrumentation & PatchesModules =>
+  typeof (instrumentation as Partial<PatchesModules>).getModuleDefinitions === 'function';
+
+const versionOf = (name: string): string | undefined => {
+  try {
+    const manifest: unknown = requireHere(`${name}/package.json`);
+    return typeof manifest === 'object' && manifest !== null && 'version' in manifest && typeof manifest.version === 'string' ? manifest.version : undefined;
+  } catch {
+    return undefined; // a package whose `exports` hide package.json: the version only labels spans
+  }
+};
+
+/**
+ * Applies each instrumentation's module patch to the module as this process already loaded it.
+ * Instrumentations normally patch at `require` time, which misses modules the entry points
+ * imported before `startTracing` ran, modules loaded by Jest's own module registry, and bundles.
+ * The patches wrap prototypes (pg's `Client`, pg-pool's `Pool`, kafkajs's `Kafka`) and unwrap
+ * first, so patching late, or twice, is safe, and existing instances are covered.
+ */
+export const patchLoadedModules = (instrumentations: readonly Instrumentation[], load: (name: string) => unknown = requireHere): void => {
+  for (const instrumentation of instrumentations) {
+    if (!hasModuleDefinitions(instrumentation)) continue; // fastify's subscribes to a diagnostics channel instead
+    for (const definition of instrumentation.getModuleDefinitions()) {
+      if (!definition.patch) continue;
+      let loaded: unknown;
+      try {
+        loaded = load(definition.name);
+      } catch {
+        continue; // not installed here (e.g. pg-native): nothing to patch
+      }
+      definition.moduleVersion = versionOf(definition.name);
+      definition.moduleExports = definition.patch(loaded, definition.moduleVersion);
+    }
+  }
+};

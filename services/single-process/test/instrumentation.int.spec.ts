@@ -1,0 +1,60 @@
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { sampleTicket } from '@tss/runtime/testing';
+import { startTracing, type Tracing } from '@tss/service-kit';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+const sqlOf = (span: ReadableSpan): string => String(span.attributes['db.query.text'] ?? span.attributes['db.statement'] ?? '');
+
+/** docs/adr/0022-tracing.md: the SDK's instrumentations show HTTP and SQL without hand-made spans. */
+describe('tracing instrumentations, single-process mode (real PostgreSQL)', () => {
+  const spans = new InMemorySpanExporter();
+  let tracing: Tracing;
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    tracing = startTracing({ serviceName: 'tss-instrumentation-test', spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
+    platform = await startTestPlatform('tracing_instrumentation', { clock: new TestClock('2026-02-02T08:00:00.000Z') });
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    await tracing?.shutdown();
+  });
+
+  it('a filed ticket’s trace has one server span per request, its INSERT, and the handler’s SQL under the consume span', async () => {
+    const acme = await platform.client.partner(await platform.adminToken(), 'Acme Traced');
+    spans.reset();
+
+    const filed = await platform.client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket());
+    expect(filed.status).toBe(201);
+
+    const finished = await waitFor('sla-timer’s consume span', () => {
+      const all = spans.getFinishedSpans();
+      return all.some((s) => s.name === 'consume ticket.created' && s.attributes['tss.consumer_group'] === 'sla-timer') && all;
+    });
+    const server = finished.filter((s) => s.kind === SpanKind.SERVER && s.name === 'POST /v1/tickets');
+    expect(server).toHaveLength(1); // the HTTP instrumentation's span, named by our hook: no second one
+    expect(server[0].instrumentationScope.name).toBe('@opentelemetry/instrumentation-http');
+    expect(server[0].attributes['tss.service']).toBe('tss');
+    const traceId = server[0].spanContext().traceId;
+    const inTrace = finished.filter((s) => s.spanContext().traceId === traceId);
+
+    const insert = inTrace.find((s) => s.instrumentationScope.name === '@opentelemetry/instrumentation-pg' && /INSERT INTO\s+"?ticket_intake"?\."?tickets"?/i.test(sqlOf(s)));
+    expect(insert).toBeDefined();
+    const consume = inTrace.find((s) => s.name === 'consume ticket.created' && s.attributes['tss.consumer_group'] === 'sla-timer')!;
+    const underConsume = inTrace.filter((s) => s.parentSpanContext?.spanId === consume.spanContext().spanId && s.instrumentationScope.name === '@opentelemetry/instrumentation-pg');
+    expect(underConsume.length).toBeGreaterThan(0);
+    // fastify's own spans (@fastify/otel) sit under the server span.
+    expect(inTrace.some((s) => s.instrumentationScope.name === '@fastify/otel')).toBe(true);
+  });
+
+  it('a request without a traceparent starts a trace with a real id (what its log lines carry)', async () => {
+    spans.reset();
+    await platform.client.http().get('/healthz');
+    const health = await waitFor('the health server span', () => spans.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER && s.name === 'GET /healthz'));
+    expect(health.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(health.spanContext().traceId).not.toBe('0'.repeat(32));
+  });
+});
