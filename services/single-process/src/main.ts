@@ -10,7 +10,6 @@ import {
   startTracing,
   systemClock,
 } from '@tss/service-kit';
-import { InProcessTransport } from '@tss/messaging';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@tss/persistence';
 import { SingleProcessEnv, type SingleProcessEnv as Config } from './single-process.config';
 import { ALL_SERVICES, startSingleProcessPlatform } from './single-process-platform';
@@ -49,16 +48,14 @@ const banner = (config: Config, metricsPort: number, admin?: { clientId: string;
 };
 
 /**
- * `migrate`: every service's migrations, and the in-process transport's log, into DATABASE_URL,
- * then exit; reads DATABASE_URL and LOG_LEVEL only. The test run builds its template with it.
+ * `migrate`: every service's migrations into DATABASE_URL, then exit; reads DATABASE_URL and
+ * LOG_LEVEL only. The test run builds its template with it. (The in-process transport's log is
+ * not a service's: `npm start` creates it on first use.)
  */
 const migrate = async (): Promise<void> => {
   const config = loadConfigOrExit(MigrateEnv, 'tss');
   const logger = createLogger('tss', config.LOG_LEVEL);
   for (const module of ALL_SERVICES) logger.info({ service: module.name, applied: await migrateService(module, config.DATABASE_URL) }, 'migrations applied');
-  const transport = new InProcessTransport();
-  await transport.useDatabase(config.DATABASE_URL);
-  await transport.close();
 };
 
 const main = async (): Promise<void> => {
