@@ -11,6 +11,7 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
 
 const kafkaSuite = '\\.kafka\\.spec\\.ts$';
 const redisSuite = '\\.redis\\.spec\\.ts$';
+const jaegerSuite = '\\.jaeger\\.spec\\.ts$'; // needs a collector (deploy/jaeger/jaeger.sh) and a broker
 
 module.exports = (projectDir, displayName) => ({
   displayName,
@@ -21,6 +22,7 @@ module.exports = (projectDir, displayName) => ({
     '/node_modules/',
     ...(process.env.KAFKA_BROKERS ? [] : [kafkaSuite]),
     ...(process.env.REDIS_URL ? [] : [redisSuite]),
+    ...(process.env.JAEGER_QUERY_URL && process.env.KAFKA_BROKERS ? [] : [jaegerSuite]),
   ],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: true } }],

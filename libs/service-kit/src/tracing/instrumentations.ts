@@ -21,7 +21,14 @@ export const platformInstrumentations = (): Instrumentation[] => [
     },
   }),
   // Hooks would add a span per lifecycle hook of every request (auth, metrics, drain…): noise.
-  new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false }),
+  new FastifyOtelInstrumentation({
+    registerOnInitialization: true,
+    instrumentHooks: false,
+    // Route handlers are anonymous: the span would be named after the plugin's source text.
+    lifecycleHook: (span, { hookName, request }) => {
+      span.updateName(`${hookName} ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`);
+    },
+  }),
   // Only SQL run for a request or an event: the relays' and timers' idle polls would each be a trace.
   new PgInstrumentation({ requireParentSpan: true }),
   cloudEventKafkaJsInstrumentation(),
