@@ -26,11 +26,30 @@ export interface InboundMessage {
  */
 export type MessageHandler = (message: InboundMessage) => Promise<void>;
 
+/** What a batch handler reports while it works through a batch. */
+export interface BatchProgress {
+  /** The first `count` messages of the batch are dealt with: their offsets may be committed. */
+  handled(count: number): void;
+  /** False once the subscription is stopping (or Kafka took the partition away): stop early, the rest is redelivered. */
+  isRunning(): boolean;
+  /** Keeps a Kafka group membership alive during a long batch; nothing in-process. */
+  heartbeat(): Promise<void>;
+}
+
+/**
+ * Delivery contract for `handleBatch`: messages of one partition (Kafka) or one group's read
+ * (in-process), in order. Resolve when the messages reported `handled` are dealt with; reject to
+ * have every message after the last one reported delivered again (at-least-once; the inbox dedups).
+ */
+export type BatchHandler = (messages: readonly InboundMessage[], progress: BatchProgress) => Promise<void>;
+
 export interface SubscribeOptions {
   /** Consumer group: every group gets every message once; members of a group share the load. */
   group: string;
   topics: readonly string[];
   handle: MessageHandler;
+  /** When given, the transport hands over messages in batches here instead of one by one to `handle`. */
+  handleBatch?: BatchHandler;
 }
 
 export interface Subscription {

@@ -5,12 +5,12 @@ import { topicsOf, validateEvent, type CloudEvent, type EventContract, type Even
 import { contextFromCarrier, err, inSpan, isConnectionFailure, ok, SpanKind, type Clock, type Result } from '@tss/service-kit';
 import { DeadLetterOperator } from '../dead-letters/dead-letter-operator';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store';
-import { recordHandled } from '../inbox/inbox';
+import { recordHandled, recordHandledAll } from '../inbox/inbox';
 import { fromKafkaMessage } from '../kafka/cloud-event-binding';
 import { messagingMetrics, reportDeadLetters } from '../metrics/messaging-metrics';
 import type { Outbox } from '../outbox/outbox';
 import type { UnitOfWork } from '../outbox/unit-of-work';
-import type { EventTransport, InboundMessage, Subscription } from '../transport';
+import type { BatchProgress, EventTransport, InboundMessage, Subscription } from '../transport';
 import { NotYet } from './not-yet';
 
 export interface HandlerContext {
@@ -50,6 +50,8 @@ export interface EventConsumerOptions {
   maxRetryDelayMs?: number;
   /** How long, in summed waits, a handler may keep answering `NotYet` before its event is dead-lettered. */
   notYetMaxWaitMs?: number;
+  /** Most events handled in one transaction (docs/performance.md); 1 handles each on its own. */
+  batchSize?: number;
 }
 
 export type ConsumeOutcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered' | 'parked';
@@ -59,6 +61,25 @@ type Checked = { kind: 'skip' } | { kind: 'invalid'; reason: string } | { kind: 
 /** The consumer is stopping: the message in hand is given back for redelivery, not dead-lettered. */
 class Stopping extends Error {
   override name = 'Stopping';
+}
+
+/** The batch stops before event `index` (a parked key): it goes on its own. */
+class OneAtATime extends Error {
+  override name = 'OneAtATime';
+  constructor(readonly index: number) {
+    super(`event ${index} of the batch goes on its own`);
+  }
+}
+
+/** The handler of event `index` failed: the batch's transaction rolls back. */
+class HandlerFailed extends Error {
+  override name = 'HandlerFailed';
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super(`handler of event ${index} of the batch failed`, { cause });
+  }
 }
 
 /**
@@ -108,12 +129,14 @@ export class EventConsumer {
     this.subscription = await this.options.transport.subscribe({
       group: this.options.group,
       topics: this.topics,
-      handle: async (message) => {
-        const outcome = await this.consume(message);
-        this.outcomes[outcome] += 1;
-        messagingMetrics().consumed.inc({ service: this.options.group, outcome });
-      },
+      handle: async (message) => this.count(await this.consume(message)),
+      handleBatch: (this.options.batchSize ?? 100) > 1 ? (messages, progress) => this.consumeBatch(messages, progress) : undefined,
     });
+  }
+
+  private count(outcome: ConsumeOutcome, n = 1): void {
+    this.outcomes[outcome] += n;
+    messagingMetrics().consumed.inc({ service: this.options.group, outcome }, n);
   }
 
   async stop(): Promise<void> {
@@ -125,7 +148,11 @@ export class EventConsumer {
     this.stopReporting = undefined;
   }
 
-  async consume(message: InboundMessage): Promise<ConsumeOutcome> {
+  /**
+   * One message in its own transaction, with retries. `failedInBatch`: its handler already failed
+   * once in a batch's transaction (`consumeBatch`), which counts as its first attempt.
+   */
+  async consume(message: InboundMessage, { failedInBatch }: { failedInBatch?: { error: unknown } } = {}): Promise<ConsumeOutcome> {
     const checked = this.check(message);
     if (checked.kind === 'skip') return 'skipped';
     if (checked.kind === 'invalid') return this.deadLetter(message, checked.reason);
@@ -133,29 +160,147 @@ export class EventConsumer {
     const { logger } = this.options;
     const maxAttempts = this.options.maxAttempts ?? 5;
     let waitedMs = 0;
+    let earlier = failedInBatch;
     for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await inSpan(
-          `consume ${event.type}`,
-          { kind: SpanKind.CONSUMER, parent: contextFromCarrier(event), attributes: { 'tss.consumer_group': this.options.group, 'tss.event_id': event.id } },
-          () => this.options.unitOfWork.run((tx) => this.apply(tx, message, binding, event, { park: true })),
-        );
-      } catch (error) {
-        if (isConnectionFailure(error)) throw error; // infrastructure: redeliver later, never dead-letter
-        const waitMs = Math.min(this.options.maxRetryDelayMs ?? 5_000, (this.options.retryBaseMs ?? 200) * 2 ** Math.min(attempt - 1, 16));
-        if (error instanceof NotYet) {
-          // Bounded by summed waits, not by reading the time: the clock may be a test's, standing still.
-          if (waitedMs + waitMs > (this.options.notYetMaxWaitMs ?? 60_000)) {
-            return this.deadLetter(message, `not yet after ${waitedMs} ms of retries: ${error.message}`, event);
-          }
-          logger.debug({ eventId: event.id, type: event.type, attempt, reason: error.message }, 'event not applicable yet; retrying');
-        } else {
-          logger.warn({ err: error, eventId: event.id, type: event.type, attempt }, 'event handler failed');
-          if (attempt >= maxAttempts) return this.deadLetter(message, `handler failed ${attempt} times: ${(error as Error).message}`, event);
+      let error: unknown;
+      if (earlier) {
+        error = earlier.error;
+        earlier = undefined;
+      } else {
+        try {
+          return await inSpan(
+            `consume ${event.type}`,
+            { kind: SpanKind.CONSUMER, parent: contextFromCarrier(event), attributes: { 'tss.consumer_group': this.options.group, 'tss.event_id': event.id } },
+            () => this.options.unitOfWork.run((tx) => this.apply(tx, message, binding, event, { park: true })),
+          );
+        } catch (caught) {
+          error = caught;
         }
-        waitedMs += waitMs;
-        await this.pause(waitMs);
       }
+      if (isConnectionFailure(error)) throw error; // infrastructure: redeliver later, never dead-letter
+      const waitMs = Math.min(this.options.maxRetryDelayMs ?? 5_000, (this.options.retryBaseMs ?? 200) * 2 ** Math.min(attempt - 1, 16));
+      if (error instanceof NotYet) {
+        // Bounded by summed waits, not by reading the time: the clock may be a test's, standing still.
+        if (waitedMs + waitMs > (this.options.notYetMaxWaitMs ?? 60_000)) {
+          return this.deadLetter(message, `not yet after ${waitedMs} ms of retries: ${error.message}`, event);
+        }
+        logger.debug({ eventId: event.id, type: event.type, attempt, reason: error.message }, 'event not applicable yet; retrying');
+      } else {
+        logger.warn({ err: error, eventId: event.id, type: event.type, attempt }, 'event handler failed');
+        if (attempt >= maxAttempts) return this.deadLetter(message, `handler failed ${attempt} times: ${(error as Error).message}`, event);
+      }
+      waitedMs += waitMs;
+      await this.pause(waitMs);
+    }
+  }
+
+  /**
+   * A batch in order (docs/performance.md): up to `batchSize` events in one transaction, with one
+   * multi-row inbox insert, and the key locks and parking check taken once for the batch; each
+   * handler runs in that transaction, in order. When the handler of event i fails (a bug, a poison
+   * event, `NotYet`), the transaction rolls back; the events before i go again as one batch, and
+   * event i goes on its own through `consume`, that failure counting as its first attempt: it is
+   * retried or dead-lettered exactly as without batches, its key's later events are parked behind
+   * it, and every other event is handled exactly once, each key in order. An invalid event or one
+   * of a parked key ends the batch before it in the same way. A connection failure rejects: what
+   * was not reported `handled` is redelivered.
+   */
+  async consumeBatch(messages: readonly InboundMessage[], progress: BatchProgress): Promise<void> {
+    const size = Math.max(1, this.options.batchSize ?? 100);
+    let start = 0;
+    let limit = size;
+    /** Where a handler failed in a batch's transaction, and how: that event's first attempt. */
+    let failure: { at: number; error: unknown } | undefined;
+    const done = async (n: number) => {
+      start += n;
+      progress.handled(start);
+      await progress.heartbeat();
+    };
+    while (start < messages.length) {
+      if (!progress.isRunning()) return;
+      const chunk = messages.slice(start, start + limit);
+      limit = size;
+      if (chunk.length > 1 && failure?.at !== start) {
+        const result = await this.applyBatch(chunk);
+        if (result.kind === 'handled') {
+          for (const outcome of result.outcomes) this.count(outcome);
+          await done(chunk.length);
+          continue;
+        }
+        if (result.kind === 'failed') failure = { at: start + result.index, error: result.error };
+        if (result.index > 0) {
+          limit = result.index; // the events before it, as one batch; then it, on its own
+          continue;
+        }
+      }
+      const failedInBatch = failure?.at === start ? { error: failure.error } : undefined;
+      if (failedInBatch) failure = undefined;
+      this.count(await this.consume(chunk[0], { failedInBatch }));
+      await done(1);
+    }
+  }
+
+  /**
+   * Tries `chunk` in one transaction. Answers where it had to stop instead: at an invalid event or
+   * one of a parked key (to go on its own, untried), or at the event whose handler failed.
+   */
+  private async applyBatch(
+    chunk: readonly InboundMessage[],
+  ): Promise<{ kind: 'handled'; outcomes: ConsumeOutcome[] } | { kind: 'failed'; index: number; error: unknown } | { kind: 'alone'; index: number }> {
+    const checked = chunk.map((m) => this.check(m));
+    const invalid = checked.findIndex((c) => c.kind === 'invalid');
+    if (invalid >= 0) return { kind: 'alone', index: invalid };
+    const { schema, group, clock, outbox, logger } = this.options;
+    try {
+      const outcomes = await this.options.unitOfWork.run(async (tx) => {
+        const now = clock.now();
+        const keys = [...new Set(chunk.filter((m, i) => checked[i].kind === 'valid' && m.key !== undefined).map((m) => m.key as string))];
+        if (keys.length > 0) {
+          await this.store.lockKeys(tx, group, keys);
+          const parked = await this.store.parkedKeys(tx, group, keys);
+          const first = chunk.findIndex((m, i) => checked[i].kind === 'valid' && m.key !== undefined && parked.has(m.key));
+          if (first >= 0) throw new OneAtATime(first);
+        }
+        // An event twice in one batch (republished by a relay) is handled at its first occurrence only.
+        const firstOf = new Map<string, { index: number; type: string }>();
+        checked.forEach((c, index) => {
+          if (c.kind === 'valid' && !firstOf.has(c.event.id)) firstOf.set(c.event.id, { index, type: c.event.type });
+        });
+        const fresh = await recordHandledAll(tx, schema, group, [...firstOf].map(([id, { type }]) => ({ id, type })), now);
+        const result: ConsumeOutcome[] = [];
+        for (let i = 0; i < chunk.length; i += 1) {
+          const c = checked[i];
+          if (c.kind !== 'valid') {
+            result.push('skipped');
+            continue;
+          }
+          const { binding, event } = c;
+          if (firstOf.get(event.id)?.index !== i || !fresh.has(event.id)) {
+            result.push('duplicate');
+            continue;
+          }
+          try {
+            await inSpan(
+              `consume ${event.type}`,
+              { kind: SpanKind.CONSUMER, parent: contextFromCarrier(event), attributes: { 'tss.consumer_group': group, 'tss.event_id': event.id } },
+              () => binding.handle(event, { tx, outbox, now, logger: logger.child({ eventId: event.id, type: event.type }) }),
+            );
+          } catch (error) {
+            throw new HandlerFailed(i, error);
+          }
+          result.push('handled');
+        }
+        return result;
+      });
+      return { kind: 'handled', outcomes };
+    } catch (error) {
+      if (error instanceof OneAtATime) return { kind: 'alone', index: error.index };
+      if (error instanceof HandlerFailed) {
+        if (isConnectionFailure(error.cause)) throw error.cause;
+        logger.debug({ err: error.cause, index: error.index, events: chunk.length }, 'batch rolled back at a failing event');
+        return { kind: 'failed', index: error.index, error: error.cause };
+      }
+      throw error; // the database itself (a connection failure): redelivered
     }
   }
 

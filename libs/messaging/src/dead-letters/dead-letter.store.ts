@@ -53,6 +53,24 @@ export class DeadLetterStore {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dead-letters:${group}:${key}`]);
   }
 
+  /** `lockKey` for several keys in one statement, in a fixed order (the batch path of the consumer). */
+  async lockKeys(tx: Queryable, group: string, keys: readonly string[]): Promise<void> {
+    const sorted = [...new Set(keys)].sort();
+    await tx.query(
+      `SELECT pg_advisory_xact_lock(hashtext('dead-letters:' || $1 || ':' || k.key)) FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n) ORDER BY k.n`,
+      [group, sorted],
+    );
+  }
+
+  /** Which of `keys` have a parked entry (held under `lockKeys`). */
+  async parkedKeys(tx: Queryable, group: string, keys: readonly string[]): Promise<Set<string>> {
+    const rows = (await tx.query(`SELECT DISTINCT message_key FROM ${this.table} WHERE consumer_group = $1 AND message_key = ANY($2::text[]) AND status = 'parked'`, [
+      group,
+      [...keys],
+    ])) as { message_key: string }[];
+    return new Set(rows.map((r) => r.message_key));
+  }
+
   async keyIsParked(tx: Queryable, group: string, key: string): Promise<boolean> {
     const rows = (await tx.query(`SELECT 1 FROM ${this.table} WHERE consumer_group = $1 AND message_key = $2 AND status = 'parked' LIMIT 1`, [group, key])) as unknown[];
     return rows.length > 0;

@@ -25,8 +25,8 @@ export const toInbound = (entry: LoggedEntry): InboundMessage => {
 };
 
 /**
- * One consumer group reading the log from its committed offset, one message at a time, in log
- * order (a Kafka partition's promise). An offset is committed only once `handle` resolved for it
+ * One consumer group reading the log from its committed offset, in log order (a Kafka partition's
+ * promise): one message at a time to `handle`, or each read as one batch to `handleBatch`. An offset is committed only once `handle` resolved for it
  * and everything before it; a rejection, or a database away, redelivers from the first message
  * not committed, after a backoff.
  */
@@ -54,7 +54,7 @@ export class GroupReader {
   }
 
   private async loop(): Promise<void> {
-    const { log, group, topics, handle, batchSize } = this.options;
+    const { log, group, topics, handle, handleBatch, batchSize } = this.options;
     let offset: string | undefined;
     let failures = 0;
     while (this.running) {
@@ -70,10 +70,20 @@ export class GroupReader {
         // redelivers what was handled since, which the inboxes absorb.
         let handledUpTo: string | undefined;
         try {
-          for (const entry of batch) {
-            if (!this.running) break;
-            await handle(toInbound(entry));
-            handledUpTo = entry.offset;
+          if (handleBatch) {
+            await handleBatch(batch.map(toInbound), {
+              handled: (count) => {
+                if (count > 0) handledUpTo = batch[count - 1].offset;
+              },
+              isRunning: () => this.running,
+              heartbeat: async () => undefined,
+            });
+          } else {
+            for (const entry of batch) {
+              if (!this.running) break;
+              await handle(toInbound(entry));
+              handledUpTo = entry.offset;
+            }
           }
         } finally {
           if (handledUpTo !== undefined) {

@@ -1,8 +1,8 @@
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '@tss/service-kit';
 import { BrokerStatus } from './broker-status';
-import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
+import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type InboundMessage, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
 import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
 
 export interface KafkaTransportOptions {
@@ -132,7 +132,21 @@ export class KafkaTransport implements EventTransport {
     this.brokerStatus.succeeded();
   }
 
+  private inbound(topic: string, partition: number, message: KafkaMessage): InboundMessage {
+    const headers = headersToStrings(message.headers);
+    const decoded = fromKafkaMessage(headers, message.value);
+    return {
+      topic: this.unprefixed(topic),
+      key: message.key?.toString('utf8'),
+      event: decoded.event,
+      decodeError: decoded.error,
+      raw: { value: message.value, headers },
+      position: `${topic}/${partition}@${message.offset}`,
+    };
+  }
+
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const { handleBatch } = options;
     await this.ensureTopics([...options.topics]);
     const consumer = this.kafka.consumer({
       groupId: options.group,
@@ -151,23 +165,32 @@ export class KafkaTransport implements EventTransport {
     await consumer.subscribe({ topics: options.topics.map((t) => this.topic(t)), fromBeginning: true });
     await consumer.run({
       autoCommit: true,
-      // Partitions in parallel, each one message at a time: a key lives in one partition, so its
-      // order holds while one slow ticket no longer holds up the others (issue #7).
+      // Partitions in parallel, each in order (one message or one batch at a time): a key lives in
+      // one partition, so its order holds while one slow ticket no longer holds up the others (issue #7).
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       // The offset of a message is committed only after `handle` resolved, i.e. after the inbox
       // transaction committed. A crash in between redelivers it; the inbox makes that a no-op.
-      eachMessage: async ({ topic, partition, message }) => {
-        const headers = headersToStrings(message.headers);
-        const decoded = fromKafkaMessage(headers, message.value);
-        await options.handle({
-          topic: this.unprefixed(topic),
-          key: message.key?.toString('utf8'),
-          event: decoded.event,
-          decodeError: decoded.error,
-          raw: { value: message.value, headers },
-          position: `${topic}/${partition}@${message.offset}`,
-        });
-      },
+      ...(handleBatch
+        ? {
+            // A fetched batch of one partition at a time, in order; an offset is resolved (and
+            // committed) only once the batch handler reported its message dealt with.
+            eachBatchAutoResolve: false,
+            eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+              const inbound = batch.messages.map((message) => this.inbound(batch.topic, batch.partition, message));
+              await handleBatch(inbound, {
+                handled: (count) => {
+                  if (count > 0) resolveOffset(batch.messages[count - 1].offset);
+                },
+                isRunning: () => isRunning() && !isStale(),
+                heartbeat,
+              });
+            },
+          }
+        : {
+            eachMessage: async ({ topic, partition, message }) => {
+              await options.handle(this.inbound(topic, partition, message));
+            },
+          }),
     });
     return {
       stop: async () => {

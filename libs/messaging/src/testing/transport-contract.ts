@@ -11,7 +11,7 @@ import { messagingMigrations } from '../outbox/messaging-migrations';
 import { Outbox } from '../outbox/outbox';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { UnitOfWork } from '../outbox/unit-of-work';
-import { DEAD_LETTER_TOPIC, type EventTransport, type InboundMessage } from '../transport';
+import { DEAD_LETTER_TOPIC, type BatchProgress, type EventTransport, type InboundMessage } from '../transport';
 
 const PRODUCER_SCHEMA = 'contract_producer';
 const CONSUMER_SCHEMA = 'contract_consumer';
@@ -20,7 +20,7 @@ const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 class EffectsTable1764115299000 {
   name = 'EffectsTable1764115299000';
   async up(queryRunner: { query(sql: string): Promise<unknown> }) {
-    await queryRunner.query(`CREATE TABLE ${CONSUMER_SCHEMA}.effects (event_id text NOT NULL, ticket_id text NOT NULL, sequence int NOT NULL, type text NOT NULL)`);
+    await queryRunner.query(`CREATE TABLE ${CONSUMER_SCHEMA}.effects (applied bigserial, event_id text NOT NULL, ticket_id text NOT NULL, sequence int NOT NULL, type text NOT NULL)`);
   }
   async down() {}
 }
@@ -108,8 +108,10 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
         ]);
       });
 
+    // In the order they were applied: a key's effects are written one transaction after another,
+    // so the serial follows that order (ctid does not: concurrent backends fill different pages).
     const effectsFor = async (group: string, ticketIds: string[]) =>
-      (await consumerDs.query(`SELECT event_id, ticket_id, sequence FROM ${CONSUMER_SCHEMA}.effects WHERE type = $1 AND ticket_id = ANY($2::text[]) ORDER BY ctid`, [
+      (await consumerDs.query(`SELECT event_id, ticket_id, sequence FROM ${CONSUMER_SCHEMA}.effects WHERE type = $1 AND ticket_id = ANY($2::text[]) ORDER BY applied`, [
         group,
         ticketIds,
       ])) as { event_id: string; ticket_id: string; sequence: number }[];
@@ -267,6 +269,44 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(consumer.outcomes['dead-lettered']).toBeGreaterThanOrEqual(1);
     });
 
+    it('a failing event amid others read together: the others are handled exactly once, in order per key; it is tried maxAttempts times', async () => {
+      const group = `amid-${randomUUID().slice(0, 8)}`;
+      const [a, poison, b] = [randomUUID(), randomUUID(), randomUUID()];
+      let attempts = 0;
+      // Published before the group exists: a new group reads them in one go from the beginning.
+      await producer.run(async (tx) => {
+        for (const sequence of [1, 2, 3]) {
+          for (const ticketId of [a, poison, b]) await outbox.add(tx, TicketCreatedV1, ticketId, ticketCreatedData(partnerId, sequence));
+        }
+      });
+      await waitFor('the events published', async () => relay.publishedCount > 0 && (await relay.backlog()).events === 0);
+      await startConsumer(
+        group,
+        [
+          on(TicketCreatedV1, async (event, ctx) => {
+            if (event.subject === poison && event.data.sequence === 2) {
+              attempts += 1;
+              throw new Error('handler bug');
+            }
+            await recordEffect(group).handle(event, ctx);
+          }),
+        ],
+        { maxAttempts: 3 },
+      );
+      await waitFor('the others applied', async () => (await effectsFor(group, [a, b])).length === 6);
+      const parked = await waitFor('the poison event and the one after it parked', async () => {
+        const rows = (await consumerDs.query(`SELECT kind FROM ${CONSUMER_SCHEMA}.dead_letters WHERE consumer_group = $1 AND message_key = $2 ORDER BY id`, [
+          group,
+          poison,
+        ])) as { kind: string }[];
+        return rows.length >= 2 && rows;
+      });
+      expect(parked.map((r) => r.kind)).toEqual(['failed', 'held']);
+      for (const ticketId of [a, b]) expect((await effectsFor(group, [ticketId])).map((e) => e.sequence)).toEqual([1, 2, 3]);
+      expect((await effectsFor(group, [poison])).map((e) => e.sequence)).toEqual([1]);
+      expect(attempts).toBe(3);
+    });
+
     it("parks a key's later events behind its dead letter; replaying it releases them in order", async () => {
       const group = `parked-${randomUUID().slice(0, 8)}`;
       const parkedTicket = randomUUID();
@@ -319,6 +359,17 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
                 throw new Error('crash after the effect, before the acknowledgment');
               }
             },
+            // A consumer taking batches: the batch's effects commit, then its acknowledgment is lost.
+            handleBatch:
+              options.handleBatch &&
+              (async (messages: readonly InboundMessage[], progress: BatchProgress) => {
+                const ours = messages.some((m) => m.key === ticketId);
+                if (crashed && ours) redelivered = true;
+                if (crashed || !ours) return options.handleBatch!(messages, progress);
+                await options.handleBatch!(messages, { ...progress, handled: () => undefined });
+                crashed = true;
+                throw new Error('crash after the effect, before the acknowledgment');
+              }),
           }),
       });
       const consumer = new EventConsumer({

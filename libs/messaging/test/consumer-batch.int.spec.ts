@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import { TicketAcceptedV1, TicketCreatedV1 } from '@tss/contracts';
+import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { systemClock } from '@tss/service-kit';
+import { waitFor } from '@tss/service-kit/testing';
+import { EventConsumer, on } from '../src/consumer/event-consumer';
+import { NotYet } from '../src/consumer/not-yet';
+import type { DeadLetterRow } from '../src/dead-letters/dead-letter.store';
+import { InProcessTransport } from '../src/in-process/in-process-transport';
+import { messagingMigrations } from '../src/outbox/messaging-migrations';
+import { Outbox } from '../src/outbox/outbox';
+import { OutboxRelay } from '../src/outbox/outbox-relay';
+import { UnitOfWork } from '../src/outbox/unit-of-work';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const PRODUCER = 'batch_producer';
+const CONSUMER = 'batch_consumer';
+
+class EffectsTable1764900000003 {
+  name = 'EffectsTable1764900000003';
+  async up(queryRunner: { query(sql: string): Promise<unknown> }) {
+    await queryRunner.query(`CREATE TABLE "${CONSUMER}".effects (applied bigserial, ticket_id text NOT NULL, sequence int NOT NULL, type text NOT NULL, tx bigint NOT NULL)`);
+  }
+  async down() {}
+}
+
+const created = (sequence: number) => ({
+  partnerId: randomUUID(),
+  sequence,
+  reference: 'TSS-01234-56789',
+  channel: 'api' as const,
+  product: 'reader' as const,
+  productVersion: '1.0',
+  level: 'standard' as const,
+  subject: 'batch',
+  requester: {},
+  missingDetails: [],
+  receivedAt: '2026-01-01T00:00:00.000Z',
+});
+const accepted = (sequence: number) => ({ partnerId: randomUUID(), sequence, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' as const });
+
+/**
+ * Issue #8: consumers handle a read (in-process) or a fetched partition batch (Kafka) in one
+ * transaction. A failing event in a batch must not cost the others their exactly-once effect or a
+ * key its order: the batch falls back to one event at a time, so the failure is isolated.
+ */
+describe('consumers handle events in batches (docs/performance.md, docs/adr/0013)', () => {
+  let db: TestDatabase;
+  let producerDs: DataSource;
+  let consumerDs: DataSource;
+  let transport: InProcessTransport;
+  let relay: OutboxRelay;
+  let consumer: EventConsumer;
+  const outbox = new Outbox({ service: 'ticket-intake', schema: PRODUCER, clock: systemClock });
+  /** Tickets whose acceptance always fails (a poison event), or is not applicable yet. */
+  const poisonFor = new Set<string>();
+  const notYetFor = new Set<string>();
+  const attempts = new Map<string, number>();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('consumer_batch');
+    producerDs = createServiceDataSource({ url: db.url, schema: PRODUCER, migrations: messagingMigrations(PRODUCER) });
+    consumerDs = createServiceDataSource({ url: db.url, schema: CONSUMER, migrations: [...messagingMigrations(CONSUMER), EffectsTable1764900000003] });
+    await initializeAndMigrate(producerDs);
+    await initializeAndMigrate(consumerDs);
+    transport = new InProcessTransport();
+    await transport.useDatabase(db.url);
+    relay = new OutboxRelay({ dataSource: producerDs, schema: PRODUCER, transport, clock: systemClock, logger, pollIntervalMs: 1_000 });
+    relay.start();
+    const record = async (tx: { query(sql: string, p: unknown[]): Promise<unknown> }, ticketId: string, sequence: number, type: string) =>
+      tx.query(`INSERT INTO "${CONSUMER}".effects (ticket_id, sequence, type, tx) VALUES ($1, $2, $3, txid_current())`, [ticketId, sequence, type]);
+    consumer = new EventConsumer({
+      group: 'batch-projection',
+      schema: CONSUMER,
+      transport,
+      unitOfWork: new UnitOfWork(consumerDs),
+      outbox: new Outbox({ service: 'sla-timer', schema: CONSUMER, clock: systemClock }),
+      clock: systemClock,
+      logger,
+      bindings: [
+        on(TicketCreatedV1, async (event, { tx }) => void (await record(tx, event.subject, event.data.sequence, 'created'))),
+        on(TicketAcceptedV1, async (event, { tx }) => {
+          // The effect is written first, so a failure after it must roll it back.
+          attempts.set(event.subject, (attempts.get(event.subject) ?? 0) + 1);
+          await record(tx, event.subject, event.data.sequence, 'accepted');
+          if (poisonFor.has(event.subject)) throw new Error(`acceptance of ${event.subject} cannot be applied`);
+          if (notYetFor.has(event.subject)) throw new NotYet(`ticket ${event.subject} is not known here yet`);
+        }),
+      ],
+      maxAttempts: 2,
+      retryBaseMs: 5,
+      maxRetryDelayMs: 20,
+      notYetMaxWaitMs: 30_000,
+    });
+    await consumer.start();
+  });
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await relay?.stop();
+    await transport?.close();
+    await producerDs?.destroy();
+    await consumerDs?.destroy();
+    await db?.drop();
+  });
+
+  /** All in one outbox transaction: the relay appends them at once, so the group reads them as one batch. */
+  const publish = (...events: [string, 'created' | 'accepted', number][]) =>
+    new UnitOfWork(producerDs, relay).run(async (tx) => {
+      for (const [ticketId, kind, sequence] of events) {
+        if (kind === 'created') await outbox.add(tx, TicketCreatedV1, ticketId, created(sequence));
+        else await outbox.add(tx, TicketAcceptedV1, ticketId, accepted(sequence));
+      }
+    });
+
+  const effects = async (ticketId: string) =>
+    (await consumerDs.query(`SELECT sequence, type, tx FROM "${CONSUMER}".effects WHERE ticket_id = $1 ORDER BY applied`, [ticketId])) as { sequence: number; type: string; tx: string }[];
+  const applied = async (ticketId: string) => (await effects(ticketId)).map((e) => `${e.sequence}:${e.type}`);
+  const deadLetters = (ticketId: string) =>
+    consumerDs.query(`SELECT * FROM "${CONSUMER}".dead_letters WHERE message_key = $1 ORDER BY id`, [ticketId]) as Promise<DeadLetterRow[]>;
+  const inboxed = async (ticketIds: string[]) =>
+    Number(
+      (
+        (await consumerDs.query(
+          `SELECT count(*) AS n FROM "${CONSUMER}".inbox i JOIN "${PRODUCER}".outbox o ON o.event_id::text = i.event_id WHERE o.message_key = ANY($1::text[])`,
+          [ticketIds],
+        )) as { n: string }[]
+      )[0].n,
+    );
+  const marker = async () => {
+    const id = randomUUID();
+    await publish([id, 'created', 1]);
+    await waitFor('the marker event', async () => (await effects(id)).length === 1);
+  };
+
+  it('handles a clean batch in one transaction, each key in order, each event once', async () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    await publish([a, 'created', 1], [b, 'created', 1], [c, 'created', 1], [a, 'accepted', 2], [b, 'accepted', 2], [c, 'accepted', 2]);
+    await waitFor('every effect', async () => (await effects(c)).length === 2);
+    for (const key of [a, b, c]) expect(await applied(key)).toEqual(['1:created', '2:accepted']);
+    const transactions = new Set([...(await effects(a)), ...(await effects(b)), ...(await effects(c))].map((e) => e.tx));
+    expect(transactions.size).toBe(1);
+    expect(await inboxed([a, b, c])).toBe(6);
+  });
+
+  it('a failing event in the middle of a batch: the others are handled exactly once, its key parked behind it, order per key kept', async () => {
+    const [a, poisoned, c] = [randomUUID(), randomUUID(), randomUUID()];
+    poisonFor.add(poisoned);
+    await publish(
+      [a, 'created', 1],
+      [poisoned, 'created', 1],
+      [c, 'created', 1],
+      [poisoned, 'accepted', 2], // fails every time: dead-lettered after its attempts
+      [a, 'accepted', 2],
+      [poisoned, 'created', 3], // parked behind it
+      [c, 'accepted', 2],
+    );
+    await marker();
+    expect(await applied(a)).toEqual(['1:created', '2:accepted']);
+    expect(await applied(c)).toEqual(['1:created', '2:accepted']);
+    expect(await applied(poisoned)).toEqual(['1:created']); // the failed attempts' effects rolled back
+    expect((await deadLetters(poisoned)).map((r) => [r.kind, r.status, r.event_type])).toEqual([
+      ['failed', 'parked', TicketAcceptedV1.type],
+      ['held', 'parked', TicketCreatedV1.type],
+    ]);
+    expect(await inboxed([a, c])).toBe(4);
+    expect(await inboxed([poisoned])).toBe(1);
+  });
+
+  it('an event not applicable yet in a batch is retried on its own, then applied once, before what came after it', async () => {
+    const [a, waiting] = [randomUUID(), randomUUID()];
+    notYetFor.add(waiting);
+    await publish([a, 'created', 1], [waiting, 'accepted', 1], [a, 'accepted', 2]);
+    await waitFor('a retry of the event on its own', () => (attempts.get(waiting) ?? 0) >= 3);
+    expect(await applied(a)).toEqual(['1:created']); // what came before it is in; what came after waits
+    notYetFor.delete(waiting);
+    await waitFor('the rest applied', async () => (await effects(a)).length === 2);
+    expect(await applied(waiting)).toEqual(['1:accepted']);
+    expect(await applied(a)).toEqual(['1:created', '2:accepted']);
+    const [acceptedWaiting] = await effects(waiting);
+    const [, acceptedA] = await effects(a);
+    expect(BigInt(acceptedWaiting.tx)).toBeLessThan(BigInt(acceptedA.tx));
+    expect(await deadLetters(waiting)).toEqual([]);
+  });
+
+  it('an event delivered twice in one batch (a relay republishing) is handled once', async () => {
+    const ticketId = randomUUID();
+    const event = await new UnitOfWork(producerDs).run((tx) => outbox.add(tx, TicketCreatedV1, ticketId, created(1)));
+    const message = { topic: TicketCreatedV1.topic, key: ticketId, event };
+    await transport.publish([message, message, message]);
+    await marker();
+    expect(await applied(ticketId)).toEqual(['1:created']);
+    expect(consumer.outcomes.duplicate).toBeGreaterThanOrEqual(2);
+  });
+});
