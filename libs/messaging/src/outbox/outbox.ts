@@ -10,6 +10,21 @@ export class ContractViolation extends Error {
   override name = 'ContractViolation';
 }
 
+/** One event to write with `Outbox.addAll`; `outboxDraft` builds it with the data checked against its contract's type. */
+export interface OutboxDraft {
+  contract: EventContract;
+  subject: string;
+  data: unknown;
+  id?: string;
+}
+
+export const outboxDraft = <C extends EventContract>(contract: C, subject: string, data: EventData<C>, options: { id?: string } = {}): OutboxDraft => ({
+  contract,
+  subject,
+  data,
+  id: options.id,
+});
+
 /**
  * Writes events into the service's outbox table inside the caller's transaction, so the state
  * change and its event commit or roll back together (DESIGN "No lost or doubled effects").
@@ -28,12 +43,41 @@ export class Outbox {
     data: EventData<C>,
     options: { id?: string } = {},
   ): Promise<CloudEvent<EventData<C>>> {
+    const [event] = await this.addAll(tx, [outboxDraft(contract, subject, data, options)]);
+    return event as CloudEvent<EventData<C>>;
+  }
+
+  /**
+   * Several events in one multi-row INSERT (a use case's events, docs/performance.md), in the
+   * order given: their positions follow that order, so a key's events keep it.
+   */
+  async addAll(tx: EntityManager, drafts: readonly OutboxDraft[]): Promise<CloudEvent<unknown>[]> {
+    const events = drafts.map((d) => this.build(d));
+    if (events.length === 0) return events;
+    await tx.query(
+      `INSERT INTO "${this.schema}".outbox (event_id, event_type, topic, message_key, event, created_at)
+       SELECT e.id, e.type, e.topic, e.key, e.event, e.created_at
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[]) WITH ORDINALITY AS e(id, type, topic, key, event, created_at, n)
+        ORDER BY e.n`,
+      [
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        drafts.map((d) => d.contract.topic),
+        events.map((e) => e.subject),
+        events.map((e) => JSON.stringify(e)),
+        events.map((e) => e.time),
+      ],
+    );
+    return events;
+  }
+
+  private build({ contract, subject, data, id }: OutboxDraft): CloudEvent<unknown> {
     if (contract.owner !== this.options.service) {
       throw new ContractViolation(`${this.options.service} may not produce ${contract.type}; its owner is ${contract.owner}`);
     }
-    const event: CloudEvent<EventData<C>> = {
+    const event: CloudEvent<unknown> = {
       specversion: '1.0',
-      id: options.id ?? randomUUID(),
+      id: id ?? randomUUID(),
       source: `tss/${this.options.service}`,
       type: contract.type,
       time: this.options.clock.now().toISOString(),
@@ -45,10 +89,6 @@ export class Outbox {
     };
     const validation = validateEvent(event);
     if (!validation.ok) throw new ContractViolation(validation.reason);
-    await tx.query(
-      `INSERT INTO "${this.schema}".outbox (event_id, event_type, topic, message_key, event, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [event.id, event.type, contract.topic, subject, JSON.stringify(event), event.time],
-    );
     return event;
   }
 }

@@ -1,20 +1,20 @@
 import type { EntityManager } from 'typeorm';
 import { TicketAcceptedV1, TicketCreatedV1, TicketTeamLeaderRequestedV1 } from '@tss/contracts';
-import type { Outbox } from '@tss/messaging';
+import { outboxDraft, type Outbox, type OutboxDraft } from '@tss/messaging';
 import type { Ticket, TicketEffect } from '../domain/ticket';
 import { ticketStore, type LockedTicket } from '../store/ticket.store';
 
 /**
- * Writes a ticket's effects to the outbox in order, numbering them with the ticket's sequence
- * (DESIGN: a per-ticket `sequence` assigned in intake's transaction). Returns the last number.
+ * A ticket's effects as outbox drafts, in order, numbered on from the ticket's sequence (DESIGN: a
+ * per-ticket `sequence` assigned in intake's transaction). Returns them and the last number.
  */
-export const publishTicketEffects = async (tx: EntityManager, outbox: Outbox, ticket: Ticket, effects: readonly TicketEffect[], now: Date): Promise<number> => {
+export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect[], now: Date): { drafts: OutboxDraft[]; sequence: number } => {
   let sequence = ticket.sequence;
   const base = () => ({ partnerId: ticket.partnerId, sequence: (sequence += 1) });
-  for (const effect of effects) {
+  const drafts = effects.map((effect): OutboxDraft => {
     switch (effect.kind) {
       case 'created':
-        await outbox.add(tx, TicketCreatedV1, ticket.id, {
+        return outboxDraft(TicketCreatedV1, ticket.id, {
           ...base(),
           reference: ticket.reference,
           channel: ticket.channel,
@@ -26,15 +26,19 @@ export const publishTicketEffects = async (tx: EntityManager, outbox: Outbox, ti
           missingDetails: [...ticket.missingDetails],
           receivedAt: ticket.receivedAt.toISOString(),
         });
-        break;
       case 'accepted':
-        await outbox.add(tx, TicketAcceptedV1, ticket.id, { ...base(), acceptedAt: now.toISOString(), via: effect.via });
-        break;
+        return outboxDraft(TicketAcceptedV1, ticket.id, { ...base(), acceptedAt: now.toISOString(), via: effect.via });
       case 'team_leader_requested':
-        await outbox.add(tx, TicketTeamLeaderRequestedV1, ticket.id, { ...base(), requestedAt: now.toISOString() });
-        break;
+        return outboxDraft(TicketTeamLeaderRequestedV1, ticket.id, { ...base(), requestedAt: now.toISOString() });
     }
-  }
+  });
+  return { drafts, sequence };
+};
+
+/** Writes a ticket's effects to the outbox in order, in one statement; returns the last sequence number. */
+export const publishTicketEffects = async (tx: EntityManager, outbox: Outbox, ticket: Ticket, effects: readonly TicketEffect[], now: Date): Promise<number> => {
+  const { drafts, sequence } = ticketEventDrafts(ticket, effects, now);
+  await outbox.addAll(tx, drafts);
   return sequence;
 };
 

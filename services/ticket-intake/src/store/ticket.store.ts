@@ -49,6 +49,40 @@ export const ticketStore = {
     await tx.getRepository(TicketEntity).insert(toRow(ticket, extra, now));
   },
 
+  /**
+   * Inserts a new ticket in one statement unless its reference number is taken (then nothing is
+   * written and it answers false): the collision check and the insert are one round trip.
+   */
+  async insertUnlessReferenceTaken(tx: EntityManager, ticket: Ticket, extra: { idempotencyKey?: string; requestHash?: string }, now: Date): Promise<boolean> {
+    const row = toRow(ticket, extra, now);
+    const inserted = (await tx.query(
+      `INSERT INTO "${INTAKE_SCHEMA}".tickets (id, partner_id, reference, channel, status, level, level_confirmed, request, missing_details,
+         team_leader_requested, requester_id, received_at, accepted_at, sequence, idempotency_key, request_hash, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+       ON CONFLICT (reference) DO NOTHING RETURNING id`,
+      [
+        row.id,
+        row.partnerId,
+        row.reference,
+        row.channel,
+        row.status,
+        row.level,
+        row.levelConfirmed,
+        JSON.stringify(row.request),
+        row.missingDetails,
+        row.teamLeaderRequested,
+        row.requesterId,
+        row.receivedAt,
+        row.acceptedAt,
+        row.sequence,
+        row.idempotencyKey,
+        row.requestHash,
+        row.updatedAt,
+      ],
+    )) as unknown[];
+    return inserted.length === 1;
+  },
+
   async setSequence(tx: EntityManager, ticketId: string, sequence: number, now: Date): Promise<void> {
     await tx.getRepository(TicketEntity).update({ id: ticketId }, { sequence, updatedAt: now });
   },
@@ -69,10 +103,6 @@ export const ticketStore = {
 
   async findByIdempotencyKey(tx: EntityManager, partnerId: string, idempotencyKey: string): Promise<TicketRow | null> {
     return tx.getRepository(TicketEntity).findOneBy({ partnerId, idempotencyKey });
-  },
-
-  async referenceTaken(tx: EntityManager, reference: string): Promise<boolean> {
-    return tx.getRepository(TicketEntity).existsBy({ reference });
   },
 
   async listForPartner(tx: EntityManager, partnerId: string, options: { limit: number; requesterId?: string }): Promise<TicketRow[]> {

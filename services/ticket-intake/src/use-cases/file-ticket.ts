@@ -5,7 +5,7 @@ import { canonicalJson, err, ok, type Clock, type Result } from '@tss/service-ki
 import { generateReference } from '../domain/reference-number';
 import { openTicket, type Ticket } from '../domain/ticket';
 import type { TicketRequest } from '../domain/ticket-request';
-import { publishTicketEffects } from '../events/ticket-events.producer';
+import { ticketEventDrafts } from '../events/ticket-events.producer';
 import { ticketStore, toTicket } from '../store/ticket.store';
 
 export type FileTicketError = { kind: 'idempotency_conflict'; detail: string };
@@ -39,14 +39,19 @@ export const fileTicket = async (
         return ok({ ticket: toTicket(earlier), replayed: true });
       }
     }
-    let reference = generateReference(randomBytes);
-    for (let attempt = 1; (await ticketStore.referenceTaken(tx, reference)) && attempt < MAX_REFERENCE_ATTEMPTS; attempt += 1) {
-      reference = generateReference(randomBytes);
-    }
+    // The events are numbered before the row is written, so the row goes in with its final
+    // sequence and the outbox rows in one statement after it: no UPDATE, no SELECT first (issue #8).
     const now = deps.clock.now();
-    const { ticket, effects } = openTicket({ id: randomUUID(), partnerId: input.partnerId, reference, channel: input.channel, request: input.request }, now);
-    await ticketStore.insert(tx, ticket, { idempotencyKey: input.idempotencyKey, requestHash }, now);
-    ticket.sequence = await publishTicketEffects(tx, deps.outbox, ticket, effects, now);
-    await ticketStore.setSequence(tx, ticket.id, ticket.sequence, now);
-    return ok({ ticket, replayed: false });
+    const id = randomUUID();
+    for (let attempt = 1; ; attempt += 1) {
+      const reference = generateReference(randomBytes);
+      const { ticket, effects } = openTicket({ id, partnerId: input.partnerId, reference, channel: input.channel, request: input.request }, now);
+      const { drafts, sequence } = ticketEventDrafts(ticket, effects, now);
+      ticket.sequence = sequence;
+      if (await ticketStore.insertUnlessReferenceTaken(tx, ticket, { idempotencyKey: input.idempotencyKey, requestHash }, now)) {
+        await deps.outbox.addAll(tx, drafts);
+        return ok({ ticket, replayed: false });
+      }
+      if (attempt >= MAX_REFERENCE_ATTEMPTS) throw new Error(`no free reference number after ${attempt} attempts`);
+    }
   });
