@@ -37,6 +37,10 @@ describe('logs', () => {
 
     const completed = await waitFor('the request log line', () => lines.find((l) => l.reqId === 'req-log-1' && l.msg === 'request completed'));
     expect(completed.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    // One line per request (issue #8): its completion, with what an operator needs from it.
+    expect(completed).toMatchObject({ level: 30, method: 'POST', route: '/v1/tickets', statusCode: 201, responseTime: expect.any(Number) });
+    expect(lines.filter((l) => l.reqId === 'req-log-1' && /request/.test(String(l.msg)))).toHaveLength(1);
+    expect(lines.find((l) => l.msg === 'incoming request')).toBeUndefined();
     const all = lines.map((l) => JSON.stringify(l)).join('\n');
     for (const secret of [admin.clientSecret, adminToken, acme.clientSecret, acme.token, 'wrong-secret-value']) expect(all).not.toContain(secret);
   });
