@@ -29,8 +29,14 @@ for (const [id, us] of selfUs) {
   const p = packageOf(url) + (url ? '' : ` ${functionName}`);
   pkg.set(p, (pkg.get(p) ?? 0) + us);
 }
+// The process idles while it waits for PostgreSQL; shares of the busy (non-idle) time compare
+// across runs of different length, so both are printed.
+const idle = [...selfUs].filter(([id]) => byId.get(id).callFrame.functionName === '(idle)').reduce((a, [, us]) => a + us, 0);
+const busy = total - idle;
 const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
-console.log(`profile ${file}: ${(total / 1e6).toFixed(1)} s sampled\n\nby package (self time):`);
-for (const [k, v] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);
+const busyPct = (us) => `${((100 * us) / busy).toFixed(1).padStart(5)} % of busy`;
+const row = (k, v) => console.log(`${pct(v)}  ${/\(idle\)/.test(k) ? ''.padStart(15) : busyPct(v)}  ${k}`);
+console.log(`profile ${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (not idle)\n\nby package (self time):`);
+for (const [k, v] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, top)) row(k, v);
 console.log('\nby function (self time):');
-for (const [k, v] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);
+for (const [k, v] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, top)) row(k, v);
