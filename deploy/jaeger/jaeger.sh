@@ -37,16 +37,17 @@ cmd_build() {
   scratch="$(mktemp -d)"
   started=$SECONDS
   log "building Jaeger $JAEGER_VERSION from the Go module proxy (minutes when cold)"
+  # Chained with &&: `set -e` does not apply inside `if ! cmd_build` (cmd_run).
   (
-    cd "$scratch"
-    export GOFLAGS=-mod=mod
-    go mod init example.com/tss-tools >/dev/null 2>&1
-    go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION" >&2
-    mkdir -p "$TOOL_DIR"
-    # Build to a temporary name: an interrupted build never leaves a "cached" half binary.
-    go build -o "$BIN.partial" github.com/jaegertracing/jaeger/cmd/jaeger >&2
-    mv "$BIN.partial" "$BIN"
-  )
+    cd "$scratch" &&
+      export GOFLAGS=-mod=mod &&
+      go mod init example.com/tss-tools >/dev/null 2>&1 &&
+      go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION" >&2 &&
+      mkdir -p "$TOOL_DIR" &&
+      # Build to a temporary name: an interrupted build never leaves a "cached" half binary.
+      go build -o "$BIN.partial" github.com/jaegertracing/jaeger/cmd/jaeger >&2 &&
+      mv "$BIN.partial" "$BIN"
+  ) || { rm -rf "$scratch" "$BIN.partial"; log "building Jaeger $JAEGER_VERSION failed"; return 1; }
   rm -rf "$scratch"
   log "built $BIN in $((SECONDS - started)) s"
   echo "$BIN"
@@ -64,7 +65,7 @@ cmd_run() {
   "$BIN" --config "$dir/config.yaml" >"$dir/jaeger.log" 2>&1 &
   pid=$!
   trap 'kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-  local query="http://127.0.0.1:$query_port" deadline=$((SECONDS + JAEGER_START_TIMEOUT_SECONDS))
+  local query="http://127.0.0.1:$query_port" started=$SECONDS deadline=$((SECONDS + JAEGER_START_TIMEOUT_SECONDS))
   until curl -fsS "$query/api/services" >/dev/null 2>&1; do
     if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
       tail -n 40 "$dir/jaeger.log" >&2
@@ -73,7 +74,7 @@ cmd_run() {
     fi
     sleep 0.2
   done
-  log "Jaeger $JAEGER_VERSION: OTLP/HTTP on 127.0.0.1:$otlp_port, query API on $query"
+  log "Jaeger $JAEGER_VERSION up in $((SECONDS - started)) s: OTLP/HTTP on 127.0.0.1:$otlp_port, query API on $query"
   local code=0
   OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp_port" JAEGER_QUERY_URL="$query" "$@" || code=$?
   exit "$code"
