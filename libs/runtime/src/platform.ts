@@ -1,3 +1,4 @@
+import type { FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { EventTransport } from '@tss/messaging';
 import {
@@ -36,7 +37,17 @@ export interface PlatformOptions {
   beforeRoutes?: (app: ServiceApp, hosts: ReadonlyMap<string, ServiceHost>) => Promise<void>;
   /** Runs after the services' routes are registered, before the app is ready (docs, extra routes). */
   extendApp?: (app: ServiceApp, hosts: ReadonlyMap<string, ServiceHost>) => Promise<void>;
+  /** fastify options of the one app (the gateway's trustProxy). */
+  fastify?: Partial<FastifyServerOptions>;
+  /**
+   * Leave relays and consumers to `startWorkers()`, so a process can listen first: joining a Kafka
+   * group waits for a crashed member's session to time out, and probes must answer meanwhile
+   * (docs/adr/0020). Default: start them before `start` resolves (tests, tools).
+   */
+  deferWorkers?: boolean;
 }
+
+const WORKER_RETRY_MAX_MS = 30_000;
 
 /**
  * One or more services in one process behind one HTTP app: the single-process mode (all of them),
@@ -80,6 +91,7 @@ export class Platform {
       logger: options.logger,
       readiness: () => [...hosts.values()].flatMap((h) => h.readiness()),
       openapi: options.openapi ?? { title: 'TSS API', description: 'Technical Support Service: tickets, SLA clocks, notifications, escalations and ratings.' },
+      fastify: options.fastify,
     });
     // Edge hooks first, so that even a 401 carries security and CORS headers.
     await options.beforeRoutes?.(app, hosts);
@@ -88,8 +100,35 @@ export class Platform {
     for (const host of hosts.values()) await host.registerRoutes(app);
     await options.extendApp?.(app, hosts);
     await app.ready();
-    for (const host of hosts.values()) await host.start();
-    return new Platform(app, hosts, options);
+    const platform = new Platform(app, hosts, options);
+    if (!options.deferWorkers) for (const host of hosts.values()) await host.start();
+    return platform;
+  }
+
+  private workersStopped = false;
+  private workersStarting?: Promise<void>;
+
+  /**
+   * Starts every host's relay and consumer, retrying a host whose start fails (the broker away at
+   * start-up) with backoff until it succeeds or the platform stops: the process keeps serving
+   * through its outbox meanwhile. Resolves once every host has started.
+   */
+  startWorkers(): Promise<void> {
+    this.workersStarting ??= (async () => {
+      for (const host of this.hosts.values()) {
+        for (let attempt = 1; !this.workersStopped; attempt += 1) {
+          try {
+            await host.start();
+            break;
+          } catch (error) {
+            const retryInMs = Math.min(WORKER_RETRY_MAX_MS, 500 * 2 ** Math.min(attempt, 6));
+            this.options.logger.warn({ err: error, service: host.module.name, attempt, retryInMs }, 'consumer could not start; retrying');
+            await new Promise((resolve) => setTimeout(resolve, retryInMs).unref());
+          }
+        }
+      }
+    })();
+    return this.workersStarting;
   }
 
   host(name: string): ServiceHost {
@@ -103,6 +142,13 @@ export class Platform {
     const hosts = [...this.hosts.values()];
     return [
       { name: 'http', close: () => this.app.close() },
+      {
+        name: 'workers:start',
+        close: async () => {
+          this.workersStopped = true;
+          await this.workersStarting?.catch(() => undefined);
+        },
+      },
       ...hosts.map((h) => ({ name: `${h.module.name}:workers`, close: () => h.stop() })),
       { name: 'transport', close: () => this.options.transport.close() },
       ...hosts.map((h) => ({ name: `${h.module.name}:database`, close: () => h.close() })),

@@ -1,3 +1,4 @@
+import type { FastifyServerOptions } from 'fastify';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import { InProcessTransport, KafkaTransport, runDeadLetterCommand, type EventTransport } from '@tss/messaging';
@@ -34,6 +35,9 @@ export const ServiceProcessEnv = envSchema({
   DATABASE_URL: DatabaseUrlSetting,
   KAFKA_BROKERS: Type.String({ minLength: 1, description: 'Comma-separated host:port list' }),
   KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 3 }),
+  KAFKA_NAME_PREFIX: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9._-]{1,40}$', description: 'Prepended to every topic and consumer group name: isolates environments sharing one Kafka cluster' }),
+  ),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   CONSUMER_NOT_YET_MAX_WAIT_MS: Type.Integer({ minimum: 0, default: 60_000, description: 'How long an event may wait for the one it depends on before it is dead-lettered' }),
   MIGRATE_ON_START: Type.Boolean({ default: false }),
@@ -55,11 +59,17 @@ export interface ServiceInstanceOptions {
   beforeRoutes?: (app: ServiceApp, host: ServiceHost) => Promise<void>;
   extendApp?: (app: ServiceApp, host: ServiceHost) => Promise<void>;
   consumerRetryBaseMs?: number;
+  /** fastify options of the app (the gateway's trustProxy). */
+  fastify?: Partial<FastifyServerOptions>;
+  /** Leave the relay and consumer to `startWorkers()` (listen first, docs/adr/0020). */
+  deferWorkers?: boolean;
 }
 
 export interface ServiceInstance {
   app: ServiceApp;
   host: ServiceHost;
+  /** Starts the relay and consumer (retrying while the broker is away); only with `deferWorkers`. */
+  startWorkers(): Promise<void>;
   closers(): Closer[];
 }
 
@@ -75,6 +85,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
       clientId: module.name,
       logger,
       partitions: config.KAFKA_TOPIC_PARTITIONS,
+      topicPrefix: config.KAFKA_NAME_PREFIX,
     });
   const keys = new DeferredKeySource();
   const tokens = new TokenVerifier({
@@ -102,8 +113,10 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
       keys.bind(options.keySource ? options.keySource(only(hosts)) : new JwksKeySource(config.TSS_JWKS_URL ?? '', () => clock.now().getTime())),
     beforeRoutes: async (app, hosts) => options.beforeRoutes?.(app, only(hosts)),
     extendApp: async (app, hosts) => options.extendApp?.(app, only(hosts)),
+    fastify: options.fastify,
+    deferWorkers: options.deferWorkers,
   });
-  return { app: platform.app, host: platform.host(module.name), closers: () => platform.closers() };
+  return { app: platform.app, host: platform.host(module.name), startWorkers: () => platform.startWorkers(), closers: () => platform.closers() };
 };
 
 /** What an entry point adds to `runServiceProcess`: settings of its own, and hooks that read them (the gateway's). */
@@ -114,6 +127,8 @@ export interface ServiceProcessEntry<E extends TObject> {
   keySource?: (host: ServiceHost) => PublicKeySource;
   beforeRoutes?: (app: ServiceApp, host: ServiceHost, settings: Static<E>) => Promise<void>;
   extendApp?: (app: ServiceApp, host: ServiceHost, settings: Static<E>) => Promise<void>;
+  /** fastify options that depend on the entry's settings (the gateway's trustProxy). */
+  fastifyOptions?: (settings: Static<E>) => Partial<FastifyServerOptions>;
 }
 
 const NO_SETTINGS = envSchema({});
@@ -172,8 +187,12 @@ export const runServiceProcess = async <E extends TObject>(
     keySource: entry?.keySource,
     beforeRoutes: entry?.beforeRoutes && settings ? (app, host) => entry.beforeRoutes!(app, host, settings) : undefined,
     extendApp: entry?.extendApp && settings ? (app, host) => entry.extendApp!(app, host, settings) : undefined,
+    fastify: entry?.fastifyOptions && settings ? entry.fastifyOptions(settings) : undefined,
+    deferWorkers: true,
   });
+  // Listen first: probes and requests answer while the consumer group settles (docs/adr/0020).
   await instance.app.listen({ host: config.HOST, port: config.PORT });
+  void instance.startWorkers().then(() => logger.info('consuming and publishing events'));
   const metrics = await startMetricsServer(metricsPortFor(config), config.HOST);
   exitOnSignals(
     () => shutdownInOrder([...instance.closers(), { name: 'metrics', close: () => metrics.close() }, { name: 'tracing', close: () => tracing.shutdown() }], logger, config.SHUTDOWN_TIMEOUT_MS),

@@ -23,6 +23,7 @@ export { signAccessToken, ACCESS_TOKEN_TTL_SECONDS, type TokenSettings } from '.
 export { forwardToServices, type ServiceUrls } from './http/forwarding';
 export { serveMergedApiDocs, type MergedApiDocsOptions } from './http/merged-api-docs';
 export { EdgeConfigSchema, EdgeEnv, defaultEdgeConfig, installEdgeProtection, type EdgeConfig } from './http/edge-protection';
+export { parseTrustProxy } from './http/client-address';
 
 /** gateway: authentication, partners, API clients and staff; produces `partner.*`, `staff.*`. */
 export const gatewayService = defineService({

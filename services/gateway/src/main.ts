@@ -3,6 +3,7 @@ import { runMain, runServiceProcess } from '@tss/runtime';
 import { envSchema, mergeEnvSchemas, systemClock } from '@tss/service-kit';
 import { BootstrapAdminEnv, bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, UpstreamUrlsEnv, upstreamUrls } from './index';
 import { EdgeEnv, installEdgeProtection } from './http/edge-protection';
+import { parseTrustProxy } from './http/client-address';
 import { parseRouteTimeouts, RouteTimeoutsSetting } from './http/forwarding';
 import { serveMergedApiDocs } from './http/merged-api-docs';
 
@@ -26,6 +27,8 @@ runMain('gateway', () =>
   runServiceProcess(gatewayService, {
     config: GatewayProcessEnv,
     keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
+    // Behind an ingress, request.ip (logs, rate limits) is the client the trusted proxies report.
+    fastifyOptions: (settings) => ({ trustProxy: parseTrustProxy(settings.TSS_TRUST_PROXY) }),
     // The gateway is the edge: only it rate-limits, sets security headers and answers CORS.
     beforeRoutes: (app, _host, upstreams) => installEdgeProtection(app, upstreams),
     extendApp: async (app, host, upstreams) => {

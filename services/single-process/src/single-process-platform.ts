@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { escalationService } from '@tss/escalation';
-import { bootstrapAdmin, defaultEdgeConfig, gatewayService, gatewayTokenAuthority, installEdgeProtection, type EdgeConfig } from '@tss/gateway';
+import { bootstrapAdmin, defaultEdgeConfig, gatewayService, gatewayTokenAuthority, installEdgeProtection, type EdgeConfig, parseTrustProxy } from '@tss/gateway';
 import { InProcessTransport, type EventTransport } from '@tss/messaging';
 import { notificationService } from '@tss/notification';
 import { ratingService } from '@tss/rating';
@@ -52,6 +52,7 @@ export const startSingleProcessPlatform = async (options: SingleProcessOptions):
     keys,
     nowSeconds: () => Math.floor(options.clock.now().getTime() / 1000),
   });
+  const edge = options.edge ?? defaultEdgeConfig();
   const platform = await Platform.start({
     modules: ALL_SERVICES,
     databaseUrl: options.databaseUrl,
@@ -62,7 +63,8 @@ export const startSingleProcessPlatform = async (options: SingleProcessOptions):
     env: { ...options.env, TSS_JWT_ISSUER: options.issuer, TSS_JWT_AUDIENCE: options.audience },
     migrate: true,
     relayPollIntervalMs: options.relayPollIntervalMs,
-    beforeRoutes: (app) => installEdgeProtection(app, options.edge ?? defaultEdgeConfig()),
+    beforeRoutes: (app) => installEdgeProtection(app, edge),
+    fastify: { trustProxy: parseTrustProxy(edge.TSS_TRUST_PROXY) },
   });
   const gateway = platform.host('gateway');
   keys.bind(gatewayTokenAuthority(gateway.dataSource, options.clock));

@@ -31,6 +31,8 @@ export interface StartServicesOptions {
   kafkaPort: number;
   databaseUrl?: string;
   kafkaBrokers?: string;
+  /** KAFKA_NAME_PREFIX of every service: topics and groups of their own on a shared broker. */
+  kafkaNamePrefix?: string;
   logLevel: string;
   /** Where the services' output goes (prefixed with their names). */
   write: (line: string) => void;
@@ -148,6 +150,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
         ...process.env,
         DATABASE_URL: databaseUrl,
         KAFKA_BROKERS: kafkaBrokers,
+        ...(options.kafkaNamePrefix ? { KAFKA_NAME_PREFIX: options.kafkaNamePrefix } : {}),
         PORT: String(options.basePort + i),
         METRICS_PORT: String(options.metricsBasePort + i),
         LOG_LEVEL: options.logLevel,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ describe('services mode in one command (npm run start:services)', () => {
   const lines: string[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase('start_services');
+    db = await createTestDatabase('start_services', { from: 'empty' });
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-start-services-'));
     const basePort = await freePort();
     running = await startServices({
@@ -27,6 +28,8 @@ describe('services mode in one command (npm run start:services)', () => {
       kafkaPort: 0,
       databaseUrl: db.url,
       kafkaBrokers: process.env.KAFKA_BROKERS,
+      // Topics and consumer groups of this suite's own: no other suite's events, no shared group.
+      kafkaNamePrefix: `ss${randomBytes(4).toString('hex')}.`,
       logLevel: 'warn',
       write: (line) => lines.push(line),
     });

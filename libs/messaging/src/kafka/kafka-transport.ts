@@ -16,7 +16,7 @@ export interface KafkaTransportOptions {
   maxRetryTimeMs?: number;
   /** Partitions one consumer handles at the same time (kafkajs `partitionsConsumedConcurrently`). */
   partitionsConsumedConcurrently?: number;
-  /** Prepended to every topic name: isolates environments (or test runs) sharing a cluster. */
+  /** Prepended to every topic and consumer group name: isolates environments (or test runs) sharing a cluster. */
   topicPrefix?: string;
   /**
    * How long the group waits for a silent member before handing its partitions to the others:
@@ -149,7 +149,8 @@ export class KafkaTransport implements EventTransport {
     const { handleBatch } = options;
     await this.ensureTopics([...options.topics]);
     const consumer = this.kafka.consumer({
-      groupId: options.group,
+      // The prefix isolates consumer groups too: two environments on one cluster never share a group.
+      groupId: this.topic(options.group),
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: this.options.maxRetryTimeMs ?? 10_000 },
       sessionTimeout: this.options.sessionTimeoutMs ?? KAFKA_SESSION_TIMEOUT_MS,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? KAFKA_HEARTBEAT_INTERVAL_MS,

@@ -156,12 +156,15 @@ export class OutboxRelay {
       let published = 0;
       try {
         published = await this.drainOnce();
+        if (this.failures > 0) this.options.logger.info({ failedAttempts: this.failures }, 'outbox relay publishing again');
         this.failures = 0;
       } catch (error) {
         this.failures += 1;
         // A database error leaves the connection in an unknown state: drop it, and the lock with it.
         if (!(error instanceof PublishFailed)) await this.closeSession();
-        this.options.logger.warn({ err: error, failures: this.failures }, 'outbox relay could not publish; will retry');
+        // An outage is one event: its first failure is a warning, the retries are debug (docs/adr/0020).
+        const level = this.failures === 1 ? 'warn' : 'debug';
+        this.options.logger[level]({ err: error, failures: this.failures }, 'outbox relay could not publish; will retry');
       }
       if (!this.running) break;
       if (published === batchSize || (this.kicked && this.failures === 0)) continue;
