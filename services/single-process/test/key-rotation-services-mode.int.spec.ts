@@ -55,10 +55,15 @@ describe('key rotation under load, services mode: no false 401s', () => {
   const refused: string[] = [];
   const verifiedKids = new Map<string, number>();
 
-  /** One round of load: a fresh token (and any older ones still alive) to every instance, several at once. */
+  /** One round of load: a fresh token (and older ones still alive, of every key) to every instance, several at once. */
   const round = async (older: readonly string[] = []) => {
     const fresh = await gateway.token(partner.clientId, partner.clientSecret);
-    const alive = [fresh, ...older.filter((t) => expiryMsOf(t) > clock.now().getTime())];
+    // Of the older tokens still alive, the oldest and newest of each signing key: every key a
+    // verifier may meet is sent each round, without re-sending dozens of same-key tokens.
+    const stillAlive = older.filter((t) => expiryMsOf(t) > clock.now().getTime());
+    const byKid = new Map<string, string[]>();
+    for (const token of stillAlive) byKid.set(kidOf(token), [...(byKid.get(kidOf(token)) ?? []), token]);
+    const alive = [fresh, ...new Set([...byKid.values()].flatMap((tokens) => [tokens[0], tokens[tokens.length - 1]]))];
     const calls = alive.flatMap((token) =>
       intakeUrls.flatMap((url) =>
         Array.from({ length: CONCURRENT_REQUESTS_PER_VERIFIER }, async () => {
