@@ -9,6 +9,11 @@ export interface GroupReaderOptions extends SubscribeOptions {
   pollIntervalMs: number;
   maxBackoffMs: number;
   batchSize: number;
+  /**
+   * After a read that found messages but not a full batch, how long to let more arrive before the
+   * next read, so a busy group handles them in batches (issue #8). An idle group reads at once.
+   */
+  lingerMs: number;
   logger?: Logger;
 }
 
@@ -92,6 +97,7 @@ export class GroupReader {
           }
         }
         failures = 0;
+        if (batch.length < batchSize && this.options.lingerMs > 0) await this.sleep(this.options.lingerMs, { ignoreWake: true });
       } catch (error) {
         failures += 1;
         // Read on from what is committed: the message that failed (or whose commit failed) comes again.

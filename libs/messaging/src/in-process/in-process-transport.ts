@@ -10,7 +10,12 @@ export interface InProcessTransportOptions {
   pollIntervalMs?: number;
   maxBackoffMs?: number;
   batchSize?: number;
+  /** See GroupReaderOptions.lingerMs. */
+  lingerMs?: number;
 }
+
+/** Default linger of a busy group between reads: a few ms against a round trip per message. */
+export const IN_PROCESS_LINGER_MS = 15;
 
 /**
  * The single-process transport keeps Kafka's promise (docs/adr/0013): `publish` resolves once the
@@ -51,6 +56,7 @@ export class InProcessTransport implements EventTransport {
       pollIntervalMs: this.options.pollIntervalMs ?? 1_000,
       maxBackoffMs: this.options.maxBackoffMs ?? 2_000,
       batchSize: this.options.batchSize ?? 100,
+      lingerMs: this.options.lingerMs ?? IN_PROCESS_LINGER_MS,
       logger: this.options.logger,
     });
     this.readers.set(options.group, reader);

@@ -24,7 +24,16 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Longest wait between attempts while the broker or database is down. */
   maxBackoffMs?: number;
+  /**
+   * Under load (the last drain published something), how long a commit's wake-up waits for more
+   * commits before the next drain, so rows leave in batches rather than one round trip each
+   * (issue #8, docs/performance.md). An idle relay drains at once. 0 turns it off.
+   */
+  lingerMs?: number;
 }
+
+/** Default `lingerMs`: well under the 1 s the outbox may take to drain after a burst. */
+export const OUTBOX_RELAY_LINGER_MS = 15;
 
 interface OutboxRow {
   position: string;
@@ -167,10 +176,31 @@ export class OutboxRelay {
         this.options.logger[level]({ err: error, failures: this.failures }, 'outbox relay could not publish; will retry');
       }
       if (!this.running) break;
-      if (published === batchSize || (this.kicked && this.failures === 0)) continue;
+      if (published === batchSize) continue;
+      if (this.kicked && this.failures === 0) {
+        const lingerMs = this.options.lingerMs ?? OUTBOX_RELAY_LINGER_MS;
+        if (published > 0 && lingerMs > 0) await this.linger(lingerMs);
+        continue;
+      }
       await this.sleep(this.failures > 0 ? this.backoffMs() : (this.options.pollIntervalMs ?? 5_000));
     }
     await this.closeSession();
+  }
+
+  /** A short wait that kicks do not cut short (they are what it waits for); stopping does. */
+  private linger(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        if (this.running) return;
+        this.wake = undefined;
+        done();
+      };
+    });
   }
 
   private backoffMs(): number {
