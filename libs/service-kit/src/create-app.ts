@@ -71,7 +71,7 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     frameworkErrors: answerFrameworkError,
     // The longest path parameter a route schema admits (client ids, up to 200 characters); a longer
     // one is a 414 problem from the router (answerFrameworkError), as the document says.
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     ajv: {
       customOptions: {
         removeAdditional: false,

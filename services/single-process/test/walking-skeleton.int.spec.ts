@@ -124,7 +124,8 @@ describe('walking skeleton, single-process mode (in-process transport, real Post
     expect((await client.http().get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await client.http().get('/readyz');
     expect(ready.status).toBe(200);
-    expect(Object.keys(ready.body.checks)).toEqual(expect.arrayContaining(['ticket-intake:database', 'sla-timer:broker']));
+    // Readiness is "can serve requests now": every service's database, not the broker (docs/adr/0020).
+    expect(Object.keys(ready.body.checks).sort()).toEqual(['escalation', 'gateway', 'notification', 'rating', 'sla-timer', 'ticket-intake'].map((s) => `${s}:database`));
     expect((await client.http().get('/docs/')).status).toBe(200);
     const openapi = await client.http().get('/openapi.json');
     expect(openapi.body.openapi).toBe('3.1.0');
