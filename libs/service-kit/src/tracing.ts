@@ -2,7 +2,7 @@ import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, ty
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { patchLoadedModules, platformInstrumentations } from './tracing/instrumentations';
 
 export { instrumentedServerSpan } from './tracing/server-spans';
@@ -30,10 +30,14 @@ export const startTracing = (options: TracingOptions): Tracing => {
     processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }) }));
   }
   const instrumentations = platformInstrumentations();
+  const exporting = processors.length > 0;
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     // Without a processor the SDK registers no tracer provider, and spans would carry no ids.
-    spanProcessors: processors.length > 0 ? processors : [new NoopSpanProcessor()],
+    spanProcessors: exporting ? processors : [new NoopSpanProcessor()],
+    // Nothing to export: spans keep their ids (logs, events) but record nothing, so the
+    // instrumentations cost next to nothing. Exporting: OTEL_TRACES_SAMPLER decides (default: all).
+    ...(exporting ? {} : { sampler: new AlwaysOffSampler() }),
     // The SDK would otherwise read OTEL_*_EXPORTER and default to OTLP metrics and logs: we export
     // metrics through Prometheus and logs through stdout, and traces only when asked.
     metricReaders: [],
