@@ -21,6 +21,10 @@ const check = (label, command, args) =>
 
 const extra = process.argv.slice(2);
 if (!extra.length) {
+  // @nx/enforce-module-boundaries reads Nx's cached project graph and skips itself, silently but
+  // for a warning, when there is none (a fresh clone): compute it first.
+  const graph = spawnSync('npx', ['nx', 'show', 'projects'], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (graph.status !== 0) process.exit(graph.status ?? 1);
   // Both at once (they share nothing); eslint runs once over the workspace rather than once per
   // project: the same rules, Nx module boundaries included, in a third of the time.
   const codes = await Promise.all([
