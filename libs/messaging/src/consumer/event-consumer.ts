@@ -250,6 +250,8 @@ export class EventConsumer {
     const checked = chunk.map((m) => this.check(m));
     const invalid = checked.findIndex((c) => c.kind === 'invalid');
     if (invalid >= 0) return { kind: 'alone', index: invalid };
+    // Only other consumers' events (a shared topic): nothing to record, no transaction.
+    if (checked.every((c) => c.kind === 'skip')) return { kind: 'handled', outcomes: checked.map((): ConsumeOutcome => 'skipped') };
     const { schema, group, clock, outbox, logger } = this.options;
     try {
       const outcomes = await this.options.unitOfWork.run(async (tx) => {
