@@ -1,0 +1,3 @@
+export * from './timers.migration';
+export * from './timer-store';
+export * from './timer-worker';

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '@tss/service-kit';
+import { assertSchemaName } from '@tss/persistence';
+import { cancelTimer } from './store/cancel-timer';
+import { claimDueTimers } from './store/claim-due-timers';
+import { completeTimer } from './store/complete-timer';
+import { nextTimerDue } from './store/next-timer-due';
+import { releaseTimer } from './store/release-timer';
+import { scheduleTimer, type ScheduleTimer } from './store/schedule-timer';
+import type { Queryable } from './store/sql';
+
+export type { Queryable, ScheduleTimer };
+
+/** A timer this claimer holds until `complete` or `release`, or until its lease ends. */
+export interface ClaimedTimer {
+  id: string;
+  kind: string;
+  dueAt: Date;
+  payload: unknown;
+  /** Claims so far, this one included. */
+  attempts: number;
+  /** The claim's identity; `complete` and `release` act only while it is still the row's. */
+  token: string;
+  /** When it was claimed. */
+  claimedAt: Date;
+  /** `claimedAt - dueAt`, never negative. */
+  latenessMs: number;
+}
+
+/**
+ * The durable timers of one schema (issue #10). Callers schedule and cancel inside their own
+ * transactions, so a timer exists exactly when the state that needs it was committed.
+ */
+export class TimerStore {
+  readonly schema: string;
+
+  constructor(private readonly options: { schema: string; clock: Clock }) {
+    this.schema = assertSchemaName(options.schema);
+  }
+
+  /** Creates the timer, or re-targets the one with this id (which re-arms it if it had fired). */
+  schedule(tx: Queryable, timer: ScheduleTimer): Promise<void> {
+    return scheduleTimer(tx, this.schema, timer, this.options.clock.now());
+  }
+
+  /** False when no pending timer had this id. */
+  cancel(tx: Queryable, id: string): Promise<boolean> {
+    return cancelTimer(tx, this.schema, id);
+  }
+
+  async claimDue(db: Queryable, args: { now: Date; limit: number; leaseMs: number; owner: string }): Promise<ClaimedTimer[]> {
+    const rows = await claimDueTimers(db, this.schema, { ...args, token: randomUUID() });
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind,
+      dueAt: row.due_at,
+      payload: row.payload,
+      attempts: row.attempts,
+      token: row.claim_token,
+      claimedAt: args.now,
+      latenessMs: Math.max(0, args.now.getTime() - row.due_at.getTime()),
+    }));
+  }
+
+  /** Marks it fired in the transaction of its effect; false when the claim was lost (roll back). */
+  complete(tx: Queryable, timer: ClaimedTimer, now: Date): Promise<boolean> {
+    return completeTimer(tx, this.schema, { id: timer.id, token: timer.token, now });
+  }
+
+  release(db: Queryable, timer: ClaimedTimer, retryAt: Date, error: string): Promise<void> {
+    return releaseTimer(db, this.schema, { id: timer.id, token: timer.token, retryAt, error });
+  }
+
+  nextDue(db: Queryable): Promise<Date | undefined> {
+    return nextTimerDue(db, this.schema);
+  }
+}

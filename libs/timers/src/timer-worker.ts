@@ -1,0 +1,218 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Clock } from '@tss/service-kit';
+import { inTransaction } from '@tss/persistence';
+import { TimerListener } from './timer-listener';
+import { TimerStore, type ClaimedTimer } from './timer-store';
+
+/** A timer handed to its handler: fired at `claimedAt`, `latenessMs` after it was due. */
+export interface FiredTimer extends ClaimedTimer {
+  /** Fired more than `lateAfterMs` after its due time (downtime, backlog, outage). */
+  late: boolean;
+}
+
+/**
+ * Does the timer's effect in `tx`, the transaction that also marks it fired: both commit or
+ * neither. Throws to have it tried again after a backoff. Keep to the database (an outbox row,
+ * not a call out): a rolled-back attempt runs again.
+ */
+export type TimerHandler = (timer: FiredTimer, tx: EntityManager) => Promise<void>;
+
+export interface TimerWorkerOptions {
+  dataSource: DataSource;
+  schema: string;
+  clock: Clock;
+  logger: Logger;
+  /** One handler per timer kind. A kind without one is retried after a backoff (another version may know it). */
+  handlers: Record<string, TimerHandler>;
+  /** Defaults to a READ COMMITTED transaction on `dataSource`. */
+  runInTransaction?: <T>(work: (tx: EntityManager) => Promise<T>) => Promise<T>;
+  /** This claimer's name in `claimed_by`; host, pid and a random suffix when not given. */
+  owner?: string;
+  batchSize?: number;
+  /** How long a claim holds before another replica may take the timer (a crashed claimer's timers wait this long). */
+  leaseMs?: number;
+  /**
+   * Longest sleep. Wake-ups come at the next due time, or at once by NOTIFY when an earlier timer
+   * is scheduled; this only bounds the delay after a lost notification.
+   */
+  maxSleepMs?: number;
+  /** A timer fired later than this after its due time is reported `late`. */
+  lateAfterMs?: number;
+  /** Wait before a failed timer is claimable again, by attempts so far. */
+  retryBackoffMs?: (attempts: number) => number;
+}
+
+export const TIMER_LEASE_MS = 60_000;
+export const TIMER_MAX_SLEEP_MS = 30_000;
+export const TIMER_LATE_AFTER_MS = 250;
+const MAX_RETRY_BACKOFF_MS = 15 * 60_000;
+const MAX_OUTAGE_BACKOFF_MS = 5_000;
+
+export const defaultRetryBackoffMs = (attempts: number): number => Math.min(MAX_RETRY_BACKOFF_MS, 1_000 * 2 ** Math.min(Math.max(attempts - 1, 0), 20));
+
+/**
+ * Fires due timers (issue #10, docs/adr/0024). Any number of replicas may run one per schema:
+ * claims skip each other's rows (`FOR UPDATE SKIP LOCKED`), a timer is marked fired only in its
+ * handler's transaction and only under the claim that fired it, so none fires twice; a claim
+ * abandoned by a dead replica is taken again after its lease. Between batches the worker sleeps
+ * until the earliest pending due time (one indexed read) or a NOTIFY, whichever comes first.
+ *
+ * All time is the injected clock's. Under a test clock, `runDue()` fires what is due at
+ * `clock.now()`, and `wake()` makes a started worker look again after the clock was moved.
+ */
+export class TimerWorker {
+  readonly store: TimerStore;
+  readonly owner: string;
+  private running = false;
+  private loopDone?: Promise<void>;
+  private wakeUp?: () => void;
+  private kicked = false;
+  private failures = 0;
+  private listener?: TimerListener;
+  /** While the loop sleeps: the due time (by the clock) it sleeps towards, or undefined with nothing pending. */
+  sleepingUntil?: Date | null;
+  /** Timers fired by this worker (tests, metrics). */
+  firedCount = 0;
+
+  constructor(private readonly options: TimerWorkerOptions) {
+    this.store = new TimerStore({ schema: options.schema, clock: options.clock });
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loopDone;
+  }
+
+  /** Look again now: a notification, or a test that moved its clock. */
+  wake(): void {
+    this.kicked = true;
+    this.wakeUp?.();
+  }
+
+  /** Fires every timer due at `clock.now()`, batch by batch; returns how many fired. */
+  async runDue(): Promise<number> {
+    const batchSize = this.options.batchSize ?? 100;
+    let fired = 0;
+    for (;;) {
+      const now = this.options.clock.now();
+      const claimed = await this.store.claimDue(this.options.dataSource, {
+        now,
+        limit: batchSize,
+        leaseMs: this.options.leaseMs ?? TIMER_LEASE_MS,
+        owner: this.owner,
+      });
+      let late = 0;
+      let maxLatenessMs = 0;
+      for (const timer of claimed) {
+        if (await this.fire(timer)) {
+          fired += 1;
+          if (timer.latenessMs > this.lateAfterMs) late += 1;
+          maxLatenessMs = Math.max(maxLatenessMs, timer.latenessMs);
+        }
+      }
+      if (late > 0) this.options.logger.info({ late, maxLatenessMs }, 'timers fired late');
+      if (claimed.length < batchSize) return fired;
+    }
+  }
+
+  private get lateAfterMs(): number {
+    return this.options.lateAfterMs ?? TIMER_LATE_AFTER_MS;
+  }
+
+  /** True when the timer fired (its effect committed) here. */
+  private async fire(timer: ClaimedTimer): Promise<boolean> {
+    const handler = this.options.handlers[timer.kind];
+    const fired: FiredTimer = { ...timer, late: timer.latenessMs > this.lateAfterMs };
+    try {
+      if (!handler) throw new Error(`no handler for timer kind ${timer.kind}`);
+      const run = this.options.runInTransaction ?? ((work) => inTransaction(this.options.dataSource, work));
+      const outcome = await run(async (tx) => {
+        if (!(await this.store.complete(tx, timer, this.options.clock.now()))) return 'lost' as const;
+        await handler(fired, tx);
+        return 'fired' as const;
+      });
+      if (outcome === 'lost') {
+        this.options.logger.debug({ timerId: timer.id }, 'timer claim lost (re-targeted, cancelled, or lease ended); not fired here');
+        return false;
+      }
+      this.firedCount += 1;
+      return true;
+    } catch (error) {
+      const retryAt = new Date(this.options.clock.now().getTime() + (this.options.retryBackoffMs ?? defaultRetryBackoffMs)(timer.attempts));
+      this.options.logger.warn({ err: error, timerId: timer.id, kind: timer.kind, attempts: timer.attempts, retryAt }, 'timer handler failed; will retry');
+      // If this fails too, the lease's end gives the timer back.
+      await this.store.release(this.options.dataSource, timer, retryAt, String(error instanceof Error ? error.message : error)).catch(() => undefined);
+      return false;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      this.kicked = false;
+      let sleepMs: number;
+      try {
+        await this.openListener();
+        await this.runDue();
+        const next = await this.store.nextDue(this.options.dataSource);
+        if (this.failures > 0) this.options.logger.info({ failedAttempts: this.failures }, 'timer worker running again');
+        this.failures = 0;
+        this.sleepingUntil = next ?? null;
+        sleepMs = next ? next.getTime() - this.options.clock.now().getTime() : Number.POSITIVE_INFINITY;
+      } catch (error) {
+        this.failures += 1;
+        await this.closeListener();
+        const level = this.failures === 1 ? 'warn' : 'debug';
+        this.options.logger[level]({ err: error, failures: this.failures }, 'timer worker could not reach the database; will retry');
+        this.sleepingUntil = undefined;
+        sleepMs = Math.min(MAX_OUTAGE_BACKOFF_MS, 100 * 2 ** Math.min(this.failures, 10));
+      }
+      if (!this.running) break;
+      if (this.kicked || sleepMs <= 0) continue;
+      await this.sleep(Math.min(sleepMs, this.options.maxSleepMs ?? TIMER_MAX_SLEEP_MS));
+      this.sleepingUntil = undefined;
+    }
+    this.sleepingUntil = undefined;
+    await this.closeListener();
+  }
+
+  private async openListener(): Promise<void> {
+    if (this.listener?.usable) return;
+    await this.closeListener();
+    this.listener = await TimerListener.open({
+      dataSource: this.options.dataSource,
+      schema: this.store.schema,
+      logger: this.options.logger,
+      onNotify: () => this.wake(),
+    });
+  }
+
+  private async closeListener(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined = undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+}
