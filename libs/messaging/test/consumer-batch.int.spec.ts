@@ -14,6 +14,7 @@ import { messagingMigrations } from '../src/outbox/messaging-migrations';
 import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
+import { sampleTicketAccepted, sampleTicketCreated } from '../src/testing';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PRODUCER = 'batch_producer';
@@ -27,20 +28,8 @@ class EffectsTable1764900000003 {
   async down() {}
 }
 
-const created = (sequence: number) => ({
-  partnerId: randomUUID(),
-  sequence,
-  reference: 'TSS-01234-56789',
-  channel: 'api' as const,
-  product: 'reader' as const,
-  productVersion: '1.0',
-  level: 'standard' as const,
-  subject: 'batch',
-  requester: {},
-  missingDetails: [],
-  receivedAt: '2026-01-01T00:00:00.000Z',
-});
-const accepted = (sequence: number) => ({ partnerId: randomUUID(), sequence, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' as const });
+const created = (sequence: number) => sampleTicketCreated(sequence);
+const accepted = (sequence: number) => sampleTicketAccepted(sequence);
 
 /**
  * Issue #8: consumers handle a read (in-process) or a fetched partition batch (Kafka) in one

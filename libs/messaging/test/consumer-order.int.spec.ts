@@ -15,6 +15,7 @@ import { messagingMigrations } from '../src/outbox/messaging-migrations';
 import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
+import { sampleTicketAccepted, sampleTicketCreated } from '../src/testing';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PRODUCER = 'order_producer';
@@ -28,20 +29,8 @@ class EffectsTable1764900000002 {
   async down() {}
 }
 
-const created = (sequence: number) => ({
-  partnerId: randomUUID(),
-  sequence,
-  reference: 'TSS-01234-56789',
-  channel: 'api' as const,
-  product: 'reader' as const,
-  productVersion: '1.0',
-  level: 'standard' as const,
-  subject: 'order',
-  requester: {},
-  missingDetails: [],
-  receivedAt: '2026-01-01T00:00:00.000Z',
-});
-const accepted = (sequence: number) => ({ partnerId: randomUUID(), sequence, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' as const });
+const created = (sequence: number) => sampleTicketCreated(sequence);
+const accepted = (sequence: number) => sampleTicketAccepted(sequence);
 
 /** Issue #7: a dead-lettered event n used to let n+1 of the same key apply. */
 describe('consumers keep per-key order under failure (DESIGN "Order", docs/adr/0013)', () => {

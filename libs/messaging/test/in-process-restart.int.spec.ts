@@ -12,6 +12,7 @@ import { messagingMigrations } from '../src/outbox/messaging-migrations';
 import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
+import { sampleTicketCreated } from '../src/testing';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PRODUCER = 'restart_producer';
@@ -26,19 +27,7 @@ const effectsTable = (schema: string) =>
     async down() {}
   };
 
-const createdData = (sequence: number) => ({
-  partnerId: randomUUID(),
-  sequence,
-  reference: 'TSS-01234-56789',
-  channel: 'api' as const,
-  product: 'reader' as const,
-  productVersion: '1.0',
-  level: 'standard' as const,
-  subject: 'restart',
-  requester: {},
-  missingDetails: [],
-  receivedAt: '2026-01-01T00:00:00.000Z',
-});
+const createdData = (sequence: number) => sampleTicketCreated(sequence);
 
 type StartOrder = 'relay before consumers' | 'consumers before relay';
 

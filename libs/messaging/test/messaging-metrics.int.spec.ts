@@ -13,6 +13,7 @@ import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
 import type { EventTransport, OutboundMessage } from '../src/transport';
+import { sampleTicketCreated } from '../src/testing';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PRODUCER = 'metrics_producer';
@@ -28,19 +29,7 @@ const sample = async (name: string, labels: Record<string, string>): Promise<num
   return values.find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))?.value;
 };
 
-const createdData = (sequence: number) => ({
-  partnerId: randomUUID(),
-  sequence,
-  reference: 'TSS-01234-56789',
-  channel: 'api' as const,
-  product: 'reader' as const,
-  productVersion: '1.0',
-  level: 'standard' as const,
-  subject: 'metrics',
-  requester: {},
-  missingDetails: [],
-  receivedAt: '2026-01-01T00:00:00.000Z',
-});
+const createdData = (sequence: number) => sampleTicketCreated(sequence);
 
 describe('messaging metrics (issue #7)', () => {
   let db: TestDatabase;

@@ -1,1 +1,2 @@
 export * from './transport-contract';
+export * from './sample-ticket-events';

@@ -12,6 +12,7 @@ import { Outbox } from '../outbox/outbox';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { UnitOfWork } from '../outbox/unit-of-work';
 import { DEAD_LETTER_TOPIC, type BatchProgress, type EventTransport, type InboundMessage } from '../transport';
+import { sampleTicketCreated } from './sample-ticket-events';
 
 const PRODUCER_SCHEMA = 'contract_producer';
 const CONSUMER_SCHEMA = 'contract_consumer';
@@ -25,19 +26,7 @@ class EffectsTable1764115299000 {
   async down() {}
 }
 
-const ticketCreatedData = (partnerId: string, sequence: number) => ({
-  partnerId,
-  sequence,
-  reference: 'TSS-01234-56789',
-  channel: 'api' as const,
-  product: 'reader' as const,
-  productVersion: '1.0',
-  level: 'standard' as const,
-  subject: 'test',
-  requester: {},
-  missingDetails: [],
-  receivedAt: '2026-01-01T00:00:00.000Z',
-});
+const ticketCreatedData = (partnerId: string, sequence: number) => sampleTicketCreated(sequence, { partnerId });
 
 /**
  * The messaging contract both transports must meet: outbox → relay → transport → inbox-guarded

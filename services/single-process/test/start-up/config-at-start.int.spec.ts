@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { connectionTrap, type ConnectionTrap } from '../support/connection-trap';
 
 const REPO = path.resolve(__dirname, '../../../..');
 const entry = (service: string) => path.join(REPO, 'services', service, 'src', 'main.ts');
@@ -20,27 +20,15 @@ const runEntry = (file: string, env: Record<string, string>, args: string[] = []
     );
   });
 
-/** A TCP port that records every connection made to it: where DATABASE_URL and KAFKA_BROKERS point. */
-const trap = async (): Promise<{ address: string; connections: () => number; close: () => Promise<void> }> => {
-  let connections = 0;
-  const server: Server = createServer((socket) => {
-    connections += 1;
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { address: `127.0.0.1:${port}`, connections: () => connections, close: () => new Promise((resolve) => server.close(() => resolve())) };
-};
-
 describe('start-up: one config schema per process, checked before anything connects', () => {
-  let database: Awaited<ReturnType<typeof trap>>;
-  let broker: Awaited<ReturnType<typeof trap>>;
+  let database: ConnectionTrap;
+  let broker: ConnectionTrap;
   const exits: Record<string, Exit> = {};
 
   // The three entry points start at once (each loads every module: seconds on a busy machine).
   beforeAll(async () => {
-    database = await trap();
-    broker = await trap();
+    database = await connectionTrap();
+    broker = await connectionTrap();
     const databaseUrl = `postgres://tss:secret@${database.address}/tss`;
     const [singleProcess, moduleRule, gateway, intake] = await Promise.all([
       runEntry(entry('single-process'), { PORT: 'eighty', TSS_SIGNING_KEY_MAX_AGE_HOURS: '0', DATABASE_URL: databaseUrl }),

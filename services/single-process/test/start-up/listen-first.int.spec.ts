@@ -1,35 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { freePort, waitFor } from '@tss/service-kit/testing';
+import { connectionTrap, type ConnectionTrap } from '../support/connection-trap';
 
 const REPO = path.resolve(__dirname, '../../../..');
-
-/** A broker address that accepts TCP and hangs up at once: Kafka is "down" for the whole test. */
-const deadBroker = async (): Promise<{ address: string; connections: () => number; close: () => Promise<void> }> => {
-  let connections = 0;
-  const server: Server = createServer((socket) => {
-    connections += 1;
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { address: `127.0.0.1:${port}`, connections: () => connections, close: () => new Promise((resolve) => server.close(() => resolve())) };
-};
 
 // Issue #8, docs/adr/0020: a service process listens as soon as its routes are ready and joins its
 // consumer group after, retrying while the broker is away; readiness is the database only.
 describe('start-up: a consumer service listens first, whatever the broker does', () => {
   let db: TestDatabase;
-  let broker: Awaited<ReturnType<typeof deadBroker>>;
+  let broker: ConnectionTrap;
   let child: ChildProcess | undefined;
   let output = '';
 
   beforeAll(async () => {
     db = await createTestDatabase('listen_first');
-    broker = await deadBroker();
+    broker = await connectionTrap();
   });
 
   afterAll(async () => {
