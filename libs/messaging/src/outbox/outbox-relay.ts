@@ -189,25 +189,15 @@ export class OutboxRelay {
 
   /** A short wait that kicks do not cut short (they are what it waits for); stopping does. */
   private linger(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        if (this.running) return;
-        this.wake = undefined;
-        done();
-      };
-    });
+    return this.sleep(ms, { onlyStopWakes: true });
   }
 
   private backoffMs(): number {
     return Math.min(this.options.maxBackoffMs ?? 5_000, 100 * 2 ** Math.min(this.failures, 10));
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Waits `ms`, or less: a kick or a stop ends the wait (with `onlyStopWakes`, only a stop does). */
+  private sleep(ms: number, { onlyStopWakes = false } = {}): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -215,6 +205,7 @@ export class OutboxRelay {
         resolve();
       }
       this.wake = () => {
+        if (onlyStopWakes && this.running) return;
         this.wake = undefined;
         done();
       };
