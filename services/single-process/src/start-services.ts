@@ -25,7 +25,7 @@ export interface StartServicesOptions {
   dataDir: string;
   /** The gateway listens here; service i listens on basePort + i. */
   basePort: number;
-  /** Service i exposes metrics on metricsBasePort + i. */
+  /** Service i exposes metrics on metricsBasePort + i (0: each picks a free port). */
   metricsBasePort: number;
   pgPort: number;
   kafkaPort: number;
@@ -152,7 +152,8 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
         KAFKA_BROKERS: kafkaBrokers,
         ...(options.kafkaNamePrefix ? { KAFKA_NAME_PREFIX: options.kafkaNamePrefix } : {}),
         PORT: String(options.basePort + i),
-        METRICS_PORT: String(options.metricsBasePort + i),
+        // 0: every process picks a free metrics port of its own.
+        METRICS_PORT: String(options.metricsBasePort === 0 ? 0 : options.metricsBasePort + i),
         LOG_LEVEL: options.logLevel,
         ...(service.name === 'gateway'
           ? { ...upstreams, TSS_BOOTSTRAP_CLIENT_ID: admin.clientId, TSS_BOOTSTRAP_CLIENT_SECRET: admin.clientSecret }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
-import { freePort, waitFor } from '@tss/service-kit/testing';
+import { freePortRange, waitFor } from '@tss/service-kit/testing';
 import { startServices, SERVICE_PROCESSES, type RunningServices } from '../src/start-services';
 
 // `npm run start:services` for a newcomer: every service its own process, migrated, on distinct
@@ -19,11 +19,12 @@ describe('services mode in one command (npm run start:services)', () => {
   beforeAll(async () => {
     db = await createTestDatabase('start_services', { from: 'empty' });
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-start-services-'));
-    const basePort = await freePort();
+    // Process i listens on basePort + i: the whole range must be free, not only its first port.
+    const basePort = await freePortRange(SERVICE_PROCESSES.length);
     running = await startServices({
       dataDir,
       basePort,
-      metricsBasePort: await freePort(),
+      metricsBasePort: 0,
       pgPort: 0,
       kafkaPort: 0,
       databaseUrl: db.url,
@@ -32,6 +33,8 @@ describe('services mode in one command (npm run start:services)', () => {
       kafkaNamePrefix: `ss${randomBytes(4).toString('hex')}.`,
       logLevel: 'warn',
       write: (line) => lines.push(line),
+    }).catch((error: unknown) => {
+      throw new Error(`start:services failed: ${String(error)}\n${lines.slice(-40).join('\n')}`);
     });
   }, 240_000);
 
