@@ -128,6 +128,7 @@ export class ServiceHost {
     const routes = this.parts.routes;
     if (!routes) return;
     const service = this.module.name;
+    app.apiDocs.describeTag(service, this.module.description);
     await app.register(async (scope) => {
       scope.addHook('onRoute', (route) => {
         route.schema = { ...route.schema, tags: [service] };

@@ -36,6 +36,8 @@ export interface ServiceParts {
 /** A service as the runtime hosts it, alone (services mode) or with the others (single process). */
 export interface ServiceModule<C extends TProperties = TProperties> {
   name: ServiceName;
+  /** What it does, in a sentence: the text of its tag in the OpenAPI document. */
+  description: string;
   /** Its PostgreSQL schema. */
   schema: string;
   entities: EntitySchema[];

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import swaggerUi from '@fastify/swagger-ui';
 import { stringify as toYaml } from 'yaml';
-import type { ServiceName } from '@tss/contracts';
 import type { AccessRule } from './http/scope';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 
@@ -35,6 +34,10 @@ export interface ApiDocs {
   ownDocument(): OpenApiDocument;
   /** Serves another document at `/openapi.json`, `/openapi.yaml` and `/docs`. */
   serveDocument(source: ApiDocumentSource): void;
+  /** Describes a tag of the document (the runtime, for each hosted service: its module's description). */
+  describeTag(name: string, description: string): void;
+  /** The described tags, `health` included. */
+  tags(): Readonly<Record<string, string>>;
 }
 
 declare module 'fastify' {
@@ -44,18 +47,11 @@ declare module 'fastify' {
 }
 
 /**
- * The document's tags: one per service (the runtime tags each service's routes with its name)
- * and `health`. Keyed by ServiceName, so a new service does not compile until it is described.
+ * The document's own tag. The others are one per service: the runtime tags each service's routes
+ * with its name and describes the tag with the module's `description` (docs/adr/0015), so adding
+ * a service touches no list here.
  */
-export const API_TAGS: Readonly<Record<ServiceName | 'health', string>> = {
-  gateway: 'Authentication (OAuth 2.0 client credentials, JWKS), partners and their API clients.',
-  'ticket-intake': 'Tickets: filing with a reference number, reading, listing, messages and the queue.',
-  'sla-timer': 'SLA policies and the response clocks of tickets.',
-  notification: 'Mail in and out, acknowledgments and webhooks.',
-  escalation: 'Escalations, referrals and the on-duty roster.',
-  rating: 'Satisfaction surveys, ratings and quality reports.',
-  health: 'Liveness and readiness of one instance; answered by each process, never forwarded.',
-};
+export const HEALTH_TAG = { health: 'Liveness and readiness of one instance; answered by each process, never forwarded.' } as const;
 
 const PROBLEM_REF = { $ref: 'Problem#' } as const;
 const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, PROBLEM_REF]));
@@ -116,7 +112,7 @@ const securityOf = (access: AccessRule | undefined): Record<string, string[]>[] 
 };
 
 /** Why a documented route would make an incomplete document; empty when it is complete. */
-const gapsOf = (route: RouteOptions): string[] => {
+const gapsOf = (route: RouteOptions, described: Readonly<Record<string, string>>): string[] => {
   const schema: FastifySchema = route.schema ?? {};
   const gaps: string[] = [];
   if (typeof schema.operationId !== 'string' || schema.operationId === '') gaps.push('no operationId');
@@ -124,7 +120,7 @@ const gapsOf = (route: RouteOptions): string[] => {
   if (tags.length === 0) gaps.push('no tags');
   // Tenancy is decided once, at the edge (DESIGN "Tenancy"): a route behind a token says who may call it.
   if (route.config?.public !== true && !route.config?.access) gaps.push('no config.access (who may call it) and not public');
-  for (const tag of tags) if (!Object.hasOwn(API_TAGS, String(tag))) gaps.push(`tag "${String(tag)}" is not in API_TAGS`);
+  for (const tag of tags) if (!Object.hasOwn(described, String(tag))) gaps.push(`tag "${String(tag)}" is not described`);
   for (const [status, response] of Object.entries(isRecord(schema.response) ? schema.response : {})) {
     if (isErrorStatus(status) && !isProblemRef(response)) gaps.push(`response ${status} is not { $ref: 'Problem#' }`);
   }
@@ -132,7 +128,7 @@ const gapsOf = (route: RouteOptions): string[] => {
 };
 
 /** Top-level tags with descriptions, and problem responses under their real media type (RFC 9457). */
-const completeDocument = (generated: OpenApiDocument): OpenApiDocument => {
+const completeDocument = (generated: OpenApiDocument, tags: Readonly<Record<string, string>>): OpenApiDocument => {
   const document = structuredClone(generated);
   const used = new Set<string>();
   for (const pathItem of Object.values(document.paths ?? {})) {
@@ -150,8 +146,8 @@ const completeDocument = (generated: OpenApiDocument): OpenApiDocument => {
       }
     }
   }
-  const described = Object.entries(API_TAGS).filter(([name]) => used.has(name));
-  document.tags = [...(document.tags ?? []).filter((t) => !Object.hasOwn(API_TAGS, t.name)), ...described.map(([name, description]) => ({ name, description }))];
+  const described = Object.entries(tags).filter(([name]) => used.has(name));
+  document.tags = [...(document.tags ?? []).filter((t) => !Object.hasOwn(tags, t.name)), ...described.map(([name, description]) => ({ name, description }))];
   return document;
 };
 
@@ -166,13 +162,20 @@ export const installApiDocs = async (app: FastifyInstance): Promise<void> => {
   const documented: RouteOptions[] = [];
   let own: OpenApiDocument | undefined;
   let source: ApiDocumentSource = async () => docs.ownDocument();
+  // The services' tags in the order they were registered, then health.
+  const serviceTags: Record<string, string> = {};
+  const tags = (): Readonly<Record<string, string>> => ({ ...serviceTags, ...HEALTH_TAG });
   const docs: ApiDocs = {
     registeredRoutes: () => documented.flatMap((r) => methodsOf(r).map((method) => ({ method, url: r.url, path: openApiPath(r.url) }))),
     // @fastify/swagger types its result as any OpenAPI version; createServiceApp asks for 3.1.
-    ownDocument: () => (own ??= completeDocument(app.swagger() as unknown as OpenApiDocument)),
+    ownDocument: () => (own ??= completeDocument(app.swagger() as unknown as OpenApiDocument, tags())),
     serveDocument: (next) => {
       source = next;
     },
+    describeTag: (name, description) => {
+      serviceTags[name] = description;
+    },
+    tags,
   };
   app.decorate('apiDocs', docs);
 
@@ -184,7 +187,7 @@ export const installApiDocs = async (app: FastifyInstance): Promise<void> => {
   });
   // Checked once every route is in: the runtime adds the service tag after this hook has run.
   app.addHook('onReady', async () => {
-    const gaps = documented.flatMap((r) => gapsOf(r).map((gap) => `${methodsOf(r).join(',')} ${r.url}: ${gap}`));
+    const gaps = documented.flatMap((r) => gapsOf(r, tags()).map((gap) => `${methodsOf(r).join(',')} ${r.url}: ${gap}`));
     const seen = new Map<string, string>();
     for (const route of documented) {
       const id = route.schema?.operationId;

@@ -9,6 +9,7 @@ export const ESCALATION_SCHEMA = 'escalation';
  */
 export const escalationService: ServiceModule = {
   name: 'escalation',
+  description: 'Escalations, referrals and the on-duty roster.',
   schema: ESCALATION_SCHEMA,
   entities: [],
   migrations: [...messagingMigrations(ESCALATION_SCHEMA)],

@@ -28,6 +28,7 @@ export { parseTrustProxy } from './http/client-address';
 /** gateway: authentication, partners, API clients and staff; produces `partner.*`, `staff.*`. */
 export const gatewayService = defineService({
   name: 'gateway',
+  description: 'Authentication (OAuth 2.0 client credentials, JWKS), partners and their API clients.',
   schema: GATEWAY_SCHEMA,
   entities: [SigningKeyEntity, GeneratedMasterKeyEntity, PartnerEntity, ApiClientEntity],
   migrations: [...messagingMigrations(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000, KeyPublicationAndWrapping1764806400000],

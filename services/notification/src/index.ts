@@ -8,6 +8,7 @@ import { CreateAcknowledgments1764115500000 } from './store/migrations/176411550
 /** notification: mail out and in, acknowledgments, webhooks; produces `notification.*`. */
 export const notificationService: ServiceModule = {
   name: 'notification',
+  description: 'Mail in and out, acknowledgments and webhooks.',
   schema: NOTIFICATION_SCHEMA,
   entities: [AcknowledgmentEntity],
   migrations: [...messagingMigrations(NOTIFICATION_SCHEMA), CreateAcknowledgments1764115500000],

@@ -9,6 +9,7 @@ export const RATING_SCHEMA = 'rating';
  */
 export const ratingService: ServiceModule = {
   name: 'rating',
+  description: 'Satisfaction surveys, ratings and quality reports.',
   schema: RATING_SCHEMA,
   entities: [],
   migrations: [...messagingMigrations(RATING_SCHEMA)],

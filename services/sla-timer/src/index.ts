@@ -10,6 +10,7 @@ import { SLA_SCHEMA } from './store/response-clock.store';
 /** sla-timer: owns response clocks and SLA policies; produces `sla.*`. */
 export const slaTimerService: ServiceModule = {
   name: 'sla-timer',
+  description: 'SLA policies and the response clocks of tickets.',
   schema: SLA_SCHEMA,
   entities: [ResponseClockEntity],
   migrations: [...messagingMigrations(SLA_SCHEMA), CreateResponseClocks1764115400000, ClockRequester1764633600000],

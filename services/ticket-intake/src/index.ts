@@ -8,6 +8,7 @@ import { INTAKE_SCHEMA } from './store/ticket.store';
 /** ticket-intake: owns tickets, messages, reference numbers; the only producer of `ticket.*`. */
 export const ticketIntakeService: ServiceModule = {
   name: 'ticket-intake',
+  description: 'Tickets: filing with a reference number, reading, listing, messages and the queue.',
   schema: INTAKE_SCHEMA,
   entities: [TicketEntity],
   migrations: [...messagingMigrations(INTAKE_SCHEMA), CreateTickets1764115300000],
