@@ -2,18 +2,16 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { TicketAcceptedV1, TicketCreatedV1 } from '@tss/contracts';
-import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
-import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { systemClock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
 import { EventConsumer, on } from '../src/consumer/event-consumer';
 import { NotYet } from '../src/consumer/not-yet';
 import type { DeadLetterRow } from '../src/dead-letters/dead-letter.store';
 import { InProcessTransport } from '../src/in-process/in-process-transport';
-import { messagingMigrations } from '../src/outbox/messaging-migrations';
 import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
+import { openPipeline, type PipelineDatabase } from './support/test-pipeline';
 import { sampleTicketAccepted, sampleTicketCreated } from '../src/testing';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -37,7 +35,7 @@ const accepted = (sequence: number) => sampleTicketAccepted(sequence);
  * key its order: the batch falls back to one event at a time, so the failure is isolated.
  */
 describe('consumers handle events in batches (docs/performance.md, docs/adr/0013)', () => {
-  let db: TestDatabase;
+  let pipeline: PipelineDatabase & { relay: OutboxRelay };
   let producerDs: DataSource;
   let consumerDs: DataSource;
   let transport: InProcessTransport;
@@ -50,15 +48,8 @@ describe('consumers handle events in batches (docs/performance.md, docs/adr/0013
   const attempts = new Map<string, number>();
 
   beforeAll(async () => {
-    db = await createTestDatabase('consumer_batch');
-    producerDs = createServiceDataSource({ url: db.url, schema: PRODUCER, migrations: messagingMigrations(PRODUCER) });
-    consumerDs = createServiceDataSource({ url: db.url, schema: CONSUMER, migrations: [...messagingMigrations(CONSUMER), EffectsTable1764900000003] });
-    await initializeAndMigrate(producerDs);
-    await initializeAndMigrate(consumerDs);
-    transport = new InProcessTransport();
-    await transport.useDatabase(db.url);
-    relay = new OutboxRelay({ dataSource: producerDs, schema: PRODUCER, transport, clock: systemClock, logger, pollIntervalMs: 1_000 });
-    relay.start();
+    pipeline = await openPipeline('consumer_batch', { producer: PRODUCER, consumer: CONSUMER, consumerMigrations: [EffectsTable1764900000003], logger });
+    ({ producerDs, consumerDs, transport, relay } = pipeline);
     const record = async (tx: { query(sql: string, p: unknown[]): Promise<unknown> }, ticketId: string, sequence: number, type: string) =>
       tx.query(`INSERT INTO "${CONSUMER}".effects (ticket_id, sequence, type, tx) VALUES ($1, $2, $3, txid_current())`, [ticketId, sequence, type]);
     consumer = new EventConsumer({
@@ -89,11 +80,7 @@ describe('consumers handle events in batches (docs/performance.md, docs/adr/0013
 
   afterAll(async () => {
     await consumer?.stop();
-    await relay?.stop();
-    await transport?.close();
-    await producerDs?.destroy();
-    await consumerDs?.destroy();
-    await db?.drop();
+    await pipeline?.close();
   });
 
   /** All in one outbox transaction: the relay appends them at once, so the group reads them as one batch. */

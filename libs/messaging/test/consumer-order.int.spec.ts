@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { TicketAcceptedV1, TicketCreatedV1 } from '@tss/contracts';
-import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
-import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { systemClock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
 import { EventConsumer, on } from '../src/consumer/event-consumer';
@@ -11,10 +9,10 @@ import { NotYet } from '../src/consumer/not-yet';
 import { runDeadLetterCommand } from '../src/dead-letters/dead-letter-command';
 import type { DeadLetterRow } from '../src/dead-letters/dead-letter.store';
 import { InProcessTransport } from '../src/in-process/in-process-transport';
-import { messagingMigrations } from '../src/outbox/messaging-migrations';
 import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
+import { openPipeline, type PipelineDatabase } from './support/test-pipeline';
 import { sampleTicketAccepted, sampleTicketCreated } from '../src/testing';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -34,7 +32,7 @@ const accepted = (sequence: number) => sampleTicketAccepted(sequence);
 
 /** Issue #7: a dead-lettered event n used to let n+1 of the same key apply. */
 describe('consumers keep per-key order under failure (DESIGN "Order", docs/adr/0013)', () => {
-  let db: TestDatabase;
+  let pipeline: PipelineDatabase & { relay: OutboxRelay };
   let producerDs: DataSource;
   let consumerDs: DataSource;
   let transport: InProcessTransport;
@@ -46,15 +44,8 @@ describe('consumers keep per-key order under failure (DESIGN "Order", docs/adr/0
   const attempts = new Map<string, number>();
 
   beforeAll(async () => {
-    db = await createTestDatabase('consumer_order');
-    producerDs = createServiceDataSource({ url: db.url, schema: PRODUCER, migrations: messagingMigrations(PRODUCER) });
-    consumerDs = createServiceDataSource({ url: db.url, schema: CONSUMER, migrations: [...messagingMigrations(CONSUMER), EffectsTable1764900000002] });
-    await initializeAndMigrate(producerDs);
-    await initializeAndMigrate(consumerDs);
-    transport = new InProcessTransport();
-    await transport.useDatabase(db.url);
-    relay = new OutboxRelay({ dataSource: producerDs, schema: PRODUCER, transport, clock: systemClock, logger, pollIntervalMs: 1_000 });
-    relay.start();
+    pipeline = await openPipeline('consumer_order', { producer: PRODUCER, consumer: CONSUMER, consumerMigrations: [EffectsTable1764900000002], logger });
+    ({ producerDs, consumerDs, transport, relay } = pipeline);
     const record = async (tx: { query(sql: string, p: unknown[]): Promise<unknown> }, ticketId: string, sequence: number, type: string) =>
       tx.query(`INSERT INTO "${CONSUMER}".effects (ticket_id, sequence, type) VALUES ($1, $2, $3)`, [ticketId, sequence, type]);
     consumer = new EventConsumer({
@@ -82,11 +73,7 @@ describe('consumers keep per-key order under failure (DESIGN "Order", docs/adr/0
 
   afterAll(async () => {
     await consumer?.stop();
-    await relay?.stop();
-    await transport?.close();
-    await producerDs?.destroy();
-    await consumerDs?.destroy();
-    await db?.drop();
+    await pipeline?.close();
   });
 
   const publish = (...events: [string, 'created' | 'accepted', number][]) =>

@@ -2,24 +2,22 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { TicketAcceptedV1 } from '@tss/contracts';
-import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
-import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { systemClock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
 import { EventConsumer, on } from '../src/consumer/event-consumer';
 import { NotYet } from '../src/consumer/not-yet';
 import { InProcessTransport } from '../src/in-process/in-process-transport';
-import { messagingMigrations } from '../src/outbox/messaging-migrations';
 import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
+import { openPipeline, type PipelineDatabase } from './support/test-pipeline';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PRODUCER = 'stop_producer';
 const CONSUMER = 'stop_consumer';
 
 describe('a consumer stopping while an event waits for its prerequisite (docs/adr/0013)', () => {
-  let db: TestDatabase;
+  let pipeline: PipelineDatabase & { relay: OutboxRelay };
   let producerDs: DataSource;
   let consumerDs: DataSource;
   let transport: InProcessTransport;
@@ -27,23 +25,12 @@ describe('a consumer stopping while an event waits for its prerequisite (docs/ad
   const outbox = new Outbox({ service: 'ticket-intake', schema: PRODUCER, clock: systemClock });
 
   beforeAll(async () => {
-    db = await createTestDatabase('consumer_stop');
-    producerDs = createServiceDataSource({ url: db.url, schema: PRODUCER, migrations: messagingMigrations(PRODUCER) });
-    consumerDs = createServiceDataSource({ url: db.url, schema: CONSUMER, migrations: messagingMigrations(CONSUMER) });
-    await initializeAndMigrate(producerDs);
-    await initializeAndMigrate(consumerDs);
-    transport = new InProcessTransport();
-    await transport.useDatabase(db.url);
-    relay = new OutboxRelay({ dataSource: producerDs, schema: PRODUCER, transport, clock: systemClock, logger, pollIntervalMs: 1_000 });
-    relay.start();
+    pipeline = await openPipeline('consumer_stop', { producer: PRODUCER, consumer: CONSUMER, logger });
+    ({ producerDs, consumerDs, transport, relay } = pipeline);
   });
 
   afterAll(async () => {
-    await relay?.stop();
-    await transport?.close();
-    await producerDs?.destroy();
-    await consumerDs?.destroy();
-    await db?.drop();
+    await pipeline?.close();
   });
 
   it('gives the event back at once instead of holding up shutdown, and it applies after the restart', async () => {

@@ -2,16 +2,14 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { TicketAcceptedV1, TicketCreatedV1, TicketTeamLeaderRequestedV1 } from '@tss/contracts';
-import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
-import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { metricsRegistry } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { EventConsumer, on } from '../src/consumer/event-consumer';
 import { InProcessTransport } from '../src/in-process/in-process-transport';
-import { messagingMigrations } from '../src/outbox/messaging-migrations';
 import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
+import { openPipelineDatabase, type PipelineDatabase } from './support/test-pipeline';
 import type { EventTransport, OutboundMessage } from '../src/transport';
 import { sampleTicketCreated } from '../src/testing';
 
@@ -32,7 +30,7 @@ const sample = async (name: string, labels: Record<string, string>): Promise<num
 const createdData = (sequence: number) => sampleTicketCreated(sequence);
 
 describe('messaging metrics (issue #7)', () => {
-  let db: TestDatabase;
+  let pipeline: PipelineDatabase;
   let producerDs: DataSource;
   let consumerDs: DataSource;
   let transport: InProcessTransport;
@@ -41,20 +39,12 @@ describe('messaging metrics (issue #7)', () => {
 
   // A database per test: a new consumer group reads the whole log, so one test's events stay out of the other's counts.
   beforeEach(async () => {
-    db = await createTestDatabase('messaging_metrics');
-    producerDs = createServiceDataSource({ url: db.url, schema: PRODUCER, migrations: messagingMigrations(PRODUCER) });
-    consumerDs = createServiceDataSource({ url: db.url, schema: CONSUMER, migrations: messagingMigrations(CONSUMER) });
-    await initializeAndMigrate(producerDs);
-    await initializeAndMigrate(consumerDs);
-    transport = new InProcessTransport();
-    await transport.useDatabase(db.url);
+    pipeline = await openPipelineDatabase('messaging_metrics', { producer: PRODUCER, consumer: CONSUMER });
+    ({ producerDs, consumerDs, transport } = pipeline);
   });
 
   afterEach(async () => {
-    await transport?.close();
-    await producerDs?.destroy();
-    await consumerDs?.destroy();
-    await db?.drop();
+    await pipeline?.close();
   });
 
   it('exports the outbox backlog, the age of its oldest row and the published count, by service', async () => {
