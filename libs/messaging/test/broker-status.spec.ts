@@ -1,17 +1,10 @@
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { metricsRegistry } from '@tss/service-kit';
-import { TestClock } from '@tss/service-kit/testing';
+import { logCapture, TestClock } from '@tss/service-kit/testing';
 import { BrokerStatus } from '../src/kafka/broker-status';
 
 const capture = () => {
-  const lines: { level: number; msg: string; outage?: string; outageMs?: number; suppressedLogLines?: number }[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { lines, stream } = logCapture();
   return { lines, logger: pino({ level: 'debug' }, stream) };
 };
 

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { sampleTicket } from '@tss/runtime/testing';
 import { loggerOptions, startTracing, type Tracing } from '@tss/service-kit';
-import { waitFor } from '@tss/service-kit/testing';
+import { waitFor, logCapture } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 /**
@@ -11,13 +10,7 @@ import { startTestPlatform, type TestPlatform } from './support/test-platform';
  * ids still reach the logs and the events, so one ticket's lines and events can be joined.
  */
 describe('tracing without an exporter', () => {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { lines, stream: sink } = logCapture();
   let tracing: Tracing;
   let platform: TestPlatform;
 

@@ -1,3 +1,4 @@
 export * from './test-clock';
 export * from './wait-for';
 export * from './free-port';
+export * from './log-capture';

@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { KafkaTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { systemClock } from '@tss/service-kit';
-import { freePort, waitFor } from '@tss/service-kit/testing';
+import { freePort, waitFor, logCapture } from '@tss/service-kit/testing';
 import { startSingleProcessPlatform, type RunningPlatform } from '../../src/single-process-platform';
 
 const run = promisify(execFile);
@@ -36,13 +35,7 @@ describe('fault: Kafka down while tickets are filed', () => {
   let running: RunningPlatform;
   let kafka: ReturnType<typeof broker>;
   // Every log line of the platform, to count what an outage costs in logs.
-  const lines: { level: number; msg: string; time: number }[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { lines, stream: sink } = logCapture();
 
   beforeAll(async () => {
     const port = await twoFreePorts();
