@@ -68,10 +68,10 @@ describe('the request scope: one access check at the edge yields a typed scope',
     expect(response.body).toEqual({ kind: 'requester', partnerId: 'p-1', requesterId: 'cust-1' });
   });
 
-  it('a staff token gets a staff scope with its roles', async () => {
+  it('a staff token gets a staff scope with its id and roles', async () => {
     const response = await request(app.server).post('/partners').auth('admin', { type: 'bearer' });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ kind: 'staff', roles: ['admin'] });
+    expect(response.body).toEqual({ kind: 'staff', staffId: 'staff-1', roles: ['admin'] });
   });
 
   it('a partner token without the partner the route needs is a 403 problem, and the handler never runs', async () => {

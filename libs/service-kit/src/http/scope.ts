@@ -17,6 +17,8 @@ export interface RequesterScope {
 /** Support staff: what their roles allow, across partners. */
 export interface StaffScope {
   kind: 'staff';
+  /** The staff member's id (the token's subject): who claims, replies, reclassifies. */
+  staffId: string;
   roles: readonly string[];
 }
 
@@ -55,7 +57,7 @@ const scopeOfPrincipal = (principal: Principal): Result<RequestScope, Failure> =
         ? ok({ kind: 'requester', partnerId: principal.partnerId, requesterId: principal.requesterId })
         : err(forbidden('The token names no partner and requester.'));
     case 'staff':
-      return ok({ kind: 'staff', roles: [...principal.roles] });
+      return ok({ kind: 'staff', staffId: principal.subject, roles: [...principal.roles] });
   }
 };
 
