@@ -77,6 +77,8 @@ export class TimerWorker {
   /** Timers fired by this worker (tests, metrics). */
   firedCount = 0;
 
+  private stopFollowingClock?: () => void;
+
   constructor(private readonly options: TimerWorkerOptions) {
     this.store = new TimerStore({ schema: options.schema, clock: options.clock });
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -85,11 +87,15 @@ export class TimerWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // A test clock that jumps wakes the worker, as a NOTIFY would: no test sleeps for a timer.
+    this.stopFollowingClock = this.options.clock.onMove?.(() => this.wake());
     this.loopDone = this.loop();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopFollowingClock?.();
+    this.stopFollowingClock = undefined;
     this.wakeUp?.();
     await this.loopDone;
   }

@@ -1,19 +1,44 @@
+import { Type, type TProperties } from '@sinclair/typebox';
 import { messagingMigrations } from '@tss/messaging';
-import type { ServiceModule } from '@tss/runtime';
-import { ticketRoutes } from './http/ticket.routes';
-import { CreateTickets1764115300000 } from './store/migrations/1764115300000-create-tickets';
-import { TicketEntity } from './store/ticket.entity';
+import type { BackgroundTask, ServiceModule } from '@tss/runtime';
+import { TimerStore, TimerWorker, timersMigration } from '@tss/timers';
+import { attachmentsPart } from './parts/attachments.part';
+import { credentialsPart } from './parts/credentials.part';
+import type { IntakePart } from './parts/intake-part';
+import { queuePart } from './parts/queue.part';
+import { ticketsPart } from './parts/tickets.part';
 import { INTAKE_SCHEMA } from './store/ticket.store';
+
+// The features of intake, each in its own files (parts/intake-part.ts).
+const PARTS: readonly IntakePart[] = [ticketsPart, attachmentsPart, credentialsPart, queuePart] as readonly IntakePart[];
+
+const migrationTimestamp = (m: new () => unknown): number => Number(/(\d{13})$/.exec(m.name)?.[1] ?? 0);
 
 /** ticket-intake: owns tickets, messages, reference numbers; the only producer of `ticket.*`. */
 export const ticketIntakeService: ServiceModule = {
   name: 'ticket-intake',
-  description: 'Tickets: filing with a reference number, reading, listing, messages and the queue.',
+  description: 'Tickets: filing with a reference number, the status machine, history, messages, attachments, credentials and the queue.',
   schema: INTAKE_SCHEMA,
-  entities: [TicketEntity],
-  migrations: [...messagingMigrations(INTAKE_SCHEMA), CreateTickets1764115300000],
-  build: (deps) => ({
-    routes: ticketRoutes(deps),
-    handlers: [],
-  }),
+  config: Type.Object(Object.assign({}, ...PARTS.map((p) => p.config ?? {})) as TProperties),
+  configProblems: (config) => PARTS.flatMap((p) => p.configProblems?.(config as never) ?? []),
+  entities: PARTS.flatMap((p) => p.entities ?? []),
+  migrations: [
+    ...messagingMigrations(INTAKE_SCHEMA),
+    ...[timersMigration(INTAKE_SCHEMA), ...PARTS.flatMap((p) => p.migrations ?? [])].sort((a, b) => migrationTimestamp(a) - migrationTimestamp(b)),
+  ],
+  build: (serviceDeps) => {
+    const timers = new TimerStore({ schema: INTAKE_SCHEMA, clock: serviceDeps.clock });
+    const deps = { ...serviceDeps, timers };
+    const built = PARTS.map((part) => part.build(deps as never));
+    const timerHandlers = Object.assign({}, ...built.map((b) => b.timers ?? {}));
+    const worker = new TimerWorker({ dataSource: deps.dataSource, schema: INTAKE_SCHEMA, clock: deps.clock, logger: deps.logger, handlers: timerHandlers });
+    const timerTask: BackgroundTask = { name: 'ticket-intake timers', start: () => worker.start(), stop: () => worker.stop() };
+    return {
+      routes: async (app) => {
+        for (const b of built) if (b.routes) await app.register(b.routes);
+      },
+      handlers: built.flatMap((b) => b.handlers ?? []),
+      background: [...built.flatMap((b) => b.background ?? []), timerTask],
+    };
+  },
 };

@@ -31,6 +31,20 @@ export class PlatformClient {
       token: await this.token(client.body.clientId, client.body.clientSecret),
     };
   }
+
+  /** Creates a staff API client with these roles; returns its id (the staff id its tokens carry) and a token. */
+  async staff(adminToken: string, roles: readonly string[], displayName = `Staff ${roles.join(' ')}`): Promise<{ staffId: string; token: string }> {
+    const created = await this.http().post('/v1/clients').auth(adminToken, { type: 'bearer' }).send({ roles, displayName });
+    if (created.status !== 201) throw new Error(`create staff client failed: ${created.status} ${JSON.stringify(created.body)}`);
+    return { staffId: created.body.clientId, token: await this.token(created.body.clientId, created.body.clientSecret) };
+  }
+
+  /** A requester token minted by a partner for one of its clients. */
+  async requester(partnerToken: string, requesterId: string): Promise<string> {
+    const minted = await this.http().post('/v1/auth/requester-token').auth(partnerToken, { type: 'bearer' }).send({ requesterId });
+    if (minted.status !== 200 && minted.status !== 201) throw new Error(`requester token failed: ${minted.status} ${JSON.stringify(minted.body)}`);
+    return minted.body.access_token as string;
+  }
 }
 
 export const sampleTicket = (overrides: Record<string, unknown> = {}) => ({

@@ -20,9 +20,19 @@ export interface Ticket {
 
 /** Ticket events a use case asks to publish, in order; the store numbers them. */
 export type TicketEffect =
-  | { kind: 'created' }
+  | { kind: 'created'; linkedTicketId?: string }
   | { kind: 'accepted'; via: 'api' | 'acknowledgment' }
-  | { kind: 'team_leader_requested' };
+  | { kind: 'team_leader_requested'; messageId?: string }
+  | { kind: 'message_received'; messageId: string; channel: Channel; attachmentIds: string[] }
+  | { kind: 'responded'; messageId: string; authorId: string }
+  | { kind: 'status_changed'; from: TicketStatus; to: TicketStatus; reason?: string }
+  | { kind: 'level_changed'; from: ServiceLevel; to: ServiceLevel; confirmed: boolean }
+  | { kind: 'assigned'; assigneeId: string }
+  | { kind: 'resolved'; reopenWindowEndsAt: Date }
+  | { kind: 'reopened'; reason?: string }
+  | { kind: 'closed'; reason: string }
+  | { kind: 'credentials_destroyed'; credentialId: string }
+  | { kind: 'referral_rejected'; referralId: string; reason: string };
 
 /**
  * P2–P4: a new request becomes an `open` ticket in the order received. API requests are accepted

@@ -1,5 +1,19 @@
 import type { EntityManager } from 'typeorm';
-import { TicketAcceptedV1, TicketCreatedV1, TicketTeamLeaderRequestedV1 } from '@tss/contracts';
+import {
+  TicketAcceptedV1,
+  TicketAssignedV1,
+  TicketClosedV1,
+  TicketCreatedV1,
+  TicketCredentialsDestroyedV1,
+  TicketLevelChangedV1,
+  TicketMessageReceivedV1,
+  TicketReferralRejectedV1,
+  TicketReopenedV1,
+  TicketResolvedV1,
+  TicketRespondedV1,
+  TicketStatusChangedV1,
+  TicketTeamLeaderRequestedV1,
+} from '@tss/contracts';
 import { outboxDraft, type Outbox, type OutboxDraft } from '@tss/messaging';
 import type { Ticket, TicketEffect } from '../domain/ticket';
 import { ticketStore, type LockedTicket } from '../store/ticket.store';
@@ -25,11 +39,48 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           requester: { ...ticket.request.requester },
           missingDetails: [...ticket.missingDetails],
           receivedAt: ticket.receivedAt.toISOString(),
+          ...(effect.linkedTicketId ? { linkedTicketId: effect.linkedTicketId } : {}),
         });
       case 'accepted':
         return outboxDraft(TicketAcceptedV1, ticket.id, { ...base(), acceptedAt: now.toISOString(), via: effect.via });
       case 'team_leader_requested':
-        return outboxDraft(TicketTeamLeaderRequestedV1, ticket.id, { ...base(), requestedAt: now.toISOString() });
+        return outboxDraft(TicketTeamLeaderRequestedV1, ticket.id, {
+          ...base(),
+          requestedAt: now.toISOString(),
+          ...(effect.messageId ? { messageId: effect.messageId } : {}),
+        });
+      case 'message_received':
+        return outboxDraft(TicketMessageReceivedV1, ticket.id, {
+          ...base(),
+          messageId: effect.messageId,
+          channel: effect.channel,
+          receivedAt: now.toISOString(),
+          attachmentIds: effect.attachmentIds,
+        });
+      case 'responded':
+        return outboxDraft(TicketRespondedV1, ticket.id, { ...base(), messageId: effect.messageId, respondedAt: now.toISOString(), authorId: effect.authorId });
+      case 'status_changed':
+        return outboxDraft(TicketStatusChangedV1, ticket.id, {
+          ...base(),
+          from: effect.from,
+          to: effect.to,
+          changedAt: now.toISOString(),
+          ...(effect.reason ? { reason: effect.reason } : {}),
+        });
+      case 'level_changed':
+        return outboxDraft(TicketLevelChangedV1, ticket.id, { ...base(), from: effect.from, to: effect.to, confirmed: effect.confirmed, changedAt: now.toISOString() });
+      case 'assigned':
+        return outboxDraft(TicketAssignedV1, ticket.id, { ...base(), assigneeId: effect.assigneeId, assignedAt: now.toISOString() });
+      case 'resolved':
+        return outboxDraft(TicketResolvedV1, ticket.id, { ...base(), resolvedAt: now.toISOString(), reopenWindowEndsAt: effect.reopenWindowEndsAt.toISOString() });
+      case 'reopened':
+        return outboxDraft(TicketReopenedV1, ticket.id, { ...base(), reopenedAt: now.toISOString(), ...(effect.reason ? { reason: effect.reason } : {}) });
+      case 'closed':
+        return outboxDraft(TicketClosedV1, ticket.id, { ...base(), closedAt: now.toISOString(), reason: effect.reason });
+      case 'credentials_destroyed':
+        return outboxDraft(TicketCredentialsDestroyedV1, ticket.id, { ...base(), credentialId: effect.credentialId, destroyedAt: now.toISOString() });
+      case 'referral_rejected':
+        return outboxDraft(TicketReferralRejectedV1, ticket.id, { ...base(), referralId: effect.referralId, reason: effect.reason });
     }
   });
   return { drafts, sequence };

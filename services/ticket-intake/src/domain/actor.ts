@@ -1,0 +1,13 @@
+/**
+ * Who did something to a ticket, as its history records it: a partner's API client, a requester,
+ * a staff member, another service (by the event that asked), or the system itself (a timer).
+ */
+export type Actor =
+  | { kind: 'partner'; id: string }
+  | { kind: 'requester'; id: string }
+  | { kind: 'staff'; id: string }
+  | { kind: 'service'; id: string }
+  | { kind: 'system'; id: string };
+
+/** The system's own actions: auto-close at the end of the reopen window, credential destruction. */
+export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'ticket-intake' };

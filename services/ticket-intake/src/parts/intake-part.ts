@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static, TObject, TProperties } from '@sinclair/typebox';
+import type { EntitySchema, MigrationInterface } from 'typeorm';
+import type { HandlerBinding } from '@tss/messaging';
+import type { BackgroundTask, ServiceDeps } from '@tss/runtime';
+import type { TimerHandler, TimerStore } from '@tss/timers';
+
+/** What every part of intake is given: the service's deps, and the durable timers of its schema. */
+export interface IntakeDeps<Config = Record<string, unknown>> extends ServiceDeps<Config> {
+  timers: TimerStore;
+}
+
+export interface IntakePartParts {
+  routes?: (app: FastifyInstance) => Promise<void>;
+  handlers?: readonly HandlerBinding[];
+  /** Handlers of this part's timer kinds (`@tss/timers`); one worker fires them all. */
+  timers?: Readonly<Record<string, TimerHandler>>;
+  background?: readonly BackgroundTask[];
+}
+
+/**
+ * One feature of ticket-intake (tickets, attachments, credentials, queue …): its settings,
+ * migrations and parts. `index.ts` composes them into the one service module, so a feature is
+ * added in its own files and one line there.
+ */
+export interface IntakePart<C extends TProperties = TProperties> {
+  name: string;
+  /** Its environment settings; merged with the other parts' into the service's config schema. */
+  config?: C;
+  configProblems?(config: Static<TObject<C>>): readonly string[];
+  entities?: EntitySchema[];
+  /** Its migrations; class names end in a timestamp that orders them after the ones they build on. */
+  migrations?: (new () => MigrationInterface)[];
+  build(deps: IntakeDeps<Static<TObject<C>>>): IntakePartParts;
+}
+
+export const defineIntakePart = <C extends TProperties = TProperties>(part: IntakePart<C>): IntakePart<C> => part;

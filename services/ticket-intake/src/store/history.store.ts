@@ -1,0 +1,66 @@
+import type { EntityManager } from 'typeorm';
+import type { Actor } from '../domain/actor';
+import { INTAKE_SCHEMA } from './ticket.store';
+
+/** One audit entry of a ticket (issue #9): who, when, what, why. Never updated, never deleted with the ticket's life. */
+export interface HistoryEntry {
+  ticketId: string;
+  partnerId: string;
+  at: Date;
+  actor: Actor;
+  /** What happened, e.g. `status_changed`, `credential_revealed`; the event type's suffix where there is one. */
+  action: string;
+  /** Its particulars (from, to, reason, ids). Never secrets. */
+  detail?: Record<string, unknown>;
+  /** The ticket event's sequence number when the entry has one. */
+  sequence?: number;
+}
+
+export interface HistoryRecord extends Required<Omit<HistoryEntry, 'sequence'>> {
+  id: string;
+  sequence?: number;
+}
+
+interface HistoryRow {
+  id: string;
+  ticket_id: string;
+  partner_id: string;
+  at: Date;
+  actor_kind: Actor['kind'];
+  actor_id: string;
+  action: string;
+  detail: Record<string, unknown>;
+  sequence: number | null;
+}
+
+export const historyStore = {
+  /** Appends entries in the caller's transaction, in the order given. */
+  async append(tx: EntityManager, ...entries: HistoryEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const values: unknown[] = [];
+    const rows = entries.map((e, i) => {
+      values.push(e.ticketId, e.partnerId, e.at, e.actor.kind, e.actor.id, e.action, JSON.stringify(e.detail ?? {}), e.sequence ?? null);
+      const o = i * 8;
+      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6}, $${o + 7}, $${o + 8})`;
+    });
+    await tx.query(
+      `INSERT INTO "${INTAKE_SCHEMA}".ticket_history (ticket_id, partner_id, at, actor_kind, actor_id, action, detail, sequence) VALUES ${rows.join(', ')}`,
+      values,
+    );
+  },
+
+  /** A ticket's history, oldest first. */
+  async list(tx: EntityManager, ticketId: string): Promise<HistoryRecord[]> {
+    const rows = (await tx.query(`SELECT * FROM "${INTAKE_SCHEMA}".ticket_history WHERE ticket_id = $1 ORDER BY id`, [ticketId])) as HistoryRow[];
+    return rows.map((r) => ({
+      id: String(r.id),
+      ticketId: r.ticket_id,
+      partnerId: r.partner_id,
+      at: r.at,
+      actor: { kind: r.actor_kind, id: r.actor_id } as Actor,
+      action: r.action,
+      detail: r.detail,
+      ...(r.sequence === null ? {} : { sequence: r.sequence }),
+    }));
+  },
+};
