@@ -39,6 +39,16 @@ export const FAILURES = {
   not_found: { status: 404, slug: 'not-found', title: 'Not Found' },
   conflict: { status: 409, slug: 'conflict', title: 'Conflict' },
   idempotency_conflict: { status: 409, slug: 'idempotency-conflict', title: 'Conflict' },
+  /** IETF Idempotency-Key draft: a retry while the first request with the key is still being processed. */
+  idempotency_in_flight: { status: 409, slug: 'idempotency-in-flight', title: 'Conflict' },
+  /** IETF Idempotency-Key draft: the key was used with a different request. */
+  idempotency_mismatch: { status: 422, slug: 'idempotency-key-reused', title: 'Unprocessable Content' },
+  /** A state change the ticket's status does not allow; the problem names the allowed ones. */
+  invalid_transition: { status: 409, slug: 'invalid-transition', title: 'Conflict' },
+  precondition_failed: { status: 412, slug: 'precondition-failed', title: 'Precondition Failed' },
+  precondition_required: { status: 428, slug: 'precondition-required', title: 'Precondition Required' },
+  payload_too_large: { status: 413, slug: 'payload-too-large', title: 'Content Too Large' },
+  unsupported_media_type: { status: 415, slug: 'unsupported-media-type', title: 'Unsupported Media Type' },
   unprocessable: { status: 422, slug: 'unprocessable', title: 'Unprocessable Content' },
 } as const satisfies Record<string, { status: number; slug: string; title: string }>;
 
@@ -70,10 +80,12 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  412: 'Precondition Failed',
   413: 'Content Too Large',
   414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  428: 'Precondition Required',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',

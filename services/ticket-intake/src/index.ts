@@ -6,11 +6,13 @@ import { attachmentsPart } from './parts/attachments.part';
 import { credentialsPart } from './parts/credentials.part';
 import type { IntakePart } from './parts/intake-part';
 import { queuePart } from './parts/queue.part';
+import { searchPart } from './parts/search.part';
 import { ticketsPart } from './parts/tickets.part';
+import { SHARED_SCHEMAS } from './http/ticket.schemas';
 import { INTAKE_SCHEMA } from './store/ticket.store';
 
 // The features of intake, each in its own files (parts/intake-part.ts).
-const PARTS: readonly IntakePart[] = [ticketsPart, attachmentsPart, credentialsPart, queuePart] as readonly IntakePart[];
+const PARTS: readonly IntakePart[] = [ticketsPart, searchPart, attachmentsPart, credentialsPart, queuePart] as readonly IntakePart[];
 
 const migrationTimestamp = (m: new () => unknown): number => Number(/(\d{13})$/.exec(m.name)?.[1] ?? 0);
 
@@ -35,6 +37,7 @@ export const ticketIntakeService: ServiceModule = {
     const timerTask: BackgroundTask = { name: 'ticket-intake timers', start: () => worker.start(), stop: () => worker.stop() };
     return {
       routes: async (app) => {
+        for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
         for (const b of built) if (b.routes) await app.register(b.routes);
       },
       handlers: built.flatMap((b) => b.handlers ?? []),

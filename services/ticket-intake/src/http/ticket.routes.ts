@@ -6,7 +6,7 @@ import { failureResponses, requesterOf, scopeOf, sendFailure, type AccessRule, t
 import type { Ticket } from '../domain/ticket';
 import { ticketStore, toTicket } from '../store/ticket.store';
 import { fileTicket } from '../use-cases/file-ticket';
-import { FileTicketBody, IdempotencyHeaders, TicketIdParams, TicketList, TicketListQuery, TicketView } from './ticket.schemas';
+import { FileTicketBody, IdempotencyHeaders, TicketIdParams, TicketView } from './ticket.schemas';
 
 export interface TicketRoutesDeps {
   dataSource: DataSource;
@@ -32,12 +32,11 @@ export const toTicketView = (t: Ticket): TicketView => ({
 });
 
 // Requester tokens act for one of the partner's clients and see only that client's tickets.
-const READ: AccessRule = { kinds: ['partner', 'requester'], scopes: ['tickets:read'] };
-const WRITE: AccessRule = { kinds: ['partner', 'requester'], scopes: ['tickets:write'] };
+export const READ: AccessRule = { kinds: ['partner', 'requester'], scopes: ['tickets:read'] };
+export const WRITE: AccessRule = { kinds: ['partner', 'requester'], scopes: ['tickets:write'] };
 
 export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.addSchema(TicketView);
 
   app.post(
     '/v1/tickets',
@@ -82,25 +81,6 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       const requesterId = requesterOf(scope);
       if (!row || (requesterId !== undefined && row.requesterId !== requesterId)) return sendFailure(reply, { kind: 'not_found', detail: 'No such ticket.' });
       return toTicketView(toTicket(row));
-    },
-  );
-
-  app.get(
-    '/v1/tickets',
-    {
-      schema: {
-        tags: ['tickets'],
-        operationId: 'listTickets',
-        summary: "List the caller's tickets, newest first",
-        querystring: TicketListQuery,
-        response: { 200: TicketList },
-      },
-      config: { access: READ },
-    },
-    async (request) => {
-      const scope = scopeOf(request, 'partner', 'requester');
-      const rows = await ticketStore.listForPartner(deps.dataSource.manager, scope.partnerId, { limit: request.query.limit, requesterId: requesterOf(scope) });
-      return { items: rows.map((r) => toTicketView(toTicket(r))) };
     },
   );
 };

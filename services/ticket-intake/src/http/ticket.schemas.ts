@@ -74,3 +74,6 @@ export const IdempotencyHeaders = Type.Object({
 });
 export const TicketListQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) });
 export const TicketList = Type.Object({ items: Type.Array(Type.Ref('Ticket')) });
+
+/** Schemas every part's routes may `$ref` (`Type.Ref('Ticket')`): added once, where the parts are registered. */
+export const SHARED_SCHEMAS = [TicketView] as const;
