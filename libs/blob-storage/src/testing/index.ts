@@ -1,0 +1,2 @@
+export * from './attachment-fixtures';
+export * from './blob-storage-contract';
