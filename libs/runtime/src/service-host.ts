@@ -4,6 +4,7 @@ import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@ts
 import { EventConsumer, Outbox, OutboxRelay, UnitOfWork, type EventTransport } from '@tss/messaging';
 import { envSchema, loadConfig, type Clock, type ReadinessCheck, type ServiceApp, type AccessTokenVerifier } from '@tss/service-kit';
 import type { ServiceModule, ServiceParts } from './service-module';
+import { withIdempotency } from './idempotency/with-idempotency';
 
 export interface ServiceHostOptions {
   databaseUrl: string;
@@ -64,7 +65,7 @@ export class ServiceHost {
       pollIntervalMs: options.relayPollIntervalMs,
     });
     this.unitOfWork = new UnitOfWork(dataSource, this.relay);
-    this.parts = module.build({
+    this.parts = withIdempotency(module, module.build({
       dataSource,
       unitOfWork: this.unitOfWork,
       outbox: this.outbox,
@@ -73,7 +74,7 @@ export class ServiceHost {
       tokens: options.tokens,
       env: options.env ?? process.env,
       config,
-    });
+    }), { dataSource, clock: options.clock, logger: this.logger });
     this.consumer = new EventConsumer({
       group: module.name,
       schema: module.schema,

@@ -50,7 +50,15 @@ export interface ServiceModule<C extends TProperties = TProperties> {
   /** Rules on its settings a schema cannot say (a key's length once decoded): checked with the schema, before connecting. */
   configProblems?(config: Static<TObject<C>>): readonly string[];
   build(deps: ServiceDeps<Static<TObject<C>>>): ServiceParts;
+  /**
+   * Idempotency-Key handling on every POST of the service (docs/adr/0028). Default: on when its
+   * migrations list `idempotencyMigration(schema)`, the table it needs.
+   */
+  idempotency?: boolean;
 }
+
+// What a module lists to enable idempotency, beside the type that describes the switch.
+export { idempotencyMigration } from './idempotency/idempotency.migration';
 
 /** Declares a module; its `build` gets its `config` typed. */
 export const defineService = <C extends TProperties = TProperties>(module: ServiceModule<C>): ServiceModule<C> => module;

@@ -103,6 +103,40 @@ const declareCommonResponses = (route: RouteOptions): void => {
 };
 
 /**
+ * The Idempotency-Key request header (IETF draft-ietf-httpapi-idempotency-key-header): a Structured
+ * Field String or the bare token most clients send, visible ASCII, at most 255 characters.
+ */
+export const IDEMPOTENCY_KEY_HEADER_SCHEMA = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[\\x21-\\x7e]+$',
+  description:
+    'Makes a retry of this request safe (docs/adr/0028). The same key with the same body replays the first answer, with ' +
+    '`Idempotent-Replayed: true`; with another body it is a 422; while the first request is still running, a 409 with ' +
+    'Retry-After. Keys are kept 24 hours; a 5xx answer is not kept, so its retry runs afresh.',
+} as const;
+// A retry while the first request with the key runs (409), the key reused for another body (422).
+const IDEMPOTENCY_PROBLEMS = problems(409, 422);
+
+/**
+ * Declares what a route with Idempotency-Key handling answers besides its own: the header (also
+ * validated: a malformed key is a 400) and the 409 and 422 problems. The runtime calls it for each
+ * such route (libs/runtime/src/idempotency), after this plugin's own onRoute hook has run.
+ */
+export const declareIdempotencyKey = (route: RouteOptions): void => {
+  const schema: FastifySchema = route.schema ?? {};
+  const headers = isRecord(schema.headers) ? schema.headers : undefined;
+  const properties = isRecord(headers?.properties) ? headers.properties : {};
+  // A route that declares the header itself keeps its own definition.
+  const withHeader =
+    headers && !isRecord(headers.properties) && headers.type !== 'object'
+      ? headers // not an object schema ($ref, composition): left alone
+      : { type: 'object', ...headers, properties: { 'idempotency-key': IDEMPOTENCY_KEY_HEADER_SCHEMA, ...properties } };
+  route.schema = { ...schema, headers: withHeader, response: { ...IDEMPOTENCY_PROBLEMS, ...(isRecord(schema.response) ? schema.response : {}) } };
+};
+
+/**
  * The bearer requirement, naming the scopes and roles of the route's access rule: OpenAPI 3.1 lets
  * a non-OAuth requirement list roles. Any one of them grants access, so each is an alternative.
  */

@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson, type Principal, type RequestScope } from '@tss/service-kit';
+
+/**
+ * The rules of the IETF Idempotency-Key draft (draft-ietf-httpapi-idempotency-key-header) as TSS
+ * applies them, free of HTTP and SQL: whose key it is, what a request's fingerprint is, and what a
+ * request that finds the key already used gets (docs/adr/0028).
+ */
+
+/** How long a key is kept after its first request: the draft leaves it to the resource; ours is 24 h (issue #9). */
+export const IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** How long a first request holds its key before a retry may take it over (a worker that crashed mid-request). */
+export const IDEMPOTENCY_LEASE_MS = 60_000;
+
+/** The response headers a replay repeats (the rest, request id and the like, are the replay's own). */
+export const REPLAYED_HEADERS = ['content-type', 'location', 'content-location', 'etag'] as const;
+/** Set on a replayed response, as Stripe and the draft's examples do. */
+export const REPLAYED_HEADER = 'idempotent-replayed';
+
+/** What a key is unique within: the caller, the method and the path (the draft's "resource"). */
+export interface KeyScope {
+  principal: string;
+  method: string;
+  path: string;
+  key: string;
+}
+
+/** A stored key as the rules need it. */
+export interface KeyRecord {
+  state: 'in_flight' | 'done';
+  fingerprint: string | null;
+  leaseUntil: Date | null;
+}
+
+export type KeyVerdict =
+  | { kind: 'replay' }
+  /** The draft's 422: the key was used with a different request. */
+  | { kind: 'mismatch' }
+  /** The draft's 409: the first request with the key is still running. */
+  | { kind: 'in_flight'; retryAfterSeconds: number };
+
+/**
+ * The key as sent. The draft makes it a Structured Field String (`"8e03978e-…"`, RFC 8941); most
+ * clients send it bare, as Stripe's API does. Both are accepted and name the same key.
+ */
+export const normalizeKey = (header: string): string => {
+  const quoted = /^"((?:[^"\\]|\\["\\])*)"$/.exec(header);
+  return quoted ? quoted[1].replace(/\\(["\\])/g, '$1') : header;
+};
+
+/**
+ * Whose keys these are. A partner's keys are its own; a requester's are that requester's alone
+ * (a partner's key must not replay its answer to one of its clients, nor the other way round);
+ * staff members' are each their own. Another caller's key is another key (tenancy, DESIGN).
+ */
+export const principalKey = (scope: RequestScope | undefined, principal: Principal | undefined): string | undefined => {
+  if (scope) {
+    switch (scope.kind) {
+      case 'partner':
+        return `partner:${scope.partnerId}`;
+      case 'requester':
+        return `requester:${scope.partnerId}:${scope.requesterId}`;
+      case 'staff':
+        return `staff:${scope.staffId}`;
+    }
+  }
+  return principal ? `${principal.kind}:${principal.partnerId ?? ''}:${principal.subject}` : undefined;
+};
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** The row id of a key: a digest, so the index entry has one size whatever the path's length. */
+export const keyRecordId = (scope: KeyScope): string => sha256([scope.principal, scope.method, scope.path, scope.key].join('\0'));
+
+/**
+ * The request's fingerprint: SHA-256 of the canonical JSON of the parsed body, so a retry that
+ * orders the same fields differently is the same request; of nothing for a request without a body.
+ * A body the route reads itself as a stream (multipart) has none: its key is compared alone.
+ */
+export const fingerprintOf = (body: { kind: 'json'; value: unknown } | { kind: 'none' } | { kind: 'stream' }): string | null => {
+  switch (body.kind) {
+    case 'json':
+      return sha256(canonicalJson(body.value) ?? '');
+    case 'none':
+      return sha256('');
+    case 'stream':
+      return null;
+  }
+};
+
+/** What a request gets when its key is already taken (a claim that found the row). */
+export const verdictFor = (record: KeyRecord, fingerprint: string | null, now: Date): KeyVerdict => {
+  // A different request under the key is refused whether or not the first one has finished.
+  if (record.fingerprint !== null && fingerprint !== null && record.fingerprint !== fingerprint) return { kind: 'mismatch' };
+  if (record.state === 'done') return { kind: 'replay' };
+  const leftMs = (record.leaseUntil?.getTime() ?? now.getTime()) - now.getTime();
+  return { kind: 'in_flight', retryAfterSeconds: Math.max(1, Math.ceil(leftMs / 1000)) };
+};
+
+/** Whether a response is kept for replay: everything but server errors, which the client may retry (docs/adr/0028). */
+export const isReplayable = (status: number): boolean => status < 500;
+
+/** The headers of a response a replay repeats, as stored. */
+export const replayableHeaders = (headers: Readonly<Record<string, unknown>>): Record<string, string> =>
+  Object.fromEntries(
+    REPLAYED_HEADERS.flatMap((name) => {
+      const value = headers[name];
+      return typeof value === 'string' || typeof value === 'number' ? [[name, String(value)]] : [];
+    }),
+  );

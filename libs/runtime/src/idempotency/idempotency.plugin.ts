@@ -1,0 +1,137 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { Logger } from 'pino';
+import { declareIdempotencyKey, sendFailure, type Clock } from '@tss/service-kit';
+import {
+  fingerprintOf,
+  IDEMPOTENCY_KEY_RETENTION_MS,
+  IDEMPOTENCY_LEASE_MS,
+  isReplayable,
+  normalizeKey,
+  principalKey,
+  REPLAYED_HEADER,
+  replayableHeaders,
+  verdictFor,
+} from './idempotency-rules';
+import type { HeldKey, IdempotencyStore, TakenKey } from './idempotency.store';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Idempotency-Key handling (docs/adr/0028). In a service that enables it, every POST has it
+     * unless it says `false`; another method (PATCH) gets it by saying `true`.
+     */
+    idempotency?: boolean;
+  }
+}
+
+export interface IdempotencyOptions {
+  store: IdempotencyStore;
+  clock: Clock;
+  logger: Logger;
+  leaseMs?: number;
+  retentionMs?: number;
+}
+
+const methodsOf = (route: RouteOptions): string[] => (Array.isArray(route.method) ? route.method : [route.method]).map((m) => String(m).toUpperCase());
+const isJsonMediaType = (contentType: string | undefined): boolean => {
+  const mediaType = contentType?.split(';')[0].trim().toLowerCase() ?? '';
+  return mediaType === 'application/json' || mediaType.endsWith('+json');
+};
+
+/** Whether a route of a service that enables idempotency handles the key. */
+const handlesKey = (route: RouteOptions): boolean => {
+  const wanted = route.config?.idempotency ?? methodsOf(route).includes('POST');
+  if (!wanted) return false;
+  // A key is some caller's: with no caller, one client's answer could be replayed to another.
+  if (route.config?.public) {
+    if (route.config.idempotency === true) throw new Error(`${methodsOf(route).join(',')} ${route.url}: a public route cannot take an Idempotency-Key (no caller to scope it to)`);
+    return false;
+  }
+  return true;
+};
+
+const bodyOf = (request: FastifyRequest) => {
+  const contentType = request.headers['content-type'];
+  if (isJsonMediaType(contentType)) return { kind: 'json' as const, value: request.body };
+  if (contentType === undefined && request.body === undefined) return { kind: 'none' as const };
+  // Multipart and other bodies the route reads itself: the key alone (docs/adr/0028).
+  return { kind: 'stream' as const };
+};
+
+/**
+ * The IETF Idempotency-Key draft on a service's routes: the key is claimed (committed) before
+ * the handler runs, the answer stored as it is sent, and a request with a key already used gets
+ * the stored answer, a 409 while the first one runs, or a 422 if its body differs. Hooks of the
+ * scope they are installed in, so every route registered in it, in any part, is covered.
+ */
+export const installIdempotency = (scope: FastifyInstance, options: IdempotencyOptions): void => {
+  const { store, clock, logger } = options;
+  const leaseMs = options.leaseMs ?? IDEMPOTENCY_LEASE_MS;
+  const retentionMs = options.retentionMs ?? IDEMPOTENCY_KEY_RETENTION_MS;
+  const held = new WeakMap<FastifyRequest, HeldKey>();
+
+  scope.addHook('onRoute', (route) => {
+    if (!handlesKey(route)) return;
+    route.config = { ...route.config, idempotency: true };
+    declareIdempotencyKey(route);
+  });
+
+  // After validation (a request that fails its schema keeps no key, as with Stripe's API: the
+  // retry of a corrected body runs) and after authentication (whose key it is).
+  scope.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.config.idempotency !== true) return;
+    const header = request.headers['idempotency-key'];
+    if (typeof header !== 'string') return; // not required here (the draft's 400 is for routes that require it)
+    const principal = principalKey(request.scope, request.principal);
+    if (principal === undefined) return;
+    const keyScope = { principal, method: request.method, path: request.url.split('?')[0], key: normalizeKey(header) };
+    const fingerprint = fingerprintOf(bodyOf(request));
+    const now = clock.now();
+    const outcome = await store.claim(keyScope, fingerprint, now, leaseMs, retentionMs);
+    if (outcome.held) {
+      if (outcome.key.tookOver) request.log.warn({ idempotencyKey: outcome.key.id }, 'idempotency key taken over from a request whose lease ran out');
+      held.set(request, outcome.key);
+      return;
+    }
+    return answerTaken(reply, outcome.taken, fingerprint, now);
+  });
+
+  // Stored before the client sees the answer, so its next retry finds it; a server error frees
+  // the key instead. A failure to store is logged and the answer still goes out: the effect has
+  // happened, and the use case's own check (file-ticket's key on the ticket row) guards a retry.
+  scope.addHook('onSend', async (request, reply, payload) => {
+    const key = held.get(request);
+    if (!key) return payload;
+    held.delete(request);
+    try {
+      const status = reply.statusCode;
+      const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : payload == null ? Buffer.alloc(0) : undefined;
+      if (!isReplayable(status) || body === undefined) {
+        if (body === undefined) request.log.warn({ idempotencyKey: key.id }, 'a streamed answer cannot be replayed; its idempotency key is released');
+        await store.release(key);
+        return payload;
+      }
+      const kept = await store.complete(key, { status, headers: replayableHeaders(reply.getHeaders()), body }, clock.now());
+      if (!kept) request.log.warn({ idempotencyKey: key.id }, 'idempotency key was taken over before its answer was stored');
+    } catch (error) {
+      logger.error({ err: error, idempotencyKey: key.id }, 'could not store the answer of an idempotent request');
+    }
+    return payload;
+  });
+};
+
+const answerTaken = (reply: FastifyReply, taken: TakenKey, fingerprint: string | null, now: Date): FastifyReply => {
+  const verdict = verdictFor(taken, fingerprint, now);
+  switch (verdict.kind) {
+    case 'mismatch':
+      return sendFailure(reply, { kind: 'idempotency_mismatch', detail: 'This Idempotency-Key was used for a different request.' });
+    case 'in_flight':
+      reply.header('retry-after', String(verdict.retryAfterSeconds));
+      return sendFailure(reply, { kind: 'idempotency_in_flight', detail: 'A request with this Idempotency-Key is still being processed; retry later.' });
+    case 'replay': {
+      const response = taken.response;
+      if (!response) throw new Error('a done idempotency key without its answer');
+      return reply.code(response.status).headers(response.headers).header(REPLAYED_HEADER, 'true').send(response.body);
+    }
+  }
+};

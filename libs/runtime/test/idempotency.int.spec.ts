@@ -1,0 +1,293 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { messagingMigrations } from '@tss/messaging';
+import { failureResponses, PROBLEM_CONTENT_TYPE, sendFailure, type AccessRule } from '@tss/service-kit';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { idempotencyMigration, IdempotencyStore, enablesIdempotency, IDEMPOTENCY_KEY_RETENTION_MS, IDEMPOTENCY_LEASE_MS } from '../src/idempotency';
+import type { ServiceModule } from '../src/service-module';
+import { startServiceUnderTest, type ServiceUnderTest } from '../src/testing';
+
+const SCHEMA = 'idem_test';
+const CALLERS: AccessRule = { kinds: ['partner', 'requester', 'staff'] };
+const Thing = Type.Object({ id: Type.Integer(), name: Type.String() });
+const ThingBody = Type.Object({ name: Type.String({ minLength: 1 }), wait: Type.Optional(Type.Boolean()), tags: Type.Optional(Type.Array(Type.String())) }, { examples: [{ name: 'a thing' }] });
+
+/** What the routes did: a replay must not add to these. */
+const runs = { things: 0, notes: 0, slow: 0, flaky: 0, exempt: 0 };
+let gate: { promise: Promise<void>; open: () => void };
+const newGate = () => {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  gate = { promise, open };
+};
+
+const thingRoutes = async (app: FastifyInstance) => {
+  const schema = (operationId: string, extra: Record<string, unknown> = {}) => ({ tags: ['things'], operationId, summary: operationId, body: ThingBody, ...extra });
+  app.post('/v1/things', { schema: schema('createThing', { response: { 201: Thing } }), config: { access: CALLERS } }, async (request, reply) => {
+    runs.things += 1;
+    const id = runs.things;
+    return reply.code(201).header('location', `/v1/things/${id}`).send({ id, name: (request.body as { name: string }).name });
+  });
+  app.post(
+    '/v1/things/:id/notes',
+    { schema: schema('addNote', { params: Type.Object({ id: Type.String() }), response: { 201: Thing, ...failureResponses('not_found') } }), config: { access: CALLERS } },
+    async (request, reply) => {
+      runs.notes += 1;
+      if ((request.params as { id: string }).id !== 'known') return sendFailure(reply, { kind: 'not_found', detail: 'No such thing.' });
+      return reply.code(201).send({ id: runs.notes, name: 'note' });
+    },
+  );
+  app.post('/v1/slow', { schema: schema('slowThing', { response: { 201: Thing } }), config: { access: CALLERS } }, async (_request, reply) => {
+    runs.slow += 1;
+    const run = runs.slow;
+    await gate.promise;
+    return reply.code(201).send({ id: run, name: 'slow' });
+  });
+  app.post('/v1/flaky', { schema: schema('flakyThing', { response: { 201: Thing } }), config: { access: CALLERS } }, async (_request, reply) => {
+    runs.flaky += 1;
+    if (runs.flaky === 1) throw new Error('the first attempt fails on our side');
+    return reply.code(201).send({ id: runs.flaky, name: 'flaky' });
+  });
+  app.post('/v1/exempt', { schema: schema('exemptThing', { response: { 201: Thing } }), config: { access: CALLERS, idempotency: false } }, async (_request, reply) => {
+    runs.exempt += 1;
+    return reply.code(201).send({ id: runs.exempt, name: 'exempt' });
+  });
+  app.get('/v1/things', { schema: { tags: ['things'], operationId: 'listThings', summary: 'list', response: { 200: Type.Array(Thing) } }, config: { access: CALLERS } }, async () => []);
+};
+
+/** A service of the test's own: its migrations list the key table, so every POST handles keys. */
+const thingsService: ServiceModule = {
+  name: 'rating',
+  description: 'Things, for the Idempotency-Key tests.',
+  schema: SCHEMA,
+  entities: [],
+  migrations: [...messagingMigrations(SCHEMA), idempotencyMigration(SCHEMA)],
+  build: () => ({ routes: thingRoutes }),
+};
+
+describe('Idempotency-Key on every POST of a service that enables it (IETF draft, docs/adr/0028)', () => {
+  const clock = new TestClock();
+  let sut: ServiceUnderTest;
+  let store: IdempotencyStore;
+  const partnerToken = (partnerId = 'p-acme') => sut.token({ kind: 'partner', partner_id: partnerId, sub: `client-${partnerId}` });
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(thingsService, { clock, database: 'empty' });
+    store = new IdempotencyStore(sut.host.dataSource, SCHEMA);
+  });
+
+  afterAll(async () => {
+    gate?.open();
+    await sut?.stop();
+  });
+
+  beforeEach(() => {
+    for (const name of Object.keys(runs) as (keyof typeof runs)[]) runs[name] = 0;
+    newGate();
+  });
+
+  const post = (path: string, key: string | undefined, body: unknown, token = partnerToken()) => {
+    const req = sut.http().post(path).set('authorization', `Bearer ${token}`).set('content-type', 'application/json');
+    return (key === undefined ? req : req.set('idempotency-key', key)).send(JSON.stringify(body));
+  };
+  const rowOf = async (key: string) => (await sut.query<{ state: string; response_status: number | null }>(`SELECT state, response_status FROM ${SCHEMA}.idempotency_keys WHERE key = $1`, [key]))[0];
+
+  it('a retry replays the original status, headers and body with Idempotent-Replayed, and runs nothing again', async () => {
+    const first = await post('/v1/things', 'k-replay', { name: 'one', tags: ['a', 'b'] });
+    const retry = await post('/v1/things', 'k-replay', { tags: ['a', 'b'], name: 'one' });
+
+    expect(first.status).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.headers.location).toBe(first.headers.location);
+    expect(retry.headers['content-type']).toBe(first.headers['content-type']);
+    expect(retry.body).toEqual(first.body);
+    expect(runs.things).toBe(1);
+  });
+
+  it('the same key with a different body is a 422 problem, and runs nothing', async () => {
+    await post('/v1/things', 'k-changed', { name: 'one' });
+    const changed = await post('/v1/things', 'k-changed', { name: 'two' });
+
+    expect(changed.status).toBe(422);
+    expect(changed.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(changed.body).toMatchObject({ status: 422, type: 'https://tss.dev/problems/idempotency-key-reused' });
+    expect(changed.headers['idempotent-replayed']).toBeUndefined();
+    expect(runs.things).toBe(1);
+  });
+
+  it('a retry while the first request runs is a 409 problem with Retry-After; once it ends, the retry replays it', async () => {
+    const first = post('/v1/slow', 'k-slow', { name: 's' }).then((r) => r);
+    await waitFor('the first request to hold its key', async () => (await rowOf('k-slow'))?.state === 'in_flight');
+
+    const during = await post('/v1/slow', 'k-slow', { name: 's' });
+    gate.open();
+    const done = await first;
+    const after = await post('/v1/slow', 'k-slow', { name: 's' });
+
+    expect(during.status).toBe(409);
+    expect(during.body).toMatchObject({ status: 409, type: 'https://tss.dev/problems/idempotency-in-flight' });
+    expect(Number(during.headers['retry-after'])).toBe(IDEMPOTENCY_LEASE_MS / 1000);
+    expect(done.status).toBe(201);
+    expect(after.status).toBe(201);
+    expect(after.headers['idempotent-replayed']).toBe('true');
+    expect(after.body).toEqual(done.body);
+    expect(runs.slow).toBe(1);
+  });
+
+  it('concurrent first requests with one key: exactly one runs; the others are 409s or replays of it', async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post('/v1/things', 'k-race', { name: 'raced' })));
+
+    const fresh = answers.filter((a) => a.status === 201 && a.headers['idempotent-replayed'] === undefined);
+    const others = answers.filter((a) => !fresh.includes(a));
+    expect(fresh).toHaveLength(1);
+    for (const other of others) {
+      if (other.status === 409) expect(other.body.type).toBe('https://tss.dev/problems/idempotency-in-flight');
+      else expect({ status: other.status, replayed: other.headers['idempotent-replayed'], body: other.body }).toEqual({ status: 201, replayed: 'true', body: fresh[0].body });
+    }
+    expect(runs.things).toBe(1);
+  });
+
+  it('a 4xx answer of the handler is kept and replayed (the draft: the retry gets the first answer)', async () => {
+    const first = await post('/v1/things/unknown/notes', 'k-404', { name: 'n' });
+    const retry = await post('/v1/things/unknown/notes', 'k-404', { name: 'n' });
+
+    expect(first.status).toBe(404);
+    expect(retry.status).toBe(404);
+    expect(retry.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    expect(runs.notes).toBe(1);
+  });
+
+  it('a request that fails its schema keeps no key: the corrected retry runs', async () => {
+    const invalid = await post('/v1/things', 'k-invalid', { name: '' });
+    const corrected = await post('/v1/things', 'k-invalid', { name: 'fixed' });
+
+    expect(invalid.status).toBe(400);
+    expect(corrected.status).toBe(201);
+    expect(corrected.headers['idempotent-replayed']).toBeUndefined();
+    expect(await rowOf('k-invalid')).toEqual({ state: 'done', response_status: 201 });
+  });
+
+  it('a 5xx is not kept: the retry with the key runs afresh', async () => {
+    const failed = await post('/v1/flaky', 'k-flaky', { name: 'f' });
+    expect(await rowOf('k-flaky')).toBeUndefined();
+    const retry = await post('/v1/flaky', 'k-flaky', { name: 'f' });
+
+    expect(failed.status).toBe(500);
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(runs.flaky).toBe(2);
+    expect(await rowOf('k-flaky')).toEqual({ state: 'done', response_status: 201 });
+  });
+
+  it('two partners, a partner and its requester, and staff use one key independently', async () => {
+    const callers = [
+      partnerToken('p-one'),
+      partnerToken('p-two'),
+      sut.token({ kind: 'requester', partner_id: 'p-one', requester_id: 'r-1', sub: 'r-1' }),
+      sut.token({ kind: 'staff', sub: 'agent-7', roles: ['agent'] }),
+    ];
+    const answers = [];
+    for (const token of callers) answers.push(await post('/v1/things', 'k-shared', { name: 'mine' }, token));
+
+    expect(answers.map((a) => [a.status, a.headers['idempotent-replayed']])).toEqual(callers.map(() => [201, undefined]));
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(4);
+    expect(runs.things).toBe(4);
+  });
+
+  it('the key is per path: the same key on another POST is another key', async () => {
+    const a = await post('/v1/things', 'k-path', { name: 'p' });
+    const b = await post('/v1/things/known/notes', 'k-path', { name: 'p' });
+
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('a key sent quoted (Structured Field String) is the key sent bare', async () => {
+    const bare = await post('/v1/things', 'k-quoted', { name: 'q' });
+    const quoted = await post('/v1/things', '"k-quoted"', { name: 'q' });
+
+    expect(quoted.headers['idempotent-replayed']).toBe('true');
+    expect(quoted.body).toEqual(bare.body);
+  });
+
+  it('a malformed key is a 400 problem; a POST without a key, or one that opts out, runs every time', async () => {
+    const malformed = await post('/v1/things', 'has space', { name: 'x' });
+    await post('/v1/things', undefined, { name: 'x' });
+    await post('/v1/things', undefined, { name: 'x' });
+    const exemptFirst = await post('/v1/exempt', 'k-exempt', { name: 'x' });
+    const exemptAgain = await post('/v1/exempt', 'k-exempt', { name: 'x' });
+
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(runs.things).toBe(2);
+    expect(exemptAgain.headers['idempotent-replayed']).toBeUndefined();
+    expect(exemptAgain.body.id).toBe(exemptFirst.body.id + 1);
+    expect(await rowOf('k-exempt')).toBeUndefined();
+  });
+
+  it('a first request whose lease ran out (its worker stuck or dead) is taken over by the retry', async () => {
+    const stuck = post('/v1/slow', 'k-lease', { name: 'l' }).then((r) => r);
+    await waitFor('the first request to hold its key', async () => (await rowOf('k-lease'))?.state === 'in_flight');
+    clock.advanceMs(IDEMPOTENCY_LEASE_MS + 1);
+
+    const retry = post('/v1/slow', 'k-lease', { name: 'l' }, partnerToken()).then((r) => r);
+    await waitFor('the retry to run', () => runs.slow === 2);
+    gate.open();
+    const [late, taken] = await Promise.all([stuck, retry]);
+
+    expect(taken.status).toBe(201);
+    expect(taken.headers['idempotent-replayed']).toBeUndefined();
+    expect(late.status).toBe(201);
+    // The key now answers with the retry's result, not the late first one's.
+    const replay = await post('/v1/slow', 'k-lease', { name: 'l' }, partnerToken());
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(taken.body);
+  });
+
+  it('keys are kept 24 h: an older one is used afresh, and the prune deletes it and keeps younger ones', async () => {
+    const old = await post('/v1/things', 'k-old', { name: 'old' });
+    clock.advanceMs(23 * 60 * 60 * 1000);
+    await post('/v1/things', 'k-young', { name: 'young' }, partnerToken());
+    clock.advanceMs(IDEMPOTENCY_KEY_RETENTION_MS - 23 * 60 * 60 * 1000);
+
+    expect(await store.prune(clock.now(), 1)).toBeGreaterThanOrEqual(1);
+    expect(await rowOf('k-old')).toBeUndefined();
+    expect(await rowOf('k-young')).toEqual({ state: 'done', response_status: 201 });
+    const reused = await post('/v1/things', 'k-old', { name: 'other body, a new request' }, partnerToken());
+    expect(reused.status).toBe(201);
+    expect(reused.body.id).not.toBe(old.body.id);
+  });
+
+  it('an expired key not yet pruned is a new key too', async () => {
+    await post('/v1/things', 'k-expired', { name: 'e' }, partnerToken());
+    clock.advanceMs(IDEMPOTENCY_KEY_RETENTION_MS);
+    const again = await post('/v1/things', 'k-expired', { name: 'e' }, partnerToken());
+
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(runs.things).toBe(2);
+  });
+
+  it('the OpenAPI document declares the header and the 409 and 422 problems on each such POST, and only there', async () => {
+    const document = (await sut.http().get('/openapi.json')).body as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>> };
+    const keyed = (path: string, method: string) => document.paths[path][method];
+    const hasKey = (path: string, method: string) => (keyed(path, method).parameters ?? []).some((p) => p.in === 'header' && p.name === 'idempotency-key');
+
+    for (const [path, method] of [['/v1/things', 'post'], ['/v1/things/{id}/notes', 'post'], ['/v1/slow', 'post']]) {
+      expect(hasKey(path, method)).toBe(true);
+      expect(Object.keys(keyed(path, method).responses)).toEqual(expect.arrayContaining(['409', '422']));
+    }
+    expect(hasKey('/v1/exempt', 'post')).toBe(false);
+    expect(hasKey('/v1/things', 'get')).toBe(false);
+  });
+
+  it('a module asking for idempotency without the key table does not start', () => {
+    expect(() => enablesIdempotency({ ...thingsService, migrations: messagingMigrations(SCHEMA), idempotency: true })).toThrow(/list no idempotencyMigration/);
+    expect(enablesIdempotency({ ...thingsService, idempotency: false })).toBe(false);
+    expect(enablesIdempotency(thingsService)).toBe(true);
+  });
+});
