@@ -1,0 +1,173 @@
+/**
+ * P9: requesters paste access particulars into messages. This finds them (English and Russian
+ * phrasings) so the use case can move them into the vault and mask them in the thread.
+ *
+ * Precision matters as much as recall: "forgot password page" or "пароль не приходит" must stay as
+ * written. So a value is taken only after an explicit separator (`password: …`, `login/pass …`),
+ * or, without one, when it looks like a secret (digits, symbols, mixed case) rather than a word.
+ * The heuristics and their limits are in docs/adr/0026-credentials-vault.md.
+ */
+
+/** Access particulars found in a text: the span to mask and what to keep in the vault. */
+export interface FoundCredential {
+  /** Offsets in the text (UTF-16 code units) of everything to mask, keywords included. */
+  start: number;
+  end: number;
+  login?: string;
+  secret: string;
+}
+
+const NOT_AFTER_LETTER = '(?<![\\p{L}\\p{N}_])';
+const NOT_BEFORE_LETTER = '(?![\\p{L}\\p{N}_])';
+const H = '[ \\t]';
+// Longer alternatives first: the regex engine takes the first alternative that fits.
+const PASSWORD_WORD = '(?:password|passwd|passphrase|passcode|pass|pwd|pw|пароль|пасс)';
+const LOGIN_WORD =
+  '(?:username|user\\s?name|user\\s?id|login|log-in|user|e-?mail|логин|имя\\s+пользователя|пользователь|учётная\\s+запись|учетная\\s+запись|учётка|учетка|почта)';
+const PREPOSITION = '(?:for|to|of|on|at|от|для|к|на)';
+const QUOTED = '"([^"\\n]{1,200})"|\'([^\'\\n]{1,200})\'|«([^»\\n]{1,200})»|`([^`\\n]{1,200})`';
+const UNQUOTED = '([^\\s]{1,200})';
+const VALUE = `(?:${QUOTED}|${UNQUOTED})`;
+
+/** `password: x`, `пароль = x`, `password for the admin panel: x`, `пароль от кабинета: x`. */
+const KEYED_PASSWORD = new RegExp(
+  `${NOT_AFTER_LETTER}${PASSWORD_WORD}${NOT_BEFORE_LETTER}(?:${H}+${PREPOSITION}(?:${H}+[^\\s:=]+){1,4}?)?${H}*([:=])${H}*${VALUE}`,
+  'giu',
+);
+/** `login/pass: admin/qwerty`, `логин/пароль admin qwerty`, `user|pass admin:qwerty`. */
+const LOGIN_SLASH_PASSWORD = new RegExp(
+  `${NOT_AFTER_LETTER}${LOGIN_WORD}${H}*[/\\\\|]${H}*${PASSWORD_WORD}${NOT_BEFORE_LETTER}${H}*[:=\\-–—]?${H}*([^\\s/:,;|]{1,200})(?:${H}*[/:,;|]${H}*|${H}+)([^\\s]{1,200})`,
+  'giu',
+);
+/** `login: admin password: x`, `Login: admin\nPassword: x`, `логин admin пароль qwerty`. */
+const LOGIN_THEN_PASSWORD = new RegExp(
+  `${NOT_AFTER_LETTER}(${LOGIN_WORD})${NOT_BEFORE_LETTER}${H}*(?:[:=]${H}*|${H}+)([^\\s,;]{1,200})[,;]?\\s{1,3}(?:(?:and|и|а)${H}+)?${PASSWORD_WORD}${NOT_BEFORE_LETTER}(?:${H}*([:=])${H}*|${H}+(?:(is|—|–|-)${H}+)?)${VALUE}`,
+  'giu',
+);
+/** `my password is Qwerty123`, `пароль — qwerty123`, `пароль 12345678 не подходит`: only values that look like secrets. */
+const BARE_PASSWORD = new RegExp(`${NOT_AFTER_LETTER}(${PASSWORD_WORD})${NOT_BEFORE_LETTER}(?:${H}+(is|was|это|будет|—|–|-))?${H}+${VALUE}`, 'giu');
+/** `https://admin:secret@host/`: the user-info part of a URL. */
+const URL_USER_INFO = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:/@]{1,200}):([^\s/@]{1,200})@/giu;
+
+/** Words that follow "password:" in ordinary prose; never taken for a secret. */
+const NOT_SECRETS = new Set(
+  [
+    // English
+    'is', 'was', 'are', 'be', 'not', 'no', 'none', 'n/a', 'na', 'null', 'empty', 'the', 'a', 'an', 'my', 'your', 'our', 'this', 'that', 'it', "it's", 'its',
+    'for', 'to', 'of', 'and', 'or', 'in', 'on', 'at', 'with', 'reset', 'forgot', 'forgotten', 'change', 'changed', 'changing', 'recovery', 'recover',
+    'field', 'page', 'form', 'required', 'incorrect', 'wrong', 'invalid', 'expired', 'does', "doesn't", "don't", "isn't", "can't", 'cannot', 'please',
+    'here', 'below', 'above', 'see', 'same', 'unknown', 'missing', 'attached', 'sent', 'hidden', 'yes', 'ok', 'link', 'email', 'e-mail', 'mail',
+    'rejected', 'error', 'requirements', 'policy', 'login', 'user', 'username', 'password',
+    // Russian
+    'не', 'нет', 'и', 'или', 'от', 'для', 'на', 'в', 'во', 'к', 'с', 'со', 'по', 'это', 'был', 'была', 'было', 'будет', 'мой', 'моя', 'мое', 'моё', 'ваш', 'наш',
+    'неверный', 'неправильный', 'сброс', 'восстановление', 'забыл', 'забыла', 'приходит', 'пришел', 'пришёл', 'пустой', 'ниже', 'выше', 'см', 'тот', 'же',
+    'такой', 'отправил', 'отправила', 'прикреплен', 'указан', 'есть', 'нужен', 'нужно', 'сменить', 'поменять', 'ошибка', 'логин', 'пароль', 'почта',
+  ].map((w) => w.toLocaleLowerCase('ru')),
+);
+
+// Already masked by the requester, or by us: `********`, `[credentials stored securely …]`.
+const PLACEHOLDER_LIKE = /^[*•x.\-_]+$|^\[credentials$/iu;
+
+const isNotASecret = (value: string): boolean => {
+  const word = value.toLocaleLowerCase('ru').replace(/[.,;:!?)]+$/u, '');
+  return NOT_SECRETS.has(word) || PLACEHOLDER_LIKE.test(value);
+};
+
+/** Without a separator a value must look like a secret: a word ("page", "не") never does. */
+const looksLikeSecret = (value: string, minLength: number, latinAfterRussianKeyword: boolean): boolean => {
+  if (value.length < minLength || isNotASecret(value)) return false;
+  const hasDigit = /\p{N}/u.test(value);
+  const hasSymbol = /[^\p{L}\p{N}'’-]/u.test(value);
+  const innerUpper = /\p{Ll}.*\p{Lu}|\p{Lu}{2,}.*\p{Ll}/u.test(value);
+  // In Russian text a Latin token after «пароль»/«логин» is typed on the other layout: a value, not a word.
+  const latinOnly = latinAfterRussianKeyword && /^[A-Za-z]+$/.test(value);
+  return hasDigit || hasSymbol || innerUpper || latinOnly;
+};
+
+const isCyrillic = (word: string): boolean => /\p{Script=Cyrillic}/u.test(word);
+
+/** Trailing sentence punctuation is not part of an unquoted value ("password: qwerty123."). */
+const trimUnquoted = (value: string, separator?: string): string => {
+  const cut = separator === '=' ? value.split(/[;&]/u)[0] : value;
+  return cut.replace(/[.,;]+$/u, '');
+};
+
+/** The value of a VALUE group at `index` in the match: quoted (whole quotes masked) or unquoted (trimmed). */
+const valueAt = (match: RegExpExecArray, index: number, separator?: string): { value: string; quoted: boolean } | undefined => {
+  for (let i = index; i < index + 4; i += 1) if (match[i] !== undefined) return { value: match[i], quoted: true };
+  const unquoted = match[index + 4];
+  return unquoted === undefined ? undefined : { value: trimUnquoted(unquoted, separator), quoted: false };
+};
+
+/** End of the match once an unquoted value's trimmed tail is given back to the text. */
+const endOf = (match: RegExpExecArray, value: { value: string; quoted: boolean }, rawValue: string | undefined): number =>
+  match.index + match[0].length - (value.quoted || rawValue === undefined ? 0 : rawValue.length - value.value.length);
+
+const candidates = (text: string): FoundCredential[] => {
+  const found: FoundCredential[] = [];
+  for (const m of text.matchAll(KEYED_PASSWORD)) {
+    const separator = m[1];
+    const value = valueAt(m, 2, separator);
+    if (!value || value.value.length < 3 || (!value.quoted && isNotASecret(value.value))) continue;
+    found.push({ start: m.index, end: endOf(m, value, m[6]), secret: value.value });
+  }
+  for (const m of text.matchAll(LOGIN_SLASH_PASSWORD)) {
+    const login = m[1];
+    const secret = trimUnquoted(m[2]);
+    if (isNotASecret(login) || secret.length < 3 || isNotASecret(secret)) continue;
+    found.push({ start: m.index, end: m.index + m[0].length - (m[2].length - secret.length), login, secret });
+  }
+  for (const m of text.matchAll(LOGIN_THEN_PASSWORD)) {
+    const [, keyword, rawLogin, separator, connector] = m;
+    const login = trimUnquoted(rawLogin);
+    const value = valueAt(m, 5, separator);
+    if (!value || isNotASecret(login) || login.length === 0) continue;
+    const explicit = separator !== undefined || value.quoted;
+    const accepted = explicit ? value.value.length >= 3 && !isNotASecret(value.value) : looksLikeSecret(value.value, connector ? 4 : 3, isCyrillic(keyword));
+    if (!accepted) continue;
+    found.push({ start: m.index, end: endOf(m, value, m[9]), login, secret: value.value });
+  }
+  for (const m of text.matchAll(BARE_PASSWORD)) {
+    const [, keyword, connector] = m;
+    const value = valueAt(m, 3);
+    if (!value || !looksLikeSecret(value.value, connector ? 4 : 6, isCyrillic(keyword) && connector !== undefined)) continue;
+    found.push({ start: m.index, end: endOf(m, value, m[7]), secret: value.value });
+  }
+  for (const m of text.matchAll(URL_USER_INFO)) {
+    const [whole, login, secret] = m;
+    const start = m.index + whole.indexOf('://') + 3;
+    found.push({ start, end: m.index + whole.length - 1, login, secret });
+  }
+  return found;
+};
+
+/**
+ * Access particulars in `text`, in order, without overlaps: where two findings overlap the one
+ * that starts first wins, and of two that start together the longer (a login and password pair
+ * over its password alone).
+ */
+export const findCredentials = (text: string): FoundCredential[] => {
+  const sorted = candidates(text).sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: FoundCredential[] = [];
+  for (const c of sorted) {
+    const last = kept[kept.length - 1];
+    if (last && c.start < last.end) {
+      // A pair that starts inside the span kept so far but reaches further replaces the shorter finding.
+      if (c.login && !last.login && c.end > last.end && c.start <= last.start) kept[kept.length - 1] = c;
+      continue;
+    }
+    kept.push(c);
+  }
+  return kept;
+};
+
+/** `text` with each finding replaced by `replacement(finding, index)`. */
+export const maskCredentials = (text: string, found: readonly FoundCredential[], replacement: (finding: FoundCredential, index: number) => string): string => {
+  let masked = '';
+  let at = 0;
+  found.forEach((finding, index) => {
+    masked += text.slice(at, finding.start) + replacement(finding, index);
+    at = finding.end;
+  });
+  return masked + text.slice(at);
+};
