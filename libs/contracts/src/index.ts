@@ -13,3 +13,4 @@ export * from './routes';
 export * from './string-enum';
 export * from './access-policy';
 export * from './text';
+export * from './support-catalogue';

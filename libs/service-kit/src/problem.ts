@@ -35,6 +35,8 @@ export const sendProblem = (reply: FastifyReply, problem: ProblemInput): Fastify
  */
 export const FAILURES = {
   bad_request: { status: 400, slug: 'bad-request', title: 'Bad Request' },
+  /** P3: a reference number whose check character is wrong, or no reference at all. */
+  invalid_reference: { status: 400, slug: 'invalid-reference', title: 'Invalid reference' },
   forbidden: { status: 403, slug: 'forbidden', title: 'Forbidden' },
   not_found: { status: 404, slug: 'not-found', title: 'Not Found' },
   conflict: { status: 409, slug: 'conflict', title: 'Conflict' },

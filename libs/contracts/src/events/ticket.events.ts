@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../event-contract';
 import { Channel, Instant, Product, ServiceLevel, TicketStatus, Uuid } from '../domain-values';
+import { Language, SupportCategoryCode, ThirdPartyKind } from '../support-catalogue';
 
 /** Every ticket event carries the partner (tenancy) and a per-ticket sequence set in intake's transaction. */
 const TicketEventBase = {
@@ -16,14 +17,18 @@ export const TicketCreatedV1 = defineEvent(
     ...TicketEventBase,
     reference: Type.String({ minLength: 1 }),
     channel: Channel,
-    product: Product,
-    productVersion: Type.String(),
+    /** Absent when a mail or call did not name it (listed in missingDetails). */
+    product: Type.Optional(Product),
+    productVersion: Type.Optional(Type.String()),
     level: ServiceLevel,
     subject: Type.String(),
     requester: Type.Object({ email: Type.Optional(Type.String()), name: Type.Optional(Type.String()), id: Type.Optional(Type.String()) }),
     missingDetails: Type.Array(Type.String()),
     receivedAt: Instant,
     linkedTicketId: Type.Optional(Uuid),
+    language: Type.Optional(Language),
+    /** P5: false while the level is the filer's suggestion. */
+    levelConfirmed: Type.Optional(Type.Boolean()),
   }),
   'A request was registered (P2, P3): the ticket exists with its reference number.',
 );
@@ -74,6 +79,14 @@ export const TicketLevelChangedV1 = defineEvent(
   'Reclassified or confirmed (P5); referral to development is a change to `development`.',
 );
 
+export const TicketCategoryChangedV1 = defineEvent(
+  'ticket.category_changed',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, from: Type.Optional(SupportCategoryCode), to: SupportCategoryCode, changedAt: Instant }),
+  'P6: an agent put the ticket in a category of the catalogue.',
+);
+
 export const TicketAssignedV1 = defineEvent(
   'ticket.assigned',
   1,
@@ -110,7 +123,7 @@ export const TicketClosedV1 = defineEvent(
   'ticket.closed',
   1,
   'ticket-intake',
-  Type.Object({ ...TicketEventBase, closedAt: Instant, reason: Type.String() }),
+  Type.Object({ ...TicketEventBase, closedAt: Instant, reason: Type.String(), thirdParty: Type.Optional(ThirdPartyKind) }),
   'Closed: after the reopen window, or out of scope (P6).',
 );
 

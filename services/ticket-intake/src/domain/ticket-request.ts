@@ -1,9 +1,12 @@
 import type { Channel, Product, ServiceLevel } from '@tss/contracts';
 
-/** What a request names (P2). Product, version and description are required by the API schema. */
+/**
+ * What a request names (P2). Product, version and description are required by the API schema; a
+ * request by e-mail or phone may lack product and version, which are then listed as missing.
+ */
 export interface TicketRequest {
-  product: Product;
-  productVersion: string;
+  product?: Product;
+  productVersion?: string;
   subject?: string;
   description: string;
   stepsToReproduce?: string;
@@ -18,7 +21,7 @@ export interface TicketRequest {
 }
 
 /** P2: the details the rules ask for; a request missing them is accepted but told what is missing. */
-export const RECOMMENDED_DETAILS = ['stepsToReproduce', 'browser', 'operatingSystem', 'operatingSystemVersion'] as const;
+export const RECOMMENDED_DETAILS = ['product', 'productVersion', 'stepsToReproduce', 'browser', 'operatingSystem', 'operatingSystemVersion'] as const;
 export type RecommendedDetail = (typeof RECOMMENDED_DETAILS)[number];
 
 export const missingDetails = (request: TicketRequest): RecommendedDetail[] =>
@@ -28,6 +31,25 @@ export const missingDetails = (request: TicketRequest): RecommendedDetail[] =>
 export const suggestedLevel = (request: TicketRequest, channel: Channel): ServiceLevel =>
   request.level ?? (channel === 'phone' ? 'consulting' : 'standard');
 
-/** P7: this phrase, in a subject or body, flags the ticket for the team leader. */
+/** P7: this phrase, in a subject or body, in any case and spacing (line breaks too), flags the ticket for the team leader. */
 const TEAM_LEADER_PHRASE = /attention\s+technical\s+support\s+team\s+leader/i;
-export const mentionsTeamLeader = (...texts: (string | undefined)[]): boolean => texts.some((t) => t !== undefined && TEAM_LEADER_PHRASE.test(t));
+
+// Where a reply's quoted history starts: "On … wrote:", "… пишет:", an Outlook "Original Message" rule or "From:" header block.
+const QUOTE_INTRODUCTION = /^\s*(?:on\b.*\bwrote:|.*\sпишет:|-{2,}\s*original message\s*-{2,}|-{2,}\s*исходное сообщение\s*-{2,}|from:\s.*@.*)\s*$/i;
+
+/**
+ * A message without the history it quotes: `>` lines, and everything after the line that
+ * introduces a quote. A phrase inside quoted history was said before, in an earlier message.
+ */
+export const withoutQuotedHistory = (text: string): string => {
+  const kept: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (QUOTE_INTRODUCTION.test(line)) break;
+    if (/^\s*>/.test(line)) continue;
+    kept.push(line);
+  }
+  return kept.join('\n');
+};
+
+export const mentionsTeamLeader = (...texts: (string | undefined)[]): boolean =>
+  texts.some((t) => t !== undefined && TEAM_LEADER_PHRASE.test(withoutQuotedHistory(t)));

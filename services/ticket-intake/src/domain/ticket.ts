@@ -1,20 +1,42 @@
-import type { Channel, ServiceLevel, TicketStatus } from '@tss/contracts';
+import type { Channel, Language, OutOfScopeReason, RequesterWaitReason, ServiceLevel, SupportCategoryCode, SupportDelay, ThirdPartyKind, TicketStatus } from '@tss/contracts';
 import { missingDetails, mentionsTeamLeader, suggestedLevel, type RecommendedDetail, type TicketRequest } from './ticket-request';
+
+/** P6: why and to whom an out-of-scope ticket was closed. */
+export interface Closure {
+  reason: OutOfScopeReason | 'reopen_window_ended' | 'closed_by_support';
+  thirdParty?: ThirdPartyKind;
+  note?: string;
+}
 
 export interface Ticket {
   id: string;
   partnerId: string;
   reference: string;
   channel: Channel;
+  language: Language;
   status: TicketStatus;
   level: ServiceLevel;
   levelConfirmed: boolean;
+  category?: SupportCategoryCode;
+  assigneeId?: string;
+  /** P10: why it waits on the requester (only while `awaiting_customer`). */
+  waitReason?: RequesterWaitReason;
+  /** P10: a delay on support's side; recorded, never stops a clock. */
+  supportDelay?: SupportDelay;
+  closure?: Closure;
+  /** The earlier ticket this one follows up (P11: "not solved" after the reopen window). */
+  linkedTicketId?: string;
+  /** A response is owed (P5): the queue shows it, the SLA clock runs. */
+  responseOwed: boolean;
   request: TicketRequest;
   missingDetails: RecommendedDetail[];
   teamLeaderRequested: boolean;
   receivedAt: Date;
   acceptedAt?: Date;
-  /** Sequence number of the ticket's last event. */
+  resolvedAt?: Date;
+  reopenWindowEndsAt?: Date;
+  closedAt?: Date;
+  /** Sequence number of the ticket's last event; also its version (the ETag). */
   sequence: number;
 }
 
@@ -27,19 +49,59 @@ export type TicketEffect =
   | { kind: 'responded'; messageId: string; authorId: string }
   | { kind: 'status_changed'; from: TicketStatus; to: TicketStatus; reason?: string }
   | { kind: 'level_changed'; from: ServiceLevel; to: ServiceLevel; confirmed: boolean }
+  | { kind: 'category_changed'; from?: SupportCategoryCode; to: SupportCategoryCode }
   | { kind: 'assigned'; assigneeId: string }
   | { kind: 'resolved'; reopenWindowEndsAt: Date }
   | { kind: 'reopened'; reason?: string }
-  | { kind: 'closed'; reason: string }
+  | { kind: 'closed'; reason: string; thirdParty?: ThirdPartyKind }
   | { kind: 'credentials_destroyed'; credentialId: string }
   | { kind: 'referral_rejected'; referralId: string; reason: string };
 
+/** A change the rules refuse, as a value: the edge maps it to a problem. */
+export type TicketRuleViolation =
+  | { kind: 'invalid_transition'; detail: string; allowed: TicketStatus[] }
+  | { kind: 'unprocessable'; detail: string; field?: string };
+
+export type Change = { ticket: Ticket; effects: TicketEffect[] } | { violation: TicketRuleViolation };
+
 /**
- * P2–P4: a new request becomes an `open` ticket in the order received. API requests are accepted
+ * The status machine (issue #9). `referred` is entered only together with level `development`
+ * (P5: referral is a reclassification); `resolved` leaves only by reopening or closing; `closed`
+ * is final (P11: after it, "not solved" opens a new, linked ticket).
+ */
+export const TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
+  new: ['open', 'awaiting_customer', 'referred', 'feature_request', 'resolved', 'closed'],
+  open: ['awaiting_customer', 'referred', 'feature_request', 'resolved', 'closed'],
+  awaiting_customer: ['open', 'referred', 'feature_request', 'resolved', 'closed'],
+  referred: ['open', 'awaiting_customer', 'feature_request', 'resolved', 'closed'],
+  feature_request: ['open', 'resolved', 'closed'],
+  resolved: ['open', 'closed'],
+  closed: [],
+};
+
+/** P5/P10: whether a status owes the requester a response (and runs a clock). */
+const owesResponse = (status: TicketStatus, before: boolean): boolean => {
+  switch (status) {
+    case 'awaiting_customer':
+    case 'feature_request':
+    case 'resolved':
+    case 'closed':
+      return false;
+    case 'referred':
+      return true; // P5: the development department owes a response within 7 days
+    default:
+      return before;
+  }
+};
+
+export const DEFAULT_REOPEN_WINDOW_MS = 14 * 24 * 3_600_000;
+
+/**
+ * P2–P4: a new request becomes a `new` ticket in the order received. API requests are accepted
  * by the 201 answer that carries their reference (P3); other channels wait for the acknowledgment.
  */
 export const openTicket = (
-  input: { id: string; partnerId: string; reference: string; channel: Channel; request: TicketRequest },
+  input: { id: string; partnerId: string; reference: string; channel: Channel; language?: Language; request: TicketRequest; linkedTicketId?: string },
   receivedAt: Date,
 ): { ticket: Ticket; effects: TicketEffect[] } => {
   const acceptedNow = input.channel === 'api';
@@ -49,18 +111,238 @@ export const openTicket = (
     partnerId: input.partnerId,
     reference: input.reference,
     channel: input.channel,
-    status: 'open',
+    language: input.language ?? 'en',
+    status: 'new',
     level: suggestedLevel(input.request, input.channel),
     levelConfirmed: false,
+    responseOwed: true,
     request: input.request,
     missingDetails: missingDetails(input.request),
     teamLeaderRequested,
     receivedAt,
     acceptedAt: acceptedNow ? receivedAt : undefined,
+    linkedTicketId: input.linkedTicketId,
     sequence: 0,
   };
-  const effects: TicketEffect[] = [{ kind: 'created' }];
+  const effects: TicketEffect[] = [{ kind: 'created', ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) }];
   if (acceptedNow) effects.push({ kind: 'accepted', via: 'api' });
   if (teamLeaderRequested) effects.push({ kind: 'team_leader_requested' });
   return { ticket, effects };
+};
+
+/** What an agent may change in one PATCH (issue #9 "Classification by agents"). */
+export interface TicketPatch {
+  level?: ServiceLevel;
+  /** P5: emergency needs a confirmed critical error the partner is not at fault for. */
+  criticalErrorConfirmed?: boolean;
+  /** Confirms the current level without changing it. */
+  levelConfirmed?: true;
+  category?: SupportCategoryCode;
+  assigneeId?: string;
+  status?: TicketStatus;
+  waitReason?: RequesterWaitReason;
+  supportDelay?: SupportDelay;
+  closure?: { reason: OutOfScopeReason; thirdParty: ThirdPartyKind; note?: string };
+  /** Free text kept in the history and the status event. */
+  note?: string;
+}
+
+const violation = (v: TicketRuleViolation): Change => ({ violation: v });
+
+const moveTo = (ticket: Ticket, to: TicketStatus, reason: string | undefined, now: Date, reopenWindowMs: number): { ticket: Ticket; effects: TicketEffect[] } => {
+  const from = ticket.status;
+  const next: Ticket = { ...ticket, status: to, responseOwed: owesResponse(to, ticket.responseOwed) };
+  if (to !== 'awaiting_customer') next.waitReason = undefined;
+  const effects: TicketEffect[] = [{ kind: 'status_changed', from, to, ...(reason ? { reason } : {}) }];
+  if (to === 'resolved') {
+    next.resolvedAt = now;
+    next.reopenWindowEndsAt = new Date(now.getTime() + reopenWindowMs);
+    effects.push({ kind: 'resolved', reopenWindowEndsAt: next.reopenWindowEndsAt });
+  }
+  if (to === 'closed') next.closedAt = now;
+  if (from === 'resolved' && to === 'open') {
+    next.resolvedAt = undefined;
+    next.reopenWindowEndsAt = undefined;
+  }
+  return { ticket: next, effects };
+};
+
+/**
+ * An agent's PATCH: reclassification, category, assignee and status, in that order, as one
+ * change. Every rule of P5, P6 and P10 that the patch could break is checked before anything
+ * changes; the first broken one is the answer.
+ */
+export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopenWindowMs = DEFAULT_REOPEN_WINDOW_MS): Change => {
+  if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
+  let next: Ticket = { ...ticket };
+  const effects: TicketEffect[] = [];
+
+  let targetStatus = patch.status;
+  const targetLevel = patch.level;
+  // P5: referral to development is a reclassification to `development` with status `referred`.
+  if (targetStatus === 'referred' && targetLevel !== undefined && targetLevel !== 'development') {
+    return violation({ kind: 'unprocessable', field: 'level', detail: 'A referred ticket is at level development (P5).' });
+  }
+  if (targetLevel === 'development' && targetStatus === undefined && ticket.status !== 'referred') targetStatus = 'referred';
+
+  if (targetLevel !== undefined || patch.levelConfirmed) {
+    const to = targetLevel ?? (targetStatus === 'referred' ? 'development' : ticket.level);
+    if (to === 'emergency' && !patch.criticalErrorConfirmed) {
+      return violation({
+        kind: 'unprocessable',
+        field: 'criticalErrorConfirmed',
+        detail: 'Emergency needs a confirmed critical error the partner is not at fault for (P5): send criticalErrorConfirmed: true.',
+      });
+    }
+    if (to !== ticket.level || !ticket.levelConfirmed) {
+      effects.push({ kind: 'level_changed', from: ticket.level, to, confirmed: true });
+      next = { ...next, level: to, levelConfirmed: true };
+    }
+  } else if (targetStatus === 'referred' && ticket.level !== 'development') {
+    effects.push({ kind: 'level_changed', from: ticket.level, to: 'development', confirmed: true });
+    next = { ...next, level: 'development', levelConfirmed: true };
+  }
+
+  if (patch.category !== undefined && patch.category !== ticket.category) {
+    effects.push({ kind: 'category_changed', ...(ticket.category ? { from: ticket.category } : {}), to: patch.category });
+    next.category = patch.category;
+  }
+
+  if (patch.supportDelay !== undefined) next.supportDelay = patch.supportDelay;
+
+  if (patch.waitReason !== undefined && targetStatus !== 'awaiting_customer' && !(targetStatus === undefined && ticket.status === 'awaiting_customer')) {
+    return violation({ kind: 'unprocessable', field: 'waitReason', detail: 'A wait reason goes with status awaiting_customer (P10).' });
+  }
+  if (patch.closure !== undefined && targetStatus !== 'closed') {
+    return violation({ kind: 'unprocessable', field: 'closure', detail: 'A closure goes with status closed (P6).' });
+  }
+
+  if (targetStatus !== undefined && targetStatus !== ticket.status) {
+    const allowed = TRANSITIONS[ticket.status];
+    if (!allowed.includes(targetStatus)) {
+      return violation({ kind: 'invalid_transition', detail: `A ${ticket.status} ticket cannot become ${targetStatus}.`, allowed: [...allowed] });
+    }
+    let reason = patch.note;
+    if (targetStatus === 'awaiting_customer') {
+      // P10: only a reason on the requester's side stops the clock.
+      if (!patch.waitReason) {
+        return violation({
+          kind: 'unprocessable',
+          field: 'waitReason',
+          detail: "Waiting on the requester needs a reason on the requester's side (P10); support-side delays go in supportDelay and keep the ticket open.",
+        });
+      }
+      next.waitReason = patch.waitReason;
+      reason = patch.waitReason;
+    }
+    if (targetStatus === 'closed' && ticket.status !== 'resolved') {
+      // P6: closing unresolved work means it is out of scope, with the third party to turn to.
+      if (!patch.closure) {
+        return violation({
+          kind: 'unprocessable',
+          field: 'closure',
+          detail: 'Closing an unresolved ticket needs an out-of-scope reason from the catalogue and the third party to turn to (P6).',
+        });
+      }
+      next.closure = { ...patch.closure };
+      reason = patch.closure.reason;
+    } else if (targetStatus === 'closed') {
+      next.closure = { reason: 'closed_by_support', ...(patch.note ? { note: patch.note } : {}) };
+      reason = 'closed_by_support';
+    }
+    if (targetStatus === 'open' && ticket.status === 'resolved') {
+      effects.push({ kind: 'reopened', ...(patch.note ? { reason: patch.note } : {}) });
+      next.responseOwed = true;
+    }
+    const moved = moveTo(next, targetStatus, reason, now, reopenWindowMs);
+    next = moved.ticket;
+    if (targetStatus === 'open' && ticket.status === 'resolved') next.responseOwed = true;
+    effects.push(...moved.effects);
+    if (targetStatus === 'closed') effects.push({ kind: 'closed', reason: reason ?? 'closed', ...(next.closure?.thirdParty ? { thirdParty: next.closure.thirdParty } : {}) });
+  } else if (targetStatus === 'awaiting_customer' && patch.waitReason && patch.waitReason !== ticket.waitReason) {
+    next.waitReason = patch.waitReason;
+    effects.push({ kind: 'status_changed', from: ticket.status, to: ticket.status, reason: patch.waitReason });
+  }
+
+  if (patch.assigneeId !== undefined && patch.assigneeId !== ticket.assigneeId) {
+    const assigned = assign(next, patch.assigneeId);
+    next = assigned.ticket;
+    effects.push(...assigned.effects);
+  }
+  return { ticket: next, effects };
+};
+
+/** An agent takes the ticket; a `new` ticket becomes `open` (someone works on it). */
+export const assign = (ticket: Ticket, assigneeId: string): { ticket: Ticket; effects: TicketEffect[] } => {
+  const effects: TicketEffect[] = [{ kind: 'assigned', assigneeId }];
+  let next: Ticket = { ...ticket, assigneeId };
+  if (ticket.status === 'new') {
+    effects.push({ kind: 'status_changed', from: 'new', to: 'open', reason: 'assigned' });
+    next = { ...next, status: 'open' };
+  }
+  return { ticket: next, effects };
+};
+
+/**
+ * P8/P5: the requester added to the thread. A ticket waiting on them is `open` again and owes a
+ * response ("every response owed after the requester furnishes more information"); P7: the
+ * team-leader phrase flags the ticket, once per message.
+ */
+export const receiveRequesterMessage = (
+  ticket: Ticket,
+  message: { id: string; channel: Channel; attachmentIds: string[]; subject?: string; body: string },
+): Change => {
+  if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
+  const effects: TicketEffect[] = [{ kind: 'message_received', messageId: message.id, channel: message.channel, attachmentIds: message.attachmentIds }];
+  let next: Ticket = { ...ticket };
+  if (ticket.status === 'awaiting_customer') {
+    effects.push({ kind: 'status_changed', from: 'awaiting_customer', to: 'open', reason: 'requester_replied' });
+    next = { ...next, status: 'open', waitReason: undefined };
+  }
+  // A message on a resolved ticket is a comment, not a reopening: reopening is its own request (P11).
+  if (next.status !== 'resolved' && next.status !== 'feature_request') next.responseOwed = true;
+  if (mentionsTeamLeader(message.subject, message.body)) {
+    effects.push({ kind: 'team_leader_requested', messageId: message.id });
+    next.teamLeaderRequested = true;
+  }
+  return { ticket: next, effects };
+};
+
+/** An agent's message: a public reply is the response owed (P5); an internal note changes nothing. */
+export const receiveAgentMessage = (ticket: Ticket, message: { id: string; authorId: string; visibility: 'public' | 'internal' }): Change => {
+  if (message.visibility === 'internal') return { ticket, effects: [] };
+  if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
+  const effects: TicketEffect[] = [];
+  let next: Ticket = { ...ticket };
+  if (ticket.responseOwed) {
+    effects.push({ kind: 'responded', messageId: message.id, authorId: message.authorId });
+    next.responseOwed = false;
+  }
+  if (ticket.status === 'new') {
+    effects.push({ kind: 'status_changed', from: 'new', to: 'open', reason: 'agent_replied' });
+    next = { ...next, status: 'open' };
+  }
+  return { ticket: next, effects };
+};
+
+/**
+ * P11: reopening. Inside the reopen window a resolved ticket is `open` again and owes a response;
+ * after it, or once closed, the answer is a new ticket linked to this one (`followUp`).
+ */
+export const reopen = (ticket: Ticket, now: Date, reason?: string): Change | { followUp: true } => {
+  if (ticket.status === 'closed') return { followUp: true };
+  if (ticket.status !== 'resolved') {
+    return violation({ kind: 'invalid_transition', detail: `Only a resolved ticket can be reopened; this one is ${ticket.status}.`, allowed: [...TRANSITIONS[ticket.status]] });
+  }
+  if (ticket.reopenWindowEndsAt && now.getTime() >= ticket.reopenWindowEndsAt.getTime()) return { followUp: true };
+  const effects: TicketEffect[] = [{ kind: 'reopened', ...(reason ? { reason } : {}) }];
+  const moved = moveTo(ticket, 'open', reason ?? 'reopened', now, 0);
+  return { ticket: { ...moved.ticket, responseOwed: true }, effects: [...effects, ...moved.effects] };
+};
+
+/** P11: the reopen window ended; a resolved ticket closes by itself. Anything else stays as it is. */
+export const closeAfterReopenWindow = (ticket: Ticket, now: Date): Change | undefined => {
+  if (ticket.status !== 'resolved' || !ticket.reopenWindowEndsAt || now.getTime() < ticket.reopenWindowEndsAt.getTime()) return undefined;
+  const moved = moveTo({ ...ticket, closure: { reason: 'reopen_window_ended' } }, 'closed', 'reopen_window_ended', now, 0);
+  return { ticket: moved.ticket, effects: [...moved.effects, { kind: 'closed', reason: 'reopen_window_ended' }] };
 };

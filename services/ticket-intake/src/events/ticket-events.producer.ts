@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import {
   TicketAcceptedV1,
   TicketAssignedV1,
+  TicketCategoryChangedV1,
   TicketClosedV1,
   TicketCreatedV1,
   TicketCredentialsDestroyedV1,
@@ -32,13 +33,15 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           ...base(),
           reference: ticket.reference,
           channel: ticket.channel,
-          product: ticket.request.product,
-          productVersion: ticket.request.productVersion,
+          ...(ticket.request.product ? { product: ticket.request.product } : {}),
+          ...(ticket.request.productVersion ? { productVersion: ticket.request.productVersion } : {}),
           level: ticket.level,
           subject: ticket.request.subject ?? ticket.request.description.slice(0, 120),
           requester: { ...ticket.request.requester },
           missingDetails: [...ticket.missingDetails],
           receivedAt: ticket.receivedAt.toISOString(),
+          language: ticket.language,
+          levelConfirmed: ticket.levelConfirmed,
           ...(effect.linkedTicketId ? { linkedTicketId: effect.linkedTicketId } : {}),
         });
       case 'accepted':
@@ -76,7 +79,14 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
       case 'reopened':
         return outboxDraft(TicketReopenedV1, ticket.id, { ...base(), reopenedAt: now.toISOString(), ...(effect.reason ? { reason: effect.reason } : {}) });
       case 'closed':
-        return outboxDraft(TicketClosedV1, ticket.id, { ...base(), closedAt: now.toISOString(), reason: effect.reason });
+        return outboxDraft(TicketClosedV1, ticket.id, {
+          ...base(),
+          closedAt: now.toISOString(),
+          reason: effect.reason,
+          ...(effect.thirdParty ? { thirdParty: effect.thirdParty } : {}),
+        });
+      case 'category_changed':
+        return outboxDraft(TicketCategoryChangedV1, ticket.id, { ...base(), ...(effect.from ? { from: effect.from } : {}), to: effect.to, changedAt: now.toISOString() });
       case 'credentials_destroyed':
         return outboxDraft(TicketCredentialsDestroyedV1, ticket.id, { ...base(), credentialId: effect.credentialId, destroyedAt: now.toISOString() });
       case 'referral_rejected':

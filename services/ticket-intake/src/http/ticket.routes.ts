@@ -1,18 +1,28 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { failureResponses, requesterOf, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock, type RequestScope } from '@tss/service-kit';
+import type { TimerStore } from '@tss/timers';
 import type { Ticket } from '../domain/ticket';
-import { ticketStore, toTicket } from '../store/ticket.store';
+import { toTicket } from '../store/ticket.store';
+import { changeTicket, etagOf } from '../use-cases/change-ticket';
+import type { LifecycleHooks } from '../use-cases/commit-change';
 import { fileTicket } from '../use-cases/file-ticket';
-import { FileTicketBody, IdempotencyHeaders, TicketIdParams, TicketView } from './ticket.schemas';
+import { findTicketFor } from '../use-cases/find-ticket';
+import { reopenTicket } from '../use-cases/reopen-ticket';
+import { actorOf } from '../use-cases/ticket-actor';
+import { FileTicketBody, IdempotencyHeaders, IfMatchHeaders, ReopenBody, ReopenView, TicketParams, TicketPatchBody, TicketView } from './ticket.schemas';
 
 export interface TicketRoutesDeps {
   dataSource: DataSource;
   unitOfWork: UnitOfWork;
   outbox: Outbox;
   clock: Clock;
+  timers: TimerStore;
+  reopenWindowMs: number;
+  hooks?: readonly LifecycleHooks[];
 }
 
 export const toTicketView = (t: Ticket): TicketView => ({
@@ -22,18 +32,41 @@ export const toTicketView = (t: Ticket): TicketView => ({
   level: t.level,
   levelConfirmed: t.levelConfirmed,
   channel: t.channel,
-  product: t.request.product,
-  productVersion: t.request.productVersion,
+  language: t.language,
+  ...(t.request.product ? { product: t.request.product } : {}),
+  ...(t.request.productVersion ? { productVersion: t.request.productVersion } : {}),
   subject: t.request.subject ?? t.request.description.slice(0, 120),
+  ...(t.category ? { category: t.category } : {}),
+  ...(t.assigneeId ? { assigneeId: t.assigneeId } : {}),
+  ...(t.waitReason ? { waitReason: t.waitReason } : {}),
+  ...(t.supportDelay ? { supportDelay: t.supportDelay } : {}),
+  ...(t.closure ? { closure: t.closure } : {}),
+  ...(t.linkedTicketId ? { linkedTicketId: t.linkedTicketId } : {}),
+  responseOwed: t.responseOwed,
   missingDetails: t.missingDetails,
   teamLeaderRequested: t.teamLeaderRequested,
   receivedAt: t.receivedAt.toISOString(),
   ...(t.acceptedAt ? { acceptedAt: t.acceptedAt.toISOString() } : {}),
+  ...(t.resolvedAt ? { resolvedAt: t.resolvedAt.toISOString() } : {}),
+  ...(t.reopenWindowEndsAt ? { reopenWindowEndsAt: t.reopenWindowEndsAt.toISOString() } : {}),
+  ...(t.closedAt ? { closedAt: t.closedAt.toISOString() } : {}),
+  version: t.sequence,
 });
 
-// Requester tokens act for one of the partner's clients and see only that client's tickets.
-export const READ: AccessRule = { kinds: ['partner', 'requester'], scopes: ['tickets:read'] };
-export const WRITE: AccessRule = { kinds: ['partner', 'requester'], scopes: ['tickets:write'] };
+// Requester tokens act for one of the partner's clients and see only that client's tickets; staff
+// see every partner's.
+export const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
+export const WRITE: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:write'] };
+const AGENT_WRITE: AccessRule = { kinds: ['staff'], scopes: ['tickets:write'] };
+
+// The shared schema (ticket.schemas.ts SHARED_SCHEMAS), by reference: one `Ticket` in the document.
+const TicketRef = Type.Ref('Ticket');
+
+const sendTicket = (reply: FastifyReply, ticket: Ticket, status = 200): FastifyReply =>
+  reply.code(status).header('etag', etagOf(ticket)).send(toTicketView(ticket));
+
+/** The partner a POST files for: the token's, or for staff the body's `partnerId`. */
+const filingPartner = (scope: RequestScope, body: FileTicketBody): string | undefined => (scope.kind === 'staff' ? body.partnerId : scope.partnerId);
 
 export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -45,20 +78,39 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         tags: ['tickets'],
         operationId: 'fileTicket',
         summary: 'File a support request (P2); answers with its reference number (P3)',
+        description:
+          'Partners file for themselves or their clients (channel `api`, or `site` for their support site); requester tokens file as that client; ' +
+          'staff register a phone or messenger contact for a partner (channel `phone`, level `consulting` unless `levelConfirmed`, P12).',
         headers: IdempotencyHeaders,
         body: FileTicketBody,
-        response: { 201: TicketView, 200: TicketView, ...failureResponses('idempotency_conflict') },
+        response: { 201: TicketRef, 200: TicketRef, ...failureResponses('idempotency_mismatch', 'unprocessable') },
       },
       config: { access: WRITE },
     },
     async (request, reply) => {
-      const scope = scopeOf(request, 'partner', 'requester');
-      const body = scope.kind === 'requester' ? { ...request.body, requester: { ...request.body.requester, id: scope.requesterId } } : request.body;
-      const result = await fileTicket(deps, { partnerId: scope.partnerId, channel: 'api', request: body, idempotencyKey: request.headers['idempotency-key'] });
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      const { channel: askedChannel, language, partnerId: _partnerId, levelConfirmed, ...fields } = request.body;
+      const partnerId = filingPartner(scope, request.body);
+      if (!partnerId) return sendFailure(reply, { kind: 'unprocessable', detail: 'Staff filing a request name the partner it is for: partnerId.' });
+      if (scope.kind !== 'staff' && (askedChannel === 'phone' || levelConfirmed !== undefined)) {
+        return sendFailure(reply, { kind: 'unprocessable', detail: 'Only staff register phone contacts and confirm levels (P5, P12).' });
+      }
+      const channel = askedChannel ?? (scope.kind === 'staff' ? 'phone' : 'api');
+      const body = scope.kind === 'requester' ? { ...fields, requester: { ...fields.requester, id: scope.requesterId } } : fields;
+      const result = await fileTicket(deps, {
+        partnerId,
+        channel,
+        language,
+        request: body,
+        levelConfirmed: scope.kind === 'staff' && levelConfirmed === true,
+        idempotencyKey: request.headers['idempotency-key'],
+        actor: actorOf(scope),
+      });
       if (!result.ok) return sendFailure(reply, result.error);
       const { ticket, replayed } = result.value;
       if (replayed) reply.header('idempotent-replayed', 'true');
-      return reply.code(replayed ? 200 : 201).header('location', `/v1/tickets/${ticket.id}`).send(toTicketView(ticket));
+      reply.header('location', `/v1/tickets/${ticket.id}`);
+      return sendTicket(reply, ticket, replayed ? 200 : 201);
     },
   );
 
@@ -68,19 +120,82 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       schema: {
         tags: ['tickets'],
         operationId: 'getTicket',
-        summary: 'Read one ticket of the caller',
-        params: TicketIdParams,
-        response: { 200: TicketView, ...failureResponses('not_found') },
+        summary: 'Read one ticket by id or reference number; its ETag is its version',
+        params: TicketParams,
+        response: { 200: TicketRef, ...failureResponses('invalid_reference', 'not_found') },
       },
       config: { access: READ },
     },
     async (request, reply) => {
-      const scope = scopeOf(request, 'partner', 'requester');
-      const row = await ticketStore.findForPartner(deps.dataSource.manager, scope.partnerId, request.params.id);
-      // Another partner's or requester's ticket is indistinguishable from a missing one.
-      const requesterId = requesterOf(scope);
-      if (!row || (requesterId !== undefined && row.requesterId !== requesterId)) return sendFailure(reply, { kind: 'not_found', detail: 'No such ticket.' });
-      return toTicketView(toTicket(row));
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
+      if (!found.ok) return sendFailure(reply, found.error);
+      return sendTicket(reply, toTicket(found.value));
+    },
+  );
+
+  app.patch(
+    '/v1/tickets/:id',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'changeTicket',
+        summary: 'Classify, assign or move a ticket (agents; If-Match required)',
+        description:
+          'Confirm or reclassify the level (P5; emergency needs criticalErrorConfirmed; development means referred), set the category (P6), ' +
+          'assign, or change the status: awaiting_customer needs a requester-side waitReason (P10); closing an unresolved ticket needs an ' +
+          'out-of-scope closure with the third party (P6). Answers 412 when the ticket changed since its ETag was read, 428 without If-Match, ' +
+          '409 naming the allowed statuses for an illegal transition.',
+        params: TicketParams,
+        headers: IfMatchHeaders,
+        body: TicketPatchBody,
+        response: {
+          200: TicketRef,
+          ...failureResponses('invalid_reference', 'invalid_transition', 'precondition_failed', 'unprocessable', 'precondition_required'),
+        },
+      },
+      config: { access: AGENT_WRITE },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'staff');
+      const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
+      if (!found.ok) return sendFailure(reply, found.error);
+      const result = await changeTicket(deps, {
+        at: { id: found.value.id, partnerId: found.value.partnerId },
+        ifMatch: request.headers['if-match'],
+        patch: request.body,
+        actor: actorOf(scope),
+      });
+      if (!result.ok) return sendFailure(reply, result.error);
+      return sendTicket(reply, result.value);
+    },
+  );
+
+  app.post(
+    '/v1/tickets/:id/reopen',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'reopenTicket',
+        summary: 'Reopen a ticket closed too early (P11)',
+        description:
+          'Inside the reopen window (14 days after resolution by default) the ticket is open again and owes a response. After the window, or ' +
+          'once the ticket is closed, a new ticket linked to it is filed instead (201, `followUp: true`).',
+        params: TicketParams,
+        body: ReopenBody,
+        response: { 200: ReopenView, 201: ReopenView, ...failureResponses('invalid_reference', 'invalid_transition') },
+      },
+      config: { access: WRITE },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
+      if (!found.ok) return sendFailure(reply, found.error);
+      const result = await reopenTicket(deps, { at: { id: found.value.id, partnerId: found.value.partnerId }, reason: request.body?.reason, actor: actorOf(scope) });
+      if (!result.ok) return sendFailure(reply, result.error);
+      const { ticket, followUp } = result.value;
+      if (followUp) reply.header('location', `/v1/tickets/${ticket.id}`);
+      return reply.code(followUp ? 201 : 200).send({ ticket: toTicketView(ticket), followUp });
     },
   );
 };

@@ -1,6 +1,21 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Channel, Product, ServiceLevel, StringEnum, Text, TicketStatus } from '@tss/contracts';
+import {
+  Channel,
+  Language,
+  OutOfScopeReason,
+  Product,
+  RequesterWaitReason,
+  ServiceLevel,
+  StringEnum,
+  SupportCategoryCode,
+  SupportDelay,
+  Text,
+  ThirdPartyKind,
+  TicketStatus,
+} from '@tss/contracts';
 import { RECOMMENDED_DETAILS } from '../domain/ticket-request';
+
+const EXAMPLE_TICKET_ID = '3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f';
 
 export const FileTicketBody = Type.Object(
   {
@@ -15,6 +30,14 @@ export const FileTicketBody = Type.Object(
     connectivity: Type.Optional(Text({ maxLength: 2_000, description: 'Internet connectivity details' })),
     antivirus: Type.Optional(Text({ maxLength: 2_000, description: 'Antivirus software and settings' })),
     level: Type.Optional(ServiceLevel),
+    language: Type.Optional(Language),
+    channel: Type.Optional(
+      StringEnum(['api', 'site', 'phone'] as const, {
+        description: "How the request arrived: `api` (default for partners), `site` (the partner's support site), `phone` (staff registering a call, P12)",
+      }),
+    ),
+    partnerId: Type.Optional(Type.String({ format: 'uuid', description: 'Staff only: the partner the request is filed for' })),
+    levelConfirmed: Type.Optional(Type.Boolean({ description: 'Staff only: the level is confirmed, not a suggestion (P5, P12)' })),
     requester: Type.Optional(
       Type.Object(
         {
@@ -39,6 +62,7 @@ export const FileTicketBody = Type.Object(
         browser: 'Chrome 131',
         operatingSystem: 'Windows',
         operatingSystemVersion: '11 23H2',
+        language: 'en',
         requester: { email: 'reader.user@example.com', name: 'Ann Example' },
       },
     ],
@@ -46,34 +70,169 @@ export const FileTicketBody = Type.Object(
 );
 export type FileTicketBody = Static<typeof FileTicketBody>;
 
+const Closure = Type.Object({
+  reason: Type.String({ description: 'An out-of-scope reason from the catalogue (P6), `reopen_window_ended` or `closed_by_support`' }),
+  thirdParty: Type.Optional(ThirdPartyKind),
+  note: Type.Optional(Type.String()),
+});
+
 export const TicketView = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     reference: Type.String({ description: 'P3 reference number, e.g. TSS-K7QM2-ZC4XD' }),
     status: TicketStatus,
     level: ServiceLevel,
-    levelConfirmed: Type.Boolean(),
+    levelConfirmed: Type.Boolean({ description: 'P5: false while the level is the filer’s suggestion' }),
     channel: Channel,
-    product: Product,
-    productVersion: Type.String(),
+    language: Language,
+    product: Type.Optional(Product),
+    productVersion: Type.Optional(Type.String()),
     subject: Type.String(),
+    category: Type.Optional(SupportCategoryCode),
+    assigneeId: Type.Optional(Type.String()),
+    waitReason: Type.Optional(RequesterWaitReason),
+    supportDelay: Type.Optional(SupportDelay),
+    closure: Type.Optional(Closure),
+    linkedTicketId: Type.Optional(Type.String({ format: 'uuid', description: 'P11: the ticket this one follows up' })),
+    responseOwed: Type.Boolean({ description: 'P5: a response to the requester is owed' }),
     missingDetails: Type.Array(StringEnum(RECOMMENDED_DETAILS), {
       description: 'P2: details the rules ask for that the request lacks; they may delay the response',
     }),
     teamLeaderRequested: Type.Boolean(),
     receivedAt: Type.String({ format: 'date-time' }),
     acceptedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    resolvedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    reopenWindowEndsAt: Type.Optional(Type.String({ format: 'date-time', description: 'P11: until then, reopening reopens this ticket' })),
+    closedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    version: Type.Integer({ description: 'The ticket’s version; its ETag is this number in quotes' }),
   },
   { $id: 'Ticket' },
 );
 export type TicketView = Static<typeof TicketView>;
 
+export const TicketParams = Type.Object({
+  id: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'The ticket id (uuid) or its reference number (TSS-XXXXX-XXXXC, any case, dashes optional)',
+    examples: [EXAMPLE_TICKET_ID, 'TSS-K7QM2-ZC4XD'],
+  }),
+});
+/** Ticket id only (uuid): for parts not yet resolving references through `findTicketFor`. */
 export const TicketIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' })),
+});
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag of the ticket as read (required for agents)' })),
 });
 export const TicketListQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) });
 export const TicketList = Type.Object({ items: Type.Array(Type.Ref('Ticket')) });
 
+export const TicketPatchBody = Type.Object(
+  {
+    level: Type.Optional(ServiceLevel),
+    criticalErrorConfirmed: Type.Optional(Type.Boolean({ description: 'P5: required to set level emergency' })),
+    levelConfirmed: Type.Optional(Type.Literal(true, { description: 'Confirms the current level (P5)' })),
+    category: Type.Optional(SupportCategoryCode),
+    assigneeId: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
+    status: Type.Optional(TicketStatus),
+    waitReason: Type.Optional(RequesterWaitReason),
+    supportDelay: Type.Optional(SupportDelay),
+    closure: Type.Optional(
+      Type.Object(
+        { reason: OutOfScopeReason, thirdParty: ThirdPartyKind, note: Type.Optional(Text({ maxLength: 2_000 })) },
+        { additionalProperties: false, description: 'P6: required to close an unresolved ticket as out of scope' },
+      ),
+    ),
+    note: Type.Optional(Text({ maxLength: 2_000, description: 'Why: kept in the history' })),
+  },
+  {
+    $id: 'TicketPatch',
+    additionalProperties: false,
+    minProperties: 1,
+    examples: [
+      { level: 'emergency', criticalErrorConfirmed: true, category: 'software_errors', note: 'Admin UI down for every user' },
+      { status: 'awaiting_customer', waitReason: 'cannot_reproduce' },
+      { status: 'closed', closure: { reason: 'server_or_proxy_connectivity', thirdParty: 'network_or_proxy_administrator' } },
+      { status: 'resolved', note: 'Fixed in 4.2.2' },
+    ],
+  },
+);
+export type TicketPatchBody = Static<typeof TicketPatchBody>;
+
+export const ReopenBody = Type.Object(
+  { reason: Type.Optional(Text({ maxLength: 4_000, description: 'Why the problem is not solved' })) },
+  { additionalProperties: false, examples: [{ reason: 'The reader still crashes on EPUB 3 files.' }] },
+);
+export const ReopenView = Type.Object({
+  ticket: Type.Ref('Ticket'),
+  followUp: Type.Boolean({ description: 'P11: true when a new ticket linked to this one was filed (after the window, or once closed)' }),
+});
+
+export const MessageBody = Type.Object(
+  {
+    body: Text({ minLength: 1, maxLength: 50_000, description: 'The message text' }),
+    visibility: Type.Optional(StringEnum(['public', 'internal'] as const, { description: '`internal` notes are for staff only', default: 'public' })),
+    attachmentIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 20, uniqueItems: true, description: 'Uploaded attachments to link' })),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ body: 'It also happens with PDF files. Screenshot attached.', attachmentIds: [] }, { body: 'Checked the logs; looks like #4411.', visibility: 'internal' }],
+  },
+);
+export type MessageBody = Static<typeof MessageBody>;
+
+export const MessageView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    ticketId: Type.String({ format: 'uuid' }),
+    author: Type.Object({
+      kind: StringEnum(['requester', 'agent', 'system'] as const),
+      id: Type.Optional(Type.String()),
+      name: Type.Optional(Type.String()),
+    }),
+    visibility: StringEnum(['public', 'internal'] as const),
+    channel: Channel,
+    body: Type.String(),
+    attachmentIds: Type.Array(Type.String({ format: 'uuid' })),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Message' },
+);
+export type MessageView = Static<typeof MessageView>;
+
+export const PostedMessageView = Type.Object({
+  message: Type.Ref('Message'),
+  ticket: Type.Ref('Ticket'),
+  notes: Type.Array(Type.String(), { description: 'Notes added for the requester, e.g. particulars moved to the vault (P9)' }),
+});
+
+export const ThreadView = Type.Object({
+  ticketId: Type.String({ format: 'uuid' }),
+  reference: Type.String(),
+  request: Type.Object({
+    subject: Type.String(),
+    description: Type.String(),
+    stepsToReproduce: Type.Optional(Type.String()),
+    receivedAt: Type.String({ format: 'date-time' }),
+  }),
+  items: Type.Array(Type.Ref('Message')),
+});
+
+export const HistoryView = Type.Object({
+  ticketId: Type.String({ format: 'uuid' }),
+  items: Type.Array(
+    Type.Object({
+      at: Type.String({ format: 'date-time' }),
+      actor: Type.Object({ kind: StringEnum(['partner', 'requester', 'staff', 'service', 'system'] as const), id: Type.String() }),
+      action: Type.String({ description: 'What happened: the ticket event it recorded (`status_changed`, …) or an audited act (`credential_revealed`)' }),
+      detail: Type.Record(Type.String(), Type.Unknown()),
+      sequence: Type.Optional(Type.Integer()),
+    }),
+  ),
+});
+
 /** Schemas every part's routes may `$ref` (`Type.Ref('Ticket')`): added once, where the parts are registered. */
-export const SHARED_SCHEMAS = [TicketView] as const;
+export const SHARED_SCHEMAS = [TicketView, MessageView] as const;

@@ -4,10 +4,19 @@ import type { EntitySchema, MigrationInterface } from 'typeorm';
 import type { HandlerBinding } from '@tss/messaging';
 import type { BackgroundTask, ServiceDeps } from '@tss/runtime';
 import type { TimerHandler, TimerStore } from '@tss/timers';
+import type { LifecycleHooks } from '../use-cases/commit-change';
+import type { MessageHooks } from '../use-cases/post-message';
 
 /** What every part of intake is given: the service's deps, and the durable timers of its schema. */
 export interface IntakeDeps<Config = Record<string, unknown>> extends ServiceDeps<Config> {
   timers: TimerStore;
+  /**
+   * What a part does when a ticket is resolved or reopened (credentials: schedule or cancel their
+   * destruction, P9). Parts push theirs in `build`; the lists are read at change time.
+   */
+  lifecycleHooks: LifecycleHooks[];
+  /** What a part does to a message before it is stored (credentials: mask, P9; attachments: link, P8). */
+  messageHooks: MessageHooks[];
 }
 
 export interface IntakePartParts {

@@ -1,13 +1,39 @@
+import { Type } from '@sinclair/typebox';
+import { AUTO_CLOSE_TIMER } from '../use-cases/commit-change';
+import { autoCloseTimer } from '../events/auto-close.timer';
+import { requestedChangeHandlers } from '../events/requested-changes.handlers';
+import { messageRoutes } from '../http/message.routes';
+import { ticketRoutes } from '../http/ticket.routes';
 import { TicketLifecycle1765000000000 } from '../store/migrations/1765000000000-ticket-lifecycle';
 import { CreateTickets1764115300000 } from '../store/migrations/1764115300000-create-tickets';
 import { TicketEntity } from '../store/ticket.entity';
-import { ticketRoutes } from '../http/ticket.routes';
 import { defineIntakePart } from './intake-part';
 
-/** Tickets: filing, reading, the status machine, history, messages and the thread. */
+const DAY_MS = 24 * 3_600_000;
+
+/** Tickets: filing, reading, the status machine, history, messages and the thread; changes other services ask for. */
 export const ticketsPart = defineIntakePart({
   name: 'tickets',
+  config: {
+    REOPEN_WINDOW_DAYS: Type.Integer({
+      minimum: 1,
+      maximum: 365,
+      default: 14,
+      description: 'P11: days after resolution in which reopening reopens the ticket; then it closes by itself',
+    }),
+  },
   entities: [TicketEntity],
   migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000],
-  build: (deps) => ({ routes: ticketRoutes(deps) }),
+  build: (deps) => {
+    const reopenWindowMs = deps.config.REOPEN_WINDOW_DAYS * DAY_MS;
+    const changeDeps = { ...deps, reopenWindowMs, hooks: deps.lifecycleHooks, messageHooks: deps.messageHooks };
+    return {
+      routes: async (app) => {
+        await app.register(ticketRoutes(changeDeps));
+        await app.register(messageRoutes(changeDeps));
+      },
+      handlers: requestedChangeHandlers(changeDeps),
+      timers: { [AUTO_CLOSE_TIMER]: autoCloseTimer(changeDeps) },
+    };
+  },
 });

@@ -22,10 +22,24 @@ const toRow = (ticket: Ticket, extra: { idempotencyKey?: string; requestHash?: s
   receivedAt: ticket.receivedAt,
   acceptedAt: ticket.acceptedAt ?? null,
   sequence: ticket.sequence,
+  language: ticket.language,
+  category: ticket.category ?? null,
+  assigneeId: ticket.assigneeId ?? null,
+  waitReason: ticket.waitReason ?? null,
+  supportDelay: ticket.supportDelay ?? null,
+  closure: ticket.closure ?? null,
+  linkedTicketId: ticket.linkedTicketId ?? null,
+  responseOwed: ticket.responseOwed,
+  responseDueAt: null,
+  resolvedAt: ticket.resolvedAt ?? null,
+  reopenWindowEndsAt: ticket.reopenWindowEndsAt ?? null,
+  closedAt: ticket.closedAt ?? null,
   idempotencyKey: extra.idempotencyKey ?? null,
   requestHash: extra.requestHash ?? null,
   updatedAt: now,
 });
+
+const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
 export const toTicket = (row: TicketRow): Ticket => ({
   id: row.id,
@@ -41,6 +55,17 @@ export const toTicket = (row: TicketRow): Ticket => ({
   receivedAt: row.receivedAt,
   acceptedAt: row.acceptedAt ?? undefined,
   sequence: row.sequence,
+  language: row.language,
+  category: orUndefined(row.category),
+  assigneeId: orUndefined(row.assigneeId),
+  waitReason: orUndefined(row.waitReason),
+  supportDelay: orUndefined(row.supportDelay),
+  closure: orUndefined(row.closure),
+  linkedTicketId: orUndefined(row.linkedTicketId),
+  responseOwed: row.responseOwed,
+  resolvedAt: orUndefined(row.resolvedAt),
+  reopenWindowEndsAt: orUndefined(row.reopenWindowEndsAt),
+  closedAt: orUndefined(row.closedAt),
 });
 
 /** Tickets, always looked up within one partner (tenancy is part of every query). */
@@ -57,8 +82,9 @@ export const ticketStore = {
     const row = toRow(ticket, extra, now);
     const inserted = (await tx.query(
       `INSERT INTO "${INTAKE_SCHEMA}".tickets (id, partner_id, reference, channel, status, level, level_confirmed, request, missing_details,
-         team_leader_requested, requester_id, received_at, accepted_at, sequence, idempotency_key, request_hash, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+         team_leader_requested, requester_id, received_at, accepted_at, sequence, idempotency_key, request_hash, updated_at,
+         language, linked_ticket_id, response_owed)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
        ON CONFLICT (reference) DO NOTHING RETURNING id`,
       [
         row.id,
@@ -78,9 +104,54 @@ export const ticketStore = {
         row.idempotencyKey,
         row.requestHash,
         row.updatedAt,
+        row.language,
+        row.linkedTicketId,
+        row.responseOwed,
       ],
     )) as unknown[];
     return inserted.length === 1;
+  },
+
+  /**
+   * Writes a changed ticket's mutable state and its new sequence, under the row lock the change
+   * was read with (`lockForChange`).
+   */
+  async update(tx: EntityManager, ticket: LockedTicket, now: Date): Promise<void> {
+    await tx.query(
+      `UPDATE "${INTAKE_SCHEMA}".tickets SET status = $2, level = $3, level_confirmed = $4, category = $5, assignee_id = $6, wait_reason = $7,
+         support_delay = $8, closure = $9, response_owed = $10, resolved_at = $11, reopen_window_ends_at = $12, closed_at = $13,
+         team_leader_requested = $14, accepted_at = $15, sequence = $16, updated_at = $17
+       WHERE id = $1`,
+      [
+        ticket.id,
+        ticket.status,
+        ticket.level,
+        ticket.levelConfirmed,
+        ticket.category ?? null,
+        ticket.assigneeId ?? null,
+        ticket.waitReason ?? null,
+        ticket.supportDelay ?? null,
+        ticket.closure ? JSON.stringify(ticket.closure) : null,
+        ticket.responseOwed,
+        ticket.resolvedAt ?? null,
+        ticket.reopenWindowEndsAt ?? null,
+        ticket.closedAt ?? null,
+        ticket.teamLeaderRequested,
+        ticket.acceptedAt ?? null,
+        ticket.sequence,
+        now,
+      ],
+    );
+  },
+
+  /** The ticket with this reference (normalised by `parseReference`), within the partner. */
+  async findByReference(tx: EntityManager, partnerId: string | undefined, reference: string): Promise<TicketRow | null> {
+    return tx.getRepository(TicketEntity).findOneBy({ reference, ...(partnerId ? { partnerId } : {}) });
+  },
+
+  /** Staff read across partners. */
+  async findAnyPartner(tx: EntityManager, ticketId: string): Promise<TicketRow | null> {
+    return tx.getRepository(TicketEntity).findOneBy({ id: ticketId });
   },
 
   async setSequence(tx: EntityManager, ticketId: string, sequence: number, now: Date): Promise<void> {

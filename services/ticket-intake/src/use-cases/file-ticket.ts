@@ -1,14 +1,17 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Channel } from '@tss/contracts';
+import type { EntityManager } from 'typeorm';
+import type { Channel, Language } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { canonicalJson, err, ok, type Clock, type Result } from '@tss/service-kit';
+import type { Actor } from '../domain/actor';
 import { generateReference } from '../domain/reference-number';
 import { openTicket, type Ticket } from '../domain/ticket';
 import type { TicketRequest } from '../domain/ticket-request';
 import { ticketEventDrafts } from '../events/ticket-events.producer';
+import { historyStore } from '../store/history.store';
 import { ticketStore, toTicket } from '../store/ticket.store';
 
-export type FileTicketError = { kind: 'idempotency_conflict'; detail: string };
+export type FileTicketError = { kind: 'idempotency_mismatch'; detail: string };
 
 export interface FiledTicket {
   ticket: Ticket;
@@ -16,42 +19,81 @@ export interface FiledTicket {
   replayed: boolean;
 }
 
+export interface NewTicket {
+  partnerId: string;
+  channel: Channel;
+  language?: Language;
+  request: TicketRequest;
+  /** P11: the earlier ticket this one follows up. */
+  linkedTicketId?: string;
+  /** P12: an agent registering a phone contact confirmed the level they filed. */
+  levelConfirmed?: boolean;
+  actor: Actor;
+}
+
 const MAX_REFERENCE_ATTEMPTS = 5;
 
 // Over the canonical form: a retry with the same fields in another order is the same request.
 const hashRequest = (request: TicketRequest): string => createHash('sha256').update(canonicalJson(request)).digest('hex');
 
+/**
+ * Files a ticket inside `tx`: the row, its events and its first history entry. The events are
+ * numbered before the row is written, so the row goes in with its final sequence and the outbox
+ * rows in one statement after it: no UPDATE, no SELECT first (issue #8).
+ */
+export const fileTicketIn = async (
+  tx: EntityManager,
+  deps: { outbox: Outbox; clock: Clock },
+  input: NewTicket,
+  extra: { idempotencyKey?: string; requestHash?: string } = {},
+): Promise<Ticket> => {
+  const now = deps.clock.now();
+  const id = randomUUID();
+  for (let attempt = 1; ; attempt += 1) {
+    const reference = generateReference(randomBytes);
+    const { ticket, effects } = openTicket(
+      { id, partnerId: input.partnerId, reference, channel: input.channel, language: input.language, request: input.request, linkedTicketId: input.linkedTicketId },
+      now,
+    );
+    if (input.levelConfirmed) ticket.levelConfirmed = true;
+    const { drafts, sequence } = ticketEventDrafts(ticket, effects, now);
+    ticket.sequence = sequence;
+    if (await ticketStore.insertUnlessReferenceTaken(tx, ticket, extra, now)) {
+      await deps.outbox.addAll(tx, drafts);
+      await historyStore.append(tx, {
+        ticketId: id,
+        partnerId: input.partnerId,
+        at: now,
+        actor: input.actor,
+        action: 'created',
+        detail: { channel: ticket.channel, level: ticket.level, reference, ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) },
+        sequence: 1,
+      });
+      return ticket;
+    }
+    if (attempt >= MAX_REFERENCE_ATTEMPTS) throw new Error(`no free reference number after ${attempt} attempts`);
+  }
+};
+
 /** P2–P4: file a request for a partner; the ticket and its events commit together. */
 export const fileTicket = async (
   deps: { unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock },
-  input: { partnerId: string; channel: Channel; request: TicketRequest; idempotencyKey?: string },
+  input: NewTicket & { idempotencyKey?: string },
 ): Promise<Result<FiledTicket, FileTicketError>> =>
   deps.unitOfWork.run(async (tx) => {
     const requestHash = hashRequest(input.request);
     if (input.idempotencyKey) {
-      // Serialise retries of one key so two concurrent retries cannot both insert.
+      // Serialise retries of one key so two concurrent retries cannot both insert; a ticket that
+      // carries the key is the proof its request committed (the HTTP layer's key store aside).
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`idem:${input.partnerId}:${input.idempotencyKey}`]);
       const earlier = await ticketStore.findByIdempotencyKey(tx, input.partnerId, input.idempotencyKey);
       if (earlier) {
         if (earlier.requestHash !== requestHash) {
-          return err({ kind: 'idempotency_conflict', detail: 'This Idempotency-Key was used for a different request.' });
+          return err({ kind: 'idempotency_mismatch', detail: 'This Idempotency-Key was used for a different request.' });
         }
         return ok({ ticket: toTicket(earlier), replayed: true });
       }
     }
-    // The events are numbered before the row is written, so the row goes in with its final
-    // sequence and the outbox rows in one statement after it: no UPDATE, no SELECT first (issue #8).
-    const now = deps.clock.now();
-    const id = randomUUID();
-    for (let attempt = 1; ; attempt += 1) {
-      const reference = generateReference(randomBytes);
-      const { ticket, effects } = openTicket({ id, partnerId: input.partnerId, reference, channel: input.channel, request: input.request }, now);
-      const { drafts, sequence } = ticketEventDrafts(ticket, effects, now);
-      ticket.sequence = sequence;
-      if (await ticketStore.insertUnlessReferenceTaken(tx, ticket, { idempotencyKey: input.idempotencyKey, requestHash }, now)) {
-        await deps.outbox.addAll(tx, drafts);
-        return ok({ ticket, replayed: false });
-      }
-      if (attempt >= MAX_REFERENCE_ATTEMPTS) throw new Error(`no free reference number after ${attempt} attempts`);
-    }
+    const ticket = await fileTicketIn(tx, deps, input, { idempotencyKey: input.idempotencyKey, requestHash });
+    return ok({ ticket, replayed: false });
   });

@@ -45,7 +45,7 @@ describe('ticket event order (DESIGN "Order", issue #7)', () => {
     const partnerId = randomUUID();
     const filed = await fileTicket(
       { unitOfWork, outbox, clock },
-      { partnerId, channel: 'api', request: { product: 'reader', productVersion: '4.2.1', description: 'Reader crashes on opening EPUB' } },
+      { partnerId, channel: 'api', actor: { kind: 'partner', id: 'test-client' }, request: { product: 'reader', productVersion: '4.2.1', description: 'Reader crashes on opening EPUB' } },
     );
     if (!filed.ok) throw new Error(filed.error.detail);
     const ticketId = filed.value.ticket.id;
@@ -90,7 +90,7 @@ describe('ticket event order (DESIGN "Order", issue #7)', () => {
   it("another partner's ticket id cannot be locked for a change (tenancy)", async () => {
     const unitOfWork = new UnitOfWork(dataSource);
     const outbox = new Outbox({ service: 'ticket-intake', schema: INTAKE_SCHEMA, clock });
-    const filed = await fileTicket({ unitOfWork, outbox, clock }, { partnerId: randomUUID(), channel: 'api', request: { product: 'player', productVersion: '1', description: 'x' } });
+    const filed = await fileTicket({ unitOfWork, outbox, clock }, { partnerId: randomUUID(), channel: 'api', actor: { kind: 'partner', id: 'test-client' }, request: { product: 'player', productVersion: '1', description: 'x' } });
     if (!filed.ok) throw new Error(filed.error.detail);
     const locked = await unitOfWork.run((tx) => ticketStore.lockForChange(tx, randomUUID(), filed.value.ticket.id));
     expect(locked).toBeNull();

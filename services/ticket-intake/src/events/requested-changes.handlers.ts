@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  EscalationReferralRequestedV1,
+  NotificationAcknowledgmentSentV1,
+  NotificationEmailReceivedV1,
+  RatingSubmittedV1,
+} from '@tss/contracts';
+import { on, type HandlerBinding } from '@tss/messaging';
+import type { Clock } from '@tss/service-kit';
+import { applyPatch } from '../domain/ticket';
+import { messageStore } from '../store/message.store';
+import { ticketStore } from '../store/ticket.store';
+import { commitChange, type ChangeDeps } from '../use-cases/commit-change';
+import { fileTicketIn } from '../use-cases/file-ticket';
+import { postMessageIn, type MessageHooks } from '../use-cases/post-message';
+import { reopenIn } from '../use-cases/reopen-ticket';
+
+export interface RequestedChangeDeps extends ChangeDeps {
+  clock: Clock;
+  logger: Logger;
+  reopenWindowMs: number;
+  messageHooks?: readonly MessageHooks[];
+}
+
+/**
+ * Changes other services ask for (DESIGN "Who owns what"), applied through the inbox: each runs in
+ * the transaction that records the event as handled, so a redelivered event changes nothing.
+ * A request the ticket's state refuses is logged (or answered with `ticket.referral_rejected`),
+ * never retried: retrying cannot make it valid.
+ */
+export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBinding[] => {
+  const withOutbox = (outbox: ChangeDeps['outbox']) => ({ ...deps, outbox });
+
+  const emailReceived = on(NotificationEmailReceivedV1, async (event, { tx, outbox }) => {
+    const mail = event.data;
+    // The Message-ID is the mail's identity: the same mail delivered twice (two inbound polls) threads once.
+    if (await messageStore.hasEmailMessageId(tx, mail.messageId)) return;
+    const threaded = mail.ticketId
+      ? await (mail.partnerId ? ticketStore.findForPartner(tx, mail.partnerId, mail.ticketId) : ticketStore.findAnyPartner(tx, mail.ticketId))
+      : null;
+    const actor = { kind: 'requester' as const, id: mail.from };
+    if (threaded && threaded.status !== 'closed') {
+      const posted = await postMessageIn(tx, withOutbox(outbox), {
+        at: { id: threaded.id, partnerId: threaded.partnerId },
+        author: { kind: 'requester', id: threaded.requesterId ?? mail.from, name: mail.from },
+        actor,
+        visibility: 'public',
+        channel: 'email',
+        body: mail.text,
+        subject: mail.subject,
+        attachmentIds: [],
+        emailMessageId: mail.messageId,
+      });
+      if (!posted.ok) deps.logger.warn({ ticketId: threaded.id, problem: posted.error }, 'inbound mail not threaded');
+      return;
+    }
+    const partnerId = threaded?.partnerId ?? mail.partnerId;
+    if (!partnerId) {
+      deps.logger.warn({ eventId: event.id }, 'inbound mail names no partner and no ticket: not filed');
+      return;
+    }
+    // P8/P11: a new request by mail, or a reply to a closed ticket: a new ticket, linked when it follows one up.
+    const ticket = await fileTicketIn(tx, withOutbox(outbox), {
+      partnerId,
+      channel: 'email',
+      request: {
+        subject: mail.subject.slice(0, 200) || undefined,
+        description: mail.text || '(empty message)',
+        requester: { email: mail.from },
+      },
+      ...(threaded ? { linkedTicketId: threaded.id } : {}),
+      actor,
+    });
+    await messageStore.insert(tx, {
+      id: randomUUID(),
+      ticketId: ticket.id,
+      partnerId,
+      author: { kind: 'system' },
+      visibility: 'internal',
+      channel: 'email',
+      body: `Filed from the e-mail ${mail.messageId}.`,
+      attachmentIds: [],
+      emailMessageId: mail.messageId,
+      createdAt: deps.clock.now(),
+    });
+  });
+
+  const acknowledgmentSent = on(NotificationAcknowledgmentSentV1, async (event, { tx, outbox }) => {
+    const locked = await ticketStore.lockForChange(tx, event.data.partnerId, event.subject);
+    if (!locked || locked.acceptedAt) return; // P3: accepted once; API tickets were accepted by their 201
+    const acceptedAt = new Date(event.data.sentAt);
+    await commitChange(tx, withOutbox(outbox), locked, { ticket: { ...locked, acceptedAt }, effects: [{ kind: 'accepted', via: 'acknowledgment' }] }, { kind: 'service', id: 'notification' }, deps.clock.now());
+  });
+
+  const referralRequested = on(EscalationReferralRequestedV1, async (event, { tx, outbox }) => {
+    const locked = await ticketStore.lockForChange(tx, event.data.partnerId, event.subject);
+    if (!locked) {
+      deps.logger.warn({ ticketId: event.subject }, 'referral for an unknown ticket');
+      return;
+    }
+    const actor = { kind: 'staff' as const, id: event.data.requestedBy };
+    const now = deps.clock.now();
+    const reject = (reason: string) =>
+      commitChange(tx, withOutbox(outbox), locked, { ticket: locked, effects: [{ kind: 'referral_rejected', referralId: event.data.referralId, reason }] }, actor, now);
+    if (locked.status === 'referred') return void (await reject('The ticket is already referred to development.'));
+    // P5: referral to development is a reclassification to `development` with status `referred`.
+    const change = applyPatch(locked, { status: 'referred', level: 'development', note: event.data.reason }, now, deps.reopenWindowMs);
+    if ('violation' in change) return void (await reject(change.violation.detail));
+    await commitChange(tx, withOutbox(outbox), locked, change, actor, now, event.data.reason);
+  });
+
+  const ratingSubmitted = on(RatingSubmittedV1, async (event, { tx, outbox }) => {
+    if (event.data.solved) return;
+    const result = await reopenIn(tx, withOutbox(outbox), {
+      at: { id: event.subject, partnerId: event.data.partnerId },
+      reason: event.data.comment ? `Rated not solved: ${event.data.comment}` : 'Rated not solved.',
+      actor: { kind: 'service', id: 'rating' },
+    });
+    if (!result.ok) deps.logger.warn({ ticketId: event.subject, problem: result.error }, 'a "not solved" rating could not reopen its ticket');
+  });
+
+  return [emailReceived, acknowledgmentSent, referralRequested, ratingSubmitted];
+};

@@ -1,0 +1,141 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { DataSource } from 'typeorm';
+import { failureResponses, scopeOf, sendFailure } from '@tss/service-kit';
+import type { Message } from '../domain/message';
+import { historyStore } from '../store/history.store';
+import { messageStore } from '../store/message.store';
+import { toTicket } from '../store/ticket.store';
+import { findTicketFor } from '../use-cases/find-ticket';
+import { postMessage, type PostMessageDeps } from '../use-cases/post-message';
+import { actorOf } from '../use-cases/ticket-actor';
+import { HistoryView, IdempotencyHeaders, MessageBody, PostedMessageView, ThreadView, TicketParams, type MessageView } from './ticket.schemas';
+import { READ, WRITE, toTicketView } from './ticket.routes';
+
+export const toMessageView = (m: Message): MessageView => ({
+  id: m.id,
+  ticketId: m.ticketId,
+  author: m.author,
+  visibility: m.visibility,
+  channel: m.channel,
+  body: m.body,
+  attachmentIds: m.attachmentIds,
+  createdAt: m.createdAt.toISOString(),
+});
+
+/** P8: the thread of a ticket, messages on it, and its audit history. */
+export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource }) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/v1/tickets/:id/messages',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'postMessage',
+        summary: 'Add a message to the thread (P8)',
+        description:
+          "Partners and requesters write as the requester: a ticket awaiting them is open again and owes a response (P5, P10). Staff write as agents: a public reply is the response owed; an internal note is for staff only. 'Attention Technical Support Team Leader' flags the ticket for the team leader (P7). Access particulars pasted into a requester's message are moved to the vault and masked (P9).",
+        params: TicketParams,
+        headers: IdempotencyHeaders,
+        body: MessageBody,
+        response: { 201: PostedMessageView, 200: PostedMessageView, ...failureResponses('invalid_reference', 'invalid_transition', 'idempotency_mismatch', 'unprocessable') },
+      },
+      config: { access: WRITE },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      const visibility = request.body.visibility === 'internal' ? ('internal' as const) : ('public' as const);
+      if (visibility === 'internal' && scope.kind !== 'staff') return sendFailure(reply, { kind: 'forbidden', detail: 'Internal notes are for support staff.' });
+      const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
+      if (!found.ok) return sendFailure(reply, found.error);
+      const row = found.value;
+      const author =
+        scope.kind === 'staff'
+          ? { kind: 'agent' as const, id: scope.staffId }
+          : { kind: 'requester' as const, id: scope.kind === 'requester' ? scope.requesterId : (row.requesterId ?? row.request.requester?.email ?? scope.partnerId) };
+      const result = await postMessage(
+        deps,
+        {
+          at: { id: row.id, partnerId: row.partnerId },
+          author,
+          actor: actorOf(scope),
+          visibility,
+          channel: scope.kind === 'staff' ? row.channel : 'api',
+          body: request.body.body,
+          attachmentIds: request.body.attachmentIds ?? [],
+        },
+        request.headers['idempotency-key'],
+      );
+      if (!result.ok) return sendFailure(reply, result.error);
+      const { message, ticket, notes, replayed } = result.value;
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return reply
+        .code(replayed ? 200 : 201)
+        .header('location', `/v1/tickets/${ticket.id}/thread#${message.id}`)
+        .send({ message: toMessageView(message), ticket: toTicketView(ticket), notes });
+    },
+  );
+
+  app.get(
+    '/v1/tickets/:id/thread',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'getThread',
+        summary: 'The whole thread in order: the request, then every message (internal notes only to staff)',
+        params: TicketParams,
+        response: { 200: ThreadView, ...failureResponses('invalid_reference', 'not_found') },
+      },
+      config: { access: READ },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
+      if (!found.ok) return sendFailure(reply, found.error);
+      const ticket = toTicket(found.value);
+      const messages = await messageStore.thread(deps.dataSource.manager, ticket.id, { includeInternal: scope.kind === 'staff' });
+      return {
+        ticketId: ticket.id,
+        reference: ticket.reference,
+        request: {
+          subject: ticket.request.subject ?? ticket.request.description.slice(0, 120),
+          description: ticket.request.description,
+          ...(ticket.request.stepsToReproduce ? { stepsToReproduce: ticket.request.stepsToReproduce } : {}),
+          receivedAt: ticket.receivedAt.toISOString(),
+        },
+        items: messages.map(toMessageView),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/tickets/:id/history',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'getTicketHistory',
+        summary: 'The audit history of a ticket: every change with who, when and why',
+        params: TicketParams,
+        response: { 200: HistoryView, ...failureResponses('invalid_reference', 'not_found') },
+      },
+      config: { access: READ },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
+      if (!found.ok) return sendFailure(reply, found.error);
+      const entries = await historyStore.list(deps.dataSource.manager, found.value.id);
+      return {
+        ticketId: found.value.id,
+        items: entries.map((e) => ({
+          at: e.at.toISOString(),
+          actor: e.actor,
+          action: e.action,
+          detail: e.detail,
+          ...(e.sequence !== undefined ? { sequence: e.sequence } : {}),
+        })),
+      };
+    },
+  );
+};

@@ -1,0 +1,51 @@
+import type { Clock, Failure, Result } from '@tss/service-kit';
+import { err, ok } from '@tss/service-kit';
+import type { UnitOfWork } from '@tss/messaging';
+import type { Actor } from '../domain/actor';
+import { applyPatch, type Ticket, type TicketPatch } from '../domain/ticket';
+import { ticketStore } from '../store/ticket.store';
+import { commitChange, type ChangeDeps } from './commit-change';
+import type { TicketLocation } from './find-ticket';
+
+export interface ChangeTicketDeps extends ChangeDeps {
+  unitOfWork: UnitOfWork;
+  clock: Clock;
+  reopenWindowMs: number;
+}
+
+/** The ETag of a ticket: its version, the sequence of its last event. */
+export const etagOf = (ticket: Pick<Ticket, 'sequence'>): string => `"${ticket.sequence}"`;
+
+/** If-Match values the ticket's current version satisfies (RFC 9110 §13.1.1: a list, or `*`). */
+const matches = (ifMatch: string, ticket: Ticket): boolean =>
+  ifMatch.trim() === '*' || ifMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etagOf(ticket));
+
+/**
+ * An agent's PATCH (issue #9 "Concurrency", "Classification by agents"): under the ticket's row
+ * lock, the If-Match version is checked (412 when the ticket changed meanwhile), then the rules.
+ */
+export const changeTicket = (
+  deps: ChangeTicketDeps,
+  input: { at: TicketLocation; ifMatch: string | undefined; patch: TicketPatch; actor: Actor },
+): Promise<Result<Ticket, Failure>> =>
+  deps.unitOfWork.run(async (tx) => {
+    if (input.ifMatch === undefined) {
+      return err({ kind: 'precondition_required', detail: 'Send If-Match with the ETag of the ticket you read: two agents must not overwrite each other.' });
+    }
+    const locked = await ticketStore.lockForChange(tx, input.at.partnerId, input.at.id);
+    if (!locked) return err({ kind: 'not_found', detail: 'No such ticket.' });
+    if (!matches(input.ifMatch, locked)) {
+      return err({ kind: 'precondition_failed', detail: `The ticket changed since it was read; its ETag is now ${etagOf(locked)}.`, extensions: { etag: etagOf(locked) } });
+    }
+    const now = deps.clock.now();
+    const change = applyPatch(locked, input.patch, now, deps.reopenWindowMs);
+    if ('violation' in change) {
+      const v = change.violation;
+      return err(
+        v.kind === 'invalid_transition'
+          ? { kind: 'invalid_transition', detail: `${v.detail} Allowed: ${v.allowed.join(', ') || 'none'}.`, extensions: { allowed: v.allowed } }
+          : { kind: 'unprocessable', detail: v.detail, ...(v.field ? { extensions: { errors: [{ in: 'body', pointer: `/${v.field}`, message: v.detail }] } } : {}) },
+      );
+    }
+    return ok(await commitChange(tx, deps, locked, change, input.actor, now, input.patch.note));
+  });

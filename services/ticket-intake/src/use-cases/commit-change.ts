@@ -1,0 +1,77 @@
+import type { EntityManager } from 'typeorm';
+import type { Outbox } from '@tss/messaging';
+import type { TimerStore } from '@tss/timers';
+import type { Actor } from '../domain/actor';
+import type { Ticket, TicketEffect } from '../domain/ticket';
+import { publishTicketEffects } from '../events/ticket-events.producer';
+import { historyStore } from '../store/history.store';
+import { ticketStore, type LockedTicket } from '../store/ticket.store';
+
+/** Timer kind of the P11 auto-close at the end of the reopen window. */
+export const AUTO_CLOSE_TIMER = 'ticket.auto_close';
+export const autoCloseTimerId = (ticketId: string): string => `auto-close:${ticketId}`;
+
+/** What reacts, in the same transaction, when a ticket is resolved or leaves `resolved` (credentials, P9). */
+export interface LifecycleHooks {
+  onResolved?(tx: EntityManager, ticket: Ticket, now: Date): Promise<void>;
+  onReopened?(tx: EntityManager, ticket: Ticket, now: Date): Promise<void>;
+}
+
+export interface ChangeDeps {
+  outbox: Outbox;
+  timers: TimerStore;
+  hooks?: readonly LifecycleHooks[];
+}
+
+const detailOf = (effect: TicketEffect): Record<string, unknown> => {
+  const { kind: _kind, ...rest } = effect;
+  return Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+};
+
+/**
+ * Commits a change to a locked ticket: its events numbered on from the locked sequence, its row
+ * with the new state and sequence, one history entry per event (who, when, why), and the timers
+ * the new state needs, all in `tx`. `note` goes into the entries' detail (the why).
+ */
+export const commitChange = async (
+  tx: EntityManager,
+  deps: ChangeDeps,
+  locked: LockedTicket,
+  change: { ticket: Ticket; effects: readonly TicketEffect[] },
+  actor: Actor,
+  now: Date,
+  note?: string,
+): Promise<LockedTicket> => {
+  if (change.effects.length === 0) return locked;
+  const numbered = { ...change.ticket, sequence: locked.sequence };
+  const sequence = await publishTicketEffects(tx, deps.outbox, numbered, change.effects, now);
+  const next: LockedTicket = { ...change.ticket, sequence, lockedForChange: true };
+  await ticketStore.update(tx, next, now);
+  await historyStore.append(
+    tx,
+    ...change.effects.map((effect, i) => ({
+      ticketId: next.id,
+      partnerId: next.partnerId,
+      at: now,
+      actor,
+      action: effect.kind,
+      detail: { ...detailOf(effect), ...(note ? { note } : {}) },
+      sequence: locked.sequence + i + 1,
+    })),
+  );
+  const kinds = new Set(change.effects.map((e) => e.kind));
+  if (kinds.has('resolved') && next.reopenWindowEndsAt) {
+    await deps.timers.schedule(tx, {
+      id: autoCloseTimerId(next.id),
+      kind: AUTO_CLOSE_TIMER,
+      dueAt: next.reopenWindowEndsAt,
+      payload: { ticketId: next.id, partnerId: next.partnerId },
+    });
+    for (const hooks of deps.hooks ?? []) await hooks.onResolved?.(tx, next, now);
+  }
+  if (locked.status === 'resolved' && next.status !== 'resolved' && next.status !== 'closed') {
+    await deps.timers.cancel(tx, autoCloseTimerId(next.id));
+    for (const hooks of deps.hooks ?? []) await hooks.onReopened?.(tx, next, now);
+  }
+  return next;
+};

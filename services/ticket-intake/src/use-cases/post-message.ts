@@ -1,0 +1,148 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { Channel } from '@tss/contracts';
+import type { UnitOfWork } from '@tss/messaging';
+import { canonicalJson, err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
+import type { Actor } from '../domain/actor';
+import type { Message } from '../domain/message';
+import { receiveAgentMessage, receiveRequesterMessage, type Ticket } from '../domain/ticket';
+import { messageStore } from '../store/message.store';
+import { ticketStore } from '../store/ticket.store';
+import { commitChange, type ChangeDeps } from './commit-change';
+import type { TicketLocation } from './find-ticket';
+
+/** What other parts do to a message before it is stored (credentials vault: mask particulars, P9; attachments: link them, P8). */
+export interface MessageHooks {
+  /** Rewrites a requester's text before it is stored (P9 masking); returns the text to store and notes for the thread. */
+  beforeStore?(tx: EntityManager, input: { ticket: Ticket; messageId: string; text: string; actor: Actor; now: Date }): Promise<{ text: string; notes: string[] }>;
+  /** Links uploaded attachments to the message; a failure refuses the whole message. */
+  linkAttachments?(tx: EntityManager, input: { ticket: Ticket; messageId: string; attachmentIds: string[] }): Promise<Result<void, Failure>>;
+}
+
+export interface PostMessageDeps extends ChangeDeps {
+  unitOfWork: UnitOfWork;
+  clock: Clock;
+  messageHooks?: readonly MessageHooks[];
+}
+
+export interface NewMessage {
+  at: TicketLocation;
+  author: { kind: 'requester' | 'agent'; id: string; name?: string };
+  actor: Actor;
+  visibility: 'public' | 'internal';
+  channel: Channel;
+  body: string;
+  subject?: string;
+  attachmentIds: string[];
+  emailMessageId?: string;
+}
+
+export interface PostedMessage {
+  message: Message;
+  ticket: Ticket;
+  /** Notes added for the requester (e.g. "your password was moved to the vault"). */
+  notes: string[];
+  replayed: boolean;
+}
+
+const hashMessage = (m: NewMessage): string =>
+  createHash('sha256')
+    .update(canonicalJson({ author: m.author.id, visibility: m.visibility, body: m.body, attachmentIds: m.attachmentIds }))
+    .digest('hex');
+
+/**
+ * P8: a message on a ticket's thread, with the ticket's reaction (P5 response owed or given,
+ * P7 team-leader phrase, P10 the wait on the requester ends) in one transaction. Runs inside `tx`
+ * so inbound mail can thread in its inbox transaction.
+ */
+export const postMessageIn = async (
+  tx: EntityManager,
+  deps: Omit<PostMessageDeps, 'unitOfWork'>,
+  input: NewMessage,
+  idempotencyKey?: string,
+): Promise<Result<PostedMessage, Failure>> => {
+  const locked = await ticketStore.lockForChange(tx, input.at.partnerId, input.at.id);
+  if (!locked) return err({ kind: 'not_found', detail: 'No such ticket.' });
+  const requestHash = hashMessage(input);
+  if (idempotencyKey) {
+    const earlier = await messageStore.findByIdempotencyKey(tx, locked.id, idempotencyKey);
+    if (earlier) {
+      if (earlier.requestHash !== requestHash) return err({ kind: 'idempotency_mismatch', detail: 'This Idempotency-Key was used for a different message.' });
+      return ok({ message: earlier, ticket: locked, notes: [], replayed: true });
+    }
+  }
+  const now = deps.clock.now();
+  const messageId = randomUUID();
+  let body = input.body;
+  const notes: string[] = [];
+  if (input.author.kind === 'requester') {
+    for (const hooks of deps.messageHooks ?? []) {
+      if (!hooks.beforeStore) continue;
+      const rewritten = await hooks.beforeStore(tx, { ticket: locked, messageId, text: body, actor: input.actor, now });
+      body = rewritten.text;
+      notes.push(...rewritten.notes);
+    }
+  }
+  const change =
+    input.author.kind === 'requester'
+      ? receiveRequesterMessage(locked, { id: messageId, channel: input.channel, attachmentIds: input.attachmentIds, subject: input.subject, body: input.body })
+      : receiveAgentMessage(locked, { id: messageId, authorId: input.author.id, visibility: input.visibility });
+  if ('violation' in change) {
+    const v = change.violation;
+    return err(v.kind === 'invalid_transition' ? { kind: 'invalid_transition', detail: v.detail, extensions: { allowed: v.allowed } } : { kind: 'unprocessable', detail: v.detail });
+  }
+  const message: Message = {
+    id: messageId,
+    ticketId: locked.id,
+    partnerId: locked.partnerId,
+    author: input.author,
+    visibility: input.visibility,
+    channel: input.channel,
+    body,
+    attachmentIds: input.attachmentIds,
+    ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
+    createdAt: now,
+  };
+  await messageStore.insert(tx, message, { idempotencyKey, requestHash });
+  if (input.attachmentIds.length > 0) {
+    const linker = (deps.messageHooks ?? []).find((h) => h.linkAttachments);
+    if (!linker?.linkAttachments) return err({ kind: 'unprocessable', detail: 'Attachments are not available on this service.' });
+    const linked = await linker.linkAttachments(tx, { ticket: locked, messageId, attachmentIds: input.attachmentIds });
+    if (!linked.ok) return linked;
+  }
+  for (const note of notes) {
+    await messageStore.insert(tx, {
+      id: randomUUID(),
+      ticketId: locked.id,
+      partnerId: locked.partnerId,
+      author: { kind: 'system' },
+      visibility: 'public',
+      channel: input.channel,
+      body: note,
+      attachmentIds: [],
+      createdAt: now,
+    });
+  }
+  const ticket = await commitChange(tx, deps, locked, change, input.actor, now);
+  return ok({ message, ticket, notes, replayed: false });
+};
+
+/** The route's entry: the message in its own transaction (a failure rolls back everything, attachments' links included). */
+export const postMessage = async (deps: PostMessageDeps, input: NewMessage, idempotencyKey?: string): Promise<Result<PostedMessage, Failure>> => {
+  try {
+    return await deps.unitOfWork.run(async (tx) => {
+      const result = await postMessageIn(tx, deps, input, idempotencyKey);
+      if (!result.ok) throw new RolledBack(result.error);
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof RolledBack) return err(error.failure);
+    throw error;
+  }
+};
+
+class RolledBack extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.detail ?? failure.kind);
+  }
+}

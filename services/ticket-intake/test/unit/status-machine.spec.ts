@@ -1,0 +1,124 @@
+import {
+  TRANSITIONS,
+  applyPatch,
+  assign,
+  closeAfterReopenWindow,
+  openTicket,
+  receiveAgentMessage,
+  receiveRequesterMessage,
+  reopen,
+  type Change,
+  type Ticket,
+} from '../../src/domain/ticket';
+
+const t0 = new Date('2026-03-01T10:00:00.000Z');
+const later = (ms: number) => new Date(t0.getTime() + ms);
+const DAY = 24 * 3_600_000;
+
+const filed = (): Ticket =>
+  openTicket(
+    {
+      id: '6f1c3ad2-8f55-4cb5-9a45-5a4c0c6f8f0e',
+      partnerId: 'a3b0c9b8-61a4-4d43-9d7c-8d8c6a0e3f11',
+      reference: 'TSS-01234-56789',
+      channel: 'api',
+      request: { product: 'reader', productVersion: '4', description: 'Crash' },
+    },
+    t0,
+  ).ticket;
+
+const changed = (c: Change): { ticket: Ticket; effects: { kind: string }[] } => {
+  if ('violation' in c) throw new Error(`unexpected violation: ${c.violation.detail}`);
+  return c;
+};
+const violation = (c: Change) => ('violation' in c ? c.violation : undefined);
+
+describe('the ticket status machine (issue #9)', () => {
+  it('refuses an illegal transition, naming the allowed ones', () => {
+    const resolved = changed(applyPatch(filed(), { status: 'resolved' }, t0)).ticket;
+    expect(violation(applyPatch(resolved, { status: 'awaiting_customer', waitReason: 'malware' }, t0))).toEqual({
+      kind: 'invalid_transition',
+      detail: 'A resolved ticket cannot become awaiting_customer.',
+      allowed: ['open', 'closed'],
+    });
+    const closed = changed(applyPatch(resolved, { status: 'closed' }, t0)).ticket;
+    expect(violation(applyPatch(closed, { category: 'theory' }, t0))).toMatchObject({ kind: 'invalid_transition', allowed: [] });
+  });
+
+  it('every status but closed has a way out; closed has none', () => {
+    for (const [status, next] of Object.entries(TRANSITIONS)) expect(next.length > 0).toBe(status !== 'closed');
+  });
+
+  it('P10: waiting on the customer needs a requester-side reason, and stops the response owed', () => {
+    expect(violation(applyPatch(filed(), { status: 'awaiting_customer' }, t0))).toMatchObject({ kind: 'unprocessable', field: 'waitReason' });
+    const waiting = changed(applyPatch(filed(), { status: 'awaiting_customer', waitReason: 'cannot_reproduce' }, t0));
+    expect(waiting.ticket).toMatchObject({ status: 'awaiting_customer', waitReason: 'cannot_reproduce', responseOwed: false });
+    expect(waiting.effects).toEqual([{ kind: 'status_changed', from: 'new', to: 'awaiting_customer', reason: 'cannot_reproduce' }]);
+  });
+
+  it('P10: a support-side delay is recorded and the response stays owed', () => {
+    const delayed = changed(applyPatch(filed(), { supportDelay: 'needs_diagnostics' }, t0));
+    expect(delayed.ticket).toMatchObject({ status: 'new', supportDelay: 'needs_diagnostics', responseOwed: true });
+  });
+
+  it('P5: reclassifying confirms the level; emergency needs a confirmed critical error', () => {
+    expect(violation(applyPatch(filed(), { level: 'emergency' }, t0))).toMatchObject({ kind: 'unprocessable', field: 'criticalErrorConfirmed' });
+    const up = changed(applyPatch(filed(), { level: 'emergency', criticalErrorConfirmed: true }, t0));
+    expect(up.ticket).toMatchObject({ level: 'emergency', levelConfirmed: true });
+    expect(up.effects).toEqual([{ kind: 'level_changed', from: 'standard', to: 'emergency', confirmed: true }]);
+    const confirmed = changed(applyPatch(filed(), { levelConfirmed: true }, t0));
+    expect(confirmed.effects).toEqual([{ kind: 'level_changed', from: 'standard', to: 'standard', confirmed: true }]);
+  });
+
+  it('P5: development is a referral; a referral is development', () => {
+    const byLevel = changed(applyPatch(filed(), { level: 'development' }, t0));
+    expect(byLevel.ticket).toMatchObject({ level: 'development', status: 'referred', responseOwed: true });
+    const byStatus = changed(applyPatch(filed(), { status: 'referred' }, t0));
+    expect(byStatus.ticket).toMatchObject({ level: 'development', status: 'referred' });
+    expect(violation(applyPatch(filed(), { status: 'referred', level: 'standard' }, t0))).toMatchObject({ field: 'level' });
+  });
+
+  it('P6: closing unresolved work needs an out-of-scope reason and a third party; a feature request owes nothing', () => {
+    expect(violation(applyPatch(filed(), { status: 'closed' }, t0))).toMatchObject({ kind: 'unprocessable', field: 'closure' });
+    const out = changed(applyPatch(filed(), { status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } }, t0));
+    expect(out.ticket).toMatchObject({ status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' }, closedAt: t0 });
+    expect(out.effects.at(-1)).toEqual({ kind: 'closed', reason: 'malware_removal', thirdParty: 'security_software_vendor' });
+    expect(changed(applyPatch(filed(), { status: 'feature_request' }, t0)).ticket).toMatchObject({ status: 'feature_request', responseOwed: false });
+  });
+
+  it('P5: a requester message on a ticket awaiting them reopens the work and owes a response; a public reply gives it', () => {
+    const waiting = changed(applyPatch(filed(), { status: 'awaiting_customer', waitReason: 'insufficient_information' }, t0)).ticket;
+    const replied = changed(receiveRequesterMessage(waiting, { id: 'm1', channel: 'email', attachmentIds: [], body: 'More detail' }));
+    expect(replied.ticket).toMatchObject({ status: 'open', responseOwed: true, waitReason: undefined });
+    expect(replied.effects.map((e) => e.kind)).toEqual(['message_received', 'status_changed']);
+    const answered = changed(receiveAgentMessage(replied.ticket, { id: 'm2', authorId: 'agent-1', visibility: 'public' }));
+    expect(answered.ticket.responseOwed).toBe(false);
+    expect(answered.effects).toEqual([{ kind: 'responded', messageId: 'm2', authorId: 'agent-1' }]);
+    expect(changed(receiveAgentMessage(answered.ticket, { id: 'm3', authorId: 'agent-1', visibility: 'public' })).effects).toEqual([]);
+    expect(changed(receiveAgentMessage(replied.ticket, { id: 'm4', authorId: 'agent-1', visibility: 'internal' })).effects).toEqual([]);
+  });
+
+  it('assignment opens a new ticket', () => {
+    const { ticket, effects } = assign(filed(), 'agent-7');
+    expect(ticket).toMatchObject({ status: 'open', assigneeId: 'agent-7' });
+    expect(effects.map((e) => e.kind)).toEqual(['assigned', 'status_changed']);
+  });
+
+  it('P11: reopening inside the window owes a response again; after it, or once closed, it is a follow-up', () => {
+    const resolved = changed(applyPatch(filed(), { status: 'resolved' }, t0, 14 * DAY)).ticket;
+    expect(resolved.reopenWindowEndsAt).toEqual(later(14 * DAY));
+    const reopened = changed(reopen(resolved, later(3 * DAY), 'still crashes') as Change);
+    expect(reopened.ticket).toMatchObject({ status: 'open', responseOwed: true, resolvedAt: undefined });
+    expect(reopened.effects.map((e) => e.kind)).toEqual(['reopened', 'status_changed']);
+    expect(reopen(resolved, later(14 * DAY), 'late')).toEqual({ followUp: true });
+    expect(violation(reopen(filed(), t0) as Change)).toMatchObject({ kind: 'invalid_transition' });
+  });
+
+  it('P11: the end of the reopen window closes a resolved ticket, and nothing else', () => {
+    const resolved = changed(applyPatch(filed(), { status: 'resolved' }, t0, 14 * DAY)).ticket;
+    expect(closeAfterReopenWindow(resolved, later(13 * DAY))).toBeUndefined();
+    const closed = changed(closeAfterReopenWindow(resolved, later(14 * DAY))!);
+    expect(closed.ticket).toMatchObject({ status: 'closed', closure: { reason: 'reopen_window_ended' } });
+    expect(closeAfterReopenWindow(filed(), later(30 * DAY))).toBeUndefined();
+  });
+});
