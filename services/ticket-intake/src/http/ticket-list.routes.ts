@@ -1,10 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { requesterOf, scopeOf } from '@tss/service-kit';
-import { ticketStore, toTicket } from '../store/ticket.store';
-import { READ, toTicketView } from './ticket.routes';
-import { TicketList, TicketListQuery } from './ticket.schemas';
+import { failureResponses, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
+import { encodeTicketListCursor } from '../domain/ticket-cursor';
+import { ticketSearchStore } from '../store/ticket-search.store';
+import { toTicket } from '../store/ticket.store';
+import { toTicketView } from './ticket.routes';
+import { ticketListRequest } from './ticket-list.query';
+import { TicketListPage, TicketListQuery } from './ticket-list.schemas';
+
+// Partners list their tickets, requesters their own, staff every partner's.
+const LIST: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
 
 export const ticketListRoutes = (deps: { dataSource: DataSource }) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -15,16 +21,29 @@ export const ticketListRoutes = (deps: { dataSource: DataSource }) => async (fas
       schema: {
         tags: ['tickets'],
         operationId: 'listTickets',
-        summary: "List the caller's tickets, newest first",
+        summary: 'List and search tickets, newest first, a page at a time',
+        description:
+          'Partners see their tickets, requesters their own, staff every partner’s (optionally one, `partnerId`). Filters AND together; ' +
+          'a filter that takes several values matches any of them. Pages follow `nextCursor` and never repeat or skip a ticket.',
         querystring: TicketListQuery,
-        response: { 200: TicketList },
+        response: { 200: TicketListPage, ...failureResponses('bad_request') },
       },
-      config: { access: READ },
+      config: { access: LIST },
     },
-    async (request) => {
-      const scope = scopeOf(request, 'partner', 'requester');
-      const rows = await ticketStore.listForPartner(deps.dataSource.manager, scope.partnerId, { limit: request.query.limit, requesterId: requesterOf(scope) });
-      return { items: rows.map((r) => toTicketView(toTicket(r))) };
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      const asked = ticketListRequest(request.query, scope);
+      if (!asked.ok) return sendFailure(reply, asked.error);
+      const { filter, satisfiable, after, limit } = asked.value;
+      if (!satisfiable) return { items: [] };
+      // One row more than the page tells whether another page follows.
+      const rows = await ticketSearchStore.search(deps.dataSource.manager, filter, { after, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((r) => toTicketView(toTicket(r))),
+        ...(rows.length > limit && last ? { nextCursor: encodeTicketListCursor({ receivedAt: last.receivedAt, id: last.id }, asked.value.asked) } : {}),
+      };
     },
   );
 };

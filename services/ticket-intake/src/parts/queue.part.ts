@@ -1,7 +1,15 @@
+import { slaProjectionHandlers } from '../events/sla-projection.handler';
+import { queueRoutes } from '../http/queue.routes';
+import { QueueSearch1765000300000 } from '../store/migrations/1765000300000-queue-search';
 import { defineIntakePart } from './intake-part';
 
-/** Placeholder: filled in by the queue work of issue #9. */
+/**
+ * The agents' queue (P4, issue #9): read in order, claim the next ticket. Its order follows the
+ * due times of sla-timer's clocks, projected from `sla.*`. The migration also carries the search
+ * part's text-search triggers and list indexes (one migration for the issue's queue and search).
+ */
 export const queuePart = defineIntakePart({
   name: 'queue',
-  build: () => ({}),
+  migrations: [QueueSearch1765000300000],
+  build: (deps) => ({ routes: queueRoutes(deps), handlers: slaProjectionHandlers }),
 });

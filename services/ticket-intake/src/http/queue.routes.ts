@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { DataSource } from 'typeorm';
+import { Type, type Static } from '@sinclair/typebox';
+import type { Outbox, UnitOfWork } from '@tss/messaging';
+import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { queueDueAt, queuePositionOf } from '../domain/queue-order';
+import type { Ticket } from '../domain/ticket';
+import { decodeQueueCursor, encodeQueueCursor } from '../domain/ticket-cursor';
+import { queueStore, type QueueAssignee } from '../store/queue.store';
+import { toTicket } from '../store/ticket.store';
+import { claimQueueTicket } from '../use-cases/claim-queue-ticket';
+import { toTicketView } from './ticket.routes';
+import { QueueEntry, QueuePage, QueueQuery } from './queue.schemas';
+
+export interface QueueRoutesDeps {
+  dataSource: DataSource;
+  unitOfWork: UnitOfWork;
+  outbox: Outbox;
+  clock: Clock;
+}
+
+const READ_QUEUE: AccessRule = { kinds: ['staff'], scopes: ['queue:read'] };
+// Those who answer tickets take them from the queue (P4); quality and admin read it only.
+const CLAIM: AccessRule = { kinds: ['staff'], roles: ['agent', 'team_lead', 'developer'] };
+
+const queueEntry = (ticket: Ticket, assigneeId: string | null, responseDueAt: Date | null): Static<typeof QueueEntry> => {
+  const due = queueDueAt({ level: ticket.level, receivedAt: ticket.receivedAt, responseDueAt });
+  return {
+    ticket: toTicketView(ticket),
+    partnerId: ticket.partnerId,
+    ...(assigneeId ? { assigneeId } : {}),
+    dueAt: due.dueAt.toISOString(),
+    dueAtSource: due.source,
+  };
+};
+
+export const queueRoutes = (deps: QueueRoutesDeps) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/v1/queue',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'readQueue',
+        summary: 'The agents’ queue: open work owing a response, emergencies first, then by due time (P4)',
+        querystring: QueueQuery,
+        response: { 200: QueuePage, ...failureResponses('bad_request') },
+      },
+      config: { access: READ_QUEUE },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'staff');
+      const { assignee: asked, cursor, limit } = request.query;
+      const assignee: QueueAssignee =
+        asked === 'me' ? { kind: 'staff', staffId: scope.staffId } : asked === 'any' ? { kind: 'any' } : { kind: 'unassigned' };
+      // `me` is bound to the caller, so one agent's cursor is not another's page.
+      const filters = { assignee: asked, ...(asked === 'me' ? { staffId: scope.staffId } : {}) };
+      const after = cursor === undefined ? undefined : decodeQueueCursor(cursor, filters);
+      if (after && !after.ok) return sendFailure(reply, after.error);
+      const rows = await queueStore.list(deps.dataSource.manager, { assignee, after: after?.value, limit: limit + 1 });
+      const page = rows.slice(0, limit).map((r) => ({ ticket: toTicket(r.ticket), assigneeId: r.assigneeId, responseDueAt: r.responseDueAt }));
+      const last = page.at(-1);
+      return {
+        items: page.map((r) => queueEntry(r.ticket, r.assigneeId, r.responseDueAt)),
+        ...(rows.length > limit && last
+          ? { nextCursor: encodeQueueCursor(queuePositionOf({ ...last.ticket, responseDueAt: last.responseDueAt }), filters) }
+          : {}),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/queue/claim',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'claimQueueTicket',
+        summary: 'Take the next ticket of the queue: it is assigned to the caller (P4)',
+        description: 'Concurrent claims never get the same ticket. 204 when no unassigned ticket owes a response.',
+        response: { 200: QueueEntry, 204: Type.Null({ description: 'The queue is empty' }) },
+      },
+      config: { access: CLAIM },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'staff');
+      const claimed = await claimQueueTicket(deps, { staffId: scope.staffId });
+      if (!claimed) return reply.code(204).send(null);
+      return queueEntry(claimed.ticket, claimed.assigneeId, claimed.responseDueAt);
+    },
+  );
+};

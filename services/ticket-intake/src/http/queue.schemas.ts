@@ -1,0 +1,30 @@
+import { Type } from '@sinclair/typebox';
+import { StringEnum } from '@tss/contracts';
+import { QueueAssigneeFilters } from '../domain/queue-order';
+
+export const QueueQuery = Type.Object(
+  {
+    assignee: StringEnum(QueueAssigneeFilters, {
+      default: 'none',
+      description: 'none: unassigned tickets (the default), me: the caller’s, any: all',
+    }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1_000, description: 'The nextCursor of the previous page' })),
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  },
+  { additionalProperties: false },
+);
+
+export const QueueEntry = Type.Object({
+  ticket: Type.Ref('Ticket'),
+  partnerId: Type.String({ format: 'uuid' }),
+  assigneeId: Type.Optional(Type.String({ description: 'The staff member working on it' })),
+  dueAt: Type.String({ format: 'date-time', description: 'When the response owed is due (P5)' }),
+  dueAtSource: StringEnum(['sla_clock', 'level_target'] as const, {
+    description: "sla_clock: the running response clock's; level_target: time received plus the level's maximum, until the clock is known",
+  }),
+});
+
+export const QueuePage = Type.Object({
+  items: Type.Array(QueueEntry, { description: 'P4: emergencies first, then by due time, then in the order received' }),
+  nextCursor: Type.Optional(Type.String({ description: 'Pass as `cursor` for the next page; absent on the last page' })),
+});

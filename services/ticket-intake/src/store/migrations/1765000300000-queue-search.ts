@@ -1,0 +1,102 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Issue #9, the agents' queue and ticket search (docs/adr/0027-queue-and-search.md).
+ *
+ * - `response_clock_id`: which sla-timer clock `response_due_at` was projected from, so an
+ *   `sla.met`/`sla.clock_cancelled` of an older clock never clears a newer clock's due time.
+ * - `search_document`: kept by triggers from the reference, subject and description (the
+ *   `request` jsonb) and every public message body. Internal notes stay out: partners and
+ *   requesters search too, and a hit on a word of a note would reveal it. The `russian`
+ *   configuration stems Cyrillic words with the Russian stemmer and ASCII words with the English
+ *   one (PostgreSQL's snowball setup), so one configuration serves both ticket languages (en/ru)
+ *   and mixed text, and documents and queries are always parsed alike.
+ * - Indexes for the list's keyset order (received_at DESC, id DESC) across partners, per requester,
+ *   and per assignee.
+ */
+// Russian capitals and ё, and what search_fold turns them into (same length, letter for letter).
+const FOLD_FROM = 'АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯё';
+const FOLD_TO = 'абвгдеежзийклмнопрстуфхцчшщъыьэюяе';
+
+export class QueueSearch1765000300000 implements MigrationInterface {
+  name = 'QueueSearch1765000300000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE ticket_intake.tickets ADD COLUMN response_clock_id uuid`);
+    // Text search folds case by the database's LC_CTYPE: under "C" (the embedded server's, and
+    // common in containers) Cyrillic capitals stay capitals, so "Ошибки" would never match
+    // "ошибка". Folding Russian letters ourselves (and ё to е, as Russian readers do) makes
+    // documents and queries alike on any locale; ASCII is folded by every locale.
+    await queryRunner.query(`
+      CREATE FUNCTION ticket_intake.search_fold(p_text text) RETURNS text
+      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT translate(p_text, '${FOLD_FROM}', '${FOLD_TO}')
+      $$`);
+    await queryRunner.query(`
+      CREATE FUNCTION ticket_intake.ticket_search_document(p_ticket_id uuid, p_reference text, p_request jsonb) RETURNS tsvector
+      LANGUAGE sql STABLE AS $$
+        SELECT setweight(to_tsvector('pg_catalog.russian', ticket_intake.search_fold(coalesce(p_reference, '') || ' ' || coalesce(p_request ->> 'subject', ''))), 'A')
+            || setweight(to_tsvector('pg_catalog.russian', ticket_intake.search_fold(coalesce(p_request ->> 'description', ''))), 'B')
+            || setweight(to_tsvector('pg_catalog.russian', ticket_intake.search_fold(coalesce(
+                 (SELECT string_agg(m.body, ' ' ORDER BY m.created_at, m.id)
+                    FROM ticket_intake.messages m
+                   WHERE m.ticket_id = p_ticket_id AND m.visibility = 'public'), ''))), 'C')
+      $$`);
+    await queryRunner.query(`
+      CREATE FUNCTION ticket_intake.tickets_search_document_refresh() RETURNS trigger
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.search_document := ticket_intake.ticket_search_document(NEW.id, NEW.reference, NEW.request);
+        RETURN NEW;
+      END
+      $$`);
+    await queryRunner.query(`
+      CREATE TRIGGER tickets_search_document
+      BEFORE INSERT OR UPDATE OF request, reference ON ticket_intake.tickets
+      FOR EACH ROW EXECUTE FUNCTION ticket_intake.tickets_search_document_refresh()`);
+    // A message added, edited (credentials masked, P9) or removed: the whole thread is read again,
+    // so masked text leaves the index as it leaves the thread.
+    await queryRunner.query(`
+      CREATE FUNCTION ticket_intake.messages_search_document_refresh() RETURNS trigger
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        v_ticket_id uuid;
+      BEGIN
+        IF TG_OP = 'DELETE' THEN
+          v_ticket_id := OLD.ticket_id;
+        ELSE
+          v_ticket_id := NEW.ticket_id;
+        END IF;
+        IF TG_OP = 'INSERT' AND NEW.visibility <> 'public' THEN
+          RETURN NULL;
+        END IF;
+        UPDATE ticket_intake.tickets t
+           SET search_document = ticket_intake.ticket_search_document(t.id, t.reference, t.request)
+         WHERE t.id = v_ticket_id;
+        RETURN NULL;
+      END
+      $$`);
+    await queryRunner.query(`
+      CREATE TRIGGER messages_search_document
+      AFTER INSERT OR DELETE OR UPDATE OF body, visibility ON ticket_intake.messages
+      FOR EACH ROW EXECUTE FUNCTION ticket_intake.messages_search_document_refresh()`);
+    await queryRunner.query(`UPDATE ticket_intake.tickets SET search_document = ticket_intake.ticket_search_document(id, reference, request)`);
+    await queryRunner.query(`CREATE INDEX tickets_received ON ticket_intake.tickets (received_at DESC, id DESC)`);
+    await queryRunner.query(`CREATE INDEX tickets_partner_requester ON ticket_intake.tickets (partner_id, requester_id, received_at DESC, id DESC)`);
+    await queryRunner.query(`CREATE INDEX tickets_assignee ON ticket_intake.tickets (assignee_id, received_at DESC, id DESC) WHERE assignee_id IS NOT NULL`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX ticket_intake.tickets_assignee`);
+    await queryRunner.query(`DROP INDEX ticket_intake.tickets_partner_requester`);
+    await queryRunner.query(`DROP INDEX ticket_intake.tickets_received`);
+    await queryRunner.query(`DROP TRIGGER messages_search_document ON ticket_intake.messages`);
+    await queryRunner.query(`DROP FUNCTION ticket_intake.messages_search_document_refresh()`);
+    await queryRunner.query(`DROP TRIGGER tickets_search_document ON ticket_intake.tickets`);
+    await queryRunner.query(`DROP FUNCTION ticket_intake.tickets_search_document_refresh()`);
+    await queryRunner.query(`DROP FUNCTION ticket_intake.ticket_search_document(uuid, text, jsonb)`);
+    await queryRunner.query(`DROP FUNCTION ticket_intake.search_fold(text)`);
+    await queryRunner.query(`UPDATE ticket_intake.tickets SET search_document = NULL`);
+    await queryRunner.query(`ALTER TABLE ticket_intake.tickets DROP COLUMN response_clock_id`);
+  }
+}

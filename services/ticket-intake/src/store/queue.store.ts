@@ -1,0 +1,116 @@
+import { In, type EntityManager } from 'typeorm';
+import { MAX_RESPONSE_MS } from '@tss/contracts';
+import type { QueuePosition } from '../domain/queue-order';
+import { TicketEntity, type TicketRow } from './ticket.entity';
+import { INTAKE_SCHEMA } from './ticket.store';
+
+/** Whose tickets a queue read shows: unassigned ones, one staff member's, or all. */
+export type QueueAssignee = { kind: 'unassigned' } | { kind: 'staff'; staffId: string } | { kind: 'any' };
+
+export interface QueueRow {
+  ticket: TicketRow;
+  assigneeId: string | null;
+  /** The projected due time of the open clock (sla.*), null until one is known. */
+  responseDueAt: Date | null;
+}
+
+interface QueueKeyRow {
+  id: string;
+  assignee_id: string | null;
+  response_due_at: Date | null;
+}
+
+const T = `"${INTAKE_SCHEMA}".tickets`;
+
+/**
+ * P4's order as SQL, over `t`: emergencies first, the due time of the response owed (the level's
+ * target from the time received until a clock is known, $1 = MAX_RESPONSE_MS as jsonb), the order
+ * received, the id. Kept equal to `compareQueuePositions` (domain/queue-order.ts) by the tests.
+ */
+const RANK = `(CASE WHEN t.level = 'emergency' THEN 0 ELSE 1 END)`;
+const DUE_AT = `COALESCE(t.response_due_at, t.received_at + (($1::jsonb ->> t.level)::bigint * interval '1 millisecond'))`;
+const QUEUE_ORDER = `${RANK}, ${DUE_AT}, t.received_at, t.id`;
+const IN_QUEUE = `t.status IN ('new', 'open') AND t.response_owed`;
+const TARGETS = JSON.stringify(MAX_RESPONSE_MS);
+
+const assigneeCondition = (assignee: QueueAssignee, params: unknown[]): string => {
+  switch (assignee.kind) {
+    case 'unassigned':
+      return 't.assignee_id IS NULL';
+    case 'staff':
+      params.push(assignee.staffId);
+      return `t.assignee_id = $${params.length}`;
+    case 'any':
+      return 'true';
+  }
+};
+
+const withTickets = async (tx: EntityManager, keys: QueueKeyRow[]): Promise<QueueRow[]> => {
+  if (keys.length === 0) return [];
+  const rows = await tx.getRepository(TicketEntity).findBy({ id: In(keys.map((k) => k.id)) });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return keys.flatMap((k) => {
+    const ticket = byId.get(k.id);
+    return ticket ? [{ ticket, assigneeId: k.assignee_id, responseDueAt: k.response_due_at }] : [];
+  });
+};
+
+export const queueStore = {
+  /** One page of the queue, after `after` when given (keyset on the queue order). */
+  async list(tx: EntityManager, options: { assignee: QueueAssignee; after?: QueuePosition; limit: number }): Promise<QueueRow[]> {
+    const params: unknown[] = [TARGETS];
+    const conditions = [IN_QUEUE, assigneeCondition(options.assignee, params)];
+    if (options.after) {
+      const { rank, dueAt, receivedAt, id } = options.after;
+      params.push(rank, dueAt, receivedAt, id);
+      const n = params.length;
+      conditions.push(`(${RANK}, ${DUE_AT}, t.received_at, t.id) > ($${n - 3}::int, $${n - 2}::timestamptz, $${n - 1}::timestamptz, $${n}::uuid)`);
+    }
+    params.push(options.limit);
+    const keys = (await tx.query(
+      `SELECT t.id, t.assignee_id, t.response_due_at FROM ${T} t WHERE ${conditions.join(' AND ')} ORDER BY ${QUEUE_ORDER} LIMIT $${params.length}`,
+      params,
+    )) as QueueKeyRow[];
+    return withTickets(tx, keys);
+  },
+
+  /**
+   * The first unassigned ticket of the queue, row-locked for this transaction. SKIP LOCKED: a
+   * ticket another agent's claim holds is passed over instead of waited for, so concurrent claims
+   * take distinct tickets; a ticket claimed and committed meanwhile no longer matches
+   * `assignee_id IS NULL` when PostgreSQL re-checks the row.
+   */
+  async lockNextUnassigned(tx: EntityManager): Promise<{ id: string; partnerId: string; responseDueAt: Date | null } | null> {
+    const [row] = (await tx.query(
+      `SELECT t.id, t.partner_id, t.response_due_at FROM ${T} t WHERE ${IN_QUEUE} AND t.assignee_id IS NULL
+        ORDER BY ${QUEUE_ORDER} LIMIT 1 FOR UPDATE OF t SKIP LOCKED`,
+      [TARGETS],
+    )) as { id: string; partner_id: string; response_due_at: Date | null }[];
+    return row ? { id: row.id, partnerId: row.partner_id, responseDueAt: row.response_due_at } : null;
+  },
+
+  async assign(tx: EntityManager, ticketId: string, assigneeId: string, now: Date): Promise<void> {
+    await tx.query(`UPDATE ${T} SET assignee_id = $2, updated_at = $3 WHERE id = $1`, [ticketId, assigneeId, now]);
+  },
+
+  /** The queue projection of sla.clock_started / sla.retargeted: the open clock's due time. */
+  async setResponseDue(tx: EntityManager, partnerId: string, ticketId: string, clock: { clockId: string; dueAt: Date }): Promise<number> {
+    const result = (await tx.query(`UPDATE ${T} SET response_due_at = $3, response_clock_id = $4 WHERE id = $1 AND partner_id = $2`, [
+      ticketId,
+      partnerId,
+      clock.dueAt,
+      clock.clockId,
+    ])) as [unknown[], number];
+    return result[1];
+  },
+
+  /** sla.met / sla.clock_cancelled: that clock owes nothing more; a newer clock's due time stays. */
+  async clearResponseDue(tx: EntityManager, partnerId: string, ticketId: string, clockId: string): Promise<number> {
+    const result = (await tx.query(
+      `UPDATE ${T} SET response_due_at = NULL, response_clock_id = NULL
+        WHERE id = $1 AND partner_id = $2 AND (response_clock_id = $3 OR response_clock_id IS NULL)`,
+      [ticketId, partnerId, clockId],
+    )) as [unknown[], number];
+    return result[1];
+  },
+};

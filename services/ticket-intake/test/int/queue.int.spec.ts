@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import type { CloudEvent } from '@tss/contracts';
+import { TicketAssignedV1, type SlaClockStartedV1 } from '@tss/contracts';
+import type { EventData } from '@tss/contracts';
+import type { HandlerBinding } from '@tss/messaging';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { TestClock } from '@tss/service-kit/testing';
+import { compareQueuePositions, queuePositionOf } from '../../src/domain/queue-order';
+import { onSlaClockCancelled, onSlaClockStarted, onSlaMet, onSlaRetargeted } from '../../src/events/sla-projection.handler';
+import { ticketIntakeService } from '../../src/index';
+import { insertTicketRow, type TicketRowSeed } from './support/ticket-rows';
+
+const START = new Date('2026-03-02T08:00:00.000Z');
+const HOUR = 3_600_000;
+const at = (offsetMs: number) => new Date(START.getTime() + offsetMs);
+
+describe('the agents’ queue (P4, issue #9)', () => {
+  let sut: ServiceUnderTest;
+  const clock = new TestClock(START.toISOString());
+  const partnerId = randomUUID();
+  const staffToken = (staffId: string, roles: string[] = ['agent']) =>
+    sut.token({ kind: 'staff', sub: staffId, client_id: staffId, roles, scope: 'tickets:read tickets:write queue:read' });
+  const seed = (s: Omit<TicketRowSeed, 'partnerId'> & { partnerId?: string }) => insertTicketRow((sql, p) => sut.query(sql, p), { partnerId, ...s });
+  const clearQueue = () => sut.query(`UPDATE ticket_intake.tickets SET response_owed = false`);
+  const readQueue = (token: string, query = '') => sut.http().get(`/v1/queue${query}`).auth(token, { type: 'bearer' });
+  const claim = (token: string) => sut.http().post('/v1/queue/claim').auth(token, { type: 'bearer' });
+
+  /** Delivers an sla.* event to its projection handler as the consumer does: in a transaction of its own. */
+  const deliver = async <T>(binding: HandlerBinding, ticketId: string, data: T) => {
+    const event = {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: 'sla-timer',
+      type: binding.contract.type,
+      time: clock.now().toISOString(),
+      subject: ticketId,
+      datacontenttype: 'application/json',
+      dataschema: `urn:tss:event:${binding.contract.type}:v1`,
+      data,
+    } as CloudEvent<unknown>;
+    await sut.host.dataSource.transaction((tx) => binding.handle(event, { tx, outbox: undefined as never, now: clock.now(), logger: undefined as never }));
+  };
+  const dueOf = async (ticketId: string) =>
+    ((await sut.query(`SELECT response_due_at FROM ticket_intake.tickets WHERE id = $1`, [ticketId])) as { response_due_at: Date | null }[])[0].response_due_at;
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(ticketIntakeService, { clock });
+  });
+
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  beforeEach(clearQueue);
+
+  it('P4: the queue lists emergencies first, then by the due time owed, then in the order received, as the domain orders them', async () => {
+    const rows = [
+      { level: 'consulting' as const, receivedAt: at(0) }, // due +24 h
+      { level: 'standard' as const, receivedAt: at(1 * HOUR) }, // due +13 h
+      { level: 'standard' as const, receivedAt: at(2 * HOUR), responseDueAt: at(3 * HOUR) }, // a clock says +3 h
+      { level: 'emergency' as const, receivedAt: at(5 * HOUR) }, // due +11 h, but an emergency
+      { level: 'emergency' as const, receivedAt: at(4 * HOUR) }, // due +10 h
+      { level: 'development' as const, receivedAt: at(-1 * HOUR) }, // due +7 d - 1 h
+      { level: 'standard' as const, receivedAt: at(1 * HOUR) }, // same due time as the second: id decides
+    ];
+    const ids: string[] = [];
+    for (const r of rows) ids.push(await seed(r));
+    // Not in the queue: waiting on the requester, resolved, owing nothing, already assigned.
+    await seed({ status: 'awaiting_customer', receivedAt: at(0) });
+    await seed({ status: 'resolved', receivedAt: at(0) });
+    await seed({ receivedAt: at(0), responseOwed: false });
+    await seed({ receivedAt: at(0), assigneeId: 'someone-else' });
+
+    const expected = rows
+      .map((r, i) => queuePositionOf({ id: ids[i], level: r.level, receivedAt: r.receivedAt, responseDueAt: r.responseDueAt ?? null }))
+      .sort(compareQueuePositions)
+      .map((p) => p.id);
+    const response = await readQueue(staffToken('agent-1'));
+    expect(response.status).toBe(200);
+    expect(response.body.items.map((e: { ticket: { id: string } }) => e.ticket.id)).toEqual(expected);
+    expect(response.body.nextCursor).toBeUndefined();
+    const first = response.body.items[0];
+    expect(first).toMatchObject({ partnerId, dueAt: at(4 * HOUR + 6 * HOUR).toISOString(), dueAtSource: 'level_target', ticket: { level: 'emergency' } });
+    const clocked = response.body.items.find((e: { ticket: { id: string } }) => e.ticket.id === ids[2]);
+    expect(clocked).toMatchObject({ dueAt: at(3 * HOUR).toISOString(), dueAtSource: 'sla_clock' });
+
+    // The same order a page at a time: no ticket twice, none skipped.
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await readQueue(staffToken('agent-1'), `?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      paged.push(...page.body.items.map((e: { ticket: { id: string } }) => e.ticket.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(expected);
+  });
+
+  it('sla.* events move the due time the queue orders by; an older clock’s end leaves a newer clock alone', async () => {
+    const ticketId = await seed({ receivedAt: at(0) });
+    const started: EventData<typeof SlaClockStartedV1> = { partnerId, clockId: randomUUID(), level: 'standard', startedAt: at(0).toISOString(), dueAt: at(12 * HOUR).toISOString() };
+    await deliver(onSlaClockStarted, ticketId, started);
+    expect(await dueOf(ticketId)).toEqual(at(12 * HOUR));
+
+    await deliver(onSlaRetargeted, ticketId, { ...started, previousLevel: 'standard', level: 'emergency', dueAt: at(6 * HOUR).toISOString() });
+    expect(await dueOf(ticketId)).toEqual(at(6 * HOUR));
+
+    // Another partner's event for this ticket id changes nothing (tenancy holds in projections too).
+    await deliver(onSlaClockStarted, ticketId, { ...started, partnerId: randomUUID(), dueAt: at(1 * HOUR).toISOString() });
+    expect(await dueOf(ticketId)).toEqual(at(6 * HOUR));
+
+    await deliver(onSlaMet, ticketId, { partnerId, clockId: randomUUID(), level: 'standard', dueAt: at(6 * HOUR).toISOString(), respondedAt: at(HOUR).toISOString() });
+    expect(await dueOf(ticketId)).toEqual(at(6 * HOUR));
+    await deliver(onSlaMet, ticketId, { partnerId, clockId: started.clockId, level: 'emergency', dueAt: at(6 * HOUR).toISOString(), respondedAt: at(HOUR).toISOString() });
+    expect(await dueOf(ticketId)).toBeNull();
+
+    const next = { ...started, clockId: randomUUID(), dueAt: at(30 * HOUR).toISOString() };
+    await deliver(onSlaClockStarted, ticketId, next);
+    expect(await dueOf(ticketId)).toEqual(at(30 * HOUR));
+    await deliver(onSlaClockCancelled, ticketId, { partnerId, clockId: next.clockId, level: 'standard', cancelledAt: at(20 * HOUR).toISOString(), reason: 'awaiting_customer' });
+    expect(await dueOf(ticketId)).toBeNull();
+  });
+
+  it('a claim hands the head of the queue to the caller, publishes ticket.assigned with the next sequence and records it', async () => {
+    const standard = await seed({ receivedAt: at(0) });
+    const emergency = await seed({ level: 'emergency', receivedAt: at(HOUR) });
+    const response = await claim(staffToken('agent-7'));
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ ticket: { id: emergency, level: 'emergency' }, partnerId, assigneeId: 'agent-7', dueAtSource: 'level_target' });
+
+    const [row] = await sut.query<{ assignee_id: string; sequence: number }>(`SELECT assignee_id, sequence FROM ticket_intake.tickets WHERE id = $1`, [emergency]);
+    expect(row).toEqual({ assignee_id: 'agent-7', sequence: 3 });
+    const events = await sut.query<{ event: { data: { sequence: number; assigneeId: string } } }>(
+      `SELECT event FROM ticket_intake.outbox WHERE message_key = $1 AND event_type = $2`,
+      [emergency, TicketAssignedV1.type],
+    );
+    expect(events.map((e) => e.event.data)).toEqual([expect.objectContaining({ sequence: 3, assigneeId: 'agent-7', partnerId })]);
+    const history = await sut.query(`SELECT actor_kind, actor_id, action, sequence FROM ticket_intake.ticket_history WHERE ticket_id = $1`, [emergency]);
+    expect(history).toEqual([{ actor_kind: 'staff', actor_id: 'agent-7', action: 'assigned', sequence: 3 }]);
+
+    // The claimed ticket left the unassigned queue and is on the agent's own list.
+    expect((await readQueue(staffToken('agent-7'))).body.items.map((e: { ticket: { id: string } }) => e.ticket.id)).toEqual([standard]);
+    const mine = await readQueue(staffToken('agent-7'), '?assignee=me');
+    expect(mine.body.items).toEqual([expect.objectContaining({ assigneeId: 'agent-7', ticket: expect.objectContaining({ id: emergency }) })]);
+    expect((await readQueue(staffToken('agent-8'), '?assignee=me')).body.items).toEqual([]);
+    expect((await readQueue(staffToken('agent-8'), '?assignee=any')).body.items).toHaveLength(2);
+  });
+
+  it.each([
+    { tickets: 12, claims: 20 },
+    { tickets: 25, claims: 20 },
+  ])('P4: $claims agents claiming at once over $tickets tickets never get the same ticket', async ({ tickets, claims }) => {
+    const filed = new Set<string>();
+    for (let i = 0; i < tickets; i += 1) filed.add(await seed({ receivedAt: at(i * 60_000), level: i % 5 === 0 ? 'emergency' : 'standard' }));
+    const agents = Array.from({ length: claims }, (_, i) => `race-agent-${tickets}-${i}`);
+
+    const startedAt = performance.now();
+    const responses = await Promise.all(agents.map((agent) => claim(staffToken(agent))));
+    const elapsedMs = performance.now() - startedAt;
+
+    const won = responses.filter((r) => r.status === 200);
+    expect(responses.filter((r) => r.status !== 200).map((r) => r.status)).toEqual(Array(claims - Math.min(claims, tickets)).fill(204));
+    expect(won).toHaveLength(Math.min(claims, tickets));
+    const claimedIds = won.map((r) => r.body.ticket.id as string);
+    expect(new Set(claimedIds).size).toBe(claimedIds.length);
+    for (const id of claimedIds) expect(filed.has(id)).toBe(true);
+    // Each winner holds the ticket it was answered with, and nobody else holds it.
+    const assignees = await sut.query<{ id: string; assignee_id: string }>(`SELECT id, assignee_id FROM ticket_intake.tickets WHERE id = ANY($1::uuid[]) AND assignee_id IS NOT NULL`, [[...filed]]);
+    expect(new Map(assignees.map((a) => [a.id, a.assignee_id]))).toEqual(new Map(won.map((r) => [r.body.ticket.id, r.body.assigneeId])));
+    const assignedEvents = await sut.query<{ n: string }>(`SELECT count(*) AS n FROM ticket_intake.outbox WHERE message_key = ANY($1::text[]) AND event_type = $2`, [
+      [...filed],
+      TicketAssignedV1.type,
+    ]);
+    expect(Number(assignedEvents[0].n)).toBe(won.length);
+    // The emergencies went first: every emergency is claimed before any standard ticket is.
+    if (tickets > claims) expect(won.filter((r) => r.body.ticket.level === 'emergency')).toHaveLength(Math.ceil(tickets / 5));
+    process.stdout.write(`queue race: ${claims} claims over ${tickets} tickets in ${elapsedMs.toFixed(0)} ms\n`);
+  });
+
+  it('partners and requesters are refused the queue; staff who do not answer tickets may read it but not claim', async () => {
+    await seed({ receivedAt: at(0) });
+    const partner = sut.token({ kind: 'partner', partner_id: partnerId, scope: 'tickets:read tickets:write' });
+    const requester = sut.token({ kind: 'requester', partner_id: partnerId, requester_id: 'cust-1', scope: 'tickets:read tickets:write' });
+    for (const token of [partner, requester]) {
+      expect((await readQueue(token)).status).toBe(403);
+      expect((await claim(token)).status).toBe(403);
+    }
+    const admin = staffToken('admin-1', ['admin']);
+    expect((await readQueue(admin)).status).toBe(200);
+    expect((await claim(admin)).status).toBe(403);
+    const quality = sut.token({ kind: 'staff', sub: 'quality-1', roles: ['quality'], scope: 'tickets:read reports:read' });
+    expect((await readQueue(quality)).status).toBe(403);
+  });
+
+  it('an empty queue answers 204 to a claim; bad queue parameters are a 400 naming them', async () => {
+    expect((await claim(staffToken('agent-9'))).status).toBe(204);
+    const badAssignee = await readQueue(staffToken('agent-9'), '?assignee=everyone');
+    expect(badAssignee.status).toBe(400);
+    expect(JSON.stringify(badAssignee.body.errors)).toContain('/assignee');
+    const badCursor = await readQueue(staffToken('agent-9'), '?cursor=abc.def');
+    expect(badCursor.status).toBe(400);
+    expect(badCursor.body.detail).toMatch(/^cursor: /);
+  });
+});

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { Product, ServiceLevel, TicketStatus } from '@tss/contracts';
+
+type Query = (sql: string, params?: unknown[]) => Promise<unknown[]>;
+
+export interface TicketRowSeed {
+  partnerId: string;
+  receivedAt: Date;
+  level?: ServiceLevel;
+  status?: TicketStatus;
+  product?: Product;
+  subject?: string;
+  description?: string;
+  requesterId?: string | null;
+  category?: string | null;
+  assigneeId?: string | null;
+  responseOwed?: boolean;
+  responseDueAt?: Date | null;
+  language?: 'en' | 'ru';
+}
+
+/**
+ * A ticket row as intake stores it, written with one INSERT: the queue and the list read rows
+ * whatever wrote them, and these tests need tickets at chosen times, levels and states without
+ * driving the status machine to each.
+ */
+export const insertTicketRow = async (query: Query, seed: TicketRowSeed): Promise<string> => {
+  const id = randomUUID();
+  const request = {
+    product: seed.product ?? 'reader',
+    productVersion: '4.2.1',
+    ...(seed.subject !== undefined ? { subject: seed.subject } : {}),
+    description: seed.description ?? 'Something does not work.',
+    ...(seed.requesterId ? { requester: { id: seed.requesterId } } : {}),
+  };
+  await query(
+    `INSERT INTO ticket_intake.tickets (id, partner_id, reference, channel, status, level, request, requester_id, received_at, updated_at,
+       category, assignee_id, response_owed, response_due_at, language, sequence)
+     VALUES ($1, $2, $3, 'api', $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, 2)`,
+    [
+      id,
+      seed.partnerId,
+      `TSS-${id.slice(0, 5).toUpperCase()}-${id.slice(24, 29).toUpperCase()}`,
+      seed.status ?? 'open',
+      seed.level ?? 'standard',
+      JSON.stringify(request),
+      seed.requesterId ?? null,
+      seed.receivedAt,
+      seed.category ?? null,
+      seed.assigneeId ?? null,
+      seed.responseOwed ?? true,
+      seed.responseDueAt ?? null,
+      seed.language ?? 'en',
+    ],
+  );
+  return id;
+};
+
+/** A message on a ticket's thread, as the thread stores it. */
+export const insertMessageRow = async (
+  query: Query,
+  seed: { ticketId: string; partnerId: string; body: string; visibility: 'public' | 'internal'; createdAt: Date },
+): Promise<string> => {
+  const id = randomUUID();
+  await query(
+    `INSERT INTO ticket_intake.messages (id, ticket_id, partner_id, author_kind, author_id, visibility, channel, body, created_at)
+     VALUES ($1, $2, $3, $4, 'someone', $5, 'api', $6, $7)`,
+    [id, seed.ticketId, seed.partnerId, seed.visibility === 'public' ? 'requester' : 'agent', seed.visibility, seed.body, seed.createdAt],
+  );
+  return id;
+};
