@@ -1,7 +1,89 @@
+import { Type } from '@sinclair/typebox';
+import type { EntityManager } from 'typeorm';
+import type { Actor } from '../domain/actor';
+import { credentialRoutes } from '../http/credential.routes';
+import { Credentials1765000200000 } from '../store/migrations/1765000200000-credentials';
+import {
+  credentialsDestroyTimer,
+  credentialVault,
+  CREDENTIALS_DESTROY_TIMER,
+  MAX_DESTROY_AFTER_MINUTES,
+  onTicketReopened,
+  onTicketResolved,
+  vaultedNote,
+  vaultSecretsInText,
+  type CredentialDeps,
+} from '../use-cases/credentials';
 import { defineIntakePart } from './intake-part';
 
-/** Placeholder: filled in by the credentials work of issue #9. */
+/** The ticket as the lifecycle and message hooks hand it over: only what the vault reads. */
+interface HookTicket {
+  id: string;
+  partnerId: string;
+  language?: string;
+  resolvedAt?: Date;
+}
+
+/**
+ * The vault's reactions to a ticket's life (P9): resolution schedules destruction, reopening
+ * cancels it, a requester's message has its access particulars moved into the vault.
+ */
+const credentialHooks = (deps: CredentialDeps) => ({
+  lifecycle: {
+    onResolved: async (tx: EntityManager, ticket: HookTicket, now: Date): Promise<void> => {
+      await onTicketResolved(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, resolvedAt: ticket.resolvedAt ?? now });
+    },
+    onReopened: async (tx: EntityManager, ticket: HookTicket): Promise<void> => {
+      await onTicketReopened(tx, deps, { ticketId: ticket.id });
+    },
+  },
+  message: {
+    beforeStore: async (tx: EntityManager, input: { ticket: HookTicket; text: string; actor: Actor; now: Date }): Promise<{ text: string; notes: string[] }> => {
+      const vaulted = await vaultSecretsInText(tx, deps, { ticketId: input.ticket.id, partnerId: input.ticket.partnerId, text: input.text, actor: input.actor, now: input.now });
+      return { text: vaulted.text, notes: vaulted.vaulted.length > 0 ? [vaultedNote(vaulted.vaulted.length, input.ticket.language)] : [] };
+    },
+  },
+});
+
+/**
+ * The hook lists intake's composition gives its parts (index.ts), read structurally so this part
+ * builds with and without them (`timers` is there only so the type shares a member with IntakeDeps).
+ */
+interface HookLists {
+  timers: unknown;
+  lifecycleHooks?: unknown[];
+  messageHooks?: unknown[];
+}
+
+/**
+ * The credentials vault (P9, issue #9): access particulars sealed under a data key each, the data
+ * key wrapped by a master key (TSS_MASTER_KEYS, read from the environment like the gateway's),
+ * revealed to staff only, destroyed with their data key at most 2 days after resolution.
+ * docs/adr/0026-credentials-vault.md.
+ */
 export const credentialsPart = defineIntakePart({
   name: 'credentials',
-  build: () => ({}),
+  config: {
+    CREDENTIALS_DESTROY_AFTER_MINUTES: Type.Integer({
+      minimum: 0,
+      maximum: MAX_DESTROY_AFTER_MINUTES,
+      default: MAX_DESTROY_AFTER_MINUTES,
+      description: 'P9: credentials are destroyed this long after their ticket is resolved (at most 2 days)',
+    }),
+  },
+  migrations: [Credentials1765000200000],
+  build: (deps) => {
+    const vault = credentialVault(deps); // a bad TSS_MASTER_KEYS fails here, before anything is served
+    const hooks = credentialHooks(deps);
+    const lists: HookLists = deps;
+    lists.lifecycleHooks?.push(hooks.lifecycle);
+    lists.messageHooks?.push(hooks.message);
+    return {
+      routes: async (app) => {
+        await vault.keyWrapper(); // master keys opened (and keys re-wrapped) at start, not on the first request
+        await app.register(credentialRoutes(deps));
+      },
+      timers: { [CREDENTIALS_DESTROY_TIMER]: credentialsDestroyTimer(deps) },
+    };
+  },
 });

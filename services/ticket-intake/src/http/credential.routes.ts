@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { failureResponses, problemType, scopeOf, sendFailure, sendProblem, type AccessRule } from '@tss/service-kit';
+import type { CredentialMetadata } from '../store/credential.store';
+import { listCredentials, revealCredential, storeCredential, type CredentialDeps, type CredentialGone } from '../use-cases/credentials';
+import {
+  CredentialList,
+  CredentialParams,
+  CredentialSummary,
+  CredentialTicketParams,
+  RevealedCredentialView,
+  StoreCredentialBody,
+  StoredCredential,
+} from './credential.schemas';
+
+const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
+const WRITE: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:write'] };
+// P9: only support staff who work tickets see a secret; partners, requesters and read-only roles get 403.
+const REVEAL: AccessRule = { kinds: ['staff'], scopes: ['tickets:write'] };
+
+// Until FAILURES has `gone` (service-kit), the 410 is this route's own problem document.
+const sendGone = (reply: FastifyReply, gone: CredentialGone): FastifyReply =>
+  sendProblem(reply, { type: problemType('gone'), title: 'Gone', status: 410, detail: gone.detail, destroyedAt: gone.destroyedAt.toISOString() });
+
+const toSummary = (c: CredentialMetadata): CredentialSummary => ({
+  id: c.id,
+  label: c.label,
+  kind: c.kind,
+  status: c.destroyedAt ? 'destroyed' : 'stored',
+  createdBy: c.createdBy.kind,
+  createdAt: c.createdAt.toISOString(),
+  ...(c.destroyAfter && !c.destroyedAt ? { destroyAfter: c.destroyAfter.toISOString() } : {}),
+  ...(c.destroyedAt ? { destroyedAt: c.destroyedAt.toISOString() } : {}),
+});
+
+/** The credentials vault (P9): hand over access particulars, list them, and (staff) reveal them. */
+export const credentialRoutes = (deps: CredentialDeps) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.addSchema(CredentialSummary);
+
+  app.post(
+    '/v1/tickets/:id/credentials',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'storeTicketCredentials',
+        summary: 'Hand over access particulars for a ticket; stored encrypted, never shown in lists or threads (P9)',
+        params: CredentialTicketParams,
+        body: StoreCredentialBody,
+        response: { 201: StoredCredential, ...failureResponses('not_found', 'conflict') },
+      },
+      config: { access: WRITE },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      const { label, login, secret, note } = request.body;
+      const stored = await storeCredential(deps, { scope, ticketId: request.params.id, label, login, secret, note });
+      if (!stored.ok) return sendFailure(reply, stored.error);
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .header('location', `/v1/tickets/${stored.value.ticketId}/credentials/${stored.value.id}`)
+        .send({ id: stored.value.id, label: stored.value.label, createdAt: stored.value.createdAt.toISOString() });
+    },
+  );
+
+  app.get(
+    '/v1/tickets/:id/credentials',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'listTicketCredentials',
+        summary: "List a ticket's stored access particulars: labels and dates, never the secrets",
+        params: CredentialTicketParams,
+        response: { 200: CredentialList, ...failureResponses('not_found') },
+      },
+      config: { access: READ },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      const listed = await listCredentials(deps, { scope, ticketId: request.params.id });
+      if (!listed.ok) return sendFailure(reply, listed.error);
+      return { items: listed.value.map(toSummary) };
+    },
+  );
+
+  app.get(
+    '/v1/tickets/:id/credentials/:cid',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'revealTicketCredential',
+        summary: 'Reveal access particulars to support staff; every reveal is audited in the ticket history (P9)',
+        params: CredentialParams,
+        response: { 200: RevealedCredentialView, ...failureResponses('not_found', 'forbidden'), 410: { $ref: 'Problem#' } },
+      },
+      config: { access: REVEAL },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'staff');
+      reply.header('cache-control', 'no-store');
+      const revealed = await revealCredential(deps, { staffId: scope.staffId, ticketId: request.params.id, credentialId: request.params.cid });
+      if (!revealed.ok) return revealed.error.kind === 'gone' ? sendGone(reply, revealed.error) : sendFailure(reply, revealed.error);
+      const { credential, secret } = revealed.value;
+      return {
+        id: credential.id,
+        label: credential.label,
+        ...(secret.login !== undefined ? { login: secret.login } : {}),
+        secret: secret.secret,
+        ...(secret.note !== undefined ? { note: secret.note } : {}),
+        createdAt: credential.createdAt.toISOString(),
+        ...(credential.destroyAfter ? { destroyAfter: credential.destroyAfter.toISOString() } : {}),
+      };
+    },
+  );
+};

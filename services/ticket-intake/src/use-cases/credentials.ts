@@ -1,0 +1,304 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { ConfigError, err, ok, parseMasterKeys, type Failure, type KeyWrapper, type RequestScope, type Result } from '@tss/service-kit';
+import type { FiredTimer } from '@tss/timers';
+import { SYSTEM_ACTOR, type Actor } from '../domain/actor';
+import { findCredentials, maskCredentials } from '../domain/credential-detection';
+import { newDataKey, openCredential, sealCredential, type CredentialSecret } from '../domain/credential-crypto';
+import { publishTicketChange } from '../events/ticket-events.producer';
+import type { IntakeDeps } from '../parts/intake-part';
+import { openCredentialKeyWrapper } from '../store/credential-key-wrapper';
+import { credentialStore, type CredentialKind, type CredentialMetadata, type CredentialTicket } from '../store/credential.store';
+import { historyStore } from '../store/history.store';
+import { ticketStore } from '../store/ticket.store';
+
+/** P9: "destroyed no later than 2 days after resolution". */
+export const MAX_DESTROY_AFTER_MINUTES = 2 * 24 * 60;
+export const CREDENTIALS_DESTROY_TIMER = 'credentials.destroy';
+const destroyTimerId = (ticketId: string): string => `${CREDENTIALS_DESTROY_TIMER}:${ticketId}`;
+
+/** What the vault's use cases need of intake's deps (any part's deps will do). */
+export type CredentialDeps = Pick<IntakeDeps<unknown>, 'dataSource' | 'unitOfWork' | 'outbox' | 'clock' | 'logger' | 'timers' | 'config' | 'env'>;
+
+interface Vault {
+  keyWrapper(): Promise<KeyWrapper>;
+  destroyAfterMs: number;
+}
+
+// One vault per service instance (its data source): the master keys are read, and the warning
+// about a generated one logged, once.
+const vaults = new WeakMap<object, Vault>();
+
+const destroyAfterMinutesOf = (config: unknown): number => {
+  const setting = (config as { CREDENTIALS_DESTROY_AFTER_MINUTES?: unknown } | undefined)?.CREDENTIALS_DESTROY_AFTER_MINUTES;
+  return typeof setting === 'number' && Number.isInteger(setting) && setting >= 0 ? Math.min(setting, MAX_DESTROY_AFTER_MINUTES) : MAX_DESTROY_AFTER_MINUTES;
+};
+
+/** The vault of these deps; a bad TSS_MASTER_KEYS is a ConfigError naming each problem (never the key). */
+export const credentialVault = (deps: CredentialDeps): Vault => {
+  const known = vaults.get(deps.dataSource);
+  if (known) return known;
+  const setting = deps.env.TSS_MASTER_KEYS;
+  const parsed = setting ? parseMasterKeys(setting) : undefined;
+  if (parsed && !parsed.ok) throw new ConfigError(parsed.error.map((problem) => `TSS_MASTER_KEYS: ${problem}`));
+  let opening: Promise<KeyWrapper> | undefined;
+  const vault: Vault = {
+    keyWrapper: () => {
+      opening ??= openCredentialKeyWrapper(deps, parsed?.value).catch((error: unknown) => {
+        opening = undefined;
+        throw error;
+      });
+      return opening;
+    },
+    destroyAfterMs: destroyAfterMinutesOf(deps.config) * 60_000,
+  };
+  vaults.set(deps.dataSource, vault);
+  return vault;
+};
+
+const actorOf = (scope: RequestScope): Actor =>
+  scope.kind === 'staff' ? { kind: 'staff', id: scope.staffId } : scope.kind === 'requester' ? { kind: 'requester', id: scope.requesterId } : { kind: 'partner', id: scope.partnerId };
+
+/** Tenancy (DESIGN): staff see every ticket; a partner its own; a requester its own tickets of its partner. */
+const visibleTo = (ticket: CredentialTicket, scope: RequestScope): boolean =>
+  scope.kind === 'staff' || (ticket.partnerId === scope.partnerId && (scope.kind === 'partner' || ticket.requesterId === scope.requesterId));
+
+const NO_SUCH_TICKET: Failure = { kind: 'not_found', detail: 'No such ticket.' };
+
+/** When a credential stored now on this ticket is due for destruction: only once the ticket is resolved or closed. */
+const destroyAtFor = (vault: Vault, ticket: CredentialTicket, now: Date): Date | undefined => {
+  if (ticket.status !== 'resolved' && ticket.status !== 'closed') return undefined;
+  const due = (ticket.resolvedAt ?? now).getTime() + vault.destroyAfterMs;
+  return new Date(Math.max(due, now.getTime()));
+};
+
+const scheduleDestruction = async (tx: EntityManager, deps: CredentialDeps, ticket: Pick<CredentialTicket, 'id' | 'partnerId'>, dueAt: Date): Promise<void> => {
+  await deps.timers.schedule(tx, { id: destroyTimerId(ticket.id), kind: CREDENTIALS_DESTROY_TIMER, dueAt, payload: { ticketId: ticket.id, partnerId: ticket.partnerId } });
+  await credentialStore.setDestroyAfter(tx, ticket.id, dueAt);
+};
+
+/** Seals a secret under a new data key, wraps the key, stores both and audits it (never the secret). */
+const sealAndStore = async (
+  tx: EntityManager,
+  deps: CredentialDeps,
+  input: { ticket: CredentialTicket; label: string; kind: CredentialKind; secret: CredentialSecret; actor: Actor; now: Date },
+): Promise<CredentialMetadata> => {
+  const vault = credentialVault(deps);
+  const wrapper = await vault.keyWrapper();
+  const id = randomUUID();
+  const dataKey = newDataKey(randomBytes);
+  const sealed = sealCredential(dataKey, { credentialId: id, ticketId: input.ticket.id }, input.secret, randomBytes);
+  const wrapped = await wrapper.wrap(dataKey);
+  dataKey.fill(0);
+  const destroyAt = destroyAtFor(vault, input.ticket, input.now);
+  const credential: CredentialMetadata = {
+    id,
+    ticketId: input.ticket.id,
+    partnerId: input.ticket.partnerId,
+    label: input.label,
+    kind: input.kind,
+    createdBy: input.actor,
+    createdAt: input.now,
+    ...(destroyAt ? { destroyAfter: destroyAt } : {}),
+  };
+  await credentialStore.insert(tx, credential, sealed, wrapped);
+  await historyStore.append(tx, {
+    ticketId: input.ticket.id,
+    partnerId: input.ticket.partnerId,
+    at: input.now,
+    actor: input.actor,
+    action: 'credential_stored',
+    detail: { credentialId: id, label: input.label, kind: input.kind },
+  });
+  if (destroyAt) await scheduleDestruction(tx, deps, input.ticket, destroyAt);
+  return credential;
+};
+
+/** `POST /v1/tickets/{id}/credentials`: partner, requester (own ticket) or staff hands over access particulars. */
+export const storeCredential = async (
+  deps: CredentialDeps,
+  input: { scope: RequestScope; ticketId: string; label: string; login?: string; secret: string; note?: string },
+): Promise<Result<CredentialMetadata, Failure>> =>
+  deps.unitOfWork.run(async (tx) => {
+    const ticket = await credentialStore.ticket(tx, input.ticketId);
+    if (!ticket || !visibleTo(ticket, input.scope)) return err(NO_SUCH_TICKET);
+    if (ticket.status === 'closed') return err({ kind: 'conflict', detail: 'The ticket is closed: it takes no more credentials.' });
+    const secret: CredentialSecret = { secret: input.secret, ...(input.login ? { login: input.login } : {}), ...(input.note ? { note: input.note } : {}) };
+    return ok(await sealAndStore(tx, deps, { ticket, label: input.label, kind: 'submitted', secret, actor: actorOf(input.scope), now: deps.clock.now() }));
+  });
+
+/** `GET /v1/tickets/{id}/credentials`: what is stored, never a secret. */
+export const listCredentials = async (deps: CredentialDeps, input: { scope: RequestScope; ticketId: string }): Promise<Result<CredentialMetadata[], Failure>> => {
+  const manager = deps.dataSource.manager;
+  const ticket = await credentialStore.ticket(manager, input.ticketId);
+  if (!ticket || !visibleTo(ticket, input.scope)) return err(NO_SUCH_TICKET);
+  return ok(await credentialStore.listForTicket(manager, input.ticketId));
+};
+
+/** A credential that was destroyed (HTTP 410 Gone: it existed, and never will again). */
+export interface CredentialGone {
+  kind: 'gone';
+  detail: string;
+  destroyedAt: Date;
+}
+
+export interface RevealedCredential {
+  credential: CredentialMetadata;
+  secret: CredentialSecret;
+}
+
+/**
+ * `GET /v1/tickets/{id}/credentials/{cid}`: staff only (the route admits no other token). The
+ * reveal and its audit entry commit together: no audit, no secret.
+ */
+export const revealCredential = async (
+  deps: CredentialDeps,
+  input: { staffId: string; ticketId: string; credentialId: string },
+): Promise<Result<RevealedCredential, Failure | CredentialGone>> => {
+  const wrapper = await credentialVault(deps).keyWrapper();
+  return deps.unitOfWork.run(async (tx): Promise<Result<RevealedCredential, Failure | CredentialGone>> => {
+    const found = await credentialStore.findSealed(tx, input.ticketId, input.credentialId);
+    if (!found) return err({ kind: 'not_found', detail: 'No such credential on this ticket.' });
+    const { sealed, dataKey, ...credential } = found;
+    if (credential.destroyedAt || !sealed || !dataKey) {
+      return err({ kind: 'gone', detail: 'These credentials were destroyed (P9).', destroyedAt: credential.destroyedAt ?? deps.clock.now() });
+    }
+    const key = await wrapper.unwrap(dataKey);
+    const opened = openCredential(key, { credentialId: credential.id, ticketId: credential.ticketId }, sealed);
+    key.fill(0);
+    // A stored secret that no longer opens is tampering or a lost key: a fault, not the caller's mistake.
+    if (!opened.ok) throw new Error(`credential ${credential.id} does not open under its data key`);
+    await historyStore.append(tx, {
+      ticketId: credential.ticketId,
+      partnerId: credential.partnerId,
+      at: deps.clock.now(),
+      actor: { kind: 'staff', id: input.staffId },
+      action: 'credential_revealed',
+      detail: { credentialId: credential.id, label: credential.label },
+    });
+    return ok({ credential, secret: opened.value });
+  });
+};
+
+/**
+ * Opens a sealed copy of a credential (e.g. a row read from a backup) with the vault's current
+ * state: `undecryptable` once its data key has been destroyed, whatever master keys are configured.
+ */
+export const openCredentialCopy = async (
+  deps: CredentialDeps,
+  copy: { id: string; ticketId: string; ciphertext: Buffer; nonce: Buffer; tag: Buffer },
+): Promise<Result<CredentialSecret, 'undecryptable'>> => {
+  const dataKey = await credentialStore.dataKey(deps.dataSource.manager, copy.id);
+  if (!dataKey) return err('undecryptable');
+  const key = await (await credentialVault(deps).keyWrapper()).unwrap(dataKey);
+  const opened = openCredential(key, { credentialId: copy.id, ticketId: copy.ticketId }, copy);
+  key.fill(0);
+  return opened;
+};
+
+/**
+ * P9, for the messages route: access particulars in a message are moved into the vault and
+ * masked, e.g. `[credentials stored securely: TSS vault #1a2b3c4d]`. Returns the text to store and
+ * the ids of the credentials made (none: the text unchanged). The caller tells the requester.
+ */
+export const vaultSecretsInText = async (
+  tx: EntityManager,
+  deps: CredentialDeps,
+  input: { ticketId: string; partnerId: string; text: string; actor: Actor; now: Date },
+): Promise<{ text: string; vaulted: string[] }> => {
+  const found = findCredentials(input.text);
+  if (found.length === 0) return { text: input.text, vaulted: [] };
+  const ticket = await credentialStore.ticket(tx, input.ticketId);
+  if (!ticket || ticket.partnerId !== input.partnerId) throw new Error(`vaultSecretsInText: no ticket ${input.ticketId} of partner ${input.partnerId}`);
+  const stored: CredentialMetadata[] = [];
+  for (const finding of found) {
+    const secret: CredentialSecret = { secret: finding.secret, ...(finding.login ? { login: finding.login } : {}) };
+    stored.push(await sealAndStore(tx, deps, { ticket, label: 'Access particulars from a message', kind: 'detected', secret, actor: input.actor, now: input.now }));
+  }
+  const text = maskCredentials(input.text, found, (_finding, i) => `[credentials stored securely: TSS vault #${stored[i].id.slice(0, 8)}]`);
+  return { text, vaulted: stored.map((c) => c.id) };
+};
+
+/**
+ * P9, for the resolve use case: destruction of the ticket's credentials is scheduled for
+ * `resolvedAt` + CREDENTIALS_DESTROY_AFTER_MINUTES (at most 2 days). Answers whether the ticket
+ * holds live credentials, so the resolution mail tells the requester to change them. Call it on a
+ * close without resolution too (`onTicketClosed`).
+ */
+export const onTicketResolved = async (
+  tx: EntityManager,
+  deps: CredentialDeps,
+  input: { ticketId: string; partnerId: string; resolvedAt: Date },
+): Promise<{ hasLiveCredentials: boolean; destroyAt?: Date }> => {
+  if (!(await credentialStore.hasLive(tx, input.ticketId))) return { hasLiveCredentials: false };
+  const destroyAt = new Date(input.resolvedAt.getTime() + credentialVault(deps).destroyAfterMs);
+  await scheduleDestruction(tx, deps, { id: input.ticketId, partnerId: input.partnerId }, destroyAt);
+  return { hasLiveCredentials: true, destroyAt };
+};
+
+/** A ticket closed without being resolved first (out of scope, P6): its credentials go as after a resolution. */
+export const onTicketClosed = (tx: EntityManager, deps: CredentialDeps, input: { ticketId: string; partnerId: string; closedAt: Date }) =>
+  onTicketResolved(tx, deps, { ticketId: input.ticketId, partnerId: input.partnerId, resolvedAt: input.closedAt });
+
+/** The note the thread gets when particulars were moved out of a requester's message (P9: "the requester is told"). */
+export const vaultedNote = (count: number, language?: string): string =>
+  language === 'ru'
+    ? `Ваше сообщение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
+    : `Your message contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them. Please change them once this ticket is resolved.`;
+
+/** P11, for the reopen use case: the ticket is worked on again, so its credentials stay until it is resolved again. */
+export const onTicketReopened = async (tx: EntityManager, deps: CredentialDeps, input: { ticketId: string }): Promise<void> => {
+  await deps.timers.cancel(tx, destroyTimerId(input.ticketId));
+  await credentialStore.setDestroyAfter(tx, input.ticketId, null);
+};
+
+/**
+ * The destruction timer: every live credential of the ticket loses its data key and sealed
+ * secret, with an audit entry and a `ticket.credentials_destroyed` event each, in the timer's
+ * transaction. A ticket reopened in the meantime keeps them (its timer is normally cancelled).
+ */
+export const destroyTicketCredentials = async (tx: EntityManager, deps: CredentialDeps, input: { ticketId: string; partnerId: string }): Promise<CredentialMetadata[]> => {
+  const locked = await ticketStore.lockForChange(tx, input.partnerId, input.ticketId);
+  if (!locked) throw new Error(`credentials destruction: no ticket ${input.ticketId} of partner ${input.partnerId}`);
+  const ticket = await credentialStore.ticket(tx, input.ticketId);
+  if (ticket?.status !== 'resolved' && ticket?.status !== 'closed') {
+    deps.logger.info({ ticketId: input.ticketId, status: ticket?.status }, 'credentials kept: the ticket was reopened');
+    return [];
+  }
+  const now = deps.clock.now();
+  const destroyed = await credentialStore.destroyLive(tx, input.ticketId, now);
+  if (destroyed.length === 0) return [];
+  const published = await publishTicketChange(
+    tx,
+    deps.outbox,
+    locked,
+    destroyed.map((c) => ({ kind: 'credentials_destroyed' as const, credentialId: c.id })),
+    now,
+  );
+  const firstSequence = published.sequence - destroyed.length + 1;
+  await historyStore.append(
+    tx,
+    ...destroyed.map((c, i) => ({
+      ticketId: input.ticketId,
+      partnerId: input.partnerId,
+      at: now,
+      actor: SYSTEM_ACTOR,
+      action: 'credentials_destroyed',
+      detail: { credentialId: c.id, label: c.label },
+      sequence: firstSequence + i,
+    })),
+  );
+  deps.logger.info({ ticketId: input.ticketId, destroyed: destroyed.length }, 'credentials destroyed');
+  return destroyed;
+};
+
+const isDestroyPayload = (payload: unknown): payload is { ticketId: string; partnerId: string } =>
+  typeof payload === 'object' && payload !== null && typeof (payload as { ticketId?: unknown }).ticketId === 'string' && typeof (payload as { partnerId?: unknown }).partnerId === 'string';
+
+/** The handler of `credentials.destroy` timers. */
+export const credentialsDestroyTimer =
+  (deps: CredentialDeps) =>
+  async (timer: FiredTimer, tx: EntityManager): Promise<void> => {
+    if (!isDestroyPayload(timer.payload)) throw new Error(`timer ${timer.id}: payload without ticketId and partnerId`);
+    await destroyTicketCredentials(tx, deps, timer.payload);
+  };
