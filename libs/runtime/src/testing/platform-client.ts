@@ -33,10 +33,15 @@ export class PlatformClient {
   }
 
   /** Creates a staff API client with these roles; returns its id (the staff id its tokens carry) and a token. */
-  async staff(adminToken: string, roles: readonly string[], displayName = `Staff ${roles.join(' ')}`): Promise<{ staffId: string; token: string }> {
+  async staff(
+    adminToken: string,
+    roles: readonly string[],
+    displayName = `Staff ${roles.join(' ')}`,
+  ): Promise<{ staffId: string; token: string; clientId: string; clientSecret: string }> {
     const created = await this.http().post('/v1/clients').auth(adminToken, { type: 'bearer' }).send({ roles, displayName });
     if (created.status !== 201) throw new Error(`create staff client failed: ${created.status} ${JSON.stringify(created.body)}`);
-    return { staffId: created.body.clientId, token: await this.token(created.body.clientId, created.body.clientSecret) };
+    const { clientId, clientSecret } = created.body as { clientId: string; clientSecret: string };
+    return { staffId: clientId, clientId, clientSecret, token: await this.token(clientId, clientSecret) };
   }
 
   /** A requester token minted by a partner for one of its clients. */

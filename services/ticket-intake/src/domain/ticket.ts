@@ -208,7 +208,11 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
     next.category = patch.category;
   }
 
-  if (patch.supportDelay !== undefined) next.supportDelay = patch.supportDelay;
+  if (patch.supportDelay !== undefined && patch.supportDelay !== ticket.supportDelay) {
+    // P10: recorded on the ticket and announced, and the status (and any clock) stays as it is.
+    next.supportDelay = patch.supportDelay;
+    effects.push({ kind: 'status_changed', from: ticket.status, to: ticket.status, reason: `support_delay:${patch.supportDelay}` });
+  }
 
   if (patch.waitReason !== undefined && targetStatus !== 'awaiting_customer' && !(targetStatus === undefined && ticket.status === 'awaiting_customer')) {
     return violation({ kind: 'unprocessable', field: 'waitReason', detail: 'A wait reason goes with status awaiting_customer (P10).' });

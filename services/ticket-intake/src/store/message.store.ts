@@ -55,10 +55,10 @@ export const messageStore = {
     );
   },
 
-  /** The thread in order; internal notes only when asked for (staff). */
+  /** The thread in the order written (`position`, even within one instant); internal notes only when asked for (staff). */
   async thread(tx: EntityManager, ticketId: string, options: { includeInternal: boolean }): Promise<Message[]> {
     const rows = (await tx.query(
-      `SELECT * FROM "${INTAKE_SCHEMA}".messages WHERE ticket_id = $1 ${options.includeInternal ? '' : `AND visibility = 'public'`} ORDER BY created_at, id`,
+      `SELECT * FROM "${INTAKE_SCHEMA}".messages WHERE ticket_id = $1 ${options.includeInternal ? '' : `AND visibility = 'public'`} ORDER BY position`,
       [ticketId],
     )) as MessageRow[];
     return rows.map(toMessage);
@@ -75,7 +75,7 @@ export const messageStore = {
   /** P8: the ticket an e-mail Message-ID belongs to (a reply's In-Reply-To or References). */
   async ticketOfEmailMessageIds(tx: EntityManager, ids: readonly string[]): Promise<{ ticketId: string; partnerId: string } | undefined> {
     if (ids.length === 0) return undefined;
-    const rows = (await tx.query(`SELECT ticket_id, partner_id FROM "${INTAKE_SCHEMA}".messages WHERE email_message_id = ANY($1) ORDER BY created_at DESC LIMIT 1`, [
+    const rows = (await tx.query(`SELECT ticket_id, partner_id FROM "${INTAKE_SCHEMA}".messages WHERE email_message_id = ANY($1) ORDER BY position DESC LIMIT 1`, [
       ids,
     ])) as { ticket_id: string; partner_id: string }[];
     return rows[0] ? { ticketId: rows[0].ticket_id, partnerId: rows[0].partner_id } : undefined;

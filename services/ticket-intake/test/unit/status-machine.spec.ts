@@ -59,6 +59,7 @@ describe('the ticket status machine (issue #9)', () => {
   it('P10: a support-side delay is recorded and the response stays owed', () => {
     const delayed = changed(applyPatch(filed(), { supportDelay: 'needs_diagnostics' }, t0));
     expect(delayed.ticket).toMatchObject({ status: 'new', supportDelay: 'needs_diagnostics', responseOwed: true });
+    expect(delayed.effects).toEqual([{ kind: 'status_changed', from: 'new', to: 'new', reason: 'support_delay:needs_diagnostics' }]);
   });
 
   it('P5: reclassifying confirms the level; emergency needs a confirmed critical error', () => {

@@ -41,6 +41,7 @@ export class TicketLifecycle1765000000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TABLE ticket_intake.messages (
         id               uuid        PRIMARY KEY,
+        position         bigserial   NOT NULL,
         ticket_id        uuid        NOT NULL REFERENCES ticket_intake.tickets (id),
         partner_id       uuid        NOT NULL,
         author_kind      text        NOT NULL CHECK (author_kind IN ('requester', 'agent', 'system')),
@@ -55,7 +56,7 @@ export class TicketLifecycle1765000000000 implements MigrationInterface {
         request_hash     text,
         created_at       timestamptz NOT NULL
       )`);
-    await queryRunner.query(`CREATE INDEX messages_thread ON ticket_intake.messages (ticket_id, created_at, id)`);
+    await queryRunner.query(`CREATE INDEX messages_thread ON ticket_intake.messages (ticket_id, position)`);
     await queryRunner.query(`CREATE UNIQUE INDEX messages_email_message_id ON ticket_intake.messages (email_message_id) WHERE email_message_id IS NOT NULL`);
     await queryRunner.query(`CREATE UNIQUE INDEX messages_idempotency ON ticket_intake.messages (ticket_id, idempotency_key) WHERE idempotency_key IS NOT NULL`);
   }

@@ -1,0 +1,392 @@
+import { randomUUID } from 'node:crypto';
+import {
+  EscalationReferralRequestedV1,
+  NotificationAcknowledgmentSentV1,
+  NotificationEmailReceivedV1,
+  RatingSubmittedV1,
+  type EventContract,
+} from '@tss/contracts';
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
+import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+const DAY = 24 * 3_600_000;
+
+// Issue #9: the request lifecycle, through the gateway, on real PostgreSQL.
+describe('ticket lifecycle (issue #9)', () => {
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  type Client = { clientId: string; clientSecret: string; token: string };
+  let acme: Client & { partnerId: string };
+  let rival: Client & { partnerId: string };
+  let agent: Client & { staffId: string };
+  let otherAgent: Client & { staffId: string };
+  let ann: string;
+  const clock = new TestClock('2026-03-02T09:00:00.000Z');
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('ticket_lifecycle', { clock });
+    client = platform.client;
+    const admin = await platform.adminToken();
+    acme = await client.partner(admin, 'Acme Lifecycle');
+    rival = await client.partner(admin, 'Rival Lifecycle');
+    agent = await client.staff(admin, ['agent'], 'Dana Agent');
+    otherAgent = await client.staff(admin, ['agent'], 'Eve Agent');
+    ann = await client.requester(acme.token, 'cust-ann');
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  /** Moves the clock; tokens minted before would have expired, so every caller gets a fresh one. */
+  const advance = async (ms: number) => {
+    clock.advanceMs(ms);
+    for (const c of [acme, rival, agent, otherAgent]) c.token = await client.token(c.clientId, c.clientSecret);
+    ann = await client.requester(acme.token, 'cust-ann');
+  };
+  const http = () => client.http();
+  const file = async (token: string, body: Record<string, unknown> = sampleTicket()) => {
+    const response = await http().post('/v1/tickets').auth(token, { type: 'bearer' }).send(body);
+    expect(response.status).toBe(201);
+    return response.body as { id: string; reference: string; version: number; status: string };
+  };
+  const get = (path: string, token: string) => http().get(path).auth(token, { type: 'bearer' });
+  const patch = (id: string, token: string, body: Record<string, unknown>, etag?: string) => {
+    const request = http().patch(`/v1/tickets/${id}`).auth(token, { type: 'bearer' });
+    return (etag ? request.set('if-match', etag) : request).send(body);
+  };
+  const etagOf = async (id: string) => (await get(`/v1/tickets/${id}`, agent.token)).headers.etag as string;
+  const events = async (ticketId: string): Promise<({ type: string } & Record<string, unknown>)[]> =>
+    (
+      await platform.query<{ type: string; data: Record<string, unknown> }>(
+        'ticket-intake',
+        `SELECT event_type AS type, event->'data' AS data FROM ticket_intake.outbox WHERE event->>'subject' = $1 ORDER BY (event->'data'->>'sequence')::int`,
+        [ticketId],
+      )
+    ).map((e) => ({ type: e.type, ...e.data }));
+  const expectProblem = (response: { status: number; headers: Record<string, string>; body: { type?: string } }, status: number, type: string) => {
+    expect({ status: response.status, type: response.body.type }).toEqual({ status, type: `https://tss.dev/problems/${type}` });
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+  };
+  /** Publishes an event as another service's outbox would (what it asks intake to do). */
+  const publishAs = async <C extends EventContract>(service: string, contract: C, subject: string, data: unknown) => {
+    const host = platform.running.platform.host(service);
+    await host.unitOfWork.run((tx) => host.outbox.add(tx, contract, subject, data as never));
+  };
+
+  describe('filing', () => {
+    it('records channel and language; a ticket starts new, owing a response, with its creation in the history', async () => {
+      const ticket = await file(acme.token, sampleTicket({ language: 'ru' }));
+      const read = await get(`/v1/tickets/${ticket.id}`, acme.token);
+      expect(read.body).toMatchObject({ status: 'new', channel: 'api', language: 'ru', responseOwed: true, levelConfirmed: false, version: 2 });
+      expect(read.headers.etag).toBe('"2"');
+      const history = await get(`/v1/tickets/${ticket.id}/history`, acme.token);
+      expect(history.body.items[0]).toMatchObject({ action: 'created', actor: { kind: 'partner' }, sequence: 1, detail: { channel: 'api' } });
+    });
+
+    it('P12: an agent registers a phone contact for a partner at consulting unless the level is confirmed', async () => {
+      const phone = await http().post('/v1/tickets').auth(agent.token, { type: 'bearer' }).send(sampleTicket({ partnerId: acme.partnerId }));
+      expect(phone.status).toBe(201);
+      expect(phone.body).toMatchObject({ channel: 'phone', level: 'consulting', levelConfirmed: false });
+      expect(phone.body.acceptedAt).toBeUndefined(); // P3: accepted once the acknowledgment is sent
+      const confirmed = await http()
+        .post('/v1/tickets')
+        .auth(agent.token, { type: 'bearer' })
+        .send(sampleTicket({ partnerId: acme.partnerId, level: 'standard', levelConfirmed: true }));
+      expect(confirmed.body).toMatchObject({ channel: 'phone', level: 'standard', levelConfirmed: true });
+      expect((await get(`/v1/tickets/${phone.body.id}`, acme.token)).status).toBe(200);
+      expect((await get(`/v1/tickets/${phone.body.id}`, rival.token)).status).toBe(404);
+    });
+
+    it('staff must name the partner; partners cannot register phone contacts or confirm levels', async () => {
+      expectProblem(await http().post('/v1/tickets').auth(agent.token, { type: 'bearer' }).send(sampleTicket()), 422, 'unprocessable');
+      expectProblem(await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ channel: 'phone' })), 422, 'unprocessable');
+      expectProblem(await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ levelConfirmed: true })), 422, 'unprocessable');
+    });
+  });
+
+  describe('references (P3)', () => {
+    it('every ticket route takes the reference in any case, with or without dashes', async () => {
+      const ticket = await file(acme.token);
+      const loose = ticket.reference.toLowerCase().replace(/-/g, '').replace(/^tss/, '');
+      for (const path of [`/v1/tickets/${loose}`, `/v1/tickets/${ticket.reference.toLowerCase()}/thread`, `/v1/tickets/${loose}/history`]) {
+        const response = await get(path, acme.token);
+        expect(response.status).toBe(200);
+      }
+      expect((await get(`/v1/tickets/${loose}`, acme.token)).body.id).toBe(ticket.id);
+    });
+
+    it('a wrong check character is 400 "invalid reference"; an unknown valid one and another partner’s are 404', async () => {
+      const ticket = await file(acme.token);
+      const last = ticket.reference.at(-1)!;
+      const wrong = ticket.reference.slice(0, -1) + (last === '0' ? '1' : '0');
+      const invalid = await get(`/v1/tickets/${wrong}`, acme.token);
+      expectProblem(invalid, 400, 'invalid-reference');
+      expect(invalid.body.title).toBe('Invalid reference');
+      expectProblem(await get('/v1/tickets/TSS-00000-00000', acme.token), 404, 'not-found');
+      expectProblem(await get(`/v1/tickets/${ticket.reference}`, rival.token), 404, 'not-found');
+      expectProblem(await http().post(`/v1/tickets/${ticket.reference}/messages`).auth(rival.token, { type: 'bearer' }).send({ body: 'hi' }), 404, 'not-found');
+    });
+  });
+
+  describe('agents change tickets with If-Match', () => {
+    it('428 without If-Match, 412 when the ticket changed meanwhile, 200 with the new ETag otherwise', async () => {
+      const ticket = await file(acme.token);
+      expectProblem(await patch(ticket.id, agent.token, { category: 'software_errors' }), 428, 'precondition-required');
+      const etag = await etagOf(ticket.id);
+      const first = await patch(ticket.id, agent.token, { category: 'software_errors' }, etag);
+      expect(first.status).toBe(200);
+      expect(first.headers.etag).not.toBe(etag);
+      const stale = await patch(ticket.id, otherAgent.token, { assigneeId: otherAgent.staffId }, etag);
+      expectProblem(stale, 412, 'precondition-failed');
+      expect((await get(`/v1/tickets/${ticket.id}`, agent.token)).body).toMatchObject({ category: 'software_errors' });
+      expect((await get(`/v1/tickets/${ticket.id}`, agent.token)).body.assigneeId).toBeUndefined();
+    });
+
+    it('two agents with the same ETag at once: one wins, the other gets 412', async () => {
+      const ticket = await file(acme.token);
+      const etag = await etagOf(ticket.id);
+      const answers = await Promise.all([
+        patch(ticket.id, agent.token, { assigneeId: agent.staffId }, etag),
+        patch(ticket.id, otherAgent.token, { assigneeId: otherAgent.staffId }, etag),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 412]);
+      const assigned = (await events(ticket.id)).filter((e) => e.type === 'ticket.assigned');
+      expect(assigned).toHaveLength(1);
+    });
+
+    it('partners and requesters cannot PATCH (403)', async () => {
+      const ticket = await file(acme.token);
+      expectProblem(await patch(ticket.id, acme.token, { category: 'theory' }, '"2"'), 403, 'forbidden');
+      expectProblem(await patch(ticket.id, ann, { category: 'theory' }, '"2"'), 403, 'forbidden');
+    });
+
+    it('an illegal transition is 409 naming the allowed statuses, and changes nothing', async () => {
+      const ticket = await file(acme.token);
+      const resolved = await patch(ticket.id, agent.token, { status: 'resolved' }, await etagOf(ticket.id));
+      expect(resolved.status).toBe(200);
+      const illegal = await patch(ticket.id, agent.token, { status: 'awaiting_customer', waitReason: 'malware' }, resolved.headers.etag);
+      expectProblem(illegal, 409, 'invalid-transition');
+      expect(illegal.body.allowed).toEqual(['open', 'closed']);
+      expect((await get(`/v1/tickets/${ticket.id}`, agent.token)).headers.etag).toBe(resolved.headers.etag);
+    });
+
+    it('P10: a requester-side reason stops the response owed; a support-side one is refused there and recorded as a delay', async () => {
+      const ticket = await file(acme.token);
+      const supportSide = await patch(ticket.id, agent.token, { status: 'awaiting_customer', waitReason: 'needs_diagnostics' }, await etagOf(ticket.id));
+      expectProblem(supportSide, 400, 'validation');
+      expect(JSON.stringify(supportSide.body.errors)).toContain('/waitReason');
+      const delay = await patch(ticket.id, agent.token, { supportDelay: 'needs_diagnostics' }, await etagOf(ticket.id));
+      expect(delay.body).toMatchObject({ status: 'new', supportDelay: 'needs_diagnostics', responseOwed: true });
+      const waiting = await patch(ticket.id, agent.token, { status: 'awaiting_customer', waitReason: 'cannot_reproduce', note: 'Need a video' }, delay.headers.etag);
+      expect(waiting.body).toMatchObject({ status: 'awaiting_customer', waitReason: 'cannot_reproduce', responseOwed: false });
+      const changes = (await events(ticket.id)).filter((e) => e.type === 'ticket.status_changed');
+      expect(changes.at(-1)).toMatchObject({ from: 'new', to: 'awaiting_customer', reason: 'cannot_reproduce' });
+      const history = (await get(`/v1/tickets/${ticket.id}/history`, acme.token)).body.items;
+      expect(history.at(-1)).toMatchObject({ action: 'status_changed', actor: { kind: 'staff', id: agent.staffId }, detail: { note: 'Need a video' } });
+    });
+
+    it('P5: reclassification publishes ticket.level_changed; emergency needs a confirmed critical error; development refers', async () => {
+      const ticket = await file(acme.token);
+      expectProblem(await patch(ticket.id, agent.token, { level: 'emergency' }, await etagOf(ticket.id)), 422, 'unprocessable');
+      const up = await patch(ticket.id, agent.token, { level: 'emergency', criticalErrorConfirmed: true }, await etagOf(ticket.id));
+      expect(up.body).toMatchObject({ level: 'emergency', levelConfirmed: true });
+      const dev = await patch(ticket.id, agent.token, { level: 'development' }, up.headers.etag);
+      expect(dev.body).toMatchObject({ level: 'development', status: 'referred', responseOwed: true });
+      const levels = (await events(ticket.id)).filter((e) => e.type === 'ticket.level_changed');
+      expect(levels.map((e) => [e.from, e.to, e.confirmed])).toEqual([
+        ['standard', 'emergency', true],
+        ['emergency', 'development', true],
+      ]);
+    });
+
+    it('P6: an out-of-scope closure names a catalogued reason and the third party; feature requests owe nothing', async () => {
+      const ticket = await file(acme.token);
+      expectProblem(await patch(ticket.id, agent.token, { status: 'closed' }, await etagOf(ticket.id)), 422, 'unprocessable');
+      expectProblem(
+        await patch(ticket.id, agent.token, { status: 'closed', closure: { reason: 'not_a_reason', thirdParty: 'hosting_provider' } }, await etagOf(ticket.id)),
+        400,
+        'validation',
+      );
+      const closed = await patch(
+        ticket.id,
+        agent.token,
+        { status: 'closed', closure: { reason: 'server_or_proxy_connectivity', thirdParty: 'network_or_proxy_administrator' } },
+        await etagOf(ticket.id),
+      );
+      expect(closed.body).toMatchObject({ status: 'closed', closure: { reason: 'server_or_proxy_connectivity', thirdParty: 'network_or_proxy_administrator' } });
+      expect((await events(ticket.id)).at(-1)).toMatchObject({ type: 'ticket.closed', reason: 'server_or_proxy_connectivity', thirdParty: 'network_or_proxy_administrator' });
+      const feature = await file(acme.token);
+      const moved = await patch(feature.id, agent.token, { status: 'feature_request', category: 'theory' }, await etagOf(feature.id));
+      expect(moved.body).toMatchObject({ status: 'feature_request', responseOwed: false, category: 'theory' });
+    });
+  });
+
+  describe('messages and the thread (P8)', () => {
+    it('a requester reply on a ticket awaiting them reopens the work; an agent’s public reply is the response; notes stay internal', async () => {
+      const ticket = await file(ann);
+      await patch(ticket.id, agent.token, { status: 'awaiting_customer', waitReason: 'insufficient_information' }, await etagOf(ticket.id));
+      const reply = await http().post(`/v1/tickets/${ticket.id}/messages`).auth(ann, { type: 'bearer' }).send({ body: 'Windows 11, Chrome 131.' });
+      expect(reply.status).toBe(201);
+      expect(reply.body.ticket).toMatchObject({ status: 'open', responseOwed: true });
+      expect(reply.body.message).toMatchObject({ author: { kind: 'requester', id: 'cust-ann' }, visibility: 'public', channel: 'api' });
+      const note = await http().post(`/v1/tickets/${ticket.id}/messages`).auth(agent.token, { type: 'bearer' }).send({ body: 'Looks like #4411', visibility: 'internal' });
+      expect(note.body.ticket.responseOwed).toBe(true);
+      const answer = await http().post(`/v1/tickets/${ticket.id}/messages`).auth(agent.token, { type: 'bearer' }).send({ body: 'Fixed in 4.2.2, please update.' });
+      expect(answer.body.ticket.responseOwed).toBe(false);
+      expectProblem(await http().post(`/v1/tickets/${ticket.id}/messages`).auth(acme.token, { type: 'bearer' }).send({ body: 'x', visibility: 'internal' }), 403, 'forbidden');
+
+      const partnerThread = await get(`/v1/tickets/${ticket.reference}/thread`, acme.token);
+      expect(partnerThread.body.request.description).toBe(sampleTicket().description);
+      expect(partnerThread.body.items.map((m: { body: string }) => m.body)).toEqual(['Windows 11, Chrome 131.', 'Fixed in 4.2.2, please update.']);
+      const staffThread = await get(`/v1/tickets/${ticket.id}/thread`, agent.token);
+      expect(staffThread.body.items.map((m: { visibility: string }) => m.visibility)).toEqual(['public', 'internal', 'public']);
+      expect((await events(ticket.id)).map((e) => e.type)).toEqual([
+        'ticket.created',
+        'ticket.accepted',
+        'ticket.status_changed',
+        'ticket.message_received',
+        'ticket.status_changed',
+        'ticket.responded',
+      ]);
+    });
+
+    it('P7: the team-leader phrase in any case and spacing flags the ticket once per message, never from quoted history', async () => {
+      const ticket = await file(acme.token);
+      const post = (body: string) => http().post(`/v1/tickets/${ticket.id}/messages`).auth(acme.token, { type: 'bearer' }).send({ body });
+      expect((await post('Still broken.\n> Attention Technical Support Team Leader')).body.ticket.teamLeaderRequested).toBe(false);
+      expect((await post('ATTENTION technical\n  support TEAM leader: this is urgent')).body.ticket.teamLeaderRequested).toBe(true);
+      await post('attention technical support team leader, again');
+      const flagged = (await events(ticket.id)).filter((e) => e.type === 'ticket.team_leader_requested');
+      expect(flagged).toHaveLength(2);
+      expect(new Set(flagged.map((e) => e.messageId)).size).toBe(2);
+    });
+
+    it('a message on a closed ticket is 409; a foreign requester’s message is 404 and stores nothing', async () => {
+      const ticket = await file(acme.token);
+      await patch(ticket.id, agent.token, { status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } }, await etagOf(ticket.id));
+      expectProblem(await http().post(`/v1/tickets/${ticket.id}/messages`).auth(acme.token, { type: 'bearer' }).send({ body: 'hello?' }), 409, 'invalid-transition');
+      const bob = await client.requester(acme.token, 'cust-bob');
+      const mine = await file(ann);
+      expectProblem(await http().post(`/v1/tickets/${mine.id}/messages`).auth(bob, { type: 'bearer' }).send({ body: 'not mine' }), 404, 'not-found');
+      const stored = await platform.query<{ n: number }>('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.messages WHERE ticket_id = $1', [mine.id]);
+      expect(stored[0].n).toBe(0);
+    });
+  });
+
+  describe('reopening (P11)', () => {
+    it('inside the window the ticket is open again and owes a response; the auto-close timer is cancelled', async () => {
+      const ticket = await file(ann);
+      await patch(ticket.id, agent.token, { status: 'resolved' }, await etagOf(ticket.id));
+      await advance(2 * DAY);
+      const reopened = await http().post(`/v1/tickets/${ticket.reference}/reopen`).auth(ann, { type: 'bearer' }).send({ reason: 'Still crashes on EPUB 3' });
+      expect(reopened.status).toBe(200);
+      expect(reopened.body).toMatchObject({ followUp: false, ticket: { id: ticket.id, status: 'open', responseOwed: true } });
+      expect((await events(ticket.id)).slice(-2).map((e) => e.type)).toEqual(['ticket.reopened', 'ticket.status_changed']);
+      const timers = await platform.query('ticket-intake', `SELECT * FROM ticket_intake.timers WHERE id = $1 AND status = 'pending'`, [`auto-close:${ticket.id}`]);
+      expect(timers).toHaveLength(0);
+    });
+
+    it('a resolved ticket closes by itself when its window ends; reopening then files a new, linked ticket', async () => {
+      const ticket = await file(acme.token);
+      await patch(ticket.id, agent.token, { status: 'resolved' }, await etagOf(ticket.id));
+      await advance(14 * DAY + 1_000);
+      await waitFor('the auto-close at the end of the reopen window', async () => (await get(`/v1/tickets/${ticket.id}`, acme.token)).body.status === 'closed');
+      const closed = await get(`/v1/tickets/${ticket.id}`, acme.token);
+      expect(closed.body.closure).toEqual({ reason: 'reopen_window_ended' });
+      const history = (await get(`/v1/tickets/${ticket.id}/history`, acme.token)).body.items;
+      expect(history.at(-1)).toMatchObject({ action: 'closed', actor: { kind: 'system', id: 'ticket-intake' } });
+
+      const followUp = await http().post(`/v1/tickets/${ticket.id}/reopen`).auth(acme.token, { type: 'bearer' }).send({ reason: 'It came back' });
+      expect(followUp.status).toBe(201);
+      expect(followUp.body).toMatchObject({ followUp: true, ticket: { linkedTicketId: ticket.id, status: 'new' } });
+      expect(followUp.headers.location).toBe(`/v1/tickets/${followUp.body.ticket.id}`);
+      expect((await events(followUp.body.ticket.id))[0]).toMatchObject({ type: 'ticket.created', linkedTicketId: ticket.id });
+    });
+
+    it('an open ticket cannot be reopened (409)', async () => {
+      const ticket = await file(acme.token);
+      expectProblem(await http().post(`/v1/tickets/${ticket.id}/reopen`).auth(acme.token, { type: 'bearer' }).send({}), 409, 'invalid-transition');
+    });
+  });
+
+  describe('changes other services ask for, through the inbox', () => {
+    it('notification.acknowledgment_sent accepts an e-mail or phone ticket once, even when redelivered', async () => {
+      const phone = await http().post('/v1/tickets').auth(agent.token, { type: 'bearer' }).send(sampleTicket({ partnerId: acme.partnerId }));
+      const data = { partnerId: acme.partnerId, reference: phone.body.reference, channel: 'email', sentAt: clock.now().toISOString() };
+      await publishAs('notification', NotificationAcknowledgmentSentV1, phone.body.id, data);
+      await publishAs('notification', NotificationAcknowledgmentSentV1, phone.body.id, data);
+      await waitFor('the ticket accepted', async () => (await get(`/v1/tickets/${phone.body.id}`, acme.token)).body.acceptedAt !== undefined);
+      await waitFor('both acknowledgments handled', async () => {
+        const handled = await platform.query<{ n: number }>('ticket-intake', `SELECT count(*)::int AS n FROM ticket_intake.inbox WHERE event_type = 'notification.acknowledgment_sent'`);
+        return handled[0].n >= 2;
+      });
+      expect((await events(phone.body.id)).filter((e) => e.type === 'ticket.accepted')).toEqual([expect.objectContaining({ via: 'acknowledgment' })]);
+    });
+
+    it('notification.email_received threads a reply by ticket id, files a new e-mail ticket otherwise, and never twice', async () => {
+      const ticket = await file(ann);
+      const mail = (over: Record<string, unknown>) => ({
+        messageId: `<${randomUUID()}@mail.example>`,
+        from: 'ann@example.com',
+        subject: 'Re: crash',
+        text: 'It also happens on Android.',
+        attachmentPointers: [],
+        receivedAt: clock.now().toISOString(),
+        ...over,
+      });
+      const reply = mail({ ticketId: ticket.id, partnerId: acme.partnerId });
+      await publishAs('notification', NotificationEmailReceivedV1, ticket.id, reply);
+      await publishAs('notification', NotificationEmailReceivedV1, ticket.id, { ...reply });
+      const fresh = mail({ partnerId: acme.partnerId, subject: 'Player does not start', text: 'Attention Technical Support Team Leader: player fails.' });
+      await publishAs('notification', NotificationEmailReceivedV1, fresh.messageId as string, fresh);
+      await waitFor('the reply threaded', async () => (await get(`/v1/tickets/${ticket.id}/thread`, acme.token)).body.items.length === 1);
+      const emailTickets = async () =>
+        platform.query<{ id: string }>('ticket-intake', `SELECT id FROM ticket_intake.tickets WHERE partner_id = $1 AND channel = 'email'`, [acme.partnerId]);
+      await waitFor('the e-mail ticket filed', async () => (await emailTickets()).length === 1);
+      const [emailTicket] = await emailTickets();
+      const filed = await get(`/v1/tickets/${emailTicket.id}`, acme.token);
+      expect(filed.body).toMatchObject({ channel: 'email', teamLeaderRequested: true, subject: 'Player does not start' });
+      expect(filed.body.missingDetails).toEqual(expect.arrayContaining(['product', 'productVersion']));
+      expect(filed.body.acceptedAt).toBeUndefined();
+      await waitFor('the duplicate delivery handled', async () => {
+        const handled = await platform.query<{ n: number }>('ticket-intake', `SELECT count(*)::int AS n FROM ticket_intake.inbox WHERE event_type = 'notification.email_received'`);
+        return handled[0].n >= 3;
+      });
+      expect((await get(`/v1/tickets/${ticket.id}/thread`, acme.token)).body.items).toHaveLength(1);
+    });
+
+    it('escalation.referral_requested refers the ticket to development, or answers ticket.referral_rejected', async () => {
+      const ticket = await file(acme.token);
+      const ask = (referralId: string) =>
+        publishAs('escalation', EscalationReferralRequestedV1, ticket.id, {
+          partnerId: acme.partnerId,
+          referralId,
+          requestedBy: agent.staffId,
+          reason: 'Needs a code change',
+          requestedAt: clock.now().toISOString(),
+        });
+      await ask(randomUUID());
+      await waitFor('the referral applied', async () => (await get(`/v1/tickets/${ticket.id}`, acme.token)).body.status === 'referred');
+      expect((await get(`/v1/tickets/${ticket.id}`, acme.token)).body).toMatchObject({ level: 'development', status: 'referred' });
+      const again = randomUUID();
+      await ask(again);
+      await waitFor('the second referral rejected', async () => (await events(ticket.id)).some((e) => e.type === 'ticket.referral_rejected'));
+      expect((await events(ticket.id)).find((e) => e.type === 'ticket.referral_rejected')).toMatchObject({ referralId: again });
+    });
+
+    it('rating.submitted with solved: false reopens inside the window; solved: true changes nothing', async () => {
+      const ticket = await file(acme.token);
+      await patch(ticket.id, agent.token, { status: 'resolved' }, await etagOf(ticket.id));
+      const rate = (solved: boolean) =>
+        publishAs('rating', RatingSubmittedV1, ticket.id, { partnerId: acme.partnerId, surveyId: randomUUID(), score: 2, solved, submittedAt: clock.now().toISOString() });
+      await rate(true);
+      await rate(false);
+      await waitFor('the ticket reopened', async () => (await get(`/v1/tickets/${ticket.id}`, acme.token)).body.status === 'open');
+      const history = (await get(`/v1/tickets/${ticket.id}/history`, acme.token)).body.items;
+      expect(history.filter((h: { action: string }) => h.action === 'reopened')).toEqual([expect.objectContaining({ actor: { kind: 'service', id: 'rating' } })]);
+    });
+  });
+});
