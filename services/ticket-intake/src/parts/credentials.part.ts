@@ -8,6 +8,7 @@ import {
   credentialVault,
   CREDENTIALS_DESTROY_TIMER,
   MAX_DESTROY_AFTER_MINUTES,
+  onTicketClosed,
   onTicketReopened,
   onTicketResolved,
   vaultedNote,
@@ -36,6 +37,11 @@ const credentialHooks = (deps: CredentialDeps) => ({
     onReopened: async (tx: EntityManager, ticket: HookTicket): Promise<void> => {
       await onTicketReopened(tx, deps, { ticketId: ticket.id });
     },
+    // A ticket closed without a resolution (P6, out of scope) must lose its credentials too; the
+    // lifecycle calls this once LifecycleHooks has `onClosed` (see the credentials ADR).
+    onClosed: async (tx: EntityManager, ticket: HookTicket, now: Date): Promise<void> => {
+      await onTicketClosed(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, closedAt: now, resolvedAt: ticket.resolvedAt });
+    },
   },
   message: {
     beforeStore: async (tx: EntityManager, input: { ticket: HookTicket; text: string; actor: Actor; now: Date }): Promise<{ text: string; notes: string[] }> => {
@@ -44,16 +50,6 @@ const credentialHooks = (deps: CredentialDeps) => ({
     },
   },
 });
-
-/**
- * The hook lists intake's composition gives its parts (index.ts), read structurally so this part
- * builds with and without them (`timers` is there only so the type shares a member with IntakeDeps).
- */
-interface HookLists {
-  timers: unknown;
-  lifecycleHooks?: unknown[];
-  messageHooks?: unknown[];
-}
 
 /**
  * The credentials vault (P9, issue #9): access particulars sealed under a data key each, the data
@@ -75,9 +71,8 @@ export const credentialsPart = defineIntakePart({
   build: (deps) => {
     const vault = credentialVault(deps); // a bad TSS_MASTER_KEYS fails here, before anything is served
     const hooks = credentialHooks(deps);
-    const lists: HookLists = deps;
-    lists.lifecycleHooks?.push(hooks.lifecycle);
-    lists.messageHooks?.push(hooks.message);
+    deps.lifecycleHooks.push(hooks.lifecycle);
+    deps.messageHooks.push(hooks.message);
     return {
       routes: async (app) => {
         await vault.keyWrapper(); // master keys opened (and keys re-wrapped) at start, not on the first request

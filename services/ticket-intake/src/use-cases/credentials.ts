@@ -236,9 +236,12 @@ export const onTicketResolved = async (
   return { hasLiveCredentials: true, destroyAt };
 };
 
-/** A ticket closed without being resolved first (out of scope, P6): its credentials go as after a resolution. */
-export const onTicketClosed = (tx: EntityManager, deps: CredentialDeps, input: { ticketId: string; partnerId: string; closedAt: Date }) =>
-  onTicketResolved(tx, deps, { ticketId: input.ticketId, partnerId: input.partnerId, resolvedAt: input.closedAt });
+/**
+ * A ticket closed: without a resolution (out of scope, P6) its credentials go as after one, counted
+ * from the close; after a resolution the count stays from the resolution (closing never postpones).
+ */
+export const onTicketClosed = (tx: EntityManager, deps: CredentialDeps, input: { ticketId: string; partnerId: string; closedAt: Date; resolvedAt?: Date }) =>
+  onTicketResolved(tx, deps, { ticketId: input.ticketId, partnerId: input.partnerId, resolvedAt: input.resolvedAt ?? input.closedAt });
 
 /** The note the thread gets when particulars were moved out of a requester's message (P9: "the requester is told"). */
 export const vaultedNote = (count: number, language?: string): string =>

@@ -1,0 +1,206 @@
+import { sampleTicket } from '@tss/runtime/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { TimerStore } from '@tss/timers';
+import { openCredentialCopy, type CredentialDeps } from '../../ticket-intake/src/use-cases/credentials';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+const DAY_MS = 24 * 3_600_000;
+const SUBMITTED_SECRET = 'Tmp-Admin-7f3Kq9!x';
+const PASTED_SECRET = 'Qwerty123zz';
+
+interface CredentialRow {
+  id: string;
+  ticket_id: string;
+  ciphertext: Buffer | null;
+  nonce: Buffer | null;
+  tag: Buffer | null;
+  destroy_after: Date | null;
+  destroyed_at: Date | null;
+}
+
+describe('credentials vault, the whole path (P9, issue #9)', () => {
+  const clock = new TestClock('2026-03-02T08:00:00.000Z');
+  let platform: TestPlatform;
+  let partnerClient: { clientId: string; clientSecret: string };
+  const partner = { token: '' };
+  const agent = { token: '' };
+  let requesterToken = '';
+  /** Tokens expire by the test clock too: fresh ones after each jump of days. */
+  const freshTokens = async () => {
+    const admin = await platform.adminToken();
+    partner.token = await platform.client.token(partnerClient.clientId, partnerClient.clientSecret);
+    agent.token = (await platform.client.staff(admin, ['agent'])).token;
+    requesterToken = await platform.client.requester(partner.token, 'reader-42');
+  };
+  const http = () => platform.client.http();
+  const intake = <T>(sql: string, params: unknown[] = []) => platform.query<T>('ticket-intake', sql, params);
+  /** The vault's use cases, on the running intake's own data source and master keys. */
+  const intakeDeps = (): CredentialDeps => {
+    const host = platform.running.platform.host('ticket-intake');
+    return {
+      dataSource: host.dataSource,
+      unitOfWork: host.unitOfWork,
+      outbox: host.outbox,
+      clock,
+      logger: host.logger,
+      timers: new TimerStore({ schema: 'ticket_intake', clock }),
+      config: {},
+      env: {},
+    };
+  };
+  /** Every value in intake's schema as text, lower-cased: what a dump (or a backup) of it would show. */
+  const dumpOfIntake = async (): Promise<string> => {
+    const tables = await intake<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'ticket_intake' AND table_type = 'BASE TABLE'`);
+    const dumps = await Promise.all(tables.map((t) => intake<{ dump: string }>(`SELECT coalesce(string_agg(row_to_json(t)::text, E'\\n'), '') AS dump FROM ticket_intake."${t.table_name}" t`)));
+    return dumps.map(([row]) => row.dump).join('\n').toLowerCase();
+  };
+  const fileTicket = async () => {
+    const filed = await http().post('/v1/tickets').auth(requesterToken, { type: 'bearer' }).send(sampleTicket());
+    expect(filed.status).toBe(201);
+    return filed.body.id as string;
+  };
+  const storeCredential = async (ticketId: string) => {
+    const stored = await http()
+      .post(`/v1/tickets/${ticketId}/credentials`)
+      .auth(partner.token, { type: 'bearer' })
+      .send({ label: 'Admin panel, temporary account', login: 'support-tmp', secret: SUBMITTED_SECRET });
+    expect(stored.status).toBe(201);
+    return stored.body.id as string;
+  };
+  const changeStatus = async (ticketId: string, status: string) => {
+    const current = await http().get(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' });
+    const changed = await http().patch(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' }).set('if-match', current.headers.etag).send({ status });
+    expect(changed.status).toBe(200);
+  };
+  const credentialRows = (ticketId: string) => intake<CredentialRow>(`SELECT * FROM ticket_intake.credentials WHERE ticket_id = $1 ORDER BY created_at, id`, [ticketId]);
+  const destroyTimer = async (ticketId: string) =>
+    (await intake<{ due_at: Date; status: string }>(`SELECT due_at, status FROM ticket_intake.timers WHERE id = $1`, [`credentials.destroy:${ticketId}`]))[0];
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('credentials', { clock });
+    partnerClient = await platform.client.partner(await platform.adminToken(), 'Acme Vault');
+  });
+
+  beforeEach(freshTokens);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('P9: particulars pasted into a message are vaulted and masked, and the requester is told', async () => {
+    const ticketId = await fileTicket();
+    const posted = await http()
+      .post(`/v1/tickets/${ticketId}/messages`)
+      .auth(requesterToken, { type: 'bearer' })
+      .send({ body: `Логин: ivanov, пароль: ${PASTED_SECRET}\nСпасибо!` });
+
+    expect(posted.status).toBe(201);
+    expect(posted.body.message.body).toMatch(/^\[credentials stored securely: TSS vault #[0-9a-f]{8}\]\nСпасибо!$/);
+    expect(posted.body.notes).toEqual([expect.stringContaining('secure vault')]);
+    const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(requesterToken, { type: 'bearer' });
+    expect(JSON.stringify(thread.body)).not.toContain(PASTED_SECRET);
+    expect(thread.body.items.map((m: { body: string }) => m.body)).toEqual([posted.body.message.body, posted.body.notes[0]]);
+
+    const listed = await http().get(`/v1/tickets/${ticketId}/credentials`).auth(requesterToken, { type: 'bearer' });
+    expect(listed.body.items).toEqual([expect.objectContaining({ kind: 'detected', status: 'stored', createdBy: 'requester' })]);
+    expect(posted.body.message.body).toContain(listed.body.items[0].id.slice(0, 8));
+    const revealed = await http().get(`/v1/tickets/${ticketId}/credentials/${listed.body.items[0].id}`).auth(agent.token, { type: 'bearer' });
+    expect(revealed.body).toMatchObject({ login: 'ivanov', secret: PASTED_SECRET });
+    // Not in the thread, the search index, the history or the outbox: nowhere in intake's schema.
+    expect(await dumpOfIntake()).not.toContain(PASTED_SECRET.toLowerCase());
+  });
+
+  it('P9: ordinary text about passwords stays as written, in English and Russian', async () => {
+    const ticketId = await fileTicket();
+    const text = 'The forgot password page shows error 500. Пароль не приходит на почту.';
+    const posted = await http().post(`/v1/tickets/${ticketId}/messages`).auth(requesterToken, { type: 'bearer' }).send({ body: text });
+
+    expect(posted.status).toBe(201);
+    expect(posted.body.message.body).toBe(text);
+    expect(posted.body.notes).toEqual([]);
+    expect((await http().get(`/v1/tickets/${ticketId}/credentials`).auth(requesterToken, { type: 'bearer' })).body.items).toEqual([]);
+  });
+
+  it('P9: 2 days after resolution the data keys are destroyed (audited, ticket.credentials_destroyed); a copy of the row taken before no longer decrypts', async () => {
+    const ticketId = await fileTicket();
+    const submittedId = await storeCredential(ticketId);
+    await http().post(`/v1/tickets/${ticketId}/messages`).auth(requesterToken, { type: 'bearer' }).send({ body: `login/pass: reader/${PASTED_SECRET}` });
+    const copies = await credentialRows(ticketId);
+    expect(copies).toHaveLength(2);
+    const keyBytesBefore = await intake<{ wrapped_data_key: Buffer }>(`SELECT wrapped_data_key FROM ticket_intake.credential_data_keys WHERE credential_id = ANY($1::uuid[])`, [
+      copies.map((c) => c.id),
+    ]);
+    // The copies are good ones: today they open.
+    for (const copy of copies) {
+      const opened = await openCredentialCopy(intakeDeps(), { id: copy.id, ticketId, ciphertext: copy.ciphertext!, nonce: copy.nonce!, tag: copy.tag! });
+      expect(opened.ok).toBe(true);
+    }
+
+    const resolvedAt = clock.now();
+    await changeStatus(ticketId, 'resolved');
+    const dueAt = new Date(resolvedAt.getTime() + 2 * DAY_MS);
+    expect(await destroyTimer(ticketId)).toEqual({ due_at: dueAt, status: 'pending' });
+    const listed = await http().get(`/v1/tickets/${ticketId}/credentials`).auth(partner.token, { type: 'bearer' });
+    expect(listed.body.items.map((c: { destroyAfter?: string }) => c.destroyAfter)).toEqual([dueAt.toISOString(), dueAt.toISOString()]);
+
+    clock.advanceMs(2 * DAY_MS);
+    await freshTokens();
+    const destroyed = await waitFor('the credentials destroyed by their timer', async () => {
+      const rows = await credentialRows(ticketId);
+      return rows.every((r) => r.destroyed_at !== null) && rows;
+    });
+
+    for (const row of destroyed) expect(row).toMatchObject({ ciphertext: null, nonce: null, tag: null, destroyed_at: dueAt });
+    expect(await intake(`SELECT 1 FROM ticket_intake.credential_data_keys WHERE credential_id = ANY($1::uuid[])`, [copies.map((c) => c.id)])).toEqual([]);
+    // The copies taken before: the master keys are all still configured, but nothing opens them now.
+    for (const copy of copies) {
+      const opened = await openCredentialCopy(intakeDeps(), { id: copy.id, ticketId, ciphertext: copy.ciphertext!, nonce: copy.nonce!, tag: copy.tag! });
+      expect(opened).toEqual({ ok: false, error: 'undecryptable' });
+    }
+    const dump = await dumpOfIntake();
+    for (const key of keyBytesBefore) expect(dump).not.toContain(key.wrapped_data_key.toString('hex'));
+    for (const secret of [SUBMITTED_SECRET, PASTED_SECRET]) expect(dump).not.toContain(secret.toLowerCase());
+
+    const events = await intake<{ event: { data: { credentialId: string; sequence: number; destroyedAt: string } } }>(
+      `SELECT event FROM ticket_intake.outbox WHERE message_key = $1 AND event_type = 'ticket.credentials_destroyed' ORDER BY position`,
+      [ticketId],
+    );
+    expect(events.map((e) => e.event.data.credentialId)).toEqual(copies.map((c) => c.id));
+    expect(events.map((e) => e.event.data.destroyedAt)).toEqual([dueAt.toISOString(), dueAt.toISOString()]);
+    expect(events[1].event.data.sequence).toBe(events[0].event.data.sequence + 1);
+    const history = await http().get(`/v1/tickets/${ticketId}/history`).auth(agent.token, { type: 'bearer' });
+    const audits = history.body.items.filter((h: { action: string }) => h.action === 'credentials_destroyed');
+    expect(audits.map((h: { actor: unknown; detail: { credentialId: string } }) => [h.actor, h.detail.credentialId])).toEqual(
+      copies.map((c) => [{ kind: 'system', id: 'ticket-intake' }, c.id]),
+    );
+
+    const gone = await http().get(`/v1/tickets/${ticketId}/credentials/${submittedId}`).auth(agent.token, { type: 'bearer' });
+    expect(gone.status).toBe(410);
+    expect(gone.headers['content-type']).toContain('application/problem+json');
+    expect(gone.body).toMatchObject({ status: 410, type: 'https://tss.dev/problems/gone', destroyedAt: dueAt.toISOString() });
+    const after = await http().get(`/v1/tickets/${ticketId}/credentials`).auth(partner.token, { type: 'bearer' });
+    expect(after.body.items.map((c: { status: string }) => c.status)).toEqual(['destroyed', 'destroyed']);
+  });
+
+  it('P9/P11: reopening cancels the destruction; the next resolution schedules it again from then', async () => {
+    const ticketId = await fileTicket();
+    const credentialId = await storeCredential(ticketId);
+    await changeStatus(ticketId, 'resolved');
+    expect((await destroyTimer(ticketId))?.status).toBe('pending');
+
+    const reopened = await http().post(`/v1/tickets/${ticketId}/reopen`).auth(requesterToken, { type: 'bearer' }).send({ reason: 'Still broken' });
+    expect(reopened.status).toBe(200);
+    expect(await destroyTimer(ticketId)).toBeUndefined();
+    expect((await credentialRows(ticketId))[0]).toMatchObject({ destroy_after: null, destroyed_at: null });
+
+    clock.advanceMs(3 * DAY_MS);
+    await freshTokens();
+    expect((await http().get(`/v1/tickets/${ticketId}/credentials/${credentialId}`).auth(agent.token, { type: 'bearer' })).body.secret).toBe(SUBMITTED_SECRET);
+
+    const resolvedAgainAt = clock.now();
+    await changeStatus(ticketId, 'resolved');
+    expect((await destroyTimer(ticketId))?.due_at).toEqual(new Date(resolvedAgainAt.getTime() + 2 * DAY_MS));
+    clock.advanceMs(2 * DAY_MS);
+    await waitFor('the credential destroyed after the second resolution', async () => (await credentialRows(ticketId))[0].destroyed_at !== null);
+  });
+});
