@@ -1,0 +1,117 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import { err, ok, type Failure, type Result } from '@tss/service-kit';
+import { fileTooLarge, messageTooLarge, quotedFileName, tooManyFiles, type UploadLimits } from '../domain/attachment-content';
+import type { Upload } from '../use-cases/store-attachments';
+
+/** What a multipart/form-data request carried: its files (in order) and its text fields. */
+export interface MultipartUploads {
+  files: Upload[];
+  fields: Record<string, string>;
+}
+
+export interface ReadUploadsOptions {
+  /** The form field the files come in (default `file`); a file under any other name is a 400. */
+  fileField?: string;
+  /** Text fields the route takes (default none); any other is a 400. */
+  fields?: readonly string[];
+  /** Whether a request with no file is acceptable (default false: a 400). */
+  allowNoFiles?: boolean;
+}
+
+// Text fields a route may take next to its files (a message's body): bounded apart from the files.
+const MAX_FIELD_BYTES = 100_000;
+const MAX_FIELDS = 20;
+
+const codeOf = (error: unknown): string | undefined =>
+  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+
+/**
+ * Registers @fastify/multipart in the calling plugin's scope only (encapsulated): the JSON routes of
+ * the other parts keep their parsers. Call it at the top of a routes plugin that takes files.
+ */
+export const acceptMultipart = async (app: FastifyInstance, limits: UploadLimits): Promise<void> => {
+  await app.register(multipart, {
+    // One byte over each limit, so readUploads sees the excess and answers its own 413.
+    limits: { fileSize: limits.maxFileBytes + 1, files: limits.maxFiles + 1, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, parts: limits.maxFiles + MAX_FIELDS + 1 },
+    throwFileSizeLimit: false,
+  });
+};
+
+/** Stops reading a refused body: busboy lets go of it and what is left is read and dropped. */
+const discardRest = (request: FastifyRequest): void => {
+  request.raw.unpipe();
+  request.raw.resume();
+};
+
+/**
+ * Reads the files (and the allowed text fields) of a multipart/form-data request into memory,
+ * enforcing the upload limits while the bytes arrive: a file over ATTACHMENT_MAX_FILE_BYTES, files
+ * adding up to more than ATTACHMENT_MAX_MESSAGE_BYTES, or more than the most files is a 413 as soon
+ * as it is seen, and the rest of the body is dropped unread. The route must sit in a scope where
+ * `acceptMultipart` registered the parser. A body that is not multipart is a 415.
+ *
+ * The messages route uses it too (a message with its files in one request): `readUploads(request,
+ * limits, { fields: ['body', 'visibility'], allowNoFiles: true })`, then `storeAttachments` and
+ * `linkAttachments` with the stored ids.
+ */
+export const readUploads = async (request: FastifyRequest, limits: UploadLimits, options: ReadUploadsOptions = {}): Promise<Result<MultipartUploads, Failure>> => {
+  if (!request.isMultipart()) {
+    return err({ kind: 'unsupported_media_type', detail: 'Send files as multipart/form-data, one "file" part per file.' });
+  }
+  const fileField = options.fileField ?? 'file';
+  const allowedFields = new Set(options.fields ?? []);
+  const files: Upload[] = [];
+  const fields: Record<string, string> = {};
+  let totalBytes = 0;
+  let failure: Failure | undefined;
+  try {
+    parts: for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        if (!allowedFields.has(part.fieldname) || part.valueTruncated || typeof part.value !== 'string') {
+          failure = { kind: 'bad_request', detail: `Unexpected form field "${part.fieldname.slice(0, 100)}".` };
+          break;
+        }
+        fields[part.fieldname] = part.value;
+        continue;
+      }
+      if (part.fieldname !== fileField) {
+        failure = { kind: 'bad_request', detail: `Files go in form fields named "${fileField}", not "${part.fieldname.slice(0, 100)}".` };
+        break;
+      }
+      if (files.length >= limits.maxFiles) {
+        failure = tooManyFiles(limits);
+        break;
+      }
+      const chunks: Buffer[] = [];
+      let fileBytes = 0;
+      for await (const chunk of part.file) {
+        fileBytes += (chunk as Buffer).length;
+        totalBytes += (chunk as Buffer).length;
+        if (fileBytes > limits.maxFileBytes) {
+          failure = fileTooLarge(quotedFileName(part.filename), limits);
+          break parts;
+        }
+        if (totalBytes > limits.maxMessageBytes) {
+          failure = messageTooLarge(limits);
+          break parts;
+        }
+        chunks.push(chunk as Buffer);
+      }
+      files.push({ fileName: part.filename, bytes: Buffer.concat(chunks) });
+    }
+  } catch (error) {
+    const code = codeOf(error);
+    if (code === 'FST_FILES_LIMIT') failure = tooManyFiles(limits);
+    else if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') failure = { kind: 'payload_too_large', detail: 'The form has too many parts.' };
+    else if (code === 'FST_PROTO_VIOLATION') failure = { kind: 'bad_request', detail: 'A form field name is not allowed.' };
+    // A body cut short or not well-formed (busboy's "Unexpected end of form", a missing boundary).
+    else failure = { kind: 'bad_request', detail: 'The multipart/form-data body cannot be read.' };
+  }
+  if (failure) {
+    discardRest(request);
+    return err(failure);
+  }
+  if (files.length === 0 && !options.allowNoFiles) return err({ kind: 'bad_request', detail: `No file was sent: send each file as a "${fileField}" part.` });
+  return ok({ files, fields });
+};

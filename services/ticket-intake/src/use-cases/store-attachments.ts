@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { UnitOfWork } from '@tss/messaging';
+import { blobKey, inspectContent, type ArchiveLimits, type BlobStorage } from '@tss/blob-storage';
+import { err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
+import type { Actor } from '../domain/actor';
+import { contentFailure, quotedFileName, sanitiseFileName } from '../domain/attachment-content';
+import { attachmentStore, type AttachmentRecord } from '../store/attachment.store';
+import { historyStore } from '../store/history.store';
+
+/**
+ * Attachments (P8, issue #9), for the routes of this part and for the messages route:
+ *
+ * - `readUploads(request, limits, options)` (src/http/multipart-uploads.ts) reads the files of a
+ *   multipart/form-data request within the size limits; `acceptMultipart(app, limits)` registers the
+ *   parser in the calling plugin's scope.
+ * - `storeAttachments(deps, …)` checks each file's content and stores them all, or none.
+ * - `linkAttachments(tx, …)` links stored, unlinked attachments of a ticket to a message, in the
+ *   message's transaction.
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** One file as it came: the name the client gave (display only) and its bytes. */
+export interface Upload {
+  fileName?: string;
+  bytes: Buffer;
+}
+
+export interface StoreAttachmentsDeps {
+  unitOfWork: UnitOfWork;
+  clock: Clock;
+  blobs: BlobStorage;
+  archiveLimits: ArchiveLimits;
+}
+
+export interface StoreAttachmentsInput {
+  ticket: { id: string; partnerId: string };
+  uploads: readonly Upload[];
+  uploadedBy: Actor;
+}
+
+/** Removes blobs stored for a request that then failed: the failure is what the caller sees. */
+const removeBlobs = async (blobs: BlobStorage, keys: readonly string[]): Promise<void> => {
+  await Promise.allSettled(keys.map((key) => blobs.delete(key)));
+};
+
+/**
+ * Checks every file by its content (P8: JPG, GIF, PNG; BMP only inside a ZIP or RAR; archives
+ * within their limits) and only if all pass stores them: the blobs first, then their rows and a
+ * history entry each in one transaction. A refusal stores nothing; a failure after some blobs were
+ * stored removes them, so no blob is left without a row.
+ */
+export const storeAttachments = async (deps: StoreAttachmentsDeps, input: StoreAttachmentsInput): Promise<Result<AttachmentRecord[], Failure>> => {
+  const accepted = [];
+  for (const upload of input.uploads) {
+    const verdict = await inspectContent(upload.bytes, deps.archiveLimits);
+    if (!verdict.accepted) return err(contentFailure(verdict.refusal, quotedFileName(upload.fileName)));
+    accepted.push({ upload, verdict });
+  }
+  const now = deps.clock.now();
+  const stored: string[] = [];
+  try {
+    const records: AttachmentRecord[] = [];
+    for (const { upload, verdict } of accepted) {
+      const id = randomUUID();
+      const storageKey = blobKey('attachments', input.ticket.partnerId, input.ticket.id, id);
+      const put = await deps.blobs.put(storageKey, upload.bytes, { contentType: verdict.mediaType });
+      stored.push(storageKey);
+      records.push({
+        id,
+        ticketId: input.ticket.id,
+        partnerId: input.ticket.partnerId,
+        messageId: null,
+        fileName: sanitiseFileName(upload.fileName, verdict.kind),
+        contentType: verdict.mediaType,
+        size: put.size,
+        sha256: put.sha256,
+        storageKey,
+        uploadedBy: input.uploadedBy,
+        createdAt: now,
+      });
+    }
+    await deps.unitOfWork.run(async (tx) => {
+      await attachmentStore.insert(tx, records);
+      await historyStore.append(
+        tx,
+        ...records.map((a) => ({
+          ticketId: a.ticketId,
+          partnerId: a.partnerId,
+          at: now,
+          actor: input.uploadedBy,
+          action: 'attachment_uploaded',
+          detail: { attachmentId: a.id, fileName: a.fileName, contentType: a.contentType, size: a.size },
+        })),
+      );
+    });
+    return ok(records);
+  } catch (error) {
+    await removeBlobs(deps.blobs, stored);
+    throw error;
+  }
+};
+
+/**
+ * Links attachments to a message, in the message's transaction (the messages route calls it):
+ * each id must name an attachment of that ticket not yet linked to a message, else the whole
+ * message is refused with a 422 naming the ids, and the rollback undoes the links made.
+ */
+export const linkAttachments = async (
+  tx: EntityManager,
+  input: { ticketId: string; partnerId: string; messageId: string; attachmentIds: readonly string[] },
+): Promise<Result<void, Failure>> => {
+  const wanted = [...new Set(input.attachmentIds.map((id) => id.toLowerCase()))];
+  if (wanted.length === 0) return ok(undefined);
+  const ids = wanted.filter((id) => UUID.test(id));
+  const linked = new Set(ids.length > 0 ? await attachmentStore.link(tx, { ...input, attachmentIds: ids }) : []);
+  const refused = wanted.filter((id) => !linked.has(id));
+  if (refused.length > 0) {
+    return err({
+      kind: 'unprocessable',
+      detail: `Not an attachment of this ticket waiting for a message: ${refused.join(', ')}. Upload files with POST /v1/tickets/{id}/attachments first; each can be linked to one message.`,
+      extensions: { attachmentIds: refused },
+    });
+  }
+  return ok(undefined);
+};

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bmpBytes, gifBytes, jpegBytes, pngBytes, rarBytes, zipBombBytes, zipBytes } from '@tss/blob-storage/testing';
+import { sampleTicket, startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { TestClock } from '@tss/service-kit/testing';
+import { ticketIntakeService } from '../../src/index';
+import { INTAKE_SCHEMA } from '../../src/store/ticket.store';
+import { linkAttachments } from '../../src/use-cases/store-attachments';
+
+const KiB = 1024;
+const LIMITS = { ATTACHMENT_MAX_FILE_BYTES: String(64 * KiB), ATTACHMENT_MAX_MESSAGE_BYTES: String(100 * KiB), ARCHIVE_MAX_ENTRIES: '5' };
+
+type Part = { name: string; bytes: Buffer; field?: string };
+
+/** Every file under a folder, relative to it (the blobs and their metadata). */
+const filesUnder = async (root: string): Promise<string[]> => {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name)));
+};
+
+describe('attachments over HTTP (P8, issue #9)', () => {
+  const clock = new TestClock('2026-03-03T10:00:00.000Z');
+  let sut: ServiceUnderTest;
+  let blobRoot: string;
+  const partnerId = randomUUID();
+  const otherPartnerId = randomUUID();
+  const partnerToken = (id = partnerId) => sut.token({ kind: 'partner', partner_id: id, scope: 'tickets:read tickets:write' });
+  const requesterToken = (requesterId: string) => sut.token({ kind: 'requester', partner_id: partnerId, requester_id: requesterId, scope: 'tickets:read tickets:write' });
+  const staffToken = (staffId = 'agent-1') => sut.token({ kind: 'staff', sub: staffId, client_id: staffId, roles: ['agent'], scope: 'tickets:read tickets:write queue:read' });
+
+  const fileTicket = async (token = partnerToken(), overrides: Record<string, unknown> = {}): Promise<string> => {
+    const filed = await sut.http().post('/v1/tickets').auth(token, { type: 'bearer' }).send(sampleTicket(overrides));
+    expect(filed.status).toBe(201);
+    return filed.body.id as string;
+  };
+  const upload = (token: string, ticketId: string, parts: Part[]) => {
+    let req = sut.http().post(`/v1/tickets/${ticketId}/attachments`).auth(token, { type: 'bearer' });
+    for (const p of parts) req = req.attach(p.field ?? 'file', p.bytes, { filename: p.name, contentType: 'application/octet-stream' });
+    return req;
+  };
+  const list = (token: string, ticketId: string) => sut.http().get(`/v1/tickets/${ticketId}/attachments`).auth(token, { type: 'bearer' });
+  const download = (token: string, ticketId: string, attachmentId: string) =>
+    sut
+      .http()
+      .get(`/v1/tickets/${ticketId}/attachments/${attachmentId}`)
+      .auth(token, { type: 'bearer' })
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+  const rowsOf = (ticketId: string) => sut.query<{ id: string }>(`SELECT id FROM ${INTAKE_SCHEMA}.attachments WHERE ticket_id = $1`, [ticketId]);
+  const blobsOf = (ticketId: string) => filesUnder(path.join(blobRoot, 'attachments', partnerId, ticketId));
+
+  /** A refusal stores nothing: no row, no blob, no temporary file. */
+  const expectNothingStored = async (ticketId: string) => {
+    expect(await rowsOf(ticketId)).toEqual([]);
+    expect(await blobsOf(ticketId)).toEqual([]);
+    expect(await filesUnder(path.join(blobRoot, '.tmp'))).toEqual([]);
+  };
+
+  beforeAll(async () => {
+    blobRoot = await mkdtemp(path.join(tmpdir(), 'tss-attachments-'));
+    sut = await startServiceUnderTest(ticketIntakeService, { clock, env: { ATTACHMENT_DIR: blobRoot, ...LIMITS } });
+  });
+
+  afterAll(async () => {
+    await sut?.stop();
+    await rm(blobRoot, { recursive: true, force: true });
+  });
+
+  it('P8: stores JPG, GIF and PNG with the type judged by content, not name, and records who uploaded them', async () => {
+    const ticketId = await fileTicket();
+    const uploaded = await upload(partnerToken(), ticketId, [
+      { name: 'photo.jpg', bytes: jpegBytes() },
+      { name: 'anim.GIF', bytes: gifBytes() },
+      { name: 'C:\\Users\\ann\\report.html', bytes: pngBytes() },
+    ]);
+
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.body.items.map((a: { fileName: string; contentType: string }) => [a.fileName, a.contentType])).toEqual([
+      ['photo.jpg', 'image/jpeg'],
+      ['anim.GIF', 'image/gif'],
+      ['report.html.png', 'image/png'],
+    ]);
+    expect(uploaded.body.items[2]).toMatchObject({ ticketId, messageId: null, size: pngBytes().length, uploadedBy: { kind: 'partner' }, createdAt: clock.now().toISOString() });
+    expect(await rowsOf(ticketId)).toHaveLength(3);
+    expect((await blobsOf(ticketId)).filter((f) => !f.endsWith('.meta.json'))).toHaveLength(3);
+    const history = await sut.query<{ action: string; detail: { fileName: string } }>(
+      `SELECT action, detail FROM ${INTAKE_SCHEMA}.ticket_history WHERE ticket_id = $1 AND action = 'attachment_uploaded' ORDER BY id`,
+      [ticketId],
+    );
+    expect(history.map((h) => h.detail.fileName)).toEqual(['photo.jpg', 'anim.GIF', 'report.html.png']);
+  });
+
+  it('lists and serves a file back with its stored type, as a download, never sniffed', async () => {
+    const ticketId = await fileTicket();
+    const png = pngBytes();
+    const [stored] = (await upload(partnerToken(), ticketId, [{ name: 'écran “1”.png', bytes: png }])).body.items;
+
+    const listed = await list(partnerToken(), ticketId);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toEqual([stored]);
+
+    const got = await download(partnerToken(), ticketId, stored.id);
+    expect(got.status).toBe(200);
+    expect(got.headers['content-type']).toBe('image/png');
+    expect(got.headers['x-content-type-options']).toBe('nosniff');
+    expect(got.headers['content-disposition']).toBe(`attachment; filename="_cran _1_.png"; filename*=UTF-8''%C3%A9cran%20%E2%80%9C1%E2%80%9D.png`);
+    expect(Buffer.compare(got.body as Buffer, png)).toBe(0);
+  });
+
+  it('P8: a bare BMP is a 415 telling to put it in a ZIP or RAR; nothing is stored', async () => {
+    const ticketId = await fileTicket();
+    const refused = await upload(partnerToken(), ticketId, [{ name: 'screen.png', bytes: bmpBytes() }]);
+
+    expect(refused.status).toBe(415);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body.detail).toMatch(/BMP image is accepted only inside a ZIP or RAR archive/);
+    await expectNothingStored(ticketId);
+  });
+
+  it('one refused file refuses the whole request: the good files before it are not stored either', async () => {
+    const ticketId = await fileTicket();
+    const refused = await upload(partnerToken(), ticketId, [
+      { name: 'ok.png', bytes: pngBytes() },
+      { name: 'doc.pdf', bytes: Buffer.from('%PDF-1.7 not an image') },
+    ]);
+    expect(refused.status).toBe(415);
+    expect(refused.body).toMatchObject({ file: '"doc.pdf"', reason: 'unsupported_type' });
+    await expectNothingStored(ticketId);
+  });
+
+  it('P8: a BMP inside a ZIP or a RAR is accepted, stored as the archive', async () => {
+    const ticketId = await fileTicket();
+    const uploaded = await upload(partnerToken(), ticketId, [
+      { name: 'screens.zip', bytes: zipBytes([{ name: 'screen.bmp', data: bmpBytes(16, 16) }, { name: 'logo.png', data: pngBytes() }]) },
+      { name: 'screens.rar', bytes: rarBytes([{ name: 'screen.bmp', data: bmpBytes(16, 16) }]) },
+    ]);
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.body.items.map((a: { contentType: string }) => a.contentType)).toEqual(['application/zip', 'application/vnd.rar']);
+  });
+
+  it.each([
+    ['an entry of another type', () => zipBytes([{ name: 'screen.bmp', data: Buffer.from('MZ\x90\x00 a program') }]), 'entry_type'],
+    ['too many entries', () => zipBytes(Array.from({ length: 6 }, (_, i) => ({ name: `${i}.png`, data: pngBytes() }))), 'too_many_entries'],
+    ['a zip bomb', () => zipBombBytes(), 'ratio'],
+    ['a RAR holding text', () => rarBytes([{ name: 'notes.png', data: Buffer.from('just text') }]), 'entry_type'],
+  ])('P8: an archive with %s is a 422 and nothing is stored', async (_label, archive, reason) => {
+    const ticketId = await fileTicket();
+    const refused = await upload(partnerToken(), ticketId, [{ name: 'files.zip', bytes: archive() }]);
+    expect(refused.status).toBe(422);
+    expect(refused.body.reason).toBe(reason);
+    await expectNothingStored(ticketId);
+  });
+
+  it('a file over ATTACHMENT_MAX_FILE_BYTES is a 413; nothing is stored', async () => {
+    const ticketId = await fileTicket();
+    const big = Buffer.concat([pngBytes(), Buffer.alloc(65 * KiB)]);
+    const refused = await upload(partnerToken(), ticketId, [{ name: 'big.png', bytes: big }]);
+    expect(refused.status).toBe(413);
+    expect(refused.body).toMatchObject({ maxFileBytes: 64 * KiB });
+    await expectNothingStored(ticketId);
+  });
+
+  it('files adding up to more than ATTACHMENT_MAX_MESSAGE_BYTES are a 413; nothing is stored', async () => {
+    const ticketId = await fileTicket();
+    const each = Buffer.concat([pngBytes(), Buffer.alloc(40 * KiB)]);
+    const refused = await upload(partnerToken(), ticketId, [
+      { name: 'a.png', bytes: each },
+      { name: 'b.png', bytes: each },
+      { name: 'c.png', bytes: each },
+    ]);
+    expect(refused.status).toBe(413);
+    expect(refused.body).toMatchObject({ maxMessageBytes: 100 * KiB });
+    await expectNothingStored(ticketId);
+  });
+
+  it('a body that is not multipart is a 415, a form without files or with files under another name a 400', async () => {
+    const ticketId = await fileTicket();
+    const json = await sut.http().post(`/v1/tickets/${ticketId}/attachments`).auth(partnerToken(), { type: 'bearer' }).send({ file: 'x' });
+    expect(json.status).toBe(415);
+    const noFile = await sut.http().post(`/v1/tickets/${ticketId}/attachments`).auth(partnerToken(), { type: 'bearer' }).field('note', 'hello');
+    expect(noFile.status).toBe(400);
+    const wrongName = await upload(partnerToken(), ticketId, [{ name: 'a.png', bytes: pngBytes(), field: 'upload' }]);
+    expect(wrongName.status).toBe(400);
+    await expectNothingStored(ticketId);
+  });
+
+  it('the other routes of intake still take JSON bodies: multipart is registered in this part only', async () => {
+    const filed = await sut.http().post('/v1/tickets').auth(partnerToken(), { type: 'bearer' }).field('product', 'reader');
+    expect(filed.status).toBe(415);
+  });
+
+  it("tenancy: another partner's or requester's ticket is a 404 on every route; staff see any", async () => {
+    const ticketId = await fileTicket(partnerToken(), { requester: { id: 'client-7' } });
+    const [stored] = (await upload(requesterToken('client-7'), ticketId, [{ name: 'a.png', bytes: pngBytes() }])).body.items;
+    expect(stored.uploadedBy).toEqual({ kind: 'requester', id: 'client-7' });
+
+    for (const token of [partnerToken(otherPartnerId), requesterToken('client-8')]) {
+      expect((await upload(token, ticketId, [{ name: 'b.png', bytes: pngBytes() }])).status).toBe(404);
+      expect((await list(token, ticketId)).status).toBe(404);
+      expect((await download(token, ticketId, stored.id)).status).toBe(404);
+    }
+    expect((await upload(partnerToken(), randomUUID(), [{ name: 'b.png', bytes: pngBytes() }])).status).toBe(404);
+    expect((await download(partnerToken(), ticketId, randomUUID())).status).toBe(404);
+
+    expect((await list(requesterToken('client-7'), ticketId)).body.items).toHaveLength(1);
+    expect((await list(partnerToken(), ticketId)).body.items).toHaveLength(1);
+    expect((await list(staffToken(), ticketId)).body.items).toHaveLength(1);
+    const byStaff = await download(staffToken(), ticketId, stored.id);
+    expect(byStaff.status).toBe(200);
+    expect(await rowsOf(ticketId)).toHaveLength(1);
+  });
+
+  it("a staff upload stays hidden from the partner until a public message carries it; an internal note's never shows", async () => {
+    const ticketId = await fileTicket();
+    const [forReply, forNote] = (
+      await upload(staffToken(), ticketId, [
+        { name: 'fix.png', bytes: pngBytes() },
+        { name: 'logs.png', bytes: pngBytes() },
+      ])
+    ).body.items;
+    expect((await list(partnerToken(), ticketId)).body.items).toEqual([]);
+    expect((await download(partnerToken(), ticketId, forReply.id)).status).toBe(404);
+
+    const reply = randomUUID();
+    const note = randomUUID();
+    await sut.query(
+      `INSERT INTO ${INTAKE_SCHEMA}.messages (id, ticket_id, partner_id, author_kind, author_id, visibility, channel, body, created_at)
+       VALUES ($1, $3, $4, 'agent', 'agent-1', 'public', 'api', 'Fixed, see screenshot', $5), ($2, $3, $4, 'agent', 'agent-1', 'internal', 'api', 'Logs', $5)`,
+      [reply, note, ticketId, partnerId, clock.now()],
+    );
+    await sut.host.unitOfWork.run(async (tx) => {
+      expect((await linkAttachments(tx, { ticketId, partnerId, messageId: reply, attachmentIds: [forReply.id] })).ok).toBe(true);
+      expect((await linkAttachments(tx, { ticketId, partnerId, messageId: note, attachmentIds: [forNote.id] })).ok).toBe(true);
+    });
+
+    expect((await list(partnerToken(), ticketId)).body.items.map((a: { id: string; messageId: string }) => [a.id, a.messageId])).toEqual([[forReply.id, reply]]);
+    expect((await download(partnerToken(), ticketId, forNote.id)).status).toBe(404);
+    expect((await list(staffToken(), ticketId)).body.items).toHaveLength(2);
+  });
+
+  it('linkAttachments links each attachment once, to its own ticket only, else a 422 naming the ids and nothing linked', async () => {
+    const ticketId = await fileTicket();
+    const otherTicketId = await fileTicket();
+    const [mine] = (await upload(partnerToken(), ticketId, [{ name: 'a.png', bytes: pngBytes() }])).body.items;
+    const [theirs] = (await upload(partnerToken(), otherTicketId, [{ name: 'b.png', bytes: pngBytes() }])).body.items;
+    const unknown = randomUUID();
+
+    const refused = await sut.host.unitOfWork.run(async (tx) => {
+      const result = await linkAttachments(tx, { ticketId, partnerId, messageId: randomUUID(), attachmentIds: [mine.id, theirs.id, unknown, 'not-a-uuid'] });
+      if (!result.ok) throw Object.assign(new Error('refused'), { failure: result.error }); // the message's transaction rolls back
+      return result;
+    }).catch((error: { failure?: unknown }) => error.failure);
+    expect(refused).toMatchObject({ kind: 'unprocessable', extensions: { attachmentIds: [theirs.id, unknown, 'not-a-uuid'] } });
+    expect((await list(partnerToken(), ticketId)).body.items[0].messageId).toBeNull();
+
+    const first = randomUUID();
+    await sut.host.unitOfWork.run(async (tx) => {
+      expect(await linkAttachments(tx, { ticketId, partnerId, messageId: first, attachmentIds: [mine.id] })).toEqual({ ok: true, value: undefined });
+    });
+    await sut.host.unitOfWork.run(async (tx) => {
+      expect(await linkAttachments(tx, { ticketId, partnerId, messageId: randomUUID(), attachmentIds: [mine.id] })).toMatchObject({ ok: false, error: { kind: 'unprocessable' } });
+    });
+    expect((await list(staffToken(), ticketId)).body.items[0].messageId).toBe(first);
+  });
+});
