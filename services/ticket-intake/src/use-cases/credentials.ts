@@ -181,22 +181,6 @@ export const revealCredential = async (
 };
 
 /**
- * Opens a sealed copy of a credential (e.g. a row read from a backup) with the vault's current
- * state: `undecryptable` once its data key has been destroyed, whatever master keys are configured.
- */
-export const openCredentialCopy = async (
-  deps: CredentialDeps,
-  copy: { id: string; ticketId: string; ciphertext: Buffer; nonce: Buffer; tag: Buffer },
-): Promise<Result<CredentialSecret, 'undecryptable'>> => {
-  const dataKey = await credentialStore.dataKey(deps.dataSource.manager, copy.id);
-  if (!dataKey) return err('undecryptable');
-  const key = await (await credentialVault(deps).keyWrapper()).unwrap(dataKey);
-  const opened = openCredential(key, { credentialId: copy.id, ticketId: copy.ticketId }, copy);
-  key.fill(0);
-  return opened;
-};
-
-/**
  * P9, for the messages route: access particulars in a message are moved into the vault and
  * masked, e.g. `[credentials stored securely: TSS vault #1a2b3c4d]`. Returns the text to store and
  * the ids of the credentials made (none: the text unchanged). The caller tells the requester.
