@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
+import type { TimerStore } from '@tss/timers';
 import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { queueDueAt, queuePositionOf } from '../domain/queue-order';
 import type { Ticket } from '../domain/ticket';
@@ -17,6 +18,7 @@ export interface QueueRoutesDeps {
   dataSource: DataSource;
   unitOfWork: UnitOfWork;
   outbox: Outbox;
+  timers: TimerStore;
   clock: Clock;
 }
 
@@ -24,12 +26,11 @@ const READ_QUEUE: AccessRule = { kinds: ['staff'], scopes: ['queue:read'] };
 // Those who answer tickets take them from the queue (P4); quality and admin read it only.
 const CLAIM: AccessRule = { kinds: ['staff'], roles: ['agent', 'team_lead', 'developer'] };
 
-const queueEntry = (ticket: Ticket, assigneeId: string | null, responseDueAt: Date | null): Static<typeof QueueEntry> => {
+const queueEntry = (ticket: Ticket, responseDueAt: Date | null): Static<typeof QueueEntry> => {
   const due = queueDueAt({ level: ticket.level, receivedAt: ticket.receivedAt, responseDueAt });
   return {
     ticket: toTicketView(ticket),
     partnerId: ticket.partnerId,
-    ...(assigneeId ? { assigneeId } : {}),
     dueAt: due.dueAt.toISOString(),
     dueAtSource: due.source,
   };
@@ -60,10 +61,10 @@ export const queueRoutes = (deps: QueueRoutesDeps) => async (fastify: FastifyIns
       const after = cursor === undefined ? undefined : decodeQueueCursor(cursor, filters);
       if (after && !after.ok) return sendFailure(reply, after.error);
       const rows = await queueStore.list(deps.dataSource.manager, { assignee, after: after?.value, limit: limit + 1 });
-      const page = rows.slice(0, limit).map((r) => ({ ticket: toTicket(r.ticket), assigneeId: r.assigneeId, responseDueAt: r.responseDueAt }));
+      const page = rows.slice(0, limit).map((r) => ({ ticket: toTicket(r.ticket), responseDueAt: r.responseDueAt }));
       const last = page.at(-1);
       return {
-        items: page.map((r) => queueEntry(r.ticket, r.assigneeId, r.responseDueAt)),
+        items: page.map((r) => queueEntry(r.ticket, r.responseDueAt)),
         ...(rows.length > limit && last
           ? { nextCursor: encodeQueueCursor(queuePositionOf({ ...last.ticket, responseDueAt: last.responseDueAt }), filters) }
           : {}),
@@ -87,7 +88,7 @@ export const queueRoutes = (deps: QueueRoutesDeps) => async (fastify: FastifyIns
       const scope = scopeOf(request, 'staff');
       const claimed = await claimQueueTicket(deps, { staffId: scope.staffId });
       if (!claimed) return reply.code(204).send(null);
-      return queueEntry(claimed.ticket, claimed.assigneeId, claimed.responseDueAt);
+      return queueEntry(claimed.ticket, claimed.responseDueAt);
     },
   );
 };

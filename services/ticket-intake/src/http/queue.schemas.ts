@@ -17,7 +17,6 @@ export const QueueQuery = Type.Object(
 export const QueueEntry = Type.Object({
   ticket: Type.Ref('Ticket'),
   partnerId: Type.String({ format: 'uuid' }),
-  assigneeId: Type.Optional(Type.String({ description: 'The staff member working on it' })),
   dueAt: Type.String({ format: 'date-time', description: 'When the response owed is due (P5)' }),
   dueAtSource: StringEnum(['sla_clock', 'level_target'] as const, {
     description: "sla_clock: the running response clock's; level_target: time received plus the level's maximum, until the clock is known",

@@ -9,14 +9,12 @@ export type QueueAssignee = { kind: 'unassigned' } | { kind: 'staff'; staffId: s
 
 export interface QueueRow {
   ticket: TicketRow;
-  assigneeId: string | null;
   /** The projected due time of the open clock (sla.*), null until one is known. */
   responseDueAt: Date | null;
 }
 
 interface QueueKeyRow {
   id: string;
-  assignee_id: string | null;
   response_due_at: Date | null;
 }
 
@@ -51,7 +49,7 @@ const withTickets = async (tx: EntityManager, keys: QueueKeyRow[]): Promise<Queu
   const byId = new Map(rows.map((r) => [r.id, r]));
   return keys.flatMap((k) => {
     const ticket = byId.get(k.id);
-    return ticket ? [{ ticket, assigneeId: k.assignee_id, responseDueAt: k.response_due_at }] : [];
+    return ticket ? [{ ticket, responseDueAt: k.response_due_at }] : [];
   });
 };
 
@@ -68,7 +66,7 @@ export const queueStore = {
     }
     params.push(options.limit);
     const keys = (await tx.query(
-      `SELECT t.id, t.assignee_id, t.response_due_at FROM ${T} t WHERE ${conditions.join(' AND ')} ORDER BY ${QUEUE_ORDER} LIMIT $${params.length}`,
+      `SELECT t.id, t.response_due_at FROM ${T} t WHERE ${conditions.join(' AND ')} ORDER BY ${QUEUE_ORDER} LIMIT $${params.length}`,
       params,
     )) as QueueKeyRow[];
     return withTickets(tx, keys);
@@ -87,10 +85,6 @@ export const queueStore = {
       [TARGETS],
     )) as { id: string; partner_id: string; response_due_at: Date | null }[];
     return row ? { id: row.id, partnerId: row.partner_id, responseDueAt: row.response_due_at } : null;
-  },
-
-  async assign(tx: EntityManager, ticketId: string, assigneeId: string, now: Date): Promise<void> {
-    await tx.query(`UPDATE ${T} SET assignee_id = $2, updated_at = $3 WHERE id = $1`, [ticketId, assigneeId, now]);
   },
 
   /** The queue projection of sla.clock_started / sla.retargeted: the open clock's due time. */

@@ -1,24 +1,25 @@
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
-import type { Ticket } from '../domain/ticket';
-import { publishTicketChange } from '../events/ticket-events.producer';
-import { historyStore } from '../store/history.store';
+import type { TimerStore } from '@tss/timers';
+import { assign, type Ticket } from '../domain/ticket';
 import { queueStore } from '../store/queue.store';
 import { ticketStore } from '../store/ticket.store';
+import { commitChange } from './commit-change';
 
 export interface ClaimedTicket {
   ticket: Ticket;
-  assigneeId: string;
+  /** The projected due time of the open clock, null until sla-timer's is known. */
   responseDueAt: Date | null;
 }
 
 /**
  * P4: hands the first unassigned ticket of the queue to the calling staff member, or nothing when
- * the queue is empty. One transaction: the SKIP LOCKED pick, the assignment, `ticket.assigned`
- * with the ticket's next sequence, and the history entry.
+ * the queue is empty. One transaction: the SKIP LOCKED pick, then the same change as an agent's
+ * assignment (`assign`: `ticket.assigned` with the next sequence, a `new` ticket becomes `open`,
+ * the history entries).
  */
 export const claimQueueTicket = async (
-  deps: { unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock },
+  deps: { unitOfWork: UnitOfWork; outbox: Outbox; timers: TimerStore; clock: Clock },
   input: { staffId: string },
 ): Promise<ClaimedTicket | null> =>
   deps.unitOfWork.run(async (tx) => {
@@ -28,18 +29,8 @@ export const claimQueueTicket = async (
     const locked = await ticketStore.lockForChange(tx, next.partnerId, next.id);
     if (!locked) throw new Error(`queue ticket ${next.id} vanished under its row lock`);
     const now = deps.clock.now();
-    await queueStore.assign(tx, locked.id, input.staffId, now);
-    const changed = await publishTicketChange(tx, deps.outbox, locked, [{ kind: 'assigned', assigneeId: input.staffId }], now);
-    await historyStore.append(tx, {
-      ticketId: locked.id,
-      partnerId: locked.partnerId,
-      at: now,
-      actor: { kind: 'staff', id: input.staffId },
-      action: 'assigned',
-      detail: { assigneeId: input.staffId, via: 'queue_claim' },
-      sequence: changed.sequence,
-    });
+    const changed = await commitChange(tx, deps, locked, assign(locked, input.staffId), { kind: 'staff', id: input.staffId }, now, 'claimed from the queue');
     const { lockedForChange: _locked, ...ticket } = changed;
     // The row stays locked until commit, so the projected due time read with it is still current.
-    return { ticket, assigneeId: input.staffId, responseDueAt: next.responseDueAt };
+    return { ticket, responseDueAt: next.responseDueAt };
   });

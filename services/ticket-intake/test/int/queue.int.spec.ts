@@ -2,12 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { CloudEvent } from '@tss/contracts';
 import { TicketAssignedV1, type SlaClockStartedV1 } from '@tss/contracts';
 import type { EventData } from '@tss/contracts';
-import type { HandlerBinding } from '@tss/messaging';
+import { Outbox, UnitOfWork, type HandlerBinding } from '@tss/messaging';
+import { createServiceDataSource } from '@tss/persistence';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
+import { TimerStore } from '@tss/timers';
 import { compareQueuePositions, queuePositionOf } from '../../src/domain/queue-order';
 import { onSlaClockCancelled, onSlaClockStarted, onSlaMet, onSlaRetargeted } from '../../src/events/sla-projection.handler';
+import { toTicketView } from '../../src/http/ticket.routes';
 import { ticketIntakeService } from '../../src/index';
+import { TicketEntity } from '../../src/store/ticket.entity';
+import { queueStore } from '../../src/store/queue.store';
+import { INTAKE_SCHEMA } from '../../src/store/ticket.store';
+import { claimQueueTicket } from '../../src/use-cases/claim-queue-ticket';
 import { insertTicketRow, type TicketRowSeed } from './support/ticket-rows';
 
 const START = new Date('2026-03-02T08:00:00.000Z');
@@ -127,7 +134,7 @@ describe('the agents’ queue (P4, issue #9)', () => {
     const emergency = await seed({ level: 'emergency', receivedAt: at(HOUR) });
     const response = await claim(staffToken('agent-7'));
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ ticket: { id: emergency, level: 'emergency' }, partnerId, assigneeId: 'agent-7', dueAtSource: 'level_target' });
+    expect(response.body).toMatchObject({ ticket: { id: emergency, level: 'emergency', assigneeId: 'agent-7', status: 'open' }, partnerId, dueAtSource: 'level_target' });
 
     const [row] = await sut.query<{ assignee_id: string; sequence: number }>(`SELECT assignee_id, sequence FROM ticket_intake.tickets WHERE id = $1`, [emergency]);
     expect(row).toEqual({ assignee_id: 'agent-7', sequence: 3 });
@@ -139,44 +146,100 @@ describe('the agents’ queue (P4, issue #9)', () => {
     const history = await sut.query(`SELECT actor_kind, actor_id, action, sequence FROM ticket_intake.ticket_history WHERE ticket_id = $1`, [emergency]);
     expect(history).toEqual([{ actor_kind: 'staff', actor_id: 'agent-7', action: 'assigned', sequence: 3 }]);
 
+    // A `new` ticket claimed becomes `open`: someone works on it (the same change as an agent's assignment).
+    const fresh = await seed({ status: 'new', receivedAt: at(-HOUR) });
+    const claimedNew = await claim(staffToken('agent-7'));
+    expect(claimedNew.body.ticket).toMatchObject({ id: fresh, status: 'open', assigneeId: 'agent-7' });
+    const freshEvents = await sut.query<{ event_type: string }>(`SELECT event_type FROM ticket_intake.outbox WHERE message_key = $1 ORDER BY position`, [fresh]);
+    expect(freshEvents.map((e) => e.event_type)).toEqual(['ticket.assigned', 'ticket.status_changed']);
+
     // The claimed ticket left the unassigned queue and is on the agent's own list.
     expect((await readQueue(staffToken('agent-7'))).body.items.map((e: { ticket: { id: string } }) => e.ticket.id)).toEqual([standard]);
     const mine = await readQueue(staffToken('agent-7'), '?assignee=me');
-    expect(mine.body.items).toEqual([expect.objectContaining({ assigneeId: 'agent-7', ticket: expect.objectContaining({ id: emergency }) })]);
+    expect(mine.body.items.map((e: { ticket: { id: string; assigneeId: string } }) => [e.ticket.id, e.ticket.assigneeId])).toEqual([
+      [emergency, 'agent-7'],
+      [fresh, 'agent-7'],
+    ]);
     expect((await readQueue(staffToken('agent-8'), '?assignee=me')).body.items).toEqual([]);
-    expect((await readQueue(staffToken('agent-8'), '?assignee=any')).body.items).toHaveLength(2);
+    expect((await readQueue(staffToken('agent-8'), '?assignee=any')).body.items).toHaveLength(3);
   });
 
+  /** Claims by `claims` agents at once: through HTTP (the service's pool), or each on a connection of its own. */
+  const race = async (claims: number, way: 'http' | 'connections') => {
+    const agents = Array.from({ length: claims }, (_, i) => `race-agent-${randomUUID().slice(0, 8)}-${i}`);
+    if (way === 'http') {
+      const responses = await Promise.all(agents.map((agent) => claim(staffToken(agent))));
+      return responses.map((r) => ({ status: r.status, ticket: r.body?.ticket as { id: string; level: string; assigneeId: string } | undefined }));
+    }
+    // 20 transactions really at once: the service's own pool would queue them behind its few connections.
+    const dataSource = createServiceDataSource({ url: sut.databaseUrl, schema: INTAKE_SCHEMA, entities: [TicketEntity], migrations: [], poolSize: claims });
+    await dataSource.initialize();
+    try {
+      const deps = {
+        unitOfWork: new UnitOfWork(dataSource),
+        outbox: new Outbox({ service: 'ticket-intake', schema: INTAKE_SCHEMA, clock }),
+        timers: new TimerStore({ schema: INTAKE_SCHEMA, clock }),
+        clock,
+      };
+      await Promise.all(agents.map(() => dataSource.query('SELECT 1'))); // every connection open before the race
+      const claimed = await Promise.all(agents.map((staffId) => claimQueueTicket(deps, { staffId })));
+      return claimed.map((c) => (c ? { status: 200, ticket: toTicketView(c.ticket) } : { status: 204, ticket: undefined }));
+    } finally {
+      await dataSource.destroy();
+    }
+  };
+
   it.each([
-    { tickets: 12, claims: 20 },
-    { tickets: 25, claims: 20 },
-  ])('P4: $claims agents claiming at once over $tickets tickets never get the same ticket', async ({ tickets, claims }) => {
+    { tickets: 12, claims: 20, way: 'connections' as const },
+    { tickets: 25, claims: 20, way: 'connections' as const },
+    { tickets: 12, claims: 20, way: 'http' as const },
+  ])('P4: $claims agents claiming at once ($way) over $tickets tickets never get the same ticket', async ({ tickets, claims, way }) => {
     const filed = new Set<string>();
     for (let i = 0; i < tickets; i += 1) filed.add(await seed({ receivedAt: at(i * 60_000), level: i % 5 === 0 ? 'emergency' : 'standard' }));
-    const agents = Array.from({ length: claims }, (_, i) => `race-agent-${tickets}-${i}`);
 
     const startedAt = performance.now();
-    const responses = await Promise.all(agents.map((agent) => claim(staffToken(agent))));
+    const responses = await race(claims, way);
     const elapsedMs = performance.now() - startedAt;
 
-    const won = responses.filter((r) => r.status === 200);
+    const won = responses.filter((r): r is { status: number; ticket: { id: string; level: string; assigneeId: string } } => r.status === 200 && r.ticket !== undefined);
     expect(responses.filter((r) => r.status !== 200).map((r) => r.status)).toEqual(Array(claims - Math.min(claims, tickets)).fill(204));
     expect(won).toHaveLength(Math.min(claims, tickets));
-    const claimedIds = won.map((r) => r.body.ticket.id as string);
+    const claimedIds = won.map((r) => r.ticket.id);
     expect(new Set(claimedIds).size).toBe(claimedIds.length);
     for (const id of claimedIds) expect(filed.has(id)).toBe(true);
     // Each winner holds the ticket it was answered with, and nobody else holds it.
     const assignees = await sut.query<{ id: string; assignee_id: string }>(`SELECT id, assignee_id FROM ticket_intake.tickets WHERE id = ANY($1::uuid[]) AND assignee_id IS NOT NULL`, [[...filed]]);
-    expect(new Map(assignees.map((a) => [a.id, a.assignee_id]))).toEqual(new Map(won.map((r) => [r.body.ticket.id, r.body.assigneeId])));
+    expect(new Map(assignees.map((a) => [a.id, a.assignee_id]))).toEqual(new Map(won.map((r) => [r.ticket.id, r.ticket.assigneeId])));
+    expect(new Set(won.map((r) => r.ticket.assigneeId)).size).toBe(won.length);
     const assignedEvents = await sut.query<{ n: string }>(`SELECT count(*) AS n FROM ticket_intake.outbox WHERE message_key = ANY($1::text[]) AND event_type = $2`, [
       [...filed],
       TicketAssignedV1.type,
     ]);
     expect(Number(assignedEvents[0].n)).toBe(won.length);
     // The emergencies went first: every emergency is claimed before any standard ticket is.
-    if (tickets > claims) expect(won.filter((r) => r.body.ticket.level === 'emergency')).toHaveLength(Math.ceil(tickets / 5));
-    process.stdout.write(`queue race: ${claims} claims over ${tickets} tickets in ${elapsedMs.toFixed(0)} ms\n`);
+    if (tickets > claims) expect(won.filter((r) => r.ticket.level === 'emergency')).toHaveLength(Math.ceil(tickets / 5));
+    process.stdout.write(`queue race (${way}): ${claims} claims over ${tickets} tickets in ${elapsedMs.toFixed(0)} ms\n`);
   });
+
+  it('P4: a claim passes over the ticket another claim holds instead of waiting for it (SKIP LOCKED)', async () => {
+    const head = await seed({ level: 'emergency', receivedAt: at(0) });
+    const second = await seed({ receivedAt: at(0) });
+    const queryRunner = sut.host.dataSource.createQueryRunner();
+    await queryRunner.connect();
+    await queryRunner.startTransaction();
+    try {
+      // Another agent's claim, still in its transaction, holds the head of the queue.
+      expect(await queueStore.lockNextUnassigned(queryRunner.manager)).toMatchObject({ id: head });
+      const meanwhile = await claim(staffToken('agent-skip'));
+      expect(meanwhile.status).toBe(200);
+      expect(meanwhile.body.ticket.id).toBe(second);
+    } finally {
+      await queryRunner.rollbackTransaction();
+      await queryRunner.release();
+    }
+    // Released, the head is the next claim's.
+    expect((await claim(staffToken('agent-skip'))).body.ticket.id).toBe(head);
+  }, 15_000);
 
   it('partners and requesters are refused the queue; staff who do not answer tickets may read it but not claim', async () => {
     await seed({ receivedAt: at(0) });
