@@ -127,6 +127,11 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     expect(posted.body.message.body).toBe(text);
     expect(posted.body.notes).toEqual([]);
     expect((await http().get(`/v1/tickets/${ticketId}/credentials`).auth(requesterToken, { type: 'bearer' })).body.items).toEqual([]);
+    // Nothing in the vault: resolving it schedules no destruction and asks nobody to change anything.
+    await changeStatus(ticketId, 'resolved');
+    expect(await destroyTimer(ticketId)).toBeUndefined();
+    const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(requesterToken, { type: 'bearer' });
+    expect(thread.body.items.map((m: { body: string }) => m.body)).toEqual([text]);
   });
 
   it('P9: 2 days after resolution the data keys are destroyed (audited, ticket.credentials_destroyed); a copy of the row taken before no longer decrypts', async () => {
@@ -148,6 +153,12 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     expect(await destroyTimer(ticketId)).toEqual({ due_at: dueAt, status: 'pending' });
     const listed = await http().get(`/v1/tickets/${ticketId}/credentials`).auth(partner.token, { type: 'bearer' });
     expect(listed.body.items.map((c: { destroyAfter?: string }) => c.destroyAfter)).toEqual([dueAt.toISOString(), dueAt.toISOString()]);
+    // The requester is told to change them, in the thread.
+    const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(requesterToken, { type: 'bearer' });
+    const told = thread.body.items.filter((m: { author: { kind: string }; body: string }) => m.author.kind === 'system' && m.body.includes('change those passwords'));
+    expect(told.map((m: { body: string }) => m.body)).toEqual([
+      `This ticket is resolved. The access particulars you gave us will be destroyed by ${dueAt.toISOString().slice(0, 16).replace('T', ' ')} UTC. Please change those passwords now.`,
+    ]);
 
     clock.advanceMs(2 * DAY_MS);
     await freshTokens();

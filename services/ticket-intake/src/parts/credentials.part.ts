@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { EntityManager } from 'typeorm';
+import type { Channel } from '@tss/contracts';
 import type { Actor } from '../domain/actor';
 import { credentialRoutes } from '../http/credential.routes';
 import { Credentials1765000200000 } from '../store/migrations/1765000200000-credentials';
@@ -11,6 +12,7 @@ import {
   onTicketClosed,
   onTicketReopened,
   onTicketResolved,
+  tellRequesterToChangeCredentials,
   vaultedNote,
   vaultSecretsInText,
   type CredentialDeps,
@@ -21,18 +23,20 @@ import { defineIntakePart } from './intake-part';
 interface HookTicket {
   id: string;
   partnerId: string;
+  channel: Channel;
   language?: string;
   resolvedAt?: Date;
 }
 
 /**
- * The vault's reactions to a ticket's life (P9): resolution schedules destruction, reopening
- * cancels it, a requester's message has its access particulars moved into the vault.
+ * The vault's reactions to a ticket's life (P9): resolution schedules destruction and tells the
+ * requester to change the particulars, reopening cancels it, a requester's message has its access particulars moved into the vault.
  */
 const credentialHooks = (deps: CredentialDeps) => ({
   lifecycle: {
     onResolved: async (tx: EntityManager, ticket: HookTicket, now: Date): Promise<void> => {
-      await onTicketResolved(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, resolvedAt: ticket.resolvedAt ?? now });
+      const resolved = await onTicketResolved(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, resolvedAt: ticket.resolvedAt ?? now });
+      if (resolved.destroyAt) await tellRequesterToChangeCredentials(tx, ticket, resolved.destroyAt, now);
     },
     onReopened: async (tx: EntityManager, ticket: HookTicket): Promise<void> => {
       await onTicketReopened(tx, deps, { ticketId: ticket.id });

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ConfigError, err, ok, parseMasterKeys, type Failure, type KeyWrapper, type RequestScope, type Result } from '@tss/service-kit';
+import type { Channel } from '@tss/contracts';
 import type { FiredTimer } from '@tss/timers';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actor';
 import { findCredentials, maskCredentials } from '../domain/credential-detection';
@@ -10,6 +11,7 @@ import type { IntakeDeps } from '../parts/intake-part';
 import { openCredentialKeyWrapper } from '../store/credential-key-wrapper';
 import { credentialStore, type CredentialKind, type CredentialMetadata, type CredentialTicket } from '../store/credential.store';
 import { historyStore } from '../store/history.store';
+import { messageStore } from '../store/message.store';
 import { ticketStore } from '../store/ticket.store';
 
 /** P9: "destroyed no later than 2 days after resolution". */
@@ -232,6 +234,37 @@ export const vaultedNote = (count: number, language?: string): string =>
   language === 'ru'
     ? `Ваше сообщение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
     : `Your message contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them. Please change them once this ticket is resolved.`;
+
+const utcMinute = (at: Date): string => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** P9: "the requester is told to change them when the ticket is resolved". */
+export const changeCredentialsNote = (destroyAt: Date, language?: string): string =>
+  language === 'ru'
+    ? `Обращение решено. Данные для доступа, которые вы нам передали, будут уничтожены не позднее ${utcMinute(destroyAt)}. Пожалуйста, смените эти пароли сейчас.`
+    : `This ticket is resolved. The access particulars you gave us will be destroyed by ${utcMinute(destroyAt)}. Please change those passwords now.`;
+
+/**
+ * Tells the requester, in the thread, to change the particulars the ticket holds (P9). The
+ * resolution mail could say it too once `ticket.resolved` carries it (see docs/adr/0026).
+ */
+export const tellRequesterToChangeCredentials = async (
+  tx: EntityManager,
+  ticket: { id: string; partnerId: string; channel: Channel; language?: string },
+  destroyAt: Date,
+  now: Date,
+): Promise<void> => {
+  await messageStore.insert(tx, {
+    id: randomUUID(),
+    ticketId: ticket.id,
+    partnerId: ticket.partnerId,
+    author: { kind: 'system' },
+    visibility: 'public',
+    channel: ticket.channel,
+    body: changeCredentialsNote(destroyAt, ticket.language),
+    attachmentIds: [],
+    createdAt: now,
+  });
+};
 
 /** P11, for the reopen use case: the ticket is worked on again, so its credentials stay until it is resolved again. */
 export const onTicketReopened = async (tx: EntityManager, deps: CredentialDeps, input: { ticketId: string }): Promise<void> => {
