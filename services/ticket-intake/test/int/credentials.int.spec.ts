@@ -180,6 +180,13 @@ describe('credentials vault over HTTP (P9, issue #9)', () => {
     await expect(new LocalKeyWrapper([{ id: 'k1', key: K1 }]).unwrap({ masterKeyId: 'k2', ciphertext: key.wrapped_data_key })).rejects.toThrow(/not configured/);
   });
 
+  it('a data key under a master key that is no longer configured stops the vault from opening', async () => {
+    const ticketId = await fileTicket(partnerToken());
+    expect((await store(partnerToken(), ticketId)).status).toBe(201);
+    const opening = openCredentialKeyWrapper({ dataSource: sut.host.dataSource, clock, logger: pino({ level: 'silent' }) }, [{ id: 'k9', key: masterKey() }]);
+    await expect(opening).rejects.toThrow(/master key k\d is not configured/);
+  });
+
   it('a bad TSS_MASTER_KEYS is a ConfigError naming the problem, never the key', () => {
     const short = randomBytes(16).toString('base64');
     const deps = {
