@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { FilesystemBlobStorage, S3BlobStorage, type BlobStorage } from '@tss/blob-storage';
 import { attachmentRoutes } from '../http/attachment.routes';
 import { Attachments1765000100000 } from '../store/migrations/1765000100000-attachments';
+import { linkAttachments } from '../use-cases/store-attachments';
 import { defineIntakePart } from './intake-part';
 
 const MiB = 1_048_576;
@@ -59,6 +60,10 @@ export const attachmentsPart = defineIntakePart({
             keyPrefix: config.ATTACHMENT_S3_KEY_PREFIX,
           })
         : new FilesystemBlobStorage(path.resolve(config.ATTACHMENT_DIR));
+    // A message naming uploaded attachments links them in its own transaction (P8).
+    deps.messageHooks.push({
+      linkAttachments: (tx, { ticket, messageId, attachmentIds }) => linkAttachments(tx, { ticketId: ticket.id, partnerId: ticket.partnerId, messageId, attachmentIds }),
+    });
     return {
       routes: attachmentRoutes({
         dataSource: deps.dataSource,

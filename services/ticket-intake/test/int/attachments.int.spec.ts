@@ -268,4 +268,50 @@ describe('attachments over HTTP (P8, issue #9)', () => {
     });
     expect((await list(staffToken(), ticketId)).body.items[0].messageId).toBe(first);
   });
+
+  describe('with the messages route', () => {
+    const post = (token: string, ticketId: string, body: Record<string, unknown>) =>
+      sut.http().post(`/v1/tickets/${ticketId}/messages`).auth(token, { type: 'bearer' }).send(body);
+
+    it('P8: a message naming uploaded attachments links them; the thread shows their ids', async () => {
+      const ticketId = await fileTicket();
+      const items = (await upload(partnerToken(), ticketId, [{ name: 'a.png', bytes: pngBytes() }, { name: 'b.gif', bytes: gifBytes() }])).body.items;
+      const ids = items.map((a: { id: string }) => a.id);
+
+      const posted = await post(partnerToken(), ticketId, { body: 'Screenshots attached.', attachmentIds: ids });
+      expect(posted.status).toBe(201);
+      expect(posted.body.message.attachmentIds).toEqual(ids);
+      const listed = (await list(partnerToken(), ticketId)).body.items;
+      expect(listed.map((a: { messageId: string }) => a.messageId)).toEqual([posted.body.message.id, posted.body.message.id]);
+    });
+
+    it("P8: a message naming another ticket's or an already linked attachment is a 422, and nothing of it is kept", async () => {
+      const ticketId = await fileTicket();
+      const otherTicketId = await fileTicket();
+      const [mine] = (await upload(partnerToken(), ticketId, [{ name: 'a.png', bytes: pngBytes() }])).body.items;
+      const [theirs] = (await upload(partnerToken(), otherTicketId, [{ name: 'b.png', bytes: pngBytes() }])).body.items;
+
+      const refused = await post(partnerToken(), ticketId, { body: 'Wrong file.', attachmentIds: [mine.id, theirs.id] });
+      expect(refused.status).toBe(422);
+      expect(refused.body.attachmentIds).toEqual([theirs.id]);
+      expect((await list(partnerToken(), ticketId)).body.items[0].messageId).toBeNull();
+      const messages = await sut.query(`SELECT id FROM ${INTAKE_SCHEMA}.messages WHERE ticket_id = $1 AND body = 'Wrong file.'`, [ticketId]);
+      expect(messages).toEqual([]);
+
+      expect((await post(partnerToken(), ticketId, { body: 'Right file.', attachmentIds: [mine.id] })).status).toBe(201);
+      expect((await post(partnerToken(), ticketId, { body: 'Same file again.', attachmentIds: [mine.id] })).status).toBe(422);
+    });
+
+    it("an agent's internal note keeps its attachments from the partner; a public reply shows them", async () => {
+      const ticketId = await fileTicket();
+      const [logs, fix] = (await upload(staffToken(), ticketId, [{ name: 'logs.png', bytes: pngBytes() }, { name: 'fix.png', bytes: pngBytes() }])).body.items;
+
+      expect((await post(staffToken(), ticketId, { body: 'Logs for the team.', visibility: 'internal', attachmentIds: [logs.id] })).status).toBe(201);
+      expect((await post(staffToken(), ticketId, { body: 'Fixed; see the screenshot.', attachmentIds: [fix.id] })).status).toBe(201);
+
+      expect((await list(partnerToken(), ticketId)).body.items.map((a: { id: string }) => a.id)).toEqual([fix.id]);
+      expect((await download(partnerToken(), ticketId, logs.id)).status).toBe(404);
+      expect((await list(staffToken(), ticketId)).body.items).toHaveLength(2);
+    });
+  });
 });
