@@ -18,6 +18,8 @@ import { installHealth, type ReadinessCheck } from './health';
 import { installMetrics } from './metrics';
 import { answerFrameworkError, installProblemHandlers, ProblemSchema, problemType, sendProblem } from './problem';
 import { installStrictJsonBody } from './http/json-body';
+import { installStrictQueryEncoding } from './http/query-encoding';
+import { requestValidatorFactory } from './http/request-validation';
 import { installUriLengthLimit } from './http/uri-length';
 import { isStorableText, STORABLE_TEXT_FORMAT } from '@tss/contracts';
 
@@ -72,6 +74,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     // The longest path parameter a route schema admits (client ids, up to 200 characters); a longer
     // one is a 414 problem from the router (answerFrameworkError), as the document says.
     routerOptions: { maxParamLength: 200 },
+    // Parameters are coerced from text, JSON bodies are not; numbers are finite; uuids are PostgreSQL's.
+    schemaController: { compilersFactory: { buildValidator: requestValidatorFactory() } },
     ajv: {
       customOptions: {
         removeAdditional: false,
@@ -99,6 +103,7 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
 
   installDrainShedding(app);
   installUriLengthLimit(app);
+  installStrictQueryEncoding(app);
   installStrictJsonBody(app);
   installTracingHooks(app, options.name);
   installProblemHandlers(app);

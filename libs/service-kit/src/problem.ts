@@ -108,6 +108,8 @@ const answerError = (error: FastifyError, request: FastifyRequest, reply: Fastif
         pointer: v.instancePath || '/',
         message: v.keyword === 'format' && v.params.format === STORABLE_TEXT_FORMAT ? UNSTORABLE_TEXT_MESSAGE : v.message ?? 'invalid',
         ...(v.params && 'missingProperty' in v.params ? { missingProperty: v.params.missingProperty } : {}),
+        // An unknown field is named too (issue #9): the pointer is the object that refuses it.
+        ...(v.params && 'additionalProperty' in v.params ? { additionalProperty: v.params.additionalProperty } : {}),
       })),
     });
   }
@@ -176,7 +178,13 @@ export const ProblemSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { in: { type: 'string' }, pointer: { type: 'string' }, message: { type: 'string' }, missingProperty: { type: 'string' } },
+        properties: {
+          in: { type: 'string' },
+          pointer: { type: 'string' },
+          message: { type: 'string' },
+          missingProperty: { type: 'string' },
+          additionalProperty: { type: 'string', description: 'The unknown property the object at `pointer` does not admit' },
+        },
       },
     },
   },
