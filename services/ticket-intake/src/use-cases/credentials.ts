@@ -83,11 +83,11 @@ const scheduleDestruction = async (tx: EntityManager, deps: CredentialDeps, tick
 const sealAndStore = async (
   tx: EntityManager,
   deps: CredentialDeps,
-  input: { ticket: CredentialTicket; label: string; kind: CredentialKind; secret: CredentialSecret; actor: Actor; now: Date },
+  input: { id?: string; ticket: CredentialTicket; label: string; kind: CredentialKind; secret: CredentialSecret; actor: Actor; now: Date },
 ): Promise<CredentialMetadata> => {
   const vault = credentialVault(deps);
   const wrapper = await vault.keyWrapper();
-  const id = randomUUID();
+  const id = input.id ?? randomUUID();
   const dataKey = newDataKey(randomBytes);
   const sealed = sealCredential(dataKey, { credentialId: id, ticketId: input.ticket.id }, input.secret, randomBytes);
   const wrapped = await wrapper.wrap(dataKey);
@@ -182,6 +182,43 @@ export const revealCredential = async (
   });
 };
 
+/** Particulars taken out of a text that is not stored yet: each with the id its placeholder names. */
+export interface TextForVault {
+  /** The text to store: every finding replaced by `[credentials stored securely: TSS vault #<id>]`. */
+  text: string;
+  pending: { id: string; secret: CredentialSecret }[];
+}
+
+const DETECTED_LABEL = 'Access particulars from a message';
+const placeholderFor = (credentialId: string): string => `[credentials stored securely: TSS vault #${credentialId.slice(0, 8)}]`;
+
+/**
+ * P9, for text written before its ticket row exists (a new ticket's description, an e-mail that
+ * opens a ticket): masks the particulars now, so the plain text is never stored or published, and
+ * fixes the credential ids the placeholders name. `vaultPending` stores them once the ticket exists.
+ */
+export const maskForVault = (text: string): TextForVault => {
+  const found = findCredentials(text);
+  if (found.length === 0) return { text, pending: [] };
+  const pending = found.map((finding) => ({ id: randomUUID(), secret: { secret: finding.secret, ...(finding.login ? { login: finding.login } : {}) } }));
+  return { text: maskCredentials(text, found, (_finding, i) => placeholderFor(pending[i].id)), pending };
+};
+
+/** Stores what `maskForVault` took out, in the transaction that wrote the ticket; returns the credential ids. */
+export const vaultPending = async (
+  tx: EntityManager,
+  deps: CredentialDeps,
+  input: { ticketId: string; partnerId: string; pending: TextForVault['pending']; actor: Actor; now: Date },
+): Promise<string[]> => {
+  if (input.pending.length === 0) return [];
+  const ticket = await credentialStore.ticket(tx, input.ticketId);
+  if (!ticket || ticket.partnerId !== input.partnerId) throw new Error(`vaultPending: no ticket ${input.ticketId} of partner ${input.partnerId}`);
+  for (const { id, secret } of input.pending) {
+    await sealAndStore(tx, deps, { id, ticket, label: DETECTED_LABEL, kind: 'detected', secret, actor: input.actor, now: input.now });
+  }
+  return input.pending.map((p) => p.id);
+};
+
 /**
  * P9, for the messages route: access particulars in a message are moved into the vault and
  * masked, e.g. `[credentials stored securely: TSS vault #1a2b3c4d]`. Returns the text to store and
@@ -192,17 +229,9 @@ export const vaultSecretsInText = async (
   deps: CredentialDeps,
   input: { ticketId: string; partnerId: string; text: string; actor: Actor; now: Date },
 ): Promise<{ text: string; vaulted: string[] }> => {
-  const found = findCredentials(input.text);
-  if (found.length === 0) return { text: input.text, vaulted: [] };
-  const ticket = await credentialStore.ticket(tx, input.ticketId);
-  if (!ticket || ticket.partnerId !== input.partnerId) throw new Error(`vaultSecretsInText: no ticket ${input.ticketId} of partner ${input.partnerId}`);
-  const stored: CredentialMetadata[] = [];
-  for (const finding of found) {
-    const secret: CredentialSecret = { secret: finding.secret, ...(finding.login ? { login: finding.login } : {}) };
-    stored.push(await sealAndStore(tx, deps, { ticket, label: 'Access particulars from a message', kind: 'detected', secret, actor: input.actor, now: input.now }));
-  }
-  const text = maskCredentials(input.text, found, (_finding, i) => `[credentials stored securely: TSS vault #${stored[i].id.slice(0, 8)}]`);
-  return { text, vaulted: stored.map((c) => c.id) };
+  const masked = maskForVault(input.text);
+  const vaulted = await vaultPending(tx, deps, { ticketId: input.ticketId, partnerId: input.partnerId, pending: masked.pending, actor: input.actor, now: input.now });
+  return { text: masked.text, vaulted };
 };
 
 /**

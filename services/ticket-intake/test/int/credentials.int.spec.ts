@@ -7,7 +7,7 @@ import { TimerStore } from '@tss/timers';
 import { ticketIntakeService } from '../../src/index';
 import { openCredentialKeyWrapper } from '../../src/store/credential-key-wrapper';
 import { INTAKE_SCHEMA } from '../../src/store/ticket.store';
-import { credentialVault, type CredentialDeps } from '../../src/use-cases/credentials';
+import { credentialVault, maskForVault, vaultPending, type CredentialDeps } from '../../src/use-cases/credentials';
 
 const masterKey = () => randomBytes(32);
 const K1 = masterKey();
@@ -185,6 +185,32 @@ describe('credentials vault over HTTP (P9, issue #9)', () => {
     expect((await store(partnerToken(), ticketId)).status).toBe(201);
     const opening = openCredentialKeyWrapper({ dataSource: sut.host.dataSource, clock, logger: pino({ level: 'silent' }) }, [{ id: 'k9', key: masterKey() }]);
     await expect(opening).rejects.toThrow(/master key k\d is not configured/);
+  });
+
+  it('P9: particulars in a new ticket’s description are masked before it is written and vaulted once it exists', async () => {
+    const description = `The admin panel rejects us. login/pass: editor/${SECRET}`;
+    const masked = maskForVault(description);
+    expect(masked.text).toBe(`The admin panel rejects us. [credentials stored securely: TSS vault #${masked.pending[0].id.slice(0, 8)}]`);
+    const filed = await sut.http().post('/v1/tickets').auth(partnerToken(), { type: 'bearer' }).send(sampleTicket({ description: masked.text }));
+    expect(filed.status).toBe(201);
+
+    const deps: CredentialDeps = {
+      dataSource: sut.host.dataSource,
+      unitOfWork: sut.host.unitOfWork,
+      outbox: sut.host.outbox,
+      clock,
+      logger: sut.host.logger,
+      timers: new TimerStore({ schema: INTAKE_SCHEMA, clock }),
+      config: {},
+      env: {},
+    };
+    const ids = await sut.host.unitOfWork.run((tx) =>
+      vaultPending(tx, deps, { ticketId: filed.body.id, partnerId, pending: masked.pending, actor: { kind: 'partner', id: partnerId }, now: clock.now() }),
+    );
+    expect(ids).toEqual([masked.pending[0].id]);
+    const revealed = await reveal(staffToken(randomUUID()), filed.body.id, ids[0]);
+    expect(revealed.body).toMatchObject({ login: 'editor', secret: SECRET, label: 'Access particulars from a message' });
+    expect(await everythingStored(sut)).not.toContain(SECRET);
   });
 
   it('a bad TSS_MASTER_KEYS is a ConfigError naming the problem, never the key', () => {
