@@ -1,2 +1,3 @@
 export * from './attachment-fixtures';
 export * from './blob-storage-contract';
+export * from './moto-server';

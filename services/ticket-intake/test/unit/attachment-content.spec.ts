@@ -1,5 +1,8 @@
+import { Type } from '@sinclair/typebox';
+import { loadConfig } from '@tss/service-kit';
 import { contentFailure, MAX_FILE_NAME_LENGTH, quotedFileName, sanitiseFileName } from '../../src/domain/attachment-content';
 import { contentDisposition } from '../../src/http/attachment.routes';
+import { attachmentsPart } from '../../src/parts/attachments.part';
 
 describe('attachment names (display only)', () => {
   it.each([
@@ -54,5 +57,21 @@ describe('refusals as HTTP failures (P8)', () => {
       kind: 'unprocessable',
       extensions: { reason: 'ratio', entry: 'bomb.bmp', file: '"b.zip"' },
     });
+  });
+});
+
+describe('attachment settings', () => {
+  const defaults = loadConfig(Type.Object(attachmentsPart.config!), {});
+  const problems = (env: Record<string, string>) => attachmentsPart.configProblems!(loadConfig(Type.Object(attachmentsPart.config!), env));
+
+  it('defaults: the filesystem under .data/attachments, 10 MiB a file, 25 MiB a message', () => {
+    expect(defaults).toMatchObject({ ATTACHMENT_STORAGE: 'filesystem', ATTACHMENT_DIR: '.data/attachments', ATTACHMENT_MAX_FILE_BYTES: 10 * 1_048_576, ATTACHMENT_MAX_MESSAGE_BYTES: 25 * 1_048_576 });
+    expect(problems({})).toEqual([]);
+  });
+
+  it('refuses S3 without a bucket, half a key pair, and a message limit below the file limit', () => {
+    expect(problems({ ATTACHMENT_STORAGE: 's3' })).toEqual(['ATTACHMENT_S3_BUCKET: required when ATTACHMENT_STORAGE is s3']);
+    expect(problems({ ATTACHMENT_S3_ACCESS_KEY_ID: 'AKIA' })).toEqual(['ATTACHMENT_S3_ACCESS_KEY_ID, ATTACHMENT_S3_SECRET_ACCESS_KEY: set both or neither']);
+    expect(problems({ ATTACHMENT_MAX_FILE_BYTES: '2048', ATTACHMENT_MAX_MESSAGE_BYTES: '1024' })).toEqual(['ATTACHMENT_MAX_MESSAGE_BYTES: must be at least ATTACHMENT_MAX_FILE_BYTES']);
   });
 });
