@@ -221,6 +221,9 @@ describe('issue #9: malformed requests to every ticket-intake operation are 4xx 
     }
     expect(Object.entries(kindsByOperation).filter(([, kinds]) => kinds.length === 0)).toEqual([]);
     expect(cases.length).toBeGreaterThanOrEqual(MIN_REQUESTS);
+    // Every operation is fuzzed with every token kind it admits, not just listed.
+    const casesPer = (operationId: string, kind: TokenKind) => cases.filter((c) => c.operationId === operationId && c.token === kind).length;
+    expect(operations.flatMap((o) => kindsByOperation[o.operationId].filter((kind) => casesPer(o.operationId, kind) < 20).map((kind) => `${o.operationId} as ${kind}`))).toEqual([]);
 
     await quiet();
     const before = await storedState();
@@ -244,5 +247,12 @@ describe('issue #9: malformed requests to every ticket-intake operation are 4xx 
     if (process.env.FUZZ_FAILURES_FILE) writeFileSync(process.env.FUZZ_FAILURES_FILE, failures.join('\n'));
     expect(failures.slice(0, 40)).toEqual([]);
     expect(after).toEqual(before);
+
+    // The comparison sees a write: one valid ticket changes the tickets and the outbox.
+    expect((await client.http().post('/v1/tickets').auth(tokens.partner, { type: 'bearer' }).send(sampleTicket())).status).toBe(201);
+    await quiet();
+    const written = await storedState();
+    expect(written.tickets).not.toBe(after.tickets);
+    expect(written.outbox).not.toBe(after.outbox);
   }, 180_000);
 });
