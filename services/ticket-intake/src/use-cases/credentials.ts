@@ -190,6 +190,8 @@ export interface TextForVault {
 }
 
 const DETECTED_LABEL = 'Access particulars from a message';
+/** More findings than this in one text are vaulted as one credential: one message, bounded work. */
+const MAX_CREDENTIALS_PER_TEXT = 10;
 const placeholderFor = (credentialId: string): string => `[credentials stored securely: TSS vault #${credentialId.slice(0, 8)}]`;
 
 /**
@@ -200,6 +202,12 @@ const placeholderFor = (credentialId: string): string => `[credentials stored se
 export const maskForVault = (text: string): TextForVault => {
   const found = findCredentials(text);
   if (found.length === 0) return { text, pending: [] };
+  if (found.length > MAX_CREDENTIALS_PER_TEXT) {
+    // A pasted list (or a flood): every one still masked, all kept together as one credential.
+    const id = randomUUID();
+    const secret = found.map((f) => (f.login === undefined ? f.secret : `${f.login} / ${f.secret}`)).join('\n');
+    return { text: maskCredentials(text, found, () => placeholderFor(id)), pending: [{ id, secret: { secret } }] };
+  }
   const pending = found.map((finding) => ({ id: randomUUID(), secret: { secret: finding.secret, ...(finding.login ? { login: finding.login } : {}) } }));
   return { text: maskCredentials(text, found, (_finding, i) => placeholderFor(pending[i].id)), pending };
 };

@@ -213,6 +213,18 @@ describe('credentials vault over HTTP (P9, issue #9)', () => {
     expect(await everythingStored(sut)).not.toContain(SECRET);
   });
 
+  it('P9: a text with many particulars has them all masked, kept together as one credential', () => {
+    const secrets = Array.from({ length: 30 }, (_, i) => `Pw-${i}-${randomUUID().slice(0, 6)}`);
+    const masked = maskForVault(secrets.map((secret, i) => `user${i}: password: ${secret}`).join('\n'));
+
+    expect(masked.pending).toHaveLength(1);
+    for (const secret of secrets) {
+      expect(masked.text).not.toContain(secret);
+      expect(masked.pending[0].secret.secret).toContain(secret);
+    }
+    expect(masked.text.split(`TSS vault #${masked.pending[0].id.slice(0, 8)}`)).toHaveLength(31);
+  });
+
   it('a bad TSS_MASTER_KEYS is a ConfigError naming the problem, never the key', () => {
     const short = randomBytes(16).toString('base64');
     const deps = {
