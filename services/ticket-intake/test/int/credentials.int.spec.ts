@@ -152,6 +152,19 @@ describe('credentials vault over HTTP (P9, issue #9)', () => {
     expect(lines.map((l) => JSON.stringify(l)).join('\n')).not.toContain(marker);
   });
 
+  it('P9: particulars handed over after resolution are due 2 days after that resolution, not later', async () => {
+    const ticketId = await fileTicket(partnerToken());
+    const resolvedAt = new Date(clock.now().getTime() - 30 * 3_600_000);
+    await sut.query(`UPDATE ${INTAKE_SCHEMA}.tickets SET status = 'resolved', resolved_at = $2 WHERE id = $1`, [ticketId, resolvedAt]);
+    const stored = await store(partnerToken(), ticketId);
+    expect(stored.status).toBe(201);
+
+    const dueAt = new Date(resolvedAt.getTime() + 2 * 24 * 3_600_000);
+    const [timer] = await sut.query<{ due_at: Date; kind: string }>(`SELECT due_at, kind FROM ${INTAKE_SCHEMA}.timers WHERE id = $1`, [`credentials.destroy:${ticketId}`]);
+    expect(timer).toEqual({ due_at: dueAt, kind: 'credentials.destroy' });
+    expect((await list(partnerToken(), ticketId)).body.items[0].destroyAfter).toBe(dueAt.toISOString());
+  });
+
   it('P9: a closed ticket takes no more credentials (409)', async () => {
     const ticketId = await fileTicket(partnerToken());
     await sut.query(`UPDATE ${INTAKE_SCHEMA}.tickets SET status = 'closed' WHERE id = $1`, [ticketId]);
