@@ -20,12 +20,22 @@ MOTO_VERSION="${MOTO_VERSION:-$DEFAULT_MOTO_VERSION}"
 MOTO_VENV="${MOTO_VENV:-$REPO_ROOT/.cache/tools/moto-venv}"
 PYTHON="${PYTHON:-python3}"
 
+installed() { [[ -x "$MOTO_VENV/bin/moto_server" ]] && [[ -f "$MOTO_VENV/.moto-$MOTO_VERSION" ]]; }
+
 install() {
-  if [[ -x "$MOTO_VENV/bin/moto_server" ]] && [[ -f "$MOTO_VENV/.moto-$MOTO_VERSION" ]]; then return 0; fi
-  echo "installing moto[server]==$MOTO_VERSION into $MOTO_VENV" >&2
-  "$PYTHON" -m venv "$MOTO_VENV"
-  "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
-  touch "$MOTO_VENV/.moto-$MOTO_VERSION"
+  if installed; then return 0; fi
+  mkdir -p "$(dirname "$MOTO_VENV")"
+  # Test suites start servers in parallel: one installs, the others wait for it.
+  exec 9>"$MOTO_VENV.lock"
+  flock 9
+  if ! installed; then
+    echo "installing moto[server]==$MOTO_VERSION into $MOTO_VENV" >&2
+    "$PYTHON" -m venv "$MOTO_VENV"
+    "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
+    touch "$MOTO_VENV/.moto-$MOTO_VERSION"
+  fi
+  flock -u 9
+  exec 9>&-
 }
 
 case "${1:-}" in
