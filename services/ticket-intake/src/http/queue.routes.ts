@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
-import { queueDueAt, queuePositionOf } from '../domain/queue-order';
+import { queueRank } from '../domain/queue-order';
 import type { Ticket } from '../domain/ticket';
 import { decodeQueueCursor, encodeQueueCursor } from '../domain/ticket-cursor';
 import { queueStore, type QueueAssignee } from '../store/queue.store';
@@ -26,15 +26,12 @@ const READ_QUEUE: AccessRule = { kinds: ['staff'], scopes: ['queue:read'] };
 // Those who answer tickets take them from the queue (P4); quality and admin read it only.
 const CLAIM: AccessRule = { kinds: ['staff'], roles: ['agent', 'team_lead', 'developer'] };
 
-const queueEntry = (ticket: Ticket, responseDueAt: Date | null): Static<typeof QueueEntry> => {
-  const due = queueDueAt({ level: ticket.level, receivedAt: ticket.receivedAt, responseDueAt });
-  return {
-    ticket: toTicketView(ticket),
-    partnerId: ticket.partnerId,
-    dueAt: due.dueAt.toISOString(),
-    dueAtSource: due.source,
-  };
-};
+const queueEntry = (ticket: Ticket, due: { responseDueAt: Date | null; queueDueAt: Date }): Static<typeof QueueEntry> => ({
+  ticket: toTicketView(ticket),
+  partnerId: ticket.partnerId,
+  dueAt: due.queueDueAt.toISOString(),
+  dueAtSource: due.responseDueAt ? 'sla_clock' : 'level_target',
+});
 
 export const queueRoutes = (deps: QueueRoutesDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -61,12 +58,12 @@ export const queueRoutes = (deps: QueueRoutesDeps) => async (fastify: FastifyIns
       const after = cursor === undefined ? undefined : decodeQueueCursor(cursor, filters);
       if (after && !after.ok) return sendFailure(reply, after.error);
       const rows = await queueStore.list(deps.dataSource.manager, { assignee, after: after?.value, limit: limit + 1 });
-      const page = rows.slice(0, limit).map((r) => ({ ticket: toTicket(r.ticket), responseDueAt: r.responseDueAt }));
+      const page = rows.slice(0, limit).map((r) => ({ ...r, ticket: toTicket(r.ticket) }));
       const last = page.at(-1);
       return {
-        items: page.map((r) => queueEntry(r.ticket, r.responseDueAt)),
+        items: page.map((r) => queueEntry(r.ticket, r)),
         ...(rows.length > limit && last
-          ? { nextCursor: encodeQueueCursor(queuePositionOf({ ...last.ticket, responseDueAt: last.responseDueAt }), filters) }
+          ? { nextCursor: encodeQueueCursor({ rank: queueRank(last.ticket.level), dueAt: last.queueDueAt, receivedAt: last.ticket.receivedAt, id: last.ticket.id }, filters) }
           : {}),
       };
     },
@@ -88,7 +85,7 @@ export const queueRoutes = (deps: QueueRoutesDeps) => async (fastify: FastifyIns
       const scope = scopeOf(request, 'staff');
       const claimed = await claimQueueTicket(deps, { staffId: scope.staffId });
       if (!claimed) return reply.code(204).send(null);
-      return queueEntry(claimed.ticket, claimed.responseDueAt);
+      return queueEntry(claimed.ticket, claimed);
     },
   );
 };

@@ -1,5 +1,4 @@
 import { In, type EntityManager } from 'typeorm';
-import { MAX_RESPONSE_MS } from '@tss/contracts';
 import type { QueuePosition } from '../domain/queue-order';
 import { TicketEntity, type TicketRow } from './ticket.entity';
 import { INTAKE_SCHEMA } from './ticket.store';
@@ -11,25 +10,32 @@ export interface QueueRow {
   ticket: TicketRow;
   /** The projected due time of the open clock (sla.*), null until one is known. */
   responseDueAt: Date | null;
+  /** The due time the queue orders by: `responseDueAt`, or the level's target until it is known. */
+  queueDueAt: Date;
 }
 
 interface QueueKeyRow {
   id: string;
   response_due_at: Date | null;
+  queue_due_at: Date;
 }
 
 const T = `"${INTAKE_SCHEMA}".tickets`;
 
 /**
- * P4's order as SQL, over `t`: emergencies first, the due time of the response owed (the level's
- * target from the time received until a clock is known, $1 = MAX_RESPONSE_MS as jsonb), the order
- * received, the id. Kept equal to `compareQueuePositions` (domain/queue-order.ts) by the tests.
+ * P4's order as SQL, over `t`: emergencies first (false sorts before true), the due time of the
+ * response owed (`queue_due_at`: the clock's, or the level's target from the time received until
+ * one is known; migration 1765000300000), the order received, the id. The indexes
+ * `tickets_queue_unassigned`/`tickets_queue_assigned`/`tickets_queue_all` are in this order and under these conditions.
+ * Kept equal to `compareQueuePositions` (domain/queue-order.ts) by the tests.
  */
-const RANK = `(CASE WHEN t.level = 'emergency' THEN 0 ELSE 1 END)`;
-const DUE_AT = `COALESCE(t.response_due_at, t.received_at + (($1::jsonb ->> t.level)::bigint * interval '1 millisecond'))`;
-const QUEUE_ORDER = `${RANK}, ${DUE_AT}, t.received_at, t.id`;
+const NOT_EMERGENCY = `(t.level <> 'emergency')`;
+const QUEUE_ORDER = `${NOT_EMERGENCY}, t.queue_due_at, t.received_at, t.id`;
 const IN_QUEUE = `t.status IN ('new', 'open') AND t.response_owed`;
-const TARGETS = JSON.stringify(MAX_RESPONSE_MS);
+
+/** The head of the unassigned queue, locked, skipping heads other claims hold (see `lockNextUnassigned`). */
+export const CLAIM_NEXT_UNASSIGNED_SQL = `SELECT t.id, t.partner_id, t.response_due_at, t.queue_due_at FROM ${T} t
+  WHERE ${IN_QUEUE} AND t.assignee_id IS NULL ORDER BY ${QUEUE_ORDER} LIMIT 1 FOR UPDATE OF t SKIP LOCKED`;
 
 const assigneeCondition = (assignee: QueueAssignee, params: unknown[]): string => {
   switch (assignee.kind) {
@@ -37,7 +43,7 @@ const assigneeCondition = (assignee: QueueAssignee, params: unknown[]): string =
       return 't.assignee_id IS NULL';
     case 'staff':
       params.push(assignee.staffId);
-      return `t.assignee_id = $${params.length}`;
+      return `t.assignee_id IS NOT NULL AND t.assignee_id = $${params.length}`;
     case 'any':
       return 'true';
   }
@@ -49,24 +55,24 @@ const withTickets = async (tx: EntityManager, keys: QueueKeyRow[]): Promise<Queu
   const byId = new Map(rows.map((r) => [r.id, r]));
   return keys.flatMap((k) => {
     const ticket = byId.get(k.id);
-    return ticket ? [{ ticket, responseDueAt: k.response_due_at }] : [];
+    return ticket ? [{ ticket, responseDueAt: k.response_due_at, queueDueAt: k.queue_due_at }] : [];
   });
 };
 
 export const queueStore = {
   /** One page of the queue, after `after` when given (keyset on the queue order). */
   async list(tx: EntityManager, options: { assignee: QueueAssignee; after?: QueuePosition; limit: number }): Promise<QueueRow[]> {
-    const params: unknown[] = [TARGETS];
+    const params: unknown[] = [];
     const conditions = [IN_QUEUE, assigneeCondition(options.assignee, params)];
     if (options.after) {
       const { rank, dueAt, receivedAt, id } = options.after;
-      params.push(rank, dueAt, receivedAt, id);
+      params.push(rank === 1, dueAt, receivedAt, id);
       const n = params.length;
-      conditions.push(`(${RANK}, ${DUE_AT}, t.received_at, t.id) > ($${n - 3}::int, $${n - 2}::timestamptz, $${n - 1}::timestamptz, $${n}::uuid)`);
+      conditions.push(`(${QUEUE_ORDER}) > ($${n - 3}::boolean, $${n - 2}::timestamptz, $${n - 1}::timestamptz, $${n}::uuid)`);
     }
     params.push(options.limit);
     const keys = (await tx.query(
-      `SELECT t.id, t.response_due_at FROM ${T} t WHERE ${conditions.join(' AND ')} ORDER BY ${QUEUE_ORDER} LIMIT $${params.length}`,
+      `SELECT t.id, t.response_due_at, t.queue_due_at FROM ${T} t WHERE ${conditions.join(' AND ')} ORDER BY ${QUEUE_ORDER} LIMIT $${params.length}`,
       params,
     )) as QueueKeyRow[];
     return withTickets(tx, keys);
@@ -78,13 +84,9 @@ export const queueStore = {
    * take distinct tickets; a ticket claimed and committed meanwhile no longer matches
    * `assignee_id IS NULL` when PostgreSQL re-checks the row.
    */
-  async lockNextUnassigned(tx: EntityManager): Promise<{ id: string; partnerId: string; responseDueAt: Date | null } | null> {
-    const [row] = (await tx.query(
-      `SELECT t.id, t.partner_id, t.response_due_at FROM ${T} t WHERE ${IN_QUEUE} AND t.assignee_id IS NULL
-        ORDER BY ${QUEUE_ORDER} LIMIT 1 FOR UPDATE OF t SKIP LOCKED`,
-      [TARGETS],
-    )) as { id: string; partner_id: string; response_due_at: Date | null }[];
-    return row ? { id: row.id, partnerId: row.partner_id, responseDueAt: row.response_due_at } : null;
+  async lockNextUnassigned(tx: EntityManager): Promise<{ id: string; partnerId: string; responseDueAt: Date | null; queueDueAt: Date } | null> {
+    const [row] = (await tx.query(CLAIM_NEXT_UNASSIGNED_SQL)) as { id: string; partner_id: string; response_due_at: Date | null; queue_due_at: Date }[];
+    return row ? { id: row.id, partnerId: row.partner_id, responseDueAt: row.response_due_at, queueDueAt: row.queue_due_at } : null;
   },
 
   /** The queue projection of sla.clock_started / sla.retargeted: the open clock's due time. */

@@ -10,6 +10,8 @@ export interface ClaimedTicket {
   ticket: Ticket;
   /** The projected due time of the open clock, null until sla-timer's is known. */
   responseDueAt: Date | null;
+  /** The due time the queue ordered it by. */
+  queueDueAt: Date;
 }
 
 /**
@@ -32,5 +34,5 @@ export const claimQueueTicket = async (
     const changed = await commitChange(tx, deps, locked, assign(locked, input.staffId), { kind: 'staff', id: input.staffId }, now, 'claimed from the queue');
     const { lockedForChange: _locked, ...ticket } = changed;
     // The row stays locked until commit, so the projected due time read with it is still current.
-    return { ticket, responseDueAt: next.responseDueAt };
+    return { ticket, responseDueAt: next.responseDueAt, queueDueAt: next.queueDueAt };
   });

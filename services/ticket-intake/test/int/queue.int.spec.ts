@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudEvent } from '@tss/contracts';
-import { TicketAssignedV1, type SlaClockStartedV1 } from '@tss/contracts';
+import { MAX_RESPONSE_MS, ServiceLevels, TicketAssignedV1, type SlaClockStartedV1 } from '@tss/contracts';
 import type { EventData } from '@tss/contracts';
 import { Outbox, UnitOfWork, type HandlerBinding } from '@tss/messaging';
 import { createServiceDataSource } from '@tss/persistence';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { TimerStore } from '@tss/timers';
-import { compareQueuePositions, queuePositionOf } from '../../src/domain/queue-order';
+import { compareQueuePositions, levelTargetDueAt, queuePositionOf } from '../../src/domain/queue-order';
+import { MAX_RESPONSE_MS_AT_MIGRATION } from '../../src/store/migrations/1765000300000-queue-search';
 import { onSlaClockCancelled, onSlaClockStarted, onSlaMet, onSlaRetargeted } from '../../src/events/sla-projection.handler';
 import { toTicketView } from '../../src/http/ticket.routes';
 import { ticketIntakeService } from '../../src/index';
 import { TicketEntity } from '../../src/store/ticket.entity';
-import { queueStore } from '../../src/store/queue.store';
+import { CLAIM_NEXT_UNASSIGNED_SQL, queueStore } from '../../src/store/queue.store';
 import { INTAKE_SCHEMA } from '../../src/store/ticket.store';
 import { claimQueueTicket } from '../../src/use-cases/claim-queue-ticket';
 import { insertTicketRow, type TicketRowSeed } from './support/ticket-rows';
@@ -240,6 +241,23 @@ describe('the agents’ queue (P4, issue #9)', () => {
     // Released, the head is the next claim's.
     expect((await claim(staffToken('agent-skip'))).body.ticket.id).toBe(head);
   }, 15_000);
+
+  it('P5: the SQL that orders the queue keeps the domain’s level targets; a claim reads the queue index, not a sort of every ticket', async () => {
+    expect(MAX_RESPONSE_MS_AT_MIGRATION).toEqual(MAX_RESPONSE_MS);
+    for (const level of ServiceLevels) {
+      const [row] = await sut.query<{ due: Date }>(`SELECT ticket_intake.level_target_due_at($1, $2) AS due`, [level, START]);
+      expect(row.due).toEqual(levelTargetDueAt(level, START));
+    }
+    const plan = await sut.host.dataSource.transaction(async (tx) => {
+      // Few rows here, so make the planner show whether the index can serve the claim at all.
+      await tx.query('SET LOCAL enable_seqscan = off');
+      await tx.query('SET LOCAL enable_sort = off');
+      return (await tx.query(`EXPLAIN ${CLAIM_NEXT_UNASSIGNED_SQL}`)) as { 'QUERY PLAN': string }[];
+    });
+    const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).toMatch(/Index Scan using tickets_queue_(unassigned|all)/);
+    expect(text).not.toMatch(/\bSort\b/);
+  });
 
   it('partners and requesters are refused the queue; staff who do not answer tickets may read it but not claim', async () => {
     await seed({ receivedAt: at(0) });

@@ -5,6 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * - `response_clock_id`: which sla-timer clock `response_due_at` was projected from, so an
  *   `sla.met`/`sla.clock_cancelled` of an older clock never clears a newer clock's due time.
+ * - `queue_due_at`: the due time the queue orders by (P4): the clock's, or until one is known
+ *   the time received plus the level's maximum (P5), kept by a trigger and indexed in queue order.
  * - `search_document`: kept by triggers from the reference, subject and description (the
  *   `request` jsonb) and every public message body. Internal notes stay out: partners and
  *   requesters search too, and a hit on a word of a note would reveal it. The `russian`
@@ -14,6 +16,18 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - Indexes for the list's keyset order (received_at DESC, id DESC) across partners, per requester,
  *   and per assignee.
  */
+/**
+ * P5's maximum response times as this migration writes them into SQL: a migration never changes
+ * once applied, so it keeps its own copy; test/int/queue.int.spec.ts holds it to MAX_RESPONSE_MS,
+ * and a change there needs a migration that replaces `level_target_due_at`.
+ */
+export const MAX_RESPONSE_MS_AT_MIGRATION = {
+  emergency: 21_600_000,
+  standard: 43_200_000,
+  consulting: 86_400_000,
+  development: 604_800_000,
+} as const;
+
 // Russian capitals and ё, and what search_fold turns them into (same length, letter for letter).
 const FOLD_FROM = 'АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯё';
 const FOLD_TO = 'абвгдеежзийклмнопрстуфхцчшщъыьэюяе';
@@ -22,7 +36,41 @@ export class QueueSearch1765000300000 implements MigrationInterface {
   name = 'QueueSearch1765000300000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE ticket_intake.tickets ADD COLUMN response_clock_id uuid`);
+    await queryRunner.query(`ALTER TABLE ticket_intake.tickets ADD COLUMN response_clock_id uuid, ADD COLUMN queue_due_at timestamptz`);
+    // P4/P5: the due time the queue orders by, kept on the row so the queue's order is an index
+    // (a claim reads one index entry, not a sort of every open ticket).
+    await queryRunner.query(`
+      CREATE FUNCTION ticket_intake.level_target_due_at(p_level text, p_received_at timestamptz) RETURNS timestamptz
+      LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT p_received_at + (CASE p_level ${Object.entries(MAX_RESPONSE_MS_AT_MIGRATION)
+          .map(([level, ms]) => `WHEN '${level}' THEN ${ms}`)
+          .join(' ')} END) * interval '1 millisecond'
+      $$`);
+    await queryRunner.query(`
+      CREATE FUNCTION ticket_intake.tickets_queue_due_at_refresh() RETURNS trigger
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.queue_due_at := COALESCE(NEW.response_due_at, ticket_intake.level_target_due_at(NEW.level, NEW.received_at));
+        RETURN NEW;
+      END
+      $$`);
+    await queryRunner.query(`
+      CREATE TRIGGER tickets_queue_due_at
+      BEFORE INSERT OR UPDATE OF response_due_at, level, received_at ON ticket_intake.tickets
+      FOR EACH ROW EXECUTE FUNCTION ticket_intake.tickets_queue_due_at_refresh()`);
+    await queryRunner.query(`UPDATE ticket_intake.tickets SET queue_due_at = COALESCE(response_due_at, ticket_intake.level_target_due_at(level, received_at))`);
+    // The queue's order (queue.store.ts): unassigned work for claims and the default view, and each agent's own.
+    await queryRunner.query(`
+      CREATE INDEX tickets_queue_unassigned ON ticket_intake.tickets ((level <> 'emergency'), queue_due_at, received_at, id)
+      WHERE status IN ('new', 'open') AND response_owed AND assignee_id IS NULL`);
+    await queryRunner.query(`
+      CREATE INDEX tickets_queue_assigned ON ticket_intake.tickets (assignee_id, (level <> 'emergency'), queue_due_at, received_at, id)
+      WHERE status IN ('new', 'open') AND response_owed AND assignee_id IS NOT NULL`);
+    await queryRunner.query(`
+      CREATE INDEX tickets_queue_all ON ticket_intake.tickets ((level <> 'emergency'), queue_due_at, received_at, id)
+      WHERE status IN ('new', 'open') AND response_owed`);
+    // Superseded by the three above: it ordered by response_due_at, which is null until a clock is known.
+    await queryRunner.query(`DROP INDEX ticket_intake.tickets_queue`);
     // Text search folds case by the database's LC_CTYPE: under "C" (the embedded server's, and
     // common in containers) Cyrillic capitals stay capitals, so "Ошибки" would never match
     // "ошибка". Folding Russian letters ourselves (and ё to е, as Russian readers do) makes
@@ -97,6 +145,15 @@ export class QueueSearch1765000300000 implements MigrationInterface {
     await queryRunner.query(`DROP FUNCTION ticket_intake.ticket_search_document(uuid, text, jsonb)`);
     await queryRunner.query(`DROP FUNCTION ticket_intake.search_fold(text)`);
     await queryRunner.query(`UPDATE ticket_intake.tickets SET search_document = NULL`);
-    await queryRunner.query(`ALTER TABLE ticket_intake.tickets DROP COLUMN response_clock_id`);
+    await queryRunner.query(`
+      CREATE INDEX tickets_queue ON ticket_intake.tickets ((level = 'emergency') DESC, response_due_at, received_at, id)
+      WHERE status IN ('new', 'open') AND response_owed`);
+    await queryRunner.query(`DROP INDEX ticket_intake.tickets_queue_all`);
+    await queryRunner.query(`DROP INDEX ticket_intake.tickets_queue_assigned`);
+    await queryRunner.query(`DROP INDEX ticket_intake.tickets_queue_unassigned`);
+    await queryRunner.query(`DROP TRIGGER tickets_queue_due_at ON ticket_intake.tickets`);
+    await queryRunner.query(`DROP FUNCTION ticket_intake.tickets_queue_due_at_refresh()`);
+    await queryRunner.query(`DROP FUNCTION ticket_intake.level_target_due_at(text, timestamptz)`);
+    await queryRunner.query(`ALTER TABLE ticket_intake.tickets DROP COLUMN queue_due_at, DROP COLUMN response_clock_id`);
   }
 }
