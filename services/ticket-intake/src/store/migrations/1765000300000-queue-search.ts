@@ -80,21 +80,31 @@ export class QueueSearch1765000300000 implements MigrationInterface {
       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         SELECT translate(p_text, '${FOLD_FROM}', '${FOLD_TO}')
       $$`);
+    // Pure and inlinable (no subquery): a ticket insert, the hot path of POST /v1/tickets, pays for
+    // the text search and nothing else; the thread is read only where messages change.
     await queryRunner.query(`
-      CREATE FUNCTION ticket_intake.ticket_search_document(p_ticket_id uuid, p_reference text, p_request jsonb) RETURNS tsvector
-      LANGUAGE sql STABLE AS $$
+      CREATE FUNCTION ticket_intake.ticket_search_document(p_reference text, p_request jsonb, p_thread text) RETURNS tsvector
+      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         SELECT setweight(to_tsvector('pg_catalog.russian', ticket_intake.search_fold(coalesce(p_reference, '') || ' ' || coalesce(p_request ->> 'subject', ''))), 'A')
             || setweight(to_tsvector('pg_catalog.russian', ticket_intake.search_fold(coalesce(p_request ->> 'description', ''))), 'B')
-            || setweight(to_tsvector('pg_catalog.russian', ticket_intake.search_fold(coalesce(
-                 (SELECT string_agg(m.body, ' ' ORDER BY m.created_at, m.id)
-                    FROM ticket_intake.messages m
-                   WHERE m.ticket_id = p_ticket_id AND m.visibility = 'public'), ''))), 'C')
+            || setweight(to_tsvector('pg_catalog.russian', ticket_intake.search_fold(coalesce(p_thread, ''))), 'C')
+      $$`);
+    await queryRunner.query(`
+      CREATE FUNCTION ticket_intake.ticket_public_thread(p_ticket_id uuid) RETURNS text
+      LANGUAGE sql STABLE AS $$
+        SELECT string_agg(m.body, ' ' ORDER BY m.created_at, m.id) FROM ticket_intake.messages m
+         WHERE m.ticket_id = p_ticket_id AND m.visibility = 'public'
       $$`);
     await queryRunner.query(`
       CREATE FUNCTION ticket_intake.tickets_search_document_refresh() RETURNS trigger
       LANGUAGE plpgsql AS $$
       BEGIN
-        NEW.search_document := ticket_intake.ticket_search_document(NEW.id, NEW.reference, NEW.request);
+        IF TG_OP = 'INSERT' THEN
+          -- A new ticket has no messages yet (they reference it).
+          NEW.search_document := ticket_intake.ticket_search_document(NEW.reference, NEW.request, NULL);
+        ELSE
+          NEW.search_document := ticket_intake.ticket_search_document(NEW.reference, NEW.request, ticket_intake.ticket_public_thread(NEW.id));
+        END IF;
         RETURN NEW;
       END
       $$`);
@@ -119,7 +129,7 @@ export class QueueSearch1765000300000 implements MigrationInterface {
           RETURN NULL;
         END IF;
         UPDATE ticket_intake.tickets t
-           SET search_document = ticket_intake.ticket_search_document(t.id, t.reference, t.request)
+           SET search_document = ticket_intake.ticket_search_document(t.reference, t.request, ticket_intake.ticket_public_thread(t.id))
          WHERE t.id = v_ticket_id;
         RETURN NULL;
       END
@@ -128,7 +138,9 @@ export class QueueSearch1765000300000 implements MigrationInterface {
       CREATE TRIGGER messages_search_document
       AFTER INSERT OR DELETE OR UPDATE OF body, visibility ON ticket_intake.messages
       FOR EACH ROW EXECUTE FUNCTION ticket_intake.messages_search_document_refresh()`);
-    await queryRunner.query(`UPDATE ticket_intake.tickets SET search_document = ticket_intake.ticket_search_document(id, reference, request)`);
+    await queryRunner.query(
+      `UPDATE ticket_intake.tickets SET search_document = ticket_intake.ticket_search_document(reference, request, ticket_intake.ticket_public_thread(id))`,
+    );
     await queryRunner.query(`CREATE INDEX tickets_received ON ticket_intake.tickets (received_at DESC, id DESC)`);
     await queryRunner.query(`CREATE INDEX tickets_partner_requester ON ticket_intake.tickets (partner_id, requester_id, received_at DESC, id DESC)`);
     await queryRunner.query(`CREATE INDEX tickets_assignee ON ticket_intake.tickets (assignee_id, received_at DESC, id DESC) WHERE assignee_id IS NOT NULL`);
@@ -142,7 +154,8 @@ export class QueueSearch1765000300000 implements MigrationInterface {
     await queryRunner.query(`DROP FUNCTION ticket_intake.messages_search_document_refresh()`);
     await queryRunner.query(`DROP TRIGGER tickets_search_document ON ticket_intake.tickets`);
     await queryRunner.query(`DROP FUNCTION ticket_intake.tickets_search_document_refresh()`);
-    await queryRunner.query(`DROP FUNCTION ticket_intake.ticket_search_document(uuid, text, jsonb)`);
+    await queryRunner.query(`DROP FUNCTION ticket_intake.ticket_public_thread(uuid)`);
+    await queryRunner.query(`DROP FUNCTION ticket_intake.ticket_search_document(text, jsonb, text)`);
     await queryRunner.query(`DROP FUNCTION ticket_intake.search_fold(text)`);
     await queryRunner.query(`UPDATE ticket_intake.tickets SET search_document = NULL`);
     await queryRunner.query(`
