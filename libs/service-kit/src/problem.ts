@@ -47,6 +47,8 @@ export const FAILURES = {
   idempotency_mismatch: { status: 422, slug: 'idempotency-key-reused', title: 'Unprocessable Content' },
   /** A state change the ticket's status does not allow; the problem names the allowed ones. */
   invalid_transition: { status: 409, slug: 'invalid-transition', title: 'Conflict' },
+  /** Existed, and was destroyed on purpose (P9: credentials after resolution). */
+  gone: { status: 410, slug: 'gone', title: 'Gone' },
   precondition_failed: { status: 412, slug: 'precondition-failed', title: 'Precondition Failed' },
   precondition_required: { status: 428, slug: 'precondition-required', title: 'Precondition Required' },
   payload_too_large: { status: 413, slug: 'payload-too-large', title: 'Content Too Large' },
@@ -82,6 +84,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  410: 'Gone',
   412: 'Precondition Failed',
   413: 'Content Too Large',
   414: 'URI Too Long',

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { failureResponses, problemType, scopeOf, sendFailure, sendProblem, type AccessRule } from '@tss/service-kit';
+import { failureResponses, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
 import type { CredentialMetadata } from '../store/credential.store';
 import { listCredentials, revealCredential, storeCredential, type CredentialDeps, type CredentialGone } from '../use-cases/credentials';
 import {
@@ -18,9 +18,8 @@ const WRITE: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['
 // P9: only support staff who work tickets see a secret; partners, requesters and read-only roles get 403.
 const REVEAL: AccessRule = { kinds: ['staff'], scopes: ['tickets:write'] };
 
-// Until FAILURES has `gone` (service-kit), the 410 is this route's own problem document.
 const sendGone = (reply: FastifyReply, gone: CredentialGone): FastifyReply =>
-  sendProblem(reply, { type: problemType('gone'), title: 'Gone', status: 410, detail: gone.detail, destroyedAt: gone.destroyedAt.toISOString() });
+  sendFailure(reply, { kind: 'gone', detail: gone.detail, extensions: { destroyedAt: gone.destroyedAt.toISOString() } });
 
 const toSummary = (c: CredentialMetadata): CredentialSummary => ({
   id: c.id,
@@ -92,7 +91,7 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
         operationId: 'revealTicketCredential',
         summary: 'Reveal access particulars to support staff; every reveal is audited in the ticket history (P9)',
         params: CredentialParams,
-        response: { 200: RevealedCredentialView, ...failureResponses('not_found', 'forbidden'), 410: { $ref: 'Problem#' } },
+        response: { 200: RevealedCredentialView, ...failureResponses('not_found', 'forbidden', 'gone') },
       },
       config: { access: REVEAL },
     },
@@ -100,7 +99,7 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
       const scope = scopeOf(request, 'staff');
       reply.header('cache-control', 'no-store');
       const revealed = await revealCredential(deps, { staffId: scope.staffId, ticketId: request.params.id, credentialId: request.params.cid });
-      if (!revealed.ok) return revealed.error.kind === 'gone' ? sendGone(reply, revealed.error) : sendFailure(reply, revealed.error);
+      if (!revealed.ok) return 'destroyedAt' in revealed.error ? sendGone(reply, revealed.error) : sendFailure(reply, revealed.error);
       const { credential, secret } = revealed.value;
       return {
         id: credential.id,

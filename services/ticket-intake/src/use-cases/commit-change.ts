@@ -15,6 +15,8 @@ export const autoCloseTimerId = (ticketId: string): string => `auto-close:${tick
 export interface LifecycleHooks {
   onResolved?(tx: EntityManager, ticket: Ticket, now: Date): Promise<void>;
   onReopened?(tx: EntityManager, ticket: Ticket, now: Date): Promise<void>;
+  /** Closed without passing through `resolved` (P6 out of scope): what resolution would have started starts now. */
+  onClosed?(tx: EntityManager, ticket: Ticket, now: Date): Promise<void>;
 }
 
 export interface ChangeDeps {
@@ -68,6 +70,9 @@ export const commitChange = async (
       payload: { ticketId: next.id, partnerId: next.partnerId },
     });
     for (const hooks of deps.hooks ?? []) await hooks.onResolved?.(tx, next, now);
+  }
+  if (kinds.has('closed') && locked.status !== 'resolved') {
+    for (const hooks of deps.hooks ?? []) await hooks.onClosed?.(tx, next, now);
   }
   if (locked.status === 'resolved' && next.status !== 'resolved' && next.status !== 'closed') {
     await deps.timers.cancel(tx, autoCloseTimerId(next.id));
