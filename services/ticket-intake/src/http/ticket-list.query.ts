@@ -42,6 +42,9 @@ export const ticketListRequest = (query: TicketListQuery, scope: RequestScope): 
   if (!categories.ok) return categories;
   const createdFrom = query.createdFrom === undefined ? undefined : new Date(query.createdFrom);
   const createdTo = query.createdTo === undefined ? undefined : new Date(query.createdTo);
+  // RFC 3339 admits a leap second (23:59:60) that JavaScript dates cannot hold.
+  if (createdFrom && Number.isNaN(createdFrom.getTime())) return err(badFilter('createdFrom', 'not an instant this API can compare'));
+  if (createdTo && Number.isNaN(createdTo.getTime())) return err(badFilter('createdTo', 'not an instant this API can compare'));
   if (createdFrom && createdTo && createdFrom.getTime() > createdTo.getTime()) return err(badFilter('createdTo', 'must not be before createdFrom'));
   const text = query.q?.trim();
   if (query.q !== undefined && !text) return err(badFilter('q', 'must contain a word'));

@@ -134,6 +134,7 @@ describe('ticket list and search (issue #9)', () => {
     ['product', '?product=kindle', /kindle/],
     ['category', '?category=gardening', /gardening/],
     ['createdFrom', '?createdFrom=yesterday', /date-time/],
+    ['createdTo', `?createdTo=${encodeURIComponent('2026-12-31T23:59:60Z')}`, /createdTo/],
     ['createdTo', `?createdFrom=${encodeURIComponent(START.toISOString())}&createdTo=${encodeURIComponent(at(-HOUR).toISOString())}`, /before createdFrom/],
     ['limit', '?limit=0', />= 1/],
     ['limit', '?limit=201', /<= 200/],
