@@ -102,15 +102,20 @@ const fieldsOf = (raw: JsonSchema, resolve: Resolve, parent = '', depth = 0): Bo
   return [...own, ...items];
 };
 
-/** The objects of a body schema that refuse unknown properties. */
-const closedObjectsOf = (raw: JsonSchema, resolve: Resolve, at = '', depth = 0): { pointer: string; schema: JsonSchema }[] => {
+/**
+ * The objects of a body schema with declared properties and no schema for others: issue #9 wants
+ * an unknown field there refused, so an object that does not say `additionalProperties: false`
+ * is fuzzed too (and fails if the route takes the field). A map (`additionalProperties: {…}` or
+ * `true`) admits other names by design and is left out.
+ */
+const objectsWithKnownFieldsOf = (raw: JsonSchema, resolve: Resolve, at = '', depth = 0): { pointer: string; schema: JsonSchema }[] => {
   const schema = resolve(raw);
   if (depth > 6) return [];
   const branch = schema.anyOf?.[0] ?? schema.oneOf?.[0];
-  if (branch) return closedObjectsOf(branch, resolve, at, depth + 1);
-  const here = schema.additionalProperties === false ? [{ pointer: at, schema }] : [];
-  const below = Object.entries(schema.properties ?? {}).flatMap(([name, p]) => closedObjectsOf(p, resolve, pointerOf(at, name), depth + 1));
-  return [...here, ...below, ...(schema.items ? closedObjectsOf(schema.items, resolve, `${at}/0`, depth + 1) : [])];
+  if (branch) return objectsWithKnownFieldsOf(branch, resolve, at, depth + 1);
+  const here = schema.properties && (schema.additionalProperties === false || schema.additionalProperties === undefined) ? [{ pointer: at, schema }] : [];
+  const below = Object.entries(schema.properties ?? {}).flatMap(([name, p]) => objectsWithKnownFieldsOf(p, resolve, pointerOf(at, name), depth + 1));
+  return [...here, ...below, ...(schema.items ? objectsWithKnownFieldsOf(schema.items, resolve, `${at}/0`, depth + 1) : [])];
 };
 
 const segmentsOf = (pointer: string) => pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
@@ -392,12 +397,13 @@ const addJsonBodyCases = (json: NonNullable<Baseline['json']>, add: Add, context
     }
   }
 
-  for (const object of closedObjectsOf(schema, resolve)) {
+  for (const object of objectsWithKnownFieldsOf(schema, resolve)) {
     const known = Object.keys(object.schema.properties ?? {});
     const unknownNames = ['unknownField', 'x-extra', ...(known[0] ? [known[0].toUpperCase() === known[0] ? `${known[0]}_` : known[0].toUpperCase()] : [])];
     for (const name of unknownNames) {
       if (known.includes(name)) continue;
-      unlessValid(`${object.pointer || '/'}: unknown property ${name}`, withValueAt(body, pointerOf(object.pointer, name), 'fuzz'), { kind: 'names-field', in: 'body', pointer: pointerOf(object.pointer, name) });
+      const pointer = pointerOf(object.pointer, name);
+      broken(`${object.pointer || '/'}: unknown property ${name}`, JSON.stringify(withValueAt(body, pointer, 'fuzz')), { kind: 'names-field', in: 'body', pointer });
     }
   }
 
