@@ -4,3 +4,4 @@ export * from './platform';
 export * from './deferred-key-source';
 export * from './service-process';
 export * from './process-config';
+export * from './idempotency';

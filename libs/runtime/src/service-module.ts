@@ -57,8 +57,5 @@ export interface ServiceModule<C extends TProperties = TProperties> {
   idempotency?: boolean;
 }
 
-// What a module lists to enable idempotency, beside the type that describes the switch.
-export { idempotencyMigration } from './idempotency/idempotency.migration';
-
 /** Declares a module; its `build` gets its `config` typed. */
 export const defineService = <C extends TProperties = TProperties>(module: ServiceModule<C>): ServiceModule<C> => module;

@@ -40,7 +40,6 @@ export const FAILURES = {
   forbidden: { status: 403, slug: 'forbidden', title: 'Forbidden' },
   not_found: { status: 404, slug: 'not-found', title: 'Not Found' },
   conflict: { status: 409, slug: 'conflict', title: 'Conflict' },
-  idempotency_conflict: { status: 409, slug: 'idempotency-conflict', title: 'Conflict' },
   /** IETF Idempotency-Key draft: a retry while the first request with the key is still being processed. */
   idempotency_in_flight: { status: 409, slug: 'idempotency-in-flight', title: 'Conflict' },
   /** IETF Idempotency-Key draft: the key was used with a different request. */
@@ -111,6 +110,7 @@ const answerError = (error: FastifyError, request: FastifyRequest, reply: Fastif
         pointer: v.instancePath || '/',
         message: v.keyword === 'format' && v.params.format === STORABLE_TEXT_FORMAT ? UNSTORABLE_TEXT_MESSAGE : v.message ?? 'invalid',
         ...(v.params && 'missingProperty' in v.params ? { missingProperty: v.params.missingProperty } : {}),
+        ...(v.params && 'additionalProperty' in v.params ? { additionalProperty: v.params.additionalProperty } : {}),
         // An unknown field is named too (issue #9): the pointer is the object that refuses it.
         ...(v.params && 'additionalProperty' in v.params ? { additionalProperty: v.params.additionalProperty } : {}),
       })),

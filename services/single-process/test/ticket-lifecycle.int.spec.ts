@@ -105,6 +105,33 @@ describe('ticket lifecycle (issue #9)', () => {
       expectProblem(await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ channel: 'phone' })), 422, 'unprocessable');
       expectProblem(await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ levelConfirmed: true })), 422, 'unprocessable');
     });
+
+    it('an Idempotency-Key belongs to its caller: a requester reusing its partner’s key files its own ticket', async () => {
+      const key = `shared-${randomUUID()}`;
+      const body = sampleTicket({ requester: { id: 'cust-ann' } });
+      const byPartner = await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).set('idempotency-key', key).send(body);
+      const byAnn = await http().post('/v1/tickets').auth(ann, { type: 'bearer' }).set('idempotency-key', key).send(body);
+      expect([byPartner.status, byAnn.status]).toEqual([201, 201]);
+      expect(byAnn.headers['idempotent-replayed']).toBeUndefined();
+      expect(byAnn.body.id).not.toBe(byPartner.body.id);
+    });
+
+    it('P9: access particulars pasted into a new request are vaulted before the ticket, its search or its event holds them', async () => {
+      const secret = 'Zq8!vTr42-pw';
+      const ticket = await file(acme.token, sampleTicket({ description: `Cannot log in to the admin part.\nlogin: admin@acme.example password: ${secret}` }));
+      const thread = await get(`/v1/tickets/${ticket.id}/thread`, acme.token);
+      expect(thread.body.request.description).not.toContain(secret);
+      expect(thread.body.request.description).toMatch(/\[credentials stored securely: TSS vault #[0-9a-f]{8}\]/);
+      expect(thread.body.items.map((m: { author: { kind: string } }) => m.author.kind)).toEqual(['system']);
+      const listed = await get(`/v1/tickets/${ticket.id}/credentials`, agent.token);
+      expect(listed.body.items ?? listed.body).toHaveLength(1);
+      const leaks = await platform.query<{ n: number }>(
+        'ticket-intake',
+        `SELECT (SELECT count(*) FROM ticket_intake.tickets WHERE request::text LIKE $1) + (SELECT count(*) FROM ticket_intake.outbox WHERE event::text LIKE $1) AS n`,
+        [`%${secret}%`],
+      );
+      expect(Number(leaks[0].n)).toBe(0);
+    });
   });
 
   describe('references (P3)', () => {

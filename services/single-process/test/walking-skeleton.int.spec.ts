@@ -106,16 +106,16 @@ describe('walking skeleton, single-process mode (in-process transport, real Post
     expect((await query('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.tickets'))[0].n).toBe(before);
   });
 
-  it('an Idempotency-Key retry returns the same ticket; reusing it for another request is a 409', async () => {
+  it('an Idempotency-Key retry replays the first answer (201); reusing the key for another request is a 422', async () => {
     const acme = await client.partner(admin, 'Acme Retry');
     const first = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).set('idempotency-key', 'req-42').send(sampleTicket());
     const retry = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).set('idempotency-key', 'req-42').send(sampleTicket());
     expect(first.status).toBe(201);
-    expect(retry.status).toBe(200);
+    expect(retry.status).toBe(201);
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(retry.body.id).toBe(first.body.id);
     const conflict = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).set('idempotency-key', 'req-42').send(sampleTicket({ description: 'other' }));
-    expect(conflict.status).toBe(409);
+    expect(conflict.status).toBe(422);
     const created = await query('ticket-intake', "SELECT count(*)::int AS n FROM ticket_intake.outbox WHERE event_type = 'ticket.created' AND message_key = $1", [first.body.id]);
     expect(created[0].n).toBe(1);
   });

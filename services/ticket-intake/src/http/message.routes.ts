@@ -8,7 +8,7 @@ import { messageStore } from '../store/message.store';
 import { toTicket } from '../store/ticket.store';
 import { findTicketFor } from '../use-cases/find-ticket';
 import { postMessage, type PostMessageDeps } from '../use-cases/post-message';
-import { actorOf } from '../use-cases/ticket-actor';
+import { actorOf, callerKey } from '../use-cases/ticket-actor';
 import { HistoryView, IdempotencyHeaders, MessageBody, PostedMessageView, ThreadView, TicketParams, type MessageView } from './ticket.schemas';
 import { READ, WRITE, toTicketView } from './ticket.routes';
 
@@ -39,7 +39,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource }
         params: TicketParams,
         headers: IdempotencyHeaders,
         body: MessageBody,
-        response: { 201: PostedMessageView, 200: PostedMessageView, ...failureResponses('invalid_reference', 'invalid_transition', 'idempotency_mismatch', 'unprocessable') },
+        response: { 201: PostedMessageView, ...failureResponses('invalid_reference', 'invalid_transition', 'idempotency_mismatch', 'unprocessable') },
       },
       config: { access: WRITE },
     },
@@ -65,13 +65,13 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource }
           body: request.body.body,
           attachmentIds: request.body.attachmentIds ?? [],
         },
-        request.headers['idempotency-key'],
+        callerKey(scope, request.headers['idempotency-key']),
       );
       if (!result.ok) return sendFailure(reply, result.error);
       const { message, ticket, notes, replayed } = result.value;
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply
-        .code(replayed ? 200 : 201)
+        .code(201)
         .header('location', `/v1/tickets/${ticket.id}/thread#${message.id}`)
         .send({ message: toMessageView(message), ticket: toTicketView(ticket), notes });
     },

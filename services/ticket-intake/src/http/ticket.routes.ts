@@ -12,7 +12,7 @@ import type { LifecycleHooks } from '../use-cases/commit-change';
 import { fileTicket } from '../use-cases/file-ticket';
 import { findTicketFor } from '../use-cases/find-ticket';
 import { reopenTicket } from '../use-cases/reopen-ticket';
-import { actorOf } from '../use-cases/ticket-actor';
+import { actorOf, callerKey } from '../use-cases/ticket-actor';
 import { FileTicketBody, IdempotencyHeaders, IfMatchHeaders, ReopenBody, ReopenView, TicketParams, TicketPatchBody, TicketView } from './ticket.schemas';
 
 export interface TicketRoutesDeps {
@@ -83,7 +83,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
           'staff register a phone or messenger contact for a partner (channel `phone`, level `consulting` unless `levelConfirmed`, P12).',
         headers: IdempotencyHeaders,
         body: FileTicketBody,
-        response: { 201: TicketRef, 200: TicketRef, ...failureResponses('idempotency_mismatch', 'unprocessable') },
+        response: { 201: TicketRef, ...failureResponses('idempotency_mismatch', 'unprocessable') },
       },
       config: { access: WRITE },
     },
@@ -103,14 +103,15 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         language,
         request: body,
         levelConfirmed: scope.kind === 'staff' && levelConfirmed === true,
-        idempotencyKey: request.headers['idempotency-key'],
+        idempotencyKey: callerKey(scope, request.headers['idempotency-key']),
         actor: actorOf(scope),
       });
       if (!result.ok) return sendFailure(reply, result.error);
       const { ticket, replayed } = result.value;
       if (replayed) reply.header('idempotent-replayed', 'true');
       reply.header('location', `/v1/tickets/${ticket.id}`);
-      return sendTicket(reply, ticket, replayed ? 200 : 201);
+      // A replay answers as the first request did (IETF Idempotency-Key draft), marked as a replay.
+      return sendTicket(reply, ticket, 201);
     },
   );
 

@@ -127,8 +127,6 @@ export const IdempotencyHeaders = Type.Object({
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag of the ticket as read (required for agents)' })),
 });
-export const TicketListQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) });
-export const TicketList = Type.Object({ items: Type.Array(Type.Ref('Ticket')) });
 
 export const TicketPatchBody = Type.Object(
   {

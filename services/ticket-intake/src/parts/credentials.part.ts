@@ -1,14 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { EntityManager } from 'typeorm';
 import type { Channel } from '@tss/contracts';
 import type { Actor } from '../domain/actor';
 import { credentialRoutes } from '../http/credential.routes';
+import type { TicketRequest } from '../domain/ticket-request';
+import { messageStore } from '../store/message.store';
 import { Credentials1765000200000 } from '../store/migrations/1765000200000-credentials';
 import {
   credentialsDestroyTimer,
   credentialVault,
   CREDENTIALS_DESTROY_TIMER,
   MAX_DESTROY_AFTER_MINUTES,
+  maskForVault,
+  vaultPending,
   onTicketClosed,
   onTicketReopened,
   onTicketResolved,
@@ -47,6 +52,39 @@ const credentialHooks = (deps: CredentialDeps) => ({
       await onTicketClosed(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, closedAt: now, resolvedAt: ticket.resolvedAt });
     },
   },
+  filing: {
+    // P9: particulars pasted into a new request are masked before the ticket row, its search
+    // document or its ticket.created event ever hold them; stored once the row exists.
+    beforeFiling: (request: TicketRequest) => {
+      const subject = request.subject === undefined ? undefined : maskForVault(request.subject);
+      const description = maskForVault(request.description);
+      const steps = request.stepsToReproduce === undefined ? undefined : maskForVault(request.stepsToReproduce);
+      const pending = [...(subject?.pending ?? []), ...description.pending, ...(steps?.pending ?? [])];
+      return {
+        request: {
+          ...request,
+          ...(subject ? { subject: subject.text } : {}),
+          description: description.text,
+          ...(steps ? { stepsToReproduce: steps.text } : {}),
+        },
+        after: async (tx: EntityManager, ticket: HookTicket, actor: Actor, now: Date): Promise<void> => {
+          if (pending.length === 0) return;
+          await vaultPending(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, pending, actor, now });
+          await messageStore.insert(tx, {
+            id: randomUUID(),
+            ticketId: ticket.id,
+            partnerId: ticket.partnerId,
+            author: { kind: 'system' },
+            visibility: 'public',
+            channel: ticket.channel,
+            body: vaultedNote(pending.length, ticket.language),
+            attachmentIds: [],
+            createdAt: now,
+          });
+        },
+      };
+    },
+  },
   message: {
     beforeStore: async (tx: EntityManager, input: { ticket: HookTicket; text: string; actor: Actor; now: Date }): Promise<{ text: string; notes: string[] }> => {
       const vaulted = await vaultSecretsInText(tx, deps, { ticketId: input.ticket.id, partnerId: input.ticket.partnerId, text: input.text, actor: input.actor, now: input.now });
@@ -77,6 +115,7 @@ export const credentialsPart = defineIntakePart({
     const hooks = credentialHooks(deps);
     deps.lifecycleHooks.push(hooks.lifecycle);
     deps.messageHooks.push(hooks.message);
+    deps.filingHooks.push(hooks.filing);
     return {
       routes: async (app) => {
         await vault.keyWrapper(); // master keys opened (and keys re-wrapped) at start, not on the first request

@@ -5,6 +5,7 @@ import type { HandlerBinding } from '@tss/messaging';
 import type { BackgroundTask, ServiceDeps } from '@tss/runtime';
 import type { TimerHandler, TimerStore } from '@tss/timers';
 import type { LifecycleHooks } from '../use-cases/commit-change';
+import type { FilingHooks } from '../use-cases/file-ticket';
 import type { MessageHooks } from '../use-cases/post-message';
 
 /** What every part of intake is given: the service's deps, and the durable timers of its schema. */
@@ -17,6 +18,8 @@ export interface IntakeDeps<Config = Record<string, unknown>> extends ServiceDep
   lifecycleHooks: LifecycleHooks[];
   /** What a part does to a message before it is stored (credentials: mask, P9; attachments: link, P8). */
   messageHooks: MessageHooks[];
+  /** What a part does to a new request before it is stored (credentials: mask, P9). */
+  filingHooks: FilingHooks[];
 }
 
 export interface IntakePartParts {

@@ -175,12 +175,4 @@ export const ticketStore = {
   async findByIdempotencyKey(tx: EntityManager, partnerId: string, idempotencyKey: string): Promise<TicketRow | null> {
     return tx.getRepository(TicketEntity).findOneBy({ partnerId, idempotencyKey });
   },
-
-  async listForPartner(tx: EntityManager, partnerId: string, options: { limit: number; requesterId?: string }): Promise<TicketRow[]> {
-    return tx.getRepository(TicketEntity).find({
-      where: { partnerId, ...(options.requesterId ? { requesterId: options.requesterId } : {}) },
-      order: { receivedAt: 'DESC', id: 'DESC' },
-      take: options.limit,
-    });
-  },
 };

@@ -4,6 +4,7 @@ import type { TimerStore } from '@tss/timers';
 import type { Actor } from '../domain/actor';
 import type { Ticket, TicketEffect } from '../domain/ticket';
 import { publishTicketEffects } from '../events/ticket-events.producer';
+import type { FilingHooks } from './file-ticket';
 import { historyStore } from '../store/history.store';
 import { ticketStore, type LockedTicket } from '../store/ticket.store';
 
@@ -23,6 +24,8 @@ export interface ChangeDeps {
   outbox: Outbox;
   timers: TimerStore;
   hooks?: readonly LifecycleHooks[];
+  /** For changes that file a follow-up ticket (P11) or a ticket from mail (P8). */
+  filingHooks?: readonly FilingHooks[];
 }
 
 const detailOf = (effect: TicketEffect): Record<string, unknown> => {

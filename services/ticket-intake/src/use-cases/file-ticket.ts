@@ -31,6 +31,14 @@ export interface NewTicket {
   actor: Actor;
 }
 
+/**
+ * What a part does to a request before its ticket is stored (credentials: mask access
+ * particulars, P9) and, in the same transaction, once the row exists (`after`: vault them).
+ */
+export interface FilingHooks {
+  beforeFiling(request: TicketRequest): { request: TicketRequest; after(tx: EntityManager, ticket: Ticket, actor: Actor, now: Date): Promise<void> };
+}
+
 const MAX_REFERENCE_ATTEMPTS = 5;
 
 // Over the canonical form: a retry with the same fields in another order is the same request.
@@ -43,11 +51,19 @@ const hashRequest = (request: TicketRequest): string => createHash('sha256').upd
  */
 export const fileTicketIn = async (
   tx: EntityManager,
-  deps: { outbox: Outbox; clock: Clock },
-  input: NewTicket,
+  deps: { outbox: Outbox; clock: Clock; filingHooks?: readonly FilingHooks[] },
+  given: NewTicket,
   extra: { idempotencyKey?: string; requestHash?: string } = {},
 ): Promise<Ticket> => {
   const now = deps.clock.now();
+  const afterInsert: ReturnType<FilingHooks['beforeFiling']>['after'][] = [];
+  let request = given.request;
+  for (const hooks of deps.filingHooks ?? []) {
+    const rewritten = hooks.beforeFiling(request);
+    request = rewritten.request;
+    afterInsert.push(rewritten.after);
+  }
+  const input = { ...given, request };
   const id = randomUUID();
   for (let attempt = 1; ; attempt += 1) {
     const reference = generateReference(randomBytes);
@@ -69,6 +85,7 @@ export const fileTicketIn = async (
         detail: { channel: ticket.channel, level: ticket.level, reference, ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) },
         sequence: 1,
       });
+      for (const after of afterInsert) await after(tx, ticket, input.actor, now);
       return ticket;
     }
     if (attempt >= MAX_REFERENCE_ATTEMPTS) throw new Error(`no free reference number after ${attempt} attempts`);
@@ -77,7 +94,7 @@ export const fileTicketIn = async (
 
 /** P2–P4: file a request for a partner; the ticket and its events commit together. */
 export const fileTicket = async (
-  deps: { unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock },
+  deps: { unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock; filingHooks?: readonly FilingHooks[] },
   input: NewTicket & { idempotencyKey?: string },
 ): Promise<Result<FiledTicket, FileTicketError>> =>
   deps.unitOfWork.run(async (tx) => {

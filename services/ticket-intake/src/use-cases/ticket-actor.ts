@@ -12,3 +12,19 @@ export const actorOf = (scope: RequestScope, clientId?: string): Actor => {
       return { kind: 'staff', id: scope.staffId };
   }
 };
+
+/**
+ * An Idempotency-Key as the use cases store it: a partner's own keys as given, a requester's and
+ * a staff member's under their id, so one caller's key never replays another caller's answer.
+ */
+export const callerKey = (scope: RequestScope, key: string | undefined): string | undefined => {
+  if (key === undefined) return undefined;
+  switch (scope.kind) {
+    case 'partner':
+      return key;
+    case 'requester':
+      return `requester:${scope.requesterId}:${key}`;
+    case 'staff':
+      return `staff:${scope.staffId}:${key}`;
+  }
+};
