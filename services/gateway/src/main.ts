@@ -17,6 +17,8 @@ const GatewayProcessEnv = mergeEnvSchemas(
     ...BootstrapAdminEnv,
     TSS_UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
     TSS_UPSTREAM_TIMEOUTS: Type.Optional(RouteTimeoutsSetting),
+    // An upload streams through: its deadline covers the client sending up to 27 MiB.
+    TSS_UPLOAD_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 120_000, description: 'Deadline of a multipart upload (attachments, messages with files), the upload included' }),
   }),
   envSchema({}),
   UpstreamUrlsEnv,
@@ -38,7 +40,12 @@ runMain('gateway', () =>
         await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, { clientId: upstreams.TSS_BOOTSTRAP_CLIENT_ID, clientSecret: upstreams.TSS_BOOTSTRAP_CLIENT_SECRET });
       }
       await app.register(
-        forwardToServices(services, { timeoutMs: upstreams.TSS_UPSTREAM_TIMEOUT_MS, routeTimeouts: parseRouteTimeouts(upstreams.TSS_UPSTREAM_TIMEOUTS) }),
+        forwardToServices(services, {
+          timeoutMs: upstreams.TSS_UPSTREAM_TIMEOUT_MS,
+          routeTimeouts: parseRouteTimeouts(upstreams.TSS_UPSTREAM_TIMEOUTS),
+          bodyLimitBytes: upstreams.TSS_BODY_LIMIT_BYTES,
+          uploads: { bodyLimitBytes: upstreams.TSS_UPLOAD_BODY_LIMIT_BYTES, timeoutMs: upstreams.TSS_UPLOAD_TIMEOUT_MS },
+        }),
       );
       // One OpenAPI document for the whole API at /openapi.json, /openapi.yaml and /docs (docs/adr/0010).
       serveMergedApiDocs(app, services, { clock: systemClock });

@@ -6,6 +6,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Redis } from 'ioredis';
 import { envSchema, loadConfig } from '@tss/service-kit';
 import { clientAddress, parseTrustProxy, TrustProxySetting, type ProxyTrust } from './client-address';
+import { bodyTooLarge } from './raw-body';
+import { isMultipartForm, isUpload } from './upload-routes';
 
 const ORIGIN = 'https?://[^\\s,/]+';
 
@@ -18,6 +20,11 @@ export const EdgeEnv = {
     Type.String({ pattern: `^${ORIGIN}(\\s*,\\s*${ORIGIN})*$`, description: 'Comma-separated browser origins allowed by CORS; CORS is off when absent' }),
   ),
   TSS_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest request body; larger ones get 413' }),
+  TSS_UPLOAD_BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 27 * 1_048_576,
+    description: "Largest multipart/form-data body on the upload routes (attachments, messages with files): intake's ATTACHMENT_MAX_MESSAGE_BYTES plus the form's overhead; larger ones get 413",
+  }),
   TSS_TRUST_PROXY: TrustProxySetting,
 };
 export const EdgeConfigSchema = envSchema(EdgeEnv);
@@ -56,6 +63,16 @@ export const installEdgeProtection = async (app: FastifyInstance, config: EdgeCo
   // FST_ERR_CTP_BODY_TOO_LARGE becomes a 413 problem in the app's error handler.
   app.addHook('onRoute', (route: RouteOptions) => {
     route.bodyLimit ??= config.TSS_BODY_LIMIT_BYTES;
+  });
+  // A multipart body is read by its route's own parser (@fastify/multipart in intake's upload
+  // routes, the raw stream when the gateway forwards it), which fastify's body limit does not
+  // reach: its declared size is checked here, before a byte is read, against the upload limit on
+  // an upload route and the route's limit anywhere else. The same in both modes (upload-routes.ts);
+  // the gateway's forwarding also cuts a chunked one, intake's upload limits bound what it reads.
+  app.addHook('onRequest', async (request) => {
+    if (!isMultipartForm(request)) return;
+    const limitBytes = isUpload(request) ? config.TSS_UPLOAD_BODY_LIMIT_BYTES : request.routeOptions.bodyLimit;
+    if (Number(request.headers['content-length']) > limitBytes) throw bodyTooLarge();
   });
 
   await app.register(helmet, {

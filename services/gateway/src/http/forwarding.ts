@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
 import { serviceForPath, type RoutePrefix } from '@tss/contracts';
 import { problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { cutWhenOverdue } from './upstream-deadline';
+import { isUpload, UPLOAD_METHOD, UPLOAD_ROUTES } from './upload-routes';
 
 export type ServiceUrls = Readonly<Record<RoutePrefix['service'], string>>;
 
@@ -18,6 +19,10 @@ export interface ForwardingOptions {
   /** How long a service may take when no `routeTimeouts` prefix matches. */
   timeoutMs: number;
   routeTimeouts?: readonly RouteTimeout[];
+  /** TSS_BODY_LIMIT_BYTES: every body but an upload's; the route's own limit (the edge's) when absent. */
+  bodyLimitBytes?: number;
+  /** Multipart uploads to UPLOAD_ROUTES; without it they go through the catch-all like any body. */
+  uploads?: UploadForwarding;
 }
 
 /** `TSS_UPSTREAM_TIMEOUTS`, e.g. `/v1/reports=30000,/v1/tickets=5000`. */
@@ -44,18 +49,85 @@ export const upstreamTimeoutFor = (path: string, options: ForwardingOptions): nu
   return longest?.timeoutMs ?? options.timeoutMs;
 };
 
+/** fastify's own default body limit. */
+const FASTIFY_BODY_LIMIT_BYTES = 1_048_576;
+
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 const statusCodeOf = (error: unknown): number | undefined =>
   typeof error === 'object' && error !== null && 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : undefined;
 
+/** Multipart uploads to UPLOAD_ROUTES (P8): their own body limit and deadline. */
+export interface UploadForwarding {
+  /** TSS_UPLOAD_BODY_LIMIT_BYTES: the largest multipart/form-data body on an upload route. */
+  bodyLimitBytes: number;
+  /** TSS_UPLOAD_TIMEOUT_MS: the whole exchange, the client's upload included (the bytes stream through). */
+  timeoutMs: number;
+}
+
+const notFound = (request: FastifyRequest, reply: FastifyReply) =>
+  sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}` });
+
+/** Sends `request` on to the service that owns its path, as it came, under `timeoutMs` for the whole exchange. */
+const forward = (urls: ServiceUrls, request: FastifyRequest, reply: FastifyReply, service: RoutePrefix['service'], timeoutMs: number) => {
+  // The gateway's server span is the parent of the service's: taken from the request, not
+  // from whichever context is active when reply-from calls back.
+  const trace = traceCarrierOf(request.otelContext);
+  const deadline = cutWhenOverdue(reply, timeoutMs);
+  return reply.from(`${urls[service].replace(/\/$/, '')}${request.url}`, {
+    timeout: timeoutMs,
+    rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': request.id, ...trace }),
+    onResponse: (_req, _reply, response) => deadline.stream(response),
+    onError: (_reply, { error }) => {
+      // Cut by the deadline after the headers went out: the client already sees the answer end short.
+      if (reply.raw.headersSent) return;
+      // The rest of the body is left unread on the connection: closing it keeps a keep-alive
+      // client from sending its next request after bytes the server will never parse.
+      if (bodyLimitExceeded(request)) return reply.header('connection', 'close').send(bodyTooLarge());
+      // reply-from marks timeouts (its own, a connect timeout) 504; refused, reset and the rest are the service being down.
+      const timedOut = statusCodeOf(error) === 504;
+      request.log.warn({ err: error, service, timeoutMs }, 'forwarding failed');
+      if (!timedOut) reply.header('retry-after', '5');
+      return sendProblem(reply, {
+        type: problemType(timedOut ? 'upstream-timeout' : 'upstream-unavailable'),
+        title: timedOut ? 'Gateway Timeout' : 'Service Unavailable',
+        status: timedOut ? 504 : 503,
+        detail: timedOut ? `${service} did not answer within ${timeoutMs} ms.` : `${service} is unavailable; retry later.`,
+      });
+    },
+  });
+};
+
+/**
+ * The upload routes (P8), in a scope of their own: as specific paths they take precedence over
+ * the `/v1/*` catch-all for POST. A multipart/form-data body may be as large as the upload limit
+ * and take as long as the upload deadline; any other body there keeps `otherBodyLimitBytes`, as on
+ * every other route. Authentication and the rate limit run before a byte is read, as everywhere.
+ */
+const forwardUploads = (urls: ServiceUrls, uploads: UploadForwarding, otherBodyLimitBytes: number | undefined) => async (app: FastifyInstance) => {
+  acceptRawBodies(app, (request) => (isUpload(request) ? uploads.bodyLimitBytes : (otherBodyLimitBytes ?? app.initialConfig.bodyLimit ?? FASTIFY_BODY_LIMIT_BYTES)));
+  for (const url of UPLOAD_ROUTES) {
+    app.route({
+      method: UPLOAD_METHOD,
+      url,
+      bodyLimit: uploads.bodyLimitBytes,
+      schema: { hide: true },
+      handler: async (request, reply) => {
+        const service = serviceForPath(request.url);
+        if (!service) return notFound(request, reply);
+        return forward(urls, request, reply, service, uploads.timeoutMs);
+      },
+    });
+  }
+};
+
 /**
  * Services mode: requests under a service's prefix (DESIGN "Routes") go to that service, with
  * the caller's token (each service verifies it again), a request id and the W3C trace context of
  * the gateway's span. Bodies of any media type go on as the raw bytes that came, streamed, within
- * the body limit (413 beyond it). A service that is down yields a 503 problem; one that has not
- * answered within its route's timeout a 504 problem, and one whose answer is not complete by then
- * is cut off: never a hang.
+ * the body limit (413 beyond it); multipart uploads within the upload limit (`options.uploads`). A
+ * service that is down yields a 503 problem; one that has not answered within its route's timeout
+ * a 504 problem, and one whose answer is not complete by then is cut off: never a hang.
  */
 export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions) => async (app: FastifyInstance) => {
   await app.register(replyFrom, { http: { requestOptions: { timeout: options.timeoutMs } } });
@@ -66,37 +138,11 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
       url,
       schema: { hide: true },
       handler: async (request, reply) => {
-        const path = request.url.split('?')[0];
         const service = serviceForPath(request.url);
-        if (!service) {
-          return sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route ${request.method} ${path}` });
-        }
-        const timeoutMs = upstreamTimeoutFor(path, options);
-        // The gateway's server span is the parent of the service's: taken from the request, not
-        // from whichever context is active when reply-from calls back.
-        const trace = traceCarrierOf(request.otelContext);
-        const deadline = cutWhenOverdue(reply, timeoutMs);
-        return reply.from(`${urls[service].replace(/\/$/, '')}${request.url}`, {
-          timeout: timeoutMs,
-          rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': request.id, ...trace }),
-          onResponse: (_req, _reply, response) => deadline.stream(response),
-          onError: (_reply, { error }) => {
-            // Cut by the deadline after the headers went out: the client already sees the answer end short.
-            if (reply.raw.headersSent) return;
-            if (bodyLimitExceeded(request)) return reply.send(bodyTooLarge());
-            // reply-from marks timeouts (its own, a connect timeout) 504; refused, reset and the rest are the service being down.
-            const timedOut = statusCodeOf(error) === 504;
-            request.log.warn({ err: error, service, timeoutMs }, 'forwarding failed');
-            if (!timedOut) reply.header('retry-after', '5');
-            return sendProblem(reply, {
-              type: problemType(timedOut ? 'upstream-timeout' : 'upstream-unavailable'),
-              title: timedOut ? 'Gateway Timeout' : 'Service Unavailable',
-              status: timedOut ? 504 : 503,
-              detail: timedOut ? `${service} did not answer within ${timeoutMs} ms.` : `${service} is unavailable; retry later.`,
-            });
-          },
-        });
+        if (!service) return notFound(request, reply);
+        return forward(urls, request, reply, service, upstreamTimeoutFor(request.url.split('?')[0], options));
       },
     });
   }
+  if (options.uploads) await app.register(forwardUploads(urls, options.uploads, options.bodyLimitBytes));
 };

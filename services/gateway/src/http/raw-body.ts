@@ -32,15 +32,20 @@ export class ByteLimit extends Transform {
 /** True when `request`'s raw body stream was stopped by its limit: the answer is a 413, not an upstream failure. */
 export const bodyLimitExceeded = (request: FastifyRequest): boolean => request.body instanceof ByteLimit && request.body.exceeded;
 
+/** The most bytes a request's body may have: by default its route's body limit. */
+export type BodyLimitOf = (request: FastifyRequest) => number;
+
+const routeBodyLimit: BodyLimitOf = (request) => request.routeOptions.bodyLimit;
+
 /**
  * Replaces, in `app`'s (encapsulated) scope, every content-type parser with one that hands the raw
  * stream on. A declared Content-Length over the limit is refused before a byte is read; a chunked
  * body is cut when it grows past it. Both become fastify's 413, which the problem handler answers.
  */
-export const acceptRawBodies = (app: FastifyInstance): void => {
+export const acceptRawBodies = (app: FastifyInstance, limitOf: BodyLimitOf = routeBodyLimit): void => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (request, payload, done) => {
-    const limitBytes = request.routeOptions.bodyLimit;
+    const limitBytes = limitOf(request);
     if (Number(request.headers['content-length']) > limitBytes) {
       done(bodyTooLarge(), undefined);
       return;

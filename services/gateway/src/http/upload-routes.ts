@@ -1,0 +1,21 @@
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * The routes that take files (P8, issue #9): a multipart/form-data body there may be as large as
+ * TSS_UPLOAD_BODY_LIMIT_BYTES (ATTACHMENT_MAX_MESSAGE_BYTES plus the form's own bytes); any other
+ * body, there or elsewhere, keeps TSS_BODY_LIMIT_BYTES. Both modes read this one list: the
+ * gateway's forwarding (services mode) and the edge of the one app (single process).
+ */
+export const UPLOAD_ROUTES: readonly string[] = ['/v1/tickets/:id/attachments', '/v1/tickets/:id/messages'];
+
+/** The only method that uploads. */
+export const UPLOAD_METHOD = 'POST';
+
+const MULTIPART_FORM = /^multipart\/form-data\s*(;|$)/i;
+
+/** A body declared as multipart/form-data: the one media type the upload routes take files in. */
+export const isMultipartForm = (request: FastifyRequest): boolean => MULTIPART_FORM.test(request.headers['content-type'] ?? '');
+
+/** An upload: a multipart/form-data POST to one of UPLOAD_ROUTES (matched by the route's pattern, not the path). */
+export const isUpload = (request: FastifyRequest): boolean =>
+  request.method === UPLOAD_METHOD && UPLOAD_ROUTES.includes(request.routeOptions.url ?? '') && isMultipartForm(request);
