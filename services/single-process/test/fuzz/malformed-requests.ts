@@ -52,6 +52,8 @@ export interface FuzzContext {
   own: TicketRef;
   /** Tickets the caller may not see: another partner's, another requester's (none for staff). */
   foreign: readonly (TicketRef & { whose: string })[];
+  /** Attachments of those tickets, when the document has an upload operation to make them. */
+  foreignAttachments: readonly { id: string; whose: string }[];
   /** A body larger than this is refused with 413. */
   bodyLimitBytes: number;
   /** The kinds the operation is fuzzed with; the costly cases (1 MB bodies) go with the first only. */
@@ -95,8 +97,11 @@ const fieldsOf = (raw: JsonSchema, resolve: Resolve, parent = '', depth = 0): Bo
   if (branch) return fieldsOf(branch, resolve, parent, depth + 1);
   const own = Object.entries(schema.properties ?? {}).flatMap(([name, property]) => {
     const pointer = pointerOf(parent, name);
-    const field = { pointer, name, parent, schema: resolve(property), required: (schema.required ?? []).includes(name) };
-    return [field, ...fieldsOf(property, resolve, pointer, depth + 1)];
+    const resolved = resolve(property);
+    const field = { pointer, name, parent, schema: resolved, required: (schema.required ?? []).includes(name) };
+    // An array's first item is a field of its own, named after the array (`attachmentIds/0`).
+    const item = resolved.items ? [{ pointer: `${pointer}/0`, name, parent: pointer, schema: resolve(resolved.items), required: false }] : [];
+    return [field, ...item, ...fieldsOf(property, resolve, pointer, depth + 1)];
   });
   const items = schema.items ? fieldsOf(schema.items, resolve, `${parent}/0`, depth + 1) : [];
   return [...own, ...items];
@@ -166,7 +171,7 @@ interface Baseline {
 }
 
 // The smallest PNG: one transparent pixel (67 bytes).
-const ONE_PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+export const ONE_PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const BOUNDARY = 'fuzzboundary7c1e';
 const filePart = (headers: string, content: Buffer) => Buffer.concat([Buffer.from(`--${BOUNDARY}\r\n${headers}\r\n\r\n`), content, Buffer.from('\r\n')]);
 const CLOSING_DELIMITER = Buffer.from(`--${BOUNDARY}--\r\n`);
@@ -392,8 +397,17 @@ const addJsonBodyCases = (json: NonNullable<Baseline['json']>, add: Add, context
       // (A route with a larger limit of its own must refuse it by the field's maxLength instead.)
       broken(`${field.pointer}: a 1 MB string`, JSON.stringify(withValueAt(body, field.pointer, 'x'.repeat(ONE_MB))), { kind: 'status', statuses: [413, 400] });
     }
-    if (field.schema.format === 'uuid' && /ticket/i.test(field.name)) {
-      for (const foreign of context.foreign) unlessValid(`${field.pointer}: ${foreign.whose} ticket id`, withValueAt(body, field.pointer, foreign.id), { kind: 'client-error' });
+    // Bad references (issue #9): an id of intake's own things that names nothing, or one of another
+    // partner or requester. (Ids of other services' things, such as a staff filer's partnerId, intake
+    // cannot check: it keeps no projection of partners.)
+    if (field.schema.format === 'uuid' && INTAKE_REFERENCE.test(field.name)) {
+      broken(`${field.pointer}: a reference to nothing`, JSON.stringify(withValueAt(body, field.pointer, random.uuid())), { kind: 'client-error' });
+      if (/ticket/i.test(field.name)) {
+        for (const foreign of context.foreign) broken(`${field.pointer}: ${foreign.whose} ticket id`, JSON.stringify(withValueAt(body, field.pointer, foreign.id)), { kind: 'client-error' });
+      }
+      if (/attachment/i.test(field.name)) {
+        for (const foreign of context.foreignAttachments) broken(`${field.pointer}: ${foreign.whose} attachment id`, JSON.stringify(withValueAt(body, field.pointer, foreign.id)), { kind: 'client-error' });
+      }
     }
   }
 
@@ -408,6 +422,8 @@ const addJsonBodyCases = (json: NonNullable<Baseline['json']>, add: Add, context
   }
 
   // The whole document.
+  const root = resolve(schema);
+  if (root.minProperties !== undefined && root.minProperties > 0) broken('root: fewer properties than minProperties', '{}', { kind: 'status', statuses: [400] });
   for (const text of ['null', '42', '"text"', 'true', '[]', `[${JSON.stringify(body)}]`]) broken(`root: ${text.slice(0, 20)} instead of an object`, text, { kind: 'status', statuses: [400] });
   broken(`root: ${NESTING_LEVELS} levels of nested arrays`, deeplyNested(NESTING_LEVELS, 'array'), { kind: 'status', statuses: [400] });
   broken(`root: ${NESTING_LEVELS} levels of nested objects`, deeplyNested(NESTING_LEVELS, 'object'), { kind: 'status', statuses: [400] });
@@ -543,6 +559,8 @@ const addRandomCases = (operation: Operation, baseline: Baseline, add: Add, cont
     }
   }
 };
+
+const INTAKE_REFERENCE = /ticket|attachment|message|credential/i;
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

@@ -68,10 +68,13 @@ export const conforms = (raw: JsonSchema, value: unknown, resolve: Resolve): boo
     if (schema.minItems !== undefined && value.length < schema.minItems) return false;
     if (schema.maxItems !== undefined && value.length > schema.maxItems) return false;
     if (schema.items && !value.every((item) => conforms(schema.items!, item, resolve))) return false;
+    if (schema.uniqueItems && new Set(value.map((item) => JSON.stringify(item))).size !== value.length) return false;
   }
   if (type === 'object') {
     const object = value as Record<string, unknown>;
     if ((schema.required ?? []).some((name) => !Object.hasOwn(object, name))) return false;
+    const count = Object.keys(object).length;
+    if ((schema.minProperties !== undefined && count < schema.minProperties) || (schema.maxProperties !== undefined && count > schema.maxProperties)) return false;
     for (const [name, item] of Object.entries(object)) {
       const declared = schema.properties?.[name];
       if (declared) {
@@ -121,6 +124,11 @@ export const validValue = (raw: JsonSchema, resolve: Resolve, random: SeededRand
       const object: Record<string, unknown> = {};
       if (depth > 8) return object;
       for (const name of schema.required ?? []) object[name] = validValue(schema.properties?.[name] ?? {}, resolve, random, depth + 1);
+      // Optional properties too, as many as minProperties asks for.
+      for (const [name, property] of Object.entries(schema.properties ?? {})) {
+        if (Object.keys(object).length >= (schema.minProperties ?? 0)) break;
+        if (!Object.hasOwn(object, name)) object[name] = validValue(property, resolve, random, depth + 1);
+      }
       return object;
     }
     default:
@@ -220,7 +228,13 @@ export const ruleBreakers = (raw: JsonSchema, resolve: Resolve, random: SeededRa
     if (schema.minItems !== undefined && schema.minItems > 0) out.push({ rule: `under minItems ${schema.minItems}`, value: [] });
     if (schema.maxItems !== undefined && schema.maxItems < 10_000) {
       const item = schema.items ? validValue(schema.items, resolve, random) : 1;
-      out.push({ rule: `over maxItems ${schema.maxItems}`, value: Array.from({ length: schema.maxItems + 1 }, () => structuredClone(item)) });
+      // Distinct items where they must be, so that only the count is wrong.
+      const items = Array.from({ length: schema.maxItems + 1 }, () => (schema.items?.format === 'uuid' ? random.uuid() : structuredClone(item)));
+      out.push({ rule: `over maxItems ${schema.maxItems}`, value: items });
+    }
+    if (schema.uniqueItems) {
+      const item = schema.items ? validValue(schema.items, resolve, random) : 1;
+      out.push({ rule: 'the same item twice (uniqueItems)', value: [item, structuredClone(item)] });
     }
   }
   return out.filter((v) => v.rawJson !== undefined || !conforms(schema, v.value, resolve));
