@@ -110,7 +110,6 @@ const answerError = (error: FastifyError, request: FastifyRequest, reply: Fastif
         pointer: v.instancePath || '/',
         message: v.keyword === 'format' && v.params.format === STORABLE_TEXT_FORMAT ? UNSTORABLE_TEXT_MESSAGE : v.message ?? 'invalid',
         ...(v.params && 'missingProperty' in v.params ? { missingProperty: v.params.missingProperty } : {}),
-        ...(v.params && 'additionalProperty' in v.params ? { additionalProperty: v.params.additionalProperty } : {}),
         // An unknown field is named too (issue #9): the pointer is the object that refuses it.
         ...(v.params && 'additionalProperty' in v.params ? { additionalProperty: v.params.additionalProperty } : {}),
       })),
