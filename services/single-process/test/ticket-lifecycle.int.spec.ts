@@ -138,7 +138,8 @@ describe('ticket lifecycle (issue #9)', () => {
     it('every ticket route takes the reference in any case, with or without dashes', async () => {
       const ticket = await file(acme.token);
       const loose = ticket.reference.toLowerCase().replace(/-/g, '').replace(/^tss/, '');
-      for (const path of [`/v1/tickets/${loose}`, `/v1/tickets/${ticket.reference.toLowerCase()}/thread`, `/v1/tickets/${loose}/history`]) {
+      const paths = ['', '/thread', '/history', '/attachments', '/credentials'].map((tail, i) => `/v1/tickets/${i % 2 ? loose : ticket.reference.toLowerCase()}${tail}`);
+      for (const path of paths) {
         const response = await get(path, acme.token);
         expect(response.status).toBe(200);
       }

@@ -2,14 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { BlobStorage } from '@tss/blob-storage';
-import { failureResponses, scopeOf, sendFailure, type AccessRule, type RequestScope } from '@tss/service-kit';
+import { failureResponses, ok, scopeOf, sendFailure, type AccessRule, type Failure, type RequestScope, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import type { UploadLimits } from '../domain/attachment-content';
 import { attachmentStore, type AttachmentReader, type AttachmentRecord, type TicketOwner } from '../store/attachment.store';
+import { findTicketFor } from '../use-cases/find-ticket';
 import { storeAttachments, type StoreAttachmentsDeps } from '../use-cases/store-attachments';
 import { AttachmentDownload, AttachmentList, AttachmentParams, AttachmentView, UploadForm } from './attachment.schemas';
 import { acceptMultipart, readUploads } from './multipart-uploads';
-import { TicketIdParams } from './ticket.schemas';
+import { TicketParams } from './ticket.schemas';
 
 export interface AttachmentRoutesDeps extends StoreAttachmentsDeps {
   dataSource: DataSource;
@@ -21,7 +22,6 @@ export interface AttachmentRoutesDeps extends StoreAttachmentsDeps {
 const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
 const WRITE: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:write'] };
 
-const NO_SUCH_TICKET = { kind: 'not_found', detail: 'No such ticket.' } as const;
 const NOT_MULTIPART = { kind: 'unsupported_media_type', detail: 'Send files as multipart/form-data, one "file" part per file.' } as const;
 
 export const toAttachmentView = (a: AttachmentRecord): AttachmentView => ({
@@ -43,9 +43,6 @@ export const contentDisposition = (fileName: string): string => {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 };
 
-const withinScope = (scope: RequestScope): { partnerId?: string; requesterId?: string } =>
-  scope.kind === 'staff' ? {} : scope.kind === 'requester' ? { partnerId: scope.partnerId, requesterId: scope.requesterId } : { partnerId: scope.partnerId };
-
 const readerOf = (scope: RequestScope): AttachmentReader => ({ staff: scope.kind === 'staff' });
 
 const uploaderOf = (scope: RequestScope): Actor =>
@@ -57,8 +54,11 @@ export const attachmentRoutes = (deps: AttachmentRoutesDeps) => async (fastify: 
   await acceptMultipart(fastify, deps.uploadLimits);
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
-  const ticketFor = (scope: RequestScope, ticketId: string): Promise<TicketOwner | null> =>
-    attachmentStore.findTicket(deps.dataSource.manager, ticketId.toLowerCase(), withinScope(scope));
+  // By id or reference (P3): a malformed reference is its own 400, a foreign ticket a 404.
+  const ticketFor = async (scope: RequestScope, idOrReference: string): Promise<Result<TicketOwner, Failure>> => {
+    const found = await findTicketFor(deps.dataSource.manager, scope, idOrReference);
+    return found.ok ? ok({ id: found.value.id, partnerId: found.value.partnerId, requesterId: found.value.requesterId }) : found;
+  };
 
   app.post(
     '/v1/tickets/:id/attachments',
@@ -70,9 +70,9 @@ export const attachmentRoutes = (deps: AttachmentRoutesDeps) => async (fastify: 
         description:
           'One or more `file` parts of multipart/form-data. JPG, GIF and PNG images are accepted, and ZIP or RAR archives holding only those and BMP; the type is judged by the content, never the name. A bare BMP is refused (415) with a request to put it in a ZIP or RAR. Archives are checked from their directory (entry count, uncompressed size, compression ratio) before anything is read, so a compression bomb is refused (422) unopened. Each file and the request as a whole have size limits (413). On any refusal nothing is stored. The files are not yet part of the thread: name their ids in a message to attach them.',
         consumes: ['multipart/form-data'],
-        params: TicketIdParams,
+        params: TicketParams,
         body: UploadForm,
-        response: { 201: AttachmentList, ...failureResponses('payload_too_large', 'unsupported_media_type', 'unprocessable') },
+        response: { 201: AttachmentList, ...failureResponses('invalid_reference', 'payload_too_large', 'unsupported_media_type', 'unprocessable') },
       },
       config: { access: WRITE },
       preValidation: async (request, reply) => {
@@ -84,8 +84,9 @@ export const attachmentRoutes = (deps: AttachmentRoutesDeps) => async (fastify: 
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
       // The ticket first: a foreign or missing one is a 404 before a byte of the body is read.
-      const ticket = await ticketFor(scope, request.params.id);
-      if (!ticket) return sendFailure(reply, NO_SUCH_TICKET);
+      const owner = await ticketFor(scope, request.params.id);
+      if (!owner.ok) return sendFailure(reply, owner.error);
+      const ticket = owner.value;
       const uploads = await readUploads(request, deps.uploadLimits);
       if (!uploads.ok) return sendFailure(reply, uploads.error);
       const stored = await storeAttachments(deps, { ticket, uploads: uploads.value.files, uploadedBy: uploaderOf(scope) });
@@ -102,15 +103,16 @@ export const attachmentRoutes = (deps: AttachmentRoutesDeps) => async (fastify: 
         operationId: 'listAttachments',
         summary: "A ticket's attachments, oldest first",
         description: 'Staff see all; partners and requesters not those of internal notes, nor staff uploads before a public message carries them.',
-        params: TicketIdParams,
-        response: { 200: AttachmentList },
+        params: TicketParams,
+        response: { 200: AttachmentList, ...failureResponses('invalid_reference') },
       },
       config: { access: READ },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
-      const ticket = await ticketFor(scope, request.params.id);
-      if (!ticket) return sendFailure(reply, NO_SUCH_TICKET);
+      const owner = await ticketFor(scope, request.params.id);
+      if (!owner.ok) return sendFailure(reply, owner.error);
+      const ticket = owner.value;
       const items = await attachmentStore.listForTicket(deps.dataSource.manager, ticket.id, readerOf(scope));
       return { items: items.map(toAttachmentView) };
     },
@@ -126,14 +128,15 @@ export const attachmentRoutes = (deps: AttachmentRoutesDeps) => async (fastify: 
         description:
           'The stored bytes with the content type judged at upload, `Content-Disposition: attachment` (never shown inline) and `X-Content-Type-Options: nosniff`.',
         params: AttachmentParams,
-        response: { 200: AttachmentDownload },
+        response: { 200: AttachmentDownload, ...failureResponses('invalid_reference') },
       },
       config: { access: READ },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
-      const ticket = await ticketFor(scope, request.params.id);
-      if (!ticket) return sendFailure(reply, NO_SUCH_TICKET);
+      const owner = await ticketFor(scope, request.params.id);
+      if (!owner.ok) return sendFailure(reply, owner.error);
+      const ticket = owner.value;
       const attachment = await attachmentStore.find(deps.dataSource.manager, ticket.id, request.params.attachmentId.toLowerCase(), readerOf(scope));
       if (!attachment) return sendFailure(reply, { kind: 'not_found', detail: 'No such attachment on this ticket.' });
       const blob = await deps.blobs.get(attachment.storageKey);

@@ -1,3 +1,4 @@
+import { TicketIdOrReference } from './ticket.schemas';
 import { Type, type Static } from '@sinclair/typebox';
 
 export const AttachmentView = Type.Object(
@@ -18,7 +19,7 @@ export type AttachmentView = Static<typeof AttachmentView>;
 
 export const AttachmentList = Type.Object({ items: Type.Array(AttachmentView) }, { $id: 'AttachmentList' });
 
-export const AttachmentParams = Type.Object({ id: Type.String({ format: 'uuid' }), attachmentId: Type.String({ format: 'uuid' }) });
+export const AttachmentParams = Type.Object({ id: TicketIdOrReference, attachmentId: Type.String({ format: 'uuid' }) });
 
 /**
  * The upload form, as the document shows it. The parts are read as a stream by `readUploads`, so

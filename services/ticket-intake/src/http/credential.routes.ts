@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { failureResponses, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
+import { findTicketFor } from '../use-cases/find-ticket';
 import type { CredentialMetadata } from '../store/credential.store';
 import { listCredentials, revealCredential, storeCredential, type CredentialDeps, type CredentialGone } from '../use-cases/credentials';
 import {
@@ -46,14 +47,16 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
         summary: 'Hand over access particulars for a ticket; stored encrypted, never shown in lists or threads (P9)',
         params: CredentialTicketParams,
         body: StoreCredentialBody,
-        response: { 201: StoredCredential, ...failureResponses('not_found', 'conflict') },
+        response: { 201: StoredCredential, ...failureResponses('invalid_reference', 'not_found', 'conflict') },
       },
       config: { access: WRITE },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
       const { label, login, secret, note } = request.body;
-      const stored = await storeCredential(deps, { scope, ticketId: request.params.id, label, login, secret, note });
+      const ticket = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
+      if (!ticket.ok) return sendFailure(reply, ticket.error);
+      const stored = await storeCredential(deps, { scope, ticketId: ticket.value.id, label, login, secret, note });
       if (!stored.ok) return sendFailure(reply, stored.error);
       return reply
         .code(201)
@@ -71,13 +74,15 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
         operationId: 'listTicketCredentials',
         summary: "List a ticket's stored access particulars: labels and dates, never the secrets",
         params: CredentialTicketParams,
-        response: { 200: CredentialList, ...failureResponses('not_found') },
+        response: { 200: CredentialList, ...failureResponses('invalid_reference', 'not_found') },
       },
       config: { access: READ },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
-      const listed = await listCredentials(deps, { scope, ticketId: request.params.id });
+      const ticket = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
+      if (!ticket.ok) return sendFailure(reply, ticket.error);
+      const listed = await listCredentials(deps, { scope, ticketId: ticket.value.id });
       if (!listed.ok) return sendFailure(reply, listed.error);
       return { items: listed.value.map(toSummary) };
     },
@@ -91,14 +96,16 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
         operationId: 'revealTicketCredential',
         summary: 'Reveal access particulars to support staff; every reveal is audited in the ticket history (P9)',
         params: CredentialParams,
-        response: { 200: RevealedCredentialView, ...failureResponses('not_found', 'forbidden', 'gone') },
+        response: { 200: RevealedCredentialView, ...failureResponses('invalid_reference', 'not_found', 'forbidden', 'gone') },
       },
       config: { access: REVEAL },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'staff');
       reply.header('cache-control', 'no-store');
-      const revealed = await revealCredential(deps, { staffId: scope.staffId, ticketId: request.params.id, credentialId: request.params.cid });
+      const ticket = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
+      if (!ticket.ok) return sendFailure(reply, ticket.error);
+      const revealed = await revealCredential(deps, { staffId: scope.staffId, ticketId: ticket.value.id, credentialId: request.params.cid });
       if (!revealed.ok) return 'destroyedAt' in revealed.error ? sendGone(reply, revealed.error) : sendFailure(reply, revealed.error);
       const { credential, secret } = revealed.value;
       return {

@@ -1,3 +1,4 @@
+import { TicketIdOrReference, TicketParams } from './ticket.schemas';
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum, Text } from '@tss/contracts';
 
@@ -59,5 +60,5 @@ export const RevealedCredentialView = Type.Object(
 );
 export type RevealedCredentialView = Static<typeof RevealedCredentialView>;
 
-export const CredentialTicketParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
-export const CredentialParams = Type.Object({ id: Type.String({ format: 'uuid' }), cid: Type.String({ format: 'uuid' }) });
+export const CredentialTicketParams = TicketParams;
+export const CredentialParams = Type.Object({ id: TicketIdOrReference, cid: Type.String({ format: 'uuid' }) });

@@ -110,6 +110,14 @@ export const TicketView = Type.Object(
 );
 export type TicketView = Static<typeof TicketView>;
 
+/** A ticket named in a path: its id or its reference number (P3). */
+export const TicketIdOrReference = Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'The ticket id (uuid) or its reference number (TSS-XXXXX-XXXXC, any case, dashes optional)',
+    examples: [EXAMPLE_TICKET_ID, 'TSS-K7QM2-ZC4XD'],
+  });
+
 export const TicketParams = Type.Object({
   id: Type.String({
     minLength: 1,
@@ -118,8 +126,6 @@ export const TicketParams = Type.Object({
     examples: [EXAMPLE_TICKET_ID, 'TSS-K7QM2-ZC4XD'],
   }),
 });
-/** Ticket id only (uuid): for parts not yet resolving references through `findTicketFor`. */
-export const TicketIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' })),
