@@ -460,7 +460,8 @@ const addBodyBytesCases = (operation: Operation, baseline: Baseline, add: Add, c
   if (context.primary) {
     // Valid JSON padded with whitespace past the limit: refused by size, whatever the content.
     const padded = `${valid.slice(0, -1)}${' '.repeat(context.bodyLimitBytes)}}`;
-    add('body: valid JSON over the body limit', { body: jsonBody(padded) }, { kind: 'status', statuses: [413] });
+    // A route that takes no JSON may refuse it by its media type first (415), for instance one with an upload limit of its own.
+    add('body: valid JSON over the body limit', { body: jsonBody(padded) }, { kind: 'status', statuses: accepted.includes(JSON_TYPE) || accepted.length === 0 ? [413] : [413, 415] });
   }
 };
 
@@ -487,7 +488,7 @@ const addMultipartCases = (baseline: Baseline, operation: Operation, add: Add, c
   ];
   if (context.primary) {
     const big = Buffer.alloc(context.bodyLimitBytes + 1024, 0x41);
-    cases.push({ label: 'a file over the body limit', contentType: type, bytes: Buffer.concat([part('Content-Disposition: form-data; name="file"; filename="big.png"\r\nContent-Type: image/png', big), end]) });
+    cases.push({ label: 'a file of text named .png, larger than the JSON body limit', contentType: type, bytes: Buffer.concat([part('Content-Disposition: form-data; name="file"; filename="big.png"\r\nContent-Type: image/png', big), end]) });
   }
   for (const c of cases) add(`multipart: ${c.label}`, { body: { contentType: c.contentType, bytes: c.bytes } }, { kind: 'client-error' });
   if (!operation.content?.[JSON_TYPE] && baseline.json === undefined) add('multipart: a JSON document instead', { body: jsonBody('{"file":"x"}') }, { kind: 'status', statuses: [415] });
