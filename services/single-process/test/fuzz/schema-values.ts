@@ -216,6 +216,7 @@ export const ruleBreakers = (raw: JsonSchema, resolve: Resolve, random: SeededRa
     }
     if (schema.const !== undefined) out.push({ rule: 'not the const', value: `${String(schema.const)}-other` });
   }
+  if (types.includes('boolean') && schema.enum?.length === 1) out.push({ rule: `not in enum (${JSON.stringify(!schema.enum[0])})`, value: !schema.enum[0] });
   if (types.includes('integer') || types.includes('number')) {
     if (schema.minimum !== undefined) out.push({ rule: `under minimum ${schema.minimum}`, value: schema.minimum - 1 });
     if (schema.maximum !== undefined) out.push({ rule: `over maximum ${schema.maximum}`, value: schema.maximum + 1 });
