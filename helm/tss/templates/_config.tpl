@@ -37,4 +37,10 @@ SMTP_URL: {{ . | quote }}
 {{- with $s.redisUrl }}
 REDIS_URL: {{ . | quote }}
 {{- end }}
+{{- with $s.attachmentS3AccessKeyId }}
+ATTACHMENT_S3_ACCESS_KEY_ID: {{ . | quote }}
+{{- end }}
+{{- with $s.attachmentS3SecretAccessKey }}
+ATTACHMENT_S3_SECRET_ACCESS_KEY: {{ . | quote }}
+{{- end }}
 {{- end -}}

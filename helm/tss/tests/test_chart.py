@@ -385,6 +385,94 @@ class ValuesPerService(unittest.TestCase):
         self.assertEqual(c["lifecycle"]["preStop"]["exec"]["command"][:2], ["/nodejs/bin/node", "-e"])
 
 
+class IntakeSettings(unittest.TestCase):
+    """ticket-intake's parts' settings (issue #9, #14): reopen window, vault, attachments; the gateway's upload limit."""
+
+    @staticmethod
+    def intake(docs):
+        return named(docs, "Deployment", full("ticket-intake"))["spec"]["template"]["spec"]
+
+    def test_defaults_reach_intake_as_its_variables(self):
+        pod = self.intake(render())
+        env = env_of(pod["containers"][0])
+        values = {k: env[k]["value"] for k in env if "value" in env[k]}
+        self.assertEqual({k: values[k] for k in ("REOPEN_WINDOW_DAYS", "CREDENTIALS_DESTROY_AFTER_MINUTES", "ATTACHMENT_STORAGE",
+                                                  "ATTACHMENT_MAX_FILE_BYTES", "ATTACHMENT_MAX_MESSAGE_BYTES", "ATTACHMENT_DIR")},
+                         {"REOPEN_WINDOW_DAYS": "14", "CREDENTIALS_DESTROY_AFTER_MINUTES": "2880", "ATTACHMENT_STORAGE": "filesystem",
+                          "ATTACHMENT_MAX_FILE_BYTES": "10485760", "ATTACHMENT_MAX_MESSAGE_BYTES": "26214400",
+                          "ATTACHMENT_DIR": "/var/lib/tss/attachments"})
+        # P9: the vault wraps its data keys with the master keys of the chart's Secret.
+        self.assertEqual(env["TSS_MASTER_KEYS"]["valueFrom"]["secretKeyRef"], {"name": "t-tss", "key": "TSS_MASTER_KEYS", "optional": True})
+        self.assertNotIn("ATTACHMENT_S3_ACCESS_KEY_ID", env)
+
+    def test_filesystem_attachments_live_on_a_kept_read_write_many_claim_mounted_at_the_dir(self):
+        docs = render()
+        pvc = named(docs, "PersistentVolumeClaim", full("attachments"))
+        self.assertEqual(pvc["spec"]["accessModes"], ["ReadWriteMany"])
+        self.assertEqual(pvc["metadata"]["annotations"]["helm.sh/resource-policy"], "keep")
+        pod = self.intake(docs)
+        self.assertIn({"name": "attachments", "mountPath": "/var/lib/tss/attachments"}, pod["containers"][0]["volumeMounts"])
+        self.assertIn({"name": "attachments", "persistentVolumeClaim": {"claimName": full("attachments")}}, pod["volumes"])
+        for s in SERVICES[:1] + SERVICES[2:]:
+            mounts = named(docs, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+            self.assertEqual([m["name"] for m in mounts], ["tmp"], s)
+
+    def test_an_existing_claim_is_mounted_and_none_is_made(self):
+        docs = render("services.ticket-intake.attachments.persistence.existingClaim=tss-files")
+        self.assertEqual(of_kind(docs, "PersistentVolumeClaim"), [])
+        self.assertIn({"name": "attachments", "persistentVolumeClaim": {"claimName": "tss-files"}}, self.intake(docs)["volumes"])
+
+    def test_s3_with_keys_in_the_charts_secret(self):
+        docs = render("services.ticket-intake.attachments.storage=s3", "services.ticket-intake.attachments.s3.bucket=tss-files",
+                      "services.ticket-intake.attachments.s3.endpoint=http://minio.storage:9000", "services.ticket-intake.attachments.s3.forcePathStyle=true",
+                      "secrets.attachmentS3AccessKeyId=AKIAEXAMPLE", "secrets.attachmentS3SecretAccessKey=secret-key-example")
+        self.assertEqual(of_kind(docs, "PersistentVolumeClaim"), [])
+        pod = self.intake(docs)
+        env = env_of(pod["containers"][0])
+        self.assertEqual({k: env[k]["value"] for k in ("ATTACHMENT_STORAGE", "ATTACHMENT_S3_BUCKET", "ATTACHMENT_S3_ENDPOINT", "ATTACHMENT_S3_FORCE_PATH_STYLE")},
+                         {"ATTACHMENT_STORAGE": "s3", "ATTACHMENT_S3_BUCKET": "tss-files", "ATTACHMENT_S3_ENDPOINT": "http://minio.storage:9000",
+                          "ATTACHMENT_S3_FORCE_PATH_STYLE": "true"})
+        self.assertNotIn("ATTACHMENT_DIR", env)
+        self.assertEqual([v["name"] for v in pod["volumes"]], ["tmp"])
+        for key in ("ATTACHMENT_S3_ACCESS_KEY_ID", "ATTACHMENT_S3_SECRET_ACCESS_KEY"):
+            self.assertEqual(env[key]["valueFrom"]["secretKeyRef"]["name"], "t-tss")
+            self.assertNotIn("value", env[key])
+        secret = named(docs, "Secret", "t-tss")["stringData"]
+        self.assertEqual((secret["ATTACHMENT_S3_ACCESS_KEY_ID"], secret["ATTACHMENT_S3_SECRET_ACCESS_KEY"]), ("AKIAEXAMPLE", "secret-key-example"))
+        self.assertNotIn("secret-key-example", " ".join(named(docs, "ConfigMap", "t-tss")["data"].values()))
+
+    def test_s3_keys_from_another_secret_and_egress_to_the_bucket_for_intake_only(self):
+        docs = render("services.ticket-intake.attachments.storage=s3", "services.ticket-intake.attachments.s3.bucket=tss-files",
+                      "services.ticket-intake.attachments.s3.credentialsSecretRef.name=tss-bucket")
+        env = env_of(self.intake(docs)["containers"][0])
+        self.assertEqual(env["ATTACHMENT_S3_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"], {"name": "tss-bucket", "key": "AWS_ACCESS_KEY_ID"})
+        self.assertEqual(env["ATTACHMENT_S3_SECRET_ACCESS_KEY"]["valueFrom"]["secretKeyRef"], {"name": "tss-bucket", "key": "AWS_SECRET_ACCESS_KEY"})
+        for s in SERVICES:
+            ports = {p["port"] for r in named(docs, "NetworkPolicy", full(s))["spec"]["egress"] for p in r["ports"]}
+            self.assertEqual(443 in ports, s in ("ticket-intake", "notification"), s)
+        defaults = {p["port"] for r in named(render(), "NetworkPolicy", full("ticket-intake"))["spec"]["egress"] for p in r["ports"]}
+        self.assertNotIn(443, defaults)
+
+    def test_gateway_gets_the_upload_limit_and_the_ingress_lets_uploads_through(self):
+        docs = render()
+        gw = env_of(named(docs, "Deployment", full("gateway"))["spec"]["template"]["spec"]["containers"][0])
+        self.assertEqual((gw["TSS_BODY_LIMIT_BYTES"]["value"], gw["TSS_UPLOAD_BODY_LIMIT_BYTES"]["value"], gw["TSS_UPLOAD_TIMEOUT_MS"]["value"]),
+                         ("1048576", "28311552", "120000"))
+        ingress = named(docs, "Ingress", full("gateway"))["metadata"]["annotations"]
+        self.assertEqual(ingress["nginx.ingress.kubernetes.io/proxy-body-size"], "27m")
+        larger = named(render("services.gateway.uploadBodyLimitBytes=52428801"), "Ingress", full("gateway"))["metadata"]["annotations"]
+        self.assertEqual(larger["nginx.ingress.kubernetes.io/proxy-body-size"], "51m")
+        own = named(render("ingress.annotations.nginx\\.ingress\\.kubernetes\\.io/proxy-body-size=64m"), "Ingress", full("gateway"))
+        self.assertEqual(own["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"], "64m")
+        off = named(render("ingress.nginxProxyBodySize=false"), "Ingress", full("gateway"))
+        self.assertNotIn("nginx.ingress.kubernetes.io/proxy-body-size", off["metadata"].get("annotations") or {})
+
+    def test_read_write_once_is_accepted_for_one_replica(self):
+        docs = render("services.ticket-intake.attachments.persistence.accessModes={ReadWriteOnce}",
+                      "services.ticket-intake.autoscaling.enabled=false", "services.ticket-intake.replicas=1")
+        self.assertEqual(named(docs, "PersistentVolumeClaim", full("attachments"))["spec"]["accessModes"], ["ReadWriteOnce"])
+
+
 class Monitoring(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -433,10 +521,23 @@ class InstallTimeFailures(unittest.TestCase):
             (r"masterKeys", "secrets.masterKeys=short"),
             (r"order", "migrations.order={gateway,rating}"),
             (r"cidr", "services.notification.egress.cidr=everywhere"),
+            (r"storage", "services.ticket-intake.attachments.storage=disk"),
+            (r"credentialsDestroyAfterMinutes", "services.ticket-intake.credentialsDestroyAfterMinutes=2881"),
+            (r"reopenWindowDays", "services.ticket-intake.reopenWindowDays=0"),
+            (r"keyPrefix", "services.ticket-intake.attachments.s3.keyPrefix=Tss"),
+            (r"uploadBodyLimitBytes", "services.gateway.uploadBodyLimitBytes=10"),
         ]
         for pattern, value in cases:
             with self.subTest(value=value):
                 self.fails(pattern, value)
+
+    def test_attachment_settings_that_cannot_work(self):
+        self.fails(r"attachments\.s3\.bucket is required", "services.ticket-intake.attachments.storage=s3")
+        self.fails(r"set both or neither", "secrets.attachmentS3AccessKeyId=AKIAEXAMPLE")
+        self.fails(r"maxMessageBytes \(26214400\) must be at least maxFileBytes", "services.ticket-intake.attachments.maxFileBytes=30000000")
+        self.fails(r"uploadBodyLimitBytes \(2000000\) must be at least", "services.gateway.uploadBodyLimitBytes=2000000")
+        # Two pods on two nodes cannot both mount a ReadWriteOnce volume.
+        self.fails(r"ReadWriteOnce.*6 replicas", "services.ticket-intake.attachments.persistence.accessModes={ReadWriteOnce}")
 
     def test_grace_period_must_cover_sleep_and_drain(self):
         self.fails(r"terminationGracePeriodSeconds \(12\) must exceed", "terminationGracePeriodSeconds=12")

@@ -1,0 +1,91 @@
+{{/* ticket-intake's own settings (services.ticket-intake): the reopen window, the vault, attachments. */}}
+
+{{/* The claim attachments are stored on (attachments.storage filesystem). */}}
+{{- define "tss.attachmentsClaimName" -}}
+{{- $p := (index .Values.services "ticket-intake").attachments.persistence -}}
+{{- default (include "tss.componentName" (list . "attachments")) $p.existingClaim -}}
+{{- end -}}
+
+{{/* Fails the render on settings ticket-intake would refuse at start, or that cannot work together. */}}
+{{- define "tss.checkIntake" -}}
+{{- $svc := index .Values.services "ticket-intake" -}}
+{{- $a := $svc.attachments -}}
+{{- $s := .Values.secrets -}}
+{{- if and (eq $a.storage "s3") (not $a.s3.bucket) -}}
+{{- fail "services.ticket-intake.attachments.s3.bucket is required when attachments.storage is s3" -}}
+{{- end -}}
+{{- if gt (int64 $a.maxFileBytes) (int64 $a.maxMessageBytes) -}}
+{{- fail (printf "services.ticket-intake.attachments.maxMessageBytes (%d) must be at least maxFileBytes (%d)" (int64 $a.maxMessageBytes) (int64 $a.maxFileBytes)) -}}
+{{- end -}}
+{{- if gt (int64 $a.maxMessageBytes) (int64 .Values.services.gateway.uploadBodyLimitBytes) -}}
+{{- fail (printf "services.gateway.uploadBodyLimitBytes (%d) must be at least services.ticket-intake.attachments.maxMessageBytes (%d) plus the form's overhead, or the gateway refuses uploads intake would take" (int64 .Values.services.gateway.uploadBodyLimitBytes) (int64 $a.maxMessageBytes)) -}}
+{{- end -}}
+{{- if ne (empty $s.attachmentS3AccessKeyId) (empty $s.attachmentS3SecretAccessKey) -}}
+{{- fail "secrets.attachmentS3AccessKeyId and secrets.attachmentS3SecretAccessKey: set both or neither" -}}
+{{- end -}}
+{{- if and (eq $a.storage "filesystem") (not $a.persistence.existingClaim) (not (has "ReadWriteMany" $a.persistence.accessModes)) -}}
+{{- $most := ternary $svc.autoscaling.maxReplicas $svc.replicas $svc.autoscaling.enabled -}}
+{{- if gt (int $most) 1 -}}
+{{- fail (printf "services.ticket-intake.attachments.persistence.accessModes %v cannot be mounted by %d replicas on different nodes: use ReadWriteMany, attachments.storage s3, or one replica" $a.persistence.accessModes (int $most)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* ticket-intake's environment beyond the shared ConfigMap: one entry per setting of its parts. */}}
+{{- define "tss.intakeEnv" -}}
+{{- $root := . -}}
+{{- $svc := index .Values.services "ticket-intake" -}}
+{{- $a := $svc.attachments -}}
+- name: REOPEN_WINDOW_DAYS
+  value: {{ $svc.reopenWindowDays | quote }}
+- name: CREDENTIALS_DESTROY_AFTER_MINUTES
+  value: {{ $svc.credentialsDestroyAfterMinutes | quote }}
+- name: ATTACHMENT_STORAGE
+  value: {{ $a.storage | quote }}
+- name: ATTACHMENT_MAX_FILE_BYTES
+  value: {{ $a.maxFileBytes | int64 | quote }}
+- name: ATTACHMENT_MAX_MESSAGE_BYTES
+  value: {{ $a.maxMessageBytes | int64 | quote }}
+- name: ATTACHMENT_MAX_FILES
+  value: {{ $a.maxFiles | quote }}
+- name: ARCHIVE_MAX_ENTRIES
+  value: {{ $a.archive.maxEntries | quote }}
+- name: ARCHIVE_MAX_UNCOMPRESSED_BYTES
+  value: {{ $a.archive.maxUncompressedBytes | int64 | quote }}
+- name: ARCHIVE_MAX_RATIO
+  value: {{ $a.archive.maxRatio | quote }}
+{{- if eq $a.storage "filesystem" }}
+- name: ATTACHMENT_DIR
+  value: {{ $a.dir | quote }}
+{{- else }}
+- name: ATTACHMENT_S3_BUCKET
+  value: {{ $a.s3.bucket | quote }}
+- name: ATTACHMENT_S3_REGION
+  value: {{ $a.s3.region | quote }}
+- name: ATTACHMENT_S3_FORCE_PATH_STYLE
+  value: {{ $a.s3.forcePathStyle | quote }}
+{{- with $a.s3.endpoint }}
+- name: ATTACHMENT_S3_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+{{- with $a.s3.keyPrefix }}
+- name: ATTACHMENT_S3_KEY_PREFIX
+  value: {{ . | quote }}
+{{- end }}
+{{- with $a.s3.credentialsSecretRef.name }}
+- name: ATTACHMENT_S3_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $a.s3.credentialsSecretRef.accessKeyIdKey }}
+- name: ATTACHMENT_S3_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $a.s3.credentialsSecretRef.secretAccessKeyKey }}
+{{- else }}
+{{ include "tss.secretEnv" (list $root "ATTACHMENT_S3_ACCESS_KEY_ID" true) }}
+{{ include "tss.secretEnv" (list $root "ATTACHMENT_S3_SECRET_ACCESS_KEY" true) }}
+{{- end }}
+{{- end }}
+{{- end -}}
