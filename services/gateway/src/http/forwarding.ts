@@ -101,21 +101,23 @@ const forward = (urls: ServiceUrls, request: FastifyRequest, reply: FastifyReply
 /**
  * The upload routes (P8), in a scope of their own: as specific paths they take precedence over
  * the `/v1/*` catch-all for POST. A multipart/form-data body may be as large as the upload limit
- * and take as long as the upload deadline; any other body there keeps `otherBodyLimitBytes`, as on
- * every other route. Authentication and the rate limit run before a byte is read, as everywhere.
+ * and take as long as the upload deadline; any other body there (a JSON message) keeps the body
+ * limit and timeout of every other route. Authentication and the rate limit run before a byte is
+ * read, as everywhere.
  */
-const forwardUploads = (urls: ServiceUrls, uploads: UploadForwarding, otherBodyLimitBytes: number | undefined) => async (app: FastifyInstance) => {
-  acceptRawBodies(app, (request) => (isUpload(request) ? uploads.bodyLimitBytes : (otherBodyLimitBytes ?? app.initialConfig.bodyLimit ?? FASTIFY_BODY_LIMIT_BYTES)));
+const forwardUploads = (urls: ServiceUrls, uploads: UploadForwarding, options: ForwardingOptions) => async (app: FastifyInstance) => {
+  const otherBodyLimitBytes = options.bodyLimitBytes ?? app.initialConfig.bodyLimit ?? FASTIFY_BODY_LIMIT_BYTES;
+  acceptRawBodies(app, (request) => (isUpload(request) ? uploads.bodyLimitBytes : otherBodyLimitBytes));
   for (const url of UPLOAD_ROUTES) {
     app.route({
       method: UPLOAD_METHOD,
       url,
-      bodyLimit: uploads.bodyLimitBytes,
       schema: { hide: true },
       handler: async (request, reply) => {
         const service = serviceForPath(request.url);
         if (!service) return notFound(request, reply);
-        return forward(urls, request, reply, service, uploads.timeoutMs);
+        const timeoutMs = isUpload(request) ? uploads.timeoutMs : upstreamTimeoutFor(request.url.split('?')[0], options);
+        return forward(urls, request, reply, service, timeoutMs);
       },
     });
   }
@@ -144,5 +146,5 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
       },
     });
   }
-  if (options.uploads) await app.register(forwardUploads(urls, options.uploads, options.bodyLimitBytes));
+  if (options.uploads) await app.register(forwardUploads(urls, options.uploads, options));
 };
