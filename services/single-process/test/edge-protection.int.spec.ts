@@ -139,6 +139,8 @@ describe('edge protection, single-process mode: CORS for configured origins', ()
     expect(allowed.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
     expect(allowed.headers.vary).toMatch(/origin/i);
     expect(allowed.headers['access-control-expose-headers']).toContain('ratelimit-remaining');
+    expect(allowed.headers['access-control-expose-headers']).toContain('etag'); // agents' PATCH needs it for If-Match
+    expect(allowed.headers['access-control-expose-headers']).toContain('idempotent-replayed');
 
     const other = await client.http().get('/healthz').set('origin', 'https://elsewhere.example.com');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();

@@ -97,7 +97,7 @@ export const installEdgeProtection = async (app: FastifyInstance, config: EdgeCo
       origin: origins,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'traceparent', 'tracestate', 'x-request-id'],
-      exposedHeaders: ['location', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-request-id'],
+      exposedHeaders: ['location', 'etag', 'idempotent-replayed', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-request-id'],
       maxAge: 600,
     });
   }
