@@ -1,11 +1,13 @@
 // `npm run bench` runs every benchmark; `npm run bench -- <name>` one of them.
 import { runIntakeBench } from './intake/intake.bench';
 import { runKafkaSessionBench } from './kafka-session/kafka-session.bench';
+import { runSlaTimersBench } from './sla/sla-timers.bench';
 import { writeResult, type BenchFigures } from './support/results';
 
 const BENCHMARKS: Record<string, () => Promise<BenchFigures>> = {
   intake: runIntakeBench,
   'kafka-session': runKafkaSessionBench,
+  sla: runSlaTimersBench,
 };
 
 const main = async (): Promise<void> => {
