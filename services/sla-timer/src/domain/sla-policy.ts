@@ -1,4 +1,5 @@
 import { MAX_RESPONSE_MS, ServiceLevels, type ServiceLevel } from '@tss/contracts';
+import { addBusinessTime } from './calendar';
 
 /**
  * An SLA policy (issue #10, P5): per level, the maximum response time, whether phone support is
@@ -61,10 +62,15 @@ export interface ClockSchedule {
  */
 export type CountedTime = (start: Date, elapsedMs: number) => Date;
 
-const calendarTime: CountedTime = (start, elapsedMs) => new Date(start.getTime() + elapsedMs);
+/** P5: calendar time, 24/7 (the rules' default). */
+export const calendarTime: CountedTime = (start, elapsedMs) => new Date(start.getTime() + elapsedMs);
+
+/** How a policy counts time: business time on its calendar when it has one, else calendar time. */
+export const countedTimeOf = ({ calendar }: SlaPolicy): CountedTime =>
+  calendar ? (start, elapsedMs) => addBusinessTime(calendar, start, elapsedMs) : calendarTime;
 
 /** P5: the schedule of a response clock; reclassifying re-targets it from the same `startedAt`. */
-export const scheduleFor = (policy: SlaPolicy, level: ServiceLevel, startedAt: Date, counted: CountedTime = calendarTime): ClockSchedule => {
+export const scheduleFor = (policy: SlaPolicy, level: ServiceLevel, startedAt: Date, counted: CountedTime = countedTimeOf(policy)): ClockSchedule => {
   const target = policy.levels[level].targetMs;
   return {
     dueAt: counted(startedAt, target),

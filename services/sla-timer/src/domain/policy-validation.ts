@@ -1,0 +1,111 @@
+import { IANAZone } from 'luxon';
+import { ServiceLevels } from '@tss/contracts';
+import { err, ok, type Result } from '@tss/service-kit';
+import { minutesOfDay } from './calendar';
+import type { BusinessCalendar, SlaPolicy } from './sla-policy';
+
+/** One thing wrong with a policy: where (a JSON pointer into it) and what. */
+export interface PolicyProblem {
+  pointer: string;
+  message: string;
+}
+
+/** A target beyond this is a typing mistake, not an agreement (issue #10: "absurd target"). */
+export const MAX_TARGET_MS = 90 * 86_400_000;
+/** Overdue notices past 10× the target would come months after anyone cares. */
+export const MAX_OVERDUE_FRACTION = 10;
+export const MAX_HOLIDAYS = 1000;
+
+const HHMM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const WEEKDAYS = ['1', '2', '3', '4', '5', '6', '7'];
+
+const isRealDate = (text: string): boolean => {
+  const match = ISO_DATE.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+};
+
+const levelProblems = (levels: Readonly<Record<string, { targetMs: number; phoneSupport: boolean }>>): PolicyProblem[] => {
+  const problems: PolicyProblem[] = [];
+  for (const name of Object.keys(levels)) {
+    if (!(ServiceLevels as readonly string[]).includes(name)) problems.push({ pointer: `/levels/${name}`, message: `unknown level; the levels are ${ServiceLevels.join(', ')}` });
+  }
+  for (const level of ServiceLevels) {
+    const terms = levels[level];
+    if (!terms) {
+      problems.push({ pointer: `/levels/${level}`, message: 'every level needs its terms' });
+      continue;
+    }
+    if (!Number.isInteger(terms.targetMs) || terms.targetMs <= 0) problems.push({ pointer: `/levels/${level}/targetMs`, message: 'must be a positive whole number of milliseconds' });
+    else if (terms.targetMs > MAX_TARGET_MS) problems.push({ pointer: `/levels/${level}/targetMs`, message: `must be at most ${MAX_TARGET_MS} (90 days)` });
+  }
+  return problems;
+};
+
+const thresholdProblems = (warningAt: readonly number[], overdueAt: number): PolicyProblem[] => {
+  const problems: PolicyProblem[] = [];
+  warningAt.forEach((threshold, i) => {
+    if (!(Number.isFinite(threshold) && threshold > 0 && threshold < 1)) problems.push({ pointer: `/warningAt/${i}`, message: 'must be a fraction of the target between 0 and 1 (exclusive)' });
+    else if (i > 0 && !(threshold > warningAt[i - 1])) problems.push({ pointer: `/warningAt/${i}`, message: 'warnings must be in ascending order, each once' });
+  });
+  if (!(Number.isFinite(overdueAt) && overdueAt > 1)) problems.push({ pointer: '/overdueAt', message: 'must be a fraction of the target greater than 1' });
+  else if (overdueAt > MAX_OVERDUE_FRACTION) problems.push({ pointer: '/overdueAt', message: `must be at most ${MAX_OVERDUE_FRACTION}` });
+  return problems;
+};
+
+/** Periods of one day: valid `HH:mm`, each ending after it starts, none overlapping another. */
+const dayProblems = (pointer: string, periods: readonly { from: string; to: string }[]): PolicyProblem[] => {
+  const problems: PolicyProblem[] = [];
+  const valid: { index: number; from: number; to: number }[] = [];
+  periods.forEach((period, index) => {
+    const fromOk = HHMM.test(period.from) && period.from !== '24:00';
+    const toOk = HHMM.test(period.to);
+    if (!fromOk) problems.push({ pointer: `${pointer}/${index}/from`, message: 'must be a local time HH:mm from 00:00 to 23:59' });
+    if (!toOk) problems.push({ pointer: `${pointer}/${index}/to`, message: 'must be a local time HH:mm from 00:01 to 24:00' });
+    if (!fromOk || !toOk) return;
+    const [from, to] = [minutesOfDay(period.from), minutesOfDay(period.to)];
+    if (to <= from) problems.push({ pointer: `${pointer}/${index}/to`, message: `the period must end after it starts (${period.from}); a period cannot cross midnight: end it at 24:00 and open the next day at 00:00` });
+    else valid.push({ index, from, to });
+  });
+  valid.sort((a, b) => a.from - b.from);
+  for (let i = 1; i < valid.length; i += 1) {
+    if (valid[i].from < valid[i - 1].to) problems.push({ pointer: `${pointer}/${valid[i].index}`, message: `overlaps period ${valid[i - 1].index} of the same day` });
+  }
+  return problems;
+};
+
+const calendarProblems = (calendar: BusinessCalendar): PolicyProblem[] => {
+  const problems: PolicyProblem[] = [];
+  if (typeof calendar.timeZone !== 'string' || !IANAZone.isValidZone(calendar.timeZone)) problems.push({ pointer: '/calendar/timeZone', message: 'must be an IANA time zone, e.g. Europe/Berlin' });
+  let openPeriods = 0;
+  for (const [weekday, periods] of Object.entries(calendar.week)) {
+    if (!WEEKDAYS.includes(weekday)) {
+      problems.push({ pointer: `/calendar/week/${weekday}`, message: 'weekdays are ISO numbers, 1 (Monday) to 7 (Sunday)' });
+      continue;
+    }
+    openPeriods += periods?.length ?? 0;
+    problems.push(...dayProblems(`/calendar/week/${weekday}`, periods ?? []));
+  }
+  if (openPeriods === 0) problems.push({ pointer: '/calendar/week', message: 'a calendar needs at least one open period in the week' });
+  if (calendar.holidays.length > MAX_HOLIDAYS) problems.push({ pointer: '/calendar/holidays', message: `at most ${MAX_HOLIDAYS} holidays` });
+  calendar.holidays.forEach((holiday, i) => {
+    if (!isRealDate(holiday)) problems.push({ pointer: `/calendar/holidays/${i}`, message: 'must be a calendar date YYYY-MM-DD' });
+  });
+  return problems;
+};
+
+/**
+ * What makes a policy unusable, as pointers into it (issue #10: a bad policy is a 400 naming the
+ * field, never a clock that can't be scheduled). Pure: the same rules hold for PUT and preview.
+ */
+export const validatePolicy = (policy: SlaPolicy): Result<SlaPolicy, PolicyProblem[]> => {
+  const problems = [
+    ...levelProblems(policy.levels),
+    ...thresholdProblems(policy.warningAt, policy.overdueAt),
+    ...(policy.calendar ? calendarProblems(policy.calendar) : []),
+  ];
+  return problems.length === 0 ? ok(policy) : err(problems);
+};

@@ -1,0 +1,39 @@
+import { DEFAULT_POLICY, scheduleFor, type SlaPolicy } from '../../src/domain/sla-policy';
+
+const HOUR = 3_600_000;
+const iso = (d: Date) => d.toISOString();
+
+describe('P5: the schedule of a clock under a policy', () => {
+  it('the default policy counts calendar time, 24/7: standard 12 h, warnings at 50/75/90 %, overdue at 150 %', () => {
+    const schedule = scheduleFor(DEFAULT_POLICY, 'standard', new Date('2026-03-28T20:00:00.000Z'));
+    expect(iso(schedule.dueAt)).toBe('2026-03-29T08:00:00.000Z');
+    expect(schedule.warnings.map((w) => [w.threshold, iso(w.at)])).toEqual([
+      [0.5, '2026-03-29T02:00:00.000Z'],
+      [0.75, '2026-03-29T05:00:00.000Z'],
+      [0.9, '2026-03-29T06:48:00.000Z'],
+    ]);
+    expect(iso(schedule.overdueAt)).toBe('2026-03-29T14:00:00.000Z');
+  });
+
+  it('a policy with a calendar counts business time for the due time, the warnings and the overdue notice', () => {
+    const nineToFive = [{ from: '09:00', to: '17:00' }];
+    const policy: SlaPolicy = {
+      ...DEFAULT_POLICY,
+      levels: { ...DEFAULT_POLICY.levels, standard: { targetMs: 8 * HOUR, phoneSupport: true } },
+      warningAt: [0.5],
+      overdueAt: 2,
+      calendar: { timeZone: 'America/New_York', week: { 1: nineToFive, 2: nineToFive, 3: nineToFive, 4: nineToFive, 5: nineToFive }, holidays: ['2026-11-02'] },
+    };
+    // Friday 15:00 EDT; the weekend, the 01 Nov change and the Monday holiday count nothing.
+    const schedule = scheduleFor(policy, 'standard', new Date('2026-10-30T19:00:00.000Z'));
+    expect(iso(schedule.warnings[0].at)).toBe('2026-11-03T16:00:00.000Z'); // Tue 11:00 EST: 2 h Friday + 2 h
+    expect(iso(schedule.dueAt)).toBe('2026-11-03T20:00:00.000Z'); // Tue 15:00 EST
+    expect(iso(schedule.overdueAt)).toBe('2026-11-04T20:00:00.000Z'); // Wed 15:00 EST
+  });
+
+  it('P5: a re-target from the original start uses the same counting', () => {
+    const startedAt = new Date('2026-03-02T08:00:00.000Z');
+    expect(iso(scheduleFor(DEFAULT_POLICY, 'development', startedAt).dueAt)).toBe('2026-03-09T08:00:00.000Z');
+    expect(iso(scheduleFor(DEFAULT_POLICY, 'emergency', startedAt).dueAt)).toBe('2026-03-02T14:00:00.000Z');
+  });
+});
