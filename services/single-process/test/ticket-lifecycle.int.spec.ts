@@ -281,6 +281,28 @@ describe('ticket lifecycle (issue #9)', () => {
       ]);
     });
 
+    it('P8: a message and its screenshot in one multipart request; a refused file refuses the message', async () => {
+      const ticket = await file(ann);
+      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+      const posted = await http()
+        .post(`/v1/tickets/${ticket.reference}/messages`)
+        .auth(ann, { type: 'bearer' })
+        .field('body', 'Screenshot of the crash attached.')
+        .attach('file', png, 'crash.png');
+      expect(posted.status).toBe(201);
+      expect(posted.body.message).toMatchObject({ body: 'Screenshot of the crash attached.', attachmentIds: [expect.any(String)] });
+      const listed = await get(`/v1/tickets/${ticket.id}/attachments`, ann);
+      expect(listed.body.items).toEqual([expect.objectContaining({ id: posted.body.message.attachmentIds[0], messageId: posted.body.message.id })]);
+      const bmp = Buffer.concat([Buffer.from('BM'), Buffer.alloc(60)]);
+      const refused = await http().post(`/v1/tickets/${ticket.id}/messages`).auth(ann, { type: 'bearer' }).field('body', 'raw bmp').attach('file', bmp, 'shot.bmp');
+      expectProblem(refused, 415, 'unsupported-media-type');
+      expect((await get(`/v1/tickets/${ticket.id}/thread`, ann)).body.items).toHaveLength(1);
+      const noBody = await http().post(`/v1/tickets/${ticket.id}/messages`).auth(ann, { type: 'bearer' }).attach('file', png, 'only.png');
+      expectProblem(noBody, 400, 'bad-request');
+      expect(noBody.body.errors).toEqual([expect.objectContaining({ pointer: '/body', missingProperty: 'body' })]);
+      expect((await get(`/v1/tickets/${ticket.id}/attachments`, ann)).body.items).toHaveLength(1); // the refused forms stored nothing
+    });
+
     it('P7: the team-leader phrase in any case and spacing flags the ticket once per message, never from quoted history', async () => {
       const ticket = await file(acme.token);
       const post = (body: string) => http().post(`/v1/tickets/${ticket.id}/messages`).auth(acme.token, { type: 'bearer' }).send({ body });

@@ -30,7 +30,7 @@ export const ticketIntakeService: ServiceModule = {
   ],
   build: (serviceDeps) => {
     const timers = new TimerStore({ schema: INTAKE_SCHEMA, clock: serviceDeps.clock });
-    const deps = { ...serviceDeps, timers, lifecycleHooks: [], messageHooks: [], filingHooks: [] };
+    const deps = { ...serviceDeps, timers, lifecycleHooks: [], messageHooks: [], filingHooks: [], messageUploads: [] };
     const built = PARTS.map((part) => part.build(deps as never));
     const timerHandlers = Object.assign({}, ...built.map((b) => b.timers ?? {}));
     const worker = new TimerWorker({ dataSource: deps.dataSource, schema: INTAKE_SCHEMA, clock: deps.clock, logger: deps.logger, handlers: timerHandlers });

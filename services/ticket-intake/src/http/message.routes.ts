@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import { failureResponses, scopeOf, sendFailure } from '@tss/service-kit';
@@ -9,6 +9,7 @@ import { toTicket } from '../store/ticket.store';
 import { findTicketFor } from '../use-cases/find-ticket';
 import { postMessage, type PostMessageDeps } from '../use-cases/post-message';
 import { actorOf, callerKey } from '../use-cases/ticket-actor';
+import type { MessageUploads } from './message-uploads';
 import { HistoryView, IdempotencyHeaders, MessageBody, PostedMessageView, ThreadView, TicketParams, type MessageView } from './ticket.schemas';
 import { READ, WRITE, toTicketView } from './ticket.routes';
 
@@ -24,8 +25,26 @@ export const toMessageView = (m: Message): MessageView => ({
 });
 
 /** P8: the thread of a ticket, messages on it, and its audit history. */
-export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource }) => async (fastify: FastifyInstance) => {
+export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; messageUploads?: readonly MessageUploads[] }) => async (fastify: FastifyInstance) => {
+  const uploads = deps.messageUploads?.[0];
+  if (uploads) await uploads.accept(fastify);
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  /**
+   * A multipart message (P8: the text and its screenshots in one request): the files are checked
+   * and stored as the ticket's attachments, then the form stands in for the JSON body, so the
+   * message is validated and posted exactly as a JSON one naming those attachment ids.
+   */
+  const readMultipartMessage = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (!uploads || !request.isMultipart?.()) return undefined;
+    const scope = scopeOf(request, 'partner', 'requester', 'staff');
+    const found = await findTicketFor(deps.dataSource.manager, scope, (request.params as { id: string }).id);
+    if (!found.ok) return sendFailure(reply, found.error);
+    const form = await uploads.read(request, { id: found.value.id, partnerId: found.value.partnerId }, actorOf(scope), { fields: ['body', 'visibility'], required: ['body'] });
+    if (!form.ok) return sendFailure(reply, form.error);
+    request.body = { ...form.value.fields, ...(form.value.attachmentIds.length > 0 ? { attachmentIds: form.value.attachmentIds } : {}) };
+    return undefined;
+  };
 
   app.post(
     '/v1/tickets/:id/messages',
@@ -33,15 +52,17 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource }
       schema: {
         tags: ['tickets'],
         operationId: 'postMessage',
-        summary: 'Add a message to the thread (P8)',
+        summary: 'Add a message to the thread (P8); as JSON, or as multipart/form-data with its files',
         description:
           "Partners and requesters write as the requester: a ticket awaiting them is open again and owes a response (P5, P10). Staff write as agents: a public reply is the response owed; an internal note is for staff only. 'Attention Technical Support Team Leader' flags the ticket for the team leader (P7). Access particulars pasted into a requester's message are moved to the vault and masked (P9).",
+        consumes: ['application/json', 'multipart/form-data'],
         params: TicketParams,
         headers: IdempotencyHeaders,
         body: MessageBody,
         response: { 201: PostedMessageView, ...failureResponses('invalid_reference', 'invalid_transition', 'idempotency_mismatch', 'unprocessable') },
       },
       config: { access: WRITE },
+      preValidation: readMultipartMessage,
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');

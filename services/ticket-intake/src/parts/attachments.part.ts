@@ -3,7 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { FilesystemBlobStorage, S3BlobStorage, type BlobStorage } from '@tss/blob-storage';
 import { attachmentRoutes } from '../http/attachment.routes';
 import { Attachments1765000100000 } from '../store/migrations/1765000100000-attachments';
-import { linkAttachments } from '../use-cases/store-attachments';
+import { err, ok } from '@tss/service-kit';
+import { acceptMultipart, readUploads } from '../http/multipart-uploads';
+import { linkAttachments, storeAttachments } from '../use-cases/store-attachments';
 import { defineIntakePart } from './intake-part';
 
 const MiB = 1_048_576;
@@ -64,19 +66,30 @@ export const attachmentsPart = defineIntakePart({
     deps.messageHooks.push({
       linkAttachments: (tx, { ticket, messageId, attachmentIds }) => linkAttachments(tx, { ticketId: ticket.id, partnerId: ticket.partnerId, messageId, attachmentIds }),
     });
+    const uploadLimits = { maxFileBytes: config.ATTACHMENT_MAX_FILE_BYTES, maxMessageBytes: config.ATTACHMENT_MAX_MESSAGE_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES };
+    const archiveLimits = { maxEntries: config.ARCHIVE_MAX_ENTRIES, maxUncompressedBytes: config.ARCHIVE_MAX_UNCOMPRESSED_BYTES, maxRatio: config.ARCHIVE_MAX_RATIO };
+    const storeDeps = { unitOfWork: deps.unitOfWork, clock: deps.clock, blobs, archiveLimits };
+    // A message with its files in one multipart request (P8): read here, linked by the message.
+    deps.messageUploads.push({
+      accept: (app) => acceptMultipart(app, uploadLimits),
+      read: async (request, ticket, uploadedBy, { fields, required }) => {
+        const form = await readUploads(request, uploadLimits, { fields, allowNoFiles: true });
+        if (!form.ok) return form;
+        const missing = required.filter((name) => !form.value.fields[name]);
+        if (missing.length > 0) {
+          return err({
+            kind: 'bad_request',
+            detail: `The form lacks ${missing.join(', ')}; nothing was stored.`,
+            extensions: { errors: missing.map((name) => ({ in: 'body', pointer: `/${name}`, missingProperty: name, message: `must have required property '${name}'` })) },
+          });
+        }
+        if (form.value.files.length === 0) return ok({ fields: form.value.fields, attachmentIds: [] });
+        const stored = await storeAttachments(storeDeps, { ticket, uploads: form.value.files, uploadedBy });
+        return stored.ok ? ok({ fields: form.value.fields, attachmentIds: stored.value.map((a) => a.id) }) : stored;
+      },
+    });
     return {
-      routes: attachmentRoutes({
-        dataSource: deps.dataSource,
-        unitOfWork: deps.unitOfWork,
-        clock: deps.clock,
-        blobs,
-        uploadLimits: { maxFileBytes: config.ATTACHMENT_MAX_FILE_BYTES, maxMessageBytes: config.ATTACHMENT_MAX_MESSAGE_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES },
-        archiveLimits: {
-          maxEntries: config.ARCHIVE_MAX_ENTRIES,
-          maxUncompressedBytes: config.ARCHIVE_MAX_UNCOMPRESSED_BYTES,
-          maxRatio: config.ARCHIVE_MAX_RATIO,
-        },
-      }),
+      routes: attachmentRoutes({ dataSource: deps.dataSource, ...storeDeps, uploadLimits }),
     };
   },
 });

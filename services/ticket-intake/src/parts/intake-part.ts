@@ -7,6 +7,7 @@ import type { TimerHandler, TimerStore } from '@tss/timers';
 import type { LifecycleHooks } from '../use-cases/commit-change';
 import type { FilingHooks } from '../use-cases/file-ticket';
 import type { MessageHooks } from '../use-cases/post-message';
+import type { MessageUploads } from '../http/message-uploads';
 
 /** What every part of intake is given: the service's deps, and the durable timers of its schema. */
 export interface IntakeDeps<Config = Record<string, unknown>> extends ServiceDeps<Config> {
@@ -20,6 +21,8 @@ export interface IntakeDeps<Config = Record<string, unknown>> extends ServiceDep
   messageHooks: MessageHooks[];
   /** What a part does to a new request before it is stored (credentials: mask, P9). */
   filingHooks: FilingHooks[];
+  /** Multipart messages (attachments part): at most one provider. */
+  messageUploads: MessageUploads[];
 }
 
 export interface IntakePartParts {

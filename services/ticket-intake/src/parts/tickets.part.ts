@@ -26,7 +26,7 @@ export const ticketsPart = defineIntakePart({
   migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000],
   build: (deps) => {
     const reopenWindowMs = deps.config.REOPEN_WINDOW_DAYS * DAY_MS;
-    const changeDeps = { ...deps, reopenWindowMs, hooks: deps.lifecycleHooks, messageHooks: deps.messageHooks, filingHooks: deps.filingHooks };
+    const changeDeps = { ...deps, reopenWindowMs, hooks: deps.lifecycleHooks, messageHooks: deps.messageHooks, filingHooks: deps.filingHooks, messageUploads: deps.messageUploads };
     return {
       routes: async (app) => {
         await app.register(ticketRoutes(changeDeps));
