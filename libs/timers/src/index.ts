@@ -1,3 +1,4 @@
 export * from './timers.migration';
 export * from './timer-store';
 export * from './timer-worker';
+export * from './timer-metrics';

@@ -4,6 +4,8 @@ import { assertSchemaName } from '@tss/persistence';
 import { cancelTimer } from './store/cancel-timer';
 import { claimDueTimers } from './store/claim-due-timers';
 import { completeTimer } from './store/complete-timer';
+import { completeTimers } from './store/complete-timers';
+import { dueTimers } from './store/due-timers';
 import { nextTimerDue } from './store/next-timer-due';
 import { releaseTimer } from './store/release-timer';
 import { scheduleTimer, type ScheduleTimer } from './store/schedule-timer';
@@ -67,11 +69,21 @@ export class TimerStore {
     return completeTimer(tx, this.schema, { id: timer.id, token: timer.token, now });
   }
 
+  /** `complete` for a batch, in one statement: the ids still claimed here, now marked fired in `tx`. */
+  completeAll(tx: Queryable, timers: readonly ClaimedTimer[], now: Date): Promise<Set<string>> {
+    return completeTimers(tx, this.schema, { claims: timers, now });
+  }
+
   release(db: Queryable, timer: ClaimedTimer, retryAt: Date, error: string): Promise<void> {
     return releaseTimer(db, this.schema, { id: timer.id, token: timer.token, retryAt, error });
   }
 
   nextDue(db: Queryable): Promise<Date | undefined> {
     return nextTimerDue(db, this.schema);
+  }
+
+  /** Timers claimable at `now` (counted up to `cap`) and the earliest one's claimable time: what the metrics report. */
+  due(db: Queryable, now: Date, cap = 10_000): Promise<{ count: number; earliest?: Date }> {
+    return dueTimers(db, this.schema, now, cap);
   }
 }

@@ -1,0 +1,193 @@
+import pino from 'pino';
+import type { DataSource, EntityManager } from 'typeorm';
+import { createServiceDataSource, inTransaction, initializeAndMigrate } from '@tss/persistence';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { metricsRegistry } from '@tss/service-kit';
+import { TestClock } from '@tss/service-kit/testing';
+import { TimerStore, TimerWorker, reportDueTimers, timersMigration, type FiredTimer } from '../src';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const SCHEMA = 'timer_batches_test';
+const T0 = '2026-03-02T09:00:00.000Z';
+
+/** One sample of a metric in the process registry, as Prometheus would scrape it. */
+const sample = async (name: string, labels: Record<string, string>): Promise<number | undefined> => {
+  // A histogram's series (`_bucket`, `_sum`, `_count`) are values of the metric named without the suffix.
+  const metric = metricsRegistry().getSingleMetric(name) ?? metricsRegistry().getSingleMetric(name.replace(/_(bucket|sum|count)$/, ''));
+  if (!metric) return undefined;
+  const { values } = await metric.get();
+  return values.find((v) => (v.metricName ?? name) === name && Object.entries(labels).every(([k, value]) => String(v.labels[k]) === value))?.value;
+};
+
+describe('timer batches and metrics (issues #10, #14)', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('timer_batches', { from: 'empty' });
+    dataSource = createServiceDataSource({ url: db.url, schema: SCHEMA, migrations: [timersMigration(SCHEMA)] });
+    await initializeAndMigrate(dataSource);
+    await dataSource.query(`CREATE TABLE "${SCHEMA}".effects (timer_id text NOT NULL)`);
+  });
+
+  beforeEach(async () => {
+    await dataSource.query(`TRUNCATE "${SCHEMA}".timers, "${SCHEMA}".effects`);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  const schedule = (store: TimerStore, clock: TestClock, ids: string[], inMs: number, kind = 'test') =>
+    inTransaction(dataSource, async (tx) => {
+      for (const id of ids) await store.schedule(tx, { id, kind, dueAt: new Date(clock.now().getTime() + inMs) });
+    });
+  const effects = async () => ((await dataSource.query(`SELECT timer_id FROM "${SCHEMA}".effects ORDER BY timer_id`)) as { timer_id: string }[]).map((r) => r.timer_id);
+  const record = async (timer: FiredTimer, tx: EntityManager) => {
+    await tx.query(`INSERT INTO "${SCHEMA}".effects (timer_id) VALUES ($1)`, [timer.id]);
+  };
+
+  it('fires a claimed batch in one transaction: one commit for many timers', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    await schedule(store, clock, Array.from({ length: 50 }, (_, i) => `b${String(i).padStart(2, '0')}`), 1_000);
+    clock.advanceMs(1_000);
+    let transactions = 0;
+    const worker = new TimerWorker({
+      dataSource,
+      schema: SCHEMA,
+      clock,
+      logger,
+      handlers: { test: record },
+      batchSize: 100,
+      runInTransaction: (work) => {
+        transactions += 1;
+        return inTransaction(dataSource, work);
+      },
+    });
+    expect(await worker.runDue()).toBe(50);
+    expect(transactions).toBe(1);
+    expect(await effects()).toHaveLength(50);
+    const fired = (await dataSource.query(`SELECT count(*)::int AS n FROM "${SCHEMA}".timers WHERE status = 'fired'`)) as { n: number }[];
+    expect(fired[0].n).toBe(50);
+  });
+
+  it('a failing handler in a batch delays only its own timer: the others fire, it is released with a backoff', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    await schedule(store, clock, ['a1', 'a2', 'a3', 'poison', 'a4'], 1_000);
+    clock.advanceMs(1_000);
+    const worker = new TimerWorker({
+      dataSource,
+      schema: SCHEMA,
+      clock,
+      logger,
+      handlers: {
+        test: async (timer, tx) => {
+          if (timer.id === 'poison') throw new Error('boom');
+          await record(timer, tx);
+        },
+      },
+      retryBackoffMs: () => 5_000,
+    });
+    expect(await worker.runDue()).toBe(4);
+    expect(await effects()).toEqual(['a1', 'a2', 'a3', 'a4']);
+    const [poison] = (await dataSource.query(`SELECT status, next_attempt_at, last_error FROM "${SCHEMA}".timers WHERE id = 'poison'`)) as {
+      status: string;
+      next_attempt_at: Date;
+      last_error: string;
+    }[];
+    expect(poison.status).toBe('pending');
+    expect(poison.last_error).toBe('boom');
+    expect(poison.next_attempt_at.getTime()).toBe(clock.now().getTime() + 5_000);
+  });
+
+  it('a timer re-targeted after the claim is left out of the batch; the rest fire', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    await schedule(store, clock, ['r1', 'r2', 'r3'], 1_000);
+    clock.advanceMs(1_000);
+    const claimed = await store.claimDue(dataSource, { now: clock.now(), limit: 10, leaseMs: 60_000, owner: 'x' });
+    await schedule(store, clock, ['r2'], 60_000);
+    const completed = await inTransaction(dataSource, (tx) => store.completeAll(tx, claimed, clock.now()));
+    expect([...completed].sort()).toEqual(['r1', 'r3']);
+  });
+
+  it('#14: counts fired timers by kind and timeliness, and observes lateness and claim batch sizes', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    const labels = { schema: SCHEMA, kind: 'metrics' };
+    const before = {
+      onTime: (await sample('tss_timers_fired_total', { ...labels, timeliness: 'on_time' })) ?? 0,
+      late: (await sample('tss_timers_fired_total', { ...labels, timeliness: 'late' })) ?? 0,
+      latenessCount: (await sample('tss_timer_lateness_seconds_count', labels)) ?? 0,
+      under10Ms: (await sample('tss_timer_lateness_seconds_bucket', { ...labels, le: '0.01' })) ?? 0,
+      batches: (await sample('tss_timer_claim_batch_size_count', { schema: SCHEMA })) ?? 0,
+      batchedTimers: (await sample('tss_timer_claim_batch_size_sum', { schema: SCHEMA })) ?? 0,
+    };
+    await schedule(store, clock, ['m1', 'm2'], 1_000, 'metrics');
+    await schedule(store, clock, ['m3'], 60_000, 'metrics');
+    const worker = new TimerWorker({ dataSource, schema: SCHEMA, clock, logger, handlers: { metrics: record } });
+    clock.advanceMs(2_000); // m1, m2 fire 1 s late (over the 250 ms default)
+    expect(await worker.runDue()).toBe(2);
+    clock.advanceMs(58_000); // m3 fires at its due time
+    expect(await worker.runDue()).toBe(1);
+    expect(await sample('tss_timers_fired_total', { ...labels, timeliness: 'late' })).toBe(before.late + 2);
+    expect(await sample('tss_timers_fired_total', { ...labels, timeliness: 'on_time' })).toBe(before.onTime + 1);
+    expect(await sample('tss_timer_lateness_seconds_count', labels)).toBe(before.latenessCount + 3);
+    expect(await sample('tss_timer_lateness_seconds_bucket', { ...labels, le: '0.01' })).toBe(before.under10Ms + 1);
+    expect(await sample('tss_timer_claim_batch_size_count', { schema: SCHEMA })).toBe(before.batches + 2);
+    expect(await sample('tss_timer_claim_batch_size_sum', { schema: SCHEMA })).toBe(before.batchedTimers + 3);
+  });
+
+  it('#14: the timers due and the age of the oldest are read at scrape, through the partial index', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    await schedule(store, clock, ['d1', 'd2'], -30_000);
+    await schedule(store, clock, ['d3'], -5_000);
+    await schedule(store, clock, ['later'], 60_000);
+    expect(await store.due(dataSource, clock.now())).toEqual({ count: 3, earliest: new Date(Date.parse(T0) - 30_000) });
+    expect((await store.due(dataSource, clock.now(), 2)).count).toBe(2);
+
+    // A started worker reports its schema (its clock is another schema's here, so it fires nothing of these).
+    const stop = reportDueTimers({
+      schema: SCHEMA,
+      due: async () => {
+        const { count, earliest } = await store.due(dataSource, clock.now());
+        return { count, oldestAgeSeconds: earliest ? (clock.now().getTime() - earliest.getTime()) / 1_000 : 0 };
+      },
+    });
+    try {
+      expect(await sample('tss_timers_due', { schema: SCHEMA })).toBe(3);
+      expect(await sample('tss_timers_oldest_due_age_seconds', { schema: SCHEMA })).toBe(30);
+      const worker = new TimerWorker({ dataSource, schema: SCHEMA, clock, logger, handlers: { test: record } });
+      expect(await worker.runDue()).toBe(3);
+      expect(await sample('tss_timers_due', { schema: SCHEMA })).toBe(0);
+      expect(await sample('tss_timers_oldest_due_age_seconds', { schema: SCHEMA })).toBe(0);
+    } finally {
+      stop();
+    }
+  });
+
+  it('#14: a started worker reports its schema at scrape: a due timer it cannot claim (row-locked elsewhere) shows as due', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    await schedule(store, clock, ['held'], -10_000);
+    const holder = dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    await holder.query(`SELECT id FROM "${SCHEMA}".timers WHERE id = 'held' FOR UPDATE`);
+    const worker = new TimerWorker({ dataSource, schema: SCHEMA, clock, logger, handlers: { test: record }, maxSleepMs: 60_000 });
+    try {
+      worker.start();
+      expect(await sample('tss_timers_due', { schema: SCHEMA })).toBe(1);
+      expect(await sample('tss_timers_oldest_due_age_seconds', { schema: SCHEMA })).toBe(10);
+      expect(await worker.runDue()).toBe(0); // SKIP LOCKED: the held row is not this worker's to claim
+    } finally {
+      await worker.stop();
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+});
