@@ -16,7 +16,7 @@ const sample = async (name: string, labels: Record<string, string>): Promise<num
   const metric = metricsRegistry().getSingleMetric(name) ?? metricsRegistry().getSingleMetric(name.replace(/_(bucket|sum|count)$/, ''));
   if (!metric) return undefined;
   const { values } = await metric.get();
-  return values.find((v) => (v.metricName ?? name) === name && Object.entries(labels).every(([k, value]) => String(v.labels[k]) === value))?.value;
+  return values.find((v) => ('metricName' in v && typeof v.metricName === 'string' ? v.metricName : name) === name && Object.entries(labels).every(([k, value]) => String(v.labels[k]) === value))?.value;
 };
 
 describe('timer batches and metrics (issues #10, #14)', () => {
