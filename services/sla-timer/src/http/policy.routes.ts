@@ -1,0 +1,161 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { DataSource } from 'typeorm';
+import type { UnitOfWork } from '@tss/messaging';
+import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { validatePolicy, type PolicyProblem } from '../domain/policy-validation';
+import { scheduleFor, type SlaPolicy } from '../domain/sla-policy';
+import { policyStore, type StoredPolicyVersion } from '../store/policy.store';
+import { PartnerParams, PolicyVersionView, PreviewBody, PreviewView, SlaPolicyBody } from './policy.schemas';
+
+const ADMIN: AccessRule = { kinds: ['staff'], roles: ['admin'] };
+/** An agreement is read by staff (P12: agents need to know whether phone support is included) and by its own partner. */
+const READ_AGREEMENT: AccessRule = { kinds: ['staff', 'partner'], scopes: ['tickets:read'], roles: ['admin'] };
+
+export interface PolicyRouteDeps {
+  dataSource: DataSource;
+  unitOfWork: UnitOfWork;
+  clock: Clock;
+}
+
+/** The policy as stored: only the fields a policy has, in a fixed order (the body schema refused any other). */
+const normalized = (body: SlaPolicyBody): SlaPolicy => ({
+  levels: body.levels,
+  warningAt: body.warningAt,
+  overdueAt: body.overdueAt,
+  ...(body.calendar ? { calendar: body.calendar } : {}),
+});
+
+const toView = (v: StoredPolicyVersion) => ({ scope: v.scope, version: v.version, createdAt: v.createdAt.toISOString(), policy: v.policy });
+
+/** A policy the schema let through but the rules refuse: 400 naming each field, as schema validation does. */
+const sendInvalid = (reply: FastifyReply, problems: readonly PolicyProblem[], under = '') =>
+  sendFailure(reply, {
+    kind: 'bad_request',
+    detail: problems.map((p) => `${under}${p.pointer} ${p.message}`).join('; '),
+    extensions: { errors: problems.map((p) => ({ in: 'body', pointer: `${under}${p.pointer}`, message: p.message })) },
+  });
+
+/** GET/PUT /v1/sla/policies, GET/PUT /v1/partners/{id}/sla-policy, POST /v1/sla/preview (issue #10). */
+export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.addSchema(PolicyVersionView);
+  const VersionRef = { $ref: 'SlaPolicyVersion#' } as const;
+
+  const write = async (scope: string, body: SlaPolicyBody, staffId: string, reply: FastifyReply) => {
+    const valid = validatePolicy(normalized(body));
+    if (!valid.ok) return sendInvalid(reply, valid.error);
+    const stored = await deps.unitOfWork.run((tx) => policyStore.append(tx, scope, valid.value, { at: deps.clock.now(), by: staffId }));
+    return reply.code(200).send(toView(stored));
+  };
+
+  app.get(
+    '/v1/sla/policies',
+    {
+      schema: {
+        tags: ['sla'],
+        operationId: 'getDefaultSlaPolicy',
+        summary: 'The default SLA policy in force, for partners without an agreement (admin)',
+        response: { 200: VersionRef },
+      },
+      config: { access: ADMIN },
+    },
+    async () => toView(await policyStore.latestDefault(deps.dataSource.manager)),
+  );
+
+  app.put(
+    '/v1/sla/policies',
+    {
+      schema: {
+        tags: ['sla'],
+        operationId: 'putDefaultSlaPolicy',
+        summary: 'Store a new version of the default SLA policy (admin); running clocks keep theirs',
+        body: SlaPolicyBody,
+        response: { 200: VersionRef, ...failureResponses('bad_request') },
+      },
+      config: { access: ADMIN },
+    },
+    async (request, reply) => write('default', request.body, scopeOf(request, 'staff').staffId, reply),
+  );
+
+  app.get(
+    '/v1/partners/:id/sla-policy',
+    {
+      schema: {
+        tags: ['sla'],
+        operationId: 'getPartnerSlaPolicy',
+        summary: "A partner's SLA terms in force: its agreement, else the default (scope says which); a partner reads its own",
+        params: PartnerParams,
+        response: { 200: VersionRef, ...failureResponses('not_found') },
+      },
+      config: { access: READ_AGREEMENT },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'staff', 'partner');
+      // Tenancy: another partner's agreement is a 404, exactly like a partner unknown here.
+      if (scope.kind === 'partner' && scope.partnerId !== request.params.id) return sendFailure(reply, { kind: 'not_found', detail: 'No such partner.' });
+      const manager = deps.dataSource.manager;
+      return toView((await policyStore.latest(manager, request.params.id)) ?? (await policyStore.latestDefault(manager)));
+    },
+  );
+
+  app.put(
+    '/v1/partners/:id/sla-policy',
+    {
+      schema: {
+        tags: ['sla'],
+        operationId: 'putPartnerSlaPolicy',
+        summary: "Store a new version of a partner's agreement (admin); it overrides the default for clocks started from now on",
+        params: PartnerParams,
+        body: SlaPolicyBody,
+        response: { 200: VersionRef, ...failureResponses('bad_request', 'not_found') },
+      },
+      config: { access: ADMIN },
+    },
+    async (request, reply) => write(request.params.id, request.body, scopeOf(request, 'staff').staffId, reply),
+  );
+
+  app.post(
+    '/v1/sla/preview',
+    {
+      schema: {
+        tags: ['sla'],
+        operationId: 'previewSlaSchedule',
+        summary: 'When a response owed from a given instant would be due, warned and overdue, under a policy or a partner’s terms (admin)',
+        body: PreviewBody,
+        response: { 200: PreviewView, ...failureResponses('bad_request') },
+      },
+      config: { access: ADMIN },
+    },
+    async (request, reply) => {
+      const { level, startedAt, policy, partnerId } = request.body;
+      const start = new Date(startedAt);
+      // A leap second passes the date-time format but is no instant here.
+      if (Number.isNaN(start.getTime())) return sendFailure(reply, { kind: 'bad_request', detail: 'startedAt is not an instant.', extensions: { errors: [{ in: 'body', pointer: '/startedAt', message: 'must be an instant' }] } });
+      if (policy && partnerId) {
+        return sendFailure(reply, { kind: 'bad_request', detail: 'Give a policy or a partnerId, not both.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed with policy' }] } });
+      }
+      let used: { policy: SlaPolicy; basedOn: { scope: string; version: number } | null };
+      if (policy) {
+        const valid = validatePolicy(normalized(policy));
+        if (!valid.ok) return sendInvalid(reply, valid.error, '/policy');
+        used = { policy: valid.value, basedOn: null };
+      } else {
+        const manager = deps.dataSource.manager;
+        const stored = partnerId ? await policyStore.effectiveFor(manager, partnerId) : await policyStore.latestDefault(manager);
+        used = { policy: stored.policy, basedOn: { scope: stored.scope, version: stored.version } };
+      }
+      const schedule = scheduleFor(used.policy, level, start);
+      return {
+        level,
+        startedAt: start.toISOString(),
+        targetMs: used.policy.levels[level].targetMs,
+        dueAt: schedule.dueAt.toISOString(),
+        warnings: schedule.warnings.map((w) => ({ threshold: w.threshold, at: w.at.toISOString() })),
+        overdueAt: schedule.overdueAt.toISOString(),
+        phoneSupport: used.policy.levels[level].phoneSupport,
+        basedOn: used.basedOn,
+      };
+    },
+  );
+};

@@ -1,0 +1,109 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ServiceLevel, Text } from '@tss/contracts';
+import { MAX_HOLIDAYS, MAX_OVERDUE_FRACTION, MAX_TARGET_MS } from '../domain/policy-validation';
+
+/** The rules' policy (P5), as a request or a response shows it. */
+const RULES_EXAMPLE = {
+  levels: {
+    emergency: { targetMs: 21_600_000, phoneSupport: false },
+    standard: { targetMs: 43_200_000, phoneSupport: false },
+    consulting: { targetMs: 86_400_000, phoneSupport: true },
+    development: { targetMs: 604_800_000, phoneSupport: false },
+  },
+  warningAt: [0.5, 0.75, 0.9],
+  overdueAt: 1.5,
+};
+const NINE_TO_SIX = [{ from: '09:00', to: '18:00' }];
+/** An agreement in business hours: Berlin, weekdays 9–18, two holidays, emergencies 4 business hours. */
+const AGREEMENT_EXAMPLE = {
+  ...RULES_EXAMPLE,
+  levels: { ...RULES_EXAMPLE.levels, emergency: { targetMs: 14_400_000, phoneSupport: true } },
+  calendar: { timeZone: 'Europe/Berlin', week: { 1: NINE_TO_SIX, 2: NINE_TO_SIX, 3: NINE_TO_SIX, 4: NINE_TO_SIX, 5: NINE_TO_SIX }, holidays: ['2026-12-25', '2027-01-01'] },
+};
+
+const LevelTerms = Type.Object(
+  {
+    targetMs: Type.Integer({ minimum: 1, maximum: MAX_TARGET_MS, description: 'Maximum response time in ms (business time when the policy has a calendar); at most 90 days.' }),
+    phoneSupport: Type.Boolean({ description: 'P12: whether phone support is included at this level.' }),
+  },
+  { additionalProperties: false },
+);
+
+const Levels = Type.Object(
+  { emergency: LevelTerms, standard: LevelTerms, consulting: LevelTerms, development: LevelTerms },
+  { additionalProperties: false, description: 'Terms of each of the four levels (P5); all four are required.' },
+);
+
+const WallTime = Type.String({ pattern: '^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$', description: 'Local time HH:mm; 24:00 ends a period at midnight.' });
+const Period = Type.Object({ from: WallTime, to: WallTime }, { additionalProperties: false });
+const DayPeriods = Type.Array(Period, { maxItems: 24 });
+
+const BusinessCalendar = Type.Object(
+  {
+    timeZone: Text({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin.' }),
+    week: Type.Object(
+      { 1: Type.Optional(DayPeriods), 2: Type.Optional(DayPeriods), 3: Type.Optional(DayPeriods), 4: Type.Optional(DayPeriods), 5: Type.Optional(DayPeriods), 6: Type.Optional(DayPeriods), 7: Type.Optional(DayPeriods) },
+      { additionalProperties: false, description: 'Open periods per ISO weekday (1 = Monday … 7 = Sunday), local time; a day not listed is closed.' },
+    ),
+    holidays: Type.Array(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'Local date YYYY-MM-DD.' }), { maxItems: MAX_HOLIDAYS }),
+  },
+  { additionalProperties: false, description: 'Business hours; without one the policy counts calendar time, 24/7.' },
+);
+
+export const SlaPolicyBody = Type.Object(
+  {
+    levels: Levels,
+    warningAt: Type.Array(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }), {
+      maxItems: 10,
+      description: 'Fractions of the target at which sla.warning is published, ascending.',
+    }),
+    overdueAt: Type.Number({ exclusiveMinimum: 1, maximum: MAX_OVERDUE_FRACTION, description: 'Fraction of the target past which sla.overdue is published.' }),
+    calendar: Type.Optional(BusinessCalendar),
+  },
+  { additionalProperties: false, examples: [RULES_EXAMPLE, AGREEMENT_EXAMPLE] },
+);
+export type SlaPolicyBody = Static<typeof SlaPolicyBody>;
+
+export const PolicyVersionView = Type.Object(
+  {
+    scope: Type.String({ description: '`default`, or the id of the partner whose agreement it is.' }),
+    version: Type.Integer({ minimum: 1, description: 'Clocks started under this version keep it.' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    policy: SlaPolicyBody,
+  },
+  { $id: 'SlaPolicyVersion', examples: [{ scope: 'default', version: 1, createdAt: '2026-01-01T00:00:00.000Z', policy: RULES_EXAMPLE }] },
+);
+
+export const PartnerParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export const PreviewBody = Type.Object(
+  {
+    level: ServiceLevel,
+    startedAt: Type.String({ format: 'date-time', description: 'When the response became owed.' }),
+    policy: Type.Optional(SlaPolicyBody),
+    partnerId: Type.Optional(Type.String({ format: 'uuid', description: "Preview under this partner's agreement (or the default it falls back to)." })),
+  },
+  {
+    additionalProperties: false,
+    description: 'A policy to check before saving it, or a partner whose current terms to use; neither means the current default.',
+    examples: [
+      { level: 'emergency', startedAt: '2026-03-27T15:00:00.000Z', policy: AGREEMENT_EXAMPLE },
+      { level: 'standard', startedAt: '2026-03-27T15:00:00.000Z', partnerId: '0b7e8a53-9d2c-4a58-9a52-3b1f2d9f4c11' },
+    ],
+  },
+);
+export type PreviewBody = Static<typeof PreviewBody>;
+
+export const PreviewView = Type.Object(
+  {
+    level: ServiceLevel,
+    startedAt: Type.String({ format: 'date-time' }),
+    targetMs: Type.Integer(),
+    dueAt: Type.String({ format: 'date-time' }),
+    warnings: Type.Array(Type.Object({ threshold: Type.Number(), at: Type.String({ format: 'date-time' }) })),
+    overdueAt: Type.String({ format: 'date-time' }),
+    phoneSupport: Type.Boolean(),
+    basedOn: Type.Union([Type.Object({ scope: Type.String(), version: Type.Integer() }), Type.Null()], { description: 'The stored version used; null for a policy given in the request.' }),
+  },
+  { $id: 'SlaPreview' },
+);

@@ -1,0 +1,12 @@
+import type { ServiceDeps } from '@tss/runtime';
+import { policyRoutes } from './http/policy.routes';
+import { SlaPolicies1765100100000 } from './store/migrations/1765100100000-sla-policies';
+
+/**
+ * SLA policies and partners' agreements (issue #10): their table and routes, composed into the
+ * sla-timer module by `index.ts` (its migrations beside the clocks', its routes beside slaRoutes).
+ */
+export const policiesPart = {
+  migrations: [SlaPolicies1765100100000],
+  routes: (deps: Pick<ServiceDeps, 'dataSource' | 'unitOfWork' | 'clock'>) => policyRoutes(deps),
+};

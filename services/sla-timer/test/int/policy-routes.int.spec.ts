@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { ServiceModule } from '@tss/runtime';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
+import { TestClock } from '@tss/service-kit/testing';
+import { DEFAULT_POLICY, type SlaPolicy } from '../../src/domain/sla-policy';
+import { slaTimerService } from '../../src/index';
+import { policiesPart } from '../../src/policies.part';
+import { policyStore } from '../../src/store/policy.store';
+
+const HOUR = 3_600_000;
+
+/** sla-timer with the policies part, until index.ts composes it (then index.ts as it is). */
+const withPolicies = (module: ServiceModule): ServiceModule =>
+  module.migrations.some((m) => policiesPart.migrations.includes(m as never))
+    ? module
+    : {
+        ...module,
+        migrations: [...module.migrations, ...policiesPart.migrations],
+        build: (deps) => {
+          const parts = module.build(deps);
+          return {
+            ...parts,
+            routes: async (app) => {
+              if (parts.routes) await app.register(parts.routes);
+              await app.register(policiesPart.routes(deps));
+            },
+          };
+        },
+      };
+
+const NINE_TO_FIVE = [{ from: '09:00', to: '17:00' }];
+const BERLIN_AGREEMENT: SlaPolicy = {
+  ...DEFAULT_POLICY,
+  levels: { ...DEFAULT_POLICY.levels, emergency: { targetMs: 4 * HOUR, phoneSupport: true } },
+  calendar: { timeZone: 'Europe/Berlin', week: { 1: NINE_TO_FIVE, 2: NINE_TO_FIVE, 3: NINE_TO_FIVE, 4: NINE_TO_FIVE, 5: NINE_TO_FIVE }, holidays: ['2026-03-30'] },
+};
+
+describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
+  let sut: ServiceUnderTest;
+  const clock = new TestClock('2026-03-02T08:00:00.000Z');
+  const acme = randomUUID();
+  const globex = randomUUID();
+  // Tokens are minted at the test clock's time: one test moves the clock.
+  let admin: string;
+  let agent: string;
+  let acmeToken: string;
+  let globexToken: string;
+  let requester: string;
+  const mintTokens = () => {
+    admin = sut.token({ kind: 'staff', sub: 'admin-1', roles: ['admin'], scope: 'admin tickets:read queue:read reports:read' });
+    agent = sut.token({ kind: 'staff', sub: 'agent-1', roles: ['agent'], scope: 'tickets:read tickets:write queue:read' });
+    acmeToken = sut.token({ kind: 'partner', partner_id: acme, scope: 'tickets:read tickets:write' });
+    globexToken = sut.token({ kind: 'partner', partner_id: globex, scope: 'tickets:read tickets:write' });
+    requester = sut.token({ kind: 'requester', partner_id: acme, requester_id: 'reader-1', scope: 'tickets:read tickets:write' });
+  };
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(withPolicies(slaTimerService), { clock });
+  });
+  beforeEach(mintTokens);
+
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  const get = (path: string, token: string) => sut.http().get(path).auth(token, { type: 'bearer' });
+  const put = (path: string, token: string, body: unknown) => sut.http().put(path).auth(token, { type: 'bearer' }).send(body as object);
+  const preview = (body: unknown) => sut.http().post('/v1/sla/preview').auth(admin, { type: 'bearer' }).send(body as object);
+  const versionsOf = async (scope: string) => (await sut.query<{ version: number }>(`SELECT version FROM sla_timer.sla_policies WHERE scope = $1 ORDER BY version`, [scope])).map((r) => r.version);
+
+  it('the default is the rules’ policy, version 1: 6 h, 12 h, 24 h, 7 d, 24/7, warnings 50/75/90 %, overdue 150 %, phone for consulting', async () => {
+    const response = await get('/v1/sla/policies', admin);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ scope: 'default', version: 1, policy: DEFAULT_POLICY });
+    expect(response.body.policy.calendar).toBeUndefined();
+  });
+
+  it.each<[string, (p: Record<string, unknown>) => unknown, string]>([
+    ['a zero target', (p) => ({ ...p, levels: { ...(p.levels as object), standard: { targetMs: 0, phoneSupport: false } } }), '/levels/standard/targetMs'],
+    ['an absurd target', (p) => ({ ...p, levels: { ...(p.levels as object), development: { targetMs: 91 * 24 * HOUR, phoneSupport: false } } }), '/levels/development/targetMs'],
+    ['an unknown level', (p) => ({ ...p, levels: { ...(p.levels as object), urgent: { targetMs: HOUR, phoneSupport: false } } }), '/levels'],
+    ['warnings not ascending', (p) => ({ ...p, warningAt: [0.9, 0.5] }), '/warningAt/1'],
+    ['a warning at 1', (p) => ({ ...p, warningAt: [0.5, 1] }), '/warningAt/1'],
+    ['overdue at 1', (p) => ({ ...p, overdueAt: 1 }), '/overdueAt'],
+    ['a bad time zone', (p) => ({ ...p, calendar: { ...BERLIN_AGREEMENT.calendar, timeZone: 'Europe/Atlantis' } }), '/calendar/timeZone'],
+    ['a bad HH:mm', (p) => ({ ...p, calendar: { ...BERLIN_AGREEMENT.calendar, week: { 1: [{ from: '9:00', to: '17:00' }] } } }), '/calendar/week/1/0/from'],
+    ['overlapping periods', (p) => ({ ...p, calendar: { ...BERLIN_AGREEMENT.calendar, week: { 2: [{ from: '09:00', to: '13:00' }, { from: '12:00', to: '18:00' }] } } }), '/calendar/week/2/1'],
+    ['a period ending before it starts', (p) => ({ ...p, calendar: { ...BERLIN_AGREEMENT.calendar, week: { 2: [{ from: '18:00', to: '09:00' }] } } }), '/calendar/week/2/0/to'],
+    ['a holiday that is no date', (p) => ({ ...p, calendar: { ...BERLIN_AGREEMENT.calendar, holidays: ['2026-02-30'] } }), '/calendar/holidays/0'],
+  ])('a PUT with %s is a 400 problem naming the field, and stores nothing', async (_name, spoil, pointer) => {
+    for (const path of ['/v1/sla/policies', `/v1/partners/${acme}/sla-policy`]) {
+      const response = await put(path, admin, spoil(DEFAULT_POLICY as unknown as Record<string, unknown>));
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect((response.body.errors as { pointer: string }[]).map((e) => e.pointer)).toContain(pointer);
+    }
+    expect(await versionsOf('default')).toEqual([1]);
+    expect(await versionsOf(acme)).toEqual([]);
+  });
+
+  it('only an admin writes policies; a partner, a requester and an agent are refused (403)', async () => {
+    expect((await put('/v1/sla/policies', acmeToken, DEFAULT_POLICY)).status).toBe(403);
+    expect((await put(`/v1/partners/${acme}/sla-policy`, acmeToken, DEFAULT_POLICY)).status).toBe(403);
+    expect((await put('/v1/sla/policies', agent, DEFAULT_POLICY)).status).toBe(403);
+    expect((await get('/v1/sla/policies', acmeToken)).status).toBe(403);
+    expect((await get(`/v1/partners/${acme}/sla-policy`, requester)).status).toBe(403);
+    expect((await preview({ level: 'standard', startedAt: '2026-03-02T08:00:00.000Z' }).auth(acmeToken, { type: 'bearer' })).status).toBe(403);
+  });
+
+  it('every PUT of the default makes a new version; the old ones stay readable for the clocks that keep them', async () => {
+    const emergency3h = { ...DEFAULT_POLICY, levels: { ...DEFAULT_POLICY.levels, emergency: { targetMs: 3 * HOUR, phoneSupport: true } } };
+    clock.set('2026-03-02T09:00:00.000Z');
+    mintTokens();
+    const second = await put('/v1/sla/policies', admin, emergency3h);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ scope: 'default', version: 2, createdAt: '2026-03-02T09:00:00.000Z', policy: emergency3h });
+    expect((await put('/v1/sla/policies', admin, DEFAULT_POLICY)).body.version).toBe(3);
+    expect((await get('/v1/sla/policies', admin)).body).toMatchObject({ version: 3, policy: DEFAULT_POLICY });
+
+    const manager = sut.host.dataSource.manager;
+    expect((await policyStore.version(manager, 'default', 2))?.policy.levels.emergency.targetMs).toBe(3 * HOUR);
+    expect((await policyStore.version(manager, 'default', 1))?.policy).toEqual(DEFAULT_POLICY);
+    expect(await policyStore.version(manager, 'default', 4)).toBeUndefined();
+    expect((await sut.query(`SELECT created_by FROM sla_timer.sla_policies WHERE scope = 'default' AND version = 2`))[0]).toEqual({ created_by: 'admin-1' });
+  });
+
+  it('concurrent PUTs each get a version of their own', async () => {
+    const before = (await versionsOf('default')).length;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => put('/v1/sla/policies', admin, DEFAULT_POLICY)));
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));
+    expect(new Set(answers.map((a) => a.body.version)).size).toBe(6);
+    expect(await versionsOf('default')).toEqual(Array.from({ length: before + 6 }, (_, i) => i + 1));
+  });
+
+  it('a partner’s agreement overrides the default for that partner only; the partner reads its own, another partner gets a 404', async () => {
+    const manager = sut.host.dataSource.manager;
+    const latestDefault = (await get('/v1/sla/policies', admin)).body.version as number;
+    // No agreement yet: the partner's terms are the default's (scope says so).
+    expect((await get(`/v1/partners/${acme}/sla-policy`, acmeToken)).body).toMatchObject({ scope: 'default', version: latestDefault });
+
+    const stored = await put(`/v1/partners/${acme}/sla-policy`, admin, BERLIN_AGREEMENT);
+    expect(stored.status).toBe(200);
+    expect(stored.body).toMatchObject({ scope: acme, version: 1, policy: BERLIN_AGREEMENT });
+
+    expect((await get(`/v1/partners/${acme}/sla-policy`, acmeToken)).body).toMatchObject({ scope: acme, version: 1, policy: BERLIN_AGREEMENT });
+    expect((await get(`/v1/partners/${acme}/sla-policy`, agent)).body).toMatchObject({ scope: acme, version: 1 });
+    const foreign = await get(`/v1/partners/${acme}/sla-policy`, globexToken);
+    expect(foreign.status).toBe(404);
+    expect(foreign.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect((await get(`/v1/partners/${globex}/sla-policy`, globexToken)).body).toMatchObject({ scope: 'default', version: latestDefault });
+
+    expect(await policyStore.effectiveFor(manager, acme)).toMatchObject({ scope: acme, version: 1, policy: BERLIN_AGREEMENT });
+    expect(await policyStore.effectiveFor(manager, globex)).toMatchObject({ scope: 'default', version: latestDefault });
+
+    expect((await put(`/v1/partners/${acme}/sla-policy`, admin, DEFAULT_POLICY)).body).toMatchObject({ scope: acme, version: 2 });
+    expect(await policyStore.effectiveFor(manager, acme)).toMatchObject({ scope: acme, version: 2 });
+    expect((await policyStore.version(manager, acme, 1))?.policy).toEqual(BERLIN_AGREEMENT);
+  });
+
+  it('preview: a policy given in the request is scheduled in its business hours, before it is saved', async () => {
+    // Friday 16:00 CET; 4 business hours: 1 on Friday, then Monday 30 March is a holiday and the clocks went forward on Sunday.
+    const response = await preview({ level: 'emergency', startedAt: '2026-03-27T15:00:00.000Z', policy: BERLIN_AGREEMENT });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      level: 'emergency',
+      startedAt: '2026-03-27T15:00:00.000Z',
+      targetMs: 4 * HOUR,
+      dueAt: '2026-03-31T10:00:00.000Z',
+      warnings: [
+        { threshold: 0.5, at: '2026-03-31T08:00:00.000Z' },
+        { threshold: 0.75, at: '2026-03-31T09:00:00.000Z' },
+        { threshold: 0.9, at: '2026-03-31T09:36:00.000Z' },
+      ],
+      overdueAt: '2026-03-31T12:00:00.000Z',
+      phoneSupport: true,
+      basedOn: null,
+    });
+  });
+
+  it('preview: a partner’s stored terms, or the default, say which version they used', async () => {
+    const forPartner = await preview({ level: 'standard', startedAt: '2026-03-27T15:00:00.000Z', partnerId: acme });
+    expect(forPartner.body).toMatchObject({ basedOn: { scope: acme, version: 2 }, dueAt: '2026-03-28T03:00:00.000Z' });
+    const byDefault = await preview({ level: 'development', startedAt: '2026-03-27T15:00:00.000Z' });
+    expect(byDefault.body).toMatchObject({ basedOn: { scope: 'default' }, dueAt: '2026-04-03T15:00:00.000Z', overdueAt: '2026-04-07T03:00:00.000Z' });
+  });
+
+  it('preview: a bad policy, or a policy and a partner together, is a 400 naming the field', async () => {
+    const bad = await preview({ level: 'standard', startedAt: '2026-03-27T15:00:00.000Z', policy: { ...DEFAULT_POLICY, warningAt: [0.75, 0.5] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ pointer: '/policy/warningAt/1' })]);
+    const both = await preview({ level: 'standard', startedAt: '2026-03-27T15:00:00.000Z', policy: DEFAULT_POLICY, partnerId: acme });
+    expect(both.status).toBe(400);
+    expect(both.body.errors).toEqual([expect.objectContaining({ pointer: '/partnerId' })]);
+    const unknownLevel = await preview({ level: 'urgent', startedAt: '2026-03-27T15:00:00.000Z' });
+    expect(unknownLevel.status).toBe(400);
+    expect(unknownLevel.body.errors[0].pointer).toBe('/level');
+  });
+});
