@@ -16,3 +16,6 @@ export * from './dead-letters/dead-letter.store';
 export * from './dead-letters/dead-letter-operator';
 export * from './dead-letters/dead-letter-command';
 export * from './metrics/messaging-metrics';
+export * from './retention/event-retention';
+export * from './retention/retention-settings';
+export * from './retention/retention-indexes.migration';

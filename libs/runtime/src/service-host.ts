@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@tss/persistence';
-import { EventConsumer, Outbox, OutboxRelay, UnitOfWork, type EventTransport } from '@tss/messaging';
+import { EventConsumer, EventRetention, Outbox, OutboxRelay, UnitOfWork, retentionSettingsFrom, type EventTransport } from '@tss/messaging';
 import { envSchema, loadConfig, type Clock, type ReadinessCheck, type ServiceApp, type AccessTokenVerifier } from '@tss/service-kit';
 import type { ServiceModule, ServiceParts } from './service-module';
 import { withIdempotency } from './idempotency/with-idempotency';
@@ -44,6 +44,8 @@ export class ServiceHost {
   readonly relay: OutboxRelay;
   readonly unitOfWork: UnitOfWork;
   readonly consumer: EventConsumer;
+  /** Prunes published outbox rows, old inbox rows and settled dead letters (docs/adr/0032). */
+  readonly retention: EventRetention;
   readonly parts: ServiceParts;
   readonly logger: Logger;
 
@@ -87,6 +89,13 @@ export class ServiceHost {
       maxAttempts: options.consumerMaxAttempts,
       retryBaseMs: options.consumerRetryBaseMs,
       notYetMaxWaitMs: options.consumerNotYetMaxWaitMs,
+    });
+    this.retention = new EventRetention({
+      ...retentionSettingsFrom(options.env ?? process.env),
+      dataSource,
+      schema: module.schema,
+      clock: options.clock,
+      logger: this.logger.child({ component: 'event-retention' }),
     });
   }
 
@@ -143,11 +152,13 @@ export class ServiceHost {
     this.relay.start();
     await this.consumer.start();
     for (const task of this.parts.background ?? []) task.start();
+    this.retention.start();
   }
 
   /** Stops consuming (the message in hand finishes), background work, then the relay. */
   async stop(): Promise<void> {
     await this.consumer.stop();
+    await this.retention.stop();
     for (const task of this.parts.background ?? []) await task.stop();
     await this.relay.stop();
   }
