@@ -1,10 +1,14 @@
 import { messagingMigrations } from '@tss/messaging';
-import type { ServiceModule } from '@tss/runtime';
-import { onTicketCreated } from './events/on-ticket-created.handler';
+import type { BackgroundTask, ServiceModule } from '@tss/runtime';
+import { TimerStore, TimerWorker, timersMigration } from '@tss/timers';
+import { clockTimerHandlers } from './events/clock-timer.handlers';
+import { ticketEventHandlers } from './events/ticket-events.handlers';
+import { slaReportRoutes } from './http/sla-report.routes';
 import { slaRoutes } from './http/sla.routes';
+import { policiesPart } from './policies.part';
 import { CreateResponseClocks1764115400000 } from './store/migrations/1764115400000-create-response-clocks';
 import { ClockRequester1764633600000 } from './store/migrations/1764633600000-clock-requester';
-import { ResponseClockEntity } from './store/response-clock.entity';
+import { ClockLifecycle1765200000000 } from './store/migrations/1765200000000-clock-lifecycle';
 import { SLA_SCHEMA } from './store/response-clock.store';
 
 /** sla-timer: owns response clocks and SLA policies; produces `sla.*`. */
@@ -12,7 +16,34 @@ export const slaTimerService: ServiceModule = {
   name: 'sla-timer',
   description: 'SLA policies and the response clocks of tickets.',
   schema: SLA_SCHEMA,
-  entities: [ResponseClockEntity],
-  migrations: [...messagingMigrations(SLA_SCHEMA), CreateResponseClocks1764115400000, ClockRequester1764633600000],
-  build: (deps) => ({ routes: slaRoutes(deps), handlers: [onTicketCreated] }),
+  entities: [],
+  migrations: [
+    ...messagingMigrations(SLA_SCHEMA),
+    CreateResponseClocks1764115400000,
+    ClockRequester1764633600000,
+    timersMigration(SLA_SCHEMA),
+    ...policiesPart.migrations,
+    ClockLifecycle1765200000000,
+  ],
+  build: (deps) => {
+    const timers = new TimerStore({ schema: SLA_SCHEMA, clock: deps.clock });
+    // One worker per replica: due timers are claimed with SKIP LOCKED, so replicas never fire one twice (docs/adr/0024).
+    const worker = new TimerWorker({
+      dataSource: deps.dataSource,
+      schema: SLA_SCHEMA,
+      clock: deps.clock,
+      logger: deps.logger,
+      handlers: clockTimerHandlers({ outbox: deps.outbox, clock: deps.clock }),
+    });
+    const timerTask: BackgroundTask = { name: 'sla-timer timers', start: () => worker.start(), stop: () => worker.stop() };
+    return {
+      routes: async (app) => {
+        await app.register(slaRoutes(deps));
+        await app.register(slaReportRoutes(deps));
+        await app.register(policiesPart.routes(deps));
+      },
+      handlers: ticketEventHandlers({ outbox: deps.outbox, timers }),
+      background: [timerTask],
+    };
+  },
 };

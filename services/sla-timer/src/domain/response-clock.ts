@@ -1,21 +1,117 @@
-import { MAX_RESPONSE_MS, type ServiceLevel } from '@tss/contracts';
+import type { ServiceLevel } from '@tss/contracts';
+import { scheduleFor, type PolicyVersion } from './sla-policy';
 
+/**
+ * `running`: owed, not yet due. `breached`: its due time passed with no response (it may still be
+ * open, or ended later). `met`: answered in time. `cancelled`: no response owed any more, before
+ * it was due (P10 wait on the requester, resolution, closure, feature request).
+ */
 export type ClockStatus = 'running' | 'met' | 'breached' | 'cancelled';
 
-export interface ResponseClock {
-  level: ServiceLevel;
-  startedAt: Date;
-  dueAt: Date;
+/** P5: support owes the response, or the development department after a referral. */
+export type ClockOwner = 'support' | 'development';
+
+/** What made the response owed. */
+export type ClockStart = 'created' | 'requester_message' | 'reopened' | 'referral';
+
+export interface PolicyRef {
+  scope: string;
+  version: number;
 }
 
-const addMs = (at: Date, ms: number): Date => new Date(at.getTime() + ms);
+export interface ResponseClock {
+  id: string;
+  level: ServiceLevel;
+  owedBy: ClockOwner;
+  startedBy: ClockStart;
+  status: ClockStatus;
+  startedAt: Date;
+  /** The level's maximum response time under the clock's policy version. */
+  targetMs: number;
+  dueAt: Date;
+  warnings: readonly { threshold: number; at: Date }[];
+  overdueAt: Date;
+  policy: PolicyRef;
+  /** Thresholds whose `sla.warning` was published (each at most once per clock). */
+  warningsPublished: readonly number[];
+  /** When `sla.breached` was published; a published breach is never withdrawn. */
+  breachPublishedAt?: Date;
+  overduePublishedAt?: Date;
+  /** Set once no response is owed any more: answered, or cancelled. */
+  stoppedAt?: Date;
+  stopReason?: string;
+  respondedAt?: Date;
+}
 
-/** P5: a response is owed within the level's maximum, in calendar time, 24/7. */
-export const startClock = (level: ServiceLevel, startedAt: Date): ResponseClock => ({
-  level,
-  startedAt,
-  dueAt: addMs(startedAt, MAX_RESPONSE_MS[level]),
-});
+export const isOpen = (clock: ResponseClock): boolean => clock.stoppedAt === undefined;
 
-/** P5: reclassifying re-targets the running clock from its original start, not from now. */
-export const reclassify = (clock: ResponseClock, level: ServiceLevel): ResponseClock => startClock(level, clock.startedAt);
+const owerOf = (level: ServiceLevel): ClockOwner => (level === 'development' ? 'development' : 'support');
+
+/** P5: a response owed from `startedAt`, on the schedule of the policy version in force. */
+export const startClock = (args: { id: string; level: ServiceLevel; startedAt: Date; startedBy: ClockStart; policy: PolicyVersion }): ResponseClock => {
+  const schedule = scheduleFor(args.policy.policy, args.level, args.startedAt);
+  return {
+    id: args.id,
+    level: args.level,
+    owedBy: owerOf(args.level),
+    startedBy: args.startedBy,
+    status: 'running',
+    startedAt: args.startedAt,
+    targetMs: args.policy.policy.levels[args.level].targetMs,
+    dueAt: schedule.dueAt,
+    warnings: schedule.warnings,
+    overdueAt: schedule.overdueAt,
+    policy: { scope: args.policy.scope, version: args.policy.version },
+    warningsPublished: [],
+  };
+};
+
+/**
+ * P5: reclassification (and referral, a reclassification to `development`) re-targets the clock
+ * from its original start, under the policy version it started with. The new due time may be
+ * past already: its breach timer then fires at once.
+ */
+export const retarget = (clock: ResponseClock, level: ServiceLevel, policy: PolicyVersion): ResponseClock => {
+  const schedule = scheduleFor(policy.policy, level, clock.startedAt);
+  return {
+    ...clock,
+    level,
+    owedBy: owerOf(level),
+    targetMs: policy.policy.levels[level].targetMs,
+    dueAt: schedule.dueAt,
+    warnings: schedule.warnings,
+    overdueAt: schedule.overdueAt,
+  };
+};
+
+/** What stopping a clock publishes: a breach not yet published comes first (it happened). */
+export type StopEffect =
+  | { kind: 'breached' }
+  | { kind: 'met'; elapsedMs: number }
+  | { kind: 'cancelled'; reason: string; respondedAt?: Date };
+
+/**
+ * A response given at `at` (`ticket.responded`): met when before the due time and never breached;
+ * otherwise the clock had breached, and ends without a response owed.
+ */
+export const respond = (clock: ResponseClock, at: Date, now: Date): { clock: ResponseClock; effects: StopEffect[] } => {
+  const stopped: ResponseClock = { ...clock, stoppedAt: at, respondedAt: at, stopReason: 'responded' };
+  if (clock.breachPublishedAt === undefined && at.getTime() < clock.dueAt.getTime()) {
+    return { clock: { ...stopped, status: 'met' }, effects: [{ kind: 'met', elapsedMs: at.getTime() - clock.startedAt.getTime() }] };
+  }
+  const breach: StopEffect[] = clock.breachPublishedAt === undefined ? [{ kind: 'breached' }] : [];
+  return {
+    clock: { ...stopped, status: 'breached', stopReason: 'responded_after_breach', breachPublishedAt: clock.breachPublishedAt ?? now },
+    effects: [...breach, { kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at }],
+  };
+};
+
+/** No response is owed any more (P10, resolution, closure, feature request): the clock ends unanswered. */
+export const cancel = (clock: ResponseClock, at: Date, reason: string, now: Date): { clock: ResponseClock; effects: StopEffect[] } => {
+  const stopped: ResponseClock = { ...clock, stoppedAt: at, stopReason: reason };
+  if (clock.breachPublishedAt === undefined && at.getTime() < clock.dueAt.getTime()) {
+    return { clock: { ...stopped, status: 'cancelled' }, effects: [{ kind: 'cancelled', reason }] };
+  }
+  const breach: StopEffect[] = clock.breachPublishedAt === undefined ? [{ kind: 'breached' }] : [];
+  return { clock: { ...stopped, status: 'breached', breachPublishedAt: clock.breachPublishedAt ?? now }, effects: [...breach, { kind: 'cancelled', reason }] };
+};

@@ -3,21 +3,71 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { ServiceLevel, StringEnum } from '@tss/contracts';
-import { failureResponses, requesterOf, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
-import { responseClockStore } from '../store/response-clock.store';
+import { failureResponses, requesterOf, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { resolutionMs } from '../domain/ticket-clocks';
+import { responseClockStore, type StoredClock } from '../store/response-clock.store';
+import { slaTicketStore } from '../store/sla-ticket.store';
 
 const ClockView = Type.Object({
   id: Type.String({ format: 'uuid' }),
   level: ServiceLevel,
   status: StringEnum(['running', 'met', 'breached', 'cancelled'] as const),
+  open: Type.Boolean({ description: 'A response is still owed on this clock.' }),
+  owedBy: StringEnum(['support', 'development'] as const),
+  startedBy: StringEnum(['created', 'requester_message', 'reopened', 'referral'] as const),
   startedAt: Type.String({ format: 'date-time' }),
   dueAt: Type.String({ format: 'date-time' }),
+  targetMs: Type.Integer({ description: 'The maximum response time of the level under the clock’s policy version.' }),
+  elapsedMs: Type.Integer({ description: 'From the start to the end of the clock, or to now while it is open.' }),
+  remainingMs: Type.Optional(Type.Integer({ description: 'Until the due time, while open; negative once past it.' })),
+  policy: Type.Object({ scope: Type.String(), version: Type.Integer() }),
+  warningsPublished: Type.Array(Type.Number(), { description: 'Thresholds (fractions of the target) whose sla.warning was published.' }),
+  breachedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  stoppedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  stopReason: Type.Optional(Type.String()),
+  respondedAt: Type.Optional(Type.String({ format: 'date-time' })),
 });
-const TicketSlaView = Type.Object({ ticketId: Type.String({ format: 'uuid' }), clocks: Type.Array(ClockView) }, { $id: 'TicketSla' });
+const TicketSlaView = Type.Object(
+  {
+    ticketId: Type.String({ format: 'uuid' }),
+    clocks: Type.Array(ClockView),
+    resolution: Type.Optional(
+      Type.Object({ resolvedAt: Type.String({ format: 'date-time' }), resolutionMs: Type.Integer() }, { description: 'P5: measured and reported, never breached.' }),
+    ),
+  },
+  { $id: 'TicketSla' },
+);
 
-const READ: AccessRule = { kinds: ['partner', 'requester'], scopes: ['tickets:read'] };
+const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
 
-export const slaRoutes = (deps: { dataSource: DataSource }) => async (fastify: FastifyInstance) => {
+const iso = (at: Date | undefined) => (at ? { value: at.toISOString() } : undefined);
+
+const toView = ({ clock }: StoredClock, now: Date) => {
+  const open = clock.stoppedAt === undefined;
+  const end = clock.stoppedAt ?? now;
+  const breachedAt = clock.status === 'breached' ? iso(clock.dueAt) : undefined;
+  return {
+    id: clock.id,
+    level: clock.level,
+    status: clock.status,
+    open,
+    owedBy: clock.owedBy,
+    startedBy: clock.startedBy,
+    startedAt: clock.startedAt.toISOString(),
+    dueAt: clock.dueAt.toISOString(),
+    targetMs: clock.targetMs,
+    elapsedMs: Math.max(0, end.getTime() - clock.startedAt.getTime()),
+    ...(open ? { remainingMs: clock.dueAt.getTime() - now.getTime() } : {}),
+    policy: clock.policy,
+    warningsPublished: [...clock.warningsPublished],
+    ...(breachedAt ? { breachedAt: breachedAt.value } : {}),
+    ...(clock.stoppedAt ? { stoppedAt: clock.stoppedAt.toISOString() } : {}),
+    ...(clock.stopReason ? { stopReason: clock.stopReason } : {}),
+    ...(clock.respondedAt ? { respondedAt: clock.respondedAt.toISOString() } : {}),
+  };
+};
+
+export const slaRoutes = (deps: { dataSource: DataSource; clock: Clock }) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/v1/tickets/:id/sla',
@@ -25,22 +75,28 @@ export const slaRoutes = (deps: { dataSource: DataSource }) => async (fastify: F
       schema: {
         tags: ['sla'],
         operationId: 'getTicketSla',
-        summary: "A ticket's response clocks (P5)",
+        summary: "A ticket's response clocks, open and past, and its resolution time (P5)",
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
         response: { 200: TicketSlaView, ...failureResponses('not_found') },
       },
       config: { access: READ },
     },
     async (request, reply) => {
-      const scope = scopeOf(request, 'partner', 'requester');
-      // Tenancy from sla-timer's own projection: clocks carry the partner and requester of their ticket.
-      const rows = await responseClockStore.listForTicket(deps.dataSource.manager, { partnerId: scope.partnerId, requesterId: requesterOf(scope) }, request.params.id);
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      // Tenancy from sla-timer's own projection: clocks carry the partner and requester of their ticket; staff see all.
+      const tenant = scope.kind === 'staff' ? {} : { partnerId: scope.partnerId, requesterId: requesterOf(scope) };
+      const manager = deps.dataSource.manager;
+      const rows = await responseClockStore.listForTicket(manager, tenant, request.params.id);
       // Every ticket gets a clock when sla-timer learns of it (ticket.created): none is a ticket
       // this caller may not see, or one not known here yet. Both are a 404, as in ticket-intake.
       if (rows.length === 0) return sendFailure(reply, { kind: 'not_found', detail: 'No clocks for such a ticket.' });
+      const now = deps.clock.now();
+      const ticket = await slaTicketStore.find(manager, request.params.id);
+      const resolved = ticket ? resolutionMs(ticket) : undefined;
       return {
         ticketId: request.params.id,
-        clocks: rows.map((r) => ({ id: r.id, level: r.level, status: r.status, startedAt: r.startedAt.toISOString(), dueAt: r.dueAt.toISOString() })),
+        clocks: rows.map((r) => toView(r, now)),
+        ...(ticket?.resolvedAt && resolved !== undefined ? { resolution: { resolvedAt: ticket.resolvedAt.toISOString(), resolutionMs: resolved } } : {}),
       };
     },
   );

@@ -1,20 +1,121 @@
 import type { EntityManager } from 'typeorm';
-import { ResponseClockEntity, type ResponseClockRow } from './response-clock.entity';
+import type { ServiceLevel } from '@tss/contracts';
+import type { ClockOwner, ClockStart, ClockStatus, ResponseClock } from '../domain/response-clock';
 
 export const SLA_SCHEMA = 'sla_timer';
+const T = `"${SLA_SCHEMA}".response_clocks`;
 
+/** A clock as stored, with its ticket's tenancy and product (from `ticket.created`). */
+export interface StoredClock {
+  clock: ResponseClock;
+  ticketId: string;
+  partnerId: string;
+  requesterId: string | null;
+  product: string | null;
+}
+
+interface ClockRow {
+  id: string;
+  ticket_id: string;
+  partner_id: string;
+  requester_id: string | null;
+  product: string | null;
+  level: ServiceLevel;
+  owed_by: ClockOwner;
+  started_by: ClockStart;
+  status: ClockStatus;
+  started_at: Date;
+  target_ms: string;
+  due_at: Date;
+  warnings: { threshold: number; at: string }[];
+  overdue_at: Date;
+  policy_scope: string;
+  policy_version: number;
+  warnings_published: number[];
+  breach_published_at: Date | null;
+  overdue_published_at: Date | null;
+  stopped_at: Date | null;
+  stop_reason: string | null;
+  responded_at: Date | null;
+}
+
+const optional = (at: Date | null): Date | undefined => at ?? undefined;
+
+const toStored = (row: ClockRow): StoredClock => ({
+  ticketId: row.ticket_id,
+  partnerId: row.partner_id,
+  requesterId: row.requester_id,
+  product: row.product,
+  clock: {
+    id: row.id,
+    level: row.level,
+    owedBy: row.owed_by,
+    startedBy: row.started_by,
+    status: row.status,
+    startedAt: row.started_at,
+    targetMs: Number(row.target_ms),
+    dueAt: row.due_at,
+    warnings: row.warnings.map((w) => ({ threshold: w.threshold, at: new Date(w.at) })),
+    overdueAt: row.overdue_at,
+    policy: { scope: row.policy_scope, version: row.policy_version },
+    warningsPublished: row.warnings_published,
+    breachPublishedAt: optional(row.breach_published_at),
+    overduePublishedAt: optional(row.overdue_published_at),
+    stoppedAt: optional(row.stopped_at),
+    stopReason: row.stop_reason ?? undefined,
+    respondedAt: optional(row.responded_at),
+  },
+});
+
+const warningsJson = (clock: ResponseClock) => JSON.stringify(clock.warnings.map((w) => ({ threshold: w.threshold, at: w.at.toISOString() })));
+
+/** Plain SQL: these run once per ticket event and per fired timer. */
 export const responseClockStore = {
-  /** Plain SQL: it runs once per `ticket.created`, where the ORM's query building showed in the profile (issue #8). */
-  async insert(tx: EntityManager, row: ResponseClockRow): Promise<void> {
+  async insert(tx: EntityManager, owner: { ticketId: string; partnerId: string; requesterId: string | null; product: string | null }, clock: ResponseClock, now: Date): Promise<void> {
     await tx.query(
-      `INSERT INTO "${SLA_SCHEMA}".response_clocks (id, ticket_id, partner_id, requester_id, level, status, started_at, due_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [row.id, row.ticketId, row.partnerId, row.requesterId, row.level, row.status, row.startedAt, row.dueAt, row.createdAt],
+      `INSERT INTO ${T} (id, ticket_id, partner_id, requester_id, product, level, owed_by, started_by, status, started_at, target_ms, due_at,
+                         warnings, overdue_at, policy_scope, policy_version, warnings_published, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+      [
+        clock.id, owner.ticketId, owner.partnerId, owner.requesterId, owner.product, clock.level, clock.owedBy, clock.startedBy, clock.status,
+        clock.startedAt, clock.targetMs, clock.dueAt, warningsJson(clock), clock.overdueAt, clock.policy.scope, clock.policy.version,
+        JSON.stringify(clock.warningsPublished), now,
+      ],
     );
   },
-  /** A ticket's clocks, within one partner and, for a requester, within that requester's tickets. */
-  async listForTicket(tx: EntityManager, tenant: { partnerId: string; requesterId?: string }, ticketId: string): Promise<ResponseClockRow[]> {
-    const requester = tenant.requesterId === undefined ? {} : { requesterId: tenant.requesterId };
-    return tx.getRepository(ResponseClockEntity).find({ where: { partnerId: tenant.partnerId, ...requester, ticketId }, order: { startedAt: 'ASC' } });
+
+  /** Writes what a transition changed (level, schedule, status, what was published, the end). */
+  async update(tx: EntityManager, clock: ResponseClock): Promise<void> {
+    await tx.query(
+      `UPDATE ${T} SET level = $2, owed_by = $3, status = $4, target_ms = $5, due_at = $6, warnings = $7, overdue_at = $8,
+              warnings_published = $9, breach_published_at = $10, overdue_published_at = $11, stopped_at = $12, stop_reason = $13, responded_at = $14
+        WHERE id = $1`,
+      [
+        clock.id, clock.level, clock.owedBy, clock.status, clock.targetMs, clock.dueAt, warningsJson(clock), clock.overdueAt,
+        JSON.stringify(clock.warningsPublished), clock.breachPublishedAt ?? null, clock.overduePublishedAt ?? null, clock.stoppedAt ?? null,
+        clock.stopReason ?? null, clock.respondedAt ?? null,
+      ],
+    );
+  },
+
+  /** The ticket's open clock, row-locked: a timer firing on it waits for this transaction. */
+  async lockOpenForTicket(tx: EntityManager, ticketId: string): Promise<StoredClock | undefined> {
+    const rows = (await tx.query(`SELECT * FROM ${T} WHERE ticket_id = $1 AND stopped_at IS NULL FOR UPDATE`, [ticketId])) as ClockRow[];
+    return rows[0] ? toStored(rows[0]) : undefined;
+  },
+
+  async lock(tx: EntityManager, clockId: string): Promise<StoredClock | undefined> {
+    const rows = (await tx.query(`SELECT * FROM ${T} WHERE id = $1 FOR UPDATE`, [clockId])) as ClockRow[];
+    return rows[0] ? toStored(rows[0]) : undefined;
+  },
+
+  /** A ticket's clocks, within one partner and, for a requester, within that requester's tickets; staff see all. */
+  async listForTicket(tx: EntityManager, tenant: { partnerId?: string; requesterId?: string }, ticketId: string): Promise<StoredClock[]> {
+    const params: unknown[] = [ticketId];
+    let where = 'ticket_id = $1';
+    if (tenant.partnerId !== undefined) where += ` AND partner_id = $${params.push(tenant.partnerId)}`;
+    if (tenant.requesterId !== undefined) where += ` AND requester_id = $${params.push(tenant.requesterId)}`;
+    const rows = (await tx.query(`SELECT * FROM ${T} WHERE ${where} ORDER BY started_at, created_at`, params)) as ClockRow[];
+    return rows.map(toStored);
   },
 };

@@ -1,6 +1,11 @@
-import { reclassify, startClock } from '../../src/domain/response-clock';
+import { cancel, respond, retarget, startClock } from '../../src/domain/response-clock';
+import { DEFAULT_POLICY, type PolicyVersion } from '../../src/domain/sla-policy';
 
 const startedAt = new Date('2026-01-10T23:30:00.000Z');
+const policy: PolicyVersion = { scope: 'default', version: 1, policy: DEFAULT_POLICY };
+const HOUR = 3_600_000;
+const at = (hours: number) => new Date(startedAt.getTime() + hours * HOUR);
+const start = (level: 'emergency' | 'standard' | 'consulting' | 'development') => startClock({ id: 'c1', level, startedAt, startedBy: 'created', policy });
 
 describe('P5 response clocks', () => {
   it.each([
@@ -9,13 +14,55 @@ describe('P5 response clocks', () => {
     ['consulting', '2026-01-11T23:30:00.000Z'],
     ['development', '2026-01-17T23:30:00.000Z'],
   ] as const)('P5: %s is due in calendar time, across midnight and weekends', (level, dueAt) => {
-    expect(startClock(level, startedAt).dueAt.toISOString()).toBe(dueAt);
+    expect(start(level).dueAt.toISOString()).toBe(dueAt);
+  });
+
+  it('keeps the policy version, the target, the warnings at 50/75/90 % and the overdue notice at 150 %', () => {
+    const clock = start('standard');
+    expect(clock).toMatchObject({ policy: { scope: 'default', version: 1 }, targetMs: 12 * HOUR, status: 'running', owedBy: 'support' });
+    expect(clock.warnings.map((w) => [w.threshold, w.at.toISOString()])).toEqual([
+      [0.5, at(6).toISOString()],
+      [0.75, at(9).toISOString()],
+      [0.9, at(10.8).toISOString()],
+    ]);
+    expect(clock.overdueAt).toEqual(at(18));
   });
 
   it('P5: reclassifying keeps the original start', () => {
-    const clock = startClock('consulting', startedAt);
-    const emergency = reclassify(clock, 'emergency');
+    const emergency = retarget(start('consulting'), 'emergency', policy);
     expect(emergency.startedAt).toEqual(startedAt);
     expect(emergency.dueAt.toISOString()).toBe('2026-01-11T05:30:00.000Z');
+    expect(emergency.targetMs).toBe(6 * HOUR);
+  });
+
+  it('P5: referral re-targets to 7 days from the original start, owed by development', () => {
+    const referred = retarget(start('standard'), 'development', policy);
+    expect(referred).toMatchObject({ level: 'development', owedBy: 'development', startedAt, dueAt: at(7 * 24) });
+  });
+
+  it('a response before the due time meets the clock', () => {
+    const { clock, effects } = respond(start('emergency'), at(5), at(5));
+    expect(clock).toMatchObject({ status: 'met', stoppedAt: at(5), respondedAt: at(5) });
+    expect(effects).toEqual([{ kind: 'met', elapsedMs: 5 * HOUR }]);
+  });
+
+  it('a response after the due time, before the breach timer fired: the breach is published, then the clock ends', () => {
+    const { clock, effects } = respond(start('emergency'), at(7), at(7));
+    expect(clock).toMatchObject({ status: 'breached', stopReason: 'responded_after_breach', breachPublishedAt: at(7) });
+    expect(effects).toEqual([{ kind: 'breached' }, { kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at(7) }]);
+  });
+
+  it('a published breach stands: a response after a re-target to a longer level is not "met"', () => {
+    const breached = { ...start('emergency'), status: 'breached' as const, breachPublishedAt: at(6) };
+    const longer = retarget(breached, 'consulting', policy);
+    const { clock, effects } = respond(longer, at(8), at(8));
+    expect(clock.status).toBe('breached');
+    expect(effects).toEqual([{ kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at(8) }]);
+  });
+
+  it('P10: cancelling before the due time publishes sla.clock_cancelled only', () => {
+    const { clock, effects } = cancel(start('standard'), at(1), 'awaiting_customer', at(1));
+    expect(clock).toMatchObject({ status: 'cancelled', stopReason: 'awaiting_customer' });
+    expect(effects).toEqual([{ kind: 'cancelled', reason: 'awaiting_customer' }]);
   });
 });

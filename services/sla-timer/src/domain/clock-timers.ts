@@ -1,0 +1,99 @@
+import { isOpen, type ResponseClock } from './response-clock';
+
+export const WARNING_TIMER = 'sla.warning';
+export const BREACH_TIMER = 'sla.breach';
+export const OVERDUE_TIMER = 'sla.overdue';
+
+export type ClockTimerKind = typeof WARNING_TIMER | typeof BREACH_TIMER | typeof OVERDUE_TIMER;
+
+export interface ClockTimerPayload {
+  clockId: string;
+  threshold?: number;
+}
+
+export interface ClockTimer {
+  id: string;
+  kind: ClockTimerKind;
+  dueAt: Date;
+  payload: ClockTimerPayload;
+}
+
+export const warningTimerId = (clockId: string, threshold: number): string => `sla:${clockId}:warn:${threshold}`;
+export const breachTimerId = (clockId: string): string => `sla:${clockId}:breach`;
+export const overdueTimerId = (clockId: string): string => `sla:${clockId}:overdue`;
+
+/** Every timer id a clock can have: what stopping it cancels. */
+export const allTimerIds = (clock: ResponseClock): string[] => [
+  ...clock.warnings.map((w) => warningTimerId(clock.id, w.threshold)),
+  breachTimerId(clock.id),
+  overdueTimerId(clock.id),
+];
+
+/**
+ * The timers an open clock needs at `now`: one per warning not yet published, the breach and the
+ * overdue notice. After a re-target, warnings already past are noise: only the highest of them
+ * fires (at once), and none when the breach itself is past. A published breach keeps only the
+ * overdue notice.
+ */
+export const timersFor = (clock: ResponseClock, now: Date): ClockTimer[] => {
+  if (!isOpen(clock)) return [];
+  const timers: ClockTimer[] = [];
+  const breached = clock.breachPublishedAt !== undefined;
+  if (!breached) {
+    const pending = clock.warnings.filter((w) => !clock.warningsPublished.includes(w.threshold));
+    const past = pending.filter((w) => w.at.getTime() <= now.getTime());
+    const future = pending.filter((w) => w.at.getTime() > now.getTime());
+    const breachPast = clock.dueAt.getTime() <= now.getTime();
+    const highestPast = past.length > 0 && !breachPast ? [past[past.length - 1]] : [];
+    for (const w of [...highestPast, ...future]) {
+      timers.push({ id: warningTimerId(clock.id, w.threshold), kind: WARNING_TIMER, dueAt: w.at, payload: { clockId: clock.id, threshold: w.threshold } });
+    }
+    timers.push({ id: breachTimerId(clock.id), kind: BREACH_TIMER, dueAt: clock.dueAt, payload: { clockId: clock.id } });
+  }
+  if (clock.overduePublishedAt === undefined) {
+    timers.push({ id: overdueTimerId(clock.id), kind: OVERDUE_TIMER, dueAt: clock.overdueAt, payload: { clockId: clock.id } });
+  }
+  return timers;
+};
+
+export type TimerEffect =
+  | { kind: 'warning'; threshold: number; remainingMs: number }
+  | { kind: 'breached' }
+  | { kind: 'overdue'; overdueMs: number };
+
+/**
+ * A clock timer fired at `now`: what to publish, each at most once per clock and threshold (the
+ * clock records it). A timer for a clock that moved on (stopped, re-targeted, already published)
+ * does nothing.
+ */
+export const fireClockTimer = (
+  clock: ResponseClock,
+  timer: { kind: string; dueAt: Date; threshold?: number },
+  now: Date,
+): { clock: ResponseClock; effects: TimerEffect[] } | undefined => {
+  if (!isOpen(clock)) return undefined;
+  const same = (a: Date, b: Date) => a.getTime() === b.getTime();
+  const breach = (c: ResponseClock): ResponseClock => ({ ...c, status: 'breached', breachPublishedAt: now });
+  switch (timer.kind) {
+    case WARNING_TIMER: {
+      const warning = clock.warnings.find((w) => w.threshold === timer.threshold);
+      if (!warning || !same(warning.at, timer.dueAt) || clock.warningsPublished.includes(warning.threshold) || clock.breachPublishedAt) return undefined;
+      return {
+        clock: { ...clock, warningsPublished: [...clock.warningsPublished, warning.threshold] },
+        effects: [{ kind: 'warning', threshold: warning.threshold, remainingMs: Math.max(0, clock.dueAt.getTime() - now.getTime()) }],
+      };
+    }
+    case BREACH_TIMER:
+      if (clock.breachPublishedAt || !same(clock.dueAt, timer.dueAt)) return undefined;
+      return { clock: breach(clock), effects: [{ kind: 'breached' }] };
+    case OVERDUE_TIMER: {
+      if (clock.overduePublishedAt || !same(clock.overdueAt, timer.dueAt)) return undefined;
+      // Replicas may fire the overdue notice before the breach: the breach is published first, once.
+      const first: TimerEffect[] = clock.breachPublishedAt ? [] : [{ kind: 'breached' }];
+      const next = clock.breachPublishedAt ? clock : breach(clock);
+      return { clock: { ...next, overduePublishedAt: now }, effects: [...first, { kind: 'overdue', overdueMs: now.getTime() - clock.dueAt.getTime() }] };
+    }
+    default:
+      return undefined;
+  }
+};

@@ -1,0 +1,136 @@
+import type { ServiceLevel, TicketStatus } from '@tss/contracts';
+import { cancel, isOpen, respond, retarget, startClock, type ClockStart, type ResponseClock, type StopEffect } from './response-clock';
+import type { PolicyVersion } from './sla-policy';
+
+/** sla-timer's projection of a ticket (from `ticket.*`): what decides whether a response is owed. */
+export interface TicketSla {
+  ticketId: string;
+  partnerId: string;
+  requesterId: string | null;
+  product: string | null;
+  level: ServiceLevel;
+  status: TicketStatus;
+  receivedAt: Date;
+  /** Latest resolution; cleared by a reopening. Resolution time is measured, never breached (P5). */
+  resolvedAt: Date | null;
+  /** The ticket's last applied event; null for tickets known before sequences were kept. */
+  lastSequence: number | null;
+}
+
+/** A ticket event as the clocks see it. */
+export type TicketFact =
+  | { kind: 'message_received'; at: Date }
+  | { kind: 'responded'; at: Date }
+  | { kind: 'status_changed'; to: TicketStatus; reason?: string; at: Date }
+  | { kind: 'level_changed'; to: ServiceLevel; at: Date }
+  | { kind: 'resolved'; at: Date }
+  | { kind: 'reopened'; at: Date }
+  | { kind: 'closed'; reason: string; at: Date }
+  /** An event that changes no clock (accepted, assigned, …): only its sequence is applied. */
+  | { kind: 'other' };
+
+export type ClockEffect =
+  | { kind: 'started'; clock: ResponseClock }
+  | { kind: 'retargeted'; clock: ResponseClock; previousLevel: ServiceLevel }
+  | { kind: 'stopped'; clock: ResponseClock; effects: StopEffect[] };
+
+/** P5, P10, P11: statuses in which no response is owed; entering one cancels the open clock. */
+export const NO_RESPONSE_OWED: readonly TicketStatus[] = ['awaiting_customer', 'resolved', 'closed', 'feature_request'];
+
+/** Statuses in which a requester's message or a referral owes nothing (intake's rule too). */
+const ENDED: readonly TicketStatus[] = ['resolved', 'closed', 'feature_request'];
+
+export interface ClockEnvironment {
+  /** The open clock's own policy version (a clock keeps the version it started under). */
+  openClockPolicy?: PolicyVersion;
+  /** The policy a clock starting now runs under (the partner's agreement, else the default). */
+  newClockPolicy: PolicyVersion;
+  newClockId: () => string;
+  /** When the event is applied (a breach published on the way is stamped with it). */
+  now: Date;
+}
+
+export type SequenceCheck = 'apply' | 'duplicate' | 'not_yet';
+
+/** DESIGN "Order": event n applies after n-1 only; an earlier one was applied already. */
+export const checkSequence = (ticket: TicketSla | undefined, sequence: number): SequenceCheck => {
+  if (!ticket) return 'not_yet';
+  if (ticket.lastSequence === null) return 'apply';
+  if (sequence <= ticket.lastSequence) return 'duplicate';
+  return sequence === ticket.lastSequence + 1 ? 'apply' : 'not_yet';
+};
+
+/** `ticket.created`: the ticket is known, and its first response is owed from when it was received (P5). */
+export const openTicket = (
+  ticket: Omit<TicketSla, 'status' | 'resolvedAt' | 'lastSequence'> & { sequence: number },
+  env: ClockEnvironment,
+): { ticket: TicketSla; effects: ClockEffect[] } => {
+  const { sequence, ...rest } = ticket;
+  const clock = startClock({ id: env.newClockId(), level: ticket.level, startedAt: ticket.receivedAt, startedBy: 'created', policy: env.newClockPolicy });
+  return { ticket: { ...rest, status: 'new', resolvedAt: null, lastSequence: sequence }, effects: [{ kind: 'started', clock }] };
+};
+
+/**
+ * One ticket event applied to the ticket and its open clock (at most one is open, P5): which clock
+ * starts, re-targets or stops. Pure: the caller supplies policies, ids and the time.
+ */
+export const applyTicketFact = (
+  ticket: TicketSla,
+  open: ResponseClock | undefined,
+  fact: TicketFact,
+  env: ClockEnvironment,
+): { ticket: TicketSla; effects: ClockEffect[] } => {
+  const openClock = open && isOpen(open) ? open : undefined;
+  const start = (startedAt: Date, startedBy: ClockStart, level: ServiceLevel = ticket.level): ClockEffect => ({
+    kind: 'started',
+    clock: startClock({ id: env.newClockId(), level, startedAt, startedBy, policy: env.newClockPolicy }),
+  });
+  const owesNothing = (status: TicketStatus) => NO_RESPONSE_OWED.includes(status);
+
+  switch (fact.kind) {
+    case 'message_received':
+      // P5: "every response owed after the requester furnishes more information"; a message on a
+      // resolved ticket or a feature request is a comment (intake owes nothing for it).
+      if (openClock || ENDED.includes(ticket.status)) return { ticket, effects: [] };
+      return { ticket, effects: [start(fact.at, 'requester_message')] };
+    case 'responded':
+      if (!openClock) return { ticket, effects: [] };
+      return { ticket, effects: [stopped(respond(openClock, fact.at, env.now))] };
+    case 'status_changed': {
+      const next = { ...ticket, status: fact.to };
+      if (!openClock || !owesNothing(fact.to)) return { ticket: next, effects: [] };
+      return { ticket: next, effects: [stopped(cancel(openClock, fact.at, fact.to, env.now))] };
+    }
+    case 'level_changed': {
+      const next = { ...ticket, level: fact.to };
+      if (openClock) {
+        if (openClock.level === fact.to) return { ticket: next, effects: [] };
+        const policy = env.openClockPolicy;
+        if (!policy) throw new Error(`clock ${openClock.id}: policy ${openClock.policy.scope}@${openClock.policy.version} is not stored`);
+        return { ticket: next, effects: [{ kind: 'retargeted', clock: retarget(openClock, fact.to, policy), previousLevel: openClock.level }] };
+      }
+      // P5: a referral with no response owed starts a 7-day clock owed by development.
+      if (fact.to === 'development' && !ENDED.includes(ticket.status)) {
+        return { ticket: next, effects: [start(fact.at, 'referral', 'development')] };
+      }
+      return { ticket: next, effects: [] };
+    }
+    case 'resolved':
+      return { ticket: { ...ticket, status: 'resolved', resolvedAt: fact.at }, effects: openClock ? [stopped(cancel(openClock, fact.at, 'resolved', env.now))] : [] };
+    case 'reopened': {
+      // P11: a reopened ticket owes a response again.
+      const next: TicketSla = { ...ticket, status: 'open', resolvedAt: null };
+      return { ticket: next, effects: openClock ? [] : [start(fact.at, 'reopened')] };
+    }
+    case 'closed':
+      return { ticket: { ...ticket, status: 'closed' }, effects: openClock ? [stopped(cancel(openClock, fact.at, 'closed', env.now))] : [] };
+    case 'other':
+      return { ticket, effects: [] };
+  }
+};
+
+const stopped = (result: { clock: ResponseClock; effects: StopEffect[] }): ClockEffect => ({ kind: 'stopped', clock: result.clock, effects: result.effects });
+
+/** P5: resolution time is measured (received to resolved) and reported, never breached. */
+export const resolutionMs = (ticket: TicketSla): number | undefined =>
+  ticket.resolvedAt ? ticket.resolvedAt.getTime() - ticket.receivedAt.getTime() : undefined;

@@ -1,0 +1,107 @@
+import type { EntityManager } from 'typeorm';
+import {
+  SlaBreachedV1,
+  SlaClockCancelledV1,
+  SlaClockStartedV1,
+  SlaMetV1,
+  SlaOverdueV1,
+  SlaRetargetedV1,
+  SlaWarningV1,
+  type ServiceLevel,
+} from '@tss/contracts';
+import type { Outbox } from '@tss/messaging';
+import type { TimerStore } from '@tss/timers';
+import { allTimerIds, timersFor, type TimerEffect } from '../domain/clock-timers';
+import type { ResponseClock, StopEffect } from '../domain/response-clock';
+
+/** Whose clock: the ticket (the events' subject) and its partner (tenancy for every consumer). */
+export interface ClockOwnerRef {
+  ticketId: string;
+  partnerId: string;
+}
+
+const base = (owner: ClockOwnerRef, clock: ResponseClock) => ({
+  partnerId: owner.partnerId,
+  clockId: clock.id,
+  level: clock.level,
+  policyScope: clock.policy.scope,
+  policyVersion: clock.policy.version,
+});
+
+/** Keeps a clock's timers in step with it, in the transaction that changed it (P5, docs/adr/0030). */
+export const syncClockTimers = async (tx: EntityManager, timers: TimerStore, clock: ResponseClock, now: Date): Promise<void> => {
+  const wanted = timersFor(clock, now);
+  const keep = new Set(wanted.map((t) => t.id));
+  for (const id of allTimerIds(clock)) if (!keep.has(id)) await timers.cancel(tx, id);
+  for (const timer of wanted) await timers.schedule(tx, timer);
+};
+
+export const publishStarted = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock) =>
+  outbox.add(tx, SlaClockStartedV1, owner.ticketId, {
+    ...base(owner, clock),
+    startedAt: clock.startedAt.toISOString(),
+    dueAt: clock.dueAt.toISOString(),
+    targetMs: clock.targetMs,
+    owedBy: clock.owedBy,
+  });
+
+export const publishRetargeted = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, previousLevel: ServiceLevel) =>
+  outbox.add(tx, SlaRetargetedV1, owner.ticketId, {
+    ...base(owner, clock),
+    previousLevel,
+    startedAt: clock.startedAt.toISOString(),
+    dueAt: clock.dueAt.toISOString(),
+    targetMs: clock.targetMs,
+    owedBy: clock.owedBy,
+  });
+
+const publishBreached = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, lateness?: { latenessMs: number; late: boolean }) =>
+  outbox.add(tx, SlaBreachedV1, owner.ticketId, { ...base(owner, clock), dueAt: clock.dueAt.toISOString(), breachedAt: clock.dueAt.toISOString(), ...lateness });
+
+/** What a clock's end publishes: a breach not published before, then `sla.met` or `sla.clock_cancelled`. */
+export const publishStopped = async (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, effects: readonly StopEffect[]) => {
+  for (const effect of effects) {
+    if (effect.kind === 'breached') await publishBreached(tx, outbox, owner, clock);
+    else if (effect.kind === 'met') {
+      await outbox.add(tx, SlaMetV1, owner.ticketId, {
+        ...base(owner, clock),
+        dueAt: clock.dueAt.toISOString(),
+        respondedAt: (clock.respondedAt ?? clock.stoppedAt ?? clock.dueAt).toISOString(),
+        elapsedMs: effect.elapsedMs,
+        targetMs: clock.targetMs,
+      });
+    } else {
+      await outbox.add(tx, SlaClockCancelledV1, owner.ticketId, {
+        ...base(owner, clock),
+        cancelledAt: (clock.stoppedAt ?? clock.dueAt).toISOString(),
+        reason: effect.reason,
+        ...(effect.respondedAt ? { respondedAt: effect.respondedAt.toISOString() } : {}),
+      });
+    }
+  }
+};
+
+/** What a fired timer publishes, marked with its lateness (downtime catch-up reports it). */
+export const publishTimerEffects = async (
+  tx: EntityManager,
+  outbox: Outbox,
+  owner: ClockOwnerRef,
+  clock: ResponseClock,
+  effects: readonly TimerEffect[],
+  lateness: { latenessMs: number; late: boolean },
+) => {
+  for (const effect of effects) {
+    if (effect.kind === 'breached') await publishBreached(tx, outbox, owner, clock, lateness);
+    else if (effect.kind === 'warning') {
+      await outbox.add(tx, SlaWarningV1, owner.ticketId, {
+        ...base(owner, clock),
+        dueAt: clock.dueAt.toISOString(),
+        remainingMs: effect.remainingMs,
+        threshold: effect.threshold,
+        ...lateness,
+      });
+    } else {
+      await outbox.add(tx, SlaOverdueV1, owner.ticketId, { ...base(owner, clock), dueAt: clock.dueAt.toISOString(), overdueMs: effect.overdueMs, ...lateness });
+    }
+  }
+};

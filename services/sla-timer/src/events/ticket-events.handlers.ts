@@ -1,0 +1,68 @@
+import {
+  TicketAcceptedV1,
+  TicketAssignedV1,
+  TicketCategoryChangedV1,
+  TicketClosedV1,
+  TicketCreatedV1,
+  TicketCredentialsDestroyedV1,
+  TicketLevelChangedV1,
+  TicketMessageReceivedV1,
+  TicketReferralRejectedV1,
+  TicketReopenedV1,
+  TicketResolvedV1,
+  TicketRespondedV1,
+  TicketStatusChangedV1,
+  TicketTeamLeaderRequestedV1,
+  type EventContract,
+  type EventData,
+} from '@tss/contracts';
+import { on, type HandlerBinding } from '@tss/messaging';
+import type { TicketFact } from '../domain/ticket-clocks';
+import { applyTicketCreated, applyTicketEvent, type ClockDeps } from '../use-cases/apply-ticket-event';
+
+type Sequenced = { partnerId: string; sequence: number };
+
+/** A ticket event as a fact for the clocks; `other` still advances the ticket's sequence. */
+const sequenced = <C extends EventContract>(contract: C, factOf: (data: EventData<C>) => TicketFact, deps: ClockDeps): HandlerBinding =>
+  on(contract, async (event, { tx, now }) => {
+    const data = event.data as EventData<C> & Sequenced;
+    await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: factOf(event.data) }, now);
+  });
+
+const other = (): TicketFact => ({ kind: 'other' });
+
+/**
+ * sla-timer consumes every `ticket.*` event: those that change what is owed move clocks (P5, P10,
+ * P11), the rest only advance the ticket's sequence, so order can be checked on each.
+ */
+export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
+  on(TicketCreatedV1, async (event, { tx, now }) => {
+    await applyTicketCreated(
+      tx,
+      deps,
+      {
+        ticketId: event.subject,
+        partnerId: event.data.partnerId,
+        requesterId: event.data.requester.id ?? null,
+        product: event.data.product ?? null,
+        level: event.data.level,
+        receivedAt: new Date(event.data.receivedAt),
+        sequence: event.data.sequence,
+      },
+      now,
+    );
+  }),
+  sequenced(TicketMessageReceivedV1, (d) => ({ kind: 'message_received', at: new Date(d.receivedAt) }), deps),
+  sequenced(TicketRespondedV1, (d) => ({ kind: 'responded', at: new Date(d.respondedAt) }), deps),
+  sequenced(TicketStatusChangedV1, (d) => ({ kind: 'status_changed', to: d.to, ...(d.reason ? { reason: d.reason } : {}), at: new Date(d.changedAt) }), deps),
+  sequenced(TicketLevelChangedV1, (d) => ({ kind: 'level_changed', to: d.to, at: new Date(d.changedAt) }), deps),
+  sequenced(TicketResolvedV1, (d) => ({ kind: 'resolved', at: new Date(d.resolvedAt) }), deps),
+  sequenced(TicketReopenedV1, (d) => ({ kind: 'reopened', at: new Date(d.reopenedAt) }), deps),
+  sequenced(TicketClosedV1, (d) => ({ kind: 'closed', reason: d.reason, at: new Date(d.closedAt) }), deps),
+  sequenced(TicketAcceptedV1, other, deps),
+  sequenced(TicketCategoryChangedV1, other, deps),
+  sequenced(TicketAssignedV1, other, deps),
+  sequenced(TicketTeamLeaderRequestedV1, other, deps),
+  sequenced(TicketCredentialsDestroyedV1, other, deps),
+  sequenced(TicketReferralRejectedV1, other, deps),
+];

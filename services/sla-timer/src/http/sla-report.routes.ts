@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { DataSource } from 'typeorm';
+import { Product, ServiceLevel } from '@tss/contracts';
+import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { reportCsv, reportRows } from '../domain/sla-report';
+import { slaReportStore } from '../store/sla-report.store';
+
+const Figure = Type.Union([Type.Integer(), Type.Null()]);
+const ReportRowView = Type.Object({
+  level: ServiceLevel,
+  owed: Type.Integer({ description: 'Responses owed: clocks started in the period.' }),
+  met: Type.Integer(),
+  breached: Type.Integer(),
+  cancelled: Type.Integer({ description: 'No response owed any more before the due time (P10, resolution, closure).' }),
+  open: Type.Integer(),
+  compliancePercent: Type.Union([Type.Number(), Type.Null()], { description: 'met / (met + breached), percent.' }),
+  medianResponseMs: Figure,
+  p90ResponseMs: Figure,
+  resolved: Type.Integer({ description: 'Tickets resolved in the period (P5: resolution time is measured, never breached).' }),
+  medianResolutionMs: Figure,
+  p90ResolutionMs: Figure,
+});
+const SlaReport = Type.Object(
+  { from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }), levels: Type.Array(ReportRowView) },
+  { $id: 'SlaReport' },
+);
+
+const REPORTS: AccessRule = { kinds: ['staff'], scopes: ['reports:read', 'admin'] };
+const DAY_MS = 86_400_000;
+
+/** RFC 9110 content negotiation between the two forms: the acceptable one with the higher q, JSON on a tie. */
+const prefersCsv = (accept: string | undefined): boolean => {
+  const qOf = (type: string): number => {
+    let best = 0;
+    for (const part of (accept ?? '').split(',')) {
+      const [range, ...params] = part.trim().toLowerCase().split(';');
+      const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? 1);
+      const [major] = type.split('/');
+      if (range === type || range === `${major}/*` || range === '*/*') best = Math.max(best, range === type ? q + 1e-6 : q);
+    }
+    return best;
+  };
+  return qOf('text/csv') > qOf('application/json');
+};
+
+export const slaReportRoutes = (deps: { dataSource: DataSource; clock: Clock }) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
+    '/v1/reports/sla',
+    {
+      schema: {
+        tags: ['sla'],
+        operationId: 'getSlaReport',
+        summary: 'SLA compliance per level: responses owed, met, breached, median and p90 response times (P5); CSV with Accept: text/csv',
+        querystring: Type.Object({
+          from: Type.Optional(Type.String({ format: 'date-time', description: 'Clocks started at or after it; default 30 days before `to`.' })),
+          to: Type.Optional(Type.String({ format: 'date-time', description: 'Clocks started before it; default now.' })),
+          level: Type.Optional(ServiceLevel),
+          partner: Type.Optional(Type.String({ format: 'uuid' })),
+          product: Type.Optional(Product),
+        }),
+        response: {
+          200: Type.Unsafe<unknown>({
+            description: 'The report',
+            content: { 'application/json': { schema: SlaReport }, 'text/csv': { schema: { type: 'string' } } },
+          }),
+          ...failureResponses('bad_request'),
+        },
+      },
+      config: { access: REPORTS },
+    },
+    async (request, reply) => {
+      const to = request.query.to ? new Date(request.query.to) : deps.clock.now();
+      const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - 30 * DAY_MS);
+      if (from.getTime() >= to.getTime()) return sendFailure(reply, { kind: 'bad_request', detail: '`from` must be before `to`.' });
+      const figures = await slaReportStore.figures(deps.dataSource.manager, {
+        from,
+        to,
+        ...(request.query.level ? { level: request.query.level } : {}),
+        ...(request.query.partner ? { partnerId: request.query.partner } : {}),
+        ...(request.query.product ? { product: request.query.product } : {}),
+      });
+      const rows = reportRows(figures);
+      if (prefersCsv(request.headers.accept)) {
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="sla-report.csv"').send(reportCsv(rows));
+      }
+      return reply.type('application/json').send({ from: from.toISOString(), to: to.toISOString(), levels: rows });
+    },
+  );
+};

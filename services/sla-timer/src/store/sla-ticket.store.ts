@@ -1,0 +1,64 @@
+import type { EntityManager } from 'typeorm';
+import type { ServiceLevel, TicketStatus } from '@tss/contracts';
+import type { TicketSla } from '../domain/ticket-clocks';
+import { SLA_SCHEMA } from './response-clock.store';
+
+const T = `"${SLA_SCHEMA}".tickets`;
+
+interface TicketRow {
+  ticket_id: string;
+  partner_id: string;
+  requester_id: string | null;
+  product: string | null;
+  level: ServiceLevel;
+  status: TicketStatus;
+  received_at: Date;
+  resolved_at: Date | null;
+  last_sequence: number | null;
+}
+
+const toTicket = (row: TicketRow): TicketSla => ({
+  ticketId: row.ticket_id,
+  partnerId: row.partner_id,
+  requesterId: row.requester_id,
+  product: row.product,
+  level: row.level,
+  status: row.status,
+  receivedAt: row.received_at,
+  resolvedAt: row.resolved_at,
+  lastSequence: row.last_sequence,
+});
+
+/** sla-timer's projection of tickets (DESIGN "Projections"): tenancy, level, status, last applied sequence. */
+export const slaTicketStore = {
+  /** The ticket, row-locked: its events apply one at a time, in sequence. */
+  async lock(tx: EntityManager, ticketId: string): Promise<TicketSla | undefined> {
+    const rows = (await tx.query(`SELECT * FROM ${T} WHERE ticket_id = $1 FOR UPDATE`, [ticketId])) as TicketRow[];
+    return rows[0] ? toTicket(rows[0]) : undefined;
+  },
+
+  async find(tx: EntityManager, ticketId: string): Promise<TicketSla | undefined> {
+    const rows = (await tx.query(`SELECT * FROM ${T} WHERE ticket_id = $1`, [ticketId])) as TicketRow[];
+    return rows[0] ? toTicket(rows[0]) : undefined;
+  },
+
+  /** False when the ticket was known already (a `ticket.created` under another event id). */
+  async insert(tx: EntityManager, t: TicketSla): Promise<boolean> {
+    const rows = (await tx.query(
+      `INSERT INTO ${T} (ticket_id, partner_id, requester_id, product, level, status, received_at, resolved_at, last_sequence)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (ticket_id) DO NOTHING RETURNING ticket_id`,
+      [t.ticketId, t.partnerId, t.requesterId, t.product, t.level, t.status, t.receivedAt, t.resolvedAt, t.lastSequence],
+    )) as unknown[];
+    return rows.length > 0;
+  },
+
+  async update(tx: EntityManager, t: TicketSla): Promise<void> {
+    await tx.query(`UPDATE ${T} SET level = $2, status = $3, resolved_at = $4, last_sequence = $5 WHERE ticket_id = $1`, [
+      t.ticketId,
+      t.level,
+      t.status,
+      t.resolvedAt,
+      t.lastSequence,
+    ]);
+  },
+};

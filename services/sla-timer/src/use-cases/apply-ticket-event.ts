@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { ServiceLevel } from '@tss/contracts';
+import { NotYet, type Outbox } from '@tss/messaging';
+import type { TimerStore } from '@tss/timers';
+import { applyTicketFact, checkSequence, openTicket, type ClockEffect, type ClockEnvironment, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
+import { publishRetargeted, publishStarted, publishStopped, syncClockTimers } from '../events/sla-events.producer';
+import { policyStore } from '../store/policy.store';
+import { responseClockStore } from '../store/response-clock.store';
+import { slaTicketStore } from '../store/sla-ticket.store';
+
+export interface ClockDeps {
+  outbox: Outbox;
+  timers: TimerStore;
+}
+
+export type ApplyOutcome = 'applied' | 'duplicate';
+
+const environment = async (tx: EntityManager, partnerId: string, openPolicy: { scope: string; version: number } | undefined, now: Date): Promise<ClockEnvironment> => ({
+  newClockPolicy: await policyStore.effectiveFor(tx, partnerId),
+  openClockPolicy: openPolicy ? await policyStore.version(tx, openPolicy.scope, openPolicy.version) : undefined,
+  newClockId: randomUUID,
+  now,
+});
+
+/** Writes and publishes what the ticket event did to its clocks, timers included, in the event's transaction. */
+const commit = async (tx: EntityManager, deps: ClockDeps, ticket: TicketSla, effects: readonly ClockEffect[], now: Date): Promise<void> => {
+  const owner = { ticketId: ticket.ticketId, partnerId: ticket.partnerId };
+  for (const effect of effects) {
+    if (effect.kind === 'started') {
+      await responseClockStore.insert(tx, ticket, effect.clock, now);
+      await publishStarted(tx, deps.outbox, owner, effect.clock);
+    } else {
+      await responseClockStore.update(tx, effect.clock);
+      if (effect.kind === 'retargeted') await publishRetargeted(tx, deps.outbox, owner, effect.clock, effect.previousLevel);
+      else await publishStopped(tx, deps.outbox, owner, effect.clock, effect.effects);
+    }
+    await syncClockTimers(tx, deps.timers, effect.clock, now);
+  }
+};
+
+/** `ticket.created`: the ticket becomes known here and its first response is owed (P5). */
+export const applyTicketCreated = async (
+  tx: EntityManager,
+  deps: ClockDeps,
+  input: { ticketId: string; partnerId: string; requesterId: string | null; product: string | null; level: ServiceLevel; receivedAt: Date; sequence: number },
+  now: Date,
+): Promise<ApplyOutcome> => {
+  const { ticket, effects } = openTicket(input, await environment(tx, input.partnerId, undefined, now));
+  // Another event id for the same creation (a replay): the ticket is known, nothing starts twice.
+  if (!(await slaTicketStore.insert(tx, ticket))) return 'duplicate';
+  await commit(tx, deps, ticket, effects, now);
+  return 'applied';
+};
+
+/**
+ * Any later ticket event, in sequence (DESIGN "Order"): an event whose predecessor has not been
+ * applied here (or whose ticket is not known yet) answers `NotYet`, so the consumer retries it;
+ * one applied already changes nothing.
+ */
+export const applyTicketEvent = async (
+  tx: EntityManager,
+  deps: ClockDeps,
+  input: { ticketId: string; partnerId: string; sequence: number; fact: TicketFact },
+  now: Date,
+): Promise<ApplyOutcome> => {
+  const ticket = await slaTicketStore.lock(tx, input.ticketId);
+  // Another partner's event naming this ticket is not this ticket's: treated as unknown.
+  const known = ticket && ticket.partnerId === input.partnerId ? ticket : undefined;
+  const check = checkSequence(known, input.sequence);
+  if (check === 'duplicate') return 'duplicate';
+  if (check === 'not_yet' || !known) {
+    throw new NotYet(`ticket ${input.ticketId}: event ${input.sequence} waits for ${known ? `event ${(known.lastSequence ?? 0) + 1}` : 'ticket.created'}`);
+  }
+  const open = await responseClockStore.lockOpenForTicket(tx, input.ticketId);
+  const env = await environment(tx, known.partnerId, open?.clock.policy, now);
+  const { ticket: next, effects } = applyTicketFact(known, open?.clock, input.fact, env);
+  await slaTicketStore.update(tx, { ...next, lastSequence: input.sequence });
+  await commit(tx, deps, next, effects, now);
+  return 'applied';
+};

@@ -1,0 +1,126 @@
+import type { ServiceLevel } from '@tss/contracts';
+import { applyTicketFact, checkSequence, openTicket, type ClockEffect, type TicketFact, type TicketSla } from '../../src/domain/ticket-clocks';
+import type { ResponseClock } from '../../src/domain/response-clock';
+import { DEFAULT_POLICY, type PolicyVersion } from '../../src/domain/sla-policy';
+
+const receivedAt = new Date('2026-02-02T08:00:00.000Z');
+const HOUR = 3_600_000;
+const at = (hours: number) => new Date(receivedAt.getTime() + hours * HOUR);
+const policy: PolicyVersion = { scope: 'default', version: 1, policy: DEFAULT_POLICY };
+let ids = 0;
+const env = (now: Date) => ({ newClockPolicy: policy, openClockPolicy: policy, newClockId: () => `clock-${(ids += 1)}`, now });
+
+/** Plays facts on a new ticket, keeping the open clock as the store would. */
+const play = (level: ServiceLevel, facts: [TicketFact, number][]) => {
+  const opened = openTicket({ ticketId: 't1', partnerId: 'p1', requesterId: null, product: 'reader', level, receivedAt, sequence: 1 }, env(receivedAt));
+  let ticket: TicketSla = opened.ticket;
+  let open: ResponseClock | undefined = (opened.effects[0] as Extract<ClockEffect, { kind: 'started' }>).clock;
+  const all: ClockEffect[] = [...opened.effects];
+  for (const [fact, hours] of facts) {
+    const result = applyTicketFact(ticket, open, fact, env(at(hours)));
+    ticket = result.ticket;
+    for (const e of result.effects) {
+      all.push(e);
+      open = e.clock.stoppedAt === undefined ? e.clock : undefined;
+    }
+  }
+  return { ticket, open, effects: all.map((e) => (e.kind === 'stopped' ? `stopped:${e.clock.status}:${e.effects.map((s) => s.kind).join('+')}` : `${e.kind}:${e.clock.level}`)) };
+};
+
+describe('P5/P10/P11: which ticket events start, re-target and stop clocks', () => {
+  it('P5: a new ticket owes its first response from when it was received', () => {
+    const { open, effects } = play('standard', []);
+    expect(effects).toEqual(['started:standard']);
+    expect(open).toMatchObject({ startedAt: receivedAt, startedBy: 'created', dueAt: at(12) });
+  });
+
+  it('an agent reply in time meets it; the next requester message owes a new response', () => {
+    const { open, effects } = play('standard', [
+      [{ kind: 'responded', at: at(2) }, 2],
+      [{ kind: 'message_received', at: at(3) }, 3],
+    ]);
+    expect(effects).toEqual(['started:standard', 'stopped:met:met', 'started:standard']);
+    expect(open).toMatchObject({ startedAt: at(3), startedBy: 'requester_message', dueAt: at(15) });
+  });
+
+  it('a requester message while a response is owed starts nothing', () => {
+    expect(play('standard', [[{ kind: 'message_received', at: at(1) }, 1]]).effects).toEqual(['started:standard']);
+  });
+
+  it.each(['awaiting_customer', 'resolved', 'closed', 'feature_request'] as const)('P10: status %s cancels the open clock', (to) => {
+    const { open, effects } = play('standard', [[{ kind: 'status_changed', to, at: at(1) }, 1]]);
+    expect(effects).toEqual(['started:standard', 'stopped:cancelled:cancelled']);
+    expect(open).toBeUndefined();
+  });
+
+  it('P10: a support-side delay (status stays open) cancels nothing', () => {
+    const { effects } = play('standard', [[{ kind: 'status_changed', to: 'open', reason: 'support_delay:needs_diagnostics', at: at(1) }, 1]]);
+    expect(effects).toEqual(['started:standard']);
+  });
+
+  it('P10: the requester answering a wait owes a response again', () => {
+    const { effects } = play('standard', [
+      [{ kind: 'status_changed', to: 'awaiting_customer', reason: 'insufficient_information', at: at(1) }, 1],
+      [{ kind: 'message_received', at: at(30) }, 30],
+      [{ kind: 'status_changed', to: 'open', reason: 'requester_replied', at: at(30) }, 30],
+    ]);
+    expect(effects).toEqual(['started:standard', 'stopped:cancelled:cancelled', 'started:standard']);
+  });
+
+  it('a message on a resolved ticket or a feature request owes nothing; a reopening does (P11)', () => {
+    const resolved = play('standard', [
+      [{ kind: 'status_changed', to: 'resolved', at: at(1) }, 1],
+      [{ kind: 'resolved', at: at(1) }, 1],
+      [{ kind: 'message_received', at: at(2) }, 2],
+    ]);
+    expect(resolved.effects).toEqual(['started:standard', 'stopped:cancelled:cancelled']);
+    expect(resolved.ticket.resolvedAt).toEqual(at(1));
+    const reopened = play('standard', [
+      [{ kind: 'status_changed', to: 'resolved', at: at(1) }, 1],
+      [{ kind: 'reopened', at: at(5) }, 5],
+    ]);
+    expect(reopened.effects).toEqual(['started:standard', 'stopped:cancelled:cancelled', 'started:standard']);
+    expect(reopened.open).toMatchObject({ startedBy: 'reopened', startedAt: at(5) });
+    expect(reopened.ticket.resolvedAt).toBeNull();
+    const feature = play('standard', [
+      [{ kind: 'status_changed', to: 'feature_request', at: at(1) }, 1],
+      [{ kind: 'message_received', at: at(2) }, 2],
+    ]);
+    expect(feature.effects).toEqual(['started:standard', 'stopped:cancelled:cancelled']);
+  });
+
+  it('P5: reclassification re-targets from the original start and may breach at once', () => {
+    const { open, effects } = play('consulting', [[{ kind: 'level_changed', to: 'emergency', at: at(7) }, 7]]);
+    expect(effects).toEqual(['started:consulting', 'retargeted:emergency']);
+    expect(open).toMatchObject({ startedAt: receivedAt, dueAt: at(6), status: 'running' });
+  });
+
+  it('P5: a referral re-targets the running clock to 7 days', () => {
+    const { open, effects } = play('standard', [[{ kind: 'level_changed', to: 'development', at: at(2) }, 2]]);
+    expect(effects).toEqual(['started:standard', 'retargeted:development']);
+    expect(open).toMatchObject({ owedBy: 'development', dueAt: at(7 * 24) });
+  });
+
+  it('P5: a referral with no response owed starts a 7-day clock owed by development', () => {
+    const { open, effects } = play('standard', [
+      [{ kind: 'responded', at: at(1) }, 1],
+      [{ kind: 'level_changed', to: 'development', at: at(3) }, 3],
+    ]);
+    expect(effects).toEqual(['started:standard', 'stopped:met:met', 'started:development']);
+    expect(open).toMatchObject({ startedBy: 'referral', owedBy: 'development', startedAt: at(3), dueAt: at(3 + 7 * 24) });
+  });
+
+  it('a response after the due time ends the clock as breached', () => {
+    const { effects } = play('emergency', [[{ kind: 'responded', at: at(7) }, 7]]);
+    expect(effects).toEqual(['started:emergency', 'stopped:breached:breached+cancelled']);
+  });
+
+  it('DESIGN "Order": n+1 after n; earlier ones are duplicates; unknown tickets and gaps are not yet', () => {
+    const ticket = openTicket({ ticketId: 't', partnerId: 'p', requesterId: null, product: null, level: 'standard', receivedAt, sequence: 1 }, env(receivedAt)).ticket;
+    expect(checkSequence(undefined, 2)).toBe('not_yet');
+    expect(checkSequence(ticket, 2)).toBe('apply');
+    expect(checkSequence(ticket, 3)).toBe('not_yet');
+    expect(checkSequence(ticket, 1)).toBe('duplicate');
+    expect(checkSequence({ ...ticket, lastSequence: null }, 9)).toBe('apply');
+  });
+});
