@@ -1,33 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock } from '@tss/service-kit/testing';
 import { DEFAULT_POLICY, type SlaPolicy } from '../../src/domain/sla-policy';
 import { slaTimerService } from '../../src/index';
-import { policiesPart } from '../../src/policies.part';
 import { policyStore } from '../../src/store/policy.store';
+import { withPolicies } from '../support/policy-module';
 
 const HOUR = 3_600_000;
-
-/** sla-timer with the policies part, until index.ts composes it (then index.ts as it is). */
-const withPolicies = (module: ServiceModule): ServiceModule =>
-  module.migrations.some((m) => policiesPart.migrations.includes(m as never))
-    ? module
-    : {
-        ...module,
-        migrations: [...module.migrations, ...policiesPart.migrations],
-        build: (deps) => {
-          const parts = module.build(deps);
-          return {
-            ...parts,
-            routes: async (app) => {
-              if (parts.routes) await app.register(parts.routes);
-              await app.register(policiesPart.routes(deps));
-            },
-          };
-        },
-      };
 
 const NINE_TO_FIVE = [{ from: '09:00', to: '17:00' }];
 const BERLIN_AGREEMENT: SlaPolicy = {
