@@ -355,7 +355,15 @@ export const runSlaTimersBench = async (): Promise<BenchFigures> => {
 
     return {
       name: 'sla',
-      settings: { openTimers: OPEN_TIMERS, burst: BURST, idleS: IDLE_S, retargetsPerS: RETARGETS_PER_S, cancelsPerS: CANCELS_PER_S },
+      settings: {
+        openTimers: OPEN_TIMERS,
+        burst: BURST,
+        idleS: IDLE_S,
+        retargetsPerS: RETARGETS_PER_S,
+        cancelsPerS: CANCELS_PER_S,
+        handler: process.env.BENCH_SLA_HANDLER ?? 'batch',
+        claimBatchSize: Number(process.env.BENCH_SLA_BATCH_SIZE ?? 100),
+      },
       baseline,
       insert: {
         timers: OPEN_TIMERS,

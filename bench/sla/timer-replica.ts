@@ -23,12 +23,23 @@ const main = async (): Promise<void> => {
       owner,
     ]);
   };
+  // `batch` (default): one multi-row INSERT per claimed batch; `each`: a statement per timer.
+  const recordAll = async (timers: readonly FiredTimer[], tx: EntityManager) => {
+    await tx.query(
+      `INSERT INTO "${schema}".effects (timer_id, due_at, claimed_at, fired_at, owner)
+       SELECT id, due_at, claimed_at, $4, $5 FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS t(id, due_at, claimed_at)`,
+      [timers.map((t) => t.id), timers.map((t) => t.dueAt), timers.map((t) => t.claimedAt), systemClock.now(), owner],
+    );
+  };
+  const perBatch = (process.env.BENCH_SLA_HANDLER ?? 'batch') === 'batch';
   const worker = new TimerWorker({
     dataSource,
     schema,
     clock: systemClock,
     logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }),
-    handlers: { 'sla.breach': record },
+    handlers: perBatch ? {} : { 'sla.breach': record },
+    batchHandlers: perBatch ? { 'sla.breach': recordAll } : {},
+    ...(process.env.BENCH_SLA_BATCH_SIZE ? { batchSize: Number(process.env.BENCH_SLA_BATCH_SIZE) } : {}),
     owner,
   });
   worker.start();

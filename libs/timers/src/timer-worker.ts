@@ -21,6 +21,13 @@ export interface FiredTimer extends ClaimedTimer {
  */
 export type TimerHandler = (timer: FiredTimer, tx: EntityManager) => Promise<void>;
 
+/**
+ * A kind's handler for a whole claimed batch, in its firing transaction: one multi-row statement
+ * for many timers instead of a round trip each (a burst of due timers, docs/adr/0024). The same
+ * contract as `TimerHandler`; a batch that throws is retried timer by timer, each as a batch of one.
+ */
+export type TimerBatchHandler = (timers: readonly FiredTimer[], tx: EntityManager) => Promise<void>;
+
 export interface TimerWorkerOptions {
   dataSource: DataSource;
   schema: string;
@@ -28,6 +35,8 @@ export interface TimerWorkerOptions {
   logger: Logger;
   /** One handler per timer kind. A kind without one is retried after a backoff (another version may know it). */
   handlers: Record<string, TimerHandler>;
+  /** Kinds handled a batch at a time; a kind listed here needs no entry in `handlers`. */
+  batchHandlers?: Record<string, TimerBatchHandler>;
   /** Defaults to a READ COMMITTED transaction on `dataSource`. */
   runInTransaction?: <T>(work: (tx: EntityManager) => Promise<T>) => Promise<T>;
   /** This claimer's name in `claimed_by`; host, pid and a random suffix when not given. */
@@ -160,13 +169,23 @@ export class TimerWorker {
    */
   private async fireAll(claimed: readonly ClaimedTimer[]): Promise<FiredTimer[]> {
     if (claimed.length === 0) return [];
-    if (claimed.length === 1 || claimed.some((timer) => !this.options.handlers[timer.kind])) return this.fireEach(claimed);
+    if (claimed.length === 1 || claimed.some((timer) => !this.handlerFor(timer.kind))) return this.fireEach(claimed);
     let fired: FiredTimer[];
     try {
       fired = await this.run(async (tx) => {
         const completed = await this.store.completeAll(tx, claimed, this.options.clock.now());
         const mine = claimed.filter((timer) => completed.has(timer.id)).map((timer) => this.asFired(timer));
-        for (const timer of mine) await this.options.handlers[timer.kind](timer, tx);
+        const byKind = new Map<string, FiredTimer[]>();
+        for (const timer of mine) {
+          const list = byKind.get(timer.kind);
+          if (list) list.push(timer);
+          else byKind.set(timer.kind, [timer]);
+        }
+        for (const [kind, timers] of byKind) {
+          const batch = this.options.batchHandlers?.[kind];
+          if (batch) await batch(timers, tx);
+          else for (const timer of timers) await this.options.handlers[kind](timer, tx);
+        }
         return mine;
       });
     } catch (error) {
@@ -184,6 +203,13 @@ export class TimerWorker {
     return fired;
   }
 
+  /** The kind's handler for one timer: its own, or its batch handler with a batch of one. */
+  private handlerFor(kind: string): TimerHandler | undefined {
+    const batch = this.options.batchHandlers?.[kind];
+    if (batch) return (timer, tx) => batch([timer], tx);
+    return this.options.handlers[kind];
+  }
+
   private asFired(timer: ClaimedTimer): FiredTimer {
     return { ...timer, late: timer.latenessMs > this.lateAfterMs };
   }
@@ -197,7 +223,7 @@ export class TimerWorker {
 
   /** True when the timer fired (its effect committed) here. */
   private async fire(timer: ClaimedTimer): Promise<boolean> {
-    const handler = this.options.handlers[timer.kind];
+    const handler = this.handlerFor(timer.kind);
     const fired = this.asFired(timer);
     try {
       if (!handler) throw new Error(`no handler for timer kind ${timer.kind}`);

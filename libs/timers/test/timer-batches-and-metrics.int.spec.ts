@@ -103,6 +103,33 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     expect(poison.next_attempt_at.getTime()).toBe(clock.now().getTime() + 5_000);
   });
 
+  it('a batch handler gets the claimed timers of its kind at once, in the firing transaction; a failing batch is retried timer by timer', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    await schedule(store, clock, ['k1', 'k2', 'k3', 'bad'], 1_000, 'bulk');
+    await schedule(store, clock, ['single'], 1_000);
+    clock.advanceMs(1_000);
+    const calls: string[][] = [];
+    const worker = new TimerWorker({
+      dataSource,
+      schema: SCHEMA,
+      clock,
+      logger,
+      handlers: { test: record },
+      batchHandlers: {
+        bulk: async (timers, tx) => {
+          calls.push(timers.map((t) => t.id));
+          if (timers.some((t) => t.id === 'bad')) throw new Error('bad in batch');
+          await tx.query(`INSERT INTO "${SCHEMA}".effects (timer_id) SELECT unnest($1::text[])`, [timers.map((t) => t.id)]);
+        },
+      },
+      retryBackoffMs: () => 5_000,
+    });
+    expect(await worker.runDue()).toBe(4);
+    expect(calls).toEqual([['bad', 'k1', 'k2', 'k3'], ['bad'], ['k1'], ['k2'], ['k3']]);
+    expect(await effects()).toEqual(['k1', 'k2', 'k3', 'single']);
+  });
+
   it('a timer re-targeted after the claim is left out of the batch; the rest fire', async () => {
     const clock = new TestClock(T0);
     const store = new TimerStore({ schema: SCHEMA, clock });
