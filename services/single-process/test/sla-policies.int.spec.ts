@@ -3,14 +3,6 @@ import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-// Until services/sla-timer/src/index.ts composes the policies part, the platform gets sla-timer
-// with it (a no-op once index.ts does it).
-jest.mock('@tss/sla-timer', () => {
-  const actual = jest.requireActual('@tss/sla-timer');
-  const { withPolicies } = jest.requireActual('../../sla-timer/test/support/policy-module');
-  return { ...actual, slaTimerService: withPolicies(actual.slaTimerService) };
-});
-
 const HOUR = 3_600_000;
 const NINE_TO_FIVE = [{ from: '09:00', to: '17:00' }];
 const level = (targetMs: number, phoneSupport = false) => ({ targetMs, phoneSupport });

@@ -5,7 +5,6 @@ import { TestClock } from '@tss/service-kit/testing';
 import { DEFAULT_POLICY, type SlaPolicy } from '../../src/domain/sla-policy';
 import { slaTimerService } from '../../src/index';
 import { policyStore } from '../../src/store/policy.store';
-import { withPolicies } from '../support/policy-module';
 
 const HOUR = 3_600_000;
 
@@ -36,7 +35,7 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
   };
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(withPolicies(slaTimerService), { clock });
+    sut = await startServiceUnderTest(slaTimerService, { clock });
   });
   beforeEach(mintTokens);
 
