@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import {
+  dataSchemaUri,
+  TicketAcceptedV1,
+  TicketCreatedV1,
+  TicketLevelChangedV1,
+  TicketMessageReceivedV1,
+  TicketRespondedV1,
+  TicketStatusChangedV1,
+  type EventContract,
+  type EventData,
+} from '@tss/contracts';
+import { EventConsumer, InProcessTransport, type ConsumeOutcome } from '@tss/messaging';
+import type { ServiceModule } from '@tss/runtime';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { TimerStore, TimerWorker } from '@tss/timers';
+import { clockTimerHandlers } from '../../src/events/clock-timer.handlers';
+import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
+import { slaTimerService } from '../../src/index';
+import { SLA_SCHEMA } from '../../src/store/response-clock.store';
+
+const HOUR = 3_600_000;
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** sla-timer without its own timer worker: this suite runs the replicas itself. */
+const withoutWorker: ServiceModule = { ...slaTimerService, build: (deps) => ({ ...slaTimerService.build(deps), background: [] }) };
+
+describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real PostgreSQL', () => {
+  const clock = new TestClock('2026-03-02T09:00:00.000Z');
+  let sut: ServiceUnderTest;
+  let consumer: EventConsumer;
+  let workers: TimerWorker[] = [];
+  const partnerId = randomUUID();
+
+  const newWorker = (owner: string) =>
+    new TimerWorker({
+      dataSource: sut.host.dataSource,
+      schema: SLA_SCHEMA,
+      clock,
+      logger,
+      owner,
+      handlers: clockTimerHandlers({ outbox: sut.host.outbox, clock }),
+    });
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(withoutWorker, { clock });
+    consumer = new EventConsumer({
+      group: 'sla-timer-test',
+      schema: SLA_SCHEMA,
+      transport: new InProcessTransport(),
+      unitOfWork: sut.host.unitOfWork,
+      outbox: sut.host.outbox,
+      clock,
+      logger,
+      bindings: ticketEventHandlers({ outbox: sut.host.outbox, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }),
+      retryBaseMs: 5,
+      maxRetryDelayMs: 20,
+      notYetMaxWaitMs: 10_000,
+    });
+  });
+
+  afterEach(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    workers = [];
+  });
+
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  /** Two replicas on one database, as in production. */
+  const startReplicas = (n = 2) => {
+    workers = Array.from({ length: n }, (_, i) => newWorker(`replica-${i}`));
+    for (const w of workers) w.start();
+  };
+
+  /** A ticket event as intake's outbox would write it, handed to the consumer. */
+  const deliver = <C extends EventContract>(contract: C, ticketId: string, data: EventData<C>, id: string = randomUUID()): Promise<ConsumeOutcome> =>
+    consumer.consume({
+      topic: contract.topic,
+      key: ticketId,
+      event: {
+        specversion: '1.0',
+        id,
+        source: 'tss/ticket-intake',
+        type: contract.type,
+        time: clock.now().toISOString(),
+        subject: ticketId,
+        datacontenttype: 'application/json',
+        dataschema: dataSchemaUri(contract.type, contract.version),
+        data,
+      },
+      raw: { value: null, headers: {} },
+    });
+
+  const created = (ticketId: string, level: 'emergency' | 'standard' | 'consulting' = 'standard', receivedAt = clock.now()) =>
+    deliver(TicketCreatedV1, ticketId, {
+      partnerId,
+      sequence: 1,
+      reference: 'TSS-01234-56789',
+      channel: 'api',
+      product: 'reader',
+      level,
+      subject: 'EPUB import fails',
+      requester: { id: 'cust-1' },
+      missingDetails: [],
+      receivedAt: receivedAt.toISOString(),
+    });
+  const responded = (ticketId: string, sequence: number, at = clock.now()) =>
+    deliver(TicketRespondedV1, ticketId, { partnerId, sequence, messageId: randomUUID(), respondedAt: at.toISOString(), authorId: 'agent-1' });
+
+  const slaEvents = async (ticketId: string): Promise<({ type: string } & Record<string, unknown>)[]> =>
+    (
+      await sut.query<{ type: string; data: Record<string, unknown> }>(
+        `SELECT event_type AS type, event->'data' AS data FROM sla_timer.outbox WHERE event->>'subject' = $1 ORDER BY position`,
+        [ticketId],
+      )
+    ).map((e) => ({ type: e.type, ...e.data }));
+  const types = async (ticketId: string) => (await slaEvents(ticketId)).map((e) => e.type);
+  const clocksOf = (ticketId: string) =>
+    sut.query<{ id: string; status: string; level: string; due_at: Date; stopped_at: Date | null; warnings_published: number[] }>(
+      `SELECT id, status, level, due_at, stopped_at, warnings_published FROM sla_timer.response_clocks WHERE ticket_id = $1 ORDER BY started_at, created_at`,
+      [ticketId],
+    );
+  const pendingTimers = async (clockId: string) =>
+    (await sut.query<{ id: string }>(`SELECT id FROM sla_timer.timers WHERE id LIKE $1 AND status = 'pending' ORDER BY due_at`, [`sla:${clockId}:%`])).map((t) => t.id);
+
+  it('P7: warnings at 50/75/90 %, the breach and the overdue notice fire in simulated time, each once, then nothing is pending', async () => {
+    startReplicas();
+    const ticket = randomUUID();
+    expect(await created(ticket, 'emergency')).toBe('handled');
+    const [c] = await clocksOf(ticket);
+    expect(await pendingTimers(c.id)).toEqual([`sla:${c.id}:warn:0.5`, `sla:${c.id}:warn:0.75`, `sla:${c.id}:warn:0.9`, `sla:${c.id}:breach`, `sla:${c.id}:overdue`]);
+    clock.advanceMs(3 * HOUR);
+    await waitFor('the 50 % warning', async () => (await types(ticket)).includes('sla.warning'));
+    expect((await slaEvents(ticket)).find((e) => e.type === 'sla.warning')).toMatchObject({ threshold: 0.5, remainingMs: 3 * HOUR, late: false, latenessMs: 0 });
+    clock.advanceMs(3 * HOUR); // at the due time: 75 %, 90 % and the breach
+    await waitFor('the breach', async () => (await types(ticket)).includes('sla.breached'));
+    clock.advanceMs(3 * HOUR); // 150 %: the overdue notice
+    await waitFor('the overdue notice', async () => (await types(ticket)).includes('sla.overdue'));
+    expect(await types(ticket)).toEqual(['sla.clock_started', 'sla.warning', 'sla.warning', 'sla.warning', 'sla.breached', 'sla.overdue']);
+    expect((await slaEvents(ticket)).filter((e) => e.type === 'sla.warning').map((e) => e.threshold)).toEqual([0.5, 0.75, 0.9]);
+    expect(await pendingTimers(c.id)).toEqual([]);
+    expect((await clocksOf(ticket))[0]).toMatchObject({ status: 'breached', stopped_at: null, warnings_published: [0.5, 0.75, 0.9] });
+    // A response after the breach ends the clock; the queue's projection hears sla.clock_cancelled.
+    expect(await responded(ticket, 2)).toBe('handled');
+    expect((await slaEvents(ticket)).at(-1)).toMatchObject({ type: 'sla.clock_cancelled', reason: 'responded_after_breach' });
+  });
+
+  it('a response in time meets the clock and cancels its timers in the same transaction; nothing fires later', async () => {
+    startReplicas();
+    const ticket = randomUUID();
+    await created(ticket, 'standard');
+    const [c] = await clocksOf(ticket);
+    clock.advanceMs(7 * HOUR);
+    await waitFor('the 50 % warning', async () => (await types(ticket)).includes('sla.warning'));
+    await responded(ticket, 2);
+    expect(await pendingTimers(c.id)).toEqual([]);
+    clock.advanceMs(24 * HOUR);
+    await Promise.all(workers.map((w) => w.runDue()));
+    expect(await types(ticket)).toEqual(['sla.clock_started', 'sla.warning', 'sla.met']);
+    expect((await slaEvents(ticket)).at(-1)).toMatchObject({ elapsedMs: 7 * HOUR, targetMs: 12 * HOUR, policyScope: 'default', policyVersion: 1 });
+  });
+
+  it('P5: reclassification re-targets from the original start and may breach at once; P10 a wait cancels', async () => {
+    startReplicas();
+    const ticket = randomUUID();
+    await created(ticket, 'consulting');
+    clock.advanceMs(7 * HOUR);
+    await deliver(TicketLevelChangedV1, ticket, { partnerId, sequence: 2, from: 'consulting', to: 'emergency', confirmed: true, changedAt: clock.now().toISOString() });
+    await waitFor('the breach at once', async () => (await types(ticket)).includes('sla.breached'));
+    const events = await slaEvents(ticket);
+    expect(events.map((e) => e.type)).toEqual(['sla.clock_started', 'sla.retargeted', 'sla.breached']);
+    const started = events[0].startedAt as string;
+    expect(events[1]).toMatchObject({ previousLevel: 'consulting', level: 'emergency', startedAt: started, dueAt: new Date(Date.parse(started) + 6 * HOUR).toISOString() });
+    await deliver(TicketStatusChangedV1, ticket, { partnerId, sequence: 3, from: 'open', to: 'awaiting_customer', reason: 'cannot_reproduce', changedAt: clock.now().toISOString() });
+    expect((await slaEvents(ticket)).at(-1)).toMatchObject({ type: 'sla.clock_cancelled', reason: 'awaiting_customer' });
+    // P10: the requester answers; a new response is owed from their message.
+    await deliver(TicketMessageReceivedV1, ticket, { partnerId, sequence: 4, messageId: randomUUID(), channel: 'api', receivedAt: clock.now().toISOString(), attachmentIds: [] });
+    const clocks = await clocksOf(ticket);
+    expect(clocks.map((x) => [x.level, x.status, x.stopped_at === null])).toEqual([
+      ['emergency', 'breached', false],
+      ['emergency', 'running', true],
+    ]);
+  });
+
+  it('DESIGN "Order": ticket.responded before ticket.created answers NotYet and applies once created arrives; duplicates change nothing', async () => {
+    const ticket = randomUUID();
+    const receivedAt = clock.now();
+    const respondedAt = new Date(receivedAt.getTime() + HOUR);
+    const early = responded(ticket, 2, respondedAt); // retried (NotYet) until its predecessor is applied
+    const gap = deliver(TicketAcceptedV1, ticket, { partnerId, sequence: 4, acceptedAt: receivedAt.toISOString(), via: 'api' });
+    expect(await created(ticket, 'standard', receivedAt)).toBe('handled');
+    expect(await early).toBe('handled');
+    expect(await types(ticket)).toEqual(['sla.clock_started', 'sla.met']);
+    // Sequence 4 waits for 3: once 3 arrives, both apply.
+    await deliver(TicketAcceptedV1, ticket, { partnerId, sequence: 3, acceptedAt: receivedAt.toISOString(), via: 'api' });
+    expect(await gap).toBe('handled');
+    expect((await sut.query<{ last_sequence: number }>(`SELECT last_sequence FROM sla_timer.tickets WHERE ticket_id = $1`, [ticket]))[0].last_sequence).toBe(4);
+    // The same event again (inbox), or the same sequence under another id (a replay): nothing changes.
+    clock.advanceMs(HOUR);
+    const id = randomUUID();
+    await deliver(TicketMessageReceivedV1, ticket, { partnerId, sequence: 5, messageId: randomUUID(), channel: 'api', receivedAt: clock.now().toISOString(), attachmentIds: [] }, id);
+    expect(await deliver(TicketMessageReceivedV1, ticket, { partnerId, sequence: 5, messageId: randomUUID(), channel: 'api', receivedAt: clock.now().toISOString(), attachmentIds: [] }, id)).toBe('duplicate');
+    expect(await created(ticket)).toBe('handled');
+    expect(await responded(ticket, 2)).toBe('handled');
+    expect(await types(ticket)).toEqual(['sla.clock_started', 'sla.met', 'sla.clock_started']);
+    expect((await clocksOf(ticket)).map((x) => x.status)).toEqual(['met', 'running']);
+  });
+
+  it('replicas racing: three workers on one database publish each warning and breach of 60 clocks exactly once', async () => {
+    startReplicas(3);
+    const tickets = Array.from({ length: 60 }, () => randomUUID());
+    for (const t of tickets) await created(t, 'emergency');
+    const counted = () =>
+      sut.query<{ type: string; n: number; clocks: number }>(
+        `SELECT event_type AS type, count(*)::int AS n, count(DISTINCT event->'data'->>'clockId')::int AS clocks
+           FROM sla_timer.outbox WHERE event->>'subject' = ANY($1) GROUP BY event_type ORDER BY event_type`,
+        [tickets],
+      );
+    const count = async (type: string) => (await counted()).find((r) => r.type === type)?.n ?? 0;
+    // In steps, so no breach overtakes a warning (a warning after its clock's breach is not published).
+    clock.advanceMs(4.5 * HOUR); // 50 % and 75 % of 6 h
+    await waitFor('120 warnings', async () => (await count('sla.warning')) === 120, { timeoutMs: 30_000 });
+    clock.advanceMs(0.9 * HOUR); // 90 %
+    await waitFor('180 warnings', async () => (await count('sla.warning')) === 180, { timeoutMs: 30_000 });
+    clock.advanceMs(4.6 * HOUR); // the breach (6 h) and the overdue notice (9 h)
+    await waitFor('every overdue notice', async () => (await count('sla.overdue')) === 60, { timeoutMs: 30_000 });
+    await Promise.all(workers.map((w) => w.runDue()));
+    expect(await counted()).toEqual([
+      { type: 'sla.breached', n: 60, clocks: 60 },
+      { type: 'sla.clock_started', n: 60, clocks: 60 },
+      { type: 'sla.overdue', n: 60, clocks: 60 },
+      { type: 'sla.warning', n: 180, clocks: 60 },
+    ]);
+  });
+
+  it('downtime catch-up: timers that came due while no worker ran fire at start-up, marked late with their lateness', async () => {
+    const ticket = randomUUID();
+    await created(ticket, 'emergency');
+    clock.advanceMs(2 * 24 * HOUR); // two days down
+    startReplicas(1);
+    await waitFor('the catch-up', async () => (await types(ticket)).includes('sla.overdue'));
+    await Promise.all(workers.map((w) => w.runDue()));
+    const events = await slaEvents(ticket);
+    // One worker fires them in due order, so the warnings still go out first; all are marked late.
+    expect(events.map((e) => e.type)).toEqual(['sla.clock_started', 'sla.warning', 'sla.warning', 'sla.warning', 'sla.breached', 'sla.overdue']);
+    expect(events.filter((e) => e.type === 'sla.warning').map((e) => e.late)).toEqual([true, true, true]);
+    expect(events.find((e) => e.type === 'sla.breached')).toMatchObject({ late: true, latenessMs: 42 * HOUR });
+    expect(events.find((e) => e.type === 'sla.overdue')).toMatchObject({ late: true, latenessMs: 39 * HOUR, overdueMs: 42 * HOUR });
+  });
+});
