@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing'
 import { PlatformClient } from '@tss/runtime/testing';
 import { createServiceApp, HEALTH_TAG, installApiDocs, type OpenApiDocument, type ServiceApp } from '@tss/service-kit';
 import { TestClock } from '@tss/service-kit/testing';
+import { serviceForPath } from '@tss/contracts';
 import { ALL_SERVICES, startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
 
 type Operation = {
@@ -118,6 +119,23 @@ describe('the OpenAPI document, single-process mode', () => {
     expect(bodiesWithoutSchema.map((o) => o.operation.operationId)).toEqual([]);
     expect(errorsNotProblem).toEqual([]);
     expect(document.components?.schemas?.Problem).toMatchObject({ required: ['type', 'title', 'status'] });
+  });
+
+  it('issue #9: every ticket-intake operation shows examples of its body and of the ticket it names', () => {
+    type Media = { example?: unknown; examples?: unknown; schema?: { examples?: unknown; example?: unknown } };
+    type Parameter = { in: string; name: string; example?: unknown; examples?: unknown; schema?: { examples?: unknown; example?: unknown } };
+    const hasExample = (x: Media | Parameter | undefined) => Boolean(x && (x.example ?? x.examples ?? x.schema?.examples ?? x.schema?.example));
+    const missing = operationsOf(document)
+      .filter(({ path }) => serviceForPath(path.replace(/\{[^}]+\}/g, 'x')) === 'ticket-intake')
+      .flatMap(({ method, path, operation }) => {
+        const bodies = Object.entries((operation.requestBody?.content ?? {}) as Record<string, Media>).filter(([type]) => type === 'application/json');
+        const ticketParam = ((operation.parameters ?? []) as Parameter[]).find((p) => p.in === 'path' && p.name === 'id');
+        return [
+          ...bodies.filter(([, media]) => !hasExample(media)).map(() => `${method} ${path}: body`),
+          ...(ticketParam && !hasExample(ticketParam) ? [`${method} ${path}: id`] : []),
+        ];
+      });
+    expect(missing).toEqual([]);
   });
 
   it('shows an example of filing a ticket', () => {
