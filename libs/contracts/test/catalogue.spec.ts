@@ -8,6 +8,8 @@ const DESIGN_EVENT_TYPES = [
   'sla.retargeted', 'escalation.referral_requested', 'escalation.raised', 'escalation.acknowledged', 'escalation.resolved',
   'rating.requested', 'rating.submitted', 'notification.email_received', 'notification.acknowledgment_sent', 'notification.delivery_failed',
   'partner.created', 'partner.updated', 'staff.created', 'staff.updated',
+  // Beyond DESIGN's list: classification is a change too (docs/adr/0029).
+  'ticket.category_changed',
 ];
 
 const envelope = (type: string, version: number, data: unknown) => ({

@@ -54,7 +54,21 @@ describe('ticket lifecycle events on a real Kafka broker', () => {
     const kafka = new Kafka({ clientId: 'lifecycle-reader', brokers: BROKERS, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: `${topicPrefix}tss.ticket`, numPartitions: 1 }], waitForLeaders: true });
+    // Intake may be creating the topic at the same moment: retry until it exists with a leader.
+    const topic = `${topicPrefix}tss.ticket`;
+    await waitFor(
+      'the tss.ticket topic with a leader',
+      async () => {
+        try {
+          await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+          const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+          return metadata.topics[0].partitions.every((p) => p.leader >= 0);
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 60_000 },
+    );
     await admin.disconnect();
     consumer = kafka.consumer({ groupId: `${topicPrefix}reader` });
     await consumer.connect();
