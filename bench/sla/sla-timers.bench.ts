@@ -307,10 +307,17 @@ export const runSlaTimersBench = async (): Promise<BenchFigures> => {
       const churned = { ...churner.counts };
       churner = undefined;
 
-      const { rows } = await db.query<{ lateness_ms: number; claim_ms: number; fired_at: Date; owner: string }>(
-        `SELECT extract(epoch FROM fired_at - due_at) * 1000 AS lateness_ms, extract(epoch FROM claimed_at - due_at) * 1000 AS claim_ms, fired_at, owner FROM "${SCHEMA}".effects`,
+      const { rows } = await db.query<{ lateness_ms: number; claim_ms: number; fired_at: Date; due_at: Date; owner: string }>(
+        `SELECT due_at, extract(epoch FROM fired_at - due_at) * 1000 AS lateness_ms, extract(epoch FROM claimed_at - due_at) * 1000 AS claim_ms, fired_at, owner FROM "${SCHEMA}".effects`,
       );
       const lateness = rows.map((r) => Number(r.lateness_ms));
+      // Where in the burst's second the lateness builds up: the worst per 100 ms of due times
+      // (late at the start: the wake-up; growing along: throughput below the arrival rate).
+      const worstByDueSlice = Array.from({ length: 10 }, () => 0);
+      for (const r of rows) {
+        const slice = Math.min(9, Math.floor((r.due_at.getTime() - burstStart.getTime()) / 100));
+        worstByDueSlice[slice] = Math.max(worstByDueSlice[slice], Math.round(Number(r.lateness_ms)));
+      }
       const lastFiredMs = Math.max(...rows.map((r) => r.fired_at.getTime()));
       const byOwner: Record<string, number> = {};
       for (const r of rows) byOwner[r.owner] = (byOwner[r.owner] ?? 0) + 1;
@@ -335,6 +342,7 @@ export const runSlaTimersBench = async (): Promise<BenchFigures> => {
           firedByReplica: byOwner,
           latenessMs,
           claimLatenessMs: distribution(rows.map((r) => Number(r.claim_ms))),
+          worstLatenessMsByDueSlice100Ms: worstByDueSlice,
           overOneSecond: lateness.filter((l) => l > 1_000).length,
           firedPerSecond: Math.round(rows.length / ((lastFiredMs - burstStart.getTime()) / 1_000)),
           statementsPerTimer: round(burstStatements / Math.max(1, rows.length), 2),

@@ -6,6 +6,7 @@ import { claimDueTimers } from './store/claim-due-timers';
 import { completeTimer } from './store/complete-timer';
 import { completeTimers } from './store/complete-timers';
 import { dueTimers } from './store/due-timers';
+import { fireDueTimers } from './store/fire-due-timers';
 import { nextTimerDue } from './store/next-timer-due';
 import { releaseTimer } from './store/release-timer';
 import { scheduleTimer, type ScheduleTimer } from './store/schedule-timer';
@@ -67,6 +68,24 @@ export class TimerStore {
   /** Marks it fired in the transaction of its effect; false when the claim was lost (roll back). */
   complete(tx: Queryable, timer: ClaimedTimer, now: Date): Promise<boolean> {
     return completeTimer(tx, this.schema, { id: timer.id, token: timer.token, now });
+  }
+
+  /**
+   * Claims and marks fired, in `tx`, up to `limit` timers due at `now`: the firing transaction's
+   * own claim, with no lease (a rollback gives them back). Their handlers run in the same `tx`.
+   */
+  async fireDue(tx: Queryable, args: { now: Date; limit: number }): Promise<ClaimedTimer[]> {
+    const rows = await fireDueTimers(tx, this.schema, args);
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind,
+      dueAt: row.due_at,
+      payload: row.payload,
+      attempts: row.attempts,
+      token: '',
+      claimedAt: args.now,
+      latenessMs: Math.max(0, args.now.getTime() - row.due_at.getTime()),
+    }));
   }
 
   /** `complete` for a batch, in one statement: the ids still claimed here, now marked fired in `tx`. */

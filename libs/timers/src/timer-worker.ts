@@ -132,23 +132,16 @@ export class TimerWorker {
     const batchSize = this.options.batchSize ?? 100;
     let fired = 0;
     for (;;) {
-      const now = this.options.clock.now();
-      const claimed = await this.store.claimDue(this.options.dataSource, {
-        now,
-        limit: batchSize,
-        leaseMs: this.options.leaseMs ?? TIMER_LEASE_MS,
-        owner: this.owner,
-      });
-      if (claimed.length > 0) timerMetrics().claimBatch.observe({ schema: this.store.schema }, claimed.length);
+      const batch = await this.fireBatch(batchSize);
       let late = 0;
       let maxLatenessMs = 0;
-      for (const timer of await this.fireAll(claimed)) {
+      for (const timer of batch.fired) {
         fired += 1;
-        if (timer.latenessMs > this.lateAfterMs) late += 1;
+        if (timer.late) late += 1;
         maxLatenessMs = Math.max(maxLatenessMs, timer.latenessMs);
       }
       if (late > 0) this.options.logger.info({ late, maxLatenessMs }, 'timers fired late');
-      if (claimed.length < batchSize) return fired;
+      if (batch.claimed < batchSize) return fired;
     }
   }
 
@@ -161,22 +154,24 @@ export class TimerWorker {
   }
 
   /**
-   * Fires a claimed batch in one transaction: one statement marks every still-held claim fired,
-   * then each handler runs, then one commit. A per-timer transaction cost a commit and four round
-   * trips per timer, which capped a replica at ~600 timers/s in the benchmark (docs/performance.md,
-   * "SLA timers"). If any handler throws, the batch rolls back and each timer is fired on its own,
-   * so one failing timer delays only itself. Returns the timers that fired.
+   * Fires up to `limit` due timers in one transaction: one statement claims them and marks them
+   * fired (row locks, no lease: a rollback gives them back), the handlers run, one commit. A
+   * transaction per timer cost a commit and four round trips each, which capped a replica at
+   * ~700 timers/s with a million open (docs/performance.md, "SLA timers"). If anything in the
+   * batch throws, it rolls back and the due timers are claimed with a lease and fired one by one,
+   * so a failing timer is released with its backoff and delays only itself.
    */
-  private async fireAll(claimed: readonly ClaimedTimer[]): Promise<FiredTimer[]> {
-    if (claimed.length === 0) return [];
-    if (claimed.length === 1 || claimed.some((timer) => !this.handlerFor(timer.kind))) return this.fireEach(claimed);
+  private async fireBatch(limit: number): Promise<{ claimed: number; fired: FiredTimer[] }> {
     let fired: FiredTimer[];
+    // The timer whose own handler threw, if one did: it is not run again before its backoff.
+    let failed: { id: string; error: unknown } | undefined;
     try {
       fired = await this.run(async (tx) => {
-        const completed = await this.store.completeAll(tx, claimed, this.options.clock.now());
-        const mine = claimed.filter((timer) => completed.has(timer.id)).map((timer) => this.asFired(timer));
+        const claimed = (await this.store.fireDue(tx, { now: this.options.clock.now(), limit })).map((timer) => this.asFired(timer));
+        const missing = claimed.find((timer) => !this.handlerFor(timer.kind));
+        if (missing) throw new Error(`no handler for timer kind ${missing.kind}`);
         const byKind = new Map<string, FiredTimer[]>();
-        for (const timer of mine) {
+        for (const timer of claimed) {
           const list = byKind.get(timer.kind);
           if (list) list.push(timer);
           else byKind.set(timer.kind, [timer]);
@@ -184,17 +179,35 @@ export class TimerWorker {
         for (const [kind, timers] of byKind) {
           const batch = this.options.batchHandlers?.[kind];
           if (batch) await batch(timers, tx);
-          else for (const timer of timers) await this.options.handlers[kind](timer, tx);
+          else {
+            for (const timer of timers) {
+              try {
+                await this.options.handlers[kind](timer, tx);
+              } catch (error) {
+                failed = { id: timer.id, error };
+                throw error;
+              }
+            }
+          }
         }
-        return mine;
+        return claimed;
       });
     } catch (error) {
-      this.options.logger.debug({ err: error, timers: claimed.length }, 'a timer batch failed; firing its timers one by one');
-      return this.fireEach(claimed);
+      this.options.logger.debug({ err: error }, 'a timer batch failed; firing its timers one by one');
+      const claimed = await this.store.claimDue(this.options.dataSource, {
+        now: this.options.clock.now(),
+        limit,
+        leaseMs: this.options.leaseMs ?? TIMER_LEASE_MS,
+        owner: this.owner,
+      });
+      if (claimed.length > 0) timerMetrics().claimBatch.observe({ schema: this.store.schema }, claimed.length);
+      const culprit = failed && claimed.find((timer) => timer.id === failed?.id);
+      if (culprit && failed) await this.retryLater(culprit, failed.error);
+      return { claimed: claimed.length, fired: await this.fireEach(claimed.filter((timer) => timer !== culprit)) };
     }
-    if (fired.length < claimed.length) this.options.logger.debug({ lost: claimed.length - fired.length }, 'timer claims lost (re-targeted, cancelled, or lease ended); not fired here');
+    if (fired.length > 0) timerMetrics().claimBatch.observe({ schema: this.store.schema }, fired.length);
     for (const timer of fired) this.fired(timer);
-    return fired;
+    return { claimed: fired.length, fired };
   }
 
   private async fireEach(claimed: readonly ClaimedTimer[]): Promise<FiredTimer[]> {
@@ -239,13 +252,18 @@ export class TimerWorker {
       this.fired(fired);
       return true;
     } catch (error) {
-      timerMetrics().failures.inc({ schema: this.store.schema, kind: timer.kind });
-      const retryAt = new Date(this.options.clock.now().getTime() + (this.options.retryBackoffMs ?? defaultRetryBackoffMs)(timer.attempts));
-      this.options.logger.warn({ err: error, timerId: timer.id, kind: timer.kind, attempts: timer.attempts, retryAt }, 'timer handler failed; will retry');
-      // If this fails too, the lease's end gives the timer back.
-      await this.store.release(this.options.dataSource, timer, retryAt, String(error instanceof Error ? error.message : error)).catch(() => undefined);
+      await this.retryLater(timer, error);
       return false;
     }
+  }
+
+  /** Gives a timer whose handler failed back, claimable again after its backoff. */
+  private async retryLater(timer: ClaimedTimer, error: unknown): Promise<void> {
+    timerMetrics().failures.inc({ schema: this.store.schema, kind: timer.kind });
+    const retryAt = new Date(this.options.clock.now().getTime() + (this.options.retryBackoffMs ?? defaultRetryBackoffMs)(timer.attempts));
+    this.options.logger.warn({ err: error, timerId: timer.id, kind: timer.kind, attempts: timer.attempts, retryAt }, 'timer handler failed; will retry');
+    // If this fails too, the lease's end gives the timer back.
+    await this.store.release(this.options.dataSource, timer, retryAt, String(error instanceof Error ? error.message : error)).catch(() => undefined);
   }
 
   private async loop(): Promise<void> {
