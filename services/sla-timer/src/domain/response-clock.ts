@@ -91,12 +91,14 @@ export type StopEffect =
   | { kind: 'cancelled'; reason: string; respondedAt?: Date };
 
 /**
- * A response given at `at` (`ticket.responded`): met when before the due time and never breached;
- * otherwise the clock had breached, and ends without a response owed.
+ * A response given at `at` (`ticket.responded`): met when before the (current) due time, P5 to
+ * the letter, even if a breach went out first (the event arrived after the breach timer fired, or
+ * a re-target moved the due time later: a published event is never withdrawn, the clock's outcome
+ * follows the rule). Otherwise the clock had breached, and ends without a response owed.
  */
 export const respond = (clock: ResponseClock, at: Date, now: Date): { clock: ResponseClock; effects: StopEffect[] } => {
   const stopped: ResponseClock = { ...clock, stoppedAt: at, respondedAt: at, stopReason: 'responded' };
-  if (clock.breachPublishedAt === undefined && at.getTime() < clock.dueAt.getTime()) {
+  if (at.getTime() < clock.dueAt.getTime()) {
     return { clock: { ...stopped, status: 'met' }, effects: [{ kind: 'met', elapsedMs: at.getTime() - clock.startedAt.getTime() }] };
   }
   const breach: StopEffect[] = clock.breachPublishedAt === undefined ? [{ kind: 'breached' }] : [];
@@ -109,7 +111,7 @@ export const respond = (clock: ResponseClock, at: Date, now: Date): { clock: Res
 /** No response is owed any more (P10, resolution, closure, feature request): the clock ends unanswered. */
 export const cancel = (clock: ResponseClock, at: Date, reason: string, now: Date): { clock: ResponseClock; effects: StopEffect[] } => {
   const stopped: ResponseClock = { ...clock, stoppedAt: at, stopReason: reason };
-  if (clock.breachPublishedAt === undefined && at.getTime() < clock.dueAt.getTime()) {
+  if (at.getTime() < clock.dueAt.getTime()) {
     return { clock: { ...stopped, status: 'cancelled' }, effects: [{ kind: 'cancelled', reason }] };
   }
   const breach: StopEffect[] = clock.breachPublishedAt === undefined ? [{ kind: 'breached' }] : [];

@@ -1,5 +1,5 @@
 import type { Outbox } from '@tss/messaging';
-import type { FiredTimer, TimerHandler } from '@tss/timers';
+import { TIMER_LATE_AFTER_MS, type FiredTimer, type TimerHandler } from '@tss/timers';
 import { BREACH_TIMER, fireClockTimer, OVERDUE_TIMER, WARNING_TIMER, type ClockTimerPayload } from '../domain/clock-timers';
 import { responseClockStore } from '../store/response-clock.store';
 import type { Clock } from '@tss/service-kit';
@@ -24,7 +24,7 @@ export const clockTimerHandlers = (deps: { outbox: Outbox; clock: Clock }): Reco
     const fired = fireClockTimer(stored.clock, { kind: timer.kind, dueAt: timer.dueAt, ...(threshold !== undefined ? { threshold } : {}) }, deps.clock.now());
     if (!fired) return; // the clock moved on: stopped, re-targeted, or published already
     await responseClockStore.update(tx, fired.clock);
-    await publishTimerEffects(tx, deps.outbox, stored, fired.clock, fired.effects, { latenessMs: timer.latenessMs, late: timer.late });
+    await publishTimerEffects(tx, deps.outbox, stored, fired.clock, fired.effects, { at: timer.claimedAt, lateAfterMs: TIMER_LATE_AFTER_MS });
   };
   return { [WARNING_TIMER]: handle, [BREACH_TIMER]: handle, [OVERDUE_TIMER]: handle };
 };

@@ -81,27 +81,35 @@ export const publishStopped = async (tx: EntityManager, outbox: Outbox, owner: C
   }
 };
 
-/** What a fired timer publishes, marked with its lateness (downtime catch-up reports it). */
+/**
+ * What a fired timer publishes, each event marked with its own lateness (from the instant it was
+ * due: a breach published by an overdue timer that fired first is as late as the breach is).
+ */
 export const publishTimerEffects = async (
   tx: EntityManager,
   outbox: Outbox,
   owner: ClockOwnerRef,
   clock: ResponseClock,
   effects: readonly TimerEffect[],
-  lateness: { latenessMs: number; late: boolean },
+  fired: { at: Date; lateAfterMs: number },
 ) => {
+  const lateness = (dueAt: Date) => {
+    const latenessMs = Math.max(0, fired.at.getTime() - dueAt.getTime());
+    return { latenessMs, late: latenessMs > fired.lateAfterMs };
+  };
   for (const effect of effects) {
-    if (effect.kind === 'breached') await publishBreached(tx, outbox, owner, clock, lateness);
+    if (effect.kind === 'breached') await publishBreached(tx, outbox, owner, clock, lateness(clock.dueAt));
     else if (effect.kind === 'warning') {
+      const at = clock.warnings.find((w) => w.threshold === effect.threshold)?.at ?? clock.dueAt;
       await outbox.add(tx, SlaWarningV1, owner.ticketId, {
         ...base(owner, clock),
         dueAt: clock.dueAt.toISOString(),
         remainingMs: effect.remainingMs,
         threshold: effect.threshold,
-        ...lateness,
+        ...lateness(at),
       });
     } else {
-      await outbox.add(tx, SlaOverdueV1, owner.ticketId, { ...base(owner, clock), dueAt: clock.dueAt.toISOString(), overdueMs: effect.overdueMs, ...lateness });
+      await outbox.add(tx, SlaOverdueV1, owner.ticketId, { ...base(owner, clock), dueAt: clock.dueAt.toISOString(), overdueMs: effect.overdueMs, ...lateness(clock.overdueAt) });
     }
   }
 };

@@ -40,12 +40,9 @@ const TicketSlaView = Type.Object(
 
 const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
 
-const iso = (at: Date | undefined) => (at ? { value: at.toISOString() } : undefined);
-
 const toView = ({ clock }: StoredClock, now: Date) => {
   const open = clock.stoppedAt === undefined;
   const end = clock.stoppedAt ?? now;
-  const breachedAt = clock.status === 'breached' ? iso(clock.dueAt) : undefined;
   return {
     id: clock.id,
     level: clock.level,
@@ -60,7 +57,8 @@ const toView = ({ clock }: StoredClock, now: Date) => {
     ...(open ? { remainingMs: clock.dueAt.getTime() - now.getTime() } : {}),
     policy: clock.policy,
     warningsPublished: [...clock.warningsPublished],
-    ...(breachedAt ? { breachedAt: breachedAt.value } : {}),
+    // A breach happens at the due time, whenever it was published.
+    ...(clock.status === 'breached' ? { breachedAt: clock.dueAt.toISOString() } : {}),
     ...(clock.stoppedAt ? { stoppedAt: clock.stoppedAt.toISOString() } : {}),
     ...(clock.stopReason ? { stopReason: clock.stopReason } : {}),
     ...(clock.respondedAt ? { respondedAt: clock.respondedAt.toISOString() } : {}),

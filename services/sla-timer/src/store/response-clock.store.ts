@@ -98,6 +98,22 @@ export const responseClockStore = {
     );
   },
 
+  /** The ticket's open clock, unlocked: to lock its timers first (see `lockClockTimers`). */
+  async findOpenForTicket(tx: EntityManager, ticketId: string): Promise<StoredClock | undefined> {
+    const rows = (await tx.query(`SELECT * FROM ${T} WHERE ticket_id = $1 AND stopped_at IS NULL`, [ticketId])) as ClockRow[];
+    return rows[0] ? toStored(rows[0]) : undefined;
+  },
+
+  /**
+   * Row-locks a clock's pending timers, in id order, before the clock itself: a timer firing takes
+   * its timer row, then the clock row, so a ticket event taking them in the same order waits for
+   * it instead of deadlocking with it (docs/adr/0030).
+   */
+  async lockClockTimers(tx: EntityManager, timerIds: readonly string[]): Promise<void> {
+    if (timerIds.length === 0) return;
+    await tx.query(`SELECT id FROM "${SLA_SCHEMA}".timers WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [timerIds]);
+  },
+
   /** The ticket's open clock, row-locked: a timer firing on it waits for this transaction. */
   async lockOpenForTicket(tx: EntityManager, ticketId: string): Promise<StoredClock | undefined> {
     const rows = (await tx.query(`SELECT * FROM ${T} WHERE ticket_id = $1 AND stopped_at IS NULL FOR UPDATE`, [ticketId])) as ClockRow[];

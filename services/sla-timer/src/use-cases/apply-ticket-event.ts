@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { ServiceLevel } from '@tss/contracts';
 import { NotYet, type Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
+import { allTimerIds } from '../domain/clock-timers';
 import { applyTicketFact, checkSequence, openTicket, type ClockEffect, type ClockEnvironment, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
 import { publishRetargeted, publishStarted, publishStopped, syncClockTimers } from '../events/sla-events.producer';
 import { policyStore } from '../store/policy.store';
@@ -72,7 +73,15 @@ export const applyTicketEvent = async (
   if (check === 'not_yet' || !known) {
     throw new NotYet(`ticket ${input.ticketId}: event ${input.sequence} waits for ${known ? `event ${(known.lastSequence ?? 0) + 1}` : 'ticket.created'}`);
   }
-  const open = await responseClockStore.lockOpenForTicket(tx, input.ticketId);
+  // Accepted, assigned, …: only the sequence moves; no policy read, no clock lock.
+  if (input.fact.kind === 'other') {
+    await slaTicketStore.update(tx, { ...known, lastSequence: input.sequence });
+    return 'applied';
+  }
+  // Lock order: the clock's timers, then the clock (as a firing timer does), so the two wait, never deadlock.
+  const seen = await responseClockStore.findOpenForTicket(tx, input.ticketId);
+  if (seen) await responseClockStore.lockClockTimers(tx, allTimerIds(seen.clock));
+  const open = seen ? await responseClockStore.lockOpenForTicket(tx, input.ticketId) : undefined;
   const env = await environment(tx, known.partnerId, open?.clock.policy, now);
   const { ticket: next, effects } = applyTicketFact(known, open?.clock, input.fact, env);
   await slaTicketStore.update(tx, { ...next, lastSequence: input.sequence });

@@ -52,12 +52,15 @@ describe('P5 response clocks', () => {
     expect(effects).toEqual([{ kind: 'breached' }, { kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at(7) }]);
   });
 
-  it('a published breach stands: a response after a re-target to a longer level is not "met"', () => {
+  it('P5 to the letter: a response before the current due time meets the clock, even after an earlier breach went out', () => {
+    // A breach published under emergency (6 h), then a re-target to consulting (24 h): an answer at 8 h is in time.
     const breached = { ...start('emergency'), status: 'breached' as const, breachPublishedAt: at(6) };
     const longer = retarget(breached, 'consulting', policy);
     const { clock, effects } = respond(longer, at(8), at(8));
-    expect(clock.status).toBe('breached');
-    expect(effects).toEqual([{ kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at(8) }]);
+    expect(clock.status).toBe('met');
+    expect(effects).toEqual([{ kind: 'met', elapsedMs: 8 * HOUR }]);
+    // Past the current due time with the breach out already: no second breach, the clock ends.
+    expect(respond(breached, at(7), at(7)).effects).toEqual([{ kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at(7) }]);
   });
 
   it('P10: cancelling before the due time publishes sla.clock_cancelled only', () => {
