@@ -1,26 +1,49 @@
 import { TicketCreatedV1 } from '@tss/contracts';
-import { on } from '@tss/messaging';
+import { on, type HandlerBinding } from '@tss/messaging';
 import { acknowledge, acknowledgmentText } from '../domain/acknowledgment';
+import { acknowledgmentMail } from '../domain/acknowledgment-mail';
 import { acknowledgmentStore } from '../store/acknowledgment.store';
+import { mailStore } from '../store/mail.store';
+import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
 
-/** P3: every accepted request gets an acknowledgment carrying its reference number. */
-export const onTicketCreated = on(TicketCreatedV1, async (event, { tx, now }) => {
-  const ack = acknowledge({
-    ticketId: event.subject,
-    partnerId: event.data.partnerId,
-    reference: event.data.reference,
-    channel: event.data.channel,
-    recipient: event.data.requester.email,
-    missingDetails: event.data.missingDetails,
+/**
+ * P3: every accepted request gets an acknowledgment carrying its reference number. A ticket with a
+ * requester e-mail (an API ticket too: the 201 accepts it for the partner, the mail acknowledges it
+ * to the person) gets it by mail, queued in this transaction and sent after it commits.
+ */
+export const onTicketCreated = (deps: QueueMailDeps): HandlerBinding =>
+  on(TicketCreatedV1, async (event, { tx, now }) => {
+    const ack = acknowledge({
+      ticketId: event.subject,
+      partnerId: event.data.partnerId,
+      reference: event.data.reference,
+      channel: event.data.channel,
+      recipient: event.data.requester.email,
+      missingDetails: event.data.missingDetails,
+    });
+    await acknowledgmentStore.insert(tx, {
+      ticketId: ack.ticketId,
+      partnerId: ack.partnerId,
+      reference: ack.reference,
+      channel: ack.channel,
+      recipient: ack.recipient ?? null,
+      delivery: ack.delivery,
+      body: acknowledgmentText(ack),
+      recordedAt: now,
+    });
+    const email = event.data.requester.email;
+    if (!email) return;
+    const language = event.data.language ?? 'en';
+    const ctx = { reference: event.data.reference, subject: event.data.subject, language };
+    const queued = await queueMail(
+      tx,
+      deps,
+      { ticketId: ack.ticketId, partnerId: ack.partnerId, kind: 'acknowledgment', recipient: email, language, rendered: acknowledgmentMail(ctx, ack.missingDetails) },
+      now,
+    );
+    await mailStore.saveContact(
+      tx,
+      { ticketId: ack.ticketId, partnerId: ack.partnerId, reference: ack.reference, email, language, subject: event.data.subject, threadRootId: queued.messageId },
+      now,
+    );
   });
-  await acknowledgmentStore.insert(tx, {
-    ticketId: ack.ticketId,
-    partnerId: ack.partnerId,
-    reference: ack.reference,
-    channel: ack.channel,
-    recipient: ack.recipient ?? null,
-    delivery: ack.delivery,
-    body: acknowledgmentText(ack),
-    recordedAt: now,
-  });
-});

@@ -1,12 +1,14 @@
 import { onTicketCreated } from '../events/on-ticket-created.handler';
 import { AcknowledgmentEntity } from '../store/acknowledgment.entity';
 import { CreateAcknowledgments1764115500000 } from '../store/migrations/1764115500000-create-acknowledgments';
+import { MAIL_CONFIG, messageIdDomainOf } from './mail.part';
 import { defineNotificationPart } from './notification-part';
 
-/** P3: the acknowledgment of every new ticket (recorded; sending is the mail part's). */
+/** P3: the acknowledgment of every new ticket: recorded, and queued as mail when the requester has an address. */
 export const acknowledgmentsPart = defineNotificationPart({
   name: 'acknowledgments',
+  config: { MAIL_FROM: MAIL_CONFIG.MAIL_FROM },
   entities: [AcknowledgmentEntity],
   migrations: [CreateAcknowledgments1764115500000],
-  build: () => ({ handlers: [onTicketCreated] }),
+  build: (deps) => ({ handlers: [onTicketCreated({ timers: deps.timers, messageIdDomain: messageIdDomainOf(deps.config.MAIL_FROM) })] }),
 });

@@ -1,7 +1,40 @@
+import { Type } from '@sinclair/typebox';
+import { domainOf } from '../domain/mail-delivery';
+import { mailOutboxRoutes } from '../http/mail-outbox.routes';
+import { CreateMail1765200200000 } from '../store/migrations/1765200200000-create-mail';
+import { MAIL_SEND_TIMER } from '../use-cases/mail-queue';
+import { MailSender } from '../use-cases/mail-sender';
+import { localOutboxTransport, smtpTransport } from '../use-cases/mail-transport';
 import { defineNotificationPart } from './notification-part';
 
-/** Placeholder: filled in by the mail work of issue #11. */
+/** The mail settings (read by the acknowledgments part too, which queues the acknowledgment). */
+export const MAIL_CONFIG = {
+  MAIL_FROM: Type.String({ minLength: 3, default: 'TSS Support <support@tss.local>', description: 'From address of every mail; its domain names our Message-IDs' }),
+  MAIL_SMTP_HOST: Type.Optional(Type.String({ minLength: 1, description: 'SMTP server; unset: mail stays in the local outbox (GET /v1/mail/outbox)' })),
+  MAIL_SMTP_PORT: Type.Integer({ minimum: 1, maximum: 65_535, default: 587 }),
+  MAIL_SMTP_SECURE: Type.Boolean({ default: false, description: 'TLS from the start (port 465); otherwise STARTTLS when offered' }),
+  MAIL_SMTP_USER: Type.Optional(Type.String({ minLength: 1 })),
+  MAIL_SMTP_PASSWORD: Type.Optional(Type.String()),
+};
+
+/** Issue #11: mail out (durable, retried) and the local outbox. */
 export const mailPart = defineNotificationPart({
   name: 'mail',
-  build: () => ({}),
+  config: MAIL_CONFIG,
+  migrations: [CreateMail1765200200000],
+  build: (deps) => {
+    const c = deps.config;
+    const transport = c.MAIL_SMTP_HOST
+      ? smtpTransport({ host: c.MAIL_SMTP_HOST, port: c.MAIL_SMTP_PORT, secure: c.MAIL_SMTP_SECURE, user: c.MAIL_SMTP_USER, password: c.MAIL_SMTP_PASSWORD })
+      : localOutboxTransport();
+    if (!c.MAIL_SMTP_HOST) deps.logger.warn('no MAIL_SMTP_HOST: mail is kept in the local outbox (GET /v1/mail/outbox), not sent');
+    const sender = new MailSender({ ...deps, transport, from: c.MAIL_FROM });
+    return {
+      routes: mailOutboxRoutes(deps),
+      timers: { [MAIL_SEND_TIMER]: sender.timerHandler },
+      background: [{ name: 'mail sender', start: () => undefined, stop: () => sender.stop() }],
+    };
+  },
 });
+
+export const messageIdDomainOf = (mailFrom: string): string => domainOf(mailFrom);

@@ -1,0 +1,30 @@
+/** How a mail's send attempts go (docs/adr/0035-mail.md). */
+
+/** After this many attempts a mail that was never accepted is given up and recorded as failed. */
+export const MAIL_MAX_ATTEMPTS = 8;
+
+const RETRY_AFTER_MS = [60_000, 2 * 60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 60 * 60_000, 2 * 60 * 60_000, 4 * 60 * 60_000];
+
+/**
+ * When attempt `attempt` (1-based) is tried again if it has not been recorded as sent or failed by
+ * then: a transient failure, or a crash between the SMTP answer and its record (at-least-once).
+ */
+export const mailRetryDelayMs = (attempt: number): number => RETRY_AFTER_MS[Math.min(Math.max(attempt, 1), RETRY_AFTER_MS.length) - 1];
+
+/** What the SMTP exchange said, as far as retrying is concerned. */
+export type SendOutcome =
+  | { kind: 'sent'; response: string }
+  /** A 5xx reply (RFC 5321 §4.2.1): sending it again would fail the same way. */
+  | { kind: 'permanent'; reason: string }
+  /** A 4xx reply, a refused connection, a timeout: worth another attempt. */
+  | { kind: 'transient'; reason: string };
+
+/** Classifies a failed send by its SMTP reply code, when the server gave one. */
+export const classifySendFailure = (responseCode: number | undefined, reason: string): SendOutcome =>
+  responseCode !== undefined && responseCode >= 500 && responseCode < 600 ? { kind: 'permanent', reason } : { kind: 'transient', reason };
+
+/** A Message-ID of ours (RFC 5322 §3.6.4): unique per mail, and the mail row it names maps back to the ticket. */
+export const mailMessageId = (mailId: string, domain: string): string => `<tss.${mailId}@${domain}>`;
+
+/** The domain part of an address such as `TSS Support <support@example.com>`. */
+export const domainOf = (address: string): string => /@([^>\s]+)>?\s*$/.exec(address)?.[1]?.toLowerCase() ?? 'tss.local';

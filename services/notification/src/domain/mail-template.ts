@@ -1,0 +1,42 @@
+import type { Language } from '@tss/contracts';
+
+/** A mail as rendered: the subject and both bodies (plain text first, HTML for clients that show it). */
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** What every template of a ticket's mail knows. */
+export interface TicketMailContext {
+  reference: string;
+  /** The ticket's subject as filed. */
+  subject: string;
+  language: Language;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+
+/** P3/P8: the reference in brackets leads the subject, so a reply threads back by subject too. */
+export const ticketSubject = (ctx: TicketMailContext, lead: string): string => `[${ctx.reference}] ${lead}: ${ctx.subject}`.slice(0, 250);
+
+/** A block of the mail: a paragraph, or a list of items. */
+export type MailBlock = { paragraph: string } | { list: readonly string[] } | { link: { text: string; href: string } };
+
+/** Both bodies from the same blocks, so the plain text and the HTML never say different things. */
+export const renderBlocks = (subject: string, blocks: readonly MailBlock[]): RenderedMail => {
+  const text = blocks
+    .map((b) => ('paragraph' in b ? b.paragraph : 'list' in b ? b.list.map((item) => `- ${item}`).join('\n') : `${b.link.text}: ${b.link.href}`))
+    .join('\n\n');
+  const html = blocks
+    .map((b) =>
+      'paragraph' in b
+        ? `<p>${escapeHtml(b.paragraph).replace(/\n/g, '<br>')}</p>`
+        : 'list' in b
+          ? `<ul>${b.list.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`
+          : `<p><a href="${escapeHtml(b.link.href)}">${escapeHtml(b.link.text)}</a></p>`,
+    )
+    .join('\n');
+  return { subject, text: `${text}\n`, html: `<!doctype html>\n<html><body>\n${html}\n</body></html>\n` };
+};

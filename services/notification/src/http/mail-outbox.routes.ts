@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { DataSource } from 'typeorm';
+import { failureResponses, type AccessRule } from '@tss/service-kit';
+import { mailStore, type MailRow } from '../store/mail.store';
+
+/** Mail carries requesters' addresses and words: admins, and agents who answer them. */
+const READ_MAIL: AccessRule = { kinds: ['staff'], roles: ['admin', 'agent', 'team_lead'] };
+
+const MailView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    ticketId: Type.Optional(Type.String({ format: 'uuid' })),
+    kind: Type.String({ description: '`acknowledgment`, `agent_reply`, `information_requested`, `resolved`, `reopened`' }),
+    to: Type.String(),
+    language: Type.String(),
+    messageId: Type.String({ description: 'RFC 5322 Message-ID; a reply naming it threads onto the ticket (P8)' }),
+    subject: Type.String(),
+    text: Type.String(),
+    html: Type.String(),
+    status: Type.String({ description: '`pending` (queued or retrying), `sent` (handed to SMTP or kept locally), `failed`' }),
+    transport: Type.Optional(Type.String({ description: '`smtp`, or `local` when no SMTP server is configured' })),
+    attempts: Type.Integer(),
+    lastError: Type.Optional(Type.String()),
+    createdAt: Type.String({ format: 'date-time' }),
+    sentAt: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { $id: 'OutgoingMail' },
+);
+
+const OutboxQuery = Type.Object(
+  {
+    ticketId: Type.Optional(Type.String({ format: 'uuid' })),
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  },
+  { additionalProperties: false },
+);
+
+const toView = (m: MailRow) => ({
+  id: m.id,
+  ...(m.ticketId ? { ticketId: m.ticketId } : {}),
+  kind: m.kind,
+  to: m.recipient,
+  language: m.language,
+  messageId: m.messageId,
+  subject: m.subject,
+  text: m.textBody,
+  html: m.htmlBody,
+  status: m.status,
+  ...(m.transport ? { transport: m.transport } : {}),
+  attempts: m.attempts,
+  ...(m.lastError ? { lastError: m.lastError } : {}),
+  createdAt: m.createdAt.toISOString(),
+  ...(m.sentAt ? { sentAt: m.sentAt.toISOString() } : {}),
+});
+
+/** GET /v1/mail/outbox: the mail TSS sent or is sending, newest first (the local outbox when no SMTP is configured). */
+export const mailOutboxRoutes = (deps: { dataSource: DataSource }) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
+    '/v1/mail/outbox',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'listOutgoingMail',
+        summary: 'Outgoing mail, newest first: acknowledgments and replies with their delivery status (staff)',
+        querystring: OutboxQuery,
+        response: { 200: Type.Object({ items: Type.Array(MailView) }), ...failureResponses('bad_request') },
+      },
+      config: { access: READ_MAIL },
+    },
+    async (request) => ({ items: (await mailStore.latest(deps.dataSource.manager, { limit: request.query.limit, ticketId: request.query.ticketId })).map(toView) }),
+  );
+};

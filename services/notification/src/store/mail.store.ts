@@ -1,0 +1,166 @@
+import type { EntityManager } from 'typeorm';
+import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
+
+const S = NOTIFICATION_SCHEMA;
+
+export type MailKind = 'acknowledgment' | 'agent_reply' | 'information_requested' | 'resolved' | 'reopened';
+export type MailStatus = 'pending' | 'sent' | 'failed';
+
+export interface MailRow {
+  id: string;
+  ticketId: string | null;
+  partnerId: string | null;
+  kind: MailKind;
+  recipient: string;
+  language: string;
+  messageId: string;
+  inReplyTo: string | null;
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+  status: MailStatus;
+  transport: string | null;
+  attempts: number;
+  lastError: string | null;
+  smtpResponse: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+  failedAt: Date | null;
+}
+
+export interface MailContactRow {
+  ticketId: string;
+  partnerId: string;
+  reference: string;
+  email: string;
+  language: string;
+  subject: string;
+  /** The Message-ID of the ticket's first mail: later mails name it in References so clients thread them. */
+  threadRootId: string | null;
+}
+
+interface RawMail {
+  id: string;
+  ticket_id: string | null;
+  partner_id: string | null;
+  kind: MailKind;
+  recipient: string;
+  language: string;
+  message_id: string;
+  in_reply_to: string | null;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: MailStatus;
+  transport: string | null;
+  attempts: number;
+  last_error: string | null;
+  smtp_response: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  failed_at: Date | null;
+}
+
+const toMail = (r: RawMail): MailRow => ({
+  id: r.id,
+  ticketId: r.ticket_id,
+  partnerId: r.partner_id,
+  kind: r.kind,
+  recipient: r.recipient,
+  language: r.language,
+  messageId: r.message_id,
+  inReplyTo: r.in_reply_to,
+  subject: r.subject,
+  textBody: r.text_body,
+  htmlBody: r.html_body,
+  status: r.status,
+  transport: r.transport,
+  attempts: r.attempts,
+  lastError: r.last_error,
+  smtpResponse: r.smtp_response,
+  createdAt: r.created_at,
+  sentAt: r.sent_at,
+  failedAt: r.failed_at,
+});
+
+export const mailStore = {
+  async insert(tx: EntityManager, mail: Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt'>): Promise<void> {
+    await tx.query(
+      `INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [mail.id, mail.ticketId, mail.partnerId, mail.kind, mail.recipient, mail.language, mail.messageId, mail.inReplyTo, mail.subject, mail.textBody, mail.htmlBody, mail.createdAt],
+    );
+  },
+
+  /** The mail, its row locked until `tx` ends: an attempt and its outcome are recorded one at a time. */
+  async lock(tx: EntityManager, id: string): Promise<MailRow | undefined> {
+    const rows = (await tx.query(`SELECT * FROM "${S}".mail_messages WHERE id = $1 FOR UPDATE`, [id])) as RawMail[];
+    return rows[0] && toMail(rows[0]);
+  },
+
+  async startAttempt(tx: EntityManager, id: string, attempt: number): Promise<void> {
+    await tx.query(`UPDATE "${S}".mail_messages SET attempts = $2 WHERE id = $1`, [id, attempt]);
+  },
+
+  async markSent(tx: EntityManager, id: string, args: { at: Date; transport: string; response: string }): Promise<void> {
+    await tx.query(`UPDATE "${S}".mail_messages SET status = 'sent', sent_at = $2, transport = $3, smtp_response = $4, last_error = NULL WHERE id = $1`, [
+      id,
+      args.at,
+      args.transport,
+      args.response.slice(0, 1_000),
+    ]);
+  },
+
+  async markFailed(tx: EntityManager, id: string, args: { at: Date; reason: string }): Promise<void> {
+    await tx.query(`UPDATE "${S}".mail_messages SET status = 'failed', failed_at = $2, last_error = $3 WHERE id = $1`, [id, args.at, args.reason.slice(0, 1_000)]);
+  },
+
+  async recordError(tx: EntityManager, id: string, reason: string): Promise<void> {
+    await tx.query(`UPDATE "${S}".mail_messages SET last_error = $2 WHERE id = $1`, [id, reason.slice(0, 1_000)]);
+  },
+
+  /** The newest mails first (the local outbox a newcomer reads, and what support checks). */
+  async latest(tx: EntityManager, args: { limit: number; ticketId?: string }): Promise<MailRow[]> {
+    const rows = (await tx.query(
+      `SELECT * FROM "${S}".mail_messages WHERE ($2::uuid IS NULL OR ticket_id = $2) ORDER BY created_at DESC, id LIMIT $1`,
+      [args.limit, args.ticketId ?? null],
+    )) as RawMail[];
+    return rows.map(toMail);
+  },
+
+  /** P8: the ticket a Message-ID of ours names, if any of `messageIds` is one. */
+  async ticketOfMessageIds(tx: EntityManager, messageIds: readonly string[]): Promise<{ ticketId: string; partnerId: string } | undefined> {
+    if (messageIds.length === 0) return undefined;
+    const rows = (await tx.query(
+      `SELECT ticket_id, partner_id FROM "${S}".mail_messages WHERE message_id = ANY($1::text[]) AND ticket_id IS NOT NULL ORDER BY created_at DESC LIMIT 1`,
+      [messageIds],
+    )) as { ticket_id: string; partner_id: string }[];
+    return rows[0] && { ticketId: rows[0].ticket_id, partnerId: rows[0].partner_id };
+  },
+
+  async saveContact(tx: EntityManager, contact: MailContactRow, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO "${S}".mail_contacts (ticket_id, partner_id, reference, email, language, subject, thread_root_id, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (ticket_id) DO UPDATE SET email = EXCLUDED.email, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at,
+         thread_root_id = COALESCE("${S}".mail_contacts.thread_root_id, EXCLUDED.thread_root_id)`,
+      [contact.ticketId, contact.partnerId, contact.reference, contact.email, contact.language, contact.subject, contact.threadRootId, at],
+    );
+  },
+
+  async contact(tx: EntityManager, ticketId: string): Promise<MailContactRow | undefined> {
+    const rows = (await tx.query(`SELECT * FROM "${S}".mail_contacts WHERE ticket_id = $1`, [ticketId])) as {
+      ticket_id: string;
+      partner_id: string;
+      reference: string;
+      email: string;
+      language: string;
+      subject: string;
+      thread_root_id: string | null;
+    }[];
+    const r = rows[0];
+    return (
+      r && { ticketId: r.ticket_id, partnerId: r.partner_id, reference: r.reference, email: r.email, language: r.language, subject: r.subject, threadRootId: r.thread_root_id }
+    );
+  },
+};

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { TimerStore } from '@tss/timers';
+import { mailMessageId } from '../domain/mail-delivery';
+import type { RenderedMail } from '../domain/mail-template';
+import { mailStore, type MailKind } from '../store/mail.store';
+
+export const MAIL_SEND_TIMER = 'mail.send';
+
+/** The timer of a mail's attempt `attempt`: one id per attempt (see mail-sender.ts). */
+export const mailAttemptTimerId = (mailId: string, attempt: number): string => `mail:${mailId}:${attempt}`;
+
+export interface QueueMailDeps {
+  timers: TimerStore;
+  messageIdDomain: string;
+}
+
+export interface MailDraft {
+  ticketId: string | null;
+  partnerId: string | null;
+  kind: MailKind;
+  recipient: string;
+  language: string;
+  rendered: RenderedMail;
+  inReplyTo?: string;
+}
+
+/**
+ * Records the mail and its first send timer in the caller's transaction: the mail exists exactly
+ * when the event that asked for it was handled, and is sent (at least once) after that commits.
+ */
+export const queueMail = async (tx: EntityManager, deps: QueueMailDeps, draft: MailDraft, now: Date): Promise<{ id: string; messageId: string }> => {
+  const id = randomUUID();
+  const messageId = mailMessageId(id, deps.messageIdDomain);
+  await mailStore.insert(tx, {
+    id,
+    ticketId: draft.ticketId,
+    partnerId: draft.partnerId,
+    kind: draft.kind,
+    recipient: draft.recipient,
+    language: draft.language,
+    messageId,
+    inReplyTo: draft.inReplyTo ?? null,
+    subject: draft.rendered.subject,
+    textBody: draft.rendered.text,
+    htmlBody: draft.rendered.html,
+    createdAt: now,
+  });
+  await deps.timers.schedule(tx, { id: mailAttemptTimerId(id, 1), kind: MAIL_SEND_TIMER, dueAt: now, payload: { mailId: id } });
+  return { id, messageId };
+};

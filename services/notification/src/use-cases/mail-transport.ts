@@ -1,0 +1,88 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import { classifySendFailure, type SendOutcome } from '../domain/mail-delivery';
+
+/** One mail as handed to a transport. */
+export interface OutgoingMail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  inReplyTo?: string;
+  references?: readonly string[];
+}
+
+/** Where mail goes: SMTP, or (single-process mode without SMTP) the local outbox. */
+export interface MailTransport {
+  /** `smtp` or `local`, recorded on the mail. */
+  readonly name: string;
+  send(mail: OutgoingMail): Promise<SendOutcome>;
+  close(): void;
+}
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  password?: string;
+  /** Bounds a hung server: an attempt ends well before its retry timer fires again. */
+  timeoutMs?: number;
+}
+
+const errorDetails = (error: unknown): { code?: number; reason: string } => {
+  if (error instanceof Error) {
+    const withCode = error as Error & { responseCode?: unknown; response?: unknown };
+    const code = typeof withCode.responseCode === 'number' ? withCode.responseCode : undefined;
+    return { code, reason: typeof withCode.response === 'string' ? withCode.response : error.message };
+  }
+  return { reason: String(error) };
+};
+
+/** nodemailer over SMTP (issue #11): host, port, TLS and auth from config. */
+export const smtpTransport = (settings: SmtpSettings): MailTransport => {
+  const timeoutMs = settings.timeoutMs ?? 30_000;
+  const transporter: Transporter = nodemailer.createTransport({
+    host: settings.host,
+    port: settings.port,
+    secure: settings.secure,
+    ...(settings.user ? { auth: { user: settings.user, pass: settings.password ?? '' } } : {}),
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    pool: true,
+    maxConnections: 4,
+  });
+  return {
+    name: 'smtp',
+    send: async (mail) => {
+      try {
+        const info = (await transporter.sendMail({
+          from: mail.from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          messageId: mail.messageId,
+          ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
+          ...(mail.references?.length ? { references: [...mail.references] } : {}),
+          // RFC 3834: machine-sent, so well-behaved auto-responders do not answer it (no mail loops).
+          headers: { 'Auto-Submitted': 'auto-generated' },
+        })) as { response?: string };
+        return { kind: 'sent', response: info.response ?? '' };
+      } catch (error) {
+        const { code, reason } = errorDetails(error);
+        return classifySendFailure(code, reason);
+      }
+    },
+    close: () => transporter.close(),
+  };
+};
+
+/** Single-process mode with no SMTP server: the mail stays in the table, readable at `GET /v1/mail/outbox`. */
+export const localOutboxTransport = (): MailTransport => ({
+  name: 'local',
+  send: async () => ({ kind: 'sent', response: 'kept in the local outbox (no MAIL_SMTP_HOST configured)' }),
+  close: () => undefined,
+});

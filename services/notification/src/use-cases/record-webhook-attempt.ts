@@ -1,0 +1,80 @@
+import type { EntityManager } from 'typeorm';
+import type { Outbox } from '@tss/messaging';
+import type { TimerStore } from '@tss/timers';
+import { NotificationWebhookEndpointDisabledV1 } from '@tss/contracts';
+import { nextRetryDelayMs, shouldDisable } from '../domain/webhook-schedule';
+import { webhookDeliveryStore, type ClaimedDelivery } from '../store/webhook-delivery.store';
+import { webhookEndpointStore } from '../store/webhook-endpoint.store';
+import { attemptTimerId, scheduleAttempt } from './webhook-queue';
+
+export interface SendOutcome {
+  /** The receiver's status, when it answered. */
+  statusCode?: number;
+  retryAfterMs?: number;
+  latencyMs: number;
+  /** Why the attempt failed without a 2xx: a status, a timeout, a refused address. */
+  error?: string;
+}
+
+export const succeeded = (outcome: SendOutcome): boolean => outcome.statusCode !== undefined && outcome.statusCode >= 200 && outcome.statusCode < 300;
+
+export interface RecordDeps {
+  timers: TimerStore;
+  outbox: Outbox;
+}
+
+/**
+ * Records one attempt in its own transaction, after the HTTP call (never across it): success ends
+ * the delivery; a failure schedules the next attempt on the retry schedule, or gives up after the
+ * last; an endpoint whose every attempt failed for 5 days is disabled. A claim the watchdog took
+ * back meanwhile (this sender was presumed dead) records nothing: the new attempt will.
+ */
+export const recordWebhookAttempt = async (
+  tx: EntityManager,
+  deps: RecordDeps,
+  claimed: ClaimedDelivery,
+  outcome: SendOutcome,
+  now: Date,
+  random: number,
+): Promise<'recorded' | 'claim_lost'> => {
+  const delivery = await webhookDeliveryStore.lockClaimed(tx, claimed.id, claimed.claimToken);
+  if (!delivery) return 'claim_lost';
+  const endpoint = await webhookEndpointStore.find(tx, delivery.endpointId, 'all', true);
+  const result = { statusCode: outcome.statusCode ?? null, latencyMs: Math.round(outcome.latencyMs), error: outcome.error ?? null };
+  if (succeeded(outcome)) {
+    await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'succeeded', nextAttemptAt: null, completedAt: now });
+    await deps.timers.cancel(tx, attemptTimerId(delivery.id));
+    if (endpoint?.failingSince && delivery.reason !== 'ping') await webhookEndpointStore.update(tx, { ...endpoint, failingSince: null, updatedAt: now });
+    return 'recorded';
+  }
+  // A ping is one attempt: it tests the endpoint, it does not queue.
+  const delayMs = delivery.reason === 'ping' ? undefined : nextRetryDelayMs(delivery.attempts, outcome, random);
+  if (delayMs === undefined) {
+    await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'failed', nextAttemptAt: null, completedAt: now });
+    await deps.timers.cancel(tx, attemptTimerId(delivery.id));
+  } else {
+    const nextAttemptAt = new Date(now.getTime() + delayMs);
+    await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'pending', nextAttemptAt, completedAt: null });
+    await scheduleAttempt(tx, deps.timers, delivery.id, nextAttemptAt);
+  }
+  if (!endpoint || delivery.reason === 'ping') return 'recorded';
+  const failingSince = endpoint.failingSince ?? delivery.lastAttemptAt ?? now;
+  if (endpoint.status === 'enabled' && shouldDisable(failingSince, now)) {
+    const reason = `every attempt failed since ${failingSince.toISOString()}; last: ${outcome.error ?? 'no answer'}`;
+    await webhookEndpointStore.update(tx, { ...endpoint, failingSince, status: 'disabled', disabledAt: now, disabledReason: reason, updatedAt: now });
+    for (const id of await webhookDeliveryStore.cancelQueued(tx, endpoint.id, now)) await deps.timers.cancel(tx, attemptTimerId(id));
+    await deps.outbox.add(tx, NotificationWebhookEndpointDisabledV1, endpoint.id, {
+      endpointId: endpoint.id,
+      ...(endpoint.partnerId ? { partnerId: endpoint.partnerId } : {}),
+      ownerKind: endpoint.ownerKind,
+      createdBy: endpoint.createdBy,
+      url: endpoint.url,
+      failingSince: failingSince.toISOString(),
+      reason,
+      disabledAt: now.toISOString(),
+    });
+  } else if (!endpoint.failingSince) {
+    await webhookEndpointStore.update(tx, { ...endpoint, failingSince, updatedAt: now });
+  }
+  return 'recorded';
+};

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { err, ok, type Failure, type Result } from '@tss/service-kit';
+import type { TimerStore } from '@tss/timers';
+import { ROTATION_OVERLAP_MS, urlProblem, type EndpointOwner, type WebhookEndpoint } from '../domain/webhook-endpoint';
+import { matchesAny } from '../domain/webhook-filter';
+import { newWebhookSecret } from '../domain/webhook-signature';
+import { webhookDeliveryStore, type WebhookDelivery } from '../store/webhook-delivery.store';
+import { webhookEndpointStore, type EndpointVisibility } from '../store/webhook-endpoint.store';
+import { webhookEventStore } from '../store/webhook-event.store';
+import { enqueueDelivery, scheduleAttempt } from './webhook-queue';
+
+/** The URL check that needs the network (SSRF: resolves and refuses private addresses), injected. */
+export type UrlCheck = (url: string) => Promise<string | undefined>;
+
+const badUrl = (detail: string): Failure => ({
+  kind: 'bad_request',
+  detail: `url ${detail}`,
+  extensions: { errors: [{ in: 'body', pointer: '/url', message: detail }] },
+});
+const notFound: Failure = { kind: 'not_found', detail: 'No such webhook endpoint.' };
+const disabled: Failure = { kind: 'conflict', detail: 'The endpoint is disabled; enable it (PATCH {"enabled": true}) first.' };
+
+export const visibilityOf = (owner: EndpointOwner): EndpointVisibility => (owner.kind === 'partner' ? { partnerId: owner.partnerId } : 'all');
+
+const checkUrl = async (url: string, check: UrlCheck): Promise<Failure | undefined> => {
+  const problem = urlProblem(url) ?? (await check(url));
+  return problem ? badUrl(problem) : undefined;
+};
+
+export interface CreateEndpoint {
+  url: string;
+  eventTypes: string[];
+  description?: string;
+  /** Admins only: limit an internal system's endpoint to one partner's events. */
+  partnerId?: string;
+}
+
+export const createEndpoint = async (tx: EntityManager, owner: EndpointOwner, input: CreateEndpoint, check: UrlCheck, now: Date): Promise<Result<WebhookEndpoint, Failure>> => {
+  const problem = await checkUrl(input.url, check);
+  if (problem) return err(problem);
+  if (owner.kind === 'partner' && input.partnerId !== undefined && input.partnerId !== owner.partnerId) {
+    return err({ kind: 'bad_request', detail: 'partnerId is for admins; a partner subscribes to its own events.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed' }] } });
+  }
+  const endpoint: WebhookEndpoint = {
+    id: randomUUID(),
+    ownerKind: owner.kind,
+    partnerId: owner.kind === 'partner' ? owner.partnerId : (input.partnerId ?? null),
+    createdBy: owner.kind === 'partner' ? `partner:${owner.partnerId}` : `staff:${owner.staffId}`,
+    url: input.url,
+    description: input.description ?? '',
+    eventTypes: [...new Set(input.eventTypes)],
+    secret: newWebhookSecret(),
+    previousSecret: null,
+    previousSecretExpiresAt: null,
+    status: 'enabled',
+    disabledAt: null,
+    disabledReason: null,
+    failingSince: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await webhookEndpointStore.insert(tx, endpoint);
+  return ok(endpoint);
+};
+
+export const findEndpoint = async (tx: EntityManager, owner: EndpointOwner, id: string, lock = false): Promise<Result<WebhookEndpoint, Failure>> => {
+  const endpoint = await webhookEndpointStore.find(tx, id, visibilityOf(owner), lock);
+  return endpoint ? ok(endpoint) : err(notFound);
+};
+
+export interface UpdateEndpoint {
+  url?: string;
+  eventTypes?: string[];
+  description?: string;
+  /** true re-enables a disabled endpoint (its failure streak starts over); false disables it. */
+  enabled?: boolean;
+}
+
+export const updateEndpoint = async (tx: EntityManager, owner: EndpointOwner, id: string, input: UpdateEndpoint, check: UrlCheck, now: Date): Promise<Result<WebhookEndpoint, Failure>> => {
+  const found = await findEndpoint(tx, owner, id, true);
+  if (!found.ok) return found;
+  if (input.url !== undefined) {
+    const problem = await checkUrl(input.url, check);
+    if (problem) return err(problem);
+  }
+  const e = found.value;
+  const status = input.enabled === undefined ? e.status : input.enabled ? 'enabled' : 'disabled';
+  const reEnabled = status === 'enabled' && e.status === 'disabled';
+  const updated: WebhookEndpoint = {
+    ...e,
+    url: input.url ?? e.url,
+    eventTypes: input.eventTypes ? [...new Set(input.eventTypes)] : e.eventTypes,
+    description: input.description ?? e.description,
+    status,
+    disabledAt: status === 'disabled' ? (e.disabledAt ?? now) : null,
+    disabledReason: status === 'disabled' ? (e.disabledReason ?? 'disabled by its owner') : null,
+    failingSince: reEnabled ? null : e.failingSince,
+    updatedAt: now,
+  };
+  await webhookEndpointStore.update(tx, updated);
+  return ok(updated);
+};
+
+export const deleteEndpoint = async (tx: EntityManager, owner: EndpointOwner, id: string): Promise<Result<void, Failure>> => {
+  const found = await findEndpoint(tx, owner, id, true);
+  if (!found.ok) return found;
+  // Its deliveries go with it (ON DELETE CASCADE); their timers then find nothing to make ready.
+  await webhookEndpointStore.delete(tx, id);
+  return ok(undefined);
+};
+
+/** A new secret; the old one keeps signing beside it for 24 h, so receivers can switch without a gap. */
+export const rotateSecret = async (tx: EntityManager, owner: EndpointOwner, id: string, now: Date): Promise<Result<WebhookEndpoint, Failure>> => {
+  const found = await findEndpoint(tx, owner, id, true);
+  if (!found.ok) return found;
+  const rotated = { ...found.value, secret: newWebhookSecret(), previousSecret: found.value.secret, previousSecretExpiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS), updatedAt: now };
+  await webhookEndpointStore.update(tx, rotated);
+  return ok(rotated);
+};
+
+export const listDeliveries = async (tx: EntityManager, owner: EndpointOwner, id: string, options: { limit: number; status?: WebhookDelivery['status'] }): Promise<Result<WebhookDelivery[], Failure>> => {
+  const found = await findEndpoint(tx, owner, id);
+  if (!found.ok) return found;
+  return ok(await webhookDeliveryStore.list(tx, id, options));
+};
+
+/** A finished delivery (failed, cancelled or even succeeded) gets a fresh round of attempts, under the same `webhook-id`. */
+export const retryDelivery = async (tx: EntityManager, timers: TimerStore, owner: EndpointOwner, id: string, deliveryId: string, now: Date): Promise<Result<WebhookDelivery, Failure>> => {
+  const found = await findEndpoint(tx, owner, id, true);
+  if (!found.ok) return found;
+  if (found.value.status === 'disabled') return err(disabled);
+  const delivery = await webhookDeliveryStore.find(tx, id, deliveryId);
+  if (!delivery) return err({ kind: 'not_found', detail: 'No such delivery.' });
+  if (delivery.status === 'pending' || delivery.status === 'ready' || delivery.status === 'in_flight') {
+    return err({ kind: 'conflict', detail: `The delivery is already queued (${delivery.status}).` });
+  }
+  await webhookDeliveryStore.rearm(tx, delivery.id, now);
+  await scheduleAttempt(tx, timers, delivery.id, now);
+  return ok({ ...delivery, status: 'pending', attempts: 0, nextAttemptAt: now, completedAt: null });
+};
+
+export const REPLAY_LIMIT = 10_000;
+
+/** Re-sends every event since `since` the endpoint may see and its filters match, oldest first, as new deliveries. */
+export const replay = async (tx: EntityManager, timers: TimerStore, owner: EndpointOwner, id: string, since: Date, now: Date): Promise<Result<{ queued: number }, Failure>> => {
+  const found = await findEndpoint(tx, owner, id, true);
+  if (!found.ok) return found;
+  const endpoint = found.value;
+  if (endpoint.status === 'disabled') return err(disabled);
+  const events = await webhookEventStore.since(tx, endpoint.partnerId, since, REPLAY_LIMIT + 1);
+  if (events.length > REPLAY_LIMIT) return err({ kind: 'unprocessable', detail: `More than ${REPLAY_LIMIT} events since then; replay a later range first.` });
+  let queued = 0;
+  for (const e of events) {
+    if (!matchesAny(endpoint.eventTypes, e.type)) continue;
+    await enqueueDelivery(tx, timers, { endpointId: endpoint.id, messageId: e.id, eventType: e.type, body: e.body, reason: 'replay' }, now);
+    queued += 1;
+  }
+  return ok({ queued });
+};
+
+export const PING_TYPE = 'webhook.ping';
+
+/** A test call: a `webhook.ping` CloudEvent, signed like any delivery, tried once. */
+export const ping = async (tx: EntityManager, timers: TimerStore, owner: EndpointOwner, id: string, now: Date): Promise<Result<{ deliveryId: string }, Failure>> => {
+  const found = await findEndpoint(tx, owner, id, true);
+  if (!found.ok) return found;
+  if (found.value.status === 'disabled') return err(disabled);
+  const messageId = randomUUID();
+  const body = JSON.stringify({
+    specversion: '1.0',
+    id: messageId,
+    source: 'tss/notification',
+    type: PING_TYPE,
+    time: now.toISOString(),
+    subject: id,
+    datacontenttype: 'application/json',
+    data: { endpointId: id },
+  });
+  const deliveryId = await enqueueDelivery(tx, timers, { endpointId: id, messageId, eventType: PING_TYPE, body, reason: 'ping' }, now);
+  return ok({ deliveryId });
+};

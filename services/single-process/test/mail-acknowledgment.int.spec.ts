@@ -1,0 +1,217 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+/** What the sink answers one delivery: accept, or an SMTP error code. */
+type SinkAnswer = { accept: true } | { accept: false; code: number; message: string };
+
+/** A real SMTP server in this process (smtp-server); every mail it accepts is parsed with mailparser. */
+interface SmtpSink {
+  port: number;
+  received: ParsedMail[];
+  /** Every DATA it was offered, accepted or not, by recipient. */
+  offered: string[];
+  /** Decides the answer to each delivery (default: accept). */
+  answer: (to: string) => SinkAnswer;
+  close(): Promise<void>;
+}
+
+const startSmtpSink = async (): Promise<SmtpSink> => {
+  const sink: SmtpSink = { port: 0, received: [], offered: [], answer: () => ({ accept: true }), close: async () => undefined };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const to = session.envelope.rcptTo.map((r) => r.address).join(',');
+        sink.offered.push(to);
+        const answer = sink.answer(to);
+        if (!answer.accept) {
+          callback(Object.assign(new Error(answer.message), { responseCode: answer.code }));
+          return;
+        }
+        simpleParser(Buffer.concat(chunks)).then(
+          (parsed) => {
+            sink.received.push(parsed);
+            callback();
+          },
+          (error: Error) => callback(error),
+        );
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  sink.port = (server.server.address() as AddressInfo).port;
+  sink.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return sink;
+};
+
+const textOf = (mail: ParsedMail): string => mail.text ?? '';
+const headerText = (mail: ParsedMail, name: string): string => String(mail.headers.get(name) ?? '');
+
+// Issue #11 "Acknowledgment" and "E-mail out": through a real SMTP server and real MIME parsing.
+describe('acknowledgment mail over SMTP (P3, issue #11)', () => {
+  let sink: SmtpSink;
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  let partner: { token: string; partnerId: string };
+  let agent: { token: string; clientId: string; clientSecret: string };
+  const clock = new TestClock('2026-03-02T09:00:00.000Z');
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    platform = await startTestPlatform('mail_ack', {
+      clock,
+      env: { MAIL_SMTP_HOST: '127.0.0.1', MAIL_SMTP_PORT: String(sink.port), MAIL_FROM: 'TSS Support <support@tss.test>' },
+    });
+    client = platform.client;
+    const admin = await platform.adminToken();
+    partner = await client.partner(admin, 'Acme Mail');
+    agent = await client.staff(admin, ['agent'], 'Mia Agent');
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    await sink?.close();
+  });
+
+  beforeEach(() => {
+    sink.answer = () => ({ accept: true });
+  });
+
+  const file = async (token: string, body: Record<string, unknown>) => {
+    const response = await client.http().post('/v1/tickets').auth(token, { type: 'bearer' }).send(body);
+    expect(response.status).toBe(201);
+    return response.body as { id: string; reference: string };
+  };
+  const mailTo = (address: string) => waitFor(`a mail to ${address}`, () => sink.received.find((m) => m.to && JSON.stringify(m.to).includes(address)));
+  const mailRow = async (ticketId: string) =>
+    (await platform.query<{ id: string; status: string; attempts: number; message_id: string; last_error: string | null; transport: string | null }>(
+      'notification',
+      `SELECT id, status, attempts, message_id, last_error, transport FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`,
+      [ticketId],
+    ))[0];
+
+  it('P3: an API ticket with a requester e-mail gets the reference, the missing details, and a Message-ID that maps back', async () => {
+    const ticket = await file(partner.token, sampleTicket({ requester: { email: 'ann@client.example', name: 'Ann' } }));
+    const mail = await mailTo('ann@client.example');
+
+    expect(mail.subject).toBe(`[${ticket.reference}] Request received: Reader crashes on opening EPUB`);
+    expect(textOf(mail)).toContain(`reference number ${ticket.reference}`);
+    // P2: sampleTicket names no steps, operating system or its version.
+    expect(textOf(mail)).toContain('the steps that lead to the problem');
+    expect(textOf(mail)).toContain('the operating system version');
+    expect(textOf(mail)).not.toContain('the browser used');
+    expect(mail.html).toContain(`<li>the operating system</li>`);
+    expect(headerText(mail, 'auto-submitted')).toBe('auto-generated');
+    expect(mail.from?.value[0]).toMatchObject({ name: 'TSS Support', address: 'support@tss.test' });
+
+    const row = await waitFor('the mail recorded as sent', async () => ((await mailRow(ticket.id))?.status === 'sent' ? mailRow(ticket.id) : undefined));
+    expect(mail.messageId).toBe(row!.message_id);
+    expect(row!.message_id).toMatch(/@tss\.test>$/);
+    expect(row!.transport).toBe('smtp');
+  });
+
+  it('P3: a phone ticket in Russian is acknowledged in Russian, and handing the mail to SMTP accepts the ticket', async () => {
+    const ticket = await file(
+      agent.token,
+      sampleTicket({ partnerId: partner.partnerId, channel: 'phone', language: 'ru', operatingSystem: 'Windows', operatingSystemVersion: '11', stepsToReproduce: '1. открыть', requester: { email: 'ivan@client.example' } }),
+    );
+    const mail = await mailTo('ivan@client.example');
+    expect(mail.subject).toBe(`[${ticket.reference}] Обращение принято: Reader crashes on opening EPUB`);
+    expect(textOf(mail)).toContain(`зарегистрировано под номером ${ticket.reference}`);
+    expect(textOf(mail)).not.toContain('сообщите, пожалуйста'); // nothing missing
+
+    const accepted = await waitFor('the ticket accepted by its acknowledgment', async () => {
+      const response = await client.http().get(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' });
+      return response.body.acceptedAt ? (response.body as { acceptedAt: string }) : undefined;
+    });
+    expect(accepted.acceptedAt).toBe(clock.now().toISOString());
+  });
+
+  it('a 4xx answer is retried after its backoff, on the clock, and the mail arrives once', async () => {
+    let refusals = 0;
+    sink.answer = (to) => (to === 'busy@client.example' && refusals++ === 0 ? { accept: false, code: 451, message: 'Try again later' } : { accept: true });
+    const ticket = await file(partner.token, sampleTicket({ requester: { email: 'busy@client.example' } }));
+
+    const failedOnce = await waitFor('the first attempt recorded as transient', async () => {
+      const row = await mailRow(ticket.id);
+      return row?.last_error ? row : undefined;
+    });
+    expect(failedOnce.status).toBe('pending');
+    expect(failedOnce.last_error).toContain('Try again later');
+    expect(sink.received.some((m) => JSON.stringify(m.to).includes('busy@client.example'))).toBe(false);
+
+    clock.advanceMs(60_000); // the first retry is due a minute after the first attempt
+    await mailTo('busy@client.example');
+    const row = await waitFor('the retry recorded as sent', async () => ((await mailRow(ticket.id))?.status === 'sent' ? mailRow(ticket.id) : undefined));
+    expect(row!.attempts).toBe(2);
+    expect(sink.offered.filter((to) => to === 'busy@client.example')).toHaveLength(2);
+    expect(sink.received.filter((m) => JSON.stringify(m.to).includes('busy@client.example'))).toHaveLength(1);
+  });
+
+  it('a 5xx answer is a permanent failure: recorded, published as notification.delivery_failed, never retried', async () => {
+    sink.answer = (to) => (to === 'nobody@client.example' ? { accept: false, code: 550, message: 'No such user here' } : { accept: true });
+    const ticket = await file(partner.token, sampleTicket({ requester: { email: 'nobody@client.example' } }));
+    const row = await waitFor('the mail recorded as failed', async () => ((await mailRow(ticket.id))?.status === 'failed' ? mailRow(ticket.id) : undefined));
+    expect(row!.last_error).toContain('No such user here');
+    const published = await platform.query<{ event: { data: { kind: string; reason: string } } }>(
+      'notification',
+      `SELECT event FROM notification.outbox WHERE event_type = 'notification.delivery_failed' AND message_key = $1`,
+      [ticket.id],
+    );
+    expect(published).toHaveLength(1);
+    expect(published[0].event.data.kind).toBe('mail.acknowledgment');
+
+    // Its retry timer was cancelled with the record: nothing is left to send it again.
+    const pendingTimers = await platform.query('notification', `SELECT id FROM notification.timers WHERE payload->>'mailId' = $1 AND status = 'pending'`, [row!.id]);
+    expect(pendingTimers).toHaveLength(0);
+    expect(sink.offered.filter((to) => to === 'nobody@client.example')).toHaveLength(1);
+  });
+
+  it('staff read the outgoing mail with its delivery status at GET /v1/mail/outbox', async () => {
+    const ticket = await file(partner.token, sampleTicket({ requester: { email: 'outbox@client.example' } }));
+    await mailTo('outbox@client.example');
+    const listed = await waitFor('the mail listed as sent', async () => {
+      const response = await client.http().get(`/v1/mail/outbox?ticketId=${ticket.id}`).auth(agent.token, { type: 'bearer' });
+      expect(response.status).toBe(200);
+      const item = (response.body as { items: { status: string; subject: string; to: string }[] }).items[0];
+      return item?.status === 'sent' ? item : undefined;
+    });
+    expect(listed).toMatchObject({ to: 'outbox@client.example', subject: expect.stringContaining(ticket.reference) });
+    const partnerCall = await client.http().get('/v1/mail/outbox').auth(partner.token, { type: 'bearer' });
+    expect(partnerCall.status).toBe(403);
+  });
+
+});
+
+describe('local outbox without SMTP (single-process mode, issue #11)', () => {
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('mail_local_outbox');
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('a newcomer without an SMTP server reads the acknowledgment at GET /v1/mail/outbox', async () => {
+    const admin = await platform.adminToken();
+    const partner = await platform.client.partner(admin, 'Local Outbox Partner');
+    const created = await platform.client.http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ requester: { email: 'new@client.example' } }));
+    expect(created.status).toBe(201);
+    const item = await waitFor('the acknowledgment in the local outbox', async () => {
+      const response = await platform.client.http().get('/v1/mail/outbox').auth(admin, { type: 'bearer' });
+      const found = (response.body as { items: { status: string; transport?: string; text: string; to: string }[] }).items.find((i) => i.to === 'new@client.example');
+      return found?.status === 'sent' ? found : undefined;
+    });
+    expect(item.transport).toBe('local');
+    expect(item.text).toContain(created.body.reference);
+  });
+});
