@@ -2,3 +2,4 @@ export * from './timers.migration';
 export * from './timer-store';
 export * from './timer-worker';
 export * from './timer-metrics';
+export * from './timers-notify.migration';

@@ -1,10 +1,11 @@
+import { Client } from 'pg';
 import pino from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createServiceDataSource, inTransaction, initializeAndMigrate } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { metricsRegistry } from '@tss/service-kit';
 import { TestClock } from '@tss/service-kit/testing';
-import { TimerStore, TimerWorker, reportDueTimers, timersMigration, type FiredTimer } from '../src';
+import { TimerStore, TimerWorker, reportDueTimers, timersChannel, timersMigrations, type FiredTimer } from '../src';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const SCHEMA = 'timer_batches_test';
@@ -25,7 +26,7 @@ describe('timer batches and metrics (issues #10, #14)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('timer_batches', { from: 'empty' });
-    dataSource = createServiceDataSource({ url: db.url, schema: SCHEMA, migrations: [timersMigration(SCHEMA)] });
+    dataSource = createServiceDataSource({ url: db.url, schema: SCHEMA, migrations: timersMigrations(SCHEMA) });
     await initializeAndMigrate(dataSource);
     await dataSource.query(`CREATE TABLE "${SCHEMA}".effects (timer_id text NOT NULL)`);
   });
@@ -139,6 +140,41 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     await schedule(store, clock, ['r2'], 60_000);
     const completed = await inTransaction(dataSource, (tx) => store.completeAll(tx, claimed, clock.now()));
     expect([...completed].sort()).toEqual(['r1', 'r3']);
+  });
+
+  it('the wake-up trigger notifies once per statement, and only when it wrote a new earliest claimable timer', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    const listener = new Client({ connectionString: db.url });
+    await listener.connect();
+    let heard = 0;
+    listener.on('notification', () => (heard += 1));
+    await listener.query(`LISTEN "${timersChannel(SCHEMA)}"`);
+    const heardAfter = async (write: () => Promise<unknown>): Promise<number> => {
+      heard = 0;
+      await write();
+      // A NOTIFY is delivered at commit, before anything this listener asks afterwards is answered.
+      await listener.query('SELECT 1');
+      return heard;
+    };
+    try {
+      expect(await heardAfter(() => schedule(store, clock, ['n1'], 60_000))).toBe(1); // the first pending timer
+      expect(await heardAfter(() => schedule(store, clock, ['n2', 'n3'], 120_000))).toBe(0); // later than n1
+      expect(await heardAfter(() => schedule(store, clock, ['n4'], 30_000))).toBe(1); // earlier than n1
+      expect(await heardAfter(() => schedule(store, clock, ['n2'], 10_000))).toBe(1); // re-targeted earlier
+      expect(
+        await heardAfter(() =>
+          dataSource.query(
+            `INSERT INTO "${SCHEMA}".timers (id, kind, due_at, payload, next_attempt_at, scheduled_at)
+             SELECT 'many:' || g, 'test', $1, '{}'::jsonb, $1, $2 FROM generate_series(1, 5000) AS g`,
+            [new Date(Date.parse(T0) + 5_000), clock.now()],
+          ),
+        ),
+      ).toBe(1); // 5,000 rows in one statement, one notification
+      expect(await heardAfter(() => inTransaction(dataSource, (tx) => store.cancel(tx, 'n3')))).toBe(0);
+    } finally {
+      await listener.end();
+    }
   });
 
   it('#14: counts fired timers by kind and timeliness, and observes lateness and claim batch sizes', async () => {

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { createServiceDataSource, inTransaction, initializeAndMigrate } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
-import { TimerStore, TimerWorker, timersMigration, type FiredTimer, type TimerWorkerOptions } from '../src';
+import { TimerStore, TimerWorker, timersMigrations, type FiredTimer, type TimerWorkerOptions } from '../src';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const SCHEMA = 'timers_test';
@@ -19,7 +19,7 @@ describe('durable timers (issue #10, docs/adr/0024)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('timers', { from: 'empty' });
-    dataSource = createServiceDataSource({ url: db.url, schema: SCHEMA, migrations: [timersMigration(SCHEMA)] });
+    dataSource = createServiceDataSource({ url: db.url, schema: SCHEMA, migrations: timersMigrations(SCHEMA) });
     await initializeAndMigrate(dataSource);
     await dataSource.query(`CREATE TABLE "${SCHEMA}".effects (timer_id text NOT NULL, worker text NOT NULL, lateness_ms integer NOT NULL, late boolean NOT NULL)`);
   });
