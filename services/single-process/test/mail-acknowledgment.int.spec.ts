@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { randomUUID } from 'node:crypto';
 import { SMTPServer } from 'smtp-server';
+import { RatingRequestedV1 } from '@tss/contracts';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
@@ -173,6 +175,75 @@ describe('acknowledgment mail over SMTP (P3, issue #11)', () => {
     const pendingTimers = await platform.query('notification', `SELECT id FROM notification.timers WHERE payload->>'mailId' = $1 AND status = 'pending'`, [row!.id]);
     expect(pendingTimers).toHaveLength(0);
     expect(sink.offered.filter((to) => to === 'nobody@client.example')).toHaveLength(1);
+  });
+
+  describe('ticket mail after the acknowledgment (templates, issue #11)', () => {
+    const patch = async (id: string, body: Record<string, unknown>) => {
+      const current = await client.http().get(`/v1/tickets/${id}`).auth(agent.token, { type: 'bearer' });
+      const response = await client.http().patch(`/v1/tickets/${id}`).auth(agent.token, { type: 'bearer' }).set('if-match', current.headers.etag as string).send(body);
+      expect(response.status).toBe(200);
+    };
+    const mailsTo = (address: string) => sink.received.filter((m) => JSON.stringify(m.to).includes(address));
+    const nthMailTo = (address: string, n: number) => waitFor(`mail ${n} to ${address}`, () => mailsTo(address)[n - 1]);
+
+    it('an agent reply, an information request, the resolved mail with the rating link, and a reopening: each threads under the acknowledgment', async () => {
+      const address = 'thread@client.example';
+      const ticket = await file(partner.token, sampleTicket({ requester: { email: address } }));
+      const ack = await nthMailTo(address, 1);
+
+      const answer = await client.http().post(`/v1/tickets/${ticket.id}/messages`).auth(agent.token, { type: 'bearer' }).send({ body: 'Please update to 4.2.2.' });
+      expect(answer.status).toBe(201);
+      const reply = await nthMailTo(address, 2);
+      expect(reply.subject).toBe(`[${ticket.reference}] New reply: Reader crashes on opening EPUB`);
+      expect(reply.inReplyTo).toBe(ack.messageId);
+      expect(reply.references).toContain(ack.messageId);
+
+      await patch(ticket.id, { status: 'awaiting_customer', waitReason: 'cannot_reproduce' });
+      const asked = await nthMailTo(address, 3);
+      expect(asked.subject).toBe(`[${ticket.reference}] Information needed: Reader crashes on opening EPUB`);
+      expect(asked.text).toContain('We could not reproduce the problem');
+
+      await patch(ticket.id, { status: 'resolved' });
+      // P11: the resolved mail waits for the rating link (MAIL_RATING_WAIT_SECONDS) to carry it in the same mail.
+      await waitFor('the resolved mail waiting for the rating link', async () => {
+        const rows = await platform.query('notification', `SELECT 1 FROM notification.timers WHERE id = $1 AND status = 'pending'`, [`mail-resolved:${ticket.id}`]);
+        return rows.length === 1;
+      });
+      expect(mailsTo(address)).toHaveLength(3);
+      const host = platform.running.platform.host('rating');
+      await host.unitOfWork.run((tx) =>
+        host.outbox.add(tx, RatingRequestedV1, ticket.id, {
+          partnerId: partner.partnerId,
+          surveyId: randomUUID(),
+          rateUrl: `https://support.example/rate/${ticket.id}`,
+          expiresAt: new Date(clock.now().getTime() + 7 * 86_400_000).toISOString(),
+        }),
+      );
+      const resolved = await nthMailTo(address, 4);
+      expect(resolved.subject).toBe(`[${ticket.reference}] Resolved: Reader crashes on opening EPUB`);
+      expect(resolved.text).toContain(`https://support.example/rate/${ticket.id}`);
+      expect(resolved.html).toContain(`href="https://support.example/rate/${ticket.id}"`);
+      expect(resolved.inReplyTo).toBe(ack.messageId);
+
+      const reopened = await client.http().post(`/v1/tickets/${ticket.id}/reopen`).auth(partner.token, { type: 'bearer' }).send({ reason: 'Still crashes' });
+      expect(reopened.status).toBe(200);
+      const again = await nthMailTo(address, 5);
+      expect(again.subject).toBe(`[${ticket.reference}] Reopened: Reader crashes on opening EPUB`);
+    });
+
+    it('P11: without a rating link the resolved mail goes when its wait ends', async () => {
+      const address = 'norating@client.example';
+      const ticket = await file(partner.token, sampleTicket({ requester: { email: address } }));
+      await nthMailTo(address, 1);
+      await patch(ticket.id, { status: 'resolved' });
+      await waitFor('the resolved mail waiting', async () =>
+        (await platform.query('notification', `SELECT 1 FROM notification.timers WHERE id = $1 AND status = 'pending'`, [`mail-resolved:${ticket.id}`])).length === 1,
+      );
+      clock.advanceMs(120_000);
+      const resolved = await nthMailTo(address, 2);
+      expect(resolved.subject).toContain('Resolved');
+      expect(resolved.text).not.toContain('rate');
+    });
   });
 
   it('staff read the outgoing mail with its delivery status at GET /v1/mail/outbox', async () => {

@@ -59,7 +59,14 @@ export const TicketRespondedV1 = defineEvent(
   'ticket.responded',
   1,
   'ticket-intake',
-  Type.Object({ ...TicketEventBase, messageId: Uuid, respondedAt: Instant, authorId: Type.String() }),
+  Type.Object({
+    ...TicketEventBase,
+    messageId: Uuid,
+    respondedAt: Instant,
+    authorId: Type.String(),
+    /** The reply as the thread shows it (credentials masked, P9): what notification mails the requester (docs/adr/0035-mail.md). */
+    body: Type.Optional(Type.String({ maxLength: 20_000 })),
+  }),
   "An agent's public reply: a response owed under P5 was given.",
 );
 
@@ -107,7 +114,13 @@ export const TicketResolvedV1 = defineEvent(
   'ticket.resolved',
   1,
   'ticket-intake',
-  Type.Object({ ...TicketEventBase, resolvedAt: Instant, reopenWindowEndsAt: Instant }),
+  Type.Object({
+    ...TicketEventBase,
+    resolvedAt: Instant,
+    reopenWindowEndsAt: Instant,
+    /** P9: the vault held access particulars for the ticket: the resolved mail asks the requester to change them. */
+    credentialsHeld: Type.Optional(Type.Boolean()),
+  }),
   'Resolved (P11: a rating is invited, the reopen window opens; P9: credentials expire).',
 );
 

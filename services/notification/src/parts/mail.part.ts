@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { domainOf } from '../domain/mail-delivery';
 import { mailOutboxRoutes } from '../http/mail-outbox.routes';
+import { mailTicketHandlers } from '../events/mail-ticket-events.handlers';
 import { CreateMail1765200200000 } from '../store/migrations/1765200200000-create-mail';
+import { MailResolution1765200210000 } from '../store/migrations/1765200210000-mail-resolution';
 import { MAIL_SEND_TIMER } from '../use-cases/mail-queue';
 import { MailSender } from '../use-cases/mail-sender';
 import { localOutboxTransport, smtpTransport } from '../use-cases/mail-transport';
@@ -15,13 +17,19 @@ export const MAIL_CONFIG = {
   MAIL_SMTP_SECURE: Type.Boolean({ default: false, description: 'TLS from the start (port 465); otherwise STARTTLS when offered' }),
   MAIL_SMTP_USER: Type.Optional(Type.String({ minLength: 1 })),
   MAIL_SMTP_PASSWORD: Type.Optional(Type.String()),
+  MAIL_RATING_WAIT_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 3_600,
+    default: 120,
+    description: 'P11: how long the resolved mail waits for the rating link so both go in one mail',
+  }),
 };
 
 /** Issue #11: mail out (durable, retried) and the local outbox. */
 export const mailPart = defineNotificationPart({
   name: 'mail',
   config: MAIL_CONFIG,
-  migrations: [CreateMail1765200200000],
+  migrations: [CreateMail1765200200000, MailResolution1765200210000],
   build: (deps) => {
     const c = deps.config;
     const transport = c.MAIL_SMTP_HOST
@@ -29,9 +37,11 @@ export const mailPart = defineNotificationPart({
       : localOutboxTransport();
     if (!c.MAIL_SMTP_HOST) deps.logger.warn('no MAIL_SMTP_HOST: mail is kept in the local outbox (GET /v1/mail/outbox), not sent');
     const sender = new MailSender({ ...deps, transport, from: c.MAIL_FROM });
+    const ticketMail = mailTicketHandlers({ timers: deps.timers, messageIdDomain: domainOf(c.MAIL_FROM), ratingWaitMs: c.MAIL_RATING_WAIT_SECONDS * 1_000 });
     return {
       routes: mailOutboxRoutes(deps),
-      timers: { [MAIL_SEND_TIMER]: sender.timerHandler },
+      handlers: ticketMail.handlers,
+      timers: { [MAIL_SEND_TIMER]: sender.timerHandler, ...ticketMail.timers },
       background: [{ name: 'mail sender', start: () => undefined, stop: () => sender.stop() }],
     };
   },

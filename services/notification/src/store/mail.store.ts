@@ -3,7 +3,7 @@ import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
 
 const S = NOTIFICATION_SCHEMA;
 
-export type MailKind = 'acknowledgment' | 'agent_reply' | 'information_requested' | 'resolved' | 'reopened';
+export type MailKind = 'acknowledgment' | 'agent_reply' | 'information_requested' | 'resolved' | 'rating_invitation' | 'reopened';
 export type MailStatus = 'pending' | 'sent' | 'failed';
 
 export interface MailRow {
@@ -38,6 +38,18 @@ export interface MailContactRow {
   /** The Message-ID of the ticket's first mail: later mails name it in References so clients thread them. */
   threadRootId: string | null;
 }
+
+/** P11: what the resolved mail says, gathered from `ticket.resolved` and `rating.requested`. */
+export interface MailResolutionRow {
+  rateUrl: string | null;
+  resolvedAt: Date | null;
+  reopenWindowEndsAt: Date | null;
+  credentialsHeld: boolean;
+  /** Set once the resolved mail was queued: later news (a rating link) goes in a mail of its own. */
+  resolvedMailId: string | null;
+}
+
+export type MailContact = MailContactRow & MailResolutionRow;
 
 interface RawMail {
   id: string;
@@ -148,8 +160,9 @@ export const mailStore = {
     );
   },
 
-  async contact(tx: EntityManager, ticketId: string): Promise<MailContactRow | undefined> {
-    const rows = (await tx.query(`SELECT * FROM "${S}".mail_contacts WHERE ticket_id = $1`, [ticketId])) as {
+  /** The ticket's mail contact, its row locked until `tx` ends (events of one ticket and its timers take turns). */
+  async contact(tx: EntityManager, ticketId: string): Promise<MailContact | undefined> {
+    const rows = (await tx.query(`SELECT * FROM "${S}".mail_contacts WHERE ticket_id = $1 FOR UPDATE`, [ticketId])) as {
       ticket_id: string;
       partner_id: string;
       reference: string;
@@ -157,10 +170,35 @@ export const mailStore = {
       language: string;
       subject: string;
       thread_root_id: string | null;
+      rate_url: string | null;
+      resolved_at: Date | null;
+      reopen_window_ends_at: Date | null;
+      credentials_held: boolean;
+      resolved_mail_id: string | null;
     }[];
     const r = rows[0];
     return (
-      r && { ticketId: r.ticket_id, partnerId: r.partner_id, reference: r.reference, email: r.email, language: r.language, subject: r.subject, threadRootId: r.thread_root_id }
+      r && {
+        ticketId: r.ticket_id,
+        partnerId: r.partner_id,
+        reference: r.reference,
+        email: r.email,
+        language: r.language,
+        subject: r.subject,
+        threadRootId: r.thread_root_id,
+        rateUrl: r.rate_url,
+        resolvedAt: r.resolved_at,
+        reopenWindowEndsAt: r.reopen_window_ends_at,
+        credentialsHeld: r.credentials_held,
+        resolvedMailId: r.resolved_mail_id,
+      }
+    );
+  },
+
+  async saveResolution(tx: EntityManager, ticketId: string, resolution: MailResolutionRow): Promise<void> {
+    await tx.query(
+      `UPDATE "${S}".mail_contacts SET rate_url = $2, resolved_at = $3, reopen_window_ends_at = $4, credentials_held = $5, resolved_mail_id = $6 WHERE ticket_id = $1`,
+      [ticketId, resolution.rateUrl, resolution.resolvedAt, resolution.reopenWindowEndsAt, resolution.credentialsHeld, resolution.resolvedMailId],
     );
   },
 };

@@ -1,0 +1,135 @@
+import type { Language } from '@tss/contracts';
+import { renderBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
+
+/** Mail to the requester about their ticket, EN and RU (issue #11 "E-mail out"). */
+
+type Words = Record<Language, string>;
+const pick = (ctx: TicketMailContext, words: Words): string => words[ctx.language];
+
+const SIGNATURE: Words = { en: 'Technical Support', ru: 'Служба технической поддержки' };
+const REPLY_HINT: Words = {
+  en: 'Reply to this message to answer; please keep the reference in the subject.',
+  ru: 'Чтобы ответить, ответьте на это письмо; номер в теме письма сохраняйте.',
+};
+
+const mail = (ctx: TicketMailContext, lead: Words, blocks: readonly MailBlock[]): RenderedMail =>
+  renderBlocks(ticketSubject(ctx, pick(ctx, lead)), [...blocks, { paragraph: pick(ctx, SIGNATURE) }]);
+
+/**
+ * An agent's public reply. `body` is the reply as the thread shows it (credentials masked, P9);
+ * absent when the event did not carry it, the mail says where to read it instead.
+ */
+export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined): RenderedMail =>
+  mail(ctx, { en: 'New reply', ru: 'Новый ответ' }, [
+    body
+      ? { paragraph: body }
+      : {
+          paragraph: pick(ctx, {
+            en: `Support replied to your request ${ctx.reference}. The reply is in the request's thread on the support site.`,
+            ru: `Служба поддержки ответила на обращение ${ctx.reference}. Ответ — в переписке по обращению на сайте поддержки.`,
+          }),
+        },
+    { paragraph: pick(ctx, REPLY_HINT) },
+  ]);
+
+/** P10: why support waits on the requester, as the requester reads it. */
+const WAIT_REASONS: Record<string, Words> = {
+  cannot_reproduce: {
+    en: 'We could not reproduce the problem. Please describe the steps that lead to it in more detail.',
+    ru: 'Нам не удалось воспроизвести проблему. Опишите, пожалуйста, подробнее шаги, которые к ней приводят.',
+  },
+  insufficient_information: {
+    en: 'We need more information to continue.',
+    ru: 'Чтобы продолжить, нам нужна дополнительная информация.',
+  },
+  requirements_violated: {
+    en: 'The system requirements of the product are not met. Please check them and tell us what you changed.',
+    ru: 'Системные требования продукта не соблюдены. Проверьте их, пожалуйста, и сообщите, что изменили.',
+  },
+  unlicensed_os: {
+    en: 'The operating system appears to be unlicensed. Please confirm its licence.',
+    ru: 'Похоже, операционная система нелицензионная. Подтвердите, пожалуйста, лицензию.',
+  },
+  malware: {
+    en: 'The computer appears to be infected with malware. Please clean it and tell us the result.',
+    ru: 'Похоже, компьютер заражён вредоносным ПО. Удалите его, пожалуйста, и сообщите результат.',
+  },
+  question_unclear: {
+    en: 'We did not understand the question. Please rephrase it.',
+    ru: 'Мы не поняли вопрос. Сформулируйте его, пожалуйста, иначе.',
+  },
+  information_late: {
+    en: 'We are still waiting for the information we asked for.',
+    ru: 'Мы всё ещё ждём запрошенную информацию.',
+  },
+};
+
+/** P10: the ticket waits on the requester (status `awaiting_customer`): what is needed. */
+export const informationRequestedMail = (ctx: TicketMailContext, reason: string | undefined): RenderedMail =>
+  mail(ctx, { en: 'Information needed', ru: 'Нужна информация' }, [
+    { paragraph: pick(ctx, WAIT_REASONS[reason ?? ''] ?? WAIT_REASONS.insufficient_information) },
+    {
+      paragraph: pick(ctx, {
+        en: `Your request ${ctx.reference} waits for your answer.`,
+        ru: `Обращение ${ctx.reference} ждёт вашего ответа.`,
+      }),
+    },
+    { paragraph: pick(ctx, REPLY_HINT) },
+  ]);
+
+export interface ResolvedMailInput {
+  /** P11: the rating invitation, when `rating.requested` reached us. */
+  rateUrl?: string;
+  /** P9: temporary access particulars were held: the requester must change them. */
+  credentialsHeld: boolean;
+  reopenWindowEndsAt: Date;
+}
+
+const dateOf = (at: Date): string => at.toISOString().slice(0, 10);
+
+/** P11: resolved, with the rating invitation and (P9) the request to change credentials. */
+export const resolvedMail = (ctx: TicketMailContext, input: ResolvedMailInput): RenderedMail =>
+  mail(ctx, { en: 'Resolved', ru: 'Решено' }, [
+    { paragraph: pick(ctx, { en: `Your request ${ctx.reference} is resolved.`, ru: `Обращение ${ctx.reference} решено.` }) },
+    ...(input.credentialsHeld
+      ? [
+          {
+            paragraph: pick(ctx, {
+              en: 'You gave us access particulars for this request: please change that password now. We destroy our copy within 2 days.',
+              ru: 'Для этого обращения вы передали нам данные для доступа: смените, пожалуйста, этот пароль. Нашу копию мы уничтожим в течение 2 дней.',
+            }),
+          },
+        ]
+      : []),
+    ...(input.rateUrl
+      ? [
+          { paragraph: pick(ctx, { en: 'Please rate the support you received:', ru: 'Пожалуйста, оцените полученную помощь:' }) },
+          { link: { text: pick(ctx, { en: 'Rate the support', ru: 'Оценить поддержку' }), href: input.rateUrl } },
+        ]
+      : []),
+    {
+      paragraph: pick(ctx, {
+        en: `If the problem is not solved, reply to this message by ${dateOf(input.reopenWindowEndsAt)} and the request reopens.`,
+        ru: `Если проблема не решена, ответьте на это письмо до ${dateOf(input.reopenWindowEndsAt)}, и обращение откроется снова.`,
+      }),
+    },
+  ]);
+
+/** P11: the rating invitation on its own, when it came after the resolved mail had gone. */
+export const ratingInvitationMail = (ctx: TicketMailContext, rateUrl: string): RenderedMail =>
+  mail(ctx, { en: 'Rate the support', ru: 'Оцените поддержку' }, [
+    { paragraph: pick(ctx, { en: 'Please rate the support you received:', ru: 'Пожалуйста, оцените полученную помощь:' }) },
+    { link: { text: pick(ctx, { en: 'Rate the support', ru: 'Оценить поддержку' }), href: rateUrl } },
+  ]);
+
+/** P11: reopened; a response is owed again. */
+export const reopenedMail = (ctx: TicketMailContext): RenderedMail =>
+  mail(ctx, { en: 'Reopened', ru: 'Обращение открыто снова' }, [
+    {
+      paragraph: pick(ctx, {
+        en: `Your request ${ctx.reference} is open again; support will respond.`,
+        ru: `Обращение ${ctx.reference} снова открыто; служба поддержки ответит.`,
+      }),
+    },
+    { paragraph: pick(ctx, REPLY_HINT) },
+  ]);

@@ -1,0 +1,111 @@
+import type { EntityManager } from 'typeorm';
+import { RatingRequestedV1, TicketReopenedV1, TicketResolvedV1, TicketRespondedV1, TicketStatusChangedV1, type Language } from '@tss/contracts';
+import { on, type HandlerBinding } from '@tss/messaging';
+import type { TimerHandler } from '@tss/timers';
+import type { RenderedMail, TicketMailContext } from '../domain/mail-template';
+import { agentReplyMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../domain/mail-templates';
+import { mailStore, type MailContact, type MailKind } from '../store/mail.store';
+import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
+
+export const MAIL_RESOLVED_TIMER = 'mail.resolved';
+const resolvedTimerId = (ticketId: string): string => `mail-resolved:${ticketId}`;
+
+export interface TicketMailDeps extends QueueMailDeps {
+  /** P11: how long the resolved mail waits for `rating.requested`, so both go in one mail. */
+  ratingWaitMs: number;
+}
+
+const contextOf = (contact: MailContact): TicketMailContext => ({
+  reference: contact.reference,
+  subject: contact.subject,
+  language: (contact.language === 'ru' ? 'ru' : 'en') satisfies Language,
+});
+
+/**
+ * The requester's mail about their ticket (issue #11 "E-mail out"). Only tickets with a mail
+ * contact (a requester e-mail, recorded on `ticket.created`) get mail; each mail names the
+ * ticket's first Message-ID in In-Reply-To/References so clients thread them.
+ */
+export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBinding[]; timers: Record<string, TimerHandler> } => {
+  const send = async (tx: EntityManager, contact: MailContact, kind: MailKind, rendered: RenderedMail, now: Date) =>
+    queueMail(
+      tx,
+      deps,
+      {
+        ticketId: contact.ticketId,
+        partnerId: contact.partnerId,
+        kind,
+        recipient: contact.email,
+        language: contact.language,
+        rendered,
+        ...(contact.threadRootId ? { inReplyTo: contact.threadRootId } : {}),
+      },
+      now,
+    );
+
+  const responded = on(TicketRespondedV1, async (event, { tx, now }) => {
+    const contact = await mailStore.contact(tx, event.subject);
+    if (contact) await send(tx, contact, 'agent_reply', agentReplyMail(contextOf(contact), event.data.body), now);
+  });
+
+  const statusChanged = on(TicketStatusChangedV1, async (event, { tx, now }) => {
+    if (event.data.to !== 'awaiting_customer' || event.data.from === 'awaiting_customer') return;
+    const contact = await mailStore.contact(tx, event.subject);
+    if (contact) await send(tx, contact, 'information_requested', informationRequestedMail(contextOf(contact), event.data.reason), now);
+  });
+
+  const resolved = on(TicketResolvedV1, async (event, { tx, now }) => {
+    const contact = await mailStore.contact(tx, event.subject);
+    if (!contact) return;
+    await mailStore.saveResolution(tx, contact.ticketId, {
+      rateUrl: null,
+      resolvedAt: new Date(event.data.resolvedAt),
+      reopenWindowEndsAt: new Date(event.data.reopenWindowEndsAt),
+      credentialsHeld: event.data.credentialsHeld ?? false,
+      resolvedMailId: null,
+    });
+    await deps.timers.schedule(tx, { id: resolvedTimerId(contact.ticketId), kind: MAIL_RESOLVED_TIMER, dueAt: new Date(now.getTime() + deps.ratingWaitMs), payload: { ticketId: contact.ticketId } });
+  });
+
+  const ratingRequested = on(RatingRequestedV1, async (event, { tx, now }) => {
+    const contact = await mailStore.contact(tx, event.subject);
+    if (!contact) return;
+    await mailStore.saveResolution(tx, contact.ticketId, { ...contact, rateUrl: event.data.rateUrl });
+    if (contact.resolvedMailId) {
+      // The resolved mail has gone already: the invitation follows on its own.
+      await send(tx, contact, 'rating_invitation', ratingInvitationMail(contextOf(contact), event.data.rateUrl), now);
+    } else if (contact.resolvedAt) {
+      // P11: the link is here; the resolved mail need not wait any longer.
+      await deps.timers.schedule(tx, { id: resolvedTimerId(contact.ticketId), kind: MAIL_RESOLVED_TIMER, dueAt: now, payload: { ticketId: contact.ticketId } });
+    }
+  });
+
+  const reopened = on(TicketReopenedV1, async (event, { tx, now }) => {
+    const contact = await mailStore.contact(tx, event.subject);
+    if (!contact) return;
+    await deps.timers.cancel(tx, resolvedTimerId(contact.ticketId)); // reopened before its resolved mail went: it never goes
+    await mailStore.saveResolution(tx, contact.ticketId, { rateUrl: null, resolvedAt: null, reopenWindowEndsAt: null, credentialsHeld: contact.credentialsHeld, resolvedMailId: null });
+    await send(tx, contact, 'reopened', reopenedMail(contextOf(contact)), now);
+  });
+
+  const resolvedMailDue: TimerHandler = async (timer, tx) => {
+    const { ticketId } = timer.payload as { ticketId: string };
+    const contact = await mailStore.contact(tx, ticketId);
+    if (!contact || contact.resolvedMailId || !contact.resolvedAt || !contact.reopenWindowEndsAt) return;
+    const now = timer.claimedAt;
+    const queued = await send(
+      tx,
+      contact,
+      'resolved',
+      resolvedMail(contextOf(contact), {
+        ...(contact.rateUrl ? { rateUrl: contact.rateUrl } : {}),
+        credentialsHeld: contact.credentialsHeld,
+        reopenWindowEndsAt: contact.reopenWindowEndsAt,
+      }),
+      now,
+    );
+    await mailStore.saveResolution(tx, ticketId, { ...contact, resolvedMailId: queued.id });
+  };
+
+  return { handlers: [responded, statusChanged, resolved, ratingRequested, reopened], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
+};

@@ -1,0 +1,62 @@
+import { acknowledgmentMail } from '../src/domain/acknowledgment-mail';
+import { classifySendFailure, domainOf, mailRetryDelayMs, MAIL_MAX_ATTEMPTS } from '../src/domain/mail-delivery';
+import { agentReplyMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../src/domain/mail-templates';
+
+const en = { reference: 'TSS-K7QM2-ZC4XD', subject: 'Reader <crashes> & burns', language: 'en' as const };
+const ru = { ...en, language: 'ru' as const };
+const windowEnds = new Date('2026-03-16T09:00:00.000Z');
+
+describe('mail templates (issue #11)', () => {
+  it('P3: the subject leads with the reference in brackets, in both languages', () => {
+    expect(acknowledgmentMail(en, []).subject).toBe('[TSS-K7QM2-ZC4XD] Request received: Reader <crashes> & burns');
+    expect(acknowledgmentMail(ru, []).subject).toBe('[TSS-K7QM2-ZC4XD] Обращение принято: Reader <crashes> & burns');
+  });
+
+  it('P2: the acknowledgment lists what is missing in text and HTML, and nothing when nothing is', () => {
+    const mail = acknowledgmentMail(ru, ['browser', 'operatingSystemVersion']);
+    expect(mail.text).toContain('- используемый браузер\n- версию операционной системы');
+    expect(mail.html).toContain('<ul><li>используемый браузер</li><li>версию операционной системы</li></ul>');
+    expect(acknowledgmentMail(en, []).text).not.toContain('please tell us');
+  });
+
+  it('HTML bodies escape what the requester or agent wrote', () => {
+    const mail = agentReplyMail(en, 'Use <script>alert(1)</script> & "quotes"');
+    expect(mail.html).toContain('Use &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;');
+    expect(mail.text).toContain('Use <script>alert(1)</script> & "quotes"');
+  });
+
+  it('an agent reply without its text in the event says where to read it', () => {
+    expect(agentReplyMail(en, undefined).text).toContain('The reply is in the request\'s thread on the support site.');
+    expect(agentReplyMail(ru, undefined).subject).toContain('Новый ответ');
+  });
+
+  it('P10: an information request says what is needed, by wait reason', () => {
+    expect(informationRequestedMail(en, 'malware').text).toContain('infected with malware');
+    expect(informationRequestedMail(ru, 'cannot_reproduce').text).toContain('не удалось воспроизвести');
+    expect(informationRequestedMail(en, undefined).text).toContain('We need more information');
+  });
+
+  it('P11/P9: the resolved mail carries the rating link and, when credentials were held, the request to change them', () => {
+    const mail = resolvedMail(en, { rateUrl: 'https://support.example/rate/1?a=1&b=2', credentialsHeld: true, reopenWindowEndsAt: windowEnds });
+    expect(mail.text).toContain('https://support.example/rate/1?a=1&b=2');
+    expect(mail.html).toContain('href="https://support.example/rate/1?a=1&amp;b=2"');
+    expect(mail.text).toContain('please change that password');
+    expect(mail.text).toContain('by 2026-03-16');
+    const plain = resolvedMail(ru, { credentialsHeld: false, reopenWindowEndsAt: windowEnds });
+    expect(plain.text).not.toContain('пароль');
+    expect(plain.text).not.toContain('оцените');
+    expect(ratingInvitationMail(ru, 'https://r.example/x').text).toContain('https://r.example/x');
+    expect(reopenedMail(ru).subject).toContain('Обращение открыто снова');
+  });
+
+  it('5xx is permanent, anything else is retried; the backoff grows and the attempts are bounded', () => {
+    expect(classifySendFailure(550, 'no such user')).toEqual({ kind: 'permanent', reason: 'no such user' });
+    expect(classifySendFailure(451, 'later').kind).toBe('transient');
+    expect(classifySendFailure(undefined, 'ECONNREFUSED').kind).toBe('transient');
+    const delays = Array.from({ length: MAIL_MAX_ATTEMPTS + 2 }, (_, i) => mailRetryDelayMs(i + 1));
+    expect(delays[0]).toBe(60_000);
+    expect(delays.every((d, i) => i === 0 || d >= delays[i - 1])).toBe(true);
+    expect(domainOf('TSS Support <support@Example.COM>')).toBe('example.com');
+    expect(domainOf('bare@host.example')).toBe('host.example');
+  });
+});
