@@ -33,7 +33,7 @@ export const slaTimerService: ServiceModule = {
       schema: SLA_SCHEMA,
       clock: deps.clock,
       logger: deps.logger,
-      handlers: clockTimerHandlers({ outbox: deps.outbox, clock: deps.clock }),
+      handlers: clockTimerHandlers({ outbox: deps.outbox, clock: deps.clock, timers }),
     });
     const timerTask: BackgroundTask = { name: 'sla-timer timers', start: () => worker.start(), stop: () => worker.stop() };
     return {

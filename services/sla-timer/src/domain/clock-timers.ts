@@ -56,6 +56,14 @@ export const timersFor = (clock: ResponseClock, now: Date): ClockTimer[] => {
   return timers;
 };
 
+/**
+ * The one timer an open clock has pending: the earliest of `timersFor`. Firing it schedules the
+ * next, in the same transaction. One pending timer per clock means two replicas' batches never
+ * hold timers of the same clock, so they never wait on each other's clock rows (docs/adr/0030).
+ */
+export const nextTimerFor = (clock: ResponseClock, now: Date): ClockTimer | undefined =>
+  [...timersFor(clock, now)].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())[0];
+
 export type TimerEffect =
   | { kind: 'warning'; threshold: number; remainingMs: number }
   | { kind: 'breached' }

@@ -11,7 +11,7 @@ import {
 } from '@tss/contracts';
 import type { Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
-import { allTimerIds, timersFor, type TimerEffect } from '../domain/clock-timers';
+import { allTimerIds, nextTimerFor, type TimerEffect } from '../domain/clock-timers';
 import type { ResponseClock, StopEffect } from '../domain/response-clock';
 
 /** Whose clock: the ticket (the events' subject) and its partner (tenancy for every consumer). */
@@ -28,12 +28,14 @@ const base = (owner: ClockOwnerRef, clock: ResponseClock) => ({
   policyVersion: clock.policy.version,
 });
 
-/** Keeps a clock's timers in step with it, in the transaction that changed it (P5, docs/adr/0030). */
+/**
+ * Keeps a clock's timers in step with it, in the transaction that changed it (P5, docs/adr/0030):
+ * its next timer scheduled (or re-targeted), every other one cancelled.
+ */
 export const syncClockTimers = async (tx: EntityManager, timers: TimerStore, clock: ResponseClock, now: Date): Promise<void> => {
-  const wanted = timersFor(clock, now);
-  const keep = new Set(wanted.map((t) => t.id));
-  for (const id of allTimerIds(clock)) if (!keep.has(id)) await timers.cancel(tx, id);
-  for (const timer of wanted) await timers.schedule(tx, timer);
+  const next = nextTimerFor(clock, now);
+  for (const id of allTimerIds(clock)) if (id !== next?.id) await timers.cancel(tx, id);
+  if (next) await timers.schedule(tx, next);
 };
 
 export const publishStarted = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock) =>

@@ -105,13 +105,20 @@ export const responseClockStore = {
   },
 
   /**
-   * Row-locks a clock's pending timers, in id order, before the clock itself: a timer firing takes
-   * its timer row, then the clock row, so a ticket event taking them in the same order waits for
-   * it instead of deadlocking with it (docs/adr/0030).
+   * Row-locks a clock's timers, in id order, before the clock itself: a timer firing holds its
+   * timer row, then locks the clock, so a ticket event taking them in the same order waits for it
+   * instead of deadlocking with it (docs/adr/0030). A firing that committed while this waited may
+   * have scheduled the clock's next timer, which the waiting statement did not see: lock again
+   * until every timer of the clock that exists is held (no new one can appear once all are).
    */
   async lockClockTimers(tx: EntityManager, timerIds: readonly string[]): Promise<void> {
     if (timerIds.length === 0) return;
-    await tx.query(`SELECT id FROM "${SLA_SCHEMA}".timers WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [timerIds]);
+    for (;;) {
+      const locked = (await tx.query(`SELECT id FROM "${SLA_SCHEMA}".timers WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [timerIds])) as { id: string }[];
+      const present = (await tx.query(`SELECT id FROM "${SLA_SCHEMA}".timers WHERE id = ANY($1)`, [timerIds])) as { id: string }[];
+      const held = new Set(locked.map((r) => r.id));
+      if (present.every((r) => held.has(r.id))) return;
+    }
   },
 
   /** The ticket's open clock, row-locked: a timer firing on it waits for this transaction. */

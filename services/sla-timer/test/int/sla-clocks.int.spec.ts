@@ -18,6 +18,7 @@ import { logCapture, TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore, TimerWorker } from '@tss/timers';
 import { clockTimerHandlers } from '../../src/events/clock-timer.handlers';
 import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
+import { DEFAULT_POLICY } from '../../src/domain/sla-policy';
 import { slaTimerService } from '../../src/index';
 import { SLA_SCHEMA } from '../../src/store/response-clock.store';
 
@@ -41,7 +42,7 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
       clock,
       logger,
       owner,
-      handlers: clockTimerHandlers({ outbox: sut.host.outbox, clock }),
+      handlers: clockTimerHandlers({ outbox: sut.host.outbox, clock, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }),
     });
 
   beforeAll(async () => {
@@ -132,11 +133,18 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     const ticket = randomUUID();
     expect(await created(ticket, 'emergency')).toBe('handled');
     const [c] = await clocksOf(ticket);
-    expect(await pendingTimers(c.id)).toEqual([`sla:${c.id}:warn:0.5`, `sla:${c.id}:warn:0.75`, `sla:${c.id}:warn:0.9`, `sla:${c.id}:breach`, `sla:${c.id}:overdue`]);
+    // One pending timer per clock, the next milestone; firing it schedules the one after.
+    expect(await pendingTimers(c.id)).toEqual([`sla:${c.id}:warn:0.5`]);
     clock.advanceMs(3 * HOUR);
     await waitFor('the 50 % warning', async () => (await types(ticket)).includes('sla.warning'));
     expect((await slaEvents(ticket)).find((e) => e.type === 'sla.warning')).toMatchObject({ threshold: 0.5, remainingMs: 3 * HOUR, late: false, latenessMs: 0 });
-    clock.advanceMs(3 * HOUR); // at the due time: 75 %, 90 % and the breach
+    expect(await pendingTimers(c.id)).toEqual([`sla:${c.id}:warn:0.75`]);
+    const count = async (type: string) => (await types(ticket)).filter((t) => t === type).length;
+    clock.advanceMs(1.5 * HOUR);
+    await waitFor('the 75 % warning', async () => (await count('sla.warning')) === 2);
+    clock.advanceMs(0.9 * HOUR);
+    await waitFor('the 90 % warning', async () => (await count('sla.warning')) === 3);
+    clock.advanceMs(0.6 * HOUR); // the due time
     await waitFor('the breach', async () => (await types(ticket)).includes('sla.breached'));
     clock.advanceMs(3 * HOUR); // 150 %: the overdue notice
     await waitFor('the overdue notice', async () => (await types(ticket)).includes('sla.overdue'));
@@ -241,7 +249,7 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     const capture = logCapture();
     const watched = pino({ level: 'debug' }, capture.stream);
     workers = [0, 1].map(
-      (i) => new TimerWorker({ dataSource: sut.host.dataSource, schema: SLA_SCHEMA, clock, logger: watched, owner: `racer-${i}`, handlers: clockTimerHandlers({ outbox: sut.host.outbox, clock }) }),
+      (i) => new TimerWorker({ dataSource: sut.host.dataSource, schema: SLA_SCHEMA, clock, logger: watched, owner: `racer-${i}`, handlers: clockTimerHandlers({ outbox: sut.host.outbox, clock, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }) }),
     );
     for (const w of workers) w.start();
     const tickets = Array.from({ length: 40 }, () => randomUUID());
@@ -273,13 +281,48 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     await waitFor('the catch-up', async () => (await types(ticket)).includes('sla.overdue'));
     await Promise.all(workers.map((w) => w.runDue()));
     const events = await slaEvents(ticket);
-    // Every timer of the clock fired; warnings are published only while the breach is not out yet
-    // (the worker may fire a batch's breaches before its warnings), and every one published is late.
+    // The pending timer (50 %) fired late; the next milestone was the breach, already past, so the
+    // other warnings are skipped as noise; then the overdue notice. Nothing is left pending.
     const [c] = await clocksOf(ticket);
-    expect(await sut.query(`SELECT status, count(*)::int AS n FROM sla_timer.timers WHERE id LIKE $1 GROUP BY status`, [`sla:${c.id}:%`])).toEqual([{ status: 'fired', n: 5 }]);
+    expect(await sut.query(`SELECT id, status FROM sla_timer.timers WHERE id LIKE $1 ORDER BY due_at`, [`sla:${c.id}:%`])).toEqual([
+      { id: `sla:${c.id}:warn:0.5`, status: 'fired' },
+      { id: `sla:${c.id}:breach`, status: 'fired' },
+      { id: `sla:${c.id}:overdue`, status: 'fired' },
+    ]);
     expect(events.map((e) => e.type).filter((t) => t !== 'sla.warning')).toEqual(['sla.clock_started', 'sla.breached', 'sla.overdue']);
     expect(events.filter((e) => e.type === 'sla.warning').every((e) => e.late === true && (e.latenessMs as number) > 36 * HOUR)).toBe(true);
     expect(events.find((e) => e.type === 'sla.breached')).toMatchObject({ late: true, latenessMs: 42 * HOUR });
     expect(events.find((e) => e.type === 'sla.overdue')).toMatchObject({ late: true, latenessMs: 39 * HOUR, overdueMs: 42 * HOUR });
+  });
+
+  // Last: the agreement applies to this suite's partner from here on.
+  it('partner overrides: a clock keeps the policy version it started under, re-targets included; new clocks take the new agreement', async () => {
+    startReplicas();
+    const ticket = randomUUID();
+    await created(ticket, 'consulting'); // under the default policy, version 1: 24 h
+    const admin = sut.token({ kind: 'staff', sub: 'admin-1', roles: ['admin'], scope: 'admin tickets:read queue:read reports:read' });
+    // The partner's agreement: standard in 2 h, emergency in 1 h, warnings at 80 % only, overdue at 200 %.
+    const agreement = {
+      ...DEFAULT_POLICY,
+      levels: { ...DEFAULT_POLICY.levels, standard: { targetMs: 2 * HOUR, phoneSupport: true }, emergency: { targetMs: HOUR, phoneSupport: true } },
+      warningAt: [0.8],
+      overdueAt: 2,
+    };
+    const put = await sut.http().put(`/v1/partners/${partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send(agreement);
+    expect(put.status).toBe(200);
+    clock.advanceMs(HOUR);
+    await deliver(TicketLevelChangedV1, ticket, { partnerId, sequence: 2, from: 'consulting', to: 'standard', confirmed: true, changedAt: clock.now().toISOString() });
+    const retargeted = (await slaEvents(ticket)).find((e) => e.type === 'sla.retargeted')!;
+    // Version 1's standard (12 h), not the agreement's 2 h.
+    expect(retargeted).toMatchObject({ policyScope: 'default', policyVersion: 1, targetMs: 12 * HOUR });
+    await responded(ticket, 3);
+    await deliver(TicketMessageReceivedV1, ticket, { partnerId, sequence: 4, messageId: randomUUID(), channel: 'api', receivedAt: clock.now().toISOString(), attachmentIds: [] });
+    const second = (await slaEvents(ticket)).filter((e) => e.type === 'sla.clock_started')[1];
+    expect(second).toMatchObject({ policyScope: partnerId, policyVersion: 1, level: 'standard', targetMs: 2 * HOUR });
+    const [, c2] = await clocksOf(ticket);
+    expect(await pendingTimers(c2.id)).toEqual([`sla:${c2.id}:warn:0.8`]);
+    clock.advanceMs(2 * HOUR);
+    await waitFor('the breach under the agreement', async () => (await types(ticket)).includes('sla.breached'));
+    expect((await slaEvents(ticket)).filter((e) => e.type === 'sla.warning')).toEqual([expect.objectContaining({ threshold: 0.8, policyScope: partnerId })]);
   });
 });

@@ -1,4 +1,4 @@
-import { BREACH_TIMER, fireClockTimer, OVERDUE_TIMER, timersFor, WARNING_TIMER } from '../../src/domain/clock-timers';
+import { BREACH_TIMER, fireClockTimer, nextTimerFor, OVERDUE_TIMER, timersFor, WARNING_TIMER } from '../../src/domain/clock-timers';
 import { retarget, startClock } from '../../src/domain/response-clock';
 import { DEFAULT_POLICY, type PolicyVersion } from '../../src/domain/sla-policy';
 
@@ -17,6 +17,15 @@ describe('the timers of a clock', () => {
       ['sla:c1:breach', BREACH_TIMER, at(12).toISOString()],
       ['sla:c1:overdue', OVERDUE_TIMER, at(18).toISOString()],
     ]);
+  });
+
+  it('only the next milestone is pending: firing one makes the next one due', () => {
+    expect(nextTimerFor(clock, startedAt)?.id).toBe('sla:c1:warn:0.5');
+    const afterHalf = fireClockTimer(clock, { kind: WARNING_TIMER, dueAt: at(6), threshold: 0.5 }, at(6))!.clock;
+    expect(nextTimerFor(afterHalf, at(6))?.id).toBe('sla:c1:warn:0.75');
+    // Two days later (downtime): the breach is past, so the remaining warnings are skipped.
+    expect(nextTimerFor(afterHalf, at(48))?.id).toBe('sla:c1:breach');
+    expect(nextTimerFor({ ...clock, stoppedAt: at(1) }, at(1))).toBeUndefined();
   });
 
   it('after a re-target, only the highest warning already past fires (at once), with the later ones', () => {
