@@ -5,7 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * ended) and sla-timer's projection of tickets (status, level, last applied sequence).
  *
  * Clocks known before it keep their due time; their schedule is the default policy's (version 1),
- * without warnings. Their tickets are projected with no sequence: the next event of each applies.
+ * without warnings, and each running one gets its breach timer. Their tickets are projected with
+ * no sequence: the next event of each applies.
  */
 export class ClockLifecycle1765200000000 implements MigrationInterface {
   name = 'ClockLifecycle1765200000000';
@@ -54,9 +55,16 @@ export class ClockLifecycle1765200000000 implements MigrationInterface {
       INSERT INTO sla_timer.tickets (ticket_id, partner_id, requester_id, level, status, received_at)
       SELECT DISTINCT ON (ticket_id) ticket_id, partner_id, requester_id, level, 'new', started_at
         FROM sla_timer.response_clocks ORDER BY ticket_id, started_at`);
+    // One pending timer per open clock (docs/adr/0030): for these, the breach.
+    await queryRunner.query(`
+      INSERT INTO sla_timer.timers (id, kind, due_at, payload, next_attempt_at, scheduled_at)
+      SELECT 'sla:' || id || ':breach', 'sla.breach', due_at, jsonb_build_object('clockId', id), due_at, created_at
+        FROM sla_timer.response_clocks WHERE status = 'running'
+      ON CONFLICT (id) DO NOTHING`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DELETE FROM sla_timer.timers WHERE kind IN ('sla.warning', 'sla.breach', 'sla.overdue')`);
     await queryRunner.query(`DROP TABLE sla_timer.tickets`);
     await queryRunner.query(`DROP INDEX sla_timer.response_clocks_started`);
     await queryRunner.query(`DROP INDEX sla_timer.response_clocks_one_open`);
