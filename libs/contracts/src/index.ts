@@ -14,3 +14,4 @@ export * from './string-enum';
 export * from './access-policy';
 export * from './text';
 export * from './support-catalogue';
+export * from './reference-number';

@@ -1,3 +1,4 @@
+// Moved from services/ticket-intake/src/domain (issue #11): intake makes references, notification finds them in mail subjects.
 /**
  * P3 reference numbers: `TSS-XXXXX-XXXXC`. Nine random Crockford base-32 symbols (45 bits, so
  * they say nothing about anyone's volumes) and a Luhn mod 32 check symbol that catches every

@@ -1,9 +1,13 @@
+import path from 'node:path';
 import { Type } from '@sinclair/typebox';
+import { FilesystemBlobStorage, S3BlobStorage, type BlobStorage } from '@tss/blob-storage';
 import { domainOf } from '../domain/mail-delivery';
+import { inboundRoutes } from '../http/inbound.routes';
 import { mailOutboxRoutes } from '../http/mail-outbox.routes';
 import { mailTicketHandlers } from '../events/mail-ticket-events.handlers';
 import { CreateMail1765200200000 } from '../store/migrations/1765200200000-create-mail';
 import { MailResolution1765200210000 } from '../store/migrations/1765200210000-mail-resolution';
+import { CreateInboundMail1765200220000 } from '../store/migrations/1765200220000-create-inbound-mail';
 import { MAIL_SEND_TIMER } from '../use-cases/mail-queue';
 import { MailSender } from '../use-cases/mail-sender';
 import { localOutboxTransport, smtpTransport } from '../use-cases/mail-transport';
@@ -23,13 +27,34 @@ export const MAIL_CONFIG = {
     default: 120,
     description: 'P11: how long the resolved mail waits for the rating link so both go in one mail',
   }),
+  MAIL_INBOUND_SECRET: Type.Optional(
+    Type.String({ minLength: 16, description: 'Shared secret inbound-mail providers send in x-tss-inbound-secret; unset: POST /v1/inbound/email answers 401' }),
+  ),
+  MAIL_INBOUND_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 30 * 1_048_576, description: 'Largest raw inbound mail accepted' }),
+};
+
+/**
+ * Where inbound mail's attachments go: the same storage intake reads (DESIGN "Blobs"), so the same
+ * variables, with intake's defaults (services/ticket-intake/src/parts/attachments.part.ts).
+ */
+const ATTACHMENT_STORAGE_CONFIG = {
+  ATTACHMENT_STORAGE: Type.Union([Type.Literal('filesystem'), Type.Literal('s3')], { default: 'filesystem', description: 'Where attachment bytes are stored' }),
+  ATTACHMENT_DIR: Type.String({ minLength: 1, default: '.data/attachments', description: 'Folder of the filesystem storage; relative to the working directory' }),
+  ATTACHMENT_S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63, description: 'Bucket of the S3 storage (ATTACHMENT_STORAGE=s3)' })),
+  ATTACHMENT_S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://', description: "An S3-compatible endpoint (MinIO, Ceph …); AWS's when unset" })),
+  ATTACHMENT_S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  ATTACHMENT_S3_FORCE_PATH_STYLE: Type.Boolean({ default: false, description: 'Path-style URLs (bucket in the path), as most S3-compatible servers need' }),
+  ATTACHMENT_S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  ATTACHMENT_S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1, description: "With ATTACHMENT_S3_ACCESS_KEY_ID; the SDK's default credential chain when both are unset" })),
+  ATTACHMENT_S3_KEY_PREFIX: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9/-]*/$', description: 'Prefix of every object key, e.g. `tss/`' })),
 };
 
 /** Issue #11: mail out (durable, retried) and the local outbox. */
 export const mailPart = defineNotificationPart({
   name: 'mail',
-  config: MAIL_CONFIG,
-  migrations: [CreateMail1765200200000, MailResolution1765200210000],
+  config: { ...MAIL_CONFIG, ...ATTACHMENT_STORAGE_CONFIG },
+  configProblems: (config) => (config.ATTACHMENT_STORAGE === 's3' && !config.ATTACHMENT_S3_BUCKET ? ['ATTACHMENT_S3_BUCKET: required when ATTACHMENT_STORAGE is s3'] : []),
+  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000],
   build: (deps) => {
     const c = deps.config;
     const transport = c.MAIL_SMTP_HOST
@@ -38,8 +63,27 @@ export const mailPart = defineNotificationPart({
     if (!c.MAIL_SMTP_HOST) deps.logger.warn('no MAIL_SMTP_HOST: mail is kept in the local outbox (GET /v1/mail/outbox), not sent');
     const sender = new MailSender({ ...deps, transport, from: c.MAIL_FROM });
     const ticketMail = mailTicketHandlers({ timers: deps.timers, messageIdDomain: domainOf(c.MAIL_FROM), ratingWaitMs: c.MAIL_RATING_WAIT_SECONDS * 1_000 });
+    const blobs: BlobStorage =
+      c.ATTACHMENT_STORAGE === 's3'
+        ? new S3BlobStorage({
+            bucket: c.ATTACHMENT_S3_BUCKET!,
+            endpoint: c.ATTACHMENT_S3_ENDPOINT,
+            region: c.ATTACHMENT_S3_REGION,
+            forcePathStyle: c.ATTACHMENT_S3_FORCE_PATH_STYLE,
+            credentials:
+              c.ATTACHMENT_S3_ACCESS_KEY_ID && c.ATTACHMENT_S3_SECRET_ACCESS_KEY
+                ? { accessKeyId: c.ATTACHMENT_S3_ACCESS_KEY_ID, secretAccessKey: c.ATTACHMENT_S3_SECRET_ACCESS_KEY }
+                : undefined,
+            keyPrefix: c.ATTACHMENT_S3_KEY_PREFIX,
+          })
+        : new FilesystemBlobStorage(path.resolve(c.ATTACHMENT_DIR));
+    const inbound = inboundRoutes({ ...deps, blobs, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
+    const outbox = mailOutboxRoutes(deps);
     return {
-      routes: mailOutboxRoutes(deps),
+      routes: async (app) => {
+        await app.register(outbox);
+        await app.register(inbound);
+      },
       handlers: ticketMail.handlers,
       timers: { [MAIL_SEND_TIMER]: sender.timerHandler, ...ticketMail.timers },
       background: [{ name: 'mail sender', start: () => undefined, stop: () => sender.stop() }],

@@ -1,0 +1,48 @@
+/** An inbound mail as notification decides on it (issue #11 "E-mail in", P8): parsed, no MIME left. */
+export interface InboundMail {
+  /** RFC 5322 Message-ID with its angle brackets; derived from the bytes when the mail had none. */
+  messageId: string;
+  /** The sender's address, lower-cased. */
+  from: string;
+  subject: string;
+  /** The body as text (converted from HTML for HTML-only mail). */
+  text: string;
+  inReplyTo?: string;
+  references: readonly string[];
+  /** Header names lower-cased, values as written (the first of repeated headers). */
+  headers: ReadonlyMap<string, string>;
+  attachments: readonly InboundAttachment[];
+}
+
+export interface InboundAttachment {
+  filename: string;
+  contentType: string;
+  content: Uint8Array;
+}
+
+/**
+ * Why a mail was sent by a machine, or undefined for a person's mail. Auto-replies and bounces
+ * never open tickets or get answers (mail loops): RFC 3834 Auto-Submitted, the X-Autoreply family,
+ * Precedence bulk/junk/list/auto_reply, an empty Return-Path (RFC 5321 §4.5.5, the null sender
+ * of bounces) and delivery-status reports (RFC 3464).
+ */
+export const automatedReason = (mail: Pick<InboundMail, 'headers' | 'from'>): string | undefined => {
+  const h = (name: string) => mail.headers.get(name)?.trim();
+  const autoSubmitted = h('auto-submitted')?.toLowerCase();
+  if (autoSubmitted && autoSubmitted !== 'no') return `Auto-Submitted: ${autoSubmitted}`;
+  for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponder', 'x-auto-response-suppress']) {
+    const value = h(name);
+    if (value && !(name === 'x-auto-response-suppress' && /^none$/i.test(value))) return `${name}: ${value}`;
+  }
+  const precedence = h('precedence')?.toLowerCase();
+  if (precedence && ['bulk', 'junk', 'list', 'auto_reply'].includes(precedence)) return `Precedence: ${precedence}`;
+  const returnPath = h('return-path');
+  if (returnPath !== undefined && /^<\s*>$/.test(returnPath)) return 'empty Return-Path (a bounce)';
+  const contentType = h('content-type')?.toLowerCase() ?? '';
+  if (contentType.startsWith('multipart/report') && /report-type="?(delivery-status|disposition-notification)/.test(contentType)) return 'delivery or disposition report';
+  if (/^(mailer-daemon|postmaster)@/i.test(mail.from)) return `sent by ${mail.from}`;
+  return undefined;
+};
+
+/** The domain of an address, lower-cased. */
+export const senderDomain = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();

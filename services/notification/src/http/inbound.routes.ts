@@ -1,0 +1,170 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { DataSource } from 'typeorm';
+import { failureResponses, problemType, scopeOf, sendFailure, sendProblem, type AccessRule } from '@tss/service-kit';
+import { inboundStore } from '../store/inbound.store';
+import { receiveInboundMail, type ReceiveInboundDeps } from '../use-cases/inbound-receive';
+
+export const INBOUND_SECRET_HEADER = 'x-tss-inbound-secret';
+
+const READ_QUARANTINE: AccessRule = { kinds: ['staff'], roles: ['admin', 'agent', 'team_lead'] };
+const ADMIN: AccessRule = { kinds: ['staff'], roles: ['admin'] };
+
+export interface InboundRouteDeps extends ReceiveInboundDeps {
+  dataSource: DataSource;
+  /** The shared secret inbound-mail providers send; unset: the route refuses every call. */
+  secret?: string;
+  maxMessageBytes: number;
+}
+
+const InboundReceipt = Type.Object(
+  {
+    inboundId: Type.String({ format: 'uuid' }),
+    outcome: Type.String({
+      description: '`threaded` (onto `ticketId`), `new_ticket` (the partner of the sender domain gets one), `quarantined` (listed for agents, never acknowledged), `ignored` (auto-reply or bounce)',
+    }),
+    duplicate: Type.Boolean({ description: 'This Message-ID was received before; nothing was done again' }),
+    ticketId: Type.Optional(Type.String({ format: 'uuid' })),
+    reason: Type.Optional(Type.String()),
+  },
+  { $id: 'InboundMailReceipt' },
+);
+
+const QuarantinedMail = Type.Object({
+  inboundId: Type.String({ format: 'uuid' }),
+  messageId: Type.String(),
+  from: Type.String(),
+  subject: Type.String(),
+  text: Type.String(),
+  reason: Type.Optional(Type.String()),
+  receivedAt: Type.String({ format: 'date-time' }),
+});
+
+const DomainParams = Type.Object({ domain: Type.String({ pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\\.)+[A-Za-z]{2,63}$', maxLength: 253 }) });
+const PartnerDomain = Type.Object({ domain: Type.String(), partnerId: Type.String({ format: 'uuid' }), addedAt: Type.String({ format: 'date-time' }) });
+const PutDomainBody = Type.Object(
+  { partnerId: Type.String({ format: 'uuid', description: 'The partner whose people write from this domain' }) },
+  { additionalProperties: false, examples: [{ partnerId: '3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f' }] },
+);
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/** Constant-time comparison of the caller's secret with ours (their lengths leak nothing: both are hashed). */
+const secretMatches = (expected: string | undefined, given: unknown): boolean =>
+  expected !== undefined && typeof given === 'string' && timingSafeEqual(digest(expected), digest(given));
+
+const unauthorized = (reply: FastifyReply) =>
+  sendProblem(reply, { type: problemType('unauthorized'), title: 'Unauthorized', status: 401, detail: `The ${INBOUND_SECRET_HEADER} header is missing or wrong.` });
+
+/** POST /v1/inbound/email (mail providers), the quarantine for agents and the partners' mail domains (admins). */
+export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // The raw message, as inbound-mail providers post it; parsed by mailparser, not by fastify.
+  for (const type of ['message/rfc822', 'text/plain']) app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: deps.maxMessageBytes }, (_request, body, done) => done(null, body));
+
+  app.post(
+    '/v1/inbound/email',
+    {
+      bodyLimit: deps.maxMessageBytes,
+      schema: {
+        tags: ['tickets'],
+        operationId: 'receiveInboundEmail',
+        summary: `Receive a raw RFC 5322 mail (message/rfc822 or text/plain) from an inbound-mail provider, authenticated by the ${INBOUND_SECRET_HEADER} header`,
+        description:
+          'P8: a reply threads onto its ticket by In-Reply-To/References or by a valid reference in the subject; quoted history and signatures are cut; auto-replies and bounces are ignored; unknown senders are quarantined.',
+        headers: Type.Object({ [INBOUND_SECRET_HEADER]: Type.Optional(Type.String({ description: 'The shared secret MAIL_INBOUND_SECRET' })) }),
+        response: { 202: { $ref: 'InboundMailReceipt#' }, 401: { $ref: 'Problem#' }, ...failureResponses('unprocessable') },
+      },
+      config: { public: true },
+    },
+    async (request: FastifyRequest, reply) => {
+      if (!secretMatches(deps.secret, request.headers[INBOUND_SECRET_HEADER])) return unauthorized(reply);
+      if (!Buffer.isBuffer(request.body) || request.body.length === 0) return sendFailure(reply, { kind: 'unprocessable', detail: 'The body is not a mail.' });
+      const received = await receiveInboundMail(deps, request.body);
+      if (!received.ok) return sendFailure(reply, received.error);
+      return reply.code(202).send(received.value);
+    },
+  );
+  app.addSchema(InboundReceipt);
+
+  app.get(
+    '/v1/inbound/quarantine',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'listQuarantinedMail',
+        summary: 'Mail from unknown senders that opened no ticket and was never acknowledged, newest first (staff)',
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(QuarantinedMail) }) },
+      },
+      config: { access: READ_QUARANTINE },
+    },
+    async (request) => ({
+      items: (await inboundStore.quarantined(deps.dataSource.manager, request.query.limit)).map((m) => ({
+        inboundId: m.id,
+        messageId: m.messageId,
+        from: m.sender,
+        subject: m.subject,
+        text: m.textBody,
+        ...(m.reason ? { reason: m.reason } : {}),
+        receivedAt: m.receivedAt.toISOString(),
+      })),
+    }),
+  );
+
+  app.get(
+    '/v1/inbound/partner-domains',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'listPartnerMailDomains',
+        summary: "Mail domains whose senders' new mail opens a ticket for their partner (admin)",
+        response: { 200: Type.Object({ items: Type.Array(PartnerDomain) }) },
+      },
+      config: { access: ADMIN },
+    },
+    async () => ({ items: (await inboundStore.domains(deps.dataSource.manager)).map((d) => ({ ...d, addedAt: d.addedAt.toISOString() })) }),
+  );
+
+  app.put(
+    '/v1/inbound/partner-domains/:domain',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'putPartnerMailDomain',
+        summary: 'Give a mail domain to a partner: new mail from it opens tickets for that partner (admin)',
+        params: DomainParams,
+        body: PutDomainBody,
+        response: { 200: PartnerDomain },
+      },
+      config: { access: ADMIN },
+    },
+    async (request) => {
+      const domain = request.params.domain.toLowerCase();
+      const at = deps.clock.now();
+      await deps.unitOfWork.run((tx) => inboundStore.putDomain(tx, { domain, partnerId: request.body.partnerId, by: scopeOf(request, 'staff').staffId, at }));
+      return { domain, partnerId: request.body.partnerId, addedAt: at.toISOString() };
+    },
+  );
+
+  app.delete(
+    '/v1/inbound/partner-domains/:domain',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'deletePartnerMailDomain',
+        summary: 'Take a mail domain from its partner: new mail from it is quarantined again (admin)',
+        params: DomainParams,
+        response: { 204: Type.Null(), ...failureResponses('not_found') },
+      },
+      config: { access: ADMIN },
+    },
+    async (request, reply) => {
+      const deleted = await deps.unitOfWork.run((tx) => inboundStore.deleteDomain(tx, request.params.domain.toLowerCase()));
+      if (!deleted) return sendFailure(reply, { kind: 'not_found', detail: 'No partner has this mail domain.' });
+      return reply.code(204).send(null);
+    },
+  );
+};

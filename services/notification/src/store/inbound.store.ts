@@ -1,0 +1,119 @@
+import type { EntityManager } from 'typeorm';
+import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
+
+const S = NOTIFICATION_SCHEMA;
+
+export type InboundOutcome = 'threaded' | 'new_ticket' | 'quarantined' | 'ignored';
+
+export interface AttachmentPointer {
+  storageKey: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+}
+
+export interface InboundRow {
+  id: string;
+  messageId: string;
+  outcome: InboundOutcome;
+  reason: string | null;
+  ticketId: string | null;
+  partnerId: string | null;
+  sender: string;
+  subject: string;
+  textBody: string;
+  attachments: AttachmentPointer[];
+  receivedAt: Date;
+}
+
+interface RawInbound {
+  id: string;
+  message_id: string;
+  outcome: InboundOutcome;
+  reason: string | null;
+  ticket_id: string | null;
+  partner_id: string | null;
+  sender: string;
+  subject: string;
+  text_body: string;
+  attachments: AttachmentPointer[];
+  received_at: Date;
+}
+
+const toRow = (r: RawInbound): InboundRow => ({
+  id: r.id,
+  messageId: r.message_id,
+  outcome: r.outcome,
+  reason: r.reason,
+  ticketId: r.ticket_id,
+  partnerId: r.partner_id,
+  sender: r.sender,
+  subject: r.subject,
+  textBody: r.text_body,
+  attachments: r.attachments,
+  receivedAt: r.received_at,
+});
+
+export const inboundStore = {
+  /** False when a mail with this Message-ID was recorded already (a provider's retry): nothing more to do. */
+  async insert(tx: EntityManager, row: InboundRow): Promise<boolean> {
+    const inserted = (await tx.query(
+      `INSERT INTO "${S}".inbound_messages (id, message_id, outcome, reason, ticket_id, partner_id, sender, subject, text_body, attachments, received_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (message_id) DO NOTHING RETURNING id`,
+      [row.id, row.messageId, row.outcome, row.reason, row.ticketId, row.partnerId, row.sender, row.subject, row.textBody, JSON.stringify(row.attachments), row.receivedAt],
+    )) as unknown[];
+    return inserted.length === 1;
+  },
+
+  async byMessageId(tx: EntityManager, messageId: string): Promise<InboundRow | undefined> {
+    const rows = (await tx.query(`SELECT * FROM "${S}".inbound_messages WHERE message_id = $1`, [messageId])) as RawInbound[];
+    return rows[0] && toRow(rows[0]);
+  },
+
+  /** P8: a requester replying to their own earlier mail threads where that mail went. */
+  async ticketOfMessageIds(tx: EntityManager, messageIds: readonly string[]): Promise<{ ticketId: string; partnerId: string } | undefined> {
+    if (messageIds.length === 0) return undefined;
+    const rows = (await tx.query(
+      `SELECT ticket_id, partner_id FROM "${S}".inbound_messages WHERE message_id = ANY($1::text[]) AND ticket_id IS NOT NULL AND partner_id IS NOT NULL LIMIT 1`,
+      [messageIds],
+    )) as { ticket_id: string; partner_id: string }[];
+    return rows[0] && { ticketId: rows[0].ticket_id, partnerId: rows[0].partner_id };
+  },
+
+  async quarantined(tx: EntityManager, limit: number): Promise<InboundRow[]> {
+    const rows = (await tx.query(`SELECT * FROM "${S}".inbound_messages WHERE outcome = 'quarantined' ORDER BY received_at DESC, id LIMIT $1`, [limit])) as RawInbound[];
+    return rows.map(toRow);
+  },
+
+  /** P3/P8: the ticket a reference names, from the acknowledgments recorded on `ticket.created`. */
+  async ticketOfReference(tx: EntityManager, reference: string): Promise<{ ticketId: string; partnerId: string } | undefined> {
+    const rows = (await tx.query(`SELECT ticket_id, partner_id FROM "${S}".acknowledgments WHERE reference = $1`, [reference])) as { ticket_id: string; partner_id: string }[];
+    return rows[0] && { ticketId: rows[0].ticket_id, partnerId: rows[0].partner_id };
+  },
+
+  async partnerOfDomain(tx: EntityManager, domain: string): Promise<string | undefined> {
+    const rows = (await tx.query(`SELECT partner_id FROM "${S}".partner_mail_domains WHERE domain = $1`, [domain])) as { partner_id: string }[];
+    return rows[0]?.partner_id;
+  },
+
+  async putDomain(tx: EntityManager, args: { domain: string; partnerId: string; by: string; at: Date }): Promise<void> {
+    await tx.query(
+      `INSERT INTO "${S}".partner_mail_domains (domain, partner_id, added_by, added_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (domain) DO UPDATE SET partner_id = EXCLUDED.partner_id, added_by = EXCLUDED.added_by, added_at = EXCLUDED.added_at`,
+      [args.domain, args.partnerId, args.by, args.at],
+    );
+  },
+
+  async deleteDomain(tx: EntityManager, domain: string): Promise<boolean> {
+    // TypeORM answers a DELETE with [rows, affected count].
+    const [, affected] = (await tx.query(`DELETE FROM "${S}".partner_mail_domains WHERE domain = $1`, [domain])) as [unknown[], number];
+    return affected > 0;
+  },
+
+  async domains(tx: EntityManager): Promise<{ domain: string; partnerId: string; addedAt: Date }[]> {
+    const rows = (await tx.query(`SELECT domain, partner_id, added_at FROM "${S}".partner_mail_domains ORDER BY domain`)) as { domain: string; partner_id: string; added_at: Date }[];
+    return rows.map((r) => ({ domain: r.domain, partnerId: r.partner_id, addedAt: r.added_at }));
+  },
+};

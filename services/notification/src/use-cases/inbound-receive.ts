@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
+import { blobKey, type BlobStorage } from '@tss/blob-storage';
+import { NotificationEmailReceivedV1 } from '@tss/contracts';
+import type { Outbox, UnitOfWork } from '@tss/messaging';
+import { err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
+import { automatedReason, senderDomain, type InboundMail } from '../domain/inbound-mail';
+import { stripQuotedReply } from '../domain/inbound-reply-text';
+import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
+import { inboundStore, type AttachmentPointer, type InboundOutcome } from '../store/inbound.store';
+import { mailStore } from '../store/mail.store';
+import { parseInboundMail } from './inbound-parse';
+
+export interface ReceiveInboundDeps {
+  unitOfWork: UnitOfWork;
+  outbox: Outbox;
+  clock: Clock;
+  logger: Logger;
+  blobs: BlobStorage;
+}
+
+export interface InboundReceipt {
+  inboundId: string;
+  outcome: InboundOutcome;
+  /** True when this Message-ID had been received before: nothing was done again. */
+  duplicate: boolean;
+  ticketId?: string;
+  reason?: string;
+}
+
+type Decision =
+  | { outcome: 'threaded'; ticketId: string; partnerId: string; how: string }
+  | { outcome: 'new_ticket'; partnerId: string; how: string }
+  | { outcome: 'quarantined'; how: string }
+  | { outcome: 'ignored'; how: string };
+
+/**
+ * P8: where an inbound mail goes. Machines' mail is ignored (no tickets, no loops); a reply threads
+ * by our Message-IDs, then by a valid reference in the subject; a new mail opens a ticket only when
+ * its sender's domain belongs to a partner; anything else is quarantined for agents, never
+ * acknowledged (docs/adr/0035-mail.md).
+ */
+const decide = async (tx: EntityManager, mail: InboundMail): Promise<Decision> => {
+  const automated = automatedReason(mail);
+  if (automated) return { outcome: 'ignored', how: automated };
+  const ids = threadMessageIds(mail);
+  const byHeader = (await mailStore.ticketOfMessageIds(tx, ids)) ?? (await inboundStore.ticketOfMessageIds(tx, ids));
+  if (byHeader) return { outcome: 'threaded', ...byHeader, how: 'In-Reply-To/References' };
+  const reference = referenceInSubject(mail.subject);
+  const byReference = reference ? await inboundStore.ticketOfReference(tx, reference) : undefined;
+  if (byReference) return { outcome: 'threaded', ...byReference, how: `reference ${reference} in the subject` };
+  const domain = senderDomain(mail.from);
+  const partnerId = await inboundStore.partnerOfDomain(tx, domain);
+  if (partnerId) return { outcome: 'new_ticket', partnerId, how: `sender domain ${domain} belongs to the partner` };
+  return { outcome: 'quarantined', how: reference ? `reference ${reference} names no ticket, and the sender is unknown` : `unknown sender domain ${domain}` };
+};
+
+const storeAttachments = async (blobs: BlobStorage, inboundId: string, mail: InboundMail): Promise<AttachmentPointer[]> =>
+  Promise.all(
+    mail.attachments.map(async (a, n) => {
+      const stored = await blobs.put(blobKey('inbound-mail', inboundId, String(n + 1)), Buffer.from(a.content), { contentType: a.contentType });
+      return { storageKey: stored.key, filename: a.filename, contentType: a.contentType, size: stored.size, sha256: stored.sha256 };
+    }),
+  );
+
+export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer): Promise<Result<InboundReceipt, Failure>> => {
+  const parsed = await parseInboundMail(raw);
+  if (!parsed.ok) return err({ kind: 'unprocessable', detail: `Not a readable RFC 5322 message: ${parsed.failure.detail}` });
+  const mail = parsed.mail;
+  const previous = await deps.unitOfWork.run((tx) => inboundStore.byMessageId(tx, mail.messageId));
+  if (previous) return ok({ inboundId: previous.id, outcome: previous.outcome, duplicate: true, ...(previous.ticketId ? { ticketId: previous.ticketId } : {}) });
+
+  const inboundId = randomUUID();
+  const decision = await deps.unitOfWork.run((tx) => decide(tx, mail));
+  const forwarded = decision.outcome === 'threaded' || decision.outcome === 'new_ticket';
+  // Bytes go to blob storage before the transaction that publishes their pointers (DESIGN "Blobs").
+  const attachments = forwarded ? await storeAttachments(deps.blobs, inboundId, mail) : [];
+  const text = stripQuotedReply(mail.text) || mail.text;
+  const receivedAt = deps.clock.now();
+
+  return deps.unitOfWork.run(async (tx) => {
+    const inserted = await inboundStore.insert(tx, {
+      id: inboundId,
+      messageId: mail.messageId,
+      outcome: decision.outcome,
+      reason: decision.how,
+      ticketId: decision.outcome === 'threaded' ? decision.ticketId : null,
+      partnerId: forwarded ? decision.partnerId : null,
+      sender: mail.from,
+      subject: mail.subject,
+      textBody: text,
+      // A quarantined or ignored mail's files are not kept: unknown senders' bytes stay out of storage.
+      attachments,
+      receivedAt,
+    });
+    if (!inserted) {
+      // The same mail raced in twice; the other delivery recorded (and published) it.
+      const winner = await inboundStore.byMessageId(tx, mail.messageId);
+      return ok({ inboundId: winner?.id ?? inboundId, outcome: winner?.outcome ?? decision.outcome, duplicate: true, ...(winner?.ticketId ? { ticketId: winner.ticketId } : {}) });
+    }
+    if (forwarded) {
+      await deps.outbox.add(tx, NotificationEmailReceivedV1, decision.outcome === 'threaded' ? decision.ticketId : inboundId, {
+        partnerId: decision.partnerId,
+        ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}),
+        messageId: mail.messageId,
+        from: mail.from,
+        subject: mail.subject,
+        text,
+        attachmentPointers: attachments,
+        receivedAt: receivedAt.toISOString(),
+      });
+    }
+    deps.logger.info({ inboundId, outcome: decision.outcome, reason: decision.how }, 'inbound mail received');
+    return ok({
+      inboundId,
+      outcome: decision.outcome,
+      duplicate: false,
+      ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}),
+      reason: decision.how,
+    });
+  });
+};

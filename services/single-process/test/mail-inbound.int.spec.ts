@@ -1,0 +1,169 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
+import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
+import { waitFor } from '@tss/service-kit/testing';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+const SECRET = 'inbound-secret-0123456789';
+const FIXTURES = path.join(__dirname, '../../notification/test/fixtures/mail');
+
+/** A corpus mail (services/notification/test/fixtures/mail) replying to the acknowledgment of `reference`. */
+const corpusMail = async (file: string, values: { reference?: string; ackMessageId?: string } = {}): Promise<Buffer> => {
+  const reference = values.reference ?? 'TSS-00000-00000';
+  return Buffer.from(
+    (await readFile(path.join(FIXTURES, file)))
+      .toString('latin1')
+      .replaceAll('{{REFERENCE}}', reference)
+      .replaceAll('{{MISTYPED_REFERENCE}}', reference.slice(0, -1) + (reference.endsWith('0') ? '1' : '0'))
+      .replaceAll('{{ACK_MESSAGE_ID}}', values.ackMessageId ?? '<unknown@nowhere.example>'),
+    'latin1',
+  );
+};
+
+type Receipt = { inboundId: string; outcome: string; duplicate: boolean; ticketId?: string; reason?: string };
+
+// Issue #11 "E-mail in" (P8), through the HTTP edge, on real PostgreSQL, with mailparser.
+describe('inbound e-mail (P8, issue #11)', () => {
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  let blobRoot: string;
+  let admin: string;
+  let partner: { token: string; partnerId: string };
+  let agent: string;
+
+  beforeAll(async () => {
+    blobRoot = await mkdtemp(path.join(tmpdir(), 'tss-inbound-mail-'));
+    platform = await startTestPlatform('mail_inbound', { env: { MAIL_INBOUND_SECRET: SECRET, ATTACHMENT_DIR: blobRoot } });
+    client = platform.client;
+    admin = await platform.adminToken();
+    partner = await client.partner(admin, 'Acme Inbound');
+    agent = (await client.staff(admin, ['agent'])).token;
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    if (blobRoot) await rm(blobRoot, { recursive: true, force: true });
+  });
+
+  const post = (raw: Buffer, secret: string | null = SECRET, contentType = 'message/rfc822') => {
+    const request = client.http().post('/v1/inbound/email').set('content-type', contentType);
+    return (secret === null ? request : request.set('x-tss-inbound-secret', secret)).send(raw);
+  };
+  const receive = async (raw: Buffer): Promise<Receipt> => {
+    const response = await post(raw);
+    expect(response.status).toBe(202);
+    return response.body as Receipt;
+  };
+  /** A ticket with a requester e-mail, and the Message-ID of its acknowledgment. */
+  const ticketWithAck = async (email: string) => {
+    const created = await client.http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ requester: { email } }));
+    expect(created.status).toBe(201);
+    const ack = await waitFor('the acknowledgment recorded', async () => {
+      const rows = await platform.query<{ message_id: string }>('notification', `SELECT message_id FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`, [created.body.id]);
+      return rows[0];
+    });
+    return { id: created.body.id as string, reference: created.body.reference as string, ackMessageId: ack.message_id };
+  };
+  const threadText = async (ticketId: string) => JSON.stringify((await client.http().get(`/v1/tickets/${ticketId}/thread`).auth(agent, { type: 'bearer' })).body);
+  const acknowledgmentsTo = async (email: string) =>
+    (await platform.query('notification', `SELECT 1 FROM notification.mail_messages WHERE recipient = $1 AND kind = 'acknowledgment'`, [email])).length;
+
+  it('refuses a call without the shared secret, or with a wrong one, with a 401 problem', async () => {
+    const raw = await corpusMail('gmail-en-reply.eml');
+    for (const secret of [null, 'wrong-secret-0123456789']) {
+      const response = await post(raw, secret);
+      expect(response.status).toBe(401);
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    }
+    const nothing = await platform.query('notification', 'SELECT 1 FROM notification.inbound_messages');
+    expect(nothing).toHaveLength(0);
+  });
+
+  it('P8: a Gmail reply threads by In-Reply-To, without its quoted history; the same mail again changes nothing', async () => {
+    const ticket = await ticketWithAck('ann@client.example');
+    const raw = await corpusMail('gmail-en-reply.eml', ticket);
+    const receipt = await receive(raw);
+    expect(receipt).toMatchObject({ outcome: 'threaded', ticketId: ticket.id, duplicate: false });
+
+    const thread = await waitFor('the reply in the thread', async () => {
+      const text = await threadText(ticket.id);
+      return text.includes('EPUB 2 opens fine') ? text : undefined;
+    });
+    expect(thread).not.toContain('Reply to this message to add to it');
+
+    const again = await receive(raw);
+    expect(again).toMatchObject({ outcome: 'threaded', duplicate: true, inboundId: receipt.inboundId });
+    const published = await platform.query('notification', `SELECT 1 FROM notification.outbox WHERE event_type = 'notification.email_received' AND message_key = $1`, [ticket.id]);
+    expect(published).toHaveLength(1);
+  });
+
+  it('P8: a reply naming only the reference in its subject threads by it (text/plain accepted too)', async () => {
+    const ticket = await ticketWithAck('erin@client.example');
+    const response = await post(await corpusMail('thunderbird-en-subject-only.eml', ticket), SECRET, 'text/plain');
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({ outcome: 'threaded', ticketId: ticket.id });
+    expect(response.body.reason).toContain(ticket.reference);
+    await waitFor('the reply in the thread', async () => (await threadText(ticket.id)).includes('the version is 4.2.1'));
+  });
+
+  it('windows-1251 and koi8-r replies arrive as the requester wrote them', async () => {
+    const ticket = await ticketWithAck('olga@client.example');
+    expect(await receive(await corpusMail('outlook-ru-cp1251.eml', ticket))).toMatchObject({ outcome: 'threaded' });
+    expect(await receive(await corpusMail('thunderbird-ru-koi8r.eml', ticket))).toMatchObject({ outcome: 'threaded' });
+    await waitFor('both replies in the thread', async () => {
+      const text = await threadText(ticket.id);
+      return text.includes('Проблема повторяется на второй машине.') && text.includes('Логи приложил бы');
+    });
+    expect(await threadText(ticket.id)).not.toContain('Пётр Сидоров'); // the signature
+  });
+
+  it('auto-replies, list mail and bounces open nothing and get no answer', async () => {
+    const ticket = await ticketWithAck('frank@client.example');
+    for (const file of ['autoreply-out-of-office.eml', 'autoreply-x-autoreply.eml', 'bulk-precedence.eml', 'bounce-delivery-status.eml']) {
+      expect(await receive(await corpusMail(file, ticket))).toMatchObject({ outcome: 'ignored' });
+    }
+    const published = await platform.query('notification', `SELECT 1 FROM notification.outbox WHERE event_type = 'notification.email_received' AND message_key = $1`, [ticket.id]);
+    expect(published).toHaveLength(0);
+  });
+
+  it('an unknown sender without a reference, or with a mistyped one, is quarantined for agents and never acknowledged', async () => {
+    const ticket = await ticketWithAck('someone@client.example');
+    const unknown = await receive(await corpusMail('new-request.eml'));
+    expect(unknown).toMatchObject({ outcome: 'quarantined' });
+    const mistyped = await receive(await corpusMail('mistyped-reference.eml', ticket));
+    expect(mistyped).toMatchObject({ outcome: 'quarantined' });
+    expect(mistyped.ticketId).toBeUndefined();
+
+    const listed = await client.http().get('/v1/inbound/quarantine').auth(agent, { type: 'bearer' });
+    expect(listed.status).toBe(200);
+    expect((listed.body as { items: { inboundId: string }[] }).items.map((i) => i.inboundId)).toEqual(expect.arrayContaining([unknown.inboundId, mistyped.inboundId]));
+    expect(await acknowledgmentsTo('heidi@partner-domain.example')).toBe(0);
+    expect((await client.http().get('/v1/inbound/quarantine').auth(partner.token, { type: 'bearer' })).status).toBe(403);
+  });
+
+  it('new mail from a partner’s domain opens a ticket with channel email, its attachment stored with size and SHA-256, and is acknowledged', async () => {
+    const put = await client.http().put('/v1/inbound/partner-domains/Partner-Domain.example').auth(admin, { type: 'bearer' }).send({ partnerId: partner.partnerId });
+    expect(put.status).toBe(200);
+    const raw = await corpusMail('new-request.eml');
+    const mail = raw.toString('latin1').replace('<new-5@partner-domain.example>', '<new-5b@partner-domain.example>');
+    const receipt = await receive(Buffer.from(mail, 'latin1'));
+    expect(receipt).toMatchObject({ outcome: 'new_ticket' });
+
+    const [event] = await platform.query<{ event: { data: { partnerId: string; attachmentPointers: { storageKey: string; size: number; sha256: string; contentType: string }[] } } }>(
+      'notification',
+      `SELECT event FROM notification.outbox WHERE event_type = 'notification.email_received' AND message_key = $1`,
+      [receipt.inboundId],
+    );
+    expect(event.event.data.partnerId).toBe(partner.partnerId);
+    const [pointer] = event.event.data.attachmentPointers;
+    expect(pointer).toMatchObject({ contentType: 'image/png', size: 69, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect((await readFile(path.join(blobRoot, pointer.storageKey))).length).toBe(69);
+
+    // P3: intake files it (channel email) and the requester is acknowledged.
+    await waitFor('the acknowledgment of the new ticket', async () => (await acknowledgmentsTo('heidi@partner-domain.example')) === 1);
+    const [ack] = await platform.query<{ channel: string }>('notification', `SELECT channel FROM notification.acknowledgments WHERE recipient = $1`, ['heidi@partner-domain.example']);
+    expect(ack.channel).toBe('email');
+  });
+});
