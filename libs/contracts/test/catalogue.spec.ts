@@ -10,6 +10,8 @@ const DESIGN_EVENT_TYPES = [
   'partner.created', 'partner.updated', 'staff.created', 'staff.updated',
   // Beyond DESIGN's list: classification is a change too (docs/adr/0029).
   'ticket.category_changed',
+  // Beyond DESIGN's list: a webhook endpoint disabled after 5 days of failures (issue #11, docs/adr/0034).
+  'notification.webhook_endpoint_disabled',
 ];
 
 const envelope = (type: string, version: number, data: unknown) => ({

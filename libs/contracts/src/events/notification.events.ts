@@ -32,3 +32,21 @@ export const NotificationDeliveryFailedV1 = defineEvent(
   Type.Object({ partnerId: Type.Optional(Uuid), kind: Type.String(), attempts: Type.Integer(), reason: Type.String(), failedAt: Instant }),
   'A mail or webhook delivery gave up after its retries.',
 );
+export const NotificationWebhookEndpointDisabledV1 = defineEvent(
+  'notification.webhook_endpoint_disabled',
+  1,
+  'notification',
+  Type.Object({
+    endpointId: Uuid,
+    /** Absent for an internal system's endpoint (subscribed to all partners). */
+    partnerId: Type.Optional(Uuid),
+    ownerKind: Type.Union([Type.Literal('partner'), Type.Literal('staff')]),
+    /** The partner client or staff member who created it: whom to tell. */
+    createdBy: Type.String(),
+    url: Type.String(),
+    failingSince: Instant,
+    reason: Type.String(),
+    disabledAt: Instant,
+  }),
+  'Issue #11: a webhook endpoint whose every attempt failed for 5 days was disabled (subject = endpoint id).',
+);

@@ -1,7 +1,68 @@
+import { Type } from '@sinclair/typebox';
+import { isIP } from 'node:net';
+import { webhookHandlers } from '../events/webhook-event.handlers';
+import { WebhookDispatcher } from '../events/webhook-dispatcher';
+import { onWebhookAttemptDue } from '../events/webhook-timer.handler';
+import { checkedAddress, systemResolve } from '../http/ssrf-guard';
+import { sendWebhook } from '../http/webhook-sender';
+import { webhookRoutes } from '../http/webhook.routes';
+import { Webhooks1765200100000 } from '../store/migrations/1765200100000-webhooks';
+import { WEBHOOK_ATTEMPT_TIMER } from '../use-cases/webhook-queue';
 import { defineNotificationPart } from './notification-part';
 
-/** Placeholder: filled in by the webhooks work of issue #11. */
+export const WebhookConfig = {
+  WEBHOOK_ALLOW_PRIVATE_HOSTS: Type.String({
+    default: '',
+    description: 'Comma-separated IP addresses webhooks may reach although private or loopback (e.g. `127.0.0.1` for a local receiver); empty in production',
+  }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000, description: 'One delivery attempt, connect to last byte' }),
+  WEBHOOK_CONCURRENCY_PER_ENDPOINT: Type.Integer({ minimum: 1, maximum: 100, default: 4, description: 'Attempts in flight at once to one endpoint (per replica)' }),
+  WEBHOOK_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 1_000, default: 32, description: 'Attempts in flight at once in one replica' }),
+};
+
+export const allowedHostsOf = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+/** Issue #11: signed, retried, logged and replayable webhooks (docs/webhooks.md, docs/adr/0034-webhooks.md). */
 export const webhooksPart = defineNotificationPart({
   name: 'webhooks',
-  build: () => ({}),
+  config: WebhookConfig,
+  configProblems: (config) =>
+    allowedHostsOf(config.WEBHOOK_ALLOW_PRIVATE_HOSTS)
+      .filter((host) => isIP(host) === 0)
+      .map((host) => `WEBHOOK_ALLOW_PRIVATE_HOSTS: ${host} is not an IP address`),
+  migrations: [Webhooks1765200100000],
+  build: (deps) => {
+    const ssrf = { resolve: systemResolve, allowed: allowedHostsOf(deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS) };
+    const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
+    const dispatcher = new WebhookDispatcher({
+      dataSource: deps.dataSource,
+      unitOfWork: deps.unitOfWork,
+      clock: deps.clock,
+      logger: deps.logger,
+      timers: deps.timers,
+      outbox: deps.outbox,
+      send: (request) => sendWebhook(request, { ...ssrf, timeoutMs, now: () => deps.clock.now() }),
+      perEndpoint: deps.config.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
+      maxInFlight: deps.config.WEBHOOK_MAX_IN_FLIGHT,
+      timeoutMs,
+    });
+    return {
+      routes: webhookRoutes({
+        unitOfWork: deps.unitOfWork,
+        clock: deps.clock,
+        timers: deps.timers,
+        checkUrl: async (url) => {
+          const checked = await checkedAddress(url, ssrf);
+          return checked.ok ? undefined : `refused: ${checked.error}`;
+        },
+      }),
+      handlers: webhookHandlers(deps.timers),
+      timers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptDue({ timers: deps.timers, clock: deps.clock, watchdogMs: timeoutMs + 60_000 }) },
+      background: [{ name: 'webhook dispatcher', start: () => dispatcher.start(), stop: () => dispatcher.stop() }],
+    };
+  },
 });

@@ -1,0 +1,50 @@
+/** Who an endpoint belongs to and which partners' events it may receive (DESIGN "Tenancy"). */
+export type EndpointOwner = { kind: 'partner'; partnerId: string } | { kind: 'staff'; staffId: string };
+
+export interface WebhookEndpoint {
+  id: string;
+  ownerKind: 'partner' | 'staff';
+  /** The partner whose tickets' events it receives; null for an internal system (admin) subscribed to all partners. */
+  partnerId: string | null;
+  createdBy: string;
+  url: string;
+  description: string;
+  eventTypes: string[];
+  secret: string;
+  /** After a rotation, the old secret keeps signing beside the new one until `previousSecretExpiresAt`. */
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+  status: 'enabled' | 'disabled';
+  disabledAt: Date | null;
+  disabledReason: string | null;
+  /** When the first of the attempts failing since the last success failed; null while healthy. */
+  failingSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
+
+/** The secrets that sign at `now`: the current one, and the previous one for 24 h after a rotation. */
+export const signingSecrets = (endpoint: Pick<WebhookEndpoint, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, now: Date): string[] =>
+  endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now.getTime()
+    ? [endpoint.secret, endpoint.previousSecret]
+    : [endpoint.secret];
+
+/** Tenancy: may this endpoint receive an event of `partnerId`? */
+export const receivesPartner = (endpoint: Pick<WebhookEndpoint, 'partnerId'>, partnerId: string | undefined): boolean =>
+  endpoint.partnerId === null || endpoint.partnerId === partnerId;
+
+/** A webhook URL: http(s) only, no user info (it would leak into logs), no fragment. */
+export const urlProblem = (raw: string): string | undefined => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'is not an absolute URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http or https URL';
+  if (url.username || url.password) return 'must not carry credentials';
+  if (url.hash) return 'must not carry a fragment';
+  return undefined;
+};

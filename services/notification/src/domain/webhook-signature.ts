@@ -1,0 +1,20 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/** Standard Webhooks: secrets are `whsec_` + base64 of the key bytes. */
+export const SECRET_PREFIX = 'whsec_';
+const SECRET_BYTES = 24;
+
+export const newWebhookSecret = (): string => `${SECRET_PREFIX}${randomBytes(SECRET_BYTES).toString('base64')}`;
+
+const keyOf = (secret: string): Buffer => Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+
+/** One `v1,<base64 HMAC-SHA256>` over `id.timestamp.body` (Standard Webhooks, "Signature scheme"). */
+export const signatureOf = (secret: string, messageId: string, timestampSeconds: number, body: string): string =>
+  `v1,${createHmac('sha256', keyOf(secret)).update(`${messageId}.${timestampSeconds}.${body}`).digest('base64')}`;
+
+/**
+ * The `webhook-signature` header: one signature per secret in force, space-separated, so a
+ * receiver holding either the new or the old secret verifies during a rotation.
+ */
+export const signatureHeader = (secrets: readonly string[], messageId: string, timestampSeconds: number, body: string): string =>
+  secrets.map((s) => signatureOf(s, messageId, timestampSeconds, body)).join(' ');

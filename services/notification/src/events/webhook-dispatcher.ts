@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { UnitOfWork } from '@tss/messaging';
+import type { Clock } from '@tss/service-kit';
+import type { TimerStore } from '@tss/timers';
+import { signingSecrets } from '../domain/webhook-endpoint';
+import { signatureHeader } from '../domain/webhook-signature';
+import type { WebhookRequest } from '../http/webhook-sender';
+import { webhookDeliveryStore, type ClaimedDelivery } from '../store/webhook-delivery.store';
+import { webhookEndpointStore } from '../store/webhook-endpoint.store';
+import { recordWebhookAttempt, type RecordDeps, type SendOutcome } from '../use-cases/record-webhook-attempt';
+import { scheduleAttempt, WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
+
+export interface DispatcherOptions extends RecordDeps {
+  dataSource: DataSource;
+  unitOfWork: UnitOfWork;
+  clock: Clock;
+  logger: Logger;
+  timers: TimerStore;
+  send: (request: WebhookRequest) => Promise<SendOutcome>;
+  /** Attempts in flight at once to one endpoint: a slow endpoint holds only its own slots. */
+  perEndpoint: number;
+  /** Attempts in flight at once in this process. */
+  maxInFlight: number;
+  /** The attempt timeout: the watchdog re-queues an attempt not recorded within it plus a margin. */
+  timeoutMs: number;
+  /** Fallback look for ready deliveries after a lost notification (real milliseconds). */
+  pollMs?: number;
+  random?: () => number;
+}
+
+const WATCHDOG_MARGIN_MS = 60_000;
+
+/**
+ * Sends ready deliveries (docs/adr/0034-webhooks.md). A claim commits before the HTTP call, the
+ * result is recorded in a transaction of its own after it: no transaction stays open across the
+ * network. The claim re-targets the delivery's timer to a watchdog (timeout + 1 min); a sender that
+ * dies mid-attempt leaves the delivery `in_flight`, and the watchdog makes it ready again, so a crash
+ * never loses a delivery (it may send it twice: receivers dedupe by `webhook-id`).
+ */
+export class WebhookDispatcher {
+  private running = false;
+  private loopDone?: Promise<void>;
+  private wakeUp?: () => void;
+  private kicked = false;
+  private listener?: Client;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loopDone;
+    await Promise.allSettled([...this.inFlight]);
+    await this.closeListener();
+  }
+
+  wake(): void {
+    this.kicked = true;
+    this.wakeUp?.();
+  }
+
+  /** Claims what it can and starts sending it; returns how many were claimed. */
+  async dispatchReady(): Promise<number> {
+    const room = this.options.maxInFlight - this.inFlight.size;
+    if (room <= 0) return 0;
+    const now = this.options.clock.now();
+    const token = randomUUID();
+    const jobs = await this.options.unitOfWork.run(async (tx) => {
+      const claimed = await webhookDeliveryStore.claimReady(tx, { now, limit: room, perEndpoint: this.options.perEndpoint, token });
+      const watchdogAt = new Date(now.getTime() + this.options.timeoutMs + WATCHDOG_MARGIN_MS);
+      const out: { claimed: ClaimedDelivery; request: WebhookRequest }[] = [];
+      for (const c of claimed) {
+        await scheduleAttempt(tx, this.options.timers, c.id, watchdogAt);
+        const endpoint = await webhookEndpointStore.find(tx, c.endpointId, 'all');
+        if (!endpoint) continue;
+        const timestampSeconds = Math.floor(now.getTime() / 1_000);
+        out.push({
+          claimed: c,
+          request: { url: endpoint.url, messageId: c.messageId, timestampSeconds, body: c.body, signature: signatureHeader(signingSecrets(endpoint, now), c.messageId, timestampSeconds, c.body) },
+        });
+      }
+      return out;
+    });
+    for (const job of jobs) {
+      const p: Promise<void> = this.attempt(job.claimed, job.request).finally(() => {
+        this.inFlight.delete(p);
+        this.wake(); // a slot is free, on this endpoint and in this process
+      });
+      this.inFlight.add(p);
+    }
+    return jobs.length;
+  }
+
+  private async attempt(claimed: ClaimedDelivery, request: WebhookRequest): Promise<void> {
+    const outcome = await this.options.send(request);
+    try {
+      const random = (this.options.random ?? Math.random)();
+      await this.options.unitOfWork.run((tx) => recordWebhookAttempt(tx, this.options, claimed, outcome, this.options.clock.now(), random));
+    } catch (error) {
+      // Left in flight: the watchdog gives it to a sender again (at-least-once).
+      this.options.logger.warn({ err: error, deliveryId: claimed.id }, 'webhook attempt not recorded; its watchdog will retry it');
+    }
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      this.kicked = false;
+      try {
+        await this.openListener();
+        const claimed = await this.dispatchReady();
+        failures = 0;
+        if (claimed > 0 && this.inFlight.size < this.options.maxInFlight) continue;
+      } catch (error) {
+        failures += 1;
+        await this.closeListener();
+        this.options.logger[failures === 1 ? 'warn' : 'debug']({ err: error, failures }, 'webhook dispatcher could not reach the database; will retry');
+      }
+      if (!this.running) break;
+      if (this.kicked) continue;
+      await this.sleep(failures > 0 ? Math.min(5_000, 100 * 2 ** Math.min(failures, 6)) : (this.options.pollMs ?? 5_000));
+    }
+  }
+
+  private async openListener(): Promise<void> {
+    if (this.listener) return;
+    const url = (this.options.dataSource.options as { url?: unknown }).url;
+    if (typeof url !== 'string') return; // without a url: the fallback poll alone
+    const client = new Client({ connectionString: url, application_name: 'notification:webhooks' });
+    client.on('error', (error) => {
+      this.options.logger.warn({ err: error }, 'webhook listener connection lost');
+      if (this.listener === client) this.listener = undefined;
+      this.wake();
+    });
+    client.on('notification', () => this.wake());
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${WEBHOOK_READY_CHANNEL}"`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    this.listener = client;
+  }
+
+  private async closeListener(): Promise<void> {
+    const client = this.listener;
+    this.listener = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    }).then(() => {
+      this.wakeUp = undefined;
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import { Agent, request } from 'undici';
+import type { LookupFunction } from 'node:net';
+import { parseRetryAfterMs } from '../domain/webhook-schedule';
+import type { SendOutcome } from '../use-cases/record-webhook-attempt';
+import { checkedAddress, type ResolvedAddress, type SsrfOptions } from './ssrf-guard';
+
+export interface WebhookRequest {
+  url: string;
+  messageId: string;
+  timestampSeconds: number;
+  signature: string;
+  body: string;
+}
+
+export interface SenderOptions extends SsrfOptions {
+  /** Whole attempt, connect to last body byte (issue #11: 10 s). */
+  timeoutMs: number;
+  now: () => Date;
+}
+
+/** A lookup that answers only the address already checked: the socket connects there, whatever DNS says now. */
+const pinnedLookup = (target: ResolvedAddress): LookupFunction => (_hostname, options, callback) => {
+  if (options.all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: target.address, family: target.family }]);
+  else callback(null, target.address, target.family);
+};
+
+const MAX_ERROR_CHARS = 500;
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * One attempt: POST the CloudEvent with the Standard Webhooks headers to the checked address.
+ * Redirects are not followed (undici's `request` follows none): a 3xx is a failed attempt.
+ */
+export const sendWebhook = async (req: WebhookRequest, options: SenderOptions): Promise<SendOutcome> => {
+  const started = performance.now();
+  const latencyMs = () => performance.now() - started;
+  const target = await checkedAddress(req.url, options);
+  if (!target.ok) return { latencyMs: latencyMs(), error: `refused: ${target.error}` };
+  const agent = new Agent({ connect: { lookup: pinnedLookup(target.value), timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  try {
+    const response = await request(req.url, {
+      method: 'POST',
+      dispatcher: agent,
+      signal,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'TSS-Webhooks/1',
+        'webhook-id': req.messageId,
+        'webhook-timestamp': String(req.timestampSeconds),
+        'webhook-signature': req.signature,
+      },
+      body: req.body,
+    });
+    // The receiver's answer is not kept: reading it whole would let a receiver make us buffer anything.
+    await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+    const retryAfter = response.headers['retry-after'];
+    const retryAfterMs = parseRetryAfterMs(response.statusCode, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, options.now());
+    const ok = response.statusCode >= 200 && response.statusCode < 300;
+    return {
+      statusCode: response.statusCode,
+      latencyMs: latencyMs(),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(ok ? {} : { error: `HTTP ${response.statusCode}` }),
+    };
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const timedOut = signal.aborted || (typeof code === 'string' && TIMEOUT_CODES.has(code));
+    const message = timedOut ? `timed out after ${options.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+    return { latencyMs: latencyMs(), error: message.slice(0, MAX_ERROR_CHARS) };
+  } finally {
+    await agent.destroy().catch(() => undefined);
+  }
+};

@@ -1,0 +1,246 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { EntityManager } from 'typeorm';
+import type { UnitOfWork } from '@tss/messaging';
+import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock, type Failure, type Result } from '@tss/service-kit';
+import type { TimerStore } from '@tss/timers';
+import type { EndpointOwner, WebhookEndpoint } from '../domain/webhook-endpoint';
+import type { WebhookDelivery } from '../store/webhook-delivery.store';
+import { webhookEndpointStore } from '../store/webhook-endpoint.store';
+import * as endpoints from '../use-cases/webhook-endpoints';
+import {
+  CreateEndpointBody,
+  CreatedEndpointView,
+  DeliveryList,
+  DeliveryParams,
+  DeliveryQuery,
+  DeliveryView,
+  EndpointList,
+  EndpointParams,
+  EndpointView,
+  PingView,
+  ReplayBody,
+  ReplayView,
+  RotatedSecretView,
+  UpdateEndpointBody,
+} from './webhook.schemas';
+
+/** Partners with `webhooks:manage` (their own endpoints), admins (internal systems, and all). */
+const MANAGE: AccessRule = { kinds: ['partner', 'staff'], scopes: ['webhooks:manage'], roles: ['admin'] };
+const TAGS = ['notification'];
+
+export interface WebhookRouteDeps {
+  unitOfWork: UnitOfWork;
+  clock: Clock;
+  timers: TimerStore;
+  checkUrl: endpoints.UrlCheck;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export const endpointView = (e: WebhookEndpoint) => ({
+  id: e.id,
+  url: e.url,
+  description: e.description,
+  eventTypes: e.eventTypes,
+  partnerId: e.partnerId,
+  status: e.status,
+  disabledAt: iso(e.disabledAt),
+  disabledReason: e.disabledReason,
+  failingSince: iso(e.failingSince),
+  previousSecretExpiresAt: iso(e.previousSecretExpiresAt),
+  createdAt: e.createdAt.toISOString(),
+  updatedAt: e.updatedAt.toISOString(),
+});
+
+export const deliveryView = (d: WebhookDelivery) => ({
+  id: d.id,
+  webhookId: d.messageId,
+  eventType: d.eventType,
+  reason: d.reason,
+  status: d.status,
+  attempts: d.attempts,
+  lastAttemptAt: iso(d.lastAttemptAt),
+  responseStatus: d.lastStatusCode,
+  latencyMs: d.lastLatencyMs,
+  error: d.lastError,
+  nextAttemptAt: iso(d.nextAttemptAt),
+  createdAt: d.createdAt.toISOString(),
+  completedAt: iso(d.completedAt),
+});
+
+const ownerOf = (request: FastifyRequest): EndpointOwner => {
+  const scope = scopeOf(request, 'partner', 'staff');
+  return scope.kind === 'partner' ? { kind: 'partner', partnerId: scope.partnerId } : { kind: 'staff', staffId: scope.staffId };
+};
+
+const answer = <T>(reply: FastifyReply, result: Result<T, Failure>, status: number, view: (value: T) => unknown) =>
+  result.ok ? reply.code(status).send(view(result.value)) : sendFailure(reply, result.error);
+
+/** /v1/webhooks/endpoints (issue #11): subscriptions, their secrets, the delivery log, retry, replay and ping. */
+export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tx = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> => deps.unitOfWork.run(work);
+
+  app.post(
+    '/v1/webhooks/endpoints',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'createWebhookEndpoint',
+        summary: 'Subscribe a URL to events; the answer shows its signing secret, once',
+        body: CreateEndpointBody,
+        response: { 201: CreatedEndpointView, ...failureResponses('bad_request') },
+      },
+      config: { access: MANAGE },
+    },
+    async (request, reply) => {
+      const result = await tx((m) => endpoints.createEndpoint(m, ownerOf(request), request.body, deps.checkUrl, deps.clock.now()));
+      return answer(reply, result, 201, (e) => ({ ...endpointView(e), secret: e.secret }));
+    },
+  );
+
+  app.get(
+    '/v1/webhooks/endpoints',
+    {
+      schema: { tags: TAGS, operationId: 'listWebhookEndpoints', summary: 'The endpoints the caller may manage (a partner: its own; an admin: all)', response: { 200: EndpointList } },
+      config: { access: MANAGE },
+    },
+    async (request) => {
+      const owner = ownerOf(request);
+      const list = await tx((m) => webhookEndpointStore.list(m, endpoints.visibilityOf(owner)));
+      return { items: list.map(endpointView) };
+    },
+  );
+
+  app.get(
+    '/v1/webhooks/endpoints/:id',
+    {
+      schema: { tags: TAGS, operationId: 'getWebhookEndpoint', summary: 'One endpoint (no secret)', params: EndpointParams, response: { 200: EndpointView, ...failureResponses('not_found') } },
+      config: { access: MANAGE },
+    },
+    async (request, reply) => answer(reply, await tx((m) => endpoints.findEndpoint(m, ownerOf(request), request.params.id)), 200, endpointView),
+  );
+
+  app.patch(
+    '/v1/webhooks/endpoints/:id',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'updateWebhookEndpoint',
+        summary: 'Change the URL, filters or description; enable or disable',
+        params: EndpointParams,
+        body: UpdateEndpointBody,
+        response: { 200: EndpointView, ...failureResponses('bad_request', 'not_found') },
+      },
+      config: { access: MANAGE },
+    },
+    async (request, reply) =>
+      answer(reply, await tx((m) => endpoints.updateEndpoint(m, ownerOf(request), request.params.id, request.body, deps.checkUrl, deps.clock.now())), 200, endpointView),
+  );
+
+  app.delete(
+    '/v1/webhooks/endpoints/:id',
+    {
+      schema: { tags: TAGS, operationId: 'deleteWebhookEndpoint', summary: 'Unsubscribe: the endpoint and its delivery log', params: EndpointParams, response: { 204: { type: 'null' }, ...failureResponses('not_found') } },
+      config: { access: MANAGE },
+    },
+    async (request, reply) => {
+      const result = await tx((m) => endpoints.deleteEndpoint(m, ownerOf(request), request.params.id));
+      return result.ok ? reply.code(204).send() : sendFailure(reply, result.error);
+    },
+  );
+
+  app.post(
+    '/v1/webhooks/endpoints/:id/rotate-secret',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'rotateWebhookSecret',
+        summary: 'A new signing secret; the old one keeps signing beside it for 24 hours',
+        params: EndpointParams,
+        response: { 200: RotatedSecretView, ...failureResponses('not_found') },
+      },
+      config: { access: MANAGE },
+    },
+    async (request, reply) =>
+      answer(reply, await tx((m) => endpoints.rotateSecret(m, ownerOf(request), request.params.id, deps.clock.now())), 200, (e) => ({
+        secret: e.secret,
+        previousSecretExpiresAt: (e.previousSecretExpiresAt ?? e.updatedAt).toISOString(),
+      })),
+  );
+
+  app.get(
+    '/v1/webhooks/endpoints/:id/deliveries',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'listWebhookDeliveries',
+        summary: 'The delivery log, newest first: status, attempts, response code, latency, next attempt',
+        params: EndpointParams,
+        querystring: DeliveryQuery,
+        response: { 200: DeliveryList, ...failureResponses('not_found') },
+      },
+      config: { access: MANAGE },
+    },
+    async (request, reply) =>
+      answer(reply, await tx((m) => endpoints.listDeliveries(m, ownerOf(request), request.params.id, request.query)), 200, (items) => ({ items: items.map(deliveryView) })),
+  );
+
+  app.post(
+    '/v1/webhooks/endpoints/:id/deliveries/:did/retry',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'retryWebhookDelivery',
+        summary: 'Send a finished delivery again, now, with a fresh round of attempts',
+        params: DeliveryParams,
+        response: { 202: DeliveryView, ...failureResponses('not_found', 'conflict') },
+      },
+      config: { access: MANAGE },
+    },
+    async (request, reply) => {
+      const result = await tx((m) => endpoints.retryDelivery(m, deps.timers, ownerOf(request), request.params.id, request.params.did, deps.clock.now()));
+      return answer(reply, result, 202, deliveryView);
+    },
+  );
+
+  app.post(
+    '/v1/webhooks/endpoints/:id/replay',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'replayWebhookEvents',
+        summary: 'Send again every event since an instant that the endpoint’s filters match, oldest first',
+        params: EndpointParams,
+        body: ReplayBody,
+        response: { 202: ReplayView, ...failureResponses('not_found', 'conflict', 'unprocessable') },
+      },
+      config: { access: MANAGE },
+    },
+    async (request, reply) => {
+      const since = new Date(request.body.since);
+      if (Number.isNaN(since.getTime())) return sendFailure(reply, { kind: 'bad_request', detail: 'since is not an instant.', extensions: { errors: [{ in: 'body', pointer: '/since', message: 'must be an instant' }] } });
+      const result = await tx((m) => endpoints.replay(m, deps.timers, ownerOf(request), request.params.id, since, deps.clock.now()));
+      return answer(reply, result, 202, (v) => v);
+    },
+  );
+
+  app.post(
+    '/v1/webhooks/endpoints/:id/ping',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'pingWebhookEndpoint',
+        summary: 'Send a signed `webhook.ping` event once; its result shows in the delivery log',
+        params: EndpointParams,
+        response: { 202: PingView, ...failureResponses('not_found', 'conflict') },
+      },
+      config: { access: MANAGE },
+    },
+    async (request, reply) => {
+      const result = await tx((m) => endpoints.ping(m, deps.timers, ownerOf(request), request.params.id, deps.clock.now()));
+      return answer(reply, result, 202, (v) => v);
+    },
+  );
+};

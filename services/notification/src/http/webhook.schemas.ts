@@ -1,0 +1,88 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Instant, Text, Uuid } from '@tss/contracts';
+import { EVENT_FILTER_PATTERN } from '../domain/webhook-filter';
+
+const EventFilter = Type.String({ pattern: EVENT_FILTER_PATTERN, maxLength: 100, description: 'An event type (`ticket.resolved`), a domain wildcard (`sla.*`) or `*`' });
+const Url = Text({ maxLength: 2048, format: 'uri', description: 'http(s) URL the events are POSTed to; its host must not resolve to a private address' });
+
+export const EndpointParams = Type.Object({ id: Uuid });
+export const DeliveryParams = Type.Object({ id: Uuid, did: Uuid });
+
+export const CreateEndpointBody = Type.Object(
+  {
+    url: Url,
+    eventTypes: Type.Array(EventFilter, { minItems: 1, maxItems: 50 }),
+    description: Type.Optional(Text({ maxLength: 500, minLength: 0 })),
+    partnerId: Type.Optional({ ...Uuid, description: 'Admins only: limit an internal system’s endpoint to one partner (default: every partner)' }),
+  },
+  { additionalProperties: false, examples: [{ url: 'https://hooks.example.com/tss', eventTypes: ['ticket.*', 'sla.breached'], description: 'Our ticket mirror' }] },
+);
+export type CreateEndpointBody = Static<typeof CreateEndpointBody>;
+
+export const UpdateEndpointBody = Type.Object(
+  {
+    url: Type.Optional(Url),
+    eventTypes: Type.Optional(Type.Array(EventFilter, { minItems: 1, maxItems: 50 })),
+    description: Type.Optional(Text({ maxLength: 500, minLength: 0 })),
+    enabled: Type.Optional(Type.Boolean({ description: 'true re-enables a disabled endpoint' })),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ eventTypes: ['sla.*'], enabled: true }] },
+);
+export type UpdateEndpointBody = Static<typeof UpdateEndpointBody>;
+
+const DeliveryStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('ready'),
+  Type.Literal('in_flight'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+  Type.Literal('cancelled'),
+]);
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const EndpointView = Type.Object({
+  id: Uuid,
+  url: Type.String(),
+  description: Type.String(),
+  eventTypes: Type.Array(Type.String()),
+  partnerId: Type.Union([Uuid, Type.Null()], { description: 'null: an internal system receiving every partner’s events' }),
+  status: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]),
+  disabledAt: Nullable(Instant),
+  disabledReason: Nullable(Type.String()),
+  failingSince: Nullable(Instant),
+  previousSecretExpiresAt: Nullable(Instant),
+  createdAt: Instant,
+  updatedAt: Instant,
+});
+export const CreatedEndpointView = Type.Composite([EndpointView, Type.Object({ secret: Type.String({ description: 'whsec_…: shown once, here' }) })]);
+export const EndpointList = Type.Object({ items: Type.Array(EndpointView) });
+export const RotatedSecretView = Type.Object({ secret: Type.String(), previousSecretExpiresAt: Instant });
+
+export const DeliveryView = Type.Object({
+  id: Uuid,
+  webhookId: Type.String({ description: 'The `webhook-id` header: the same on every attempt and replay' }),
+  eventType: Type.String(),
+  reason: Type.Union([Type.Literal('event'), Type.Literal('replay'), Type.Literal('ping')]),
+  status: DeliveryStatus,
+  attempts: Type.Integer(),
+  lastAttemptAt: Nullable(Instant),
+  responseStatus: Type.Union([Type.Integer(), Type.Null()]),
+  latencyMs: Type.Union([Type.Integer(), Type.Null()]),
+  error: Nullable(Type.String()),
+  nextAttemptAt: Nullable(Instant),
+  createdAt: Instant,
+  completedAt: Nullable(Instant),
+});
+export const DeliveryList = Type.Object({ items: Type.Array(DeliveryView) });
+export const DeliveryQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    status: Type.Optional(DeliveryStatus),
+  },
+  { additionalProperties: false },
+);
+
+export const ReplayBody = Type.Object({ since: Instant }, { additionalProperties: false, examples: [{ since: '2026-12-01T00:00:00Z' }] });
+export const ReplayView = Type.Object({ queued: Type.Integer({ minimum: 0 }) });
+export const PingView = Type.Object({ deliveryId: Uuid });

@@ -1,0 +1,178 @@
+import type { EntityManager } from 'typeorm';
+import { rowsOf } from './webhook-rows';
+
+const T = 'notification.webhook_deliveries';
+
+export type DeliveryStatus = 'pending' | 'ready' | 'in_flight' | 'succeeded' | 'failed' | 'cancelled';
+export type DeliveryReason = 'event' | 'replay' | 'ping';
+
+export interface WebhookDelivery {
+  id: string;
+  endpointId: string;
+  /** The `webhook-id`: the event's id, the same on every attempt and replay, so receivers dedupe by it. */
+  messageId: string;
+  eventType: string;
+  body: string;
+  reason: DeliveryReason;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastLatencyMs: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+/** A delivery a sender claimed, with what it needs to send it. */
+export interface ClaimedDelivery {
+  id: string;
+  endpointId: string;
+  messageId: string;
+  body: string;
+  attempts: number;
+  claimToken: string;
+}
+
+interface DeliveryRow {
+  id: string;
+  endpoint_id: string;
+  message_id: string;
+  event_type: string;
+  body: string;
+  reason: DeliveryReason;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_attempt_at: Date | null;
+  last_status_code: number | null;
+  last_latency_ms: number | null;
+  last_error: string | null;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
+  id: r.id,
+  endpointId: r.endpoint_id,
+  messageId: r.message_id,
+  eventType: r.event_type,
+  body: r.body,
+  reason: r.reason,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastAttemptAt: r.last_attempt_at,
+  lastStatusCode: r.last_status_code,
+  lastLatencyMs: r.last_latency_ms,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  completedAt: r.completed_at,
+});
+
+export interface AttemptResult {
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+export const webhookDeliveryStore = {
+  async insert(tx: EntityManager, d: Pick<WebhookDelivery, 'id' | 'endpointId' | 'messageId' | 'eventType' | 'body' | 'reason' | 'createdAt'>): Promise<void> {
+    await tx.query(
+      `INSERT INTO ${T} (id, endpoint_id, message_id, event_type, body, reason, status, next_attempt_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)`,
+      [d.id, d.endpointId, d.messageId, d.eventType, d.body, d.reason, d.createdAt],
+    );
+  },
+
+  /**
+   * The attempt's timer fired: the delivery is ready for a sender. One still `in_flight` had its
+   * sender die (or lose its database) mid-attempt; it is made ready again (at-least-once). One
+   * still `ready` (every slot of its endpoint busy) keeps its place in line.
+   */
+  async markReady(tx: EntityManager, id: string, now: Date): Promise<boolean> {
+    const rows = rowsOf<{ id: string }>(await tx.query(
+      `UPDATE ${T} SET status = 'ready', ready_at = CASE WHEN status = 'ready' THEN ready_at ELSE $2 END, claim_token = NULL
+        WHERE id = $1 AND status IN ('pending', 'in_flight', 'ready') RETURNING id`,
+      [id, now],
+    ));
+    return rows.length > 0;
+  },
+
+  /**
+   * Claims up to `limit` ready deliveries of enabled endpoints, at most `perEndpoint` in flight per
+   * endpoint, oldest first; rows another sender holds are skipped (SKIP LOCKED), so a slow
+   * endpoint's deliveries never stand in front of another's.
+   */
+  async claimReady(tx: EntityManager, options: { now: Date; limit: number; perEndpoint: number; token: string }): Promise<ClaimedDelivery[]> {
+    const rows = rowsOf<{ id: string; endpoint_id: string; message_id: string; body: string; attempts: number }>(await tx.query(
+      `WITH busy AS (
+         SELECT endpoint_id, count(*)::int AS n FROM ${T} WHERE status = 'in_flight' GROUP BY endpoint_id
+       ), ranked AS (
+         SELECT d.id, d.endpoint_id, d.ready_at,
+                row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.ready_at, d.created_at, d.id) + coalesce(b.n, 0) AS slot
+           FROM ${T} d
+           JOIN notification.webhook_endpoints e ON e.id = d.endpoint_id AND e.status = 'enabled'
+           LEFT JOIN busy b ON b.endpoint_id = d.endpoint_id
+          WHERE d.status = 'ready'
+       ), candidates AS (
+         SELECT id FROM ranked WHERE slot <= $3 ORDER BY ready_at, id LIMIT $2
+       ), locked AS (
+         SELECT d.id FROM ${T} d JOIN candidates c ON c.id = d.id WHERE d.status = 'ready' FOR UPDATE OF d SKIP LOCKED
+       )
+       UPDATE ${T} d SET status = 'in_flight', claim_token = $4, attempts = d.attempts + 1, last_attempt_at = $1, next_attempt_at = NULL
+         FROM locked WHERE d.id = locked.id
+       RETURNING d.id, d.endpoint_id, d.message_id, d.body, d.attempts`,
+      [options.now, options.limit, options.perEndpoint, options.token],
+    ));
+    return rows.map((r) => ({ id: r.id, endpointId: r.endpoint_id, messageId: r.message_id, body: r.body, attempts: r.attempts, claimToken: options.token }));
+  },
+
+  /** Locks the delivery if the claim is still its own (a watchdog may have handed it to another sender). */
+  async lockClaimed(tx: EntityManager, id: string, claimToken: string): Promise<WebhookDelivery | undefined> {
+    const rows: DeliveryRow[] = await tx.query(`SELECT * FROM ${T} WHERE id = $1 AND status = 'in_flight' AND claim_token = $2 FOR UPDATE`, [id, claimToken]);
+    return rows[0] ? toDelivery(rows[0]) : undefined;
+  },
+
+  async recordAttempt(
+    tx: EntityManager,
+    id: string,
+    result: AttemptResult,
+    next: { status: 'succeeded' | 'failed' | 'pending'; nextAttemptAt: Date | null; completedAt: Date | null },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE ${T} SET status = $2, next_attempt_at = $3, completed_at = $4, claim_token = NULL,
+              last_status_code = $5, last_latency_ms = $6, last_error = $7
+        WHERE id = $1`,
+      [id, next.status, next.nextAttemptAt, next.completedAt, result.statusCode, result.latencyMs, result.error],
+    );
+  },
+
+  /** A manual retry: back to pending, due now, with a fresh round of attempts. */
+  async rearm(tx: EntityManager, id: string, now: Date): Promise<void> {
+    await tx.query(`UPDATE ${T} SET status = 'pending', attempts = 0, next_attempt_at = $2, completed_at = NULL, claim_token = NULL WHERE id = $1`, [id, now]);
+  },
+
+  /** A disabled endpoint's queued deliveries: cancelled (a retry or replay re-queues them). */
+  async cancelQueued(tx: EntityManager, endpointId: string, now: Date): Promise<string[]> {
+    const rows = rowsOf<{ id: string }>(await tx.query(
+      `UPDATE ${T} SET status = 'cancelled', next_attempt_at = NULL, completed_at = $2 WHERE endpoint_id = $1 AND status IN ('pending', 'ready') RETURNING id`,
+      [endpointId, now],
+    ));
+    return rows.map((r) => r.id);
+  },
+
+  async find(tx: EntityManager, endpointId: string, id: string): Promise<WebhookDelivery | undefined> {
+    const rows: DeliveryRow[] = await tx.query(`SELECT * FROM ${T} WHERE endpoint_id = $1 AND id = $2`, [endpointId, id]);
+    return rows[0] ? toDelivery(rows[0]) : undefined;
+  },
+
+  async list(tx: EntityManager, endpointId: string, options: { limit: number; status?: DeliveryStatus }): Promise<WebhookDelivery[]> {
+    const rows: DeliveryRow[] = await tx.query(
+      `SELECT * FROM ${T} WHERE endpoint_id = $1 AND ($3::text IS NULL OR status = $3) ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [endpointId, options.limit, options.status ?? null],
+    );
+    return rows.map(toDelivery);
+  },
+};
