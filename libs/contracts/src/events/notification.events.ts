@@ -13,7 +13,16 @@ export const NotificationEmailReceivedV1 = defineEvent(
     from: Type.String(),
     subject: Type.String(),
     text: Type.String(),
-    attachmentPointers: Type.Array(Type.Object({ storageKey: Type.String(), filename: Type.String(), contentType: Type.String() })),
+    attachmentPointers: Type.Array(
+      Type.Object({
+        storageKey: Type.String(),
+        filename: Type.String(),
+        contentType: Type.String(),
+        /** Bytes stored, and their SHA-256 (hex), as the blob storage computed them while writing (issue #11). */
+        size: Type.Optional(Type.Integer({ minimum: 0 })),
+        sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+      }),
+    ),
     receivedAt: Instant,
   }),
   'P8: an inbound mail; intake threads it onto a ticket or opens one (subject = ticket id or message id).',
