@@ -1,0 +1,171 @@
+import { createServer, type Server } from 'node:http';
+import pino from 'pino';
+import type { ServiceModule } from '@tss/runtime';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { TimerStore, TimerWorker } from '@tss/timers';
+import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
+import { onWebhookAttemptDue } from '../src/events/webhook-timer.handler';
+import { checkedAddress, type Resolve } from '../src/http/ssrf-guard';
+import { sendWebhook, type WebhookRequest } from '../src/http/webhook-sender';
+import { notificationService } from '../src/index';
+import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
+import { webhookDeliveryStore } from '../src/store/webhook-delivery.store';
+import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
+import { createEndpoint } from '../src/use-cases/webhook-endpoints';
+import { enqueueDelivery, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const TIMEOUT_MS = 1_000;
+const WATCHDOG_MS = TIMEOUT_MS + 60_000;
+
+/** notification without its own workers: this suite runs timers and dispatchers itself. */
+const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) => ({ ...notificationService.build(deps), background: [] }) };
+
+const listen = async (handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: (path: string) => string }> => {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return { server, url: (path) => `http://127.0.0.1:${address.port}${path}` };
+};
+
+describe('webhook delivery queue and SSRF guard (issue #11), notification alone on real PostgreSQL', () => {
+  const clock = new TestClock('2026-12-01T10:00:00.000Z');
+  let sut: ServiceUnderTest;
+  let timers: TimerStore;
+  let worker: TimerWorker;
+  let local: Awaited<ReturnType<typeof listen>>;
+  const hits: { path: string; id: string }[] = [];
+  const partnerId = '5f0c9a52-3c1e-4a57-9a1e-7d1d2c1b0a01';
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(withoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
+    worker = new TimerWorker({
+      dataSource: sut.host.dataSource,
+      schema: NOTIFICATION_SCHEMA,
+      clock,
+      logger,
+      handlers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptDue({ timers, clock, watchdogMs: WATCHDOG_MS }) },
+    });
+    local = await listen((req, res) => {
+      hits.push({ path: req.url ?? '', id: String(req.headers['webhook-id']) });
+      req.resume();
+      if (req.url === '/redirect') res.writeHead(302, { location: '/landed' }).end();
+      else res.writeHead(200).end();
+    });
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => local?.server.close(resolve));
+    await sut?.stop();
+  });
+
+  const dispatcher = (send: (r: WebhookRequest) => Promise<SendOutcome>, perEndpoint = 4) =>
+    new WebhookDispatcher({
+      dataSource: sut.host.dataSource,
+      unitOfWork: sut.host.unitOfWork,
+      clock,
+      logger,
+      timers,
+      outbox: sut.host.outbox,
+      send,
+      perEndpoint,
+      maxInFlight: 32,
+      timeoutMs: TIMEOUT_MS,
+      random: () => 0.5,
+    });
+  const allowLocal = { resolve: (async () => [{ address: '127.0.0.1', family: 4 }]) as Resolve, allowed: ['127.0.0.1'], timeoutMs: TIMEOUT_MS, now: () => clock.now() };
+  const newEndpoint = async (path: string) => {
+    const created = await sut.host.unitOfWork.run((tx) => createEndpoint(tx, { kind: 'partner', partnerId }, { url: local.url(path), eventTypes: ['*'] }, async () => undefined, clock.now()));
+    if (!created.ok) throw new Error(created.error.detail);
+    return created.value;
+  };
+  const queue = (endpointId: string, messageId: string) =>
+    sut.host.unitOfWork.run((tx) => enqueueDelivery(tx, timers, { endpointId, messageId, eventType: 'ticket.created', body: '{}', reason: 'event' }, clock.now()));
+  const statusOf = async (id: string) => (await sut.query<{ status: string; attempts: number }>(`SELECT status, attempts FROM notification.webhook_deliveries WHERE id = $1`, [id]))[0];
+
+  it('a sender that dies mid-attempt loses nothing: the watchdog makes the delivery ready again and another sender delivers it', async () => {
+    const endpoint = await newEndpoint('/crash');
+    const deliveryId = await queue(endpoint.id, 'msg-crash');
+    await worker.runDue();
+    // The first sender claims it, then "crashes": its call never ends and nothing is recorded.
+    const doomed = dispatcher(() => new Promise<SendOutcome>(() => undefined));
+    expect(await doomed.dispatchReady()).toBe(1);
+    expect(await statusOf(deliveryId)).toEqual({ status: 'in_flight', attempts: 1 });
+    clock.advanceMs(WATCHDOG_MS - 1);
+    expect(await worker.runDue()).toBe(0);
+    clock.advanceMs(1);
+    expect(await worker.runDue()).toBe(1);
+    expect((await statusOf(deliveryId)).status).toBe('ready');
+
+    const survivor = dispatcher((r) => sendWebhook(r, allowLocal));
+    expect(await survivor.dispatchReady()).toBe(1);
+    await waitFor('the delivery recorded', async () => (await statusOf(deliveryId)).status === 'succeeded');
+    expect(await statusOf(deliveryId)).toEqual({ status: 'succeeded', attempts: 2 });
+    expect(hits.filter((h) => h.id === 'msg-crash')).toHaveLength(1);
+    await survivor.stop();
+  });
+
+  it('a slow endpoint holds only its own slots: claims skip its queued deliveries and take another endpoint’s', async () => {
+    const slow = await newEndpoint('/slow');
+    const fast = await newEndpoint('/fast');
+    for (let i = 0; i < 6; i += 1) await queue(slow.id, `slow-${i}`);
+    const fastId = await queue(fast.id, 'fast-0');
+    await worker.runDue();
+    const release: (() => void)[] = [];
+    const sent: string[] = [];
+    const d = dispatcher(async (r) => {
+      sent.push(r.messageId);
+      if (r.messageId.startsWith('slow')) await new Promise<void>((resolve) => release.push(resolve));
+      return { statusCode: 200, latencyMs: 1 };
+    }, 2);
+    expect(await d.dispatchReady()).toBe(3); // two of the slow endpoint's (its limit) and the fast one's
+    expect(sent.filter((m) => m.startsWith('slow'))).toHaveLength(2);
+    await waitFor('the fast delivery recorded', async () => (await statusOf(fastId)).status === 'succeeded');
+    expect(await d.dispatchReady()).toBe(0); // the slow endpoint's two slots are still busy
+    for (const r of release.splice(0)) r();
+    await waitFor('the slow endpoint’s next two sent', async () => (await d.dispatchReady(), sent.filter((m) => m.startsWith('slow')).length >= 4));
+    for (const r of release.splice(0)) r();
+    await d.stop();
+    for (const r of release.splice(0)) r();
+  });
+
+  it('SSRF: a host that resolves to a public address at creation and to a private one at delivery (DNS rebinding) is refused at delivery', async () => {
+    let calls = 0;
+    const rebinding: Resolve = async () => (++calls === 1 ? [{ address: '93.184.215.14', family: 4 }] : [{ address: '10.0.0.7', family: 4 }]);
+    const options = { resolve: rebinding, allowed: [], timeoutMs: TIMEOUT_MS, now: () => clock.now() };
+    expect(await checkedAddress('http://rebind.example.test/hook', options)).toEqual({ ok: true, value: { address: '93.184.215.14', family: 4 } });
+    const outcome = await sendWebhook({ url: 'http://rebind.example.test/hook', messageId: 'm', timestampSeconds: 1, signature: 'v1,x', body: '{}' }, options);
+    expect(outcome.statusCode).toBeUndefined();
+    expect(outcome.error).toMatch(/^refused: rebind\.example\.test resolves to 10\.0\.0\.7/);
+    expect(calls).toBe(2);
+    // A name with one private address among public ones is refused too.
+    const mixed: Resolve = async () => [{ address: '93.184.215.14', family: 4 }, { address: '169.254.169.254', family: 4 }];
+    expect((await checkedAddress('http://mixed.example.test/', { resolve: mixed, allowed: [] })).ok).toBe(false);
+  });
+
+  it('SSRF: the connection goes to the address that was checked, whatever a second lookup would answer; redirects are not followed', async () => {
+    let calls = 0;
+    const resolver: Resolve = async () => (++calls === 1 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '10.9.9.9', family: 4 }]);
+    const port = new URL(local.url('/')).port;
+    const outcome = await sendWebhook({ url: `http://hooks.example.test:${port}/pinned`, messageId: 'pinned', timestampSeconds: 1, signature: 'v1,x', body: '{}' }, { resolve: resolver, allowed: ['127.0.0.1'], timeoutMs: TIMEOUT_MS, now: () => clock.now() });
+    expect(outcome.statusCode).toBe(200);
+    expect(calls).toBe(1); // resolved once, by the check; the socket used the checked address
+    expect(hits.some((h) => h.path === '/pinned')).toBe(true);
+
+    const redirected = await sendWebhook({ url: local.url('/redirect'), messageId: 'redir', timestampSeconds: 1, signature: 'v1,x', body: '{}' }, allowLocal);
+    expect(redirected).toMatchObject({ statusCode: 302, error: 'HTTP 302' });
+    expect(hits.some((h) => h.path === '/landed')).toBe(false);
+  });
+
+  it('a delivery whose endpoint was deleted is dropped when its timer fires', async () => {
+    const endpoint = await newEndpoint('/gone');
+    const deliveryId = await queue(endpoint.id, 'gone');
+    await sut.query(`DELETE FROM notification.webhook_endpoints WHERE id = $1`, [endpoint.id]);
+    await worker.runDue();
+    expect(await webhookDeliveryStore.find(sut.host.dataSource.manager, endpoint.id, deliveryId)).toBeUndefined();
+    expect(await sut.query(`SELECT id FROM notification.timers WHERE id = $1 AND status = 'pending'`, [`webhook:${deliveryId}`])).toEqual([]);
+  });
+});

@@ -1,0 +1,74 @@
+import { Webhook } from 'standardwebhooks';
+import { refusalOf } from '../src/domain/ssrf-policy';
+import { signingSecrets } from '../src/domain/webhook-endpoint';
+import { isValidFilter, matchesAny } from '../src/domain/webhook-filter';
+import { MAX_ATTEMPTS, nextRetryDelayMs, parseRetryAfterMs, RETRY_SCHEDULE_MS, shouldDisable } from '../src/domain/webhook-schedule';
+import { newWebhookSecret, signatureHeader, signatureOf } from '../src/domain/webhook-signature';
+
+describe('webhook rules (issue #11), pure', () => {
+  it('signs id.timestamp.body like the standardwebhooks package (known answer from its README secret)', () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const id = 'msg_p5jXN8AQM9LWM0D4loKWxJek';
+    const body = '{"test": 2432232314}';
+    const at = new Date(1614265330 * 1000);
+    expect(signatureOf(secret, id, 1614265330, body)).toBe(new Webhook(secret).sign(id, at, body));
+    expect(signatureOf(secret, id, 1614265330, body)).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+  });
+
+  it('a fresh secret is whsec_ and 24 random bytes, and the standardwebhooks package accepts it', () => {
+    const secret = newWebhookSecret();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    expect(newWebhookSecret()).not.toBe(secret);
+    expect(() => new Webhook(secret)).not.toThrow();
+  });
+
+  it('during a rotation the header carries one signature per secret; after 24 h only the new one signs', () => {
+    const now = new Date('2026-12-01T00:00:00Z');
+    const endpoint = { secret: 'whsec_bmV3bmV3bmV3bmV3', previousSecret: 'whsec_b2xkb2xkb2xkb2xk', previousSecretExpiresAt: new Date(now.getTime() + 1) };
+    expect(signingSecrets(endpoint, now)).toEqual([endpoint.secret, endpoint.previousSecret]);
+    expect(signingSecrets(endpoint, new Date(now.getTime() + 1))).toEqual([endpoint.secret]);
+    expect(signatureHeader(signingSecrets(endpoint, now), 'm', 1, 'b').split(' ')).toHaveLength(2);
+  });
+
+  it('filters: exact types, a domain wildcard, everything; malformed filters are refused', () => {
+    expect(matchesAny(['sla.*'], 'sla.breached')).toBe(true);
+    expect(matchesAny(['sla.*'], 'slaX.breached')).toBe(false);
+    expect(matchesAny(['ticket.resolved'], 'ticket.reopened')).toBe(false);
+    expect(matchesAny(['*'], 'rating.submitted')).toBe(true);
+    for (const bad of ['sla*', 'Ticket.created', '*.created', 'ticket.', '']) expect(isValidFilter(bad)).toBe(false);
+  });
+
+  it('retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h with ±10 % jitter, then gives up after 8 attempts', () => {
+    expect(RETRY_SCHEDULE_MS).toEqual([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect(RETRY_SCHEDULE_MS.map((_, i) => nextRetryDelayMs(i + 1, {}, 0.5))).toEqual(RETRY_SCHEDULE_MS);
+    expect(nextRetryDelayMs(1, {}, 0)).toBe(4_500);
+    expect(nextRetryDelayMs(1, {}, 0.999_999)).toBe(5_500);
+    expect(nextRetryDelayMs(MAX_ATTEMPTS, {}, 0.5)).toBeUndefined();
+    expect(nextRetryDelayMs(2, { retryAfterMs: 120_000 }, 0.5)).toBe(120_000);
+    expect(nextRetryDelayMs(2, { retryAfterMs: 90 * 24 * 3_600_000 }, 0.5)).toBe(36_000_000);
+  });
+
+  it('Retry-After is read on 429 and 503 only, as seconds or an HTTP date', () => {
+    const now = new Date('2026-12-01T00:00:00Z');
+    expect(parseRetryAfterMs(429, '120', now)).toBe(120_000);
+    expect(parseRetryAfterMs(503, 'Tue, 01 Dec 2026 00:01:00 GMT', now)).toBe(60_000);
+    expect(parseRetryAfterMs(500, '120', now)).toBeUndefined();
+    expect(parseRetryAfterMs(429, 'soon', now)).toBeUndefined();
+  });
+
+  it('an endpoint is disabled once it has failed every attempt for 5 days', () => {
+    const since = new Date('2026-12-01T00:00:00Z');
+    expect(shouldDisable(since, new Date('2026-12-05T23:59:59Z'))).toBe(false);
+    expect(shouldDisable(since, new Date('2026-12-06T00:00:00Z'))).toBe(true);
+    expect(shouldDisable(null, new Date('2027-01-01T00:00:00Z'))).toBe(false);
+  });
+
+  it('SSRF: loopback, private, link-local, metadata, CGNAT, ULA and mapped addresses are refused; public ones and allowed ones pass', () => {
+    for (const address of ['127.0.0.1', '10.0.0.5', '172.16.3.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', '::ffff:169.254.169.254']) {
+      expect({ address, refused: refusalOf(address) !== undefined }).toEqual({ address, refused: true });
+    }
+    for (const address of ['93.184.215.14', '2606:4700::6810:85e5', '8.8.8.8']) expect(refusalOf(address)).toBeUndefined();
+    expect(refusalOf('127.0.0.1', ['127.0.0.1'])).toBeUndefined();
+    expect(refusalOf('127.0.0.2', ['127.0.0.1'])).toBeDefined();
+  });
+});
