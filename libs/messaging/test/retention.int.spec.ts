@@ -6,7 +6,6 @@ import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { messagingMigrations } from '../src/outbox/messaging-migrations';
 import { EventRetention } from '../src/retention/event-retention';
 import { EXPIRED_KEYS_SQL } from '../src/retention/prune-statements';
-import { messagingRetentionIndexesMigration } from '../src/retention/retention-indexes.migration';
 import { retentionSettingsFrom } from '../src/retention/retention-settings';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -21,7 +20,7 @@ describe('event retention (issue #10, docs/adr/0032)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('retention', { from: 'empty' });
-    dataSource = createServiceDataSource({ url: db.url, schema: SCHEMA, migrations: [...messagingMigrations(SCHEMA), messagingRetentionIndexesMigration(SCHEMA)] });
+    dataSource = createServiceDataSource({ url: db.url, schema: SCHEMA, migrations: messagingMigrations(SCHEMA) });
     await initializeAndMigrate(dataSource);
   });
 

@@ -1,7 +1,7 @@
 import { Type, type TProperties } from '@sinclair/typebox';
 import { messagingMigrations } from '@tss/messaging';
 import type { BackgroundTask, ServiceModule } from '@tss/runtime';
-import { TimerStore, TimerWorker, timersMigration } from '@tss/timers';
+import { TimerStore, TimerWorker, timersMigrations } from '@tss/timers';
 import { acknowledgmentsPart } from './parts/acknowledgments.part';
 import { mailPart } from './parts/mail.part';
 import { mergeHandlers, type NotificationPart } from './parts/notification-part';
@@ -23,7 +23,7 @@ export const notificationService: ServiceModule = {
   entities: PARTS.flatMap((p) => p.entities ?? []),
   migrations: [
     ...messagingMigrations(NOTIFICATION_SCHEMA),
-    ...[timersMigration(NOTIFICATION_SCHEMA), ...PARTS.flatMap((p) => p.migrations ?? [])].sort((a, b) => migrationTimestamp(a) - migrationTimestamp(b)),
+    ...[...timersMigrations(NOTIFICATION_SCHEMA), ...PARTS.flatMap((p) => p.migrations ?? [])].sort((a, b) => migrationTimestamp(a) - migrationTimestamp(b)),
   ],
   build: (serviceDeps) => {
     const timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock: serviceDeps.clock });

@@ -1,6 +1,6 @@
 import { messagingMigrations } from '@tss/messaging';
 import type { BackgroundTask, ServiceModule } from '@tss/runtime';
-import { TimerStore, TimerWorker, timersMigration } from '@tss/timers';
+import { TimerStore, TimerWorker, timersMigrations } from '@tss/timers';
 import { clockTimerHandlers } from './events/clock-timer.handlers';
 import { ticketEventHandlers } from './events/ticket-events.handlers';
 import { slaReportRoutes } from './http/sla-report.routes';
@@ -21,7 +21,7 @@ export const slaTimerService: ServiceModule = {
     ...messagingMigrations(SLA_SCHEMA),
     CreateResponseClocks1764115400000,
     ClockRequester1764633600000,
-    timersMigration(SLA_SCHEMA),
+    ...timersMigrations(SLA_SCHEMA),
     ...policiesPart.migrations,
     ClockLifecycle1765200000000,
   ],

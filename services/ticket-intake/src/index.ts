@@ -1,7 +1,7 @@
 import { Type, type TProperties } from '@sinclair/typebox';
 import { messagingMigrations } from '@tss/messaging';
 import { idempotencyMigration, type BackgroundTask, type ServiceModule } from '@tss/runtime';
-import { TimerStore, TimerWorker, timersMigration } from '@tss/timers';
+import { TimerStore, TimerWorker, timersMigrations } from '@tss/timers';
 import { attachmentsPart } from './parts/attachments.part';
 import { credentialsPart } from './parts/credentials.part';
 import type { IntakePart } from './parts/intake-part';
@@ -26,7 +26,7 @@ export const ticketIntakeService: ServiceModule = {
   entities: PARTS.flatMap((p) => p.entities ?? []),
   migrations: [
     ...messagingMigrations(INTAKE_SCHEMA),
-    ...[timersMigration(INTAKE_SCHEMA), idempotencyMigration(INTAKE_SCHEMA), ...PARTS.flatMap((p) => p.migrations ?? [])].sort((a, b) => migrationTimestamp(a) - migrationTimestamp(b)),
+    ...[...timersMigrations(INTAKE_SCHEMA), idempotencyMigration(INTAKE_SCHEMA), ...PARTS.flatMap((p) => p.migrations ?? [])].sort((a, b) => migrationTimestamp(a) - migrationTimestamp(b)),
   ],
   build: (serviceDeps) => {
     const timers = new TimerStore({ schema: INTAKE_SCHEMA, clock: serviceDeps.clock });

@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { messagingDeadLettersMigration } from '../dead-letters/dead-letters.migration';
 import { messagingTablesMigration } from './messaging-tables.migration';
 import { messagingOutboxNotifyMigration } from './outbox-notify.migration';
+import { messagingRetentionIndexesMigration } from '../retention/retention-indexes.migration';
 
 /**
  * Every messaging migration a service's schema needs, oldest first. Services list these first;
@@ -11,4 +12,5 @@ export const messagingMigrations = (schema: string): (new () => MigrationInterfa
   messagingTablesMigration(schema),
   messagingDeadLettersMigration(schema),
   messagingOutboxNotifyMigration(schema),
+  messagingRetentionIndexesMigration(schema),
 ];
