@@ -1,0 +1,127 @@
+import pino from 'pino';
+import type { ServiceModule } from '@tss/runtime';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { TestClock } from '@tss/service-kit/testing';
+import { TimerStore, TimerWorker } from '@tss/timers';
+import { MAIL_MAX_ATTEMPTS, mailRetryDelayMs, type SendOutcome } from '../src/domain/mail-delivery';
+import { notificationService } from '../src/index';
+import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
+import { mailStore } from '../src/store/mail.store';
+import { MAIL_SEND_TIMER, mailAttemptTimerId, queueMail } from '../src/use-cases/mail-queue';
+import { MailSender } from '../src/use-cases/mail-sender';
+import type { MailTransport, OutgoingMail } from '../src/use-cases/mail-transport';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** notification without its own workers: this suite fires the mail timers itself. */
+const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) => ({ ...notificationService.build(deps), background: [] }) };
+
+/** A transport that answers what the test says and records what it was handed (the SMTP side is covered by mail-acknowledgment.int.spec.ts). */
+const scriptedTransport = () => {
+  const handed: OutgoingMail[] = [];
+  let next: (mail: OutgoingMail) => SendOutcome = () => ({ kind: 'sent', response: '250 OK' });
+  const transport: MailTransport = {
+    name: 'smtp',
+    send: async (mail) => {
+      handed.push(mail);
+      return next(mail);
+    },
+    close: () => undefined,
+  };
+  return { transport, handed, answer: (fn: (mail: OutgoingMail) => SendOutcome) => (next = fn) };
+};
+
+describe('mail sender: at least once, never inside a transaction (issue #11), notification alone on real PostgreSQL', () => {
+  const clock = new TestClock('2026-12-01T10:00:00.000Z');
+  let sut: ServiceUnderTest;
+  let timers: TimerStore;
+  const partnerId = '5f0c9a52-3c1e-4a57-9a1e-7d1d2c1b0a02';
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(withoutWorkers, { clock });
+    timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
+  });
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  const setUp = () => {
+    const scripted = scriptedTransport();
+    const sender = new MailSender({ dataSource: sut.host.dataSource, timers, outbox: sut.host.outbox, clock, logger, transport: scripted.transport, from: 'TSS <support@tss.test>' });
+    const worker = new TimerWorker({ dataSource: sut.host.dataSource, schema: NOTIFICATION_SCHEMA, clock, logger, handlers: { [MAIL_SEND_TIMER]: sender.timerHandler } });
+    const fire = async () => {
+      await worker.runDue();
+      await sender.drain();
+    };
+    return { ...scripted, sender, fire };
+  };
+  const queue = (recipient: string) =>
+    sut.host.unitOfWork.run((tx) =>
+      queueMail(
+        tx,
+        { timers, messageIdDomain: 'tss.test' },
+        { ticketId: null, partnerId, kind: 'agent_reply', recipient, language: 'en', rendered: { subject: '[TSS-X] New reply: x', text: 'x\n', html: '<p>x</p>' } },
+        clock.now(),
+      ),
+    );
+  const mail = async (id: string) => (await sut.host.unitOfWork.run((tx) => mailStore.lock(tx, id)))!;
+
+  it('a firing transaction that rolls back sends nothing; the timer fires again and the mail goes once', async () => {
+    const { handed, sender, fire } = setUp();
+    const queued = await queue('rollback@client.example');
+    const rolledBack = new Error('the firing transaction failed after the handler');
+    await expect(
+      sut.host.unitOfWork.run(async (tx) => {
+        const [timer] = await timers.fireDue(tx, { now: clock.now(), limit: 10 });
+        await sender.timerHandler({ ...timer, late: false }, tx);
+        throw rolledBack;
+      }),
+    ).rejects.toBe(rolledBack);
+    await sender.drain();
+    expect(handed).toHaveLength(0);
+    expect(await mail(queued.id)).toMatchObject({ status: 'pending', attempts: 0 });
+
+    await fire();
+    expect(handed.map((m) => m.messageId)).toEqual([queued.messageId]);
+    expect(await mail(queued.id)).toMatchObject({ status: 'sent', attempts: 1 });
+    const armed = await sut.query(`SELECT status FROM notification.timers WHERE id = $1`, [mailAttemptTimerId(queued.id, 2)]);
+    expect(armed).toHaveLength(0); // the retry was cancelled with the record
+  });
+
+  it('a send whose outcome was never recorded (a crash after SMTP) is sent again with the same Message-ID', async () => {
+    const { handed, answer, fire } = setUp();
+    const queued = await queue('crash@client.example');
+    answer(() => {
+      throw new Error('the process died before recording the answer');
+    });
+    await fire();
+    expect(handed).toHaveLength(1);
+    expect(await mail(queued.id)).toMatchObject({ status: 'pending', attempts: 1 });
+
+    answer(() => ({ kind: 'sent', response: '250 OK' }));
+    clock.advanceMs(mailRetryDelayMs(1));
+    await fire();
+    expect(handed.map((m) => m.messageId)).toEqual([queued.messageId, queued.messageId]);
+    expect(await mail(queued.id)).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it(`gives up after ${MAIL_MAX_ATTEMPTS} transient failures, recorded and published as notification.delivery_failed`, async () => {
+    const { handed, answer, fire } = setUp();
+    const queued = await queue('down@client.example');
+    answer(() => ({ kind: 'transient', reason: '421 Service not available' }));
+    await fire();
+    for (let attempt = 1; attempt <= MAIL_MAX_ATTEMPTS; attempt += 1) {
+      clock.advanceMs(mailRetryDelayMs(attempt));
+      await fire();
+    }
+    expect(handed).toHaveLength(MAIL_MAX_ATTEMPTS);
+    const row = await mail(queued.id);
+    expect(row).toMatchObject({ status: 'failed', attempts: MAIL_MAX_ATTEMPTS });
+    expect(row.lastError).toContain('421 Service not available');
+    const published = await sut.query<{ event: { data: { attempts: number; kind: string } } }>(
+      `SELECT event FROM notification.outbox WHERE event_type = 'notification.delivery_failed' AND message_key = $1`,
+      [queued.id],
+    );
+    expect(published.map((p) => p.event.data)).toEqual([expect.objectContaining({ attempts: MAIL_MAX_ATTEMPTS, kind: 'mail.agent_reply' })]);
+  });
+});
