@@ -163,7 +163,16 @@ describe('inbound e-mail (P8, issue #11)', () => {
 
     // P3: intake files it (channel email) and the requester is acknowledged.
     await waitFor('the acknowledgment of the new ticket', async () => (await acknowledgmentsTo('heidi@partner-domain.example')) === 1);
-    const [ack] = await platform.query<{ channel: string }>('notification', `SELECT channel FROM notification.acknowledgments WHERE recipient = $1`, ['heidi@partner-domain.example']);
+    const [ack] = await platform.query<{ channel: string; ticket_id: string }>('notification', `SELECT channel, ticket_id FROM notification.acknowledgments WHERE recipient = $1`, [
+      'heidi@partner-domain.example',
+    ]);
     expect(ack.channel).toBe('email');
+    // The acknowledgment answers the mail that opened the ticket, and a reply to that mail threads too.
+    const [ackMail] = await platform.query<{ in_reply_to: string }>('notification', `SELECT in_reply_to FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`, [ack.ticket_id]);
+    expect(ackMail.in_reply_to).toBe('<new-5b@partner-domain.example>');
+    const followUp = Buffer.from(
+      ['From: Heidi <heidi@partner-domain.example>', 'To: support@tss.test', 'Subject: one more thing', 'Message-ID: <new-5c@partner-domain.example>', 'In-Reply-To: <new-5b@partner-domain.example>', '', 'It also fails on macOS 14.', ''].join('\r\n'),
+    );
+    expect(await receive(followUp)).toMatchObject({ outcome: 'threaded', ticketId: ack.ticket_id });
   });
 });

@@ -3,6 +3,7 @@ import { on, type HandlerBinding } from '@tss/messaging';
 import { acknowledge, acknowledgmentText } from '../domain/acknowledgment';
 import { acknowledgmentMail } from '../domain/acknowledgment-mail';
 import { acknowledgmentStore } from '../store/acknowledgment.store';
+import { inboundStore } from '../store/inbound.store';
 import { mailStore } from '../store/mail.store';
 import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
 
@@ -35,10 +36,20 @@ export const onTicketCreated = (deps: QueueMailDeps): HandlerBinding =>
     if (!email) return;
     const language = event.data.language ?? 'en';
     const ctx = { reference: event.data.reference, subject: event.data.subject, language };
+    // A request by mail is acknowledged as an answer to that mail, so the requester's client threads it.
+    const openingMail = ack.channel === 'email' ? await inboundStore.claimOpeningMail(tx, { partnerId: ack.partnerId, sender: email, ticketId: ack.ticketId }) : undefined;
     const queued = await queueMail(
       tx,
       deps,
-      { ticketId: ack.ticketId, partnerId: ack.partnerId, kind: 'acknowledgment', recipient: email, language, rendered: acknowledgmentMail(ctx, ack.missingDetails) },
+      {
+        ticketId: ack.ticketId,
+        partnerId: ack.partnerId,
+        kind: 'acknowledgment',
+        recipient: email,
+        language,
+        rendered: acknowledgmentMail(ctx, ack.missingDetails),
+        ...(openingMail ? { inReplyTo: openingMail } : {}),
+      },
       now,
     );
     await mailStore.saveContact(

@@ -82,6 +82,22 @@ export const inboundStore = {
     return rows[0] && { ticketId: rows[0].ticket_id, partnerId: rows[0].partner_id };
   },
 
+  /**
+   * P8: the mail that opened a ticket by e-mail, by its sender: the newest one not yet matched,
+   * now matched to the ticket. Its acknowledgment answers it, and replies to it thread.
+   */
+  async claimOpeningMail(tx: EntityManager, args: { partnerId: string; sender: string; ticketId: string }): Promise<string | undefined> {
+    const [rows] = (await tx.query(
+      `UPDATE "${S}".inbound_messages SET ticket_id = $3
+        WHERE id = (SELECT id FROM "${S}".inbound_messages
+                     WHERE outcome = 'new_ticket' AND ticket_id IS NULL AND partner_id = $1 AND sender = $2
+                     ORDER BY received_at DESC, id LIMIT 1 FOR UPDATE)
+        RETURNING message_id`,
+      [args.partnerId, args.sender.toLowerCase(), args.ticketId],
+    )) as [{ message_id: string }[], number];
+    return rows[0]?.message_id;
+  },
+
   async quarantined(tx: EntityManager, limit: number): Promise<InboundRow[]> {
     const rows = (await tx.query(`SELECT * FROM "${S}".inbound_messages WHERE outcome = 'quarantined' ORDER BY received_at DESC, id LIMIT $1`, [limit])) as RawInbound[];
     return rows.map(toRow);
