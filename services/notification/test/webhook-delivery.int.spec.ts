@@ -160,6 +160,15 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     expect(hits.some((h) => h.path === '/landed')).toBe(false);
   });
 
+  it('a disabled endpoint’s delivery is cancelled when its timer fires, and its timer is not re-armed', async () => {
+    const endpoint = await newEndpoint('/off');
+    const deliveryId = await queue(endpoint.id, 'off');
+    await sut.query(`UPDATE notification.webhook_endpoints SET status = 'disabled' WHERE id = $1`, [endpoint.id]);
+    await worker.runDue();
+    expect((await statusOf(deliveryId)).status).toBe('cancelled');
+    expect(await sut.query(`SELECT id FROM notification.timers WHERE id = $1 AND status = 'pending'`, [`webhook:${deliveryId}`])).toEqual([]);
+  });
+
   it('a delivery whose endpoint was deleted is dropped when its timer fires', async () => {
     const endpoint = await newEndpoint('/gone');
     const deliveryId = await queue(endpoint.id, 'gone');

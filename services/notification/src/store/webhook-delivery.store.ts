@@ -89,15 +89,21 @@ export const webhookDeliveryStore = {
   /**
    * The attempt's timer fired: the delivery is ready for a sender. One still `in_flight` had its
    * sender die (or lose its database) mid-attempt; it is made ready again (at-least-once). One
-   * still `ready` (every slot of its endpoint busy) keeps its place in line.
+   * still `ready` (every slot of its endpoint busy) keeps its place in line. A disabled endpoint's
+   * delivery is cancelled instead (a retry or replay after re-enabling sends it).
    */
   async markReady(tx: EntityManager, id: string, now: Date): Promise<boolean> {
-    const rows = rowsOf<{ id: string }>(await tx.query(
-      `UPDATE ${T} SET status = 'ready', ready_at = CASE WHEN status = 'ready' THEN ready_at ELSE $2 END, claim_token = NULL
-        WHERE id = $1 AND status IN ('pending', 'in_flight', 'ready') RETURNING id`,
+    const rows = rowsOf<{ id: string; enabled: boolean }>(await tx.query(
+      `UPDATE ${T} d SET status = CASE WHEN e.status = 'enabled' THEN 'ready' ELSE 'cancelled' END,
+              ready_at = CASE WHEN d.status = 'ready' THEN d.ready_at ELSE $2 END,
+              completed_at = CASE WHEN e.status = 'enabled' THEN NULL ELSE $2 END,
+              claim_token = NULL
+         FROM notification.webhook_endpoints e
+        WHERE d.id = $1 AND e.id = d.endpoint_id AND d.status IN ('pending', 'in_flight', 'ready')
+        RETURNING d.id, e.status = 'enabled' AS enabled`,
       [id, now],
     ));
-    return rows.length > 0;
+    return rows.length > 0 && rows[0].enabled;
   },
 
   /**
