@@ -24,6 +24,7 @@ export const ROUTE_TABLE: readonly RoutePrefix[] = [
   { prefix: '/rate', service: 'rating' },
   { prefix: '/v1/webhooks', service: 'notification' },
   { prefix: '/v1/inbound', service: 'notification' },
+  { prefix: '/v1/mail', service: 'notification' },
   { prefix: '/v1/tickets', service: 'ticket-intake' },
   { prefix: '/v1/queue', service: 'ticket-intake' },
 ];

@@ -131,6 +131,12 @@ describe('ticket lifecycle (issue #9)', () => {
         [`%${secret}%`],
       );
       expect(Number(leaks[0].n)).toBe(0);
+      // P9: the resolution tells whoever mails the requester that particulars are held and must be changed.
+      await patch(ticket.id, agent.token, { status: 'resolved' }, await etagOf(ticket.id));
+      expect((await events(ticket.id)).find((e) => e.type === 'ticket.resolved')).toMatchObject({ credentialsHeld: true });
+      const plain = await file(acme.token);
+      await patch(plain.id, agent.token, { status: 'resolved' }, await etagOf(plain.id));
+      expect((await events(plain.id)).find((e) => e.type === 'ticket.resolved')).toMatchObject({ credentialsHeld: false });
     });
   });
 
@@ -264,6 +270,8 @@ describe('ticket lifecycle (issue #9)', () => {
       expect(note.body.ticket.responseOwed).toBe(true);
       const answer = await http().post(`/v1/tickets/${ticket.id}/messages`).auth(agent.token, { type: 'bearer' }).send({ body: 'Fixed in 4.2.2, please update.' });
       expect(answer.body.ticket.responseOwed).toBe(false);
+      // The reply travels with ticket.responded, so the requester's mail can carry it (notification, P8).
+      expect((await events(ticket.id)).find((e) => e.type === 'ticket.responded')).toMatchObject({ body: 'Fixed in 4.2.2, please update.' });
       expectProblem(await http().post(`/v1/tickets/${ticket.id}/messages`).auth(acme.token, { type: 'bearer' }).send({ body: 'x', visibility: 'internal' }), 403, 'forbidden');
 
       const partnerThread = await get(`/v1/tickets/${ticket.reference}/thread`, acme.token);

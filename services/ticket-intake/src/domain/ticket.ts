@@ -46,12 +46,12 @@ export type TicketEffect =
   | { kind: 'accepted'; via: 'api' | 'acknowledgment' }
   | { kind: 'team_leader_requested'; messageId?: string }
   | { kind: 'message_received'; messageId: string; channel: Channel; attachmentIds: string[] }
-  | { kind: 'responded'; messageId: string; authorId: string }
+  | { kind: 'responded'; messageId: string; authorId: string; body?: string }
   | { kind: 'status_changed'; from: TicketStatus; to: TicketStatus; reason?: string }
   | { kind: 'level_changed'; from: ServiceLevel; to: ServiceLevel; confirmed: boolean }
   | { kind: 'category_changed'; from?: SupportCategoryCode; to: SupportCategoryCode }
   | { kind: 'assigned'; assigneeId: string }
-  | { kind: 'resolved'; reopenWindowEndsAt: Date }
+  | { kind: 'resolved'; reopenWindowEndsAt: Date; credentialsHeld?: boolean }
   | { kind: 'reopened'; reason?: string }
   | { kind: 'closed'; reason: string; thirdParty?: ThirdPartyKind }
   | { kind: 'credentials_destroyed'; credentialId: string }
@@ -313,13 +313,13 @@ export const receiveRequesterMessage = (
 };
 
 /** An agent's message: a public reply is the response owed (P5); an internal note changes nothing. */
-export const receiveAgentMessage = (ticket: Ticket, message: { id: string; authorId: string; visibility: 'public' | 'internal' }): Change => {
+export const receiveAgentMessage = (ticket: Ticket, message: { id: string; authorId: string; visibility: 'public' | 'internal'; body?: string }): Change => {
   if (message.visibility === 'internal') return { ticket, effects: [] };
   if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
   const effects: TicketEffect[] = [];
   let next: Ticket = { ...ticket };
   if (ticket.responseOwed) {
-    effects.push({ kind: 'responded', messageId: message.id, authorId: message.authorId });
+    effects.push({ kind: 'responded', messageId: message.id, authorId: message.authorId, ...(message.body !== undefined ? { body: message.body } : {}) });
     next.responseOwed = false;
   }
   if (ticket.status === 'new') {

@@ -61,7 +61,14 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           attachmentIds: effect.attachmentIds,
         });
       case 'responded':
-        return outboxDraft(TicketRespondedV1, ticket.id, { ...base(), messageId: effect.messageId, respondedAt: now.toISOString(), authorId: effect.authorId });
+        return outboxDraft(TicketRespondedV1, ticket.id, {
+          ...base(),
+          messageId: effect.messageId,
+          respondedAt: now.toISOString(),
+          authorId: effect.authorId,
+          // The reply as the thread shows it, so the requester's mail carries it (notification, P8).
+          ...(effect.body !== undefined ? { body: effect.body.slice(0, 20_000) } : {}),
+        });
       case 'status_changed':
         return outboxDraft(TicketStatusChangedV1, ticket.id, {
           ...base(),
@@ -75,7 +82,12 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
       case 'assigned':
         return outboxDraft(TicketAssignedV1, ticket.id, { ...base(), assigneeId: effect.assigneeId, assignedAt: now.toISOString() });
       case 'resolved':
-        return outboxDraft(TicketResolvedV1, ticket.id, { ...base(), resolvedAt: now.toISOString(), reopenWindowEndsAt: effect.reopenWindowEndsAt.toISOString() });
+        return outboxDraft(TicketResolvedV1, ticket.id, {
+          ...base(),
+          resolvedAt: now.toISOString(),
+          reopenWindowEndsAt: effect.reopenWindowEndsAt.toISOString(),
+          ...(effect.credentialsHeld !== undefined ? { credentialsHeld: effect.credentialsHeld } : {}),
+        });
       case 'reopened':
         return outboxDraft(TicketReopenedV1, ticket.id, { ...base(), reopenedAt: now.toISOString(), ...(effect.reason ? { reason: effect.reason } : {}) });
       case 'closed':

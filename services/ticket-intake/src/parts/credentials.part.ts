@@ -5,6 +5,7 @@ import type { Channel } from '@tss/contracts';
 import type { Actor } from '../domain/actor';
 import { credentialRoutes } from '../http/credential.routes';
 import type { TicketRequest } from '../domain/ticket-request';
+import { credentialStore } from '../store/credential.store';
 import { messageStore } from '../store/message.store';
 import { Credentials1765000200000 } from '../store/migrations/1765000200000-credentials';
 import {
@@ -39,6 +40,7 @@ interface HookTicket {
  */
 const credentialHooks = (deps: CredentialDeps) => ({
   lifecycle: {
+    holdsCredentials: (tx: EntityManager, ticketId: string): Promise<boolean> => credentialStore.hasLive(tx, ticketId),
     onResolved: async (tx: EntityManager, ticket: HookTicket, now: Date): Promise<void> => {
       const resolved = await onTicketResolved(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, resolvedAt: ticket.resolvedAt ?? now });
       if (resolved.destroyAt) await tellRequesterToChangeCredentials(tx, ticket, resolved.destroyAt, now);

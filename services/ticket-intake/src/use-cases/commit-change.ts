@@ -18,6 +18,8 @@ export interface LifecycleHooks {
   onReopened?(tx: EntityManager, ticket: Ticket, now: Date): Promise<void>;
   /** Closed without passing through `resolved` (P6 out of scope): what resolution would have started starts now. */
   onClosed?(tx: EntityManager, ticket: Ticket, now: Date): Promise<void>;
+  /** Whether the ticket holds access particulars (P9): `ticket.resolved` says so, so the mail asks to change them. */
+  holdsCredentials?(tx: EntityManager, ticketId: string): Promise<boolean>;
 }
 
 export interface ChangeDeps {
@@ -27,6 +29,15 @@ export interface ChangeDeps {
   /** For changes that file a follow-up ticket (P11) or a ticket from mail (P8). */
   filingHooks?: readonly FilingHooks[];
 }
+
+/** P9: a resolution says whether the requester must change access particulars the vault holds. */
+const withCredentialsHeld = async (tx: EntityManager, deps: ChangeDeps, ticketId: string, effects: readonly TicketEffect[]): Promise<readonly TicketEffect[]> => {
+  const checks = (deps.hooks ?? []).filter((h) => h.holdsCredentials);
+  if (checks.length === 0 || !effects.some((e) => e.kind === 'resolved')) return effects;
+  let held = false;
+  for (const hooks of checks) held = held || (await hooks.holdsCredentials!(tx, ticketId));
+  return effects.map((e) => (e.kind === 'resolved' ? { ...e, credentialsHeld: held } : e));
+};
 
 const detailOf = (effect: TicketEffect): Record<string, unknown> => {
   const { kind: _kind, ...rest } = effect;
@@ -48,13 +59,14 @@ export const commitChange = async (
   note?: string,
 ): Promise<LockedTicket> => {
   if (change.effects.length === 0) return locked;
+  const effects = await withCredentialsHeld(tx, deps, locked.id, change.effects);
   const numbered = { ...change.ticket, sequence: locked.sequence };
-  const sequence = await publishTicketEffects(tx, deps.outbox, numbered, change.effects, now);
+  const sequence = await publishTicketEffects(tx, deps.outbox, numbered, effects, now);
   const next: LockedTicket = { ...change.ticket, sequence, lockedForChange: true };
   await ticketStore.update(tx, next, now);
   await historyStore.append(
     tx,
-    ...change.effects.map((effect, i) => ({
+    ...effects.map((effect, i) => ({
       ticketId: next.id,
       partnerId: next.partnerId,
       at: now,

@@ -86,7 +86,7 @@ export const postMessageIn = async (
   const change =
     input.author.kind === 'requester'
       ? receiveRequesterMessage(locked, { id: messageId, channel: input.channel, attachmentIds: input.attachmentIds, subject: input.subject, body: input.body })
-      : receiveAgentMessage(locked, { id: messageId, authorId: input.author.id, visibility: input.visibility });
+      : receiveAgentMessage(locked, { id: messageId, authorId: input.author.id, visibility: input.visibility, body });
   if ('violation' in change) {
     const v = change.violation;
     return err(v.kind === 'invalid_transition' ? { kind: 'invalid_transition', detail: v.detail, extensions: { allowed: v.allowed } } : { kind: 'unprocessable', detail: v.detail });
