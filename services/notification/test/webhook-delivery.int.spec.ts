@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { metricsRegistry } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore, TimerWorker } from '@tss/timers';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
@@ -106,6 +107,8 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     expect(await statusOf(deliveryId)).toEqual({ status: 'succeeded', attempts: 2 });
     expect(hits.filter((h) => h.id === 'msg-crash')).toHaveLength(1);
     await survivor.stop();
+    const attempts = (await metricsRegistry().getSingleMetric('tss_webhook_attempts_total')?.get())?.values ?? [];
+    expect(attempts.find((v) => v.labels.result === 'succeeded')?.value).toBeGreaterThanOrEqual(1);
   });
 
   it('a slow endpoint holds only its own slots: claims skip its queued deliveries and take another endpoint’s', async () => {

@@ -10,7 +10,8 @@ import { signatureHeader } from '../domain/webhook-signature';
 import type { WebhookRequest } from '../http/webhook-sender';
 import { webhookDeliveryStore, type ClaimedDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore } from '../store/webhook-endpoint.store';
-import { recordWebhookAttempt, type RecordDeps, type SendOutcome } from '../use-cases/record-webhook-attempt';
+import { recordWebhookAttempt, succeeded, type RecordDeps, type SendOutcome } from '../use-cases/record-webhook-attempt';
+import { webhookMetrics } from './webhook-metrics';
 import { scheduleAttempt, WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
 
 export interface DispatcherOptions extends RecordDeps {
@@ -103,9 +104,12 @@ export class WebhookDispatcher {
 
   private async attempt(claimed: ClaimedDelivery, request: WebhookRequest): Promise<void> {
     const outcome = await this.options.send(request);
+    const metrics = webhookMetrics();
+    metrics.latency.observe({ success: String(succeeded(outcome)) }, outcome.latencyMs / 1_000);
     try {
       const random = (this.options.random ?? Math.random)();
-      await this.options.unitOfWork.run((tx) => recordWebhookAttempt(tx, this.options, claimed, outcome, this.options.clock.now(), random));
+      const result = await this.options.unitOfWork.run((tx) => recordWebhookAttempt(tx, this.options, claimed, outcome, this.options.clock.now(), random));
+      metrics.attempts.inc({ result });
     } catch (error) {
       // Left in flight: the watchdog gives it to a sender again (at-least-once).
       this.options.logger.warn({ err: error, deliveryId: claimed.id }, 'webhook attempt not recorded; its watchdog will retry it');

@@ -18,6 +18,9 @@ export interface SendOutcome {
 
 export const succeeded = (outcome: SendOutcome): boolean => outcome.statusCode !== undefined && outcome.statusCode >= 200 && outcome.statusCode < 300;
 
+/** What became of the delivery after this attempt. */
+export type AttemptRecorded = 'succeeded' | 'retrying' | 'failed' | 'disabled' | 'claim_lost';
+
 export interface RecordDeps {
   timers: TimerStore;
   outbox: Outbox;
@@ -36,7 +39,7 @@ export const recordWebhookAttempt = async (
   outcome: SendOutcome,
   now: Date,
   random: number,
-): Promise<'recorded' | 'claim_lost'> => {
+): Promise<AttemptRecorded> => {
   const delivery = await webhookDeliveryStore.lockClaimed(tx, claimed.id, claimed.claimToken);
   if (!delivery) return 'claim_lost';
   const endpoint = await webhookEndpointStore.find(tx, delivery.endpointId, 'all', true);
@@ -45,7 +48,7 @@ export const recordWebhookAttempt = async (
     await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'succeeded', nextAttemptAt: null, completedAt: now });
     await deps.timers.cancel(tx, attemptTimerId(delivery.id));
     if (endpoint?.failingSince && delivery.reason !== 'ping') await webhookEndpointStore.update(tx, { ...endpoint, failingSince: null, updatedAt: now });
-    return 'recorded';
+    return 'succeeded';
   }
   // A ping is one attempt: it tests the endpoint, it does not queue.
   const delayMs = delivery.reason === 'ping' ? undefined : nextRetryDelayMs(delivery.attempts, outcome, random);
@@ -57,7 +60,8 @@ export const recordWebhookAttempt = async (
     await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'pending', nextAttemptAt, completedAt: null });
     await scheduleAttempt(tx, deps.timers, delivery.id, nextAttemptAt);
   }
-  if (!endpoint || delivery.reason === 'ping') return 'recorded';
+  const became: AttemptRecorded = delayMs === undefined ? 'failed' : 'retrying';
+  if (!endpoint || delivery.reason === 'ping') return became;
   const failingSince = endpoint.failingSince ?? delivery.lastAttemptAt ?? now;
   if (endpoint.status === 'enabled' && shouldDisable(failingSince, now)) {
     const reason = `every attempt failed since ${failingSince.toISOString()}; last: ${outcome.error ?? 'no answer'}`;
@@ -73,8 +77,8 @@ export const recordWebhookAttempt = async (
       reason,
       disabledAt: now.toISOString(),
     });
-  } else if (!endpoint.failingSince) {
-    await webhookEndpointStore.update(tx, { ...endpoint, failingSince, updatedAt: now });
+    return 'disabled';
   }
-  return 'recorded';
+  if (!endpoint.failingSince) await webhookEndpointStore.update(tx, { ...endpoint, failingSince, updatedAt: now });
+  return became;
 };

@@ -1,0 +1,26 @@
+import { Counter, Histogram } from 'prom-client';
+import { metricsRegistry } from '@tss/service-kit';
+
+const create = () => {
+  const registers = [metricsRegistry()];
+  return {
+    attempts: new Counter({
+      name: 'tss_webhook_attempts_total',
+      help: 'Webhook delivery attempts, by what came of the delivery (succeeded, retrying, failed: attempts spent, disabled: the endpoint was disabled, claim_lost)',
+      labelNames: ['result'],
+      registers,
+    }),
+    latency: new Histogram({
+      name: 'tss_webhook_attempt_duration_seconds',
+      help: 'One webhook attempt, address check to last response byte, by whether it got a 2xx',
+      labelNames: ['success'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+  };
+};
+
+let metrics: ReturnType<typeof create> | undefined;
+
+/** Webhook metrics in the process registry, created once. */
+export const webhookMetrics = (): ReturnType<typeof create> => (metrics ??= create());
