@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
-import type { Clock } from '@tss/service-kit';
+import { contextFromCarrier, inSpan, SpanKind, type Clock } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { signingSecrets } from '../domain/webhook-endpoint';
 import { signatureHeader } from '../domain/webhook-signature';
@@ -103,7 +104,21 @@ export class WebhookDispatcher {
   }
 
   private async attempt(claimed: ClaimedDelivery, request: WebhookRequest): Promise<void> {
-    const outcome = await this.options.send(request);
+    // One CLIENT span per attempt, in the trace of the event that queued the delivery (DESIGN "Observability").
+    const outcome = await inSpan(
+      'webhook attempt',
+      {
+        kind: SpanKind.CLIENT,
+        parent: contextFromCarrier(claimed.trace),
+        attributes: { 'webhook.delivery_id': claimed.id, 'webhook.endpoint_id': claimed.endpointId, 'webhook.id': claimed.messageId, 'webhook.attempt': claimed.attempts },
+      },
+      async (span) => {
+        const result = await this.options.send(request);
+        if (result.statusCode !== undefined) span.setAttribute('http.response.status_code', result.statusCode);
+        if (!succeeded(result)) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? 'failed' });
+        return result;
+      },
+    );
     const metrics = webhookMetrics();
     metrics.latency.observe({ success: String(succeeded(outcome)) }, outcome.latencyMs / 1_000);
     try {

@@ -7,6 +7,7 @@ import { checkedAddress, systemResolve } from '../http/ssrf-guard';
 import { sendWebhook } from '../http/webhook-sender';
 import { webhookRoutes } from '../http/webhook.routes';
 import { Webhooks1765200100000 } from '../store/migrations/1765200100000-webhooks';
+import { WebhookTraceContext1765200110000 } from '../store/migrations/1765200110000-webhook-trace-context';
 import { WEBHOOK_ATTEMPT_TIMER } from '../use-cases/webhook-queue';
 import { defineNotificationPart } from './notification-part';
 
@@ -34,7 +35,7 @@ export const webhooksPart = defineNotificationPart({
     allowedHostsOf(config.WEBHOOK_ALLOW_PRIVATE_HOSTS)
       .filter((host) => isIP(host) === 0)
       .map((host) => `WEBHOOK_ALLOW_PRIVATE_HOSTS: ${host} is not an IP address`),
-  migrations: [Webhooks1765200100000],
+  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000],
   build: (deps) => {
     const ssrf = { resolve: systemResolve, allowed: allowedHostsOf(deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS) };
     const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;

@@ -33,6 +33,8 @@ export interface ClaimedDelivery {
   body: string;
   attempts: number;
   claimToken: string;
+  /** The trace of the event that queued it (internal: never sent to the receiver). */
+  trace: { traceparent?: string; tracestate?: string };
 }
 
 interface DeliveryRow {
@@ -78,11 +80,14 @@ export interface AttemptResult {
 }
 
 export const webhookDeliveryStore = {
-  async insert(tx: EntityManager, d: Pick<WebhookDelivery, 'id' | 'endpointId' | 'messageId' | 'eventType' | 'body' | 'reason' | 'createdAt'>): Promise<void> {
+  async insert(
+    tx: EntityManager,
+    d: Pick<WebhookDelivery, 'id' | 'endpointId' | 'messageId' | 'eventType' | 'body' | 'reason' | 'createdAt'> & { trace?: { traceparent?: string; tracestate?: string } },
+  ): Promise<void> {
     await tx.query(
-      `INSERT INTO ${T} (id, endpoint_id, message_id, event_type, body, reason, status, next_attempt_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)`,
-      [d.id, d.endpointId, d.messageId, d.eventType, d.body, d.reason, d.createdAt],
+      `INSERT INTO ${T} (id, endpoint_id, message_id, event_type, body, reason, status, next_attempt_at, created_at, traceparent, tracestate)
+       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $8, $9)`,
+      [d.id, d.endpointId, d.messageId, d.eventType, d.body, d.reason, d.createdAt, d.trace?.traceparent ?? null, d.trace?.tracestate ?? null],
     );
   },
 
@@ -112,7 +117,7 @@ export const webhookDeliveryStore = {
    * endpoint's deliveries never stand in front of another's.
    */
   async claimReady(tx: EntityManager, options: { now: Date; limit: number; perEndpoint: number; token: string }): Promise<ClaimedDelivery[]> {
-    const rows = rowsOf<{ id: string; endpoint_id: string; message_id: string; body: string; attempts: number }>(await tx.query(
+    const rows = rowsOf<{ id: string; endpoint_id: string; message_id: string; body: string; attempts: number; traceparent: string | null; tracestate: string | null }>(await tx.query(
       `WITH busy AS (
          SELECT endpoint_id, count(*)::int AS n FROM ${T} WHERE status = 'in_flight' GROUP BY endpoint_id
        ), ranked AS (
@@ -129,10 +134,18 @@ export const webhookDeliveryStore = {
        )
        UPDATE ${T} d SET status = 'in_flight', claim_token = $4, attempts = d.attempts + 1, last_attempt_at = $1, next_attempt_at = NULL
          FROM locked WHERE d.id = locked.id
-       RETURNING d.id, d.endpoint_id, d.message_id, d.body, d.attempts`,
+       RETURNING d.id, d.endpoint_id, d.message_id, d.body, d.attempts, d.traceparent, d.tracestate`,
       [options.now, options.limit, options.perEndpoint, options.token],
     ));
-    return rows.map((r) => ({ id: r.id, endpointId: r.endpoint_id, messageId: r.message_id, body: r.body, attempts: r.attempts, claimToken: options.token }));
+    return rows.map((r) => ({
+      id: r.id,
+      endpointId: r.endpoint_id,
+      messageId: r.message_id,
+      body: r.body,
+      attempts: r.attempts,
+      claimToken: options.token,
+      trace: { ...(r.traceparent ? { traceparent: r.traceparent } : {}), ...(r.tracestate ? { tracestate: r.tracestate } : {}) },
+    }));
   },
 
   /** Locks the delivery if the claim is still its own (a watchdog may have handed it to another sender). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { traceCarrierOf } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { webhookDeliveryStore, type DeliveryReason } from '../store/webhook-delivery.store';
 
@@ -17,10 +18,10 @@ export interface QueuedMessage {
   reason: DeliveryReason;
 }
 
-/** Queues a delivery in the caller's transaction; its first attempt is due now. */
+/** Queues a delivery in the caller's transaction; its first attempt is due now, in the trace active here (the event's). */
 export const enqueueDelivery = async (tx: EntityManager, timers: TimerStore, message: QueuedMessage, now: Date): Promise<string> => {
   const id = randomUUID();
-  await webhookDeliveryStore.insert(tx, { id, ...message, createdAt: now });
+  await webhookDeliveryStore.insert(tx, { id, ...message, createdAt: now, trace: traceCarrierOf() });
   await timers.schedule(tx, { id: attemptTimerId(id), kind: WEBHOOK_ATTEMPT_TIMER, dueAt: now, payload: { deliveryId: id } });
   return id;
 };
