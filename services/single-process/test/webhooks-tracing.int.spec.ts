@@ -49,5 +49,6 @@ describe('webhook attempts in the trace of the event that queued them (issue #11
     expect(server).toBeDefined();
     expect(attempt.spanContext().traceId).toBe(server!.spanContext().traceId);
     expect(received).toHaveLength(1);
+    expect(received[0].traceparent).toBeUndefined(); // the internal trace stays internal
   });
 });
