@@ -7,6 +7,7 @@ import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore, TimerWorker } from '@tss/timers';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
 import { onWebhookAttemptDue } from '../src/events/webhook-timer.handler';
+import { onWebhookPruneDue, WEBHOOK_PRUNE_TIMER, WEBHOOK_PRUNE_TIMER_ID } from '../src/events/webhook-retention.handler';
 import { checkedAddress, type Resolve } from '../src/http/ssrf-guard';
 import { sendWebhook, type WebhookRequest } from '../src/http/webhook-sender';
 import { notificationService } from '../src/index';
@@ -48,7 +49,10 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
       schema: NOTIFICATION_SCHEMA,
       clock,
       logger,
-      handlers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptDue({ timers, clock, watchdogMs: WATCHDOG_MS }) },
+      handlers: {
+        [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptDue({ timers, clock, watchdogMs: WATCHDOG_MS }),
+        [WEBHOOK_PRUNE_TIMER]: onWebhookPruneDue({ timers, clock, retentionDays: 30 }),
+      },
     });
     local = await listen((req, res) => {
       hits.push({ path: req.url ?? '', id: String(req.headers['webhook-id']) });
@@ -179,5 +183,35 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     await worker.runDue();
     expect(await webhookDeliveryStore.find(sut.host.dataSource.manager, endpoint.id, deliveryId)).toBeUndefined();
     expect(await sut.query(`SELECT id FROM notification.timers WHERE id = $1 AND status = 'pending'`, [`webhook:${deliveryId}`])).toEqual([]);
+  });
+
+  it('the retention sweep drops events and finished deliveries older than the retention, keeps the rest, and re-arms for tomorrow', async () => {
+    const endpoint = await newEndpoint('/retention');
+    const DAY = 24 * 3_600_000;
+    const at = (daysAgo: number) => new Date(clock.now().getTime() - daysAgo * DAY);
+    const event = (id: string, daysAgo: number) =>
+      sut.query(`INSERT INTO notification.webhook_events (id, type, subject, occurred_at, body, received_at) VALUES ($1, 'ticket.created', 't', $2, '{}', $2)`, [id, at(daysAgo)]);
+    await event('old-event', 31);
+    await event('new-event', 29);
+    const finished = async (daysAgo: number, status: string) => {
+      const id = await queue(endpoint.id, `m-${daysAgo}-${status}`);
+      await sut.query(`UPDATE notification.webhook_deliveries SET status = $2, completed_at = $3 WHERE id = $1`, [id, status, at(daysAgo)]);
+      return id;
+    };
+    const oldDone = await finished(31, 'succeeded');
+    const oldFailed = await finished(40, 'failed');
+    const recentDone = await finished(29, 'succeeded');
+    const queuedOld = await queue(endpoint.id, 'still-queued');
+    await sut.query(`UPDATE notification.webhook_deliveries SET created_at = $2 WHERE id = $1`, [queuedOld, at(60)]);
+    await worker.runDue(); // the queued delivery's first attempt timer: it becomes ready, unfinished
+    await sut.host.unitOfWork.run((tx) => timers.schedule(tx, { id: WEBHOOK_PRUNE_TIMER_ID, kind: WEBHOOK_PRUNE_TIMER, dueAt: clock.now() }));
+    expect(await worker.runDue()).toBe(1);
+    expect((await sut.query<{ id: string }>(`SELECT id FROM notification.webhook_events ORDER BY id`)).map((r) => r.id)).toEqual(['new-event']);
+    const left = (await sut.query<{ id: string }>(`SELECT id FROM notification.webhook_deliveries WHERE endpoint_id = $1`, [endpoint.id])).map((r) => r.id);
+    expect(left.sort()).toEqual([recentDone, queuedOld].sort());
+    expect(left).not.toContain(oldDone);
+    expect(left).not.toContain(oldFailed);
+    const [rearmed] = await sut.query<{ due_at: Date }>(`SELECT due_at FROM notification.timers WHERE id = $1 AND status = 'pending'`, [WEBHOOK_PRUNE_TIMER_ID]);
+    expect(rearmed.due_at.getTime() - clock.now().getTime()).toBe(DAY);
   });
 });

@@ -8,6 +8,8 @@ import { sendWebhook } from '../http/webhook-sender';
 import { webhookRoutes } from '../http/webhook.routes';
 import { Webhooks1765200100000 } from '../store/migrations/1765200100000-webhooks';
 import { WebhookTraceContext1765200110000 } from '../store/migrations/1765200110000-webhook-trace-context';
+import { WebhookRetention1765200120000 } from '../store/migrations/1765200120000-webhook-retention';
+import { onWebhookPruneDue, WEBHOOK_PRUNE_TIMER, WEBHOOK_PRUNE_TIMER_ID } from '../events/webhook-retention.handler';
 import { WEBHOOK_ATTEMPT_TIMER } from '../use-cases/webhook-queue';
 import { defineNotificationPart } from './notification-part';
 
@@ -19,6 +21,7 @@ export const WebhookConfig = {
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000, description: 'One delivery attempt, connect to last byte' }),
   WEBHOOK_CONCURRENCY_PER_ENDPOINT: Type.Integer({ minimum: 1, maximum: 100, default: 4, description: 'Attempts in flight at once to one endpoint (per replica)' }),
   WEBHOOK_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 1_000, default: 32, description: 'Attempts in flight at once in one replica' }),
+  WEBHOOK_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3_650, default: 30, description: 'Events stay replayable, and finished deliveries in the log, this long' }),
 };
 
 export const allowedHostsOf = (raw: string): string[] =>
@@ -35,7 +38,7 @@ export const webhooksPart = defineNotificationPart({
     allowedHostsOf(config.WEBHOOK_ALLOW_PRIVATE_HOSTS)
       .filter((host) => isIP(host) === 0)
       .map((host) => `WEBHOOK_ALLOW_PRIVATE_HOSTS: ${host} is not an IP address`),
-  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000],
+  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000],
   build: (deps) => {
     const ssrf = { resolve: systemResolve, allowed: allowedHostsOf(deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS) };
     const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
@@ -62,8 +65,25 @@ export const webhooksPart = defineNotificationPart({
         },
       }),
       handlers: webhookHandlers(deps.timers),
-      timers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptDue({ timers: deps.timers, clock: deps.clock, watchdogMs: timeoutMs + 60_000 }) },
-      background: [{ name: 'webhook dispatcher', start: () => dispatcher.start(), stop: () => dispatcher.stop() }],
+      timers: {
+        [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptDue({ timers: deps.timers, clock: deps.clock, watchdogMs: timeoutMs + 60_000 }),
+        [WEBHOOK_PRUNE_TIMER]: onWebhookPruneDue({ timers: deps.timers, clock: deps.clock, retentionDays: deps.config.WEBHOOK_RETENTION_DAYS }),
+      },
+      background: [
+        { name: 'webhook dispatcher', start: () => dispatcher.start(), stop: () => dispatcher.stop() },
+        {
+          name: 'webhook retention',
+          // The sweep's timer re-arms itself; a start only arms it when none is pending (a restart loop must not postpone it forever).
+          start: () =>
+            void deps.unitOfWork
+              .run(async (tx) => {
+                const pending: unknown[] = await tx.query(`SELECT 1 FROM notification.timers WHERE id = $1 AND status = 'pending'`, [WEBHOOK_PRUNE_TIMER_ID]);
+                if (pending.length === 0) await deps.timers.schedule(tx, { id: WEBHOOK_PRUNE_TIMER_ID, kind: WEBHOOK_PRUNE_TIMER, dueAt: new Date(deps.clock.now().getTime() + 3_600_000) });
+              })
+              .catch((error: unknown) => deps.logger.warn({ err: error }, 'webhook retention sweep not scheduled; it will be at the next start')),
+          stop: async () => undefined,
+        },
+      ],
     };
   },
 });
