@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FilesystemBlobStorage, blobKey } from '@tss/blob-storage';
 import {
   EscalationReferralRequestedV1,
   NotificationAcknowledgmentSentV1,
@@ -25,8 +29,11 @@ describe('ticket lifecycle (issue #9)', () => {
   let ann: string;
   const clock = new TestClock('2026-03-02T09:00:00.000Z');
 
+  let blobRoot: string;
+
   beforeAll(async () => {
-    platform = await startTestPlatform('ticket_lifecycle', { clock });
+    blobRoot = await mkdtemp(path.join(tmpdir(), 'tss-lifecycle-blobs-'));
+    platform = await startTestPlatform('ticket_lifecycle', { clock, env: { ATTACHMENT_DIR: blobRoot } });
     client = platform.client;
     const admin = await platform.adminToken();
     acme = await client.partner(admin, 'Acme Lifecycle');
@@ -38,6 +45,7 @@ describe('ticket lifecycle (issue #9)', () => {
 
   afterAll(async () => {
     await platform?.stop();
+    if (blobRoot) await rm(blobRoot, { recursive: true, force: true });
   });
 
   /** Moves the clock; tokens minted before would have expired, so every caller gets a fresh one. */
@@ -414,6 +422,41 @@ describe('ticket lifecycle (issue #9)', () => {
         return handled[0].n >= 3;
       });
       expect((await get(`/v1/tickets/${ticket.id}/thread`, acme.token)).body.items).toHaveLength(1);
+    });
+
+    it('P8: a mail’s attachments become the ticket’s, judged by their content; a refused one is named in the thread', async () => {
+      const ticket = await file(ann);
+      const blobs = new FilesystemBlobStorage(blobRoot);
+      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+      const stored = async (bytes: Buffer, contentType: string) => {
+        const key = blobKey('mail', acme.partnerId, randomUUID());
+        await blobs.put(key, bytes, { contentType });
+        return key;
+      };
+      const pngKey = await stored(png, 'image/png');
+      const bmpKey = await stored(Buffer.concat([Buffer.from('BM'), Buffer.alloc(60)]), 'image/bmp');
+      await publishAs('notification', NotificationEmailReceivedV1, ticket.id, {
+        partnerId: acme.partnerId,
+        ticketId: ticket.id,
+        messageId: `<${randomUUID()}@mail.example>`,
+        from: 'ann@example.com',
+        subject: 'Re: crash',
+        text: 'Two screenshots attached.',
+        attachmentPointers: [
+          { storageKey: pngKey, filename: 'crash.png', contentType: 'image/png' },
+          { storageKey: bmpKey, filename: 'raw.bmp', contentType: 'image/bmp' },
+        ],
+        receivedAt: clock.now().toISOString(),
+      });
+      const thread = await waitFor('the mail threaded', async () => {
+        const items = (await get(`/v1/tickets/${ticket.id}/thread`, ann)).body.items as { body: string; attachmentIds: string[] }[];
+        return items.length === 1 && items;
+      });
+      expect(thread[0].attachmentIds).toHaveLength(1);
+      expect(thread[0].body).toMatch(/"raw\.bmp" was not accepted/);
+      const download = await get(`/v1/tickets/${ticket.id}/attachments/${thread[0].attachmentIds[0]}`, ann);
+      expect(download.status).toBe(200);
+      expect(download.headers['content-type']).toBe('image/png');
     });
 
     it('escalation.referral_requested refers the ticket to development, or answers ticket.referral_rejected', async () => {

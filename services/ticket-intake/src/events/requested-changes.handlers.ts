@@ -40,16 +40,25 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       ? await (mail.partnerId ? ticketStore.findForPartner(tx, mail.partnerId, mail.ticketId) : ticketStore.findAnyPartner(tx, mail.ticketId))
       : null;
     const actor = { kind: 'requester' as const, id: mail.from };
+    // P8: the mail's attachments become the ticket's (checked by content here, as uploads are).
+    const mailed = async (ticket: { id: string; partnerId: string }) => {
+      const registrar = (deps.messageHooks ?? []).find((h) => h.registerMailed);
+      if (!registrar?.registerMailed || mail.attachmentPointers.length === 0) return { accepted: [] as string[], refused: [] as { filename: string; reason: string }[] };
+      return registrar.registerMailed(tx, { ticket, attachments: mail.attachmentPointers, actor });
+    };
+    const refusedNote = (refused: { filename: string; reason: string }[]) =>
+      refused.map((r) => `Attachment "${r.filename}" was not accepted: ${r.reason}`).join('\n');
     if (threaded && threaded.status !== 'closed') {
+      const attachments = await mailed({ id: threaded.id, partnerId: threaded.partnerId });
       const posted = await postMessageIn(tx, withOutbox(outbox), {
         at: { id: threaded.id, partnerId: threaded.partnerId },
         author: { kind: 'requester', id: threaded.requesterId ?? mail.from, name: mail.from },
         actor,
         visibility: 'public',
         channel: 'email',
-        body: mail.text,
+        body: attachments.refused.length > 0 ? `${mail.text}\n\n${refusedNote(attachments.refused)}` : mail.text,
         subject: mail.subject,
-        attachmentIds: [],
+        attachmentIds: attachments.accepted,
         emailMessageId: mail.messageId,
       });
       if (!posted.ok) deps.logger.warn({ ticketId: threaded.id, problem: posted.error }, 'inbound mail not threaded');
@@ -72,18 +81,25 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       ...(threaded ? { linkedTicketId: threaded.id } : {}),
       actor,
     });
+    const attachments = await mailed(ticket);
+    const noteId = randomUUID();
     await messageStore.insert(tx, {
-      id: randomUUID(),
+      id: noteId,
       ticketId: ticket.id,
       partnerId,
       author: { kind: 'system' },
-      visibility: 'internal',
+      // Public: it carries what the requester mailed (their attachments).
+      visibility: 'public',
       channel: 'email',
-      body: `Filed from the e-mail ${mail.messageId}.`,
-      attachmentIds: [],
+      body: [`Filed from the e-mail ${mail.messageId}.`, refusedNote(attachments.refused)].filter(Boolean).join('\n'),
+      attachmentIds: attachments.accepted,
       emailMessageId: mail.messageId,
       createdAt: deps.clock.now(),
     });
+    if (attachments.accepted.length > 0) {
+      const linker = (deps.messageHooks ?? []).find((h) => h.linkAttachments);
+      await linker?.linkAttachments?.(tx, { ticket, messageId: noteId, attachmentIds: attachments.accepted });
+    }
   });
 
   const acknowledgmentSent = on(NotificationAcknowledgmentSentV1, async (event, { tx, outbox }) => {

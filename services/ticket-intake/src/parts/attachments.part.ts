@@ -5,10 +5,16 @@ import { attachmentRoutes } from '../http/attachment.routes';
 import { Attachments1765000100000 } from '../store/migrations/1765000100000-attachments';
 import { err, ok } from '@tss/service-kit';
 import { acceptMultipart, readUploads } from '../http/multipart-uploads';
-import { linkAttachments, storeAttachments } from '../use-cases/store-attachments';
+import { linkAttachments, registerMailedAttachments, storeAttachments } from '../use-cases/store-attachments';
 import { defineIntakePart } from './intake-part';
 
 const MiB = 1_048_576;
+
+const archiveLimitsOf = (config: { ARCHIVE_MAX_ENTRIES: number; ARCHIVE_MAX_UNCOMPRESSED_BYTES: number; ARCHIVE_MAX_RATIO: number }) => ({
+  maxEntries: config.ARCHIVE_MAX_ENTRIES,
+  maxUncompressedBytes: config.ARCHIVE_MAX_UNCOMPRESSED_BYTES,
+  maxRatio: config.ARCHIVE_MAX_RATIO,
+});
 
 const AttachmentConfig = {
   ATTACHMENT_STORAGE: Type.Union([Type.Literal('filesystem'), Type.Literal('s3')], { default: 'filesystem', description: 'Where attachment bytes are stored' }),
@@ -65,9 +71,10 @@ export const attachmentsPart = defineIntakePart({
     // A message naming uploaded attachments links them in its own transaction (P8).
     deps.messageHooks.push({
       linkAttachments: (tx, { ticket, messageId, attachmentIds }) => linkAttachments(tx, { ticketId: ticket.id, partnerId: ticket.partnerId, messageId, attachmentIds }),
+      registerMailed: (tx, { ticket, attachments, actor }) => registerMailedAttachments(tx, { blobs, archiveLimits: archiveLimitsOf(config), clock: deps.clock }, { ticket, attachments, uploadedBy: actor }),
     });
     const uploadLimits = { maxFileBytes: config.ATTACHMENT_MAX_FILE_BYTES, maxMessageBytes: config.ATTACHMENT_MAX_MESSAGE_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES };
-    const archiveLimits = { maxEntries: config.ARCHIVE_MAX_ENTRIES, maxUncompressedBytes: config.ARCHIVE_MAX_UNCOMPRESSED_BYTES, maxRatio: config.ARCHIVE_MAX_RATIO };
+    const archiveLimits = archiveLimitsOf(config);
     const storeDeps = { unitOfWork: deps.unitOfWork, clock: deps.clock, blobs, archiveLimits };
     // A message with its files in one multipart request (P8): read here, linked by the message.
     deps.messageUploads.push({

@@ -15,6 +15,14 @@ import type { TicketLocation } from './find-ticket';
 export interface MessageHooks {
   /** Rewrites a requester's text before it is stored (P9 masking); returns the text to store and notes for the thread. */
   beforeStore?(tx: EntityManager, input: { ticket: Ticket; messageId: string; text: string; actor: Actor; now: Date }): Promise<{ text: string; notes: string[] }>;
+  /**
+   * Makes a mail's attachments (stored by notification) the ticket's, before the message that
+   * names them is posted: the ids of the accepted ones, and the refused ones by name.
+   */
+  registerMailed?(
+    tx: EntityManager,
+    input: { ticket: { id: string; partnerId: string }; attachments: readonly { storageKey: string; filename: string; contentType: string }[]; actor: Actor },
+  ): Promise<{ accepted: string[]; refused: { filename: string; reason: string }[] }>;
   /** Links uploaded attachments to the message; a failure refuses the whole message. */
   linkAttachments?(tx: EntityManager, input: { ticket: Ticket; messageId: string; attachmentIds: string[] }): Promise<Result<void, Failure>>;
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
 import { blobKey, inspectContent, type ArchiveLimits, type BlobStorage } from '@tss/blob-storage';
@@ -124,4 +124,58 @@ export const linkAttachments = async (
     });
   }
   return ok(undefined);
+};
+
+/** An attachment notification stored from an inbound mail (`notification.email_received`). */
+export interface MailedAttachment {
+  storageKey: string;
+  filename: string;
+  contentType: string;
+}
+
+/**
+ * P8: attachments of an inbound mail, stored by notification in the shared blob storage, become
+ * the ticket's, inside the inbox transaction that threads the mail: each blob is read back and
+ * judged by its content, as an upload is; accepted ones get a row (unlinked: the message links
+ * them), refused ones are named so the thread can say so. A missing blob is refused, never a row
+ * without bytes.
+ */
+export const registerMailedAttachments = async (
+  tx: EntityManager,
+  deps: Pick<StoreAttachmentsDeps, 'blobs' | 'archiveLimits' | 'clock'>,
+  input: { ticket: { id: string; partnerId: string }; attachments: readonly MailedAttachment[]; uploadedBy: Actor },
+): Promise<{ accepted: string[]; refused: { filename: string; reason: string }[] }> => {
+  const now = deps.clock.now();
+  const accepted: AttachmentRecord[] = [];
+  const refused: { filename: string; reason: string }[] = [];
+  for (const mailed of input.attachments) {
+    const blob = await deps.blobs.get(mailed.storageKey);
+    if (!blob) {
+      refused.push({ filename: mailed.filename, reason: 'not found in storage' });
+      continue;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    const verdict = await inspectContent(bytes, deps.archiveLimits);
+    if (!verdict.accepted) {
+      refused.push({ filename: mailed.filename, reason: contentFailure(verdict.refusal, quotedFileName(mailed.filename)).detail ?? 'refused' });
+      continue;
+    }
+    accepted.push({
+      id: randomUUID(),
+      ticketId: input.ticket.id,
+      partnerId: input.ticket.partnerId,
+      messageId: null,
+      fileName: sanitiseFileName(mailed.filename, verdict.kind),
+      contentType: verdict.mediaType,
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      storageKey: mailed.storageKey,
+      uploadedBy: input.uploadedBy,
+      createdAt: now,
+    });
+  }
+  await attachmentStore.insert(tx, accepted);
+  return { accepted: accepted.map((a) => a.id), refused };
 };
