@@ -6,3 +6,4 @@ export * from './content/sniff-content';
 export * from './content/archive-policy';
 export * from './content/inspect-content';
 export { UnreadableArchiveError } from './content/zip-archive';
+export * from './blob-storage-config';

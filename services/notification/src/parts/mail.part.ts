@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { Type } from '@sinclair/typebox';
-import { FilesystemBlobStorage, S3BlobStorage, type BlobStorage } from '@tss/blob-storage';
+import { BlobStorageEnv, blobStorageConfigProblems, blobStorageFrom } from '@tss/blob-storage';
 import { domainOf } from '../domain/mail-delivery';
 import { inboundRoutes } from '../http/inbound.routes';
 import { mailOutboxRoutes } from '../http/mail-outbox.routes';
@@ -33,27 +32,13 @@ export const MAIL_CONFIG = {
   MAIL_INBOUND_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 30 * 1_048_576, description: 'Largest raw inbound mail accepted' }),
 };
 
-/**
- * Where inbound mail's attachments go: the same storage intake reads (DESIGN "Blobs"), so the same
- * variables, with intake's defaults (services/ticket-intake/src/parts/attachments.part.ts).
- */
-const ATTACHMENT_STORAGE_CONFIG = {
-  ATTACHMENT_STORAGE: Type.Union([Type.Literal('filesystem'), Type.Literal('s3')], { default: 'filesystem', description: 'Where attachment bytes are stored' }),
-  ATTACHMENT_DIR: Type.String({ minLength: 1, default: '.data/attachments', description: 'Folder of the filesystem storage; relative to the working directory' }),
-  ATTACHMENT_S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63, description: 'Bucket of the S3 storage (ATTACHMENT_STORAGE=s3)' })),
-  ATTACHMENT_S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://', description: "An S3-compatible endpoint (MinIO, Ceph …); AWS's when unset" })),
-  ATTACHMENT_S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
-  ATTACHMENT_S3_FORCE_PATH_STYLE: Type.Boolean({ default: false, description: 'Path-style URLs (bucket in the path), as most S3-compatible servers need' }),
-  ATTACHMENT_S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
-  ATTACHMENT_S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1, description: "With ATTACHMENT_S3_ACCESS_KEY_ID; the SDK's default credential chain when both are unset" })),
-  ATTACHMENT_S3_KEY_PREFIX: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9/-]*/$', description: 'Prefix of every object key, e.g. `tss/`' })),
-};
 
 /** Issue #11: mail out (durable, retried) and the local outbox. */
 export const mailPart = defineNotificationPart({
   name: 'mail',
-  config: { ...MAIL_CONFIG, ...ATTACHMENT_STORAGE_CONFIG },
-  configProblems: (config) => (config.ATTACHMENT_STORAGE === 's3' && !config.ATTACHMENT_S3_BUCKET ? ['ATTACHMENT_S3_BUCKET: required when ATTACHMENT_STORAGE is s3'] : []),
+  config: { ...MAIL_CONFIG, ...BlobStorageEnv },
+  // Where inbound mail's attachments go: the same storage intake reads (DESIGN "Blobs"), the same settings.
+  configProblems: (config) => blobStorageConfigProblems(config),
   migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000],
   build: (deps) => {
     const c = deps.config;
@@ -63,20 +48,7 @@ export const mailPart = defineNotificationPart({
     if (!c.MAIL_SMTP_HOST) deps.logger.warn('no MAIL_SMTP_HOST: mail is kept in the local outbox (GET /v1/mail/outbox), not sent');
     const sender = new MailSender({ ...deps, transport, from: c.MAIL_FROM });
     const ticketMail = mailTicketHandlers({ timers: deps.timers, messageIdDomain: domainOf(c.MAIL_FROM), ratingWaitMs: c.MAIL_RATING_WAIT_SECONDS * 1_000 });
-    const blobs: BlobStorage =
-      c.ATTACHMENT_STORAGE === 's3'
-        ? new S3BlobStorage({
-            bucket: c.ATTACHMENT_S3_BUCKET!,
-            endpoint: c.ATTACHMENT_S3_ENDPOINT,
-            region: c.ATTACHMENT_S3_REGION,
-            forcePathStyle: c.ATTACHMENT_S3_FORCE_PATH_STYLE,
-            credentials:
-              c.ATTACHMENT_S3_ACCESS_KEY_ID && c.ATTACHMENT_S3_SECRET_ACCESS_KEY
-                ? { accessKeyId: c.ATTACHMENT_S3_ACCESS_KEY_ID, secretAccessKey: c.ATTACHMENT_S3_SECRET_ACCESS_KEY }
-                : undefined,
-            keyPrefix: c.ATTACHMENT_S3_KEY_PREFIX,
-          })
-        : new FilesystemBlobStorage(path.resolve(c.ATTACHMENT_DIR));
+    const blobs = blobStorageFrom(c);
     const inbound = inboundRoutes({ ...deps, blobs, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
     const outbox = mailOutboxRoutes(deps);
     return {

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { Type } from '@sinclair/typebox';
-import { FilesystemBlobStorage, S3BlobStorage, type BlobStorage } from '@tss/blob-storage';
+import { BlobStorageEnv, blobStorageConfigProblems, blobStorageFrom } from '@tss/blob-storage';
 import { attachmentRoutes } from '../http/attachment.routes';
 import { Attachments1765000100000 } from '../store/migrations/1765000100000-attachments';
 import { err, ok } from '@tss/service-kit';
@@ -17,15 +16,7 @@ const archiveLimitsOf = (config: { ARCHIVE_MAX_ENTRIES: number; ARCHIVE_MAX_UNCO
 });
 
 const AttachmentConfig = {
-  ATTACHMENT_STORAGE: Type.Union([Type.Literal('filesystem'), Type.Literal('s3')], { default: 'filesystem', description: 'Where attachment bytes are stored' }),
-  ATTACHMENT_DIR: Type.String({ minLength: 1, default: '.data/attachments', description: 'Folder of the filesystem storage; relative to the working directory' }),
-  ATTACHMENT_S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63, description: 'Bucket of the S3 storage (ATTACHMENT_STORAGE=s3)' })),
-  ATTACHMENT_S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://', description: "An S3-compatible endpoint (MinIO, Ceph …); AWS's when unset" })),
-  ATTACHMENT_S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
-  ATTACHMENT_S3_FORCE_PATH_STYLE: Type.Boolean({ default: false, description: 'Path-style URLs (bucket in the path), as most S3-compatible servers need' }),
-  ATTACHMENT_S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
-  ATTACHMENT_S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1, description: "With ATTACHMENT_S3_ACCESS_KEY_ID; the SDK's default credential chain when both are unset" })),
-  ATTACHMENT_S3_KEY_PREFIX: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9/-]*/$', description: 'Prefix of every object key, e.g. `tss/`' })),
+  ...BlobStorageEnv,
   ATTACHMENT_MAX_FILE_BYTES: Type.Integer({ minimum: 1024, default: 10 * MiB, description: 'Largest attachment (P8); larger ones get 413' }),
   ATTACHMENT_MAX_MESSAGE_BYTES: Type.Integer({ minimum: 1024, default: 25 * MiB, description: 'Most bytes of attachments in one request; more get 413' }),
   ATTACHMENT_MAX_FILES: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Most files in one request' }),
@@ -43,10 +34,7 @@ export const attachmentsPart = defineIntakePart({
   name: 'attachments',
   config: AttachmentConfig,
   configProblems: (config) => [
-    ...(config.ATTACHMENT_STORAGE === 's3' && !config.ATTACHMENT_S3_BUCKET ? ['ATTACHMENT_S3_BUCKET: required when ATTACHMENT_STORAGE is s3'] : []),
-    ...((config.ATTACHMENT_S3_ACCESS_KEY_ID === undefined) !== (config.ATTACHMENT_S3_SECRET_ACCESS_KEY === undefined)
-      ? ['ATTACHMENT_S3_ACCESS_KEY_ID, ATTACHMENT_S3_SECRET_ACCESS_KEY: set both or neither']
-      : []),
+    ...blobStorageConfigProblems(config),
     ...(config.ATTACHMENT_MAX_MESSAGE_BYTES < config.ATTACHMENT_MAX_FILE_BYTES
       ? ['ATTACHMENT_MAX_MESSAGE_BYTES: must be at least ATTACHMENT_MAX_FILE_BYTES']
       : []),
@@ -54,20 +42,7 @@ export const attachmentsPart = defineIntakePart({
   migrations: [Attachments1765000100000],
   build: (deps) => {
     const config = deps.config;
-    const blobs: BlobStorage =
-      config.ATTACHMENT_STORAGE === 's3'
-        ? new S3BlobStorage({
-            bucket: config.ATTACHMENT_S3_BUCKET!,
-            endpoint: config.ATTACHMENT_S3_ENDPOINT,
-            region: config.ATTACHMENT_S3_REGION,
-            forcePathStyle: config.ATTACHMENT_S3_FORCE_PATH_STYLE,
-            credentials:
-              config.ATTACHMENT_S3_ACCESS_KEY_ID && config.ATTACHMENT_S3_SECRET_ACCESS_KEY
-                ? { accessKeyId: config.ATTACHMENT_S3_ACCESS_KEY_ID, secretAccessKey: config.ATTACHMENT_S3_SECRET_ACCESS_KEY }
-                : undefined,
-            keyPrefix: config.ATTACHMENT_S3_KEY_PREFIX,
-          })
-        : new FilesystemBlobStorage(path.resolve(config.ATTACHMENT_DIR));
+    const blobs = blobStorageFrom(config);
     // A message naming uploaded attachments links them in its own transaction (P8).
     deps.messageHooks.push({
       linkAttachments: (tx, { ticket, messageId, attachmentIds }) => linkAttachments(tx, { ticketId: ticket.id, partnerId: ticket.partnerId, messageId, attachmentIds }),
