@@ -58,11 +58,12 @@ const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((sta
 // Every route of the API sits behind the edge's rate limit per client (429); only the probes,
 // registered before this plugin, are exempt.
 const RATE_LIMITED_PROBLEMS = problems(429);
-// Every operation, the probes included: a request target over MAX_URI_LENGTH or a path parameter
+// Every operation, the probes included: a request line and headers over Node's 16 KiB limit (431,
+// http/uri-length.ts answerClientError), a request target over MAX_URI_LENGTH or a path parameter
 // over the router's maxParamLength (414, http/uri-length.ts and answerFrameworkError in
 // problem.ts), and a dependency down or the instance draining (503, problem.ts and create-app.ts).
 // Added to the document, since the probes are registered before this plugin sees routes.
-const EVERY_OPERATION_PROBLEMS: Readonly<Record<string, string>> = { 414: 'URI Too Long', 503: 'Service Unavailable' };
+const EVERY_OPERATION_PROBLEMS: Readonly<Record<string, string>> = { 414: 'URI Too Long', 431: 'Request Header Fields Too Large', 503: 'Service Unavailable' };
 // A request that fails its schema, or a body that is not JSON or not UTF-8, is a 400 problem.
 const VALIDATION_PROBLEMS = problems(400);
 // Every non-public route verifies its token (401) and the route's access rule (403, http/scope.ts).

@@ -20,7 +20,7 @@ import { answerFrameworkError, installProblemHandlers, ProblemSchema, problemTyp
 import { installStrictJsonBody } from './http/json-body';
 import { installStrictQueryEncoding } from './http/query-encoding';
 import { requestValidatorFactory } from './http/request-validation';
-import { installUriLengthLimit } from './http/uri-length';
+import { answerClientError, installUriLengthLimit } from './http/uri-length';
 import { isStorableText, STORABLE_TEXT_FORMAT } from '@tss/contracts';
 
 export interface ServiceAppOptions {
@@ -71,6 +71,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     frameworkErrors: answerFrameworkError,
+    // A request line or headers over Node's limit: a 431 problem, not fastify's bare JSON.
+    clientErrorHandler: answerClientError,
     // The longest path parameter a route schema admits (client ids, up to 200 characters); a longer
     // one is a 414 problem from the router (answerFrameworkError), as the document says.
     routerOptions: { maxParamLength: 200 },

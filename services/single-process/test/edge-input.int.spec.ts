@@ -137,4 +137,12 @@ describe('edge input: text the database cannot store is refused at the edge', ()
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/uri-too-long', status: 414 });
   });
+
+  it('a request line over Node’s 16 KiB header limit is a 431 problem, not a bare answer', async () => {
+    const response = await client.http().get(`/v1/tickets?${'product=%C3%9C'.repeat(2_000)}`);
+
+    expect(response.status).toBe(431);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/header-fields-too-large', status: 431 });
+  });
 });

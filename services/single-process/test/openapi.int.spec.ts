@@ -220,7 +220,7 @@ describe('the OpenAPI guard: an incomplete document stops the start', () => {
     const paths = app.apiDocs.ownDocument().paths ?? {};
     const getThing = paths['/v1/things/{id}']?.get as Operation;
     expect(getThing.security).toEqual([{ bearerAuth: [] }]);
-    expect(Object.keys(getThing.responses ?? {})).toEqual(['400', '401', '403', '404', '414', '429', '503']);
+    expect(Object.keys(getThing.responses ?? {})).toEqual(['400', '401', '403', '404', '414', '429', '431', '503']);
     expect((paths['/v1/open']?.post as Operation).security).toEqual([]);
   });
 });
