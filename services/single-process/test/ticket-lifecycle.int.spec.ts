@@ -108,10 +108,11 @@ describe('ticket lifecycle (issue #9)', () => {
       expect((await get(`/v1/tickets/${phone.body.id}`, rival.token)).status).toBe(404);
     });
 
-    it('staff must name the partner; partners cannot register phone contacts or confirm levels', async () => {
+    it('staff must name the partner; partners and requesters cannot name one, register phone contacts or confirm levels', async () => {
       expectProblem(await http().post('/v1/tickets').auth(agent.token, { type: 'bearer' }).send(sampleTicket()), 422, 'unprocessable');
       expectProblem(await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ channel: 'phone' })), 422, 'unprocessable');
       expectProblem(await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ levelConfirmed: true })), 422, 'unprocessable');
+      expectProblem(await http().post('/v1/tickets').auth(ann, { type: 'bearer' }).send(sampleTicket({ partnerId: rival.partnerId })), 422, 'unprocessable');
     });
 
     it('an Idempotency-Key belongs to its caller: a requester reusing its partner’s key files its own ticket', async () => {

@@ -92,8 +92,8 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       const { channel: askedChannel, language, partnerId: _partnerId, levelConfirmed, ...fields } = request.body;
       const partnerId = filingPartner(scope, request.body);
       if (!partnerId) return sendFailure(reply, { kind: 'unprocessable', detail: 'Staff filing a request name the partner it is for: partnerId.' });
-      if (scope.kind !== 'staff' && (askedChannel === 'phone' || levelConfirmed !== undefined)) {
-        return sendFailure(reply, { kind: 'unprocessable', detail: 'Only staff register phone contacts and confirm levels (P5, P12).' });
+      if (scope.kind !== 'staff' && (askedChannel === 'phone' || levelConfirmed !== undefined || request.body.partnerId !== undefined)) {
+        return sendFailure(reply, { kind: 'unprocessable', detail: 'Only staff name the partner, register phone contacts and confirm levels (P5, P12).' });
       }
       const channel = askedChannel ?? (scope.kind === 'staff' ? 'phone' : 'api');
       const body = scope.kind === 'requester' ? { ...fields, requester: { ...fields.requester, id: scope.requesterId } } : fields;
