@@ -1,26 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import pino from 'pino';
-import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, type ServiceUrls } from '@tss/gateway';
-import { KafkaTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import type { ServiceInstanceOptions, ServiceModule } from '@tss/runtime';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { systemClock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
 import { ticketIntakeService } from '@tss/ticket-intake';
+import { readTopics, startGatewayOverKafka, type SeenEvent } from './support/kafka-services';
 import { ServiceInstances } from './support/service-instances';
 
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const ADMIN = { clientId: 'kafka-lifecycle-admin', clientSecret: 'kafka-lifecycle-admin-secret-01' };
-const BROKERS = (process.env.KAFKA_BROKERS ?? '').split(',');
-
-interface SeenEvent {
-  type: string;
-  subject: string;
-  sequence: number;
-  data: Record<string, unknown>;
-}
 
 /**
  * Issue #9 "Done when": the lifecycle's events appear on Kafka. The gateway and ticket-intake run as
@@ -28,62 +15,22 @@ interface SeenEvent {
  */
 describe('ticket lifecycle events on a real Kafka broker', () => {
   const topicPrefix = `lc${randomUUID().slice(0, 8)}.`;
-  const urls: Record<string, string> = {};
-  const seen: SeenEvent[] = [];
+  let seen: SeenEvent[];
   let db: TestDatabase;
   let services: ServiceInstances;
   let gatewayUrl: string;
-  let consumer: Consumer;
-
-  const start = (module: ServiceModule, extra: Partial<ServiceInstanceOptions> = {}) =>
-    services.start(module, { transport: new KafkaTransport({ brokers: BROKERS, clientId: module.name, logger, topicPrefix }), ...extra });
+  let reader: Awaited<ReturnType<typeof readTopics>>;
 
   beforeAll(async () => {
     db = await createTestDatabase('lifecycle_kafka');
     services = new ServiceInstances(db.url, {}, process.env.KAFKA_BROKERS);
-    const gateway = await start(gatewayService, {
-      keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
-      extendApp: async (app) => {
-        await app.register(forwardToServices(urls as unknown as ServiceUrls, { timeoutMs: 5_000 }));
-      },
-    });
-    gatewayUrl = await services.listen(gateway);
-    await bootstrapAdmin({ dataSource: gateway.host.dataSource, unitOfWork: gateway.host.unitOfWork, outbox: gateway.host.outbox, clock: systemClock }, ADMIN);
-    urls['ticket-intake'] = await services.listen(await start(ticketIntakeService));
-
-    const kafka = new Kafka({ clientId: 'lifecycle-reader', brokers: BROKERS, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    // Intake may be creating the topic at the same moment: retry until it exists with a leader.
-    const topic = `${topicPrefix}tss.ticket`;
-    await waitFor(
-      'the tss.ticket topic with a leader',
-      async () => {
-        try {
-          await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-          const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-          return metadata.topics[0].partitions.every((p) => p.leader >= 0);
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 60_000 },
-    );
-    await admin.disconnect();
-    consumer = kafka.consumer({ groupId: `${topicPrefix}reader` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: `${topicPrefix}tss.ticket`, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const header = (name: string) => message.headers?.[name]?.toString();
-        const data = JSON.parse(message.value!.toString()) as Record<string, unknown>;
-        seen.push({ type: header('ce_type')!, subject: header('ce_subject')!, sequence: data.sequence as number, data });
-      },
-    });
+    gatewayUrl = await startGatewayOverKafka(services, { topicPrefix, clock: systemClock, admin: ADMIN, routed: [ticketIntakeService] });
+    reader = await readTopics([`${topicPrefix}tss.ticket`], `${topicPrefix}reader`);
+    seen = reader.seen;
   }, 120_000);
 
   afterAll(async () => {
-    await consumer?.disconnect();
+    await reader?.close();
     await services?.stopAll();
     await db?.drop();
   });
@@ -133,7 +80,7 @@ describe('ticket lifecycle events on a real Kafka broker', () => {
       { timeoutMs: 60_000 },
     );
     expect(mine.map((e) => e.type)).toEqual(expected);
-    expect(mine.map((e) => e.sequence)).toEqual(expected.map((_, i) => i + 1));
+    expect(mine.map((e) => e.data.sequence)).toEqual(expected.map((_, i) => i + 1));
     expect(mine[2].data).toMatchObject({ to: 'software_errors', partnerId: acme.partnerId });
     expect(mine[7].data).toHaveProperty('reopenWindowEndsAt');
   });
