@@ -1,19 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import pino from 'pino';
-import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, type ServiceUrls } from '@tss/gateway';
-import { KafkaTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import type { ServiceInstanceOptions, ServiceModule } from '@tss/runtime';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { startTracing, systemClock, type Tracing } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
 import { slaTimerService } from '@tss/sla-timer';
 import { ticketIntakeService } from '@tss/ticket-intake';
+import { startGatewayOverKafka } from './support/kafka-services';
 import { ServiceInstances } from './support/service-instances';
 
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const ADMIN = { clientId: 'tracing-kafka-admin', clientSecret: 'tracing-kafka-admin-secret-0123' };
 const KAFKAJS = '@opentelemetry/instrumentation-kafkajs';
 const PG = '@opentelemetry/instrumentation-pg';
@@ -27,32 +23,17 @@ const PG = '@opentelemetry/instrumentation-pg';
 describe('tracing instrumentations, services mode over real Kafka', () => {
   const spans = new InMemorySpanExporter();
   const topicPrefix = `tr${randomUUID().slice(0, 8)}.`;
-  const urls: Record<string, string> = {};
   let tracing: Tracing;
   let db: TestDatabase;
   let services: ServiceInstances;
   let gatewayUrl: string;
 
-  const start = (module: ServiceModule, extra: Partial<ServiceInstanceOptions> = {}) =>
-    services.start(module, {
-      transport: new KafkaTransport({ brokers: (process.env.KAFKA_BROKERS ?? '').split(','), clientId: module.name, logger, topicPrefix }),
-      ...extra,
-    });
 
   beforeAll(async () => {
     tracing = startTracing({ serviceName: 'tss-tracing-kafka-test', spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
     db = await createTestDatabase('tracing_kafka');
     services = new ServiceInstances(db.url, {}, process.env.KAFKA_BROKERS);
-    const gateway = await start(gatewayService, {
-      keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
-      extendApp: async (app) => {
-        await app.register(forwardToServices(urls as unknown as ServiceUrls, { timeoutMs: 5_000 }));
-      },
-    });
-    gatewayUrl = await services.listen(gateway);
-    await bootstrapAdmin({ dataSource: gateway.host.dataSource, unitOfWork: gateway.host.unitOfWork, outbox: gateway.host.outbox, clock: systemClock }, ADMIN);
-    urls['ticket-intake'] = await services.listen(await start(ticketIntakeService));
-    urls['sla-timer'] = await services.listen(await start(slaTimerService));
+    gatewayUrl = await startGatewayOverKafka(services, { topicPrefix, clock: systemClock, admin: ADMIN, routed: [ticketIntakeService, slaTimerService] });
   }, 120_000);
 
   afterAll(async () => {

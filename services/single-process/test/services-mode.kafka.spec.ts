@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import pino from 'pino';
-import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, type ServiceUrls } from '@tss/gateway';
-import { KafkaTransport } from '@tss/messaging';
 import { notificationService } from '@tss/notification';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import type { ServiceInstance, ServiceInstanceOptions, ServiceModule } from '@tss/runtime';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { startTracing, systemClock, type Tracing } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
 import { slaTimerService } from '@tss/sla-timer';
 import { ticketIntakeService } from '@tss/ticket-intake';
+import { startGatewayOverKafka, startOverKafka } from './support/kafka-services';
 import { ServiceInstances } from './support/service-instances';
 
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const ADMIN = { clientId: 'kafka-suite-admin', clientSecret: 'kafka-suite-admin-secret-0123' };
 
 /**
@@ -25,34 +21,18 @@ const ADMIN = { clientId: 'kafka-suite-admin', clientSecret: 'kafka-suite-admin-
 describe('walking skeleton, services mode over real Kafka', () => {
   const spans = new InMemorySpanExporter();
   const topicPrefix = `ws${randomUUID().slice(0, 8)}.`;
-  const urls: Record<string, string> = {};
   let tracing: Tracing;
   let db: TestDatabase;
   let gatewayUrl: string;
 
   let services: ServiceInstances;
-  const start = (module: ServiceModule, extra: Partial<ServiceInstanceOptions> = {}) =>
-    services.start(module, {
-      transport: new KafkaTransport({ brokers: (process.env.KAFKA_BROKERS ?? '').split(','), clientId: module.name, logger, topicPrefix }),
-      ...extra,
-    });
-  const listen = (instance: ServiceInstance) => services.listen(instance);
 
   beforeAll(async () => {
     tracing = startTracing({ serviceName: 'tss-kafka-test', spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
     db = await createTestDatabase('services_mode_kafka');
     services = new ServiceInstances(db.url, {}, process.env.KAFKA_BROKERS);
-    const gateway = await start(gatewayService, {
-      keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
-      extendApp: async (app) => {
-        await app.register(forwardToServices(urls as unknown as ServiceUrls, { timeoutMs: 5_000 }));
-      },
-    });
-    gatewayUrl = await listen(gateway);
-    await bootstrapAdmin({ dataSource: gateway.host.dataSource, unitOfWork: gateway.host.unitOfWork, outbox: gateway.host.outbox, clock: systemClock }, ADMIN);
-    urls['ticket-intake'] = await listen(await start(ticketIntakeService));
-    urls['sla-timer'] = await listen(await start(slaTimerService));
-    await start(notificationService);
+    gatewayUrl = await startGatewayOverKafka(services, { topicPrefix, clock: systemClock, admin: ADMIN, routed: [ticketIntakeService, slaTimerService] });
+    await startOverKafka(services, topicPrefix, notificationService);
   }, 120_000);
 
   afterAll(async () => {
