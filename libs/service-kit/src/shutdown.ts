@@ -15,8 +15,10 @@ export const shutdownInOrder = async (closers: readonly Closer[], logger: Logger
     timer = setTimeout(() => resolve(false), timeoutMs);
     timer.unref();
   });
+  let current: string | undefined;
   const run = (async () => {
     for (const closer of closers) {
+      current = closer.name;
       try {
         await closer.close();
         logger.info({ component: closer.name }, 'closed');
@@ -28,7 +30,9 @@ export const shutdownInOrder = async (closers: readonly Closer[], logger: Logger
   })();
   const finished = await Promise.race([run, timeout]);
   clearTimeout(timer);
-  if (!finished) logger.error({ timeoutMs }, 'shutdown timed out');
+  // Names the step that never finished (`http`: requests in flight; `<service>:workers`: a consumer,
+  // a relay or a background task), so a slow stop can be traced from one log line.
+  if (!finished) logger.error({ timeoutMs, waitingFor: current }, 'shutdown timed out');
   return finished;
 };
 
