@@ -5,3 +5,4 @@ export * from './deferred-key-source';
 export * from './service-process';
 export * from './process-config';
 export * from './idempotency';
+export * from './service-parts';
