@@ -42,3 +42,17 @@ export type StaffRole = Static<typeof StaffRole>;
 
 export const Uuid = Type.String({ format: 'uuid' });
 export const Instant = Type.String({ format: 'date-time' });
+
+/**
+ * Why someone was called in (P4, P7, issue #12). `team_leader`: the phrase was written, or asked for
+ * in a rating; `emergency`: a new emergency ticket pages the on-duty agents; `phone_callback`: the
+ * partner's agreement includes phone support at the ticket's level; `low_rating`: a rating of 1 or 2.
+ */
+export const EscalationKinds = ['team_leader', 'sla_warning', 'sla_breach', 'sla_overdue', 'emergency', 'phone_callback', 'low_rating', 'quality', 'development', 'design'] as const;
+export const EscalationKind = StringEnum(EscalationKinds);
+export type EscalationKind = Static<typeof EscalationKind>;
+
+/** P6, P7: where an agent refers a ticket (development: level change; quality: involvement; design: feature request). */
+export const ReferralTargets = ['development', 'quality', 'design'] as const;
+export const ReferralTarget = StringEnum(ReferralTargets);
+export type ReferralTarget = Static<typeof ReferralTarget>;

@@ -12,6 +12,9 @@ const DESIGN_EVENT_TYPES = [
   'ticket.category_changed',
   // Beyond DESIGN's list: a webhook endpoint disabled after 5 days of failures (issue #11, docs/adr/0034).
   'notification.webhook_endpoint_disabled',
+  // Beyond DESIGN's list (issue #12): a referral's answer when applied, and re-sent escalations.
+  'ticket.referral_applied',
+  'escalation.renotified',
 ];
 
 const envelope = (type: string, version: number, data: unknown) => ({

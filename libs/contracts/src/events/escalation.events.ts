@@ -1,29 +1,60 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../event-contract';
-import { Instant, Uuid } from '../domain-values';
+import { EscalationKind, Instant, ReferralTarget, Uuid } from '../domain-values';
 
 const EscalationBase = { partnerId: Uuid, escalationId: Uuid };
-const EscalationKind = Type.Union([
-  Type.Literal('team_leader'),
-  Type.Literal('sla_warning'),
-  Type.Literal('sla_breach'),
-  Type.Literal('quality'),
-  Type.Literal('development'),
-]);
 
 export const EscalationReferralRequestedV1 = defineEvent(
   'escalation.referral_requested',
   1,
   'escalation',
-  Type.Object({ partnerId: Uuid, referralId: Uuid, requestedBy: Type.String(), reason: Type.String(), requestedAt: Instant }),
-  'P7: refer the ticket to the development department; intake applies it as a level change.',
+  Type.Object({
+    partnerId: Uuid,
+    referralId: Uuid,
+    requestedBy: Type.String(),
+    reason: Type.String(),
+    requestedAt: Instant,
+    /** Absent means `development`. `quality` changes nothing on the ticket but its history; `design` makes it a feature request (P6). */
+    target: Type.Optional(ReferralTarget),
+  }),
+  'P6, P7: refer the ticket to development (a level change), quality (involvement) or design (a feature request); intake applies it.',
 );
+
+/** Who is called in: a role, and the staff on duty in it when the escalation was raised (the roster). */
+const Recipients = {
+  targetRole: Type.String(),
+  targetStaffIds: Type.Optional(Type.Array(Type.String())),
+};
+
 export const EscalationRaisedV1 = defineEvent(
   'escalation.raised',
   1,
   'escalation',
-  Type.Object({ ...EscalationBase, kind: EscalationKind, targetRole: Type.String(), raisedAt: Instant }),
-  'P7: someone (team leader, quality, development) was called in.',
+  Type.Object({
+    ...EscalationBase,
+    kind: EscalationKind,
+    ...Recipients,
+    raisedAt: Instant,
+    /** 1 the team leader, 2 the head of support (P7: still no response at the overdue threshold). */
+    level: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 })),
+    /** The rule that raised it, and the event that set it off (one escalation per cause). */
+    rule: Type.Optional(Type.String()),
+    causeEventId: Type.Optional(Type.String()),
+    causeType: Type.Optional(Type.String()),
+    /** A rating that led to it (the rating shows that it did). */
+    surveyId: Type.Optional(Uuid),
+    /** What was written: the message that asked for the team leader, a rating's comment (at most 2,000 characters). */
+    quote: Type.Optional(Type.String({ maxLength: 2000 })),
+    summary: Type.Optional(Type.String({ maxLength: 500 })),
+  }),
+  'P7: someone (team leader, head of support, on-duty agents, quality, development) was called in.',
+);
+export const EscalationRenotifiedV1 = defineEvent(
+  'escalation.renotified',
+  1,
+  'escalation',
+  Type.Object({ ...EscalationBase, kind: EscalationKind, ...Recipients, attempt: Type.Integer({ minimum: 1 }), renotifiedAt: Instant }),
+  'An escalation nobody acknowledged is sent again (issue #12: a configurable interval).',
 );
 export const EscalationAcknowledgedV1 = defineEvent(
   'escalation.acknowledged',
@@ -36,6 +67,6 @@ export const EscalationResolvedV1 = defineEvent(
   'escalation.resolved',
   1,
   'escalation',
-  Type.Object({ ...EscalationBase, resolvedAt: Instant }),
+  Type.Object({ ...EscalationBase, resolvedAt: Instant, resolvedBy: Type.Optional(Type.String()), outcome: Type.Optional(Type.String({ maxLength: 4000 })) }),
   'The escalation is over.',
 );

@@ -19,7 +19,15 @@ export const SlaClockStartedV1 = defineEvent(
   'sla.clock_started',
   1,
   'sla-timer',
-  Type.Object({ ...ClockBase, startedAt: Instant, dueAt: Instant, targetMs: Type.Optional(Type.Integer({ minimum: 1 })), owedBy: OwedBy }),
+  Type.Object({
+    ...ClockBase,
+    startedAt: Instant,
+    dueAt: Instant,
+    targetMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    owedBy: OwedBy,
+    /** P12: the partner's agreement includes phone support at this level (escalation: a call-back task on emergencies). */
+    phoneSupport: Type.Optional(Type.Boolean()),
+  }),
   'P5: a response is owed by dueAt.',
 );
 export const SlaWarningV1 = defineEvent(

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../event-contract';
-import { Channel, Instant, Product, ServiceLevel, TicketStatus, Uuid } from '../domain-values';
+import { Channel, Instant, Product, ReferralTarget, ServiceLevel, TicketStatus, Uuid } from '../domain-values';
 import { Language, SupportCategoryCode, ThirdPartyKind } from '../support-catalogue';
 
 /** Every ticket event carries the partner (tenancy) and a per-ticket sequence set in intake's transaction. */
@@ -106,7 +106,13 @@ export const TicketTeamLeaderRequestedV1 = defineEvent(
   'ticket.team_leader_requested',
   1,
   'ticket-intake',
-  Type.Object({ ...TicketEventBase, messageId: Type.Optional(Uuid), requestedAt: Instant }),
+  Type.Object({
+    ...TicketEventBase,
+    messageId: Type.Optional(Uuid),
+    requestedAt: Instant,
+    /** The subject and text that asked, cut to 2,000 characters, for the team leader's notice. */
+    quote: Type.Optional(Type.String({ maxLength: 2000 })),
+  }),
   'P7: "Attention Technical Support Team Leader" was found in a subject or body.',
 );
 
@@ -154,4 +160,17 @@ export const TicketReferralRejectedV1 = defineEvent(
   'ticket-intake',
   Type.Object({ ...TicketEventBase, referralId: Uuid, reason: Type.String() }),
   'A referral asked by escalation could not be applied.',
+);
+
+export const TicketReferralAppliedV1 = defineEvent(
+  'ticket.referral_applied',
+  1,
+  'ticket-intake',
+  Type.Object({
+    ...TicketEventBase,
+    referralId: Uuid,
+    target: ReferralTarget,
+    appliedAt: Instant,
+  }),
+  'A referral asked by escalation was applied (with the level or status change it made, if any).',
 );
