@@ -2,3 +2,4 @@ export * from './principal';
 export * from './token-verifier';
 export * from './authenticate';
 export * from './oidc-verifier';
+export * from './site-links';

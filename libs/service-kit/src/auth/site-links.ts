@@ -1,0 +1,129 @@
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import { err, ok, type Result } from '../result';
+
+/**
+ * Links to the requester's support site (P12, issue #13): `GET /support/t/{token}` shows one ticket
+ * to its requester. The token names the ticket, its partner and requester and an expiry, and is
+ * signed with HMAC-SHA256 under a key the gateway (which verifies) and notification (which puts a
+ * link in every mail) share. The gateway keeps the revocations. docs/adr/0037.
+ *
+ * Format: `v1.<kid>.<base64url payload>.<base64url mac>`; no JSON Web Token library, because no
+ * other party reads it and a fixed format leaves no algorithm to choose.
+ */
+export const SiteLinkEnv = {
+  TSS_SITE_LINK_KEYS: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{43,}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{43,})*$',
+      description:
+        'Keys of the support-site links, `id:base64` of at least 32 bytes, comma-separated; the first signs, all verify (rotation). The gateway and notification need the same list. Unset: a key made at start, shared by the services of the process, so links die with it (single-process development only).',
+    }),
+  ),
+  TSS_PUBLIC_URL: Type.String({
+    pattern: '^https?://[^\\s]+[^/]$',
+    default: 'http://127.0.0.1:3000',
+    description: "The gateway's address as requesters open it: the start of every support-site and rating link",
+  }),
+};
+export type SiteLinkSettings = Static<ReturnType<typeof Type.Object<typeof SiteLinkEnv>>>;
+
+export interface SiteLinkGrant {
+  /** This link's id: a revocation names it. */
+  linkId: string;
+  ticketId: string;
+  partnerId: string;
+  /** The requester's id, or `mail:<address>` for a requester known only by e-mail. */
+  requester: string;
+  /** The page's language, the requester's (en, ru). */
+  language?: string;
+  expiresAt: Date;
+}
+
+export type SiteLinkProblem = 'malformed' | 'unknown_key' | 'bad_signature' | 'expired';
+
+interface Key {
+  id: string;
+  secret: Buffer;
+}
+
+const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
+
+/** Without configured keys, one key per process: the gateway and notification of one process share it. */
+let processKey: Key | undefined;
+
+/** The keys of site links: the first signs, every one verifies. */
+export class SiteLinkKeys {
+  private constructor(private readonly keys: readonly Key[]) {}
+
+  /** Parses `TSS_SITE_LINK_KEYS`; a fresh random key when unset. */
+  static fromSettings(settings: Pick<SiteLinkSettings, 'TSS_SITE_LINK_KEYS'>): SiteLinkKeys {
+    const value = settings.TSS_SITE_LINK_KEYS;
+    if (!value) return new SiteLinkKeys([(processKey ??= { id: `eph-${randomBytes(4).toString('hex')}`, secret: randomBytes(32) })]);
+    return new SiteLinkKeys(
+      value.split(',').map((pair) => {
+        const [id, secret] = pair.split(':');
+        return { id, secret: Buffer.from(secret, secret.includes('-') || secret.includes('_') ? 'base64url' : 'base64') };
+      }),
+    );
+  }
+
+  /** What is wrong with `TSS_SITE_LINK_KEYS` beyond its pattern (short keys, repeated ids). */
+  static problems(settings: Pick<SiteLinkSettings, 'TSS_SITE_LINK_KEYS'>): string[] {
+    if (!settings.TSS_SITE_LINK_KEYS) return [];
+    const keys = SiteLinkKeys.fromSettings(settings).keys;
+    const problems: string[] = [];
+    for (const k of keys) if (k.secret.length < 32) problems.push(`TSS_SITE_LINK_KEYS: key ${k.id} has ${k.secret.length} bytes; at least 32 are needed`);
+    if (new Set(keys.map((k) => k.id)).size !== keys.length) problems.push('TSS_SITE_LINK_KEYS: a key id is repeated');
+    return problems;
+  }
+
+  /** True when the keys were made at start (no TSS_SITE_LINK_KEYS): worth a warning outside development. */
+  get ephemeral(): boolean {
+    return this.keys[0].id.startsWith('eph-');
+  }
+
+  mint(grant: Omit<SiteLinkGrant, 'linkId'> & { linkId?: string }): { token: string; grant: SiteLinkGrant } {
+    const full: SiteLinkGrant = { ...grant, linkId: grant.linkId ?? randomUUID() };
+    const payload = b64url(
+      JSON.stringify({
+        l: full.linkId,
+        t: full.ticketId,
+        p: full.partnerId,
+        r: full.requester,
+        ...(full.language ? { g: full.language } : {}),
+        e: Math.floor(full.expiresAt.getTime() / 1000),
+      }),
+    );
+    const key = this.keys[0];
+    const signed = `v1.${key.id}.${payload}`;
+    return { token: `${signed}.${this.mac(key, signed)}`, grant: full };
+  }
+
+  verify(token: string, now: Date): Result<SiteLinkGrant, SiteLinkProblem> {
+    const parts = token.split('.');
+    if (parts.length !== 4 || parts[0] !== 'v1' || token.length > 2048) return err('malformed');
+    const key = this.keys.find((k) => k.id === parts[1]);
+    if (!key) return err('unknown_key');
+    const expected = Buffer.from(this.mac(key, parts.slice(0, 3).join('.')));
+    const given = Buffer.from(parts[3]);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return err('bad_signature');
+    let claims: { l?: unknown; t?: unknown; p?: unknown; r?: unknown; g?: unknown; e?: unknown };
+    try {
+      claims = JSON.parse(Buffer.from(parts[2], 'base64url').toString('utf8')) as typeof claims;
+    } catch {
+      return err('malformed');
+    }
+    const { l, t, p, r, g, e } = claims;
+    if (typeof l !== 'string' || typeof t !== 'string' || typeof p !== 'string' || typeof r !== 'string' || typeof e !== 'number') return err('malformed');
+    const expiresAt = new Date(e * 1000);
+    if (expiresAt.getTime() <= now.getTime()) return err('expired');
+    return ok({ linkId: l, ticketId: t, partnerId: p, requester: r, ...(typeof g === 'string' ? { language: g } : {}), expiresAt });
+  }
+
+  private mac(key: Key, data: string): string {
+    return createHmac('sha256', key.secret).update(data).digest('base64url');
+  }
+}
+
+/** The site address of a link. */
+export const siteLinkUrl = (settings: Pick<SiteLinkSettings, 'TSS_PUBLIC_URL'>, token: string): string => `${settings.TSS_PUBLIC_URL}/support/t/${token}`;
