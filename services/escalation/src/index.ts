@@ -1,17 +1,15 @@
-import { messagingMigrations } from '@tss/messaging';
-import type { ServiceModule } from '@tss/runtime';
+import { composeService, type ServicePart } from '@tss/runtime';
+import { escalationsPart } from './parts/escalations.part';
+import { referralsPart } from './parts/referrals.part';
+import { ESCALATION_SCHEMA } from './schema';
 
-export const ESCALATION_SCHEMA = 'escalation';
+export { ESCALATION_SCHEMA };
 
-/**
- * escalation: escalation rules and records, referrals, on-duty roster; produces `escalation.*`.
- * The foundation hosts it with its schema and messaging tables; its rules arrive with its own issue.
- */
-export const escalationService: ServiceModule = {
+/** escalation: escalation rules and records, referrals, on-duty roster; produces `escalation.*`. Each feature is a part (parts/). */
+export const escalationService = composeService({
   name: 'escalation',
   description: 'Escalations, referrals and the on-duty roster.',
   schema: ESCALATION_SCHEMA,
-  entities: [],
-  migrations: [...messagingMigrations(ESCALATION_SCHEMA)],
-  build: () => ({}),
-};
+  parts: [escalationsPart, referralsPart] as readonly ServicePart[],
+  idempotency: true,
+});

@@ -1,17 +1,15 @@
-import { messagingMigrations } from '@tss/messaging';
-import type { ServiceModule } from '@tss/runtime';
+import { composeService, type ServicePart } from '@tss/runtime';
+import { ratePagePart } from './parts/rate-page.part';
+import { ratingsPart } from './parts/ratings.part';
+import { RATING_SCHEMA } from './schema';
 
-export const RATING_SCHEMA = 'rating';
+export { RATING_SCHEMA };
 
-/**
- * rating: surveys, ratings, quality reports; produces `rating.*`.
- * The foundation hosts it with its schema and messaging tables; its rules arrive with its own issue.
- */
-export const ratingService: ServiceModule = {
+/** rating: surveys, ratings, quality reports; produces `rating.*`. Each feature is a part (parts/). */
+export const ratingService = composeService({
   name: 'rating',
   description: 'Satisfaction surveys, ratings and quality reports.',
   schema: RATING_SCHEMA,
-  entities: [],
-  migrations: [...messagingMigrations(RATING_SCHEMA)],
-  build: () => ({}),
-};
+  parts: [ratingsPart, ratePagePart] as readonly ServicePart[],
+  idempotency: true,
+});

@@ -1,0 +1,2 @@
+/** The PostgreSQL schema of escalation: its tables, messaging tables and timers. */
+export const ESCALATION_SCHEMA = 'escalation';
