@@ -12,5 +12,7 @@ module.exports = {
   globalSetup: '<rootDir>/tools/jest/global-setup.ts',
   globalTeardown: '<rootDir>/tools/jest/global-teardown.ts',
   testTimeout: 60_000,
+  // Jest's own report, and a JUnit XML one for CI systems that read test results from a file.
+  reporters: ['default', ['jest-junit', { outputDirectory: 'test-results', outputName: 'junit.xml', suiteNameTemplate: '{filepath}', addFileAttribute: 'true' }]],
   projects: projectDirs.map((dir) => preset(path.join(__dirname, dir), path.basename(dir))),
 };
