@@ -10,11 +10,12 @@ export const PARTNER_SCOPES = ['tickets:read', 'tickets:write', 'requesters:toke
 export const REQUESTER_SCOPES = ['tickets:read', 'tickets:write'] as const;
 
 export const STAFF_SCOPES: Readonly<Record<StaffRole, readonly string[]>> = {
-  agent: ['tickets:read', 'tickets:write', 'queue:read'],
-  team_lead: ['tickets:read', 'tickets:write', 'queue:read', 'escalations:manage'],
-  developer: ['tickets:read', 'tickets:write', 'queue:read'],
-  quality: ['tickets:read', 'reports:read'],
-  admin: ['admin', 'tickets:read', 'queue:read', 'reports:read'],
+  agent: ['tickets:read', 'tickets:write', 'queue:read', 'escalations:read'],
+  team_lead: ['tickets:read', 'tickets:write', 'queue:read', 'escalations:read', 'escalations:manage'],
+  developer: ['tickets:read', 'tickets:write', 'queue:read', 'escalations:read'],
+  // P7: the quality department, once involved, adds internal notes (`notes:write`) and records an outcome.
+  quality: ['tickets:read', 'reports:read', 'escalations:read', 'notes:write'],
+  admin: ['admin', 'tickets:read', 'queue:read', 'reports:read', 'escalations:read', 'escalations:manage'],
 };
 
 export const scopesForRoles = (roles: readonly StaffRole[]): string[] => [...new Set(roles.flatMap((r) => STAFF_SCOPES[r] ?? []))];
