@@ -19,6 +19,12 @@ export const SiteLinkEnv = {
         'Keys of the support-site links, `id:base64` of at least 32 bytes, comma-separated; the first signs, all verify (rotation). The gateway and notification need the same list. Unset: a key made at start, shared by the services of the process, so links die with it (single-process development only).',
     }),
   ),
+  TSS_SITE_LINK_TTL_MS: Type.Integer({
+    minimum: 3_600_000,
+    maximum: 90 * 86_400_000,
+    default: 14 * 86_400_000,
+    description: 'How long a support-site link opens (links in mails and links partners mint); 1 hour to 90 days, default 14 days',
+  }),
   TSS_PUBLIC_URL: Type.String({
     pattern: '^https?://[^\\s]+[^/]$',
     default: 'http://127.0.0.1:3000',
