@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { refreshResultsPage } from './report';
 
 export interface BenchFigures {
   name: string;
@@ -37,5 +38,6 @@ export const writeResult = (figures: BenchFigures): string => {
   const file = path.join(RESULTS_DIR, `${figures.name}-${measuredAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify({ measuredAt, machine: machine(), ...figures }, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\nwritten to ${path.relative(process.cwd(), file)}\n`);
+  process.stdout.write(`refreshed ${path.relative(process.cwd(), refreshResultsPage())}\n`);
   return file;
 };
