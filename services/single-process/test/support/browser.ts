@@ -1,0 +1,154 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AxeResults, Result as AxeViolation } from 'axe-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/**
+ * Headless Chromium for the site's browser tests (issue #13): Debian's `chromium` package driven by
+ * playwright-core, axe-core run in the page, screenshots kept as CI artefacts.
+ */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Without the background-networking flags Chromium keeps calling home on a closed network. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** WCAG 2.0 and 2.1, levels A and AA: what the issue asks the pages to meet. */
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/** What the tests reach in the page (the project compiles without the DOM library). */
+interface PageGlobals {
+  axe: { run(context: unknown, options: object): Promise<AxeResults> };
+  document: { addEventListener(type: 'securitypolicyviolation', listener: (event: { effectiveDirective: string }) => void): void };
+  injectedScriptRan?: boolean;
+  cspViolations: string[];
+}
+
+const SCREENSHOT_ROOT = path.resolve(__dirname, '../../../../test-results/screenshots');
+
+export interface PageOptions {
+  /** The browser's language (its Accept-Language), e.g. `ru-RU`. */
+  locale?: string;
+}
+
+export interface BrowserHarness {
+  browser: Browser;
+  /** A page in a fresh context (cookies, storage, cache of its own), as a new visitor has. */
+  newPage(options?: PageOptions): Promise<Page>;
+  /**
+   * axe-core's WCAG 2 A/AA violations of what `page` shows now. The page's strict CSP admits no
+   * script, so axe runs on a copy: the same document, served at the same address (so its
+   * stylesheet and images load from the server), in a context that bypasses CSP. The page itself
+   * stays under its CSP.
+   */
+  axe(page: Page): Promise<AxeViolation[]>;
+  /** A full-page screenshot at test-results/screenshots/<suite>/<name>.png; returns the file. */
+  screenshot(page: Page, name: string): Promise<string>;
+  /**
+   * Whether a script could run in `page`: adds an inline script and reports whether it ran, the
+   * CSP directives the browser reported it violated, and the refusal message if any.
+   */
+  tryInlineScript(page: Page): Promise<{ ran: boolean; violations: string[]; refusal?: string }>;
+  close(): Promise<void>;
+}
+
+/** One line per violation, readable in a failed expectation. */
+export const describeViolations = (violations: readonly AxeViolation[]): string[] =>
+  violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+
+/**
+ * Launches Chromium once for a suite. A missing Chromium fails the suite with what to install:
+ * browser tests never skip (they are how the site's accessibility is known).
+ */
+export const startBrowser = async (suite: string, options: { executablePath?: string } = {}): Promise<BrowserHarness> => {
+  const executablePath = options.executablePath ?? CHROMIUM_PATH;
+  if (!existsSync(executablePath)) {
+    throw new Error(
+      `Chromium is not installed at ${executablePath}: the browser tests need it (Debian: apt-get install chromium; or set CHROMIUM_PATH). They do not skip.`,
+    );
+  }
+  // playwright-core gives every launch a fresh temporary profile (--user-data-dir) and removes it on close.
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  const contexts = new Set<BrowserContext>();
+  const newContext = async (options: PageOptions & { bypassCSP?: boolean }) => {
+    const context = await browser.newContext({ locale: options.locale ?? 'en-GB', bypassCSP: options.bypassCSP ?? false, viewport: { width: 1024, height: 768 } });
+    contexts.add(context);
+    context.on('close', () => contexts.delete(context));
+    return context;
+  };
+
+  return {
+    browser,
+    newPage: async (options = {}) => (await newContext(options)).newPage(),
+
+    axe: async (page) => {
+      const url = page.url();
+      const markup = await page.content();
+      const context = await newContext({ bypassCSP: true });
+      try {
+        const copy = await context.newPage();
+        await copy.route(
+          (u) => u.href === url,
+          (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: markup }),
+        );
+        await copy.goto(url, { waitUntil: 'load' });
+        await copy.addScriptTag({ content: axeSource });
+        const results = await copy.evaluate(
+          async (tags) => {
+            const page = globalThis as unknown as PageGlobals;
+            return page.axe.run(page.document, { runOnly: { type: 'tag', values: tags } });
+          },
+          AXE_TAGS,
+        );
+        return results.violations;
+      } finally {
+        await context.close();
+      }
+    },
+
+    screenshot: async (page, name) => {
+      const dir = path.join(SCREENSHOT_ROOT, suite);
+      await mkdir(dir, { recursive: true });
+      const file = path.join(dir, `${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+
+    tryInlineScript: async (page) => {
+      await page.evaluate(() => {
+        const w = globalThis as unknown as PageGlobals;
+        w.cspViolations = [];
+        w.document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(e.effectiveDirective));
+      });
+      // Refused by the CSP, addScriptTag rejects with the browser's message: that is the answer, not a failure.
+      const refusal = await page.addScriptTag({ content: 'window.injectedScriptRan = true;' }).then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      await page.waitForFunction(() => {
+        const w = globalThis as unknown as PageGlobals;
+        return w.injectedScriptRan === true || w.cspViolations.length > 0;
+      });
+      const seen = await page.evaluate(() => {
+        const w = globalThis as unknown as PageGlobals;
+        return { ran: w.injectedScriptRan === true, violations: [...w.cspViolations] };
+      });
+      return { ...seen, refusal };
+    },
+
+    close: async () => {
+      for (const context of [...contexts]) await context.close();
+      await browser.close();
+    },
+  };
+};
