@@ -1,0 +1,76 @@
+import { html, renderHtml, type Html, type HtmlValue } from './html';
+import { translate, type Language } from './language';
+import { KIT_STRINGS } from './kit-strings';
+
+/** A problem with one field, shown in the error summary (linked to the field) and beside the field. */
+export interface FieldError {
+  /** The id of the control the message is about. */
+  fieldId: string;
+  message: string;
+}
+
+export interface PageOptions {
+  language: Language;
+  /** The page's title and its one <h1>. */
+  title: string;
+  /** Where the stylesheet is (`stylesheetPath(base)`). */
+  stylesheetHref: string;
+  body: HtmlValue;
+  /** Shown first in <main> as a status (after a redirect: "Your reply was sent"). */
+  notice?: string;
+  /** Problems with the form on the page: an error summary before the heading, each linked to its field. */
+  errors?: readonly FieldError[];
+  /** The site's name in the header; the kit's "Technical support" when absent. */
+  siteName?: string;
+}
+
+/** The error summary (GOV.UK pattern): a heading and one link per problem, to the field's id. */
+export const errorSummary = (language: Language, errors: readonly FieldError[]): Html =>
+  errors.length === 0
+    ? html``
+    : html`<div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
+<h2 id="error-summary-title">${translate(KIT_STRINGS, language, 'errorSummaryTitle')}</h2>
+<ul>${errors.map((e) => html`<li><a href="#${e.fieldId}">${e.message}</a></li>`)}</ul>
+</div>`;
+
+/** A whole page: language, title, skip link, header, main landmark, footer; no script, no inline style. */
+export const renderPage = (options: PageOptions): string => {
+  const { language } = options;
+  const errors = options.errors ?? [];
+  const title = errors.length > 0 ? `${translate(KIT_STRINGS, language, 'errorSummaryTitle')}: ${options.title}` : options.title;
+  return `<!doctype html>\n${renderHtml(html`<html lang="${language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
+<link rel="stylesheet" href="${options.stylesheetHref}">
+</head>
+<body>
+<a class="skip-link" href="#main">${translate(KIT_STRINGS, language, 'skipLink')}</a>
+<header class="site-header"><p>${options.siteName ?? translate(KIT_STRINGS, language, 'siteName')}</p></header>
+<main id="main" tabindex="-1">
+${options.notice ? html`<div class="notice" role="status"><p>${options.notice}</p></div>` : ''}
+${errorSummary(language, errors)}
+<h1>${options.title}</h1>
+${options.body}
+</main>
+<footer><p>${translate(KIT_STRINGS, language, 'footer')}</p></footer>
+</body>
+</html>`)}\n`;
+};
+
+export type PlainPageKind = 'notFound' | 'gone' | 'forbidden' | 'badRequest' | 'error';
+
+export const PLAIN_PAGE_STATUS: Readonly<Record<PlainPageKind, number>> = { notFound: 404, gone: 410, forbidden: 403, badRequest: 400, error: 500 };
+
+/** A plain page for a refusal (a bad link, a stale form): a heading and one sentence, nothing else. */
+export const renderPlainPage = (kind: PlainPageKind, language: Language, stylesheetHref: string): { status: number; html: string } => ({
+  status: PLAIN_PAGE_STATUS[kind],
+  html: renderPage({
+    language,
+    stylesheetHref,
+    title: translate(KIT_STRINGS, language, `${kind}Title`),
+    body: html`<p>${translate(KIT_STRINGS, language, `${kind}Body`)}</p>`,
+  }),
+});
