@@ -60,3 +60,29 @@ describe('mail templates (issue #11)', () => {
     expect(domainOf('bare@host.example')).toBe('host.example');
   });
 });
+
+describe('P12: the support-site link in every mail to a requester', () => {
+  const siteUrl = 'https://help.tss.test/support/t/v1.k1.payload.mac';
+  const linked = { ...en, siteUrl };
+  const all = [
+    acknowledgmentMail(linked, []),
+    acknowledgmentMail({ ...linked, language: 'ru' }, ['browser']),
+    agentReplyMail(linked, 'Done.'),
+    informationRequestedMail(linked, 'malware'),
+    resolvedMail(linked, { credentialsHeld: false, reopenWindowEndsAt: windowEnds }),
+    ratingInvitationMail(linked, 'https://help.tss.test/rate/x'),
+    reopenedMail({ ...linked, language: 'ru' }),
+  ];
+
+  it('each template carries it in text and HTML, before the signature', () => {
+    for (const mail of all) {
+      expect(mail.text).toContain(`: ${siteUrl}\n`);
+      expect(mail.html).toContain(`<a href="${siteUrl}">`);
+      expect(mail.text.indexOf(siteUrl)).toBeLessThan(mail.text.search(/Technical Support|Служба технической поддержки\n$/));
+    }
+  });
+
+  it('a mail without a link says nothing of the site', () => {
+    expect(acknowledgmentMail(en, []).text).not.toContain('support site');
+  });
+});

@@ -1,5 +1,5 @@
 import type { Language } from '@tss/contracts';
-import { renderBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
+import { renderBlocks, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
 /** P2: how the acknowledgment names each recommended detail the request lacked. */
 const MISSING_DETAIL_LABELS: Record<Language, Record<string, string>> = {
@@ -33,6 +33,7 @@ export const acknowledgmentMail = (ctx: TicketMailContext, missingDetails: reado
       ...(missing.length > 0
         ? [{ paragraph: 'Чтобы мы ответили быстрее, сообщите, пожалуйста:' }, { list: missing }]
         : []),
+      ...siteLinkBlocks(ctx),
       { paragraph: 'Служба технической поддержки' },
     ];
     return renderBlocks(ticketSubject(ctx, 'Обращение принято'), blocks);
@@ -41,6 +42,7 @@ export const acknowledgmentMail = (ctx: TicketMailContext, missingDetails: reado
     { paragraph: `Your request was registered with reference number ${ctx.reference}.` },
     { paragraph: 'Reply to this message to add to it; please keep the reference in the subject.' },
     ...(missing.length > 0 ? [{ paragraph: 'To help us respond quickly, please tell us:' }, { list: missing }] : []),
+    ...siteLinkBlocks(ctx),
     { paragraph: 'Technical Support' },
   ];
   return renderBlocks(ticketSubject(ctx, 'Request received'), blocks);

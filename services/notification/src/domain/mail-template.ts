@@ -13,6 +13,11 @@ export interface TicketMailContext {
   /** The ticket's subject as filed. */
   subject: string;
   language: Language;
+  /**
+   * P12: the ticket on the requester's support site (a signed link, docs/adr/0037): every mail to
+   * the requester carries it, so a requester whose mail is filtered still reads the whole thread.
+   */
+  siteUrl?: string;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -23,6 +28,15 @@ export const ticketSubject = (ctx: TicketMailContext, lead: string): string => `
 
 /** A block of the mail: a paragraph, or a list of items. */
 export type MailBlock = { paragraph: string } | { list: readonly string[] } | { link: { text: string; href: string } };
+
+const SITE_LINK_WORDS: Record<Language, { lead: string; text: string }> = {
+  en: { lead: 'The whole thread of this request is on the support site:', text: 'Open the request' },
+  ru: { lead: 'Вся переписка по обращению — на сайте поддержки:', text: 'Открыть обращение' },
+};
+
+/** P12: the support-site link block of a requester's mail (none when the mail has no link). */
+export const siteLinkBlocks = (ctx: TicketMailContext): MailBlock[] =>
+  ctx.siteUrl ? [{ paragraph: SITE_LINK_WORDS[ctx.language].lead }, { link: { text: SITE_LINK_WORDS[ctx.language].text, href: ctx.siteUrl } }] : [];
 
 /** Both bodies from the same blocks, so the plain text and the HTML never say different things. */
 export const renderBlocks = (subject: string, blocks: readonly MailBlock[]): RenderedMail => {

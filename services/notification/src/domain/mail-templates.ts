@@ -1,5 +1,5 @@
 import type { Language } from '@tss/contracts';
-import { renderBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
+import { renderBlocks, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
 /** Mail to the requester about their ticket, EN and RU (issue #11 "E-mail out"). */
 
@@ -13,7 +13,7 @@ const REPLY_HINT: Words = {
 };
 
 const mail = (ctx: TicketMailContext, lead: Words, blocks: readonly MailBlock[]): RenderedMail =>
-  renderBlocks(ticketSubject(ctx, pick(ctx, lead)), [...blocks, { paragraph: pick(ctx, SIGNATURE) }]);
+  renderBlocks(ticketSubject(ctx, pick(ctx, lead)), [...blocks, ...siteLinkBlocks(ctx), { paragraph: pick(ctx, SIGNATURE) }]);
 
 /**
  * An agent's public reply. `body` is the reply as the thread shows it (credentials masked, P9);

@@ -6,6 +6,7 @@ import type { RenderedMail, TicketMailContext } from '../domain/mail-template';
 import { agentReplyMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../domain/mail-templates';
 import { mailStore, type MailContact, type MailKind } from '../store/mail.store';
 import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
+import type { SiteLinks } from '../use-cases/site-links';
 
 export const MAIL_RESOLVED_TIMER = 'mail.resolved';
 const resolvedTimerId = (ticketId: string): string => `mail-resolved:${ticketId}`;
@@ -13,13 +14,11 @@ const resolvedTimerId = (ticketId: string): string => `mail-resolved:${ticketId}
 export interface TicketMailDeps extends QueueMailDeps {
   /** P11: how long the resolved mail waits for `rating.requested`, so both go in one mail. */
   ratingWaitMs: number;
+  /** P12: the support-site link every mail to the requester carries. */
+  siteLinks: SiteLinks;
 }
 
-const contextOf = (contact: MailContact): TicketMailContext => ({
-  reference: contact.reference,
-  subject: contact.subject,
-  language: (contact.language === 'ru' ? 'ru' : 'en') satisfies Language,
-});
+const languageOf = (contact: MailContact): Language => (contact.language === 'ru' ? 'ru' : 'en');
 
 /**
  * The requester's mail about their ticket (issue #11 "E-mail out"). Only tickets with a mail
@@ -27,6 +26,12 @@ const contextOf = (contact: MailContact): TicketMailContext => ({
  * ticket's first Message-ID in In-Reply-To/References so clients thread them.
  */
 export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBinding[]; timers: Record<string, TimerHandler> } => {
+  const contextOf = (contact: MailContact, now: Date): TicketMailContext => ({
+    reference: contact.reference,
+    subject: contact.subject,
+    language: languageOf(contact),
+    siteUrl: deps.siteLinks.urlFor({ ticketId: contact.ticketId, partnerId: contact.partnerId, requester: contact.siteRequester, language: languageOf(contact) }, now),
+  });
   const send = async (tx: EntityManager, contact: MailContact, kind: MailKind, rendered: RenderedMail, now: Date) =>
     queueMail(
       tx,
@@ -45,13 +50,13 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
 
   const responded = on(TicketRespondedV1, async (event, { tx, now }) => {
     const contact = await mailStore.contact(tx, event.subject);
-    if (contact) await send(tx, contact, 'agent_reply', agentReplyMail(contextOf(contact), event.data.body), now);
+    if (contact) await send(tx, contact, 'agent_reply', agentReplyMail(contextOf(contact, now), event.data.body), now);
   });
 
   const statusChanged = on(TicketStatusChangedV1, async (event, { tx, now }) => {
     if (event.data.to !== 'awaiting_customer' || event.data.from === 'awaiting_customer') return;
     const contact = await mailStore.contact(tx, event.subject);
-    if (contact) await send(tx, contact, 'information_requested', informationRequestedMail(contextOf(contact), event.data.reason), now);
+    if (contact) await send(tx, contact, 'information_requested', informationRequestedMail(contextOf(contact, now), event.data.reason), now);
   });
 
   const resolved = on(TicketResolvedV1, async (event, { tx, now }) => {
@@ -73,7 +78,7 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     await mailStore.saveResolution(tx, contact.ticketId, { ...contact, rateUrl: event.data.rateUrl });
     if (contact.resolvedMailId) {
       // The resolved mail has gone already: the invitation follows on its own.
-      await send(tx, contact, 'rating_invitation', ratingInvitationMail(contextOf(contact), event.data.rateUrl), now);
+      await send(tx, contact, 'rating_invitation', ratingInvitationMail(contextOf(contact, now), event.data.rateUrl), now);
     } else if (contact.resolvedAt) {
       // P11: the link is here; the resolved mail need not wait any longer.
       await deps.timers.schedule(tx, { id: resolvedTimerId(contact.ticketId), kind: MAIL_RESOLVED_TIMER, dueAt: now, payload: { ticketId: contact.ticketId } });
@@ -85,7 +90,7 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     if (!contact) return;
     await deps.timers.cancel(tx, resolvedTimerId(contact.ticketId)); // reopened before its resolved mail went: it never goes
     await mailStore.saveResolution(tx, contact.ticketId, { rateUrl: null, resolvedAt: null, reopenWindowEndsAt: null, credentialsHeld: contact.credentialsHeld, resolvedMailId: null });
-    await send(tx, contact, 'reopened', reopenedMail(contextOf(contact)), now);
+    await send(tx, contact, 'reopened', reopenedMail(contextOf(contact, now)), now);
   });
 
   const resolvedMailDue: TimerHandler = async (timer, tx) => {
@@ -97,7 +102,7 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
       tx,
       contact,
       'resolved',
-      resolvedMail(contextOf(contact), {
+      resolvedMail(contextOf(contact, now), {
         ...(contact.rateUrl ? { rateUrl: contact.rateUrl } : {}),
         credentialsHeld: contact.credentialsHeld,
         reopenWindowEndsAt: contact.reopenWindowEndsAt,

@@ -6,13 +6,19 @@ import { acknowledgmentStore } from '../store/acknowledgment.store';
 import { inboundStore } from '../store/inbound.store';
 import { mailStore } from '../store/mail.store';
 import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
+import { siteRequesterOf, type SiteLinks } from '../use-cases/site-links';
+
+export interface TicketCreatedDeps extends QueueMailDeps {
+  /** P12: the support-site link every mail to the requester carries. */
+  siteLinks: SiteLinks;
+}
 
 /**
  * P3: every accepted request gets an acknowledgment carrying its reference number. A ticket with a
  * requester e-mail (an API ticket too: the 201 accepts it for the partner, the mail acknowledges it
  * to the person) gets it by mail, queued in this transaction and sent after it commits.
  */
-export const onTicketCreated = (deps: QueueMailDeps): HandlerBinding =>
+export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
   on(TicketCreatedV1, async (event, { tx, now }) => {
     const ack = acknowledge({
       ticketId: event.subject,
@@ -35,7 +41,9 @@ export const onTicketCreated = (deps: QueueMailDeps): HandlerBinding =>
     const email = event.data.requester.email;
     if (!email) return;
     const language = event.data.language ?? 'en';
-    const ctx = { reference: event.data.reference, subject: event.data.subject, language };
+    const siteRequester = siteRequesterOf(event.data.requester) ?? `mail:${email.toLowerCase()}`;
+    const siteUrl = deps.siteLinks.urlFor({ ticketId: ack.ticketId, partnerId: ack.partnerId, requester: siteRequester, language }, now);
+    const ctx = { reference: event.data.reference, subject: event.data.subject, language, siteUrl };
     // A request by mail is acknowledged as an answer to that mail, so the requester's client threads it.
     const openingMail = ack.channel === 'email' ? await inboundStore.claimOpeningMail(tx, { partnerId: ack.partnerId, sender: email, ticketId: ack.ticketId }) : undefined;
     const queued = await queueMail(
@@ -54,7 +62,7 @@ export const onTicketCreated = (deps: QueueMailDeps): HandlerBinding =>
     );
     await mailStore.saveContact(
       tx,
-      { ticketId: ack.ticketId, partnerId: ack.partnerId, reference: ack.reference, email, language, subject: event.data.subject, threadRootId: queued.messageId },
+      { ticketId: ack.ticketId, partnerId: ack.partnerId, reference: ack.reference, email, language, subject: event.data.subject, threadRootId: queued.messageId, siteRequester },
       now,
     );
   });

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { BlobStorageEnv, blobStorageConfigProblems, blobStorageFrom } from '@tss/blob-storage';
+import { SiteLinkEnv, SiteLinkKeys } from '@tss/service-kit';
 import { domainOf } from '../domain/mail-delivery';
 import { inboundRoutes } from '../http/inbound.routes';
 import { mailOutboxRoutes } from '../http/mail-outbox.routes';
@@ -7,6 +8,8 @@ import { mailTicketHandlers } from '../events/mail-ticket-events.handlers';
 import { CreateMail1765200200000 } from '../store/migrations/1765200200000-create-mail';
 import { MailResolution1765200210000 } from '../store/migrations/1765200210000-mail-resolution';
 import { CreateInboundMail1765200220000 } from '../store/migrations/1765200220000-create-inbound-mail';
+import { MailSiteRequester1765300400000 } from '../store/migrations/1765300400000-mail-site-requester';
+import { siteLinksFrom } from '../use-cases/site-links';
 import { MAIL_SEND_TIMER } from '../use-cases/mail-queue';
 import { MailSender } from '../use-cases/mail-sender';
 import { localOutboxTransport, smtpTransport } from '../use-cases/mail-transport';
@@ -36,10 +39,11 @@ export const MAIL_CONFIG = {
 /** Issue #11: mail out (durable, retried) and the local outbox. */
 export const mailPart = defineNotificationPart({
   name: 'mail',
-  config: { ...MAIL_CONFIG, ...BlobStorageEnv },
+  // P12: the support-site link in every requester's mail uses the gateway's settings, declared as the same objects.
+  config: { ...MAIL_CONFIG, ...BlobStorageEnv, ...SiteLinkEnv },
   // Where inbound mail's attachments go: the same storage intake reads (DESIGN "Blobs"), the same settings.
-  configProblems: (config) => blobStorageConfigProblems(config),
-  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000],
+  configProblems: (config) => [...blobStorageConfigProblems(config), ...SiteLinkKeys.problems(config)],
+  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000],
   build: (deps) => {
     const c = deps.config;
     const transport = c.MAIL_SMTP_HOST
@@ -47,7 +51,7 @@ export const mailPart = defineNotificationPart({
       : localOutboxTransport();
     if (!c.MAIL_SMTP_HOST) deps.logger.warn('no MAIL_SMTP_HOST: mail is kept in the local outbox (GET /v1/mail/outbox), not sent');
     const sender = new MailSender({ ...deps, transport, from: c.MAIL_FROM });
-    const ticketMail = mailTicketHandlers({ timers: deps.timers, messageIdDomain: domainOf(c.MAIL_FROM), ratingWaitMs: c.MAIL_RATING_WAIT_SECONDS * 1_000 });
+    const ticketMail = mailTicketHandlers({ timers: deps.timers, messageIdDomain: domainOf(c.MAIL_FROM), ratingWaitMs: c.MAIL_RATING_WAIT_SECONDS * 1_000, siteLinks: siteLinksFrom(c) });
     const blobs = blobStorageFrom(c);
     const inbound = inboundRoutes({ ...deps, blobs, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
     const outbox = mailOutboxRoutes(deps);

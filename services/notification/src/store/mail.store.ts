@@ -37,6 +37,8 @@ export interface MailContactRow {
   subject: string;
   /** The Message-ID of the ticket's first mail: later mails name it in References so clients thread them. */
   threadRootId: string | null;
+  /** P12: whom the support-site links in its mail open the ticket to (`siteRequesterOf`). */
+  siteRequester: string;
 }
 
 /** P11: what the resolved mail says, gathered from `ticket.resolved` and `rating.requested`. */
@@ -152,11 +154,11 @@ export const mailStore = {
 
   async saveContact(tx: EntityManager, contact: MailContactRow, at: Date): Promise<void> {
     await tx.query(
-      `INSERT INTO "${S}".mail_contacts (ticket_id, partner_id, reference, email, language, subject, thread_root_id, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (ticket_id) DO UPDATE SET email = EXCLUDED.email, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at,
+      `INSERT INTO "${S}".mail_contacts (ticket_id, partner_id, reference, email, language, subject, thread_root_id, updated_at, site_requester)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (ticket_id) DO UPDATE SET email = EXCLUDED.email, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at, site_requester = EXCLUDED.site_requester,
          thread_root_id = COALESCE("${S}".mail_contacts.thread_root_id, EXCLUDED.thread_root_id)`,
-      [contact.ticketId, contact.partnerId, contact.reference, contact.email, contact.language, contact.subject, contact.threadRootId, at],
+      [contact.ticketId, contact.partnerId, contact.reference, contact.email, contact.language, contact.subject, contact.threadRootId, at, contact.siteRequester],
     );
   },
 
@@ -170,6 +172,7 @@ export const mailStore = {
       language: string;
       subject: string;
       thread_root_id: string | null;
+      site_requester: string;
       rate_url: string | null;
       resolved_at: Date | null;
       reopen_window_ends_at: Date | null;
@@ -186,6 +189,7 @@ export const mailStore = {
         language: r.language,
         subject: r.subject,
         threadRootId: r.thread_root_id,
+        siteRequester: r.site_requester,
         rateUrl: r.rate_url,
         resolvedAt: r.resolved_at,
         reopenWindowEndsAt: r.reopen_window_ends_at,

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { TicketCreatedV1, type EventContract, type EventData } from '@tss/contracts';
+import { Outbox } from '@tss/messaging';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import type { TestClock } from '@tss/service-kit/testing';
+import { notificationService } from '../../src/index';
+
+/** notification alone on its own database, fed events as their producers would publish them. */
+export interface NotificationUnderTest {
+  sut: ServiceUnderTest;
+  /** Publishes an event through the service's outbox (the in-process transport hands it to its consumers). */
+  publish<E extends EventContract>(contract: E, subject: string, data: EventData<E>): Promise<void>;
+  /** A ticket.created as intake publishes it; returns the ticket id and reference. */
+  ticketCreated(input: { partnerId: string; email?: string; requesterId?: string; language?: 'en' | 'ru'; reference?: string }): Promise<{ ticketId: string; reference: string }>;
+}
+
+let references = 0;
+
+export const startNotification = async (clock: TestClock, env: NodeJS.ProcessEnv): Promise<NotificationUnderTest> => {
+  const sut = await startServiceUnderTest(notificationService, { clock, env });
+  const publish: NotificationUnderTest['publish'] = async (contract, subject, data) => {
+    // Written as its owner would publish it, into notification's outbox: its relay hands it to the in-process transport.
+    const producer = new Outbox({ service: contract.owner, schema: 'notification', clock });
+    await sut.host.unitOfWork.run((tx) => producer.add(tx, contract, subject, data));
+  };
+  return {
+    sut,
+    publish,
+    ticketCreated: async (input) => {
+      const ticketId = randomUUID();
+      references += 1;
+      const reference = input.reference ?? `TSS-T${String(references).padStart(4, '0')}-ABCDE`;
+      await publish(TicketCreatedV1, ticketId, {
+        partnerId: input.partnerId,
+        sequence: 1,
+        reference,
+        channel: 'api',
+        product: 'reader',
+        productVersion: '4.2',
+        level: 'standard',
+        subject: 'Reader crashes on opening EPUB',
+        requester: { ...(input.email ? { email: input.email } : {}), ...(input.requesterId ? { id: input.requesterId } : {}) },
+        missingDetails: [],
+        receivedAt: clock.now().toISOString(),
+        ...(input.language ? { language: input.language } : {}),
+      });
+      return { ticketId, reference };
+    },
+  };
+};

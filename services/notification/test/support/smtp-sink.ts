@@ -1,0 +1,46 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { waitFor } from '@tss/service-kit/testing';
+
+/** A real SMTP server in this process (smtp-server); every mail it accepts is parsed with mailparser. */
+export interface SmtpSink {
+  port: number;
+  received: ParsedMail[];
+  /** Resolves with the `n`-th mail (1-based) whose To names `address`. */
+  nthMailTo(address: string, n?: number): Promise<ParsedMail>;
+  mailsTo(address: string): ParsedMail[];
+  close(): Promise<void>;
+}
+
+const names = (mail: ParsedMail, address: string): boolean => JSON.stringify(mail.to ?? '').toLowerCase().includes(address.toLowerCase());
+
+export const startSmtpSink = async (): Promise<SmtpSink> => {
+  const received: ParsedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream).then(
+        (parsed) => {
+          received.push(parsed);
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const mailsTo = (address: string) => received.filter((m) => names(m, address));
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    received,
+    mailsTo,
+    nthMailTo: (address, n = 1) => waitFor(`mail ${n} to ${address}`, () => mailsTo(address)[n - 1]),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+/** The support-site token in a mail's text (`…/support/t/<token>`). */
+export const siteTokenIn = (text: string | undefined): string | undefined => /\/support\/t\/([A-Za-z0-9._-]+)/.exec(text ?? '')?.[1];
