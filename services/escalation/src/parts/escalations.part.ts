@@ -1,7 +1,40 @@
+import { Type } from '@sinclair/typebox';
 import { definePart } from '@tss/runtime';
+import { causeEventHandlers } from '../events/cause-events.handlers';
+import { staffEventHandlers } from '../events/staff-events.handlers';
+import { ticketEventHandlers } from '../events/ticket-events.handlers';
+import { escalationRoutes } from '../http/escalation.routes';
+import { settingsRoutes } from '../http/settings.routes';
+import { EscalationProjections1765300000000 } from '../store/migrations/1765300000000-escalation-projections';
+import { EscalationSettings1765300010000 } from '../store/migrations/1765300010000-escalation-settings';
+import { Escalations1765300020000 } from '../store/migrations/1765300020000-escalations';
+import { RENOTIFY_TIMER } from '../use-cases/renotice-timer';
+import { onRenoticeDue } from '../use-cases/renotify-escalation';
 
-/** Escalation rules, records, the on-duty roster and re-notices (issue #12). */
+export const EscalationConfig = {
+  ESCALATION_RENOTIFY_AFTER_MS: Type.Integer({
+    minimum: 1_000,
+    maximum: 7 * 24 * 3_600_000,
+    default: 15 * 60_000,
+    description: 'An escalation nobody acknowledged is sent again after this long, and again after each interval',
+  }),
+};
+
+/** Escalation rules, records, the on-duty roster and re-notices (issue #12, docs/escalation.md, docs/adr/0038-escalation.md). */
 export const escalationsPart = definePart()({
   name: 'escalations',
-  build: () => ({}),
+  config: EscalationConfig,
+  migrations: [EscalationProjections1765300000000, EscalationSettings1765300010000, Escalations1765300020000],
+  build: (deps) => {
+    const renotifyAfterMs = deps.config.ESCALATION_RENOTIFY_AFTER_MS;
+    const raise = { outbox: deps.outbox, timers: deps.timers, logger: deps.logger, renotifyAfterMs };
+    return {
+      routes: async (app) => {
+        await app.register(settingsRoutes({ unitOfWork: deps.unitOfWork, clock: deps.clock }));
+        await app.register(escalationRoutes({ unitOfWork: deps.unitOfWork, outbox: deps.outbox, timers: deps.timers, clock: deps.clock }));
+      },
+      handlers: [...ticketEventHandlers(raise), ...causeEventHandlers(raise), ...staffEventHandlers()],
+      timers: { [RENOTIFY_TIMER]: onRenoticeDue({ ...raise, clock: deps.clock }) },
+    };
+  },
 });

@@ -1,0 +1,210 @@
+import { EscalationKinds, ServiceLevels, type EscalationKind, type ServiceLevel } from '@tss/contracts';
+
+/**
+ * Escalation rules (issue #12, P4, P7): which event calls whom in. Pure data and functions; the
+ * store keeps the rule set versioned, the handlers turn events into `RuleCause`s.
+ */
+
+/** The events a rule may react to. */
+export const RuleEventTypes = ['sla.warning', 'sla.breached', 'sla.overdue', 'sla.clock_started', 'ticket.created', 'ticket.team_leader_requested', 'rating.submitted'] as const;
+export type RuleEventType = (typeof RuleEventTypes)[number];
+
+/** Roles of the on-duty roster an escalation is sent to. */
+export const TargetRoles = ['team_leader', 'head_of_support', 'agent'] as const;
+export type TargetRole = (typeof TargetRoles)[number];
+
+/** Conditions on the event; every one given must hold. */
+export interface RuleConditions {
+  /** sla.warning: the warning's threshold (a fraction of the target) is at least this. */
+  minThreshold?: number;
+  /** The ticket's (or clock's) service level is one of these. */
+  levels?: ServiceLevel[];
+  /** rating.submitted: the score is at most this. */
+  maxScore?: number;
+  /** rating.submitted: the comment contains one of these phrases (case-insensitive). */
+  commentPhrases?: string[];
+  /** sla.clock_started: the partner's agreement includes phone support at the clock's level. */
+  phoneSupport?: boolean;
+}
+
+export interface EscalationRule {
+  /** Unique in the set; recorded on each escalation it raises. */
+  id: string;
+  on: RuleEventType;
+  kind: EscalationKind;
+  target: TargetRole;
+  /** 1 the team leader, 2 the head of support. */
+  level?: 1 | 2;
+  when?: RuleConditions;
+  enabled?: boolean;
+}
+
+/** What the HTTP layer hands over: the shape is checked, the vocabulary is not (that is `validateRules`). */
+export interface RuleInput {
+  id: string;
+  on: string;
+  kind: string;
+  target: string;
+  level?: number;
+  when?: { minThreshold?: number; levels?: string[]; maxScore?: number; commentPhrases?: string[]; phoneSupport?: boolean };
+  enabled?: boolean;
+}
+
+/** Phrases that ask for the team leader in a rating's comment (English and Russian). */
+export const TEAM_LEADER_PHRASES = ['team leader', 'team lead', 'teamlead', 'supervisor', 'руководител', 'тимлид', 'старшему', 'начальник'];
+
+export const DEFAULT_RULES: readonly EscalationRule[] = [
+  { id: 'emergency-sla-warning', on: 'sla.warning', kind: 'sla_warning', target: 'team_leader', level: 1, when: { minThreshold: 0.75, levels: ['emergency'] } },
+  { id: 'sla-breach', on: 'sla.breached', kind: 'sla_breach', target: 'team_leader', level: 1 },
+  { id: 'sla-overdue', on: 'sla.overdue', kind: 'sla_overdue', target: 'head_of_support', level: 2 },
+  { id: 'team-leader-requested', on: 'ticket.team_leader_requested', kind: 'team_leader', target: 'team_leader', level: 1 },
+  { id: 'emergency-page', on: 'ticket.created', kind: 'emergency', target: 'agent', when: { levels: ['emergency'] } },
+  { id: 'emergency-phone-callback', on: 'sla.clock_started', kind: 'phone_callback', target: 'agent', when: { levels: ['emergency'], phoneSupport: true } },
+  { id: 'low-rating', on: 'rating.submitted', kind: 'low_rating', target: 'team_leader', level: 1, when: { maxScore: 2 } },
+  { id: 'rating-asks-team-leader', on: 'rating.submitted', kind: 'team_leader', target: 'team_leader', level: 1, when: { commentPhrases: TEAM_LEADER_PHRASES } },
+];
+
+export interface RuleProblem {
+  /** The rule's id (or its index when it has none). */
+  rule: string;
+  pointer: string;
+  message: string;
+}
+
+const includes = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
+
+/** The rule set as given, or every problem in it (each naming its rule): a rejected set changes nothing. */
+export const validateRules = (input: readonly RuleInput[]): { ok: true; rules: EscalationRule[] } | { ok: false; problems: RuleProblem[] } => {
+  const problems: RuleProblem[] = [];
+  const seen = new Set<string>();
+  input.forEach((rule, i) => {
+    const name = rule.id || `#${i}`;
+    const at = (field: string, message: string) => problems.push({ rule: name, pointer: `/rules/${i}/${field}`, message });
+    if (seen.has(rule.id)) at('id', `rule id "${rule.id}" is used twice`);
+    seen.add(rule.id);
+    if (!includes(RuleEventTypes, rule.on)) at('on', `unknown event type "${rule.on}"; known: ${RuleEventTypes.join(', ')}`);
+    if (!includes(EscalationKinds, rule.kind)) at('kind', `unknown escalation kind "${rule.kind}"; known: ${EscalationKinds.join(', ')}`);
+    if (!includes(TargetRoles, rule.target)) at('target', `unknown target role "${rule.target}"; known: ${TargetRoles.join(', ')}`);
+    if (rule.level !== undefined && rule.level !== 1 && rule.level !== 2) at('level', 'level must be 1 (team leader) or 2 (head of support)');
+    const when = rule.when ?? {};
+    if (when.minThreshold !== undefined) {
+      if (!(Number.isFinite(when.minThreshold) && when.minThreshold >= 0 && when.minThreshold <= 1)) at('when/minThreshold', `threshold ${when.minThreshold} is out of [0, 1]`);
+      if (rule.on !== 'sla.warning') at('when/minThreshold', 'a threshold applies to sla.warning only');
+    }
+    (when.levels ?? []).forEach((level, j) => {
+      if (!includes(ServiceLevels, level)) at(`when/levels/${j}`, `unknown service level "${level}"`);
+    });
+    if (when.maxScore !== undefined && rule.on !== 'rating.submitted') at('when/maxScore', 'a score applies to rating.submitted only');
+    if (when.commentPhrases !== undefined && rule.on !== 'rating.submitted') at('when/commentPhrases', 'comment phrases apply to rating.submitted only');
+    if (when.phoneSupport !== undefined && rule.on !== 'sla.clock_started') at('when/phoneSupport', 'phone support applies to sla.clock_started only');
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, rules: input as EscalationRule[] };
+};
+
+/** An event that may set off rules, free of its transport: what the rules look at. */
+export interface RuleCause {
+  type: RuleEventType;
+  eventId: string;
+  ticketId: string;
+  partnerId: string;
+  /** The ticket's level (or the clock's, for sla events). */
+  level?: ServiceLevel;
+  threshold?: number;
+  score?: number;
+  comment?: string;
+  phoneSupport?: boolean;
+  /** What the requester wrote (the team-leader message, a rating's comment). */
+  quote?: string;
+  surveyId?: string;
+  clockId?: string;
+  messageId?: string;
+}
+
+/** One escalation to raise: what the rule says and what makes it unique. */
+export interface RuleMatch {
+  rule: string;
+  kind: EscalationKind;
+  targetRole: TargetRole;
+  level?: 1 | 2;
+  /**
+   * One escalation per (rule, causeKey): the clock for sla events (its 0.75 and 0.9 warnings are
+   * one escalation), the survey for ratings (the same survey submitted twice is one), the ticket
+   * for a new ticket's page and call-back, the message for a team-leader request.
+   */
+  causeKey: string;
+  quote?: string;
+  surveyId?: string;
+  summary: string;
+}
+
+const causeKeyOf = (cause: RuleCause): string => {
+  switch (cause.type) {
+    case 'sla.warning':
+    case 'sla.breached':
+    case 'sla.overdue':
+      return cause.clockId ? `clock:${cause.clockId}` : `event:${cause.eventId}`;
+    case 'rating.submitted':
+      return cause.surveyId ? `survey:${cause.surveyId}` : `event:${cause.eventId}`;
+    case 'ticket.created':
+    case 'sla.clock_started':
+      return `ticket:${cause.ticketId}`;
+    case 'ticket.team_leader_requested':
+      return cause.messageId ? `message:${cause.messageId}` : `event:${cause.eventId}`;
+  }
+};
+
+const normalize = (text: string): string => text.toLowerCase().replace(/\s+/g, ' ');
+
+/** True when the text asks for someone by one of the phrases. */
+export const mentionsAny = (text: string | undefined, phrases: readonly string[]): boolean => {
+  if (!text) return false;
+  const haystack = normalize(text);
+  return phrases.some((p) => p.trim() !== '' && haystack.includes(normalize(p.trim())));
+};
+
+const matches = (rule: EscalationRule, cause: RuleCause): boolean => {
+  if (rule.enabled === false || rule.on !== cause.type) return false;
+  const when = rule.when ?? {};
+  if (when.levels && (!cause.level || !when.levels.includes(cause.level))) return false;
+  if (when.minThreshold !== undefined && !(cause.threshold !== undefined && cause.threshold >= when.minThreshold)) return false;
+  if (when.phoneSupport !== undefined && (cause.phoneSupport ?? false) !== when.phoneSupport) return false;
+  // A rating rule with both a score and phrases: either one is enough (a low score, or asking for someone).
+  if (when.maxScore !== undefined || when.commentPhrases !== undefined) {
+    const lowScore = when.maxScore !== undefined && cause.score !== undefined && cause.score <= when.maxScore;
+    const asks = when.commentPhrases !== undefined && mentionsAny(cause.comment, when.commentPhrases);
+    if (!lowScore && !asks) return false;
+  }
+  return true;
+};
+
+const SUMMARIES: Record<RuleEventType, (c: RuleCause) => string> = {
+  'sla.warning': (c) => `The ${c.level ?? ''} response clock passed ${Math.round((c.threshold ?? 0) * 100)} % of its target`.replace('  ', ' '),
+  'sla.breached': () => 'The maximum response time passed with no response',
+  'sla.overdue': () => 'Still no response at the overdue threshold',
+  'sla.clock_started': () => 'Emergency ticket: the partner’s agreement includes phone support; call the requester back',
+  'ticket.created': () => 'New emergency ticket',
+  'ticket.team_leader_requested': () => 'The requester asked for the team leader',
+  'rating.submitted': (c) => `Rating ${c.score ?? '?'} of 5${c.comment ? ' with a comment' : ''}`,
+};
+
+/**
+ * The escalations an event raises under the rules, in rule order. At most one per target role: a
+ * rating of 1 that also asks for the team leader calls the team leader in once (the first rule).
+ */
+export const evaluateRules = (rules: readonly EscalationRule[], cause: RuleCause): RuleMatch[] => {
+  const byRole = new Map<TargetRole, RuleMatch>();
+  for (const rule of rules) {
+    if (byRole.has(rule.target) || !matches(rule, cause)) continue;
+    byRole.set(rule.target, {
+      rule: rule.id,
+      kind: rule.kind,
+      targetRole: rule.target,
+      ...(rule.level ? { level: rule.level } : {}),
+      causeKey: causeKeyOf(cause),
+      ...(cause.quote ? { quote: cause.quote.slice(0, 2000) } : {}),
+      ...(cause.surveyId ? { surveyId: cause.surveyId } : {}),
+      summary: SUMMARIES[cause.type](cause).slice(0, 500),
+    });
+  }
+  return [...byRole.values()];
+};

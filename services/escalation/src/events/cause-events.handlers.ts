@@ -1,0 +1,37 @@
+import { RatingSubmittedV1, SlaBreachedV1, SlaClockStartedV1, SlaOverdueV1, SlaWarningV1 } from '@tss/contracts';
+import { on, type HandlerBinding } from '@tss/messaging';
+import { raiseFor, type RaiseDeps } from '../use-cases/raise-escalations';
+
+/** sla.* and rating.submitted: events that may set off a rule (the ticket is their subject). */
+export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
+  on(SlaWarningV1, async (event, ctx) => {
+    const d = event.data;
+    await raiseFor(ctx.tx, deps, { type: 'sla.warning', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, threshold: d.threshold, clockId: d.clockId }, ctx.now);
+  }),
+  on(SlaBreachedV1, async (event, ctx) => {
+    const d = event.data;
+    await raiseFor(ctx.tx, deps, { type: 'sla.breached', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, clockId: d.clockId }, ctx.now);
+  }),
+  on(SlaOverdueV1, async (event, ctx) => {
+    const d = event.data;
+    await raiseFor(ctx.tx, deps, { type: 'sla.overdue', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, clockId: d.clockId }, ctx.now);
+  }),
+  on(SlaClockStartedV1, async (event, ctx) => {
+    const d = event.data;
+    await raiseFor(
+      ctx.tx,
+      deps,
+      { type: 'sla.clock_started', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, phoneSupport: d.phoneSupport, clockId: d.clockId },
+      ctx.now,
+    );
+  }),
+  on(RatingSubmittedV1, async (event, ctx) => {
+    const d = event.data;
+    await raiseFor(
+      ctx.tx,
+      deps,
+      { type: 'rating.submitted', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, score: d.score, comment: d.comment, quote: d.comment, surveyId: d.surveyId },
+      ctx.now,
+    );
+  }),
+];

@@ -1,0 +1,61 @@
+import { EscalationRaisedV1, TicketCreatedV1, TicketReferralAppliedV1, TicketReferralRejectedV1 } from '@tss/contracts';
+import { on, type HandlerBinding, type Outbox } from '@tss/messaging';
+import type { EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { answerReferral, departmentCalledIn } from '../domain/referral';
+import { referralStore } from '../store/referral.store';
+
+/** Longest `summary` of `escalation.raised` (its contract's limit). */
+const SUMMARY_MAX_LENGTH = 500;
+
+const summaryOf = (target: string, reason: string): string => {
+  const whole = `Referred to ${target}: ${reason}`;
+  const cut = whole.slice(0, SUMMARY_MAX_LENGTH);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+};
+
+/**
+ * What the referrals part consumes, each in the transaction that records the event in the inbox
+ * (a redelivery changes nothing): the tickets it may name (`ticket.created`), and intake's answers.
+ */
+export const referralHandlers = (deps: { logger: Logger }): HandlerBinding[] => {
+  const answer = async (tx: EntityManager, ticketId: string, referralId: string, result: { kind: 'applied' } | { kind: 'rejected'; reason: string }, at: Date) => {
+    const referral = await referralStore.find(tx, ticketId, referralId, true);
+    if (!referral) {
+      deps.logger.warn({ ticketId, referralId }, 'an answer to a referral escalation does not know');
+      return undefined;
+    }
+    const next = answerReferral(referral, result, at);
+    if (next) await referralStore.update(tx, next);
+    return next;
+  };
+
+  /** P7: the department the applied referral calls in is told, through notification (docs/adr/0039). */
+  const callIn = async (tx: EntityManager, outbox: Outbox, referral: NonNullable<Awaited<ReturnType<typeof answer>>>, cause: { id: string; at: Date }) => {
+    const role = departmentCalledIn(referral.target);
+    if (!role) return;
+    await outbox.add(tx, EscalationRaisedV1, referral.ticketId, {
+      partnerId: referral.partnerId,
+      escalationId: referral.id,
+      kind: referral.target,
+      targetRole: role,
+      raisedAt: cause.at.toISOString(),
+      causeEventId: cause.id,
+      causeType: TicketReferralAppliedV1.type,
+      summary: summaryOf(referral.target, referral.reason),
+    });
+  };
+
+  return [
+    on(TicketCreatedV1, async (event, { tx }) => {
+      await referralStore.rememberTicket(tx, { ticketId: event.subject, partnerId: event.data.partnerId, reference: event.data.reference });
+    }),
+    on(TicketReferralAppliedV1, async (event, { tx, outbox, now }) => {
+      const applied = await answer(tx, event.subject, event.data.referralId, { kind: 'applied' }, new Date(event.data.appliedAt));
+      if (applied) await callIn(tx, outbox, applied, { id: event.id, at: now });
+    }),
+    on(TicketReferralRejectedV1, async (event, { tx, now }) => {
+      await answer(tx, event.subject, event.data.referralId, { kind: 'rejected', reason: event.data.reason }, now);
+    }),
+  ];
+};

@@ -1,0 +1,57 @@
+import {
+  TicketClosedV1,
+  TicketCreatedV1,
+  TicketLevelChangedV1,
+  TicketReopenedV1,
+  TicketResolvedV1,
+  TicketStatusChangedV1,
+  TicketTeamLeaderRequestedV1,
+} from '@tss/contracts';
+import { on, type HandlerBinding, type HandlerContext } from '@tss/messaging';
+import type { TimerStore } from '@tss/timers';
+import { stopsWithTicket } from '../domain/escalation';
+import { escalationStore } from '../store/escalation.store';
+import { ticketProjection } from '../store/projection.store';
+import { raiseFor, type RaiseDeps } from '../use-cases/raise-escalations';
+import { cancelRenotice } from '../use-cases/renotice-timer';
+
+/** A resolved or closed ticket owes no response: the re-notices of its response escalations stop (the records stay). */
+const stopResponseRenotices = async (ctx: HandlerContext, timers: TimerStore, ticketId: string): Promise<void> => {
+  for (const e of await escalationStore.openOfTicket(ctx.tx, ticketId)) if (stopsWithTicket(e.kind)) await cancelRenotice(ctx.tx, timers, e.id);
+};
+
+/** The ticket projection (partner, level, status) and the ticket events rules react to. */
+export const ticketEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
+  on(TicketCreatedV1, async (event, ctx) => {
+    const d = event.data;
+    await ticketProjection.created(ctx.tx, { ticketId: event.subject, partnerId: d.partnerId, reference: d.reference, level: d.level, status: 'new' }, ctx.now);
+    await raiseFor(ctx.tx, deps, { type: 'ticket.created', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level }, ctx.now);
+  }),
+  on(TicketTeamLeaderRequestedV1, async (event, ctx) => {
+    const d = event.data;
+    await raiseFor(
+      ctx.tx,
+      deps,
+      { type: 'ticket.team_leader_requested', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, messageId: d.messageId, quote: d.quote },
+      ctx.now,
+    );
+  }),
+  on(TicketStatusChangedV1, async (event, ctx) => {
+    await ticketProjection.changed(ctx.tx, event.subject, event.data.partnerId, { status: event.data.to }, ctx.now);
+    if (event.data.to === 'resolved' || event.data.to === 'closed') await stopResponseRenotices(ctx, deps.timers, event.subject);
+  }),
+  on(TicketLevelChangedV1, async (event, ctx) => {
+    await ticketProjection.changed(ctx.tx, event.subject, event.data.partnerId, { level: event.data.to }, ctx.now);
+  }),
+  on(TicketResolvedV1, async (event, ctx) => {
+    await ticketProjection.changed(ctx.tx, event.subject, event.data.partnerId, { status: 'resolved' }, ctx.now);
+    await stopResponseRenotices(ctx, deps.timers, event.subject);
+  }),
+  on(TicketClosedV1, async (event, ctx) => {
+    await ticketProjection.changed(ctx.tx, event.subject, event.data.partnerId, { status: 'closed' }, ctx.now);
+    await stopResponseRenotices(ctx, deps.timers, event.subject);
+  }),
+  on(TicketReopenedV1, async (event, ctx) => {
+    await ticketProjection.changed(ctx.tx, event.subject, event.data.partnerId, { status: 'open' }, ctx.now);
+  }),
+];

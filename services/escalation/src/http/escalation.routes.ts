@@ -1,0 +1,146 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { UnitOfWork, Outbox } from '@tss/messaging';
+import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import type { TimerStore } from '@tss/timers';
+import type { Actor, Escalation } from '../domain/escalation';
+import { decodeEscalationCursor, encodeEscalationCursor } from '../domain/escalation-cursor';
+import { escalationStore } from '../store/escalation.store';
+import { acknowledgeEscalation, resolveEscalation } from '../use-cases/escalation-actions';
+import { EscalationList, EscalationParams, EscalationQuery, EscalationView, ResolveBody } from './escalation.schemas';
+
+/** Escalations are staff-only (partners and requesters: 403 by the access rule). */
+export const READ: AccessRule = { kinds: ['staff'], scopes: ['escalations:read'] };
+const ACT: AccessRule = { kinds: ['staff'], scopes: ['escalations:read', 'escalations:manage'] };
+const TAGS = ['tickets'];
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export const escalationView = (e: Escalation) => ({
+  id: e.id,
+  ticketId: e.ticketId,
+  partnerId: e.partnerId,
+  kind: e.kind,
+  level: e.level,
+  rule: e.rule,
+  causeEventId: e.causeEventId,
+  causeType: e.causeType,
+  targetRole: e.targetRole,
+  targetStaffIds: e.targetStaffIds,
+  surveyId: e.surveyId,
+  quote: e.quote,
+  summary: e.summary,
+  status: e.status,
+  raisedAt: e.raisedAt.toISOString(),
+  acknowledgedAt: iso(e.acknowledgedAt),
+  acknowledgedBy: e.acknowledgedBy,
+  resolvedAt: iso(e.resolvedAt),
+  resolvedBy: e.resolvedBy,
+  outcome: e.outcome,
+  renotices: e.renotices,
+  lastNotifiedAt: e.lastNotifiedAt.toISOString(),
+});
+
+export interface EscalationRouteDeps {
+  unitOfWork: UnitOfWork;
+  outbox: Outbox;
+  timers: TimerStore;
+  clock: Clock;
+}
+
+const actorOf = (request: FastifyRequest): Actor => {
+  const scope = scopeOf(request, 'staff');
+  const scopes = request.principal?.scopes ?? [];
+  return { staffId: scope.staffId, manages: scopes.includes('escalations:manage') };
+};
+
+/** /v1/escalations (issue #12): the records, filtered and paged; acknowledge and resolve. */
+export const escalationRoutes = (deps: EscalationRouteDeps) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/v1/escalations',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'listEscalations',
+        summary: 'Escalations, newest first: filter by open, status, ticket, level, target role or person, kind',
+        querystring: EscalationQuery,
+        response: { 200: EscalationList, ...failureResponses('bad_request') },
+      },
+      config: { access: READ },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const scope = scopeOf(request, 'staff');
+      const after = q.cursor === undefined ? undefined : decodeEscalationCursor(q.cursor);
+      if (q.cursor !== undefined && !after) return sendFailure(reply, { kind: 'bad_request', detail: 'cursor: not a cursor this API issued, or altered' });
+      const items = await deps.unitOfWork.run((tx) =>
+        escalationStore.list(tx, {
+          open: q.open,
+          status: q.status,
+          ticketId: q.ticketId,
+          level: q.level,
+          targetRole: q.targetRole,
+          targetStaffId: q.target === 'me' ? scope.staffId : q.target,
+          kind: q.kind,
+          after,
+          limit: q.limit + 1,
+        }),
+      );
+      const page = items.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return { items: page.map(escalationView), ...(items.length > q.limit && last ? { nextCursor: encodeEscalationCursor({ raisedAt: last.raisedAt, id: last.id }) } : {}) };
+    },
+  );
+
+  app.get(
+    '/v1/escalations/:id',
+    {
+      schema: { tags: TAGS, operationId: 'getEscalation', summary: 'One escalation', params: EscalationParams, response: { 200: EscalationView, ...failureResponses('not_found') } },
+      config: { access: READ },
+    },
+    async (request, reply) => {
+      const found = await deps.unitOfWork.run((tx) => escalationStore.find(tx, request.params.id));
+      return found ? escalationView(found) : sendFailure(reply, { kind: 'not_found', detail: 'No such escalation.' });
+    },
+  );
+
+  app.post(
+    '/v1/escalations/:id/acknowledge',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'acknowledgeEscalation',
+        summary: 'Take the escalation up (someone it was sent to, or escalations:manage); its re-notices stop',
+        params: EscalationParams,
+        response: { 200: EscalationView, ...failureResponses('forbidden', 'not_found', 'conflict') },
+      },
+      config: { access: ACT },
+    },
+    async (request, reply) => {
+      const result = await deps.unitOfWork.run((tx) => acknowledgeEscalation(tx, deps, request.params.id, actorOf(request), deps.clock.now()));
+      return result.ok ? escalationView(result.value) : sendFailure(reply, result.error);
+    },
+  );
+
+  app.post(
+    '/v1/escalations/:id/resolve',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'resolveEscalation',
+        summary: 'End the escalation, with an optional outcome; its re-notices stop',
+        params: EscalationParams,
+        body: ResolveBody,
+        response: { 200: EscalationView, ...failureResponses('bad_request', 'forbidden', 'not_found', 'conflict') },
+      },
+      config: { access: ACT },
+    },
+    async (request, reply) => {
+      const outcome = request.body?.outcome;
+      const result = await deps.unitOfWork.run((tx) => resolveEscalation(tx, deps, request.params.id, actorOf(request), outcome, deps.clock.now()));
+      return result.ok ? escalationView(result.value) : sendFailure(reply, result.error);
+    },
+  );
+};

@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { UnitOfWork } from '@tss/messaging';
+import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import type { EscalationRule } from '../domain/escalation-rules';
+import type { Roster } from '../domain/roster';
+import type { Versioned } from '../store/settings.store';
+import { settingsStore } from '../store/settings.store';
+import { staffProjection } from '../store/projection.store';
+import { onDutyNow } from '../use-cases/on-duty';
+import { replaceRoster, replaceRules } from '../use-cases/manage-settings';
+import { OnDutyQuery, OnDutyView, PutRosterBody, PutRulesBody, RosterView, RULES_EXAMPLE, RulesView } from './escalation.schemas';
+import { READ } from './escalation.routes';
+
+const MANAGE: AccessRule = { kinds: ['staff'], scopes: ['escalations:manage'] };
+const TAGS = ['tickets'];
+
+const rulesView = (r: Versioned<EscalationRule[]>) => ({ version: r.version, rules: r.value, changedBy: r.changedBy, changedAt: r.changedAt?.toISOString() ?? null });
+const rosterView = (r: Versioned<Roster>) => ({
+  version: r.version,
+  shifts: r.value.shifts,
+  overrides: r.value.overrides.map((o) => ({ ...o, from: o.from.toISOString(), to: o.to.toISOString() })),
+  changedBy: r.changedBy,
+  changedAt: r.changedAt?.toISOString() ?? null,
+});
+
+export interface SettingsRouteDeps {
+  unitOfWork: UnitOfWork;
+  clock: Clock;
+}
+
+/** /v1/escalation/rules and /v1/escalation/roster (issue #12): versioned documents; a PUT replaces the whole. */
+export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/v1/escalation/rules',
+    {
+      schema: { tags: TAGS, operationId: 'getEscalationRules', summary: 'The escalation rules in force, with their version', response: { 200: { ...RulesView, examples: [RULES_EXAMPLE] } } },
+      config: { access: READ },
+    },
+    async () => rulesView(await deps.unitOfWork.run((tx) => settingsStore.rules(tx))),
+  );
+
+  app.put(
+    '/v1/escalation/rules',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'putEscalationRules',
+        summary: 'Replace the rule set (a new version); an invalid set is a 400 naming each rule at fault, and the rules in force stay',
+        body: PutRulesBody,
+        response: { 200: RulesView, ...failureResponses('bad_request') },
+      },
+      config: { access: MANAGE },
+    },
+    async (request, reply) => {
+      const { staffId } = scopeOf(request, 'staff');
+      const result = await deps.unitOfWork.run((tx) => replaceRules(tx, request.body.rules, staffId, deps.clock.now()));
+      return result.ok ? rulesView(result.value) : sendFailure(reply, result.error);
+    },
+  );
+
+  app.get(
+    '/v1/escalation/roster',
+    {
+      schema: { tags: TAGS, operationId: 'getEscalationRoster', summary: 'The on-duty roster: weekly shifts per time zone, and dated overrides', response: { 200: RosterView } },
+      config: { access: READ },
+    },
+    async () => rosterView(await deps.unitOfWork.run((tx) => settingsStore.roster(tx))),
+  );
+
+  app.put(
+    '/v1/escalation/roster',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'putEscalationRoster',
+        summary: 'Replace the roster (a new version); unknown zones or staff are a 400',
+        body: PutRosterBody,
+        response: { 200: RosterView, ...failureResponses('bad_request') },
+      },
+      config: { access: MANAGE },
+    },
+    async (request, reply) => {
+      const { staffId } = scopeOf(request, 'staff');
+      const roster: Roster = {
+        shifts: request.body.shifts.map((s) => ({ ...s, weekdays: s.weekdays as Roster['shifts'][number]['weekdays'] })),
+        overrides: (request.body.overrides ?? []).map((o) => ({ ...o, from: new Date(o.from), to: new Date(o.to) })),
+      };
+      const result = await deps.unitOfWork.run((tx) => replaceRoster(tx, roster, staffId, deps.clock.now()));
+      return result.ok ? rosterView(result.value) : sendFailure(reply, result.error);
+    },
+  );
+
+  app.get(
+    '/v1/escalation/roster/on-duty',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'getOnDuty',
+        summary: 'Who is on duty at an instant (default now), per role',
+        querystring: OnDutyQuery,
+        response: { 200: OnDutyView, ...failureResponses('bad_request') },
+      },
+      config: { access: READ },
+    },
+    async (request) => {
+      const at = request.query.at ? new Date(request.query.at) : deps.clock.now();
+      const onDuty = await deps.unitOfWork.run(async (tx) => {
+        const duty = await onDutyNow(tx, at, request.query.role);
+        const staff = await staffProjection.byIds(tx, duty.map((d) => d.staffId));
+        return duty.map((d) => ({ ...d, displayName: staff.get(d.staffId)?.displayName ?? null }));
+      });
+      return { at: at.toISOString(), onDuty };
+    },
+  );
+};

@@ -1,0 +1,142 @@
+import type { EntityManager } from 'typeorm';
+import type { EscalationKind } from '@tss/contracts';
+import type { Escalation, EscalationStatus } from '../domain/escalation';
+import type { TargetRole } from '../domain/escalation-rules';
+
+const COLUMNS = `id, ticket_id, partner_id, kind, level, rule, cause_key, cause_event_id, cause_type, target_role, target_staff_ids, survey_id, quote, summary,
+  status, raised_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, outcome, renotices, last_notified_at`;
+
+interface EscalationRow {
+  id: string;
+  ticket_id: string;
+  partner_id: string;
+  kind: EscalationKind;
+  level: number | null;
+  rule: string;
+  cause_key: string;
+  cause_event_id: string;
+  cause_type: string;
+  target_role: TargetRole;
+  target_staff_ids: string[];
+  survey_id: string | null;
+  quote: string | null;
+  summary: string;
+  status: EscalationStatus;
+  raised_at: Date;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  outcome: string | null;
+  renotices: number;
+  last_notified_at: Date;
+}
+
+const toEscalation = (r: EscalationRow): Escalation => ({
+  id: r.id,
+  ticketId: r.ticket_id,
+  partnerId: r.partner_id,
+  kind: r.kind,
+  level: r.level === 1 || r.level === 2 ? r.level : null,
+  rule: r.rule,
+  causeKey: r.cause_key,
+  causeEventId: r.cause_event_id,
+  causeType: r.cause_type,
+  targetRole: r.target_role,
+  targetStaffIds: r.target_staff_ids,
+  surveyId: r.survey_id,
+  quote: r.quote,
+  summary: r.summary,
+  status: r.status,
+  raisedAt: r.raised_at,
+  acknowledgedAt: r.acknowledged_at,
+  acknowledgedBy: r.acknowledged_by,
+  resolvedAt: r.resolved_at,
+  resolvedBy: r.resolved_by,
+  outcome: r.outcome,
+  renotices: r.renotices,
+  lastNotifiedAt: r.last_notified_at,
+});
+
+export interface EscalationFilter {
+  /** true: not resolved yet (open or acknowledged); false: resolved. */
+  open?: boolean;
+  status?: EscalationStatus;
+  ticketId?: string;
+  level?: 1 | 2;
+  targetRole?: TargetRole;
+  /** Escalations sent to this staff member. */
+  targetStaffId?: string;
+  kind?: EscalationKind;
+  /** Keyset paging: strictly after this (raisedAt DESC, id DESC) position. */
+  after?: { raisedAt: Date; id: string };
+  limit: number;
+}
+
+export const escalationStore = {
+  /** Inserts it unless its (rule, cause) already raised one: false then (a duplicate cause). */
+  async insertOnce(tx: EntityManager, e: Escalation): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO escalation.escalations (${COLUMNS})
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+       ON CONFLICT ON CONSTRAINT escalations_one_per_cause DO NOTHING RETURNING id`,
+      [
+        e.id, e.ticketId, e.partnerId, e.kind, e.level, e.rule, e.causeKey, e.causeEventId, e.causeType, e.targetRole, e.targetStaffIds, e.surveyId, e.quote, e.summary,
+        e.status, e.raisedAt, e.acknowledgedAt, e.acknowledgedBy, e.resolvedAt, e.resolvedBy, e.outcome, e.renotices, e.lastNotifiedAt,
+      ],
+    );
+    return rows.length === 1;
+  },
+
+  async find(tx: EntityManager, id: string): Promise<Escalation | undefined> {
+    const rows: EscalationRow[] = await tx.query(`SELECT ${COLUMNS} FROM escalation.escalations WHERE id = $1`, [id]);
+    return rows[0] && toEscalation(rows[0]);
+  },
+
+  /** Row-locked for a change (acknowledge, resolve, re-notice): one at a time per escalation. */
+  async lockForChange(tx: EntityManager, id: string): Promise<Escalation | undefined> {
+    const rows: EscalationRow[] = await tx.query(`SELECT ${COLUMNS} FROM escalation.escalations WHERE id = $1 FOR UPDATE`, [id]);
+    return rows[0] && toEscalation(rows[0]);
+  },
+
+  async update(tx: EntityManager, e: Escalation): Promise<void> {
+    await tx.query(
+      `UPDATE escalation.escalations SET status = $2, acknowledged_at = $3, acknowledged_by = $4, resolved_at = $5, resolved_by = $6, outcome = $7,
+         renotices = $8, last_notified_at = $9, target_staff_ids = $10 WHERE id = $1`,
+      [e.id, e.status, e.acknowledgedAt, e.acknowledgedBy, e.resolvedAt, e.resolvedBy, e.outcome, e.renotices, e.lastNotifiedAt, e.targetStaffIds],
+    );
+  },
+
+  /** The ticket's escalations nobody acknowledged yet (their re-notices stop when it is resolved or closed). */
+  async openOfTicket(tx: EntityManager, ticketId: string): Promise<Escalation[]> {
+    const rows: EscalationRow[] = await tx.query(`SELECT ${COLUMNS} FROM escalation.escalations WHERE ticket_id = $1 AND status = 'open'`, [ticketId]);
+    return rows.map(toEscalation);
+  },
+
+  async list(tx: EntityManager, f: EscalationFilter): Promise<Escalation[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: (n: number) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(params.length));
+    };
+    if (f.open === true) where.push(`status <> 'resolved'`);
+    if (f.open === false) where.push(`status = 'resolved'`);
+    if (f.status) add((n) => `status = $${n}`, f.status);
+    if (f.ticketId) add((n) => `ticket_id = $${n}`, f.ticketId);
+    if (f.level) add((n) => `level = $${n}`, f.level);
+    if (f.targetRole) add((n) => `target_role = $${n}`, f.targetRole);
+    if (f.targetStaffId) add((n) => `$${n} = ANY(target_staff_ids)`, f.targetStaffId);
+    if (f.kind) add((n) => `kind = $${n}`, f.kind);
+    if (f.after) {
+      params.push(f.after.raisedAt, f.after.id);
+      where.push(`(raised_at, id) < ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(f.limit);
+    const rows: EscalationRow[] = await tx.query(
+      `SELECT ${COLUMNS} FROM escalation.escalations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY raised_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toEscalation);
+  },
+};

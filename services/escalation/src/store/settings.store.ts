@@ -1,0 +1,64 @@
+import type { EntityManager } from 'typeorm';
+import { DEFAULT_RULES, type EscalationRule } from '../domain/escalation-rules';
+import { EMPTY_ROSTER, type Roster } from '../domain/roster';
+
+export interface Versioned<T> {
+  version: number;
+  value: T;
+  changedBy: string | null;
+  changedAt: Date | null;
+}
+
+interface RosterJson {
+  shifts: Roster['shifts'];
+  overrides: (Omit<Roster['overrides'][number], 'from' | 'to'> & { from: string; to: string })[];
+}
+
+const rosterOfJson = (json: RosterJson): Roster => ({
+  shifts: json.shifts,
+  overrides: json.overrides.map((o) => ({ ...o, from: new Date(o.from), to: new Date(o.to) })),
+});
+
+const rosterToJson = (roster: Roster): RosterJson => ({
+  shifts: roster.shifts,
+  overrides: roster.overrides.map((o) => ({ ...o, from: o.from.toISOString(), to: o.to.toISOString() })),
+});
+
+/**
+ * The rule set and the roster: each PUT is a new version, the highest in force. Before the first
+ * PUT the defaults are version 1 (rules) and an empty roster version 0. The table lock makes two
+ * concurrent PUTs take turns rather than collide on a version number.
+ */
+export const settingsStore = {
+  async rules(tx: EntityManager): Promise<Versioned<EscalationRule[]>> {
+    const rows: { version: number; rules: EscalationRule[]; changed_by: string; changed_at: Date }[] = await tx.query(
+      `SELECT version, rules, changed_by, changed_at FROM escalation.rule_sets ORDER BY version DESC LIMIT 1`,
+    );
+    const r = rows[0];
+    return r ? { version: r.version, value: r.rules, changedBy: r.changed_by, changedAt: r.changed_at } : { version: 1, value: [...DEFAULT_RULES], changedBy: null, changedAt: null };
+  },
+
+  async saveRules(tx: EntityManager, rules: readonly EscalationRule[], by: string, at: Date): Promise<number> {
+    await tx.query(`LOCK TABLE escalation.rule_sets IN SHARE ROW EXCLUSIVE MODE`);
+    const current = await settingsStore.rules(tx);
+    const version = current.version + 1;
+    await tx.query(`INSERT INTO escalation.rule_sets (version, rules, changed_by, changed_at) VALUES ($1, $2::jsonb, $3, $4)`, [version, JSON.stringify(rules), by, at]);
+    return version;
+  },
+
+  async roster(tx: EntityManager): Promise<Versioned<Roster>> {
+    const rows: { version: number; roster: RosterJson; changed_by: string; changed_at: Date }[] = await tx.query(
+      `SELECT version, roster, changed_by, changed_at FROM escalation.rosters ORDER BY version DESC LIMIT 1`,
+    );
+    const r = rows[0];
+    return r ? { version: r.version, value: rosterOfJson(r.roster), changedBy: r.changed_by, changedAt: r.changed_at } : { version: 0, value: EMPTY_ROSTER, changedBy: null, changedAt: null };
+  },
+
+  async saveRoster(tx: EntityManager, roster: Roster, by: string, at: Date): Promise<number> {
+    await tx.query(`LOCK TABLE escalation.rosters IN SHARE ROW EXCLUSIVE MODE`);
+    const current = await settingsStore.roster(tx);
+    const version = current.version + 1;
+    await tx.query(`INSERT INTO escalation.rosters (version, roster, changed_by, changed_at) VALUES ($1, $2::jsonb, $3, $4)`, [version, JSON.stringify(rosterToJson(roster)), by, at]);
+    return version;
+  },
+};

@@ -1,0 +1,52 @@
+import type { EntityManager } from 'typeorm';
+import { EscalationAcknowledgedV1, EscalationResolvedV1 } from '@tss/contracts';
+import type { Outbox } from '@tss/messaging';
+import { err, ok, type Failure, type Result } from '@tss/service-kit';
+import type { TimerStore } from '@tss/timers';
+import { acknowledge, resolve, type Actor, type Escalation } from '../domain/escalation';
+import { escalationStore } from '../store/escalation.store';
+import { cancelRenotice } from './renotice-timer';
+
+export interface ActionDeps {
+  outbox: Outbox;
+  timers: TimerStore;
+}
+
+const notFound: Failure = { kind: 'not_found', detail: 'No such escalation.' };
+
+/** Takes an escalation up: its re-notices stop; `escalation.acknowledged` in the same transaction. */
+export const acknowledgeEscalation = async (tx: EntityManager, deps: ActionDeps, id: string, actor: Actor, now: Date): Promise<Result<Escalation, Failure>> => {
+  const current = await escalationStore.lockForChange(tx, id);
+  if (!current) return err(notFound);
+  const changed = acknowledge(current, actor, now);
+  if (!changed.ok) return err(changed.refusal);
+  await escalationStore.update(tx, changed.escalation);
+  await cancelRenotice(tx, deps.timers, id);
+  await deps.outbox.add(tx, EscalationAcknowledgedV1, current.ticketId, { partnerId: current.partnerId, escalationId: id, acknowledgedBy: actor.staffId, acknowledgedAt: now.toISOString() });
+  return ok(changed.escalation);
+};
+
+/** Ends an escalation with an optional outcome: its re-notices stop; `escalation.resolved` in the same transaction. */
+export const resolveEscalation = async (
+  tx: EntityManager,
+  deps: ActionDeps,
+  id: string,
+  actor: Actor,
+  outcome: string | undefined,
+  now: Date,
+): Promise<Result<Escalation, Failure>> => {
+  const current = await escalationStore.lockForChange(tx, id);
+  if (!current) return err(notFound);
+  const changed = resolve(current, actor, now, outcome);
+  if (!changed.ok) return err(changed.refusal);
+  await escalationStore.update(tx, changed.escalation);
+  await cancelRenotice(tx, deps.timers, id);
+  await deps.outbox.add(tx, EscalationResolvedV1, current.ticketId, {
+    partnerId: current.partnerId,
+    escalationId: id,
+    resolvedAt: now.toISOString(),
+    resolvedBy: actor.staffId,
+    ...(outcome ? { outcome } : {}),
+  });
+  return ok(changed.escalation);
+};

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { EscalationRaisedV1 } from '@tss/contracts';
+import type { Outbox } from '@tss/messaging';
+import type { TimerStore } from '@tss/timers';
+import { evaluateRules, type RuleCause } from '../domain/escalation-rules';
+import { isTicketFinished, stopsWithTicket, type Escalation } from '../domain/escalation';
+import { escalationStore } from '../store/escalation.store';
+import { ticketProjection } from '../store/projection.store';
+import { settingsStore } from '../store/settings.store';
+import { scheduleRenotice } from './renotice-timer';
+import { targetsAt } from './on-duty';
+
+export interface RaiseDeps {
+  outbox: Outbox;
+  timers: TimerStore;
+  logger: Logger;
+  renotifyAfterMs: number;
+}
+
+/** The event published for a raised escalation. */
+export const raisedEventData = (e: Escalation) => ({
+  partnerId: e.partnerId,
+  escalationId: e.id,
+  kind: e.kind,
+  targetRole: e.targetRole,
+  targetStaffIds: e.targetStaffIds,
+  raisedAt: e.raisedAt.toISOString(),
+  ...(e.level ? { level: e.level } : {}),
+  rule: e.rule,
+  causeEventId: e.causeEventId,
+  causeType: e.causeType,
+  ...(e.surveyId ? { surveyId: e.surveyId } : {}),
+  ...(e.quote ? { quote: e.quote } : {}),
+  summary: e.summary,
+});
+
+/**
+ * Raises what the rules in force say for one event, in the event's transaction: the record, its
+ * `escalation.raised` and its re-notice timer commit with the inbox row. A cause already raised by
+ * the same rule raises nothing (the unique key), whatever the event id.
+ */
+export const raiseFor = async (tx: EntityManager, deps: RaiseDeps, cause: RuleCause, now: Date): Promise<Escalation[]> => {
+  const rules = await settingsStore.rules(tx);
+  const ticket = await ticketProjection.find(tx, cause.ticketId);
+  const matches = evaluateRules(rules.value, { ...cause, level: cause.level ?? ticket?.level });
+  const raised: Escalation[] = [];
+  for (const match of matches) {
+    if (stopsWithTicket(match.kind) && isTicketFinished(ticket?.status)) continue;
+    const targetStaffIds = await targetsAt(tx, now, match.targetRole);
+    const escalation: Escalation = {
+      id: randomUUID(),
+      ticketId: cause.ticketId,
+      partnerId: cause.partnerId,
+      kind: match.kind,
+      level: match.level ?? null,
+      rule: match.rule,
+      causeKey: match.causeKey,
+      causeEventId: cause.eventId,
+      causeType: cause.type,
+      targetRole: match.targetRole,
+      targetStaffIds,
+      surveyId: match.surveyId ?? null,
+      quote: match.quote ?? null,
+      summary: match.summary,
+      status: 'open',
+      raisedAt: now,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      resolvedAt: null,
+      resolvedBy: null,
+      outcome: null,
+      renotices: 0,
+      lastNotifiedAt: now,
+    };
+    if (!(await escalationStore.insertOnce(tx, escalation))) {
+      deps.logger.info({ rule: match.rule, causeKey: match.causeKey, eventId: cause.eventId }, 'escalation already raised for this cause');
+      continue;
+    }
+    if (targetStaffIds.length === 0)
+      deps.logger.warn({ escalationId: escalation.id, targetRole: match.targetRole, ticketId: cause.ticketId }, 'escalation raised with no one on duty in its role; re-notices will look again');
+    await deps.outbox.add(tx, EscalationRaisedV1, cause.ticketId, raisedEventData(escalation));
+    await scheduleRenotice(tx, deps.timers, escalation.id, new Date(now.getTime() + deps.renotifyAfterMs));
+    raised.push(escalation);
+  }
+  return raised;
+};
