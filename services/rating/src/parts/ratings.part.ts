@@ -1,7 +1,34 @@
+import { Type } from '@sinclair/typebox';
 import { definePart } from '@tss/runtime';
+import { SiteLinkEnv } from '@tss/service-kit';
+import { escalationEventHandlers } from '../events/escalation-events.handlers';
+import { slaEventHandlers } from '../events/sla-events.handlers';
+import { ticketEventHandlers } from '../events/ticket-events.handlers';
+import { CreateRatings1765300200000 } from '../store/migrations/1765300200000-create-ratings';
+
+const DAY_MS = 86_400_000;
+
+export const RatingsConfig = {
+  RATING_LINK_TTL_MS: Type.Integer({
+    minimum: 3_600_000,
+    maximum: 90 * DAY_MS,
+    default: 14 * DAY_MS,
+    description: 'P11: how long a rating link (sent on resolution) opens; 1 hour to 90 days, default 14 days',
+  }),
+  // The same declaration as the gateway's and notification's: one process merges identical ones.
+  TSS_PUBLIC_URL: SiteLinkEnv.TSS_PUBLIC_URL,
+};
 
 /** Surveys on resolution, ratings, "not solved" and quality reports (issue #13, P11). */
 export const ratingsPart = definePart()({
   name: 'ratings',
-  build: () => ({}),
+  config: RatingsConfig,
+  migrations: [CreateRatings1765300200000],
+  build: (deps) => ({
+    handlers: [
+      ...ticketEventHandlers({ linkTtlMs: deps.config.RATING_LINK_TTL_MS, publicUrl: deps.config.TSS_PUBLIC_URL }),
+      ...slaEventHandlers(),
+      ...escalationEventHandlers(),
+    ],
+  }),
 });

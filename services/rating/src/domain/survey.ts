@@ -1,0 +1,50 @@
+import { isStorableText } from '@tss/contracts';
+import type { Failure, Result } from '@tss/service-kit';
+import { err, ok } from '@tss/service-kit';
+
+export type SurveyStatus = 'open' | 'rated' | 'superseded';
+
+/** One invitation to rate: made when a ticket is resolved (P11), one per resolution. */
+export interface Survey {
+  id: string;
+  ticketId: string;
+  partnerId: string;
+  status: SurveyStatus;
+  resolvedAt: Date;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** What a requester answers (P11): 1–5, "was your problem solved?", and an optional comment. */
+export interface RatingInput {
+  score: number;
+  solved: boolean;
+  comment?: string;
+}
+
+export const MAX_COMMENT_LENGTH = 4_000;
+
+/** Issue #13: a link opens until it expires; a newer resolution's survey replaces an unrated one. */
+export const checkSurveyOpen = (survey: Survey, now: Date): Result<Survey, Failure> => {
+  if (survey.status === 'superseded') return err({ kind: 'gone', detail: 'This rating link was replaced by a newer one, sent when the ticket was resolved again.' });
+  if (now.getTime() >= survey.expiresAt.getTime()) return err({ kind: 'gone', detail: `This rating link expired at ${survey.expiresAt.toISOString()}.` });
+  return ok(survey);
+};
+
+/** One rating per survey: a second is a conflict, whatever it says. */
+export const checkRatable = (survey: Survey, now: Date): Result<Survey, Failure> => {
+  if (survey.status === 'rated') return err({ kind: 'conflict', detail: 'This survey has already been answered; a survey takes one rating.' });
+  return checkSurveyOpen(survey, now);
+};
+
+/** The body's rules beyond its schema (the use cases are called by the rate page too, with form input). */
+export const checkRatingInput = (input: RatingInput): Result<RatingInput, Failure> => {
+  if (!Number.isInteger(input.score) || input.score < 1 || input.score > 5) return err({ kind: 'bad_request', detail: 'The score is a whole number from 1 to 5.' });
+  if (typeof input.solved !== 'boolean') return err({ kind: 'bad_request', detail: '`solved` is true or false.' });
+  if (input.comment !== undefined) {
+    if (input.comment.length > MAX_COMMENT_LENGTH) return err({ kind: 'bad_request', detail: `The comment is at most ${MAX_COMMENT_LENGTH} characters.` });
+    if (!isStorableText(input.comment)) return err({ kind: 'bad_request', detail: 'The comment must not contain NUL or an unpaired surrogate.' });
+  }
+  const comment = input.comment?.trim();
+  return ok({ score: input.score, solved: input.solved, ...(comment ? { comment } : {}) });
+};

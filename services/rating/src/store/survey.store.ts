@@ -1,0 +1,55 @@
+import type { EntityManager } from 'typeorm';
+import type { Survey, SurveyStatus } from '../domain/survey';
+
+interface Row {
+  id: string;
+  ticket_id: string;
+  partner_id: string;
+  status: SurveyStatus;
+  resolved_at: Date;
+  created_at: Date;
+  expires_at: Date;
+}
+
+const fromRow = (r: Row): Survey => ({
+  id: r.id,
+  ticketId: r.ticket_id,
+  partnerId: r.partner_id,
+  status: r.status,
+  resolvedAt: r.resolved_at,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+});
+
+const COLUMNS = 'id, ticket_id, partner_id, status, resolved_at, created_at, expires_at';
+
+export const surveyStore = {
+  async insert(tx: EntityManager, survey: Survey, tokenSha256: Buffer): Promise<void> {
+    await tx.query(
+      `INSERT INTO rating.surveys (id, ticket_id, partner_id, token_sha256, status, resolved_at, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [survey.id, survey.ticketId, survey.partnerId, tokenSha256, survey.status, survey.resolvedAt, survey.createdAt, survey.expiresAt],
+    );
+  },
+
+  /** A new resolution replaces the ticket's unrated surveys (docs/adr/0040-ratings.md). */
+  async supersedeOpen(tx: EntityManager, ticketId: string, at: Date): Promise<number> {
+    const rows: unknown[] = await tx.query(`UPDATE rating.surveys SET status = 'superseded', superseded_at = $2 WHERE ticket_id = $1 AND status = 'open' RETURNING id`, [ticketId, at]);
+    return rows.length;
+  },
+
+  /** The survey a token opens, row-locked when `lock` (a rating being recorded). */
+  async byTokenHash(tx: EntityManager, tokenSha256: Buffer, lock: boolean): Promise<Survey | undefined> {
+    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM rating.surveys WHERE token_sha256 = $1${lock ? ' FOR UPDATE' : ''}`, [tokenSha256]);
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  },
+
+  /** The ticket's latest survey (the one its last resolution sent), row-locked when `lock`. */
+  async latestForTicket(tx: EntityManager, ticketId: string, lock: boolean): Promise<Survey | undefined> {
+    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM rating.surveys WHERE ticket_id = $1 ORDER BY created_at DESC, id LIMIT 1${lock ? ' FOR UPDATE' : ''}`, [ticketId]);
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  },
+
+  async markRated(tx: EntityManager, surveyId: string): Promise<void> {
+    await tx.query(`UPDATE rating.surveys SET status = 'rated' WHERE id = $1`, [surveyId]);
+  },
+};

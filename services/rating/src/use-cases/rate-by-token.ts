@@ -1,0 +1,63 @@
+import { err, ok, type Failure, type Result } from '@tss/service-kit';
+import { isSurveyTokenShaped, surveyTokenHash } from '../domain/survey-token';
+import { checkSurveyOpen, type RatingInput } from '../domain/survey';
+import { ratingTicketStore } from '../store/rating-ticket.store';
+import { surveyStore } from '../store/survey.store';
+import { recordRatingIn, type RatingDeps, type RatingView } from './record-rating';
+
+export type { RatingDeps, RatingView } from './record-rating';
+
+/** What the rate page shows before the requester answers (`GET /rate/{token}`). */
+export interface SurveyView {
+  surveyId: string;
+  ticketId: string;
+  reference: string;
+  subject?: string;
+  language: 'en' | 'ru';
+  expiresAt: Date;
+  /** Answered already: the page thanks instead of asking again. */
+  rated: boolean;
+}
+
+// A token we never issued and a mangled one look alike from outside: both are "no such link".
+const UNKNOWN_LINK: Failure = { kind: 'not_found', detail: 'No such rating link.' };
+
+/**
+ * The survey a rating link opens. Unknown or forged: `not_found`; expired or replaced by a newer
+ * resolution's: `gone` (410); answered: the view with `rated: true`.
+ */
+export const openSurvey = async (deps: RatingDeps, token: string): Promise<Result<SurveyView, Failure>> => {
+  if (!isSurveyTokenShaped(token)) return err(UNKNOWN_LINK);
+  const manager = deps.dataSource.manager;
+  const survey = await surveyStore.byTokenHash(manager, surveyTokenHash(token), false);
+  if (!survey) return err(UNKNOWN_LINK);
+  if (survey.status !== 'rated') {
+    const open = checkSurveyOpen(survey, deps.clock.now());
+    if (!open.ok) return open;
+  }
+  const ticket = await ratingTicketStore.find(manager, survey.ticketId);
+  if (!ticket) return err(UNKNOWN_LINK);
+  return ok({
+    surveyId: survey.id,
+    ticketId: ticket.ticketId,
+    reference: ticket.reference,
+    ...(ticket.subject ? { subject: ticket.subject } : {}),
+    language: ticket.language,
+    expiresAt: survey.expiresAt,
+    rated: survey.status === 'rated',
+  });
+};
+
+/**
+ * Rates through the link (`POST /v1/ratings/{token}` and the rate page): the token is the
+ * credential and names its one ticket. Failures as `openSurvey`, plus `conflict` for a second
+ * rating and `bad_request` for a score outside 1–5 or an oversize comment; nothing is recorded then.
+ */
+export const rateByToken = async (deps: RatingDeps, token: string, input: RatingInput): Promise<Result<RatingView, Failure>> => {
+  if (!isSurveyTokenShaped(token)) return err(UNKNOWN_LINK);
+  return deps.unitOfWork.run(async (tx) => {
+    const survey = await surveyStore.byTokenHash(tx, surveyTokenHash(token), true);
+    if (!survey) return err(UNKNOWN_LINK);
+    return recordRatingIn(tx, deps, survey, input, { via: 'link', ratedBy: 'link' });
+  });
+};
