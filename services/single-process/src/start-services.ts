@@ -36,6 +36,11 @@ export interface StartServicesOptions {
   logLevel: string;
   /** Where the services' output goes (prefixed with their names). */
   write: (line: string) => void;
+  /**
+   * Run the bundles of `node tools/build-service.mjs` (dist/services/<name>/main.js), as the image
+   * does, instead of the TypeScript sources through tsx; the caller builds them first.
+   */
+  bundles?: boolean;
 }
 
 export interface RunningServices {
@@ -44,6 +49,8 @@ export interface RunningServices {
   admin: { clientId: string; clientSecret: string };
   databaseUrl: string;
   kafkaBrokers: string;
+  /** Each service's process id (benchmarks read their memory). */
+  pids: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -60,8 +67,8 @@ const pipeLines = (child: ChildProcess, name: string, write: (line: string) => v
 
 // kafkajs 2.2.4 passes a negative delay to setTimeout on connect (tulios/kafkajs#1751); Node 24
 // warns and uses 1 ms, which is what kafkajs meant. Only that warning is silenced.
-const runNode = (entry: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess =>
-  spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', '--import', 'tsx', path.join(REPO_ROOT, entry), ...args], {
+const runNode = (entry: string, args: string[], env: NodeJS.ProcessEnv, bundles = false): ChildProcess =>
+  spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', ...(bundles ? [path.join(REPO_ROOT, 'dist', entry.replace(/src\/main\.ts$/, 'main.js'))] : ['--import', 'tsx', path.join(REPO_ROOT, entry)]), ...args], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,7 +130,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
 
     // Every service's migrations first; `migrate` needs only the database.
     for (const service of SERVICE_PROCESSES) {
-      const child = runNode(service.entry, ['migrate'], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: options.logLevel });
+      const child = runNode(service.entry, ['migrate'], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: options.logLevel }, options.bundles);
       pipeLines(child, `${service.name} migrate`, options.write);
       const code = await exitOf(child);
       if (code !== 0) throw new Error(`${service.name} migrate exited with ${code}`);
@@ -159,12 +166,13 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
           ? { ...upstreams, TSS_BOOTSTRAP_CLIENT_ID: admin.clientId, TSS_BOOTSTRAP_CLIENT_SECRET: admin.clientSecret }
           : { TSS_JWKS_URL: `${urls.gateway}/.well-known/jwks.json` }),
       };
-      const child = runNode(service.entry, [], env);
+      const child = runNode(service.entry, [], env, options.bundles);
       pipeLines(child, service.name, options.write);
       children.push({ name: service.name, child });
     });
     for (const { name, child } of children) await waitHealthy(name, `${urls[name]}/healthz`, child, 120_000);
-    return { gatewayUrl: urls.gateway, urls, admin, databaseUrl, kafkaBrokers, stop };
+    const pids = Object.fromEntries(children.flatMap(({ name, child }) => (child.pid ? [[name, child.pid]] : [])));
+    return { gatewayUrl: urls.gateway, urls, admin, databaseUrl, kafkaBrokers, pids, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,0 +1,216 @@
+// `npm run bench -- kafka-e2e` (needs KAFKA_BROKERS): services mode over the real broker, tickets
+// filed through the gateway at a fixed rate, a local webhook receiver subscribed to
+// `ticket.created` by an admin endpoint. Reports created → received latency (from the 201 answer,
+// and from the event's own `time`) p50/p99/max and the counts, which must be equal. Baseline, in
+// the same run and through the same broker: a kafkajs producer → consumer round trip at the same
+// rate, the floor any event pipeline on this broker sits on (issue #15, benchmark 3).
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Agent, request } from 'undici';
+import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
+import { freePort } from '@tss/service-kit/testing';
+import { startServices } from '../../services/single-process/src/start-services';
+import type { BenchFigures } from '../support/results';
+
+const RATE = Number(process.env.BENCH_E2E_RATE ?? 100);
+const DURATION_S = Number(process.env.BENCH_E2E_DURATION_S ?? 60);
+const SETTLE_LIMIT_MS = 60_000;
+
+const TICKET = JSON.stringify({
+  product: 'reader',
+  productVersion: '4.2.1',
+  subject: 'Reader crashes on opening EPUB',
+  description: 'The reader closes when opening any EPUB from the library.',
+  browser: 'Firefox 133',
+  operatingSystem: 'Windows',
+  operatingSystemVersion: '11',
+});
+
+/** Wall-clock milliseconds without Date.now (the lint rule keeps that for the injected Clock). */
+const wallMs = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const percentiles = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
+  const round = (v: number) => Number(v.toFixed(1));
+  return { count: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1] ?? NaN) };
+};
+
+/** Calls `fire` RATE times a second for DURATION_S, on a schedule that does not drift with slow calls. */
+const atFixedRate = async (rate: number, durationS: number, fire: (i: number) => Promise<void>): Promise<number> => {
+  const total = rate * durationS;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i += 1) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    inFlight.push(fire(i));
+  }
+  await Promise.all(inFlight);
+  return total;
+};
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+const baselineRoundTrip = async (brokers: string[], rate: number, durationS: number) => {
+  const kafka = new Kafka({ clientId: 'bench-e2e-baseline', brokers, logLevel: logLevel.NOTHING });
+  const topic = `bench-e2e-baseline-${randomBytes(4).toString('hex')}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  const producer = kafka.producer();
+  const consumer = kafka.consumer({ groupId: `${topic}-group`, maxWaitTimeInMs: 100 });
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  try {
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const id = message.key?.toString() ?? '';
+        const at = sentAt.get(id);
+        if (at !== undefined) latencies.push(wallMs() - at);
+      },
+    });
+    await sleep(3_000); // the group's first join
+    const total = await atFixedRate(rate, durationS, async (i) => {
+      const key = `m-${i}`;
+      sentAt.set(key, wallMs());
+      await producer.send({ topic, acks: -1, messages: [{ key, value: TICKET }] });
+    });
+    const deadline = performance.now() + SETTLE_LIMIT_MS;
+    while (latencies.length < total && performance.now() < deadline) await sleep(50);
+    return { sent: total, received: latencies.length, latencyMs: percentiles(latencies) };
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+};
+
+export const runE2eBench = async (): Promise<BenchFigures> => {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) throw new Error('kafka-e2e needs KAFKA_BROKERS (bash deploy/kafka/kafka-broker.sh run npm run bench -- kafka-e2e)');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-e2e-'));
+  const pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
+  const receivedAt = new Map<string, { at: number; eventTime: number }>();
+  const receiver = createServer((req, res) => {
+    void readBody(req).then((body) => {
+      try {
+        const event = JSON.parse(body) as { type?: string; subject?: string; time?: string };
+        if (event.type === 'ticket.created' && event.subject && !receivedAt.has(event.subject)) receivedAt.set(event.subject, { at: wallMs(), eventTime: Date.parse(event.time ?? '') });
+      } catch {
+        // not an event: counted nowhere
+      }
+      res.writeHead(204).end();
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+  await pg.start();
+  try {
+    await ensureDatabase(pg.url(), 'tss_e2e');
+    const baseline = await baselineRoundTrip(brokers.split(','), RATE, DURATION_S);
+    process.stderr.write(`baseline round trip: ${JSON.stringify(baseline)}\n`);
+
+    Object.assign(process.env, { TSS_RATE_LIMIT_MAX: '100000000', WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' });
+    const running = await startServices({
+      dataDir: path.join(dataDir, 'services'),
+      basePort: await freePort(),
+      metricsBasePort: 0,
+      pgPort: 0,
+      kafkaPort: 0,
+      databaseUrl: pg.url('tss_e2e'),
+      kafkaBrokers: brokers,
+      kafkaNamePrefix: `bench-e2e-${randomBytes(4).toString('hex')}`,
+      logLevel: 'warn',
+      write: (line) => (line.includes('"level":50') || line.includes('ERROR') ? process.stderr.write(`${line}\n`) : undefined),
+    });
+    try {
+      const base = running.gatewayUrl;
+      const tokenOf = async (clientId: string, clientSecret: string) => {
+        const response = await fetch(`${base}/v1/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }) });
+        return String(((await response.json()) as { access_token: string }).access_token);
+      };
+      const adminAuth = { authorization: `Bearer ${await tokenOf(running.admin.clientId, running.admin.clientSecret)}`, 'content-type': 'application/json' };
+      const endpoint = await fetch(`${base}/v1/webhooks/endpoints`, { method: 'POST', headers: adminAuth, body: JSON.stringify({ url: hookUrl, eventTypes: ['ticket.created'], description: 'bench receiver' }) });
+      if (endpoint.status !== 201) throw new Error(`the webhook endpoint was refused: ${endpoint.status} ${await endpoint.text()}`);
+      const partner = (await (await fetch(`${base}/v1/partners`, { method: 'POST', headers: adminAuth, body: JSON.stringify({ name: 'Bench partner' }) })).json()) as { id: string };
+      const client = (await (await fetch(`${base}/v1/partners/${partner.id}/clients`, { method: 'POST', headers: { authorization: adminAuth.authorization } })).json()) as { clientId: string; clientSecret: string };
+      const authorization = `Bearer ${await tokenOf(client.clientId, client.clientSecret)}`;
+
+      const createdAt = new Map<string, number>();
+      let refused = 0;
+      const file = async () => {
+        const response = await request(`${base}/v1/tickets`, { method: 'POST', dispatcher: agent, headers: { authorization, 'content-type': 'application/json' }, body: TICKET });
+        const body = (await response.body.json()) as { id?: string };
+        if (response.statusCode === 201 && body.id) createdAt.set(body.id, wallMs());
+        else refused += 1;
+      };
+      for (let i = 0; i < 20; i += 1) await file(); // warm-up: connections, JIT, the consumers' first fetches
+      const deadlineWarm = performance.now() + SETTLE_LIMIT_MS;
+      while ([...createdAt.keys()].some((id) => !receivedAt.has(id)) && performance.now() < deadlineWarm) await sleep(50);
+      createdAt.clear();
+      receivedAt.clear();
+      refused = 0;
+
+      process.stderr.write(`e2e: ${RATE} tickets/s for ${DURATION_S} s\n`);
+      const loadStarted = performance.now();
+      await atFixedRate(RATE, DURATION_S, file);
+      const loadSeconds = (performance.now() - loadStarted) / 1000;
+      const deadline = performance.now() + SETTLE_LIMIT_MS;
+      while ([...createdAt.keys()].some((id) => !receivedAt.has(id)) && performance.now() < deadline) await sleep(50);
+      const fromAnswer: number[] = [];
+      const fromEventTime: number[] = [];
+      for (const [id, created] of createdAt) {
+        const received = receivedAt.get(id);
+        if (!received) continue;
+        fromAnswer.push(received.at - created);
+        if (Number.isFinite(received.eventTime)) fromEventTime.push(received.at - received.eventTime);
+      }
+      const answerFigures = percentiles(fromAnswer);
+      return {
+        name: 'kafka-e2e',
+        settings: { rate: RATE, durationS: DURATION_S, brokers },
+        baseline: baseline,
+        e2e: {
+          created: createdAt.size,
+          refused,
+          received: fromAnswer.length,
+          allReceived: fromAnswer.length === createdAt.size,
+          offeredRatePerSecond: Number((createdAt.size / loadSeconds).toFixed(1)),
+          createdToReceivedMs: answerFigures,
+          eventTimeToReceivedMs: percentiles(fromEventTime),
+        },
+        p99RatioToBaseline: Number((answerFigures.p99 / baseline.latencyMs.p99).toFixed(2)),
+        goals: {
+          'p99 created → received < 250 ms': { met: answerFigures.p99 < 250, measuredMs: answerFigures.p99, targetMs: 250 },
+          'every created ticket received': { met: fromAnswer.length === createdAt.size && refused === 0, created: createdAt.size, received: fromAnswer.length },
+        },
+      };
+    } finally {
+      await running.stop();
+    }
+  } finally {
+    await agent.close();
+    receiver.close();
+    await pg.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+};
