@@ -9,6 +9,9 @@ import { CreateMail1765200200000 } from '../store/migrations/1765200200000-creat
 import { MailResolution1765200210000 } from '../store/migrations/1765200210000-mail-resolution';
 import { CreateInboundMail1765200220000 } from '../store/migrations/1765200220000-create-inbound-mail';
 import { MailSiteRequester1765300400000 } from '../store/migrations/1765300400000-mail-site-requester';
+import { StaffAndEscalationNotices1765300410000 } from '../store/migrations/1765300410000-staff-and-escalation-notices';
+import { escalationNoticeHandlers } from '../events/escalation-notice.handlers';
+import { staffDirectoryHandlers } from '../events/staff-directory.handlers';
 import { siteLinksFrom } from '../use-cases/site-links';
 import { MAIL_SEND_TIMER } from '../use-cases/mail-queue';
 import { MailSender } from '../use-cases/mail-sender';
@@ -32,6 +35,12 @@ export const MAIL_CONFIG = {
   MAIL_INBOUND_SECRET: Type.Optional(
     Type.String({ minLength: 16, description: 'Shared secret inbound-mail providers send in x-tss-inbound-secret; unset: POST /v1/inbound/email answers 401' }),
   ),
+  ESCALATION_NOTICE_FALLBACK_EMAIL: Type.Optional(
+    Type.String({
+      pattern: '^[^\\s@<>]+@[^\\s@<>]+$',
+      description: 'P7: gets the escalation notice when no staff member it targets has an address (e.g. a support leads list); unset: a warning is logged',
+    }),
+  ),
   MAIL_INBOUND_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 30 * 1_048_576, description: 'Largest raw inbound mail accepted' }),
 };
 
@@ -43,7 +52,7 @@ export const mailPart = defineNotificationPart({
   config: { ...MAIL_CONFIG, ...BlobStorageEnv, ...SiteLinkEnv },
   // Where inbound mail's attachments go: the same storage intake reads (DESIGN "Blobs"), the same settings.
   configProblems: (config) => [...blobStorageConfigProblems(config), ...SiteLinkKeys.problems(config)],
-  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000],
+  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000, StaffAndEscalationNotices1765300410000],
   build: (deps) => {
     const c = deps.config;
     const transport = c.MAIL_SMTP_HOST
@@ -60,7 +69,17 @@ export const mailPart = defineNotificationPart({
         await app.register(outbox);
         await app.register(inbound);
       },
-      handlers: ticketMail.handlers,
+      handlers: [
+        ...ticketMail.handlers,
+        ...staffDirectoryHandlers(),
+        ...escalationNoticeHandlers({
+          timers: deps.timers,
+          messageIdDomain: domainOf(c.MAIL_FROM),
+          publicUrl: c.TSS_PUBLIC_URL,
+          logger: deps.logger,
+          ...(c.ESCALATION_NOTICE_FALLBACK_EMAIL ? { fallbackEmail: c.ESCALATION_NOTICE_FALLBACK_EMAIL } : {}),
+        }),
+      ],
       timers: { [MAIL_SEND_TIMER]: sender.timerHandler, ...ticketMail.timers },
       background: [{ name: 'mail sender', start: () => undefined, stop: () => sender.stop() }],
     };

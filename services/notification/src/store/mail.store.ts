@@ -3,7 +3,19 @@ import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
 
 const S = NOTIFICATION_SCHEMA;
 
-export type MailKind = 'acknowledgment' | 'agent_reply' | 'information_requested' | 'resolved' | 'rating_invitation' | 'reopened';
+export type MailKind =
+  | 'acknowledgment'
+  | 'agent_reply'
+  | 'information_requested'
+  | 'resolved'
+  | 'rating_invitation'
+  | 'reopened'
+  // To staff and endpoint owners, not to the ticket's requester: a reply to them never threads onto the ticket.
+  | 'escalation_notice'
+  | 'webhook_endpoint_disabled';
+
+/** Mail to the requester: a reply naming its Message-ID threads onto its ticket (P8). */
+export const REQUESTER_MAIL_KINDS: readonly MailKind[] = ['acknowledgment', 'agent_reply', 'information_requested', 'resolved', 'rating_invitation', 'reopened'];
 export type MailStatus = 'pending' | 'sent' | 'failed';
 
 export interface MailRow {
@@ -146,8 +158,9 @@ export const mailStore = {
   async ticketOfMessageIds(tx: EntityManager, messageIds: readonly string[]): Promise<{ ticketId: string; partnerId: string } | undefined> {
     if (messageIds.length === 0) return undefined;
     const rows = (await tx.query(
-      `SELECT ticket_id, partner_id FROM "${S}".mail_messages WHERE message_id = ANY($1::text[]) AND ticket_id IS NOT NULL ORDER BY created_at DESC LIMIT 1`,
-      [messageIds],
+      `SELECT ticket_id, partner_id FROM "${S}".mail_messages
+        WHERE message_id = ANY($1::text[]) AND ticket_id IS NOT NULL AND kind = ANY($2::text[]) ORDER BY created_at DESC LIMIT 1`,
+      [messageIds, REQUESTER_MAIL_KINDS],
     )) as { ticket_id: string; partner_id: string }[];
     return rows[0] && { ticketId: rows[0].ticket_id, partnerId: rows[0].partner_id };
   },

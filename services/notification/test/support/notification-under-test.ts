@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { TicketCreatedV1, type EventContract, type EventData } from '@tss/contracts';
 import { Outbox } from '@tss/messaging';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
-import type { TestClock } from '@tss/service-kit/testing';
+import { waitFor, type TestClock } from '@tss/service-kit/testing';
 import { notificationService } from '../../src/index';
 
 /** notification alone on its own database, fed events as their producers would publish them. */
 export interface NotificationUnderTest {
   sut: ServiceUnderTest;
   /** Publishes an event through the service's outbox (the in-process transport hands it to its consumers). */
-  publish<E extends EventContract>(contract: E, subject: string, data: EventData<E>): Promise<void>;
+  publish<E extends EventContract>(contract: E, subject: string, data: EventData<E>): Promise<string>;
+  /** Resolves once notification handled the event (its inbox row): to assert that an event changed nothing. */
+  handled(eventId: string): Promise<void>;
   /** A ticket.created as intake publishes it; returns the ticket id and reference. */
   ticketCreated(input: { partnerId: string; email?: string; requesterId?: string; language?: 'en' | 'ru'; reference?: string }): Promise<{ ticketId: string; reference: string }>;
 }
@@ -21,11 +23,14 @@ export const startNotification = async (clock: TestClock, env: NodeJS.ProcessEnv
   const publish: NotificationUnderTest['publish'] = async (contract, subject, data) => {
     // Written as its owner would publish it, into notification's outbox: its relay hands it to the in-process transport.
     const producer = new Outbox({ service: contract.owner, schema: 'notification', clock });
-    await sut.host.unitOfWork.run((tx) => producer.add(tx, contract, subject, data));
+    return (await sut.host.unitOfWork.run((tx) => producer.add(tx, contract, subject, data))).id;
   };
   return {
     sut,
     publish,
+    handled: async (eventId) => {
+      await waitFor(`event ${eventId} handled`, async () => (await sut.query(`SELECT 1 FROM notification.inbox WHERE event_id = $1`, [eventId])).length > 0);
+    },
     ticketCreated: async (input) => {
       const ticketId = randomUUID();
       references += 1;

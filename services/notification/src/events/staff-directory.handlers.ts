@@ -1,0 +1,22 @@
+import { StaffCreatedV1, StaffUpdatedV1, type EventData } from '@tss/contracts';
+import { on, type HandlerBinding } from '@tss/messaging';
+import type { EntityManager } from 'typeorm';
+import { staffDirectoryStore } from '../store/staff-directory.store';
+
+type StaffData = EventData<typeof StaffCreatedV1>;
+
+const keep = (tx: EntityManager, data: StaffData) =>
+  staffDirectoryStore.upsert(tx, {
+    staffId: data.staffId,
+    email: data.email ?? null,
+    displayName: data.displayName ?? null,
+    roles: data.roles,
+    active: data.active,
+    changedAt: new Date(data.changedAt),
+  });
+
+/** DESIGN "Who owns what": staff belong to the gateway; notification keeps whom to mail escalation notices (P7). */
+export const staffDirectoryHandlers = (): HandlerBinding[] => [
+  on(StaffCreatedV1, async (event, { tx }) => keep(tx, event.data)),
+  on(StaffUpdatedV1, async (event, { tx }) => keep(tx, event.data)),
+];
