@@ -3,3 +3,5 @@ export * from './timer-store';
 export * from './timer-worker';
 export * from './timer-metrics';
 export * from './timers-notify.migration';
+export * from './timer-retention';
+export * from './timers-retention.migration';

@@ -10,6 +10,7 @@ import { fireDueTimers } from './store/fire-due-timers';
 import { nextTimerDue } from './store/next-timer-due';
 import { releaseTimer } from './store/release-timer';
 import { scheduleTimer, type ScheduleTimer } from './store/schedule-timer';
+import { scheduleTimers } from './store/schedule-timers';
 import type { Queryable } from './store/sql';
 
 export type { Queryable, ScheduleTimer };
@@ -44,6 +45,11 @@ export class TimerStore {
   /** Creates the timer, or re-targets the one with this id (which re-arms it if it had fired). */
   schedule(tx: Queryable, timer: ScheduleTimer): Promise<void> {
     return scheduleTimer(tx, this.schema, timer, this.options.clock.now());
+  }
+
+  /** `schedule` for many timers in one statement; ids are distinct (a repeated id: the last wins). */
+  scheduleAll(tx: Queryable, timers: readonly ScheduleTimer[]): Promise<void> {
+    return scheduleTimers(tx, this.schema, timers, this.options.clock.now());
   }
 
   /** False when no pending timer had this id. */

@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '@tss/service-kit';
 import { inTransaction } from '@tss/persistence';
 import { TimerListener } from './timer-listener';
+import { TimerRetention, timerRetentionSettingsFrom, type TimerRetentionSettings } from './timer-retention';
 import { reportDueTimers, timerMetrics } from './timer-metrics';
 import { TimerStore, type ClaimedTimer } from './timer-store';
 
@@ -53,6 +54,11 @@ export interface TimerWorkerOptions {
   lateAfterMs?: number;
   /** Wait before a failed timer is claimable again, by attempts so far. */
   retryBackoffMs?: (attempts: number) => number;
+  /**
+   * Pruning of fired timers (docs/adr/0041): kept 7 days, a pass an hour by the clock. Defaults to
+   * `timerRetentionSettingsFrom(process.env)` (`TIMER_RETENTION_*`); `false` turns it off.
+   */
+  retention?: TimerRetentionSettings | false;
 }
 
 export const TIMER_LEASE_MS = 60_000;
@@ -90,9 +96,16 @@ export class TimerWorker {
   private stopFollowingClock?: () => void;
   private stopReporting?: () => void;
 
+  /** Deletes fired timers past their retention, on the clock's schedule; undefined when turned off. */
+  readonly retention?: TimerRetention;
+
   constructor(private readonly options: TimerWorkerOptions) {
     this.store = new TimerStore({ schema: options.schema, clock: options.clock });
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const retention = options.retention ?? timerRetentionSettingsFrom(process.env);
+    if (retention) {
+      this.retention = new TimerRetention({ ...retention, dataSource: options.dataSource, schema: this.store.schema, clock: options.clock, logger: options.logger });
+    }
   }
 
   start(): void {
@@ -109,10 +122,12 @@ export class TimerWorker {
       },
     });
     this.loopDone = this.loop();
+    this.retention?.start();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    await this.retention?.stop();
     this.stopFollowingClock?.();
     this.stopFollowingClock = undefined;
     this.stopReporting?.();

@@ -1,6 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { assertSchemaName } from '@tss/persistence';
 import { timersChannel, timersMigration } from './timers.migration';
+import { timersRetentionIndexMigration } from './timers-retention.migration';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -62,4 +63,8 @@ export const timersNotifyPerStatementMigration = (schema: string): MigrationClas
 };
 
 /** Every timers migration of a schema, oldest first: list these rather than `timersMigration` alone. */
-export const timersMigrations = (schema: string): MigrationClass[] => [timersMigration(schema), timersNotifyPerStatementMigration(schema)];
+export const timersMigrations = (schema: string): MigrationClass[] => [
+  timersMigration(schema),
+  timersNotifyPerStatementMigration(schema),
+  timersRetentionIndexMigration(schema),
+];

@@ -1,7 +1,7 @@
 import { messagingMigrations } from '@tss/messaging';
 import type { BackgroundTask, ServiceModule } from '@tss/runtime';
 import { TimerStore, TimerWorker, timersMigrations } from '@tss/timers';
-import { clockTimerHandlers } from './events/clock-timer.handlers';
+import { clockTimerBatchHandlers } from './events/clock-timer.handlers';
 import { ticketEventHandlers } from './events/ticket-events.handlers';
 import { slaReportRoutes } from './http/sla-report.routes';
 import { slaRoutes } from './http/sla.routes';
@@ -33,7 +33,9 @@ export const slaTimerService: ServiceModule = {
       schema: SLA_SCHEMA,
       clock: deps.clock,
       logger: deps.logger,
-      handlers: clockTimerHandlers({ outbox: deps.outbox, clock: deps.clock, timers }),
+      // A burst of clocks coming due fires a batch per transaction (docs/adr/0041).
+      handlers: {},
+      batchHandlers: clockTimerBatchHandlers({ outbox: deps.outbox, clock: deps.clock, timers }),
     });
     const timerTask: BackgroundTask = { name: 'sla-timer timers', start: () => worker.start(), stop: () => worker.stop() };
     return {

@@ -1,9 +1,10 @@
-import type { Outbox } from '@tss/messaging';
-import { TIMER_LATE_AFTER_MS, type FiredTimer, type TimerHandler, type TimerStore } from '@tss/timers';
-import { BREACH_TIMER, fireClockTimer, nextTimerFor, OVERDUE_TIMER, WARNING_TIMER, type ClockTimerPayload } from '../domain/clock-timers';
-import { responseClockStore } from '../store/response-clock.store';
+import type { Outbox, OutboxDraft } from '@tss/messaging';
+import { TIMER_LATE_AFTER_MS, type FiredTimer, type ScheduleTimer, type TimerBatchHandler, type TimerStore } from '@tss/timers';
 import type { Clock } from '@tss/service-kit';
-import { publishTimerEffects } from './sla-events.producer';
+import { BREACH_TIMER, fireClockTimer, nextTimerFor, OVERDUE_TIMER, WARNING_TIMER, type ClockTimerPayload } from '../domain/clock-timers';
+import type { ResponseClock } from '../domain/response-clock';
+import { responseClockStore, type StoredClock } from '../store/response-clock.store';
+import { timerEffectDrafts } from './sla-events.producer';
 
 const payloadOf = (timer: FiredTimer): ClockTimerPayload => {
   const p = timer.payload as Partial<ClockTimerPayload> | null;
@@ -12,24 +13,40 @@ const payloadOf = (timer: FiredTimer): ClockTimerPayload => {
 };
 
 /**
- * P7: a clock's warning, breach and overdue timers. Each runs in the transaction that marks the
- * timer fired, with the clock row locked; the clock records what was published, so each event goes
- * out at most once per clock and threshold, whichever replica fires it. It schedules the clock's
- * next timer in the same transaction (one pending per clock, docs/adr/0030).
+ * P7: a batch of clocks' warning, breach and overdue timers, fired in the one transaction that
+ * marks them fired (docs/adr/0030, 0041): one statement locks the batch's clocks, the pure domain
+ * decides what each firing publishes, then one statement updates the clocks, one schedules each
+ * clock's next timer and one writes every outbox row. Four round trips for the batch instead of
+ * four per timer. The clock records what was published, so each event goes out at most once per
+ * clock and threshold, whichever replica fires it; a timer for a clock that moved on (stopped,
+ * re-targeted, published already) does nothing.
  */
-export const clockTimerHandlers = (deps: { outbox: Outbox; clock: Clock; timers: TimerStore }): Record<string, TimerHandler> => {
-  const handle: TimerHandler = async (timer, tx) => {
-    const { clockId, threshold } = payloadOf(timer);
-    const stored = await responseClockStore.lock(tx, clockId);
-    if (!stored) return;
-    const now = deps.clock.now();
-    const fired = fireClockTimer(stored.clock, { kind: timer.kind, dueAt: timer.dueAt, ...(threshold !== undefined ? { threshold } : {}) }, now);
-    if (!fired) return; // the clock moved on: stopped, re-targeted, or published already
-    await responseClockStore.update(tx, fired.clock);
-    // The one pending timer of the clock was this one: only the next needs scheduling.
-    const next = nextTimerFor(fired.clock, now);
-    if (next) await deps.timers.schedule(tx, next);
-    await publishTimerEffects(tx, deps.outbox, stored, fired.clock, fired.effects, { at: timer.claimedAt, lateAfterMs: TIMER_LATE_AFTER_MS });
-  };
+export const fireClockTimers = async (deps: { outbox: Outbox; clock: Clock; timers: TimerStore }, timers: readonly FiredTimer[], tx: Parameters<TimerBatchHandler>[1]) => {
+  const firings = timers.map((timer) => ({ timer, ...payloadOf(timer) }));
+  const stored = await responseClockStore.lockMany(tx, firings.map((f) => f.clockId));
+  const now = deps.clock.now();
+  // A clock's state as this batch leaves it (one pending timer per clock; older clocks may have had two).
+  const changed = new Map<string, { owner: StoredClock; clock: ResponseClock }>();
+  const drafts: OutboxDraft[] = [];
+  for (const { timer, clockId, threshold } of firings) {
+    const owner = stored.get(clockId);
+    if (!owner) continue;
+    const current = changed.get(clockId)?.clock ?? owner.clock;
+    const fired = fireClockTimer(current, { kind: timer.kind, dueAt: timer.dueAt, ...(threshold !== undefined ? { threshold } : {}) }, now);
+    if (!fired) continue;
+    changed.set(clockId, { owner, clock: fired.clock });
+    drafts.push(...timerEffectDrafts(owner, fired.clock, fired.effects, { at: timer.claimedAt, lateAfterMs: TIMER_LATE_AFTER_MS }));
+  }
+  const clocks = [...changed.values()].map((c) => c.clock);
+  await responseClockStore.updatePublished(tx, clocks);
+  // The one pending timer of each clock was the one that fired: only the next needs scheduling.
+  const next = clocks.map((clock) => nextTimerFor(clock, now)).filter((t): t is NonNullable<typeof t> => t !== undefined);
+  await deps.timers.scheduleAll(tx, next satisfies ScheduleTimer[]);
+  await deps.outbox.addAll(tx, drafts);
+};
+
+/** The batch handler of each clock timer kind, for the service's `TimerWorker`. */
+export const clockTimerBatchHandlers = (deps: { outbox: Outbox; clock: Clock; timers: TimerStore }): Record<string, TimerBatchHandler> => {
+  const handle: TimerBatchHandler = (timers, tx) => fireClockTimers(deps, timers, tx);
   return { [WARNING_TIMER]: handle, [BREACH_TIMER]: handle, [OVERDUE_TIMER]: handle };
 };

@@ -9,7 +9,7 @@ import {
   SlaWarningV1,
   type ServiceLevel,
 } from '@tss/contracts';
-import type { Outbox } from '@tss/messaging';
+import { outboxDraft, type Outbox, type OutboxDraft } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { allTimerIds, nextTimerFor, type TimerEffect } from '../domain/clock-timers';
 import type { ResponseClock, StopEffect } from '../domain/response-clock';
@@ -38,13 +38,15 @@ export const syncClockTimers = async (tx: EntityManager, timers: TimerStore, clo
   if (next) await timers.schedule(tx, next);
 };
 
-export const publishStarted = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock) =>
+/** P12: `phoneSupport` is the clock's agreement's term at the clock's level (escalation's call-back task on emergencies). */
+export const publishStarted = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, terms: { phoneSupport: boolean }) =>
   outbox.add(tx, SlaClockStartedV1, owner.ticketId, {
     ...base(owner, clock),
     startedAt: clock.startedAt.toISOString(),
     dueAt: clock.dueAt.toISOString(),
     targetMs: clock.targetMs,
     owedBy: clock.owedBy,
+    phoneSupport: terms.phoneSupport,
   });
 
 export const publishRetargeted = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, previousLevel: ServiceLevel) =>
@@ -57,8 +59,15 @@ export const publishRetargeted = (tx: EntityManager, outbox: Outbox, owner: Cloc
     owedBy: clock.owedBy,
   });
 
-const publishBreached = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, lateness?: { latenessMs: number; late: boolean }) =>
-  outbox.add(tx, SlaBreachedV1, owner.ticketId, { ...base(owner, clock), dueAt: clock.dueAt.toISOString(), breachedAt: clock.dueAt.toISOString(), ...lateness });
+const breachedData = (owner: ClockOwnerRef, clock: ResponseClock, lateness?: { latenessMs: number; late: boolean }) => ({
+  ...base(owner, clock),
+  dueAt: clock.dueAt.toISOString(),
+  breachedAt: clock.dueAt.toISOString(),
+  ...lateness,
+});
+
+const publishBreached = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock) =>
+  outbox.add(tx, SlaBreachedV1, owner.ticketId, breachedData(owner, clock));
 
 /** What a clock's end publishes: a breach not published before, then `sla.met` or `sla.clock_cancelled`. */
 export const publishStopped = async (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, effects: readonly StopEffect[]) => {
@@ -86,32 +95,30 @@ export const publishStopped = async (tx: EntityManager, outbox: Outbox, owner: C
 /**
  * What a fired timer publishes, each event marked with its own lateness (from the instant it was
  * due: a breach published by an overdue timer that fired first is as late as the breach is).
+ * Drafts, so a fired batch writes every clock's events in one outbox statement.
  */
-export const publishTimerEffects = async (
-  tx: EntityManager,
-  outbox: Outbox,
+export const timerEffectDrafts = (
   owner: ClockOwnerRef,
   clock: ResponseClock,
   effects: readonly TimerEffect[],
   fired: { at: Date; lateAfterMs: number },
-) => {
+): OutboxDraft[] => {
   const lateness = (dueAt: Date) => {
     const latenessMs = Math.max(0, fired.at.getTime() - dueAt.getTime());
     return { latenessMs, late: latenessMs > fired.lateAfterMs };
   };
-  for (const effect of effects) {
-    if (effect.kind === 'breached') await publishBreached(tx, outbox, owner, clock, lateness(clock.dueAt));
-    else if (effect.kind === 'warning') {
+  return effects.map((effect) => {
+    if (effect.kind === 'breached') return outboxDraft(SlaBreachedV1, owner.ticketId, breachedData(owner, clock, lateness(clock.dueAt)));
+    if (effect.kind === 'warning') {
       const at = clock.warnings.find((w) => w.threshold === effect.threshold)?.at ?? clock.dueAt;
-      await outbox.add(tx, SlaWarningV1, owner.ticketId, {
+      return outboxDraft(SlaWarningV1, owner.ticketId, {
         ...base(owner, clock),
         dueAt: clock.dueAt.toISOString(),
         remainingMs: effect.remainingMs,
         threshold: effect.threshold,
         ...lateness(at),
       });
-    } else {
-      await outbox.add(tx, SlaOverdueV1, owner.ticketId, { ...base(owner, clock), dueAt: clock.dueAt.toISOString(), overdueMs: effect.overdueMs, ...lateness(clock.overdueAt) });
     }
-  }
+    return outboxDraft(SlaOverdueV1, owner.ticketId, { ...base(owner, clock), dueAt: clock.dueAt.toISOString(), overdueMs: effect.overdueMs, ...lateness(clock.overdueAt) });
+  });
 };

@@ -132,6 +132,36 @@ export const responseClockStore = {
     return rows[0] ? toStored(rows[0]) : undefined;
   },
 
+  /**
+   * Row-locks the clocks of a fired batch, in id order, in one statement. A batch holds its timer
+   * rows first (one pending timer per clock, so no other batch holds a timer of these clocks) and
+   * then these clocks, the order a ticket event uses too (docs/adr/0030).
+   */
+  async lockMany(tx: EntityManager, clockIds: readonly string[]): Promise<Map<string, StoredClock>> {
+    if (clockIds.length === 0) return new Map();
+    const rows = (await tx.query(`SELECT * FROM ${T} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [[...new Set(clockIds)]])) as ClockRow[];
+    return new Map(rows.map((row) => [row.id, toStored(row)]));
+  },
+
+  /** What firing timers changed on many clocks (status, what was published), in one statement. */
+  async updatePublished(tx: EntityManager, clocks: readonly ResponseClock[]): Promise<void> {
+    if (clocks.length === 0) return;
+    await tx.query(
+      `UPDATE ${T} c SET status = u.status, warnings_published = u.warnings_published, breach_published_at = u.breach_published_at,
+              overdue_published_at = u.overdue_published_at
+         FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[])
+              AS u(id, status, warnings_published, breach_published_at, overdue_published_at)
+        WHERE c.id = u.id`,
+      [
+        clocks.map((c) => c.id),
+        clocks.map((c) => c.status),
+        clocks.map((c) => JSON.stringify(c.warningsPublished)),
+        clocks.map((c) => c.breachPublishedAt ?? null),
+        clocks.map((c) => c.overduePublishedAt ?? null),
+      ],
+    );
+  },
+
   /** A ticket's clocks, within one partner and, for a requester, within that requester's tickets; staff see all. */
   async listForTicket(tx: EntityManager, tenant: { partnerId?: string; requesterId?: string }, ticketId: string): Promise<StoredClock[]> {
     const params: unknown[] = [ticketId];

@@ -4,6 +4,7 @@ import type { ServiceLevel } from '@tss/contracts';
 import { NotYet, type Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { allTimerIds } from '../domain/clock-timers';
+import type { ResponseClock } from '../domain/response-clock';
 import { applyTicketFact, checkSequence, openTicket, type ClockEffect, type ClockEnvironment, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
 import { publishRetargeted, publishStarted, publishStopped, syncClockTimers } from '../events/sla-events.producer';
 import { policyStore } from '../store/policy.store';
@@ -24,13 +25,22 @@ const environment = async (tx: EntityManager, partnerId: string, openPolicy: { s
   now,
 });
 
+/** P12: phone support at the clock's level, by the agreement version the clock started under. */
+const phoneSupportOf = async (tx: EntityManager, env: ClockEnvironment, clock: ResponseClock): Promise<boolean> => {
+  const started = env.newClockPolicy;
+  const policy =
+    started.scope === clock.policy.scope && started.version === clock.policy.version ? started : await policyStore.version(tx, clock.policy.scope, clock.policy.version);
+  return policy?.policy.levels[clock.level]?.phoneSupport ?? false;
+};
+
 /** Writes and publishes what the ticket event did to its clocks, timers included, in the event's transaction. */
-const commit = async (tx: EntityManager, deps: ClockDeps, ticket: TicketSla, effects: readonly ClockEffect[], now: Date): Promise<void> => {
+const commit = async (tx: EntityManager, deps: ClockDeps, ticket: TicketSla, effects: readonly ClockEffect[], env: ClockEnvironment): Promise<void> => {
+  const { now } = env;
   const owner = { ticketId: ticket.ticketId, partnerId: ticket.partnerId };
   for (const effect of effects) {
     if (effect.kind === 'started') {
       await responseClockStore.insert(tx, ticket, effect.clock, now);
-      await publishStarted(tx, deps.outbox, owner, effect.clock);
+      await publishStarted(tx, deps.outbox, owner, effect.clock, { phoneSupport: await phoneSupportOf(tx, env, effect.clock) });
     } else {
       await responseClockStore.update(tx, effect.clock);
       if (effect.kind === 'retargeted') await publishRetargeted(tx, deps.outbox, owner, effect.clock, effect.previousLevel);
@@ -47,10 +57,11 @@ export const applyTicketCreated = async (
   input: { ticketId: string; partnerId: string; requesterId: string | null; product: string | null; level: ServiceLevel; receivedAt: Date; sequence: number },
   now: Date,
 ): Promise<ApplyOutcome> => {
-  const { ticket, effects } = openTicket(input, await environment(tx, input.partnerId, undefined, now));
+  const env = await environment(tx, input.partnerId, undefined, now);
+  const { ticket, effects } = openTicket(input, env);
   // Another event id for the same creation (a replay): the ticket is known, nothing starts twice.
   if (!(await slaTicketStore.insert(tx, ticket))) return 'duplicate';
-  await commit(tx, deps, ticket, effects, now);
+  await commit(tx, deps, ticket, effects, env);
   return 'applied';
 };
 
@@ -85,6 +96,6 @@ export const applyTicketEvent = async (
   const env = await environment(tx, known.partnerId, open?.clock.policy, now);
   const { ticket: next, effects } = applyTicketFact(known, open?.clock, input.fact, env);
   await slaTicketStore.update(tx, { ...next, lastSequence: input.sequence });
-  await commit(tx, deps, next, effects, now);
+  await commit(tx, deps, next, effects, env);
   return 'applied';
 };

@@ -15,8 +15,9 @@ import { EventConsumer, InProcessTransport, type ConsumeOutcome } from '@tss/mes
 import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { logCapture, TestClock, waitFor } from '@tss/service-kit/testing';
+import { inTransaction } from '@tss/persistence';
 import { TimerStore, TimerWorker } from '@tss/timers';
-import { clockTimerHandlers } from '../../src/events/clock-timer.handlers';
+import { clockTimerBatchHandlers } from '../../src/events/clock-timer.handlers';
 import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
 import { DEFAULT_POLICY } from '../../src/domain/sla-policy';
 import { slaTimerService } from '../../src/index';
@@ -42,7 +43,8 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
       clock,
       logger,
       owner,
-      handlers: clockTimerHandlers({ outbox: sut.host.outbox, clock, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }),
+      handlers: {},
+      batchHandlers: clockTimerBatchHandlers({ outbox: sut.host.outbox, clock, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }),
     });
 
   beforeAll(async () => {
@@ -249,7 +251,7 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     const capture = logCapture();
     const watched = pino({ level: 'debug' }, capture.stream);
     workers = [0, 1].map(
-      (i) => new TimerWorker({ dataSource: sut.host.dataSource, schema: SLA_SCHEMA, clock, logger: watched, owner: `racer-${i}`, handlers: clockTimerHandlers({ outbox: sut.host.outbox, clock, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }) }),
+      (i) => new TimerWorker({ dataSource: sut.host.dataSource, schema: SLA_SCHEMA, clock, logger: watched, owner: `racer-${i}`, handlers: {}, batchHandlers: clockTimerBatchHandlers({ outbox: sut.host.outbox, clock, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }) }),
     );
     for (const w of workers) w.start();
     const tickets = Array.from({ length: 40 }, () => randomUUID());
@@ -295,11 +297,66 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     expect(events.find((e) => e.type === 'sla.overdue')).toMatchObject({ late: true, latenessMs: 39 * HOUR, overdueMs: 42 * HOUR });
   });
 
+  it('batch firing: 250 clocks coming due in one tick fire in three transactions of a few statements each, each once, next timers scheduled', async () => {
+    const tickets = Array.from({ length: 250 }, () => randomUUID());
+    for (const t of tickets) await created(t, 'emergency');
+    let transactions = 0;
+    let statements = 0;
+    const counted = new TimerWorker({
+      dataSource: sut.host.dataSource,
+      schema: SLA_SCHEMA,
+      clock,
+      logger,
+      owner: 'batcher',
+      batchSize: 100,
+      handlers: {},
+      batchHandlers: clockTimerBatchHandlers({ outbox: sut.host.outbox, clock, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }),
+      runInTransaction: (work) =>
+        inTransaction(sut.host.dataSource, (tx) => {
+          transactions += 1;
+          const watched = new Proxy(tx, {
+            get: (target, property) =>
+              property === 'query'
+                ? (...args: Parameters<typeof tx.query>) => {
+                    statements += 1;
+                    return target.query(...args);
+                  }
+                : Reflect.get(target, property),
+          });
+          return work(watched);
+        }),
+    });
+    clock.advanceMs(3 * HOUR); // every clock's 50 % warning, all due at the same instant
+    expect(await counted.runDue()).toBeGreaterThanOrEqual(250);
+    const warnings = await sut.query<{ n: number; clocks: number; late: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT event->'data'->>'clockId')::int AS clocks, count(*) FILTER (WHERE (event->'data'->>'late')::boolean)::int AS late
+         FROM sla_timer.outbox WHERE event_type = 'sla.warning' AND event->>'subject' = ANY($1)`,
+      [tickets],
+    );
+    expect(warnings).toEqual([{ n: 250, clocks: 250, late: 0 }]);
+    // Batches of 100: 100, 100, 50 (and the clocks of earlier tests' timers due now, if any).
+    expect(transactions).toBeLessThanOrEqual(4);
+    // Per batch: the claim, one lock of the clocks, one update, one schedule, one outbox insert
+    // (a handler a timer at a time took four statements per timer: ~1,000 here).
+    expect(statements / transactions).toBeLessThanOrEqual(5);
+    const next = await sut.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sla_timer.timers t JOIN sla_timer.response_clocks c ON t.id = 'sla:' || c.id || ':warn:0.75'
+        WHERE t.status = 'pending' AND c.ticket_id = ANY($1)`,
+      [tickets],
+    );
+    expect(next).toEqual([{ n: 250 }]);
+    // Nothing more is due: running again fires none of them twice.
+    await counted.runDue();
+    expect((await sut.query<{ n: number }>(`SELECT count(*)::int AS n FROM sla_timer.outbox WHERE event_type = 'sla.warning' AND event->>'subject' = ANY($1)`, [tickets]))[0].n).toBe(250);
+  });
+
   // Last: the agreement applies to this suite's partner from here on.
   it('partner overrides: a clock keeps the policy version it started under, re-targets included; new clocks take the new agreement', async () => {
     startReplicas();
     const ticket = randomUUID();
     await created(ticket, 'consulting'); // under the default policy, version 1: 24 h
+    const standardBefore = randomUUID();
+    await created(standardBefore, 'standard');
     const admin = sut.token({ kind: 'staff', sub: 'admin-1', roles: ['admin'], scope: 'admin tickets:read queue:read reports:read' });
     // The partner's agreement: standard in 2 h, emergency in 1 h, warnings at 80 % only, overdue at 200 %.
     const agreement = {
@@ -319,6 +376,12 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     await deliver(TicketMessageReceivedV1, ticket, { partnerId, sequence: 4, messageId: randomUUID(), channel: 'api', receivedAt: clock.now().toISOString(), attachmentIds: [] });
     const second = (await slaEvents(ticket)).filter((e) => e.type === 'sla.clock_started')[1];
     expect(second).toMatchObject({ policyScope: partnerId, policyVersion: 1, level: 'standard', targetMs: 2 * HOUR });
+    // P12: phone support as the clock's agreement has it at the clock's level: the default's
+    // (consulting yes, standard no) for the clocks started before the agreement, the agreement's after.
+    const first = (await slaEvents(ticket)).filter((e) => e.type === 'sla.clock_started')[0];
+    expect(first).toMatchObject({ level: 'consulting', policyScope: 'default', phoneSupport: true });
+    expect((await slaEvents(standardBefore))[0]).toMatchObject({ type: 'sla.clock_started', level: 'standard', policyScope: 'default', phoneSupport: false });
+    expect(second).toMatchObject({ phoneSupport: true });
     const [, c2] = await clocksOf(ticket);
     expect(await pendingTimers(c2.id)).toEqual([`sla:${c2.id}:warn:0.8`]);
     clock.advanceMs(2 * HOUR);
