@@ -5,6 +5,7 @@ import { runKafkaSessionBench } from './kafka-session/kafka-session.bench';
 import { runMemoryBench } from './memory/memory.bench';
 import { runSlaTimersBench } from './sla/sla-timers.bench';
 import { writeResult, type BenchFigures } from './support/results';
+import { runWebhooksBench } from './webhooks/webhooks.bench';
 
 const BENCHMARKS: Record<string, () => Promise<BenchFigures>> = {
   intake: runIntakeBench,
@@ -12,6 +13,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchFigures>> = {
   'kafka-e2e': runE2eBench,
   memory: runMemoryBench,
   sla: runSlaTimersBench,
+  webhooks: runWebhooksBench,
 };
 
 const main = async (): Promise<void> => {

@@ -1,0 +1,157 @@
+// `npm run bench -- webhooks`: how fast one notification replica delivers a queue of signed
+// webhooks. The single-process platform (its own process) files tickets while endpoint 0 takes
+// their `ticket.created` live; then ten more endpoints replay those events at once, queueing
+// 10 × BENCH_WEBHOOKS_EVENTS deliveries, and the receiver (a process of its own, answering 200)
+// times their arrival. Baseline, same run, same receiver: undici POSTing the same signed body as
+// many times with the platform's in-flight limit (WEBHOOK_MAX_IN_FLIGHT) (issue #15, benchmark 4).
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Agent, request } from 'undici';
+import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
+import { freePort } from '@tss/service-kit/testing';
+import { startChildServer, type ChildServer } from '../support/processes';
+import type { BenchFigures } from '../support/results';
+
+const EVENTS = Number(process.env.BENCH_WEBHOOKS_EVENTS ?? 2_000);
+const ENDPOINTS = 10;
+const IN_FLIGHT = 32;
+const LIMIT_MS = 300_000;
+const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789' };
+const TICKET = JSON.stringify({ product: 'reader', productVersion: '4.2.1', subject: 'Reader crashes', description: 'The reader closes when opening any EPUB.' });
+
+interface Stats {
+  count: number;
+  firstAtMs?: number;
+  lastAtMs?: number;
+  sample?: { headers: Record<string, string>; body: string };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const wallMs = (): number => performance.timeOrigin + performance.now();
+
+const json = async (response: Response): Promise<Record<string, unknown>> => {
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${response.url} answered ${response.status}: ${text}`);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+};
+
+export const runWebhooksBench = async (): Promise<BenchFigures> => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-webhooks-'));
+  const pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
+  const servers: ChildServer[] = [];
+  const agent = new Agent({ connections: IN_FLIGHT, keepAliveTimeout: 30_000 });
+  try {
+    await pg.start();
+    await ensureDatabase(pg.url(), 'tss_bench');
+    const receiverPort = await freePort();
+    const receiver = await startChildServer('receiver', [path.join(__dirname, 'receiver.ts')], { env: { ...process.env, PORT: String(receiverPort) }, port: receiverPort });
+    servers.push(receiver);
+    const stats = async (): Promise<Stats> => (await json(await fetch(`${receiver.baseUrl}/stats`))) as unknown as Stats;
+    const waitFor = async (count: number): Promise<Stats> => {
+      const deadline = performance.now() + LIMIT_MS;
+      for (;;) {
+        const s = await stats();
+        if (s.count >= count) return s;
+        if (performance.now() > deadline) throw new Error(`the receiver got ${s.count} of ${count} deliveries in ${LIMIT_MS} ms`);
+        await sleep(100);
+      }
+    };
+
+    const port = await freePort();
+    const platform = await startChildServer('platform', ['services/single-process/src/main.ts'], {
+      port,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+        DATABASE_URL: pg.url('tss_bench'),
+        PORT: String(port),
+        METRICS_PORT: String(await freePort()),
+        TSS_BOOTSTRAP_CLIENT_ID: ADMIN.id,
+        TSS_BOOTSTRAP_CLIENT_SECRET: ADMIN.secret,
+        TSS_RATE_LIMIT_MAX: '100000000',
+        WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+        WEBHOOK_MAX_IN_FLIGHT: String(IN_FLIGHT),
+      },
+    });
+    servers.push(platform);
+    const base = platform.baseUrl;
+    const tokenOf = async (clientId: string, clientSecret: string) =>
+      String((await json(await fetch(`${base}/v1/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }) }))).access_token);
+    const admin = { authorization: `Bearer ${await tokenOf(ADMIN.id, ADMIN.secret)}`, 'content-type': 'application/json' };
+    const endpoint = async (k: number) =>
+      String((await json(await fetch(`${base}/v1/webhooks/endpoints`, { method: 'POST', headers: admin, body: JSON.stringify({ url: `${receiver.baseUrl}/hook/${k}`, eventTypes: ['ticket.created'] }) }))).id);
+    await endpoint(0);
+    const partner = await json(await fetch(`${base}/v1/partners`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Bench partner' }) }));
+    const client = await json(await fetch(`${base}/v1/partners/${String(partner.id)}/clients`, { method: 'POST', headers: { authorization: admin.authorization } }));
+    const partnerAuth = `Bearer ${await tokenOf(String(client.clientId), String(client.clientSecret))}`;
+
+    // The events: EVENTS tickets, 16 at a time; endpoint 0 receives them live.
+    const since = new Date(wallMs() - 1_000).toISOString();
+    process.stderr.write(`webhooks: filing ${EVENTS} tickets\n`);
+    let filed = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (filed < EVENTS) {
+          filed += 1;
+          const response = await request(`${base}/v1/tickets`, { method: 'POST', dispatcher: agent, headers: { authorization: partnerAuth, 'content-type': 'application/json' }, body: TICKET });
+          await response.body.dump();
+          if (response.statusCode !== 201) throw new Error(`filing answered ${response.statusCode}`);
+        }
+      }),
+    );
+    const live = await waitFor(EVENTS);
+
+    // The queue: ten endpoints replay every event at once.
+    const ids = await Promise.all(Array.from({ length: ENDPOINTS }, (_, k) => endpoint(k + 1)));
+    await fetch(`${receiver.baseUrl}/reset`, { method: 'POST' });
+    const queued = EVENTS * ENDPOINTS;
+    process.stderr.write(`webhooks: ${queued} deliveries queued by replay\n`);
+    const replayStarted = wallMs();
+    await Promise.all(ids.map(async (id) => json(await fetch(`${base}/v1/webhooks/endpoints/${id}/replay`, { method: 'POST', headers: admin, body: JSON.stringify({ since }) }))));
+    const replayAnsweredMs = wallMs() - replayStarted;
+    const drained = await waitFor(queued);
+    const tssSeconds = ((drained.lastAtMs ?? 0) - replayStarted) / 1000;
+    const tssRate = queued / tssSeconds;
+    await platform.stop();
+
+    // Baseline: the same signed body, as many times, IN_FLIGHT at a time, with undici.
+    const sample = live.sample;
+    if (!sample) throw new Error('the receiver kept no signed sample');
+    await fetch(`${receiver.baseUrl}/reset`, { method: 'POST' });
+    let sent = 0;
+    const baselineStarted = wallMs();
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (sent < queued) {
+          sent += 1;
+          const response = await request(`${receiver.baseUrl}/hook/baseline`, { method: 'POST', dispatcher: agent, headers: sample.headers, body: sample.body });
+          await response.body.dump();
+        }
+      }),
+    );
+    const baselineDone = await waitFor(queued);
+    const baselineRate = queued / (((baselineDone.lastAtMs ?? 0) - baselineStarted) / 1000);
+
+    return {
+      name: 'webhooks',
+      settings: { events: EVENTS, endpoints: ENDPOINTS, queuedDeliveries: queued, inFlight: IN_FLIGHT, bodyBytes: Buffer.byteLength(sample.body) },
+      baseline: { deliveriesPerSecond: Math.round(baselineRate) },
+      notification: { deliveriesPerSecond: Math.round(tssRate), seconds: Number(tssSeconds.toFixed(1)), replayAnsweredMs: Math.round(replayAnsweredMs), delivered: drained.count },
+      ratio: Number((tssRate / baselineRate).toFixed(3)),
+      goals: {
+        '≥ 2,000 deliveries/s per replica': { met: tssRate >= 2_000, measured: Math.round(tssRate), target: 2_000 },
+        '≥ 40 % of the baseline': { met: tssRate / baselineRate >= 0.4, measured: Number((tssRate / baselineRate).toFixed(3)), target: 0.4 },
+      },
+    };
+  } catch (error) {
+    for (const server of servers) process.stderr.write(`--- ${server.baseUrl} output ---\n${server.output()}\n`);
+    throw error;
+  } finally {
+    for (const server of servers) await server.stop().catch(() => undefined);
+    await agent.close();
+    await pg.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+};
