@@ -1,36 +1,44 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type StringOptions, type TString } from '@sinclair/typebox';
 import { EscalationKind, Instant, Text, Uuid } from '@tss/contracts';
 import { DEFAULT_RULES, TargetRoles } from '../domain/escalation-rules';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const TargetRole = Type.Union(TargetRoles.map((r) => Type.Literal(r)));
+/** Requests take storable text (`Text`); responses the plain string (serializers know no `text` format). */
+type StringOf = (options: StringOptions & { maxLength: number }) => TString;
+const Plain: StringOf = (options) => Type.String(options);
 
 // ---- rules -------------------------------------------------------------------------------------
 // The vocabulary (event types, kinds, roles, thresholds) is checked by the domain so a 400 can name
 // the rule at fault; the schema checks the shape.
-const RuleConditions = Type.Object(
-  {
-    minThreshold: Type.Optional(Type.Number({ description: 'sla.warning: the warning threshold (fraction of the target, 0–1) is at least this' })),
-    levels: Type.Optional(Type.Array(Text({ maxLength: 40 }), { maxItems: 10, description: 'The ticket’s (or clock’s) service level is one of these' })),
-    maxScore: Type.Optional(Type.Integer({ minimum: 1, maximum: 5, description: 'rating.submitted: the score is at most this' })),
-    commentPhrases: Type.Optional(Type.Array(Text({ maxLength: 200 }), { maxItems: 50, description: 'rating.submitted: the comment contains one of these (case-insensitive)' })),
-    phoneSupport: Type.Optional(Type.Boolean({ description: 'sla.clock_started: the agreement includes phone support at the clock’s level' })),
-  },
-  { additionalProperties: false },
-);
+const ruleConditions = (Str: StringOf) =>
+  Type.Object(
+    {
+      minThreshold: Type.Optional(Type.Number({ description: 'sla.warning: the warning threshold (fraction of the target, 0–1) is at least this' })),
+      levels: Type.Optional(Type.Array(Str({ maxLength: 40 }), { maxItems: 10, description: 'The ticket’s (or clock’s) service level is one of these' })),
+      maxScore: Type.Optional(Type.Integer({ minimum: 1, maximum: 5, description: 'rating.submitted: the score is at most this' })),
+      commentPhrases: Type.Optional(Type.Array(Str({ maxLength: 200 }), { maxItems: 50, description: 'rating.submitted: the comment contains one of these (case-insensitive)' })),
+      phoneSupport: Type.Optional(Type.Boolean({ description: 'sla.clock_started: the agreement includes phone support at the clock’s level' })),
+    },
+    { additionalProperties: false },
+  );
 
-export const RuleSchema = Type.Object(
-  {
-    id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$', description: 'Unique in the set; recorded on each escalation' }),
-    on: Text({ maxLength: 100, description: 'sla.warning, sla.breached, sla.overdue, sla.clock_started, ticket.created, ticket.team_leader_requested or rating.submitted' }),
-    kind: Text({ maxLength: 40, description: 'The escalation kind it raises' }),
-    target: Text({ maxLength: 40, description: 'team_leader, head_of_support or agent: who on the roster is called in' }),
-    level: Type.Optional(Type.Integer({ description: '1 the team leader, 2 the head of support' })),
-    when: Type.Optional(RuleConditions),
-    enabled: Type.Optional(Type.Boolean({ default: true })),
-  },
-  { additionalProperties: false },
-);
+const ruleSchema = (Str: StringOf) =>
+  Type.Object(
+    {
+      id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$', description: 'Unique in the set; recorded on each escalation' }),
+      on: Str({ maxLength: 100, description: 'sla.warning, sla.breached, sla.overdue, sla.clock_started, ticket.created, ticket.team_leader_requested or rating.submitted' }),
+      kind: Str({ maxLength: 40, description: 'The escalation kind it raises' }),
+      target: Str({ maxLength: 40, description: 'team_leader, head_of_support or agent: who on the roster is called in' }),
+      level: Type.Optional(Type.Integer({ description: '1 the team leader, 2 the head of support' })),
+      when: Type.Optional(ruleConditions(Str)),
+      enabled: Type.Optional(Type.Boolean({ default: true })),
+    },
+    { additionalProperties: false },
+  );
+
+const RuleSchema = ruleSchema(Text);
+const RuleView = ruleSchema(Plain);
 
 export const PutRulesBody = Type.Object(
   { rules: Type.Array(RuleSchema, { maxItems: 100 }) },
@@ -51,7 +59,7 @@ export type PutRulesBody = Static<typeof PutRulesBody>;
 
 export const RulesView = Type.Object({
   version: Type.Integer({ minimum: 1 }),
-  rules: Type.Array(RuleSchema),
+  rules: Type.Array(RuleView),
   changedBy: Nullable(Type.String()),
   changedAt: Nullable(Instant),
 });
@@ -61,28 +69,35 @@ export const RULES_EXAMPLE = { version: 1, rules: DEFAULT_RULES, changedBy: null
 const Weekday = Type.Integer({ minimum: 1, maximum: 7, description: 'ISO weekday: 1 Monday … 7 Sunday' });
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time HH:mm' });
 
-const ShiftSchema = Type.Object(
-  {
-    staffId: Text({ maxLength: 200 }),
-    role: TargetRole,
-    timeZone: Text({ maxLength: 64, description: 'IANA time zone, e.g. Europe/Moscow' }),
-    weekdays: Type.Array(Weekday, { minItems: 1, maxItems: 7, uniqueItems: true, description: 'Days the shift starts on' }),
-    start: LocalTime,
-    end: { ...LocalTime, description: 'Local time HH:mm; at or before start: the shift ends the next day (equal: 24 hours)' },
-  },
-  { additionalProperties: false },
-);
-const OverrideSchema = Type.Object(
-  {
-    staffId: Text({ maxLength: 200 }),
-    role: TargetRole,
-    from: Instant,
-    to: Instant,
-    duty: Type.Union([Type.Literal('on'), Type.Literal('off')], { description: 'on: on duty for the period; off: not on duty although a shift says so' }),
-    note: Type.Optional(Text({ maxLength: 500 })),
-  },
-  { additionalProperties: false },
-);
+const shiftSchema = (Str: StringOf) =>
+  Type.Object(
+    {
+      staffId: Str({ maxLength: 200 }),
+      role: TargetRole,
+      timeZone: Str({ maxLength: 64, description: 'IANA time zone, e.g. Europe/Moscow' }),
+      weekdays: Type.Array(Weekday, { minItems: 1, maxItems: 7, uniqueItems: true, description: 'Days the shift starts on' }),
+      start: LocalTime,
+      end: { ...LocalTime, description: 'Local time HH:mm; at or before start: the shift ends the next day (equal: 24 hours)' },
+    },
+    { additionalProperties: false },
+  );
+const overrideSchema = (Str: StringOf) =>
+  Type.Object(
+    {
+      staffId: Str({ maxLength: 200 }),
+      role: TargetRole,
+      from: Instant,
+      to: Instant,
+      duty: Type.Union([Type.Literal('on'), Type.Literal('off')], { description: 'on: on duty for the period; off: not on duty although a shift says so' }),
+      note: Type.Optional(Str({ maxLength: 500 })),
+    },
+    { additionalProperties: false },
+  );
+
+const ShiftSchema = shiftSchema(Text);
+const ShiftView = shiftSchema(Plain);
+const OverrideSchema = overrideSchema(Text);
+const OverrideView = overrideSchema(Plain);
 
 export const PutRosterBody = Type.Object(
   {
@@ -108,8 +123,8 @@ export type PutRosterBody = Static<typeof PutRosterBody>;
 
 export const RosterView = Type.Object({
   version: Type.Integer({ minimum: 0, description: '0: no roster written yet' }),
-  shifts: Type.Array(ShiftSchema),
-  overrides: Type.Array(OverrideSchema),
+  shifts: Type.Array(ShiftView),
+  overrides: Type.Array(OverrideView),
   changedBy: Nullable(Type.String()),
   changedAt: Nullable(Instant),
 });

@@ -10,7 +10,11 @@ export const replaceRules = async (tx: EntityManager, input: readonly RuleInput[
   const checked = validateRules(input);
   if (!checked.ok) {
     const named = [...new Set(checked.problems.map((p) => p.rule))].join(', ');
-    return err({ kind: 'bad_request', detail: `Invalid escalation rules (${named}); the rules in force are unchanged.`, extensions: { errors: checked.problems } });
+    return err({
+      kind: 'bad_request',
+      detail: `Invalid escalation rules (${named}); the rules in force are unchanged.`,
+      extensions: { rules: [...new Set(checked.problems.map((p) => p.rule))], errors: checked.problems.map((p) => ({ pointer: p.pointer, message: `rule "${p.rule}": ${p.message}` })) },
+    });
   }
   const version = await settingsStore.saveRules(tx, checked.rules, by, now);
   return ok({ version, value: checked.rules, changedBy: by, changedAt: now });
