@@ -1,4 +1,4 @@
-import type { Channel, Language, OutOfScopeReason, RequesterWaitReason, ServiceLevel, SupportCategoryCode, SupportDelay, ThirdPartyKind, TicketStatus } from '@tss/contracts';
+import type { Channel, Language, OutOfScopeReason, ReferralTarget, RequesterWaitReason, ServiceLevel, SupportCategoryCode, SupportDelay, ThirdPartyKind, TicketStatus } from '@tss/contracts';
 import { missingDetails, mentionsTeamLeader, suggestedLevel, type RecommendedDetail, type TicketRequest } from './ticket-request';
 
 /** P6: why and to whom an out-of-scope ticket was closed. */
@@ -44,7 +44,8 @@ export interface Ticket {
 export type TicketEffect =
   | { kind: 'created'; linkedTicketId?: string }
   | { kind: 'accepted'; via: 'api' | 'acknowledgment' }
-  | { kind: 'team_leader_requested'; messageId?: string }
+  /** P7: `quote` is the subject and text that asked, for the team leader's notice (at most `QUOTE_MAX_LENGTH`). */
+  | { kind: 'team_leader_requested'; messageId?: string; quote?: string }
   | { kind: 'message_received'; messageId: string; channel: Channel; attachmentIds: string[] }
   | { kind: 'responded'; messageId: string; authorId: string; body?: string }
   | { kind: 'status_changed'; from: TicketStatus; to: TicketStatus; reason?: string }
@@ -55,7 +56,8 @@ export type TicketEffect =
   | { kind: 'reopened'; reason?: string }
   | { kind: 'closed'; reason: string; thirdParty?: ThirdPartyKind }
   | { kind: 'credentials_destroyed'; credentialId: string }
-  | { kind: 'referral_rejected'; referralId: string; reason: string };
+  | { kind: 'referral_rejected'; referralId: string; reason: string }
+  | { kind: 'referral_applied'; referralId: string; target: ReferralTarget };
 
 /** A change the rules refuse, as a value: the edge maps it to a problem. */
 export type TicketRuleViolation =
@@ -94,6 +96,19 @@ const owesResponse = (status: TicketStatus, before: boolean): boolean => {
   }
 };
 
+/** The longest quote `ticket.team_leader_requested` carries (its contract's limit). */
+export const QUOTE_MAX_LENGTH = 2_000;
+
+/**
+ * P7: what the team leader's notice quotes: the subject and the text that carried the phrase, cut
+ * to `QUOTE_MAX_LENGTH` without splitting a surrogate pair (a lone half is text PostgreSQL refuses).
+ */
+export const quoteOf = (subject: string | undefined, body: string): string => {
+  const whole = [subject?.trim(), body.trim()].filter((part): part is string => Boolean(part)).join('\n\n');
+  const cut = whole.slice(0, QUOTE_MAX_LENGTH);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+};
+
 export const DEFAULT_REOPEN_WINDOW_MS = 14 * 24 * 3_600_000;
 
 /**
@@ -126,7 +141,7 @@ export const openTicket = (
   };
   const effects: TicketEffect[] = [{ kind: 'created', ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) }];
   if (acceptedNow) effects.push({ kind: 'accepted', via: 'api' });
-  if (teamLeaderRequested) effects.push({ kind: 'team_leader_requested' });
+  if (teamLeaderRequested) effects.push({ kind: 'team_leader_requested', quote: quoteOf(input.request.subject, input.request.description) });
   return { ticket, effects };
 };
 
@@ -306,7 +321,7 @@ export const receiveRequesterMessage = (
   // A message on a resolved ticket is a comment, not a reopening: reopening is its own request (P11).
   if (next.status !== 'resolved' && next.status !== 'feature_request') next.responseOwed = true;
   if (mentionsTeamLeader(message.subject, message.body)) {
-    effects.push({ kind: 'team_leader_requested', messageId: message.id });
+    effects.push({ kind: 'team_leader_requested', messageId: message.id, quote: quoteOf(message.subject, message.body) });
     next.teamLeaderRequested = true;
   }
   return { ticket: next, effects };
@@ -349,4 +364,36 @@ export const closeAfterReopenWindow = (ticket: Ticket, now: Date): Change | unde
   if (ticket.status !== 'resolved' || !ticket.reopenWindowEndsAt || now.getTime() < ticket.reopenWindowEndsAt.getTime()) return undefined;
   const moved = moveTo({ ...ticket, closure: { reason: 'reopen_window_ended' } }, 'closed', 'reopen_window_ended', now, 0);
   return { ticket: moved.ticket, effects: [...moved.effects, { kind: 'closed', reason: 'reopen_window_ended' }] };
+};
+
+/** A referral escalation asked for (P5, P6, P7): where to, and why. */
+export interface ReferralRequest {
+  referralId: string;
+  target: ReferralTarget;
+  reason: string;
+}
+
+/**
+ * P5/P6/P7: a referral asked by escalation. `development` is a reclassification to `development`
+ * with status `referred` (P5); `design` makes the ticket a feature request, out of the SLA (P6);
+ * `quality` involves the quality department and changes neither level nor status (P7). Each ends
+ * with `referral_applied`; what the ticket's state refuses is a violation, answered as a rejection.
+ */
+export const applyReferral = (ticket: Ticket, referral: ReferralRequest, now: Date, reopenWindowMs = DEFAULT_REOPEN_WINDOW_MS): Change => {
+  const applied: TicketEffect = { kind: 'referral_applied', referralId: referral.referralId, target: referral.target };
+  if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed.', allowed: [] });
+  switch (referral.target) {
+    case 'quality':
+      return { ticket, effects: [applied] };
+    case 'development': {
+      if (ticket.status === 'referred') return violation({ kind: 'invalid_transition', detail: 'The ticket is already referred to development.', allowed: [...TRANSITIONS.referred] });
+      const change = applyPatch(ticket, { status: 'referred', level: 'development', note: referral.reason }, now, reopenWindowMs);
+      return 'violation' in change ? change : { ticket: change.ticket, effects: [...change.effects, applied] };
+    }
+    case 'design': {
+      if (ticket.status === 'feature_request') return violation({ kind: 'invalid_transition', detail: 'The ticket is already a feature request.', allowed: [...TRANSITIONS.feature_request] });
+      const change = applyPatch(ticket, { status: 'feature_request', note: referral.reason }, now, reopenWindowMs);
+      return 'violation' in change ? change : { ticket: change.ticket, effects: [...change.effects, applied] };
+    }
+  }
 };

@@ -5,16 +5,20 @@ import {
   NotificationAcknowledgmentSentV1,
   NotificationEmailReceivedV1,
   RatingSubmittedV1,
+  TicketReferralRejectedV1,
 } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
-import { applyPatch } from '../domain/ticket';
+import { applyReferral } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
 import { ticketStore } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from '../use-cases/commit-change';
 import { fileTicketIn } from '../use-cases/file-ticket';
 import { postMessageIn, type MessageHooks } from '../use-cases/post-message';
 import { reopenIn } from '../use-cases/reopen-ticket';
+
+/** The requester id of someone known only by their e-mail address (a ticket filed from mail). */
+export const mailRequesterId = (address: string): string => `mail:${address.trim().toLowerCase()}`;
 
 export interface RequestedChangeDeps extends ChangeDeps {
   clock: Clock;
@@ -76,7 +80,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       request: {
         subject: mail.subject.slice(0, 200) || undefined,
         description: mail.text || '(empty message)',
-        requester: { email: mail.from },
+        // A mail names its sender only: `mail:<address>` is the requester's id, so a requester token and the support site can name them (docs/adr/0039).
+        requester: { email: mail.from, id: threaded?.requesterId ?? mailRequesterId(mail.from) },
       },
       ...(threaded ? { linkedTicketId: threaded.id } : {}),
       actor,
@@ -110,20 +115,24 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
   });
 
   const referralRequested = on(EscalationReferralRequestedV1, async (event, { tx, outbox }) => {
+    const { referralId, reason } = event.data;
+    const target = event.data.target ?? 'development';
     const locked = await ticketStore.lockForChange(tx, event.data.partnerId, event.subject);
     if (!locked) {
-      deps.logger.warn({ ticketId: event.subject }, 'referral for an unknown ticket');
+      // Not this partner's ticket, or none: answered all the same, so the referral does not stay `requested` (docs/adr/0039).
+      deps.logger.warn({ ticketId: event.subject, referralId }, 'referral for an unknown ticket: rejected');
+      await outbox.add(tx, TicketReferralRejectedV1, event.subject, { partnerId: event.data.partnerId, sequence: 1, referralId, reason: 'No such ticket.' });
       return;
     }
     const actor = { kind: 'staff' as const, id: event.data.requestedBy };
     const now = deps.clock.now();
-    const reject = (reason: string) =>
-      commitChange(tx, withOutbox(outbox), locked, { ticket: locked, effects: [{ kind: 'referral_rejected', referralId: event.data.referralId, reason }] }, actor, now);
-    if (locked.status === 'referred') return void (await reject('The ticket is already referred to development.'));
-    // P5: referral to development is a reclassification to `development` with status `referred`.
-    const change = applyPatch(locked, { status: 'referred', level: 'development', note: event.data.reason }, now, deps.reopenWindowMs);
-    if ('violation' in change) return void (await reject(change.violation.detail));
-    await commitChange(tx, withOutbox(outbox), locked, change, actor, now, event.data.reason);
+    const change = applyReferral(locked, { referralId, target, reason }, now, deps.reopenWindowMs);
+    if ('violation' in change) {
+      await commitChange(tx, withOutbox(outbox), locked, { ticket: locked, effects: [{ kind: 'referral_rejected', referralId, reason: change.violation.detail }] }, actor, now);
+      return;
+    }
+    // P5/P6/P7: the reason is recorded in the history of every change the referral made.
+    await commitChange(tx, withOutbox(outbox), locked, change, actor, now, reason);
   });
 
   const ratingSubmitted = on(RatingSubmittedV1, async (event, { tx, outbox }) => {

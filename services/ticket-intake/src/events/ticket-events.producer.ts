@@ -8,6 +8,7 @@ import {
   TicketCredentialsDestroyedV1,
   TicketLevelChangedV1,
   TicketMessageReceivedV1,
+  TicketReferralAppliedV1,
   TicketReferralRejectedV1,
   TicketReopenedV1,
   TicketResolvedV1,
@@ -51,6 +52,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           ...base(),
           requestedAt: now.toISOString(),
           ...(effect.messageId ? { messageId: effect.messageId } : {}),
+          ...(effect.quote ? { quote: effect.quote } : {}),
         });
       case 'message_received':
         return outboxDraft(TicketMessageReceivedV1, ticket.id, {
@@ -103,6 +105,8 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
         return outboxDraft(TicketCredentialsDestroyedV1, ticket.id, { ...base(), credentialId: effect.credentialId, destroyedAt: now.toISOString() });
       case 'referral_rejected':
         return outboxDraft(TicketReferralRejectedV1, ticket.id, { ...base(), referralId: effect.referralId, reason: effect.reason });
+      case 'referral_applied':
+        return outboxDraft(TicketReferralAppliedV1, ticket.id, { ...base(), referralId: effect.referralId, target: effect.target, appliedAt: now.toISOString() });
     }
   });
   return { drafts, sequence };

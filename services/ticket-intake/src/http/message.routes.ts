@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { failureResponses, scopeOf, sendFailure } from '@tss/service-kit';
+import { failureResponses, hasScope, principalOf, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
 import type { Message } from '../domain/message';
 import { historyStore } from '../store/history.store';
 import { messageStore } from '../store/message.store';
@@ -23,6 +23,12 @@ export const toMessageView = (m: Message): MessageView => ({
   attachmentIds: m.attachmentIds,
   createdAt: m.createdAt.toISOString(),
 });
+
+/**
+ * Who may post: writers of tickets, and staff with `notes:write` only (P7: the quality department),
+ * who may add internal notes and nothing else (docs/adr/0039).
+ */
+const POST_MESSAGE: AccessRule = { kinds: WRITE.kinds, scopes: [...(WRITE.scopes ?? []), 'notes:write'] };
 
 /** P8: the thread of a ticket, messages on it, and its audit history. */
 export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; messageUploads?: readonly MessageUploads[] }) => async (fastify: FastifyInstance) => {
@@ -59,15 +65,18 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
         params: TicketParams,
         headers: IdempotencyHeaders,
         body: MessageBody,
-        response: { 201: PostedMessageView, ...failureResponses('invalid_reference', 'invalid_transition', 'idempotency_mismatch', 'unprocessable') },
+        response: { 201: PostedMessageView, ...failureResponses('invalid_reference', 'forbidden', 'invalid_transition', 'idempotency_mismatch', 'unprocessable') },
       },
-      config: { access: WRITE },
+      config: { access: POST_MESSAGE },
       preValidation: readMultipartMessage,
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
       const visibility = request.body.visibility === 'internal' ? ('internal' as const) : ('public' as const);
       if (visibility === 'internal' && scope.kind !== 'staff') return sendFailure(reply, { kind: 'forbidden', detail: 'Internal notes are for support staff.' });
+      if (visibility === 'public' && !hasScope(principalOf(request), 'tickets:write')) {
+        return sendFailure(reply, { kind: 'forbidden', detail: 'This token may add internal notes only (notes:write): send visibility internal.' });
+      }
       const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
       if (!found.ok) return sendFailure(reply, found.error);
       const row = found.value;
