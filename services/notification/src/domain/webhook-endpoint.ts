@@ -9,6 +9,8 @@ export interface WebhookEndpoint {
   createdBy: string;
   url: string;
   description: string;
+  /** Who is mailed when the endpoint is disabled; null: the creating staff member's address, if any (docs/adr/0042). */
+  contactEmail: string | null;
   eventTypes: string[];
   secret: string;
   /** After a rotation, the old secret keeps signing beside the new one until `previousSecretExpiresAt`. */

@@ -42,6 +42,7 @@ export const endpointView = (e: WebhookEndpoint) => ({
   id: e.id,
   url: e.url,
   description: e.description,
+  contactEmail: e.contactEmail,
   eventTypes: e.eventTypes,
   partnerId: e.partnerId,
   status: e.status,

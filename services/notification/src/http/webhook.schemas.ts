@@ -3,6 +3,7 @@ import { Instant, Text, Uuid } from '@tss/contracts';
 import { EVENT_FILTER_PATTERN } from '../domain/webhook-filter';
 
 const EventFilter = Type.String({ pattern: EVENT_FILTER_PATTERN, maxLength: 100, description: 'An event type (`ticket.resolved`), a domain wildcard (`sla.*`) or `*`' });
+const ContactEmail = Type.String({ format: 'email', maxLength: 320, description: 'Told by mail when the endpoint is disabled after 5 days of failures' });
 const Url = Text({ maxLength: 2048, format: 'uri', description: 'http(s) URL the events are POSTed to; its host must not resolve to a private address' });
 
 export const EndpointParams = Type.Object({ id: Uuid });
@@ -13,9 +14,10 @@ export const CreateEndpointBody = Type.Object(
     url: Url,
     eventTypes: Type.Array(EventFilter, { minItems: 1, maxItems: 50 }),
     description: Type.Optional(Text({ maxLength: 500, minLength: 0 })),
+    contactEmail: Type.Optional(ContactEmail),
     partnerId: Type.Optional({ ...Uuid, description: 'Admins only: limit an internal system’s endpoint to one partner (default: every partner)' }),
   },
-  { additionalProperties: false, examples: [{ url: 'https://hooks.example.com/tss', eventTypes: ['ticket.*', 'sla.breached'], description: 'Our ticket mirror' }] },
+  { additionalProperties: false, examples: [{ url: 'https://hooks.example.com/tss', eventTypes: ['ticket.*', 'sla.breached'], description: 'Our ticket mirror', contactEmail: 'ops@partner.example' }] },
 );
 export type CreateEndpointBody = Static<typeof CreateEndpointBody>;
 
@@ -24,6 +26,7 @@ export const UpdateEndpointBody = Type.Object(
     url: Type.Optional(Url),
     eventTypes: Type.Optional(Type.Array(EventFilter, { minItems: 1, maxItems: 50 })),
     description: Type.Optional(Text({ maxLength: 500, minLength: 0 })),
+    contactEmail: Type.Optional(Type.Union([ContactEmail, Type.Null()], { description: 'null removes it' })),
     enabled: Type.Optional(Type.Boolean({ description: 'true re-enables a disabled endpoint' })),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ eventTypes: ['sla.*'], enabled: true }] },
@@ -45,6 +48,7 @@ export const EndpointView = Type.Object({
   id: Uuid,
   url: Type.String(),
   description: Type.String(),
+  contactEmail: Type.Union([Type.String(), Type.Null()], { description: 'Told by mail when the endpoint is disabled' }),
   eventTypes: Type.Array(Type.String()),
   partnerId: Type.Union([Uuid, Type.Null()], { description: 'null: an internal system receiving every partner’s events' }),
   status: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]),

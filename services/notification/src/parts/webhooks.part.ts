@@ -9,8 +9,12 @@ import { webhookRoutes } from '../http/webhook.routes';
 import { Webhooks1765200100000 } from '../store/migrations/1765200100000-webhooks';
 import { WebhookTraceContext1765200110000 } from '../store/migrations/1765200110000-webhook-trace-context';
 import { WebhookRetention1765200120000 } from '../store/migrations/1765200120000-webhook-retention';
+import { WebhookContactEmail1765300420000 } from '../store/migrations/1765300420000-webhook-contact-email';
 import { onWebhookPruneDue, WEBHOOK_PRUNE_TIMER, WEBHOOK_PRUNE_TIMER_ID } from '../events/webhook-retention.handler';
 import { WEBHOOK_ATTEMPT_TIMER } from '../use-cases/webhook-queue';
+import { SiteLinkEnv } from '@tss/service-kit';
+import { domainOf } from '../domain/mail-delivery';
+import { MAIL_CONFIG } from './mail.part';
 import { defineNotificationPart } from './notification-part';
 
 export const WebhookConfig = {
@@ -22,6 +26,9 @@ export const WebhookConfig = {
   WEBHOOK_CONCURRENCY_PER_ENDPOINT: Type.Integer({ minimum: 1, maximum: 100, default: 4, description: 'Attempts in flight at once to one endpoint (per replica)' }),
   WEBHOOK_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 1_000, default: 32, description: 'Attempts in flight at once in one replica' }),
   WEBHOOK_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3_650, default: 30, description: 'Events stay replayable, and finished deliveries in the log, this long' }),
+  // The disabled endpoint's owner is mailed: the mail settings, declared as the same objects as the mail part's.
+  MAIL_FROM: MAIL_CONFIG.MAIL_FROM,
+  TSS_PUBLIC_URL: SiteLinkEnv.TSS_PUBLIC_URL,
 };
 
 export const allowedHostsOf = (raw: string): string[] =>
@@ -38,7 +45,7 @@ export const webhooksPart = defineNotificationPart({
     allowedHostsOf(config.WEBHOOK_ALLOW_PRIVATE_HOSTS)
       .filter((host) => isIP(host) === 0)
       .map((host) => `WEBHOOK_ALLOW_PRIVATE_HOSTS: ${host} is not an IP address`),
-  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000],
+  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000],
   build: (deps) => {
     const ssrf = { resolve: systemResolve, allowed: allowedHostsOf(deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS) };
     const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
@@ -49,6 +56,7 @@ export const webhooksPart = defineNotificationPart({
       logger: deps.logger,
       timers: deps.timers,
       outbox: deps.outbox,
+      ownerMail: { timers: deps.timers, messageIdDomain: domainOf(deps.config.MAIL_FROM), publicUrl: deps.config.TSS_PUBLIC_URL },
       send: (request) => sendWebhook(request, { ...ssrf, timeoutMs, now: () => deps.clock.now() }),
       perEndpoint: deps.config.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
       maxInFlight: deps.config.WEBHOOK_MAX_IN_FLIGHT,

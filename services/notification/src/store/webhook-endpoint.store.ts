@@ -10,6 +10,7 @@ interface EndpointRow {
   created_by: string;
   url: string;
   description: string;
+  contact_email: string | null;
   event_types: string[];
   secret: string;
   previous_secret: string | null;
@@ -29,6 +30,7 @@ const toEndpoint = (r: EndpointRow): WebhookEndpoint => ({
   createdBy: r.created_by,
   url: r.url,
   description: r.description,
+  contactEmail: r.contact_email,
   eventTypes: r.event_types,
   secret: r.secret,
   previousSecret: r.previous_secret,
@@ -50,9 +52,9 @@ const visibleClause = (visibility: EndpointVisibility, param: number): { sql: st
 export const webhookEndpointStore = {
   async insert(tx: EntityManager, e: WebhookEndpoint): Promise<void> {
     await tx.query(
-      `INSERT INTO ${T} (id, owner_kind, partner_id, created_by, url, description, event_types, secret, status, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-      [e.id, e.ownerKind, e.partnerId, e.createdBy, e.url, e.description, e.eventTypes, e.secret, e.status, e.createdAt],
+      `INSERT INTO ${T} (id, owner_kind, partner_id, created_by, url, description, event_types, secret, status, created_at, updated_at, contact_email)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)`,
+      [e.id, e.ownerKind, e.partnerId, e.createdBy, e.url, e.description, e.eventTypes, e.secret, e.status, e.createdAt, e.contactEmail],
     );
   },
 
@@ -80,9 +82,9 @@ export const webhookEndpointStore = {
   async update(tx: EntityManager, e: WebhookEndpoint): Promise<void> {
     await tx.query(
       `UPDATE ${T} SET url = $2, description = $3, event_types = $4, secret = $5, previous_secret = $6, previous_secret_expires_at = $7,
-              status = $8, disabled_at = $9, disabled_reason = $10, failing_since = $11, updated_at = $12
+              status = $8, disabled_at = $9, disabled_reason = $10, failing_since = $11, updated_at = $12, contact_email = $13
         WHERE id = $1`,
-      [e.id, e.url, e.description, e.eventTypes, e.secret, e.previousSecret, e.previousSecretExpiresAt, e.status, e.disabledAt, e.disabledReason, e.failingSince, e.updatedAt],
+      [e.id, e.url, e.description, e.eventTypes, e.secret, e.previousSecret, e.previousSecretExpiresAt, e.status, e.disabledAt, e.disabledReason, e.failingSince, e.updatedAt, e.contactEmail],
     );
   },
 

@@ -6,6 +6,7 @@ import { nextRetryDelayMs, shouldDisable } from '../domain/webhook-schedule';
 import { webhookDeliveryStore, type ClaimedDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore } from '../store/webhook-endpoint.store';
 import { attemptTimerId, scheduleAttempt } from './webhook-queue';
+import { queueEndpointDisabledMail, type OwnerMailDeps } from './webhook-owner-mail';
 
 export interface SendOutcome {
   /** The receiver's status, when it answered. */
@@ -24,6 +25,8 @@ export type AttemptRecorded = 'succeeded' | 'retrying' | 'failed' | 'disabled' |
 export interface RecordDeps {
   timers: TimerStore;
   outbox: Outbox;
+  /** Issue #11: the disabled endpoint's owner is told by mail (absent: the event alone). */
+  ownerMail?: OwnerMailDeps;
 }
 
 /**
@@ -77,6 +80,7 @@ export const recordWebhookAttempt = async (
       reason,
       disabledAt: now.toISOString(),
     });
+    if (deps.ownerMail) await queueEndpointDisabledMail(tx, deps.ownerMail, endpoint, { failingSince, reason, disabledAt: now });
     return 'disabled';
   }
   if (!endpoint.failingSince) await webhookEndpointStore.update(tx, { ...endpoint, failingSince, updatedAt: now });

@@ -32,6 +32,8 @@ export interface CreateEndpoint {
   url: string;
   eventTypes: string[];
   description?: string;
+  /** Told by mail when the endpoint is disabled. */
+  contactEmail?: string;
   /** Admins only: limit an internal system's endpoint to one partner's events. */
   partnerId?: string;
 }
@@ -49,6 +51,7 @@ export const createEndpoint = async (tx: EntityManager, owner: EndpointOwner, in
     createdBy: owner.kind === 'partner' ? `partner:${owner.partnerId}` : `staff:${owner.staffId}`,
     url: input.url,
     description: input.description ?? '',
+    contactEmail: input.contactEmail ?? null,
     eventTypes: [...new Set(input.eventTypes)],
     secret: newWebhookSecret(),
     previousSecret: null,
@@ -73,6 +76,8 @@ export interface UpdateEndpoint {
   url?: string;
   eventTypes?: string[];
   description?: string;
+  /** null removes it. */
+  contactEmail?: string | null;
   /** true re-enables a disabled endpoint (its failure streak starts over); false disables it. */
   enabled?: boolean;
 }
@@ -92,6 +97,7 @@ export const updateEndpoint = async (tx: EntityManager, owner: EndpointOwner, id
     url: input.url ?? e.url,
     eventTypes: input.eventTypes ? [...new Set(input.eventTypes)] : e.eventTypes,
     description: input.description ?? e.description,
+    contactEmail: input.contactEmail === undefined ? e.contactEmail : input.contactEmail,
     status,
     disabledAt: status === 'disabled' ? (e.disabledAt ?? now) : null,
     disabledReason: status === 'disabled' ? (e.disabledReason ?? 'disabled by its owner') : null,
