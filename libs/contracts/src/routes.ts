@@ -1,16 +1,22 @@
 import type { ServiceName } from './event-contract';
 
+/** A service the gateway forwards to. */
+export type RoutedServiceName = Exclude<ServiceName, 'gateway'>;
+
 /**
  * Which service answers which path prefix (DESIGN "Routes"). The gateway forwards by this table
- * in services mode; more specific entries come first.
+ * in services mode; more specific entries come first. An entry naming the `gateway` carves a path
+ * out of a service's prefix: the gateway answers it itself (the support site's links of a ticket).
  */
 export interface RoutePrefix {
   /** A path prefix; `{id}` matches one path segment. */
   prefix: string;
-  service: Exclude<ServiceName, 'gateway'>;
+  service: ServiceName;
 }
 
 export const ROUTE_TABLE: readonly RoutePrefix[] = [
+  { prefix: '/v1/tickets/{id}/site-links', service: 'gateway' },
+  { prefix: '/support', service: 'gateway' },
   { prefix: '/v1/tickets/{id}/sla', service: 'sla-timer' },
   { prefix: '/v1/tickets/{id}/referrals', service: 'escalation' },
   { prefix: '/v1/tickets/{id}/rating', service: 'rating' },
@@ -36,4 +42,7 @@ const compiled = ROUTE_TABLE.map((r) => ({
 }));
 
 /** The service that owns `path`, or undefined when the gateway answers it itself. */
-export const serviceForPath = (path: string): RoutePrefix['service'] | undefined => compiled.find((r) => r.pattern.test(path))?.service;
+export const serviceForPath = (path: string): RoutedServiceName | undefined => {
+  const service = compiled.find((r) => r.pattern.test(path))?.service;
+  return service === 'gateway' ? undefined : service;
+};

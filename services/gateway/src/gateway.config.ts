@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ServiceNames, type ServiceName } from '@tss/contracts';
-import { envSchema, MasterKeysSetting, TokenEnv } from '@tss/service-kit';
+import { envSchema, MasterKeysSetting, SiteLinkEnv, TokenEnv } from '@tss/service-kit';
 
 /**
  * The gateway module's own settings (`gatewayService.config`): every process that hosts it
@@ -14,6 +14,8 @@ export const GatewayEnv = envSchema({
   TSS_SIGNING_KEY_PREPUBLISH_SECONDS: Type.Integer({ minimum: 0, default: 600 }),
   /** Master keys that wrap the signing keys at rest; without them the gateway generates one (development only). */
   TSS_MASTER_KEYS: Type.Optional(MasterKeysSetting),
+  /** The support site's links (issue #13): the keys notification signs with too, their lifetime, the public address. */
+  ...SiteLinkEnv,
 });
 export type GatewayEnv = Static<typeof GatewayEnv>;
 

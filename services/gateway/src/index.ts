@@ -1,13 +1,18 @@
 import { messagingMigrations } from '@tss/messaging';
 import { defineService } from '@tss/runtime';
-import { ConfigError } from '@tss/service-kit';
+import { ConfigError, SiteLinkKeys } from '@tss/service-kit';
 import { authRoutes } from './http/auth.routes';
 import { partnerRoutes } from './http/partner.routes';
 import { ApiClientEntity, GATEWAY_SCHEMA, GeneratedMasterKeyEntity, PartnerEntity, SigningKeyEntity } from './store/gateway.entities';
 import { CreateGatewayTables1764115600000 } from './store/migrations/1764115600000-create-gateway-tables';
 import { ClientRevocation1764201600000 } from './store/migrations/1764201600000-client-revocation';
 import { KeyPublicationAndWrapping1764806400000 } from './store/migrations/1764806400000-key-publication-and-wrapping';
-import { GatewayEnv } from './gateway.config';
+import { SupportSite1765300300000 } from './store/migrations/1765300300000-support-site';
+import { GatewayEnv, upstreamUrlSetting } from './gateway.config';
+import { onTicketCreated } from './events/on-ticket-created.handler';
+import { siteLinkRoutes } from './http/site-link.routes';
+import { supportSiteRoutes } from './http/support-site/support-site.routes';
+import { httpIntake, sameAppIntake } from './upstream/intake-api';
 export { BootstrapAdminEnv, GatewayEnv, ROUTED_SERVICES, UpstreamUrlsEnv, upstreamUrls, upstreamUrlSetting, type RoutedService } from './gateway.config';
 import { clientRoutes } from './http/client.routes';
 import { ClientView } from './http/client.views';
@@ -21,23 +26,27 @@ export { gatewayTokenAuthority } from './store/token-authority';
 export { bootstrapAdmin, createClient, createPartner } from './use-cases/manage-clients';
 export { signAccessToken, ACCESS_TOKEN_TTL_SECONDS, type TokenSettings } from './use-cases/issue-token';
 export { forwardToServices, type ServiceUrls, type UploadForwarding } from './http/forwarding';
-export { UPLOAD_ROUTES } from './http/upload-routes';
+export { UPLOAD_ROUTES, SITE_UPLOAD_ROUTES } from './http/upload-routes';
+export { SITE_FORM_COOKIE } from './http/support-site/new-request.routes';
 export { serveMergedApiDocs, type MergedApiDocsOptions } from './http/merged-api-docs';
 export { EdgeConfigSchema, EdgeEnv, defaultEdgeConfig, installEdgeProtection, type EdgeConfig } from './http/edge-protection';
 export { parseTrustProxy } from './http/client-address';
 
-/** gateway: authentication, partners, API clients and staff; produces `partner.*`, `staff.*`. */
+/** How long the support site waits for intake on one call. */
+const SITE_INTAKE_TIMEOUT_MS = 10_000;
+
+/** gateway: authentication, partners, API clients and staff, the support site; produces `partner.*`, `staff.*`, consumes `ticket.created`. */
 export const gatewayService = defineService({
   name: 'gateway',
-  description: 'Authentication (OAuth 2.0 client credentials, JWKS), partners and their API clients.',
+  description: "Authentication (OAuth 2.0 client credentials, JWKS), partners and their API clients, and the requester's support site.",
   schema: GATEWAY_SCHEMA,
   entities: [SigningKeyEntity, GeneratedMasterKeyEntity, PartnerEntity, ApiClientEntity],
-  migrations: [...messagingMigrations(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000, KeyPublicationAndWrapping1764806400000],
+  migrations: [...messagingMigrations(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000, KeyPublicationAndWrapping1764806400000, SupportSite1765300300000],
   config: GatewayEnv,
   configProblems: (config) => {
     try {
       configuredMasterKeys(config);
-      return [];
+      return SiteLinkKeys.problems(config);
     } catch (error) {
       if (error instanceof ConfigError) return error.problems;
       throw error;
@@ -47,13 +56,27 @@ export const gatewayService = defineService({
     const { config } = deps;
     configuredMasterKeys(config); // a bad TSS_MASTER_KEYS fails at build, before any key is touched
     const settings = { issuer: config.TSS_JWT_ISSUER, audience: config.TSS_JWT_AUDIENCE };
+    const links = SiteLinkKeys.fromSettings(config);
+    // Services mode names intake's URL; in one process intake's routes are in this same app.
+    const intakeUrl = deps.env[upstreamUrlSetting('ticket-intake')];
     return {
+      handlers: [onTicketCreated],
       routes: async (app) => {
         const keys = await openKeyRing(deps, deps.env);
         app.addSchema(ClientView); // shared by the partner and staff client routes
         await app.register(authRoutes({ ...deps, keys, settings, maxKeyAgeMs: config.TSS_SIGNING_KEY_MAX_AGE_HOURS * 3_600_000 }));
         await app.register(partnerRoutes(deps));
         await app.register(clientRoutes(deps));
+        const siteDeps = {
+          ...deps,
+          keys,
+          tokenSettings: settings,
+          links,
+          linkSettings: config,
+          intake: intakeUrl ? httpIntake(intakeUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
+        };
+        await app.register(siteLinkRoutes(siteDeps));
+        await app.register(supportSiteRoutes(siteDeps));
       },
     };
   },

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
-import { serviceForPath, type RoutePrefix } from '@tss/contracts';
+import { serviceForPath, type RoutedServiceName } from '@tss/contracts';
 import { problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { cutWhenOverdue } from './upstream-deadline';
 import { isUpload, UPLOAD_METHOD, UPLOAD_ROUTES } from './upload-routes';
 
-export type ServiceUrls = Readonly<Record<RoutePrefix['service'], string>>;
+export type ServiceUrls = Readonly<Record<RoutedServiceName, string>>;
 
 /** A path prefix whose requests may take longer (or must take less) than the default. */
 export interface RouteTimeout {
@@ -69,7 +69,7 @@ const notFound = (request: FastifyRequest, reply: FastifyReply) =>
   sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}` });
 
 /** Sends `request` on to the service that owns its path, as it came, under `timeoutMs` for the whole exchange. */
-const forward = (urls: ServiceUrls, request: FastifyRequest, reply: FastifyReply, service: RoutePrefix['service'], timeoutMs: number) => {
+const forward = (urls: ServiceUrls, request: FastifyRequest, reply: FastifyReply, service: RoutedServiceName, timeoutMs: number) => {
   // The gateway's server span is the parent of the service's: taken from the request, not
   // from whichever context is active when reply-from calls back.
   const trace = traceCarrierOf(request.otelContext);

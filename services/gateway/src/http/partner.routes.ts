@@ -6,12 +6,25 @@ import { Text } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { PartnerEntity } from '../store/gateway.entities';
-import { createClient, createPartner, disableClient, findActivePartner, listClients, rotateClientSecret } from '../use-cases/manage-clients';
+import { createClient, createPartner, disableClient, findActivePartner, listClients, rotateClientSecret, updatePartner } from '../use-cases/manage-clients';
 import { NewClientView, toClientView, toNewClientView } from './client.views';
 
 const PartnerView = Type.Object(
-  { id: Type.String({ format: 'uuid' }), name: Type.String(), active: Type.Boolean(), createdAt: Type.String({ format: 'date-time' }) },
+  {
+    id: Type.String({ format: 'uuid' }),
+    name: Type.String(),
+    active: Type.Boolean(),
+    siteEnabled: Type.Boolean({ description: 'Its public new-request form on the support site (`/support/new?partner={id}`) is open' }),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
   { $id: 'Partner' },
+);
+const PartnerPatch = Type.Object(
+  {
+    name: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
+    siteEnabled: Type.Optional(Type.Boolean({ description: 'Open or close the partner’s new-request form on the support site (default closed)' })),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ siteEnabled: true }] },
 );
 const PartnerParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const PartnerClientParams = Type.Object({ id: Type.String({ format: 'uuid' }), cid: Text({ maxLength: 200 }) });
@@ -21,7 +34,13 @@ const ADMIN: AccessRule = { kinds: ['staff'], roles: ['admin'] };
 export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock }) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(PartnerView);
-  const toView = (p: { id: string; name: string; active: boolean; createdAt: Date }) => ({ ...p, createdAt: p.createdAt.toISOString() });
+  const toView = (p: { id: string; name: string; active: boolean; siteEnabled: boolean; createdAt: Date }) => ({
+    id: p.id,
+    name: p.name,
+    active: p.active,
+    siteEnabled: p.siteEnabled,
+    createdAt: p.createdAt.toISOString(),
+  });
   const noPartner = (reply: FastifyReply) => sendFailure(reply, { kind: 'not_found', detail: 'No such partner.' });
   const noClient = (reply: FastifyReply) => sendFailure(reply, { kind: 'not_found', detail: 'No such active client of this partner.' });
 
@@ -57,6 +76,26 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
     async () => {
       const partners = await deps.dataSource.getRepository(PartnerEntity).find({ order: { createdAt: 'ASC' } });
       return { items: partners.map(toView) };
+    },
+  );
+
+  app.patch(
+    '/v1/partners/:id',
+    {
+      schema: {
+        tags: ['partners'],
+        operationId: 'updatePartner',
+        summary: "Rename a partner or open/close its support site's new-request form (admin)",
+        params: PartnerParams,
+        body: PartnerPatch,
+        response: { 200: Type.Ref('Partner'), ...NOT_FOUND },
+      },
+      config: { access: ADMIN },
+    },
+    async (request, reply) => {
+      const partner = await updatePartner(deps, request.params.id, request.body);
+      if (!partner) return noPartner(reply);
+      return toView(partner);
     },
   );
 

@@ -8,6 +8,9 @@ import type { FastifyRequest } from 'fastify';
  */
 export const UPLOAD_ROUTES: readonly string[] = ['/v1/tickets/:id/attachments', '/v1/tickets/:id/messages'];
 
+/** The support site's reply form (issue #13): the gateway reads it itself and passes the files to intake. */
+export const SITE_UPLOAD_ROUTES: readonly string[] = ['/support/t/*'];
+
 /** The only method that uploads. */
 export const UPLOAD_METHOD = 'POST';
 
@@ -18,4 +21,6 @@ export const isMultipartForm = (request: FastifyRequest): boolean => MULTIPART_F
 
 /** An upload: a multipart/form-data POST to one of UPLOAD_ROUTES (matched by the route's pattern, not the path). */
 export const isUpload = (request: FastifyRequest): boolean =>
-  request.method === UPLOAD_METHOD && UPLOAD_ROUTES.includes(request.routeOptions.url ?? '') && isMultipartForm(request);
+  request.method === UPLOAD_METHOD &&
+  (UPLOAD_ROUTES.includes(request.routeOptions.url ?? '') || SITE_UPLOAD_ROUTES.includes(request.routeOptions.url ?? '')) &&
+  isMultipartForm(request);

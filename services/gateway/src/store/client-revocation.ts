@@ -1,7 +1,8 @@
 import type { DataSource, EntitySubscriberInterface, InsertEvent, TransactionCommitEvent, UpdateEvent } from 'typeorm';
 import type { AccessTokenClaims, Clock } from '@tss/service-kit';
 import { isTokenRevoked } from '../domain/grants';
-import { ApiClientEntity } from './gateway.entities';
+import { sitePartnerOf } from '../domain/site-client';
+import { ApiClientEntity, PartnerEntity } from './gateway.entities';
 
 /**
  * How long a client's revocation state is trusted without asking the database again (issue #8):
@@ -19,13 +20,16 @@ type ClientState = { active: boolean; tokenVersion: number } | null;
  * current version. A primary-key lookup, kept for `ttlMs` by the injected clock, so a request no
  * longer costs a round trip. A client changed through this data source (disable, rotate) is
  * forgotten at once, and again when that transaction commits, so disabling in this process still
- * takes effect at once; a change from elsewhere takes effect within `ttlMs`.
+ * takes effect at once; a change from elsewhere takes effect within `ttlMs`. The support site's
+ * tokens name a partner's site client (`site:<partnerId>`, domain/site-client.ts): the partner's
+ * row holds its state.
  */
 export const clientRevocationCheck = (dataSource: DataSource, clock: Clock, ttlMs = CLIENT_REVOCATION_TTL_MS) => {
   const cache = new Map<string, { state: Promise<ClientState>; until: number }>();
   // A lookup that began before a change must not store what it read: the generation tells.
   let generation = 0;
-  const touchesClients = (event: { metadata?: unknown }): boolean => event.metadata !== undefined && event.metadata === dataSource.getMetadata(ApiClientEntity);
+  const touchesClients = (event: { metadata?: unknown }): boolean =>
+    event.metadata !== undefined && (event.metadata === dataSource.getMetadata(ApiClientEntity) || event.metadata === dataSource.getMetadata(PartnerEntity));
   const forget = () => {
     cache.clear();
     generation += 1;
@@ -48,8 +52,14 @@ export const clientRevocationCheck = (dataSource: DataSource, clock: Clock, ttlM
   };
   dataSource.subscribers.push(subscriber);
 
-  const lookup = async (clientId: string): Promise<ClientState> =>
-    dataSource.getRepository(ApiClientEntity).findOne({ where: { clientId }, select: { clientId: true, active: true, tokenVersion: true } });
+  const lookup = async (clientId: string): Promise<ClientState> => {
+    const sitePartner = sitePartnerOf(clientId);
+    if (sitePartner) {
+      const partner = await dataSource.getRepository(PartnerEntity).findOne({ where: { id: sitePartner }, select: { id: true, active: true, siteTokenVersion: true } });
+      return partner && { active: partner.active, tokenVersion: partner.siteTokenVersion };
+    }
+    return dataSource.getRepository(ApiClientEntity).findOne({ where: { clientId }, select: { clientId: true, active: true, tokenVersion: true } });
+  };
 
   return async (claims: AccessTokenClaims): Promise<boolean> => {
     if (!claims.client_id) return false; // staff tokens from the company's identity provider

@@ -60,6 +60,10 @@ export interface PartnerRow {
   name: string;
   active: boolean;
   createdAt: Date;
+  /** Its public new-request form on the support site (`/support/new?partner=`) is open. */
+  siteEnabled: boolean;
+  /** The version of the tokens the site mints for this partner and its requesters (docs/adr/0037). */
+  siteTokenVersion: number;
 }
 
 export const PartnerEntity = new EntitySchema<PartnerRow>({
@@ -70,6 +74,8 @@ export const PartnerEntity = new EntitySchema<PartnerRow>({
     name: { type: 'text' },
     active: { type: 'boolean' },
     createdAt: { name: 'created_at', type: 'timestamptz' },
+    siteEnabled: { name: 'site_enabled', type: 'boolean', default: false },
+    siteTokenVersion: { name: 'site_token_version', type: 'integer', default: 1 },
   },
 });
 

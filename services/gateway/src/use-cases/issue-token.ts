@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { AccessTokenClaims, Clock, TssClaims } from '@tss/service-kit';
 import { UNKNOWN_CLIENT_SECRET_HASH, verifyClientSecret, type SecretVerifier } from '../domain/client-secret';
 import { allowedScopes, grantScopes } from '../domain/grants';
+import { siteClientId } from '../domain/site-client';
 import { ApiClientEntity } from '../store/gateway.entities';
 import type { KeyRing } from '../store/key-ring';
 
@@ -93,3 +94,23 @@ export const issueRequesterToken = async (
   });
   return { access_token: accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope };
 };
+
+/**
+ * A token the support site acts with inside the gateway (never handed out): for a requester of a
+ * link, or for the partner whose public form files a request. Its client is the partner's site
+ * client (domain/site-client.ts), checked against the partner's site token version.
+ */
+export const issueSiteToken = async (
+  deps: { keys: KeyRing; clock: Clock; settings: TokenSettings },
+  input: { partnerId: string; siteTokenVersion: number; requester?: string },
+): Promise<string> =>
+  signAccessToken(deps.keys, deps.settings, deps.clock, {
+    sub: input.requester !== undefined ? `requester:${input.partnerId}:${input.requester}` : siteClientId(input.partnerId),
+    kind: input.requester !== undefined ? 'requester' : 'partner',
+    client_id: siteClientId(input.partnerId),
+    partner_id: input.partnerId,
+    ...(input.requester !== undefined ? { requester_id: input.requester } : {}),
+    roles: [],
+    scope: REQUESTER_SCOPES.join(' '),
+    ver: input.siteTokenVersion,
+  });

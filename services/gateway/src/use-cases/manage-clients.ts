@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { IsNull, type DataSource } from 'typeorm';
-import { PartnerCreatedV1, StaffCreatedV1, StaffUpdatedV1, type StaffRole } from '@tss/contracts';
+import { PartnerCreatedV1, PartnerUpdatedV1, StaffCreatedV1, StaffUpdatedV1, type StaffRole } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
 import { hashClientSecret, newClientSecret } from '../domain/client-secret';
@@ -34,10 +34,23 @@ const staffEventData = (client: ApiClientRow, now: Date) => ({
 export const createPartner = async (deps: Omit<Deps, 'dataSource'>, name: string): Promise<PartnerRow> =>
   deps.unitOfWork.run(async (tx) => {
     const now = deps.clock.now();
-    const partner: PartnerRow = { id: randomUUID(), name, active: true, createdAt: now };
+    const partner: PartnerRow = { id: randomUUID(), name, active: true, createdAt: now, siteEnabled: false, siteTokenVersion: 1 };
     await tx.getRepository(PartnerEntity).insert(partner);
     await deps.outbox.add(tx, PartnerCreatedV1, partner.id, { partnerId: partner.id, name, active: true, changedAt: now.toISOString() });
     return partner;
+  });
+
+/** Renames a partner or opens/closes its support site's public form (`partner.updated`); undefined when there is no such partner. */
+export const updatePartner = async (deps: Omit<Deps, 'dataSource'>, partnerId: string, patch: { name?: string; siteEnabled?: boolean }): Promise<PartnerRow | undefined> =>
+  deps.unitOfWork.run(async (tx) => {
+    const repo = tx.getRepository(PartnerEntity);
+    const partner = await repo.findOne({ where: { id: partnerId }, lock: { mode: 'pessimistic_write' } });
+    if (!partner) return undefined;
+    const now = deps.clock.now();
+    const updated: PartnerRow = { ...partner, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.siteEnabled !== undefined ? { siteEnabled: patch.siteEnabled } : {}) };
+    await repo.update({ id: partnerId }, { name: updated.name, siteEnabled: updated.siteEnabled });
+    await deps.outbox.add(tx, PartnerUpdatedV1, partnerId, { partnerId, name: updated.name, active: updated.active, changedAt: now.toISOString() });
+    return updated;
   });
 
 /** A partner or staff API client; staff clients are announced (`staff.created`) to the services that keep a roster. */

@@ -1,0 +1,84 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { failureResponses, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
+import { mintSiteLink, revokeSiteLink } from '../use-cases/site-links';
+import type { SiteDeps } from '../use-cases/site-deps';
+
+/** Partners with `tickets:write` for their own tickets; staff for any (their roles' `tickets:write`). */
+const MANAGE_LINKS: AccessRule = { kinds: ['partner', 'staff'], scopes: ['tickets:write'] };
+
+const TicketIdOrReference = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'The ticket id (uuid) or its reference number',
+  examples: ['3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f', 'TSS-K7QM2-ZC4XD'],
+});
+const SiteLinkView = Type.Object(
+  {
+    linkId: Type.String({ description: 'Names the link when revoking it' }),
+    url: Type.String({ description: "The support-site address to give the ticket's requester: it opens the ticket without a login" }),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'SiteLink' },
+);
+
+/** The caller's bearer token, passed on to intake: intake decides what the caller may see. */
+const bearerOf = (request: FastifyRequest): string => (request.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+
+/** P12: partners (and staff) mint and revoke support-site links for a ticket's requester (docs/adr/0037). */
+export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.addSchema(SiteLinkView);
+
+  app.post(
+    '/v1/tickets/:id/site-links',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'createSiteLink',
+        summary: "Mint a support-site link for the ticket's requester (P12)",
+        description:
+          'For a requester whose mail is filtered: the link opens the ticket on the support site (`/support/t/{token}`) where they read the public thread, reply and reopen. ' +
+          `It expires after TSS_SITE_LINK_TTL_MS (14 days by default) and can be revoked. Another partner's ticket is a 404; a ticket that names no requester id a 422; ` +
+          'a ticket filed a moment ago may answer 409 until the site has heard of it.',
+        params: Type.Object({ id: TicketIdOrReference }),
+        response: { 201: Type.Ref('SiteLink'), ...failureResponses('bad_request', 'not_found', 'conflict', 'unprocessable') },
+      },
+      config: { access: MANAGE_LINKS },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'staff');
+      const minted = await mintSiteLink(deps, { scope, bearerToken: bearerOf(request) }, request.params.id);
+      if (!minted.ok) {
+        if (minted.error.kind === 'conflict') reply.header('retry-after', '1');
+        return sendFailure(reply, minted.error);
+      }
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ linkId: minted.value.linkId, url: minted.value.url, expiresAt: minted.value.expiresAt.toISOString() });
+    },
+  );
+
+  app.delete(
+    '/v1/tickets/:id/site-links/:linkId',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'revokeSiteLink',
+        summary: 'Revoke a support-site link of the ticket; it opens nothing from now on',
+        description: 'Idempotent: revoking a revoked (or unknown) link id of a ticket you can see answers 204 again.',
+        params: Type.Object({ id: TicketIdOrReference, linkId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }) }),
+        response: { 204: Type.Null({ description: 'Revoked' }), ...failureResponses('bad_request', 'not_found', 'conflict') },
+      },
+      config: { access: MANAGE_LINKS },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'staff');
+      const revoked = await revokeSiteLink(deps, { scope, bearerToken: bearerOf(request) }, request.params.id, request.params.linkId);
+      if (!revoked.ok) return sendFailure(reply, revoked.error);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,89 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { FAILURES } from '@tss/service-kit';
+import { CSRF_FIELD, csrfCookieHeader, isLanguage, newCsrfCookieValue, readCookie, sendPage, type Language } from '@tss/web-pages';
+import { readNewRequestValues } from '../../domain/new-request-form';
+import { fileSiteRequest } from '../../use-cases/file-site-request';
+import { openPartnerSite } from '../../use-cases/site-session';
+import { fieldErrorsOf, renderFiledPage, renderNewRequestPage } from './new-request.page';
+import { idempotencyKeyOf, languageOf, sendPlainPage, type SitePageContext } from './site-page-context';
+
+/** The double-submit cookie of the public form (docs/adr/0037): HttpOnly, SameSite=Strict, under /support. */
+export const SITE_FORM_COOKIE = 'tss_site_form';
+
+const PartnerQuery = Type.Object({ partner: Type.Optional(Type.String({ maxLength: 64 })) });
+const NewRequestForm = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 25_000 }));
+
+const PAGE = { config: { public: true }, schema: { hide: true } } as const;
+
+/**
+ * `/support/new?partner=…` (issue #13, P12): the public new-request form of a partner that enabled
+ * its site (404 page otherwise), filed as that partner with the channel `site`.
+ */
+export const newRequestRoutes = (context: SitePageContext) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { deps, csrf } = context;
+
+  /** The form's cookie, set when the browser has none yet. */
+  const formCookie = (request: FastifyRequest, reply: FastifyReply): string => {
+    const existing = readCookie(request.headers.cookie, SITE_FORM_COOKIE);
+    if (existing) return existing;
+    const value = newCsrfCookieValue();
+    reply.header('set-cookie', csrfCookieHeader(SITE_FORM_COOKIE, value, '/support', context.secureCookies));
+    return value;
+  };
+
+  const formLanguage = (request: FastifyRequest, posted?: unknown): Language => (isLanguage(posted) ? posted : languageOf(request));
+
+  app.get('/support/new', { ...PAGE, schema: { ...PAGE.schema, querystring: PartnerQuery } }, async (request, reply) => {
+    const language = languageOf(request);
+    const site = await openPartnerSite(deps, request.query.partner);
+    if (!site) return sendPlainPage(context, reply, 'notFound', language);
+    const cookie = formCookie(request, reply);
+    return sendPage(
+      reply,
+      200,
+      renderNewRequestPage({
+        language,
+        stylesheetHref: context.stylesheetHref,
+        partnerId: site.partnerId,
+        partnerName: site.name,
+        csrfToken: csrf.issue({ form: 'new-request', binding: `cookie:${cookie}` }, deps.clock.now()),
+      }),
+    );
+  });
+
+  app.post('/support/new', { ...PAGE, schema: { ...PAGE.schema, querystring: PartnerQuery, body: NewRequestForm } }, async (request, reply) => {
+    const body = request.body ?? {};
+    const language = formLanguage(request, body.language);
+    const site = await openPartnerSite(deps, request.query.partner);
+    if (!site) return sendPlainPage(context, reply, 'notFound', language);
+    const cookie = readCookie(request.headers.cookie, SITE_FORM_COOKIE);
+    if (!cookie || csrf.verify({ form: 'new-request', binding: `cookie:${cookie}` }, body[CSRF_FIELD], deps.clock.now()) !== undefined) {
+      return sendPlainPage(context, reply, 'forbidden', language);
+    }
+    const values = readNewRequestValues(body);
+    const showForm = (status: number, errors: { fieldId: string; message: string }[]) =>
+      sendPage(
+        reply,
+        status,
+        renderNewRequestPage({
+          language,
+          stylesheetHref: context.stylesheetHref,
+          partnerId: site.partnerId,
+          partnerName: site.name,
+          csrfToken: csrf.issue({ form: 'new-request', binding: `cookie:${cookie}` }, deps.clock.now()),
+          values,
+          errors,
+        }),
+      );
+    const filed = await fileSiteRequest(deps, site, { values, language, idempotencyKey: idempotencyKeyOf(cookie, String(body[CSRF_FIELD]), JSON.stringify(values)) });
+    if (!filed.ok) {
+      if (filed.error.kind === 'form') return showForm(400, fieldErrorsOf(language, filed.error.problems));
+      const failure = filed.error.failure;
+      return showForm(FAILURES[failure.kind].status, [{ fieldId: 'description', message: failure.detail ?? FAILURES[failure.kind].title }]);
+    }
+    return sendPage(reply, 201, renderFiledPage({ language, stylesheetHref: context.stylesheetHref, partnerName: site.name, reference: filed.value.reference }));
+  });
+};

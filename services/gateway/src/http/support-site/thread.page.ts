@@ -1,0 +1,82 @@
+import { fileField, html, postForm, renderPage, submitButton, textArea, type FieldError, type Html, type Language } from '@tss/web-pages';
+import type { TicketPage } from '../../use-cases/site-ticket';
+import { formatInstant, levelText, siteText, statusText } from './site-strings';
+
+export interface ThreadPageInput {
+  language: Language;
+  stylesheetHref: string;
+  /** The link's path, `/support/t/<token>`: every form and download is under it. */
+  basePath: string;
+  page: TicketPage;
+  csrf: { reply: string; reopen: string };
+  notice?: string;
+  errors?: readonly FieldError[];
+  /** The reply text to show again after a refusal. */
+  replyText?: string;
+}
+
+/** Statuses in which the requester may say the problem is not solved (P11). */
+const REOPENABLE = new Set(['resolved', 'closed']);
+
+const sizeText = (bytes: number): string => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
+
+/** The ticket page: facts, the request, the public thread in order with downloads, a reply form, and "not solved" once resolved. */
+export const renderThreadPage = (input: ThreadPageInput): string => {
+  const { language: lang, page, basePath } = input;
+  const t = page.ticket;
+  const fieldErrorOf = (id: string) => input.errors?.find((e) => e.fieldId === id)?.message;
+  const author = (kind: 'requester' | 'agent' | 'system', name?: string) =>
+    kind === 'requester' ? siteText(lang, 'authorRequester') : kind === 'agent' ? (name ?? siteText(lang, 'authorAgent')) : siteText(lang, 'authorSystem');
+  const messages: Html[] = page.thread.items.map(
+    (m) => html`<li class="message" id="m-${m.id}">
+<p class="message-meta"><strong>${author(m.author.kind, m.author.name)}</strong>, <time datetime="${m.createdAt}">${formatInstant(lang, m.createdAt)}</time></p>
+<p class="message-body">${m.body}</p>
+${
+  m.attachmentIds.length > 0
+    ? html`<ul class="attachments" aria-label="${siteText(lang, 'attachments')}">${m.attachmentIds.map((id) => {
+        const a = page.attachments.get(id);
+        return html`<li><a href="${basePath}/attachments/${id}" download>${a?.fileName ?? id}</a>${a ? html` (${sizeText(a.size)})` : ''}</li>`;
+      })}</ul>`
+    : ''
+}
+</li>`,
+  );
+  const body = html`<dl class="facts">
+<dt>${siteText(lang, 'reference')}</dt><dd class="reference">${t.reference}</dd>
+<dt>${siteText(lang, 'status')}</dt><dd>${statusText(lang, t.status)}</dd>
+<dt>${siteText(lang, 'level')}</dt><dd>${levelText(lang, t.level)}</dd>
+<dt>${siteText(lang, 'subject')}</dt><dd>${t.subject}</dd>
+<dt>${siteText(lang, 'receivedAt')}</dt><dd><time datetime="${t.receivedAt}">${formatInstant(lang, t.receivedAt)}</time></dd>
+</dl>
+<h2>${siteText(lang, 'yourRequest')}</h2>
+<p class="message-body">${page.thread.request.description}</p>
+${page.thread.request.stepsToReproduce ? html`<p class="message-body">${page.thread.request.stepsToReproduce}</p>` : ''}
+<h2>${siteText(lang, 'threadHeading')}</h2>
+${messages.length > 0 ? html`<ol class="thread">${messages}</ol>` : html`<p>${siteText(lang, 'noMessages')}</p>`}
+<h2 id="reply-heading">${siteText(lang, 'replyHeading')}</h2>
+${postForm(
+  { action: `${basePath}/reply`, csrfToken: input.csrf.reply, multipart: true, label: siteText(lang, 'replyHeading') },
+  textArea({ id: 'text', label: siteText(lang, 'replyText'), language: lang, required: true, hint: siteText(lang, 'replyHint'), error: fieldErrorOf('text'), value: input.replyText, rows: 8 }),
+  fileField({ id: 'files', name: 'file', label: siteText(lang, 'replyFiles'), language: lang, multiple: true, hint: siteText(lang, 'replyFilesHint'), error: fieldErrorOf('files'), accept: 'image/jpeg,image/gif,image/png,.zip,.rar' }),
+  submitButton(siteText(lang, 'replySend')),
+)}
+${
+  REOPENABLE.has(t.status)
+    ? html`<h2>${siteText(lang, 'reopenHeading')}</h2>
+<p>${siteText(lang, 'reopenHint')}</p>
+${postForm(
+  { action: `${basePath}/reopen`, csrfToken: input.csrf.reopen, label: siteText(lang, 'reopenHeading') },
+  textArea({ id: 'reason', label: siteText(lang, 'reopenReason'), language: lang, error: fieldErrorOf('reason'), rows: 4 }),
+  submitButton(siteText(lang, 'reopenSend'), { secondary: true }),
+)}`
+    : ''
+}`;
+  return renderPage({
+    language: lang,
+    title: siteText(lang, 'ticketTitle', { reference: t.reference }),
+    stylesheetHref: input.stylesheetHref,
+    body,
+    notice: input.notice,
+    errors: input.errors,
+  });
+};

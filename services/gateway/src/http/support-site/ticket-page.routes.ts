@@ -1,0 +1,197 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { FAILURES, type Failure } from '@tss/service-kit';
+import { CSRF_FIELD, redirectAfterPost, sendPage, type FieldError, type Language } from '@tss/web-pages';
+import { downloadOnSite, readTicketPage, reopenOnSite, replyOnSite, type SiteUpload } from '../../use-cases/site-ticket';
+import { openSiteLink, type SiteSession } from '../../use-cases/site-session';
+import { renderThreadPage } from './thread.page';
+import { siteText } from './site-strings';
+import { idempotencyKeyOf, languageOf, sendPlainPage, type SitePageContext } from './site-page-context';
+
+/** Bounds of what the gateway reads of a reply form; intake's own limits are the rule (P8). */
+export const SITE_REPLY_LIMITS = { maxFiles: 20, maxFileBytes: 25 * 1_048_576, maxFieldBytes: 60_000 } as const;
+
+const LinkParams = Type.Object({ '*': Type.String({ maxLength: 4096 }) });
+const DoneQuery = Type.Object({ done: Type.Optional(Type.String({ maxLength: 20 })), ref: Type.Optional(Type.String({ maxLength: 40 })) });
+
+const PAGE = { config: { public: true }, schema: { hide: true } } as const;
+const REFERENCE = /^TSS-[A-Z0-9-]{5,30}$/;
+
+/** The notice after a Post/Redirect/Get. */
+const noticeOf = (language: Language, query: { done?: string; ref?: string }): string | undefined => {
+  if (query.done === 'reply') return siteText(language, 'replySent');
+  if (query.done === 'reopened') return siteText(language, 'reopened');
+  if (query.done === 'followup' && query.ref && REFERENCE.test(query.ref)) return siteText(language, 'followUp', { reference: query.ref });
+  return undefined;
+};
+
+/** Which field a refused reply's problem belongs to: its files when it is about them, else its text. */
+const replyFieldOf = (failure: Failure, hadFiles: boolean): 'text' | 'files' =>
+  hadFiles && (failure.kind === 'payload_too_large' || failure.kind === 'unsupported_media_type' || /file|attachment|archive|image|type/i.test(failure.detail ?? '')) ? 'files' : 'text';
+
+/**
+ * What follows `/support/t/`: the link's token, then the page's action. The routes take it whole
+ * (`/support/t/*`): a token (≈300 characters, more for a long mail address) is longer than the
+ * router's path parameters may be.
+ */
+type LinkTarget = { token: string; action: 'page' | 'reply' | 'reopen' } | { token: string; action: 'attachment'; attachmentId: string };
+
+const LINK_TARGET = /^([A-Za-z0-9._-]{1,2048})(?:\/(reply|reopen)|\/attachments\/([A-Za-z0-9-]{1,64}))?\/?$/;
+
+const linkTargetOf = (rest: string): LinkTarget | undefined => {
+  const match = LINK_TARGET.exec(rest);
+  if (!match) return undefined;
+  const [, token, action, attachmentId] = match;
+  if (attachmentId) return { token, action: 'attachment', attachmentId };
+  return { token, action: action === 'reply' || action === 'reopen' ? action : 'page' };
+};
+
+/**
+ * `/support/t/{token}` (issue #13): the ticket of a signed link, its public thread, reply and
+ * "not solved". A bad link is a plain 404 or 410 page and records nothing; so is a form whose CSRF
+ * token is missing or wrong (403). Every read and write goes to intake as the link's requester.
+ */
+export const ticketPageRoutes = (context: SitePageContext) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { deps, csrf } = context;
+  const basePathOf = (token: string) => `/support/t/${token}`;
+
+  const open = async (request: FastifyRequest, reply: FastifyReply, token: string): Promise<SiteSession | undefined> => {
+    const session = await openSiteLink(deps, token);
+    if (session.ok) return session.value;
+    sendPlainPage(context, reply, session.error === 'gone' ? 'gone' : 'notFound', languageOf(request));
+    return undefined;
+  };
+
+  const showTicket = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    token: string,
+    session: SiteSession,
+    extra: { status?: number; notice?: string; errors?: FieldError[]; replyText?: string } = {},
+  ) => {
+    const language = languageOf(request, session.grant.language);
+    const page = await readTicketPage(deps, session);
+    if (!page.ok) return sendPlainPage(context, reply, page.error.kind === 'not_found' || page.error.kind === 'bad_request' ? 'notFound' : 'error', language);
+    const now = deps.clock.now();
+    const binding = `link:${session.grant.linkId}`;
+    return sendPage(
+      reply,
+      extra.status ?? 200,
+      renderThreadPage({
+        language,
+        stylesheetHref: context.stylesheetHref,
+        basePath: basePathOf(token),
+        page: page.value,
+        csrf: { reply: csrf.issue({ form: 'reply', binding }, now), reopen: csrf.issue({ form: 'reopen', binding }, now) },
+        notice: extra.notice,
+        errors: extra.errors,
+        replyText: extra.replyText,
+      }),
+    );
+  };
+
+  const csrfRefused = (session: SiteSession, form: string, token: unknown): boolean =>
+    csrf.verify({ form, binding: `link:${session.grant.linkId}` }, token, deps.clock.now()) !== undefined;
+
+  /** The form's fields (multipart or urlencoded) and files, read whole (bounded) before anything is judged. */
+  const readForm = async (request: FastifyRequest): Promise<{ fields: Record<string, string>; files: SiteUpload[]; tooLarge: boolean }> => {
+    const fields: Record<string, string> = {};
+    const files: SiteUpload[] = [];
+    let tooLarge = false;
+    if (request.isMultipart()) {
+      for await (const part of request.parts()) {
+        if (part.type === 'field') {
+          if (typeof part.value === 'string' && !part.valueTruncated) fields[part.fieldname] = part.value;
+          else tooLarge = true;
+          continue;
+        }
+        const bytes = await part.toBuffer();
+        if (part.file.truncated) tooLarge = true;
+        else if (part.filename !== '' || bytes.length > 0) files.push({ fileName: part.filename, contentType: part.mimetype, bytes });
+      }
+    } else if (request.body && typeof request.body === 'object') {
+      for (const [name, value] of Object.entries(request.body)) if (typeof value === 'string') fields[name] = value;
+    }
+    return { fields, files, tooLarge };
+  };
+
+  const postReply = async (request: FastifyRequest, reply: FastifyReply, token: string, session: SiteSession) => {
+    const language = languageOf(request, session.grant.language);
+    const { fields, files, tooLarge } = await readForm(request);
+    if (csrfRefused(session, 'reply', fields[CSRF_FIELD])) return sendPlainPage(context, reply, 'forbidden', language);
+    const text = (fields.text ?? '').trim();
+    if (tooLarge) {
+      const message = `${siteText(language, 'replyFiles')}: ${FAILURES.payload_too_large.title}`;
+      return showTicket(request, reply, token, session, { status: 413, errors: [{ fieldId: 'files', message }], replyText: text });
+    }
+    if (text === '') return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'text', message: siteText(language, 'replyEmpty') }] });
+    const posted = await replyOnSite(deps, session, {
+      text,
+      files,
+      idempotencyKey: idempotencyKeyOf(session.grant.linkId, fields[CSRF_FIELD], text, ...files.map((f) => f.bytes)),
+    });
+    if (!posted.ok) {
+      const failure = posted.error;
+      if (failure.kind === 'not_found') return sendPlainPage(context, reply, 'notFound', language);
+      const message = failure.detail ?? FAILURES[failure.kind].title;
+      return showTicket(request, reply, token, session, { status: FAILURES[failure.kind].status, errors: [{ fieldId: replyFieldOf(failure, files.length > 0), message }], replyText: text });
+    }
+    return redirectAfterPost(reply, `${basePathOf(token)}?done=reply#main`);
+  };
+
+  const postReopen = async (request: FastifyRequest, reply: FastifyReply, token: string, session: SiteSession) => {
+    const language = languageOf(request, session.grant.language);
+    const { fields } = await readForm(request);
+    if (csrfRefused(session, 'reopen', fields[CSRF_FIELD])) return sendPlainPage(context, reply, 'forbidden', language);
+    const reason = (fields.reason ?? '').trim();
+    const reopened = await reopenOnSite(deps, session, reason === '' ? undefined : reason);
+    if (!reopened.ok) {
+      const failure = reopened.error;
+      if (failure.kind === 'not_found') return sendPlainPage(context, reply, 'notFound', language);
+      return showTicket(request, reply, token, session, { status: FAILURES[failure.kind].status, errors: [{ fieldId: 'reason', message: failure.detail ?? FAILURES[failure.kind].title }] });
+    }
+    const followUp = reopened.value.followUpReference;
+    return redirectAfterPost(reply, `${basePathOf(token)}?${followUp ? `done=followup&ref=${encodeURIComponent(followUp)}` : 'done=reopened'}#main`);
+  };
+
+  const download = async (request: FastifyRequest, reply: FastifyReply, session: SiteSession, attachmentId: string) => {
+    const downloaded = await downloadOnSite(deps, session, attachmentId);
+    if (!downloaded.ok) return sendPlainPage(context, reply, 'notFound', languageOf(request, session.grant.language));
+    for (const name of ['content-type', 'content-length', 'content-disposition']) if (downloaded.value.headers[name]) reply.header(name, downloaded.value.headers[name]);
+    // Never rendered in a page of ours: a download, with the pages' protections.
+    return reply
+      .headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'content-security-policy': "default-src 'none'; sandbox" })
+      .send(downloaded.value.body);
+  };
+
+  /** The link's target, and its session; a refusal page is sent when either is bad. */
+  const enter = async (request: FastifyRequest, reply: FastifyReply, rest: string): Promise<{ target: LinkTarget; session: SiteSession } | undefined> => {
+    const target = linkTargetOf(rest);
+    if (!target) {
+      sendPlainPage(context, reply, 'notFound', languageOf(request));
+      return undefined;
+    }
+    const session = await open(request, reply, target.token);
+    return session && { target, session };
+  };
+
+  app.get('/support/t/*', { ...PAGE, schema: { ...PAGE.schema, params: LinkParams, querystring: DoneQuery } }, async (request, reply) => {
+    const entered = await enter(request, reply, request.params['*']);
+    if (!entered) return reply;
+    const { target, session } = entered;
+    if (target.action === 'attachment') return download(request, reply, session, target.attachmentId);
+    if (target.action !== 'page') return sendPlainPage(context, reply, 'notFound', languageOf(request, session.grant.language));
+    return showTicket(request, reply, target.token, session, { notice: noticeOf(languageOf(request, session.grant.language), request.query) });
+  });
+
+  app.post('/support/t/*', { ...PAGE, schema: { ...PAGE.schema, params: LinkParams } }, async (request, reply) => {
+    const entered = await enter(request, reply, request.params['*']);
+    if (!entered) return reply;
+    const { target, session } = entered;
+    if (target.action === 'reply') return postReply(request, reply, target.token, session);
+    if (target.action === 'reopen') return postReopen(request, reply, target.token, session);
+    return sendPlainPage(context, reply, 'notFound', languageOf(request, session.grant.language));
+  });
+};

@@ -1,0 +1,40 @@
+import type { DataSource } from 'typeorm';
+import type { UnitOfWork } from '@tss/messaging';
+import { err, ok, type Clock, type Failure, type Result, type SiteLinkKeys, type SiteLinkSettings } from '@tss/service-kit';
+import type { KeyRing } from '../store/key-ring';
+import { jsonOf, problemDetailOf, type IntakeApi, type IntakeResponse } from '../upstream/intake-api';
+import type { TokenSettings } from './issue-token';
+
+/** What the support site's use cases work with (docs/adr/0037). */
+export interface SiteDeps {
+  dataSource: DataSource;
+  unitOfWork: UnitOfWork;
+  clock: Clock;
+  intake: IntakeApi;
+  links: SiteLinkKeys;
+  linkSettings: SiteLinkSettings;
+  keys: KeyRing;
+  tokenSettings: TokenSettings;
+}
+
+const FAILURE_OF_STATUS: Readonly<Record<number, Failure['kind']>> = {
+  400: 'bad_request',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  410: 'gone',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+};
+
+/**
+ * Intake's answer as a value: its JSON when it is one of `expected`, its problem as a failure of the
+ * same kind when it refused (4xx). Anything else (5xx, a redirect) is an infrastructure failure: thrown.
+ */
+export const intakeResult = <T>(response: IntakeResponse, ...expected: number[]): Result<T, Failure> => {
+  if (expected.includes(response.status)) return ok(jsonOf<T>(response));
+  const kind = FAILURE_OF_STATUS[response.status];
+  if (kind) return err({ kind, detail: problemDetailOf(response) });
+  throw new Error(`ticket-intake answered ${response.status}: ${response.body.toString('utf8').slice(0, 300)}`);
+};

@@ -1,0 +1,62 @@
+import { err, ok, siteLinkUrl, type Failure, type Result } from '@tss/service-kit';
+import type { PartnerScope, StaffScope } from '@tss/service-kit';
+import { siteLinkRevocationStore } from '../store/site-link-revocation.store';
+import { siteTicketStore, type SiteTicket } from '../store/site-ticket.store';
+import { intakeResult, type SiteDeps } from './site-deps';
+
+export interface MintedSiteLink {
+  linkId: string;
+  url: string;
+  expiresAt: Date;
+}
+
+type Caller = { scope: PartnerScope | StaffScope; bearerToken: string };
+
+/**
+ * The ticket a partner or staff member names, as intake lets them see it: intake decides tenancy
+ * (another partner's ticket is a 404 like a missing one) and resolves reference numbers; the
+ * site's projection says whose it is. A ticket intake knows and the projection not yet (its
+ * `ticket.created` still on its way) is a 409 to retry.
+ */
+const ticketOfCaller = async (deps: SiteDeps, caller: Caller, ticketIdOrReference: string): Promise<Result<SiteTicket, Failure>> => {
+  const seen = intakeResult<{ id: string }>(
+    await deps.intake.call({ method: 'GET', path: `/v1/tickets/${encodeURIComponent(ticketIdOrReference)}`, token: caller.bearerToken }),
+    200,
+  );
+  if (!seen.ok) return seen;
+  const ticket = await siteTicketStore.find(deps.dataSource.manager, seen.value.id);
+  if (!ticket) return err({ kind: 'conflict', detail: 'The support site does not know this ticket yet; retry in a moment.', extensions: { retryAfterSeconds: 1 } });
+  // Intake already refused other partners' tickets; the projection agrees or the link is not minted.
+  if (caller.scope.kind === 'partner' && ticket.partnerId !== caller.scope.partnerId) return err({ kind: 'not_found', detail: 'No such ticket.' });
+  return ok(ticket);
+};
+
+/** P12: a link to the support site for the ticket's requester (a requester whose mail is filtered). */
+export const mintSiteLink = async (deps: SiteDeps, caller: Caller, ticketIdOrReference: string): Promise<Result<MintedSiteLink, Failure>> => {
+  const found = await ticketOfCaller(deps, caller, ticketIdOrReference);
+  if (!found.ok) return found;
+  const ticket = found.value;
+  if (!ticket.requester) {
+    return err({ kind: 'unprocessable', detail: 'The ticket names no requester (requester.id), so no site link can be made for one.' });
+  }
+  const expiresAt = new Date(deps.clock.now().getTime() + deps.linkSettings.TSS_SITE_LINK_TTL_MS);
+  const { token, grant } = deps.links.mint({
+    ticketId: ticket.ticketId,
+    partnerId: ticket.partnerId,
+    requester: ticket.requester,
+    ...(ticket.language ? { language: ticket.language } : {}),
+    expiresAt,
+  });
+  return ok({ linkId: grant.linkId, url: siteLinkUrl(deps.linkSettings, token), expiresAt });
+};
+
+/** Revokes a link of the ticket (idempotent): from now on it opens nothing. */
+export const revokeSiteLink = async (deps: SiteDeps, caller: Caller, ticketIdOrReference: string, linkId: string): Promise<Result<void, Failure>> => {
+  const found = await ticketOfCaller(deps, caller, ticketIdOrReference);
+  if (!found.ok) return found;
+  const revokedBy = caller.scope.kind === 'staff' ? `staff:${caller.scope.staffId}` : `partner:${caller.scope.partnerId}`;
+  await deps.unitOfWork.run((tx) =>
+    siteLinkRevocationStore.revoke(tx, { linkId, ticketId: found.value.ticketId, partnerId: found.value.partnerId, revokedBy, revokedAt: deps.clock.now() }),
+  );
+  return ok(undefined);
+};

@@ -1,0 +1,49 @@
+import { err, ok, type Result, type SiteLinkGrant } from '@tss/service-kit';
+import { PartnerEntity } from '../store/gateway.entities';
+import { siteLinkRevocationStore } from '../store/site-link-revocation.store';
+import { issueSiteToken } from './issue-token';
+import type { SiteDeps } from './site-deps';
+
+/** Why a link opens nothing: forged, malformed or unknown (404), or expired or revoked (410). Nothing is recorded. */
+export type SiteLinkRefusal = 'not_found' | 'gone';
+
+export interface SiteSession {
+  grant: SiteLinkGrant;
+  /** A short-lived requester token for the grant's requester, to call intake with. */
+  requesterToken: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Opens a support-site link: its signature and expiry (service-kit's SiteLinkKeys), its
+ * revocation, and its partner, then a requester token for the grant's (partner, requester) that
+ * names the partner's site client (docs/adr/0037).
+ */
+export const openSiteLink = async (deps: SiteDeps, token: string): Promise<Result<SiteSession, SiteLinkRefusal>> => {
+  const verified = deps.links.verify(token, deps.clock.now());
+  if (!verified.ok) return err(verified.error === 'expired' ? 'gone' : 'not_found');
+  const grant = verified.value;
+  if (!UUID.test(grant.ticketId) || !UUID.test(grant.partnerId)) return err('not_found');
+  if (await siteLinkRevocationStore.isRevoked(deps.dataSource.manager, grant.linkId, grant.ticketId)) return err('gone');
+  const partner = await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: grant.partnerId, active: true });
+  if (!partner) return err('not_found');
+  const requesterToken = await issueSiteToken(
+    { keys: deps.keys, clock: deps.clock, settings: deps.tokenSettings },
+    { partnerId: partner.id, siteTokenVersion: partner.siteTokenVersion, requester: grant.requester },
+  );
+  return ok({ grant, requesterToken });
+};
+
+/** The partner whose public form is open (`siteEnabled`), and a partner token to file with; undefined when it is not. */
+export const openPartnerSite = async (deps: SiteDeps, partnerId: string | undefined): Promise<{ partnerId: string; name: string; partnerToken: () => Promise<string> } | undefined> => {
+  const id = partnerId?.toLowerCase();
+  if (!id || !UUID.test(id)) return undefined;
+  const partner = await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id, active: true, siteEnabled: true });
+  if (!partner) return undefined;
+  return {
+    partnerId: partner.id,
+    name: partner.name,
+    partnerToken: () => issueSiteToken({ keys: deps.keys, clock: deps.clock, settings: deps.tokenSettings }, { partnerId: partner.id, siteTokenVersion: partner.siteTokenVersion }),
+  };
+};

@@ -1,0 +1,438 @@
+import type { AddressInfo } from 'node:net';
+import { pngBytes } from '@tss/blob-storage/testing';
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
+import { SiteLinkKeys } from '@tss/service-kit';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { contentSecurityPolicy } from '@tss/web-pages';
+import { startTestPlatform, type TestPlatform } from '../support/test-platform';
+
+// Issue #13, P8, P11, P12: the requester's support site served by the gateway, over HTTP, on the
+// whole platform (browser checks are in site.browser.int.spec.ts).
+describe('the support site (issue #13)', () => {
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  let admin: string;
+  let acme: { partnerId: string; token: string };
+  let rival: { partnerId: string; token: string };
+  let agent: { staffId: string; token: string };
+  const clock = new TestClock('2026-06-01T09:00:00.000Z');
+  const http = () => client.http();
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('support_site', { clock });
+    // The site calls intake over the app's own address once it listens (upstream/intake-api.ts).
+    await platform.running.platform.app.listen({ host: '127.0.0.1', port: 0 });
+    expect((platform.running.platform.app.server.address() as AddressInfo).port).toBeGreaterThan(0);
+    client = platform.client;
+    admin = await platform.adminToken();
+    acme = await client.partner(admin, 'Acme Books');
+    rival = await client.partner(admin, 'Rival Media');
+    agent = await client.staff(admin, ['agent'], 'Bea Agent');
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const file = async (token: string, overrides: Record<string, unknown> = {}) => {
+    const response = await http().post('/v1/tickets').auth(token, { type: 'bearer' }).send(sampleTicket({ requester: { id: 'cust-ann', email: 'ann@example.com' }, ...overrides }));
+    expect(response.status).toBe(201);
+    return response.body as { id: string; reference: string };
+  };
+  /** A link minted through the API, once the site has heard of the ticket (`ticket.created`). */
+  const mint = async (token: string, ticketId: string) =>
+    waitFor(`a site link for ${ticketId}`, async () => {
+      const response = await http().post(`/v1/tickets/${ticketId}/site-links`).auth(token, { type: 'bearer' });
+      if (response.status === 409) return undefined;
+      expect(response.status).toBe(201);
+      const body = response.body as { linkId: string; url: string; expiresAt: string };
+      return { ...body, path: new URL(body.url).pathname, token: body.url.slice(body.url.lastIndexOf('/') + 1) };
+    });
+  const thread = async (ticketId: string) =>
+    (await http().get(`/v1/tickets/${ticketId}/thread`).auth(agent.token, { type: 'bearer' })).body as {
+      items: { body: string; visibility: string; attachmentIds: string[]; author: { kind: string } }[];
+    };
+  const agentPost = (ticketId: string, body: string, visibility: 'public' | 'internal' = 'public') =>
+    http().post(`/v1/tickets/${ticketId}/messages`).auth(agent.token, { type: 'bearer' }).send({ body, visibility }).expect(201);
+  const resolve = async (ticketId: string) => {
+    const read = await http().get(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' });
+    await http().patch(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' }).set('if-match', read.headers.etag as string).send({ status: 'resolved' }).expect(200);
+  };
+  /** The CSRF token of the form posting to `action` on a page. */
+  const csrfOf = (page: string, action: string): string => {
+    const form = new RegExp(`<form method="post" action="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>\\s*<input type="hidden" name="_csrf" value="([^"]+)">`).exec(page);
+    if (!form) throw new Error(`no form posting to ${action} on the page`);
+    return form[1];
+  };
+  const expectPageHeaders = (response: { headers: Record<string, string> }) => {
+    expect(response.headers['content-security-policy']).toBe(contentSecurityPolicy());
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.headers['referrer-policy']).toBe('no-referrer');
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+  };
+
+  describe('site links through the API (P12)', () => {
+    it('a partner mints a link for its ticket’s requester: 201, expiring after the configured 14 days', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      expect(link.url).toMatch(/^http:\/\/127\.0\.0\.1:3000\/support\/t\/v1\./);
+      expect(new Date(link.expiresAt).getTime() - clock.now().getTime()).toBe(14 * 86_400_000);
+      const grant = SiteLinkKeys.fromSettings({}).verify(link.token, clock.now());
+      expect(grant).toMatchObject({ ok: true, value: { linkId: link.linkId, ticketId: ticket.id, partnerId: acme.partnerId, requester: 'cust-ann' } });
+    });
+
+    it('another partner’s ticket is a 404, as intake answers; staff may mint for any partner', async () => {
+      const ticket = await file(acme.token);
+      await mint(acme.token, ticket.id); // the site knows the ticket now
+      const foreign = await http().post(`/v1/tickets/${ticket.id}/site-links`).auth(rival.token, { type: 'bearer' });
+      expect(foreign.status).toBe(404);
+      expect(foreign.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect((await http().delete(`/v1/tickets/${ticket.id}/site-links/some-link`).auth(rival.token, { type: 'bearer' })).status).toBe(404);
+      expect((await http().post(`/v1/tickets/${ticket.reference}/site-links`).auth(agent.token, { type: 'bearer' })).status).toBe(201);
+    });
+
+    it('requester tokens and tokens without tickets:write are refused (403); no token is a 401', async () => {
+      const ticket = await file(acme.token);
+      const requester = await client.requester(acme.token, 'cust-ann');
+      expect((await http().post(`/v1/tickets/${ticket.id}/site-links`).auth(requester, { type: 'bearer' })).status).toBe(403);
+      expect((await http().delete(`/v1/tickets/${ticket.id}/site-links/x`).auth(requester, { type: 'bearer' })).status).toBe(403);
+      const quality = await client.staff(admin, ['quality'], 'Quinn Quality');
+      expect((await http().post(`/v1/tickets/${ticket.id}/site-links`).auth(quality.token, { type: 'bearer' })).status).toBe(403);
+      expect((await http().post(`/v1/tickets/${ticket.id}/site-links`)).status).toBe(401);
+    });
+
+    it('a ticket that names no requester id gets no link (422)', async () => {
+      const ticket = await file(acme.token, { requester: { email: 'nobody@example.com' } });
+      const response = await waitFor('the site knows the ticket', async () => {
+        const r = await http().post(`/v1/tickets/${ticket.id}/site-links`).auth(acme.token, { type: 'bearer' });
+        return r.status === 409 ? undefined : r;
+      });
+      expect(response.status).toBe(422);
+    });
+  });
+
+  describe('the ticket page, /support/t/{token}', () => {
+    it('shows the reference, status, level and the public thread in order: no internal notes, no credentials (P8, P9)', async () => {
+      const ticket = await file(acme.token);
+      await agentPost(ticket.id, 'First answer: please send a screenshot.');
+      await agentPost(ticket.id, 'INTERNAL: customer is on the old licence', 'internal');
+      const requester = await client.requester(acme.token, 'cust-ann');
+      await http().post(`/v1/tickets/${ticket.id}/messages`).auth(requester, { type: 'bearer' }).send({ body: 'Here you go. password: Hunter2Secret!' }).expect(201);
+      await agentPost(ticket.id, 'Second answer: fixed in 4.2.2.');
+      const link = await mint(acme.token, ticket.id);
+
+      const page = await http().get(link.path);
+      expect(page.status).toBe(200);
+      expectPageHeaders(page);
+      expect(page.text).toContain('<html lang="en">');
+      expect(page.text).toContain(`<title>Your request ${ticket.reference}</title>`);
+      expect(page.text).toContain(`<dd class="reference">${ticket.reference}</dd>`);
+      expect(page.text).toContain('<dt>Status</dt><dd>In progress</dd>');
+      expect(page.text).toContain('<dd>Standard (response within 12 hours)</dd>');
+      const first = page.text.indexOf('First answer');
+      const mine = page.text.indexOf('Here you go.');
+      const second = page.text.indexOf('Second answer');
+      expect(first).toBeGreaterThan(0);
+      expect(mine).toBeGreaterThan(first);
+      expect(second).toBeGreaterThan(mine);
+      expect(page.text).not.toContain('INTERNAL');
+      expect(page.text).not.toContain('Hunter2Secret');
+      expect(page.text).not.toMatch(/<script|style=/i);
+      // No "not solved" before the ticket is resolved.
+      expect(page.text).not.toContain(`${link.path}/reopen`);
+    });
+
+    it('a reply with text lands on the ticket, then a 303 back to the page with a notice', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const posted = await http().post(`${link.path}/reply`).field('_csrf', csrfOf(page.text, `${link.path}/reply`)).field('text', 'It happens with <b>PDF</b> files too.');
+      expect(posted.status).toBe(303);
+      expect(posted.headers.location).toBe(`${link.path}?done=reply#main`);
+      expect((await thread(ticket.id)).items).toEqual([expect.objectContaining({ body: 'It happens with <b>PDF</b> files too.', visibility: 'public', author: expect.objectContaining({ kind: 'requester' }) })]);
+      const after = await http().get(`${link.path}?done=reply`);
+      expect(after.text).toContain('<div class="notice" role="status"><p>Your reply was sent.');
+      expect(after.text).toContain('It happens with &lt;b&gt;PDF&lt;/b&gt; files too.');
+    });
+
+    it('a reply with an attachment lands on the ticket and downloads from the page', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const png = pngBytes();
+      const posted = await http()
+        .post(`${link.path}/reply`)
+        .field('_csrf', csrfOf(page.text, `${link.path}/reply`))
+        .field('text', 'Screenshot attached.')
+        .attach('file', png, { filename: 'screen.png', contentType: 'image/png' });
+      expect(posted.status).toBe(303);
+      const [message] = (await thread(ticket.id)).items;
+      expect(message).toMatchObject({ body: 'Screenshot attached.', attachmentIds: [expect.any(String)] });
+      const shown = await http().get(link.path);
+      const href = `${link.path}/attachments/${message.attachmentIds[0]}`;
+      expect(shown.text).toContain(`<a href="${href}" download>screen.png</a>`);
+      const download = await http().get(href).buffer(true);
+      expect(download.status).toBe(200);
+      expect(download.headers['content-type']).toBe('image/png');
+      expect(download.headers['content-disposition']).toMatch(/^attachment;/);
+      expect(download.headers['cache-control']).toBe('no-store');
+      expect(Buffer.compare(download.body as Buffer, png)).toBe(0);
+    });
+
+    it('a refused file comes back as the form’s error linked to the field; nothing is recorded', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const posted = await http()
+        .post(`${link.path}/reply`)
+        .field('_csrf', csrfOf(page.text, `${link.path}/reply`))
+        .field('text', 'A document.')
+        .attach('file', Buffer.from('%PDF-1.4 not an image'), { filename: 'notes.png', contentType: 'image/png' });
+      expect(posted.status).toBeGreaterThanOrEqual(400);
+      expect(posted.status).toBeLessThan(500);
+      expectPageHeaders(posted);
+      expect(posted.text).toContain('<h2 id="error-summary-title">There is a problem</h2>');
+      expect(posted.text).toMatch(/<li><a href="#files">[^<]+<\/a><\/li>/);
+      expect(posted.text).toContain('A document.</textarea>');
+      expect((await thread(ticket.id)).items).toEqual([]);
+    });
+
+    it('an empty reply is the form again with its error, nothing recorded', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const posted = await http().post(`${link.path}/reply`).field('_csrf', csrfOf(page.text, `${link.path}/reply`)).field('text', '   ');
+      expect(posted.status).toBe(400);
+      expect(posted.text).toContain('<li><a href="#text">Enter your message</a></li>');
+      expect((await thread(ticket.id)).items).toEqual([]);
+    });
+
+    it('CSRF: a missing, wrong, other-form or other-link token is a 403 page and nothing is recorded', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const other = await mint(acme.token, ticket.id);
+      const otherPage = await http().get(other.path);
+      await resolve(ticket.id);
+      const page = await http().get(link.path);
+      const reopenToken = csrfOf(page.text, `${link.path}/reopen`);
+      const attempts = [
+        http().post(`${link.path}/reply`).field('text', 'no token'),
+        http().post(`${link.path}/reply`).field('_csrf', '1796119200.yi9Cl7ACdy0B2Xx8bCMh2wIjh6L00qo_CXIzuFTMw64').field('text', 'forged token'),
+        http().post(`${link.path}/reply`).field('_csrf', reopenToken).field('text', 'the reopen form’s token'),
+        http().post(`${link.path}/reply`).field('_csrf', csrfOf(otherPage.text, `${other.path}/reply`)).field('text', 'another link’s token'),
+        http().post(`${link.path}/reopen`).type('form').send({ reason: 'no token' }),
+        http().post(`${link.path}/reopen`).type('form').send({ _csrf: csrfOf(page.text, `${link.path}/reply`), reason: 'the reply form’s token' }),
+      ];
+      for (const attempt of attempts) {
+        const response = await attempt;
+        expect(response.status).toBe(403);
+        expectPageHeaders(response);
+        expect(response.text).toContain('<h1>The form has expired</h1>');
+      }
+      expect((await thread(ticket.id)).items).toEqual([]);
+      expect((await http().get(`/v1/tickets/${ticket.id}`).auth(acme.token, { type: 'bearer' })).body.status).toBe('resolved');
+    });
+
+    it('"my problem is not solved" reopens a resolved ticket (P11)', async () => {
+      const ticket = await file(acme.token);
+      await agentPost(ticket.id, 'Fixed, please update.');
+      await resolve(ticket.id);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      expect(page.text).toContain('<dd>Resolved</dd>');
+      expect(page.text).toContain('My problem is not solved');
+      const posted = await http().post(`${link.path}/reopen`).type('form').send({ _csrf: csrfOf(page.text, `${link.path}/reopen`), reason: 'Still crashes.' });
+      expect(posted.status).toBe(303);
+      expect(posted.headers.location).toBe(`${link.path}?done=reopened#main`);
+      const read = await http().get(`/v1/tickets/${ticket.id}`).auth(acme.token, { type: 'bearer' });
+      expect(read.body).toMatchObject({ status: 'open', responseOwed: true });
+      expect((await http().get(`${link.path}?done=reopened`)).text).toContain('Your request is open again.');
+    });
+
+    it('is in Russian for a Russian requester’s link, and by Accept-Language otherwise', async () => {
+      const ticket = await file(acme.token, { language: 'ru' });
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path).set('accept-language', 'en-GB');
+      expect(page.text).toContain('<html lang="ru">');
+      expect(page.text).toContain(`<title>Ваше обращение ${ticket.reference}</title>`);
+      expect(page.text).toContain('Перейти к основному содержанию');
+      expect(page.text).toContain('<dd>Получено</dd>');
+      const english = await file(acme.token);
+      const englishLink = await mint(acme.token, english.id);
+      const byBrowser = await http().get(englishLink.path).set('accept-language', 'ru-RU,ru;q=0.9,en;q=0.5');
+      // An English ticket's link names its language, which wins over the browser's.
+      expect(byBrowser.text).toContain('<html lang="en">');
+      expect((await http().get('/support/t/nonsense').set('accept-language', 'ru')).text).toContain('<html lang="ru">');
+    });
+
+    it('serves its stylesheet from a hashed address, cacheable', async () => {
+      const ticket = await file(acme.token);
+      const page = await http().get((await mint(acme.token, ticket.id)).path);
+      const href = /<link rel="stylesheet" href="([^"]+)">/.exec(page.text)![1];
+      expect(href).toMatch(/^\/support\/assets\/pages\.[0-9a-f]{12}\.css$/);
+      const css = await http().get(href);
+      expect(css.status).toBe(200);
+      expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+      expect(css.headers['cache-control']).toContain('immutable');
+    });
+  });
+
+  describe('links that open nothing: a plain page, nothing recorded', () => {
+    it('a forged, malformed or unknown-key link is a 404 page', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const forged = `${link.token.slice(0, -2)}${link.token.endsWith('AA') ? 'BB' : 'AA'}`;
+      const payload = link.token.split('.')[2];
+      const tampered = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+      const otherPayload = Buffer.from(JSON.stringify({ ...tampered, r: 'someone-else' })).toString('base64url');
+      const relabelled = link.token.split('.').map((part, i) => (i === 2 ? otherPayload : part)).join('.');
+      for (const token of [forged, relabelled, 'garbage', `v1.nokey.${payload}.abc`]) {
+        const page = await http().get(`/support/t/${token}`);
+        expect(page.status).toBe(404);
+        expectPageHeaders(page);
+        expect(page.text).toContain('<h1>Page not found</h1>');
+        expect(page.text).not.toContain(ticket.reference);
+        const reply = await http().post(`/support/t/${token}/reply`).field('text', 'x');
+        expect(reply.status).toBe(404);
+      }
+      expect((await thread(ticket.id)).items).toEqual([]);
+    });
+
+    it('a revoked link is a 410 page, and revoking is idempotent', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      expect(page.status).toBe(200);
+      await http().delete(`/v1/tickets/${ticket.id}/site-links/${link.linkId}`).auth(acme.token, { type: 'bearer' }).expect(204);
+      await http().delete(`/v1/tickets/${ticket.reference}/site-links/${link.linkId}`).auth(acme.token, { type: 'bearer' }).expect(204);
+      const revoked = await http().get(link.path);
+      expect(revoked.status).toBe(410);
+      expect(revoked.text).toContain('<h1>This link has expired</h1>');
+      const reply = await http().post(`${link.path}/reply`).field('_csrf', csrfOf(page.text, `${link.path}/reply`)).field('text', 'after revocation');
+      expect(reply.status).toBe(410);
+      expect((await thread(ticket.id)).items).toEqual([]);
+      // Another link of the same ticket still opens.
+      expect((await http().get((await mint(acme.token, ticket.id)).path)).status).toBe(200);
+    });
+
+    it('a link never shows another ticket: not another ticket’s attachment, not a ticket of another requester', async () => {
+      const mine = await file(acme.token);
+      const theirs = await file(acme.token, { requester: { id: 'cust-bob' } });
+      const bob = await client.requester(acme.token, 'cust-bob');
+      const upload = await http().post(`/v1/tickets/${theirs.id}/attachments`).auth(bob, { type: 'bearer' }).attach('file', pngBytes(), { filename: 'bob.png', contentType: 'image/png' });
+      expect(upload.status).toBe(201);
+      const bobsAttachment = (upload.body as { items: { id: string }[] }).items[0].id;
+      const link = await mint(acme.token, mine.id);
+      expect((await http().get(`${link.path}/attachments/${bobsAttachment}`)).status).toBe(404);
+      // A correctly signed link naming Bob's ticket for Ann (as if its grant were mixed up) opens nothing.
+      const { token } = SiteLinkKeys.fromSettings({}).mint({ ticketId: theirs.id, partnerId: acme.partnerId, requester: 'cust-ann', expiresAt: new Date(clock.now().getTime() + 3_600_000) });
+      const page = await http().get(`/support/t/${token}`);
+      expect(page.status).toBe(404);
+      expect(page.text).not.toContain(theirs.reference);
+    });
+
+    it('an expired link is a 410 page', async () => {
+      const ticket = await file(acme.token);
+      const { token } = SiteLinkKeys.fromSettings({}).mint({ ticketId: ticket.id, partnerId: acme.partnerId, requester: 'cust-ann', expiresAt: new Date(clock.now().getTime() + 60_000) });
+      expect((await http().get(`/support/t/${token}`)).status).toBe(200);
+      clock.advanceMs(60_000);
+      const expired = await http().get(`/support/t/${token}`);
+      expect(expired.status).toBe(410);
+      expectPageHeaders(expired);
+    });
+  });
+
+  describe('the new-request form, /support/new?partner=', () => {
+    const ticketCount = async () => Number((await platform.query<{ n: string }>('ticket-intake', `SELECT count(*) AS n FROM ticket_intake.tickets`))[0].n);
+    const cookieOf = (response: { headers: Record<string, string | string[]> }) => {
+      const header = ([] as string[]).concat(response.headers['set-cookie'] ?? [])[0] ?? '';
+      return header.split(';')[0];
+    };
+
+    it('is a 404 page until the partner enables its site (admin PATCH)', async () => {
+      const closed = await http().get(`/support/new?partner=${rival.partnerId}`);
+      expect(closed.status).toBe(404);
+      expectPageHeaders(closed);
+      expect((await http().get('/support/new')).status).toBe(404);
+      const patched = await http().patch(`/v1/partners/${rival.partnerId}`).auth(admin, { type: 'bearer' }).send({ siteEnabled: true });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toMatchObject({ id: rival.partnerId, siteEnabled: true });
+      expect((await http().patch(`/v1/partners/${rival.partnerId}`).auth(rival.token, { type: 'bearer' }).send({ siteEnabled: false })).status).toBe(403);
+      expect((await http().get(`/support/new?partner=${rival.partnerId}`)).status).toBe(200);
+    });
+
+    it('files a request as the partner with channel site and shows its reference (P2, P3, P12)', async () => {
+      await http().patch(`/v1/partners/${acme.partnerId}`).auth(admin, { type: 'bearer' }).send({ siteEnabled: true }).expect(200);
+      const form = await http().get(`/support/new?partner=${acme.partnerId}`);
+      expect(form.status).toBe(200);
+      expectPageHeaders(form);
+      const cookie = cookieOf(form);
+      expect(form.headers['set-cookie']![0]).toMatch(/^tss_site_form=[A-Za-z0-9_-]+; Path=\/support; HttpOnly; SameSite=Strict$/);
+      for (const id of ['product', 'productVersion', 'description', 'stepsToReproduce', 'browser', 'operatingSystem', 'operatingSystemVersion', 'connectivity', 'antivirus', 'email', 'name']) {
+        expect(form.text).toContain(`<label for="${id}">`);
+      }
+      const filed = await http()
+        .post(`/support/new?partner=${acme.partnerId}`)
+        .set('cookie', cookie)
+        .type('form')
+        .send({
+          _csrf: csrfOf(form.text, `/support/new?partner=${acme.partnerId}`),
+          product: 'player',
+          productVersion: '2.0.1',
+          description: 'Video stops after ten seconds.',
+          browser: 'Firefox 133',
+          email: 'Dana@Example.com',
+          name: 'Dana',
+        });
+      expect(filed.status).toBe(201);
+      expectPageHeaders(filed);
+      const reference = /<strong class="reference">(TSS-[A-Z0-9-]+)<\/strong>/.exec(filed.text)![1];
+      const ticket = await http().get(`/v1/tickets/${reference}`).auth(acme.token, { type: 'bearer' });
+      expect(ticket.body).toMatchObject({ reference, channel: 'site', product: 'player', productVersion: '2.0.1', language: 'en' });
+      // Dana can be sent a site link: her requester id is her address.
+      const link = await mint(acme.token, ticket.body.id);
+      expect(SiteLinkKeys.fromSettings({}).verify(link.token, clock.now())).toMatchObject({ ok: true, value: { requester: 'mail:dana@example.com' } });
+    });
+
+    it('bad input is the form again with an error summary linked to the fields; nothing is filed', async () => {
+      const form = await http().get(`/support/new?partner=${acme.partnerId}`);
+      const before = await ticketCount();
+      const posted = await http()
+        .post(`/support/new?partner=${acme.partnerId}`)
+        .set('cookie', cookieOf(form))
+        .type('form')
+        .send({ _csrf: csrfOf(form.text, `/support/new?partner=${acme.partnerId}`), product: 'toaster', productVersion: '', description: '', email: 'not-an-address', browser: 'Kept <value>' });
+      expect(posted.status).toBe(400);
+      expect(posted.text).toContain('<title>There is a problem: Ask for technical support</title>');
+      expect([...posted.text.matchAll(/<li><a href="#(\w+)">/g)].map((m) => m[1])).toEqual(['product', 'productVersion', 'description', 'email']);
+      expect(posted.text).toContain('value="Kept &lt;value&gt;"');
+      expect(await ticketCount()).toBe(before);
+    });
+
+    it('CSRF: without the cookie, without the token or with another cookie’s token it is a 403 page; nothing is filed', async () => {
+      const form = await http().get(`/support/new?partner=${acme.partnerId}`);
+      const other = await http().get(`/support/new?partner=${acme.partnerId}`);
+      const fields = { product: 'reader', productVersion: '1', description: 'CSRF attempt' };
+      const before = await ticketCount();
+      const action = `/support/new?partner=${acme.partnerId}`;
+      const attempts = [
+        http().post(action).type('form').send({ ...fields, _csrf: csrfOf(form.text, action) }),
+        http().post(action).set('cookie', cookieOf(form)).type('form').send(fields),
+        http().post(action).set('cookie', cookieOf(other)).type('form').send({ ...fields, _csrf: csrfOf(form.text, action) }),
+      ];
+      for (const attempt of attempts) {
+        const response = await attempt;
+        expect(response.status).toBe(403);
+        expect(response.text).toContain('<h1>The form has expired</h1>');
+      }
+      expect(await ticketCount()).toBe(before);
+    });
+
+    it('is in Russian by Accept-Language', async () => {
+      const form = await http().get(`/support/new?partner=${acme.partnerId}`).set('accept-language', 'ru-RU,ru;q=0.9');
+      expect(form.text).toContain('<html lang="ru">');
+      expect(form.text).toContain('<h1>Обращение в техническую поддержку</h1>');
+      expect(form.text).toContain('<input type="hidden" name="language" value="ru">');
+    });
+  });
+});
