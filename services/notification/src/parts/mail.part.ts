@@ -3,6 +3,8 @@ import { BlobStorageEnv, blobStorageConfigProblems, blobStorageFrom } from '@tss
 import { SiteLinkEnv, SiteLinkKeys } from '@tss/service-kit';
 import { domainOf } from '../domain/mail-delivery';
 import { inboundRoutes } from '../http/inbound.routes';
+import { InboundSmtpListener } from '../http/inbound-smtp.listener';
+import { receiveInboundMail } from '../use-cases/inbound-receive';
 import { mailOutboxRoutes } from '../http/mail-outbox.routes';
 import { mailTicketHandlers } from '../events/mail-ticket-events.handlers';
 import { CreateMail1765200200000 } from '../store/migrations/1765200200000-create-mail';
@@ -41,7 +43,11 @@ export const MAIL_CONFIG = {
       description: 'P7: gets the escalation notice when no staff member it targets has an address (e.g. a support leads list); unset: a warning is logged',
     }),
   ),
-  MAIL_INBOUND_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 30 * 1_048_576, description: 'Largest raw inbound mail accepted' }),
+  MAIL_INBOUND_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 30 * 1_048_576, description: 'Largest raw inbound mail accepted (HTTP and SMTP)' }),
+  INBOUND_SMTP_PORT: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 65_535, description: 'Services mode: an SMTP listener for inbound mail from the MX in front of TSS (same pipeline as POST /v1/inbound/email); unset: off' }),
+  ),
+  INBOUND_SMTP_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the inbound SMTP listener binds to' }),
 };
 
 
@@ -64,6 +70,16 @@ export const mailPart = defineNotificationPart({
     const blobs = blobStorageFrom(c);
     const inbound = inboundRoutes({ ...deps, blobs, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
     const outbox = mailOutboxRoutes(deps);
+    const smtpListener =
+      c.INBOUND_SMTP_PORT === undefined
+        ? undefined
+        : new InboundSmtpListener({
+            host: c.INBOUND_SMTP_HOST,
+            port: c.INBOUND_SMTP_PORT,
+            maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES,
+            logger: deps.logger,
+            receive: (raw) => receiveInboundMail({ ...deps, blobs }, raw),
+          });
     return {
       routes: async (app) => {
         await app.register(outbox);
@@ -81,7 +97,10 @@ export const mailPart = defineNotificationPart({
         }),
       ],
       timers: { [MAIL_SEND_TIMER]: sender.timerHandler, ...ticketMail.timers },
-      background: [{ name: 'mail sender', start: () => undefined, stop: () => sender.stop() }],
+      background: [
+        { name: 'mail sender', start: () => undefined, stop: () => sender.stop() },
+        ...(smtpListener ? [{ name: 'inbound SMTP listener', start: () => smtpListener.start(), stop: () => smtpListener.stop() }] : []),
+      ],
     };
   },
 });

@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Failure, Result } from '@tss/service-kit';
+import type { InboundReceipt } from '../use-cases/inbound-receive';
+
+export interface InboundSmtpOptions {
+  host: string;
+  port: number;
+  /** Announced as SIZE (RFC 1870) and enforced: a larger message is refused with 552. */
+  maxMessageBytes: number;
+  logger: Logger;
+  /** The same pipeline as POST /v1/inbound/email. */
+  receive(raw: Buffer): Promise<Result<InboundReceipt, Failure>>;
+}
+
+const smtpError = (code: number, message: string): Error => Object.assign(new Error(message), { responseCode: code });
+
+/**
+ * Issue #11: the optional SMTP listener of services mode (INBOUND_SMTP_PORT). It takes mail from the
+ * MX or relay in front of it and hands each message to the inbound pipeline: 250 once recorded
+ * (threaded, new ticket, quarantined or ignored), 550 for a message that is not a mail, 552 when too
+ * large, 451 when the pipeline failed (database down…), so the sending server keeps it and retries.
+ * No AUTH and no STARTTLS: it listens on 127.0.0.1 (or a private network) behind that server.
+ */
+export class InboundSmtpListener {
+  private readonly server: SMTPServer;
+  private listening?: Promise<void>;
+
+  constructor(private readonly options: InboundSmtpOptions) {
+    this.server = new SMTPServer({
+      name: 'tss-inbound',
+      banner: 'TSS inbound mail',
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      size: options.maxMessageBytes,
+      logger: false,
+      onData: (stream, session, callback) => this.onData(stream, session, callback),
+    });
+    this.server.on('error', (error) => options.logger.warn({ err: error }, 'inbound SMTP listener error'));
+  }
+
+  start(): void {
+    this.listening ??= new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.server.server.once('error', onError);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.server.off('error', onError);
+        this.options.logger.info({ host: this.options.host, port: this.options.port }, 'inbound SMTP listener ready');
+        resolve();
+      });
+    });
+    this.listening.catch((error: unknown) => this.options.logger.error({ err: error, port: this.options.port }, 'inbound SMTP listener could not listen; mail is still taken at POST /v1/inbound/email'));
+  }
+
+  async stop(): Promise<void> {
+    if (!this.listening) return;
+    const started = await this.listening.then(
+      () => true,
+      () => false,
+    );
+    if (started) await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    stream.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes <= this.options.maxMessageBytes) chunks.push(chunk); // past the limit: drained, not kept
+    });
+    stream.on('error', (error: Error) => callback(smtpError(451, `Reading the message failed: ${error.message}`)));
+    stream.on('end', () => {
+      if (stream.sizeExceeded || bytes > this.options.maxMessageBytes) {
+        callback(smtpError(552, `Message exceeds the ${this.options.maxMessageBytes} bytes this server takes`));
+        return;
+      }
+      this.options.receive(Buffer.concat(chunks)).then(
+        (received) => {
+          if (!received.ok) callback(smtpError(550, received.error.detail ?? 'Not a mail'));
+          else callback(null, `Received: ${received.value.outcome}${received.value.duplicate ? ' (duplicate)' : ''} ${received.value.inboundId}`);
+        },
+        (error: unknown) => {
+          this.options.logger.warn({ err: error, session: session.id }, 'inbound SMTP message not recorded; the sender will retry');
+          callback(smtpError(451, 'Temporary failure; try again later'));
+        },
+      );
+    });
+  }
+}

@@ -1,0 +1,100 @@
+import { createServer, connect } from 'node:net';
+import nodemailer from 'nodemailer';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
+import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
+
+/** A port nobody listens on now (the listener's port is configuration, not chosen at random by the service). */
+const freePort = async (): Promise<number> => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+};
+
+const accepting = (port: number) =>
+  waitFor(`the inbound SMTP listener on ${port}`, () =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    }),
+  );
+
+// Issue #11 "E-mail in": "an optional SMTP listener (smtp-server) does the same in services mode".
+describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alone', () => {
+  const clock = new TestClock('2026-03-02T09:00:00.000Z');
+  const partnerId = '0b8f8a52-3c1e-4a57-9a1e-7d1d2c1b0a77';
+  const MAX_BYTES = 16_384;
+  let sink: SmtpSink;
+  let notification: NotificationUnderTest;
+  let port: number;
+  let mta: nodemailer.Transporter;
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    port = await freePort();
+    notification = await startNotification(clock, {
+      MAIL_SMTP_HOST: '127.0.0.1',
+      MAIL_SMTP_PORT: String(sink.port),
+      MAIL_FROM: 'TSS Support <support@tss.test>',
+      INBOUND_SMTP_PORT: String(port),
+      MAIL_INBOUND_MAX_BYTES: String(MAX_BYTES),
+    });
+    await accepting(port);
+    mta = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  });
+  afterAll(async () => {
+    mta?.close();
+    await notification?.sut.stop();
+    await sink?.close();
+  });
+
+  const emailReceived = (messageId: string) =>
+    waitFor(`notification.email_received for ${messageId}`, async () => {
+      const [row] = await notification.sut.query<{ event: { data: { ticketId?: string; text: string; from: string } } }>(
+        `SELECT event FROM notification.outbox WHERE event_type = 'notification.email_received' AND event->'data'->>'messageId' = $1`,
+        [messageId],
+      );
+      return row?.event.data;
+    });
+
+  it('a reply sent over SMTP by a real client threads onto its ticket by In-Reply-To, quoted history cut', async () => {
+    const ticket = await notification.ticketCreated({ partnerId, email: 'ann@client.example' });
+    const ack = await sink.nthMailTo('ann@client.example');
+
+    const sent = (await mta.sendMail({
+      from: 'Ann <ann@client.example>',
+      to: 'support@tss.test',
+      subject: `Re: ${ack.subject}`,
+      inReplyTo: ack.messageId,
+      references: [ack.messageId!],
+      messageId: '<reply-1@client.example>',
+      text: `It still crashes on page 3.\n\nOn Mon, 2 Mar 2026 at 09:00, TSS Support <support@tss.test> wrote:\n> ${ack.text?.split('\n')[0]}\n`,
+    })) as { response: string };
+    expect(sent.response).toMatch(/^250 .*Received: threaded/);
+
+    const received = await emailReceived('<reply-1@client.example>');
+    expect(received).toMatchObject({ ticketId: ticket.ticketId, from: 'ann@client.example', text: 'It still crashes on page 3.' });
+    const [row] = await notification.sut.query<{ outcome: string; ticket_id: string }>(`SELECT outcome, ticket_id FROM notification.inbound_messages WHERE message_id = $1`, ['<reply-1@client.example>']);
+    expect(row).toEqual({ outcome: 'threaded', ticket_id: ticket.ticketId });
+
+    // The sending server retries after a lost answer: the same Message-ID does nothing again.
+    const again = (await mta.sendMail({ from: 'ann@client.example', to: 'support@tss.test', subject: 'Re: x', messageId: '<reply-1@client.example>', text: 'again' })) as { response: string };
+    expect(again.response).toContain('(duplicate)');
+  });
+
+  it('a mail from an unknown sender is quarantined (accepted, never acknowledged); one over MAIL_INBOUND_MAX_BYTES is refused with 552', async () => {
+    const quarantined = (await mta.sendMail({ from: 'stranger@nowhere.example', to: 'support@tss.test', subject: 'Hello', messageId: '<q-1@nowhere.example>', text: 'Who are you?' })) as { response: string };
+    expect(quarantined.response).toContain('Received: quarantined');
+
+    const tooLarge = mta.sendMail({ from: 'ann@client.example', to: 'support@tss.test', subject: 'Big', messageId: '<big@client.example>', text: 'x'.repeat(MAX_BYTES * 2) });
+    await expect(tooLarge).rejects.toMatchObject({ responseCode: 552 });
+    const rows = await notification.sut.query(`SELECT 1 FROM notification.inbound_messages WHERE message_id = '<big@client.example>'`);
+    expect(rows).toEqual([]);
+  });
+});
