@@ -1,0 +1,95 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import jwt from 'jsonwebtoken';
+import { bootstrapAdmin, gatewayService, gatewayTokenAuthority } from '@tss/gateway';
+import { InProcessTransport } from '@tss/messaging';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { PlatformClient } from '@tss/runtime/testing';
+import { SiteLinkKeys, systemClock } from '@tss/service-kit';
+import { ServiceInstances } from '../support/service-instances';
+
+const ADMIN = { clientId: 'sc_site_services_admin', clientSecret: 'site-services-admin-secret-0123456789' };
+const TICKET_ID = '3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f';
+
+interface Received {
+  method: string;
+  url: string;
+  authorization: string;
+  body: string;
+}
+
+/**
+ * Services mode: the gateway alone, with TSS_INTAKE_URL naming a stand-in for intake on
+ * 127.0.0.1. The support site reads and writes over HTTP as the link's requester (upstream/intake-api.ts).
+ */
+describe('services mode: the support site calls intake over HTTP as the requester', () => {
+  const received: Received[] = [];
+  let upstream: Server;
+  let db: TestDatabase;
+  let services: ServiceInstances;
+  let gateway: PlatformClient;
+  let partnerId: string;
+
+  const answers: Record<string, unknown> = {
+    [`GET /v1/tickets/${TICKET_ID}`]: { id: TICKET_ID, reference: 'TSS-K7QM2-ZC4XD', status: 'open', level: 'standard', subject: 'Crash', receivedAt: '2026-06-01T09:00:00.000Z' },
+    [`GET /v1/tickets/${TICKET_ID}/thread`]: {
+      ticketId: TICKET_ID,
+      reference: 'TSS-K7QM2-ZC4XD',
+      request: { subject: 'Crash', description: 'It crashes.', receivedAt: '2026-06-01T09:00:00.000Z' },
+      items: [{ id: 'm1', author: { kind: 'agent' }, visibility: 'public', body: 'An answer from intake.', attachmentIds: [], createdAt: '2026-06-01T10:00:00.000Z' }],
+    },
+    [`GET /v1/tickets/${TICKET_ID}/attachments`]: { items: [] },
+    [`POST /v1/tickets/${TICKET_ID}/messages`]: { message: {}, ticket: {}, notes: [] },
+  };
+
+  beforeAll(async () => {
+    upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const key = `${req.method} ${req.url}`;
+        received.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization ?? '', body: Buffer.concat(chunks).toString() });
+        const answer = answers[key];
+        res.writeHead(answer ? (req.method === 'POST' ? 201 : 200) : 404, { 'content-type': 'application/json' }).end(JSON.stringify(answer ?? { title: 'Not Found', status: 404 }));
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const intakeUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+
+    db = await createTestDatabase('site_services_mode');
+    services = new ServiceInstances(db.url);
+    const instance = await services.start(gatewayService, {
+      transport: new InProcessTransport(),
+      env: { TSS_INTAKE_URL: intakeUrl },
+      keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
+    });
+    gateway = new PlatformClient(await services.listen(instance));
+    const host = instance.host;
+    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, ADMIN);
+    partnerId = (await gateway.partner(await gateway.token(ADMIN.clientId, ADMIN.clientSecret), 'Services Partner')).partnerId;
+  }, 120_000);
+
+  afterAll(async () => {
+    await services?.stopAll();
+    await new Promise<void>((resolve) => upstream?.close(() => resolve()));
+    await db?.drop();
+  });
+
+  it('shows the page from intake’s answers and posts a reply, each call with a requester token of the partner’s site client', async () => {
+    const { token } = SiteLinkKeys.fromSettings({}).mint({ ticketId: TICKET_ID, partnerId, requester: 'cust-ann', expiresAt: new Date(systemClock.now().getTime() + 3_600_000) });
+    const page = await gateway.http().get(`/support/t/${token}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<dd class="reference">TSS-K7QM2-ZC4XD</dd>');
+    expect(page.text).toContain('An answer from intake.');
+    expect(received.map((r) => `${r.method} ${r.url}`).sort()).toEqual([`GET /v1/tickets/${TICKET_ID}`, `GET /v1/tickets/${TICKET_ID}/attachments`, `GET /v1/tickets/${TICKET_ID}/thread`]);
+    for (const call of received) {
+      expect(jwt.decode(call.authorization.replace(/^Bearer /, ''))).toMatchObject({ kind: 'requester', partner_id: partnerId, requester_id: 'cust-ann', client_id: `site:${partnerId}`, scope: 'tickets:read tickets:write' });
+    }
+
+    const csrf = /action="\/support\/t\/[^"]+\/reply"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)">/.exec(page.text)![1];
+    const posted = await gateway.http().post(`/support/t/${token}/reply`).field('_csrf', csrf).field('text', 'Thanks, still broken.');
+    expect(posted.status).toBe(303);
+    const reply = received.find((r) => r.method === 'POST');
+    expect(reply).toMatchObject({ url: `/v1/tickets/${TICKET_ID}/messages`, body: JSON.stringify({ body: 'Thanks, still broken.' }) });
+  });
+});
