@@ -82,7 +82,10 @@ describe('escalation (issue #12)', () => {
 
   const http = () => client.http();
   const get = (path: string, token: string) => http().get(path).auth(token, { type: 'bearer' });
-  const put = (path: string, token: string, body: unknown) => http().put(path).auth(token, { type: 'bearer' }).send(body as object);
+  const put = (path: string, token: string, body: unknown, ifMatch?: string) => {
+    const request = http().put(path).auth(token, { type: 'bearer' });
+    return (ifMatch ? request.set('if-match', ifMatch) : request).send(body as object);
+  };
   const post = (path: string, token: string, body: unknown = {}) => http().post(path).auth(token, { type: 'bearer' }).send(body as object);
   const expectProblem = (response: { status: number; headers: Record<string, string>; body: { type?: string } }, status: number, slug: string) => {
     expect({ status: response.status, type: response.body.type }).toEqual({ status, type: `https://tss.dev/problems/${slug}` });
@@ -189,6 +192,16 @@ describe('escalation (issue #12)', () => {
       const restored = await put('/v1/escalation/rules', admin, { rules: defaults });
       expect(restored.body).toMatchObject({ version: 3, rules: defaults });
     });
+
+    it('If-Match with the ETag as read refuses (412) a PUT over a change made since', async () => {
+      const read = await get('/v1/escalation/rules', admin);
+      expect(read.headers.etag).toBe(`"${read.body.version}"`);
+      expectProblem(await put('/v1/escalation/rules', admin, { rules: [] }, `"${read.body.version - 1}"`), 412, 'precondition-failed');
+      expect((await get('/v1/escalation/rules', admin)).body).toEqual(read.body);
+      const fresh = await put('/v1/escalation/rules', admin, { rules: read.body.rules }, read.headers.etag as string);
+      expect(fresh.status).toBe(200);
+      expect(fresh.headers.etag).toBe(`"${read.body.version + 1}"`);
+    });
   });
 
   describe('roster', () => {
@@ -218,6 +231,9 @@ describe('escalation (issue #12)', () => {
       expectProblem(response, 400, 'bad-request');
       expect(response.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['/shifts/0/timeZone', '/shifts/1/staffId']);
       expect((await get('/v1/escalation/roster', admin)).body.version).toBe(1);
+      // A stale ETag: refused whole, even for a valid roster.
+      expectProblem(await put('/v1/escalation/roster', admin, ROSTER(), '"0"'), 412, 'precondition-failed');
+      expect((await get('/v1/escalation/roster', admin)).headers.etag).toBe('"1"');
     });
   });
 

@@ -65,6 +65,10 @@ export const RulesView = Type.Object({
 });
 export const RULES_EXAMPLE = { version: 1, rules: DEFAULT_RULES, changedBy: null, changedAt: null };
 
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag of the document as read: the PUT is refused (412) if it changed since' })),
+});
+
 // ---- roster ------------------------------------------------------------------------------------
 const Weekday = Type.Integer({ minimum: 1, maximum: 7, description: 'ISO weekday: 1 Monday … 7 Sunday' });
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time HH:mm' });

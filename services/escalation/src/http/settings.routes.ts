@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { UnitOfWork } from '@tss/messaging';
 import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { etagOfVersion } from '../domain/document-version';
 import type { EscalationRule } from '../domain/escalation-rules';
 import type { Roster } from '../domain/roster';
 import type { Versioned } from '../store/settings.store';
@@ -9,7 +10,7 @@ import { settingsStore } from '../store/settings.store';
 import { staffProjection } from '../store/projection.store';
 import { onDutyNow } from '../use-cases/on-duty';
 import { replaceRoster, replaceRules } from '../use-cases/manage-settings';
-import { OnDutyQuery, OnDutyView, PutRosterBody, PutRulesBody, RosterView, RULES_EXAMPLE, RulesView } from './escalation.schemas';
+import { IfMatchHeaders, OnDutyQuery, OnDutyView, PutRosterBody, PutRulesBody, RosterView, RULES_EXAMPLE, RulesView } from './escalation.schemas';
 import { READ } from './escalation.routes';
 
 const MANAGE: AccessRule = { kinds: ['staff'], scopes: ['escalations:manage'] };
@@ -39,7 +40,10 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
       schema: { tags: TAGS, operationId: 'getEscalationRules', summary: 'The escalation rules in force, with their version', response: { 200: { ...RulesView, examples: [RULES_EXAMPLE] } } },
       config: { access: READ },
     },
-    async () => rulesView(await deps.unitOfWork.run((tx) => settingsStore.rules(tx))),
+    async (_request, reply) => {
+      const rules = await deps.unitOfWork.run((tx) => settingsStore.rules(tx));
+      return reply.header('etag', etagOfVersion(rules.version)).send(rulesView(rules));
+    },
   );
 
   app.put(
@@ -49,15 +53,18 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
         tags: TAGS,
         operationId: 'putEscalationRules',
         summary: 'Replace the rule set (a new version); an invalid set is a 400 naming each rule at fault, and the rules in force stay',
+        description: 'Send `If-Match` with the ETag of the rules as read to refuse (412) a PUT over someone else’s change.',
+        headers: IfMatchHeaders,
         body: PutRulesBody,
-        response: { 200: RulesView, ...failureResponses('bad_request') },
+        response: { 200: RulesView, ...failureResponses('bad_request', 'precondition_failed') },
       },
       config: { access: MANAGE },
     },
     async (request, reply) => {
       const { staffId } = scopeOf(request, 'staff');
-      const result = await deps.unitOfWork.run((tx) => replaceRules(tx, request.body.rules, staffId, deps.clock.now()));
-      return result.ok ? rulesView(result.value) : sendFailure(reply, result.error);
+      const change = { by: staffId, at: deps.clock.now(), ifMatch: request.headers['if-match'] };
+      const result = await deps.unitOfWork.run((tx) => replaceRules(tx, request.body.rules, change));
+      return result.ok ? reply.header('etag', etagOfVersion(result.value.version)).send(rulesView(result.value)) : sendFailure(reply, result.error);
     },
   );
 
@@ -67,7 +74,10 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
       schema: { tags: TAGS, operationId: 'getEscalationRoster', summary: 'The on-duty roster: weekly shifts per time zone, and dated overrides', response: { 200: RosterView } },
       config: { access: READ },
     },
-    async () => rosterView(await deps.unitOfWork.run((tx) => settingsStore.roster(tx))),
+    async (_request, reply) => {
+      const roster = await deps.unitOfWork.run((tx) => settingsStore.roster(tx));
+      return reply.header('etag', etagOfVersion(roster.version)).send(rosterView(roster));
+    },
   );
 
   app.put(
@@ -77,8 +87,10 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
         tags: TAGS,
         operationId: 'putEscalationRoster',
         summary: 'Replace the roster (a new version); unknown zones or staff are a 400',
+        description: 'Send `If-Match` with the ETag of the roster as read to refuse (412) a PUT over someone else’s change.',
+        headers: IfMatchHeaders,
         body: PutRosterBody,
-        response: { 200: RosterView, ...failureResponses('bad_request') },
+        response: { 200: RosterView, ...failureResponses('bad_request', 'precondition_failed') },
       },
       config: { access: MANAGE },
     },
@@ -88,8 +100,9 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
         shifts: request.body.shifts.map((s) => ({ ...s, weekdays: s.weekdays as Roster['shifts'][number]['weekdays'] })),
         overrides: (request.body.overrides ?? []).map((o) => ({ ...o, from: new Date(o.from), to: new Date(o.to) })),
       };
-      const result = await deps.unitOfWork.run((tx) => replaceRoster(tx, roster, staffId, deps.clock.now()));
-      return result.ok ? rosterView(result.value) : sendFailure(reply, result.error);
+      const change = { by: staffId, at: deps.clock.now(), ifMatch: request.headers['if-match'] };
+      const result = await deps.unitOfWork.run((tx) => replaceRoster(tx, roster, change));
+      return result.ok ? reply.header('etag', etagOfVersion(result.value.version)).send(rosterView(result.value)) : sendFailure(reply, result.error);
     },
   );
 

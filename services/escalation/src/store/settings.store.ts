@@ -26,8 +26,8 @@ const rosterToJson = (roster: Roster): RosterJson => ({
 
 /**
  * The rule set and the roster: each PUT is a new version, the highest in force. Before the first
- * PUT the defaults are version 1 (rules) and an empty roster version 0. The table lock makes two
- * concurrent PUTs take turns rather than collide on a version number.
+ * PUT the defaults are version 1 (rules) and an empty roster version 0. A PUT locks the table
+ * before it reads the version it replaces, so two concurrent PUTs take turns.
  */
 export const settingsStore = {
   async rules(tx: EntityManager): Promise<Versioned<EscalationRule[]>> {
@@ -38,12 +38,13 @@ export const settingsStore = {
     return r ? { version: r.version, value: r.rules, changedBy: r.changed_by, changedAt: r.changed_at } : { version: 1, value: [...DEFAULT_RULES], changedBy: null, changedAt: null };
   },
 
-  async saveRules(tx: EntityManager, rules: readonly EscalationRule[], by: string, at: Date): Promise<number> {
+  /** Taken before reading the version a PUT replaces: two PUTs take turns. */
+  async lockRules(tx: EntityManager): Promise<void> {
     await tx.query(`LOCK TABLE escalation.rule_sets IN SHARE ROW EXCLUSIVE MODE`);
-    const current = await settingsStore.rules(tx);
-    const version = current.version + 1;
+  },
+
+  async insertRules(tx: EntityManager, version: number, rules: readonly EscalationRule[], by: string, at: Date): Promise<void> {
     await tx.query(`INSERT INTO escalation.rule_sets (version, rules, changed_by, changed_at) VALUES ($1, $2::jsonb, $3, $4)`, [version, JSON.stringify(rules), by, at]);
-    return version;
   },
 
   async roster(tx: EntityManager): Promise<Versioned<Roster>> {
@@ -54,11 +55,11 @@ export const settingsStore = {
     return r ? { version: r.version, value: rosterOfJson(r.roster), changedBy: r.changed_by, changedAt: r.changed_at } : { version: 0, value: EMPTY_ROSTER, changedBy: null, changedAt: null };
   },
 
-  async saveRoster(tx: EntityManager, roster: Roster, by: string, at: Date): Promise<number> {
+  async lockRoster(tx: EntityManager): Promise<void> {
     await tx.query(`LOCK TABLE escalation.rosters IN SHARE ROW EXCLUSIVE MODE`);
-    const current = await settingsStore.roster(tx);
-    const version = current.version + 1;
+  },
+
+  async insertRoster(tx: EntityManager, version: number, roster: Roster, by: string, at: Date): Promise<void> {
     await tx.query(`INSERT INTO escalation.rosters (version, roster, changed_by, changed_at) VALUES ($1, $2::jsonb, $3, $4)`, [version, JSON.stringify(rosterToJson(roster)), by, at]);
-    return version;
   },
 };

@@ -1,31 +1,52 @@
 import type { EntityManager } from 'typeorm';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
+import { ifMatchAdmits } from '../domain/document-version';
 import { validateRules, type EscalationRule, type RuleInput } from '../domain/escalation-rules';
 import { rosterProblems, type Roster } from '../domain/roster';
 import { settingsStore, type Versioned } from '../store/settings.store';
 import { staffProjection } from '../store/projection.store';
 
+/** Who replaces a document, when, and the version they read (If-Match; optional: absent replaces whatever is in force). */
+export interface Replacement {
+  by: string;
+  at: Date;
+  ifMatch?: string;
+}
+
+const stale = (what: string, version: number): Failure => ({
+  kind: 'precondition_failed',
+  detail: `The ${what} changed since it was read (now version ${version}); read it again and reapply your change.`,
+});
+
 /** A new rule set, or a 400 naming each rule at fault; a rejected set leaves the one in force. */
-export const replaceRules = async (tx: EntityManager, input: readonly RuleInput[], by: string, now: Date): Promise<Result<Versioned<EscalationRule[]>, Failure>> => {
+export const replaceRules = async (tx: EntityManager, input: readonly RuleInput[], change: Replacement): Promise<Result<Versioned<EscalationRule[]>, Failure>> => {
   const checked = validateRules(input);
   if (!checked.ok) {
-    const named = [...new Set(checked.problems.map((p) => p.rule))].join(', ');
+    const named = [...new Set(checked.problems.map((p) => p.rule))];
     return err({
       kind: 'bad_request',
-      detail: `Invalid escalation rules (${named}); the rules in force are unchanged.`,
-      extensions: { rules: [...new Set(checked.problems.map((p) => p.rule))], errors: checked.problems.map((p) => ({ pointer: p.pointer, message: `rule "${p.rule}": ${p.message}` })) },
+      detail: `Invalid escalation rules (${named.join(', ')}); the rules in force are unchanged.`,
+      extensions: { rules: named, errors: checked.problems.map((p) => ({ pointer: p.pointer, message: `rule "${p.rule}": ${p.message}` })) },
     });
   }
-  const version = await settingsStore.saveRules(tx, checked.rules, by, now);
-  return ok({ version, value: checked.rules, changedBy: by, changedAt: now });
+  await settingsStore.lockRules(tx);
+  const current = await settingsStore.rules(tx);
+  if (change.ifMatch !== undefined && !ifMatchAdmits(change.ifMatch, current.version)) return err(stale('rule set', current.version));
+  const version = current.version + 1;
+  await settingsStore.insertRules(tx, version, checked.rules, change.by, change.at);
+  return ok({ version, value: checked.rules, changedBy: change.by, changedAt: change.at });
 };
 
 /** A new roster, or a 400 naming what is wrong (unknown zone, bad time, staff the gateway never announced). */
-export const replaceRoster = async (tx: EntityManager, roster: Roster, by: string, now: Date): Promise<Result<Versioned<Roster>, Failure>> => {
+export const replaceRoster = async (tx: EntityManager, roster: Roster, change: Replacement): Promise<Result<Versioned<Roster>, Failure>> => {
   const ids = [...roster.shifts.map((s) => s.staffId), ...roster.overrides.map((o) => o.staffId)];
   const known = await staffProjection.activeIds(tx, ids);
   const problems = rosterProblems(roster, known);
   if (problems.length > 0) return err({ kind: 'bad_request', detail: `Invalid roster: ${problems.map((p) => `${p.pointer} ${p.message}`).join('; ')}`, extensions: { errors: problems } });
-  const version = await settingsStore.saveRoster(tx, roster, by, now);
-  return ok({ version, value: roster, changedBy: by, changedAt: now });
+  await settingsStore.lockRoster(tx);
+  const current = await settingsStore.roster(tx);
+  if (change.ifMatch !== undefined && !ifMatchAdmits(change.ifMatch, current.version)) return err(stale('roster', current.version));
+  const version = current.version + 1;
+  await settingsStore.insertRoster(tx, version, roster, change.by, change.at);
+  return ok({ version, value: roster, changedBy: change.by, changedAt: change.at });
 };
