@@ -29,4 +29,44 @@ describe('UnitOfWork', () => {
     });
     expect(seen).toEqual({ isolation: 'read committed', sameTransaction: true });
   });
+
+  it('runs a deadlock victim again, so both of two crossing transactions commit', async () => {
+    await dataSource.query('CREATE TABLE uow.pair (id int PRIMARY KEY, v int NOT NULL)');
+    await dataSource.query('INSERT INTO uow.pair VALUES (1, 0), (2, 0)');
+    const uow = new UnitOfWork(dataSource);
+    // Each takes one row, waits until the other holds its row, then takes the other's: a deadlock.
+    let held = 0;
+    let bothHeld: () => void = () => undefined;
+    const barrier = new Promise<void>((resolve) => (bothHeld = resolve));
+    const runs = { a: 0, b: 0 };
+    const crossing = (name: 'a' | 'b', first: number, second: number) =>
+      uow.run(async (tx) => {
+        runs[name] += 1;
+        await tx.query('UPDATE uow.pair SET v = v + 1 WHERE id = $1', [first]);
+        if (runs[name] === 1) {
+          held += 1;
+          if (held === 2) bothHeld();
+          await barrier;
+        }
+        await tx.query('UPDATE uow.pair SET v = v + 1 WHERE id = $1', [second]);
+      });
+    await Promise.all([crossing('a', 1, 2), crossing('b', 2, 1)]);
+    // One of them was the victim and ran twice; each committed exactly once.
+    expect(runs.a + runs.b).toBe(3);
+    expect(await dataSource.query('SELECT id, v FROM uow.pair ORDER BY id')).toEqual([
+      { id: 1, v: 2 },
+      { id: 2, v: 2 },
+    ]);
+  });
+
+  it('does not run other failures again', async () => {
+    let runs = 0;
+    await expect(
+      new UnitOfWork(dataSource).run(async (tx) => {
+        runs += 1;
+        await tx.query('SELECT 1 / 0');
+      }),
+    ).rejects.toThrow(/division by zero/);
+    expect(runs).toBe(1);
+  });
 });

@@ -7,7 +7,8 @@ export class ServiceUnavailableError extends Error {
 }
 
 const CONNECTION_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTCONN|57P01|57P02|57P03|08000|08001|08003|08004|08006)$/;
-const CONNECTION_MESSAGES = /Connection terminated|connection timeout|terminating connection|Connection is not established|the database system is (starting up|shutting down)/i;
+// `timeout exceeded when trying to connect`: pg-pool had no free connection in time (overload): 503, retry later.
+const CONNECTION_MESSAGES = /Connection terminated|connection timeout|terminating connection|Connection is not established|the database system is (starting up|shutting down)|timeout exceeded when trying to connect/i;
 
 /**
  * True when an error (or one of its causes) means a dependency is unreachable rather than that
