@@ -1,6 +1,6 @@
 // `npm run bench -- webhooks`: how fast one notification replica delivers a queue of signed
 // webhooks. The single-process platform (its own process) files tickets while endpoint 0 takes
-// their `ticket.created` live; then ten more endpoints replay those events at once, queueing
+// their `ticket.created` live; then ten more endpoints replay those events, one after the other, queueing
 // 10 × BENCH_WEBHOOKS_EVENTS deliveries, and the receiver (a process of its own, answering 200)
 // times their arrival. Baseline, same run, same receiver: undici POSTing the same signed body as
 // many times with the platform's in-flight limit (WEBHOOK_MAX_IN_FLIGHT) (issue #15, benchmark 4).
@@ -109,7 +109,8 @@ export const runWebhooksBench = async (): Promise<BenchFigures> => {
     const queued = EVENTS * ENDPOINTS;
     process.stderr.write(`webhooks: ${queued} deliveries queued by replay\n`);
     const replayStarted = wallMs();
-    await Promise.all(ids.map(async (id) => json(await fetch(`${base}/v1/webhooks/endpoints/${id}/replay`, { method: 'POST', headers: admin, body: JSON.stringify({ since }) }))));
+    // One after the other, as an operator would: each replay is one transaction of EVENTS rows.
+    for (const id of ids) await json(await fetch(`${base}/v1/webhooks/endpoints/${id}/replay`, { method: 'POST', headers: admin, body: JSON.stringify({ since }) }));
     const replayAnsweredMs = wallMs() - replayStarted;
     const drained = await waitFor(queued);
     const tssSeconds = ((drained.lastAtMs ?? 0) - replayStarted) / 1000;
