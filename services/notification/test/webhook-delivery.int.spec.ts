@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
-import { metricsRegistry } from '@tss/service-kit';
+import { LocalKeyWrapper, metricsRegistry } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore, TimerWorker } from '@tss/timers';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
@@ -16,10 +17,13 @@ import { webhookDeliveryStore } from '../src/store/webhook-delivery.store';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
 import { createEndpoint } from '../src/use-cases/webhook-endpoints';
 import { enqueueDelivery, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
+import { secretBoxOf } from '../src/use-cases/webhook-secrets';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const TIMEOUT_MS = 1_000;
 const WATCHDOG_MS = TIMEOUT_MS + 60_000;
+const testWrapper = new LocalKeyWrapper([{ id: 'test', key: randomBytes(32) }]);
+const secrets = secretBoxOf(async () => testWrapper);
 
 /** notification without its own workers: this suite runs timers and dispatchers itself. */
 const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) => ({ ...notificationService.build(deps), background: [] }) };
@@ -76,6 +80,7 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
       timers,
       outbox: sut.host.outbox,
       send,
+      secrets,
       perEndpoint,
       maxInFlight: 32,
       timeoutMs: TIMEOUT_MS,
@@ -83,7 +88,7 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     });
   const allowLocal = { resolve: (async () => [{ address: '127.0.0.1', family: 4 }]) as Resolve, allowed: ['127.0.0.1'], timeoutMs: TIMEOUT_MS, now: () => clock.now() };
   const newEndpoint = async (path: string) => {
-    const created = await sut.host.unitOfWork.run((tx) => createEndpoint(tx, { kind: 'partner', partnerId }, { url: local.url(path), eventTypes: ['*'] }, async () => undefined, clock.now()));
+    const created = await sut.host.unitOfWork.run((tx) => createEndpoint(tx, { kind: 'partner', partnerId }, { url: local.url(path), eventTypes: ['*'] }, async () => undefined, secrets, clock.now()));
     if (!created.ok) throw new Error(created.error.detail);
     return created.value;
   };

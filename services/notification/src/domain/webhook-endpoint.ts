@@ -1,3 +1,9 @@
+/**
+ * A signing secret as stored: sealed under a master key (the key-wrapping port), or, only in rows
+ * written before secrets were sealed and not yet sealed at start, in clear (docs/adr/0042).
+ */
+export type StoredSecret = { masterKeyId: string; ciphertext: Buffer } | { plain: string };
+
 /** Who an endpoint belongs to and which partners' events it may receive (DESIGN "Tenancy"). */
 export type EndpointOwner = { kind: 'partner'; partnerId: string } | { kind: 'staff'; staffId: string };
 
@@ -12,9 +18,9 @@ export interface WebhookEndpoint {
   /** Who is mailed when the endpoint is disabled; null: the creating staff member's address, if any (docs/adr/0042). */
   contactEmail: string | null;
   eventTypes: string[];
-  secret: string;
+  secret: StoredSecret;
   /** After a rotation, the old secret keeps signing beside the new one until `previousSecretExpiresAt`. */
-  previousSecret: string | null;
+  previousSecret: StoredSecret | null;
   previousSecretExpiresAt: Date | null;
   status: 'enabled' | 'disabled';
   disabledAt: Date | null;
@@ -28,7 +34,7 @@ export interface WebhookEndpoint {
 export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 
 /** The secrets that sign at `now`: the current one, and the previous one for 24 h after a rotation. */
-export const signingSecrets = (endpoint: Pick<WebhookEndpoint, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, now: Date): string[] =>
+export const signingSecrets = <S>(endpoint: { secret: S; previousSecret: S | null; previousSecretExpiresAt: Date | null }, now: Date): S[] =>
   endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now.getTime()
     ? [endpoint.secret, endpoint.previousSecret]
     : [endpoint.secret];

@@ -14,6 +14,7 @@ import { webhookEndpointStore } from '../store/webhook-endpoint.store';
 import { recordWebhookAttempt, succeeded, type RecordDeps, type SendOutcome } from '../use-cases/record-webhook-attempt';
 import { webhookMetrics } from './webhook-metrics';
 import { scheduleAttempt, WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
+import type { SecretBox } from '../use-cases/webhook-secrets';
 
 export interface DispatcherOptions extends RecordDeps {
   dataSource: DataSource;
@@ -22,6 +23,8 @@ export interface DispatcherOptions extends RecordDeps {
   logger: Logger;
   timers: TimerStore;
   send: (request: WebhookRequest) => Promise<SendOutcome>;
+  /** Opens the sealed signing secrets (docs/adr/0042). */
+  secrets: SecretBox;
   /** Attempts in flight at once to one endpoint: a slow endpoint holds only its own slots. */
   perEndpoint: number;
   /** Attempts in flight at once in this process. */
@@ -86,9 +89,10 @@ export class WebhookDispatcher {
         const endpoint = await webhookEndpointStore.find(tx, c.endpointId, 'all');
         if (!endpoint) continue;
         const timestampSeconds = Math.floor(now.getTime() / 1_000);
+        const secrets = await Promise.all(signingSecrets(endpoint, now).map((s) => this.options.secrets.open(s)));
         out.push({
           claimed: c,
-          request: { url: endpoint.url, messageId: c.messageId, timestampSeconds, body: c.body, signature: signatureHeader(signingSecrets(endpoint, now), c.messageId, timestampSeconds, c.body) },
+          request: { url: endpoint.url, messageId: c.messageId, timestampSeconds, body: c.body, signature: signatureHeader(secrets, c.messageId, timestampSeconds, c.body) },
         });
       }
       return out;

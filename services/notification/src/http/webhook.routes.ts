@@ -8,6 +8,7 @@ import type { EndpointOwner, WebhookEndpoint } from '../domain/webhook-endpoint'
 import type { WebhookDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore } from '../store/webhook-endpoint.store';
 import * as endpoints from '../use-cases/webhook-endpoints';
+import type { SecretBox } from '../use-cases/webhook-secrets';
 import {
   CreateEndpointBody,
   CreatedEndpointView,
@@ -34,6 +35,8 @@ export interface WebhookRouteDeps {
   clock: Clock;
   timers: TimerStore;
   checkUrl: endpoints.UrlCheck;
+  /** Seals new signing secrets (docs/adr/0042). */
+  secrets: SecretBox;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -96,8 +99,8 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
       config: { access: MANAGE },
     },
     async (request, reply) => {
-      const result = await tx((m) => endpoints.createEndpoint(m, ownerOf(request), request.body, deps.checkUrl, deps.clock.now()));
-      return answer(reply, result, 201, (e) => ({ ...endpointView(e), secret: e.secret }));
+      const result = await tx((m) => endpoints.createEndpoint(m, ownerOf(request), request.body, deps.checkUrl, deps.secrets, deps.clock.now()));
+      return answer(reply, result, 201, (e) => ({ ...endpointView(e), secret: e.plainSecret }));
     },
   );
 
@@ -165,8 +168,8 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
       config: { access: MANAGE },
     },
     async (request, reply) =>
-      answer(reply, await tx((m) => endpoints.rotateSecret(m, ownerOf(request), request.params.id, deps.clock.now())), 200, (e) => ({
-        secret: e.secret,
+      answer(reply, await tx((m) => endpoints.rotateSecret(m, ownerOf(request), request.params.id, deps.secrets, deps.clock.now())), 200, (e) => ({
+        secret: e.plainSecret,
         previousSecretExpiresAt: (e.previousSecretExpiresAt ?? e.updatedAt).toISOString(),
       })),
   );

@@ -10,6 +10,8 @@ import { Webhooks1765200100000 } from '../store/migrations/1765200100000-webhook
 import { WebhookTraceContext1765200110000 } from '../store/migrations/1765200110000-webhook-trace-context';
 import { WebhookRetention1765200120000 } from '../store/migrations/1765200120000-webhook-retention';
 import { WebhookContactEmail1765300420000 } from '../store/migrations/1765300420000-webhook-contact-email';
+import { WebhookSealedSecrets1765300430000 } from '../store/migrations/1765300430000-webhook-sealed-secrets';
+import { sealStoredSecrets, webhookSecretBox } from '../use-cases/webhook-secrets';
 import { onWebhookPruneDue, WEBHOOK_PRUNE_TIMER, WEBHOOK_PRUNE_TIMER_ID } from '../events/webhook-retention.handler';
 import { WEBHOOK_ATTEMPT_TIMER } from '../use-cases/webhook-queue';
 import { SiteLinkEnv } from '@tss/service-kit';
@@ -45,10 +47,11 @@ export const webhooksPart = defineNotificationPart({
     allowedHostsOf(config.WEBHOOK_ALLOW_PRIVATE_HOSTS)
       .filter((host) => isIP(host) === 0)
       .map((host) => `WEBHOOK_ALLOW_PRIVATE_HOSTS: ${host} is not an IP address`),
-  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000],
+  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000],
   build: (deps) => {
     const ssrf = { resolve: systemResolve, allowed: allowedHostsOf(deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS) };
     const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
+    const secrets = webhookSecretBox(deps); // a bad TSS_MASTER_KEYS fails here, before anything is served
     const dispatcher = new WebhookDispatcher({
       dataSource: deps.dataSource,
       unitOfWork: deps.unitOfWork,
@@ -56,22 +59,30 @@ export const webhooksPart = defineNotificationPart({
       logger: deps.logger,
       timers: deps.timers,
       outbox: deps.outbox,
+      secrets,
       ownerMail: { timers: deps.timers, messageIdDomain: domainOf(deps.config.MAIL_FROM), publicUrl: deps.config.TSS_PUBLIC_URL },
       send: (request) => sendWebhook(request, { ...ssrf, timeoutMs, now: () => deps.clock.now() }),
       perEndpoint: deps.config.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
       maxInFlight: deps.config.WEBHOOK_MAX_IN_FLIGHT,
       timeoutMs,
     });
+    const routes = webhookRoutes({
+      unitOfWork: deps.unitOfWork,
+      clock: deps.clock,
+      timers: deps.timers,
+      secrets,
+      checkUrl: async (url) => {
+        const checked = await checkedAddress(url, ssrf);
+        return checked.ok ? undefined : `refused: ${checked.error}`;
+      },
+    });
     return {
-      routes: webhookRoutes({
-        unitOfWork: deps.unitOfWork,
-        clock: deps.clock,
-        timers: deps.timers,
-        checkUrl: async (url) => {
-          const checked = await checkedAddress(url, ssrf);
-          return checked.ok ? undefined : `refused: ${checked.error}`;
-        },
-      }),
+      routes: async (app) => {
+        // Before serving: master keys opened, and secrets still in clear (or under a retired master key) sealed anew.
+        const resealed = await sealStoredSecrets(deps.dataSource, secrets);
+        if (resealed.sealed + resealed.rewrapped > 0) deps.logger.info(resealed, 'webhook signing secrets sealed under the current master key');
+        await app.register(routes);
+      },
       handlers: webhookHandlers(deps.timers),
       timers: {
         [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptDue({ timers: deps.timers, clock: deps.clock, watchdogMs: timeoutMs + 60_000 }),

@@ -9,6 +9,10 @@ import { webhookDeliveryStore, type WebhookDelivery } from '../store/webhook-del
 import { webhookEndpointStore, type EndpointVisibility } from '../store/webhook-endpoint.store';
 import { webhookEventStore } from '../store/webhook-event.store';
 import { enqueueDelivery, scheduleAttempt } from './webhook-queue';
+import type { SecretBox } from './webhook-secrets';
+
+/** An endpoint whose secret was just made: the caller is shown it once; only its sealed form is stored. */
+export type WithNewSecret = WebhookEndpoint & { plainSecret: string };
 
 /** The URL check that needs the network (SSRF: resolves and refuses private addresses), injected. */
 export type UrlCheck = (url: string) => Promise<string | undefined>;
@@ -38,12 +42,20 @@ export interface CreateEndpoint {
   partnerId?: string;
 }
 
-export const createEndpoint = async (tx: EntityManager, owner: EndpointOwner, input: CreateEndpoint, check: UrlCheck, now: Date): Promise<Result<WebhookEndpoint, Failure>> => {
+export const createEndpoint = async (
+  tx: EntityManager,
+  owner: EndpointOwner,
+  input: CreateEndpoint,
+  check: UrlCheck,
+  box: SecretBox,
+  now: Date,
+): Promise<Result<WithNewSecret, Failure>> => {
   const problem = await checkUrl(input.url, check);
   if (problem) return err(problem);
   if (owner.kind === 'partner' && input.partnerId !== undefined && input.partnerId !== owner.partnerId) {
     return err({ kind: 'bad_request', detail: 'partnerId is for admins; a partner subscribes to its own events.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed' }] } });
   }
+  const plainSecret = newWebhookSecret();
   const endpoint: WebhookEndpoint = {
     id: randomUUID(),
     ownerKind: owner.kind,
@@ -53,7 +65,7 @@ export const createEndpoint = async (tx: EntityManager, owner: EndpointOwner, in
     description: input.description ?? '',
     contactEmail: input.contactEmail ?? null,
     eventTypes: [...new Set(input.eventTypes)],
-    secret: newWebhookSecret(),
+    secret: await box.seal(plainSecret),
     previousSecret: null,
     previousSecretExpiresAt: null,
     status: 'enabled',
@@ -64,7 +76,7 @@ export const createEndpoint = async (tx: EntityManager, owner: EndpointOwner, in
     updatedAt: now,
   };
   await webhookEndpointStore.insert(tx, endpoint);
-  return ok(endpoint);
+  return ok({ ...endpoint, plainSecret });
 };
 
 export const findEndpoint = async (tx: EntityManager, owner: EndpointOwner, id: string, lock = false): Promise<Result<WebhookEndpoint, Failure>> => {
@@ -117,12 +129,13 @@ export const deleteEndpoint = async (tx: EntityManager, owner: EndpointOwner, id
 };
 
 /** A new secret; the old one keeps signing beside it for 24 h, so receivers can switch without a gap. */
-export const rotateSecret = async (tx: EntityManager, owner: EndpointOwner, id: string, now: Date): Promise<Result<WebhookEndpoint, Failure>> => {
+export const rotateSecret = async (tx: EntityManager, owner: EndpointOwner, id: string, box: SecretBox, now: Date): Promise<Result<WithNewSecret, Failure>> => {
   const found = await findEndpoint(tx, owner, id, true);
   if (!found.ok) return found;
-  const rotated = { ...found.value, secret: newWebhookSecret(), previousSecret: found.value.secret, previousSecretExpiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS), updatedAt: now };
+  const plainSecret = newWebhookSecret();
+  const rotated = { ...found.value, secret: await box.seal(plainSecret), previousSecret: found.value.secret, previousSecretExpiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS), updatedAt: now };
   await webhookEndpointStore.update(tx, rotated);
-  return ok(rotated);
+  return ok({ ...rotated, plainSecret });
 };
 
 export const listDeliveries = async (tx: EntityManager, owner: EndpointOwner, id: string, options: { limit: number; status?: WebhookDelivery['status'] }): Promise<Result<WebhookDelivery[], Failure>> => {
