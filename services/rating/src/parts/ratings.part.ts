@@ -4,6 +4,8 @@ import { SiteLinkEnv } from '@tss/service-kit';
 import { escalationEventHandlers } from '../events/escalation-events.handlers';
 import { slaEventHandlers } from '../events/sla-events.handlers';
 import { ticketEventHandlers } from '../events/ticket-events.handlers';
+import { qualityReportRoutes } from '../http/quality-report.routes';
+import { ratingRoutes } from '../http/rating.routes';
 import { CreateRatings1765300200000 } from '../store/migrations/1765300200000-create-ratings';
 
 const DAY_MS = 86_400_000;
@@ -25,6 +27,10 @@ export const ratingsPart = definePart()({
   config: RatingsConfig,
   migrations: [CreateRatings1765300200000],
   build: (deps) => ({
+    routes: async (app) => {
+      await app.register(ratingRoutes(deps));
+      await app.register(qualityReportRoutes(deps));
+    },
     handlers: [
       ...ticketEventHandlers({ linkTtlMs: deps.config.RATING_LINK_TTL_MS, publicUrl: deps.config.TSS_PUBLIC_URL }),
       ...slaEventHandlers(),

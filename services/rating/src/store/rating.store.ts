@@ -65,7 +65,7 @@ export const ratingStore = {
 
   /** The ticket's ratings, newest first (one per resolution that was rated). */
   async forTicket(tx: EntityManager, ticketId: string): Promise<StoredRating[]> {
-    const rows: Row[] = await tx.query(`SELECT * FROM rating.ratings WHERE ticket_id = $1 ORDER BY submitted_at DESC, survey_id`, [ticketId]);
+    const rows: Row[] = await tx.query(`SELECT r.* FROM rating.ratings r JOIN rating.surveys s ON s.id = r.survey_id WHERE r.ticket_id = $1 ORDER BY s.number DESC`, [ticketId]);
     return rows.map(fromRow);
   },
 

@@ -24,9 +24,11 @@ const fromRow = (r: Row): Survey => ({
 const COLUMNS = 'id, ticket_id, partner_id, status, resolved_at, created_at, expires_at';
 
 export const surveyStore = {
+  /** The caller holds the ticket's row lock, so the next number is its own. */
   async insert(tx: EntityManager, survey: Survey, tokenSha256: Buffer): Promise<void> {
     await tx.query(
-      `INSERT INTO rating.surveys (id, ticket_id, partner_id, token_sha256, status, resolved_at, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO rating.surveys (id, ticket_id, partner_id, number, token_sha256, status, resolved_at, created_at, expires_at)
+       SELECT $1, $2, $3, COALESCE(max(number), 0) + 1, $4, $5, $6, $7, $8 FROM rating.surveys WHERE ticket_id = $2`,
       [survey.id, survey.ticketId, survey.partnerId, tokenSha256, survey.status, survey.resolvedAt, survey.createdAt, survey.expiresAt],
     );
   },
@@ -45,7 +47,7 @@ export const surveyStore = {
 
   /** The ticket's latest survey (the one its last resolution sent), row-locked when `lock`. */
   async latestForTicket(tx: EntityManager, ticketId: string, lock: boolean): Promise<Survey | undefined> {
-    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM rating.surveys WHERE ticket_id = $1 ORDER BY created_at DESC, id LIMIT 1${lock ? ' FOR UPDATE' : ''}`, [ticketId]);
+    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM rating.surveys WHERE ticket_id = $1 ORDER BY number DESC LIMIT 1${lock ? ' FOR UPDATE' : ''}`, [ticketId]);
     return rows[0] ? fromRow(rows[0]) : undefined;
   },
 

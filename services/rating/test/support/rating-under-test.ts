@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { TicketCreatedV1, TicketResolvedV1, type EventContract, type EventData } from '@tss/contracts';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { generateReference, TicketCreatedV1, TicketResolvedV1, type EventContract, type EventData } from '@tss/contracts';
 import { Outbox } from '@tss/messaging';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { waitFor, type TestClock } from '@tss/service-kit/testing';
@@ -18,8 +18,6 @@ export interface RatingUnderTest {
   /** rating's own events of a ticket, by type, oldest first. */
   events(ticketId: string, type: string): Promise<Record<string, unknown>[]>;
 }
-
-let references = 0;
 
 export const startRating = async (clock: TestClock, env: NodeJS.ProcessEnv = {}): Promise<RatingUnderTest> => {
   const sut = await startServiceUnderTest(ratingService, { clock, env });
@@ -42,8 +40,7 @@ export const startRating = async (clock: TestClock, env: NodeJS.ProcessEnv = {})
     events,
     ticketCreated: async (input) => {
       const ticketId = randomUUID();
-      references += 1;
-      const reference = `TSS-R${String(references).padStart(4, '0')}-ABCDE`;
+      const reference = generateReference(randomBytes);
       await publish(TicketCreatedV1, ticketId, {
         partnerId: input.partnerId,
         sequence: 1,

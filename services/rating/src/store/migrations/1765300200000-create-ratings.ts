@@ -33,14 +33,16 @@ export class CreateRatings1765300200000 implements MigrationInterface {
         id            uuid PRIMARY KEY,
         ticket_id     uuid        NOT NULL REFERENCES rating.tickets (ticket_id),
         partner_id    uuid        NOT NULL,
+        -- The ticket's n-th resolution: orders surveys made within one instant.
+        number        integer     NOT NULL,
         token_sha256  bytea       NOT NULL UNIQUE,
         status        text        NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'rated', 'superseded')),
         resolved_at   timestamptz NOT NULL,
         created_at    timestamptz NOT NULL,
         expires_at    timestamptz NOT NULL,
-        superseded_at timestamptz
+        superseded_at timestamptz,
+        UNIQUE (ticket_id, number)
       )`);
-    await queryRunner.query(`CREATE INDEX surveys_ticket ON rating.surveys (ticket_id, created_at DESC)`);
     // One rating per survey: the primary key makes a second one a conflict.
     await queryRunner.query(`
       CREATE TABLE rating.ratings (

@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { DataSource } from 'typeorm';
+import { StringEnum } from '@tss/contracts';
+import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { QualityGroupings, qualityCsv, qualityRow, type QualityGrouping } from '../domain/quality-report';
+import { qualityReportStore } from '../store/quality-report.store';
+import { prefersCsv } from './content-negotiation';
+
+const Percent = Type.Union([Type.Number(), Type.Null()]);
+const QualityRowView = Type.Object({
+  key: Type.Union([Type.String(), Type.Null()], { description: 'The agent id, level, product or partner id; null: none (unassigned, no product)' }),
+  ratings: Type.Integer({ description: 'Ratings submitted in the period' }),
+  csatPercent: Type.Union([Type.Number(), Type.Null()], { description: 'CSAT: ratings of 4 or 5, percent of the ratings' }),
+  averageScore: Type.Union([Type.Number(), Type.Null()]),
+  notSolved: Type.Integer({ description: 'Ratings answering "not solved"' }),
+  responses: Type.Integer({ description: "Agents' public responses in the period (under groupBy=agent, counted for who gave them)" }),
+  surveys: Type.Integer({ description: 'Resolutions in the period (each sent a survey)' }),
+  reopened: Type.Integer({ description: 'Of those resolutions, how many were reopened since' }),
+  reopenRatePercent: Percent,
+  slaMet: Type.Integer(),
+  slaBreached: Type.Integer(),
+  slaCompliancePercent: Type.Union([Type.Number(), Type.Null()], { description: 'met / (met + breached), percent (P5)' }),
+});
+const QualityReport = Type.Object(
+  {
+    from: Type.String({ format: 'date-time' }),
+    to: Type.String({ format: 'date-time' }),
+    groupBy: StringEnum<QualityGrouping>(QualityGroupings),
+    groups: Type.Array(QualityRowView),
+    total: QualityRowView,
+  },
+  { $id: 'QualityReport' },
+);
+
+const REPORTS: AccessRule = { kinds: ['staff'], scopes: ['reports:read', 'admin'] };
+const DAY_MS = 86_400_000;
+
+/** `GET /v1/reports/quality` (issue #13): CSAT, scores, responses, reopen rate and SLA compliance per group. */
+export const qualityReportRoutes = (deps: { dataSource: DataSource; clock: Clock }) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
+    '/v1/reports/quality',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'getQualityReport',
+        summary: 'Quality per agent, level, product or partner: CSAT, average score, ratings, responses, reopen rate, SLA compliance; CSV with Accept: text/csv',
+        querystring: Type.Object({
+          from: Type.Optional(Type.String({ format: 'date-time', description: 'Facts at or after it; default 30 days before `to`' })),
+          to: Type.Optional(Type.String({ format: 'date-time', description: 'Facts before it; default now' })),
+          groupBy: StringEnum<QualityGrouping>(QualityGroupings, { default: 'agent' }),
+          partner: Type.Optional(Type.String({ format: 'uuid', description: "Only this partner's tickets" })),
+        }),
+        response: {
+          200: Type.Unsafe<unknown>({
+            description: 'The report',
+            content: { 'application/json': { schema: QualityReport }, 'text/csv': { schema: { type: 'string' } } },
+          }),
+          ...failureResponses('bad_request'),
+        },
+      },
+      config: { access: REPORTS },
+    },
+    async (request, reply) => {
+      const to = request.query.to ? new Date(request.query.to) : deps.clock.now();
+      const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - 30 * DAY_MS);
+      if (from.getTime() >= to.getTime()) return sendFailure(reply, { kind: 'bad_request', detail: '`from` must be before `to`.' });
+      const groupBy = request.query.groupBy;
+      const figures = await qualityReportStore.figures(deps.dataSource.manager, { from, to, groupBy, ...(request.query.partner ? { partnerId: request.query.partner } : {}) });
+      const groups = figures.groups.map((g) => qualityRow(g.key, g.counts));
+      if (prefersCsv(request.headers.accept)) {
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="quality-report-${groupBy}.csv"`).send(qualityCsv(groupBy, groups));
+      }
+      return reply.type('application/json').send({ from: from.toISOString(), to: to.toISOString(), groupBy, groups, total: qualityRow(null, figures.total) });
+    },
+  );
+};

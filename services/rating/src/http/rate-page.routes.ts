@@ -1,0 +1,118 @@
+import { createHmac } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock, Failure, Result } from '@tss/service-kit';
+import { CSRF_FIELD, CsrfTokens, pickLanguage, renderPlainPage, sendPage, serveStylesheet, type Language, type PlainPageKind } from '@tss/web-pages';
+import { readRateForm, type RateAnswer } from '../domain/rate-page-form';
+import { alreadyRatedPage, RATE_PAGE_BASE, RATE_PAGE_STYLESHEET, ratePage, thankYouPage, type RatePageSurvey } from './rate-page.views';
+
+/** What the page needs of a survey (rating's `openSurvey`). */
+export interface RatePageSurveyView extends RatePageSurvey {
+  surveyId: string;
+  rated: boolean;
+}
+
+/** The rating use cases the page calls: the same ones, and so the same checks, as the API's. */
+export interface RatePagePort {
+  openSurvey(token: string): Promise<Result<RatePageSurveyView, Failure>>;
+  rate(token: string, answer: RateAnswer): Promise<Result<unknown, Failure>>;
+}
+
+/** The form a CSRF token is for; it is bound to the survey, so only who could open the page can post it. */
+const CSRF_FORM = 'rate';
+const csrfCheck = (survey: RatePageSurveyView) => ({ form: CSRF_FORM, binding: `survey:${survey.surveyId}` });
+
+/**
+ * The CSRF key of one survey's form, derived from its link token. A cross-site page cannot post a
+ * rating without knowing the token (it is in the form's address), and whoever knows the token can
+ * rate anyway: the link is the secret the form is worth. Derived, the key needs no setting and no
+ * table, every rating replica computes the same one, and rating still stores only the token's hash.
+ */
+const csrfFor = (token: string) => new CsrfTokens(createHmac('sha256', 'tss/rate-page/csrf/v1').update(token).digest());
+
+type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
+
+const PAGE_ROUTE = { config: { public: true }, schema: { hide: true } } as const;
+
+/** A refused link's page kind: a wrong or foreign token is "not found", an expired one "gone". */
+const plainKindOf = (failure: Failure): PlainPageKind => {
+  switch (failure.kind) {
+    case 'gone':
+    case 'conflict': // a spent link that no longer names its survey
+      return 'gone';
+    case 'forbidden':
+      return 'forbidden';
+    case 'bad_request':
+    case 'unprocessable':
+      return 'badRequest';
+    default:
+      return 'notFound';
+  }
+};
+
+/**
+ * `GET /rate/{token}` and `POST /rate/{token}` (issue #13): the requester's rating page, reached
+ * from the resolved mail's link. Server-rendered, no script; the survey token is the credential, so
+ * the routes are public, and every page is no-store, no-referrer, under a strict CSP (@tss/web-pages).
+ * A spent, expired or forged link is a plain 4xx page and records nothing.
+ */
+export const ratePageRoutes =
+  (port: RatePagePort, clock: Clock) =>
+  async (app: FastifyInstance): Promise<void> => {
+    // Forms post x-www-form-urlencoded; the parser is this plugin's alone (fastify encapsulation).
+    if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody);
+
+    const send = sendPage;
+    const sendPlain = (reply: FastifyReply, kind: PlainPageKind, language: Language) => {
+      const page = renderPlainPage(kind, language, RATE_PAGE_STYLESHEET);
+      return send(reply, page.status, page.html);
+    };
+    const browserLanguage = (request: FastifyRequest) => pickLanguage(undefined, request.headers['accept-language']);
+    const actionOf = (token: string) => `${RATE_PAGE_BASE}/${encodeURIComponent(token)}`;
+
+    /** The survey behind the link, or the plain page that refuses it (already sent). */
+    const open = async (request: TokenRequest, reply: FastifyReply): Promise<RatePageSurveyView | undefined> => {
+      const survey = await port.openSurvey(request.params.token);
+      if (!survey.ok) {
+        await sendPlain(reply, plainKindOf(survey.error), browserLanguage(request));
+        return undefined;
+      }
+      if (survey.value.rated) {
+        await send(reply, 409, alreadyRatedPage(survey.value));
+        return undefined;
+      }
+      return survey.value;
+    };
+
+    serveStylesheet(app, RATE_PAGE_BASE);
+
+    app.get<{ Params: { token: string } }>(`${RATE_PAGE_BASE}/:token`, PAGE_ROUTE, async (request, reply) => {
+      const survey = await open(request, reply);
+      if (!survey) return reply;
+      const { token } = request.params;
+      const csrfToken = csrfFor(token).issue(csrfCheck(survey), clock.now());
+      return send(reply, 200, ratePage(survey, { action: actionOf(token), csrfToken }));
+    });
+
+    app.post<{ Params: { token: string }; Body: unknown }>(`${RATE_PAGE_BASE}/:token`, PAGE_ROUTE, async (request, reply) => {
+      const survey = await open(request, reply);
+      if (!survey) return reply;
+      const { token } = request.params;
+      const fields = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+      const csrf = csrfFor(token);
+      if (csrf.verify(csrfCheck(survey), fields[CSRF_FIELD], clock.now()) !== undefined) return sendPlain(reply, 'forbidden', survey.language);
+
+      const answer = readRateForm(fields);
+      if (!answer.ok) {
+        const csrfToken = csrf.issue(csrfCheck(survey), clock.now());
+        return send(reply, 400, ratePage(survey, { action: actionOf(token), csrfToken, ...answer.error }));
+      }
+      const rated = await port.rate(token, answer.value);
+      if (!rated.ok) {
+        // Rated in another tab since the page opened: the link is spent.
+        if (rated.error.kind === 'conflict') return send(reply, 409, alreadyRatedPage(survey));
+        return sendPlain(reply, plainKindOf(rated.error), survey.language);
+      }
+      return send(reply, 200, thankYouPage(survey, answer.value.solved));
+    });
+  };

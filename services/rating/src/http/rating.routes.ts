@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { failureResponses, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
+import { rateByToken, type RatingDeps } from '../use-cases/rate-by-token';
+import { rateTicket, readTicketRating } from '../use-cases/rate-ticket';
+import { RatingBody, RatingResponse, TicketParams, TicketRatingResponse, TokenParams, toRatingResponse, toTicketRatingResponse } from './rating.schemas';
+
+const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
+// P11: the requester rates, or the partner's platform for them; staff do not rate support.
+const RATE: AccessRule = { kinds: ['partner', 'requester'], scopes: ['tickets:write'] };
+
+const bodyOf = (body: RatingBody) => ({ score: body.score, solved: body.solved, ...(body.comment !== undefined ? { comment: body.comment } : {}) });
+
+/** P11: rating through the link sent on resolution, or through the API; reading a ticket's rating. */
+export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.addSchema(RatingResponse);
+
+  app.post(
+    '/v1/ratings/:token',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'rateByLink',
+        summary: 'Rate the support received through the link sent on resolution (P11); the token is the credential, no bearer token',
+        description:
+          'One rating per link. An unknown or forged link is a 404, an expired one or one replaced by a later resolution a 410, a second rating a 409; ' +
+          'nothing is recorded then. `solved: false` reopens the ticket (or after the reopen window opens a linked new one).',
+        params: TokenParams,
+        body: RatingBody,
+        response: { 201: Type.Ref(RatingResponse), ...failureResponses('conflict', 'gone') },
+      },
+      config: { public: true },
+    },
+    async (request, reply) => {
+      const result = await rateByToken(deps, request.params.token, bodyOf(request.body));
+      if (!result.ok) return sendFailure(reply, result.error);
+      return reply.code(201).send(toRatingResponse(result.value));
+    },
+  );
+
+  app.post(
+    '/v1/tickets/:id/rating',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'rateTicket',
+        summary: "Rate the support received on a resolved ticket, as its partner or its requester (P11)",
+        description:
+          "Answers the survey of the ticket's latest resolution: one rating per resolution (409 for a second, or before any resolution), until the link expires (410).",
+        params: TicketParams,
+        body: RatingBody,
+        response: { 201: Type.Ref(RatingResponse), ...failureResponses('invalid_reference', 'conflict', 'gone') },
+      },
+      config: { access: RATE },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'requester');
+      const result = await rateTicket(deps, scope, request.params.id, bodyOf(request.body));
+      if (!result.ok) return sendFailure(reply, result.error);
+      return reply.code(201).header('location', `/v1/tickets/${result.value.ticketId}/rating`).send(toRatingResponse(result.value));
+    },
+  );
+
+  app.get(
+    '/v1/tickets/:id/rating',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'getTicketRating',
+        summary: "A ticket's survey, its rating and the escalation it led to, and ratings of earlier resolutions (P11)",
+        params: TicketParams,
+        response: { 200: TicketRatingResponse, ...failureResponses('invalid_reference') },
+      },
+      config: { access: READ },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      const result = await readTicketRating(deps, scope, request.params.id);
+      if (!result.ok) return sendFailure(reply, result.error);
+      return toTicketRatingResponse(result.value);
+    },
+  );
+};

@@ -1,0 +1,56 @@
+import { err, ok, type Failure, type PartnerScope, type RequesterScope, type Result } from '@tss/service-kit';
+import { checkSurveyOpen, type RatingInput, type Survey } from '../domain/survey';
+import { ratingStore } from '../store/rating.store';
+import { surveyStore } from '../store/survey.store';
+import { findRatedTicket } from './find-rated-ticket';
+import { recordRatingIn, ratingViewOf, type RatingDeps, type RatingView } from './record-rating';
+
+/**
+ * `POST /v1/tickets/{id}/rating`: the partner, or the ticket's requester, rates the survey of the
+ * ticket's latest resolution, under the same rules as the link (one rating, until it expires).
+ */
+export const rateTicket = (deps: RatingDeps, scope: PartnerScope | RequesterScope, idOrReference: string, input: RatingInput): Promise<Result<RatingView, Failure>> =>
+  deps.unitOfWork.run(async (tx) => {
+    const found = await findRatedTicket(tx, scope, idOrReference);
+    if (!found.ok) return found;
+    const survey = await surveyStore.latestForTicket(tx, found.value.ticketId, true);
+    if (!survey) return err({ kind: 'conflict', detail: 'The ticket has not been resolved: there is no survey to answer yet.' });
+    const ratedBy = scope.kind === 'partner' ? `partner:${scope.partnerId}` : `requester:${scope.requesterId}`;
+    return recordRatingIn(tx, deps, survey, input, { via: 'api', ratedBy });
+  });
+
+export type SurveyState = 'open' | 'rated' | 'superseded' | 'expired';
+
+/** What `GET /v1/tickets/{id}/rating` shows: the latest survey, its rating and what it led to, and earlier ratings. */
+export interface TicketRatingView {
+  ticketId: string;
+  reference: string;
+  survey?: { surveyId: string; state: SurveyState; sentAt: Date; expiresAt: Date };
+  rating?: RatingView;
+  /** Ratings of earlier resolutions (before a reopen), newest first. */
+  earlier: RatingView[];
+}
+
+const stateOf = (survey: Survey, now: Date): SurveyState => {
+  if (survey.status !== 'open') return survey.status;
+  return checkSurveyOpen(survey, now).ok ? 'open' : 'expired';
+};
+
+export const readTicketRating = async (deps: Pick<RatingDeps, 'dataSource' | 'clock'>, scope: Parameters<typeof findRatedTicket>[1], idOrReference: string): Promise<Result<TicketRatingView, Failure>> => {
+  const manager = deps.dataSource.manager;
+  const found = await findRatedTicket(manager, scope, idOrReference);
+  if (!found.ok) return found;
+  const ticket = found.value;
+  const survey = await surveyStore.latestForTicket(manager, ticket.ticketId, false);
+  const ratings = await ratingStore.forTicket(manager, ticket.ticketId);
+  const escalations = await ratingStore.escalationsOf(manager, ratings.map((r) => r.surveyId));
+  const views = ratings.map((r) => ratingViewOf(r, ticket.reference, escalations.get(r.surveyId)));
+  const latest = survey ? views.find((v) => v.surveyId === survey.id) : undefined;
+  return ok({
+    ticketId: ticket.ticketId,
+    reference: ticket.reference,
+    ...(survey ? { survey: { surveyId: survey.id, state: stateOf(survey, deps.clock.now()), sentAt: survey.createdAt, expiresAt: survey.expiresAt } } : {}),
+    ...(latest ? { rating: latest } : {}),
+    earlier: views.filter((v) => v !== latest),
+  });
+};

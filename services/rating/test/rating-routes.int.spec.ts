@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { EscalationRaisedV1, TicketReopenedV1 } from '@tss/contracts';
+import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { startRating, type RatingUnderTest } from './support/rating-under-test';
+
+const DAY_MS = 86_400_000;
+
+type Response = { status: number; headers: Record<string, string>; body: Record<string, unknown> };
+const expectProblem = (response: Response, status: number, slug: string) => {
+  expect({ status: response.status, type: response.body.type }).toEqual({ status, type: `https://tss.dev/problems/${slug}` });
+  expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+};
+
+// Issue #13: POST /v1/ratings/{token}, POST and GET /v1/tickets/{id}/rating.
+describe('rating routes (issue #13, P11)', () => {
+  const clock = new TestClock('2026-04-01T09:00:00.000Z');
+  const acme = randomUUID();
+  const rival = randomUUID();
+  let rating: RatingUnderTest;
+  const tokens = () => ({
+    acme: rating.sut.token({ kind: 'partner', partner_id: acme, scope: 'tickets:read tickets:write' }),
+    rival: rating.sut.token({ kind: 'partner', partner_id: rival, scope: 'tickets:read tickets:write' }),
+    ann: rating.sut.token({ kind: 'requester', partner_id: acme, requester_id: 'cust-ann', scope: 'tickets:read tickets:write' }),
+    bob: rating.sut.token({ kind: 'requester', partner_id: acme, requester_id: 'cust-bob', scope: 'tickets:read tickets:write' }),
+    agent: rating.sut.token({ kind: 'staff', sub: 'agent-1', roles: ['agent'], scope: 'tickets:read tickets:write queue:read' }),
+    readOnly: rating.sut.token({ kind: 'partner', partner_id: acme, scope: 'tickets:read' }),
+  });
+  const http = () => rating.sut.http();
+  const resolvedTicket = async (requesterId = 'cust-ann') => {
+    const ticket = await rating.ticketCreated({ partnerId: acme, requesterId });
+    const link = await rating.resolve({ ...ticket, partnerId: acme }, 2);
+    return { ...ticket, link };
+  };
+
+  beforeAll(async () => {
+    rating = await startRating(clock, { TSS_PUBLIC_URL: 'https://support.example' });
+  });
+  afterAll(async () => {
+    await rating?.sut.stop();
+  });
+
+  describe('POST /v1/ratings/{token} (public)', () => {
+    it('rates without a bearer token: 201 with the rating, rating.submitted published; a second rating is a 409 and changes nothing', async () => {
+      const t = await resolvedTicket();
+      const rated = await http().post(`/v1/ratings/${t.link.token}`).send({ score: 4, solved: true, comment: 'Thanks!' });
+      expect(rated.status).toBe(201);
+      expect(rated.body).toEqual({
+        surveyId: t.link.surveyId,
+        ticketId: t.ticketId,
+        reference: t.reference,
+        score: 4,
+        solved: true,
+        comment: 'Thanks!',
+        via: 'link',
+        submittedAt: clock.now().toISOString(),
+        escalated: false,
+        escalations: [],
+      });
+      expect(await rating.events(t.ticketId, 'rating.submitted')).toEqual([expect.objectContaining({ surveyId: t.link.surveyId, score: 4, solved: true })]);
+      expectProblem(await http().post(`/v1/ratings/${t.link.token}`).send({ score: 1, solved: false }), 409, 'conflict');
+      expect(await rating.events(t.ticketId, 'rating.submitted')).toHaveLength(1);
+      const read = await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().acme, { type: 'bearer' });
+      expect(read.body.rating).toMatchObject({ score: 4, solved: true });
+    });
+
+    it('token abuse: forged 404, superseded 410, expired 410, another ticket’s token rates only its own ticket; nothing recorded', async () => {
+      const t = await resolvedTicket();
+      const forged = `${t.link.token.slice(0, -2)}${t.link.token.endsWith('AA') ? 'BB' : 'AA'}`;
+      expectProblem(await http().post(`/v1/ratings/${forged}`).send({ score: 5, solved: true }), 404, 'not-found');
+      expectProblem(await http().post(`/v1/ratings/${'x'.repeat(43)}`).send({ score: 5, solved: true }), 404, 'not-found');
+      expectProblem(await http().post('/v1/ratings/short').send({ score: 5, solved: true }), 404, 'not-found');
+
+      await rating.publish(TicketReopenedV1, t.ticketId, { partnerId: acme, sequence: 3, reopenedAt: clock.now().toISOString() });
+      const second = await rating.resolve({ ticketId: t.ticketId, partnerId: acme }, 4, 2);
+      const superseded = await http().post(`/v1/ratings/${t.link.token}`).send({ score: 5, solved: true });
+      expectProblem(superseded, 410, 'gone');
+      expect(superseded.body.detail).toContain('replaced');
+
+      // Another ticket's link rates that ticket, never this one.
+      const other = await resolvedTicket();
+      expect((await http().post(`/v1/ratings/${other.link.token}`).send({ score: 2, solved: true })).body).toMatchObject({ ticketId: other.ticketId });
+      expect(await rating.sut.query(`SELECT 1 FROM rating.ratings WHERE ticket_id = $1`, [t.ticketId])).toEqual([]);
+
+      clock.advanceMs(14 * DAY_MS);
+      const expired = await http().post(`/v1/ratings/${second.token}`).send({ score: 5, solved: true });
+      expectProblem(expired, 410, 'gone');
+      expect(expired.body.detail).toContain('expired');
+      expect(await rating.sut.query(`SELECT 1 FROM rating.ratings WHERE ticket_id = $1`, [t.ticketId])).toEqual([]);
+      expect(await rating.events(t.ticketId, 'rating.submitted')).toEqual([]);
+    });
+
+    it('bad input is a 400 naming the field: scores outside 1–5, oversize or unstorable comments, unknown fields; a body not JSON is a 415; nothing recorded', async () => {
+      const t = await resolvedTicket();
+      const post = () => http().post(`/v1/ratings/${t.link.token}`);
+      for (const body of [{ score: 0, solved: true }, { score: 6, solved: true }, { score: 4.5, solved: true }, { score: '5', solved: true }, { score: 5 }, { score: 5, solved: 'yes' }]) {
+        const response = await post().send(body);
+        expectProblem(response, 400, 'validation');
+      }
+      const oversize = await post().send({ score: 3, solved: true, comment: 'x'.repeat(4_001) });
+      expectProblem(oversize, 400, 'validation');
+      expect(oversize.body.errors).toEqual([expect.objectContaining({ pointer: '/comment' })]);
+      expectProblem(await post().send({ score: 3, solved: true, comment: 'a\u0000b' }), 400, 'validation');
+      expectProblem(await post().send({ score: 3, solved: true, extra: 1 }), 400, 'validation');
+      const notJson = await post().set('content-type', 'text/plain').send('score=5');
+      expect(notJson.status).toBe(415);
+      expect(notJson.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      const malformed = await post().set('content-type', 'application/json').send('{"score": 5,');
+      expect(malformed.status).toBe(400);
+      expect(malformed.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(await rating.sut.query(`SELECT 1 FROM rating.ratings WHERE ticket_id = $1`, [t.ticketId])).toEqual([]);
+      expect((await post().send({ score: 3, solved: true, comment: 'x'.repeat(4_000) })).status).toBe(201);
+    });
+  });
+
+  describe('POST /v1/tickets/{id}/rating', () => {
+    it('the partner rates by reference, the ticket’s requester by id; each resolution takes one rating', async () => {
+      const t = await resolvedTicket();
+      const byPartner = await http().post(`/v1/tickets/${t.reference.toLowerCase()}/rating`).auth(tokens().acme, { type: 'bearer' }).send({ score: 5, solved: true });
+      expect(byPartner.status).toBe(201);
+      expect(byPartner.headers.location).toBe(`/v1/tickets/${t.ticketId}/rating`);
+      expect(byPartner.body).toMatchObject({ surveyId: t.link.surveyId, via: 'api', score: 5 });
+      expectProblem(await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().ann, { type: 'bearer' }).send({ score: 1, solved: false }), 409, 'conflict');
+      expectProblem(await http().post(`/v1/ratings/${t.link.token}`).send({ score: 1, solved: false }), 409, 'conflict');
+
+      const u = await resolvedTicket();
+      const byRequester = await http().post(`/v1/tickets/${u.ticketId}/rating`).auth(tokens().ann, { type: 'bearer' }).send({ score: 2, solved: false, comment: 'Still crashes' });
+      expect(byRequester.status).toBe(201);
+      expect(await rating.sut.query(`SELECT rated_by, via FROM rating.ratings WHERE survey_id = $1`, [u.link.surveyId])).toEqual([{ rated_by: 'requester:cust-ann', via: 'api' }]);
+      expect(await rating.events(u.ticketId, 'rating.submitted')).toEqual([expect.objectContaining({ score: 2, solved: false, comment: 'Still crashes' })]);
+    });
+
+    it('tenancy: another partner’s or requester’s ticket is a 404 like a missing one; staff and read-only tokens are refused; before resolution 409', async () => {
+      const t = await resolvedTicket();
+      const body = { score: 5, solved: true };
+      expectProblem(await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().rival, { type: 'bearer' }).send(body), 404, 'not-found');
+      expectProblem(await http().post(`/v1/tickets/${t.reference}/rating`).auth(tokens().rival, { type: 'bearer' }).send(body), 404, 'not-found');
+      expectProblem(await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().bob, { type: 'bearer' }).send(body), 404, 'not-found');
+      expectProblem(await http().post(`/v1/tickets/${randomUUID()}/rating`).auth(tokens().acme, { type: 'bearer' }).send(body), 404, 'not-found');
+      expectProblem(await http().post(`/v1/tickets/TSS-00000-00001/rating`).auth(tokens().acme, { type: 'bearer' }).send(body), 400, 'invalid-reference');
+      expectProblem(await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().agent, { type: 'bearer' }).send(body), 403, 'forbidden');
+      expectProblem(await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().readOnly, { type: 'bearer' }).send(body), 403, 'forbidden');
+      expect((await http().post(`/v1/tickets/${t.ticketId}/rating`).send(body)).status).toBe(401);
+      expect(await rating.sut.query(`SELECT 1 FROM rating.ratings WHERE ticket_id = $1`, [t.ticketId])).toEqual([]);
+
+      const open = await rating.ticketCreated({ partnerId: acme, requesterId: 'cust-ann' });
+      await waitFor('the ticket known to rating', async () => (await rating.sut.query(`SELECT 1 FROM rating.tickets WHERE ticket_id = $1`, [open.ticketId])).length === 1);
+      const early = await http().post(`/v1/tickets/${open.ticketId}/rating`).auth(tokens().acme, { type: 'bearer' }).send(body);
+      expectProblem(early, 409, 'conflict');
+      expect(early.body.detail).toContain('not been resolved');
+    });
+  });
+
+  describe('GET /v1/tickets/{id}/rating', () => {
+    it('shows the survey, the rating and the escalation it led to; earlier ratings after a reopen; 404 across tenants', async () => {
+      const t = await resolvedTicket();
+      const before = await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().ann, { type: 'bearer' });
+      expect(before.status).toBe(200);
+      expect(before.body).toEqual({
+        ticketId: t.ticketId,
+        reference: t.reference,
+        survey: { surveyId: t.link.surveyId, state: 'open', sentAt: clock.now().toISOString(), expiresAt: t.link.expiresAt },
+        earlier: [],
+      });
+      await http().post(`/v1/ratings/${t.link.token}`).send({ score: 1, solved: false, comment: 'Attention Technical Support Team Leader' });
+      const escalationId = randomUUID();
+      await rating.publish(EscalationRaisedV1, t.ticketId, {
+        partnerId: acme,
+        escalationId,
+        kind: 'low_rating',
+        targetRole: 'team_leader',
+        raisedAt: clock.now().toISOString(),
+        surveyId: t.link.surveyId,
+      });
+      const shown = await waitFor('the escalation shown on the rating', async () => {
+        const r = await http().get(`/v1/tickets/${t.reference}/rating`).auth(tokens().agent, { type: 'bearer' });
+        return r.body.rating?.escalated ? r.body : undefined;
+      });
+      expect(shown.survey.state).toBe('rated');
+      expect(shown.rating).toMatchObject({ score: 1, solved: false, escalated: true, escalations: [{ escalationId, kind: 'low_rating', targetRole: 'team_leader', raisedAt: clock.now().toISOString() }] });
+
+      await rating.publish(TicketReopenedV1, t.ticketId, { partnerId: acme, sequence: 3, reopenedAt: clock.now().toISOString() });
+      const second = await rating.resolve({ ticketId: t.ticketId, partnerId: acme }, 4, 2);
+      const after = await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().acme, { type: 'bearer' });
+      expect(after.body.survey).toMatchObject({ surveyId: second.surveyId, state: 'open' });
+      expect(after.body.rating).toBeUndefined();
+      expect(after.body.earlier).toEqual([expect.objectContaining({ surveyId: t.link.surveyId, escalated: true })]);
+
+      expectProblem(await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().rival, { type: 'bearer' }), 404, 'not-found');
+      expectProblem(await http().get(`/v1/tickets/${t.reference}/rating`).auth(tokens().rival, { type: 'bearer' }), 404, 'not-found');
+      expectProblem(await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().bob, { type: 'bearer' }), 404, 'not-found');
+      clock.advanceMs(15 * DAY_MS);
+      expect((await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().acme, { type: 'bearer' })).body.survey.state).toBe('expired');
+    });
+  });
+});
