@@ -207,6 +207,19 @@ describe('the support site (issue #13)', () => {
       expect((await thread(ticket.id)).items).toEqual([]);
     });
 
+    it('more files than a reply may carry is the form’s error (413), nothing recorded', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      let request = http().post(`${link.path}/reply`).field('_csrf', csrfOf(page.text, `${link.path}/reply`)).field('text', 'Many screenshots.');
+      for (let i = 0; i < 21; i += 1) request = request.attach('file', pngBytes(), { filename: `s${i}.png`, contentType: 'image/png' });
+      const posted = await request;
+      expect(posted.status).toBe(413);
+      expectPageHeaders(posted);
+      expect(posted.text).toMatch(/<li><a href="#files">[^<]+<\/a><\/li>/);
+      expect((await thread(ticket.id)).items).toEqual([]);
+    });
+
     it('CSRF: a missing, wrong, other-form or other-link token is a 403 page and nothing is recorded', async () => {
       const ticket = await file(acme.token);
       const link = await mint(acme.token, ticket.id);

@@ -101,15 +101,22 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
     const files: SiteUpload[] = [];
     let tooLarge = false;
     if (request.isMultipart()) {
-      for await (const part of request.parts()) {
-        if (part.type === 'field') {
-          if (typeof part.value === 'string' && !part.valueTruncated) fields[part.fieldname] = part.value;
-          else tooLarge = true;
-          continue;
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'field') {
+            if (typeof part.value === 'string' && !part.valueTruncated) fields[part.fieldname] = part.value;
+            else tooLarge = true;
+            continue;
+          }
+          const bytes = await part.toBuffer();
+          if (part.file.truncated) tooLarge = true;
+          else if (part.filename !== '' || bytes.length > 0) files.push({ fileName: part.filename, contentType: part.mimetype, bytes });
         }
-        const bytes = await part.toBuffer();
-        if (part.file.truncated) tooLarge = true;
-        else if (part.filename !== '' || bytes.length > 0) files.push({ fileName: part.filename, contentType: part.mimetype, bytes });
+      } catch (error) {
+        // More files, fields or parts than the site reads: the form's error, not a JSON problem.
+        const { FilesLimitError, FieldsLimitError, PartsLimitError } = fastify.multipartErrors;
+        if (!(error instanceof FilesLimitError || error instanceof FieldsLimitError || error instanceof PartsLimitError)) throw error;
+        tooLarge = true;
       }
     } else if (request.body && typeof request.body === 'object') {
       for (const [name, value] of Object.entries(request.body)) if (typeof value === 'string') fields[name] = value;
