@@ -246,7 +246,7 @@ describe('escalation (issue #12)', () => {
       page = await waitForEscalation(emergency.id, 'emergency');
       expect(page).toMatchObject({ targetRole: 'agent', targetStaffIds: [agentDay.staffId], status: 'open', level: null, rule: 'emergency-page', causeType: 'ticket.created' });
       const [raised] = await escalationEvents('escalation.raised', page.id);
-      expect(raised.data).toMatchObject({ kind: 'emergency', targetRole: 'agent', targetStaffIds: [agentDay.staffId], partnerId: acme.partnerId });
+      expect(raised.data).toMatchObject({ kind: 'emergency', targetRole: 'agent', targetStaffIds: [agentDay.staffId], partnerId: acme.partnerId, summary: `${emergency.reference}: New emergency ticket` });
       expect(await escalationsOf((await file({ level: 'standard' })).id)).toEqual([]);
     });
 

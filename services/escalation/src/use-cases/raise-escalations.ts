@@ -63,7 +63,8 @@ export const raiseFor = async (tx: EntityManager, deps: RaiseDeps, cause: RuleCa
       targetStaffIds,
       surveyId: match.surveyId ?? null,
       quote: match.quote ?? null,
-      summary: match.summary,
+      // The reference is what staff say aloud and search by (P3); notices quote the summary.
+      summary: (ticket?.reference ? `${ticket.reference}: ${match.summary}` : match.summary).slice(0, 500),
       status: 'open',
       raisedAt: now,
       acknowledgedAt: null,
