@@ -1,0 +1,330 @@
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import type { PlatformClient } from '@tss/runtime/testing';
+import { sampleTicket } from '@tss/runtime/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { describeViolations, startBrowser, type BrowserHarness } from './support/browser';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+// Issue #13: the requester's pages in headless Chromium against the whole platform listening on
+// 127.0.0.1: used by keyboard and by mouse, axe-core WCAG 2 A/AA with zero violations, no script
+// can run, English and Russian. Screenshots: test-results/screenshots/site/.
+describe('the requester’s pages in a browser (issue #13)', () => {
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  let browser: BrowserHarness;
+  let base: string;
+  let partner: { partnerId: string; token: string };
+  let agent: { staffId: string; token: string };
+  const clock = new TestClock('2026-06-01T09:00:00.000Z');
+
+  beforeAll(async () => {
+    [platform, browser] = await Promise.all([startTestPlatform('site_browser', { clock }), startBrowser('site')]);
+    const app = platform.running.platform.app;
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    client = platform.client;
+    const admin = await platform.adminToken();
+    partner = await client.partner(admin, 'Acme Browser');
+    agent = await client.staff(admin, ['agent'], 'Bea Agent');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  /** The id of the focused element, after pressing Tab `times` times. */
+  const tab = async (page: Page, times = 1) => {
+    for (let i = 0; i < times; i += 1) await page.keyboard.press('Tab');
+    return page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id ?? '');
+  };
+  const expectAccessible = async (page: Page) => expect(describeViolations(await browser.axe(page))).toEqual([]);
+  const expectNoScript = async (page: Page) => {
+    expect(await page.locator('script').count()).toBe(0);
+    const attempt = await browser.tryInlineScript(page);
+    expect(attempt).toMatchObject({ ran: false, violations: expect.arrayContaining(['script-src-elem']) });
+  };
+  /**
+   * Submits a form by `act` (a key press, a click) and waits for the page it leads to (after a 303,
+   * the page redirected to), returning that page's status.
+   */
+  const submit = async (page: Page, act: () => Promise<void>) => {
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().isNavigationRequest() && (r.status() < 300 || r.status() >= 400)),
+      page.waitForEvent('framenavigated'),
+      act(),
+    ]);
+    await page.waitForLoadState('load');
+    return response.status();
+  };
+  /** The focused element's id (or tag name when it has none). */
+  const focused = (page: Page) =>
+    page.evaluate(() => {
+      const active = (globalThis as unknown as { document: { activeElement: { id: string; tagName: string } | null } }).document.activeElement;
+      return active?.id || active?.tagName || '';
+    });
+  /** Presses Tab until `target` (an id, or BUTTON) has the focus: it must be reachable by keyboard, within `max` presses. */
+  const tabTo = async (page: Page, target: string, max = 25) => {
+    for (let i = 0; i < max; i += 1) {
+      await page.keyboard.press('Tab');
+      if ((await focused(page)) === target) return;
+    }
+    throw new Error(`${target} not reached by ${max} presses of Tab`);
+  };
+  const http = () => client.http();
+  const file = async (token: string, body: Record<string, unknown> = sampleTicket()) => {
+    const response = await http().post('/v1/tickets').auth(token, { type: 'bearer' }).send(body);
+    expect(response.status).toBe(201);
+    return response.body as { id: string; reference: string };
+  };
+  /** An agent resolves the ticket (PATCH with the ETag it read): rating makes a survey (P11). */
+  const resolve = async (ticketId: string) => {
+    const read = await http().get(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' });
+    await http().patch(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' }).set('if-match', read.headers.etag as string).send({ status: 'resolved' }).expect(200);
+  };
+  /** The ticket's rating link, from rating's `rating.requested` (the resolved mail carries the same URL). */
+  const rateLinkOf = async (ticketId: string) => {
+    const event = await waitFor(`rating.requested of ${ticketId}`, async () =>
+      (
+        await platform.query<{ data: { surveyId: string; rateUrl: string } }>(
+          'rating',
+          `SELECT event->'data' AS data FROM rating.outbox WHERE event_type = 'rating.requested' AND event->>'subject' = $1`,
+          [ticketId],
+        )
+      )[0],
+    );
+    const { surveyId, rateUrl } = event.data;
+    return { surveyId, token: rateUrl.slice(rateUrl.lastIndexOf('/') + 1) };
+  };
+  const resolvedTicket = async (overrides: Record<string, unknown> = {}) => {
+    const ticket = await file(partner.token, sampleTicket(overrides));
+    await resolve(ticket.id);
+    return { ticket, link: await rateLinkOf(ticket.id) };
+  };
+
+  describe('the rate page, /rate/{token}', () => {
+    it('is rated by keyboard alone: Tab to a choice, Space, Tab on, Enter; the thank-you page follows', async () => {
+      const { ticket, link } = await resolvedTicket();
+      const page = await browser.newPage();
+      const response = await page.goto(`${base}/rate/${link.token}`);
+      expect(response?.status()).toBe(200);
+      expect(await page.locator('h1').textContent()).toBe('Rate the support you received');
+      expect(await page.locator('.reference').textContent()).toBe(ticket.reference);
+      await expectAccessible(page);
+      await browser.screenshot(page, 'rate-form-en');
+
+      expect(await tab(page)).toBe(''); // the skip link comes first
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { className: string } } }).document.activeElement.className)).toBe('skip-link');
+      expect(await tab(page)).toBe('score-0');
+      await page.keyboard.press('ArrowRight'); // within the group: 2
+      await page.keyboard.press('ArrowRight'); // 3
+      await page.keyboard.press('ArrowRight'); // 4
+      await page.keyboard.press('Space');
+      expect(await page.isChecked('#score-3')).toBe(true);
+      expect(await tab(page)).toBe('solved-0');
+      await page.keyboard.press('Space');
+      expect(await page.isChecked('#solved-0')).toBe(true);
+      expect(await tab(page)).toBe('comment');
+      await page.keyboard.type('Typed without a mouse.');
+      await tab(page);
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { tagName: string } } }).document.activeElement.tagName)).toBe('BUTTON');
+      await browser.screenshot(page, 'rate-form-en-filled-by-keyboard');
+      expect(await submit(page, () => page.keyboard.press('Enter'))).toBe(200);
+
+      expect(await page.locator('h1').textContent()).toBe('Thank you for your rating');
+      expect(await page.locator('main').textContent()).toContain(ticket.reference);
+      await expectAccessible(page);
+      await expectNoScript(page);
+      await browser.screenshot(page, 'rate-thanks-en');
+      expect(await platform.query('rating', `SELECT score, solved, comment FROM rating.ratings WHERE survey_id = $1`, [link.surveyId])).toEqual([
+        { score: 4, solved: true, comment: 'Typed without a mouse.' },
+      ]);
+    });
+
+    it('shows an accessible error summary whose links lead to the fields, then takes the rating by mouse', async () => {
+      const { link } = await resolvedTicket();
+      const page = await browser.newPage();
+      await page.goto(`${base}/rate/${link.token}`);
+      expect(await submit(page, () => page.click('button[type=submit]'))).toBe(400);
+      expect(await page.title()).toBe('There is a problem: Rate the support you received');
+      expect(await page.locator('.error-summary a').allTextContents()).toEqual(['Choose a rating from 1 to 5', 'Say whether your problem was solved']);
+      await expectAccessible(page);
+      await browser.screenshot(page, 'rate-errors-en');
+
+      await page.click('.error-summary a[href="#score-0"]');
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id)).toBe('score-0');
+      await page.click('label[for=score-1]');
+      await page.click('label[for=solved-1]');
+      await page.fill('#comment', 'Still broken after the update.');
+      expect(await submit(page, () => page.click('button[type=submit]'))).toBe(200);
+      expect(await page.locator('h1').textContent()).toBe('Thank you for your rating');
+      expect(await page.locator('main').textContent()).toContain('goes back to our support team');
+      await browser.screenshot(page, 'rate-thanks-not-solved-en');
+    });
+
+    it('is in Russian for a Russian ticket, accessible, and rated by keyboard', async () => {
+      const { link } = await resolvedTicket({ language: 'ru' });
+      const page = await browser.newPage({ locale: 'ru-RU' });
+      await page.goto(`${base}/rate/${link.token}`);
+      expect(await page.getAttribute('html', 'lang')).toBe('ru');
+      expect(await page.locator('h1').textContent()).toBe('Оцените полученную поддержку');
+      await expectAccessible(page);
+      await expectNoScript(page);
+      await browser.screenshot(page, 'rate-form-ru');
+
+      expect(await tab(page, 2)).toBe('score-0');
+      for (let i = 0; i < 4; i += 1) await page.keyboard.press('ArrowRight'); // to 5, the last choice
+      expect(await page.isChecked('#score-4')).toBe(true);
+      expect(await tab(page)).toBe('solved-0');
+      await page.keyboard.press('Space');
+      await tab(page, 2);
+      expect(await submit(page, () => page.keyboard.press('Enter'))).toBe(200);
+      expect(await page.locator('h1').textContent()).toBe('Спасибо за вашу оценку');
+      await expectAccessible(page);
+      await browser.screenshot(page, 'rate-thanks-ru');
+    });
+
+    it('shows a plain, accessible page for a link that does not exist', async () => {
+      const page = await browser.newPage();
+      const response = await page.goto(`${base}/rate/not-a-real-token`);
+      expect(response?.status()).toBe(404);
+      expect(await page.locator('form').count()).toBe(0);
+      await expectAccessible(page);
+      await browser.screenshot(page, 'rate-not-found-en');
+    });
+  });
+
+  describe('the support site, /support/t/{token} and /support/new', () => {
+    const fileFor = async (overrides: Record<string, unknown> = {}) => {
+      const response = await client
+        .http()
+        .post('/v1/tickets')
+        .auth(partner.token, { type: 'bearer' })
+        .send(sampleTicket({ requester: { id: 'cust-ann', email: 'ann@example.com', name: 'Ann Reader' }, ...overrides }));
+      expect(response.status).toBe(201);
+      return response.body as { id: string; reference: string };
+    };
+    /** A link minted by the partner through the API (P12), once the site has heard of the ticket. */
+    const siteLinkOf = (ticketId: string) =>
+      waitFor(`a site link for ${ticketId}`, async () => {
+        const response = await client.http().post(`/v1/tickets/${ticketId}/site-links`).auth(partner.token, { type: 'bearer' });
+        if (response.status === 409) return undefined;
+        expect(response.status).toBe(201);
+        return `${base}${new URL((response.body as { url: string }).url).pathname}`;
+      });
+    const agentPost = (ticketId: string, body: string, visibility: 'public' | 'internal' = 'public') =>
+      client.http().post(`/v1/tickets/${ticketId}/messages`).auth(agent.token, { type: 'bearer' }).send({ body, visibility }).expect(201);
+    const threadOf = async (ticketId: string) =>
+      ((await client.http().get(`/v1/tickets/${ticketId}/thread`).auth(agent.token, { type: 'bearer' })).body as { items: { body: string }[] }).items.map((m) => m.body);
+    const statusOf = async (ticketId: string) => ((await client.http().get(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' })).body as { status: string }).status;
+
+    it('shows the public thread and takes a reply typed and sent by keyboard alone', async () => {
+      const ticket = await fileFor();
+      await agentPost(ticket.id, 'Please try clearing the reader cache.');
+      await agentPost(ticket.id, 'Internal: suspect the 4.2 cache bug.', 'internal');
+      const page = await browser.newPage();
+      expect((await page.goto(await siteLinkOf(ticket.id)))?.status()).toBe(200);
+      expect(await page.locator('h1').textContent()).toContain(ticket.reference);
+      const main = await page.locator('main').textContent();
+      expect(main).toContain('Please try clearing the reader cache.');
+      expect(main).not.toContain('Internal: suspect');
+      await expectAccessible(page);
+      await expectNoScript(page);
+      await browser.screenshot(page, 'thread-en');
+
+      await tabTo(page, 'text');
+      await page.keyboard.type('Cleared it; the reader still closes.');
+      await tabTo(page, 'BUTTON');
+      expect(await submit(page, () => page.keyboard.press('Enter'))).toBe(200);
+      expect(await page.locator('.notice').textContent()).toContain('Your reply was sent');
+      expect(await page.locator('main').textContent()).toContain('Cleared it; the reader still closes.');
+      await expectAccessible(page);
+      await browser.screenshot(page, 'thread-replied-en');
+      expect(await threadOf(ticket.id)).toContain('Cleared it; the reader still closes.');
+    });
+
+    it('says "my problem is not solved" by mouse on a resolved ticket, which opens it again', async () => {
+      const ticket = await fileFor();
+      await agentPost(ticket.id, 'Fixed in 4.2.2: please update.');
+      await resolve(ticket.id);
+      const page = await browser.newPage();
+      await page.goto(await siteLinkOf(ticket.id));
+      await expectAccessible(page);
+      await browser.screenshot(page, 'thread-resolved-en');
+      await page.click('#reason');
+      await page.keyboard.type('4.2.2 crashes the same way.');
+      expect(await submit(page, () => page.click('button.secondary'))).toBe(200);
+      expect(await page.locator('.notice').textContent()).toContain('open again');
+      await expectAccessible(page);
+      await browser.screenshot(page, 'thread-reopened-en');
+      expect(await statusOf(ticket.id)).not.toBe('resolved');
+    });
+
+    it('shows the thread in Russian for a Russian requester', async () => {
+      const ticket = await fileFor({ language: 'ru' });
+      await agentPost(ticket.id, 'Попробуйте очистить кэш.');
+      const page = await browser.newPage({ locale: 'ru-RU' });
+      await page.goto(await siteLinkOf(ticket.id));
+      expect(await page.getAttribute('html', 'lang')).toBe('ru');
+      expect(await page.locator('h1').textContent()).toContain('Ваше обращение');
+      await expectAccessible(page);
+      await expectNoScript(page);
+      await browser.screenshot(page, 'thread-ru');
+    });
+
+    describe('a new request, /support/new?partner=…', () => {
+      beforeAll(async () => {
+        const enabled = await client.http().patch(`/v1/partners/${partner.partnerId}`).auth(await platform.adminToken(), { type: 'bearer' }).send({ siteEnabled: true });
+        expect(enabled.status).toBe(200);
+      });
+
+      it('is filled and sent by keyboard alone, and shows the reference number', async () => {
+        const page = await browser.newPage();
+        expect((await page.goto(`${base}/support/new?partner=${partner.partnerId}`))?.status()).toBe(200);
+        await expectAccessible(page);
+        await expectNoScript(page);
+        await browser.screenshot(page, 'new-request-en');
+
+        await tabTo(page, 'product');
+        await page.keyboard.press('ArrowDown'); // the first product after "choose"
+        expect(await page.inputValue('#product')).not.toBe('');
+        await tabTo(page, 'productVersion');
+        await page.keyboard.type('4.2.1');
+        await tabTo(page, 'description');
+        await page.keyboard.type('The reader closes when I open any EPUB.');
+        await tabTo(page, 'email');
+        await page.keyboard.type('kim@example.com');
+        await tabTo(page, 'BUTTON');
+        expect(await submit(page, () => page.keyboard.press('Enter'))).toBe(201);
+        const reference = await page.locator('.reference').textContent();
+        expect(reference).toMatch(/^TSS-/);
+        await expectAccessible(page);
+        await browser.screenshot(page, 'new-request-filed-en');
+        const filed = await client.http().get(`/v1/tickets/${reference}`).auth(agent.token, { type: 'bearer' });
+        expect(filed.body).toMatchObject({ reference, channel: 'site' });
+        const request = await client.http().get(`/v1/tickets/${filed.body.id}/thread`).auth(agent.token, { type: 'bearer' });
+        expect(request.body.request).toMatchObject({ description: 'The reader closes when I open any EPUB.' });
+      });
+
+      it('in Russian, by mouse: shows its problems in an accessible summary, then files the request', async () => {
+        const page = await browser.newPage({ locale: 'ru-RU' });
+        await page.goto(`${base}/support/new?partner=${partner.partnerId}`);
+        expect(await page.getAttribute('html', 'lang')).toBe('ru');
+        expect(await submit(page, () => page.click('button[type=submit]'))).toBe(400);
+        expect(await page.locator('.error-summary a').count()).toBeGreaterThanOrEqual(3);
+        await expectAccessible(page);
+        await browser.screenshot(page, 'new-request-errors-ru');
+
+        await page.selectOption('#product', { index: 2 });
+        await page.fill('#productVersion', '3.0');
+        await page.fill('#description', 'Плеер не воспроизводит видео.');
+        expect(await submit(page, () => page.click('button[type=submit]'))).toBe(201);
+        expect(await page.locator('h1').textContent()).toBe('Ваше обращение получено');
+        expect(await page.locator('.reference').textContent()).toMatch(/^TSS-/);
+        await expectAccessible(page);
+        await browser.screenshot(page, 'new-request-filed-ru');
+      });
+    });
+  });
+});
