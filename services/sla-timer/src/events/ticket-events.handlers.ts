@@ -7,6 +7,7 @@ import {
   TicketCredentialsDestroyedV1,
   TicketLevelChangedV1,
   TicketMessageReceivedV1,
+  TicketReferralAppliedV1,
   TicketReferralRejectedV1,
   TicketReopenedV1,
   TicketResolvedV1,
@@ -65,4 +66,5 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
   sequenced(TicketTeamLeaderRequestedV1, other, deps),
   sequenced(TicketCredentialsDestroyedV1, other, deps),
   sequenced(TicketReferralRejectedV1, other, deps),
+  sequenced(TicketReferralAppliedV1, other, deps),
 ];

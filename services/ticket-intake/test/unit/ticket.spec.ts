@@ -49,7 +49,7 @@ describe('opening a ticket', () => {
       receivedAt,
     );
     expect(ticket.teamLeaderRequested).toBe(true);
-    expect(effects.at(-1)).toEqual({ kind: 'team_leader_requested' });
+    expect(effects.at(-1)).toEqual({ kind: 'team_leader_requested', quote: 'Attention Technical Support Team Leader\n\nStill broken' });
   });
 });
 
