@@ -30,6 +30,8 @@ export interface SiteAttachmentView {
   id: string;
   fileName: string;
   size: number;
+  /** Null for files sent with the request itself rather than with a message. */
+  messageId: string | null;
 }
 
 export interface TicketPage {

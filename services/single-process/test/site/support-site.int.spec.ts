@@ -12,7 +12,7 @@ describe('the support site (issue #13)', () => {
   let platform: TestPlatform;
   let client: PlatformClient;
   let admin: string;
-  let acme: { partnerId: string; token: string };
+  let acme: { partnerId: string; token: string; clientId: string; clientSecret: string };
   let rival: { partnerId: string; token: string };
   let agent: { staffId: string; token: string };
   const clock = new TestClock('2026-06-01T09:00:00.000Z');
@@ -177,6 +177,19 @@ describe('the support site (issue #13)', () => {
       expect(download.headers['content-disposition']).toMatch(/^attachment;/);
       expect(download.headers['cache-control']).toBe('no-store');
       expect(Buffer.compare(download.body as Buffer, png)).toBe(0);
+    });
+
+    it('files sent with the request itself are listed under it, downloadable', async () => {
+      const ticket = await file(acme.token);
+      const ann = await client.requester(acme.token, 'cust-ann');
+      const upload = await http().post(`/v1/tickets/${ticket.id}/attachments`).auth(ann, { type: 'bearer' }).attach('file', pngBytes(), { filename: 'before.png', contentType: 'image/png' });
+      expect(upload.status).toBe(201);
+      const attachmentId = (upload.body as { items: { id: string }[] }).items[0].id;
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const request = page.text.slice(page.text.indexOf('<h2>Your request</h2>'), page.text.indexOf('<h2>Conversation</h2>'));
+      expect(request).toContain(`<a href="${link.path}/attachments/${attachmentId}" download>before.png</a>`);
+      expect((await http().get(`${link.path}/attachments/${attachmentId}`)).status).toBe(200);
     });
 
     it('a refused file comes back as the form’s error linked to the field; nothing is recorded', async () => {
@@ -446,6 +459,27 @@ describe('the support site (issue #13)', () => {
       expect(form.text).toContain('<html lang="ru">');
       expect(form.text).toContain('<h1>Обращение в техническую поддержку</h1>');
       expect(form.text).toContain('<input type="hidden" name="language" value="ru">');
+    });
+  });
+
+  // Last: it moves the clock 15 days, past every token issued before.
+  describe('after the reopen window (P11)', () => {
+    it('"not solved" files a new ticket linked to the closed one, and the page names its reference', async () => {
+      const ticket = await file(acme.token);
+      await resolve(ticket.id);
+      clock.advanceMs(15 * 86_400_000); // past the 14-day reopen window
+      const acmeNow = await client.token(acme.clientId, acme.clientSecret);
+      const link = await mint(acmeNow, ticket.id);
+      const page = await http().get(link.path);
+      expect(page.text).toContain('My problem is not solved');
+      const posted = await http().post(`${link.path}/reopen`).type('form').send({ _csrf: csrfOf(page.text, `${link.path}/reopen`) });
+      expect(posted.status).toBe(303);
+      const followUp = /done=followup&ref=(TSS-[A-Z0-9-]+)#main$/.exec(posted.headers.location as string)![1];
+      expect(followUp).not.toBe(ticket.reference);
+      const linked = await http().get(`/v1/tickets/${followUp}`).auth(acmeNow, { type: 'bearer' });
+      expect(linked.body).toMatchObject({ linkedTicketId: ticket.id, status: expect.any(String) });
+      const shown = await http().get(posted.headers.location as string);
+      expect(shown.text).toContain(`A new request linked to this one was opened: ${followUp}.`);
     });
   });
 });

@@ -27,18 +27,18 @@ export const renderThreadPage = (input: ThreadPageInput): string => {
   const fieldErrorOf = (id: string) => input.errors?.find((e) => e.fieldId === id)?.message;
   const author = (kind: 'requester' | 'agent' | 'system', name?: string) =>
     kind === 'requester' ? siteText(lang, 'authorRequester') : kind === 'agent' ? (name ?? siteText(lang, 'authorAgent')) : siteText(lang, 'authorSystem');
+  const attachmentList = (ids: readonly string[]): Html =>
+    html`<ul class="attachments" aria-label="${siteText(lang, 'attachments')}">${ids.map((id) => {
+      const a = page.attachments.get(id);
+      return html`<li><a href="${basePath}/attachments/${id}" download>${a?.fileName ?? id}</a>${a ? html` (${sizeText(a.size)})` : ''}</li>`;
+    })}</ul>`;
+  // Files sent with the request, before any message named them.
+  const requestFiles = [...page.attachments.values()].filter((a) => a.messageId === null).map((a) => a.id);
   const messages: Html[] = page.thread.items.map(
     (m) => html`<li class="message" id="m-${m.id}">
 <p class="message-meta"><strong>${author(m.author.kind, m.author.name)}</strong>, <time datetime="${m.createdAt}">${formatInstant(lang, m.createdAt)}</time></p>
 <p class="message-body">${m.body}</p>
-${
-  m.attachmentIds.length > 0
-    ? html`<ul class="attachments" aria-label="${siteText(lang, 'attachments')}">${m.attachmentIds.map((id) => {
-        const a = page.attachments.get(id);
-        return html`<li><a href="${basePath}/attachments/${id}" download>${a?.fileName ?? id}</a>${a ? html` (${sizeText(a.size)})` : ''}</li>`;
-      })}</ul>`
-    : ''
-}
+${m.attachmentIds.length > 0 ? attachmentList(m.attachmentIds) : ''}
 </li>`,
   );
   const body = html`<dl class="facts">
@@ -51,6 +51,7 @@ ${
 <h2>${siteText(lang, 'yourRequest')}</h2>
 <p class="message-body">${page.thread.request.description}</p>
 ${page.thread.request.stepsToReproduce ? html`<p class="message-body">${page.thread.request.stepsToReproduce}</p>` : ''}
+${requestFiles.length > 0 ? attachmentList(requestFiles) : ''}
 <h2>${siteText(lang, 'threadHeading')}</h2>
 ${messages.length > 0 ? html`<ol class="thread">${messages}</ol>` : html`<p>${siteText(lang, 'noMessages')}</p>`}
 <h2 id="reply-heading">${siteText(lang, 'replyHeading')}</h2>
