@@ -5,6 +5,9 @@ import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testi
 import { TestClock } from '@tss/service-kit/testing';
 import { TimerStore } from '@tss/timers';
 import type { RuleCause } from '../src/domain/escalation-rules';
+import { staffProjection } from '../src/store/projection.store';
+import { settingsStore } from '../src/store/settings.store';
+import { onDutyNow } from '../src/use-cases/on-duty';
 import { raiseFor } from '../src/use-cases/raise-escalations';
 
 // Issue #12: one escalation per cause, held by the database's unique key even when two
@@ -42,5 +45,24 @@ describe('escalation store on PostgreSQL (issue #12)', () => {
     await sut.host.unitOfWork.run((tx) => raiseFor(tx, deps(), rating(ticketId, randomUUID()), clock.now()));
     await sut.host.unitOfWork.run((tx) => raiseFor(tx, deps(), rating(ticketId, randomUUID()), clock.now()));
     expect(await sut.query(`SELECT count(*)::int AS n FROM escalation.escalations WHERE ticket_id = $1`, [ticketId])).toEqual([{ n: 2 }]);
+  });
+
+  it('staff deactivated after the roster was written are not on duty; a newer staff event wins over an older one', async () => {
+    const [ada, bob] = [`ada-${randomUUID()}`, `bob-${randomUUID()}`];
+    const staff = (staffId: string, active: boolean) => ({ staffId, roles: ['team_lead'], displayName: staffId, email: null, active });
+    await sut.host.unitOfWork.run(async (tx) => {
+      await staffProjection.upsert(tx, staff(ada, true), new Date('2026-03-01T00:00:00Z'));
+      await staffProjection.upsert(tx, staff(bob, true), new Date('2026-03-01T00:00:00Z'));
+      const shift = { role: 'team_leader' as const, timeZone: 'UTC', weekdays: [1 as const], start: '08:00', end: '10:00' };
+      const current = await settingsStore.roster(tx);
+      await settingsStore.insertRoster(tx, current.version + 1, { shifts: [{ ...shift, staffId: ada }, { ...shift, staffId: bob }], overrides: [] }, 'test', clock.now());
+    });
+    const onDuty = () => sut.host.unitOfWork.run(async (tx) => (await onDutyNow(tx, clock.now(), 'team_leader')).map((d) => d.staffId));
+    expect(await onDuty()).toEqual([ada, bob].sort());
+    await sut.host.unitOfWork.run((tx) => staffProjection.upsert(tx, staff(bob, false), new Date('2026-03-02T08:00:00Z')));
+    expect(await onDuty()).toEqual([ada]);
+    // A redelivered older event (still active) does not bring Bob back.
+    await sut.host.unitOfWork.run((tx) => staffProjection.upsert(tx, staff(bob, true), new Date('2026-03-01T00:00:00Z')));
+    expect(await onDuty()).toEqual([ada]);
   });
 });
