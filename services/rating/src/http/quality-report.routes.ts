@@ -49,7 +49,7 @@ export const qualityReportRoutes = (deps: { dataSource: DataSource; clock: Clock
         summary: 'Quality per agent, level, product or partner: CSAT, average score, ratings, responses, reopen rate, SLA compliance; CSV with Accept: text/csv',
         querystring: Type.Object({
           from: Type.Optional(Type.String({ format: 'date-time', description: 'Facts at or after it; default 30 days before `to`' })),
-          to: Type.Optional(Type.String({ format: 'date-time', description: 'Facts before it; default now' })),
+          to: Type.Optional(Type.String({ format: 'date-time', description: 'Facts before it; default now (inclusive)' })),
           groupBy: StringEnum<QualityGrouping>(QualityGroupings, { default: 'agent' }),
           partner: Type.Optional(Type.String({ format: 'uuid', description: "Only this partner's tickets" })),
         }),
@@ -64,11 +64,14 @@ export const qualityReportRoutes = (deps: { dataSource: DataSource; clock: Clock
       config: { access: REPORTS },
     },
     async (request, reply) => {
-      const to = request.query.to ? new Date(request.query.to) : deps.clock.now();
+      const now = deps.clock.now();
+      const to = request.query.to ? new Date(request.query.to) : now;
       const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - 30 * DAY_MS);
       if (from.getTime() >= to.getTime()) return sendFailure(reply, { kind: 'bad_request', detail: '`from` must be before `to`.' });
       const groupBy = request.query.groupBy;
-      const figures = await qualityReportStore.figures(deps.dataSource.manager, { from, to, groupBy, ...(request.query.partner ? { partnerId: request.query.partner } : {}) });
+      // Without `to`, the period runs up to and including now.
+      const end = request.query.to ? to : new Date(now.getTime() + 1);
+      const figures = await qualityReportStore.figures(deps.dataSource.manager, { from, to: end, groupBy, ...(request.query.partner ? { partnerId: request.query.partner } : {}) });
       const groups = figures.groups.map((g) => qualityRow(g.key, g.counts));
       if (prefersCsv(request.headers.accept)) {
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="quality-report-${groupBy}.csv"`).send(qualityCsv(groupBy, groups));
