@@ -3,12 +3,19 @@ import type { Language } from '@tss/web-pages';
 import { checkNewRequest, type FieldProblem, type NewRequestValues } from '../domain/new-request-form';
 import { intakeResult, type SiteDeps } from './site-deps';
 
+/** Intake keeps requester ids to 200 characters. */
+const MAX_REQUESTER_ID_LENGTH = 200;
+
 /**
  * A requester known by address gets the id `mail:<address>` (as for requests filed by mail), so the
  * links in the mails about this request open it for them (docs/adr/0037).
  */
-const requesterOf = (requester: { email?: string; name?: string } | undefined) =>
-  requester ? { requester: { ...requester, ...(requester.email ? { id: `mail:${requester.email.toLowerCase()}` } : {}) } } : {};
+const requesterOf = (requester: { email?: string; name?: string } | undefined) => {
+  if (!requester) return {};
+  const id = requester.email ? `mail:${requester.email.toLowerCase()}` : undefined;
+  // A longer address stays an address only: the request is filed, without links for its requester.
+  return { requester: { ...requester, ...(id && id.length <= MAX_REQUESTER_ID_LENGTH ? { id } : {}) } };
+};
 
 export type FileSiteRequestFailure = { kind: 'form'; problems: FieldProblem[] } | { kind: 'refused'; failure: Failure };
 

@@ -420,6 +420,22 @@ describe('the support site (issue #13)', () => {
       expect(SiteLinkKeys.fromSettings({}).verify(link.token, clock.now())).toMatchObject({ ok: true, value: { requester: 'mail:dana@example.com' } });
     });
 
+    it('a second post of the same rendered form files nothing more (idempotent), and a very long address is filed without a requester id', async () => {
+      const form = await http().get(`/support/new?partner=${acme.partnerId}`);
+      const action = `/support/new?partner=${acme.partnerId}`;
+      const longAddress = `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(10)}.example.com`; // mail:<it> is over 200
+      const fields = { _csrf: csrfOf(form.text, action), product: 'reader', productVersion: '1.0', description: 'Posted twice.', email: longAddress };
+      const first = await http().post(action).set('cookie', cookieOf(form)).type('form').send(fields);
+      const before = await ticketCount();
+      const second = await http().post(action).set('cookie', cookieOf(form)).type('form').send(fields);
+      expect([first.status, second.status]).toEqual([201, 201]);
+      const referenceOf = (text: string) => /<strong class="reference">(TSS-[A-Z0-9-]+)<\/strong>/.exec(text)![1];
+      expect(referenceOf(second.text)).toBe(referenceOf(first.text));
+      expect(await ticketCount()).toBe(before);
+      const [row] = await platform.query<{ requester_id: string | null }>('ticket-intake', `SELECT requester_id FROM ticket_intake.tickets WHERE reference = $1`, [referenceOf(first.text)]);
+      expect(row).toEqual({ requester_id: null });
+    });
+
     it('bad input is the form again with an error summary linked to the fields; nothing is filed', async () => {
       const form = await http().get(`/support/new?partner=${acme.partnerId}`);
       const before = await ticketCount();
