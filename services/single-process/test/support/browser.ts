@@ -81,8 +81,8 @@ export const startBrowser = async (suite: string, options: { executablePath?: st
   const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
   const contexts = new Set<BrowserContext>();
   let axePage: Promise<Page> | undefined;
-  /** The document the axe page is shown next (its address and markup). */
-  let pending: { url: string; markup: string } | undefined;
+  /** The empty page the axe page opens on an origin, to load axe there once. */
+  let blankAt: string | undefined;
   const newContext = async (options: PageOptions & { bypassCSP?: boolean }) => {
     const context = await browser.newContext({ locale: options.locale ?? 'en-GB', bypassCSP: options.bypassCSP ?? false, viewport: { width: 1024, height: 768 } });
     contexts.add(context);
@@ -95,20 +95,37 @@ export const startBrowser = async (suite: string, options: { executablePath?: st
     newPage: async (options = {}) => (await newContext(options)).newPage(),
 
     axe: async (page) => {
-      const copy = { url: page.url(), markup: await page.content() };
-      // One CSP-bypassing page for every axe run of the suite: a fresh context per run costs a second on 2 cores.
+      const url = page.url();
+      const markup = await page.content();
+      // One CSP-bypassing page for every axe run of the suite, with axe loaded once per origin:
+      // each run writes the copy into it (document.open keeps the window, so axe stays). A fresh
+      // context and a fresh injection per run cost seconds on 2 cores.
       axePage ??= newContext({ bypassCSP: true }).then(async (context) => {
         const axeTab = await context.newPage();
         await axeTab.route(
-          (u) => u.href === pending?.url,
-          (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: pending?.markup ?? '' }),
+          (u) => u.href === blankAt,
+          (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: '<!doctype html><html lang="en"><title>axe</title></html>' }),
         );
         return axeTab;
       });
       const axeTab = await axePage;
-      pending = copy;
-      await axeTab.goto(copy.url, { waitUntil: 'load' });
-      await axeTab.addScriptTag({ content: axeSource });
+      const origin = new URL(url).origin;
+      if (new URL(axeTab.url()).origin !== origin) {
+        blankAt = `${origin}/__axe__`;
+        await axeTab.goto(blankAt, { waitUntil: 'load' });
+        await axeTab.addScriptTag({ content: axeSource });
+      }
+      await axeTab.evaluate((html) => {
+        const document = (globalThis as unknown as { document: { open(): void; write(markup: string): void; close(): void } }).document;
+        document.open();
+        document.write(html);
+        document.close();
+      }, markup);
+      // The copy's stylesheet (same origin) must be applied before contrast is judged.
+      await axeTab.waitForFunction(() => {
+        const document = (globalThis as unknown as { document: { readyState: string; styleSheets: { length: number }; querySelectorAll(s: string): { length: number } } }).document;
+        return document.readyState === 'complete' && document.styleSheets.length >= document.querySelectorAll('link[rel=stylesheet]').length;
+      });
       const results = await axeTab.evaluate(
         async (tags) => {
           const page = globalThis as unknown as PageGlobals;
