@@ -8,6 +8,7 @@ import { writeResult, type BenchFigures } from './support/results';
 import { runWebhooksBench } from './webhooks/webhooks.bench';
 
 const BENCHMARKS: Record<string, () => Promise<BenchFigures>> = {
+  ack: () => import('./ack/ack.bench.js').then((m) => m.runAckBench()),
   intake: runIntakeBench,
   'kafka-session': runKafkaSessionBench,
   'kafka-e2e': runE2eBench,
