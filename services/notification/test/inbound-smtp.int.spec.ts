@@ -1,18 +1,8 @@
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
-import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { freePort, TestClock, waitFor } from '@tss/service-kit/testing';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
-
-/** A port nobody listens on now (the listener's port is configuration, not chosen at random by the service). */
-const freePort = async (): Promise<number> => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-};
 
 const accepting = (port: number) =>
   waitFor(`the inbound SMTP listener on ${port}`, () =>
