@@ -59,6 +59,9 @@ export const gatewayService = defineService({
     const links = SiteLinkKeys.fromSettings(config);
     // Services mode names intake's URL; in one process intake's routes are in this same app.
     const intakeUrl = deps.env[upstreamUrlSetting('ticket-intake')];
+    if (links.ephemeral && intakeUrl) {
+      deps.logger.warn('TSS_SITE_LINK_KEYS is not set: support-site links are signed with a key of this process alone; links in mails (notification) will not open, and none survive a restart');
+    }
     return {
       handlers: [onTicketCreated],
       routes: async (app) => {
