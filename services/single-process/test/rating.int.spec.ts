@@ -68,10 +68,17 @@ describe('rating through the platform (issue #13, P11)', () => {
     expect(mail.html).toContain(`href="${link.rateUrl}"`);
   });
 
-  it('the link rates without a bearer token; a second rating is a 409; the ticket, the partner and staff read it', async () => {
+  it('the link rates without a bearer token (bad input refused first); a second rating is a 409; the ticket, the partner and staff read it', async () => {
     const ticket = await ticketOfAnn();
     await h.resolve(agent.token, ticket.id);
     const link = await h.rateLink(ticket.id);
+    // Bad input through the gateway: a 400 or 415 problem, nothing recorded.
+    expectProblem(await h.http().post(`/v1/ratings/${link.token}`).send({ score: 6, solved: true }), 400, 'validation');
+    expectProblem(await h.http().post(`/v1/ratings/${link.token}`).send({ score: 5, solved: true, comment: 'x'.repeat(4_001) }), 400, 'validation');
+    const notJson = await h.http().post(`/v1/ratings/${link.token}`).set('content-type', 'text/plain').send('score=5&solved=true');
+    expect(notJson.status).toBe(415);
+    expect(notJson.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(await h.ratingEvents(ticket.id, 'rating.submitted')).toEqual([]);
     const rated = await h.http().post(`/v1/ratings/${link.token}`).send({ score: 5, solved: true, comment: 'Great help' });
     expect(rated.status).toBe(201);
     expect(rated.body).toMatchObject({ ticketId: ticket.id, reference: ticket.reference, score: 5, solved: true, via: 'link', escalated: false });
