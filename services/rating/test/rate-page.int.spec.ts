@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { TestClock } from '@tss/service-kit/testing';
+import { contentSecurityPolicy, STYLESHEET } from '@tss/web-pages';
+import { startRating, type RatingUnderTest } from './support/rating-under-test';
+
+// Issue #13: the rate page as rating serves it alone (services mode, where the gateway forwards
+// `/rate` to it): no token needed, its own stylesheet under /rate, the rating recorded once.
+describe('rate page in rating alone (issue #13, P11)', () => {
+  let rating: RatingUnderTest;
+  const clock = new TestClock('2026-07-01T09:00:00.000Z');
+  const partnerId = randomUUID();
+
+  beforeAll(async () => {
+    rating = await startRating(clock);
+  });
+
+  afterAll(async () => {
+    await rating?.sut.stop();
+  });
+
+  const linkFor = async (language?: 'en' | 'ru') => {
+    const ticket = await rating.ticketCreated({ partnerId, ...(language ? { language } : {}) });
+    return { ticket, link: await rating.resolve({ ticketId: ticket.ticketId, partnerId }, 2) };
+  };
+
+  it('serves the page and its stylesheet without a token, under the strict CSP', async () => {
+    const { ticket, link } = await linkFor();
+    const page = await rating.sut.http().get(`/rate/${link.token}`);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toBe(contentSecurityPolicy());
+    expect(page.text).toContain(ticket.reference);
+    const href = /<link rel="stylesheet" href="([^"]+)">/.exec(page.text)?.[1];
+    const sheet = await rating.sut.http().get(href!);
+    expect({ status: sheet.status, text: sheet.text }).toEqual({ status: 200, text: STYLESHEET });
+  });
+
+  it('P11: records the posted rating once and publishes rating.submitted; the spent link then answers 409', async () => {
+    const { ticket, link } = await linkFor('ru');
+    const page = await rating.sut.http().get(`/rate/${link.token}`);
+    expect(page.text).toContain('<html lang="ru">');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    const posted = await rating.sut.http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '5', solved: 'yes', comment: 'Спасибо!' });
+    expect(posted.status).toBe(200);
+    expect(posted.text).toContain('Спасибо за вашу оценку');
+    expect(await rating.events(ticket.ticketId, 'rating.submitted')).toEqual([expect.objectContaining({ surveyId: link.surveyId, score: 5, solved: true, comment: 'Спасибо!' })]);
+    const again = await rating.sut.http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '1', solved: 'no' });
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('Это обращение уже оценено');
+    expect(await rating.events(ticket.ticketId, 'rating.submitted')).toHaveLength(1);
+  });
+
+  it('a link superseded by a newer resolution is a 410 page', async () => {
+    const { ticket, link } = await linkFor();
+    await rating.resolve({ ticketId: ticket.ticketId, partnerId }, 3, 2);
+    const page = await rating.sut.http().get(`/rate/${link.token}`);
+    expect(page.status).toBe(410);
+    expect(page.text).toContain('This link has expired');
+  });
+});
