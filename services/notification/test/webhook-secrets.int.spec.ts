@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
+import { InProcessTransport } from '@tss/messaging';
+import { Platform } from '@tss/runtime';
+import { TokenVerifier } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { notificationService } from '../src/index';
 import { newWebhookSecret } from '../src/domain/webhook-signature';
 import { sealStoredSecrets, webhookSecretBox } from '../src/use-cases/webhook-secrets';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
@@ -98,6 +102,37 @@ describe('webhook signing secrets sealed at rest (issue #11), notification alone
     const second = await at('/sealed', 2);
     expect(verifies(rotated.body.secret as string, second)).toBe(true);
     expect(verifies(secret, second)).toBe(true); // the old secret signs beside the new for 24 h
+  });
+
+  it('a replica starting on a database with a secret in clear seals it before it serves', async () => {
+    const legacy = newWebhookSecret();
+    const id = randomUUID();
+    const partnerId = randomUUID();
+    await notification.sut.query(
+      `INSERT INTO notification.webhook_endpoints (id, owner_kind, partner_id, created_by, url, event_types, secret, status, created_at, updated_at)
+       VALUES ($1, 'partner', $2, $3, $4, '{sla.*}', $5, 'enabled', $6, $6)`,
+      [id, partnerId, `partner:${partnerId}`, `${base}/at-start`, legacy, clock.now()],
+    );
+    expect(await tableText()).toContain(legacy);
+    const replica = await Platform.start({
+      modules: [notificationService],
+      name: 'notification',
+      databaseUrl: notification.sut.databaseUrl,
+      transport: new InProcessTransport(),
+      clock,
+      logger: pino({ level: 'silent' }),
+      tokens: new TokenVerifier({ issuer: 'tss', audience: 'tss-api', keys: { getKey: async () => undefined }, nowSeconds: () => Math.floor(clock.now().getTime() / 1_000) }),
+      env,
+      migrate: false,
+      poolSize: 2,
+    });
+    try {
+      expect(await tableText()).not.toContain('whsec_');
+      const [row] = await notification.sut.query<{ secret: string | null; secret_master_key_id: string }>(`SELECT secret, secret_master_key_id FROM notification.webhook_endpoints WHERE id = $1`, [id]);
+      expect(row).toEqual({ secret: null, secret_master_key_id: 'mk1' });
+    } finally {
+      await replica.stop();
+    }
   });
 
   it('a secret stored in clear before sealing is sealed by the start-up step, and its deliveries still verify', async () => {
