@@ -60,6 +60,10 @@ describe('rating routes (issue #13, P11)', () => {
       expect(await rating.events(t.ticketId, 'rating.submitted')).toEqual([expect.objectContaining({ surveyId: t.link.surveyId, score: 4, solved: true })]);
       expectProblem(await http().post(`/v1/ratings/${t.link.token}`).send({ score: 1, solved: false }), 409, 'conflict');
       expect(await rating.events(t.ticketId, 'rating.submitted')).toHaveLength(1);
+      const survey = await http().get(`/v1/ratings/${t.link.token}`);
+      expect(survey.status).toBe(200);
+      expect(survey.headers['cache-control']).toBe('no-store');
+      expect(survey.body).toEqual({ surveyId: t.link.surveyId, ticketId: t.ticketId, reference: t.reference, subject: 'Reader crashes on opening EPUB', language: 'en', expiresAt: t.link.expiresAt, rated: true });
       const read = await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().acme, { type: 'bearer' });
       expect(read.body.rating).toMatchObject({ score: 4, solved: true });
     });
@@ -68,6 +72,8 @@ describe('rating routes (issue #13, P11)', () => {
       const t = await resolvedTicket();
       const forged = `${t.link.token.slice(0, -2)}${t.link.token.endsWith('AA') ? 'BB' : 'AA'}`;
       expectProblem(await http().post(`/v1/ratings/${forged}`).send({ score: 5, solved: true }), 404, 'not-found');
+      expectProblem(await http().get(`/v1/ratings/${forged}`), 404, 'not-found');
+      expect((await http().get(`/v1/ratings/${t.link.token}`)).body).toMatchObject({ rated: false });
       expectProblem(await http().post(`/v1/ratings/${'x'.repeat(43)}`).send({ score: 5, solved: true }), 404, 'not-found');
       expectProblem(await http().post('/v1/ratings/short').send({ score: 5, solved: true }), 404, 'not-found');
 
@@ -76,6 +82,7 @@ describe('rating routes (issue #13, P11)', () => {
       const superseded = await http().post(`/v1/ratings/${t.link.token}`).send({ score: 5, solved: true });
       expectProblem(superseded, 410, 'gone');
       expect(superseded.body.detail).toContain('replaced');
+      expectProblem(await http().get(`/v1/ratings/${t.link.token}`), 410, 'gone');
 
       // Another ticket's link rates that ticket, never this one.
       const other = await resolvedTicket();

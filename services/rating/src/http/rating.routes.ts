@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { failureResponses, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
-import { rateByToken, type RatingDeps } from '../use-cases/rate-by-token';
+import { openSurvey, rateByToken, type RatingDeps } from '../use-cases/rate-by-token';
 import { rateTicket, readTicketRating } from '../use-cases/rate-ticket';
-import { RatingBody, RatingResponse, TicketParams, TicketRatingResponse, TokenParams, toRatingResponse, toTicketRatingResponse } from './rating.schemas';
+import { RatingBody, RatingResponse, SurveyResponse, TicketParams, TicketRatingResponse, TokenParams, toRatingResponse, toSurveyResponse, toTicketRatingResponse } from './rating.schemas';
 
 const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
 // P11: the requester rates, or the partner's platform for them; staff do not rate support.
@@ -16,6 +16,27 @@ const bodyOf = (body: RatingBody) => ({ score: body.score, solved: body.solved, 
 export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(RatingResponse);
+
+  app.get(
+    '/v1/ratings/:token',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'getSurveyByLink',
+        summary: 'What a rating link is for: the ticket’s reference and subject, the language, the expiry, whether it was answered (P11); public, the token is the credential',
+        description: 'For partners who show their own rating form (the link comes to their webhook in `rating.requested`). 404 unknown or forged link; 410 expired or replaced.',
+        params: TokenParams,
+        response: { 200: SurveyResponse, ...failureResponses('gone') },
+      },
+      config: { public: true },
+    },
+    async (request, reply) => {
+      const result = await openSurvey(deps, request.params.token);
+      if (!result.ok) return sendFailure(reply, result.error);
+      // The link is a credential: keep the answer out of shared caches and referrers' logs.
+      return reply.header('cache-control', 'no-store').send(toSurveyResponse(result.value));
+    },
+  );
 
   app.post(
     '/v1/ratings/:token',

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EscalationKind, StringEnum, Text } from '@tss/contracts';
+import type { SurveyView } from '../use-cases/rate-by-token';
 import type { RatingView } from '../use-cases/record-rating';
 import type { TicketRatingView } from '../use-cases/rate-ticket';
 
@@ -57,6 +58,26 @@ export const TicketRatingResponse = Type.Object({
   ),
   rating: Type.Optional(Type.Ref('Rating')),
   earlier: Type.Array(Type.Ref('Rating'), { description: 'Ratings of earlier resolutions (before a reopen), newest first' }),
+});
+
+export const SurveyResponse = Type.Object({
+  surveyId: Type.String({ format: 'uuid' }),
+  ticketId: Type.String({ format: 'uuid' }),
+  reference: Type.String(),
+  subject: Type.Optional(Type.String()),
+  language: StringEnum(['en', 'ru'] as const),
+  expiresAt: Type.String({ format: 'date-time' }),
+  rated: Type.Boolean({ description: 'Answered already: a rating now is a 409' }),
+});
+
+export const toSurveyResponse = (v: SurveyView) => ({
+  surveyId: v.surveyId,
+  ticketId: v.ticketId,
+  reference: v.reference,
+  ...(v.subject !== undefined ? { subject: v.subject } : {}),
+  language: v.language,
+  expiresAt: v.expiresAt.toISOString(),
+  rated: v.rated,
 });
 
 export const TicketParams = Type.Object({
