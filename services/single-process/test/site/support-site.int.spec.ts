@@ -101,8 +101,18 @@ describe('the support site (issue #13)', () => {
       expect((await http().post(`/v1/tickets/${ticket.id}/site-links`)).status).toBe(401);
     });
 
-    it('a ticket that names no requester id gets no link (422)', async () => {
-      const ticket = await file(acme.token, { requester: { email: 'nobody@example.com' } });
+    it('a ticket whose requester is named by address only gets a link for mail:<address> (docs/adr/0039)', async () => {
+      const ticket = await file(acme.token, { requester: { email: 'Nobody@Example.com' } });
+      const response = await waitFor('the site knows the ticket', async () => {
+        const r = await http().post(`/v1/tickets/${ticket.id}/site-links`).auth(acme.token, { type: 'bearer' });
+        return r.status === 409 ? undefined : r;
+      });
+      expect(response.status).toBe(201);
+      expect(SiteLinkKeys.fromSettings({}).verify(response.body.url.split('/support/t/')[1], clock.now())).toMatchObject({ ok: true, value: { requester: 'mail:nobody@example.com' } });
+    });
+
+    it('a ticket that names no requester at all gets no link (422)', async () => {
+      const ticket = await file(acme.token, { requester: undefined });
       const response = await waitFor('the site knows the ticket', async () => {
         const r = await http().post(`/v1/tickets/${ticket.id}/site-links`).auth(acme.token, { type: 'bearer' });
         return r.status === 409 ? undefined : r;

@@ -9,6 +9,7 @@ import {
 } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
+import { mailRequesterId } from '../domain/requester-id';
 import { applyReferral } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
 import { ticketStore } from '../store/ticket.store';
@@ -17,8 +18,6 @@ import { fileTicketIn } from '../use-cases/file-ticket';
 import { postMessageIn, type MessageHooks } from '../use-cases/post-message';
 import { reopenIn } from '../use-cases/reopen-ticket';
 
-/** The requester id of someone known only by their e-mail address (a ticket filed from mail). */
-export const mailRequesterId = (address: string): string => `mail:${address.trim().toLowerCase()}`;
 
 export interface RequestedChangeDeps extends ChangeDeps {
   clock: Clock;

@@ -12,6 +12,7 @@ import type { LifecycleHooks } from '../use-cases/commit-change';
 import { fileTicket } from '../use-cases/file-ticket';
 import { findTicketFor } from '../use-cases/find-ticket';
 import { reopenTicket } from '../use-cases/reopen-ticket';
+import { withRequesterId } from '../domain/requester-id';
 import { actorOf, callerKey } from '../use-cases/ticket-actor';
 import { FileTicketBody, IdempotencyHeaders, IfMatchHeaders, ReopenBody, ReopenView, TicketParams, TicketPatchBody, TicketView } from './ticket.schemas';
 
@@ -96,7 +97,8 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         return sendFailure(reply, { kind: 'unprocessable', detail: 'Only staff name the partner, register phone contacts and confirm levels (P5, P12).' });
       }
       const channel = askedChannel ?? (scope.kind === 'staff' ? 'phone' : 'api');
-      const body = scope.kind === 'requester' ? { ...fields, requester: { ...fields.requester, id: scope.requesterId } } : fields;
+      // A requester named by address only gets the address as its id (the support site, docs/adr/0039).
+      const body = scope.kind === 'requester' ? { ...fields, requester: { ...fields.requester, id: scope.requesterId } } : { ...fields, requester: withRequesterId(fields.requester) };
       const result = await fileTicket(deps, {
         partnerId,
         channel,
