@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchFigures>> = {
   'kafka-e2e': runE2eBench,
   memory: runMemoryBench,
   sla: runSlaTimersBench,
+  'sla-service': () => import('./sla/sla-service.bench.js').then((m) => m.runSlaServiceBench()),
   webhooks: runWebhooksBench,
 };
 
