@@ -100,6 +100,18 @@ const bootstrapAdmin = (dataDir: string): { clientId: string; clientSecret: stri
   return admin;
 };
 
+/**
+ * The support-site link key of this data folder (made once, kept beside the admin client): the
+ * gateway verifies the links notification puts in mails, so both need the same key.
+ */
+const siteLinkKeys = (dataDir: string): string => {
+  const file = path.join(dataDir, 'site-link-keys');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const keys = `local-1:${randomBytes(32).toString('base64')}`;
+  writeFileSync(file, `${keys}\n`, { mode: 0o600 });
+  return keys;
+};
+
 export const startServices = async (options: StartServicesOptions): Promise<RunningServices> => {
   mkdirSync(options.dataDir, { recursive: true });
   const cleanups: (() => Promise<void>)[] = [];
@@ -139,6 +151,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     const urls: Record<string, string> = {};
     SERVICE_PROCESSES.forEach((service, i) => (urls[service.name] = `http://127.0.0.1:${options.basePort + i}`));
     const admin = bootstrapAdmin(options.dataDir);
+    const siteLinks = { TSS_SITE_LINK_KEYS: process.env.TSS_SITE_LINK_KEYS ?? siteLinkKeys(options.dataDir), TSS_PUBLIC_URL: process.env.TSS_PUBLIC_URL ?? urls.gateway };
     const upstreams = Object.fromEntries(SERVICE_PROCESSES.flatMap((s) => (s.upstreamEnv ? [[s.upstreamEnv, urls[s.name]]] : [])));
     const children: { name: string; child: ChildProcess }[] = [];
     cleanups.push(async () => {
@@ -162,6 +175,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
         // 0: every process picks a free metrics port of its own.
         METRICS_PORT: String(options.metricsBasePort === 0 ? 0 : options.metricsBasePort + i),
         LOG_LEVEL: options.logLevel,
+        ...siteLinks,
         ...(service.name === 'gateway'
           ? { ...upstreams, TSS_BOOTSTRAP_CLIENT_ID: admin.clientId, TSS_BOOTSTRAP_CLIENT_SECRET: admin.clientSecret }
           : { TSS_JWKS_URL: `${urls.gateway}/.well-known/jwks.json` }),
