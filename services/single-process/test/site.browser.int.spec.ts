@@ -29,6 +29,10 @@ describe('the requester’s pages in a browser (issue #13)', () => {
     agent = await client.staff(admin, ['agent'], 'Bea Agent');
   });
 
+  afterEach(async () => {
+    await browser?.closePages();
+  });
+
   afterAll(async () => {
     await browser?.close();
     await platform?.stop();

@@ -58,6 +58,8 @@ export interface BrowserHarness {
    * CSP directives the browser reported it violated, and the refusal message if any.
    */
   tryInlineScript(page: Page): Promise<{ ran: boolean; violations: string[]; refusal?: string }>;
+  /** Closes the pages `newPage` opened (an afterEach: a suite's tabs need not stay open). */
+  closePages(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export const startBrowser = async (suite: string, options: { executablePath?: st
   const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
   const contexts = new Set<BrowserContext>();
   let axePage: Promise<Page> | undefined;
+  const axeContexts = new Set<BrowserContext>();
   /** The empty page the axe page opens on an origin, to load axe there once. */
   let blankAt: string | undefined;
   const newContext = async (options: PageOptions & { bypassCSP?: boolean }) => {
@@ -101,6 +104,7 @@ export const startBrowser = async (suite: string, options: { executablePath?: st
       // each run writes the copy into it (document.open keeps the window, so axe stays). A fresh
       // context and a fresh injection per run cost seconds on 2 cores.
       axePage ??= newContext({ bypassCSP: true }).then(async (context) => {
+        axeContexts.add(context);
         const axeTab = await context.newPage();
         await axeTab.route(
           (u) => u.href === blankAt,
@@ -166,9 +170,11 @@ export const startBrowser = async (suite: string, options: { executablePath?: st
       return { ...seen, refusal };
     },
 
-    close: async () => {
-      for (const context of [...contexts]) await context.close();
-      await browser.close();
+    closePages: async () => {
+      await Promise.all([...contexts].filter((c) => !axeContexts.has(c)).map((c) => c.close()));
     },
+
+    // Closing the browser closes its contexts, and playwright-core removes the temporary profile.
+    close: () => browser.close(),
   };
 };
