@@ -46,3 +46,12 @@ export const serviceForPath = (path: string): RoutedServiceName | undefined => {
   const service = compiled.find((r) => r.pattern.test(path))?.service;
   return service === 'gateway' ? undefined : service;
 };
+
+/**
+ * Routes a service answers without a bearer token, because their own credential is in the request:
+ * a rating link's token (`/v1/ratings/{token}`, `/rate/{token}`, issue #13) and the inbound-mail
+ * provider's shared secret or signature (`/v1/inbound/email`, issue #11). In services mode the
+ * gateway forwards these unauthenticated and the service checks the credential; every other
+ * forwarded route needs a valid token at the gateway first. Fastify route patterns.
+ */
+export const PUBLIC_FORWARDS: readonly string[] = ['/v1/ratings/*', '/rate', '/rate/*', '/v1/inbound/email'];

@@ -114,4 +114,20 @@ describe('services mode: the gateway forwards attachments and raw mail as they c
     expect(response.status).toBe(401);
     expect(received.length).toBe(before);
   });
+
+  it('routes that carry their own credential reach their service without a token (a rating link, the inbound-mail secret); the rest stay behind it', async () => {
+    const before = received.length;
+    const mail = Buffer.from('From: dana@client.example\r\nSubject: hi\r\n\r\nhello\r\n');
+    expect((await gateway.http().post('/v1/inbound/email').set('content-type', 'message/rfc822').send(mail)).status).toBe(201);
+    expect((await gateway.http().post('/v1/ratings/tok-123').send({ score: 5, solved: true })).status).toBe(201);
+    expect((await gateway.http().get('/rate/tok-123')).status).toBe(201);
+    expect(received.slice(before).map((r) => [r.url, r.authorization])).toEqual([
+      ['/v1/inbound/email', undefined],
+      ['/v1/ratings/tok-123', undefined],
+      ['/rate/tok-123', undefined],
+    ]);
+    expect((await gateway.http().get('/v1/ratings')).status).toBe(401);
+    expect((await gateway.http().post('/v1/inbound/quarantine')).status).toBe(401);
+    expect(received.length).toBe(before + 3);
+  });
 });

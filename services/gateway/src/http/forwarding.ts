@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
-import { serviceForPath, type RoutedServiceName } from '@tss/contracts';
+import { PUBLIC_FORWARDS, serviceForPath, type RoutedServiceName } from '@tss/contracts';
 import { problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { cutWhenOverdue } from './upstream-deadline';
@@ -134,11 +134,15 @@ const forwardUploads = (urls: ServiceUrls, uploads: UploadForwarding, options: F
 export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions) => async (app: FastifyInstance) => {
   await app.register(replyFrom, { http: { requestOptions: { timeout: options.timeoutMs } } });
   acceptRawBodies(app);
-  for (const url of ['/v1/*', '/rate', '/rate/*']) {
+  // PUBLIC_FORWARDS carry their own credential (a rating link, the inbound-mail secret): forwarded
+  // without a token, checked by the service. Everything else needs a valid token here first.
+  const publicForwards = new Set(PUBLIC_FORWARDS);
+  for (const url of ['/v1/*', ...PUBLIC_FORWARDS]) {
     app.route({
       method: [...METHODS],
       url,
       schema: { hide: true },
+      ...(publicForwards.has(url) ? { config: { public: true } } : {}),
       handler: async (request, reply) => {
         const service = serviceForPath(request.url);
         if (!service) return notFound(request, reply);
