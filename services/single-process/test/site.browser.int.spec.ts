@@ -62,6 +62,16 @@ describe('the requester’s pages in a browser (issue #13)', () => {
     await page.waitForLoadState('load');
     return response.status();
   };
+  /** Whether the focused element shows where the focus is (WCAG 2.4.7: axe cannot tell): an outline or a ring. */
+  const focusRing = (page: Page) =>
+    page.evaluate(() => {
+      const g = globalThis as unknown as {
+        document: { activeElement: unknown };
+        getComputedStyle(element: unknown): { outlineStyle: string; outlineWidth: string; boxShadow: string };
+      };
+      const style = g.getComputedStyle(g.document.activeElement);
+      return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none';
+    });
   /** The focused element's id (or tag name when it has none). */
   const focused = (page: Page) =>
     page.evaluate(() => {
@@ -121,6 +131,7 @@ describe('the requester’s pages in a browser (issue #13)', () => {
       expect(await tab(page)).toBe(''); // the skip link comes first
       expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { className: string } } }).document.activeElement.className)).toBe('skip-link');
       expect(await tab(page)).toBe('score-0');
+      expect(await focusRing(page)).toBe(true);
       await page.keyboard.press('ArrowRight'); // within the group: 2
       await page.keyboard.press('ArrowRight'); // 3
       await page.keyboard.press('ArrowRight'); // 4
@@ -133,6 +144,7 @@ describe('the requester’s pages in a browser (issue #13)', () => {
       await page.keyboard.type('Typed without a mouse.');
       await tab(page);
       expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { tagName: string } } }).document.activeElement.tagName)).toBe('BUTTON');
+      expect(await focusRing(page)).toBe(true);
       await browser.screenshot(page, 'rate-form-en-filled-by-keyboard');
       expect(await submit(page, () => page.keyboard.press('Enter'))).toBe(200);
 
