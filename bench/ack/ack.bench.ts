@@ -4,10 +4,14 @@
 // requester e-mail are filed through the gateway at a fixed rate; each acknowledgment is matched to
 // its ticket by the reference in its subject. Reports ticket created (the 201 answer) → mail received
 // by the sink p50/p90/p99/max, and the counts (filed, acknowledged, missing, duplicates).
+// Baseline, in the same command and to the same sink: nodemailer (pooled, as notification uses it)
+// sending mails at the same rate from this process, hand-over → arrival: the floor of the SMTP hop
+// on this machine as loaded as it is now.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import nodemailer from 'nodemailer';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { Agent, request } from 'undici';
@@ -19,6 +23,7 @@ import { writeResult, type BenchFigures } from '../support/results';
 const RATE = Number(process.env.BENCH_ACK_RATE ?? 100);
 const DURATION_S = Number(process.env.BENCH_ACK_DURATION_S ?? 60);
 const WARMUP_S = Number(process.env.BENCH_ACK_WARMUP_S ?? 5);
+const BASELINE_S = Number(process.env.BENCH_ACK_BASELINE_S ?? 20);
 const SETTLE_LIMIT_MS = 60_000;
 const TARGET_P99_MS = 2_000;
 const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789' };
@@ -115,6 +120,35 @@ const stages = async (db: Client, references: readonly string[]) => {
   };
 };
 
+/** The baseline: `RATE` mails a second straight to the sink with nodemailer, sent → received. */
+const smtpBaseline = async (sink: Awaited<ReturnType<typeof startSink>>, durationS: number) => {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 4 });
+  const sent = new Map<string, number>();
+  let failures = 0;
+  const inFlight: Promise<void>[] = [];
+  const started = performance.now();
+  for (let i = 0; i < RATE * durationS; i += 1) {
+    const wait = started + (i * 1_000) / RATE - performance.now();
+    if (wait > 0) await sleep(wait);
+    const reference = `BASE-${i}`;
+    sent.set(reference, wallMs());
+    inFlight.push(
+      transport
+        .sendMail({ from: 'bench@tss.bench', to: `r${i}@client.example`, subject: `[${reference}] Request received`, text: 'Your request was registered.', html: '<p>Your request was registered.</p>' })
+        .then(
+          () => undefined,
+          () => {
+            failures += 1;
+          },
+        ),
+    );
+  }
+  await Promise.all(inFlight);
+  transport.close();
+  const latencies = [...sent].flatMap(([reference, at]) => (sink.arrivals.has(reference) ? [sink.arrivals.get(reference)![0] - at] : []));
+  return { sentToReceivedMs: percentiles(latencies), failures };
+};
+
 interface Filed {
   reference: string;
   /** When the 201 answer arrived: the ticket exists. */
@@ -164,6 +198,8 @@ export const runAckBench = async (): Promise<BenchFigures> => {
     await pg.start();
     await ensureDatabase(pg.url(), 'tss_bench');
     await db.connect();
+    process.stderr.write(`ack: baseline, nodemailer straight to the sink, ${BASELINE_S} s at ${RATE} mails/s\n`);
+    const baseline = await smtpBaseline(sink, BASELINE_S);
     const port = await freePort();
     platform = await startChildServer('platform', ['services/single-process/src/main.ts'], {
       port,
@@ -207,12 +243,14 @@ export const runAckBench = async (): Promise<BenchFigures> => {
     const breakdown = await stages(db, run.filed.map((f) => f.reference));
     return {
       name: 'ack',
-      settings: { ratePerS: RATE, durationS: DURATION_S, warmupS: WARMUP_S, smtp: 'smtp-server sink in the bench process', mode: 'single-process, embedded PostgreSQL' },
+      settings: { ratePerS: RATE, durationS: DURATION_S, warmupS: WARMUP_S, baselineS: BASELINE_S, smtp: 'smtp-server sink in the bench process', mode: 'single-process, embedded PostgreSQL' },
+      baseline,
       load: { filed: run.filed.length, failed: run.failures, lateStarts: run.lateStarts, achievedRatePerS: run.achievedRatePerS },
       acknowledgments: { received: fromCreated.length, missing: run.filed.length - fromCreated.length, duplicates, mailsAtSinkInAll: sink.mails() },
       createdToAckReceivedMs: createdToAck,
       requestSentToAckReceivedMs: percentiles(fromSent),
       platformStages: breakdown,
+      ratioP99ToBaseline: Number((createdToAck.p99 / baseline.sentToReceivedMs.p99).toFixed(1)),
       goals: {
         'acknowledgment at the SMTP server within 2 s (p99) of the ticket’s creation at 100 tickets/s (issue #11)': {
           met: createdToAck.p99 <= TARGET_P99_MS && RATE >= 100 && fromCreated.length === run.filed.length,
