@@ -106,7 +106,8 @@ const OverrideView = overrideSchema(Plain);
 export const PutRosterBody = Type.Object(
   {
     shifts: Type.Array(ShiftSchema, { maxItems: 1000 }),
-    overrides: Type.Array(OverrideSchema, { maxItems: 1000, default: [] }),
+    // Optional in the document too: with only a default, OpenAPI called it required while a roster without it is taken.
+    overrides: Type.Optional(Type.Array(OverrideSchema, { maxItems: 1000, default: [] })),
   },
   {
     additionalProperties: false,

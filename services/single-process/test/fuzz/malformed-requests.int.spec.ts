@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { serviceForPath } from '@tss/contracts';
+import { serviceForPath, type RoutedServiceName } from '@tss/contracts';
 import { defaultEdgeConfig } from '@tss/gateway';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
@@ -12,17 +12,13 @@ import { RawHttpClient, type RawResponse } from './raw-http-client';
 import { SeededRandom } from './seeded-random';
 
 // Issue #9 "Bad input": malformed requests get a 4xx problem naming the field, and nothing is stored.
-// FUZZ_SEED=<n> replays another seed; the summary line prints the one used. FUZZ_FAILURES_FILE=<path>
-// writes every wrong answer there (the assertion shows the first 40).
+// One table of services (FUZZ_TARGETS below), each fuzzed from its operations in /openapi.json with
+// a seed of its own (FUZZ_SEED=<n> replays another: service i uses n + i; the summary line prints
+// the one used). FUZZ_FAILURES_FILE=<path> writes every wrong answer there (the assertion shows the
+// first 40), one file per service: <path>.<service>.
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_009);
-const MIN_REQUESTS = 1_000;
-const RANDOM_CASES_PER_OPERATION = 40;
 const IN_FLIGHT = 4;
 const TOKEN_KINDS: readonly TokenKind[] = ['partner', 'requester', 'staff'];
-
-// The one table left out of "nothing stored": the inbox records the other services' events intake
-// has handled (sla.* for the setup's tickets arrive when they arrive). No HTTP request writes it.
-const TABLES_THAT_CHANGE_BY_THEMSELVES = new Set(['inbox']);
 
 interface Outcome {
   fuzz: FuzzCase;
@@ -74,14 +70,107 @@ const describeRequest = (fuzz: FuzzCase) => {
   return `${fuzz.request.method} ${fuzz.request.target.slice(0, 160)} [${fuzz.request.headers['content-type'] ?? ''}]${shown}`;
 };
 
-describe('issue #9: malformed requests to every ticket-intake operation are 4xx problems and store nothing', () => {
+/** What the setup made: tickets of three owners, their attachments, an open escalation and an applied quality referral. */
+interface Fixtures {
+  tickets: Record<'own' | 'otherRequester' | 'otherPartner' | 'escalated', TicketRef>;
+  attachments: Partial<Record<'otherRequester' | 'otherPartner', string>>;
+  escalationId: string;
+  referralId: string;
+  /** The fuzz's staff member (on the roster the baseline puts in force). */
+  staffId: string;
+}
+
+/** The part of a fuzz context that depends on the service and the token, not on the operation. */
+type TargetContext = Pick<FuzzContext, 'own' | 'foreign' | 'foreignAttachments' | 'pathValues' | 'bodies'>;
+
+/** One service of the table: which operations, which tables must not change, and a write the comparison must see. */
+interface FuzzTarget {
+  service: RoutedServiceName;
+  /** Its PostgreSQL schema. */
+  schema: string;
+  /** Added to SEED: each service draws its own sequence, so adding one leaves the others' requests as they were. */
+  seedOffset: number;
+  minRequests: number;
+  randomCasesPerOperation: number;
+  /** Operations the document must list for the service (a guard against fuzzing nothing). */
+  knownOperations: string[];
+  /** Tables no HTTP request writes that change by themselves (the inbox records other services' events as they arrive). */
+  tablesThatChangeByThemselves: ReadonlySet<string>;
+  contextFor(kind: TokenKind, fixtures: Fixtures): TargetContext;
+  /** A valid request that writes: the comparison must see it (these tables change). */
+  write(platform: TestPlatform, tokens: Record<TokenKind, string>, fixtures: Fixtures): Promise<{ status: number; changes: string[] }>;
+}
+
+const FUZZ_TARGETS: readonly FuzzTarget[] = [
+  {
+    service: 'ticket-intake',
+    schema: 'ticket_intake',
+    seedOffset: 0,
+    minRequests: 1_000,
+    randomCasesPerOperation: 40,
+    knownOperations: ['fileTicket', 'getTicket', 'listTickets'],
+    tablesThatChangeByThemselves: new Set(['inbox']),
+    contextFor: (kind, { tickets, attachments }) => {
+      const attachmentOf = (whose: 'otherPartner' | 'otherRequester', label: string) => (attachments[whose] ? [{ id: attachments[whose]!, whose: label }] : []);
+      return {
+        own: tickets.own,
+        foreign: {
+          partner: [{ ...tickets.otherPartner, whose: "another partner's" }],
+          requester: [
+            { ...tickets.otherPartner, whose: "another partner's" },
+            { ...tickets.otherRequester, whose: "another requester's" },
+          ],
+          staff: [], // staff see every partner's tickets
+        }[kind],
+        foreignAttachments: {
+          partner: attachmentOf('otherPartner', "another partner's"),
+          requester: [...attachmentOf('otherPartner', "another partner's"), ...attachmentOf('otherRequester', "another requester's")],
+          staff: [],
+        }[kind],
+      };
+    },
+    write: async (platform, tokens) => ({
+      status: (await platform.client.http().post('/v1/tickets').auth(tokens.partner, { type: 'bearer' }).send(sampleTicket())).status,
+      changes: ['tickets', 'outbox'],
+    }),
+  },
+  {
+    // Issue #12: rules, roster, escalations and referrals; every route is staff-only (a partner or
+    // requester token is refused by the access rule before anything is read: tenancy-escalation spec).
+    service: 'escalation',
+    schema: 'escalation',
+    seedOffset: 1,
+    minRequests: 700,
+    randomCasesPerOperation: 20,
+    knownOperations: ['putEscalationRules', 'putEscalationRoster', 'resolveEscalation', 'createReferral', 'recordReferralOutcome'],
+    tablesThatChangeByThemselves: new Set(['inbox']),
+    contextFor: (_kind, { tickets, escalationId, referralId, staffId }) => ({
+      own: tickets.escalated,
+      foreign: [], // only staff are admitted, and staff see every partner's tickets
+      foreignAttachments: [],
+      pathValues: { id: escalationId, rid: referralId },
+      // The document's roster names staff this platform does not have (a 400 whatever else is wrong).
+      bodies: {
+        putEscalationRoster: {
+          shifts: [{ staffId, role: 'team_leader', timeZone: 'Europe/Moscow', weekdays: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' }],
+          overrides: [{ staffId, role: 'team_leader', from: '2026-12-31T06:00:00Z', to: '2027-01-02T06:00:00Z', duty: 'off', note: 'holiday' }],
+        },
+      },
+    }),
+    write: async (platform, tokens, { escalationId }) => ({
+      status: (await platform.client.http().post(`/v1/escalations/${escalationId}/resolve`).auth(tokens.staff, { type: 'bearer' }).send({ outcome: 'Handled.' })).status,
+      changes: ['escalations', 'outbox'],
+    }),
+  },
+];
+
+describe('issue #9: malformed requests to every operation of ticket-intake and escalation are 4xx problems and store nothing', () => {
   let platform: TestPlatform;
   let client: PlatformClient;
   let http: RawHttpClient;
   let document: OpenApiDocument;
   const tokens = {} as Record<TokenKind, string>;
-  const tickets = {} as Record<'own' | 'otherRequester' | 'otherPartner', TicketRef>;
-  const attachments: Partial<Record<'otherRequester' | 'otherPartner', string>> = {};
+  const fixtures = { tickets: {}, attachments: {} } as Fixtures;
   const bodyLimitBytes = defaultEdgeConfig().TSS_BODY_LIMIT_BYTES;
 
   beforeAll(async () => {
@@ -97,12 +186,15 @@ describe('issue #9: malformed requests to every ticket-intake operation are 4xx 
     const globex = await client.partner(admin, 'Globex Fuzz');
     tokens.partner = acme.token;
     tokens.requester = await client.requester(acme.token, 'fuzz-requester-1');
-    tokens.staff = (await client.staff(admin, ['agent', 'team_lead', 'developer', 'quality'])).token;
-    const file = async (token: string, requesterId: string) => {
-      const response = await client.http().post('/v1/tickets').auth(token, { type: 'bearer' }).send(sampleTicket({ requester: { id: requesterId } }));
+    const staff = await client.staff(admin, ['agent', 'team_lead', 'developer', 'quality']);
+    tokens.staff = staff.token;
+    fixtures.staffId = staff.staffId;
+    const file = async (token: string, requesterId: string, overrides: Record<string, unknown> = {}) => {
+      const response = await client.http().post('/v1/tickets').auth(token, { type: 'bearer' }).send(sampleTicket({ requester: { id: requesterId }, ...overrides }));
       expect(response.status).toBe(201);
       return { id: response.body.id as string, reference: response.body.reference as string };
     };
+    const { tickets, attachments } = fixtures;
     tickets.own = await file(acme.token, 'fuzz-requester-1');
     tickets.otherRequester = await file(acme.token, 'fuzz-requester-2');
     tickets.otherPartner = await file(globex.token, 'fuzz-requester-1');
@@ -116,25 +208,48 @@ describe('issue #9: malformed requests to every ticket-intake operation are 4xx 
       attachments.otherPartner = await upload(globex.token, tickets.otherPartner.id);
       attachments.otherRequester = await upload(acme.token, tickets.otherRequester.id);
     }
-  });
+
+    // Escalation's things, on a ticket of their own (the intake fuzz keeps its own ticket as it was):
+    // the phrase raises an open escalation (P7); a quality referral, once intake applies it, takes an outcome.
+    tickets.escalated = await file(acme.token, 'fuzz-requester-1', { description: 'Attention Technical Support Team Leader: the reader still crashes.' });
+    const escalations = await waitFor(
+      'the team leader escalation',
+      async () => {
+        const rows = await platform.query<{ id: string }>('escalation', "SELECT id FROM escalation.escalations WHERE ticket_id = $1 AND kind = 'team_leader'", [tickets.escalated.id]);
+        return rows.length > 0 ? rows : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
+    fixtures.escalationId = escalations[0].id;
+    await waitFor('escalation knows the staff member', async () => (await platform.query('escalation', 'SELECT 1 FROM escalation.staff WHERE staff_id = $1 AND active', [staff.staffId])).length === 1);
+    await waitFor('escalation knows the ticket', async () => (await platform.query('escalation', 'SELECT 1 FROM escalation.referral_tickets WHERE ticket_id = $1', [tickets.escalated.id])).length === 1);
+    const referral = await client.http().post(`/v1/tickets/${tickets.escalated.id}/referrals`).auth(tokens.staff, { type: 'bearer' }).send({ target: 'quality', reason: 'Fuzz fixture.' });
+    expect(referral.status).toBe(202);
+    fixtures.referralId = referral.body.id as string;
+    await waitFor('intake applies the quality referral', async () => {
+      const read = await client.http().get(`/v1/tickets/${tickets.escalated.id}/referrals/${fixtures.referralId}`).auth(tokens.staff, { type: 'bearer' });
+      return read.body.status === 'applied';
+    });
+  }, 120_000);
 
   afterAll(async () => {
     http?.close();
     await platform?.stop();
   });
 
-  /** Rows and a digest of their content, per ticket_intake table: an update shows as well as an insert. */
-  const storedState = async (): Promise<Record<string, string>> => {
+  /** Rows and a digest of their content, per table of the schema: an update shows as well as an insert. */
+  const storedState = async (target: FuzzTarget): Promise<Record<string, string>> => {
     const tables = await platform.query<{ table_name: string }>(
-      'ticket-intake',
-      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ticket_intake' AND table_type = 'BASE TABLE' ORDER BY table_name",
+      target.service,
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY table_name",
+      [target.schema],
     );
     const state: Record<string, string> = {};
     for (const { table_name: table } of tables) {
-      if (TABLES_THAT_CHANGE_BY_THEMSELVES.has(table)) continue;
+      if (target.tablesThatChangeByThemselves.has(table)) continue;
       const [row] = await platform.query<{ rows: number; digest: string }>(
-        'ticket-intake',
-        `SELECT count(*)::int AS rows, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS digest FROM ticket_intake."${table}" t`,
+        target.service,
+        `SELECT count(*)::int AS rows, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS digest FROM "${target.schema}"."${table}" t`,
       );
       state[table] = `${row.rows} rows, content ${row.digest}`;
     }
@@ -142,19 +257,19 @@ describe('issue #9: malformed requests to every ticket-intake operation are 4xx 
   };
 
   /** Waits until the events of the setup have been relayed and handled: nothing unpublished, nothing moving. */
-  const quiet = async (): Promise<void> => {
+  const quiet = async (target: FuzzTarget): Promise<void> => {
     let previous = '';
     await waitFor(
       'the platform to be quiet',
       async () => {
         const [{ unpublished }] = await platform.query<{ unpublished: number }>(
-          'ticket-intake',
-          "SELECT (SELECT count(*) FROM ticket_intake.outbox WHERE published_at IS NULL)::int AS unpublished",
+          target.service,
+          `SELECT (SELECT count(*) FROM "${target.schema}".outbox WHERE published_at IS NULL)::int AS unpublished`,
         );
         const moving = JSON.stringify([
-          await platform.query('ticket-intake', 'SELECT consumer_group, log_offset FROM tss_event_log.group_offsets ORDER BY consumer_group'),
-          await platform.query('ticket-intake', 'SELECT max(log_offset) AS last FROM tss_event_log.messages'),
-          await platform.query('ticket-intake', 'SELECT count(*)::int AS handled FROM ticket_intake.inbox'),
+          await platform.query(target.service, 'SELECT consumer_group, log_offset FROM tss_event_log.group_offsets ORDER BY consumer_group'),
+          await platform.query(target.service, 'SELECT max(log_offset) AS last FROM tss_event_log.messages'),
+          await platform.query(target.service, `SELECT count(*)::int AS handled FROM "${target.schema}".inbox`),
         ]);
         const settled = unpublished === 0 && moving === previous;
         previous = moving;
@@ -196,80 +311,72 @@ describe('issue #9: malformed requests to every ticket-intake operation are 4xx 
     return outcomes;
   };
 
-  it(`at least ${MIN_REQUESTS} malformed requests generated from /openapi.json: each a 4xx problem (naming the field where a schema refuses it), and no ticket_intake table changes`, async () => {
-    const started = performance.now();
-    const operations = operationsOf(document, (path) => serviceForPath(path) === 'ticket-intake');
-    expect(operations.map((o) => o.operationId)).toEqual(expect.arrayContaining(['fileTicket', 'getTicket', 'listTickets']));
+  it.each(FUZZ_TARGETS.map((target) => [target.service, target.minRequests, target.schema, target] as const))(
+    '%s: at least %d malformed requests generated from /openapi.json: each a 4xx problem (naming the field where a schema refuses it), and no %s table changes',
+    async (_service, _min, _schema, target) => {
+      const started = performance.now();
+      const seed = SEED + target.seedOffset;
+      const operations = operationsOf(document, (path) => serviceForPath(path) === target.service);
+      expect(operations.map((o) => o.operationId)).toEqual(expect.arrayContaining(target.knownOperations));
 
-    const random = new SeededRandom(SEED);
-    const resolve = schemaResolver(document);
-    const foreignOf: Record<TokenKind, FuzzContext['foreign']> = {
-      partner: [{ ...tickets.otherPartner, whose: "another partner's" }],
-      requester: [
-        { ...tickets.otherPartner, whose: "another partner's" },
-        { ...tickets.otherRequester, whose: "another requester's" },
-      ],
-      staff: [], // staff see every partner's tickets
-    };
-    const attachmentOf = (whose: 'otherPartner' | 'otherRequester', label: string) => (attachments[whose] ? [{ id: attachments[whose]!, whose: label }] : []);
-    const foreignAttachmentsOf: Record<TokenKind, FuzzContext['foreignAttachments']> = {
-      partner: attachmentOf('otherPartner', "another partner's"),
-      requester: [...attachmentOf('otherPartner', "another partner's"), ...attachmentOf('otherRequester', "another requester's")],
-      staff: [],
-    };
-    const cases: FuzzCase[] = [];
-    const kindsByOperation: Record<string, TokenKind[]> = {};
-    for (const operation of operations) {
-      const kinds = await admittedKinds(operation);
-      kindsByOperation[operation.operationId] = kinds;
-      kinds.forEach((kind, i) => {
-        const context: FuzzContext = {
-          random,
-          resolve,
-          own: tickets.own,
-          foreign: foreignOf[kind],
-          foreignAttachments: foreignAttachmentsOf[kind],
-          bodyLimitBytes,
-          primary: i === 0,
-          randomCasesPerOperation: RANDOM_CASES_PER_OPERATION,
-        };
-        cases.push(...malformedRequests(operation, kind, context));
+      const random = new SeededRandom(seed);
+      const resolve = schemaResolver(document);
+      const cases: FuzzCase[] = [];
+      const kindsByOperation: Record<string, TokenKind[]> = {};
+      for (const operation of operations) {
+        const kinds = await admittedKinds(operation);
+        kindsByOperation[operation.operationId] = kinds;
+        kinds.forEach((kind, i) => {
+          const context: FuzzContext = {
+            random,
+            resolve,
+            ...target.contextFor(kind, fixtures),
+            bodyLimitBytes,
+            primary: i === 0,
+            randomCasesPerOperation: target.randomCasesPerOperation,
+          };
+          cases.push(...malformedRequests(operation, kind, context));
+        });
+      }
+      expect(Object.entries(kindsByOperation).filter(([, kinds]) => kinds.length === 0)).toEqual([]);
+      expect(cases.length).toBeGreaterThanOrEqual(target.minRequests);
+      // Every operation is fuzzed with every token kind it admits, not just listed: 20 cases at least
+      // where it takes a body or a path, 5 where it takes only a query; one that takes nothing
+      // (GET /v1/escalation/rules) has nothing to break.
+      const casesPer = (operationId: string, kind: TokenKind) => cases.filter((c) => c.operationId === operationId && c.token === kind).length;
+      const floorOf = (o: Operation) => (o.method !== 'GET' || o.parameters.some((p) => p.in === 'path') ? 20 : o.parameters.length > 0 ? 5 : 0);
+      expect(operations.flatMap((o) => kindsByOperation[o.operationId].filter((kind) => casesPer(o.operationId, kind) < floorOf(o)).map((kind) => `${o.operationId} as ${kind}`))).toEqual([]);
+
+      await quiet(target);
+      const before = await storedState(target);
+      const outcomes = await run(cases);
+      await quiet(target);
+      const after = await storedState(target);
+
+      const missingAnswer = (fuzz: FuzzCase) =>
+        outcomes.find((o) => o.fuzz.operationId === fuzz.operationId && o.fuzz.token === fuzz.token && o.fuzz.label.endsWith('a ticket id nobody has'))?.response;
+      const failures = outcomes.flatMap((outcome) => {
+        const why = wrongAnswer(outcome, missingAnswer(outcome.fuzz));
+        return why ? [`${outcome.fuzz.operationId} as ${outcome.fuzz.token}, ${outcome.fuzz.label}: ${why}\n    ${describeRequest(outcome.fuzz)}`] : [];
       });
-    }
-    expect(Object.entries(kindsByOperation).filter(([, kinds]) => kinds.length === 0)).toEqual([]);
-    expect(cases.length).toBeGreaterThanOrEqual(MIN_REQUESTS);
-    // Every operation is fuzzed with every token kind it admits, not just listed.
-    const casesPer = (operationId: string, kind: TokenKind) => cases.filter((c) => c.operationId === operationId && c.token === kind).length;
-    expect(operations.flatMap((o) => kindsByOperation[o.operationId].filter((kind) => casesPer(o.operationId, kind) < 20).map((kind) => `${o.operationId} as ${kind}`))).toEqual([]);
+      const byStatus = new Map<number, number>();
+      for (const { response } of outcomes) byStatus.set(response.status, (byStatus.get(response.status) ?? 0) + 1);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      process.stdout.write(
+        `[fuzz] seed ${seed}: ${outcomes.length} malformed requests to ${operations.length} ${target.service} operations (${operations.map((o) => `${o.operationId}:${kindsByOperation[o.operationId].join('+')}`).join(', ')}) in ${seconds} s; by status ${[...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}=${n}`).join(' ')}; ${failures.length} wrong\n`,
+      );
 
-    await quiet();
-    const before = await storedState();
-    const outcomes = await run(cases);
-    await quiet();
-    const after = await storedState();
+      if (process.env.FUZZ_FAILURES_FILE) writeFileSync(`${process.env.FUZZ_FAILURES_FILE}.${target.service}`, failures.join('\n'));
+      expect(failures.slice(0, 40)).toEqual([]);
+      expect(after).toEqual(before);
 
-    const missingAnswer = (fuzz: FuzzCase) =>
-      outcomes.find((o) => o.fuzz.operationId === fuzz.operationId && o.fuzz.token === fuzz.token && o.fuzz.label.endsWith('a ticket id nobody has'))?.response;
-    const failures = outcomes.flatMap((outcome) => {
-      const why = wrongAnswer(outcome, missingAnswer(outcome.fuzz));
-      return why ? [`${outcome.fuzz.operationId} as ${outcome.fuzz.token}, ${outcome.fuzz.label}: ${why}\n    ${describeRequest(outcome.fuzz)}`] : [];
-    });
-    const byStatus = new Map<number, number>();
-    for (const { response } of outcomes) byStatus.set(response.status, (byStatus.get(response.status) ?? 0) + 1);
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stdout.write(
-      `[fuzz] seed ${SEED}: ${outcomes.length} malformed requests to ${operations.length} ticket-intake operations (${operations.map((o) => `${o.operationId}:${kindsByOperation[o.operationId].join('+')}`).join(', ')}) in ${seconds} s; by status ${[...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}=${n}`).join(' ')}; ${failures.length} wrong\n`,
-    );
-
-    if (process.env.FUZZ_FAILURES_FILE) writeFileSync(process.env.FUZZ_FAILURES_FILE, failures.join('\n'));
-    expect(failures.slice(0, 40)).toEqual([]);
-    expect(after).toEqual(before);
-
-    // The comparison sees a write: one valid ticket changes the tickets and the outbox.
-    expect((await client.http().post('/v1/tickets').auth(tokens.partner, { type: 'bearer' }).send(sampleTicket())).status).toBe(201);
-    await quiet();
-    const written = await storedState();
-    expect(written.tickets).not.toBe(after.tickets);
-    expect(written.outbox).not.toBe(after.outbox);
-  }, 180_000);
+      // The comparison sees a write: one valid request changes the tables it names.
+      const written = await target.write(platform, tokens, fixtures);
+      expect(written.status).toBeLessThan(300);
+      await quiet(target);
+      const afterWrite = await storedState(target);
+      expect(written.changes.filter((table) => afterWrite[table] === after[table])).toEqual([]);
+    },
+    180_000,
+  );
 });

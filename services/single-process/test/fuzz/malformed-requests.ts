@@ -56,6 +56,18 @@ export interface FuzzContext {
   foreignAttachments: readonly { id: string; whose: string }[];
   /** A body larger than this is refused with 413. */
   bodyLimitBytes: number;
+  /**
+   * Values of path parameters other than the ticket's, by name (e.g. an escalation's `id`, a
+   * referral's `rid`): the baseline then names things that exist, so a request the fuzzer broke
+   * reaches them if the route lets it through. Parameters not named get a value from their schema.
+   */
+  pathValues?: Readonly<Record<string, string>>;
+  /**
+   * A valid JSON body by operation id, in place of the document's example where that names things
+   * this platform does not have (the roster example's staff): every case then breaks a body that
+   * would otherwise be taken and written.
+   */
+  bodies?: Readonly<Record<string, unknown>>;
   /** The kinds the operation is fuzzed with; the costly cases (1 MB bodies) go with the first only. */
   primary: boolean;
   randomCasesPerOperation: number;
@@ -182,13 +194,13 @@ const baselineOf = (operation: Operation, context: FuzzContext): Baseline => {
   const { resolve, random } = context;
   const ticketParameter = ticketParameterOf(operation);
   const valueOf = (p: Parameter) => asParameterText(validValue(p.schema, resolve, random));
-  const path = Object.fromEntries(operation.parameters.filter((p) => p.in === 'path').map((p) => [p.name, p.name === ticketParameter ? context.own.id : valueOf(p)]));
+  const path = Object.fromEntries(operation.parameters.filter((p) => p.in === 'path').map((p) => [p.name, p.name === ticketParameter ? context.own.id : (context.pathValues?.[p.name] ?? valueOf(p))]));
   const query = Object.fromEntries(operation.parameters.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, valueOf(p)]));
   const headers = Object.fromEntries(operation.parameters.filter((p) => p.in === 'header' && p.required).map((p) => [p.name, valueOf(p)]));
   const media = operation.content?.[JSON_TYPE];
   let json: Baseline['json'];
   if (media?.schema) {
-    const example = exampleOf(media);
+    const example = context.bodies?.[operation.operationId] ?? exampleOf(media);
     json = { schema: media.schema, body: example !== undefined && conforms(media.schema, example, resolve) ? structuredClone(example) : validValue(media.schema, resolve, random) };
   }
   const multipart =
