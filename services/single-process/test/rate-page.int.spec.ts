@@ -132,6 +132,15 @@ describe('rate page (issue #13, P11)', () => {
     expect(await ratingsOf(link.surveyId)).toHaveLength(1);
   });
 
+  it('records one rating when the form is sent twice at once (a double click): the other post answers 409', async () => {
+    const { link } = await resolvedTicket();
+    const csrf = csrfOf((await http().get(`/rate/${link.token}`)).text);
+    const post = (score: string) => http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score, solved: 'yes' });
+    const statuses = (await Promise.all([post('5'), post('3')])).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409]);
+    expect(await ratingsOf(link.surveyId)).toHaveLength(1);
+  });
+
   it('P11: "not solved" on the page reopens the ticket', async () => {
     const { ticket, link } = await resolvedTicket();
     const csrf = csrfOf((await http().get(`/rate/${link.token}`)).text);
@@ -174,6 +183,9 @@ describe('rate page (issue #13, P11)', () => {
     expect(long.status).toBe(400);
     expect(long.text).toContain('<a href="#comment">The comment must be 4000 characters or fewer</a>');
     expect(long.text).toMatch(/<input type="radio" id="score-2" name="score" value="3" checked/);
+    const unstorable = await http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '3', solved: 'yes', comment: 'a\u0000b' });
+    expect(unstorable.status).toBe(400);
+    expect(unstorable.text).toContain('<a href="#comment">The comment contains characters that cannot be saved</a>');
     expect(await ratingsOf(link.surveyId)).toEqual([]);
   });
 
