@@ -47,7 +47,8 @@ const main = async (): Promise<void> => {
   await transport.useDatabase(url);
   const relay = new OutboxRelay({ dataSource, schema: SLA_SCHEMA, transport, clock: systemClock, logger });
   for (const task of built.background ?? []) task.start();
-  relay.start();
+  // `BENCH_SERVICE_RELAY=off`: the timers' share of the time without the relay's (a diagnosis, not the service).
+  if (process.env.BENCH_SERVICE_RELAY !== 'off') relay.start();
   process.stdout.write('ready\n');
   process.once('SIGTERM', () => {
     void (async () => {
