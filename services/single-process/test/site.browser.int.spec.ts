@@ -1,5 +1,9 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { pngBytes } from '@tss/blob-storage/testing';
 import type { PlatformClient } from '@tss/runtime/testing';
 import { sampleTicket } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
@@ -18,8 +22,11 @@ describe('the requester’s pages in a browser (issue #13)', () => {
   let agent: { staffId: string; token: string };
   const clock = new TestClock('2026-06-01T09:00:00.000Z');
 
+  let blobRoot: string;
+
   beforeAll(async () => {
-    [platform, browser] = await Promise.all([startTestPlatform('site_browser', { clock }), startBrowser('site')]);
+    blobRoot = await mkdtemp(path.join(tmpdir(), 'tss-site-browser-blobs-'));
+    [platform, browser] = await Promise.all([startTestPlatform('site_browser', { clock, env: { ATTACHMENT_DIR: blobRoot } }), startBrowser('site')]);
     const app = platform.running.platform.app;
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -36,6 +43,7 @@ describe('the requester’s pages in a browser (issue #13)', () => {
   afterAll(async () => {
     await browser?.close();
     await platform?.stop();
+    if (blobRoot) await rm(blobRoot, { recursive: true, force: true });
   });
 
   /** The id of the focused element, after pressing Tab `times` times. */
@@ -258,6 +266,23 @@ describe('the requester’s pages in a browser (issue #13)', () => {
       await expectAccessible(page);
       await browser.screenshot(page, 'thread-replied-en');
       expect(await threadOf(ticket.id)).toContain('Cleared it; the reader still closes.');
+    });
+
+    it('attaches a picture to a reply by mouse; the thread links it, and the link downloads the same bytes', async () => {
+      const ticket = await fileFor();
+      const page = await browser.newPage();
+      await page.goto(await siteLinkOf(ticket.id));
+      await page.click('#text');
+      await page.keyboard.type('Here is what the screen shows.');
+      await page.setInputFiles('#files', { name: 'screen.png', mimeType: 'image/png', buffer: pngBytes() });
+      expect(await submit(page, () => page.click('button[type=submit]:not(.secondary)'))).toBe(200);
+      expect(await page.locator('.notice').textContent()).toContain('Your reply was sent');
+      const link = page.locator('.attachments a', { hasText: 'screen.png' });
+      expect(await link.count()).toBe(1);
+      await expectAccessible(page);
+      await browser.screenshot(page, 'thread-with-attachment-en');
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      expect(await readFile(await download.path())).toEqual(pngBytes());
     });
 
     it('says "my problem is not solved" by mouse on a resolved ticket, which opens it again', async () => {
