@@ -70,7 +70,7 @@ describe('the requester’s pages in a browser (issue #13)', () => {
     await page.waitForLoadState('load');
     return response.status();
   };
-  /** Whether the focused element shows where the focus is (WCAG 2.4.7: axe cannot tell): an outline or a ring. */
+  /** Whether the focused element shows where the focus is (WCAG 2.4.7: axe cannot tell): a 2 px outline or a ring. */
   const focusRing = (page: Page) =>
     page.evaluate(() => {
       const g = globalThis as unknown as {
@@ -258,6 +258,7 @@ describe('the requester’s pages in a browser (issue #13)', () => {
       await browser.screenshot(page, 'thread-en');
 
       await tabTo(page, 'text');
+      expect(await focusRing(page)).toBe(true);
       await page.keyboard.type('Cleared it; the reader still closes.');
       await tabTo(page, 'BUTTON');
       expect(await submit(page, () => page.keyboard.press('Enter'))).toBe(200);
@@ -328,6 +329,7 @@ describe('the requester’s pages in a browser (issue #13)', () => {
         await browser.screenshot(page, 'new-request-en');
 
         await tabTo(page, 'product');
+        expect(await focusRing(page)).toBe(true);
         await page.keyboard.press('ArrowDown'); // the first product after "choose"
         expect(await page.inputValue('#product')).not.toBe('');
         await tabTo(page, 'productVersion');
@@ -337,6 +339,7 @@ describe('the requester’s pages in a browser (issue #13)', () => {
         await tabTo(page, 'email');
         await page.keyboard.type('kim@example.com');
         await tabTo(page, 'BUTTON');
+        expect(await focusRing(page)).toBe(true);
         expect(await submit(page, () => page.keyboard.press('Enter'))).toBe(201);
         const reference = await page.locator('.reference').textContent();
         expect(reference).toMatch(/^TSS-/);
