@@ -72,12 +72,14 @@ const describeRequest = (fuzz: FuzzCase) => {
 
 /** What the setup made: tickets of three owners, their attachments, an open escalation and an applied quality referral. */
 interface Fixtures {
-  tickets: Record<'own' | 'otherRequester' | 'otherPartner' | 'escalated', TicketRef>;
+  tickets: Record<'own' | 'otherRequester' | 'otherPartner' | 'escalated' | 'rated', TicketRef>;
   attachments: Partial<Record<'otherRequester' | 'otherPartner', string>>;
   escalationId: string;
   referralId: string;
   /** The fuzz's staff member (on the roster the baseline puts in force). */
   staffId: string;
+  /** The rating link token of the resolved ticket `rated`. */
+  rateToken: string;
 }
 
 /** The part of a fuzz context that depends on the service and the token, not on the operation. */
@@ -162,9 +164,37 @@ const FUZZ_TARGETS: readonly FuzzTarget[] = [
       changes: ['escalations', 'outbox'],
     }),
   },
+  {
+    // Issue #13 (P11): ratings by link and by API, the quality report. The baseline names a resolved
+    // ticket with its open survey and link token, so a request let through would store a rating.
+    service: 'rating',
+    schema: 'rating',
+    seedOffset: 2,
+    minRequests: 300,
+    randomCasesPerOperation: 10,
+    knownOperations: ['rateTicket', 'getTicketRating', 'rateByLink'],
+    tablesThatChangeByThemselves: new Set(['inbox']),
+    contextFor: (kind, { tickets, rateToken }) => ({
+      own: tickets.rated,
+      foreign: {
+        partner: [{ ...tickets.otherPartner, whose: "another partner's" }],
+        requester: [
+          { ...tickets.otherPartner, whose: "another partner's" },
+          { ...tickets.otherRequester, whose: "another requester's" },
+        ],
+        staff: [], // staff see every partner's tickets
+      }[kind],
+      foreignAttachments: [],
+      pathValues: { token: rateToken },
+    }),
+    write: async (platform, tokens, { tickets }) => ({
+      status: (await platform.client.http().post(`/v1/tickets/${tickets.rated.id}/rating`).auth(tokens.partner, { type: 'bearer' }).send({ score: 5, solved: true })).status,
+      changes: ['ratings', 'surveys', 'outbox'],
+    }),
+  },
 ];
 
-describe('issue #9: malformed requests to every operation of ticket-intake and escalation are 4xx problems and store nothing', () => {
+describe('issue #9: malformed requests to every operation of ticket-intake, escalation and rating are 4xx problems and store nothing', () => {
   let platform: TestPlatform;
   let client: PlatformClient;
   let http: RawHttpClient;
@@ -230,6 +260,17 @@ describe('issue #9: malformed requests to every operation of ticket-intake and e
       const read = await client.http().get(`/v1/tickets/${tickets.escalated.id}/referrals/${fixtures.referralId}`).auth(tokens.staff, { type: 'bearer' });
       return read.body.status === 'applied';
     });
+
+    // Rating's: a resolved ticket, whose survey rating opens with a link (rating.requested).
+    tickets.rated = await file(acme.token, 'fuzz-requester-1');
+    const read = await client.http().get(`/v1/tickets/${tickets.rated.id}`).auth(tokens.staff, { type: 'bearer' });
+    const resolved = await client.http().patch(`/v1/tickets/${tickets.rated.id}`).auth(tokens.staff, { type: 'bearer' }).set('if-match', read.headers.etag as string).send({ status: 'resolved' });
+    expect(resolved.status).toBe(200);
+    const requested = await waitFor('the rating link', async () => {
+      const rows = await platform.query<{ rate_url: string }>('rating', "SELECT event->'data'->>'rateUrl' AS rate_url FROM rating.outbox WHERE event_type = 'rating.requested' AND event->>'subject' = $1", [tickets.rated.id]);
+      return rows[0];
+    });
+    fixtures.rateToken = requested.rate_url.slice(requested.rate_url.lastIndexOf('/') + 1);
   }, 120_000);
 
   afterAll(async () => {

@@ -77,6 +77,8 @@ const JSON_TYPE = 'application/json';
 const MULTIPART_TYPE = 'multipart/form-data';
 const PLACEHOLDER = '__fuzz_placeholder_5e1d__';
 const NESTING_LEVELS = 10_000;
+/** The router's maxParamLength (libs/service-kit create-app.ts): a longer path segment is a 414. */
+const MAX_PATH_PARAMETER_LENGTH = 200;
 const ONE_MB = 1_048_576;
 
 const escapePointer = (name: string) => name.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -325,7 +327,10 @@ export const malformedRequests = (operation: Operation, token: TokenKind, contex
     for (const v of [...wrongTypes(parameter.schema, resolve), ...ruleBreakers(parameter.schema, resolve, random)]) {
       const text = asParameterText(v.value);
       if (v.rawJson !== undefined || LONE_SURROGATE.test(text)) continue;
-      add(`path ${parameter.name}: ${v.rule}`, { path: { [parameter.name]: text } }, conforms(parameter.schema, text, resolve) ? { kind: 'client-error' } : field);
+      // The router refuses a longer path segment (414) before the schema sees it: a maxLength above
+      // that limit (rating's link token, 256) cannot be the one to refuse the value.
+      const expect: Expectation = conforms(parameter.schema, text, resolve) ? { kind: 'client-error' } : encodeURIComponent(text).length > MAX_PATH_PARAMETER_LENGTH ? { kind: 'status', statuses: [400, 414] } : field;
+      add(`path ${parameter.name}: ${v.rule}`, { path: { [parameter.name]: text } }, expect);
     }
     if (parameter.name === ticketParameter) {
       add(`path ${parameter.name}: a ticket id nobody has`, { path: { [parameter.name]: random.uuid() } }, { kind: 'client-error' });
