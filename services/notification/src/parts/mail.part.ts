@@ -28,6 +28,14 @@ export const MAIL_CONFIG = {
   MAIL_SMTP_SECURE: Type.Boolean({ default: false, description: 'TLS from the start (port 465); otherwise STARTTLS when offered' }),
   MAIL_SMTP_USER: Type.Optional(Type.String({ minLength: 1 })),
   MAIL_SMTP_PASSWORD: Type.Optional(Type.String()),
+  MAIL_SEND_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 8,
+    // Measured (notification alone, 1,000 acknowledgments at once, load average ~10 on 2 cores): the
+    // last mail reached the SMTP server 12-14 s after the last was queued with 4, 3 s with 8, 1-2 s with 16.
+    description: 'Mails handed to SMTP at once per replica, each over a pooled connection of its own (mind the server’s per-client limit)',
+  }),
   MAIL_RATING_WAIT_SECONDS: Type.Integer({
     minimum: 0,
     maximum: 3_600,
@@ -62,10 +70,17 @@ export const mailPart = defineNotificationPart({
   build: (deps) => {
     const c = deps.config;
     const transport = c.MAIL_SMTP_HOST
-      ? smtpTransport({ host: c.MAIL_SMTP_HOST, port: c.MAIL_SMTP_PORT, secure: c.MAIL_SMTP_SECURE, user: c.MAIL_SMTP_USER, password: c.MAIL_SMTP_PASSWORD })
+      ? smtpTransport({
+          host: c.MAIL_SMTP_HOST,
+          port: c.MAIL_SMTP_PORT,
+          secure: c.MAIL_SMTP_SECURE,
+          user: c.MAIL_SMTP_USER,
+          password: c.MAIL_SMTP_PASSWORD,
+          maxConnections: c.MAIL_SEND_CONCURRENCY,
+        })
       : localOutboxTransport();
     if (!c.MAIL_SMTP_HOST) deps.logger.warn('no MAIL_SMTP_HOST: mail is kept in the local outbox (GET /v1/mail/outbox), not sent');
-    const sender = new MailSender({ ...deps, transport, from: c.MAIL_FROM });
+    const sender = new MailSender({ ...deps, transport, from: c.MAIL_FROM, concurrency: c.MAIL_SEND_CONCURRENCY });
     const ticketMail = mailTicketHandlers({ timers: deps.timers, messageIdDomain: domainOf(c.MAIL_FROM), ratingWaitMs: c.MAIL_RATING_WAIT_SECONDS * 1_000, siteLinks: siteLinksFrom(c) });
     const blobs = blobStorageFrom(c);
     const inbound = inboundRoutes({ ...deps, blobs, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });

@@ -29,6 +29,8 @@ export interface SmtpSettings {
   password?: string;
   /** Bounds a hung server: an attempt ends well before its retry timer fires again. */
   timeoutMs?: number;
+  /** Pooled connections to the server (default 4). */
+  maxConnections?: number;
 }
 
 const errorDetails = (error: unknown): { code?: number; reason: string } => {
@@ -52,7 +54,7 @@ export const smtpTransport = (settings: SmtpSettings): MailTransport => {
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
     pool: true,
-    maxConnections: 4,
+    maxConnections: settings.maxConnections ?? 4,
   });
   return {
     name: 'smtp',
