@@ -10,7 +10,7 @@ import { fireDueTimers } from './store/fire-due-timers';
 import { nextTimerDue } from './store/next-timer-due';
 import { releaseTimer } from './store/release-timer';
 import { scheduleTimer, type ScheduleTimer } from './store/schedule-timer';
-import { scheduleTimers } from './store/schedule-timers';
+import { scheduleTimers, scheduleTimersParams, scheduleTimersSql } from './store/schedule-timers';
 import type { Queryable } from './store/sql';
 
 export type { Queryable, ScheduleTimer };
@@ -50,6 +50,14 @@ export class TimerStore {
   /** `schedule` for many timers in one statement; ids are distinct (a repeated id: the last wins). */
   scheduleAll(tx: Queryable, timers: readonly ScheduleTimer[]): Promise<void> {
     return scheduleTimers(tx, this.schema, timers, this.options.clock.now());
+  }
+
+  /**
+   * `scheduleAll` as SQL and parameters (numbered from `$first`) to fold into a statement of the
+   * caller's, e.g. after a data-modifying `WITH` that writes the state the timers belong to.
+   */
+  scheduleAllStatement(timers: readonly ScheduleTimer[], first: number): { sql: string; params: unknown[] } {
+    return { sql: scheduleTimersSql(this.schema, first), params: scheduleTimersParams(timers, this.options.clock.now()) };
   }
 
   /** False when no pending timer had this id. */

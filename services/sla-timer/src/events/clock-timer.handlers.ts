@@ -15,9 +15,9 @@ const payloadOf = (timer: FiredTimer): ClockTimerPayload => {
 /**
  * P7: a batch of clocks' warning, breach and overdue timers, fired in the one transaction that
  * marks them fired (docs/adr/0030, 0041): one statement locks the batch's clocks, the pure domain
- * decides what each firing publishes, then one statement updates the clocks, one schedules each
- * clock's next timer and one writes every outbox row. Four round trips for the batch instead of
- * four per timer. The clock records what was published, so each event goes out at most once per
+ * decides what each firing publishes, then one statement updates the clocks and schedules each
+ * clock's next timer, and one writes every outbox row. Three round trips for the batch (after the
+ * claim) instead of four per timer. The clock records what was published, so each event goes out at most once per
  * clock and threshold, whichever replica fires it; a timer for a clock that moved on (stopped,
  * re-targeted, published already) does nothing.
  */
@@ -38,10 +38,10 @@ export const fireClockTimers = async (deps: { outbox: Outbox; clock: Clock; time
     drafts.push(...timerEffectDrafts(owner, fired.clock, fired.effects, { at: timer.claimedAt, lateAfterMs: TIMER_LATE_AFTER_MS }));
   }
   const clocks = [...changed.values()].map((c) => c.clock);
-  await responseClockStore.updatePublished(tx, clocks);
-  // The one pending timer of each clock was the one that fired: only the next needs scheduling.
+  // The one pending timer of each clock was the one that fired: only the next needs scheduling,
+  // in the statement that updates the clocks.
   const next = clocks.map((clock) => nextTimerFor(clock, now)).filter((t): t is NonNullable<typeof t> => t !== undefined);
-  await deps.timers.scheduleAll(tx, next satisfies ScheduleTimer[]);
+  await responseClockStore.recordFirings(tx, clocks, deps.timers.scheduleAllStatement(next satisfies ScheduleTimer[], 6));
   await deps.outbox.addAll(tx, drafts);
 };
 

@@ -144,24 +144,29 @@ export const responseClockStore = {
   },
 
   /**
-   * What firing timers changed on many clocks (status, what was published), in one statement.
-   * `c.id = ANY($1)` gives the planner an index condition on the clocks: joined to `unnest` alone
-   * it may hash-join a sequential scan of every clock (a million) for a batch of a hundred.
+   * What firing timers changed on many clocks (status, what was published) and, in the same
+   * statement, their next timers (`next`: `TimerStore.scheduleAllStatement` numbered from `$6`):
+   * one round trip for both (docs/adr/0041). `c.id = ANY($1)` gives the planner an index condition
+   * on the clocks: joined to `unnest` alone it may hash-join a scan of every clock for a batch of a hundred.
    */
-  async updatePublished(tx: EntityManager, clocks: readonly ResponseClock[]): Promise<void> {
+  async recordFirings(tx: EntityManager, clocks: readonly ResponseClock[], next: { sql: string; params: unknown[] }): Promise<void> {
     if (clocks.length === 0) return;
     await tx.query(
-      `UPDATE ${T} c SET status = u.status, warnings_published = u.warnings_published, breach_published_at = u.breach_published_at,
-              overdue_published_at = u.overdue_published_at
-         FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[])
-              AS u(id, status, warnings_published, breach_published_at, overdue_published_at)
-        WHERE c.id = u.id AND c.id = ANY($1::uuid[])`,
+      `WITH fired AS (
+         UPDATE ${T} c SET status = u.status, warnings_published = u.warnings_published, breach_published_at = u.breach_published_at,
+                overdue_published_at = u.overdue_published_at
+           FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[])
+                AS u(id, status, warnings_published, breach_published_at, overdue_published_at)
+          WHERE c.id = u.id AND c.id = ANY($1::uuid[])
+         RETURNING c.id)
+       ${next.sql}`,
       [
         clocks.map((c) => c.id),
         clocks.map((c) => c.status),
         clocks.map((c) => JSON.stringify(c.warningsPublished)),
         clocks.map((c) => c.breachPublishedAt ?? null),
         clocks.map((c) => c.overduePublishedAt ?? null),
+        ...next.params,
       ],
     );
   },
