@@ -241,6 +241,9 @@ export const runAckBench = async (): Promise<BenchFigures> => {
     }
     const createdToAck = percentiles(fromCreated);
     const breakdown = await stages(db, run.filed.map((f) => f.reference));
+    // Percentiles above are of the acknowledgments that came: the ones still missing at the settle limit are slower than any of them.
+    const missing = run.filed.length - fromCreated.length;
+    const p99OfAllFiled = missing > run.filed.length * 0.01 ? `over ${SETTLE_LIMIT_MS} ms after the load ended (${missing} missing)` : createdToAck.p99;
     return {
       name: 'ack',
       settings: { ratePerS: RATE, durationS: DURATION_S, warmupS: WARMUP_S, baselineS: BASELINE_S, smtp: 'smtp-server sink in the bench process', mode: 'single-process, embedded PostgreSQL' },
@@ -248,6 +251,7 @@ export const runAckBench = async (): Promise<BenchFigures> => {
       load: { filed: run.filed.length, failed: run.failures, lateStarts: run.lateStarts, achievedRatePerS: run.achievedRatePerS },
       acknowledgments: { received: fromCreated.length, missing: run.filed.length - fromCreated.length, duplicates, mailsAtSinkInAll: sink.mails() },
       createdToAckReceivedMs: createdToAck,
+      createdToAckP99OfAllFiledMs: p99OfAllFiled,
       requestSentToAckReceivedMs: percentiles(fromSent),
       platformStages: breakdown,
       ratioP99ToBaseline: Number((createdToAck.p99 / baseline.sentToReceivedMs.p99).toFixed(1)),
