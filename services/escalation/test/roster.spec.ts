@@ -66,4 +66,14 @@ describe('on-duty roster (issue #12)', () => {
     expect(rosterProblems(roster, new Set(['a'])).map((p) => p.pointer)).toEqual(['/shifts/0/timeZone', '/shifts/0/start', '/shifts/0/staffId', '/overrides/0/to']);
     expect(rosterProblems({ shifts: [shift({})], overrides: [] }, new Set(['a']))).toEqual([]);
   });
+
+  it('a leap second (23:59:60, valid RFC 3339 that Date cannot hold) is named at its end of the period, not reported as a backwards period', () => {
+    const leap = new Date('2026-06-30T23:59:60Z');
+    const override = { staffId: 'a', role: 'agent' as const, duty: 'on' as const };
+    const problems = rosterProblems({ shifts: [], overrides: [{ ...override, from: leap, to: new Date('2026-07-02T00:00:00Z') }, { ...override, from: new Date('2026-07-01T00:00:00Z'), to: leap }] }, new Set(['a']));
+    expect(problems).toEqual([
+      { pointer: '/overrides/0/from', message: expect.stringContaining('leap second') },
+      { pointer: '/overrides/1/to', message: expect.stringContaining('leap second') },
+    ]);
+  });
 });

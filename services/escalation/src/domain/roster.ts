@@ -93,7 +93,10 @@ export const rosterProblems = (roster: Roster, knownStaff: ReadonlySet<string>):
     if (!knownStaff.has(s.staffId)) problems.push({ pointer: `/shifts/${i}/staffId`, message: `no active staff member "${s.staffId}"` });
   });
   roster.overrides.forEach((o, i) => {
-    if (!(o.from.getTime() < o.to.getTime())) problems.push({ pointer: `/overrides/${i}/to`, message: 'must be after from' });
+    // RFC 3339 admits a leap second (23:59:60) that Date cannot hold: refused here, not compared as NaN.
+    const unrepresentable = (['from', 'to'] as const).filter((end) => Number.isNaN(o[end].getTime()));
+    for (const end of unrepresentable) problems.push({ pointer: `/overrides/${i}/${end}`, message: 'not an instant this service can represent (a leap second?)' });
+    if (unrepresentable.length === 0 && !(o.from.getTime() < o.to.getTime())) problems.push({ pointer: `/overrides/${i}/to`, message: 'must be after from' });
     if (!knownStaff.has(o.staffId)) problems.push({ pointer: `/overrides/${i}/staffId`, message: `no active staff member "${o.staffId}"` });
   });
   return problems;

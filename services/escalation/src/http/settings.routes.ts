@@ -118,8 +118,16 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
       },
       config: { access: READ },
     },
-    async (request) => {
+    async (request, reply) => {
       const at = request.query.at ? new Date(request.query.at) : deps.clock.now();
+      // RFC 3339 (and so the schema's date-time) admits a leap second, 23:59:60, that Date cannot hold.
+      if (Number.isNaN(at.getTime())) {
+        return sendFailure(reply, {
+          kind: 'bad_request',
+          detail: 'at: not an instant this service can represent (a leap second?)',
+          extensions: { errors: [{ in: 'querystring', pointer: '/at', message: 'must be an instant this service can represent' }] },
+        });
+      }
       const onDuty = await deps.unitOfWork.run(async (tx) => {
         const duty = await onDutyNow(tx, at, request.query.role);
         const staff = await staffProjection.byIds(tx, duty.map((d) => d.staffId));

@@ -83,7 +83,7 @@ interface Fixtures {
 }
 
 /** The part of a fuzz context that depends on the service and the token, not on the operation. */
-type TargetContext = Pick<FuzzContext, 'own' | 'foreign' | 'foreignAttachments' | 'pathValues' | 'bodies'>;
+type TargetContext = Pick<FuzzContext, 'own' | 'foreign' | 'foreignAttachments' | 'pathValues' | 'bodies' | 'leapSeconds'>;
 
 /** One service of the table: which operations, which tables must not change, and a write the comparison must see. */
 interface FuzzTarget {
@@ -155,6 +155,7 @@ const FUZZ_TARGETS: readonly FuzzTarget[] = [
       foreign: [], // only staff are admitted, and staff see every partner's tickets
       foreignAttachments: [],
       pathValues: { id: escalationId, rid: referralId },
+      leapSeconds: true,
       // The document's roster names staff this platform does not have (a 400 whatever else is wrong).
       bodies: {
         putEscalationRoster: {

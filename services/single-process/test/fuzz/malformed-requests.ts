@@ -68,6 +68,11 @@ export interface FuzzContext {
    * would otherwise be taken and written.
    */
   bodies?: Readonly<Record<string, unknown>>;
+  /**
+   * Send a leap second (valid date-time, Invalid Date) to every date-time query parameter and body
+   * field. Off where the service has not been held to it yet (its figures stay as they were).
+   */
+  leapSeconds?: boolean;
   /** The kinds the operation is fuzzed with; the costly cases (1 MB bodies) go with the first only. */
   primary: boolean;
   randomCasesPerOperation: number;
@@ -77,6 +82,11 @@ const JSON_TYPE = 'application/json';
 const MULTIPART_TYPE = 'multipart/form-data';
 const PLACEHOLDER = '__fuzz_placeholder_5e1d__';
 const NESTING_LEVELS = 10_000;
+/**
+ * Valid RFC 3339, so valid `format: date-time`, but no JavaScript Date can hold it (Invalid Date):
+ * a route that builds a Date from it must refuse it (4xx), not throw (500) or compare NaN.
+ */
+const LEAP_SECOND = { rule: 'a leap second (23:59:60: RFC 3339, but no Date holds it)', value: '2026-06-30T23:59:60Z' };
 /** The router's maxParamLength (libs/service-kit create-app.ts): a longer path segment is a 414. */
 const MAX_PATH_PARAMETER_LENGTH = 200;
 const ONE_MB = 1_048_576;
@@ -348,6 +358,7 @@ export const malformedRequests = (operation: Operation, token: TokenKind, contex
   for (const parameter of operation.parameters.filter((p) => p.in === 'query')) {
     const field: Expectation = { kind: 'names-field', in: 'querystring', pointer: `/${parameter.name}` };
     for (const v of queryViolations(parameter, resolve, random)) add(`query ${parameter.name}: ${v.rule}`, { query: { [parameter.name]: v.text } }, field);
+    if (context.leapSeconds && resolve(parameter.schema).format === 'date-time') add(`query ${parameter.name}: ${LEAP_SECOND.rule}`, { query: { [parameter.name]: LEAP_SECOND.value } }, { kind: 'client-error' });
     for (const raw of ['%FF', '%ED%A0%80', '%E0%A4%A', '%00']) add(`query ${parameter.name}: raw ${raw}`, { rawQuery: `${encodeURIComponent(parameter.name)}=${raw}` }, { kind: 'client-error' });
     const valid = asParameterText(validValue(parameter.schema, resolve, random));
     if (resolve(parameter.schema).type !== 'array') {
@@ -408,6 +419,7 @@ const addJsonBodyCases = (json: NonNullable<Baseline['json']>, add: Add, context
       else unlessValid(`${field.pointer}: ${v.rule}`, withValueAt(body, field.pointer, v.value), names);
     }
     broken(`${field.pointer}: ${NESTING_LEVELS} levels of nested arrays`, jsonWithRawAt(body, field.pointer, deeplyNested(NESTING_LEVELS, 'array')), names);
+    if (context.leapSeconds && field.schema.format === 'date-time') broken(`${field.pointer}: ${LEAP_SECOND.rule}`, JSON.stringify(withValueAt(body, field.pointer, LEAP_SECOND.value)), { kind: 'client-error' });
     const takesStrings = conforms(field.schema, 'x', resolve) || (field.schema.type === 'string' && !field.schema.enum);
     if (context.primary && takesStrings) {
       // A 1 MB string makes the body larger than the limit: refused before it is parsed.
