@@ -196,6 +196,7 @@ export const EscalationList = Type.Object({
 });
 
 export const ResolveBody = Type.Object(
-  { outcome: Type.Optional(Text({ maxLength: 4000, description: 'What was done' })) },
+  // At least one character that is not white space, like a referral's outcome: a blank outcome is no outcome.
+  { outcome: Type.Optional(Text({ maxLength: 4000, pattern: '\\S', description: 'What was done (omit it rather than send blanks)' })) },
   { additionalProperties: false, examples: [{ outcome: 'Called the partner; the fix is deployed and the ticket answered.' }] },
 );

@@ -179,6 +179,24 @@ describe('services mode: every escalation POST/PUT through the gateway refuses n
     expect(await stored()).toEqual(before);
   });
 
+  it('white space alone where something must be said (an escalation’s or a referral’s outcome, a referral’s reason) is a 400 naming the field', async () => {
+    const before = await stored();
+    const blanks = [
+      ['resolveEscalation', '/outcome'],
+      ['createReferral', '/reason'],
+      ['recordReferralOutcome', '/outcome'],
+    ] as const;
+    const answers: string[] = [];
+    for (const [operationId, pointer] of blanks) {
+      const operation = writes.find((o) => o.operationId === operationId)!;
+      const response = await send(operation, 'application/json', JSON.stringify(withValueAt(exampleOf(operation), pointer, ' \t\n ')));
+      const named = ((response.body.errors ?? []) as { in?: string; pointer?: string }[]).some((e) => e.in === 'body' && e.pointer === pointer);
+      answers.push(`${operationId} ${pointer}: ${response.status}${named ? ' naming the field' : ''}`);
+    }
+    expect(answers).toEqual(blanks.map(([operationId, pointer]) => `${operationId} ${pointer}: 400 naming the field`));
+    expect(await stored()).toEqual(before);
+  });
+
   it('the comparison sees a write: a valid referral through the gateway is stored (202)', async () => {
     const before = await stored();
     const response = await gateway.http().post(`/v1/tickets/${ids.ticketId}/referrals`).auth(staffToken, { type: 'bearer' }).send({ target: 'development', reason: 'Valid: stored.' });
