@@ -114,7 +114,17 @@ const stages = async (db: Client, references: readonly string[]) => {
       WHERE t.reference = ANY($1::text[])`,
     [references],
   );
+  // The first send timer of each acknowledgment: due → fired (the timer worker's wake-up), and the attempts it took.
+  const timers = await db.query<{ late_ms: number; attempts: number }>(
+    `SELECT EXTRACT(EPOCH FROM (tm.fired_at - tm.due_at)) * 1000 AS late_ms, m.attempts
+       FROM ticket_intake.tickets t JOIN notification.mail_messages m ON m.ticket_id = t.id AND m.kind = 'acknowledgment'
+       JOIN notification.timers tm ON tm.id = 'mail:' || m.id || ':1'
+      WHERE t.reference = ANY($1::text[]) AND tm.fired_at IS NOT NULL`,
+    [references],
+  );
   return {
+    firstSendTimerDueToFiredMs: percentiles(timers.rows.map((r) => Number(r.late_ms))),
+    acknowledgmentsSentAfterARetry: timers.rows.filter((r) => r.attempts > 1).length,
     receivedToQueuedMs: percentiles(rows.map((r) => Number(r.queued_ms))),
     queuedToSentMs: percentiles(rows.filter((r) => r.sent_ms !== null).map((r) => Number(r.sent_ms))),
   };
