@@ -308,9 +308,14 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
           [ids, ids.map(() => 'breached')],
         ),
       };
+      // Fired clocks' updates that were HOT (no index written: fillfactor 80, docs/adr/0041).
+      const [updates] = (
+        await db.query<{ updated: string; hot: string }>(`SELECT n_tup_upd AS updated, n_tup_hot_upd AS hot FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'response_clocks'`, [S])
+      ).rows;
       results.service = {
         ...run,
         plans,
+        clockUpdates: { updated: Number(updates?.updated ?? 0), hot: Number(updates?.hot ?? 0) },
         breachedEvents: Number(counts.breached),
         distinctClocks: Number(counts.clocks),
         latenessMs: {

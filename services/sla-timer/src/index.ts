@@ -9,6 +9,7 @@ import { policiesPart } from './policies.part';
 import { CreateResponseClocks1764115400000 } from './store/migrations/1764115400000-create-response-clocks';
 import { ClockRequester1764633600000 } from './store/migrations/1764633600000-clock-requester';
 import { ClockLifecycle1765200000000 } from './store/migrations/1765200000000-clock-lifecycle';
+import { ClocksFillfactor1765300500000 } from './store/migrations/1765300500000-clocks-fillfactor';
 import { SLA_SCHEMA } from './store/response-clock.store';
 
 /**
@@ -37,6 +38,7 @@ export const slaTimerService: ServiceModule = {
     ...timersMigrations(SLA_SCHEMA),
     ...policiesPart.migrations,
     ClockLifecycle1765200000000,
+    ClocksFillfactor1765300500000,
   ],
   build: (deps) => {
     const timers = new TimerStore({ schema: SLA_SCHEMA, clock: deps.clock });
