@@ -36,9 +36,10 @@ HADOLINT="$TOOLS/hadolint-$HADOLINT_VERSION/bin/hadolint"
 VALIDATE_KEY="$(cat deploy/helm/validate/go.mod deploy/helm/validate/go.sum deploy/helm/validate/main.go | sha256sum | cut -c1-12)"
 VALIDATE="$TOOLS/validate-$VALIDATE_KEY/validate"
 
-# The two secrets the chart refuses to render without (a throw-away key, never used).
+# The secrets the chart refuses to render without (throw-away keys, never used).
 REQUIRED=(--set secrets.databaseUrl=postgres://tss:secret@postgres:5432/tss
-          --set "secrets.masterKeys=k1:$(printf '%043d=' 0 | tr 0 A)")
+          --set "secrets.masterKeys=k1:$(printf '%043d=' 0 | tr 0 A)"
+          --set "secrets.siteLinkKeys=s1:$(printf '%043d=' 0 | tr 0 B)")
 
 step() { printf '\n== %s\n' "$*"; }
 took() { printf '   (%ss)\n' "$(( $(date +%s) - $1 ))"; }

@@ -22,6 +22,7 @@ CLOSED = "127.0.0.1:1"
 STAND_INS = {
     "DATABASE_URL": "postgres://tss:pw@%s/tss" % CLOSED,
     "TSS_MASTER_KEYS": "k1:" + "A" * 43 + "=",
+    "TSS_SITE_LINK_KEYS": "s1:" + "B" * 43 + "=",
     "TSS_BOOTSTRAP_CLIENT_SECRET": "s" * 24,
     "REDIS_URL": "redis://%s" % CLOSED,
     "SMTP_URL": "smtp://%s" % CLOSED,

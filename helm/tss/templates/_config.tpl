@@ -14,6 +14,9 @@ SHUTDOWN_TIMEOUT_MS: {{ .Values.config.shutdownTimeoutMs | quote }}
 {{- with .Values.config.otlpEndpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
+{{- with (include "tss.publicUrl" .) }}
+TSS_PUBLIC_URL: {{ . | quote }}
+{{- end }}
 {{- range $k, $v := .Values.config.extraEnv }}
 {{ $k }}: {{ $v | toString | quote }}
 {{- end }}
@@ -27,6 +30,9 @@ DATABASE_URL: {{ . | quote }}
 {{- end }}
 {{- with $s.masterKeys }}
 TSS_MASTER_KEYS: {{ . | quote }}
+{{- end }}
+{{- with $s.siteLinkKeys }}
+TSS_SITE_LINK_KEYS: {{ . | quote }}
 {{- end }}
 {{- with $s.bootstrapClientSecret }}
 TSS_BOOTSTRAP_CLIENT_SECRET: {{ . | quote }}
@@ -43,4 +49,14 @@ ATTACHMENT_S3_ACCESS_KEY_ID: {{ . | quote }}
 {{- with $s.attachmentS3SecretAccessKey }}
 ATTACHMENT_S3_SECRET_ACCESS_KEY: {{ . | quote }}
 {{- end }}
+{{- end -}}
+
+
+{{/* TSS_PUBLIC_URL: config.publicUrl, else https://<the first ingress host>, else nothing (the services' default). */}}
+{{- define "tss.publicUrl" -}}
+{{- if .Values.config.publicUrl -}}
+{{ .Values.config.publicUrl }}
+{{- else if and .Values.ingress.enabled .Values.ingress.hosts -}}
+{{ printf "https://%s" (index .Values.ingress.hosts 0).host }}
+{{- end -}}
 {{- end -}}

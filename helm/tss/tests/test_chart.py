@@ -17,7 +17,8 @@ CHART = os.path.join(ROOT, "helm", "tss")
 PRODUCTION = os.path.join(ROOT, "deploy", "helm", "values-production.yaml")
 SERVICES = ["gateway", "ticket-intake", "sla-timer", "notification", "escalation", "rating"]
 MASTER_KEYS = "k1:" + "A" * 43 + "="
-REQUIRED = ["secrets.databaseUrl=postgres://tss:pw@pg:5432/tss", "secrets.masterKeys=" + MASTER_KEYS]
+SITE_LINK_KEYS = "s1:" + "B" * 43 + "="
+REQUIRED = ["secrets.databaseUrl=postgres://tss:pw@pg:5432/tss", "secrets.masterKeys=" + MASTER_KEYS, "secrets.siteLinkKeys=" + SITE_LINK_KEYS]
 RELEASE, NAMESPACE = "t", "tss"
 
 
@@ -164,7 +165,22 @@ class Defaults(unittest.TestCase):
         self.assertEqual(gw["TSS_TRUST_PROXY"]["value"], "1")
         self.assertEqual(gw["TSS_MASTER_KEYS"]["valueFrom"]["secretKeyRef"]["key"], "TSS_MASTER_KEYS")
         secret = named(self.docs, "Secret", "t-tss")
-        self.assertEqual(set(secret["stringData"]), {"DATABASE_URL", "TSS_MASTER_KEYS"})
+        self.assertEqual(set(secret["stringData"]), {"DATABASE_URL", "TSS_MASTER_KEYS", "TSS_SITE_LINK_KEYS"})
+
+    def test_support_site_links_one_key_for_gateway_and_notification_and_the_public_address(self):
+        # The gateway verifies the links notification mails (docs/adr/0037): both read one secret key.
+        for s in ("gateway", "notification"):
+            env = env_of(named(self.docs, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0])
+            self.assertEqual(env["TSS_SITE_LINK_KEYS"]["valueFrom"]["secretKeyRef"], {"name": "t-tss", "key": "TSS_SITE_LINK_KEYS", "optional": True})
+        for s in ("ticket-intake", "sla-timer", "escalation", "rating"):
+            self.assertNotIn("TSS_SITE_LINK_KEYS", env_of(named(self.docs, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0]))
+        self.assertEqual(named(self.docs, "Secret", "t-tss")["stringData"]["TSS_SITE_LINK_KEYS"], SITE_LINK_KEYS)
+        # Links start at the ingress host unless config.publicUrl says otherwise.
+        self.assertEqual(named(self.docs, "ConfigMap", "t-tss")["data"]["TSS_PUBLIC_URL"], "https://tss.example.com")
+        docs = render("config.publicUrl=https://help.example.org")
+        self.assertEqual(named(docs, "ConfigMap", "t-tss")["data"]["TSS_PUBLIC_URL"], "https://help.example.org")
+        self.assertIn("secrets.siteLinkKeys is required", render("secrets.siteLinkKeys=", expect_failure=True))
+        self.assertIn("publicUrl", render("config.publicUrl=https://help.example.org/", expect_failure=True))
 
     def test_every_service_port_has_a_metrics_port_named_metrics(self):
         for s in SERVICES:
@@ -246,7 +262,7 @@ class MigrationHook(unittest.TestCase):
                     self.assertEqual(e["valueFrom"]["secretKeyRef"]["name"], "tss-prod")
 
     def test_database_url_from_cloudnativepg_secret(self):
-        docs = render("secrets.databaseUrlSecretRef.name=tss-pg-app", "secrets.masterKeys=" + MASTER_KEYS, required=False)
+        docs = render("secrets.databaseUrlSecretRef.name=tss-pg-app", "secrets.masterKeys=" + MASTER_KEYS, "secrets.siteLinkKeys=" + SITE_LINK_KEYS, required=False)
         for d in of_kind(docs, "Deployment") + of_kind(docs, "Job"):
             pod = d["spec"]["template"]["spec"]
             for c in pod.get("initContainers", []) + pod["containers"][:1]:
@@ -505,7 +521,8 @@ class InstallTimeFailures(unittest.TestCase):
 
     def test_required_secrets(self):
         self.fails(r"secrets\.masterKeys is required", required=False)
-        self.fails(r"secrets\.databaseUrl is required", "secrets.masterKeys=" + MASTER_KEYS, required=False)
+        self.fails(r"secrets\.siteLinkKeys is required", "secrets.masterKeys=" + MASTER_KEYS, required=False)
+        self.fails(r"secrets\.databaseUrl is required", "secrets.masterKeys=" + MASTER_KEYS, "secrets.siteLinkKeys=" + SITE_LINK_KEYS, required=False)
 
     def test_schema_rejects_wrong_values(self):
         cases = [
