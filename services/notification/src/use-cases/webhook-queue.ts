@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { traceCarrierOf } from '@tss/service-kit';
-import type { TimerStore } from '@tss/timers';
+import { timersChannel, type TimerStore } from '@tss/timers';
 import { webhookDeliveryStore, type DeliveryReason } from '../store/webhook-delivery.store';
 
 /** One timer per delivery, re-targeted for each attempt: it makes the delivery ready for a sender. */
@@ -23,6 +23,8 @@ export const enqueueDelivery = async (tx: EntityManager, timers: TimerStore, mes
   const id = randomUUID();
   await webhookDeliveryStore.insert(tx, { id, ...message, createdAt: now, trace: traceCarrierOf() });
   await timers.schedule(tx, { id: attemptTimerId(id), kind: WEBHOOK_ATTEMPT_TIMER, dueAt: now, payload: { deliveryId: id } });
+  // Wake the timer worker at commit, as a queued mail does (mail-queue.ts): the timers' trigger can miss a timer due now.
+  await tx.query('SELECT pg_notify($1, $2)', [timersChannel(timers.schema), 'webhook']);
   return id;
 };
 
