@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing'
 import type { ServiceInstance } from '@tss/runtime';
 import { PlatformClient } from '@tss/runtime/testing';
 import { loadConfig, PROBLEM_CONTENT_TYPE, systemClock } from '@tss/service-kit';
+import { waitFor } from '@tss/service-kit/testing';
 import type { Response } from 'supertest';
 import { ServiceInstances } from '../support/service-instances';
 import { operationsOf, schemaResolver, type JsonSchema, type OpenApiDocument, type Operation, type Resolve } from './openapi-operations';
@@ -86,7 +87,14 @@ describe('services mode: every escalation POST/PUT through the gateway refuses n
 
     const host = gatewayInstance.host;
     await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, ADMIN);
-    staffToken = (await gateway.staff(await gateway.token(ADMIN.clientId, ADMIN.clientSecret), ['team_lead', 'quality'])).token;
+    const staff = await gateway.staff(await gateway.token(ADMIN.clientId, ADMIN.clientSecret), ['team_lead', 'quality']);
+    staffToken = staff.token;
+    // The gateway's staff.created events reach escalation through the event log they share: the
+    // comparisons below start once both staff members have arrived.
+    await waitFor('escalation knows the admin and the staff member', async () => {
+      const rows = await escalation.host.dataSource.query<{ n: number }[]>('SELECT count(*)::int AS n FROM escalation.staff WHERE staff_id = ANY($1::text[])', [[ADMIN.clientId, staff.staffId]]);
+      return rows[0].n === 2;
+    });
     // A ticket escalation knows (its projection, fed by ticket.created when intake runs): a referral let through would be stored.
     await escalation.host.dataSource.query('INSERT INTO escalation.referral_tickets (ticket_id, partner_id, reference) VALUES ($1, $2, $3)', [ids.ticketId, randomUUID(), 'TSS-EDGE0-00000']);
 
