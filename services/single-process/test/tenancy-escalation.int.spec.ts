@@ -104,6 +104,26 @@ describe('tenancy and roles on every escalation route', () => {
       const read = await client.http().get(`/v1/tickets/${fixture.ticketId}/referrals/${fixture.referralId}`).auth(lead.token, { type: 'bearer' });
       return read.body.status === 'applied';
     });
+    // The fixture's events (ticket.*, sla.*, the referral's answer) still reaching escalation would read as changes below.
+    let previous = '';
+    await waitFor(
+      'the platform to be quiet',
+      async () => {
+        const now = JSON.stringify(
+          await platform.query(
+            'escalation',
+            `SELECT (SELECT count(*) FROM escalation.outbox WHERE published_at IS NULL) AS unpublished,
+                    (SELECT count(*) FROM escalation.inbox) AS handled,
+                    (SELECT max(log_offset) FROM tss_event_log.messages) AS last,
+                    (SELECT string_agg(consumer_group || ':' || log_offset, ',' ORDER BY consumer_group) FROM tss_event_log.group_offsets) AS offsets`,
+          ),
+        );
+        const settled = now === previous && now.includes('"unpublished":"0"');
+        previous = now;
+        return settled;
+      },
+      { timeoutMs: 20_000, intervalMs: 150 },
+    );
     const document = (await client.http().get('/openapi.json')).body as { paths: Documented };
     operations = Object.entries(document.paths)
       .filter(([path]) => serviceForPath(path.replace(/\{[^}]+\}/g, 'x')) === 'escalation')
