@@ -63,8 +63,11 @@ export const runWebhooksBench = async (): Promise<BenchFigures> => {
     };
 
     const port = await freePort();
+    const profileDir = process.env.BENCH_CPU_PROF_DIR;
     const platform = await startChildServer('platform', ['services/single-process/src/main.ts'], {
       port,
+      // A CPU profile of the platform process, written when it exits (docs/performance.md).
+      nodeOptions: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [],
       env: {
         ...process.env,
         NODE_ENV: 'production',

@@ -7,7 +7,7 @@ import { LocalKeyWrapper, metricsRegistry } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore, TimerWorker } from '@tss/timers';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
-import { onWebhookAttemptDue } from '../src/events/webhook-timer.handler';
+import { onWebhookAttemptsDue } from '../src/events/webhook-timer.handler';
 import { onWebhookPruneDue, WEBHOOK_PRUNE_TIMER, WEBHOOK_PRUNE_TIMER_ID } from '../src/events/webhook-retention.handler';
 import { checkedAddress, type Resolve } from '../src/http/ssrf-guard';
 import { sendWebhook, type WebhookRequest } from '../src/http/webhook-sender';
@@ -54,9 +54,9 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
       clock,
       logger,
       handlers: {
-        [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptDue({ timers, clock, watchdogMs: WATCHDOG_MS }),
         [WEBHOOK_PRUNE_TIMER]: onWebhookPruneDue({ timers, clock, retentionDays: 30 }),
       },
+      batchHandlers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptsDue({ timers, clock, watchdogMs: WATCHDOG_MS }) },
     });
     local = await listen((req, res) => {
       hits.push({ path: req.url ?? '', id: String(req.headers['webhook-id']) });

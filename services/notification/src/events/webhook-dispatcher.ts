@@ -11,9 +11,9 @@ import { signatureHeader } from '../domain/webhook-signature';
 import type { WebhookRequest } from '../http/webhook-sender';
 import { webhookDeliveryStore, type ClaimedDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore } from '../store/webhook-endpoint.store';
-import { recordWebhookAttempt, succeeded, type RecordDeps, type SendOutcome } from '../use-cases/record-webhook-attempt';
+import { recordWebhookAttempt, recordWebhookSuccesses, succeeded, type RecordDeps, type SendOutcome } from '../use-cases/record-webhook-attempt';
 import { webhookMetrics } from './webhook-metrics';
-import { scheduleAttempt, WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
+import { scheduleAttempts, WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
 import type { SecretBox } from '../use-cases/webhook-secrets';
 
 export interface DispatcherOptions extends RecordDeps {
@@ -37,6 +37,8 @@ export interface DispatcherOptions extends RecordDeps {
 }
 
 const WATCHDOG_MARGIN_MS = 60_000;
+/** Successful attempts recorded in one transaction at most. */
+const SUCCESS_BATCH = 500;
 
 /**
  * Sends ready deliveries (docs/adr/0034-webhooks.md). A claim commits before the HTTP call, the
@@ -52,6 +54,8 @@ export class WebhookDispatcher {
   private kicked = false;
   private listener?: Client;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly successes: { claimed: ClaimedDelivery; outcome: SendOutcome; done: (recorded: boolean) => void }[] = [];
+  private flushing?: Promise<void>;
 
   constructor(private readonly options: DispatcherOptions) {}
 
@@ -82,17 +86,23 @@ export class WebhookDispatcher {
     const token = randomUUID();
     const jobs = await this.options.unitOfWork.run(async (tx) => {
       const claimed = await webhookDeliveryStore.claimReady(tx, { now, limit: room, perEndpoint: this.options.perEndpoint, token });
+      if (claimed.length === 0) return [];
       const watchdogAt = new Date(now.getTime() + this.options.timeoutMs + WATCHDOG_MARGIN_MS);
+      // The claim's watchdogs in one statement, and each endpoint's secrets opened once (issue #15).
+      await scheduleAttempts(tx, this.options.timers, claimed.map((c) => c.id), watchdogAt);
+      const endpoints = new Map<string, { url: string; secrets: string[] } | undefined>();
+      for (const endpointId of new Set(claimed.map((c) => c.endpointId))) {
+        const endpoint = await webhookEndpointStore.find(tx, endpointId, 'all');
+        endpoints.set(endpointId, endpoint && { url: endpoint.url, secrets: await Promise.all(signingSecrets(endpoint, now).map((s) => this.options.secrets.open(s))) });
+      }
+      const timestampSeconds = Math.floor(now.getTime() / 1_000);
       const out: { claimed: ClaimedDelivery; request: WebhookRequest }[] = [];
       for (const c of claimed) {
-        await scheduleAttempt(tx, this.options.timers, c.id, watchdogAt);
-        const endpoint = await webhookEndpointStore.find(tx, c.endpointId, 'all');
+        const endpoint = endpoints.get(c.endpointId);
         if (!endpoint) continue;
-        const timestampSeconds = Math.floor(now.getTime() / 1_000);
-        const secrets = await Promise.all(signingSecrets(endpoint, now).map((s) => this.options.secrets.open(s)));
         out.push({
           claimed: c,
-          request: { url: endpoint.url, messageId: c.messageId, timestampSeconds, body: c.body, signature: signatureHeader(secrets, c.messageId, timestampSeconds, c.body) },
+          request: { url: endpoint.url, messageId: c.messageId, timestampSeconds, body: c.body, signature: signatureHeader(endpoint.secrets, c.messageId, timestampSeconds, c.body) },
         });
       }
       return out;
@@ -125,6 +135,11 @@ export class WebhookDispatcher {
     );
     const metrics = webhookMetrics();
     metrics.latency.observe({ success: String(succeeded(outcome)) }, outcome.latencyMs / 1_000);
+    if (succeeded(outcome)) {
+      // Successes are recorded together, a batch per transaction (issue #15); the slot stays taken until then.
+      if (await this.recordSuccess(claimed, outcome)) metrics.attempts.inc({ result: 'succeeded' });
+      return;
+    }
     try {
       const random = (this.options.random ?? Math.random)();
       const result = await this.options.unitOfWork.run((tx) => recordWebhookAttempt(tx, this.options, claimed, outcome, this.options.clock.now(), random));
@@ -132,6 +147,34 @@ export class WebhookDispatcher {
     } catch (error) {
       // Left in flight: the watchdog gives it to a sender again (at-least-once).
       this.options.logger.warn({ err: error, deliveryId: claimed.id }, 'webhook attempt not recorded; its watchdog will retry it');
+    }
+  }
+
+  /** Queues a success for the next batch; resolves once it is recorded (true) or the batch failed (false). */
+  private recordSuccess(claimed: ClaimedDelivery, outcome: SendOutcome): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      this.successes.push({ claimed, outcome, done: resolve });
+      this.flushing ??= this.flushSuccesses().finally(() => {
+        this.flushing = undefined;
+      });
+    });
+  }
+
+  /** Records the queued successes, a batch per transaction, until none wait: those arriving meanwhile form the next batch. */
+  private async flushSuccesses(): Promise<void> {
+    while (this.successes.length > 0) {
+      const batch = this.successes.splice(0, SUCCESS_BATCH);
+      try {
+        const recorded = await this.options.unitOfWork.run((tx) => recordWebhookSuccesses(tx, this.options, batch, this.options.clock.now()));
+        for (const item of batch) {
+          if (!recorded.has(item.claimed.id)) webhookMetrics().attempts.inc({ result: 'claim_lost' });
+          item.done(recorded.has(item.claimed.id));
+        }
+      } catch (error) {
+        // Left in flight: their watchdogs give them to a sender again (at-least-once).
+        this.options.logger.warn({ err: error, deliveries: batch.length }, 'webhook successes not recorded; their watchdogs will retry them');
+        for (const item of batch) item.done(false);
+      }
     }
   }
 

@@ -2,18 +2,33 @@ import type { EntityManager } from 'typeorm';
 import type { FiredTimer, TimerStore } from '@tss/timers';
 import type { Clock } from '@tss/service-kit';
 import { webhookDeliveryStore } from '../store/webhook-delivery.store';
-import { scheduleAttempt, WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
+import { scheduleAttempts, WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
+
+/** A fired timer whose delivery was locked by another transaction is looked at again this much later. */
+export const SKIPPED_RETRY_MS = 1_000;
+
+const deliveryIdOf = (timer: FiredTimer): string | undefined => {
+  const deliveryId = (timer.payload as { deliveryId?: unknown } | null)?.deliveryId;
+  return typeof deliveryId === 'string' ? deliveryId : undefined;
+};
 
 /**
- * An attempt is due (or an attempt in flight outlived its watchdog): the delivery becomes ready and
- * the senders are told at commit (NOTIFY is sent when the transaction commits). The timer is
- * re-armed as the watchdog, so a delivery nobody records is made ready again.
+ * Attempts are due (or attempts in flight outlived their watchdog): the deliveries become ready and
+ * the senders are told at commit (NOTIFY is sent when the transaction commits). Each timer is
+ * re-armed as the watchdog, so a delivery nobody records is made ready again. A whole fired batch
+ * in three statements (issue #15: one transaction and three round trips per delivery capped the
+ * queue at a few dozen deliveries a second).
  */
-export const onWebhookAttemptDue = (deps: { timers: TimerStore; clock: Clock; watchdogMs: number }) => async (timer: FiredTimer, tx: EntityManager): Promise<void> => {
-  const deliveryId = (timer.payload as { deliveryId?: unknown } | null)?.deliveryId;
-  if (typeof deliveryId !== 'string') return;
-  const now = deps.clock.now();
-  if (!(await webhookDeliveryStore.markReady(tx, deliveryId, now))) return;
-  await scheduleAttempt(tx, deps.timers, deliveryId, new Date(now.getTime() + deps.watchdogMs));
-  await tx.query(`SELECT pg_notify($1, '')`, [WEBHOOK_READY_CHANNEL]);
-};
+export const onWebhookAttemptsDue =
+  (deps: { timers: TimerStore; clock: Clock; watchdogMs: number }) =>
+  async (timers: readonly FiredTimer[], tx: EntityManager): Promise<void> => {
+    const ids = [...new Set(timers.map(deliveryIdOf).filter((id): id is string => id !== undefined))];
+    if (ids.length === 0) return;
+    const now = deps.clock.now();
+    const { ready, skipped } = await webhookDeliveryStore.markAllReady(tx, ids, now);
+    // A delivery another transaction held: its timer is re-armed shortly (that transaction may re-target it first).
+    await scheduleAttempts(tx, deps.timers, skipped, new Date(now.getTime() + SKIPPED_RETRY_MS));
+    if (ready.length === 0) return;
+    await scheduleAttempts(tx, deps.timers, ready, new Date(now.getTime() + deps.watchdogMs));
+    await tx.query(`SELECT pg_notify($1, '')`, [WEBHOOK_READY_CHANNEL]);
+  };

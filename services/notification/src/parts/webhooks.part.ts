@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { isIP } from 'node:net';
 import { webhookHandlers } from '../events/webhook-event.handlers';
 import { WebhookDispatcher } from '../events/webhook-dispatcher';
-import { onWebhookAttemptDue } from '../events/webhook-timer.handler';
+import { onWebhookAttemptsDue } from '../events/webhook-timer.handler';
 import { checkedAddress, systemResolve } from '../http/ssrf-guard';
 import { sendWebhook } from '../http/webhook-sender';
 import { webhookRoutes } from '../http/webhook.routes';
@@ -85,9 +85,10 @@ export const webhooksPart = defineNotificationPart({
       },
       handlers: webhookHandlers(deps.timers),
       timers: {
-        [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptDue({ timers: deps.timers, clock: deps.clock, watchdogMs: timeoutMs + 60_000 }),
         [WEBHOOK_PRUNE_TIMER]: onWebhookPruneDue({ timers: deps.timers, clock: deps.clock, retentionDays: deps.config.WEBHOOK_RETENTION_DAYS }),
       },
+      // A fired batch of due attempts in one transaction and three statements (issue #15).
+      batchTimers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptsDue({ timers: deps.timers, clock: deps.clock, watchdogMs: timeoutMs + 60_000 }) },
       background: [
         { name: 'webhook dispatcher', start: () => dispatcher.start(), stop: () => dispatcher.stop() },
         {

@@ -91,6 +91,88 @@ export const webhookDeliveryStore = {
     );
   },
 
+  /** `insert` for many deliveries in one statement (a replay). */
+  async insertAll(
+    tx: EntityManager,
+    ds: readonly (Pick<WebhookDelivery, 'id' | 'endpointId' | 'messageId' | 'eventType' | 'body' | 'reason'> & { trace?: { traceparent?: string; tracestate?: string } })[],
+    createdAt: Date,
+  ): Promise<void> {
+    if (ds.length === 0) return;
+    await tx.query(
+      `INSERT INTO ${T} (id, endpoint_id, message_id, event_type, body, reason, status, next_attempt_at, created_at, traceparent, tracestate)
+       SELECT d.id, d.endpoint_id, d.message_id, d.event_type, d.body, d.reason, 'pending', $7, $7, d.traceparent, d.tracestate
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $8::text[], $9::text[])
+              WITH ORDINALITY AS d(id, endpoint_id, message_id, event_type, body, reason, traceparent, tracestate, n)
+        ORDER BY d.n`,
+      [
+        ds.map((d) => d.id),
+        ds.map((d) => d.endpointId),
+        ds.map((d) => d.messageId),
+        ds.map((d) => d.eventType),
+        ds.map((d) => d.body),
+        ds.map((d) => d.reason),
+        createdAt,
+        ds.map((d) => d.trace?.traceparent ?? null),
+        ds.map((d) => d.trace?.tracestate ?? null),
+      ],
+    );
+  },
+
+  /**
+   * `markReady` for a batch of fired timers, in one statement. Rows another transaction holds (a
+   * claim, a record, a retry) are skipped, not waited for: the timer worker holds the timers'
+   * rows, and those transactions lock a delivery before its timer, so waiting could deadlock.
+   * Returns the ids made ready and the ids skipped (the others were cancelled for a disabled
+   * endpoint, or are finished).
+   */
+  async markAllReady(tx: EntityManager, ids: readonly string[], now: Date): Promise<{ ready: string[]; skipped: string[] }> {
+    if (ids.length === 0) return { ready: [], skipped: [] };
+    const rows = rowsOf<{ id: string; locked: boolean; enabled: boolean | null }>(await tx.query(
+      `WITH locked AS (
+         SELECT d.id FROM ${T} d WHERE d.id = ANY($1::uuid[]) ORDER BY d.id FOR UPDATE SKIP LOCKED
+       ), changed AS (
+         UPDATE ${T} d SET status = CASE WHEN e.status = 'enabled' THEN 'ready' ELSE 'cancelled' END,
+                ready_at = CASE WHEN d.status = 'ready' THEN d.ready_at ELSE $2 END,
+                completed_at = CASE WHEN e.status = 'enabled' THEN NULL ELSE $2 END,
+                claim_token = NULL
+           FROM locked, notification.webhook_endpoints e
+          WHERE d.id = locked.id AND e.id = d.endpoint_id AND d.status IN ('pending', 'in_flight', 'ready')
+          RETURNING d.id, e.status = 'enabled' AS enabled
+       )
+       SELECT d.id, locked.id IS NOT NULL AS locked, changed.enabled
+         FROM ${T} d LEFT JOIN locked ON locked.id = d.id LEFT JOIN changed ON changed.id = d.id
+        WHERE d.id = ANY($1::uuid[])`,
+      [ids, now],
+    ));
+    return { ready: rows.filter((r) => r.enabled === true).map((r) => r.id), skipped: rows.filter((r) => !r.locked).map((r) => r.id) };
+  },
+
+  /**
+   * Records successful attempts in one statement, for the claims still held (`claimToken`
+   * matches); returns those recorded with their endpoint and reason.
+   */
+  async recordSuccesses(
+    tx: EntityManager,
+    results: readonly { id: string; claimToken: string; statusCode: number; latencyMs: number }[],
+    now: Date,
+  ): Promise<{ id: string; endpointId: string; reason: DeliveryReason }[]> {
+    if (results.length === 0) return [];
+    const rows = rowsOf<{ id: string; endpoint_id: string; reason: DeliveryReason }>(await tx.query(
+      `WITH r AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[]) AS r(id, claim_token, status_code, latency_ms)
+       ), target AS (
+         SELECT d.id FROM ${T} d JOIN r ON r.id = d.id AND d.claim_token = r.claim_token WHERE d.status = 'in_flight' ORDER BY d.id FOR UPDATE OF d
+       )
+       UPDATE ${T} d SET status = 'succeeded', next_attempt_at = NULL, completed_at = $5, claim_token = NULL,
+              last_status_code = r.status_code, last_latency_ms = r.latency_ms, last_error = NULL
+         FROM target, r
+        WHERE d.id = target.id AND r.id = d.id AND d.status = 'in_flight' AND d.claim_token = r.claim_token
+        RETURNING d.id, d.endpoint_id, d.reason`,
+      [results.map((r) => r.id), results.map((r) => r.claimToken), results.map((r) => r.statusCode), results.map((r) => Math.round(r.latencyMs)), now],
+    ));
+    return rows.map((r) => ({ id: r.id, endpointId: r.endpoint_id, reason: r.reason }));
+  },
+
   /**
    * The attempt's timer fired: the delivery is ready for a sender. One still `in_flight` had its
    * sender die (or lose its database) mid-attempt; it is made ready again (at-least-once). One

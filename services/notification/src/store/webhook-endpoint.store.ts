@@ -91,6 +91,12 @@ export const webhookEndpointStore = {
     return rows.map(toEndpoint);
   },
 
+  /** A success ends the endpoints' failing streaks; only rows that change are locked and written. */
+  async clearFailing(tx: EntityManager, ids: readonly string[], now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await tx.query(`UPDATE ${T} SET failing_since = NULL, updated_at = $2 WHERE id = ANY($1::uuid[]) AND failing_since IS NOT NULL`, [[...ids].sort(), now]);
+  },
+
   async update(tx: EntityManager, e: WebhookEndpoint): Promise<void> {
     await tx.query(
       `UPDATE ${T} SET url = $2, description = $3, event_types = $4, previous_secret_expires_at = $5,

@@ -5,7 +5,7 @@ import { NotificationWebhookEndpointDisabledV1 } from '@tss/contracts';
 import { nextRetryDelayMs, shouldDisable } from '../domain/webhook-schedule';
 import { webhookDeliveryStore, type ClaimedDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore } from '../store/webhook-endpoint.store';
-import { attemptTimerId, scheduleAttempt } from './webhook-queue';
+import { attemptTimerId, cancelAttempts, scheduleAttempt } from './webhook-queue';
 import { queueEndpointDisabledMail, type OwnerMailDeps } from './webhook-owner-mail';
 
 export interface SendOutcome {
@@ -85,4 +85,26 @@ export const recordWebhookAttempt = async (
   }
   if (!endpoint.failingSince) await webhookEndpointStore.update(tx, { ...endpoint, failingSince, updatedAt: now });
   return became;
+};
+
+/**
+ * Successful attempts of many deliveries recorded in one transaction and three statements (issue
+ * #15); the same effects as `recordWebhookAttempt` for each: the delivery succeeded, its timer is
+ * cancelled, its endpoint's failing streak ends (not for a ping). A claim the watchdog took back
+ * meanwhile records nothing. Returns the ids recorded.
+ */
+export const recordWebhookSuccesses = async (
+  tx: EntityManager,
+  deps: Pick<RecordDeps, 'timers'>,
+  attempts: readonly { claimed: ClaimedDelivery; outcome: SendOutcome }[],
+  now: Date,
+): Promise<Set<string>> => {
+  const recorded = await webhookDeliveryStore.recordSuccesses(
+    tx,
+    attempts.map(({ claimed, outcome }) => ({ id: claimed.id, claimToken: claimed.claimToken, statusCode: outcome.statusCode ?? 200, latencyMs: outcome.latencyMs })),
+    now,
+  );
+  await cancelAttempts(tx, deps.timers, recorded.map((r) => r.id));
+  await webhookEndpointStore.clearFailing(tx, [...new Set(recorded.filter((r) => r.reason !== 'ping').map((r) => r.endpointId))], now);
+  return new Set(recorded.map((r) => r.id));
 };

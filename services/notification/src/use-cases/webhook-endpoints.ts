@@ -8,7 +8,7 @@ import { newWebhookSecret } from '../domain/webhook-signature';
 import { webhookDeliveryStore, type WebhookDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore, type EndpointVisibility } from '../store/webhook-endpoint.store';
 import { webhookEventStore } from '../store/webhook-event.store';
-import { enqueueDelivery, scheduleAttempt } from './webhook-queue';
+import { enqueueDeliveries, enqueueDelivery, scheduleAttempt } from './webhook-queue';
 import type { SecretBox } from './webhook-secrets';
 
 /** An endpoint whose secret was just made: the caller is shown it once; only its sealed form is stored. */
@@ -169,13 +169,12 @@ export const replay = async (tx: EntityManager, timers: TimerStore, owner: Endpo
   if (endpoint.status === 'disabled') return err(disabled);
   const events = await webhookEventStore.since(tx, endpoint.partnerId, since, REPLAY_LIMIT + 1);
   if (events.length > REPLAY_LIMIT) return err({ kind: 'unprocessable', detail: `More than ${REPLAY_LIMIT} events since then; replay a later range first.` });
-  let queued = 0;
-  for (const e of events) {
-    if (!matchesAny(endpoint.eventTypes, e.type)) continue;
-    await enqueueDelivery(tx, timers, { endpointId: endpoint.id, messageId: e.id, eventType: e.type, body: e.body, reason: 'replay' }, now);
-    queued += 1;
-  }
-  return ok({ queued });
+  // In bulk: two statements for the whole range (issue #15), oldest first as before.
+  const messages = events
+    .filter((e) => matchesAny(endpoint.eventTypes, e.type))
+    .map((e) => ({ endpointId: endpoint.id, messageId: e.id, eventType: e.type, body: e.body, reason: 'replay' as const }));
+  await enqueueDeliveries(tx, timers, messages, now);
+  return ok({ queued: messages.length });
 };
 
 export const PING_TYPE = 'webhook.ping';

@@ -28,6 +28,30 @@ export const enqueueDelivery = async (tx: EntityManager, timers: TimerStore, mes
   return id;
 };
 
+/**
+ * `enqueueDelivery` for many messages in one transaction with two statements and one NOTIFY (a
+ * replay of thousands of events); returns the delivery ids in the messages' order.
+ */
+export const enqueueDeliveries = async (tx: EntityManager, timers: TimerStore, messages: readonly QueuedMessage[], now: Date): Promise<string[]> => {
+  if (messages.length === 0) return [];
+  const trace = traceCarrierOf();
+  const rows = messages.map((m) => ({ id: randomUUID(), ...m, trace }));
+  await webhookDeliveryStore.insertAll(tx, rows, now);
+  await timers.scheduleAll(tx, rows.map((r) => ({ id: attemptTimerId(r.id), kind: WEBHOOK_ATTEMPT_TIMER, dueAt: now, payload: { deliveryId: r.id } })));
+  await tx.query('SELECT pg_notify($1, $2)', [timersChannel(timers.schema), 'webhook']);
+  return rows.map((r) => r.id);
+};
+
 /** Re-targets the delivery's timer (the next attempt, or the watchdog of one in flight). */
 export const scheduleAttempt = (tx: EntityManager, timers: TimerStore, deliveryId: string, dueAt: Date): Promise<void> =>
   timers.schedule(tx, { id: attemptTimerId(deliveryId), kind: WEBHOOK_ATTEMPT_TIMER, dueAt, payload: { deliveryId } });
+
+/** `scheduleAttempt` for many deliveries at one time, in one statement (a fired batch's watchdogs, a claim's). */
+export const scheduleAttempts = (tx: EntityManager, timers: TimerStore, deliveryIds: readonly string[], dueAt: Date): Promise<void> =>
+  timers.scheduleAll(tx, deliveryIds.map((deliveryId) => ({ id: attemptTimerId(deliveryId), kind: WEBHOOK_ATTEMPT_TIMER, dueAt, payload: { deliveryId } })));
+
+/** Deletes the pending attempt timers of finished deliveries, in one statement. */
+export const cancelAttempts = async (tx: EntityManager, timers: TimerStore, deliveryIds: readonly string[]): Promise<void> => {
+  if (deliveryIds.length === 0) return;
+  await tx.query(`DELETE FROM "${timers.schema}".timers WHERE id = ANY($1::text[]) AND status = 'pending'`, [deliveryIds.map(attemptTimerId)]);
+};
