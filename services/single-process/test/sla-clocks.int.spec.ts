@@ -1,9 +1,13 @@
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
-import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
+import { metricsRegistry, PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const HOUR = 3_600_000;
+
+/** `tss_sla_breaches_total{level}` of this process's registry (the platform runs in it). */
+const breachCount = async (level: string): Promise<number> =>
+  (await metricsRegistry().getSingleMetric('tss_sla_breaches_total')?.get())?.values.find((v) => v.labels.level === level)?.value ?? 0;
 
 // Issue #10 "Clocks" and "Reports": response clocks over the real ticket lifecycle, through the gateway.
 describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
@@ -97,10 +101,13 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
       ['cancelled', 'created'],
       ['running', 'requester_message'],
     ]);
+    const breachesBefore = await breachCount('standard');
     await advance(13 * HOUR);
     await waitFor('the breach', async () => (await slaTypes(ticket.id)).includes('sla.breached'));
     const breached = (await sla(ticket.id)).clocks[1];
     expect(breached).toMatchObject({ status: 'breached', open: true, remainingMs: -HOUR, breachedAt: breached.dueAt });
+    // The breach-rate alert's metric (docs/operations.md "Monitoring").
+    expect(await breachCount('standard')).toBe(breachesBefore + 1);
   });
 
   it('P5: reclassification re-targets from the original start; referral re-targets to 7 days owed by development', async () => {

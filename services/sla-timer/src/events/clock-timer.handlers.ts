@@ -4,6 +4,7 @@ import type { Clock } from '@tss/service-kit';
 import { BREACH_TIMER, fireClockTimer, nextTimerFor, OVERDUE_TIMER, WARNING_TIMER, type ClockTimerPayload } from '../domain/clock-timers';
 import type { ResponseClock } from '../domain/response-clock';
 import { responseClockStore, type StoredClock } from '../store/response-clock.store';
+import { countBreaches } from './sla-metrics';
 import { timerEffectDrafts } from './sla-events.producer';
 
 const payloadOf = (timer: FiredTimer): ClockTimerPayload => {
@@ -43,6 +44,7 @@ export const fireClockTimers = async (deps: { outbox: Outbox; clock: Clock; time
   const next = clocks.map((clock) => nextTimerFor(clock, now)).filter((t): t is NonNullable<typeof t> => t !== undefined);
   await responseClockStore.recordFirings(tx, clocks, deps.timers.scheduleAllStatement(next satisfies ScheduleTimer[], 6));
   await deps.outbox.addAll(tx, drafts);
+  countBreaches(drafts);
 };
 
 /** The batch handler of each clock timer kind, for the service's `TimerWorker`. */

@@ -13,6 +13,7 @@ import { outboxDraft, type Outbox, type OutboxDraft } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { allTimerIds, nextTimerFor, type TimerEffect } from '../domain/clock-timers';
 import type { ResponseClock, StopEffect } from '../domain/response-clock';
+import { countBreaches } from './sla-metrics';
 
 /** Whose clock: the ticket (the events' subject) and its partner (tenancy for every consumer). */
 export interface ClockOwnerRef {
@@ -66,8 +67,11 @@ const breachedData = (owner: ClockOwnerRef, clock: ResponseClock, lateness?: { l
   ...lateness,
 });
 
-const publishBreached = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock) =>
-  outbox.add(tx, SlaBreachedV1, owner.ticketId, breachedData(owner, clock));
+const publishBreached = async (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock) => {
+  const data = breachedData(owner, clock);
+  await outbox.add(tx, SlaBreachedV1, owner.ticketId, data);
+  countBreaches([{ contract: SlaBreachedV1, data }]);
+};
 
 /** What a clock's end publishes: a breach not published before, then `sla.met` or `sla.clock_cancelled`. */
 export const publishStopped = async (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, effects: readonly StopEffect[]) => {
