@@ -1,0 +1,210 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import pino from 'pino';
+import type { ServiceModule } from '@tss/runtime';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { LocalKeyWrapper } from '@tss/service-kit';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { TimerStore, TimerWorker } from '@tss/timers';
+import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
+import { onWebhookAttemptsDue, SKIPPED_RETRY_MS } from '../src/events/webhook-timer.handler';
+import { sendWebhook, type WebhookRequest } from '../src/http/webhook-sender';
+import type { Resolve } from '../src/http/ssrf-guard';
+import { notificationService } from '../src/index';
+import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
+import { webhookEventStore } from '../src/store/webhook-event.store';
+import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
+import { createEndpoint, replay } from '../src/use-cases/webhook-endpoints';
+import { enqueueDeliveries, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
+import { secretBoxOf } from '../src/use-cases/webhook-secrets';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const TIMEOUT_MS = 1_000;
+const WATCHDOG_MS = TIMEOUT_MS + 60_000;
+const testWrapper = new LocalKeyWrapper([{ id: 'test', key: randomBytes(32) }]);
+const secrets = secretBoxOf(async () => testWrapper);
+
+/** notification without its own workers: this suite runs timers and dispatchers itself. */
+const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) => ({ ...notificationService.build(deps), background: [] }) };
+
+describe('webhook deliveries in batches (issue #15), notification alone on real PostgreSQL', () => {
+  const clock = new TestClock('2026-12-01T10:00:00.000Z');
+  const partnerId = '5f0c9a52-3c1e-4a57-9a1e-7d1d2c1b0a02';
+  let sut: ServiceUnderTest;
+  let timers: TimerStore;
+  let worker: TimerWorker;
+  let server: Server;
+  let port = 0;
+  const hits: { path: string; id: string }[] = [];
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(withoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
+    worker = new TimerWorker({
+      dataSource: sut.host.dataSource,
+      schema: NOTIFICATION_SCHEMA,
+      clock,
+      logger,
+      handlers: {},
+      batchHandlers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptsDue({ timers, clock, watchdogMs: WATCHDOG_MS }) },
+      batchSize: 500,
+    });
+    server = createServer((req, res) => {
+      hits.push({ path: req.url ?? '', id: String(req.headers['webhook-id']) });
+      req.resume();
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (!address || typeof address === 'string') throw new Error('no port');
+    port = address.port;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await sut?.stop();
+  });
+
+  const allowLocal = { resolve: (async () => [{ address: '127.0.0.1', family: 4 }]) as Resolve, allowed: ['127.0.0.1'], timeoutMs: TIMEOUT_MS, now: () => clock.now() };
+  const dispatcher = (send: (r: WebhookRequest) => Promise<SendOutcome> = (r) => sendWebhook(r, allowLocal), perEndpoint = 4) =>
+    new WebhookDispatcher({
+      dataSource: sut.host.dataSource,
+      unitOfWork: sut.host.unitOfWork,
+      clock,
+      logger,
+      timers,
+      outbox: sut.host.outbox,
+      send,
+      secrets,
+      perEndpoint,
+      maxInFlight: 32,
+      timeoutMs: TIMEOUT_MS,
+      random: () => 0.5,
+    });
+  const newEndpoint = async (path: string) => {
+    const created = await sut.host.unitOfWork.run((tx) =>
+      createEndpoint(tx, { kind: 'partner', partnerId }, { url: `http://127.0.0.1:${port}${path}`, eventTypes: ['*'] }, async () => undefined, secrets, clock.now()),
+    );
+    if (!created.ok) throw new Error(created.error.detail);
+    return created.value;
+  };
+  const queueMany = (endpointId: string, prefix: string, n: number) =>
+    sut.host.unitOfWork.run((tx) =>
+      enqueueDeliveries(
+        tx,
+        timers,
+        Array.from({ length: n }, (_, i) => ({ endpointId, messageId: `${prefix}-${i}`, eventType: 'ticket.created', body: `{"n":${i}}`, reason: 'event' as const })),
+        clock.now(),
+      ),
+    );
+  const statuses = async (ids: readonly string[]) =>
+    sut.query<{ id: string; status: string; attempts: number }>(`SELECT id, status, attempts FROM notification.webhook_deliveries WHERE id = ANY($1::uuid[]) ORDER BY id`, [ids]);
+  const pendingTimers = async (ids: readonly string[]) =>
+    sut.query<{ id: string; due_at: Date }>(`SELECT id, due_at FROM notification.timers WHERE id = ANY($1::text[]) AND status = 'pending'`, [ids.map((id) => `webhook:${id}`)]);
+
+  it('a batch of due deliveries fires in one tick: all made ready with their watchdogs, then sent once each and recorded together (timers cancelled, failing streak ended)', async () => {
+    const endpoint = await newEndpoint('/batch');
+    await sut.query(`UPDATE notification.webhook_endpoints SET failing_since = $2 WHERE id = $1`, [endpoint.id, new Date(clock.now().getTime() - 3_600_000)]);
+    const ids = await queueMany(endpoint.id, 'batch', 60);
+    expect(new Set(ids).size).toBe(60);
+    expect(await worker.runDue()).toBe(60);
+    expect((await statuses(ids)).every((d) => d.status === 'ready' && d.attempts === 0)).toBe(true);
+    const watchdogs = await pendingTimers(ids);
+    expect(watchdogs).toHaveLength(60);
+    expect(watchdogs.every((t) => t.due_at.getTime() === clock.now().getTime() + WATCHDOG_MS)).toBe(true);
+
+    const d = dispatcher(undefined, 60);
+    d.start();
+    await waitFor('all 60 recorded', async () => (await statuses(ids)).every((s) => s.status === 'succeeded'), { timeoutMs: 20_000 });
+    await d.stop();
+    expect((await statuses(ids)).every((s) => s.attempts === 1)).toBe(true);
+    expect(hits.filter((h) => h.path === '/batch').map((h) => h.id).sort()).toEqual(Array.from({ length: 60 }, (_, i) => `batch-${i}`).sort());
+    expect(await pendingTimers(ids)).toEqual([]);
+    expect((await sut.query<{ failing_since: Date | null }>(`SELECT failing_since FROM notification.webhook_endpoints WHERE id = $1`, [endpoint.id]))[0].failing_since).toBeNull();
+  });
+
+  it('a fired timer whose delivery another transaction holds is skipped without waiting, re-armed a second later, and then made ready', async () => {
+    const endpoint = await newEndpoint('/held');
+    const [held, free] = await queueMany(endpoint.id, 'held', 2);
+    const runner = sut.host.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      await runner.query(`SELECT id FROM notification.webhook_deliveries WHERE id = $1 FOR UPDATE`, [held]);
+      // Without SKIP LOCKED this would wait for the holder (and the test time out).
+      expect(await worker.runDue()).toBe(2);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+    const byId = new Map((await statuses([held, free])).map((s) => [s.id, s.status]));
+    expect(byId.get(free)).toBe('ready');
+    expect(byId.get(held)).toBe('pending');
+    const [retry] = await pendingTimers([held]);
+    expect(retry.due_at.getTime()).toBe(clock.now().getTime() + SKIPPED_RETRY_MS);
+    clock.advanceMs(SKIPPED_RETRY_MS);
+    expect(await worker.runDue()).toBe(1);
+    expect((await statuses([held]))[0].status).toBe('ready');
+    // Out of the next tests' way.
+    await sut.query(`UPDATE notification.webhook_deliveries SET status = 'cancelled' WHERE id = ANY($1::uuid[])`, [[held, free]]);
+    await sut.query(`DELETE FROM notification.timers WHERE id = ANY($1::text[])`, [[held, free].map((id) => `webhook:${id}`)]);
+  });
+
+  it('a success whose claim the watchdog took back meanwhile records nothing: the delivery stays with its new attempt', async () => {
+    const endpoint = await newEndpoint('/late');
+    const [id] = await queueMany(endpoint.id, 'late', 1);
+    await worker.runDue();
+    let release: (() => void) | undefined;
+    const d = dispatcher(async () => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return { statusCode: 200, latencyMs: 1 };
+    });
+    expect(await d.dispatchReady()).toBe(1);
+    clock.advanceMs(TIMEOUT_MS + 60_000);
+    expect(await worker.runDue()).toBe(1); // the watchdog: ready again, the first claim lost
+    await waitFor('the send started', async () => release !== undefined);
+    release?.();
+    await d.stop();
+    expect(await statuses([id])).toEqual([{ id, status: 'ready', attempts: 1 }]);
+  });
+
+  it('two endpoints replayed at the same time, while the dispatcher sends, both queue every event and all are delivered once', async () => {
+    const since = clock.now();
+    const events = Array.from({ length: 150 }, (_, i) => ({ id: randomUUID(), n: i }));
+    await sut.host.unitOfWork.run(async (tx) => {
+      for (const e of events) {
+        await webhookEventStore.insert(
+          tx,
+          { id: e.id, type: 'ticket.created', partnerId, subject: `t-${e.n}`, sequence: 1, occurredAt: new Date(since.getTime() + e.n), body: JSON.stringify({ n: e.n }) },
+          clock.now(),
+        );
+      }
+    });
+    const a = await newEndpoint('/replay-a');
+    const b = await newEndpoint('/replay-b');
+    const d = dispatcher();
+    d.start();
+    const owner = { kind: 'partner' as const, partnerId };
+    worker.start(); // woken at each replay's commit (the queue's NOTIFY)
+    try {
+      const [ra, rb] = await Promise.all([
+        sut.host.unitOfWork.run((tx) => replay(tx, timers, owner, a.id, since, clock.now())),
+        sut.host.unitOfWork.run((tx) => replay(tx, timers, owner, b.id, since, clock.now())),
+      ]);
+      expect(ra.ok && ra.value.queued).toBe(150);
+      expect(rb.ok && rb.value.queued).toBe(150);
+      await waitFor('both replays delivered', async () => hits.filter((h) => h.path.startsWith('/replay-')).length >= 300, { timeoutMs: 30_000 });
+    } finally {
+      await worker.stop();
+      await d.stop();
+    }
+    for (const path of ['/replay-a', '/replay-b']) {
+      expect(hits.filter((h) => h.path === path).map((h) => h.id).sort()).toEqual(events.map((e) => e.id).sort());
+    }
+    const left = await sut.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM notification.webhook_deliveries WHERE endpoint_id = ANY($1::uuid[]) AND status <> 'succeeded'`,
+      [[a.id, b.id]],
+    );
+    expect(left[0].n).toBe(0);
+  });
+});
