@@ -1,6 +1,7 @@
 import pino from 'pino';
 import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { metricsRegistry } from '@tss/service-kit';
 import { TestClock } from '@tss/service-kit/testing';
 import { TimerStore, TimerWorker } from '@tss/timers';
 import { MAIL_MAX_ATTEMPTS, mailRetryDelayMs, type SendOutcome } from '../src/domain/mail-delivery';
@@ -64,6 +65,9 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
         clock.now(),
       ),
     );
+  /** A counter of this process's registry (the mail and ops dashboards' metrics). */
+  const metricValue = async (name: string, labels: Record<string, string>): Promise<number> =>
+    (await metricsRegistry().getSingleMetric(name)?.get())?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
   const mail = async (id: string) => (await sut.host.unitOfWork.run((tx) => mailStore.lock(tx, id)))!;
 
   it('a firing transaction that rolls back sends nothing; the timer fires again and the mail goes once', async () => {
@@ -81,9 +85,11 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
     expect(handed).toHaveLength(0);
     expect(await mail(queued.id)).toMatchObject({ status: 'pending', attempts: 0 });
 
+    const sentBefore = await metricValue('tss_mail_sent_total', { kind: 'agent_reply' });
     await fire();
     expect(handed.map((m) => m.messageId)).toEqual([queued.messageId]);
     expect(await mail(queued.id)).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(await metricValue('tss_mail_sent_total', { kind: 'agent_reply' })).toBe(sentBefore + 1);
     const armed = await sut.query(`SELECT status FROM notification.timers WHERE id = $1`, [mailAttemptTimerId(queued.id, 2)]);
     expect(armed).toHaveLength(0); // the retry was cancelled with the record
   });
@@ -109,6 +115,7 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
     const { handed, answer, fire } = setUp();
     const queued = await queue('down@client.example');
     answer(() => ({ kind: 'transient', reason: '421 Service not available' }));
+    const failedBefore = await metricValue('tss_mail_failed_total', { kind: 'agent_reply', reason: 'attempts_spent' });
     await fire();
     for (let attempt = 1; attempt <= MAIL_MAX_ATTEMPTS; attempt += 1) {
       clock.advanceMs(mailRetryDelayMs(attempt));
@@ -118,6 +125,7 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
     const row = await mail(queued.id);
     expect(row).toMatchObject({ status: 'failed', attempts: MAIL_MAX_ATTEMPTS });
     expect(row.lastError).toContain('421 Service not available');
+    expect(await metricValue('tss_mail_failed_total', { kind: 'agent_reply', reason: 'attempts_spent' })).toBe(failedBefore + 1);
     const published = await sut.query<{ event: { data: { attempts: number; kind: string } } }>(
       `SELECT event FROM notification.outbox WHERE event_type = 'notification.delivery_failed' AND message_key = $1`,
       [queued.id],

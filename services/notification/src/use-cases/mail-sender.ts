@@ -10,6 +10,7 @@ import { acknowledgmentStore } from '../store/acknowledgment.store';
 import { mailStore, type MailRow } from '../store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId } from './mail-queue';
 import type { MailTransport } from './mail-transport';
+import { mailMetrics } from './mail-metrics';
 
 export interface MailSenderDeps {
   dataSource: DataSource;
@@ -49,6 +50,7 @@ export class MailSender {
     const attempt = mail.attempts + 1;
     if (attempt > MAIL_MAX_ATTEMPTS) {
       await this.fail(tx, mail, `gave up after ${mail.attempts} attempts: ${mail.lastError ?? 'no answer recorded'}`, now);
+      mailMetrics().failed.inc({ kind: mail.kind, reason: 'attempts_spent' });
       return;
     }
     await mailStore.startAttempt(tx, mailId, attempt);
@@ -130,10 +132,12 @@ export class MailSender {
           });
         }
         log.info({ transport: this.deps.transport.name }, 'mail sent');
+        mailMetrics().sent.inc({ kind: mail.kind });
         return;
       case 'permanent':
         await this.deps.timers.cancel(tx, mailAttemptTimerId(mailId, attempt + 1));
         await this.fail(tx, mail, outcome.reason, now);
+        mailMetrics().failed.inc({ kind: mail.kind, reason: 'refused' });
         log.warn({ reason: outcome.reason }, 'mail refused for good');
         return;
       case 'transient':
