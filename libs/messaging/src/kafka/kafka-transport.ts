@@ -2,6 +2,7 @@ import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMes
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '@tss/service-kit';
 import { BrokerStatus } from './broker-status';
+import { reportConsumerLag } from './consumer-lag';
 import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type InboundMessage, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
 import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
 
@@ -53,6 +54,7 @@ export class KafkaTransport implements EventTransport {
   private readonly admin: Admin;
   private readonly knownTopics = new Set<string>();
   private readonly consumers = new Set<Consumer>();
+  private readonly lagReporters = new Set<() => void>();
   private connecting?: Promise<void>;
   readonly brokerStatus: BrokerStatus;
 
@@ -159,6 +161,15 @@ export class KafkaTransport implements EventTransport {
       allowAutoTopicCreation: false,
     });
     this.consumers.add(consumer);
+    // Consumer lag, read from the broker at each metrics scrape (HPA and the lag alert, docs/operations.md).
+    await this.connect();
+    const stopReportingLag = reportConsumerLag({
+      admin: this.admin,
+      groupId: this.topic(options.group),
+      topics: options.topics.map((t) => this.topic(t)),
+      label: (name) => this.unprefixed(name),
+    });
+    this.lagReporters.add(stopReportingLag);
     // A joined group or a fetch that came back means the cluster answers again.
     consumer.on(consumer.events.GROUP_JOIN, () => this.brokerStatus.succeeded());
     consumer.on(consumer.events.FETCH, () => this.brokerStatus.succeeded());
@@ -195,6 +206,8 @@ export class KafkaTransport implements EventTransport {
     });
     return {
       stop: async () => {
+        stopReportingLag();
+        this.lagReporters.delete(stopReportingLag);
         await consumer.disconnect();
         this.consumers.delete(consumer);
       },
@@ -217,6 +230,8 @@ export class KafkaTransport implements EventTransport {
   }
 
   async close(): Promise<void> {
+    for (const stop of this.lagReporters) stop();
+    this.lagReporters.clear();
     await Promise.all([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
