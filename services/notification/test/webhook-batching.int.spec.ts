@@ -8,7 +8,7 @@ import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore, TimerWorker } from '@tss/timers';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
 import { onWebhookAttemptsDue, SKIPPED_RETRY_MS } from '../src/events/webhook-timer.handler';
-import { sendWebhook, type WebhookRequest } from '../src/http/webhook-sender';
+import { sendWebhook, WebhookAgents, type WebhookRequest } from '../src/http/webhook-sender';
 import type { Resolve } from '../src/http/ssrf-guard';
 import { notificationService } from '../src/index';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
@@ -206,5 +206,34 @@ describe('webhook deliveries in batches (issue #15), notification alone on real 
       [[a.id, b.id]],
     );
     expect(left[0].n).toBe(0);
+  });
+
+  it('kept-alive connections: attempts to the same checked address reuse one connection; a host that now resolves to a refused address is refused, pool or not', async () => {
+    let connections = 0;
+    const count = () => (connections += 1);
+    server.on('connection', count);
+    const agents = new WebhookAgents({ timeoutMs: TIMEOUT_MS });
+    let resolved = '127.0.0.1';
+    const options = { resolve: (async () => [{ address: resolved, family: 4 }]) as Resolve, allowed: ['127.0.0.1'], timeoutMs: TIMEOUT_MS, now: () => clock.now(), agents };
+    const request = (n: number): WebhookRequest => ({ url: `http://hooks.example.test:${port}/kept`, messageId: `kept-${n}`, timestampSeconds: 1, signature: 'v1,x', body: '{}' });
+    try {
+      for (let n = 0; n < 5; n += 1) expect((await sendWebhook(request(n), options)).statusCode).toBe(200);
+      // Reused (one, at times two when the server had not finished with the first when the second was sent): not one per attempt.
+      expect(connections).toBeLessThanOrEqual(2);
+      const pooled = connections;
+      resolved = '10.0.0.7';
+      const refused = await sendWebhook(request(5), options);
+      expect(refused.statusCode).toBeUndefined();
+      expect(refused.error).toMatch(/^refused/);
+      expect(hits.filter((h) => h.path === '/kept')).toHaveLength(5);
+      // Without the pool, each attempt opens its own connection.
+      resolved = '127.0.0.1';
+      await sendWebhook(request(6), { ...options, agents: undefined });
+      await sendWebhook(request(7), { ...options, agents: undefined });
+      expect(connections).toBe(pooled + 2);
+    } finally {
+      server.off('connection', count);
+      await agents.close();
+    }
   });
 });

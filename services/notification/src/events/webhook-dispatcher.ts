@@ -90,10 +90,9 @@ export class WebhookDispatcher {
       const watchdogAt = new Date(now.getTime() + this.options.timeoutMs + WATCHDOG_MARGIN_MS);
       // The claim's watchdogs in one statement, and each endpoint's secrets opened once (issue #15).
       await scheduleAttempts(tx, this.options.timers, claimed.map((c) => c.id), watchdogAt);
-      const endpoints = new Map<string, { url: string; secrets: string[] } | undefined>();
-      for (const endpointId of new Set(claimed.map((c) => c.endpointId))) {
-        const endpoint = await webhookEndpointStore.find(tx, endpointId, 'all');
-        endpoints.set(endpointId, endpoint && { url: endpoint.url, secrets: await Promise.all(signingSecrets(endpoint, now).map((s) => this.options.secrets.open(s))) });
+      const endpoints = new Map<string, { url: string; secrets: string[] }>();
+      for (const endpoint of await webhookEndpointStore.findMany(tx, [...new Set(claimed.map((c) => c.endpointId))])) {
+        endpoints.set(endpoint.id, { url: endpoint.url, secrets: await Promise.all(signingSecrets(endpoint, now).map((s) => this.options.secrets.open(s))) });
       }
       const timestampSeconds = Math.floor(now.getTime() / 1_000);
       const out: { claimed: ClaimedDelivery; request: WebhookRequest }[] = [];

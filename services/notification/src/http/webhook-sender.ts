@@ -16,6 +16,51 @@ export interface SenderOptions extends SsrfOptions {
   /** Whole attempt, connect to last body byte (issue #11: 10 s). */
   timeoutMs: number;
   now: () => Date;
+  /** Kept-alive connections to checked addresses (absent: one connection per attempt). */
+  agents?: WebhookAgents;
+}
+
+/**
+ * Kept-alive connections, one pool per origin and checked address (issue #15: a connection per
+ * attempt cost a TCP handshake and a close per delivery). Every attempt still resolves and checks
+ * the host first (SSRF); it reuses a pool only when the check answered the very address that pool
+ * connects to, so a host that now resolves elsewhere gets a new pool, never the old connection.
+ * The least recently used pools beyond `max` are closed.
+ */
+export class WebhookAgents {
+  private readonly pools = new Map<string, Agent>();
+
+  constructor(private readonly options: { timeoutMs: number; max?: number; keepAliveMs?: number }) {}
+
+  agentFor(url: string, target: ResolvedAddress): Agent {
+    const key = `${new URL(url).origin}|${target.family}|${target.address}`;
+    const found = this.pools.get(key);
+    if (found) {
+      this.pools.delete(key); // re-inserted last: the most recently used
+      this.pools.set(key, found);
+      return found;
+    }
+    const { timeoutMs } = this.options;
+    const agent = new Agent({
+      connect: { lookup: pinnedLookup(target), timeout: timeoutMs },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      keepAliveTimeout: this.options.keepAliveMs ?? 30_000,
+    });
+    this.pools.set(key, agent);
+    while (this.pools.size > (this.options.max ?? 256)) {
+      const [oldestKey, oldest] = this.pools.entries().next().value as [string, Agent];
+      this.pools.delete(oldestKey);
+      void oldest.close().catch(() => undefined); // lets its requests in flight finish
+    }
+    return agent;
+  }
+
+  async close(): Promise<void> {
+    const agents = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(agents.map((agent) => agent.close().catch(() => undefined)));
+  }
 }
 
 /** A lookup that answers only the address already checked: the socket connects there, whatever DNS says now. */
@@ -36,7 +81,8 @@ export const sendWebhook = async (req: WebhookRequest, options: SenderOptions): 
   const latencyMs = () => performance.now() - started;
   const target = await checkedAddress(req.url, options);
   if (!target.ok) return { latencyMs: latencyMs(), error: `refused: ${target.error}` };
-  const agent = new Agent({ connect: { lookup: pinnedLookup(target.value), timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+  const pooled = options.agents?.agentFor(req.url, target.value);
+  const agent = pooled ?? new Agent({ connect: { lookup: pinnedLookup(target.value), timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
     const response = await request(req.url, {
@@ -69,6 +115,6 @@ export const sendWebhook = async (req: WebhookRequest, options: SenderOptions): 
     const message = timedOut ? `timed out after ${options.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
     return { latencyMs: latencyMs(), error: message.slice(0, MAX_ERROR_CHARS) };
   } finally {
-    await agent.destroy().catch(() => undefined);
+    if (!pooled) await agent.destroy().catch(() => undefined);
   }
 };

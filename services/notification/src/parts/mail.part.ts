@@ -111,7 +111,9 @@ export const mailPart = defineNotificationPart({
           ...(c.ESCALATION_NOTICE_FALLBACK_EMAIL ? { fallbackEmail: c.ESCALATION_NOTICE_FALLBACK_EMAIL } : {}),
         }),
       ],
-      timers: { [MAIL_SEND_TIMER]: sender.timerHandler, ...ticketMail.timers },
+      timers: ticketMail.timers,
+      // Due mail a fired batch at a time, in one transaction and three statements (issue #15).
+      batchTimers: { [MAIL_SEND_TIMER]: sender.batchTimerHandler },
       background: [
         { name: 'mail sender', start: () => undefined, stop: () => sender.stop() },
         ...(smtpListener ? [{ name: 'inbound SMTP listener', start: () => smtpListener.start(), stop: () => smtpListener.stop() }] : []),

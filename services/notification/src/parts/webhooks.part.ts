@@ -4,13 +4,14 @@ import { webhookHandlers } from '../events/webhook-event.handlers';
 import { WebhookDispatcher } from '../events/webhook-dispatcher';
 import { onWebhookAttemptsDue } from '../events/webhook-timer.handler';
 import { checkedAddress, systemResolve } from '../http/ssrf-guard';
-import { sendWebhook } from '../http/webhook-sender';
+import { sendWebhook, WebhookAgents } from '../http/webhook-sender';
 import { webhookRoutes } from '../http/webhook.routes';
 import { Webhooks1765200100000 } from '../store/migrations/1765200100000-webhooks';
 import { WebhookTraceContext1765200110000 } from '../store/migrations/1765200110000-webhook-trace-context';
 import { WebhookRetention1765200120000 } from '../store/migrations/1765200120000-webhook-retention';
 import { WebhookContactEmail1765300420000 } from '../store/migrations/1765300420000-webhook-contact-email';
 import { WebhookSealedSecrets1765300430000 } from '../store/migrations/1765300430000-webhook-sealed-secrets';
+import { WebhookReadyByEndpoint1765300440000 } from '../store/migrations/1765300440000-webhook-ready-by-endpoint';
 import { sealStoredSecrets, webhookSecretBox } from '../use-cases/webhook-secrets';
 import { onWebhookPruneDue, WEBHOOK_PRUNE_TIMER, WEBHOOK_PRUNE_TIMER_ID } from '../events/webhook-retention.handler';
 import { WEBHOOK_ATTEMPT_TIMER } from '../use-cases/webhook-queue';
@@ -47,10 +48,11 @@ export const webhooksPart = defineNotificationPart({
     allowedHostsOf(config.WEBHOOK_ALLOW_PRIVATE_HOSTS)
       .filter((host) => isIP(host) === 0)
       .map((host) => `WEBHOOK_ALLOW_PRIVATE_HOSTS: ${host} is not an IP address`),
-  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000],
+  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000, WebhookReadyByEndpoint1765300440000],
   build: (deps) => {
     const ssrf = { resolve: systemResolve, allowed: allowedHostsOf(deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS) };
     const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
+    const agents = new WebhookAgents({ timeoutMs });
     const secrets = webhookSecretBox(deps); // a bad TSS_MASTER_KEYS fails here, before anything is served
     const dispatcher = new WebhookDispatcher({
       dataSource: deps.dataSource,
@@ -61,7 +63,7 @@ export const webhooksPart = defineNotificationPart({
       outbox: deps.outbox,
       secrets,
       ownerMail: { timers: deps.timers, messageIdDomain: domainOf(deps.config.MAIL_FROM), publicUrl: deps.config.TSS_PUBLIC_URL },
-      send: (request) => sendWebhook(request, { ...ssrf, timeoutMs, now: () => deps.clock.now() }),
+      send: (request) => sendWebhook(request, { ...ssrf, timeoutMs, now: () => deps.clock.now(), agents }),
       perEndpoint: deps.config.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
       maxInFlight: deps.config.WEBHOOK_MAX_IN_FLIGHT,
       timeoutMs,
@@ -90,7 +92,14 @@ export const webhooksPart = defineNotificationPart({
       // A fired batch of due attempts in one transaction and three statements (issue #15).
       batchTimers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptsDue({ timers: deps.timers, clock: deps.clock, watchdogMs: timeoutMs + 60_000 }) },
       background: [
-        { name: 'webhook dispatcher', start: () => dispatcher.start(), stop: () => dispatcher.stop() },
+        {
+          name: 'webhook dispatcher',
+          start: () => dispatcher.start(),
+          stop: async () => {
+            await dispatcher.stop();
+            await agents.close();
+          },
+        },
         {
           name: 'webhook retention',
           // The sweep's timer re-arms itself; a start only arms it when none is pending (a restart loop must not postpone it forever).

@@ -124,6 +124,22 @@ export const mailStore = {
     return rows[0] && toMail(rows[0]);
   },
 
+  /** `lock` for many mails in one statement, in id order (two batches never wait on each other in a cycle). */
+  async lockAll(tx: EntityManager, ids: readonly string[]): Promise<MailRow[]> {
+    if (ids.length === 0) return [];
+    const rows = (await tx.query(`SELECT * FROM "${S}".mail_messages WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids])) as RawMail[];
+    return rows.map(toMail);
+  },
+
+  /** `startAttempt` for many mails in one statement. */
+  async startAttempts(tx: EntityManager, attempts: readonly { id: string; attempt: number }[]): Promise<void> {
+    if (attempts.length === 0) return;
+    await tx.query(
+      `UPDATE "${S}".mail_messages m SET attempts = a.attempt FROM unnest($1::uuid[], $2::int[]) AS a(id, attempt) WHERE m.id = a.id`,
+      [attempts.map((a) => a.id), attempts.map((a) => a.attempt)],
+    );
+  },
+
   async startAttempt(tx: EntityManager, id: string, attempt: number): Promise<void> {
     await tx.query(`UPDATE "${S}".mail_messages SET attempts = $2 WHERE id = $1`, [id, attempt]);
   },

@@ -196,21 +196,22 @@ export const webhookDeliveryStore = {
   /**
    * Claims up to `limit` ready deliveries of enabled endpoints, at most `perEndpoint` in flight per
    * endpoint, oldest first; rows another sender holds are skipped (SKIP LOCKED), so a slow
-   * endpoint's deliveries never stand in front of another's.
+   * endpoint's deliveries never stand in front of another's. Each enabled endpoint's first few in
+   * line come from an index (`webhook_deliveries_ready_by_endpoint`): the cost follows the number
+   * of endpoints, not of queued deliveries (issue #15).
    */
   async claimReady(tx: EntityManager, options: { now: Date; limit: number; perEndpoint: number; token: string }): Promise<ClaimedDelivery[]> {
     const rows = rowsOf<{ id: string; endpoint_id: string; message_id: string; body: string; attempts: number; traceparent: string | null; tracestate: string | null }>(await tx.query(
-      `WITH busy AS (
-         SELECT endpoint_id, count(*)::int AS n FROM ${T} WHERE status = 'in_flight' GROUP BY endpoint_id
-       ), ranked AS (
-         SELECT d.id, d.endpoint_id, d.ready_at,
-                row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.ready_at, d.created_at, d.id) + coalesce(b.n, 0) AS slot
-           FROM ${T} d
-           JOIN notification.webhook_endpoints e ON e.id = d.endpoint_id AND e.status = 'enabled'
-           LEFT JOIN busy b ON b.endpoint_id = d.endpoint_id
-          WHERE d.status = 'ready'
+      `WITH room AS (
+         SELECT e.id, $3::int - (SELECT count(*) FROM ${T} b WHERE b.endpoint_id = e.id AND b.status = 'in_flight')::int AS n
+           FROM notification.webhook_endpoints e WHERE e.status = 'enabled'
        ), candidates AS (
-         SELECT id FROM ranked WHERE slot <= $3 ORDER BY ready_at, id LIMIT $2
+         SELECT c.id FROM room CROSS JOIN LATERAL (
+           SELECT d.id, d.ready_at FROM ${T} d
+            WHERE d.endpoint_id = room.id AND d.status = 'ready'
+            ORDER BY d.ready_at, d.created_at, d.id LIMIT greatest(room.n, 0)
+         ) c
+         ORDER BY c.ready_at, c.id LIMIT $2
        ), locked AS (
          SELECT d.id FROM ${T} d JOIN candidates c ON c.id = d.id WHERE d.status = 'ready' FOR UPDATE OF d SKIP LOCKED
        )

@@ -91,6 +91,13 @@ export const webhookEndpointStore = {
     return rows.map(toEndpoint);
   },
 
+  /** `find` (every owner's, unlocked) for many endpoints in one statement. */
+  async findMany(tx: EntityManager, ids: readonly string[]): Promise<WebhookEndpoint[]> {
+    if (ids.length === 0) return [];
+    const rows: EndpointRow[] = await tx.query(`SELECT * FROM ${T} WHERE id = ANY($1::uuid[])`, [ids]);
+    return rows.map(toEndpoint);
+  },
+
   /** A success ends the endpoints' failing streaks; only rows that change are locked and written. */
   async clearFailing(tx: EntityManager, ids: readonly string[], now: Date): Promise<void> {
     if (ids.length === 0) return;

@@ -4,7 +4,7 @@ import { NotificationAcknowledgmentSentV1, NotificationDeliveryFailedV1 } from '
 import type { Outbox } from '@tss/messaging';
 import { inTransaction } from '@tss/persistence';
 import type { Clock } from '@tss/service-kit';
-import type { FiredTimer, TimerHandler, TimerStore } from '@tss/timers';
+import type { FiredTimer, TimerBatchHandler, TimerHandler, TimerStore } from '@tss/timers';
 import { MAIL_MAX_ATTEMPTS, mailRetryDelayMs, type SendOutcome } from '../domain/mail-delivery';
 import { acknowledgmentStore } from '../store/acknowledgment.store';
 import { mailStore, type MailRow } from '../store/mail.store';
@@ -42,26 +42,33 @@ export class MailSender {
 
   constructor(private readonly deps: MailSenderDeps) {}
 
-  readonly timerHandler: TimerHandler = async (timer: FiredTimer, tx: EntityManager) => {
-    const { mailId } = timer.payload as { mailId: string };
-    const mail = await mailStore.lock(tx, mailId);
-    if (!mail || mail.status !== 'pending') return;
+  /**
+   * A fired batch of `mail.send` timers in its one firing transaction (issue #15): the mails locked
+   * in one statement, their attempts counted in one, their next attempts' timers armed in one.
+   */
+  readonly batchTimerHandler: TimerBatchHandler = async (timers: readonly FiredTimer[], tx: EntityManager) => {
+    const ids = [...new Set(timers.map((t) => (t.payload as { mailId?: unknown } | null)?.mailId).filter((id): id is string => typeof id === 'string'))];
+    const mails = (await mailStore.lockAll(tx, ids)).filter((mail) => mail.status === 'pending');
+    if (mails.length === 0) return;
     const now = this.deps.clock.now();
-    const attempt = mail.attempts + 1;
-    if (attempt > MAIL_MAX_ATTEMPTS) {
-      await this.fail(tx, mail, `gave up after ${mail.attempts} attempts: ${mail.lastError ?? 'no answer recorded'}`, now);
-      mailMetrics().failed.inc({ kind: mail.kind, reason: 'attempts_spent' });
-      return;
+    const starting: { id: string; attempt: number }[] = [];
+    for (const mail of mails) {
+      const attempt = mail.attempts + 1;
+      if (attempt > MAIL_MAX_ATTEMPTS) {
+        await this.fail(tx, mail, `gave up after ${mail.attempts} attempts: ${mail.lastError ?? 'no answer recorded'}`, now);
+        mailMetrics().failed.inc({ kind: mail.kind, reason: 'attempts_spent' });
+      } else starting.push({ id: mail.id, attempt });
     }
-    await mailStore.startAttempt(tx, mailId, attempt);
-    await this.deps.timers.schedule(tx, {
-      id: mailAttemptTimerId(mailId, attempt + 1),
-      kind: MAIL_SEND_TIMER,
-      dueAt: new Date(now.getTime() + mailRetryDelayMs(attempt)),
-      payload: { mailId },
-    });
-    this.enqueue(mailId, attempt);
+    await mailStore.startAttempts(tx, starting);
+    await this.deps.timers.scheduleAll(
+      tx,
+      starting.map(({ id, attempt }) => ({ id: mailAttemptTimerId(id, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + mailRetryDelayMs(attempt)), payload: { mailId: id } })),
+    );
+    for (const { id, attempt } of starting) this.enqueue(id, attempt);
   };
+
+  /** One timer: the batch handler with a batch of one. */
+  readonly timerHandler: TimerHandler = (timer: FiredTimer, tx: EntityManager) => this.batchTimerHandler([timer], tx);
 
   /** Resolves once nothing is being sent or waiting (tests, shutdown). */
   async drain(): Promise<void> {
