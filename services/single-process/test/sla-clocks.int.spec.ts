@@ -197,6 +197,14 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
         `standard,3,3,0,0,0,100,${2 * HOUR},${Math.round(2.8 * HOUR)},0,,`,
         '',
       ]);
+   
+      // A leap second is RFC 3339 but no JavaScript instant: a 400 naming the parameter, never a 500.
+      for (const query of ['from=2026-06-30T23:59:60Z', `from=${from}&to=2026-12-31T23:59:60Z`]) {
+        const leap = await get(`/v1/reports/sla?${query}`, quality.token);
+        expect(leap.status).toBe(400);
+        expect(leap.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+        expect(leap.body.errors[0].pointer).toBe(query.includes('to=') ? '/to' : '/from');
+      }
     });
 
     it('is for staff with reports:read or admin: an agent or a partner gets a 403; from after to is a 400', async () => {

@@ -90,7 +90,7 @@ export const TicketParams = Type.Object({
 });
 
 export const TokenParams = Type.Object({
-  token: Type.String({ minLength: 1, maxLength: 256, description: 'The token of the rating link sent on resolution (`rating.requested`)' }),
+  token: Type.String({ minLength: 1, maxLength: 200, description: 'The token of the rating link sent on resolution (`rating.requested`)' }),
 });
 
 export const toRatingResponse = (v: RatingView) => ({

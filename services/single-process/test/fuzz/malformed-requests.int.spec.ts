@@ -191,6 +191,7 @@ const FUZZ_TARGETS: readonly FuzzTarget[] = [
       }[kind],
       foreignAttachments: [],
       pathValues: { token: rateToken },
+      leapSeconds: true,
     }),
     write: async (platform, tokens, { tickets }) => ({
       status: (await platform.client.http().post(`/v1/tickets/${tickets.rated.id}/rating`).auth(tokens.partner, { type: 'bearer' }).send({ score: 5, solved: true })).status,

@@ -74,6 +74,12 @@ export const slaReportRoutes = (deps: { dataSource: DataSource; clock: Clock }) 
     async (request, reply) => {
       const to = request.query.to ? new Date(request.query.to) : deps.clock.now();
       const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - 30 * DAY_MS);
+      // RFC 3339 admits a leap second (23:59:60) that JavaScript dates cannot hold: a 400, never a 500.
+      for (const [name, value] of [['to', to], ['from', from]] as const) {
+        if (Number.isNaN(value.getTime())) {
+          return sendFailure(reply, { kind: 'bad_request', detail: `${name}: not an instant this API can compare`, extensions: { errors: [{ in: 'querystring', pointer: `/${name}`, message: 'not an instant this API can compare' }] } });
+        }
+      }
       if (from.getTime() >= to.getTime()) return sendFailure(reply, { kind: 'bad_request', detail: '`from` must be before `to`.' });
       const figures = await slaReportStore.figures(deps.dataSource.manager, {
         from,
