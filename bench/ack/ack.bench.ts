@@ -19,6 +19,7 @@ import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { startChildServer, type ChildServer } from '../support/processes';
 import { writeResult, type BenchFigures } from '../support/results';
+import { partnerToken } from '../support/platform-api';
 
 const RATE = Number(process.env.BENCH_ACK_RATE ?? 100);
 const DURATION_S = Number(process.env.BENCH_ACK_DURATION_S ?? 60);
@@ -82,25 +83,7 @@ const startSink = async () => {
   };
 };
 
-const json = async (response: Response): Promise<Record<string, unknown>> => {
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${response.url} answered ${response.status}: ${JSON.stringify(body)}`);
-  return body;
-};
-
-const token = async (base: string, clientId: string, clientSecret: string): Promise<string> =>
-  String(
-    (await json(await fetch(`${base}/v1/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }) })))
-      .access_token,
-  );
-
-const partnerToken = async (base: string): Promise<string> => {
-  const admin = await token(base, ADMIN.id, ADMIN.secret);
-  const auth = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
-  const partner = await json(await fetch(`${base}/v1/partners`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Bench partner' }) }));
-  const client = await json(await fetch(`${base}/v1/partners/${String(partner.id)}/clients`, { method: 'POST', headers: { authorization: auth.authorization } }));
-  return token(base, String(client.clientId), String(client.clientSecret));
-};
+const partnerTokenOf = (base: string): Promise<string> => partnerToken(base, { clientId: ADMIN.id, clientSecret: ADMIN.secret });
 
 /**
  * Where the time went, from the platform's own records (its clock is the wall clock here): ticket
@@ -228,7 +211,7 @@ export const runAckBench = async (): Promise<BenchFigures> => {
         MAIL_FROM: 'TSS Support <support@tss.bench>',
       },
     });
-    const authorization = `Bearer ${await partnerToken(platform.baseUrl)}`;
+    const authorization = `Bearer ${await partnerTokenOf(platform.baseUrl)}`;
 
     process.stderr.write(`ack: warm-up ${WARMUP_S} s, then ${DURATION_S} s at ${RATE} tickets/s\n`);
     const warm = await fileAtFixedRate(platform.baseUrl, authorization, agent, WARMUP_S, 0);

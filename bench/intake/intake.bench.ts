@@ -11,6 +11,7 @@ import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { startChildServer, type ChildServer } from '../support/processes';
 import { writeResult, type BenchFigures } from '../support/results';
+import { partnerToken } from '../support/platform-api';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
@@ -47,25 +48,7 @@ const load = async (url: string, headers: Record<string, string>, durationS: num
   };
 };
 
-const json = async (response: Response): Promise<Record<string, unknown>> => {
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${response.url} answered ${response.status}: ${JSON.stringify(body)}`);
-  return body;
-};
-
-const token = async (base: string, clientId: string, clientSecret: string): Promise<string> =>
-  String(
-    (await json(await fetch(`${base}/v1/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }) })))
-      .access_token,
-  );
-
-const partnerToken = async (base: string): Promise<string> => {
-  const admin = await token(base, ADMIN.id, ADMIN.secret);
-  const auth = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
-  const partner = await json(await fetch(`${base}/v1/partners`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Bench partner' }) }));
-  const client = await json(await fetch(`${base}/v1/partners/${String(partner.id)}/clients`, { method: 'POST', headers: { authorization: auth.authorization } }));
-  return token(base, String(client.clientId), String(client.clientSecret));
-};
+const partnerTokenOf = (base: string): Promise<string> => partnerToken(base, { clientId: ADMIN.id, clientSecret: ADMIN.secret });
 
 const count = async (db: Client, sql: string): Promise<number | undefined> => {
   try {
@@ -169,7 +152,7 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
       },
     });
     servers.push(platform);
-    const authorization = `Bearer ${await partnerToken(platform.baseUrl)}`;
+    const authorization = `Bearer ${await partnerTokenOf(platform.baseUrl)}`;
     process.stderr.write(`intake: warm-up ${WARMUP_S} s, then ${DURATION_S} s at ${CONNECTIONS} connections\n`);
     await load(`${platform.baseUrl}/v1/tickets`, { authorization }, WARMUP_S);
     const warmed = await measureDrain(db); // the warm-up's events leave before the measured run starts

@@ -14,6 +14,7 @@ import { freePort } from '@tss/service-kit/testing';
 import { SERVICE_PROCESSES, startServices } from '../../services/single-process/src/start-services';
 import { startChildServer, type ChildServer } from '../support/processes';
 import type { BenchFigures } from '../support/results';
+import { partnerToken } from '../support/platform-api';
 
 const IDLE_S = Number(process.env.BENCH_MEMORY_IDLE_S ?? 10);
 const LOAD_S = Number(process.env.BENCH_DURATION_S ?? 20);
@@ -62,20 +63,6 @@ const peakWhile = async <T>(pids: Record<string, number>, work: () => Promise<T>
 const load = async (url: string, headers: Record<string, string>, durationS: number, body?: string) => {
   const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections: CONNECTIONS, duration: durationS });
   return { requestsPerSecond: Math.round(result.requests.average), ok: result['2xx'], non2xx: result.non2xx, latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max } };
-};
-
-const json = async (response: Response): Promise<Record<string, unknown>> => {
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${response.url} answered ${response.status}: ${JSON.stringify(body)}`);
-  return body;
-};
-const token = async (base: string, clientId: string, clientSecret: string): Promise<string> =>
-  String((await json(await fetch(`${base}/v1/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }) }))).access_token);
-const partnerToken = async (base: string, admin: { clientId: string; clientSecret: string }): Promise<string> => {
-  const auth = { authorization: `Bearer ${await token(base, admin.clientId, admin.clientSecret)}`, 'content-type': 'application/json' };
-  const partner = await json(await fetch(`${base}/v1/partners`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Bench partner' }) }));
-  const client = await json(await fetch(`${base}/v1/partners/${String(partner.id)}/clients`, { method: 'POST', headers: { authorization: auth.authorization } }));
-  return token(base, String(client.clientId), String(client.clientSecret));
 };
 
 const goal = (measured: number, target: number) => ({ met: measured < target, measuredMiB: measured, targetMiB: target });

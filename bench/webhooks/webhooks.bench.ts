@@ -12,6 +12,7 @@ import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { startChildServer, type ChildServer } from '../support/processes';
 import type { BenchFigures } from '../support/results';
+import { json } from '../support/platform-api';
 
 const EVENTS = Number(process.env.BENCH_WEBHOOKS_EVENTS ?? 2_000);
 const ENDPOINTS = 10;
@@ -29,12 +30,6 @@ interface Stats {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const wallMs = (): number => performance.timeOrigin + performance.now();
-
-const json = async (response: Response): Promise<Record<string, unknown>> => {
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${response.url} answered ${response.status}: ${text}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-};
 
 export const runWebhooksBench = async (): Promise<BenchFigures> => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-webhooks-'));
