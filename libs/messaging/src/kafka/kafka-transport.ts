@@ -107,16 +107,39 @@ export class KafkaTransport implements EventTransport {
     const existing = new Set(await this.admin.listTopics());
     const toCreate = missing.filter((t) => !existing.has(t));
     if (toCreate.length > 0) {
-      await this.admin.createTopics({
-        waitForLeaders: true,
-        topics: toCreate.map((topic) => ({
-          topic,
-          numPartitions: this.options.partitions ?? 3,
-          replicationFactor: this.options.replicationFactor ?? 1,
-        })),
-      });
+      try {
+        await this.admin.createTopics({
+          waitForLeaders: true,
+          topics: toCreate.map((topic) => ({
+            topic,
+            numPartitions: this.options.partitions ?? 3,
+            replicationFactor: this.options.replicationFactor ?? 1,
+          })),
+        });
+      } catch (error) {
+        // kafkajs waits for leaders only through LEADER_NOT_AVAILABLE; a broker busy creating the
+        // topic may answer UNKNOWN_TOPIC_OR_PARTITION for a moment instead. The topic exists: wait
+        // for its leaders here.
+        if ((error as { type?: unknown }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+        await this.waitForLeaders(toCreate);
+      }
     }
     for (const t of missing) this.knownTopics.add(t);
+  }
+
+  /** Until every partition of the topics has a leader (10 s at most; then the last error). */
+  private async waitForLeaders(topics: readonly string[]): Promise<void> {
+    const deadline = performance.now() + 10_000;
+    for (;;) {
+      try {
+        const { topics: found } = await this.admin.fetchTopicMetadata({ topics: [...topics] });
+        if (found.length === topics.length && found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (error) {
+        if (performance.now() > deadline) throw error;
+      }
+      if (performance.now() > deadline) throw new Error(`no leaders for ${topics.join(', ')} after 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   async publish(messages: readonly OutboundMessage[]): Promise<void> {
