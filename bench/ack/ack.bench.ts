@@ -26,6 +26,7 @@ const DURATION_S = Number(process.env.BENCH_ACK_DURATION_S ?? 60);
 const WARMUP_S = Number(process.env.BENCH_ACK_WARMUP_S ?? 5);
 const BASELINE_S = Number(process.env.BENCH_ACK_BASELINE_S ?? 20);
 const SETTLE_LIMIT_MS = 60_000;
+const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 const TARGET_P99_MS = 2_000;
 const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789' };
 
@@ -83,6 +84,9 @@ const startSink = async () => {
   };
 };
 
+/** The services whose consumers take `ticket.created` (their inbox tables). */
+const INBOXES = ['sla_timer', 'notification', 'escalation', 'rating', 'gateway'];
+
 const partnerTokenOf = (base: string): Promise<string> => partnerToken(base, { clientId: ADMIN.id, clientSecret: ADMIN.secret });
 
 /**
@@ -105,11 +109,45 @@ const stages = async (db: Client, references: readonly string[]) => {
       WHERE t.reference = ANY($1::text[]) AND tm.fired_at IS NOT NULL`,
     [references],
   );
+  // Each hop of the ticket's `ticket.created`: intake's outbox row → published (the relay), then
+  // received → handled by each consumer group (its inbox row), so a slow hop shows by name.
+  const hops = await db.query<{ hop: string; ms: number }>(
+    `WITH created AS (
+       SELECT o.event_id::text AS event_id, t.received_at, o.published_at
+         FROM ticket_intake.tickets t JOIN ticket_intake.outbox o ON o.message_key = t.id::text AND o.event_type = 'ticket.created'
+        WHERE t.reference = ANY($1::text[]))
+     SELECT 'published' AS hop, EXTRACT(EPOCH FROM (published_at - received_at)) * 1000 AS ms FROM created WHERE published_at IS NOT NULL
+     UNION ALL
+     SELECT 'handled by ' || i.consumer_group, EXTRACT(EPOCH FROM (i.handled_at - c.received_at)) * 1000
+       FROM created c JOIN (${INBOXES.map((schema) => `SELECT consumer_group, event_id, handled_at FROM ${schema}.inbox`).join(' UNION ALL ')}) i ON i.event_id = c.event_id`,
+    [references],
+  );
+  const byHop = new Map<string, number[]>();
+  for (const r of hops.rows) byHop.set(r.hop, [...(byHop.get(r.hop) ?? []), Number(r.ms)]);
   return {
+    receivedToHopMs: Object.fromEntries([...byHop].sort(([a], [b]) => a.localeCompare(b)).map(([hop, values]) => [hop, percentiles(values)])),
     firstSendTimerDueToFiredMs: percentiles(timers.rows.map((r) => Number(r.late_ms))),
     acknowledgmentsSentAfterARetry: timers.rows.filter((r) => r.attempts > 1).length,
     receivedToQueuedMs: percentiles(rows.map((r) => Number(r.queued_ms))),
     queuedToSentMs: percentiles(rows.filter((r) => r.sent_ms !== null).map((r) => Number(r.sent_ms))),
+  };
+};
+
+/** Every ticket filed, warm-up included: what the statement counts divide by. */
+const filedInAll = (...runs: { filed: readonly unknown[] }[]): number => runs.reduce((n, r) => n + r.filed.length, 0);
+
+/**
+ * `BENCH_PG_STATEMENTS=1`: the platform's statements per ticket filed, most frequent first, from
+ * pg_stat_statements (the whole run: start-up, warm-up and idle polls included).
+ */
+const topStatements = async (db: Client, tickets: number) => {
+  const { rows } = await db.query<{ calls: string; query: string }>(
+    `SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements ORDER BY calls DESC LIMIT 40`,
+  );
+  const total = await db.query<{ calls: string }>('SELECT sum(calls) AS calls FROM pg_stat_statements');
+  return {
+    all: Number((Number(total.rows[0].calls) / tickets).toFixed(2)),
+    top: rows.map((r) => ({ perTicket: Number((Number(r.calls) / tickets).toFixed(2)), query: r.query })),
   };
 };
 
@@ -189,13 +227,26 @@ export const runAckBench = async (): Promise<BenchFigures> => {
   const db = new Client({ connectionString: pg.url('tss_bench') });
   try {
     await pg.start();
+    if (STATEMENTS) {
+      // pg_stat_statements must be preloaded: restart once.
+      const admin = new Client({ connectionString: pg.url() });
+      await admin.connect();
+      await admin.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
+      await admin.end();
+      await pg.stop();
+      await pg.start();
+    }
     await ensureDatabase(pg.url(), 'tss_bench');
     await db.connect();
+    if (STATEMENTS) await db.query('CREATE EXTENSION pg_stat_statements');
     process.stderr.write(`ack: baseline, nodemailer straight to the sink, ${BASELINE_S} s at ${RATE} mails/s\n`);
     const baseline = await smtpBaseline(sink, BASELINE_S);
     const port = await freePort();
+    const profileDir = process.env.BENCH_CPU_PROF_DIR;
     platform = await startChildServer('platform', ['services/single-process/src/main.ts'], {
       port,
+      // A CPU profile of the platform process, written when it exits (docs/performance.md).
+      nodeOptions: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [],
       env: {
         ...process.env,
         NODE_ENV: 'production',
@@ -234,6 +285,7 @@ export const runAckBench = async (): Promise<BenchFigures> => {
     }
     const createdToAck = percentiles(fromCreated);
     const breakdown = await stages(db, run.filed.map((f) => f.reference));
+    const statements = STATEMENTS ? await topStatements(db, filedInAll(warm, run)) : undefined;
     // Percentiles above are of the acknowledgments that came: the ones still missing at the settle limit are slower than any of them.
     const missing = run.filed.length - fromCreated.length;
     const p99OfAllFiled = missing > run.filed.length * 0.01 ? `over ${SETTLE_LIMIT_MS} ms after the load ended (${missing} missing)` : createdToAck.p99;
@@ -247,6 +299,7 @@ export const runAckBench = async (): Promise<BenchFigures> => {
       createdToAckP99OfAllFiledMs: p99OfAllFiled,
       requestSentToAckReceivedMs: percentiles(fromSent),
       platformStages: breakdown,
+      ...(statements ? { statementsPerTicket: statements } : {}),
       ratioP99ToBaseline: Number((createdToAck.p99 / baseline.sentToReceivedMs.p99).toFixed(1)),
       goals: {
         'acknowledgment at the SMTP server within 2 s (p99) of the ticket’s creation at 100 tickets/s (issue #11)': {

@@ -2,3 +2,4 @@ export * from './data-source';
 export * from './embedded-postgres';
 export * from './transaction';
 export * from './postgres-binaries';
+export * from './transaction-memo';
