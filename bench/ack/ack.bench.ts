@@ -220,7 +220,8 @@ const fileAtFixedRate = async (base: string, authorization: string, agent: Agent
 
 export const runAckBench = async (): Promise<BenchFigures> => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-ack-'));
-  const pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
+  // As `npm start` runs it: over a Unix-domain socket (libs/persistence, `unixSocket`).
+  const pg = new EmbeddedPostgres({ dataDir, port: await freePort(), unixSocket: true });
   const sink = await startSink();
   const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
   let platform: ChildServer | undefined;
@@ -291,7 +292,7 @@ export const runAckBench = async (): Promise<BenchFigures> => {
     const p99OfAllFiled = missing > run.filed.length * 0.01 ? `over ${SETTLE_LIMIT_MS} ms after the load ended (${missing} missing)` : createdToAck.p99;
     return {
       name: 'ack',
-      settings: { ratePerS: RATE, durationS: DURATION_S, warmupS: WARMUP_S, baselineS: BASELINE_S, smtp: 'smtp-server sink in the bench process', mode: 'single-process, embedded PostgreSQL' },
+      settings: { ratePerS: RATE, durationS: DURATION_S, warmupS: WARMUP_S, baselineS: BASELINE_S, smtp: 'smtp-server sink in the bench process', mode: 'single-process, embedded PostgreSQL over a Unix-domain socket' },
       baseline,
       load: { filed: run.filed.length, failed: run.failures, lateStarts: run.lateStarts, achievedRatePerS: run.achievedRatePerS },
       acknowledgments: { received: fromCreated.length, missing: run.filed.length - fromCreated.length, duplicates, mailsAtSinkInAll: sink.mails() },

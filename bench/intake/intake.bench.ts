@@ -115,7 +115,8 @@ const goal = (measured: number, target: number, direction: 'atLeast' | 'atMost')
 
 export const runIntakeBench = async (): Promise<BenchFigures> => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-'));
-  const pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
+  // As `npm start` runs it: over a Unix-domain socket (libs/persistence, `unixSocket`).
+  const pg = new EmbeddedPostgres({ dataDir, port: await freePort(), unixSocket: true });
   const servers: ChildServer[] = [];
   const db = new Client({ connectionString: pg.url('tss_bench') });
   try {
@@ -179,7 +180,7 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
 
     return {
       name: 'intake',
-      settings: { durationS: DURATION_S, warmupS: WARMUP_S, connections: CONNECTIONS },
+      settings: { durationS: DURATION_S, warmupS: WARMUP_S, connections: CONNECTIONS, database: 'embedded PostgreSQL over a Unix-domain socket (platform and baseline)' },
       baseline: baselineFigures,
       intake: intakeFigures,
       ratio: Number((intakeFigures.requestsPerSecond / baselineFigures.requestsPerSecond).toFixed(3)),

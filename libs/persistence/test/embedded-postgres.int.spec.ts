@@ -51,4 +51,33 @@ describe('embedded PostgreSQL', () => {
       await client.end();
     }
   });
+
+  it('hands out URLs through its Unix-domain socket when asked, and keeps TCP open beside it', async () => {
+    const socketData = mkdtempSync(path.join(os.tmpdir(), 'tss-pg-sock-'));
+    const server = new EmbeddedPostgres({ dataDir: socketData, port: await freePort(), fsync: false, unixSocket: true });
+    try {
+      await server.start();
+      expect(server.url('postgres')).toContain(`host=${encodeURIComponent(path.join(socketData, 'socket'))}`);
+      const addressOf = async (url: string) => {
+        const client = new Client({ connectionString: url });
+        await client.connect();
+        try {
+          return (await client.query<{ addr: string | null }>('SELECT inet_client_addr()::text AS addr')).rows[0].addr;
+        } finally {
+          await client.end();
+        }
+      };
+      // A Unix-domain connection has no client address; TCP's is the loopback.
+      expect(await addressOf(server.url())).toBeNull();
+      expect(await addressOf(server.tcpUrl())).toBe('127.0.0.1/32');
+    } finally {
+      await server.stop();
+      rmSync(socketData, { recursive: true, force: true });
+    }
+  });
+
+  it('falls back to TCP when the socket path would be too long for the kernel', async () => {
+    const server = new EmbeddedPostgres({ dataDir: path.join(os.tmpdir(), 'x'.repeat(120)), port: 5432, unixSocket: true });
+    expect(server.url('db')).toBe(server.tcpUrl('db'));
+  });
 });
