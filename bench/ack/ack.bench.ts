@@ -18,6 +18,7 @@ import { Agent, request } from 'undici';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { startChildServer, type ChildServer } from '../support/processes';
+import { restartWithStatementStats } from '../support/statement-stats';
 import { writeResult, type BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
 
@@ -228,15 +229,7 @@ export const runAckBench = async (): Promise<BenchFigures> => {
   const db = new Client({ connectionString: pg.url('tss_bench') });
   try {
     await pg.start();
-    if (STATEMENTS) {
-      // pg_stat_statements must be preloaded: restart once.
-      const admin = new Client({ connectionString: pg.url() });
-      await admin.connect();
-      await admin.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
-      await admin.end();
-      await pg.stop();
-      await pg.start();
-    }
+    if (STATEMENTS) await restartWithStatementStats(pg);
     await ensureDatabase(pg.url(), 'tss_bench');
     await db.connect();
     if (STATEMENTS) await db.query('CREATE EXTENSION pg_stat_statements');

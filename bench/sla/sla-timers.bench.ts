@@ -16,6 +16,7 @@ import { EmbeddedPostgres, createServiceDataSource, ensureDatabase, initializeAn
 import { systemClock } from '@tss/service-kit';
 import { freePort } from '@tss/service-kit/testing';
 import { timersMigrations } from '@tss/timers';
+import { restartWithStatementStats } from '../support/statement-stats';
 import { writeResult, type BenchFigures } from '../support/results';
 
 const SCHEMA = 'sla_bench';
@@ -201,13 +202,8 @@ export const runSlaTimersBench = async (): Promise<BenchFigures> => {
   let churner: ReturnType<typeof churn> | undefined;
   try {
     await pg.start();
-    // pg_stat_statements counts the replicas' statements; it must be preloaded, so restart once.
-    const admin = new Client({ connectionString: pg.url() });
-    await admin.connect();
-    await admin.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
-    await admin.end();
-    await pg.stop();
-    await pg.start();
+    // pg_stat_statements counts the replicas' statements.
+    await restartWithStatementStats(pg);
     await ensureDatabase(pg.url(), 'tss_bench_sla');
     const ownerUrl = pg.url('tss_bench_sla');
     db = new Client({ connectionString: ownerUrl });
