@@ -6,7 +6,7 @@ import { staffProjection } from '../store/projection.store';
 
 /** Who is on duty at `at` under the roster in force, leaving out staff deactivated since the roster was written. */
 export const onDutyNow = async (tx: EntityManager, at: Date, role?: TargetRole): Promise<OnDuty[]> => {
-  const roster = await settingsStore.roster(tx);
+  const roster = await settingsStore.rosterOfTransaction(tx);
   const duty = onDutyAt(roster.value, at, role);
   const active = await staffProjection.activeIds(tx, duty.map((d) => d.staffId));
   return duty.filter((d) => active.has(d.staffId));

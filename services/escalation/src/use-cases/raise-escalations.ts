@@ -42,9 +42,13 @@ export const raisedEventData = (e: Escalation) => ({
  * the same rule raises nothing (the unique key), whatever the event id.
  */
 export const raiseFor = async (tx: EntityManager, deps: RaiseDeps, cause: RuleCause, now: Date): Promise<Escalation[]> => {
-  const rules = await settingsStore.rules(tx);
-  const ticket = await ticketProjection.find(tx, cause.ticketId);
+  // The rules once per transaction (a consumer batch), and the ticket only when a rule needs it:
+  // most events raise nothing, and then cost no read (issue #11, docs/adr/0047).
+  const rules = await settingsStore.rulesOfTransaction(tx);
+  let ticket = cause.level === undefined ? await ticketProjection.find(tx, cause.ticketId) : undefined;
   const matches = evaluateRules(rules.value, { ...cause, level: cause.level ?? ticket?.level });
+  if (matches.length === 0) return [];
+  if (cause.level !== undefined) ticket = await ticketProjection.find(tx, cause.ticketId);
   const raised: Escalation[] = [];
   for (const match of matches) {
     if (stopsWithTicket(match.kind) && isTicketFinished(ticket?.status)) continue;
