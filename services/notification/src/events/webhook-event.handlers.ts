@@ -2,8 +2,9 @@ import { EventCatalogue, type CloudEvent } from '@tss/contracts';
 import type { HandlerBinding, HandlerContext } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { matchesAny } from '../domain/webhook-filter';
-import { receivesPartner } from '../domain/webhook-endpoint';
-import { webhookEndpointStore } from '../store/webhook-endpoint.store';
+import type { EntityManager } from 'typeorm';
+import { transactionMemo } from '@tss/persistence';
+import { receivesPartner, type WebhookEndpoint } from '../domain/webhook-endpoint';
 import { webhookEventStore } from '../store/webhook-event.store';
 import { enqueueDelivery } from '../use-cases/webhook-queue';
 
@@ -37,11 +38,36 @@ export const webhookBodyOf = (event: CloudEvent<unknown>): { body: string; partn
  * partner and whose filters match, in the event's own transaction: the inbox row, the deliveries
  * and their timers commit together, so an event is queued exactly once.
  */
-export const queueWebhooks = (timers: TimerStore) => async (event: CloudEvent<unknown>, { tx, now }: HandlerContext): Promise<void> => {
-  const { body, partnerId, sequence } = webhookBodyOf(event);
-  const fresh = await webhookEventStore.insert(tx, { id: event.id, type: event.type, partnerId, subject: event.subject, sequence, occurredAt: new Date(event.time), body }, now);
-  if (!fresh) return;
-  for (const endpoint of await webhookEndpointStore.receiving(tx, partnerId)) {
+export const queueWebhooks = (timers: TimerStore) => {
+  // A partner's receiving endpoints, read once per transaction: a consumer batch of a hundred
+  // events reads them once, with its first event's insert (issue #11, docs/adr/0047). An endpoint
+  // created or disabled while the batch runs is seen by the next batch, as it would be by an event
+  // handled a moment later; a delivery queued for an endpoint disabled meanwhile is cancelled when due.
+  const receivers = transactionMemo<string | null, readonly WebhookEndpoint[]>();
+  return async (event: CloudEvent<unknown>, { tx, now }: HandlerContext): Promise<void> => {
+    const { body, partnerId, sequence } = webhookBodyOf(event);
+    const record = { id: event.id, type: event.type, partnerId, subject: event.subject, sequence, occurredAt: new Date(event.time), body };
+    let fresh: boolean | undefined;
+    const endpoints = await receivers.read(tx, partnerId ?? null, async () => {
+      const first = await webhookEventStore.insertReturningReceivers(tx, record, now);
+      fresh = first.recorded;
+      return first.receivers;
+    });
+    fresh ??= await webhookEventStore.insert(tx, record, now);
+    if (!fresh) return;
+    await queueDeliveries(tx, timers, event, { body, partnerId }, endpoints, now);
+  };
+};
+
+const queueDeliveries = async (
+  tx: EntityManager,
+  timers: TimerStore,
+  event: CloudEvent<unknown>,
+  { body, partnerId }: { body: string; partnerId: string | undefined },
+  endpoints: readonly WebhookEndpoint[],
+  now: Date,
+): Promise<void> => {
+  for (const endpoint of endpoints) {
     if (!receivesPartner(endpoint, partnerId) || !matchesAny(endpoint.eventTypes, event.type)) continue;
     await enqueueDelivery(tx, timers, { endpointId: endpoint.id, messageId: event.id, eventType: event.type, body, reason: 'event' }, now);
   }

@@ -3,7 +3,7 @@ import type { StoredSecret, WebhookEndpoint } from '../domain/webhook-endpoint';
 
 const T = 'notification.webhook_endpoints';
 
-interface EndpointRow {
+export interface EndpointRow {
   id: string;
   owner_kind: 'partner' | 'staff';
   partner_id: string | null;
@@ -35,7 +35,7 @@ const storedSecret = (plain: string | null, sealed: Buffer | null, masterKeyId: 
 const secretColumns = (s: StoredSecret | null): [string | null, Buffer | null, string | null] =>
   s === null ? [null, null, null] : 'plain' in s ? [s.plain, null, null] : [null, s.ciphertext, s.masterKeyId];
 
-const toEndpoint = (r: EndpointRow): WebhookEndpoint => ({
+export const toEndpoint = (r: EndpointRow): WebhookEndpoint => ({
   id: r.id,
   ownerKind: r.owner_kind,
   partnerId: r.partner_id,
@@ -54,6 +54,13 @@ const toEndpoint = (r: EndpointRow): WebhookEndpoint => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/**
+ * Enabled endpoints that may receive events of the partner in parameter `$n` (null: of no partner),
+ * with the table named `alias`: the staff's (all partners') and the partner's own.
+ */
+export const receivingWhere = (alias: string, param: number): string =>
+  `${alias}.status = 'enabled' AND (${alias}.partner_id IS NULL AND ${alias}.owner_kind = 'staff' OR ${alias}.partner_id = $${param})`;
 
 /** Which endpoints a caller may see: a partner its own; staff (admin) all. */
 export type EndpointVisibility = { partnerId: string } | 'all';
@@ -84,10 +91,7 @@ export const webhookEndpointStore = {
 
   /** Enabled endpoints that may receive events of `partnerId` (their filters are matched by the caller). */
   async receiving(tx: EntityManager, partnerId: string | undefined): Promise<WebhookEndpoint[]> {
-    const rows: EndpointRow[] = await tx.query(
-      `SELECT * FROM ${T} WHERE status = 'enabled' AND (partner_id IS NULL AND owner_kind = 'staff' OR partner_id = $1) ORDER BY id`,
-      [partnerId ?? null],
-    );
+    const rows: EndpointRow[] = await tx.query(`SELECT * FROM ${T} e WHERE ${receivingWhere('e', 1)} ORDER BY id`, [partnerId ?? null]);
     return rows.map(toEndpoint);
   },
 

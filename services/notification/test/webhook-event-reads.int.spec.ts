@@ -1,0 +1,123 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { CloudEvent } from '@tss/contracts';
+import type { HandlerContext } from '@tss/messaging';
+import type { ServiceModule } from '@tss/runtime';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { LocalKeyWrapper } from '@tss/service-kit';
+import { TestClock } from '@tss/service-kit/testing';
+import { TimerStore } from '@tss/timers';
+import pino from 'pino';
+import { queueWebhooks } from '../src/events/webhook-event.handlers';
+import { notificationService } from '../src/index';
+import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
+import { createEndpoint } from '../src/use-cases/webhook-endpoints';
+import { secretBoxOf } from '../src/use-cases/webhook-secrets';
+import { countedStatements } from './support/counted-statements';
+
+const logger = pino({ level: 'silent' });
+const testWrapper = new LocalKeyWrapper([{ id: 'test', key: randomBytes(32) }]);
+const secrets = secretBoxOf(async () => testWrapper);
+
+/** notification without its workers: nothing is sent, the test looks at what was queued. */
+const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) => ({ ...notificationService.build(deps), background: [] }) };
+
+// Issue #11: every ticket.* and sla.* event is recorded for replay and matched against the
+// endpoints; a consumer batch (one transaction) reads a partner's endpoints once, with its first
+// event's insert, instead of one insert and one read per event (docs/adr/0047).
+describe('webhook events recorded and matched per transaction (issue #11)', () => {
+  const clock = new TestClock('2026-12-01T10:00:00.000Z');
+  let sut: ServiceUnderTest;
+  let timers: TimerStore;
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(withoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
+  });
+
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  const endpoint = async (owner: { kind: 'partner'; partnerId: string } | { kind: 'staff'; staffId: string }, eventTypes: string[], partnerId?: string) => {
+    const created = await sut.host.unitOfWork.run((tx) =>
+      createEndpoint(tx, owner, { url: 'http://127.0.0.1:9/hook', eventTypes, ...(partnerId ? { partnerId } : {}) }, async () => undefined, secrets, clock.now()),
+    );
+    if (!created.ok) throw new Error(created.error.detail);
+    return created.value.id;
+  };
+
+  const event = (type: string, partnerId: string, ticketId = randomUUID(), sequence = 1): CloudEvent<unknown> => ({
+    specversion: '1.0',
+    id: randomUUID(),
+    source: 'tss/ticket-intake',
+    type,
+    time: clock.now().toISOString(),
+    subject: ticketId,
+    datacontenttype: 'application/json',
+    dataschema: `urn:tss:event:${type}:v1`,
+    data: { partnerId, sequence },
+  });
+
+  const handleAll = (events: readonly CloudEvent<unknown>[]) =>
+    sut.host.unitOfWork.run(async (tx) => {
+      const counted = countedStatements(tx);
+      const handle = queueWebhooks(timers);
+      const ctx: HandlerContext = { tx: counted.tx, outbox: sut.host.outbox, now: clock.now(), logger };
+      for (const e of events) await handle(e, ctx);
+      return counted;
+    });
+
+  const deliveriesOf = async (messageIds: readonly string[]) =>
+    (await sut.query(`SELECT endpoint_id, message_id FROM notification.webhook_deliveries WHERE message_id = ANY($1::text[]) ORDER BY created_at, message_id`, [messageIds])).map(
+      (r) => `${String(r.endpoint_id)}:${String(r.message_id)}`,
+    );
+
+  it('a batch of one partner’s events: one statement per event, the endpoints read with the first', async () => {
+    const partnerId = randomUUID();
+    const other = randomUUID();
+    const mine = await endpoint({ kind: 'partner', partnerId }, ['ticket.*']);
+    const others = await endpoint({ kind: 'partner', partnerId: other }, ['*']);
+    const ticketId = randomUUID();
+    const events = [event('ticket.created', partnerId, ticketId, 1), event('sla.clock_started', partnerId, ticketId, 2), event('ticket.accepted', partnerId, ticketId, 3)];
+    const counted = await handleAll(events);
+    expect(counted.count('notification.webhook_events')).toBe(events.length);
+    expect(counted.count('webhook_endpoints')).toBe(1);
+    // Every event is recorded for replay, matched or not; only ticket.* reached the partner's endpoint, none the other partner's.
+    expect(await sut.query(`SELECT count(*)::int AS n FROM notification.webhook_events WHERE id = ANY($1::text[])`, [events.map((e) => e.id)])).toEqual([{ n: 3 }]);
+    expect((await deliveriesOf(events.map((e) => e.id))).sort()).toEqual([`${mine}:${events[0].id}`, `${mine}:${events[2].id}`].sort());
+    expect((await deliveriesOf(events.map((e) => e.id))).some((d) => d.startsWith(others))).toBe(false);
+  });
+
+  it('each partner of a batch has its endpoints read once; a staff endpoint hears every partner', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const ofA = await endpoint({ kind: 'partner', partnerId: a }, ['*']);
+    const ofB = await endpoint({ kind: 'partner', partnerId: b }, ['*']);
+    const staff = await endpoint({ kind: 'staff', staffId: 'admin-1' }, ['sla.breached']);
+    const events = [event('ticket.created', a), event('ticket.created', b), event('sla.breached', a), event('sla.breached', b)];
+    const counted = await handleAll(events);
+    expect(counted.count('webhook_endpoints')).toBe(2);
+    const deliveries = await deliveriesOf(events.map((e) => e.id));
+    expect(deliveries.sort()).toEqual(
+      [`${ofA}:${events[0].id}`, `${ofB}:${events[1].id}`, `${ofA}:${events[2].id}`, `${staff}:${events[2].id}`, `${ofB}:${events[3].id}`, `${staff}:${events[3].id}`].sort(),
+    );
+  });
+
+  it('an event recorded before queues nothing again, whether it comes first in its transaction or later', async () => {
+    const partnerId = randomUUID();
+    const id = await endpoint({ kind: 'partner', partnerId }, ['*']);
+    const [first, second] = [event('ticket.created', partnerId), event('ticket.resolved', partnerId)];
+    await handleAll([first, second]);
+    await handleAll([first]); // the combined insert-and-read sees the conflict
+    await handleAll([event('ticket.closed', partnerId), second]); // the plain insert sees it
+    expect((await deliveriesOf([first.id, second.id])).sort()).toEqual([`${id}:${first.id}`, `${id}:${second.id}`].sort());
+  });
+
+  it('a partner with no endpoint: its events are still recorded for a later replay', async () => {
+    const partnerId = randomUUID();
+    const events = [event('ticket.created', partnerId), event('ticket.accepted', partnerId)];
+    const counted = await handleAll(events);
+    expect(counted.statements).toHaveLength(2);
+    expect(await sut.query(`SELECT count(*)::int AS n FROM notification.webhook_events WHERE partner_id = $1`, [partnerId])).toEqual([{ n: 2 }]);
+    expect(await deliveriesOf(events.map((e) => e.id))).toEqual([]);
+  });
+});
