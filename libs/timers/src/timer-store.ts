@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '@tss/service-kit';
 import { assertSchemaName } from '@tss/persistence';
 import { cancelTimer } from './store/cancel-timer';
+import { cancelTimers } from './store/cancel-timers';
 import { claimDueTimers } from './store/claim-due-timers';
 import { completeTimer } from './store/complete-timer';
 import { completeTimers } from './store/complete-timers';
@@ -63,6 +64,11 @@ export class TimerStore {
   /** False when no pending timer had this id. */
   cancel(tx: Queryable, id: string): Promise<boolean> {
     return cancelTimer(tx, this.schema, id);
+  }
+
+  /** `cancel` for many ids in one statement (a stopped clock's timers): the ids that were pending. No statement for none. */
+  cancelAll(tx: Queryable, ids: readonly string[]): Promise<Set<string>> {
+    return cancelTimers(tx, this.schema, ids);
   }
 
   async claimDue(db: Queryable, args: { now: Date; limit: number; leaseMs: number; owner: string }): Promise<ClaimedTimer[]> {

@@ -2,6 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { assertSchemaName } from '@tss/persistence';
 import { timersChannel, timersMigration } from './timers.migration';
 import { timersRetentionIndexMigration } from './timers-retention.migration';
+import { timersNotifyBusyMigration } from './timers-notify-busy.migration';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -67,4 +68,5 @@ export const timersMigrations = (schema: string): MigrationClass[] => [
   timersMigration(schema),
   timersNotifyPerStatementMigration(schema),
   timersRetentionIndexMigration(schema),
+  timersNotifyBusyMigration(schema),
 ];

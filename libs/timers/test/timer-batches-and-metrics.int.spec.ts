@@ -142,6 +142,26 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     expect([...completed].sort()).toEqual(['r1', 'r3']);
   });
 
+  it('cancelAll deletes the pending timers of many ids in one statement; fired and unknown ids are left, none at all costs nothing', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    await schedule(store, clock, ['c1', 'c2', 'c3', 'keep'], 60_000);
+    await schedule(store, clock, ['done'], 0);
+    expect((await inTransaction(dataSource, (tx) => store.fireDue(tx, { now: clock.now(), limit: 10 }))).map((t) => t.id)).toEqual(['done']);
+    let statements = 0;
+    const counting = (tx: EntityManager) => ({ query: (sql: string, params?: unknown[]) => ((statements += 1), tx.query(sql, params)) });
+    const cancelled = await inTransaction(dataSource, (tx) => store.cancelAll(counting(tx), ['c1', 'c2', 'c3', 'c3', 'done', 'unknown']));
+    expect([...cancelled].sort()).toEqual(['c1', 'c2', 'c3']);
+    expect(statements).toBe(1);
+    expect(await inTransaction(dataSource, (tx) => store.cancelAll(counting(tx), []))).toEqual(new Set());
+    expect(statements).toBe(1);
+    const left = (await dataSource.query(`SELECT id, status FROM "${SCHEMA}".timers ORDER BY id`)) as { id: string; status: string }[];
+    expect(left).toEqual([
+      { id: 'done', status: 'fired' },
+      { id: 'keep', status: 'pending' },
+    ]);
+  });
+
   it('the wake-up trigger notifies once per statement, and only when it wrote a new earliest claimable timer', async () => {
     const clock = new TestClock(T0);
     const store = new TimerStore({ schema: SCHEMA, clock });
