@@ -31,11 +31,12 @@ const base = (owner: ClockOwnerRef, clock: ResponseClock) => ({
 
 /**
  * Keeps a clock's timers in step with it, in the transaction that changed it (P5, docs/adr/0030):
- * its next timer scheduled (or re-targeted), every other one cancelled.
+ * its next timer scheduled (or re-targeted), every other one cancelled in one statement. A clock
+ * that has just `started` has no timers to cancel (its id, and so its timers' ids, are new).
  */
-export const syncClockTimers = async (tx: EntityManager, timers: TimerStore, clock: ResponseClock, now: Date): Promise<void> => {
+export const syncClockTimers = async (tx: EntityManager, timers: TimerStore, clock: ResponseClock, now: Date, options: { started?: boolean } = {}): Promise<void> => {
   const next = nextTimerFor(clock, now);
-  for (const id of allTimerIds(clock)) if (id !== next?.id) await timers.cancel(tx, id);
+  if (!options.started) await timers.cancelAll(tx, allTimerIds(clock).filter((id) => id !== next?.id));
   if (next) await timers.schedule(tx, next);
 };
 

@@ -29,15 +29,22 @@ const toVersion = (row: PolicyRow): StoredPolicyVersion => ({
 const RULES_VERSION: StoredPolicyVersion = { scope: 'default', version: 1, policy: DEFAULT_POLICY, createdAt: new Date(0), createdBy: null };
 
 const LATEST_SQL = `SELECT scope, version, policy, created_at, created_by FROM ${T} WHERE scope = $1 ORDER BY version DESC LIMIT 1`;
+const EFFECTIVE_SQL = `(SELECT scope, version, policy, created_at, created_by FROM ${T} WHERE scope = $1 ORDER BY version DESC LIMIT 1)
+  UNION ALL (SELECT scope, version, policy, created_at, created_by FROM ${T} WHERE scope = 'default' ORDER BY version DESC LIMIT 1)`;
 
 /**
  * SLA policies and partners' agreements, versioned (issue #10): every write is a new version,
  * none is changed in place, so a clock can always read the version it started under.
  */
 export const policyStore = {
-  /** The policy a clock starting now for this partner runs under: the partner's agreement, else the default. */
+  /**
+   * The policy a clock starting now for this partner runs under: the partner's agreement, else the
+   * default. One statement: the latest of each scope, each along the primary key.
+   */
   async effectiveFor(tx: EntityManager, partnerId: string): Promise<PolicyVersion> {
-    return (await policyStore.latest(tx, partnerId)) ?? (await policyStore.latestDefault(tx));
+    const rows: PolicyRow[] = await tx.query(EFFECTIVE_SQL, [partnerId]);
+    const row = rows.find((r) => r.scope === partnerId) ?? rows.find((r) => r.scope === 'default');
+    return row ? toVersion(row) : RULES_VERSION;
   },
 
   /** A stored version, for a clock that keeps the version it started under. */

@@ -52,6 +52,21 @@ export const slaTicketStore = {
     return rows.length > 0;
   },
 
+  /**
+   * Applies event `sequence` of a ticket when it is the next one and changes nothing but the
+   * sequence: one statement, which row-locks the ticket as `lock` does. False when it did not apply
+   * (a duplicate, a gap, another partner's or an unknown ticket, one without sequences): classify
+   * on the locked row then.
+   */
+  async advanceSequence(tx: EntityManager, e: { ticketId: string; partnerId: string; sequence: number }): Promise<boolean> {
+    const result: unknown = await tx.query(
+      `UPDATE ${T} SET last_sequence = $3::int WHERE ticket_id = $1 AND partner_id = $2 AND last_sequence = $3::int - 1 RETURNING ticket_id`,
+      [e.ticketId, e.partnerId, e.sequence],
+    );
+    // TypeORM's PostgreSQL driver hands an UPDATE back as [rows, rowCount].
+    return Array.isArray(result) && result[1] === 1;
+  },
+
   async update(tx: EntityManager, t: TicketSla): Promise<void> {
     await tx.query(`UPDATE ${T} SET level = $2, status = $3, resolved_at = $4, last_sequence = $5 WHERE ticket_id = $1`, [
       t.ticketId,

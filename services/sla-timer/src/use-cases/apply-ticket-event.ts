@@ -7,9 +7,9 @@ import { allTimerIds } from '../domain/clock-timers';
 import type { ResponseClock } from '../domain/response-clock';
 import { applyTicketFact, checkSequence, openTicket, type ClockEffect, type ClockEnvironment, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
 import { publishRetargeted, publishStarted, publishStopped, syncClockTimers } from '../events/sla-events.producer';
-import { policyStore } from '../store/policy.store';
 import { responseClockStore } from '../store/response-clock.store';
 import { slaTicketStore } from '../store/sla-ticket.store';
+import { policiesIn } from './policies-in-transaction';
 
 export interface ClockDeps {
   outbox: Outbox;
@@ -19,8 +19,8 @@ export interface ClockDeps {
 export type ApplyOutcome = 'applied' | 'duplicate';
 
 const environment = async (tx: EntityManager, partnerId: string, openPolicy: { scope: string; version: number } | undefined, now: Date): Promise<ClockEnvironment> => ({
-  newClockPolicy: await policyStore.effectiveFor(tx, partnerId),
-  openClockPolicy: openPolicy ? await policyStore.version(tx, openPolicy.scope, openPolicy.version) : undefined,
+  newClockPolicy: await policiesIn(tx).effectiveFor(partnerId),
+  openClockPolicy: openPolicy ? await policiesIn(tx).version(openPolicy.scope, openPolicy.version) : undefined,
   newClockId: randomUUID,
   now,
 });
@@ -29,7 +29,7 @@ const environment = async (tx: EntityManager, partnerId: string, openPolicy: { s
 const phoneSupportOf = async (tx: EntityManager, env: ClockEnvironment, clock: ResponseClock): Promise<boolean> => {
   const started = env.newClockPolicy;
   const policy =
-    started.scope === clock.policy.scope && started.version === clock.policy.version ? started : await policyStore.version(tx, clock.policy.scope, clock.policy.version);
+    started.scope === clock.policy.scope && started.version === clock.policy.version ? started : await policiesIn(tx).version(clock.policy.scope, clock.policy.version);
   return policy?.policy.levels[clock.level]?.phoneSupport ?? false;
 };
 
@@ -41,12 +41,13 @@ const commit = async (tx: EntityManager, deps: ClockDeps, ticket: TicketSla, eff
     if (effect.kind === 'started') {
       await responseClockStore.insert(tx, ticket, effect.clock, now);
       await publishStarted(tx, deps.outbox, owner, effect.clock, { phoneSupport: await phoneSupportOf(tx, env, effect.clock) });
+      await syncClockTimers(tx, deps.timers, effect.clock, now, { started: true });
     } else {
       await responseClockStore.update(tx, effect.clock);
       if (effect.kind === 'retargeted') await publishRetargeted(tx, deps.outbox, owner, effect.clock, effect.previousLevel);
       else await publishStopped(tx, deps.outbox, owner, effect.clock, effect.effects);
+      await syncClockTimers(tx, deps.timers, effect.clock, now);
     }
-    await syncClockTimers(tx, deps.timers, effect.clock, now);
   }
 };
 
@@ -76,6 +77,10 @@ export const applyTicketEvent = async (
   input: { ticketId: string; partnerId: string; sequence: number; fact: TicketFact },
   now: Date,
 ): Promise<ApplyOutcome> => {
+  // Accepted, assigned, …: only the sequence moves. The next event in order of a known ticket is
+  // one statement; anything else (a duplicate, a gap, an unknown ticket or partner, a ticket
+  // without sequences) is classified below, on the locked row.
+  if (input.fact.kind === 'other' && (await slaTicketStore.advanceSequence(tx, input))) return 'applied';
   const ticket = await slaTicketStore.lock(tx, input.ticketId);
   // Another partner's event naming this ticket is not this ticket's: treated as unknown.
   const known = ticket && ticket.partnerId === input.partnerId ? ticket : undefined;

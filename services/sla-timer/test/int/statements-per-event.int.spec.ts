@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import type { DataSource, EntityManager } from 'typeorm';
+import { dataSchemaUri, TicketAcceptedV1, TicketCreatedV1, type EventContract, type EventData } from '@tss/contracts';
+import { EventConsumer, InProcessTransport, NotYet, UnitOfWork, type InboundMessage } from '@tss/messaging';
+import { inTransaction } from '@tss/persistence';
+import type { ServiceModule } from '@tss/runtime';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { TestClock } from '@tss/service-kit/testing';
+import { TimerStore } from '@tss/timers';
+import { DEFAULT_POLICY } from '../../src/domain/sla-policy';
+import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
+import { slaTimerService } from '../../src/index';
+import { policyStore } from '../../src/store/policy.store';
+import { SLA_SCHEMA } from '../../src/store/response-clock.store';
+import { applyTicketCreated, applyTicketEvent, type ClockDeps } from '../../src/use-cases/apply-ticket-event';
+
+const HOUR = 3_600_000;
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** sla-timer without its timer worker: nothing here comes due. */
+const withoutWorker: ServiceModule = { ...slaTimerService, build: (deps) => ({ ...slaTimerService.build(deps), background: [] }) };
+
+/** Every statement a transaction sends, in order. */
+const recorded = (tx: EntityManager, log: string[]): EntityManager =>
+  new Proxy(tx, {
+    get: (target, property) =>
+      property === 'query'
+        ? (sql: string, params?: unknown[]) => {
+            log.push(sql.replace(/\s+/g, ' ').trim());
+            return target.query(sql, params);
+          }
+        : Reflect.get(target, property),
+  });
+
+/** A unit of work whose transactions record their statements: what a consumer's batch sends. */
+class RecordingUnitOfWork extends UnitOfWork {
+  readonly log: string[] = [];
+  transactions = 0;
+  constructor(dataSource: DataSource) {
+    super(dataSource);
+  }
+  override run<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return super.run((tx) => {
+      this.transactions += 1;
+      return work(recorded(tx, this.log));
+    });
+  }
+}
+
+describe('sla-timer statements per ticket event (issues #11, #15, docs/adr/0046)', () => {
+  const clock = new TestClock('2026-03-02T09:00:00.000Z');
+  let sut: ServiceUnderTest;
+  let deps: ClockDeps;
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(withoutWorker, { clock });
+    deps = { outbox: sut.host.outbox, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) };
+  });
+
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  const createdData = (partnerId: string): EventData<typeof TicketCreatedV1> => ({
+    partnerId,
+    sequence: 1,
+    reference: 'TSS-01234-56789',
+    channel: 'api',
+    product: 'reader',
+    level: 'standard',
+    subject: 'EPUB import fails',
+    requester: { id: 'cust-1' },
+    missingDetails: [],
+    receivedAt: clock.now().toISOString(),
+  });
+
+  /** A ticket event as intake's outbox would write it. */
+  const message = <C extends EventContract>(contract: C, ticketId: string, data: EventData<C>): InboundMessage => ({
+    topic: contract.topic,
+    key: ticketId,
+    event: {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: 'tss/ticket-intake',
+      type: contract.type,
+      time: clock.now().toISOString(),
+      subject: ticketId,
+      datacontenttype: 'application/json',
+      dataschema: dataSchemaUri(contract.type, contract.version),
+      data,
+    },
+    raw: { value: null, headers: {} },
+  });
+
+  const create = (tx: EntityManager, ticketId: string, partnerId: string) =>
+    applyTicketCreated(tx, deps, { ticketId, partnerId, requesterId: 'cust-1', product: 'reader', level: 'standard', receivedAt: clock.now(), sequence: 1 }, clock.now());
+  const other = (tx: EntityManager, ticketId: string, partnerId: string, sequence: number) => applyTicketEvent(tx, deps, { ticketId, partnerId, sequence, fact: { kind: 'other' } }, clock.now());
+  /** The tickets' clocks, in the order of `ticketIds`. */
+  const clocksOf = async (ticketIds: string[]) =>
+    (
+      await sut.query<{ ticket_id: string; policy_scope: string; policy_version: number; target_ms: string }>(
+        `SELECT ticket_id, policy_scope, policy_version, target_ms FROM sla_timer.response_clocks WHERE ticket_id = ANY($1)`,
+        [ticketIds],
+      )
+    ).sort((a, b) => ticketIds.indexOf(a.ticket_id) - ticketIds.indexOf(b.ticket_id));
+  const count = (log: readonly string[], pattern: RegExp) => log.filter((sql) => pattern.test(sql)).length;
+
+  it('a consumed batch of ticket.created reads the SLA terms once, schedules each first timer and cancels none', async () => {
+    const partnerId = randomUUID();
+    const unitOfWork = new RecordingUnitOfWork(sut.host.dataSource);
+    const consumer = new EventConsumer({
+      group: 'sla-timer-statements',
+      schema: SLA_SCHEMA,
+      transport: new InProcessTransport(),
+      unitOfWork,
+      outbox: sut.host.outbox,
+      clock,
+      logger,
+      bindings: ticketEventHandlers(deps),
+    });
+    const tickets = Array.from({ length: 20 }, () => randomUUID());
+    let handled = 0;
+    await consumer.consumeBatch(
+      tickets.map((t) => message(TicketCreatedV1, t, createdData(partnerId))),
+      { handled: (n) => (handled = n), isRunning: () => true, heartbeat: async () => undefined },
+    );
+    expect(handled).toBe(20);
+    const { log } = unitOfWork;
+    expect(unitOfWork.transactions).toBe(1);
+    expect(count(log, /sla_policies/)).toBe(1);
+    expect(count(log, /DELETE FROM "sla_timer"\.timers/)).toBe(0);
+    expect(count(log, /INSERT INTO "sla_timer"\.timers/)).toBe(20);
+    expect(await clocksOf(tickets)).toHaveLength(20);
+    const pending = await sut.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sla_timer.timers t JOIN sla_timer.response_clocks c ON t.id = 'sla:' || c.id || ':warn:0.5' WHERE t.status = 'pending' AND c.ticket_id = ANY($1)`,
+      [tickets],
+    );
+    expect(pending).toEqual([{ n: 20 }]);
+  });
+
+  it('a stopped clock cancels its timers in one statement', async () => {
+    const partnerId = randomUUID();
+    const ticketId = randomUUID();
+    await inTransaction(sut.host.dataSource, (tx) => create(tx, ticketId, partnerId));
+    const log: string[] = [];
+    const outcome = await inTransaction(sut.host.dataSource, (tx) =>
+      applyTicketEvent(recorded(tx, log), deps, { ticketId, partnerId, sequence: 2, fact: { kind: 'responded', at: clock.now() } }, clock.now()),
+    );
+    expect(outcome).toBe('applied');
+    expect(count(log, /DELETE FROM "sla_timer"\.timers/)).toBe(1);
+    const [c] = await sut.query<{ id: string; status: string }>(`SELECT id, status FROM sla_timer.response_clocks WHERE ticket_id = $1`, [ticketId]);
+    expect(c.status).toBe('met');
+    expect(await sut.query(`SELECT id FROM sla_timer.timers WHERE id LIKE $1 AND status = 'pending'`, [`sla:${c.id}:%`])).toEqual([]);
+  });
+
+  it('DESIGN "Order": the next "other" event (accepted, assigned, …) is one statement; duplicates, gaps, unknown tickets and other partners are still told apart', async () => {
+    const partnerId = randomUUID();
+    const ticketId = randomUUID();
+    await inTransaction(sut.host.dataSource, (tx) => create(tx, ticketId, partnerId));
+    const log: string[] = [];
+    expect(await inTransaction(sut.host.dataSource, (tx) => other(recorded(tx, log), ticketId, partnerId, 2))).toBe('applied');
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatch(/^UPDATE "sla_timer"\.tickets SET last_sequence/);
+    // Applied twice (a replay under another event id): a duplicate, nothing changes.
+    expect(await inTransaction(sut.host.dataSource, (tx) => other(tx, ticketId, partnerId, 2))).toBe('duplicate');
+    // A gap: 4 waits for 3.
+    await expect(inTransaction(sut.host.dataSource, (tx) => other(tx, ticketId, partnerId, 4))).rejects.toBeInstanceOf(NotYet);
+    // Not known here yet, or another partner's event naming this ticket: not yet (tenancy).
+    await expect(inTransaction(sut.host.dataSource, (tx) => other(tx, randomUUID(), partnerId, 2))).rejects.toBeInstanceOf(NotYet);
+    await expect(inTransaction(sut.host.dataSource, (tx) => other(tx, ticketId, randomUUID(), 3))).rejects.toBeInstanceOf(NotYet);
+    expect(await inTransaction(sut.host.dataSource, (tx) => other(tx, ticketId, partnerId, 3))).toBe('applied');
+    expect(await inTransaction(sut.host.dataSource, (tx) => other(tx, ticketId, partnerId, 4))).toBe('applied');
+    expect(await sut.query(`SELECT last_sequence FROM sla_timer.tickets WHERE ticket_id = $1`, [ticketId])).toEqual([{ last_sequence: 4 }]);
+    // A ticket known before sequences were kept takes the event on the locked row, as before.
+    await sut.query(`UPDATE sla_timer.tickets SET last_sequence = NULL WHERE ticket_id = $1`, [ticketId]);
+    expect(await inTransaction(sut.host.dataSource, (tx) => other(tx, ticketId, partnerId, 9))).toBe('applied');
+    expect(await sut.query(`SELECT last_sequence FROM sla_timer.tickets WHERE ticket_id = $1`, [ticketId])).toEqual([{ last_sequence: 9 }]);
+  });
+
+  it('ticket.accepted through the consumer: in order it applies, out of order it waits (NotYet) and applies once its predecessor has', async () => {
+    const partnerId = randomUUID();
+    const ticketId = randomUUID();
+    const consumer = new EventConsumer({
+      group: 'sla-timer-order',
+      schema: SLA_SCHEMA,
+      transport: new InProcessTransport(),
+      unitOfWork: sut.host.unitOfWork,
+      outbox: sut.host.outbox,
+      clock,
+      logger,
+      bindings: ticketEventHandlers(deps),
+      retryBaseMs: 5,
+      maxRetryDelayMs: 20,
+      notYetMaxWaitMs: 10_000,
+    });
+    const accepted = (sequence: number) => message(TicketAcceptedV1, ticketId, { partnerId, sequence, acceptedAt: clock.now().toISOString(), via: 'api' });
+    const early = consumer.consume(accepted(2));
+    expect(await consumer.consume(message(TicketCreatedV1, ticketId, createdData(partnerId)))).toBe('handled');
+    expect(await early).toBe('handled');
+    expect(await sut.query(`SELECT last_sequence FROM sla_timer.tickets WHERE ticket_id = $1`, [ticketId])).toEqual([{ last_sequence: 2 }]);
+  });
+
+  it('policies read once per transaction: a PUT committed meanwhile is taken by the next transaction, and each clock keeps the version it started under', async () => {
+    const partnerId = randomUUID();
+    const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()];
+    const agreement = { ...DEFAULT_POLICY, levels: { ...DEFAULT_POLICY.levels, standard: { targetMs: 2 * HOUR, phoneSupport: true } } };
+    const log: string[] = [];
+    await inTransaction(sut.host.dataSource, async (raw) => {
+      const tx = recorded(raw, log);
+      await create(tx, first, partnerId);
+      // An admin's PUT, in a transaction of its own, commits between two events of this batch.
+      await inTransaction(sut.host.dataSource, (put) => policyStore.append(put, partnerId, agreement, { at: clock.now(), by: 'admin-1' }));
+      await create(tx, second, partnerId);
+    });
+    expect(count(log, /sla_policies/)).toBe(1);
+    await inTransaction(sut.host.dataSource, (tx) => create(tx, third, partnerId));
+    expect(await clocksOf([first, second, third])).toEqual([
+      { ticket_id: first, policy_scope: 'default', policy_version: 1, target_ms: String(12 * HOUR) },
+      { ticket_id: second, policy_scope: 'default', policy_version: 1, target_ms: String(12 * HOUR) },
+      { ticket_id: third, policy_scope: partnerId, policy_version: 1, target_ms: String(2 * HOUR) },
+    ]);
+  });
+});
