@@ -65,6 +65,17 @@ export interface MailResolutionRow {
 
 export type MailContact = MailContactRow & MailResolutionRow;
 
+/** A mail just marked sent: what its events and logs need. */
+export interface SentMail {
+  id: string;
+  ticketId: string | null;
+  partnerId: string | null;
+  kind: MailKind;
+  subject: string;
+  /** The acknowledgment recorded for an acknowledgment mail's ticket (P3), if any. */
+  acknowledgment: { reference: string; channel: string } | null;
+}
+
 interface RawMail {
   id: string;
   ticket_id: string | null;
@@ -115,6 +126,71 @@ export const mailStore = {
       `INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [mail.id, mail.ticketId, mail.partnerId, mail.kind, mail.recipient, mail.language, mail.messageId, mail.inReplyTo, mail.subject, mail.textBody, mail.htmlBody, mail.createdAt],
+    );
+  },
+
+  /**
+   * `insert`, and in the same statement the caller's timers (`TimerStore.scheduleAllStatement`
+   * numbered from $13): the mail and its first send timer in one round trip.
+   */
+  async insertWithTimers(
+    tx: EntityManager,
+    mail: Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt'>,
+    timers: { sql: string; params: unknown[] },
+  ): Promise<void> {
+    await tx.query(
+      `WITH mail AS (
+         INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       )
+       ${timers.sql}`,
+      [mail.id, mail.ticketId, mail.partnerId, mail.kind, mail.recipient, mail.language, mail.messageId, mail.inReplyTo, mail.subject, mail.textBody, mail.htmlBody, mail.createdAt, ...timers.params],
+    );
+  },
+
+  /**
+   * The mail as committed, after waiting for any transaction that holds its row (the firing of its
+   * send timer): one statement in a transaction of its own, released at once (issue #11: a
+   * BEGIN, a locking read and a COMMIT per mail before).
+   */
+  async readCommitted(db: Pick<EntityManager, 'query'>, id: string): Promise<MailRow | undefined> {
+    const rows = (await db.query(`SELECT * FROM "${S}".mail_messages WHERE id = $1 FOR UPDATE`, [id])) as RawMail[];
+    return rows[0] && toMail(rows[0]);
+  },
+
+  /**
+   * A pending mail marked sent and its next attempt's timer (`timerId` in `timerSchema`) deleted,
+   * in one statement; returns what the sent mail's event needs (its acknowledgment's reference and
+   * channel for an acknowledgment), or undefined when the mail was no longer pending (settled by
+   * another attempt: nothing changed).
+   */
+  async markSentIfPending(
+    tx: EntityManager,
+    id: string,
+    args: { at: Date; transport: string; response: string; timerSchema: string; timerId: string },
+  ): Promise<SentMail | undefined> {
+    const rows = (await tx.query(
+      `WITH sent AS (
+         UPDATE "${S}".mail_messages SET status = 'sent', sent_at = $2, transport = $3, smtp_response = $4, last_error = NULL
+          WHERE id = $1 AND status = 'pending'
+          RETURNING id, ticket_id, partner_id, kind, subject
+       ), cancelled AS (
+         DELETE FROM "${args.timerSchema}".timers WHERE id = $5 AND status = 'pending' AND EXISTS (SELECT 1 FROM sent)
+       )
+       SELECT sent.*, a.reference AS ack_reference, a.channel AS ack_channel
+         FROM sent LEFT JOIN "${S}".acknowledgments a ON sent.kind = 'acknowledgment' AND a.ticket_id = sent.ticket_id`,
+      [id, args.at, args.transport, args.response.slice(0, 1_000), args.timerId],
+    )) as { id: string; ticket_id: string | null; partner_id: string | null; kind: MailKind; subject: string; ack_reference: string | null; ack_channel: string | null }[];
+    const r = rows[0];
+    return (
+      r && {
+        id: r.id,
+        ticketId: r.ticket_id,
+        partnerId: r.partner_id,
+        kind: r.kind,
+        subject: r.subject,
+        acknowledgment: r.ack_reference !== null && r.ack_channel !== null ? { reference: r.ack_reference, channel: r.ack_channel } : null,
+      }
     );
   },
 

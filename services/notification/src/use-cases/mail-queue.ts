@@ -32,7 +32,9 @@ export interface MailDraft {
 export const queueMail = async (tx: EntityManager, deps: QueueMailDeps, draft: MailDraft, now: Date): Promise<{ id: string; messageId: string }> => {
   const id = randomUUID();
   const messageId = mailMessageId(id, deps.messageIdDomain);
-  await mailStore.insert(tx, {
+  // The mail and its first send timer in one statement (issue #11).
+  const timer = deps.timers.scheduleAllStatement([{ id: mailAttemptTimerId(id, 1), kind: MAIL_SEND_TIMER, dueAt: now, payload: { mailId: id } }], 13);
+  await mailStore.insertWithTimers(tx, {
     id,
     ticketId: draft.ticketId,
     partnerId: draft.partnerId,
@@ -45,8 +47,7 @@ export const queueMail = async (tx: EntityManager, deps: QueueMailDeps, draft: M
     textBody: draft.rendered.text,
     htmlBody: draft.rendered.html,
     createdAt: now,
-  });
-  await deps.timers.schedule(tx, { id: mailAttemptTimerId(id, 1), kind: MAIL_SEND_TIMER, dueAt: now, payload: { mailId: id } });
+  }, timer);
   // Wake the timer worker at commit. The timers' trigger notifies only when a written timer is the
   // earliest pending one *at the statement*; written while older due timers were still pending, and
   // committed after the worker had fired those and gone to sleep, this one waited for the worker's

@@ -6,7 +6,6 @@ import { inTransaction } from '@tss/persistence';
 import type { Clock } from '@tss/service-kit';
 import type { FiredTimer, TimerBatchHandler, TimerHandler, TimerStore } from '@tss/timers';
 import { MAIL_MAX_ATTEMPTS, mailRetryDelayMs, type SendOutcome } from '../domain/mail-delivery';
-import { acknowledgmentStore } from '../store/acknowledgment.store';
 import { mailStore, type MailRow } from '../store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId } from './mail-queue';
 import type { MailTransport } from './mail-transport';
@@ -28,9 +27,11 @@ export interface MailSenderDeps {
  * Sends mail at least once, without holding a transaction across SMTP (docs/adr/0035-mail.md):
  *  1. the `mail.send` timer handler, in its firing transaction, counts the attempt and arms the
  *     next attempt's timer (the retry, should this one never be recorded), then hands the mail on;
- *  2. the send waits for that transaction to commit (it locks the row the handler updated), checks
- *     the attempt is still the one counted, and talks SMTP outside any transaction;
- *  3. a short transaction records the outcome: sent (cancels the retry, publishes
+ *  2. the send waits for that transaction to commit (one locking read of the row the handler
+ *     updated, in a transaction of its own), checks the attempt is still the one counted, and
+ *     talks SMTP outside any transaction;
+ *  3. a short transaction records the outcome: sent (one statement marks it, cancels the retry and
+ *     reads the acknowledgment; a second publishes
  *     `notification.acknowledgment_sent` for an acknowledgment), failed for good on a 5xx
  *     (`notification.delivery_failed`), or a transient error, left to the armed retry.
  */
@@ -105,7 +106,7 @@ export class MailSender {
 
   private async attempt(mailId: string, attempt: number): Promise<void> {
     // Waits for the firing transaction (it holds the row) and sees what it committed.
-    const mail = await inTransaction(this.deps.dataSource, (tx) => mailStore.lock(tx, mailId));
+    const mail = await mailStore.readCommitted(this.deps.dataSource, mailId);
     if (!mail || mail.status !== 'pending' || mail.attempts !== attempt) return; // rolled back, or already settled
     const outcome = await this.deps.transport.send({
       from: this.deps.from,
@@ -116,31 +117,39 @@ export class MailSender {
       messageId: mail.messageId,
       ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: [mail.inReplyTo] } : {}),
     });
-    await inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome));
+    await inTransaction(this.deps.dataSource, (tx) => (outcome.kind === 'sent' ? this.recordSent(tx, mailId, attempt, outcome.response) : this.record(tx, mailId, attempt, outcome)));
   }
 
-  private async record(tx: EntityManager, mailId: string, attempt: number, outcome: SendOutcome): Promise<void> {
+  /**
+   * The common outcome in two statements (issue #11): the mail marked sent, its retry cancelled
+   * and its acknowledgment read in one, the event in the other. Nothing when it was no longer
+   * pending (another attempt settled it).
+   */
+  private async recordSent(tx: EntityManager, mailId: string, attempt: number, response: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const transport = this.deps.transport.name;
+    const mail = await mailStore.markSentIfPending(tx, mailId, { at: now, transport, response, timerSchema: this.deps.timers.schema, timerId: mailAttemptTimerId(mailId, attempt + 1) });
+    if (!mail) return;
+    if (mail.kind === 'acknowledgment' && mail.ticketId && mail.partnerId) {
+      // P3: handed to SMTP, so the request counts as accepted (intake applies it).
+      await this.deps.outbox.add(tx, NotificationAcknowledgmentSentV1, mail.ticketId, {
+        partnerId: mail.partnerId,
+        reference: mail.acknowledgment?.reference ?? referenceIn(mail.subject),
+        channel: mail.acknowledgment?.channel ?? 'email',
+        sentAt: now.toISOString(),
+      });
+    }
+    this.deps.logger.child({ mailId, ticketId: mail.ticketId, kind: mail.kind, attempt }).info({ transport }, 'mail sent');
+    mailMetrics().sent.inc({ kind: mail.kind });
+  }
+
+  /** A failed attempt: refused for good (5xx), or transient (left to the armed retry). */
+  private async record(tx: EntityManager, mailId: string, attempt: number, outcome: Exclude<SendOutcome, { kind: 'sent' }>): Promise<void> {
     const mail = await mailStore.lock(tx, mailId);
     if (!mail || mail.status !== 'pending') return;
     const now = this.deps.clock.now();
     const log = this.deps.logger.child({ mailId, ticketId: mail.ticketId, kind: mail.kind, attempt });
     switch (outcome.kind) {
-      case 'sent':
-        await mailStore.markSent(tx, mailId, { at: now, transport: this.deps.transport.name, response: outcome.response });
-        await this.deps.timers.cancel(tx, mailAttemptTimerId(mailId, attempt + 1));
-        if (mail.kind === 'acknowledgment' && mail.ticketId && mail.partnerId) {
-          // P3: handed to SMTP, so the request counts as accepted (intake applies it).
-          const ack = await acknowledgmentStore.findForTicket(tx, mail.ticketId);
-          await this.deps.outbox.add(tx, NotificationAcknowledgmentSentV1, mail.ticketId, {
-            partnerId: mail.partnerId,
-            reference: ack?.reference ?? referenceIn(mail),
-            channel: ack?.channel ?? 'email',
-            sentAt: now.toISOString(),
-          });
-        }
-        log.info({ transport: this.deps.transport.name }, 'mail sent');
-        mailMetrics().sent.inc({ kind: mail.kind });
-        return;
       case 'permanent':
         await this.deps.timers.cancel(tx, mailAttemptTimerId(mailId, attempt + 1));
         await this.fail(tx, mail, outcome.reason, now);
@@ -167,4 +176,4 @@ export class MailSender {
 }
 
 /** The reference leads every subject of ours (`[TSS-…] …`). */
-const referenceIn = (mail: MailRow): string => /^\[([^\]]+)\]/.exec(mail.subject)?.[1] ?? '';
+const referenceIn = (subject: string): string => /^\[([^\]]+)\]/.exec(subject)?.[1] ?? '';

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * The caller's transaction, with the SQL of each `query` it runs recorded: a test asserts which
@@ -19,4 +19,34 @@ export const countedStatements = (tx: EntityManager): { tx: EntityManager; state
     },
   });
   return { tx: counted, statements, count: (fragment) => statements.filter((sql) => sql.includes(fragment)).length };
+};
+
+/**
+ * The data source, with the statements run on it outside a transaction (`query`) and each
+ * transaction (`transaction`, with the statements run in it) recorded.
+ */
+export const countedDataSource = (dataSource: DataSource): { dataSource: DataSource; outside: string[]; transactions: string[][] } => {
+  const outside: string[] = [];
+  const transactions: string[][] = [];
+  const counted = new Proxy(dataSource, {
+    get(target, property) {
+      if (property === 'query') {
+        return (sql: string, parameters?: unknown[]) => {
+          outside.push(sql);
+          return target.query(sql, parameters);
+        };
+      }
+      if (property === 'transaction') {
+        return <T>(work: (tx: EntityManager) => Promise<T>) =>
+          target.transaction((tx) => {
+            const inside = countedStatements(tx);
+            transactions.push(inside.statements);
+            return work(inside.tx);
+          });
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { dataSource: counted, outside, transactions };
 };

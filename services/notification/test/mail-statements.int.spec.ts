@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import type { ServiceModule } from '@tss/runtime';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { TestClock } from '@tss/service-kit/testing';
+import { TimerStore, TimerWorker } from '@tss/timers';
+import { notificationService } from '../src/index';
+import { acknowledgmentStore, NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
+import { mailStore } from '../src/store/mail.store';
+import { MAIL_SEND_TIMER, mailAttemptTimerId, queueMail } from '../src/use-cases/mail-queue';
+import { MailSender } from '../src/use-cases/mail-sender';
+import type { MailTransport, OutgoingMail } from '../src/use-cases/mail-transport';
+import { countedDataSource, countedStatements } from './support/counted-statements';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** notification without its own workers: this suite fires the mail timers itself. */
+const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) => ({ ...notificationService.build(deps), background: [] }) };
+
+// Issue #11: an acknowledgment cost a mail insert, a timer insert, two locking reads of the mail
+// (each in a transaction of its own) and a read of the acknowledgment besides the update; now a
+// queued mail is one statement, and a sent one a locking read and a transaction of two statements.
+describe('statements per mail (issue #11), notification alone on real PostgreSQL', () => {
+  const clock = new TestClock('2026-12-01T10:00:00.000Z');
+  let sut: ServiceUnderTest;
+  let timers: TimerStore;
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(withoutWorkers, { clock });
+    timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
+  });
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  const setUp = (onSend: (mail: OutgoingMail) => Promise<void> = async () => undefined) => {
+    const handed: OutgoingMail[] = [];
+    const transport: MailTransport = {
+      name: 'smtp',
+      send: async (mail) => {
+        handed.push(mail);
+        await onSend(mail);
+        return { kind: 'sent', response: '250 OK' };
+      },
+      close: () => undefined,
+    };
+    const counted = countedDataSource(sut.host.dataSource);
+    const sender = new MailSender({ dataSource: counted.dataSource, timers, outbox: sut.host.outbox, clock, logger, transport, from: 'TSS <support@tss.test>' });
+    const worker = new TimerWorker({ dataSource: sut.host.dataSource, schema: NOTIFICATION_SCHEMA, clock, logger, handlers: {}, batchHandlers: { [MAIL_SEND_TIMER]: sender.batchTimerHandler } });
+    const fire = async () => {
+      await worker.runDue();
+      await sender.drain();
+    };
+    return { handed, counted, fire };
+  };
+
+  /** An acknowledgment as on ticket.created: the acknowledgment recorded, its mail queued. */
+  const queueAcknowledgment = (reference: string) =>
+    sut.host.unitOfWork.run(async (tx) => {
+      const ticketId = randomUUID();
+      const partnerId = randomUUID();
+      await acknowledgmentStore.insert(tx, { ticketId, partnerId, reference, channel: 'api', recipient: 'r@client.example', delivery: 'email', body: 'x', recordedAt: clock.now() });
+      const counted = countedStatements(tx);
+      const queued = await queueMail(
+        counted.tx,
+        { timers, messageIdDomain: 'tss.test' },
+        // The subject names another reference: the event must carry the recorded acknowledgment's.
+        { ticketId, partnerId, kind: 'acknowledgment', recipient: 'r@client.example', language: 'en', rendered: { subject: '[TSS-SUBJECT] Request received', text: 'x\n', html: '<p>x</p>' } },
+        clock.now(),
+      );
+      return { ...queued, ticketId, partnerId, statements: counted.statements };
+    });
+
+  const acknowledgmentsSent = (ticketId: string) =>
+    sut.query<{ event: { data: { reference: string; channel: string } } }>(`SELECT event FROM notification.outbox WHERE event_type = 'notification.acknowledgment_sent' AND message_key = $1`, [ticketId]);
+
+  it('a mail and its first send timer are written in one statement', async () => {
+    const queued = await queueAcknowledgment('TSS-Q1');
+    // (The NOTIFY of the timers' wake-up workaround aside.)
+    expect(queued.statements.filter((sql) => !sql.includes('pg_notify'))).toHaveLength(1);
+    expect(await sut.query(`SELECT kind, due_at, payload FROM notification.timers WHERE id = $1 AND status = 'pending'`, [mailAttemptTimerId(queued.id, 1)])).toEqual([
+      { kind: MAIL_SEND_TIMER, due_at: clock.now(), payload: { mailId: queued.id } },
+    ]);
+    expect(await sut.query(`SELECT status, attempts FROM notification.mail_messages WHERE id = $1`, [queued.id])).toEqual([{ status: 'pending', attempts: 0 }]);
+    await sut.host.unitOfWork.run((tx) => timers.cancel(tx, mailAttemptTimerId(queued.id, 1))); // not sent by the next tests
+  });
+
+  it('a sent acknowledgment: one locking read before SMTP, one transaction of two statements after it', async () => {
+    const { handed, counted, fire } = setUp();
+    const queued = await queueAcknowledgment('TSS-ACK1');
+    await fire();
+    expect(handed.map((m) => m.messageId)).toEqual([queued.messageId]);
+    expect(counted.outside).toHaveLength(1);
+    expect(counted.outside[0]).toContain('FOR UPDATE');
+    expect(counted.transactions).toHaveLength(1);
+    expect(counted.transactions[0]).toHaveLength(2);
+    const sent = await sut.host.unitOfWork.run((tx) => mailStore.lock(tx, queued.id));
+    expect(sent).toMatchObject({ status: 'sent', attempts: 1, transport: 'smtp', smtpResponse: '250 OK' });
+    expect(await sut.query(`SELECT id FROM notification.timers WHERE id = $1`, [mailAttemptTimerId(queued.id, 2)])).toEqual([]); // the retry, cancelled
+    expect((await acknowledgmentsSent(queued.ticketId)).map((r) => r.event.data)).toEqual([expect.objectContaining({ reference: 'TSS-ACK1', channel: 'api' })]);
+  });
+
+  it('a mail settled by another attempt while this one talked SMTP is not marked again, and publishes nothing', async () => {
+    let queuedId = '';
+    const { handed, fire } = setUp(async () => {
+      await sut.query(`UPDATE notification.mail_messages SET status = 'sent', smtp_response = 'by the other attempt' WHERE id = $1`, [queuedId]);
+    });
+    const queued = await queueAcknowledgment('TSS-ACK2');
+    queuedId = queued.id;
+    await fire();
+    expect(handed).toHaveLength(1);
+    expect(await sut.query(`SELECT status, smtp_response FROM notification.mail_messages WHERE id = $1`, [queued.id])).toEqual([{ status: 'sent', smtp_response: 'by the other attempt' }]);
+    expect(await acknowledgmentsSent(queued.ticketId)).toEqual([]);
+    // Its retry timer is left to fire and find the mail settled, as before.
+    expect(await sut.query(`SELECT status FROM notification.timers WHERE id = $1`, [mailAttemptTimerId(queued.id, 2)])).toEqual([{ status: 'pending' }]);
+  });
+});
