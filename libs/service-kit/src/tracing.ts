@@ -1,8 +1,12 @@
 import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span, type Attributes } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { AlwaysOffSampler, BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { getBooleanFromEnv, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+import { AlwaysOffSampler, BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { lazily } from './tracing/lazily';
 import { patchLoadedModules, platformInstrumentations } from './tracing/instrumentations';
 
 export { instrumentedServerSpan } from './tracing/server-spans';
@@ -20,24 +24,36 @@ export interface Tracing {
 }
 
 /**
- * Starts the OpenTelemetry Node SDK once per process, with the HTTP, fastify, pg and kafkajs
- * instrumentations (docs/adr/0022-tracing.md). Context propagation (W3C trace context) always
- * works, so trace ids reach logs and events even when nothing is exported.
+ * Nothing to export: a tracer provider whose sampler records nothing, the async-local-storage
+ * context manager and the W3C propagator. Spans keep ids (a caller's `traceparent` continues, a
+ * request without one gets a trace of its own) so trace ids reach logs and events; the server
+ * span is create-app's own (no HTTP instrumentation), SQL and Kafka get no spans at all.
  */
-export const startTracing = (options: TracingOptions): Tracing => {
-  const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
-  if (options.otlpEndpoint) {
-    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }) }));
-  }
-  const instrumentations = platformInstrumentations();
-  const exporting = processors.length > 0;
-  const sdk = new NodeSDK({
-    serviceName: options.serviceName,
-    // Without a processor the SDK registers no tracer provider, and spans would carry no ids.
-    spanProcessors: exporting ? processors : [new NoopSpanProcessor()],
-    // Nothing to export: spans keep their ids (logs, events) but record nothing, so the
-    // instrumentations cost next to nothing. Exporting: OTEL_TRACES_SAMPLER decides (default: all).
-    ...(exporting ? {} : { sampler: new AlwaysOffSampler() }),
+const startIdsOnly = (serviceName: string): Tracing => {
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const provider = new TracerProvider({ sampler: new AlwaysOffSampler(), resource: resourceFromAttributes({ 'service.name': serviceName }) });
+  trace.setGlobalTracerProvider(provider);
+  return {
+    shutdown: async () => {
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+};
+
+/**
+ * Exporting: the OpenTelemetry Node SDK with the HTTP, fastify, pg and kafkajs instrumentations
+ * (docs/adr/0022-tracing.md), sampled by OTEL_TRACES_SAMPLER (default: every trace).
+ */
+const startExporting = (serviceName: string, processors: SpanProcessor[]): Tracing => {
+  const instrumentations: Instrumentation[] = platformInstrumentations();
+  const sdk: NodeSDK = new (lazily<{ NodeSDK: typeof NodeSDK }>('@opentelemetry/sdk-node').NodeSDK)({
+    serviceName,
+    spanProcessors: processors,
     // The SDK would otherwise read OTEL_*_EXPORTER and default to OTLP metrics and logs: we export
     // metrics through Prometheus and logs through stdout, and traces only when asked.
     metricReaders: [],
@@ -56,6 +72,22 @@ export const startTracing = (options: TracingOptions): Tracing => {
       context.disable();
     },
   };
+};
+
+/**
+ * Starts tracing once per process. Context propagation (W3C trace context) always works, so trace
+ * ids reach logs and events even when nothing is exported; spans are recorded, and the
+ * instrumentations loaded, only when something exports them (an OTLP endpoint, or `spanProcessors`).
+ */
+export const startTracing = (options: TracingOptions): Tracing => {
+  // As the Node SDK does: OTEL_SDK_DISABLED=true registers nothing (no ids either).
+  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return { shutdown: async () => undefined };
+  const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  if (options.otlpEndpoint) {
+    const { OTLPTraceExporter: Exporter } = lazily<{ OTLPTraceExporter: typeof OTLPTraceExporter }>('@opentelemetry/exporter-trace-otlp-http');
+    processors.push(new BatchSpanProcessor({ exporter: new Exporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }) }));
+  }
+  return processors.length > 0 ? startExporting(options.serviceName, processors) : startIdsOnly(options.serviceName);
 };
 
 const tracer = () => trace.getTracer('tss');

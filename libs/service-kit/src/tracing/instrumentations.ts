@@ -1,18 +1,22 @@
 import { IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
-import { FastifyOtelInstrumentation } from '@fastify/otel';
+import type { FastifyOtelInstrumentation } from '@fastify/otel';
 import type { Instrumentation, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import type { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import type { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { cloudEventKafkaJsInstrumentation } from './kafkajs-instrumentation';
+import { lazily } from './lazily';
 import { rememberServerSpan } from './server-spans';
 
 const carriesTraceparent = (headers: OutgoingHttpHeaders | readonly string[] | undefined): boolean =>
   headers !== undefined && !Array.isArray(headers) && Object.keys(headers).some((name) => name.toLowerCase() === 'traceparent');
 
-/** What a trace shows without hand-made spans: HTTP in and out, fastify's handlers, SQL, Kafka. */
+/**
+ * What a trace shows without hand-made spans: HTTP in and out, fastify's handlers, SQL, Kafka.
+ * Their packages load here, on first call: only a process that exports spans calls it.
+ */
 export const platformInstrumentations = (): Instrumentation[] => [
-  new HttpInstrumentation({
+  new (lazily<{ HttpInstrumentation: typeof HttpInstrumentation }>('@opentelemetry/instrumentation-http').HttpInstrumentation)({
     // A request that already carries a traceparent was propagated by hand (the gateway forwards
     // with its server span as the parent, one hop per span): a client span would replace it.
     ignoreOutgoingRequestHook: (request) => carriesTraceparent(request.headers),
@@ -21,7 +25,7 @@ export const platformInstrumentations = (): Instrumentation[] => [
     },
   }),
   // Hooks would add a span per lifecycle hook of every request (auth, metrics, drain…): noise.
-  new FastifyOtelInstrumentation({
+  new (lazily<{ FastifyOtelInstrumentation: typeof FastifyOtelInstrumentation }>('@fastify/otel').FastifyOtelInstrumentation)({
     registerOnInitialization: true,
     instrumentHooks: false,
     // Route handlers are anonymous: the span would be named after the plugin's source text.
@@ -30,7 +34,7 @@ export const platformInstrumentations = (): Instrumentation[] => [
     },
   }),
   // Only SQL run for a request or an event: the relays' and timers' idle polls would each be a trace.
-  new PgInstrumentation({ requireParentSpan: true }),
+  new (lazily<{ PgInstrumentation: typeof PgInstrumentation }>('@opentelemetry/instrumentation-pg').PgInstrumentation)({ requireParentSpan: true }),
   cloudEventKafkaJsInstrumentation(),
 ];
 

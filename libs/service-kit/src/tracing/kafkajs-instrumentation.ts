@@ -1,5 +1,6 @@
 import { context, propagation, trace, type Context } from '@opentelemetry/api';
-import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import type { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { lazily } from './lazily';
 
 type StartProducerSpan = (this: KafkaJsInstrumentation, topic: string, message: { headers?: Record<string, unknown> }, client: unknown) => unknown;
 
@@ -21,7 +22,8 @@ const cloudEventContext = (headers: Record<string, unknown> | undefined): Contex
  * `_startProducerSpan` is private in 0.33.0 (pinned exactly); the Jaeger suite fails if it moves.
  */
 export const cloudEventKafkaJsInstrumentation = (): KafkaJsInstrumentation => {
-  const instrumentation = new KafkaJsInstrumentation();
+  const { KafkaJsInstrumentation: Instrumentation } = lazily<{ KafkaJsInstrumentation: typeof KafkaJsInstrumentation }>('@opentelemetry/instrumentation-kafkajs');
+  const instrumentation = new Instrumentation();
   const original: unknown = Reflect.get(instrumentation, '_startProducerSpan');
   if (typeof original !== 'function') return instrumentation;
   const start = original as StartProducerSpan;
