@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { timersChannel, type TimerStore } from '@tss/timers';
+import type { TimerStore } from '@tss/timers';
 import { mailMessageId } from '../domain/mail-delivery';
 import type { RenderedMail } from '../domain/mail-template';
 import { mailStore, type MailKind } from '../store/mail.store';
@@ -32,7 +32,8 @@ export interface MailDraft {
 export const queueMail = async (tx: EntityManager, deps: QueueMailDeps, draft: MailDraft, now: Date): Promise<{ id: string; messageId: string }> => {
   const id = randomUUID();
   const messageId = mailMessageId(id, deps.messageIdDomain);
-  // The mail and its first send timer in one statement (issue #11).
+  // The mail and its first send timer in one statement (issue #11). The timers' trigger wakes the
+  // worker at commit, busy or idle (docs/adr/0046): no NOTIFY of our own any more.
   const timer = deps.timers.scheduleAllStatement([{ id: mailAttemptTimerId(id, 1), kind: MAIL_SEND_TIMER, dueAt: now, payload: { mailId: id } }], 13);
   await mailStore.insertWithTimers(tx, {
     id,
@@ -48,11 +49,5 @@ export const queueMail = async (tx: EntityManager, deps: QueueMailDeps, draft: M
     htmlBody: draft.rendered.html,
     createdAt: now,
   }, timer);
-  // Wake the timer worker at commit. The timers' trigger notifies only when a written timer is the
-  // earliest pending one *at the statement*; written while older due timers were still pending, and
-  // committed after the worker had fired those and gone to sleep, this one waited for the worker's
-  // longest sleep (30 s): measured as the p99 of the ack benchmark at 50 tickets/s. PostgreSQL sends
-  // one notification per channel and payload per transaction, so a batch of events costs one.
-  await tx.query('SELECT pg_notify($1, $2)', [timersChannel(deps.timers.schema), 'mail']);
   return { id, messageId };
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { traceCarrierOf } from '@tss/service-kit';
-import { timersChannel, type TimerStore } from '@tss/timers';
+import type { TimerStore } from '@tss/timers';
 import { webhookDeliveryStore, type DeliveryReason } from '../store/webhook-delivery.store';
 
 /** One timer per delivery, re-targeted for each attempt: it makes the delivery ready for a sender. */
@@ -23,13 +23,11 @@ export const enqueueDelivery = async (tx: EntityManager, timers: TimerStore, mes
   const id = randomUUID();
   await webhookDeliveryStore.insert(tx, { id, ...message, createdAt: now, trace: traceCarrierOf() });
   await timers.schedule(tx, { id: attemptTimerId(id), kind: WEBHOOK_ATTEMPT_TIMER, dueAt: now, payload: { deliveryId: id } });
-  // Wake the timer worker at commit, as a queued mail does (mail-queue.ts): the timers' trigger can miss a timer due now.
-  await tx.query('SELECT pg_notify($1, $2)', [timersChannel(timers.schema), 'webhook']);
   return id;
 };
 
 /**
- * `enqueueDelivery` for many messages in one transaction with two statements and one NOTIFY (a
+ * `enqueueDelivery` for many messages in one transaction with two statements (a
  * replay of thousands of events); returns the delivery ids in the messages' order.
  */
 export const enqueueDeliveries = async (tx: EntityManager, timers: TimerStore, messages: readonly QueuedMessage[], now: Date): Promise<string[]> => {
@@ -38,7 +36,6 @@ export const enqueueDeliveries = async (tx: EntityManager, timers: TimerStore, m
   const rows = messages.map((m) => ({ id: randomUUID(), ...m, trace }));
   await webhookDeliveryStore.insertAll(tx, rows, now);
   await timers.scheduleAll(tx, rows.map((r) => ({ id: attemptTimerId(r.id), kind: WEBHOOK_ATTEMPT_TIMER, dueAt: now, payload: { deliveryId: r.id } })));
-  await tx.query('SELECT pg_notify($1, $2)', [timersChannel(timers.schema), 'webhook']);
   return rows.map((r) => r.id);
 };
 
