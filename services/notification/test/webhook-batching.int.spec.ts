@@ -78,7 +78,6 @@ describe('webhook deliveries in batches (issue #15), notification alone on real 
       secrets,
       perEndpoint,
       maxInFlight: 32,
-      timeoutMs: TIMEOUT_MS,
       random: () => 0.5,
     });
   const newEndpoint = async (path: string) => {

@@ -83,7 +83,6 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
       secrets,
       perEndpoint,
       maxInFlight: 32,
-      timeoutMs: TIMEOUT_MS,
       random: () => 0.5,
     });
   const allowLocal = { resolve: (async () => [{ address: '127.0.0.1', family: 4 }]) as Resolve, allowed: ['127.0.0.1'], timeoutMs: TIMEOUT_MS, now: () => clock.now() };

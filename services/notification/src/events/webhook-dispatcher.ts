@@ -10,10 +10,9 @@ import { signingSecrets } from '../domain/webhook-endpoint';
 import { signatureHeader } from '../domain/webhook-signature';
 import type { WebhookRequest } from '../http/webhook-sender';
 import { webhookDeliveryStore, type ClaimedDelivery } from '../store/webhook-delivery.store';
-import { webhookEndpointStore } from '../store/webhook-endpoint.store';
 import { recordWebhookAttempt, recordWebhookSuccesses, succeeded, type RecordDeps, type SendOutcome } from '../use-cases/record-webhook-attempt';
 import { webhookMetrics } from './webhook-metrics';
-import { scheduleAttempts, WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
+import { WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
 import type { SecretBox } from '../use-cases/webhook-secrets';
 
 export interface DispatcherOptions extends RecordDeps {
@@ -29,22 +28,20 @@ export interface DispatcherOptions extends RecordDeps {
   perEndpoint: number;
   /** Attempts in flight at once in this process. */
   maxInFlight: number;
-  /** The attempt timeout: the watchdog re-queues an attempt not recorded within it plus a margin. */
-  timeoutMs: number;
   /** Fallback look for ready deliveries after a lost notification (real milliseconds). */
   pollMs?: number;
   random?: () => number;
 }
 
-const WATCHDOG_MARGIN_MS = 60_000;
 /** Successful attempts recorded in one transaction at most. */
 const SUCCESS_BATCH = 500;
 
 /**
  * Sends ready deliveries (docs/adr/0034-webhooks.md). A claim commits before the HTTP call, the
  * result is recorded in a transaction of its own after it: no transaction stays open across the
- * network. The claim re-targets the delivery's timer to a watchdog (timeout + 1 min); a sender that
- * dies mid-attempt leaves the delivery `in_flight`, and the watchdog makes it ready again, so a crash
+ * network. The delivery's timer is its watchdog (timeout + 1 min after the attempt began: when it
+ * fires earlier, the attempt is found alive and the timer re-armed); a sender that dies mid-attempt
+ * leaves the delivery `in_flight`, and the watchdog makes it ready again, so a crash
  * never loses a delivery (it may send it twice: receivers dedupe by `webhook-id`).
  */
 export class WebhookDispatcher {
@@ -84,28 +81,26 @@ export class WebhookDispatcher {
     if (room <= 0) return 0;
     const now = this.options.clock.now();
     const token = randomUUID();
-    const jobs = await this.options.unitOfWork.run(async (tx) => {
-      const claimed = await webhookDeliveryStore.claimReady(tx, { now, limit: room, perEndpoint: this.options.perEndpoint, token });
-      if (claimed.length === 0) return [];
-      const watchdogAt = new Date(now.getTime() + this.options.timeoutMs + WATCHDOG_MARGIN_MS);
-      // The claim's watchdogs in one statement, and each endpoint's secrets opened once (issue #15).
-      await scheduleAttempts(tx, this.options.timers, claimed.map((c) => c.id), watchdogAt);
-      const endpoints = new Map<string, { url: string; secrets: string[] }>();
-      for (const endpoint of await webhookEndpointStore.findMany(tx, [...new Set(claimed.map((c) => c.endpointId))])) {
-        endpoints.set(endpoint.id, { url: endpoint.url, secrets: await Promise.all(signingSecrets(endpoint, now).map((s) => this.options.secrets.open(s))) });
-      }
-      const timestampSeconds = Math.floor(now.getTime() / 1_000);
-      const out: { claimed: ClaimedDelivery; request: WebhookRequest }[] = [];
-      for (const c of claimed) {
-        const endpoint = endpoints.get(c.endpointId);
-        if (!endpoint) continue;
-        out.push({
-          claimed: c,
-          request: { url: endpoint.url, messageId: c.messageId, timestampSeconds, body: c.body, signature: signatureHeader(endpoint.secrets, c.messageId, timestampSeconds, c.body) },
-        });
-      }
-      return out;
-    });
+    // One statement outside any transaction: the claim commits at once, with its endpoints read
+    // (issue #15). It writes no event, so it does not go through the unit of work (whose commits
+    // wake the outbox relay).
+    const { claimed, endpoints } = await webhookDeliveryStore.claimReady(this.options.dataSource, { now, limit: room, perEndpoint: this.options.perEndpoint, token });
+    if (claimed.length === 0) return 0;
+    // Each endpoint's secrets opened once per claim.
+    const signing = new Map<string, { url: string; secrets: string[] }>();
+    for (const endpoint of endpoints.values()) {
+      signing.set(endpoint.id, { url: endpoint.url, secrets: await Promise.all(signingSecrets(endpoint, now).map((s) => this.options.secrets.open(s))) });
+    }
+    const timestampSeconds = Math.floor(now.getTime() / 1_000);
+    const jobs: { claimed: ClaimedDelivery; request: WebhookRequest }[] = [];
+    for (const c of claimed) {
+      const endpoint = signing.get(c.endpointId);
+      if (!endpoint) continue;
+      jobs.push({
+        claimed: c,
+        request: { url: endpoint.url, messageId: c.messageId, timestampSeconds, body: c.body, signature: signatureHeader(endpoint.secrets, c.messageId, timestampSeconds, c.body) },
+      });
+    }
     for (const job of jobs) {
       const p: Promise<void> = this.attempt(job.claimed, job.request).finally(() => {
         this.inFlight.delete(p);
@@ -164,7 +159,7 @@ export class WebhookDispatcher {
     while (this.successes.length > 0) {
       const batch = this.successes.splice(0, SUCCESS_BATCH);
       try {
-        const recorded = await this.options.unitOfWork.run((tx) => recordWebhookSuccesses(tx, this.options, batch, this.options.clock.now()));
+        const recorded = await recordWebhookSuccesses(this.options.dataSource, this.options, batch, this.options.clock.now());
         for (const item of batch) {
           if (!recorded.has(item.claimed.id)) webhookMetrics().attempts.inc({ result: 'claim_lost' });
           item.done(recorded.has(item.claimed.id));

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { FiredTimer, TimerStore } from '@tss/timers';
 import type { Clock } from '@tss/service-kit';
 import { webhookDeliveryStore } from '../store/webhook-delivery.store';
-import { scheduleAttempts, WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
+import { attemptTimer, WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
 
 /** A fired timer whose delivery was locked by another transaction is looked at again this much later. */
 export const SKIPPED_RETRY_MS = 1_000;
@@ -17,7 +17,7 @@ const deliveryIdOf = (timer: FiredTimer): string | undefined => {
  * the senders are told at commit (NOTIFY is sent when the transaction commits). Each timer is
  * re-armed as the watchdog, so a delivery nobody records is made ready again. A whole fired batch
  * in three statements (issue #15: one transaction and three round trips per delivery capped the
- * queue at a few dozen deliveries a second).
+ * queue at a few dozen deliveries a second): the update, one upsert of every timer, the NOTIFY.
  */
 export const onWebhookAttemptsDue =
   (deps: { timers: TimerStore; clock: Clock; watchdogMs: number }) =>
@@ -25,10 +25,16 @@ export const onWebhookAttemptsDue =
     const ids = [...new Set(timers.map(deliveryIdOf).filter((id): id is string => id !== undefined))];
     if (ids.length === 0) return;
     const now = deps.clock.now();
-    const { ready, skipped } = await webhookDeliveryStore.markAllReady(tx, ids, now);
+    const { ready, alive, skipped } = await webhookDeliveryStore.markAllReady(tx, ids, now, deps.watchdogMs);
     // A delivery another transaction held: its timer is re-armed shortly (that transaction may re-target it first).
-    await scheduleAttempts(tx, deps.timers, skipped, new Date(now.getTime() + SKIPPED_RETRY_MS));
+    // An attempt still within its watchdog (claims leave timers as they are): re-armed for when that watchdog is due.
+    const retryAt = new Date(now.getTime() + SKIPPED_RETRY_MS);
+    const watchdogAt = new Date(now.getTime() + deps.watchdogMs);
+    await deps.timers.scheduleAll(tx, [
+      ...skipped.map((id) => attemptTimer(id, retryAt)),
+      ...alive.map((a) => attemptTimer(a.id, a.watchdogAt)),
+      ...ready.map((id) => attemptTimer(id, watchdogAt)),
+    ]);
     if (ready.length === 0) return;
-    await scheduleAttempts(tx, deps.timers, ready, new Date(now.getTime() + deps.watchdogMs));
     await tx.query(`SELECT pg_notify($1, '')`, [WEBHOOK_READY_CHANNEL]);
   };

@@ -66,7 +66,6 @@ export const webhooksPart = defineNotificationPart({
       send: (request) => sendWebhook(request, { ...ssrf, timeoutMs, now: () => deps.clock.now(), agents }),
       perEndpoint: deps.config.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
       maxInFlight: deps.config.WEBHOOK_MAX_IN_FLIGHT,
-      timeoutMs,
     });
     const routes = webhookRoutes({
       unitOfWork: deps.unitOfWork,

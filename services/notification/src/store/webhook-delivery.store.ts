@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import type { StoredSecret } from '../domain/webhook-endpoint';
+import { storedSecret } from './webhook-endpoint.store';
 import { rowsOf } from './webhook-rows';
 
 const T = 'notification.webhook_deliveries';
@@ -73,6 +75,18 @@ const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
   completedAt: r.completed_at,
 });
 
+/** What signs a claimed delivery: its endpoint's URL and secrets, read by the claim itself. */
+export interface ClaimedEndpoint {
+  id: string;
+  url: string;
+  secret: StoredSecret;
+  previousSecret: StoredSecret | null;
+  previousSecretExpiresAt: Date | null;
+}
+
+/** A statement outside any transaction (a DataSource: PostgreSQL's own, one statement long) or in one. */
+export type Queryable = Pick<EntityManager, 'query'>;
+
 export interface AttemptResult {
   statusCode: number | null;
   latencyMs: number;
@@ -119,15 +133,28 @@ export const webhookDeliveryStore = {
   },
 
   /**
-   * `markReady` for a batch of fired timers, in one statement. Rows another transaction holds (a
+   * A batch of attempt timers fired: their deliveries become ready for a sender, in one statement.
+   * One still `in_flight` had its sender die (or lose its database) mid-attempt; it is made ready
+   * again (at-least-once). One still `ready` (every slot of its endpoint busy) keeps its place in
+   * line. A disabled endpoint's delivery is cancelled instead (a retry or replay after re-enabling
+   * sends it). Rows another transaction holds (a
    * claim, a record, a retry) are skipped, not waited for: the timer worker holds the timers'
    * rows, and those transactions lock a delivery before its timer, so waiting could deadlock.
-   * Returns the ids made ready and the ids skipped (the others were cancelled for a disabled
-   * endpoint, or are finished).
+   * A delivery in flight whose attempt began less than `watchdogMs` ago is alive: a claim does not
+   * re-arm its timer (issue #15: one statement less per claim), so the timer may come due while the
+   * attempt runs; it is left as it is and returned with the time its watchdog is really due.
+   * Returns the ids made ready, those alive, and those skipped (the others were cancelled for a
+   * disabled endpoint, or are finished).
    */
-  async markAllReady(tx: EntityManager, ids: readonly string[], now: Date): Promise<{ ready: string[]; skipped: string[] }> {
-    if (ids.length === 0) return { ready: [], skipped: [] };
-    const rows = rowsOf<{ id: string; locked: boolean; enabled: boolean | null }>(await tx.query(
+  async markAllReady(
+    tx: EntityManager,
+    ids: readonly string[],
+    now: Date,
+    watchdogMs: number,
+  ): Promise<{ ready: string[]; alive: { id: string; watchdogAt: Date }[]; skipped: string[] }> {
+    if (ids.length === 0) return { ready: [], alive: [], skipped: [] };
+    const aliveSince = new Date(now.getTime() - watchdogMs);
+    const rows = rowsOf<{ id: string; locked: boolean; enabled: boolean | null; alive_since: Date | null }>(await tx.query(
       `WITH locked AS (
          SELECT d.id FROM ${T} d WHERE d.id = ANY($1::uuid[]) ORDER BY d.id FOR UPDATE SKIP LOCKED
        ), changed AS (
@@ -137,60 +164,57 @@ export const webhookDeliveryStore = {
                 claim_token = NULL
            FROM locked, notification.webhook_endpoints e
           WHERE d.id = locked.id AND e.id = d.endpoint_id AND d.status IN ('pending', 'in_flight', 'ready')
+            AND NOT (d.status = 'in_flight' AND e.status = 'enabled' AND d.last_attempt_at > $3)
           RETURNING d.id, e.status = 'enabled' AS enabled
        )
-       SELECT d.id, locked.id IS NOT NULL AS locked, changed.enabled
+       SELECT d.id, locked.id IS NOT NULL AS locked, changed.enabled,
+              CASE WHEN locked.id IS NOT NULL AND changed.id IS NULL AND d.status = 'in_flight' AND d.last_attempt_at > $3 THEN d.last_attempt_at END AS alive_since
          FROM ${T} d LEFT JOIN locked ON locked.id = d.id LEFT JOIN changed ON changed.id = d.id
         WHERE d.id = ANY($1::uuid[])`,
-      [ids, now],
+      [ids, now, aliveSince],
     ));
-    return { ready: rows.filter((r) => r.enabled === true).map((r) => r.id), skipped: rows.filter((r) => !r.locked).map((r) => r.id) };
+    return {
+      ready: rows.filter((r) => r.enabled === true).map((r) => r.id),
+      alive: rows.flatMap((r) => (r.alive_since ? [{ id: r.id, watchdogAt: new Date(r.alive_since.getTime() + watchdogMs) }] : [])),
+      skipped: rows.filter((r) => !r.locked).map((r) => r.id),
+    };
   },
 
   /**
    * Records successful attempts in one statement, for the claims still held (`claimToken`
-   * matches); returns those recorded with their endpoint and reason.
+   * matches), with the rest of a success (issue #15): the deliveries' pending timers
+   * (`timerIdPrefix` + id in `timerSchema`) deleted, their endpoints' failing streaks ended (not
+   * for a ping). One statement is atomic: it needs no transaction of its own. Returns the ids
+   * recorded.
    */
   async recordSuccesses(
-    tx: EntityManager,
+    db: Queryable,
     results: readonly { id: string; claimToken: string; statusCode: number; latencyMs: number }[],
     now: Date,
-  ): Promise<{ id: string; endpointId: string; reason: DeliveryReason }[]> {
+    timers: { schema: string; idPrefix: string },
+  ): Promise<string[]> {
     if (results.length === 0) return [];
-    const rows = rowsOf<{ id: string; endpoint_id: string; reason: DeliveryReason }>(await tx.query(
+    const rows = rowsOf<{ id: string }>(await db.query(
       `WITH r AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[]) AS r(id, claim_token, status_code, latency_ms)
        ), target AS (
          SELECT d.id FROM ${T} d JOIN r ON r.id = d.id AND d.claim_token = r.claim_token WHERE d.status = 'in_flight' ORDER BY d.id FOR UPDATE OF d
+       ), succeeded AS (
+         UPDATE ${T} d SET status = 'succeeded', next_attempt_at = NULL, completed_at = $5, claim_token = NULL,
+                last_status_code = r.status_code, last_latency_ms = r.latency_ms, last_error = NULL
+           FROM target, r
+          WHERE d.id = target.id AND r.id = d.id AND d.status = 'in_flight' AND d.claim_token = r.claim_token
+          RETURNING d.id, d.endpoint_id, d.reason
+       ), cancelled AS (
+         DELETE FROM "${timers.schema}".timers t USING succeeded s WHERE t.id = $6 || s.id::text AND t.status = 'pending'
+       ), streaks_ended AS (
+         UPDATE notification.webhook_endpoints e SET failing_since = NULL, updated_at = $5
+          WHERE e.id IN (SELECT endpoint_id FROM succeeded WHERE reason <> 'ping') AND e.failing_since IS NOT NULL
        )
-       UPDATE ${T} d SET status = 'succeeded', next_attempt_at = NULL, completed_at = $5, claim_token = NULL,
-              last_status_code = r.status_code, last_latency_ms = r.latency_ms, last_error = NULL
-         FROM target, r
-        WHERE d.id = target.id AND r.id = d.id AND d.status = 'in_flight' AND d.claim_token = r.claim_token
-        RETURNING d.id, d.endpoint_id, d.reason`,
-      [results.map((r) => r.id), results.map((r) => r.claimToken), results.map((r) => r.statusCode), results.map((r) => Math.round(r.latencyMs)), now],
+       SELECT id FROM succeeded`,
+      [results.map((r) => r.id), results.map((r) => r.claimToken), results.map((r) => r.statusCode), results.map((r) => Math.round(r.latencyMs)), now, timers.idPrefix],
     ));
-    return rows.map((r) => ({ id: r.id, endpointId: r.endpoint_id, reason: r.reason }));
-  },
-
-  /**
-   * The attempt's timer fired: the delivery is ready for a sender. One still `in_flight` had its
-   * sender die (or lose its database) mid-attempt; it is made ready again (at-least-once). One
-   * still `ready` (every slot of its endpoint busy) keeps its place in line. A disabled endpoint's
-   * delivery is cancelled instead (a retry or replay after re-enabling sends it).
-   */
-  async markReady(tx: EntityManager, id: string, now: Date): Promise<boolean> {
-    const rows = rowsOf<{ id: string; enabled: boolean }>(await tx.query(
-      `UPDATE ${T} d SET status = CASE WHEN e.status = 'enabled' THEN 'ready' ELSE 'cancelled' END,
-              ready_at = CASE WHEN d.status = 'ready' THEN d.ready_at ELSE $2 END,
-              completed_at = CASE WHEN e.status = 'enabled' THEN NULL ELSE $2 END,
-              claim_token = NULL
-         FROM notification.webhook_endpoints e
-        WHERE d.id = $1 AND e.id = d.endpoint_id AND d.status IN ('pending', 'in_flight', 'ready')
-        RETURNING d.id, e.status = 'enabled' AS enabled`,
-      [id, now],
-    ));
-    return rows.length > 0 && rows[0].enabled;
+    return rows.map((r) => r.id);
   },
 
   /**
@@ -198,10 +222,32 @@ export const webhookDeliveryStore = {
    * endpoint, oldest first; rows another sender holds are skipped (SKIP LOCKED), so a slow
    * endpoint's deliveries never stand in front of another's. Each enabled endpoint's first few in
    * line come from an index (`webhook_deliveries_ready_by_endpoint`): the cost follows the number
-   * of endpoints, not of queued deliveries (issue #15).
+   * of endpoints, not of queued deliveries (issue #15). One statement, returning the claimed
+   * deliveries' endpoints (URL, secrets) too: outside a transaction it commits at once, one round
+   * trip per claim. The deliveries' timers are not re-armed: `markAllReady` finds an attempt begun
+   * less than a watchdog ago alive and leaves it.
    */
-  async claimReady(tx: EntityManager, options: { now: Date; limit: number; perEndpoint: number; token: string }): Promise<ClaimedDelivery[]> {
-    const rows = rowsOf<{ id: string; endpoint_id: string; message_id: string; body: string; attempts: number; traceparent: string | null; tracestate: string | null }>(await tx.query(
+  async claimReady(
+    db: Queryable,
+    options: { now: Date; limit: number; perEndpoint: number; token: string },
+  ): Promise<{ claimed: ClaimedDelivery[]; endpoints: Map<string, ClaimedEndpoint> }> {
+    const rows = rowsOf<{
+      id: string;
+      endpoint_id: string;
+      message_id: string;
+      body: string;
+      attempts: number;
+      traceparent: string | null;
+      tracestate: string | null;
+      url: string;
+      secret: string | null;
+      secret_sealed: Buffer | null;
+      secret_master_key_id: string | null;
+      previous_secret: string | null;
+      previous_secret_sealed: Buffer | null;
+      previous_secret_master_key_id: string | null;
+      previous_secret_expires_at: Date | null;
+    }>(await db.query(
       `WITH room AS (
          SELECT e.id, $3::int - (SELECT count(*) FROM ${T} b WHERE b.endpoint_id = e.id AND b.status = 'in_flight')::int AS n
            FROM notification.webhook_endpoints e WHERE e.status = 'enabled'
@@ -214,13 +260,28 @@ export const webhookDeliveryStore = {
          ORDER BY c.ready_at, c.id LIMIT $2
        ), locked AS (
          SELECT d.id FROM ${T} d JOIN candidates c ON c.id = d.id WHERE d.status = 'ready' FOR UPDATE OF d SKIP LOCKED
+       ), claimed AS (
+         UPDATE ${T} d SET status = 'in_flight', claim_token = $4, attempts = d.attempts + 1, last_attempt_at = $1, next_attempt_at = NULL
+           FROM locked WHERE d.id = locked.id
+         RETURNING d.id, d.endpoint_id, d.message_id, d.body, d.attempts, d.traceparent, d.tracestate
        )
-       UPDATE ${T} d SET status = 'in_flight', claim_token = $4, attempts = d.attempts + 1, last_attempt_at = $1, next_attempt_at = NULL
-         FROM locked WHERE d.id = locked.id
-       RETURNING d.id, d.endpoint_id, d.message_id, d.body, d.attempts, d.traceparent, d.tracestate`,
+       SELECT c.*, e.url, e.secret, e.secret_sealed, e.secret_master_key_id,
+              e.previous_secret, e.previous_secret_sealed, e.previous_secret_master_key_id, e.previous_secret_expires_at
+         FROM claimed c JOIN notification.webhook_endpoints e ON e.id = c.endpoint_id`,
       [options.now, options.limit, options.perEndpoint, options.token],
     ));
-    return rows.map((r) => ({
+    const endpoints = new Map<string, ClaimedEndpoint>();
+    for (const r of rows) {
+      if (endpoints.has(r.endpoint_id)) continue;
+      endpoints.set(r.endpoint_id, {
+        id: r.endpoint_id,
+        url: r.url,
+        secret: storedSecret(r.secret, r.secret_sealed, r.secret_master_key_id)!,
+        previousSecret: storedSecret(r.previous_secret, r.previous_secret_sealed, r.previous_secret_master_key_id),
+        previousSecretExpiresAt: r.previous_secret_expires_at,
+      });
+    }
+    const claimed = rows.map((r) => ({
       id: r.id,
       endpointId: r.endpoint_id,
       messageId: r.message_id,
@@ -229,6 +290,7 @@ export const webhookDeliveryStore = {
       claimToken: options.token,
       trace: { ...(r.traceparent ? { traceparent: r.traceparent } : {}), ...(r.tracestate ? { tracestate: r.tracestate } : {}) },
     }));
+    return { claimed, endpoints };
   },
 
   /** Locks the delivery if the claim is still its own (a watchdog may have handed it to another sender). */

@@ -28,7 +28,7 @@ export interface EndpointRow {
 }
 
 /** Sealed, or (a row from before sealing, until the start-up seals it) in clear. */
-const storedSecret = (plain: string | null, sealed: Buffer | null, masterKeyId: string | null): StoredSecret | null =>
+export const storedSecret = (plain: string | null, sealed: Buffer | null, masterKeyId: string | null): StoredSecret | null =>
   sealed && masterKeyId ? { masterKeyId, ciphertext: sealed } : plain !== null ? { plain } : null;
 
 /** The columns of a secret: clear, sealed, master key id. */
@@ -93,19 +93,6 @@ export const webhookEndpointStore = {
   async receiving(tx: EntityManager, partnerId: string | undefined): Promise<WebhookEndpoint[]> {
     const rows: EndpointRow[] = await tx.query(`SELECT * FROM ${T} e WHERE ${receivingWhere('e', 1)} ORDER BY id`, [partnerId ?? null]);
     return rows.map(toEndpoint);
-  },
-
-  /** `find` (every owner's, unlocked) for many endpoints in one statement. */
-  async findMany(tx: EntityManager, ids: readonly string[]): Promise<WebhookEndpoint[]> {
-    if (ids.length === 0) return [];
-    const rows: EndpointRow[] = await tx.query(`SELECT * FROM ${T} WHERE id = ANY($1::uuid[])`, [ids]);
-    return rows.map(toEndpoint);
-  },
-
-  /** A success ends the endpoints' failing streaks; only rows that change are locked and written. */
-  async clearFailing(tx: EntityManager, ids: readonly string[], now: Date): Promise<void> {
-    if (ids.length === 0) return;
-    await tx.query(`UPDATE ${T} SET failing_since = NULL, updated_at = $2 WHERE id = ANY($1::uuid[]) AND failing_since IS NOT NULL`, [[...ids].sort(), now]);
   },
 
   async update(tx: EntityManager, e: WebhookEndpoint): Promise<void> {

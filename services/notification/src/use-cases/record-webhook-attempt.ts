@@ -3,9 +3,9 @@ import type { Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { NotificationWebhookEndpointDisabledV1 } from '@tss/contracts';
 import { nextRetryDelayMs, shouldDisable } from '../domain/webhook-schedule';
-import { webhookDeliveryStore, type ClaimedDelivery } from '../store/webhook-delivery.store';
+import { webhookDeliveryStore, type ClaimedDelivery, type Queryable } from '../store/webhook-delivery.store';
 import { webhookEndpointStore } from '../store/webhook-endpoint.store';
-import { attemptTimerId, cancelAttempts, scheduleAttempt } from './webhook-queue';
+import { ATTEMPT_TIMER_ID_PREFIX, attemptTimerId, scheduleAttempt } from './webhook-queue';
 import { queueEndpointDisabledMail, type OwnerMailDeps } from './webhook-owner-mail';
 
 export interface SendOutcome {
@@ -88,23 +88,24 @@ export const recordWebhookAttempt = async (
 };
 
 /**
- * Successful attempts of many deliveries recorded in one transaction and three statements (issue
- * #15); the same effects as `recordWebhookAttempt` for each: the delivery succeeded, its timer is
- * cancelled, its endpoint's failing streak ends (not for a ping). A claim the watchdog took back
- * meanwhile records nothing. Returns the ids recorded.
+ * Successful attempts of many deliveries recorded in one statement (issue #15); the same effects
+ * as `recordWebhookAttempt` for each: the delivery succeeded, its timer is cancelled, its
+ * endpoint's failing streak ends (not for a ping). A claim the watchdog took back meanwhile
+ * records nothing. `db` may be the data source: the statement is atomic on its own and writes no
+ * event, so it needs neither a transaction nor the outbox relay's attention. Returns the ids
+ * recorded.
  */
 export const recordWebhookSuccesses = async (
-  tx: EntityManager,
+  db: Queryable,
   deps: Pick<RecordDeps, 'timers'>,
   attempts: readonly { claimed: ClaimedDelivery; outcome: SendOutcome }[],
   now: Date,
-): Promise<Set<string>> => {
-  const recorded = await webhookDeliveryStore.recordSuccesses(
-    tx,
-    attempts.map(({ claimed, outcome }) => ({ id: claimed.id, claimToken: claimed.claimToken, statusCode: outcome.statusCode ?? 200, latencyMs: outcome.latencyMs })),
-    now,
+): Promise<Set<string>> =>
+  new Set(
+    await webhookDeliveryStore.recordSuccesses(
+      db,
+      attempts.map(({ claimed, outcome }) => ({ id: claimed.id, claimToken: claimed.claimToken, statusCode: outcome.statusCode ?? 200, latencyMs: outcome.latencyMs })),
+      now,
+      { schema: deps.timers.schema, idPrefix: ATTEMPT_TIMER_ID_PREFIX },
+    ),
   );
-  await cancelAttempts(tx, deps.timers, recorded.map((r) => r.id));
-  await webhookEndpointStore.clearFailing(tx, [...new Set(recorded.filter((r) => r.reason !== 'ping').map((r) => r.endpointId))], now);
-  return new Set(recorded.map((r) => r.id));
-};

@@ -6,7 +6,8 @@ import { webhookDeliveryStore, type DeliveryReason } from '../store/webhook-deli
 
 /** One timer per delivery, re-targeted for each attempt: it makes the delivery ready for a sender. */
 export const WEBHOOK_ATTEMPT_TIMER = 'webhook.attempt';
-export const attemptTimerId = (deliveryId: string): string => `webhook:${deliveryId}`;
+export const ATTEMPT_TIMER_ID_PREFIX = 'webhook:';
+export const attemptTimerId = (deliveryId: string): string => `${ATTEMPT_TIMER_ID_PREFIX}${deliveryId}`;
 /** NOTIFY channel: a delivery became ready (sent by PostgreSQL at commit, so senders never look too early). */
 export const WEBHOOK_READY_CHANNEL = 'notification_webhook_ready';
 
@@ -43,12 +44,5 @@ export const enqueueDeliveries = async (tx: EntityManager, timers: TimerStore, m
 export const scheduleAttempt = (tx: EntityManager, timers: TimerStore, deliveryId: string, dueAt: Date): Promise<void> =>
   timers.schedule(tx, { id: attemptTimerId(deliveryId), kind: WEBHOOK_ATTEMPT_TIMER, dueAt, payload: { deliveryId } });
 
-/** `scheduleAttempt` for many deliveries at one time, in one statement (a fired batch's watchdogs, a claim's). */
-export const scheduleAttempts = (tx: EntityManager, timers: TimerStore, deliveryIds: readonly string[], dueAt: Date): Promise<void> =>
-  timers.scheduleAll(tx, deliveryIds.map((deliveryId) => ({ id: attemptTimerId(deliveryId), kind: WEBHOOK_ATTEMPT_TIMER, dueAt, payload: { deliveryId } })));
-
-/** Deletes the pending attempt timers of finished deliveries, in one statement. */
-export const cancelAttempts = async (tx: EntityManager, timers: TimerStore, deliveryIds: readonly string[]): Promise<void> => {
-  if (deliveryIds.length === 0) return;
-  await tx.query(`DELETE FROM "${timers.schema}".timers WHERE id = ANY($1::text[]) AND status = 'pending'`, [deliveryIds.map(attemptTimerId)]);
-};
+/** The delivery's timer, due at `dueAt` (`scheduleAll` takes many, each with its own time). */
+export const attemptTimer = (deliveryId: string, dueAt: Date) => ({ id: attemptTimerId(deliveryId), kind: WEBHOOK_ATTEMPT_TIMER, dueAt, payload: { deliveryId } });
