@@ -7,17 +7,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { startChildServer, type ChildServer } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { json } from '../support/platform-api';
+import { restartWithStatementStats } from '../support/statement-stats';
 
 const EVENTS = Number(process.env.BENCH_WEBHOOKS_EVENTS ?? 2_000);
 const ENDPOINTS = 10;
 const IN_FLIGHT = 32;
 const LIMIT_MS = 300_000;
+/** `BENCH_PG_STATEMENTS=1`: the statements per queued delivery of the replay and drain, from pg_stat_statements. */
+const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789' };
 const TICKET = JSON.stringify({ product: 'reader', productVersion: '4.2.1', subject: 'Reader crashes', description: 'The reader closes when opening any EPUB.' });
 
@@ -28,6 +32,18 @@ interface Stats {
   sample?: { headers: Record<string, string>; body: string };
 }
 
+/** Statements since the last reset, per queued delivery, most frequent first. */
+const statementsPer = async (db: Client, deliveries: number) => {
+  const { rows } = await db.query<{ calls: string; query: string }>(
+    `SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements ORDER BY calls DESC LIMIT 25`,
+  );
+  const total = await db.query<{ calls: string }>('SELECT sum(calls) AS calls FROM pg_stat_statements');
+  return {
+    all: Number((Number(total.rows[0].calls) / deliveries).toFixed(3)),
+    top: rows.map((r) => ({ perDelivery: Number((Number(r.calls) / deliveries).toFixed(3)), query: r.query })),
+  };
+};
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const wallMs = (): number => performance.timeOrigin + performance.now();
 
@@ -36,9 +52,15 @@ export const runWebhooksBench = async (): Promise<BenchFigures> => {
   const pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
   const servers: ChildServer[] = [];
   const agent = new Agent({ connections: IN_FLIGHT, keepAliveTimeout: 30_000 });
+  const db = new Client({ connectionString: pg.url('tss_bench') });
   try {
     await pg.start();
+    if (STATEMENTS) await restartWithStatementStats(pg);
     await ensureDatabase(pg.url(), 'tss_bench');
+    if (STATEMENTS) {
+      await db.connect();
+      await db.query('CREATE EXTENSION pg_stat_statements');
+    }
     const receiverPort = await freePort();
     const receiver = await startChildServer('receiver', [path.join(__dirname, 'receiver.ts')], { env: { ...process.env, PORT: String(receiverPort) }, port: receiverPort });
     servers.push(receiver);
@@ -111,6 +133,7 @@ export const runWebhooksBench = async (): Promise<BenchFigures> => {
     await fetch(`${receiver.baseUrl}/reset`, { method: 'POST' });
     const queued = EVENTS * ENDPOINTS;
     process.stderr.write(`webhooks: ${queued} deliveries queued by replay\n`);
+    if (STATEMENTS) await db.query('SELECT pg_stat_statements_reset()');
     const replayStarted = wallMs();
     // One after the other, as an operator would: each replay is one transaction of EVENTS rows.
     for (const id of ids) await json(await fetch(`${base}/v1/webhooks/endpoints/${id}/replay`, { method: 'POST', headers: admin, body: JSON.stringify({ since }) }));
@@ -119,6 +142,7 @@ export const runWebhooksBench = async (): Promise<BenchFigures> => {
     const tssSeconds = ((drained.lastAtMs ?? 0) - replayStarted) / 1000;
     // At the time limit, the rate of what did arrive.
     const tssRate = drained.count / tssSeconds;
+    const statements = STATEMENTS ? await statementsPer(db, queued) : undefined;
     await platform.stop();
 
     // Baseline: the same signed body, as many times, IN_FLIGHT at a time, with undici.
@@ -151,6 +175,7 @@ export const runWebhooksBench = async (): Promise<BenchFigures> => {
         ...(drained.timedOut ? { timedOutAfterMs: LIMIT_MS } : {}),
       },
       ratio: Number((tssRate / baselineRate).toFixed(3)),
+      ...(statements ? { statementsPerDelivery: statements } : {}),
       goals: {
         '≥ 2,000 deliveries/s per replica': { met: tssRate >= 2_000, measured: Math.round(tssRate), target: 2_000 },
         '≥ 40 % of the baseline': { met: tssRate / baselineRate >= 0.4, measured: Number((tssRate / baselineRate).toFixed(3)), target: 0.4 },
@@ -162,6 +187,7 @@ export const runWebhooksBench = async (): Promise<BenchFigures> => {
   } finally {
     for (const server of servers) await server.stop().catch(() => undefined);
     await agent.close();
+    if (STATEMENTS) await db.end().catch(() => undefined);
     await pg.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
