@@ -15,7 +15,7 @@ import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { webhookEventStore } from '../src/store/webhook-event.store';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
 import { createEndpoint, replay } from '../src/use-cases/webhook-endpoints';
-import { enqueueDeliveries, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
+import { enqueueDeliveries, QUEUED_WATCHDOG_MS, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
 import { secretBoxOf } from '../src/use-cases/webhook-secrets';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -101,16 +101,16 @@ describe('webhook deliveries in batches (issue #15), notification alone on real 
   const pendingTimers = async (ids: readonly string[]) =>
     sut.query<{ id: string; due_at: Date }>(`SELECT id, due_at FROM notification.timers WHERE id = ANY($1::text[]) AND status = 'pending'`, [ids.map((id) => `webhook:${id}`)]);
 
-  it('a batch of due deliveries fires in one tick: all made ready with their watchdogs, then sent once each and recorded together (timers cancelled, failing streak ended)', async () => {
+  it('a batch of queued deliveries is ready at once with its watchdogs (no timer to fire first), then sent once each and recorded together (timers cancelled, failing streak ended)', async () => {
     const endpoint = await newEndpoint('/batch');
     await sut.query(`UPDATE notification.webhook_endpoints SET failing_since = $2 WHERE id = $1`, [endpoint.id, new Date(clock.now().getTime() - 3_600_000)]);
     const ids = await queueMany(endpoint.id, 'batch', 60);
     expect(new Set(ids).size).toBe(60);
-    expect(await worker.runDue()).toBe(60);
     expect((await statuses(ids)).every((d) => d.status === 'ready' && d.attempts === 0)).toBe(true);
+    expect(await worker.runDue()).toBe(0);
     const watchdogs = await pendingTimers(ids);
     expect(watchdogs).toHaveLength(60);
-    expect(watchdogs.every((t) => t.due_at.getTime() === clock.now().getTime() + WATCHDOG_MS)).toBe(true);
+    expect(watchdogs.every((t) => t.due_at.getTime() === clock.now().getTime() + QUEUED_WATCHDOG_MS)).toBe(true);
 
     const d = dispatcher(undefined, 60);
     d.start();
@@ -125,6 +125,9 @@ describe('webhook deliveries in batches (issue #15), notification alone on real 
   it('a fired timer whose delivery another transaction holds is skipped without waiting, re-armed a second later, and then made ready', async () => {
     const endpoint = await newEndpoint('/held');
     const [held, free] = await queueMany(endpoint.id, 'held', 2);
+    // As after a failed attempt: pending, their next attempt due now.
+    await sut.query(`UPDATE notification.webhook_deliveries SET status = 'pending' WHERE id = ANY($1::uuid[])`, [[held, free]]);
+    await sut.query(`UPDATE notification.timers SET due_at = $2, next_attempt_at = $2 WHERE id = ANY($1::text[])`, [[held, free].map((id) => `webhook:${id}`), clock.now()]);
     const runner = sut.host.dataSource.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
@@ -152,15 +155,14 @@ describe('webhook deliveries in batches (issue #15), notification alone on real 
   it('a success whose claim the watchdog took back meanwhile records nothing: the delivery stays with its new attempt', async () => {
     const endpoint = await newEndpoint('/late');
     const [id] = await queueMany(endpoint.id, 'late', 1);
-    await worker.runDue();
     let release: (() => void) | undefined;
     const d = dispatcher(async () => {
       await new Promise<void>((resolve) => (release = resolve));
       return { statusCode: 200, latencyMs: 1 };
     });
     expect(await d.dispatchReady()).toBe(1);
-    clock.advanceMs(TIMEOUT_MS + 60_000);
-    expect(await worker.runDue()).toBe(1); // the watchdog: ready again, the first claim lost
+    clock.advanceMs(QUEUED_WATCHDOG_MS);
+    expect(await worker.runDue()).toBe(1); // the watchdog (the attempt began longer ago than it): ready again, the first claim lost
     await waitFor('the send started', async () => release !== undefined);
     release?.();
     await d.stop();
@@ -184,7 +186,7 @@ describe('webhook deliveries in batches (issue #15), notification alone on real 
     const d = dispatcher();
     d.start();
     const owner = { kind: 'partner' as const, partnerId };
-    worker.start(); // woken at each replay's commit (the queue's NOTIFY)
+    worker.start();
     try {
       const [ra, rb] = await Promise.all([
         sut.host.unitOfWork.run((tx) => replay(tx, timers, owner, a.id, since, clock.now())),

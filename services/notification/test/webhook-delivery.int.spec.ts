@@ -16,7 +16,7 @@ import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { webhookDeliveryStore } from '../src/store/webhook-delivery.store';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
 import { createEndpoint } from '../src/use-cases/webhook-endpoints';
-import { enqueueDelivery, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
+import { enqueueDelivery, QUEUED_WATCHDOG_MS, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
 import { secretBoxOf } from '../src/use-cases/webhook-secrets';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -98,12 +98,12 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
   it('a sender that dies mid-attempt loses nothing: the watchdog makes the delivery ready again and another sender delivers it', async () => {
     const endpoint = await newEndpoint('/crash');
     const deliveryId = await queue(endpoint.id, 'msg-crash');
-    await worker.runDue();
     // The first sender claims it, then "crashes": its call never ends and nothing is recorded.
     const doomed = dispatcher(() => new Promise<SendOutcome>(() => undefined));
     expect(await doomed.dispatchReady()).toBe(1);
     expect(await statusOf(deliveryId)).toEqual({ status: 'in_flight', attempts: 1 });
-    clock.advanceMs(WATCHDOG_MS - 1);
+    // The timer armed when it was queued is its watchdog (longer than this attempt's, so the attempt is found dead).
+    clock.advanceMs(QUEUED_WATCHDOG_MS - 1);
     expect(await worker.runDue()).toBe(0);
     clock.advanceMs(1);
     expect(await worker.runDue()).toBe(1);
@@ -124,7 +124,6 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     const fast = await newEndpoint('/fast');
     for (let i = 0; i < 6; i += 1) await queue(slow.id, `slow-${i}`);
     const fastId = await queue(fast.id, 'fast-0');
-    await worker.runDue();
     const release: (() => void)[] = [];
     const sent: string[] = [];
     const d = dispatcher(async (r) => {
@@ -175,6 +174,7 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     const endpoint = await newEndpoint('/off');
     const deliveryId = await queue(endpoint.id, 'off');
     await sut.query(`UPDATE notification.webhook_endpoints SET status = 'disabled' WHERE id = $1`, [endpoint.id]);
+    clock.advanceMs(QUEUED_WATCHDOG_MS);
     await worker.runDue();
     expect((await statusOf(deliveryId)).status).toBe('cancelled');
     expect(await sut.query(`SELECT id FROM notification.timers WHERE id = $1 AND status = 'pending'`, [`webhook:${deliveryId}`])).toEqual([]);
@@ -184,6 +184,7 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     const endpoint = await newEndpoint('/gone');
     const deliveryId = await queue(endpoint.id, 'gone');
     await sut.query(`DELETE FROM notification.webhook_endpoints WHERE id = $1`, [endpoint.id]);
+    clock.advanceMs(QUEUED_WATCHDOG_MS);
     await worker.runDue();
     expect(await webhookDeliveryStore.find(sut.host.dataSource.manager, endpoint.id, deliveryId)).toBeUndefined();
     expect(await sut.query(`SELECT id FROM notification.timers WHERE id = $1 AND status = 'pending'`, [`webhook:${deliveryId}`])).toEqual([]);
@@ -207,7 +208,7 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     const recentDone = await finished(29, 'succeeded');
     const queuedOld = await queue(endpoint.id, 'still-queued');
     await sut.query(`UPDATE notification.webhook_deliveries SET created_at = $2 WHERE id = $1`, [queuedOld, at(60)]);
-    await worker.runDue(); // the queued delivery's first attempt timer: it becomes ready, unfinished
+    await worker.runDue(); // whatever earlier tests left due
     await sut.host.unitOfWork.run((tx) => timers.schedule(tx, { id: WEBHOOK_PRUNE_TIMER_ID, kind: WEBHOOK_PRUNE_TIMER, dueAt: clock.now() }));
     expect(await worker.runDue()).toBe(1);
     expect((await sut.query<{ id: string }>(`SELECT id FROM notification.webhook_events ORDER BY id`)).map((r) => r.id)).toEqual(['new-event']);

@@ -14,7 +14,7 @@ import { notificationService } from '../src/index';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
 import { createEndpoint } from '../src/use-cases/webhook-endpoints';
-import { attemptTimerId, enqueueDeliveries, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
+import { attemptTimerId, enqueueDeliveries, QUEUED_WATCHDOG_MS, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
 import { secretBoxOf } from '../src/use-cases/webhook-secrets';
 import { signatureOf } from '../src/domain/webhook-signature';
 import { countedDataSource } from './support/counted-statements';
@@ -114,7 +114,6 @@ describe('webhook dispatch: one statement per claim and per batch of successes (
   it('a claim of several endpoints’ deliveries is one statement, signs with each endpoint’s secret, and leaves their timers; their successes are one more', async () => {
     const [a, b] = [await newEndpoint('/one-a'), await newEndpoint('/one-b')];
     const ids = [...(await queueMany(a.id, 'one-a', 5)), ...(await queueMany(b.id, 'one-b', 5))];
-    expect(await worker.runDue()).toBe(10);
     const watchdogs = await Promise.all(ids.map(timerOf));
     const { d, counted } = dispatcher();
     expect(await d.dispatchReady()).toBe(10);
@@ -141,7 +140,6 @@ describe('webhook dispatch: one statement per claim and per batch of successes (
     const endpoint = await newEndpoint('/streak');
     await sut.query(`UPDATE notification.webhook_endpoints SET failing_since = $2 WHERE id = $1`, [endpoint.id, new Date(clock.now().getTime() - 3_600_000)]);
     const [id] = await queueMany(endpoint.id, 'streak', 1);
-    await worker.runDue();
     const { d } = dispatcher();
     expect(await d.dispatchReady()).toBe(1);
     await waitFor('recorded', async () => (await statuses([id]))[0].status === 'succeeded');
@@ -151,14 +149,13 @@ describe('webhook dispatch: one statement per claim and per batch of successes (
 
   it('an attempt its timer finds still within its watchdog stays in flight, the timer re-armed to the attempt’s start plus the watchdog; past it, the delivery is ready again', async () => {
     const endpoint = await newEndpoint('/alive');
-    const [id] = await queueMany(endpoint.id, 'alive', 1);
-    await worker.runDue(); // ready, its timer the watchdog from now
-    clock.advanceMs(WATCHDOG_MS / 2);
+    const [id] = await queueMany(endpoint.id, 'alive', 1); // ready, its timer the watchdog of a queued delivery
+    clock.advanceMs(QUEUED_WATCHDOG_MS - WATCHDOG_MS / 2);
     const claimedAt = clock.now();
     const { d } = dispatcher(() => new Promise<SendOutcome>(() => undefined)); // a send that never ends
     expect(await d.dispatchReady()).toBe(1);
     clock.advanceMs(WATCHDOG_MS / 2);
-    expect(await worker.runDue()).toBe(1); // the timer armed before the claim
+    expect(await worker.runDue()).toBe(1); // the timer armed when it was queued
     expect(await statuses([id])).toEqual([{ id, status: 'in_flight', attempts: 1 }]);
     expect(await timerOf(id)).toEqual({ status: 'pending', due_at: new Date(claimedAt.getTime() + WATCHDOG_MS) });
     clock.advanceMs(WATCHDOG_MS / 2 - 1);

@@ -82,6 +82,10 @@ describe('webhook events recorded and matched per transaction (issue #11)', () =
     const counted = await handleAll(events);
     expect(counted.count('notification.webhook_events')).toBe(events.length);
     expect(counted.count('webhook_endpoints')).toBe(1);
+    // And one statement per event with deliveries: queued ready, their watchdogs armed, the senders told at commit (issue #15).
+    expect(counted.statements).toHaveLength(events.length + 2);
+    expect(counted.count('pg_notify')).toBe(2);
+    expect(await sut.query(`SELECT DISTINCT status FROM notification.webhook_deliveries WHERE message_id = ANY($1::text[])`, [events.map((e) => e.id)])).toEqual([{ status: 'ready' }]);
     // Every event is recorded for replay, matched or not; only ticket.* reached the partner's endpoint, none the other partner's.
     expect(await sut.query(`SELECT count(*)::int AS n FROM notification.webhook_events WHERE id = ANY($1::text[])`, [events.map((e) => e.id)])).toEqual([{ n: 3 }]);
     expect((await deliveriesOf(events.map((e) => e.id))).sort()).toEqual([`${mine}:${events[0].id}`, `${mine}:${events[2].id}`].sort());

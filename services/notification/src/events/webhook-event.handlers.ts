@@ -6,7 +6,7 @@ import type { EntityManager } from 'typeorm';
 import { transactionMemo } from '@tss/persistence';
 import { receivesPartner, type WebhookEndpoint } from '../domain/webhook-endpoint';
 import { webhookEventStore } from '../store/webhook-event.store';
-import { enqueueDelivery } from '../use-cases/webhook-queue';
+import { enqueueDeliveries } from '../use-cases/webhook-queue';
 
 /** The domains whose events endpoints may subscribe to (DESIGN: notification consumes these). */
 export const WEBHOOK_DOMAINS = ['ticket', 'sla', 'escalation', 'rating'] as const;
@@ -67,10 +67,11 @@ const queueDeliveries = async (
   endpoints: readonly WebhookEndpoint[],
   now: Date,
 ): Promise<void> => {
-  for (const endpoint of endpoints) {
-    if (!receivesPartner(endpoint, partnerId) || !matchesAny(endpoint.eventTypes, event.type)) continue;
-    await enqueueDelivery(tx, timers, { endpointId: endpoint.id, messageId: event.id, eventType: event.type, body, reason: 'event' }, now);
-  }
+  const messages = endpoints
+    .filter((endpoint) => receivesPartner(endpoint, partnerId) && matchesAny(endpoint.eventTypes, event.type))
+    .map((endpoint) => ({ endpointId: endpoint.id, messageId: event.id, eventType: event.type, body, reason: 'event' as const }));
+  // Every endpoint's delivery in one statement, ready at commit (issue #15).
+  await enqueueDeliveries(tx, timers, messages, now);
 };
 
 export const webhookHandlers = (timers: TimerStore): HandlerBinding[] => {

@@ -94,30 +94,31 @@ export interface AttemptResult {
 }
 
 export const webhookDeliveryStore = {
-  async insert(
-    tx: EntityManager,
-    d: Pick<WebhookDelivery, 'id' | 'endpointId' | 'messageId' | 'eventType' | 'body' | 'reason' | 'createdAt'> & { trace?: { traceparent?: string; tracestate?: string } },
-  ): Promise<void> {
-    await tx.query(
-      `INSERT INTO ${T} (id, endpoint_id, message_id, event_type, body, reason, status, next_attempt_at, created_at, traceparent, tracestate)
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $8, $9)`,
-      [d.id, d.endpointId, d.messageId, d.eventType, d.body, d.reason, d.createdAt, d.trace?.traceparent ?? null, d.trace?.tracestate ?? null],
-    );
-  },
-
-  /** `insert` for many deliveries in one statement (a replay). */
-  async insertAll(
+  /**
+   * Queues deliveries ready for a sender at once (issue #15: a delivery queued due now no longer
+   * waits for a timer to fire to become ready), in one statement with the caller's timers (their
+   * watchdogs, `TimerStore.scheduleAllStatement` numbered from $10) and a NOTIFY on `channel`,
+   * which PostgreSQL sends at commit. Rows in the given order.
+   */
+  async insertReady(
     tx: EntityManager,
     ds: readonly (Pick<WebhookDelivery, 'id' | 'endpointId' | 'messageId' | 'eventType' | 'body' | 'reason'> & { trace?: { traceparent?: string; tracestate?: string } })[],
-    createdAt: Date,
+    now: Date,
+    also: { timers: { sql: string; params: unknown[] }; channel: string },
   ): Promise<void> {
     if (ds.length === 0) return;
+    const notifyParam = 10 + also.timers.params.length;
     await tx.query(
-      `INSERT INTO ${T} (id, endpoint_id, message_id, event_type, body, reason, status, next_attempt_at, created_at, traceparent, tracestate)
-       SELECT d.id, d.endpoint_id, d.message_id, d.event_type, d.body, d.reason, 'pending', $7, $7, d.traceparent, d.tracestate
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $8::text[], $9::text[])
-              WITH ORDINALITY AS d(id, endpoint_id, message_id, event_type, body, reason, traceparent, tracestate, n)
-        ORDER BY d.n`,
+      `WITH queued AS (
+         INSERT INTO ${T} (id, endpoint_id, message_id, event_type, body, reason, status, next_attempt_at, ready_at, created_at, traceparent, tracestate)
+         SELECT d.id, d.endpoint_id, d.message_id, d.event_type, d.body, d.reason, 'ready', $7, $7, $7, d.traceparent, d.tracestate
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $8::text[], $9::text[])
+                WITH ORDINALITY AS d(id, endpoint_id, message_id, event_type, body, reason, traceparent, tracestate, n)
+          ORDER BY d.n
+       ), watchdogs AS (
+         ${also.timers.sql}
+       )
+       SELECT pg_notify($${notifyParam}, '')`,
       [
         ds.map((d) => d.id),
         ds.map((d) => d.endpointId),
@@ -125,9 +126,11 @@ export const webhookDeliveryStore = {
         ds.map((d) => d.eventType),
         ds.map((d) => d.body),
         ds.map((d) => d.reason),
-        createdAt,
+        now,
         ds.map((d) => d.trace?.traceparent ?? null),
         ds.map((d) => d.trace?.tracestate ?? null),
+        ...also.timers.params,
+        also.channel,
       ],
     );
   },

@@ -4,7 +4,7 @@ import { traceCarrierOf } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { webhookDeliveryStore, type DeliveryReason } from '../store/webhook-delivery.store';
 
-/** One timer per delivery, re-targeted for each attempt: it makes the delivery ready for a sender. */
+/** One timer per delivery, re-targeted for each attempt: it makes the delivery ready for a sender (a retry), or is its watchdog. */
 export const WEBHOOK_ATTEMPT_TIMER = 'webhook.attempt';
 export const ATTEMPT_TIMER_ID_PREFIX = 'webhook:';
 export const attemptTimerId = (deliveryId: string): string => `${ATTEMPT_TIMER_ID_PREFIX}${deliveryId}`;
@@ -19,24 +19,32 @@ export interface QueuedMessage {
   reason: DeliveryReason;
 }
 
-/** Queues a delivery in the caller's transaction; its first attempt is due now, in the trace active here (the event's). */
-export const enqueueDelivery = async (tx: EntityManager, timers: TimerStore, message: QueuedMessage, now: Date): Promise<string> => {
-  const id = randomUUID();
-  await webhookDeliveryStore.insert(tx, { id, ...message, createdAt: now, trace: traceCarrierOf() });
-  await timers.schedule(tx, { id: attemptTimerId(id), kind: WEBHOOK_ATTEMPT_TIMER, dueAt: now, payload: { deliveryId: id } });
-  return id;
-};
+/**
+ * How long after being queued a delivery's timer first looks at it: the longest watchdog
+ * (WEBHOOK_TIMEOUT_MS at most 60 s, plus 1 min). A delivery queued ready needs no timer to be
+ * sent; this one only catches a sender that claims it and dies (a fired timer finds an attempt
+ * begun less than a watchdog ago alive, and re-arms it for then).
+ */
+export const QUEUED_WATCHDOG_MS = 120_000;
+
+/** Queues a delivery in the caller's transaction, ready for a sender at commit, in the trace active here (the event's). */
+export const enqueueDelivery = async (tx: EntityManager, timers: TimerStore, message: QueuedMessage, now: Date): Promise<string> =>
+  (await enqueueDeliveries(tx, timers, [message], now))[0];
 
 /**
- * `enqueueDelivery` for many messages in one transaction with two statements (a
- * replay of thousands of events); returns the delivery ids in the messages' order.
+ * Queues deliveries ready for a sender (issue #15): one statement writes them, arms their
+ * watchdogs and tells the senders at commit, for one event's endpoints or a replay of thousands
+ * of events; returns the delivery ids in the messages' order.
  */
 export const enqueueDeliveries = async (tx: EntityManager, timers: TimerStore, messages: readonly QueuedMessage[], now: Date): Promise<string[]> => {
   if (messages.length === 0) return [];
   const trace = traceCarrierOf();
   const rows = messages.map((m) => ({ id: randomUUID(), ...m, trace }));
-  await webhookDeliveryStore.insertAll(tx, rows, now);
-  await timers.scheduleAll(tx, rows.map((r) => ({ id: attemptTimerId(r.id), kind: WEBHOOK_ATTEMPT_TIMER, dueAt: now, payload: { deliveryId: r.id } })));
+  const watchdogAt = new Date(now.getTime() + QUEUED_WATCHDOG_MS);
+  await webhookDeliveryStore.insertReady(tx, rows, now, {
+    timers: timers.scheduleAllStatement(rows.map((r) => attemptTimer(r.id, watchdogAt)), 10),
+    channel: WEBHOOK_READY_CHANNEL,
+  });
   return rows.map((r) => r.id);
 };
 
