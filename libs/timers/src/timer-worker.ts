@@ -43,6 +43,12 @@ export interface TimerWorkerOptions {
   /** This claimer's name in `claimed_by`; host, pid and a random suffix when not given. */
   owner?: string;
   batchSize?: number;
+  /**
+   * Batches fired at once, each in its own transaction, while batches come back full (a burst):
+   * one batch's statements run while another's results are handled, on PostgreSQL's other core.
+   * Claims skip each other's rows, as two replicas' do. A quiet worker fires one batch (1 by default).
+   */
+  concurrency?: number;
   /** How long a claim holds before another replica may take the timer (a crashed claimer's timers wait this long). */
   leaseMs?: number;
   /**
@@ -142,11 +148,15 @@ export class TimerWorker {
     this.wakeUp?.();
   }
 
-  /** Fires every timer due at `clock.now()`, batch by batch; returns how many fired. */
+  /**
+   * Fires every timer due at `clock.now()`, batch by batch; returns how many fired. The first
+   * batch goes alone; when it comes back full, `concurrency` lanes fire the rest.
+   */
   async runDue(): Promise<number> {
     const batchSize = this.options.batchSize ?? 100;
     let fired = 0;
-    for (;;) {
+    /** One batch; true when it came back full (more may be due). */
+    const next = async (): Promise<boolean> => {
       const batch = await this.fireBatch(batchSize);
       let late = 0;
       let maxLatenessMs = 0;
@@ -156,8 +166,17 @@ export class TimerWorker {
         maxLatenessMs = Math.max(maxLatenessMs, timer.latenessMs);
       }
       if (late > 0) this.options.logger.info({ late, maxLatenessMs }, 'timers fired late');
-      if (batch.claimed < batchSize) return fired;
-    }
+      return batch.claimed >= batchSize;
+    };
+    if (!(await next())) return fired;
+    const lane = async () => {
+      while (await next());
+    };
+    // Settled, not `all`: a lane that fails must not leave the others running into the next pass.
+    const lanes = await Promise.allSettled(Array.from({ length: Math.max(1, this.options.concurrency ?? 1) }, lane));
+    const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failed) throw failed.reason;
+    return fired;
   }
 
   private get lateAfterMs(): number {

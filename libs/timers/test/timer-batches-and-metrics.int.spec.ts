@@ -74,6 +74,61 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     expect(fired[0].n).toBe(50);
   });
 
+  it('concurrency: a burst is fired by several batches at once, each timer once; a short batch still goes alone', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    await schedule(store, clock, Array.from({ length: 60 }, (_, i) => `p${String(i).padStart(2, '0')}`), 1_000, 'lane');
+    clock.advanceMs(1_000);
+    const LANES = 3;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let transactions = 0;
+    // Every lane's batch waits until all lanes hold one: only batches fired at once get past it.
+    let allLanesIn!: () => void;
+    const lanesIn = new Promise<void>((resolve) => (allLanesIn = resolve));
+    const worker = new TimerWorker({
+      dataSource,
+      schema: SCHEMA,
+      clock,
+      logger,
+      handlers: {},
+      batchHandlers: {
+        lane: async (timers, tx) => {
+          if (transactions > 1) {
+            if (inFlight >= LANES) allLanesIn();
+            await Promise.race([lanesIn, new Promise((_, reject) => setTimeout(() => reject(new Error('batches never ran at once')), 5_000).unref())]);
+          }
+          await tx.query(`INSERT INTO "${SCHEMA}".effects (timer_id) SELECT unnest($1::text[])`, [timers.map((t) => t.id)]);
+        },
+      },
+      batchSize: 10,
+      concurrency: LANES,
+      runInTransaction: async (work) => {
+        transactions += 1;
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        try {
+          return await inTransaction(dataSource, work);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    });
+    expect(await worker.runDue()).toBe(60);
+    expect(maxInFlight).toBe(LANES);
+    const fired = await effects();
+    expect(fired).toHaveLength(60);
+    expect(new Set(fired).size).toBe(60);
+    // The first batch alone, five more full ones, and at most one short one per lane to end.
+    expect(transactions).toBeGreaterThanOrEqual(6);
+    expect(transactions).toBeLessThanOrEqual(1 + 5 + LANES);
+
+    await schedule(store, clock, ['q1', 'q2'], 0, 'lane');
+    transactions = 0;
+    expect(await worker.runDue()).toBe(2);
+    expect(transactions).toBe(1);
+  });
+
   it('a failing handler in a batch delays only its own timer: the others fire, it is released with a backoff', async () => {
     const clock = new TestClock(T0);
     const store = new TimerStore({ schema: SCHEMA, clock });

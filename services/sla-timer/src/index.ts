@@ -25,6 +25,19 @@ export const timerBatchSize = (env: NodeJS.ProcessEnv): number => {
   return value;
 };
 
+/**
+ * Clock timer batches fired at once by a replica while they come back full
+ * (`SLA_TIMER_CONCURRENCY`, default 2): a burst of clocks coming due keeps both of PostgreSQL's
+ * cores busy instead of one (docs/adr/0046). 1 is the one-batch-at-a-time worker.
+ */
+export const timerConcurrency = (env: NodeJS.ProcessEnv): number => {
+  const raw = env.SLA_TIMER_CONCURRENCY;
+  if (raw === undefined || raw.trim() === '') return 2;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 16) throw new Error(`SLA_TIMER_CONCURRENCY must be an integer from 1 to 16, got ${JSON.stringify(raw)}`);
+  return value;
+};
+
 /** sla-timer: owns response clocks and SLA policies; produces `sla.*`. */
 export const slaTimerService: ServiceModule = {
   name: 'sla-timer',
@@ -45,6 +58,7 @@ export const slaTimerService: ServiceModule = {
     // One worker per replica: due timers are claimed with SKIP LOCKED, so replicas never fire one twice (docs/adr/0024).
     const worker = new TimerWorker({
       batchSize: timerBatchSize(deps.env),
+      concurrency: timerConcurrency(deps.env),
       dataSource: deps.dataSource,
       schema: SLA_SCHEMA,
       clock: deps.clock,
