@@ -55,10 +55,11 @@ export class TimerStore {
 
   /**
    * `scheduleAll` as SQL and parameters (numbered from `$first`) to fold into a statement of the
-   * caller's, e.g. after a data-modifying `WITH` that writes the state the timers belong to.
+   * caller's, e.g. after a data-modifying `WITH` that writes the state the timers belong to;
+   * `onlyIf` (SQL on the caller's `WITH` names) schedules them only when it holds.
    */
-  scheduleAllStatement(timers: readonly ScheduleTimer[], first: number): { sql: string; params: unknown[] } {
-    return { sql: scheduleTimersSql(this.schema, first), params: scheduleTimersParams(timers, this.options.clock.now()) };
+  scheduleAllStatement(timers: readonly ScheduleTimer[], first: number, options: { onlyIf?: string } = {}): { sql: string; params: unknown[] } {
+    return { sql: scheduleTimersSql(this.schema, first, options.onlyIf), params: scheduleTimersParams(timers, this.options.clock.now()) };
   }
 
   /** False when no pending timer had this id. */

@@ -67,7 +67,8 @@ const toStored = (row: ClockRow): StoredClock => ({
   },
 });
 
-const warningsJson = (clock: ResponseClock) => JSON.stringify(clock.warnings.map((w) => ({ threshold: w.threshold, at: w.at.toISOString() })));
+/** A clock's warnings as the `warnings` column stores them. */
+export const warningsJson = (clock: ResponseClock) => JSON.stringify(clock.warnings.map((w) => ({ threshold: w.threshold, at: w.at.toISOString() })));
 
 /** Plain SQL: these run once per ticket event and per fired timer. */
 export const responseClockStore = {

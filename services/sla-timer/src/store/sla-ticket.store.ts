@@ -42,16 +42,6 @@ export const slaTicketStore = {
     return rows[0] ? toTicket(rows[0]) : undefined;
   },
 
-  /** False when the ticket was known already (a `ticket.created` under another event id). */
-  async insert(tx: EntityManager, t: TicketSla): Promise<boolean> {
-    const rows = (await tx.query(
-      `INSERT INTO ${T} (ticket_id, partner_id, requester_id, product, level, status, received_at, resolved_at, last_sequence)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (ticket_id) DO NOTHING RETURNING ticket_id`,
-      [t.ticketId, t.partnerId, t.requesterId, t.product, t.level, t.status, t.receivedAt, t.resolvedAt, t.lastSequence],
-    )) as unknown[];
-    return rows.length > 0;
-  },
-
   /**
    * Applies event `sequence` of a ticket when it is the next one and changes nothing but the
    * sequence: one statement, which row-locks the ticket as `lock` does. False when it did not apply

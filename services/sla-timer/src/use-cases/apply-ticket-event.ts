@@ -3,12 +3,13 @@ import type { EntityManager } from 'typeorm';
 import type { ServiceLevel } from '@tss/contracts';
 import { NotYet, type Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
-import { allTimerIds } from '../domain/clock-timers';
+import { allTimerIds, nextTimerFor } from '../domain/clock-timers';
 import type { ResponseClock } from '../domain/response-clock';
 import { applyTicketFact, checkSequence, openTicket, type ClockEffect, type ClockEnvironment, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
 import { publishRetargeted, publishStarted, publishStopped, syncClockTimers } from '../events/sla-events.producer';
 import { responseClockStore } from '../store/response-clock.store';
 import { slaTicketStore } from '../store/sla-ticket.store';
+import { insertOpenedTicket, OPENED_CLOCK, OPENING_TIMERS_FIRST_PARAM } from '../store/ticket-opening.store';
 import { policiesIn } from './policies-in-transaction';
 
 export interface ClockDeps {
@@ -60,9 +61,15 @@ export const applyTicketCreated = async (
 ): Promise<ApplyOutcome> => {
   const env = await environment(tx, input.partnerId, undefined, now);
   const { ticket, effects } = openTicket(input, env);
-  // Another event id for the same creation (a replay): the ticket is known, nothing starts twice.
-  if (!(await slaTicketStore.insert(tx, ticket))) return 'duplicate';
-  await commit(tx, deps, ticket, effects, env);
+  const [opened] = effects;
+  if (effects.length !== 1 || opened.kind !== 'started') throw new Error(`ticket ${input.ticketId}: ticket.created must start exactly one clock`);
+  // The ticket, its clock and the clock's first timer in one statement (its timer ids are new:
+  // nothing to cancel). Another event id for the same creation (a replay): the ticket is known,
+  // nothing is written and nothing starts twice.
+  const first = nextTimerFor(opened.clock, now);
+  const timers = deps.timers.scheduleAllStatement(first ? [first] : [], OPENING_TIMERS_FIRST_PARAM, { onlyIf: `EXISTS (SELECT 1 FROM ${OPENED_CLOCK})` });
+  if (!(await insertOpenedTicket(tx, ticket, opened.clock, now, timers))) return 'duplicate';
+  await publishStarted(tx, deps.outbox, { ticketId: ticket.ticketId, partnerId: ticket.partnerId }, opened.clock, { phoneSupport: await phoneSupportOf(tx, env, opened.clock) });
   return 'applied';
 };
 

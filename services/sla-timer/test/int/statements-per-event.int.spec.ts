@@ -130,13 +130,32 @@ describe('sla-timer statements per ticket event (issues #11, #15, docs/adr/0046)
     expect(unitOfWork.transactions).toBe(1);
     expect(count(log, /sla_policies/)).toBe(1);
     expect(count(log, /DELETE FROM "sla_timer"\.timers/)).toBe(0);
-    expect(count(log, /INSERT INTO "sla_timer"\.timers/)).toBe(20);
+    // Per ticket.created two statements: the ticket, its clock and the clock's first timer in one,
+    // its sla.clock_started in the outbox; per batch the consumer's own three and the policy read.
+    const opening = log.filter((sql) => /INSERT INTO "sla_timer"\.tickets/.test(sql));
+    expect(opening).toHaveLength(20);
+    expect(opening.every((sql) => /INSERT INTO "sla_timer"\.response_clocks/.test(sql) && /INSERT INTO "sla_timer"\.timers/.test(sql))).toBe(true);
+    expect(count(log, /INSERT INTO "sla_timer"\.outbox/)).toBe(20);
+    expect(log).toHaveLength(2 * 20 + 4);
     expect(await clocksOf(tickets)).toHaveLength(20);
     const pending = await sut.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM sla_timer.timers t JOIN sla_timer.response_clocks c ON t.id = 'sla:' || c.id || ':warn:0.5' WHERE t.status = 'pending' AND c.ticket_id = ANY($1)`,
       [tickets],
     );
     expect(pending).toEqual([{ n: 20 }]);
+  });
+
+  it('ticket.created again under another event id (a replay) writes nothing: one ticket, one clock, one pending timer', async () => {
+    const partnerId = randomUUID();
+    const ticketId = randomUUID();
+    expect(await inTransaction(sut.host.dataSource, (tx) => create(tx, ticketId, partnerId))).toBe('applied');
+    const log: string[] = [];
+    expect(await inTransaction(sut.host.dataSource, (tx) => create(recorded(tx, log), ticketId, partnerId))).toBe('duplicate');
+    expect(count(log, /INSERT INTO "sla_timer"\.outbox/)).toBe(0);
+    const clocks = await sut.query<{ id: string }>(`SELECT id FROM sla_timer.response_clocks WHERE ticket_id = $1`, [ticketId]);
+    expect(clocks).toHaveLength(1);
+    expect(await sut.query(`SELECT id FROM sla_timer.timers WHERE id LIKE $1 AND status = 'pending'`, [`sla:${clocks[0].id}:%`])).toEqual([{ id: `sla:${clocks[0].id}:warn:0.5` }]);
+    expect(await sut.query(`SELECT count(*)::int AS n FROM sla_timer.outbox WHERE event->>'subject' = $1`, [ticketId])).toEqual([{ n: 1 }]);
   });
 
   it('a stopped clock cancels its timers in one statement', async () => {
