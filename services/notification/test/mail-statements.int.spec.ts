@@ -10,6 +10,8 @@ import { mailStore } from '../src/store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId, queueMail } from '../src/use-cases/mail-queue';
 import { MailSender } from '../src/use-cases/mail-sender';
 import type { MailTransport, OutgoingMail } from '../src/use-cases/mail-transport';
+import type { CloudEvent } from '@tss/contracts';
+import { onTicketCreated } from '../src/events/on-ticket-created.handler';
 import { countedDataSource, countedStatements } from './support/counted-statements';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -82,6 +84,53 @@ describe('statements per mail (issue #11), notification alone on real PostgreSQL
     ]);
     expect(await sut.query(`SELECT status, attempts FROM notification.mail_messages WHERE id = $1`, [queued.id])).toEqual([{ status: 'pending', attempts: 0 }]);
     await sut.host.unitOfWork.run((tx) => timers.cancel(tx, mailAttemptTimerId(queued.id, 1))); // not sent by the next tests
+  });
+
+  it('ticket.created with a requester e-mail: the acknowledgment, its mail, the send timer and the contact in one statement', async () => {
+    const handler = onTicketCreated({ timers, messageIdDomain: 'tss.test', siteLinks: { urlFor: () => 'https://support.tss.test/s/token' } });
+    const ticketCreated = (ticketId: string, email?: string): CloudEvent<unknown> => ({
+      specversion: '1.0',
+      id: randomUUID(),
+      source: 'tss/ticket-intake',
+      type: 'ticket.created',
+      time: clock.now().toISOString(),
+      subject: ticketId,
+      datacontenttype: 'application/json',
+      dataschema: 'urn:tss:event:ticket.created:v1',
+      data: {
+        partnerId: randomUUID(),
+        sequence: 1,
+        reference: `TSS-${ticketId.slice(0, 4).toUpperCase()}`,
+        channel: 'api',
+        product: 'reader',
+        productVersion: '4.2',
+        level: 'standard',
+        subject: 'Reader crashes',
+        requester: email ? { email } : {},
+        missingDetails: [],
+        receivedAt: clock.now().toISOString(),
+      },
+    });
+    const [withMail, withoutMail] = [randomUUID(), randomUUID()];
+    const statements = await sut.host.unitOfWork.run(async (tx) => {
+      const counted = countedStatements(tx);
+      const ctx = { tx: counted.tx, outbox: sut.host.outbox, now: clock.now(), logger };
+      await handler.handle(ticketCreated(withMail, 'Ivan@client.example'), ctx);
+      const one = counted.statements.length;
+      await handler.handle(ticketCreated(withoutMail), ctx);
+      return [one, counted.statements.length - one];
+    });
+    expect(statements).toEqual([1, 1]);
+    const [mail] = await sut.query<{ id: string; message_id: string; kind: string }>(`SELECT id, message_id, kind FROM notification.mail_messages WHERE ticket_id = $1`, [withMail]);
+    expect(mail.kind).toBe('acknowledgment');
+    expect(await sut.query(`SELECT reference, delivery FROM notification.acknowledgments WHERE ticket_id = $1`, [withMail])).toEqual([{ reference: `TSS-${withMail.slice(0, 4).toUpperCase()}`, delivery: 'api_response' }]);
+    expect(await sut.query(`SELECT email, thread_root_id, site_requester FROM notification.mail_contacts WHERE ticket_id = $1`, [withMail])).toEqual([
+      { email: 'Ivan@client.example', thread_root_id: mail.message_id, site_requester: 'mail:ivan@client.example' },
+    ]);
+    expect(await sut.query(`SELECT kind FROM notification.timers WHERE id = $1 AND status = 'pending'`, [mailAttemptTimerId(mail.id, 1)])).toEqual([{ kind: MAIL_SEND_TIMER }]);
+    expect(await sut.query(`SELECT count(*)::int AS n FROM notification.acknowledgments WHERE ticket_id = $1`, [withoutMail])).toEqual([{ n: 1 }]);
+    expect(await sut.query(`SELECT count(*)::int AS n FROM notification.mail_messages WHERE ticket_id = $1`, [withoutMail])).toEqual([{ n: 0 }]);
+    await sut.host.unitOfWork.run((tx) => timers.cancel(tx, mailAttemptTimerId(mail.id, 1))); // not sent by the next tests
   });
 
   it('a sent acknowledgment: one locking read before SMTP, one transaction of two statements after it', async () => {

@@ -28,7 +28,7 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
       recipient: event.data.requester.email,
       missingDetails: event.data.missingDetails,
     });
-    await acknowledgmentStore.insert(tx, {
+    const recorded = {
       ticketId: ack.ticketId,
       partnerId: ack.partnerId,
       reference: ack.reference,
@@ -37,16 +37,19 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
       delivery: ack.delivery,
       body: acknowledgmentText(ack),
       recordedAt: now,
-    });
+    };
     const email = event.data.requester.email;
-    if (!email) return;
+    if (!email) {
+      await acknowledgmentStore.insert(tx, recorded);
+      return;
+    }
     const language = event.data.language ?? 'en';
     const siteRequester = siteRequesterOf(event.data.requester) ?? `mail:${email.toLowerCase()}`;
     const siteUrl = deps.siteLinks.urlFor({ ticketId: ack.ticketId, partnerId: ack.partnerId, requester: siteRequester, language }, now);
     const ctx = { reference: event.data.reference, subject: event.data.subject, language, siteUrl };
     // A request by mail is acknowledged as an answer to that mail, so the requester's client threads it.
     const openingMail = ack.channel === 'email' ? await inboundStore.claimOpeningMail(tx, { partnerId: ack.partnerId, sender: email, ticketId: ack.ticketId }) : undefined;
-    const queued = await queueMail(
+    await queueMail(
       tx,
       deps,
       {
@@ -59,10 +62,15 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
         ...(openingMail ? { inReplyTo: openingMail } : {}),
       },
       now,
-    );
-    await mailStore.saveContact(
-      tx,
-      { ticketId: ack.ticketId, partnerId: ack.partnerId, reference: ack.reference, email, language, subject: event.data.subject, threadRootId: queued.messageId, siteRequester },
-      now,
+      // The acknowledgment, the mail, its timer and the requester's contact in one statement (issue #11).
+      [
+        () => (first) => acknowledgmentStore.insertStatement(recorded, first),
+        (queued) => (first) =>
+          mailStore.saveContactStatement(
+            { ticketId: ack.ticketId, partnerId: ack.partnerId, reference: ack.reference, email, language, subject: event.data.subject, threadRootId: queued.messageId, siteRequester },
+            now,
+            first,
+          ),
+      ],
     );
   });

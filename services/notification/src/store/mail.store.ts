@@ -65,6 +65,15 @@ export interface MailResolutionRow {
 
 export type MailContact = MailContactRow & MailResolutionRow;
 
+/** SQL and its parameters, to fold into a statement of the caller's. */
+export interface SqlFragment {
+  sql: string;
+  params: unknown[];
+}
+
+/** A fragment whose parameters are numbered from `first`. */
+export type SqlFragmentAt = (first: number) => SqlFragment;
+
 /** A mail just marked sent: what its events and logs need. */
 export interface SentMail {
   id: string;
@@ -130,22 +139,43 @@ export const mailStore = {
   },
 
   /**
-   * `insert`, and in the same statement the caller's timers (`TimerStore.scheduleAllStatement`
-   * numbered from $13): the mail and its first send timer in one round trip.
+   * `insert`, and in the same statement other writes of the caller's (`also`, each a
+   * data-modifying statement numbered from the `first` it is given) and its timers
+   * (`TimerStore.scheduleAllStatement`, numbered from the `first` it is given): the mail, its first
+   * send timer and what the event recorded with it in one round trip (issue #11).
    */
-  async insertWithTimers(
+  async insertWith(
     tx: EntityManager,
     mail: Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt'>,
-    timers: { sql: string; params: unknown[] },
+    also: readonly SqlFragmentAt[],
+    timers: SqlFragmentAt,
   ): Promise<void> {
-    await tx.query(
-      `WITH mail AS (
+    const params: unknown[] = [mail.id, mail.ticketId, mail.partnerId, mail.kind, mail.recipient, mail.language, mail.messageId, mail.inReplyTo, mail.subject, mail.textBody, mail.htmlBody, mail.createdAt];
+    const ctes = [
+      `mail AS (
          INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       )
-       ${timers.sql}`,
-      [mail.id, mail.ticketId, mail.partnerId, mail.kind, mail.recipient, mail.language, mail.messageId, mail.inReplyTo, mail.subject, mail.textBody, mail.htmlBody, mail.createdAt, ...timers.params],
-    );
+       )`,
+    ];
+    also.forEach((fragmentAt, i) => {
+      const fragment = fragmentAt(params.length + 1);
+      ctes.push(`also_${i} AS (${fragment.sql})`);
+      params.push(...fragment.params);
+    });
+    const last = timers(params.length + 1);
+    await tx.query(`WITH ${ctes.join(', ')} ${last.sql}`, [...params, ...last.params]);
+  },
+
+  /** `saveContact` as a statement to fold into another (numbered from `first`). */
+  saveContactStatement(contact: MailContactRow, at: Date, first: number): SqlFragment {
+    const p = (n: number) => `$${first + n}`;
+    return {
+      sql: `INSERT INTO "${S}".mail_contacts (ticket_id, partner_id, reference, email, language, subject, thread_root_id, updated_at, site_requester)
+       VALUES (${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)})
+       ON CONFLICT (ticket_id) DO UPDATE SET email = EXCLUDED.email, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at, site_requester = EXCLUDED.site_requester,
+         thread_root_id = COALESCE("${S}".mail_contacts.thread_root_id, EXCLUDED.thread_root_id)`,
+      params: [contact.ticketId, contact.partnerId, contact.reference, contact.email, contact.language, contact.subject, contact.threadRootId, at, contact.siteRequester],
+    };
   },
 
   /**
@@ -258,13 +288,8 @@ export const mailStore = {
   },
 
   async saveContact(tx: EntityManager, contact: MailContactRow, at: Date): Promise<void> {
-    await tx.query(
-      `INSERT INTO "${S}".mail_contacts (ticket_id, partner_id, reference, email, language, subject, thread_root_id, updated_at, site_requester)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (ticket_id) DO UPDATE SET email = EXCLUDED.email, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at, site_requester = EXCLUDED.site_requester,
-         thread_root_id = COALESCE("${S}".mail_contacts.thread_root_id, EXCLUDED.thread_root_id)`,
-      [contact.ticketId, contact.partnerId, contact.reference, contact.email, contact.language, contact.subject, contact.threadRootId, at, contact.siteRequester],
-    );
+    const statement = mailStore.saveContactStatement(contact, at, 1);
+    await tx.query(statement.sql, statement.params);
   },
 
   /** The ticket's mail contact, its row locked until `tx` ends (events of one ticket and its timers take turns). */

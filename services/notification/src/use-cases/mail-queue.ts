@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { TimerStore } from '@tss/timers';
 import { mailMessageId } from '../domain/mail-delivery';
 import type { RenderedMail } from '../domain/mail-template';
-import { mailStore, type MailKind } from '../store/mail.store';
+import { mailStore, type MailKind, type SqlFragmentAt } from '../store/mail.store';
 
 export const MAIL_SEND_TIMER = 'mail.send';
 
@@ -25,29 +25,43 @@ export interface MailDraft {
   inReplyTo?: string;
 }
 
+/** Another write to commit in the mail's statement, given the queued mail's ids (its contact names its Message-ID). */
+export type AlsoWrite = (queued: { id: string; messageId: string }) => SqlFragmentAt;
+
 /**
  * Records the mail and its first send timer in the caller's transaction: the mail exists exactly
  * when the event that asked for it was handled, and is sent (at least once) after that commits.
+ * One statement, with `also` (the event's other writes) folded in (issue #11).
  */
-export const queueMail = async (tx: EntityManager, deps: QueueMailDeps, draft: MailDraft, now: Date): Promise<{ id: string; messageId: string }> => {
+export const queueMail = async (
+  tx: EntityManager,
+  deps: QueueMailDeps,
+  draft: MailDraft,
+  now: Date,
+  also: readonly AlsoWrite[] = [],
+): Promise<{ id: string; messageId: string }> => {
   const id = randomUUID();
   const messageId = mailMessageId(id, deps.messageIdDomain);
-  // The mail and its first send timer in one statement (issue #11). The timers' trigger wakes the
-  // worker at commit, busy or idle (docs/adr/0046): no NOTIFY of our own any more.
-  const timer = deps.timers.scheduleAllStatement([{ id: mailAttemptTimerId(id, 1), kind: MAIL_SEND_TIMER, dueAt: now, payload: { mailId: id } }], 13);
-  await mailStore.insertWithTimers(tx, {
-    id,
-    ticketId: draft.ticketId,
-    partnerId: draft.partnerId,
-    kind: draft.kind,
-    recipient: draft.recipient,
-    language: draft.language,
-    messageId,
-    inReplyTo: draft.inReplyTo ?? null,
-    subject: draft.rendered.subject,
-    textBody: draft.rendered.text,
-    htmlBody: draft.rendered.html,
-    createdAt: now,
-  }, timer);
+  // The timers' trigger wakes the worker at commit, busy or idle (docs/adr/0046): no NOTIFY of our own.
+  const timer = [{ id: mailAttemptTimerId(id, 1), kind: MAIL_SEND_TIMER, dueAt: now, payload: { mailId: id } }];
+  await mailStore.insertWith(
+    tx,
+    {
+      id,
+      ticketId: draft.ticketId,
+      partnerId: draft.partnerId,
+      kind: draft.kind,
+      recipient: draft.recipient,
+      language: draft.language,
+      messageId,
+      inReplyTo: draft.inReplyTo ?? null,
+      subject: draft.rendered.subject,
+      textBody: draft.rendered.text,
+      htmlBody: draft.rendered.html,
+      createdAt: now,
+    },
+    also.map((write) => write({ id, messageId })),
+    (first) => deps.timers.scheduleAllStatement(timer, first),
+  );
   return { id, messageId };
 };
