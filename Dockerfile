@@ -41,9 +41,14 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
     METRICS_PORT=9464 \
-    NODE_OPTIONS="--disable-warning=TimeoutNegativeWarning --enable-source-maps"
+    NODE_OPTIONS="--disable-warning=TimeoutNegativeWarning --max-semi-space-size=4"
 # kafkajs 2.2.4 sets negative timeouts, which Node 24 warns about on every call
 # (tulios/kafkajs#1751); the warning says nothing an operator can act on.
+# --max-semi-space-size=4 (MiB): V8 otherwise grows the young generation to 32-45 MiB and keeps it
+# resident while idle; an 8 MiB one keeps every service under issue #15's 150 MB idle, for more
+# (short) scavenges under load (docs/adr/0048-idle-memory.md). No --enable-source-maps: it would parse the
+# source maps of every npm package loaded (17-30 MiB per process); dist/services/<name>/main.js
+# turns them on for the service's own bundle only (tools/build-service.mjs).
 # Files stay root-owned and read-only to the process (readOnlyRootFilesystem in the chart).
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

@@ -1,11 +1,14 @@
 // `npm run bench -- memory`: resident memory (RSS, /proc) of the single-process platform and, with
-// KAFKA_BROKERS, of each service of services mode (their esbuild bundles on plain node, as the image
-// runs them), idle and under the intake load; beside a bare
-// fastify + pg process (the baseline, idle and under its own load). In services mode it also
-// reports intake's throughput through the gateway (issue #15, benchmark 1's services-mode half).
+// KAFKA_BROKERS (or BENCH_MEMORY_WITHOUT_BROKER=1), of each service of services mode (their esbuild
+// bundles on plain node with the image's NODE_OPTIONS, as the image runs them), idle and under the
+// intake load; beside a bare fastify + pg process (the baseline, idle and under its own load). In
+// services mode it also reports intake's throughput through the gateway (issue #15, benchmark 1's
+// services-mode half), each process's CPU time per filed ticket, and where each service's idle
+// memory goes (bench/memory/probe.cjs: anonymous and file-backed RSS, V8's heap spaces, the npm
+// packages loaded).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -21,6 +24,11 @@ const LOAD_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789' };
 const MiB = 1024 * 1024;
+/** Issue #15's goal is in MB (10^6 bytes): 150 MB is 143.05 MiB. */
+const GOAL_MB = 150;
+const GOAL_MIB = Number(((GOAL_MB * 1e6) / MiB).toFixed(2));
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const PROBE = path.join(__dirname, 'probe.cjs');
 
 const TICKET = JSON.stringify({
   product: 'reader',
@@ -37,6 +45,68 @@ export const rssMiB = (pid: number): number => {
   const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!match) throw new Error(`no VmRSS for ${pid}`);
   return Number(((Number(match[1]) * 1024) / MiB).toFixed(1));
+};
+
+/** CPU time (user + system) a process has used so far, ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+export const cpuMs = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
+/**
+ * The NODE_OPTIONS the image runs every service with (the Dockerfile's `ENV NODE_OPTIONS`), so
+ * services mode here measures what a pod runs; BENCH_MEMORY_NODE_OPTIONS overrides it (to compare settings).
+ */
+export const imageNodeOptions = (): string => {
+  if (process.env.BENCH_MEMORY_NODE_OPTIONS !== undefined) return process.env.BENCH_MEMORY_NODE_OPTIONS;
+  const match = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+  if (!match) throw new Error('the Dockerfile sets no NODE_OPTIONS="..."');
+  return match[1];
+};
+
+interface ProbeReport {
+  rssMiB: number;
+  rssAnonMiB: number;
+  rssFileMiB: number;
+  heapTotalMiB: number;
+  heapUsedMiB: number;
+  externalMiB: number;
+  heapSpaces: Record<string, { sizeMiB: number; usedMiB: number; physicalMiB: number }>;
+  gc: Record<string, { count: number; ms: number }>;
+  modules: number;
+  packages: Record<string, { modules: number; sourceKiB: number }>;
+}
+
+/** What bench/memory/probe.cjs (preloaded) reports: it writes on SIGUSR2. */
+const readProbe = async (pid: number, dir: string): Promise<ProbeReport> => {
+  const file = path.join(dir, `${pid}.json`);
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  const deadline = performance.now() + 5_000;
+  while (!existsSync(file)) {
+    if (performance.now() > deadline) throw new Error(`process ${pid} wrote no memory probe`);
+    await sleep(50);
+  }
+  await sleep(100); // written in one call; let it finish
+  return JSON.parse(readFileSync(file, 'utf8')) as ProbeReport;
+};
+
+/** Where a process's memory goes. */
+const breakdownOf = (report: ProbeReport): Record<string, unknown> => {
+  const spaces = report.heapSpaces;
+  return {
+    rssAnonMiB: report.rssAnonMiB,
+    rssFileMiB: report.rssFileMiB,
+    heapTotalMiB: report.heapTotalMiB,
+    heapUsedMiB: report.heapUsedMiB,
+    newSpaceMiB: spaces.new_space?.physicalMiB,
+    oldSpaceMiB: spaces.old_space?.physicalMiB,
+    codeSpaceMiB: Number(((spaces.code_space?.physicalMiB ?? 0) + (spaces.code_large_object_space?.physicalMiB ?? 0)).toFixed(1)),
+    largeObjectSpaceMiB: spaces.large_object_space?.physicalMiB,
+    externalMiB: report.externalMiB,
+    modulesLoaded: report.modules,
+    largestPackagesKiB: Object.fromEntries(Object.entries(report.packages).slice(0, 8).map(([name, p]) => [name, p.sourceKiB])),
+  };
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,6 +139,7 @@ const goal = (measured: number, target: number) => ({ met: measured < target, me
 
 export const runMemoryBench = async (): Promise<BenchFigures> => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-memory-'));
+  chmodSync(dataDir, 0o755); // PostgreSQL may run as another user (libs/persistence)
   const pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
   const servers: ChildServer[] = [];
   try {
@@ -111,46 +182,85 @@ export const runMemoryBench = async (): Promise<BenchFigures> => {
     await platform.stop();
     process.stderr.write(`single-process: idle ${singleIdle} MiB, under load ${singleLoaded.peakMiB.platform} MiB\n`);
 
-    let servicesMode: Record<string, unknown> = { skipped: 'KAFKA_BROKERS is not set' };
+    let servicesMode: Record<string, unknown> = { skipped: 'KAFKA_BROKERS is not set (BENCH_MEMORY_WITHOUT_BROKER=1 runs it without one)' };
     const goals: Record<string, unknown> = {
       'single-process idle < 400 MiB': goal(singleIdle, 400),
     };
-    if (process.env.KAFKA_BROKERS) {
+    const withoutBroker = !process.env.KAFKA_BROKERS && process.env.BENCH_MEMORY_WITHOUT_BROKER === '1';
+    if (process.env.KAFKA_BROKERS || withoutBroker) {
       // Services mode as the image runs it: each service's esbuild bundle on plain node.
       for (const service of SERVICE_PROCESSES) {
         const built = spawnSync(process.execPath, ['tools/build-service.mjs', `services/${service.name}`], { encoding: 'utf8' });
         if (built.status !== 0) throw new Error(`building ${service.name} failed: ${built.stderr}`);
       }
+      const nodeOptions = imageNodeOptions();
+      const probeDir = path.join(dataDir, 'probe');
+      mkdirSync(probeDir);
+      // Without a broker the services run against an address nobody listens on: they serve HTTP,
+      // write their outboxes and keep retrying the broker; nothing is published or consumed.
+      const kafkaBrokers = process.env.KAFKA_BROKERS ?? `127.0.0.1:${await freePort()}`;
       const basePortServices = await freePort();
-      const previousLimit = process.env.TSS_RATE_LIMIT_MAX;
+      const previous = { TSS_RATE_LIMIT_MAX: process.env.TSS_RATE_LIMIT_MAX, NODE_OPTIONS: process.env.NODE_OPTIONS, TSS_MEMORY_PROBE_DIR: process.env.TSS_MEMORY_PROBE_DIR };
       process.env.TSS_RATE_LIMIT_MAX = '100000000';
-      const running = await startServices({
-        dataDir: path.join(dataDir, 'services'),
-        basePort: basePortServices,
-        metricsBasePort: 0,
-        pgPort: 0,
-        kafkaPort: 0,
-        databaseUrl: pg.url('tss_services'),
-        kafkaBrokers: process.env.KAFKA_BROKERS,
-        kafkaNamePrefix: `bench-memory-${randomBytes(4).toString('hex')}`,
-        logLevel: 'warn',
-        write: () => undefined,
-        bundles: true,
-      });
-      process.env.TSS_RATE_LIMIT_MAX = previousLimit;
+      process.env.NODE_OPTIONS = `${nodeOptions} --require ${PROBE}`;
+      process.env.TSS_MEMORY_PROBE_DIR = probeDir;
+      let running: Awaited<ReturnType<typeof startServices>>;
+      try {
+        running = await startServices({
+          dataDir: path.join(dataDir, 'services'),
+          basePort: basePortServices,
+          metricsBasePort: 0,
+          pgPort: 0,
+          kafkaPort: 0,
+          databaseUrl: pg.url('tss_services'),
+          kafkaBrokers,
+          kafkaNamePrefix: `bench-memory-${randomBytes(4).toString('hex')}`,
+          logLevel: 'warn',
+          write: () => undefined,
+          bundles: true,
+        });
+      } finally {
+        for (const [name, value] of Object.entries(previous)) {
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+        }
+      }
       try {
         await sleep(IDLE_S * 1000);
         const idle = Object.fromEntries(Object.entries(running.pids).map(([name, pid]) => [name, rssMiB(pid)]));
+        const probed: Record<string, ProbeReport> = {};
+        for (const [name, pid] of Object.entries(running.pids)) probed[name] = await readProbe(pid, probeDir);
         const servicesAuth = `Bearer ${await partnerToken(running.gatewayUrl, running.admin)}`;
+        const cpuBefore = Object.fromEntries(Object.entries(running.pids).map(([name, pid]) => [name, cpuMs(pid)]));
         const loaded = await peakWhile(running.pids, () => load(`${running.gatewayUrl}/v1/tickets`, { authorization: servicesAuth }, LOAD_S, TICKET));
+        const tickets = Math.max(1, loaded.result.ok);
+        const cpuPerTicketMs = Object.fromEntries(Object.entries(running.pids).map(([name, pid]) => [name, Number(((cpuMs(pid) - cpuBefore[name]) / tickets).toFixed(2))]));
+        // Garbage collection during the load, per filed ticket: what the young generation's size trades.
+        const gcPerTicket: Record<string, unknown> = {};
+        for (const [name, pid] of Object.entries(running.pids)) {
+          const after = (await readProbe(pid, probeDir)).gc;
+          const before = probed[name].gc;
+          const delta = (kind: string, field: 'count' | 'ms') => (after[kind]?.[field] ?? 0) - (before[kind]?.[field] ?? 0);
+          gcPerTicket[name] = {
+            minorPerTicket: Number((delta('minor', 'count') / tickets).toFixed(3)),
+            majorDuringLoad: delta('major', 'count'),
+            pauseMsPerTicket: Number((['minor', 'major', 'incremental', 'weakcb'].reduce((sum, kind) => sum + delta(kind, 'ms'), 0) / tickets).toFixed(3)),
+          };
+        }
         servicesMode = {
+          broker: withoutBroker ? 'none: an address nobody listens on (services serve HTTP and retry the broker; nothing is published or consumed)' : kafkaBrokers,
+          nodeOptions,
           idleMiB: idle,
+          idleMB: Object.fromEntries(Object.entries(idle).map(([name, mib]) => [name, Number(((mib * MiB) / 1e6).toFixed(1))])),
+          idleBreakdown: Object.fromEntries(Object.entries(probed).map(([name, report]) => [name, breakdownOf(report)])),
           underIntakeLoadPeakMiB: loaded.peakMiB,
+          underIntakeLoadCpuMsPerTicket: cpuPerTicketMs,
+          underIntakeLoadGc: gcPerTicket,
           intake: loaded.result,
           intakeRatioToBaseline: Number((loaded.result.requestsPerSecond / baselineLoaded.result.requestsPerSecond).toFixed(3)),
         };
-        for (const [name, mib] of Object.entries(idle)) goals[`${name} idle < 150 MiB`] = goal(mib, 150);
-        process.stderr.write(`services mode: idle ${JSON.stringify(idle)}, under load ${JSON.stringify(loaded.peakMiB)}\n`);
+        for (const [name, mib] of Object.entries(idle)) goals[`${name} idle < ${GOAL_MB} MB (${GOAL_MIB} MiB)`] = goal(mib, GOAL_MIB);
+        process.stderr.write(`services mode: idle ${JSON.stringify(idle)} MiB, under load ${JSON.stringify(loaded.peakMiB)} MiB, CPU ms per ticket ${JSON.stringify(cpuPerTicketMs)}\n`);
       } finally {
         await running.stop();
       }
@@ -158,7 +268,7 @@ export const runMemoryBench = async (): Promise<BenchFigures> => {
 
     return {
       name: 'memory',
-      settings: { idleS: IDLE_S, loadS: LOAD_S, connections: CONNECTIONS },
+      settings: { idleS: IDLE_S, loadS: LOAD_S, connections: CONNECTIONS, goal: `${GOAL_MB} MB = ${GOAL_MIB} MiB per service idle` },
       baseline: { idleMiB: baselineIdle, underLoadPeakMiB: baselineLoaded.peakMiB.baseline, load: baselineLoaded.result },
       singleProcess: {
         idleMiB: singleIdle,
