@@ -27,12 +27,13 @@ export const timerBatchSize = (env: NodeJS.ProcessEnv): number => {
 
 /**
  * Clock timer batches fired at once by a replica while they come back full
- * (`SLA_TIMER_CONCURRENCY`, default 2): a burst of clocks coming due keeps both of PostgreSQL's
- * cores busy instead of one (docs/adr/0046). 1 is the one-batch-at-a-time worker.
+ * (`SLA_TIMER_CONCURRENCY`, default 1: one batch at a time). 2 measured no better on the shared
+ * 2-core machine: claims came sooner in some runs, the relay then published later (docs/adr/0046).
+ * For a database with cores to spare.
  */
 export const timerConcurrency = (env: NodeJS.ProcessEnv): number => {
   const raw = env.SLA_TIMER_CONCURRENCY;
-  if (raw === undefined || raw.trim() === '') return 2;
+  if (raw === undefined || raw.trim() === '') return 1;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 16) throw new Error(`SLA_TIMER_CONCURRENCY must be an integer from 1 to 16, got ${JSON.stringify(raw)}`);
   return value;

@@ -1,10 +1,10 @@
 import { timerBatchSize, timerConcurrency } from '../../src/index';
 
 describe('sla-timer timer worker settings (docs/adr/0041, 0046)', () => {
-  it('SLA_TIMER_CONCURRENCY: two batches at once by default, 1 to 16 accepted, anything else refused with the variable named', () => {
-    expect(timerConcurrency({})).toBe(2);
-    expect(timerConcurrency({ SLA_TIMER_CONCURRENCY: ' ' })).toBe(2);
-    expect(timerConcurrency({ SLA_TIMER_CONCURRENCY: '1' })).toBe(1);
+  it('SLA_TIMER_CONCURRENCY: one batch at a time by default, 1 to 16 accepted, anything else refused with the variable named', () => {
+    expect(timerConcurrency({})).toBe(1);
+    expect(timerConcurrency({ SLA_TIMER_CONCURRENCY: ' ' })).toBe(1);
+    expect(timerConcurrency({ SLA_TIMER_CONCURRENCY: '2' })).toBe(2);
     expect(timerConcurrency({ SLA_TIMER_CONCURRENCY: '16' })).toBe(16);
     for (const bad of ['0', '17', '1.5', 'two']) expect(() => timerConcurrency({ SLA_TIMER_CONCURRENCY: bad })).toThrow(/SLA_TIMER_CONCURRENCY/);
   });
