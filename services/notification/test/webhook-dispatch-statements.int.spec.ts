@@ -115,11 +115,18 @@ describe('webhook dispatch: one statement per claim and per batch of successes (
     const [a, b] = [await newEndpoint('/one-a'), await newEndpoint('/one-b')];
     const ids = [...(await queueMany(a.id, 'one-a', 5)), ...(await queueMany(b.id, 'one-b', 5))];
     const watchdogs = await Promise.all(ids.map(timerOf));
-    const { d, counted } = dispatcher();
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // The sends wait at the gate until the claim's effects are looked at.
+    const { d, counted } = dispatcher(async (r) => {
+      await gate;
+      return sendWebhook(r, allowLocal);
+    });
     expect(await d.dispatchReady()).toBe(10);
     expect(counted.outside).toHaveLength(1);
     expect(counted.transactions).toHaveLength(0);
     expect(await Promise.all(ids.map(timerOf))).toEqual(watchdogs); // not re-armed by the claim
+    open();
     await waitFor('all 10 recorded', async () => (await statuses(ids)).every((s) => s.status === 'succeeded'));
     await d.stop();
     // One more statement for the successes (one batch, or a few when they finished apart), and no transaction.
