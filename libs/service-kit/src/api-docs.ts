@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import swaggerUi from '@fastify/swagger-ui';
-import { stringify as toYaml } from 'yaml';
 import type { AccessRule } from './http/scope';
+import { lazily } from './lazily';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 
 /** Public paths of the API documentation. */
@@ -249,6 +249,7 @@ export const installApiDocs = async (app: FastifyInstance): Promise<void> => {
   });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => source());
   app.get('/openapi.yaml', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
-    reply.type('application/yaml').send(toYaml(await source())),
+    // Loaded on the first request: most processes never serve YAML (docs/adr/0048, idle memory).
+    reply.type('application/yaml').send(lazily<typeof import('yaml')>('yaml').stringify(await source())),
   );
 };

@@ -16,3 +16,4 @@ export * from './http/json-body';
 export * from './key-wrapping';
 export * from './canonical-json';
 export * from './http/scope';
+export { lazily } from './lazily';

@@ -6,7 +6,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { AlwaysOffSampler, BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { lazily } from './tracing/lazily';
+import { lazily } from './lazily';
 import { patchLoadedModules, platformInstrumentations } from './tracing/instrumentations';
 
 export { instrumentedServerSpan } from './tracing/server-spans';

@@ -5,7 +5,7 @@ import type { Instrumentation, InstrumentationModuleDefinition } from '@opentele
 import type { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import type { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { cloudEventKafkaJsInstrumentation } from './kafkajs-instrumentation';
-import { lazily } from './lazily';
+import { lazily } from '../lazily';
 import { rememberServerSpan } from './server-spans';
 
 const carriesTraceparent = (headers: OutgoingHttpHeaders | readonly string[] | undefined): boolean =>

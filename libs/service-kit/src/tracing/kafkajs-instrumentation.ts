@@ -1,6 +1,6 @@
 import { context, propagation, trace, type Context } from '@opentelemetry/api';
 import type { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
-import { lazily } from './lazily';
+import { lazily } from '../lazily';
 
 type StartProducerSpan = (this: KafkaJsInstrumentation, topic: string, message: { headers?: Record<string, unknown> }, client: unknown) => unknown;
 

@@ -3,8 +3,8 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { Type, type Static } from '@sinclair/typebox';
-import { Redis } from 'ioredis';
-import { envSchema, loadConfig } from '@tss/service-kit';
+import type { Redis } from 'ioredis';
+import { envSchema, lazily, loadConfig } from '@tss/service-kit';
 import { clientAddress, parseTrustProxy, TrustProxySetting, type ProxyTrust } from './client-address';
 import { bodyTooLarge } from './raw-body';
 import { isMultipartForm, isUpload } from './upload-routes';
@@ -126,6 +126,8 @@ export const installEdgeProtection = async (app: FastifyInstance, config: EdgeCo
  * for the first connection, so the first requests are counted too, but not beyond a failure.
  */
 const connectRedis = async (app: FastifyInstance, url: string): Promise<Redis> => {
+  // Loaded only when a Redis is configured (docs/adr/0048, idle memory).
+  const { Redis } = lazily<typeof import('ioredis')>('ioredis');
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   let available = true; // log each outage once, not every reconnection attempt
   redis.on('error', (error: Error) => {

@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 const requireHere = createRequire(__filename);
 
 /**
- * Loads an npm package when first asked for, not when this file is loaded: the exporting half of
+ * Loads an npm package when first asked for, not when this file is loaded (packages only some
+ * processes use: YAML for `/openapi.yaml`, ioredis when a Redis is configured). The exporting half of
  * tracing (the Node SDK, the OTLP exporter, the instrumentations and the require hooks they
  * install) costs a process that exports nothing about 20 MiB it never uses
  * (docs/adr/0048-idle-memory.md). The call stays lazy in the esbuild bundles (npm packages are
