@@ -1,3 +1,4 @@
+import net from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { classifySendFailure, type SendOutcome } from '../domain/mail-delivery';
 
@@ -42,6 +43,39 @@ const errorDetails = (error: unknown): { code?: number; reason: string } => {
   return { reason: String(error) };
 };
 
+type SocketCallback = (error: Error | null, socketOptions?: { connection: net.Socket }) => void;
+
+/**
+ * Connects to the SMTP server with Nagle's algorithm off, for nodemailer's `getSocket`. nodemailer
+ * writes each SMTP command as a small packet; with Nagle on, one written while the previous packet
+ * is unacknowledged waits for the server's delayed ACK (40 ms on Linux), so a pooled connection
+ * carried about 25 mails a second. Measured on this project's VM, nodemailer to a local smtp-server
+ * at 100 mails/s over 4 pooled connections: p50 1.5 s, p99 2.6 s with Nagle; p50 1 ms, p99 102 ms
+ * without (docs/performance.md, "Acknowledgment mail"). nodemailer has no option for it but takes a
+ * connected socket, which it still upgrades to TLS (`secure`, or STARTTLS when the server offers it).
+ */
+export const connectWithoutNagle =
+  (server: { host: string; port: number }, timeoutMs: number) =>
+  (_options: unknown, callback: SocketCallback): void => {
+    const socket = net.connect({ host: server.host, port: server.port, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      fail(Object.assign(new Error(`connection to ${server.host}:${server.port} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    function fail(error: Error) {
+      clearTimeout(timer);
+      socket.removeListener('connect', connected);
+      callback(error);
+    }
+    function connected() {
+      clearTimeout(timer);
+      socket.removeListener('error', fail);
+      callback(null, { connection: socket });
+    }
+    socket.once('error', fail);
+    socket.once('connect', connected);
+  };
+
 /** nodemailer over SMTP (issue #11): host, port, TLS and auth from config. */
 export const smtpTransport = (settings: SmtpSettings): MailTransport => {
   const timeoutMs = settings.timeoutMs ?? 30_000;
@@ -55,6 +89,7 @@ export const smtpTransport = (settings: SmtpSettings): MailTransport => {
     socketTimeout: timeoutMs,
     pool: true,
     maxConnections: settings.maxConnections ?? 4,
+    getSocket: connectWithoutNagle(settings, timeoutMs),
   });
   return {
     name: 'smtp',
