@@ -62,7 +62,7 @@ const startSink = async () => {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
-    // The instrument adds no DNS of its own: this VM has no resolver for 127.0.0.1's name.
+    // The instrument adds no reverse-DNS look-up of its own to the hop it measures.
     disableReverseLookup: true,
     logger: false,
     onData(stream, _session, callback) {
