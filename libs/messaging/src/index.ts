@@ -12,6 +12,7 @@ export * from './dead-letters/dead-letters.migration';
 export * from './inbox/inbox';
 export * from './consumer/event-consumer';
 export * from './consumer/not-yet';
+export * from './consumer/batch-writes';
 export * from './dead-letters/dead-letter.store';
 export * from './dead-letters/dead-letter-operator';
 export * from './dead-letters/dead-letter-command';

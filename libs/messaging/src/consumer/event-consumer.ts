@@ -11,6 +11,7 @@ import { messagingMetrics, reportDeadLetters } from '../metrics/messaging-metric
 import type { Outbox } from '../outbox/outbox';
 import type { UnitOfWork } from '../outbox/unit-of-work';
 import type { BatchProgress, EventTransport, InboundMessage, Subscription } from '../transport';
+import { TransactionWrites, type BatchWrites } from './batch-writes';
 import { NotYet } from './not-yet';
 
 export interface HandlerContext {
@@ -19,6 +20,11 @@ export interface HandlerContext {
   /** When the handler runs, from the injected clock. */
   now: Date;
   logger: Logger;
+  /**
+   * Writes deferred to the end of the transaction, each kind in one call for the whole batch
+   * (docs/adr/0049): for rows no later handler of the batch reads.
+   */
+  batch: BatchWrites;
 }
 
 export type EventHandler<TData> = (event: CloudEvent<TData>, ctx: HandlerContext) => Promise<void>;
@@ -68,6 +74,14 @@ class OneAtATime extends Error {
   override name = 'OneAtATime';
   constructor(readonly index: number) {
     super(`event ${index} of the batch goes on its own`);
+  }
+}
+
+/** A deferred write failed after the batch's handlers ran: the batch's transaction rolls back. */
+class FlushFailed extends Error {
+  override name = 'FlushFailed';
+  constructor(override readonly cause: unknown) {
+    super('a deferred write of the batch failed', { cause });
   }
 }
 
@@ -203,7 +217,8 @@ export class EventConsumer {
    * retried or dead-lettered exactly as without batches, its key's later events are parked behind
    * it, and every other event is handled exactly once, each key in order. An invalid event or one
    * of a parked key ends the batch before it in the same way. A connection failure rejects: what
-   * was not reported `handled` is redelivered.
+   * was not reported `handled` is redelivered. A failing deferred write (`HandlerContext.batch`)
+   * rolls the whole batch back, and its events go one at a time, each with its own attempts.
    */
   async consumeBatch(messages: readonly InboundMessage[], progress: BatchProgress): Promise<void> {
     const size = Math.max(1, this.options.batchSize ?? 100);
@@ -211,6 +226,8 @@ export class EventConsumer {
     let limit = size;
     /** Where a handler failed in a batch's transaction, and how: that event's first attempt. */
     let failure: { at: number; error: unknown } | undefined;
+    /** Events before this index go one at a time: their batch's deferred writes failed, for a reason not pinned on one event. */
+    let singlyUntil = 0;
     const done = async (n: number) => {
       start += n;
       progress.handled(start);
@@ -220,11 +237,15 @@ export class EventConsumer {
       if (!progress.isRunning()) return;
       const chunk = messages.slice(start, start + limit);
       limit = size;
-      if (chunk.length > 1 && failure?.at !== start) {
+      if (chunk.length > 1 && failure?.at !== start && start >= singlyUntil) {
         const result = await this.applyBatch(chunk);
         if (result.kind === 'handled') {
           for (const outcome of result.outcomes) this.count(outcome);
           await done(chunk.length);
+          continue;
+        }
+        if (result.kind === 'flush-failed') {
+          singlyUntil = start + chunk.length;
           continue;
         }
         if (result.kind === 'failed') failure = { at: start + result.index, error: result.error };
@@ -246,7 +267,12 @@ export class EventConsumer {
    */
   private async applyBatch(
     chunk: readonly InboundMessage[],
-  ): Promise<{ kind: 'handled'; outcomes: ConsumeOutcome[] } | { kind: 'failed'; index: number; error: unknown } | { kind: 'alone'; index: number }> {
+  ): Promise<
+    | { kind: 'handled'; outcomes: ConsumeOutcome[] }
+    | { kind: 'failed'; index: number; error: unknown }
+    | { kind: 'alone'; index: number }
+    | { kind: 'flush-failed'; error: unknown }
+  > {
     const checked = chunk.map((m) => this.check(m));
     const invalid = checked.findIndex((c) => c.kind === 'invalid');
     if (invalid >= 0) return { kind: 'alone', index: invalid };
@@ -269,6 +295,7 @@ export class EventConsumer {
           if (c.kind === 'valid' && !firstOf.has(c.event.id)) firstOf.set(c.event.id, { index, type: c.event.type });
         });
         const fresh = await recordHandledAll(tx, schema, group, [...firstOf].map(([id, { type }]) => ({ id, type })), now);
+        const batch = new TransactionWrites();
         const result: ConsumeOutcome[] = [];
         for (let i = 0; i < chunk.length; i += 1) {
           const c = checked[i];
@@ -285,12 +312,17 @@ export class EventConsumer {
             await inSpan(
               `consume ${event.type}`,
               { kind: SpanKind.CONSUMER, parent: contextFromCarrier(event), attributes: { 'tss.consumer_group': group, 'tss.event_id': event.id } },
-              () => binding.handle(event, { tx, outbox, now, logger: logger.child({ eventId: event.id, type: event.type }) }),
+              () => binding.handle(event, { tx, outbox, now, logger: logger.child({ eventId: event.id, type: event.type }), batch }),
             );
           } catch (error) {
             throw new HandlerFailed(i, error);
           }
           result.push('handled');
+        }
+        try {
+          await batch.flushAll({ tx, outbox, now, logger });
+        } catch (error) {
+          throw new FlushFailed(error);
         }
         return result;
       });
@@ -301,6 +333,11 @@ export class EventConsumer {
         if (isConnectionFailure(error.cause)) throw error.cause;
         logger.debug({ err: error.cause, index: error.index, events: chunk.length }, 'batch rolled back at a failing event');
         return { kind: 'failed', index: error.index, error: error.cause };
+      }
+      if (error instanceof FlushFailed) {
+        if (isConnectionFailure(error.cause)) throw error.cause;
+        logger.warn({ err: error.cause, events: chunk.length }, 'a deferred write failed: the batch rolled back, its events go one at a time');
+        return { kind: 'flush-failed', error: error.cause };
       }
       throw error; // the database itself (a connection failure): redelivered
     }
@@ -351,7 +388,11 @@ export class EventConsumer {
       }
     }
     if (!(await recordHandled(tx, schema, group, event, now))) return 'duplicate';
-    await binding.handle(event, { tx, outbox, now, logger: logger.child({ eventId: event.id, type: event.type }) });
+    const batch = new TransactionWrites();
+    const eventLogger = logger.child({ eventId: event.id, type: event.type });
+    await binding.handle(event, { tx, outbox, now, logger: eventLogger, batch });
+    // One event's transaction: its deferred writes go right after it (a failure is this event's).
+    await batch.flushAll({ tx, outbox, now, logger: eventLogger });
     return 'handled';
   }
 

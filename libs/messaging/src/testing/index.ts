@@ -1,2 +1,3 @@
 export * from './transport-contract';
 export * from './sample-ticket-events';
+export * from './handle-in-transaction';
