@@ -3,6 +3,7 @@ import pino from 'pino';
 import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
+import { handleInTransaction } from '@tss/messaging/testing';
 import { TimerStore, TimerWorker } from '@tss/timers';
 import { notificationService } from '../src/index';
 import { acknowledgmentStore, NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
@@ -115,9 +116,9 @@ describe('statements per mail (issue #11), notification alone on real PostgreSQL
     const statements = await sut.host.unitOfWork.run(async (tx) => {
       const counted = countedStatements(tx);
       const ctx = { tx: counted.tx, outbox: sut.host.outbox, now: clock.now(), logger };
-      await handler.handle(ticketCreated(withMail, 'Ivan@client.example'), ctx);
+      await handleInTransaction(ctx, [[handler.handle, ticketCreated(withMail, 'Ivan@client.example')]]);
       const one = counted.statements.length;
-      await handler.handle(ticketCreated(withoutMail), ctx);
+      await handleInTransaction(ctx, [[handler.handle, ticketCreated(withoutMail)]]);
       return [one, counted.statements.length - one];
     });
     expect(statements).toEqual([1, 1]);

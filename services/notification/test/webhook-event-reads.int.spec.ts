@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CloudEvent } from '@tss/contracts';
-import type { HandlerContext } from '@tss/messaging';
+import { handleInTransaction } from '@tss/messaging/testing';
 import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { LocalKeyWrapper } from '@tss/service-kit';
@@ -22,8 +22,9 @@ const secrets = secretBoxOf(async () => testWrapper);
 const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) => ({ ...notificationService.build(deps), background: [] }) };
 
 // Issue #11: every ticket.* and sla.* event is recorded for replay and matched against the
-// endpoints; a consumer batch (one transaction) reads a partner's endpoints once, with its first
-// event's insert, instead of one insert and one read per event (docs/adr/0047).
+// endpoints. A consumer batch (one transaction) records all its events and reads all their
+// partners' endpoints in one statement, and queues all its deliveries in a second, instead of one
+// insert per event and one read per partner (docs/adr/0047) and one queueing per event (0049).
 describe('webhook events recorded and matched per transaction (issue #11)', () => {
   const clock = new TestClock('2026-12-01T10:00:00.000Z');
   let sut: ServiceUnderTest;
@@ -62,8 +63,8 @@ describe('webhook events recorded and matched per transaction (issue #11)', () =
     sut.host.unitOfWork.run(async (tx) => {
       const counted = countedStatements(tx);
       const handle = queueWebhooks(timers);
-      const ctx: HandlerContext = { tx: counted.tx, outbox: sut.host.outbox, now: clock.now(), logger };
-      for (const e of events) await handle(e, ctx);
+      // As a consumer batch: every handler in one transaction, their deferred writes flushed after the last.
+      await handleInTransaction({ tx: counted.tx, outbox: sut.host.outbox, now: clock.now(), logger }, events.map((e) => [handle, e] as const));
       return counted;
     });
 
@@ -72,7 +73,7 @@ describe('webhook events recorded and matched per transaction (issue #11)', () =
       (r) => `${String(r.endpoint_id)}:${String(r.message_id)}`,
     );
 
-  it('a batch of one partner’s events: one statement per event, the endpoints read with the first', async () => {
+  it('a batch of one partner’s events: one statement records them all and reads the endpoints, one queues the deliveries', async () => {
     const partnerId = randomUUID();
     const other = randomUUID();
     const mine = await endpoint({ kind: 'partner', partnerId }, ['ticket.*']);
@@ -80,11 +81,11 @@ describe('webhook events recorded and matched per transaction (issue #11)', () =
     const ticketId = randomUUID();
     const events = [event('ticket.created', partnerId, ticketId, 1), event('sla.clock_started', partnerId, ticketId, 2), event('ticket.accepted', partnerId, ticketId, 3)];
     const counted = await handleAll(events);
-    expect(counted.count('notification.webhook_events')).toBe(events.length);
+    expect(counted.count('notification.webhook_events')).toBe(1);
     expect(counted.count('webhook_endpoints')).toBe(1);
-    // And one statement per event with deliveries: queued ready, their watchdogs armed, the senders told at commit (issue #15).
-    expect(counted.statements).toHaveLength(events.length + 2);
-    expect(counted.count('pg_notify')).toBe(2);
+    // And one statement for every delivery of the batch: queued ready, their watchdogs armed, the senders told at commit (issue #15).
+    expect(counted.statements).toHaveLength(2);
+    expect(counted.count('pg_notify')).toBe(1);
     expect(await sut.query(`SELECT DISTINCT status FROM notification.webhook_deliveries WHERE message_id = ANY($1::text[])`, [events.map((e) => e.id)])).toEqual([{ status: 'ready' }]);
     // Every event is recorded for replay, matched or not; only ticket.* reached the partner's endpoint, none the other partner's.
     expect(await sut.query(`SELECT count(*)::int AS n FROM notification.webhook_events WHERE id = ANY($1::text[])`, [events.map((e) => e.id)])).toEqual([{ n: 3 }]);
@@ -92,35 +93,37 @@ describe('webhook events recorded and matched per transaction (issue #11)', () =
     expect((await deliveriesOf(events.map((e) => e.id))).some((d) => d.startsWith(others))).toBe(false);
   });
 
-  it('each partner of a batch has its endpoints read once; a staff endpoint hears every partner', async () => {
+  it('the endpoints of every partner of a batch are read in one statement; a staff endpoint hears every partner', async () => {
     const [a, b] = [randomUUID(), randomUUID()];
     const ofA = await endpoint({ kind: 'partner', partnerId: a }, ['*']);
     const ofB = await endpoint({ kind: 'partner', partnerId: b }, ['*']);
     const staff = await endpoint({ kind: 'staff', staffId: 'admin-1' }, ['sla.breached']);
     const events = [event('ticket.created', a), event('ticket.created', b), event('sla.breached', a), event('sla.breached', b)];
     const counted = await handleAll(events);
-    expect(counted.count('webhook_endpoints')).toBe(2);
+    expect(counted.count('webhook_endpoints')).toBe(1);
+    expect(counted.statements).toHaveLength(2);
     const deliveries = await deliveriesOf(events.map((e) => e.id));
     expect(deliveries.sort()).toEqual(
       [`${ofA}:${events[0].id}`, `${ofB}:${events[1].id}`, `${ofA}:${events[2].id}`, `${staff}:${events[2].id}`, `${ofB}:${events[3].id}`, `${staff}:${events[3].id}`].sort(),
     );
   });
 
-  it('an event recorded before queues nothing again, whether it comes first in its transaction or later', async () => {
+  it('an event recorded before queues nothing again, alone or beside new events; an event twice in a batch is queued once', async () => {
     const partnerId = randomUUID();
     const id = await endpoint({ kind: 'partner', partnerId }, ['*']);
     const [first, second] = [event('ticket.created', partnerId), event('ticket.resolved', partnerId)];
     await handleAll([first, second]);
-    await handleAll([first]); // the combined insert-and-read sees the conflict
-    await handleAll([event('ticket.closed', partnerId), second]); // the plain insert sees it
-    expect((await deliveriesOf([first.id, second.id])).sort()).toEqual([`${id}:${first.id}`, `${id}:${second.id}`].sort());
+    await handleAll([first]);
+    const third = event('ticket.closed', partnerId);
+    await handleAll([third, second, third]);
+    expect((await deliveriesOf([first.id, second.id, third.id])).sort()).toEqual([`${id}:${first.id}`, `${id}:${second.id}`, `${id}:${third.id}`].sort());
   });
 
   it('a partner with no endpoint: its events are still recorded for a later replay', async () => {
     const partnerId = randomUUID();
     const events = [event('ticket.created', partnerId), event('ticket.accepted', partnerId)];
     const counted = await handleAll(events);
-    expect(counted.statements).toHaveLength(2);
+    expect(counted.statements).toHaveLength(1);
     expect(await sut.query(`SELECT count(*)::int AS n FROM notification.webhook_events WHERE partner_id = $1`, [partnerId])).toEqual([{ n: 2 }]);
     expect(await deliveriesOf(events.map((e) => e.id))).toEqual([]);
   });

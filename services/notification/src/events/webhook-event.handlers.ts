@@ -1,11 +1,10 @@
 import { EventCatalogue, type CloudEvent } from '@tss/contracts';
-import type { HandlerBinding, HandlerContext } from '@tss/messaging';
+import type { BatchFlush, HandlerBinding, HandlerContext } from '@tss/messaging';
+import { traceCarrierOf, type TraceCarrier } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { matchesAny } from '../domain/webhook-filter';
-import type { EntityManager } from 'typeorm';
-import { transactionMemo } from '@tss/persistence';
-import { receivesPartner, type WebhookEndpoint } from '../domain/webhook-endpoint';
-import { webhookEventStore } from '../store/webhook-event.store';
+import { receivesPartner } from '../domain/webhook-endpoint';
+import { webhookEventStore, type WebhookEventRecord } from '../store/webhook-event.store';
 import { enqueueDeliveries } from '../use-cases/webhook-queue';
 
 /** The domains whose events endpoints may subscribe to (DESIGN: notification consumes these). */
@@ -33,45 +32,48 @@ export const webhookBodyOf = (event: CloudEvent<unknown>): { body: string; partn
   };
 };
 
+/** An event handled in the batch, kept for its batch's flush with the trace it was consumed in. */
+interface PendingWebhookEvent {
+  record: WebhookEventRecord;
+  trace: TraceCarrier;
+}
+
 /**
  * Records the event (for replay) and queues one delivery per enabled endpoint that may see its
  * partner and whose filters match, in the event's own transaction: the inbox row, the deliveries
  * and their timers commit together, so an event is queued exactly once.
+ *
+ * The writes are deferred to the end of the consumer's batch (docs/adr/0049, issue #11): one
+ * statement records every event of the batch and reads the receiving endpoints of all their
+ * partners, and one queues every delivery (none when no endpoint matches). An endpoint created or
+ * disabled while the batch runs is seen by the next batch, as it would be by an event handled a
+ * moment later; a delivery queued for an endpoint disabled meanwhile is cancelled when due.
  */
 export const queueWebhooks = (timers: TimerStore) => {
-  // A partner's receiving endpoints, read once per transaction: a consumer batch of a hundred
-  // events reads them once, with its first event's insert (issue #11, docs/adr/0047). An endpoint
-  // created or disabled while the batch runs is seen by the next batch, as it would be by an event
-  // handled a moment later; a delivery queued for an endpoint disabled meanwhile is cancelled when due.
-  const receivers = transactionMemo<string | null, readonly WebhookEndpoint[]>();
-  return async (event: CloudEvent<unknown>, { tx, now }: HandlerContext): Promise<void> => {
+  const flush: BatchFlush<PendingWebhookEvent> = async (pending, { tx, now }) => {
+    // An event twice in one batch (a V1 and a V2 of it) is recorded and queued once.
+    const unique = [...new Map(pending.map((p) => [p.record.id, p])).values()];
+    const { recorded, receivers } = await webhookEventStore.insertAllReturningReceivers(
+      tx,
+      unique.map((p) => p.record),
+      now,
+    );
+    const messages = unique
+      .filter((p) => recorded.has(p.record.id))
+      .flatMap(({ record, trace }) =>
+        receivers
+          .filter((endpoint) => receivesPartner(endpoint, record.partnerId) && matchesAny(endpoint.eventTypes, record.type))
+          .map((endpoint) => ({ endpointId: endpoint.id, messageId: record.id, eventType: record.type, body: record.body, reason: 'event' as const, trace })),
+      );
+    // Every delivery of the batch in one statement, ready at commit (issue #15).
+    await enqueueDeliveries(tx, timers, messages, now);
+  };
+  return async (event: CloudEvent<unknown>, { batch }: HandlerContext): Promise<void> => {
     const { body, partnerId, sequence } = webhookBodyOf(event);
     const record = { id: event.id, type: event.type, partnerId, subject: event.subject, sequence, occurredAt: new Date(event.time), body };
-    let fresh: boolean | undefined;
-    const endpoints = await receivers.read(tx, partnerId ?? null, async () => {
-      const first = await webhookEventStore.insertReturningReceivers(tx, record, now);
-      fresh = first.recorded;
-      return first.receivers;
-    });
-    fresh ??= await webhookEventStore.insert(tx, record, now);
-    if (!fresh) return;
-    await queueDeliveries(tx, timers, event, { body, partnerId }, endpoints, now);
+    // The consumer's span of this event: its deliveries continue its trace.
+    batch.defer(flush, { record, trace: traceCarrierOf() });
   };
-};
-
-const queueDeliveries = async (
-  tx: EntityManager,
-  timers: TimerStore,
-  event: CloudEvent<unknown>,
-  { body, partnerId }: { body: string; partnerId: string | undefined },
-  endpoints: readonly WebhookEndpoint[],
-  now: Date,
-): Promise<void> => {
-  const messages = endpoints
-    .filter((endpoint) => receivesPartner(endpoint, partnerId) && matchesAny(endpoint.eventTypes, event.type))
-    .map((endpoint) => ({ endpointId: endpoint.id, messageId: event.id, eventType: event.type, body, reason: 'event' as const }));
-  // Every endpoint's delivery in one statement, ready at commit (issue #15).
-  await enqueueDeliveries(tx, timers, messages, now);
 };
 
 export const webhookHandlers = (timers: TimerStore): HandlerBinding[] => {

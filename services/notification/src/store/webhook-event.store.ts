@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { WebhookEndpoint } from '../domain/webhook-endpoint';
-import { receivingWhere, toEndpoint, type EndpointRow } from './webhook-endpoint.store';
+import { toEndpoint, type EndpointRow } from './webhook-endpoint.store';
 
 /** Every event webhooks may carry, kept so `replay` can re-send a range (docs/adr/0034-webhooks.md). */
 export interface WebhookEventRecord {
@@ -25,23 +25,41 @@ export const webhookEventStore = {
   },
 
   /**
-   * `insert`, and in the same round trip the enabled endpoints that may receive the event's partner
-   * (`webhookEndpointStore.receiving`): the first event of a partner in a transaction (issue #11).
+   * A consumer batch's events in one statement (docs/adr/0049), with the enabled endpoints that
+   * may receive any of their partners (staff endpoints included). Returns the ids recorded now
+   * (an id recorded before is left as it was) and those endpoints; the caller matches them per event.
    */
-  async insertReturningReceivers(tx: EntityManager, e: WebhookEventRecord, now: Date): Promise<{ recorded: boolean; receivers: WebhookEndpoint[] }> {
-    const rows: (Partial<EndpointRow> & { recorded: number })[] = await tx.query(
+  async insertAllReturningReceivers(tx: EntityManager, events: readonly WebhookEventRecord[], now: Date): Promise<{ recorded: Set<string>; receivers: WebhookEndpoint[] }> {
+    if (events.length === 0) return { recorded: new Set(), receivers: [] };
+    const partnerIds = [...new Set(events.flatMap((e) => (e.partnerId === undefined ? [] : [e.partnerId])))];
+    const rows: (Partial<EndpointRow> & { recorded: string[] })[] = await tx.query(
       `WITH recorded AS (
          INSERT INTO notification.webhook_events (id, type, partner_id, subject, sequence, occurred_at, body, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id
+         SELECT e.id, e.type, e.partner_id, e.subject, e.sequence, e.occurred_at, e.body, $8
+           FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::int[], $6::timestamptz[], $7::text[])
+                WITH ORDINALITY AS e(id, type, partner_id, subject, sequence, occurred_at, body, n)
+          ORDER BY e.n
+         ON CONFLICT (id) DO NOTHING RETURNING id
        )
-       SELECT (SELECT count(*) FROM recorded)::int AS recorded, e.*
-         FROM (VALUES (1)) AS one(n) LEFT JOIN notification.webhook_endpoints e ON ${receivingWhere('e', 3)}
+       SELECT ARRAY(SELECT id FROM recorded) AS recorded, e.*
+         FROM (VALUES (1)) AS one(n) LEFT JOIN notification.webhook_endpoints e
+           ON e.status = 'enabled' AND (e.partner_id IS NULL AND e.owner_kind = 'staff' OR e.partner_id = ANY($9::uuid[]))
         ORDER BY e.id`,
-      [e.id, e.type, e.partnerId ?? null, e.subject, e.sequence ?? null, e.occurredAt, e.body, now],
+      [
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => e.partnerId ?? null),
+        events.map((e) => e.subject),
+        events.map((e) => e.sequence ?? null),
+        events.map((e) => e.occurredAt),
+        events.map((e) => e.body),
+        now,
+        partnerIds,
+      ],
     );
     return {
-      recorded: rows[0]?.recorded === 1,
-      receivers: rows.filter((r): r is EndpointRow & { recorded: number } => typeof r.id === 'string').map(toEndpoint),
+      recorded: new Set((rows[0]?.recorded ?? []).map(String)),
+      receivers: rows.filter((r): r is EndpointRow & { recorded: string[] } => typeof r.id === 'string').map(toEndpoint),
     };
   },
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { traceCarrierOf } from '@tss/service-kit';
+import { traceCarrierOf, type TraceCarrier } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { webhookDeliveryStore, type DeliveryReason } from '../store/webhook-delivery.store';
 
@@ -17,6 +17,8 @@ export interface QueuedMessage {
   eventType: string;
   body: string;
   reason: DeliveryReason;
+  /** The trace the delivery continues; the one active here when not given. */
+  trace?: TraceCarrier;
 }
 
 /**
@@ -38,8 +40,8 @@ export const enqueueDelivery = async (tx: EntityManager, timers: TimerStore, mes
  */
 export const enqueueDeliveries = async (tx: EntityManager, timers: TimerStore, messages: readonly QueuedMessage[], now: Date): Promise<string[]> => {
   if (messages.length === 0) return [];
-  const trace = traceCarrierOf();
-  const rows = messages.map((m) => ({ id: randomUUID(), ...m, trace }));
+  const active = traceCarrierOf();
+  const rows = messages.map((m) => ({ id: randomUUID(), ...m, trace: m.trace ?? active }));
   const watchdogAt = new Date(now.getTime() + QUEUED_WATCHDOG_MS);
   await webhookDeliveryStore.insertReady(tx, rows, now, {
     timers: timers.scheduleAllStatement(rows.map((r) => attemptTimer(r.id, watchdogAt)), 10),
