@@ -107,6 +107,10 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
   });
 
   const acknowledgmentSent = on(NotificationAcknowledgmentSentV1, async (event, { tx, outbox }) => {
+    // P3: an API ticket was accepted by its 201 at filing (`fileTicket`), and a ticket's channel
+    // never changes: its acknowledgment changes nothing, so no locking read (issue #11, docs/adr/0049).
+    // The channel is the ticket's own, from intake's `ticket.created`.
+    if (event.data.channel === 'api') return;
     const locked = await ticketStore.lockForChange(tx, event.data.partnerId, event.subject);
     if (!locked || locked.acceptedAt) return; // P3: accepted once; API tickets were accepted by their 201
     const acceptedAt = new Date(event.data.sentAt);

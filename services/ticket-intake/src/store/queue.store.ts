@@ -22,6 +22,11 @@ interface QueueKeyRow {
 
 const T = `"${INTAKE_SCHEMA}".tickets`;
 
+/** What a batch of sla.* events leaves of a ticket's projected due time (`applyResponseDue`). */
+export type ResponseDueProjection =
+  | { kind: 'set'; ticketId: string; partnerId: string; clockId: string | null; dueAt: Date | null }
+  | { kind: 'clear'; ticketId: string; partnerId: string; clockIds: string[] };
+
 /**
  * P4's order as SQL, over `t`: emergencies first (false sorts before true), the due time of the
  * response owed (`queue_due_at`: the clock's, or the level's target from the time received until
@@ -89,24 +94,25 @@ export const queueStore = {
     return row ? { id: row.id, partnerId: row.partner_id, responseDueAt: row.response_due_at, queueDueAt: row.queue_due_at } : null;
   },
 
-  /** The queue projection of sla.clock_started / sla.retargeted: the open clock's due time. */
-  async setResponseDue(tx: EntityManager, partnerId: string, ticketId: string, clock: { clockId: string; dueAt: Date }): Promise<number> {
-    const result = (await tx.query(`UPDATE ${T} SET response_due_at = $3, response_clock_id = $4 WHERE id = $1 AND partner_id = $2`, [
-      ticketId,
-      partnerId,
-      clock.dueAt,
-      clock.clockId,
-    ])) as [unknown[], number];
-    return result[1];
-  },
-
-  /** sla.met / sla.clock_cancelled: that clock owes nothing more; a newer clock's due time stays. */
-  async clearResponseDue(tx: EntityManager, partnerId: string, ticketId: string, clockId: string): Promise<number> {
-    const result = (await tx.query(
-      `UPDATE ${T} SET response_due_at = NULL, response_clock_id = NULL
-        WHERE id = $1 AND partner_id = $2 AND (response_clock_id = $3 OR response_clock_id IS NULL)`,
-      [ticketId, partnerId, clockId],
-    )) as [unknown[], number];
-    return result[1];
+  /**
+   * A consumer batch's projections in one statement (docs/adr/0049), at most one per ticket and
+   * partner: `set` writes the clock and its due time (a null clock clears whatever is there);
+   * `clear` clears the due time if it was projected from one of `clockIds`, or from none.
+   */
+  async applyResponseDue(tx: EntityManager, projections: readonly ResponseDueProjection[]): Promise<void> {
+    const rows = projections.flatMap((p): { kind: string; ticketId: string; partnerId: string; clockId: string | null; dueAt: Date | null }[] =>
+      p.kind === 'set' ? [p] : p.clockIds.map((clockId) => ({ kind: p.kind, ticketId: p.ticketId, partnerId: p.partnerId, clockId, dueAt: null })),
+    );
+    if (rows.length === 0) return;
+    // A ticket cleared by two clock ids joins two rows; any one passing the condition clears it.
+    await tx.query(
+      `UPDATE ${T} t
+          SET response_due_at = CASE WHEN p.kind = 'set' THEN p.due_at END,
+              response_clock_id = CASE WHEN p.kind = 'set' THEN p.clock_id END
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::timestamptz[]) AS p(ticket_id, partner_id, kind, clock_id, due_at)
+        WHERE t.id = p.ticket_id AND t.partner_id = p.partner_id
+          AND (p.kind = 'set' OR t.response_clock_id = p.clock_id OR t.response_clock_id IS NULL)`,
+      [rows.map((r) => r.ticketId), rows.map((r) => r.partnerId), rows.map((r) => r.kind), rows.map((r) => r.clockId), rows.map((r) => r.dueAt)],
+    );
   },
 };

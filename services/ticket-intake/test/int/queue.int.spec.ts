@@ -3,6 +3,7 @@ import type { CloudEvent } from '@tss/contracts';
 import { MAX_RESPONSE_MS, ServiceLevels, TicketAssignedV1, type SlaClockStartedV1 } from '@tss/contracts';
 import type { EventData } from '@tss/contracts';
 import { Outbox, UnitOfWork, type HandlerBinding } from '@tss/messaging';
+import { handleInTransaction } from '@tss/messaging/testing';
 import { createServiceDataSource } from '@tss/persistence';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
@@ -46,7 +47,7 @@ describe('the agents’ queue (P4, issue #9)', () => {
       dataschema: `urn:tss:event:${binding.contract.type}:v1`,
       data,
     } as CloudEvent<unknown>;
-    await sut.host.dataSource.transaction((tx) => binding.handle(event, { tx, outbox: undefined as never, now: clock.now(), logger: undefined as never }));
+    await sut.host.dataSource.transaction((tx) => handleInTransaction({ tx, outbox: undefined as never, now: clock.now(), logger: undefined as never }, [[binding.handle, event]]));
   };
   const dueOf = async (ticketId: string) =>
     ((await sut.query(`SELECT response_due_at FROM ticket_intake.tickets WHERE id = $1`, [ticketId])) as { response_due_at: Date | null }[])[0].response_due_at;
