@@ -6,6 +6,7 @@ import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence'
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { systemClock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
+import type { BatchFlush } from '../consumer/batch-writes';
 import { EventConsumer, on, type HandlerBinding } from '../consumer/event-consumer';
 import { messagingMigrations } from '../outbox/messaging-migrations';
 import { Outbox } from '../outbox/outbox';
@@ -294,6 +295,37 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       for (const ticketId of [a, b]) expect((await effectsFor(group, [ticketId])).map((e) => e.sequence)).toEqual([1, 2, 3]);
       expect((await effectsFor(group, [poison])).map((e) => e.sequence)).toEqual([1]);
       expect(attempts).toBe(3);
+    });
+
+    it('deferred writes: flushed with the batch; a failing flush rolls it back and each event goes alone, once, in order per key (docs/adr/0049)', async () => {
+      const group = `flush-${randomUUID().slice(0, 8)}`;
+      const [a, b] = [randomUUID(), randomUUID()];
+      const flushSizes: number[] = [];
+      // Fails the first time it is given more than one event (a batch), then never again.
+      let failBatch = true;
+      const flush: BatchFlush<{ id: string; ticketId: string; sequence: number }> = async (items, { tx }) => {
+        flushSizes.push(items.length);
+        for (const i of items) {
+          await tx.query(`INSERT INTO ${CONSUMER_SCHEMA}.effects (event_id, ticket_id, sequence, type) VALUES ($1, $2, $3, $4)`, [i.id, i.ticketId, i.sequence, group]);
+        }
+        if (failBatch && items.length > 1) {
+          failBatch = false;
+          throw new Error('the batched write failed');
+        }
+      };
+      // Published before the group exists: a new group reads them in one go from the beginning.
+      await producer.run(async (tx) => {
+        for (const sequence of [1, 2, 3]) {
+          for (const ticketId of [a, b]) await outbox.add(tx, TicketCreatedV1, ticketId, ticketCreatedData(partnerId, sequence));
+        }
+      });
+      await waitFor('the events published', async () => relay.publishedCount > 0 && (await relay.backlog()).events === 0);
+      await startConsumer(group, [on(TicketCreatedV1, async (event, { batch }) => batch.defer(flush, { id: event.id, ticketId: event.subject, sequence: event.data.sequence }))]);
+      await waitFor('every deferred write', async () => (await effectsFor(group, [a, b])).length === 6);
+      for (const ticketId of [a, b]) expect((await effectsFor(group, [ticketId])).map((e) => e.sequence)).toEqual([1, 2, 3]);
+      expect(failBatch).toBe(false); // a batch was flushed, and failed: its rows were rolled back
+      expect(flushSizes.filter((n) => n === 1).length).toBeGreaterThanOrEqual(2); // its events, each alone
+      expect(new Set((await effectsFor(group, [a, b])).map((e) => e.event_id)).size).toBe(6);
     });
 
     it("parks a key's later events behind its dead letter; replaying it releases them in order", async () => {
