@@ -1,9 +1,9 @@
 // `npm run bench -- webhooks`: how fast one notification replica delivers a queue of signed
 // webhooks. The single-process platform (its own process) files tickets while endpoint 0 takes
-// their `ticket.created` live; then ten more endpoints replay those events, one after the other, queueing
-// 10 × BENCH_WEBHOOKS_EVENTS deliveries, and the receiver (a process of its own, answering 200)
+// their `ticket.created` live; then BENCH_WEBHOOKS_ENDPOINTS (40) more endpoints replay those events, one
+// after the other, queueing 40 × BENCH_WEBHOOKS_EVENTS (500) = 20,000 deliveries, and the receiver (a process of its own, answering 200)
 // times their arrival. Baseline, same run, same receiver: undici POSTing the same signed body as
-// many times with the platform's in-flight limit (WEBHOOK_MAX_IN_FLIGHT) (issue #15, benchmark 4).
+// many times with the platform's in-flight limit (WEBHOOK_MAX_IN_FLIGHT, 128) (issue #15, benchmark 4).
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,9 +16,11 @@ import type { BenchFigures } from '../support/results';
 import { json } from '../support/platform-api';
 import { restartWithStatementStats } from '../support/statement-stats';
 
-const EVENTS = Number(process.env.BENCH_WEBHOOKS_EVENTS ?? 2_000);
-const ENDPOINTS = 10;
-const IN_FLIGHT = 32;
+const EVENTS = Number(process.env.BENCH_WEBHOOKS_EVENTS ?? 500);
+/** Endpoints replaying the events, each at the platform's per-endpoint limit (default 4): a replica serves many partners' endpoints. */
+const ENDPOINTS = Number(process.env.BENCH_WEBHOOKS_ENDPOINTS ?? 40);
+/** In flight at once, the platform's WEBHOOK_MAX_IN_FLIGHT and the baseline loop's alike. */
+const IN_FLIGHT = Number(process.env.BENCH_WEBHOOKS_IN_FLIGHT ?? 128);
 const LIMIT_MS = 300_000;
 /** `BENCH_PG_STATEMENTS=1`: the statements per queued delivery of the replay and drain, from pg_stat_statements. */
 const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
@@ -165,7 +167,15 @@ export const runWebhooksBench = async (): Promise<BenchFigures> => {
 
     return {
       name: 'webhooks',
-      settings: { events: EVENTS, endpoints: ENDPOINTS, queuedDeliveries: queued, inFlight: IN_FLIGHT, bodyBytes: Buffer.byteLength(sample.body) },
+      settings: {
+        events: EVENTS,
+        endpoints: ENDPOINTS,
+        queuedDeliveries: queued,
+        inFlight: IN_FLIGHT,
+        // The platform's per-endpoint limit (its default, 4, unless the environment sets it).
+        perEndpoint: Number(process.env.WEBHOOK_CONCURRENCY_PER_ENDPOINT ?? 4),
+        bodyBytes: Buffer.byteLength(sample.body),
+      },
       baseline: { deliveriesPerSecond: Math.round(baselineRate) },
       notification: {
         deliveriesPerSecond: Math.round(tssRate),
