@@ -8,7 +8,7 @@ import { DEFAULT_RULES, type RuleCause } from '../src/domain/escalation-rules';
 import { ticketProjection } from '../src/store/projection.store';
 import { replaceRules } from '../src/use-cases/manage-settings';
 import { raiseFor } from '../src/use-cases/raise-escalations';
-import { countedStatements } from './support/counted-statements';
+import { countedStatements } from '@tss/persistence/testing';
 
 const RULES_READ = 'FROM escalation.rule_sets';
 const ROSTER_READ = 'FROM escalation.rosters';

@@ -13,7 +13,7 @@ import { MailSender } from '../src/use-cases/mail-sender';
 import type { MailTransport, OutgoingMail } from '../src/use-cases/mail-transport';
 import type { CloudEvent } from '@tss/contracts';
 import { onTicketCreated } from '../src/events/on-ticket-created.handler';
-import { countedDataSource, countedStatements } from './support/counted-statements';
+import { countedDataSource, countedStatements } from '@tss/persistence/testing';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 

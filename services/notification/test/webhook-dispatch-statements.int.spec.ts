@@ -17,7 +17,7 @@ import { createEndpoint } from '../src/use-cases/webhook-endpoints';
 import { attemptTimerId, enqueueDeliveries, QUEUED_WATCHDOG_MS, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
 import { secretBoxOf } from '../src/use-cases/webhook-secrets';
 import { signatureOf } from '../src/domain/webhook-signature';
-import { countedDataSource } from './support/counted-statements';
+import { countedDataSource } from '@tss/persistence/testing';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const TIMEOUT_MS = 1_000;

@@ -12,7 +12,7 @@ import { notificationService } from '../src/index';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { createEndpoint } from '../src/use-cases/webhook-endpoints';
 import { secretBoxOf } from '../src/use-cases/webhook-secrets';
-import { countedStatements } from './support/counted-statements';
+import { countedStatements } from '@tss/persistence/testing';
 
 const logger = pino({ level: 'silent' });
 const testWrapper = new LocalKeyWrapper([{ id: 'test', key: randomBytes(32) }]);

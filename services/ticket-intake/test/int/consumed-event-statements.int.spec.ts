@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@tss/contracts';
 import { NotificationAcknowledgmentSentV1 } from '@tss/contracts';
 import type { HandlerBinding, InboundMessage } from '@tss/messaging';
 import { handleInTransaction } from '@tss/messaging/testing';
+import { countedStatements } from '@tss/persistence/testing';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { onSlaClockCancelled, onSlaClockStarted, onSlaMet, onSlaRetargeted } from '../../src/events/sla-projection.handler';
@@ -13,24 +13,6 @@ import { insertTicketRow } from './support/ticket-rows';
 const START = new Date('2026-03-02T08:00:00.000Z');
 const HOUR = 3_600_000;
 const at = (offsetMs: number) => new Date(START.getTime() + offsetMs);
-
-/** The transaction, with the SQL of each `query` it runs recorded. */
-const counted = (tx: EntityManager): { tx: EntityManager; statements: string[] } => {
-  const statements: string[] = [];
-  const proxy = new Proxy(tx, {
-    get(target, property) {
-      if (property === 'query') {
-        return (sql: string, parameters?: unknown[]) => {
-          statements.push(sql);
-          return target.query(sql, parameters);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { tx: proxy, statements };
-};
 
 /**
  * Issue #11: intake's statements per consumed event (docs/adr/0049). A consumer batch's sla.*
@@ -67,7 +49,7 @@ describe('intake’s statements per consumed event (issue #11)', () => {
   /** Handles the events as one consumer batch: one transaction, its deferred writes flushed after the last; returns its statements. */
   const batch = (events: readonly CloudEvent<unknown>[]) =>
     sut.host.unitOfWork.run(async (tx) => {
-      const c = counted(tx);
+      const c = countedStatements(tx);
       await handleInTransaction(
         { tx: c.tx, outbox: sut.host.outbox, now: clock.now(), logger: sut.host.logger },
         events.map((e) => [(bindingOf.get(e.type) as HandlerBinding).handle, e] as const),
@@ -129,7 +111,7 @@ describe('intake’s statements per consumed event (issue #11)', () => {
     });
     const applied = (message: InboundMessage) =>
       sut.host.unitOfWork.run(async (tx) => {
-        const c = counted(tx);
+        const c = countedStatements(tx);
         const outcome = await sut.host.consumer.applyOnce(c.tx, message);
         return { outcome, statements: c.statements };
       });
