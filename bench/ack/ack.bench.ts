@@ -146,12 +146,17 @@ const filedInAll = (...runs: { filed: readonly unknown[] }[]): number => runs.re
  */
 const topStatements = async (db: Client, tickets: number) => {
   const { rows } = await db.query<{ calls: string; query: string }>(
-    `SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements ORDER BY calls DESC LIMIT 40`,
+    `SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements WHERE toplevel ORDER BY calls DESC LIMIT 40`,
   );
-  const total = await db.query<{ calls: string }>('SELECT sum(calls) AS calls FROM pg_stat_statements');
+  const total = await db.query<{ calls: string }>('SELECT sum(calls) AS calls FROM pg_stat_statements WHERE toplevel');
+  // Where the server's time went, nested statements (triggers, functions) included.
+  const slowest = await db.query<{ ms: string; calls: string; query: string }>(
+    `SELECT round(total_exec_time) AS ms, calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15`,
+  );
   return {
     all: Number((Number(total.rows[0].calls) / tickets).toFixed(2)),
     top: rows.map((r) => ({ perTicket: Number((Number(r.calls) / tickets).toFixed(2)), query: r.query })),
+    byServerTime: slowest.rows.map((r) => ({ totalMs: Number(r.ms), calls: Number(r.calls), query: r.query })),
   };
 };
 

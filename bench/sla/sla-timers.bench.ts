@@ -189,7 +189,7 @@ const churn = (db: Client) => {
 const statementCalls = async (db: Client): Promise<number> => {
   const { rows } = await db.query<{ calls: string }>(
     `SELECT coalesce(sum(calls), 0) AS calls FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
-     WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND r.rolname = 'bench_replica'`,
+     WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND r.rolname = 'bench_replica' AND s.toplevel`,
   );
   return Number(rows[0].calls);
 };

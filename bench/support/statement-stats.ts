@@ -11,6 +11,8 @@ export const restartWithStatementStats = async (pg: EmbeddedPostgres): Promise<v
   await admin.connect();
   try {
     await admin.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
+    // Statements inside triggers and functions too (`toplevel` tells them apart).
+    await admin.query(`ALTER SYSTEM SET pg_stat_statements.track = 'all'`);
   } finally {
     await admin.end();
   }

@@ -37,9 +37,9 @@ interface Stats {
 /** Statements since the last reset, per queued delivery, most frequent first. */
 const statementsPer = async (db: Client, deliveries: number) => {
   const { rows } = await db.query<{ calls: string; query: string }>(
-    `SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements ORDER BY calls DESC LIMIT 25`,
+    `SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements WHERE toplevel ORDER BY calls DESC LIMIT 25`,
   );
-  const total = await db.query<{ calls: string }>('SELECT sum(calls) AS calls FROM pg_stat_statements');
+  const total = await db.query<{ calls: string }>('SELECT sum(calls) AS calls FROM pg_stat_statements WHERE toplevel');
   return {
     all: Number((Number(total.rows[0].calls) / deliveries).toFixed(3)),
     top: rows.map((r) => ({ perDelivery: Number((Number(r.calls) / deliveries).toFixed(3)), query: r.query })),
