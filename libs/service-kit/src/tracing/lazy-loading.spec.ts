@@ -15,8 +15,8 @@ const inFreshProcess = async (options: string): Promise<{ traceId?: string; chil
       const childTraceId = await inSpan('child', { parent: contextFromCarrier(traceCarrierOf()) }, async () => activeTraceId());
       const heavy = /node_modules\\/(@opentelemetry\\/(sdk-node|exporter-[^/]+|instrumentation[^/]*)|@fastify\\/otel|require-in-the-middle|import-in-the-middle|@grpc)\\//;
       const loaded = [...new Set(Object.keys(require.cache).flatMap((f) => { const m = heavy.exec(f); return m ? [m[1]] : []; }))].sort();
-      process.stdout.write(JSON.stringify({ traceId, childTraceId, loaded }));
-      process.exit(0);
+      // Exit once the report is written: an exporting SDK's batch timer would keep the probe alive.
+      process.stdout.write(JSON.stringify({ traceId, childTraceId, loaded }), () => process.exit(0));
     });`;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: path.join(__dirname, '..', '..', '..', '..'), timeout: 30_000 });
   return JSON.parse(stdout) as { traceId?: string; childTraceId?: string; loaded: string[] };
