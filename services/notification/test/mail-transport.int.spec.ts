@@ -1,27 +1,6 @@
-import type { AddressInfo, Socket } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import type { Socket } from 'node:net';
 import { connectWithoutNagle, smtpTransport } from '../src/use-cases/mail-transport';
-
-/** A local SMTP server (smtp-server) that keeps the subjects it received. */
-const startServer = async () => {
-  const subjects: string[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    disableReverseLookup: true,
-    logger: false,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        subjects.push(/^Subject: (.*)$/im.exec(Buffer.concat(chunks).toString('utf8'))?.[1] ?? '');
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.server.address() as AddressInfo).port, subjects, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-};
+import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
 
 /** Node keeps whether Nagle is off under an internal symbol; there is no public getter. */
 const nagleOff = (socket: Socket): unknown => {
@@ -33,9 +12,9 @@ const connect = (server: { host: string; port: number }, timeoutMs = 5_000) =>
   new Promise<{ error: Error | null; socket?: Socket }>((resolve) => connectWithoutNagle(server, timeoutMs)(undefined, (error, options) => resolve({ error, socket: options?.connection })));
 
 describe('SMTP transport: the connection to the server', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: SmtpSink;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startSmtpSink();
   });
   afterAll(() => server.close());
 
@@ -48,7 +27,7 @@ describe('SMTP transport: the connection to the server', () => {
   });
 
   it('answers the connection error for a server that is not there, not a socket', async () => {
-    const closed = await startServer();
+    const closed = await startSmtpSink();
     await closed.close();
     const { error, socket } = await connect({ host: '127.0.0.1', port: closed.port });
     expect(socket).toBeUndefined();
@@ -64,7 +43,7 @@ describe('SMTP transport: the connection to the server', () => {
         ),
       );
       expect(outcomes.map((o) => o.kind)).toEqual(Array(6).fill('sent'));
-      expect([...server.subjects].sort()).toEqual(Array.from({ length: 6 }, (_, i) => `[TSS-${i}] received`));
+      expect(server.received.map((mail) => mail.subject).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `[TSS-${i}] received`));
     } finally {
       transport.close();
     }
