@@ -1,31 +1,25 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import pino from 'pino';
-import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
-import { LocalKeyWrapper } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore, TimerWorker } from '@tss/timers';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
 import { onWebhookAttemptsDue, SKIPPED_RETRY_MS } from '../src/events/webhook-timer.handler';
 import { sendWebhook, WebhookAgents, type WebhookRequest } from '../src/http/webhook-sender';
 import type { Resolve } from '../src/http/ssrf-guard';
-import { notificationService } from '../src/index';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { webhookEventStore } from '../src/store/webhook-event.store';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
-import { createEndpoint, replay } from '../src/use-cases/webhook-endpoints';
-import { enqueueDeliveries, QUEUED_WATCHDOG_MS, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
-import { secretBoxOf } from '../src/use-cases/webhook-secrets';
+import { replay } from '../src/use-cases/webhook-endpoints';
+import { QUEUED_WATCHDOG_MS, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
+import { notificationWithoutWorkers, testSecrets, webhookRows } from './support/webhook-fixtures';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const TIMEOUT_MS = 1_000;
 const WATCHDOG_MS = TIMEOUT_MS + 60_000;
-const testWrapper = new LocalKeyWrapper([{ id: 'test', key: randomBytes(32) }]);
-const secrets = secretBoxOf(async () => testWrapper);
+const secrets = testSecrets();
 
-/** notification without its own workers: this suite runs timers and dispatchers itself. */
-const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) => ({ ...notificationService.build(deps), background: [] }) };
 
 describe('webhook deliveries in batches (issue #15), notification alone on real PostgreSQL', () => {
   const clock = new TestClock('2026-12-01T10:00:00.000Z');
@@ -38,7 +32,7 @@ describe('webhook deliveries in batches (issue #15), notification alone on real 
   const hits: { path: string; id: string }[] = [];
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(withoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    sut = await startServiceUnderTest(notificationWithoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
     worker = new TimerWorker({
       dataSource: sut.host.dataSource,
@@ -80,24 +74,7 @@ describe('webhook deliveries in batches (issue #15), notification alone on real 
       maxInFlight: 32,
       random: () => 0.5,
     });
-  const newEndpoint = async (path: string) => {
-    const created = await sut.host.unitOfWork.run((tx) =>
-      createEndpoint(tx, { kind: 'partner', partnerId }, { url: `http://127.0.0.1:${port}${path}`, eventTypes: ['*'] }, async () => undefined, secrets, clock.now()),
-    );
-    if (!created.ok) throw new Error(created.error.detail);
-    return created.value;
-  };
-  const queueMany = (endpointId: string, prefix: string, n: number) =>
-    sut.host.unitOfWork.run((tx) =>
-      enqueueDeliveries(
-        tx,
-        timers,
-        Array.from({ length: n }, (_, i) => ({ endpointId, messageId: `${prefix}-${i}`, eventType: 'ticket.created', body: `{"n":${i}}`, reason: 'event' as const })),
-        clock.now(),
-      ),
-    );
-  const statuses = async (ids: readonly string[]) =>
-    sut.query<{ id: string; status: string; attempts: number }>(`SELECT id, status, attempts FROM notification.webhook_deliveries WHERE id = ANY($1::uuid[]) ORDER BY id`, [ids]);
+  const { newEndpoint, queueMany, statuses } = webhookRows({ sut: () => sut, timers: () => timers, port: () => port, clock, partnerId, secrets });
   const pendingTimers = async (ids: readonly string[]) =>
     sut.query<{ id: string; due_at: Date }>(`SELECT id, due_at FROM notification.timers WHERE id = ANY($1::text[]) AND status = 'pending'`, [ids.map((id) => `webhook:${id}`)]);
 
