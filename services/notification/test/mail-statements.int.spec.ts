@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { handleInTransaction } from '@tss/messaging/testing';
 import { TimerStore, TimerWorker } from '@tss/timers';
-import { notificationService } from '../src/index';
 import { acknowledgmentStore, NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { mailStore } from '../src/store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId, queueMail } from '../src/use-cases/mail-queue';
@@ -14,11 +12,10 @@ import type { MailTransport, OutgoingMail } from '../src/use-cases/mail-transpor
 import type { CloudEvent } from '@tss/contracts';
 import { onTicketCreated } from '../src/events/on-ticket-created.handler';
 import { countedDataSource, countedStatements } from '@tss/persistence/testing';
+import { notificationWithoutWorkers } from './support/webhook-fixtures';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** notification without its own workers: this suite fires the mail timers itself. */
-const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) => ({ ...notificationService.build(deps), background: [] }) };
 
 // Issue #11: an acknowledgment cost a mail insert, a timer insert, two locking reads of the mail
 // (each in a transaction of its own) and a read of the acknowledgment besides the update; now a
@@ -29,7 +26,7 @@ describe('statements per mail (issue #11), notification alone on real PostgreSQL
   let timers: TimerStore;
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(withoutWorkers, { clock });
+    sut = await startServiceUnderTest(notificationWithoutWorkers, { clock });
     timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
   });
   afterAll(async () => {

@@ -1,25 +1,19 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { CloudEvent } from '@tss/contracts';
 import { handleInTransaction } from '@tss/messaging/testing';
-import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
-import { LocalKeyWrapper } from '@tss/service-kit';
 import { TestClock } from '@tss/service-kit/testing';
 import { TimerStore } from '@tss/timers';
 import pino from 'pino';
 import { queueWebhooks } from '../src/events/webhook-event.handlers';
-import { notificationService } from '../src/index';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { createEndpoint } from '../src/use-cases/webhook-endpoints';
-import { secretBoxOf } from '../src/use-cases/webhook-secrets';
 import { countedStatements } from '@tss/persistence/testing';
+import { notificationWithoutWorkers, testSecrets } from './support/webhook-fixtures';
 
 const logger = pino({ level: 'silent' });
-const testWrapper = new LocalKeyWrapper([{ id: 'test', key: randomBytes(32) }]);
-const secrets = secretBoxOf(async () => testWrapper);
+const secrets = testSecrets();
 
-/** notification without its workers: nothing is sent, the test looks at what was queued. */
-const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) => ({ ...notificationService.build(deps), background: [] }) };
 
 // Issue #11: every ticket.* and sla.* event is recorded for replay and matched against the
 // endpoints. A consumer batch (one transaction) records all its events and reads all their
@@ -31,7 +25,7 @@ describe('webhook events recorded and matched per transaction (issue #11)', () =
   let timers: TimerStore;
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(withoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    sut = await startServiceUnderTest(notificationWithoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
   });
 
