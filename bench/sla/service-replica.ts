@@ -4,7 +4,7 @@
 // PostgreSQL the single-process mode uses), so `published_at` is when the relay had it published.
 // Routes and event consumers are not started: nothing calls them here. Prints `ready` once started.
 import pino from 'pino';
-import { InProcessTransport, Outbox, OutboxRelay } from '@tss/messaging';
+import { InProcessTransport, Outbox, OutboxRelay, relayBatchSizeFrom } from '@tss/messaging';
 import { createServiceDataSource } from '@tss/persistence';
 import { systemClock } from '@tss/service-kit';
 import type { ServiceDeps } from '@tss/runtime';
@@ -45,7 +45,7 @@ const main = async (): Promise<void> => {
   const built = slaTimerService.build(deps);
   const transport = new InProcessTransport({ logger });
   await transport.useDatabase(url);
-  const relay = new OutboxRelay({ dataSource, schema: SLA_SCHEMA, transport, clock: systemClock, logger });
+  const relay = new OutboxRelay({ dataSource, schema: SLA_SCHEMA, transport, clock: systemClock, logger, batchSize: relayBatchSizeFrom(process.env) });
   for (const task of built.background ?? []) task.start();
   // `BENCH_SERVICE_RELAY=off`: the timers' share of the time without the relay's (a diagnosis, not the service).
   if (process.env.BENCH_SERVICE_RELAY !== 'off') relay.start();

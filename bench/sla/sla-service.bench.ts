@@ -46,6 +46,8 @@ const BUDGET_S = Number(process.env.BENCH_SLA_SERVICE_BUDGET_S ?? 570);
 const LEAD_MS = Number(process.env.BENCH_SLA_LEAD_S ?? 10) * 1_000;
 const QUEUE = 'sla-breach';
 const RELAY = process.env.BENCH_SERVICE_RELAY !== 'off';
+/** sla-timer replicas firing the burst (processes of their own; one of them holds the relay's lock). */
+const SERVICE_REPLICAS = Number(process.env.BENCH_SLA_SERVICE_REPLICAS ?? 1);
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const CLK_TCK = 100;
@@ -54,6 +56,15 @@ const BURST_PARTNER = '0b1c2d3e-0000-4000-8000-000000000002';
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
+const byDueSlice = (rows: readonly { due: number; lateness: number }[]): number[] => {
+  const first = Math.min(...rows.map((r) => r.due));
+  const worst: number[] = [];
+  for (const { due, lateness } of rows) {
+    const slice = Math.min(9, Math.floor((due - first) / 100));
+    worst[slice] = Math.max(worst[slice] ?? 0, Math.round(lateness));
+  }
+  return Array.from({ length: 10 }, (_, i) => worst[i] ?? 0);
+};
 const distribution = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { count: sorted.length, p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? Number.NaN) };
@@ -70,18 +81,26 @@ const cpuTicks = (pid: number): number | undefined => {
 };
 
 /** The share of one core the processes used over `run`; processes that come or go are left out. */
-const cpuShare = async (pids: () => Promise<number[]>, run: () => Promise<void>): Promise<{ shareOfCore: number; seconds: number }> => {
+/** CPU of `pids` while `run` runs: as a share of one core, and in seconds, the replicas' (`replicaPids`) apart. */
+const cpuShare = async (
+  pids: () => Promise<number[]>,
+  run: () => Promise<void>,
+  replicaPids: readonly number[] = [],
+): Promise<{ shareOfCore: number; seconds: number; cpuSeconds: number; replicaCpuSeconds: number }> => {
   const before = new Map((await pids()).map((pid) => [pid, cpuTicks(pid)]));
   const started = performance.now();
   await run();
   const seconds = (performance.now() - started) / 1_000;
   let ticks = 0;
+  let replicaTicks = 0;
   for (const pid of await pids()) {
     const a = before.get(pid);
     const b = cpuTicks(pid);
-    if (a !== undefined && b !== undefined) ticks += b - a;
+    if (a === undefined || b === undefined) continue;
+    ticks += b - a;
+    if (replicaPids.includes(pid)) replicaTicks += b - a;
   }
-  return { shareOfCore: round(ticks / CLK_TCK / seconds, 4), seconds: round(seconds, 1) };
+  return { shareOfCore: round(ticks / CLK_TCK / seconds, 4), seconds: round(seconds, 1), cpuSeconds: round(ticks / CLK_TCK, 2), replicaCpuSeconds: round(replicaTicks / CLK_TCK, 2) };
 };
 
 interface Child {
@@ -90,7 +109,9 @@ interface Child {
 }
 
 const startChild = async (script: string, env: NodeJS.ProcessEnv): Promise<Child> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `BENCH_CPU_PROF_DIR`: a .cpuprofile of each replica, written when it stops.
+  const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(__dirname, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-10_000)));
   if (process.env.BENCH_TRACE_SQL) child.stderr?.pipe(process.stderr);
@@ -229,38 +250,54 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
     if (ours) log(`inserted ${OPEN} clocks and timers in ${insertS.toFixed(1)} s`);
     await db.query(`CREATE TABLE ${S}.effects (timer_id text NOT NULL, due_at timestamptz NOT NULL, claimed_at timestamptz NOT NULL, fired_at timestamptz NOT NULL, owner text NOT NULL)`);
 
-    /** Idle, churn, burst with one replica; `burst` writes the burst due from `at`, `fired` reads the lateness rows so far. */
-    const measure = async (label: string, replica: Child, args: { churn: () => ReturnType<typeof churn>; burst: (at: Date) => Promise<void>; fired: () => Promise<number> }) => {
-      children.push(replica);
-      const pids = async () => [replica.child.pid ?? -1, ...(await pgPids())];
+    /** Idle, churn, burst with the replicas; `burst` writes the burst due from `at`, `fired` reads the lateness rows so far. */
+    const measure = async (label: string, started: Child | Child[], args: { churn: () => ReturnType<typeof churn>; burst: (at: Date) => Promise<void>; fired: () => Promise<number> }) => {
+      const replicas = Array.isArray(started) ? started : [started];
+      children.push(...replicas);
+      const replicaPids = replicas.map((r) => r.child.pid ?? -1);
+      const pids = async () => [...replicaPids, ...(await pgPids())];
       await sleep(2_000);
       const idle = await cpuShare(pids, () => sleep(IDLE_S * 1_000));
-      const idleReplica = await cpuShare(async () => [replica.child.pid ?? -1], () => sleep(1_000));
+      const idleReplica = await cpuShare(async () => replicaPids, () => sleep(1_000));
       churner = args.churn();
-      const idleChurn = await cpuShare(async () => [replica.child.pid ?? -1], () => sleep(IDLE_S * 1_000));
+      const idleChurn = await cpuShare(async () => replicaPids, () => sleep(IDLE_S * 1_000));
       const burstAt = new Date(systemClock.now().getTime() + LEAD_MS);
       const burstInsertStarted = performance.now();
       await args.burst(burstAt);
       const burstInsertMs = Math.round(performance.now() - burstInsertStarted);
       const deadline = performance.now() + 120_000;
       let fired = 0;
-      const burstCpu = await cpuShare(pids, async () => {
-        while (fired < BURST && performance.now() < deadline) {
-          await sleep(200);
-          fired = await args.fired();
-        }
-      });
+      const burstCpu = await cpuShare(
+        pids,
+        async () => {
+          while (fired < BURST && performance.now() < deadline) {
+            await sleep(200);
+            fired = await args.fired();
+          }
+        },
+        replicaPids,
+      );
       await churner.stop();
       const churned = { ...churner.counts };
       churner = undefined;
-      await replica.stop();
-      children.splice(children.indexOf(replica), 1);
+      for (const replica of replicas) {
+        await replica.stop();
+        children.splice(children.indexOf(replica), 1);
+      }
       log(`${label}: ${fired} of ${BURST} fired; idle ${idle.shareOfCore} of a core`);
       return {
         idle: { seconds: idle.seconds, cpuShareOfCore: idle.shareOfCore, replicaCpuShareOfCore: idleReplica.shareOfCore },
         idleWithChurn: { replicaCpuShareOfCore: idleChurn.shareOfCore },
         // Written `leadMs` before the first is due; an insert longer than that makes every timer late.
-        burst: { leadMs: LEAD_MS, insertMs: burstInsertMs, fired, cpuShareOfCore: burstCpu.shareOfCore },
+        // CPU seconds from the burst's insert to its last event (the replica's and PostgreSQL's), per 1,000 timers fired.
+        burst: {
+          leadMs: LEAD_MS,
+          insertMs: burstInsertMs,
+          fired,
+          cpuShareOfCore: burstCpu.shareOfCore,
+          cpuSecondsPer1000: round((burstCpu.cpuSeconds / Math.max(1, fired)) * 1_000, 3),
+          replicaCpuSecondsPer1000: round((burstCpu.replicaCpuSeconds / Math.max(1, fired)) * 1_000, 3),
+        },
         churned,
         loadAverage: os.loadavg().map((l) => round(l, 2)),
       };
@@ -271,7 +308,8 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
     await churnClient.connect();
 
     if (PHASES.includes('service')) {
-      const run = await measure('service', await startChild('service-replica.ts', { DATABASE_URL: url }), {
+      const replicas = await Promise.all(Array.from({ length: SERVICE_REPLICAS }, () => startChild('service-replica.ts', { DATABASE_URL: url })));
+      const run = await measure('service', replicas, {
         churn: () => timerChurn(churnClient),
         burst: async (at) => {
           await insertClocks(db!, { from: 1, count: BURST, partner: BURST_PARTNER, tag: 'burst', dueSql: `$1::timestamptz + (g - 1) * (1000.0 / $2) * interval '1 millisecond'`, params: [at, BURST] });
@@ -286,8 +324,9 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
             ).rows[0].n,
           ),
       });
-      const { rows } = await db.query<{ written: number; published: number; claimed: number }>(
+      const { rows } = await db.query<{ written: number; published: number; claimed: number; due: number }>(
         `SELECT extract(epoch FROM o.created_at - c.due_at) * 1000 AS written, extract(epoch FROM o.published_at - c.due_at) * 1000 AS published,
+                extract(epoch FROM c.due_at) * 1000 AS due,
                 (o.event->'data'->>'latenessMs')::int AS claimed
            FROM ${S}.outbox o JOIN ${S}.response_clocks c ON c.id = (o.event->'data'->>'clockId')::uuid
           WHERE o.event_type = 'sla.breached' AND o.event->'data'->>'partnerId' = $1${RELAY ? ' AND o.published_at IS NOT NULL' : ''}`,
@@ -304,8 +343,9 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
       const plans = {
         lockClocks: await explain(`SELECT * FROM ${S}.response_clocks WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]),
         updateClocks: await explain(
-          `UPDATE ${S}.response_clocks c SET status = u.status FROM unnest($1::uuid[], $2::text[]) AS u(id, status) WHERE c.id = u.id AND c.id = ANY($1::uuid[])`,
-          [ids, ids.map(() => 'breached')],
+          `WITH u AS (SELECT * FROM json_to_recordset($1::json) AS u(id uuid, status text))
+           UPDATE ${S}.response_clocks c SET status = u.status FROM u WHERE c.id = u.id AND c.id = ANY(ARRAY(SELECT id FROM u))`,
+          [JSON.stringify(ids.map((id) => ({ id, status: 'breached' })))],
         ),
       };
       // Fired clocks' updates that were HOT (no index written: fillfactor 80, docs/adr/0041).
@@ -324,6 +364,10 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
           publishedByRelay: distribution(rows.map((r) => Number(r.published))),
         },
         overOneSecondPublished: rows.filter((r) => Number(r.published) > 1_000).length,
+        // The worst published lateness of the timers due in each tenth of the burst's second: a
+        // lateness that grows slice after slice is a replica firing slower than timers come due.
+        worstClaimedMsByDueSlice100Ms: byDueSlice(rows.map((r) => ({ due: Number(r.due), lateness: Number(r.claimed) }))),
+        worstPublishedMsByDueSlice100Ms: byDueSlice(rows.map((r) => ({ due: Number(r.due), lateness: Number(r.published) }))),
       };
     }
 
@@ -420,7 +464,17 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
     const ratio = (value: number | undefined) => (value !== undefined && library ? round(value / library, 2) : undefined);
     return {
       name: 'sla-service',
-      settings: { openClocks: OPEN, burst: BURST, idleS: IDLE_S, retargetsPerS: RETARGETS_PER_S, cancelsPerS: CANCELS_PER_S, phases: PHASES },
+      settings: {
+        openClocks: OPEN,
+        burst: BURST,
+        idleS: IDLE_S,
+        retargetsPerS: RETARGETS_PER_S,
+        cancelsPerS: CANCELS_PER_S,
+        phases: PHASES,
+        serviceReplicas: SERVICE_REPLICAS,
+        // The replicas' settings as the run had them (their defaults when unset).
+        serviceEnv: Object.fromEntries(['SLA_TIMER_BATCH_SIZE', 'SLA_TIMER_CONCURRENCY', 'OUTBOX_RELAY_BATCH_SIZE'].map((name) => [name, process.env[name] ?? 'default'])),
+      },
       insert: ours ? { clocksAndTimers: OPEN, seconds: round(insertS, 1) } : undefined,
       ...results,
       ratiosToLibraryP99: {

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@tss/persistence';
-import { EventConsumer, EventRetention, Outbox, OutboxRelay, UnitOfWork, retentionSettingsFrom, type EventTransport } from '@tss/messaging';
+import { EventConsumer, EventRetention, Outbox, OutboxRelay, UnitOfWork, relayBatchSizeFrom, retentionSettingsFrom, type EventTransport } from '@tss/messaging';
 import { envSchema, loadConfig, type Clock, type ReadinessCheck, type ServiceApp, type AccessTokenVerifier } from '@tss/service-kit';
 import type { ServiceModule, ServiceParts } from './service-module';
 import { withIdempotency } from './idempotency/with-idempotency';
@@ -65,6 +65,7 @@ export class ServiceHost {
       clock: options.clock,
       logger: this.logger.child({ component: 'outbox-relay' }),
       pollIntervalMs: options.relayPollIntervalMs,
+      batchSize: relayBatchSizeFrom(options.env ?? process.env),
     });
     this.unitOfWork = new UnitOfWork(dataSource, this.relay);
     this.parts = withIdempotency(module, module.build({

@@ -50,10 +50,14 @@ export class EventLog {
       // One appender at a time, so offsets are taken in commit order: a reader that has passed
       // offset n never finds a smaller one committed later (a bigserial alone is taken at insert).
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [APPEND_LOCK]);
+      // One JSON document, values in base64: node-postgres escapes each element of an array
+      // parameter in JavaScript, which cost more than the insert (docs/performance.md).
       await tx.query(
         `INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[])`,
-        [entries.map((e) => e.topic), entries.map((e) => e.key ?? null), entries.map((e) => JSON.stringify(e.headers)), entries.map((e) => e.value)],
+         SELECT e.topic, e.key, e.headers, decode(e.value, 'base64')
+           FROM ROWS FROM (json_to_recordset($1::json) AS (topic text, key text, headers jsonb, value text)) WITH ORDINALITY AS e(topic, key, headers, value, n)
+          ORDER BY e.n`,
+        [JSON.stringify(entries.map((e) => ({ topic: e.topic, key: e.key ?? null, headers: e.headers, value: e.value?.toString('base64') ?? null })))],
       );
     });
   }

@@ -1,10 +1,23 @@
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Message, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '@tss/service-kit';
 import { BrokerStatus } from './broker-status';
 import { reportConsumerLag } from './consumer-lag';
 import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type InboundMessage, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
 import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
+
+/**
+ * The most a publish puts in one produce request: under the broker's default `message.max.bytes`
+ * (1 MiB), with room for the record batch's own overhead.
+ */
+export const PUBLISH_REQUEST_BYTES = 900 * 1024;
+
+/** A message's size on the wire, near enough: key, value, header names and values. */
+const messageBytes = (message: Message): number => {
+  let bytes = 64 + Buffer.byteLength(String(message.key ?? '')) + Buffer.byteLength(String(message.value ?? ''));
+  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(String(value ?? ''));
+  return bytes;
+};
 
 export interface KafkaTransportOptions {
   brokers: readonly string[];
@@ -145,15 +158,31 @@ export class KafkaTransport implements EventTransport {
   async publish(messages: readonly OutboundMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await this.ensureTopics([...new Set(messages.map((m) => m.topic))]);
-    const byTopic = new Map<string, OutboundMessage[]>();
-    for (const m of messages) byTopic.set(this.topic(m.topic), [...(byTopic.get(this.topic(m.topic)) ?? []), m]);
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
-        messages: list.map((m) => ({ key: m.key, value: JSON.stringify(m.event.data), headers: toKafkaHeaders(m.event) })),
-      })),
-    });
+    // In requests of at most PUBLISH_REQUEST_BYTES, one after another: a broker refuses a record
+    // batch over its `message.max.bytes` (1 MiB by default), and a relay batch of long replies
+    // can be several. Sent in order, so each key's messages keep theirs.
+    let request: { topic: string; message: Message }[] = [];
+    let bytes = 0;
+    const send = async () => {
+      if (request.length === 0) return;
+      const byTopic = new Map<string, Message[]>();
+      for (const { topic, message } of request) {
+        const list = byTopic.get(topic);
+        if (list) list.push(message);
+        else byTopic.set(topic, [message]);
+      }
+      request = [];
+      bytes = 0;
+      await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })) });
+    };
+    for (const m of messages) {
+      const message: Message = { key: m.key, value: JSON.stringify(m.event.data), headers: toKafkaHeaders(m.event) };
+      const size = messageBytes(message);
+      if (bytes + size > PUBLISH_REQUEST_BYTES) await send();
+      request.push({ topic: this.topic(m.topic), message });
+      bytes += size;
+    }
+    await send();
     this.brokerStatus.succeeded();
   }
 

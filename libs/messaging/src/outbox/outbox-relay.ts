@@ -32,6 +32,22 @@ export interface OutboxRelayOptions {
   lingerMs?: number;
 }
 
+/**
+ * Default `batchSize`: rows per drain. A burst (10,000 SLA breaches due within a second) drains
+ * in a few statements instead of a hundred; the Kafka transport splits a batch into requests the
+ * broker accepts (docs/adr/0051).
+ */
+export const OUTBOX_RELAY_BATCH_SIZE = 500;
+
+/** `OUTBOX_RELAY_BATCH_SIZE` (500): an integer from 1 to 5,000; throws on anything else, before anything connects. */
+export const relayBatchSizeFrom = (env: NodeJS.ProcessEnv): number => {
+  const raw = env.OUTBOX_RELAY_BATCH_SIZE;
+  if (raw === undefined || raw.trim() === '') return OUTBOX_RELAY_BATCH_SIZE;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 5_000) throw new Error(`OUTBOX_RELAY_BATCH_SIZE must be an integer from 1 to 5000, got ${JSON.stringify(raw)}`);
+  return value;
+};
+
 /** Default `lingerMs`: well under the 1 s the outbox may take to drain after a burst. */
 export const OUTBOX_RELAY_LINGER_MS = 15;
 
@@ -111,7 +127,7 @@ export class OutboxRelay {
     if (!(await session.holdsLock())) return 0;
     const rows = await session.query<OutboxRow>(
       `SELECT position, topic, message_key, event FROM "${this.schema}".outbox WHERE published_at IS NULL ORDER BY position LIMIT $1`,
-      [this.options.batchSize ?? 100],
+      [this.options.batchSize ?? OUTBOX_RELAY_BATCH_SIZE],
     );
     if (rows.length === 0) return 0;
     const spans: Span[] = [];
@@ -159,7 +175,7 @@ export class OutboxRelay {
   }
 
   private async loop(): Promise<void> {
-    const batchSize = this.options.batchSize ?? 100;
+    const batchSize = this.options.batchSize ?? OUTBOX_RELAY_BATCH_SIZE;
     while (this.running) {
       this.kicked = false;
       let published = 0;

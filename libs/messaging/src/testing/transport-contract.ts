@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { TicketCreatedV1, TicketAcceptedV1, dataSchemaUri, type CloudEventEnvelope } from '@tss/contracts';
+import { TicketCreatedV1, TicketAcceptedV1, TicketRespondedV1, dataSchemaUri, type CloudEventEnvelope } from '@tss/contracts';
 import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { systemClock } from '@tss/service-kit';
@@ -410,6 +410,22 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       await waitFor('the redelivery', () => redelivered, { timeoutMs: 30_000 });
       await waitFor('the redelivery handled', () => consumer.outcomes.duplicate >= 1);
       expect(await effectsFor(group, [ticketId])).toHaveLength(1);
+    });
+
+    it("one relay batch larger than a broker's request limit (1 MiB by default) is delivered whole, once, in order", async () => {
+      const group = `large-${randomUUID().slice(0, 8)}`;
+      const seen: number[] = [];
+      await startConsumer(group, [on(TicketRespondedV1, async (event) => void seen.push(event.data.sequence))]);
+      const ticketId = randomUUID();
+      // 60 replies of 20,000 Cyrillic characters (40 KB each): 2.4 MB on one key, so one partition.
+      const body = 'Ответ'.repeat(4_000);
+      await producer.run(async (tx) => {
+        for (let sequence = 1; sequence <= 60; sequence += 1) {
+          await outbox.add(tx, TicketRespondedV1, ticketId, { partnerId, sequence, messageId: randomUUID(), respondedAt: '2026-01-01T00:00:00.000Z', authorId: 'agent-1', body });
+        }
+      });
+      await waitFor('60 large events', () => seen.length >= 60, { timeoutMs: 30_000 });
+      expect(seen).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     });
 
     it('skips event types it does not handle on a shared topic', async () => {

@@ -42,7 +42,7 @@ export const fireClockTimers = async (deps: { outbox: Outbox; clock: Clock; time
   // The one pending timer of each clock was the one that fired: only the next needs scheduling,
   // in the statement that updates the clocks.
   const next = clocks.map((clock) => nextTimerFor(clock, now)).filter((t): t is NonNullable<typeof t> => t !== undefined);
-  await responseClockStore.recordFirings(tx, clocks, deps.timers.scheduleAllStatement(next satisfies ScheduleTimer[], 6));
+  await responseClockStore.recordFirings(tx, clocks, deps.timers.scheduleAllStatement(next satisfies ScheduleTimer[], 2));
   await deps.outbox.addAll(tx, drafts);
   countBreaches(drafts);
 };

@@ -146,27 +146,35 @@ export const responseClockStore = {
 
   /**
    * What firing timers changed on many clocks (status, what was published) and, in the same
-   * statement, their next timers (`next`: `TimerStore.scheduleAllStatement` numbered from `$6`):
-   * one round trip for both (docs/adr/0041). `c.id = ANY($1)` gives the planner an index condition
-   * on the clocks: joined to `unnest` alone it may hash-join a scan of every clock for a batch of a hundred.
+   * statement, their next timers (`next`: `TimerStore.scheduleAllStatement` numbered from `$2`):
+   * one round trip for both (docs/adr/0041). The changes go as one JSON document (node-postgres
+   * escapes each element of an array parameter in JavaScript). `c.id = ANY(...)` gives the planner
+   * an index condition on the clocks: joined to the document alone it may hash-join a scan of
+   * every clock for a batch of a hundred.
    */
   async recordFirings(tx: EntityManager, clocks: readonly ResponseClock[], next: { sql: string; params: unknown[] }): Promise<void> {
     if (clocks.length === 0) return;
     await tx.query(
-      `WITH fired AS (
+      `WITH u AS (
+         SELECT * FROM json_to_recordset($1::json)
+             AS u(id uuid, status text, warnings_published jsonb, breach_published_at timestamptz, overdue_published_at timestamptz)),
+       fired AS (
          UPDATE ${T} c SET status = u.status, warnings_published = u.warnings_published, breach_published_at = u.breach_published_at,
                 overdue_published_at = u.overdue_published_at
-           FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[])
-                AS u(id, status, warnings_published, breach_published_at, overdue_published_at)
-          WHERE c.id = u.id AND c.id = ANY($1::uuid[])
+           FROM u
+          WHERE c.id = u.id AND c.id = ANY(ARRAY(SELECT id FROM u))
          RETURNING c.id)
        ${next.sql}`,
       [
-        clocks.map((c) => c.id),
-        clocks.map((c) => c.status),
-        clocks.map((c) => JSON.stringify(c.warningsPublished)),
-        clocks.map((c) => c.breachPublishedAt ?? null),
-        clocks.map((c) => c.overduePublishedAt ?? null),
+        JSON.stringify(
+          clocks.map((c) => ({
+            id: c.id,
+            status: c.status,
+            warnings_published: c.warningsPublished,
+            breach_published_at: c.breachPublishedAt?.toISOString() ?? null,
+            overdue_published_at: c.overduePublishedAt?.toISOString() ?? null,
+          })),
+        ),
         ...next.params,
       ],
     );
