@@ -3,3 +3,4 @@ export * from './embedded-postgres';
 export * from './transaction';
 export * from './postgres-binaries';
 export * from './transaction-memo';
+export * from './group-commit';

@@ -19,7 +19,8 @@ const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 // Issue #11: an acknowledgment cost a mail insert, a timer insert, two locking reads of the mail
 // (each in a transaction of its own) and a read of the acknowledgment besides the update; now a
-// queued mail is one statement, and a sent one a locking read and a transaction of two statements.
+// queued mail is one statement, and a sent one a locking read and a transaction of two statements;
+// sent mails that finish while one is being recorded share the next transaction.
 describe('statements per mail (issue #11), notification alone on real PostgreSQL', () => {
   const clock = new TestClock('2026-12-01T10:00:00.000Z');
   let sut: ServiceUnderTest;
@@ -144,6 +145,33 @@ describe('statements per mail (issue #11), notification alone on real PostgreSQL
     expect(sent).toMatchObject({ status: 'sent', attempts: 1, transport: 'smtp', smtpResponse: '250 OK' });
     expect(await sut.query(`SELECT id FROM notification.timers WHERE id = $1`, [mailAttemptTimerId(queued.id, 2)])).toEqual([]); // the retry, cancelled
     expect((await acknowledgmentsSent(queued.ticketId)).map((r) => r.event.data)).toEqual([expect.objectContaining({ reference: 'TSS-ACK1', channel: 'api' })]);
+  });
+
+  it('acknowledgments the SMTP server accepts while one is being recorded are recorded together: one transaction of three statements (docs/adr/0051)', async () => {
+    const queued: Awaited<ReturnType<typeof queueAcknowledgment>>[] = [];
+    // The SMTP server answers the three at once, once all three are in its hands.
+    let release!: () => void;
+    const allHanded = new Promise<void>((resolve) => (release = resolve));
+    const { handed, counted, fire } = setUp(async () => {
+      if (handed.length === 3) release();
+      await allHanded;
+    });
+    for (const reference of ['TSS-G1', 'TSS-G2', 'TSS-G3']) queued.push(await queueAcknowledgment(reference));
+    await fire();
+    expect(handed).toHaveLength(3);
+    expect(counted.outside).toHaveLength(3); // each mail's locking read before SMTP
+    // The first outcome is recorded at once, alone; the two that arrived meanwhile, together.
+    expect(counted.transactions.map((t) => t.length)).toEqual([2, 3]);
+    expect(counted.transactions[1][0]).toContain('FOR UPDATE');
+    expect(await sut.query(`SELECT status, attempts FROM notification.mail_messages WHERE id = ANY($1::uuid[])`, [queued.map((q) => q.id)])).toEqual([
+      { status: 'sent', attempts: 1 },
+      { status: 'sent', attempts: 1 },
+      { status: 'sent', attempts: 1 },
+    ]);
+    expect(await sut.query(`SELECT id FROM notification.timers WHERE id = ANY($1::text[])`, [queued.map((q) => mailAttemptTimerId(q.id, 2))])).toEqual([]);
+    for (const [i, q] of queued.entries()) {
+      expect((await acknowledgmentsSent(q.ticketId)).map((r) => r.event.data.reference)).toEqual([`TSS-G${i + 1}`]);
+    }
   });
 
   it('a mail settled by another attempt while this one talked SMTP is not marked again, and publishes nothing', async () => {

@@ -189,39 +189,43 @@ export const mailStore = {
   },
 
   /**
-   * A pending mail marked sent and its next attempt's timer (`timerId` in `timerSchema`) deleted,
-   * in one statement; returns what the sent mail's event needs (its acknowledgment's reference and
-   * channel for an acknowledgment), or undefined when the mail was no longer pending (settled by
-   * another attempt: nothing changed).
+   * Pending mails marked sent and each one's next attempt's timer (`timerId` in `timerSchema`)
+   * deleted, in one statement after their rows are locked in id order when there are several (as
+   * `lockAll` and the timer batches take them, so two transactions never wait on each other in a
+   * cycle); returns what each
+   * sent mail's event needs (an acknowledgment's reference and channel). A mail no longer pending
+   * (settled by another attempt) is left as it is and not returned.
    */
-  async markSentIfPending(
+  async markAllSentIfPending(
     tx: EntityManager,
-    id: string,
-    args: { at: Date; transport: string; response: string; timerSchema: string; timerId: string },
-  ): Promise<SentMail | undefined> {
+    sent: readonly { id: string; response: string; timerId: string }[],
+    args: { at: Date; transport: string; timerSchema: string },
+  ): Promise<SentMail[]> {
+    if (sent.length === 0) return [];
+    // One row alone cannot wait in a cycle: the lock statement is for many.
+    if (sent.length > 1) await tx.query(`SELECT id FROM "${S}".mail_messages WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [sent.map((m) => m.id)]);
     const rows = (await tx.query(
-      `WITH sent AS (
-         UPDATE "${S}".mail_messages SET status = 'sent', sent_at = $2, transport = $3, smtp_response = $4, last_error = NULL
-          WHERE id = $1 AND status = 'pending'
-          RETURNING id, ticket_id, partner_id, kind, subject
+      `WITH u AS (SELECT * FROM json_to_recordset($1::json) AS u(id uuid, response text, timer_id text)),
+       sent AS (
+         UPDATE "${S}".mail_messages m SET status = 'sent', sent_at = $2, transport = $3, smtp_response = u.response, last_error = NULL
+           FROM u
+          WHERE m.id = u.id AND m.status = 'pending'
+          RETURNING m.id, m.ticket_id, m.partner_id, m.kind, m.subject
        ), cancelled AS (
-         DELETE FROM "${args.timerSchema}".timers WHERE id = $5 AND status = 'pending' AND EXISTS (SELECT 1 FROM sent)
+         DELETE FROM "${args.timerSchema}".timers t USING u, sent WHERE t.id = u.timer_id AND u.id = sent.id AND t.status = 'pending'
        )
        SELECT sent.*, a.reference AS ack_reference, a.channel AS ack_channel
          FROM sent LEFT JOIN "${S}".acknowledgments a ON sent.kind = 'acknowledgment' AND a.ticket_id = sent.ticket_id`,
-      [id, args.at, args.transport, args.response.slice(0, 1_000), args.timerId],
+      [JSON.stringify(sent.map((m) => ({ id: m.id, response: m.response.slice(0, 1_000), timer_id: m.timerId }))), args.at, args.transport],
     )) as { id: string; ticket_id: string | null; partner_id: string | null; kind: MailKind; subject: string; ack_reference: string | null; ack_channel: string | null }[];
-    const r = rows[0];
-    return (
-      r && {
-        id: r.id,
-        ticketId: r.ticket_id,
-        partnerId: r.partner_id,
-        kind: r.kind,
-        subject: r.subject,
-        acknowledgment: r.ack_reference !== null && r.ack_channel !== null ? { reference: r.ack_reference, channel: r.ack_channel } : null,
-      }
-    );
+    return rows.map((r) => ({
+      id: r.id,
+      ticketId: r.ticket_id,
+      partnerId: r.partner_id,
+      kind: r.kind,
+      subject: r.subject,
+      acknowledgment: r.ack_reference !== null && r.ack_channel !== null ? { reference: r.ack_reference, channel: r.ack_channel } : null,
+    }));
   },
 
   /** The mail, its row locked until `tx` ends: an attempt and its outcome are recorded one at a time. */

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import { NotificationAcknowledgmentSentV1, NotificationDeliveryFailedV1 } from '@tss/contracts';
-import type { Outbox } from '@tss/messaging';
-import { inTransaction } from '@tss/persistence';
+import { outboxDraft } from '@tss/messaging';
+import type { Outbox, OutboxDraft } from '@tss/messaging';
+import { GroupCommit, inTransaction } from '@tss/persistence';
 import type { Clock } from '@tss/service-kit';
 import type { FiredTimer, TimerBatchHandler, TimerHandler, TimerStore } from '@tss/timers';
 import { MAIL_MAX_ATTEMPTS, mailRetryDelayMs, type SendOutcome } from '../domain/mail-delivery';
@@ -33,13 +34,17 @@ export interface MailSenderDeps {
  *  3. a short transaction records the outcome: sent (one statement marks it, cancels the retry and
  *     reads the acknowledgment; a second publishes
  *     `notification.acknowledgment_sent` for an acknowledgment), failed for good on a 5xx
- *     (`notification.delivery_failed`), or a transient error, left to the armed retry.
+ *     (`notification.delivery_failed`), or a transient error, left to the armed retry. Sent
+ *     outcomes that finish while one is being recorded are recorded together in the next
+ *     transaction (`GroupCommit`, docs/adr/0051): at 100 mails/s the round trips per mail, not
+ *     SMTP, had set how many a replica could send.
  */
 export class MailSender {
   private readonly queue: { mailId: string; attempt: number }[] = [];
   private running = 0;
   private readonly idle: (() => void)[] = [];
   private stopped = false;
+  private readonly sent = new GroupCommit<SentAttempt>((attempts) => this.recordAllSent(attempts));
 
   constructor(private readonly deps: MailSenderDeps) {}
 
@@ -117,30 +122,58 @@ export class MailSender {
       messageId: mail.messageId,
       ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: [mail.inReplyTo] } : {}),
     });
-    await inTransaction(this.deps.dataSource, (tx) => (outcome.kind === 'sent' ? this.recordSent(tx, mailId, attempt, outcome.response) : this.record(tx, mailId, attempt, outcome)));
+    if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response });
+    else await inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome));
   }
 
   /**
-   * The common outcome in two statements (issue #11): the mail marked sent, its retry cancelled
-   * and its acknowledgment read in one, the event in the other. Nothing when it was no longer
-   * pending (another attempt settled it).
+   * Sent attempts in one transaction; if it fails (a deadlock with another replica, a row that
+   * cannot be written), each is recorded in a transaction of its own, so one does not cost the
+   * others their record (and their mails a second sending by the retry timer).
    */
-  private async recordSent(tx: EntityManager, mailId: string, attempt: number, response: string): Promise<void> {
+  private async recordAllSent(attempts: readonly SentAttempt[]): Promise<void> {
+    try {
+      await inTransaction(this.deps.dataSource, (tx) => this.recordSent(tx, attempts));
+    } catch (error) {
+      if (attempts.length === 1) throw error;
+      this.deps.logger.debug({ err: error, mails: attempts.length }, 'recording sent mails together failed; recording each alone');
+      for (const attempt of attempts) await inTransaction(this.deps.dataSource, (tx) => this.recordSent(tx, [attempt]));
+    }
+  }
+
+  /**
+   * The common outcome in three statements for any number of mails (issue #11): the mails locked,
+   * marked sent, their retries cancelled and their acknowledgments read; then the events. Nothing
+   * for a mail no longer pending (another attempt settled it).
+   */
+  private async recordSent(tx: EntityManager, attempts: readonly SentAttempt[]): Promise<void> {
     const now = this.deps.clock.now();
     const transport = this.deps.transport.name;
-    const mail = await mailStore.markSentIfPending(tx, mailId, { at: now, transport, response, timerSchema: this.deps.timers.schema, timerId: mailAttemptTimerId(mailId, attempt + 1) });
-    if (!mail) return;
-    if (mail.kind === 'acknowledgment' && mail.ticketId && mail.partnerId) {
-      // P3: handed to SMTP, so the request counts as accepted (intake applies it).
-      await this.deps.outbox.add(tx, NotificationAcknowledgmentSentV1, mail.ticketId, {
-        partnerId: mail.partnerId,
-        reference: mail.acknowledgment?.reference ?? referenceIn(mail.subject),
-        channel: mail.acknowledgment?.channel ?? 'email',
-        sentAt: now.toISOString(),
-      });
+    const byId = new Map(attempts.map((a) => [a.mailId, a]));
+    const sent = await mailStore.markAllSentIfPending(
+      tx,
+      attempts.map((a) => ({ id: a.mailId, response: a.response, timerId: mailAttemptTimerId(a.mailId, a.attempt + 1) })),
+      { at: now, transport, timerSchema: this.deps.timers.schema },
+    );
+    const events: OutboxDraft[] = [];
+    for (const mail of sent) {
+      if (mail.kind === 'acknowledgment' && mail.ticketId && mail.partnerId) {
+        // P3: handed to SMTP, so the request counts as accepted (intake applies it).
+        events.push(
+          outboxDraft(NotificationAcknowledgmentSentV1, mail.ticketId, {
+            partnerId: mail.partnerId,
+            reference: mail.acknowledgment?.reference ?? referenceIn(mail.subject),
+            channel: mail.acknowledgment?.channel ?? 'email',
+            sentAt: now.toISOString(),
+          }),
+        );
+      }
     }
-    this.deps.logger.child({ mailId, ticketId: mail.ticketId, kind: mail.kind, attempt }).info({ transport }, 'mail sent');
-    mailMetrics().sent.inc({ kind: mail.kind });
+    await this.deps.outbox.addAll(tx, events);
+    for (const mail of sent) {
+      this.deps.logger.child({ mailId: mail.id, ticketId: mail.ticketId, kind: mail.kind, attempt: byId.get(mail.id)?.attempt }).info({ transport }, 'mail sent');
+      mailMetrics().sent.inc({ kind: mail.kind });
+    }
   }
 
   /** A failed attempt: refused for good (5xx), or transient (left to the armed retry). */
@@ -173,6 +206,13 @@ export class MailSender {
       failedAt: now.toISOString(),
     });
   }
+}
+
+/** An attempt the SMTP server accepted, waiting to be recorded. */
+interface SentAttempt {
+  mailId: string;
+  attempt: number;
+  response: string;
 }
 
 /** The reference leads every subject of ours (`[TSS-…] …`). */
