@@ -55,17 +55,28 @@ export class Outbox {
    * outbox writes (docs/performance.md).
    */
   async addAll(tx: EntityManager, drafts: readonly OutboxDraft[]): Promise<CloudEvent<unknown>[]> {
+    if (drafts.length === 0) return [];
+    const statement = this.addAllStatement(drafts, 1);
+    await tx.query(statement.sql, statement.params);
+    return statement.events;
+  }
+
+  /**
+   * `addAll` as a data-modifying statement for a caller to fold into its own `WITH` (numbered from
+   * `$first`, one parameter): one round trip for a state change and its events. The events are
+   * built, and checked against their contracts, here.
+   */
+  addAllStatement(drafts: readonly OutboxDraft[], first: number): { sql: string; params: unknown[]; events: CloudEvent<unknown>[] } {
     const events = drafts.map((d) => this.build(d));
-    if (events.length === 0) return events;
-    await tx.query(
-      `INSERT INTO "${this.schema}".outbox (event_id, event_type, topic, message_key, event, created_at)
+    return {
+      sql: `INSERT INTO "${this.schema}".outbox (event_id, event_type, topic, message_key, event, created_at)
        SELECT e.id, e.type, e.topic, e.key, e.event, e.created_at
-         FROM ROWS FROM (json_to_recordset($1::json) AS (id uuid, type text, topic text, key text, event jsonb, created_at timestamptz))
+         FROM ROWS FROM (json_to_recordset($${first}::json) AS (id uuid, type text, topic text, key text, event jsonb, created_at timestamptz))
               WITH ORDINALITY AS e(id, type, topic, key, event, created_at, n)
         ORDER BY e.n`,
-      [JSON.stringify(events.map((event, i) => ({ id: event.id, type: event.type, topic: drafts[i].contract.topic, key: event.subject, event, created_at: event.time })))],
-    );
-    return events;
+      params: [JSON.stringify(events.map((event, i) => ({ id: event.id, type: event.type, topic: drafts[i].contract.topic, key: event.subject, event, created_at: event.time })))],
+      events,
+    };
   }
 
   private build({ contract, subject, data, id }: OutboxDraft): CloudEvent<unknown> {

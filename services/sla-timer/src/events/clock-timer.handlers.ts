@@ -16,9 +16,9 @@ const payloadOf = (timer: FiredTimer): ClockTimerPayload => {
 /**
  * P7: a batch of clocks' warning, breach and overdue timers, fired in the one transaction that
  * marks them fired (docs/adr/0030, 0041): one statement locks the batch's clocks, the pure domain
- * decides what each firing publishes, then one statement updates the clocks and schedules each
- * clock's next timer, and one writes every outbox row. Three round trips for the batch (after the
- * claim) instead of four per timer. The clock records what was published, so each event goes out at most once per
+ * decides what each firing publishes, then one statement updates the clocks, writes every outbox
+ * row and schedules each clock's next timer (docs/adr/0051). Two round trips for the batch (after
+ * the claim) instead of four per timer. The clock records what was published, so each event goes out at most once per
  * clock and threshold, whichever replica fires it; a timer for a clock that moved on (stopped,
  * re-targeted, published already) does nothing.
  */
@@ -42,8 +42,10 @@ export const fireClockTimers = async (deps: { outbox: Outbox; clock: Clock; time
   // The one pending timer of each clock was the one that fired: only the next needs scheduling,
   // in the statement that updates the clocks.
   const next = clocks.map((clock) => nextTimerFor(clock, now)).filter((t): t is NonNullable<typeof t> => t !== undefined);
-  await responseClockStore.recordFirings(tx, clocks, deps.timers.scheduleAllStatement(next satisfies ScheduleTimer[], 2));
-  await deps.outbox.addAll(tx, drafts);
+  // The clocks, their events and their next timers in one statement (docs/adr/0051).
+  const events = drafts.length > 0 ? [deps.outbox.addAllStatement(drafts, 2)] : [];
+  const timersFrom = 2 + events.reduce((n, e) => n + e.params.length, 0);
+  await responseClockStore.recordFirings(tx, clocks, [...events, deps.timers.scheduleAllStatement(next satisfies ScheduleTimer[], timersFrom)]);
   countBreaches(drafts);
 };
 

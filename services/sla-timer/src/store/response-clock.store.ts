@@ -146,14 +146,18 @@ export const responseClockStore = {
 
   /**
    * What firing timers changed on many clocks (status, what was published) and, in the same
-   * statement, their next timers (`next`: `TimerStore.scheduleAllStatement` numbered from `$2`):
-   * one round trip for both (docs/adr/0041). The changes go as one JSON document (node-postgres
-   * escapes each element of an array parameter in JavaScript). `c.id = ANY(...)` gives the planner
-   * an index condition on the clocks: joined to the document alone it may hash-join a scan of
-   * every clock for a batch of a hundred.
+   * statement, what goes with it: `also`, statements numbered from `$2` on (`Outbox.addAllStatement`,
+   * `TimerStore.scheduleAllStatement`), each a data-modifying `WITH` but the last, which ends the
+   * statement. One round trip for the batch's writes (docs/adr/0041, 0051). The changes go as one
+   * JSON document (node-postgres escapes each element of an array parameter in JavaScript).
+   * `c.id = ANY(...)` gives the planner an index condition on the clocks: joined to the document
+   * alone it may hash-join a scan of every clock for a batch of a hundred.
    */
-  async recordFirings(tx: EntityManager, clocks: readonly ResponseClock[], next: { sql: string; params: unknown[] }): Promise<void> {
+  async recordFirings(tx: EntityManager, clocks: readonly ResponseClock[], also: readonly { sql: string; params: unknown[] }[]): Promise<void> {
     if (clocks.length === 0) return;
+    const last = also.at(-1);
+    if (!last) throw new Error('recordFirings needs the statement that ends it');
+    const withs = also.slice(0, -1).map((statement, i) => `, also_${i} AS (${statement.sql})`).join('');
     await tx.query(
       `WITH u AS (
          SELECT * FROM json_to_recordset($1::json)
@@ -163,8 +167,8 @@ export const responseClockStore = {
                 overdue_published_at = u.overdue_published_at
            FROM u
           WHERE c.id = u.id AND c.id = ANY(ARRAY(SELECT id FROM u))
-         RETURNING c.id)
-       ${next.sql}`,
+         RETURNING c.id)${withs}
+       ${last.sql}`,
       [
         JSON.stringify(
           clocks.map((c) => ({
@@ -175,7 +179,7 @@ export const responseClockStore = {
             overdue_published_at: c.overduePublishedAt?.toISOString() ?? null,
           })),
         ),
-        ...next.params,
+        ...also.flatMap((statement) => statement.params),
       ],
     );
   },
