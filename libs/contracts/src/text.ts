@@ -10,6 +10,9 @@ const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u;
 
 export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value);
 
+/** `value` without what `isStorableText` refuses: for text we only keep (a server's diagnostic answer), not for input we would change. */
+export const toStorableText = (value: string): string => value.replace(/[\u0000\uD800-\uDFFF]/gu, '');
+
 /**
  * Free text a client sends: at least one character unless `minLength` says otherwise, at most
  * `maxLength`, and storable (format `text`: no NUL, no lone surrogate). Every service's request

@@ -34,14 +34,14 @@ describe('statements per mail (issue #11), notification alone on real PostgreSQL
     await sut?.stop();
   });
 
-  const setUp = (onSend: (mail: OutgoingMail) => Promise<void> = async () => undefined) => {
+  const setUp = (onSend: (mail: OutgoingMail) => Promise<void> = async () => undefined, response = '250 OK') => {
     const handed: OutgoingMail[] = [];
     const transport: MailTransport = {
       name: 'smtp',
       send: async (mail) => {
         handed.push(mail);
         await onSend(mail);
-        return { kind: 'sent', response: '250 OK' };
+        return { kind: 'sent', response };
       },
       close: () => undefined,
     };
@@ -172,6 +172,14 @@ describe('statements per mail (issue #11), notification alone on real PostgreSQL
     for (const [i, q] of queued.entries()) {
       expect((await acknowledgmentsSent(q.ticketId)).map((r) => r.event.data.reference)).toEqual([`TSS-G${i + 1}`]);
     }
+  });
+
+  it('a server answer PostgreSQL cannot store (NUL, a lone surrogate) is kept without them, and the mail is recorded sent', async () => {
+    const { fire } = setUp(undefined, '250 2.0.0 Ok\u0000 queued as \uD800ABC');
+    const queued = await queueAcknowledgment('TSS-NUL');
+    await fire();
+    expect(await sut.query(`SELECT status, smtp_response FROM notification.mail_messages WHERE id = $1`, [queued.id])).toEqual([{ status: 'sent', smtp_response: '250 2.0.0 Ok queued as ABC' }]);
+    expect(await acknowledgmentsSent(queued.ticketId)).toHaveLength(1);
   });
 
   it('a mail settled by another attempt while this one talked SMTP is not marked again, and publishes nothing', async () => {

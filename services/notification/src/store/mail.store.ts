@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { toStorableText } from '@tss/contracts';
 import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
 
 const S = NOTIFICATION_SCHEMA;
@@ -216,7 +217,9 @@ export const mailStore = {
        )
        SELECT sent.*, a.reference AS ack_reference, a.channel AS ack_channel
          FROM sent LEFT JOIN "${S}".acknowledgments a ON sent.kind = 'acknowledgment' AND a.ticket_id = sent.ticket_id`,
-      [JSON.stringify(sent.map((m) => ({ id: m.id, response: m.response.slice(0, 1_000), timer_id: m.timerId }))), args.at, args.transport],
+      // The server's answer is diagnostic text: what PostgreSQL cannot store in text (NUL, a lone
+      // surrogate) is dropped rather than failing the record of a mail that was sent.
+      [JSON.stringify(sent.map((m) => ({ id: m.id, response: toStorableText(m.response).slice(0, 1_000), timer_id: m.timerId }))), args.at, args.transport],
     )) as { id: string; ticket_id: string | null; partner_id: string | null; kind: MailKind; subject: string; ack_reference: string | null; ack_channel: string | null }[];
     return rows.map((r) => ({
       id: r.id,

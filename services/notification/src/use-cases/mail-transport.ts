@@ -1,5 +1,6 @@
 import net from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { toStorableText } from '@tss/contracts';
 import { classifySendFailure, type SendOutcome } from '../domain/mail-delivery';
 
 /** One mail as handed to a transport. */
@@ -38,9 +39,10 @@ const errorDetails = (error: unknown): { code?: number; reason: string } => {
   if (error instanceof Error) {
     const withCode = error as Error & { responseCode?: unknown; response?: unknown };
     const code = typeof withCode.responseCode === 'number' ? withCode.responseCode : undefined;
-    return { code, reason: typeof withCode.response === 'string' ? withCode.response : error.message };
+    // A server's answer may hold what PostgreSQL cannot store; it is recorded on the mail and its event.
+    return { code, reason: toStorableText(typeof withCode.response === 'string' ? withCode.response : error.message) };
   }
-  return { reason: String(error) };
+  return { reason: toStorableText(String(error)) };
 };
 
 type SocketCallback = (error: Error | null, socketOptions?: { connection: net.Socket }) => void;
