@@ -174,6 +174,37 @@ describe('statements per mail (issue #11), notification alone on real PostgreSQL
     }
   });
 
+  it('a mail whose record fails does not cost the mails recorded with it theirs: the group falls back to one transaction each', async () => {
+    let release!: () => void;
+    const allHanded = new Promise<void>((resolve) => (release = resolve));
+    const { handed, fire } = setUp(async () => {
+      if (handed.length === 3) release();
+      await allHanded;
+    });
+    const queued = [];
+    for (const reference of ['TSS-F1', 'TSS-F2', 'TSS-F3']) queued.push(await queueAcknowledgment(reference));
+    const refused = queued[2].id;
+    // The third mail's row refuses to be marked sent, as a row PostgreSQL could not write would.
+    await sut.query(`CREATE FUNCTION notification.refuse_sent() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.id = '${refused}' AND NEW.status = 'sent' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`);
+    await sut.query(`CREATE TRIGGER refuse_sent BEFORE UPDATE ON notification.mail_messages FOR EACH ROW EXECUTE FUNCTION notification.refuse_sent()`);
+    try {
+      await fire();
+    } finally {
+      await sut.query(`DROP TRIGGER refuse_sent ON notification.mail_messages`);
+      await sut.query(`DROP FUNCTION notification.refuse_sent()`);
+    }
+    expect(handed).toHaveLength(3);
+    const status = async (id: string) => (await sut.query<{ status: string }>(`SELECT status FROM notification.mail_messages WHERE id = $1`, [id]))[0].status;
+    expect([await status(queued[0].id), await status(queued[1].id), await status(refused)]).toEqual(['sent', 'sent', 'pending']);
+    // The one not recorded keeps its armed retry; the others' retries are cancelled and their events written.
+    expect(await sut.query(`SELECT status FROM notification.timers WHERE id = $1`, [mailAttemptTimerId(refused, 2)])).toEqual([{ status: 'pending' }]);
+    expect(await sut.query(`SELECT id FROM notification.timers WHERE id = ANY($1::text[])`, [[mailAttemptTimerId(queued[0].id, 2), mailAttemptTimerId(queued[1].id, 2)]])).toEqual([]);
+    expect(await acknowledgmentsSent(queued[1].ticketId)).toHaveLength(1);
+    expect(await acknowledgmentsSent(refused)).toHaveLength(0);
+    await sut.host.unitOfWork.run((tx) => timers.cancel(tx, mailAttemptTimerId(refused, 2))); // not sent by the next tests
+  });
+
   it('a server answer PostgreSQL cannot store (NUL, a lone surrogate) is kept without them, and the mail is recorded sent', async () => {
     const { fire } = setUp(undefined, '250 2.0.0 Ok\u0000 queued as \uD800ABC');
     const queued = await queueAcknowledgment('TSS-NUL');
