@@ -9,10 +9,9 @@ import { NotYet } from '../src/consumer/not-yet';
 import type { DeadLetterRow } from '../src/dead-letters/dead-letter.store';
 import { InProcessTransport } from '../src/in-process/in-process-transport';
 import { Outbox } from '../src/outbox/outbox';
-import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
-import { openPipeline, type PipelineDatabase } from './support/test-pipeline';
-import { sampleTicketAccepted, sampleTicketCreated } from '../src/testing';
+import { openPipeline, type Pipeline } from './support/test-pipeline';
+import { sampleTicketCreated } from '../src/testing';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PRODUCER = 'batch_producer';
@@ -27,7 +26,6 @@ class EffectsTable1764900000003 {
 }
 
 const created = (sequence: number) => sampleTicketCreated(sequence);
-const accepted = (sequence: number) => sampleTicketAccepted(sequence);
 
 /**
  * Issue #8: consumers handle a read (in-process) or a fetched partition batch (Kafka) in one
@@ -35,11 +33,10 @@ const accepted = (sequence: number) => sampleTicketAccepted(sequence);
  * key its order: the batch falls back to one event at a time, so the failure is isolated.
  */
 describe('consumers handle events in batches (docs/performance.md, docs/adr/0013)', () => {
-  let pipeline: PipelineDatabase & { relay: OutboxRelay };
+  let pipeline: Pipeline;
   let producerDs: DataSource;
   let consumerDs: DataSource;
   let transport: InProcessTransport;
-  let relay: OutboxRelay;
   let consumer: EventConsumer;
   const outbox = new Outbox({ service: 'ticket-intake', schema: PRODUCER, clock: systemClock });
   /** Tickets whose acceptance always fails (a poison event), or is not applicable yet. */
@@ -49,16 +46,11 @@ describe('consumers handle events in batches (docs/performance.md, docs/adr/0013
 
   beforeAll(async () => {
     pipeline = await openPipeline('consumer_batch', { producer: PRODUCER, consumer: CONSUMER, consumerMigrations: [EffectsTable1764900000003], logger });
-    ({ producerDs, consumerDs, transport, relay } = pipeline);
+    ({ producerDs, consumerDs, transport } = pipeline);
     const record = async (tx: { query(sql: string, p: unknown[]): Promise<unknown> }, ticketId: string, sequence: number, type: string) =>
       tx.query(`INSERT INTO "${CONSUMER}".effects (ticket_id, sequence, type, tx) VALUES ($1, $2, $3, txid_current())`, [ticketId, sequence, type]);
-    consumer = new EventConsumer({
+    consumer = pipeline.consumer({
       group: 'batch-projection',
-      schema: CONSUMER,
-      transport,
-      unitOfWork: new UnitOfWork(consumerDs),
-      outbox: new Outbox({ service: 'sla-timer', schema: CONSUMER, clock: systemClock }),
-      clock: systemClock,
       logger,
       bindings: [
         on(TicketCreatedV1, async (event, { tx }) => void (await record(tx, event.subject, event.data.sequence, 'created'))),
@@ -84,13 +76,7 @@ describe('consumers handle events in batches (docs/performance.md, docs/adr/0013
   });
 
   /** All in one outbox transaction: the relay appends them at once, so the group reads them as one batch. */
-  const publish = (...events: [string, 'created' | 'accepted', number][]) =>
-    new UnitOfWork(producerDs, relay).run(async (tx) => {
-      for (const [ticketId, kind, sequence] of events) {
-        if (kind === 'created') await outbox.add(tx, TicketCreatedV1, ticketId, created(sequence));
-        else await outbox.add(tx, TicketAcceptedV1, ticketId, accepted(sequence));
-      }
-    });
+  const publish = (...events: [string, 'created' | 'accepted', number][]) => pipeline.publishTicketEvents(events);
 
   const effects = async (ticketId: string) =>
     (await consumerDs.query(`SELECT sequence, type, tx FROM "${CONSUMER}".effects WHERE ticket_id = $1 ORDER BY applied`, [ticketId])) as { sequence: number; type: string; tx: string }[];

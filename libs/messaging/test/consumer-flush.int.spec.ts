@@ -9,10 +9,9 @@ import { EventConsumer, on } from '../src/consumer/event-consumer';
 import type { DeadLetterRow } from '../src/dead-letters/dead-letter.store';
 import { InProcessTransport } from '../src/in-process/in-process-transport';
 import { Outbox } from '../src/outbox/outbox';
-import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
-import { sampleTicketAccepted, sampleTicketCreated } from '../src/testing';
-import { openPipeline, type PipelineDatabase } from './support/test-pipeline';
+import { sampleTicketCreated } from '../src/testing';
+import { openPipeline, type Pipeline } from './support/test-pipeline';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PRODUCER = 'flush_producer';
@@ -41,11 +40,10 @@ interface Deferred {
  * and their replay.
  */
 describe('deferred writes are flushed once per consumer batch (docs/adr/0049)', () => {
-  let pipeline: PipelineDatabase & { relay: OutboxRelay };
+  let pipeline: Pipeline;
   let producerDs: DataSource;
   let consumerDs: DataSource;
   let transport: InProcessTransport;
-  let relay: OutboxRelay;
   let consumer: EventConsumer;
   const outbox = new Outbox({ service: 'ticket-intake', schema: PRODUCER, clock: systemClock });
   /** Every flush call, with the tickets of its items. */
@@ -67,16 +65,11 @@ describe('deferred writes are flushed once per consumer batch (docs/adr/0049)', 
 
   beforeAll(async () => {
     pipeline = await openPipeline('consumer_flush', { producer: PRODUCER, consumer: CONSUMER, consumerMigrations: [FlushTables1765400400001], logger });
-    ({ producerDs, consumerDs, transport, relay } = pipeline);
+    ({ producerDs, consumerDs, transport } = pipeline);
     const record = async (tx: { query(sql: string, p: unknown[]): Promise<unknown> }, ticketId: string, sequence: number, type: string) =>
       tx.query(`INSERT INTO "${CONSUMER}".effects (ticket_id, sequence, type, tx) VALUES ($1, $2, $3, txid_current())`, [ticketId, sequence, type]);
-    consumer = new EventConsumer({
+    consumer = pipeline.consumer({
       group: 'flush-projection',
-      schema: CONSUMER,
-      transport,
-      unitOfWork: new UnitOfWork(consumerDs),
-      outbox: new Outbox({ service: 'sla-timer', schema: CONSUMER, clock: systemClock }),
-      clock: systemClock,
       logger,
       bindings: [
         on(TicketCreatedV1, async (event, { tx, batch }) => {
@@ -98,13 +91,7 @@ describe('deferred writes are flushed once per consumer batch (docs/adr/0049)', 
   });
 
   /** All in one outbox transaction: the relay appends them at once, so the group reads them as one batch. */
-  const publish = (...events: [string, 'created' | 'accepted', number][]) =>
-    new UnitOfWork(producerDs, relay).run(async (tx) => {
-      for (const [ticketId, kind, sequence] of events) {
-        if (kind === 'created') await outbox.add(tx, TicketCreatedV1, ticketId, sampleTicketCreated(sequence));
-        else await outbox.add(tx, TicketAcceptedV1, ticketId, sampleTicketAccepted(sequence));
-      }
-    });
+  const publish = (...events: [string, 'created' | 'accepted', number][]) => pipeline.publishTicketEvents(events);
 
   type Row = { sequence: number; type: string; tx: string };
   const rowsOf = async (table: 'effects' | 'flushed', ticketIds: readonly string[]) =>

@@ -12,8 +12,8 @@ import { InProcessTransport } from '../src/in-process/in-process-transport';
 import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
-import { openPipeline, type PipelineDatabase } from './support/test-pipeline';
-import { sampleTicketAccepted, sampleTicketCreated } from '../src/testing';
+import { openPipeline, type Pipeline } from './support/test-pipeline';
+import { sampleTicketAccepted } from '../src/testing';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PRODUCER = 'order_producer';
@@ -27,12 +27,11 @@ class EffectsTable1764900000002 {
   async down() {}
 }
 
-const created = (sequence: number) => sampleTicketCreated(sequence);
 const accepted = (sequence: number) => sampleTicketAccepted(sequence);
 
 /** Issue #7: a dead-lettered event n used to let n+1 of the same key apply. */
 describe('consumers keep per-key order under failure (DESIGN "Order", docs/adr/0013)', () => {
-  let pipeline: PipelineDatabase & { relay: OutboxRelay };
+  let pipeline: Pipeline;
   let producerDs: DataSource;
   let consumerDs: DataSource;
   let transport: InProcessTransport;
@@ -48,13 +47,8 @@ describe('consumers keep per-key order under failure (DESIGN "Order", docs/adr/0
     ({ producerDs, consumerDs, transport, relay } = pipeline);
     const record = async (tx: { query(sql: string, p: unknown[]): Promise<unknown> }, ticketId: string, sequence: number, type: string) =>
       tx.query(`INSERT INTO "${CONSUMER}".effects (ticket_id, sequence, type) VALUES ($1, $2, $3)`, [ticketId, sequence, type]);
-    consumer = new EventConsumer({
+    consumer = pipeline.consumer({
       group: 'order-projection',
-      schema: CONSUMER,
-      transport,
-      unitOfWork: new UnitOfWork(consumerDs),
-      outbox: new Outbox({ service: 'sla-timer', schema: CONSUMER, clock: systemClock }),
-      clock: systemClock,
       logger,
       bindings: [
         on(TicketCreatedV1, async (event, { tx }) => void (await record(tx, event.subject, event.data.sequence, 'created'))),
@@ -76,13 +70,7 @@ describe('consumers keep per-key order under failure (DESIGN "Order", docs/adr/0
     await pipeline?.close();
   });
 
-  const publish = (...events: [string, 'created' | 'accepted', number][]) =>
-    new UnitOfWork(producerDs, relay).run(async (tx) => {
-      for (const [ticketId, kind, sequence] of events) {
-        if (kind === 'created') await outbox.add(tx, TicketCreatedV1, ticketId, created(sequence));
-        else await outbox.add(tx, TicketAcceptedV1, ticketId, accepted(sequence));
-      }
-    });
+  const publish = (...events: [string, 'created' | 'accepted', number][]) => pipeline.publishTicketEvents(events);
 
   const effects = async (ticketId: string) =>
     ((await consumerDs.query(`SELECT sequence, type FROM "${CONSUMER}".effects WHERE ticket_id = $1 ORDER BY ctid`, [ticketId])) as { sequence: number; type: string }[]).map(

@@ -4,29 +4,27 @@ import type { DataSource } from 'typeorm';
 import { TicketAcceptedV1 } from '@tss/contracts';
 import { systemClock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
-import { EventConsumer, on } from '../src/consumer/event-consumer';
+import { on } from '../src/consumer/event-consumer';
 import { NotYet } from '../src/consumer/not-yet';
-import { InProcessTransport } from '../src/in-process/in-process-transport';
 import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
-import { openPipeline, type PipelineDatabase } from './support/test-pipeline';
+import { openPipeline, type Pipeline } from './support/test-pipeline';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PRODUCER = 'stop_producer';
 const CONSUMER = 'stop_consumer';
 
 describe('a consumer stopping while an event waits for its prerequisite (docs/adr/0013)', () => {
-  let pipeline: PipelineDatabase & { relay: OutboxRelay };
+  let pipeline: Pipeline;
   let producerDs: DataSource;
   let consumerDs: DataSource;
-  let transport: InProcessTransport;
   let relay: OutboxRelay;
   const outbox = new Outbox({ service: 'ticket-intake', schema: PRODUCER, clock: systemClock });
 
   beforeAll(async () => {
     pipeline = await openPipeline('consumer_stop', { producer: PRODUCER, consumer: CONSUMER, logger });
-    ({ producerDs, consumerDs, transport, relay } = pipeline);
+    ({ producerDs, consumerDs, relay } = pipeline);
   });
 
   afterAll(async () => {
@@ -39,13 +37,8 @@ describe('a consumer stopping while an event waits for its prerequisite (docs/ad
     let attempts = 0;
     const applied: string[] = [];
     const consumer = () =>
-      new EventConsumer({
+      pipeline.consumer({
         group: 'stop-projection',
-        schema: CONSUMER,
-        transport,
-        unitOfWork: new UnitOfWork(consumerDs),
-        outbox: new Outbox({ service: 'sla-timer', schema: CONSUMER, clock: systemClock }),
-        clock: systemClock,
         logger,
         bindings: [
           on(TicketAcceptedV1, async (event) => {
