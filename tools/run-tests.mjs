@@ -69,6 +69,6 @@ try {
 }
 if (summary) {
   // The plain closing line CI reads, whatever the runner.
-  process.stdout.write(`\ntests: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed\n`);
+  process.stdout.write(`\n${summary.numPassedTests} passed, ${summary.numFailedTests} failed\n`);
 }
 process.exit(jest.status ?? 1);
