@@ -5,6 +5,7 @@
 // Routes and event consumers are not started: nothing calls them here. Prints `ready` once started.
 import pino from 'pino';
 import { InProcessTransport, Outbox, OutboxRelay, relayBatchSizeFrom } from '@tss/messaging';
+import { RelaySession } from '../../libs/messaging/src/outbox/relay-session';
 import { createServiceDataSource } from '@tss/persistence';
 import { systemClock } from '@tss/service-kit';
 import type { ServiceDeps } from '@tss/runtime';
@@ -17,19 +18,23 @@ const url = process.env.DATABASE_URL ?? '';
 const traceSql = async (): Promise<void> => {
   const { PostgresQueryRunner } = await import('typeorm/driver/postgres/PostgresQueryRunner.js');
   const totals = new Map<string, { n: number; ms: number }>();
+  const timed = <F extends (...a: never[]) => Promise<unknown>>(original: F, keyOf: (sql: string) => string): F =>
+    async function (this: unknown, sql: string, ...rest: unknown[]) {
+      const t = performance.now();
+      try {
+        return await (original as unknown as (...a: unknown[]) => Promise<unknown>).call(this, sql, ...rest);
+      } finally {
+        const key = keyOf(sql.replace(/\s+/g, ' ').trim().slice(0, 60));
+        const total = totals.get(key) ?? { n: 0, ms: 0 };
+        total.n += 1;
+        total.ms += performance.now() - t;
+        totals.set(key, total);
+      }
+    } as unknown as F;
+  // The relay's own connection (not typeorm's): its reads and marks, apart.
+  RelaySession.prototype.query = timed(RelaySession.prototype.query, (sql) => `relay: ${sql}`);
   const original = PostgresQueryRunner.prototype.query;
-  PostgresQueryRunner.prototype.query = async function (this: unknown, sql: string, ...rest: unknown[]) {
-    const t = performance.now();
-    try {
-      return await (original as (...a: unknown[]) => Promise<unknown>).call(this, sql, ...rest);
-    } finally {
-      const key = sql.replace(/\s+/g, ' ').trim().slice(0, 60);
-      const total = totals.get(key) ?? { n: 0, ms: 0 };
-      total.n += 1;
-      total.ms += performance.now() - t;
-      totals.set(key, total);
-    }
-  } as typeof original;
+  PostgresQueryRunner.prototype.query = timed(original, (sql) => sql);
   process.once('exit', () => {
     for (const [key, { n, ms }] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) process.stderr.write(`sql ${n} × ${(ms / n).toFixed(2)} ms = ${ms.toFixed(0)} ms: ${key}\n`);
   });
