@@ -10,6 +10,7 @@ import { InProcessTransport } from '../src/in-process/in-process-transport';
 import { messagingMigrations } from '../src/outbox/messaging-migrations';
 import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
+import { RelaySession } from '../src/outbox/relay-session';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
 import type { EventTransport, OutboundMessage } from '../src/transport';
 
@@ -45,8 +46,8 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     await db?.drop();
   });
 
-  const startRelay = (through: EventTransport = transport) => {
-    const relay = new OutboxRelay({ dataSource, schema: SCHEMA, transport: through, clock: systemClock, logger, pollIntervalMs: FALLBACK_POLL_MS });
+  const startRelay = (through: EventTransport = transport, settings: { batchSize?: number } = {}) => {
+    const relay = new OutboxRelay({ dataSource, schema: SCHEMA, transport: through, clock: systemClock, logger, pollIntervalMs: FALLBACK_POLL_MS, ...settings });
     relays.push(relay);
     relay.start();
     return relay;
@@ -121,5 +122,68 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     expect(second.publishedCount).toBe(0);
     expect(first.publishedCount).toBeGreaterThanOrEqual(21);
     expect(published.filter((id) => events.some((e) => e.id === id))).toHaveLength(20);
+  });
+
+  /** `count` events in one commit, as a burst of SLA breaches writes them. */
+  const writeBurst = (count: number) =>
+    otherReplica().run(async (tx) => {
+      const written: { id: string }[] = [];
+      for (let i = 0; i < count; i += 1)
+        written.push(await outbox.add(tx, TicketAcceptedV1, randomUUID(), { partnerId: randomUUID(), sequence: 2, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' }));
+      return written;
+    });
+
+  it('under load, reads the next batch while the transport is still taking the one before (docs/performance.md)', async () => {
+    let release!: () => void;
+    const accepted = new Promise<void>((resolve) => (release = resolve));
+    const batches: string[][] = [];
+    // Counts the relay connection's statements; each still runs on PostgreSQL.
+    const statements = jest.spyOn(RelaySession.prototype, 'query');
+    let statementsWhenHandedOver = -1;
+    const slow: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      publish: async (messages: readonly OutboundMessage[]) => {
+        batches.push(messages.map((m) => m.event.id));
+        if (batches.length === 1) {
+          statementsWhenHandedOver = statements.mock.calls.length;
+          await accepted;
+        }
+        await transport.publish(messages);
+      },
+    });
+    try {
+      const events = await writeBurst(12);
+      startRelay(slow, { batchSize: 5 });
+      await waitFor('the first batch handed to the transport', () => batches.length === 1);
+      // The next batch is read on the relay's connection while the transport still holds the first.
+      await waitFor('a read while the first batch is in the transport', () => statements.mock.calls.length > statementsWhenHandedOver);
+      expect(String(statements.mock.calls.at(-1)?.[0])).toContain('SELECT position, topic, message_key, event');
+      expect(batches).toHaveLength(1);
+      release();
+      await waitFor('all twelve published', async () => (await Promise.all(events.map((e) => isPublished(e.id)))).every(Boolean), { timeoutMs: 5_000 });
+      // In order, each once, in batches of at most five.
+      expect(batches.flat().filter((id) => events.some((e) => e.id === id))).toEqual(events.map((e) => e.id));
+      expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(5);
+    } finally {
+      release();
+      statements.mockRestore();
+    }
+  });
+
+  it('a batch the transport refuses in the middle of a burst: the batch before stays marked, nothing is published twice', async () => {
+    const published: string[] = [];
+    let calls = 0;
+    const flaky: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      publish: async (messages: readonly OutboundMessage[]) => {
+        calls += 1;
+        if (calls === 2) throw new Error('broker unavailable');
+        await transport.publish(messages);
+        published.push(...messages.map((m) => m.event.id));
+      },
+    });
+    const events = await writeBurst(12);
+    startRelay(flaky, { batchSize: 5 });
+    await waitFor('all twelve published', async () => (await Promise.all(events.map((e) => isPublished(e.id)))).every(Boolean), { timeoutMs: 5_000 });
+    expect(calls).toBeGreaterThanOrEqual(4);
+    expect(published.filter((id) => events.some((e) => e.id === id))).toEqual(events.map((e) => e.id));
   });
 });

@@ -46,20 +46,21 @@ export class EventLog {
 
   async append(entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.dataSource.transaction(async (tx) => {
-      // One appender at a time, so offsets are taken in commit order: a reader that has passed
-      // offset n never finds a smaller one committed later (a bigserial alone is taken at insert).
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [APPEND_LOCK]);
-      // One JSON document, values in base64: node-postgres escapes each element of an array
-      // parameter in JavaScript, which cost more than the insert (docs/performance.md).
-      await tx.query(
-        `INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value)
-         SELECT e.topic, e.key, e.headers, decode(e.value, 'base64')
-           FROM ROWS FROM (json_to_recordset($1::json) AS (topic text, key text, headers jsonb, value text)) WITH ORDINALITY AS e(topic, key, headers, value, n)
-          ORDER BY e.n`,
-        [JSON.stringify(entries.map((e) => ({ topic: e.topic, key: e.key ?? null, headers: e.headers, value: e.value?.toString('base64') ?? null })))],
-      );
-    });
+    // One statement in its own transaction, one round trip (a burst's relay drains are a chain of
+    // them: docs/performance.md). Its first step takes the append lock, held to its commit, so
+    // offsets are taken in commit order: a reader that has passed offset n never finds a smaller
+    // one committed later (a bigserial alone is taken at insert). The rows go as one JSON
+    // document, values in base64: node-postgres escapes each element of an array parameter in
+    // JavaScript, which cost more than the insert.
+    await this.dataSource.query(
+      `WITH append_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext($2)))
+       INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value)
+       SELECT e.topic, e.key, e.headers, decode(e.value, 'base64')
+         FROM append_lock,
+              ROWS FROM (json_to_recordset($1::json) AS (topic text, key text, headers jsonb, value text)) WITH ORDINALITY AS e(topic, key, headers, value, n)
+        ORDER BY e.n`,
+      [JSON.stringify(entries.map((e) => ({ topic: e.topic, key: e.key ?? null, headers: e.headers, value: e.value?.toString('base64') ?? null }))), APPEND_LOCK],
+    );
   }
 
   async read(topics: readonly string[], afterOffset: string, limit: number): Promise<LoggedEntry[]> {

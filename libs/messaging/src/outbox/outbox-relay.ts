@@ -48,6 +48,9 @@ export const relayBatchSizeFrom = (env: NodeJS.ProcessEnv): number => {
   return value;
 };
 
+/** A batch at least this large (or a full one) means load: the next is read while it is published. */
+export const PIPELINE_FROM_ROWS = 100;
+
 /** Default `lingerMs`: well under the 1 s the outbox may take to drain after a burst. */
 export const OUTBOX_RELAY_LINGER_MS = 15;
 
@@ -121,18 +124,66 @@ export class OutboxRelay {
     this.stopReporting = undefined;
   }
 
-  /** Publishes one batch; returns how many rows it published (0 if another relay holds the lock). */
+  /**
+   * Publishes what the outbox holds, a batch at a time; returns how many rows it published (0 if
+   * another relay holds the lock). Under load (a batch of at least `PIPELINE_FROM_ROWS`) it reads
+   * the next batch, in the statement that marks the batch before published, while the transport
+   * takes this one: a burst costs max(publish, read) per batch instead of their sum
+   * (docs/performance.md). Batches still go to the transport one after another, in order.
+   */
   async drainOnce(): Promise<number> {
     const session = await this.openSession();
     if (!(await session.holdsLock())) return 0;
-    const rows = await session.query<OutboxRow>(
-      `SELECT position, topic, message_key, event FROM "${this.schema}".outbox WHERE published_at IS NULL ORDER BY position LIMIT $1`,
-      [this.options.batchSize ?? OUTBOX_RELAY_BATCH_SIZE],
+    const batchSize = this.options.batchSize ?? OUTBOX_RELAY_BATCH_SIZE;
+    let published = 0;
+    /** Published, not yet marked: the next statement marks them. */
+    let unmarked: string[] = [];
+    let rows = await this.readBatch(session, [], []);
+    while (rows.length > 0) {
+      const positions = rows.map((r) => r.position);
+      const publishing = this.publishRows(rows);
+      const pipelined = rows.length >= Math.min(PIPELINE_FROM_ROWS, batchSize) && this.running;
+      // Started at once, on the relay's own connection, while the transport takes this batch.
+      const next = pipelined ? this.readBatch(session, unmarked, positions) : this.mark(session, unmarked).then((): OutboxRow[] => []);
+      const [sent, read] = await Promise.allSettled([publishing, next]);
+      // A database error wins: the connection is in doubt (the batch is published again later,
+      // which the consumers' inboxes absorb). A transport error keeps the connection and the marks.
+      if (read.status === 'rejected') throw read.reason;
+      if (sent.status === 'rejected') throw new PublishFailed('the transport did not accept the batch', { cause: sent.reason });
+      unmarked = positions;
+      published += rows.length;
+      this.publishedCount += rows.length;
+      messagingMetrics().published.inc({ service: this.service }, rows.length);
+      rows = read.value;
+    }
+    await this.mark(session, unmarked);
+    return published;
+  }
+
+  /**
+   * Marks `unmarked` published and reads the next batch of unpublished rows, leaving out those
+   * still being published (`inFlight`) and those this statement marks (it reads the snapshot from
+   * before its own update). One round trip, no transaction left open.
+   */
+  private readBatch(session: RelaySession, unmarked: readonly string[], inFlight: readonly string[]): Promise<OutboxRow[]> {
+    const skip = [...unmarked, ...inFlight];
+    return session.query<OutboxRow>(
+      `WITH marked AS (UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[]))
+       SELECT position, topic, message_key, event FROM "${this.schema}".outbox
+        WHERE published_at IS NULL AND position <> ALL($3::bigint[]) ORDER BY position LIMIT $4`,
+      [this.options.clock.now(), unmarked, skip, this.options.batchSize ?? OUTBOX_RELAY_BATCH_SIZE],
     );
-    if (rows.length === 0) return 0;
+  }
+
+  private async mark(session: RelaySession, positions: readonly string[]): Promise<void> {
+    if (positions.length === 0) return;
+    await session.query(`UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[])`, [this.options.clock.now(), positions]);
+  }
+
+  /** Hands a batch to the transport, with a producer span per event, child of the request that wrote it. */
+  private async publishRows(rows: readonly OutboxRow[]): Promise<void> {
     const spans: Span[] = [];
     const messages: OutboundMessage[] = rows.map((row) => {
-      // A producer span per event, child of the request that wrote it, so one trace runs on.
       const span = trace
         .getTracer('tss')
         .startSpan(`publish ${row.event.type}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.destination.name': row.topic, 'tss.event_id': row.event.id } }, contextFromCarrier(row.event));
@@ -142,18 +193,9 @@ export class OutboxRelay {
     });
     try {
       await this.options.transport.publish(messages);
-    } catch (error) {
-      throw new PublishFailed('the transport did not accept the batch', { cause: error });
     } finally {
       for (const span of spans) span.end();
     }
-    await session.query(`UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[])`, [
-      this.options.clock.now(),
-      rows.map((r) => r.position),
-    ]);
-    this.publishedCount += rows.length;
-    messagingMetrics().published.inc({ service: this.service }, rows.length);
-    return rows.length;
   }
 
   private async openSession(): Promise<RelaySession> {
@@ -175,7 +217,6 @@ export class OutboxRelay {
   }
 
   private async loop(): Promise<void> {
-    const batchSize = this.options.batchSize ?? OUTBOX_RELAY_BATCH_SIZE;
     while (this.running) {
       this.kicked = false;
       let published = 0;
@@ -192,7 +233,6 @@ export class OutboxRelay {
         this.options.logger[level]({ err: error, failures: this.failures }, 'outbox relay could not publish; will retry');
       }
       if (!this.running) break;
-      if (published === batchSize) continue;
       if (this.kicked && this.failures === 0) {
         const lingerMs = this.options.lingerMs ?? OUTBOX_RELAY_LINGER_MS;
         if (published > 0 && lingerMs > 0) await this.linger(lingerMs);
