@@ -71,7 +71,7 @@ export class Outbox {
     return {
       sql: `INSERT INTO "${this.schema}".outbox (event_id, event_type, topic, message_key, event, created_at)
        SELECT e.id, e.type, e.topic, e.key, e.event, e.created_at
-         FROM ROWS FROM (json_to_recordset($${first}::json) AS (id uuid, type text, topic text, key text, event jsonb, created_at timestamptz))
+         FROM ROWS FROM (jsonb_to_recordset($${first}::jsonb) AS (id uuid, type text, topic text, key text, event jsonb, created_at timestamptz))
               WITH ORDINALITY AS e(id, type, topic, key, event, created_at, n)
         ORDER BY e.n`,
       params: [JSON.stringify(events.map((event, i) => ({ id: event.id, type: event.type, topic: drafts[i].contract.topic, key: event.subject, event, created_at: event.time })))],

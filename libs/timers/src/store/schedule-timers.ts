@@ -13,7 +13,7 @@ import type { ScheduleTimer } from './schedule-timer';
 export const scheduleTimersSql = (schema: string, first: number, onlyIf?: string): string =>
   `INSERT INTO "${schema}".timers (id, kind, due_at, payload, next_attempt_at, scheduled_at)
    SELECT t.id, t.kind, t.due_at, t.payload, t.due_at, $${first + 1}::timestamptz
-     FROM json_to_recordset($${first}::json) AS t(id text, kind text, due_at timestamptz, payload jsonb)${onlyIf ? `
+     FROM jsonb_to_recordset($${first}::jsonb) AS t(id text, kind text, due_at timestamptz, payload jsonb)${onlyIf ? `
     WHERE ${onlyIf}` : ''}
    ON CONFLICT (id) DO UPDATE SET
      kind = EXCLUDED.kind, due_at = EXCLUDED.due_at, payload = EXCLUDED.payload, status = 'pending',
