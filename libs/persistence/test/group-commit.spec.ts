@@ -62,4 +62,12 @@ describe('GroupCommit', () => {
     await Promise.all(all);
     expect(batches).toEqual([[1], [2, 3], [4, 5]]);
   });
+
+  it('a flush that settles its items one by one rejects only the items it names', async () => {
+    const refused = new Error('row refused');
+    const group = new GroupCommit<number>(async (items) => items.map((n) => (n === 2 ? refused : undefined)));
+    const outcomes = await Promise.allSettled([group.add(1), group.add(2), group.add(3)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBe(refused);
+  });
 });

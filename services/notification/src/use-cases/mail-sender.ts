@@ -131,13 +131,25 @@ export class MailSender {
    * cannot be written), each is recorded in a transaction of its own, so one does not cost the
    * others their record (and their mails a second sending by the retry timer).
    */
-  private async recordAllSent(attempts: readonly SentAttempt[]): Promise<void> {
+  /** Each attempt's error, or undefined, when the group fell back to one transaction each. */
+  private async recordAllSent(attempts: readonly SentAttempt[]): Promise<void | unknown[]> {
     try {
       await inTransaction(this.deps.dataSource, (tx) => this.recordSent(tx, attempts));
     } catch (error) {
       if (attempts.length === 1) throw error;
       this.deps.logger.debug({ err: error, mails: attempts.length }, 'recording sent mails together failed; recording each alone');
-      for (const attempt of attempts) await inTransaction(this.deps.dataSource, (tx) => this.recordSent(tx, [attempt]));
+      // Every one is tried: a mail whose record fails must not leave the ones after it unrecorded
+      // (their retries would send them again).
+      const errors: unknown[] = [];
+      for (const attempt of attempts) {
+        errors.push(
+          await inTransaction(this.deps.dataSource, (tx) => this.recordSent(tx, [attempt])).then(
+            () => undefined,
+            (failure: unknown) => failure ?? new Error('recording the sent mail failed'),
+          ),
+        );
+      }
+      return errors;
     }
   }
 
