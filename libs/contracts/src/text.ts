@@ -7,11 +7,12 @@ export const STORABLE_TEXT_FORMAT = 'text';
 // encoding, so either one would be a 500 at the INSERT (DESIGN "Edge input"). With the `u` flag a
 // surrogate pair is one code point outside the class, so only lone surrogates match it.
 const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u;
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'gu');
 
 export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value);
 
 /** `value` without what `isStorableText` refuses: for text we only keep (a server's diagnostic answer), not for input we would change. */
-export const toStorableText = (value: string): string => value.replace(/[\u0000\uD800-\uDFFF]/gu, '');
+export const toStorableText = (value: string): string => value.replace(UNSTORABLE_ALL, '');
 
 /**
  * Free text a client sends: at least one character unless `minLength` says otherwise, at most

@@ -96,6 +96,10 @@ export class OutboxRelay {
     this.loopDone = this.loop();
   }
 
+  private get batchSize(): number {
+    return this.options.batchSize ?? OUTBOX_RELAY_BATCH_SIZE;
+  }
+
   private get service(): string {
     return this.options.service ?? this.schema;
   }
@@ -134,7 +138,6 @@ export class OutboxRelay {
   async drainOnce(): Promise<number> {
     const session = await this.openSession();
     if (!(await session.holdsLock())) return 0;
-    const batchSize = this.options.batchSize ?? OUTBOX_RELAY_BATCH_SIZE;
     let published = 0;
     /** Published, not yet marked: the next statement marks them. */
     let unmarked: string[] = [];
@@ -142,7 +145,7 @@ export class OutboxRelay {
     while (rows.length > 0) {
       const positions = rows.map((r) => r.position);
       const publishing = this.publishRows(rows);
-      const pipelined = rows.length >= Math.min(PIPELINE_FROM_ROWS, batchSize) && this.running;
+      const pipelined = rows.length >= Math.min(PIPELINE_FROM_ROWS, this.batchSize) && this.running;
       // Started at once, on the relay's own connection, while the transport takes this batch.
       const next = pipelined ? this.readBatch(session, unmarked, positions) : this.mark(session, unmarked).then((): OutboxRow[] => []);
       const [sent, read] = await Promise.allSettled([publishing, next]);
@@ -171,7 +174,7 @@ export class OutboxRelay {
       `WITH marked AS (UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[]))
        SELECT position, topic, message_key, event FROM "${this.schema}".outbox
         WHERE published_at IS NULL AND position <> ALL($3::bigint[]) ORDER BY position LIMIT $4`,
-      [this.options.clock.now(), unmarked, skip, this.options.batchSize ?? OUTBOX_RELAY_BATCH_SIZE],
+      [this.options.clock.now(), unmarked, skip, this.batchSize],
     );
   }
 

@@ -128,18 +128,16 @@ export class MailSender {
 
   /**
    * Sent attempts in one transaction; if it fails (a deadlock with another replica, a row that
-   * cannot be written), each is recorded in a transaction of its own, so one does not cost the
-   * others their record (and their mails a second sending by the retry timer).
+   * cannot be written), each is recorded in a transaction of its own, every one tried, so one does
+   * not cost the others their record (and their mails a second sending by the retry timer). Then
+   * it answers each attempt's error, or undefined for one recorded (`GroupCommit`).
    */
-  /** Each attempt's error, or undefined, when the group fell back to one transaction each. */
   private async recordAllSent(attempts: readonly SentAttempt[]): Promise<void | unknown[]> {
     try {
       await inTransaction(this.deps.dataSource, (tx) => this.recordSent(tx, attempts));
     } catch (error) {
       if (attempts.length === 1) throw error;
       this.deps.logger.debug({ err: error, mails: attempts.length }, 'recording sent mails together failed; recording each alone');
-      // Every one is tried: a mail whose record fails must not leave the ones after it unrecorded
-      // (their retries would send them again).
       const errors: unknown[] = [];
       for (const attempt of attempts) {
         errors.push(
