@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TicketRespondedV1 } from '@tss/contracts';
 import { SiteLinkKeys } from '@tss/service-kit';
-import { TestClock } from '@tss/service-kit/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
 import { siteTokenIn, startSmtpSink, type SmtpSink } from './support/smtp-sink';
 
@@ -55,6 +55,11 @@ describe('support-site links in every mail to a requester (P12, issue #11)', () 
     expect(ack.text).toContain('Вся переписка по обращению — на сайте поддержки:');
     expect(verify(siteTokenIn(ack.text))).toMatchObject({ ticketId: ticket.ticketId, requester: 'mail:ivan@client.example', language: 'ru' });
 
+    // The sink has the mail before the sender records it sent; an hour on, its armed retry would
+    // fire and send the acknowledgment again (at-least-once, docs/adr/0035).
+    await waitFor('the acknowledgment recorded sent', async () =>
+      (await notification.sut.query(`SELECT 1 FROM notification.mail_messages WHERE ticket_id = $1 AND status = 'sent'`, [ticket.ticketId])).length === 1,
+    );
     clock.advanceMs(3_600_000);
     await notification.publish(TicketRespondedV1, ticket.ticketId, {
       partnerId,
