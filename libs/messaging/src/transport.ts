@@ -75,6 +75,22 @@ export const deadLetterHeaders = ({ message, group, reason }: DeadLetter): Recor
   ...(message.position ? { 'dlq-position': message.position } : {}),
 });
 
+/**
+ * A transport whose log is a table in the outbox's own database (the in-process transport in
+ * single-process mode) lets the relay copy rows there in one statement, without reading them
+ * out (docs/adr/0053).
+ */
+export interface OutboxCopy {
+  /**
+   * An `INSERT … SELECT` that appends the rows of `rows` (a `WITH` name with columns `position`,
+   * `topic`, `message_key` and `event`) to the log in position order, encoded as `publish` would,
+   * returning one row per message. It takes the log's append lock, held to the commit.
+   */
+  appendSql(rows: string): string;
+  /** After a copy committed: the log's readers in this process look at once. */
+  appended(): void;
+}
+
 /** The port both transports implement (docs/adr/0003, 0013). */
 export interface EventTransport {
   readonly kind: 'kafka' | 'in-process';
@@ -87,6 +103,8 @@ export interface EventTransport {
    * here; hosts call it before any relay or consumer starts. Kafka needs none.
    */
   useDatabase?(databaseUrl: string): Promise<void>;
+  /** The copy into the log, when the log lives in the database at `databaseUrl` (the same url `useDatabase` had); undefined otherwise. */
+  copyFromOutbox?(databaseUrl: string): OutboxCopy | undefined;
   /** Readiness: the broker answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

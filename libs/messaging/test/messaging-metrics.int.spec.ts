@@ -52,6 +52,7 @@ describe('messaging metrics (issue #7)', () => {
     const brokerBack = new Promise<void>((resolve) => (release = resolve));
     let attempted = false;
     const brokerAway: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      copyFromOutbox: undefined, // through `publish`, which waits for the broker
       publish: async (messages: readonly OutboundMessage[]) => {
         attempted = true;
         await brokerBack;

@@ -6,7 +6,10 @@ import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence'
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { systemClock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
+import { Client } from 'pg';
+import { EVENT_LOG_SCHEMA } from '../src/in-process/event-log.migration';
 import { InProcessTransport } from '../src/in-process/in-process-transport';
+import { fromKafkaMessage } from '../src/kafka/cloud-event-binding';
 import { messagingMigrations } from '../src/outbox/messaging-migrations';
 import { Outbox } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
@@ -86,6 +89,7 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     const accepted = new Promise<void>((resolve) => (release = resolve));
     let publishing = false;
     const slow: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      copyFromOutbox: undefined, // through `publish`: the path Kafka takes
       publish: async (messages: readonly OutboundMessage[]) => {
         publishing = true;
         await accepted;
@@ -107,6 +111,7 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
   it('one relay per schema: a second relay publishes nothing while the first holds the lock', async () => {
     const published: string[] = [];
     const counting: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      copyFromOutbox: undefined, // through `publish`: the path Kafka takes
       publish: async (messages: readonly OutboundMessage[]) => {
         published.push(...messages.map((m) => m.event.id));
         await transport.publish(messages);
@@ -127,7 +132,7 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
   /** `count` events in one commit, as a burst of SLA breaches writes them. */
   const writeBurst = (count: number) =>
     otherReplica().run(async (tx) => {
-      const written: { id: string }[] = [];
+      const written: Awaited<ReturnType<typeof outbox.add>>[] = [];
       for (let i = 0; i < count; i += 1)
         written.push(await outbox.add(tx, TicketAcceptedV1, randomUUID(), { partnerId: randomUUID(), sequence: 2, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' }));
       return written;
@@ -141,6 +146,7 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     const statements = jest.spyOn(RelaySession.prototype, 'query');
     let statementsWhenHandedOver = -1;
     const slow: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      copyFromOutbox: undefined, // through `publish`: the path Kafka takes
       publish: async (messages: readonly OutboundMessage[]) => {
         batches.push(messages.map((m) => m.event.id));
         if (batches.length === 1) {
@@ -173,6 +179,7 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     const published: string[] = [];
     let calls = 0;
     const flaky: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      copyFromOutbox: undefined, // through `publish`: the path Kafka takes
       publish: async (messages: readonly OutboundMessage[]) => {
         calls += 1;
         if (calls === 2) throw new Error('broker unavailable');
@@ -185,5 +192,66 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     await waitFor('all twelve published', async () => (await Promise.all(events.map((e) => isPublished(e.id)))).every(Boolean), { timeoutMs: 5_000 });
     expect(calls).toBeGreaterThanOrEqual(4);
     expect(published.filter((id) => events.some((e) => e.id === id))).toEqual(events.map((e) => e.id));
+  });
+  describe('with the log in the same database (single-process mode, docs/adr/0053)', () => {
+    /** The log's entries for `keys`, in log order, decoded as a consumer decodes them. */
+    const logged = async (keys: readonly string[]) => {
+      const rows = (await dataSource.query(
+        `SELECT message_key, headers, value FROM "${EVENT_LOG_SCHEMA}".messages WHERE message_key = ANY($1::text[]) ORDER BY log_offset`,
+        [[...keys]],
+      )) as { message_key: string; headers: Record<string, string>; value: Buffer }[];
+      return rows.map((row) => ({ key: row.message_key, event: fromKafkaMessage(row.headers, row.value).event }));
+    };
+
+    it('copies a burst into the log a batch per statement, never through `publish`: each event once, in order, decoded as published', async () => {
+      const statements = jest.spyOn(RelaySession.prototype, 'query');
+      const publish = jest.spyOn(transport, 'publish');
+      try {
+        const events = await writeBurst(12);
+        startRelay(transport, { batchSize: 5 });
+        await waitFor('all twelve published', async () => (await Promise.all(events.map((e) => isPublished(e.id)))).every(Boolean), { timeoutMs: 5_000 });
+        const log = await logged(events.map((e) => e.subject));
+        // The whole envelope, as the consumer rebuilds it from the headers and the value.
+        expect(log).toEqual(events.map((event) => ({ key: event.subject, event })));
+        expect(publish).not.toHaveBeenCalled();
+        const copies = statements.mock.calls.filter(([sql]) => String(sql).includes('AS copied'));
+        // 5 + 5 + 2: a short batch ends the drain.
+        expect(copies).toHaveLength(3);
+      } finally {
+        statements.mockRestore();
+        publish.mockRestore();
+      }
+    });
+
+    it('a relay killed in the middle of a copy publishes nothing of it; the next relay publishes each event once', async () => {
+      // Another appender holds the log's append lock, so the copy waits inside its statement.
+      const appender = new Client({ connectionString: db.url });
+      await appender.connect();
+      try {
+        await appender.query('BEGIN');
+        await appender.query(`SELECT pg_advisory_xact_lock(hashtext('${EVENT_LOG_SCHEMA}:append'))`);
+        const events = await writeBurst(7);
+        startRelay();
+        // Asked on another connection: within the appender's transaction the activity view stands still.
+        const waiting = async () =>
+          (await dataSource.query(
+            `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE 'WITH batch AS%'`,
+            [`${SCHEMA}:outbox-relay`],
+          )) as { pid: number }[];
+        const [copying] = await waitFor('the copy waiting for the append lock', async () => {
+          const rows = await waiting();
+          return rows.length > 0 && rows;
+        });
+        await dataSource.query('SELECT pg_terminate_backend($1)', [copying.pid]);
+        expect(await Promise.all(events.map((e) => isPublished(e.id)))).toEqual(events.map(() => false));
+        await appender.query('COMMIT');
+        await waitFor('all seven published after the relay reconnected', async () => (await Promise.all(events.map((e) => isPublished(e.id)))).every(Boolean), {
+          timeoutMs: 10_000,
+        });
+        expect((await logged(events.map((e) => e.subject))).map((entry) => entry.key)).toEqual(events.map((e) => e.subject));
+      } finally {
+        await appender.end();
+      }
+    });
   });
 });

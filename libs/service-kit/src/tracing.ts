@@ -23,6 +23,15 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/** Whether this process records spans: true between an exporting `startTracing` and its shutdown. */
+let recording = false;
+
+/**
+ * True while spans are recorded and exported (an OTLP endpoint or `spanProcessors`). Work that
+ * only exists to make spans can be skipped when false: nothing would see them.
+ */
+export const spansRecorded = (): boolean => recording;
+
 /**
  * Nothing to export: a tracer provider whose sampler records nothing, the async-local-storage
  * context manager and the W3C propagator. Spans keep ids (a caller's `traceparent` continues, a
@@ -63,8 +72,10 @@ const startExporting = (serviceName: string, processors: SpanProcessor[]): Traci
   });
   sdk.start();
   patchLoadedModules(instrumentations);
+  recording = true;
   return {
     shutdown: async () => {
+      recording = false;
       for (const instrumentation of instrumentations) instrumentation.disable();
       await sdk.shutdown();
       trace.disable();

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@tss/persistence';
+import { kafkaBindingSql } from '../kafka/cloud-event-binding';
 import { EVENT_LOG_SCHEMA, EventLogTables1764900000000 } from './event-log.migration';
 
 export interface LogEntry {
@@ -61,6 +62,20 @@ export class EventLog {
         ORDER BY e.n`,
       [JSON.stringify(entries.map((e) => ({ topic: e.topic, key: e.key ?? null, headers: e.headers, value: e.value?.toString('base64') ?? null }))), APPEND_LOCK],
     );
+  }
+
+  /**
+   * `append`, in SQL, of the rows of `rows` (a `WITH` name: position, topic, message_key, event),
+   * in position order, under the same append lock; `RETURNING` one row each (docs/adr/0053).
+   */
+  static appendFromSql(rows: string): string {
+    const binding = kafkaBindingSql('r.event');
+    return `WITH append_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext('${APPEND_LOCK}')))
+       INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value)
+       SELECT r.topic, r.message_key, ${binding.headers}, ${binding.value}
+         FROM append_lock, ${rows} AS r
+        ORDER BY r.position
+       RETURNING log_offset`;
   }
 
   async read(topics: readonly string[], afterOffset: string, limit: number): Promise<LoggedEntry[]> {

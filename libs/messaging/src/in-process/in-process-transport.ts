@@ -1,6 +1,15 @@
 import type { Logger } from 'pino';
 import { toKafkaHeaders } from '../kafka/cloud-event-binding';
-import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
+import {
+  DEAD_LETTER_TOPIC,
+  deadLetterHeaders,
+  type DeadLetter,
+  type EventTransport,
+  type OutboundMessage,
+  type OutboxCopy,
+  type SubscribeOptions,
+  type Subscription,
+} from '../transport';
 import { EventLog, type LogEntry } from './event-log';
 import { GroupReader } from './group-reader';
 
@@ -47,6 +56,12 @@ export class InProcessTransport implements EventTransport {
     );
   }
 
+  /** The log is in the platform's database: a relay on that same database copies rows in (docs/adr/0053). */
+  copyFromOutbox(databaseUrl: string): OutboxCopy | undefined {
+    if (this.closed || !this.log || databaseUrl !== this.databaseUrl) return undefined;
+    return { appendSql: (rows) => EventLog.appendFromSql(rows), appended: () => this.wakeReaders() };
+  }
+
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const log = this.openLog();
     if (this.readers.has(options.group)) throw new Error(`group ${options.group} already subscribed in this process`);
@@ -85,6 +100,10 @@ export class InProcessTransport implements EventTransport {
 
   private async append(entries: LogEntry[]): Promise<void> {
     await this.openLog().append(entries);
+    this.wakeReaders();
+  }
+
+  private wakeReaders(): void {
     for (const reader of this.readers.values()) reader.wake();
   }
 

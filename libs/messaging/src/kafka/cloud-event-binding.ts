@@ -16,6 +16,16 @@ export const toKafkaHeaders = (event: CloudEventEnvelope): Record<string, string
   return headers;
 };
 
+/**
+ * `toKafkaHeaders` and the message value, in SQL, over `event` (a jsonb expression holding the
+ * envelope): for a log in PostgreSQL that takes rows straight from an outbox (docs/adr/0053).
+ * The value is the data as jsonb prints it (`{"a": 1}`), the same JSON as `JSON.stringify` gives.
+ */
+export const kafkaBindingSql = (event: string): { headers: string; value: string } => ({
+  headers: `jsonb_strip_nulls(jsonb_build_object('content-type', ${event}->>'datacontenttype', ${ATTRIBUTES.map((name) => `'ce_${name}', ${event}->>'${name}'`).join(', ')}))`,
+  value: `convert_to((${event}->'data')::text, 'UTF8')`,
+});
+
 export const headersToStrings = (headers: IHeaders | undefined): Record<string, string> => {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {

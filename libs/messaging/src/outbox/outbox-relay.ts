@@ -2,11 +2,11 @@ import { context, trace, SpanKind, type Span } from '@opentelemetry/api';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { CloudEventEnvelope } from '@tss/contracts';
-import { contextFromCarrier, traceCarrierOf, type Clock } from '@tss/service-kit';
+import { contextFromCarrier, spansRecorded, traceCarrierOf, type Clock } from '@tss/service-kit';
 import { assertSchemaName } from '@tss/persistence';
 import { messagingMetrics, reportBacklog, type OutboxBacklog } from '../metrics/messaging-metrics';
-import type { EventTransport, OutboundMessage } from '../transport';
-import { RelaySession } from './relay-session';
+import type { EventTransport, OutboundMessage, OutboxCopy } from '../transport';
+import { databaseUrlOf, RelaySession } from './relay-session';
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
@@ -138,6 +138,8 @@ export class OutboxRelay {
   async drainOnce(): Promise<number> {
     const session = await this.openSession();
     if (!(await session.holdsLock())) return 0;
+    const copy = this.copyInDatabase();
+    if (copy) return this.copyAll(session, copy);
     let published = 0;
     /** Published, not yet marked: the next statement marks them. */
     let unmarked: string[] = [];
@@ -161,6 +163,43 @@ export class OutboxRelay {
     }
     await this.mark(session, unmarked);
     return published;
+  }
+
+  /**
+   * The transport's log is a table in this database (single-process mode) and no span would be
+   * recorded: the rows go there in one statement, never read out (docs/adr/0053). With spans
+   * recorded, every event goes the traced way, with its producer span.
+   */
+  private copyInDatabase(): OutboxCopy | undefined {
+    if (spansRecorded()) return undefined;
+    return this.options.transport.copyFromOutbox?.(databaseUrlOf(this.options.dataSource));
+  }
+
+  /**
+   * Publishes the outbox into the transport's log, a batch per statement: marking the rows and
+   * appending them commit together, so no row is published twice, none is lost, and the log takes
+   * them in position order.
+   */
+  private async copyAll(session: RelaySession, copy: OutboxCopy): Promise<number> {
+    let published = 0;
+    for (;;) {
+      const [{ copied }] = await session.query<{ copied: number }>(
+        `WITH batch AS (
+           UPDATE "${this.schema}".outbox SET published_at = $1
+            WHERE position IN (SELECT position FROM "${this.schema}".outbox WHERE published_at IS NULL ORDER BY position LIMIT $2)
+           RETURNING position, topic, message_key, event),
+         appended AS (${copy.appendSql('batch')})
+         SELECT count(*)::int AS copied FROM appended`,
+        [this.options.clock.now(), this.batchSize],
+      );
+      if (copied > 0) {
+        copy.appended();
+        published += copied;
+        this.publishedCount += copied;
+        messagingMetrics().published.inc({ service: this.service }, copied);
+      }
+      if (copied < this.batchSize) return published;
+    }
   }
 
   /**

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { outboxChannel } from './outbox-notify.migration';
 
-const databaseUrlOf = (dataSource: DataSource): string => {
+/** The url a service's data source was configured with (the relay's connection, and its database's identity). */
+export const databaseUrlOf = (dataSource: DataSource): string => {
   const url = (dataSource.options as { url?: unknown }).url;
   if (typeof url !== 'string') throw new Error('the outbox relay needs a data source configured with a url');
   return url;
