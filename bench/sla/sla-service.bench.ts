@@ -215,8 +215,7 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * ite
 export const runSlaServiceBench = async (): Promise<BenchFigures> => {
   const started = performance.now();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-sla-service-'));
-  // As `npm start` runs it, whose in-process log the replicas publish to: over a Unix-domain socket.
-  const pg = new EmbeddedPostgres({ dataDir, port: await freePort(), unixSocket: true });
+  const pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
   const children: Child[] = [];
   let db: Client | undefined;
   let churner: ReturnType<typeof churn> | undefined;
