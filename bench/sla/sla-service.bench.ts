@@ -226,6 +226,9 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
     await ensureDatabase(pg.url(), 'tss_bench_sla_service');
     const url = pg.url('tss_bench_sla_service');
     db = new Client({ connectionString: url });
+    // A cut connection fails the query in hand, and the run ends through its clean-up (the replicas
+    // stopped, the server stopped) instead of crashing past it on an unhandled 'error' event.
+    db.on('error', (error) => log(`bench connection lost: ${error.message}`));
     await db.connect();
     const migrated = createServiceDataSource({ url, schema: S, migrations: slaTimerService.migrations });
     await initializeAndMigrate(migrated);
@@ -305,6 +308,7 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
 
     const results: Record<string, unknown> = {};
     const churnClient = new Client({ connectionString: url });
+    churnClient.on('error', (error) => log(`churn connection lost: ${error.message}`));
     await churnClient.connect();
 
     if (PHASES.includes('service')) {
