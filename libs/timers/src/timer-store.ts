@@ -96,17 +96,25 @@ export class TimerStore {
    * own claim, with no lease (a rollback gives them back). Their handlers run in the same `tx`.
    */
   async fireDue(tx: Queryable, args: { now: Date; limit: number }): Promise<ClaimedTimer[]> {
-    const rows = await fireDueTimers(tx, this.schema, args);
-    return rows.map((row) => ({
-      id: row.id,
-      kind: row.kind,
-      dueAt: row.due_at,
-      payload: row.payload,
-      attempts: row.attempts,
-      token: '',
-      claimedAt: args.now,
-      latenessMs: Math.max(0, args.now.getTime() - row.due_at.getTime()),
-    }));
+    return (await this.fireDueAndLock(tx, args)).timers;
+  }
+
+  /** `fireDue`, and in the same statement the rows `lock` selects `FOR UPDATE` over the claimed timers (`ClaimLock`, docs/adr/0054). */
+  async fireDueAndLock(tx: Queryable, args: { now: Date; limit: number; lock?: (fired: string) => string }): Promise<{ timers: ClaimedTimer[]; locked: unknown[] }> {
+    const { timers, locked } = await fireDueTimers(tx, this.schema, args);
+    return {
+      timers: timers.map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        dueAt: row.due_at,
+        payload: row.payload,
+        attempts: row.attempts,
+        token: '',
+        claimedAt: args.now,
+        latenessMs: Math.max(0, args.now.getTime() - row.due_at.getTime()),
+      })),
+      locked,
+    };
   }
 
   /** `complete` for a batch, in one statement: the ids still claimed here, now marked fired in `tx`. */

@@ -186,6 +186,72 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     expect(await effects()).toEqual(['k1', 'k2', 'k3', 'single']);
   });
 
+  it('claimLock (docs/adr/0054): the rows it names are locked by the claim\u2019s own statement and handed over before the batch handler, in that transaction', async () => {
+    await dataSource.query(`CREATE TABLE IF NOT EXISTS "${SCHEMA}".owners (id text PRIMARY KEY, state text NOT NULL)`);
+    await dataSource.query(`TRUNCATE "${SCHEMA}".owners`);
+    await dataSource.query(`INSERT INTO "${SCHEMA}".owners (id, state) VALUES ('o1', 'open'), ('o2', 'open'), ('o3', 'untouched')`);
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    await inTransaction(dataSource, async (tx) => {
+      for (const owner of ['o1', 'o2']) await store.schedule(tx, { id: `t-${owner}`, kind: 'owned', dueAt: new Date(clock.now().getTime() + 1_000), payload: { owner } });
+    });
+    clock.advanceMs(1_000);
+    const took: { tx: EntityManager; rows: unknown[] }[] = [];
+    let handled: string[] = [];
+    const lockedElsewhere: string[] = [];
+    /** The firing transaction's statements. */
+    const sent: string[] = [];
+    let sentBeforeHandler = -1;
+    const worker = new TimerWorker({
+      dataSource,
+      schema: SCHEMA,
+      clock,
+      logger,
+      handlers: {},
+      runInTransaction: (work) =>
+        inTransaction(dataSource, (tx) => {
+          const query = tx.query.bind(tx);
+          tx.query = (sql: string, parameters?: unknown[]) => {
+            sent.push(sql);
+            return query(sql, parameters);
+          };
+          return work(tx);
+        }),
+      claimLock: {
+        sql: (fired) => `SELECT row_to_json(o) AS row FROM "${SCHEMA}".owners o WHERE o.id IN (SELECT f.payload->>'owner' FROM ${fired} f) ORDER BY o.id FOR UPDATE OF o`,
+        took: (tx, rows) => void took.push({ tx, rows: [...rows] }),
+      },
+      batchHandlers: {
+        owned: async (timers, tx) => {
+          sentBeforeHandler = sent.length;
+          expect(took.map((t) => t.tx)).toEqual([tx]);
+          // Held by this transaction now: another connection cannot take them, and can take the rest.
+          const other = new Client({ connectionString: db.url });
+          await other.connect();
+          try {
+            await other.query(`SET lock_timeout = '50ms'`);
+            for (const id of ['o1', 'o2', 'o3'])
+              await other.query(`SELECT id FROM "${SCHEMA}".owners WHERE id = $1 FOR UPDATE NOWAIT`, [id]).catch(() => lockedElsewhere.push(id));
+          } finally {
+            await other.end();
+          }
+          handled = timers.map((t) => t.id);
+        },
+      },
+    });
+    expect(await worker.runDue()).toBe(2);
+    // The claim and the lock: one statement.
+    expect(sentBeforeHandler).toBe(1);
+    expect(sent[0]).toContain('FOR UPDATE OF o');
+    expect(handled).toEqual(['t-o1', 't-o2']);
+    expect(took).toHaveLength(1);
+    expect(took[0].rows).toEqual([
+      { id: 'o1', state: 'open' },
+      { id: 'o2', state: 'open' },
+    ]);
+    expect(lockedElsewhere).toEqual(['o1', 'o2']);
+  });
+
   it('a timer re-targeted after the claim is left out of the batch; the rest fire', async () => {
     const clock = new TestClock(T0);
     const store = new TimerStore({ schema: SCHEMA, clock });

@@ -1,29 +1,51 @@
 import { rowsOf, type Queryable, type TimerRow } from './sql';
 
+type FiredRow = Omit<TimerRow, 'claim_token'>;
+
 /**
  * Claims and marks fired, in one statement of the caller's transaction, up to `limit` timers due
  * at `now`, earliest first, skipping rows other claimers hold. No lease is needed: the rows stay
  * locked until the transaction ends, and if it rolls back (a handler threw, the replica died)
  * they are pending and due again, exactly as before. One write per timer instead of two (a claim,
  * then a completion) and no separate claim round trip: the worker's hot path in a burst.
+ *
+ * `lock`: a `SELECT … FOR UPDATE` over `fired` (the claimed timers) with one `json` column, `row`,
+ * run in the same statement, after the claim (docs/adr/0054); its rows come back as `locked`.
  */
-export const fireDueTimers = async (tx: Queryable, schema: string, args: { now: Date; limit: number }): Promise<Omit<TimerRow, 'claim_token'>[]> => {
-  const rows = rowsOf<Omit<TimerRow, 'claim_token'>>(
-    await tx.query(
-      `WITH due AS (
+export const fireDueTimers = async (
+  tx: Queryable,
+  schema: string,
+  args: { now: Date; limit: number; lock?: (fired: string) => string },
+): Promise<{ timers: FiredRow[]; locked: unknown[] }> => {
+  const claim = `due AS (
          SELECT id FROM "${schema}".timers
          WHERE status = 'pending' AND next_attempt_at <= $1
          ORDER BY next_attempt_at
          LIMIT $2
          FOR UPDATE SKIP LOCKED
-       )
-       UPDATE "${schema}".timers t
+       )`;
+  const mark = `UPDATE "${schema}".timers t
        SET status = 'fired', fired_at = $1, attempts = t.attempts + 1,
            claimed_by = NULL, claimed_until = NULL, claim_token = NULL, last_error = NULL
        FROM due WHERE t.id = due.id
-       RETURNING t.id, t.kind, t.due_at, t.payload, t.attempts`,
-      [args.now, args.limit],
-    ),
-  );
-  return rows.sort((a, b) => a.due_at.getTime() - b.due_at.getTime() || (a.id < b.id ? -1 : 1));
+       RETURNING t.id, t.kind, t.due_at, t.payload, t.attempts`;
+  let timers: FiredRow[];
+  let locked: unknown[] = [];
+  if (args.lock) {
+    const rows = rowsOf<FiredRow & { locked: unknown }>(
+      await tx.query(
+        `WITH ${claim}, fired AS (${mark}), locked AS (${args.lock('fired')})
+         SELECT id, kind, due_at, payload, attempts, NULL::json AS locked FROM fired
+         UNION ALL
+         SELECT NULL, NULL, NULL, NULL, NULL, row FROM locked`,
+        [args.now, args.limit],
+      ),
+    );
+    timers = rows.filter((row) => row.locked === null);
+    locked = rows.filter((row) => row.locked !== null).map((row) => row.locked);
+  } else {
+    timers = rowsOf<FiredRow>(await tx.query(`WITH ${claim} ${mark}`, [args.now, args.limit]));
+  }
+  timers.sort((a, b) => a.due_at.getTime() - b.due_at.getTime() || (a.id < b.id ? -1 : 1));
+  return { timers, locked };
 };

@@ -15,10 +15,11 @@ const payloadOf = (timer: FiredTimer): ClockTimerPayload => {
 
 /**
  * P7: a batch of clocks' warning, breach and overdue timers, fired in the one transaction that
- * marks them fired (docs/adr/0030, 0041): one statement locks the batch's clocks, the pure domain
+ * marks them fired (docs/adr/0030, 0041): the claim's statement locks the batch's clocks too
+ * (`clockClaimLock`, docs/adr/0054; a statement of its own otherwise), the pure domain
  * decides what each firing publishes, then one statement updates the clocks, writes every outbox
- * row and schedules each clock's next timer (docs/adr/0051). Two round trips for the batch (after
- * the claim) instead of four per timer. The clock records what was published, so each event goes out at most once per
+ * row and schedules each clock's next timer (docs/adr/0051). One round trip for the batch after
+ * its claim, instead of four per timer. The clock records what was published, so each event goes out at most once per
  * clock and threshold, whichever replica fires it; a timer for a clock that moved on (stopped,
  * re-targeted, published already) does nothing.
  */
@@ -48,6 +49,9 @@ export const fireClockTimers = async (deps: { outbox: Outbox; clock: Clock; time
   await responseClockStore.recordFirings(tx, clocks, [...events, deps.timers.scheduleAllStatement(next satisfies ScheduleTimer[], timersFrom)]);
   countBreaches(drafts);
 };
+
+/** The timer kinds of response clocks, each with a clock id in its payload. */
+export const CLOCK_TIMER_KINDS = [WARNING_TIMER, BREACH_TIMER, OVERDUE_TIMER] as const;
 
 /** The batch handler of each clock timer kind, for the service's `TimerWorker`. */
 export const clockTimerBatchHandlers = (deps: { outbox: Outbox; clock: Clock; timers: TimerStore }): Record<string, TimerBatchHandler> => {

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ServiceLevel } from '@tss/contracts';
+import type { ClaimLock } from '@tss/timers';
 import type { ClockOwner, ClockStart, ClockStatus, ResponseClock } from '../domain/response-clock';
 
 export const SLA_SCHEMA = 'sla_timer';
@@ -66,6 +67,35 @@ const toStored = (row: ClockRow): StoredClock => ({
     respondedAt: optional(row.responded_at),
   },
 });
+
+const TIMESTAMP_COLUMNS = ['started_at', 'due_at', 'overdue_at', 'breach_published_at', 'overdue_published_at', 'stopped_at', 'responded_at'] as const;
+
+/** A row as `row_to_json` gives it (timestamps as text, bigint as a number) in the driver's types. */
+const fromJson = (json: Record<string, unknown>): ClockRow => {
+  const row: Record<string, unknown> = { ...json, target_ms: String(json.target_ms) };
+  for (const column of TIMESTAMP_COLUMNS) row[column] = typeof json[column] === 'string' ? new Date(json[column]) : null;
+  return row as unknown as ClockRow;
+};
+
+/** Clocks a fired batch's claim locked, by transaction, until `lockMany` takes them (docs/adr/0054). */
+const lockedByClaim = new WeakMap<EntityManager, Map<string, StoredClock>>();
+
+/**
+ * The clocks of the timers a batch claims (`kinds`, a clock id in each payload), locked in id order
+ * in the claim's own statement, as `lockMany` would lock them right after it (docs/adr/0054).
+ */
+export const clockClaimLock = (kinds: readonly string[]): ClaimLock => {
+  for (const kind of kinds) if (!/^[a-z.]+$/.test(kind)) throw new Error(`not a timer kind: ${kind}`);
+  return {
+    sql: (fired) => `SELECT row_to_json(c) AS row FROM ${T} c
+       WHERE c.id IN (SELECT (f.payload->>'clockId')::uuid FROM ${fired} f WHERE f.kind IN (${kinds.map((kind) => `'${kind}'`).join(', ')}))
+       ORDER BY c.id FOR UPDATE OF c`,
+    took: (tx, rows) => {
+      const stored = rows.map((json) => toStored(fromJson(json as Record<string, unknown>)));
+      lockedByClaim.set(tx as EntityManager, new Map(stored.map((clock) => [clock.clock.id, clock])));
+    },
+  };
+};
 
 /** A clock's warnings as the `warnings` column stores them. */
 export const warningsJson = (clock: ResponseClock) => JSON.stringify(clock.warnings.map((w) => ({ threshold: w.threshold, at: w.at.toISOString() })));
@@ -136,12 +166,25 @@ export const responseClockStore = {
   /**
    * Row-locks the clocks of a fired batch, in id order, in one statement. A batch holds its timer
    * rows first (one pending timer per clock, so no other batch holds a timer of these clocks) and
-   * then these clocks, the order a ticket event uses too (docs/adr/0030).
+   * then these clocks, the order a ticket event uses too (docs/adr/0030). The clocks the batch's
+   * claim already locked (`clockClaimLock`) cost no statement.
    */
   async lockMany(tx: EntityManager, clockIds: readonly string[]): Promise<Map<string, StoredClock>> {
     if (clockIds.length === 0) return new Map();
-    const rows = (await tx.query(`SELECT * FROM ${T} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [[...new Set(clockIds)]])) as ClockRow[];
-    return new Map(rows.map((row) => [row.id, toStored(row)]));
+    // Those the claim locked come as it read them, once: a later read in this transaction must see its own writes.
+    const claimed = lockedByClaim.get(tx);
+    lockedByClaim.delete(tx);
+    const locked = new Map<string, StoredClock>();
+    const missing: string[] = [];
+    for (const id of new Set(clockIds)) {
+      const clock = claimed?.get(id);
+      if (clock) locked.set(id, clock);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return locked;
+    const rows = (await tx.query(`SELECT * FROM ${T} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [missing])) as ClockRow[];
+    for (const row of rows) locked.set(row.id, toStored(row));
+    return locked;
   },
 
   /**

@@ -17,11 +17,11 @@ import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testi
 import { logCapture, TestClock, waitFor } from '@tss/service-kit/testing';
 import { inTransaction } from '@tss/persistence';
 import { TimerStore, TimerWorker } from '@tss/timers';
-import { clockTimerBatchHandlers } from '../../src/events/clock-timer.handlers';
+import { CLOCK_TIMER_KINDS, clockTimerBatchHandlers } from '../../src/events/clock-timer.handlers';
 import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
 import { DEFAULT_POLICY } from '../../src/domain/sla-policy';
 import { slaTimerService } from '../../src/index';
-import { SLA_SCHEMA } from '../../src/store/response-clock.store';
+import { clockClaimLock, responseClockStore, SLA_SCHEMA } from '../../src/store/response-clock.store';
 
 const HOUR = 3_600_000;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -45,6 +45,8 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
       owner,
       handlers: {},
       batchHandlers: clockTimerBatchHandlers({ outbox: sut.host.outbox, clock, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }),
+      // As the service composes its worker (docs/adr/0054).
+      claimLock: clockClaimLock(CLOCK_TIMER_KINDS),
     });
 
   beforeAll(async () => {
@@ -129,6 +131,41 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     );
   const pendingTimers = async (clockId: string) =>
     (await sut.query<{ id: string }>(`SELECT id FROM sla_timer.timers WHERE id LIKE $1 AND status = 'pending' ORDER BY due_at`, [`sla:${clockId}:%`])).map((t) => t.id);
+
+  it('docs/adr/0054: the clocks a claim locked are the clocks the driver reads, and lockMany sends no statement for them', async () => {
+    const tickets = [randomUUID(), randomUUID()];
+    for (const ticket of tickets) expect(await created(ticket, 'consulting')).toBe('handled');
+    const ids = (await Promise.all(tickets.map(clocksOf))).map(([c]) => c.id);
+    // A clock with everything set: a published warning and breach, a stop.
+    await sut.query(
+      `UPDATE sla_timer.response_clocks SET warnings_published = '[0.5]', breach_published_at = $2, stopped_at = $2, stop_reason = 'responded', responded_at = $2 WHERE id = $1`,
+      [ids[1], new Date('2026-03-02T10:00:00.123Z')],
+    );
+    const read = await inTransaction(sut.host.dataSource, (tx) => responseClockStore.lockMany(tx, ids));
+    const store = new TimerStore({ schema: SLA_SCHEMA, clock });
+    const lock = clockClaimLock(CLOCK_TIMER_KINDS);
+    const later = new Date(clock.now().getTime() + 400 * 24 * HOUR);
+    const { fromClaim, sent } = await inTransaction(sut.host.dataSource, async (tx) => {
+      const { timers, locked } = await store.fireDueAndLock(tx, { now: later, limit: 10, lock: (fired) => lock.sql(fired) });
+      expect(timers.map((t) => t.id).sort()).toEqual(ids.map((id) => `sla:${id}:warn:0.5`).sort());
+      lock.took(tx, locked);
+      const statements: string[] = [];
+      const query = tx.query.bind(tx);
+      tx.query = (sql: string, parameters?: unknown[]) => {
+        statements.push(sql);
+        return query(sql, parameters);
+      };
+      const clocks = await responseClockStore.lockMany(tx, ids);
+      // Rolled back: the timers stay pending for the other tests' clocks.
+      throw Object.assign(new Error('roll back'), { result: { fromClaim: clocks, sent: statements } });
+    }).catch((error: { result?: { fromClaim: Map<string, unknown>; sent: string[] } }) => {
+      if (!error.result) throw error;
+      return error.result;
+    });
+    expect(sent).toEqual([]);
+    expect(fromClaim).toEqual(read);
+    expect(fromClaim.size).toBe(2);
+  });
 
   it('P7: warnings at 50/75/90 %, the breach and the overdue notice fire in simulated time, each once, then nothing is pending', async () => {
     startReplicas();
