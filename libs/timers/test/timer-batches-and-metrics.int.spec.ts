@@ -49,6 +49,10 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     await tx.query(`INSERT INTO "${SCHEMA}".effects (timer_id) VALUES ($1)`, [timer.id]);
   };
 
+  /** A worker on this suite's schema with no per-timer handlers: `options` give its batch handlers and the rest. */
+  const batchWorker = (clock: TestClock, options: Omit<ConstructorParameters<typeof TimerWorker>[0], 'dataSource' | 'schema' | 'clock' | 'logger' | 'handlers'>) =>
+    new TimerWorker({ dataSource, schema: SCHEMA, clock, logger, handlers: {}, ...options });
+
   it('fires a claimed batch in one transaction: one commit for many timers', async () => {
     const clock = new TestClock(T0);
     const store = new TimerStore({ schema: SCHEMA, clock });
@@ -86,12 +90,7 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     // Every lane's batch waits until all lanes hold one: only batches fired at once get past it.
     let allLanesIn!: () => void;
     const lanesIn = new Promise<void>((resolve) => (allLanesIn = resolve));
-    const worker = new TimerWorker({
-      dataSource,
-      schema: SCHEMA,
-      clock,
-      logger,
-      handlers: {},
+    const worker = batchWorker(clock, {
       batchHandlers: {
         lane: async (timers, tx) => {
           if (transactions > 1) {
@@ -202,12 +201,7 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     /** The firing transaction's statements. */
     const sent: string[] = [];
     let sentBeforeHandler = -1;
-    const worker = new TimerWorker({
-      dataSource,
-      schema: SCHEMA,
-      clock,
-      logger,
-      handlers: {},
+    const worker = batchWorker(clock, {
       runInTransaction: (work) =>
         inTransaction(dataSource, (tx) => {
           const query = tx.query.bind(tx);
