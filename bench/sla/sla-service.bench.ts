@@ -30,6 +30,7 @@ import { systemClock } from '@tss/service-kit';
 import { freePort } from '@tss/service-kit/testing';
 import { slaTimerService } from '../../services/sla-timer/src/index';
 import { writeResult, type BenchFigures } from '../support/results';
+import { killWithParent } from '../support/processes';
 
 const S = 'sla_timer';
 const OPEN = Number(process.env.BENCH_SLA_TIMERS ?? 1_000_000);
@@ -111,7 +112,7 @@ interface Child {
 const startChild = async (script: string, env: NodeJS.ProcessEnv): Promise<Child> => {
   // `BENCH_CPU_PROF_DIR`: a .cpuprofile of each replica, written when it stops.
   const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(__dirname, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = killWithParent(spawn(process.execPath, [...profile, '--import', 'tsx', path.join(__dirname, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-10_000)));
   if (process.env.BENCH_TRACE_SQL) child.stderr?.pipe(process.stderr);

@@ -18,6 +18,7 @@ import { freePort } from '@tss/service-kit/testing';
 import { timersMigrations } from '@tss/timers';
 import { restartWithStatementStats } from '../support/statement-stats';
 import { writeResult, type BenchFigures } from '../support/results';
+import { killWithParent } from '../support/processes';
 
 const SCHEMA = 'sla_bench';
 const OPEN_TIMERS = Number(process.env.BENCH_SLA_TIMERS ?? 1_000_000);
@@ -72,10 +73,12 @@ interface Replica {
 }
 
 const startReplica = async (databaseUrl: string, owner: string): Promise<Replica> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'timer-replica.ts')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, BENCH_SCHEMA: SCHEMA, BENCH_OWNER: owner },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = killWithParent(
+    spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'timer-replica.ts')], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, BENCH_SCHEMA: SCHEMA, BENCH_OWNER: owner },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-10_000)));
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
+/**
+ * Kills `child` if this process exits first: a benchmark that fails past its clean-up (an
+ * uncaught error) still leaves no process running. A SIGKILL of the benchmark itself skips exit
+ * handlers; nothing in-process can cover that.
+ */
+export const killWithParent = (child: ChildProcess): ChildProcess => {
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.removeListener('exit', kill));
+  return child;
+};
+
 export interface ChildServer {
   child: ChildProcess;
   baseUrl: string;
@@ -18,11 +30,13 @@ export const startChildServer = async (
   args: readonly string[],
   options: { env: NodeJS.ProcessEnv; port: number; healthPath?: string; timeoutMs?: number; nodeOptions?: readonly string[] },
 ): Promise<ChildServer> => {
-  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', 'tsx', ...args], {
-    env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: false,
-  });
+  const child = killWithParent(
+    spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', 'tsx', ...args], {
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: false,
+    }),
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-20_000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-20_000)));
