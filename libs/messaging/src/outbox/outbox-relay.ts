@@ -156,9 +156,7 @@ export class OutboxRelay {
       if (read.status === 'rejected') throw read.reason;
       if (sent.status === 'rejected') throw new PublishFailed('the transport did not accept the batch', { cause: sent.reason });
       unmarked = positions;
-      published += rows.length;
-      this.publishedCount += rows.length;
-      messagingMetrics().published.inc({ service: this.service }, rows.length);
+      published += this.counted(rows.length);
       rows = read.value;
     }
     await this.mark(session, unmarked);
@@ -194,12 +192,17 @@ export class OutboxRelay {
       );
       if (copied > 0) {
         copy.appended();
-        published += copied;
-        this.publishedCount += copied;
-        messagingMetrics().published.inc({ service: this.service }, copied);
+        published += this.counted(copied);
       }
       if (copied < this.batchSize) return published;
     }
+  }
+
+  /** Counts `n` events published (this relay's count and the service's metric); returns `n`. */
+  private counted(n: number): number {
+    this.publishedCount += n;
+    messagingMetrics().published.inc({ service: this.service }, n);
+    return n;
   }
 
   /**

@@ -92,7 +92,7 @@ export const clockClaimLock = (kinds: readonly string[]): ClaimLock => {
        ORDER BY c.id FOR UPDATE OF c`,
     took: (tx, rows) => {
       const stored = rows.map((json) => toStored(fromJson(json as Record<string, unknown>)));
-      lockedByClaim.set(tx as EntityManager, new Map(stored.map((clock) => [clock.clock.id, clock])));
+      lockedByClaim.set(tx, new Map(stored.map((clock) => [clock.clock.id, clock])));
     },
   };
 };
