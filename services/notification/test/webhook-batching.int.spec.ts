@@ -146,6 +146,42 @@ describe('webhook deliveries in batches (issue #15), notification alone on real 
     expect(await statuses([id])).toEqual([{ id, status: 'ready', attempts: 1 }]);
   });
 
+  it('an answered attempt frees its endpoint’s slot before its result is recorded; the limit still counts attempts waiting for an answer', async () => {
+    const endpoint = await newEndpoint('/answered');
+    const ids = await queueMany(endpoint.id, 'answered', 3);
+    const idOf = (messageId: string) => ids[Number(messageId.slice('answered-'.length))];
+    const sent: string[] = [];
+    let answerSecond: (() => void) | undefined;
+    // The first one sent: its row is held once it is claimed, so its success cannot be recorded until released.
+    const holder = sut.host.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    const d = dispatcher(async (r) => {
+      if (!r.messageId.startsWith('answered')) return { statusCode: 200, latencyMs: 1 };
+      sent.push(r.messageId);
+      if (sent.length === 1) await holder.query(`SELECT id FROM notification.webhook_deliveries WHERE id = $1 FOR UPDATE`, [idOf(r.messageId)]);
+      if (sent.length === 2) await new Promise<void>((resolve) => (answerSecond = resolve));
+      return { statusCode: 200, latencyMs: 1 };
+    }, 1);
+    try {
+      await d.dispatchReady();
+      // Answered, still in flight in its row: the endpoint's one slot is free all the same.
+      await waitFor('the second delivery sent', async () => (await d.dispatchReady(), sent.length >= 2));
+      expect(await statuses([idOf(sent[0])])).toEqual([{ id: idOf(sent[0]), status: 'in_flight', attempts: 1 }]);
+      // The second waits for its answer: it holds the slot, and the third is not sent.
+      await d.dispatchReady();
+      expect(sent).toHaveLength(2);
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+    answerSecond?.();
+    await waitFor('all three recorded', async () => (await d.dispatchReady(), (await statuses(ids)).every((s) => s.status === 'succeeded')), { timeoutMs: 10_000 });
+    await d.stop();
+    expect([...sent].sort()).toEqual(['answered-0', 'answered-1', 'answered-2']);
+    expect((await statuses(ids)).map((s) => s.attempts)).toEqual([1, 1, 1]);
+  });
+
   it('two endpoints replayed at the same time, while the dispatcher sends, both queue every event and all are delivered once', async () => {
     const since = clock.now();
     const events = Array.from({ length: 150 }, (_, i) => ({ id: randomUUID(), n: i }));

@@ -50,7 +50,11 @@ export class WebhookDispatcher {
   private wakeUp?: () => void;
   private kicked = false;
   private listener?: Client;
+  /** Attempts whose request is out: the process's slots (`maxInFlight`). */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Attempts answered (or failed) whose result is still being recorded, by endpoint. */
+  private readonly answered = new Map<string, number>();
+  private readonly recording = new Set<Promise<void>>();
   private readonly successes: { claimed: ClaimedDelivery; outcome: SendOutcome; done: (recorded: boolean) => void }[] = [];
   private flushing?: Promise<void>;
 
@@ -67,6 +71,7 @@ export class WebhookDispatcher {
     this.wake();
     await this.loopDone;
     await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.recording]);
     await this.closeListener();
   }
 
@@ -83,8 +88,15 @@ export class WebhookDispatcher {
     const token = randomUUID();
     // One statement outside any transaction: the claim commits at once, with its endpoints read
     // (issue #15). It writes no event, so it does not go through the unit of work (whose commits
-    // wake the outbox relay).
-    const { claimed, endpoints } = await webhookDeliveryStore.claimReady(this.options.dataSource, { now, limit: room, perEndpoint: this.options.perEndpoint, token });
+    // wake the outbox relay). An attempt answered here is no longer in flight to its endpoint,
+    // though its row is until its result is recorded (docs/adr/0055).
+    const { claimed, endpoints } = await webhookDeliveryStore.claimReady(this.options.dataSource, {
+      now,
+      limit: room,
+      perEndpoint: this.options.perEndpoint,
+      token,
+      answered: this.answered,
+    });
     if (claimed.length === 0) return 0;
     // Each endpoint's secrets opened once per claim.
     const signing = new Map<string, { url: string; secrets: string[] }>();
@@ -111,7 +123,25 @@ export class WebhookDispatcher {
     return jobs.length;
   }
 
+  /**
+   * Sends one attempt; its slot is free once the endpoint answered (or the attempt failed), while
+   * the result is recorded (docs/adr/0055). Until then the claim leaves it out of its endpoint's
+   * count, so the endpoint's next delivery need not wait for the record's commit.
+   */
   private async attempt(claimed: ClaimedDelivery, request: WebhookRequest): Promise<void> {
+    const outcome = await this.send(claimed, request);
+    const endpoint = claimed.endpointId;
+    this.answered.set(endpoint, (this.answered.get(endpoint) ?? 0) + 1);
+    const recorded: Promise<void> = this.record(claimed, outcome).finally(() => {
+      const left = (this.answered.get(endpoint) ?? 1) - 1;
+      if (left > 0) this.answered.set(endpoint, left);
+      else this.answered.delete(endpoint);
+      this.recording.delete(recorded);
+    });
+    this.recording.add(recorded);
+  }
+
+  private async send(claimed: ClaimedDelivery, request: WebhookRequest): Promise<SendOutcome> {
     // One CLIENT span per attempt, in the trace of the event that queued the delivery (DESIGN "Observability").
     const outcome = await inSpan(
       'webhook attempt',
@@ -127,10 +157,14 @@ export class WebhookDispatcher {
         return result;
       },
     );
+    webhookMetrics().latency.observe({ success: String(succeeded(outcome)) }, outcome.latencyMs / 1_000);
+    return outcome;
+  }
+
+  private async record(claimed: ClaimedDelivery, outcome: SendOutcome): Promise<void> {
     const metrics = webhookMetrics();
-    metrics.latency.observe({ success: String(succeeded(outcome)) }, outcome.latencyMs / 1_000);
     if (succeeded(outcome)) {
-      // Successes are recorded together, a batch per transaction (issue #15); the slot stays taken until then.
+      // Successes are recorded together, a batch per transaction (issue #15).
       if (await this.recordSuccess(claimed, outcome)) metrics.attempts.inc({ result: 'succeeded' });
       return;
     }

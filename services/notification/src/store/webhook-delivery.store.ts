@@ -225,14 +225,19 @@ export const webhookDeliveryStore = {
    * endpoint, oldest first; rows another sender holds are skipped (SKIP LOCKED), so a slow
    * endpoint's deliveries never stand in front of another's. Each enabled endpoint's first few in
    * line come from an index (`webhook_deliveries_ready_by_endpoint`): the cost follows the number
-   * of endpoints, not of queued deliveries (issue #15). One statement, returning the claimed
+   * of endpoints, not of queued deliveries (issue #15). Its attempts in flight are counted, up to
+   * the limit, in the order of `webhook_deliveries_in_flight`, which only an index scan gives: a
+   * bitmap scan would visit the row of every attempt finished since the last vacuum, on every
+   * claim. `answered`: per endpoint, this sender's attempts whose endpoint answered and whose
+   * result is still being recorded; in flight in their rows, not to their endpoint, so not
+   * counted (docs/adr/0055). One statement, returning the claimed
    * deliveries' endpoints (URL, secrets) too: outside a transaction it commits at once, one round
    * trip per claim. The deliveries' timers are not re-armed: `markAllReady` finds an attempt begun
    * less than a watchdog ago alive and leaves it.
    */
   async claimReady(
     db: Queryable,
-    options: { now: Date; limit: number; perEndpoint: number; token: string },
+    options: { now: Date; limit: number; perEndpoint: number; token: string; answered?: ReadonlyMap<string, number> },
   ): Promise<{ claimed: ClaimedDelivery[]; endpoints: Map<string, ClaimedEndpoint> }> {
     const rows = rowsOf<{
       id: string;
@@ -251,9 +256,16 @@ export const webhookDeliveryStore = {
       previous_secret_master_key_id: string | null;
       previous_secret_expires_at: Date | null;
     }>(await db.query(
-      `WITH room AS (
-         SELECT e.id, $3::int - (SELECT count(*) FROM ${T} b WHERE b.endpoint_id = e.id AND b.status = 'in_flight')::int AS n
-           FROM notification.webhook_endpoints e WHERE e.status = 'enabled'
+      `WITH answered AS (
+         SELECT * FROM unnest($5::uuid[], $6::int[]) AS a(endpoint_id, n)
+       ), room AS (
+         SELECT e.id, $3::int + coalesce(a.n, 0) - (
+                  SELECT count(*) FROM (
+                    SELECT 1 FROM ${T} b WHERE b.endpoint_id = e.id AND b.status = 'in_flight'
+                     ORDER BY b.last_attempt_at LIMIT $3::int + coalesce(a.n, 0)
+                  ) f)::int AS n
+           FROM notification.webhook_endpoints e LEFT JOIN answered a ON a.endpoint_id = e.id
+          WHERE e.status = 'enabled'
        ), candidates AS (
          SELECT c.id FROM room CROSS JOIN LATERAL (
            SELECT d.id, d.ready_at FROM ${T} d
@@ -271,7 +283,7 @@ export const webhookDeliveryStore = {
        SELECT c.*, e.url, e.secret, e.secret_sealed, e.secret_master_key_id,
               e.previous_secret, e.previous_secret_sealed, e.previous_secret_master_key_id, e.previous_secret_expires_at
          FROM claimed c JOIN notification.webhook_endpoints e ON e.id = c.endpoint_id`,
-      [options.now, options.limit, options.perEndpoint, options.token],
+      [options.now, options.limit, options.perEndpoint, options.token, [...(options.answered?.keys() ?? [])], [...(options.answered?.values() ?? [])]],
     ));
     const endpoints = new Map<string, ClaimedEndpoint>();
     for (const r of rows) {
