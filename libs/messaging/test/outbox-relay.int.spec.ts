@@ -175,6 +175,43 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     }
   });
 
+  it('after a drain of a whole batch, a commit made meanwhile is drained at once: no linger (docs/adr/0056)', async () => {
+    let release!: () => void;
+    const accepted = new Promise<void>((resolve) => (release = resolve));
+    let handedOver = 0;
+    const statements = jest.spyOn(RelaySession.prototype, 'query');
+    const slow: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      copyFromOutbox: undefined,
+      publish: async (messages: readonly OutboundMessage[]) => {
+        handedOver += 1;
+        if (handedOver === 1) await accepted;
+        await transport.publish(messages);
+      },
+    });
+    try {
+      const burst = await writeBurst(5);
+      // A linger far past the test's wait: only a drain without one can publish the next event in time.
+      const relay = new OutboxRelay({ dataSource, schema: SCHEMA, transport: slow, clock: systemClock, logger, pollIntervalMs: FALLBACK_POLL_MS, batchSize: 5, lingerMs: 60_000 });
+      relays.push(relay);
+      const kicks = jest.spyOn(relay, 'kick');
+      relay.start();
+      await waitFor('the batch of five handed to the transport', () => handedOver === 1);
+      // Its next read (empty) done while the transport holds the batch; then another commit wakes the relay.
+      await waitFor('the read ahead sent', () => statements.mock.calls.length >= 2);
+      await Promise.allSettled(statements.mock.results.map((r) => r.value));
+      const kicksBefore = kicks.mock.calls.length;
+      const late = await writeEvent();
+      await waitFor('the commit’s notification', () => kicks.mock.calls.length > kicksBefore);
+      release();
+      await waitFor('the burst and the later event published, without waiting a linger', async () => (await Promise.all([...burst, late].map((e) => isPublished(e.id)))).every(Boolean), {
+        timeoutMs: 5_000,
+      });
+    } finally {
+      release();
+      statements.mockRestore();
+    }
+  });
+
   it('a batch the transport refuses in the middle of a burst: the batch before stays marked, nothing is published twice', async () => {
     const published: string[] = [];
     let calls = 0;

@@ -25,9 +25,10 @@ export interface OutboxRelayOptions {
   /** Longest wait between attempts while the broker or database is down. */
   maxBackoffMs?: number;
   /**
-   * Under load (the last drain published something), how long a commit's wake-up waits for more
-   * commits before the next drain, so rows leave in batches rather than one round trip each
-   * (issue #8, docs/performance.md). An idle relay drains at once. 0 turns it off.
+   * Under load (the last drain published something, but fewer than `PIPELINE_FROM_ROWS`), how
+   * long a commit's wake-up waits for more commits before the next drain, so rows leave in
+   * batches rather than one round trip each (issue #8, docs/performance.md). An idle relay drains
+   * at once, and so does one whose last drain was a batch already (docs/adr/0056). 0 turns it off.
    */
   lingerMs?: number;
 }
@@ -280,7 +281,8 @@ export class OutboxRelay {
       if (!this.running) break;
       if (this.kicked && this.failures === 0) {
         const lingerMs = this.options.lingerMs ?? OUTBOX_RELAY_LINGER_MS;
-        if (published > 0 && lingerMs > 0) await this.linger(lingerMs);
+        // Small commits wait for company; batches (a fired burst of timers) need none (docs/adr/0056).
+        if (published > 0 && published < Math.min(PIPELINE_FROM_ROWS, this.batchSize) && lingerMs > 0) await this.linger(lingerMs);
         continue;
       }
       await this.sleep(this.failures > 0 ? this.backoffMs() : (this.options.pollIntervalMs ?? 5_000));
