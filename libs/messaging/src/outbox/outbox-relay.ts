@@ -101,6 +101,11 @@ export class OutboxRelay {
     return this.options.batchSize ?? OUTBOX_RELAY_BATCH_SIZE;
   }
 
+  /** Rows from which a drain counts as load: it reads ahead (ADR 0052), and needs no linger after it (ADR 0056). */
+  private get loadRows(): number {
+    return Math.min(PIPELINE_FROM_ROWS, this.batchSize);
+  }
+
   private get service(): string {
     return this.options.service ?? this.schema;
   }
@@ -148,7 +153,7 @@ export class OutboxRelay {
     while (rows.length > 0) {
       const positions = rows.map((r) => r.position);
       const publishing = this.publishRows(rows);
-      const pipelined = rows.length >= Math.min(PIPELINE_FROM_ROWS, this.batchSize) && this.running;
+      const pipelined = rows.length >= this.loadRows && this.running;
       // Started at once, on the relay's own connection, while the transport takes this batch.
       const next = pipelined ? this.readBatch(session, unmarked, positions) : this.mark(session, unmarked).then((): OutboxRow[] => []);
       const [sent, read] = await Promise.allSettled([publishing, next]);
@@ -282,7 +287,7 @@ export class OutboxRelay {
       if (this.kicked && this.failures === 0) {
         const lingerMs = this.options.lingerMs ?? OUTBOX_RELAY_LINGER_MS;
         // Small commits wait for company; batches (a fired burst of timers) need none (docs/adr/0056).
-        if (published > 0 && published < Math.min(PIPELINE_FROM_ROWS, this.batchSize) && lingerMs > 0) await this.linger(lingerMs);
+        if (published > 0 && published < this.loadRows && lingerMs > 0) await this.linger(lingerMs);
         continue;
       }
       await this.sleep(this.failures > 0 ? this.backoffMs() : (this.options.pollIntervalMs ?? 5_000));
