@@ -5,6 +5,7 @@ import { BrokerStatus } from './broker-status';
 import { reportConsumerLag } from './consumer-lag';
 import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type InboundMessage, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
 import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
+import { fixKafkajsRequestQueue } from './request-queue-fix';
 
 /**
  * The most a publish puts in one produce request: under the broker's default `message.max.bytes`
@@ -72,6 +73,7 @@ export class KafkaTransport implements EventTransport {
   readonly brokerStatus: BrokerStatus;
 
   constructor(private readonly options: KafkaTransportOptions) {
+    fixKafkajsRequestQueue();
     const logger = options.logger.child({ component: 'kafkajs' });
     this.brokerStatus = new BrokerStatus(options.clientId, logger, options.clock ?? systemClock);
     this.kafka = new Kafka({
