@@ -3,7 +3,9 @@
 // `ticket.created` by an admin endpoint. Reports created → received latency (from the 201 answer,
 // and from the event's own `time`) p50/p99/max and the counts, which must be equal. Baseline, in
 // the same run and through the same broker: a kafkajs producer → consumer round trip at the same
-// rate, the floor any event pipeline on this broker sits on (issue #15, benchmark 3).
+// rate, the floor any event pipeline on this broker sits on (issue #15, benchmark 3). Also, to
+// explain the figure: the latency of each hop (`hops`), each service's CPU per ticket under the load
+// and idle before it, and with BENCH_PG_STATEMENTS=1 PostgreSQL's heaviest statements per ticket.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,15 +14,22 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { startServices } from '../../services/single-process/src/start-services';
+import { CLK_TCK, cpuTicks } from '../support/processes';
 import type { BenchFigures } from '../support/results';
+import { heaviestStatements, restartWithStatementStats } from '../support/statement-stats';
 
 const RATE = Number(process.env.BENCH_E2E_RATE ?? 100);
 const DURATION_S = Number(process.env.BENCH_E2E_DURATION_S ?? 60);
 const SETTLE_LIMIT_MS = 60_000;
+/** The idle window before the load, for each service's idle CPU. */
+const IDLE_MS = 10_000;
+/** `BENCH_PG_STATEMENTS=1`: PostgreSQL's heaviest statements over the load, per ticket (pg_stat_statements). */
+const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 
 const TICKET = JSON.stringify({
   product: 'reader',
@@ -56,6 +65,35 @@ const atFixedRate = async (rate: number, durationS: number, fire: (i: number) =>
   }
   await Promise.all(inFlight);
   return total;
+};
+
+/**
+ * Where each ticket's time went, hop by hop, from the services' own timestamps (one wall clock:
+ * every process runs on this machine): filed (the outbox row's `created_at`, in the filing
+ * transaction) → published to Kafka by intake's relay → handled by notification's consumer (its
+ * inbox row) → delivery attempted (the claim's `last_attempt_at`). Ms, p50/p99/max per hop.
+ */
+const hops = async (databaseUrl: string) => {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ published: number; consumed: number; claimed: number }>(`
+      SELECT extract(epoch FROM o.published_at - o.created_at) * 1000 AS published,
+             extract(epoch FROM i.handled_at - o.published_at) * 1000 AS consumed,
+             extract(epoch FROM d.last_attempt_at - i.handled_at) * 1000 AS claimed
+        FROM ticket_intake.outbox o
+        JOIN notification.inbox i ON i.event_id = o.event_id::text
+        JOIN notification.webhook_deliveries d ON d.message_id = o.event_id::text
+       WHERE o.event_type = 'ticket.created' AND d.reason = 'event'`);
+    return {
+      count: rows.length,
+      filedToPublishedMs: percentiles(rows.map((r) => Number(r.published))),
+      publishedToConsumedMs: percentiles(rows.map((r) => Number(r.consumed))),
+      consumedToAttemptedMs: percentiles(rows.map((r) => Number(r.claimed))),
+    };
+  } finally {
+    await db.end();
+  }
 };
 
 const readBody = async (req: IncomingMessage): Promise<string> => {
@@ -124,8 +162,14 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
   const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
   await pg.start();
+  const stats = new Client({ connectionString: pg.url('tss_e2e') });
   try {
+    if (STATEMENTS) await restartWithStatementStats(pg);
     await ensureDatabase(pg.url(), 'tss_e2e');
+    if (STATEMENTS) {
+      await stats.connect();
+      await stats.query('CREATE EXTENSION pg_stat_statements');
+    }
     const baseline = await baselineRoundTrip(brokers.split(','), RATE, DURATION_S);
     process.stderr.write(`baseline round trip: ${JSON.stringify(baseline)}\n`);
 
@@ -171,9 +215,29 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
       refused = 0;
 
       process.stderr.write(`e2e: ${RATE} tickets/s for ${DURATION_S} s\n`);
+      // Each service's CPU while nothing is filed, as a share of one core: the floor under the load.
+      const idleFrom = Object.fromEntries(Object.entries(running.pids).map(([name, pid]) => [name, cpuTicks(pid)]));
+      await sleep(IDLE_MS);
+      const idleShareOfCore = Object.fromEntries(
+        Object.entries(running.pids).map(([name, pid]) => {
+          const before = idleFrom[name];
+          const after = cpuTicks(pid);
+          return [name, before === undefined || after === undefined ? null : Number(((after - before) / CLK_TCK / (IDLE_MS / 1000)).toFixed(3))];
+        }),
+      );
+      if (STATEMENTS) await stats.query('SELECT pg_stat_statements_reset()');
+      const ticksBefore = Object.fromEntries(Object.entries(running.pids).map(([name, pid]) => [name, cpuTicks(pid)]));
       const loadStarted = performance.now();
       await atFixedRate(RATE, DURATION_S, file);
       const loadSeconds = (performance.now() - loadStarted) / 1000;
+      // Each service's CPU over the load, per ticket filed: where the two cores went.
+      const cpuMsPerTicket = Object.fromEntries(
+        Object.entries(running.pids).map(([name, pid]) => {
+          const before = ticksBefore[name];
+          const after = cpuTicks(pid);
+          return [name, before === undefined || after === undefined ? null : Number((((after - before) / CLK_TCK) * 1000 / Math.max(1, createdAt.size)).toFixed(2))];
+        }),
+      );
       const deadline = performance.now() + SETTLE_LIMIT_MS;
       while ([...createdAt.keys()].some((id) => !receivedAt.has(id)) && performance.now() < deadline) await sleep(50);
       const fromAnswer: number[] = [];
@@ -185,6 +249,8 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
         if (Number.isFinite(received.eventTime)) fromEventTime.push(received.at - received.eventTime);
       }
       const answerFigures = percentiles(fromAnswer);
+      const byHop = await hops(pg.url('tss_e2e'));
+      const statements = STATEMENTS ? await heaviestStatements(stats, createdAt.size, 25) : undefined;
       return {
         name: 'kafka-e2e',
         settings: { rate: RATE, durationS: DURATION_S, brokers },
@@ -197,7 +263,11 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
           offeredRatePerSecond: Number((createdAt.size / loadSeconds).toFixed(1)),
           createdToReceivedMs: answerFigures,
           eventTimeToReceivedMs: percentiles(fromEventTime),
+          hops: byHop,
+          cpuMsPerTicket,
+          idleShareOfCore,
         },
+        ...(statements ? { statementsPerTicket: statements } : {}),
         p99RatioToBaseline: Number((answerFigures.p99 / baseline.latencyMs.p99).toFixed(2)),
         goals: {
           'p99 created → received < 250 ms': { met: answerFigures.p99 < 250, measuredMs: answerFigures.p99, targetMs: 250 },
@@ -209,6 +279,7 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
     }
   } finally {
     await agent.close();
+    if (STATEMENTS) await stats.end().catch(() => undefined);
     receiver.close();
     await pg.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -30,7 +30,7 @@ import { systemClock } from '@tss/service-kit';
 import { freePort } from '@tss/service-kit/testing';
 import { slaTimerService } from '../../services/sla-timer/src/index';
 import { writeResult, type BenchFigures } from '../support/results';
-import { killWithParent } from '../support/processes';
+import { CLK_TCK, cpuTicks, killWithParent } from '../support/processes';
 
 const S = 'sla_timer';
 const OPEN = Number(process.env.BENCH_SLA_TIMERS ?? 1_000_000);
@@ -51,7 +51,6 @@ const RELAY = process.env.BENCH_SERVICE_RELAY !== 'off';
 const SERVICE_REPLICAS = Number(process.env.BENCH_SLA_SERVICE_REPLICAS ?? 1);
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-const CLK_TCK = 100;
 const PARTNER = '0b1c2d3e-0000-4000-8000-000000000001';
 const BURST_PARTNER = '0b1c2d3e-0000-4000-8000-000000000002';
 
@@ -72,14 +71,6 @@ const distribution = (values: number[]) => {
 };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const cpuTicks = (pid: number): number | undefined => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
-};
 
 /** The share of one core the processes used over `run`; processes that come or go are left out. */
 /** CPU of `pids` while `run` runs: as a share of one core, and in seconds, the replicas' (`replicaPids`) apart. */

@@ -8,7 +8,7 @@
 // empty NOTIFY → LISTEN wake-up, and the same million rows into a bare table.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -18,7 +18,7 @@ import { freePort } from '@tss/service-kit/testing';
 import { timersMigrations } from '@tss/timers';
 import { restartWithStatementStats } from '../support/statement-stats';
 import { writeResult, type BenchFigures } from '../support/results';
-import { killWithParent } from '../support/processes';
+import { CLK_TCK, cpuTicks, killWithParent } from '../support/processes';
 
 const SCHEMA = 'sla_bench';
 const OPEN_TIMERS = Number(process.env.BENCH_SLA_TIMERS ?? 1_000_000);
@@ -30,7 +30,6 @@ const CANCELS_PER_S = Number(process.env.BENCH_SLA_CANCELS_PER_S ?? 50);
 const INSERT_BATCH = 100_000;
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-const CLK_TCK = 100;
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
@@ -42,15 +41,6 @@ const distribution = (values: number[]) => {
 /** A goal's verdict: met, or the factor by which the measured value misses the target. */
 const goal = (measured: number, target: number) => ({ met: measured <= target, measured: round(measured, 3), target, ...(measured <= target ? {} : { missedByFactor: round(measured / target, 2) }) });
 
-/** CPU ticks (user + system) of a process, from /proc; undefined once it is gone. */
-const cpuTicks = (pid: number): number | undefined => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
-};
 
 /** The share of one core the processes used over `run`; processes that come or go are left out. */
 const cpuShare = async (pids: () => Promise<number[]>, run: () => Promise<void>): Promise<{ shareOfCore: number; seconds: number }> => {

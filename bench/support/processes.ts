@@ -1,5 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+
+/** Ticks of /proc's clock a second (CLK_TCK, 100 on Linux). */
+export const CLK_TCK = 100;
+
+/** CPU ticks (user + system) of a process, from /proc; undefined once it is gone. */
+export const cpuTicks = (pid: number): number | undefined => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * Kills `child` if this process exits first: a benchmark that fails past its clean-up (an
