@@ -1,4 +1,5 @@
 import { DataSource, type EntitySchema, type MigrationInterface, type MixedList } from 'typeorm';
+import { usePreparedStatements } from './prepared-statements';
 
 export interface ServiceDataSourceOptions {
   url: string;
@@ -14,8 +15,10 @@ export interface ServiceDataSourceOptions {
  * One TypeORM data source per service, confined to its schema: tables, the migrations table and
  * the search path all live there. Schema changes only ever come from migrations.
  */
-export const createServiceDataSource = (options: ServiceDataSourceOptions): DataSource =>
-  new DataSource({
+export const createServiceDataSource = (options: ServiceDataSourceOptions): DataSource => {
+  // The services' hot statements run prepared (docs/adr/0058); PG_PREPARED_STATEMENTS=off for a pooler that cannot keep them.
+  if (process.env.PG_PREPARED_STATEMENTS !== 'off') usePreparedStatements();
+  return new DataSource({
     type: 'postgres',
     url: options.url,
     schema: options.schema,
@@ -32,6 +35,7 @@ export const createServiceDataSource = (options: ServiceDataSourceOptions): Data
       connectionTimeoutMillis: 5_000,
     },
   });
+};
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 

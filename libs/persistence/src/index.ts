@@ -4,3 +4,4 @@ export * from './transaction';
 export * from './postgres-binaries';
 export * from './transaction-memo';
 export * from './group-commit';
+export * from './prepared-statements';

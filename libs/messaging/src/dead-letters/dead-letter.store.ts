@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { assertSchemaName } from '@tss/persistence';
+import { assertSchemaName, prepared } from '@tss/persistence';
 import type { InboundMessage } from '../transport';
 
 export type DeadLetterStatus = 'parked' | 'replayed' | 'skipped';
@@ -35,14 +35,24 @@ export const toInboundMessage = (row: DeadLetterRow): InboundMessage => ({
   position: row.position ?? undefined,
 });
 
+/** The consumer's key locks, per event and per batch (prepared: docs/adr/0058). */
+const LOCK_KEY = prepared('SELECT pg_advisory_xact_lock(hashtext($1))');
+const LOCK_KEYS = prepared(
+  `SELECT pg_advisory_xact_lock(hashtext('dead-letters:' || $1 || ':' || k.key)) FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n) ORDER BY k.n`,
+);
+
 const COLUMNS = 'id, consumer_group, topic, message_key, position, event_id, event_type, headers, value, reason, kind, status, dead_lettered_at, resolved_at';
 
 /** Dead letters and the events parked behind them, in the service's own schema (docs/adr/0013). */
 export class DeadLetterStore {
   private readonly table: string;
+  private readonly parkedKeysSql: string;
+  private readonly keyIsParkedSql: string;
 
   constructor(schema: string) {
     this.table = `"${assertSchemaName(schema)}".dead_letters`;
+    this.parkedKeysSql = prepared(`SELECT DISTINCT message_key FROM ${this.table} WHERE consumer_group = $1 AND message_key = ANY($2::text[]) AND status = 'parked'`);
+    this.keyIsParkedSql = prepared(`SELECT 1 FROM ${this.table} WHERE consumer_group = $1 AND message_key = $2 AND status = 'parked' LIMIT 1`);
   }
 
   /**
@@ -50,29 +60,23 @@ export class DeadLetterStore {
    * event arriving while parked events are released can neither overtake them nor be forgotten.
    */
   async lockKey(tx: Queryable, group: string, key: string): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dead-letters:${group}:${key}`]);
+    await tx.query(LOCK_KEY, [`dead-letters:${group}:${key}`]);
   }
 
   /** `lockKey` for several keys in one statement, in a fixed order (the batch path of the consumer). */
   async lockKeys(tx: Queryable, group: string, keys: readonly string[]): Promise<void> {
     const sorted = [...new Set(keys)].sort();
-    await tx.query(
-      `SELECT pg_advisory_xact_lock(hashtext('dead-letters:' || $1 || ':' || k.key)) FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n) ORDER BY k.n`,
-      [group, sorted],
-    );
+    await tx.query(LOCK_KEYS, [group, sorted]);
   }
 
   /** Which of `keys` have a parked entry (held under `lockKeys`). */
   async parkedKeys(tx: Queryable, group: string, keys: readonly string[]): Promise<Set<string>> {
-    const rows = (await tx.query(`SELECT DISTINCT message_key FROM ${this.table} WHERE consumer_group = $1 AND message_key = ANY($2::text[]) AND status = 'parked'`, [
-      group,
-      [...keys],
-    ])) as { message_key: string }[];
+    const rows = (await tx.query(this.parkedKeysSql, [group, [...keys]])) as { message_key: string }[];
     return new Set(rows.map((r) => r.message_key));
   }
 
   async keyIsParked(tx: Queryable, group: string, key: string): Promise<boolean> {
-    const rows = (await tx.query(`SELECT 1 FROM ${this.table} WHERE consumer_group = $1 AND message_key = $2 AND status = 'parked' LIMIT 1`, [group, key])) as unknown[];
+    const rows = (await tx.query(this.keyIsParkedSql, [group, key])) as unknown[];
     return rows.length > 0;
   }
 

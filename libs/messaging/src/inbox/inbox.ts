@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { assertSchemaName } from '@tss/persistence';
+import { assertSchemaName, prepared } from '@tss/persistence';
 
 /**
  * Records that `group` handled `eventId`, inside the transaction of the effect. Returns false when
@@ -13,8 +13,8 @@ export const recordHandled = async (
   handledAt: Date,
 ): Promise<boolean> => {
   const rows = (await tx.query(
-    `INSERT INTO "${assertSchemaName(schema)}".inbox (consumer_group, event_id, event_type, handled_at)
-     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING event_id`,
+    prepared(`INSERT INTO "${assertSchemaName(schema)}".inbox (consumer_group, event_id, event_type, handled_at)
+     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING event_id`),
     [group, event.id, event.type, handledAt],
   )) as unknown[];
   return rows.length === 1;
@@ -33,9 +33,9 @@ export const recordHandledAll = async (
 ): Promise<Set<string>> => {
   if (events.length === 0) return new Set();
   const rows = (await tx.query(
-    `INSERT INTO "${assertSchemaName(schema)}".inbox (consumer_group, event_id, event_type, handled_at)
+    prepared(`INSERT INTO "${assertSchemaName(schema)}".inbox (consumer_group, event_id, event_type, handled_at)
      SELECT $1, e.id, e.type, $4 FROM unnest($2::text[], $3::text[]) AS e(id, type)
-     ON CONFLICT DO NOTHING RETURNING event_id`,
+     ON CONFLICT DO NOTHING RETURNING event_id`),
     [group, events.map((e) => e.id), events.map((e) => e.type), handledAt],
   )) as { event_id: string }[];
   return new Set(rows.map((r) => r.event_id));

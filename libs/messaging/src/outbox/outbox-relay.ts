@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { CloudEventEnvelope } from '@tss/contracts';
 import { contextFromCarrier, spansRecorded, traceCarrierOf, type Clock } from '@tss/service-kit';
-import { assertSchemaName } from '@tss/persistence';
+import { assertSchemaName, prepared } from '@tss/persistence';
 import { messagingMetrics, reportBacklog, type OutboxBacklog } from '../metrics/messaging-metrics';
 import type { EventTransport, OutboundMessage, OutboxCopy } from '../transport';
 import { databaseUrlOf, RelaySession } from './relay-session';
@@ -219,16 +219,16 @@ export class OutboxRelay {
   private readBatch(session: RelaySession, unmarked: readonly string[], inFlight: readonly string[]): Promise<OutboxRow[]> {
     const skip = [...unmarked, ...inFlight];
     return session.query<OutboxRow>(
-      `WITH marked AS (UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[]))
+      prepared(`WITH marked AS (UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[]))
        SELECT position, topic, message_key, event FROM "${this.schema}".outbox
-        WHERE published_at IS NULL AND position <> ALL($3::bigint[]) ORDER BY position LIMIT $4`,
+        WHERE published_at IS NULL AND position <> ALL($3::bigint[]) ORDER BY position LIMIT $4`),
       [this.options.clock.now(), unmarked, skip, this.batchSize],
     );
   }
 
   private async mark(session: RelaySession, positions: readonly string[]): Promise<void> {
     if (positions.length === 0) return;
-    await session.query(`UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[])`, [this.options.clock.now(), positions]);
+    await session.query(prepared(`UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[])`), [this.options.clock.now(), positions]);
   }
 
   /** Hands a batch to the transport, with a producer span per event, child of the request that wrote it. */

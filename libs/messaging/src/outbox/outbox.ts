@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { EntityManager } from 'typeorm';
 import { dataSchemaUri, validateEvent, type CloudEvent, type EventContract, type EventData, type ServiceName } from '@tss/contracts';
 import { traceCarrierOf, type Clock } from '@tss/service-kit';
-import { assertSchemaName } from '@tss/persistence';
+import { assertSchemaName, prepared } from '@tss/persistence';
 
 /** Thrown when a service tries to publish an event it does not own or that breaks its contract: a bug. */
 export class ContractViolation extends Error {
@@ -57,7 +57,7 @@ export class Outbox {
   async addAll(tx: EntityManager, drafts: readonly OutboxDraft[]): Promise<CloudEvent<unknown>[]> {
     if (drafts.length === 0) return [];
     const statement = this.addAllStatement(drafts, 1);
-    await tx.query(statement.sql, statement.params);
+    await tx.query(prepared(statement.sql), statement.params);
     return statement.events;
   }
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { prepared } from '@tss/persistence';
 import type { WebhookEndpoint } from '../domain/webhook-endpoint';
 import { toEndpoint, type EndpointRow } from './webhook-endpoint.store';
 
@@ -33,7 +34,7 @@ export const webhookEventStore = {
     if (events.length === 0) return { recorded: new Set(), receivers: [] };
     const partnerIds = [...new Set(events.flatMap((e) => (e.partnerId === undefined ? [] : [e.partnerId])))];
     const rows: (Partial<EndpointRow> & { recorded: string[] })[] = await tx.query(
-      `WITH recorded AS (
+      prepared(`WITH recorded AS (
          INSERT INTO notification.webhook_events (id, type, partner_id, subject, sequence, occurred_at, body, received_at)
          SELECT e.id, e.type, e.partner_id, e.subject, e.sequence, e.occurred_at, e.body, $8
            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::int[], $6::timestamptz[], $7::text[])
@@ -44,7 +45,7 @@ export const webhookEventStore = {
        SELECT ARRAY(SELECT id FROM recorded) AS recorded, e.*
          FROM (VALUES (1)) AS one(n) LEFT JOIN notification.webhook_endpoints e
            ON e.status = 'enabled' AND (e.partner_id IS NULL AND e.owner_kind = 'staff' OR e.partner_id = ANY($9::uuid[]))
-        ORDER BY e.id`,
+        ORDER BY e.id`),
       [
         events.map((e) => e.id),
         events.map((e) => e.type),

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { prepared } from '@tss/persistence';
 import type { ServiceLevel, TicketStatus } from '@tss/contracts';
 import type { TicketSla } from '../domain/ticket-clocks';
 import { SLA_SCHEMA } from './response-clock.store';
@@ -50,7 +51,7 @@ export const slaTicketStore = {
    */
   async advanceSequence(tx: EntityManager, e: { ticketId: string; partnerId: string; sequence: number }): Promise<boolean> {
     const result: unknown = await tx.query(
-      `UPDATE ${T} SET last_sequence = $3::int WHERE ticket_id = $1 AND partner_id = $2 AND last_sequence = $3::int - 1 RETURNING ticket_id`,
+      prepared(`UPDATE ${T} SET last_sequence = $3::int WHERE ticket_id = $1 AND partner_id = $2 AND last_sequence = $3::int - 1 RETURNING ticket_id`),
       [e.ticketId, e.partnerId, e.sequence],
     );
     // TypeORM's PostgreSQL driver hands an UPDATE back as [rows, rowCount].

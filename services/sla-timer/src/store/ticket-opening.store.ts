@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { prepared } from '@tss/persistence';
 import type { ResponseClock } from '../domain/response-clock';
 import type { TicketSla } from '../domain/ticket-clocks';
 import { SLA_SCHEMA, warningsJson } from './response-clock.store';
@@ -25,7 +26,7 @@ export const insertOpenedTicket = async (
   timers: { sql: string; params: unknown[] },
 ): Promise<boolean> => {
   const rows = (await tx.query(
-    `WITH opened_ticket AS (
+    prepared(`WITH opened_ticket AS (
        INSERT INTO ${S}.tickets (ticket_id, partner_id, requester_id, product, level, status, received_at, resolved_at, last_sequence)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (ticket_id) DO NOTHING RETURNING ticket_id),
      ${OPENED_CLOCK} AS (
@@ -36,7 +37,7 @@ export const insertOpenedTicket = async (
          FROM opened_ticket
        RETURNING id),
      first_timers AS (${timers.sql})
-     SELECT ticket_id FROM opened_ticket`,
+     SELECT ticket_id FROM opened_ticket`),
     [
       ticket.ticketId, ticket.partnerId, ticket.requesterId, ticket.product, ticket.level, ticket.status, ticket.receivedAt, ticket.resolvedAt, ticket.lastSequence,
       clock.id, ticket.ticketId, ticket.partnerId, ticket.requesterId, ticket.product, clock.level, clock.owedBy, clock.startedBy, clock.status,

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { prepared } from '@tss/persistence';
 import type { Ticket } from '../domain/ticket';
 import { TicketEntity, type TicketRow } from './ticket.entity';
 
@@ -81,11 +82,11 @@ export const ticketStore = {
   async insertUnlessReferenceTaken(tx: EntityManager, ticket: Ticket, extra: { idempotencyKey?: string; requestHash?: string }, now: Date): Promise<boolean> {
     const row = toRow(ticket, extra, now);
     const inserted = (await tx.query(
-      `INSERT INTO "${INTAKE_SCHEMA}".tickets (id, partner_id, reference, channel, status, level, level_confirmed, request, missing_details,
+      prepared(`INSERT INTO "${INTAKE_SCHEMA}".tickets (id, partner_id, reference, channel, status, level, level_confirmed, request, missing_details,
          team_leader_requested, requester_id, received_at, accepted_at, sequence, idempotency_key, request_hash, updated_at,
          language, linked_ticket_id, response_owed)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-       ON CONFLICT (reference) DO NOTHING RETURNING id`,
+       ON CONFLICT (reference) DO NOTHING RETURNING id`),
       [
         row.id,
         row.partnerId,
