@@ -14,7 +14,7 @@ import { freePort } from '@tss/service-kit/testing';
 import { startChildServer, type ChildServer } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { json } from '../support/platform-api';
-import { restartWithStatementStats } from '../support/statement-stats';
+import { heaviestStatements, restartWithStatementStats } from '../support/statement-stats';
 
 const EVENTS = Number(process.env.BENCH_WEBHOOKS_EVENTS ?? 500);
 /** Endpoints replaying the events, each at the platform's per-endpoint limit (default 4): a replica serves many partners' endpoints. */
@@ -43,6 +43,7 @@ const statementsPer = async (db: Client, deliveries: number) => {
   return {
     all: Number((Number(total.rows[0].calls) / deliveries).toFixed(3)),
     top: rows.map((r) => ({ perDelivery: Number((Number(r.calls) / deliveries).toFixed(3)), query: r.query })),
+    heaviest: await heaviestStatements(db, deliveries, 12),
   };
 };
 

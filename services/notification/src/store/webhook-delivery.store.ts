@@ -199,7 +199,7 @@ export const webhookDeliveryStore = {
   ): Promise<string[]> {
     if (results.length === 0) return [];
     const rows = rowsOf<{ id: string }>(await db.query(
-      prepared(`WITH r AS (
+      `WITH r AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[]) AS r(id, claim_token, status_code, latency_ms)
        ), target AS (
          SELECT d.id FROM ${T} d JOIN r ON r.id = d.id AND d.claim_token = r.claim_token WHERE d.status = 'in_flight' ORDER BY d.id FOR UPDATE OF d
@@ -215,7 +215,7 @@ export const webhookDeliveryStore = {
          UPDATE notification.webhook_endpoints e SET failing_since = NULL, updated_at = $5
           WHERE e.id IN (SELECT endpoint_id FROM succeeded WHERE reason <> 'ping') AND e.failing_since IS NOT NULL
        )
-       SELECT id FROM succeeded`),
+       SELECT id FROM succeeded`,
       [results.map((r) => r.id), results.map((r) => r.claimToken), results.map((r) => r.statusCode), results.map((r) => Math.round(r.latencyMs)), now, timers.idPrefix],
     ));
     return rows.map((r) => r.id);
@@ -257,7 +257,7 @@ export const webhookDeliveryStore = {
       previous_secret_master_key_id: string | null;
       previous_secret_expires_at: Date | null;
     }>(await db.query(
-      prepared(`WITH answered AS (
+      `WITH answered AS (
          SELECT * FROM unnest($5::uuid[], $6::int[]) AS a(endpoint_id, n)
        ), room AS (
          SELECT e.id, $3::int + coalesce(a.n, 0) - (
@@ -283,7 +283,7 @@ export const webhookDeliveryStore = {
        )
        SELECT c.*, e.url, e.secret, e.secret_sealed, e.secret_master_key_id,
               e.previous_secret, e.previous_secret_sealed, e.previous_secret_master_key_id, e.previous_secret_expires_at
-         FROM claimed c JOIN notification.webhook_endpoints e ON e.id = c.endpoint_id`),
+         FROM claimed c JOIN notification.webhook_endpoints e ON e.id = c.endpoint_id`,
       [options.now, options.limit, options.perEndpoint, options.token, [...(options.answered?.keys() ?? [])], [...(options.answered?.values() ?? [])]],
     ));
     const endpoints = new Map<string, ClaimedEndpoint>();

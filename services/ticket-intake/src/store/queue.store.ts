@@ -1,5 +1,4 @@
 import { In, type EntityManager } from 'typeorm';
-import { prepared } from '@tss/persistence';
 import type { QueuePosition } from '../domain/queue-order';
 import { TicketEntity, type TicketRow } from './ticket.entity';
 import { INTAKE_SCHEMA } from './ticket.store';
@@ -107,12 +106,12 @@ export const queueStore = {
     if (rows.length === 0) return;
     // A ticket cleared by two clock ids joins two rows; any one passing the condition clears it.
     await tx.query(
-      prepared(`UPDATE ${T} t
+      `UPDATE ${T} t
           SET response_due_at = CASE WHEN p.kind = 'set' THEN p.due_at END,
               response_clock_id = CASE WHEN p.kind = 'set' THEN p.clock_id END
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::timestamptz[]) AS p(ticket_id, partner_id, kind, clock_id, due_at)
         WHERE t.id = p.ticket_id AND t.partner_id = p.partner_id
-          AND (p.kind = 'set' OR t.response_clock_id = p.clock_id OR t.response_clock_id IS NULL)`),
+          AND (p.kind = 'set' OR t.response_clock_id = p.clock_id OR t.response_clock_id IS NULL)`,
       [rows.map((r) => r.ticketId), rows.map((r) => r.partnerId), rows.map((r) => r.kind), rows.map((r) => r.clockId), rows.map((r) => r.dueAt)],
     );
   },
