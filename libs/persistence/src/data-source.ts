@@ -16,8 +16,9 @@ export interface ServiceDataSourceOptions {
  * the search path all live there. Schema changes only ever come from migrations.
  */
 export const createServiceDataSource = (options: ServiceDataSourceOptions): DataSource => {
-  // The services' hot statements run prepared (docs/adr/0058); PG_PREPARED_STATEMENTS=off for a pooler that cannot keep them.
-  if (process.env.PG_PREPARED_STATEMENTS !== 'off') usePreparedStatements();
+  // PG_PREPARED_STATEMENTS=on runs the services' hot statements prepared (docs/adr/0058); off by
+  // default until the acknowledgment benchmark's tail with it is understood.
+  if (process.env.PG_PREPARED_STATEMENTS === 'on') usePreparedStatements();
   return new DataSource({
     type: 'postgres',
     url: options.url,
