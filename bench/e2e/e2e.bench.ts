@@ -96,6 +96,21 @@ const hops = async (databaseUrl: string) => {
   }
 };
 
+/** Each process's CPU seconds from now until the returned function is called (undefined for one that is gone). */
+const cpuSecondsFrom = (pids: Record<string, number>): (() => Record<string, number | undefined>) => {
+  const from = Object.entries(pids).map(([name, pid]) => ({ name, pid, ticks: cpuTicks(pid) }));
+  return () =>
+    Object.fromEntries(
+      from.map(({ name, pid, ticks }) => {
+        const now = cpuTicks(pid);
+        return [name, ticks === undefined || now === undefined ? undefined : (now - ticks) / CLK_TCK];
+      }),
+    );
+};
+
+const perService = (seconds: Record<string, number | undefined>, figure: (seconds: number) => number): Record<string, number | null> =>
+  Object.fromEntries(Object.entries(seconds).map(([name, s]) => [name, s === undefined ? null : figure(s)]));
+
 const readBody = async (req: IncomingMessage): Promise<string> => {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -216,28 +231,16 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
 
       process.stderr.write(`e2e: ${RATE} tickets/s for ${DURATION_S} s\n`);
       // Each service's CPU while nothing is filed, as a share of one core: the floor under the load.
-      const idleFrom = Object.fromEntries(Object.entries(running.pids).map(([name, pid]) => [name, cpuTicks(pid)]));
+      const idle = cpuSecondsFrom(running.pids);
       await sleep(IDLE_MS);
-      const idleShareOfCore = Object.fromEntries(
-        Object.entries(running.pids).map(([name, pid]) => {
-          const before = idleFrom[name];
-          const after = cpuTicks(pid);
-          return [name, before === undefined || after === undefined ? null : Number(((after - before) / CLK_TCK / (IDLE_MS / 1000)).toFixed(3))];
-        }),
-      );
+      const idleShareOfCore = perService(idle(), (seconds) => Number((seconds / (IDLE_MS / 1000)).toFixed(3)));
       if (STATEMENTS) await stats.query('SELECT pg_stat_statements_reset()');
-      const ticksBefore = Object.fromEntries(Object.entries(running.pids).map(([name, pid]) => [name, cpuTicks(pid)]));
+      const load = cpuSecondsFrom(running.pids);
       const loadStarted = performance.now();
       await atFixedRate(RATE, DURATION_S, file);
       const loadSeconds = (performance.now() - loadStarted) / 1000;
       // Each service's CPU over the load, per ticket filed: where the two cores went.
-      const cpuMsPerTicket = Object.fromEntries(
-        Object.entries(running.pids).map(([name, pid]) => {
-          const before = ticksBefore[name];
-          const after = cpuTicks(pid);
-          return [name, before === undefined || after === undefined ? null : Number((((after - before) / CLK_TCK) * 1000 / Math.max(1, createdAt.size)).toFixed(2))];
-        }),
-      );
+      const cpuMsPerTicket = perService(load(), (seconds) => Number(((seconds * 1000) / Math.max(1, createdAt.size)).toFixed(2)));
       const deadline = performance.now() + SETTLE_LIMIT_MS;
       while ([...createdAt.keys()].some((id) => !receivedAt.has(id)) && performance.now() < deadline) await sleep(50);
       const fromAnswer: number[] = [];

@@ -71,8 +71,6 @@ const distribution = (values: number[]) => {
 };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-
-/** The share of one core the processes used over `run`; processes that come or go are left out. */
 /** CPU of `pids` while `run` runs: as a share of one core, and in seconds, the replicas' (`replicaPids`) apart. */
 const cpuShare = async (
   pids: () => Promise<number[]>,

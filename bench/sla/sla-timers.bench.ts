@@ -41,7 +41,6 @@ const distribution = (values: number[]) => {
 /** A goal's verdict: met, or the factor by which the measured value misses the target. */
 const goal = (measured: number, target: number) => ({ met: measured <= target, measured: round(measured, 3), target, ...(measured <= target ? {} : { missedByFactor: round(measured / target, 2) }) });
 
-
 /** The share of one core the processes used over `run`; processes that come or go are left out. */
 const cpuShare = async (pids: () => Promise<number[]>, run: () => Promise<void>): Promise<{ shareOfCore: number; seconds: number }> => {
   const before = new Map((await pids()).map((pid) => [pid, cpuTicks(pid)]));
