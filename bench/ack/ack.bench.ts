@@ -99,18 +99,10 @@ const partnerTokenOf = (base: string): Promise<string> => partnerToken(base, { c
  * (the timer and the sender), for the measured run's tickets.
  */
 const stages = async (db: Client, references: readonly string[]) => {
-  const { rows } = await db.query<{ queued_ms: number; sent_ms: number | null }>(
-    `SELECT EXTRACT(EPOCH FROM (m.created_at - t.received_at)) * 1000 AS queued_ms, EXTRACT(EPOCH FROM (m.sent_at - m.created_at)) * 1000 AS sent_ms
+  const { rows } = await db.query<{ queued_ms: number; sent_ms: number | null; attempts: number }>(
+    `SELECT EXTRACT(EPOCH FROM (m.created_at - t.received_at)) * 1000 AS queued_ms, EXTRACT(EPOCH FROM (m.sent_at - m.created_at)) * 1000 AS sent_ms, m.attempts
        FROM ticket_intake.tickets t JOIN notification.mail_messages m ON m.ticket_id = t.id AND m.kind = 'acknowledgment'
       WHERE t.reference = ANY($1::text[])`,
-    [references],
-  );
-  // The first send timer of each acknowledgment: due → fired (the timer worker's wake-up), and the attempts it took.
-  const timers = await db.query<{ late_ms: number; attempts: number }>(
-    `SELECT EXTRACT(EPOCH FROM (tm.fired_at - tm.due_at)) * 1000 AS late_ms, m.attempts
-       FROM ticket_intake.tickets t JOIN notification.mail_messages m ON m.ticket_id = t.id AND m.kind = 'acknowledgment'
-       JOIN notification.timers tm ON tm.id = 'mail:' || m.id || ':1'
-      WHERE t.reference = ANY($1::text[]) AND tm.fired_at IS NOT NULL`,
     [references],
   );
   // Each hop of the ticket's `ticket.created`: intake's outbox row → published (the relay), then
@@ -130,8 +122,7 @@ const stages = async (db: Client, references: readonly string[]) => {
   for (const r of hops.rows) byHop.set(r.hop, [...(byHop.get(r.hop) ?? []), Number(r.ms)]);
   return {
     receivedToHopMs: Object.fromEntries([...byHop].sort(([a], [b]) => a.localeCompare(b)).map(([hop, values]) => [hop, percentiles(values)])),
-    firstSendTimerDueToFiredMs: percentiles(timers.rows.map((r) => Number(r.late_ms))),
-    acknowledgmentsSentAfterARetry: timers.rows.filter((r) => r.attempts > 1).length,
+    acknowledgmentsSentAfterARetry: rows.filter((r) => r.attempts > 1).length,
     receivedToQueuedMs: percentiles(rows.map((r) => Number(r.queued_ms))),
     queuedToSentMs: percentiles(rows.filter((r) => r.sent_ms !== null).map((r) => Number(r.sent_ms))),
   };

@@ -57,7 +57,9 @@ export interface TimerRetentionOptions extends TimerRetentionSettings {
 
 /**
  * Deletes fired timers older than the retention period on a schedule (issue #10, docs/adr/0041),
- * in batches of short statements like the event retention (docs/adr/0032). The schedule is the
+ * in batches of short statements like the event retention (docs/adr/0032). A timer is deleted as it
+ * fires since docs/adr/0059: the rows left to prune are those an earlier version marked fired
+ * (during a rolling upgrade, and before it). The schedule is the
  * injected clock's: a pass at start, then one each `intervalMs` of clock time, so under a test
  * clock moving the clock past the next pass runs it (no sleeping test). Every replica may run
  * passes: batches skip each other's rows.

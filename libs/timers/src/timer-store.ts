@@ -86,13 +86,13 @@ export class TimerStore {
     }));
   }
 
-  /** Marks it fired in the transaction of its effect; false when the claim was lost (roll back). */
-  complete(tx: Queryable, timer: ClaimedTimer, now: Date): Promise<boolean> {
-    return completeTimer(tx, this.schema, { id: timer.id, token: timer.token, now });
+  /** Fires it (deletes it) in the transaction of its effect; false when the claim was lost (roll back). */
+  complete(tx: Queryable, timer: ClaimedTimer): Promise<boolean> {
+    return completeTimer(tx, this.schema, { id: timer.id, token: timer.token });
   }
 
   /**
-   * Claims and marks fired, in `tx`, up to `limit` timers due at `now`: the firing transaction's
+   * Claims and fires (deletes, docs/adr/0059), in `tx`, up to `limit` timers due at `now`: the firing transaction's
    * own claim, with no lease (a rollback gives them back). Their handlers run in the same `tx`.
    */
   async fireDue(tx: Queryable, args: { now: Date; limit: number }): Promise<ClaimedTimer[]> {
@@ -117,9 +117,9 @@ export class TimerStore {
     };
   }
 
-  /** `complete` for a batch, in one statement: the ids still claimed here, now marked fired in `tx`. */
-  completeAll(tx: Queryable, timers: readonly ClaimedTimer[], now: Date): Promise<Set<string>> {
-    return completeTimers(tx, this.schema, { claims: timers, now });
+  /** `complete` for a batch, in one statement: the ids still claimed here, now fired (deleted) in `tx`. */
+  completeAll(tx: Queryable, timers: readonly ClaimedTimer[]): Promise<Set<string>> {
+    return completeTimers(tx, this.schema, { claims: timers });
   }
 
   release(db: Queryable, timer: ClaimedTimer, retryAt: Date, error: string): Promise<void> {

@@ -16,7 +16,7 @@ export interface FiredTimer extends ClaimedTimer {
 }
 
 /**
- * Does the timer's effect in `tx`, the transaction that also marks it fired: both commit or
+ * Does the timer's effect in `tx`, the transaction that also fires (deletes) it: both commit or
  * neither. Throws to have it tried again after a backoff. Keep to the database (an outbox row,
  * not a call out): a rolled-back attempt runs again.
  */
@@ -74,7 +74,8 @@ export interface TimerWorkerOptions {
   /** Wait before a failed timer is claimable again, by attempts so far. */
   retryBackoffMs?: (attempts: number) => number;
   /**
-   * Pruning of fired timers (docs/adr/0041): kept 7 days, a pass an hour by the clock. Defaults to
+   * Pruning of timers an earlier version marked fired instead of deleting them (docs/adr/0041,
+   * 0059): kept 7 days, a pass an hour by the clock. Defaults to
    * `timerRetentionSettingsFrom(process.env)` (`TIMER_RETENTION_*`); `false` turns it off.
    */
   retention?: TimerRetentionSettings | false;
@@ -90,8 +91,8 @@ export const defaultRetryBackoffMs = (attempts: number): number => Math.min(MAX_
 
 /**
  * Fires due timers (issue #10, docs/adr/0024). Any number of replicas may run one per schema:
- * claims skip each other's rows (`FOR UPDATE SKIP LOCKED`), a timer is marked fired only in its
- * handler's transaction and only under the claim that fired it, so none fires twice; a claim
+ * claims skip each other's rows (`FOR UPDATE SKIP LOCKED`), a timer is deleted (fired, docs/adr/0059)
+ * only in its handler's transaction and only under the claim that fired it, so none fires twice; a claim
  * abandoned by a dead replica is taken again after its lease. Between batches the worker sleeps
  * until the earliest pending due time (one indexed read) or a NOTIFY, whichever comes first.
  *
@@ -115,7 +116,7 @@ export class TimerWorker {
   private stopFollowingClock?: () => void;
   private stopReporting?: () => void;
 
-  /** Deletes fired timers past their retention, on the clock's schedule; undefined when turned off. */
+  /** Deletes timers an earlier version left marked fired, past their retention, on the clock's schedule; undefined when turned off. */
   readonly retention?: TimerRetention;
 
   constructor(private readonly options: TimerWorkerOptions) {
@@ -201,8 +202,8 @@ export class TimerWorker {
   }
 
   /**
-   * Fires up to `limit` due timers in one transaction: one statement claims them and marks them
-   * fired (row locks, no lease: a rollback gives them back), the handlers run, one commit. A
+   * Fires up to `limit` due timers in one transaction: one statement claims and deletes them
+   * (row locks, no lease: a rollback gives them back), the handlers run, one commit. A
    * transaction per timer cost a commit and four round trips each, which capped a replica at
    * ~700 timers/s with a million open (docs/performance.md, "SLA timers"). If anything in the
    * batch throws, it rolls back and the due timers are claimed with a lease and fired one by one,
@@ -291,7 +292,7 @@ export class TimerWorker {
     try {
       if (!handler) throw new Error(`no handler for timer kind ${timer.kind}`);
       const outcome = await this.run(async (tx) => {
-        if (!(await this.store.complete(tx, timer, this.options.clock.now()))) return 'lost' as const;
+        if (!(await this.store.complete(tx, timer))) return 'lost' as const;
         await handler(fired, tx);
         return 'fired' as const;
       });

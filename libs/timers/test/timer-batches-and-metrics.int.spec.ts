@@ -74,8 +74,9 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     expect(await worker.runDue()).toBe(50);
     expect(transactions).toBe(1);
     expect(await effects()).toHaveLength(50);
-    const fired = (await dataSource.query(`SELECT count(*)::int AS n FROM "${SCHEMA}".timers WHERE status = 'fired'`)) as { n: number }[];
-    expect(fired[0].n).toBe(50);
+    // Fired is deleted (docs/adr/0059): no row of the 50 is left, pending or otherwise.
+    const left = (await dataSource.query(`SELECT count(*)::int AS n FROM "${SCHEMA}".timers`)) as { n: number }[];
+    expect(left[0].n).toBe(0);
   });
 
   it('concurrency: a burst is fired by several batches at once, each timer once; a short batch still goes alone', async () => {
@@ -253,11 +254,11 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     clock.advanceMs(1_000);
     const claimed = await store.claimDue(dataSource, { now: clock.now(), limit: 10, leaseMs: 60_000, owner: 'x' });
     await schedule(store, clock, ['r2'], 60_000);
-    const completed = await inTransaction(dataSource, (tx) => store.completeAll(tx, claimed, clock.now()));
+    const completed = await inTransaction(dataSource, (tx) => store.completeAll(tx, claimed));
     expect([...completed].sort()).toEqual(['r1', 'r3']);
   });
 
-  it('cancelAll deletes the pending timers of many ids in one statement; fired and unknown ids are left, none at all costs nothing', async () => {
+  it('cancelAll deletes the pending timers of many ids in one statement; fired and unknown ids are nothing to it, none at all costs nothing', async () => {
     const clock = new TestClock(T0);
     const store = new TimerStore({ schema: SCHEMA, clock });
     await schedule(store, clock, ['c1', 'c2', 'c3', 'keep'], 60_000);
@@ -271,10 +272,7 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     expect(await inTransaction(dataSource, (tx) => store.cancelAll(counting(tx), []))).toEqual(new Set());
     expect(statements).toBe(1);
     const left = (await dataSource.query(`SELECT id, status FROM "${SCHEMA}".timers ORDER BY id`)) as { id: string; status: string }[];
-    expect(left).toEqual([
-      { id: 'done', status: 'fired' },
-      { id: 'keep', status: 'pending' },
-    ]);
+    expect(left).toEqual([{ id: 'keep', status: 'pending' }]);
   });
 
   it('the wake-up trigger notifies once per statement, and only when it wrote a new earliest claimable timer', async () => {

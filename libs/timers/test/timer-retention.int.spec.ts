@@ -10,7 +10,7 @@ const SCHEMA = 'timers_retention_test';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-describe('fired timers are pruned on a schedule (issue #10, docs/adr/0041)', () => {
+describe('timers an earlier version left marked fired are pruned on a schedule (issue #10, docs/adr/0041, 0059)', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
   const workers: TimerWorker[] = [];
@@ -37,22 +37,31 @@ describe('fired timers are pruned on a schedule (issue #10, docs/adr/0041)', () 
   const rows = async () =>
     (await dataSource.query(`SELECT id, status FROM "${SCHEMA}".timers ORDER BY id`)) as { id: string; status: string }[];
 
-  it('a started worker deletes fired timers 7 days after they fired, a pass an hour of clock time; pending timers stay, however old', async () => {
+  /** A row as versions before docs/adr/0059 left a fired timer: marked fired, not deleted. */
+  const firedByAnEarlierVersion = (ids: readonly string[], firedAt: Date) =>
+    dataSource.query(
+      `INSERT INTO "${SCHEMA}".timers (id, kind, due_at, payload, next_attempt_at, scheduled_at, status, fired_at, attempts)
+       SELECT id, 'test', $2, '{}', $2, $2, 'fired', $2, 1 FROM unnest($1::text[]) AS id`,
+      [ids, firedAt],
+    );
+
+  it('a timer fired now leaves no row; a started worker deletes rows an earlier version marked fired 7 days after they fired, a pass an hour of clock time; pending timers stay, however old', async () => {
     const clock = new TestClock('2026-03-02T09:00:00.000Z');
     const store = new TimerStore({ schema: SCHEMA, clock });
     const worker = new TimerWorker({ dataSource, schema: SCHEMA, clock, logger, handlers: { test: async () => undefined }, retention: { ...DEFAULT_TIMER_RETENTION, batchSize: 7 } });
     workers.push(worker);
+    await firedByAnEarlierVersion(Array.from({ length: 20 }, (_, i) => `early-${String(i).padStart(2, '0')}`), clock.now());
+    await firedByAnEarlierVersion(['late'], new Date(clock.now().getTime() + 3 * DAY));
     await inTransaction(dataSource, async (tx) => {
-      for (let i = 0; i < 20; i += 1) await store.schedule(tx, { id: `early-${String(i).padStart(2, '0')}`, kind: 'test', dueAt: new Date(clock.now().getTime() + HOUR) });
-      await store.schedule(tx, { id: 'late', kind: 'test', dueAt: new Date(clock.now().getTime() + 3 * DAY) });
+      await store.schedule(tx, { id: 'soon', kind: 'test', dueAt: new Date(clock.now().getTime() + HOUR) });
       await store.schedule(tx, { id: 'far', kind: 'test', dueAt: new Date(clock.now().getTime() + 60 * DAY) });
     });
     worker.start();
     await waitFor('the pass at start', () => worker.retention!.passes === 1);
-    clock.advanceMs(HOUR); // the 20 early ones fire
-    await waitFor('20 fired', async () => (await rows()).filter((r) => r.status === 'fired').length === 20);
-    clock.advanceMs(3 * DAY); // 'late' fires; nothing is 7 days old yet
-    await waitFor('late fired', async () => (await rows()).find((r) => r.id === 'late')?.status === 'fired');
+    clock.advanceMs(HOUR); // 'soon' fires, and is gone with it (docs/adr/0059)
+    await waitFor('soon fired', () => worker.firedCount === 1);
+    expect((await rows()).some((r) => r.id === 'soon')).toBe(false);
+    clock.advanceMs(3 * DAY); // nothing is 7 days old yet
     await waitFor('a pass since', () => worker.retention!.passes >= 2);
     expect(worker.retention!.pruned).toBe(0);
     clock.advanceMs(4 * DAY + 60_000); // the early ones fired over 7 days ago now; 'late' 4 days ago
@@ -84,12 +93,10 @@ describe('fired timers are pruned on a schedule (issue #10, docs/adr/0041)', () 
     );
 
     const clock = new TestClock('2026-03-02T09:00:00.000Z');
-    const store = new TimerStore({ schema: SCHEMA, clock });
-    await inTransaction(dataSource, (tx) => store.schedule(tx, { id: 'one', kind: 'test', dueAt: clock.now() }));
+    await firedByAnEarlierVersion(['one'], clock.now());
     const oneDay = new TimerWorker({ dataSource, schema: SCHEMA, clock, logger, handlers: { test: async () => undefined }, retention: timerRetentionSettingsFrom({ TIMER_RETENTION_DAYS: '1' }) });
     const off = new TimerWorker({ dataSource, schema: SCHEMA, clock, logger, handlers: { test: async () => undefined }, retention: false });
     expect(off.retention).toBeUndefined();
-    expect(await oneDay.runDue()).toBe(1);
     clock.advanceMs(DAY - 1);
     expect(await oneDay.retention!.pruneOnce()).toBe(0);
     clock.advanceMs(2);

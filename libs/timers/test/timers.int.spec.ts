@@ -135,7 +135,7 @@ describe('durable timers (issue #10, docs/adr/0024)', () => {
     clock.advanceMs(30_000);
     expect(await survivor.runDue()).toBe(1);
     // The dead claimer comes back: its claim is void, so its effect would roll back.
-    expect(await inTransaction(dataSource, (tx) => survivor.store.complete(tx, dead, clock.now()))).toBe(false);
+    expect(await inTransaction(dataSource, (tx) => survivor.store.complete(tx, dead))).toBe(false);
     clock.advanceMs(HOUR);
     expect(await survivor.runDue()).toBe(0);
     expect((await effects()).map((e) => [e.timer_id, e.worker])).toEqual([['orphan', 'survivor']]);
@@ -152,20 +152,22 @@ describe('durable timers (issue #10, docs/adr/0024)', () => {
     expect(claimed.map((t) => t.id)).toEqual(['dropped', 'moved']);
     await schedule(store, [{ id: 'moved', dueAt: at(clock, HOUR) }]);
     expect(await inTransaction(dataSource, (tx) => store.cancel(tx, 'dropped'))).toBe(true);
-    for (const timer of claimed) expect(await inTransaction(dataSource, (tx) => store.complete(tx, timer, clock.now()))).toBe(false);
+    for (const timer of claimed) expect(await inTransaction(dataSource, (tx) => store.complete(tx, timer))).toBe(false);
     expect(await store.nextDue(dataSource)).toEqual(at(clock, HOUR));
     clock.advanceMs(HOUR);
     expect(await worker(clock).runDue()).toBe(1);
     expect((await effects()).map((e) => e.timer_id)).toEqual(['moved']);
   });
 
-  it('a failing handler gives its timer back with a backoff, and it fires on a later attempt', async () => {
+  it('a failing handler gives its timer back with a backoff, and it fires on a later attempt, counted, and is gone', async () => {
     const clock = new TestClock(T0);
     let failuresLeft = 1;
+    const attempts: number[] = [];
     const flaky = worker(clock, {
       retryBackoffMs: () => 10_000,
       handlers: {
         test: async (timer, tx) => {
+          attempts.push(timer.attempts);
           if (failuresLeft-- > 0) throw new Error('downstream not ready');
           await recordEffect('flaky')(timer, tx);
         },
@@ -176,8 +178,9 @@ describe('durable timers (issue #10, docs/adr/0024)', () => {
     expect(await flaky.store.nextDue(dataSource)).toEqual(at(clock, 10_000));
     clock.advanceMs(10_000);
     expect(await flaky.runDue()).toBe(1);
-    const [row] = (await dataSource.query(`SELECT status, attempts FROM "${SCHEMA}".timers WHERE id = 'retry-me'`)) as { status: string; attempts: number }[];
-    expect(row).toEqual({ status: 'fired', attempts: 2 });
+    expect(attempts.at(-1)).toBe(2);
+    // Fired is deleted with its effect (docs/adr/0059).
+    expect(await dataSource.query(`SELECT id FROM "${SCHEMA}".timers WHERE id = 'retry-me'`)).toEqual([]);
   });
 
   it('after downtime, every timer that came due fires at start-up, marked late with its lateness', async () => {

@@ -3,11 +3,13 @@ import { rowsOf, type Queryable, type TimerRow } from './sql';
 type FiredRow = Omit<TimerRow, 'claim_token'>;
 
 /**
- * Claims and marks fired, in one statement of the caller's transaction, up to `limit` timers due
- * at `now`, earliest first, skipping rows other claimers hold. No lease is needed: the rows stay
- * locked until the transaction ends, and if it rolls back (a handler threw, the replica died)
- * they are pending and due again, exactly as before. One write per timer instead of two (a claim,
- * then a completion) and no separate claim round trip: the worker's hot path in a burst.
+ * Claims and fires, in one statement of the caller's transaction, up to `limit` timers due at
+ * `now`, earliest first, skipping rows other claimers hold: a fired timer is deleted (docs/adr/0059),
+ * as graphile-worker deletes a job that succeeded. No lease is needed: the rows stay locked until
+ * the transaction ends, and if it rolls back (a handler threw, the replica died) they are pending
+ * and due again, exactly as before. A delete writes no new row version and no index entry, where
+ * marking the row fired wrote both; and no separate claim round trip: the worker's hot path in a burst.
+ * `attempts` comes back counting this one.
  *
  * `lock`: a `SELECT … FOR UPDATE` over `fired` (the claimed timers) with one `json` column, `row`,
  * run in the same statement, after the claim (docs/adr/0054); its rows come back as `locked`.
@@ -24,11 +26,9 @@ export const fireDueTimers = async (
          LIMIT $2
          FOR UPDATE SKIP LOCKED
        )`;
-  const mark = `UPDATE "${schema}".timers t
-       SET status = 'fired', fired_at = $1, attempts = t.attempts + 1,
-           claimed_by = NULL, claimed_until = NULL, claim_token = NULL, last_error = NULL
-       FROM due WHERE t.id = due.id
-       RETURNING t.id, t.kind, t.due_at, t.payload, t.attempts`;
+  const mark = `DELETE FROM "${schema}".timers t
+       USING due WHERE t.id = due.id
+       RETURNING t.id, t.kind, t.due_at, t.payload, t.attempts + 1 AS attempts`;
   let timers: FiredRow[];
   let locked: unknown[] = [];
   if (args.lock) {
