@@ -247,6 +247,42 @@ describe('timer batches and metrics (issues #10, #14)', () => {
     expect(lockedElsewhere).toEqual(['o1', 'o2']);
   });
 
+  it('a firing transaction whose connection dies after its claim deletes nothing: its timers are pending again and fire once (docs/adr/0059)', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    await schedule(store, clock, ['k1', 'k2', 'k3'], 1_000, 'batch');
+    clock.advanceMs(1_000);
+    const killer = new Client({ connectionString: db.url });
+    await killer.connect();
+    let cut = false;
+    let seenInside: unknown;
+    const worker = batchWorker(clock, {
+      batchHandlers: {
+        batch: async (timers, tx) => {
+          if (!cut) {
+            cut = true;
+            // Claimed, so deleted as this transaction sees it; then its backend dies, as when the replica is killed.
+            seenInside = await tx.query(`SELECT id FROM "${SCHEMA}".timers`);
+            const [{ pid }] = (await tx.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
+            await killer.query('SELECT pg_terminate_backend($1)', [pid]);
+            await tx.query('SELECT 1');
+          }
+          for (const timer of timers) await record(timer, tx);
+        },
+      },
+    });
+    try {
+      expect(await worker.runDue()).toBe(3);
+    } finally {
+      await killer.end();
+    }
+    expect(cut).toBe(true);
+    expect(seenInside).toEqual([]);
+    expect(await effects()).toEqual(['k1', 'k2', 'k3']);
+    expect(await dataSource.query(`SELECT id FROM "${SCHEMA}".timers`)).toEqual([]);
+    expect(await worker.runDue()).toBe(0);
+  });
+
   it('a timer re-targeted after the claim is left out of the batch; the rest fire', async () => {
     const clock = new TestClock(T0);
     const store = new TimerStore({ schema: SCHEMA, clock });
