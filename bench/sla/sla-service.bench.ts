@@ -29,6 +29,7 @@ import { EmbeddedPostgres, createServiceDataSource, ensureDatabase, initializeAn
 import { systemClock } from '@tss/service-kit';
 import { freePort } from '@tss/service-kit/testing';
 import { slaTimerService } from '../../services/sla-timer/src/index';
+import { explainLogFrom } from '../support/explain-log';
 import { writeResult, type BenchFigures } from '../support/results';
 import { CLK_TCK, cpuTicks, killWithParent } from '../support/processes';
 
@@ -205,7 +206,8 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * ite
 export const runSlaServiceBench = async (): Promise<BenchFigures> => {
   const started = performance.now();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-sla-service-'));
-  const pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
+  const explain = explainLogFrom();
+  const pg = new EmbeddedPostgres({ dataDir, port: await freePort(), ...(explain ? { onLog: explain.onLog } : {}) });
   const children: Child[] = [];
   let db: Client | undefined;
   let churner: ReturnType<typeof churn> | undefined;
@@ -214,6 +216,7 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
   try {
     await pg.start();
     await ensureDatabase(pg.url(), 'tss_bench_sla_service');
+    await explain?.enable(pg.url(), 'tss_bench_sla_service');
     const url = pg.url('tss_bench_sla_service');
     db = new Client({ connectionString: url });
     // A cut connection fails the query in hand, and the run ends through its clean-up (the replicas
