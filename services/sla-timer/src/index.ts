@@ -28,13 +28,13 @@ export const timerBatchSize = (env: NodeJS.ProcessEnv): number => {
 
 /**
  * Clock timer batches fired at once by a replica while they come back full
- * (`SLA_TIMER_CONCURRENCY`, default 2): while one batch waits on PostgreSQL the other runs its
- * handlers. More lanes measured worse on 2 cores (each claim skips the rows the others hold);
- * docs/adr/0046, 0051.
+ * (`SLA_TIMER_CONCURRENCY`, default 3): while one batch waits on PostgreSQL another runs its
+ * handlers. Three lanes measured worse than two on 2 cores while firing marked rows; since a fired
+ * timer is deleted (docs/adr/0059) three beat two in four interleaved pairs; docs/adr/0046, 0051.
  */
 export const timerConcurrency = (env: NodeJS.ProcessEnv): number => {
   const raw = env.SLA_TIMER_CONCURRENCY;
-  if (raw === undefined || raw.trim() === '') return 2;
+  if (raw === undefined || raw.trim() === '') return 3;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 16) throw new Error(`SLA_TIMER_CONCURRENCY must be an integer from 1 to 16, got ${JSON.stringify(raw)}`);
   return value;

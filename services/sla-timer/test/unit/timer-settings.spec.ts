@@ -1,9 +1,9 @@
 import { timerBatchSize, timerConcurrency } from '../../src/index';
 
 describe('sla-timer timer worker settings (docs/adr/0041, 0046, 0051)', () => {
-  it('SLA_TIMER_CONCURRENCY: two batches at once by default, 1 to 16 accepted, anything else refused with the variable named', () => {
-    expect(timerConcurrency({})).toBe(2);
-    expect(timerConcurrency({ SLA_TIMER_CONCURRENCY: ' ' })).toBe(2);
+  it('SLA_TIMER_CONCURRENCY: three batches at once by default (docs/adr/0059), 1 to 16 accepted, anything else refused with the variable named', () => {
+    expect(timerConcurrency({})).toBe(3);
+    expect(timerConcurrency({ SLA_TIMER_CONCURRENCY: ' ' })).toBe(3);
     expect(timerConcurrency({ SLA_TIMER_CONCURRENCY: '1' })).toBe(1);
     expect(timerConcurrency({ SLA_TIMER_CONCURRENCY: '16' })).toBe(16);
     for (const bad of ['0', '17', '1.5', 'two']) expect(() => timerConcurrency({ SLA_TIMER_CONCURRENCY: bad })).toThrow(/SLA_TIMER_CONCURRENCY/);
