@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { createServiceDataSource, inTransaction, initializeAndMigrate } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { metricsRegistry } from '@tss/service-kit';
-import { TestClock } from '@tss/service-kit/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore, TimerWorker, reportDueTimers, timersChannel, timersMigrations, type FiredTimer } from '../src';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -245,6 +245,44 @@ describe('timer batches and metrics (issues #10, #14)', () => {
       { id: 'o2', state: 'open' },
     ]);
     expect(lockedElsewhere).toEqual(['o1', 'o2']);
+  });
+
+  it('a re-target that waits on a firing batch\u2019s row lock is not lost: the timer fires once, then is pending at its new time (docs/adr/0059)', async () => {
+    const clock = new TestClock(T0);
+    const store = new TimerStore({ schema: SCHEMA, clock });
+    await schedule(store, clock, ['w1'], 1_000, 'batch');
+    clock.advanceMs(1_000);
+    const retargetTo = new Date(clock.now().getTime() + 60_000);
+    const observer = new Client({ connectionString: db.url });
+    await observer.connect();
+    let retarget: Promise<void> | undefined;
+    const worker = batchWorker(clock, {
+      batchHandlers: {
+        batch: async (timers, tx) => {
+          if (!retarget) {
+            // Another writer re-targets the timer this batch holds (deleted, not yet committed): it waits for the row.
+            retarget = inTransaction(dataSource, (other) => store.schedule(other, { id: 'w1', kind: 'batch', dueAt: retargetTo }));
+            await waitFor('the re-target waiting on the row lock', async () =>
+              (await observer.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rowCount! > 0,
+            );
+          }
+          for (const timer of timers) await record(timer, tx);
+        },
+      },
+    });
+    try {
+      expect(await worker.runDue()).toBe(1);
+      await retarget;
+    } finally {
+      await observer.end();
+    }
+    expect(await effects()).toEqual(['w1']);
+    const rows = (await dataSource.query(`SELECT id, status, due_at FROM "${SCHEMA}".timers`)) as { id: string; status: string; due_at: Date }[];
+    expect(rows).toEqual([{ id: 'w1', status: 'pending', due_at: retargetTo }]);
+    expect(await worker.runDue()).toBe(0);
+    clock.advanceMs(60_000);
+    expect(await worker.runDue()).toBe(1);
+    expect(await effects()).toEqual(['w1', 'w1']);
   });
 
   it('a firing transaction whose connection dies after its claim deletes nothing: its timers are pending again and fire once (docs/adr/0059)', async () => {

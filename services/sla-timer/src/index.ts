@@ -30,7 +30,7 @@ export const timerBatchSize = (env: NodeJS.ProcessEnv): number => {
  * Clock timer batches fired at once by a replica while they come back full
  * (`SLA_TIMER_CONCURRENCY`, default 3): while one batch waits on PostgreSQL another runs its
  * handlers. Three lanes measured worse than two on 2 cores while firing marked rows; since a fired
- * timer is deleted (docs/adr/0059) three beat two in four interleaved pairs; docs/adr/0046, 0051.
+ * timer is deleted (docs/adr/0059) three beat two in four of five interleaved pairs; docs/adr/0046, 0051.
  */
 export const timerConcurrency = (env: NodeJS.ProcessEnv): number => {
   const raw = env.SLA_TIMER_CONCURRENCY;

@@ -8,7 +8,8 @@ type FiredRow = Omit<TimerRow, 'claim_token'>;
  * as graphile-worker deletes a job that succeeded. No lease is needed: the rows stay locked until
  * the transaction ends, and if it rolls back (a handler threw, the replica died) they are pending
  * and due again, exactly as before. A delete writes no new row version and no index entry, where
- * marking the row fired wrote both; and no separate claim round trip: the worker's hot path in a burst.
+ * marking the row fired wrote both; and the claim needs no round trip of its own: the worker's hot
+ * path in a burst.
  * `attempts` comes back counting this one.
  *
  * `lock`: a `SELECT … FOR UPDATE` over `fired` (the claimed timers) with one `json` column, `row`,
@@ -26,7 +27,7 @@ export const fireDueTimers = async (
          LIMIT $2
          FOR UPDATE SKIP LOCKED
        )`;
-  const mark = `DELETE FROM "${schema}".timers t
+  const fire = `DELETE FROM "${schema}".timers t
        USING due WHERE t.id = due.id
        RETURNING t.id, t.kind, t.due_at, t.payload, t.attempts + 1 AS attempts`;
   let timers: FiredRow[];
@@ -34,7 +35,7 @@ export const fireDueTimers = async (
   if (args.lock) {
     const rows = rowsOf<FiredRow & { locked: unknown }>(
       await tx.query(
-        `WITH ${claim}, fired AS (${mark}), locked AS (${args.lock('fired')})
+        `WITH ${claim}, fired AS (${fire}), locked AS (${args.lock('fired')})
          SELECT id, kind, due_at, payload, attempts, NULL::json AS locked FROM fired
          UNION ALL
          SELECT NULL, NULL, NULL, NULL, NULL, row FROM locked`,
@@ -44,7 +45,7 @@ export const fireDueTimers = async (
     timers = rows.filter((row) => row.locked === null);
     locked = rows.filter((row) => row.locked !== null).map((row) => row.locked);
   } else {
-    timers = rowsOf<FiredRow>(await tx.query(`WITH ${claim} ${mark}`, [args.now, args.limit]));
+    timers = rowsOf<FiredRow>(await tx.query(`WITH ${claim} ${fire}`, [args.now, args.limit]));
   }
   timers.sort((a, b) => a.due_at.getTime() - b.due_at.getTime() || (a.id < b.id ? -1 : 1));
   return { timers, locked };
