@@ -52,7 +52,8 @@ const wallMs = (): number => performance.timeOrigin + performance.now();
 
 export const runWebhooksBench = async (): Promise<BenchFigures> => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-webhooks-'));
-  const pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
+  // As `npm start` runs it: over a Unix-domain socket (libs/persistence, `unixSocket`; docs/adr/0050).
+  const pg = new EmbeddedPostgres({ dataDir, port: await freePort(), unixSocket: true });
   const servers: ChildServer[] = [];
   const agent = new Agent({ connections: IN_FLIGHT, keepAliveTimeout: 30_000 });
   const db = new Client({ connectionString: pg.url('tss_bench') });
