@@ -6,13 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { startChildServer, type ChildServer } from '../support/processes';
 import { writeResult, type BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
+import { postTickets, type LoadFigures } from '../support/ticket-load';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
@@ -22,47 +22,8 @@ const HALF_RATE_S = Number(process.env.BENCH_HALF_RATE_S ?? 20);
 const DRAIN_LIMIT_MS = 120_000;
 const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789' };
 
-const TICKET = JSON.stringify({
-  product: 'reader',
-  productVersion: '4.2.1',
-  subject: 'Reader crashes on opening EPUB',
-  description: 'The reader closes when opening any EPUB from the library.',
-  browser: 'Firefox 133',
-  operatingSystem: 'Windows',
-  operatingSystemVersion: '11',
-});
-
-interface LoadFigures {
-  requestsPerSecond: number;
-  ok: number;
-  non2xx: number;
-  errors: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
-}
-
-/**
- * `overallRate`: requests a second from all connections together, instead of as many as the server
- * answers. autocannon then corrects the latencies for coordinated omission: a request that could
- * not be sent on time counts from when it was due.
- */
-const load = async (url: string, headers: Record<string, string>, durationS: number, overallRate?: number): Promise<LoadFigures> => {
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: TICKET,
-    connections: CONNECTIONS,
-    duration: durationS,
-    ...(overallRate ? { overallRate } : {}),
-  });
-  return {
-    requestsPerSecond: Math.round(result.requests.average),
-    ok: result['2xx'],
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
-  };
-};
+const load = (url: string, headers: Record<string, string>, durationS: number, overallRate?: number): Promise<LoadFigures> =>
+  postTickets(url, headers, { connections: CONNECTIONS, durationS, ...(overallRate ? { overallRate } : {}) });
 
 const partnerTokenOf = (base: string): Promise<string> => partnerToken(base, { clientId: ADMIN.id, clientSecret: ADMIN.secret });
 

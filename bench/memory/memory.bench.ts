@@ -11,13 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { SERVICE_PROCESSES, startServices } from '../../services/single-process/src/start-services';
 import { startChildServer, type ChildServer } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
+import { postTickets } from '../support/ticket-load';
 
 const IDLE_S = Number(process.env.BENCH_MEMORY_IDLE_S ?? 10);
 const LOAD_S = Number(process.env.BENCH_DURATION_S ?? 20);
@@ -31,16 +31,6 @@ const GOAL_MB = 150;
 const GOAL_MIB = Number(((GOAL_MB * 1e6) / MiB).toFixed(2));
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const PROBE = path.join(__dirname, 'probe.cjs');
-
-const TICKET = JSON.stringify({
-  product: 'reader',
-  productVersion: '4.2.1',
-  subject: 'Reader crashes on opening EPUB',
-  description: 'The reader closes when opening any EPUB from the library.',
-  browser: 'Firefox 133',
-  operatingSystem: 'Windows',
-  operatingSystemVersion: '11',
-});
 
 /** Resident set size of a process, MiB (VmRSS of /proc/<pid>/status). */
 export const rssMiB = (pid: number): number => {
@@ -132,19 +122,8 @@ const peakWhile = async <T>(pids: Record<string, number>, work: () => Promise<T>
   }
 };
 
-/** `overallRate`: a fixed rate from all connections, latencies corrected for coordinated omission (bench/intake). */
-const load = async (url: string, headers: Record<string, string>, durationS: number, body?: string, overallRate?: number) => {
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-    connections: CONNECTIONS,
-    duration: durationS,
-    ...(overallRate ? { overallRate } : {}),
-  });
-  return { requestsPerSecond: Math.round(result.requests.average), ok: result['2xx'], non2xx: result.non2xx, latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max } };
-};
+const load = (url: string, headers: Record<string, string>, durationS: number, overallRate?: number) =>
+  postTickets(url, headers, { connections: CONNECTIONS, durationS, ...(overallRate ? { overallRate } : {}) });
 
 const goal = (measured: number, target: number) => ({ met: measured < target, measuredMiB: measured, targetMiB: target });
 
@@ -165,7 +144,7 @@ export const runMemoryBench = async (): Promise<BenchFigures> => {
     servers.push(baseline);
     await sleep(IDLE_S * 1000);
     const baselineIdle = rssMiB(baseline.child.pid!);
-    const baselineLoaded = await peakWhile({ baseline: baseline.child.pid! }, () => load(`${baseline.baseUrl}/baseline`, {}, LOAD_S, TICKET));
+    const baselineLoaded = await peakWhile({ baseline: baseline.child.pid! }, () => load(`${baseline.baseUrl}/baseline`, {}, LOAD_S));
     await baseline.stop();
     process.stderr.write(`baseline: idle ${baselineIdle} MiB, under load ${baselineLoaded.peakMiB.baseline} MiB\n`);
 
@@ -189,7 +168,7 @@ export const runMemoryBench = async (): Promise<BenchFigures> => {
     await sleep(IDLE_S * 1000);
     const singleIdle = rssMiB(platform.child.pid!);
     const authorization = `Bearer ${await partnerToken(platform.baseUrl, { clientId: ADMIN.id, clientSecret: ADMIN.secret })}`;
-    const singleLoaded = await peakWhile({ platform: platform.child.pid! }, () => load(`${platform.baseUrl}/v1/tickets`, { authorization }, LOAD_S, TICKET));
+    const singleLoaded = await peakWhile({ platform: platform.child.pid! }, () => load(`${platform.baseUrl}/v1/tickets`, { authorization }, LOAD_S));
     await platform.stop();
     process.stderr.write(`single-process: idle ${singleIdle} MiB, under load ${singleLoaded.peakMiB.platform} MiB\n`);
 
@@ -243,7 +222,7 @@ export const runMemoryBench = async (): Promise<BenchFigures> => {
         for (const [name, pid] of Object.entries(running.pids)) probed[name] = await readProbe(pid, probeDir);
         const servicesAuth = `Bearer ${await partnerToken(running.gatewayUrl, running.admin)}`;
         const cpuBefore = Object.fromEntries(Object.entries(running.pids).map(([name, pid]) => [name, cpuMs(pid)]));
-        const loaded = await peakWhile(running.pids, () => load(`${running.gatewayUrl}/v1/tickets`, { authorization: servicesAuth }, LOAD_S, TICKET));
+        const loaded = await peakWhile(running.pids, () => load(`${running.gatewayUrl}/v1/tickets`, { authorization: servicesAuth }, LOAD_S));
         const tickets = Math.max(1, loaded.result.ok);
         const cpuPerTicketMs = Object.fromEntries(Object.entries(running.pids).map(([name, pid]) => [name, Number(((cpuMs(pid) - cpuBefore[name]) / tickets).toFixed(2))]));
         // Garbage collection during the load, per filed ticket: what the young generation's size trades.
@@ -261,7 +240,7 @@ export const runMemoryBench = async (): Promise<BenchFigures> => {
         // Issue #15, benchmark 1: the latency at a fixed half of the rate just measured.
         const halfRate = Math.max(1, Math.round(loaded.result.requestsPerSecond / 2));
         process.stderr.write(`services mode: ${HALF_RATE_S} s at ${halfRate} requests/s, half the maximum\n`);
-        const atHalfRate = { ratePerSecond: halfRate, ...(await load(`${running.gatewayUrl}/v1/tickets`, { authorization: servicesAuth }, HALF_RATE_S, TICKET, halfRate)) };
+        const atHalfRate = { ratePerSecond: halfRate, ...(await load(`${running.gatewayUrl}/v1/tickets`, { authorization: servicesAuth }, HALF_RATE_S, halfRate)) };
         goals['services mode: intake p99 < 50 ms at half the maximum rate'] = { met: atHalfRate.latencyMs.p99 < 50, measuredMs: atHalfRate.latencyMs.p99, targetMs: 50 };
         servicesMode = {
           broker: withoutBroker ? 'none: an address nobody listens on (services serve HTTP and retry the broker; nothing is published or consumed)' : kafkaBrokers,
