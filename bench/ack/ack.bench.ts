@@ -22,6 +22,7 @@ import { startChildServer, type ChildServer } from '../support/processes';
 import { restartWithStatementStats } from '../support/statement-stats';
 import { writeResult, type BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
+import { TICKET_FIELDS } from '../support/ticket-load';
 
 const RATE = Number(process.env.BENCH_ACK_RATE ?? 100);
 const DURATION_S = Number(process.env.BENCH_ACK_DURATION_S ?? 60);
@@ -37,16 +38,7 @@ const wallMs = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const ticketBody = (n: number) =>
-  JSON.stringify({
-    product: 'reader',
-    productVersion: '4.2.1',
-    subject: 'Reader crashes on opening EPUB',
-    description: 'The reader closes when opening any EPUB from the library.',
-    browser: 'Firefox 133',
-    operatingSystem: 'Windows',
-    operatingSystemVersion: '11',
-    requester: { email: `requester-${n}@client.example`, name: `Requester ${n}` },
-  });
+  JSON.stringify({ ...TICKET_FIELDS, requester: { email: `requester-${n}@client.example`, name: `Requester ${n}` } });
 
 const percentiles = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -22,6 +22,7 @@ import { startServices } from '../../services/single-process/src/start-services'
 import { CLK_TCK, cpuTicks } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { heaviestStatements, restartWithStatementStats } from '../support/statement-stats';
+import { TICKET } from '../support/ticket-load';
 
 const RATE = Number(process.env.BENCH_E2E_RATE ?? 100);
 const DURATION_S = Number(process.env.BENCH_E2E_DURATION_S ?? 60);
@@ -30,16 +31,6 @@ const SETTLE_LIMIT_MS = 60_000;
 const IDLE_MS = 10_000;
 /** `BENCH_PG_STATEMENTS=1`: PostgreSQL's heaviest statements over the load, per ticket (pg_stat_statements). */
 const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
-
-const TICKET = JSON.stringify({
-  product: 'reader',
-  productVersion: '4.2.1',
-  subject: 'Reader crashes on opening EPUB',
-  description: 'The reader closes when opening any EPUB from the library.',
-  browser: 'Firefox 133',
-  operatingSystem: 'Windows',
-  operatingSystemVersion: '11',
-});
 
 /** Wall-clock milliseconds without Date.now (the lint rule keeps that for the injected Clock). */
 const wallMs = (): number => performance.timeOrigin + performance.now();
