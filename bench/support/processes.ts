@@ -15,6 +15,29 @@ export const cpuTicks = (pid: number): number | undefined => {
   }
 };
 
+/** The whole machine's CPU time, in ticks since boot, from the first line of /proc/stat. */
+export interface MachineTicks {
+  busy: number;
+  idle: number;
+  /** Taken by the hypervisor for other guests while this one had work to run. */
+  steal: number;
+}
+
+export const machineTicks = (): MachineTicks => {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal: steal ?? 0 };
+};
+
+/** How the machine's CPU time went between two readings: shares of busy, idle and stolen time. */
+export const machineShares = (from: MachineTicks, to: MachineTicks) => {
+  const busy = to.busy - from.busy;
+  const idle = to.idle - from.idle;
+  const steal = to.steal - from.steal;
+  const total = Math.max(1, busy + idle + steal);
+  const share = (n: number) => Number((n / total).toFixed(3));
+  return { busyShare: share(busy), idleShare: share(idle), stealShare: share(steal) };
+};
+
 /**
  * Kills `child` if this process exits first: a benchmark that fails past its clean-up (an
  * uncaught error) still leaves no process running. A SIGKILL of the benchmark itself skips exit
