@@ -328,6 +328,15 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
       };
     };
 
+    /**
+     * The `settled` probe of the service and library phases: no breach timer due by the burst's last
+     * due time still pending (the pending timers' index), nor any of `alsoBusy` (SQL conditions) true.
+     */
+    const burstSettled = async (lastDue: Date, alsoBusy: readonly string[] = []): Promise<boolean> => {
+      const busy = [`EXISTS (SELECT 1 FROM ${S}.timers WHERE status = 'pending' AND next_attempt_at <= $1 AND kind = 'sla.breach')`, ...alsoBusy].join(' OR ');
+      return (await db!.query<{ busy: boolean }>(`SELECT ${busy} AS busy`, [lastDue])).rows[0].busy === false;
+    };
+
     const results: Record<string, unknown> = {};
     const churnClient = new Client({ connectionString: url });
     churnClient.on('error', (error) => log(`churn connection lost: ${error.message}`));
@@ -349,15 +358,7 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
         // breach timer of it pending, no event unpublished); the count runs only then. Nothing else
         // writes breaches meanwhile (the churn's timers are due weeks ahead); the figures below are
         // read by partner once the burst is over.
-        settled: async (lastDue) =>
-          (
-            await db!.query<{ busy: boolean }>(
-              `SELECT EXISTS (SELECT 1 FROM ${S}.timers WHERE status = 'pending' AND next_attempt_at <= $1 AND kind = 'sla.breach')${
-                RELAY ? ` OR EXISTS (SELECT 1 FROM ${S}.outbox WHERE published_at IS NULL)` : ''
-              } AS busy`,
-              [lastDue],
-            )
-          ).rows[0].busy === false,
+        settled: (lastDue) => burstSettled(lastDue, RELAY ? [`EXISTS (SELECT 1 FROM ${S}.outbox WHERE published_at IS NULL)`] : []),
         fired: async () =>
           Number(
             (
@@ -426,9 +427,7 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
             [at, BURST],
           );
         },
-        settled: async (lastDue) =>
-          (await db!.query<{ busy: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${S}.timers WHERE status = 'pending' AND next_attempt_at <= $1 AND kind = 'sla.breach') AS busy`, [lastDue])).rows[0]
-            .busy === false,
+        settled: (lastDue) => burstSettled(lastDue),
         fired: async () => Number((await db!.query<{ n: string }>(`SELECT count(*) AS n FROM ${S}.effects`)).rows[0].n),
       });
       const { rows } = await db.query<{ lateness: number }>(`SELECT extract(epoch FROM fired_at - due_at) * 1000 AS lateness FROM ${S}.effects`);
