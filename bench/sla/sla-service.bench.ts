@@ -129,13 +129,37 @@ const startChild = async (script: string, env: NodeJS.ProcessEnv): Promise<Child
   };
 };
 
-/** `count` clocks (standard, 12 h, every warning published, the breach pending) and their breach timers, in one statement. */
-const insertClocks = (db: Client, args: { from: number; count: number; partner: string; tag: string; dueSql: string; params: unknown[] }) =>
+/**
+ * The million were started one after another, a millisecond apart, in the order of their numbers:
+ * the time in their ids. The burst's clocks were started after all of them.
+ */
+const MILLION_STARTED_MS = Date.UTC(2026, 0, 1);
+
+/**
+ * Clock `g`'s id, time-ordered as the service makes it (UUID version 7, docs/adr/0060): `ms` (SQL,
+ * epoch milliseconds) when it started, then bits from `md5` of its number, so the churn finds the
+ * same id again.
+ */
+const clockIdSql = (tag: string, g: string, ms: string): string =>
+  `(lpad(to_hex((${ms})::bigint), 12, '0') || '7' || substr(md5('${tag}clock' || ${g}), 1, 3) || '8' || substr(md5('${tag}clock' || ${g}), 4, 15))::uuid`;
+
+/** One of the million's ids, by its number. */
+const millionClockIdSql = (g: string): string => clockIdSql('', g, `${MILLION_STARTED_MS} + ${g}`);
+
+/** Ticket `g`'s id, time-ordered as intake makes it (docs/adr/0060): filed at `ms`, when its clock started. */
+const ticketIdSql = (tag: string, g: string, ms: string): string => clockIdSql(`${tag}ticket`, g, ms);
+
+/**
+ * `count` clocks (standard, 12 h, every warning published, the breach pending) and their breach
+ * timers, in one statement; `idSql` and `ticketIdSql` give clock `g`'s id and its ticket's (`d`,
+ * its due time, is in scope).
+ */
+const insertClocks = (db: Client, args: { from: number; count: number; partner: string; tag: string; idSql: string; ticketIdSql: string; dueSql: string; params: unknown[] }) =>
   db.query(
     `WITH c AS (
        INSERT INTO ${S}.response_clocks (id, ticket_id, partner_id, requester_id, product, level, owed_by, started_by, status, started_at, target_ms, due_at,
                                         warnings, overdue_at, policy_scope, policy_version, warnings_published, created_at)
-       SELECT md5('${args.tag}clock' || g)::uuid, md5('${args.tag}ticket' || g)::uuid, '${args.partner}'::uuid, 'cust-' || g, 'reader', 'standard', 'support', 'created', 'running',
+       SELECT ${args.idSql}, ${args.ticketIdSql}, '${args.partner}'::uuid, 'cust-' || g, 'reader', 'standard', 'support', 'created', 'running',
               d - interval '12 hours', 43200000, d,
               jsonb_build_array(jsonb_build_object('threshold', 0.5, 'at', to_jsonb(d - interval '6 hours')),
                                 jsonb_build_object('threshold', 0.75, 'at', to_jsonb(d - interval '3 hours')),
@@ -182,7 +206,7 @@ const timerChurn = (db: Client) =>
     try {
       const r = await db.query(
         `INSERT INTO ${S}.timers (id, kind, due_at, payload, next_attempt_at, scheduled_at)
-         SELECT 'sla:' || md5('clock' || g)::uuid || ':breach', 'sla.breach', d, jsonb_build_object('clockId', md5('clock' || g)::uuid), d, now()
+         SELECT 'sla:' || ${millionClockIdSql('g')} || ':breach', 'sla.breach', d, jsonb_build_object('clockId', ${millionClockIdSql('g')}), d, now()
            FROM (SELECT (1 + floor(random() * $1))::int AS g FROM generate_series(1, $2)) AS ids,
                 LATERAL (SELECT now() + (${10 * MINUTE} + random() * ${28 * DAY - 10 * MINUTE}) * interval '1 millisecond' + g * interval '0') AS x(d)
          ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, next_attempt_at = EXCLUDED.due_at, status = 'pending',
@@ -190,7 +214,7 @@ const timerChurn = (db: Client) =>
         [OPEN, retarget],
       );
       const c = await db.query(
-        `DELETE FROM ${S}.timers WHERE id IN (SELECT 'sla:' || md5('clock' || (1 + floor(random() * $1))::int)::uuid || ':breach' FROM generate_series(1, $2)) AND status = 'pending'`,
+        `DELETE FROM ${S}.timers WHERE id IN (SELECT 'sla:' || ${millionClockIdSql('g')} || ':breach' FROM (SELECT (1 + floor(random() * $1))::int AS g FROM generate_series(1, $2)) AS ids) AND status = 'pending'`,
         [OPEN, cancel],
       );
       await db.query('COMMIT');
@@ -237,6 +261,8 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
         count: Math.min(INSERT_BATCH, OPEN - from + 1),
         partner: PARTNER,
         tag: '',
+        idSql: millionClockIdSql('g'),
+        ticketIdSql: ticketIdSql('', 'g', `${MILLION_STARTED_MS} + g`),
         dueSql: `now() + (${10 * MINUTE} + random() * ${28 * DAY - 10 * MINUTE}) * interval '1 millisecond'`,
         params: [],
       });
@@ -350,7 +376,18 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
         churn: () => timerChurn(churnClient),
         burst: async (at) => {
           before = (await db!.query<{ p: string }>(`SELECT coalesce(max(position), 0) AS p FROM ${S}.outbox`)).rows[0].p;
-          await insertClocks(db!, { from: 1, count: BURST, partner: BURST_PARTNER, tag: 'burst', dueSql: `$1::timestamptz + (g - 1) * (1000.0 / $2) * interval '1 millisecond'`, params: [at, BURST] });
+          // Started 12 hours before they come due, one after another: their ids carry that time.
+          const startedMs = `extract(epoch FROM d - interval '12 hours') * 1000`;
+          await insertClocks(db!, {
+            from: 1,
+            count: BURST,
+            partner: BURST_PARTNER,
+            tag: 'burst',
+            idSql: clockIdSql('burst', 'g', startedMs),
+            ticketIdSql: ticketIdSql('burst', 'g', startedMs),
+            dueSql: `$1::timestamptz + (g - 1) * (1000.0 / $2) * interval '1 millisecond'`,
+            params: [at, BURST],
+          });
         },
         // The wait should not compete with the replica for PostgreSQL: counting the burst's events
         // five times a second read ~10,000 outbox rows a poll (7 % of the machine's samples in

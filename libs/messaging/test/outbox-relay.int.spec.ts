@@ -63,6 +63,15 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     ((await dataSource.query(`SELECT published_at IS NOT NULL AS published FROM "${SCHEMA}".outbox WHERE event_id = $1`, [eventId])) as { published: boolean }[])[0]
       ?.published === true;
 
+  it('docs/adr/0060: the outbox keeps no unique index on event ids (each is a fresh random UUID); its indexes serve the relay and retention', async () => {
+    const indexes = (await dataSource.query(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'outbox' ORDER BY indexname`, [SCHEMA])) as {
+      indexname: string;
+    }[];
+    expect(indexes.map((i) => i.indexname)).toEqual(['outbox_pkey', 'outbox_published_at', 'outbox_unpublished']);
+    const events = await Promise.all([writeEvent(), writeEvent()]);
+    expect(new Set(events.map((e) => e.id)).size).toBe(2);
+  });
+
   it('a commit by another replica is delivered at once (NOTIFY), not at the next poll', async () => {
     const delivered = new Set<string>();
     const subscription = await transport.subscribe({

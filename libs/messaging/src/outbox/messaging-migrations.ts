@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { messagingDeadLettersMigration } from '../dead-letters/dead-letters.migration';
 import { messagingTablesMigration } from './messaging-tables.migration';
 import { messagingOutboxNotifyMigration } from './outbox-notify.migration';
+import { messagingOutboxEventIdMigration } from './outbox-event-id.migration';
 import { messagingRetentionIndexesMigration } from '../retention/retention-indexes.migration';
 
 /**
@@ -13,4 +14,5 @@ export const messagingMigrations = (schema: string): (new () => MigrationInterfa
   messagingDeadLettersMigration(schema),
   messagingOutboxNotifyMigration(schema),
   messagingRetentionIndexesMigration(schema),
+  messagingOutboxEventIdMigration(schema),
 ];

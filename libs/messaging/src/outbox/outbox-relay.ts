@@ -190,7 +190,7 @@ export class OutboxRelay {
       const [{ copied }] = await session.query<{ copied: number }>(
         `WITH batch AS (
            UPDATE "${this.schema}".outbox SET published_at = $1
-            WHERE position IN (SELECT position FROM "${this.schema}".outbox WHERE published_at IS NULL ORDER BY position LIMIT $2)
+            WHERE ctid = ANY(ARRAY(SELECT ctid FROM "${this.schema}".outbox WHERE published_at IS NULL ORDER BY position LIMIT $2))
            RETURNING position, topic, message_key, event),
          appended AS (${copy.appendSql('batch')})
          SELECT count(*)::int AS copied FROM appended`,

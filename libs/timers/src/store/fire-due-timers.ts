@@ -20,15 +20,18 @@ export const fireDueTimers = async (
   schema: string,
   args: { now: Date; limit: number; lock?: (fired: string) => string },
 ): Promise<{ timers: FiredRow[]; locked: unknown[] }> => {
+  // The delete finds its rows by the `ctid`s the claim locked: no descent of the primary key per
+  // timer. A locked row cannot be updated or moved by anyone else, so its `ctid` holds until the
+  // delete, in the same statement.
   const claim = `due AS (
-         SELECT id FROM "${schema}".timers
+         SELECT ctid FROM "${schema}".timers
          WHERE status = 'pending' AND next_attempt_at <= $1
          ORDER BY next_attempt_at
          LIMIT $2
          FOR UPDATE SKIP LOCKED
        )`;
   const fire = `DELETE FROM "${schema}".timers t
-       USING due WHERE t.id = due.id
+       WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM due))
        RETURNING t.id, t.kind, t.due_at, t.payload, t.attempts + 1 AS attempts`;
   let timers: FiredRow[];
   let locked: unknown[] = [];

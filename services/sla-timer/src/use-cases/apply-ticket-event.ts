@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from 'typeorm';
 import type { ServiceLevel } from '@tss/contracts';
 import { NotYet, type Outbox } from '@tss/messaging';
@@ -22,7 +22,9 @@ export type ApplyOutcome = 'applied' | 'duplicate';
 const environment = async (tx: EntityManager, partnerId: string, openPolicy: { scope: string; version: number } | undefined, now: Date): Promise<ClockEnvironment> => ({
   newClockPolicy: await policiesIn(tx).effectiveFor(partnerId),
   openClockPolicy: openPolicy ? await policiesIn(tx).version(openPolicy.scope, openPolicy.version) : undefined,
-  newClockId: randomUUID,
+  // Time-ordered (RFC 9562 version 7): clocks started together, which come due together, sit
+  // together in every index keyed by the clock id (docs/adr/0060).
+  newClockId: uuidv7,
   now,
 });
 

@@ -167,6 +167,17 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     expect(fromClaim.size).toBe(2);
   });
 
+  it('docs/adr/0060: clock ids are time-ordered (UUID version 7): clocks started one after another sort in that order', async () => {
+    const tickets = [randomUUID(), randomUUID(), randomUUID()];
+    for (const ticket of tickets) expect(await created(ticket, 'consulting')).toBe('handled');
+    const ids = (await Promise.all(tickets.map(clocksOf))).map(([c]) => c.id);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+    // Their timers, keyed by the clock's id, sort the same way.
+    const timers = (await Promise.all(ids.map(pendingTimers))).map(([t]) => t);
+    expect([...timers].sort()).toEqual(timers);
+  });
+
   it('P7: warnings at 50/75/90 %, the breach and the overdue notice fire in simulated time, each once, then nothing is pending', async () => {
     startReplicas();
     const ticket = randomUUID();

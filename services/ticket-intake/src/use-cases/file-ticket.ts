@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from 'typeorm';
 import type { Channel, Language } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
@@ -64,7 +65,9 @@ export const fileTicketIn = async (
     afterInsert.push(rewritten.after);
   }
   const input = { ...given, request };
-  const id = randomUUID();
+  // Time-ordered (RFC 9562 version 7): a ticket's rows in every service, keyed by its id, sit
+  // beside those of the tickets filed with it (docs/adr/0060).
+  const id = uuidv7();
   for (let attempt = 1; ; attempt += 1) {
     const reference = generateReference(randomBytes);
     const { ticket, effects } = openTicket(

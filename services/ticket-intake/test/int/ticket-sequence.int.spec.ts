@@ -95,4 +95,17 @@ describe('ticket event order (DESIGN "Order", issue #7)', () => {
     const locked = await unitOfWork.run((tx) => ticketStore.lockForChange(tx, randomUUID(), filed.value.ticket.id));
     expect(locked).toBeNull();
   });
+
+  it('docs/adr/0060: ticket ids are time-ordered (UUID version 7): tickets filed one after another sort in that order', async () => {
+    const unitOfWork = new UnitOfWork(dataSource);
+    const outbox = new Outbox({ service: 'ticket-intake', schema: INTAKE_SCHEMA, clock });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const filed = await fileTicket({ unitOfWork, outbox, clock }, { partnerId: randomUUID(), channel: 'api', actor: { kind: 'partner', id: 'test-client' }, request: { product: 'player', productVersion: '1', description: `ticket ${i}` } });
+      if (!filed.ok) throw new Error(filed.error.detail);
+      ids.push(filed.value.ticket.id);
+    }
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+  });
 });
