@@ -136,18 +136,22 @@ const startChild = async (script: string, env: NodeJS.ProcessEnv): Promise<Child
 const MILLION_STARTED_MS = Date.UTC(2026, 0, 1);
 
 /**
- * Clock `g`'s id, time-ordered as the service makes it (UUID version 7, docs/adr/0060): `ms` (SQL,
- * epoch milliseconds) when it started, then bits from `md5` of its number, so the churn finds the
- * same id again.
+ * An id as the services make theirs (UUID version 7, docs/adr/0060): `ms` (SQL, epoch
+ * milliseconds), when the row was made, then bits from `md5` of `seed` (SQL), so the churn finds
+ * the same id again.
  */
-const clockIdSql = (tag: string, g: string, ms: string): string =>
-  `(lpad(to_hex((${ms})::bigint), 12, '0') || '7' || substr(md5('${tag}clock' || ${g}), 1, 3) || '8' || substr(md5('${tag}clock' || ${g}), 4, 15))::uuid`;
+const v7IdSql = (ms: string, seed: string): string =>
+  `(lpad(to_hex((${ms})::bigint), 12, '0') || '7' || substr(md5(${seed}), 1, 3) || '8' || substr(md5(${seed}), 4, 15))::uuid`;
 
-/** One of the million's ids, by its number. */
-const millionClockIdSql = (g: string): string => clockIdSql('', g, `${MILLION_STARTED_MS} + ${g}`);
+/** Clock `g`'s id and its ticket's, both made when the clock started (at `ms`). */
+const clockIdSql = (tag: string, g: string, ms: string): string => v7IdSql(ms, `'${tag}clock' || ${g}`);
+const ticketIdSql = (tag: string, g: string, ms: string): string => v7IdSql(ms, `'${tag}ticket' || ${g}`);
 
-/** Ticket `g`'s id, time-ordered as intake makes it (docs/adr/0060): filed at `ms`, when its clock started. */
-const ticketIdSql = (tag: string, g: string, ms: string): string => clockIdSql(`${tag}ticket`, g, ms);
+/** When one of the million started, by its number. */
+const millionStartedMs = (g: string): string => `${MILLION_STARTED_MS} + ${g}`;
+
+/** One of the million's clock ids, by its number. */
+const millionClockIdSql = (g: string): string => clockIdSql('', g, millionStartedMs(g));
 
 /**
  * `count` clocks (standard, 12 h, every warning published, the breach pending) and their breach
@@ -262,7 +266,7 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
         partner: PARTNER,
         tag: '',
         idSql: millionClockIdSql('g'),
-        ticketIdSql: ticketIdSql('', 'g', `${MILLION_STARTED_MS} + g`),
+        ticketIdSql: ticketIdSql('', 'g', millionStartedMs('g')),
         dueSql: `now() + (${10 * MINUTE} + random() * ${28 * DAY - 10 * MINUTE}) * interval '1 millisecond'`,
         params: [],
       });
