@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource, type EntitySchema, type MigrationInterface, type MixedList } from 'typeorm';
 import { usePreparedStatements } from './prepared-statements';
 
@@ -45,13 +46,29 @@ export const assertSchemaName = (schema: string): string => {
   return schema;
 };
 
-/** Connects, creates the service schema if missing and applies pending migrations. */
+/**
+ * Connects, creates the service schema if missing and applies pending migrations. Replicas that
+ * migrate on start may start together: a session advisory lock per schema, held by a connection
+ * of its own (outside the pool, which may have one connection), lets one migrate while the others
+ * wait, then find nothing pending. Without it, both would create the migrations table or run the
+ * same migration, and one would fail to start.
+ */
 export const initializeAndMigrate = async (dataSource: DataSource): Promise<string[]> => {
   if (!dataSource.isInitialized) await dataSource.initialize();
   const schema = assertSchemaName(String((dataSource.options as { schema?: string }).schema));
-  await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
-  return applied.map((m) => m.name);
+  const url = (dataSource.options as { url?: string }).url;
+  if (!url) throw new Error(`${schema}: migrating needs the data source's url`);
+  const lock = new Client({ connectionString: url, application_name: `${schema}:migrate` });
+  await lock.connect();
+  try {
+    // Released with the session, should this process die while it holds it.
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`tss:migrate:${schema}`]);
+    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await lock.end();
+  }
 };
 
 /** Readiness: the pool can reach PostgreSQL. */
