@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { IsNull, type DataSource } from 'typeorm';
+import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { PartnerCreatedV1, PartnerUpdatedV1, StaffCreatedV1, StaffUpdatedV1, type StaffRole } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
@@ -53,32 +53,34 @@ export const updatePartner = async (deps: Omit<Deps, 'dataSource'>, partnerId: s
     return updated;
   });
 
+type ClientInput = { kind: ClientKind; partnerId?: string; roles?: StaffRole[]; displayName?: string; email?: string; clientId?: string };
+
+/** The client's row and, for staff, its `staff.created`, in the caller's transaction. */
+const insertClient = async (tx: EntityManager, deps: Pick<Deps, 'outbox' | 'clock'>, input: ClientInput, secretHash: string): Promise<ApiClientRow> => {
+  const now = deps.clock.now();
+  const client: ApiClientRow = {
+    clientId: input.clientId ?? newClientId(input.kind),
+    secretHash,
+    kind: input.kind,
+    partnerId: input.partnerId ?? null,
+    roles: input.roles ?? [],
+    displayName: input.displayName ?? null,
+    email: input.email ?? null,
+    active: true,
+    createdAt: now,
+    tokenVersion: 1,
+    disabledAt: null,
+  };
+  await tx.getRepository(ApiClientEntity).insert(client);
+  if (client.kind === 'staff') await deps.outbox.add(tx, StaffCreatedV1, client.clientId, staffEventData(client, now));
+  return client;
+};
+
 /** A partner or staff API client; staff clients are announced (`staff.created`) to the services that keep a roster. */
-export const createClient = async (
-  deps: Deps,
-  input: { kind: ClientKind; partnerId?: string; roles?: StaffRole[]; displayName?: string; email?: string; clientId?: string; clientSecret?: string },
-): Promise<NewClient> => {
+export const createClient = async (deps: Deps, input: ClientInput & { clientSecret?: string }): Promise<NewClient> => {
   const clientSecret = input.clientSecret ?? newClientSecret();
   const secretHash = await hashClientSecret(clientSecret);
-  return deps.unitOfWork.run(async (tx) => {
-    const now = deps.clock.now();
-    const client: ApiClientRow = {
-      clientId: input.clientId ?? newClientId(input.kind),
-      secretHash,
-      kind: input.kind,
-      partnerId: input.partnerId ?? null,
-      roles: input.roles ?? [],
-      displayName: input.displayName ?? null,
-      email: input.email ?? null,
-      active: true,
-      createdAt: now,
-      tokenVersion: 1,
-      disabledAt: null,
-    };
-    await tx.getRepository(ApiClientEntity).insert(client);
-    if (client.kind === 'staff') await deps.outbox.add(tx, StaffCreatedV1, client.clientId, staffEventData(client, now));
-    return { client, clientSecret };
-  });
+  return deps.unitOfWork.run(async (tx) => ({ client: await insertClient(tx, deps, input, secretHash), clientSecret }));
 };
 
 export type ClientOwner = { kind: 'partner'; partnerId: string } | { kind: 'staff' };
@@ -116,19 +118,26 @@ export const rotateClientSecret = async (deps: Deps, owner: ClientOwner, clientI
 
 /**
  * First start: an admin client from TSS_BOOTSTRAP_CLIENT_ID/SECRET, or a generated one whose
- * secret is returned once for the caller to print. Nothing happens when any admin client exists.
+ * secret is returned once for the caller to print. Nothing happens when it (or, for a generated
+ * one, any admin client) exists. Replicas starting together on a fresh install (the chart runs two
+ * gateways) take turns on a transaction advisory lock: one creates it, the others then find it,
+ * where both would have inserted and one failed to start.
  */
-export const bootstrapAdmin = async (deps: Deps, given: { clientId?: string; clientSecret?: string }): Promise<NewClient | undefined> => {
-  const repo = deps.dataSource.getRepository(ApiClientEntity);
-  if (given.clientId) {
-    if (await repo.existsBy({ clientId: given.clientId })) return undefined;
-    if (!given.clientSecret) throw new Error('TSS_BOOTSTRAP_CLIENT_SECRET is required with TSS_BOOTSTRAP_CLIENT_ID');
-    return createClient(deps, { kind: 'staff', roles: ['admin'], clientId: given.clientId, clientSecret: given.clientSecret, displayName: 'Bootstrap admin' });
-  }
-  const admins = await repo.createQueryBuilder('c').where(`'admin' = ANY(c.roles)`).andWhere('c.active').getCount();
-  if (admins > 0) return undefined;
-  return createClient(deps, { kind: 'staff', roles: ['admin'], clientId: `sc_bootstrap_${randomUUID().slice(0, 8)}`, displayName: 'Bootstrap admin' });
-};
+export const bootstrapAdmin = async (deps: Deps, given: { clientId?: string; clientSecret?: string }): Promise<NewClient | undefined> =>
+  deps.unitOfWork.run(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['tss:gateway:bootstrap-admin']);
+    const repo = tx.getRepository(ApiClientEntity);
+    if (given.clientId) {
+      if (await repo.existsBy({ clientId: given.clientId })) return undefined;
+      if (!given.clientSecret) throw new Error('TSS_BOOTSTRAP_CLIENT_SECRET is required with TSS_BOOTSTRAP_CLIENT_ID');
+    } else {
+      const admins = await repo.createQueryBuilder('c').where(`'admin' = ANY(c.roles)`).andWhere('c.active').getCount();
+      if (admins > 0) return undefined;
+    }
+    const clientSecret = given.clientSecret ?? newClientSecret();
+    const input: ClientInput = { kind: 'staff', roles: ['admin'], clientId: given.clientId ?? `sc_bootstrap_${randomUUID().slice(0, 8)}`, displayName: 'Bootstrap admin' };
+    return { client: await insertClient(tx, deps, input, await hashClientSecret(clientSecret)), clientSecret };
+  });
 
 export const findActivePartner = (deps: Pick<Deps, 'dataSource'>, partnerId: string) =>
   deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: partnerId, active: true });
