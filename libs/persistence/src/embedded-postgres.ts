@@ -111,7 +111,7 @@ export class EmbeddedPostgres implements RunningPostgres {
 
   async start(): Promise<void> {
     await this.initialise();
-    await this.stopStaleServer();
+    await this.takeOverCluster();
     const { osUser, bin } = await this.locate();
     const socketDir = this.socketDir();
     if (socketDir) {
@@ -134,6 +134,7 @@ export class EmbeddedPostgres implements RunningPostgres {
     });
     // Do not leave a server behind if this process exits without stopping it.
     process.once('exit', this.killOnExit);
+    await writeFile(this.ownerFile(), `${process.pid}\n`);
   }
 
   /** Fast shutdown: connections are cut, as in a real restart. */
@@ -152,27 +153,50 @@ export class EmbeddedPostgres implements RunningPostgres {
     this.child?.kill('SIGINT');
   };
 
-  /** A server left running by a process that died (SIGKILL) still holds the cluster: stop it first. */
-  private async stopStaleServer(): Promise<void> {
-    const pidFile = path.join(this.clusterDir, 'postmaster.pid');
-    if (!existsSync(pidFile)) return;
-    const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-    if (!Number.isInteger(pid) || pid <= 0) return;
-    if (!signal(pid, 'SIGINT')) return; // not running: postgres removes a stale pid file itself
+  /** `<dataDir>/postgres.owner`: the process that started the cluster's server, for the next start to check. */
+  private ownerFile(): string {
+    return path.resolve(this.options.dataDir, 'postgres.owner');
+  }
+
+  /**
+   * A server already running on the cluster is either another live process's (a second `npm start`
+   * on the same data folder): refused, and left running; or one left by a process that died
+   * (SIGKILL): stopped first, then started again here.
+   */
+  private async takeOverCluster(): Promise<void> {
+    const server = await pidIn(path.join(this.clusterDir, 'postmaster.pid'));
+    if (server === undefined || !alive(server)) return; // postgres removes a stale pid file itself
+    const owner = await pidIn(this.ownerFile());
+    if (owner !== undefined && owner !== process.pid && alive(owner)) {
+      throw new Error(
+        `the data folder ${path.resolve(this.options.dataDir)} is in use: process ${owner} runs its PostgreSQL (pid ${server}); stop that process first, or choose another data folder (TSS_DATA_DIR)`,
+      );
+    }
+    signal(server, 'SIGINT');
     // Not our child, so no exit event to await: look every 100 ms, for up to 10 s, without blocking.
-    for (let i = 0; i < 100 && signal(pid, 0); i += 1) await delay(100);
+    for (let i = 0; i < 100 && alive(server); i += 1) await delay(100);
   }
 }
+
+/** The pid on the first line of `file`, if it has one. */
+const pidIn = async (file: string): Promise<number | undefined> => {
+  if (!existsSync(file)) return undefined;
+  const pid = Number((await readFile(file, 'utf8')).split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+};
 
 /** Sends `sig` to `pid`; false when no such process is running. */
 const signal = (pid: number, sig: NodeJS.Signals | 0): boolean => {
   try {
     process.kill(pid, sig);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // Running, as a user this process may not signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
+
+const alive = (pid: number): boolean => signal(pid, 0);
 
 /** Starts (initialising on first use) the platform's embedded PostgreSQL, on a Unix-domain socket unless told otherwise. */
 export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): Promise<RunningPostgres> => {

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { freePort } from '@tss/service-kit/testing';
+import { EmbeddedPostgres } from '../src/embedded-postgres';
+
+const answers = async (url: string): Promise<boolean> => {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    return (await client.query<{ one: number }>('SELECT 1 AS one')).rows[0].one === 1;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+};
+
+/**
+ * `npm start` keeps its PostgreSQL in the data folder. A second start on the same folder while the
+ * first runs must not take the first one's database away; a start after the first was killed with
+ * SIGKILL (its server left running, orphaned) must take the cluster over.
+ */
+describe('embedded PostgreSQL: one owner per data folder', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-pg-owner-'));
+  let holder: ChildProcess | undefined;
+  let pg: EmbeddedPostgres | undefined;
+
+  afterAll(async () => {
+    holder?.kill('SIGKILL');
+    await pg?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses a second start while the first process runs, and takes over once that process was killed', async () => {
+    const holderPort = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support/hold-cluster.ts'), dataDir, String(holderPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    holder = child;
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('ready')) resolve();
+      });
+      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`the holder exited with ${code}: ${output}`)));
+    });
+    const holderUrl = `postgres://postgres:postgres@127.0.0.1:${holderPort}/postgres`;
+
+    const second = new EmbeddedPostgres({ dataDir, port: await freePort() });
+    await expect(second.start()).rejects.toThrow(new RegExp(`in use: process ${child.pid} runs its PostgreSQL`));
+    // The first process's database is untouched.
+    expect(await answers(holderUrl)).toBe(true);
+
+    // kill -9: the process dies, its PostgreSQL keeps running without it.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    holder = undefined;
+    expect(await answers(holderUrl)).toBe(true);
+
+    pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
+    await pg.start();
+    expect(await answers(pg.url())).toBe(true);
+    // The orphaned server was stopped, not left beside the new one.
+    expect(await answers(holderUrl)).toBe(false);
+  });
+});
