@@ -167,7 +167,10 @@ export class EmbeddedPostgres implements RunningPostgres {
     const server = await pidIn(path.join(this.clusterDir, 'postmaster.pid'));
     if (server === undefined || !alive(server)) return; // postgres removes a stale pid file itself
     const owner = await pidIn(this.ownerFile());
-    if (owner !== undefined && owner !== process.pid && alive(owner)) {
+    // The owner's pid may have been reused since it died: where `/proc` says whose child the
+    // server is, the server must be the owner's.
+    const parent = await parentOf(server);
+    if (owner !== undefined && owner !== process.pid && alive(owner) && (parent === undefined || parent === owner)) {
       throw new Error(
         `the data folder ${path.resolve(this.options.dataDir)} is in use: process ${owner} runs its PostgreSQL (pid ${server}); stop that process first, or choose another data folder (TSS_DATA_DIR)`,
       );
@@ -183,6 +186,19 @@ const pidIn = async (file: string): Promise<number | undefined> => {
   if (!existsSync(file)) return undefined;
   const pid = Number((await readFile(file, 'utf8')).split('\n')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+};
+
+/** The parent of `pid`, from `/proc` (Linux); undefined where there is no `/proc`. */
+const parentOf = async (pid: number): Promise<number | undefined> => {
+  let stat: string;
+  try {
+    stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return Number.isInteger(ppid) ? ppid : undefined;
 };
 
 /** Sends `sig` to `pid`; false when no such process is running. */

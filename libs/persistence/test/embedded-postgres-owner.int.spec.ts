@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -60,6 +60,9 @@ describe('embedded PostgreSQL: one owner per data folder', () => {
     await exited;
     holder = undefined;
     expect(await answers(holderUrl)).toBe(true);
+    // The dead owner's pid now names a live process that is not the server's parent (a reused
+    // pid): the server is still an orphan.
+    writeFileSync(path.join(dataDir, 'postgres.owner'), `${process.ppid}\n`);
 
     pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
     await pg.start();
