@@ -59,6 +59,8 @@ export const initializeAndMigrate = async (dataSource: DataSource): Promise<stri
   const url = (dataSource.options as { url?: string }).url;
   if (!url) throw new Error(`${schema}: migrating needs the data source's url`);
   const lock = new Client({ connectionString: url, application_name: `${schema}:migrate` });
+  // A connection lost meanwhile fails the statement in hand; its 'error' event must not end the process.
+  lock.on('error', () => undefined);
   await lock.connect();
   try {
     // Released with the session, should this process die while it holds it.
