@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { freePort, waitFor } from '@tss/service-kit/testing';
+
+const MAIN = path.resolve(__dirname, '../../src/main.ts');
+const ADMIN = { id: 'kill9-admin', secret: 'kill9-admin-secret-0123456789' };
+
+/** `npm start` as a process of its own, on its embedded PostgreSQL (no DATABASE_URL). */
+const startPlatform = (env: NodeJS.ProcessEnv): { child: ChildProcess; ready: Promise<void>; exited: Promise<unknown>; output: () => string } => {
+  // Not the run's database nor its Redis: this platform keeps everything in its data folder.
+  const { DATABASE_URL, REDIS_URL, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('TSS is running')) resolve();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${output.slice(-4_000)}`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { child, ready, exited, output: () => output };
+};
+
+/**
+ * `kill -9` of the whole platform (`npm start`) in the middle of filing, then `npm start` again on
+ * the same data folder: the embedded PostgreSQL the dead process left running is taken over, every
+ * ticket it answered 201 for is there, and every ticket it stored, answered or not, gets its clock,
+ * its acknowledgment and its `ticket.created` exactly once.
+ */
+describe('fault: the single-process platform killed with SIGKILL mid-load, started again', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-kill9-'));
+  const running: ChildProcess[] = [];
+
+  afterAll(async () => {
+    for (const child of running) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses no accepted ticket and doubles no effect', async () => {
+    const port = await freePort();
+    const pgPort = await freePort();
+    const env = {
+      TSS_DATA_DIR: dataDir,
+      TSS_PG_PORT: String(pgPort),
+      PORT: String(port),
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      TSS_BOOTSTRAP_CLIENT_ID: ADMIN.id,
+      TSS_BOOTSTRAP_CLIENT_SECRET: ADMIN.secret,
+    };
+    const base = `http://127.0.0.1:${port}`;
+    const first = startPlatform(env);
+    running.push(first.child);
+    await first.ready;
+    const client = new PlatformClient(base);
+    const admin = await client.token(ADMIN.id, ADMIN.secret);
+    const acme = await client.partner(admin, 'Acme kill -9');
+
+    const accepted: string[] = [];
+    const refused: string[] = [];
+    let failed = 0;
+    let loading = true;
+    const worker = async (w: number) => {
+      for (let i = 0; loading; i += 1) {
+        try {
+          const response = await fetch(`${base}/v1/tickets`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${acme.token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+            body: JSON.stringify(sampleTicket({ requester: { email: `requester-${w}-${i}@example.com` } })),
+          });
+          const body = (await response.json()) as { id?: string };
+          if (response.status === 201 && body.id) accepted.push(body.id);
+          else refused.push(`${response.status} ${JSON.stringify(body).slice(0, 200)}`);
+        } catch {
+          failed += 1; // in flight when the process died
+          loading = false;
+        }
+      }
+    };
+    const workers = Array.from({ length: 4 }, (_, w) => worker(w));
+    try {
+      await waitFor('30 accepted tickets', () => accepted.length >= 30 || refused.length > 0, { timeoutMs: 60_000 });
+      expect(refused).toEqual([]);
+    } finally {
+      first.child.kill('SIGKILL');
+      await first.exited;
+      loading = false;
+      await Promise.all(workers);
+    }
+    expect(failed).toBeGreaterThan(0);
+
+    // Same data folder, same ports: the dead process's PostgreSQL still holds both.
+    const second = startPlatform(env);
+    running.push(second.child);
+    await second.ready;
+    const db = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${pgPort}/tss` });
+    await db.connect();
+    try {
+      const ids = async (sql: string): Promise<string[]> => (await db.query<{ id: string }>(sql, [acme.partnerId])).rows.map((r) => r.id);
+      const stored = await ids('SELECT id FROM ticket_intake.tickets WHERE partner_id = $1');
+      expect(stored).toEqual(expect.arrayContaining(accepted));
+      // Served through the API too, to the token issued before the kill.
+      for (const id of accepted.slice(0, 5)) expect((await fetch(`${base}/v1/tickets/${id}`, { headers: { authorization: `Bearer ${acme.token}` } })).status).toBe(200);
+
+      const perTicket = async (sql: string) => new Map((await db.query<{ id: string; n: number }>(sql, [acme.partnerId])).rows.map((r) => [r.id, r.n]));
+      const everyOnce = async (sql: string) => {
+        const counts = await perTicket(sql);
+        return stored.every((id) => counts.get(id) === 1) && [...counts.values()].every((n) => n === 1);
+      };
+      const clocks = `SELECT ticket_id::text AS id, count(*)::int AS n FROM sla_timer.response_clocks WHERE partner_id = $1 GROUP BY ticket_id`;
+      const acknowledgments = `SELECT ticket_id::text AS id, count(*)::int AS n FROM notification.acknowledgments WHERE partner_id = $1 GROUP BY ticket_id`;
+      const created = `SELECT headers->>'ce_subject' AS id, count(*)::int AS n FROM tss_event_log.messages
+         WHERE headers->>'ce_type' = 'ticket.created' AND convert_from(value, 'UTF8')::jsonb->>'partnerId' = $1 GROUP BY 1`;
+      await waitFor('one clock, one acknowledgment and one ticket.created for every stored ticket', async () =>
+        (await everyOnce(clocks)) && (await everyOnce(acknowledgments)) && (await everyOnce(created)), { timeoutMs: 60_000 });
+      process.stdout.write(`kill -9: ${accepted.length} accepted, ${stored.length} stored, ${failed} requests cut\n`);
+    } finally {
+      await db.end();
+    }
+  });
+});
