@@ -31,8 +31,8 @@ const startPlatform = (env: NodeJS.ProcessEnv): { child: ChildProcess; ready: Pr
 /**
  * `kill -9` of the whole platform (`npm start`) in the middle of filing, then `npm start` again on
  * the same data folder: the embedded PostgreSQL the dead process left running is taken over, every
- * ticket it answered 201 for is there, and every ticket it stored, answered or not, gets its clock,
- * its acknowledgment and its `ticket.created` exactly once.
+ * ticket it answered 201 for is there, and every ticket it stored, answered or not, gets one
+ * `ticket.created`, and its clock and acknowledgment exactly once.
  */
 describe('fault: the single-process platform killed with SIGKILL mid-load, started again', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-kill9-'));
@@ -124,7 +124,10 @@ describe('fault: the single-process platform killed with SIGKILL mid-load, start
       };
       const clocks = `SELECT ticket_id::text AS id, count(*)::int AS n FROM sla_timer.response_clocks WHERE partner_id = $1 GROUP BY ticket_id`;
       const acknowledgments = `SELECT ticket_id::text AS id, count(*)::int AS n FROM notification.acknowledgments WHERE partner_id = $1 GROUP BY ticket_id`;
-      const created = `SELECT headers->>'ce_subject' AS id, count(*)::int AS n FROM tss_event_log.messages
+      // One event per ticket. With spans recorded, the relay appends and then marks, so a kill
+      // between the two may append that event a second time (at-least-once, as over Kafka; the
+      // consumers' inboxes absorb it): count the event's ids, not its copies.
+      const created = `SELECT headers->>'ce_subject' AS id, count(DISTINCT headers->>'ce_id')::int AS n FROM tss_event_log.messages
          WHERE headers->>'ce_type' = 'ticket.created' AND convert_from(value, 'UTF8')::jsonb->>'partnerId' = $1 GROUP BY 1`;
       await waitFor('one clock, one acknowledgment and one ticket.created for every stored ticket', async () =>
         (await everyOnce(clocks)) && (await everyOnce(acknowledgments)) && (await everyOnce(created)), { timeoutMs: 90_000 }).catch((error: unknown) => {
