@@ -1,32 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { PlatformClient } from '@tss/runtime/testing';
 import { freePort, waitFor } from '@tss/service-kit/testing';
+import { fileSampleTicket, startPlatformProcess } from '../support/platform-process';
 
-const MAIN = path.resolve(__dirname, '../../src/main.ts');
 const ADMIN = { id: 'kill9-admin', secret: 'kill9-admin-secret-0123456789' };
-
-/** `npm start` as a process of its own, on its embedded PostgreSQL (no DATABASE_URL). */
-const startPlatform = (env: NodeJS.ProcessEnv): { child: ChildProcess; ready: Promise<void>; exited: Promise<unknown>; output: () => string } => {
-  // Not the run's database nor its Redis: this platform keeps everything in its data folder.
-  const { DATABASE_URL, REDIS_URL, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('TSS is running')) resolve();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${output.slice(-4_000)}`)));
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return { child, ready, exited, output: () => output };
-};
+/** `npm start` on its embedded PostgreSQL: not the run's database, nor its Redis. */
+const startPlatform = (env: NodeJS.ProcessEnv) => startPlatformProcess(env, { without: ['DATABASE_URL', 'REDIS_URL'] });
 
 /**
  * `kill -9` of the whole platform (`npm start`) in the middle of filing, then `npm start` again on
@@ -76,14 +59,9 @@ describe('fault: the single-process platform killed with SIGKILL mid-load, start
     const worker = async (w: number) => {
       for (let i = 0; loading; i += 1) {
         try {
-          const response = await fetch(`${base}/v1/tickets`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${acme.token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-            body: JSON.stringify(sampleTicket({ requester: { email: `requester-${w}-${i}@example.com` } })),
-          });
-          const body = (await response.json()) as { id?: string };
-          if (response.status === 201 && body.id) accepted.push(body.id);
-          else refused.push(`${response.status} ${JSON.stringify(body).slice(0, 200)}`);
+          const filed = await fileSampleTicket(base, acme.token, { requester: { email: `requester-${w}-${i}@example.com` } });
+          if (filed.id) accepted.push(filed.id);
+          else refused.push(`${filed.status} ${JSON.stringify(filed.body).slice(0, 200)}`);
         } catch {
           failed += 1; // in flight when the process died
           loading = false;

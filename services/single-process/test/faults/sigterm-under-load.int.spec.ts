@@ -1,32 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import pino from 'pino';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
+import { PlatformClient } from '@tss/runtime/testing';
 import { systemClock } from '@tss/service-kit';
 import { freePort, waitFor } from '@tss/service-kit/testing';
 import { startSingleProcessPlatform } from '../../src/single-process-platform';
+import { fileSampleTicket, startPlatformProcess } from '../support/platform-process';
 
-const MAIN = path.resolve(__dirname, '../../src/main.ts');
 const ADMIN = { id: 'sigterm-admin', secret: 'sigterm-admin-secret-0123456789' };
 
-const startProcess = (env: NodeJS.ProcessEnv): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; output: () => string } => {
-  // Not the run's Redis: this process's rate-limit counters must not mix with the Redis suite's.
-  const { REDIS_URL, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('TSS is running')) resolve();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${output}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, ready, exited, output: () => output };
-};
+// Not the run's Redis: this process's rate-limit counters must not mix with the Redis suite's.
+const startProcess = (env: NodeJS.ProcessEnv) => startPlatformProcess(env, { without: ['REDIS_URL'] });
 
 describe('fault: SIGTERM under load', () => {
   let db: TestDatabase;
@@ -63,14 +46,9 @@ describe('fault: SIGTERM under load', () => {
       const worker = async () => {
         while (loading) {
           try {
-            const response = await fetch(`${base}/v1/tickets`, {
-              method: 'POST',
-              headers: { authorization: `Bearer ${acme.token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-              body: JSON.stringify(sampleTicket()),
-            });
-            statuses.push(response.status);
-            const body = (await response.json()) as { id?: string };
-            if (response.status === 201 && body.id) accepted.push(body.id);
+            const filed = await fileSampleTicket(base, acme.token);
+            statuses.push(filed.status);
+            if (filed.id) accepted.push(filed.id);
           } catch {
             refusedConnections += 1; // the listener is gone: the process stopped taking requests
             if (refusedConnections > 20) loading = false;

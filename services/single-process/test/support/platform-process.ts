@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { sampleTicket } from '@tss/runtime/testing';
+
+const MAIN = path.resolve(__dirname, '../../src/main.ts');
+
+export interface PlatformProcess {
+  child: ChildProcess;
+  /** Resolves once the platform printed that it runs; rejects if it exits first. */
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+  output: () => string;
+}
+
+/**
+ * The whole platform as `npm start` runs it (`services/single-process/src/main.ts`), a process of
+ * its own: the test's environment less `without`, plus `env`.
+ */
+export const startPlatformProcess = (env: NodeJS.ProcessEnv, options: { without?: readonly string[] } = {}): PlatformProcess => {
+  const inherited = { ...process.env };
+  for (const name of options.without ?? []) delete inherited[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('TSS is running')) resolve();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${output.slice(-4_000)}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, ready, exited, output: () => output };
+};
+
+/** Files a sample ticket (`overrides` on it) under a fresh Idempotency-Key; throws when the connection fails. */
+export const fileSampleTicket = async (base: string, token: string, overrides: Record<string, unknown> = {}): Promise<{ status: number; id?: string; body: unknown }> => {
+  const response = await fetch(`${base}/v1/tickets`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: JSON.stringify(sampleTicket(overrides)),
+  });
+  const body = (await response.json()) as { id?: string };
+  return { status: response.status, id: response.status === 201 ? body.id : undefined, body };
+};
