@@ -11,7 +11,7 @@ import {
   systemClock,
 } from '@tss/service-kit';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@tss/persistence';
-import { SingleProcessEnv, type SingleProcessEnv as Config } from './single-process.config';
+import { SingleProcessEnv, withDataFolderDefaults, type SingleProcessEnv as Config } from './single-process.config';
 import { ALL_SERVICES, startSingleProcessPlatform } from './single-process-platform';
 
 const banner = (config: Config, metricsPort: number, admin?: { clientId: string; clientSecret: string }): string => {
@@ -60,8 +60,9 @@ const migrate = async (): Promise<void> => {
 
 const main = async (): Promise<void> => {
   if (process.argv[2] === 'migrate') return migrate();
+  const env = withDataFolderDefaults(process.env);
   // Every variable of every hosted service, checked at once before PostgreSQL starts (docs/adr/0015).
-  const config = loadConfigOrExit(processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES), 'tss', process.env, moduleConfigProblems(ALL_SERVICES));
+  const config = loadConfigOrExit(processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES), 'tss', env, moduleConfigProblems(ALL_SERVICES));
   const logger = createLogger('tss', config.LOG_LEVEL);
   const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 
@@ -78,7 +79,7 @@ const main = async (): Promise<void> => {
     databaseUrl,
     clock: systemClock,
     logger,
-    env: process.env,
+    env,
     issuer: config.TSS_JWT_ISSUER,
     audience: config.TSS_JWT_AUDIENCE,
     relayPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,

@@ -175,6 +175,8 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
         // 0: every process picks a free metrics port of its own.
         METRICS_PORT: String(options.metricsBasePort === 0 ? 0 : options.metricsBasePort + i),
         LOG_LEVEL: options.logLevel,
+        // Intake and notification share the attachments, inside the data folder (README).
+        ATTACHMENT_DIR: process.env.ATTACHMENT_DIR ?? path.join(options.dataDir, 'attachments'),
         ...siteLinks,
         ...(service.name === 'gateway'
           ? { ...upstreams, TSS_BOOTSTRAP_CLIENT_ID: admin.clientId, TSS_BOOTSTRAP_CLIENT_SECRET: admin.clientSecret }

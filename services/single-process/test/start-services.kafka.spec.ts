@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing'
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { freePortRange, waitFor } from '@tss/service-kit/testing';
 import { startServices, SERVICE_PROCESSES, type RunningServices } from '../src/start-services';
+import { attachmentFile, uploadSampleAttachment } from './support/platform-process';
 
 // `npm run start:services` for a newcomer: every service its own process, migrated, on distinct
 // ports, behind the gateway; here on the run's broker and a database of the test's own.
@@ -78,5 +79,16 @@ describe('services mode in one command (npm run start:services)', () => {
       { timeoutMs: 30_000 },
     );
     expect(clocks[0]).toMatchObject({ status: 'running', level: filed.body.level });
+  });
+
+  it('keeps attachments in its data folder, where intake and notification both find them', async () => {
+    const client = new PlatformClient(running.gatewayUrl);
+    const admin = await client.token(running.admin.clientId, running.admin.clientSecret);
+    const partner = await client.partner(admin, 'Start-services attachments');
+    const filed = await client.http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket());
+    const uploaded = await uploadSampleAttachment(running.gatewayUrl, partner.token, filed.body.id);
+    expect(uploaded.status).toBe(201);
+    const file = attachmentFile(path.join(dataDir, 'attachments'), { partnerId: partner.partnerId, ticketId: filed.body.id, id: uploaded.id! });
+    expect(readFileSync(file)).toEqual(uploaded.bytes);
   });
 });

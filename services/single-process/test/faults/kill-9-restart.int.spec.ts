@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { PlatformClient } from '@tss/runtime/testing';
 import { freePort, waitFor } from '@tss/service-kit/testing';
-import { fileSampleTicket, startPlatformProcess } from '../support/platform-process';
+import { attachmentFile, fileSampleTicket, startPlatformProcess, uploadSampleAttachment } from '../support/platform-process';
 
 const ADMIN = { id: 'kill9-admin', secret: 'kill9-admin-secret-0123456789' };
 /** `npm start` on its embedded PostgreSQL: not the run's database, nor its Redis. */
@@ -51,6 +51,12 @@ describe('fault: the single-process platform killed with SIGKILL mid-load, start
     const client = new PlatformClient(base);
     const admin = await client.token(ADMIN.id, ADMIN.secret);
     const acme = await client.partner(admin, 'Acme kill -9');
+    // An attachment, kept in the data folder with the database (README: one folder per platform).
+    const withAttachment = await fileSampleTicket(base, acme.token, { requester: { email: 'attachment@example.com' } });
+    const attachment = await uploadSampleAttachment(base, acme.token, withAttachment.id!);
+    expect(attachment.status).toBe(201);
+    const attachmentPath = attachmentFile(path.join(dataDir, 'attachments'), { partnerId: acme.partnerId, ticketId: withAttachment.id!, id: attachment.id! });
+    expect(readFileSync(attachmentPath)).toEqual(attachment.bytes);
 
     const accepted: string[] = [];
     const refused: string[] = [];
@@ -94,6 +100,10 @@ describe('fault: the single-process platform killed with SIGKILL mid-load, start
       expect(stored).toEqual(expect.arrayContaining(accepted));
       // Served through the API too, to the token issued before the kill.
       for (const id of accepted.slice(0, 5)) expect((await fetch(`${base}/v1/tickets/${id}`, { headers: { authorization: `Bearer ${acme.token}` } })).status).toBe(200);
+      const downloaded = await fetch(`${base}/v1/tickets/${withAttachment.id}/attachments/${attachment.id}`, { headers: { authorization: `Bearer ${acme.token}` } });
+      expect(downloaded.status).toBe(200);
+      expect(Buffer.from(await downloaded.arrayBuffer())).toEqual(attachment.bytes);
+      expect(existsSync(attachmentPath)).toBe(true);
 
       const perTicket = async (sql: string) => new Map((await db.query<{ id: string; n: number }>(sql, [acme.partnerId])).rows.map((r) => [r.id, r.n]));
       const everyOnce = async (sql: string) => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { pngBytes } from '@tss/blob-storage/testing';
 import { sampleTicket } from '@tss/runtime/testing';
 
 const MAIN = path.resolve(__dirname, '../../src/main.ts');
@@ -44,3 +45,17 @@ export const fileSampleTicket = async (base: string, token: string, overrides: R
   const body = (await response.json()) as { id?: string };
   return { status: response.status, id: response.status === 201 ? body.id : undefined, body };
 };
+
+/** Uploads a small PNG to a ticket; `id` is the attachment's when it was stored (201). */
+export const uploadSampleAttachment = async (base: string, token: string, ticketId: string): Promise<{ status: number; id?: string; bytes: Buffer }> => {
+  const bytes = pngBytes();
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), 'screen.png');
+  const response = await fetch(`${base}/v1/tickets/${ticketId}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const body = (await response.json()) as { items?: { id: string }[] };
+  return { status: response.status, id: response.status === 201 ? body.items?.[0]?.id : undefined, bytes };
+};
+
+/** Where the filesystem storage keeps an attachment's bytes under its folder (`blobKey('attachments', …)`). */
+export const attachmentFile = (attachmentDir: string, a: { partnerId: string; ticketId: string; id: string }): string =>
+  path.join(attachmentDir, 'attachments', a.partnerId, a.ticketId, a.id);
