@@ -8,6 +8,7 @@ import { CreateGatewayTables1764115600000 } from './store/migrations/17641156000
 import { ClientRevocation1764201600000 } from './store/migrations/1764201600000-client-revocation';
 import { KeyPublicationAndWrapping1764806400000 } from './store/migrations/1764806400000-key-publication-and-wrapping';
 import { SupportSite1765300300000 } from './store/migrations/1765300300000-support-site';
+import { SiteLinkRevocationPerTicket1765400000000 } from './store/migrations/1765400000000-site-link-revocation-per-ticket';
 import { GatewayEnv, upstreamUrlSetting } from './gateway.config';
 import { onTicketCreated } from './events/on-ticket-created.handler';
 import { siteLinkRoutes } from './http/site-link.routes';
@@ -41,7 +42,7 @@ export const gatewayService = defineService({
   description: "Authentication (OAuth 2.0 client credentials, JWKS), partners and their API clients, and the requester's support site.",
   schema: GATEWAY_SCHEMA,
   entities: [SigningKeyEntity, GeneratedMasterKeyEntity, PartnerEntity, ApiClientEntity],
-  migrations: [...messagingMigrations(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000, KeyPublicationAndWrapping1764806400000, SupportSite1765300300000],
+  migrations: [...messagingMigrations(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000, KeyPublicationAndWrapping1764806400000, SupportSite1765300300000, SiteLinkRevocationPerTicket1765400000000],
   config: GatewayEnv,
   configProblems: (config) => {
     try {

@@ -2,10 +2,13 @@ import type { EntityManager } from 'typeorm';
 
 /** Revoked support-site links (docs/adr/0037): a link is its signed token; revoking it names its id. */
 export const siteLinkRevocationStore = {
-  /** Idempotent: revoking a revoked link keeps the first revocation. */
+  /**
+   * Idempotent: revoking a revoked link keeps the first revocation. Keyed by link and ticket, so a
+   * revocation through another ticket (which `isRevoked` never reads) cannot take the link's place.
+   */
   async revoke(tx: EntityManager, revocation: { linkId: string; ticketId: string; partnerId: string; revokedBy: string; revokedAt: Date }): Promise<void> {
     await tx.query(
-      `INSERT INTO gateway.site_link_revocations (link_id, ticket_id, partner_id, revoked_by, revoked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (link_id) DO NOTHING`,
+      `INSERT INTO gateway.site_link_revocations (link_id, ticket_id, partner_id, revoked_by, revoked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (link_id, ticket_id) DO NOTHING`,
       [revocation.linkId, revocation.ticketId, revocation.partnerId, revocation.revokedBy, revocation.revokedAt],
     );
   },

@@ -351,6 +351,17 @@ describe('the support site (issue #13)', () => {
       expect((await http().get((await mint(acme.token, ticket.id)).path)).status).toBe(200);
     });
 
+    it("another partner revoking a link's id through its own ticket neither revokes the link nor stops its owner revoking it", async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const rivals = await file(rival.token, { requester: { id: 'cust-rival', email: 'rival@example.com' } });
+      // The site hears of the rival's new ticket a moment after filing (409 until then).
+      await waitFor('the rival ticket known to the site', async () => (await http().delete(`/v1/tickets/${rivals.id}/site-links/${link.linkId}`).auth(rival.token, { type: 'bearer' })).status === 204);
+      expect((await http().get(link.path)).status).toBe(200);
+      await http().delete(`/v1/tickets/${ticket.id}/site-links/${link.linkId}`).auth(acme.token, { type: 'bearer' }).expect(204);
+      expect((await http().get(link.path)).status).toBe(410);
+    });
+
     it('a link never shows another ticket: not another ticket’s attachment, not a ticket of another requester', async () => {
       const mine = await file(acme.token);
       const theirs = await file(acme.token, { requester: { id: 'cust-bob' } });
