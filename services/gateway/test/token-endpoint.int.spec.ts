@@ -116,6 +116,43 @@ describe('POST /v1/auth/token', () => {
     expect(response.body.token_type).toBe('Bearer');
   });
 
+  it.each([
+    ['a secret in the body as well', { client_secret: client.secret }],
+    ['a wrong secret in the body as well', { client_secret: 'not-the-secret' }],
+    ['another client id in the body', { client_id: 'pc_disabled', client_secret: client.secret }],
+  ])('Basic credentials with %s: one authentication method per request (RFC 6749 §2.3), a 400 invalid_request', async (_case, body) => {
+    const response = await tokenRequest({ grant_type: 'client_credentials', ...body }, basic(`${client.clientId}:${client.secret}`));
+
+    expect(response.status).toBe(400);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toMatchObject({ error: 'invalid_request', type: 'https://tss.dev/problems/oauth/invalid_request' });
+    expect(response.body.access_token).toBeUndefined();
+    expect(secretChecks).toEqual([]);
+  });
+
+  it('Basic credentials with the same client id repeated in the body still authenticate', async () => {
+    const response = await tokenRequest({ grant_type: 'client_credentials', client_id: client.clientId }, basic(`${client.clientId}:${client.secret}`));
+
+    expect(response.status).toBe(200);
+  });
+
+  it.each([
+    ['a JSON array', 'application/json', '[1]', 400],
+    ['JSON null', 'application/json', 'null', 400],
+    ['a number as the secret', 'application/json', JSON.stringify({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: 123 }), 400],
+    ['malformed JSON', 'application/json', '{"grant_type":', 400],
+    ['a NUL in the client id', 'application/json', JSON.stringify({ grant_type: 'client_credentials', client_id: 'pc\u0000x', client_secret: 'x' }), 400],
+    ['a text/plain body', 'text/plain', 'grant_type=client_credentials', 415],
+  ])('a body the endpoint cannot read (%s) is refused as an OAuth error too: `invalid_request`, never cached', async (_case, contentType, body, status) => {
+    const response = await request(app.server).post('/v1/auth/token').set('content-type', contentType).send(body);
+
+    expect(response.status).toBe(status);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toMatchObject({ status, error: 'invalid_request', error_description: expect.any(String) });
+    expect(secretChecks).toEqual([]);
+  });
+
   it('token requests neither read key rows nor unwrap or generate keys each time: the signing key is cached', async () => {
     const reads = jest.spyOn(store, 'active');
     const inserts = jest.spyOn(store, 'insert');

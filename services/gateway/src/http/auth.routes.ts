@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { Text } from '@tss/contracts';
-import { principalOf, problemType, scopeOf, sendProblem, type Clock } from '@tss/service-kit';
+import { PROBLEM_CONTENT_TYPE, principalOf, problemType, scopeOf, sendProblem, type Clock } from '@tss/service-kit';
 import type { KeyRing } from '../store/key-ring';
 import type { SecretVerifier } from '../domain/client-secret';
 import { issueClientToken, issueRequesterToken, type TokenError, type TokenSettings } from '../use-cases/issue-token';
@@ -60,6 +60,22 @@ const sendTokenError = (reply: FastifyReply, error: TokenError, status: 400 | 40
   });
 };
 
+/** Statuses the request's own checks answer before the handler runs (schema, media type, size). */
+const REQUEST_CHECK_STATUSES = new Set([400, 413, 415]);
+
+/**
+ * The token endpoint's answers are never cached, and every refusal carries RFC 6749 §5.2 `error`
+ * (docs/auth.md), including those of the schema, the body parser and the size limit, which the
+ * app-wide handler answers as plain problems before the handler runs: `invalid_request`.
+ */
+const tokenEndpointOnSend = async (_request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+  reply.header('cache-control', 'no-store');
+  if (!REQUEST_CHECK_STATUSES.has(reply.statusCode) || typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').startsWith(PROBLEM_CONTENT_TYPE)) return payload;
+  const problem = JSON.parse(payload) as Record<string, unknown>;
+  if (problem.error !== undefined) return payload;
+  return JSON.stringify({ ...problem, error: 'invalid_request', error_description: problem.detail ?? problem.title });
+};
+
 export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(formbody);
@@ -67,6 +83,7 @@ export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstan
     '/v1/auth/token',
     {
       config: { public: true },
+      onSend: tokenEndpointOnSend,
       schema: {
         tags: ['auth'],
         operationId: 'issueToken',
@@ -81,6 +98,10 @@ export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstan
       const basic = basicCredentials(request.headers.authorization);
       // Malformed credentials are the caller's mistake, not a failed authentication: 400, not 401.
       if (!basic.ok) return sendTokenError(reply, { error: 'invalid_client', description: basic.error }, 400);
+      // RFC 6749 §2.3: one authentication method per request; a client_id beside Basic may only repeat it.
+      if (basic.value && (request.body.client_secret !== undefined || (request.body.client_id !== undefined && request.body.client_id !== basic.value.id))) {
+        return sendTokenError(reply, { error: 'invalid_request', description: 'Authenticate with HTTP Basic or with client_id and client_secret in the body, not both.' }, 400);
+      }
       await deps.keys.rotateIfOlderThan(deps.maxKeyAgeMs);
       const result = await issueClientToken(deps, {
         grantType: request.body.grant_type,
