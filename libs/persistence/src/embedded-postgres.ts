@@ -110,6 +110,43 @@ export class EmbeddedPostgres implements RunningPostgres {
   }
 
   async start(): Promise<void> {
+    const unlock = await this.lockStart();
+    try {
+      await this.startLocked();
+    } finally {
+      await unlock();
+    }
+  }
+
+  /**
+   * One start at a time per data folder (`<dataDir>/postgres.starting`, created exclusively): two
+   * starts at once would both find no server, both run initdb or both start one, and the loser
+   * would take the winner's starting server for an orphan. A file left by a process that died
+   * while starting is taken over.
+   */
+  private async lockStart(): Promise<() => Promise<void>> {
+    const file = path.resolve(this.options.dataDir, 'postgres.starting');
+    await mkdir(this.options.dataDir, { recursive: true });
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+        return () => rm(file, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const starter = await pidIn(file);
+        // This process's own other instance counts as another starter, as another process would.
+        if (starter === undefined || starter === process.pid || alive(starter)) {
+          throw new Error(
+            `the data folder ${path.resolve(this.options.dataDir)} is in use: process ${starter ?? 'unknown'} is starting its PostgreSQL; stop that process first, or choose another data folder (TSS_DATA_DIR)`,
+          );
+        }
+        await rm(file, { force: true });
+      }
+    }
+    throw new Error(`could not lock the data folder ${path.resolve(this.options.dataDir)} to start PostgreSQL`);
+  }
+
+  private async startLocked(): Promise<void> {
     await this.initialise();
     await this.takeOverCluster();
     const { osUser, bin } = await this.locate();

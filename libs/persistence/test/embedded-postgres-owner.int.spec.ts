@@ -70,4 +70,34 @@ describe('embedded PostgreSQL: one owner per data folder', () => {
     // The orphaned server was stopped, not left beside the new one.
     expect(await answers(holderUrl)).toBe(false);
   });
+
+  it('of two starts at once on one folder, one runs and the other is refused with the same message', async () => {
+    const raceDir = mkdtempSync(path.join(os.tmpdir(), 'tss-pg-race-'));
+    const first = new EmbeddedPostgres({ dataDir: raceDir, port: await freePort() });
+    await first.start(); // the cluster exists: the race is the servers', not initdb's
+    await first.stop();
+    const racers = [new EmbeddedPostgres({ dataDir: raceDir, port: await freePort() }), new EmbeddedPostgres({ dataDir: raceDir, port: await freePort() })];
+    try {
+      const outcomes = await Promise.allSettled(racers.map((r) => r.start()));
+      const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(refused).toHaveLength(1);
+      expect(String(refused[0].reason)).toMatch(new RegExp(`the data folder .* is in use: process ${process.pid} is starting its PostgreSQL`));
+      const winner = racers[outcomes.findIndex((o) => o.status === 'fulfilled')];
+      expect(await answers(winner.url())).toBe(true);
+      await winner.stop();
+
+      // A start cut short by kill -9 leaves its lock file behind: the next start takes it over.
+      const dead = spawn(process.execPath, ['-e', '']);
+      await new Promise((resolve) => dead.once('exit', resolve));
+      writeFileSync(path.join(raceDir, 'postgres.starting'), `${dead.pid}\n`);
+      const next = new EmbeddedPostgres({ dataDir: raceDir, port: await freePort() });
+      racers.push(next);
+      await next.start();
+      expect(await answers(next.url())).toBe(true);
+    } finally {
+      for (const racer of racers) await racer.stop();
+      rmSync(raceDir, { recursive: true, force: true });
+    }
+  });
 });
