@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { NotificationEmailReceivedV1 } from '@tss/contracts';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
@@ -174,5 +175,76 @@ describe('inbound e-mail (P8, issue #11)', () => {
       ['From: Heidi <heidi@partner-domain.example>', 'To: support@tss.test', 'Subject: one more thing', 'Message-ID: <new-5c@partner-domain.example>', 'In-Reply-To: <new-5b@partner-domain.example>', '', 'It also fails on macOS 14.', ''].join('\r\n'),
     );
     expect(await receive(followUp)).toMatchObject({ outcome: 'threaded', ticketId: ack.ticket_id });
+  });
+
+  it('P11: a reply to the resolved mail inside the reopen window reopens the ticket and starts a clock, once however often the mail comes', async () => {
+    const ticket = await ticketWithAck('gina@client.example');
+    const read = (path: string, token = agent) => client.http().get(path).auth(token, { type: 'bearer' });
+    expect((await client.http().post(`/v1/tickets/${ticket.id}/messages`).auth(agent, { type: 'bearer' }).send({ body: 'Update to 4.2.2, please.', visibility: 'public' })).status).toBe(201);
+    const etag = (await read(`/v1/tickets/${ticket.id}`)).headers.etag as string;
+    expect((await client.http().patch(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' }).set('if-match', etag).send({ status: 'resolved' })).status).toBe(200);
+    const resolvedMail = await waitFor('the resolved mail', async () => {
+      const rows = await platform.query<{ message_id: string; text_body: string }>(
+        'notification',
+        `SELECT message_id, text_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'resolved'`,
+        [ticket.id],
+      );
+      return rows[0];
+    });
+    expect(resolvedMail.text_body).toContain('reply to this message by');
+
+    const raw = Buffer.from(
+      [
+        'From: Gina <gina@client.example>',
+        'To: support@tss.test',
+        `Subject: Re: [${ticket.reference}] Resolved`,
+        'Message-ID: <not-solved-1@client.example>',
+        `In-Reply-To: ${resolvedMail.message_id}`,
+        `References: ${resolvedMail.message_id}`,
+        '',
+        'Still crashes after updating to 4.2.2.',
+        '',
+      ].join('\r\n'),
+    );
+    expect(await receive(raw)).toMatchObject({ outcome: 'threaded', ticketId: ticket.id, duplicate: false });
+    const reopened = await waitFor('the ticket reopened', async () => {
+      const { body } = await read(`/v1/tickets/${ticket.id}`, partner.token);
+      return body.status === 'open' && body;
+    });
+    expect(reopened).toMatchObject({ status: 'open', responseOwed: true });
+
+    // P5/P11: the reopened ticket owes a response again: a new running clock, started by the reopening.
+    const clocks = await waitFor('a running clock', async () => {
+      const sla = await read(`/v1/tickets/${ticket.id}/sla`, partner.token);
+      const all = sla.body.clocks as { status: string; startedBy: string; open: boolean }[];
+      return all.some((c) => c.open) && all;
+    });
+    expect(clocks.filter((c) => c.open)).toEqual([expect.objectContaining({ status: 'running', startedBy: 'reopened' })]);
+
+    // The same mail again is a duplicate at the edge; the same Message-ID delivered again as an event threads and reopens nothing.
+    expect(await receive(raw)).toMatchObject({ outcome: 'threaded', duplicate: true });
+    const [published] = await platform.query<{ event: { data: unknown } }>(
+      'notification',
+      `SELECT event FROM notification.outbox WHERE event_type = 'notification.email_received' AND message_key = $1 AND event->'data'->>'messageId' = $2`,
+      [ticket.id, '<not-solved-1@client.example>'],
+    );
+    const notification = platform.running.platform.host('notification');
+    const redelivered = await notification.unitOfWork.run((tx) => notification.outbox.add(tx, NotificationEmailReceivedV1, ticket.id, published.event.data as never));
+    await waitFor('the redelivery handled', async () =>
+      (await platform.query('ticket-intake', `SELECT 1 FROM ticket_intake.inbox WHERE event_id = $1`, [redelivered.id])).length === 1,
+    );
+
+    const events = await platform.query<{ type: string; reason: string | null }>(
+      'ticket-intake',
+      `SELECT event_type AS type, event->'data'->>'reason' AS reason FROM ticket_intake.outbox WHERE event->>'subject' = $1 AND event_type = 'ticket.reopened'`,
+      [ticket.id],
+    );
+    expect(events).toEqual([{ type: 'ticket.reopened', reason: expect.stringContaining('e-mail') }]);
+    const thread = (await read(`/v1/tickets/${ticket.id}/thread`)).body.items as { body: string }[];
+    expect(thread.filter((m) => m.body.includes('Still crashes after updating'))).toHaveLength(1);
+    const history = (await read(`/v1/tickets/${ticket.id}/history`)).body.items as { action: string }[];
+    expect(history.map((h) => h.action).slice(-3)).toEqual(['message_received', 'reopened', 'status_changed']);
+    const reopenedMails = await platform.query('notification', `SELECT 1 FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'reopened'`, [ticket.id]);
+    expect(reopenedMails).toHaveLength(1);
   });
 });

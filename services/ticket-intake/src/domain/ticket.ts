@@ -302,14 +302,36 @@ export const assign = (ticket: Ticket, assigneeId: string): { ticket: Ticket; ef
   return { ticket: next, effects };
 };
 
+/** P11: the reason recorded when a requester's e-mail reply reopens a resolved ticket. */
+export const MAIL_REPLY_REOPEN_REASON = "Reopened by the requester's e-mail reply inside the reopen window.";
+
+/** P11: a resolved ticket whose reopen window is still running at `now`. */
+const reopenableAt = (ticket: Ticket, now: Date): boolean =>
+  ticket.status === 'resolved' && (!ticket.reopenWindowEndsAt || now.getTime() < ticket.reopenWindowEndsAt.getTime());
+
+/** P11: a resolved ticket inside its window is `open` again and owes a response. */
+const reopenInsideWindow = (ticket: Ticket, now: Date, reason?: string): { ticket: Ticket; effects: TicketEffect[] } => {
+  const moved = moveTo(ticket, 'open', reason ?? 'reopened', now, 0);
+  return { ticket: { ...moved.ticket, responseOwed: true }, effects: [{ kind: 'reopened', ...(reason ? { reason } : {}) }, ...moved.effects] };
+};
+
+/**
+ * P8/P11: whether a requester's e-mail reply files a new ticket linked to this one instead of
+ * threading: once the ticket is closed, or its reopen window has ended (as `reopen` answers then).
+ */
+export const mailReplyFollowsUp = (ticket: Ticket, now: Date): boolean =>
+  ticket.status === 'closed' || (ticket.status === 'resolved' && !reopenableAt(ticket, now));
+
 /**
  * P8/P5: the requester added to the thread. A ticket waiting on them is `open` again and owes a
  * response ("every response owed after the requester furnishes more information"); P7: the
- * team-leader phrase flags the ticket, once per message.
+ * team-leader phrase flags the ticket, once per message. P11: an e-mail reply to a resolved
+ * ticket inside its reopen window reopens it, as the resolved mail promises.
  */
 export const receiveRequesterMessage = (
   ticket: Ticket,
   message: { id: string; channel: Channel; attachmentIds: string[]; subject?: string; body: string },
+  now: Date,
 ): Change => {
   if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
   const effects: TicketEffect[] = [{ kind: 'message_received', messageId: message.id, channel: message.channel, attachmentIds: message.attachmentIds }];
@@ -318,8 +340,13 @@ export const receiveRequesterMessage = (
     effects.push({ kind: 'status_changed', from: 'awaiting_customer', to: 'open', reason: 'requester_replied' });
     next = { ...next, status: 'open', waitReason: undefined };
   }
-  // A message on a resolved ticket is a comment, not a reopening: reopening is its own request (P11).
-  if (next.status !== 'resolved' && next.status !== 'feature_request') next.responseOwed = true;
+  if (message.channel === 'email' && reopenableAt(ticket, now)) {
+    // P11: replying is a mail-only requester's one way to reopen; the API and the support site
+    // have their reopen requests, so a message from them on a resolved ticket stays a comment (docs/adr/0029).
+    const reopened = reopenInsideWindow(next, now, MAIL_REPLY_REOPEN_REASON);
+    next = reopened.ticket;
+    effects.push(...reopened.effects);
+  } else if (next.status !== 'resolved' && next.status !== 'feature_request') next.responseOwed = true;
   if (mentionsTeamLeader(message.subject, message.body)) {
     effects.push({ kind: 'team_leader_requested', messageId: message.id, quote: quoteOf(message.subject, message.body) });
     next.teamLeaderRequested = true;
@@ -353,10 +380,8 @@ export const reopen = (ticket: Ticket, now: Date, reason?: string): Change | { f
   if (ticket.status !== 'resolved') {
     return violation({ kind: 'invalid_transition', detail: `Only a resolved ticket can be reopened; this one is ${ticket.status}.`, allowed: [...TRANSITIONS[ticket.status]] });
   }
-  if (ticket.reopenWindowEndsAt && now.getTime() >= ticket.reopenWindowEndsAt.getTime()) return { followUp: true };
-  const effects: TicketEffect[] = [{ kind: 'reopened', ...(reason ? { reason } : {}) }];
-  const moved = moveTo(ticket, 'open', reason ?? 'reopened', now, 0);
-  return { ticket: { ...moved.ticket, responseOwed: true }, effects: [...effects, ...moved.effects] };
+  if (!reopenableAt(ticket, now)) return { followUp: true };
+  return reopenInsideWindow(ticket, now, reason);
 };
 
 /** P11: the reopen window ended; a resolved ticket closes by itself. Anything else stays as it is. */

@@ -10,9 +10,9 @@ import {
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
 import { mailRequesterId } from '../domain/requester-id';
-import { applyReferral } from '../domain/ticket';
+import { applyReferral, mailReplyFollowsUp } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
-import { ticketStore } from '../store/ticket.store';
+import { ticketStore, toTicket } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from '../use-cases/commit-change';
 import { fileTicketIn } from '../use-cases/file-ticket';
 import { postMessageIn, type MessageHooks } from '../use-cases/post-message';
@@ -51,7 +51,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     };
     const refusedNote = (refused: { filename: string; reason: string }[]) =>
       refused.map((r) => `Attachment "${r.filename}" was not accepted: ${r.reason}`).join('\n');
-    if (threaded && threaded.status !== 'closed') {
+    // P11: inside the reopen window a reply reopens a resolved ticket (receiveRequesterMessage); after it, it follows up.
+    if (threaded && !mailReplyFollowsUp(toTicket(threaded), deps.clock.now())) {
       const attachments = await mailed({ id: threaded.id, partnerId: threaded.partnerId });
       const posted = await postMessageIn(tx, withOutbox(outbox), {
         at: { id: threaded.id, partnerId: threaded.partnerId },
@@ -72,7 +73,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       deps.logger.warn({ eventId: event.id }, 'inbound mail names no partner and no ticket: not filed');
       return;
     }
-    // P8/P11: a new request by mail, or a reply to a closed ticket: a new ticket, linked when it follows one up.
+    // P8/P11: a new request by mail, or a reply to a closed ticket or one past its reopen window: a new ticket, linked when it follows one up.
     const ticket = await fileTicketIn(tx, withOutbox(outbox), {
       partnerId,
       channel: 'email',

@@ -93,7 +93,7 @@ export const postMessageIn = async (
   }
   const change =
     input.author.kind === 'requester'
-      ? receiveRequesterMessage(locked, { id: messageId, channel: input.channel, attachmentIds: input.attachmentIds, subject: input.subject, body: input.body })
+      ? receiveRequesterMessage(locked, { id: messageId, channel: input.channel, attachmentIds: input.attachmentIds, subject: input.subject, body: input.body }, now)
       : receiveAgentMessage(locked, { id: messageId, authorId: input.author.id, visibility: input.visibility, body });
   if ('violation' in change) {
     const v = change.violation;

@@ -89,7 +89,7 @@ describe('the ticket status machine (issue #9)', () => {
 
   it('P5: a requester message on a ticket awaiting them reopens the work and owes a response; a public reply gives it', () => {
     const waiting = changed(applyPatch(filed(), { status: 'awaiting_customer', waitReason: 'insufficient_information' }, t0)).ticket;
-    const replied = changed(receiveRequesterMessage(waiting, { id: 'm1', channel: 'email', attachmentIds: [], body: 'More detail' }));
+    const replied = changed(receiveRequesterMessage(waiting, { id: 'm1', channel: 'email', attachmentIds: [], body: 'More detail' }, t0));
     expect(replied.ticket).toMatchObject({ status: 'open', responseOwed: true, waitReason: undefined });
     expect(replied.effects.map((e) => e.kind)).toEqual(['message_received', 'status_changed']);
     const answered = changed(receiveAgentMessage(replied.ticket, { id: 'm2', authorId: 'agent-1', visibility: 'public' }));

@@ -1,4 +1,4 @@
-import { openTicket } from '../../src/domain/ticket';
+import { MAIL_REPLY_REOPEN_REASON, applyPatch, mailReplyFollowsUp, openTicket, receiveRequesterMessage, reopen, type Change, type Ticket } from '../../src/domain/ticket';
 import { mentionsTeamLeader, missingDetails, withoutQuotedHistory } from '../../src/domain/ticket-request';
 
 const receivedAt = new Date('2026-03-01T22:15:00.000Z');
@@ -66,5 +66,58 @@ describe('P7: the team-leader phrase inside quoted history is not a new request'
 
   it('but the phrase above the quote counts', () => {
     expect(mentionsTeamLeader('Attention Technical Support Team Leader\n\nOn Mon, Ann wrote:\n> old text')).toBe(true);
+  });
+});
+
+describe('P11: an e-mail reply to the resolved mail', () => {
+  const DAY = 24 * 3_600_000;
+  const at = (ms: number) => new Date(receivedAt.getTime() + ms);
+  const changed = (c: Change | { followUp: true }): { ticket: Ticket; effects: { kind: string }[] } => {
+    if (!('ticket' in c)) throw new Error(`unexpected ${JSON.stringify(c)}`);
+    return c;
+  };
+  const resolved = (): Ticket => {
+    const filed = openTicket({ ...base, channel: 'email', request: { product: 'reader', productVersion: '4', description: 'Crash' } }, receivedAt).ticket;
+    return changed(applyPatch(filed, { status: 'resolved' }, receivedAt, 14 * DAY)).ticket;
+  };
+  const reply = (channel: 'email' | 'api' | 'site', id = 'm1') => ({ id, channel, attachmentIds: [], subject: 'Re: [TSS-01234-56789] Resolved', body: 'Still crashes.' });
+
+  it('inside the reopen window reopens the ticket as the reopen request does, saying it came by mail', () => {
+    const now = at(3 * DAY);
+    const replied = changed(receiveRequesterMessage(resolved(), reply('email'), now));
+    expect(replied.ticket).toEqual(changed(reopen(resolved(), now, MAIL_REPLY_REOPEN_REASON)).ticket);
+    expect(replied.ticket).toMatchObject({ status: 'open', responseOwed: true, resolvedAt: undefined, reopenWindowEndsAt: undefined });
+    expect(replied.effects).toEqual([
+      { kind: 'message_received', messageId: 'm1', channel: 'email', attachmentIds: [] },
+      { kind: 'reopened', reason: MAIL_REPLY_REOPEN_REASON },
+      { kind: 'status_changed', from: 'resolved', to: 'open', reason: MAIL_REPLY_REOPEN_REASON },
+    ]);
+    expect(MAIL_REPLY_REOPEN_REASON).toMatch(/e-mail/);
+    expect(mailReplyFollowsUp(resolved(), now)).toBe(false);
+
+    // A further mail on the reopened ticket is a message: it reopens nothing twice.
+    const again = changed(receiveRequesterMessage(replied.ticket, reply('email', 'm2'), at(3 * DAY + 1)));
+    expect(again.ticket).toMatchObject({ status: 'open', responseOwed: true });
+    expect(again.effects.map((e) => e.kind)).toEqual(['message_received']);
+  });
+
+  it('a message through the API or the support site stays a comment: they have their reopen request', () => {
+    for (const channel of ['api', 'site'] as const) {
+      const commented = changed(receiveRequesterMessage(resolved(), reply(channel), at(DAY)));
+      expect(commented.ticket).toMatchObject({ status: 'resolved', responseOwed: false });
+      expect(commented.effects.map((e) => e.kind)).toEqual(['message_received']);
+    }
+  });
+
+  it('once the window has ended the mail follows up in a new ticket, as after the ticket closes', () => {
+    const end = at(14 * DAY);
+    expect(mailReplyFollowsUp(resolved(), at(14 * DAY - 1))).toBe(false);
+    expect(mailReplyFollowsUp(resolved(), end)).toBe(true);
+    expect(mailReplyFollowsUp({ ...resolved(), status: 'closed' }, at(DAY))).toBe(true);
+    expect(mailReplyFollowsUp({ ...resolved(), status: 'open' }, end)).toBe(false);
+    // Were it threaded all the same, it would reopen nothing.
+    const late = changed(receiveRequesterMessage(resolved(), reply('email'), end));
+    expect(late.ticket).toMatchObject({ status: 'resolved', responseOwed: false });
+    expect(late.effects.map((e) => e.kind)).toEqual(['message_received']);
   });
 });
