@@ -16,7 +16,7 @@ import { instrumentedServerSpan } from './tracing';
 import type { Logger } from 'pino';
 import { installHealth, type ReadinessCheck } from './health';
 import { installMetrics } from './metrics';
-import { answerFrameworkError, installProblemHandlers, ProblemSchema, problemType, sendProblem } from './problem';
+import { answerFrameworkError, formatValidationErrors, installProblemHandlers, ProblemSchema, problemType, sendProblem } from './problem';
 import { installStrictJsonBody } from './http/json-body';
 import { installStrictQueryEncoding } from './http/query-encoding';
 import { requestValidatorFactory } from './http/request-validation';
@@ -78,6 +78,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     routerOptions: { maxParamLength: 200 },
     // Parameters are coerced from text, JSON bodies are not; numbers are finite; uuids are PostgreSQL's.
     schemaController: { compilersFactory: { buildValidator: requestValidatorFactory() } },
+    // The first few errors, however many a bad body has (problem.ts, MAX_LISTED_VALIDATION_ERRORS).
+    schemaErrorFormatter: formatValidationErrors,
     ajv: {
       customOptions: {
         removeAdditional: false,

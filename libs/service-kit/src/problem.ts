@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { STORABLE_TEXT_FORMAT } from '@tss/contracts';
 import { isConnectionFailure } from './infrastructure-errors';
 
@@ -97,6 +97,28 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/**
+ * A validation problem lists at most this many errors, and `errorCount` says how many there were:
+ * ajv (allErrors) reports one error per offending key or item, so a large bad body (a buffer, a map
+ * of thousands of unknown fields) once made an answer of 150 MB. The answer stays a few KB.
+ */
+export const MAX_LISTED_VALIDATION_ERRORS = 10;
+/** A pointer, message or property name taken from the input is cut to this many characters. */
+const MAX_ECHOED_CHARS = 100;
+const MAX_DETAIL_CHARS = 500;
+
+const clipped = (text: string, max = MAX_ECHOED_CHARS): string => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+/**
+ * The message of a validation error (fastify's `schemaErrorFormatter`, which becomes `detail`):
+ * its first errors and how many more there were, not one clause per error as fastify's own.
+ */
+export const formatValidationErrors = (errors: FastifySchemaValidationError[], dataVar: string): Error => {
+  const listed = errors.slice(0, MAX_LISTED_VALIDATION_ERRORS).map((e) => clipped(`${dataVar}${e.instancePath || ''} ${e.message ?? 'is invalid'}`));
+  const more = errors.length - listed.length;
+  return new Error(clipped(more > 0 ? `${listed.join(', ')}, and ${more} more` : listed.join(', '), MAX_DETAIL_CHARS));
+};
+
 /** Every 4xx/5xx as problem+json: schema validation errors, client errors and faults. */
 const answerError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
   if (error.validation) {
@@ -104,14 +126,15 @@ const answerError = (error: FastifyError, request: FastifyRequest, reply: Fastif
       type: problemType('validation'),
       title: 'Your request is not valid',
       status: 400,
-      detail: error.message,
-      errors: error.validation.map((v) => ({
+      detail: clipped(error.message, MAX_DETAIL_CHARS),
+      errorCount: error.validation.length,
+      errors: error.validation.slice(0, MAX_LISTED_VALIDATION_ERRORS).map((v) => ({
         in: error.validationContext ?? 'body',
-        pointer: v.instancePath || '/',
-        message: v.keyword === 'format' && v.params.format === STORABLE_TEXT_FORMAT ? UNSTORABLE_TEXT_MESSAGE : v.message ?? 'invalid',
-        ...(v.params && 'missingProperty' in v.params ? { missingProperty: v.params.missingProperty } : {}),
+        pointer: clipped(v.instancePath || '/'),
+        message: v.keyword === 'format' && v.params.format === STORABLE_TEXT_FORMAT ? UNSTORABLE_TEXT_MESSAGE : clipped(v.message ?? 'invalid'),
+        ...(v.params && 'missingProperty' in v.params ? { missingProperty: clipped(String(v.params.missingProperty)) } : {}),
         // An unknown field is named too (issue #9): the pointer is the object that refuses it.
-        ...(v.params && 'additionalProperty' in v.params ? { additionalProperty: v.params.additionalProperty } : {}),
+        ...(v.params && 'additionalProperty' in v.params ? { additionalProperty: clipped(String(v.params.additionalProperty)) } : {}),
       })),
     });
   }
@@ -176,8 +199,10 @@ export const ProblemSchema = {
     status: { type: 'integer' },
     detail: { type: 'string' },
     instance: { type: 'string' },
+    errorCount: { type: 'integer', description: 'How many validation errors there were; `errors` lists the first 10' },
     errors: {
       type: 'array',
+      maxItems: MAX_LISTED_VALIDATION_ERRORS,
       items: {
         type: 'object',
         properties: {

@@ -144,6 +144,24 @@ describe('inbound e-mail (P8, issue #11)', () => {
     expect((await client.http().get('/v1/inbound/quarantine').auth(partner.token, { type: 'bearer' })).status).toBe(403);
   });
 
+  // An outside test: the mail route's raw-body parsers applied to every route of the plugin, and a
+  // 1,000-byte text/plain PUT answered 400 with one validation error per byte (160 KB).
+  it('only the mail route takes a raw mail body: the partner-domain PUT answers text/plain and message/rfc822 with a small 415 problem', async () => {
+    for (const contentType of ['text/plain', 'message/rfc822']) {
+      const response = await client
+        .http()
+        .put('/v1/inbound/partner-domains/raw-body.example')
+        .auth(admin, { type: 'bearer' })
+        .set('content-type', contentType)
+        .send(Buffer.alloc(1_000, 'a'));
+      expect(response.status).toBe(415);
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(response.text.length).toBeLessThan(1_024);
+    }
+    const listed = await client.http().get('/v1/inbound/partner-domains').auth(admin, { type: 'bearer' });
+    expect((listed.body as { items: { domain: string }[] }).items.map((d) => d.domain)).not.toContain('raw-body.example');
+  });
+
   it('new mail from a partner’s domain opens a ticket with channel email, its attachment stored with size and SHA-256, and is acknowledged', async () => {
     const put = await client.http().put('/v1/inbound/partner-domains/Partner-Domain.example').auth(admin, { type: 'bearer' }).send({ partnerId: partner.partnerId });
     expect(put.status).toBe(200);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { problemType, sendProblem } from '../problem';
+import { MAX_LISTED_VALIDATION_ERRORS, problemType, sendProblem } from '../problem';
 
 const MESSAGE = 'must be percent-encoded UTF-8 (RFC 3986 section 2.5)';
 
@@ -34,12 +34,14 @@ export const installStrictQueryEncoding = (app: FastifyInstance): void => {
     if (at < 0) return;
     const bad = badlyEncoded(request.url.slice(at + 1));
     if (bad.length === 0) return;
+    const listed = bad.slice(0, MAX_LISTED_VALIDATION_ERRORS);
     return sendProblem(reply, {
       type: problemType('validation'),
       title: 'Your request is not valid',
       status: 400,
-      detail: `querystring ${bad.join(', ')} ${MESSAGE}`,
-      errors: bad.map((name) => ({ in: 'querystring', pointer: `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: MESSAGE })),
+      detail: `querystring ${listed.join(', ')}${bad.length > listed.length ? ` and ${bad.length - listed.length} more` : ''} ${MESSAGE}`,
+      errorCount: bad.length,
+      errors: listed.map((name) => ({ in: 'querystring', pointer: `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: MESSAGE })),
     });
   });
 };

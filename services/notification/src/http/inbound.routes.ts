@@ -58,13 +58,9 @@ const secretMatches = (expected: string | undefined, given: unknown): boolean =>
 const unauthorized = (reply: FastifyReply) =>
   sendProblem(reply, { type: problemType('unauthorized'), title: 'Unauthorized', status: 401, detail: `The ${INBOUND_SECRET_HEADER} header is missing or wrong.` });
 
-/** POST /v1/inbound/email (mail providers), the quarantine for agents and the partners' mail domains (admins). */
-export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: FastifyInstance) => {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  // The raw message, as inbound-mail providers post it; parsed by mailparser, not by fastify.
-  for (const type of ['message/rfc822', 'text/plain']) app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: deps.maxMessageBytes }, (_request, body, done) => done(null, body));
-
-  app.post(
+/** POST /v1/inbound/email: the only route that takes a raw mail body (message/rfc822, text/plain). */
+const receiveRoute = (scope: FastifyInstance, deps: InboundRouteDeps): void => {
+  scope.post(
     '/v1/inbound/email',
     {
       bodyLimit: deps.maxMessageBytes,
@@ -87,7 +83,19 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
       return reply.code(202).send(received.value);
     },
   );
+};
+
+/** POST /v1/inbound/email (mail providers), the quarantine for agents and the partners' mail domains (admins). */
+export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(InboundReceipt);
+  // The raw message, as inbound-mail providers post it, is parsed by mailparser, not by fastify.
+  // Its parsers live in a scope of their own (fastify encapsulation): registered beside the other
+  // routes they handed the admins' PUT a buffer to validate, a 400 listing one error per byte.
+  await app.register(async (mailScope) => {
+    for (const type of ['message/rfc822', 'text/plain']) mailScope.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: deps.maxMessageBytes }, (_request, body, done) => done(null, body));
+    receiveRoute(mailScope, deps);
+  });
 
   app.get(
     '/v1/inbound/quarantine',
