@@ -57,9 +57,10 @@ describe('inbound e-mail (P8, issue #11)', () => {
     expect(response.status).toBe(202);
     return response.body as Receipt;
   };
-  /** A ticket with a requester e-mail, and the Message-ID of its acknowledgment. */
-  const ticketWithAck = async (email: string) => {
-    const created = await client.http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ requester: { email } }));
+  /** A ticket with a requester e-mail (and id, if given), and the Message-ID of its acknowledgment. */
+  const ticketWithAck = async (email: string, requesterId?: string) => {
+    const requester = requesterId ? { email, id: requesterId } : { email };
+    const created = await client.http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ requester }));
     expect(created.status).toBe(201);
     const ack = await waitFor('the acknowledgment recorded', async () => {
       const rows = await platform.query<{ message_id: string }>('notification', `SELECT message_id FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`, [created.body.id]);
@@ -264,5 +265,66 @@ describe('inbound e-mail (P8, issue #11)', () => {
     expect(history.map((h) => h.action).slice(-3)).toEqual(['message_received', 'reopened', 'status_changed']);
     const reopenedMails = await platform.query('notification', `SELECT 1 FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'reopened'`, [ticket.id]);
     expect(reopenedMails).toHaveLength(1);
+  });
+
+  describe('who wrote a mail threaded by its reference (P8, docs/adr/0035 addendum)', () => {
+    /** A ticket whose requester has an id of the partner's and an e-mail address, once notification knows its reference. */
+    const ticketOf = async (requester: { id: string; email: string }) => ticketWithAck(requester.email, requester.id);
+    const mailFrom = (from: string, reference: string, messageId: string, text: string) =>
+      Buffer.from([`From: ${from}`, 'To: support@tss.test', `Subject: Re: [${reference}] Reader crashes`, `Message-ID: <${messageId}>`, '', text, ''].join('\r\n'));
+    type ThreadItem = { body: string; author: { kind: string; id?: string; name?: string } };
+    const threadItem = (ticketId: string, text: string) =>
+      waitFor(`"${text}" in the thread`, async () => {
+        const items = (await client.http().get(`/v1/tickets/${ticketId}/thread`).auth(agent, { type: 'bearer' })).body.items as ThreadItem[];
+        return items.find((m) => m.body.includes(text));
+      });
+
+    it('mail from another address is threaded as that sender’s, named by address, never under the requester’s id', async () => {
+      const ticket = await ticketOf({ id: 'cust-1', email: 'ann.reader@client.example' });
+      const receipt = await receive(mailFrom('Mallory <mallory@attacker.test>', ticket.reference, 'mallory-1@attacker.test', 'Please send the password to this address.'));
+      expect(receipt).toMatchObject({ outcome: 'threaded', ticketId: ticket.id });
+      const item = await threadItem(ticket.id, 'Please send the password');
+      expect(item.author).toEqual({ kind: 'email_sender', name: 'mallory@attacker.test' });
+    });
+
+    it('mail from the requester’s own address, in any case, is the requester’s, under their id', async () => {
+      const ticket = await ticketOf({ id: 'cust-2', email: 'bob.reader@client.example' });
+      expect(await receive(mailFrom('Bob <Bob.Reader@CLIENT.example>', ticket.reference, 'bob-1@client.example', 'It still crashes on 4.2.2.'))).toMatchObject({ outcome: 'threaded' });
+      const item = await threadItem(ticket.id, 'It still crashes on 4.2.2.');
+      expect(item.author).toEqual({ kind: 'requester', id: 'cust-2', name: 'bob.reader@client.example' });
+    });
+
+    it('another sender’s mail to a resolved ticket is threaded but reopens nothing: only the requester’s may (P11)', async () => {
+      const ticket = await ticketOf({ id: 'cust-4', email: 'dan.reader@client.example' });
+      const etag = (await client.http().get(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' })).headers.etag as string;
+      expect((await client.http().patch(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' }).set('if-match', etag).send({ status: 'resolved' })).status).toBe(200);
+      expect(await receive(mailFrom('mallory@attacker.test', ticket.reference, 'mallory-3@attacker.test', 'Not solved, reopen it.'))).toMatchObject({ outcome: 'threaded' });
+      await threadItem(ticket.id, 'Not solved, reopen it.');
+      const read = (await client.http().get(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' })).body as { status: string; responseOwed: boolean };
+      expect(read).toMatchObject({ status: 'resolved', responseOwed: false });
+    });
+
+    it('another sender’s mail to a closed ticket opens a linked ticket of their own, not of the requester', async () => {
+      const ticket = await ticketOf({ id: 'cust-3', email: 'carol.reader@client.example' });
+      const etag = (await client.http().get(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' })).headers.etag as string;
+      const closed = await client
+        .http()
+        .patch(`/v1/tickets/${ticket.id}`)
+        .auth(agent, { type: 'bearer' })
+        .set('if-match', etag)
+        .send({ status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } });
+      expect(closed.status).toBe(200);
+      expect(await receive(mailFrom('mallory@attacker.test', ticket.reference, 'mallory-2@attacker.test', 'Reopen this for me.'))).toMatchObject({ outcome: 'threaded' });
+      const [followUp] = await waitFor('the linked ticket filed', async () => {
+        const rows = await platform.query<{ requester_id: string; request: { requester: { email: string } } }>(
+          'ticket-intake',
+          'SELECT requester_id, request FROM ticket_intake.tickets WHERE linked_ticket_id = $1',
+          [ticket.id],
+        );
+        return rows.length > 0 ? rows : undefined;
+      });
+      expect(followUp.requester_id).toBe('mail:mallory@attacker.test');
+      expect(followUp.request.requester.email).toBe('mallory@attacker.test');
+    });
   });
 });

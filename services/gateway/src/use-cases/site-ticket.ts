@@ -15,7 +15,8 @@ export interface SiteTicketView {
 }
 export interface SiteMessageView {
   id: string;
-  author: { kind: 'requester' | 'agent' | 'system'; name?: string };
+  /** `email_sender`: mail on the thread from an address other than the requester's; `name` is that address. */
+  author: { kind: 'requester' | 'agent' | 'system' | 'email_sender'; name?: string };
   visibility: 'public' | 'internal';
   body: string;
   attachmentIds: string[];

@@ -5,7 +5,11 @@ export interface Message {
   id: string;
   ticketId: string;
   partnerId: string;
-  author: { kind: 'requester' | 'agent' | 'system'; id?: string; name?: string };
+  /**
+   * `email_sender`: mail threaded onto the ticket from an address other than the requester's
+   * (mail-author.ts); `name` is that address, and there is no id.
+   */
+  author: { kind: 'requester' | 'agent' | 'system' | 'email_sender'; id?: string; name?: string };
   visibility: 'public' | 'internal';
   channel: Channel;
   body: string;

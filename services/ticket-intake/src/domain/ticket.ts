@@ -330,7 +330,7 @@ export const mailReplyFollowsUp = (ticket: Ticket, now: Date): boolean =>
  */
 export const receiveRequesterMessage = (
   ticket: Ticket,
-  message: { id: string; channel: Channel; attachmentIds: string[]; subject?: string; body: string },
+  message: { id: string; channel: Channel; attachmentIds: string[]; subject?: string; body: string; fromRequester?: boolean },
   now: Date,
 ): Change => {
   if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
@@ -340,9 +340,10 @@ export const receiveRequesterMessage = (
     effects.push({ kind: 'status_changed', from: 'awaiting_customer', to: 'open', reason: 'requester_replied' });
     next = { ...next, status: 'open', waitReason: undefined };
   }
-  if (message.channel === 'email' && reopenableAt(ticket, now)) {
+  if (message.channel === 'email' && message.fromRequester !== false && reopenableAt(ticket, now)) {
     // P11: replying is a mail-only requester's one way to reopen; the API and the support site
     // have their reopen requests, so a message from them on a resolved ticket stays a comment (docs/adr/0029).
+    // Mail from another address (docs/adr/0035) is threaded, but reopens nothing: only the requester may.
     const reopened = reopenInsideWindow(next, now, MAIL_REPLY_REOPEN_REASON);
     next = reopened.ticket;
     effects.push(...reopened.effects);

@@ -9,6 +9,7 @@ import {
 } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
+import { isRequesterAddress, mailAuthor } from '../domain/mail-author';
 import { mailRequesterId } from '../domain/requester-id';
 import { applyReferral, mailReplyFollowsUp } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
@@ -56,7 +57,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       const attachments = await mailed({ id: threaded.id, partnerId: threaded.partnerId });
       const posted = await postMessageIn(tx, withOutbox(outbox), {
         at: { id: threaded.id, partnerId: threaded.partnerId },
-        author: { kind: 'requester', id: threaded.requesterId ?? mail.from, name: mail.from },
+        // Threaded whoever sent it; authored by the requester only from their own address.
+        author: mailAuthor({ id: threaded.requesterId, email: threaded.request.requester?.email }, mail.from),
         actor,
         visibility: 'public',
         channel: 'email',
@@ -69,6 +71,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       return;
     }
     const partnerId = threaded?.partnerId ?? mail.partnerId;
+    const fromTheRequester = threaded !== null && isRequesterAddress(threaded.request.requester?.email, mail.from);
     if (!partnerId) {
       deps.logger.warn({ eventId: event.id }, 'inbound mail names no partner and no ticket: not filed');
       return;
@@ -81,7 +84,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
         subject: mail.subject.slice(0, 200) || undefined,
         description: mail.text || '(empty message)',
         // A mail names its sender only: `mail:<address>` is the requester's id, so a requester token and the support site can name them (docs/adr/0039).
-        requester: { email: mail.from, id: threaded?.requesterId ?? mailRequesterId(mail.from) },
+        // A follow-up keeps the earlier requester's id only when they sent it (domain/mail-author.ts).
+        requester: { email: mail.from, id: (fromTheRequester ? threaded?.requesterId : undefined) ?? mailRequesterId(mail.from) },
       },
       ...(threaded ? { linkedTicketId: threaded.id } : {}),
       actor,

@@ -193,7 +193,10 @@ export const MessageView = Type.Object(
     id: Type.String({ format: 'uuid' }),
     ticketId: Type.String({ format: 'uuid' }),
     author: Type.Object({
-      kind: StringEnum(['requester', 'agent', 'system'] as const),
+      kind: StringEnum(['requester', 'agent', 'system', 'email_sender'] as const, {
+        description:
+          "`email_sender`: a mail threaded onto the ticket (by its reference or a Message-ID) from an address other than the requester's; `name` is that address and there is no `id`",
+      }),
       id: Type.Optional(Type.String()),
       name: Type.Optional(Type.String()),
     }),

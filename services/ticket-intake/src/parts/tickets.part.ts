@@ -6,6 +6,7 @@ import { messageRoutes } from '../http/message.routes';
 import { ticketRoutes } from '../http/ticket.routes';
 import { TicketLifecycle1765000000000 } from '../store/migrations/1765000000000-ticket-lifecycle';
 import { CreateTickets1764115300000 } from '../store/migrations/1764115300000-create-tickets';
+import { MessageEmailSender1765000400000 } from '../store/migrations/1765000400000-message-email-sender';
 import { TicketEntity } from '../store/ticket.entity';
 import { defineIntakePart } from './intake-part';
 
@@ -23,7 +24,7 @@ export const ticketsPart = defineIntakePart({
     }),
   },
   entities: [TicketEntity],
-  migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000],
+  migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000, MessageEmailSender1765000400000],
   build: (deps) => {
     const reopenWindowMs = deps.config.REOPEN_WINDOW_DAYS * DAY_MS;
     const changeDeps = { ...deps, reopenWindowMs, hooks: deps.lifecycleHooks, messageHooks: deps.messageHooks, filingHooks: deps.filingHooks, messageUploads: deps.messageUploads };

@@ -35,7 +35,8 @@ export interface PostMessageDeps extends ChangeDeps {
 
 export interface NewMessage {
   at: TicketLocation;
-  author: { kind: 'requester' | 'agent'; id: string; name?: string };
+  /** `email_sender`: mail from an address other than the requester's, named by it (domain/mail-author.ts). */
+  author: { kind: 'requester' | 'agent'; id: string; name?: string } | { kind: 'email_sender'; name: string };
   actor: Actor;
   visibility: 'public' | 'internal';
   channel: Channel;
@@ -55,7 +56,7 @@ export interface PostedMessage {
 
 const hashMessage = (m: NewMessage): string =>
   createHash('sha256')
-    .update(canonicalJson({ author: m.author.id, visibility: m.visibility, body: m.body, attachmentIds: m.attachmentIds }))
+    .update(canonicalJson({ author: m.author.kind === 'email_sender' ? m.author.name : m.author.id, visibility: m.visibility, body: m.body, attachmentIds: m.attachmentIds }))
     .digest('hex');
 
 /**
@@ -83,7 +84,8 @@ export const postMessageIn = async (
   const messageId = randomUUID();
   let body = input.body;
   const notes: string[] = [];
-  if (input.author.kind === 'requester') {
+  // Text from outside support (the requester, or another mail sender) is masked alike (P9).
+  if (input.author.kind !== 'agent') {
     for (const hooks of deps.messageHooks ?? []) {
       if (!hooks.beforeStore) continue;
       const rewritten = await hooks.beforeStore(tx, { ticket: locked, messageId, text: body, actor: input.actor, now });
@@ -91,10 +93,16 @@ export const postMessageIn = async (
       notes.push(...rewritten.notes);
     }
   }
+  // Another sender's mail on the thread moves the ticket as the requester's reply does (docs/adr/0035),
+  // except that only the requester's own mail reopens a resolved ticket (docs/adr/0029).
   const change =
-    input.author.kind === 'requester'
-      ? receiveRequesterMessage(locked, { id: messageId, channel: input.channel, attachmentIds: input.attachmentIds, subject: input.subject, body: input.body }, now)
-      : receiveAgentMessage(locked, { id: messageId, authorId: input.author.id, visibility: input.visibility, body });
+    input.author.kind === 'agent'
+      ? receiveAgentMessage(locked, { id: messageId, authorId: input.author.id, visibility: input.visibility, body })
+      : receiveRequesterMessage(
+          locked,
+          { id: messageId, channel: input.channel, attachmentIds: input.attachmentIds, subject: input.subject, body: input.body, fromRequester: input.author.kind === 'requester' },
+          now,
+        );
   if ('violation' in change) {
     const v = change.violation;
     return err(v.kind === 'invalid_transition' ? { kind: 'invalid_transition', detail: v.detail, extensions: { allowed: v.allowed } } : { kind: 'unprocessable', detail: v.detail });

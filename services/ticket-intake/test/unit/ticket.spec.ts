@@ -109,6 +109,12 @@ describe('P11: an e-mail reply to the resolved mail', () => {
     }
   });
 
+  it('mail from another address than the requester\'s is threaded but reopens nothing: only the requester may', () => {
+    const commented = changed(receiveRequesterMessage(resolved(), { ...reply('email'), fromRequester: false }, at(DAY)));
+    expect(commented.ticket).toMatchObject({ status: 'resolved', responseOwed: false });
+    expect(commented.effects.map((e) => e.kind)).toEqual(['message_received']);
+  });
+
   it('once the window has ended the mail follows up in a new ticket, as after the ticket closes', () => {
     const end = at(14 * DAY);
     expect(mailReplyFollowsUp(resolved(), at(14 * DAY - 1))).toBe(false);

@@ -1,5 +1,5 @@
 import { fileField, html, postForm, renderPage, submitButton, textArea, type FieldError, type Html, type Language } from '@tss/web-pages';
-import type { TicketPage } from '../../use-cases/site-ticket';
+import type { SiteMessageView, TicketPage } from '../../use-cases/site-ticket';
 import { formatInstant, levelText, siteText, statusText } from './site-strings';
 
 export interface ThreadPageInput {
@@ -25,8 +25,15 @@ export const renderThreadPage = (input: ThreadPageInput): string => {
   const { language: lang, page, basePath } = input;
   const t = page.ticket;
   const fieldErrorOf = (id: string) => input.errors?.find((e) => e.fieldId === id)?.message;
-  const author = (kind: 'requester' | 'agent' | 'system', name?: string) =>
-    kind === 'requester' ? siteText(lang, 'authorRequester') : kind === 'agent' ? (name ?? siteText(lang, 'authorAgent')) : siteText(lang, 'authorSystem');
+  // Mail from another address is not "You": the requester sees who sent it (docs/adr/0035).
+  const author = (kind: SiteMessageView['author']['kind'], name?: string) =>
+    kind === 'requester'
+      ? siteText(lang, 'authorRequester')
+      : kind === 'agent'
+        ? (name ?? siteText(lang, 'authorAgent'))
+        : kind === 'email_sender'
+          ? siteText(lang, 'authorEmailSender', { address: name ?? '?' })
+          : siteText(lang, 'authorSystem');
   const attachmentList = (ids: readonly string[]): Html =>
     html`<ul class="attachments" aria-label="${siteText(lang, 'attachments')}">${ids.map((id) => {
       const a = page.attachments.get(id);

@@ -1,0 +1,21 @@
+import { renderThreadPage } from '../../src/http/support-site/thread.page';
+import type { SiteMessageView, TicketPage } from '../../src/use-cases/site-ticket';
+
+const pageWith = (items: SiteMessageView[]): TicketPage => ({
+  ticket: { id: 't1', reference: 'TSS-00000-00000', status: 'open', level: 'standard', subject: 'Reader crashes', receivedAt: '2026-06-01T09:00:00.000Z' },
+  thread: { reference: 'TSS-00000-00000', request: { subject: 'Reader crashes', description: 'It crashes.', receivedAt: '2026-06-01T09:00:00.000Z' }, items },
+  attachments: new Map(),
+});
+const message = (id: string, author: SiteMessageView['author'], body: string): SiteMessageView => ({ id, author, visibility: 'public', body, attachmentIds: [], createdAt: '2026-06-01T10:00:00.000Z' });
+const render = (language: 'en' | 'ru', items: SiteMessageView[]) =>
+  renderThreadPage({ language, stylesheetHref: '/s.css', basePath: '/support/t/x', page: pageWith(items), csrf: { reply: 'a', reopen: 'b' } });
+const metaOf = (html: string, id: string) => new RegExp(`id="m-${id}">\\s*<p class="message-meta"><strong>([^<]*)</strong>`).exec(html)?.[1];
+
+describe('the support site thread: who wrote each message (P8)', () => {
+  it('mail from another address is shown with that address, not as the requester’s own ("You")', () => {
+    const html = render('en', [message('m1', { kind: 'requester' }, 'Mine.'), message('m2', { kind: 'email_sender', name: 'mallory@attacker.test' }, 'Not mine.')]);
+    expect(metaOf(html, 'm1')).toBe('You');
+    expect(metaOf(html, 'm2')).toBe('mallory@attacker.test, by e-mail');
+    expect(metaOf(render('ru', [message('m2', { kind: 'email_sender', name: 'mallory@attacker.test' }, 'x')]), 'm2')).toBe('mallory@attacker.test, по электронной почте');
+  });
+});

@@ -1,0 +1,13 @@
+/**
+ * Who wrote a mail threaded onto a ticket (P8). Mail threads by a reference or a Message-ID
+ * whoever sends it (docs/adr/0035), so the sender's address is all that says who wrote it: the
+ * requester when it is their address (mail addresses compare without case, as every provider
+ * treats them), else another sender, named by address and never by the requester's id.
+ */
+export type MailAuthor = { kind: 'requester'; id: string; name: string } | { kind: 'email_sender'; name: string };
+
+export const isRequesterAddress = (requesterEmail: string | undefined, from: string): boolean =>
+  requesterEmail !== undefined && requesterEmail.trim().toLowerCase() === from.trim().toLowerCase();
+
+export const mailAuthor = (requester: { id?: string | null; email?: string } | undefined, from: string): MailAuthor =>
+  isRequesterAddress(requester?.email, from) ? { kind: 'requester', id: requester?.id ?? from, name: from } : { kind: 'email_sender', name: from };
