@@ -66,6 +66,19 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
     expect(response.body.errors).toEqual([expect.objectContaining({ pointer: '/calendar/week/1/1' })]);
   });
 
+  it('docs/adr/0031: an agreement whose calendar cannot count a level within the horizon is a 400 for the PUT and the preview, and stores nothing', async () => {
+    // The outside repro: open Mondays 09:00–09:01, a 90-day target (the PUT answered 200, the preview 500).
+    const sparse = { ...ACME_AGREEMENT, levels: { ...ACME_AGREEMENT.levels, development: level(7_776_000_000) }, calendar: { ...ACME_AGREEMENT.calendar, week: { 1: [{ from: '09:00', to: '09:01' }] } } };
+    const stored = await http().put(`/v1/partners/${rival.partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send(sparse);
+    expect(stored.status).toBe(400);
+    expect(stored.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(stored.body.errors).toEqual([expect.objectContaining({ pointer: '/levels/development/targetMs', message: expect.stringContaining('level development') })]);
+    expect((await get(`/v1/partners/${rival.partnerId}/sla-policy`, rival.token)).body).toMatchObject({ scope: 'default', version: 1 });
+    const previewed = await http().post('/v1/sla/preview').auth(admin, { type: 'bearer' }).send({ level: 'development', startedAt: '2026-03-27T15:00:00.000Z', policy: sparse });
+    expect(previewed.status).toBe(400);
+    expect(previewed.body.errors).toEqual([expect.objectContaining({ pointer: '/policy/levels/development/targetMs' })]);
+  });
+
   it('a ticket filed under an agreement gets a clock on its business hours and version; another partner’s runs 24/7 on the default', async () => {
     const filed = async (token: string) => {
       const response = await http().post('/v1/tickets').auth(token, { type: 'bearer' }).send(sampleTicket({ level: 'standard' }));

@@ -9,8 +9,16 @@ import type { BusinessCalendar } from './sla-policy';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-/** No valid calendar needs this many days to count 90 days of business time; more is a bug. */
-const MAX_DAYS_SCANNED = 366 * 100;
+/**
+ * How many local days `addBusinessTime` walks before it gives up: the calculator's horizon. Policy
+ * validation refuses a calendar that cannot count a level's overdue time within it (docs/adr/0031).
+ */
+export const BUSINESS_TIME_HORIZON_DAYS = 366 * 100;
+/**
+ * UTC-offset changes a zone makes in a year, at most, as the lower bound below assumes: two for
+ * daylight saving time, two more for a suspension such as Morocco's around Ramadan.
+ */
+const MAX_OFFSET_CHANGES_PER_YEAR = 4;
 
 type IsoWeekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
@@ -73,16 +81,18 @@ const zoneOf = (calendar: BusinessCalendar): IANAZone => {
 
 /**
  * The instant `elapsedMs` of business time after `start`: open time counts, closed time and
- * holidays do not. Reaching the target exactly at a period's end answers that end.
+ * holidays do not. Reaching the target exactly at a period's end answers that end. Undefined when
+ * the calendar does not open that long within the horizon (a policy stored before validation
+ * refused such calendars; docs/adr/0031).
  */
-export const addBusinessTime = (calendar: BusinessCalendar, start: Date, elapsedMs: number): Date => {
+export const addBusinessTime = (calendar: BusinessCalendar, start: Date, elapsedMs: number): Date | undefined => {
   if (elapsedMs <= 0) return new Date(start.getTime());
   const zone = zoneOf(calendar);
   const holidays = new Set(calendar.holidays);
   let remainingMs = elapsedMs;
   // From the day before: with a change at midnight, a local day's first instant may precede `start`'s day.
   const firstDay = localDayOf(zone, start.getTime()) - DAY_MS;
-  for (let day = firstDay, scanned = 0; scanned < MAX_DAYS_SCANNED; day += DAY_MS, scanned += 1) {
+  for (let day = firstDay, scanned = 0; scanned < BUSINESS_TIME_HORIZON_DAYS; day += DAY_MS, scanned += 1) {
     for (const [periodStart, periodEnd] of openIntervalsOf(calendar, zone, holidays, day)) {
       const from = Math.max(periodStart, start.getTime());
       if (periodEnd <= from) continue;
@@ -90,7 +100,33 @@ export const addBusinessTime = (calendar: BusinessCalendar, start: Date, elapsed
       remainingMs -= periodEnd - from;
     }
   }
-  throw new Error('business calendar has no open time within 100 years; validate the policy first');
+  return undefined;
+};
+
+/** Wall-clock open time of each ISO weekday (index 1–7), ms; the periods are valid and disjoint. */
+const openWallMsByWeekday = (calendar: BusinessCalendar): number[] =>
+  [0, 1, 2, 3, 4, 5, 6, 7].map((weekday) =>
+    (calendar.week[weekday as IsoWeekday] ?? []).reduce((sum, p) => sum + (minutesOfDay(p.to) - minutesOfDay(p.from)) * MINUTE_MS, 0),
+  );
+
+/** A calendar's open time a week by its wall clock, ms (what an admin reads off the periods). */
+export const weeklyOpenMs = (calendar: BusinessCalendar): number => openWallMsByWeekday(calendar).reduce((sum, ms) => sum + ms, 0);
+
+/**
+ * Business time `addBusinessTime` finds within its horizon from any start, at least, for a
+ * calendar whose periods are valid (docs/adr/0031): the whole weeks the horizon surely holds after
+ * the start's day, less each holiday's open hours and, per offset change the zone may make, two
+ * days' worth (a change skips at most a day of wall time; one that crosses midnight touches two).
+ * Nothing that needs no more than this can run past the horizon.
+ */
+export const guaranteedBusinessTimeMs = (calendar: BusinessCalendar): number => {
+  const openByWeekday = openWallMsByWeekday(calendar);
+  // The scan starts the day before the start's day; the start's day and the last one may be partial.
+  const wholeWeeks = Math.floor((BUSINESS_TIME_HORIZON_DAYS - 3) / 7);
+  const holidaysMs = [...new Set(calendar.holidays)].reduce((sum, holiday) => sum + openByWeekday[isoWeekdayOf(Date.parse(`${holiday}T00:00:00Z`))], 0);
+  const busiestDayMs = Math.max(...openByWeekday);
+  const offsetChanges = MAX_OFFSET_CHANGES_PER_YEAR * Math.ceil(BUSINESS_TIME_HORIZON_DAYS / 365);
+  return Math.max(0, wholeWeeks * weeklyOpenMs(calendar) - holidaysMs - offsetChanges * 2 * busiestDayMs);
 };
 
 /** Business time between two instants (0 when `to` is not after `from`): what a clock has used. */

@@ -1,7 +1,7 @@
 import { IANAZone } from 'luxon';
 import { ServiceLevels } from '@tss/contracts';
 import { err, ok, type Result } from '@tss/service-kit';
-import { minutesOfDay } from './calendar';
+import { BUSINESS_TIME_HORIZON_DAYS, guaranteedBusinessTimeMs, minutesOfDay, weeklyOpenMs } from './calendar';
 import type { BusinessCalendar, SlaPolicy } from './sla-policy';
 
 /** One thing wrong with a policy: where (a JSON pointer into it) and what. */
@@ -97,9 +97,38 @@ const calendarProblems = (calendar: BusinessCalendar): PolicyProblem[] => {
   return problems;
 };
 
+const MINUTE_MS = 60_000;
+const HORIZON_YEARS = Math.floor(BUSINESS_TIME_HORIZON_DAYS / 366);
+const asMinutes = (ms: number): string => `${Math.floor(ms / MINUTE_MS)} min`;
+
+/**
+ * Levels whose times the calendar cannot count within the calculator's horizon: the overdue
+ * notice (target × `overdueAt`, the furthest of a level's times) needs more business time than
+ * the calendar surely opens within it from any start (`guaranteedBusinessTimeMs`). Such a policy
+ * would leave its tickets without a clock, so it is refused here rather than found out there.
+ * For a policy whose levels, thresholds and calendar are otherwise valid.
+ */
+const horizonProblems = (policy: SlaPolicy, calendar: BusinessCalendar): PolicyProblem[] => {
+  const availableMs = guaranteedBusinessTimeMs(calendar);
+  return ServiceLevels.flatMap((level) => {
+    const neededMs = Math.round(policy.levels[level].targetMs * policy.overdueAt);
+    if (neededMs <= availableMs) return [];
+    return [
+      {
+        pointer: `/levels/${level}/targetMs`,
+        message:
+          `level ${level}: the calendar cannot count this target: its overdue notice needs ${asMinutes(neededMs)} of business time (target × overdueAt ${policy.overdueAt}), ` +
+          `but the calendar (open ${asMinutes(weeklyOpenMs(calendar))} a week, less holidays) is sure to open only ${asMinutes(availableMs)} within the ${HORIZON_YEARS} years the due time is looked for; ` +
+          'open the calendar longer or lower the target',
+      },
+    ];
+  });
+};
+
 /**
  * What makes a policy unusable, as pointers into it (issue #10: a bad policy is a 400 naming the
- * field, never a clock that can't be scheduled). Pure: the same rules hold for PUT and preview.
+ * field, never a clock that can't be scheduled; a calendar too sparse for a level's target is one).
+ * Pure: the same rules hold for PUT and preview.
  */
 export const validatePolicy = (policy: SlaPolicy): Result<SlaPolicy, PolicyProblem[]> => {
   const problems = [
@@ -107,5 +136,7 @@ export const validatePolicy = (policy: SlaPolicy): Result<SlaPolicy, PolicyProbl
     ...thresholdProblems(policy.warningAt, policy.overdueAt),
     ...(policy.calendar ? calendarProblems(policy.calendar) : []),
   ];
+  // Counting is only worth checking on terms that are otherwise sound.
+  if (problems.length === 0 && policy.calendar) problems.push(...horizonProblems(policy, policy.calendar));
   return problems.length === 0 ? ok(policy) : err(problems);
 };

@@ -47,42 +47,61 @@ export const isOpen = (clock: ResponseClock): boolean => clock.stoppedAt === und
 
 const owerOf = (level: ServiceLevel): ClockOwner => (level === 'development' ? 'development' : 'support');
 
+/**
+ * A clock as started or re-targeted, and whether its policy's calendar was set aside because it
+ * cannot reach the level's times (`scheduleFor`; docs/adr/0031, addendum): worth a warning.
+ */
+export interface ScheduledClock {
+  clock: ResponseClock;
+  calendarFallback: boolean;
+}
+
 /** P5: a response owed from `startedAt`, on the schedule of the policy version in force. */
-export const startClock = (args: { id: string; level: ServiceLevel; startedAt: Date; startedBy: ClockStart; policy: PolicyVersion }): ResponseClock => {
+export const startScheduledClock = (args: { id: string; level: ServiceLevel; startedAt: Date; startedBy: ClockStart; policy: PolicyVersion }): ScheduledClock => {
   const schedule = scheduleFor(args.policy.policy, args.level, args.startedAt);
   return {
-    id: args.id,
-    level: args.level,
-    owedBy: owerOf(args.level),
-    startedBy: args.startedBy,
-    status: 'running',
-    startedAt: args.startedAt,
-    targetMs: args.policy.policy.levels[args.level].targetMs,
-    dueAt: schedule.dueAt,
-    warnings: schedule.warnings,
-    overdueAt: schedule.overdueAt,
-    policy: { scope: args.policy.scope, version: args.policy.version },
-    warningsPublished: [],
+    clock: {
+      id: args.id,
+      level: args.level,
+      owedBy: owerOf(args.level),
+      startedBy: args.startedBy,
+      status: 'running',
+      startedAt: args.startedAt,
+      targetMs: args.policy.policy.levels[args.level].targetMs,
+      dueAt: schedule.dueAt,
+      warnings: schedule.warnings,
+      overdueAt: schedule.overdueAt,
+      policy: { scope: args.policy.scope, version: args.policy.version },
+      warningsPublished: [],
+    },
+    calendarFallback: schedule.calendarFallback,
   };
 };
+
+export const startClock = (args: Parameters<typeof startScheduledClock>[0]): ResponseClock => startScheduledClock(args).clock;
 
 /**
  * P5: reclassification (and referral, a reclassification to `development`) re-targets the clock
  * from its original start, under the policy version it started with. The new due time may be
  * past already: its breach timer then fires at once.
  */
-export const retarget = (clock: ResponseClock, level: ServiceLevel, policy: PolicyVersion): ResponseClock => {
+export const retargetScheduled = (clock: ResponseClock, level: ServiceLevel, policy: PolicyVersion): ScheduledClock => {
   const schedule = scheduleFor(policy.policy, level, clock.startedAt);
   return {
-    ...clock,
-    level,
-    owedBy: owerOf(level),
-    targetMs: policy.policy.levels[level].targetMs,
-    dueAt: schedule.dueAt,
-    warnings: schedule.warnings,
-    overdueAt: schedule.overdueAt,
+    clock: {
+      ...clock,
+      level,
+      owedBy: owerOf(level),
+      targetMs: policy.policy.levels[level].targetMs,
+      dueAt: schedule.dueAt,
+      warnings: schedule.warnings,
+      overdueAt: schedule.overdueAt,
+    },
+    calendarFallback: schedule.calendarFallback,
   };
 };
+
+export const retarget = (clock: ResponseClock, level: ServiceLevel, policy: PolicyVersion): ResponseClock => retargetScheduled(clock, level, policy).clock;
 
 /** What stopping a clock publishes: a breach not yet published comes first (it happened). */
 export type StopEffect =

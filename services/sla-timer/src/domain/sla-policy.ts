@@ -1,4 +1,5 @@
 import { MAX_RESPONSE_MS, ServiceLevels, type ServiceLevel } from '@tss/contracts';
+import { err, ok, type Result } from '@tss/service-kit';
 import { addBusinessTime } from './calendar';
 
 /**
@@ -59,22 +60,68 @@ export interface ClockSchedule {
 /**
  * The instant `elapsedMs` of counted time after `start`: calendar time 24/7, or business time
  * when the policy has a calendar (the calendar module replaces the 24/7 rule for those).
+ * Undefined when the calendar does not open that long within the calculator's horizon.
  */
-export type CountedTime = (start: Date, elapsedMs: number) => Date;
+export type CountedTime = (start: Date, elapsedMs: number) => Date | undefined;
 
 /** P5: calendar time, 24/7 (the rules' default). */
-export const calendarTime: CountedTime = (start, elapsedMs) => new Date(start.getTime() + elapsedMs);
+export const calendarTime = (start: Date, elapsedMs: number): Date => new Date(start.getTime() + elapsedMs);
 
 /** How a policy counts time: business time on its calendar when it has one, else calendar time. */
 export const countedTimeOf = ({ calendar }: SlaPolicy): CountedTime =>
   calendar ? (start, elapsedMs) => addBusinessTime(calendar, start, elapsedMs) : calendarTime;
 
-/** P5: the schedule of a response clock; reclassifying re-targets it from the same `startedAt`. */
-export const scheduleFor = (policy: SlaPolicy, level: ServiceLevel, startedAt: Date, counted: CountedTime = countedTimeOf(policy)): ClockSchedule => {
+/** A level whose overdue time the policy's calendar cannot reach within the calculator's horizon. */
+export interface UnreachableSchedule {
+  kind: 'beyond_calendar_horizon';
+  level: ServiceLevel;
+  /** Business time the level's overdue notice needs: its target times `overdueAt`. */
+  neededMs: number;
+}
+
+/** The schedule on a count that reaches every instant it is asked for. */
+const scheduleOn = (policy: SlaPolicy, level: ServiceLevel, startedAt: Date, counted: (start: Date, elapsedMs: number) => Date): ClockSchedule => {
   const target = policy.levels[level].targetMs;
   return {
     dueAt: counted(startedAt, target),
     warnings: policy.warningAt.map((threshold) => ({ threshold, at: counted(startedAt, Math.round(target * threshold)) })),
     overdueAt: counted(startedAt, Math.round(target * policy.overdueAt)),
   };
+};
+
+/**
+ * P5: the schedule of a response clock exactly as the policy counts it; reclassifying re-targets
+ * it from the same `startedAt`. The overdue time is the furthest (`overdueAt` > 1 > every
+ * warning), so a calendar that reaches it reaches every earlier one.
+ */
+export const exactScheduleFor = (policy: SlaPolicy, level: ServiceLevel, startedAt: Date): Result<ClockSchedule, UnreachableSchedule> => {
+  const counted = countedTimeOf(policy);
+  const neededMs = Math.round(policy.levels[level].targetMs * policy.overdueAt);
+  if (!counted(startedAt, neededMs)) return err({ kind: 'beyond_calendar_horizon', level, neededMs });
+  return ok(
+    scheduleOn(policy, level, startedAt, (start, elapsedMs) => {
+      const at = counted(start, elapsedMs);
+      if (!at) throw new Error(`the calendar reached ${neededMs} ms of business time but not ${elapsedMs}`);
+      return at;
+    }),
+  );
+};
+
+/** A clock's schedule, and whether its calendar had to be set aside for it. */
+export interface CountedSchedule extends ClockSchedule {
+  /**
+   * The policy's calendar cannot reach the level's overdue time within the horizon (a policy
+   * stored before validation refused that): the whole schedule counts calendar time, 24/7.
+   */
+  calendarFallback: boolean;
+}
+
+/**
+ * The schedule a clock runs on: `exactScheduleFor`, else the same target and thresholds in
+ * calendar time, 24/7 (docs/adr/0031, addendum), so a stored policy never keeps a ticket from
+ * getting its clock. The same inputs always give the same schedule, at start and at re-target.
+ */
+export const scheduleFor = (policy: SlaPolicy, level: ServiceLevel, startedAt: Date): CountedSchedule => {
+  const exact = exactScheduleFor(policy, level, startedAt);
+  return exact.ok ? { ...exact.value, calendarFallback: false } : { ...scheduleOn(policy, level, startedAt, calendarTime), calendarFallback: true };
 };

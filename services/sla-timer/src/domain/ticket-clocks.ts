@@ -1,5 +1,5 @@
 import type { ServiceLevel, TicketStatus } from '@tss/contracts';
-import { cancel, isOpen, respond, retarget, startClock, type ClockStart, type ResponseClock, type StopEffect } from './response-clock';
+import { cancel, isOpen, respond, retargetScheduled, startScheduledClock, type ClockStart, type ResponseClock, type ScheduledClock, type StopEffect } from './response-clock';
 import type { PolicyVersion } from './sla-policy';
 
 /** sla-timer's projection of a ticket (from `ticket.*`): what decides whether a response is owed. */
@@ -29,9 +29,10 @@ export type TicketFact =
   /** An event that changes no clock (accepted, assigned, …): only its sequence is applied. */
   | { kind: 'other' };
 
+/** `calendarFallback`: the policy's calendar could not count the schedule; it runs 24/7 (docs/adr/0031, addendum). */
 export type ClockEffect =
-  | { kind: 'started'; clock: ResponseClock }
-  | { kind: 'retargeted'; clock: ResponseClock; previousLevel: ServiceLevel }
+  | { kind: 'started'; clock: ResponseClock; calendarFallback?: true }
+  | { kind: 'retargeted'; clock: ResponseClock; previousLevel: ServiceLevel; calendarFallback?: true }
   | { kind: 'stopped'; clock: ResponseClock; effects: StopEffect[] };
 
 /** P5, P10, P11: statuses in which no response is owed; entering one cancels the open clock. */
@@ -50,6 +51,10 @@ export interface ClockEnvironment {
   now: Date;
 }
 
+/** An effect's clock, flagged only when its calendar was set aside. */
+const scheduled = ({ clock, calendarFallback }: ScheduledClock): { clock: ResponseClock; calendarFallback?: true } =>
+  calendarFallback ? { clock, calendarFallback: true } : { clock };
+
 export type SequenceCheck = 'apply' | 'duplicate' | 'not_yet';
 
 /** DESIGN "Order": event n applies after n-1 only; an earlier one was applied already. */
@@ -66,8 +71,8 @@ export const openTicket = (
   env: ClockEnvironment,
 ): { ticket: TicketSla; effects: ClockEffect[] } => {
   const { sequence, ...rest } = ticket;
-  const clock = startClock({ id: env.newClockId(), level: ticket.level, startedAt: ticket.receivedAt, startedBy: 'created', policy: env.newClockPolicy });
-  return { ticket: { ...rest, status: 'new', resolvedAt: null, lastSequence: sequence }, effects: [{ kind: 'started', clock }] };
+  const started = startScheduledClock({ id: env.newClockId(), level: ticket.level, startedAt: ticket.receivedAt, startedBy: 'created', policy: env.newClockPolicy });
+  return { ticket: { ...rest, status: 'new', resolvedAt: null, lastSequence: sequence }, effects: [{ kind: 'started', ...scheduled(started) }] };
 };
 
 /**
@@ -83,7 +88,7 @@ export const applyTicketFact = (
   const openClock = open && isOpen(open) ? open : undefined;
   const start = (startedAt: Date, startedBy: ClockStart, level: ServiceLevel = ticket.level): ClockEffect => ({
     kind: 'started',
-    clock: startClock({ id: env.newClockId(), level, startedAt, startedBy, policy: env.newClockPolicy }),
+    ...scheduled(startScheduledClock({ id: env.newClockId(), level, startedAt, startedBy, policy: env.newClockPolicy })),
   });
   const owesNothing = (status: TicketStatus) => NO_RESPONSE_OWED.includes(status);
 
@@ -107,7 +112,7 @@ export const applyTicketFact = (
         if (openClock.level === fact.to) return { ticket: next, effects: [] };
         const policy = env.openClockPolicy;
         if (!policy) throw new Error(`clock ${openClock.id}: policy ${openClock.policy.scope}@${openClock.policy.version} is not stored`);
-        return { ticket: next, effects: [{ kind: 'retargeted', clock: retarget(openClock, fact.to, policy), previousLevel: openClock.level }] };
+        return { ticket: next, effects: [{ kind: 'retargeted', ...scheduled(retargetScheduled(openClock, fact.to, policy)), previousLevel: openClock.level }] };
       }
       // P5: a referral with no response owed starts a 7-day clock owed by development.
       if (fact.to === 'development' && !ENDED.includes(ticket.status)) {

@@ -25,9 +25,9 @@ type Sequenced = { partnerId: string; sequence: number };
 
 /** A ticket event as a fact for the clocks; `other` still advances the ticket's sequence. */
 const sequenced = <C extends EventContract>(contract: C, factOf: (data: EventData<C>) => TicketFact, deps: ClockDeps): HandlerBinding =>
-  on(contract, async (event, { tx, now }) => {
+  on(contract, async (event, { tx, now, logger }) => {
     const data = event.data as EventData<C> & Sequenced;
-    await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: factOf(event.data) }, now);
+    await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: factOf(event.data) }, now, logger);
   });
 
 const other = (): TicketFact => ({ kind: 'other' });
@@ -37,7 +37,7 @@ const other = (): TicketFact => ({ kind: 'other' });
  * P11), the rest only advance the ticket's sequence, so order can be checked on each.
  */
 export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
-  on(TicketCreatedV1, async (event, { tx, now }) => {
+  on(TicketCreatedV1, async (event, { tx, now, logger }) => {
     await applyTicketCreated(
       tx,
       deps,
@@ -51,6 +51,7 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
         sequence: event.data.sequence,
       },
       now,
+      logger,
     );
   }),
   sequenced(TicketMessageReceivedV1, (d) => ({ kind: 'message_received', at: new Date(d.receivedAt) }), deps),

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
 import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { validatePolicy, type PolicyProblem } from '../domain/policy-validation';
-import { scheduleFor, type SlaPolicy } from '../domain/sla-policy';
+import { exactScheduleFor, scheduleFor, type CountedSchedule, type SlaPolicy } from '../domain/sla-policy';
 import { policyStore, type StoredPolicyVersion } from '../store/policy.store';
 import { PartnerParams, PolicyVersionView, PreviewBody, PreviewView, SlaPolicyBody } from './policy.schemas';
 
@@ -136,16 +136,24 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         return sendFailure(reply, { kind: 'bad_request', detail: 'Give a policy or a partnerId, not both.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed with policy' }] } });
       }
       let used: { policy: SlaPolicy; basedOn: { scope: string; version: number } | null };
+      let schedule: CountedSchedule;
       if (policy) {
         const valid = validatePolicy(normalized(policy));
         if (!valid.ok) return sendInvalid(reply, valid.error, '/policy');
+        // Validation leaves a margin for any start; a start whose own calendar dates still fall short is refused the same way.
+        const exact = exactScheduleFor(valid.value, level, start);
+        if (!exact.ok) {
+          return sendInvalid(reply, [{ pointer: `/levels/${level}/targetMs`, message: `level ${level}: the calendar does not open ${Math.ceil(exact.error.neededMs / 60_000)} min of business time (the overdue notice) within the calculator's horizon from ${start.toISOString()}` }], '/policy');
+        }
         used = { policy: valid.value, basedOn: null };
+        schedule = { ...exact.value, calendarFallback: false };
       } else {
         const manager = deps.dataSource.manager;
         const stored = partnerId ? await policyStore.effectiveFor(manager, partnerId) : await policyStore.latestDefault(manager);
         used = { policy: stored.policy, basedOn: { scope: stored.scope, version: stored.version } };
+        // Stored terms are previewed as a clock would run on them, a set-aside calendar included (docs/adr/0031).
+        schedule = scheduleFor(used.policy, level, start);
       }
-      const schedule = scheduleFor(used.policy, level, start);
       return {
         level,
         startedAt: start.toISOString(),
@@ -155,6 +163,7 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         overdueAt: schedule.overdueAt.toISOString(),
         phoneSupport: used.policy.levels[level].phoneSupport,
         basedOn: used.basedOn,
+        ...(schedule.calendarFallback ? { calendarFallback: true as const } : {}),
       };
     },
   );

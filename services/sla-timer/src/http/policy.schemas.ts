@@ -104,6 +104,11 @@ export const PreviewView = Type.Object(
     overdueAt: Type.String({ format: 'date-time' }),
     phoneSupport: Type.Boolean(),
     basedOn: Type.Union([Type.Object({ scope: Type.String(), version: Type.Integer() }), Type.Null()], { description: 'The stored version used; null for a policy given in the request.' }),
+    calendarFallback: Type.Optional(
+      Type.Literal(true, {
+        description: 'Present when the stored version’s calendar cannot count this level within the calculator’s horizon: the times are calendar time, 24/7, as its clocks run (store a new version).',
+      }),
+    ),
   },
   { $id: 'SlaPreview' },
 );

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from 'typeorm';
 import type { ServiceLevel } from '@tss/contracts';
@@ -36,6 +37,22 @@ const phoneSupportOf = async (tx: EntityManager, env: ClockEnvironment, clock: R
   return policy?.policy.levels[clock.level]?.phoneSupport ?? false;
 };
 
+/**
+ * A clock whose policy's calendar cannot count its schedule runs 24/7 instead (docs/adr/0031,
+ * addendum): the ticket keeps its clock, and an operator learns that the stored policy needs a new version.
+ */
+const warnOfCalendarFallbacks = (logger: Pick<Logger, 'warn'> | undefined, ticket: { ticketId: string; partnerId: string }, effects: readonly ClockEffect[]): void => {
+  for (const effect of effects) {
+    if (effect.kind === 'stopped' || !effect.calendarFallback) continue;
+    const { id, level, policy } = effect.clock;
+    // `serviceLevel`: pino's own `level` is the log line's.
+    logger?.warn(
+      { ticketId: ticket.ticketId, partnerId: ticket.partnerId, clockId: id, serviceLevel: level, policyScope: policy.scope, policyVersion: policy.version },
+      'SLA policy calendar cannot count this level within the calculator horizon; clock scheduled in calendar time (24/7); store a new policy version',
+    );
+  }
+};
+
 /** Writes and publishes what the ticket event did to its clocks, timers included, in the event's transaction. */
 const commit = async (tx: EntityManager, deps: ClockDeps, ticket: TicketSla, effects: readonly ClockEffect[], env: ClockEnvironment): Promise<void> => {
   const { now } = env;
@@ -60,6 +77,7 @@ export const applyTicketCreated = async (
   deps: ClockDeps,
   input: { ticketId: string; partnerId: string; requesterId: string | null; product: string | null; level: ServiceLevel; receivedAt: Date; sequence: number },
   now: Date,
+  logger?: Pick<Logger, 'warn'>,
 ): Promise<ApplyOutcome> => {
   const env = await environment(tx, input.partnerId, undefined, now);
   const { ticket, effects } = openTicket(input, env);
@@ -71,6 +89,7 @@ export const applyTicketCreated = async (
   const first = nextTimerFor(opened.clock, now);
   const timers = deps.timers.scheduleAllStatement(first ? [first] : [], OPENING_TIMERS_FIRST_PARAM, { onlyIf: `EXISTS (SELECT 1 FROM ${OPENED_CLOCK})` });
   if (!(await insertOpenedTicket(tx, ticket, opened.clock, now, timers))) return 'duplicate';
+  warnOfCalendarFallbacks(logger, ticket, effects);
   await publishStarted(tx, deps.outbox, { ticketId: ticket.ticketId, partnerId: ticket.partnerId }, opened.clock, { phoneSupport: await phoneSupportOf(tx, env, opened.clock) });
   return 'applied';
 };
@@ -85,6 +104,7 @@ export const applyTicketEvent = async (
   deps: ClockDeps,
   input: { ticketId: string; partnerId: string; sequence: number; fact: TicketFact },
   now: Date,
+  logger?: Pick<Logger, 'warn'>,
 ): Promise<ApplyOutcome> => {
   // Accepted, assigned, …: only the sequence moves. The next event in order of a known ticket is
   // one statement; anything else (a duplicate, a gap, an unknown ticket or partner, a ticket
@@ -111,5 +131,6 @@ export const applyTicketEvent = async (
   const { ticket: next, effects } = applyTicketFact(known, open?.clock, input.fact, env);
   await slaTicketStore.update(tx, { ...next, lastSequence: input.sequence });
   await commit(tx, deps, next, effects, env);
+  warnOfCalendarFallbacks(logger, next, effects);
   return 'applied';
 };

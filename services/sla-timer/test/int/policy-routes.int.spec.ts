@@ -78,6 +78,33 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     expect(await versionsOf(acme)).toEqual([]);
   });
 
+  it('docs/adr/0031: a calendar that cannot count a level within the calculator’s horizon is a 400 naming the level, for both PUTs and the preview, and stores nothing', async () => {
+    // The outside repro: open Mondays 09:00–09:01, development in 90 days (the preview used to answer 500, the PUT 200).
+    const sparse = {
+      ...DEFAULT_POLICY,
+      levels: { ...DEFAULT_POLICY.levels, development: { targetMs: 7_776_000_000, phoneSupport: false } },
+      calendar: { timeZone: 'Europe/Berlin', week: { 1: [{ from: '09:00', to: '09:01' }] }, holidays: [] },
+    };
+    const defaultsBefore = await versionsOf('default');
+    const agreementsBefore = await versionsOf(globex);
+    for (const path of ['/v1/sla/policies', `/v1/partners/${globex}/sla-policy`]) {
+      const response = await put(path, admin, sparse);
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(response.body.errors).toEqual([{ in: 'body', pointer: '/levels/development/targetMs', message: expect.stringContaining('level development: the calendar cannot count this target') }]);
+      expect(response.body.detail).toContain('/levels/development/targetMs');
+    }
+    expect(await versionsOf('default')).toEqual(defaultsBefore);
+    expect(await versionsOf(globex)).toEqual(agreementsBefore);
+
+    const previewed = await preview({ level: 'development', startedAt: '2026-03-02T08:00:00.000Z', policy: sparse });
+    expect(previewed.status).toBe(400);
+    expect(previewed.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(previewed.body.errors).toEqual([expect.objectContaining({ pointer: '/policy/levels/development/targetMs' })]);
+    // Any level of such a policy: the policy is refused as a whole, before anything is counted.
+    expect((await preview({ level: 'emergency', startedAt: '2026-03-02T08:00:00.000Z', policy: sparse })).status).toBe(400);
+  });
+
   it('only an admin writes policies; a partner, a requester and an agent are refused (403)', async () => {
     expect((await put('/v1/sla/policies', acmeToken, DEFAULT_POLICY)).status).toBe(403);
     expect((await put(`/v1/partners/${acme}/sla-policy`, acmeToken, DEFAULT_POLICY)).status).toBe(403);

@@ -19,8 +19,9 @@ import { inTransaction } from '@tss/persistence';
 import { TimerStore, TimerWorker } from '@tss/timers';
 import { CLOCK_TIMER_KINDS, clockTimerBatchHandlers } from '../../src/events/clock-timer.handlers';
 import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
-import { DEFAULT_POLICY } from '../../src/domain/sla-policy';
+import { DEFAULT_POLICY, exactScheduleFor, type SlaPolicy } from '../../src/domain/sla-policy';
 import { slaTimerService } from '../../src/index';
+import { policyStore } from '../../src/store/policy.store';
 import { clockClaimLock, responseClockStore, SLA_SCHEMA } from '../../src/store/response-clock.store';
 
 const HOUR = 3_600_000;
@@ -82,8 +83,8 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
   };
 
   /** A ticket event as intake's outbox would write it, handed to the consumer. */
-  const deliver = <C extends EventContract>(contract: C, ticketId: string, data: EventData<C>, id: string = randomUUID()): Promise<ConsumeOutcome> =>
-    consumer.consume({
+  const deliver = <C extends EventContract>(contract: C, ticketId: string, data: EventData<C>, id: string = randomUUID(), to: EventConsumer = consumer): Promise<ConsumeOutcome> =>
+    to.consume({
       topic: contract.topic,
       key: ticketId,
       event: {
@@ -433,5 +434,60 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     clock.advanceMs(2 * HOUR);
     await waitFor('the breach under the agreement', async () => (await types(ticket)).includes('sla.breached'));
     expect((await slaEvents(ticket)).filter((e) => e.type === 'sla.warning')).toEqual([expect.objectContaining({ threshold: 0.8, policyScope: partnerId })]);
+  });
+
+  it('docs/adr/0031 addendum: an agreement stored before its calendar was checked still gives its tickets clocks, 24/7 where the calendar cannot count, with a warning', async () => {
+    const DAY = 24 * HOUR;
+    const stuck = randomUUID();
+    // The outside repro's agreement, written as the PUT stored it before validation refused it.
+    const sparse: SlaPolicy = {
+      ...DEFAULT_POLICY,
+      levels: { ...DEFAULT_POLICY.levels, standard: { targetMs: 90 * DAY, phoneSupport: false } },
+      calendar: { timeZone: 'Europe/Berlin', week: { 1: [{ from: '09:00', to: '09:01' }] }, holidays: [] },
+    };
+    await sut.host.unitOfWork.run((tx) => policyStore.append(tx, stuck, sparse, { at: clock.now(), by: 'admin-1' }));
+    const capture = logCapture();
+    const watched = new EventConsumer({
+      group: 'sla-timer-test',
+      schema: SLA_SCHEMA,
+      transport: new InProcessTransport(),
+      unitOfWork: sut.host.unitOfWork,
+      outbox: sut.host.outbox,
+      clock,
+      logger: pino({ level: 'warn' }, capture.stream),
+      bindings: ticketEventHandlers({ outbox: sut.host.outbox, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }),
+      retryBaseMs: 5,
+      maxRetryDelayMs: 20,
+      notYetMaxWaitMs: 10_000,
+    });
+    const ticket = randomUUID();
+    const receivedAt = clock.now();
+    const outcome = await deliver(
+      TicketCreatedV1,
+      ticket,
+      { partnerId: stuck, sequence: 1, reference: 'TSS-01234-56790', channel: 'api', product: 'reader', level: 'standard', subject: 'EPUB import fails', requester: { id: 'cust-1' }, missingDetails: [], receivedAt: receivedAt.toISOString() },
+      randomUUID(),
+      watched,
+    );
+    expect(outcome).toBe('handled');
+    const [started] = await clocksOf(ticket);
+    // The agreement's own 90 days, counted in calendar time.
+    expect(started.due_at).toEqual(new Date(receivedAt.getTime() + 90 * DAY));
+    expect((await slaEvents(ticket))[0]).toMatchObject({ type: 'sla.clock_started', policyScope: stuck, policyVersion: 1, targetMs: 90 * DAY, dueAt: new Date(receivedAt.getTime() + 90 * DAY).toISOString() });
+    expect(capture.lines).toEqual([expect.objectContaining({ level: 40, serviceLevel: 'standard', clockId: started.id, ticketId: ticket, policyScope: stuck, policyVersion: 1, msg: expect.stringContaining('calendar time (24/7)') })]);
+
+    // Its later events apply in order, not parked behind a dead letter: a level the calendar can count is counted on it.
+    expect(await deliver(TicketAcceptedV1, ticket, { partnerId: stuck, sequence: 2, acceptedAt: clock.now().toISOString(), via: 'api' }, randomUUID(), watched)).toBe('handled');
+    expect(await deliver(TicketLevelChangedV1, ticket, { partnerId: stuck, sequence: 3, from: 'standard', to: 'emergency', confirmed: true, changedAt: clock.now().toISOString() }, randomUUID(), watched)).toBe('handled');
+    const onCalendar = exactScheduleFor(sparse, 'emergency', receivedAt);
+    expect(onCalendar.ok).toBe(true);
+    expect((await clocksOf(ticket))[0]).toMatchObject({ level: 'emergency', due_at: onCalendar.ok ? onCalendar.value.dueAt : undefined });
+    expect(capture.lines).toHaveLength(1);
+
+    // The preview of the stored terms shows what its clocks run on, and says the calendar was set aside.
+    const admin = sut.token({ kind: 'staff', sub: 'admin-1', roles: ['admin'], scope: 'admin tickets:read queue:read reports:read' });
+    const previewed = await sut.http().post('/v1/sla/preview').auth(admin, { type: 'bearer' }).send({ level: 'standard', startedAt: receivedAt.toISOString(), partnerId: stuck });
+    expect(previewed.status).toBe(200);
+    expect(previewed.body).toMatchObject({ basedOn: { scope: stuck, version: 1 }, dueAt: new Date(receivedAt.getTime() + 90 * DAY).toISOString(), calendarFallback: true });
   });
 });

@@ -16,7 +16,7 @@ const sundaysOnly = (timeZone: string, from: string, to: string): BusinessCalend
 
 type Row = [string, BusinessCalendar, string, number, string];
 
-const due = (calendar: BusinessCalendar, startedAt: string, elapsedMs: number) => addBusinessTime(calendar, new Date(startedAt), elapsedMs).toISOString();
+const due = (calendar: BusinessCalendar, startedAt: string, elapsedMs: number) => addBusinessTime(calendar, new Date(startedAt), elapsedMs)?.toISOString();
 
 describe('business-time counting (issue #10 calendars)', () => {
   // Berlin is UTC+1 in winter (CET) and UTC+2 in summer (CEST).
@@ -101,7 +101,7 @@ describe('business-time counting (issue #10 calendars)', () => {
     it.each([1, 7, 8, 13, 40, 200].map((hours) => [hours]))('counting back %i business hours from the due time gives the target', (hours) => {
       const calendar = weekdays('America/New_York', ['2026-11-26']);
       const startedAt = new Date('2026-10-29T18:17:00.000Z');
-      const dueAt = addBusinessTime(calendar, startedAt, hours * HOUR);
+      const dueAt = addBusinessTime(calendar, startedAt, hours * HOUR) ?? startedAt;
       expect(businessTimeBetween(calendar, startedAt, dueAt)).toBe(hours * HOUR);
     });
   });

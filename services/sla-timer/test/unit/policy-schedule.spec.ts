@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, scheduleFor, type SlaPolicy } from '../../src/domain/sla-policy';
+import { DEFAULT_POLICY, exactScheduleFor, scheduleFor, type SlaPolicy } from '../../src/domain/sla-policy';
 
 const HOUR = 3_600_000;
 const iso = (d: Date) => d.toISOString();
@@ -35,5 +35,37 @@ describe('P5: the schedule of a clock under a policy', () => {
     const startedAt = new Date('2026-03-02T08:00:00.000Z');
     expect(iso(scheduleFor(DEFAULT_POLICY, 'development', startedAt).dueAt)).toBe('2026-03-09T08:00:00.000Z');
     expect(iso(scheduleFor(DEFAULT_POLICY, 'emergency', startedAt).dueAt)).toBe('2026-03-02T14:00:00.000Z');
+  });
+});
+
+describe('docs/adr/0031: a stored calendar that cannot count a level’s times', () => {
+  const DAY = 86_400_000;
+  /** As a PUT stored it before validation refused such calendars (the outside repro). */
+  const sparse: SlaPolicy = {
+    ...DEFAULT_POLICY,
+    levels: { ...DEFAULT_POLICY.levels, development: { targetMs: 90 * DAY, phoneSupport: false } },
+    calendar: { timeZone: 'Europe/Berlin', week: { 1: [{ from: '09:00', to: '09:01' }] }, holidays: [] },
+  };
+  const startedAt = new Date('2026-03-02T08:30:00.000Z');
+
+  it('the exact schedule is an error naming the level and the business time it needs, not a throw', () => {
+    expect(exactScheduleFor(sparse, 'development', startedAt)).toEqual({ ok: false, error: { kind: 'beyond_calendar_horizon', level: 'development', neededMs: 135 * DAY } });
+  });
+
+  it('a clock’s schedule falls back to calendar time, 24/7, with the policy’s own target and thresholds, and says so', () => {
+    const schedule = scheduleFor(sparse, 'development', startedAt);
+    expect(schedule.calendarFallback).toBe(true);
+    expect(iso(schedule.dueAt)).toBe('2026-05-31T08:30:00.000Z');
+    expect(schedule.warnings.map((w) => iso(w.at))).toEqual(['2026-04-16T08:30:00.000Z', '2026-05-08T20:30:00.000Z', '2026-05-22T08:30:00.000Z']);
+    expect(iso(schedule.overdueAt)).toBe('2026-07-15T08:30:00.000Z');
+  });
+
+  it('a level the calendar can count keeps its business time under the same policy', () => {
+    // 6 h at 1 minute a week: 360 Mondays, the last one's 09:00–09:01 local time.
+    const schedule = scheduleFor(sparse, 'emergency', startedAt);
+    expect(schedule.calendarFallback).toBe(false);
+    expect(schedule.dueAt.getTime() - startedAt.getTime()).toBeGreaterThan(359 * 7 * DAY);
+    const exact = exactScheduleFor(sparse, 'emergency', startedAt);
+    expect(exact.ok && exact.value).toEqual({ dueAt: schedule.dueAt, warnings: schedule.warnings, overdueAt: schedule.overdueAt });
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, type BusinessCalendar, type SlaPolicy } from '../../src/domain/sla-policy';
+import { DEFAULT_POLICY, exactScheduleFor, type BusinessCalendar, type SlaPolicy } from '../../src/domain/sla-policy';
 import { validatePolicy } from '../../src/domain/policy-validation';
 
 const CALENDAR: BusinessCalendar = { timeZone: 'Europe/Berlin', week: { 1: [{ from: '09:00', to: '17:00' }] }, holidays: ['2026-12-25'] };
@@ -43,5 +43,60 @@ describe('issue #10: an unusable policy is refused, naming the field', () => {
     ['a holiday in another format', withCalendar({ holidays: ['2026-12-25', '25.12.2026'] }), ['/calendar/holidays/1']],
   ])('%s', (_name, policy, pointers) => {
     expect(pointersOf(policy)).toEqual(pointers);
+  });
+});
+
+describe('docs/adr/0031: a calendar that cannot count a level’s times within the calculator’s horizon is refused', () => {
+  const DAY = 86_400_000;
+  const mondays = (from: string, to: string, holidays: string[] = []): BusinessCalendar => ({ timeZone: 'Europe/Berlin', week: { 1: [{ from, to }] }, holidays });
+  const sparse = (calendar: BusinessCalendar, targetMs: number, overdueAt = DEFAULT_POLICY.overdueAt): SlaPolicy => ({
+    ...DEFAULT_POLICY,
+    levels: { ...DEFAULT_POLICY.levels, development: { targetMs, phoneSupport: false } },
+    overdueAt,
+    calendar,
+  });
+
+  it('the outside repro: Mondays 09:00–09:01 and a 90-day target name the level, and why, at its target', () => {
+    const result = validatePolicy(sparse(mondays('09:00', '09:01'), 90 * DAY));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    // 6 h, 12 h and 24 h (× 1.5) still fit in 1 minute a week for a century; 90 days do not.
+    expect(result.error).toEqual([{ pointer: '/levels/development/targetMs', message: expect.stringContaining('level development: the calendar cannot count this target') }]);
+    expect(result.error[0].message).toMatch(/open 1 min a week.*100 years/);
+  });
+
+  it('every level the calendar cannot count is named', () => {
+    const allLevels: SlaPolicy = { ...DEFAULT_POLICY, levels: { emergency: { targetMs: 90 * DAY, phoneSupport: true }, standard: { targetMs: 90 * DAY, phoneSupport: false }, consulting: { targetMs: 90 * DAY, phoneSupport: false }, development: { targetMs: 90 * DAY, phoneSupport: false } }, calendar: mondays('09:00', '09:01') };
+    expect(pointersOf(allLevels)).toEqual(['/levels/emergency/targetMs', '/levels/standard/targetMs', '/levels/consulting/targetMs', '/levels/development/targetMs']);
+  });
+
+  // 90 days × 10 is 1,296,000 min of business time: 294 min every Monday is the least that surely holds it.
+  it('at the edge: the longest target and overdue need 294 open minutes a week; 293 are refused', () => {
+    expect(pointersOf(sparse(mondays('09:00', '13:54'), 90 * DAY, 10))).toEqual([]);
+    expect(pointersOf(sparse(mondays('09:00', '13:53'), 90 * DAY, 10))).toEqual(['/levels/development/targetMs']);
+  });
+
+  it('holidays count against the calendar: eleven Mondays off still fit the edge calendar, twelve do not; Sundays off take nothing', () => {
+    // 4420 × 294 min surely open, 1,296,000 needed: a margin of 3480 min, 11.8 Mondays.
+    const mondaysOff = (n: number) => Array.from({ length: n }, (_, i) => new Date(Date.UTC(2027, 0, 4 + 7 * i)).toISOString().slice(0, 10));
+    const sundaysOff = Array.from({ length: 100 }, (_, i) => new Date(Date.UTC(2027, 0, 3 + 7 * i)).toISOString().slice(0, 10));
+    expect(pointersOf(sparse(mondays('09:00', '13:54', mondaysOff(11)), 90 * DAY, 10))).toEqual([]);
+    expect(pointersOf(sparse(mondays('09:00', '13:54', mondaysOff(12)), 90 * DAY, 10))).toEqual(['/levels/development/targetMs']);
+    expect(pointersOf(sparse(mondays('09:00', '13:54', sundaysOff), 90 * DAY, 10))).toEqual([]);
+  });
+
+  it.each(['2026-03-29T00:30:00.000Z', '2026-10-25T23:59:00.000Z', '2099-12-31T12:00:00.000Z'])(
+    'a policy that passes schedules every level on its calendar, from %s: nothing valid reaches the horizon',
+    (startedAt) => {
+      const policy = sparse(mondays('09:00', '13:54'), 90 * DAY, 10);
+      expect(validatePolicy(policy).ok).toBe(true);
+      for (const level of ['emergency', 'standard', 'consulting', 'development'] as const) {
+        expect(exactScheduleFor(policy, level, new Date(startedAt)).ok).toBe(true);
+      }
+    },
+  );
+
+  it('without a calendar, counting is calendar time and any valid target fits', () => {
+    expect(pointersOf({ ...DEFAULT_POLICY, levels: { ...DEFAULT_POLICY.levels, development: { targetMs: 90 * DAY, phoneSupport: false } }, overdueAt: 10 })).toEqual([]);
   });
 });

@@ -124,3 +124,31 @@ describe('P5/P10/P11: which ticket events start, re-target and stop clocks', () 
     expect(checkSequence({ ...ticket, lastSequence: null }, 9)).toBe('apply');
   });
 });
+
+describe('docs/adr/0031: an agreement whose calendar cannot count a level still gives the ticket its clock', () => {
+  const DAY = 86_400_000;
+  /** Stored before validation refused it: 1 minute of business time a week, development in 90 days. */
+  const sparse: PolicyVersion = {
+    scope: 'partner-1',
+    version: 3,
+    policy: {
+      ...DEFAULT_POLICY,
+      levels: { ...DEFAULT_POLICY.levels, development: { targetMs: 90 * DAY, phoneSupport: false } },
+      calendar: { timeZone: 'Europe/Berlin', week: { 1: [{ from: '09:00', to: '09:01' }] }, holidays: [] },
+    },
+  };
+  const sparseEnv = (now: Date) => ({ newClockPolicy: sparse, openClockPolicy: sparse, newClockId: () => `clock-${(ids += 1)}`, now });
+
+  it('ticket.created starts the clock under the agreement’s version, counted 24/7, flagged for a warning', () => {
+    const { effects } = openTicket({ ticketId: 't2', partnerId: 'partner-1', requesterId: null, product: null, level: 'development', receivedAt, sequence: 1 }, sparseEnv(receivedAt));
+    expect(effects).toEqual([{ kind: 'started', calendarFallback: true, clock: expect.objectContaining({ policy: { scope: 'partner-1', version: 3 }, targetMs: 90 * DAY, dueAt: new Date(receivedAt.getTime() + 90 * DAY) }) }]);
+  });
+
+  it('a level the calendar can count starts unflagged; re-targeting to one it cannot is flagged and counted 24/7 from the original start', () => {
+    const opened = openTicket({ ticketId: 't3', partnerId: 'partner-1', requesterId: null, product: null, level: 'emergency', receivedAt, sequence: 1 }, sparseEnv(receivedAt));
+    const [started] = opened.effects;
+    expect(started).not.toHaveProperty('calendarFallback');
+    const { effects } = applyTicketFact(opened.ticket, started.clock, { kind: 'level_changed', to: 'development', at: at(1) }, sparseEnv(at(1)));
+    expect(effects).toEqual([expect.objectContaining({ kind: 'retargeted', calendarFallback: true, previousLevel: 'emergency', clock: expect.objectContaining({ level: 'development', dueAt: new Date(receivedAt.getTime() + 90 * DAY) }) })]);
+  });
+});
