@@ -13,3 +13,13 @@ schemathesis.openapi.format(
     "text",
     st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00")),
 )
+
+# libs/contracts VisibleText(): format "visible-text" is storable text with at least one visible
+# character (not only white space, control, format or default-ignorable characters). One letter,
+# digit, punctuation or symbol among storable text; the Hangul fillers are letters Unicode ignores.
+_STORABLE = st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"))
+_VISIBLE = st.characters(categories=("L", "N", "P", "S"), exclude_characters="\u115f\u1160\u3164\uffa0")
+schemathesis.openapi.format(
+    "visible-text",
+    st.tuples(_STORABLE, _VISIBLE, _STORABLE).map("".join),
+)

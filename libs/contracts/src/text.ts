@@ -21,3 +21,27 @@ export const toStorableText = (value: string): string => value.replace(UNSTORABL
  */
 export const Text = (options: StringOptions & { maxLength: number }): TString =>
   Type.String({ minLength: 1, ...options, format: STORABLE_TEXT_FORMAT });
+
+/** The string format of storable text that says something (see `isVisibleText`). */
+export const VISIBLE_TEXT_FORMAT = 'visible-text';
+
+// What shows nothing: white space, control (Cc) and format (Cf: U+200B–U+200F, U+2060, U+FEFF…)
+// characters, lone surrogates (Cs), and Unicode's Default_Ignorable_Code_Point (variation
+// selectors, Hangul fillers, tags…). Unassigned and private-use code points count as visible: a
+// newer Unicode's emoji is unassigned to an older ICU.
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{Cs}\p{Default_Ignorable_Code_Point}]/u;
+
+/** Whether `value` has at least one character a reader can see. */
+export const hasVisibleCharacter = (value: string): boolean => VISIBLE.test(value);
+
+/** Storable (`isStorableText`) and not blank (`hasVisibleCharacter`): the check of format `visible-text`. */
+export const isVisibleText = (value: string): boolean => isStorableText(value) && hasVisibleCharacter(value);
+
+/**
+ * Free text that must say something when it is given: a required field (a ticket's description, a
+ * message's body, a partner's name), or an optional one that may be left out but not sent blank
+ * (a PATCH must not blank a field by sending spaces). Like `Text`, plus at least one visible
+ * character (format `visible-text`): `"   "`, `"\u200b"` or `"\ufeff"` is a 400 naming the field.
+ */
+export const VisibleText = (options: StringOptions & { maxLength: number }): TString =>
+  Type.String({ minLength: 1, ...options, format: VISIBLE_TEXT_FORMAT });

@@ -21,7 +21,7 @@ import { installStrictJsonBody } from './http/json-body';
 import { installStrictQueryEncoding } from './http/query-encoding';
 import { requestValidatorFactory } from './http/request-validation';
 import { answerClientError, installUriLengthLimit } from './http/uri-length';
-import { isStorableText, STORABLE_TEXT_FORMAT } from '@tss/contracts';
+import { isStorableText, isVisibleText, STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
 
 export interface ServiceAppOptions {
   /** Service name: logs, metrics and spans carry it. */
@@ -86,8 +86,11 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
         coerceTypes: 'array',
         useDefaults: true,
         allErrors: true,
-        // `Text` fields (libs/contracts): NUL or a lone surrogate is a 400 naming the field, not a 500 at the INSERT.
-        formats: { [STORABLE_TEXT_FORMAT]: isStorableText },
+        // `Text` fields (libs/contracts): NUL or a lone surrogate is a 400 naming the field, not a 500 at the INSERT;
+        // `VisibleText` fields: blank text ("   ", "\u200b") is a 400 naming the field too.
+        formats: { [STORABLE_TEXT_FORMAT]: isStorableText, [VISIBLE_TEXT_FORMAT]: isVisibleText },
+        // Errors carry the value, so a `visible-text` failure can say whether it was blank or unstorable (problem.ts).
+        verbose: true,
       },
     },
     ...options.fastify,

@@ -1,9 +1,21 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { STORABLE_TEXT_FORMAT } from '@tss/contracts';
+import { isStorableText, STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
 import { isConnectionFailure } from './infrastructure-errors';
 
-// Says what ajv's 'must match format "text"' means (libs/contracts Text).
+// Say what ajv's 'must match format "text"' and '… "visible-text"' mean (libs/contracts Text, VisibleText).
 const UNSTORABLE_TEXT_MESSAGE = 'must not contain NUL (U+0000) or an unpaired UTF-16 surrogate';
+const BLANK_TEXT_MESSAGE = 'must contain a visible character, not only white space, zero-width, format or control characters';
+
+type ValidationError = NonNullable<FastifyError['validation']>[number] & { data?: unknown };
+
+/** A format error of our text formats in words; `data` is there because the ajv options ask for `verbose`. */
+const messageOf = (v: ValidationError): string => {
+  if (v.keyword === 'format' && v.params.format === STORABLE_TEXT_FORMAT) return UNSTORABLE_TEXT_MESSAGE;
+  if (v.keyword === 'format' && v.params.format === VISIBLE_TEXT_FORMAT) {
+    return typeof v.data === 'string' && !isStorableText(v.data) ? UNSTORABLE_TEXT_MESSAGE : BLANK_TEXT_MESSAGE;
+  }
+  return v.message ?? 'invalid';
+};
 
 /** RFC 9457 problem details. */
 export interface Problem {
@@ -131,7 +143,7 @@ const answerError = (error: FastifyError, request: FastifyRequest, reply: Fastif
       errors: error.validation.slice(0, MAX_LISTED_VALIDATION_ERRORS).map((v) => ({
         in: error.validationContext ?? 'body',
         pointer: clipped(v.instancePath || '/'),
-        message: v.keyword === 'format' && v.params.format === STORABLE_TEXT_FORMAT ? UNSTORABLE_TEXT_MESSAGE : clipped(v.message ?? 'invalid'),
+        message: clipped(messageOf(v)),
         ...(v.params && 'missingProperty' in v.params ? { missingProperty: clipped(String(v.params.missingProperty)) } : {}),
         // An unknown field is named too (issue #9): the pointer is the object that refuses it.
         ...(v.params && 'additionalProperty' in v.params ? { additionalProperty: clipped(String(v.params.additionalProperty)) } : {}),

@@ -130,6 +130,104 @@ describe('edge input: text the database cannot store is refused at the edge', ()
     expectFieldRefused(response, '/client_id');
   });
 
+  // DESIGN P2 and the API's one rule for free text (libs/contracts VisibleText): a required field,
+  // or an optional one that is given, must say something. White space, a zero-width space or a
+  // byte order mark alone is a 400 problem naming the field, and nothing is stored or changed.
+  describe('blank text where something must be said', () => {
+    const BLANKS = [
+      ['spaces', '   '],
+      ['a zero-width space', '\u200b'],
+      ['a byte order mark', '\ufeff'],
+    ] as const;
+    const BLANK_MESSAGE = 'must contain a visible character, not only white space, zero-width, format or control characters';
+    const expectBlankRefused = (response: { status: number; headers: Record<string, string>; body: { type?: string; errors?: unknown[] } }, pointer: string) => {
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(response.body.type).toBe('https://tss.dev/problems/validation');
+      expect(response.body.errors).toEqual([expect.objectContaining({ in: 'body', pointer, message: BLANK_MESSAGE })]);
+    };
+    const count = async (service: string, sql: string, parameters: unknown[] = []): Promise<number> => (await platform.query<{ n: number }>(service, sql, parameters))[0].n;
+
+    let other: { partnerId: string; token: string };
+    let agent: { staffId: string; token: string };
+    let ticket: { id: string; etag: string };
+    beforeAll(async () => {
+      other = await client.partner(admin, 'Acme Blank Text');
+      agent = await client.staff(admin, ['agent'], 'Blanca Agent');
+      const filed = await client.http().post('/v1/tickets').auth(other.token, { type: 'bearer' }).send(sampleTicket());
+      expect(filed.status).toBe(201);
+      ticket = { id: filed.body.id, etag: filed.headers.etag };
+    });
+
+    describe.each(BLANKS)('%s', (_name, blank) => {
+      it.each(TEXT_FIELDS)(`in the ticket's %s is a 400 problem naming the field, and no ticket is stored`, async (pointer) => {
+        expectBlankRefused(await postRaw(JSON.stringify(withField(pointer, blank))), pointer);
+        expect(await storedTickets()).toBe(0);
+      });
+
+      it("as a message's body is a 400 problem naming the field, and no message is stored", async () => {
+        const messages = () => count('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.messages WHERE ticket_id = $1', [ticket.id]);
+        const before = await messages();
+        const response = await client.http().post(`/v1/tickets/${ticket.id}/messages`).auth(other.token, { type: 'bearer' }).send({ body: blank });
+
+        expectBlankRefused(response, '/body');
+        expect(await messages()).toBe(before);
+      });
+
+      it("as a ticket change's note is a 400 naming the field, not a blank note in the history, and the ticket is unchanged", async () => {
+        const read = () => client.http().get(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' });
+        const before = (await read()).body;
+        const response = await client.http().patch(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' }).set('if-match', ticket.etag).send({ category: 'software_errors', note: blank });
+
+        expectBlankRefused(response, '/note');
+        expect((await read()).body).toEqual(before);
+      });
+
+      it("as a partner's name is a 400 naming the field, on registering and on renaming, and no partner is stored or renamed", async () => {
+        const partners = () => count('gateway', 'SELECT count(*)::int AS n FROM gateway.partners');
+        const before = await partners();
+        expectBlankRefused(await client.http().post('/v1/partners').auth(admin, { type: 'bearer' }).send({ name: blank }), '/name');
+        expectBlankRefused(await client.http().patch(`/v1/partners/${other.partnerId}`).auth(admin, { type: 'bearer' }).send({ name: blank }), '/name');
+
+        expect(await partners()).toBe(before);
+        expect(await platform.query('gateway', 'SELECT name FROM gateway.partners WHERE id = $1', [other.partnerId])).toEqual([{ name: 'Acme Blank Text' }]);
+      });
+
+      it("as a staff client's display name is a 400 naming the field, and no client is stored", async () => {
+        const clients = () => count('gateway', 'SELECT count(*)::int AS n FROM gateway.api_clients');
+        const before = await clients();
+        expectBlankRefused(await client.http().post('/v1/clients').auth(admin, { type: 'bearer' }).send({ roles: ['agent'], displayName: blank }), '/displayName');
+
+        expect(await clients()).toBe(before);
+      });
+
+      it("as a referral's reason is a 400 naming the field, and no referral is stored", async () => {
+        const referrals = () => count('escalation', 'SELECT count(*)::int AS n FROM escalation.referrals');
+        const before = await referrals();
+        const response = await client.http().post(`/v1/tickets/${ticket.id}/referrals`).auth(agent.token, { type: 'bearer' }).send({ target: 'development', reason: blank });
+
+        expectBlankRefused(response, '/reason');
+        expect(await referrals()).toBe(before);
+      });
+
+      it('as a requester id is a 400 naming the field, and no token is minted', async () => {
+        const response = await client.http().post('/v1/auth/requester-token').auth(acme.token, { type: 'bearer' }).send({ requesterId: blank });
+
+        expectBlankRefused(response, '/requesterId');
+        expect(response.body.access_token).toBeUndefined();
+      });
+    });
+
+    it('text that says something around invisible characters is taken and stored exactly as sent', async () => {
+      const description = '\ufeff  The reader\u200b crashes.  ';
+      const response = await client.http().post('/v1/tickets').auth(other.token, { type: 'bearer' }).send(sampleTicket({ description }));
+
+      expect(response.status).toBe(201);
+      const [row] = await platform.query<{ description: string }>('ticket-intake', "SELECT request->>'description' AS description FROM ticket_intake.tickets WHERE id = $1", [response.body.id]);
+      expect(row.description).toBe(description);
+    });
+  });
+
   it('an over-long request target is a 414 problem, before authentication', async () => {
     const response = await client.http().get(`/v1/tickets?filler=${'a'.repeat(MAX_URI_LENGTH)}`);
 

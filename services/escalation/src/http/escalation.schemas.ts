@@ -1,10 +1,10 @@
 import { Type, type Static, type StringOptions, type TString } from '@sinclair/typebox';
-import { EscalationKind, Instant, Text, Uuid } from '@tss/contracts';
+import { EscalationKind, Instant, Text, Uuid, VisibleText } from '@tss/contracts';
 import { DEFAULT_RULES, TargetRoles } from '../domain/escalation-rules';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const TargetRole = Type.Union(TargetRoles.map((r) => Type.Literal(r)));
-/** Requests take storable text (`Text`); responses the plain string (serializers know no `text` format). */
+/** Requests take text that says something (`VisibleText`); responses the plain string (serializers know no text format). */
 type StringOf = (options: StringOptions & { maxLength: number }) => TString;
 const Plain: StringOf = (options) => Type.String(options);
 
@@ -37,7 +37,7 @@ const ruleSchema = (Str: StringOf) =>
     { additionalProperties: false },
   );
 
-const RuleSchema = ruleSchema(Text);
+const RuleSchema = ruleSchema(VisibleText);
 const RuleView = ruleSchema(Plain);
 
 export const PutRulesBody = Type.Object(
@@ -98,9 +98,9 @@ const overrideSchema = (Str: StringOf) =>
     { additionalProperties: false },
   );
 
-const ShiftSchema = shiftSchema(Text);
+const ShiftSchema = shiftSchema(VisibleText);
 const ShiftView = shiftSchema(Plain);
-const OverrideSchema = overrideSchema(Text);
+const OverrideSchema = overrideSchema(VisibleText);
 const OverrideView = overrideSchema(Plain);
 
 export const PutRosterBody = Type.Object(
@@ -196,7 +196,7 @@ export const EscalationList = Type.Object({
 });
 
 export const ResolveBody = Type.Object(
-  // At least one character that is not white space, like a referral's outcome: a blank outcome is no outcome.
-  { outcome: Type.Optional(Text({ maxLength: 4000, pattern: '\\S', description: 'What was done (omit it rather than send blanks)' })) },
+  // At least one visible character, like a referral's outcome: a blank outcome is no outcome.
+  { outcome: Type.Optional(VisibleText({ maxLength: 4000, description: 'What was done (omit it rather than send blanks)' })) },
   { additionalProperties: false, examples: [{ outcome: 'Called the partner; the fix is deployed and the ticket answered.' }] },
 );

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Instant, ReferralTarget, Text, Uuid } from '@tss/contracts';
+import { Instant, ReferralTarget, Uuid, VisibleText } from '@tss/contracts';
 
 const EXAMPLE_TICKET_ID = '3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f';
 const EXAMPLE_REFERRAL_ID = '7d9e2f4a-1b3c-4d5e-8f60-718293a4b5c6';
@@ -14,8 +14,8 @@ const TicketIdOrReference = Type.String({
 export const ReferralTicketParams = Type.Object({ id: TicketIdOrReference });
 export const ReferralParams = Type.Object({ id: TicketIdOrReference, rid: { ...Uuid, description: 'The referral id', examples: [EXAMPLE_REFERRAL_ID] } });
 
-/** Text that says something: at least one character that is not white space. */
-const Said = (maxLength: number, description: string) => Text({ maxLength, pattern: '\\S', description });
+/** Text that says something: at least one visible character (format `visible-text`). */
+const Said = (maxLength: number, description: string) => VisibleText({ maxLength, description });
 
 export const CreateReferralBody = Type.Object(
   {

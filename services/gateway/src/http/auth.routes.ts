@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
-import { Text } from '@tss/contracts';
+import { Text, VisibleText } from '@tss/contracts';
 import { PROBLEM_CONTENT_TYPE, principalOf, problemType, scopeOf, sendProblem, type Clock } from '@tss/service-kit';
 import type { KeyRing } from '../store/key-ring';
 import type { SecretVerifier } from '../domain/client-secret';
@@ -28,7 +28,7 @@ const Jwks = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unkn
 
 const RequesterTokenRequest = Type.Object(
   {
-    requesterId: Text({ maxLength: 200, description: "The partner's own id for its client" }),
+    requesterId: VisibleText({ maxLength: 200, description: "The partner's own id for its client" }),
   },
   { additionalProperties: false, examples: [{ requesterId: 'customer-8841' }] },
 );

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
-import { StaffRole, Text } from '@tss/contracts';
+import { StaffRole, Text, VisibleText } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { createClient, disableClient, listClients, rotateClientSecret } from '../use-cases/manage-clients';
@@ -11,7 +11,7 @@ import { NewClientView, toClientView, toNewClientView } from './client.views';
 const NewStaffClient = Type.Object(
   {
     roles: Type.Array(StaffRole, { minItems: 1, uniqueItems: true }),
-    displayName: Type.Optional(Text({ maxLength: 200 })),
+    displayName: Type.Optional(VisibleText({ maxLength: 200 })),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
   },
   { additionalProperties: false, examples: [{ roles: ['agent'], displayName: 'Dana Agent', email: 'dana@support.example' }] },

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
-import { Text } from '@tss/contracts';
+import { Text, VisibleText } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { PartnerEntity } from '../store/gateway.entities';
@@ -21,7 +21,7 @@ const PartnerView = Type.Object(
 );
 const PartnerPatch = Type.Object(
   {
-    name: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(VisibleText({ maxLength: 200 })),
     siteEnabled: Type.Optional(Type.Boolean({ description: 'Open or close the partner’s new-request form on the support site (default closed)' })),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ siteEnabled: true }] },
@@ -51,7 +51,7 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         tags: ['partners'],
         operationId: 'createPartner',
         summary: 'Register a partner (admin)',
-        body: Type.Object({ name: Text({ maxLength: 200 }) }, { additionalProperties: false, examples: [{ name: 'Acme Books' }] }),
+        body: Type.Object({ name: VisibleText({ maxLength: 200 }) }, { additionalProperties: false, examples: [{ name: 'Acme Books' }] }),
         response: { 201: PartnerView },
       },
       config: { access: ADMIN },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { bootstrapAdmin, EdgeConfigSchema, forwardToServices, gatewayService, gatewayTokenAuthority, installEdgeProtection, type ServiceUrls } from '@tss/gateway';
+import { STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
 import { escalationService } from '@tss/escalation';
 import { InProcessTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
@@ -31,10 +32,10 @@ const NOT_JSON: readonly { contentType: string; body: (json: string) => string }
   { contentType: 'text/json', body: (json) => json },
 ];
 
-/** The pointers of every `format: text` field of a body schema (an array's first item stands for its items). */
+/** The pointers of every `format: text` or `visible-text` field of a body schema (an array's first item stands for its items). */
 const textFieldsOf = (raw: JsonSchema, resolve: Resolve, at = ''): string[] => {
   const schema = resolve(raw);
-  if (schema.format === 'text') return [at];
+  if (schema.format === STORABLE_TEXT_FORMAT || schema.format === VISIBLE_TEXT_FORMAT) return [at];
   if (schema.items) return textFieldsOf(schema.items, resolve, `${at}/0`);
   return Object.entries(schema.properties ?? {}).flatMap(([name, property]) => textFieldsOf(property, resolve, `${at}/${name}`));
 };
@@ -187,21 +188,24 @@ describe('services mode: every escalation POST/PUT through the gateway refuses n
     expect(await stored()).toEqual(before);
   });
 
-  it('white space alone where something must be said (an escalation’s or a referral’s outcome, a referral’s reason) is a 400 naming the field', async () => {
+  it('white space or invisible characters alone where something must be said (an escalation’s or a referral’s outcome, a referral’s reason) is a 400 naming the field', async () => {
     const before = await stored();
     const blanks = [
       ['resolveEscalation', '/outcome'],
       ['createReferral', '/reason'],
       ['recordReferralOutcome', '/outcome'],
     ] as const;
+    const values = [' \t\n ', '\u200b', '\ufeff', '\u200c\u200d\u2060'];
     const answers: string[] = [];
     for (const [operationId, pointer] of blanks) {
       const operation = writes.find((o) => o.operationId === operationId)!;
-      const response = await send(operation, 'application/json', JSON.stringify(withValueAt(exampleOf(operation), pointer, ' \t\n ')));
-      const named = ((response.body.errors ?? []) as { in?: string; pointer?: string }[]).some((e) => e.in === 'body' && e.pointer === pointer);
-      answers.push(`${operationId} ${pointer}: ${response.status}${named ? ' naming the field' : ''}`);
+      for (const value of values) {
+        const response = await send(operation, 'application/json', JSON.stringify(withValueAt(exampleOf(operation), pointer, value)));
+        const named = ((response.body.errors ?? []) as { in?: string; pointer?: string }[]).some((e) => e.in === 'body' && e.pointer === pointer);
+        answers.push(`${operationId} ${pointer} ${JSON.stringify(value)}: ${response.status}${named ? ' naming the field' : ''}`);
+      }
     }
-    expect(answers).toEqual(blanks.map(([operationId, pointer]) => `${operationId} ${pointer}: 400 naming the field`));
+    expect(answers).toEqual(blanks.flatMap(([operationId, pointer]) => values.map((value) => `${operationId} ${pointer} ${JSON.stringify(value)}: 400 naming the field`)));
     expect(await stored()).toEqual(before);
   });
 

@@ -1,4 +1,4 @@
-import { isStorableText } from '@tss/contracts';
+import { isStorableText, isVisibleText, STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
 import type { JsonSchema, Resolve } from './openapi-operations';
 import type { SeededRandom } from './seeded-random';
 
@@ -19,14 +19,15 @@ const jsonTypeOf = (value: unknown): JsonType => {
 
 const typesOf = (schema: JsonSchema): string[] | undefined => (schema.type === undefined ? undefined : Array.isArray(schema.type) ? schema.type : [schema.type]);
 
-// The formats the platform's ajv checks (ajv-formats, and libs/contracts Text); others are not judged here.
+// The formats the platform's ajv checks (ajv-formats, and libs/contracts Text and VisibleText); others are not judged here.
 const FORMATS: Record<string, (s: string) => boolean> = {
   uuid: (s) => /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(s),
   email: (s) => /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i.test(s),
   'date-time': (s) => /^\d{4}-\d{2}-\d{2}[tT ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(s) && !Number.isNaN(Date.parse(s)),
   date: (s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s)),
   uri: (s) => /^[a-z][a-z0-9+.-]*:[^\s]*$/i.test(s),
-  text: isStorableText,
+  [STORABLE_TEXT_FORMAT]: isStorableText,
+  [VISIBLE_TEXT_FORMAT]: isVisibleText,
 };
 
 const patternOf = (schema: JsonSchema): RegExp | undefined => {
@@ -203,12 +204,17 @@ export const ruleBreakers = (raw: JsonSchema, resolve: Resolve, random: SeededRa
         }
       }
     }
-    if (schema.format && schema.format !== 'text') out.push({ rule: `not a ${schema.format}`, value: `not-a-${schema.format}` });
+    const textFormat = schema.format === STORABLE_TEXT_FORMAT || schema.format === VISIBLE_TEXT_FORMAT;
+    if (schema.format && !textFormat) out.push({ rule: `not a ${schema.format}`, value: `not-a-${schema.format}` });
     if (schema.format === 'uuid') out.push({ rule: 'a uuid without its hyphens', value: '6f1c2a5e9b3d4c7e8a1f0b2c3d4e5f60' });
-    if (schema.format === 'text' || (types.includes('string') && !schema.format && !schema.enum && !schema.pattern)) {
+    if (textFormat || (types.includes('string') && !schema.format && !schema.enum && !schema.pattern)) {
       out.push({ rule: 'NUL character', value: 'before\u0000after' });
       out.push({ rule: 'lone high surrogate', value: 'before\ud800after' });
       out.push({ rule: 'lone low surrogate', value: 'x\udc00' });
+    }
+    // Text that must say something: blank or invisible-only text is refused too.
+    if (schema.format === VISIBLE_TEXT_FORMAT) {
+      for (const [rule, value] of [['spaces only', '   '], ['a zero-width space only', '\u200b'], ['a byte order mark only', '\ufeff'], ['white space and a word joiner', ' \t\u2060\n']]) out.push({ rule, value });
     }
     if (schema.enum?.length) {
       const first = String(schema.enum[0]);

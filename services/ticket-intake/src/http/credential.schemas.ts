@@ -1,13 +1,13 @@
 import { TicketIdOrReference, TicketParams } from './ticket.schemas';
 import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum, Text } from '@tss/contracts';
+import { StringEnum, VisibleText } from '@tss/contracts';
 
 export const StoreCredentialBody = Type.Object(
   {
-    label: Text({ maxLength: 200, description: 'What the particulars open, shown in lists (e.g. "Admin panel, temporary account"); never put the secret here' }),
-    login: Type.Optional(Text({ maxLength: 500, description: 'User name or e-mail, stored encrypted' })),
-    secret: Text({ maxLength: 4_000, description: 'Password, token or key; stored encrypted, shown only to staff, destroyed after resolution (P9)' }),
-    note: Type.Optional(Text({ maxLength: 2_000, description: 'Where or how to use them; stored encrypted with the secret' })),
+    label: VisibleText({ maxLength: 200, description: 'What the particulars open, shown in lists (e.g. "Admin panel, temporary account"); never put the secret here' }),
+    login: Type.Optional(VisibleText({ maxLength: 500, description: 'User name or e-mail, stored encrypted' })),
+    secret: VisibleText({ maxLength: 4_000, description: 'Password, token or key; stored encrypted, shown only to staff, destroyed after resolution (P9)' }),
+    note: Type.Optional(VisibleText({ maxLength: 2_000, description: 'Where or how to use them; stored encrypted with the secret' })),
   },
   {
     $id: 'StoreCredentialRequest',

@@ -9,9 +9,9 @@ import {
   StringEnum,
   SupportCategoryCode,
   SupportDelay,
-  Text,
   ThirdPartyKind,
   TicketStatus,
+  VisibleText,
 } from '@tss/contracts';
 import { RECOMMENDED_DETAILS } from '../domain/ticket-request';
 
@@ -20,15 +20,15 @@ const EXAMPLE_TICKET_ID = '3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f';
 export const FileTicketBody = Type.Object(
   {
     product: Product,
-    productVersion: Text({ maxLength: 64, description: 'Product version used' }),
-    subject: Type.Optional(Text({ maxLength: 200, description: 'Short summary; defaults to the start of the description' })),
-    description: Text({ maxLength: 20_000, description: 'Problem description' }),
-    stepsToReproduce: Type.Optional(Text({ maxLength: 20_000, description: 'Step-by-step actions leading to the problem' })),
-    browser: Type.Optional(Text({ maxLength: 200, description: 'Browser used when the problem occurred' })),
-    operatingSystem: Type.Optional(Text({ maxLength: 200, description: 'Operating system' })),
-    operatingSystemVersion: Type.Optional(Text({ maxLength: 100, description: 'Operating system version' })),
-    connectivity: Type.Optional(Text({ maxLength: 2_000, description: 'Internet connectivity details' })),
-    antivirus: Type.Optional(Text({ maxLength: 2_000, description: 'Antivirus software and settings' })),
+    productVersion: VisibleText({ maxLength: 64, description: 'Product version used' }),
+    subject: Type.Optional(VisibleText({ maxLength: 200, description: 'Short summary; defaults to the start of the description' })),
+    description: VisibleText({ maxLength: 20_000, description: 'Problem description' }),
+    stepsToReproduce: Type.Optional(VisibleText({ maxLength: 20_000, description: 'Step-by-step actions leading to the problem' })),
+    browser: Type.Optional(VisibleText({ maxLength: 200, description: 'Browser used when the problem occurred' })),
+    operatingSystem: Type.Optional(VisibleText({ maxLength: 200, description: 'Operating system' })),
+    operatingSystemVersion: Type.Optional(VisibleText({ maxLength: 100, description: 'Operating system version' })),
+    connectivity: Type.Optional(VisibleText({ maxLength: 2_000, description: 'Internet connectivity details' })),
+    antivirus: Type.Optional(VisibleText({ maxLength: 2_000, description: 'Antivirus software and settings' })),
     level: Type.Optional(ServiceLevel),
     language: Type.Optional(Language),
     channel: Type.Optional(
@@ -42,8 +42,8 @@ export const FileTicketBody = Type.Object(
       Type.Object(
         {
           email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
-          name: Type.Optional(Text({ maxLength: 200, description: 'Requester name' })),
-          id: Type.Optional(Text({ maxLength: 200, description: "The partner's id for its client" })),
+          name: Type.Optional(VisibleText({ maxLength: 200, description: 'Requester name' })),
+          id: Type.Optional(VisibleText({ maxLength: 200, description: "The partner's id for its client" })),
         },
         { additionalProperties: false },
       ),
@@ -140,17 +140,17 @@ export const TicketPatchBody = Type.Object(
     criticalErrorConfirmed: Type.Optional(Type.Boolean({ description: 'P5: required to set level emergency' })),
     levelConfirmed: Type.Optional(Type.Literal(true, { description: 'Confirms the current level (P5)' })),
     category: Type.Optional(SupportCategoryCode),
-    assigneeId: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
+    assigneeId: Type.Optional(VisibleText({ minLength: 1, maxLength: 200 })),
     status: Type.Optional(TicketStatus),
     waitReason: Type.Optional(RequesterWaitReason),
     supportDelay: Type.Optional(SupportDelay),
     closure: Type.Optional(
       Type.Object(
-        { reason: OutOfScopeReason, thirdParty: ThirdPartyKind, note: Type.Optional(Text({ maxLength: 2_000 })) },
+        { reason: OutOfScopeReason, thirdParty: ThirdPartyKind, note: Type.Optional(VisibleText({ maxLength: 2_000 })) },
         { additionalProperties: false, description: 'P6: required to close an unresolved ticket as out of scope' },
       ),
     ),
-    note: Type.Optional(Text({ maxLength: 2_000, description: 'Why: kept in the history' })),
+    note: Type.Optional(VisibleText({ maxLength: 2_000, description: 'Why: kept in the history' })),
   },
   {
     $id: 'TicketPatch',
@@ -167,7 +167,7 @@ export const TicketPatchBody = Type.Object(
 export type TicketPatchBody = Static<typeof TicketPatchBody>;
 
 export const ReopenBody = Type.Object(
-  { reason: Type.Optional(Text({ maxLength: 4_000, description: 'Why the problem is not solved' })) },
+  { reason: Type.Optional(VisibleText({ maxLength: 4_000, description: 'Why the problem is not solved' })) },
   { additionalProperties: false, examples: [{ reason: 'The reader still crashes on EPUB 3 files.' }] },
 );
 export const ReopenView = Type.Object({
@@ -177,7 +177,7 @@ export const ReopenView = Type.Object({
 
 export const MessageBody = Type.Object(
   {
-    body: Text({ minLength: 1, maxLength: 50_000, description: 'The message text' }),
+    body: VisibleText({ minLength: 1, maxLength: 50_000, description: 'The message text' }),
     visibility: Type.Optional(StringEnum(['public', 'internal'] as const, { description: '`internal` notes are for staff only', default: 'public' })),
     attachmentIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 20, uniqueItems: true, description: 'Uploaded attachments to link' })),
   },
