@@ -13,6 +13,7 @@ export * from './auth';
 export * from './api-docs';
 export * from './http/uri-length';
 export * from './http/json-body';
+export * from './http/multipart-text';
 export * from './key-wrapping';
 export * from './canonical-json';
 export * from './http/scope';

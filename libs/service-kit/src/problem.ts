@@ -47,6 +47,8 @@ export const sendProblem = (reply: FastifyReply, problem: ProblemInput): Fastify
  */
 export const FAILURES = {
   bad_request: { status: 400, slug: 'bad-request', title: 'Bad Request' },
+  /** Text whose bytes are not UTF-8: the type a JSON body with such bytes gets too (http/json-body.ts). */
+  invalid_utf8: { status: 400, slug: 'invalid-utf-8', title: 'Bad Request' },
   /** P3: a reference number whose check character is wrong, or no reference at all. */
   invalid_reference: { status: 400, slug: 'invalid-reference', title: 'Invalid reference' },
   forbidden: { status: 403, slug: 'forbidden', title: 'Forbidden' },

@@ -7,3 +7,4 @@ export * from './csrf';
 export * from './security-headers';
 export * from './stylesheet';
 export * from './fastify-pages';
+export * from './form-body';

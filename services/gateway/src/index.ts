@@ -32,6 +32,7 @@ export { SITE_FORM_COOKIE } from './http/support-site/new-request.routes';
 export { serveMergedApiDocs, type MergedApiDocsOptions } from './http/merged-api-docs';
 export { EdgeConfigSchema, EdgeEnv, defaultEdgeConfig, installEdgeProtection, type EdgeConfig } from './http/edge-protection';
 export { parseTrustProxy } from './http/client-address';
+export { installUploadDeadline } from './http/upload-deadline';
 
 /** How long the support site waits for intake on one call. */
 const SITE_INTAKE_TIMEOUT_MS = 10_000;

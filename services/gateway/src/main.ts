@@ -17,8 +17,6 @@ const GatewayProcessEnv = mergeEnvSchemas(
     ...BootstrapAdminEnv,
     TSS_UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
     TSS_UPSTREAM_TIMEOUTS: Type.Optional(RouteTimeoutsSetting),
-    // An upload streams through: its deadline covers the client sending up to 27 MiB.
-    TSS_UPLOAD_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 120_000, description: 'Deadline of a multipart upload (attachments, messages with files), the upload included' }),
   }),
   envSchema({}),
   UpstreamUrlsEnv,
@@ -44,6 +42,7 @@ runMain('gateway', () =>
           timeoutMs: upstreams.TSS_UPSTREAM_TIMEOUT_MS,
           routeTimeouts: parseRouteTimeouts(upstreams.TSS_UPSTREAM_TIMEOUTS),
           bodyLimitBytes: upstreams.TSS_BODY_LIMIT_BYTES,
+          // An upload streams through: its deadline (EdgeEnv) covers the client sending up to 27 MiB.
           uploads: { bodyLimitBytes: upstreams.TSS_UPLOAD_BODY_LIMIT_BYTES, timeoutMs: upstreams.TSS_UPLOAD_TIMEOUT_MS },
         }),
       );

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { escalationService } from '@tss/escalation';
-import { bootstrapAdmin, defaultEdgeConfig, gatewayService, gatewayTokenAuthority, installEdgeProtection, type EdgeConfig, parseTrustProxy } from '@tss/gateway';
+import { bootstrapAdmin, defaultEdgeConfig, gatewayService, gatewayTokenAuthority, installEdgeProtection, installUploadDeadline, type EdgeConfig, parseTrustProxy } from '@tss/gateway';
 import { InProcessTransport, type EventTransport } from '@tss/messaging';
 import { notificationService } from '@tss/notification';
 import { ratingService } from '@tss/rating';
@@ -31,7 +31,7 @@ export interface SingleProcessOptions {
   bootstrap?: { clientId?: string; clientSecret?: string };
   /** Staff single sign-on (TSS_OIDC_*); off when absent. */
   oidc?: Parameters<typeof withStaffSingleSignOn>[1];
-  /** Rate limits, security headers, CORS and body limit of the one app (default: EdgeEnv's defaults). */
+  /** Rate limits, security headers, CORS, body limit and upload deadline of the one app (default: EdgeEnv's defaults). */
   edge?: EdgeConfig;
 }
 
@@ -63,7 +63,11 @@ export const startSingleProcessPlatform = async (options: SingleProcessOptions):
     env: { ...options.env, TSS_JWT_ISSUER: options.issuer, TSS_JWT_AUDIENCE: options.audience },
     migrate: true,
     relayPollIntervalMs: options.relayPollIntervalMs,
-    beforeRoutes: (app) => installEdgeProtection(app, edge),
+    beforeRoutes: async (app) => {
+      await installEdgeProtection(app, edge);
+      // No gateway forwards the uploads here, so none bounds their arrival (docs/adr/0063).
+      installUploadDeadline(app, edge.TSS_UPLOAD_TIMEOUT_MS);
+    },
     fastify: { trustProxy: parseTrustProxy(edge.TSS_TRUST_PROXY) },
   });
   const gateway = platform.host('gateway');

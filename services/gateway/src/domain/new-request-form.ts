@@ -1,4 +1,4 @@
-import { Products, type Product } from '@tss/contracts';
+import { isStorableText, Products, type Product } from '@tss/contracts';
 import { err, ok, type Result } from '@tss/service-kit';
 
 /**
@@ -23,7 +23,14 @@ export type NewRequestField = keyof typeof NEW_REQUEST_FIELDS;
 
 export type NewRequestValues = Partial<Record<NewRequestField, string>>;
 
-export type FieldProblem = { field: NewRequestField; problem: 'missing' } | { field: NewRequestField; problem: 'too_long'; maxLength: number } | { field: NewRequestField; problem: 'invalid' };
+export type FieldProblem =
+  | { field: NewRequestField; problem: 'missing' }
+  | { field: NewRequestField; problem: 'too_long'; maxLength: number }
+  | { field: NewRequestField; problem: 'invalid' }
+  | { field: NewRequestField; problem: 'unreadable' };
+
+/** Why the form's reader did not take a field: its text was not UTF-8, not storable or sent twice, or it was cut off at the form's size. */
+export type PostedFieldProblems = Readonly<Record<string, 'unreadable' | 'too_long'>>;
 
 /** What intake's `POST /v1/tickets` takes from the form (channel and language are the site's). */
 export interface NewRequest {
@@ -53,11 +60,18 @@ export const readNewRequestValues = (body: Readonly<Record<string, unknown>>): N
     }),
   );
 
-export const checkNewRequest = (values: NewRequestValues): Result<NewRequest, FieldProblem[]> => {
+/**
+ * The request the form's values make, or every problem with them. `posted` are the fields the
+ * form's reader did not take: each is that field's problem, whatever its value would have been.
+ */
+export const checkNewRequest = (values: NewRequestValues, posted: PostedFieldProblems = {}): Result<NewRequest, FieldProblem[]> => {
   const problems: FieldProblem[] = [];
   for (const [field, rule] of Object.entries(NEW_REQUEST_FIELDS) as [NewRequestField, { required: boolean; maxLength: number }][]) {
     const value = values[field];
-    if (value === undefined) {
+    const postedProblem = Object.hasOwn(posted, field) ? posted[field] : undefined;
+    if (postedProblem === 'too_long') problems.push({ field, problem: 'too_long', maxLength: rule.maxLength });
+    else if (postedProblem === 'unreadable' || (value !== undefined && !isStorableText(value))) problems.push({ field, problem: 'unreadable' });
+    else if (value === undefined) {
       if (rule.required) problems.push({ field, problem: 'missing' });
     } else if (value.length > rule.maxLength) problems.push({ field, problem: 'too_long', maxLength: rule.maxLength });
   }

@@ -25,6 +25,13 @@ export const EdgeEnv = {
     default: 27 * 1_048_576,
     description: "Largest multipart/form-data body on the upload routes (attachments, messages with files): intake's ATTACHMENT_MAX_MESSAGE_BYTES plus the form's overhead; larger ones get 413",
   }),
+  // An upload's bytes may take a while to come: 27 MiB on an ordinary connection.
+  TSS_UPLOAD_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 120_000,
+    description:
+      'Deadline of a multipart upload (attachments, messages with files, the site reply form). Services mode: the forwarded exchange, the upload included (504). Single process: the arrival of its body (408, connection closed)',
+  }),
   TSS_TRUST_PROXY: TrustProxySetting,
 };
 export const EdgeConfigSchema = envSchema(EdgeEnv);

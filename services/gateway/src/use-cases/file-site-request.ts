@@ -1,6 +1,6 @@
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import type { Language } from '@tss/web-pages';
-import { checkNewRequest, type FieldProblem, type NewRequestValues } from '../domain/new-request-form';
+import { checkNewRequest, type FieldProblem, type NewRequestValues, type PostedFieldProblems } from '../domain/new-request-form';
 import { intakeResult, type SiteDeps } from './site-deps';
 
 /** Intake keeps requester ids to 200 characters. */
@@ -27,9 +27,9 @@ export type FileSiteRequestFailure = { kind: 'form'; problems: FieldProblem[] } 
 export const fileSiteRequest = async (
   deps: SiteDeps,
   site: { partnerToken: () => Promise<string> },
-  input: { values: NewRequestValues; language: Language; idempotencyKey: string },
+  input: { values: NewRequestValues; posted?: PostedFieldProblems; language: Language; idempotencyKey: string },
 ): Promise<Result<{ reference: string }, FileSiteRequestFailure>> => {
-  const checked = checkNewRequest(input.values);
+  const checked = checkNewRequest(input.values, input.posted);
   if (!checked.ok) return err({ kind: 'form', problems: checked.error });
   const answer = await deps.intake.call({
     method: 'POST',

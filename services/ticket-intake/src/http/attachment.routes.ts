@@ -88,6 +88,8 @@ export const attachmentRoutes = (deps: AttachmentRoutesDeps) => async (fastify: 
       if (!owner.ok) return sendFailure(reply, owner.error);
       const ticket = owner.value;
       const uploads = await readUploads(request, deps.uploadLimits);
+      // An upload past its deadline (single process) was answered 408 while its body was read.
+      if (reply.sent) return reply;
       if (!uploads.ok) return sendFailure(reply, uploads.error);
       const stored = await storeAttachments(deps, { ticket, uploads: uploads.value.files, uploadedBy: uploaderOf(scope) });
       if (!stored.ok) return sendFailure(reply, stored.error);

@@ -47,6 +47,8 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
     const found = await findTicketFor(deps.dataSource.manager, scope, (request.params as { id: string }).id);
     if (!found.ok) return sendFailure(reply, found.error);
     const form = await uploads.read(request, { id: found.value.id, partnerId: found.value.partnerId }, actorOf(scope), { fields: ['body', 'visibility'], required: ['body'] });
+    // An upload past its deadline (single process) was answered 408 while its body was read.
+    if (reply.sent) return reply;
     if (!form.ok) return sendFailure(reply, form.error);
     request.body = { ...form.value.fields, ...(form.value.attachmentIds.length > 0 ? { attachmentIds: form.value.attachmentIds } : {}) };
     return undefined;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { err, ok, type Failure, type Result } from '@tss/service-kit';
+import { err, isTextPart, ok, readTextPart, STREAM_EVERY_PART, type Failure, type Result } from '@tss/service-kit';
 import { fileTooLarge, messageTooLarge, quotedFileName, tooManyFiles, type UploadLimits } from '../domain/attachment-content';
 import type { Upload } from '../use-cases/store-attachments';
 
@@ -32,9 +32,11 @@ const codeOf = (error: unknown): string | undefined =>
  */
 export const acceptMultipart = async (app: FastifyInstance, limits: UploadLimits): Promise<void> => {
   await app.register(multipart, {
-    // One byte over each limit, so readUploads sees the excess and answers its own 413.
-    limits: { fileSize: limits.maxFileBytes + 1, files: limits.maxFiles + 1, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, parts: limits.maxFiles + MAX_FIELDS + 1 },
+    // One byte over each limit, so readUploads sees the excess and answers its own 413. Text fields
+    // are streamed like files (STREAM_EVERY_PART), so busboy's file count includes them.
+    limits: { fileSize: limits.maxFileBytes + 1, files: limits.maxFiles + MAX_FIELDS + 1, parts: limits.maxFiles + MAX_FIELDS + 1 },
     throwFileSizeLimit: false,
+    ...STREAM_EVERY_PART,
   });
 };
 
@@ -67,12 +69,26 @@ export const readUploads = async (request: FastifyRequest, limits: UploadLimits,
   let failure: Failure | undefined;
   try {
     parts: for await (const part of request.parts()) {
-      if (part.type === 'field') {
-        if (!allowedFields.has(part.fieldname) || part.valueTruncated || typeof part.value !== 'string') {
-          failure = { kind: 'bad_request', detail: `Unexpected form field "${part.fieldname.slice(0, 100)}".` };
+      // Text fields arrive as streams too (STREAM_EVERY_PART): their bytes are decoded here, strictly.
+      if (part.type === 'field' || isTextPart(part)) {
+        const name = part.fieldname.slice(0, 100);
+        if (part.type === 'field' || !allowedFields.has(part.fieldname)) {
+          failure = { kind: 'bad_request', detail: `Unexpected form field "${name}".` };
           break;
         }
-        fields[part.fieldname] = part.value;
+        if (Object.hasOwn(fields, part.fieldname)) {
+          failure = { kind: 'bad_request', detail: `The form field "${name}" is sent more than once.` };
+          break;
+        }
+        const text = await readTextPart(part.file, MAX_FIELD_BYTES);
+        if (!text.ok) {
+          failure =
+            text.error === 'too_large'
+              ? { kind: 'payload_too_large', detail: `The form field "${name}" is longer than ${MAX_FIELD_BYTES} bytes.` }
+              : { kind: 'invalid_utf8', detail: `The form field "${name}" is not valid UTF-8.`, extensions: { errors: [{ in: 'body', pointer: `/${name}`, message: 'must be UTF-8' }] } };
+          break;
+        }
+        fields[part.fieldname] = text.value;
         continue;
       }
       if (part.fieldname !== fileField) {

@@ -31,7 +31,9 @@ export const fieldErrorsOf = (language: Language, problems: readonly FieldProble
         message:
           p.problem === 'too_long'
             ? `${siteText(language, LABELS[field])}: ${siteText(language, 'tooLong', { max: p.maxLength })}`
-            : p.problem === 'missing'
+            : p.problem === 'unreadable'
+              ? `${siteText(language, LABELS[field])}: ${siteText(language, 'unreadable')}`
+              : p.problem === 'missing'
               ? siteText(language, MISSING[field] ?? 'descriptionMissing')
               : field === 'email'
                 ? siteText(language, 'emailInvalid')

@@ -2,18 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { FAILURES } from '@tss/service-kit';
-import { CSRF_FIELD, csrfCookieHeader, isLanguage, newCsrfCookieValue, readCookie, sendPage, type Language } from '@tss/web-pages';
+import { CSRF_FIELD, csrfCookieHeader, isLanguage, newCsrfCookieValue, PostedForm, readCookie, sendPage, type Language } from '@tss/web-pages';
 import { readNewRequestValues } from '../../domain/new-request-form';
 import { fileSiteRequest } from '../../use-cases/file-site-request';
 import { openPartnerSite } from '../../use-cases/site-session';
 import { fieldErrorsOf, renderFiledPage, renderNewRequestPage } from './new-request.page';
+import { siteText } from './site-strings';
 import { idempotencyKeyOf, languageOf, sendPlainPage, type SitePageContext } from './site-page-context';
 
 /** The double-submit cookie of the public form (docs/adr/0037): HttpOnly, SameSite=Strict, under /support. */
 export const SITE_FORM_COOKIE = 'tss_site_form';
 
 const PartnerQuery = Type.Object({ partner: Type.Optional(Type.String({ maxLength: 64 })) });
-const NewRequestForm = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 25_000 }));
 
 const PAGE = { config: { public: true }, schema: { hide: true } } as const;
 
@@ -54,8 +54,11 @@ export const newRequestRoutes = (context: SitePageContext) => async (fastify: Fa
     );
   });
 
-  app.post('/support/new', { ...PAGE, schema: { ...PAGE.schema, querystring: PartnerQuery, body: NewRequestForm } }, async (request, reply) => {
-    const body = request.body ?? {};
+  // No body schema: the form's reader (installFormBody) judges each field, and every problem is
+  // the form's error on its page in its language, never a problem+json (docs/adr/0063).
+  app.post('/support/new', { ...PAGE, schema: { ...PAGE.schema, querystring: PartnerQuery } }, async (request, reply) => {
+    const form = request.body instanceof PostedForm ? request.body : PostedForm.empty();
+    const body = form.fields;
     const language = formLanguage(request, body.language);
     const site = await openPartnerSite(deps, request.query.partner);
     if (!site) return sendPlainPage(context, reply, 'notFound', language);
@@ -78,11 +81,14 @@ export const newRequestRoutes = (context: SitePageContext) => async (fastify: Fa
           errors,
         }),
       );
-    const filed = await fileSiteRequest(deps, site, { values, language, idempotencyKey: idempotencyKeyOf(cookie, String(body[CSRF_FIELD]), JSON.stringify(values)) });
+    const filed = await fileSiteRequest(deps, site, { values, posted: form.problems, language, idempotencyKey: idempotencyKeyOf(cookie, String(body[CSRF_FIELD]), JSON.stringify(values)) });
     if (!filed.ok) {
       if (filed.error.kind === 'form') return showForm(400, fieldErrorsOf(language, filed.error.problems));
       const failure = filed.error.failure;
-      return showForm(FAILURES[failure.kind].status, [{ fieldId: 'description', message: failure.detail ?? FAILURES[failure.kind].title }]);
+      const status = FAILURES[failure.kind].status;
+      // Intake's own words are for API clients (field pointers, schema terms): the page says it in its language.
+      if (status < 500) request.log.info({ failure }, 'intake refused a site request');
+      return showForm(status, [{ fieldId: 'description', message: status < 500 ? siteText(language, 'notAccepted') : (failure.detail ?? FAILURES[failure.kind].title) }]);
     }
     return sendPage(reply, 201, renderFiledPage({ language, stylesheetHref: context.stylesheetHref, partnerName: site.name, reference: filed.value.reference }));
   });

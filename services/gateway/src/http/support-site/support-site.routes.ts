@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
-import { CsrfTokens, serveStylesheet } from '@tss/web-pages';
+import { STREAM_EVERY_PART } from '@tss/service-kit';
+import { CsrfTokens, installFormBody, serveStylesheet } from '@tss/web-pages';
 import { siteSecret } from '../../store/site-secret.store';
 import type { SiteDeps } from '../../use-cases/site-deps';
 import { newRequestRoutes } from './new-request.routes';
@@ -13,15 +13,16 @@ import { SITE_REPLY_LIMITS, ticketPageRoutes } from './ticket-page.routes';
  * multipart parsers stay its own.
  */
 export const supportSiteRoutes = (deps: SiteDeps) => async (app: FastifyInstance) => {
-  await app.register(formbody, { bodyLimit: 256 * 1024 });
+  // Forms are read strictly (UTF-8 as sent, each field once): a bad field is its form's error.
+  installFormBody(app, { maxBytes: 256 * 1024 });
   await app.register(multipart, {
     limits: {
       fileSize: SITE_REPLY_LIMITS.maxFileBytes,
-      files: SITE_REPLY_LIMITS.maxFiles,
-      fieldSize: SITE_REPLY_LIMITS.maxFieldBytes,
-      fields: 10,
+      // Text fields are streamed like files (STREAM_EVERY_PART) and count as files here.
+      files: SITE_REPLY_LIMITS.maxFiles + SITE_REPLY_LIMITS.maxFields,
     },
     throwFileSizeLimit: false,
+    ...STREAM_EVERY_PART,
   });
   const context = {
     deps,

@@ -1,16 +1,28 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { FAILURES, type Failure } from '@tss/service-kit';
-import { CSRF_FIELD, redirectAfterPost, sendPage, type FieldError, type Language } from '@tss/web-pages';
+import { isStorableText } from '@tss/contracts';
+import { FAILURES, isTextPart, readTextPart, type Failure } from '@tss/service-kit';
+import { CSRF_FIELD, PostedForm, redirectAfterPost, sendPage, type FieldError, type FormFieldProblem, type Language } from '@tss/web-pages';
 import { downloadOnSite, readTicketPage, reopenOnSite, replyOnSite, type SiteUpload } from '../../use-cases/site-ticket';
 import { openSiteLink, type SiteSession } from '../../use-cases/site-session';
 import { renderThreadPage } from './thread.page';
 import { siteText } from './site-strings';
 import { idempotencyKeyOf, languageOf, sendPlainPage, type SitePageContext } from './site-page-context';
 
-/** Bounds of what the gateway reads of a reply form; intake's own limits are the rule (P8). */
-export const SITE_REPLY_LIMITS = { maxFiles: 20, maxFileBytes: 25 * 1_048_576, maxFieldBytes: 60_000 } as const;
+/**
+ * Bounds of what the gateway reads of a reply form; intake's own limits are the rule (P8). A text
+ * field may take intake's longest message (50,000 characters) in any script: up to 4 bytes each.
+ */
+export const SITE_REPLY_LIMITS = { maxFiles: 20, maxFileBytes: 25 * 1_048_576, maxFields: 10, maxFieldBytes: 200_000, maxTextCharacters: 50_000 } as const;
+
+/** A read reply form: its fields (or their problems), its files, and whether it was over a limit or not a readable body at all. */
+interface ReadReplyForm {
+  form: PostedForm;
+  files: SiteUpload[];
+  tooLarge: boolean;
+  malformed: boolean;
+}
 
 const LinkParams = Type.Object({ '*': Type.String({ maxLength: 4096 }) });
 const DoneQuery = Type.Object({ done: Type.Optional(Type.String({ maxLength: 20 })), ref: Type.Optional(Type.String({ maxLength: 40 })) });
@@ -95,45 +107,91 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
   const csrfRefused = (session: SiteSession, form: string, token: unknown): boolean =>
     csrf.verify({ form, binding: `link:${session.grant.linkId}` }, token, deps.clock.now()) !== undefined;
 
-  /** The form's fields (multipart or urlencoded) and files, read whole (bounded) before anything is judged. */
-  const readForm = async (request: FastifyRequest): Promise<{ fields: Record<string, string>; files: SiteUpload[]; tooLarge: boolean }> => {
-    const fields: Record<string, string> = {};
+  /**
+   * The form's fields (multipart or urlencoded) and files, read whole (bounded) before anything is
+   * judged. Multipart text fields are decoded strictly as the urlencoded reader does (STREAM_EVERY_PART):
+   * a field that is not UTF-8, not storable or sent twice is `unreadable`; a body that is not
+   * well-formed multipart (no boundary, cut short) is `malformed`, the form's error, never a 500.
+   */
+  const readForm = async (request: FastifyRequest): Promise<ReadReplyForm> => {
+    if (!request.isMultipart()) {
+      return { form: request.body instanceof PostedForm ? request.body : PostedForm.empty(), files: [], tooLarge: false, malformed: false };
+    }
+    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+    const problems: Record<string, FormFieldProblem> = Object.create(null) as Record<string, FormFieldProblem>;
     const files: SiteUpload[] = [];
+    let textFields = 0;
     let tooLarge = false;
-    if (request.isMultipart()) {
-      try {
-        for await (const part of request.parts()) {
-          if (part.type === 'field') {
-            if (typeof part.value === 'string' && !part.valueTruncated) fields[part.fieldname] = part.value;
-            else tooLarge = true;
+    let malformed = false;
+    try {
+      for await (const part of request.parts()) {
+        // Never with STREAM_EVERY_PART; a decoded field could not be judged as sent.
+        if (part.type === 'field') continue;
+        if (isTextPart(part)) {
+          textFields += 1;
+          if (textFields > SITE_REPLY_LIMITS.maxFields) {
+            tooLarge = true;
+            break;
+          }
+          const text = await readTextPart(part.file, SITE_REPLY_LIMITS.maxFieldBytes);
+          if (!text.ok && text.error === 'too_large') {
+            problems[part.fieldname] = 'too_long';
+            delete fields[part.fieldname];
+            break;
+          }
+          if (!text.ok || !isStorableText(text.value) || Object.hasOwn(fields, part.fieldname) || Object.hasOwn(problems, part.fieldname)) {
+            problems[part.fieldname] = 'unreadable';
+            delete fields[part.fieldname];
             continue;
           }
-          const bytes = await part.toBuffer();
-          if (part.file.truncated) tooLarge = true;
-          else if (part.filename !== '' || bytes.length > 0) files.push({ fileName: part.filename, contentType: part.mimetype, bytes });
+          fields[part.fieldname] = text.value;
+          continue;
         }
-      } catch (error) {
-        // More files, fields or parts than the site reads: the form's error, not a JSON problem.
-        const { FilesLimitError, FieldsLimitError, PartsLimitError } = fastify.multipartErrors;
-        if (!(error instanceof FilesLimitError || error instanceof FieldsLimitError || error instanceof PartsLimitError)) throw error;
-        tooLarge = true;
+        if (files.length >= SITE_REPLY_LIMITS.maxFiles) {
+          tooLarge = true;
+          break;
+        }
+        const bytes = await part.toBuffer();
+        if (part.file.truncated) tooLarge = true;
+        else if (part.filename !== '' || bytes.length > 0) files.push({ fileName: part.filename, contentType: part.mimetype, bytes });
       }
-    } else if (request.body && typeof request.body === 'object') {
-      for (const [name, value] of Object.entries(request.body)) if (typeof value === 'string') fields[name] = value;
+    } catch (error) {
+      const { FilesLimitError, FieldsLimitError, PartsLimitError } = fastify.multipartErrors;
+      // More files, fields or parts than the site reads: the form's 413.
+      if (error instanceof FilesLimitError || error instanceof FieldsLimitError || error instanceof PartsLimitError) tooLarge = true;
+      // Anything else busboy refuses (no boundary, a wrong one, a body cut short) is a body that cannot be read.
+      else malformed = true;
     }
-    return { fields, files, tooLarge };
+    if (tooLarge || malformed || Object.values(problems).includes('too_long')) {
+      // Stops reading a refused body: busboy lets go of it and what is left is read and dropped.
+      request.raw.unpipe();
+      request.raw.resume();
+    }
+    return { form: new PostedForm(fields, problems), files, tooLarge, malformed };
   };
+
+  /** The page's words for a field the form's reader did not take. */
+  const fieldProblemText = (language: Language, problem: FormFieldProblem): string =>
+    problem === 'too_long' ? siteText(language, 'tooLong', { max: SITE_REPLY_LIMITS.maxTextCharacters }) : siteText(language, 'unreadable');
 
   const postReply = async (request: FastifyRequest, reply: FastifyReply, token: string, session: SiteSession) => {
     const language = languageOf(request, session.grant.language);
-    const { fields, files, tooLarge } = await readForm(request);
+    const { form, files, tooLarge, malformed } = await readForm(request);
+    // An upload past its deadline (single process) was answered 408 while its body was read.
+    if (reply.sent) return reply;
+    if (malformed) return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'text', message: siteText(language, 'formUnreadable') }] });
+    const { fields, problems } = form;
     if (csrfRefused(session, 'reply', fields[CSRF_FIELD])) return sendPlainPage(context, reply, 'forbidden', language);
     const text = (fields.text ?? '').trim();
     if (tooLarge) {
       const message = `${siteText(language, 'replyFiles')}: ${FAILURES.payload_too_large.title}`;
       return showTicket(request, reply, token, session, { status: 413, errors: [{ fieldId: 'files', message }], replyText: text });
     }
+    if (problems.text) return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'text', message: fieldProblemText(language, problems.text) }] });
     if (text === '') return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'text', message: siteText(language, 'replyEmpty') }] });
+    if (text.length > SITE_REPLY_LIMITS.maxTextCharacters) {
+      return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'text', message: fieldProblemText(language, 'too_long') }], replyText: text });
+    }
     const posted = await replyOnSite(deps, session, {
       text,
       files,
@@ -142,16 +200,21 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
     if (!posted.ok) {
       const failure = posted.error;
       if (failure.kind === 'not_found') return sendPlainPage(context, reply, 'notFound', language);
-      const message = failure.detail ?? FAILURES[failure.kind].title;
-      return showTicket(request, reply, token, session, { status: FAILURES[failure.kind].status, errors: [{ fieldId: replyFieldOf(failure, files.length > 0), message }], replyText: text });
+      // A refused file is told in intake's words (its type, its size); refused text in the page's.
+      const field = replyFieldOf(failure, files.length > 0);
+      const message = field === 'text' && FAILURES[failure.kind].status === 400 ? siteText(language, 'notAccepted') : (failure.detail ?? FAILURES[failure.kind].title);
+      return showTicket(request, reply, token, session, { status: FAILURES[failure.kind].status, errors: [{ fieldId: field, message }], replyText: text });
     }
     return redirectAfterPost(reply, `${basePathOf(token)}?done=reply#main`);
   };
 
   const postReopen = async (request: FastifyRequest, reply: FastifyReply, token: string, session: SiteSession) => {
     const language = languageOf(request, session.grant.language);
-    const { fields } = await readForm(request);
+    const { form, malformed } = await readForm(request);
+    if (malformed) return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'reason', message: siteText(language, 'formUnreadable') }] });
+    const { fields, problems } = form;
     if (csrfRefused(session, 'reopen', fields[CSRF_FIELD])) return sendPlainPage(context, reply, 'forbidden', language);
+    if (problems.reason) return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'reason', message: siteText(language, 'unreadable') }] });
     const reason = (fields.reason ?? '').trim();
     const reopened = await reopenOnSite(deps, session, reason === '' ? undefined : reason);
     if (!reopened.ok) {
