@@ -50,21 +50,25 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
       claimLock: clockClaimLock(CLOCK_TIMER_KINDS),
     });
 
-  beforeAll(async () => {
-    sut = await startServiceUnderTest(withoutWorker, { clock });
-    consumer = new EventConsumer({
+  /** sla-timer's ticket-event consumer on the in-process transport, with fast retries, logging to `log`. */
+  const ticketConsumer = (log: typeof logger) =>
+    new EventConsumer({
       group: 'sla-timer-test',
       schema: SLA_SCHEMA,
       transport: new InProcessTransport(),
       unitOfWork: sut.host.unitOfWork,
       outbox: sut.host.outbox,
       clock,
-      logger,
+      logger: log,
       bindings: ticketEventHandlers({ outbox: sut.host.outbox, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }),
       retryBaseMs: 5,
       maxRetryDelayMs: 20,
       notYetMaxWaitMs: 10_000,
     });
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(withoutWorker, { clock });
+    consumer = ticketConsumer(logger);
   });
 
   afterEach(async () => {
@@ -447,19 +451,7 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     };
     await sut.host.unitOfWork.run((tx) => policyStore.append(tx, stuck, sparse, { at: clock.now(), by: 'admin-1' }));
     const capture = logCapture();
-    const watched = new EventConsumer({
-      group: 'sla-timer-test',
-      schema: SLA_SCHEMA,
-      transport: new InProcessTransport(),
-      unitOfWork: sut.host.unitOfWork,
-      outbox: sut.host.outbox,
-      clock,
-      logger: pino({ level: 'warn' }, capture.stream),
-      bindings: ticketEventHandlers({ outbox: sut.host.outbox, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }),
-      retryBaseMs: 5,
-      maxRetryDelayMs: 20,
-      notYetMaxWaitMs: 10_000,
-    });
+    const watched = ticketConsumer(pino({ level: 'warn' }, capture.stream));
     const ticket = randomUUID();
     const receivedAt = clock.now();
     const outcome = await deliver(
