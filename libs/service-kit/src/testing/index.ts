@@ -2,3 +2,4 @@ export * from './test-clock';
 export * from './wait-for';
 export * from './free-port';
 export * from './log-capture';
+export * from './call-off-thread';

@@ -17,6 +17,11 @@ export interface FoundCredential {
   secret: string;
 }
 
+// Every pattern here runs in time linear in the text (docs/adr/0061-linear-time-text-patterns.md):
+// no two quantifiers in a row may share a run of characters. `${H}*[:=]?${H}*` tries every split
+// of a run of blanks before it fails, quadratic in the run: 100,000 spaces after "user" held the
+// event loop for 14 s. So one quantifier takes a run of blanks, and what must follow it (a
+// separator, a keyword, a value) never starts with a blank: a failure costs one step per blank.
 const NOT_AFTER_LETTER = '(?<![\\p{L}\\p{N}_])';
 const NOT_BEFORE_LETTER = '(?![\\p{L}\\p{N}_])';
 const H = '[ \\t]';
@@ -36,18 +41,23 @@ const KEYED_PASSWORD = new RegExp(
 );
 /** `login/pass: admin/qwerty`, `логин/пароль admin qwerty`, `user|pass admin:qwerty`. */
 const LOGIN_SLASH_PASSWORD = new RegExp(
-  `${NOT_AFTER_LETTER}${LOGIN_WORD}${H}*[/\\\\|]${H}*${PASSWORD_WORD}${NOT_BEFORE_LETTER}${H}*[:=\\-–—]?${H}*([^\\s/:,;|]{1,200})(?:${H}*[/:,;|]${H}*|${H}+)([^\\s]{1,200})`,
+  `${NOT_AFTER_LETTER}${LOGIN_WORD}${H}*[/\\\\|]${H}*${PASSWORD_WORD}${NOT_BEFORE_LETTER}${H}*(?:[:=\\-–—]${H}*)?([^\\s/:,;|]{1,200})(?:${H}*[/:,;|]${H}*|${H}+)([^\\s]{1,200})`,
   'giu',
 );
 /** `login: admin password: x`, `Login: admin\nPassword: x`, `логин admin пароль qwerty`. */
 const LOGIN_THEN_PASSWORD = new RegExp(
-  `${NOT_AFTER_LETTER}(${LOGIN_WORD})${NOT_BEFORE_LETTER}${H}*(?:[:=]${H}*|${H}+)([^\\s,;]{1,200})[,;]?\\s{1,3}(?:(?:and|и|а)${H}+)?${PASSWORD_WORD}${NOT_BEFORE_LETTER}(?:${H}*([:=])${H}*|${H}+(?:(is|—|–|-)${H}+)?)${VALUE}`,
+  `${NOT_AFTER_LETTER}(${LOGIN_WORD})${NOT_BEFORE_LETTER}(?:${H}*[:=]${H}*|${H}+)([^\\s,;]{1,200})[,;]?\\s{1,3}(?:(?:and|и|а)${H}+)?${PASSWORD_WORD}${NOT_BEFORE_LETTER}(?:${H}*([:=])${H}*|${H}+(?:(is|—|–|-)${H}+)?)${VALUE}`,
   'giu',
 );
 /** `my password is Qwerty123`, `пароль — qwerty123`, `пароль 12345678 не подходит`: only values that look like secrets. */
 const BARE_PASSWORD = new RegExp(`${NOT_AFTER_LETTER}(${PASSWORD_WORD})${NOT_BEFORE_LETTER}(?:${H}+(is|was|это|будет|—|–|-))?${H}+${VALUE}`, 'giu');
-/** `https://admin:secret@host/`: the user-info part of a URL. */
-const URL_USER_INFO = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:/@]{1,200}):([^\s/@]{1,200})@/giu;
+/**
+ * `https://admin:secret@host/`: the user-info part of a URL. The match starts at `://` and looks
+ * behind it for the scheme: tried from every word start, `\b[a-z][a-z0-9+.-]*:` rescanned a long
+ * dotted or hyphenated word once per part of it ("a.a.a.…", quadratic). The look-behind comes
+ * after `://`, so it runs only there, not at every character.
+ */
+const URL_USER_INFO = /:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)([^\s:/@]{1,200}):([^\s/@]{1,200})@/giu;
 
 /** Words that follow "password:" in ordinary prose; never taken for a secret. */
 const NOT_SECRETS = new Set(
@@ -78,7 +88,12 @@ const looksLikeSecret = (value: string, minLength: number, latinAfterRussianKeyw
   if (value.length < minLength || isNotASecret(value)) return false;
   const hasDigit = /\p{N}/u.test(value);
   const hasSymbol = /[^\p{L}\p{N}'’-]/u.test(value);
-  const innerUpper = /\p{Ll}.*\p{Lu}|\p{Lu}{2,}.*\p{Ll}/u.test(value);
+  // Inner capitals: a capital after a lower-case letter ("qWerty"), or two capitals before one
+  // ("QWerty"). Two searches decide it: a capital after the first lower-case letter, or else (every
+  // capital being before it) two capitals in a row. `/\p{Lu}{2,}.*\p{Ll}/` backtracked cubically
+  // over a run of capitals: 4 ms for each 200-character value, 35 s for a 2 MB message of them.
+  const firstLower = value.search(/\p{Ll}/u);
+  const innerUpper = firstLower !== -1 && (/\p{Lu}/u.test(value.slice(firstLower + 1)) || /\p{Lu}{2}/u.test(value));
   // In Russian text a Latin token after «пароль»/«логин» is typed on the other layout: a value, not a word.
   const latinOnly = latinAfterRussianKeyword && /^[A-Za-z]+$/.test(value);
   return hasDigit || hasSymbol || innerUpper || latinOnly;
@@ -135,8 +150,7 @@ const candidates = (text: string): FoundCredential[] => {
   }
   for (const m of text.matchAll(URL_USER_INFO)) {
     const [whole, login, secret] = m;
-    const start = m.index + whole.indexOf('://') + 3;
-    found.push({ start, end: m.index + whole.length - 1, login, secret });
+    found.push({ start: m.index + '://'.length, end: m.index + whole.length - 1, login, secret });
   }
   return found;
 };

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { callOffThread, stopCallsOffThread } from '@tss/service-kit/testing';
 import { findCredentials, maskCredentials } from '../../src/domain/credential-detection';
 
 const mask = (text: string) => maskCredentials(text, findCredentials(text), (_f, i) => `[vault #${i}]`);
@@ -67,5 +69,34 @@ describe('P9: access particulars in a message', () => {
       expect(findCredentials(text)).toEqual([]);
       expect(mask(text)).toBe(text);
     });
+  });
+
+  describe('time linear in the text: a long run of one shape does not hold the event loop (docs/adr/0061)', () => {
+    // Run on a worker: Jest's timeout cannot stop a regex on the test's own thread, so the old,
+    // backtracking patterns would pass, late. A few seconds is room for the worker to start and
+    // load the module; the detection itself takes milliseconds.
+    const DETECTION = path.join(__dirname, '../../src/domain/credential-detection.ts');
+    const detectOffThread = (text: string) => callOffThread<typeof findCredentials>(DETECTION, 'findCredentials', text);
+    const TIMEOUT_MS = 5_000;
+    afterEach(stopCallsOffThread);
+
+    // 200,000 characters: four times what the API takes, far below a 30 MB mail, and enough for
+    // the quadratic patterns to take far longer than the timeout (34 to 73 s on a 2-core machine).
+    // The one particular before or after the long run must still be found, and nothing else.
+    it.each([
+      ['"user" then blanks (login, then password)', `password: Hunter2! user${' '.repeat(200_000)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }]],
+      ['"user/pass" then blanks (login/password pair)', `password: Hunter2! user/pass${' \t'.repeat(100_000)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }]],
+      ['a dotted word (URL scheme)', `${'a.'.repeat(100_000)} https://admin:Secr3t@example.com/`, [{ start: 200_009, end: 200_021, login: 'admin', secret: 'Secr3t' }]],
+    ])('%s', async (_shape, text, expected) => {
+      expect(await detectOffThread(text)).toEqual(expected);
+    }, TIMEOUT_MS);
+
+    // Values are at most 200 characters, so the old cost grew with their number, not with the run:
+    // 4 to 5 ms for each value of 200 capitals. 9,500 of them (2 MB; a mail may have 30) took the
+    // old code 35 to 48 s.
+    it('values of capitals only ("password is AAAA…") are words, and "QWerty" after them a secret', async () => {
+      const text = `${`password is ${'A'.repeat(200)} `.repeat(9_500)}password is QWerty`;
+      expect((await detectOffThread(text)).map((f) => f.secret)).toEqual(['QWerty']);
+    }, TIMEOUT_MS);
   });
 });
