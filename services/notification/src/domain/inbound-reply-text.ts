@@ -9,9 +9,43 @@ const QUOTE_HEADER_LINES: readonly RegExp[] = [
   /^On .{4,200}\bwrote:\s*$/i, // Gmail, Apple Mail, Thunderbird (EN)
   /^.{4,200}\sпишет:\s*$/i, // Thunderbird, Gmail, Yandex (RU); \b knows no Cyrillic
   /^.{4,200}\sнаписала?:\s*$/i,
-  /^.{0,200}\d{1,2}:\d{2}.{0,200}<[^>\s]+@[^>\s]+>:\s*$/, // a time, then the sender's address and a colon: Gmail (RU), Yandex, Mail.ru
   /^-{2,}\s*(Original Message|Исходное сообщение|Reply message|Пересылаемое сообщение|Forwarded message)\s*-{2,}\s*$/i,
 ];
+
+// What `.` does not match: a time-then-sender header is one line.
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+// The characters before a closing `>:` at the end of the line, from the last blank or ">" before it.
+// The look-behind starts a match only where such a run starts, so each run is read once.
+const RUN_BEFORE_CLOSING = /(?<![^>\s])[^>\s]+(?=>:\s*$)/;
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+
+/**
+ * A time, then the sender's address and a colon ending the line: Gmail (RU), Yandex, Mail.ru
+ * ("1 дек. 2026 г., в 10:00, Иван <ivan@example.com>:"). The lines that
+ * /^.{0,200}\d{1,2}:\d{2}.{0,200}<[^>\s]+@[^>\s]+>:\s*$/ matches, found in time linear in the
+ * line: that regex read the rest of the line again for every place the time, the "<" and the "@"
+ * could be, quadratic and worse on a long line of an inbound mail (docs/adr/0061).
+ */
+const isTimeThenSenderLine = (line: string): boolean => {
+  const run = RUN_BEFORE_CLOSING.exec(line);
+  if (!run) return false;
+  const closing = run.index + run[0].length;
+  // The address is "<", then an "@" with a character on each side, up to the closing ">".
+  const lastAt = line.lastIndexOf('@', closing - 2);
+  // Where each time (H:MM or HH:MM) starting within the first 200 characters ends.
+  const timeEnds: number[] = [];
+  for (let colon = 1; colon <= 202 && colon + 2 < line.length; colon += 1) {
+    if (line[colon] !== ':' || !isDigit(line[colon - 1]) || !isDigit(line[colon + 1]) || !isDigit(line[colon + 2])) continue;
+    if (colon <= 201 || isDigit(line[colon - 2])) timeEnds.push(colon + 3);
+  }
+  if (timeEnds.length === 0) return false;
+  // The "<" within 200 characters after a time; the times end within 205 characters, so their
+  // windows join into one.
+  const open = line.indexOf('<', Math.max(run.index, timeEnds[0]));
+  const lineBreak = line.search(LINE_BREAK);
+  return open !== -1 && open <= Math.min(lastAt - 2, timeEnds[timeEnds.length - 1] + 200) && (lineBreak === -1 || open < lineBreak);
+};
 
 /** Outlook puts a rule (underscores; dashes once converted from HTML) above the quoted header block. */
 const RULE_LINE = /^(_{10,}|-{20,})\s*$/;
@@ -28,7 +62,7 @@ const SIGNATURE_LINES: readonly RegExp[] = [
 
 const isQuoteHeader = (lines: readonly string[], i: number): boolean => {
   const line = lines[i].trim();
-  if (QUOTE_HEADER_LINES.some((p) => p.test(line))) return true;
+  if (QUOTE_HEADER_LINES.some((p) => p.test(line)) || isTimeThenSenderLine(line)) return true;
   // A header wrapped over two lines ("On Mon, 1 Dec 2026 at 10:00, TSS <" / "support@x> wrote:").
   const joined = `${line} ${(lines[i + 1] ?? '').trim()}`;
   if (lines[i + 1] !== undefined && /\bwrote:\s*$|\sпишет:\s*$/i.test(joined) && /^(On |\d|[А-ЯЁа-яё])/.test(line) && !/wrote:|пишет:/i.test(line)) return true;
