@@ -49,6 +49,18 @@ describe('rate page in rating alone (issue #13, P11)', () => {
     expect(await rating.events(ticket.ticketId, 'rating.submitted')).toHaveLength(1);
   });
 
+  it('a comment whose bytes or escapes are not UTF-8, or a field sent twice, is the form again (400): nothing replaced, nothing recorded', async () => {
+    const { ticket, link } = await linkFor();
+    const page = await rating.sut.http().get(`/rate/${link.token}`);
+    const csrf = encodeURIComponent(/name="_csrf" value="([^"]+)"/.exec(page.text)![1]);
+    for (const body of [`comment=a%C0%AFb`, `comment=a%ED%A0%80b`, `comment=a%FF%FEb`, `comment=a%ZZb`, `comment=ok&comment=twice`]) {
+      const posted = await rating.sut.http().post(`/rate/${link.token}`).type('form').send(`_csrf=${csrf}&score=4&solved=yes&${body}`);
+      expect(posted.status).toBe(400);
+      expect(posted.text).toContain('<a href="#comment">The comment contains characters that cannot be saved</a>');
+    }
+    expect(await rating.events(ticket.ticketId, 'rating.submitted')).toEqual([]);
+  });
+
   it('a link superseded by a newer resolution is a 410 page', async () => {
     const { ticket, link } = await linkFor();
     await rating.resolve({ ticketId: ticket.ticketId, partnerId }, 3, 2);

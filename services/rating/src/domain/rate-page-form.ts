@@ -36,7 +36,11 @@ const single = (value: unknown): string | undefined => (typeof value === 'string
  * `comment`). A blank comment is no comment. Every problem is reported at once, so the page shows
  * them together; a value the form could not have sent (score 7, solved=maybe) counts as missing.
  */
-export const readRateForm = (body: unknown): Result<RateAnswer, { errors: RateFormError[]; values: RateFormValues }> => {
+export const readRateForm = (
+  body: unknown,
+  /** Fields the form's reader could not take (bytes or escapes not UTF-8, NUL, sent twice, cut off). */
+  unreadable: Partial<Record<string, 'unreadable' | 'too_long'>> = {},
+): Result<RateAnswer, { errors: RateFormError[]; values: RateFormValues }> => {
   const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   const scoreText = single(fields.score);
   const score = RATE_SCORES.find((s) => String(s) === scoreText);
@@ -47,7 +51,8 @@ export const readRateForm = (body: unknown): Result<RateAnswer, { errors: RateFo
   const errors: RateFormError[] = [];
   if (score === undefined) errors.push({ field: 'score', problem: 'missing' });
   if (solved === undefined) errors.push({ field: 'solved', problem: 'missing' });
-  if (!isStorableText(comment)) errors.push({ field: 'comment', problem: 'unstorable' });
+  if (unreadable.comment === 'too_long') errors.push({ field: 'comment', problem: 'too_long' });
+  else if (unreadable.comment || !isStorableText(comment)) errors.push({ field: 'comment', problem: 'unstorable' });
   else if (comment.length > RATE_COMMENT_MAX_CHARS) errors.push({ field: 'comment', problem: 'too_long' });
 
   if (errors.length > 0 || score === undefined || solved === undefined) return err({ errors, values: { score, solved, comment } });

@@ -1,9 +1,11 @@
 import { createHmac } from 'node:crypto';
-import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, Failure, Result } from '@tss/service-kit';
-import { CSRF_FIELD, CsrfTokens, pickLanguage, renderPlainPage, sendPage, serveStylesheet, type Language, type PlainPageKind } from '@tss/web-pages';
-import { readRateForm, type RateAnswer } from '../domain/rate-page-form';
+import { CSRF_FIELD, CsrfTokens, installFormBody, pickLanguage, PostedForm, renderPlainPage, sendPage, serveStylesheet, type Language, type PlainPageKind } from '@tss/web-pages';
+import { RATE_COMMENT_MAX_CHARS, readRateForm, type RateAnswer } from '../domain/rate-page-form';
+
+/** The longest comment, each character percent-encoded from up to 4 UTF-8 bytes, and the other fields. */
+const RATE_FORM_MAX_BYTES = RATE_COMMENT_MAX_CHARS * 12 + 4_096;
 import { alreadyRatedPage, RATE_PAGE_BASE, RATE_PAGE_STYLESHEET, ratePage, thankYouPage, type RatePageSurvey } from './rate-page.views';
 
 /** What the page needs of a survey (rating's `openSurvey`). */
@@ -59,8 +61,9 @@ const plainKindOf = (failure: Failure): PlainPageKind => {
 export const ratePageRoutes =
   (port: RatePagePort, clock: Clock) =>
   async (app: FastifyInstance): Promise<void> => {
-    // Forms post x-www-form-urlencoded; the parser is this plugin's alone (fastify encapsulation).
-    if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody);
+    // Forms post x-www-form-urlencoded, read strictly (bad UTF-8 is the field's error, never a
+    // silent U+FFFD; docs/adr/0063); the parser is this plugin's alone (fastify encapsulation).
+    if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) installFormBody(app, { maxBytes: RATE_FORM_MAX_BYTES });
 
     const send = sendPage;
     const sendPlain = (reply: FastifyReply, kind: PlainPageKind, language: Language) => {
@@ -98,11 +101,12 @@ export const ratePageRoutes =
       const survey = await open(request, reply);
       if (!survey) return reply;
       const { token } = request.params;
-      const fields = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+      const form = request.body instanceof PostedForm ? request.body : PostedForm.empty();
+      const fields = form.fields;
       const csrf = csrfFor(token);
       if (csrf.verify(csrfCheck(survey), fields[CSRF_FIELD], clock.now()) !== undefined) return sendPlain(reply, 'forbidden', survey.language);
 
-      const answer = readRateForm(fields);
+      const answer = readRateForm(fields, form.problems);
       if (!answer.ok) {
         const csrfToken = csrf.issue(csrfCheck(survey), clock.now());
         return send(reply, 400, ratePage(survey, { action: actionOf(token), csrfToken, ...answer.error }));
