@@ -92,6 +92,12 @@ describe('ticket lifecycle (issue #9)', () => {
       expect(read.headers.etag).toBe('"2"');
       const history = await get(`/v1/tickets/${ticket.id}/history`, acme.token);
       expect(history.body.items[0]).toMatchObject({ action: 'created', actor: { kind: 'partner' }, sequence: 1, detail: { channel: 'api' } });
+      // Every event of the filing has its entry, numbered as the events are: the 201 accepted it.
+      expect(history.body.items.map((h: { action: string; sequence: number }) => [h.action, h.sequence])).toEqual([
+        ['created', 1],
+        ['accepted', 2],
+      ]);
+      expect(history.body.items[1]).toMatchObject({ detail: { via: 'api' } });
     });
 
     it('P12: an agent registers a phone contact for a partner at consulting unless the level is confirmed', async () => {

@@ -79,15 +79,20 @@ export const fileTicketIn = async (
     ticket.sequence = sequence;
     if (await ticketStore.insertUnlessReferenceTaken(tx, ticket, extra, now)) {
       await deps.outbox.addAll(tx, drafts);
-      await historyStore.append(tx, {
-        ticketId: id,
-        partnerId: input.partnerId,
-        at: now,
-        actor: input.actor,
-        action: 'created',
-        detail: { channel: ticket.channel, level: ticket.level, reference, ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) },
-        sequence: 1,
-      });
+      // One entry per event, numbered as the events are: the filing, and its acceptance by the
+      // API's 201 or a team-leader request in its text (the history lists every change).
+      await historyStore.append(
+        tx,
+        ...effects.map(({ kind, ...rest }, i) => ({
+          ticketId: id,
+          partnerId: input.partnerId,
+          at: now,
+          actor: input.actor,
+          action: kind,
+          detail: kind === 'created' ? { channel: ticket.channel, level: ticket.level, reference, ...rest } : rest,
+          sequence: i + 1,
+        })),
+      );
       for (const after of afterInsert) await after(tx, ticket, input.actor, now);
       return ticket;
     }
