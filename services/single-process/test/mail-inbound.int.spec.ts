@@ -273,6 +273,10 @@ describe('inbound e-mail (P8, issue #11)', () => {
     const mailFrom = (from: string, reference: string, messageId: string, text: string) =>
       Buffer.from([`From: ${from}`, 'To: support@tss.test', `Subject: Re: [${reference}] Reader crashes`, `Message-ID: <${messageId}>`, '', text, ''].join('\r\n'));
     type ThreadItem = { body: string; author: { kind: string; id?: string; name?: string } };
+    const historyActorsOf = async (ticketId: string, action: string) =>
+      ((await client.http().get(`/v1/tickets/${ticketId}/history`).auth(agent, { type: 'bearer' })).body.items as { action: string; actor: unknown }[])
+        .filter((h) => h.action === action)
+        .map((h) => h.actor);
     const threadItem = (ticketId: string, text: string) =>
       waitFor(`"${text}" in the thread`, async () => {
         const items = (await client.http().get(`/v1/tickets/${ticketId}/thread`).auth(agent, { type: 'bearer' })).body.items as ThreadItem[];
@@ -285,6 +289,8 @@ describe('inbound e-mail (P8, issue #11)', () => {
       expect(receipt).toMatchObject({ outcome: 'threaded', ticketId: ticket.id });
       const item = await threadItem(ticket.id, 'Please send the password');
       expect(item.author).toEqual({ kind: 'email_sender', name: 'mallory@attacker.test' });
+      // The history, too, names the sender and not the requester.
+      expect(await historyActorsOf(ticket.id, 'message_received')).toEqual([{ kind: 'email_sender', id: 'mallory@attacker.test' }]);
     });
 
     it('mail from the requester’s own address, in any case, is the requester’s, under their id', async () => {
@@ -292,6 +298,7 @@ describe('inbound e-mail (P8, issue #11)', () => {
       expect(await receive(mailFrom('Bob <Bob.Reader@CLIENT.example>', ticket.reference, 'bob-1@client.example', 'It still crashes on 4.2.2.'))).toMatchObject({ outcome: 'threaded' });
       const item = await threadItem(ticket.id, 'It still crashes on 4.2.2.');
       expect(item.author).toEqual({ kind: 'requester', id: 'cust-2', name: 'bob.reader@client.example' });
+      expect(await historyActorsOf(ticket.id, 'message_received')).toEqual([{ kind: 'requester', id: 'bob.reader@client.example' }]);
     });
 
     it('another sender’s mail to a resolved ticket is threaded but reopens nothing: only the requester’s may (P11)', async () => {

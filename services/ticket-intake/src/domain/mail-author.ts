@@ -1,3 +1,5 @@
+import type { Actor } from './actor';
+
 /**
  * Who wrote a mail threaded onto a ticket (P8). Mail threads by a reference or a Message-ID
  * whoever sends it (docs/adr/0035), so the sender's address is all that says who wrote it: the
@@ -11,3 +13,7 @@ export const isRequesterAddress = (requesterEmail: string | undefined, from: str
 
 export const mailAuthor = (requester: { id?: string | null; email?: string } | undefined, from: string): MailAuthor =>
   isRequesterAddress(requester?.email, from) ? { kind: 'requester', id: requester?.id ?? from, name: from } : { kind: 'email_sender', name: from };
+
+/** Who the history names for a threaded mail: the requester (by the address they wrote from), or the other sender. */
+export const mailActor = (author: MailAuthor, from: string): Actor =>
+  author.kind === 'requester' ? { kind: 'requester', id: from } : { kind: 'email_sender', id: from };

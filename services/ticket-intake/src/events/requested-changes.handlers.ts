@@ -9,7 +9,8 @@ import {
 } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
-import { isRequesterAddress, mailAuthor } from '../domain/mail-author';
+import type { Actor } from '../domain/actor';
+import { isRequesterAddress, mailActor, mailAuthor } from '../domain/mail-author';
 import { mailRequesterId } from '../domain/requester-id';
 import { applyReferral, mailReplyFollowsUp } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
@@ -43,23 +44,23 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     const threaded = mail.ticketId
       ? await (mail.partnerId ? ticketStore.findForPartner(tx, mail.partnerId, mail.ticketId) : ticketStore.findAnyPartner(tx, mail.ticketId))
       : null;
-    const actor = { kind: 'requester' as const, id: mail.from };
     // P8: the mail's attachments become the ticket's (checked by content here, as uploads are).
-    const mailed = async (ticket: { id: string; partnerId: string }) => {
+    const mailed = async (ticket: { id: string; partnerId: string }, by: Actor) => {
       const registrar = (deps.messageHooks ?? []).find((h) => h.registerMailed);
       if (!registrar?.registerMailed || mail.attachmentPointers.length === 0) return { accepted: [] as string[], refused: [] as { filename: string; reason: string }[] };
-      return registrar.registerMailed(tx, { ticket, attachments: mail.attachmentPointers, actor });
+      return registrar.registerMailed(tx, { ticket, attachments: mail.attachmentPointers, actor: by });
     };
     const refusedNote = (refused: { filename: string; reason: string }[]) =>
       refused.map((r) => `Attachment "${r.filename}" was not accepted: ${r.reason}`).join('\n');
     // P11: inside the reopen window a reply reopens a resolved ticket (receiveRequesterMessage); after it, it follows up.
     if (threaded && !mailReplyFollowsUp(toTicket(threaded), deps.clock.now())) {
-      const attachments = await mailed({ id: threaded.id, partnerId: threaded.partnerId });
+      // Threaded whoever sent it; authored (and recorded) as the requester only from their own address.
+      const author = mailAuthor({ id: threaded.requesterId, email: threaded.request.requester?.email }, mail.from);
+      const attachments = await mailed({ id: threaded.id, partnerId: threaded.partnerId }, mailActor(author, mail.from));
       const posted = await postMessageIn(tx, withOutbox(outbox), {
         at: { id: threaded.id, partnerId: threaded.partnerId },
-        // Threaded whoever sent it; authored by the requester only from their own address.
-        author: mailAuthor({ id: threaded.requesterId, email: threaded.request.requester?.email }, mail.from),
-        actor,
+        author,
+        actor: mailActor(author, mail.from),
         visibility: 'public',
         channel: 'email',
         body: attachments.refused.length > 0 ? `${mail.text}\n\n${refusedNote(attachments.refused)}` : mail.text,
@@ -77,6 +78,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       return;
     }
     // P8/P11: a new request by mail, or a reply to a closed ticket or one past its reopen window: a new ticket, linked when it follows one up.
+    // Its sender is its requester, whoever requested the one it follows up.
+    const actor = { kind: 'requester' as const, id: mail.from };
     const ticket = await fileTicketIn(tx, withOutbox(outbox), {
       partnerId,
       channel: 'email',
@@ -90,7 +93,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       ...(threaded ? { linkedTicketId: threaded.id } : {}),
       actor,
     });
-    const attachments = await mailed(ticket);
+    const attachments = await mailed(ticket, actor);
     const noteId = randomUUID();
     await messageStore.insert(tx, {
       id: noteId,

@@ -34,7 +34,7 @@ export const CredentialSummary = Type.Object(
     label: Type.String(),
     kind: StringEnum(['submitted', 'detected'] as const, { description: '`submitted` through this API, `detected` in a message and moved to the vault' }),
     status: StringEnum(['stored', 'destroyed'] as const),
-    createdBy: StringEnum(['partner', 'requester', 'staff', 'service', 'system'] as const, { description: 'Who handed them over' }),
+    createdBy: StringEnum(['partner', 'requester', 'staff', 'service', 'system', 'email_sender'] as const, { description: 'Who handed them over' }),
     createdAt: Type.String({ format: 'date-time' }),
     destroyAfter: Type.Optional(Type.String({ format: 'date-time', description: 'When they are destroyed (P9: at most 2 days after resolution)' })),
     destroyedAt: Type.Optional(Type.String({ format: 'date-time' })),

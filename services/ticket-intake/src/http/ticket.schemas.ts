@@ -233,7 +233,12 @@ export const HistoryView = Type.Object({
   items: Type.Array(
     Type.Object({
       at: Type.String({ format: 'date-time' }),
-      actor: Type.Object({ kind: StringEnum(['partner', 'requester', 'staff', 'service', 'system'] as const), id: Type.String() }),
+      actor: Type.Object({
+        kind: StringEnum(['partner', 'requester', 'staff', 'service', 'system', 'email_sender'] as const, {
+          description: "`email_sender`: the sender of a mail threaded onto the ticket from an address other than the requester's; `id` is that address",
+        }),
+        id: Type.String(),
+      }),
       action: Type.String({ description: 'What happened: the ticket event it recorded (`status_changed`, …) or an audited act (`credential_revealed`)' }),
       detail: Type.Record(Type.String(), Type.Unknown()),
       sequence: Type.Optional(Type.Integer()),
