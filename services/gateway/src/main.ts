@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { runMain, runServiceProcess } from '@tss/runtime';
 import { envSchema, mergeEnvSchemas, systemClock } from '@tss/service-kit';
 import { BootstrapAdminEnv, bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, UpstreamUrlsEnv, upstreamUrls } from './index';
-import { EdgeEnv, installEdgeProtection } from './http/edge-protection';
+import { EdgeEnv } from './http/edge-protection';
+import { installServicesModeEdge } from './http/services-mode-edge';
 import { parseTrustProxy } from './http/client-address';
 import { parseRouteTimeouts, RouteTimeoutsSetting } from './http/forwarding';
 import { serveMergedApiDocs } from './http/merged-api-docs';
@@ -29,8 +30,8 @@ runMain('gateway', () =>
     keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
     // Behind an ingress, request.ip (logs, rate limits) is the client the trusted proxies report.
     fastifyOptions: (settings) => ({ trustProxy: parseTrustProxy(settings.TSS_TRUST_PROXY) }),
-    // The gateway is the edge: only it rate-limits, sets security headers and answers CORS.
-    beforeRoutes: (app, _host, upstreams) => installEdgeProtection(app, upstreams),
+    // The gateway is the edge: only it rate-limits, sets security headers, answers CORS and bounds the site form's upload.
+    beforeRoutes: (app, _host, upstreams) => installServicesModeEdge(app, upstreams),
     extendApp: async (app, host, upstreams) => {
       const services = upstreamUrls(upstreams);
       // Services mode never prints secrets: the first admin comes from the environment.

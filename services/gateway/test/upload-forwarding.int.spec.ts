@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import pino from 'pino';
 import request from 'supertest';
 import { createServiceApp, PROBLEM_CONTENT_TYPE, type ServiceApp } from '@tss/service-kit';
+import { defaultEdgeConfig } from '../src/http/edge-protection';
 import { forwardToServices, type ServiceUrls } from '../src/http/forwarding';
+import { installServicesModeEdge } from '../src/http/services-mode-edge';
 
 const BODY_LIMIT_BYTES = 16 * 1024;
 const UPLOAD_LIMIT_BYTES = 256 * 1024;
@@ -97,5 +99,86 @@ describe('gateway forwarding of uploads (services mode)', () => {
 
     expect(response.status).toBe(504);
     expect(performance.now() - startedAt).toBeLessThan(UPLOAD_TIMEOUT_MS - 200);
+  });
+});
+
+/** Every upload has the edge's arrival deadline (docs/adr/0063): the site's reply form, read by the gateway itself, and the API's, forwarded. */
+describe('the gateway process edge (services mode): a stalled upload', () => {
+  let upstream: Awaited<ReturnType<typeof startSilentUpstream>>;
+  let gateway: ServiceApp;
+  let port: number;
+  let siteBodiesRead = 0;
+
+  beforeAll(async () => {
+    upstream = await startSilentUpstream();
+    const urls: ServiceUrls = { 'ticket-intake': upstream.url, 'sla-timer': upstream.url, notification: upstream.url, escalation: upstream.url, rating: upstream.url };
+    gateway = await createServiceApp({ name: 'gateway', logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+    // As the gateway's main.ts wires it: the edge first, then the forwarding and the site's own routes.
+    await installServicesModeEdge(gateway, { ...defaultEdgeConfig(), TSS_UPLOAD_TIMEOUT_MS: UPLOAD_TIMEOUT_MS });
+    await gateway.register(forwardToServices(urls, { timeoutMs: TIMEOUT_MS, bodyLimitBytes: BODY_LIMIT_BYTES, uploads: { bodyLimitBytes: UPLOAD_LIMIT_BYTES, timeoutMs: UPLOAD_TIMEOUT_MS } }));
+    // A stand-in for the site's reply form (services/gateway/src/http/support-site): it reads the whole multipart body.
+    await gateway.register(async (site) => {
+      site.addContentTypeParser('multipart/form-data', (_request, payload, done) => {
+        payload.on('data', () => undefined);
+        payload.on('end', () => done(null, null));
+        payload.on('error', (error) => done(error, undefined));
+      });
+      site.post('/support/t/*', async () => {
+        siteBodiesRead += 1;
+        return 'read';
+      });
+    });
+    const url = await gateway.listen({ host: '127.0.0.1', port: 0 });
+    port = Number(new URL(url).port);
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  /**
+   * Sends the headers and 5,000 bytes of a multipart body under the upload limit, then nothing;
+   * resolves with all the server sent once it closes the connection (or, `until: 'answer'`, once it answers).
+   */
+  const stall = (path: string, until: 'close' | 'answer' = 'close'): Promise<{ answer: string; tookMs: number }> =>
+    new Promise((resolve, reject) => {
+      const startedAt = performance.now();
+      const socket = connect(port, '127.0.0.1');
+      const received: Buffer[] = [];
+      const done = () => resolve({ answer: Buffer.concat(received).toString('utf8'), tookMs: performance.now() - startedAt });
+      socket.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        if (until === 'answer') socket.destroy();
+      });
+      socket.on('error', reject);
+      socket.on('close', done);
+      // Never answered: given up on after three deadlines, with whatever came.
+      setTimeout(() => socket.destroy(), 3 * UPLOAD_TIMEOUT_MS).unref();
+      const { body, contentType } = multipart(UPLOAD_LIMIT_BYTES / 2);
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(body.subarray(0, 5_000));
+    });
+
+  it('on the site’s reply form: a 408 problem at the deadline, the connection closed, the form never read whole', async () => {
+    const { answer, tookMs } = await stall('/support/t/some-link/reply');
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 408 /);
+    expect(head.toLowerCase()).toContain(`content-type: ${PROBLEM_CONTENT_TYPE}`);
+    expect(head.toLowerCase()).toContain('connection: close');
+    expect(JSON.parse(body)).toMatchObject({ type: 'https://tss.dev/problems/request-timeout', status: 408 });
+    expect(tookMs).toBeGreaterThanOrEqual(UPLOAD_TIMEOUT_MS - 50);
+    expect(siteBodiesRead).toBe(0);
+  });
+
+  it('on the API’s upload routes: the same 408, not a 503 blaming the service, and nothing reaches it whole', async () => {
+    const received = upstream.receivedBytes.length;
+    const { answer, tookMs } = await stall('/v1/tickets/t-1/attachments');
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 408 /);
+    expect(head.toLowerCase()).toContain('connection: close');
+    expect(JSON.parse(body)).toMatchObject({ type: 'https://tss.dev/problems/request-timeout', status: 408 });
+    expect(tookMs).toBeGreaterThanOrEqual(UPLOAD_TIMEOUT_MS - 50);
+    expect(upstream.receivedBytes.length).toBe(received);
   });
 });

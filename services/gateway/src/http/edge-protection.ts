@@ -30,7 +30,7 @@ export const EdgeEnv = {
     minimum: 1000,
     default: 120_000,
     description:
-      'Deadline of a multipart upload (attachments, messages with files, the site reply form). Services mode: the forwarded exchange, the upload included (504). Single process: the arrival of its body (408, connection closed)',
+      'Deadline of a multipart upload (attachments, messages with files, the site reply form): the arrival of its body (408, connection closed); services mode: also the forwarded exchange (504 when the service has it and does not answer)',
   }),
   TSS_TRUST_PROXY: TrustProxySetting,
 };

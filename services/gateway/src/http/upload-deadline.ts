@@ -3,10 +3,11 @@ import { problemType, sendProblem } from '@tss/service-kit';
 import { isUpload } from './upload-routes';
 
 /**
- * Single process: an upload (upload-routes.ts, the site's reply form included) whose body has not
- * all arrived within `timeoutMs` of its start is answered 408 problem+json and its connection is
- * closed, as Node's own request timeout would; the bytes still to come are not read. Services mode
- * has the gateway forwarding's TSS_UPLOAD_TIMEOUT_MS deadline instead (docs/adr/0063).
+ * An upload (upload-routes.ts, the site's reply form included) whose body has not all arrived
+ * within `timeoutMs` of its start is answered 408 problem+json and its connection is closed, as
+ * Node's own request timeout would; the bytes still to come are not read (docs/adr/0063). Both
+ * modes: in services mode the forwarding's deadline is the same instant, set after this one, so a
+ * stalled client gets this 408 and a service that has the whole upload and does not answer a 504.
  *
  * The route reading the body then sees it end early; it checks `reply.sent` before answering.
  */
