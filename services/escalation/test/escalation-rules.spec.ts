@@ -4,11 +4,18 @@ const cause = (over: Partial<RuleCause> & Pick<RuleCause, 'type'>): RuleCause =>
 const kinds = (c: RuleCause) => evaluateRules(DEFAULT_RULES, c).map((m) => `${m.kind}->${m.targetRole}${m.level ? `@${m.level}` : ''}`);
 
 describe('escalation rules: the defaults (issue #12, P4, P7)', () => {
-  it('P7: a warning at 75 % or later on an emergency calls the team leader; earlier, or on another level, nothing', () => {
+  it('P7: a warning at 75 % or later on an emergency calls the team leader; earlier, nothing', () => {
     expect(kinds(cause({ type: 'sla.warning', level: 'emergency', threshold: 0.75, clockId: 'c1' }))).toEqual(['sla_warning->team_leader@1']);
     expect(kinds(cause({ type: 'sla.warning', level: 'emergency', threshold: 0.9, clockId: 'c1' }))).toEqual(['sla_warning->team_leader@1']);
     expect(kinds(cause({ type: 'sla.warning', level: 'emergency', threshold: 0.5, clockId: 'c1' }))).toEqual([]);
-    expect(kinds(cause({ type: 'sla.warning', level: 'standard', threshold: 0.9, clockId: 'c1' }))).toEqual([]);
+  });
+
+  it('P7: on every other level the about-to-breach warning (90 %) calls the team leader; the 50 and 75 % ones do not', () => {
+    for (const level of ['standard', 'consulting', 'development'] as const) {
+      expect(kinds(cause({ type: 'sla.warning', level, threshold: 0.9, clockId: 'c1' }))).toEqual(['sla_warning->team_leader@1']);
+      expect(kinds(cause({ type: 'sla.warning', level, threshold: 0.75, clockId: 'c1' }))).toEqual([]);
+      expect(kinds(cause({ type: 'sla.warning', level, threshold: 0.5, clockId: 'c1' }))).toEqual([]);
+    }
   });
 
   it('P7: a breach is level 1 to the team leader, overdue is level 2 to the head of support', () => {

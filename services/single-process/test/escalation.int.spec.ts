@@ -155,6 +155,7 @@ describe('escalation (issue #12)', () => {
       expect(response.body.version).toBe(1);
       expect(response.body.rules.map((r: { id: string; on: string; kind: string; target: string }) => `${r.on} ${r.kind} ${r.target}`)).toEqual([
         'sla.warning sla_warning team_leader',
+        'sla.warning sla_warning team_leader',
         'sla.breached sla_breach team_leader',
         'sla.overdue sla_overdue head_of_support',
         'ticket.team_leader_requested team_leader team_leader',

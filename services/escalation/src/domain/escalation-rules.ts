@@ -55,6 +55,8 @@ export const TEAM_LEADER_PHRASES = ['team leader', 'team lead', 'teamlead', 'sup
 
 export const DEFAULT_RULES: readonly EscalationRule[] = [
   { id: 'emergency-sla-warning', on: 'sla.warning', kind: 'sla_warning', target: 'team_leader', level: 1, when: { minThreshold: 0.75, levels: ['emergency'] } },
+  // P7: an about-to-breach clock of any other level: its 90 % warning.
+  { id: 'sla-about-to-breach', on: 'sla.warning', kind: 'sla_warning', target: 'team_leader', level: 1, when: { minThreshold: 0.9, levels: ['standard', 'consulting', 'development'] } },
   { id: 'sla-breach', on: 'sla.breached', kind: 'sla_breach', target: 'team_leader', level: 1 },
   { id: 'sla-overdue', on: 'sla.overdue', kind: 'sla_overdue', target: 'head_of_support', level: 2 },
   { id: 'team-leader-requested', on: 'ticket.team_leader_requested', kind: 'team_leader', target: 'team_leader', level: 1 },
