@@ -120,6 +120,63 @@ describe('edge protection, single-process mode: defaults with a small rate limit
   });
 });
 
+describe('edge protection, single-process mode: requests without a valid token are limited by address', () => {
+  let db: TestDatabase;
+  let running: RunningPlatform;
+  let client: PlatformClient;
+  let acme: { token: string };
+
+  // Each test calls from an address of its own: the ingress (this test's 127.0.0.1) is trusted.
+  const from = (address: string) => ({
+    get: (path: string) => client.http().get(path).set('x-forwarded-for', address),
+  });
+
+  beforeAll(async () => {
+    ({ db, running, client } = await startPlatform('edge_protection_unauthenticated', {
+      TSS_RATE_LIMIT_MAX: String(RATE_LIMIT_MAX),
+      TSS_RATE_LIMIT_WINDOW_MS: '600000',
+      TSS_TRUST_PROXY: '127.0.0.1',
+    }));
+    const admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
+    acme = await client.partner(admin, 'Acme Limited');
+  });
+
+  afterAll(async () => {
+    await running?.platform.stop();
+    await db?.drop();
+  });
+
+  it('ADR 0011: requests with no token count against the address; over the limit they get 429, not 401', async () => {
+    for (let sent = 1; sent <= RATE_LIMIT_MAX; sent += 1) {
+      const refused = await from('203.0.113.10').get('/v1/tickets');
+      expect(refused.status).toBe(401);
+      expect(refused.headers['ratelimit-remaining']).toBe(String(RATE_LIMIT_MAX - sent));
+    }
+    const limited = await from('203.0.113.10').get('/v1/tickets');
+    expect(limited.status).toBe(429);
+    expect(limited.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(limited.body).toMatchObject({ type: 'https://tss.dev/problems/rate-limited', status: 429 });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // The address's budget is spent for its public routes too.
+    expect((await from('203.0.113.10').get('/.well-known/jwks.json')).status).toBe(429);
+  });
+
+  it('ADR 0011: forged or garbage tokens count against the address as well', async () => {
+    for (let sent = 1; sent <= RATE_LIMIT_MAX; sent += 1) {
+      const bearer = sent % 2 === 0 ? 'garbage' : 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.';
+      expect((await from('203.0.113.11').get('/v1/tickets').auth(bearer, { type: 'bearer' })).status).toBe(401);
+    }
+    expect((await from('203.0.113.11').get('/v1/tickets').auth('garbage', { type: 'bearer' })).status).toBe(429);
+    expect((await from('203.0.113.11').get('/v1/tickets')).status).toBe(429);
+  });
+
+  it('a valid token from an address whose unauthenticated budget is spent is limited by its client, not the address', async () => {
+    const allowed = await from('203.0.113.10').get('/v1/tickets').auth(acme.token, { type: 'bearer' });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers['ratelimit-remaining']).toBe(String(RATE_LIMIT_MAX - 1));
+  });
+});
+
 describe('edge protection, single-process mode: CORS for configured origins', () => {
   let db: TestDatabase;
   let running: RunningPlatform;

@@ -49,7 +49,11 @@ class RateLimitExceeded extends Error {
   readonly code = 'rate-limited';
 }
 
-/** Per client once authenticated; before that per address, which behind the ingress is the forwarded one. */
+/**
+ * Per client once authenticated; per address for a request without a valid token (none, forged,
+ * expired: authentication answers its 401 after this hook, so it is counted), which behind the
+ * ingress is the forwarded one.
+ */
 const rateLimitKey =
   (trust: ProxyTrust) =>
   (request: FastifyRequest): string => {
@@ -60,7 +64,7 @@ const rateLimitKey =
 
 /**
  * App-wide protections at the edge (docs/adr/0011): security headers, CORS only for configured
- * origins, a body-size limit, and a rate limit per authenticated client. Call it before any
+ * origins, a body-size limit, and a rate limit per client (per address without a valid token). Call it before any
  * route is registered (`beforeRoutes`): the body and rate limits attach to routes as they come.
  */
 export const installEdgeProtection = async (app: FastifyInstance, config: EdgeConfig): Promise<void> => {
@@ -112,7 +116,9 @@ export const installEdgeProtection = async (app: FastifyInstance, config: EdgeCo
   const redis = config.REDIS_URL ? await connectRedis(app, config.REDIS_URL) : undefined;
   await app.register(rateLimit, {
     // A route-level preParsing hook runs after every onRequest hook, authentication's included,
-    // so the key is the client; and before the body is read, so a refused request costs little.
+    // so the key is the client; before authentication's refusal (its own preParsing hook, added
+    // after this one), so a 401 or 403 is counted too; and before the body is read, so a refused
+    // request costs little.
     hook: 'preParsing',
     max: config.TSS_RATE_LIMIT_MAX,
     timeWindow: config.TSS_RATE_LIMIT_WINDOW_MS,
