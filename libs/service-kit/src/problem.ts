@@ -47,6 +47,8 @@ export const sendProblem = (reply: FastifyReply, problem: ProblemInput): Fastify
  */
 export const FAILURES = {
   bad_request: { status: 400, slug: 'bad-request', title: 'Bad Request' },
+  /** A JSON body that is empty or does not parse as JSON (RFC 8259). */
+  malformed_json: { status: 400, slug: 'malformed-json', title: 'Bad Request' },
   /** Text whose bytes are not UTF-8: the type a JSON body with such bytes gets too (http/json-body.ts). */
   invalid_utf8: { status: 400, slug: 'invalid-utf-8', title: 'Bad Request' },
   /** P3: a reference number whose check character is wrong, or no reference at all. */
@@ -133,6 +135,47 @@ export const formatValidationErrors = (errors: FastifySchemaValidationError[], d
   return new Error(clipped(more > 0 ? `${listed.join(', ')}, and ${more} more` : listed.join(', '), MAX_DETAIL_CHARS));
 };
 
+/**
+ * fastify's own client errors in the API's vocabulary: their codes (`FST_ERR_CTP_BODY_TOO_LARGE`)
+ * name fastify's internals, not problem types, and a client must see one type for one problem
+ * whichever layer finds it (a too-big JSON body and a too-long multipart field are both
+ * `payload-too-large`).
+ */
+const FRAMEWORK_FAILURES: Readonly<Record<string, FailureKind>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_BAD_URL: 'bad_request',
+  FST_ERR_NOT_FOUND: 'not_found',
+};
+
+/** The general kind of a status, for a client error whose code says nothing we know (a plugin's). */
+const GENERIC_FAILURES: Readonly<Partial<Record<number, FailureKind>>> = {
+  400: 'bad_request',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  410: 'gone',
+  412: 'precondition_failed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  428: 'precondition_required',
+};
+
+/** A code that is already a problem type of ours (`rate-limited`, `invalid-utf-8`), not a framework's or Node's (`FST_…`, `ERR_…`). */
+const OWN_PROBLEM_CODE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** The type and title of a client error: ours as thrown, a framework's by its code or else by its status, never its code. */
+const clientProblemOf = (error: FastifyError, status: number): { type: string; title: string } => {
+  if (error.code && OWN_PROBLEM_CODE.test(error.code)) return { type: problemType(error.code), title: TITLES[status] ?? 'Client Error' };
+  const kind = (error.code ? FRAMEWORK_FAILURES[error.code] : undefined) ?? GENERIC_FAILURES[status];
+  if (kind && FAILURES[kind].status === status) return { type: problemType(FAILURES[kind].slug), title: FAILURES[kind].title };
+  return { type: problemType('client-error'), title: TITLES[status] ?? 'Client Error' };
+};
+
 /** Every 4xx/5xx as problem+json: schema validation errors, client errors and faults. */
 const answerError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
   if (error.validation) {
@@ -167,12 +210,7 @@ const answerError = (error: FastifyError, request: FastifyRequest, reply: Fastif
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(reply, { type: problemType('internal'), title: TITLES[500], status: 500 });
   }
-  return sendProblem(reply, {
-    type: problemType(error.code ? error.code.toLowerCase().replace(/^fst_err_/, '') : 'client-error'),
-    title: TITLES[status] ?? 'Client Error',
-    status,
-    detail: error.message,
-  });
+  return sendProblem(reply, { ...clientProblemOf(error, status), status, detail: error.message });
 };
 
 /**
