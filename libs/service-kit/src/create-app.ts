@@ -21,6 +21,8 @@ import { installStrictJsonBody } from './http/json-body';
 import { installStrictQueryEncoding } from './http/query-encoding';
 import { requestValidatorFactory } from './http/request-validation';
 import { answerClientError, installUriLengthLimit } from './http/uri-length';
+import { installHeaderFieldChecks } from './http/header-fields';
+import { deferContinueUntilRead } from './http/expect-continue';
 import { isStorableText, isVisibleText, STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
 
 export interface ServiceAppOptions {
@@ -71,6 +73,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     frameworkErrors: answerFrameworkError,
+    // An HTTP/1.1 request without Host gets its 400 as a problem (http/header-fields.ts), not Node's empty one.
+    http: { requireHostHeader: false },
     // A request line or headers over Node's limit: a 431 problem, not fastify's bare JSON.
     clientErrorHandler: answerClientError,
     // The longest path parameter a route schema admits (client ids, up to 200 characters); a longer
@@ -110,6 +114,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
 
   installDrainShedding(app);
   installUriLengthLimit(app);
+  installHeaderFieldChecks(app);
+  deferContinueUntilRead(app.server);
   installStrictQueryEncoding(app);
   installStrictJsonBody(app);
   installTracingHooks(app, options.name);

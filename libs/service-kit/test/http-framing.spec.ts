@@ -1,0 +1,131 @@
+import { connect, type AddressInfo } from 'node:net';
+import pino from 'pino';
+import { installAuthentication } from '../src/auth/authenticate';
+import { createServiceApp, type ServiceApp } from '../src/create-app';
+import { err } from '../src/result';
+
+const BODY_LIMIT_BYTES = 1024;
+
+/**
+ * One exchange on a fresh connection, byte for byte as written (no client library would send two
+ * Host lines). Resolves with what the server wrote once it closes, or once `until` has been seen.
+ */
+const exchange = (address: AddressInfo, head: string, options: { until?: RegExp; thenSend?: string } = {}): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const socket = connect(address.port, address.address);
+    let received = '';
+    let sentRest = false;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(received);
+    }, 3000);
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (options.thenSend !== undefined && !sentRest && /^HTTP\/1\.1 100 Continue\r\n\r\n/.test(received)) {
+        sentRest = true;
+        socket.write(options.thenSend);
+      }
+      if (options.until?.test(received)) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(received);
+      }
+    });
+    socket.on('end', () => {
+      clearTimeout(timer);
+      resolve(received);
+    });
+    socket.on('error', reject);
+    socket.write(head);
+  });
+
+const bodyOf = (response: string): Record<string, unknown> => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+
+// RFC 9112 section 3.2 and RFC 9110 sections 5.3 and 10.1.1, as an outside test found them:
+// two Authorization lines were read as the first, two Host lines answered 200, no Host answered an
+// empty 400, and a body over the limit announced with Expect: 100-continue first got 100 Continue.
+describe('HTTP framing at the edge: repeated fields, Host and Expect: 100-continue', () => {
+  let app: ServiceApp;
+  let address: AddressInfo;
+  const handled: unknown[] = [];
+
+  beforeAll(async () => {
+    app = await createServiceApp({ name: 'framing', logger: pino({ level: 'silent' }), bodyLimitBytes: BODY_LIMIT_BYTES });
+    installAuthentication(app, { verify: async () => err({ kind: 'missing' as const }) });
+    app.get('/things', { config: { public: true } }, async (request) => ({ authorization: request.headers.authorization ?? null }));
+    app.post('/things', { config: { public: true } }, async (request) => {
+      handled.push(request.body);
+      return { received: request.body };
+    });
+    app.post('/private', async () => ({ ok: true }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    address = app.server.address() as AddressInfo;
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const expectBadRequest = (response: string, detail: RegExp) => {
+    expect(response).toMatch(/^HTTP\/1\.1 400 /);
+    expect(response).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(bodyOf(response)).toMatchObject({ type: 'https://tss.dev/problems/bad-request', status: 400, detail: expect.stringMatching(detail) });
+  };
+
+  it('RFC 9110 §5.3: two Authorization fields are a 400 problem, not the first one read', async () => {
+    const response = await exchange(address, 'GET /things HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer one\r\nAuthorization: Bearer two\r\nConnection: close\r\n\r\n');
+    expectBadRequest(response, /authorization/);
+  });
+
+  it('two Content-Type fields are a 400 problem', async () => {
+    const body = '{"name":"x"}';
+    const response = await exchange(
+      address,
+      `POST /things HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expectBadRequest(response, /content-type/);
+    expect(handled).toHaveLength(0);
+  });
+
+  it('RFC 9112 §3.2: two Host fields are a 400 problem', async () => {
+    expectBadRequest(await exchange(address, 'GET /things HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n'), /host/);
+  });
+
+  it('RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 problem, not an empty 400; HTTP/1.0 needs none', async () => {
+    expectBadRequest(await exchange(address, 'GET /things HTTP/1.1\r\nConnection: close\r\n\r\n'), /Host/);
+    expect(await exchange(address, 'GET /things HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('one Authorization and one Host still pass', async () => {
+    const response = await exchange(address, 'GET /things HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer one\r\nConnection: close\r\n\r\n');
+    expect(response).toMatch(/^HTTP\/1\.1 200 /);
+    expect(bodyOf(response)).toEqual({ authorization: 'Bearer one' });
+  });
+
+  it('RFC 9110 §10.1.1: Expect: 100-continue with a length over the limit gets 413 at once, without 100 Continue', async () => {
+    const response = await exchange(
+      address,
+      `POST /things HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${BODY_LIMIT_BYTES * 10}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+    expect(response).not.toContain('100 Continue');
+    expect(bodyOf(response)).toMatchObject({ type: 'https://tss.dev/problems/payload-too-large' });
+  });
+
+  it('Expect: 100-continue on a route that refuses the caller gets its 401 without 100 Continue', async () => {
+    const response = await exchange(address, 'POST /private HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n');
+    expect(response).toMatch(/^HTTP\/1\.1 401 /);
+    expect(response).not.toContain('100 Continue');
+  });
+
+  it('Expect: 100-continue within the limit gets 100 Continue, then the body is read and answered', async () => {
+    const body = '{"name":"x"}';
+    const response = await exchange(
+      address,
+      `POST /things HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+      { thenSend: body, until: /\r\n\r\n\{"received":\{"name":"x"\}\}$/ },
+    );
+    expect(response).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    expect(handled.at(-1)).toEqual({ name: 'x' });
+  });
+});
