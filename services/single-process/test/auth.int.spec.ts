@@ -184,6 +184,16 @@ describe('gateway authentication and authorisation', () => {
     expectProblem(await http().post('/v1/auth/requester-token').auth(ann, { type: 'bearer' }).send({ requesterId: 'cust-eve' }), 403);
   });
 
+  it('the requester-token route takes JSON only: a form body is a 415, as on every other JSON route', async () => {
+    const acme = await client.partner(admin, 'Acme Form Requester');
+    const form = await http().post('/v1/auth/requester-token').auth(acme.token, { type: 'bearer' }).type('form').send({ requesterId: 'cust-form' });
+    expectProblem(form, 415);
+    expect(form.body.type).toBe('https://tss.dev/problems/unsupported-media-type');
+    // The token endpoint still reads its RFC 6749 form.
+    const token = await http().post('/v1/auth/token').type('form').send({ grant_type: 'client_credentials', client_id: acme.clientId, client_secret: acme.clientSecret });
+    expect(token.status).toBe(200);
+  });
+
   it('JWKS rotation keeps two keys active at once, then retires the old one', async () => {
     const acme = await client.partner(admin, 'Acme Rotation');
     const before = (await http().get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);

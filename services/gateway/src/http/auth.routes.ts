@@ -76,7 +76,12 @@ const tokenEndpointOnSend = async (_request: FastifyRequest, reply: FastifyReply
   return JSON.stringify({ ...problem, error: 'invalid_request', error_description: problem.detail ?? problem.title });
 };
 
-export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstance) => {
+/**
+ * RFC 6749 §4.4.2: the token request is a form (JSON too). Its own scope, so that the form parser
+ * serves this route alone: every other auth route takes JSON, and a form sent to one of them is a
+ * 415, as on every other JSON route.
+ */
+const tokenEndpoint = (deps: AuthRouteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(formbody);
   app.post(
@@ -113,6 +118,11 @@ export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstan
       return sendTokenError(reply, result.error, result.error.error === 'invalid_client' ? 401 : 400);
     },
   );
+};
+
+export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstance) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(tokenEndpoint(deps));
 
   app.post(
     '/v1/auth/requester-token',
