@@ -71,6 +71,21 @@ describe('request validation: parameters are coerced from text, JSON bodies are 
     expect(seen.length).toBe(before);
   });
 
+  // ajv coerces with Number(), which reads hexadecimal, a plus sign, white space and exponents.
+  it.each(['0x10', '+5', '%205', '5%20', '1e1', '0b11', '5.0', '', '٥'])('limit=%s is not plain decimal digits: a 400 naming the parameter', async (limit) => {
+    const before = seen.length;
+    const response = await post(`/things/${ID}?limit=${limit}`, { name: 'x' });
+    expectNamed(response, 'querystring', '/limit', { message: 'must be an integer written in decimal digits' });
+    expect(seen.length).toBe(before);
+  });
+
+  it('limit=007 and limit=200 are decimal digits: read as 7 and 200', async () => {
+    expect((await post(`/things/${ID}?limit=007`, { name: 'x' })).status).toBe(200);
+    expect(seen.at(-1)).toMatchObject({ query: { limit: 7 } });
+    expect((await post(`/things/${ID}?limit=200`, { name: 'x' })).status).toBe(200);
+    expect(seen.at(-1)).toMatchObject({ query: { limit: 200 } });
+  });
+
   it('a number no column holds in a JSON body is a 400 too (1e400 parses as Infinity)', async () => {
     const response = await request(app.server).post(`/things/${ID}`).set('content-type', 'application/json').send('{"name":"x","count":1e400}');
     expectNamed(response, 'body', '/count');

@@ -40,6 +40,63 @@ const finiteOnly = (validate: Validate): Validate => {
   return checked;
 };
 
+const NOT_DECIMAL = { integer: 'must be an integer written in decimal digits', number: 'must be a number written in decimal digits' } as const;
+/** What a parameter of type integer or number may look like as text: digits, a sign for a negative, a fraction for a number. */
+const DECIMAL = { integer: /^-?[0-9]+$/, number: /^-?[0-9]+(?:\.[0-9]+)?$/ } as const;
+type NumericType = keyof typeof DECIMAL;
+
+const numericTypeOf = (schema: unknown): NumericType | undefined => {
+  if (typeof schema !== 'object' || schema === null) return undefined;
+  const { type, items } = schema as { type?: unknown; items?: unknown };
+  const types = Array.isArray(type) ? type : [type];
+  if (types.includes('integer')) return 'integer';
+  if (types.includes('number')) return 'number';
+  return types.includes('array') ? numericTypeOf(items) : undefined;
+};
+
+/** The properties of a flat request part (path, query, headers) that ajv would coerce from text to a number. */
+const numericProperties = (schema: unknown): [string, NumericType][] => {
+  const properties = (schema as { properties?: Record<string, unknown> } | null)?.properties ?? {};
+  return Object.entries(properties).flatMap(([name, property]): [string, NumericType][] => {
+    const type = numericTypeOf(property);
+    return type ? [[name, type]] : [];
+  });
+};
+
+/** The first text value of a numeric parameter that is not plain decimal, as an ajv error. */
+const notDecimal = (data: unknown, numeric: readonly [string, NumericType][]): Validate['errors'] => {
+  if (typeof data !== 'object' || data === null) return undefined;
+  for (const [name, type] of numeric) {
+    const value = (data as Record<string, unknown>)[name];
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => typeof v === 'string' && !DECIMAL[type].test(v))) {
+      return [{ instancePath: `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, schemaPath: '#', keyword: 'type', params: { type }, message: NOT_DECIMAL[type] }];
+    }
+  }
+  return undefined;
+};
+
+/**
+ * ajv coerces a parameter's text with `Number()`, which reads `0x10`, `+5`, ` 5`, `1e2` and `""`
+ * as numbers: `limit=0x10` was a limit of 16. A numeric parameter is plain decimal text, checked
+ * before ajv coerces it.
+ */
+const decimalOnly = (validate: Validate, numeric: readonly [string, NumericType][]): Validate => {
+  if (numeric.length === 0) return validate;
+  const checked = ((data: unknown, context?: Parameters<Validate>[1]) => {
+    const errors = notDecimal(data, numeric);
+    if (errors) {
+      checked.errors = errors;
+      return false;
+    }
+    const valid = validate(data, context);
+    checked.errors = validate.errors;
+    return valid;
+  }) as Validate;
+  checked.schemaEnv = validate.schemaEnv;
+  return checked;
+};
+
 /** Fastify lower-cases the header names of a route's headers schema for its own compiler only; a custom one must do it. */
 const lowerCaseHeaderNames = (schema: RouteDefinition['schema']): RouteDefinition['schema'] => {
   if (typeof schema !== 'object' || schema === null || Object.getPrototypeOf(schema) !== Object.prototype) return schema;
@@ -53,7 +110,8 @@ const lowerCaseHeaderNames = (schema: RouteDefinition['schema']): RouteDefinitio
 
 /**
  * Request validators (DESIGN "Edge input"). Path, query and headers arrive as text, so they are
- * coerced to their schema's types ('50' → 50), and must then be finite numbers. A JSON body
+ * coerced to their schema's types ('50' → 50) from plain decimal text only, and must then be
+ * finite numbers. A JSON body
  * carries its own types, so it is validated without coercion: `"productVersion": 42` is a 400
  * naming the field, not the string "42" stored (issue #9, found by the malformed-request fuzzing).
  * Both use the app's ajv options and formats; `uuid` is the form PostgreSQL accepts.
@@ -72,7 +130,7 @@ export const requestValidatorFactory = (): ValidatorFactory => {
     const compile: Compile = (route) => {
       if (route.httpPart === 'body') return forBodies(route);
       const schema = route.httpPart === 'headers' ? lowerCaseHeaderNames(route.schema) : route.schema;
-      return finiteOnly(forParameters({ ...route, schema }));
+      return decimalOnly(finiteOnly(forParameters({ ...route, schema })), numericProperties(schema));
     };
     return compile;
   };
