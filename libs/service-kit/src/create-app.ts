@@ -22,6 +22,7 @@ import { installStrictQueryEncoding } from './http/query-encoding';
 import { requestValidatorFactory } from './http/request-validation';
 import { answerClientError, installUriLengthLimit } from './http/uri-length';
 import { installHeaderFieldChecks } from './http/header-fields';
+import { installEmptyPathSegmentCheck } from './http/empty-path-segment';
 import { deferContinueUntilRead } from './http/expect-continue';
 import { isStorableText, isVisibleText, STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
 
@@ -115,6 +116,7 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
   installDrainShedding(app);
   installUriLengthLimit(app);
   installHeaderFieldChecks(app);
+  installEmptyPathSegmentCheck(app);
   deferContinueUntilRead(app.server);
   installStrictQueryEncoding(app);
   installStrictJsonBody(app);

@@ -219,15 +219,17 @@ const answerError = (error: FastifyError, request: FastifyRequest, reply: Fastif
  */
 export const installProblemHandlers = (app: FastifyInstance): void => {
   app.setErrorHandler(answerError);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, {
-      type: problemType('not-found'),
-      title: TITLES[404],
-      status: 404,
-      detail: `No route ${request.method} ${request.url.split('?')[0]}`,
-    }),
-  );
+  app.setNotFoundHandler(sendNoRoute);
 };
+
+/** The answer to a path no route serves (the 404 handler's, and http/empty-path-segment.ts's). */
+export const sendNoRoute = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
+  sendProblem(reply, {
+    type: problemType('not-found'),
+    title: TITLES[404],
+    status: 404,
+    detail: `No route ${request.method} ${request.url.split('?')[0]}`,
+  });
 
 /**
  * Errors the router raises before any hook runs (fastify's `frameworkErrors`): a path parameter

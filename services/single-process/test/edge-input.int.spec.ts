@@ -243,4 +243,16 @@ describe('edge input: text the database cannot store is refused at the edge', ()
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/header-fields-too-large', status: 431 });
   });
+
+  it.each(['/v1/tickets/', '/v1/webhooks/endpoints/', '/v1/partners/', '/v1/queue/', '/v1/tickets//thread'])(
+    'a trailing slash or an empty segment is one answer on every route: %s is a 404 not-found problem',
+    async (path) => {
+      for (const token of [acme.token, admin]) {
+        const response = await client.http().get(path).auth(token, { type: 'bearer' });
+        expect(response.status).toBe(404);
+        expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+        expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/not-found', status: 404 });
+      }
+    },
+  );
 });

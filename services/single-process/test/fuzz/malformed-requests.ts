@@ -339,7 +339,16 @@ export const malformedRequests = (operation: Operation, token: TokenKind, contex
       if (v.rawJson !== undefined || LONE_SURROGATE.test(text)) continue;
       // The router refuses a longer path segment (414) before the schema sees it: a maxLength above
       // that limit (rating's link token, 256) cannot be the one to refuse the value.
-      const expect: Expectation = conforms(parameter.schema, text, resolve) ? { kind: 'client-error' } : encodeURIComponent(text).length > MAX_PATH_PARAMETER_LENGTH ? { kind: 'status', statuses: [400, 414] } : field;
+      // An empty segment (`/v1/tickets/`, `/v1/tickets//thread`) names no resource: the 404 of a
+      // path no route serves, not the parameter's schema (docs/adr/0036, trailing slash).
+      const expect: Expectation =
+        text === ''
+          ? { kind: 'status', statuses: [404] }
+          : conforms(parameter.schema, text, resolve)
+            ? { kind: 'client-error' }
+            : encodeURIComponent(text).length > MAX_PATH_PARAMETER_LENGTH
+              ? { kind: 'status', statuses: [400, 414] }
+              : field;
       add(`path ${parameter.name}: ${v.rule}`, { path: { [parameter.name]: text } }, expect);
     }
     if (parameter.name === ticketParameter) {
