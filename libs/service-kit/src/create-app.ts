@@ -14,6 +14,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import { instrumentedServerSpan } from './tracing';
 import type { Logger } from 'pino';
+import { loggablePath } from './loggable-path';
 import { installHealth, type ReadinessCheck } from './health';
 import { installMetrics } from './metrics';
 import { answerFrameworkError, formatValidationErrors, installProblemHandlers, ProblemSchema, problemType, sendProblem } from './problem';
@@ -144,8 +145,9 @@ const installRequestLog = (app: FastifyInstance): void => {
       {
         method: request.method,
         route: request.routeOptions.url ?? null,
-        // The path without its query: a query may carry what must not be logged.
-        ...(request.routeOptions.url ? {} : { path: request.url.split('?')[0] }),
+        // The path without its query, which may carry what must not be logged, and without the
+        // token of a link (a rating or site link to no route: `/rate/<token>/`).
+        ...(request.routeOptions.url ? {} : { path: loggablePath(request.url.split('?')[0]) }),
         statusCode: reply.statusCode,
         responseTime: Math.round(reply.elapsedTime * 10) / 10,
       },
@@ -188,7 +190,8 @@ const installTracingHooks = (app: FastifyInstance, service: string): void => {
   app.decorateRequest('otelContext', null as unknown as Context);
   app.decorateRequest('otelSpan', undefined);
   app.addHook('onRequest', async (request, reply) => {
-    const name = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+    const path = loggablePath(request.url.split('?')[0]);
+    const name = `${request.method} ${request.routeOptions.url ?? path}`;
     const instrumented = instrumentedServerSpan(request.raw);
     let span: Span;
     if (instrumented) {
@@ -200,7 +203,7 @@ const installTracingHooks = (app: FastifyInstance, service: string): void => {
       const parent = propagation.extract(context.active(), request.headers);
       span = tracer.startSpan(
         name,
-        { kind: SpanKind.SERVER, attributes: { 'tss.service': service, 'http.request.method': request.method, 'url.path': request.url.split('?')[0] } },
+        { kind: SpanKind.SERVER, attributes: { 'tss.service': service, 'http.request.method': request.method, 'url.path': path } },
         parent,
       );
       request.otelSpan = span;

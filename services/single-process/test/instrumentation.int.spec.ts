@@ -57,4 +57,19 @@ describe('tracing instrumentations, single-process mode (real PostgreSQL)', () =
     expect(health.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(health.spanContext().traceId).not.toBe('0'.repeat(32));
   });
+
+  it('ADR 0007: a rating link’s token is in no span, whether or not a route matched', async () => {
+    const token = 'U3BhblRlc3RSYXRpbmdUb2tlbkZvclRoZVRyYWNlczA';
+    spans.reset();
+    for (const path of [`/v1/ratings/${token}`, `/rate/${token}/`]) expect((await platform.client.http().get(path)).status).toBe(404);
+    const server = await waitFor('both server spans', () => {
+      const found = spans.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER);
+      return found.length >= 2 && found;
+    });
+    expect(server.map((s) => s.attributes['url.path'])).toEqual(expect.arrayContaining(['/v1/ratings/[redacted]', '/rate/[redacted]/']));
+    const traceIds = new Set(server.map((s) => s.spanContext().traceId));
+    // The test's own client spans (supertest's requests) are the caller's, not the platform's.
+    const inTraces = spans.getFinishedSpans().filter((s) => traceIds.has(s.spanContext().traceId) && s.kind !== SpanKind.CLIENT);
+    expect(JSON.stringify(inTraces.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })))).not.toContain(token);
+  });
 });

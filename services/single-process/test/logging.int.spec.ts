@@ -37,4 +37,30 @@ describe('logs', () => {
     const all = lines.map((l) => JSON.stringify(l)).join('\n');
     for (const secret of [admin.clientSecret, adminToken, acme.clientSecret, acme.token, 'wrong-secret-value']) expect(all).not.toContain(secret);
   });
+
+  it('ADR 0007: a rating or site link to no route is logged without its token', async () => {
+    const client = platform.client;
+    const ratingToken = 'Qm9ndXNSYXRpbmdUb2tlbkZvclRoZUxvZ1Rlc3QwMTI';
+    const siteToken = 'v1.c2l0ZS1saW5rLXBheWxvYWQ.a2lk.c2lnbmF0dXJl';
+    const paths = [`/rate/${ratingToken}/`, `/v1/ratings/${ratingToken}/x`, `/RATE/${ratingToken}`, `/support/t/${siteToken}/no/such/page`, `/Support/T/${siteToken}`];
+    for (const [i, path] of paths.entries()) {
+      const response = await client.http().get(path).set('x-request-id', `req-link-${i}`);
+      expect(response.status).toBe(404);
+    }
+
+    const completed = await waitFor('the link requests’ log lines', () => {
+      const found = paths.map((_path, i) => lines.find((l) => l.reqId === `req-link-${i}` && l.msg === 'request completed'));
+      return found.every(Boolean) ? found : undefined;
+    });
+    expect(completed.map((l) => l!.path ?? l!.route)).toEqual([
+      '/rate/[redacted]/',
+      '/v1/ratings/[redacted]/x',
+      '/RATE/[redacted]',
+      '/support/t/*',
+      '/Support/T/[redacted]',
+    ]);
+    const all = lines.map((l) => JSON.stringify(l)).join('\n');
+    expect(all).not.toContain(ratingToken);
+    expect(all).not.toContain(siteToken);
+  });
 });

@@ -1,15 +1,23 @@
 import { IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
+import type { Span } from '@opentelemetry/api';
 import type { FastifyOtelInstrumentation } from '@fastify/otel';
 import type { Instrumentation, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import type { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import type { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { cloudEventKafkaJsInstrumentation } from './kafkajs-instrumentation';
 import { lazily } from '../lazily';
+import { loggablePath } from '../loggable-path';
 import { rememberServerSpan } from './server-spans';
 
 const carriesTraceparent = (headers: OutgoingHttpHeaders | readonly string[] | undefined): boolean =>
   headers !== undefined && !Array.isArray(headers) && Object.keys(headers).some((name) => name.toLowerCase() === 'traceparent');
+
+/** ADR 0007: a link's token is no span attribute either. The instrumentations record the path as it came. */
+const redactLinkToken = (span: Span, path: string): void => {
+  const shown = loggablePath(path);
+  if (shown !== path) span.setAttribute('url.path', shown);
+};
 
 /**
  * What a trace shows without hand-made spans: HTTP in and out, fastify's handlers, SQL, Kafka.
@@ -21,16 +29,19 @@ export const platformInstrumentations = (): Instrumentation[] => [
     // with its server span as the parent, one hop per span): a client span would replace it.
     ignoreOutgoingRequestHook: (request) => carriesTraceparent(request.headers),
     requestHook: (span, request) => {
-      if (request instanceof IncomingMessage) rememberServerSpan(request, span);
+      if (!(request instanceof IncomingMessage)) return;
+      rememberServerSpan(request, span);
+      redactLinkToken(span, (request.url ?? '').split('?')[0]);
     },
   }),
   // Hooks would add a span per lifecycle hook of every request (auth, metrics, drain…): noise.
   new (lazily<{ FastifyOtelInstrumentation: typeof FastifyOtelInstrumentation }>('@fastify/otel').FastifyOtelInstrumentation)({
     registerOnInitialization: true,
     instrumentHooks: false,
+    requestHook: (span, request) => redactLinkToken(span, request.url),
     // Route handlers are anonymous: the span would be named after the plugin's source text.
     lifecycleHook: (span, { hookName, request }) => {
-      span.updateName(`${hookName} ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`);
+      span.updateName(`${hookName} ${request.method} ${request.routeOptions.url ?? loggablePath(request.url.split('?')[0])}`);
     },
   }),
   // Only SQL run for a request or an event: the relays' and timers' idle polls would each be a trace.
