@@ -162,7 +162,10 @@ const gapsOf = (route: RouteOptions, described: Readonly<Record<string, string>>
   return gaps;
 };
 
-/** Top-level tags with descriptions, and problem responses under their real media type (RFC 9457). */
+/**
+ * Top-level tags with descriptions, problem responses under their real media type (RFC 9457), and
+ * query parameters with a default optional.
+ */
 const completeDocument = (generated: OpenApiDocument, tags: Readonly<Record<string, string>>): OpenApiDocument => {
   const document = structuredClone(generated);
   const used = new Set<string>();
@@ -170,6 +173,11 @@ const completeDocument = (generated: OpenApiDocument, tags: Readonly<Record<stri
     for (const operation of Object.values(pathItem)) {
       if (!isRecord(operation)) continue;
       if (Array.isArray(operation.tags)) for (const tag of operation.tags) used.add(String(tag));
+      // A query parameter with a default is filled in by validation (ajv `useDefaults`, create-app.ts)
+      // when the caller leaves it out, so the caller need not send it, whatever its schema's `required`.
+      for (const parameter of Array.isArray(operation.parameters) ? operation.parameters : []) {
+        if (isRecord(parameter) && parameter.in === 'query' && isRecord(parameter.schema) && parameter.schema.default !== undefined) parameter.required = false;
+      }
       const responses = isRecord(operation.responses) ? operation.responses : (operation.responses = {});
       for (const [status, description] of Object.entries(EVERY_OPERATION_PROBLEMS)) {
         responses[status] ??= { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } };

@@ -138,6 +138,17 @@ describe('the OpenAPI document, single-process mode', () => {
     expect(missing).toEqual([]);
   });
 
+  it('a query parameter with a default is optional: validation fills it in when it is left out', () => {
+    type Parameter = { in: string; name: string; required?: boolean; schema?: { default?: unknown } };
+    const parameters = operationsOf(document).flatMap(({ operation }) =>
+      ((operation.parameters ?? []) as Parameter[]).filter((p) => p.in === 'query').map((p) => ({ operationId: operation.operationId, ...p })),
+    );
+    const defaulted = parameters.filter((p) => p.schema?.default !== undefined);
+
+    expect(defaulted.map((p) => `${p.operationId} ${p.name}`)).toEqual(expect.arrayContaining(['listOutgoingMail limit', 'listTickets limit']));
+    expect(defaulted.filter((p) => p.required !== false).map((p) => `${p.operationId} ${p.name}`)).toEqual([]);
+  });
+
   it('shows an example of filing a ticket', () => {
     const fileTicket = operationsOf(document).find((o) => o.operation.operationId === 'fileTicket');
     const media = fileTicket?.operation.requestBody?.content?.['application/json'];
