@@ -15,6 +15,7 @@ export * from './api-docs';
 export * from './http/uri-length';
 export * from './http/json-body';
 export * from './http/multipart-text';
+export * from './http/content-negotiation';
 export * from './key-wrapping';
 export * from './canonical-json';
 export * from './http/scope';

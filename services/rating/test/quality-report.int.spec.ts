@@ -137,6 +137,16 @@ describe('quality report (issue #13)', () => {
     expect(json.headers['content-type']).toContain('application/json');
   });
 
+  it('RFC 9110: q=0 makes CSV not acceptable, so the report is JSON; both forms say Vary: Accept', async () => {
+    const staff = rating.sut.token({ kind: 'staff', sub: 'q', roles: ['quality'], scope: 'reports:read' });
+    const refused = await report('groupBy=agent', staff, 'text/csv;q=0');
+    expect(refused.status).toBe(200);
+    expect(refused.headers['content-type']).toContain('application/json');
+    expect((await report('groupBy=agent', staff, '*/*, text/csv;q=0')).headers['content-type']).toContain('application/json');
+    expect(refused.headers.vary).toMatch(/\bAccept\b/);
+    expect((await report('groupBy=agent', staff, 'text/csv')).headers.vary).toMatch(/\bAccept\b/);
+  });
+
   it('only staff with reports:read or admin; bad periods and groupings are 400', async () => {
     const partner = rating.sut.token({ kind: 'partner', partner_id: acme, scope: 'tickets:read reports:read' });
     const agent = rating.sut.token({ kind: 'staff', sub: 'agent-a', roles: ['agent'], scope: 'tickets:read tickets:write' });

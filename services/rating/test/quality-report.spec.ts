@@ -1,5 +1,4 @@
 import { qualityCsv, qualityRow } from '../src/domain/quality-report';
-import { prefersCsv } from '../src/http/content-negotiation';
 
 const counts = { ratings: 3, satisfied: 2, scoreSum: 11, notSolved: 1, responses: 5, surveys: 4, reopened: 1, slaMet: 2, slaBreached: 1 };
 
@@ -19,15 +18,5 @@ describe('quality report figures and CSV', () => {
     const [, first, second] = csv.split('\r\n');
     expect(first.startsWith(`"'=HYPERLINK(""x"")",3,`)).toBe(true);
     expect(second.startsWith('"Smith, Ann",3,')).toBe(true);
-  });
-
-  it('content negotiation: CSV only when weighed above JSON (RFC 9110)', () => {
-    expect(prefersCsv('text/csv')).toBe(true);
-    expect(prefersCsv('text/csv, application/json')).toBe(false);
-    expect(prefersCsv('application/json;q=0.5, text/csv')).toBe(true);
-    expect(prefersCsv('text/*')).toBe(true);
-    expect(prefersCsv('*/*')).toBe(false);
-    expect(prefersCsv(undefined)).toBe(false);
-    expect(prefersCsv('text/csv;q=abc')).toBe(false);
   });
 });

@@ -207,6 +207,19 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
       }
     });
 
+    it('RFC 9110: CSV only when acceptable (text/csv;q=0 refuses it) and weighed above JSON; both forms say Vary: Accept', async () => {
+      const as = async (accept: string) => {
+        const response = await get('/v1/reports/sla', quality.token).set('accept', accept);
+        expect(response.status).toBe(200);
+        expect(response.headers.vary).toMatch(/\bAccept\b/);
+        return response.headers['content-type'] as string;
+      };
+      expect(await as('text/csv')).toContain('text/csv');
+      expect(await as('text/csv;q=0')).toContain('application/json');
+      expect(await as('*/*, text/csv;q=0')).toContain('application/json');
+      expect(await as('text/csv;q=0.5, application/json')).toContain('application/json');
+    });
+
     it('is for staff with reports:read or admin: an agent or a partner gets a 403; from after to is a 400', async () => {
       expect((await get('/v1/reports/sla', agent.token)).status).toBe(403);
       expect((await get('/v1/reports/sla', acme.token)).status).toBe(403);

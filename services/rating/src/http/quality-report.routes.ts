@@ -3,10 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { StringEnum } from '@tss/contracts';
-import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { failureResponses, negotiateMediaType, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { QualityGroupings, qualityCsv, qualityRow, type QualityGrouping } from '../domain/quality-report';
 import { qualityReportStore } from '../store/quality-report.store';
-import { prefersCsv } from './content-negotiation';
 
 const Percent = Type.Union([Type.Number(), Type.Null()]);
 const QualityRowView = Type.Object({
@@ -79,7 +78,7 @@ export const qualityReportRoutes = (deps: { dataSource: DataSource; clock: Clock
       const end = request.query.to ? to : new Date(now.getTime() + 1);
       const figures = await qualityReportStore.figures(deps.dataSource.manager, { from, to: end, groupBy, ...(request.query.partner ? { partnerId: request.query.partner } : {}) });
       const groups = figures.groups.map((g) => qualityRow(g.key, g.counts));
-      if (prefersCsv(request.headers.accept)) {
+      if (negotiateMediaType(request, reply, ['application/json', 'text/csv']) === 'text/csv') {
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="quality-report-${groupBy}.csv"`).send(qualityCsv(groupBy, groups));
       }
       return reply.type('application/json').send({ from: from.toISOString(), to: to.toISOString(), groupBy, groups, total: qualityRow(null, figures.total) });

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { Product, ServiceLevel } from '@tss/contracts';
-import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { failureResponses, negotiateMediaType, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { reportCsv, reportRows } from '../domain/sla-report';
 import { slaReportStore } from '../store/sla-report.store';
 
@@ -29,21 +29,6 @@ const SlaReport = Type.Object(
 
 const REPORTS: AccessRule = { kinds: ['staff'], scopes: ['reports:read', 'admin'] };
 const DAY_MS = 86_400_000;
-
-/** RFC 9110 content negotiation between the two forms: the acceptable one with the higher q, JSON on a tie. */
-const prefersCsv = (accept: string | undefined): boolean => {
-  const qOf = (type: string): number => {
-    let best = 0;
-    for (const part of (accept ?? '').split(',')) {
-      const [range, ...params] = part.trim().toLowerCase().split(';');
-      const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? 1);
-      const [major] = type.split('/');
-      if (range === type || range === `${major}/*` || range === '*/*') best = Math.max(best, range === type ? q + 1e-6 : q);
-    }
-    return best;
-  };
-  return qOf('text/csv') > qOf('application/json');
-};
 
 export const slaReportRoutes = (deps: { dataSource: DataSource; clock: Clock }) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -89,7 +74,7 @@ export const slaReportRoutes = (deps: { dataSource: DataSource; clock: Clock }) 
         ...(request.query.product ? { product: request.query.product } : {}),
       });
       const rows = reportRows(figures);
-      if (prefersCsv(request.headers.accept)) {
+      if (negotiateMediaType(request, reply, ['application/json', 'text/csv']) === 'text/csv') {
         return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="sla-report.csv"').send(reportCsv(rows));
       }
       return reply.type('application/json').send({ from: from.toISOString(), to: to.toISOString(), levels: rows });
