@@ -16,6 +16,8 @@ export * from './http/uri-length';
 export * from './http/json-body';
 export * from './http/multipart-text';
 export * from './http/content-negotiation';
+export * from './http/conditional-get';
+export * from './entity-tags';
 export * from './key-wrapping';
 export * from './canonical-json';
 export * from './http/scope';

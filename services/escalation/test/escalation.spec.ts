@@ -1,5 +1,5 @@
 import { acknowledge, resolve, shouldRenotify, type Escalation } from '../src/domain/escalation';
-import { etagOfVersion, ifMatchAdmits } from '../src/domain/document-version';
+import { etagOfVersion, ifMatchAdmitsVersion } from '../src/domain/document-version';
 import { decodeEscalationCursor, encodeEscalationCursor } from '../src/domain/escalation-cursor';
 
 const at = new Date('2026-03-02T09:00:00Z');
@@ -53,13 +53,13 @@ describe('escalation records (issue #12)', () => {
     expect(shouldRenotify(escalation({ kind: 'team_leader' }), 'closed')).toBe(true);
   });
 
-  it('ETags and If-Match of the versioned documents', () => {
+  it('ETags and If-Match of the versioned documents: strong comparison, so a weak tag admits nothing (RFC 9110 §13.1.1)', () => {
     expect(etagOfVersion(3)).toBe('"3"');
-    expect(ifMatchAdmits('"3"', 3)).toBe(true);
-    expect(ifMatchAdmits('W/"3"', 3)).toBe(true);
-    expect(ifMatchAdmits('"2", "3"', 3)).toBe(true);
-    expect(ifMatchAdmits('*', 3)).toBe(true);
-    expect(ifMatchAdmits('"2"', 3)).toBe(false);
+    expect(ifMatchAdmitsVersion('"3"', 3)).toBe(true);
+    expect(ifMatchAdmitsVersion('W/"3"', 3)).toBe(false);
+    expect(ifMatchAdmitsVersion('"2", "3"', 3)).toBe(true);
+    expect(ifMatchAdmitsVersion('*', 3)).toBe(true);
+    expect(ifMatchAdmitsVersion('"2"', 3)).toBe(false);
   });
 
   it('list cursors round-trip; anything else is refused', () => {

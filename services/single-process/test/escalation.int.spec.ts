@@ -236,6 +236,18 @@ describe('escalation (issue #12)', () => {
       expectProblem(await put('/v1/escalation/roster', admin, ROSTER(), '"0"'), 412, 'precondition-failed');
       expect((await get('/v1/escalation/roster', admin)).headers.etag).toBe('"1"');
     });
+
+    it('RFC 9110 §13.1: a weak If-Match is a 412 (strong comparison); If-None-Match with the current ETag reads a 304', async () => {
+      expectProblem(await put('/v1/escalation/roster', admin, ROSTER(), 'W/"1"'), 412, 'precondition-failed');
+      expect((await get('/v1/escalation/roster', admin)).headers.etag).toBe('"1"');
+      const rules = await get('/v1/escalation/rules', admin);
+      expectProblem(await put('/v1/escalation/rules', admin, { rules: rules.body.rules }, `W/${rules.headers.etag}`), 412, 'precondition-failed');
+      for (const [path, etag] of [['/v1/escalation/roster', '"1"'], ['/v1/escalation/rules', rules.headers.etag as string]]) {
+        const cached = await get(path, admin).set('if-none-match', etag);
+        expect([cached.status, cached.headers.etag, cached.text ?? '']).toEqual([304, etag, '']);
+        expect((await get(path, admin).set('if-none-match', '"0"')).status).toBe(200);
+      }
+    });
   });
 
   describe('the default rules end to end', () => {

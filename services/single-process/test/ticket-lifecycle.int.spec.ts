@@ -194,6 +194,30 @@ describe('ticket lifecycle (issue #9)', () => {
       expect((await get(`/v1/tickets/${ticket.id}`, agent.token)).body.assigneeId).toBeUndefined();
     });
 
+    it('RFC 9110 §13.1.1: If-Match compares strongly, so the weak form of the current ETag is a 412 and changes nothing', async () => {
+      const ticket = await file(acme.token);
+      const etag = await etagOf(ticket.id);
+      expectProblem(await patch(ticket.id, agent.token, { category: 'theory' }, `W/${etag}`), 412, 'precondition-failed');
+      expect(await etagOf(ticket.id)).toBe(etag);
+      expect((await get(`/v1/tickets/${ticket.id}`, agent.token)).body.category).toBeUndefined();
+      expect((await patch(ticket.id, agent.token, { category: 'theory' }, `"0", ${etag}`)).status).toBe(200);
+    });
+
+    it('RFC 9110 §13.1.2: If-None-Match naming the current ETag (weak or strong) is a 304 without a body; a stale one gets the ticket', async () => {
+      const ticket = await file(acme.token);
+      const etag = await etagOf(ticket.id);
+      for (const ifNoneMatch of [etag, `W/${etag}`, `"0", ${etag}`, '*']) {
+        const cached = await get(`/v1/tickets/${ticket.reference}`, acme.token).set('if-none-match', ifNoneMatch);
+        expect([cached.status, cached.headers.etag, cached.text ?? '']).toEqual([304, etag, '']);
+      }
+      expect((await patch(ticket.id, agent.token, { category: 'theory' }, etag)).status).toBe(200);
+      const changed = await get(`/v1/tickets/${ticket.id}`, acme.token).set('if-none-match', etag);
+      expect(changed.status).toBe(200);
+      expect(changed.body).toMatchObject({ id: ticket.id, category: 'theory' });
+      // Tenancy first: another partner learns nothing from a 304.
+      expect((await get(`/v1/tickets/${ticket.id}`, rival.token).set('if-none-match', '*')).status).toBe(404);
+    });
+
     it('two agents with the same ETag at once: one wins, the other gets 412', async () => {
       const ticket = await file(acme.token);
       const etag = await etagOf(ticket.id);

@@ -66,7 +66,7 @@ export const RulesView = Type.Object({
 export const RULES_EXAMPLE = { version: 1, rules: DEFAULT_RULES, changedBy: null, changedAt: null };
 
 export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag of the document as read: the PUT is refused (412) if it changed since' })),
+  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag of the document as read: the PUT is refused (412) if it changed since, or for a weak `W/` tag (strong comparison)' })),
 });
 
 // ---- roster ------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { UnitOfWork } from '@tss/messaging';
-import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { etagOfVersion } from '../domain/document-version';
 import type { EscalationRule } from '../domain/escalation-rules';
 import type { Roster } from '../domain/roster';
@@ -37,12 +37,19 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
   app.get(
     '/v1/escalation/rules',
     {
-      schema: { tags: TAGS, operationId: 'getEscalationRules', summary: 'The escalation rules in force, with their version', response: { 200: { ...RulesView, examples: [RULES_EXAMPLE] } } },
+      schema: {
+        tags: TAGS,
+        operationId: 'getEscalationRules',
+        summary: 'The escalation rules in force, with their version (the ETag)',
+        headers: IfNoneMatchHeaders,
+        response: { 200: { ...RulesView, examples: [RULES_EXAMPLE] }, ...NOT_MODIFIED_RESPONSE },
+      },
       config: { access: READ },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       const rules = await deps.unitOfWork.run((tx) => settingsStore.rules(tx));
-      return reply.header('etag', etagOfVersion(rules.version)).send(rulesView(rules));
+      if (answeredNotModified(request, reply, etagOfVersion(rules.version))) return reply;
+      return reply.send(rulesView(rules));
     },
   );
 
@@ -71,12 +78,19 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
   app.get(
     '/v1/escalation/roster',
     {
-      schema: { tags: TAGS, operationId: 'getEscalationRoster', summary: 'The on-duty roster: weekly shifts per time zone, and dated overrides', response: { 200: RosterView } },
+      schema: {
+        tags: TAGS,
+        operationId: 'getEscalationRoster',
+        summary: 'The on-duty roster: weekly shifts per time zone, and dated overrides, with its version (the ETag)',
+        headers: IfNoneMatchHeaders,
+        response: { 200: RosterView, ...NOT_MODIFIED_RESPONSE },
+      },
       config: { access: READ },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       const roster = await deps.unitOfWork.run((tx) => settingsStore.roster(tx));
-      return reply.header('etag', etagOfVersion(roster.version)).send(rosterView(roster));
+      if (answeredNotModified(request, reply, etagOfVersion(roster.version))) return reply;
+      return reply.send(rosterView(roster));
     },
   );
 

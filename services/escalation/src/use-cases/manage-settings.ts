@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
-import { ifMatchAdmits } from '../domain/document-version';
+import { ifMatchAdmitsVersion } from '../domain/document-version';
 import { validateRules, type EscalationRule, type RuleInput } from '../domain/escalation-rules';
 import { rosterProblems, type Roster } from '../domain/roster';
 import { settingsStore, type Versioned } from '../store/settings.store';
@@ -31,7 +31,7 @@ export const replaceRules = async (tx: EntityManager, input: readonly RuleInput[
   }
   await settingsStore.lockRules(tx);
   const current = await settingsStore.rules(tx);
-  if (change.ifMatch !== undefined && !ifMatchAdmits(change.ifMatch, current.version)) return err(stale('rule set', current.version));
+  if (change.ifMatch !== undefined && !ifMatchAdmitsVersion(change.ifMatch, current.version)) return err(stale('rule set', current.version));
   const version = current.version + 1;
   await settingsStore.insertRules(tx, version, checked.rules, change.by, change.at);
   return ok({ version, value: checked.rules, changedBy: change.by, changedAt: change.at });
@@ -45,7 +45,7 @@ export const replaceRoster = async (tx: EntityManager, roster: Roster, change: R
   if (problems.length > 0) return err({ kind: 'bad_request', detail: `Invalid roster: ${problems.map((p) => `${p.pointer} ${p.message}`).join('; ')}`, extensions: { errors: problems } });
   await settingsStore.lockRoster(tx);
   const current = await settingsStore.roster(tx);
-  if (change.ifMatch !== undefined && !ifMatchAdmits(change.ifMatch, current.version)) return err(stale('roster', current.version));
+  if (change.ifMatch !== undefined && !ifMatchAdmitsVersion(change.ifMatch, current.version)) return err(stale('roster', current.version));
   const version = current.version + 1;
   await settingsStore.insertRoster(tx, version, roster, change.by, change.at);
   return ok({ version, value: roster, changedBy: change.by, changedAt: change.at });

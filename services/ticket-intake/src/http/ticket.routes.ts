@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock, type RequestScope } from '@tss/service-kit';
+import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type AccessRule, type Clock, type RequestScope } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import type { Ticket } from '../domain/ticket';
 import { toTicket } from '../store/ticket.store';
@@ -124,8 +124,10 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         tags: ['tickets'],
         operationId: 'getTicket',
         summary: 'Read one ticket by id or reference number; its ETag is its version',
+        description: 'With `If-None-Match` naming the current ETag, a 304 without a body: the copy held is current.',
         params: TicketParams,
-        response: { 200: TicketRef, ...failureResponses('invalid_reference', 'not_found') },
+        headers: IfNoneMatchHeaders,
+        response: { 200: TicketRef, ...NOT_MODIFIED_RESPONSE, ...failureResponses('invalid_reference', 'not_found') },
       },
       config: { access: READ },
     },
@@ -133,7 +135,9 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
       const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
       if (!found.ok) return sendFailure(reply, found.error);
-      return sendTicket(reply, toTicket(found.value));
+      const ticket = toTicket(found.value);
+      if (answeredNotModified(request, reply, etagOf(ticket))) return reply;
+      return sendTicket(reply, ticket);
     },
   );
 

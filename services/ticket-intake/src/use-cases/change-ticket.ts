@@ -1,5 +1,5 @@
 import type { Clock, Failure, Result } from '@tss/service-kit';
-import { err, ok } from '@tss/service-kit';
+import { err, ifMatchAdmits, ok } from '@tss/service-kit';
 import type { UnitOfWork } from '@tss/messaging';
 import type { Actor } from '../domain/actor';
 import { applyPatch, type Ticket, type TicketPatch } from '../domain/ticket';
@@ -16,9 +16,6 @@ export interface ChangeTicketDeps extends ChangeDeps {
 /** The ETag of a ticket: its version, the sequence of its last event. */
 export const etagOf = (ticket: Pick<Ticket, 'sequence'>): string => `"${ticket.sequence}"`;
 
-/** If-Match values the ticket's current version satisfies (RFC 9110 §13.1.1: a list, or `*`). */
-const matches = (ifMatch: string, ticket: Ticket): boolean =>
-  ifMatch.trim() === '*' || ifMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etagOf(ticket));
 
 /**
  * An agent's PATCH (issue #9 "Concurrency", "Classification by agents"): under the ticket's row
@@ -34,7 +31,8 @@ export const changeTicket = (
     }
     const locked = await ticketStore.lockForChange(tx, input.at.partnerId, input.at.id);
     if (!locked) return err({ kind: 'not_found', detail: 'No such ticket.' });
-    if (!matches(input.ifMatch, locked)) {
+    // RFC 9110 §13.1.1: strong comparison, so a weak tag (`W/"3"`) is a 412 whatever its number.
+    if (!ifMatchAdmits(input.ifMatch, etagOf(locked))) {
       return err({ kind: 'precondition_failed', detail: `The ticket changed since it was read; its ETag is now ${etagOf(locked)}.`, extensions: { etag: etagOf(locked) } });
     }
     const now = deps.clock.now();

@@ -1,0 +1,39 @@
+/**
+ * Entity tags and the conditional request headers that carry them (RFC 9110 §8.8.3, §13.1): pure
+ * functions, so a domain or use case can decide a precondition without any HTTP framework.
+ */
+
+interface EntityTag {
+  weak: boolean;
+  opaque: string;
+}
+
+// §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc is any visible character but DQUOTE.
+const ENTITY_TAG = /(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"/g;
+
+const tagsOf = (header: string): EntityTag[] => [...header.matchAll(ENTITY_TAG)].map((m) => ({ weak: m[1] !== undefined, opaque: m[2] }));
+
+const parse = (etag: string): EntityTag | undefined => tagsOf(etag)[0];
+
+/**
+ * If-Match (§13.1.1): `*`, or a list of which one tag matches the current ETag by strong comparison
+ * (§8.8.3.2: neither tag weak, and the same opaque tag). A weak tag never admits a change: it only
+ * says the representation is equivalent, and a write must not be made over a version it cannot
+ * tell apart from the one read.
+ */
+export const ifMatchAdmits = (ifMatch: string, currentEtag: string): boolean => {
+  if (ifMatch.trim() === '*') return true;
+  const current = parse(currentEtag);
+  if (!current || current.weak) return false;
+  return tagsOf(ifMatch).some((tag) => !tag.weak && tag.opaque === current.opaque);
+};
+
+/**
+ * If-None-Match (§13.1.2): true when the header names the current ETag by weak comparison (the same
+ * opaque tag, weak or not) or is `*`, so a GET or HEAD answers 304 Not Modified (§15.4.5).
+ */
+export const ifNoneMatchMatches = (ifNoneMatch: string, currentEtag: string): boolean => {
+  if (ifNoneMatch.trim() === '*') return true;
+  const current = parse(currentEtag);
+  return current !== undefined && tagsOf(ifNoneMatch).some((tag) => tag.opaque === current.opaque);
+};
