@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { StaffRole, Text, VisibleText } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
-import { createClient, disableClient, listClients, rotateClientSecret } from '../use-cases/manage-clients';
+import { createClient, disableClient, findClient, listClients, rotateClientSecret } from '../use-cases/manage-clients';
 import { NewClientView, toClientView, toNewClientView } from './client.views';
 
 const NewStaffClient = Type.Object(
@@ -41,7 +41,7 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
     async (request, reply) => {
       const { client, clientSecret } = await createClient(deps, { kind: 'staff', ...request.body });
       reply.header('cache-control', 'no-store');
-      return reply.code(201).send(toNewClientView(client, clientSecret));
+      return reply.code(201).header('location', `/v1/clients/${client.clientId}`).send(toNewClientView(client, clientSecret));
     },
   );
 
@@ -58,6 +58,25 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
     },
     async () => {
       return { items: (await listClients(deps, STAFF)).map(toClientView) };
+    },
+  );
+
+  app.get(
+    '/v1/clients/:cid',
+    {
+      schema: {
+        tags: ['clients'],
+        operationId: 'getStaffClient',
+        summary: 'Read a staff API client (admin), as the list shows it; never its secret',
+        params: ClientParams,
+        response: { 200: Type.Ref('ApiClient'), ...NOT_FOUND },
+      },
+      config: { access: ADMIN },
+    },
+    async (request, reply) => {
+      const client = await findClient(deps, STAFF, request.params.cid);
+      if (!client) return sendFailure(reply, { kind: 'not_found', detail: 'No such staff client.' });
+      return toClientView(client);
     },
   );
 

@@ -5,8 +5,7 @@ import type { DataSource } from 'typeorm';
 import { Text, VisibleText } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
-import { PartnerEntity } from '../store/gateway.entities';
-import { createClient, createPartner, disableClient, findActivePartner, listClients, rotateClientSecret, updatePartner } from '../use-cases/manage-clients';
+import { createClient, createPartner, disableClient, findActivePartner, findClient, findPartner, listClients, listPartners, rotateClientSecret, updatePartner } from '../use-cases/manage-clients';
 import { NewClientView, toClientView, toNewClientView } from './client.views';
 
 const PartnerView = Type.Object(
@@ -73,9 +72,25 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
       },
       config: { access: ADMIN },
     },
-    async () => {
-      const partners = await deps.dataSource.getRepository(PartnerEntity).find({ order: { createdAt: 'ASC' } });
-      return { items: partners.map(toView) };
+    async () => ({ items: (await listPartners(deps)).map(toView) }),
+  );
+
+  app.get(
+    '/v1/partners/:id',
+    {
+      schema: {
+        tags: ['partners'],
+        operationId: 'getPartner',
+        summary: 'Read a partner (admin): as the list shows it',
+        params: PartnerParams,
+        response: { 200: Type.Ref('Partner'), ...NOT_FOUND },
+      },
+      config: { access: ADMIN },
+    },
+    async (request, reply) => {
+      const partner = await findPartner(deps, request.params.id);
+      if (!partner) return noPartner(reply);
+      return toView(partner);
     },
   );
 
@@ -116,7 +131,7 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
       if (!partner) return noPartner(reply);
       const { client, clientSecret } = await createClient(deps, { kind: 'partner', partnerId: partner.id });
       reply.header('cache-control', 'no-store');
-      return reply.code(201).send(toNewClientView(client, clientSecret));
+      return reply.code(201).header('location', `/v1/partners/${partner.id}/clients/${client.clientId}`).send(toNewClientView(client, clientSecret));
     },
   );
 
@@ -135,6 +150,26 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
     async (request, reply) => {
       if (!(await findActivePartner(deps, request.params.id))) return noPartner(reply);
       return { items: (await listClients(deps, { kind: 'partner', partnerId: request.params.id })).map(toClientView) };
+    },
+  );
+
+  app.get(
+    '/v1/partners/:id/clients/:cid',
+    {
+      schema: {
+        tags: ['partners'],
+        operationId: 'getPartnerClient',
+        summary: "Read a partner's API client (admin), as the list shows it; never its secret",
+        params: PartnerClientParams,
+        response: { 200: Type.Ref('ApiClient'), ...NOT_FOUND },
+      },
+      config: { access: ADMIN },
+    },
+    async (request, reply) => {
+      // As the list: the clients of an active partner, the disabled ones too.
+      const client = (await findActivePartner(deps, request.params.id)) ? await findClient(deps, { kind: 'partner', partnerId: request.params.id }, request.params.cid) : undefined;
+      if (!client) return sendFailure(reply, { kind: 'not_found', detail: 'No such client of this partner.' });
+      return toClientView(client);
     },
   );
 

@@ -54,9 +54,11 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
         if (minted.error.kind === 'conflict') reply.header('retry-after', '1');
         return sendFailure(reply, minted.error);
       }
+      // A link is a signed token, not a stored row: what a GET reads is the site page it opens (docs/adr/0065).
       return reply
         .code(201)
         .header('cache-control', 'no-store')
+        .header('location', minted.value.url)
         .send({ linkId: minted.value.linkId, url: minted.value.url, expiresAt: minted.value.expiresAt.toISOString() });
     },
   );

@@ -90,6 +90,10 @@ const ownerWhere = (owner: ClientOwner) => (owner.kind === 'partner' ? { kind: '
 export const listClients = (deps: Pick<Deps, 'dataSource'>, owner: ClientOwner): Promise<ApiClientRow[]> =>
   deps.dataSource.getRepository(ApiClientEntity).find({ where: ownerWhere(owner), order: { createdAt: 'ASC' } });
 
+/** One client of its owner, active or disabled (as listed); undefined when the owner has no such client. */
+export const findClient = async (deps: Pick<Deps, 'dataSource'>, owner: ClientOwner, clientId: string): Promise<ApiClientRow | undefined> =>
+  (await deps.dataSource.getRepository(ApiClientEntity).findOneBy({ clientId, ...ownerWhere(owner) })) ?? undefined;
+
 /** Disabling a client revokes every token it holds at once (the gateway checks each request). */
 export const disableClient = async (deps: Deps, owner: ClientOwner, clientId: string): Promise<ApiClientRow | undefined> =>
   deps.unitOfWork.run(async (tx) => {
@@ -138,6 +142,13 @@ export const bootstrapAdmin = async (deps: Deps, given: { clientId?: string; cli
     const input: ClientInput = { kind: 'staff', roles: ['admin'], clientId: given.clientId ?? `sc_bootstrap_${randomUUID().slice(0, 8)}`, displayName: 'Bootstrap admin' };
     return { client: await insertClient(tx, deps, input, await hashClientSecret(clientSecret)), clientSecret };
   });
+
+/** Every partner, active or not, oldest first. */
+export const listPartners = (deps: Pick<Deps, 'dataSource'>): Promise<PartnerRow[]> => deps.dataSource.getRepository(PartnerEntity).find({ order: { createdAt: 'ASC' } });
+
+/** A partner, active or not (as listed); undefined when there is none. */
+export const findPartner = async (deps: Pick<Deps, 'dataSource'>, partnerId: string): Promise<PartnerRow | undefined> =>
+  (await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: partnerId })) ?? undefined;
 
 export const findActivePartner = (deps: Pick<Deps, 'dataSource'>, partnerId: string) =>
   deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: partnerId, active: true });

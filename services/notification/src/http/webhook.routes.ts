@@ -100,6 +100,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
     },
     async (request, reply) => {
       const result = await tx((m) => endpoints.createEndpoint(m, ownerOf(request), request.body, deps.checkUrl, deps.secrets, deps.clock.now()));
+      if (result.ok) reply.header('location', `/v1/webhooks/endpoints/${result.value.id}`);
       return answer(reply, result, 201, (e) => ({ ...endpointView(e), secret: e.plainSecret }));
     },
   );

@@ -57,7 +57,8 @@ export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstanc
     async (request, reply) => {
       const result = await rateByToken(deps, request.params.token, bodyOf(request.body));
       if (!result.ok) return sendFailure(reply, result.error);
-      return reply.code(201).send(toRatingResponse(result.value));
+      // The ticket's rating, as POST /v1/tickets/{id}/rating names it: the link is a credential, not a name (docs/adr/0065).
+      return reply.code(201).header('location', `/v1/tickets/${result.value.ticketId}/rating`).send(toRatingResponse(result.value));
     },
   );
 

@@ -68,7 +68,7 @@ export const attachmentRoutes = (deps: AttachmentRoutesDeps) => async (fastify: 
         operationId: 'uploadAttachments',
         summary: 'Upload attachments to a ticket (P8)',
         description:
-          'One or more `file` parts of multipart/form-data. JPG, GIF and PNG images are accepted, and ZIP or RAR archives holding only those and BMP; the type is judged by the content, never the name. A bare BMP is refused (415) with a request to put it in a ZIP or RAR. Archives are checked from their directory (entry count, uncompressed size, compression ratio) before anything is read, so a compression bomb is refused (422) unopened. Each file and the request as a whole have size limits (413). On any refusal nothing is stored. The files are not yet part of the thread: name their ids in a message to attach them.',
+          'One or more `file` parts of multipart/form-data. JPG, GIF and PNG images are accepted, and ZIP or RAR archives holding only those and BMP; the type is judged by the content, never the name. A bare BMP is refused (415) with a request to put it in a ZIP or RAR. Archives are checked from their directory (entry count, uncompressed size, compression ratio) before anything is read, so a compression bomb is refused (422) unopened. Each file and the request as a whole have size limits (413). On any refusal nothing is stored. The files are not yet part of the thread: name their ids in a message to attach them. `Location` names the attachment, or the ticket’s attachment list when several files were sent.',
         consumes: ['multipart/form-data'],
         params: TicketParams,
         body: UploadForm,
@@ -93,7 +93,10 @@ export const attachmentRoutes = (deps: AttachmentRoutesDeps) => async (fastify: 
       if (!uploads.ok) return sendFailure(reply, uploads.error);
       const stored = await storeAttachments(deps, { ticket, uploads: uploads.value.files, uploadedBy: uploaderOf(scope) });
       if (!stored.ok) return sendFailure(reply, stored.error);
-      return reply.code(201).send({ items: stored.value.map(toAttachmentView) });
+      // One file: the attachment itself; several: the ticket's list, which holds them all (docs/adr/0065).
+      const [only, ...more] = stored.value;
+      const location = more.length === 0 && only ? `/v1/tickets/${ticket.id}/attachments/${only.id}` : `/v1/tickets/${ticket.id}/attachments`;
+      return reply.code(201).header('location', location).send({ items: stored.value.map(toAttachmentView) });
     },
   );
 
