@@ -164,6 +164,27 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
     expect(foreign.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
   });
 
+  it('P3: the clocks are read by reference as by id, in any case, with or without dashes; another partner’s reference is a 404', async () => {
+    const ticket = await file(ann);
+    const byId = await sla(ticket.id);
+    const forms = [ticket.reference, ticket.reference.toLowerCase(), ticket.reference.replace(/-/g, ''), ticket.reference.slice(4).toLowerCase()];
+    for (const [form, token] of forms.flatMap((f) => [acme.token, ann, agent.token].map((t) => [f, t] as const))) {
+      const response = await get(`/v1/tickets/${form}/sla`, token);
+      expect([form, response.status]).toEqual([form, 200]);
+      expect(response.body).toEqual({ ...byId, ticketId: ticket.id });
+    }
+    for (const token of [rival.token, await client.requester(acme.token, 'cust-bob')]) {
+      const foreign = await get(`/v1/tickets/${ticket.reference}/sla`, token);
+      expect(foreign.status).toBe(404);
+      expect(foreign.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    }
+    // A wrong check character is a 400 "invalid reference", as on intake's routes.
+    const last = ticket.reference.slice(-1);
+    const typo = `${ticket.reference.slice(0, -1)}${last === '0' ? '1' : '0'}`;
+    const invalid = await get(`/v1/tickets/${typo}/sla`, acme.token);
+    expect([invalid.status, invalid.body.type]).toEqual([400, 'https://tss.dev/problems/invalid-reference']);
+  });
+
   describe('GET /v1/reports/sla', () => {
     it('per level: owed, met, breached, compliance, median and p90 response times; filtered by partner, level and product; CSV on request', async () => {
       const from = clock.now().toISOString();

@@ -10,6 +10,7 @@ import { CreateResponseClocks1764115400000 } from './store/migrations/1764115400
 import { ClockRequester1764633600000 } from './store/migrations/1764633600000-clock-requester';
 import { ClockLifecycle1765200000000 } from './store/migrations/1765200000000-clock-lifecycle';
 import { ClocksFillfactor1765300500000 } from './store/migrations/1765300500000-clocks-fillfactor';
+import { TicketReference1765400100000 } from './store/migrations/1765400100000-ticket-reference';
 import { clockClaimLock, SLA_SCHEMA } from './store/response-clock.store';
 
 /**
@@ -54,6 +55,7 @@ export const slaTimerService: ServiceModule = {
     ...policiesPart.migrations,
     ClockLifecycle1765200000000,
     ClocksFillfactor1765300500000,
+    TicketReference1765400100000,
   ],
   build: (deps) => {
     const timers = new TimerStore({ schema: SLA_SCHEMA, clock: deps.clock });

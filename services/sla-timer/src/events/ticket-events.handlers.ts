@@ -44,6 +44,7 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
       {
         ticketId: event.subject,
         partnerId: event.data.partnerId,
+        reference: event.data.reference,
         requesterId: event.data.requester.id ?? null,
         product: event.data.product ?? null,
         level: event.data.level,

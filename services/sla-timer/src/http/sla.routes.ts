@@ -7,6 +7,7 @@ import { failureResponses, requesterOf, scopeOf, sendFailure, type AccessRule, t
 import { resolutionMs } from '../domain/ticket-clocks';
 import { responseClockStore, type StoredClock } from '../store/response-clock.store';
 import { slaTicketStore } from '../store/sla-ticket.store';
+import { clockedTicketId } from '../use-cases/find-clocked-ticket';
 
 const ClockView = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -37,6 +38,16 @@ const TicketSlaView = Type.Object(
   },
   { $id: 'TicketSla' },
 );
+
+/** A ticket named in a path: its id or its reference number (P3), as intake's routes take it. */
+const TicketParams = Type.Object({
+  id: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'The ticket id (uuid) or its reference number (TSS-XXXXX-XXXXC, any case, dashes optional)',
+    examples: ['3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f', 'TSS-K7QM2-ZC4XD'],
+  }),
+});
 
 const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
 
@@ -74,8 +85,9 @@ export const slaRoutes = (deps: { dataSource: DataSource; clock: Clock }) => asy
         tags: ['sla'],
         operationId: 'getTicketSla',
         summary: "A ticket's response clocks, open and past, and its resolution time (P5)",
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-        response: { 200: TicketSlaView, ...failureResponses('not_found') },
+        description: 'By the ticket id or its reference number, as every ticket route (P3).',
+        params: TicketParams,
+        response: { 200: TicketSlaView, ...failureResponses('invalid_reference', 'not_found') },
       },
       config: { access: READ },
     },
@@ -84,15 +96,17 @@ export const slaRoutes = (deps: { dataSource: DataSource; clock: Clock }) => asy
       // Tenancy from sla-timer's own projection: clocks carry the partner and requester of their ticket; staff see all.
       const tenant = scope.kind === 'staff' ? {} : { partnerId: scope.partnerId, requesterId: requesterOf(scope) };
       const manager = deps.dataSource.manager;
-      const rows = await responseClockStore.listForTicket(manager, tenant, request.params.id);
+      const ticketId = await clockedTicketId(manager, scope, request.params.id);
+      if (!ticketId.ok) return sendFailure(reply, ticketId.error);
+      const rows = await responseClockStore.listForTicket(manager, tenant, ticketId.value);
       // Every ticket gets a clock when sla-timer learns of it (ticket.created): none is a ticket
       // this caller may not see, or one not known here yet. Both are a 404, as in ticket-intake.
       if (rows.length === 0) return sendFailure(reply, { kind: 'not_found', detail: 'No clocks for such a ticket.' });
       const now = deps.clock.now();
-      const ticket = await slaTicketStore.find(manager, request.params.id);
+      const ticket = await slaTicketStore.find(manager, ticketId.value);
       const resolved = ticket ? resolutionMs(ticket) : undefined;
       return {
-        ticketId: request.params.id,
+        ticketId: ticketId.value,
         clocks: rows.map((r) => toView(r, now)),
         ...(ticket?.resolvedAt && resolved !== undefined ? { resolution: { resolvedAt: ticket.resolvedAt.toISOString(), resolutionMs: resolved } } : {}),
       };

@@ -38,6 +38,17 @@ export const slaTicketStore = {
     return rows[0] ? toTicket(rows[0]) : undefined;
   },
 
+  /**
+   * The id of the ticket with this reference number (normalised by `parseReference`), within the
+   * partner when one is given (staff: any). Tickets known before references were kept have none.
+   */
+  async idByReference(tx: EntityManager, reference: string, partnerId: string | undefined): Promise<string | undefined> {
+    const rows = (await tx.query(`SELECT ticket_id FROM ${T} WHERE reference = $1 AND ($2::uuid IS NULL OR partner_id = $2::uuid)`, [reference, partnerId ?? null])) as {
+      ticket_id: string;
+    }[];
+    return rows[0]?.ticket_id;
+  },
+
   async find(tx: EntityManager, ticketId: string): Promise<TicketSla | undefined> {
     const rows = (await tx.query(`SELECT * FROM ${T} WHERE ticket_id = $1`, [ticketId])) as TicketRow[];
     return rows[0] ? toTicket(rows[0]) : undefined;

@@ -75,12 +75,13 @@ const commit = async (tx: EntityManager, deps: ClockDeps, ticket: TicketSla, eff
 export const applyTicketCreated = async (
   tx: EntityManager,
   deps: ClockDeps,
-  input: { ticketId: string; partnerId: string; requesterId: string | null; product: string | null; level: ServiceLevel; receivedAt: Date; sequence: number },
+  input: { ticketId: string; partnerId: string; reference: string; requesterId: string | null; product: string | null; level: ServiceLevel; receivedAt: Date; sequence: number },
   now: Date,
   logger?: Pick<Logger, 'warn'>,
 ): Promise<ApplyOutcome> => {
   const env = await environment(tx, input.partnerId, undefined, now);
-  const { ticket, effects } = openTicket(input, env);
+  const { reference, ...opening } = input;
+  const { ticket, effects } = openTicket(opening, env);
   const [opened] = effects;
   if (effects.length !== 1 || opened.kind !== 'started') throw new Error(`ticket ${input.ticketId}: ticket.created must start exactly one clock`);
   // The ticket, its clock and the clock's first timer in one statement (its timer ids are new:
@@ -88,7 +89,7 @@ export const applyTicketCreated = async (
   // nothing is written and nothing starts twice.
   const first = nextTimerFor(opened.clock, now);
   const timers = deps.timers.scheduleAllStatement(first ? [first] : [], OPENING_TIMERS_FIRST_PARAM, { onlyIf: `EXISTS (SELECT 1 FROM ${OPENED_CLOCK})` });
-  if (!(await insertOpenedTicket(tx, ticket, opened.clock, now, timers))) return 'duplicate';
+  if (!(await insertOpenedTicket(tx, ticket, reference, opened.clock, now, timers))) return 'duplicate';
   warnOfCalendarFallbacks(logger, ticket, effects);
   await publishStarted(tx, deps.outbox, { ticketId: ticket.ticketId, partnerId: ticket.partnerId }, opened.clock, { phoneSupport: await phoneSupportOf(tx, env, opened.clock) });
   return 'applied';

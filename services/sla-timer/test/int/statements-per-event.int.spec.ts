@@ -94,7 +94,7 @@ describe('sla-timer statements per ticket event (issues #11, #15, docs/adr/0046)
   });
 
   const create = (tx: EntityManager, ticketId: string, partnerId: string) =>
-    applyTicketCreated(tx, deps, { ticketId, partnerId, requesterId: 'cust-1', product: 'reader', level: 'standard', receivedAt: clock.now(), sequence: 1 }, clock.now());
+    applyTicketCreated(tx, deps, { ticketId, partnerId, reference: 'TSS-01234-56789', requesterId: 'cust-1', product: 'reader', level: 'standard', receivedAt: clock.now(), sequence: 1 }, clock.now());
   const other = (tx: EntityManager, ticketId: string, partnerId: string, sequence: number) => applyTicketEvent(tx, deps, { ticketId, partnerId, sequence, fact: { kind: 'other' } }, clock.now());
   /** The tickets' clocks, in the order of `ticketIds`. */
   const clocksOf = async (ticketIds: string[]) =>
