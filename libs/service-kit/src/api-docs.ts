@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { AccessRule } from './http/scope';
 import { lazily } from './lazily';
 import { PROBLEM_CONTENT_TYPE } from './problem';
+import { documentResponseHeaders, type DeclaredResponseHeaders } from './response-headers-docs';
 
 /** Public paths of the API documentation. */
 export const API_DOCS_PREFIXES = ['/docs', '/openapi.json', '/openapi.yaml'] as const;
@@ -163,10 +164,15 @@ const gapsOf = (route: RouteOptions, described: Readonly<Record<string, string>>
 };
 
 /**
- * Top-level tags with descriptions, problem responses under their real media type (RFC 9457), and
- * query parameters with a default optional.
+ * Top-level tags with descriptions, problem responses under their real media type (RFC 9457),
+ * query parameters with a default optional, and the headers each response carries
+ * (response-headers-docs.ts).
  */
-const completeDocument = (generated: OpenApiDocument, tags: Readonly<Record<string, string>>): OpenApiDocument => {
+const completeDocument = (
+  generated: OpenApiDocument,
+  tags: Readonly<Record<string, string>>,
+  declaredHeaders: (method: string, path: string) => DeclaredResponseHeaders | undefined,
+): OpenApiDocument => {
   const document = structuredClone(generated);
   const used = new Set<string>();
   for (const pathItem of Object.values(document.paths ?? {})) {
@@ -189,6 +195,7 @@ const completeDocument = (generated: OpenApiDocument, tags: Readonly<Record<stri
       }
     }
   }
+  documentResponseHeaders(document, declaredHeaders);
   const described = Object.entries(tags).filter(([name]) => used.has(name));
   document.tags = [...(document.tags ?? []).filter((t) => !Object.hasOwn(tags, t.name)), ...described.map(([name, description]) => ({ name, description }))];
   return document;
@@ -211,7 +218,12 @@ export const installApiDocs = async (app: FastifyInstance): Promise<void> => {
   const docs: ApiDocs = {
     registeredRoutes: () => documented.flatMap((r) => methodsOf(r).map((method) => ({ method, url: r.url, path: openApiPath(r.url) }))),
     // @fastify/swagger types its result as any OpenAPI version; createServiceApp asks for 3.1.
-    ownDocument: () => (own ??= completeDocument(app.swagger() as unknown as OpenApiDocument, tags())),
+    ownDocument: () =>
+      (own ??= completeDocument(
+        app.swagger() as unknown as OpenApiDocument,
+        tags(),
+        (method, path) => documented.find((r) => methodsOf(r).includes(method) && openApiPath(r.url) === path)?.config?.responseHeaders,
+      )),
     serveDocument: (next) => {
       source = next;
     },

@@ -12,6 +12,7 @@ export * from './create-app';
 export * from './shutdown';
 export * from './auth';
 export * from './api-docs';
+export * from './response-headers-docs';
 export * from './http/uri-length';
 export * from './http/json-body';
 export * from './http/multipart-text';

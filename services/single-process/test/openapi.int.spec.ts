@@ -149,6 +149,45 @@ describe('the OpenAPI document, single-process mode', () => {
     expect(defaulted.filter((p) => p.required !== false).map((p) => `${p.operationId} ${p.name}`)).toEqual([]);
   });
 
+  it('describes the response headers the routes send, once each under components.headers', () => {
+    type Response = { headers?: Record<string, { $ref?: string }> };
+    const headersOf = (operationId: string, status: string) =>
+      Object.keys((operationsOf(document).find((o) => o.operation.operationId === operationId)?.operation.responses?.[status] as Response | undefined)?.headers ?? {});
+    const responses = operationsOf(document).flatMap(({ operation }) =>
+      Object.entries((operation.responses ?? {}) as Record<string, Response>).map(([status, response]) => ({ operationId: operation.operationId, status, headers: Object.keys(response.headers ?? {}) })),
+    );
+    const RATE_LIMIT = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+
+    expect(Object.keys(document.components?.headers ?? {}).sort()).toEqual(['ETag', 'Idempotent-Replayed', 'Location', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After']);
+    // Every 201 names what it created (docs/adr/0065); every 429 and 503 says when to retry.
+    expect(responses.filter((r) => r.status === '201' && !r.headers.includes('Location')).map((r) => r.operationId)).toEqual([]);
+    expect(responses.filter((r) => ['429', '503'].includes(r.status) && !r.headers.includes('Retry-After')).map((r) => `${r.operationId} ${r.status}`)).toEqual([]);
+    expect(responses.filter((r) => r.status === '429' && !RATE_LIMIT.every((h) => r.headers.includes(h))).map((r) => r.operationId)).toEqual([]);
+    expect(headersOf('fileTicket', '201')).toEqual(expect.arrayContaining(['Location', 'ETag', 'Idempotent-Replayed', ...RATE_LIMIT]));
+    expect(headersOf('getTicket', '200')).toEqual(expect.arrayContaining(['ETag', ...RATE_LIMIT]));
+    expect(headersOf('getTicket', '304')).toEqual(expect.arrayContaining(['ETag']));
+    expect(headersOf('changeTicket', '200')).toContain('ETag');
+    expect(headersOf('putEscalationRoster', '200')).toContain('ETag');
+    expect(headersOf('createReferral', '202')).toContain('Location');
+    expect(headersOf('createSiteLink', '409')).toContain('Retry-After');
+    expect(headersOf('fileTicket', '409')).toContain('Retry-After');
+    expect(headersOf('listTickets', '200')).not.toContain('ETag');
+    expect(headersOf('listTickets', '200')).not.toContain('Location');
+  });
+
+  it('the headers a 201 documents are the ones it sends', async () => {
+    const generated = running.generatedAdmin!;
+    const acme = await client.partner(await client.token(generated.clientId, generated.clientSecret), 'Acme Headers');
+    const filed = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).set('idempotency-key', 'headers-1').send({ product: 'reader', productVersion: '4', description: 'Crash' });
+    const replayed = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).set('idempotency-key', 'headers-1').send({ product: 'reader', productVersion: '4', description: 'Crash' });
+    const documented = Object.keys(
+      ((operationsOf(document).find((o) => o.operation.operationId === 'fileTicket')?.operation.responses?.['201'] ?? {}) as { headers?: Record<string, unknown> }).headers ?? {},
+    );
+
+    expect([filed.status, replayed.status]).toEqual([201, 201]);
+    expect(documented.filter((h) => replayed.headers[h.toLowerCase()] === undefined)).toEqual([]);
+  });
+
   it('shows an example of filing a ticket', () => {
     const fileTicket = operationsOf(document).find((o) => o.operation.operationId === 'fileTicket');
     const media = fileTicket?.operation.requestBody?.content?.['application/json'];

@@ -51,7 +51,7 @@ export const referralRoutes = (deps: ReferralRouteDeps) => async (fastify: Fasti
         body: CreateReferralBody,
         response: { 202: ReferralView, ...failureResponses('bad_request', 'invalid_reference', 'forbidden', 'not_found') },
       },
-      config: { access: REFER },
+      config: { access: REFER, responseHeaders: { 202: ['Location'] } },
     },
     async (request, reply) => {
       const { staffId } = scopeOf(request, 'staff');

@@ -45,7 +45,8 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
         params: Type.Object({ id: TicketIdOrReference }),
         response: { 201: Type.Ref('SiteLink'), ...failureResponses('bad_request', 'not_found', 'conflict', 'unprocessable') },
       },
-      config: { access: MANAGE_LINKS },
+      // The 409 (the site has not heard of the ticket yet) says when to try again.
+      config: { access: MANAGE_LINKS, responseHeaders: { 409: ['Retry-After'] } },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'staff');

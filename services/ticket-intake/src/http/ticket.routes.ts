@@ -86,7 +86,8 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         body: FileTicketBody,
         response: { 201: TicketRef, ...failureResponses('idempotency_mismatch', 'unprocessable') },
       },
-      config: { access: WRITE },
+      // The new ticket's version, as its GET sends it (sendTicket).
+      config: { access: WRITE, responseHeaders: { 201: ['ETag'] } },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');

@@ -1,0 +1,111 @@
+/**
+ * The response headers the OpenAPI document describes, each once under `components.headers`, and
+ * the rules that say which responses carry them. Most follow from what the document already says
+ * (a 201, an Idempotency-Key or If-Match parameter, a 429); a route declares only what cannot be
+ * told from its schema (`config.responseHeaders`).
+ */
+
+export const RESPONSE_HEADERS = {
+  Location: {
+    description: 'The resource the request created, which a GET reads (RFC 9110 §10.2.2, docs/adr/0065)',
+    schema: { type: 'string', format: 'uri-reference' },
+  },
+  ETag: {
+    description: 'The version of the resource (RFC 9110 §8.8.3): send it in `If-Match` to change it, in `If-None-Match` to read it only once it changed',
+    schema: { type: 'string' },
+  },
+  'Idempotent-Replayed': {
+    description: '`true` on the answer kept for an earlier request with the same Idempotency-Key, replayed (docs/adr/0028)',
+    schema: { type: 'string', enum: ['true'] },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again (RFC 9110 §10.2.3)',
+    schema: { type: 'integer', minimum: 0 },
+  },
+  'RateLimit-Limit': {
+    description: 'Requests the caller may make in the window (IETF draft-ietf-httpapi-ratelimit-headers; docs/adr/0011)',
+    schema: { type: 'integer', minimum: 0 },
+  },
+  'RateLimit-Remaining': {
+    description: 'Requests left in the current window',
+    schema: { type: 'integer', minimum: 0 },
+  },
+  'RateLimit-Reset': {
+    description: 'Seconds until the window ends',
+    schema: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+export type ResponseHeaderName = keyof typeof RESPONSE_HEADERS;
+
+/** Headers a route sends that its schema cannot tell, by response status: `{ 201: ['ETag'] }`. */
+export type DeclaredResponseHeaders = Readonly<Partial<Record<number, readonly ResponseHeaderName[]>>>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Response headers for the document that no rule in response-headers-docs.ts derives. */
+    responseHeaders?: DeclaredResponseHeaders;
+  }
+}
+
+const RATE_LIMIT_HEADERS: readonly ResponseHeaderName[] = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const headerParameters = (operation: Record<string, unknown>): Set<string> =>
+  new Set(
+    (Array.isArray(operation.parameters) ? operation.parameters : [])
+      .filter((p): p is Record<string, unknown> => isRecord(p) && p.in === 'header')
+      .map((p) => String(p.name).toLowerCase()),
+  );
+
+/**
+ * The headers one response of an operation carries:
+ * - every 201 names what it created (`Location`, docs/adr/0065);
+ * - an operation that takes `If-Match` or `If-None-Match` sends the `ETag` on its 2xx and 304;
+ * - one that takes an `Idempotency-Key` marks a replayed 2xx (`Idempotent-Replayed`), and its 409
+ *   (the first request still running) says when to retry;
+ * - one behind the edge's rate limit (it lists 429) sends `RateLimit-*` on what passed the limiter
+ *   (2xx, 3xx) and on the 429, which also says when to retry; so does every 503 (draining,
+ *   a dependency down);
+ * - and whatever the route declares for the status.
+ */
+export const headersOfResponse = (operation: Record<string, unknown>, status: string, declared: DeclaredResponseHeaders | undefined): ResponseHeaderName[] => {
+  const responses = isRecord(operation.responses) ? operation.responses : {};
+  const parameters = headerParameters(operation);
+  const success = /^2/.test(status);
+  const rateLimited = '429' in responses;
+  const names: ResponseHeaderName[] = [];
+  if (status === '201') names.push('Location');
+  if ((success || status === '304') && (parameters.has('if-match') || parameters.has('if-none-match'))) names.push('ETag');
+  if (success && parameters.has('idempotency-key')) names.push('Idempotent-Replayed');
+  if (rateLimited && (/^[23]/.test(status) || status === '429')) names.push(...RATE_LIMIT_HEADERS);
+  if (status === '429' || status === '503' || (status === '409' && parameters.has('idempotency-key'))) names.push('Retry-After');
+  names.push(...(declared?.[Number(status)] ?? []));
+  return [...new Set(names)];
+};
+
+/**
+ * Adds the response headers to every response of the document, by reference to
+ * `components.headers` (each described once). `declaredFor` gives a route's own declaration by
+ * method and path.
+ */
+export const documentResponseHeaders = (
+  document: { paths?: Record<string, Record<string, unknown>>; components?: Record<string, Record<string, unknown> | undefined> },
+  declaredFor: (method: string, path: string) => DeclaredResponseHeaders | undefined,
+): void => {
+  document.components = { ...document.components, headers: { ...document.components?.headers, ...structuredClone(RESPONSE_HEADERS) } };
+  for (const [path, pathItem] of Object.entries(document.paths ?? {})) {
+    for (const [method, operation] of Object.entries(pathItem)) {
+      if (!isRecord(operation) || !isRecord(operation.responses)) continue;
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (!isRecord(response)) continue;
+        const names = headersOfResponse(operation, status, declaredFor(method.toUpperCase(), path));
+        if (names.length === 0) continue;
+        const headers = isRecord(response.headers) ? response.headers : {};
+        for (const name of names) headers[name] ??= { $ref: `#/components/headers/${name}` };
+        response.headers = headers;
+      }
+    }
+  }
+};
