@@ -138,6 +138,46 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
     expect(clocks[1].remainingMs).toBe(7 * 24 * HOUR);
   });
 
+  it('P5: a referred ticket goes back to support only naming its level; the development clock re-targets to it from its start', async () => {
+    const ticket = await file(acme.token);
+    await reply(ticket.id);
+    await advance(HOUR);
+    await patch(ticket.id, { level: 'development' });
+    const referredAt = clock.now().toISOString();
+    await advance(2 * HOUR);
+    const refuse = async (body: Record<string, unknown>) => {
+      const refused = await http().patch(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' }).set('if-match', await etagOf(ticket.id)).send(body);
+      expect({ status: refused.status, pointer: refused.body.errors?.[0]?.pointer }).toEqual({ status: 422, pointer: '/level' });
+    };
+    await refuse({ status: 'open' });
+    await refuse({ level: 'standard' });
+    expect((await get(`/v1/tickets/${ticket.id}`, acme.token)).body).toMatchObject({ status: 'referred', level: 'development' });
+    await patch(ticket.id, { status: 'open', level: 'standard', note: 'Development found a configuration fix; support answers.' });
+    expect((await get(`/v1/tickets/${ticket.id}`, acme.token)).body).toMatchObject({ status: 'open', level: 'standard', responseOwed: true });
+    const clocks = (await sla(ticket.id)).clocks;
+    expect(clocks.map((c) => [c.status, c.level, c.owedBy, c.startedBy])).toEqual([
+      ['met', 'standard', 'support', 'created'],
+      ['running', 'standard', 'support', 'referral'],
+    ]);
+    expect(clocks[1]).toMatchObject({ startedAt: referredAt, dueAt: new Date(Date.parse(referredAt) + 12 * HOUR).toISOString() });
+    expect((await slaTypes(ticket.id)).slice(-2)).toEqual(['sla.clock_started', 'sla.retargeted']);
+  });
+
+  it('P5: the development department waiting on the requester: their answer goes back to it and owes a response within 7 days', async () => {
+    const ticket = await file(ann);
+    await patch(ticket.id, { level: 'development' });
+    await patch(ticket.id, { status: 'awaiting_customer', waitReason: 'cannot_reproduce' });
+    await advance(24 * HOUR);
+    const answered = await http().post(`/v1/tickets/${ticket.id}/messages`).auth(ann, { type: 'bearer' }).send({ body: 'A video of the crash is attached.' });
+    expect(answered.body.ticket).toMatchObject({ status: 'referred', level: 'development', responseOwed: true });
+    const clocks = (await sla(ticket.id)).clocks;
+    expect(clocks.map((c) => [c.status, c.level, c.owedBy])).toEqual([
+      ['cancelled', 'development', 'development'],
+      ['running', 'development', 'development'],
+    ]);
+    expect(clocks[1]).toMatchObject({ startedAt: clock.now().toISOString(), remainingMs: 7 * 24 * HOUR });
+  });
+
   it('P5/P11: resolution cancels the clock and its time is reported, never breached; reopening owes a response again', async () => {
     const ticket = await file(ann);
     await advance(5 * HOUR);

@@ -121,6 +121,21 @@ describe('ticket lifecycle (issue #9)', () => {
       expectProblem(await http().post('/v1/tickets').auth(ann, { type: 'bearer' }).send(sampleTicket({ partnerId: rival.partnerId })), 422, 'unprocessable');
     });
 
+    it('P5: level development is given only by referral: filing at it is a 422, whoever files, and files nothing', async () => {
+      const filed = async () => (await platform.query<{ n: number }>('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.tickets WHERE partner_id = $1', [acme.partnerId]))[0].n;
+      const before = await filed();
+      for (const [token, body] of [
+        [acme.token, sampleTicket({ level: 'development' })],
+        [ann, sampleTicket({ level: 'development' })],
+        [agent.token, sampleTicket({ partnerId: acme.partnerId, level: 'development', levelConfirmed: true })],
+      ] as const) {
+        const response = await http().post('/v1/tickets').auth(token, { type: 'bearer' }).send(body);
+        expectProblem(response, 422, 'unprocessable');
+        expect(response.body.errors?.[0]?.pointer).toBe('/level');
+      }
+      expect(await filed()).toBe(before);
+    });
+
     it('an Idempotency-Key belongs to its caller: a requester reusing its partner’s key files its own ticket', async () => {
       const key = `shared-${randomUUID()}`;
       const body = sampleTicket({ requester: { id: 'cust-ann' } });

@@ -103,8 +103,11 @@ export const applyTicketFact = (
       return { ticket, effects: [stopped(respond(openClock, fact.at, env.now))] };
     case 'status_changed': {
       const next = { ...ticket, status: fact.to };
-      if (!openClock || !owesNothing(fact.to)) return { ticket: next, effects: [] };
-      return { ticket: next, effects: [stopped(cancel(openClock, fact.at, fact.to, env.now))] };
+      if (openClock) return { ticket: next, effects: owesNothing(fact.to) ? [stopped(cancel(openClock, fact.at, fact.to, env.now))] : [] };
+      // Back to the development department with nothing owed, as intake counts it (docs/adr/0029,
+      // addendum of 2026-12-04): a wait on the requester it asked for ended, a response is owed (P5).
+      if (fact.to === 'referred') return { ticket: next, effects: [start(fact.at, 'referral', 'development')] };
+      return { ticket: next, effects: [] };
     }
     case 'level_changed': {
       const next = { ...ticket, level: fact.to };

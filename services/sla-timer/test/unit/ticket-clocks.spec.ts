@@ -110,6 +110,22 @@ describe('P5/P10/P11: which ticket events start, re-target and stop clocks', () 
     expect(open).toMatchObject({ startedBy: 'referral', owedBy: 'development', startedAt: at(3), dueAt: at(3 + 7 * 24) });
   });
 
+  it('P5: a referred ticket whose wait on the requester ended owes a 7-day response by development; an agent ending a wait owes nothing', () => {
+    const referred = play('standard', [
+      [{ kind: 'level_changed', to: 'development', at: at(1) }, 1],
+      [{ kind: 'status_changed', to: 'referred', at: at(1) }, 1],
+      [{ kind: 'status_changed', to: 'awaiting_customer', reason: 'cannot_reproduce', at: at(2) }, 2],
+      [{ kind: 'status_changed', to: 'referred', at: at(50) }, 50],
+    ]);
+    expect(referred.effects).toEqual(['started:standard', 'retargeted:development', 'stopped:cancelled:cancelled', 'started:development']);
+    expect(referred.open).toMatchObject({ startedBy: 'referral', owedBy: 'development', startedAt: at(50), dueAt: at(50 + 7 * 24) });
+    const resumed = play('standard', [
+      [{ kind: 'status_changed', to: 'awaiting_customer', reason: 'cannot_reproduce', at: at(1) }, 1],
+      [{ kind: 'status_changed', to: 'open', at: at(5) }, 5],
+    ]);
+    expect(resumed.effects).toEqual(['started:standard', 'stopped:cancelled:cancelled']);
+  });
+
   it('a response after the due time ends the clock as breached', () => {
     const { effects } = play('emergency', [[{ kind: 'responded', at: at(7) }, 7]]);
     expect(effects).toEqual(['started:emergency', 'stopped:breached:breached+cancelled']);

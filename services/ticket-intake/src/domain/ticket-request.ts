@@ -27,9 +27,15 @@ export type RecommendedDetail = (typeof RECOMMENDED_DETAILS)[number];
 export const missingDetails = (request: TicketRequest): RecommendedDetail[] =>
   RECOMMENDED_DETAILS.filter((detail) => !request[detail]?.trim());
 
-/** P12: phone contacts default to consulting; other channels to standard unless the partner says otherwise. */
-export const suggestedLevel = (request: TicketRequest, channel: Channel): ServiceLevel =>
-  request.level ?? (channel === 'phone' ? 'consulting' : 'standard');
+/**
+ * P12: phone contacts default to consulting; other channels to standard unless the partner says
+ * otherwise. Never development (P5, rule 5.4: only a referral gives it): filing refuses it, and a
+ * follow-up copying an older request starts with support.
+ */
+export const suggestedLevel = (request: TicketRequest, channel: Channel): ServiceLevel => {
+  const byChannel: ServiceLevel = channel === 'phone' ? 'consulting' : 'standard';
+  return request.level === undefined || request.level === 'development' ? byChannel : request.level;
+};
 
 /** P7: this phrase, in a subject or body, in any case and spacing (line breaks too), flags the ticket for the team leader. */
 const TEAM_LEADER_PHRASE = /attention\s+technical\s+support\s+team\s+leader/i;

@@ -96,6 +96,62 @@ const owesResponse = (status: TicketStatus, before: boolean): boolean => {
   }
 };
 
+/** P5: emergency needs a confirmed critical error the partner is not at fault for. */
+const emergencyUnconfirmed = (level: ServiceLevel, criticalErrorConfirmed: boolean | undefined): TicketRuleViolation | undefined =>
+  level === 'emergency' && criticalErrorConfirmed !== true
+    ? {
+        kind: 'unprocessable',
+        field: 'criticalErrorConfirmed',
+        detail: 'Emergency needs a confirmed critical error the partner is not at fault for (P5): send criticalErrorConfirmed: true.',
+      }
+    : undefined;
+
+/** Where a ticket at level development goes back to support from: the statuses support works in. */
+const SUPPORT_WORKING: readonly TicketStatus[] = ['new', 'open'];
+
+/**
+ * P5, rule 5.4: a request is at level development only because it was referred to the development
+ * department; the level and the status `referred` are one fact (docs/adr/0029). Checked here, once,
+ * on the outcome of every agent's change:
+ * - a referred ticket is at level development (reclassifying it is handing it back, below);
+ * - level development is entered only together with status `referred`;
+ * - support's working statuses (`new`, `open`) are never at development: a ticket coming back from
+ *   the development department (from `referred`, or from a wait, a feature request or a resolution
+ *   it reached there) names the level it returns to.
+ * The changes nobody PATCHes keep it by construction: a requester's answer or reopening takes a
+ * ticket at development back to `referred` (`backToWork`).
+ */
+const referralRuleBroken = (before: Ticket, after: Ticket): TicketRuleViolation | undefined => {
+  if (after.status === 'referred' && after.level !== 'development') {
+    return {
+      kind: 'unprocessable',
+      field: 'level',
+      detail: 'A referred ticket is at level development (P5). To hand it back to support, send status open with the level it returns to.',
+    };
+  }
+  if (after.level === 'development' && before.level !== 'development') {
+    return after.status === 'referred'
+      ? undefined
+      : {
+          kind: 'unprocessable',
+          field: 'level',
+          detail:
+            'Level development is given only by referral to the development department (P5, rule 5.4): send status referred (or level development alone), or ask POST /v1/tickets/{id}/referrals.',
+        };
+  }
+  if (after.level === 'development' && SUPPORT_WORKING.includes(after.status)) {
+    return {
+      kind: 'unprocessable',
+      field: 'level',
+      detail: `A ticket coming back from the development department names the level it returns to (P5): send status ${after.status} with a level other than development.`,
+    };
+  }
+  return undefined;
+};
+
+/** A ticket going back to work: at level development that is the development department (`referred`), else support (`open`). */
+const backToWork = (ticket: Ticket): TicketStatus => (ticket.level === 'development' ? 'referred' : 'open');
+
 /** The longest quote `ticket.team_leader_requested` carries (its contract's limit). */
 export const QUOTE_MAX_LENGTH = 2_000;
 
@@ -110,6 +166,17 @@ export const quoteOf = (subject: string | undefined, body: string): string => {
 };
 
 export const DEFAULT_REOPEN_WINDOW_MS = 14 * 24 * 3_600_000;
+
+/** P5, rule 5.4: a request is at level development only once referred (docs/adr/0029, addendum of 2026-12-04). */
+export const filedLevelViolation = (filed: { level?: ServiceLevel }): TicketRuleViolation | undefined =>
+  filed.level === 'development'
+    ? {
+        kind: 'unprocessable',
+        field: 'level',
+        detail:
+          'Level development is given only by referral to the development department (P5, rule 5.4): file at another level, and an agent refers the ticket (POST /v1/tickets/{id}/referrals).',
+      }
+    : undefined;
 
 /**
  * P2–P4: a new request becomes a `new` ticket in the order received. API requests are accepted
@@ -175,7 +242,7 @@ const moveTo = (ticket: Ticket, to: TicketStatus, reason: string | undefined, no
     effects.push({ kind: 'resolved', reopenWindowEndsAt: next.reopenWindowEndsAt });
   }
   if (to === 'closed') next.closedAt = now;
-  if (from === 'resolved' && to === 'open') {
+  if (from === 'resolved' && to !== 'closed') {
     next.resolvedAt = undefined;
     next.reopenWindowEndsAt = undefined;
   }
@@ -195,27 +262,18 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
   let targetStatus = patch.status;
   const targetLevel = patch.level;
   // P5: referral to development is a reclassification to `development` with status `referred`.
-  if (targetStatus === 'referred' && targetLevel !== undefined && targetLevel !== 'development') {
-    return violation({ kind: 'unprocessable', field: 'level', detail: 'A referred ticket is at level development (P5).' });
-  }
   if (targetLevel === 'development' && targetStatus === undefined && ticket.status !== 'referred') targetStatus = 'referred';
 
-  if (targetLevel !== undefined || patch.levelConfirmed) {
-    const to = targetLevel ?? (targetStatus === 'referred' ? 'development' : ticket.level);
-    if (to === 'emergency' && !patch.criticalErrorConfirmed) {
-      return violation({
-        kind: 'unprocessable',
-        field: 'criticalErrorConfirmed',
-        detail: 'Emergency needs a confirmed critical error the partner is not at fault for (P5): send criticalErrorConfirmed: true.',
-      });
+  const levelTo = targetLevel ?? (targetStatus === 'referred' ? 'development' : patch.levelConfirmed ? ticket.level : undefined);
+  if (levelTo !== undefined) {
+    if (targetLevel !== undefined || patch.levelConfirmed) {
+      const unconfirmed = emergencyUnconfirmed(levelTo, patch.criticalErrorConfirmed);
+      if (unconfirmed) return violation(unconfirmed);
     }
-    if (to !== ticket.level || !ticket.levelConfirmed) {
-      effects.push({ kind: 'level_changed', from: ticket.level, to, confirmed: true });
-      next = { ...next, level: to, levelConfirmed: true };
+    if (levelTo !== ticket.level || !ticket.levelConfirmed) {
+      effects.push({ kind: 'level_changed', from: ticket.level, to: levelTo, confirmed: true });
+      next = { ...next, level: levelTo, levelConfirmed: true };
     }
-  } else if (targetStatus === 'referred' && ticket.level !== 'development') {
-    effects.push({ kind: 'level_changed', from: ticket.level, to: 'development', confirmed: true });
-    next = { ...next, level: 'development', levelConfirmed: true };
   }
 
   if (patch.category !== undefined && patch.category !== ticket.category) {
@@ -271,10 +329,10 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
     }
     if (targetStatus === 'open' && ticket.status === 'resolved') {
       effects.push({ kind: 'reopened', ...(patch.note ? { reason: patch.note } : {}) });
-      next.responseOwed = true;
     }
     const moved = moveTo(next, targetStatus, reason, now, reopenWindowMs);
     next = moved.ticket;
+    // P11: a reopened ticket owes a response again.
     if (targetStatus === 'open' && ticket.status === 'resolved') next.responseOwed = true;
     effects.push(...moved.effects);
     if (targetStatus === 'closed') effects.push({ kind: 'closed', reason: reason ?? 'closed', ...(next.closure?.thirdParty ? { thirdParty: next.closure.thirdParty } : {}) });
@@ -288,6 +346,9 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
     next = assigned.ticket;
     effects.push(...assigned.effects);
   }
+
+  const broken = referralRuleBroken(ticket, next);
+  if (broken) return violation(broken);
   return { ticket: next, effects };
 };
 
@@ -309,9 +370,12 @@ export const MAIL_REPLY_REOPEN_REASON = "Reopened by the requester's e-mail repl
 const reopenableAt = (ticket: Ticket, now: Date): boolean =>
   ticket.status === 'resolved' && (!ticket.reopenWindowEndsAt || now.getTime() < ticket.reopenWindowEndsAt.getTime());
 
-/** P11: a resolved ticket inside its window is `open` again and owes a response. */
+/**
+ * P11: a resolved ticket inside its window is back at work and owes a response: `open`, or
+ * `referred` when the development department resolved it (P5: nobody here names another level).
+ */
 const reopenInsideWindow = (ticket: Ticket, now: Date, reason?: string): { ticket: Ticket; effects: TicketEffect[] } => {
-  const moved = moveTo(ticket, 'open', reason ?? 'reopened', now, 0);
+  const moved = moveTo(ticket, backToWork(ticket), reason ?? 'reopened', now, 0);
   return { ticket: { ...moved.ticket, responseOwed: true }, effects: [{ kind: 'reopened', ...(reason ? { reason } : {}) }, ...moved.effects] };
 };
 
@@ -323,10 +387,11 @@ export const mailReplyFollowsUp = (ticket: Ticket, now: Date): boolean =>
   ticket.status === 'closed' || (ticket.status === 'resolved' && !reopenableAt(ticket, now));
 
 /**
- * P8/P5: the requester added to the thread. A ticket waiting on them is `open` again and owes a
- * response ("every response owed after the requester furnishes more information"); P7: the
- * team-leader phrase flags the ticket, once per message. P11: an e-mail reply to a resolved
- * ticket inside its reopen window reopens it, as the resolved mail promises.
+ * P8/P5: the requester added to the thread. A ticket waiting on them is back at work (`open`, or
+ * `referred` at level development) and owes a response ("every response owed after the requester
+ * furnishes more information"); P7: the team-leader phrase flags the ticket, once per message.
+ * P11: an e-mail reply to a resolved ticket inside its reopen window reopens it, as the resolved
+ * mail promises.
  */
 export const receiveRequesterMessage = (
   ticket: Ticket,
@@ -337,8 +402,10 @@ export const receiveRequesterMessage = (
   const effects: TicketEffect[] = [{ kind: 'message_received', messageId: message.id, channel: message.channel, attachmentIds: message.attachmentIds }];
   let next: Ticket = { ...ticket };
   if (ticket.status === 'awaiting_customer') {
-    effects.push({ kind: 'status_changed', from: 'awaiting_customer', to: 'open', reason: 'requester_replied' });
-    next = { ...next, status: 'open', waitReason: undefined };
+    // Back to whoever waited: support, or the development department that asked (P5).
+    const to = backToWork(ticket);
+    effects.push({ kind: 'status_changed', from: 'awaiting_customer', to, reason: 'requester_replied' });
+    next = { ...next, status: to, waitReason: undefined };
   }
   if (message.channel === 'email' && message.fromRequester !== false && reopenableAt(ticket, now)) {
     // P11: replying is a mail-only requester's one way to reopen; the API and the support site

@@ -81,7 +81,8 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         summary: 'File a support request (P2); answers with its reference number (P3)',
         description:
           'Partners file for themselves or their clients (channel `api`, or `site` for their support site); requester tokens file as that client; ' +
-          'staff register a phone or messenger contact for a partner (channel `phone`, level `consulting` unless `levelConfirmed`, P12).',
+          'staff register a phone or messenger contact for a partner (channel `phone`, level `consulting` unless `levelConfirmed`, P12). ' +
+          'Level `development` is given only by referral (422).',
         headers: IdempotencyHeaders,
         body: FileTicketBody,
         response: { 201: TicketRef, ...failureResponses('idempotency_mismatch', 'unprocessable') },
@@ -150,10 +151,11 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         operationId: 'changeTicket',
         summary: 'Classify, assign or move a ticket (agents; If-Match required)',
         description:
-          'Confirm or reclassify the level (P5; emergency needs criticalErrorConfirmed; development means referred), set the category (P6), ' +
-          'assign, or change the status: awaiting_customer needs a requester-side waitReason (P10); closing an unresolved ticket needs an ' +
-          'out-of-scope closure with the third party (P6). Answers 412 when the ticket changed since its ETag was read, 428 without If-Match, ' +
-          '409 naming the allowed statuses for an illegal transition.',
+          'Confirm or reclassify the level (P5; emergency needs criticalErrorConfirmed; development means referred, and a referred ticket ' +
+          'goes back to support only with status open and the level it returns to), set the category (P6), ' +
+          'assign, or change the status: awaiting_customer needs a requester-side waitReason (P10); closing an unresolved ticket needs ' +
+          'an out-of-scope closure with the third party (P6). Answers 412 when the ticket changed since its ETag was read, 428 without ' +
+          'If-Match, 409 naming the allowed statuses for an illegal transition.',
         params: TicketParams,
         headers: IfMatchHeaders,
         body: TicketPatchBody,

@@ -6,6 +6,7 @@ import { applyPatch, type Ticket, type TicketPatch } from '../domain/ticket';
 import { ticketStore } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
+import { failureOf } from './rule-failure';
 
 export interface ChangeTicketDeps extends ChangeDeps {
   unitOfWork: UnitOfWork;
@@ -37,13 +38,6 @@ export const changeTicket = (
     }
     const now = deps.clock.now();
     const change = applyPatch(locked, input.patch, now, deps.reopenWindowMs);
-    if ('violation' in change) {
-      const v = change.violation;
-      return err(
-        v.kind === 'invalid_transition'
-          ? { kind: 'invalid_transition', detail: `${v.detail} Allowed: ${v.allowed.join(', ') || 'none'}.`, extensions: { allowed: v.allowed } }
-          : { kind: 'unprocessable', detail: v.detail, ...(v.field ? { extensions: { errors: [{ in: 'body', pointer: `/${v.field}`, message: v.detail }] } } : {}) },
-      );
-    }
+    if ('violation' in change) return err(failureOf(change.violation));
     return ok(await commitChange(tx, deps, locked, change, input.actor, now, input.patch.note));
   });

@@ -3,16 +3,18 @@ import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from 'typeorm';
 import type { Channel, Language } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { canonicalJson, err, ok, type Clock, type Result } from '@tss/service-kit';
+import { canonicalJson, err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { generateReference } from '../domain/reference-number';
-import { openTicket, type Ticket } from '../domain/ticket';
+import { filedLevelViolation, openTicket, type Ticket } from '../domain/ticket';
 import type { TicketRequest } from '../domain/ticket-request';
 import { ticketEventDrafts } from '../events/ticket-events.producer';
 import { historyStore } from '../store/history.store';
+import { failureOf } from './rule-failure';
 import { ticketStore, toTicket } from '../store/ticket.store';
 
-export type FileTicketError = { kind: 'idempotency_mismatch'; detail: string };
+/** A reused Idempotency-Key (422), or a level the rules refuse (P5: 422 naming the field). */
+export type FileTicketError = { kind: 'idempotency_mismatch'; detail: string } | Failure;
 
 export interface FiledTicket {
   ticket: Ticket;
@@ -104,8 +106,11 @@ export const fileTicketIn = async (
 export const fileTicket = async (
   deps: { unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock; filingHooks?: readonly FilingHooks[] },
   input: NewTicket & { idempotencyKey?: string },
-): Promise<Result<FiledTicket, FileTicketError>> =>
-  deps.unitOfWork.run(async (tx) => {
+): Promise<Result<FiledTicket, FileTicketError>> => {
+  // P5: development only by referral, checked before anything is written.
+  const refused = filedLevelViolation({ level: input.request.level });
+  if (refused) return Promise.resolve(err(failureOf(refused)));
+  return deps.unitOfWork.run(async (tx) => {
     const requestHash = hashRequest(input.request);
     if (input.idempotencyKey) {
       // Serialise retries of one key so two concurrent retries cannot both insert; a ticket that
@@ -122,3 +127,4 @@ export const fileTicket = async (
     const ticket = await fileTicketIn(tx, deps, input, { idempotencyKey: input.idempotencyKey, requestHash });
     return ok({ ticket, replayed: false });
   });
+};

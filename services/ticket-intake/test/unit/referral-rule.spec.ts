@@ -1,0 +1,82 @@
+import { applyPatch, filedLevelViolation, openTicket, receiveRequesterMessage, reopen, type Change, type Ticket } from '../../src/domain/ticket';
+
+const t0 = new Date('2026-03-01T10:00:00.000Z');
+const DAY = 24 * 3_600_000;
+
+const filed = (over: Partial<Ticket> = {}): Ticket => ({
+  ...openTicket(
+    {
+      id: '6f1c3ad2-8f55-4cb5-9a45-5a4c0c6f8f0e',
+      partnerId: 'a3b0c9b8-61a4-4d43-9d7c-8d8c6a0e3f11',
+      reference: 'TSS-01234-56789',
+      channel: 'api',
+      request: { product: 'reader', productVersion: '4', description: 'Crash' },
+    },
+    t0,
+  ).ticket,
+  ...over,
+});
+
+const changed = (c: Change | { followUp: true }): { ticket: Ticket; effects: { kind: string }[] } => {
+  if ('followUp' in c) throw new Error('unexpected follow-up');
+  if ('violation' in c) throw new Error(`unexpected violation: ${c.violation.detail}`);
+  return c;
+};
+const violation = (c: Change) => ('violation' in c ? c.violation : undefined);
+const referred = (): Ticket => changed(applyPatch(filed(), { status: 'referred', note: 'needs a code change' }, t0)).ticket;
+
+// P5, rule 5.4, docs/adr/0029: level development and status referred are one fact.
+describe('P5: level development only by referral (docs/adr/0029, addendum of 2026-12-04)', () => {
+  it('a request is never filed at development, by a partner or by staff; a follow-up of an older request starts with support', () => {
+    expect(filedLevelViolation({ level: 'development' })).toMatchObject({ kind: 'unprocessable', field: 'level' });
+    expect(filedLevelViolation({ level: 'development' })?.detail).toContain('/referrals');
+    expect(filedLevelViolation({ level: 'standard' })).toBeUndefined();
+    const { ticket } = openTicket({ id: 'x', partnerId: 'p', reference: 'TSS-01234-56789', channel: 'api', request: { description: 'old', level: 'development' } }, t0);
+    expect(ticket).toMatchObject({ status: 'new', level: 'standard' });
+  });
+
+  it('reclassifying a referred ticket is refused: it goes back to support only with status open and the level it returns to', () => {
+    const ticket = referred();
+    expect(violation(applyPatch(ticket, { level: 'standard' }, t0))).toMatchObject({ kind: 'unprocessable', field: 'level' });
+    expect(violation(applyPatch(ticket, { status: 'open' }, t0))).toMatchObject({ kind: 'unprocessable', field: 'level' });
+    expect(violation(applyPatch(ticket, { status: 'open', level: 'emergency' }, t0))).toMatchObject({ field: 'criticalErrorConfirmed' });
+    const back = changed(applyPatch(ticket, { status: 'open', level: 'consulting' }, t0));
+    expect(back.ticket).toMatchObject({ status: 'open', level: 'consulting', levelConfirmed: true, responseOwed: true });
+    // sla-timer re-targets the development clock to the returned level (P5), then sees the status.
+    expect(back.effects).toEqual([
+      { kind: 'level_changed', from: 'development', to: 'consulting', confirmed: true },
+      { kind: 'status_changed', from: 'referred', to: 'open' },
+    ]);
+  });
+
+  it('development is entered only together with referred', () => {
+    expect(violation(applyPatch(filed(), { level: 'development', status: 'awaiting_customer', waitReason: 'cannot_reproduce' }, t0))).toMatchObject({ field: 'level' });
+    expect(violation(applyPatch(filed(), { level: 'development', status: 'resolved' }, t0))).toMatchObject({ field: 'level' });
+    expect(violation(applyPatch(filed(), { level: 'development', status: 'open' }, t0))).toMatchObject({ field: 'level' });
+  });
+
+  it('a ticket left at new or open at development (filed before this rule) is refused every change until it names its level', () => {
+    const stray = filed({ level: 'development' });
+    expect(violation(applyPatch(stray, { levelConfirmed: true }, t0))).toMatchObject({ field: 'level' });
+    expect(changed(applyPatch(stray, { status: 'referred' }, t0)).ticket).toMatchObject({ status: 'referred', level: 'development' });
+    expect(changed(applyPatch(stray, { level: 'standard' }, t0)).ticket).toMatchObject({ status: 'new', level: 'standard' });
+  });
+
+  it('the development department waits on the requester at development; their answer goes back to it, owing a response', () => {
+    const waiting = changed(applyPatch(referred(), { status: 'awaiting_customer', waitReason: 'insufficient_information' }, t0)).ticket;
+    expect(waiting).toMatchObject({ status: 'awaiting_customer', level: 'development', responseOwed: false });
+    const answered = changed(receiveRequesterMessage(waiting, { id: 'm1', channel: 'api', attachmentIds: [], body: 'Logs attached' }, t0));
+    expect(answered.ticket).toMatchObject({ status: 'referred', level: 'development', responseOwed: true });
+    expect(answered.effects).toContainEqual({ kind: 'status_changed', from: 'awaiting_customer', to: 'referred', reason: 'requester_replied' });
+    expect(violation(applyPatch(waiting, { status: 'open' }, t0))).toMatchObject({ field: 'level' });
+    expect(changed(applyPatch(waiting, { status: 'referred' }, t0)).ticket).toMatchObject({ status: 'referred', responseOwed: true });
+  });
+
+  it('P11: reopening what the development department resolved takes it back there', () => {
+    const resolved = changed(applyPatch(referred(), { status: 'resolved' }, t0, 14 * DAY)).ticket;
+    const reopened = changed(reopen(resolved, new Date(t0.getTime() + DAY), 'still broken'));
+    expect(reopened.ticket).toMatchObject({ status: 'referred', level: 'development', responseOwed: true, resolvedAt: undefined });
+    expect(reopened.effects.map((e) => e.kind)).toEqual(['reopened', 'status_changed']);
+    expect(violation(applyPatch(resolved, { status: 'open' }, t0))).toMatchObject({ field: 'level' });
+  });
+});
