@@ -290,6 +290,38 @@ describe('ticket lifecycle (issue #9)', () => {
       ]);
     });
 
+    it('nothing is dropped in silence: the status a ticket has is a 409, a resolved ticket keeps its level and closes without an out-of-scope closure', async () => {
+      const ticket = await file(acme.token);
+      const resolved = await patch(ticket.id, agent.token, { status: 'resolved', note: 'Fixed in 4.2.2' }, await etagOf(ticket.id));
+      expect(resolved.status).toBe(200);
+      const again = await patch(ticket.id, agent.token, { status: 'resolved', note: 'again' }, resolved.headers.etag);
+      expectProblem(again, 409, 'invalid-transition');
+      expect(again.body).toMatchObject({ detail: 'The ticket is already resolved. Allowed: open, closed.', allowed: ['open', 'closed'] });
+      const reclassified = await patch(ticket.id, agent.token, { level: 'consulting' }, resolved.headers.etag);
+      expectProblem(reclassified, 409, 'invalid-transition');
+      const outOfScope = await patch(ticket.id, agent.token, { status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } }, resolved.headers.etag);
+      expectProblem(outOfScope, 422, 'unprocessable');
+      expect(outOfScope.body.errors[0].pointer).toBe('/closure');
+      const noChange = await patch(ticket.id, agent.token, { note: 'just a remark' }, resolved.headers.etag);
+      expectProblem(noChange, 422, 'unprocessable');
+      expect((await get(`/v1/tickets/${ticket.id}`, agent.token)).headers.etag).toBe(resolved.headers.etag);
+      const closed = await patch(ticket.id, agent.token, { status: 'closed' }, resolved.headers.etag);
+      expect(closed.body).toMatchObject({ status: 'closed', level: 'standard', closure: { reason: 'closed_by_support' } });
+    });
+
+    it('P6: an out-of-scope closure is a case of the ticket’s category with a third party the catalogue names for it', async () => {
+      const ticket = await file(acme.token);
+      const categorised = await patch(ticket.id, agent.token, { category: 'installation_setup' }, await etagOf(ticket.id));
+      const mismatched = await patch(ticket.id, agent.token, { status: 'closed', closure: { reason: 'general_programming', thirdParty: 'hosting_provider' } }, categorised.headers.etag);
+      expectProblem(mismatched, 422, 'unprocessable');
+      expect(mismatched.body.errors[0].pointer).toBe('/closure/reason');
+      const wrongParty = await patch(ticket.id, agent.token, { status: 'closed', closure: { reason: 'product_wont_install', thirdParty: 'hosting_provider' } }, categorised.headers.etag);
+      expectProblem(wrongParty, 422, 'unprocessable');
+      expect(wrongParty.body.errors[0].pointer).toBe('/closure/thirdParty');
+      const closed = await patch(ticket.id, agent.token, { status: 'closed', closure: { reason: 'product_wont_install', thirdParty: 'hardware_or_os_vendor' } }, categorised.headers.etag);
+      expect(closed.body).toMatchObject({ status: 'closed', closure: { reason: 'product_wont_install', thirdParty: 'hardware_or_os_vendor' } });
+    });
+
     it('P6: an out-of-scope closure names a catalogued reason and the third party; feature requests owe nothing', async () => {
       const ticket = await file(acme.token);
       expectProblem(await patch(ticket.id, agent.token, { status: 'closed' }, await etagOf(ticket.id)), 422, 'unprocessable');

@@ -1,3 +1,4 @@
+import { outOfScopeCase, SUPPORT_CATEGORIES, type SupportCategory } from '@tss/contracts';
 import type { Channel, Language, OutOfScopeReason, ReferralTarget, RequesterWaitReason, ServiceLevel, SupportCategoryCode, SupportDelay, ThirdPartyKind, TicketStatus } from '@tss/contracts';
 import { missingDetails, mentionsTeamLeader, suggestedLevel, type RecommendedDetail, type TicketRequest } from './ticket-request';
 
@@ -250,9 +251,41 @@ const moveTo = (ticket: Ticket, to: TicketStatus, reason: string | undefined, no
 };
 
 /**
+ * P6: an out-of-scope closure names a case of the catalogue and a third party the catalogue sends
+ * that case to; on a categorised ticket, a case of its category (the catalogue ties each case to one).
+ */
+const closureMismatch = (closure: { reason: OutOfScopeReason; thirdParty: ThirdPartyKind }, category: SupportCategoryCode | undefined): TicketRuleViolation | undefined => {
+  const found = outOfScopeCase(closure.reason);
+  if (!found) return { kind: 'unprocessable', field: 'closure/reason', detail: `${closure.reason} is not an out-of-scope case of the catalogue (P6).` };
+  if (category !== undefined && found.category.code !== category) {
+    const own = outOfScopeReasonsOf(category);
+    return {
+      kind: 'unprocessable',
+      field: 'closure/reason',
+      detail:
+        `${closure.reason} is out of scope for ${found.category.code}, and this ticket is ${category} (P6): ` +
+        (own.length > 0 ? `close it with one of ${own.join(', ')}, or change its category.` : `that category has no out-of-scope cases; change its category first.`),
+    };
+  }
+  if (!found.case.thirdParties.includes(closure.thirdParty)) {
+    return {
+      kind: 'unprocessable',
+      field: 'closure/thirdParty',
+      detail: `For ${closure.reason} the catalogue sends the requester to ${found.case.thirdParties.join(' or ')}, not ${closure.thirdParty} (P6).`,
+    };
+  }
+  return undefined;
+};
+
+const outOfScopeReasonsOf = (category: SupportCategoryCode): string[] =>
+  (SUPPORT_CATEGORIES as readonly SupportCategory[]).find((c) => c.code === category)?.outOfScope.map((o) => o.code) ?? [];
+
+/**
  * An agent's PATCH: reclassification, category, assignee and status, in that order, as one
  * change. Every rule of P5, P6 and P10 that the patch could break is checked before anything
- * changes; the first broken one is the answer.
+ * changes; the first broken one is the answer. Nothing is dropped in silence (docs/adr/0029,
+ * addendum of 2026-12-04): asking for the status the ticket already has is a 409, and a note with
+ * nothing to explain a 422.
  */
 export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopenWindowMs = DEFAULT_REOPEN_WINDOW_MS): Change => {
   if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
@@ -261,6 +294,10 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
 
   let targetStatus = patch.status;
   const targetLevel = patch.level;
+  const newWaitReason = patch.waitReason !== undefined && patch.waitReason !== ticket.waitReason;
+  if (targetStatus === ticket.status && !(targetStatus === 'awaiting_customer' && newWaitReason)) {
+    return violation({ kind: 'invalid_transition', detail: `The ticket is already ${ticket.status}.`, allowed: [...TRANSITIONS[ticket.status]] });
+  }
   // P5: referral to development is a reclassification to `development` with status `referred`.
   if (targetLevel === 'development' && targetStatus === undefined && ticket.status !== 'referred') targetStatus = 'referred';
 
@@ -271,6 +308,11 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
       if (unconfirmed) return violation(unconfirmed);
     }
     if (levelTo !== ticket.level || !ticket.levelConfirmed) {
+      // P5: a resolved ticket keeps the level it was resolved at (its clocks and reports are settled); reopening it may reclassify it.
+      const staysResolved = ticket.status === 'resolved' && (targetStatus === undefined || targetStatus === 'closed');
+      if (staysResolved) {
+        return violation({ kind: 'invalid_transition', detail: 'A resolved ticket keeps its level; reopen it (status open) to reclassify it.', allowed: [...TRANSITIONS.resolved] });
+      }
       effects.push({ kind: 'level_changed', from: ticket.level, to: levelTo, confirmed: true });
       next = { ...next, level: levelTo, levelConfirmed: true };
     }
@@ -287,7 +329,8 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
     effects.push({ kind: 'status_changed', from: ticket.status, to: ticket.status, reason: `support_delay:${patch.supportDelay}` });
   }
 
-  if (patch.waitReason !== undefined && targetStatus !== 'awaiting_customer' && !(targetStatus === undefined && ticket.status === 'awaiting_customer')) {
+  const waits = targetStatus === 'awaiting_customer' || (targetStatus === undefined && ticket.status === 'awaiting_customer');
+  if (patch.waitReason !== undefined && !waits) {
     return violation({ kind: 'unprocessable', field: 'waitReason', detail: 'A wait reason goes with status awaiting_customer (P10).' });
   }
   if (patch.closure !== undefined && targetStatus !== 'closed') {
@@ -321,9 +364,18 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
           detail: 'Closing an unresolved ticket needs an out-of-scope reason from the catalogue and the third party to turn to (P6).',
         });
       }
+      const mismatch = closureMismatch(patch.closure, next.category);
+      if (mismatch) return violation(mismatch);
       next.closure = { ...patch.closure };
       reason = patch.closure.reason;
     } else if (targetStatus === 'closed') {
+      if (patch.closure) {
+        return violation({
+          kind: 'unprocessable',
+          field: 'closure',
+          detail: 'A resolved ticket was solved: it closes as closed_by_support, and an out-of-scope closure (P6) is for unresolved work. Leave closure out.',
+        });
+      }
       next.closure = { reason: 'closed_by_support', ...(patch.note ? { note: patch.note } : {}) };
       reason = 'closed_by_support';
     }
@@ -336,7 +388,7 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
     if (targetStatus === 'open' && ticket.status === 'resolved') next.responseOwed = true;
     effects.push(...moved.effects);
     if (targetStatus === 'closed') effects.push({ kind: 'closed', reason: reason ?? 'closed', ...(next.closure?.thirdParty ? { thirdParty: next.closure.thirdParty } : {}) });
-  } else if (targetStatus === 'awaiting_customer' && patch.waitReason && patch.waitReason !== ticket.waitReason) {
+  } else if (waits && patch.waitReason && newWaitReason) {
     next.waitReason = patch.waitReason;
     effects.push({ kind: 'status_changed', from: ticket.status, to: ticket.status, reason: patch.waitReason });
   }
@@ -349,6 +401,13 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
 
   const broken = referralRuleBroken(ticket, next);
   if (broken) return violation(broken);
+  if (effects.length === 0 && patch.note !== undefined) {
+    return violation({
+      kind: 'unprocessable',
+      field: 'note',
+      detail: 'A note is kept with the change it explains, and this PATCH changes nothing: post an internal note (POST /v1/tickets/{id}/messages, visibility internal) instead.',
+    });
+  }
   return { ticket: next, effects };
 };
 

@@ -1,0 +1,82 @@
+import { applyPatch, openTicket, type Change, type Ticket } from '../../src/domain/ticket';
+
+const t0 = new Date('2026-03-01T10:00:00.000Z');
+
+const filed = (): Ticket =>
+  openTicket(
+    {
+      id: '6f1c3ad2-8f55-4cb5-9a45-5a4c0c6f8f0e',
+      partnerId: 'a3b0c9b8-61a4-4d43-9d7c-8d8c6a0e3f11',
+      reference: 'TSS-01234-56789',
+      channel: 'api',
+      request: { product: 'reader', productVersion: '4', description: 'Crash' },
+    },
+    t0,
+  ).ticket;
+
+const changed = (c: Change): { ticket: Ticket; effects: { kind: string }[] } => {
+  if ('violation' in c) throw new Error(`unexpected violation: ${c.violation.detail}`);
+  return c;
+};
+const violation = (c: Change) => ('violation' in c ? c.violation : undefined);
+const resolved = (): Ticket => changed(applyPatch(filed(), { status: 'resolved' }, t0)).ticket;
+
+describe('nothing is dropped in silence (docs/adr/0029, addendum of 2026-12-04)', () => {
+  it('asking for the status the ticket already has is a conflict naming the allowed ones; a new wait reason is a change', () => {
+    expect(violation(applyPatch(resolved(), { status: 'resolved', note: 'again' }, t0))).toEqual({
+      kind: 'invalid_transition',
+      detail: 'The ticket is already resolved.',
+      allowed: ['open', 'closed'],
+    });
+    const waiting = changed(applyPatch(filed(), { status: 'awaiting_customer', waitReason: 'cannot_reproduce' }, t0)).ticket;
+    expect(violation(applyPatch(waiting, { status: 'awaiting_customer', waitReason: 'cannot_reproduce' }, t0))).toMatchObject({ kind: 'invalid_transition' });
+    const reason = changed(applyPatch(waiting, { waitReason: 'malware' }, t0));
+    expect(reason.ticket.waitReason).toBe('malware');
+    expect(reason.effects).toEqual([{ kind: 'status_changed', from: 'awaiting_customer', to: 'awaiting_customer', reason: 'malware' }]);
+  });
+
+  it('a note on a PATCH that changes nothing is refused; without a note it is an idempotent no-op', () => {
+    const categorised = changed(applyPatch(filed(), { category: 'theory' }, t0)).ticket;
+    expect(violation(applyPatch(categorised, { category: 'theory', note: 'why' }, t0))).toMatchObject({ kind: 'unprocessable', field: 'note' });
+    expect(changed(applyPatch(categorised, { category: 'theory' }, t0)).effects).toEqual([]);
+  });
+
+  it('a resolved ticket closes as closed_by_support; an out-of-scope closure on it is refused, not replaced', () => {
+    expect(violation(applyPatch(resolved(), { status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } }, t0))).toMatchObject({
+      kind: 'unprocessable',
+      field: 'closure',
+    });
+    expect(changed(applyPatch(resolved(), { status: 'closed', note: 'done' }, t0)).ticket.closure).toEqual({ reason: 'closed_by_support', note: 'done' });
+  });
+
+  it("P6: an out-of-scope closure is a case of the ticket's category, with a third party the catalogue names for it", () => {
+    const install = changed(applyPatch(filed(), { category: 'installation_setup' }, t0)).ticket;
+    expect(violation(applyPatch(install, { status: 'closed', closure: { reason: 'general_programming', thirdParty: 'hosting_provider' } }, t0))).toMatchObject({
+      kind: 'unprocessable',
+      field: 'closure/reason',
+    });
+    expect(violation(applyPatch(install, { status: 'closed', closure: { reason: 'product_wont_install', thirdParty: 'hosting_provider' } }, t0))).toMatchObject({
+      field: 'closure/thirdParty',
+      detail: expect.stringContaining('hardware_or_os_vendor or third_party_software_developer'),
+    });
+    expect(violation(applyPatch(filed(), { status: 'closed', closure: { reason: 'general_programming', thirdParty: 'hosting_provider' } }, t0))).toMatchObject({
+      field: 'closure/thirdParty',
+    });
+    const theory = changed(applyPatch(filed(), { category: 'theory' }, t0)).ticket;
+    expect(violation(applyPatch(theory, { status: 'closed', closure: { reason: 'general_programming', thirdParty: 'third_party_software_developer' } }, t0))?.detail).toContain(
+      'no out-of-scope cases',
+    );
+    // The category the same PATCH sets is the one the closure must match.
+    const recategorised = changed(
+      applyPatch(install, { category: 'development', status: 'closed', closure: { reason: 'general_programming', thirdParty: 'third_party_software_developer' } }, t0),
+    );
+    expect(recategorised.ticket).toMatchObject({ status: 'closed', category: 'development', closure: { reason: 'general_programming' } });
+  });
+
+  it('P5: a resolved ticket keeps its level; reopening it may reclassify it', () => {
+    expect(violation(applyPatch(resolved(), { level: 'consulting' }, t0))).toMatchObject({ kind: 'invalid_transition', allowed: ['open', 'closed'] });
+    expect(violation(applyPatch(resolved(), { levelConfirmed: true }, t0))).toMatchObject({ kind: 'invalid_transition' });
+    const reopened = changed(applyPatch(resolved(), { status: 'open', level: 'consulting' }, t0));
+    expect(reopened.ticket).toMatchObject({ status: 'open', level: 'consulting', responseOwed: true });
+  });
+});
