@@ -178,6 +178,27 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
     expect(clocks[1]).toMatchObject({ startedAt: clock.now().toISOString(), remainingMs: 7 * 24 * HOUR });
   });
 
+  it('P6: a feature request handed back to support owes the requester an answer: a new clock, and the queue shows it', async () => {
+    const ticket = await file(ann);
+    await patch(ticket.id, { status: 'feature_request' });
+    expect((await http().post(`/v1/tickets/${ticket.id}/messages`).auth(ann, { type: 'bearer' }).send({ body: 'Any news?' })).status).toBe(201);
+    await advance(3 * 24 * HOUR);
+    await patch(ticket.id, { status: 'open', assigneeId: agent.staffId, note: 'Not a feature: a defect.' });
+    expect((await get(`/v1/tickets/${ticket.id}`, acme.token)).body).toMatchObject({ status: 'open', responseOwed: true });
+    const clocks = (await sla(ticket.id)).clocks;
+    expect(clocks.map((c) => [c.status, c.startedBy])).toEqual([
+      ['cancelled', 'created'],
+      ['running', 'returned_to_support'],
+    ]);
+    expect(clocks[1]).toMatchObject({ startedAt: clock.now().toISOString(), remainingMs: 12 * HOUR });
+    const entry = await waitFor('the queue showing the clock’s due time', async () => {
+      const mine = (await get('/v1/queue?assignee=me', agent.token)).body.items as { ticket: { id: string }; dueAt: string; dueAtSource: string }[];
+      const found = mine.find((e) => e.ticket.id === ticket.id);
+      return found?.dueAtSource === 'sla_clock' && found;
+    });
+    expect(entry.dueAt).toBe(clocks[1].dueAt);
+  });
+
   it('P5/P11: resolution cancels the clock and its time is reported, never breached; reopening owes a response again', async () => {
     const ticket = await file(ann);
     await advance(5 * HOUR);

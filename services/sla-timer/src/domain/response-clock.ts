@@ -11,8 +11,8 @@ export type ClockStatus = 'running' | 'met' | 'breached' | 'cancelled';
 /** P5: support owes the response, or the development department after a referral. */
 export type ClockOwner = 'support' | 'development';
 
-/** What made the response owed. */
-export type ClockStart = 'created' | 'requester_message' | 'reopened' | 'referral';
+/** What made the response owed; `returned_to_support`: a feature request handed back to support (P6). */
+export type ClockStart = 'created' | 'requester_message' | 'reopened' | 'referral' | 'returned_to_support';
 
 export interface PolicyRef {
   scope: string;

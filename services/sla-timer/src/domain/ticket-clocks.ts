@@ -104,9 +104,11 @@ export const applyTicketFact = (
     case 'status_changed': {
       const next = { ...ticket, status: fact.to };
       if (openClock) return { ticket: next, effects: owesNothing(fact.to) ? [stopped(cancel(openClock, fact.at, fact.to, env.now))] : [] };
-      // Back to the development department with nothing owed, as intake counts it (docs/adr/0029,
-      // addendum of 2026-12-04): a wait on the requester it asked for ended, a response is owed (P5).
+      // Back to work with nothing owed, as intake counts it (docs/adr/0029, addendum of 2026-12-04):
+      // the development department owes a response on a referred ticket (P5: a wait it asked for
+      // ended), and support one on a feature request design handed back (P6).
       if (fact.to === 'referred') return { ticket: next, effects: [start(fact.at, 'referral', 'development')] };
+      if (ticket.status === 'feature_request' && fact.to === 'open') return { ticket: next, effects: [start(fact.at, 'returned_to_support')] };
       return { ticket: next, effects: [] };
     }
     case 'level_changed': {

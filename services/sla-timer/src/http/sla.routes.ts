@@ -15,7 +15,9 @@ const ClockView = Type.Object({
   status: StringEnum(['running', 'met', 'breached', 'cancelled'] as const),
   open: Type.Boolean({ description: 'A response is still owed on this clock.' }),
   owedBy: StringEnum(['support', 'development'] as const),
-  startedBy: StringEnum(['created', 'requester_message', 'reopened', 'referral'] as const),
+  startedBy: StringEnum(['created', 'requester_message', 'reopened', 'referral', 'returned_to_support'] as const, {
+    description: 'What made the response owed: `returned_to_support` is a feature request handed back to support',
+  }),
   startedAt: Type.String({ format: 'date-time' }),
   dueAt: Type.String({ format: 'date-time' }),
   targetMs: Type.Integer({ description: 'The maximum response time of the level under the clock’s policy version.' }),

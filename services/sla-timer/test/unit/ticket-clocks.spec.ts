@@ -110,6 +110,16 @@ describe('P5/P10/P11: which ticket events start, re-target and stop clocks', () 
     expect(open).toMatchObject({ startedBy: 'referral', owedBy: 'development', startedAt: at(3), dueAt: at(3 + 7 * 24) });
   });
 
+  it('P6: a feature request handed back to support owes a response from then (docs/adr/0029, addendum of 2026-12-04)', () => {
+    const { open, effects } = play('standard', [
+      [{ kind: 'status_changed', to: 'feature_request', at: at(1) }, 1],
+      [{ kind: 'message_received', at: at(2) }, 2],
+      [{ kind: 'status_changed', to: 'open', at: at(30) }, 30],
+    ]);
+    expect(effects).toEqual(['started:standard', 'stopped:cancelled:cancelled', 'started:standard']);
+    expect(open).toMatchObject({ startedBy: 'returned_to_support', owedBy: 'support', startedAt: at(30), dueAt: at(42) });
+  });
+
   it('P5: a referred ticket whose wait on the requester ended owes a 7-day response by development; an agent ending a wait owes nothing', () => {
     const referred = play('standard', [
       [{ kind: 'level_changed', to: 'development', at: at(1) }, 1],

@@ -82,9 +82,9 @@ export const TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>
   closed: [],
 };
 
-/** P5/P10: whether a status owes the requester a response (and runs a clock). */
-const owesResponse = (status: TicketStatus, before: boolean): boolean => {
-  switch (status) {
+/** P5/P10: whether moving from one status to another owes the requester a response (and runs a clock). */
+const owesResponse = (from: TicketStatus, to: TicketStatus, before: boolean): boolean => {
+  switch (to) {
     case 'awaiting_customer':
     case 'feature_request':
     case 'resolved':
@@ -93,7 +93,9 @@ const owesResponse = (status: TicketStatus, before: boolean): boolean => {
     case 'referred':
       return true; // P5: the development department owes a response within 7 days
     default:
-      return before;
+      // P6: a feature request handed back to support is the requester's problem again, and they
+      // are owed an answer on it (docs/adr/0029, addendum of 2026-12-04); sla-timer starts its clock.
+      return from === 'feature_request' ? true : before;
   }
 };
 
@@ -234,7 +236,7 @@ const violation = (v: TicketRuleViolation): Change => ({ violation: v });
 
 const moveTo = (ticket: Ticket, to: TicketStatus, reason: string | undefined, now: Date, reopenWindowMs: number): { ticket: Ticket; effects: TicketEffect[] } => {
   const from = ticket.status;
-  const next: Ticket = { ...ticket, status: to, responseOwed: owesResponse(to, ticket.responseOwed) };
+  const next: Ticket = { ...ticket, status: to, responseOwed: owesResponse(from, to, ticket.responseOwed) };
   if (to !== 'awaiting_customer') next.waitReason = undefined;
   const effects: TicketEffect[] = [{ kind: 'status_changed', from, to, ...(reason ? { reason } : {}) }];
   if (to === 'resolved') {

@@ -21,6 +21,16 @@ const changed = (c: Change): { ticket: Ticket; effects: { kind: string }[] } => 
 const violation = (c: Change) => ('violation' in c ? c.violation : undefined);
 const resolved = (): Ticket => changed(applyPatch(filed(), { status: 'resolved' }, t0)).ticket;
 
+describe('P6: a feature request handed back to support owes the requester an answer', () => {
+  it('feature_request → open owes a response again', () => {
+    const feature = changed(applyPatch(filed(), { status: 'feature_request' }, t0)).ticket;
+    expect(feature.responseOwed).toBe(false);
+    const back = changed(applyPatch(feature, { status: 'open', note: 'A defect after all' }, t0));
+    expect(back.ticket).toMatchObject({ status: 'open', responseOwed: true });
+    expect(back.effects).toEqual([{ kind: 'status_changed', from: 'feature_request', to: 'open', reason: 'A defect after all' }]);
+  });
+});
+
 describe('nothing is dropped in silence (docs/adr/0029, addendum of 2026-12-04)', () => {
   it('asking for the status the ticket already has is a conflict naming the allowed ones; a new wait reason is a change', () => {
     expect(violation(applyPatch(resolved(), { status: 'resolved', note: 'again' }, t0))).toEqual({
