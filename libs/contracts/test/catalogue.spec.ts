@@ -15,6 +15,8 @@ const DESIGN_EVENT_TYPES = [
   // Beyond DESIGN's list (issue #12): a referral's answer when applied, and re-sent escalations.
   'ticket.referral_applied',
   'escalation.renotified',
+  // Beyond DESIGN's list: a ticket back in the unassigned queue (docs/adr/0029, addendum of 2026-12-04).
+  'ticket.unassigned',
 ];
 
 const envelope = (type: string, version: number, data: unknown) => ({

@@ -322,6 +322,26 @@ describe('ticket lifecycle (issue #9)', () => {
       expect(closed.body).toMatchObject({ status: 'closed', closure: { reason: 'product_wont_install', thirdParty: 'hardware_or_os_vendor' } });
     });
 
+    it('P4: assigneeId null returns a ticket to the unassigned queue, recorded and announced like an assignment', async () => {
+      const ticket = await file(acme.token);
+      const assigned = await patch(ticket.id, agent.token, { assigneeId: agent.staffId }, await etagOf(ticket.id));
+      expect(assigned.body).toMatchObject({ status: 'open', assigneeId: agent.staffId });
+      // rating counts a ticket's facts for its assignee (groupBy=agent): its projection follows both events.
+      const ratingAssignee = async () => (await platform.query<{ assignee_id: string | null }>('rating', 'SELECT assignee_id FROM rating.tickets WHERE ticket_id = $1', [ticket.id]))[0]?.assignee_id;
+      await waitFor('rating to see the assignment', async () => (await ratingAssignee()) === agent.staffId);
+      const freed = await patch(ticket.id, otherAgent.token, { assigneeId: null, note: 'Dana is away' }, assigned.headers.etag);
+      expect(freed.status).toBe(200);
+      expect(freed.body.assigneeId).toBeUndefined();
+      expect(freed.body.status).toBe('open');
+      expect((await events(ticket.id)).at(-1)).toMatchObject({ type: 'ticket.unassigned', previousAssigneeId: agent.staffId });
+      const history = (await get(`/v1/tickets/${ticket.id}/history`, acme.token)).body.items;
+      expect(history.at(-1)).toMatchObject({ action: 'unassigned', actor: { kind: 'staff', id: otherAgent.staffId }, detail: { previousAssigneeId: agent.staffId, note: 'Dana is away' } });
+      const unassignedQueue = await get('/v1/queue?limit=200', agent.token);
+      expect(unassignedQueue.body.items.map((e: { ticket: { id: string } }) => e.ticket.id)).toContain(ticket.id);
+      expectProblem(await patch(ticket.id, acme.token, { assigneeId: null }, freed.headers.etag), 403, 'forbidden');
+      await waitFor('rating to see the unassignment', async () => (await ratingAssignee()) === null);
+    });
+
     it('P6: an out-of-scope closure names a catalogued reason and the third party; feature requests owe nothing', async () => {
       const ticket = await file(acme.token);
       expectProblem(await patch(ticket.id, agent.token, { status: 'closed' }, await etagOf(ticket.id)), 422, 'unprocessable');

@@ -102,6 +102,14 @@ export const TicketAssignedV1 = defineEvent(
   'An agent took the ticket.',
 );
 
+export const TicketUnassignedV1 = defineEvent(
+  'ticket.unassigned',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, previousAssigneeId: Type.String(), unassignedAt: Instant }),
+  'P4: the ticket went back to the unassigned queue; nobody works it now.',
+);
+
 export const TicketTeamLeaderRequestedV1 = defineEvent(
   'ticket.team_leader_requested',
   1,

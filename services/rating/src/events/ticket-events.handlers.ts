@@ -6,6 +6,7 @@ import {
   TicketReopenedV1,
   TicketResolvedV1,
   TicketRespondedV1,
+  TicketUnassignedV1,
   type EventContract,
   type EventData,
 } from '@tss/contracts';
@@ -46,6 +47,7 @@ export const ticketEventHandlers = (settings: SurveySettings): HandlerBinding[] 
     });
   }),
   withTicket(TicketAssignedV1, async (ticket, d, { tx }) => ratingTicketStore.apply(tx, ticket.ticketId, { assigneeId: d.assigneeId })),
+  withTicket(TicketUnassignedV1, async (ticket, _d, { tx }) => ratingTicketStore.unassign(tx, ticket.ticketId)),
   withTicket(TicketLevelChangedV1, async (ticket, d, { tx }) => ratingTicketStore.apply(tx, ticket.ticketId, { level: d.to })),
   withTicket(TicketRespondedV1, async (ticket, d, { tx }, event) => {
     await ratingTicketStore.apply(tx, ticket.ticketId, { lastResponderId: d.authorId });

@@ -93,6 +93,11 @@ export const ratingTicketStore = {
     return rows[0] ? fromRow(rows[0]) : undefined;
   },
 
+  /** `ticket.unassigned`: nobody works the ticket now; its facts count for who last answered (`agentOf`). */
+  async unassign(tx: EntityManager, ticketId: string): Promise<void> {
+    await tx.query(`UPDATE rating.tickets SET assignee_id = NULL WHERE ticket_id = $1`, [ticketId]);
+  },
+
   async apply(tx: EntityManager, ticketId: string, change: TicketChange): Promise<void> {
     await tx.query(
       `UPDATE rating.tickets SET

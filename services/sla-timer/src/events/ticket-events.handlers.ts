@@ -14,6 +14,7 @@ import {
   TicketRespondedV1,
   TicketStatusChangedV1,
   TicketTeamLeaderRequestedV1,
+  TicketUnassignedV1,
   type EventContract,
   type EventData,
 } from '@tss/contracts';
@@ -65,6 +66,7 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
   sequenced(TicketAcceptedV1, other, deps),
   sequenced(TicketCategoryChangedV1, other, deps),
   sequenced(TicketAssignedV1, other, deps),
+  sequenced(TicketUnassignedV1, other, deps),
   sequenced(TicketTeamLeaderRequestedV1, other, deps),
   sequenced(TicketCredentialsDestroyedV1, other, deps),
   sequenced(TicketReferralRejectedV1, other, deps),

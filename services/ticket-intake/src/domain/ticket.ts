@@ -53,6 +53,8 @@ export type TicketEffect =
   | { kind: 'level_changed'; from: ServiceLevel; to: ServiceLevel; confirmed: boolean }
   | { kind: 'category_changed'; from?: SupportCategoryCode; to: SupportCategoryCode }
   | { kind: 'assigned'; assigneeId: string }
+  /** Back to the unassigned queue (P4): nobody works the ticket any more. */
+  | { kind: 'unassigned'; previousAssigneeId: string }
   | { kind: 'resolved'; reopenWindowEndsAt: Date; credentialsHeld?: boolean }
   | { kind: 'reopened'; reason?: string }
   | { kind: 'closed'; reason: string; thirdParty?: ThirdPartyKind }
@@ -223,7 +225,8 @@ export interface TicketPatch {
   /** Confirms the current level without changing it. */
   levelConfirmed?: true;
   category?: SupportCategoryCode;
-  assigneeId?: string;
+  /** Who works the ticket; `null` returns it to the unassigned queue. */
+  assigneeId?: string | null;
   status?: TicketStatus;
   waitReason?: RequesterWaitReason;
   supportDelay?: SupportDelay;
@@ -395,7 +398,12 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
     effects.push({ kind: 'status_changed', from: ticket.status, to: ticket.status, reason: patch.waitReason });
   }
 
-  if (patch.assigneeId !== undefined && patch.assigneeId !== ticket.assigneeId) {
+  if (patch.assigneeId === null) {
+    if (next.assigneeId !== undefined) {
+      effects.push({ kind: 'unassigned', previousAssigneeId: next.assigneeId });
+      next = { ...next, assigneeId: undefined };
+    }
+  } else if (patch.assigneeId !== undefined && patch.assigneeId !== ticket.assigneeId) {
     const assigned = assign(next, patch.assigneeId);
     next = assigned.ticket;
     effects.push(...assigned.effects);

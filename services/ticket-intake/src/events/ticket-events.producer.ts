@@ -15,6 +15,7 @@ import {
   TicketRespondedV1,
   TicketStatusChangedV1,
   TicketTeamLeaderRequestedV1,
+  TicketUnassignedV1,
 } from '@tss/contracts';
 import { outboxDraft, type Outbox, type OutboxDraft } from '@tss/messaging';
 import type { Ticket, TicketEffect } from '../domain/ticket';
@@ -83,6 +84,8 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
         return outboxDraft(TicketLevelChangedV1, ticket.id, { ...base(), from: effect.from, to: effect.to, confirmed: effect.confirmed, changedAt: now.toISOString() });
       case 'assigned':
         return outboxDraft(TicketAssignedV1, ticket.id, { ...base(), assigneeId: effect.assigneeId, assignedAt: now.toISOString() });
+      case 'unassigned':
+        return outboxDraft(TicketUnassignedV1, ticket.id, { ...base(), previousAssigneeId: effect.previousAssigneeId, unassignedAt: now.toISOString() });
       case 'resolved':
         return outboxDraft(TicketResolvedV1, ticket.id, {
           ...base(),

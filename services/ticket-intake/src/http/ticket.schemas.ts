@@ -140,7 +140,11 @@ export const TicketPatchBody = Type.Object(
     criticalErrorConfirmed: Type.Optional(Type.Boolean({ description: 'P5: required to set level emergency' })),
     levelConfirmed: Type.Optional(Type.Literal(true, { description: 'Confirms the current level (P5)' })),
     category: Type.Optional(SupportCategoryCode),
-    assigneeId: Type.Optional(VisibleText({ minLength: 1, maxLength: 200 })),
+    assigneeId: Type.Optional(
+      Type.Union([VisibleText({ minLength: 1, maxLength: 200 }), Type.Null()], {
+        description: 'The staff member who works the ticket; null returns it to the unassigned queue (`ticket.unassigned`)',
+      }),
+    ),
     status: Type.Optional(TicketStatus),
     waitReason: Type.Optional(RequesterWaitReason),
     supportDelay: Type.Optional(SupportDelay),

@@ -90,3 +90,14 @@ describe('nothing is dropped in silence (docs/adr/0029, addendum of 2026-12-04)'
     expect(reopened.ticket).toMatchObject({ status: 'open', level: 'consulting', responseOwed: true });
   });
 });
+
+describe('P4: unassigning returns a ticket to the unassigned queue', () => {
+  it('assigneeId null unassigns, with its event; unassigning an unassigned ticket changes nothing', () => {
+    const assigned = changed(applyPatch(filed(), { assigneeId: 'agent-7' }, t0)).ticket;
+    const freed = changed(applyPatch(assigned, { assigneeId: null, note: 'on leave' }, t0));
+    expect(freed.ticket.assigneeId).toBeUndefined();
+    expect(freed.ticket.status).toBe('open');
+    expect(freed.effects).toEqual([{ kind: 'unassigned', previousAssigneeId: 'agent-7' }]);
+    expect(changed(applyPatch(freed.ticket, { assigneeId: null }, t0)).effects).toEqual([]);
+  });
+});
