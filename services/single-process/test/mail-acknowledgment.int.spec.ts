@@ -74,6 +74,7 @@ describe('acknowledgment mail over SMTP (P3, issue #11)', () => {
     const admin = await platform.adminToken();
     partner = await client.partner(admin, 'Acme Mail');
     agent = await client.staff(admin, ['agent'], 'Mia Agent');
+    await platform.partnerKnownToIntake(partner.partnerId);
   });
 
   afterAll(async () => {

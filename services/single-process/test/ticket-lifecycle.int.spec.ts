@@ -41,6 +41,7 @@ describe('ticket lifecycle (issue #9)', () => {
     agent = await client.staff(admin, ['agent'], 'Dana Agent');
     otherAgent = await client.staff(admin, ['agent'], 'Eve Agent');
     ann = await client.requester(acme.token, 'cust-ann');
+    await platform.partnerKnownToIntake(acme.partnerId);
   });
 
   afterAll(async () => {
@@ -121,19 +122,33 @@ describe('ticket lifecycle (issue #9)', () => {
       expectProblem(await http().post('/v1/tickets').auth(ann, { type: 'bearer' }).send(sampleTicket({ partnerId: rival.partnerId })), 422, 'unprocessable');
     });
 
-    it('P5: level development is given only by referral: filing at it is a 422, whoever files, and files nothing', async () => {
-      const filed = async () => (await platform.query<{ n: number }>('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.tickets WHERE partner_id = $1', [acme.partnerId]))[0].n;
-      const before = await filed();
-      for (const [token, body] of [
-        [acme.token, sampleTicket({ level: 'development' })],
-        [ann, sampleTicket({ level: 'development' })],
-        [agent.token, sampleTicket({ partnerId: acme.partnerId, level: 'development', levelConfirmed: true })],
-      ] as const) {
+    it('P5/P12: a filing is checked as a PATCH is: development only by referral, a confirmed emergency needs its critical error, a phone contact is consulting unless confirmed, the partner must exist', async () => {
+      const ghost = randomUUID();
+      const filedFor = async (partnerId: string) =>
+        (await platform.query<{ n: number }>('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.tickets WHERE partner_id = $1', [partnerId]))[0].n;
+      const before = await filedFor(acme.partnerId);
+      const refused = async (token: string, body: Record<string, unknown>, pointer: string) => {
         const response = await http().post('/v1/tickets').auth(token, { type: 'bearer' }).send(body);
         expectProblem(response, 422, 'unprocessable');
-        expect(response.body.errors?.[0]?.pointer).toBe('/level');
-      }
-      expect(await filed()).toBe(before);
+        expect(response.body.errors?.[0]?.pointer).toBe(pointer);
+      };
+      await refused(acme.token, sampleTicket({ level: 'development' }), '/level');
+      await refused(ann, sampleTicket({ level: 'development' }), '/level');
+      await refused(agent.token, sampleTicket({ partnerId: acme.partnerId, level: 'development', levelConfirmed: true }), '/level');
+      await refused(agent.token, sampleTicket({ partnerId: acme.partnerId, level: 'emergency', levelConfirmed: true }), '/criticalErrorConfirmed');
+      await refused(agent.token, sampleTicket({ partnerId: acme.partnerId, level: 'emergency' }), '/levelConfirmed');
+      await refused(agent.token, sampleTicket({ partnerId: ghost }), '/partnerId');
+      expectProblem(await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ criticalErrorConfirmed: true })), 422, 'unprocessable');
+      expect([await filedFor(acme.partnerId), await filedFor(ghost)]).toEqual([before, 0]);
+
+      const emergency = await http()
+        .post('/v1/tickets')
+        .auth(agent.token, { type: 'bearer' })
+        .send(sampleTicket({ partnerId: acme.partnerId, level: 'emergency', levelConfirmed: true, criticalErrorConfirmed: true }));
+      expect(emergency.status).toBe(201);
+      expect(emergency.body).toMatchObject({ channel: 'phone', level: 'emergency', levelConfirmed: true });
+      // A partner's emergency stays a suggestion (P5): filed, unconfirmed, until an agent confirms it.
+      expect((await file(acme.token, sampleTicket({ level: 'emergency' }))).status).toBe('new');
     });
 
     it('an Idempotency-Key belongs to its caller: a requester reusing its partner’s key files its own ticket', async () => {

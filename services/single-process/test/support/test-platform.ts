@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient } from '@tss/runtime/testing';
-import { TestClock } from '@tss/service-kit/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startSingleProcessPlatform, type RunningPlatform, type SingleProcessOptions } from '../../src/single-process-platform';
 
 export interface TestPlatform {
@@ -13,6 +13,8 @@ export interface TestPlatform {
   adminToken(): Promise<string>;
   /** A query against one service's data source. */
   query<T = Record<string, unknown>>(service: string, sql: string, params?: unknown[]): Promise<T[]>;
+  /** Waits until ticket-intake has the partner from its `partner.created` (staff file only for partners it knows). */
+  partnerKnownToIntake(partnerId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,12 @@ export const startTestPlatform = async (
     clock,
     adminToken: () => client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret),
     query: (service, sql, params = []) => running.platform.host(service).dataSource.query(sql, params),
+    partnerKnownToIntake: async (partnerId) => {
+      await waitFor(`ticket-intake knows partner ${partnerId}`, async () => {
+        const rows: unknown[] = await running.platform.host('ticket-intake').dataSource.query('SELECT 1 FROM ticket_intake.partners WHERE id = $1', [partnerId]);
+        return rows.length === 1;
+      });
+    },
     stop: async () => {
       await running.platform.stop();
       await db.drop();

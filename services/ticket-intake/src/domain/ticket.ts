@@ -101,7 +101,7 @@ const owesResponse = (from: TicketStatus, to: TicketStatus, before: boolean): bo
   }
 };
 
-/** P5: emergency needs a confirmed critical error the partner is not at fault for. */
+/** P5: emergency needs a confirmed critical error the partner is not at fault for; filing and PATCH check it alike. */
 const emergencyUnconfirmed = (level: ServiceLevel, criticalErrorConfirmed: boolean | undefined): TicketRuleViolation | undefined =>
   level === 'emergency' && criticalErrorConfirmed !== true
     ? {
@@ -172,16 +172,40 @@ export const quoteOf = (subject: string | undefined, body: string): string => {
 
 export const DEFAULT_REOPEN_WINDOW_MS = 14 * 24 * 3_600_000;
 
-/** P5, rule 5.4: a request is at level development only once referred (docs/adr/0029, addendum of 2026-12-04). */
-export const filedLevelViolation = (filed: { level?: ServiceLevel }): TicketRuleViolation | undefined =>
-  filed.level === 'development'
-    ? {
-        kind: 'unprocessable',
-        field: 'level',
-        detail:
-          'Level development is given only by referral to the development department (P5, rule 5.4): file at another level, and an agent refers the ticket (POST /v1/tickets/{id}/referrals).',
-      }
-    : undefined;
+/** What a filer says about a new request's level (P5, P12). */
+export interface FiledLevel {
+  channel: Channel;
+  level?: ServiceLevel;
+  /** Staff only: the level is confirmed, not the filer's suggestion. */
+  levelConfirmed: boolean;
+  criticalErrorConfirmed?: boolean;
+}
+
+/**
+ * P5/P12: the level a request is filed at, under the rules an agent's PATCH applies (docs/adr/0029,
+ * addendum of 2026-12-04): development only by referral; a confirmed emergency needs a confirmed
+ * critical error; a phone contact is at consulting unless an agent confirms another level.
+ */
+export const filedLevelViolation = (filed: FiledLevel): TicketRuleViolation | undefined => {
+  if (filed.level === 'development') {
+    return {
+      kind: 'unprocessable',
+      field: 'level',
+      detail:
+        'Level development is given only by referral to the development department (P5, rule 5.4): file at another level, and an agent refers the ticket (POST /v1/tickets/{id}/referrals).',
+    };
+  }
+  if (filed.levelConfirmed) return emergencyUnconfirmed(suggestedLevel({ description: '', level: filed.level }, filed.channel), filed.criticalErrorConfirmed);
+  if (filed.channel === 'phone' && filed.level !== undefined && filed.level !== 'consulting') {
+    return {
+      kind: 'unprocessable',
+      field: 'levelConfirmed',
+      detail:
+        'A phone contact is registered at consulting unless an agent confirms its level (P12): send levelConfirmed: true with the level (emergency also with criticalErrorConfirmed: true), or leave level out.',
+    };
+  }
+  return undefined;
+};
 
 /**
  * P2–P4: a new request becomes a `new` ticket in the order received. API requests are accepted

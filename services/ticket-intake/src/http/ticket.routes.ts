@@ -81,8 +81,10 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         summary: 'File a support request (P2); answers with its reference number (P3)',
         description:
           'Partners file for themselves or their clients (channel `api`, or `site` for their support site); requester tokens file as that client; ' +
-          'staff register a phone or messenger contact for a partner (channel `phone`, level `consulting` unless `levelConfirmed`, P12). ' +
-          'Level `development` is given only by referral (422).',
+          'staff register a phone or messenger contact for a registered, active partner (channel `phone`, level `consulting` unless ' +
+          '`levelConfirmed`, P12; another `partnerId` is a 422). ' +
+          'The level is checked as a PATCH checks it: `development` is given only by referral (422), a confirmed emergency needs ' +
+          '`criticalErrorConfirmed`, and a phone contact at another level than consulting needs `levelConfirmed` (422).',
         headers: IdempotencyHeaders,
         body: FileTicketBody,
         response: { 201: TicketRef, ...failureResponses('idempotency_mismatch', 'unprocessable') },
@@ -92,10 +94,10 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
-      const { channel: askedChannel, language, partnerId: _partnerId, levelConfirmed, ...fields } = request.body;
+      const { channel: askedChannel, language, partnerId: _partnerId, levelConfirmed, criticalErrorConfirmed, ...fields } = request.body;
       const partnerId = filingPartner(scope, request.body);
       if (!partnerId) return sendFailure(reply, { kind: 'unprocessable', detail: 'Staff filing a request name the partner it is for: partnerId.' });
-      if (scope.kind !== 'staff' && (askedChannel === 'phone' || levelConfirmed !== undefined || request.body.partnerId !== undefined)) {
+      if (scope.kind !== 'staff' && (askedChannel === 'phone' || levelConfirmed !== undefined || criticalErrorConfirmed !== undefined || request.body.partnerId !== undefined)) {
         return sendFailure(reply, { kind: 'unprocessable', detail: 'Only staff name the partner, register phone contacts and confirm levels (P5, P12).' });
       }
       const channel = askedChannel ?? (scope.kind === 'staff' ? 'phone' : 'api');
@@ -107,6 +109,8 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         language,
         request: body,
         levelConfirmed: scope.kind === 'staff' && levelConfirmed === true,
+        criticalErrorConfirmed: scope.kind === 'staff' && criticalErrorConfirmed === true,
+        partnerNamedByFiler: scope.kind === 'staff',
         idempotencyKey: callerKey(scope, request.headers['idempotency-key']),
         actor: actorOf(scope),
       });

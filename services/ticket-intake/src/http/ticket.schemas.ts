@@ -30,6 +30,9 @@ export const FileTicketBody = Type.Object(
     connectivity: Type.Optional(VisibleText({ maxLength: 2_000, description: 'Internet connectivity details' })),
     antivirus: Type.Optional(VisibleText({ maxLength: 2_000, description: 'Antivirus software and settings' })),
     level: Type.Optional(ServiceLevel),
+    criticalErrorConfirmed: Type.Optional(
+      Type.Boolean({ description: 'Staff only: with levelConfirmed, required to file a confirmed emergency (P5), as for a PATCH' }),
+    ),
     language: Type.Optional(Language),
     channel: Type.Optional(
       StringEnum(['api', 'site', 'phone'] as const, {
@@ -37,7 +40,9 @@ export const FileTicketBody = Type.Object(
       }),
     ),
     partnerId: Type.Optional(Type.String({ format: 'uuid', description: 'Staff only: the partner the request is filed for' })),
-    levelConfirmed: Type.Optional(Type.Boolean({ description: 'Staff only: the level is confirmed, not a suggestion (P5, P12)' })),
+    levelConfirmed: Type.Optional(
+      Type.Boolean({ description: 'Staff only: the level is confirmed, not a suggestion (P5, P12); a phone contact at a level other than consulting needs it' }),
+    ),
     requester: Type.Optional(
       Type.Object(
         {

@@ -1,18 +1,20 @@
 import { Type } from '@sinclair/typebox';
 import { AUTO_CLOSE_TIMER } from '../use-cases/commit-change';
 import { autoCloseTimer } from '../events/auto-close.timer';
+import { partnerDirectoryHandlers } from '../events/partner-directory.handlers';
 import { requestedChangeHandlers } from '../events/requested-changes.handlers';
 import { messageRoutes } from '../http/message.routes';
 import { ticketRoutes } from '../http/ticket.routes';
 import { TicketLifecycle1765000000000 } from '../store/migrations/1765000000000-ticket-lifecycle';
 import { CreateTickets1764115300000 } from '../store/migrations/1764115300000-create-tickets';
 import { MessageEmailSender1765000400000 } from '../store/migrations/1765000400000-message-email-sender';
+import { KnownPartners1765000500000 } from '../store/migrations/1765000500000-known-partners';
 import { TicketEntity } from '../store/ticket.entity';
 import { defineIntakePart } from './intake-part';
 
 const DAY_MS = 24 * 3_600_000;
 
-/** Tickets: filing, reading, the status machine, history, messages and the thread; changes other services ask for. */
+/** Tickets: filing, reading, the status machine, history, messages and the thread; changes other services ask for; the partners staff file for. */
 export const ticketsPart = defineIntakePart({
   name: 'tickets',
   config: {
@@ -24,7 +26,7 @@ export const ticketsPart = defineIntakePart({
     }),
   },
   entities: [TicketEntity],
-  migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000, MessageEmailSender1765000400000],
+  migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000, MessageEmailSender1765000400000, KnownPartners1765000500000],
   build: (deps) => {
     const reopenWindowMs = deps.config.REOPEN_WINDOW_DAYS * DAY_MS;
     const changeDeps = { ...deps, reopenWindowMs, hooks: deps.lifecycleHooks, messageHooks: deps.messageHooks, filingHooks: deps.filingHooks, messageUploads: deps.messageUploads };
@@ -33,7 +35,7 @@ export const ticketsPart = defineIntakePart({
         await app.register(ticketRoutes(changeDeps));
         await app.register(messageRoutes(changeDeps));
       },
-      handlers: requestedChangeHandlers(changeDeps),
+      handlers: [...requestedChangeHandlers(changeDeps), ...partnerDirectoryHandlers()],
       timers: { [AUTO_CLOSE_TIMER]: autoCloseTimer(changeDeps) },
     };
   },

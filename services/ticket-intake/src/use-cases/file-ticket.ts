@@ -10,10 +10,11 @@ import { filedLevelViolation, openTicket, type Ticket } from '../domain/ticket';
 import type { TicketRequest } from '../domain/ticket-request';
 import { ticketEventDrafts } from '../events/ticket-events.producer';
 import { historyStore } from '../store/history.store';
+import { partnerStore } from '../store/partner.store';
 import { failureOf } from './rule-failure';
 import { ticketStore, toTicket } from '../store/ticket.store';
 
-/** A reused Idempotency-Key (422), or a level the rules refuse (P5: 422 naming the field). */
+/** A reused Idempotency-Key (422), or a level the rules refuse (P5, P12: 422 naming the field). */
 export type FileTicketError = { kind: 'idempotency_mismatch'; detail: string } | Failure;
 
 export interface FiledTicket {
@@ -31,6 +32,8 @@ export interface NewTicket {
   linkedTicketId?: string;
   /** P12: an agent registering a phone contact confirmed the level they filed. */
   levelConfirmed?: boolean;
+  /** P5: with `levelConfirmed`, the agent confirmed the critical error an emergency needs. */
+  criticalErrorConfirmed?: boolean;
   actor: Actor;
 }
 
@@ -105,10 +108,10 @@ export const fileTicketIn = async (
 /** P2–P4: file a request for a partner; the ticket and its events commit together. */
 export const fileTicket = async (
   deps: { unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock; filingHooks?: readonly FilingHooks[] },
-  input: NewTicket & { idempotencyKey?: string },
+  input: NewTicket & { idempotencyKey?: string; partnerNamedByFiler?: boolean },
 ): Promise<Result<FiledTicket, FileTicketError>> => {
-  // P5: development only by referral, checked before anything is written.
-  const refused = filedLevelViolation({ level: input.request.level });
+  // P5/P12: the level is checked as an agent's PATCH checks it, before anything is written.
+  const refused = filedLevelViolation({ channel: input.channel, level: input.request.level, levelConfirmed: input.levelConfirmed === true, criticalErrorConfirmed: input.criticalErrorConfirmed });
   if (refused) return Promise.resolve(err(failureOf(refused)));
   return deps.unitOfWork.run(async (tx) => {
     const requestHash = hashRequest(input.request);
@@ -123,6 +126,12 @@ export const fileTicket = async (
         }
         return ok({ ticket: toTicket(earlier), replayed: true });
       }
+    }
+    // P12: staff name the partner they file for, and it must be one the gateway registered (its
+    // `partner.*` events; docs/adr/0029, addendum of 2026-12-04); partners' tokens carry their own.
+    if (input.partnerNamedByFiler && !(await partnerStore.isActive(tx, input.partnerId))) {
+      const detail = `No active partner ${input.partnerId} is known. Name a registered partner (one registered a moment ago is known within seconds).`;
+      return err({ kind: 'unprocessable', detail, extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: detail }] } });
     }
     const ticket = await fileTicketIn(tx, deps, input, { idempotencyKey: input.idempotencyKey, requestHash });
     return ok({ ticket, replayed: false });

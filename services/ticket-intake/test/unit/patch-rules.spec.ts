@@ -1,4 +1,4 @@
-import { applyPatch, openTicket, type Change, type Ticket } from '../../src/domain/ticket';
+import { applyPatch, filedLevelViolation, openTicket, type Change, type Ticket } from '../../src/domain/ticket';
 
 const t0 = new Date('2026-03-01T10:00:00.000Z');
 
@@ -20,6 +20,23 @@ const changed = (c: Change): { ticket: Ticket; effects: { kind: string }[] } => 
 };
 const violation = (c: Change) => ('violation' in c ? c.violation : undefined);
 const resolved = (): Ticket => changed(applyPatch(filed(), { status: 'resolved' }, t0)).ticket;
+
+describe('P5/P12: a request is filed under the rules a PATCH applies (docs/adr/0029, addendum of 2026-12-04)', () => {
+  it('a confirmed emergency needs a confirmed critical error', () => {
+    expect(filedLevelViolation({ channel: 'phone', level: 'emergency', levelConfirmed: true })).toMatchObject({ kind: 'unprocessable', field: 'criticalErrorConfirmed' });
+    expect(filedLevelViolation({ channel: 'phone', level: 'emergency', levelConfirmed: true, criticalErrorConfirmed: true })).toBeUndefined();
+    // A partner's emergency is a suggestion (P5): the clock runs on it until an agent confirms.
+    expect(filedLevelViolation({ channel: 'api', level: 'emergency', levelConfirmed: false })).toBeUndefined();
+  });
+
+  it('P12: a phone contact is at consulting unless an agent confirms another level', () => {
+    expect(filedLevelViolation({ channel: 'phone', level: 'emergency', levelConfirmed: false })).toMatchObject({ kind: 'unprocessable', field: 'levelConfirmed' });
+    expect(filedLevelViolation({ channel: 'phone', level: 'standard', levelConfirmed: false })).toMatchObject({ field: 'levelConfirmed' });
+    expect(filedLevelViolation({ channel: 'phone', level: 'consulting', levelConfirmed: false })).toBeUndefined();
+    expect(filedLevelViolation({ channel: 'phone', levelConfirmed: false })).toBeUndefined();
+    expect(filedLevelViolation({ channel: 'phone', level: 'standard', levelConfirmed: true })).toBeUndefined();
+  });
+});
 
 describe('P6: a feature request handed back to support owes the requester an answer', () => {
   it('feature_request → open owes a response again', () => {

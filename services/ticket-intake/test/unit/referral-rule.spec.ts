@@ -28,9 +28,9 @@ const referred = (): Ticket => changed(applyPatch(filed(), { status: 'referred',
 // P5, rule 5.4, docs/adr/0029: level development and status referred are one fact.
 describe('P5: level development only by referral (docs/adr/0029, addendum of 2026-12-04)', () => {
   it('a request is never filed at development, by a partner or by staff; a follow-up of an older request starts with support', () => {
-    expect(filedLevelViolation({ level: 'development' })).toMatchObject({ kind: 'unprocessable', field: 'level' });
-    expect(filedLevelViolation({ level: 'development' })?.detail).toContain('/referrals');
-    expect(filedLevelViolation({ level: 'standard' })).toBeUndefined();
+    expect(filedLevelViolation({ channel: 'api', level: 'development', levelConfirmed: false })).toMatchObject({ kind: 'unprocessable', field: 'level' });
+    expect(filedLevelViolation({ channel: 'phone', level: 'development', levelConfirmed: true })).toMatchObject({ kind: 'unprocessable', field: 'level' });
+    expect(filedLevelViolation({ channel: 'api', level: 'development', levelConfirmed: false })?.detail).toContain('/referrals');
     const { ticket } = openTicket({ id: 'x', partnerId: 'p', reference: 'TSS-01234-56789', channel: 'api', request: { description: 'old', level: 'development' } }, t0);
     expect(ticket).toMatchObject({ status: 'new', level: 'standard' });
   });
