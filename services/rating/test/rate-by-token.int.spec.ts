@@ -31,7 +31,7 @@ describe('rating surveys and rating by link (issue #13, P11)', () => {
 
     expect(await openSurvey(rating.deps, link.token)).toEqual({
       ok: true,
-      value: { surveyId: link.surveyId, ticketId: ticket.ticketId, reference: ticket.reference, subject: 'Reader crashes on opening EPUB', language: 'ru', expiresAt: new Date(link.expiresAt), rated: false },
+      value: { surveyId: link.surveyId, ticketId: ticket.ticketId, reference: ticket.reference, subject: 'Reader crashes on opening EPUB', language: 'ru', expiresAt: new Date(link.expiresAt), rated: false, reopened: false },
     });
   });
 

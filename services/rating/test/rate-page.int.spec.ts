@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { TestClock } from '@tss/service-kit/testing';
+import { TicketReopenedV1 } from '@tss/contracts';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { contentSecurityPolicy, STYLESHEET } from '@tss/web-pages';
 import { startRating, type RatingUnderTest } from './support/rating-under-test';
 
@@ -58,6 +59,24 @@ describe('rate page in rating alone (issue #13, P11)', () => {
       expect(posted.status).toBe(400);
       expect(posted.text).toContain('<a href="#comment">The comment contains characters that cannot be saved</a>');
     }
+    expect(await rating.events(ticket.ticketId, 'rating.submitted')).toEqual([]);
+  });
+
+  it('P11: a link of a ticket reopened since says the request is open again (409) and records nothing, even from a page opened before', async () => {
+    const { ticket, link } = await linkFor();
+    const page = await rating.sut.http().get(`/rate/${link.token}`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    await rating.publish(TicketReopenedV1, ticket.ticketId, { partnerId, sequence: 3, reopenedAt: clock.now().toISOString() });
+    await waitFor('the survey withdrawn', async () => (await rating.sut.query<{ status: string }>(`SELECT status FROM rating.surveys WHERE id = $1`, [link.surveyId]))[0]?.status === 'withdrawn');
+
+    const reopened = await rating.sut.http().get(`/rate/${link.token}`);
+    expect(reopened.status).toBe(409);
+    expect(reopened.text).toContain('This request is open again');
+    expect(reopened.text).not.toContain('Your request has been resolved');
+    expect(reopened.text).not.toContain('<form');
+    const posted = await rating.sut.http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '1', solved: 'no' });
+    expect(posted.status).toBe(409);
+    expect(posted.text).toContain('This request is open again');
     expect(await rating.events(ticket.ticketId, 'rating.submitted')).toEqual([]);
   });
 

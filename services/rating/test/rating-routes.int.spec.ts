@@ -63,7 +63,7 @@ describe('rating routes (issue #13, P11)', () => {
       const survey = await http().get(`/v1/ratings/${t.link.token}`);
       expect(survey.status).toBe(200);
       expect(survey.headers['cache-control']).toBe('no-store');
-      expect(survey.body).toEqual({ surveyId: t.link.surveyId, ticketId: t.ticketId, reference: t.reference, subject: 'Reader crashes on opening EPUB', language: 'en', expiresAt: t.link.expiresAt, rated: true });
+      expect(survey.body).toEqual({ surveyId: t.link.surveyId, ticketId: t.ticketId, reference: t.reference, subject: 'Reader crashes on opening EPUB', language: 'en', expiresAt: t.link.expiresAt, rated: true, reopened: false });
       const read = await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().acme, { type: 'bearer' });
       expect(read.body.rating).toMatchObject({ score: 4, solved: true });
     });
@@ -155,6 +155,31 @@ describe('rating routes (issue #13, P11)', () => {
       const early = await http().post(`/v1/tickets/${open.ticketId}/rating`).auth(tokens().acme, { type: 'bearer' }).send(body);
       expectProblem(early, 409, 'conflict');
       expect(early.body.detail).toContain('not been resolved');
+    });
+
+    it('P11: a reopened ticket is not resolved: its unanswered survey is withdrawn, every way of rating it is a 409, and nothing is recorded until it is resolved again', async () => {
+      const t = await resolvedTicket();
+      await rating.publish(TicketReopenedV1, t.ticketId, { partnerId: acme, sequence: 3, reopenedAt: clock.now().toISOString() });
+      await waitFor('the survey withdrawn', async () => (await rating.sut.query<{ status: string }>(`SELECT status FROM rating.surveys WHERE id = $1`, [t.link.surveyId]))[0]?.status === 'withdrawn');
+
+      const byTicket = await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().ann, { type: 'bearer' }).send({ score: 1, solved: false });
+      expectProblem(byTicket, 409, 'conflict');
+      expect(byTicket.body.detail).toContain('not resolved now');
+      expectProblem(await http().post(`/v1/ratings/${t.link.token}`).send({ score: 1, solved: false }), 409, 'conflict');
+      const link = await http().get(`/v1/ratings/${t.link.token}`);
+      expect(link.status).toBe(200);
+      expect(link.body).toMatchObject({ surveyId: t.link.surveyId, rated: false, reopened: true });
+      const read = await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().acme, { type: 'bearer' });
+      expect(read.body.survey).toMatchObject({ surveyId: t.link.surveyId, state: 'withdrawn' });
+      expect(await rating.sut.query(`SELECT 1 FROM rating.ratings WHERE ticket_id = $1`, [t.ticketId])).toEqual([]);
+      expect(await rating.events(t.ticketId, 'rating.submitted')).toEqual([]);
+
+      // Resolved again: a new survey takes the rating; the old link stays spent (replaced: 410).
+      const second = await rating.resolve({ ticketId: t.ticketId, partnerId: acme }, 4, 2);
+      expectProblem(await http().post(`/v1/ratings/${t.link.token}`).send({ score: 5, solved: true }), 410, 'gone');
+      const rated = await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().ann, { type: 'bearer' }).send({ score: 5, solved: true });
+      expect(rated.status).toBe(201);
+      expect(rated.body).toMatchObject({ surveyId: second.surveyId });
     });
   });
 

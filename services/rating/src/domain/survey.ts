@@ -2,7 +2,8 @@ import { isStorableText } from '@tss/contracts';
 import type { Failure, Result } from '@tss/service-kit';
 import { err, ok } from '@tss/service-kit';
 
-export type SurveyStatus = 'open' | 'rated' | 'superseded';
+/** `withdrawn`: the ticket was reopened before the survey was answered; it is not resolved now (docs/adr/0040, addendum). */
+export type SurveyStatus = 'open' | 'rated' | 'superseded' | 'withdrawn';
 
 /** One invitation to rate: made when a ticket is resolved (P11), one per resolution. */
 export interface Survey {
@@ -24,8 +25,18 @@ export interface RatingInput {
 
 export const MAX_COMMENT_LENGTH = 4_000;
 
-/** Issue #13: a link opens until it expires; a newer resolution's survey replaces an unrated one. */
+/**
+ * P11: rating is upon resolution. A reopened ticket is not resolved, so the survey its resolution
+ * sent takes no rating until the ticket is resolved again (which sends a new link and supersedes it).
+ */
+export const TICKET_NOT_RESOLVED: Failure = {
+  kind: 'conflict',
+  detail: 'The ticket was reopened after this survey was sent, so it is not resolved now: it can be rated once it is resolved again (a new rating link is sent then).',
+};
+
+/** Issue #13: a link opens until it expires; a newer resolution's survey replaces an unrated one; a reopening withdraws it. */
 export const checkSurveyOpen = (survey: Survey, now: Date): Result<Survey, Failure> => {
+  if (survey.status === 'withdrawn') return err(TICKET_NOT_RESOLVED);
   if (survey.status === 'superseded') return err({ kind: 'gone', detail: 'This rating link was replaced by a newer one, sent when the ticket was resolved again.' });
   if (now.getTime() >= survey.expiresAt.getTime()) return err({ kind: 'gone', detail: `This rating link expired at ${survey.expiresAt.toISOString()}.` });
   return ok(survey);

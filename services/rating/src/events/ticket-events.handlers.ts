@@ -14,6 +14,7 @@ import { NotYet, on, type HandlerBinding, type HandlerContext } from '@tss/messa
 import type { CloudEvent } from '@tss/contracts';
 import { qualityFactStore } from '../store/quality-fact.store';
 import { ratingTicketStore, type RatingTicket } from '../store/rating-ticket.store';
+import { surveyStore } from '../store/survey.store';
 import { requestSurveyIn, type SurveySettings } from '../use-cases/request-survey';
 
 /**
@@ -68,8 +69,10 @@ export const ticketEventHandlers = (settings: SurveySettings): HandlerBinding[] 
     await ratingTicketStore.apply(tx, ticket.ticketId, { resolvedAt });
     await requestSurveyIn(tx, { outbox, settings }, ticket, { resolvedAt, now });
   }),
-  withTicket(TicketReopenedV1, async (ticket, _d, { tx }) => {
+  withTicket(TicketReopenedV1, async (ticket, d, { tx }) => {
     await ratingTicketStore.apply(tx, ticket.ticketId, { reopened: true });
+    // P11: rating is upon resolution; the reopened ticket's unanswered survey waits for the next one.
+    await surveyStore.withdrawOpen(tx, ticket.ticketId, new Date(d.reopenedAt));
     await qualityFactStore.markLatestResolutionReopened(tx, ticket.ticketId);
   }),
   withTicket(TicketClosedV1, async (ticket, d, { tx }) => ratingTicketStore.apply(tx, ticket.ticketId, { closedAt: new Date(d.closedAt) })),

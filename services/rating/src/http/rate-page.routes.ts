@@ -6,12 +6,14 @@ import { RATE_COMMENT_MAX_CHARS, readRateForm, type RateAnswer } from '../domain
 
 /** The longest comment, each character percent-encoded from up to 4 UTF-8 bytes, and the other fields. */
 const RATE_FORM_MAX_BYTES = RATE_COMMENT_MAX_CHARS * 12 + 4_096;
-import { alreadyRatedPage, RATE_PAGE_BASE, RATE_PAGE_STYLESHEET, ratePage, thankYouPage, type RatePageSurvey } from './rate-page.views';
+import { alreadyRatedPage, RATE_PAGE_BASE, RATE_PAGE_STYLESHEET, ratePage, reopenedPage, thankYouPage, type RatePageSurvey } from './rate-page.views';
 
 /** What the page needs of a survey (rating's `openSurvey`). */
 export interface RatePageSurveyView extends RatePageSurvey {
   surveyId: string;
   rated: boolean;
+  /** P11: the ticket was reopened since the link was sent: not resolved, nothing to rate now. */
+  reopened: boolean;
 }
 
 /** The rating use cases the page calls: the same ones, and so the same checks, as the API's. */
@@ -84,6 +86,10 @@ export const ratePageRoutes =
         await send(reply, 409, alreadyRatedPage(survey.value));
         return undefined;
       }
+      if (survey.value.reopened) {
+        await send(reply, 409, reopenedPage(survey.value));
+        return undefined;
+      }
       return survey.value;
     };
 
@@ -113,8 +119,11 @@ export const ratePageRoutes =
       }
       const rated = await port.rate(token, answer.value);
       if (!rated.ok) {
-        // Rated in another tab since the page opened: the link is spent.
-        if (rated.error.kind === 'conflict') return send(reply, 409, alreadyRatedPage(survey));
+        if (rated.error.kind === 'conflict') {
+          // Rated in another tab since the page opened (the link is spent), or the ticket reopened meanwhile.
+          const now = await port.openSurvey(token);
+          return send(reply, 409, now.ok && now.value.reopened ? reopenedPage(survey) : alreadyRatedPage(survey));
+        }
         return sendPlain(reply, plainKindOf(rated.error), survey.language);
       }
       return send(reply, 200, thankYouPage(survey, answer.value.solved));

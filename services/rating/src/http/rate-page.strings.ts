@@ -29,6 +29,8 @@ export const RATE_PAGE_STRINGS = defineStrings({
     thanksNotSolved: 'We have recorded your rating of request {reference}. We are sorry the problem is not solved: your request goes back to our support team, who will answer you.',
     ratedTitle: 'This request has already been rated',
     ratedBody: 'Thank you: we already have your rating of request {reference}. Each request is rated once.',
+    reopenedTitle: 'This request is open again',
+    reopenedBody: 'Request {reference} was reopened after this link was sent, so it is not resolved now and there is nothing to rate yet. Our support team is working on it; when it is resolved again, we will send you a new link to rate it.',
   },
   ru: {
     title: 'Оцените полученную поддержку',
@@ -57,6 +59,8 @@ export const RATE_PAGE_STRINGS = defineStrings({
     thanksNotSolved: 'Ваша оценка обращения {reference} сохранена. Жаль, что проблема не решена: обращение возвращается в службу поддержки, вам ответят.',
     ratedTitle: 'Это обращение уже оценено',
     ratedBody: 'Спасибо: ваша оценка обращения {reference} уже получена. Каждое обращение оценивается один раз.',
+    reopenedTitle: 'Это обращение снова открыто',
+    reopenedBody: 'Обращение {reference} открыто снова после того, как мы отправили эту ссылку, поэтому сейчас оно не решено и оценивать пока нечего. Служба поддержки работает над ним; когда оно будет решено снова, мы пришлём новую ссылку для оценки.',
   },
 });
 export type RatePageStringKey = keyof (typeof RATE_PAGE_STRINGS)['en'];

@@ -106,3 +106,12 @@ export const alreadyRatedPage = (survey: RatePageSurvey): string =>
     stylesheetHref: RATE_PAGE_STYLESHEET,
     body: html`<p>${t(survey.language, 'ratedBody', { reference: survey.reference })}</p>`,
   });
+
+/** P11: the ticket was reopened after the link was sent: it is open again, and rated once resolved again (a new link then). */
+export const reopenedPage = (survey: RatePageSurvey): string =>
+  renderPage({
+    language: survey.language,
+    title: t(survey.language, 'reopenedTitle'),
+    stylesheetHref: RATE_PAGE_STYLESHEET,
+    body: html`<p>${t(survey.language, 'reopenedBody', { reference: survey.reference })}</p>`,
+  });

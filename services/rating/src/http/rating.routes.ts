@@ -24,7 +24,9 @@ export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstanc
         tags: ['tickets'],
         operationId: 'getSurveyByLink',
         summary: 'What a rating link is for: the ticket’s reference and subject, the language, the expiry, whether it was answered (P11); public, the token is the credential',
-        description: 'For partners who show their own rating form (the link comes to their webhook in `rating.requested`). 404 unknown or forged link; 410 expired or replaced.',
+        description:
+          'For partners who show their own rating form (the link comes to their webhook in `rating.requested`). 404 unknown or forged link; 410 expired or replaced. ' +
+          '`rated: true`: answered already; `reopened: true`: the ticket was reopened since and is not resolved, so it takes no rating now (P11).',
         params: TokenParams,
         response: { 200: SurveyResponse, ...failureResponses('gone') },
       },
@@ -46,7 +48,8 @@ export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstanc
         operationId: 'rateByLink',
         summary: 'Rate the support received through the link sent on resolution (P11); the token is the credential, no bearer token',
         description:
-          'One rating per link. An unknown or forged link is a 404, an expired one or one replaced by a later resolution a 410, a second rating a 409; ' +
+          'One rating per link. An unknown or forged link is a 404, an expired one or one replaced by a later resolution a 410, a second rating a 409, ' +
+          'and so is a rating of a ticket reopened since the link was sent (not resolved, P11); ' +
           'nothing is recorded then. `solved: false` reopens the ticket (or after the reopen window opens a linked new one).',
         params: TokenParams,
         body: RatingBody,
@@ -70,7 +73,7 @@ export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstanc
         operationId: 'rateTicket',
         summary: "Rate the support received on a resolved ticket, as its partner or its requester (P11)",
         description:
-          "Answers the survey of the ticket's latest resolution: one rating per resolution (409 for a second, or before any resolution), until the link expires (410).",
+          "Answers the survey of the ticket's latest resolution: one rating per resolution (409 for a second, before any resolution, or while the ticket is reopened and not resolved again), until the link expires (410).",
         params: TicketParams,
         body: RatingBody,
         response: { 201: Type.Ref(RatingResponse), ...failureResponses('invalid_reference', 'conflict', 'gone') },

@@ -51,7 +51,9 @@ export const TicketRatingResponse = Type.Object({
   survey: Type.Optional(
     Type.Object({
       surveyId: Type.String({ format: 'uuid' }),
-      state: StringEnum(['open', 'rated', 'superseded', 'expired'] as const),
+      state: StringEnum(['open', 'rated', 'superseded', 'withdrawn', 'expired'] as const, {
+        description: '`withdrawn`: the ticket was reopened before this survey was answered; it takes a rating once resolved again (a new survey then)',
+      }),
       sentAt: Type.String({ format: 'date-time' }),
       expiresAt: Type.String({ format: 'date-time' }),
     }, { description: "The survey of the ticket's latest resolution" }),
@@ -68,6 +70,7 @@ export const SurveyResponse = Type.Object({
   language: StringEnum(['en', 'ru'] as const),
   expiresAt: Type.String({ format: 'date-time' }),
   rated: Type.Boolean({ description: 'Answered already: a rating now is a 409' }),
+  reopened: Type.Boolean({ description: 'P11: the ticket was reopened since this link was sent and is not resolved: a rating now is a 409; its next resolution sends a new link' }),
 });
 
 export const toSurveyResponse = (v: SurveyView) => ({
@@ -78,6 +81,7 @@ export const toSurveyResponse = (v: SurveyView) => ({
   language: v.language,
   expiresAt: v.expiresAt.toISOString(),
   rated: v.rated,
+  reopened: v.reopened,
 });
 
 export const TicketParams = Type.Object({

@@ -7,6 +7,7 @@ import { ticketEventHandlers } from '../events/ticket-events.handlers';
 import { qualityReportRoutes } from '../http/quality-report.routes';
 import { ratingRoutes } from '../http/rating.routes';
 import { CreateRatings1765300200000 } from '../store/migrations/1765300200000-create-ratings';
+import { SurveyWithdrawn1765300210000 } from '../store/migrations/1765300210000-survey-withdrawn';
 
 const DAY_MS = 86_400_000;
 
@@ -25,7 +26,7 @@ export const RatingsConfig = {
 export const ratingsPart = definePart()({
   name: 'ratings',
   config: RatingsConfig,
-  migrations: [CreateRatings1765300200000],
+  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000],
   build: (deps) => ({
     routes: async (app) => {
       await app.register(ratingRoutes(deps));

@@ -33,9 +33,18 @@ export const surveyStore = {
     );
   },
 
-  /** A new resolution replaces the ticket's unrated surveys (docs/adr/0040-ratings.md). */
+  /** A new resolution replaces the ticket's unrated surveys, withdrawn ones too (docs/adr/0040-ratings.md). */
   async supersedeOpen(tx: EntityManager, ticketId: string, at: Date): Promise<number> {
-    const rows: unknown[] = await tx.query(`UPDATE rating.surveys SET status = 'superseded', superseded_at = $2 WHERE ticket_id = $1 AND status = 'open' RETURNING id`, [ticketId, at]);
+    const rows: unknown[] = await tx.query(
+      `UPDATE rating.surveys SET status = 'superseded', superseded_at = $2 WHERE ticket_id = $1 AND status IN ('open', 'withdrawn') RETURNING id`,
+      [ticketId, at],
+    );
+    return rows.length;
+  },
+
+  /** P11: a reopening withdraws the ticket's unrated survey: the ticket is not resolved any more (docs/adr/0040, addendum). */
+  async withdrawOpen(tx: EntityManager, ticketId: string, at: Date): Promise<number> {
+    const rows: unknown[] = await tx.query(`UPDATE rating.surveys SET status = 'withdrawn', superseded_at = $2 WHERE ticket_id = $1 AND status = 'open' RETURNING id`, [ticketId, at]);
     return rows.length;
   },
 

@@ -17,6 +17,8 @@ export interface SurveyView {
   expiresAt: Date;
   /** Answered already: the page thanks instead of asking again. */
   rated: boolean;
+  /** P11: the ticket was reopened since the link was sent, unanswered: it takes no rating until resolved again (a new link then). */
+  reopened: boolean;
 }
 
 // A token we never issued and a mangled one look alike from outside: both are "no such link".
@@ -24,14 +26,15 @@ const UNKNOWN_LINK: Failure = { kind: 'not_found', detail: 'No such rating link.
 
 /**
  * The survey a rating link opens. Unknown or forged: `not_found`; expired or replaced by a newer
- * resolution's: `gone` (410); answered: the view with `rated: true`.
+ * resolution's: `gone` (410); answered: the view with `rated: true`; withdrawn by a reopening (the
+ * ticket is not resolved now): the view with `reopened: true`.
  */
 export const openSurvey = async (deps: RatingDeps, token: string): Promise<Result<SurveyView, Failure>> => {
   if (!isSurveyTokenShaped(token)) return err(UNKNOWN_LINK);
   const manager = deps.dataSource.manager;
   const survey = await surveyStore.byTokenHash(manager, surveyTokenHash(token), false);
   if (!survey) return err(UNKNOWN_LINK);
-  if (survey.status !== 'rated') {
+  if (survey.status !== 'rated' && survey.status !== 'withdrawn') {
     const open = checkSurveyOpen(survey, deps.clock.now());
     if (!open.ok) return open;
   }
@@ -45,13 +48,14 @@ export const openSurvey = async (deps: RatingDeps, token: string): Promise<Resul
     language: ticket.language,
     expiresAt: survey.expiresAt,
     rated: survey.status === 'rated',
+    reopened: survey.status === 'withdrawn',
   });
 };
 
 /**
  * Rates through the link (`POST /v1/ratings/{token}` and the rate page): the token is the
  * credential and names its one ticket. Failures as `openSurvey`, plus `conflict` for a second
- * rating and `bad_request` for a score outside 1–5 or an oversize comment; nothing is recorded then.
+ * rating or a ticket reopened since (not resolved, P11), and `bad_request` for a score outside 1–5 or an oversize comment; nothing is recorded then.
  */
 export const rateByToken = async (deps: RatingDeps, token: string, input: RatingInput): Promise<Result<RatingView, Failure>> => {
   if (!isSurveyTokenShaped(token)) return err(UNKNOWN_LINK);

@@ -7,7 +7,8 @@ import { recordRatingIn, ratingViewOf, type RatingDeps, type RatingView } from '
 
 /**
  * `POST /v1/tickets/{id}/rating`: the partner, or the ticket's requester, rates the survey of the
- * ticket's latest resolution, under the same rules as the link (one rating, until it expires).
+ * ticket's latest resolution, under the same rules as the link (one rating, until it expires, and
+ * none while a reopening has withdrawn it: the ticket is not resolved, P11).
  */
 export const rateTicket = (deps: RatingDeps, scope: PartnerScope | RequesterScope, idOrReference: string, input: RatingInput): Promise<Result<RatingView, Failure>> =>
   deps.unitOfWork.run(async (tx) => {
@@ -19,7 +20,7 @@ export const rateTicket = (deps: RatingDeps, scope: PartnerScope | RequesterScop
     return recordRatingIn(tx, deps, survey, input, { via: 'api', ratedBy });
   });
 
-export type SurveyState = 'open' | 'rated' | 'superseded' | 'expired';
+export type SurveyState = 'open' | 'rated' | 'superseded' | 'withdrawn' | 'expired';
 
 /** What `GET /v1/tickets/{id}/rating` shows: the latest survey, its rating and what it led to, and earlier ratings. */
 export interface TicketRatingView {
