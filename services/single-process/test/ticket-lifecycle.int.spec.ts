@@ -443,6 +443,19 @@ describe('ticket lifecycle (issue #9)', () => {
       expect(new Set(flagged.map((e) => e.messageId)).size).toBe(2);
     });
 
+    it('P12: a message written on the support site says so (channel site); staff messages take the ticket’s channel', async () => {
+      const ticket = await file(ann);
+      const posted = await http().post(`/v1/tickets/${ticket.id}/messages`).auth(ann, { type: 'bearer' }).send({ body: 'From the site.', channel: 'site' });
+      expect(posted.status).toBe(201);
+      expect(posted.body.message).toMatchObject({ channel: 'site' });
+      expect((await events(ticket.id)).find((e) => e.type === 'ticket.message_received')).toMatchObject({ channel: 'site' });
+      const multipart = await http().post(`/v1/tickets/${ticket.id}/messages`).auth(ann, { type: 'bearer' }).field('body', 'Also from the site.').field('channel', 'site');
+      expect(multipart.body.message).toMatchObject({ channel: 'site' });
+      expectProblem(await http().post(`/v1/tickets/${ticket.id}/messages`).auth(ann, { type: 'bearer' }).send({ body: 'x', channel: 'email' }), 400, 'validation');
+      expectProblem(await http().post(`/v1/tickets/${ticket.id}/messages`).auth(agent.token, { type: 'bearer' }).send({ body: 'x', channel: 'site' }), 422, 'unprocessable');
+      expect((await get(`/v1/tickets/${ticket.id}/thread`, agent.token)).body.items).toHaveLength(2);
+    });
+
     it('a message on a closed ticket is 409; a foreign requester’s message is 404 and stores nothing', async () => {
       const ticket = await file(acme.token);
       await patch(ticket.id, agent.token, { status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } }, await etagOf(ticket.id));
@@ -483,6 +496,39 @@ describe('ticket lifecycle (issue #9)', () => {
       expect(followUp.body).toMatchObject({ followUp: true, ticket: { linkedTicketId: ticket.id, status: 'new' } });
       expect(followUp.headers.location).toBe(`/v1/tickets/${followUp.body.ticket.id}`);
       expect((await events(followUp.body.ticket.id))[0]).toMatchObject({ type: 'ticket.created', linkedTicketId: ticket.id });
+    });
+
+    it("P7/P9: a partner's or requester's reopen reason is the requester's message: on the thread (masked), the team-leader phrase flags the ticket", async () => {
+      const ticket = await file(ann);
+      await patch(ticket.id, agent.token, { status: 'resolved' }, await etagOf(ticket.id));
+      const reopened = await http()
+        .post(`/v1/tickets/${ticket.id}/reopen`)
+        .auth(ann, { type: 'bearer' })
+        .send({ reason: 'Attention Technical Support Team Leader: closed too early. password: Hunter2Secret!', channel: 'site' });
+      expect(reopened.status).toBe(200);
+      expect(reopened.body.ticket).toMatchObject({ status: 'open', responseOwed: true, teamLeaderRequested: true });
+      const items = (await get(`/v1/tickets/${ticket.id}/thread`, agent.token)).body.items as { body: string; channel: string; author: { kind: string; id?: string } }[];
+      expect(items[0]).toMatchObject({ author: { kind: 'requester', id: 'cust-ann' }, channel: 'site' });
+      expect(items[0].body).toContain('closed too early');
+      expect(items[0].body).not.toContain('Hunter2Secret');
+      const all = await events(ticket.id);
+      const message = all.find((e) => e.type === 'ticket.message_received');
+      expect(all.find((e) => e.type === 'ticket.team_leader_requested')).toMatchObject({ messageId: message?.messageId });
+      expect(all.slice(-2).map((e) => e.type)).toEqual(['ticket.reopened', 'ticket.status_changed']);
+      expect(JSON.stringify(all)).not.toContain('Hunter2Secret');
+      expect(JSON.stringify((await get(`/v1/tickets/${ticket.id}/history`, agent.token)).body)).not.toContain('Hunter2Secret');
+
+      // A partner reopening for its client writes as the ticket's requester; a staff member's reason is a note, not the requester's words.
+      const other = await file(acme.token, sampleTicket({ requester: { id: 'cust-carl', email: 'carl@example.com' } }));
+      await patch(other.id, agent.token, { status: 'resolved' }, await etagOf(other.id));
+      expect((await http().post(`/v1/tickets/${other.id}/reopen`).auth(acme.token, { type: 'bearer' }).send({ reason: 'Still broken' })).status).toBe(200);
+      expect((await get(`/v1/tickets/${other.id}/thread`, agent.token)).body.items).toEqual([expect.objectContaining({ body: 'Still broken', channel: 'api', author: expect.objectContaining({ kind: 'requester', id: 'cust-carl' }) })]);
+      await patch(other.id, agent.token, { status: 'resolved' }, await etagOf(other.id));
+      expectProblem(await http().post(`/v1/tickets/${other.id}/reopen`).auth(agent.token, { type: 'bearer' }).send({ reason: 'x', channel: 'site' }), 422, 'unprocessable');
+      const byStaff = await http().post(`/v1/tickets/${other.id}/reopen`).auth(agent.token, { type: 'bearer' }).send({ reason: 'Attention Technical Support Team Leader: reopening per call' });
+      expect(byStaff.body.ticket.status).toBe('open');
+      expect((await get(`/v1/tickets/${other.id}/thread`, agent.token)).body.items).toHaveLength(1);
+      expect((await events(other.id)).filter((e) => e.type === 'ticket.team_leader_requested')).toEqual([]);
     });
 
     it('an open ticket cannot be reopened (409)', async () => {

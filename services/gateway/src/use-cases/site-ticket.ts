@@ -68,14 +68,15 @@ export const readTicketPage = async (deps: SiteDeps, session: SiteSession): Prom
   });
 };
 
-/** A reply with its files: intake applies the API's rules (types by content, sizes, P9 masking). */
+/** A reply with its files: intake applies the API's rules (types by content, sizes, P9 masking); its channel is the site (P12). */
 export const replyOnSite = async (deps: SiteDeps, session: SiteSession, reply: { text: string; files: readonly SiteUpload[]; idempotencyKey: string }): Promise<Result<void, Failure>> => {
   let answer: IntakeResponse;
   if (reply.files.length === 0) {
-    answer = await deps.intake.call({ method: 'POST', path: ticketPath(session, '/messages'), token: session.requesterToken, json: { body: reply.text }, idempotencyKey: reply.idempotencyKey });
+    answer = await deps.intake.call({ method: 'POST', path: ticketPath(session, '/messages'), token: session.requesterToken, json: { body: reply.text, channel: 'site' }, idempotencyKey: reply.idempotencyKey });
   } else {
     const form = new FormData();
     form.append('body', reply.text);
+    form.append('channel', 'site');
     for (const file of reply.files) form.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.contentType || 'application/octet-stream' }), file.fileName);
     answer = await deps.intake.call({ method: 'POST', path: ticketPath(session, '/messages'), token: session.requesterToken, form, idempotencyKey: reply.idempotencyKey });
   }
@@ -83,9 +84,9 @@ export const replyOnSite = async (deps: SiteDeps, session: SiteSession, reply: {
   return posted.ok ? ok(undefined) : posted;
 };
 
-/** "My problem is not solved" (P11): intake reopens the ticket, or files a linked one after the window. */
+/** "My problem is not solved" (P11): intake reopens the ticket (the reason is the requester's message on the thread), or files a linked one after the window. */
 export const reopenOnSite = async (deps: SiteDeps, session: SiteSession, reason: string | undefined): Promise<Result<{ followUpReference?: string }, Failure>> => {
-  const answer = await deps.intake.call({ method: 'POST', path: ticketPath(session, '/reopen'), token: session.requesterToken, json: reason ? { reason } : {} });
+  const answer = await deps.intake.call({ method: 'POST', path: ticketPath(session, '/reopen'), token: session.requesterToken, json: { ...(reason ? { reason } : {}), channel: 'site' } });
   const reopened = intakeResult<{ ticket: { reference: string }; followUp: boolean }>(answer, 200, 201);
   if (!reopened.ok) return reopened;
   return ok(reopened.value.followUp ? { followUpReference: reopened.value.ticket.reference } : {});

@@ -90,6 +90,6 @@ describe('services mode: the support site calls intake over HTTP as the requeste
     const posted = await gateway.http().post(`/support/t/${token}/reply`).field('_csrf', csrf).field('text', 'Thanks, still broken.');
     expect(posted.status).toBe(303);
     const reply = received.find((r) => r.method === 'POST');
-    expect(reply).toMatchObject({ url: `/v1/tickets/${TICKET_ID}/messages`, body: JSON.stringify({ body: 'Thanks, still broken.' }) });
+    expect(reply).toMatchObject({ url: `/v1/tickets/${TICKET_ID}/messages`, body: JSON.stringify({ body: 'Thanks, still broken.', channel: 'site' }) });
   });
 });

@@ -50,7 +50,7 @@ describe('the support site (issue #13)', () => {
     });
   const thread = async (ticketId: string) =>
     (await http().get(`/v1/tickets/${ticketId}/thread`).auth(agent.token, { type: 'bearer' })).body as {
-      items: { body: string; visibility: string; attachmentIds: string[]; author: { kind: string } }[];
+      items: { body: string; visibility: string; channel: string; attachmentIds: string[]; author: { kind: string } }[];
     };
   const agentPost = (ticketId: string, body: string, visibility: 'public' | 'internal' = 'public') =>
     http().post(`/v1/tickets/${ticketId}/messages`).auth(agent.token, { type: 'bearer' }).send({ body, visibility }).expect(201);
@@ -159,7 +159,10 @@ describe('the support site (issue #13)', () => {
       const posted = await http().post(`${link.path}/reply`).field('_csrf', csrfOf(page.text, `${link.path}/reply`)).field('text', 'It happens with <b>PDF</b> files too.');
       expect(posted.status).toBe(303);
       expect(posted.headers.location).toBe(`${link.path}?done=reply#main`);
-      expect((await thread(ticket.id)).items).toEqual([expect.objectContaining({ body: 'It happens with <b>PDF</b> files too.', visibility: 'public', author: expect.objectContaining({ kind: 'requester' }) })]);
+      // P12: written on the support site, and recorded so.
+      expect((await thread(ticket.id)).items).toEqual([
+        expect.objectContaining({ body: 'It happens with <b>PDF</b> files too.', visibility: 'public', channel: 'site', author: expect.objectContaining({ kind: 'requester' }) }),
+      ]);
       const after = await http().get(`${link.path}?done=reply`);
       expect(after.text).toContain('<div class="notice" role="status"><p>Your reply was sent.');
       expect(after.text).toContain('It happens with &lt;b&gt;PDF&lt;/b&gt; files too.');
@@ -177,7 +180,7 @@ describe('the support site (issue #13)', () => {
         .attach('file', png, { filename: 'screen.png', contentType: 'image/png' });
       expect(posted.status).toBe(303);
       const [message] = (await thread(ticket.id)).items;
-      expect(message).toMatchObject({ body: 'Screenshot attached.', attachmentIds: [expect.any(String)] });
+      expect(message).toMatchObject({ body: 'Screenshot attached.', channel: 'site', attachmentIds: [expect.any(String)] });
       const shown = await http().get(link.path);
       const href = `${link.path}/attachments/${message.attachmentIds[0]}`;
       expect(shown.text).toContain(`<a href="${href}" download>screen.png</a>`);
@@ -282,7 +285,11 @@ describe('the support site (issue #13)', () => {
       expect(posted.headers.location).toBe(`${link.path}?done=reopened#main`);
       const read = await http().get(`/v1/tickets/${ticket.id}`).auth(acme.token, { type: 'bearer' });
       expect(read.body).toMatchObject({ status: 'open', responseOwed: true });
-      expect((await http().get(`${link.path}?done=reopened`)).text).toContain('Your request is open again.');
+      // "What is still wrong" is the requester's message on the thread, not only a line of the history (P7, P9 apply to it).
+      expect((await thread(ticket.id)).items.at(-1)).toMatchObject({ body: 'Still crashes.', channel: 'site', author: { kind: 'requester' } });
+      const reopenedPage = await http().get(`${link.path}?done=reopened`);
+      expect(reopenedPage.text).toContain('Your request is open again.');
+      expect(reopenedPage.text).toContain('Still crashes.');
     });
 
     it('is in Russian for a Russian requester’s link, and by Accept-Language otherwise', async () => {

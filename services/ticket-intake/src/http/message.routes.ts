@@ -8,7 +8,7 @@ import { messageStore } from '../store/message.store';
 import { toTicket } from '../store/ticket.store';
 import { findTicketFor } from '../use-cases/find-ticket';
 import { postMessage, type PostMessageDeps } from '../use-cases/post-message';
-import { actorOf, callerKey } from '../use-cases/ticket-actor';
+import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
 import type { MessageUploads } from './message-uploads';
 import { HistoryView, IdempotencyHeaders, MessageBody, PostedMessageView, ThreadView, TicketParams, type MessageView } from './ticket.schemas';
 import { READ, WRITE, toTicketView } from './ticket.routes';
@@ -46,7 +46,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
     const scope = scopeOf(request, 'partner', 'requester', 'staff');
     const found = await findTicketFor(deps.dataSource.manager, scope, (request.params as { id: string }).id);
     if (!found.ok) return sendFailure(reply, found.error);
-    const form = await uploads.read(request, { id: found.value.id, partnerId: found.value.partnerId }, actorOf(scope), { fields: ['body', 'visibility'], required: ['body'] });
+    const form = await uploads.read(request, { id: found.value.id, partnerId: found.value.partnerId }, actorOf(scope), { fields: ['body', 'visibility', 'channel'], required: ['body'] });
     // An upload past its deadline (single process) was answered 408 while its body was read.
     if (reply.sent) return reply;
     if (!form.ok) return sendFailure(reply, form.error);
@@ -79,13 +79,13 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       if (visibility === 'public' && !hasScope(principalOf(request), 'tickets:write')) {
         return sendFailure(reply, { kind: 'forbidden', detail: 'This token may add internal notes only (notes:write): send visibility internal.' });
       }
+      if (scope.kind === 'staff' && request.body.channel !== undefined) {
+        return sendFailure(reply, { kind: 'unprocessable', detail: "Staff messages take the ticket's channel; `channel` is for partners and requesters (P12)." });
+      }
       const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
       if (!found.ok) return sendFailure(reply, found.error);
       const row = found.value;
-      const author =
-        scope.kind === 'staff'
-          ? { kind: 'agent' as const, id: scope.staffId }
-          : { kind: 'requester' as const, id: scope.kind === 'requester' ? scope.requesterId : (row.requesterId ?? row.request.requester?.email ?? scope.partnerId) };
+      const author = scope.kind === 'staff' ? { kind: 'agent' as const, id: scope.staffId } : requesterAuthorOf(scope, row);
       const result = await postMessage(
         deps,
         {
@@ -93,7 +93,8 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
           author,
           actor: actorOf(scope),
           visibility,
-          channel: scope.kind === 'staff' ? row.channel : 'api',
+          // P12: the partner's support site says so (the gateway's site does); anything else came by the API.
+          channel: scope.kind === 'staff' ? row.channel : (request.body.channel ?? 'api'),
           body: request.body.body,
           attachmentIds: request.body.attachmentIds ?? [],
         },

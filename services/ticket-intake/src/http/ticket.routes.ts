@@ -9,11 +9,12 @@ import type { Ticket } from '../domain/ticket';
 import { toTicket } from '../store/ticket.store';
 import { changeTicket, etagOf } from '../use-cases/change-ticket';
 import type { LifecycleHooks } from '../use-cases/commit-change';
+import type { MessageHooks } from '../use-cases/post-message';
 import { fileTicket } from '../use-cases/file-ticket';
 import { findTicketFor } from '../use-cases/find-ticket';
 import { reopenTicket } from '../use-cases/reopen-ticket';
 import { withRequesterId } from '../domain/requester-id';
-import { actorOf, callerKey } from '../use-cases/ticket-actor';
+import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
 import { FileTicketBody, IdempotencyHeaders, IfMatchHeaders, ReopenBody, ReopenView, TicketParams, TicketPatchBody, TicketView } from './ticket.schemas';
 
 export interface TicketRoutesDeps {
@@ -24,6 +25,8 @@ export interface TicketRoutesDeps {
   timers: TimerStore;
   reopenWindowMs: number;
   hooks?: readonly LifecycleHooks[];
+  /** P9 masking of a requester's reopen reason, which goes on the thread as their message. */
+  messageHooks?: readonly MessageHooks[];
 }
 
 export const toTicketView = (t: Ticket): TicketView => ({
@@ -195,7 +198,8 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         summary: 'Reopen a ticket closed too early (P11)',
         description:
           'Inside the reopen window (14 days after resolution by default) the ticket is open again and owes a response. After the window, or ' +
-          'once the ticket is closed, a new ticket linked to it is filed instead (201, `followUp: true`).',
+          'once the ticket is closed, a new ticket linked to it is filed instead (201, `followUp: true`). A partner’s or requester’s `reason` is also ' +
+          "the requester's message on the thread: access particulars in it are vaulted and masked (P9), and 'Attention Technical Support Team Leader' flags the ticket (P7).",
         params: TicketParams,
         body: ReopenBody,
         response: { 200: ReopenView, 201: ReopenView, ...failureResponses('invalid_reference', 'invalid_transition') },
@@ -204,9 +208,18 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      if (scope.kind === 'staff' && request.body?.channel !== undefined) {
+        return sendFailure(reply, { kind: 'unprocessable', detail: "`channel` is for partners and requesters: staff reopen as support (P12)." });
+      }
       const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
       if (!found.ok) return sendFailure(reply, found.error);
-      const result = await reopenTicket(deps, { at: { id: found.value.id, partnerId: found.value.partnerId }, reason: request.body?.reason, actor: actorOf(scope) });
+      const result = await reopenTicket(deps, {
+        at: { id: found.value.id, partnerId: found.value.partnerId },
+        reason: request.body?.reason,
+        actor: actorOf(scope),
+        // P7/P9: a partner's or requester's reason is the requester's message; a staff member's is a note.
+        ...(scope.kind === 'staff' ? {} : { requesterMessage: { author: requesterAuthorOf(scope, found.value), channel: request.body?.channel ?? 'api' } }),
+      });
       if (!result.ok) return sendFailure(reply, result.error);
       const { ticket, followUp } = result.value;
       if (followUp) reply.header('location', `/v1/tickets/${ticket.id}`);

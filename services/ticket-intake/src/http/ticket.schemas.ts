@@ -175,8 +175,18 @@ export const TicketPatchBody = Type.Object(
 );
 export type TicketPatchBody = Static<typeof TicketPatchBody>;
 
+/** How a partner's or requester's words reached us: the API, or the partner's support site (P12). */
+const RequesterChannel = StringEnum(['api', 'site'] as const, {
+  description: "Partners and requesters: `api` (default) or `site` (written on the partner's support site, P12); staff messages take the ticket's channel",
+});
+
 export const ReopenBody = Type.Object(
-  { reason: Type.Optional(VisibleText({ maxLength: 4_000, description: 'Why the problem is not solved' })) },
+  {
+    reason: Type.Optional(
+      VisibleText({ maxLength: 4_000, description: "Why the problem is not solved; from a partner or requester it is also the requester's message on the thread (P7, P9 apply)" }),
+    ),
+    channel: Type.Optional(RequesterChannel),
+  },
   { additionalProperties: false, examples: [{ reason: 'The reader still crashes on EPUB 3 files.' }] },
 );
 export const ReopenView = Type.Object({
@@ -189,6 +199,7 @@ export const MessageBody = Type.Object(
     body: VisibleText({ minLength: 1, maxLength: 50_000, description: 'The message text' }),
     visibility: Type.Optional(StringEnum(['public', 'internal'] as const, { description: '`internal` notes are for staff only', default: 'public' })),
     attachmentIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 20, uniqueItems: true, description: 'Uploaded attachments to link' })),
+    channel: Type.Optional(RequesterChannel),
   },
   {
     additionalProperties: false,

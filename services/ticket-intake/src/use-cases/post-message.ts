@@ -100,7 +100,8 @@ export const postMessageIn = async (
       ? receiveAgentMessage(locked, { id: messageId, authorId: input.author.id, visibility: input.visibility, body })
       : receiveRequesterMessage(
           locked,
-          { id: messageId, channel: input.channel, attachmentIds: input.attachmentIds, subject: input.subject, body: input.body, fromRequester: input.author.kind === 'requester' },
+          // The masked text: the team leader's quote (P7) carries no particulars either (P9).
+          { id: messageId, channel: input.channel, attachmentIds: input.attachmentIds, subject: input.subject, body, fromRequester: input.author.kind === 'requester' },
           now,
         );
   if ('violation' in change) {

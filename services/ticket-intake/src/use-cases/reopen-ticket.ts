@@ -1,13 +1,15 @@
+import type { Channel } from '@tss/contracts';
 import type { Clock, Failure, Result } from '@tss/service-kit';
 import { err, ok } from '@tss/service-kit';
 import type { UnitOfWork } from '@tss/messaging';
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../domain/actor';
-import { reopen, type Ticket } from '../domain/ticket';
+import { reopen, type Change, type Ticket } from '../domain/ticket';
 import { ticketStore } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
 import { fileTicketIn } from './file-ticket';
+import { postMessageIn, type MessageHooks } from './post-message';
 
 export interface Reopened {
   /** The reopened ticket, or the new ticket that follows up a closed one. */
@@ -16,14 +18,30 @@ export interface Reopened {
   followUp: boolean;
 }
 
+export interface ReopenRequest {
+  at: TicketLocation;
+  reason?: string;
+  actor: Actor;
+  /**
+   * The reason is the requester's own words (a partner or requester reopening): it goes on the
+   * thread as their message first, so it is read like any of theirs: P9 masking, the P7 phrase.
+   */
+  requesterMessage?: { author: { kind: 'requester'; id: string }; channel: Channel };
+}
+
+const asFailure = (change: Extract<Change, { violation: unknown }>): Failure => {
+  const v = change.violation;
+  return v.kind === 'invalid_transition' ? { kind: 'invalid_transition', detail: v.detail, extensions: { allowed: v.allowed } } : { kind: 'unprocessable', detail: v.detail };
+};
+
 /**
  * P11 in one transaction: reopen inside the window, or file a new ticket linked to the old one.
  * Used by the reopen route and by `rating.submitted` with `solved: false`.
  */
 export const reopenIn = async (
   tx: EntityManager,
-  deps: ChangeDeps & { clock: Clock },
-  input: { at: TicketLocation; reason?: string; actor: Actor },
+  deps: ChangeDeps & { clock: Clock; messageHooks?: readonly MessageHooks[] },
+  input: ReopenRequest,
 ): Promise<Result<Reopened, Failure>> => {
   const locked = await ticketStore.lockForChange(tx, input.at.partnerId, input.at.id);
   if (!locked) return err({ kind: 'not_found', detail: 'No such ticket.' });
@@ -45,12 +63,27 @@ export const reopenIn = async (
     });
     return ok({ ticket: filed, followUp: true });
   }
-  if ('violation' in result) {
-    const v = result.violation;
-    return err(v.kind === 'invalid_transition' ? { kind: 'invalid_transition', detail: v.detail, extensions: { allowed: v.allowed } } : { kind: 'unprocessable', detail: v.detail });
-  }
-  return ok({ ticket: await commitChange(tx, deps, locked, result, input.actor, now, input.reason), followUp: false });
+  if ('violation' in result) return err(asFailure(result));
+  if (!input.reason || !input.requesterMessage) return ok({ ticket: await commitChange(tx, deps, locked, result, input.actor, now, input.reason), followUp: false });
+
+  // The requester's words on the thread (a comment on the resolved ticket), then the reopening,
+  // whose reason (history, `ticket.reopened`) is the text as the thread keeps it, masked (P9).
+  const posted = await postMessageIn(tx, deps, {
+    at: input.at,
+    author: input.requesterMessage.author,
+    actor: input.actor,
+    visibility: 'public',
+    channel: input.requesterMessage.channel,
+    body: input.reason,
+    attachmentIds: [],
+  });
+  if (!posted.ok) return posted;
+  const reason = posted.value.message.body;
+  const commented = await ticketStore.lockForChange(tx, input.at.partnerId, input.at.id);
+  const reopened = commented && reopen(commented, now, reason);
+  if (!commented || !reopened || 'followUp' in reopened || 'violation' in reopened) throw new Error(`ticket ${input.at.id}: a comment changed whether it reopens`);
+  return ok({ ticket: await commitChange(tx, deps, commented, reopened, input.actor, now, reason), followUp: false });
 };
 
-export const reopenTicket = (deps: ChangeDeps & { clock: Clock; unitOfWork: UnitOfWork }, input: { at: TicketLocation; reason?: string; actor: Actor }) =>
+export const reopenTicket = (deps: ChangeDeps & { clock: Clock; unitOfWork: UnitOfWork; messageHooks?: readonly MessageHooks[] }, input: ReopenRequest) =>
   deps.unitOfWork.run((tx) => reopenIn(tx, deps, input));

@@ -1,5 +1,6 @@
-import type { RequestScope } from '@tss/service-kit';
+import type { PartnerScope, RequesterScope, RequestScope } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
+import type { TicketRow } from '../store/ticket.entity';
 
 /** Who a request acts as, for the history: the partner's client, the requester, or the staff member. */
 export const actorOf = (scope: RequestScope, clientId?: string): Actor => {
@@ -28,3 +29,12 @@ export const callerKey = (scope: RequestScope, key: string | undefined): string 
       return `staff:${scope.staffId}:${key}`;
   }
 };
+
+/**
+ * Whom a partner's or requester's words on the thread are from: the requester token's requester,
+ * or for a partner writing for its client the ticket's requester (its id, else its address).
+ */
+export const requesterAuthorOf = (scope: PartnerScope | RequesterScope, ticket: Pick<TicketRow, 'requesterId' | 'request'>): { kind: 'requester'; id: string } => ({
+  kind: 'requester',
+  id: scope.kind === 'requester' ? scope.requesterId : (ticket.requesterId ?? ticket.request.requester?.email ?? scope.partnerId),
+});
