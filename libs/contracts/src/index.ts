@@ -14,4 +14,5 @@ export * from './string-enum';
 export * from './access-policy';
 export * from './text';
 export * from './support-catalogue';
+export * from './support-catalogue-words';
 export * from './reference-number';

@@ -1,4 +1,4 @@
-import { OutOfScopeReasonCodes, RequesterWaitReasons, SUPPORT_CATEGORIES, SupportDelays, ThirdPartyKinds, outOfScopeCase } from '../src';
+import { OutOfScopeReasonCodes, RequesterWaitReasons, SUPPORT_CATEGORIES, SupportDelays, ThirdPartyKinds, outOfScopeCase, outOfScopeReasonText, thirdPartyText } from '../src';
 
 describe('P6 support catalogue', () => {
   it('has the six categories of the rules, each with in-scope cases', () => {
@@ -15,6 +15,16 @@ describe('P6 support catalogue', () => {
       for (const kind of found!.case.thirdParties) expect(ThirdPartyKinds).toContain(kind);
     }
     expect(outOfScopeCase('runtime_errors')).toBeUndefined();
+  });
+
+  it('P6: every out-of-scope reason and third-party kind has words for the requester in English and Russian', () => {
+    for (const code of OutOfScopeReasonCodes) {
+      expect(outOfScopeReasonText(code, 'en')).toBe(outOfScopeCase(code)?.case.text);
+      expect(outOfScopeReasonText(code, 'ru')).toMatch(/\p{Script=Cyrillic}/u);
+    }
+    for (const kind of ThirdPartyKinds) for (const language of ['en', 'ru'] as const) expect(thirdPartyText(kind, language)).toEqual(expect.any(String));
+    expect(outOfScopeReasonText('reopen_window_ended', 'en')).toBeUndefined();
+    expect(thirdPartyText('toString', 'en')).toBeUndefined();
   });
 
   it('keeps requester-side wait reasons and support-side delays apart (P10)', () => {

@@ -1,6 +1,6 @@
 import { acknowledgmentMail } from '../src/domain/acknowledgment-mail';
 import { classifySendFailure, domainOf, mailRetryDelayMs, MAIL_MAX_ATTEMPTS } from '../src/domain/mail-delivery';
-import { agentReplyMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../src/domain/mail-templates';
+import { agentReplyMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../src/domain/mail-templates';
 
 const en = { reference: 'TSS-K7QM2-ZC4XD', subject: 'Reader <crashes> & burns', language: 'en' as const };
 const ru = { ...en, language: 'ru' as const };
@@ -47,6 +47,21 @@ describe('mail templates (issue #11)', () => {
     expect(plain.text).not.toContain('оцените');
     expect(ratingInvitationMail(ru, 'https://r.example/x').text).toContain('https://r.example/x');
     expect(reopenedMail(ru).subject).toContain('Обращение открыто снова');
+  });
+
+  it('P6/P9: an out-of-scope closure names the reason and the third party in the catalogue’s words; only out-of-scope reasons get one', () => {
+    const mail = closedOutOfScopeMail(en, { reason: 'malware_removal', thirdParty: 'security_software_vendor', credentialsHeld: true });
+    expect(mail?.subject).toBe('[TSS-K7QM2-ZC4XD] Closed: outside technical support: Reader <crashes> & burns');
+    expect(mail?.text).toContain("Reason: Malware removal from client's device won't work.");
+    expect(mail?.text).toContain('Please turn to: The vendor of your security (antivirus) software.');
+    expect(mail?.text).toContain('please change that password');
+    expect(mail?.html).toContain('client&#39;s device');
+    const russian = closedOutOfScopeMail(ru, { reason: 'server_or_proxy_connectivity', credentialsHeld: false });
+    expect(russian?.text).toContain('Причина: Проблемы подключения к серверу');
+    expect(russian?.text).not.toContain('обратитесь');
+    expect(russian?.text).not.toContain('пароль');
+    expect(closedOutOfScopeMail(en, { reason: 'reopen_window_ended', credentialsHeld: false })).toBeUndefined();
+    expect(closedOutOfScopeMail(en, { reason: 'closed_by_support', credentialsHeld: true })).toBeUndefined();
   });
 
   it('5xx is permanent, anything else is retried; the backoff grows and the attempts are bounded', () => {

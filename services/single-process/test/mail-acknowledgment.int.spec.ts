@@ -222,6 +222,38 @@ describe('acknowledgment mail over SMTP (P3, issue #11)', () => {
       expect(again.subject).toBe(`[${ticket.reference}] Reopened: Reader crashes on opening EPUB`);
     });
 
+    it('P6/P9: an out-of-scope closure mails the requester the reason and whom to turn to, in the catalogue’s words, and to change particulars held', async () => {
+      const address = 'scope@client.example';
+      const ticket = await file(partner.token, sampleTicket({ requester: { email: address }, language: 'ru' }));
+      await nthMailTo(address, 1);
+      const pasted = await client.http().post(`/v1/tickets/${ticket.id}/messages`).auth(partner.token, { type: 'bearer' }).send({ body: 'Admin login: admin password: Hunter2Secret!' });
+      expect(pasted.status).toBe(201);
+      await patch(ticket.id, { status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } });
+      const closed = await nthMailTo(address, 2);
+      expect(closed.subject).toBe(`[${ticket.reference}] Закрыто: вне рамок технической поддержки: Reader crashes on opening EPUB`);
+      expect(closed.text).toContain('Причина: Не удаётся удалить вредоносное ПО с устройства клиента.');
+      expect(closed.text).toContain('Пожалуйста, обратитесь: Производитель вашего антивирусного (защитного) программного обеспечения.');
+      expect(closed.text).toContain('смените, пожалуйста, этот пароль');
+      expect(closed.text).not.toContain('Hunter2Secret');
+      expect(closed.inReplyTo).toBe((await nthMailTo(address, 1)).messageId);
+
+      // Closed after a resolution (by the agent or the window): nothing more to tell.
+      const other = 'scope2@client.example';
+      const resolved = await file(partner.token, sampleTicket({ requester: { email: other } }));
+      await nthMailTo(other, 1);
+      await patch(resolved.id, { status: 'resolved' });
+      await nthMailTo(other, 2);
+      await patch(resolved.id, { status: 'closed' });
+      const english = await file(partner.token, sampleTicket({ requester: { email: 'scope3@client.example' } }));
+      await nthMailTo('scope3@client.example', 1);
+      await patch(english.id, { status: 'closed', closure: { reason: 'general_programming', thirdParty: 'third_party_software_developer' } });
+      const mail = await nthMailTo('scope3@client.example', 2);
+      expect(mail.text).toContain('Reason: Advice on general programming issues.');
+      expect(mail.text).toContain('Please turn to: The developer of the third-party software.');
+      expect(mail.text).not.toContain('password');
+      expect(mailsTo(other)).toHaveLength(2);
+    });
+
     it('P11: the resolved mail waits for the rating link and goes once, with it; no separate invitation follows', async () => {
       const address = 'onemail@client.example';
       const ticket = await file(partner.token, sampleTicket({ requester: { email: address } }));

@@ -150,8 +150,15 @@ export const TicketClosedV1 = defineEvent(
   'ticket.closed',
   1,
   'ticket-intake',
-  Type.Object({ ...TicketEventBase, closedAt: Instant, reason: Type.String(), thirdParty: Type.Optional(ThirdPartyKind) }),
-  'Closed: after the reopen window, or out of scope (P6).',
+  Type.Object({
+    ...TicketEventBase,
+    closedAt: Instant,
+    reason: Type.String(),
+    thirdParty: Type.Optional(ThirdPartyKind),
+    /** P9: an out-of-scope closure of a ticket whose vault held access particulars: the closure mail asks the requester to change them. */
+    credentialsHeld: Type.Optional(Type.Boolean()),
+  }),
+  'Closed: after the reopen window, or out of scope (P6: the reason and the third party to turn to).',
 );
 
 export const TicketCredentialsDestroyedV1 = defineEvent(

@@ -12,6 +12,8 @@ export interface SiteTicketView {
   level: ServiceLevel;
   subject: string;
   receivedAt: string;
+  /** P6: why a closed ticket was closed (a catalogue code) and the kind of third party to turn to. */
+  closure?: { reason: string; thirdParty?: string };
 }
 export interface SiteMessageView {
   id: string;

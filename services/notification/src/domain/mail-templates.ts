@@ -1,4 +1,4 @@
-import type { Language } from '@tss/contracts';
+import { outOfScopeReasonText, thirdPartyText, type Language } from '@tss/contracts';
 import { renderBlocks, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
 /** Mail to the requester about their ticket, EN and RU (issue #11 "E-mail out"). */
@@ -10,6 +10,12 @@ const SIGNATURE: Words = { en: 'Technical Support', ru: 'Служба техни
 const REPLY_HINT: Words = {
   en: 'Reply to this message to answer; please keep the reference in the subject.',
   ru: 'Чтобы ответить, ответьте на это письмо; номер в теме письма сохраняйте.',
+};
+
+/** P9: the requester is told to change particulars the vault held (resolved, or closed out of scope). */
+const CHANGE_CREDENTIALS: Words = {
+  en: 'You gave us access particulars for this request: please change that password now. We destroy our copy within 2 days.',
+  ru: 'Для этого обращения вы передали нам данные для доступа: смените, пожалуйста, этот пароль. Нашу копию мы уничтожим в течение 2 дней.',
 };
 
 const mail = (ctx: TicketMailContext, lead: Words, blocks: readonly MailBlock[]): RenderedMail =>
@@ -91,16 +97,7 @@ const dateOf = (at: Date): string => at.toISOString().slice(0, 10);
 export const resolvedMail = (ctx: TicketMailContext, input: ResolvedMailInput): RenderedMail =>
   mail(ctx, { en: 'Resolved', ru: 'Решено' }, [
     { paragraph: pick(ctx, { en: `Your request ${ctx.reference} is resolved.`, ru: `Обращение ${ctx.reference} решено.` }) },
-    ...(input.credentialsHeld
-      ? [
-          {
-            paragraph: pick(ctx, {
-              en: 'You gave us access particulars for this request: please change that password now. We destroy our copy within 2 days.',
-              ru: 'Для этого обращения вы передали нам данные для доступа: смените, пожалуйста, этот пароль. Нашу копию мы уничтожим в течение 2 дней.',
-            }),
-          },
-        ]
-      : []),
+    ...(input.credentialsHeld ? [{ paragraph: pick(ctx, CHANGE_CREDENTIALS) }] : []),
     ...(input.rateUrl
       ? [
           { paragraph: pick(ctx, { en: 'Please rate the support you received:', ru: 'Пожалуйста, оцените полученную помощь:' }) },
@@ -133,3 +130,40 @@ export const reopenedMail = (ctx: TicketMailContext): RenderedMail =>
     },
     { paragraph: pick(ctx, REPLY_HINT) },
   ]);
+
+export interface ClosedOutOfScopeInput {
+  /** P6: the catalogue's out-of-scope case (an `OutOfScopeReason` code). */
+  reason: string;
+  /** P6: the kind of third party to turn to. */
+  thirdParty?: string;
+  /** P9: the vault held access particulars: they are destroyed, and the requester must change them. */
+  credentialsHeld: boolean;
+}
+
+/**
+ * P6: closed as beyond technical support, with the reason and the third party to turn to, in the
+ * catalogue's words; P9: particulars it held are destroyed and must be changed. Undefined for a
+ * reason that is not an out-of-scope case (a closure after resolution tells the requester nothing new).
+ */
+export const closedOutOfScopeMail = (ctx: TicketMailContext, input: ClosedOutOfScopeInput): RenderedMail | undefined => {
+  const reason = outOfScopeReasonText(input.reason, ctx.language);
+  if (!reason) return undefined;
+  const thirdParty = input.thirdParty ? thirdPartyText(input.thirdParty, ctx.language) : undefined;
+  return mail(ctx, { en: 'Closed: outside technical support', ru: 'Закрыто: вне рамок технической поддержки' }, [
+    {
+      paragraph: pick(ctx, {
+        en: `Your request ${ctx.reference} is closed: it is outside what our technical support covers.`,
+        ru: `Обращение ${ctx.reference} закрыто: оно выходит за рамки нашей технической поддержки.`,
+      }),
+    },
+    { paragraph: `${pick(ctx, { en: 'Reason', ru: 'Причина' })}: ${reason}.` },
+    ...(thirdParty ? [{ paragraph: `${pick(ctx, { en: 'Please turn to', ru: 'Пожалуйста, обратитесь' })}: ${thirdParty}.` }] : []),
+    ...(input.credentialsHeld ? [{ paragraph: pick(ctx, CHANGE_CREDENTIALS) }] : []),
+    {
+      paragraph: pick(ctx, {
+        en: 'If you think this is a mistake, reply to this message or say so on the support site: a new request linked to this one is opened.',
+        ru: 'Если вы считаете, что это ошибка, ответьте на это письмо или сообщите об этом на сайте поддержки: будет открыто новое обращение, связанное с этим.',
+      }),
+    },
+  ]);
+};

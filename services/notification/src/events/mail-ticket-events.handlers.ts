@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import { RatingRequestedV1, TicketReopenedV1, TicketResolvedV1, TicketRespondedV1, TicketStatusChangedV1, type Language } from '@tss/contracts';
+import { RatingRequestedV1, TicketClosedV1, TicketReopenedV1, TicketResolvedV1, TicketRespondedV1, TicketStatusChangedV1, type Language } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { TimerHandler } from '@tss/timers';
 import type { RenderedMail, TicketMailContext } from '../domain/mail-template';
-import { agentReplyMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../domain/mail-templates';
+import { agentReplyMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../domain/mail-templates';
 import { mailStore, type MailContact, type MailKind } from '../store/mail.store';
 import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
 import type { SiteLinks } from '../use-cases/site-links';
@@ -93,6 +93,18 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     await send(tx, contact, 'reopened', reopenedMail(contextOf(contact, now)), now);
   });
 
+  // P6: an out-of-scope closure tells the requester why, and whom to turn to (P9: and to change particulars).
+  const closed = on(TicketClosedV1, async (event, { tx, now }) => {
+    const contact = await mailStore.contact(tx, event.subject);
+    if (!contact) return;
+    const rendered = closedOutOfScopeMail(contextOf(contact, now), {
+      reason: event.data.reason,
+      ...(event.data.thirdParty ? { thirdParty: event.data.thirdParty } : {}),
+      credentialsHeld: event.data.credentialsHeld ?? false,
+    });
+    if (rendered) await send(tx, contact, 'closed_out_of_scope', rendered, now);
+  });
+
   const resolvedMailDue: TimerHandler = async (timer, tx) => {
     const { ticketId } = timer.payload as { ticketId: string };
     const contact = await mailStore.contact(tx, ticketId);
@@ -112,5 +124,5 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     await mailStore.saveResolution(tx, ticketId, { ...contact, resolvedMailId: queued.id });
   };
 
-  return { handlers: [responded, statusChanged, resolved, ratingRequested, reopened], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
+  return { handlers: [responded, statusChanged, resolved, ratingRequested, reopened, closed], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
 };

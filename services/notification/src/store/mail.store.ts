@@ -11,12 +11,13 @@ export type MailKind =
   | 'resolved'
   | 'rating_invitation'
   | 'reopened'
+  | 'closed_out_of_scope'
   // To staff and endpoint owners, not to the ticket's requester: a reply to them never threads onto the ticket.
   | 'escalation_notice'
   | 'webhook_endpoint_disabled';
 
 /** Mail to the requester: a reply naming its Message-ID threads onto its ticket (P8). */
-export const REQUESTER_MAIL_KINDS: readonly MailKind[] = ['acknowledgment', 'agent_reply', 'information_requested', 'resolved', 'rating_invitation', 'reopened'];
+export const REQUESTER_MAIL_KINDS: readonly MailKind[] = ['acknowledgment', 'agent_reply', 'information_requested', 'resolved', 'rating_invitation', 'reopened', 'closed_out_of_scope'];
 export type MailStatus = 'pending' | 'sent' | 'failed';
 
 export interface MailRow {

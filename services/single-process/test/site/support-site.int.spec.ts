@@ -292,6 +292,27 @@ describe('the support site (issue #13)', () => {
       expect(reopenedPage.text).toContain('Still crashes.');
     });
 
+    it('P6: a ticket closed as out of scope shows why and whom to turn to, and no reply form (intake takes no replies on it)', async () => {
+      const ticket = await file(acme.token);
+      const read = await http().get(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' });
+      await http()
+        .patch(`/v1/tickets/${ticket.id}`)
+        .auth(agent.token, { type: 'bearer' })
+        .set('if-match', read.headers.etag as string)
+        .send({ status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } })
+        .expect(200);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('<dt>Status</dt><dd>Closed</dd>');
+      expect(page.text).toContain('<dt>Why it was closed</dt><dd>Outside technical support: Malware removal from client&#39;s device won&#39;t work</dd>');
+      expect(page.text).toContain('<dt>Please turn to</dt><dd>The vendor of your security (antivirus) software</dd>');
+      expect(page.text).toContain('This request is closed, so it takes no more replies.');
+      expect(page.text).not.toContain(`${link.path}/reply`);
+      // "Not solved" still opens a linked request.
+      expect(page.text).toContain(`${link.path}/reopen`);
+    });
+
     it('is in Russian for a Russian requester’s link, and by Accept-Language otherwise', async () => {
       const ticket = await file(acme.token, { language: 'ru' });
       const link = await mint(acme.token, ticket.id);

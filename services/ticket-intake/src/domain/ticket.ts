@@ -57,7 +57,7 @@ export type TicketEffect =
   | { kind: 'unassigned'; previousAssigneeId: string }
   | { kind: 'resolved'; reopenWindowEndsAt: Date; credentialsHeld?: boolean }
   | { kind: 'reopened'; reason?: string }
-  | { kind: 'closed'; reason: string; thirdParty?: ThirdPartyKind }
+  | { kind: 'closed'; reason: string; thirdParty?: ThirdPartyKind; credentialsHeld?: boolean }
   | { kind: 'credentials_destroyed'; credentialId: string }
   | { kind: 'referral_rejected'; referralId: string; reason: string }
   | { kind: 'referral_applied'; referralId: string; target: ReferralTarget };

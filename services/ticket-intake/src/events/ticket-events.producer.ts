@@ -101,6 +101,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           closedAt: now.toISOString(),
           reason: effect.reason,
           ...(effect.thirdParty ? { thirdParty: effect.thirdParty } : {}),
+          ...(effect.credentialsHeld !== undefined ? { credentialsHeld: effect.credentialsHeld } : {}),
         });
       case 'category_changed':
         return outboxDraft(TicketCategoryChangedV1, ticket.id, { ...base(), ...(effect.from ? { from: effect.from } : {}), to: effect.to, changedAt: now.toISOString() });

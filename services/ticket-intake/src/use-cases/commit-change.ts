@@ -30,13 +30,17 @@ export interface ChangeDeps {
   filingHooks?: readonly FilingHooks[];
 }
 
-/** P9: a resolution says whether the requester must change access particulars the vault holds. */
-const withCredentialsHeld = async (tx: EntityManager, deps: ChangeDeps, ticketId: string, effects: readonly TicketEffect[]): Promise<readonly TicketEffect[]> => {
+/**
+ * P9: a resolution, or a closure without one (out of scope, P6), says whether the requester must
+ * change access particulars the vault holds (notification's resolved or closure mail asks them to).
+ */
+const withCredentialsHeld = async (tx: EntityManager, deps: ChangeDeps, locked: Ticket, effects: readonly TicketEffect[]): Promise<readonly TicketEffect[]> => {
   const checks = (deps.hooks ?? []).filter((h) => h.holdsCredentials);
-  if (checks.length === 0 || !effects.some((e) => e.kind === 'resolved')) return effects;
+  const tells = (e: TicketEffect) => e.kind === 'resolved' || (e.kind === 'closed' && locked.status !== 'resolved');
+  if (checks.length === 0 || !effects.some(tells)) return effects;
   let held = false;
-  for (const hooks of checks) held = held || (await hooks.holdsCredentials!(tx, ticketId));
-  return effects.map((e) => (e.kind === 'resolved' ? { ...e, credentialsHeld: held } : e));
+  for (const hooks of checks) held = held || (await hooks.holdsCredentials!(tx, locked.id));
+  return effects.map((e) => (tells(e) ? { ...e, credentialsHeld: held } : e));
 };
 
 const detailOf = (effect: TicketEffect): Record<string, unknown> => {
@@ -59,7 +63,7 @@ export const commitChange = async (
   note?: string,
 ): Promise<LockedTicket> => {
   if (change.effects.length === 0) return locked;
-  const effects = await withCredentialsHeld(tx, deps, locked.id, change.effects);
+  const effects = await withCredentialsHeld(tx, deps, locked, change.effects);
   const numbered = { ...change.ticket, sequence: locked.sequence };
   const sequence = await publishTicketEffects(tx, deps.outbox, numbered, effects, now);
   const next: LockedTicket = { ...change.ticket, sequence, lockedForChange: true };

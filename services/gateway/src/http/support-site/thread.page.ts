@@ -1,3 +1,4 @@
+import { outOfScopeReasonText, thirdPartyText } from '@tss/contracts';
 import { fileField, html, postForm, renderPage, submitButton, textArea, type FieldError, type Html, type Language } from '@tss/web-pages';
 import type { SiteMessageView, TicketPage } from '../../use-cases/site-ticket';
 import { formatInstant, levelText, siteText, statusText } from './site-strings';
@@ -20,7 +21,7 @@ const REOPENABLE = new Set(['resolved', 'closed']);
 
 const sizeText = (bytes: number): string => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
-/** The ticket page: facts, the request, the public thread in order with downloads, a reply form, and "not solved" once resolved. */
+/** The ticket page: facts (a closure's reason, P6), the request, the public thread in order with downloads, a reply form unless closed, and "not solved" once resolved. */
 export const renderThreadPage = (input: ThreadPageInput): string => {
   const { language: lang, page, basePath } = input;
   const t = page.ticket;
@@ -48,12 +49,20 @@ export const renderThreadPage = (input: ThreadPageInput): string => {
 ${m.attachmentIds.length > 0 ? attachmentList(m.attachmentIds) : ''}
 </li>`,
   );
+  // P6: a ticket closed as out of scope says why, and whom to turn to, in the catalogue's words.
+  const closedBecause = t.status === 'closed' && t.closure ? outOfScopeReasonText(t.closure.reason, lang) : undefined;
+  const turnTo = closedBecause && t.closure?.thirdParty ? thirdPartyText(t.closure.thirdParty, lang) : undefined;
+  const closureFacts: Html | string = closedBecause
+    ? html`<dt>${siteText(lang, 'closedReason')}</dt><dd>${siteText(lang, 'closedOutOfScope', { reason: closedBecause })}</dd>
+${turnTo ? html`<dt>${siteText(lang, 'closedThirdParty')}</dt><dd>${turnTo}</dd>` : ''}`
+    : '';
   const body = html`<dl class="facts">
 <dt>${siteText(lang, 'reference')}</dt><dd class="reference">${t.reference}</dd>
 <dt>${siteText(lang, 'status')}</dt><dd>${statusText(lang, t.status)}</dd>
 <dt>${siteText(lang, 'level')}</dt><dd>${levelText(lang, t.level)}</dd>
 <dt>${siteText(lang, 'subject')}</dt><dd>${t.subject}</dd>
 <dt>${siteText(lang, 'receivedAt')}</dt><dd><time datetime="${t.receivedAt}">${formatInstant(lang, t.receivedAt)}</time></dd>
+${closureFacts}
 </dl>
 <h2>${siteText(lang, 'yourRequest')}</h2>
 <p class="message-body">${page.thread.request.description}</p>
@@ -61,13 +70,18 @@ ${page.thread.request.stepsToReproduce ? html`<p class="message-body">${page.thr
 ${requestFiles.length > 0 ? attachmentList(requestFiles) : ''}
 <h2>${siteText(lang, 'threadHeading')}</h2>
 ${messages.length > 0 ? html`<ol class="thread">${messages}</ol>` : html`<p>${siteText(lang, 'noMessages')}</p>`}
-<h2 id="reply-heading">${siteText(lang, 'replyHeading')}</h2>
+${
+  // A closed ticket takes no replies (intake refuses them): "not solved" below opens a linked request instead.
+  t.status === 'closed'
+    ? html`<p>${siteText(lang, 'closedNoReplies')}</p>`
+    : html`<h2 id="reply-heading">${siteText(lang, 'replyHeading')}</h2>
 ${postForm(
   { action: `${basePath}/reply`, csrfToken: input.csrf.reply, multipart: true, label: siteText(lang, 'replyHeading') },
   textArea({ id: 'text', label: siteText(lang, 'replyText'), language: lang, required: true, hint: siteText(lang, 'replyHint'), error: fieldErrorOf('text'), value: input.replyText, rows: 8 }),
   fileField({ id: 'files', name: 'file', label: siteText(lang, 'replyFiles'), language: lang, multiple: true, hint: siteText(lang, 'replyFilesHint'), error: fieldErrorOf('files'), accept: 'image/jpeg,image/gif,image/png,.zip,.rar' }),
   submitButton(siteText(lang, 'replySend')),
-)}
+)}`
+}
 ${
   REOPENABLE.has(t.status)
     ? html`<h2>${siteText(lang, 'reopenHeading')}</h2>
