@@ -1,4 +1,5 @@
-import { err, ok, type Failure, type Result } from '@tss/service-kit';
+import { createHash } from 'node:crypto';
+import { err, ok, siteLinkUrl, type Failure, type Result } from '@tss/service-kit';
 import type { Language } from '@tss/web-pages';
 import { checkNewRequest, type FieldProblem, type NewRequestValues, type PostedFieldProblems } from '../domain/new-request-form';
 import { intakeResult, type SiteDeps } from './site-deps';
@@ -8,37 +9,58 @@ const MAX_REQUESTER_ID_LENGTH = 200;
 
 /**
  * A requester known by address gets the id `mail:<address>` (as for requests filed by mail), so the
- * links in the mails about this request open it for them (docs/adr/0037).
+ * links in the mails about this request open it for them (docs/adr/0037). One who gave no address
+ * gets no mail at all: they are `visitor:<id>`, and the filed page's link is how they follow the
+ * request (P12). The id comes from the form's idempotency key, so a repeated post is the same request.
  */
-const requesterOf = (requester: { email?: string; name?: string } | undefined) => {
-  if (!requester) return {};
-  const id = requester.email ? `mail:${requester.email.toLowerCase()}` : undefined;
+const requesterOf = (requester: { email?: string; name?: string } | undefined, idempotencyKey: string): { requester?: { email?: string; name?: string; id?: string } } => {
+  if (!requester?.email) {
+    const visitor = `visitor:${createHash('sha256').update(`tss/site/visitor/v1:${idempotencyKey}`).digest('base64url').slice(0, 32)}`;
+    return { requester: { ...requester, id: visitor } };
+  }
+  const id = `mail:${requester.email.toLowerCase()}`;
   // A longer address stays an address only: the request is filed, without links for its requester.
-  return { requester: { ...requester, ...(id && id.length <= MAX_REQUESTER_ID_LENGTH ? { id } : {}) } };
+  return { requester: { ...requester, ...(id.length <= MAX_REQUESTER_ID_LENGTH ? { id } : {}) } };
 };
+
+/** What the filed page tells: the reference (P3), whether mail will come, and the page to follow the request on (P12). */
+export interface FiledSiteRequest {
+  reference: string;
+  /** An address was given: the acknowledgment, with its own link, goes there. */
+  mailed: boolean;
+  /** The request on the support site for its requester; absent when the requester has no id (a very long address). */
+  followLink?: { url: string; expiresAt: Date };
+}
 
 export type FileSiteRequestFailure = { kind: 'form'; problems: FieldProblem[] } | { kind: 'refused'; failure: Failure };
 
 /**
- * Files the public form as the partner, channel `site` (P12): a form with problems files nothing;
- * intake's refusal comes back as the form's error. The idempotency key makes a repeated post of the
+ * Files the public form as the partner, channel `site` (P12), and makes the link its requester
+ * follows it by: a form with problems files nothing; intake's refusal comes back as the form's error. The idempotency key makes a repeated post of the
  * same rendered form (a double click, a reload) answer with the ticket it already filed.
  */
 export const fileSiteRequest = async (
   deps: SiteDeps,
-  site: { partnerToken: () => Promise<string> },
+  site: { partnerId: string; partnerToken: () => Promise<string> },
   input: { values: NewRequestValues; posted?: PostedFieldProblems; language: Language; idempotencyKey: string },
-): Promise<Result<{ reference: string }, FileSiteRequestFailure>> => {
+): Promise<Result<FiledSiteRequest, FileSiteRequestFailure>> => {
   const checked = checkNewRequest(input.values, input.posted);
   if (!checked.ok) return err({ kind: 'form', problems: checked.error });
+  const { requester } = requesterOf(checked.value.requester, input.idempotencyKey);
   const answer = await deps.intake.call({
     method: 'POST',
     path: '/v1/tickets',
     token: await site.partnerToken(),
-    json: { ...checked.value, ...requesterOf(checked.value.requester), channel: 'site', language: input.language },
+    json: { ...checked.value, ...(requester ? { requester } : {}), channel: 'site', language: input.language },
     idempotencyKey: input.idempotencyKey,
   });
-  const filed = intakeResult<{ reference: string }>(answer, 201);
+  const filed = intakeResult<{ id: string; reference: string }>(answer, 201);
   if (!filed.ok) return err({ kind: 'refused', failure: filed.error });
-  return ok({ reference: filed.value.reference });
+  const mailed = Boolean(requester?.email);
+  if (!requester?.id) return ok({ reference: filed.value.reference, mailed });
+  // The link a partner could mint for this requester (docs/adr/0037), made here from intake's answer:
+  // the site's projection of the ticket has not heard of it yet, and needs not.
+  const expiresAt = new Date(deps.clock.now().getTime() + deps.linkSettings.TSS_SITE_LINK_TTL_MS);
+  const { token } = deps.links.mint({ ticketId: filed.value.id, partnerId: site.partnerId, requester: requester.id, language: input.language, expiresAt });
+  return ok({ reference: filed.value.reference, mailed, followLink: { url: siteLinkUrl(deps.linkSettings, token), expiresAt } });
 };

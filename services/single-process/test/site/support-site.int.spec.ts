@@ -467,6 +467,34 @@ describe('the support site (issue #13)', () => {
       // Dana can be sent a site link: her requester id is her address.
       const link = await mint(acme.token, ticket.body.id);
       expect(SiteLinkKeys.fromSettings({}).verify(link.token, clock.now())).toMatchObject({ ok: true, value: { requester: 'mail:dana@example.com' } });
+      expect(filed.text).toContain('We are also sending it to your e-mail address.');
+      expect(filed.text).toContain('<a class="follow-link" href="');
+    });
+
+    it('P12: without an e-mail address the page promises no mail and gives the link to follow the request, which opens it', async () => {
+      const action = `/support/new?partner=${acme.partnerId}`;
+      const form = await http().get(action);
+      const fields = { _csrf: csrfOf(form.text, action), product: 'reader', productVersion: '4.2', description: 'No address given.', name: 'Eli' };
+      const filed = await http().post(action).set('cookie', cookieOf(form)).type('form').send(fields);
+      expect(filed.status).toBe(201);
+      expect(filed.text).not.toContain('e-mail address too');
+      expect(filed.text).not.toContain('sending it to your e-mail');
+      expect(filed.text).toContain('You gave no e-mail address, so we cannot write to you');
+      const reference = /<strong class="reference">(TSS-[A-Z0-9-]+)<\/strong>/.exec(filed.text)![1];
+      const url = /<a class="follow-link" href="([^"]+)">Follow your request<\/a>/.exec(filed.text)![1];
+      const path = new URL(url.replace(/&amp;/g, '&')).pathname;
+      const page = await http().get(path);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain(`<dd class="reference">${reference}</dd>`);
+      expect(page.text).toContain('No address given.');
+      // Replying through it works, as the requester; and a repeated post is the same request and the same requester.
+      const replied = await http().post(`${path}/reply`).field('_csrf', csrfOf(page.text, `${path}/reply`)).field('text', 'More detail.');
+      expect(replied.status).toBe(303);
+      const again = await http().post(action).set('cookie', cookieOf(form)).type('form').send(fields);
+      expect(/<strong class="reference">(TSS-[A-Z0-9-]+)<\/strong>/.exec(again.text)![1]).toBe(reference);
+      const rows = await platform.query<{ requester_id: string }>('ticket-intake', `SELECT requester_id FROM ticket_intake.tickets WHERE reference = $1`, [reference]);
+      expect(rows).toEqual([{ requester_id: expect.stringMatching(/^visitor:[A-Za-z0-9_-]{32}$/) }]);
+      expect(SiteLinkKeys.fromSettings({}).verify(path.split('/support/t/')[1], clock.now())).toMatchObject({ ok: true, value: { requester: rows[0].requester_id } });
     });
 
     it('a second post of the same rendered form files nothing more (idempotent), and a very long address is filed without a requester id', async () => {

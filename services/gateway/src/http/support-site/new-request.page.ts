@@ -1,7 +1,7 @@
 import { Products } from '@tss/contracts';
 import { hiddenField, html, postForm, renderPage, selectField, submitButton, textArea, textField, type FieldError, type Language } from '@tss/web-pages';
 import type { FieldProblem, NewRequestField, NewRequestValues } from '../../domain/new-request-form';
-import { productText, siteText, type SiteStringKey } from './site-strings';
+import { formatInstant, productText, siteText, type SiteStringKey } from './site-strings';
 
 /** Each field's label; a field's control has the field's name as its id, which the error summary links to. */
 const LABELS: Readonly<Record<NewRequestField, SiteStringKey>> = {
@@ -99,13 +99,32 @@ ${postForm(
   return renderPage({ language: lang, title: siteText(lang, 'newTitle'), stylesheetHref: input.stylesheetHref, body, errors: input.errors, siteName: input.partnerName });
 };
 
-/** The page after filing: the reference number (P3). */
-export const renderFiledPage = (input: { language: Language; stylesheetHref: string; partnerName: string; reference: string }): string =>
-  renderPage({
-    language: input.language,
-    title: siteText(input.language, 'filedTitle'),
+/**
+ * The page after filing: the reference number (P3), said truthfully: mail is promised only to who
+ * gave an address; the link to the request's page is there for everyone it can be made for (P12).
+ */
+export const renderFiledPage = (input: {
+  language: Language;
+  stylesheetHref: string;
+  partnerName: string;
+  reference: string;
+  mailed: boolean;
+  followLink?: { url: string; expiresAt: Date };
+}): string => {
+  const lang = input.language;
+  const follow = input.followLink;
+  return renderPage({
+    language: lang,
+    title: siteText(lang, 'filedTitle'),
     stylesheetHref: input.stylesheetHref,
     siteName: input.partnerName,
-    body: html`<p>${siteText(input.language, 'filedBody')}: <strong class="reference">${input.reference}</strong></p>
-<p>${siteText(input.language, 'filedNext')}</p>`,
+    body: html`<p>${siteText(lang, 'filedBody')}: <strong class="reference">${input.reference}</strong></p>
+<p>${siteText(lang, input.mailed ? 'filedNext' : 'filedNoMail')}</p>
+${
+  follow
+    ? html`<p>${siteText(lang, input.mailed ? 'filedFollow' : 'filedFollowOnly', { until: formatInstant(lang, follow.expiresAt.toISOString()) })}</p>
+<p><a class="follow-link" href="${follow.url}">${siteText(lang, 'filedFollowLink')}</a></p>`
+    : ''
+}`,
   });
+};

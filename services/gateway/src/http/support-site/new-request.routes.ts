@@ -90,6 +90,6 @@ export const newRequestRoutes = (context: SitePageContext) => async (fastify: Fa
       if (status < 500) request.log.info({ failure }, 'intake refused a site request');
       return showForm(status, [{ fieldId: 'description', message: status < 500 ? siteText(language, 'notAccepted') : (failure.detail ?? FAILURES[failure.kind].title) }]);
     }
-    return sendPage(reply, 201, renderFiledPage({ language, stylesheetHref: context.stylesheetHref, partnerName: site.name, reference: filed.value.reference }));
+    return sendPage(reply, 201, renderFiledPage({ language, stylesheetHref: context.stylesheetHref, partnerName: site.name, ...filed.value }));
   });
 };
