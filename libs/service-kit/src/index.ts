@@ -21,5 +21,6 @@ export * from './http/conditional-get';
 export * from './entity-tags';
 export * from './key-wrapping';
 export * from './canonical-json';
+export * from './credential-detection';
 export * from './http/scope';
 export { lazily } from './lazily';

@@ -145,6 +145,30 @@ describe('inbound e-mail (P8, issue #11)', () => {
     expect((await client.http().get('/v1/inbound/quarantine').auth(partner.token, { type: 'bearer' })).status).toBe(403);
   });
 
+  it('P9: access particulars in quarantined mail are neither kept nor listed, in its subject or its text', async () => {
+    const raw = Buffer.from(
+      'From: nobody@unknown.example\r\nTo: support@tss.local\r\nSubject: help password: QSubjPw-121\r\nMessage-ID: <quarantine-pw@unknown.example>\r\n\r\nmy password: QBodyPw-131\r\nlogin: admin\r\n',
+    );
+    const receipt = await receive(raw);
+    expect(receipt).toMatchObject({ outcome: 'quarantined' });
+    const stored = await platform.query<{ subject: string; text_body: string }>('notification', 'SELECT subject, text_body FROM notification.inbound_messages WHERE id = $1', [receipt.inboundId]);
+    expect(JSON.stringify(stored)).not.toMatch(/QSubjPw|QBodyPw/);
+    // A mail kept before particulars were cut out of stored mail is masked when listed.
+    await platform.query(
+      'notification',
+      `INSERT INTO notification.inbound_messages (id, message_id, outcome, reason, ticket_id, partner_id, sender, subject, text_body, attachments, received_at)
+       VALUES (gen_random_uuid(), '<old-pw@unknown.example>', 'quarantined', 'unknown sender domain', NULL, NULL, 'old@unknown.example', 'пароль: OldSubj-77', 'Login: admin / Password: OldBody-99', '[]', now())`,
+    );
+    const listed = await client.http().get('/v1/inbound/quarantine').auth(agent, { type: 'bearer' });
+    expect(listed.status).toBe(200);
+    const items = (listed.body as { items: { inboundId: string; messageId: string; subject: string; text: string }[] }).items;
+    const mine = items.find((i) => i.inboundId === receipt.inboundId);
+    expect(mine?.subject).toBe('help [access particulars removed]');
+    expect(mine?.text).toContain('my [access particulars removed]');
+    expect(items.find((i) => i.messageId === '<old-pw@unknown.example>')).toBeDefined();
+    expect(JSON.stringify(listed.body)).not.toMatch(/QSubjPw|QBodyPw|OldSubj|OldBody/);
+  });
+
   // An outside test: the mail route's raw-body parsers applied to every route of the plugin, and a
   // 1,000-byte text/plain PUT answered 400 with one validation error per byte (160 KB).
   it('only the mail route takes a raw mail body: the partner-domain PUT answers text/plain and message/rfc822 with a small 415 problem', async () => {

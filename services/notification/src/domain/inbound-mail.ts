@@ -1,3 +1,5 @@
+import { findCredentials, maskCredentials } from '@tss/service-kit';
+
 /** An inbound mail as notification decides on it (issue #11 "E-mail in", P8): parsed, no MIME left. */
 export interface InboundMail {
   /** RFC 5322 Message-ID with its angle brackets; derived from the bytes when the mail had none. */
@@ -46,3 +48,16 @@ export const automatedReason = (mail: Pick<InboundMail, 'headers' | 'from'>): st
 
 /** The domain of an address, lower-cased. */
 export const senderDomain = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+
+/** What stands in for access particulars in mail no ticket received (P9). */
+export const REMOVED_PARTICULARS = '[access particulars removed]';
+
+/**
+ * P9: access particulars are never shown in lists. Mail that reaches a ticket has them vaulted and
+ * masked by intake; mail that reaches none (quarantined, ignored) has no vault to go to, so they are
+ * cut out of what is kept and listed. The same detection as intake's (linear time, docs/adr/0061).
+ */
+export const withoutAccessParticulars = (text: string): string => {
+  const found = findCredentials(text);
+  return found.length === 0 ? text : maskCredentials(text, found, () => REMOVED_PARTICULARS);
+};

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import { failureResponses, problemType, scopeOf, sendFailure, sendProblem, type AccessRule } from '@tss/service-kit';
+import { withoutAccessParticulars } from '../domain/inbound-mail';
 import { inboundStore } from '../store/inbound.store';
 import { receiveInboundMail, type ReceiveInboundDeps } from '../use-cases/inbound-receive';
 
@@ -103,7 +104,7 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
       schema: {
         tags: ['tickets'],
         operationId: 'listQuarantinedMail',
-        summary: 'Mail from unknown senders that opened no ticket and was never acknowledged, newest first (staff)',
+        summary: 'Mail from unknown senders that opened no ticket and was never acknowledged, newest first (staff); access particulars in it are removed (P9)',
         querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) }, { additionalProperties: false }),
         response: { 200: Type.Object({ items: Type.Array(QuarantinedMail) }) },
       },
@@ -114,8 +115,9 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
         inboundId: m.id,
         messageId: m.messageId,
         from: m.sender,
-        subject: m.subject,
-        text: m.textBody,
+        // P9: masked when stored; masked again for mail kept before it was (never listed in clear).
+        subject: withoutAccessParticulars(m.subject),
+        text: withoutAccessParticulars(m.textBody),
         ...(m.reason ? { reason: m.reason } : {}),
         receivedAt: m.receivedAt.toISOString(),
       })),

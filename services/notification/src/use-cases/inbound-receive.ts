@@ -5,7 +5,7 @@ import { blobKey, type BlobStorage } from '@tss/blob-storage';
 import { NotificationEmailReceivedV1 } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
-import { automatedReason, senderDomain, type InboundMail } from '../domain/inbound-mail';
+import { automatedReason, senderDomain, withoutAccessParticulars, type InboundMail } from '../domain/inbound-mail';
 import { stripQuotedReply } from '../domain/inbound-reply-text';
 import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
 import { inboundStore, type AttachmentPointer, type InboundOutcome } from '../store/inbound.store';
@@ -88,8 +88,9 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
       ticketId: decision.outcome === 'threaded' ? decision.ticketId : null,
       partnerId: forwarded ? decision.partnerId : null,
       sender: mail.from,
-      subject: mail.subject,
-      textBody: text,
+      // P9: what no ticket receives keeps no particulars (intake vaults those of forwarded mail).
+      subject: forwarded ? mail.subject : withoutAccessParticulars(mail.subject),
+      textBody: forwarded ? text : withoutAccessParticulars(text),
       // A quarantined or ignored mail's files are not kept: unknown senders' bytes stay out of storage.
       attachments,
       receivedAt,

@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { ConfigError, err, ok, parseMasterKeys, type Failure, type KeyWrapper, type RequestScope, type Result } from '@tss/service-kit';
+import { ConfigError, err, findCredentials, maskCredentials, ok, parseMasterKeys, type Failure, type KeyWrapper, type RequestScope, type Result } from '@tss/service-kit';
 import type { Channel } from '@tss/contracts';
 import type { FiredTimer } from '@tss/timers';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actor';
-import { findCredentials, maskCredentials } from '../domain/credential-detection';
 import { newDataKey, openCredential, sealCredential, type CredentialSecret } from '../domain/credential-crypto';
 import { publishTicketChange } from '../events/ticket-events.producer';
 import type { IntakeDeps } from '../parts/intake-part';

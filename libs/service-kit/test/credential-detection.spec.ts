@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { callOffThread, stopCallsOffThread } from '@tss/service-kit/testing';
-import { findCredentials, maskCredentials } from '../../src/domain/credential-detection';
+import { findCredentials, maskCredentials } from '../src/credential-detection';
+import { callOffThread, stopCallsOffThread } from '../src/testing/call-off-thread';
 
 const mask = (text: string) => maskCredentials(text, findCredentials(text), (_f, i) => `[vault #${i}]`);
 const found = (text: string) => findCredentials(text).map(({ login, secret }) => (login === undefined ? { secret } : { login, secret }));
@@ -75,7 +75,7 @@ describe('P9: access particulars in a message', () => {
     // Run on a worker: Jest's timeout cannot stop a regex on the test's own thread, so the old,
     // backtracking patterns would pass, late. A few seconds is room for the worker to start and
     // load the module; the detection itself takes milliseconds.
-    const DETECTION = path.join(__dirname, '../../src/domain/credential-detection.ts');
+    const DETECTION = path.join(__dirname, '../src/credential-detection.ts');
     const detectOffThread = (text: string) => callOffThread<typeof findCredentials>(DETECTION, 'findCredentials', text);
     const TIMEOUT_MS = 5_000;
     afterEach(stopCallsOffThread);
