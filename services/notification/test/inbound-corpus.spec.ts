@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateReference } from '@tss/contracts';
 import { automatedReason } from '../src/domain/inbound-mail';
+import { addressOf } from '../src/domain/mail-delivery';
 import { stripQuotedReply } from '../src/domain/inbound-reply-text';
 import { referenceInSubject, threadMessageIds } from '../src/domain/inbound-thread';
 import { parseInboundMail } from '../src/use-cases/inbound-parse';
@@ -61,6 +62,16 @@ describe('inbound mail corpus: replies as real clients write them (P8, issue #11
     const parsed = await parseInboundMail(corpusMail(file));
     if (!parsed.ok) throw new Error(parsed.failure.detail);
     expect(automatedReason(parsed.mail)).toEqual(expect.any(String));
+  });
+
+  it('mail from our own MAIL_FROM address is a loop, whatever its headers; a person writing from the same domain is not', () => {
+    const own = [addressOf('TSS Support <Support@TSS.local>')];
+    expect(own).toEqual(['support@tss.local']);
+    expect(addressOf(' bare@host.example ')).toBe('bare@host.example');
+    const person = { from: 'support@tss.local', headers: new Map<string, string>() };
+    expect(automatedReason(person, own)).toContain('our own address');
+    expect(automatedReason({ ...person, from: 'ann@tss.local' }, own)).toBeUndefined();
+    expect(automatedReason(person)).toBeUndefined();
   });
 
   it('P3: a reference is found whatever its case or separators, and a mistyped one never', () => {

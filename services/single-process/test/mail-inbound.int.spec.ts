@@ -169,6 +169,21 @@ describe('inbound e-mail (P8, issue #11)', () => {
     expect(JSON.stringify(listed.body)).not.toMatch(/QSubjPw|QBodyPw|OldSubj|OldBody/);
   });
 
+  it('mail from our own address (MAIL_FROM) is ours coming back: ignored like an auto-reply, whatever its headers, never threaded', async () => {
+    const ticket = await ticketWithAck('gina@client.example');
+    for (const [n, from] of [['1', 'support@tss.local'], ['2', 'TSS Support <SUPPORT@tss.local>']]) {
+      const raw = Buffer.from(
+        `From: ${from}\r\nTo: gina@client.example\r\nSubject: [${ticket.reference}] New reply\r\nMessage-ID: <loop-${n}@tss.local>\r\nIn-Reply-To: ${ticket.ackMessageId}\r\n\r\nOur own words, looping back.\r\n`,
+      );
+      const receipt = await receive(raw);
+      expect(receipt).toMatchObject({ outcome: 'ignored' });
+      expect(receipt.reason).toContain('our own address');
+    }
+    const published = await platform.query('notification', `SELECT 1 FROM notification.outbox WHERE event_type = 'notification.email_received' AND message_key = $1`, [ticket.id]);
+    expect(published).toHaveLength(0);
+    expect(await threadText(ticket.id)).not.toContain('looping back');
+  });
+
   // An outside test: the mail route's raw-body parsers applied to every route of the plugin, and a
   // 1,000-byte text/plain PUT answered 400 with one validation error per byte (160 KB).
   it('only the mail route takes a raw mail body: the partner-domain PUT answers text/plain and message/rfc822 with a small 415 problem', async () => {

@@ -26,9 +26,13 @@ export interface InboundAttachment {
  * Why a mail was sent by a machine, or undefined for a person's mail. Auto-replies and bounces
  * never open tickets or get answers (mail loops): RFC 3834 Auto-Submitted, the X-Autoreply family,
  * Precedence bulk/junk/list/auto_reply, an empty Return-Path (RFC 5321 §4.5.5, the null sender
- * of bounces) and delivery-status reports (RFC 3464).
+ * of bounces) and delivery-status reports (RFC 3464). Mail from our own sending address
+ * (`ownAddresses`, MAIL_FROM) is ours coming back, whatever its headers: a forwarding rule or a
+ * mailbox that copies its outgoing mail to the inbound route would otherwise thread our mail onto
+ * the ticket as another sender's and answer it (docs/mail.md).
  */
-export const automatedReason = (mail: Pick<InboundMail, 'headers' | 'from'>): string | undefined => {
+export const automatedReason = (mail: Pick<InboundMail, 'headers' | 'from'>, ownAddresses: readonly string[] = []): string | undefined => {
+  if (ownAddresses.includes(mail.from.toLowerCase())) return `sent from our own address ${mail.from} (a mail loop)`;
   const h = (name: string) => mail.headers.get(name)?.trim();
   const autoSubmitted = h('auto-submitted')?.toLowerCase();
   if (autoSubmitted && autoSubmitted !== 'no') return `Auto-Submitted: ${autoSubmitted}`;

@@ -28,3 +28,6 @@ export const mailMessageId = (mailId: string, domain: string): string => `<tss.$
 
 /** The domain part of an address such as `TSS Support <support@example.com>`. */
 export const domainOf = (address: string): string => /@([^>\s]+)>?\s*$/.exec(address)?.[1]?.toLowerCase() ?? 'tss.local';
+
+/** The address of a From such as `TSS Support <support@example.com>` (or a bare one), lower-cased. */
+export const addressOf = (from: string): string => (/<([^<>\s]+)>\s*$/.exec(from)?.[1] ?? from.trim()).toLowerCase();

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { BlobStorageEnv, blobStorageConfigProblems, blobStorageFrom } from '@tss/blob-storage';
 import { SiteLinkEnv, SiteLinkKeys } from '@tss/service-kit';
-import { domainOf } from '../domain/mail-delivery';
+import { addressOf, domainOf } from '../domain/mail-delivery';
 import { inboundRoutes } from '../http/inbound.routes';
 import { InboundSmtpListener } from '../http/inbound-smtp.listener';
 import { receiveInboundMail } from '../use-cases/inbound-receive';
@@ -84,7 +84,9 @@ export const mailPart = defineNotificationPart({
     const sender = new MailSender({ ...deps, transport, from: c.MAIL_FROM, concurrency: c.MAIL_SEND_CONCURRENCY });
     const ticketMail = mailTicketHandlers({ timers: deps.timers, messageIdDomain: domainOf(c.MAIL_FROM), ratingWaitMs: c.MAIL_RATING_WAIT_SECONDS * 1_000, siteLinks: siteLinksFrom(c) });
     const blobs = blobStorageFrom(c);
-    const inbound = inboundRoutes({ ...deps, blobs, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
+    // Mail from our own address is ours coming back (docs/mail.md): ignored like an auto-reply.
+    const ownAddresses = [addressOf(c.MAIL_FROM)];
+    const inbound = inboundRoutes({ ...deps, blobs, ownAddresses, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
     const outbox = mailOutboxRoutes(deps);
     const smtpListener =
       c.INBOUND_SMTP_PORT === undefined
@@ -94,7 +96,7 @@ export const mailPart = defineNotificationPart({
             port: c.INBOUND_SMTP_PORT,
             maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES,
             logger: deps.logger,
-            receive: (raw) => receiveInboundMail({ ...deps, blobs }, raw),
+            receive: (raw) => receiveInboundMail({ ...deps, blobs, ownAddresses }, raw),
           });
     return {
       routes: async (app) => {

@@ -18,6 +18,8 @@ export interface ReceiveInboundDeps {
   clock: Clock;
   logger: Logger;
   blobs: BlobStorage;
+  /** Our own sending addresses (MAIL_FROM's), lower-cased: mail from them is ours looping back, never a person's. */
+  ownAddresses: readonly string[];
 }
 
 export interface InboundReceipt {
@@ -36,13 +38,13 @@ type Decision =
   | { outcome: 'ignored'; how: string };
 
 /**
- * P8: where an inbound mail goes. Machines' mail is ignored (no tickets, no loops); a reply threads
+ * P8: where an inbound mail goes. Machines' mail, and our own coming back, is ignored (no tickets, no loops); a reply threads
  * by our Message-IDs, then by a valid reference in the subject; a new mail opens a ticket only when
  * its sender's domain belongs to a partner; anything else is quarantined for agents, never
  * acknowledged (docs/adr/0035-mail.md).
  */
-const decide = async (tx: EntityManager, mail: InboundMail): Promise<Decision> => {
-  const automated = automatedReason(mail);
+const decide = async (tx: EntityManager, mail: InboundMail, ownAddresses: readonly string[]): Promise<Decision> => {
+  const automated = automatedReason(mail, ownAddresses);
   if (automated) return { outcome: 'ignored', how: automated };
   const ids = threadMessageIds(mail);
   const byHeader = (await mailStore.ticketOfMessageIds(tx, ids)) ?? (await inboundStore.ticketOfMessageIds(tx, ids));
@@ -72,7 +74,7 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
   if (previous) return ok({ inboundId: previous.id, outcome: previous.outcome, duplicate: true, ...(previous.ticketId ? { ticketId: previous.ticketId } : {}) });
 
   const inboundId = randomUUID();
-  const decision = await deps.unitOfWork.run((tx) => decide(tx, mail));
+  const decision = await deps.unitOfWork.run((tx) => decide(tx, mail, deps.ownAddresses));
   const forwarded = decision.outcome === 'threaded' || decision.outcome === 'new_ticket';
   // Bytes go to blob storage before the transaction that publishes their pointers (DESIGN "Blobs").
   const attachments = forwarded ? await storeAttachments(deps.blobs, inboundId, mail) : [];
