@@ -61,6 +61,8 @@ export const gatewayService = defineService({
     const links = SiteLinkKeys.fromSettings(config);
     // Services mode names intake's URL; in one process intake's routes are in this same app.
     const intakeUrl = deps.env[upstreamUrlSetting('ticket-intake')];
+    // The ticket's response clock (P5) is sla-timer's: its URL in services mode, else this app's own route to it.
+    const slaTimerUrl = deps.env[upstreamUrlSetting('sla-timer')];
     if (links.ephemeral && intakeUrl) {
       deps.logger.warn('TSS_SITE_LINK_KEYS is not set: support-site links are signed with a key of this process alone; links in mails (notification) will not open, and none survive a restart');
     }
@@ -79,6 +81,7 @@ export const gatewayService = defineService({
           links,
           linkSettings: config,
           intake: intakeUrl ? httpIntake(intakeUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
+          slaTimer: slaTimerUrl ? httpIntake(slaTimerUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
         };
         await app.register(siteLinkRoutes(siteDeps));
         await app.register(supportSiteRoutes(siteDeps));

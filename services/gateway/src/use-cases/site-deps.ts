@@ -11,6 +11,8 @@ export interface SiteDeps {
   unitOfWork: UnitOfWork;
   clock: Clock;
   intake: IntakeApi;
+  /** sla-timer's API through the same port: the ticket page's response clock (P5, docs/adr/0037 addendum). */
+  slaTimer: IntakeApi;
   links: SiteLinkKeys;
   linkSettings: SiteLinkSettings;
   keys: KeyRing;

@@ -1,6 +1,6 @@
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import type { ServiceLevel, TicketStatus } from '@tss/contracts';
-import type { IntakeResponse } from '../upstream/intake-api';
+import { jsonOf, type IntakeResponse } from '../upstream/intake-api';
 import { intakeResult, type SiteDeps } from './site-deps';
 import type { SiteSession } from './site-session';
 
@@ -37,10 +37,21 @@ export interface SiteAttachmentView {
   messageId: string | null;
 }
 
+/** A response clock as sla-timer shows it to the requester (P5): its level's target under the partner's agreement. */
+export interface SiteClockView {
+  level: ServiceLevel;
+  open: boolean;
+  startedAt: string;
+  dueAt: string;
+  targetMs: number;
+}
+
 export interface TicketPage {
   ticket: SiteTicketView;
   thread: SiteThreadView;
   attachments: ReadonlyMap<string, SiteAttachmentView>;
+  /** The ticket's response clocks, oldest first; absent when sla-timer could not say (the page then names the level only). */
+  clocks?: readonly SiteClockView[];
 }
 
 /** A file the requester attached to a reply on the site. */
@@ -55,7 +66,13 @@ const ticketPath = (session: SiteSession, rest = '') => `/v1/tickets/${session.g
 /** The ticket, its thread and its attachments' names, read as the requester (intake shows them only public messages). */
 export const readTicketPage = async (deps: SiteDeps, session: SiteSession): Promise<Result<TicketPage, Failure>> => {
   const get = (rest?: string) => deps.intake.call({ method: 'GET', path: ticketPath(session, rest), token: session.requesterToken });
-  const [ticketAnswer, threadAnswer, attachmentsAnswer] = await Promise.all([get(), get('/thread'), get('/attachments')]);
+  // P5: the clocks say what the partner's agreement promises. Without them (sla-timer down, or not
+  // told of the ticket yet) the page still shows the ticket: the answer is a value, never the page's failure.
+  const clocksOf = async (): Promise<SiteClockView[] | undefined> => {
+    const answer = await deps.slaTimer.call({ method: 'GET', path: ticketPath(session, '/sla'), token: session.requesterToken }).catch(() => undefined);
+    return answer?.status === 200 ? jsonOf<{ clocks: SiteClockView[] }>(answer).clocks : undefined;
+  };
+  const [ticketAnswer, threadAnswer, attachmentsAnswer, clocks] = await Promise.all([get(), get('/thread'), get('/attachments'), clocksOf()]);
   const ticket = intakeResult<SiteTicketView>(ticketAnswer, 200);
   if (!ticket.ok) return ticket;
   const thread = intakeResult<SiteThreadView>(threadAnswer, 200);
@@ -67,6 +84,7 @@ export const readTicketPage = async (deps: SiteDeps, session: SiteSession): Prom
     // Intake shows requesters no internal notes; the site keeps to public ones whatever it is sent.
     thread: { ...thread.value, items: thread.value.items.filter((m) => m.visibility === 'public') },
     attachments: new Map(attachments.value.items.map((a) => [a.id, a])),
+    ...(clocks ? { clocks } : {}),
   });
 };
 

@@ -138,7 +138,12 @@ describe('the support site (issue #13)', () => {
       expect(page.text).toContain(`<title>Your request ${ticket.reference}</title>`);
       expect(page.text).toContain(`<dd class="reference">${ticket.reference}</dd>`);
       expect(page.text).toContain('<dt>Status</dt><dd>In progress</dd>');
-      expect(page.text).toContain('<dd>Standard (response within 12 hours)</dd>');
+      // P5: the level and its target from the ticket's clock (sla-timer hears of the ticket by its event).
+      const withClock = await waitFor('the response clock on the page', async () => {
+        const text = (await http().get(link.path)).text;
+        return text.includes('response within') ? text : undefined;
+      });
+      expect(withClock).toContain('<dd>Standard (response within 12 hours)</dd>');
       const first = page.text.indexOf('First answer');
       const mine = page.text.indexOf('Here you go.');
       const second = page.text.indexOf('Second answer');
@@ -150,6 +155,31 @@ describe('the support site (issue #13)', () => {
       expect(page.text).not.toMatch(/<script|style=/i);
       // No "not solved" before the ticket is resolved.
       expect(page.text).not.toContain(`${link.path}/reopen`);
+    });
+
+    it("P5: the level's response time is the partner's agreement, and the page shows when the response owed is due", async () => {
+      const HOUR = 3_600_000;
+      const terms = (targetMs: number) => ({ targetMs, phoneSupport: false });
+      const agreement = { levels: { emergency: terms(2 * HOUR), standard: terms(4 * HOUR), consulting: terms(21 * HOUR), development: terms(3 * 24 * HOUR) }, warningAt: [0.75], overdueAt: 1.5 };
+      const stored = await http().put(`/v1/partners/${rival.partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send(agreement);
+      expect(stored.status).toBe(200);
+      const ticket = await file(rival.token, { language: 'ru' });
+      const link = await mint(rival.token, ticket.id);
+      const page = await waitFor('the response clock on the page', async () => {
+        const text = (await http().get(link.path)).text;
+        return text.includes('ответ в течение') ? text : undefined;
+      });
+      expect(page).toContain('<dd>Стандартный (ответ в течение 4 часов)</dd>');
+      expect(page).not.toContain('12');
+      const dueAt = new Date(clock.now().getTime() + 4 * HOUR).toISOString();
+      expect(page).toContain(`<dt>Мы ответим не позднее</dt><dd><time datetime="${dueAt}">`);
+      // Answered: nothing is owed, so no due time; the level keeps the agreement's target.
+      await agentPost(ticket.id, 'Answer.');
+      const answered = await waitFor('the clock stopped', async () => {
+        const text = (await http().get(link.path)).text;
+        return text.includes('Мы ответим не позднее') ? undefined : text;
+      });
+      expect(answered).toContain('<dd>Стандартный (ответ в течение 4 часов)</dd>');
     });
 
     it('a reply with text lands on the ticket, then a 303 back to the page with a notice', async () => {

@@ -79,10 +79,19 @@ export const SITE_STRINGS = defineStrings({
     status_feature_request: 'Passed on as a feature request',
     status_resolved: 'Resolved',
     status_closed: 'Closed',
-    level_emergency: 'Emergency (response within 6 hours)',
-    level_standard: 'Standard (response within 12 hours)',
-    level_consulting: 'General consulting (response within 24 hours)',
-    level_development: 'Development (response within 7 days)',
+    level_emergency: 'Emergency',
+    level_standard: 'Standard',
+    level_consulting: 'General consulting',
+    level_development: 'Development',
+    levelWithin: '{level} (response within {duration})',
+    levelWithinBusiness: '{level} (response within {duration} of business hours)',
+    responseDue: 'Our response is due by',
+    minutes_one: '{n} minute',
+    minutes_other: '{n} minutes',
+    hours_one: '{n} hour',
+    hours_other: '{n} hours',
+    days_one: '{n} day',
+    days_other: '{n} days',
   },
   ru: {
     ticketTitle: 'Ваше обращение {reference}',
@@ -160,10 +169,19 @@ export const SITE_STRINGS = defineStrings({
     status_feature_request: 'Передано как предложение по доработке',
     status_resolved: 'Решено',
     status_closed: 'Закрыто',
-    level_emergency: 'Экстренный (ответ в течение 6 часов)',
-    level_standard: 'Стандартный (ответ в течение 12 часов)',
-    level_consulting: 'Общие консультации (ответ в течение 24 часов)',
-    level_development: 'Разработка (ответ в течение 7 дней)',
+    level_emergency: 'Экстренный',
+    level_standard: 'Стандартный',
+    level_consulting: 'Общие консультации',
+    level_development: 'Разработка',
+    levelWithin: '{level} (ответ в течение {duration})',
+    levelWithinBusiness: '{level} (ответ в течение {duration} рабочего времени)',
+    responseDue: 'Мы ответим не позднее',
+    minutes_one: '{n} минуты',
+    minutes_other: '{n} минут',
+    hours_one: '{n} часа',
+    hours_other: '{n} часов',
+    days_one: '{n} дня',
+    days_other: '{n} дней',
   },
 });
 export type SiteStringKey = keyof (typeof SITE_STRINGS)['en'];
@@ -173,6 +191,22 @@ export const siteText = (language: Language, key: SiteStringKey, params?: Readon
 
 export const statusText = (language: Language, status: TicketStatus): string => siteText(language, `status_${status}`);
 export const levelText = (language: Language, level: ServiceLevel): string => siteText(language, `level_${level}`);
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * A response target as the requester reads it ("6 hours", "в течение 7 дней"): whole days from 2
+ * days up, else whole hours, else minutes (rounded up: never promise sooner than the clock). Russian
+ * after «в течение» is genitive: 1, 21, … take «часа», the rest «часов».
+ */
+export const durationText = (language: Language, ms: number): string => {
+  const [unit, n] =
+    ms >= 2 * DAY_MS && ms % DAY_MS === 0 ? (['days', ms / DAY_MS] as const) : ms % HOUR_MS === 0 ? (['hours', ms / HOUR_MS] as const) : (['minutes', Math.ceil(ms / MINUTE_MS)] as const);
+  const form = new Intl.PluralRules(language).select(n) === 'one' ? 'one' : 'other';
+  return siteText(language, `${unit}_${form}`, { n });
+};
 export const productText = (language: Language, product: Product): string => siteText(language, product);
 
 /** A date and time as the requester reads it, in UTC (the page does not know their zone). */

@@ -1,7 +1,7 @@
 import { outOfScopeReasonText, thirdPartyText } from '@tss/contracts';
 import { fileField, html, postForm, renderPage, submitButton, textArea, type FieldError, type Html, type Language } from '@tss/web-pages';
-import type { SiteMessageView, TicketPage } from '../../use-cases/site-ticket';
-import { formatInstant, levelText, siteText, statusText } from './site-strings';
+import type { SiteClockView, SiteMessageView, TicketPage } from '../../use-cases/site-ticket';
+import { durationText, formatInstant, levelText, siteText, statusText } from './site-strings';
 
 export interface ThreadPageInput {
   language: Language;
@@ -49,6 +49,17 @@ export const renderThreadPage = (input: ThreadPageInput): string => {
 ${m.attachmentIds.length > 0 ? attachmentList(m.attachmentIds) : ''}
 </li>`,
   );
+  // P5: the response time the partner's agreement gives this level, from the ticket's own clock
+  // (sla-timer), never the default table; the open clock's due time when a response is owed.
+  const clocks = page.clocks ?? [];
+  const openClock = clocks.find((c) => c.open);
+  const levelClock = openClock ?? [...clocks].reverse().find((c) => c.level === t.level);
+  // A target counted in business hours (the agreement's calendar) ends later than its length after the start.
+  const inBusinessHours = (c: SiteClockView) => Date.parse(c.dueAt) - Date.parse(c.startedAt) !== c.targetMs;
+  const levelFact =
+    levelClock && levelClock.level === t.level
+      ? siteText(lang, inBusinessHours(levelClock) ? 'levelWithinBusiness' : 'levelWithin', { level: levelText(lang, t.level), duration: durationText(lang, levelClock.targetMs) })
+      : levelText(lang, t.level);
   // P6: a ticket closed as out of scope says why, and whom to turn to, in the catalogue's words.
   const closedBecause = t.status === 'closed' && t.closure ? outOfScopeReasonText(t.closure.reason, lang) : undefined;
   const turnTo = closedBecause && t.closure?.thirdParty ? thirdPartyText(t.closure.thirdParty, lang) : undefined;
@@ -59,7 +70,8 @@ ${turnTo ? html`<dt>${siteText(lang, 'closedThirdParty')}</dt><dd>${turnTo}</dd>
   const body = html`<dl class="facts">
 <dt>${siteText(lang, 'reference')}</dt><dd class="reference">${t.reference}</dd>
 <dt>${siteText(lang, 'status')}</dt><dd>${statusText(lang, t.status)}</dd>
-<dt>${siteText(lang, 'level')}</dt><dd>${levelText(lang, t.level)}</dd>
+<dt>${siteText(lang, 'level')}</dt><dd>${levelFact}</dd>
+${openClock ? html`<dt>${siteText(lang, 'responseDue')}</dt><dd><time datetime="${openClock.dueAt}">${formatInstant(lang, openClock.dueAt)}</time></dd>` : ''}
 <dt>${siteText(lang, 'subject')}</dt><dd>${t.subject}</dd>
 <dt>${siteText(lang, 'receivedAt')}</dt><dd><time datetime="${t.receivedAt}">${formatInstant(lang, t.receivedAt)}</time></dd>
 ${closureFacts}
