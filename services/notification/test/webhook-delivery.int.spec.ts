@@ -156,6 +156,14 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     expect((await checkedAddress('http://mixed.example.test/', { resolve: mixed, allowed: [] })).ok).toBe(false);
   });
 
+  it('SSRF: at delivery, a host resolving to an IPv6 form of a private IPv4 address (IPv4-compatible, 6to4, NAT64, translated) is refused', async () => {
+    for (const address of ['::127.0.0.1', '2002:a9fe:a9fe::1', '64:ff9b:1::a00:1', '::ffff:0:7f00:1', '2001::1', '100::1']) {
+      const resolve: Resolve = async () => [{ address, family: 6 }];
+      const outcome = await sendWebhook({ url: 'http://embedded.example.test/hook', messageId: 'm', timestampSeconds: 1, signature: 'v1,x', body: '{}' }, { resolve, allowed: [], timeoutMs: TIMEOUT_MS, now: () => clock.now() });
+      expect({ address, statusCode: outcome.statusCode, error: outcome.error }).toEqual({ address, statusCode: undefined, error: expect.stringMatching(/^refused: embedded\.example\.test resolves to /) });
+    }
+  });
+
   it('SSRF: the connection goes to the address that was checked, whatever a second lookup would answer; redirects are not followed', async () => {
     let calls = 0;
     const resolver: Resolve = async () => (++calls === 1 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '10.9.9.9', family: 4 }]);

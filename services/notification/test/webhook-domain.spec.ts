@@ -71,4 +71,27 @@ describe('webhook rules (issue #11), pure', () => {
     expect(refusalOf('127.0.0.1', ['127.0.0.1'])).toBeUndefined();
     expect(refusalOf('127.0.0.2', ['127.0.0.1'])).toBeDefined();
   });
+
+  it('SSRF: IPv6 forms that embed or translate an IPv4 address, and special-purpose IPv6 ranges, are refused (ADR 0034 addendum)', () => {
+    for (const address of [
+      '::127.0.0.1', '::a00:1', '::7f00:1', // IPv4-compatible ::/96
+      '::ffff:0:7f00:1', '::ffff:0:a9fe:a9fe', // IPv4-translated ::ffff:0:0:0/96
+      '::ffff:7f00:1', '::ffff:a9fe:a9fe', // IPv4-mapped, written in hex
+      '64:ff9b::a00:1', '64:ff9b::808:808', '64:ff9b:1::a00:1', // NAT64, well-known and local-use
+      '2002:7f00:1::', '2002:a9fe:a9fe::1', '2002:808:808::1', // 6to4
+      '2001::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2', '2001:2::1', // Teredo, benchmarking (IETF protocol assignments 2001::/23)
+      '2001:db8::1', '3fff::1', // documentation
+      '100::1', // discard-only
+      'fec0::1', 'ff02::1', '::', 'fe80::1%eth0',
+    ]) {
+      expect({ address, refused: refusalOf(address) !== undefined }).toEqual({ address, refused: true });
+    }
+    // Global unicast, and IPv4-mapped public addresses in either notation, still pass.
+    for (const address of ['2606:4700::6810:85e5', '2a00:1450:4001:82b::200e', '2001:4860:4860::8888', '::ffff:8.8.8.8', '::ffff:808:808']) {
+      expect({ address, refused: refusalOf(address) }).toEqual({ address, refused: undefined });
+    }
+    // An allowed address is allowed in whichever form it arrives.
+    expect(refusalOf('::ffff:7f00:1', ['127.0.0.1'])).toBeUndefined();
+    expect(refusalOf('0:0:0:0:0:0:0:1', ['::1'])).toBeUndefined();
+  });
 });

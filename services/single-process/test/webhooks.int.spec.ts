@@ -204,6 +204,10 @@ describe('webhooks (issue #11)', () => {
       [{ url: 'http://169.254.169.254/latest/meta-data', eventTypes: ['ticket.*'] }, '/url'],
       [{ url: 'http://[::1]:8080/hook', eventTypes: ['ticket.*'] }, '/url'],
       [{ url: 'http://127.0.0.2/hook', eventTypes: ['ticket.*'] }, '/url'],
+      // IPv6 forms of IPv4 addresses and special-purpose IPv6 ranges (ADR 0034, addendum).
+      ...['[::127.0.0.1]', '[::a00:1]', '[2002:7f00:1::]', '[2002:a9fe:a9fe::1]', '[64:ff9b:1::a00:1]', '[64:ff9b::a00:1]', '[::ffff:0:7f00:1]', '[::ffff:0:a9fe:a9fe]', '[2001::1]', '[100::1]'].map(
+        (host): [object, string] => [{ url: `http://${host}/hook`, eventTypes: ['ticket.*'] }, '/url'],
+      ),
       [{ url: `${receiver.url('/x')}`, eventTypes: ['ticket.*'], description: 'nul\u0000' }, '/description'],
       [{ url: receiver.url('/x'), eventTypes: ['ticket.*'], secret: 'mine' }, ''],
     ];
