@@ -1,7 +1,8 @@
 import { Webhook } from 'standardwebhooks';
 import { refusalOf } from '../src/domain/ssrf-policy';
 import { signingSecrets } from '../src/domain/webhook-endpoint';
-import { isValidFilter, matchesAny } from '../src/domain/webhook-filter';
+import { EventCatalogue } from '@tss/contracts';
+import { filterProblem, isValidFilter, matchesAny, SUBSCRIBABLE_EVENT_TYPES } from '../src/domain/webhook-filter';
 import { MAX_ATTEMPTS, nextRetryDelayMs, parseRetryAfterMs, RETRY_SCHEDULE_MS, shouldDisable } from '../src/domain/webhook-schedule';
 import { newWebhookSecret, signatureHeader, signatureOf } from '../src/domain/webhook-signature';
 
@@ -36,6 +37,20 @@ describe('webhook rules (issue #11), pure', () => {
     expect(matchesAny(['ticket.resolved'], 'ticket.reopened')).toBe(false);
     expect(matchesAny(['*'], 'rating.submitted')).toBe(true);
     for (const bad of ['sla*', 'Ticket.created', '*.created', 'ticket.', '']) expect(isValidFilter(bad)).toBe(false);
+  });
+
+  it('filters name only what is delivered: the catalogue’s ticket, sla, escalation and rating events; typos and other domains are refused, naming the choices', () => {
+    for (const good of ['*', 'ticket.*', 'sla.*', 'escalation.*', 'rating.*', 'ticket.resolved', 'sla.breached', 'escalation.raised', 'rating.submitted']) {
+      expect({ good, problem: filterProblem(good) }).toEqual({ good, problem: undefined });
+    }
+    // Every subscribable type is a catalogue contract of a webhook domain not produced by notification itself.
+    const delivered = EventCatalogue.filter((c) => c.owner !== 'notification' && /^(ticket|sla|escalation|rating)\./.test(c.type)).map((c) => c.type);
+    expect([...SUBSCRIBABLE_EVENT_TYPES]).toEqual([...new Set(delivered)].sort());
+    expect(filterProblem('ticket.resloved')).toMatch(/^ticket\.resloved is no event type; the ticket events are .*ticket\.resolved/);
+    for (const [filter, domain] of [['bogus.*', 'bogus'], ['partner.*', 'partner'], ['notification.*', 'notification'], ['partner.created', 'partner'], ['staff.created', 'staff']]) {
+      expect(filterProblem(filter)).toBe(`${filter}: no event of domain ${domain} is delivered; the domains are ticket, sla, escalation, rating`);
+    }
+    expect(filterProblem('Ticket.created')).toBeDefined();
   });
 
   it('retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h with ±10 % jitter, then gives up after 8 attempts', () => {

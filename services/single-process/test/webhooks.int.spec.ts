@@ -223,6 +223,26 @@ describe('webhooks (issue #11)', () => {
     expect(partnerNamesAnother.status).toBe(400);
   });
 
+  it('filters naming no delivered event (a typo, another domain) are a 400 naming the filter, on create and on change; nothing is stored or changed', async () => {
+    const acme = await newPartner();
+    for (const eventTypes of [['ticket.resloved'], ['bogus.*'], ['partner.*'], ['notification.*'], ['sla.*', 'escalation.rasied']]) {
+      const response = await as(acme).post('/v1/webhooks/endpoints', { url: receiver.url('/filters'), eventTypes });
+      expect({ eventTypes, status: response.status }).toEqual({ eventTypes, status: 400 });
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      const bad = eventTypes.at(-1)!;
+      expect(response.body.detail).toContain(bad);
+      expect(response.body.errors).toEqual([{ in: 'body', pointer: `/eventTypes/${eventTypes.length - 1}`, message: expect.stringContaining(bad) }]);
+    }
+    expect((await as(acme).post('/v1/webhooks/endpoints', { url: receiver.url('/filters'), eventTypes: ['ticket.resloved'] })).body.detail).toContain('ticket.resolved');
+    expect((await as(acme).get('/v1/webhooks/endpoints')).body.items).toEqual([]);
+
+    const endpoint = await subscribe(acme, '/filters', ['ticket.resolved']);
+    const changed = await as(acme).patch(`/v1/webhooks/endpoints/${endpoint.id}`, { eventTypes: ['rating.*', 'rating.submited'] });
+    expect(changed.status).toBe(400);
+    expect(changed.body.errors).toEqual([expect.objectContaining({ pointer: '/eventTypes/1' })]);
+    expect((await as(acme).get(`/v1/webhooks/endpoints/${endpoint.id}`)).body.eventTypes).toEqual(['ticket.resolved']);
+  });
+
   it('delivers a ticket’s events signed per Standard Webhooks, with their per-ticket sequence, verified by the standardwebhooks package', async () => {
     const acme = await newPartner();
     const rival = await newPartner();

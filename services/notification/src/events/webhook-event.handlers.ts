@@ -1,17 +1,11 @@
-import { EventCatalogue, type CloudEvent } from '@tss/contracts';
+import type { CloudEvent } from '@tss/contracts';
 import type { BatchFlush, HandlerBinding, HandlerContext } from '@tss/messaging';
 import { traceCarrierOf, type TraceCarrier } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
-import { matchesAny } from '../domain/webhook-filter';
+import { matchesAny, webhookContracts } from '../domain/webhook-filter';
 import { receivesPartner } from '../domain/webhook-endpoint';
 import { webhookEventStore, type WebhookEventRecord } from '../store/webhook-event.store';
 import { enqueueDeliveries } from '../use-cases/webhook-queue';
-
-/** The domains whose events endpoints may subscribe to (DESIGN: notification consumes these). */
-export const WEBHOOK_DOMAINS = ['ticket', 'sla', 'escalation', 'rating'] as const;
-
-export const webhookContracts = () =>
-  EventCatalogue.filter((c) => c.owner !== 'notification' && (WEBHOOK_DOMAINS as readonly string[]).includes(c.type.slice(0, c.type.indexOf('.'))));
 
 const fieldOf = (data: unknown, name: string): unknown => (typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[name] : undefined);
 

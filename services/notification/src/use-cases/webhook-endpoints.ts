@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { ROTATION_OVERLAP_MS, urlProblem, type EndpointOwner, type WebhookEndpoint } from '../domain/webhook-endpoint';
-import { matchesAny } from '../domain/webhook-filter';
+import { filterProblem, matchesAny } from '../domain/webhook-filter';
 import { newWebhookSecret } from '../domain/webhook-signature';
 import { webhookDeliveryStore, type WebhookDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore, type EndpointVisibility } from '../store/webhook-endpoint.store';
@@ -22,6 +22,14 @@ const badUrl = (detail: string): Failure => ({
   detail: `url ${detail}`,
   extensions: { errors: [{ in: 'body', pointer: '/url', message: detail }] },
 });
+/** Filters that can never match a delivered event: a 400 naming each, so no endpoint waits for events that never come. */
+const badFilters = (eventTypes: readonly string[]): Failure | undefined => {
+  const errors = eventTypes.flatMap((filter, i) => {
+    const message = filterProblem(filter);
+    return message ? [{ in: 'body', pointer: `/eventTypes/${i}`, message }] : [];
+  });
+  return errors.length > 0 ? { kind: 'bad_request', detail: `eventTypes: ${errors.map((e) => e.message).join('; ')}`, extensions: { errors } } : undefined;
+};
 const notFound: Failure = { kind: 'not_found', detail: 'No such webhook endpoint.' };
 const disabled: Failure = { kind: 'conflict', detail: 'The endpoint is disabled; enable it (PATCH {"enabled": true}) first.' };
 
@@ -50,7 +58,7 @@ export const createEndpoint = async (
   box: SecretBox,
   now: Date,
 ): Promise<Result<WithNewSecret, Failure>> => {
-  const problem = await checkUrl(input.url, check);
+  const problem = badFilters(input.eventTypes) ?? (await checkUrl(input.url, check));
   if (problem) return err(problem);
   if (owner.kind === 'partner' && input.partnerId !== undefined && input.partnerId !== owner.partnerId) {
     return err({ kind: 'bad_request', detail: 'partnerId is for admins; a partner subscribes to its own events.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed' }] } });
@@ -97,6 +105,8 @@ export interface UpdateEndpoint {
 export const updateEndpoint = async (tx: EntityManager, owner: EndpointOwner, id: string, input: UpdateEndpoint, check: UrlCheck, now: Date): Promise<Result<WebhookEndpoint, Failure>> => {
   const found = await findEndpoint(tx, owner, id, true);
   if (!found.ok) return found;
+  const filtersProblem = input.eventTypes && badFilters(input.eventTypes);
+  if (filtersProblem) return err(filtersProblem);
   if (input.url !== undefined) {
     const problem = await checkUrl(input.url, check);
     if (problem) return err(problem);
