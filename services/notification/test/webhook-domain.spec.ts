@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { refusalOf } from '../src/domain/ssrf-policy';
-import { signingSecrets } from '../src/domain/webhook-endpoint';
+import { signingSecrets, urlProblem } from '../src/domain/webhook-endpoint';
 import { EventCatalogue } from '@tss/contracts';
 import { filterProblem, isValidFilter, matchesAny, SUBSCRIBABLE_EVENT_TYPES } from '../src/domain/webhook-filter';
 import { MAX_ATTEMPTS, nextRetryDelayMs, parseRetryAfterMs, RETRY_SCHEDULE_MS, shouldDisable } from '../src/domain/webhook-schedule';
@@ -51,6 +51,13 @@ describe('webhook rules (issue #11), pure', () => {
       expect(filterProblem(filter)).toBe(`${filter}: no event of domain ${domain} is delivered; the domains are ticket, sla, escalation, rating`);
     }
     expect(filterProblem('Ticket.created')).toBeDefined();
+  });
+
+  it('a URL is stored only as it will be called: white space, line breaks, control and invisible characters are refused', () => {
+    for (const url of ['http://127.0.0.1:18391/a\r\nX-Inj: 1', 'http://hooks.example.com/a b', 'http://hooks.example.com/a\tb', ' https://hooks.example.com/', 'https://hooks.example.com/\n', 'https://hooks.example.com/a\u0000', 'https://hooks.example.com/a\u200bb', 'https://hooks.example.com/\u202egnp.exe', 'https://hooks.example.com/a\u00a0b', 'https://hooks.example.com/\u0085']) {
+      expect({ url, problem: urlProblem(url) }).toEqual({ url, problem: expect.stringContaining('must not contain spaces, line breaks') });
+    }
+    for (const url of ['https://hooks.example.com/tss', 'https://hooks.example.com/a%20b?x=%0D%0A', 'http://127.0.0.1:8080/hook', 'https://hooks.example.com/caf\u00e9']) expect({ url, problem: urlProblem(url) }).toEqual({ url, problem: undefined });
   });
 
   it('retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h with ±10 % jitter, then gives up after 8 attempts', () => {

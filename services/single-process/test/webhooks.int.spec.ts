@@ -209,6 +209,10 @@ describe('webhooks (issue #11)', () => {
         (host): [object, string] => [{ url: `http://${host}/hook`, eventTypes: ['ticket.*'] }, '/url'],
       ),
       [{ url: `${receiver.url('/x')}`, eventTypes: ['ticket.*'], description: 'nul\u0000' }, '/description'],
+      // Stored only as it will be called: WHATWG parsing would drop the CR/LF and call /aX-Inj:%201.
+      [{ url: `${receiver.url('/a')}\r\nX-Inj: 1`, eventTypes: ['ticket.*'] }, '/url'],
+      [{ url: receiver.url('/a b'), eventTypes: ['ticket.*'] }, '/url'],
+      [{ url: ` ${receiver.url('/x')}`, eventTypes: ['ticket.*'] }, '/url'],
       [{ url: receiver.url('/x'), eventTypes: ['ticket.*'], secret: 'mine' }, ''],
     ];
     for (const [body, pointer] of cases) {
@@ -217,6 +221,12 @@ describe('webhooks (issue #11)', () => {
       expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
       if (pointer) expect(JSON.stringify(response.body.errors ?? response.body)).toContain(pointer);
     }
+    expect((await as(acme).get('/v1/webhooks/endpoints')).body.items).toEqual([]);
+    const endpoint = await subscribe(acme, '/kept');
+    const injected = await as(acme).patch(`/v1/webhooks/endpoints/${endpoint.id}`, { url: `${receiver.url('/kept')}\r\nX-Inj: 1` });
+    expect(injected.status).toBe(400);
+    expect(injected.body.errors).toEqual([expect.objectContaining({ pointer: '/url', message: expect.stringContaining('line breaks') })]);
+    expect((await as(acme).get(`/v1/webhooks/endpoints/${endpoint.id}`)).body.url).toBe(receiver.url('/kept'));
     const refused = await post({ url: 'http://169.254.169.254/latest/meta-data', eventTypes: ['ticket.*'] });
     expect(refused.body.detail).toMatch(/refused: .*169\.254\.169\.254.*link-local/);
     const partnerNamesAnother = await post({ url: receiver.url('/x'), eventTypes: ['ticket.*'], partnerId: '00000000-0000-4000-8000-000000000000' });

@@ -43,8 +43,16 @@ export const signingSecrets = <S>(endpoint: { secret: S; previousSecret: S | nul
 export const receivesPartner = (endpoint: Pick<WebhookEndpoint, 'partnerId'>, partnerId: string | undefined): boolean =>
   endpoint.partnerId === null || endpoint.partnerId === partnerId;
 
-/** A webhook URL: http(s) only, no user info (it would leak into logs), no fragment. */
+/**
+ * White space, control and format characters (line breaks, tabs, NUL, zero-width and bidi marks):
+ * URL parsing (WHATWG) drops or percent-encodes them, so the URL called would not be the URL stored
+ * and shown, and a CR/LF reads as a header injection in every log line that prints it.
+ */
+const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}]/u;
+
+/** A webhook URL: exactly as it will be called (no white space or control characters), http(s) only, no user info (it would leak into logs), no fragment. */
 export const urlProblem = (raw: string): string | undefined => {
+  if (INVISIBLE.test(raw)) return 'must not contain spaces, line breaks, or other control or invisible characters; percent-encode them';
   let url: URL;
   try {
     url = new URL(raw);

@@ -4,7 +4,7 @@ import { EVENT_FILTER_PATTERN } from '../domain/webhook-filter';
 
 const EventFilter = Type.String({ pattern: EVENT_FILTER_PATTERN, maxLength: 100, description: 'An event type of the ticket, sla, escalation or rating domain (`ticket.resolved`), a domain wildcard (`sla.*`) or `*`; a filter naming no delivered event is a 400' });
 const ContactEmail = Type.String({ format: 'email', maxLength: 320, description: 'Told by mail when the endpoint is disabled after 5 days of failures' });
-const Url = Text({ maxLength: 2048, format: 'uri', description: 'http(s) URL the events are POSTed to; its host must not resolve to a private address' });
+const Url = Text({ maxLength: 2048, format: 'uri', description: 'http(s) URL the events are POSTed to, exactly as called: no spaces, line breaks or other control characters (percent-encode them); its host must not resolve to a private address' });
 
 export const EndpointParams = Type.Object({ id: Uuid });
 export const DeliveryParams = Type.Object({ id: Uuid, did: Uuid });
