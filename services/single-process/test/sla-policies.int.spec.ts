@@ -67,8 +67,9 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
   });
 
   it('docs/adr/0031: an agreement whose calendar cannot count a level within the horizon is a 400 for the PUT and the preview, and stores nothing', async () => {
-    // The outside repro: open Mondays 09:00–09:01, a 90-day target (the PUT answered 200, the preview 500).
-    const sparse = { ...ACME_AGREEMENT, levels: { ...ACME_AGREEMENT.levels, development: level(7_776_000_000) }, calendar: { ...ACME_AGREEMENT.calendar, week: { 1: [{ from: '09:00', to: '09:01' }] } } };
+    // The outside repro: open Mondays 09:00–09:01, a 90-day target (the PUT answered 200, the preview 500);
+    // 90 days is now past the published maximum, and the longest target allowed, 7 d, does not fit either.
+    const sparse = { ...ACME_AGREEMENT, levels: { ...ACME_AGREEMENT.levels, development: level(7 * 24 * HOUR) }, calendar: { ...ACME_AGREEMENT.calendar, week: { 1: [{ from: '09:00', to: '09:01' }] } } };
     const stored = await http().put(`/v1/partners/${rival.partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send(sparse);
     expect(stored.status).toBe(400);
     expect(stored.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
@@ -77,6 +78,20 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
     const previewed = await http().post('/v1/sla/preview').auth(admin, { type: 'bearer' }).send({ level: 'development', startedAt: '2026-03-27T15:00:00.000Z', policy: sparse });
     expect(previewed.status).toBe(400);
     expect(previewed.body.errors).toEqual([expect.objectContaining({ pointer: '/policy/levels/development/targetMs' })]);
+  });
+
+  it('docs/adr/0031 addendum: an agreement slower than the published maximums is a 400 naming the level and the maximum, through the gateway', async () => {
+    // The outside repro: emergency in 90 days answered 200.
+    const slow = { ...ACME_AGREEMENT, levels: { ...ACME_AGREEMENT.levels, emergency: level(7_776_000_000, true) } };
+    const stored = await http().put(`/v1/partners/${rival.partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send(slow);
+    expect(stored.status).toBe(400);
+    expect(stored.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(stored.body.errors).toEqual([expect.objectContaining({ pointer: '/levels/emergency/targetMs', message: expect.stringContaining('level emergency: must be at most 21600000 (6 h)') })]);
+    const inverted = { ...ACME_AGREEMENT, levels: { ...ACME_AGREEMENT.levels, emergency: level(4 * HOUR, true), standard: level(2 * HOUR) } };
+    const slower = await http().put('/v1/sla/policies').auth(admin, { type: 'bearer' }).send({ ...inverted, calendar: undefined });
+    expect(slower.status).toBe(400);
+    expect(slower.body.errors).toEqual([expect.objectContaining({ pointer: '/levels/emergency/targetMs' })]);
+    expect((await get(`/v1/partners/${rival.partnerId}/sla-policy`, rival.token)).body).toMatchObject({ scope: 'default', version: 1 });
   });
 
   it('a ticket filed under an agreement gets a clock on its business hours and version; another partner’s runs 24/7 on the default', async () => {

@@ -1,8 +1,19 @@
 import { IANAZone } from 'luxon';
-import { ServiceLevels } from '@tss/contracts';
+import { MAX_RESPONSE_MS, ServiceLevels, type ServiceLevel } from '@tss/contracts';
 import { err, ok, type Result } from '@tss/service-kit';
 import { BUSINESS_TIME_HORIZON_DAYS, guaranteedBusinessTimeMs, minutesOfDay, weeklyOpenMs } from './calendar';
 import type { BusinessCalendar, SlaPolicy } from './sla-policy';
+
+const MINUTE_MS = 60_000;
+const HORIZON_YEARS = Math.floor(BUSINESS_TIME_HORIZON_DAYS / 366);
+const asMinutes = (ms: number): string => `${Math.floor(ms / MINUTE_MS)} min`;
+/** A duration as people read it: `6 h`, `7 d`, `90 min`, `1.5 h`… */
+const asDuration = (ms: number): string => {
+  for (const [unitMs, unit] of [[86_400_000, 'd'], [3_600_000, 'h'], [MINUTE_MS, 'min']] as const) {
+    if (ms >= unitMs && ms % (unitMs / 10) === 0) return `${ms / unitMs} ${unit}`;
+  }
+  return `${ms} ms`;
+};
 
 /** One thing wrong with a policy: where (a JSON pointer into it) and what. */
 export interface PolicyProblem {
@@ -10,8 +21,12 @@ export interface PolicyProblem {
   message: string;
 }
 
-/** A target beyond this is a typing mistake, not an agreement (issue #10: "absurd target"). */
-export const MAX_TARGET_MS = 90 * 86_400_000;
+/**
+ * The longest target a level may have: the maximum response time the rules publish for it
+ * (policy rule 5, P5: 6 h, 12 h, 24 h, 7 d). An agreement may promise faster responses, never
+ * slower ones, and the default policy is bound the same way (docs/adr/0031, addendum 2026-12-04).
+ */
+export const MAX_TARGET_MS: Readonly<Record<ServiceLevel, number>> = MAX_RESPONSE_MS;
 /** Overdue notices past 10× the target would come months after anyone cares. */
 export const MAX_OVERDUE_FRACTION = 10;
 export const MAX_HOLIDAYS = 1000;
@@ -40,10 +55,33 @@ const levelProblems = (levels: Readonly<Record<string, { targetMs: number; phone
       continue;
     }
     if (!Number.isInteger(terms.targetMs) || terms.targetMs <= 0) problems.push({ pointer: `/levels/${level}/targetMs`, message: 'must be a positive whole number of milliseconds' });
-    else if (terms.targetMs > MAX_TARGET_MS) problems.push({ pointer: `/levels/${level}/targetMs`, message: `must be at most ${MAX_TARGET_MS} (90 days)` });
+    else if (terms.targetMs > MAX_TARGET_MS[level]) {
+      problems.push({
+        pointer: `/levels/${level}/targetMs`,
+        message: `level ${level}: must be at most ${MAX_TARGET_MS[level]} (${asDuration(MAX_TARGET_MS[level])}), the maximum response time the rules publish for it; an agreement may promise faster responses, never slower`,
+      });
+    }
   }
+  // Compared only once every level's target is sound.
+  if (problems.length === 0) problems.push(...orderProblems(levels));
   return problems;
 };
+
+/**
+ * P4, P5: a more urgent level is never answered later than a less urgent one (emergencies are
+ * expedited): each target is at most the next level's. Named at the more urgent level.
+ */
+const orderProblems = (levels: Readonly<Record<string, { targetMs: number }>>): PolicyProblem[] =>
+  ServiceLevels.slice(0, -1).flatMap((level, i) => {
+    const next = ServiceLevels[i + 1];
+    if (levels[level].targetMs <= levels[next].targetMs) return [];
+    return [
+      {
+        pointer: `/levels/${level}/targetMs`,
+        message: `level ${level}: its target (${asDuration(levels[level].targetMs)}) must not be longer than level ${next}'s (${asDuration(levels[next].targetMs)}): a more urgent level is never answered later`,
+      },
+    ];
+  });
 
 const thresholdProblems = (warningAt: readonly number[], overdueAt: number): PolicyProblem[] => {
   const problems: PolicyProblem[] = [];
@@ -97,9 +135,6 @@ const calendarProblems = (calendar: BusinessCalendar): PolicyProblem[] => {
   return problems;
 };
 
-const MINUTE_MS = 60_000;
-const HORIZON_YEARS = Math.floor(BUSINESS_TIME_HORIZON_DAYS / 366);
-const asMinutes = (ms: number): string => `${Math.floor(ms / MINUTE_MS)} min`;
 
 /**
  * Levels whose times the calendar cannot count within the calculator's horizon: the overdue

@@ -21,16 +21,22 @@ const AGREEMENT_EXAMPLE = {
   calendar: { timeZone: 'Europe/Berlin', week: { 1: NINE_TO_SIX, 2: NINE_TO_SIX, 3: NINE_TO_SIX, 4: NINE_TO_SIX, 5: NINE_TO_SIX }, holidays: ['2026-12-25', '2027-01-01'] },
 };
 
-const LevelTerms = Type.Object(
-  {
-    targetMs: Type.Integer({ minimum: 1, maximum: MAX_TARGET_MS, description: 'Maximum response time in ms (business time when the policy has a calendar); at most 90 days.' }),
-    phoneSupport: Type.Boolean({ description: 'P12: whether phone support is included at this level.' }),
-  },
-  { additionalProperties: false },
-);
+const HOUR_MS = 3_600_000;
+/** The terms of one level; its target at most the rules' published maximum, checked (with its message) by `validatePolicy`. */
+const LevelTerms = (level: ServiceLevel) =>
+  Type.Object(
+    {
+      targetMs: Type.Integer({
+        minimum: 1,
+        description: `Maximum response time in ms (business time when the policy has a calendar); at most ${MAX_TARGET_MS[level]} (${MAX_TARGET_MS[level] / HOUR_MS} h), the maximum the rules publish for ${level}, and no longer than a less urgent level's.`,
+      }),
+      phoneSupport: Type.Boolean({ description: 'P12: whether phone support is included at this level.' }),
+    },
+    { additionalProperties: false },
+  );
 
 const Levels = Type.Object(
-  { emergency: LevelTerms, standard: LevelTerms, consulting: LevelTerms, development: LevelTerms },
+  { emergency: LevelTerms('emergency'), standard: LevelTerms('standard'), consulting: LevelTerms('consulting'), development: LevelTerms('development') },
   { additionalProperties: false, description: 'Terms of each of the four levels (P5); all four are required.' },
 );
 

@@ -79,10 +79,11 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
   });
 
   it('docs/adr/0031: a calendar that cannot count a level within the calculator’s horizon is a 400 naming the level, for both PUTs and the preview, and stores nothing', async () => {
-    // The outside repro: open Mondays 09:00–09:01, development in 90 days (the preview used to answer 500, the PUT 200).
+    // The outside repro: open Mondays 09:00–09:01, development in 90 days (the preview used to answer 500, the PUT 200);
+    // 90 days is now past the published 7 d, and 7 d do not fit either.
     const sparse = {
       ...DEFAULT_POLICY,
-      levels: { ...DEFAULT_POLICY.levels, development: { targetMs: 7_776_000_000, phoneSupport: false } },
+      levels: { ...DEFAULT_POLICY.levels, development: { targetMs: 7 * 24 * HOUR, phoneSupport: false } },
       calendar: { timeZone: 'Europe/Berlin', week: { 1: [{ from: '09:00', to: '09:01' }] }, holidays: [] },
     };
     const defaultsBefore = await versionsOf('default');
@@ -103,6 +104,40 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     expect(previewed.body.errors).toEqual([expect.objectContaining({ pointer: '/policy/levels/development/targetMs' })]);
     // Any level of such a policy: the policy is refused as a whole, before anything is counted.
     expect((await preview({ level: 'emergency', startedAt: '2026-03-02T08:00:00.000Z', policy: sparse })).status).toBe(400);
+  });
+
+  it('docs/adr/0031 addendum: targets past the published maximums, or a more urgent level slower than a less urgent one, are a 400 naming the level and the maximum, for both PUTs and the preview; faster terms are stored', async () => {
+    const DAY = 24 * HOUR;
+    const defaultsBefore = await versionsOf('default');
+    const agreementsBefore = await versionsOf(globex);
+    // The outside repro: an emergency agreed at 90 days answered 200.
+    const slowEmergency = { ...DEFAULT_POLICY, levels: { ...DEFAULT_POLICY.levels, emergency: { targetMs: 7_776_000_000, phoneSupport: true } } };
+    const slowDevelopment = { ...DEFAULT_POLICY, levels: { ...DEFAULT_POLICY.levels, development: { targetMs: 8 * DAY, phoneSupport: false } } };
+    const inverted = { ...DEFAULT_POLICY, levels: { ...DEFAULT_POLICY.levels, emergency: { targetMs: 6 * HOUR, phoneSupport: true }, standard: { targetMs: 3 * HOUR, phoneSupport: false } } };
+    for (const path of ['/v1/sla/policies', `/v1/partners/${globex}/sla-policy`]) {
+      const emergency = await put(path, admin, slowEmergency);
+      expect(emergency.status).toBe(400);
+      expect(emergency.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(emergency.body.errors).toEqual([{ in: 'body', pointer: '/levels/emergency/targetMs', message: expect.stringContaining('level emergency: must be at most 21600000 (6 h), the maximum response time the rules publish for it') }]);
+      expect(emergency.body.detail).toContain('level emergency');
+      const development = await put(path, admin, slowDevelopment);
+      expect(development.status).toBe(400);
+      expect(development.body.errors).toEqual([expect.objectContaining({ pointer: '/levels/development/targetMs', message: expect.stringContaining('at most 604800000 (7 d)') })]);
+      const slower = await put(path, admin, inverted);
+      expect(slower.status).toBe(400);
+      expect(slower.body.errors).toEqual([expect.objectContaining({ pointer: '/levels/emergency/targetMs', message: expect.stringContaining("must not be longer than level standard's (3 h)") })]);
+    }
+    expect(await versionsOf('default')).toEqual(defaultsBefore);
+    expect(await versionsOf(globex)).toEqual(agreementsBefore);
+    const previewed = await preview({ level: 'emergency', startedAt: '2026-03-02T08:00:00.000Z', policy: slowEmergency });
+    expect(previewed.status).toBe(400);
+    expect(previewed.body.errors).toEqual([expect.objectContaining({ pointer: '/policy/levels/emergency/targetMs' })]);
+
+    const faster = { ...DEFAULT_POLICY, levels: { emergency: { targetMs: 2 * HOUR, phoneSupport: true }, standard: { targetMs: 4 * HOUR, phoneSupport: true }, consulting: { targetMs: 8 * HOUR, phoneSupport: true }, development: { targetMs: 3 * DAY, phoneSupport: false } } };
+    const initech = randomUUID();
+    const stored = await put(`/v1/partners/${initech}/sla-policy`, admin, faster);
+    expect(stored.status).toBe(200);
+    expect(stored.body).toMatchObject({ scope: initech, policy: faster });
   });
 
   it('only an admin writes policies; a partner, a requester and an agent are refused (403)', async () => {
