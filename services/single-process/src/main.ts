@@ -11,11 +11,11 @@ import {
   systemClock,
 } from '@tss/service-kit';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@tss/persistence';
-import { SingleProcessEnv, withDataFolderDefaults, type SingleProcessEnv as Config } from './single-process.config';
+import { localBaseUrl, SingleProcessEnv, withDataFolderDefaults, withPublicUrlDefault, type SingleProcessEnv as Config } from './single-process.config';
 import { ALL_SERVICES, startSingleProcessPlatform } from './single-process-platform';
 
 const banner = (config: Config, metricsPort: number, admin?: { clientId: string; clientSecret: string }): string => {
-  const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+  const base = localBaseUrl(config);
   const lines = [
     '',
     `TSS is running at ${base}`,
@@ -60,9 +60,10 @@ const migrate = async (): Promise<void> => {
 
 const main = async (): Promise<void> => {
   if (process.argv[2] === 'migrate') return migrate();
-  const env = withDataFolderDefaults(process.env);
+  const given = withDataFolderDefaults(process.env);
   // Every variable of every hosted service, checked at once before PostgreSQL starts (docs/adr/0015).
-  const config = loadConfigOrExit(processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES), 'tss', env, moduleConfigProblems(ALL_SERVICES));
+  const config = loadConfigOrExit(processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES), 'tss', given, moduleConfigProblems(ALL_SERVICES));
+  const env = withPublicUrlDefault(given, config);
   const logger = createLogger('tss', config.LOG_LEVEL);
   const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 

@@ -25,3 +25,19 @@ export type SingleProcessEnv = Static<typeof SingleProcessEnv>;
  */
 export const withDataFolderDefaults = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
   env.ATTACHMENT_DIR ? env : { ...env, ATTACHMENT_DIR: path.join(env.TSS_DATA_DIR || '.data', 'attachments') };
+
+/** The address this process serves on (HOST, PORT), as a browser on this machine opens it. */
+export const localBaseUrl = (config: { HOST: string; PORT: number }): string => {
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.PORT}`;
+};
+
+/**
+ * The environment the hosted services read, `TSS_PUBLIC_URL` defaulted to the address this process
+ * serves on: the gateway's routes are in this process, so every support-site and rating link in
+ * mails and answers opens here, not at the library's default port (3000) while `npm start` serves
+ * on PORT (8080). PORT 0 picks its port only when the process listens, after the services have read
+ * their settings: then the library default stays, and TSS_PUBLIC_URL should be set.
+ */
+export const withPublicUrlDefault = (env: NodeJS.ProcessEnv, config: { HOST: string; PORT: number }): NodeJS.ProcessEnv =>
+  env.TSS_PUBLIC_URL !== undefined || config.PORT === 0 ? env : { ...env, TSS_PUBLIC_URL: localBaseUrl(config) };

@@ -28,7 +28,8 @@ export const SiteLinkEnv = {
   TSS_PUBLIC_URL: Type.String({
     pattern: '^https?://[^\\s]+[^/]$',
     default: 'http://127.0.0.1:3000',
-    description: "The gateway's address as requesters open it: the start of every support-site and rating link",
+    description:
+      "The gateway's address as requesters open it: the start of every support-site and rating link. Unset: `npm start` uses the address it serves on (http://HOST:PORT), `npm run start:services` the gateway's; a service process alone this default",
   }),
 };
 export type SiteLinkSettings = Static<ReturnType<typeof Type.Object<typeof SiteLinkEnv>>>;
