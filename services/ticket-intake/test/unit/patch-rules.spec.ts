@@ -1,24 +1,8 @@
-import { applyPatch, filedLevelViolation, openTicket, type Change, type Ticket } from '../../src/domain/ticket';
+import { applyPatch, filedLevelViolation, type Ticket } from '../../src/domain/ticket';
+import { changed, filedTicket, T0, violation } from './ticket-fixtures';
 
-const t0 = new Date('2026-03-01T10:00:00.000Z');
-
-const filed = (): Ticket =>
-  openTicket(
-    {
-      id: '6f1c3ad2-8f55-4cb5-9a45-5a4c0c6f8f0e',
-      partnerId: 'a3b0c9b8-61a4-4d43-9d7c-8d8c6a0e3f11',
-      reference: 'TSS-01234-56789',
-      channel: 'api',
-      request: { product: 'reader', productVersion: '4', description: 'Crash' },
-    },
-    t0,
-  ).ticket;
-
-const changed = (c: Change): { ticket: Ticket; effects: { kind: string }[] } => {
-  if ('violation' in c) throw new Error(`unexpected violation: ${c.violation.detail}`);
-  return c;
-};
-const violation = (c: Change) => ('violation' in c ? c.violation : undefined);
+const t0 = T0;
+const filed = (): Ticket => filedTicket();
 const resolved = (): Ticket => changed(applyPatch(filed(), { status: 'resolved' }, t0)).ticket;
 
 describe('P5/P12: a request is filed under the rules a PATCH applies (docs/adr/0029, addendum of 2026-12-04)', () => {

@@ -1,28 +1,10 @@
-import { applyPatch, filedLevelViolation, openTicket, receiveRequesterMessage, reopen, type Change, type Ticket } from '../../src/domain/ticket';
+import { applyPatch, filedLevelViolation, openTicket, receiveRequesterMessage, reopen, type Ticket } from '../../src/domain/ticket';
+import { changed, filedTicket, T0, violation } from './ticket-fixtures';
 
-const t0 = new Date('2026-03-01T10:00:00.000Z');
+const t0 = T0;
 const DAY = 24 * 3_600_000;
 
-const filed = (over: Partial<Ticket> = {}): Ticket => ({
-  ...openTicket(
-    {
-      id: '6f1c3ad2-8f55-4cb5-9a45-5a4c0c6f8f0e',
-      partnerId: 'a3b0c9b8-61a4-4d43-9d7c-8d8c6a0e3f11',
-      reference: 'TSS-01234-56789',
-      channel: 'api',
-      request: { product: 'reader', productVersion: '4', description: 'Crash' },
-    },
-    t0,
-  ).ticket,
-  ...over,
-});
-
-const changed = (c: Change | { followUp: true }): { ticket: Ticket; effects: { kind: string }[] } => {
-  if ('followUp' in c) throw new Error('unexpected follow-up');
-  if ('violation' in c) throw new Error(`unexpected violation: ${c.violation.detail}`);
-  return c;
-};
-const violation = (c: Change) => ('violation' in c ? c.violation : undefined);
+const filed = (over: Partial<Ticket> = {}): Ticket => filedTicket(over);
 const referred = (): Ticket => changed(applyPatch(filed(), { status: 'referred', note: 'needs a code change' }, t0)).ticket;
 
 // P5, rule 5.4, docs/adr/0029: level development and status referred are one fact.

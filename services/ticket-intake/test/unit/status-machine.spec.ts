@@ -3,35 +3,18 @@ import {
   applyPatch,
   assign,
   closeAfterReopenWindow,
-  openTicket,
   receiveAgentMessage,
   receiveRequesterMessage,
   reopen,
   type Change,
   type Ticket,
 } from '../../src/domain/ticket';
+import { changed, filedTicket, T0, violation } from './ticket-fixtures';
 
-const t0 = new Date('2026-03-01T10:00:00.000Z');
+const t0 = T0;
 const later = (ms: number) => new Date(t0.getTime() + ms);
 const DAY = 24 * 3_600_000;
-
-const filed = (): Ticket =>
-  openTicket(
-    {
-      id: '6f1c3ad2-8f55-4cb5-9a45-5a4c0c6f8f0e',
-      partnerId: 'a3b0c9b8-61a4-4d43-9d7c-8d8c6a0e3f11',
-      reference: 'TSS-01234-56789',
-      channel: 'api',
-      request: { product: 'reader', productVersion: '4', description: 'Crash' },
-    },
-    t0,
-  ).ticket;
-
-const changed = (c: Change): { ticket: Ticket; effects: { kind: string }[] } => {
-  if ('violation' in c) throw new Error(`unexpected violation: ${c.violation.detail}`);
-  return c;
-};
-const violation = (c: Change) => ('violation' in c ? c.violation : undefined);
+const filed = (): Ticket => filedTicket();
 
 describe('the ticket status machine (issue #9)', () => {
   it('refuses an illegal transition, naming the allowed ones', () => {
