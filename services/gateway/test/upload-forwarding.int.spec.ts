@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import request from 'supertest';
 import { createServiceApp, PROBLEM_CONTENT_TYPE, type ServiceApp } from '@tss/service-kit';
+import { sendStalledRequest } from '@tss/service-kit/testing';
 import { defaultEdgeConfig } from '../src/http/edge-protection';
 import { forwardToServices, type ServiceUrls } from '../src/http/forwarding';
 import { installServicesModeEdge } from '../src/http/services-mode-edge';
@@ -137,32 +138,19 @@ describe('the gateway process edge (services mode): a stalled upload', () => {
     await upstream?.close();
   });
 
-  /**
-   * Sends the headers and 5,000 bytes of a multipart body under the upload limit, then nothing;
-   * resolves with all the server sent once it closes the connection (or, `until: 'answer'`, once it answers).
-   */
-  const stall = (path: string, until: 'close' | 'answer' = 'close'): Promise<{ answer: string; tookMs: number }> =>
-    new Promise((resolve, reject) => {
-      const startedAt = performance.now();
-      const socket = connect(port, '127.0.0.1');
-      const received: Buffer[] = [];
-      const done = () => resolve({ answer: Buffer.concat(received).toString('utf8'), tookMs: performance.now() - startedAt });
-      socket.on('data', (chunk: Buffer) => {
-        received.push(chunk);
-        if (until === 'answer') socket.destroy();
-      });
-      socket.on('error', reject);
-      socket.on('close', done);
-      // Never answered: given up on after three deadlines, with whatever came.
-      setTimeout(() => socket.destroy(), 3 * UPLOAD_TIMEOUT_MS).unref();
-      const { body, contentType } = multipart(UPLOAD_LIMIT_BYTES / 2);
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
-      socket.write(body.subarray(0, 5_000));
+  /** The headers and 5,000 bytes of a multipart body under the upload limit, then nothing. */
+  const stall = (path: string) => {
+    const { body, contentType } = multipart(UPLOAD_LIMIT_BYTES / 2);
+    return sendStalledRequest({
+      port,
+      head: [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', `Content-Type: ${contentType}`, `Content-Length: ${body.length}`],
+      firstBytes: body.subarray(0, 5_000),
+      giveUpMs: 3 * UPLOAD_TIMEOUT_MS,
     });
+  };
 
   it('on the site’s reply form: a 408 problem at the deadline, the connection closed, the form never read whole', async () => {
-    const { answer, tookMs } = await stall('/support/t/some-link/reply');
-    const [head, body] = answer.split('\r\n\r\n');
+    const { head, body, tookMs } = await stall('/support/t/some-link/reply');
     expect(head).toMatch(/^HTTP\/1\.1 408 /);
     expect(head.toLowerCase()).toContain(`content-type: ${PROBLEM_CONTENT_TYPE}`);
     expect(head.toLowerCase()).toContain('connection: close');
@@ -173,8 +161,7 @@ describe('the gateway process edge (services mode): a stalled upload', () => {
 
   it('on the API’s upload routes: the same 408, not a 503 blaming the service, and nothing reaches it whole', async () => {
     const received = upstream.receivedBytes.length;
-    const { answer, tookMs } = await stall('/v1/tickets/t-1/attachments');
-    const [head, body] = answer.split('\r\n\r\n');
+    const { head, body, tookMs } = await stall('/v1/tickets/t-1/attachments');
     expect(head).toMatch(/^HTTP\/1\.1 408 /);
     expect(head.toLowerCase()).toContain('connection: close');
     expect(JSON.parse(body)).toMatchObject({ type: 'https://tss.dev/problems/request-timeout', status: 408 });

@@ -1,10 +1,9 @@
-import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { pngBytes } from '@tss/blob-storage/testing';
 import { defaultEdgeConfig } from '@tss/gateway';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
-import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { sendStalledRequest, TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 // Multipart and urlencoded bodies on every route that takes them (docs/adr/0063): a body that is
@@ -211,25 +210,18 @@ describe('multipart and form bodies: malformed input is a 4xx and stores nothing
   });
 
   describe('an upload that stalls is answered when its deadline (TSS_UPLOAD_TIMEOUT_MS) passes', () => {
-    /** Sends the headers and the first 5,000 bytes of a 9 MB upload, then nothing; resolves with all the server sent once it closes. */
-    const stall = (path: string, token?: string): Promise<{ answer: string; tookMs: number }> =>
-      new Promise((resolve, reject) => {
-        const startedAt = performance.now();
-        const socket = connect(port, '127.0.0.1');
-        const received: Buffer[] = [];
-        socket.on('data', (chunk: Buffer) => received.push(chunk));
-        socket.on('error', reject);
-        socket.on('close', () => resolve({ answer: Buffer.concat(received).toString('utf8'), tookMs: performance.now() - startedAt }));
-        const head = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', `Content-Type: ${MULTIPART}`, `Content-Length: ${9_000_000}`, ...(token ? [`Authorization: Bearer ${token}`] : [])];
-        const start = multipartBody([filePart(Buffer.concat([pngBytes(), Buffer.alloc(5_000, 0x5a)]))], false).subarray(0, 5_000);
-        socket.write(`${head.join('\r\n')}\r\n\r\n`);
-        socket.write(start);
+    /** The headers and the first 5,000 bytes of a 9 MB upload, then nothing. */
+    const stall = (path: string, token?: string) =>
+      sendStalledRequest({
+        port,
+        head: [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', `Content-Type: ${MULTIPART}`, `Content-Length: ${9_000_000}`, ...(token ? [`Authorization: Bearer ${token}`] : [])],
+        firstBytes: multipartBody([filePart(Buffer.concat([pngBytes(), Buffer.alloc(5_000, 0x5a)]))], false).subarray(0, 5_000),
+        giveUpMs: 3 * UPLOAD_TIMEOUT_MS,
       });
 
     it('an attachment upload: a 408 problem, the connection closed, nothing stored', async () => {
       const before = await stored();
-      const { answer, tookMs } = await stall(`/v1/tickets/${ticketId}/attachments`, ann);
-      const [head, body] = answer.split('\r\n\r\n');
+      const { head, body, tookMs } = await stall(`/v1/tickets/${ticketId}/attachments`, ann);
       expect(head).toMatch(/^HTTP\/1\.1 408 /);
       expect(head.toLowerCase()).toContain(`content-type: ${PROBLEM_CONTENT_TYPE}`);
       expect(head.toLowerCase()).toContain('connection: close');
@@ -240,8 +232,8 @@ describe('multipart and form bodies: malformed input is a 4xx and stores nothing
 
     it('a reply on the support site: the same 408, nothing recorded', async () => {
       const before = await stored();
-      const { answer } = await stall(`${link}/reply`);
-      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      const { head } = await stall(`${link}/reply`);
+      expect(head).toMatch(/^HTTP\/1\.1 408 /);
       expect(await stored()).toEqual(before);
     });
   });

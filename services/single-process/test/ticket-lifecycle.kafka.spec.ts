@@ -68,6 +68,8 @@ describe('ticket lifecycle events on a real Kafka broker', () => {
       'ticket.responded',
       'ticket.status_changed',
       'ticket.resolved',
+      // The partner's reopen reason is the requester's message on the thread first (docs/adr/0029 addendum).
+      'ticket.message_received',
       'ticket.reopened',
       'ticket.status_changed',
     ];

@@ -3,3 +3,4 @@ export * from './wait-for';
 export * from './free-port';
 export * from './log-capture';
 export * from './call-off-thread';
+export * from './stalled-request';
