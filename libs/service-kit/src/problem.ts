@@ -69,6 +69,8 @@ export const FAILURES = {
   payload_too_large: { status: 413, slug: 'payload-too-large', title: 'Content Too Large' },
   unsupported_media_type: { status: 415, slug: 'unsupported-media-type', title: 'Unsupported Media Type' },
   unprocessable: { status: 422, slug: 'unprocessable', title: 'Unprocessable Content' },
+  /** Over the edge's rate limit (docs/adr/0011), as another layer answered it. */
+  rate_limited: { status: 429, slug: 'rate-limited', title: 'Too Many Requests' },
 } as const satisfies Record<string, { status: number; slug: string; title: string }>;
 
 export type FailureKind = keyof typeof FAILURES;

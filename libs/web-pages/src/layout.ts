@@ -60,9 +60,9 @@ ${options.body}
 </html>`)}\n`;
 };
 
-export type PlainPageKind = 'notFound' | 'gone' | 'forbidden' | 'badRequest' | 'error';
+export type PlainPageKind = 'notFound' | 'gone' | 'forbidden' | 'badRequest' | 'busy' | 'error';
 
-export const PLAIN_PAGE_STATUS: Readonly<Record<PlainPageKind, number>> = { notFound: 404, gone: 410, forbidden: 403, badRequest: 400, error: 500 };
+export const PLAIN_PAGE_STATUS: Readonly<Record<PlainPageKind, number>> = { notFound: 404, gone: 410, forbidden: 403, badRequest: 400, busy: 429, error: 500 };
 
 /** A plain page for a refusal (a bad link, a stale form): a heading and one sentence, nothing else. */
 export const renderPlainPage = (kind: PlainPageKind, language: Language, stylesheetHref: string): { status: number; html: string } => ({

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { loadConfig, PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
-import { TestClock } from '@tss/service-kit/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { SingleProcessEnv } from '../src/single-process.config';
 import { startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
 
@@ -174,6 +174,60 @@ describe('edge protection, single-process mode: requests without a valid token a
     const allowed = await from('203.0.113.10').get('/v1/tickets').auth(acme.token, { type: 'bearer' });
     expect(allowed.status).toBe(200);
     expect(allowed.headers['ratelimit-remaining']).toBe(String(RATE_LIMIT_MAX - 1));
+  });
+});
+
+describe('edge protection, single-process mode: the support site’s requesters each have a budget (docs/adr/0011 addendum)', () => {
+  const SITE_LIMIT = 20;
+  let db: TestDatabase;
+  let running: RunningPlatform;
+  let client: PlatformClient;
+
+  beforeAll(async () => {
+    ({ db, running, client } = await startPlatform('edge_protection_site', {
+      TSS_RATE_LIMIT_MAX: String(SITE_LIMIT),
+      TSS_RATE_LIMIT_WINDOW_MS: '600000',
+      TSS_TRUST_PROXY: '127.0.0.1',
+    }));
+  });
+
+  afterAll(async () => {
+    await running?.platform.stop();
+    await db?.drop();
+  });
+
+  /** A ticket of `requesterId` and the path of its site link (the site calls intake with a token for that requester). */
+  const linkFor = async (partnerToken: string, requesterId: string): Promise<string> => {
+    const filed = await client.http().post('/v1/tickets').auth(partnerToken, { type: 'bearer' }).send(sampleTicket({ requester: { id: requesterId, email: `${requesterId}@client.example` } }));
+    expect(filed.status).toBe(201);
+    const minted = await waitFor('the site to know the ticket', async () => {
+      const answer = await client.http().post(`/v1/tickets/${filed.body.id}/site-links`).auth(partnerToken, { type: 'bearer' });
+      return answer.status === 409 ? undefined : answer;
+    });
+    expect(minted.status).toBe(201);
+    return new URL(minted.body.url as string).pathname;
+  };
+
+  it('one requester spending their budget gets the plain “too many requests” page; another requester of the partner still opens theirs', async () => {
+    const admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
+    const acme = await client.partner(admin, 'Acme Site Limited');
+    const ann = await linkFor(acme.token, 'cust-ann');
+    const bob = await linkFor(acme.token, 'cust-bob');
+
+    // Each view is one request by address and a few by Ann's token inside; hers run out first.
+    const views: { status: number; type: string; text: string }[] = [];
+    for (let view = 0; view < SITE_LIMIT && views.every((v) => v.status === 200); view += 1) {
+      const page = await client.http().get(ann).set('x-forwarded-for', '198.51.100.7');
+      views.push({ status: page.status, type: page.headers['content-type'] as string, text: page.text });
+    }
+    const last = views[views.length - 1];
+    expect(views.length).toBeGreaterThan(1);
+    expect(last).toMatchObject({ status: 429, type: expect.stringContaining('text/html') });
+    expect(last.text).toContain('Too many requests');
+
+    const bobs = await client.http().get(bob).set('x-forwarded-for', '198.51.100.8');
+    expect(bobs.status).toBe(200);
+    expect(bobs.headers['content-type']).toContain('text/html');
   });
 });
 

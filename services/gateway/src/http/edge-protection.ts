@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
 import { envSchema, lazily, loadConfig } from '@tss/service-kit';
+import { sitePartnerOf } from '../domain/site-client';
 import { clientAddress, parseTrustProxy, TrustProxySetting, type ProxyTrust } from './client-address';
 import { bodyTooLarge } from './raw-body';
 import { isMultipartForm, isUpload } from './upload-routes';
@@ -57,7 +58,10 @@ class RateLimitExceeded extends Error {
 const rateLimitKey =
   (trust: ProxyTrust) =>
   (request: FastifyRequest): string => {
-    const caller = request.principal?.clientId ?? request.principal?.subject;
+    const principal = request.principal;
+    // The support site's tokens share the partner's site client: each requester has a budget of their own.
+    if (principal?.clientId && sitePartnerOf(principal.clientId)) return `client:${principal.clientId}:${principal.requesterId ?? principal.subject}`;
+    const caller = principal?.clientId ?? principal?.subject;
     if (caller) return `client:${caller}`;
     return `ip:${clientAddress(request.raw.socket.remoteAddress ?? request.ip, request.headers['x-forwarded-for'], trust)}`;
   };

@@ -28,6 +28,8 @@ const FAILURE_OF_STATUS: Readonly<Record<number, Failure['kind']>> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   422: 'unprocessable',
+  // One process: the site's calls pass the edge, and a requester's budget can run out (docs/adr/0011 addendum).
+  429: 'rate_limited',
 };
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Failure } from '@tss/service-kit';
 import { CsrfTokens, pickLanguage, renderPlainPage, sendPage, type Language, type PlainPageKind } from '@tss/web-pages';
 import type { SiteDeps } from '../../use-cases/site-deps';
 
@@ -20,6 +21,10 @@ export const sendPlainPage = (context: SitePageContext, reply: FastifyReply, kin
   const page = renderPlainPage(kind, language, context.stylesheetHref);
   return sendPage(reply, page.status, page.html);
 };
+
+/** The plain page for a failure no form can show: a bad or unknown link, a spent rate limit, or anything else. */
+export const plainPageOf = (failure: Failure): PlainPageKind =>
+  failure.kind === 'not_found' || failure.kind === 'bad_request' ? 'notFound' : failure.kind === 'rate_limited' ? 'busy' : 'error';
 
 /** An Idempotency-Key for intake from what makes a post the same post: a repeat of one rendered form with the same content. */
 export const idempotencyKeyOf = (...parts: readonly (string | Buffer)[]): string => {

@@ -5,6 +5,7 @@ import { CsrfTokens, installFormBody, serveStylesheet } from '@tss/web-pages';
 import { siteSecret } from '../../store/site-secret.store';
 import type { SiteDeps } from '../../use-cases/site-deps';
 import { newRequestRoutes } from './new-request.routes';
+import { languageOf, sendPlainPage } from './site-page-context';
 import { SITE_REPLY_LIMITS, ticketPageRoutes } from './ticket-page.routes';
 
 /**
@@ -30,6 +31,15 @@ export const supportSiteRoutes = (deps: SiteDeps) => async (app: FastifyInstance
     csrf: new CsrfTokens(await siteSecret(deps.dataSource, deps.clock, 'csrf')),
     secureCookies: deps.linkSettings.TSS_PUBLIC_URL.startsWith('https:'),
   };
+  // Pages for people: a fault, or a spent rate limit, is a plain page (the fault logged), not
+  // problem+json. Other refusals keep the app's answer (the parent handler, by rethrowing).
+  app.setErrorHandler((error, request, reply) => {
+    const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
+    if (status === 429) return sendPlainPage(context, reply, 'busy', languageOf(request));
+    if (status < 500) throw error;
+    request.log.error({ err: error }, 'support site page failed');
+    return sendPlainPage(context, reply, 'error', languageOf(request));
+  });
   await app.register(ticketPageRoutes(context));
   await app.register(newRequestRoutes(context));
 };

@@ -8,7 +8,7 @@ import { downloadOnSite, readTicketPage, reopenOnSite, replyOnSite, type SiteUpl
 import { openSiteLink, type SiteSession } from '../../use-cases/site-session';
 import { renderThreadPage } from './thread.page';
 import { siteText } from './site-strings';
-import { idempotencyKeyOf, languageOf, sendPlainPage, type SitePageContext } from './site-page-context';
+import { idempotencyKeyOf, languageOf, plainPageOf, sendPlainPage, type SitePageContext } from './site-page-context';
 
 /**
  * Bounds of what the gateway reads of a reply form; intake's own limits are the rule (P8). A text
@@ -85,7 +85,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
   ) => {
     const language = languageOf(request, session.grant.language);
     const page = await readTicketPage(deps, session);
-    if (!page.ok) return sendPlainPage(context, reply, page.error.kind === 'not_found' || page.error.kind === 'bad_request' ? 'notFound' : 'error', language);
+    if (!page.ok) return sendPlainPage(context, reply, plainPageOf(page.error), language);
     const now = deps.clock.now();
     const binding = `link:${session.grant.linkId}`;
     return sendPage(
