@@ -392,6 +392,18 @@ describe('the support site (issue #13)', () => {
       expect((await thread(ticket.id)).items).toEqual([]);
     });
 
+    it('a site address that serves nothing is the site’s 404 page, not the API’s problem', async () => {
+      for (const path of ['/support/new/?partner=x', '/support/nothing', '/support/t']) {
+        const page = await http().get(path);
+        expect(page.status).toBe(404);
+        expectPageHeaders(page);
+        expect(page.text).toContain('<h1>Page not found</h1>');
+      }
+      const api = await http().get('/v1/nothing');
+      expect(api.status).toBe(404);
+      expect(api.headers['content-type']).toContain('application/problem+json');
+    });
+
     it('a revoked link is a 410 page, and revoking is idempotent', async () => {
       const ticket = await file(acme.token);
       const link = await mint(acme.token, ticket.id);

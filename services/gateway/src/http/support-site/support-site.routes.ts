@@ -40,6 +40,13 @@ export const supportSiteRoutes = (deps: SiteDeps) => async (app: FastifyInstance
     request.log.error({ err: error }, 'support site page failed');
     return sendPlainPage(context, reply, 'error', languageOf(request));
   });
+  // A site address that serves nothing (`/support/new/`, a mistyped path) is the site's own 404 page.
+  await app.register(
+    async (site) => {
+      site.setNotFoundHandler((request, reply) => sendPlainPage(context, reply, 'notFound', languageOf(request)));
+    },
+    { prefix: '/support' },
+  );
   await app.register(ticketPageRoutes(context));
   await app.register(newRequestRoutes(context));
 };
