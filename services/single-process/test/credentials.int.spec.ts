@@ -7,6 +7,7 @@ import { startTestPlatform, type TestPlatform } from './support/test-platform';
 const DAY_MS = 24 * 3_600_000;
 const SUBMITTED_SECRET = 'Tmp-Admin-7f3Kq9!x';
 const PASTED_SECRET = 'Qwerty123zz';
+const AGENT_SECRET = 'Agent-Tmp-55xQ!k';
 
 interface CredentialRow {
   id: string;
@@ -116,6 +117,33 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     expect(revealed.body).toMatchObject({ login: 'ivanov', secret: PASTED_SECRET });
     // Not in the thread, the search index, the history or the outbox: nowhere in intake's schema.
     expect(await dumpOfIntake()).not.toContain(PASTED_SECRET.toLowerCase());
+  });
+
+  it('P9: particulars in an agent’s answer or internal note are vaulted and masked too; the agent is told, the thread is not', async () => {
+    const ticketId = await fileTicket();
+    const answer = `We set up a temporary account for the check. Login: support-tmp password: ${AGENT_SECRET}`;
+    const answered = await http().post(`/v1/tickets/${ticketId}/messages`).auth(agent.token, { type: 'bearer' }).send({ body: answer });
+    const noted = await http()
+      .post(`/v1/tickets/${ticketId}/messages`)
+      .auth(agent.token, { type: 'bearer' })
+      .send({ body: `For the team: пароль: ${AGENT_SECRET}`, visibility: 'internal' });
+
+    for (const posted of [answered, noted]) {
+      expect(posted.status).toBe(201);
+      expect(posted.body.message.body).toMatch(/\[credentials stored securely: TSS vault #[0-9a-f]{8}\]$/);
+      expect(posted.body.notes).toEqual([expect.stringContaining('Give the requester particulars another way')]);
+    }
+    // The requester reads the answer masked and no note addressed to them ("your message…").
+    const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(requesterToken, { type: 'bearer' });
+    expect(thread.body.items.map((m: { body: string }) => m.body)).toEqual([answered.body.message.body]);
+    const staffThread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(agent.token, { type: 'bearer' });
+    expect(JSON.stringify(staffThread.body)).not.toContain(AGENT_SECRET);
+    // Staff still have them, from the vault; nowhere else in intake's schema (history, outbox, search).
+    const listed = await http().get(`/v1/tickets/${ticketId}/credentials`).auth(agent.token, { type: 'bearer' });
+    expect(listed.body.items).toHaveLength(2);
+    const revealed = await http().get(`/v1/tickets/${ticketId}/credentials/${listed.body.items[0].id}`).auth(agent.token, { type: 'bearer' });
+    expect(revealed.body.secret).toBe(AGENT_SECRET);
+    expect(await dumpOfIntake()).not.toContain(AGENT_SECRET.toLowerCase());
   });
 
   it('P9: ordinary text about passwords stays as written, in English and Russian', async () => {

@@ -19,6 +19,7 @@ import {
   onTicketReopened,
   onTicketResolved,
   tellRequesterToChangeCredentials,
+  vaultedByAgentNote,
   vaultedNote,
   vaultSecretsInText,
   type CredentialDeps,
@@ -88,9 +89,10 @@ const credentialHooks = (deps: CredentialDeps) => ({
     },
   },
   message: {
-    beforeStore: async (tx: EntityManager, input: { ticket: HookTicket; text: string; actor: Actor; now: Date }): Promise<{ text: string; notes: string[] }> => {
+    beforeStore: async (tx: EntityManager, input: { ticket: HookTicket; text: string; actor: Actor; byAgent: boolean; now: Date }): Promise<{ text: string; notes: string[] }> => {
       const vaulted = await vaultSecretsInText(tx, deps, { ticketId: input.ticket.id, partnerId: input.ticket.partnerId, text: input.text, actor: input.actor, now: input.now });
-      return { text: vaulted.text, notes: vaulted.vaulted.length > 0 ? [vaultedNote(vaulted.vaulted.length, input.ticket.language)] : [] };
+      if (vaulted.vaulted.length === 0) return { text: vaulted.text, notes: [] };
+      return { text: vaulted.text, notes: [input.byAgent ? vaultedByAgentNote(vaulted.vaulted.length) : vaultedNote(vaulted.vaulted.length, input.ticket.language)] };
     },
   },
 });

@@ -271,6 +271,10 @@ export const vaultedNote = (count: number, language?: string): string =>
     ? `Ваше сообщение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
     : `Your message contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them. Please change them once this ticket is resolved.`;
 
+/** To the agent whose own message held particulars: masked in the thread, kept for staff (P9). */
+export const vaultedByAgentNote = (count: number): string =>
+  `Your message contained access particulars (${count}). They were moved to the ticket's vault and masked in the thread, which the requester reads and mail carries: staff reveal them from the vault. Give the requester particulars another way, never in the thread.`;
+
 const utcMinute = (at: Date): string => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** P9: "the requester is told to change them when the ticket is resolved". */

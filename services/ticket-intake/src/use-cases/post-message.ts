@@ -13,8 +13,11 @@ import type { TicketLocation } from './find-ticket';
 
 /** What other parts do to a message before it is stored (credentials vault: mask particulars, P9; attachments: link them, P8). */
 export interface MessageHooks {
-  /** Rewrites a requester's text before it is stored (P9 masking); returns the text to store and notes for the thread. */
-  beforeStore?(tx: EntityManager, input: { ticket: Ticket; messageId: string; text: string; actor: Actor; now: Date }): Promise<{ text: string; notes: string[] }>;
+  /**
+   * Rewrites a message's text before it is stored (P9 masking); returns the text to store and notes:
+   * for the thread when the requester's side wrote it, for the answer only when an agent did.
+   */
+  beforeStore?(tx: EntityManager, input: { ticket: Ticket; messageId: string; text: string; actor: Actor; byAgent: boolean; now: Date }): Promise<{ text: string; notes: string[] }>;
   /**
    * Makes a mail's attachments (stored by notification) the ticket's, before the message that
    * names them is posted: the ids of the accepted ones, and the refused ones by name.
@@ -84,14 +87,14 @@ export const postMessageIn = async (
   const messageId = randomUUID();
   let body = input.body;
   const notes: string[] = [];
-  // Text from outside support (the requester, or another mail sender) is masked alike (P9).
-  if (input.author.kind !== 'agent') {
-    for (const hooks of deps.messageHooks ?? []) {
-      if (!hooks.beforeStore) continue;
-      const rewritten = await hooks.beforeStore(tx, { ticket: locked, messageId, text: body, actor: input.actor, now });
-      body = rewritten.text;
-      notes.push(...rewritten.notes);
-    }
+  // P9: particulars are never shown in threads, whoever wrote them: the requester, another mail
+  // sender, or an agent (a public answer goes out by mail; an internal note is read by every agent).
+  const byAgent = input.author.kind === 'agent';
+  for (const hooks of deps.messageHooks ?? []) {
+    if (!hooks.beforeStore) continue;
+    const rewritten = await hooks.beforeStore(tx, { ticket: locked, messageId, text: body, actor: input.actor, byAgent, now });
+    body = rewritten.text;
+    notes.push(...rewritten.notes);
   }
   // Another sender's mail on the thread moves the ticket as the requester's reply does (docs/adr/0035),
   // except that only the requester's own mail reopens a resolved ticket (docs/adr/0029).
@@ -127,7 +130,8 @@ export const postMessageIn = async (
     const linked = await linker.linkAttachments(tx, { ticket: locked, messageId, attachmentIds: input.attachmentIds });
     if (!linked.ok) return linked;
   }
-  for (const note of notes) {
+  // The requester's side is told in the thread; an agent, in the answer to the post.
+  for (const note of byAgent ? [] : notes) {
     await messageStore.insert(tx, {
       id: randomUUID(),
       ticketId: locked.id,
