@@ -17,6 +17,8 @@ const DESIGN_EVENT_TYPES = [
   'escalation.renotified',
   // Beyond DESIGN's list: a ticket back in the unassigned queue (docs/adr/0029, addendum of 2026-12-04).
   'ticket.unassigned',
+  // Beyond DESIGN's list: the acknowledgment could not be delivered (docs/adr/0029, addendum of 2026-12-04, second session).
+  'ticket.acknowledgment_failed',
 ];
 
 const envelope = (type: string, version: number, data: unknown) => ({

@@ -157,7 +157,7 @@ describe('acknowledgment mail over SMTP (P3, issue #11)', () => {
     expect(sink.received.filter((m) => JSON.stringify(m.to).includes('busy@client.example'))).toHaveLength(1);
   });
 
-  it('a 5xx answer is a permanent failure: recorded, published as notification.delivery_failed, never retried', async () => {
+  it('a 5xx answer is a permanent failure: recorded, published as notification.delivery_failed, never retried, and on the ticket’s record', async () => {
     sink.answer = (to) => (to === 'nobody@client.example' ? { accept: false, code: 550, message: 'No such user here' } : { accept: true });
     const ticket = await file(partner.token, sampleTicket({ requester: { email: 'nobody@client.example' } }));
     const row = await waitFor('the mail recorded as failed', async () => ((await mailRow(ticket.id))?.status === 'failed' ? mailRow(ticket.id) : undefined));
@@ -174,6 +174,16 @@ describe('acknowledgment mail over SMTP (P3, issue #11)', () => {
     const pendingTimers = await platform.query('notification', `SELECT id FROM notification.timers WHERE payload->>'mailId' = $1 AND status = 'pending'`, [row!.id]);
     expect(pendingTimers).toHaveLength(0);
     expect(sink.offered.filter((to) => to === 'nobody@client.example')).toHaveLength(1);
+
+    // P3: staff see on the ticket that the requester got no reference number by mail.
+    const entry = await waitFor('the failure in the ticket’s history', async () => {
+      const history = await client.http().get(`/v1/tickets/${ticket.id}/history`).auth(agent.token, { type: 'bearer' });
+      return (history.body.items as { action: string; actor: unknown; detail: { reason: string } }[]).find((e) => e.action === 'acknowledgment_failed');
+    });
+    expect(entry.actor).toMatchObject({ kind: 'service', id: 'notification' });
+    expect(entry.detail.reason).toContain('No such user here');
+    const events = await platform.query('ticket-intake', `SELECT 1 FROM ticket_intake.outbox WHERE event_type = 'ticket.acknowledgment_failed' AND message_key = $1`, [ticket.id]);
+    expect(events).toHaveLength(1);
   });
 
   describe('ticket mail after the acknowledgment (templates, issue #11)', () => {

@@ -110,6 +110,14 @@ export const TicketUnassignedV1 = defineEvent(
   'P4: the ticket went back to the unassigned queue; nobody works it now.',
 );
 
+export const TicketAcknowledgmentFailedV1 = defineEvent(
+  'ticket.acknowledgment_failed',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, reason: Type.String({ maxLength: 1_000 }), failedAt: Instant }),
+  'P3: the automatic acknowledgment with the reference number could not be delivered (refused for good, or its retries spent): the requester has no reference by mail.',
+);
+
 export const TicketTeamLeaderRequestedV1 = defineEvent(
   'ticket.team_leader_requested',
   1,

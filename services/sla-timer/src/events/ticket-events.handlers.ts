@@ -1,5 +1,6 @@
 import {
   TicketAcceptedV1,
+  TicketAcknowledgmentFailedV1,
   TicketAssignedV1,
   TicketCategoryChangedV1,
   TicketClosedV1,
@@ -64,6 +65,7 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
   sequenced(TicketReopenedV1, (d) => ({ kind: 'reopened', at: new Date(d.reopenedAt) }), deps),
   sequenced(TicketClosedV1, (d) => ({ kind: 'closed', reason: d.reason, at: new Date(d.closedAt) }), deps),
   sequenced(TicketAcceptedV1, other, deps),
+  sequenced(TicketAcknowledgmentFailedV1, other, deps),
   sequenced(TicketCategoryChangedV1, other, deps),
   sequenced(TicketAssignedV1, other, deps),
   sequenced(TicketUnassignedV1, other, deps),

@@ -45,6 +45,8 @@ export interface Ticket {
 export type TicketEffect =
   | { kind: 'created'; linkedTicketId?: string }
   | { kind: 'accepted'; via: 'api' | 'acknowledgment' }
+  /** P3: the acknowledgment mail could not be delivered; the ticket itself does not change. */
+  | { kind: 'acknowledgment_failed'; reason: string; failedAt: Date }
   /** P7: `quote` is the subject and text that asked, for the team leader's notice (at most `QUOTE_MAX_LENGTH`). */
   | { kind: 'team_leader_requested'; messageId?: string; quote?: string }
   | { kind: 'message_received'; messageId: string; channel: Channel; attachmentIds: string[] }

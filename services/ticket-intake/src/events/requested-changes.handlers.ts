@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import {
   EscalationReferralRequestedV1,
   NotificationAcknowledgmentSentV1,
+  NotificationDeliveryFailedV1,
   NotificationEmailReceivedV1,
   RatingSubmittedV1,
   TicketReferralRejectedV1,
@@ -125,6 +126,16 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     await commitChange(tx, withOutbox(outbox), locked, { ticket: { ...locked, acceptedAt }, effects: [{ kind: 'accepted', via: 'acknowledgment' }] }, { kind: 'service', id: 'notification' }, deps.clock.now());
   });
 
+  // P3: an acknowledgment that could not be delivered goes on the ticket's record, so staff see the
+  // requester has no reference number by mail; the ticket's state does not change.
+  const acknowledgmentFailed = on(NotificationDeliveryFailedV1, async (event, { tx, outbox }) => {
+    if (event.data.kind !== 'mail.acknowledgment' || !event.data.partnerId) return;
+    const locked = await ticketStore.lockForChange(tx, event.data.partnerId, event.subject);
+    if (!locked) return;
+    const effect = { kind: 'acknowledgment_failed' as const, reason: event.data.reason, failedAt: new Date(event.data.failedAt) };
+    await commitChange(tx, withOutbox(outbox), locked, { ticket: locked, effects: [effect] }, { kind: 'service', id: 'notification' }, deps.clock.now());
+  });
+
   const referralRequested = on(EscalationReferralRequestedV1, async (event, { tx, outbox }) => {
     const { referralId, reason } = event.data;
     const target = event.data.target ?? 'development';
@@ -156,5 +167,5 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     if (!result.ok) deps.logger.warn({ ticketId: event.subject, problem: result.error }, 'a "not solved" rating could not reopen its ticket');
   });
 
-  return [emailReceived, acknowledgmentSent, referralRequested, ratingSubmitted];
+  return [emailReceived, acknowledgmentSent, acknowledgmentFailed, referralRequested, ratingSubmitted];
 };

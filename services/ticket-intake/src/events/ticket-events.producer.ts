@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import {
   TicketAcceptedV1,
+  TicketAcknowledgmentFailedV1,
   TicketAssignedV1,
   TicketCategoryChangedV1,
   TicketClosedV1,
@@ -48,6 +49,8 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
         });
       case 'accepted':
         return outboxDraft(TicketAcceptedV1, ticket.id, { ...base(), acceptedAt: now.toISOString(), via: effect.via });
+      case 'acknowledgment_failed':
+        return outboxDraft(TicketAcknowledgmentFailedV1, ticket.id, { ...base(), reason: effect.reason.slice(0, 1_000), failedAt: effect.failedAt.toISOString() });
       case 'team_leader_requested':
         return outboxDraft(TicketTeamLeaderRequestedV1, ticket.id, {
           ...base(),
