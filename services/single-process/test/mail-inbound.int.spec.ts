@@ -373,4 +373,65 @@ describe('inbound e-mail (P8, issue #11)', () => {
       expect(followUp.request.requester.email).toBe('mallory@attacker.test');
     });
   });
+
+  // An outside test: a mail from a domain registered to partner B, naming partner A's reference or
+  // Message-ID, threaded onto A's ticket; to A's closed ticket it filed a follow-up under A with the
+  // stranger as requester, acknowledged with a support-site link (docs/adr/0035, addendum of 2026-12-04, second session).
+  describe('a sender whose domain belongs to another partner (tenancy)', () => {
+    let other: { token: string; partnerId: string };
+    beforeAll(async () => {
+      other = await client.partner(admin, 'Other Books');
+      for (const [domain, partnerId] of [['a-books.example', partner.partnerId], ['b-books.example', other.partnerId]]) {
+        expect((await client.http().put(`/v1/inbound/partner-domains/${domain}`).auth(admin, { type: 'bearer' }).send({ partnerId })).status).toBe(200);
+      }
+    });
+    const mail = (headers: readonly string[], text: string) => Buffer.from([...headers, 'To: support@tss.test', '', text, ''].join('\r\n'));
+    const publishedFor = async (messageId: string) =>
+      platform.query('notification', `SELECT 1 FROM notification.outbox WHERE event_type = 'notification.email_received' AND event->'data'->>'messageId' = $1`, [messageId]);
+    const quarantinedIds = async () =>
+      ((await client.http().get('/v1/inbound/quarantine').auth(agent, { type: 'bearer' })).body as { items: { messageId: string }[] }).items.map((i) => i.messageId);
+
+    it('naming the ticket by its reference or by In-Reply-To, it is quarantined with a reason, not threaded', async () => {
+      const ticket = await ticketWithAck('ann@a-books.example');
+      const bySubject = await receive(mail(['From: Mallory <mallory@b-books.example>', `Subject: Re: [${ticket.reference}] hi`, 'Message-ID: <mallory-b1@b-books.example>'], 'Cross-partner by reference.'));
+      const byHeader = await receive(
+        mail(['From: mallory@b-books.example', 'Subject: hello', 'Message-ID: <mallory-b2@b-books.example>', `In-Reply-To: ${ticket.ackMessageId}`, `References: ${ticket.ackMessageId}`], 'Cross-partner by In-Reply-To.'),
+      );
+      for (const receipt of [bySubject, byHeader]) {
+        expect(receipt).toMatchObject({ outcome: 'quarantined', duplicate: false });
+        expect(receipt.ticketId).toBeUndefined();
+        expect(receipt.reason).toContain('another partner');
+      }
+      expect(await publishedFor('<mallory-b1@b-books.example>')).toHaveLength(0);
+      expect(await publishedFor('<mallory-b2@b-books.example>')).toHaveLength(0);
+      expect(await quarantinedIds()).toEqual(expect.arrayContaining(['<mallory-b1@b-books.example>', '<mallory-b2@b-books.example>']));
+      expect(await threadText(ticket.id)).not.toContain('Cross-partner');
+
+      // The ticket's own partner's people, and senders of no partner's domain, still thread (ADR 0035).
+      expect(await receive(mail(['From: carl@a-books.example', `Subject: Re: [${ticket.reference}] hi`, 'Message-ID: <carl-1@a-books.example>'], 'Same partner.'))).toMatchObject({
+        outcome: 'threaded',
+        ticketId: ticket.id,
+      });
+    });
+
+    it('writing to a closed ticket of another partner, it files no follow-up ticket and gets no acknowledgment', async () => {
+      const ticket = await ticketWithAck('bea@a-books.example');
+      const etag = (await client.http().get(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' })).headers.etag as string;
+      const closed = await client
+        .http()
+        .patch(`/v1/tickets/${ticket.id}`)
+        .auth(agent, { type: 'bearer' })
+        .set('if-match', etag)
+        .send({ status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } });
+      expect(closed.status).toBe(200);
+      const receipt = await receive(
+        mail(['From: mallory@b-books.example', `Subject: Re: [${ticket.reference}] closed`, 'Message-ID: <mallory-b3@b-books.example>', `In-Reply-To: ${ticket.ackMessageId}`], 'Reopen this for me.'),
+      );
+      expect(receipt).toMatchObject({ outcome: 'quarantined' });
+      expect(await publishedFor('<mallory-b3@b-books.example>')).toHaveLength(0);
+      const linked = await platform.query('ticket-intake', 'SELECT 1 FROM ticket_intake.tickets WHERE linked_ticket_id = $1', [ticket.id]);
+      expect(linked).toHaveLength(0);
+      expect(await acknowledgmentsTo('mallory@b-books.example')).toBe(0);
+    });
+  });
 });

@@ -53,6 +53,17 @@ export const automatedReason = (mail: Pick<InboundMail, 'headers' | 'from'>, own
 /** The domain of an address, lower-cased. */
 export const senderDomain = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 
+/**
+ * Tenancy: why a mail naming a ticket (`how`) may not reach it, or undefined when it may. Anyone
+ * who knows a ticket's reference may comment on it (docs/adr/0035), but a sender whose domain an
+ * admin gave to another partner is that partner's: threading their mail (or, on a closed ticket,
+ * filing a follow-up with them as requester) would put one partner's people in another's tickets.
+ */
+export const otherPartnersSenderReason = (args: { domain: string; senderPartnerId: string | undefined; ticketPartnerId: string; how: string }): string | undefined =>
+  args.senderPartnerId !== undefined && args.senderPartnerId !== args.ticketPartnerId
+    ? `sender domain ${args.domain} belongs to another partner than the ticket named by ${args.how}`
+    : undefined;
+
 /** What stands in for access particulars in mail no ticket received (P9). */
 export const REMOVED_PARTICULARS = '[access particulars removed]';
 

@@ -5,7 +5,7 @@ import { blobKey, type BlobStorage } from '@tss/blob-storage';
 import { NotificationEmailReceivedV1 } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
-import { automatedReason, senderDomain, withoutAccessParticulars, type InboundMail } from '../domain/inbound-mail';
+import { automatedReason, otherPartnersSenderReason, senderDomain, withoutAccessParticulars, type InboundMail } from '../domain/inbound-mail';
 import { stripQuotedReply } from '../domain/inbound-reply-text';
 import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
 import { inboundStore, type AttachmentPointer, type InboundOutcome } from '../store/inbound.store';
@@ -41,20 +41,27 @@ type Decision =
  * P8: where an inbound mail goes. Machines' mail, and our own coming back, is ignored (no tickets, no loops); a reply threads
  * by our Message-IDs, then by a valid reference in the subject; a new mail opens a ticket only when
  * its sender's domain belongs to a partner; anything else is quarantined for agents, never
- * acknowledged (docs/adr/0035-mail.md).
+ * acknowledged (docs/adr/0035-mail.md). A sender whose domain belongs to another partner than the
+ * ticket's is quarantined too: one partner's people never write on, or file under, another's
+ * tickets (tenancy, docs/adr/0035 addendum of 2026-12-04, second session).
  */
 const decide = async (tx: EntityManager, mail: InboundMail, ownAddresses: readonly string[]): Promise<Decision> => {
   const automated = automatedReason(mail, ownAddresses);
   if (automated) return { outcome: 'ignored', how: automated };
+  const domain = senderDomain(mail.from);
+  const senderPartnerId = await inboundStore.partnerOfDomain(tx, domain);
   const ids = threadMessageIds(mail);
   const byHeader = (await mailStore.ticketOfMessageIds(tx, ids)) ?? (await inboundStore.ticketOfMessageIds(tx, ids));
-  if (byHeader) return { outcome: 'threaded', ...byHeader, how: 'In-Reply-To/References' };
-  const reference = referenceInSubject(mail.subject);
+  const reference = byHeader ? undefined : referenceInSubject(mail.subject);
   const byReference = reference ? await inboundStore.ticketOfReference(tx, reference) : undefined;
-  if (byReference) return { outcome: 'threaded', ...byReference, how: `reference ${reference} in the subject` };
-  const domain = senderDomain(mail.from);
-  const partnerId = await inboundStore.partnerOfDomain(tx, domain);
-  if (partnerId) return { outcome: 'new_ticket', partnerId, how: `sender domain ${domain} belongs to the partner` };
+  const target = byHeader ?? byReference;
+  if (target) {
+    const how = byHeader ? 'In-Reply-To/References' : `reference ${reference} in the subject`;
+    const refused = otherPartnersSenderReason({ domain, senderPartnerId, ticketPartnerId: target.partnerId, how });
+    if (refused) return { outcome: 'quarantined', how: refused };
+    return { outcome: 'threaded', ...target, how };
+  }
+  if (senderPartnerId) return { outcome: 'new_ticket', partnerId: senderPartnerId, how: `sender domain ${domain} belongs to the partner` };
   return { outcome: 'quarantined', how: reference ? `reference ${reference} names no ticket, and the sender is unknown` : `unknown sender domain ${domain}` };
 };
 
