@@ -434,4 +434,34 @@ describe('inbound e-mail (P8, issue #11)', () => {
       expect(await acknowledgmentsTo('mallory@b-books.example')).toBe(0);
     });
   });
+
+  // An outside test: an auto-responder that does not mark itself ("Thank you for your message", no
+  // Auto-Submitted) filed a ticket per mail and got an acknowledgment for each: answering every
+  // acknowledgment, it loops for ever (docs/adr/0035, addendum of 2026-12-04, second session).
+  // Last in the file: it moves the platform's clock.
+  it('one sender files at most MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR (5) tickets an hour by mail: the next mail is quarantined and not acknowledged', async () => {
+    expect((await client.http().put('/v1/inbound/partner-domains/robots.example').auth(admin, { type: 'bearer' }).send({ partnerId: partner.partnerId })).status).toBe(200);
+    let n = 0;
+    const robotMail = (from = 'robot@robots.example') => {
+      n += 1;
+      return Buffer.from([`From: ${from}`, 'To: support@tss.test', 'Subject: Thank you for your message', `Message-ID: <robot-${n}@robots.example>`, '', 'We will answer you shortly.', ''].join('\r\n'));
+    };
+    for (let i = 0; i < 5; i += 1) {
+      expect(await receive(robotMail())).toMatchObject({ outcome: 'new_ticket' });
+      platform.clock.advanceMs(10 * 60_000); // five mails in 40 minutes
+    }
+    const sixth = await receive(robotMail());
+    expect(sixth).toMatchObject({ outcome: 'quarantined' });
+    expect(sixth.reason).toContain('5 tickets');
+    const published = await platform.query('notification', `SELECT 1 FROM notification.outbox WHERE event_type = 'notification.email_received' AND event->'data'->>'messageId' = $1`, [`<robot-${n}@robots.example>`]);
+    expect(published).toHaveLength(0);
+    await waitFor('five acknowledgments', async () => (await acknowledgmentsTo('robot@robots.example')) === 5);
+    // The limit is per sender address: another sender of the same domain still files.
+    expect(await receive(robotMail('person@robots.example'))).toMatchObject({ outcome: 'new_ticket' });
+
+    // An hour after the first, the window has room again.
+    platform.clock.advanceMs(11 * 60_000);
+    expect(await receive(robotMail())).toMatchObject({ outcome: 'new_ticket' });
+    await waitFor('the sixth acknowledgment', async () => (await acknowledgmentsTo('robot@robots.example')) === 6);
+  });
 });

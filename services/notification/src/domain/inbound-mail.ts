@@ -64,6 +64,20 @@ export const otherPartnersSenderReason = (args: { domain: string; senderPartnerI
     ? `sender domain ${args.domain} belongs to another partner than the ticket named by ${args.how}`
     : undefined;
 
+/** The window over which tickets filed by one sender's mail are counted (MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR). */
+export const NEW_TICKET_WINDOW_MS = 60 * 60_000;
+
+/**
+ * Loops with auto-responders that do not mark themselves (no Auto-Submitted, a person's From): each
+ * of their mails files a ticket, each ticket's acknowledgment draws another mail. Past `limit`
+ * tickets filed by one sender address within the last hour, why the mail files none (it is
+ * quarantined, never acknowledged); undefined while there is room.
+ */
+export const newTicketLimitReason = (args: { sender: string; filedInWindow: number; limit: number }): string | undefined =>
+  args.filedInWindow >= args.limit
+    ? `${args.sender} filed ${args.filedInWindow} tickets by mail within the last hour, the most one sender may (MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR = ${args.limit}): an auto-responder's loop?`
+    : undefined;
+
 /** What stands in for access particulars in mail no ticket received (P9). */
 export const REMOVED_PARTICULARS = '[access particulars removed]';
 

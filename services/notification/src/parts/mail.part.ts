@@ -10,6 +10,7 @@ import { mailTicketHandlers } from '../events/mail-ticket-events.handlers';
 import { CreateMail1765200200000 } from '../store/migrations/1765200200000-create-mail';
 import { MailResolution1765200210000 } from '../store/migrations/1765200210000-mail-resolution';
 import { CreateInboundMail1765200220000 } from '../store/migrations/1765200220000-create-inbound-mail';
+import { InboundNewTicketsBySender1765300460000 } from '../store/migrations/1765300460000-inbound-new-tickets-by-sender';
 import { MailSiteRequester1765300400000 } from '../store/migrations/1765300400000-mail-site-requester';
 import { StaffAndEscalationNotices1765300410000 } from '../store/migrations/1765300410000-staff-and-escalation-notices';
 import { escalationNoticeHandlers } from '../events/escalation-notice.handlers';
@@ -53,6 +54,13 @@ export const MAIL_CONFIG = {
     }),
   ),
   MAIL_INBOUND_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 30 * 1_048_576, description: 'Largest raw inbound mail accepted (HTTP and SMTP)' }),
+  MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 5,
+    description:
+      'Tickets one sender address may file by mail within an hour; their next new mail is quarantined and not acknowledged (a loop with an auto-responder that does not mark itself)',
+  }),
   INBOUND_SMTP_PORT: Type.Optional(
     Type.Integer({ minimum: 1, maximum: 65_535, description: 'Services mode: an SMTP listener for inbound mail from the MX in front of TSS (same pipeline as POST /v1/inbound/email); unset: off' }),
   ),
@@ -67,7 +75,7 @@ export const mailPart = defineNotificationPart({
   config: { ...MAIL_CONFIG, ...BlobStorageEnv, ...SiteLinkEnv },
   // Where inbound mail's attachments go: the same storage intake reads (DESIGN "Blobs"), the same settings.
   configProblems: (config) => [...blobStorageConfigProblems(config), ...SiteLinkKeys.problems(config)],
-  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000, StaffAndEscalationNotices1765300410000],
+  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000, StaffAndEscalationNotices1765300410000, InboundNewTicketsBySender1765300460000],
   build: (deps) => {
     const c = deps.config;
     const transport = c.MAIL_SMTP_HOST
@@ -86,7 +94,8 @@ export const mailPart = defineNotificationPart({
     const blobs = blobStorageFrom(c);
     // Mail from our own address is ours coming back (docs/mail.md): ignored like an auto-reply.
     const ownAddresses = [addressOf(c.MAIL_FROM)];
-    const inbound = inboundRoutes({ ...deps, blobs, ownAddresses, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
+    const newTicketsPerSenderPerHour = c.MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR;
+    const inbound = inboundRoutes({ ...deps, blobs, ownAddresses, newTicketsPerSenderPerHour, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
     const outbox = mailOutboxRoutes(deps);
     const smtpListener =
       c.INBOUND_SMTP_PORT === undefined
@@ -96,7 +105,7 @@ export const mailPart = defineNotificationPart({
             port: c.INBOUND_SMTP_PORT,
             maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES,
             logger: deps.logger,
-            receive: (raw) => receiveInboundMail({ ...deps, blobs, ownAddresses }, raw),
+            receive: (raw) => receiveInboundMail({ ...deps, blobs, ownAddresses, newTicketsPerSenderPerHour }, raw),
           });
     return {
       routes: async (app) => {

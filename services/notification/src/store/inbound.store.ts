@@ -98,6 +98,15 @@ export const inboundStore = {
     return rows[0]?.message_id;
   },
 
+  /** How many tickets `sender`'s mail filed since `since` (the per-sender limit: index inbound_messages_new_ticket_sender). */
+  async newTicketsOfSenderSince(tx: EntityManager, sender: string, since: Date): Promise<number> {
+    const rows = (await tx.query(
+      `SELECT count(*)::int AS filed FROM "${S}".inbound_messages WHERE outcome = 'new_ticket' AND sender = $1 AND received_at > $2`,
+      [sender.toLowerCase(), since],
+    )) as { filed: number }[];
+    return rows[0]?.filed ?? 0;
+  },
+
   async quarantined(tx: EntityManager, limit: number): Promise<InboundRow[]> {
     const rows = (await tx.query(`SELECT * FROM "${S}".inbound_messages WHERE outcome = 'quarantined' ORDER BY received_at DESC, id LIMIT $1`, [limit])) as RawInbound[];
     return rows.map(toRow);

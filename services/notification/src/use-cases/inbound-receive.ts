@@ -5,7 +5,7 @@ import { blobKey, type BlobStorage } from '@tss/blob-storage';
 import { NotificationEmailReceivedV1 } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
-import { automatedReason, otherPartnersSenderReason, senderDomain, withoutAccessParticulars, type InboundMail } from '../domain/inbound-mail';
+import { automatedReason, NEW_TICKET_WINDOW_MS, newTicketLimitReason, otherPartnersSenderReason, senderDomain, withoutAccessParticulars, type InboundMail } from '../domain/inbound-mail';
 import { stripQuotedReply } from '../domain/inbound-reply-text';
 import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
 import { inboundStore, type AttachmentPointer, type InboundOutcome } from '../store/inbound.store';
@@ -20,6 +20,8 @@ export interface ReceiveInboundDeps {
   blobs: BlobStorage;
   /** Our own sending addresses (MAIL_FROM's), lower-cased: mail from them is ours looping back, never a person's. */
   ownAddresses: readonly string[];
+  /** Tickets one sender address may file by mail within an hour; past it their mail is quarantined (an auto-responder's loop). */
+  newTicketsPerSenderPerHour: number;
 }
 
 export interface InboundReceipt {
@@ -43,10 +45,11 @@ type Decision =
  * its sender's domain belongs to a partner; anything else is quarantined for agents, never
  * acknowledged (docs/adr/0035-mail.md). A sender whose domain belongs to another partner than the
  * ticket's is quarantined too: one partner's people never write on, or file under, another's
- * tickets (tenancy, docs/adr/0035 addendum of 2026-12-04, second session).
+ * tickets (tenancy), and a sender past MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR new tickets files
+ * no more (a loop with an auto-responder; docs/adr/0035 addendum of 2026-12-04, second session).
  */
-const decide = async (tx: EntityManager, mail: InboundMail, ownAddresses: readonly string[]): Promise<Decision> => {
-  const automated = automatedReason(mail, ownAddresses);
+const decide = async (tx: EntityManager, mail: InboundMail, deps: Pick<ReceiveInboundDeps, 'ownAddresses' | 'newTicketsPerSenderPerHour'>, now: Date): Promise<Decision> => {
+  const automated = automatedReason(mail, deps.ownAddresses);
   if (automated) return { outcome: 'ignored', how: automated };
   const domain = senderDomain(mail.from);
   const senderPartnerId = await inboundStore.partnerOfDomain(tx, domain);
@@ -61,7 +64,12 @@ const decide = async (tx: EntityManager, mail: InboundMail, ownAddresses: readon
     if (refused) return { outcome: 'quarantined', how: refused };
     return { outcome: 'threaded', ...target, how };
   }
-  if (senderPartnerId) return { outcome: 'new_ticket', partnerId: senderPartnerId, how: `sender domain ${domain} belongs to the partner` };
+  if (senderPartnerId) {
+    const filedInWindow = await inboundStore.newTicketsOfSenderSince(tx, mail.from, new Date(now.getTime() - NEW_TICKET_WINDOW_MS));
+    const overLimit = newTicketLimitReason({ sender: mail.from, filedInWindow, limit: deps.newTicketsPerSenderPerHour });
+    if (overLimit) return { outcome: 'quarantined', how: overLimit };
+    return { outcome: 'new_ticket', partnerId: senderPartnerId, how: `sender domain ${domain} belongs to the partner` };
+  }
   return { outcome: 'quarantined', how: reference ? `reference ${reference} names no ticket, and the sender is unknown` : `unknown sender domain ${domain}` };
 };
 
@@ -81,12 +89,12 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
   if (previous) return ok({ inboundId: previous.id, outcome: previous.outcome, duplicate: true, ...(previous.ticketId ? { ticketId: previous.ticketId } : {}) });
 
   const inboundId = randomUUID();
-  const decision = await deps.unitOfWork.run((tx) => decide(tx, mail, deps.ownAddresses));
+  const receivedAt = deps.clock.now();
+  const decision = await deps.unitOfWork.run((tx) => decide(tx, mail, deps, receivedAt));
   const forwarded = decision.outcome === 'threaded' || decision.outcome === 'new_ticket';
   // Bytes go to blob storage before the transaction that publishes their pointers (DESIGN "Blobs").
   const attachments = forwarded ? await storeAttachments(deps.blobs, inboundId, mail) : [];
   const text = stripQuotedReply(mail.text) || mail.text;
-  const receivedAt = deps.clock.now();
 
   return deps.unitOfWork.run(async (tx) => {
     const inserted = await inboundStore.insert(tx, {
