@@ -87,4 +87,38 @@ describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alo
     const rows = await notification.sut.query(`SELECT 1 FROM notification.inbound_messages WHERE message_id = '<big@client.example>'`);
     expect(rows).toEqual([]);
   });
+
+  // An outside test: the listener took `RCPT TO:<victim@gmail.com>` and filed the mail as a ticket,
+  // and 300 recipients in one transaction (docs/adr/0035, addendum of 2026-12-04, second session).
+  it('takes only recipients of our own domain (INBOUND_SMTP_DOMAINS, by default MAIL_FROM’s): any other is refused with 550 5.1.1 and nothing is recorded', async () => {
+    const relay = mta.sendMail({ from: 'spam@evil.example', to: 'victim@gmail.com', subject: 'relay', messageId: '<relay-1@evil.example>', text: 'relay me' });
+    await expect(relay).rejects.toMatchObject({ code: 'EENVELOPE', responseCode: 550, response: expect.stringMatching(/^550 5\.1\.1 /) });
+    expect(await notification.sut.query(`SELECT 1 FROM notification.inbound_messages WHERE message_id = '<relay-1@evil.example>'`)).toEqual([]);
+
+    // The outside recipient beside ours is refused, and the mail taken once for ours.
+    const mixed = (await mta.sendMail({
+      from: 'stranger@nowhere.example',
+      to: ['help@tss.test', 'victim@gmail.com'],
+      subject: 'Hello',
+      messageId: '<mixed-1@nowhere.example>',
+      text: 'Who are you?',
+    })) as { accepted: string[]; rejected: string[]; rejectedErrors?: { responseCode?: number; response?: string }[] };
+    expect(mixed.accepted).toEqual(['help@tss.test']);
+    expect(mixed.rejected).toEqual(['victim@gmail.com']);
+    expect(mixed.rejectedErrors?.[0]).toMatchObject({ responseCode: 550, response: expect.stringMatching(/^550 5\.1\.1 /) });
+    expect(await notification.sut.query(`SELECT outcome FROM notification.inbound_messages WHERE message_id = '<mixed-1@nowhere.example>'`)).toEqual([{ outcome: 'quarantined' }]);
+  });
+
+  it('takes at most INBOUND_SMTP_MAX_RECIPIENTS (50) recipients in one transaction: the next are answered 452 4.5.3', async () => {
+    const to = Array.from({ length: 60 }, (_, i) => `desk${i}@tss.test`);
+    const sent = (await mta.sendMail({ from: 'stranger@nowhere.example', to, subject: 'Many', messageId: '<many-1@nowhere.example>', text: 'To all of you.' })) as {
+      accepted: string[];
+      rejected: string[];
+      rejectedErrors?: { responseCode?: number; response?: string }[];
+    };
+    expect(sent.accepted).toEqual(to.slice(0, 50));
+    expect(sent.rejected).toEqual(to.slice(50));
+    expect(sent.rejectedErrors?.every((e) => e.responseCode === 452 && /^452 4\.5\.3 /.test(e.response ?? ''))).toBe(true);
+    expect(await notification.sut.query(`SELECT 1 FROM notification.inbound_messages WHERE message_id = '<many-1@nowhere.example>'`)).toHaveLength(1);
+  });
 });

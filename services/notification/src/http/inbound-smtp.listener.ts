@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Failure, Result } from '@tss/service-kit';
+import { isOurRecipient } from '../domain/inbound-recipients';
 import type { InboundReceipt } from '../use-cases/inbound-receive';
 
 export interface InboundSmtpOptions {
@@ -8,6 +9,10 @@ export interface InboundSmtpOptions {
   port: number;
   /** Announced as SIZE (RFC 1870) and enforced: a larger message is refused with 552. */
   maxMessageBytes: number;
+  /** The domains whose recipients it takes (INBOUND_SMTP_DOMAINS, by default MAIL_FROM's); any other is refused with 550 5.1.1. */
+  recipientDomains: readonly string[];
+  /** Recipients taken in one transaction; the next are answered 452 4.5.3 (RFC 5321 §4.5.3.1.10). */
+  maxRecipients: number;
   logger: Logger;
   /** The same pipeline as POST /v1/inbound/email. */
   receive(raw: Buffer): Promise<Result<InboundReceipt, Failure>>;
@@ -18,8 +23,11 @@ const smtpError = (code: number, message: string): Error => Object.assign(new Er
 /**
  * Issue #11: the optional SMTP listener of services mode (INBOUND_SMTP_PORT). It takes mail from the
  * MX or relay in front of it and hands each message to the inbound pipeline: 250 once recorded
- * (threaded, new ticket, quarantined or ignored), 550 for a message that is not a mail, 552 when too
+ * (threaded, new ticket, quarantined or ignored), 554 for a message that is not a mail, 552 when too
  * large, 451 when the pipeline failed (database down…), so the sending server keeps it and retries.
+ * It is no relay: a recipient outside `recipientDomains` is refused at RCPT (550 5.1.1), and at most
+ * `maxRecipients` are taken per transaction (452 4.5.3, smtp-server's `maxRecipients`). Replies carry
+ * RFC 3463 enhanced status codes (advertised as ENHANCEDSTATUSCODES, RFC 2034).
  * No AUTH and no STARTTLS: it listens on 127.0.0.1 (or a private network) behind that server.
  */
 export class InboundSmtpListener {
@@ -33,7 +41,10 @@ export class InboundSmtpListener {
       authOptional: true,
       disabledCommands: ['AUTH', 'STARTTLS'],
       size: options.maxMessageBytes,
+      maxRecipients: options.maxRecipients,
+      hideENHANCEDSTATUSCODES: false,
       logger: false,
+      onRcptTo: (address, _session, callback) => this.onRcptTo(address, callback),
       onData: (stream, session, callback) => this.onData(stream, session, callback),
     });
     this.server.on('error', (error) => options.logger.warn({ err: error }, 'inbound SMTP listener error'));
@@ -61,6 +72,12 @@ export class InboundSmtpListener {
     if (started) await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  private onRcptTo(address: SMTPServerAddress, callback: (error?: Error | null) => void): void {
+    // 550 carries 5.1.1 ("bad destination mailbox address", RFC 3463).
+    if (!isOurRecipient(address.address, this.options.recipientDomains)) callback(smtpError(550, `No mailbox here for ${address.address}; this server takes mail for ${this.options.recipientDomains.join(', ')} only`));
+    else callback();
+  }
+
   private onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -76,7 +93,8 @@ export class InboundSmtpListener {
       }
       this.options.receive(Buffer.concat(chunks)).then(
         (received) => {
-          if (!received.ok) callback(smtpError(550, received.error.detail ?? 'Not a mail'));
+          // 554 (5.6.0, a media error): the message, not the mailbox, is what is wrong.
+          if (!received.ok) callback(smtpError(554, received.error.detail ?? 'Not a mail'));
           else callback(null, `Received: ${received.value.outcome}${received.value.duplicate ? ' (duplicate)' : ''} ${received.value.inboundId}`);
         },
         (error: unknown) => {

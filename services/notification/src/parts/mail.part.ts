@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { BlobStorageEnv, blobStorageConfigProblems, blobStorageFrom } from '@tss/blob-storage';
 import { SiteLinkEnv, SiteLinkKeys } from '@tss/service-kit';
 import { addressOf, domainOf } from '../domain/mail-delivery';
+import { inboundRecipientDomains } from '../domain/inbound-recipients';
 import { inboundRoutes } from '../http/inbound.routes';
 import { InboundSmtpListener } from '../http/inbound-smtp.listener';
 import { receiveInboundMail } from '../use-cases/inbound-receive';
@@ -65,6 +66,13 @@ export const MAIL_CONFIG = {
     Type.Integer({ minimum: 1, maximum: 65_535, description: 'Services mode: an SMTP listener for inbound mail from the MX in front of TSS (same pipeline as POST /v1/inbound/email); unset: off' }),
   ),
   INBOUND_SMTP_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the inbound SMTP listener binds to' }),
+  INBOUND_SMTP_DOMAINS: Type.Optional(
+    Type.String({
+      pattern: '^\\s*[A-Za-z0-9.-]+(\\s*,\\s*[A-Za-z0-9.-]+)*\\s*$',
+      description: 'Comma-separated mail domains whose recipients the inbound SMTP listener takes; any other is refused (550 5.1.1). Unset: the domain of MAIL_FROM',
+    }),
+  ),
+  INBOUND_SMTP_MAX_RECIPIENTS: Type.Integer({ minimum: 1, maximum: 1_000, default: 50, description: 'Recipients the inbound SMTP listener takes in one transaction; the next are answered 452 4.5.3' }),
 };
 
 
@@ -104,6 +112,8 @@ export const mailPart = defineNotificationPart({
             host: c.INBOUND_SMTP_HOST,
             port: c.INBOUND_SMTP_PORT,
             maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES,
+            recipientDomains: inboundRecipientDomains(c.INBOUND_SMTP_DOMAINS, domainOf(c.MAIL_FROM)),
+            maxRecipients: c.INBOUND_SMTP_MAX_RECIPIENTS,
             logger: deps.logger,
             receive: (raw) => receiveInboundMail({ ...deps, blobs, ownAddresses, newTicketsPerSenderPerHour }, raw),
           });
