@@ -435,6 +435,41 @@ describe('inbound e-mail (P8, issue #11)', () => {
     });
   });
 
+  // An outside test: a mail written in Russian filed a ticket with language `en`, and every mail after
+  // it was English (docs/adr/0035, addendum of 2026-12-04, second session).
+  it('a new request mailed in Russian files a ticket in Russian, acknowledged in Russian; one in English stays English', async () => {
+    expect((await client.http().put('/v1/inbound/partner-domains/ru-books.example').auth(admin, { type: 'bearer' }).send({ partnerId: partner.partnerId })).status).toBe(200);
+    const mailed = (from: string, messageId: string, subject: string, text: string) =>
+      Buffer.from(
+        [`From: ${from}`, 'To: support@tss.test', `Subject: =?utf-8?B?${Buffer.from(subject).toString('base64')}?=`, `Message-ID: <${messageId}>`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '', Buffer.from(text).toString('base64'), ''].join('\r\n'),
+      );
+    const filed = async (email: string) => {
+      const ack = await waitFor(`the acknowledgment to ${email}`, async () => {
+        const rows = await platform.query<{ ticket_id: string; language: string; subject: string; text_body: string }>(
+          'notification',
+          `SELECT ticket_id, language, subject, text_body FROM notification.mail_messages WHERE recipient = $1 AND kind = 'acknowledgment'`,
+          [email],
+        );
+        return rows[0];
+      });
+      const ticket = (await client.http().get(`/v1/tickets/${ack.ticket_id}`).auth(agent, { type: 'bearer' })).body as { language: string };
+      return { ack, ticket };
+    };
+
+    expect(await receive(mailed('ivan@ru-books.example', 'ru-new-1@ru-books.example', 'Читалка падает', 'Здравствуйте! Читалка 4.2 падает при открытии книги EPUB. Что делать?'))).toMatchObject({
+      outcome: 'new_ticket',
+    });
+    const russian = await filed('ivan@ru-books.example');
+    expect(russian.ticket.language).toBe('ru');
+    expect(russian.ack.language).toBe('ru');
+    expect(russian.ack.text_body).toContain('Ваше обращение зарегистрировано под номером');
+
+    expect(await receive(mailed('jane@ru-books.example', 'en-new-1@ru-books.example', 'Reader crashes', 'Hello, Reader 4.2 crashes on opening an EPUB (Москва office).'))).toMatchObject({ outcome: 'new_ticket' });
+    const english = await filed('jane@ru-books.example');
+    expect(english.ticket.language).toBe('en');
+    expect(english.ack.language).toBe('en');
+  });
+
   // An outside test: an auto-responder that does not mark itself ("Thank you for your message", no
   // Auto-Submitted) filed a ticket per mail and got an acknowledgment for each: answering every
   // acknowledgment, it loops for ever (docs/adr/0035, addendum of 2026-12-04, second session).

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../event-contract';
 import { Instant, Uuid } from '../domain-values';
+import { Language } from '../support-catalogue';
 
 export const NotificationEmailReceivedV1 = defineEvent(
   'notification.email_received',
@@ -24,6 +25,12 @@ export const NotificationEmailReceivedV1 = defineEvent(
       }),
     ),
     receivedAt: Instant,
+    /**
+     * The language the mail is written in, as notification read it (`ru` when its letters are mainly
+     * Cyrillic): the ticket it files is in that language, and so is all its mail. Optional (added
+     * 2026-12-04, docs/adr/0004: not breaking); absent, intake files in its default, `en`.
+     */
+    language: Type.Optional(Language),
   }),
   'P8: an inbound mail; intake threads it onto a ticket or opens one (subject = ticket id or message id).',
 );

@@ -6,6 +6,7 @@ import { NotificationEmailReceivedV1 } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
 import { automatedReason, NEW_TICKET_WINDOW_MS, newTicketLimitReason, otherPartnersSenderReason, senderDomain, withoutAccessParticulars, type InboundMail } from '../domain/inbound-mail';
+import { mailLanguage } from '../domain/inbound-language';
 import { stripQuotedReply } from '../domain/inbound-reply-text';
 import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
 import { inboundStore, type AttachmentPointer, type InboundOutcome } from '../store/inbound.store';
@@ -127,6 +128,8 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
         text,
         attachmentPointers: attachments,
         receivedAt: receivedAt.toISOString(),
+        // The ticket a mail files is in the mail's language, and so is its mail (docs/adr/0035 addendum of 2026-12-04, second session).
+        language: mailLanguage(mail.subject, text),
       });
     }
     deps.logger.info({ inboundId, outcome: decision.outcome, reason: decision.how }, 'inbound mail received');

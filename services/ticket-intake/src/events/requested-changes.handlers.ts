@@ -84,6 +84,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     const ticket = await fileTicketIn(tx, withOutbox(outbox), {
       partnerId,
       channel: 'email',
+      // The mail's language, as notification read it; a follow-up of an older notification's event keeps its ticket's.
+      language: mail.language ?? threaded?.language,
       request: {
         subject: mail.subject.slice(0, 200) || undefined,
         description: mail.text || '(empty message)',
