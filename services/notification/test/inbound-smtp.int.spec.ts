@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
+import { TicketCreatedV1, TicketRespondedV1 } from '@tss/contracts';
 import { freePort, TestClock, waitFor } from '@tss/service-kit/testing';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
@@ -120,5 +122,38 @@ describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alo
     expect(sent.rejected).toEqual(to.slice(50));
     expect(sent.rejectedErrors?.every((e) => e.responseCode === 452 && /^452 4\.5\.3 /.test(e.response ?? ''))).toBe(true);
     expect(await notification.sut.query(`SELECT 1 FROM notification.inbound_messages WHERE message_id = '<many-1@nowhere.example>'`)).toHaveLength(1);
+  });
+
+  // An outside test: for a ticket filed by mail, later mail carried `References: <ack id>` only and
+  // dropped the requester's own first Message-ID (docs/adr/0035, addendum of 2026-12-04, second session).
+  it('RFC 5322 §3.6.4: mail about a ticket filed by mail names the requester’s first Message-ID first in References, then the acknowledgment’s', async () => {
+    await notification.sut.query(`INSERT INTO notification.partner_mail_domains (domain, partner_id, added_by, added_at) VALUES ('ola-books.example', $1, 'test', $2)`, [partnerId, clock.now()]);
+    const opening = '<opening-1@ola-books.example>';
+    const received = (await mta.sendMail({ from: 'ola@ola-books.example', to: 'support@tss.test', subject: 'Reader crashes', messageId: opening, text: 'Reader 4.2 crashes on EPUB.' })) as { response: string };
+    expect(received.response).toContain('Received: new_ticket');
+
+    // Intake files it (channel email) and publishes ticket.created, as it does for mail.
+    const ticketId = randomUUID();
+    await notification.publish(TicketCreatedV1, ticketId, {
+      partnerId,
+      sequence: 1,
+      reference: 'TSS-OLA00-ABCDE',
+      channel: 'email',
+      product: 'reader',
+      productVersion: '4.2',
+      level: 'standard',
+      subject: 'Reader crashes',
+      requester: { email: 'ola@ola-books.example', id: 'mail:ola@ola-books.example' },
+      missingDetails: [],
+      receivedAt: clock.now().toISOString(),
+    });
+    const ack = await sink.nthMailTo('ola@ola-books.example');
+    expect(ack.inReplyTo).toBe(opening);
+    expect(ack.references).toBe(opening);
+
+    await notification.publish(TicketRespondedV1, ticketId, { partnerId, sequence: 2, messageId: randomUUID(), respondedAt: clock.now().toISOString(), authorId: 'agent-1', body: 'Update to 4.2.2.' });
+    const reply = await sink.nthMailTo('ola@ola-books.example', 2);
+    expect(reply.inReplyTo).toBe(ack.messageId);
+    expect(reply.references).toEqual([opening, ack.messageId]);
   });
 });

@@ -31,3 +31,12 @@ export const domainOf = (address: string): string => /@([^>\s]+)>?\s*$/.exec(add
 
 /** The address of a From such as `TSS Support <support@example.com>` (or a bare one), lower-cased. */
 export const addressOf = (from: string): string => (/<([^<>\s]+)>\s*$/.exec(from)?.[1] ?? from.trim()).toLowerCase();
+
+/**
+ * RFC 5322 §3.6.4: a reply's References are its parent's References followed by the parent's
+ * Message-ID. Our mail answers our first mail of the ticket (`inReplyTo`), which itself answered the
+ * requester's opening mail when the ticket was filed by mail (`parentInReplyTo`): that one comes
+ * first, so the requester's client threads everything under the mail they wrote.
+ */
+export const threadReferences = (inReplyTo: string, parentInReplyTo: string | null): string[] =>
+  parentInReplyTo && parentInReplyTo !== inReplyTo ? [parentInReplyTo, inReplyTo] : [inReplyTo];

@@ -185,9 +185,16 @@ export const mailStore = {
    * send timer): one statement in a transaction of its own, released at once (issue #11: a
    * BEGIN, a locking read and a COMMIT per mail before).
    */
-  async readCommitted(db: Pick<EntityManager, 'query'>, id: string): Promise<MailRow | undefined> {
-    const rows = (await db.query(`SELECT * FROM "${S}".mail_messages WHERE id = $1 FOR UPDATE`, [id])) as RawMail[];
-    return rows[0] && toMail(rows[0]);
+  async readCommitted(db: Pick<EntityManager, 'query'>, id: string): Promise<(MailRow & { parentInReplyTo: string | null }) | undefined> {
+    // The mail it answers, if that is ours, and what that one answered: References names both
+    // (RFC 5322 §3.6.4). One statement still; only the mail's own row is locked.
+    const rows = (await db.query(
+      `SELECT m.*, parent.in_reply_to AS parent_in_reply_to
+         FROM "${S}".mail_messages m LEFT JOIN "${S}".mail_messages parent ON parent.message_id = m.in_reply_to
+        WHERE m.id = $1 FOR UPDATE OF m`,
+      [id],
+    )) as (RawMail & { parent_in_reply_to: string | null })[];
+    return rows[0] && { ...toMail(rows[0]), parentInReplyTo: rows[0].parent_in_reply_to };
   },
 
   /**

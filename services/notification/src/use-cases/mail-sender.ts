@@ -6,7 +6,7 @@ import type { Outbox, OutboxDraft } from '@tss/messaging';
 import { GroupCommit, inTransaction } from '@tss/persistence';
 import type { Clock } from '@tss/service-kit';
 import type { FiredTimer, TimerBatchHandler, TimerHandler, TimerStore } from '@tss/timers';
-import { MAIL_MAX_ATTEMPTS, mailRetryDelayMs, type SendOutcome } from '../domain/mail-delivery';
+import { MAIL_MAX_ATTEMPTS, mailRetryDelayMs, threadReferences, type SendOutcome } from '../domain/mail-delivery';
 import { mailStore, type MailRow } from '../store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId } from './mail-queue';
 import type { MailTransport } from './mail-transport';
@@ -120,7 +120,7 @@ export class MailSender {
       text: mail.textBody,
       html: mail.htmlBody,
       messageId: mail.messageId,
-      ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: [mail.inReplyTo] } : {}),
+      ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: threadReferences(mail.inReplyTo, mail.parentInReplyTo) } : {}),
     });
     if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response });
     else await inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome));
