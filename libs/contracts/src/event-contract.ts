@@ -19,6 +19,14 @@ export interface EventContract<TType extends string = string, TData extends TSch
   readonly description: string;
 }
 
+/**
+ * P9: the one `data` field an event may carry for its consumers only, never for the record. The
+ * platform delivers it, then removes it from the copies it keeps at rest: the producer's outbox row
+ * as it is published, the in-process log's entry once every group reading its topic has committed
+ * it (docs/adr/0070). The rest of `data` must make sense without it.
+ */
+export const IN_TRANSIT_FIELD = 'inTransit';
+
 export type EventData<C> = C extends EventContract<string, infer S> ? Static<S> : never;
 
 const topicFor = (type: string): string => `tss.${type.slice(0, type.indexOf('.'))}`;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
-import { TicketAcceptedV1 } from '@tss/contracts';
+import { NotificationEmailReceivedV1, TicketAcceptedV1 } from '@tss/contracts';
 import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { systemClock } from '@tss/service-kit';
@@ -59,6 +59,23 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
   const writeEvent = (ticketId = randomUUID()) =>
     otherReplica().run((tx) => outbox.add(tx, TicketAcceptedV1, ticketId, { partnerId: randomUUID(), sequence: 2, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' }));
 
+  /** A mail's event whose data carries a password in transit only (P9, docs/adr/0070). */
+  const PASSWORD = 'InTransit#4711';
+  const writeMailEvent = () =>
+    otherReplica().run((tx) =>
+      new Outbox({ service: 'notification', schema: SCHEMA, clock: systemClock }).add(tx, NotificationEmailReceivedV1, randomUUID(), {
+        messageId: `<${randomUUID()}@example.test>`,
+        from: 'ann@example.test',
+        subject: 'access',
+        text: 'password: [access particulars removed]',
+        inTransit: { subject: 'access', text: `password: ${PASSWORD}` },
+        attachmentPointers: [],
+        receivedAt: '2026-01-01T00:00:00.000Z',
+      }),
+    );
+  const keptEvent = async (eventId: string) =>
+    ((await dataSource.query(`SELECT event FROM "${SCHEMA}".outbox WHERE event_id = $1`, [eventId])) as { event: { data: Record<string, unknown> } }[])[0].event;
+
   const isPublished = async (eventId: string) =>
     ((await dataSource.query(`SELECT published_at IS NOT NULL AS published FROM "${SCHEMA}".outbox WHERE event_id = $1`, [eventId])) as { published: boolean }[])[0]
       ?.published === true;
@@ -115,6 +132,25 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     expect(await isPublished(event.id)).toBe(false);
     release();
     await waitFor('the row marked published once the transport accepted it', () => isPublished(event.id), { timeoutMs: 2_000 });
+  });
+
+  it('P9: data in transit is published, and the outbox row drops it as it is marked published (the path Kafka takes)', async () => {
+    const published: OutboundMessage[] = [];
+    const recording: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      copyFromOutbox: undefined,
+      publish: async (messages: readonly OutboundMessage[]) => {
+        await transport.publish(messages);
+        published.push(...messages);
+      },
+    });
+    const event = await writeMailEvent();
+    expect(JSON.stringify(await keptEvent(event.id))).toContain(PASSWORD); // the relay's, until published
+    startRelay(recording);
+    await waitFor('the mail event published', () => isPublished(event.id));
+    expect(published.find((m) => m.event.id === event.id)?.event.data).toMatchObject({ inTransit: { text: `password: ${PASSWORD}` } });
+    const kept = await keptEvent(event.id);
+    expect(JSON.stringify(kept)).not.toContain(PASSWORD);
+    expect(kept.data).toMatchObject({ text: 'password: [access particulars removed]', messageId: event.data.messageId });
   });
 
   it('one relay per schema: a second relay publishes nothing while the first holds the lock', async () => {
@@ -269,6 +305,46 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
       }
     });
 
+    it('P9: every group reading the topic gets the data in transit; the log drops it once the last of them committed it, the outbox at once', async () => {
+      const loggedValue = async (subject: string) =>
+        ((await dataSource.query(`SELECT convert_from(value, 'UTF8') AS value FROM "${EVENT_LOG_SCHEMA}".messages WHERE message_key = $1`, [subject])) as { value: string }[])[0]
+          ?.value;
+      const received = new Map<string, unknown>();
+      let releaseSlow!: () => void;
+      const slowMayGo = new Promise<void>((resolve) => (releaseSlow = resolve));
+      const suffix = randomUUID().slice(0, 8);
+      const fast = await transport.subscribe({ group: `fast-${suffix}`, topics: [NotificationEmailReceivedV1.topic], handle: async (m) => void received.set('fast', m.event) });
+      const slow = await transport.subscribe({
+        group: `slow-${suffix}`,
+        topics: [NotificationEmailReceivedV1.topic],
+        handle: async (m) => {
+          await slowMayGo;
+          received.set('slow', m.event);
+        },
+      });
+      try {
+        const event = await writeMailEvent();
+        startRelay();
+        await waitFor('the fast group to have it', () => received.has('fast'));
+        expect(received.get('fast')).toMatchObject({ data: { inTransit: { text: `password: ${PASSWORD}` } } });
+        expect(JSON.stringify(await keptEvent(event.id))).not.toContain(PASSWORD);
+        // The slow group has still to read it: the log keeps it whole.
+        expect(await loggedValue(event.subject)).toContain(PASSWORD);
+        releaseSlow();
+        await waitFor('the slow group to have it', () => received.has('slow'));
+        expect(received.get('slow')).toMatchObject({ data: { inTransit: { text: `password: ${PASSWORD}` } } });
+        const scrubbed = await waitFor('the log entry scrubbed', async () => {
+          const value = await loggedValue(event.subject);
+          return value !== undefined && !value.includes(PASSWORD) && value;
+        });
+        expect(JSON.parse(scrubbed)).toEqual({ ...event.data, inTransit: undefined });
+      } finally {
+        releaseSlow();
+        await fast.stop();
+        await slow.stop();
+      }
+    });
+
     it('a relay killed in the middle of a copy publishes nothing of it; the next relay publishes each event once', async () => {
       // Another appender holds the log's append lock, so the copy waits inside its statement.
       const appender = new Client({ connectionString: db.url });
@@ -281,7 +357,7 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
         // Asked on another connection: within the appender's transaction the activity view stands still.
         const waiting = async () =>
           (await dataSource.query(
-            `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE 'WITH batch AS%'`,
+            `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE 'WITH picked AS%'`,
             [`${SCHEMA}:outbox-relay`],
           )) as { pid: number }[];
         const [copying] = await waitFor('the copy waiting for the append lock', async () => {

@@ -12,8 +12,16 @@ export const NotificationEmailReceivedV1 = defineEvent(
     ticketId: Type.Optional(Uuid),
     messageId: Type.String(),
     from: Type.String(),
+    /** P9: with any access particulars cut out (`[access particulars removed]`), as notification keeps it. */
     subject: Type.String(),
+    /** P9: with any access particulars cut out, as notification keeps it. */
     text: Type.String(),
+    /**
+     * P9: the subject and text as written, present only when they held access particulars, for
+     * intake to vault and mask. In transit only (`IN_TRANSIT_FIELD`, docs/adr/0070): removed from
+     * the outbox once published and from the in-process log once consumed.
+     */
+    inTransit: Type.Optional(Type.Object({ subject: Type.String(), text: Type.String() })),
     attachmentPointers: Type.Array(
       Type.Object({
         storageKey: Type.String(),

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@tss/persistence';
 import { kafkaBindingSql } from '../kafka/cloud-event-binding';
+import { consumedValueSql } from '../outbox/in-transit-data';
 import { EVENT_LOG_SCHEMA, EventLogTables1764900000000 } from './event-log.migration';
 
 export interface LogEntry {
@@ -100,6 +101,21 @@ export class EventLog {
       `INSERT INTO "${EVENT_LOG_SCHEMA}".group_offsets (consumer_group, log_offset) VALUES ($1, $2)
        ON CONFLICT (consumer_group) DO UPDATE SET log_offset = excluded.log_offset`,
       [group, offset],
+    );
+  }
+
+  /**
+   * P9 (docs/adr/0070): drops `inTransit` from the data of the entries at `offsets` that every
+   * one of `groups` has committed; an entry some group has still to read keeps it.
+   */
+  async scrubConsumed(offsets: readonly string[], groups: readonly string[]): Promise<void> {
+    if (offsets.length === 0 || groups.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE "${EVENT_LOG_SCHEMA}".messages m SET value = ${consumedValueSql('m.value')}
+        WHERE m.log_offset = ANY($1::bigint[])
+          AND (SELECT count(*) FROM "${EVENT_LOG_SCHEMA}".group_offsets g
+                WHERE g.consumer_group = ANY($2::text[]) AND g.log_offset >= m.log_offset) = cardinality($2::text[])`,
+      [[...offsets], [...new Set(groups)]],
     );
   }
 

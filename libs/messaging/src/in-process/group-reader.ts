@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { fromKafkaMessage } from '../kafka/cloud-event-binding';
+import { carriesInTransitData } from '../outbox/in-transit-data';
 import type { InboundMessage, SubscribeOptions } from '../transport';
 import type { EventLog, LoggedEntry } from './event-log';
 
@@ -15,6 +16,11 @@ export interface GroupReaderOptions extends SubscribeOptions {
    */
   lingerMs: number;
   logger?: Logger;
+  /**
+   * After a commit: the committed entries whose data carries something in transit only, for the
+   * log to scrub once every group reading their topic has them (P9, docs/adr/0070).
+   */
+  onCommitted?: (entries: readonly { offset: string; topic: string }[]) => Promise<void>;
 }
 
 export const toInbound = (entry: LoggedEntry): InboundMessage => {
@@ -94,6 +100,7 @@ export class GroupReader {
           if (handledUpTo !== undefined) {
             await log.commit(group, handledUpTo);
             offset = handledUpTo;
+            await this.committed(batch, handledUpTo);
           }
         }
         failures = 0;
@@ -106,6 +113,13 @@ export class GroupReader {
         await this.sleep(Math.min(this.options.maxBackoffMs, 50 * 2 ** Math.min(failures, 10)), { ignoreWake: true });
       }
     }
+  }
+
+  private async committed(batch: readonly LoggedEntry[], upTo: string): Promise<void> {
+    if (!this.options.onCommitted) return;
+    const last = BigInt(upTo);
+    const inTransit = batch.filter((entry) => BigInt(entry.offset) <= last && carriesInTransitData(toInbound(entry).event));
+    if (inTransit.length > 0) await this.options.onCommitted(inTransit.map(({ offset, topic }) => ({ offset, topic })));
   }
 
   private sleep(ms: number, { ignoreWake = false } = {}): Promise<void> {

@@ -38,6 +38,8 @@ export class InProcessTransport implements EventTransport {
   private log?: EventLog;
   private databaseUrl?: string;
   private readonly readers = new Map<string, GroupReader>();
+  /** The topics each group of this process reads: who must have read an entry before it is scrubbed. */
+  private readonly topicsOf = new Map<string, readonly string[]>();
   private closed = false;
 
   constructor(private readonly options: InProcessTransportOptions = {}) {}
@@ -73,14 +75,35 @@ export class InProcessTransport implements EventTransport {
       batchSize: this.options.batchSize ?? 100,
       lingerMs: this.options.lingerMs ?? IN_PROCESS_LINGER_MS,
       logger: this.options.logger,
+      onCommitted: (entries) => this.scrubConsumed(entries),
     });
     this.readers.set(options.group, reader);
+    this.topicsOf.set(options.group, options.topics);
     return {
       stop: async () => {
         await reader.stop();
+        // Its committed offset still counts: a group stopped for a while is waited for.
         if (this.readers.get(options.group) === reader) this.readers.delete(options.group);
       },
     };
+  }
+
+  /**
+   * P9 (docs/adr/0070): once the last group reading a topic has committed an entry that carries
+   * data in transit, the log keeps it without that data. The groups are this process's (single-
+   * process mode runs them all); a failure leaves the entry as it was, and is logged.
+   */
+  private async scrubConsumed(entries: readonly { offset: string; topic: string }[]): Promise<void> {
+    const topics = new Set(entries.map((e) => e.topic));
+    for (const topic of topics) {
+      const groups = [...this.topicsOf].filter(([, read]) => read.includes(topic)).map(([group]) => group);
+      const offsets = entries.filter((e) => e.topic === topic).map((e) => e.offset);
+      try {
+        await this.openLog().scrubConsumed(offsets, groups);
+      } catch (error) {
+        this.options.logger?.warn({ err: error, topic, offsets }, 'in-process log: data in transit not scrubbed');
+      }
+    }
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {

@@ -6,6 +6,7 @@ import { contextFromCarrier, spansRecorded, traceCarrierOf, type Clock } from '@
 import { assertSchemaName, prepared } from '@tss/persistence';
 import { messagingMetrics, reportBacklog, type OutboxBacklog } from '../metrics/messaging-metrics';
 import type { EventTransport, OutboundMessage, OutboxCopy } from '../transport';
+import { publishedEventSql } from './in-transit-data';
 import { databaseUrlOf, RelaySession } from './relay-session';
 
 export interface OutboxRelayOptions {
@@ -72,7 +73,8 @@ class PublishFailed extends Error {
  * advisory lock on the relay's own connection); a ticket's events are written under its row lock,
  * so per ticket position order is sequence order (docs/adr/0013). A row is marked published only
  * after the transport acknowledged it, and no transaction is open meanwhile; a crash between the
- * two republishes it, which consumers' inboxes absorb (at-least-once, docs/adr/0003).
+ * two republishes it, which consumers' inboxes absorb (at-least-once, docs/adr/0003). Marking a
+ * row published drops its `data.inTransit`, which is for consumers only (P9, docs/adr/0070).
  */
 export class OutboxRelay {
   private readonly schema: string;
@@ -187,11 +189,16 @@ export class OutboxRelay {
   private async copyAll(session: RelaySession, copy: OutboxCopy): Promise<number> {
     let published = 0;
     for (;;) {
+      // The log takes each event as written (`picked`, read from the statement's snapshot); the
+      // outbox keeps it without its data in transit (docs/adr/0070).
       const [{ copied }] = await session.query<{ copied: number }>(
-        `WITH batch AS (
-           UPDATE "${this.schema}".outbox SET published_at = $1
-            WHERE ctid = ANY(ARRAY(SELECT ctid FROM "${this.schema}".outbox WHERE published_at IS NULL ORDER BY position LIMIT $2))
-           RETURNING position, topic, message_key, event),
+        `WITH picked AS MATERIALIZED (
+           SELECT ctid AS row_id, position, topic, message_key, event FROM "${this.schema}".outbox WHERE published_at IS NULL ORDER BY position LIMIT $2),
+         marked AS (
+           UPDATE "${this.schema}".outbox SET published_at = $1, event = ${publishedEventSql('event')}
+            WHERE ctid = ANY(ARRAY(SELECT row_id FROM picked))
+           RETURNING position),
+         batch AS (SELECT p.position, p.topic, p.message_key, p.event FROM picked p JOIN marked m USING (position)),
          appended AS (${copy.appendSql('batch')})
          SELECT count(*)::int AS copied FROM appended`,
         [this.options.clock.now(), this.batchSize],
@@ -219,7 +226,7 @@ export class OutboxRelay {
   private readBatch(session: RelaySession, unmarked: readonly string[], inFlight: readonly string[]): Promise<OutboxRow[]> {
     const skip = [...unmarked, ...inFlight];
     return session.query<OutboxRow>(
-      prepared(`WITH marked AS (UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[]))
+      prepared(`WITH marked AS (UPDATE "${this.schema}".outbox SET published_at = $1, event = ${publishedEventSql('event')} WHERE position = ANY($2::bigint[]))
        SELECT position, topic, message_key, event FROM "${this.schema}".outbox
         WHERE published_at IS NULL AND position <> ALL($3::bigint[]) ORDER BY position LIMIT $4`),
       [this.options.clock.now(), unmarked, skip, this.batchSize],
@@ -228,7 +235,10 @@ export class OutboxRelay {
 
   private async mark(session: RelaySession, positions: readonly string[]): Promise<void> {
     if (positions.length === 0) return;
-    await session.query(prepared(`UPDATE "${this.schema}".outbox SET published_at = $1 WHERE position = ANY($2::bigint[])`), [this.options.clock.now(), positions]);
+    await session.query(prepared(`UPDATE "${this.schema}".outbox SET published_at = $1, event = ${publishedEventSql('event')} WHERE position = ANY($2::bigint[])`), [
+      this.options.clock.now(),
+      positions,
+    ]);
   }
 
   /** Hands a batch to the transport, with a producer span per event, child of the request that wrote it. */

@@ -78,13 +78,14 @@ export const newTicketLimitReason = (args: { sender: string; filedInWindow: numb
     ? `${args.sender} filed ${args.filedInWindow} tickets by mail within the last hour, the most one sender may (MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR = ${args.limit}): an auto-responder's loop?`
     : undefined;
 
-/** What stands in for access particulars in mail no ticket received (P9). */
+/** What stands in for access particulars in the inbound mail notification keeps (P9). */
 export const REMOVED_PARTICULARS = '[access particulars removed]';
 
 /**
- * P9: access particulars are never shown in lists. Mail that reaches a ticket has them vaulted and
- * masked by intake; mail that reaches none (quarantined, ignored) has no vault to go to, so they are
- * cut out of what is kept and listed. The same detection as intake's (linear time, docs/adr/0061).
+ * P9: access particulars are never shown in lists, and destroying them must hold against copies.
+ * Notification keeps no mail's particulars: they are cut out of every inbound mail it stores, and
+ * out of the event's record; those of a mail that reaches a ticket travel to intake's vault in the
+ * event's `inTransit` data only (docs/adr/0070). The same detection as intake's (linear time, docs/adr/0061).
  */
 export const withoutAccessParticulars = (text: string): string => {
   const found = findCredentials(text);

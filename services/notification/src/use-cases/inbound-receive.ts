@@ -96,6 +96,10 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
   // Bytes go to blob storage before the transaction that publishes their pointers (DESIGN "Blobs").
   const attachments = forwarded ? await storeAttachments(deps.blobs, inboundId, mail) : [];
   const text = stripQuotedReply(mail.text) || mail.text;
+  // P9: what is kept (here, and in the event's record) holds no access particulars; those of a
+  // forwarded mail travel to intake's vault only in transit (docs/adr/0070).
+  const kept = { subject: withoutAccessParticulars(mail.subject), text: withoutAccessParticulars(text) };
+  const heldParticulars = kept.subject !== mail.subject || kept.text !== text;
 
   return deps.unitOfWork.run(async (tx) => {
     const inserted = await inboundStore.insert(tx, {
@@ -106,9 +110,8 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
       ticketId: decision.outcome === 'threaded' ? decision.ticketId : null,
       partnerId: forwarded ? decision.partnerId : null,
       sender: mail.from,
-      // P9: what no ticket receives keeps no particulars (intake vaults those of forwarded mail).
-      subject: forwarded ? mail.subject : withoutAccessParticulars(mail.subject),
-      textBody: forwarded ? text : withoutAccessParticulars(text),
+      subject: kept.subject,
+      textBody: kept.text,
       // A quarantined or ignored mail's files are not kept: unknown senders' bytes stay out of storage.
       attachments,
       receivedAt,
@@ -124,8 +127,9 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
         ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}),
         messageId: mail.messageId,
         from: mail.from,
-        subject: mail.subject,
-        text,
+        subject: kept.subject,
+        text: kept.text,
+        ...(heldParticulars ? { inTransit: { subject: mail.subject, text } } : {}),
         attachmentPointers: attachments,
         receivedAt: receivedAt.toISOString(),
         // The ticket a mail files is in the mail's language, and so is its mail (docs/adr/0035 addendum of 2026-12-04, second session).

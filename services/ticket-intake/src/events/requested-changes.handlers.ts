@@ -39,7 +39,9 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
   const withOutbox = (outbox: ChangeDeps['outbox']) => ({ ...deps, outbox });
 
   const emailReceived = on(NotificationEmailReceivedV1, async (event, { tx, outbox }) => {
-    const mail = event.data;
+    // P9: the mail as written, particulars included, comes only in transit, for the vault to take
+    // them (message and filing hooks); without it (none held, or the copy was scrubbed) the kept text (docs/adr/0070).
+    const mail = { ...event.data, ...event.data.inTransit };
     // The Message-ID is the mail's identity: the same mail delivered twice (two inbound polls) threads once.
     if (await messageStore.hasEmailMessageId(tx, mail.messageId)) return;
     const threaded = mail.ticketId
