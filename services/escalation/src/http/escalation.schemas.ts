@@ -15,9 +15,12 @@ const ruleConditions = (Str: StringOf) =>
   Type.Object(
     {
       minThreshold: Type.Optional(Type.Number({ description: 'sla.warning: the warning threshold (fraction of the target, 0–1) is at least this' })),
-      levels: Type.Optional(Type.Array(Str({ maxLength: 40 }), { maxItems: 10, description: 'The ticket’s (or clock’s) service level is one of these' })),
+      // An empty list matches nothing: a rule that can never fire is refused, not stored.
+      levels: Type.Optional(Type.Array(Str({ maxLength: 40 }), { minItems: 1, maxItems: 10, description: 'The ticket’s (or clock’s) service level is one of these; at least one' })),
       maxScore: Type.Optional(Type.Integer({ minimum: 1, maximum: 5, description: 'rating.submitted: the score is at most this' })),
-      commentPhrases: Type.Optional(Type.Array(Str({ maxLength: 200 }), { maxItems: 50, description: 'rating.submitted: the comment contains one of these (case-insensitive)' })),
+      commentPhrases: Type.Optional(
+        Type.Array(Str({ maxLength: 200 }), { minItems: 1, maxItems: 50, description: 'rating.submitted: the comment contains one of these (case-insensitive); at least one' }),
+      ),
       phoneSupport: Type.Optional(Type.Boolean({ description: 'sla.clock_started: the agreement includes phone support at the clock’s level' })),
     },
     { additionalProperties: false },
