@@ -119,7 +119,7 @@ describe('quality report (issue #13)', () => {
     expect((await report('groupBy=agent', rating.sut.token({ kind: 'staff', sub: 'quality-1', roles: ['quality'], scope: 'reports:read' }))).body.total).toMatchObject({ ratings: 0 });
   });
 
-  it('CSV with Accept: text/csv: a header named after the grouping, one line per group (RFC 4180)', async () => {
+  it('CSV with Accept: text/csv: a header named after the grouping, one line per group and a last line `(total)` (RFC 4180)', async () => {
     const response = await report(`from=${start}&to=2026-05-05T00:00:00.000Z&groupBy=agent`, rating.sut.token({ kind: 'staff', sub: 'q', roles: ['quality'], scope: 'reports:read' }), 'text/csv');
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -130,9 +130,20 @@ describe('quality report (issue #13)', () => {
         'agent-a,2,100,4.5,0,3,2,0,0,2,0,100',
         'agent-b,1,0,2,1,1,1,1,100,0,1,0',
         ',0,,,0,0,1,0,0,0,0,',
+        '(total),3,66.7,3.67,1,4,4,1,25,2,1,66.7',
         '',
       ].join('\r\n'),
     );
+    // docs/rating.md: one row per group "and a total", in CSV as in JSON's `total`.
+    const byLevel = await report(`from=${start}&to=2026-05-05T00:00:00.000Z&groupBy=level`, rating.sut.token({ kind: 'staff', sub: 'q', roles: ['quality'], scope: 'reports:read' }), 'text/csv');
+    expect(byLevel.text.split('\r\n')).toEqual([
+      'level,ratings,csatPercent,averageScore,notSolved,responses,surveys,reopened,reopenRatePercent,slaMet,slaBreached,slaCompliancePercent',
+      'consulting,0,,,0,0,1,0,0,0,0,',
+      'emergency,1,0,2,1,1,1,1,100,0,1,0',
+      'standard,2,100,4.5,0,3,2,0,0,2,0,100',
+      '(total),3,66.7,3.67,1,4,4,1,25,2,1,66.7',
+      '',
+    ]);
     const json = await report(`groupBy=agent`, rating.sut.token({ kind: 'staff', sub: 'q', roles: ['quality'], scope: 'reports:read' }), 'text/csv;q=0.5, application/json');
     expect(json.headers['content-type']).toContain('application/json');
   });

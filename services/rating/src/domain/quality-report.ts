@@ -67,6 +67,18 @@ const csvField = (value: string | number | null): string => {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
-/** A header line named after the grouping, one line per group, CRLF line ends; empty cells for figures there are none of. */
-export const qualityCsv = (groupBy: QualityGrouping, rows: readonly QualityRow[]): string =>
-  [[groupBy, ...QUALITY_COLUMNS].join(','), ...rows.map((r) => [csvField(r.key), ...QUALITY_COLUMNS.map((c) => csvField(r[c]))].join(','))].map((line) => `${line}\r\n`).join('');
+/**
+ * What the total line has in its key cell. No key can be it: levels and products are fixed words,
+ * partner ids are uuids, agent ids are the gateway's client ids, and a group with no key has an
+ * empty cell.
+ */
+export const CSV_TOTAL_KEY = '(total)';
+
+/**
+ * A header line named after the grouping, one line per group, then the total line (key
+ * `(total)`, JSON's `total`); CRLF line ends; empty cells for figures there are none of.
+ */
+export const qualityCsv = (groupBy: QualityGrouping, rows: readonly QualityRow[], total: QualityRow): string => {
+  const line = (key: string | null, r: QualityRow) => [csvField(key), ...QUALITY_COLUMNS.map((c) => csvField(r[c]))].join(',');
+  return [[groupBy, ...QUALITY_COLUMNS].join(','), ...rows.map((r) => line(r.key, r)), line(CSV_TOTAL_KEY, total)].map((l) => `${l}\r\n`).join('');
+};

@@ -46,6 +46,7 @@ export const qualityReportRoutes = (deps: { dataSource: DataSource; clock: Clock
         tags: ['tickets'],
         operationId: 'getQualityReport',
         summary: 'Quality per agent, level, product or partner: CSAT, average score, ratings, responses, reopen rate, SLA compliance; CSV with Accept: text/csv',
+        description: 'JSON: one entry of `groups` per group and the `total`. CSV: a header line (the grouping, then the columns), one line per group, and a last line whose first cell is `(total)`: the total.',
         querystring: Type.Object({
           from: Type.Optional(Type.String({ format: 'date-time', description: 'Facts at or after it; default 30 days before `to`' })),
           to: Type.Optional(Type.String({ format: 'date-time', description: 'Facts before it; default now (inclusive)' })),
@@ -78,10 +79,11 @@ export const qualityReportRoutes = (deps: { dataSource: DataSource; clock: Clock
       const end = request.query.to ? to : new Date(now.getTime() + 1);
       const figures = await qualityReportStore.figures(deps.dataSource.manager, { from, to: end, groupBy, ...(request.query.partner ? { partnerId: request.query.partner } : {}) });
       const groups = figures.groups.map((g) => qualityRow(g.key, g.counts));
+      const total = qualityRow(null, figures.total);
       if (negotiateMediaType(request, reply, ['application/json', 'text/csv']) === 'text/csv') {
-        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="quality-report-${groupBy}.csv"`).send(qualityCsv(groupBy, groups));
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="quality-report-${groupBy}.csv"`).send(qualityCsv(groupBy, groups, total));
       }
-      return reply.type('application/json').send({ from: from.toISOString(), to: to.toISOString(), groupBy, groups, total: qualityRow(null, figures.total) });
+      return reply.type('application/json').send({ from: from.toISOString(), to: to.toISOString(), groupBy, groups, total });
     },
   );
 };
