@@ -158,6 +158,39 @@ describe('quality report (issue #13)', () => {
     expect((await report('groupBy=agent', staff, 'text/csv')).headers.vary).toMatch(/\bAccept\b/);
   });
 
+  it('a product filter: only that product\'s facts, in the groups and the total', async () => {
+    const range = `from=${start}&to=2026-05-05T00:00:00.000Z`;
+    // A fresh token: an earlier test moved the clock past the first one's expiry.
+    const staff = rating.sut.token({ kind: 'staff', sub: 'q', roles: ['quality'], scope: 'reports:read' });
+    const reader = await report(`${range}&groupBy=partner&product=reader`, staff);
+    expect(reader.status).toBe(200);
+    expect(reader.body.groups).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key: acme, ratings: 1, responses: 1, surveys: 1 }), expect.objectContaining({ key: rival, ratings: 1, responses: 2, surveys: 1 })]),
+    );
+    expect(reader.body.groups).toHaveLength(2);
+    expect(reader.body.total).toMatchObject({ ratings: 2, averageScore: 4.5, responses: 3, surveys: 2, slaMet: 2, slaBreached: 0 });
+    const player = await report(`${range}&groupBy=level&product=player`, staff);
+    expect(player.body.groups.map((g: { key: string }) => g.key)).toEqual(['emergency']);
+    expect(player.body.total).toMatchObject({ ratings: 1, slaBreached: 1 });
+  });
+
+  it('a parameter the report does not know (or a product that is none) is a 400 naming it, never the unfiltered report', async () => {
+    const staff = rating.sut.token({ kind: 'staff', sub: 'q', roles: ['quality'], scope: 'reports:read' });
+    for (const [query, pointer] of [
+      ['groupBy=agent&foo=bar', '/'],
+      ['groupBy=agent&level=standard', '/'],
+      ['groupBy=agent&product=kindle', '/product'],
+    ]) {
+      const response = await report(query, staff);
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(response.body.errors[0]).toMatchObject({ in: 'querystring', pointer });
+      if (pointer === '/') expect(response.body.errors[0].additionalProperty).toBe(query.split('&')[1].split('=')[0]);
+      const csv = await report(query, staff, 'text/csv');
+      expect(csv.status).toBe(400);
+    }
+  });
+
   it('only staff with reports:read or admin; bad periods and groupings are 400', async () => {
     const partner = rating.sut.token({ kind: 'partner', partner_id: acme, scope: 'tickets:read reports:read' });
     const agent = rating.sut.token({ kind: 'staff', sub: 'agent-a', roles: ['agent'], scope: 'tickets:read tickets:write' });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
-import { StringEnum } from '@tss/contracts';
+import { Product, StringEnum } from '@tss/contracts';
 import { failureResponses, negotiateMediaType, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { QualityGroupings, qualityCsv, qualityRow, type QualityGrouping } from '../domain/quality-report';
 import { qualityReportStore } from '../store/quality-report.store';
@@ -47,12 +47,17 @@ export const qualityReportRoutes = (deps: { dataSource: DataSource; clock: Clock
         operationId: 'getQualityReport',
         summary: 'Quality per agent, level, product or partner: CSAT, average score, ratings, responses, reopen rate, SLA compliance; CSV with Accept: text/csv',
         description: 'JSON: one entry of `groups` per group and the `total`. CSV: a header line (the grouping, then the columns), one line per group, and a last line whose first cell is `(total)`: the total.',
-        querystring: Type.Object({
-          from: Type.Optional(Type.String({ format: 'date-time', description: 'Facts at or after it; default 30 days before `to`' })),
-          to: Type.Optional(Type.String({ format: 'date-time', description: 'Facts before it; default now (inclusive)' })),
-          groupBy: StringEnum<QualityGrouping>(QualityGroupings, { default: 'agent' }),
-          partner: Type.Optional(Type.String({ format: 'uuid', description: "Only this partner's tickets" })),
-        }),
+        // A filter not applied must not answer everything: an unknown parameter is a 400 naming it, as on GET /v1/tickets.
+        querystring: Type.Object(
+          {
+            from: Type.Optional(Type.String({ format: 'date-time', description: 'Facts at or after it; default 30 days before `to`' })),
+            to: Type.Optional(Type.String({ format: 'date-time', description: 'Facts before it; default now (inclusive)' })),
+            groupBy: StringEnum<QualityGrouping>(QualityGroupings, { default: 'agent' }),
+            partner: Type.Optional(Type.String({ format: 'uuid', description: "Only this partner's tickets" })),
+            product: Type.Optional(Product),
+          },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Unsafe<unknown>({
             description: 'The report',
@@ -77,7 +82,13 @@ export const qualityReportRoutes = (deps: { dataSource: DataSource; clock: Clock
       const groupBy = request.query.groupBy;
       // Without `to`, the period runs up to and including now.
       const end = request.query.to ? to : new Date(now.getTime() + 1);
-      const figures = await qualityReportStore.figures(deps.dataSource.manager, { from, to: end, groupBy, ...(request.query.partner ? { partnerId: request.query.partner } : {}) });
+      const figures = await qualityReportStore.figures(deps.dataSource.manager, {
+        from,
+        to: end,
+        groupBy,
+        ...(request.query.partner ? { partnerId: request.query.partner } : {}),
+        ...(request.query.product ? { product: request.query.product } : {}),
+      });
       const groups = figures.groups.map((g) => qualityRow(g.key, g.counts));
       const total = qualityRow(null, figures.total);
       if (negotiateMediaType(request, reply, ['application/json', 'text/csv']) === 'text/csv') {

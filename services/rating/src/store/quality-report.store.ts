@@ -38,8 +38,8 @@ const countsOf = (r: Row): QualityCounts => ({
 const EMPTY: QualityCounts = { ratings: 0, satisfied: 0, scoreSum: 0, notSolved: 0, responses: 0, surveys: 0, reopened: 0, slaMet: 0, slaBreached: 0 };
 
 export const qualityReportStore = {
-  /** The facts in [from, to), per group and in total (one scan: GROUPING SETS). */
-  async figures(tx: EntityManager, q: { from: Date; to: Date; groupBy: QualityGrouping; partnerId?: string }): Promise<QualityFigures> {
+  /** The facts in [from, to), of one partner and one product if given, per group and in total (one scan: GROUPING SETS). */
+  async figures(tx: EntityManager, q: { from: Date; to: Date; groupBy: QualityGrouping; partnerId?: string; product?: string }): Promise<QualityFigures> {
     const column = GROUP_COLUMN[q.groupBy];
     const rows: Row[] = await tx.query(
       `SELECT ${column} AS key, GROUPING(${column}) = 1 AS total,
@@ -53,10 +53,10 @@ export const qualityReportStore = {
               count(*) FILTER (WHERE kind = 'sla_met')               AS sla_met,
               count(*) FILTER (WHERE kind = 'sla_breached')          AS sla_breached
          FROM rating.quality_facts
-        WHERE at >= $1 AND at < $2 AND ($3::uuid IS NULL OR partner_id = $3)
+        WHERE at >= $1 AND at < $2 AND ($3::uuid IS NULL OR partner_id = $3) AND ($4::text IS NULL OR product = $4)
         GROUP BY GROUPING SETS ((${column}), ())
         ORDER BY total, key NULLS LAST`,
-      [q.from, q.to, q.partnerId ?? null],
+      [q.from, q.to, q.partnerId ?? null, q.product ?? null],
     );
     const total = rows.find((r) => r.total);
     return { groups: rows.filter((r) => !r.total).map((r) => ({ key: r.key, counts: countsOf(r) })), total: total ? countsOf(total) : EMPTY };
