@@ -1,11 +1,16 @@
 import { ServiceLevels, type ServiceLevel } from '@tss/contracts';
 
+/** The outcome columns split `owed`: met + breached + cancelled + open = owed (each clock counted once, by its status). */
 export interface ReportRow {
   level: ServiceLevel;
   owed: number;
+  /** Answered before the due time. */
   met: number;
+  /** Due time passed with no response, whatever happened after (still unanswered, answered late, no longer owed). */
   breached: number;
+  /** No response owed any more, before the due time. */
   cancelled: number;
+  /** Still running, not yet breached. */
   open: number;
   /** met / (met + breached), in percent with one decimal; null when no clock has ended either way. */
   compliancePercent: number | null;

@@ -10,11 +10,13 @@ import { slaReportStore } from '../store/sla-report.store';
 const Figure = Type.Union([Type.Integer(), Type.Null()]);
 const ReportRowView = Type.Object({
   level: ServiceLevel,
-  owed: Type.Integer({ description: 'Responses owed: clocks started in the period.' }),
-  met: Type.Integer(),
-  breached: Type.Integer(),
-  cancelled: Type.Integer({ description: 'No response owed any more before the due time (P10, resolution, closure).' }),
-  open: Type.Integer(),
+  owed: Type.Integer({ description: 'Responses owed: clocks started in the period. met + breached + cancelled + open = owed: each clock counts in exactly one of them.' }),
+  met: Type.Integer({ description: 'Answered before the due time (P5).' }),
+  breached: Type.Integer({
+    description: 'The due time passed with no response, whatever happened after: still unanswered, answered late, or no response owed any more (resolved, closed, a wait on the requester) after the breach.',
+  }),
+  cancelled: Type.Integer({ description: 'No response owed any more before the due time (P10 wait on the requester, resolution, closure, feature request).' }),
+  open: Type.Integer({ description: 'Still running and not yet breached: owed, not due yet. A breached clock still unanswered is counted in `breached`, not here.' }),
   compliancePercent: Type.Union([Type.Number(), Type.Null()], { description: 'met / (met + breached), percent.' }),
   medianResponseMs: Figure,
   p90ResponseMs: Figure,
@@ -39,6 +41,8 @@ export const slaReportRoutes = (deps: { dataSource: DataSource; clock: Clock }) 
         tags: ['sla'],
         operationId: 'getSlaReport',
         summary: 'SLA compliance per level: responses owed, met, breached, median and p90 response times (P5); CSV with Accept: text/csv',
+        description:
+          'Per level, the response clocks started in [from, to). The outcome columns split `owed`, each clock counted once by where it stands: `met` (answered in time), `breached` (due time passed with no response, whatever happened after), `cancelled` (no response owed any more before the due time) and `open` (running, not yet breached); met + breached + cancelled + open = owed. The CSV has the same columns.',
         // A filter not applied must not answer everything: an unknown parameter is a 400 naming it, as on GET /v1/tickets.
         querystring: Type.Object(
           {

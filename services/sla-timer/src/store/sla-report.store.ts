@@ -37,6 +37,10 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 /**
  * Per level: responses owed (clocks started in the period), how they ended, response times of the
  * answered ones; and resolution times of tickets resolved in the period (P5: measured, never breached).
+ *
+ * The outcomes split `owed` by the clock's status, one each: `breached` whatever happened after
+ * (still unanswered, answered late, or no longer owed), `cancelled` only before the due time, `open`
+ * only while running and not breached. A breached clock still unanswered is not `open` as well.
  */
 export const slaReportStore = {
   async figures(tx: EntityManager, filter: SlaReportFilter): Promise<LevelFigures[]> {
@@ -46,7 +50,7 @@ export const slaReportStore = {
               count(*) FILTER (WHERE status = 'met')::int AS met,
               count(*) FILTER (WHERE status = 'breached')::int AS breached,
               count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled,
-              count(*) FILTER (WHERE stopped_at IS NULL)::int AS open,
+              count(*) FILTER (WHERE status = 'running')::int AS open,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM responded_at - started_at) * 1000) FILTER (WHERE responded_at IS NOT NULL) AS median,
               percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM responded_at - started_at) * 1000) FILTER (WHERE responded_at IS NOT NULL) AS p90
          FROM "${SLA_SCHEMA}".response_clocks WHERE ${conditions(filter, 'started_at', clockParams)} GROUP BY level`,

@@ -1,15 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import {
+  dataSchemaUri,
+  TicketCreatedV1,
+  TicketResolvedV1,
+  TicketRespondedV1,
+  TicketStatusChangedV1,
+  type EventContract,
+  type EventData,
+} from '@tss/contracts';
+import { EventConsumer, InProcessTransport } from '@tss/messaging';
+import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock } from '@tss/service-kit/testing';
+import { TimerStore, TimerWorker } from '@tss/timers';
+import { CLOCK_TIMER_KINDS, clockTimerBatchHandlers } from '../../src/events/clock-timer.handlers';
+import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
 import { slaTimerService } from '../../src/index';
+import { clockClaimLock, SLA_SCHEMA } from '../../src/store/response-clock.store';
+
+const HOUR = 3_600_000;
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** sla-timer without its own timer worker: the test fires due timers itself, when it has moved the clock. */
+const withoutWorker: ServiceModule = { ...slaTimerService, build: (deps) => ({ ...slaTimerService.build(deps), background: [] }) };
 
 // GET /v1/reports/sla (issue #10 "Reports", P5), sla-timer alone on real PostgreSQL.
 describe('the SLA report over HTTP', () => {
   const clock = new TestClock('2026-03-02T09:00:00.000Z');
   let sut: ServiceUnderTest;
 
+  let consumer: EventConsumer;
+  let worker: TimerWorker;
+  const partnerId = randomUUID();
+
   beforeAll(async () => {
-    sut = await startServiceUnderTest(slaTimerService, { clock });
+    sut = await startServiceUnderTest(withoutWorker, { clock });
+    const timers = () => new TimerStore({ schema: SLA_SCHEMA, clock });
+    consumer = new EventConsumer({
+      group: 'sla-timer-report-test',
+      schema: SLA_SCHEMA,
+      transport: new InProcessTransport(),
+      unitOfWork: sut.host.unitOfWork,
+      outbox: sut.host.outbox,
+      clock,
+      logger,
+      bindings: ticketEventHandlers({ outbox: sut.host.outbox, timers: timers() }),
+    });
+    worker = new TimerWorker({
+      dataSource: sut.host.dataSource,
+      schema: SLA_SCHEMA,
+      clock,
+      logger,
+      owner: 'report-test',
+      handlers: {},
+      batchHandlers: clockTimerBatchHandlers({ outbox: sut.host.outbox, clock, timers: timers() }),
+      claimLock: clockClaimLock(CLOCK_TIMER_KINDS),
+    });
   });
 
   afterAll(async () => {
@@ -18,6 +66,92 @@ describe('the SLA report over HTTP', () => {
 
   const quality = () => sut.token({ kind: 'staff', sub: 'quality-1', roles: ['quality'], scope: 'reports:read' });
   const report = (query: string, accept = 'application/json') => sut.http().get(`/v1/reports/sla?${query}`).auth(quality(), { type: 'bearer' }).set('accept', accept);
+
+  /** A ticket event as intake's outbox would write it, handed to sla-timer's consumer. */
+  const deliver = async <C extends EventContract>(contract: C, ticketId: string, data: EventData<C>) =>
+    expect(
+      await consumer.consume({
+        topic: contract.topic,
+        key: ticketId,
+        event: {
+          specversion: '1.0',
+          id: randomUUID(),
+          source: 'tss/ticket-intake',
+          type: contract.type,
+          time: clock.now().toISOString(),
+          subject: ticketId,
+          datacontenttype: 'application/json',
+          dataschema: dataSchemaUri(contract.type, contract.version),
+          data,
+        },
+        raw: { value: null, headers: {} },
+      }),
+    ).toBe('handled');
+  const now = () => clock.now().toISOString();
+  const file = async (): Promise<string> => {
+    const ticketId = randomUUID();
+    await deliver(TicketCreatedV1, ticketId, {
+      partnerId,
+      sequence: 1,
+      reference: 'TSS-01234-56789',
+      channel: 'api',
+      product: 'reader',
+      level: 'standard',
+      subject: 'EPUB import fails',
+      requester: { id: 'cust-1' },
+      missingDetails: [],
+      receivedAt: now(),
+    });
+    return ticketId;
+  };
+  const respond = (ticketId: string) => deliver(TicketRespondedV1, ticketId, { partnerId, sequence: 2, messageId: randomUUID(), respondedAt: now(), authorId: 'agent-1' });
+  const advance = async (ms: number) => {
+    clock.advanceMs(ms);
+    await worker.runDue();
+  };
+
+  it('P5: the outcome columns split the responses owed: met + breached + cancelled + open = owed, in JSON and CSV', async () => {
+    const from = now();
+    // Standard: 12 h to respond. One clock in each state, all started in the period.
+    const [met, breachedOpen, breachedAnswered, breachedResolved, cancelled] = [await file(), await file(), await file(), await file(), await file()];
+    await advance(1 * HOUR);
+    await respond(met); // met: answered in time
+    await advance(1 * HOUR);
+    await deliver(TicketStatusChangedV1, cancelled, { partnerId, sequence: 2, from: 'open', to: 'awaiting_customer', reason: 'cannot_reproduce', changedAt: now() }); // cancelled before its due time
+    await advance(11 * HOUR); // 13 h: the other three breached
+    await respond(breachedAnswered); // answered after the breach
+    await deliver(TicketResolvedV1, breachedResolved, { partnerId, sequence: 2, resolvedAt: now(), reopenWindowEndsAt: new Date(clock.now().getTime() + 14 * 24 * HOUR).toISOString() });
+    const running = await file(); // open: owed, not due yet
+    await advance(1 * HOUR);
+    const statuses = await sut.query<{ ticket_id: string; status: string; open: boolean }>(
+      `SELECT ticket_id, status, stopped_at IS NULL AS open FROM sla_timer.response_clocks WHERE partner_id = $1`,
+      [partnerId],
+    );
+    const of = (ticketId: string) => statuses.find((c) => c.ticket_id === ticketId);
+    // The known set: one clock each, as sla-timer recorded them.
+    expect([met, breachedOpen, breachedAnswered, breachedResolved, cancelled, running].map((t) => [of(t)?.status, of(t)?.open])).toEqual([
+      ['met', false],
+      ['breached', true],
+      ['breached', false],
+      ['breached', false],
+      ['cancelled', false],
+      ['running', true],
+    ]);
+
+    const query = `from=${from}&to=${now()}&partner=${partnerId}`;
+    const json = await report(query);
+    expect(json.status).toBe(200);
+    expect(json.body.levels).toEqual([
+      expect.objectContaining({ level: 'standard', owed: 6, met: 1, breached: 3, cancelled: 1, open: 1, compliancePercent: 25, resolved: 1 }),
+    ]);
+    const [row] = json.body.levels as { owed: number; met: number; breached: number; cancelled: number; open: number }[];
+    expect(row.met + row.breached + row.cancelled + row.open).toBe(row.owed);
+    const csv = await report(query, 'text/csv');
+    expect(csv.status).toBe(200);
+    const [header, line] = csv.text.split('\r\n');
+    expect(header.split(',').slice(0, 6)).toEqual(['level', 'owed', 'met', 'breached', 'cancelled', 'open']);
+    expect(line.split(',').slice(0, 6)).toEqual(['standard', '6', '1', '3', '1', '1']);
+  });
 
   it('a parameter the report does not know is a 400 naming it, never the unfiltered report; its own filters still apply', async () => {
     for (const query of ['foo=bar', 'level=standard&groupBy=level', 'partnerId=00000000-0000-4000-8000-000000000000']) {
