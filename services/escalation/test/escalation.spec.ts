@@ -1,4 +1,4 @@
-import { acknowledge, resolve, shouldRenotify, type Escalation } from '../src/domain/escalation';
+import { acknowledge, clockStopped, OUTCOME_ANSWERED_IN_TIME, resolve, shouldRenotify, type Escalation } from '../src/domain/escalation';
 import { etagOfVersion, ifMatchAdmitsVersion } from '../src/domain/document-version';
 import { decodeEscalationCursor, encodeEscalationCursor } from '../src/domain/escalation-cursor';
 
@@ -27,6 +27,7 @@ const escalation = (over: Partial<Escalation> = {}): Escalation => ({
   outcome: null,
   renotices: 0,
   lastNotifiedAt: at,
+  clockStoppedAt: null,
   ...over,
 });
 
@@ -51,6 +52,31 @@ describe('escalation records (issue #12)', () => {
     expect(shouldRenotify(escalation({ kind: 'emergency' }), 'closed')).toBe(false);
     expect(shouldRenotify(escalation({ kind: 'low_rating' }), 'resolved')).toBe(true);
     expect(shouldRenotify(escalation({ kind: 'team_leader' }), 'closed')).toBe(true);
+  });
+
+  it('re-notices stop once the response clock stopped, whatever the ticket', () => {
+    expect(shouldRenotify(escalation({ clockStoppedAt: at }), 'open')).toBe(false);
+    expect(shouldRenotify(escalation({ kind: 'sla_warning', causeType: 'sla.warning', clockStoppedAt: at }), 'in_progress')).toBe(false);
+  });
+
+  it('the clock stopped: an about-to-breach warning met in time is resolved saying so; breach, overdue and cancelled clocks stay for someone to take up', () => {
+    const later = new Date('2026-03-02T10:00:00Z');
+    const warning = escalation({ kind: 'sla_warning', causeType: 'sla.warning', rule: 'sla-about-to-breach' });
+    expect(clockStopped(warning, { kind: 'met', at: later })).toEqual({
+      escalation: { ...warning, status: 'resolved', resolvedAt: later, resolvedBy: null, outcome: OUTCOME_ANSWERED_IN_TIME, clockStoppedAt: later },
+      resolvedAutomatically: true,
+    });
+    expect(clockStopped(warning, { kind: 'cancelled', reason: 'responded_after_breach', at: later })).toEqual({ escalation: { ...warning, clockStoppedAt: later }, resolvedAutomatically: false });
+    expect(clockStopped(warning, { kind: 'cancelled', reason: 'awaiting_customer', at: later })).toEqual({ escalation: { ...warning, clockStoppedAt: later }, resolvedAutomatically: false });
+    for (const causeType of ['sla.breached', 'sla.overdue']) {
+      const e = escalation({ causeType });
+      expect(clockStopped(e, { kind: 'met', at: later })).toEqual({ escalation: { ...e, clockStoppedAt: later }, resolvedAutomatically: false });
+    }
+    // Acknowledged already: it stays with whoever took it up; resolved already: nothing to resolve.
+    const taken = { ...warning, status: 'acknowledged' as const, acknowledgedBy: 'lead', acknowledgedAt: at };
+    expect(clockStopped(taken, { kind: 'met', at: later }).escalation).toMatchObject({ status: 'resolved', acknowledgedBy: 'lead' });
+    const done = { ...warning, status: 'resolved' as const, resolvedBy: 'lead', resolvedAt: at, outcome: 'handled' };
+    expect(clockStopped(done, { kind: 'met', at: later })).toEqual({ escalation: { ...done, clockStoppedAt: later }, resolvedAutomatically: false });
   });
 
   it('ETags and If-Match of the versioned documents: strong comparison, so a weak tag admits nothing (RFC 9110 §13.1.1)', () => {

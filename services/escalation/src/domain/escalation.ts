@@ -28,6 +28,8 @@ export interface Escalation {
   outcome: string | null;
   renotices: number;
   lastNotifiedAt: Date;
+  /** For an escalation raised by a response clock (`sla.warning`, `sla.breached`, `sla.overdue`): when that clock stopped. */
+  clockStoppedAt: Date | null;
 }
 
 /** Who acts on an escalation: a staff member, with whether they hold `escalations:manage`. */
@@ -65,5 +67,33 @@ export const stopsWithTicket = (kind: EscalationKind): boolean => RESPONSE_KINDS
 /** Ticket statuses after which response escalations are neither raised nor re-notified. */
 export const isTicketFinished = (status: string | undefined): boolean => status === 'resolved' || status === 'closed';
 
-/** Whether the re-notice timer should send again: still open, and (for response kinds) the ticket still owes. */
-export const shouldRenotify = (e: Escalation, ticketStatus: string | undefined): boolean => e.status === 'open' && !(stopsWithTicket(e.kind) && isTicketFinished(ticketStatus));
+/**
+ * Whether the re-notice timer should send again: still open, its response clock (if it was raised
+ * for one) not stopped, and (for response kinds) the ticket still owes.
+ */
+export const shouldRenotify = (e: Escalation, ticketStatus: string | undefined): boolean =>
+  e.status === 'open' && e.clockStoppedAt === null && !(stopsWithTicket(e.kind) && isTicketFinished(ticketStatus));
+
+/** The events that raise an escalation for one response clock (cause key `clock:<id>`). */
+export const CLOCK_CAUSE_TYPES: readonly string[] = ['sla.warning', 'sla.breached', 'sla.overdue'];
+
+/** How a response clock stopped: answered in time, or no response owed any more (`responded_after_breach` included). */
+export type ClockStop = { kind: 'met'; at: Date } | { kind: 'cancelled'; reason: string; at: Date };
+
+export const OUTCOME_ANSWERED_IN_TIME = 'Answered in time: the response came before the due time (sla.met); resolved automatically.';
+
+/**
+ * The clock an escalation was raised for stopped: no re-notice is due any more, whatever happened.
+ * An about-to-breach warning whose clock was met came to nothing: it is resolved, with an outcome
+ * saying so (no one resolved it: `resolvedBy` null). Anything else stays as it is for someone to
+ * take up: a breach or an overdue clock is for the team leader to look at even once answered, and
+ * a warning whose clock was cancelled (a wait on the requester, resolution, an answer after the
+ * breach) does not say the response came in time. docs/adr/0038, addendum of 2026-12-04.
+ */
+export const clockStopped = (e: Escalation, stop: ClockStop): { escalation: Escalation; resolvedAutomatically: boolean } => {
+  const stopped: Escalation = { ...e, clockStoppedAt: e.clockStoppedAt ?? stop.at };
+  if (stop.kind === 'met' && e.causeType === 'sla.warning' && e.status !== 'resolved') {
+    return { escalation: { ...stopped, status: 'resolved', resolvedAt: stop.at, resolvedBy: null, outcome: OUTCOME_ANSWERED_IN_TIME }, resolvedAutomatically: true };
+  }
+  return { escalation: stopped, resolvedAutomatically: false };
+};

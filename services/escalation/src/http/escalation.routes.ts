@@ -39,6 +39,7 @@ export const escalationView = (e: Escalation) => ({
   outcome: e.outcome,
   renotices: e.renotices,
   lastNotifiedAt: e.lastNotifiedAt.toISOString(),
+  clockStoppedAt: iso(e.clockStoppedAt),
 });
 
 export interface EscalationRouteDeps {

@@ -175,6 +175,12 @@ export const EscalationView = Type.Object({
   outcome: Nullable(Type.String()),
   renotices: Type.Integer({ minimum: 0 }),
   lastNotifiedAt: Instant,
+  clockStoppedAt: Nullable(
+    Type.String({
+      format: 'date-time',
+      description: 'Raised for a response clock (sla.warning, sla.breached, sla.overdue): when that clock stopped (answered, or no response owed any more); its re-notices stopped then',
+    }),
+  ),
 });
 
 export const EscalationQuery = Type.Object(

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { definePart } from '@tss/runtime';
 import { causeEventHandlers } from '../events/cause-events.handlers';
+import { clockStopHandlers } from '../events/clock-stop.handlers';
 import { staffEventHandlers } from '../events/staff-events.handlers';
 import { ticketEventHandlers } from '../events/ticket-events.handlers';
 import { escalationRoutes } from '../http/escalation.routes';
@@ -8,6 +9,7 @@ import { settingsRoutes } from '../http/settings.routes';
 import { EscalationProjections1765300000000 } from '../store/migrations/1765300000000-escalation-projections';
 import { EscalationSettings1765300010000 } from '../store/migrations/1765300010000-escalation-settings';
 import { Escalations1765300020000 } from '../store/migrations/1765300020000-escalations';
+import { EscalationClockStopped1765500100000 } from '../store/migrations/1765500100000-escalation-clock-stopped';
 import { RENOTIFY_TIMER } from '../use-cases/renotice-timer';
 import { onRenoticeDue } from '../use-cases/renotify-escalation';
 
@@ -24,7 +26,7 @@ export const EscalationConfig = {
 export const escalationsPart = definePart()({
   name: 'escalations',
   config: EscalationConfig,
-  migrations: [EscalationProjections1765300000000, EscalationSettings1765300010000, Escalations1765300020000],
+  migrations: [EscalationProjections1765300000000, EscalationSettings1765300010000, Escalations1765300020000, EscalationClockStopped1765500100000],
   build: (deps) => {
     const renotifyAfterMs = deps.config.ESCALATION_RENOTIFY_AFTER_MS;
     const raise = { outbox: deps.outbox, timers: deps.timers, logger: deps.logger, renotifyAfterMs };
@@ -33,7 +35,7 @@ export const escalationsPart = definePart()({
         await app.register(settingsRoutes({ unitOfWork: deps.unitOfWork, clock: deps.clock }));
         await app.register(escalationRoutes({ unitOfWork: deps.unitOfWork, outbox: deps.outbox, timers: deps.timers, clock: deps.clock }));
       },
-      handlers: [...ticketEventHandlers(raise), ...causeEventHandlers(raise), ...staffEventHandlers()],
+      handlers: [...ticketEventHandlers(raise), ...causeEventHandlers(raise), ...clockStopHandlers(raise), ...staffEventHandlers()],
       timers: { [RENOTIFY_TIMER]: onRenoticeDue({ ...raise, clock: deps.clock }) },
     };
   },

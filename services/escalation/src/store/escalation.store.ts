@@ -4,7 +4,7 @@ import type { Escalation, EscalationStatus } from '../domain/escalation';
 import type { TargetRole } from '../domain/escalation-rules';
 
 const COLUMNS = `id, ticket_id, partner_id, kind, level, rule, cause_key, cause_event_id, cause_type, target_role, target_staff_ids, survey_id, quote, summary,
-  status, raised_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, outcome, renotices, last_notified_at`;
+  status, raised_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, outcome, renotices, last_notified_at, clock_stopped_at`;
 
 interface EscalationRow {
   id: string;
@@ -30,6 +30,7 @@ interface EscalationRow {
   outcome: string | null;
   renotices: number;
   last_notified_at: Date;
+  clock_stopped_at: Date | null;
 }
 
 const toEscalation = (r: EscalationRow): Escalation => ({
@@ -56,6 +57,7 @@ const toEscalation = (r: EscalationRow): Escalation => ({
   outcome: r.outcome,
   renotices: r.renotices,
   lastNotifiedAt: r.last_notified_at,
+  clockStoppedAt: r.clock_stopped_at,
 });
 
 export interface EscalationFilter {
@@ -78,11 +80,11 @@ export const escalationStore = {
   async insertOnce(tx: EntityManager, e: Escalation): Promise<boolean> {
     const rows: unknown[] = await tx.query(
       `INSERT INTO escalation.escalations (${COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
        ON CONFLICT ON CONSTRAINT escalations_one_per_cause DO NOTHING RETURNING id`,
       [
         e.id, e.ticketId, e.partnerId, e.kind, e.level, e.rule, e.causeKey, e.causeEventId, e.causeType, e.targetRole, e.targetStaffIds, e.surveyId, e.quote, e.summary,
-        e.status, e.raisedAt, e.acknowledgedAt, e.acknowledgedBy, e.resolvedAt, e.resolvedBy, e.outcome, e.renotices, e.lastNotifiedAt,
+        e.status, e.raisedAt, e.acknowledgedAt, e.acknowledgedBy, e.resolvedAt, e.resolvedBy, e.outcome, e.renotices, e.lastNotifiedAt, e.clockStoppedAt,
       ],
     );
     return rows.length === 1;
@@ -102,14 +104,28 @@ export const escalationStore = {
   async update(tx: EntityManager, e: Escalation): Promise<void> {
     await tx.query(
       `UPDATE escalation.escalations SET status = $2, acknowledged_at = $3, acknowledged_by = $4, resolved_at = $5, resolved_by = $6, outcome = $7,
-         renotices = $8, last_notified_at = $9, target_staff_ids = $10 WHERE id = $1`,
-      [e.id, e.status, e.acknowledgedAt, e.acknowledgedBy, e.resolvedAt, e.resolvedBy, e.outcome, e.renotices, e.lastNotifiedAt, e.targetStaffIds],
+         renotices = $8, last_notified_at = $9, target_staff_ids = $10, clock_stopped_at = $11 WHERE id = $1`,
+      [e.id, e.status, e.acknowledgedAt, e.acknowledgedBy, e.resolvedAt, e.resolvedBy, e.outcome, e.renotices, e.lastNotifiedAt, e.targetStaffIds, e.clockStoppedAt],
     );
   },
 
   /** The ticket's escalations nobody acknowledged yet (their re-notices stop when it is resolved or closed). */
   async openOfTicket(tx: EntityManager, ticketId: string): Promise<Escalation[]> {
     const rows: EscalationRow[] = await tx.query(`SELECT ${COLUMNS} FROM escalation.escalations WHERE ticket_id = $1 AND status = 'open'`, [ticketId]);
+    return rows.map(toEscalation);
+  },
+
+  /**
+   * Row-locked: the ticket's escalations raised for one response clock whose stop is not recorded
+   * yet (the ticket's index finds them; the cause key names the clock).
+   */
+  async lockOfClock(tx: EntityManager, ticketId: string, clockId: string, causeTypes: readonly string[]): Promise<Escalation[]> {
+    const rows: EscalationRow[] = await tx.query(
+      `SELECT ${COLUMNS} FROM escalation.escalations
+        WHERE ticket_id = $1 AND cause_key = $2 AND cause_type = ANY($3::text[]) AND clock_stopped_at IS NULL
+        ORDER BY id FOR UPDATE`,
+      [ticketId, `clock:${clockId}`, causeTypes],
+    );
     return rows.map(toEscalation);
   },
 

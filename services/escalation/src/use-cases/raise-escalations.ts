@@ -78,6 +78,7 @@ export const raiseFor = async (tx: EntityManager, deps: RaiseDeps, cause: RuleCa
       outcome: null,
       renotices: 0,
       lastNotifiedAt: now,
+      clockStoppedAt: null,
     };
     if (!(await escalationStore.insertOnce(tx, escalation))) {
       deps.logger.info({ rule: match.rule, causeKey: match.causeKey, eventId: cause.eventId }, 'escalation already raised for this cause');

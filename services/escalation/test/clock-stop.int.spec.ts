@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import {
+  SlaBreachedV1,
+  SlaClockCancelledV1,
+  SlaMetV1,
+  SlaOverdueV1,
+  SlaWarningV1,
+  TicketCreatedV1,
+  type EventContract,
+  type EventData,
+} from '@tss/contracts';
+import { Outbox } from '@tss/messaging';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { escalationService } from '../src';
+
+const MINUTE = 60_000;
+
+interface EscalationRow {
+  id: string;
+  kind: string;
+  rule: string;
+  status: string;
+  renotices: number;
+  resolved_by: string | null;
+  outcome: string | null;
+  clock_stopped_at: Date | null;
+}
+
+// Escalations raised for a response clock stop re-notifying once the clock stops (sla.met,
+// sla.clock_cancelled); escalation alone on real PostgreSQL, re-notices in simulated time.
+describe('escalations of a response clock that stopped', () => {
+  const clock = new TestClock('2026-03-02T09:00:00.000Z');
+  let sut: ServiceUnderTest;
+  const partnerId = randomUUID();
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(escalationService, { clock, env: { ESCALATION_RENOTIFY_AFTER_MS: String(MINUTE) } });
+  });
+
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  /** An event as its owner publishes it, written to escalation's outbox: its relay hands it to escalation's consumer. */
+  const publish = async <C extends EventContract>(contract: C, subject: string, data: EventData<C>): Promise<void> => {
+    const id = randomUUID();
+    const producer = new Outbox({ service: contract.owner, schema: 'escalation', clock });
+    await sut.host.unitOfWork.run((tx) => producer.add(tx, contract, subject, data, { id }));
+    await waitFor(`escalation handled ${contract.type} ${id}`, async () => (await sut.query(`SELECT 1 FROM escalation.inbox WHERE event_id = $1`, [id])).length === 1);
+  };
+  const ticket = async (): Promise<string> => {
+    const ticketId = randomUUID();
+    await publish(TicketCreatedV1, ticketId, {
+      partnerId,
+      sequence: 1,
+      reference: 'TSS-01234-56789',
+      channel: 'api',
+      product: 'reader',
+      level: 'standard',
+      subject: 'EPUB import fails',
+      requester: { id: 'cust-1' },
+      missingDetails: [],
+      receivedAt: clock.now().toISOString(),
+    });
+    return ticketId;
+  };
+  const clockBase = (clockId: string) => ({ partnerId, clockId, level: 'standard' as const, dueAt: '2026-03-02T21:00:00.000Z' });
+  const lateness = { latenessMs: 0, late: false };
+  const escalationsOf = (ticketId: string) => sut.query<EscalationRow>(`SELECT * FROM escalation.escalations WHERE ticket_id = $1 ORDER BY raised_at, rule`, [ticketId]);
+  const pendingRenotices = async (ticketId: string) =>
+    (
+      await sut.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM escalation.timers t JOIN escalation.escalations e ON t.id = 'escalation:' || e.id || ':renotify' WHERE e.ticket_id = $1 AND t.status = 'pending'`,
+        [ticketId],
+      )
+    )[0].n;
+  const renoticesSent = async (ticketId: string) =>
+    (await sut.query<{ n: number }>(`SELECT count(*)::int AS n FROM escalation.outbox WHERE event_type = 'escalation.renotified' AND message_key = $1`, [ticketId]))[0].n;
+  /** Moves the clock one re-notice interval and waits until the worker sent `expected` re-notices in all for the ticket. */
+  const oneInterval = async (ticketId: string, expected: number) => {
+    clock.advanceMs(MINUTE);
+    await waitFor(`${expected} re-notices of ${ticketId}`, async () => (await renoticesSent(ticketId)) === expected);
+  };
+  /** Several intervals with nothing to send: the worker ran (nothing pending is due) and the count stayed. */
+  const quietIntervals = async (ticketId: string, sent: number) => {
+    for (let i = 0; i < 5; i += 1) {
+      clock.advanceMs(MINUTE);
+      await waitFor('no re-notice due', async () => (await sut.query(`SELECT 1 FROM escalation.timers WHERE status = 'pending' AND due_at <= $1`, [clock.now()])).length === 0);
+    }
+    expect(await renoticesSent(ticketId)).toBe(sent);
+  };
+
+  it('about to breach, then answered in time (sla.met): the escalation is resolved as answered in time, and re-notices stop', async () => {
+    const ticketId = await ticket();
+    const clockId = randomUUID();
+    await publish(SlaWarningV1, ticketId, { ...clockBase(clockId), remainingMs: 72 * MINUTE, threshold: 0.9, ...lateness });
+    const [raised] = await escalationsOf(ticketId);
+    expect(raised).toMatchObject({ rule: 'sla-about-to-breach', kind: 'sla_warning', status: 'open' });
+    await oneInterval(ticketId, 1);
+
+    await publish(SlaMetV1, ticketId, { ...clockBase(clockId), respondedAt: clock.now().toISOString() });
+    const [after] = await escalationsOf(ticketId);
+    expect(after).toMatchObject({ status: 'resolved', resolved_by: null, clock_stopped_at: clock.now() });
+    expect(after.outcome).toMatch(/in time/);
+    const resolvedEvents = await sut.query<{ data: Record<string, unknown> }>(
+      `SELECT event->'data' AS data FROM escalation.outbox WHERE event_type = 'escalation.resolved' AND event->'data'->>'escalationId' = $1`,
+      [raised.id],
+    );
+    expect(resolvedEvents).toEqual([{ data: expect.objectContaining({ escalationId: raised.id, outcome: after.outcome, resolvedAt: clock.now().toISOString() }) }]);
+    expect(resolvedEvents[0].data).not.toHaveProperty('resolvedBy');
+    expect(await pendingRenotices(ticketId)).toBe(0);
+    await quietIntervals(ticketId, 1);
+  });
+
+  it('breached and overdue, then answered late (sla.clock_cancelled responded_after_breach): re-notices stop, the escalations stay open for the team leader', async () => {
+    const ticketId = await ticket();
+    const clockId = randomUUID();
+    await publish(SlaWarningV1, ticketId, { ...clockBase(clockId), remainingMs: 72 * MINUTE, threshold: 0.9, ...lateness });
+    await publish(SlaBreachedV1, ticketId, { ...clockBase(clockId), breachedAt: clock.now().toISOString(), ...lateness });
+    await publish(SlaOverdueV1, ticketId, { ...clockBase(clockId), overdueMs: 0, ...lateness });
+    expect((await escalationsOf(ticketId)).map((e) => e.rule).sort()).toEqual(['sla-about-to-breach', 'sla-breach', 'sla-overdue']);
+    await oneInterval(ticketId, 3);
+
+    await publish(SlaClockCancelledV1, ticketId, { ...clockBase(clockId), cancelledAt: clock.now().toISOString(), reason: 'responded_after_breach', respondedAt: clock.now().toISOString() });
+    expect((await escalationsOf(ticketId)).map((e) => [e.rule, e.status, e.clock_stopped_at])).toEqual(
+      ['sla-about-to-breach', 'sla-breach', 'sla-overdue'].map((rule) => [rule, 'open', clock.now()]).sort(),
+    );
+    expect(await pendingRenotices(ticketId)).toBe(0);
+    await quietIntervals(ticketId, 3);
+    // Still there to be taken up: the team leader looks at a breach.
+    expect((await escalationsOf(ticketId)).every((e) => e.status === 'open')).toBe(true);
+  });
+
+  it('another clock of the same ticket stopping leaves this clock’s escalations calling', async () => {
+    const ticketId = await ticket();
+    const [breachedClock, otherClock] = [randomUUID(), randomUUID()];
+    await publish(SlaBreachedV1, ticketId, { ...clockBase(breachedClock), breachedAt: clock.now().toISOString(), ...lateness });
+    await publish(SlaMetV1, ticketId, { ...clockBase(otherClock), respondedAt: clock.now().toISOString() });
+    await oneInterval(ticketId, 1);
+    expect(await escalationsOf(ticketId)).toEqual([expect.objectContaining({ rule: 'sla-breach', status: 'open', clock_stopped_at: null })]);
+    expect(await pendingRenotices(ticketId)).toBe(1);
+  });
+});
