@@ -12,6 +12,7 @@ import { CreateMail1765200200000 } from '../store/migrations/1765200200000-creat
 import { MailResolution1765200210000 } from '../store/migrations/1765200210000-mail-resolution';
 import { CreateInboundMail1765200220000 } from '../store/migrations/1765200220000-create-inbound-mail';
 import { InboundNewTicketsBySender1765300460000 } from '../store/migrations/1765300460000-inbound-new-tickets-by-sender';
+import { MaskKeptMail1765300490000 } from '../store/migrations/1765300490000-mask-kept-mail';
 import { MailSiteRequester1765300400000 } from '../store/migrations/1765300400000-mail-site-requester';
 import { StaffAndEscalationNotices1765300410000 } from '../store/migrations/1765300410000-staff-and-escalation-notices';
 import { escalationNoticeHandlers } from '../events/escalation-notice.handlers';
@@ -83,7 +84,7 @@ export const mailPart = defineNotificationPart({
   config: { ...MAIL_CONFIG, ...BlobStorageEnv, ...SiteLinkEnv },
   // Where inbound mail's attachments go: the same storage intake reads (DESIGN "Blobs"), the same settings.
   configProblems: (config) => [...blobStorageConfigProblems(config), ...SiteLinkKeys.problems(config)],
-  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000, StaffAndEscalationNotices1765300410000, InboundNewTicketsBySender1765300460000],
+  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000, StaffAndEscalationNotices1765300410000, InboundNewTicketsBySender1765300460000, MaskKeptMail1765300490000],
   build: (deps) => {
     const c = deps.config;
     const transport = c.MAIL_SMTP_HOST
