@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { toStorableText } from '@tss/contracts';
+import { storableHeaderText, storableMessageId } from '../domain/inbound-header-text';
 import type { InboundMail } from '../domain/inbound-mail';
 
 const firstAddress = (from: AddressObject | AddressObject[] | undefined): string | undefined => {
   const list = Array.isArray(from) ? from : from ? [from] : [];
-  return list.flatMap((a) => a.value).find((v) => v.address)?.address?.toLowerCase();
+  const address = list.flatMap((a) => a.value).find((v) => v.address)?.address;
+  return address === undefined ? undefined : storableHeaderText(address).toLowerCase() || undefined;
 };
 
 /** Header lines as written, unfolded: the value after the first colon. */
@@ -12,13 +15,14 @@ const rawHeaders = (parsed: ParsedMail): Map<string, string> => {
   const headers = new Map<string, string>();
   for (const { key, line } of parsed.headerLines) {
     if (headers.has(key)) continue;
-    headers.set(key.toLowerCase(), line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
+    // Values end up in the recorded reason of ignored mail (`Auto-Submitted: …`): made storable here.
+    headers.set(key.toLowerCase(), storableHeaderText(line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ')).trim());
   }
   return headers;
 };
 
 /** Text as the requester wrote it; HTML-only mail converted by mailparser (html-to-text). */
-const textOf = (parsed: ParsedMail): string => (parsed.text ?? '').replace(/\u0000/g, '').trim();
+const textOf = (parsed: ParsedMail): string => toStorableText(parsed.text ?? '').trim();
 
 export type ParseFailure = { kind: 'unreadable'; detail: string };
 
@@ -33,20 +37,27 @@ export const parseInboundMail = async (raw: Buffer): Promise<{ ok: true; mail: I
   const from = firstAddress(parsed.from);
   if (!from) return { ok: false, failure: { kind: 'unreadable', detail: 'The mail has no From address.' } };
   const references = parsed.references === undefined ? [] : Array.isArray(parsed.references) ? parsed.references : parsed.references.split(/\s+/);
+  const inReplyTo = storableMessageId(parsed.inReplyTo);
   return {
     ok: true,
     mail: {
       // A mail without a Message-ID is identified by its bytes, so a second delivery is still recognised.
-      messageId: parsed.messageId ?? `<sha256.${createHash('sha256').update(raw).digest('hex')}@inbound.tss>`,
+      // Header values and attachment names are made storable: PostgreSQL refuses a NUL, and a mail is
+      // never a 500 or a 451 for one (docs/adr/0035-mail.md, addendum of 2026-12-04).
+      messageId: storableMessageId(parsed.messageId) ?? `<sha256.${createHash('sha256').update(raw).digest('hex')}@inbound.tss>`,
       from,
-      subject: (parsed.subject ?? '').replace(/\u0000/g, ''),
+      subject: storableHeaderText(parsed.subject ?? ''),
       text: textOf(parsed),
-      ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo.trim() } : {}),
-      references: references.filter((r) => r.length > 0),
+      ...(inReplyTo ? { inReplyTo } : {}),
+      references: references.map(storableMessageId).filter((r): r is string => r !== undefined),
       headers: rawHeaders(parsed),
       attachments: parsed.attachments
         .filter((a) => a.contentDisposition !== 'inline' || !a.related)
-        .map((a) => ({ filename: a.filename ?? 'attachment', contentType: a.contentType, content: a.content })),
+        .map((a) => ({
+          filename: storableHeaderText(a.filename ?? '').trim() || 'attachment',
+          contentType: storableHeaderText(a.contentType).trim() || 'application/octet-stream',
+          content: a.content,
+        })),
     },
   };
 };
