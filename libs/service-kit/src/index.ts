@@ -4,6 +4,7 @@ export * from './config';
 export * from './problem';
 export * from './infrastructure-errors';
 export * from './logger';
+export * from './error-serializer';
 export * from './loggable-path';
 export * from './tracing';
 export * from './metrics';

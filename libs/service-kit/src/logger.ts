@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { serializeError } from './error-serializer';
 import { activeTraceId } from './tracing';
 
 /** Paths never written to logs (P9 and the security standard: secrets never in logs). */
@@ -26,6 +27,8 @@ export const loggerOptions = (service: string, level: string): LoggerOptions => 
   name: service,
   level,
   redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  // A failed statement's error carries its parameters (docs/adr/0007, addendum of 2026-12-04, second session).
+  serializers: { err: serializeError },
   // Every line inside a traced operation carries its trace id, so logs and traces join up.
   // (Request loggers already carry it as a binding: see create-app.ts.)
   mixin: (_merge, _level, logger) => {
