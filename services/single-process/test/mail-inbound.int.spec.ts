@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NotificationEmailReceivedV1 } from '@tss/contracts';
@@ -233,6 +233,56 @@ describe('inbound e-mail (P8, issue #11)', () => {
       ['From: Heidi <heidi@partner-domain.example>', 'To: support@tss.test', 'Subject: one more thing', 'Message-ID: <new-5c@partner-domain.example>', 'In-Reply-To: <new-5b@partner-domain.example>', '', 'It also fails on macOS 14.', ''].join('\r\n'),
     );
     expect(await receive(followUp)).toMatchObject({ outcome: 'threaded', ticketId: ack.ticket_id });
+  });
+
+  /** A reply to `ticket` carrying `parts` (Content-Type, file name, bytes) as attachments. */
+  const replyWithParts = (ticket: { ackMessageId: string }, from: string, messageId: string, parts: readonly { type: string; name: string; bytes: Buffer }[]) =>
+    Buffer.from(
+      [
+        `From: ${from}`,
+        'To: support@tss.test',
+        'Subject: Re: files',
+        `Message-ID: ${messageId}`,
+        `In-Reply-To: ${ticket.ackMessageId}`,
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="B"',
+        '',
+        '--B',
+        'Content-Type: text/plain',
+        '',
+        'Files attached.',
+        ...parts.flatMap((p) => ['--B', `Content-Type: ${p.type}`, `Content-Disposition: attachment; filename="${p.name}"`, 'Content-Transfer-Encoding: base64', '', p.bytes.toString('base64')]),
+        '--B--',
+        '',
+      ].join('\r\n'),
+    );
+  const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  /** The files kept under a mail's folder of blob storage (each blob and its metadata file). */
+  const filesOfMail = async (inboundId: string) => ((await readdir(path.join(blobRoot, 'inbound-mail', inboundId)).catch(() => [])) as string[]).sort();
+  /** The ticket's attachments, once intake has threaded the mail `messageId` onto it. */
+  const attachmentsOnceThreaded = async (ticketId: string, messageId: string) => {
+    await waitFor('the mail threaded', async () => (await platform.query('ticket-intake', `SELECT 1 FROM ticket_intake.messages WHERE email_message_id = $1`, [messageId])).length > 0);
+    return (await client.http().get(`/v1/tickets/${ticketId}/attachments`).auth(agent, { type: 'bearer' })).body as { items: { fileName: string }[] };
+  };
+
+  it('a mailed attachment intake refuses (a program, a bare BMP, an empty file, a forwarded mail) is not kept in storage; an accepted one is', async () => {
+    const ticket = await ticketWithAck('ivy@client.example');
+    const forwarded = Buffer.from(['From: bank@bank.example', 'Subject: your access', '', 'login: ivy password: ForwardedPw#777', ''].join('\r\n'));
+    const raw = replyWithParts(ticket, 'ivy@client.example', '<files-refused@client.example>', [
+      { type: 'image/png', name: 'screen.png', bytes: PNG },
+      { type: 'application/octet-stream', name: 'setup.exe', bytes: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(64, 1)]) },
+      { type: 'image/bmp', name: 'bare.bmp', bytes: Buffer.concat([Buffer.from('BM'), Buffer.alloc(64, 0)]) },
+      { type: 'image/png', name: 'empty.png', bytes: Buffer.alloc(0) },
+      { type: 'message/rfc822', name: 'fwd.eml', bytes: forwarded },
+    ]);
+    const receipt = await receive(raw);
+    expect(receipt).toMatchObject({ outcome: 'threaded', ticketId: ticket.id });
+    const attachments = await attachmentsOnceThreaded(ticket.id, '<files-refused@client.example>');
+    expect(attachments.items.map((a) => a.fileName)).toEqual(['screen.png']);
+    const thread = await threadText(ticket.id);
+    for (const name of ['setup.exe', 'bare.bmp', 'empty.png', 'fwd.eml']) expect(thread).toContain(`Attachment \\"${name}\\" was not accepted`);
+    // Only the accepted file (and its metadata) is left of the mail's five.
+    expect(await filesOfMail(receipt.inboundId)).toEqual(['1', '1.meta.json']);
   });
 
   it('P11: a reply to the resolved mail inside the reopen window reopens the ticket and starts a clock, once however often the mail comes', async () => {

@@ -74,13 +74,26 @@ const decide = async (tx: EntityManager, mail: InboundMail, deps: Pick<ReceiveIn
   return { outcome: 'quarantined', how: reference ? `reference ${reference} names no ticket, and the sender is unknown` : `unknown sender domain ${domain}` };
 };
 
-const storeAttachments = async (blobs: BlobStorage, inboundId: string, mail: InboundMail): Promise<AttachmentPointer[]> =>
-  Promise.all(
-    mail.attachments.map(async (a, n) => {
+/** Removes files stored for a mail that was then not recorded: no file is kept without its record. */
+const removeAttachments = async (blobs: BlobStorage, pointers: readonly AttachmentPointer[]): Promise<void> => {
+  await Promise.allSettled(pointers.map((p) => blobs.delete(p.storageKey)));
+};
+
+const storeAttachments = async (blobs: BlobStorage, inboundId: string, mail: InboundMail): Promise<AttachmentPointer[]> => {
+  const puts = await Promise.allSettled(
+    mail.attachments.map(async (a, n): Promise<AttachmentPointer> => {
       const stored = await blobs.put(blobKey('inbound-mail', inboundId, String(n + 1)), Buffer.from(a.content), { contentType: a.contentType });
       return { storageKey: stored.key, filename: a.filename, contentType: a.contentType, size: stored.size, sha256: stored.sha256 };
     }),
   );
+  const stored = puts.flatMap((put) => (put.status === 'fulfilled' ? [put.value] : []));
+  const failed = puts.find((put): put is PromiseRejectedResult => put.status === 'rejected');
+  if (failed) {
+    await removeAttachments(blobs, stored);
+    throw new Error('storing the attachments of an inbound mail failed', { cause: failed.reason });
+  }
+  return stored;
+};
 
 export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer): Promise<Result<InboundReceipt, Failure>> => {
   const parsed = await parseInboundMail(raw);
@@ -101,48 +114,57 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
   const kept = { subject: withoutAccessParticulars(mail.subject), text: withoutAccessParticulars(text) };
   const heldParticulars = kept.subject !== mail.subject || kept.text !== text;
 
-  return deps.unitOfWork.run(async (tx) => {
-    const inserted = await inboundStore.insert(tx, {
-      id: inboundId,
-      messageId: mail.messageId,
-      outcome: decision.outcome,
-      reason: decision.how,
-      ticketId: decision.outcome === 'threaded' ? decision.ticketId : null,
-      partnerId: forwarded ? decision.partnerId : null,
-      sender: mail.from,
-      subject: kept.subject,
-      textBody: kept.text,
-      // A quarantined or ignored mail's files are not kept: unknown senders' bytes stay out of storage.
-      attachments,
-      receivedAt,
-    });
-    if (!inserted) {
-      // The same mail raced in twice; the other delivery recorded (and published) it.
-      const winner = await inboundStore.byMessageId(tx, mail.messageId);
-      return ok({ inboundId: winner?.id ?? inboundId, outcome: winner?.outcome ?? decision.outcome, duplicate: true, ...(winner?.ticketId ? { ticketId: winner.ticketId } : {}) });
-    }
-    if (forwarded) {
-      await deps.outbox.add(tx, NotificationEmailReceivedV1, decision.outcome === 'threaded' ? decision.ticketId : inboundId, {
-        partnerId: decision.partnerId,
-        ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}),
+  // The files are kept only with the record that points at them: a mail whose record is not
+  // written (a failure, or another delivery of it that won) leaves none (ADR 0035, addendum of 2026-12-04, second session).
+  let recorded = false;
+  try {
+    const receipt = await deps.unitOfWork.run(async (tx) => {
+      const inserted = await inboundStore.insert(tx, {
+        id: inboundId,
         messageId: mail.messageId,
-        from: mail.from,
+        outcome: decision.outcome,
+        reason: decision.how,
+        ticketId: decision.outcome === 'threaded' ? decision.ticketId : null,
+        partnerId: forwarded ? decision.partnerId : null,
+        sender: mail.from,
         subject: kept.subject,
-        text: kept.text,
-        ...(heldParticulars ? { inTransit: { subject: mail.subject, text } } : {}),
-        attachmentPointers: attachments,
-        receivedAt: receivedAt.toISOString(),
-        // The ticket a mail files is in the mail's language, and so is its mail (docs/adr/0035 addendum of 2026-12-04, second session).
-        language: mailLanguage(mail.subject, text),
+        textBody: kept.text,
+        // A quarantined or ignored mail's files are not kept: unknown senders' bytes stay out of storage.
+        attachments,
+        receivedAt,
       });
-    }
-    deps.logger.info({ inboundId, outcome: decision.outcome, reason: decision.how }, 'inbound mail received');
-    return ok({
-      inboundId,
-      outcome: decision.outcome,
-      duplicate: false,
-      ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}),
-      reason: decision.how,
+      if (!inserted) {
+        // The same mail raced in twice; the other delivery recorded (and published) it.
+        const winner = await inboundStore.byMessageId(tx, mail.messageId);
+        return ok({ inboundId: winner?.id ?? inboundId, outcome: winner?.outcome ?? decision.outcome, duplicate: true, ...(winner?.ticketId ? { ticketId: winner.ticketId } : {}) });
+      }
+      if (forwarded) {
+        await deps.outbox.add(tx, NotificationEmailReceivedV1, decision.outcome === 'threaded' ? decision.ticketId : inboundId, {
+          partnerId: decision.partnerId,
+          ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}),
+          messageId: mail.messageId,
+          from: mail.from,
+          subject: kept.subject,
+          text: kept.text,
+          ...(heldParticulars ? { inTransit: { subject: mail.subject, text } } : {}),
+          attachmentPointers: attachments,
+          receivedAt: receivedAt.toISOString(),
+          // The ticket a mail files is in the mail's language, and so is its mail (docs/adr/0035 addendum of 2026-12-04, second session).
+          language: mailLanguage(mail.subject, text),
+        });
+      }
+      deps.logger.info({ inboundId, outcome: decision.outcome, reason: decision.how }, 'inbound mail received');
+      return ok({
+        inboundId,
+        outcome: decision.outcome,
+        duplicate: false,
+        ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}),
+        reason: decision.how,
+      });
     });
-  });
+    recorded = receipt.ok && !receipt.value.duplicate;
+    return receipt;
+  } finally {
+    if (!recorded) await removeAttachments(deps.blobs, attachments);
+  }
 };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { TicketCreatedV1, type EventContract, type EventData } from '@tss/contracts';
 import { Outbox } from '@tss/messaging';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
@@ -18,8 +19,8 @@ export interface NotificationUnderTest {
 
 let references = 0;
 
-export const startNotification = async (clock: TestClock, env: NodeJS.ProcessEnv): Promise<NotificationUnderTest> => {
-  const sut = await startServiceUnderTest(notificationService, { clock, env });
+export const startNotification = async (clock: TestClock, env: NodeJS.ProcessEnv, logger?: Logger): Promise<NotificationUnderTest> => {
+  const sut = await startServiceUnderTest(notificationService, { clock, env, ...(logger ? { logger } : {}) });
   const publish: NotificationUnderTest['publish'] = async (contract, subject, data) => {
     // Written as its owner would publish it, into notification's outbox: its relay hands it to the in-process transport.
     const producer = new Outbox({ service: contract.owner, schema: 'notification', clock });

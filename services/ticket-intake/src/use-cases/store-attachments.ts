@@ -137,8 +137,10 @@ export interface MailedAttachment {
  * P8: attachments of an inbound mail, stored by notification in the shared blob storage, become
  * the ticket's, inside the inbox transaction that threads the mail: each blob is read back and
  * judged by its content, as an upload is; accepted ones get a row (unlinked: the message links
- * them), refused ones are named so the thread can say so. A missing blob is refused, never a row
- * without bytes.
+ * them), refused ones are named so the thread can say so, and their blobs removed: a refused file
+ * is not kept (docs/adr/0035-mail.md, addendum of 2026-12-04, second session). A missing blob is
+ * refused, never a row without bytes; so is a refused one met again when this transaction rolled
+ * back after removing it and the event is redelivered.
  */
 export const registerMailedAttachments = async (
   tx: EntityManager,
@@ -148,6 +150,7 @@ export const registerMailedAttachments = async (
   const now = deps.clock.now();
   const accepted: AttachmentRecord[] = [];
   const refused: { filename: string; reason: string }[] = [];
+  const refusedKeys: string[] = [];
   for (const mailed of input.attachments) {
     const blob = await deps.blobs.get(mailed.storageKey);
     if (!blob) {
@@ -160,6 +163,7 @@ export const registerMailedAttachments = async (
     const verdict = await inspectContent(bytes, deps.archiveLimits);
     if (!verdict.accepted) {
       refused.push({ filename: mailed.filename, reason: contentFailure(verdict.refusal, quotedFileName(mailed.filename)).detail ?? 'refused' });
+      refusedKeys.push(mailed.storageKey);
       continue;
     }
     accepted.push({
@@ -177,5 +181,6 @@ export const registerMailedAttachments = async (
     });
   }
   await attachmentStore.insert(tx, accepted);
+  await removeBlobs(deps.blobs, refusedKeys);
   return { accepted: accepted.map((a) => a.id), refused };
 };
