@@ -285,6 +285,17 @@ describe('inbound e-mail (P8, issue #11)', () => {
     expect(await filesOfMail(receipt.inboundId)).toEqual(['1', '1.meta.json']);
   });
 
+  it('a mail brings at most ATTACHMENT_MAX_FILES (20) files, as an upload request: the ones beyond are refused with a note and not kept', async () => {
+    const ticket = await ticketWithAck('jack@client.example');
+    const parts = Array.from({ length: 23 }, (_, n) => ({ type: 'image/png', name: `shot-${n + 1}.png`, bytes: PNG }));
+    const receipt = await receive(replyWithParts(ticket, 'jack@client.example', '<files-many@client.example>', parts));
+    const attachments = await attachmentsOnceThreaded(ticket.id, '<files-many@client.example>');
+    expect(attachments.items.map((a) => a.fileName).sort()).toEqual(parts.slice(0, 20).map((p) => p.name).sort());
+    const thread = await threadText(ticket.id);
+    for (const n of [21, 22, 23]) expect(thread).toContain(`Attachment \\"shot-${n}.png\\" was not accepted: a mail brings at most 20 files`);
+    expect(await filesOfMail(receipt.inboundId)).toHaveLength(40); // 20 blobs, each with its metadata file
+  });
+
   it('P11: a reply to the resolved mail inside the reopen window reopens the ticket and starts a clock, once however often the mail comes', async () => {
     const ticket = await ticketWithAck('gina@client.example');
     const read = (path: string, token = agent) => client.http().get(path).auth(token, { type: 'bearer' });

@@ -19,7 +19,7 @@ const AttachmentConfig = {
   ...BlobStorageEnv,
   ATTACHMENT_MAX_FILE_BYTES: Type.Integer({ minimum: 1024, default: 10 * MiB, description: 'Largest attachment (P8); larger ones get 413' }),
   ATTACHMENT_MAX_MESSAGE_BYTES: Type.Integer({ minimum: 1024, default: 25 * MiB, description: 'Most bytes of attachments in one request; more get 413' }),
-  ATTACHMENT_MAX_FILES: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Most files in one request' }),
+  ATTACHMENT_MAX_FILES: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Most files in one request, and in one inbound mail (the others are refused with a note)' }),
   ARCHIVE_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 100, description: 'Most entries a ZIP or RAR attachment may hold' }),
   ARCHIVE_MAX_UNCOMPRESSED_BYTES: Type.Integer({ minimum: 1024, default: 100 * MiB, description: "Most bytes an archive's entries may add up to, uncompressed" }),
   ARCHIVE_MAX_RATIO: Type.Integer({ minimum: 2, default: 200, description: 'Highest compression ratio of an archive or an entry of 1 MiB or more (a zip bomb beyond)' }),
@@ -46,7 +46,7 @@ export const attachmentsPart = defineIntakePart({
     // A message naming uploaded attachments links them in its own transaction (P8).
     deps.messageHooks.push({
       linkAttachments: (tx, { ticket, messageId, attachmentIds }) => linkAttachments(tx, { ticketId: ticket.id, partnerId: ticket.partnerId, messageId, attachmentIds }),
-      registerMailed: (tx, { ticket, attachments, actor }) => registerMailedAttachments(tx, { blobs, archiveLimits: archiveLimitsOf(config), clock: deps.clock }, { ticket, attachments, uploadedBy: actor }),
+      registerMailed: (tx, { ticket, attachments, actor }) => registerMailedAttachments(tx, { blobs, archiveLimits: archiveLimitsOf(config), clock: deps.clock, maxFiles: config.ATTACHMENT_MAX_FILES }, { ticket, attachments, uploadedBy: actor }),
     });
     const uploadLimits = { maxFileBytes: config.ATTACHMENT_MAX_FILE_BYTES, maxMessageBytes: config.ATTACHMENT_MAX_MESSAGE_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES };
     const archiveLimits = archiveLimitsOf(config);

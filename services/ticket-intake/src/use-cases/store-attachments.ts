@@ -137,21 +137,24 @@ export interface MailedAttachment {
  * P8: attachments of an inbound mail, stored by notification in the shared blob storage, become
  * the ticket's, inside the inbox transaction that threads the mail: each blob is read back and
  * judged by its content, as an upload is; accepted ones get a row (unlinked: the message links
- * them), refused ones are named so the thread can say so, and their blobs removed: a refused file
+ * them), refused ones (and those beyond `maxFiles`) are named so the thread can say so, and their blobs removed: a refused file
  * is not kept (docs/adr/0035-mail.md, addendum of 2026-12-04, second session). A missing blob is
  * refused, never a row without bytes; so is a refused one met again when this transaction rolled
  * back after removing it and the event is redelivered.
  */
 export const registerMailedAttachments = async (
   tx: EntityManager,
-  deps: Pick<StoreAttachmentsDeps, 'blobs' | 'archiveLimits' | 'clock'>,
+  deps: Pick<StoreAttachmentsDeps, 'blobs' | 'archiveLimits' | 'clock'> & { maxFiles: number },
   input: { ticket: { id: string; partnerId: string }; attachments: readonly MailedAttachment[]; uploadedBy: Actor },
 ): Promise<{ accepted: string[]; refused: { filename: string; reason: string }[] }> => {
   const now = deps.clock.now();
   const accepted: AttachmentRecord[] = [];
-  const refused: { filename: string; reason: string }[] = [];
-  const refusedKeys: string[] = [];
-  for (const mailed of input.attachments) {
+  // A mail brings at most as many files as an upload request (ATTACHMENT_MAX_FILES): the first
+  // ones in the mail's order are judged, the others refused unread.
+  const beyond = input.attachments.slice(deps.maxFiles);
+  const refused = beyond.map((mailed) => ({ filename: mailed.filename, reason: `a mail brings at most ${deps.maxFiles} files (ATTACHMENT_MAX_FILES), as an upload request` }));
+  const refusedKeys = beyond.map((mailed) => mailed.storageKey);
+  for (const mailed of input.attachments.slice(0, deps.maxFiles)) {
     const blob = await deps.blobs.get(mailed.storageKey);
     if (!blob) {
       refused.push({ filename: mailed.filename, reason: 'not found in storage' });
