@@ -2,7 +2,7 @@ import pino from 'pino';
 import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { metricsRegistry } from '@tss/service-kit';
-import { TestClock } from '@tss/service-kit/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore, TimerWorker } from '@tss/timers';
 import { MAIL_MAX_ATTEMPTS, mailRetryDelayMs, type SendOutcome } from '../src/domain/mail-delivery';
 import { notificationService } from '../src/index';
@@ -20,7 +20,7 @@ const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) =>
 /** A transport that answers what the test says and records what it was handed (the SMTP side is covered by mail-acknowledgment.int.spec.ts). */
 const scriptedTransport = () => {
   const handed: OutgoingMail[] = [];
-  let next: (mail: OutgoingMail) => SendOutcome = () => ({ kind: 'sent', response: '250 OK' });
+  let next: (mail: OutgoingMail) => SendOutcome | Promise<SendOutcome> = () => ({ kind: 'sent', response: '250 OK' });
   const transport: MailTransport = {
     name: 'smtp',
     send: async (mail) => {
@@ -29,7 +29,7 @@ const scriptedTransport = () => {
     },
     close: () => undefined,
   };
-  return { transport, handed, answer: (fn: (mail: OutgoingMail) => SendOutcome) => (next = fn) };
+  return { transport, handed, answer: (fn: (mail: OutgoingMail) => SendOutcome | Promise<SendOutcome>) => (next = fn) };
 };
 
 describe('mail sender: at least once, never inside a transaction (issue #11), notification alone on real PostgreSQL', () => {
@@ -46,9 +46,9 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
     await sut?.stop();
   });
 
-  const setUp = () => {
+  const setUp = (options: { attemptBoundMs?: number } = {}) => {
     const scripted = scriptedTransport();
-    const sender = new MailSender({ dataSource: sut.host.dataSource, timers, outbox: sut.host.outbox, clock, logger, transport: scripted.transport, from: 'TSS <support@tss.test>' });
+    const sender = new MailSender({ dataSource: sut.host.dataSource, timers, outbox: sut.host.outbox, clock, logger, transport: scripted.transport, from: 'TSS <support@tss.test>', ...options });
     const worker = new TimerWorker({ dataSource: sut.host.dataSource, schema: NOTIFICATION_SCHEMA, clock, logger, handlers: { [MAIL_SEND_TIMER]: sender.timerHandler } });
     const fire = async () => {
       await worker.runDue();
@@ -92,6 +92,59 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
     expect(await metricValue('tss_mail_sent_total', { kind: 'agent_reply' })).toBe(sentBefore + 1);
     const armed = await sut.query(`SELECT status FROM notification.timers WHERE id = $1`, [mailAttemptTimerId(queued.id, 2)]);
     expect(armed).toHaveLength(0); // the retry was cancelled with the record
+  });
+
+  // RFC 5321 §4.5.3.2: a server may take 10 minutes to answer the end of DATA. An attempt still
+  // waiting for it is not sent again beside it (the recipient got such a mail twice).
+  it('a slow server: the next attempt is not armed before the attempt may end (attemptBoundMs), so the mail goes once', async () => {
+    const BOUND_MS = 15 * 60_000;
+    const { handed, answer, sender, fire } = setUp({ attemptBoundMs: BOUND_MS });
+    const worker = new TimerWorker({ dataSource: sut.host.dataSource, schema: NOTIFICATION_SCHEMA, clock, logger, handlers: { [MAIL_SEND_TIMER]: sender.timerHandler } });
+    const queued = await queue('slow@client.example');
+    const waiting: ((outcome: SendOutcome) => void)[] = [];
+    answer(() => new Promise<SendOutcome>((resolve) => waiting.push(resolve)));
+    await worker.runDue();
+    await waitFor('the first attempt handed to the server', () => handed.length === 1);
+
+    clock.advanceMs(mailRetryDelayMs(1) + 1_000); // the usual first retry: the server is still answering
+    await worker.runDue();
+    const handedBeforeTheAnswer = handed.length;
+    for (const answerNow of waiting) answerNow({ kind: 'sent', response: '250 OK' });
+    await sender.drain();
+    expect(handedBeforeTheAnswer).toBe(1);
+    expect(await mail(queued.id)).toMatchObject({ status: 'sent', attempts: 1 });
+    clock.advanceMs(BOUND_MS);
+    await fire();
+    expect(handed).toHaveLength(1);
+  });
+
+  it('a transient failure is retried after the usual delay, however long an attempt may last', async () => {
+    const { handed, answer, fire } = setUp({ attemptBoundMs: 15 * 60_000 });
+    const queued = await queue('busy@client.example');
+    answer(() => ({ kind: 'transient', reason: '421 busy' }));
+    await fire();
+    answer(() => ({ kind: 'sent', response: '250 OK' }));
+    clock.advanceMs(mailRetryDelayMs(1));
+    await fire();
+    expect(handed).toHaveLength(2);
+    expect(await mail(queued.id)).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('stopping waits for the mail being sent and records it, instead of abandoning it to a second sending', async () => {
+    const { handed, answer, sender, fire } = setUp({ attemptBoundMs: 15 * 60_000 });
+    const queued = await queue('stopping@client.example');
+    let answerNow: (outcome: SendOutcome) => void = () => undefined;
+    answer(() => new Promise<SendOutcome>((resolve) => (answerNow = resolve)));
+    const firing = fire();
+    await waitFor('the attempt handed to the server', () => handed.length === 1);
+    let stopped = false;
+    const stopping = sender.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    answerNow({ kind: 'sent', response: '250 OK' });
+    await stopping;
+    await firing;
+    expect(await mail(queued.id)).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
   it('a send whose outcome was never recorded (a crash after SMTP) is sent again with the same Message-ID', async () => {

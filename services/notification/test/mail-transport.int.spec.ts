@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { connectWithoutNagle, smtpTransport } from '../src/use-cases/mail-transport';
+import { connectWithoutNagle, smtpAttemptBoundMs, smtpTimeoutsOf, smtpTransport } from '../src/use-cases/mail-transport';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
 
 /** Node keeps whether Nagle is off under an internal symbol; there is no public getter. */
@@ -47,5 +47,35 @@ describe('SMTP transport: the connection to the server', () => {
     } finally {
       transport.close();
     }
+  });
+});
+
+// RFC 5321 §4.5.3.2.6: the reply to the end of DATA may take 10 minutes. A shorter wait gave a slow
+// server's mail up after its data was sent, and it was sent again (the recipient got it twice).
+describe('SMTP transport: how long it waits for the server (MAIL_SMTP_*_TIMEOUT_MS)', () => {
+  const REPLY_DELAY_MS = 600;
+  let slow: SmtpSink;
+  beforeAll(async () => {
+    slow = await startSmtpSink({ replyDelayMs: REPLY_DELAY_MS });
+  });
+  afterAll(() => slow.close());
+
+  const mailTo = (to: string) => ({ from: 'support@tss.test', to, subject: 's', text: 't', html: '<p>t</p>', messageId: `<${to}>` });
+
+  it('a reply later than the configured reply timeout is a transient failure; one within it is sent', async () => {
+    const impatient = smtpTransport({ host: '127.0.0.1', port: slow.port, secure: false, replyTimeoutMs: REPLY_DELAY_MS / 3 });
+    const patient = smtpTransport({ host: '127.0.0.1', port: slow.port, secure: false, replyTimeoutMs: REPLY_DELAY_MS * 5 });
+    try {
+      expect(await impatient.send(mailTo('impatient@client.example'))).toMatchObject({ kind: 'transient' });
+      expect(await patient.send(mailTo('patient@client.example'))).toMatchObject({ kind: 'sent' });
+    } finally {
+      impatient.close();
+      patient.close();
+    }
+  });
+
+  it('waits as RFC 5321 says unless configured otherwise: 5 minutes for the greeting, 10 for a reply', () => {
+    expect(smtpTimeoutsOf({})).toEqual({ connectTimeoutMs: 30_000, greetingTimeoutMs: 300_000, replyTimeoutMs: 600_000 });
+    expect(smtpAttemptBoundMs({})).toBe(930_000);
   });
 });

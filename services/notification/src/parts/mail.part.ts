@@ -20,7 +20,7 @@ import { staffDirectoryHandlers } from '../events/staff-directory.handlers';
 import { siteLinksFrom } from '../use-cases/site-links';
 import { MAIL_SEND_TIMER } from '../use-cases/mail-queue';
 import { MailSender } from '../use-cases/mail-sender';
-import { localOutboxTransport, smtpTransport } from '../use-cases/mail-transport';
+import { localOutboxTransport, smtpAttemptBoundMs, smtpTransport } from '../use-cases/mail-transport';
 import { defineNotificationPart } from './notification-part';
 
 /** The mail settings (read by the acknowledgments part too, which queues the acknowledgment). */
@@ -31,6 +31,15 @@ export const MAIL_CONFIG = {
   MAIL_SMTP_SECURE: Type.Boolean({ default: false, description: 'TLS from the start (port 465); otherwise STARTTLS when offered' }),
   MAIL_SMTP_USER: Type.Optional(Type.String({ minLength: 1 })),
   MAIL_SMTP_PASSWORD: Type.Optional(Type.String()),
+  // RFC 5321 §4.5.3.2: a client waits 5 minutes for the greeting and 10 for the reply to the end of
+  // DATA; giving up sooner abandons mail the server may still accept, and sends it again.
+  MAIL_SMTP_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000, description: 'Time to connect to the SMTP server' }),
+  MAIL_SMTP_GREETING_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 300_000, description: "Time for the SMTP server's greeting (RFC 5321 §4.5.3.2.1: 5 minutes)" }),
+  MAIL_SMTP_REPLY_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 600_000,
+    description: "Time for any one reply of the SMTP server (RFC 5321 §4.5.3.2.6: 10 minutes for the end of DATA); the next attempt of a mail is armed no sooner than connect + greeting + reply",
+  }),
   MAIL_SEND_CONCURRENCY: Type.Integer({
     minimum: 1,
     maximum: 64,
@@ -87,6 +96,7 @@ export const mailPart = defineNotificationPart({
   migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000, StaffAndEscalationNotices1765300410000, InboundNewTicketsBySender1765300460000, MaskKeptMail1765300490000],
   build: (deps) => {
     const c = deps.config;
+    const smtpTimeouts = { connectTimeoutMs: c.MAIL_SMTP_CONNECT_TIMEOUT_MS, greetingTimeoutMs: c.MAIL_SMTP_GREETING_TIMEOUT_MS, replyTimeoutMs: c.MAIL_SMTP_REPLY_TIMEOUT_MS };
     const transport = c.MAIL_SMTP_HOST
       ? smtpTransport({
           host: c.MAIL_SMTP_HOST,
@@ -95,10 +105,17 @@ export const mailPart = defineNotificationPart({
           user: c.MAIL_SMTP_USER,
           password: c.MAIL_SMTP_PASSWORD,
           maxConnections: c.MAIL_SEND_CONCURRENCY,
+          ...smtpTimeouts,
         })
       : localOutboxTransport();
     if (!c.MAIL_SMTP_HOST) deps.logger.warn('no MAIL_SMTP_HOST: mail is kept in the local outbox (GET /v1/mail/outbox), not sent');
-    const sender = new MailSender({ ...deps, transport, from: c.MAIL_FROM, concurrency: c.MAIL_SEND_CONCURRENCY });
+    const sender = new MailSender({
+      ...deps,
+      transport,
+      from: c.MAIL_FROM,
+      concurrency: c.MAIL_SEND_CONCURRENCY,
+      ...(c.MAIL_SMTP_HOST ? { attemptBoundMs: smtpAttemptBoundMs(smtpTimeouts) } : {}),
+    });
     const ticketMail = mailTicketHandlers({ timers: deps.timers, messageIdDomain: domainOf(c.MAIL_FROM), ratingWaitMs: c.MAIL_RATING_WAIT_SECONDS * 1_000, siteLinks: siteLinksFrom(c) });
     const blobs = blobStorageFrom(c);
     // Mail from our own address is ours coming back (docs/mail.md): ignored like an auto-reply.

@@ -22,6 +22,12 @@ export interface MailSenderDeps {
   from: string;
   /** Sends at once at most; the rest wait in memory (their timers stay armed if the process dies). */
   concurrency?: number;
+  /**
+   * How long one attempt may wait for the server (the transport's timeouts; RFC 5321 §4.5.3.2
+   * gives the end of DATA 10 minutes): the next attempt is armed no sooner, so a slow server's
+   * mail is not sent again beside the attempt still waiting for its answer. Default 0.
+   */
+  attemptBoundMs?: number;
 }
 
 /**
@@ -53,6 +59,8 @@ export class MailSender {
    * in one statement, their attempts counted in one, their next attempts' timers armed in one.
    */
   readonly batchTimerHandler: TimerBatchHandler = async (timers: readonly FiredTimer[], tx: EntityManager) => {
+    // Stopping: counting an attempt that is never made would put the mail off until its next timer.
+    if (this.stopped) throw new Error('the mail sender is stopping: these timers fire again');
     const ids = [...new Set(timers.map((t) => (t.payload as { mailId?: unknown } | null)?.mailId).filter((id): id is string => typeof id === 'string'))];
     const mails = (await mailStore.lockAll(tx, ids)).filter((mail) => mail.status === 'pending');
     if (mails.length === 0) return;
@@ -68,10 +76,15 @@ export class MailSender {
     await mailStore.startAttempts(tx, starting);
     await this.deps.timers.scheduleAll(
       tx,
-      starting.map(({ id, attempt }) => ({ id: mailAttemptTimerId(id, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + mailRetryDelayMs(attempt)), payload: { mailId: id } })),
+      starting.map(({ id, attempt }) => ({ id: mailAttemptTimerId(id, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + this.armedRetryMs(attempt)), payload: { mailId: id } })),
     );
     for (const { id, attempt } of starting) this.enqueue(id, attempt);
   };
+
+  /** When the next attempt is armed: the usual delay, but never before this attempt may still be waiting for the server. */
+  private armedRetryMs(attempt: number): number {
+    return Math.max(mailRetryDelayMs(attempt), this.deps.attemptBoundMs ?? 0);
+  }
 
   /** One timer: the batch handler with a batch of one. */
   readonly timerHandler: TimerHandler = (timer: FiredTimer, tx: EntityManager) => this.batchTimerHandler([timer], tx);
@@ -201,6 +214,10 @@ export class MailSender {
         return;
       case 'transient':
         await mailStore.recordError(tx, mailId, outcome.reason);
+        // The attempt has ended: its retry comes after the usual delay, not after the longest an attempt may last.
+        if (mail.attempts === attempt) {
+          await this.deps.timers.schedule(tx, { id: mailAttemptTimerId(mailId, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + mailRetryDelayMs(attempt)), payload: { mailId } });
+        }
         log.info({ reason: outcome.reason, retryInMs: mailRetryDelayMs(attempt) }, 'mail not sent; retrying later');
         return;
     }

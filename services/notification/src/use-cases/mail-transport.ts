@@ -29,8 +29,16 @@ export interface SmtpSettings {
   secure: boolean;
   user?: string;
   password?: string;
-  /** Bounds a hung server: an attempt ends well before its retry timer fires again. */
-  timeoutMs?: number;
+  /** Time to connect (TCP). Default 30 s. */
+  connectTimeoutMs?: number;
+  /** Time for the server's greeting: 5 minutes (RFC 5321 §4.5.3.2.1). */
+  greetingTimeoutMs?: number;
+  /**
+   * Time for any one reply (nodemailer's socket inactivity): 10 minutes, what RFC 5321
+   * §4.5.3.2.6 gives the reply to the end of DATA, the longest. Shorter, a slow server's mail is
+   * given up after its data was sent, and sent again.
+   */
+  replyTimeoutMs?: number;
   /** Pooled connections to the server (default 4). */
   maxConnections?: number;
 }
@@ -78,20 +86,33 @@ export const connectWithoutNagle =
     socket.once('connect', connected);
   };
 
+/** RFC 5321 §4.5.3.2's timeouts unless configured otherwise (MAIL_SMTP_*_TIMEOUT_MS). */
+export const smtpTimeoutsOf = (settings: Pick<SmtpSettings, 'connectTimeoutMs' | 'greetingTimeoutMs' | 'replyTimeoutMs'>) => ({
+  connectTimeoutMs: settings.connectTimeoutMs ?? 30_000,
+  greetingTimeoutMs: settings.greetingTimeoutMs ?? 5 * 60_000,
+  replyTimeoutMs: settings.replyTimeoutMs ?? 10 * 60_000,
+});
+
+/** The longest one attempt may wait for a server that answers within the timeouts' bounds. */
+export const smtpAttemptBoundMs = (settings: Pick<SmtpSettings, 'connectTimeoutMs' | 'greetingTimeoutMs' | 'replyTimeoutMs'>): number => {
+  const t = smtpTimeoutsOf(settings);
+  return t.connectTimeoutMs + t.greetingTimeoutMs + t.replyTimeoutMs;
+};
+
 /** nodemailer over SMTP (issue #11): host, port, TLS and auth from config. */
 export const smtpTransport = (settings: SmtpSettings): MailTransport => {
-  const timeoutMs = settings.timeoutMs ?? 30_000;
+  const timeouts = smtpTimeoutsOf(settings);
   const transporter: Transporter = nodemailer.createTransport({
     host: settings.host,
     port: settings.port,
     secure: settings.secure,
     ...(settings.user ? { auth: { user: settings.user, pass: settings.password ?? '' } } : {}),
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
+    connectionTimeout: timeouts.connectTimeoutMs,
+    greetingTimeout: timeouts.greetingTimeoutMs,
+    socketTimeout: timeouts.replyTimeoutMs,
     pool: true,
     maxConnections: settings.maxConnections ?? 4,
-    getSocket: connectWithoutNagle(settings, timeoutMs),
+    getSocket: connectWithoutNagle(settings, timeouts.connectTimeoutMs),
   });
   return {
     name: 'smtp',

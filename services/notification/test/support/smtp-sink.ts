@@ -15,7 +15,8 @@ export interface SmtpSink {
 
 const names = (mail: ParsedMail, address: string): boolean => JSON.stringify(mail.to ?? '').toLowerCase().includes(address.toLowerCase());
 
-export const startSmtpSink = async (): Promise<SmtpSink> => {
+/** `replyDelayMs`: how long the sink takes to answer the end of DATA (a slow server). */
+export const startSmtpSink = async (options: { replyDelayMs?: number } = {}): Promise<SmtpSink> => {
   const received: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -25,7 +26,8 @@ export const startSmtpSink = async (): Promise<SmtpSink> => {
       simpleParser(stream).then(
         (parsed) => {
           received.push(parsed);
-          callback();
+          if (options.replyDelayMs) setTimeout(() => callback(), options.replyDelayMs);
+          else callback();
         },
         (error: Error) => callback(error),
       );
