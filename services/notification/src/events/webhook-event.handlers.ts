@@ -57,7 +57,7 @@ export const queueWebhooks = (timers: TimerStore) => {
       .flatMap(({ record, trace }) =>
         receivers
           .filter((endpoint) => receivesPartner(endpoint, record.partnerId) && matchesAny(endpoint.eventTypes, record.type))
-          .map((endpoint) => ({ endpointId: endpoint.id, messageId: record.id, eventType: record.type, body: record.body, reason: 'event' as const, trace })),
+          .map((endpoint) => ({ endpointId: endpoint.id, messageId: record.id, eventType: record.type, body: record.body, reason: 'event' as const, subject: record.subject, trace })),
       );
     // Every delivery of the batch in one statement, ready at commit (issue #15).
     await enqueueDeliveries(tx, timers, messages, now);

@@ -6,6 +6,12 @@ import { attemptTimer, WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue'
 
 /** A fired timer whose delivery was locked by another transaction is looked at again this much later. */
 export const SKIPPED_RETRY_MS = 1_000;
+/**
+ * A held delivery (docs/adr/0066) is looked at again this much later while its ticket's earlier
+ * delivery is unfinished: the release by that one is the rule; this only catches one it missed
+ * (queued while the delivery ahead was ending), so it is long next to a watchdog.
+ */
+export const HELD_RECHECK_MS = 10 * 60_000;
 
 const deliveryIdOf = (timer: FiredTimer): string | undefined => {
   const deliveryId = (timer.payload as { deliveryId?: unknown } | null)?.deliveryId;
@@ -25,13 +31,15 @@ export const onWebhookAttemptsDue =
     const ids = [...new Set(timers.map(deliveryIdOf).filter((id): id is string => id !== undefined))];
     if (ids.length === 0) return;
     const now = deps.clock.now();
-    const { ready, alive, skipped } = await webhookDeliveryStore.markAllReady(tx, ids, now, deps.watchdogMs);
+    const { ready, alive, held, skipped } = await webhookDeliveryStore.markAllReady(tx, ids, now, deps.watchdogMs);
     // A delivery another transaction held: its timer is re-armed shortly (that transaction may re-target it first).
     // An attempt still within its watchdog (claims leave timers as they are): re-armed for when that watchdog is due.
     const retryAt = new Date(now.getTime() + SKIPPED_RETRY_MS);
     const watchdogAt = new Date(now.getTime() + deps.watchdogMs);
+    const recheckAt = new Date(now.getTime() + HELD_RECHECK_MS);
     await deps.timers.scheduleAll(tx, [
       ...skipped.map((id) => attemptTimer(id, retryAt)),
+      ...held.map((id) => attemptTimer(id, recheckAt)),
       ...alive.map((a) => attemptTimer(a.id, a.watchdogAt)),
       ...ready.map((id) => attemptTimer(id, watchdogAt)),
     ]);

@@ -33,14 +33,21 @@ export const UpdateEndpointBody = Type.Object(
 );
 export type UpdateEndpointBody = Static<typeof UpdateEndpointBody>;
 
-const DeliveryStatus = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('ready'),
-  Type.Literal('in_flight'),
-  Type.Literal('succeeded'),
-  Type.Literal('failed'),
-  Type.Literal('cancelled'),
-]);
+const DeliveryStatus = Type.Union(
+  [
+    Type.Literal('pending'),
+    Type.Literal('held'),
+    Type.Literal('ready'),
+    Type.Literal('in_flight'),
+    Type.Literal('succeeded'),
+    Type.Literal('failed'),
+    Type.Literal('cancelled'),
+  ],
+  {
+    description:
+      'pending: waiting for its next attempt; held: waiting for an earlier delivery of the same ticket to this endpoint to end (one ticket’s deliveries go out in order); ready: waiting for a sender; in_flight: being sent; succeeded; failed (attempts spent); cancelled (endpoint disabled)',
+  },
+);
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 

@@ -5,8 +5,16 @@ import { storedSecret } from './webhook-endpoint.store';
 import { rowsOf } from './webhook-rows';
 
 const T = 'notification.webhook_deliveries';
+/** A delivery not yet ended: it holds the later deliveries of its ticket to its endpoint (docs/adr/0066). */
+const UNFINISHED = `('pending', 'held', 'ready', 'in_flight')`;
+/** Where `insertReady` numbers the caller's timer statement's parameters from. */
+export const INSERT_READY_TIMER_PARAMS_FROM = 11;
 
-export type DeliveryStatus = 'pending' | 'ready' | 'in_flight' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * `held`: queued behind an unfinished delivery of the same ticket to the same endpoint; that one
+ * releases it (makes it `ready`) when it ends (docs/adr/0066).
+ */
+export type DeliveryStatus = 'pending' | 'held' | 'ready' | 'in_flight' | 'succeeded' | 'failed' | 'cancelled';
 export type DeliveryReason = 'event' | 'replay' | 'ping';
 
 export interface WebhookDelivery {
@@ -94,28 +102,66 @@ export interface AttemptResult {
   error: string | null;
 }
 
+/**
+ * CTEs (`released`, `notified`) that release, for each ended delivery in `ended` (id, endpoint_id,
+ * subject), the next unfinished delivery of its subject to its endpoint if it is `held`, and NOTIFY
+ * `channel` once if any was. The ended ones are left out by id: in one statement with the update
+ * that ended them, the table still shows them unfinished.
+ */
+const releaseNextSql = (ended: string, nowParam: string, channelParam: string): string => `next_in_line AS (
+         SELECT DISTINCT ON (h.endpoint_id, h.subject) h.id, h.status
+           FROM (SELECT DISTINCT endpoint_id, subject FROM ${ended} WHERE subject IS NOT NULL) c
+           JOIN ${T} h ON h.endpoint_id = c.endpoint_id AND h.subject = c.subject
+          WHERE h.subject IS NOT NULL AND h.status IN ${UNFINISHED} AND h.id NOT IN (SELECT id FROM ${ended})
+          ORDER BY h.endpoint_id, h.subject, h.queue_seq
+       ), released AS (
+         UPDATE ${T} d SET status = 'ready', ready_at = ${nowParam}
+           FROM next_in_line n WHERE d.id = n.id AND n.status = 'held' AND d.status = 'held'
+         RETURNING d.id
+       ), notified AS (
+         SELECT pg_notify(${channelParam}, '') FROM (SELECT 1 FROM released LIMIT 1) r
+       )`;
+
 export const webhookDeliveryStore = {
   /**
    * Queues deliveries ready for a sender at once (issue #15: a delivery queued due now no longer
    * waits for a timer to fire to become ready), in one statement with the caller's timers (their
-   * watchdogs, `TimerStore.scheduleAllStatement` numbered from $10) and a NOTIFY on `channel`,
-   * which PostgreSQL sends at commit. Rows in the given order.
+   * watchdogs, `TimerStore.scheduleAllStatement` numbered from `INSERT_READY_TIMER_PARAMS_FROM`)
+   * and a NOTIFY on `channel`, which PostgreSQL sends at commit. Rows in the given order, which is
+   * their place in line: one behind an unfinished delivery of its subject (ticket) to its
+   * endpoint, queued before or earlier in this batch, is `held` instead (docs/adr/0066; one
+   * index probe per row).
    */
   async insertReady(
     tx: EntityManager,
-    ds: readonly (Pick<WebhookDelivery, 'id' | 'endpointId' | 'messageId' | 'eventType' | 'body' | 'reason'> & { trace?: { traceparent?: string; tracestate?: string } })[],
+    ds: readonly (Pick<WebhookDelivery, 'id' | 'endpointId' | 'messageId' | 'eventType' | 'body' | 'reason'> & {
+      subject?: string;
+      trace?: { traceparent?: string; tracestate?: string };
+    })[],
     now: Date,
     also: { timers: { sql: string; params: unknown[] }; channel: string },
   ): Promise<void> {
     if (ds.length === 0) return;
-    const notifyParam = 10 + also.timers.params.length;
+    const notifyParam = INSERT_READY_TIMER_PARAMS_FROM + also.timers.params.length;
     await tx.query(
-      prepared(`WITH queued AS (
-         INSERT INTO ${T} (id, endpoint_id, message_id, event_type, body, reason, status, next_attempt_at, ready_at, created_at, traceparent, tracestate)
-         SELECT d.id, d.endpoint_id, d.message_id, d.event_type, d.body, d.reason, 'ready', $7, $7, $7, d.traceparent, d.tracestate
-           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $8::text[], $9::text[])
-                WITH ORDINALITY AS d(id, endpoint_id, message_id, event_type, body, reason, traceparent, tracestate, n)
-          ORDER BY d.n
+      prepared(`WITH d AS MATERIALIZED (
+         -- Numbered in the given order: the function scan yields the rows in it.
+         SELECT d.*, nextval('notification.webhook_deliveries_queue_seq') AS queue_seq
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $8::text[], $9::text[], $10::text[])
+                WITH ORDINALITY AS d(id, endpoint_id, message_id, event_type, body, reason, traceparent, tracestate, subject, n)
+       ), placed AS (
+         SELECT d.*, d.subject IS NOT NULL AND (
+                  row_number() OVER (PARTITION BY d.endpoint_id, d.subject ORDER BY d.n) > 1
+                  OR EXISTS (SELECT 1 FROM ${T} u WHERE u.endpoint_id = d.endpoint_id AND u.subject = d.subject AND u.subject IS NOT NULL AND u.status IN ${UNFINISHED})
+                ) AS held
+           FROM d
+       ), queued AS (
+         INSERT INTO ${T} (id, endpoint_id, message_id, event_type, body, reason, status, next_attempt_at, ready_at, created_at, traceparent, tracestate, subject, queue_seq)
+         SELECT p.id, p.endpoint_id, p.message_id, p.event_type, p.body, p.reason,
+                CASE WHEN p.held THEN 'held' ELSE 'ready' END, CASE WHEN p.held THEN NULL ELSE $7::timestamptz END,
+                CASE WHEN p.held THEN NULL ELSE $7::timestamptz END, $7, p.traceparent, p.tracestate, p.subject, p.queue_seq
+           FROM placed p
+          ORDER BY p.n
        ), watchdogs AS (
          ${also.timers.sql}
        )
@@ -130,6 +176,7 @@ export const webhookDeliveryStore = {
         now,
         ds.map((d) => d.trace?.traceparent ?? null),
         ds.map((d) => d.trace?.tracestate ?? null),
+        ds.map((d) => d.subject ?? null),
         ...also.timers.params,
         also.channel,
       ],
@@ -147,32 +194,42 @@ export const webhookDeliveryStore = {
    * A delivery in flight whose attempt began less than `watchdogMs` ago is alive: a claim does not
    * re-arm its timer (issue #15: one statement less per claim), so the timer may come due while the
    * attempt runs; it is left as it is and returned with the time its watchdog is really due.
-   * Returns the ids made ready, those alive, and those skipped (the others were cancelled for a
-   * disabled endpoint, or are finished).
+   * A `held` delivery's timer is its watchdog too: one whose ticket has no earlier unfinished
+   * delivery to its endpoint left (a release missed: it was queued while the one ahead ended) is
+   * made ready; one still behind another is left held and returned in `held`.
+   * Returns the ids made ready, those alive, those still held, and those skipped (the others were
+   * cancelled for a disabled endpoint, or are finished).
    */
   async markAllReady(
     tx: EntityManager,
     ids: readonly string[],
     now: Date,
     watchdogMs: number,
-  ): Promise<{ ready: string[]; alive: { id: string; watchdogAt: Date }[]; skipped: string[] }> {
-    if (ids.length === 0) return { ready: [], alive: [], skipped: [] };
+  ): Promise<{ ready: string[]; alive: { id: string; watchdogAt: Date }[]; held: string[]; skipped: string[] }> {
+    if (ids.length === 0) return { ready: [], alive: [], held: [], skipped: [] };
     const aliveSince = new Date(now.getTime() - watchdogMs);
-    const rows = rowsOf<{ id: string; locked: boolean; enabled: boolean | null; alive_since: Date | null }>(await tx.query(
+    const rows = rowsOf<{ id: string; locked: boolean; enabled: boolean | null; alive_since: Date | null; held: boolean }>(await tx.query(
       `WITH locked AS (
          SELECT d.id FROM ${T} d WHERE d.id = ANY($1::uuid[]) ORDER BY d.id FOR UPDATE SKIP LOCKED
+       ), behind AS (
+         SELECT d.id FROM ${T} d JOIN locked ON locked.id = d.id
+          WHERE d.status = 'held' AND EXISTS (
+                  SELECT 1 FROM ${T} a WHERE a.endpoint_id = d.endpoint_id AND a.subject = d.subject AND a.subject IS NOT NULL
+                     AND a.status IN ${UNFINISHED} AND a.queue_seq < d.queue_seq)
        ), changed AS (
          UPDATE ${T} d SET status = CASE WHEN e.status = 'enabled' THEN 'ready' ELSE 'cancelled' END,
                 ready_at = CASE WHEN d.status = 'ready' THEN d.ready_at ELSE $2 END,
                 completed_at = CASE WHEN e.status = 'enabled' THEN NULL ELSE $2 END,
                 claim_token = NULL
            FROM locked, notification.webhook_endpoints e
-          WHERE d.id = locked.id AND e.id = d.endpoint_id AND d.status IN ('pending', 'in_flight', 'ready')
+          WHERE d.id = locked.id AND e.id = d.endpoint_id AND d.status IN ${UNFINISHED}
             AND NOT (d.status = 'in_flight' AND e.status = 'enabled' AND d.last_attempt_at > $3)
+            AND NOT (e.status = 'enabled' AND d.id IN (SELECT id FROM behind))
           RETURNING d.id, e.status = 'enabled' AS enabled
        )
        SELECT d.id, locked.id IS NOT NULL AS locked, changed.enabled,
-              CASE WHEN locked.id IS NOT NULL AND changed.id IS NULL AND d.status = 'in_flight' AND d.last_attempt_at > $3 THEN d.last_attempt_at END AS alive_since
+              CASE WHEN locked.id IS NOT NULL AND changed.id IS NULL AND d.status = 'in_flight' AND d.last_attempt_at > $3 THEN d.last_attempt_at END AS alive_since,
+              changed.id IS NULL AND d.id IN (SELECT id FROM behind) AS held
          FROM ${T} d LEFT JOIN locked ON locked.id = d.id LEFT JOIN changed ON changed.id = d.id
         WHERE d.id = ANY($1::uuid[])`,
       [ids, now, aliveSince],
@@ -180,6 +237,7 @@ export const webhookDeliveryStore = {
     return {
       ready: rows.filter((r) => r.enabled === true).map((r) => r.id),
       alive: rows.flatMap((r) => (r.alive_since ? [{ id: r.id, watchdogAt: new Date(r.alive_since.getTime() + watchdogMs) }] : [])),
+      held: rows.filter((r) => r.held).map((r) => r.id),
       skipped: rows.filter((r) => !r.locked).map((r) => r.id),
     };
   },
@@ -188,14 +246,16 @@ export const webhookDeliveryStore = {
    * Records successful attempts in one statement, for the claims still held (`claimToken`
    * matches), with the rest of a success (issue #15): the deliveries' pending timers
    * (`timerIdPrefix` + id in `timerSchema`) deleted, their endpoints' failing streaks ended (not
-   * for a ping). One statement is atomic: it needs no transaction of its own. Returns the ids
-   * recorded.
+   * for a ping), and the next delivery of each one's ticket to its endpoint released, with a NOTIFY
+   * on `channel` at commit (docs/adr/0066). One statement is atomic: it needs no transaction of its
+   * own. Returns the ids recorded.
    */
   async recordSuccesses(
     db: Queryable,
     results: readonly { id: string; claimToken: string; statusCode: number; latencyMs: number }[],
     now: Date,
     timers: { schema: string; idPrefix: string },
+    channel: string,
   ): Promise<string[]> {
     if (results.length === 0) return [];
     const rows = rowsOf<{ id: string }>(await db.query(
@@ -208,15 +268,15 @@ export const webhookDeliveryStore = {
                 last_status_code = r.status_code, last_latency_ms = r.latency_ms, last_error = NULL
            FROM target, r
           WHERE d.id = target.id AND r.id = d.id AND d.status = 'in_flight' AND d.claim_token = r.claim_token
-          RETURNING d.id, d.endpoint_id, d.reason
+          RETURNING d.id, d.endpoint_id, d.reason, d.subject
        ), cancelled AS (
          DELETE FROM "${timers.schema}".timers t USING succeeded s WHERE t.id = $6 || s.id::text AND t.status = 'pending'
        ), streaks_ended AS (
          UPDATE notification.webhook_endpoints e SET failing_since = NULL, updated_at = $5
           WHERE e.id IN (SELECT endpoint_id FROM succeeded WHERE reason <> 'ping') AND e.failing_since IS NOT NULL
-       )
-       SELECT id FROM succeeded`,
-      [results.map((r) => r.id), results.map((r) => r.claimToken), results.map((r) => r.statusCode), results.map((r) => Math.round(r.latencyMs)), now, timers.idPrefix],
+       ), ${releaseNextSql('succeeded', '$5', '$7')}
+       SELECT s.id, n.notified FROM succeeded s CROSS JOIN (SELECT count(*) AS notified FROM notified) n`,
+      [results.map((r) => r.id), results.map((r) => r.claimToken), results.map((r) => r.statusCode), results.map((r) => Math.round(r.latencyMs)), now, timers.idPrefix, channel],
     ));
     return rows.map((r) => r.id);
   },
@@ -329,15 +389,42 @@ export const webhookDeliveryStore = {
     );
   },
 
-  /** A manual retry: back to pending, due now, with a fresh round of attempts. */
-  async rearm(tx: EntityManager, id: string, now: Date): Promise<void> {
-    await tx.query(`UPDATE ${T} SET status = 'pending', attempts = 0, next_attempt_at = $2, completed_at = NULL, claim_token = NULL WHERE id = $1`, [id, now]);
+  /**
+   * A delivery ended (failed for good, or succeeded outside a batch) in `tx`: the next delivery of
+   * its ticket to its endpoint is released, with a NOTIFY on `channel` at commit (docs/adr/0066).
+   */
+  async releaseNext(tx: EntityManager, id: string, now: Date, channel: string): Promise<void> {
+    await tx.query(
+      `WITH ended AS (
+         SELECT d.id, d.endpoint_id, d.subject FROM ${T} d WHERE d.id = $1
+       ), ${releaseNextSql('ended', '$2', '$3')}
+       SELECT count(*) FROM notified`,
+      [id, now, channel],
+    );
+  },
+
+  /**
+   * A manual retry: due now, with a fresh round of attempts, queued anew (docs/adr/0066): it takes
+   * the last place in its ticket's line, `held` if a delivery of its ticket to its endpoint is
+   * still unfinished. Returns the status it now has.
+   */
+  async rearm(tx: EntityManager, id: string, now: Date): Promise<'pending' | 'held'> {
+    const rows = rowsOf<{ status: 'pending' | 'held' }>(await tx.query(
+      `UPDATE ${T} d SET status = CASE WHEN d.subject IS NOT NULL AND EXISTS (
+                  SELECT 1 FROM ${T} u WHERE u.endpoint_id = d.endpoint_id AND u.subject = d.subject AND u.subject IS NOT NULL
+                     AND u.status IN ${UNFINISHED} AND u.id <> d.id) THEN 'held' ELSE 'pending' END,
+              queue_seq = nextval('notification.webhook_deliveries_queue_seq'),
+              attempts = 0, next_attempt_at = $2, completed_at = NULL, claim_token = NULL
+        WHERE d.id = $1 RETURNING d.status`,
+      [id, now],
+    ));
+    return rows[0]?.status ?? 'pending';
   },
 
   /** A disabled endpoint's queued deliveries: cancelled (a retry or replay re-queues them). */
   async cancelQueued(tx: EntityManager, endpointId: string, now: Date): Promise<string[]> {
     const rows = rowsOf<{ id: string }>(await tx.query(
-      `UPDATE ${T} SET status = 'cancelled', next_attempt_at = NULL, completed_at = $2 WHERE endpoint_id = $1 AND status IN ('pending', 'ready') RETURNING id`,
+      `UPDATE ${T} SET status = 'cancelled', next_attempt_at = NULL, completed_at = $2 WHERE endpoint_id = $1 AND status IN ('pending', 'held', 'ready') RETURNING id`,
       [endpointId, now],
     ));
     return rows.map((r) => r.id);

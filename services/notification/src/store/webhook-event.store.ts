@@ -65,9 +65,9 @@ export const webhookEventStore = {
   },
 
   /** Events from `since` (inclusive), oldest first; of one partner, or of all when `partnerId` is null. */
-  async since(tx: EntityManager, partnerId: string | null, since: Date, limit: number): Promise<{ id: string; type: string; body: string }[]> {
+  async since(tx: EntityManager, partnerId: string | null, since: Date, limit: number): Promise<{ id: string; type: string; subject: string; body: string }[]> {
     return tx.query(
-      `SELECT id, type, body FROM notification.webhook_events
+      `SELECT id, type, subject, body FROM notification.webhook_events
         WHERE occurred_at >= $2 AND ($1::uuid IS NULL OR partner_id = $1)
         ORDER BY occurred_at, subject, sequence NULLS LAST, id LIMIT $3`,
       [partnerId, since, limit],

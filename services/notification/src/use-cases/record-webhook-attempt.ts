@@ -5,7 +5,7 @@ import { NotificationWebhookEndpointDisabledV1 } from '@tss/contracts';
 import { nextRetryDelayMs, shouldDisable } from '../domain/webhook-schedule';
 import { webhookDeliveryStore, type ClaimedDelivery, type Queryable } from '../store/webhook-delivery.store';
 import { webhookEndpointStore } from '../store/webhook-endpoint.store';
-import { ATTEMPT_TIMER_ID_PREFIX, attemptTimerId, scheduleAttempt } from './webhook-queue';
+import { ATTEMPT_TIMER_ID_PREFIX, attemptTimerId, scheduleAttempt, WEBHOOK_READY_CHANNEL } from './webhook-queue';
 import { queueEndpointDisabledMail, type OwnerMailDeps } from './webhook-owner-mail';
 
 export interface SendOutcome {
@@ -50,6 +50,7 @@ export const recordWebhookAttempt = async (
   if (succeeded(outcome)) {
     await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'succeeded', nextAttemptAt: null, completedAt: now });
     await deps.timers.cancel(tx, attemptTimerId(delivery.id));
+    await webhookDeliveryStore.releaseNext(tx, delivery.id, now, WEBHOOK_READY_CHANNEL);
     if (endpoint?.failingSince && delivery.reason !== 'ping') await webhookEndpointStore.update(tx, { ...endpoint, failingSince: null, updatedAt: now });
     return 'succeeded';
   }
@@ -58,6 +59,8 @@ export const recordWebhookAttempt = async (
   if (delayMs === undefined) {
     await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'failed', nextAttemptAt: null, completedAt: now });
     await deps.timers.cancel(tx, attemptTimerId(delivery.id));
+    // Its ticket's next delivery to this endpoint waited for it to end, not for it to succeed (docs/adr/0066).
+    await webhookDeliveryStore.releaseNext(tx, delivery.id, now, WEBHOOK_READY_CHANNEL);
   } else {
     const nextAttemptAt = new Date(now.getTime() + delayMs);
     await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'pending', nextAttemptAt, completedAt: null });
@@ -90,7 +93,7 @@ export const recordWebhookAttempt = async (
 /**
  * Successful attempts of many deliveries recorded in one statement (issue #15); the same effects
  * as `recordWebhookAttempt` for each: the delivery succeeded, its timer is cancelled, its
- * endpoint's failing streak ends (not for a ping). A claim the watchdog took back meanwhile
+ * endpoint's failing streak ends (not for a ping), its ticket's next delivery is released. A claim the watchdog took back meanwhile
  * records nothing. `db` may be the data source: the statement is atomic on its own and writes no
  * event, so it needs neither a transaction nor the outbox relay's attention. Returns the ids
  * recorded.
@@ -107,5 +110,6 @@ export const recordWebhookSuccesses = async (
       attempts.map(({ claimed, outcome }) => ({ id: claimed.id, claimToken: claimed.claimToken, statusCode: outcome.statusCode ?? 200, latencyMs: outcome.latencyMs })),
       now,
       { schema: deps.timers.schema, idPrefix: ATTEMPT_TIMER_ID_PREFIX },
+      WEBHOOK_READY_CHANNEL,
     ),
   );

@@ -161,12 +161,12 @@ export const retryDelivery = async (tx: EntityManager, timers: TimerStore, owner
   if (found.value.status === 'disabled') return err(disabled);
   const delivery = await webhookDeliveryStore.find(tx, id, deliveryId);
   if (!delivery) return err({ kind: 'not_found', detail: 'No such delivery.' });
-  if (delivery.status === 'pending' || delivery.status === 'ready' || delivery.status === 'in_flight') {
+  if (delivery.status === 'pending' || delivery.status === 'held' || delivery.status === 'ready' || delivery.status === 'in_flight') {
     return err({ kind: 'conflict', detail: `The delivery is already queued (${delivery.status}).` });
   }
-  await webhookDeliveryStore.rearm(tx, delivery.id, now);
+  const status = await webhookDeliveryStore.rearm(tx, delivery.id, now);
   await scheduleAttempt(tx, timers, delivery.id, now);
-  return ok({ ...delivery, status: 'pending', attempts: 0, nextAttemptAt: now, completedAt: null });
+  return ok({ ...delivery, status, attempts: 0, nextAttemptAt: now, completedAt: null });
 };
 
 export const REPLAY_LIMIT = 10_000;
@@ -179,10 +179,11 @@ export const replay = async (tx: EntityManager, timers: TimerStore, owner: Endpo
   if (endpoint.status === 'disabled') return err(disabled);
   const events = await webhookEventStore.since(tx, endpoint.partnerId, since, REPLAY_LIMIT + 1);
   if (events.length > REPLAY_LIMIT) return err({ kind: 'unprocessable', detail: `More than ${REPLAY_LIMIT} events since then; replay a later range first.` });
-  // In bulk: two statements for the whole range (issue #15), oldest first as before.
+  // In bulk: two statements for the whole range (issue #15), oldest first as before: each
+  // ticket's in its order, behind that ticket's deliveries still queued (docs/adr/0066).
   const messages = events
     .filter((e) => matchesAny(endpoint.eventTypes, e.type))
-    .map((e) => ({ endpointId: endpoint.id, messageId: e.id, eventType: e.type, body: e.body, reason: 'replay' as const }));
+    .map((e) => ({ endpointId: endpoint.id, messageId: e.id, eventType: e.type, body: e.body, reason: 'replay' as const, subject: e.subject }));
   await enqueueDeliveries(tx, timers, messages, now);
   return ok({ queued: messages.length });
 };

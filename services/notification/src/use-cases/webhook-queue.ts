@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { traceCarrierOf, type TraceCarrier } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
-import { webhookDeliveryStore, type DeliveryReason } from '../store/webhook-delivery.store';
+import { INSERT_READY_TIMER_PARAMS_FROM, webhookDeliveryStore, type DeliveryReason } from '../store/webhook-delivery.store';
 
 /** One timer per delivery, re-targeted for each attempt: it makes the delivery ready for a sender (a retry), or is its watchdog. */
 export const WEBHOOK_ATTEMPT_TIMER = 'webhook.attempt';
@@ -17,6 +17,11 @@ export interface QueuedMessage {
   eventType: string;
   body: string;
   reason: DeliveryReason;
+  /**
+   * The event's subject (its ticket): one endpoint's deliveries of one subject go out in the order
+   * they were queued. None (a ping): unordered.
+   */
+  subject?: string;
   /** The trace the delivery continues; the one active here when not given. */
   trace?: TraceCarrier;
 }
@@ -36,7 +41,9 @@ export const enqueueDelivery = async (tx: EntityManager, timers: TimerStore, mes
 /**
  * Queues deliveries ready for a sender (issue #15): one statement writes them, arms their
  * watchdogs and tells the senders at commit, for one event's endpoints or a replay of thousands
- * of events; returns the delivery ids in the messages' order.
+ * of events; returns the delivery ids in the messages' order. The messages' order is their place
+ * in line: one behind an unfinished delivery of its subject to its endpoint waits, held, until
+ * that one ends (docs/adr/0066).
  */
 export const enqueueDeliveries = async (tx: EntityManager, timers: TimerStore, messages: readonly QueuedMessage[], now: Date): Promise<string[]> => {
   if (messages.length === 0) return [];
@@ -44,7 +51,7 @@ export const enqueueDeliveries = async (tx: EntityManager, timers: TimerStore, m
   const rows = messages.map((m) => ({ id: randomUUID(), ...m, trace: m.trace ?? active }));
   const watchdogAt = new Date(now.getTime() + QUEUED_WATCHDOG_MS);
   await webhookDeliveryStore.insertReady(tx, rows, now, {
-    timers: timers.scheduleAllStatement(rows.map((r) => attemptTimer(r.id, watchdogAt)), 10),
+    timers: timers.scheduleAllStatement(rows.map((r) => attemptTimer(r.id, watchdogAt)), INSERT_READY_TIMER_PARAMS_FROM),
     channel: WEBHOOK_READY_CHANNEL,
   });
   return rows.map((r) => r.id);

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { TimerStore, TimerWorker } from '@tss/timers';
+import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
+import { onWebhookAttemptsDue } from '../src/events/webhook-timer.handler';
+import type { WebhookRequest } from '../src/http/webhook-sender';
+import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
+import { webhookEventStore } from '../src/store/webhook-event.store';
+import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
+import { replay } from '../src/use-cases/webhook-endpoints';
+import { enqueueDeliveries, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
+import { notificationWithoutWorkers, testSecrets, webhookRows } from './support/webhook-fixtures';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const TIMEOUT_MS = 1_000;
+const WATCHDOG_MS = TIMEOUT_MS + 60_000;
+const secrets = testSecrets();
+
+/** An attempt the test answers when it chooses: what a slow receiver looks like to the dispatcher. */
+interface HeldAttempt {
+  messageId: string;
+  answer: (statusCode: number) => void;
+}
+
+describe('webhook deliveries in order per ticket and endpoint (DESIGN "ordered-per-ticket"), notification alone on real PostgreSQL', () => {
+  const clock = new TestClock('2026-12-01T10:00:00.000Z');
+  const partnerId = '5f0c9a52-3c1e-4a57-9a1e-7d1d2c1b0a07';
+  let sut: ServiceUnderTest;
+  let timers: TimerStore;
+  let worker: TimerWorker;
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(notificationWithoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
+    worker = new TimerWorker({
+      dataSource: sut.host.dataSource,
+      schema: NOTIFICATION_SCHEMA,
+      clock,
+      logger,
+      handlers: {},
+      batchHandlers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptsDue({ timers, clock, watchdogMs: WATCHDOG_MS }) },
+      batchSize: 500,
+    });
+  });
+
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  const { newEndpoint, statuses } = webhookRows({ sut: () => sut, timers: () => timers, port: () => 9, clock, partnerId, secrets });
+
+  /** A dispatcher whose every attempt waits for the test's answer; `sent` lists the attempts in the order they went out. */
+  const slowReceiver = () => {
+    const sent: HeldAttempt[] = [];
+    const send = (r: WebhookRequest) =>
+      new Promise<SendOutcome>((resolve) => {
+        sent.push({ messageId: r.messageId, answer: (statusCode) => resolve(statusCode < 300 ? { statusCode, latencyMs: 1 } : { statusCode, latencyMs: 1, error: `status ${statusCode}` }) });
+      });
+    const dispatcher = new WebhookDispatcher({
+      dataSource: sut.host.dataSource,
+      unitOfWork: sut.host.unitOfWork,
+      clock,
+      logger,
+      timers,
+      outbox: sut.host.outbox,
+      send,
+      secrets,
+      perEndpoint: 4,
+      maxInFlight: 32,
+      random: () => 0.5,
+    });
+    const answer = async (messageId: string, statusCode: number) => {
+      await waitFor(`${messageId} sent`, async () => sent.some((s) => s.messageId === messageId && !answered.has(s)));
+      const attempt = sent.find((s) => s.messageId === messageId && !answered.has(s))!;
+      answered.add(attempt);
+      attempt.answer(statusCode);
+    };
+    const answered = new Set<HeldAttempt>();
+    const outstanding = () => sent.filter((s) => !answered.has(s)).map((s) => s.messageId).sort();
+    const answerAll = () => {
+      for (const attempt of sent) {
+        if (answered.has(attempt)) continue;
+        answered.add(attempt);
+        attempt.answer(204);
+      }
+    };
+    /** Stops the dispatcher, answering whatever is still waiting (a failed assertion leaves attempts open). */
+    const stop = async () => {
+      answerAll();
+      let stopped = false;
+      const stopping = dispatcher.stop().then(() => (stopped = true));
+      await waitFor('the dispatcher stopped', () => (answerAll(), stopped));
+      await stopping;
+    };
+    return { dispatcher, sent, answer, outstanding, stop };
+  };
+
+  const queue = (endpointId: string, events: readonly { messageId: string; subject?: string }[]) =>
+    sut.host.unitOfWork.run((tx) =>
+      enqueueDeliveries(
+        tx,
+        timers,
+        events.map((e) => ({ endpointId, messageId: e.messageId, eventType: 'ticket.status_changed', body: JSON.stringify({ id: e.messageId }), reason: 'event' as const, subject: e.subject })),
+        clock.now(),
+      ),
+    );
+
+  it('a slow receiver gets one ticket’s deliveries strictly in queue order, one at a time, while another ticket’s go out beside them', async () => {
+    const endpoint = await newEndpoint('/slow');
+    const ticketA = randomUUID();
+    const ticketB = randomUUID();
+    // Queued in two transactions, as two consumer batches would: the order holds across them.
+    await queue(endpoint.id, [
+      { messageId: 'a-1', subject: ticketA },
+      { messageId: 'a-2', subject: ticketA },
+      { messageId: 'b-1', subject: ticketB },
+    ]);
+    await queue(endpoint.id, [
+      { messageId: 'a-3', subject: ticketA },
+      { messageId: 'b-2', subject: ticketB },
+    ]);
+    const { dispatcher, sent, answer, outstanding, stop } = slowReceiver();
+    dispatcher.start();
+    try {
+      await waitFor('the first of each ticket sent', async () => outstanding().length >= 2);
+      // Four slots, five ready: only the head of each ticket's line goes out.
+      await dispatcher.dispatchReady();
+      expect(outstanding()).toEqual(['a-1', 'b-1']);
+      // Ticket B moves on while A's first delivery still waits for its answer.
+      await answer('b-1', 204);
+      await waitFor('b-2 sent', async () => outstanding().includes('b-2'));
+      expect(outstanding()).toEqual(['a-1', 'b-2']);
+      await answer('a-1', 204);
+      await answer('a-2', 204);
+      await answer('b-2', 204);
+      await answer('a-3', 204);
+      await waitFor('all five succeeded', async () => (await deliveriesOf(endpoint.id)).every((d) => d.status === 'succeeded'));
+    } finally {
+      await stop();
+    }
+    const order = sent.map((s) => s.messageId);
+    expect(order.filter((m) => m.startsWith('a-'))).toEqual(['a-1', 'a-2', 'a-3']);
+    expect(order.filter((m) => m.startsWith('b-'))).toEqual(['b-1', 'b-2']);
+    // b-2 went out before A's line had finished: the other ticket is not held up.
+    expect(order.indexOf('b-2')).toBeLessThan(order.indexOf('a-2'));
+  });
+
+  it('a failed first attempt holds its ticket’s later deliveries until its retry succeeds; another ticket and events without a ticket go on', async () => {
+    const endpoint = await newEndpoint('/fails-first');
+    const ticketA = randomUUID();
+    const ticketB = randomUUID();
+    await queue(endpoint.id, [
+      { messageId: 'f-a-1', subject: ticketA },
+      { messageId: 'f-a-2', subject: ticketA },
+      { messageId: 'f-b-1', subject: ticketB },
+      { messageId: 'f-none-1' },
+      { messageId: 'f-none-2' },
+    ]);
+    const { dispatcher, sent, answer, outstanding, stop } = slowReceiver();
+    dispatcher.start();
+    try {
+      await answer('f-a-1', 500);
+      await waitFor('f-a-1 waits for its retry', async () => (await deliveriesOf(endpoint.id)).find((d) => d.message_id === 'f-a-1')?.status === 'pending');
+      await answer('f-b-1', 204);
+      await answer('f-none-1', 204);
+      await answer('f-none-2', 204);
+      await waitFor('the other ticket and the unticketed events succeeded', async () =>
+        (await deliveriesOf(endpoint.id)).filter((d) => d.status === 'succeeded').map((d) => d.message_id).sort().join() === 'f-b-1,f-none-1,f-none-2',
+      );
+      await dispatcher.dispatchReady();
+      // f-a-2 is not attempted while f-a-1 waits for its retry.
+      expect(sent.map((s) => s.messageId)).not.toContain('f-a-2');
+      expect(outstanding()).toEqual([]);
+
+      // The retry (5 s, ±10 %) comes due: f-a-1 goes again, and only its success releases f-a-2.
+      clock.advanceMs(6_000);
+      expect(await worker.runDue()).toBeGreaterThanOrEqual(1);
+      await waitFor('f-a-1 sent again', async () => outstanding().includes('f-a-1'));
+      await dispatcher.dispatchReady();
+      expect(outstanding()).toEqual(['f-a-1']);
+      await answer('f-a-1', 204);
+      await answer('f-a-2', 204);
+      await waitFor('both of ticket A succeeded', async () => (await deliveriesOf(endpoint.id)).every((d) => d.status === 'succeeded'));
+    } finally {
+      await stop();
+    }
+    expect(sent.map((s) => s.messageId).filter((m) => m.startsWith('f-a-'))).toEqual(['f-a-1', 'f-a-1', 'f-a-2']);
+  });
+
+  it('a delivery that fails for good releases the next one of its ticket', async () => {
+    const endpoint = await newEndpoint('/gives-up');
+    const ticket = randomUUID();
+    const [first, second] = await queue(endpoint.id, [
+      { messageId: 'g-1', subject: ticket },
+      { messageId: 'g-2', subject: ticket },
+    ]);
+    // Its last attempt is the next one.
+    await sut.query(`UPDATE notification.webhook_deliveries SET attempts = 7 WHERE id = $1`, [first]);
+    const { dispatcher, sent, answer, outstanding, stop } = slowReceiver();
+    dispatcher.start();
+    try {
+      await waitFor('g-1 sent', async () => outstanding().length >= 1);
+      await dispatcher.dispatchReady();
+      expect(outstanding()).toEqual(['g-1']);
+      await answer('g-1', 500);
+      await answer('g-2', 204);
+      await waitFor('g-2 succeeded', async () => (await statuses([second]))[0].status === 'succeeded');
+    } finally {
+      await stop();
+    }
+    expect((await statuses([first]))[0]).toMatchObject({ status: 'failed', attempts: 8 });
+    expect(sent.map((s) => s.messageId)).toEqual(['g-1', 'g-2']);
+  });
+
+  it('a replay queues one ticket’s events in their order, behind that ticket’s deliveries still queued', async () => {
+    const endpoint = await newEndpoint('/replayed');
+    const ticket = randomUUID();
+    const since = clock.now();
+    const events = Array.from({ length: 3 }, (_, i) => ({ id: `r-${i + 1}`, n: i }));
+    await sut.host.unitOfWork.run(async (tx) => {
+      for (const e of events) {
+        await webhookEventStore.insert(
+          tx,
+          { id: e.id, type: 'ticket.status_changed', partnerId, subject: ticket, sequence: e.n + 1, occurredAt: new Date(since.getTime() + e.n), body: JSON.stringify({ id: e.id }) },
+          clock.now(),
+        );
+      }
+    });
+    await queue(endpoint.id, [{ messageId: 'live-1', subject: ticket }]);
+    const replayed = await sut.host.unitOfWork.run((tx) => replay(tx, timers, { kind: 'partner', partnerId }, endpoint.id, since, clock.now()));
+    expect(replayed.ok && replayed.value.queued).toBe(3);
+    const { dispatcher, sent, answer, outstanding, stop } = slowReceiver();
+    dispatcher.start();
+    try {
+      await waitFor('live-1 sent', async () => outstanding().length >= 1);
+      await dispatcher.dispatchReady();
+      expect(outstanding()).toEqual(['live-1']);
+      for (const id of ['live-1', 'r-1', 'r-2', 'r-3']) await answer(id, 204);
+      await waitFor('all four succeeded', async () => (await deliveriesOf(endpoint.id)).every((d) => d.status === 'succeeded'));
+    } finally {
+      await stop();
+    }
+    expect(sent.map((s) => s.messageId)).toEqual(['live-1', 'r-1', 'r-2', 'r-3']);
+  });
+
+  const deliveriesOf = (endpointId: string) =>
+    sut.query<{ id: string; message_id: string; status: string; attempts: number }>(
+      `SELECT id, message_id, status, attempts FROM notification.webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at, id`,
+      [endpointId],
+    );
+});
