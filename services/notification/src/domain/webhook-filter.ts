@@ -2,7 +2,7 @@ import { EventCatalogue, type EventContract } from '@tss/contracts';
 
 /**
  * Event-type filters of a webhook endpoint: exact types (`ticket.resolved`), a domain's wildcard
- * (`sla.*`), or `*` for everything the endpoint may see.
+ * (`sla.*`), or `*` for everything the endpoint may see (for a partner's: no staff-only domain).
  */
 export const EVENT_FILTER_PATTERN = '^(\\*|[a-z]+\\.\\*|[a-z]+\\.[a-z_]+)$';
 const FILTER = new RegExp(EVENT_FILTER_PATTERN);
@@ -13,6 +13,21 @@ export const isValidFilter = (filter: string): boolean => FILTER.test(filter);
 export const WEBHOOK_DOMAINS: readonly string[] = ['ticket', 'sla', 'escalation', 'rating'];
 
 const domainOf = (type: string): string => type.slice(0, type.indexOf('.'));
+
+/**
+ * Domains whose events only staff may see: escalations name staff, rules, quotes and agents'
+ * internal reasons, and a partner token gets 403 on their routes (docs/escalation.md). An
+ * endpoint scoped to a partner (a partner's own, or an admin's with `partnerId`) never gets them,
+ * whatever its filters say (docs/adr/0034, addendum of the second session).
+ */
+export const STAFF_ONLY_DOMAINS: readonly string[] = ['escalation'];
+
+export const isStaffOnly = (eventType: string): boolean => STAFF_ONLY_DOMAINS.includes(domainOf(eventType));
+
+/** What an endpoint is scoped to: one partner's events, or (an internal system) every partner's. */
+export interface EndpointScope {
+  partnerId: string | null;
+}
 
 /** The contracts webhooks deliver: the catalogue's events of those domains (notification's own go to nobody). */
 export const webhookContracts = (): EventContract[] => EventCatalogue.filter((c) => c.owner !== 'notification' && WEBHOOK_DOMAINS.includes(domainOf(c.type)));
@@ -25,11 +40,14 @@ export const SUBSCRIBABLE_EVENT_TYPES: readonly string[] = [...new Set(webhookCo
  * webhooks do not carry such as `partner.*`), or undefined for one that can. Naming the valid
  * choices lets the caller fix it at once instead of waiting for events that never come.
  */
-export const filterProblem = (filter: string): string | undefined => {
+export const filterProblem = (filter: string, scope: EndpointScope = { partnerId: null }): string | undefined => {
   if (!isValidFilter(filter)) return 'must be an event type (ticket.resolved), a domain wildcard (sla.*) or *';
   if (filter === '*') return undefined;
   const domain = domainOf(filter);
   if (!WEBHOOK_DOMAINS.includes(domain)) return `${filter}: no event of domain ${domain} is delivered; the domains are ${WEBHOOK_DOMAINS.join(', ')}`;
+  if (scope.partnerId !== null && STAFF_ONLY_DOMAINS.includes(domain)) {
+    return `${filter}: ${domain} events are staff-only; an endpoint of a partner receives the ${WEBHOOK_DOMAINS.filter((d) => !STAFF_ONLY_DOMAINS.includes(d)).join(', ')} events`;
+  }
   if (filter === `${domain}.*` || SUBSCRIBABLE_EVENT_TYPES.includes(filter)) return undefined;
   return `${filter} is no event type; the ${domain} events are ${SUBSCRIBABLE_EVENT_TYPES.filter((t) => domainOf(t) === domain).join(', ')}`;
 };
@@ -41,3 +59,11 @@ export const matchesFilter = (filter: string, eventType: string): boolean => {
 };
 
 export const matchesAny = (filters: readonly string[], eventType: string): boolean => filters.some((f) => matchesFilter(f, eventType));
+
+/**
+ * Does the endpoint get events of this type: its filters match and, for an endpoint scoped to a
+ * partner, the type is not staff-only (an endpoint stored with such a filter before the rule, or
+ * one whose `*` would match it). Tenancy (whose events) is `receivesPartner`.
+ */
+export const receivesType = (endpoint: EndpointScope & { eventTypes: readonly string[] }, eventType: string): boolean =>
+  !(endpoint.partnerId !== null && isStaffOnly(eventType)) && matchesAny(endpoint.eventTypes, eventType);

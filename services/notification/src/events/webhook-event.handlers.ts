@@ -2,7 +2,7 @@ import type { CloudEvent } from '@tss/contracts';
 import type { BatchFlush, HandlerBinding, HandlerContext } from '@tss/messaging';
 import { traceCarrierOf, type TraceCarrier } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
-import { matchesAny, webhookContracts } from '../domain/webhook-filter';
+import { receivesType, webhookContracts } from '../domain/webhook-filter';
 import { receivesPartner } from '../domain/webhook-endpoint';
 import { webhookEventStore, type WebhookEventRecord } from '../store/webhook-event.store';
 import { enqueueDeliveries } from '../use-cases/webhook-queue';
@@ -34,7 +34,7 @@ interface PendingWebhookEvent {
 
 /**
  * Records the event (for replay) and queues one delivery per enabled endpoint that may see its
- * partner and whose filters match, in the event's own transaction: the inbox row, the deliveries
+ * partner and whose filters match (none of a partner's for a staff-only event), in the event's own transaction: the inbox row, the deliveries
  * and their timers commit together, so an event is queued exactly once.
  *
  * The writes are deferred to the end of the consumer's batch (docs/adr/0049, issue #11): one
@@ -56,7 +56,7 @@ export const queueWebhooks = (timers: TimerStore) => {
       .filter((p) => recorded.has(p.record.id))
       .flatMap(({ record, trace }) =>
         receivers
-          .filter((endpoint) => receivesPartner(endpoint, record.partnerId) && matchesAny(endpoint.eventTypes, record.type))
+          .filter((endpoint) => receivesPartner(endpoint, record.partnerId) && receivesType(endpoint, record.type))
           .map((endpoint) => ({ endpointId: endpoint.id, messageId: record.id, eventType: record.type, body: record.body, reason: 'event' as const, subject: record.subject, trace })),
       );
     // Every delivery of the batch in one statement, ready at commit (issue #15).

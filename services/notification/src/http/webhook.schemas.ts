@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Instant, Text, Uuid } from '@tss/contracts';
 import { EVENT_FILTER_PATTERN } from '../domain/webhook-filter';
 
-const EventFilter = Type.String({ pattern: EVENT_FILTER_PATTERN, maxLength: 100, description: 'An event type of the ticket, sla, escalation or rating domain (`ticket.resolved`), a domain wildcard (`sla.*`) or `*`; a filter naming no delivered event is a 400' });
+const EventFilter = Type.String({ pattern: EVENT_FILTER_PATTERN, maxLength: 100, description: 'An event type of the ticket, sla, escalation or rating domain (`ticket.resolved`), a domain wildcard (`sla.*`) or `*`; a filter naming no delivered event is a 400. Escalation events are staff-only: an endpoint of a partner (a partner’s own, or an admin’s with `partnerId`) naming one is a 400, and its `*` means the ticket, sla and rating events' });
 const ContactEmail = Type.String({ format: 'email', maxLength: 320, description: 'Told by mail when the endpoint is disabled after 5 days of failures' });
 const Url = Text({ maxLength: 2048, format: 'uri', description: 'http(s) URL the events are POSTed to, exactly as called: no spaces, line breaks or other control characters (percent-encode them); its host must not resolve to a private address' });
 
@@ -15,7 +15,7 @@ export const CreateEndpointBody = Type.Object(
     eventTypes: Type.Array(EventFilter, { minItems: 1, maxItems: 50 }),
     description: Type.Optional(Text({ maxLength: 500, minLength: 0 })),
     contactEmail: Type.Optional(ContactEmail),
-    partnerId: Type.Optional({ ...Uuid, description: 'Admins only: limit an internal system’s endpoint to one partner (default: every partner)' }),
+    partnerId: Type.Optional({ ...Uuid, description: 'Admins only: limit an internal system’s endpoint to one partner (default: every partner); it is then that partner’s feed and receives no escalation events' }),
   },
   { additionalProperties: false, examples: [{ url: 'https://hooks.example.com/tss', eventTypes: ['ticket.*', 'sla.breached'], description: 'Our ticket mirror', contactEmail: 'ops@partner.example' }] },
 );

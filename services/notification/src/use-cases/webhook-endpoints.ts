@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { ROTATION_OVERLAP_MS, urlProblem, type EndpointOwner, type WebhookEndpoint } from '../domain/webhook-endpoint';
-import { filterProblem, matchesAny } from '../domain/webhook-filter';
+import { filterProblem, receivesType, type EndpointScope } from '../domain/webhook-filter';
 import { newWebhookSecret } from '../domain/webhook-signature';
 import { webhookDeliveryStore, type WebhookDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore, type EndpointVisibility } from '../store/webhook-endpoint.store';
@@ -22,10 +22,13 @@ const badUrl = (detail: string): Failure => ({
   detail: `url ${detail}`,
   extensions: { errors: [{ in: 'body', pointer: '/url', message: detail }] },
 });
-/** Filters that can never match a delivered event: a 400 naming each, so no endpoint waits for events that never come. */
-const badFilters = (eventTypes: readonly string[]): Failure | undefined => {
+/**
+ * Filters that can never match an event the endpoint is sent: a 400 naming each, so no endpoint
+ * waits for events that never come; for an endpoint scoped to a partner, staff-only events too.
+ */
+const badFilters = (eventTypes: readonly string[], scope: EndpointScope): Failure | undefined => {
   const errors = eventTypes.flatMap((filter, i) => {
-    const message = filterProblem(filter);
+    const message = filterProblem(filter, scope);
     return message ? [{ in: 'body', pointer: `/eventTypes/${i}`, message }] : [];
   });
   return errors.length > 0 ? { kind: 'bad_request', detail: `eventTypes: ${errors.map((e) => e.message).join('; ')}`, extensions: { errors } } : undefined;
@@ -58,7 +61,9 @@ export const createEndpoint = async (
   box: SecretBox,
   now: Date,
 ): Promise<Result<WithNewSecret, Failure>> => {
-  const problem = badFilters(input.eventTypes) ?? (await checkUrl(input.url, check));
+  // An admin's endpoint limited to one partner is that partner's feed: staff-only events stay out of it too.
+  const scope = { partnerId: owner.kind === 'partner' ? owner.partnerId : (input.partnerId ?? null) };
+  const problem = badFilters(input.eventTypes, scope) ?? (await checkUrl(input.url, check));
   if (problem) return err(problem);
   if (owner.kind === 'partner' && input.partnerId !== undefined && input.partnerId !== owner.partnerId) {
     return err({ kind: 'bad_request', detail: 'partnerId is for admins; a partner subscribes to its own events.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed' }] } });
@@ -67,7 +72,7 @@ export const createEndpoint = async (
   const endpoint: WebhookEndpoint = {
     id: randomUUID(),
     ownerKind: owner.kind,
-    partnerId: owner.kind === 'partner' ? owner.partnerId : (input.partnerId ?? null),
+    partnerId: scope.partnerId,
     createdBy: owner.kind === 'partner' ? `partner:${owner.partnerId}` : `staff:${owner.staffId}`,
     url: input.url,
     description: input.description ?? '',
@@ -105,7 +110,7 @@ export interface UpdateEndpoint {
 export const updateEndpoint = async (tx: EntityManager, owner: EndpointOwner, id: string, input: UpdateEndpoint, check: UrlCheck, now: Date): Promise<Result<WebhookEndpoint, Failure>> => {
   const found = await findEndpoint(tx, owner, id, true);
   if (!found.ok) return found;
-  const filtersProblem = input.eventTypes && badFilters(input.eventTypes);
+  const filtersProblem = input.eventTypes && badFilters(input.eventTypes, found.value);
   if (filtersProblem) return err(filtersProblem);
   if (input.url !== undefined) {
     const problem = await checkUrl(input.url, check);
@@ -182,7 +187,7 @@ export const replay = async (tx: EntityManager, timers: TimerStore, owner: Endpo
   // In bulk: two statements for the whole range (issue #15), oldest first as before: each
   // ticket's in its order, behind that ticket's deliveries still queued (docs/adr/0066).
   const messages = events
-    .filter((e) => matchesAny(endpoint.eventTypes, e.type))
+    .filter((e) => receivesType(endpoint, e.type))
     .map((e) => ({ endpointId: endpoint.id, messageId: e.id, eventType: e.type, body: e.body, reason: 'replay' as const, subject: e.subject }));
   await enqueueDeliveries(tx, timers, messages, now);
   return ok({ queued: messages.length });
