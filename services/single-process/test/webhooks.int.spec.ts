@@ -322,7 +322,9 @@ describe('webhooks (issue #11)', () => {
     expect(retried.status).toBe(202);
     await receiver.waitForCount('/failing', 9);
     expect(receiver.at('/failing')[8].headers['webhook-id']).toBe(receiver.at('/failing')[0].headers['webhook-id']);
-    await deliveryWhere(acme, endpoint.id, 'the retried delivery succeeded', (d) => d.id === gaveUp.id && d.status === 'succeeded' && d.responseStatus === 204);
+    const succeeded = await deliveryWhere(acme, endpoint.id, 'the retried delivery succeeded', (d) => d.id === gaveUp.id && d.status === 'succeeded' && d.responseStatus === 204);
+    // Its history stays: the count goes on from the 8 failed attempts, which the log still shows.
+    expect(succeeded).toMatchObject({ attempts: 9, failedAttempts: 8, lastFailure: { responseStatus: 500, error: 'HTTP 500' } });
     expect((await as(acme).post(`/v1/webhooks/endpoints/${endpoint.id}/deliveries/${gaveUp.id}/retry`)).status).toBe(202);
     expect((await as(acme).get(`/v1/webhooks/endpoints/${endpoint.id}`)).body.failingSince).toBeNull();
   });

@@ -64,6 +64,8 @@ export const deliveryView = (d: WebhookDelivery) => ({
   reason: d.reason,
   status: d.status,
   attempts: d.attempts,
+  failedAttempts: d.failedAttempts,
+  lastFailure: d.lastFailure ? { at: d.lastFailure.at.toISOString(), responseStatus: d.lastFailure.statusCode, error: d.lastFailure.error } : null,
   lastAttemptAt: iso(d.lastAttemptAt),
   responseStatus: d.lastStatusCode,
   latencyMs: d.lastLatencyMs,
@@ -198,7 +200,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
       schema: {
         tags: TAGS,
         operationId: 'retryWebhookDelivery',
-        summary: 'Send a finished delivery again, now, with a fresh round of attempts',
+        summary: 'Send a finished delivery again, now, with a fresh round of retries; its attempt count goes on and its failures stay in the log',
         params: DeliveryParams,
         response: { 202: DeliveryView, ...failureResponses('not_found', 'conflict') },
       },

@@ -76,7 +76,19 @@ export const DeliveryView = Type.Object({
   eventType: Type.String(),
   reason: Type.Union([Type.Literal('event'), Type.Literal('replay'), Type.Literal('ping')]),
   status: DeliveryStatus,
-  attempts: Type.Integer(),
+  attempts: Type.Integer({ description: 'Every attempt made, those after a manual retry included (a retry does not reset it)' }),
+  failedAttempts: Type.Integer({ description: 'How many of them failed, kept after a later success' }),
+  lastFailure: Type.Union(
+    [
+      Type.Object({
+        at: Instant,
+        responseStatus: Type.Union([Type.Integer(), Type.Null()], { description: 'null: no answer (timeout, refused address)' }),
+        error: Nullable(Type.String()),
+      }),
+      Type.Null(),
+    ],
+    { description: 'The last failed attempt, kept after a later success; null: none failed' },
+  ),
   lastAttemptAt: Nullable(Instant),
   responseStatus: Type.Union([Type.Integer(), Type.Null()]),
   latencyMs: Type.Union([Type.Integer(), Type.Null()]),

@@ -26,7 +26,14 @@ export interface WebhookDelivery {
   body: string;
   reason: DeliveryReason;
   status: DeliveryStatus;
+  /** Every attempt made, manual retries' included. */
   attempts: number;
+  /** Where the retry schedule counts from: 0, or `attempts` when it was last retried by hand (a fresh round). */
+  roundStartAttempts: number;
+  /** Attempts that failed, kept when a later one succeeds. */
+  failedAttempts: number;
+  /** The last failed attempt (its start, status, error), kept when a later one succeeds. */
+  lastFailure: { at: Date; statusCode: number | null; error: string | null } | null;
   nextAttemptAt: Date | null;
   lastAttemptAt: Date | null;
   lastStatusCode: number | null;
@@ -57,6 +64,11 @@ interface DeliveryRow {
   reason: DeliveryReason;
   status: DeliveryStatus;
   attempts: number;
+  round_start_attempts: number;
+  failed_attempts: number;
+  last_failed_at: Date | null;
+  last_failure_status_code: number | null;
+  last_failure_error: string | null;
   next_attempt_at: Date | null;
   last_attempt_at: Date | null;
   last_status_code: number | null;
@@ -75,6 +87,9 @@ const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
   reason: r.reason,
   status: r.status,
   attempts: r.attempts,
+  roundStartAttempts: r.round_start_attempts,
+  failedAttempts: r.failed_attempts,
+  lastFailure: r.last_failed_at ? { at: r.last_failed_at, statusCode: r.last_failure_status_code, error: r.last_failure_error } : null,
   nextAttemptAt: r.next_attempt_at,
   lastAttemptAt: r.last_attempt_at,
   lastStatusCode: r.last_status_code,
@@ -375,6 +390,7 @@ export const webhookDeliveryStore = {
     return rows[0] ? toDelivery(rows[0]) : undefined;
   },
 
+  /** The attempt's result; a failed one (`failed`, or `pending` a retry) is also kept as the last failure. */
   async recordAttempt(
     tx: EntityManager,
     id: string,
@@ -383,7 +399,11 @@ export const webhookDeliveryStore = {
   ): Promise<void> {
     await tx.query(
       `UPDATE ${T} SET status = $2, next_attempt_at = $3, completed_at = $4, claim_token = NULL,
-              last_status_code = $5, last_latency_ms = $6, last_error = $7
+              last_status_code = $5, last_latency_ms = $6, last_error = $7,
+              failed_attempts = failed_attempts + CASE WHEN $2 = 'succeeded' THEN 0 ELSE 1 END,
+              last_failed_at = CASE WHEN $2 = 'succeeded' THEN last_failed_at ELSE last_attempt_at END,
+              last_failure_status_code = CASE WHEN $2 = 'succeeded' THEN last_failure_status_code ELSE $5 END,
+              last_failure_error = CASE WHEN $2 = 'succeeded' THEN last_failure_error ELSE $7 END
         WHERE id = $1`,
       [id, next.status, next.nextAttemptAt, next.completedAt, result.statusCode, result.latencyMs, result.error],
     );
@@ -404,7 +424,8 @@ export const webhookDeliveryStore = {
   },
 
   /**
-   * A manual retry: due now, with a fresh round of attempts, queued anew (docs/adr/0066): it takes
+   * A manual retry: due now, with a fresh round of retries counted from the attempts made so far
+   * (which go on counting: the history stays), queued anew (docs/adr/0066): it takes
    * the last place in its ticket's line, `held` if a delivery of its ticket to its endpoint is
    * still unfinished. Returns the status it now has.
    */
@@ -414,7 +435,7 @@ export const webhookDeliveryStore = {
                   SELECT 1 FROM ${T} u WHERE u.endpoint_id = d.endpoint_id AND u.subject = d.subject AND u.subject IS NOT NULL
                      AND u.status IN ${UNFINISHED} AND u.id <> d.id) THEN 'held' ELSE 'pending' END,
               queue_seq = nextval('notification.webhook_deliveries_queue_seq'),
-              attempts = 0, next_attempt_at = $2, completed_at = NULL, claim_token = NULL
+              round_start_attempts = d.attempts, next_attempt_at = $2, completed_at = NULL, claim_token = NULL
         WHERE d.id = $1 RETURNING d.status`,
       [id, now],
     ));

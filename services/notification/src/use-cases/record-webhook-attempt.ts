@@ -55,7 +55,8 @@ export const recordWebhookAttempt = async (
     return 'succeeded';
   }
   // A ping is one attempt: it tests the endpoint, it does not queue.
-  const delayMs = delivery.reason === 'ping' ? undefined : nextRetryDelayMs(delivery.attempts, outcome, random);
+  // Counted in this round: a manual retry starts a fresh one, its attempts counting on.
+  const delayMs = delivery.reason === 'ping' ? undefined : nextRetryDelayMs(delivery.attempts - delivery.roundStartAttempts, outcome, random);
   if (delayMs === undefined) {
     await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'failed', nextAttemptAt: null, completedAt: now });
     await deps.timers.cancel(tx, attemptTimerId(delivery.id));

@@ -159,7 +159,10 @@ export const listDeliveries = async (tx: EntityManager, owner: EndpointOwner, id
   return ok(await webhookDeliveryStore.list(tx, id, options));
 };
 
-/** A finished delivery (failed, cancelled or even succeeded) gets a fresh round of attempts, under the same `webhook-id`. */
+/**
+ * A finished delivery (failed, cancelled or even succeeded) gets a fresh round of retries, under the
+ * same `webhook-id`; its attempt count goes on and its failures stay in the log.
+ */
 export const retryDelivery = async (tx: EntityManager, timers: TimerStore, owner: EndpointOwner, id: string, deliveryId: string, now: Date): Promise<Result<WebhookDelivery, Failure>> => {
   const found = await findEndpoint(tx, owner, id, true);
   if (!found.ok) return found;
@@ -171,7 +174,7 @@ export const retryDelivery = async (tx: EntityManager, timers: TimerStore, owner
   }
   const status = await webhookDeliveryStore.rearm(tx, delivery.id, now);
   await scheduleAttempt(tx, timers, delivery.id, now);
-  return ok({ ...delivery, status, attempts: 0, nextAttemptAt: now, completedAt: null });
+  return ok({ ...delivery, status, roundStartAttempts: delivery.attempts, nextAttemptAt: now, completedAt: null });
 };
 
 export const REPLAY_LIMIT = 10_000;
