@@ -409,7 +409,7 @@ describe('webhooks (issue #11)', () => {
     const pinged = await as(acme).post(`/v1/webhooks/endpoints/${endpoint.id}/ping`);
     expect(pinged.status).toBe(202);
     const [ping] = (await receiver.waitForCount('/replay', 3)).slice(2);
-    expect(verifyWithStandardWebhooks(endpoint.secret, ping)).toMatchObject({ type: 'webhook.ping', subject: endpoint.id });
+    expect(verifyWithStandardWebhooks(endpoint.secret, ping)).toMatchObject({ type: 'webhook.ping', subject: endpoint.id, dataschema: 'urn:tss:event:webhook.ping:v1' });
     await deliveryWhere(acme, endpoint.id, 'the ping logged', (d) => d.id === pinged.body.deliveryId && d.status === 'succeeded' && d.reason === 'ping');
   });
 

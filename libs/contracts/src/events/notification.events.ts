@@ -74,3 +74,15 @@ export const NotificationWebhookEndpointDisabledV1 = defineEvent(
   }),
   'Issue #11: a webhook endpoint whose every attempt failed for 5 days was disabled (subject = endpoint id).',
 );
+/**
+ * Not published to the event bus and not subscribable: notification sends it to one webhook
+ * endpoint when its owner asks (`POST /v1/webhooks/endpoints/{id}/ping`), so a receiver can test
+ * its signature check. A contract all the same, so its envelope validates like every delivery's.
+ */
+export const WebhookPingV1 = defineEvent(
+  'webhook.ping',
+  1,
+  'notification',
+  Type.Object({ endpointId: Uuid }),
+  'A test delivery to one webhook endpoint, asked for by its owner (subject = endpoint id); tried once, never queued for subscribers.',
+);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { dataSchemaUri, WebhookPingV1, type CloudEvent, type EventData } from '@tss/contracts';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { ROTATION_OVERLAP_MS, urlProblem, type EndpointOwner, type WebhookEndpoint } from '../domain/webhook-endpoint';
@@ -196,24 +197,26 @@ export const replay = async (tx: EntityManager, timers: TimerStore, owner: Endpo
   return ok({ queued: messages.length });
 };
 
-export const PING_TYPE = 'webhook.ping';
+export const PING_TYPE = WebhookPingV1.type;
 
-/** A test call: a `webhook.ping` CloudEvent, signed like any delivery, tried once. */
+/** A test call: a `webhook.ping` CloudEvent (its contract in libs/contracts), signed like any delivery, tried once. */
 export const ping = async (tx: EntityManager, timers: TimerStore, owner: EndpointOwner, id: string, now: Date): Promise<Result<{ deliveryId: string }, Failure>> => {
   const found = await findEndpoint(tx, owner, id, true);
   if (!found.ok) return found;
   if (found.value.status === 'disabled') return err(disabled);
   const messageId = randomUUID();
-  const body = JSON.stringify({
+  const event: CloudEvent<EventData<typeof WebhookPingV1>> = {
     specversion: '1.0',
     id: messageId,
     source: 'tss/notification',
-    type: PING_TYPE,
+    type: WebhookPingV1.type,
     time: now.toISOString(),
     subject: id,
     datacontenttype: 'application/json',
+    dataschema: dataSchemaUri(WebhookPingV1.type, WebhookPingV1.version),
     data: { endpointId: id },
-  });
+  };
+  const body = JSON.stringify(event);
   const deliveryId = await enqueueDelivery(tx, timers, { endpointId: id, messageId, eventType: PING_TYPE, body, reason: 'ping' }, now);
   return ok({ deliveryId });
 };
