@@ -7,8 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * behind an unfinished delivery of its ticket waits `held`, out of the ready index, so claims never
  * read it; the delivery ahead releases it when it ends. Rows queued before keep no subject: unordered.
  */
-export class WebhookTicketOrder1765300460000 implements MigrationInterface {
-  name = 'WebhookTicketOrder1765300460000';
+export class WebhookTicketOrder1765300465000 implements MigrationInterface {
+  name = 'WebhookTicketOrder1765300465000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const T = 'notification.webhook_deliveries';
