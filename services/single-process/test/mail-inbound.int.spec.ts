@@ -36,7 +36,7 @@ describe('inbound e-mail (P8, issue #11)', () => {
 
   beforeAll(async () => {
     blobRoot = await mkdtemp(path.join(tmpdir(), 'tss-inbound-mail-'));
-    platform = await startTestPlatform('mail_inbound', { env: { MAIL_INBOUND_SECRET: SECRET, ATTACHMENT_DIR: blobRoot } });
+    platform = await startTestPlatform('mail_inbound', { env: { MAIL_INBOUND_SECRET: SECRET, ATTACHMENT_DIR: blobRoot, MAIL_INBOUND_TRUSTED_AUTHSERV_ID: 'mx.tss.test' } });
     client = platform.client;
     admin = await platform.adminToken();
     partner = await client.partner(admin, 'Acme Inbound');
@@ -399,6 +399,23 @@ describe('inbound e-mail (P8, issue #11)', () => {
       const item = await threadItem(ticket.id, 'It still crashes on 4.2.2.');
       expect(item.author).toEqual({ kind: 'requester', id: 'cust-2', name: 'bob.reader@client.example' });
       expect(await historyActorsOf(ticket.id, 'message_received')).toEqual([{ kind: 'requester', id: 'bob.reader@client.example' }]);
+    });
+
+    it('a From the receiving server found forged (DMARC fail) is quarantined: it neither speaks as the requester nor reopens', async () => {
+      const ticket = await ticketOf({ id: 'cust-5', email: 'erin.reader@client.example' });
+      const etag = (await client.http().get(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' })).headers.etag as string;
+      expect((await client.http().patch(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' }).set('if-match', etag).send({ status: 'resolved' })).status).toBe(200);
+      const forged = (authentication: string, messageId: string) =>
+        Buffer.concat([Buffer.from(`Authentication-Results: ${authentication}\r\n`), mailFrom('Erin <erin.reader@client.example>', ticket.reference, messageId, 'Not solved, reopen it.')]);
+
+      const refused = await receive(forged('mx.tss.test; spf=fail smtp.mailfrom=evil.example; dkim=none; dmarc=fail header.from=client.example', 'forged-1@evil.example'));
+      expect(refused).toMatchObject({ outcome: 'quarantined' });
+      expect(refused.reason).toContain('DMARC failed');
+      // A header of a server TSS does not trust is anyone's: the same mail with it threads as the requester's.
+      const believed = await receive(forged('relay.example; dmarc=pass', 'genuine-1@client.example'));
+      expect(believed).toMatchObject({ outcome: 'threaded', ticketId: ticket.id });
+      await threadItem(ticket.id, 'Not solved, reopen it.');
+      expect(JSON.stringify((await client.http().get(`/v1/tickets/${ticket.id}/thread`).auth(agent, { type: 'bearer' })).body).match(/Not solved, reopen it\./g)).toHaveLength(1);
     });
 
     it('another sender’s mail to a resolved ticket is threaded but reopens nothing: only the requester’s may (P11)', async () => {

@@ -72,6 +72,13 @@ export const MAIL_CONFIG = {
     description:
       'Tickets one sender address may file by mail within an hour; their next new mail is quarantined and not acknowledged (a loop with an auto-responder that does not mark itself)',
   }),
+  MAIL_INBOUND_TRUSTED_AUTHSERV_ID: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9.-]+$',
+      description:
+        'The authserv-id of the receiving mail server in front of TSS (RFC 8601): its Authentication-Results are believed, and mail whose From it found forged (DMARC fail; or SPF fail without a passing DKIM) is quarantined. That server must remove such headers senders wrote. Unset: From is taken as written',
+    }),
+  ),
   INBOUND_SMTP_PORT: Type.Optional(
     Type.Integer({ minimum: 1, maximum: 65_535, description: 'Services mode: an SMTP listener for inbound mail from the MX in front of TSS (same pipeline as POST /v1/inbound/email); unset: off' }),
   ),
@@ -121,7 +128,8 @@ export const mailPart = defineNotificationPart({
     // Mail from our own address is ours coming back (docs/mail.md): ignored like an auto-reply.
     const ownAddresses = [addressOf(c.MAIL_FROM)];
     const newTicketsPerSenderPerHour = c.MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR;
-    const inbound = inboundRoutes({ ...deps, blobs, ownAddresses, newTicketsPerSenderPerHour, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
+    const trustedAuthservId = c.MAIL_INBOUND_TRUSTED_AUTHSERV_ID;
+    const inbound = inboundRoutes({ ...deps, blobs, ownAddresses, newTicketsPerSenderPerHour, trustedAuthservId, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
     const outbox = mailOutboxRoutes(deps);
     const smtpListener =
       c.INBOUND_SMTP_PORT === undefined
@@ -133,7 +141,7 @@ export const mailPart = defineNotificationPart({
             recipientDomains: inboundRecipientDomains(c.INBOUND_SMTP_DOMAINS, domainOf(c.MAIL_FROM)),
             maxRecipients: c.INBOUND_SMTP_MAX_RECIPIENTS,
             logger: deps.logger,
-            receive: (raw) => receiveInboundMail({ ...deps, blobs, ownAddresses, newTicketsPerSenderPerHour }, raw),
+            receive: (raw) => receiveInboundMail({ ...deps, blobs, ownAddresses, newTicketsPerSenderPerHour, trustedAuthservId }, raw),
           });
     return {
       routes: async (app) => {

@@ -7,6 +7,7 @@ import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
 import { automatedReason, NEW_TICKET_WINDOW_MS, newTicketLimitReason, otherPartnersSenderReason, senderDomain, withoutAccessParticulars, type InboundMail } from '../domain/inbound-mail';
 import { mailLanguage } from '../domain/inbound-language';
+import { forgedSenderReason } from '../domain/inbound-authentication';
 import { stripQuotedReply } from '../domain/inbound-reply-text';
 import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
 import { inboundStore, type AttachmentPointer, type InboundOutcome } from '../store/inbound.store';
@@ -23,6 +24,8 @@ export interface ReceiveInboundDeps {
   ownAddresses: readonly string[];
   /** Tickets one sender address may file by mail within an hour; past it their mail is quarantined (an auto-responder's loop). */
   newTicketsPerSenderPerHour: number;
+  /** MAIL_INBOUND_TRUSTED_AUTHSERV_ID: the receiving MTA whose Authentication-Results are believed; unset: none. */
+  trustedAuthservId?: string;
 }
 
 export interface InboundReceipt {
@@ -49,9 +52,12 @@ type Decision =
  * tickets (tenancy), and a sender past MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR new tickets files
  * no more (a loop with an auto-responder; docs/adr/0035 addendum of 2026-12-04, second session).
  */
-const decide = async (tx: EntityManager, mail: InboundMail, deps: Pick<ReceiveInboundDeps, 'ownAddresses' | 'newTicketsPerSenderPerHour'>, now: Date): Promise<Decision> => {
+const decide = async (tx: EntityManager, mail: InboundMail, deps: Pick<ReceiveInboundDeps, 'ownAddresses' | 'newTicketsPerSenderPerHour' | 'trustedAuthservId'>, now: Date): Promise<Decision> => {
   const automated = automatedReason(mail, deps.ownAddresses);
   if (automated) return { outcome: 'ignored', how: automated };
+  // A From the receiving server found forged speaks for nobody: not on a ticket, not as its requester.
+  const forged = forgedSenderReason(mail.headers, deps.trustedAuthservId);
+  if (forged) return { outcome: 'quarantined', how: forged };
   const domain = senderDomain(mail.from);
   const senderPartnerId = await inboundStore.partnerOfDomain(tx, domain);
   const ids = threadMessageIds(mail);
