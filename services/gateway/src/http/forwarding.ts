@@ -74,13 +74,18 @@ const forward = (urls: ServiceUrls, request: FastifyRequest, reply: FastifyReply
   // from whichever context is active when reply-from calls back.
   const trace = traceCarrierOf(request.otelContext);
   const deadline = cutWhenOverdue(reply, timeoutMs);
+  // reply-from reports a refused connection twice when a body streams up (the request's error
+  // and the body pipeline's), and the first answer is not `sent` until its onSend hooks ran: a
+  // second send would fail on written headers and be logged and counted as a 500.
+  let answered = false;
   return reply.from(`${urls[service].replace(/\/$/, '')}${request.url}`, {
     timeout: timeoutMs,
     rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': request.id, ...trace }),
     onResponse: (_req, _reply, response) => deadline.stream(response),
     onError: (_reply, { error }) => {
       // Cut by the deadline after the headers went out: the client already sees the answer end short.
-      if (reply.raw.headersSent) return;
+      if (answered || reply.raw.headersSent) return;
+      answered = true;
       // The rest of the body is left unread on the connection: closing it keeps a keep-alive
       // client from sending its next request after bytes the server will never parse.
       if (bodyLimitExceeded(request)) return reply.header('connection', 'close').send(bodyTooLarge());
