@@ -1,7 +1,8 @@
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Message, type Producer } from 'kafkajs';
+import { Kafka, KafkaJSError, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '@tss/service-kit';
 import { BrokerStatus } from './broker-status';
+import { EventHandlingFailed, kafkajsLogCreator } from './kafkajs-log';
 import { reportConsumerLag } from './consumer-lag';
 import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type InboundMessage, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
 import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
@@ -47,13 +48,18 @@ export interface KafkaTransportOptions {
 export const KAFKA_SESSION_TIMEOUT_MS = 10_000;
 export const KAFKA_HEARTBEAT_INTERVAL_MS = 3_000;
 
-// ERROR lines go through the broker status (one line per outage); the rest keep their level.
-const toPino = (logger: Logger, status: BrokerStatus) => () => (entry: LogEntry) => {
-  const { message, ...rest } = entry.log;
-  const fields = { kafka: { namespace: entry.namespace, ...rest } };
-  if (entry.level === logLevel.ERROR) status.failed(message, fields);
-  else if (entry.level === logLevel.WARN) logger.warn(fields, message);
-  else logger.debug(fields, message);
+/**
+ * Runs a subscriber's handler for kafkajs. What it throws reaches kafkajs as EventHandlingFailed,
+ * so kafkajs's lines about it are the handler's, not a broker outage (a database down is not
+ * Kafka down); kafkajs's own errors (a heartbeat's rebalance) go on as they are, for kafkajs to act on.
+ */
+const handlerFailuresMarked = async (handle: () => Promise<void>): Promise<void> => {
+  try {
+    await handle();
+  } catch (error) {
+    if (error instanceof KafkaJSError) throw error;
+    throw new EventHandlingFailed(error);
+  }
 };
 
 /**
@@ -79,7 +85,7 @@ export class KafkaTransport implements EventTransport {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
-      logCreator: toPino(logger, this.brokerStatus),
+      logCreator: kafkajsLogCreator(logger, this.brokerStatus),
       logLevel: logLevel.WARN,
       retry: { initialRetryTime: 300, retries: 8, maxRetryTime: options.maxRetryTimeMs ?? 10_000 },
       connectionTimeout: 3_000,
@@ -243,18 +249,20 @@ export class KafkaTransport implements EventTransport {
             eachBatchAutoResolve: false,
             eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
               const inbound = batch.messages.map((message) => this.inbound(batch.topic, batch.partition, message));
-              await handleBatch(inbound, {
-                handled: (count) => {
-                  if (count > 0) resolveOffset(batch.messages[count - 1].offset);
-                },
-                isRunning: () => isRunning() && !isStale(),
-                heartbeat,
-              });
+              await handlerFailuresMarked(() =>
+                handleBatch(inbound, {
+                  handled: (count) => {
+                    if (count > 0) resolveOffset(batch.messages[count - 1].offset);
+                  },
+                  isRunning: () => isRunning() && !isStale(),
+                  heartbeat,
+                }),
+              );
             },
           }
         : {
             eachMessage: async ({ topic, partition, message }) => {
-              await options.handle(this.inbound(topic, partition, message));
+              await handlerFailuresMarked(() => options.handle(this.inbound(topic, partition, message)));
             },
           }),
     });

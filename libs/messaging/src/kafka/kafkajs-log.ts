@@ -1,0 +1,65 @@
+import { logLevel, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+import { isConnectionFailure } from '@tss/service-kit';
+import type { BrokerStatus } from './broker-status';
+
+/**
+ * What a subscriber's handler threw, as kafkajs gets it (never a kafkajs error: kafkajs must see
+ * those as they are, a rebalance from a heartbeat above all). Its name is in the stack kafkajs
+ * logs when its retries on it are spent ("Caused by: EventHandlingFailed: …"), so those lines too
+ * are told from the broker's.
+ */
+export class EventHandlingFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`event handling failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+// On the prototype, not as a field: the stack's first line is written before fields are set.
+EventHandlingFailed.prototype.name = 'EventHandlingFailed';
+
+/**
+ * The handler failure a kafkajs ERROR line is about, if it is about one: "Error when calling
+ * eachBatch/eachMessage" carries it, a crash after spent retries names it in its stack.
+ */
+const handlerFailureOf = (log: Record<string, unknown>): EventHandlingFailed | 'named' | undefined => {
+  if (log.error instanceof EventHandlingFailed) return log.error;
+  if (typeof log.stack === 'string' && log.stack.includes(`${EventHandlingFailed.prototype.name}: `)) return 'named';
+  return undefined;
+};
+
+/** kafkajs restarts a crashed consumer; the line says nothing of why (the crash line before it did). */
+const isRestart = (message: string): boolean => message.startsWith('Restarting the consumer');
+
+/**
+ * kafkajs's log lines as pino's. ERROR lines about the broker go through the broker status (one
+ * line per outage, `tss_kafka_broker_reachable`); those about a subscriber's handler are the
+ * handler's, logged at warn (a database outage as such): they say nothing of the broker, which
+ * answered the fetch they came with. The rest keep their level.
+ */
+export const kafkajsLogCreator = (logger: Logger, status: BrokerStatus) => () => (entry: LogEntry) => {
+  const { message, ...rest } = entry.log;
+  if (entry.level !== logLevel.ERROR) {
+    const fields = { kafka: { namespace: entry.namespace, ...rest } };
+    if (entry.level === logLevel.WARN) logger.warn(fields, message);
+    else logger.debug(fields, message);
+    return;
+  }
+  const handlerFailure = handlerFailureOf(rest);
+  if (handlerFailure) {
+    const { error: _error, stack: _stack, ...context } = rest;
+    const fields = { kafka: { namespace: entry.namespace, ...context } };
+    if (handlerFailure === 'named') logger.warn(fields, message); // "Crash: …: event handling failed: …"
+    else {
+      const { cause } = handlerFailure;
+      const text = isConnectionFailure(cause) ? 'database unavailable' : 'event handling failed';
+      logger.warn({ ...fields, err: cause }, `${text}: ${cause instanceof Error ? cause.message : String(cause)}; kafkajs delivers the events again`);
+    }
+    return;
+  }
+  // During an outage a restart is one more line of it; otherwise it follows a handler's crash.
+  if (isRestart(message) && status.reachable) {
+    logger.warn({ kafka: { namespace: entry.namespace, ...rest } }, message);
+    return;
+  }
+  status.failed(message, { kafka: { namespace: entry.namespace, ...rest } });
+};
