@@ -29,6 +29,7 @@ import { Platform } from './platform';
 import { DatabaseUrlSetting, loadConfigOrExit, MigrateEnv, moduleConfigProblems, processConfigSchema } from './process-config';
 import { migrateService, ServiceHost } from './service-host';
 import type { ServiceModule } from './service-module';
+import { waitForDatabase } from './wait-for-database';
 
 export const ServiceProcessEnv = envSchema({
   ...BaseEnv,
@@ -39,6 +40,11 @@ export const ServiceProcessEnv = envSchema({
     Type.String({ pattern: '^[A-Za-z0-9._-]{1,40}$', description: 'Prepended to every topic and consumer group name: isolates environments sharing one Kafka cluster' }),
   ),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  DB_CONNECT_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    default: 300_000,
+    description: 'How long a starting service waits for PostgreSQL to accept connections before it exits 1',
+  }),
   CONSUMER_NOT_YET_MAX_WAIT_MS: Type.Integer({ minimum: 0, default: 60_000, description: 'How long an event may wait for the one it depends on before it is dead-lettered' }),
   MIGRATE_ON_START: Type.Boolean({ default: false }),
   ...TokenEnv,
@@ -179,6 +185,7 @@ export const runServiceProcess = async <E extends TObject>(
     ...moduleConfigProblems([module])(env),
   ]);
   const logger = createLogger(module.name, config.LOG_LEVEL);
+  await waitForDatabaseOrStop(config, logger);
   const tracing = startTracing({ serviceName: module.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const settings = entry && loadConfig(entry.config, process.env);
   const instance = await startServiceInstance(module, {
@@ -198,6 +205,31 @@ export const runServiceProcess = async <E extends TObject>(
     () => shutdownInOrder([...instance.closers(), { name: 'metrics', close: () => metrics.close() }, { name: 'tracing', close: () => tracing.shutdown() }], logger, config.SHUTDOWN_TIMEOUT_MS),
     logger,
   );
+};
+
+/**
+ * Waits for PostgreSQL before anything else connects, as the consumer waits for Kafka: a service
+ * started before its database starts once the database does (DESIGN: whatever the order). A
+ * SIGTERM or SIGINT meanwhile ends the process at once (nothing to drain yet, exit 0); after
+ * DB_CONNECT_TIMEOUT_MS the wait fails and the process exits 1 through runMain.
+ */
+const waitForDatabaseOrStop = async (config: ServiceProcessEnv, logger: Logger): Promise<void> => {
+  const stopping = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping while waiting for PostgreSQL');
+    stopping.abort();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await waitForDatabase({ url: config.DATABASE_URL, timeoutMs: config.DB_CONNECT_TIMEOUT_MS, logger, signal: stopping.signal });
+  } catch (error) {
+    if (stopping.signal.aborted) process.exit(0);
+    throw error;
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
 };
 
 /** Runs an entry point; a failure to start is printed with its stack and exits 1. */
