@@ -4,11 +4,37 @@
 // Settings: TSS_DATA_DIR (.data/services), TSS_BASE_PORT (8080: gateway, then one port per
 // service), TSS_METRICS_BASE_PORT (9464), TSS_PG_PORT (54330), KAFKA_PORT (9092), LOG_LEVEL (warn).
 import path from 'node:path';
-import { startServices } from '../../services/single-process/src/start-services';
+import { startServices, type RunningServices } from '../../services/single-process/src/start-services';
 
 const int = (value: string | undefined, fallback: number): number => (value ? Number.parseInt(value, 10) : fallback);
 
 const env = process.env;
+// One way out, whatever ends the launcher: Ctrl-C, SIGTERM, SIGHUP (the terminal closed), an error
+// of its own, during start-up or after. Each stops the services, the broker and PostgreSQL it
+// started; the broker runs in a session of its own and would outlive the launcher otherwise.
+const aborted = new AbortController();
+let running: RunningServices | undefined;
+let exiting = false;
+let exitCode = 0;
+const shutdown = (code: number) => {
+  if (exiting) return;
+  exiting = true;
+  exitCode = code;
+  aborted.abort();
+  // During start-up, startServices sees the abort at its next step, stops what it started and rejects.
+  running?.stop().then(
+    () => process.exit(code),
+    () => process.exit(1),
+  );
+};
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(0));
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`start:services: ${error.stack ?? String(error)}\n`);
+  shutdown(1);
+});
+// A closed terminal or pipe: nothing can be printed any more, so stop rather than die silently.
+process.stdout.on('error', () => shutdown(0));
+
 startServices({
   dataDir: path.resolve(env.TSS_DATA_DIR ?? '.data/services'),
   basePort: int(env.TSS_BASE_PORT, 8080),
@@ -19,36 +45,35 @@ startServices({
   kafkaBrokers: env.KAFKA_BROKERS,
   logLevel: env.LOG_LEVEL ?? 'warn',
   write: (line) => process.stdout.write(`${line}\n`),
+  signal: aborted.signal,
 })
-  .then((running) => {
+  .then((started) => {
+    running = started;
+    if (exiting) {
+      // A signal came as start-up finished: stop what just started.
+      started.stop().then(
+        () => process.exit(exitCode),
+        () => process.exit(1),
+      );
+      return;
+    }
     const lines = [
       '',
-      `TSS (services mode) is running at ${running.gatewayUrl}`,
-      `  API docs:  ${running.gatewayUrl}/docs`,
-      ...Object.entries(running.urls).map(([name, url]) => `  ${name.padEnd(14)} ${url}`),
-      `  Kafka:     ${running.kafkaBrokers}`,
+      `TSS (services mode) is running at ${started.gatewayUrl}`,
+      `  API docs:  ${started.gatewayUrl}/docs`,
+      ...Object.entries(started.urls).map(([name, url]) => `  ${name.padEnd(14)} ${url}`),
+      `  Kafka:     ${started.kafkaBrokers}`,
       '',
       'Admin client of this data folder (kept in bootstrap-admin.json there):',
-      `  curl -s ${running.gatewayUrl}/v1/auth/token -d grant_type=client_credentials -d client_id=${running.admin.clientId} -d client_secret=${running.admin.clientSecret}`,
+      `  curl -s ${started.gatewayUrl}/v1/auth/token -d grant_type=client_credentials -d client_id=${started.admin.clientId} -d client_secret=${started.admin.clientSecret}`,
       '',
-      'Ctrl-C stops everything.',
+      'A service that exits is started again (the others keep running). Ctrl-C stops everything.',
       '',
     ];
     process.stdout.write(lines.join('\n'));
-    let stopping = false;
-    const shutdown = () => {
-      if (stopping) return;
-      stopping = true;
-      running.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.on('SIGINT', shutdown);
-    process.on('SIGTERM', shutdown);
   })
   .catch((error: unknown) => {
-    process.stderr.write(`start:services failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
+    // startServices has stopped what it started before it rejected.
+    if (!aborted.signal.aborted) process.stderr.write(`start:services failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(aborted.signal.aborted ? exitCode : 1);
   });
-

@@ -41,6 +41,10 @@ export interface StartServicesOptions {
    * does, instead of the TypeScript sources through tsx; the caller builds them first.
    */
   bundles?: boolean;
+  /** Aborting it (Ctrl-C during start-up) stops what was started so far and rejects. */
+  signal?: AbortSignal;
+  /** Pause before restarting a service that exited on its own: doubles from this, up to 30 s (tests: short). */
+  restartDelayMs?: number;
 }
 
 export interface RunningServices {
@@ -49,8 +53,9 @@ export interface RunningServices {
   admin: { clientId: string; clientSecret: string };
   databaseUrl: string;
   kafkaBrokers: string;
-  /** Each service's process id (benchmarks read their memory). */
+  /** Each service's process id (benchmarks read their memory); updated when a service is restarted. */
   pids: Record<string, number>;
+  /** Stops the services (gateway first), then the broker and PostgreSQL it started; safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -77,10 +82,11 @@ const runNode = (entry: string, args: string[], env: NodeJS.ProcessEnv, bundles 
 const exitOf = async (child: ChildProcess): Promise<number | null> => (child.exitCode !== null ? child.exitCode : ((await once(child, 'exit')) as [number | null])[0]);
 
 /** Waits until `url` answers 200, or fails with the process's exit. Bounded. */
-const waitHealthy = async (name: string, url: string, child: ChildProcess, timeoutMs: number): Promise<void> => {
+const waitHealthy = async (name: string, url: string, child: ChildProcess, timeoutMs: number, signal?: AbortSignal): Promise<void> => {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} during start-up`);
+    if (signal?.aborted) throw new Error('start:services was stopped during start-up');
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode} during start-up`);
     try {
       if ((await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok) return;
     } catch {
@@ -112,13 +118,24 @@ const siteLinkKeys = (dataDir: string): string => {
   return keys;
 };
 
+/** A service that ran this long before it exited is restarted after the first pause again. */
+const RESTART_RESET_AFTER_MS = 60_000;
+const RESTART_MAX_DELAY_MS = 30_000;
+
 export const startServices = async (options: StartServicesOptions): Promise<RunningServices> => {
   mkdirSync(options.dataDir, { recursive: true });
   const cleanups: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => options.write(`stop: ${String(error)}`));
+  let stopping: Promise<void> | undefined;
+  // Once: a second Ctrl-C, or a stop after a failed start, waits for the first.
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => options.write(`stop: ${String(error)}`));
+    })());
+  const checkNotAborted = () => {
+    if (options.signal?.aborted) throw new Error('start:services was stopped during start-up');
   };
   try {
+    checkNotAborted();
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
       const pg = new EmbeddedPostgres({ dataDir: options.dataDir, port: options.pgPort });
@@ -128,6 +145,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
       databaseUrl = pg.url('tss');
     }
 
+    checkNotAborted();
     let kafkaBrokers = options.kafkaBrokers;
     if (!kafkaBrokers) {
       const broker = path.join(REPO_ROOT, 'deploy/kafka/kafka-broker.sh');
@@ -142,6 +160,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
 
     // Every service's migrations first; `migrate` needs only the database.
     for (const service of SERVICE_PROCESSES) {
+      checkNotAborted();
       const child = runNode(service.entry, ['migrate'], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: options.logLevel }, options.bundles);
       pipeLines(child, `${service.name} migrate`, options.write);
       const code = await exitOf(child);
@@ -154,10 +173,15 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     const siteLinks = { TSS_SITE_LINK_KEYS: process.env.TSS_SITE_LINK_KEYS ?? siteLinkKeys(options.dataDir), TSS_PUBLIC_URL: process.env.TSS_PUBLIC_URL ?? urls.gateway };
     const upstreams = Object.fromEntries(SERVICE_PROCESSES.flatMap((s) => (s.upstreamEnv ? [[s.upstreamEnv, urls[s.name]]] : [])));
     const children: { name: string; child: ChildProcess }[] = [];
+    const pids: Record<string, number> = {};
+    const restarts = new Set<NodeJS.Timeout>();
+    // A service that exits during start-up fails the start (its message says why); after it, it is restarted.
+    let serving = false;
     cleanups.push(async () => {
+      for (const timer of restarts) clearTimeout(timer);
       // Edge first, so no new request reaches a service that is going away.
       for (const { child } of children) {
-        if (child.exitCode !== null) continue;
+        if (child.exitCode !== null || child.signalCode !== null) continue;
         const exited = exitOf(child);
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -165,6 +189,31 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
         clearTimeout(timer);
       }
     });
+    const firstDelayMs = options.restartDelayMs ?? 1_000;
+    /**
+     * Runs a service as a child process and, when it exits on its own (a crash, a kill -9), says so
+     * and starts it again after a pause that doubles while it keeps failing, as a Deployment's
+     * restarts would; the others keep running meanwhile (events wait in the outboxes).
+     */
+    const supervise = (index: number, name: string, run: () => ChildProcess, delayMs = firstDelayMs): ChildProcess => {
+      const child = run();
+      const startedAt = performance.now();
+      pipeLines(child, name, options.write);
+      children[index] = { name, child };
+      if (child.pid) pids[name] = child.pid;
+      child.once('exit', (code, signal) => {
+        if (stopping || !serving) return;
+        const ranMs = performance.now() - startedAt;
+        const pause = ranMs >= RESTART_RESET_AFTER_MS ? firstDelayMs : delayMs;
+        options.write(`[start:services] ${name} exited (${signal ? `signal ${signal}` : `code ${code}`}); starting it again in ${Math.round(pause / 100) / 10} s`);
+        const timer = setTimeout(() => {
+          restarts.delete(timer);
+          if (!stopping) supervise(index, name, run, Math.min(pause * 2, RESTART_MAX_DELAY_MS));
+        }, pause);
+        restarts.add(timer);
+      });
+      return child;
+    };
     SERVICE_PROCESSES.forEach((service, i) => {
       const env: NodeJS.ProcessEnv = {
         ...process.env,
@@ -182,12 +231,14 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
           ? { ...upstreams, TSS_BOOTSTRAP_CLIENT_ID: admin.clientId, TSS_BOOTSTRAP_CLIENT_SECRET: admin.clientSecret }
           : { TSS_JWKS_URL: `${urls.gateway}/.well-known/jwks.json` }),
       };
-      const child = runNode(service.entry, [], env, options.bundles);
-      pipeLines(child, service.name, options.write);
-      children.push({ name: service.name, child });
+      supervise(i, service.name, () => runNode(service.entry, [], env, options.bundles));
     });
-    for (const { name, child } of children) await waitHealthy(name, `${urls[name]}/healthz`, child, 120_000);
-    const pids = Object.fromEntries(children.flatMap(({ name, child }) => (child.pid ? [[name, child.pid]] : [])));
+    for (const { name, child } of [...children]) {
+      checkNotAborted();
+      await waitHealthy(name, `${urls[name]}/healthz`, child, 120_000, options.signal);
+    }
+    checkNotAborted();
+    serving = true;
     return { gatewayUrl: urls.gateway, urls, admin, databaseUrl, kafkaBrokers, pids, stop };
   } catch (error) {
     await stop();

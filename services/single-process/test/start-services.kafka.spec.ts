@@ -34,6 +34,7 @@ describe('services mode in one command (npm run start:services)', () => {
       kafkaNamePrefix: `ss${randomBytes(4).toString('hex')}.`,
       logLevel: 'warn',
       write: (line) => lines.push(line),
+      restartDelayMs: 200,
     }).catch((error: unknown) => {
       throw new Error(`start:services failed: ${String(error)}\n${lines.slice(-40).join('\n')}`);
     });
@@ -80,6 +81,19 @@ describe('services mode in one command (npm run start:services)', () => {
     );
     expect(clocks[0]).toMatchObject({ status: 'running', level: filed.body.level });
   });
+
+  it('says when a service exits on its own and starts it again; the others keep running', async () => {
+    const before = running.pids.rating;
+    process.kill(before, 'SIGKILL');
+    await waitFor('the launcher to say rating exited', () => lines.find((line) => line.includes('rating exited (signal SIGKILL)')), { timeoutMs: 10_000 });
+    await waitFor('rating running again', async () => {
+      if (running.pids.rating === before) return undefined;
+      const answered = await fetch(`${running.urls.rating}/healthz`).catch(() => undefined);
+      return answered?.ok || undefined;
+    }, { timeoutMs: 60_000 });
+    expect(running.pids.rating).not.toBe(before);
+    expect((await fetch(`${running.gatewayUrl}/healthz`)).status).toBe(200);
+  }, 90_000);
 
   it('keeps attachments in its data folder, where intake and notification both find them', async () => {
     const client = new PlatformClient(running.gatewayUrl);
