@@ -3,17 +3,17 @@ import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
-import { TimerStore, TimerWorker } from '@tss/timers';
+import { TimerStore, type TimerWorker } from '@tss/timers';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
-import { onWebhookAttemptsDue, SKIPPED_RETRY_MS } from '../src/events/webhook-timer.handler';
+import { SKIPPED_RETRY_MS } from '../src/events/webhook-timer.handler';
 import { sendWebhook, WebhookAgents, type WebhookRequest } from '../src/http/webhook-sender';
 import type { Resolve } from '../src/http/ssrf-guard';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { webhookEventStore } from '../src/store/webhook-event.store';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
 import { replay } from '../src/use-cases/webhook-endpoints';
-import { QUEUED_WATCHDOG_MS, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
-import { notificationWithoutWorkers, testSecrets, webhookRows } from './support/webhook-fixtures';
+import { QUEUED_WATCHDOG_MS } from '../src/use-cases/webhook-queue';
+import { notificationWithoutWorkers, testSecrets, webhookRows, webhookAttemptWorker } from './support/webhook-fixtures';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const TIMEOUT_MS = 1_000;
@@ -34,15 +34,7 @@ describe('webhook deliveries in batches (issue #15), notification alone on real 
   beforeAll(async () => {
     sut = await startServiceUnderTest(notificationWithoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
-    worker = new TimerWorker({
-      dataSource: sut.host.dataSource,
-      schema: NOTIFICATION_SCHEMA,
-      clock,
-      logger,
-      handlers: {},
-      batchHandlers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptsDue({ timers, clock, watchdogMs: WATCHDOG_MS }) },
-      batchSize: 500,
-    });
+    worker = webhookAttemptWorker({ sut, timers, clock, logger, watchdogMs: WATCHDOG_MS });
     server = createServer((req, res) => {
       hits.push({ path: req.url ?? '', id: String(req.headers['webhook-id']) });
       req.resume();

@@ -2,17 +2,16 @@ import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
-import { TimerStore, TimerWorker } from '@tss/timers';
+import { TimerStore, type TimerWorker } from '@tss/timers';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
-import { onWebhookAttemptsDue } from '../src/events/webhook-timer.handler';
 import { sendWebhook, type WebhookRequest } from '../src/http/webhook-sender';
 import type { Resolve } from '../src/http/ssrf-guard';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
-import { attemptTimerId, QUEUED_WATCHDOG_MS, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
+import { attemptTimerId, QUEUED_WATCHDOG_MS } from '../src/use-cases/webhook-queue';
 import { signatureOf } from '../src/domain/webhook-signature';
 import { countedDataSource } from '@tss/persistence/testing';
-import { notificationWithoutWorkers, testSecrets, webhookRows } from './support/webhook-fixtures';
+import { notificationWithoutWorkers, testSecrets, webhookRows, webhookAttemptWorker } from './support/webhook-fixtures';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const TIMEOUT_MS = 1_000;
@@ -36,15 +35,7 @@ describe('webhook dispatch: one statement per claim and per batch of successes (
   beforeAll(async () => {
     sut = await startServiceUnderTest(notificationWithoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
-    worker = new TimerWorker({
-      dataSource: sut.host.dataSource,
-      schema: NOTIFICATION_SCHEMA,
-      clock,
-      logger,
-      handlers: {},
-      batchHandlers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptsDue({ timers, clock, watchdogMs: WATCHDOG_MS }) },
-      batchSize: 500,
-    });
+    worker = webhookAttemptWorker({ sut, timers, clock, logger, watchdogMs: WATCHDOG_MS });
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));

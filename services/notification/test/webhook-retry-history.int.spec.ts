@@ -1,16 +1,14 @@
 import pino from 'pino';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
-import { TimerStore, TimerWorker } from '@tss/timers';
+import { TimerStore, type TimerWorker } from '@tss/timers';
 import { MAX_ATTEMPTS, RETRY_SCHEDULE_MS } from '../src/domain/webhook-schedule';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
-import { onWebhookAttemptsDue } from '../src/events/webhook-timer.handler';
 import { deliveryView } from '../src/http/webhook.routes';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
 import { listDeliveries, retryDelivery } from '../src/use-cases/webhook-endpoints';
-import { WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
-import { notificationWithoutWorkers, testSecrets, webhookRows } from './support/webhook-fixtures';
+import { notificationWithoutWorkers, testSecrets, webhookRows, webhookAttemptWorker } from './support/webhook-fixtures';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const WATCHDOG_MS = 61_000;
@@ -27,15 +25,7 @@ describe('a manual retry keeps the delivery’s history (the delivery log), noti
   beforeAll(async () => {
     sut = await startServiceUnderTest(notificationWithoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
-    worker = new TimerWorker({
-      dataSource: sut.host.dataSource,
-      schema: NOTIFICATION_SCHEMA,
-      clock,
-      logger,
-      handlers: {},
-      batchHandlers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptsDue({ timers, clock, watchdogMs: WATCHDOG_MS }) },
-      batchSize: 500,
-    });
+    worker = webhookAttemptWorker({ sut, timers, clock, logger, watchdogMs: WATCHDOG_MS });
   });
 
   afterAll(async () => {

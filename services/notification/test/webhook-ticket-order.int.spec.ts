@@ -2,16 +2,15 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
-import { TimerStore, TimerWorker } from '@tss/timers';
+import { TimerStore, type TimerWorker } from '@tss/timers';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
-import { onWebhookAttemptsDue } from '../src/events/webhook-timer.handler';
 import type { WebhookRequest } from '../src/http/webhook-sender';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { webhookEventStore } from '../src/store/webhook-event.store';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
 import { replay } from '../src/use-cases/webhook-endpoints';
-import { enqueueDeliveries, WEBHOOK_ATTEMPT_TIMER } from '../src/use-cases/webhook-queue';
-import { notificationWithoutWorkers, testSecrets, webhookRows } from './support/webhook-fixtures';
+import { enqueueDeliveries } from '../src/use-cases/webhook-queue';
+import { notificationWithoutWorkers, testSecrets, webhookRows, webhookAttemptWorker } from './support/webhook-fixtures';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const TIMEOUT_MS = 1_000;
@@ -34,15 +33,7 @@ describe('webhook deliveries in order per ticket and endpoint (DESIGN "ordered-p
   beforeAll(async () => {
     sut = await startServiceUnderTest(notificationWithoutWorkers, { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     timers = new TimerStore({ schema: NOTIFICATION_SCHEMA, clock });
-    worker = new TimerWorker({
-      dataSource: sut.host.dataSource,
-      schema: NOTIFICATION_SCHEMA,
-      clock,
-      logger,
-      handlers: {},
-      batchHandlers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptsDue({ timers, clock, watchdogMs: WATCHDOG_MS }) },
-      batchSize: 500,
-    });
+    worker = webhookAttemptWorker({ sut, timers, clock, logger, watchdogMs: WATCHDOG_MS });
   });
 
   afterAll(async () => {

@@ -3,10 +3,13 @@ import type { ServiceModule } from '@tss/runtime';
 import type { ServiceUnderTest } from '@tss/runtime/testing';
 import type { Clock } from '@tss/service-kit';
 import { LocalKeyWrapper } from '@tss/service-kit';
-import type { TimerStore } from '@tss/timers';
+import type { Logger } from 'pino';
+import { TimerWorker, type TimerStore } from '@tss/timers';
+import { onWebhookAttemptsDue } from '../../src/events/webhook-timer.handler';
 import { notificationService } from '../../src/index';
+import { NOTIFICATION_SCHEMA } from '../../src/store/acknowledgment.store';
 import { createEndpoint } from '../../src/use-cases/webhook-endpoints';
-import { enqueueDeliveries } from '../../src/use-cases/webhook-queue';
+import { enqueueDeliveries, WEBHOOK_ATTEMPT_TIMER } from '../../src/use-cases/webhook-queue';
 import { secretBoxOf } from '../../src/use-cases/webhook-secrets';
 
 /** notification without its own workers: a suite that runs its timers and dispatchers itself. */
@@ -53,3 +56,15 @@ export const webhookRows = (options: {
       .sut()
       .query<{ id: string; status: string; attempts: number }>(`SELECT id, status, attempts FROM notification.webhook_deliveries WHERE id = ANY($1::uuid[]) ORDER BY id`, [ids]),
 });
+
+/** The timer worker of webhook attempts, as the service runs it, for a suite that fires them itself. */
+export const webhookAttemptWorker = (deps: { sut: ServiceUnderTest; timers: TimerStore; clock: Clock; logger: Logger; watchdogMs: number }): TimerWorker =>
+  new TimerWorker({
+    dataSource: deps.sut.host.dataSource,
+    schema: NOTIFICATION_SCHEMA,
+    clock: deps.clock,
+    logger: deps.logger,
+    handlers: {},
+    batchHandlers: { [WEBHOOK_ATTEMPT_TIMER]: onWebhookAttemptsDue({ timers: deps.timers, clock: deps.clock, watchdogMs: deps.watchdogMs }) },
+    batchSize: 500,
+  });
