@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import {
-  dataSchemaUri,
   TicketAcceptedV1,
   TicketCreatedV1,
   TicketLevelChangedV1,
@@ -23,6 +22,7 @@ import { DEFAULT_POLICY, exactScheduleFor, type SlaPolicy } from '../../src/doma
 import { slaTimerService } from '../../src/index';
 import { policyStore } from '../../src/store/policy.store';
 import { clockClaimLock, responseClockStore, SLA_SCHEMA } from '../../src/store/response-clock.store';
+import { ticketEventMessage } from './support/ticket-event-message';
 
 const HOUR = 3_600_000;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -88,22 +88,7 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
 
   /** A ticket event as intake's outbox would write it, handed to the consumer. */
   const deliver = <C extends EventContract>(contract: C, ticketId: string, data: EventData<C>, id: string = randomUUID(), to: EventConsumer = consumer): Promise<ConsumeOutcome> =>
-    to.consume({
-      topic: contract.topic,
-      key: ticketId,
-      event: {
-        specversion: '1.0',
-        id,
-        source: 'tss/ticket-intake',
-        type: contract.type,
-        time: clock.now().toISOString(),
-        subject: ticketId,
-        datacontenttype: 'application/json',
-        dataschema: dataSchemaUri(contract.type, contract.version),
-        data,
-      },
-      raw: { value: null, headers: {} },
-    });
+    to.consume(ticketEventMessage(clock, contract, ticketId, data, id));
 
   const created = (ticketId: string, level: 'emergency' | 'standard' | 'consulting' = 'standard', receivedAt = clock.now()) =>
     deliver(TicketCreatedV1, ticketId, {

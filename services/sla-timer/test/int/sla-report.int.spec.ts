@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import {
-  dataSchemaUri,
   TicketCreatedV1,
   TicketResolvedV1,
   TicketRespondedV1,
@@ -19,6 +18,7 @@ import { CLOCK_TIMER_KINDS, clockTimerBatchHandlers } from '../../src/events/clo
 import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
 import { slaTimerService } from '../../src/index';
 import { clockClaimLock, SLA_SCHEMA } from '../../src/store/response-clock.store';
+import { ticketEventMessage } from './support/ticket-event-message';
 
 const HOUR = 3_600_000;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -69,24 +69,7 @@ describe('the SLA report over HTTP', () => {
 
   /** A ticket event as intake's outbox would write it, handed to sla-timer's consumer. */
   const deliver = async <C extends EventContract>(contract: C, ticketId: string, data: EventData<C>) =>
-    expect(
-      await consumer.consume({
-        topic: contract.topic,
-        key: ticketId,
-        event: {
-          specversion: '1.0',
-          id: randomUUID(),
-          source: 'tss/ticket-intake',
-          type: contract.type,
-          time: clock.now().toISOString(),
-          subject: ticketId,
-          datacontenttype: 'application/json',
-          dataschema: dataSchemaUri(contract.type, contract.version),
-          data,
-        },
-        raw: { value: null, headers: {} },
-      }),
-    ).toBe('handled');
+    expect(await consumer.consume(ticketEventMessage(clock, contract, ticketId, data))).toBe('handled');
   const now = () => clock.now().toISOString();
   const file = async (): Promise<string> => {
     const ticketId = randomUUID();

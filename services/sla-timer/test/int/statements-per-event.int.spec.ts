@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
-import { dataSchemaUri, TicketAcceptedV1, TicketCreatedV1, type EventContract, type EventData } from '@tss/contracts';
+import { TicketAcceptedV1, TicketCreatedV1, type EventContract, type EventData } from '@tss/contracts';
 import { EventConsumer, InProcessTransport, NotYet, UnitOfWork, type InboundMessage } from '@tss/messaging';
 import { inTransaction } from '@tss/persistence';
 import type { ServiceModule } from '@tss/runtime';
@@ -14,6 +14,7 @@ import { slaTimerService } from '../../src/index';
 import { policyStore } from '../../src/store/policy.store';
 import { SLA_SCHEMA } from '../../src/store/response-clock.store';
 import { applyTicketCreated, applyTicketEvent, type ClockDeps } from '../../src/use-cases/apply-ticket-event';
+import { ticketEventMessage } from './support/ticket-event-message';
 
 const HOUR = 3_600_000;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -76,22 +77,7 @@ describe('sla-timer statements per ticket event (issues #11, #15, docs/adr/0046)
   });
 
   /** A ticket event as intake's outbox would write it. */
-  const message = <C extends EventContract>(contract: C, ticketId: string, data: EventData<C>): InboundMessage => ({
-    topic: contract.topic,
-    key: ticketId,
-    event: {
-      specversion: '1.0',
-      id: randomUUID(),
-      source: 'tss/ticket-intake',
-      type: contract.type,
-      time: clock.now().toISOString(),
-      subject: ticketId,
-      datacontenttype: 'application/json',
-      dataschema: dataSchemaUri(contract.type, contract.version),
-      data,
-    },
-    raw: { value: null, headers: {} },
-  });
+  const message = <C extends EventContract>(contract: C, ticketId: string, data: EventData<C>): InboundMessage => ticketEventMessage(clock, contract, ticketId, data);
 
   const create = (tx: EntityManager, ticketId: string, partnerId: string) =>
     applyTicketCreated(tx, deps, { ticketId, partnerId, reference: 'TSS-01234-56789', requesterId: 'cust-1', product: 'reader', level: 'standard', receivedAt: clock.now(), sequence: 1 }, clock.now());
