@@ -6,10 +6,11 @@ import { TimerStore, type TimerWorker } from '@tss/timers';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher';
 import type { WebhookRequest } from '../src/http/webhook-sender';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
+import { webhookDeliveryStore } from '../src/store/webhook-delivery.store';
 import { webhookEventStore } from '../src/store/webhook-event.store';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
 import { replay } from '../src/use-cases/webhook-endpoints';
-import { enqueueDeliveries } from '../src/use-cases/webhook-queue';
+import { ATTEMPT_TIMER_ID_PREFIX, enqueueDeliveries, WEBHOOK_READY_CHANNEL } from '../src/use-cases/webhook-queue';
 import { notificationWithoutWorkers, testSecrets, webhookRows, webhookAttemptWorker } from './support/webhook-fixtures';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -234,6 +235,41 @@ describe('webhook deliveries in order per ticket and endpoint (DESIGN "ordered-p
       await stop();
     }
     expect(sent.map((s) => s.messageId)).toEqual(['live-1', 'r-1', 'r-2', 'r-3']);
+  });
+
+  it('a delivery queued while the one ahead of it is being recorded as a success is released by that record, not left held until its watchdog', async () => {
+    const endpoint = await newEndpoint('/race');
+    const ticket = randomUUID();
+    await queue(endpoint.id, [{ messageId: 'race-1', subject: ticket }]);
+    const { claimed } = await webhookDeliveryStore.claimReady(sut.host.dataSource, { now: clock.now(), limit: 10, perEndpoint: 4, token: randomUUID() });
+    const ahead = claimed.find((c) => c.messageId === 'race-1')!;
+
+    // A consumer batch queues the ticket's next event and has not committed yet...
+    const queuer = sut.host.dataSource.createQueryRunner();
+    await queuer.startTransaction();
+    let recorded = false;
+    try {
+      await enqueueDeliveries(
+        queuer.manager,
+        timers,
+        [{ endpointId: endpoint.id, messageId: 'race-2', eventType: 'ticket.status_changed', body: '{}', reason: 'event', subject: ticket }],
+        clock.now(),
+      );
+      // ...when the answer to the one ahead is recorded: it waits for the queuer's lock on that row.
+      const recording = webhookDeliveryStore
+        .recordSuccesses(sut.host.dataSource, [{ id: ahead.id, claimToken: ahead.claimToken, statusCode: 204, latencyMs: 1 }], clock.now(), { schema: NOTIFICATION_SCHEMA, idPrefix: ATTEMPT_TIMER_ID_PREFIX }, WEBHOOK_READY_CHANNEL)
+        .then(() => (recorded = true));
+      await waitFor('the record to finish or wait for the queuer', async () =>
+        recorded || (await sut.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%succeeded AS%'`)).length > 0,
+      );
+      await queuer.commitTransaction();
+      await recording;
+    } finally {
+      if (queuer.isTransactionActive) await queuer.rollbackTransaction();
+      await queuer.release();
+    }
+    const rows = await deliveriesOf(endpoint.id);
+    expect(Object.fromEntries(rows.map((r) => [r.message_id, r.status]))).toEqual({ 'race-1': 'succeeded', 'race-2': 'ready' });
   });
 
   const deliveriesOf = (endpointId: string) =>

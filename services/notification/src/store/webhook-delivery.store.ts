@@ -164,10 +164,20 @@ export const webhookDeliveryStore = {
          SELECT d.*, nextval('notification.webhook_deliveries_queue_seq') AS queue_seq
            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $8::text[], $9::text[], $10::text[])
                 WITH ORDINALITY AS d(id, endpoint_id, message_id, event_type, body, reason, traceparent, tracestate, subject, n)
+       ), ahead AS MATERIALIZED (
+         -- The unfinished deliveries ahead of these, share-locked as they are read: one whose
+         -- success is being recorded is waited for and read again as it ended (these then go out
+         -- ready), or its record waits for this transaction and then releases the one it finds held
+         -- (the second statement of recordSuccesses). Unlocked, each could miss the other and leave a
+         -- delivery held until its watchdog (docs/adr/0066).
+         SELECT u.endpoint_id, u.subject FROM ${T} u
+          WHERE (u.endpoint_id, u.subject) IN (SELECT endpoint_id, subject FROM d WHERE subject IS NOT NULL)
+            AND u.subject IS NOT NULL AND u.status IN ${UNFINISHED}
+          ORDER BY u.id FOR SHARE OF u
        ), placed AS (
          SELECT d.*, d.subject IS NOT NULL AND (
                   row_number() OVER (PARTITION BY d.endpoint_id, d.subject ORDER BY d.n) > 1
-                  OR EXISTS (SELECT 1 FROM ${T} u WHERE u.endpoint_id = d.endpoint_id AND u.subject = d.subject AND u.subject IS NOT NULL AND u.status IN ${UNFINISHED})
+                  OR EXISTS (SELECT 1 FROM ahead u WHERE u.endpoint_id = d.endpoint_id AND u.subject = d.subject)
                 ) AS held
            FROM d
        ), queued AS (
@@ -180,7 +190,8 @@ export const webhookDeliveryStore = {
        ), watchdogs AS (
          ${also.timers.sql}
        )
-       SELECT pg_notify($${notifyParam}, '')`),
+       -- Every row ahead read, so every one locked, whatever the EXISTS above needed.
+       SELECT pg_notify($${notifyParam}, '') FROM (SELECT count(*) FROM ahead) locked`),
       [
         ds.map((d) => d.id),
         ds.map((d) => d.endpointId),
@@ -262,8 +273,8 @@ export const webhookDeliveryStore = {
    * matches), with the rest of a success (issue #15): the deliveries' pending timers
    * (`timerIdPrefix` + id in `timerSchema`) deleted, their endpoints' failing streaks ended (not
    * for a ping), and the next delivery of each one's ticket to its endpoint released, with a NOTIFY
-   * on `channel` at commit (docs/adr/0066). One statement is atomic: it needs no transaction of its
-   * own. Returns the ids recorded.
+   * on `channel` at commit (docs/adr/0066). Each statement is atomic: they need no transaction of
+   * their own. Returns the ids recorded.
    */
   async recordSuccesses(
     db: Queryable,
@@ -273,7 +284,7 @@ export const webhookDeliveryStore = {
     channel: string,
   ): Promise<string[]> {
     if (results.length === 0) return [];
-    const rows = rowsOf<{ id: string }>(await db.query(
+    const rows = rowsOf<{ id: string; endpoint_id: string; subject: string | null }>(await db.query(
       `WITH r AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[]) AS r(id, claim_token, status_code, latency_ms)
        ), target AS (
@@ -290,9 +301,20 @@ export const webhookDeliveryStore = {
          UPDATE notification.webhook_endpoints e SET failing_since = NULL, updated_at = $5
           WHERE e.id IN (SELECT endpoint_id FROM succeeded WHERE reason <> 'ping') AND e.failing_since IS NOT NULL
        ), ${releaseNextSql('succeeded', '$5', '$7')}
-       SELECT s.id, n.notified FROM succeeded s CROSS JOIN (SELECT count(*) AS notified FROM notified) n`,
+       SELECT s.id, s.endpoint_id, s.subject, n.notified FROM succeeded s CROSS JOIN (SELECT count(*) AS notified FROM notified) n`,
       [results.map((r) => r.id), results.map((r) => r.claimToken), results.map((r) => r.statusCode), results.map((r) => Math.round(r.latencyMs)), now, timers.idPrefix, channel],
     ));
+    // Again in a statement of its own, whose snapshot shows what was queued behind these while the
+    // first waited on the queuer's lock (`insertReady`): that one is released here, not two minutes
+    // later by its watchdog. Releasing twice changes nothing: only a `held` row is made ready.
+    const ordered = rows.filter((r) => r.subject !== null);
+    if (ordered.length > 0) {
+      await db.query(
+        `WITH ended AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS e(id, endpoint_id, subject)), ${releaseNextSql('ended', '$4', '$5')}
+         SELECT count(*) FROM notified`,
+        [ordered.map((r) => r.id), ordered.map((r) => r.endpoint_id), ordered.map((r) => r.subject), now, channel],
+      );
+    }
     return rows.map((r) => r.id);
   },
 
