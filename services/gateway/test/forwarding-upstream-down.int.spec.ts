@@ -52,7 +52,11 @@ describe('gateway forwarding to a service nobody listens for', () => {
     expect(log.lines.filter((l) => l.reqId === 'req-upstream-down-1' && l.msg === 'request completed')).toHaveLength(1);
     expect(sendsPerRequest.get('req-upstream-down-1')).toBe(1);
     expect(log.lines.filter((l) => l.level >= 50)).toEqual([]);
-    expect(log.lines.filter((l) => l.reqId === 'req-upstream-down-1' && l.msg === 'forwarding failed')).toHaveLength(1);
+    const failed = log.lines.filter((l) => l.reqId === 'req-upstream-down-1' && l.msg === 'forwarding failed');
+    expect(failed).toHaveLength(1);
+    // The line says what the client got, and why, not reply-from's 500 wrapper.
+    expect(failed[0]).toMatchObject({ statusCode: 503, err: { message: expect.stringContaining('ECONNREFUSED') } });
+    expect(JSON.stringify(failed[0])).not.toContain('"statusCode":500');
     expect(await requestsCounted(503)).toBe(unavailableBefore + 1);
     expect(await requestsCounted(500)).toBe(failedBefore);
   });

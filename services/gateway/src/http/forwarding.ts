@@ -91,7 +91,11 @@ const forward = (urls: ServiceUrls, request: FastifyRequest, reply: FastifyReply
       if (bodyLimitExceeded(request)) return reply.header('connection', 'close').send(bodyTooLarge());
       // reply-from marks timeouts (its own, a connect timeout) 504; refused, reset and the rest are the service being down.
       const timedOut = statusCodeOf(error) === 504;
-      request.log.warn({ err: error, service, timeoutMs }, 'forwarding failed');
+      // The answer's status, and what reply-from caught: its wrapper's own status (500 for a refused
+      // connection) is not what the client got.
+      const caught = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      const { message, code } = caught instanceof Error ? (caught as Error & { code?: string }) : { message: String(caught), code: undefined };
+      request.log.warn({ err: { message, code }, service, timeoutMs, statusCode: timedOut ? 504 : 503 }, 'forwarding failed');
       if (!timedOut) reply.header('retry-after', '5');
       return sendProblem(reply, {
         type: problemType(timedOut ? 'upstream-timeout' : 'upstream-unavailable'),
