@@ -45,8 +45,9 @@ cmd_build() {
       go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION" >&2 &&
       mkdir -p "$TOOL_DIR" &&
       # Build to a temporary name: an interrupted build never leaves a "cached" half binary.
-      # -s -w: no symbol table or DWARF (the tests never debug it); the link is shorter.
-      go build -ldflags "-s -w" -o "$BIN.partial" github.com/jaegertracing/jaeger/cmd/jaeger >&2 &&
+      # A test collector: compiled without optimisations or inlining (-N -l: half the build time
+      # on a new machine, measured 321 s → 153 s) and linked without symbols or DWARF (-s -w).
+      go build -gcflags "all=-N -l" -ldflags "-s -w" -o "$BIN.partial" github.com/jaegertracing/jaeger/cmd/jaeger >&2 &&
       mv "$BIN.partial" "$BIN"
   ) || { rm -rf "$scratch" "$BIN.partial"; log "building Jaeger $JAEGER_VERSION failed"; return 1; }
   rm -rf "$scratch"
