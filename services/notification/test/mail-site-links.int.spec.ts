@@ -41,6 +41,8 @@ describe('support-site links in every mail to a requester (P12, issue #11)', () 
     const ack = await sink.nthMailTo('ann@client.example');
 
     expect(ack.text).toContain('The whole thread of this request is on the support site:');
+    // P5: the ticket's level reaches the mail (the fixture files at standard).
+    expect(ack.text).toContain('Service level: standard. At this level the support rules allow at most 12 hours for our response.');
     expect(ack.text).toContain('https://help.tss.test/support/t/');
     const token = siteTokenIn(ack.text);
     expect(ack.html).toContain(`href="https://help.tss.test/support/t/${token}"`);

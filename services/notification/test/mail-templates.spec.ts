@@ -19,6 +19,19 @@ describe('mail templates (issue #11)', () => {
     expect(acknowledgmentMail(en, []).text).not.toContain('please tell us');
   });
 
+  it('P5: the acknowledgment states the level and the rules\' maximum response time, and whether the level is confirmed', () => {
+    expect(acknowledgmentMail(en, [], { level: 'emergency', confirmed: true }).text).toContain(
+      'Service level: emergency. At this level the support rules allow at most 6 hours for our response.',
+    );
+    expect(acknowledgmentMail(en, [], { level: 'development', confirmed: true }).text).toContain('at most 7 days');
+    expect(acknowledgmentMail(en, [], { level: 'consulting', confirmed: false }).html).toContain(
+      '<p>Service level: general consulting (as requested; support confirms it). At this level the support rules allow at most 24 hours for our response.</p>',
+    );
+    expect(acknowledgmentMail(ru, [], { level: 'standard', confirmed: true }).text).toContain('Уровень обслуживания: стандартный. Максимальный срок ответа на этом уровне по правилам поддержки — 12 часов.');
+    expect(acknowledgmentMail(ru, [], { level: 'consulting', confirmed: true }).text).toContain('поддержки — 24 часа.');
+    expect(acknowledgmentMail(en, []).text).not.toContain('Service level');
+  });
+
   it('HTML bodies escape what the requester or agent wrote', () => {
     const mail = agentReplyMail(en, 'Use <script>alert(1)</script> & "quotes"');
     expect(mail.html).toContain('Use &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;');

@@ -1,4 +1,4 @@
-import type { Language } from '@tss/contracts';
+import { MAX_RESPONSE_MS, type Language, type ServiceLevel } from '@tss/contracts';
 import { renderBlocks, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
 /** P2: how the acknowledgment names each recommended detail the request lacked. */
@@ -23,12 +23,49 @@ const MISSING_DETAIL_LABELS: Record<Language, Record<string, string>> = {
 
 export const missingDetailLabel = (language: Language, detail: string): string => MISSING_DETAIL_LABELS[language][detail] ?? detail;
 
-/** P3: the acknowledgment mail: the reference number and (P2) what the request should add. */
-export const acknowledgmentMail = (ctx: TicketMailContext, missingDetails: readonly string[]): RenderedMail => {
+const LEVEL_NAMES: Record<Language, Record<ServiceLevel, string>> = {
+  en: { emergency: 'emergency', standard: 'standard', consulting: 'general consulting', development: 'development' },
+  ru: { emergency: 'экстренный', standard: 'стандартный', consulting: 'общие консультации', development: 'разработка' },
+};
+
+/** A published maximum in words: whole days from two days up, hours below (6, 12, 24 hours; 7 days). */
+export const responseTimeWords = (language: Language, ms: number): string => {
+  const hours = ms / 3_600_000;
+  const [value, unit] = hours >= 48 && hours % 24 === 0 ? [hours / 24, 'day'] : [hours, 'hour'];
+  return new Intl.NumberFormat(language, { style: 'unit', unit, unitDisplay: 'long' }).format(value);
+};
+
+/** The ticket's service level as the acknowledgment states it (P5). */
+export interface AcknowledgedLevel {
+  level: ServiceLevel;
+  /** False while the level is only what the filer asked for. */
+  confirmed: boolean;
+}
+
+/**
+ * P5: the level and the longest response time the rules allow at it. A partner's agreement may
+ * promise less (or count business hours); the support site, linked below, shows the ticket's own
+ * due time, so the mail states only what is true of every agreement: the rules' maximum.
+ */
+const levelBlock = (language: Language, { level, confirmed }: AcknowledgedLevel): MailBlock => {
+  const name = LEVEL_NAMES[language][level];
+  const within = responseTimeWords(language, MAX_RESPONSE_MS[level]);
+  return language === 'ru'
+    ? { paragraph: `Уровень обслуживания: ${name}${confirmed ? '' : ' (как указано в обращении; специалист его подтвердит)'}. Максимальный срок ответа на этом уровне по правилам поддержки — ${within}.` }
+    : { paragraph: `Service level: ${name}${confirmed ? '' : ' (as requested; support confirms it)'}. At this level the support rules allow at most ${within} for our response.` };
+};
+
+/**
+ * P3: the acknowledgment mail: the reference number, the level and its maximum response time (P5),
+ * and (P2) what the request should add.
+ */
+export const acknowledgmentMail = (ctx: TicketMailContext, missingDetails: readonly string[], level?: AcknowledgedLevel): RenderedMail => {
   const missing = missingDetails.map((d) => missingDetailLabel(ctx.language, d));
+  const levelBlocks = level ? [levelBlock(ctx.language, level)] : [];
   if (ctx.language === 'ru') {
     const blocks: MailBlock[] = [
       { paragraph: `Ваше обращение зарегистрировано под номером ${ctx.reference}.` },
+      ...levelBlocks,
       { paragraph: 'Ответьте на это письмо, чтобы дополнить обращение; номер в теме письма сохраняйте.' },
       ...(missing.length > 0
         ? [{ paragraph: 'Чтобы мы ответили быстрее, сообщите, пожалуйста:' }, { list: missing }]
@@ -40,6 +77,7 @@ export const acknowledgmentMail = (ctx: TicketMailContext, missingDetails: reado
   }
   const blocks: MailBlock[] = [
     { paragraph: `Your request was registered with reference number ${ctx.reference}.` },
+    ...levelBlocks,
     { paragraph: 'Reply to this message to add to it; please keep the reference in the subject.' },
     ...(missing.length > 0 ? [{ paragraph: 'To help us respond quickly, please tell us:' }, { list: missing }] : []),
     ...siteLinkBlocks(ctx),

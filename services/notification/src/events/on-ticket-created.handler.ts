@@ -58,7 +58,7 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
         kind: 'acknowledgment',
         recipient: email,
         language,
-        rendered: acknowledgmentMail(ctx, ack.missingDetails),
+        rendered: acknowledgmentMail(ctx, ack.missingDetails, { level: event.data.level, confirmed: event.data.levelConfirmed !== false }),
         ...(openingMail ? { inReplyTo: openingMail } : {}),
       },
       now,
