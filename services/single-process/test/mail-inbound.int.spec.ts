@@ -548,6 +548,45 @@ describe('inbound e-mail (P8, issue #11)', () => {
     expect(english.ack.language).toBe('en');
   });
 
+  // Simultaneous mails of one sender were each counted before any was recorded: all of them filed.
+  it('simultaneous new mails of one sender are counted one after the other: 8 at once file 5 tickets, the other 3 are quarantined and keep no files', async () => {
+    expect((await client.http().put('/v1/inbound/partner-domains/storm.example').auth(admin, { type: 'bearer' }).send({ partnerId: partner.partnerId })).status).toBe(200);
+    const mail = (n: number) =>
+      Buffer.from(
+        [
+          'From: bot@storm.example',
+          'To: support@tss.test',
+          `Subject: Storm ${n}`,
+          `Message-ID: <storm-${n}@storm.example>`,
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/mixed; boundary="B"',
+          '',
+          '--B',
+          'Content-Type: text/plain',
+          '',
+          'Reader 4.2 crashes.',
+          '--B',
+          'Content-Type: image/png',
+          'Content-Disposition: attachment; filename="shot.png"',
+          'Content-Transfer-Encoding: base64',
+          '',
+          PNG.toString('base64'),
+          '--B--',
+          '',
+        ].join('\r\n'),
+      );
+    const receipts = await Promise.all(Array.from({ length: 8 }, (_, n) => receive(mail(n + 1))));
+    const outcomes = receipts.map((r) => r.outcome).sort();
+    expect(outcomes).toEqual([...Array(5).fill('new_ticket'), ...Array(3).fill('quarantined')]);
+    for (const quarantined of receipts.filter((r) => r.outcome === 'quarantined')) {
+      expect(quarantined.reason).toContain('5 tickets');
+      expect(await filesOfMail(quarantined.inboundId)).toEqual([]);
+    }
+    for (const filed of receipts.filter((r) => r.outcome === 'new_ticket')) expect(await filesOfMail(filed.inboundId)).toEqual(['1', '1.meta.json']);
+    const published = await platform.query('notification', `SELECT 1 FROM notification.outbox WHERE event_type = 'notification.email_received' AND event->'data'->>'from' = 'bot@storm.example'`);
+    expect(published).toHaveLength(5);
+  });
+
   // An outside test: an auto-responder that does not mark itself ("Thank you for your message", no
   // Auto-Submitted) filed a ticket per mail and got an acknowledgment for each: answering every
   // acknowledgment, it loops for ever (docs/adr/0035, addendum of 2026-12-04, second session).

@@ -98,6 +98,14 @@ export const inboundStore = {
     return rows[0]?.message_id;
   },
 
+  /**
+   * Serialises one sender's new-ticket decisions until the transaction ends, so simultaneous mails
+   * of one sender are counted one after the other against the per-sender limit.
+   */
+  async lockSender(tx: EntityManager, sender: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('notification.inbound-sender'), hashtext($1))`, [sender.toLowerCase()]);
+  },
+
   /** How many tickets `sender`'s mail filed since `since` (the per-sender limit: index inbound_messages_new_ticket_sender). */
   async newTicketsOfSenderSince(tx: EntityManager, sender: string, since: Date): Promise<number> {
     const rows = (await tx.query(

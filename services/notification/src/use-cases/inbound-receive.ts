@@ -72,12 +72,28 @@ const decide = async (tx: EntityManager, mail: InboundMail, deps: Pick<ReceiveIn
     return { outcome: 'threaded', ...target, how };
   }
   if (senderPartnerId) {
-    const filedInWindow = await inboundStore.newTicketsOfSenderSince(tx, mail.from, new Date(now.getTime() - NEW_TICKET_WINDOW_MS));
-    const overLimit = newTicketLimitReason({ sender: mail.from, filedInWindow, limit: deps.newTicketsPerSenderPerHour });
+    const overLimit = await senderOverLimit(tx, mail.from, deps.newTicketsPerSenderPerHour, now);
     if (overLimit) return { outcome: 'quarantined', how: overLimit };
     return { outcome: 'new_ticket', partnerId: senderPartnerId, how: `sender domain ${domain} belongs to the partner` };
   }
   return { outcome: 'quarantined', how: reference ? `reference ${reference} names no ticket, and the sender is unknown` : `unknown sender domain ${domain}` };
+};
+
+/** Why `sender` may file no more tickets by mail now, if so. */
+const senderOverLimit = async (tx: EntityManager, sender: string, limit: number, now: Date): Promise<string | undefined> => {
+  const filedInWindow = await inboundStore.newTicketsOfSenderSince(tx, sender, new Date(now.getTime() - NEW_TICKET_WINDOW_MS));
+  return newTicketLimitReason({ sender, filedInWindow, limit });
+};
+
+/**
+ * A new ticket's decision counted again under the sender's lock, in the transaction that records
+ * the mail: simultaneous mails of one sender, each decided before any was recorded, cannot all
+ * pass the limit.
+ */
+const recountedUnderLock = async (tx: EntityManager, sender: string, decided: Decision, limit: number, now: Date): Promise<Decision> => {
+  await inboundStore.lockSender(tx, sender);
+  const overLimit = await senderOverLimit(tx, sender, limit, now);
+  return overLimit ? { outcome: 'quarantined', how: overLimit } : decided;
 };
 
 /** Removes files stored for a mail that was then not recorded: no file is kept without its record. */
@@ -110,10 +126,9 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
 
   const inboundId = randomUUID();
   const receivedAt = deps.clock.now();
-  const decision = await deps.unitOfWork.run((tx) => decide(tx, mail, deps, receivedAt));
-  const forwarded = decision.outcome === 'threaded' || decision.outcome === 'new_ticket';
+  const decided = await deps.unitOfWork.run((tx) => decide(tx, mail, deps, receivedAt));
   // Bytes go to blob storage before the transaction that publishes their pointers (DESIGN "Blobs").
-  const attachments = forwarded ? await storeAttachments(deps.blobs, inboundId, mail) : [];
+  const attachments = decided.outcome === 'threaded' || decided.outcome === 'new_ticket' ? await storeAttachments(deps.blobs, inboundId, mail) : [];
   const text = stripQuotedReply(mail.text) || mail.text;
   // P9: what is kept (here, and in the event's record) holds no access particulars; those of a
   // forwarded mail travel to intake's vault only in transit (docs/adr/0070).
@@ -122,9 +137,11 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
 
   // The files are kept only with the record that points at them: a mail whose record is not
   // written (a failure, or another delivery of it that won) leaves none (ADR 0035, addendum of 2026-12-04, second session).
-  let recorded = false;
+  let keptFiles = false;
   try {
     const receipt = await deps.unitOfWork.run(async (tx) => {
+      const decision = decided.outcome === 'new_ticket' ? await recountedUnderLock(tx, mail.from, decided, deps.newTicketsPerSenderPerHour, receivedAt) : decided;
+      const forwarded = decision.outcome === 'threaded' || decision.outcome === 'new_ticket';
       const inserted = await inboundStore.insert(tx, {
         id: inboundId,
         messageId: mail.messageId,
@@ -136,7 +153,7 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
         subject: kept.subject,
         textBody: kept.text,
         // A quarantined or ignored mail's files are not kept: unknown senders' bytes stay out of storage.
-        attachments,
+        attachments: forwarded ? attachments : [],
         receivedAt,
       });
       if (!inserted) {
@@ -168,9 +185,9 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
         reason: decision.how,
       });
     });
-    recorded = receipt.ok && !receipt.value.duplicate;
+    keptFiles = receipt.ok && !receipt.value.duplicate && (receipt.value.outcome === 'threaded' || receipt.value.outcome === 'new_ticket');
     return receipt;
   } finally {
-    if (!recorded) await removeAttachments(deps.blobs, attachments);
+    if (!keptFiles) await removeAttachments(deps.blobs, attachments);
   }
 };
