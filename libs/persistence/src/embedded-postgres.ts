@@ -157,7 +157,10 @@ export class EmbeddedPostgres implements RunningPostgres {
     }
     const flags = ['-D', this.clusterDir, '-p', String(this.options.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir ?? ''}`];
     if (this.options.fsync === false) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-    const child = spawn(path.join(bin, 'postgres'), flags, { ...(osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'] });
+    // A process group of its own: a terminal's Ctrl-C goes to the whole foreground group, and the
+    // server must not take it. The platform still uses the database while it drains, then stops
+    // the server itself, last (stop(), or killOnExit if it exits without).
+    const child = spawn(path.join(bin, 'postgres'), flags, { ...(osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       let log = '';

@@ -71,6 +71,35 @@ describe('embedded PostgreSQL: one owner per data folder', () => {
     expect(await answers(holderUrl)).toBe(false);
   });
 
+  // Under `npm start` and `npm run start:services`, Ctrl-C reaches the terminal's whole foreground
+  // process group. The server must not take it: the platform still uses the database while it
+  // drains, and stops the server itself, last.
+  it("a terminal's Ctrl-C to the process group does not reach the server: the process drains on its database, then stops it", async () => {
+    const groupDir = mkdtempSync(path.join(os.tmpdir(), 'tss-pg-group-'));
+    const port = await freePort();
+    // Its own process group, as a terminal's foreground job is.
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support/hold-cluster.ts'), groupDir, String(port)], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    try {
+      let output = '';
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('ready')) resolve();
+        });
+        child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        void exited.then((code) => reject(new Error(`the holder exited with ${code}: ${output}`)));
+      });
+      process.kill(-(child.pid as number), 'SIGINT');
+      expect(await exited).toBe(0);
+      expect(output).toContain('draining: the database answered');
+      expect(await answers(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(groupDir, { recursive: true, force: true });
+    }
+  });
+
   it('of two starts at once on one folder, one runs and the other is refused with the same message', async () => {
     const raceDir = mkdtempSync(path.join(os.tmpdir(), 'tss-pg-race-'));
     const first = new EmbeddedPostgres({ dataDir: raceDir, port: await freePort() });
