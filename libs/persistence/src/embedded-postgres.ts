@@ -26,6 +26,13 @@ export interface EmbeddedPostgresOptions {
    */
   unixSocket?: boolean;
   onLog?: (line: string) => void;
+  /**
+   * Run the server in a process group of its own, so a terminal's Ctrl-C (sent to the whole
+   * foreground group) reaches only this process, which must then stop the server itself, last,
+   * after draining on it. For launchers that handle SIGINT (`npm start`, `npm run start:services`);
+   * without it (tests, benchmarks) Ctrl-C stops the server with the process, as nothing else would.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface RunningPostgres {
@@ -157,10 +164,7 @@ export class EmbeddedPostgres implements RunningPostgres {
     }
     const flags = ['-D', this.clusterDir, '-p', String(this.options.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir ?? ''}`];
     if (this.options.fsync === false) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-    // A process group of its own: a terminal's Ctrl-C goes to the whole foreground group, and the
-    // server must not take it. The platform still uses the database while it drains, then stops
-    // the server itself, last (stop(), or killOnExit if it exits without).
-    const child = spawn(path.join(bin, 'postgres'), flags, { ...(osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const child = spawn(path.join(bin, 'postgres'), flags, { ...(osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'], detached: this.options.ownProcessGroup === true });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       let log = '';

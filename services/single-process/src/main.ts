@@ -71,7 +71,8 @@ const main = async (): Promise<void> => {
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
     logger.info({ dataDir: path.resolve(config.TSS_DATA_DIR), port: config.TSS_PG_PORT }, 'starting embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres({ dataDir: config.TSS_DATA_DIR, port: config.TSS_PG_PORT });
+    // Ctrl-C reaches only this process, which drains and then stops the server (docs/adr/0006).
+    embedded = await startEmbeddedPostgres({ dataDir: config.TSS_DATA_DIR, port: config.TSS_PG_PORT, ownProcessGroup: true });
     await ensureDatabase(embedded.url(), config.TSS_DATABASE_NAME);
     databaseUrl = embedded.url(config.TSS_DATABASE_NAME);
   }

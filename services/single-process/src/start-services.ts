@@ -138,7 +138,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     checkNotAborted();
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
-      const pg = new EmbeddedPostgres({ dataDir: options.dataDir, port: options.pgPort });
+      const pg = new EmbeddedPostgres({ dataDir: options.dataDir, port: options.pgPort, ownProcessGroup: true });
       await pg.start();
       cleanups.push(() => pg.stop());
       await ensureDatabase(pg.url(), 'tss');

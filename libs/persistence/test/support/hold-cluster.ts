@@ -1,12 +1,13 @@
 // A process that starts an embedded PostgreSQL on a data folder and holds it: the other process of
 // `embedded-postgres-owner.int.spec.ts`. Usage: hold-cluster.ts <dataDir> <port>
-// On SIGINT (a terminal's Ctrl-C) it does what the platform does: uses the database once more
+// Like the platform's launchers, it runs the server in a process group of its own
+// (`ownProcessGroup`). On SIGINT (a terminal's Ctrl-C) it does what the platform does: uses the database once more
 // while it drains, prints whether the database answered, then stops the server and exits.
 import { Client } from 'pg';
 import { EmbeddedPostgres } from '../../src/embedded-postgres';
 
 const [dataDir, port] = process.argv.slice(2);
-const pg = new EmbeddedPostgres({ dataDir, port: Number(port) });
+const pg = new EmbeddedPostgres({ dataDir, port: Number(port), ownProcessGroup: true });
 
 const answers = async (): Promise<boolean> => {
   const client = new Client({ connectionString: pg.url(), connectionTimeoutMillis: 2_000 });
