@@ -18,10 +18,15 @@ export interface PlatformProcess {
  * The whole platform as `npm start` runs it (`services/single-process/src/main.ts`), a process of
  * its own: the test's environment less `without`, plus `env`.
  */
-export const startPlatformProcess = (env: NodeJS.ProcessEnv, options: { without?: readonly string[] } = {}): PlatformProcess => {
+export const startPlatformProcess = (env: NodeJS.ProcessEnv, options: { without?: readonly string[]; ownProcessGroup?: boolean } = {}): PlatformProcess => {
   const inherited = { ...process.env };
   for (const name of options.without ?? []) delete inherited[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // A terminal's foreground job: Ctrl-C is sent to its whole group (process.kill(-pid)).
+    detached: options.ownProcessGroup === true,
+  });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -1,0 +1,84 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitFor } from '@tss/service-kit/testing';
+import { startPlatformProcess, type PlatformProcess } from '../support/platform-process';
+
+/** The embedded server's pid, from its cluster's `postmaster.pid`, once it has one. */
+const serverPid = (dataDir: string): number | undefined => {
+  const file = path.join(dataDir, 'pg', 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+};
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * `npm start` on its embedded PostgreSQL, stopped as a terminal stops it: Ctrl-C is a SIGINT to the
+ * whole foreground process group, and npm and tsx relay it to the platform once more. The server
+ * is in a group of its own (docs/adr/0006, addendum of 2026-12-04, third session), so the platform
+ * must stop it, whenever the Ctrl-C comes.
+ */
+describe('Ctrl-C on `npm start` with the embedded PostgreSQL', () => {
+  const dataDirs: string[] = [];
+  const started: PlatformProcess[] = [];
+
+  afterAll(() => {
+    for (const proc of started) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+    for (const dir of dataDirs) {
+      const pid = serverPid(dir);
+      if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const start = async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-ctrl-c-'));
+    dataDirs.push(dataDir);
+    const proc = startPlatformProcess(
+      { TSS_DATA_DIR: dataDir, TSS_PG_PORT: String(await freePort()), PORT: String(await freePort()), METRICS_PORT: '0', LOG_LEVEL: 'info' },
+      { without: ['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS'], ownProcessGroup: true },
+    );
+    started.push(proc);
+    return { dataDir, proc };
+  };
+  const ctrlC = (proc: PlatformProcess) => process.kill(-(proc.child.pid as number), 'SIGINT');
+
+  it('drains every service on its database, then stops the server, even when the SIGINT comes twice', async () => {
+    const { dataDir, proc } = await start();
+    await proc.ready;
+    const server = serverPid(dataDir);
+    expect(server).toBeDefined();
+    ctrlC(proc);
+    proc.child.kill('SIGINT'); // the wrapper's copy
+    expect({ code: await proc.exited, log: '' }).toEqual({ code: 0, log: '' });
+    const log = proc.output();
+    // Every service's workers closed before the server, and the server by the platform.
+    const closed = (component: string) => log.indexOf(`"component":"${component}","msg":"closed"`);
+    for (const service of ['gateway', 'ticket-intake', 'sla-timer', 'notification', 'escalation', 'rating']) {
+      expect({ service, closedAt: closed(`${service}:workers`) > 0 }).toEqual({ service, closedAt: true });
+      expect(closed(`${service}:workers`)).toBeLessThan(closed('embedded-postgres'));
+    }
+    expect(log).not.toMatch(/"level":50/);
+    expect(alive(server as number)).toBe(false);
+  });
+
+  it('during start-up, leaves no server behind', async () => {
+    const { dataDir, proc } = await start();
+    proc.ready.catch(() => undefined); // it exits before it is ready, as it should
+    // The server runs; the platform is still migrating or starting its services.
+    const server = await waitFor('the embedded server started', () => serverPid(dataDir), { timeoutMs: 60_000 });
+    expect(proc.output()).not.toContain('TSS is running');
+    ctrlC(proc);
+    await proc.exited;
+    await waitFor('the server stopped', () => !alive(server), { timeoutMs: 15_000 });
+  });
+});
