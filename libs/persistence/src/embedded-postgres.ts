@@ -166,6 +166,8 @@ export class EmbeddedPostgres implements RunningPostgres {
     if (this.options.fsync === false) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
     const child = spawn(path.join(bin, 'postgres'), flags, { ...(osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'], detached: this.options.ownProcessGroup === true });
     this.child = child;
+    // Do not leave a server behind if this process exits without stopping it, even while it starts.
+    process.once('exit', this.killOnExit);
     await new Promise<void>((resolve, reject) => {
       let log = '';
       child.stderr?.on('data', (chunk: Buffer) => {
@@ -176,8 +178,6 @@ export class EmbeddedPostgres implements RunningPostgres {
       });
       child.once('exit', (code) => reject(new Error(`postgres exited with code ${code}: ${log.slice(-2_000)}`)));
     });
-    // Do not leave a server behind if this process exits without stopping it.
-    process.once('exit', this.killOnExit);
     await writeFile(this.ownerFile(), `${process.pid}\n`);
   }
 

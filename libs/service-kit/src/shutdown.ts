@@ -36,7 +36,13 @@ export const shutdownInOrder = async (closers: readonly Closer[], logger: Logger
   return finished;
 };
 
-/** Calls `onSignal` once on the first SIGTERM or SIGINT, then exits with its outcome. */
+/**
+ * Calls `onSignal` once on the first SIGTERM or SIGINT, then exits with its outcome. Later signals
+ * are ignored while it runs (bounded by its own timeout): a terminal's Ctrl-C reaches the whole
+ * process group, and a wrapper such as `npm` or `tsx` relays it once more, so the second copy of
+ * one Ctrl-C must not kill the process half-way through its drain (with the embedded PostgreSQL
+ * left running, docs/adr/0006).
+ */
 export const exitOnSignals = (onSignal: () => Promise<boolean>, logger: Logger): void => {
   let stopping = false;
   const handle = (signal: NodeJS.Signals) => {
@@ -51,6 +57,6 @@ export const exitOnSignals = (onSignal: () => Promise<boolean>, logger: Logger):
       },
     );
   };
-  process.once('SIGTERM', handle);
-  process.once('SIGINT', handle);
+  process.on('SIGTERM', handle);
+  process.on('SIGINT', handle);
 };

@@ -67,6 +67,13 @@ const main = async (): Promise<void> => {
   const logger = createLogger('tss', config.LOG_LEVEL);
   const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 
+  // Until the platform's own handler (exitOnSignals, below): a signal during start-up exits at
+  // once, and the exit stops the embedded server, which a terminal's Ctrl-C no longer reaches
+  // (its own process group, docs/adr/0006).
+  const exitDuringStartUp = () => process.exit(0);
+  process.on('SIGINT', exitDuringStartUp);
+  process.on('SIGTERM', exitDuringStartUp);
+
   let embedded: RunningPostgres | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -93,6 +100,8 @@ const main = async (): Promise<void> => {
   const metrics = await startMetricsServer(metricsPortFor(config), config.HOST);
   process.stdout.write(banner(config, metrics.port, running.generatedAdmin));
 
+  process.off('SIGINT', exitDuringStartUp);
+  process.off('SIGTERM', exitDuringStartUp);
   exitOnSignals(
     () =>
       shutdownInOrder(

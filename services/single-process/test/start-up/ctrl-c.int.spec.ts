@@ -58,7 +58,9 @@ describe('Ctrl-C on `npm start` with the embedded PostgreSQL', () => {
     const server = serverPid(dataDir);
     expect(server).toBeDefined();
     ctrlC(proc);
-    proc.child.kill('SIGINT'); // the wrapper's copy
+    // The wrapper's copy comes once the platform has begun to stop (two at once would be one).
+    await waitFor('the platform stopping', () => proc.output().includes('"msg":"stopping"'));
+    proc.child.kill('SIGINT');
     expect({ code: await proc.exited, log: '' }).toEqual({ code: 0, log: '' });
     const log = proc.output();
     // Every service's workers closed before the server, and the server by the platform.
