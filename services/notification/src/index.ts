@@ -2,6 +2,7 @@ import { composeService } from '@tss/runtime';
 import { acknowledgmentsPart } from './parts/acknowledgments.part';
 import { mailPart } from './parts/mail.part';
 import type { NotificationPart } from './parts/notification-part';
+import { partnersPart } from './parts/partners.part';
 import { webhooksPart } from './parts/webhooks.part';
 import { NOTIFICATION_SCHEMA } from './store/acknowledgment.store';
 
@@ -10,5 +11,5 @@ export const notificationService = composeService({
   name: 'notification',
   description: 'Mail in and out, acknowledgments and webhooks.',
   schema: NOTIFICATION_SCHEMA,
-  parts: [acknowledgmentsPart, mailPart, webhooksPart] as readonly NotificationPart[],
+  parts: [acknowledgmentsPart, mailPart, webhooksPart, partnersPart] as readonly NotificationPart[],
 });

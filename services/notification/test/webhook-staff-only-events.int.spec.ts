@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { EscalationAcknowledgedV1, EscalationRaisedV1, EscalationReferralRequestedV1 } from '@tss/contracts';
+import { EscalationAcknowledgedV1, EscalationRaisedV1, EscalationReferralRequestedV1, PartnerCreatedV1 } from '@tss/contracts';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
 
@@ -36,13 +36,19 @@ describe('escalation events are staff-only: no partner endpoint subscribes to or
     expect(response.status).toBe(201);
     return response.body as { id: string };
   };
+  /** A partner the gateway registered: an admin names only those (docs/adr/0034, addendum of 2026-12-04, third session). */
+  const registeredPartner = async () => {
+    const partnerId = randomUUID();
+    await notification.handled(await notification.publish(PartnerCreatedV1, partnerId, { partnerId, name: 'Acme', active: true, changedAt: clock.now().toISOString() }));
+    return partnerId;
+  };
   const deliveredTypes = async (endpointId: string) =>
     (
       await notification.sut.query<{ event_type: string }>(`SELECT event_type FROM notification.webhook_deliveries WHERE endpoint_id = $1 ORDER BY event_type`, [endpointId])
     ).map((r) => r.event_type);
 
   it('a partner naming escalation.* or an escalation event type gets a 400 problem saying they are staff-only; on PATCH too; an admin endpoint for one partner likewise', async () => {
-    const partnerId = randomUUID();
+    const partnerId = await registeredPartner();
     const token = partnerToken(partnerId);
 
     const wildcard = await subscribe(token, { eventTypes: ['ticket.*', 'escalation.*'] });
@@ -71,7 +77,7 @@ describe('escalation events are staff-only: no partner endpoint subscribes to or
   });
 
   it('no escalation delivery is queued for a partner endpoint subscribed to *, one created earlier with escalation filters, or an admin endpoint for that partner; the staff endpoint gets them', async () => {
-    const partnerId = randomUUID();
+    const partnerId = await registeredPartner();
     const everything = await subscribed(partnerToken(partnerId), { eventTypes: ['*'] });
     const older = await subscribed(partnerToken(partnerId), { eventTypes: ['ticket.*'] });
     // As stored before the rule: a partner endpoint whose filters name escalations.

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { PartnerCreatedV1, PartnerUpdatedV1 } from '@tss/contracts';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
@@ -433,6 +435,39 @@ describe('webhooks (issue #11)', () => {
     expect(after.headers['webhook-signature'].split(' ')).toHaveLength(1);
     verifyWithStandardWebhooks(rotated.body.secret, after);
     expect(() => verifyWithStandardWebhooks(endpoint.secret, after)).toThrow();
+  });
+
+  // docs/adr/0034, addendum of 2026-12-04 (third session): a feed for a mistyped partner received nothing, silently.
+  it('an admin’s endpoint for one partner names a partner the gateway registered: a random id is a 422 naming /partnerId; events out of order leave a deactivated partner refused', async () => {
+    const acme = await newPartner();
+    // Its partner.created reaches notification within milliseconds here (seconds on Kafka).
+    await platform.partnerKnownToNotification(acme.partnerId);
+    const feed = await as('admin').post('/v1/webhooks/endpoints', { url: receiver.url('/acme-feed'), eventTypes: ['ticket.created'], partnerId: acme.partnerId });
+    expect(feed.status).toBe(201);
+    expect(feed.body.partnerId).toBe(acme.partnerId);
+    const ticketId = await fileTicket(acme);
+    const [delivered] = await receiver.waitForCount('/acme-feed', 1);
+    expect(JSON.parse(delivered.body)).toMatchObject({ type: 'ticket.created', subject: ticketId });
+
+    const unknownRefused = async (partnerId: string, path: string) => {
+      const response = await as('admin').post('/v1/webhooks/endpoints', { url: receiver.url(path), eventTypes: ['ticket.*'], partnerId });
+      expect(response.status).toBe(422);
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(response.body.detail).toMatch(new RegExp(`^No active partner ${partnerId} is known\\..*one registered a moment ago is known within seconds`));
+      expect(response.body.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/partnerId' })]);
+      const listed = (await as('admin').get('/v1/webhooks/endpoints')).body.items as { url: string }[];
+      expect(listed.map((e) => e.url)).not.toContain(receiver.url(path));
+    };
+    await unknownRefused(randomUUID(), '/mistyped');
+
+    // The gateway deactivated a partner, and its older partner.created is delivered after that (a redelivery, a replay): newest change wins.
+    const late = randomUUID();
+    const createdAt = clock.now().getTime();
+    const deactivated = await platform.publishAsGateway(PartnerUpdatedV1, late, { partnerId: late, name: 'Late', active: false, changedAt: new Date(createdAt + MINUTE).toISOString() });
+    await platform.handledBy('notification', deactivated);
+    const created = await platform.publishAsGateway(PartnerCreatedV1, late, { partnerId: late, name: 'Late', active: true, changedAt: new Date(createdAt).toISOString() });
+    await platform.handledBy('notification', created);
+    await unknownRefused(late, '/late');
   });
 
   it('an admin’s internal-system endpoint receives every partner’s events; sla.* filters match', async () => {

@@ -96,7 +96,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
         operationId: 'createWebhookEndpoint',
         summary: 'Subscribe a URL to events; the answer shows its signing secret, once',
         body: CreateEndpointBody,
-        response: { 201: CreatedEndpointView, ...failureResponses('bad_request') },
+        response: { 201: CreatedEndpointView, ...failureResponses('bad_request', 'unprocessable') },
       },
       config: { access: MANAGE },
     },

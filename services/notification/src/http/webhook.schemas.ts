@@ -15,7 +15,7 @@ export const CreateEndpointBody = Type.Object(
     eventTypes: Type.Array(EventFilter, { minItems: 1, maxItems: 50 }),
     description: Type.Optional(Text({ maxLength: 500, minLength: 0 })),
     contactEmail: Type.Optional(ContactEmail),
-    partnerId: Type.Optional({ ...Uuid, description: 'Admins only: limit an internal system’s endpoint to one partner (default: every partner); it is then that partner’s feed and receives no escalation events' }),
+    partnerId: Type.Optional({ ...Uuid, description: 'Admins only: limit an internal system’s endpoint to one partner (default: every partner); it is then that partner’s feed and receives no escalation events. A partner the gateway has not registered, or has deactivated, is a 422' }),
   },
   { additionalProperties: false, examples: [{ url: 'https://hooks.example.com/tss', eventTypes: ['ticket.*', 'sla.breached'], description: 'Our ticket mirror', contactEmail: 'ops@partner.example' }] },
 );

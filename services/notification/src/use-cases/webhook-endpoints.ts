@@ -9,6 +9,7 @@ import { newWebhookSecret } from '../domain/webhook-signature';
 import { webhookDeliveryStore, type WebhookDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore, type EndpointVisibility } from '../store/webhook-endpoint.store';
 import { webhookEventStore } from '../store/webhook-event.store';
+import { unknownPartner } from './known-partner';
 import { enqueueDeliveries, enqueueDelivery, scheduleAttempt } from './webhook-queue';
 import type { SecretBox } from './webhook-secrets';
 
@@ -69,6 +70,9 @@ export const createEndpoint = async (
   if (owner.kind === 'partner' && input.partnerId !== undefined && input.partnerId !== owner.partnerId) {
     return err({ kind: 'bad_request', detail: 'partnerId is for admins; a partner subscribes to its own events.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed' }] } });
   }
+  // An internal system's feed for a mistyped partner would receive nothing, silently (docs/adr/0034, addendum of 2026-12-04, third session).
+  const unknown = owner.kind === 'staff' && scope.partnerId !== null ? await unknownPartner(tx, scope.partnerId) : undefined;
+  if (unknown) return err(unknown);
   const plainSecret = newWebhookSecret();
   const endpoint: WebhookEndpoint = {
     id: randomUUID(),

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import type { EventContract, EventData } from '@tss/contracts';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
@@ -15,6 +16,12 @@ export interface TestPlatform {
   query<T = Record<string, unknown>>(service: string, sql: string, params?: unknown[]): Promise<T[]>;
   /** Waits until ticket-intake has the partner from its `partner.created` (staff file only for partners it knows). */
   partnerKnownToIntake(partnerId: string): Promise<void>;
+  /** Waits until notification has the partner from its `partner.*` (admins name only partners it knows). */
+  partnerKnownToNotification(partnerId: string): Promise<void>;
+  /** Publishes an event through the gateway's outbox, as the gateway would; resolves with its id. */
+  publishAsGateway<E extends EventContract>(contract: E, subject: string, data: EventData<E>): Promise<string>;
+  /** Waits until `service` handled the event (its inbox row). */
+  handledBy(service: string, eventId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +59,23 @@ export const startTestPlatform = async (
     partnerKnownToIntake: async (partnerId) => {
       await waitFor(`ticket-intake knows partner ${partnerId}`, async () => {
         const rows: unknown[] = await running.platform.host('ticket-intake').dataSource.query('SELECT 1 FROM ticket_intake.partners WHERE id = $1', [partnerId]);
+        return rows.length === 1;
+      });
+    },
+    partnerKnownToNotification: async (partnerId) => {
+      await waitFor(`notification knows partner ${partnerId}`, async () => {
+        const rows: unknown[] = await running.platform.host('notification').dataSource.query('SELECT 1 FROM notification.partners WHERE id = $1', [partnerId]);
+        return rows.length === 1;
+      });
+    },
+    publishAsGateway: async (contract, subject, data) => {
+      const gateway = running.platform.host('gateway');
+      return (await gateway.unitOfWork.run((tx) => gateway.outbox.add(tx, contract, subject, data))).id;
+    },
+    handledBy: async (service, eventId) => {
+      const { dataSource, module } = running.platform.host(service);
+      await waitFor(`${service} handled event ${eventId}`, async () => {
+        const rows: unknown[] = await dataSource.query(`SELECT 1 FROM "${module.schema}".inbox WHERE event_id = $1`, [eventId]);
         return rows.length === 1;
       });
     },
