@@ -7,9 +7,9 @@ import { startNotification, type NotificationUnderTest } from './support/notific
 
 type Answer = { status: number; headers: Record<string, string>; body: { detail?: string; errors?: { pointer: string; message: string }[] } };
 
-// docs/adr/0034, addendum of 2026-12-04 (third session): the partner an admin names on
-// `POST /v1/webhooks/endpoints` is one the gateway registered (its `partner.*` events), or the
-// call is a 422 that changes nothing.
+// docs/adr/0034 and 0035, addenda of 2026-12-04 (third session): the partner an admin names on
+// `POST /v1/webhooks/endpoints` and `PUT /v1/inbound/partner-domains/{domain}` is one the gateway
+// registered (its `partner.*` events), or the call is a 422 that changes nothing.
 describe('notification knows the partners the gateway registered: admins name only those', () => {
   const clock = new TestClock('2026-12-04T09:00:00.000Z');
   let notification: NotificationUnderTest;
@@ -24,6 +24,9 @@ describe('notification knows the partners the gateway registered: admins name on
   const admin = () => notification.sut.token({ kind: 'staff', client_id: 'sc_admin', roles: ['admin'] });
   const subscribe = (partnerId: string) =>
     notification.sut.http().post('/v1/webhooks/endpoints').auth(admin(), { type: 'bearer' }).send({ url: 'http://127.0.0.1:9/hook', eventTypes: ['ticket.*'], partnerId });
+  const mapDomain = (domain: string, partnerId: string) => notification.sut.http().put(`/v1/inbound/partner-domains/${domain}`).auth(admin(), { type: 'bearer' }).send({ partnerId });
+  const partnerOfDomain = async (domain: string) =>
+    (await notification.sut.query<{ partner_id: string }>(`SELECT partner_id FROM notification.partner_mail_domains WHERE domain = $1`, [domain]))[0]?.partner_id;
   const endpointsOf = async (partnerId: string) => (await notification.sut.query(`SELECT 1 FROM notification.webhook_endpoints WHERE partner_id = $1`, [partnerId])).length;
   const minutesFromNow = (minutes: number) => new Date(clock.now().getTime() + minutes * 60_000).toISOString();
   /** The gateway's event, handled by notification before this resolves. */
@@ -36,23 +39,34 @@ describe('notification knows the partners the gateway registered: admins name on
     expect(response.body.errors).toEqual([expect.objectContaining({ pointer: '/partnerId' })]);
   };
 
-  it('a partner no gateway event named: an admin endpoint for it is a 422 problem naming /partnerId, and nothing is stored', async () => {
+  it('a partner no gateway event named: an admin endpoint for it and a mail domain given to it are 422 problems naming /partnerId, and nothing is stored', async () => {
     const ghost = randomUUID();
     expectUnknownPartner(await subscribe(ghost), ghost);
     expect(await endpointsOf(ghost)).toBe(0);
+    expectUnknownPartner(await mapDomain('ghost.example', ghost), ghost);
+    expect(await partnerOfDomain('ghost.example')).toBeUndefined();
     // A partner's own endpoint needs no event: its token is the gateway's word.
     const own = await notification.sut.http().post('/v1/webhooks/endpoints').auth(notification.sut.token({ kind: 'partner', partner_id: ghost, scope: 'webhooks:manage' }), { type: 'bearer' }).send({ url: 'http://127.0.0.1:9/own', eventTypes: ['ticket.*'] });
     expect(own.status).toBe(201);
   });
 
-  it('a registered partner is named; once deactivated it is refused (its endpoints stay); reactivated, named again', async () => {
+  it('a registered partner is named; once deactivated it is refused (its endpoints and domains stay); reactivated, named again', async () => {
     const partnerId = randomUUID();
     await gateway(PartnerCreatedV1, partnerId, true, minutesFromNow(0));
     expect((await subscribe(partnerId)).status).toBe(201);
+    const mapped = await mapDomain('Acme-Books.example', partnerId);
+    expect(mapped.status).toBe(200);
+    expect(mapped.body).toEqual({ domain: 'acme-books.example', partnerId, addedAt: clock.now().toISOString() });
 
     await gateway(PartnerUpdatedV1, partnerId, false, minutesFromNow(1));
     expectUnknownPartner(await subscribe(partnerId), partnerId);
     expect(await endpointsOf(partnerId)).toBe(1);
+    expectUnknownPartner(await mapDomain('acme-books-2.example', partnerId), partnerId);
+    expect(await partnerOfDomain('acme-books-2.example')).toBeUndefined();
+    // Moving a domain to a partner not known leaves it with the one it had.
+    const ghost = randomUUID();
+    expectUnknownPartner(await mapDomain('acme-books.example', ghost), ghost);
+    expect(await partnerOfDomain('acme-books.example')).toBe(partnerId);
 
     await gateway(PartnerUpdatedV1, partnerId, true, minutesFromNow(2));
     expect((await subscribe(partnerId)).status).toBe(201);
@@ -63,6 +77,7 @@ describe('notification knows the partners the gateway registered: admins name on
     await gateway(PartnerUpdatedV1, partnerId, false, minutesFromNow(5));
     await gateway(PartnerCreatedV1, partnerId, true, minutesFromNow(4));
     expectUnknownPartner(await subscribe(partnerId), partnerId);
+    expectUnknownPartner(await mapDomain('late.example', partnerId), partnerId);
     await gateway(PartnerUpdatedV1, partnerId, false, minutesFromNow(5));
     expect(await notification.sut.query(`SELECT active FROM notification.partners WHERE id = $1`, [partnerId])).toEqual([{ active: false }]);
   });
@@ -70,6 +85,7 @@ describe('notification knows the partners the gateway registered: admins name on
   it('the OpenAPI document lists the 422 (DESIGN "Edge input")', async () => {
     const document = (await notification.sut.http().get('/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     expect(Object.keys(document.paths['/v1/webhooks/endpoints'].post.responses)).toContain('422');
+    expect(Object.keys(document.paths['/v1/inbound/partner-domains/{domain}'].put.responses)).toContain('422');
   });
 
   it('migration 1765500340000: partners notification held data for before it are known; any event of the gateway about them wins', async () => {
@@ -96,6 +112,7 @@ describe('notification knows the partners the gateway registered: admins name on
     }
 
     for (const partnerId of [acknowledged, domainOwner, endpointOwner]) expect({ partnerId, status: (await subscribe(partnerId)).status }).toEqual({ partnerId, status: 201 });
+    expect((await mapDomain('seeded-2.example', domainOwner)).status).toBe(200);
     // A deactivation older than everything notification holds of the partner still wins over the inference.
     await gateway(PartnerUpdatedV1, deactivated, false, new Date(at.getTime() - 86_400_000).toISOString());
     expectUnknownPartner(await subscribe(deactivated), deactivated);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,6 +41,8 @@ describe('inbound e-mail (P8, issue #11)', () => {
     client = platform.client;
     admin = await platform.adminToken();
     partner = await client.partner(admin, 'Acme Inbound');
+    // Admins give mail domains only to partners notification knows (docs/adr/0035, addendum of 2026-12-04, third session).
+    await platform.partnerKnownToNotification(partner.partnerId);
     agent = (await client.staff(admin, ['agent'])).token;
   });
 
@@ -200,6 +203,24 @@ describe('inbound e-mail (P8, issue #11)', () => {
     }
     const listed = await client.http().get('/v1/inbound/partner-domains').auth(admin, { type: 'bearer' });
     expect((listed.body as { items: { domain: string }[] }).items.map((d) => d.domain)).not.toContain('raw-body.example');
+  });
+
+  // An outside test: a domain given to a partner id the gateway never registered answered 200, and
+  // mail from it filed tickets under that ghost: acknowledged with a reference, on a 12-hour clock,
+  // in the agents' queue, and no partner's to read (docs/adr/0035, addendum of 2026-12-04, third session).
+  it('a mail domain is given only to a partner the gateway registered: another id is a 422 naming /partnerId, and the domain’s mail stays quarantined', async () => {
+    const ghost = randomUUID();
+    const put = await client.http().put('/v1/inbound/partner-domains/ghost-books.example').auth(admin, { type: 'bearer' }).send({ partnerId: ghost });
+    expect(put.status).toBe(422);
+    expect(put.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(put.body.detail).toMatch(new RegExp(`^No active partner ${ghost} is known\\..*one registered a moment ago is known within seconds`));
+    expect(put.body.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/partnerId' })]);
+    const listed = await client.http().get('/v1/inbound/partner-domains').auth(admin, { type: 'bearer' });
+    expect((listed.body as { items: { domain: string }[] }).items.map((d) => d.domain)).not.toContain('ghost-books.example');
+
+    const mail = Buffer.from(['From: Gus <gus@ghost-books.example>', 'To: support@tss.test', 'Subject: Reader will not start', 'Message-ID: <ghost-1@ghost-books.example>', '', 'It crashes.', ''].join('\r\n'));
+    expect(await receive(mail)).toMatchObject({ outcome: 'quarantined' });
+    expect(await platform.query('ticket-intake', 'SELECT 1 FROM ticket_intake.tickets WHERE partner_id = $1', [ghost])).toHaveLength(0);
   });
 
   it('new mail from a partner’s domain opens a ticket with channel email, its attachment stored with size and SHA-256, and is acknowledged', async () => {
@@ -459,6 +480,7 @@ describe('inbound e-mail (P8, issue #11)', () => {
     let other: { token: string; partnerId: string };
     beforeAll(async () => {
       other = await client.partner(admin, 'Other Books');
+      await platform.partnerKnownToNotification(other.partnerId);
       for (const [domain, partnerId] of [['a-books.example', partner.partnerId], ['b-books.example', other.partnerId]]) {
         expect((await client.http().put(`/v1/inbound/partner-domains/${domain}`).auth(admin, { type: 'bearer' }).send({ partnerId })).status).toBe(200);
       }

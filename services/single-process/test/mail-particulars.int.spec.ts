@@ -33,6 +33,8 @@ describe('access particulars in inbound mail (P9, docs/adr/0070)', () => {
     client = platform.client;
     await freshTokens();
     partner = await client.partner(admin, 'A-Books');
+    // Admins give domains only to partners notification knows (docs/adr/0035, addendum of 2026-12-04, third session).
+    await platform.partnerKnownToNotification(partner.partnerId);
     const put = await client.http().put('/v1/inbound/partner-domains/a-books.example').auth(admin, { type: 'bearer' }).send({ partnerId: partner.partnerId });
     expect(put.status).toBe(200);
   });

@@ -7,6 +7,7 @@ import { failureResponses, problemType, scopeOf, sendFailure, sendProblem, type 
 import { withoutAccessParticulars } from '../domain/inbound-mail';
 import { inboundStore } from '../store/inbound.store';
 import { receiveInboundMail, type ReceiveInboundDeps } from '../use-cases/inbound-receive';
+import { giveDomainToPartner } from '../use-cases/partner-mail-domains';
 
 export const INBOUND_SECRET_HEADER = 'x-tss-inbound-secret';
 
@@ -46,7 +47,7 @@ const QuarantinedMail = Type.Object({
 const DomainParams = Type.Object({ domain: Type.String({ pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\\.)+[A-Za-z]{2,63}$', maxLength: 253 }) });
 const PartnerDomain = Type.Object({ domain: Type.String(), partnerId: Type.String({ format: 'uuid' }), addedAt: Type.String({ format: 'date-time' }) });
 const PutDomainBody = Type.Object(
-  { partnerId: Type.String({ format: 'uuid', description: 'The partner whose people write from this domain' }) },
+  { partnerId: Type.String({ format: 'uuid', description: 'The partner whose people write from this domain: one the gateway registered and has not deactivated, else a 422' }) },
   { additionalProperties: false, examples: [{ partnerId: '3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f' }] },
 );
 
@@ -147,15 +148,15 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
         summary: 'Give a mail domain to a partner: new mail from it opens tickets for that partner (admin)',
         params: DomainParams,
         body: PutDomainBody,
-        response: { 200: PartnerDomain },
+        response: { 200: PartnerDomain, ...failureResponses('unprocessable') },
       },
       config: { access: ADMIN },
     },
-    async (request) => {
+    async (request, reply) => {
       const domain = request.params.domain.toLowerCase();
-      const at = deps.clock.now();
-      await deps.unitOfWork.run((tx) => inboundStore.putDomain(tx, { domain, partnerId: request.body.partnerId, by: scopeOf(request, 'staff').staffId, at }));
-      return { domain, partnerId: request.body.partnerId, addedAt: at.toISOString() };
+      const given = await deps.unitOfWork.run((tx) => giveDomainToPartner(tx, { domain, partnerId: request.body.partnerId, by: scopeOf(request, 'staff').staffId, at: deps.clock.now() }));
+      if (!given.ok) return sendFailure(reply, given.error);
+      return { ...given.value, addedAt: given.value.addedAt.toISOString() };
     },
   );
 
