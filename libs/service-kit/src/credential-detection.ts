@@ -185,3 +185,17 @@ export const maskCredentials = (text: string, found: readonly FoundCredential[],
   });
   return masked + text.slice(at);
 };
+
+/** What stands in for access particulars that are removed, not vaulted (P9: quarantined mail, a rating's comment). */
+export const REMOVED_PARTICULARS = '[access particulars removed]';
+
+/**
+ * P9: access particulars are never shown in threads, logs or lists, and destroying them must hold
+ * against copies. Text a service keeps outside intake's vault (inbound mail at notification, a
+ * rating's comment at rating) keeps none: each is replaced by `[access particulars removed]`. Those
+ * that must reach the vault travel to intake in an event's `inTransit` data only (docs/adr/0070).
+ */
+export const withoutAccessParticulars = (text: string): string => {
+  const found = findCredentials(text);
+  return found.length === 0 ? text : maskCredentials(text, found, () => REMOVED_PARTICULARS);
+};

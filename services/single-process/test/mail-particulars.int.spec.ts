@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { tablesHolding as holdingTables } from './support/tables-holding';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const SECRET = 'inbound-secret-0123456789';
@@ -49,28 +50,7 @@ describe('access particulars in inbound mail (P9, docs/adr/0070)', () => {
     expect(response.status).toBe(202);
     return response.body as { inboundId: string; outcome: string; ticketId?: string };
   };
-  /**
-   * Which tables, of every schema in the database, hold `needle` in clear: each row as JSON text,
-   * and each bytea column also as its bytes (the in-process log keeps event data as bytes).
-   */
-  const tablesHolding = async (needle: string): Promise<string[]> => {
-    const q = <T>(sql: string, params: unknown[] = []) => platform.query<T>('notification', sql, params);
-    const tables = await q<{ schema: string; name: string }>(
-      `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
-        WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'`,
-    );
-    const holding: string[] = [];
-    for (const t of tables) {
-      const byteColumns = await q<{ name: string }>(`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND data_type = 'bytea'`, [
-        t.schema,
-        t.name,
-      ]);
-      const asText = [`row_to_json(t)::text`, ...byteColumns.map((c) => `coalesce(encode(t."${c.name}", 'escape'), '')`)].join(` || ' ' || `);
-      const [{ n }] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM "${t.schema}"."${t.name}" t WHERE strpos(${asText}, $1) > 0`, [needle]);
-      if (n > 0) holding.push(`${t.schema}.${t.name}`);
-    }
-    return holding;
-  };
+  const tablesHolding = (needle: string) => holdingTables(platform, needle);
   const credentialsOf = async (ticketId: string) =>
     (await client.http().get(`/v1/tickets/${ticketId}/credentials`).auth(agent, { type: 'bearer' })).body.items as { id: string; status: string }[];
   const reveal = (ticketId: string, credentialId: string) => client.http().get(`/v1/tickets/${ticketId}/credentials/${credentialId}`).auth(agent, { type: 'bearer' });

@@ -1,5 +1,3 @@
-import { findCredentials, maskCredentials } from '@tss/service-kit';
-
 /** An inbound mail as notification decides on it (issue #11 "E-mail in", P8): parsed, no MIME left. */
 export interface InboundMail {
   /** RFC 5322 Message-ID with its angle brackets; derived from the bytes when the mail had none. */
@@ -77,17 +75,3 @@ export const newTicketLimitReason = (args: { sender: string; filedInWindow: numb
   args.filedInWindow >= args.limit
     ? `${args.sender} filed ${args.filedInWindow} tickets by mail within the last hour, the most one sender may (MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR = ${args.limit}): an auto-responder's loop?`
     : undefined;
-
-/** What stands in for access particulars in the inbound mail notification keeps (P9). */
-export const REMOVED_PARTICULARS = '[access particulars removed]';
-
-/**
- * P9: access particulars are never shown in lists, and destroying them must hold against copies.
- * Notification keeps no mail's particulars: they are cut out of every inbound mail it stores, and
- * out of the event's record; those of a mail that reaches a ticket travel to intake's vault in the
- * event's `inTransit` data only (docs/adr/0070). The same detection as intake's (linear time, docs/adr/0061).
- */
-export const withoutAccessParticulars = (text: string): string => {
-  const found = findCredentials(text);
-  return found.length === 0 ? text : maskCredentials(text, found, () => REMOVED_PARTICULARS);
-};

@@ -1,4 +1,4 @@
-import type { CloudEvent } from '@tss/contracts';
+import { IN_TRANSIT_FIELD, type CloudEvent } from '@tss/contracts';
 import type { BatchFlush, HandlerBinding, HandlerContext } from '@tss/messaging';
 import { traceCarrierOf, type TraceCarrier } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
@@ -9,13 +9,22 @@ import { enqueueDeliveries } from '../use-cases/webhook-queue';
 
 const fieldOf = (data: unknown, name: string): unknown => (typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[name] : undefined);
 
+/** P9: `data` without what travels for the platform's consumers only (docs/adr/0070): never a partner's. */
+const withoutInTransit = (data: unknown): unknown => {
+  if (typeof data !== 'object' || data === null || !(IN_TRANSIT_FIELD in data)) return data;
+  const { [IN_TRANSIT_FIELD]: _inTransit, ...kept } = data as Record<string, unknown>;
+  return kept;
+};
+
 /**
- * The body receivers get: the CloudEvent as published, without the internal trace context, with the
- * event's per-ticket `sequence` as an extension attribute beside `subject` (ticket events number
- * them in intake's transaction) so receivers can order one ticket's events.
+ * The body receivers get: the CloudEvent as published, without the internal trace context and
+ * without in-transit data (a rating's comment as written, P9), with the event's per-ticket
+ * `sequence` as an extension attribute beside `subject` (ticket events number them in intake's
+ * transaction) so receivers can order one ticket's events.
  */
 export const webhookBodyOf = (event: CloudEvent<unknown>): { body: string; partnerId: string | undefined; sequence: number | undefined } => {
-  const { traceparent: _traceparent, tracestate: _tracestate, ...published } = event;
+  const { traceparent: _traceparent, tracestate: _tracestate, ...traced } = event;
+  const published = { ...traced, data: withoutInTransit(traced.data) };
   const sequence = fieldOf(event.data, 'sequence');
   const partnerId = fieldOf(event.data, 'partnerId');
   const numbered = typeof sequence === 'number' ? { ...published, sequence } : published;

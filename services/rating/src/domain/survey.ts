@@ -1,6 +1,6 @@
 import { isStorableText } from '@tss/contracts';
 import type { Failure, Result } from '@tss/service-kit';
-import { err, ok } from '@tss/service-kit';
+import { err, ok, withoutAccessParticulars } from '@tss/service-kit';
 
 /** `withdrawn`: the ticket was reopened before the survey was answered; it is not resolved now (docs/adr/0040, addendum). */
 export type SurveyStatus = 'open' | 'rated' | 'superseded' | 'withdrawn';
@@ -58,4 +58,30 @@ export const checkRatingInput = (input: RatingInput): Result<RatingInput, Failur
   }
   const comment = input.comment?.trim();
   return ok({ score: input.score, solved: input.solved, ...(comment ? { comment } : {}) });
+};
+
+/** A comment as rating keeps it, and the text as written when it must reach intake's vault. */
+export interface KeptComment {
+  comment?: string;
+  inTransit?: { comment: string };
+}
+
+/** The masked text within the contract's bound: a placeholder is longer than a short password. */
+const withinCommentLength = (text: string): string => {
+  if (text.length <= MAX_COMMENT_LENGTH) return text;
+  const cut = text.slice(0, MAX_COMMENT_LENGTH - 1);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
+};
+
+/**
+ * P9 (docs/adr/0040, addendum of 2026-12-04, third session): rating keeps, shows and publishes a
+ * comment with its access particulars removed. A "not solved" comment reopens the ticket and
+ * support works it again, so its text as written goes to intake in transit only, for the vault
+ * (docs/adr/0070); a solved ticket is not worked again, and its comment's particulars are just gone.
+ */
+export const keptComment = (input: RatingInput): KeptComment => {
+  if (input.comment === undefined) return {};
+  const comment = withinCommentLength(withoutAccessParticulars(input.comment));
+  if (comment === input.comment || input.solved) return { comment };
+  return { comment, inTransit: { comment: input.comment } };
 };

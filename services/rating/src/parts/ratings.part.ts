@@ -8,6 +8,7 @@ import { qualityReportRoutes } from '../http/quality-report.routes';
 import { ratingRoutes } from '../http/rating.routes';
 import { CreateRatings1765300200000 } from '../store/migrations/1765300200000-create-ratings';
 import { SurveyWithdrawn1765300210000 } from '../store/migrations/1765300210000-survey-withdrawn';
+import { MaskKeptRatingComments1765500470000 } from '../store/migrations/1765500470000-mask-kept-rating-comments';
 
 const DAY_MS = 86_400_000;
 
@@ -26,7 +27,7 @@ export const RatingsConfig = {
 export const ratingsPart = definePart()({
   name: 'ratings',
   config: RatingsConfig,
-  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000],
+  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000],
   build: (deps) => ({
     routes: async (app) => {
       await app.register(ratingRoutes(deps));

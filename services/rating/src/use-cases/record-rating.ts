@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { RatingSubmittedV1 } from '@tss/contracts';
 import type { PartDeps } from '@tss/runtime';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
-import { checkRatable, checkRatingInput, type RatingInput, type Survey } from '../domain/survey';
+import { checkRatable, checkRatingInput, keptComment, type RatingInput, type Survey } from '../domain/survey';
 import { qualityFactStore } from '../store/quality-fact.store';
 import { ratingStore, type RatingChannel, type RatingEscalation, type StoredRating } from '../store/rating.store';
 import { agentOf, ratingTicketStore } from '../store/rating-ticket.store';
@@ -40,7 +40,7 @@ export const ratingViewOf = (r: StoredRating, reference: string, escalations: re
 /**
  * Records the one rating of a locked survey and publishes `rating.submitted` in the same
  * transaction (intake reopens on `solved: false`, escalation looks at low scores). A rated,
- * superseded or expired survey records nothing.
+ * superseded or expired survey records nothing. The comment is kept without access particulars (P9).
  */
 export const recordRatingIn = async (
   tx: EntityManager,
@@ -56,7 +56,9 @@ export const recordRatingIn = async (
   if (!ratable.ok) return ratable;
   const ticket = await ratingTicketStore.find(tx, survey.ticketId);
   if (!ticket) throw new Error(`survey ${survey.id} names ticket ${survey.ticketId}, unknown here`);
-  const { score, solved, comment } = checkedInput.value;
+  const { score, solved } = checkedInput.value;
+  // P9: kept, answered and published without access particulars; those of a "not solved" comment reach intake's vault in transit.
+  const { comment, inTransit } = keptComment(checkedInput.value);
   const rating: StoredRating = { surveyId: survey.id, ticketId: survey.ticketId, partnerId: survey.partnerId, score, solved, ...(comment ? { comment } : {}), ...by, submittedAt: now };
   // The survey row is locked, so this only fails on a bug; the key still keeps one rating per survey.
   if (!(await ratingStore.insert(tx, rating))) return err({ kind: 'conflict', detail: 'This survey has already been answered; a survey takes one rating.' });
@@ -79,6 +81,7 @@ export const recordRatingIn = async (
     score,
     solved,
     ...(comment ? { comment } : {}),
+    ...(inTransit ? { inTransit } : {}),
     submittedAt: now.toISOString(),
   });
   return ok(ratingViewOf(rating, ticket.reference));

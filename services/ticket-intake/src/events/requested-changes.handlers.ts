@@ -163,9 +163,12 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
 
   const ratingSubmitted = on(RatingSubmittedV1, async (event, { tx, outbox }) => {
     if (event.data.solved) return;
+    // P9: the comment as written comes only in transit, for the vault (reopenIn masks the reason as
+    // it vaults them); without it (none held, or the copy was scrubbed), the kept one (docs/adr/0070).
+    const comment = event.data.inTransit?.comment ?? event.data.comment;
     const result = await reopenIn(tx, withOutbox(outbox), {
       at: { id: event.subject, partnerId: event.data.partnerId },
-      reason: event.data.comment ? `Rated not solved: ${event.data.comment}` : 'Rated not solved.',
+      reason: comment ? `Rated not solved: ${comment}` : 'Rated not solved.',
       actor: { kind: 'service', id: 'rating' },
     });
     if (!result.ok) deps.logger.warn({ ticketId: event.subject, problem: result.error }, 'a "not solved" rating could not reopen its ticket');

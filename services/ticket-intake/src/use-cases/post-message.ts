@@ -17,7 +17,7 @@ export interface MessageHooks {
    * Rewrites a message's text before it is stored (P9 masking); returns the text to store and notes:
    * for the thread when the requester's side wrote it, for the answer only when an agent did.
    */
-  beforeStore?(tx: EntityManager, input: { ticket: Ticket; messageId: string; text: string; actor: Actor; byAgent: boolean; now: Date }): Promise<{ text: string; notes: string[] }>;
+  beforeStore?(tx: EntityManager, input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date }): Promise<{ text: string; notes: string[] }>;
   /**
    * Makes a mail's attachments (stored by notification) the ticket's, before the message that
    * names them is posted: the ids of the accepted ones, and the refused ones by name.
@@ -57,6 +57,44 @@ export interface PostedMessage {
   replayed: boolean;
 }
 
+/**
+ * A text about to be stored on a ticket, through every message hook's `beforeStore` (P9: particulars
+ * vaulted and masked): the text to store and the notes for whoever wrote it. Messages, and the
+ * texts that are not messages but are shown as a ticket's (a reopening's reason).
+ */
+export const rewriteBeforeStore = async (
+  tx: EntityManager,
+  deps: { messageHooks?: readonly MessageHooks[] },
+  input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date },
+): Promise<{ text: string; notes: string[] }> => {
+  let text = input.text;
+  const notes: string[] = [];
+  for (const hooks of deps.messageHooks ?? []) {
+    if (!hooks.beforeStore) continue;
+    const rewritten = await hooks.beforeStore(tx, { ...input, text });
+    text = rewritten.text;
+    notes.push(...rewritten.notes);
+  }
+  return { text, notes };
+};
+
+/** Notes for the requester's side, on the thread as the system's public messages (P9: "the requester is told"). */
+export const postNotesIn = async (tx: EntityManager, ticket: Pick<Ticket, 'id' | 'partnerId'>, input: { notes: readonly string[]; channel: Channel; now: Date }): Promise<void> => {
+  for (const note of input.notes) {
+    await messageStore.insert(tx, {
+      id: randomUUID(),
+      ticketId: ticket.id,
+      partnerId: ticket.partnerId,
+      author: { kind: 'system' },
+      visibility: 'public',
+      channel: input.channel,
+      body: note,
+      attachmentIds: [],
+      createdAt: input.now,
+    });
+  }
+};
+
 const hashMessage = (m: NewMessage): string =>
   createHash('sha256')
     .update(canonicalJson({ author: m.author.kind === 'email_sender' ? m.author.name : m.author.id, visibility: m.visibility, body: m.body, attachmentIds: m.attachmentIds }))
@@ -85,17 +123,10 @@ export const postMessageIn = async (
   }
   const now = deps.clock.now();
   const messageId = randomUUID();
-  let body = input.body;
-  const notes: string[] = [];
   // P9: particulars are never shown in threads, whoever wrote them: the requester, another mail
   // sender, or an agent (a public answer goes out by mail; an internal note is read by every agent).
   const byAgent = input.author.kind === 'agent';
-  for (const hooks of deps.messageHooks ?? []) {
-    if (!hooks.beforeStore) continue;
-    const rewritten = await hooks.beforeStore(tx, { ticket: locked, messageId, text: body, actor: input.actor, byAgent, now });
-    body = rewritten.text;
-    notes.push(...rewritten.notes);
-  }
+  const { text: body, notes } = await rewriteBeforeStore(tx, deps, { ticket: locked, messageId, text: input.body, actor: input.actor, byAgent, now });
   // Another sender's mail on the thread moves the ticket as the requester's reply does (docs/adr/0035),
   // except that only the requester's own mail reopens a resolved ticket (docs/adr/0029).
   const change =
@@ -131,19 +162,7 @@ export const postMessageIn = async (
     if (!linked.ok) return linked;
   }
   // The requester's side is told in the thread; an agent, in the answer to the post.
-  for (const note of byAgent ? [] : notes) {
-    await messageStore.insert(tx, {
-      id: randomUUID(),
-      ticketId: locked.id,
-      partnerId: locked.partnerId,
-      author: { kind: 'system' },
-      visibility: 'public',
-      channel: input.channel,
-      body: note,
-      attachmentIds: [],
-      createdAt: now,
-    });
-  }
+  if (!byAgent) await postNotesIn(tx, locked, { notes, channel: input.channel, now });
   const ticket = await commitChange(tx, deps, locked, change, input.actor, now);
   return ok({ message, ticket, notes, replayed: false });
 };

@@ -9,7 +9,7 @@ import { ticketStore } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
 import { fileTicketIn } from './file-ticket';
-import { postMessageIn, type MessageHooks } from './post-message';
+import { postMessageIn, postNotesIn, rewriteBeforeStore, type MessageHooks } from './post-message';
 
 export interface Reopened {
   /** The reopened ticket, or the new ticket that follows up a closed one. */
@@ -64,7 +64,18 @@ export const reopenIn = async (
     return ok({ ticket: filed, followUp: true });
   }
   if ('violation' in result) return err(asFailure(result));
-  if (!input.reason || !input.requesterMessage) return ok({ ticket: await commitChange(tx, deps, locked, result, input.actor, now, input.reason), followUp: false });
+  if (!input.reason) return ok({ ticket: await commitChange(tx, deps, locked, result, input.actor, now), followUp: false });
+  if (!input.requesterMessage) {
+    // A reason that is no message (a staff member's, a "not solved" rating's comment) is still shown
+    // as the ticket's (history, `ticket.reopened`, webhooks): P9 masks it as a message, its particulars
+    // vaulted; the requester's side is told in the thread, as for their message.
+    const byAgent = input.actor.kind === 'staff';
+    const masked = await rewriteBeforeStore(tx, deps, { ticket: locked, text: input.reason, actor: input.actor, byAgent, now });
+    if (!byAgent) await postNotesIn(tx, locked, { notes: masked.notes, channel: locked.channel, now });
+    const reopened = masked.text === input.reason ? result : reopen(locked, now, masked.text);
+    if ('followUp' in reopened || 'violation' in reopened) throw new Error(`ticket ${locked.id}: masking its reason changed whether it reopens`);
+    return ok({ ticket: await commitChange(tx, deps, locked, reopened, input.actor, now, masked.text), followUp: false });
+  }
 
   // The requester's words on the thread (a comment on the resolved ticket), then the reopening,
   // whose reason (history, `ticket.reopened`) is the text as the thread keeps it, masked (P9).

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { withoutAccessParticulars } from '../../domain/inbound-mail';
+import { withoutAccessParticulars } from '@tss/service-kit';
 
 const BATCH = 500;
 
