@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pngBytes } from '@tss/blob-storage/testing';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
@@ -10,15 +14,18 @@ describe('Idempotency-Key on the POSTs of ticket-intake (IETF draft)', () => {
   let platform: TestPlatform;
   let client: PlatformClient;
   let acme: { partnerId: string; token: string; clientId: string; clientSecret: string };
+  let blobRoot: string;
 
   beforeAll(async () => {
-    platform = await startTestPlatform('idempotency');
+    blobRoot = await mkdtemp(path.join(tmpdir(), 'tss-idempotency-blobs-'));
+    platform = await startTestPlatform('idempotency', { env: { ATTACHMENT_DIR: blobRoot } });
     client = platform.client;
     acme = await client.partner(await platform.adminToken(), 'Acme Retries');
   });
 
   afterAll(async () => {
     await platform?.stop();
+    if (blobRoot) await rm(blobRoot, { recursive: true, force: true });
   });
 
   const postWithKey = (path: string, key: string, body: string, token = acme.token) =>
@@ -123,6 +130,78 @@ describe('Idempotency-Key on the POSTs of ticket-intake (IETF draft)', () => {
     expect(notFound.status).toBe(404);
     expect([notFoundAgain.status, notFoundAgain.headers['idempotent-replayed']]).toEqual([404, 'true']);
     expect(await keyRow('message-2')).toEqual({ state: 'done', response_status: 404 });
+  });
+
+  describe('a message with its files (multipart)', () => {
+    const screenshot = pngBytes();
+    const ticketWithKey = async () => (await fileWithKey(randomUUID(), JSON.stringify(sampleTicket()))).body.id as string;
+    const postFiles = (ticketId: string, key: string) =>
+      client.http().post(`/v1/tickets/${ticketId}/messages`).auth(acme.token, { type: 'bearer' }).set('idempotency-key', key).field('body', 'dup').attach('file', screenshot, 's.png');
+    const countOf = async (table: 'messages' | 'attachments', ticketId: string) =>
+      (await platform.query<{ n: number }>('ticket-intake', `SELECT count(*)::int AS n FROM ticket_intake.${table} WHERE ticket_id = $1`, [ticketId]))[0].n;
+    /** The ticket's blobs in the attachment folder (`attachments/<partner>/<ticket>/<id>`, each with its `.meta.json`). */
+    const blobsOf = async (ticketId: string) =>
+      (await readdir(blobRoot, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.parentPath.includes(ticketId) && !e.name.endsWith('.meta.json')).length;
+    const attachmentsOf = async (ticketId: string) =>
+      (await client.http().get(`/v1/tickets/${ticketId}/attachments`).auth(acme.token, { type: 'bearer' })).body.items as { id: string; messageId: string | null }[];
+
+    it('a retry replays the first answer and stores no files again: one message, one attachment, one blob', async () => {
+      const ticketId = await ticketWithKey();
+      const first = await postFiles(ticketId, 'files-1');
+      const retries = [await postFiles(ticketId, 'files-1'), await postFiles(ticketId, 'files-1')];
+
+      expect(first.status).toBe(201);
+      for (const retry of retries) {
+        expect([retry.status, retry.headers['idempotent-replayed']]).toEqual([201, 'true']);
+        expect(retry.body).toEqual(first.body);
+      }
+      expect(await countOf('messages', ticketId)).toBe(1);
+      expect(await attachmentsOf(ticketId)).toEqual([expect.objectContaining({ id: first.body.message.attachmentIds[0], messageId: first.body.message.id })]);
+      expect(await blobsOf(ticketId)).toBe(1);
+    });
+
+    it('concurrent first requests with one key: one message and one set of files; the others 409 or replays', async () => {
+      const ticketId = await ticketWithKey();
+      const answers = await Promise.all(Array.from({ length: 4 }, () => postFiles(ticketId, 'files-raced')));
+
+      const created = answers.filter((a) => a.status === 201 && a.headers['idempotent-replayed'] === undefined);
+      expect(created).toHaveLength(1);
+      for (const other of answers.filter((a) => a !== created[0])) expect([201, 409]).toContain(other.status);
+      expect(await countOf('messages', ticketId)).toBe(1);
+      expect(await countOf('attachments', ticketId)).toBe(1);
+      expect(await blobsOf(ticketId)).toBe(1);
+    });
+
+    it('past the runtime’s key (a lease taken over after a crash), the message’s own key replays it by the files’ content and removes the new blobs', async () => {
+      const ticketId = await ticketWithKey();
+      const first = await postFiles(ticketId, 'files-lost-key');
+      await platform.query('ticket-intake', 'DELETE FROM ticket_intake.idempotency_keys WHERE key = $1', ['files-lost-key']);
+      expect(await keyRow('files-lost-key')).toBeUndefined();
+      const retry = await postFiles(ticketId, 'files-lost-key');
+
+      expect([retry.status, retry.headers['idempotent-replayed']]).toEqual([201, 'true']);
+      expect(retry.body.message).toEqual(first.body.message);
+      expect(await countOf('attachments', ticketId)).toBe(1);
+      expect(await blobsOf(ticketId)).toBe(1);
+    });
+
+    it('a message refused after its files were read keeps none of them', async () => {
+      const ticketId = await ticketWithKey();
+      const agent = (await client.staff(await platform.adminToken(), ['agent'])).token;
+      const current = await client.http().get(`/v1/tickets/${ticketId}`).auth(agent, { type: 'bearer' });
+      const closed = await client
+        .http()
+        .patch(`/v1/tickets/${ticketId}`)
+        .auth(agent, { type: 'bearer' })
+        .set('if-match', current.headers.etag)
+        .send({ status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } });
+      expect(closed.status).toBe(200);
+
+      const refused = await postFiles(ticketId, randomUUID());
+      expect(refused.status).toBe(409);
+      expect(await countOf('attachments', ticketId)).toBe(0);
+      expect(await blobsOf(ticketId)).toBe(0);
+    });
   });
 
   it('keys are kept 24 h: the prune deletes older ones and keeps younger ones', async () => {

@@ -50,7 +50,7 @@ describe('the support site (issue #13)', () => {
     });
   const thread = async (ticketId: string) =>
     (await http().get(`/v1/tickets/${ticketId}/thread`).auth(agent.token, { type: 'bearer' })).body as {
-      items: { body: string; visibility: string; channel: string; attachmentIds: string[]; author: { kind: string } }[];
+      items: { id: string; body: string; visibility: string; channel: string; attachmentIds: string[]; author: { kind: string } }[];
     };
   const agentPost = (ticketId: string, body: string, visibility: 'public' | 'internal' = 'public') =>
     http().post(`/v1/tickets/${ticketId}/messages`).auth(agent.token, { type: 'bearer' }).send({ body, visibility }).expect(201);
@@ -220,6 +220,24 @@ describe('the support site (issue #13)', () => {
       expect(download.headers['content-disposition']).toMatch(/^attachment;/);
       expect(download.headers['cache-control']).toBe('no-store');
       expect(Buffer.compare(download.body as Buffer, png)).toBe(0);
+    });
+
+    it('the same reply form with a file posted twice is one message with one file; nothing shows under the request (docs/adr/0028)', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const csrf = csrfOf(page.text, `${link.path}/reply`);
+      const png = pngBytes();
+      const post = () => http().post(`${link.path}/reply`).field('_csrf', csrf).field('text', 'dup').attach('file', png, { filename: 'dup.png', contentType: 'image/png' });
+      expect((await post()).status).toBe(303);
+      expect((await post()).status).toBe(303);
+
+      const { items } = await thread(ticket.id);
+      expect(items).toEqual([expect.objectContaining({ body: 'dup', attachmentIds: [expect.any(String)] })]);
+      const stored = await platform.query<{ id: string; message_id: string | null }>('ticket-intake', 'SELECT id, message_id FROM ticket_intake.attachments WHERE ticket_id = $1', [ticket.id]);
+      expect(stored).toEqual([{ id: items[0].attachmentIds[0], message_id: items[0].id }]);
+      const shown = (await http().get(link.path)).text;
+      expect(shown.slice(shown.indexOf('<h2>Your request</h2>'), shown.indexOf('<h2>Conversation</h2>'))).not.toContain('dup.png');
     });
 
     it('files sent with the request itself are listed under it, downloadable', async () => {

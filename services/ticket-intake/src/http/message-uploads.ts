@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Failure, Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
+import type { StagedAttachments } from '../use-cases/post-message';
+import type { Upload } from '../use-cases/store-attachments';
 
 /**
  * Files sent with a message as multipart/form-data (P8): the attachments part provides it, the
@@ -10,13 +12,14 @@ export interface MessageUploads {
   /** Lets the route's plugin parse multipart bodies (its scope only). */
   accept(app: FastifyInstance): Promise<void>;
   /**
-   * Reads the form: its text fields, and its files checked and stored as the ticket's attachments.
-   * A form missing a required field is refused before any file is stored.
+   * Reads the form: its text fields, and its files into memory, within the upload limits. Stores
+   * nothing: the files are stored only once the request is known not to be a retry (docs/adr/0028).
+   * A form missing a required field is refused.
    */
-  read(
-    request: FastifyRequest,
-    ticket: { id: string; partnerId: string },
-    uploadedBy: Actor,
-    form: { fields: readonly string[]; required: readonly string[] },
-  ): Promise<Result<{ fields: Record<string, string>; attachmentIds: string[] }, Failure>>;
+  read(request: FastifyRequest, form: { fields: readonly string[]; required: readonly string[] }): Promise<Result<{ fields: Record<string, string>; files: Upload[] }, Failure>>;
+  /**
+   * Checks the files by content and stores their blobs; the message records them as the ticket's
+   * attachments in its transaction, and `discard` removes the blobs of a message not posted.
+   */
+  stage(ticket: { id: string; partnerId: string }, files: readonly Upload[], uploadedBy: Actor): Promise<Result<StagedAttachments & { discard(): Promise<void> }, Failure>>;
 }

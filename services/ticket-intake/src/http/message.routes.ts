@@ -7,7 +7,8 @@ import { historyStore } from '../store/history.store';
 import { messageStore } from '../store/message.store';
 import { toTicket } from '../store/ticket.store';
 import { findTicketFor } from '../use-cases/find-ticket';
-import { postMessage, type PostMessageDeps } from '../use-cases/post-message';
+import { postMessage, postMessageWithFiles, type PostMessageDeps } from '../use-cases/post-message';
+import type { Upload } from '../use-cases/store-attachments';
 import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
 import type { MessageUploads } from './message-uploads';
 import { HistoryView, IdempotencyHeaders, MessageBody, PostedMessageView, ThreadView, TicketParams, type MessageView } from './ticket.schemas';
@@ -36,21 +37,26 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
   if (uploads) await uploads.accept(fastify);
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
+  /** The files of a multipart message, read before validation and stored by the handler. */
+  const filesOf = new WeakMap<FastifyRequest, Upload[]>();
+
   /**
-   * A multipart message (P8: the text and its screenshots in one request): the files are checked
-   * and stored as the ticket's attachments, then the form stands in for the JSON body, so the
-   * message is validated and posted exactly as a JSON one naming those attachment ids.
+   * A multipart message (P8: the text and its screenshots in one request): the files are read
+   * (within the upload limits), then the form stands in for the JSON body, so the message is
+   * validated exactly as a JSON one. They are stored only by the handler, which a retry with the
+   * same Idempotency-Key never reaches (the runtime answers it with the first answer, docs/adr/0028).
    */
   const readMultipartMessage = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     if (!uploads || !request.isMultipart?.()) return undefined;
     const scope = scopeOf(request, 'partner', 'requester', 'staff');
     const found = await findTicketFor(deps.dataSource.manager, scope, (request.params as { id: string }).id);
     if (!found.ok) return sendFailure(reply, found.error);
-    const form = await uploads.read(request, { id: found.value.id, partnerId: found.value.partnerId }, actorOf(scope), { fields: ['body', 'visibility', 'channel'], required: ['body'] });
+    const form = await uploads.read(request, { fields: ['body', 'visibility', 'channel'], required: ['body'] });
     // An upload past its deadline (single process) was answered 408 while its body was read.
     if (reply.sent) return reply;
     if (!form.ok) return sendFailure(reply, form.error);
-    request.body = { ...form.value.fields, ...(form.value.attachmentIds.length > 0 ? { attachmentIds: form.value.attachmentIds } : {}) };
+    filesOf.set(request, form.value.files);
+    request.body = form.value.fields;
     return undefined;
   };
 
@@ -86,20 +92,25 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       if (!found.ok) return sendFailure(reply, found.error);
       const row = found.value;
       const author = scope.kind === 'staff' ? { kind: 'agent' as const, id: scope.staffId } : requesterAuthorOf(scope, row);
-      const result = await postMessage(
-        deps,
-        {
-          at: { id: row.id, partnerId: row.partnerId },
-          author,
-          actor: actorOf(scope),
-          visibility,
-          // P12: the partner's support site says so (the gateway's site does); anything else came by the API.
-          channel: scope.kind === 'staff' ? row.channel : (request.body.channel ?? 'api'),
-          body: request.body.body,
-          attachmentIds: request.body.attachmentIds ?? [],
-        },
-        callerKey(scope, request.headers['idempotency-key']),
-      );
+      const newMessage = {
+        at: { id: row.id, partnerId: row.partnerId },
+        author,
+        actor: actorOf(scope),
+        visibility,
+        // P12: the partner's support site says so (the gateway's site does); anything else came by the API.
+        channel: scope.kind === 'staff' ? row.channel : (request.body.channel ?? 'api'),
+        body: request.body.body,
+      };
+      const idempotencyKey = callerKey(scope, request.headers['idempotency-key']);
+      const files = filesOf.get(request) ?? [];
+      let result;
+      if (uploads && files.length > 0) {
+        const staged = await uploads.stage({ id: row.id, partnerId: row.partnerId }, files, actorOf(scope));
+        if (!staged.ok) return sendFailure(reply, staged.error);
+        result = await postMessageWithFiles(deps, newMessage, staged.value, idempotencyKey);
+      } else {
+        result = await postMessage(deps, { ...newMessage, attachmentIds: request.body.attachmentIds ?? [] }, idempotencyKey);
+      }
       if (!result.ok) return sendFailure(reply, result.error);
       const { message, ticket, notes, replayed } = result.value;
       if (replayed) reply.header('idempotent-replayed', 'true');

@@ -54,8 +54,9 @@ const discardRest = (request: FastifyRequest): void => {
  * `acceptMultipart` registered the parser. A body that is not multipart is a 415.
  *
  * The messages route uses it too (a message with its files in one request): `readUploads(request,
- * limits, { fields: ['body', 'visibility'], allowNoFiles: true })`, then `storeAttachments` and
- * `linkAttachments` with the stored ids.
+ * limits, { fields: ['body', 'visibility'], allowNoFiles: true })` before validation, then, in the
+ * handler (never reached by a retry the Idempotency-Key answers), `stageAttachments`, and the rows
+ * recorded and linked in the message's transaction.
  */
 export const readUploads = async (request: FastifyRequest, limits: UploadLimits, options: ReadUploadsOptions = {}): Promise<Result<MultipartUploads, Failure>> => {
   if (!request.isMultipart()) {

@@ -4,7 +4,7 @@ import { attachmentRoutes } from '../http/attachment.routes';
 import { Attachments1765000100000 } from '../store/migrations/1765000100000-attachments';
 import { err, ok } from '@tss/service-kit';
 import { acceptMultipart, readUploads } from '../http/multipart-uploads';
-import { linkAttachments, registerMailedAttachments, storeAttachments } from '../use-cases/store-attachments';
+import { linkAttachments, recordAttachments, registerMailedAttachments, stageAttachments } from '../use-cases/store-attachments';
 import { defineIntakePart } from './intake-part';
 
 const MiB = 1_048_576;
@@ -51,10 +51,11 @@ export const attachmentsPart = defineIntakePart({
     const uploadLimits = { maxFileBytes: config.ATTACHMENT_MAX_FILE_BYTES, maxMessageBytes: config.ATTACHMENT_MAX_MESSAGE_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES };
     const archiveLimits = archiveLimitsOf(config);
     const storeDeps = { unitOfWork: deps.unitOfWork, clock: deps.clock, blobs, archiveLimits };
-    // A message with its files in one multipart request (P8): read here, linked by the message.
+    // A message with its files in one multipart request (P8): read, then stored once the request
+    // is known not to be a retry, and recorded and linked in the message's transaction.
     deps.messageUploads.push({
       accept: (app) => acceptMultipart(app, uploadLimits),
-      read: async (request, ticket, uploadedBy, { fields, required }) => {
+      read: async (request, { fields, required }) => {
         const form = await readUploads(request, uploadLimits, { fields, allowNoFiles: true });
         if (!form.ok) return form;
         const missing = required.filter((name) => !form.value.fields[name]);
@@ -65,9 +66,13 @@ export const attachmentsPart = defineIntakePart({
             extensions: { errors: missing.map((name) => ({ in: 'body', pointer: `/${name}`, missingProperty: name, message: `must have required property '${name}'` })) },
           });
         }
-        if (form.value.files.length === 0) return ok({ fields: form.value.fields, attachmentIds: [] });
-        const stored = await storeAttachments(storeDeps, { ticket, uploads: form.value.files, uploadedBy });
-        return stored.ok ? ok({ fields: form.value.fields, attachmentIds: stored.value.map((a) => a.id) }) : stored;
+        return form;
+      },
+      stage: async (ticket, files, uploadedBy) => {
+        const staged = await stageAttachments(storeDeps, { ticket, uploads: files, uploadedBy });
+        if (!staged.ok) return staged;
+        const { records, discard } = staged.value;
+        return ok({ ids: records.map((a) => a.id), contentHashes: records.map((a) => a.sha256), record: (tx) => recordAttachments(tx, records), discard });
       },
     });
     return {

@@ -36,6 +36,17 @@ export interface PostMessageDeps extends ChangeDeps {
   messageHooks?: readonly MessageHooks[];
 }
 
+/**
+ * Files that came with the message in its request (P8), their blobs stored but not yet the
+ * ticket's: recorded in the message's transaction, so a message refused or replayed keeps none.
+ */
+export interface StagedAttachments {
+  ids: string[];
+  /** SHA-256 of each file, in order: a retry of the message is compared by them (its ids are new each time). */
+  contentHashes: string[];
+  record(tx: EntityManager): Promise<void>;
+}
+
 export interface NewMessage {
   at: TicketLocation;
   /** `email_sender`: mail from an address other than the requester's, named by it (domain/mail-author.ts). */
@@ -46,6 +57,8 @@ export interface NewMessage {
   body: string;
   subject?: string;
   attachmentIds: string[];
+  /** The files of this request, named in `attachmentIds` once recorded. */
+  staged?: StagedAttachments;
   emailMessageId?: string;
 }
 
@@ -97,7 +110,15 @@ export const postNotesIn = async (tx: EntityManager, ticket: Pick<Ticket, 'id' |
 
 const hashMessage = (m: NewMessage): string =>
   createHash('sha256')
-    .update(canonicalJson({ author: m.author.kind === 'email_sender' ? m.author.name : m.author.id, visibility: m.visibility, body: m.body, attachmentIds: m.attachmentIds }))
+    .update(
+      canonicalJson({
+        author: m.author.kind === 'email_sender' ? m.author.name : m.author.id,
+        visibility: m.visibility,
+        body: m.body,
+        // Files sent with the message are the same files on a retry, under new ids.
+        ...(m.staged ? { files: m.staged.contentHashes } : { attachmentIds: m.attachmentIds }),
+      }),
+    )
     .digest('hex');
 
 /**
@@ -155,6 +176,7 @@ export const postMessageIn = async (
     createdAt: now,
   };
   await messageStore.insert(tx, message, { idempotencyKey, requestHash });
+  await input.staged?.record(tx);
   if (input.attachmentIds.length > 0) {
     const linker = (deps.messageHooks ?? []).find((h) => h.linkAttachments);
     if (!linker?.linkAttachments) return err({ kind: 'unprocessable', detail: 'Attachments are not available on this service.' });
@@ -178,6 +200,26 @@ export const postMessage = async (deps: PostMessageDeps, input: NewMessage, idem
   } catch (error) {
     if (error instanceof RolledBack) return err(error.failure);
     throw error;
+  }
+};
+
+/**
+ * A message and the files of its request (P8): they become the ticket's attachments only with
+ * the message. A message not posted (refused, or a retry answered with the earlier one,
+ * docs/adr/0028) leaves no file: the staged blobs are removed.
+ */
+export const postMessageWithFiles = async (
+  deps: PostMessageDeps,
+  input: Omit<NewMessage, 'attachmentIds' | 'staged'>,
+  staged: StagedAttachments & { discard(): Promise<void> },
+  idempotencyKey?: string,
+): Promise<Result<PostedMessage, Failure>> => {
+  let posted: Result<PostedMessage, Failure> | undefined;
+  try {
+    posted = await postMessage(deps, { ...input, attachmentIds: staged.ids, staged }, idempotencyKey);
+    return posted;
+  } finally {
+    if (!posted?.ok || posted.value.replayed) await staged.discard();
   }
 };
 

@@ -14,7 +14,9 @@ import { historyStore } from '../store/history.store';
  * - `readUploads(request, limits, options)` (src/http/multipart-uploads.ts) reads the files of a
  *   multipart/form-data request within the size limits; `acceptMultipart(app, limits)` registers the
  *   parser in the calling plugin's scope.
- * - `storeAttachments(deps, …)` checks each file's content and stores them all, or none.
+ * - `storeAttachments(deps, …)` checks each file's content and stores them all, or none;
+ *   `stageAttachments` stores only their blobs, and `recordAttachments(tx, …)` their rows in the
+ *   transaction of the message they came with (a message and its files in one request).
  * - `linkAttachments(tx, …)` links stored, unlinked attachments of a ticket to a message, in the
  *   message's transaction.
  */
@@ -45,13 +47,20 @@ const removeBlobs = async (blobs: BlobStorage, keys: readonly string[]): Promise
   await Promise.allSettled(keys.map((key) => blobs.delete(key)));
 };
 
+/** Files checked and their blobs stored, not yet the ticket's attachments (no rows): `recordAttachments` makes them so. */
+export interface StagedUploads {
+  records: AttachmentRecord[];
+  /** Removes the blobs: for files whose rows were never committed (a refused or replayed message). */
+  discard(): Promise<void>;
+}
+
 /**
  * Checks every file by its content (P8: JPG, GIF, PNG; BMP only inside a ZIP or RAR; archives
- * within their limits) and only if all pass stores them: the blobs first, then their rows and a
- * history entry each in one transaction. A refusal stores nothing; a failure after some blobs were
- * stored removes them, so no blob is left without a row.
+ * within their limits) and only if all pass stores their blobs. A refusal stores nothing; a
+ * failure after some blobs were stored removes them. The rows come later, in the transaction of
+ * whatever the files belong to (`recordAttachments`).
  */
-export const storeAttachments = async (deps: StoreAttachmentsDeps, input: StoreAttachmentsInput): Promise<Result<AttachmentRecord[], Failure>> => {
+export const stageAttachments = async (deps: Omit<StoreAttachmentsDeps, 'unitOfWork'>, input: StoreAttachmentsInput): Promise<Result<StagedUploads, Failure>> => {
   const accepted = [];
   for (const upload of input.uploads) {
     const verdict = await inspectContent(upload.bytes, deps.archiveLimits);
@@ -81,23 +90,42 @@ export const storeAttachments = async (deps: StoreAttachmentsDeps, input: StoreA
         createdAt: now,
       });
     }
-    await deps.unitOfWork.run(async (tx) => {
-      await attachmentStore.insert(tx, records);
-      await historyStore.append(
-        tx,
-        ...records.map((a) => ({
-          ticketId: a.ticketId,
-          partnerId: a.partnerId,
-          at: now,
-          actor: input.uploadedBy,
-          action: 'attachment_uploaded',
-          detail: { attachmentId: a.id, fileName: a.fileName, contentType: a.contentType, size: a.size },
-        })),
-      );
-    });
-    return ok(records);
+    return ok({ records, discard: () => removeBlobs(deps.blobs, stored) });
   } catch (error) {
     await removeBlobs(deps.blobs, stored);
+    throw error;
+  }
+};
+
+/** The rows of staged files and a history entry each, in the caller's transaction: they are the ticket's attachments once it commits. */
+export const recordAttachments = async (tx: EntityManager, records: readonly AttachmentRecord[]): Promise<void> => {
+  await attachmentStore.insert(tx, records);
+  await historyStore.append(
+    tx,
+    ...records.map((a) => ({
+      ticketId: a.ticketId,
+      partnerId: a.partnerId,
+      at: a.createdAt,
+      actor: a.uploadedBy,
+      action: 'attachment_uploaded',
+      detail: { attachmentId: a.id, fileName: a.fileName, contentType: a.contentType, size: a.size },
+    })),
+  );
+};
+
+/**
+ * `POST /v1/tickets/{id}/attachments`: checks and stores the files (`stageAttachments`), then
+ * their rows and a history entry each in one transaction. A refusal stores nothing; a failure after
+ * some blobs were stored removes them, so no blob is left without a row.
+ */
+export const storeAttachments = async (deps: StoreAttachmentsDeps, input: StoreAttachmentsInput): Promise<Result<AttachmentRecord[], Failure>> => {
+  const staged = await stageAttachments(deps, input);
+  if (!staged.ok) return staged;
+  try {
+    await deps.unitOfWork.run((tx) => recordAttachments(tx, staged.value.records));
+    return ok(staged.value.records);
+  } catch (error) {
+    await staged.value.discard();
     throw error;
   }
 };
