@@ -80,6 +80,48 @@ def workloads(docs):
             for d in docs if d["kind"] in ("Deployment", "Job")]
 
 
+def source_files():
+    """The code's TypeScript sources (not tests) under libs/ and services/."""
+    for top in ("libs", "services"):
+        for d, dirs, files in os.walk(os.path.join(ROOT, top)):
+            dirs[:] = [x for x in dirs if x not in ("node_modules", "test", "dist")]
+            for f in files:
+                if f.endswith(".ts") and not f.endswith(".spec.ts"):
+                    yield os.path.join(d, f)
+
+
+def balanced(text, start):
+    """text[start:] up to the bracket that closes the one at start."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start:i + 1]
+    raise ValueError("unbalanced from %d" % start)
+
+
+def registered_metrics():
+    """Every metric the code creates with prom-client (new Counter|Gauge|Histogram|Summary({name, labelNames})): name -> label names."""
+    metrics = {}
+    for path in source_files():
+        text = open(path, encoding="utf-8").read()
+        for m in re.finditer(r"new (?:Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(", text):
+            body = balanced(text, m.end() - 1)
+            name = re.search(r"\bname:\s*'([a-zA-Z_:][a-zA-Z0-9_:]*)'", body)
+            labels = re.search(r"\blabelNames:\s*\[([^\]]*)\]", body)
+            if name:
+                metrics[name.group(1)] = set(re.findall(r"'([a-zA-Z_][a-zA-Z0-9_]*)'", labels.group(1))) if labels else set()
+    return metrics
+
+
+def string_union(path, type_name):
+    """The members of `export type <type_name> = 'a' | 'b' ...;` in a source file."""
+    text = open(os.path.join(ROOT, path), encoding="utf-8").read()
+    m = re.search(r"export type %s\s*=\s*([^;]+);" % type_name, text)
+    assert m, "%s: no type %s" % (path, type_name)
+    return set(re.findall(r"'([^']+)'", m.group(1)))
+
+
 class Defaults(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -511,6 +553,55 @@ class Monitoring(unittest.TestCase):
             self.assertTrue(r["annotations"]["runbook"].startswith("docs/operations.md#"))
         self.assertIn('consumergroup=~"gateway|ticket-intake|sla-timer|notification|escalation|rating"', exprs)
 
+    # What the alerts may match on besides the code's own labels: the Kafka exporter's lag metric,
+    # and the labels Prometheus adds to every scraped series (namespace, pod, job, instance).
+    EXTERNAL_METRICS = {"kafka_consumergroup_lag": {"consumergroup", "topic", "partition"}}
+    TARGET_LABELS = {"namespace", "pod", "job", "instance"}
+    # The values a label takes, from the code's own type: a matcher on another value never matches.
+    LABEL_VALUES = {
+        ("tss_webhook_attempts_total", "result"): ("services/notification/src/use-cases/record-webhook-attempt.ts", "AttemptRecorded"),
+        ("tss_dead_letters", "status"): ("libs/messaging/src/dead-letters/dead-letter.store.ts", "DeadLetterStatus"),
+        ("tss_consumer_events_total", "outcome"): ("libs/messaging/src/consumer/event-consumer.ts", "ConsumeOutcome"),
+    }
+
+    def test_every_alert_matches_metric_and_label_names_and_values_the_code_registers(self):
+        known = registered_metrics()
+        self.assertEqual(known["tss_webhook_attempts_total"], {"result"}, "the parser reads webhook-metrics.ts")
+        known.update(self.EXTERNAL_METRICS)
+        for rule in of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]:
+            expr, alert = rule["expr"], rule["alert"]
+            selectors = re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}", expr)
+            self.assertTrue(selectors, alert)
+            metric_labels = set()
+            for metric, matchers in selectors:
+                self.assertIn(metric, known, "%s: metric %s is registered nowhere in the code" % (alert, metric))
+                labels = known[metric] | self.TARGET_LABELS
+                metric_labels |= labels
+                for label, op, value in re.findall(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*\"([^\"]*)\"", matchers):
+                    self.assertIn(label, labels, "%s: %s has no label %s (it has %s)" % (alert, metric, label, sorted(known[metric])))
+                    if label in self.TARGET_LABELS:
+                        continue
+                    if (metric, label) in self.LABEL_VALUES:
+                        values = string_union(*self.LABEL_VALUES[(metric, label)])
+                    elif label == "consumergroup":
+                        values = set(SERVICES)
+                    else:
+                        self.fail("%s: no known values for %s{%s}: add its type to LABEL_VALUES" % (alert, metric, label))
+                    for v in value.split("|"):
+                        self.assertIn(v, values, "%s: %s{%s} is never %r (the code's values: %s)" % (alert, metric, label, v, sorted(values)))
+            for by in re.findall(r"\bby\s*\(([^)]*)\)", expr):
+                for label in re.findall(r"[a-zA-Z_][a-zA-Z0-9_]*", by):
+                    self.assertIn(label, metric_labels, "%s: grouped by %s, a label none of its metrics has" % (alert, label))
+            grouped = {l for by in re.findall(r"\bby\s*\(([^)]*)\)", expr) for l in re.findall(r"[a-zA-Z_][a-zA-Z0-9_]*", by)}
+            for label in re.findall(r"\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)", " ".join(rule["annotations"].values())):
+                self.assertIn(label, grouped, "%s: its annotation names $labels.%s, which the expression drops" % (alert, label))
+
+    def test_webhook_failure_rate_counts_failed_attempts_against_all(self):
+        rule = [r for r in of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"] if r["alert"] == "TssWebhookFailureRate"][0]
+        numerator, denominator = rule["expr"].split("/")
+        self.assertIn('result=~"failed|retrying|disabled"', numerator)
+        self.assertNotIn("result", denominator)
+
 
 class InstallTimeFailures(unittest.TestCase):
     """A wrong value stops `helm install` with a message that names it."""
@@ -543,6 +634,7 @@ class InstallTimeFailures(unittest.TestCase):
             (r"reopenWindowDays", "services.ticket-intake.reopenWindowDays=0"),
             (r"keyPrefix", "services.ticket-intake.attachments.s3.keyPrefix=Tss"),
             (r"uploadBodyLimitBytes", "services.gateway.uploadBodyLimitBytes=10"),
+            (r"webhookFailureResults", "metrics.prometheusRule.webhookFailureResults=error"),
         ]
         for pattern, value in cases:
             with self.subTest(value=value):
