@@ -398,6 +398,21 @@ class NetworkPolicies(unittest.TestCase):
         self.assertEqual(pg["to"], [{"ipBlock": {"cidr": "10.20.0.0/16"}}])
         self.assertEqual(kafka["to"], [{"namespaceSelector": {"matchLabels": {"name": "kafka"}}}])
 
+    def test_gateway_reaches_redis_whenever_it_may_get_redis_url(self):
+        # The limiter fails open (edge-protection.ts, skipOnError): a blocked Redis silently turns the shared limit off.
+        def redis_ports(*sets, required=True):
+            egress = named(render(*sets, required=required), "NetworkPolicy", full("gateway"))["spec"]["egress"]
+            return [r for r in egress if any(p["port"] == 6379 for p in r["ports"])]
+        self.assertEqual(redis_ports(), [], "the chart's own Secret has no REDIS_URL")
+        self.assertEqual(len(redis_ports("secrets.redisUrl=redis://redis:6379")), 1)
+        # An existing Secret may hold REDIS_URL: the chart cannot see it, so the egress is there.
+        self.assertEqual(len(redis_ports("secrets.existingSecret=tss-prod", required=False)), 1)
+        pinned = redis_ports("secrets.existingSecret=tss-prod", "networkPolicy.redis.to[0].podSelector.matchLabels.app=redis", required=False)
+        self.assertEqual(pinned[0]["to"], [{"podSelector": {"matchLabels": {"app": "redis"}}}])
+        for s in SERVICES[1:]:
+            egress = named(render("secrets.redisUrl=redis://redis:6379"), "NetworkPolicy", full(s))["spec"]["egress"]
+            self.assertNotIn(6379, {p["port"] for r in egress for p in r["ports"]}, s)
+
     def test_can_be_turned_off(self):
         self.assertEqual(of_kind(render("networkPolicy.enabled=false"), "NetworkPolicy"), [])
 
