@@ -6,6 +6,37 @@
 {{- default (include "tss.componentName" (list . "attachments")) $p.existingClaim -}}
 {{- end -}}
 
+{{/* The Deployments that mount the attachments claim (attachments.storage filesystem), space-separated. */}}
+{{- define "tss.attachmentsClaimUsers" -}}
+ticket-intake
+{{- end -}}
+
+{{/* "true" when this component mounts the attachments claim. Call with (list $ "ticket-intake"). */}}
+{{- define "tss.mountsAttachmentsClaim" -}}
+{{- $root := index . 0 -}}
+{{- if and (eq (index $root.Values.services "ticket-intake").attachments.storage "filesystem") (has (index . 1) (splitList " " (include "tss.attachmentsClaimUsers" $root))) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/*
+A Deployment's update strategy. One that mounts a claim only one node can mount at a time
+(accessModes without ReadWriteMany; for an existingClaim, accessModes states its modes) is
+replaced, not surged: a surge pod on another node would wait for the volume the old pod holds
+(Multi-Attach) and `helm upgrade --wait` would time out. Call with (list $ "ticket-intake").
+*/}}
+{{- define "tss.deploymentStrategy" -}}
+{{- $p := (index (index . 0).Values.services "ticket-intake").attachments.persistence -}}
+{{- if and (include "tss.mountsAttachmentsClaim" .) (not (has "ReadWriteMany" $p.accessModes)) -}}
+type: Recreate
+{{- else -}}
+type: RollingUpdate
+rollingUpdate:
+  maxUnavailable: 0
+  maxSurge: 1
+{{- end -}}
+{{- end -}}
+
 {{/* Fails the render on settings ticket-intake would refuse at start, or that cannot work together. */}}
 {{- define "tss.checkIntake" -}}
 {{- $svc := index .Values.services "ticket-intake" -}}

@@ -545,6 +545,31 @@ class IntakeSettings(unittest.TestCase):
                       "services.ticket-intake.autoscaling.enabled=false", "services.ticket-intake.replicas=1")
         self.assertEqual(named(docs, "PersistentVolumeClaim", full("attachments"))["spec"]["accessModes"], ["ReadWriteOnce"])
 
+    @staticmethod
+    def single_node_claims(docs):
+        """Deployment name -> the claims it mounts that only one node can mount at a time."""
+        modes = {c["metadata"]["name"]: c["spec"]["accessModes"] for c in of_kind(docs, "PersistentVolumeClaim")}
+        return {d["metadata"]["name"]: [v["persistentVolumeClaim"]["claimName"] for v in d["spec"]["template"]["spec"]["volumes"]
+                                        if "persistentVolumeClaim" in v and "ReadWriteMany" not in modes.get(v["persistentVolumeClaim"]["claimName"], [])]
+                for d in of_kind(docs, "Deployment")}
+
+    def test_a_deployment_mounting_a_read_write_once_claim_is_replaced_not_surged(self):
+        # A surge pod on another node waits for the volume the old pod holds (Multi-Attach), and
+        # `helm upgrade --wait` times out: such a Deployment stops its pod before starting the new one.
+        docs = render("services.ticket-intake.attachments.persistence.accessModes={ReadWriteOnce}",
+                      "services.ticket-intake.autoscaling.enabled=false", "services.ticket-intake.replicas=1")
+        claims = self.single_node_claims(docs)
+        self.assertEqual(claims[full("ticket-intake")], [full("attachments")])
+        for d in of_kind(docs, "Deployment"):
+            strategy = d["spec"]["strategy"]
+            if claims[d["metadata"]["name"]]:
+                self.assertEqual(strategy, {"type": "Recreate"}, d["metadata"]["name"])
+            else:
+                self.assertEqual(strategy, {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}, d["metadata"]["name"])
+        # ReadWriteMany (the default) rolls as every other Deployment does.
+        for d in of_kind(render(), "Deployment"):
+            self.assertEqual(d["spec"]["strategy"]["type"], "RollingUpdate", d["metadata"]["name"])
+
 
 class Monitoring(unittest.TestCase):
     @classmethod
