@@ -390,6 +390,20 @@ class NetworkPolicies(unittest.TestCase):
         env = env_of(named(self.docs, "Deployment", full("notification"))["spec"]["template"]["spec"]["containers"][0])
         self.assertEqual(env["INBOUND_SMTP_PORT"]["value"], "2525")
 
+    def test_inbound_smtp_keeps_the_client_address_for_its_ip_block_filter(self):
+        # externalTrafficPolicy Cluster rewrites the source address on the way to the pod, so an
+        # ipBlock in inboundSmtp.from would never match the sending relay.
+        smtp = named(render(values=PRODUCTION, required=False), "Service", full("notification-smtp"))["spec"]
+        self.assertEqual((smtp["type"], smtp["externalTrafficPolicy"]), ("LoadBalancer", "Local"))
+        lb = ["services.notification.inboundSmtp.enabled=true", "services.notification.inboundSmtp.service.type=LoadBalancer"]
+        self.assertNotIn("externalTrafficPolicy", named(render(*lb), "Service", full("notification-smtp"))["spec"], "no ipBlock: the cluster's default")
+        chosen = named(render(*lb, "services.notification.inboundSmtp.service.externalTrafficPolicy=Cluster",
+                              "services.notification.inboundSmtp.from[0].ipBlock.cidr=203.0.113.0/24"), "Service", full("notification-smtp"))
+        self.assertEqual(chosen["spec"]["externalTrafficPolicy"], "Cluster")
+        self.assertNotIn("externalTrafficPolicy", named(self.docs, "Service", full("notification-smtp"))["spec"], "ClusterIP takes none")
+        self.assertIn("externalTrafficPolicy", render("services.notification.inboundSmtp.enabled=true",
+                                                      "services.notification.inboundSmtp.service.externalTrafficPolicy=Local", expect_failure=True))
+
     def test_configured_peers_replace_open_defaults(self):
         docs = render("networkPolicy.postgres.to[0].ipBlock.cidr=10.20.0.0/16", "networkPolicy.kafka.to[0].namespaceSelector.matchLabels.name=kafka")
         gw = named(docs, "NetworkPolicy", full("gateway"))["spec"]["egress"]
