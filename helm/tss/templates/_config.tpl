@@ -11,6 +11,11 @@ DB_POOL_SIZE: {{ .Values.config.dbPoolSize | quote }}
 TSS_JWT_ISSUER: {{ .Values.config.jwtIssuer | quote }}
 TSS_JWT_AUDIENCE: {{ .Values.config.jwtAudience | quote }}
 SHUTDOWN_TIMEOUT_MS: {{ .Values.config.shutdownTimeoutMs | quote }}
+{{- if not .Values.migrations.enabled }}
+# No migration hook: each service applies its own migrations at start; its replicas take turns
+# (an advisory lock per schema, docs/adr/0005).
+MIGRATE_ON_START: "true"
+{{- end }}
 {{- with .Values.config.otlpEndpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}

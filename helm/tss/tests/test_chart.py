@@ -5,8 +5,10 @@ Needs PyYAML (the checkov venv has it) and nothing else: no cluster, no helm plu
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 import yaml
@@ -36,6 +38,29 @@ def render(*sets, values=None, required=True, expect_failure=False):
     if result.returncode != 0:
         raise AssertionError("helm template failed:\n" + result.stderr)
     return [d for d in yaml.safe_load_all(result.stdout) if d]
+
+
+def render_notes(*sets, required=True):
+    """NOTES.txt as `helm install` prints it (helm template leaves it out): a copy of the chart
+    renders it as a define, into a ConfigMap of its own."""
+    with tempfile.TemporaryDirectory() as tmp:
+        chart = os.path.join(tmp, "tss")
+        shutil.copytree(CHART, chart, ignore=shutil.ignore_patterns("tests"))
+        templates = os.path.join(chart, "templates")
+        with open(os.path.join(templates, "NOTES.txt")) as f:
+            notes = f.read()
+        os.remove(os.path.join(templates, "NOTES.txt"))
+        with open(os.path.join(templates, "_notes-under-test.tpl"), "w") as f:
+            f.write('{{- define "test.notes" -}}\n' + notes + '\n{{- end -}}\n')
+        with open(os.path.join(templates, "notes-under-test.yaml"), "w") as f:
+            f.write('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\ndata:\n  notes: |\n{{ include "test.notes" . | indent 4 }}\n')
+        args = [HELM, "template", RELEASE, chart, "--namespace", NAMESPACE, "--show-only", "templates/notes-under-test.yaml"]
+        for s in (REQUIRED if required else []) + list(sets):
+            args += ["--set", s]
+        result = subprocess.run(args, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise AssertionError("helm template failed:\n" + result.stderr)
+        return yaml.safe_load(result.stdout)["data"]["notes"]
 
 
 def of_kind(docs, kind):
@@ -315,6 +340,15 @@ class MigrationHook(unittest.TestCase):
     def test_can_be_turned_off(self):
         docs = render("migrations.enabled=false")
         self.assertEqual(of_kind(docs, "Job"), [])
+
+    def test_without_the_hook_every_service_migrates_at_start_and_the_notes_say_so(self):
+        # Without the hook and MIGRATE_ON_START every pod exits "pending migrations" (service-host.ts).
+        self.assertEqual(named(render("migrations.enabled=false"), "ConfigMap", "t-tss")["data"]["MIGRATE_ON_START"], "true")
+        self.assertNotIn("MIGRATE_ON_START", named(self.docs, "ConfigMap", "t-tss")["data"])
+        self.assertIn("Migrations ran in the hook Job t-tss-migrate", render_notes())
+        notes = render_notes("migrations.enabled=false")
+        self.assertNotIn("ran in the hook Job", notes)
+        self.assertIn("MIGRATE_ON_START", notes)
 
 
 class NetworkPolicies(unittest.TestCase):
