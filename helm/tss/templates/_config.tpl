@@ -8,6 +8,7 @@ METRICS_PORT: {{ .Values.ports.metrics | quote }}
 KAFKA_BROKERS: {{ required "config.kafkaBrokers is required (host:port,...)" .Values.config.kafkaBrokers | quote }}
 KAFKA_TOPIC_PARTITIONS: {{ .Values.config.kafkaTopicPartitions | quote }}
 DB_POOL_SIZE: {{ .Values.config.dbPoolSize | quote }}
+DB_CONNECT_TIMEOUT_MS: {{ .Values.config.dbConnectTimeoutMs | int64 | quote }}
 TSS_JWT_ISSUER: {{ .Values.config.jwtIssuer | quote }}
 TSS_JWT_AUDIENCE: {{ .Values.config.jwtAudience | quote }}
 SHUTDOWN_TIMEOUT_MS: {{ .Values.config.shutdownTimeoutMs | quote }}

@@ -189,6 +189,23 @@ class Defaults(unittest.TestCase):
             # Kubernetes counts the grace period from the start of preStop: sleep + drain must fit.
             self.assertGreater(pod["terminationGracePeriodSeconds"], 5 + 10)
 
+    def test_startup_probe_outlasts_the_wait_for_postgresql(self):
+        # A service waits up to DB_CONNECT_TIMEOUT_MS for PostgreSQL before it listens
+        # (service-process.ts): a shorter startup probe restarts it mid-wait, into CrashLoopBackOff.
+        code = open(os.path.join(ROOT, "libs", "runtime", "src", "service-process.ts")).read()
+        code_default_ms = int(re.search(r"DB_CONNECT_TIMEOUT_MS: Type\.Integer\(\{[^}]*default: ([0-9_]+)", code).group(1).replace("_", ""))
+        start_seconds = 60 * 2  # probes.startup: the start itself, once PostgreSQL answers
+        for sets, wait_ms in [((), code_default_ms), (("config.dbConnectTimeoutMs=600000",), 600000)]:
+            docs = render(*sets)
+            cm = named(docs, "ConfigMap", "t-tss")["data"]
+            self.assertEqual(int(cm.get("DB_CONNECT_TIMEOUT_MS", code_default_ms)), wait_ms)
+            for s in SERVICES:
+                c = named(docs, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0]
+                probe = c["startupProbe"]
+                self.assertGreaterEqual(probe["periodSeconds"] * probe["failureThreshold"], wait_ms / 1000 + start_seconds, (s, sets))
+                # Not ready while it waits: the readiness probe asks the same port, which is not open yet.
+                self.assertEqual(c["readinessProbe"]["httpGet"]["port"], probe["httpGet"]["port"])
+
     def test_pod_security(self):
         for kind, name, pod in [(d["kind"], d["metadata"]["name"], d["spec"]["template"]["spec"])
                                 for d in self.docs if d["kind"] in ("Deployment", "Job")]:
