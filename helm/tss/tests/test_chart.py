@@ -488,13 +488,26 @@ class ValuesPerService(unittest.TestCase):
         self.assertEqual(named(docs, "Deployment", full("gateway"))["spec"]["replicas"], 3)
         self.assertNotIn(full("gateway"), [h["metadata"]["name"] for h in of_kind(docs, "HorizontalPodAutoscaler")])
 
-    def test_consumer_lag_metric_for_consumers_only(self):
+    def test_consumer_lag_metric_of_each_services_own_group(self):
+        # Every service consumes as the group of its name, the gateway too (ticket.created, gateway/src/index.ts).
         docs = render("services.sla-timer.autoscaling.consumerLag.enabled=true", "services.gateway.autoscaling.consumerLag.enabled=true")
-        sla = named(docs, "HorizontalPodAutoscaler", full("sla-timer"))["spec"]["metrics"]
-        external = [m for m in sla if m["type"] == "External"]
-        self.assertEqual(external[0]["external"]["metric"]["selector"]["matchLabels"], {"consumergroup": "sla-timer"})
-        gw = named(docs, "HorizontalPodAutoscaler", full("gateway"))["spec"]["metrics"]
-        self.assertEqual([m["type"] for m in gw], ["Resource"])
+        for s in ("sla-timer", "gateway"):
+            metrics = named(docs, "HorizontalPodAutoscaler", full(s))["spec"]["metrics"]
+            external = [m for m in metrics if m["type"] == "External"]
+            self.assertEqual(external[0]["external"]["metric"]["selector"]["matchLabels"], {"consumergroup": s})
+        notification = named(docs, "HorizontalPodAutoscaler", full("notification"))["spec"]["metrics"]
+        self.assertEqual([m["type"] for m in notification], ["Resource"])
+        gateway = open(os.path.join(ROOT, "services", "gateway", "src", "index.ts")).read()
+        self.assertRegex(gateway, r"handlers: \[onTicketCreated\]", "the gateway consumes")
+
+    def test_default_brokers_are_the_documented_strimzi_cluster(self):
+        ops = open(os.path.join(ROOT, "docs", "operations.md")).read()
+        cluster, namespace = re.search(r"kind: Kafka\nmetadata:\n  name: (\S+)\n  namespace: (\S+)", ops).groups()
+        # Strimzi names the bootstrap Service <cluster>-kafka-bootstrap.
+        brokers = "%s-kafka-bootstrap.%s.svc:9092" % (cluster, namespace)
+        self.assertEqual(named(render(), "ConfigMap", "t-tss")["data"]["KAFKA_BROKERS"], brokers)
+        self.assertEqual(yaml.safe_load(open(PRODUCTION))["config"]["kafkaBrokers"], brokers)
+        self.assertIn("`config.kafkaBrokers` is `%s`" % brokers, ops)
 
     def test_pdb_off_and_min_available(self):
         docs = render("services.rating.pdb.enabled=false", "services.escalation.pdb.minAvailable=1", "services.escalation.pdb.maxUnavailable=null")
