@@ -771,6 +771,35 @@ class InstallTimeFailures(unittest.TestCase):
 
 
 class ProductionValues(unittest.TestCase):
+    @staticmethod
+    def own_connections(service):
+        """PostgreSQL connections a pod holds besides its pool: the outbox relay's (every service,
+        relay-session.ts), the timer listener's (services with a TimerWorker, timer-listener.ts) and
+        any listener the service opens itself (new Client: notification's webhooks)."""
+        src = os.path.join(ROOT, "services", service, "src")
+        index = open(os.path.join(src, "index.ts")).read()
+        timers = 1 if ("composeService" in index or "new TimerWorker" in index) else 0
+        own = sum(open(os.path.join(d, f)).read().count("new Client(") for d, _, files in os.walk(src) for f in files if f.endswith(".ts"))
+        return 1 + timers + own
+
+    def test_documented_connection_budget_counts_every_connection_of_the_production_values(self):
+        docs = render(values=PRODUCTION, required=False)
+        pool = int(named(docs, "ConfigMap", "t-tss")["data"]["DB_POOL_SIZE"])
+        hpas = {h["spec"]["scaleTargetRef"]["name"]: h["spec"]["maxReplicas"] for h in of_kind(docs, "HorizontalPodAutoscaler")}
+        total = 2 if of_kind(docs, "Job") else 0  # the migrate step: a pool of one and its lock connection
+        for s in SERVICES:
+            d = named(docs, "Deployment", full(s))
+            pods = hpas.get(full(s), d["spec"].get("replicas"))
+            surge = d["spec"]["strategy"].get("rollingUpdate", {}).get("maxSurge", 0)
+            total += (pods + surge) * (pool + self.own_connections(s))
+        self.assertEqual(self.own_connections("gateway"), 1)
+        self.assertEqual(self.own_connections("notification"), 3)
+        ops = open(os.path.join(ROOT, "docs", "operations.md")).read()
+        documented, picked = re.search(r"With the production values this is [^=]+= (\d+), hence `max_connections: (\d+)`", ops).groups()
+        self.assertEqual(int(documented), total)
+        self.assertIn('max_connections: "%s"' % picked, ops)
+        self.assertLess(total, int(picked))
+
     def test_production_values_render(self):
         docs = render(values=PRODUCTION, required=False)
         self.assertEqual(len(of_kind(docs, "Deployment")), 6)
