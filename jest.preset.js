@@ -10,6 +10,7 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
 }
 
 const kafkaSuite = '\\.kafka\\.spec\\.ts$';
+const kafkaSaslSuite = '\\.kafka-sasl\\.spec\\.ts$'; // a SASL listener: KAFKA_SASL_PORT=<port> deploy/kafka/kafka-broker.sh run ...
 const redisSuite = '\\.redis\\.spec\\.ts$';
 const jaegerSuite = '\\.jaeger\\.spec\\.ts$'; // needs a collector (deploy/jaeger/jaeger.sh) and a broker
 
@@ -21,6 +22,7 @@ module.exports = (projectDir, displayName) => ({
   testPathIgnorePatterns: [
     '/node_modules/',
     ...(process.env.KAFKA_BROKERS ? [] : [kafkaSuite]),
+    ...(process.env.KAFKA_TEST_SASL_BROKERS ? [] : [kafkaSaslSuite]),
     ...(process.env.REDIS_URL ? [] : [redisSuite]),
     ...(process.env.JAEGER_QUERY_URL && process.env.KAFKA_BROKERS ? [] : [jaegerSuite]),
   ],

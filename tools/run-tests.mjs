@@ -48,6 +48,12 @@ if (!kafka) {
       '  Run it with a real broker: bash deploy/kafka/kafka-broker.sh run npm test\n\n',
   );
 }
+if (!process.env.KAFKA_TEST_SASL_BROKERS) {
+  process.stdout.write(
+    '\n⚠ KAFKA_TEST_SASL_BROKERS is not set: the Kafka SASL suite (*.kafka-sasl.spec.ts) is SKIPPED.\n' +
+      '  Run it with a SASL listener: KAFKA_SASL_PORT=9094 bash deploy/kafka/kafka-broker.sh run npm test\n\n',
+  );
+}
 if (!process.env.JAEGER_QUERY_URL || !kafka) {
   process.stdout.write(
     '\n⚠ JAEGER_QUERY_URL or KAFKA_BROKERS is not set: the trace-export suite (*.jaeger.spec.ts) is SKIPPED.\n' +

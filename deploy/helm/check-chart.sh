@@ -128,7 +128,9 @@ main() {
     render all-on "${REQUIRED[@]}" --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true \
       --set services.notification.inboundSmtp.enabled=true --set preStopMode=exec \
       --set services.sla-timer.autoscaling.consumerLag.enabled=true --set secrets.redisUrl=redis://redis:6379 \
-      --set config.otlpEndpoint=http://otel:4318
+      --set config.otlpEndpoint=http://otel:4318 \
+      --set config.kafkaTls.enabled=true --set config.kafkaTls.caSecretRef.name=tss-kafka-ca \
+      --set config.kafkaSasl.mechanism=scram-sha-512 --set config.kafkaSasl.username=tss --set secrets.kafkaSaslPassword=pw-example
     ls -1 "$OUT/manifests"
   fi
 

@@ -9,8 +9,11 @@ looks for. docs/adr/0021.
 
   python3 deploy/helm/check-env-contract.py .cache/helm-check/manifests/all-on.yaml
 """
+import atexit
 import os
+import shutil
 import subprocess
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 import sys
 
@@ -28,7 +31,15 @@ STAND_INS = {
     "SMTP_URL": "smtp://%s" % CLOSED,
     "ATTACHMENT_S3_ACCESS_KEY_ID": "AKIAEXAMPLESTANDIN00",
     "ATTACHMENT_S3_SECRET_ACCESS_KEY": "s" * 40,
+    "KAFKA_SASL_PASSWORD": "p" * 24,
 }
+# Settings naming a file of a mounted Secret: the file must be under one of the container's mounts,
+# and a stand-in with the same kind of content takes its place here.
+STAND_IN_FILES = {
+    "KAFKA_SSL_CA_FILE": "-----BEGIN CERTIFICATE-----\nMIIBstandin\n-----END CERTIFICATE-----\n",
+}
+STAND_IN_DIR = tempfile.mkdtemp(prefix="tss-env-contract-")
+atexit.register(shutil.rmtree, STAND_IN_DIR, ignore_errors=True)
 
 
 def environment(container, config_maps):
@@ -37,6 +48,15 @@ def environment(container, config_maps):
         env.update(config_maps[source["configMapRef"]["name"]])
     for e in container.get("env", []):
         env[e["name"]] = e["value"] if "value" in e else STAND_INS[e["name"]]
+    mounts = [m["mountPath"].rstrip("/") + "/" for m in container.get("volumeMounts", [])]
+    for name, content in STAND_IN_FILES.items():
+        if name in env:
+            if not any(env[name].startswith(m) for m in mounts):
+                raise SystemExit("%s=%s is in none of the container's mounts %s" % (name, env[name], mounts))
+            path = os.path.join(STAND_IN_DIR, name)
+            with open(path, "w") as f:
+                f.write(content)
+            env[name] = path
     # Closed ports for what it would connect to; any free port for what it would listen on.
     env.update(KAFKA_BROKERS=CLOSED, HOST="127.0.0.1", PORT="0", METRICS_PORT="0", PATH=os.environ["PATH"])
     # A service waits for its database at start (docs/adr/0015): here one try, so it exits at connect.

@@ -21,6 +21,10 @@
 #   KAFKA_HEAP_OPTS        default: -Xms256m -Xmx512m
 #   KAFKA_JVM_OPTS         default: G1 options of Kafka's bin/kafka-run-class.sh (see below)
 #   KAFKA_EXTRA_PROPS      extra server.properties lines (newline separated), appended last
+#   KAFKA_SASL_PORT        when set, also a SASL_PLAINTEXT listener on this port (mechanism PLAIN, user
+#                          tss, password KAFKA_SASL_TEST_PASSWORD, default tss-test-password): `run`
+#                          exports KAFKA_TEST_SASL_BROKERS and KAFKA_TEST_SASL_PASSWORD for the SASL
+#                          suite (*.kafka-sasl.spec.ts); names no service reads, so nothing else uses it
 #   KAFKA_CACHE_DIR        default: <repo>/.cache/kafka
 #   KAFKA_KEEP_DATA=1      'stop' keeps the data and 'start' reuses it: a broker restart (fault tests)
 #   JAVA_HOME              java to use (default: java on PATH); Java 17+ for Kafka 4.x
@@ -43,6 +47,7 @@ KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true}"
 KAFKA_CACHE_DIR="${KAFKA_CACHE_DIR:-$REPO_ROOT/.cache/kafka}"
+KAFKA_SASL_TEST_PASSWORD="${KAFKA_SASL_TEST_PASSWORD:-tss-test-password}"
 
 LIBS_DIR="$KAFKA_CACHE_DIR/$KAFKA_VERSION/libs"
 RUN_DIR="$KAFKA_CACHE_DIR/run/$KAFKA_PORT"
@@ -148,11 +153,11 @@ write_configs() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=$KAFKA_HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
+listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$CONTROLLER_PORT${KAFKA_SASL_PORT:+,SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_SASL_PORT}
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT${KAFKA_SASL_PORT:+,SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_SASL_PORT}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${KAFKA_SASL_PORT:+,SASL_PLAINTEXT:SASL_PLAINTEXT}
 log.dirs=$data_dir
 num.partitions=1
 default.replication.factor=1
@@ -174,6 +179,13 @@ EOF
     cat >>"$RUN_DIR/server.properties" <<EOF
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
+EOF
+  fi
+  if [[ -n "${KAFKA_SASL_PORT:-}" ]]; then
+    # A test user only (the password is not a secret): clients authenticate, brokers talk PLAINTEXT.
+    cat >>"$RUN_DIR/server.properties" <<EOF
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_tss="$KAFKA_SASL_TEST_PASSWORD";
 EOF
   fi
   if [[ -n "${KAFKA_EXTRA_PROPS:-}" ]]; then
@@ -401,7 +413,10 @@ cmd_run() {
   local line
   line="$(cmd_start)"            # on failure, set -e exits and the EXIT trap stops/cleans up
   export KAFKA_BROKERS="${line#KAFKA_BROKERS=}"
-  log "running: $* (KAFKA_BROKERS=$KAFKA_BROKERS)"
+  if [[ -n "${KAFKA_SASL_PORT:-}" ]]; then
+    export KAFKA_TEST_SASL_BROKERS="$KAFKA_HOST:$KAFKA_SASL_PORT" KAFKA_TEST_SASL_PASSWORD="$KAFKA_SASL_TEST_PASSWORD"
+  fi
+  log "running: $* (KAFKA_BROKERS=$KAFKA_BROKERS${KAFKA_SASL_PORT:+, SASL/PLAIN on $KAFKA_HOST:$KAFKA_SASL_PORT})"
   # In the background + wait, so that a SIGTERM to this script is handled at once (bash
   # defers traps until a foreground child ends); <&0 keeps the caller's stdin.
   "$@" <&0 &

@@ -7,6 +7,7 @@ PORT: {{ .Values.ports.http | quote }}
 METRICS_PORT: {{ .Values.ports.metrics | quote }}
 KAFKA_BROKERS: {{ required "config.kafkaBrokers is required (host:port,...)" .Values.config.kafkaBrokers | quote }}
 KAFKA_TOPIC_PARTITIONS: {{ .Values.config.kafkaTopicPartitions | quote }}
+{{ include "tss.kafkaConfigData" . }}
 DB_POOL_SIZE: {{ .Values.config.dbPoolSize | quote }}
 DB_CONNECT_TIMEOUT_MS: {{ .Values.config.dbConnectTimeoutMs | int64 | quote }}
 TSS_JWT_ISSUER: {{ .Values.config.jwtIssuer | quote }}
@@ -48,6 +49,9 @@ SMTP_URL: {{ . | quote }}
 {{- end }}
 {{- with $s.redisUrl }}
 REDIS_URL: {{ . | quote }}
+{{- end }}
+{{- with $s.kafkaSaslPassword }}
+KAFKA_SASL_PASSWORD: {{ . | quote }}
 {{- end }}
 {{- with $s.attachmentS3AccessKeyId }}
 ATTACHMENT_S3_ACCESS_KEY_ID: {{ . | quote }}

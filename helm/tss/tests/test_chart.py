@@ -506,8 +506,9 @@ class ValuesPerService(unittest.TestCase):
         # Strimzi names the bootstrap Service <cluster>-kafka-bootstrap.
         brokers = "%s-kafka-bootstrap.%s.svc:9092" % (cluster, namespace)
         self.assertEqual(named(render(), "ConfigMap", "t-tss")["data"]["KAFKA_BROKERS"], brokers)
-        self.assertEqual(yaml.safe_load(open(PRODUCTION))["config"]["kafkaBrokers"], brokers)
         self.assertIn("`config.kafkaBrokers` is `%s`" % brokers, ops)
+        # The production values use the same cluster's TLS listener.
+        self.assertEqual(yaml.safe_load(open(PRODUCTION))["config"]["kafkaBrokers"], brokers.replace(":9092", ":9093"))
 
     def test_pdb_off_and_min_available(self):
         docs = render("services.rating.pdb.enabled=false", "services.escalation.pdb.minAvailable=1", "services.escalation.pdb.maxUnavailable=null")
@@ -534,6 +535,82 @@ class ValuesPerService(unittest.TestCase):
     def test_exec_pre_stop_for_clusters_without_the_sleep_action(self):
         c = named(render("preStopMode=exec"), "Deployment", full("gateway"))["spec"]["template"]["spec"]["containers"][0]
         self.assertEqual(c["lifecycle"]["preStop"]["exec"]["command"][:2], ["/nodejs/bin/node", "-e"])
+
+
+class KafkaConnection(unittest.TestCase):
+    """TLS, SASL and the replication factor of created topics (docs/adr/0013, addendum of 2026-12-04)."""
+
+    @staticmethod
+    def containers(docs):
+        return {d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in of_kind(docs, "Deployment")}
+
+    def test_defaults_plaintext_and_three_replicas_per_created_topic(self):
+        docs = render()
+        cm = named(docs, "ConfigMap", "t-tss")["data"]
+        self.assertEqual(cm["KAFKA_TOPIC_REPLICATION_FACTOR"], "3")
+        for key in ("KAFKA_SSL_CA_FILE", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME"):
+            self.assertNotIn(key, cm)
+        self.assertEqual(cm.get("KAFKA_SSL", "false"), "false")
+        for name, pod in self.containers(docs).items():
+            self.assertNotIn("KAFKA_SASL_PASSWORD", env_of(pod["containers"][0]), name)
+
+    def test_tls_with_the_cluster_ca_from_a_secret_mounted_in_every_service(self):
+        docs = render("config.kafkaTls.enabled=true", "config.kafkaTls.caSecretRef.name=tss-kafka-ca")
+        cm = named(docs, "ConfigMap", "t-tss")["data"]
+        self.assertEqual(cm["KAFKA_SSL"], "true")
+        ca_dir, ca_key = os.path.split(cm["KAFKA_SSL_CA_FILE"])
+        self.assertEqual(ca_key, "ca.crt")
+        for name, pod in self.containers(docs).items():
+            volumes = {v["name"]: v for v in pod["volumes"]}
+            mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
+            self.assertEqual(volumes["kafka-ca"]["secret"]["secretName"], "tss-kafka-ca", name)
+            self.assertEqual(volumes["kafka-ca"]["secret"]["items"], [{"key": "ca.crt", "path": "ca.crt"}], name)
+            self.assertEqual(mounts["kafka-ca"], {"name": "kafka-ca", "mountPath": ca_dir, "readOnly": True}, name)
+        job = named(docs, "Job", full("migrate"))["spec"]["template"]["spec"]
+        self.assertNotIn("kafka-ca", [v["name"] for v in job["volumes"]], "migrate reaches no broker")
+        no_ca = named(render("config.kafkaTls.enabled=true"), "ConfigMap", "t-tss")["data"]
+        self.assertEqual((no_ca["KAFKA_SSL"], "KAFKA_SSL_CA_FILE" in no_ca), ("true", False))
+
+    def test_sasl_password_from_a_named_secret_never_in_the_config_map(self):
+        docs = render("config.kafkaSasl.mechanism=scram-sha-512", "config.kafkaSasl.username=tss",
+                      "config.kafkaSasl.passwordSecretRef.name=tss-kafka-user")
+        cm = named(docs, "ConfigMap", "t-tss")["data"]
+        self.assertEqual((cm["KAFKA_SASL_MECHANISM"], cm["KAFKA_SASL_USERNAME"]), ("scram-sha-512", "tss"))
+        for name, pod in self.containers(docs).items():
+            ref = env_of(pod["containers"][0])["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]
+            self.assertEqual(ref, {"name": "tss-kafka-user", "key": "password"}, name)
+
+    def test_sasl_password_from_the_charts_secret_or_the_existing_one(self):
+        docs = render("config.kafkaSasl.mechanism=plain", "config.kafkaSasl.username=tss", "secrets.kafkaSaslPassword=pw-example")
+        self.assertEqual(named(docs, "Secret", "t-tss")["stringData"]["KAFKA_SASL_PASSWORD"], "pw-example")
+        self.assertNotIn("pw-example", " ".join(named(docs, "ConfigMap", "t-tss")["data"].values()))
+        for name, pod in self.containers(docs).items():
+            self.assertEqual(env_of(pod["containers"][0])["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"], {"name": "t-tss", "key": "KAFKA_SASL_PASSWORD"}, name)
+        existing = render("secrets.existingSecret=tss-prod", "config.kafkaSasl.mechanism=plain", "config.kafkaSasl.username=tss", required=False)
+        for name, pod in self.containers(existing).items():
+            self.assertEqual(env_of(pod["containers"][0])["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"], {"name": "tss-prod", "key": "KAFKA_SASL_PASSWORD"}, name)
+
+    def test_settings_that_cannot_work_fail_the_install(self):
+        cases = [
+            (r"kafkaSasl\.username", ("config.kafkaSasl.mechanism=plain", "secrets.kafkaSaslPassword=pw")),
+            (r"kafkaSasl.*password", ("config.kafkaSasl.mechanism=plain", "config.kafkaSasl.username=tss")),
+            (r"kafkaSasl\.mechanism", ("config.kafkaSasl.username=tss",)),
+            (r"kafkaTls\.enabled", ("config.kafkaTls.caSecretRef.name=tss-kafka-ca",)),
+            (r"mechanism", ("config.kafkaSasl.mechanism=gssapi",)),
+            (r"kafkaTopicReplicationFactor", ("config.kafkaTopicReplicationFactor=0",)),
+        ]
+        for pattern, sets in cases:
+            with self.subTest(sets=sets):
+                self.assertRegex(render(*sets, expect_failure=True), pattern)
+
+    def test_production_values_use_tls_and_scram_with_three_replicas(self):
+        docs = render(values=PRODUCTION, required=False)
+        cm = named(docs, "ConfigMap", "t-tss")["data"]
+        self.assertEqual((cm["KAFKA_SSL"], cm["KAFKA_SASL_MECHANISM"], cm["KAFKA_TOPIC_REPLICATION_FACTOR"]), ("true", "scram-sha-512", "3"))
+        self.assertTrue(cm["KAFKA_BROKERS"].endswith(":9093"))
+        kafka_ports = [{p["port"] for p in r["ports"]} for r in named(docs, "NetworkPolicy", full("notification"))["spec"]["egress"]
+                       if any("strimzi.io/cluster" in str(peer) for peer in r.get("to", []))]
+        self.assertEqual(kafka_ports, [{9093}])
 
 
 class IntakeSettings(unittest.TestCase):
@@ -808,7 +885,7 @@ class ProductionValues(unittest.TestCase):
         for p in of_kind(docs, "NetworkPolicy"):
             for r in p["spec"]["egress"]:
                 ports = {x["port"] for x in r["ports"]}
-                if ports & {5432, 9092}:
+                if ports & {5432, 9092, 9093}:
                     self.assertTrue(r.get("to"), "production pins PostgreSQL and Kafka peers: " + p["metadata"]["name"])
 
 

@@ -1,7 +1,17 @@
 import type { FastifyServerOptions } from 'fastify';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import { InProcessTransport, KafkaTransport, runDeadLetterCommand, type EventTransport } from '@tss/messaging';
+import {
+  InProcessTransport,
+  KafkaConnectionEnv,
+  kafkaConnectionProblems,
+  kafkaSecurityOptions,
+  KafkaTransport,
+  runDeadLetterCommand,
+  type EventTransport,
+  type KafkaTransportOptions,
+  type ReadTextFile,
+} from '@tss/messaging';
 import {
   BaseEnv,
   ConfigError,
@@ -36,6 +46,12 @@ export const ServiceProcessEnv = envSchema({
   DATABASE_URL: DatabaseUrlSetting,
   KAFKA_BROKERS: Type.String({ minLength: 1, description: 'Comma-separated host:port list' }),
   KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 3 }),
+  KAFKA_TOPIC_REPLICATION_FACTOR: Type.Integer({
+    minimum: 1,
+    default: 1,
+    description: "Replicas of each partition of a topic a service creates; at most the brokers' count (3 on a three-broker cluster)",
+  }),
+  ...KafkaConnectionEnv,
   KAFKA_NAME_PREFIX: Type.Optional(
     Type.String({ pattern: '^[A-Za-z0-9._-]{1,40}$', description: 'Prepended to every topic and consumer group name: isolates environments sharing one Kafka cluster' }),
   ),
@@ -84,15 +100,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   if (!options.keySource && !config.TSS_JWKS_URL) throw new ConfigError(['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)']);
-  const transport: EventTransport =
-    options.transport ??
-    new KafkaTransport({
-      brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
-      clientId: module.name,
-      logger,
-      partitions: config.KAFKA_TOPIC_PARTITIONS,
-      topicPrefix: config.KAFKA_NAME_PREFIX,
-    });
+  const transport: EventTransport = options.transport ?? new KafkaTransport(kafkaTransportOptionsFrom(config, module.name, logger));
   const keys = new DeferredKeySource();
   const tokens = new TokenVerifier({
     issuer: config.TSS_JWT_ISSUER,
@@ -124,6 +132,17 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
   });
   return { app: platform.app, host: platform.host(module.name), startWorkers: () => platform.startWorkers(), closers: () => platform.closers() };
 };
+
+/** A services-mode process's Kafka transport: brokers, the topics it creates, TLS and SASL. */
+export const kafkaTransportOptionsFrom = (config: ServiceProcessEnv, clientId: string, logger: Logger, readFile?: ReadTextFile): KafkaTransportOptions => ({
+  brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+  clientId,
+  logger,
+  partitions: config.KAFKA_TOPIC_PARTITIONS,
+  replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
+  topicPrefix: config.KAFKA_NAME_PREFIX,
+  security: kafkaSecurityOptions(config, readFile),
+});
 
 /** What an entry point adds to `runServiceProcess`: settings of its own, and hooks that read them (the gateway's). */
 export interface ServiceProcessEntry<E extends TObject> {
@@ -182,6 +201,7 @@ export const runServiceProcess = async <E extends TObject>(
   const schema = processConfigSchema(ServiceProcessEnv, NO_SETTINGS, [module], entry?.config ?? NO_SETTINGS);
   const config = loadConfigOrExit(schema, module.name, process.env, (env) => [
     ...(entry?.keySource || env.TSS_JWKS_URL ? [] : ['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)']),
+    ...kafkaConnectionProblems(env),
     ...moduleConfigProblems([module])(env),
   ]);
   const logger = createLogger(module.name, config.LOG_LEVEL);

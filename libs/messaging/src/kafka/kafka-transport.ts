@@ -7,6 +7,7 @@ import { reportConsumerLag } from './consumer-lag';
 import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type InboundMessage, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
 import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
 import { fixKafkajsRequestQueue } from './request-queue-fix';
+import { kafkaClientConfig, type KafkaClientSecurity } from './kafka-connection';
 
 /**
  * The most a publish puts in one produce request: under the broker's default `message.max.bytes`
@@ -27,7 +28,10 @@ export interface KafkaTransportOptions {
   logger: Logger;
   /** Partitions for topics this transport creates. */
   partitions?: number;
+  /** Replicas of each partition of topics this transport creates (KAFKA_TOPIC_REPLICATION_FACTOR; default 1). */
   replicationFactor?: number;
+  /** TLS and SASL (KAFKA_SSL*, KAFKA_SASL_*; `kafkaSecurityOptions`); absent: plaintext, no authentication. */
+  security?: KafkaClientSecurity;
   /** Cap for one wait between reconnect attempts. */
   maxRetryTimeMs?: number;
   /** Partitions one consumer handles at the same time (kafkajs `partitionsConsumedConcurrently`). */
@@ -82,14 +86,7 @@ export class KafkaTransport implements EventTransport {
     fixKafkajsRequestQueue();
     const logger = options.logger.child({ component: 'kafkajs' });
     this.brokerStatus = new BrokerStatus(options.clientId, logger, options.clock ?? systemClock);
-    this.kafka = new Kafka({
-      clientId: options.clientId,
-      brokers: [...options.brokers],
-      logCreator: kafkajsLogCreator(logger, this.brokerStatus),
-      logLevel: logLevel.WARN,
-      retry: { initialRetryTime: 300, retries: 8, maxRetryTime: options.maxRetryTimeMs ?? 10_000 },
-      connectionTimeout: 3_000,
-    });
+    this.kafka = new Kafka({ ...kafkaClientConfig(options), logCreator: kafkajsLogCreator(logger, this.brokerStatus), logLevel: logLevel.WARN });
     this.producer = this.kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
