@@ -8,13 +8,14 @@
 #      deploy/helm/values-production.yaml;
 #   3. helm template of three value sets, every rendered object decoded strictly into the
 #      Kubernetes API types (deploy/helm/validate);
-#   4. the chart tests (helm/tss/tests/test_chart.py);
+#   4. the chart tests (helm/tss/tests/test_chart.py, and test_env_contract.py: needs node_modules);
 #   5. the image: its runtime stage installs every package a bundle needs
 #      (deploy/helm/check-image-deps.mjs, needs node_modules), hadolint;
 #   6. checkov over the rendered manifests and the Dockerfile: no failed check that the chart
 #      does not skip with a reason.
-#   7. the environment each container gets passes that service's own config schema
-#      (deploy/helm/check-env-contract.py: starts each service from source, needs node_modules);
+#   7. the environment each container gets is what its service reads (every variable in the
+#      service's own config schema or read by its code; what a cluster needs is set) and passes
+#      that schema (deploy/helm/check-env-contract.py: starts each service from source, needs node_modules);
 #   8. the Grafana dashboard: well-formed, every metric shown, which ones the code has today.
 # Usage: bash deploy/helm/check-chart.sh        (CHECKS="lint template tests env image checkov dashboard" to pick)
 set -euo pipefail
@@ -128,7 +129,7 @@ main() {
     render all-on "${REQUIRED[@]}" --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true \
       --set services.notification.inboundSmtp.enabled=true --set preStopMode=exec \
       --set services.sla-timer.autoscaling.consumerLag.enabled=true --set secrets.redisUrl=redis://redis:6379 \
-      --set config.otlpEndpoint=http://otel:4318 \
+      --set config.otlpEndpoint=http://otel:4318 --set "secrets.smtpUrl=smtps://tss:smtp-password@smtp.example.com:465" \
       --set config.kafkaTls.enabled=true --set config.kafkaTls.caSecretRef.name=tss-kafka-ca \
       --set config.kafkaSasl.mechanism=scram-sha-512 --set config.kafkaSasl.username=tss --set secrets.kafkaSaslPassword=pw-example
     ls -1 "$OUT/manifests"
@@ -151,11 +152,16 @@ main() {
     step "chart tests (helm/tss/tests/test_chart.py)"
     t=$(date +%s)
     HELM="$HELM" "$CHECKOV_VENV/bin/python" helm/tss/tests/test_chart.py
+    if [[ -x node_modules/.bin/node ]]; then
+      HELM="$HELM" "$CHECKOV_VENV/bin/python" helm/tss/tests/test_env_contract.py
+    else
+      echo "node_modules/.bin/node missing (run npm ci first): test_env_contract.py skipped"
+    fi
     took "$t"
   fi
 
   if wants env; then
-    step "each container's environment passes its service's config schema"
+    step "each container's environment is what its service reads, and passes its config schema"
     t=$(date +%s)
     "$CHECKOV_VENV/bin/python" deploy/helm/check-env-contract.py "$OUT/manifests/all-on.yaml"
     "$CHECKOV_VENV/bin/python" deploy/helm/check-env-contract.py "$OUT/manifests/production.yaml" --deployments-only

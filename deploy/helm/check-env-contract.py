@@ -1,16 +1,28 @@
-"""The environment the chart gives each container passes that service's own config schema.
+"""The environment the chart gives each container is the one its service reads, and it works.
 
-For every Deployment (and each migrate init container) in a rendered manifest, start the
-service from source (node_modules/.bin/node --import tsx services/<name>/src/main.ts [migrate])
-with exactly that environment: the ConfigMap, the literal values, and a stand-in for each Secret
-key. PostgreSQL and Kafka point at a closed port, so a process whose configuration is accepted
-fails later, at connect. Exit code 78 (EX_CONFIG, "Invalid configuration") is the failure this
-looks for. docs/adr/0021.
+Two checks over a rendered manifest (docs/adr/0021):
+
+1. The contract, from the manifest and the code, nothing started:
+   - every variable a container gets is one its service reads: a property of the JSON Schema the
+     service prints (`main.ts config-schema`: the schema it validates at start), or a name its code
+     reads from the environment directly (found in services/<name>/src and libs/*/src). loadConfig
+     ignores variables it does not know, so a misnamed one (SMTP_URL for MAIL_SMTP_HOST) would
+     otherwise pass unseen; a key of the shared ConfigMap must be read by one of its services;
+   - what a service needs to work in a cluster is given to every service that reads it (NEEDED),
+     each with the reason the service's own default does not do there.
+2. The start: every Deployment (and each migrate init container) is started from source
+   (node_modules/.bin/node --import tsx services/<name>/src/main.ts [migrate]) with exactly that
+   environment: the ConfigMap, the literal values, and a stand-in for each Secret key. PostgreSQL
+   and Kafka point at a closed port, so a process whose configuration is accepted fails later, at
+   connect. Exit code 78 (EX_CONFIG, "Invalid configuration") is the failure this looks for.
 
   python3 deploy/helm/check-env-contract.py .cache/helm-check/manifests/all-on.yaml
 """
 import atexit
+import glob
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -28,7 +40,7 @@ STAND_INS = {
     "TSS_SITE_LINK_KEYS": "s1:" + "B" * 43 + "=",
     "TSS_BOOTSTRAP_CLIENT_SECRET": "s" * 24,
     "REDIS_URL": "redis://%s" % CLOSED,
-    "SMTP_URL": "smtp://%s" % CLOSED,
+    "MAIL_SMTP_PASSWORD": "stand-in-password",
     "ATTACHMENT_S3_ACCESS_KEY_ID": "AKIAEXAMPLESTANDIN00",
     "ATTACHMENT_S3_SECRET_ACCESS_KEY": "s" * 40,
     "KAFKA_SASL_PASSWORD": "p" * 24,
@@ -40,6 +52,101 @@ STAND_IN_FILES = {
 }
 STAND_IN_DIR = tempfile.mkdtemp(prefix="tss-env-contract-")
 atexit.register(shutil.rmtree, STAND_IN_DIR, ignore_errors=True)
+
+
+# What a service needs in a cluster, where its own default is for a developer's machine. Checked for
+# every service that reads the variable: it must be given a value or a Secret key.
+NEEDED = {
+    "MAIL_SMTP_HOST": "without it mail is kept in notification's local outbox, never sent",
+    "TSS_PUBLIC_URL": "links in mails (support site, rating) start with it; the default is a developer's localhost",
+}
+# Source files whose environment reads are no service's: tests and test helpers.
+NOT_SERVICE_CODE = re.compile(r"(/testing/|/test/|\.spec\.ts$)")
+# deps.env.TSS_MASTER_KEYS, process.env.PG_PREPARED_STATEMENTS, env['X']: a read outside the schema.
+ENV_READ = re.compile(r"\benv(?:\.|\[['\"])([A-Z][A-Z0-9_]{2,})\b")
+
+
+def service_of(container):
+    return container["args"][0].split("/")[2]
+
+
+def config_schema(service):
+    """The JSON Schema of every variable the service's process validates at start (main.ts config-schema)."""
+    p = subprocess.run([NODE, "--import", "tsx", "services/%s/src/main.ts" % service, "config-schema"], cwd=ROOT,
+                       env={"PATH": os.environ["PATH"]}, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError("%s config-schema failed (exit %s):\n%s" % (service, p.returncode, p.stderr))
+    return json.loads(p.stdout)
+
+
+def direct_reads(service):
+    """Names the service's code (and the libraries every service runs) reads from the environment itself."""
+    names = set()
+    for pattern in ("services/%s/src/**/*.ts" % service, "libs/*/src/**/*.ts"):
+        for path in glob.glob(os.path.join(ROOT, pattern), recursive=True):
+            if not NOT_SERVICE_CODE.search(path):
+                with open(path, encoding="utf-8") as source:
+                    names.update(ENV_READ.findall(source.read()))
+    return names
+
+
+def read_settings(services):
+    """{service: {"schema": its JSON Schema, "reads": every name it reads}}, the services started three at a time."""
+    services = sorted(set(services))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        schemas = dict(zip(services, pool.map(config_schema, services)))
+    return {s: {"schema": schemas[s], "reads": set(schemas[s]["properties"]) | direct_reads(s)} for s in services}
+
+
+def given(container, config_maps):
+    """{name: how the container gets it}: ("value", text) or ("secret", name, key, optional) or ("configMapKey", name, key)."""
+    out = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source and source["configMapRef"]["name"] in config_maps:
+            prefix = source.get("prefix", "")
+            out.update({prefix + k: ("value", v) for k, v in config_maps[source["configMapRef"]["name"]].items()})
+    for e in container.get("env", []):
+        if "value" in e:
+            out[e["name"]] = ("value", e["value"])
+        elif "secretKeyRef" in e.get("valueFrom", {}):
+            ref = e["valueFrom"]["secretKeyRef"]
+            out[e["name"]] = ("secret", ref["name"], ref["key"], bool(ref.get("optional")))
+        elif "configMapKeyRef" in e.get("valueFrom", {}):
+            ref = e["valueFrom"]["configMapKeyRef"]
+            out[e["name"]] = ("configMapKey", ref["name"], ref["key"])
+        else:
+            out[e["name"]] = ("field",)
+    return out
+
+
+def deployments(docs):
+    """(name, service, container) of every Deployment."""
+    return [(d["metadata"]["name"], service_of(c), c) for d in docs if d["kind"] == "Deployment"
+            for c in d["spec"]["template"]["spec"]["containers"][:1]]
+
+
+def contract_problems(docs, settings):
+    """Every way the manifest's environment breaks the contract, one line each (empty: none)."""
+    config_maps = {d["metadata"]["name"]: d.get("data") or {} for d in docs if d["kind"] == "ConfigMap"}
+    problems = []
+    readers_of_map = {}
+    for name, service, c in deployments(docs):
+        reads = settings[service]["reads"]
+        for source in c.get("envFrom", []):
+            if "configMapRef" in source:
+                readers_of_map.setdefault(source["configMapRef"]["name"], set()).update(reads)
+        for e in c.get("env", []):
+            if e["name"] not in reads:
+                problems.append("%s: %s is set, but %s never reads it" % (name, e["name"], service))
+        env = given(c, config_maps)
+        for var, reason in NEEDED.items():
+            if var in reads and (var not in env or env[var] == ("value", "")):
+                problems.append("%s: %s is not set: %s" % (name, var, reason))
+    for map_name, reads in readers_of_map.items():
+        for key in config_maps.get(map_name, {}):
+            if key not in reads:
+                problems.append("ConfigMap %s: %s is set, but none of the services that get it reads it" % (map_name, key))
+    return problems
 
 
 def environment(container, config_maps):
@@ -88,6 +195,11 @@ def main(path, with_jobs=True):
         print("node_modules/.bin/node missing (run npm ci first): skipped")
         return 0
     docs = [d for d in yaml.safe_load_all(open(path)) if d]
+    problems = contract_problems(docs, read_settings(s for _, s, _ in deployments(docs)))
+    for p in problems:
+        print("FAIL contract: " + p)
+    if not problems:
+        print("ok   contract: every variable is read by its service; what a cluster needs is set")
     config_maps = {d["metadata"]["name"]: d["data"] for d in docs if d["kind"] == "ConfigMap"}
     runs = []
     for d in docs:
@@ -102,7 +214,7 @@ def main(path, with_jobs=True):
         results = list(pool.map(lambda r: run(*r), runs))
     for _, line in results:
         print(line)
-    return 0 if all(ok for ok, _ in results) else 1
+    return 0 if all(ok for ok, _ in results) and not problems else 1
 
 
 if __name__ == "__main__":

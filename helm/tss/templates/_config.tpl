@@ -44,8 +44,8 @@ TSS_SITE_LINK_KEYS: {{ . | quote }}
 {{- with $s.bootstrapClientSecret }}
 TSS_BOOTSTRAP_CLIENT_SECRET: {{ . | quote }}
 {{- end }}
-{{- with $s.smtpUrl }}
-SMTP_URL: {{ . | quote }}
+{{- with (include "tss.smtp" . | fromJson).password }}
+MAIL_SMTP_PASSWORD: {{ . | quote }}
 {{- end }}
 {{- with $s.redisUrl }}
 REDIS_URL: {{ . | quote }}

@@ -284,7 +284,7 @@ class Defaults(unittest.TestCase):
 
     def test_config_map_holds_no_secret(self):
         cm = named(self.docs, "ConfigMap", "t-tss")["data"]
-        for key in ("DATABASE_URL", "TSS_MASTER_KEYS", "TSS_BOOTSTRAP_CLIENT_SECRET", "SMTP_URL", "REDIS_URL"):
+        for key in ("DATABASE_URL", "TSS_MASTER_KEYS", "TSS_BOOTSTRAP_CLIENT_SECRET", "MAIL_SMTP_PASSWORD", "REDIS_URL"):
             self.assertNotIn(key, cm)
         self.assertNotIn("pw@", " ".join(cm.values()))
 
@@ -432,6 +432,14 @@ class NetworkPolicies(unittest.TestCase):
                 self.assertIn("169.254.169.254/32", blocks[0]["to"][0]["ipBlock"]["except"])
             else:
                 self.assertEqual(blocks, [], name)
+
+    def test_notification_reaches_its_smtp_server_on_the_port_it_is_given(self):
+        docs = render("services.notification.smtp.host=smtp.example.com", "services.notification.smtp.port=2587")
+        blocks = [r for r in named(docs, "NetworkPolicy", full("notification"))["spec"]["egress"] if any("ipBlock" in p for p in r.get("to", []))]
+        self.assertEqual([p["port"] for p in blocks[0]["ports"]], [443, 80, 587, 465, 25, 2587])
+        usual = [r for r in named(render("services.notification.smtp.host=smtp.example.com"), "NetworkPolicy", full("notification"))["spec"]["egress"]
+                 if any("ipBlock" in p for p in r.get("to", []))]
+        self.assertEqual([p["port"] for p in usual[0]["ports"]], [443, 80, 587, 465, 25])
 
     def test_inbound_smtp_listener(self):
         svc = named(self.docs, "Service", full("notification-smtp"))
@@ -842,6 +850,14 @@ class InstallTimeFailures(unittest.TestCase):
         self.fails(r"uploadBodyLimitBytes \(2000000\) must be at least", "services.gateway.uploadBodyLimitBytes=2000000")
         # Two pods on two nodes cannot both mount a ReadWriteOnce volume.
         self.fails(r"ReadWriteOnce.*6 replicas", "services.ticket-intake.attachments.persistence.accessModes={ReadWriteOnce}")
+
+    def test_outbound_mail_settings_that_cannot_work(self):
+        self.fails(r"secrets\.smtpUrl and services\.notification\.smtp\.host: set one", "secrets.smtpUrl=smtp://a:b@mail:25", "services.notification.smtp.host=mail")
+        self.fails(r"characters a URL must escape", "secrets.smtpUrl=smtp://tss:p%40ss@mail:25")
+        self.fails(r"smtpPassword is set too", "secrets.smtpUrl=smtp://tss:pw@mail:25", "secrets.smtpPassword=other")
+        self.fails(r"put it in that Secret as MAIL_SMTP_PASSWORD", "secrets.existingSecret=tss-secrets", "secrets.smtpUrl=smtp://tss:pw@mail:25", required=False)
+        self.fails(r"smtp\.user needs secrets\.smtpPassword", "services.notification.smtp.host=mail", "services.notification.smtp.user=tss")
+        self.fails(r"smtp.*host", "services.notification.smtp.host=smtp://mail")
 
     def test_grace_period_must_cover_sleep_and_drain(self):
         self.fails(r"terminationGracePeriodSeconds \(12\) must exceed", "terminationGracePeriodSeconds=12")

@@ -160,7 +160,8 @@ const NO_SETTINGS = envSchema({});
 
 /**
  * `node main.js` serves one service; `node main.js migrate` applies its migrations and exits (it
- * reads DATABASE_URL and LOG_LEVEL only). Every variable the process reads, its module's
+ * reads DATABASE_URL and LOG_LEVEL only); `node main.js config-schema` prints the JSON Schema of
+ * every variable the service reads and exits. Every variable the process reads, its module's
  * included, is checked before anything connects; a bad environment stops the process (exit 78)
  * with every bad variable named.
  */
@@ -169,6 +170,14 @@ export const runServiceProcess = async <E extends TObject>(
   entry?: ServiceProcessEntry<E>,
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<void> => {
+  // One check of every variable the process reads (its module's and the entry's too), before any connection.
+  const schema = processConfigSchema(ServiceProcessEnv, NO_SETTINGS, [module], entry?.config ?? NO_SETTINGS);
+  if (argv[0] === 'config-schema') {
+    // The same schema the process validates at start: the chart's checks hold each container's
+    // environment against it, so a variable the service never reads is found (docs/adr/0021).
+    process.stdout.write(`${JSON.stringify(schema)}\n`);
+    return;
+  }
   if (argv[0] === 'migrate') {
     const config = loadConfigOrExit(MigrateEnv, module.name);
     const applied = await migrateService(module, config.DATABASE_URL);
@@ -197,8 +206,6 @@ export const runServiceProcess = async <E extends TObject>(
     }
     return;
   }
-  // One check of every variable the process reads (its module's and the entry's too), before any connection.
-  const schema = processConfigSchema(ServiceProcessEnv, NO_SETTINGS, [module], entry?.config ?? NO_SETTINGS);
   const config = loadConfigOrExit(schema, module.name, process.env, (env) => [
     ...(entry?.keySource || env.TSS_JWKS_URL ? [] : ['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)']),
     ...kafkaConnectionProblems(env),

@@ -1,0 +1,94 @@
+"""The environment contract (deploy/helm/check-env-contract.py) over `helm template` output.
+
+Run by deploy/helm/check-chart.sh: HELM=<helm binary> python3 helm/tss/tests/test_env_contract.py
+Needs node_modules (each service prints the JSON Schema of its settings: `main.ts config-schema`).
+"""
+import copy
+import importlib.util
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_chart import PRODUCTION, ROOT, SERVICES, env_of, full, named, render  # noqa: E402
+
+spec = importlib.util.spec_from_file_location("check_env_contract", os.path.join(ROOT, "deploy", "helm", "check-env-contract.py"))
+contract = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(contract)
+
+# What deploy/helm/check-chart.sh renders as "all-on" and holds to the contract.
+ALL_ON = ["metrics.serviceMonitor.enabled=true", "metrics.prometheusRule.enabled=true", "services.notification.inboundSmtp.enabled=true",
+          "preStopMode=exec", "services.sla-timer.autoscaling.consumerLag.enabled=true", "secrets.redisUrl=redis://redis:6379",
+          "config.otlpEndpoint=http://otel:4318", "secrets.smtpUrl=smtps://tss:smtp-password@smtp.example.com:465"]
+SETTINGS = {}
+
+
+def setUpModule():
+    SETTINGS.update(contract.read_settings(SERVICES))
+
+
+def container(docs, service):
+    return named(docs, "Deployment", full(service))["spec"]["template"]["spec"]["containers"][0]
+
+
+class Contract(unittest.TestCase):
+    def problems(self, docs):
+        return contract.contract_problems(docs, SETTINGS)
+
+    def test_the_settings_come_from_each_services_own_schema(self):
+        self.assertIn("MAIL_SMTP_HOST", SETTINGS["notification"]["reads"])
+        self.assertIn("TSS_TRUST_PROXY", SETTINGS["gateway"]["reads"], "the gateway entry point's own settings count")
+        self.assertNotIn("MAIL_SMTP_HOST", SETTINGS["gateway"]["reads"])
+        # Read from the environment by the code itself, not through the schema.
+        self.assertIn("TSS_MASTER_KEYS", SETTINGS["ticket-intake"]["reads"])
+
+    def test_a_variable_its_service_never_reads_is_a_problem(self):
+        docs = render()
+        container(docs, "notification").setdefault("env", []).append({"name": "SMTP_URL", "value": "smtp://mail:25"})
+        self.assertIn("%s: SMTP_URL is set, but notification never reads it" % full("notification"), self.problems(docs))
+        shared = render("config.extraEnv.SMTP_URL=smtp://mail:25")
+        self.assertIn("ConfigMap t-tss: SMTP_URL is set, but none of the services that get it reads it", self.problems(shared))
+
+    def test_what_a_service_needs_in_a_cluster_is_a_problem_when_missing(self):
+        docs = copy.deepcopy(render(*ALL_ON))
+        c = container(docs, "notification")
+        c["env"] = [e for e in c["env"] if e["name"] != "MAIL_SMTP_HOST"]
+        self.assertEqual([p for p in self.problems(docs) if "MAIL_SMTP_HOST" in p],
+                         ["%s: MAIL_SMTP_HOST is not set: without it mail is kept in notification's local outbox, never sent" % full("notification")])
+
+    def test_the_renders_the_checks_use_keep_the_contract(self):
+        self.assertEqual(self.problems(render(*ALL_ON)), [])
+        self.assertEqual(self.problems(render(values=PRODUCTION, required=False)), [])
+
+    def test_outbound_mail_reaches_notification_as_the_variables_it_reads(self):
+        docs = render("services.notification.smtp.host=smtp.example.com", "services.notification.smtp.port=465", "services.notification.smtp.secure=true",
+                      "services.notification.smtp.user=tss", "secrets.smtpPassword=smtp-password")
+        env = env_of(container(docs, "notification"))
+        self.assertEqual({k: env[k]["value"] for k in ("MAIL_SMTP_HOST", "MAIL_SMTP_PORT", "MAIL_SMTP_SECURE", "MAIL_SMTP_USER")},
+                         {"MAIL_SMTP_HOST": "smtp.example.com", "MAIL_SMTP_PORT": "465", "MAIL_SMTP_SECURE": "true", "MAIL_SMTP_USER": "tss"})
+        # With a user the password is required: a missing key stops the pod, naming it.
+        self.assertEqual(env["MAIL_SMTP_PASSWORD"]["valueFrom"]["secretKeyRef"], {"name": "t-tss", "key": "MAIL_SMTP_PASSWORD"})
+        self.assertEqual(named(docs, "Secret", "t-tss")["stringData"]["MAIL_SMTP_PASSWORD"], "smtp-password")
+        self.assertNotIn("smtp-password", " ".join(named(docs, "ConfigMap", "t-tss")["data"].values()))
+        self.assertEqual([p for p in self.problems(docs) if "MAIL_" in p], [])
+
+    def test_the_smtp_url_of_earlier_values_becomes_those_variables(self):
+        docs = render("secrets.smtpUrl=smtps://mailer:s3cret@smtp.example.com:465")
+        self.assertEqual(self.problems(docs), [])
+        env = env_of(container(docs, "notification"))
+        self.assertEqual({k: env[k]["value"] for k in ("MAIL_SMTP_HOST", "MAIL_SMTP_PORT", "MAIL_SMTP_SECURE", "MAIL_SMTP_USER")},
+                         {"MAIL_SMTP_HOST": "smtp.example.com", "MAIL_SMTP_PORT": "465", "MAIL_SMTP_SECURE": "true", "MAIL_SMTP_USER": "mailer"})
+        secret = named(docs, "Secret", "t-tss")["stringData"]
+        self.assertEqual(secret["MAIL_SMTP_PASSWORD"], "s3cret")
+        self.assertNotIn("SMTP_URL", secret)
+        plain = env_of(container(render("secrets.smtpUrl=smtp://relay.mail.svc"), "notification"))
+        self.assertEqual((plain["MAIL_SMTP_HOST"]["value"], plain["MAIL_SMTP_PORT"]["value"], plain["MAIL_SMTP_SECURE"]["value"]), ("relay.mail.svc", "587", "false"))
+        self.assertNotIn("MAIL_SMTP_USER", plain)
+        self.assertEqual(plain["MAIL_SMTP_PASSWORD"]["valueFrom"]["secretKeyRef"]["optional"], True)
+        # No SMTP server: none of the variables (notification keeps mail in its outbox and says so).
+        self.assertEqual([k for k in env_of(container(render(), "notification")) if k.startswith("MAIL_SMTP")], [])
+
+
+if __name__ == "__main__":
+    result = unittest.main(verbosity=1, exit=False).result
+    sys.exit(0 if result.wasSuccessful() else 1)
