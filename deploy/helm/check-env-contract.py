@@ -9,7 +9,8 @@ Two checks over a rendered manifest (docs/adr/0021):
      ignores variables it does not know, so a misnamed one (SMTP_URL for MAIL_SMTP_HOST) would
      otherwise pass unseen; a key of the shared ConfigMap must be read by one of its services;
    - what a service needs to work in a cluster is given to every service that reads it (NEEDED),
-     each with the reason the service's own default does not do there.
+     each with the reason the service's own default does not do there; a listener it turns on
+     binds an address other pods reach (LISTENERS: not loopback, given or by default).
 2. The start: every Deployment (and each migrate init container) is started from source
    (node_modules/.bin/node --import tsx services/<name>/src/main.ts [migrate]) with exactly that
    environment: the ConfigMap, the literal values, and a stand-in for each Secret key. PostgreSQL
@@ -60,6 +61,11 @@ NEEDED = {
     "MAIL_SMTP_HOST": "without it mail is kept in notification's local outbox, never sent",
     "TSS_PUBLIC_URL": "links in mails (support site, rating) start with it; the default is a developer's localhost",
 }
+# Listeners: the address a service binds and the variable that turns the listener on. A pod is
+# reached on its own IP (Service, probes), never on loopback: an address that is loopback, given
+# or the schema's default, leaves the listener unreachable.
+LISTENERS = {"HOST": "PORT", "INBOUND_SMTP_HOST": "INBOUND_SMTP_PORT"}
+LOOPBACK = re.compile(r"^(127\.|::1$|localhost$)")
 # Source files whose environment reads are no service's: tests and test helpers.
 NOT_SERVICE_CODE = re.compile(r"(/testing/|/test/|\.spec\.ts$)")
 # deps.env.TSS_MASTER_KEYS, process.env.PG_PREPARED_STATEMENTS, env['X']: a read outside the schema.
@@ -142,6 +148,14 @@ def contract_problems(docs, settings):
         for var, reason in NEEDED.items():
             if var in reads and (var not in env or env[var] == ("value", "")):
                 problems.append("%s: %s is not set: %s" % (name, var, reason))
+        properties = settings[service]["schema"]["properties"]
+        for address, port in LISTENERS.items():
+            if address not in properties or (port not in env and "default" not in properties.get(port, {})):
+                continue
+            bound = env[address][1] if address in env and env[address][0] == "value" else properties[address].get("default", "")
+            if LOOPBACK.match(str(bound)):
+                problems.append("%s: %s is %s%s: the listener %s turns on is unreachable from outside the pod"
+                                % (name, address, bound, "" if address in env else " (its default)", port))
     for map_name, reads in readers_of_map.items():
         for key in config_maps.get(map_name, {}):
             if key not in reads:

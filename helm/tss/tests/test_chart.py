@@ -448,6 +448,8 @@ class NetworkPolicies(unittest.TestCase):
         self.assertEqual(pods, ["Deployment/" + full("notification")])
         env = env_of(named(self.docs, "Deployment", full("notification"))["spec"]["template"]["spec"]["containers"][0])
         self.assertEqual(env["INBOUND_SMTP_PORT"]["value"], "2525")
+        # The Service reaches the pod's own address; notification's default is loopback.
+        self.assertEqual(env["INBOUND_SMTP_HOST"]["value"], "0.0.0.0")
 
     def test_inbound_smtp_keeps_the_client_address_for_its_ip_block_filter(self):
         # externalTrafficPolicy Cluster rewrites the source address on the way to the pod, so an

@@ -56,6 +56,16 @@ class Contract(unittest.TestCase):
         self.assertEqual([p for p in self.problems(docs) if "MAIL_SMTP_HOST" in p],
                          ["%s: MAIL_SMTP_HOST is not set: without it mail is kept in notification's local outbox, never sent" % full("notification")])
 
+    def test_a_listener_on_loopback_is_a_problem(self):
+        docs = copy.deepcopy(render())
+        named(docs, "ConfigMap", "t-tss")["data"]["HOST"] = "127.0.0.1"
+        self.assertIn("%s: HOST is 127.0.0.1: the listener PORT turns on is unreachable from outside the pod" % full("rating"), self.problems(docs))
+
+    def test_the_inbound_smtp_listener_binds_the_pod_address(self):
+        docs = render("services.notification.inboundSmtp.enabled=true")
+        self.assertEqual([p for p in self.problems(docs) if "INBOUND_SMTP" in p], [])
+        self.assertEqual(env_of(container(docs, "notification"))["INBOUND_SMTP_HOST"]["value"], "0.0.0.0")
+
     def test_the_renders_the_checks_use_keep_the_contract(self):
         self.assertEqual(self.problems(render(*ALL_ON)), [])
         self.assertEqual(self.problems(render(values=PRODUCTION, required=False)), [])
