@@ -10,7 +10,9 @@ Two checks over a rendered manifest (docs/adr/0021):
      otherwise pass unseen; a key of the shared ConfigMap must be read by one of its services;
    - what a service needs to work in a cluster is given to every service that reads it (NEEDED),
      each with the reason the service's own default does not do there; a listener it turns on
-     binds an address other pods reach (LISTENERS: not loopback, given or by default).
+     binds an address other pods reach (LISTENERS: not loopback, given or by default);
+   - services that share a resource get the same settings for it (SHARED), and files they share
+     lie on one PersistentVolumeClaim mounted in each of them.
 2. The start: every Deployment (and each migrate init container) is started from source
    (node_modules/.bin/node --import tsx services/<name>/src/main.ts [migrate]) with exactly that
    environment: the ConfigMap, the literal values, and a stand-in for each Secret key. PostgreSQL
@@ -60,6 +62,13 @@ atexit.register(shutil.rmtree, STAND_IN_DIR, ignore_errors=True)
 NEEDED = {
     "MAIL_SMTP_HOST": "without it mail is kept in notification's local outbox, never sent",
     "TSS_PUBLIC_URL": "links in mails (support site, rating) start with it; the default is a developer's localhost",
+}
+# One resource, one setting: every service that reads one of these must get it the same way (the
+# same value, or the same Secret key), or one service looks where another never puts anything.
+SHARED = {
+    "the attachment storage (notification stores inbound mail's files where intake reads them)": [
+        "ATTACHMENT_STORAGE", "ATTACHMENT_DIR", "ATTACHMENT_S3_BUCKET", "ATTACHMENT_S3_ENDPOINT", "ATTACHMENT_S3_REGION",
+        "ATTACHMENT_S3_FORCE_PATH_STYLE", "ATTACHMENT_S3_KEY_PREFIX", "ATTACHMENT_S3_ACCESS_KEY_ID", "ATTACHMENT_S3_SECRET_ACCESS_KEY"],
 }
 # Listeners: the address a service binds and the variable that turns the listener on. A pod is
 # reached on its own IP (Service, probes), never on loopback: an address that is loopback, given
@@ -131,6 +140,56 @@ def deployments(docs):
             for c in d["spec"]["template"]["spec"]["containers"][:1]]
 
 
+def how(source):
+    """A given setting as it identifies what it names: a value, or a Secret key (optional or not)."""
+    return source[:3] if source and source[0] == "secret" else source
+
+
+def show(source):
+    return "unset" if source is None else repr(source[1]) if source[0] == "value" else "%s %s/%s" % source[:3]
+
+
+def storage_claim(pod, container, directory):
+    """The PersistentVolumeClaim mounted over directory in the container, or why there is none."""
+    mounts = [m for m in container.get("volumeMounts", []) if directory == m["mountPath"] or directory.startswith(m["mountPath"].rstrip("/") + "/")]
+    if not directory.startswith("/") or not mounts:
+        return None, "is on no volume (the root file system is read-only)"
+    volume = next(v for v in pod.get("volumes", []) if v["name"] == max(mounts, key=lambda m: len(m["mountPath"]))["name"])
+    if "persistentVolumeClaim" not in volume:
+        return None, "is on a volume of the pod alone (%s), which no other pod sees" % volume["name"]
+    return volume["persistentVolumeClaim"]["claimName"], None
+
+
+def shared_problems(docs, settings, config_maps):
+    problems = []
+    pods = {d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in docs if d["kind"] == "Deployment"}
+    readers = [(name, service, c, given(c, config_maps)) for name, service, c in deployments(docs)]
+    for what, names in SHARED.items():
+        for var in names:
+            seen = [(name, how(env.get(var))) for name, service, _, env in readers if var in settings[service]["reads"]]
+            if len({s for _, s in seen}) > 1:
+                problems.append("%s differs between services (%s): %s" % (var, ", ".join("%s: %s" % (n, show(s)) for n, s in seen), what))
+    # Files on a volume: every service that reads them mounts the same claim at that directory.
+    claims = {}
+    for name, service, c, env in readers:
+        properties = settings[service]["schema"]["properties"]
+        if "ATTACHMENT_DIR" not in properties:
+            continue
+        storage = env["ATTACHMENT_STORAGE"][1] if "ATTACHMENT_STORAGE" in env else properties["ATTACHMENT_STORAGE"].get("default")
+        if storage != "filesystem":
+            continue
+        directory = env["ATTACHMENT_DIR"][1] if "ATTACHMENT_DIR" in env else properties["ATTACHMENT_DIR"]["default"]
+        claim, why = storage_claim(pods[name], c, directory)
+        if why:
+            problems.append("%s: ATTACHMENT_DIR %s %s" % (name, directory, why))
+        else:
+            claims[name] = claim
+    if len(set(claims.values())) > 1:
+        problems.append("ATTACHMENT_DIR is on different claims (%s): the services would not see each other's files"
+                        % ", ".join("%s: %s" % kv for kv in sorted(claims.items())))
+    return problems
+
+
 def contract_problems(docs, settings):
     """Every way the manifest's environment breaks the contract, one line each (empty: none)."""
     config_maps = {d["metadata"]["name"]: d.get("data") or {} for d in docs if d["kind"] == "ConfigMap"}
@@ -156,6 +215,7 @@ def contract_problems(docs, settings):
             if LOOPBACK.match(str(bound)):
                 problems.append("%s: %s is %s%s: the listener %s turns on is unreachable from outside the pod"
                                 % (name, address, bound, "" if address in env else " (its default)", port))
+    problems += shared_problems(docs, settings, config_maps)
     for map_name, reads in readers_of_map.items():
         for key in config_maps.get(map_name, {}):
             if key not in reads:

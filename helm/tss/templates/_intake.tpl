@@ -8,7 +8,7 @@
 
 {{/* The Deployments that mount the attachments claim (attachments.storage filesystem), space-separated. */}}
 {{- define "tss.attachmentsClaimUsers" -}}
-ticket-intake
+ticket-intake notification
 {{- end -}}
 
 {{/* "true" when this component mounts the attachments claim. Call with (list $ "ticket-intake"). */}}
@@ -55,24 +55,24 @@ rollingUpdate:
 {{- fail "secrets.attachmentS3AccessKeyId and secrets.attachmentS3SecretAccessKey: set both or neither" -}}
 {{- end -}}
 {{- if and (eq $a.storage "filesystem") (not $a.persistence.existingClaim) (not (has "ReadWriteMany" $a.persistence.accessModes)) -}}
+{{- $n := .Values.services.notification -}}
 {{- $most := ternary $svc.autoscaling.maxReplicas $svc.replicas $svc.autoscaling.enabled -}}
-{{- if gt (int $most) 1 -}}
-{{- fail (printf "services.ticket-intake.attachments.persistence.accessModes %v cannot be mounted by %d replicas on different nodes: use ReadWriteMany, attachments.storage s3, or one replica" $a.persistence.accessModes (int $most)) -}}
+{{- $mostNotification := ternary $n.autoscaling.maxReplicas $n.replicas $n.autoscaling.enabled -}}
+{{- if gt (add $most $mostNotification | int) 1 -}}
+{{- fail (printf "services.ticket-intake.attachments.persistence.accessModes %v cannot be mounted by %d pods (%d of ticket-intake, %d of notification, which stores inbound mail's attachments there) on different nodes: use ReadWriteMany, attachments.storage s3, or name a claim of your own in persistence.existingClaim (a single-node cluster's ReadWriteOnce)" $a.persistence.accessModes (add $most $mostNotification | int) (int $most) (int $mostNotification)) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 
 {{/* ticket-intake's environment beyond the shared ConfigMap: one entry per setting of its parts. */}}
 {{- define "tss.intakeEnv" -}}
-{{- $root := . -}}
 {{- $svc := index .Values.services "ticket-intake" -}}
 {{- $a := $svc.attachments -}}
 - name: REOPEN_WINDOW_DAYS
   value: {{ $svc.reopenWindowDays | quote }}
 - name: CREDENTIALS_DESTROY_AFTER_MINUTES
   value: {{ $svc.credentialsDestroyAfterMinutes | quote }}
-- name: ATTACHMENT_STORAGE
-  value: {{ $a.storage | quote }}
+{{ include "tss.attachmentStorageEnv" . }}
 - name: ATTACHMENT_MAX_FILE_BYTES
   value: {{ $a.maxFileBytes | int64 | quote }}
 - name: ATTACHMENT_MAX_MESSAGE_BYTES
@@ -85,6 +85,17 @@ rollingUpdate:
   value: {{ $a.archive.maxUncompressedBytes | int64 | quote }}
 - name: ARCHIVE_MAX_RATIO
   value: {{ $a.archive.maxRatio | quote }}
+{{- end -}}
+
+{{/*
+Where attachment bytes are (BlobStorageEnv): ticket-intake stores and reads them, notification
+stores inbound mail's there. Both get exactly these entries (and the claim, with filesystem).
+*/}}
+{{- define "tss.attachmentStorageEnv" -}}
+{{- $root := . -}}
+{{- $a := (index .Values.services "ticket-intake").attachments -}}
+- name: ATTACHMENT_STORAGE
+  value: {{ $a.storage | quote }}
 {{- if eq $a.storage "filesystem" }}
 - name: ATTACHMENT_DIR
   value: {{ $a.dir | quote }}

@@ -648,12 +648,27 @@ class IntakeSettings(unittest.TestCase):
         pvc = named(docs, "PersistentVolumeClaim", full("attachments"))
         self.assertEqual(pvc["spec"]["accessModes"], ["ReadWriteMany"])
         self.assertEqual(pvc["metadata"]["annotations"]["helm.sh/resource-policy"], "keep")
-        pod = self.intake(docs)
-        self.assertIn({"name": "attachments", "mountPath": "/var/lib/tss/attachments"}, pod["containers"][0]["volumeMounts"])
-        self.assertIn({"name": "attachments", "persistentVolumeClaim": {"claimName": full("attachments")}}, pod["volumes"])
-        for s in SERVICES[:1] + SERVICES[2:]:
+        # notification stores inbound mail's attachments where intake reads them: the same claim.
+        for s in ("ticket-intake", "notification"):
+            pod = named(docs, "Deployment", full(s))["spec"]["template"]["spec"]
+            self.assertIn({"name": "attachments", "mountPath": "/var/lib/tss/attachments"}, pod["containers"][0]["volumeMounts"], s)
+            self.assertIn({"name": "attachments", "persistentVolumeClaim": {"claimName": full("attachments")}}, pod["volumes"], s)
+        for s in ("gateway", "sla-timer", "escalation", "rating"):
             mounts = named(docs, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
             self.assertEqual([m["name"] for m in mounts], ["tmp"], s)
+
+    def test_notification_gets_the_storage_settings_intake_gets(self):
+        storage = ("ATTACHMENT_STORAGE", "ATTACHMENT_DIR", "ATTACHMENT_S3_BUCKET", "ATTACHMENT_S3_ENDPOINT", "ATTACHMENT_S3_REGION",
+                   "ATTACHMENT_S3_FORCE_PATH_STYLE", "ATTACHMENT_S3_KEY_PREFIX", "ATTACHMENT_S3_ACCESS_KEY_ID", "ATTACHMENT_S3_SECRET_ACCESS_KEY")
+        for sets in [(), ("services.ticket-intake.attachments.storage=s3", "services.ticket-intake.attachments.s3.bucket=tss-files",
+                          "services.ticket-intake.attachments.s3.keyPrefix=tss/", "services.ticket-intake.attachments.s3.credentialsSecretRef.name=tss-bucket")]:
+            docs = render(*sets)
+            intake = env_of(self.intake(docs)["containers"][0])
+            notification = env_of(named(docs, "Deployment", full("notification"))["spec"]["template"]["spec"]["containers"][0])
+            self.assertEqual({k: v for k, v in notification.items() if k in storage}, {k: v for k, v in intake.items() if k in storage}, sets)
+            self.assertIn("ATTACHMENT_STORAGE", notification)
+        # Intake's own limits stay intake's.
+        self.assertNotIn("ATTACHMENT_MAX_FILE_BYTES", notification)
 
     def test_an_existing_claim_is_mounted_and_none_is_made(self):
         docs = render("services.ticket-intake.attachments.persistence.existingClaim=tss-files")
@@ -679,15 +694,15 @@ class IntakeSettings(unittest.TestCase):
         self.assertEqual((secret["ATTACHMENT_S3_ACCESS_KEY_ID"], secret["ATTACHMENT_S3_SECRET_ACCESS_KEY"]), ("AKIAEXAMPLE", "secret-key-example"))
         self.assertNotIn("secret-key-example", " ".join(named(docs, "ConfigMap", "t-tss")["data"].values()))
 
-    def test_s3_keys_from_another_secret_and_egress_to_the_bucket_for_intake_only(self):
+    def test_s3_keys_from_another_secret_and_egress_to_the_bucket_for_intake_and_notification(self):
         docs = render("services.ticket-intake.attachments.storage=s3", "services.ticket-intake.attachments.s3.bucket=tss-files",
-                      "services.ticket-intake.attachments.s3.credentialsSecretRef.name=tss-bucket")
+                      "services.ticket-intake.attachments.s3.credentialsSecretRef.name=tss-bucket", "networkPolicy.objectStorage.ports={9000}")
         env = env_of(self.intake(docs)["containers"][0])
         self.assertEqual(env["ATTACHMENT_S3_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"], {"name": "tss-bucket", "key": "AWS_ACCESS_KEY_ID"})
         self.assertEqual(env["ATTACHMENT_S3_SECRET_ACCESS_KEY"]["valueFrom"]["secretKeyRef"], {"name": "tss-bucket", "key": "AWS_SECRET_ACCESS_KEY"})
         for s in SERVICES:
             ports = {p["port"] for r in named(docs, "NetworkPolicy", full(s))["spec"]["egress"] for p in r["ports"]}
-            self.assertEqual(443 in ports, s in ("ticket-intake", "notification"), s)
+            self.assertEqual(9000 in ports, s in ("ticket-intake", "notification"), s)
         defaults = {p["port"] for r in named(render(), "NetworkPolicy", full("ticket-intake"))["spec"]["egress"] for p in r["ports"]}
         self.assertNotIn(443, defaults)
 
@@ -705,10 +720,16 @@ class IntakeSettings(unittest.TestCase):
         off = named(render("ingress.nginxProxyBodySize=false"), "Ingress", full("gateway"))
         self.assertNotIn("nginx.ingress.kubernetes.io/proxy-body-size", off["metadata"].get("annotations") or {})
 
-    def test_read_write_once_is_accepted_for_one_replica(self):
-        docs = render("services.ticket-intake.attachments.persistence.accessModes={ReadWriteOnce}",
+    def test_read_write_once_is_refused_for_a_claim_intake_and_notification_mount(self):
+        # One intake replica still shares the claim with notification's pods, on other nodes.
+        err = render("services.ticket-intake.attachments.persistence.accessModes={ReadWriteOnce}",
+                     "services.ticket-intake.autoscaling.enabled=false", "services.ticket-intake.replicas=1", expect_failure=True)
+        self.assertRegex(err, r"ReadWriteOnce.*cannot be mounted by 7 pods \(1 of ticket-intake, 6 of notification, ")
+        # A claim of one's own (a single-node cluster's ReadWriteOnce, say) is the operator's call.
+        docs = render("services.ticket-intake.attachments.persistence.existingClaim=tss-files-rwo",
                       "services.ticket-intake.autoscaling.enabled=false", "services.ticket-intake.replicas=1")
-        self.assertEqual(named(docs, "PersistentVolumeClaim", full("attachments"))["spec"]["accessModes"], ["ReadWriteOnce"])
+        self.assertIn({"name": "attachments", "persistentVolumeClaim": {"claimName": "tss-files-rwo"}},
+                      named(docs, "Deployment", full("notification"))["spec"]["template"]["spec"]["volumes"])
 
     @staticmethod
     def single_node_claims(docs):
@@ -851,7 +872,7 @@ class InstallTimeFailures(unittest.TestCase):
         self.fails(r"maxMessageBytes \(26214400\) must be at least maxFileBytes", "services.ticket-intake.attachments.maxFileBytes=30000000")
         self.fails(r"uploadBodyLimitBytes \(2000000\) must be at least", "services.gateway.uploadBodyLimitBytes=2000000")
         # Two pods on two nodes cannot both mount a ReadWriteOnce volume.
-        self.fails(r"ReadWriteOnce.*6 replicas", "services.ticket-intake.attachments.persistence.accessModes={ReadWriteOnce}")
+        self.fails(r"ReadWriteOnce.*12 pods", "services.ticket-intake.attachments.persistence.accessModes={ReadWriteOnce}")
 
     def test_outbound_mail_settings_that_cannot_work(self):
         self.fails(r"secrets\.smtpUrl and services\.notification\.smtp\.host: set one", "secrets.smtpUrl=smtp://a:b@mail:25", "services.notification.smtp.host=mail")

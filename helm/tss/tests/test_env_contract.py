@@ -66,6 +66,22 @@ class Contract(unittest.TestCase):
         self.assertEqual([p for p in self.problems(docs) if "INBOUND_SMTP" in p], [])
         self.assertEqual(env_of(container(docs, "notification"))["INBOUND_SMTP_HOST"]["value"], "0.0.0.0")
 
+    def test_services_sharing_attachments_get_the_same_storage_on_the_same_claim(self):
+        docs = copy.deepcopy(render())
+        c = container(docs, "notification")
+        c["env"] = [e for e in c.get("env", []) if not e["name"].startswith("ATTACHMENT_")] + [{"name": "ATTACHMENT_STORAGE", "value": "s3"}]
+        self.assertIn("ATTACHMENT_STORAGE differs between services (%s: 'filesystem', %s: 's3'): the attachment storage "
+                      "(notification stores inbound mail's files where intake reads them)" % (full("ticket-intake"), full("notification")), self.problems(docs))
+        c["env"] = [e for e in c["env"] if e["name"] != "ATTACHMENT_STORAGE"] + [e for e in container(docs, "ticket-intake")["env"] if e["name"].startswith("ATTACHMENT_")]
+        c["volumeMounts"] = [m for m in c["volumeMounts"] if m["name"] != "attachments"]
+        self.assertIn("%s: ATTACHMENT_DIR /var/lib/tss/attachments is on no volume (the root file system is read-only)" % full("notification"), self.problems(docs))
+
+    def test_notification_stores_inbound_attachments_where_intake_reads_them(self):
+        self.assertEqual([p for p in self.problems(render()) if "ATTACHMENT" in p], [])
+        s3 = render("services.ticket-intake.attachments.storage=s3", "services.ticket-intake.attachments.s3.bucket=tss-files",
+                    "services.ticket-intake.attachments.s3.credentialsSecretRef.name=tss-bucket")
+        self.assertEqual([p for p in self.problems(s3) if "ATTACHMENT" in p], [])
+
     def test_the_renders_the_checks_use_keep_the_contract(self):
         self.assertEqual(self.problems(render(*ALL_ON)), [])
         self.assertEqual(self.problems(render(values=PRODUCTION, required=False)), [])
