@@ -58,8 +58,11 @@ atexit.register(shutil.rmtree, STAND_IN_DIR, ignore_errors=True)
 
 
 # What a service needs in a cluster, where its own default is for a developer's machine. Checked for
-# every service that reads the variable: it must be given a value or a Secret key.
+# every service that reads the variable: it must be given a value or a Secret key, not an optional
+# one (a pod would start without it).
 NEEDED = {
+    "TSS_MASTER_KEYS": "without it the service generates a master key into its own database, next to what it wraps (development only, docs/adr/0014)",
+    "TSS_SITE_LINK_KEYS": "without it each pod generates a link key of its own and no other pod verifies its links (docs/adr/0037)",
     "MAIL_SMTP_HOST": "without it mail is kept in notification's local outbox, never sent",
     "TSS_PUBLIC_URL": "links in mails (support site, rating) start with it; the default is a developer's localhost",
 }
@@ -69,6 +72,8 @@ SHARED = {
     "the attachment storage (notification stores inbound mail's files where intake reads them)": [
         "ATTACHMENT_STORAGE", "ATTACHMENT_DIR", "ATTACHMENT_S3_BUCKET", "ATTACHMENT_S3_ENDPOINT", "ATTACHMENT_S3_REGION",
         "ATTACHMENT_S3_FORCE_PATH_STYLE", "ATTACHMENT_S3_KEY_PREFIX", "ATTACHMENT_S3_ACCESS_KEY_ID", "ATTACHMENT_S3_SECRET_ACCESS_KEY"],
+    "the master keys (what one service wraps, a restored backup of any service must unwrap)": ["TSS_MASTER_KEYS"],
+    "the support-site links (notification signs them, the gateway verifies them)": ["TSS_SITE_LINK_KEYS", "TSS_SITE_LINK_TTL_MS", "TSS_PUBLIC_URL"],
 }
 # Listeners: the address a service binds and the variable that turns the listener on. A pod is
 # reached on its own IP (Service, probes), never on loopback: an address that is loopback, given
@@ -207,6 +212,8 @@ def contract_problems(docs, settings):
         for var, reason in NEEDED.items():
             if var in reads and (var not in env or env[var] == ("value", "")):
                 problems.append("%s: %s is not set: %s" % (name, var, reason))
+            elif var in reads and env[var][0] == "secret" and env[var][3]:
+                problems.append("%s: %s is an optional key of Secret %s, so a pod starts without it: %s" % (name, var, env[var][1], reason))
         properties = settings[service]["schema"]["properties"]
         for address, port in LISTENERS.items():
             if address not in properties or (port not in env and "default" not in properties.get(port, {})):

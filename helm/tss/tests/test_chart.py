@@ -255,7 +255,7 @@ class Defaults(unittest.TestCase):
         # The gateway verifies the links notification mails (docs/adr/0037): both read one secret key.
         for s in ("gateway", "notification"):
             env = env_of(named(self.docs, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0])
-            self.assertEqual(env["TSS_SITE_LINK_KEYS"]["valueFrom"]["secretKeyRef"], {"name": "t-tss", "key": "TSS_SITE_LINK_KEYS", "optional": True})
+            self.assertEqual(env["TSS_SITE_LINK_KEYS"]["valueFrom"]["secretKeyRef"], {"name": "t-tss", "key": "TSS_SITE_LINK_KEYS"})
         for s in ("ticket-intake", "sla-timer", "escalation", "rating"):
             self.assertNotIn("TSS_SITE_LINK_KEYS", env_of(named(self.docs, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0]))
         self.assertEqual(named(self.docs, "Secret", "t-tss")["stringData"]["TSS_SITE_LINK_KEYS"], SITE_LINK_KEYS)
@@ -344,6 +344,22 @@ class MigrationHook(unittest.TestCase):
             for e in d["spec"]["template"]["spec"]["containers"][0]["env"]:
                 if "valueFrom" in e:
                     self.assertEqual(e["valueFrom"]["secretKeyRef"]["name"], "tss-prod")
+
+    def test_keys_are_required_of_an_existing_secret_as_of_the_charts(self):
+        # Without them each pod would make its own: links one pod signs fail on another, and a master
+        # key lands in the database next to what it wraps (docs/adr/0014, 0037).
+        readers = {"TSS_MASTER_KEYS": ["gateway", "ticket-intake", "notification"], "TSS_SITE_LINK_KEYS": ["gateway", "notification"]}
+        for secret, docs in (("t-tss", render()), ("tss-prod", render("secrets.existingSecret=tss-prod", required=False))):
+            for key, services in readers.items():
+                for s in services:
+                    env = env_of(named(docs, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0])
+                    self.assertEqual(env[key]["valueFrom"]["secretKeyRef"], {"name": secret, "key": key}, (secret, key, s))
+        # A throw-away install may go without: each service then makes its own (development only).
+        dev = render("secrets.requireMasterKeys=false", "secrets.masterKeys=", "secrets.siteLinkKeys=")
+        for key, services in readers.items():
+            for s in services:
+                env = env_of(named(dev, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0])
+                self.assertTrue(env[key]["valueFrom"]["secretKeyRef"]["optional"], (key, s))
 
     def test_database_url_from_cloudnativepg_secret(self):
         docs = render("secrets.databaseUrlSecretRef.name=tss-pg-app", "secrets.masterKeys=" + MASTER_KEYS, "secrets.siteLinkKeys=" + SITE_LINK_KEYS, required=False)
@@ -640,7 +656,7 @@ class IntakeSettings(unittest.TestCase):
                           "ATTACHMENT_MAX_FILE_BYTES": "10485760", "ATTACHMENT_MAX_MESSAGE_BYTES": "26214400",
                           "ATTACHMENT_DIR": "/var/lib/tss/attachments"})
         # P9: the vault wraps its data keys with the master keys of the chart's Secret.
-        self.assertEqual(env["TSS_MASTER_KEYS"]["valueFrom"]["secretKeyRef"], {"name": "t-tss", "key": "TSS_MASTER_KEYS", "optional": True})
+        self.assertEqual(env["TSS_MASTER_KEYS"]["valueFrom"]["secretKeyRef"], {"name": "t-tss", "key": "TSS_MASTER_KEYS"})
         self.assertNotIn("ATTACHMENT_S3_ACCESS_KEY_ID", env)
 
     def test_filesystem_attachments_live_on_a_kept_read_write_many_claim_mounted_at_the_dir(self):

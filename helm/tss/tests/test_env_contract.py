@@ -82,6 +82,18 @@ class Contract(unittest.TestCase):
                     "services.ticket-intake.attachments.s3.credentialsSecretRef.name=tss-bucket")
         self.assertEqual([p for p in self.problems(s3) if "ATTACHMENT" in p], [])
 
+    def test_keys_are_required_secret_keys_for_every_service_that_reads_them(self):
+        for docs in (render(), render("secrets.existingSecret=tss-secrets", required=False)):
+            self.assertEqual([p for p in self.problems(docs) if "_KEYS" in p], [])
+        # notification seals webhook signing secrets with the master keys (docs/adr/0042).
+        self.assertIn("TSS_MASTER_KEYS", SETTINGS["notification"]["reads"])
+        docs = copy.deepcopy(render())
+        for e in container(docs, "gateway")["env"]:
+            if e["name"] == "TSS_SITE_LINK_KEYS":
+                e["valueFrom"]["secretKeyRef"]["optional"] = True
+        self.assertIn("%s: TSS_SITE_LINK_KEYS is an optional key of Secret t-tss, so a pod starts without it: without it each pod generates a link key "
+                      "of its own and no other pod verifies its links (docs/adr/0037)" % full("gateway"), self.problems(docs))
+
     def test_the_renders_the_checks_use_keep_the_contract(self):
         self.assertEqual(self.problems(render(*ALL_ON)), [])
         self.assertEqual(self.problems(render(values=PRODUCTION, required=False)), [])
