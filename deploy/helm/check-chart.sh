@@ -131,7 +131,11 @@ main() {
       --set services.sla-timer.autoscaling.consumerLag.enabled=true --set secrets.redisUrl=redis://redis:6379 \
       --set config.otlpEndpoint=http://otel:4318 --set "secrets.smtpUrl=smtps://tss:smtp-password@smtp.example.com:465" \
       --set config.kafkaTls.enabled=true --set config.kafkaTls.caSecretRef.name=tss-kafka-ca \
-      --set config.kafkaSasl.mechanism=scram-sha-512 --set config.kafkaSasl.username=tss --set secrets.kafkaSaslPassword=pw-example
+      --set config.kafkaSasl.mechanism=scram-sha-512 --set config.kafkaSasl.username=tss --set secrets.kafkaSaslPassword=pw-example \
+      --set config.oidc.issuer=https://login.example.com/realms/staff --set config.oidc.audience=tss \
+      --set config.oidc.jwksUrl=https://login.example.com/realms/staff/protocol/openid-connect/certs \
+      --set services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.name=tss-mail \
+      --set services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.key=inbound-secret
     ls -1 "$OUT/manifests"
   fi
 

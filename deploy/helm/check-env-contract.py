@@ -74,12 +74,17 @@ SHARED = {
         "ATTACHMENT_S3_FORCE_PATH_STYLE", "ATTACHMENT_S3_KEY_PREFIX", "ATTACHMENT_S3_ACCESS_KEY_ID", "ATTACHMENT_S3_SECRET_ACCESS_KEY"],
     "the master keys (what one service wraps, a restored backup of any service must unwrap)": ["TSS_MASTER_KEYS"],
     "the support-site links (notification signs them, the gateway verifies them)": ["TSS_SITE_LINK_KEYS", "TSS_SITE_LINK_TTL_MS", "TSS_PUBLIC_URL"],
+    "the staff sign-in (a token the gateway forwards is verified by the service it reaches)": [
+        "TSS_OIDC_ISSUER", "TSS_OIDC_AUDIENCE", "TSS_OIDC_JWKS_URL", "TSS_OIDC_ROLES_CLAIM", "TSS_JWT_ISSUER", "TSS_JWT_AUDIENCE"],
 }
 # Listeners: the address a service binds and the variable that turns the listener on. A pod is
 # reached on its own IP (Service, probes), never on loopback: an address that is loopback, given
 # or the schema's default, leaves the listener unreachable.
 LISTENERS = {"HOST": "PORT", "INBOUND_SMTP_HOST": "INBOUND_SMTP_PORT"}
 LOOPBACK = re.compile(r"^(127\.|::1$|localhost$)")
+# Read by what runs the service rather than by its code: node itself, and the OpenTelemetry SDK and
+# exporter, which take the OTEL_* variables of the OpenTelemetry specification.
+READ_BY_THE_RUNTIME = re.compile(r"^(OTEL_[A-Z0-9_]+|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|TZ)$")
 # Source files whose environment reads are no service's: tests and test helpers.
 NOT_SERVICE_CODE = re.compile(r"(/testing/|/test/|\.spec\.ts$)")
 # deps.env.TSS_MASTER_KEYS, process.env.PG_PREPARED_STATEMENTS, env['X']: a read outside the schema.
@@ -206,7 +211,7 @@ def contract_problems(docs, settings):
             if "configMapRef" in source:
                 readers_of_map.setdefault(source["configMapRef"]["name"], set()).update(reads)
         for e in c.get("env", []):
-            if e["name"] not in reads:
+            if e["name"] not in reads and not READ_BY_THE_RUNTIME.match(e["name"]):
                 problems.append("%s: %s is set, but %s never reads it" % (name, e["name"], service))
         env = given(c, config_maps)
         for var, reason in NEEDED.items():
@@ -225,7 +230,7 @@ def contract_problems(docs, settings):
     problems += shared_problems(docs, settings, config_maps)
     for map_name, reads in readers_of_map.items():
         for key in config_maps.get(map_name, {}):
-            if key not in reads:
+            if key not in reads and not READ_BY_THE_RUNTIME.match(key):
                 problems.append("ConfigMap %s: %s is set, but none of the services that get it reads it" % (map_name, key))
     return problems
 
@@ -233,9 +238,17 @@ def contract_problems(docs, settings):
 def environment(container, config_maps):
     env = {}
     for source in container.get("envFrom", []):
-        env.update(config_maps[source["configMapRef"]["name"]])
+        # Keys of other Secrets and ConfigMaps (extraEnvFrom) are unknown here: not set.
+        if source.get("configMapRef", {}).get("name") in config_maps:
+            env.update(config_maps[source["configMapRef"]["name"]])
     for e in container.get("env", []):
-        env[e["name"]] = e["value"] if "value" in e else STAND_INS[e["name"]]
+        ref = e.get("valueFrom", {}).get("configMapKeyRef")
+        if "value" in e:
+            env[e["name"]] = e["value"]
+        elif ref and ref["key"] in config_maps.get(ref["name"], {}):
+            env[e["name"]] = config_maps[ref["name"]][ref["key"]]
+        else:
+            env[e["name"]] = STAND_INS.get(e["name"], "stand-in-" + "s" * 24)
     mounts = [m["mountPath"].rstrip("/") + "/" for m in container.get("volumeMounts", [])]
     for name, content in STAND_IN_FILES.items():
         if name in env:

@@ -24,8 +24,19 @@ OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- with (include "tss.publicUrl" .) }}
 TSS_PUBLIC_URL: {{ . | quote }}
 {{- end }}
+{{- with .Values.config.oidc }}
+{{- if .issuer }}
+TSS_OIDC_ISSUER: {{ .issuer | quote }}
+TSS_OIDC_AUDIENCE: {{ .audience | quote }}
+TSS_OIDC_JWKS_URL: {{ .jwksUrl | quote }}
+TSS_OIDC_ROLES_CLAIM: {{ .rolesClaim | quote }}
+{{- end }}
+{{- end }}
 {{- range $k, $v := .Values.config.extraEnv }}
+{{- /* From a Secret or ConfigMap key: in each Deployment's env instead (tss.extraEnv). */}}
+{{- if not (kindIs "map" $v) }}
 {{ $k }}: {{ $v | toString | quote }}
+{{- end }}
 {{- end }}
 {{- end -}}
 

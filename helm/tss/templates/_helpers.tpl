@@ -113,7 +113,7 @@ imagePullSecrets:
 {{- end }}
 {{- end -}}
 
-{{/* Egress to one external dependency (postgres, kafka, redis, otlp, dns). Call with (list $ "postgres"). */}}
+{{/* Egress to one external dependency (postgres, kafka, redis, otlp, oidc, dns). Call with (list $ "postgres"). */}}
 {{- define "tss.egressRule" -}}
 {{- $dep := index (index . 0).Values.networkPolicy (index . 1) -}}
 - ports:

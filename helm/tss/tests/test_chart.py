@@ -481,6 +481,22 @@ class NetworkPolicies(unittest.TestCase):
         self.assertIn("externalTrafficPolicy", render("services.notification.inboundSmtp.enabled=true",
                                                       "services.notification.inboundSmtp.service.externalTrafficPolicy=Local", expect_failure=True))
 
+    def test_staff_sign_in_settings_and_every_service_reaches_the_identity_providers_keys(self):
+        oidc = ["config.oidc.issuer=https://login.example.com/realms/staff", "config.oidc.audience=tss",
+                "config.oidc.jwksUrl=https://login.example.com/realms/staff/protocol/openid-connect/certs", "config.oidc.rolesClaim=realm_access.roles",
+                "networkPolicy.oidc.to[0].ipBlock.cidr=198.51.100.0/24"]
+        docs = render(*oidc)
+        cm = named(docs, "ConfigMap", "t-tss")["data"]
+        self.assertEqual({k: v for k, v in cm.items() if k.startswith("TSS_OIDC_")},
+                         {"TSS_OIDC_ISSUER": "https://login.example.com/realms/staff", "TSS_OIDC_AUDIENCE": "tss",
+                          "TSS_OIDC_JWKS_URL": "https://login.example.com/realms/staff/protocol/openid-connect/certs", "TSS_OIDC_ROLES_CLAIM": "realm_access.roles"})
+        # Every service verifies staff tokens (libs/runtime: withStaffSingleSignOn), the gateway too.
+        for s in SERVICES:
+            rules = [r for r in named(docs, "NetworkPolicy", full(s))["spec"]["egress"] if r.get("to") == [{"ipBlock": {"cidr": "198.51.100.0/24"}}]]
+            self.assertEqual([[p["port"] for p in r["ports"]] for r in rules], [[443]], s)
+        self.assertEqual([k for k in named(self.docs, "ConfigMap", "t-tss")["data"] if k.startswith("TSS_OIDC_")], [])
+        self.assertIn("config.oidc: issuer, audience and jwksUrl go together", render("config.oidc.issuer=https://login.example.com", expect_failure=True))
+
     def test_configured_peers_replace_open_defaults(self):
         docs = render("networkPolicy.postgres.to[0].ipBlock.cidr=10.20.0.0/16", "networkPolicy.kafka.to[0].namespaceSelector.matchLabels.name=kafka")
         gw = named(docs, "NetworkPolicy", full("gateway"))["spec"]["egress"]
@@ -557,6 +573,33 @@ class ValuesPerService(unittest.TestCase):
         c = named(docs, "Deployment", full("rating"))["spec"]["template"]["spec"]["containers"][0]
         self.assertEqual(env_of(c)["RATING_SURVEY_DAYS"]["value"], "7")
         self.assertEqual(c["image"], "ghcr.io/example/tss@sha256:" + "a" * 64)
+
+    def test_env_from_secrets_for_one_service_or_all(self):
+        docs = render("services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.name=tss-mail",
+                      "services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.key=inbound-secret",
+                      "config.extraEnv.OTEL_EXPORTER_OTLP_HEADERS.valueFrom.secretKeyRef.name=tss-otel",
+                      "config.extraEnv.OTEL_EXPORTER_OTLP_HEADERS.valueFrom.secretKeyRef.key=headers",
+                      "config.extraEnv.OTEL_SERVICE_NAMESPACE=tss",
+                      "config.extraEnvFrom[0].secretRef.name=tss-extra", "services.gateway.extraEnvFrom[0].secretRef.name=tss-gateway-extra",
+                      "services.gateway.extraEnvFrom[0].prefix=GW_")
+        cm = named(docs, "ConfigMap", "t-tss")["data"]
+        self.assertEqual(cm["OTEL_SERVICE_NAMESPACE"], "tss")
+        self.assertNotIn("OTEL_EXPORTER_OTLP_HEADERS", cm, "a secret never lands in the ConfigMap")
+        for s in SERVICES:
+            c = named(docs, "Deployment", full(s))["spec"]["template"]["spec"]["containers"][0]
+            env = env_of(c)
+            self.assertEqual(env["OTEL_EXPORTER_OTLP_HEADERS"]["valueFrom"], {"secretKeyRef": {"name": "tss-otel", "key": "headers"}}, s)
+            self.assertEqual("MAIL_INBOUND_SECRET" in env, s == "notification", s)
+            self.assertEqual(c["envFrom"][0], {"configMapRef": {"name": "t-tss"}})
+            extra = [{"secretRef": {"name": "tss-extra"}}] + ([{"secretRef": {"name": "tss-gateway-extra"}, "prefix": "GW_"}] if s == "gateway" else [])
+            self.assertEqual(c["envFrom"][1:], extra, s)
+        notification = env_of(named(docs, "Deployment", full("notification"))["spec"]["template"]["spec"]["containers"][0])
+        self.assertEqual(notification["MAIL_INBOUND_SECRET"]["valueFrom"], {"secretKeyRef": {"name": "tss-mail", "key": "inbound-secret"}})
+        # A service's own entry of a name wins over the one for every service: one entry, not two.
+        own = render("config.extraEnv.X_TOKEN.valueFrom.secretKeyRef.name=all", "config.extraEnv.X_TOKEN.valueFrom.secretKeyRef.key=k",
+                     "services.rating.env.X_TOKEN=plain")
+        rating = named(own, "Deployment", full("rating"))["spec"]["template"]["spec"]["containers"][0]["env"]
+        self.assertEqual([e for e in rating if e["name"] == "X_TOKEN"], [{"name": "X_TOKEN", "value": "plain"}])
 
     def test_exec_pre_stop_for_clusters_without_the_sleep_action(self):
         c = named(render("preStopMode=exec"), "Deployment", full("gateway"))["spec"]["template"]["spec"]["containers"][0]
@@ -877,6 +920,10 @@ class InstallTimeFailures(unittest.TestCase):
             (r"keyPrefix", "services.ticket-intake.attachments.s3.keyPrefix=Tss"),
             (r"uploadBodyLimitBytes", "services.gateway.uploadBodyLimitBytes=10"),
             (r"webhookFailureResults", "metrics.prometheusRule.webhookFailureResults=error"),
+            (r"MAIL_INBOUND_SECRET", "services.notification.env.MAIL_INBOUND_SECRET.secretKeyRef.name=tss-mail"),
+            (r"valueFrom", "services.notification.env.MAIL_INBOUND_SECRET.valueFrom.fieldRef.fieldPath=metadata.name"),
+            (r"extraEnvFrom", "config.extraEnvFrom[0].name=tss-extra"),
+            (r"jwksUrl", "config.oidc.jwksUrl=login.example.com"),
         ]
         for pattern, value in cases:
             with self.subTest(value=value):

@@ -19,7 +19,11 @@ spec.loader.exec_module(contract)
 # What deploy/helm/check-chart.sh renders as "all-on" and holds to the contract.
 ALL_ON = ["metrics.serviceMonitor.enabled=true", "metrics.prometheusRule.enabled=true", "services.notification.inboundSmtp.enabled=true",
           "preStopMode=exec", "services.sla-timer.autoscaling.consumerLag.enabled=true", "secrets.redisUrl=redis://redis:6379",
-          "config.otlpEndpoint=http://otel:4318", "secrets.smtpUrl=smtps://tss:smtp-password@smtp.example.com:465"]
+          "config.otlpEndpoint=http://otel:4318", "secrets.smtpUrl=smtps://tss:smtp-password@smtp.example.com:465",
+          "config.oidc.issuer=https://login.example.com/realms/staff", "config.oidc.audience=tss",
+          "config.oidc.jwksUrl=https://login.example.com/realms/staff/protocol/openid-connect/certs",
+          "services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.name=tss-mail",
+          "services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.key=inbound-secret"]
 SETTINGS = {}
 
 
@@ -93,6 +97,17 @@ class Contract(unittest.TestCase):
                 e["valueFrom"]["secretKeyRef"]["optional"] = True
         self.assertIn("%s: TSS_SITE_LINK_KEYS is an optional key of Secret t-tss, so a pod starts without it: without it each pod generates a link key "
                       "of its own and no other pod verifies its links (docs/adr/0037)" % full("gateway"), self.problems(docs))
+
+    def test_settings_from_other_secrets_are_held_to_the_contract_too(self):
+        docs = render("services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.name=tss-mail",
+                      "services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.key=inbound-secret",
+                      "services.rating.env.SMTP_PASSWORD.valueFrom.secretKeyRef.name=tss-mail", "services.rating.env.SMTP_PASSWORD.valueFrom.secretKeyRef.key=pw",
+                      "config.extraEnv.OTEL_EXPORTER_OTLP_HEADERS.valueFrom.secretKeyRef.name=tss-otel",
+                      "config.extraEnv.OTEL_EXPORTER_OTLP_HEADERS.valueFrom.secretKeyRef.key=headers")
+        problems = self.problems(docs)
+        self.assertIn("%s: SMTP_PASSWORD is set, but rating never reads it" % full("rating"), problems)
+        # OTEL_*: read by the OpenTelemetry exporter itself, as its specification says.
+        self.assertEqual([p for p in problems if "MAIL_INBOUND_SECRET" in p or "OTEL_" in p], [])
 
     def test_the_renders_the_checks_use_keep_the_contract(self):
         self.assertEqual(self.problems(render(*ALL_ON)), [])
