@@ -11,6 +11,7 @@ Two checks over a rendered manifest (docs/adr/0021):
    - what a service needs to work in a cluster is given to every service that reads it (NEEDED),
      each with the reason the service's own default does not do there; a listener it turns on
      binds an address other pods reach (LISTENERS: not loopback, given or by default);
+   - settings that go together are given together (TOGETHER);
    - services that share a resource get the same settings for it (SHARED), and files they share
      lie on one PersistentVolumeClaim mounted in each of them.
 2. The start: every Deployment (and each migrate init container) is started from source
@@ -76,6 +77,12 @@ SHARED = {
     "the support-site links (notification signs them, the gateway verifies them)": ["TSS_SITE_LINK_KEYS", "TSS_SITE_LINK_TTL_MS", "TSS_PUBLIC_URL"],
     "the staff sign-in (a token the gateway forwards is verified by the service it reaches)": [
         "TSS_OIDC_ISSUER", "TSS_OIDC_AUDIENCE", "TSS_OIDC_JWKS_URL", "TSS_OIDC_ROLES_CLAIM", "TSS_JWT_ISSUER", "TSS_JWT_AUDIENCE"],
+}
+# Settings that go together: with the first given, the second must be given too (and not as an
+# optional Secret key).
+TOGETHER = {
+    "TSS_BOOTSTRAP_CLIENT_ID": ("TSS_BOOTSTRAP_CLIENT_SECRET", "the gateway stops at its first start (TSS_BOOTSTRAP_CLIENT_SECRET is required with TSS_BOOTSTRAP_CLIENT_ID)"),
+    "MAIL_SMTP_USER": ("MAIL_SMTP_PASSWORD", "the SMTP server refuses the login, and no mail leaves"),
 }
 # Listeners: the address a service binds and the variable that turns the listener on. A pod is
 # reached on its own IP (Service, probes), never on loopback: an address that is loopback, given
@@ -219,6 +226,12 @@ def contract_problems(docs, settings):
                 problems.append("%s: %s is not set: %s" % (name, var, reason))
             elif var in reads and env[var][0] == "secret" and env[var][3]:
                 problems.append("%s: %s is an optional key of Secret %s, so a pod starts without it: %s" % (name, var, env[var][1], reason))
+        for first, (second, reason) in TOGETHER.items():
+            if first in env and env[first] != ("value", ""):
+                if second not in env:
+                    problems.append("%s: %s is set without %s: %s" % (name, first, second, reason))
+                elif env[second][0] == "secret" and env[second][3]:
+                    problems.append("%s: %s is set with %s only as an optional key of Secret %s: %s" % (name, first, second, env[second][1], reason))
         properties = settings[service]["schema"]["properties"]
         for address, port in LISTENERS.items():
             if address not in properties or (port not in env and "default" not in properties.get(port, {})):

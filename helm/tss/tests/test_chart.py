@@ -63,6 +63,25 @@ def render_notes(*sets, required=True):
         return yaml.safe_load(result.stdout)["data"]["notes"]
 
 
+def notes(*sets, required=True):
+    """NOTES.txt as `helm install` prints it (helm template leaves it out): the same text, rendered
+    with tpl in a copy of the chart, where NOTES.txt is a file rather than a template."""
+    with tempfile.TemporaryDirectory() as tmp:
+        chart = os.path.join(tmp, "tss")
+        shutil.copytree(CHART, chart, ignore=shutil.ignore_patterns("tests"))
+        os.makedirs(os.path.join(chart, "files"))
+        shutil.move(os.path.join(chart, "templates", "NOTES.txt"), os.path.join(chart, "files", "NOTES.txt"))
+        with open(os.path.join(chart, "templates", "notes.yaml"), "w") as f:
+            f.write('kind: Notes\ntext: {{ tpl (.Files.Get "files/NOTES.txt") . | toJson }}\n')
+        args = [HELM, "template", RELEASE, chart, "--namespace", NAMESPACE, "--show-only", "templates/notes.yaml"]
+        for s in (REQUIRED if required else []) + list(sets):
+            args += ["--set", s]
+        result = subprocess.run(args, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError("helm template failed:\n" + result.stderr)
+    return yaml.safe_load(result.stdout)["text"]
+
+
 def of_kind(docs, kind):
     return [d for d in docs if d["kind"] == kind]
 
@@ -947,6 +966,41 @@ class InstallTimeFailures(unittest.TestCase):
 
     def test_grace_period_must_cover_sleep_and_drain(self):
         self.fails(r"terminationGracePeriodSeconds \(12\) must exceed", "terminationGracePeriodSeconds=12")
+
+
+class FirstAdmin(unittest.TestCase):
+    """The bootstrap admin client (docs/auth.md): its id and its secret go together."""
+
+    def test_id_and_secret_go_together(self):
+        self.assertIn("services.gateway.bootstrapClientId needs secrets.bootstrapClientSecret",
+                      render("services.gateway.bootstrapClientId=tss-admin", expect_failure=True))
+        self.assertIn("secrets.bootstrapClientSecret is set, but services.gateway.bootstrapClientId is empty",
+                      render("secrets.bootstrapClientSecret=" + "s" * 24, expect_failure=True))
+        self.assertIn("secrets.bootstrapClientSecret is not used with secrets.existingSecret",
+                      render("secrets.existingSecret=tss-prod", "services.gateway.bootstrapClientId=tss-admin", "secrets.bootstrapClientSecret=" + "s" * 24,
+                             required=False, expect_failure=True))
+
+    def test_the_gateway_gets_both_or_neither_and_the_secret_is_required(self):
+        for secret, docs in (("t-tss", render("services.gateway.bootstrapClientId=tss-admin", "secrets.bootstrapClientSecret=" + "s" * 24)),
+                             ("tss-prod", render("secrets.existingSecret=tss-prod", "services.gateway.bootstrapClientId=tss-admin", required=False))):
+            env = env_of(named(docs, "Deployment", full("gateway"))["spec"]["template"]["spec"]["containers"][0])
+            self.assertEqual(env["TSS_BOOTSTRAP_CLIENT_ID"]["value"], "tss-admin")
+            self.assertEqual(env["TSS_BOOTSTRAP_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"], {"name": secret, "key": "TSS_BOOTSTRAP_CLIENT_SECRET"})
+        env = env_of(named(render(), "Deployment", full("gateway"))["spec"]["template"]["spec"]["containers"][0])
+        self.assertNotIn("TSS_BOOTSTRAP_CLIENT_ID", env)
+        self.assertNotIn("TSS_BOOTSTRAP_CLIENT_SECRET", env)
+
+    def test_notes_say_how_to_get_the_first_admin_token(self):
+        text = notes("services.gateway.bootstrapClientId=tss-admin", "secrets.bootstrapClientSecret=" + "s" * 24)
+        self.assertIn("First admin: client tss-admin", text)
+        self.assertIn("kubectl -n tss get secret t-tss -o jsonpath='{.data.TSS_BOOTSTRAP_CLIENT_SECRET}' | base64 -d", text)
+        self.assertIn("https://tss.example.com/v1/auth/token -d grant_type=client_credentials -d client_id=tss-admin", text)
+        local = notes("secrets.existingSecret=tss-prod", "services.gateway.bootstrapClientId=tss-admin", "ingress.enabled=false", required=False)
+        self.assertIn("get secret tss-prod", local)
+        self.assertIn("http://127.0.0.1:8080/v1/auth/token", local)
+        none = notes()
+        self.assertIn("No first admin client: services.gateway.bootstrapClientId is empty", none)
+        self.assertNotIn("TSS_BOOTSTRAP_CLIENT_SECRET}'", none)
 
 
 class ProductionValues(unittest.TestCase):

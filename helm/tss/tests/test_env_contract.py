@@ -109,6 +109,12 @@ class Contract(unittest.TestCase):
         # OTEL_*: read by the OpenTelemetry exporter itself, as its specification says.
         self.assertEqual([p for p in problems if "MAIL_INBOUND_SECRET" in p or "OTEL_" in p], [])
 
+    def test_a_setting_without_its_partner_is_a_problem(self):
+        docs = copy.deepcopy(render())
+        container(docs, "gateway")["env"].append({"name": "TSS_BOOTSTRAP_CLIENT_ID", "value": "tss-admin"})
+        self.assertIn("%s: TSS_BOOTSTRAP_CLIENT_ID is set without TSS_BOOTSTRAP_CLIENT_SECRET: the gateway stops at its first start "
+                      "(TSS_BOOTSTRAP_CLIENT_SECRET is required with TSS_BOOTSTRAP_CLIENT_ID)" % full("gateway"), self.problems(docs))
+
     def test_the_renders_the_checks_use_keep_the_contract(self):
         self.assertEqual(self.problems(render(*ALL_ON)), [])
         self.assertEqual(self.problems(render(values=PRODUCTION, required=False)), [])
