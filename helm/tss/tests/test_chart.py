@@ -820,10 +820,14 @@ class IntakeSettings(unittest.TestCase):
     def test_a_deployment_mounting_a_read_write_once_claim_is_replaced_not_surged(self):
         # A surge pod on another node waits for the volume the old pod holds (Multi-Attach), and
         # `helm upgrade --wait` times out: such a Deployment stops its pod before starting the new one.
-        docs = render("services.ticket-intake.attachments.persistence.accessModes={ReadWriteOnce}",
+        # The chart makes no ReadWriteOnce claim (notification mounts it too); a single-node
+        # cluster names its own, with its modes.
+        docs = render("services.ticket-intake.attachments.persistence.existingClaim=single-node-files",
+                      "services.ticket-intake.attachments.persistence.accessModes={ReadWriteOnce}",
                       "services.ticket-intake.autoscaling.enabled=false", "services.ticket-intake.replicas=1")
         claims = self.single_node_claims(docs)
-        self.assertEqual(claims[full("ticket-intake")], [full("attachments")])
+        self.assertEqual(claims[full("ticket-intake")], ["single-node-files"])
+        self.assertEqual(claims[full("notification")], ["single-node-files"])
         for d in of_kind(docs, "Deployment"):
             strategy = d["spec"]["strategy"]
             if claims[d["metadata"]["name"]]:
