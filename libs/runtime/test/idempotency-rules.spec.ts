@@ -1,6 +1,7 @@
 import {
   fingerprintOf,
   isReplayable,
+  keepsAnswer,
   keyRecordId,
   normalizeKey,
   principalKey,
@@ -66,6 +67,13 @@ describe('Idempotency-Key rules (IETF draft, docs/adr/0028)', () => {
   it('every answer below 500 is kept for replay; server errors are not', () => {
     expect([200, 201, 204, 400, 404, 409, 422].every(isReplayable)).toBe(true);
     expect([500, 502, 503].some(isReplayable)).toBe(false);
+  });
+
+  it('a refusal of a body cut short is not kept (the retry sends it whole); a success is, whatever became of the body', () => {
+    expect([400, 404, 413].map((status) => keepsAnswer({ status, bodyCutShort: true }))).toEqual([false, false, false]);
+    expect([200, 201, 204].map((status) => keepsAnswer({ status, bodyCutShort: true }))).toEqual([true, true, true]);
+    expect([201, 400].map((status) => keepsAnswer({ status, bodyCutShort: false }))).toEqual([true, true]);
+    expect(keepsAnswer({ status: 503, bodyCutShort: false })).toBe(false);
   });
 
   it('a replay repeats the representation headers, not the request id or cookies', () => {

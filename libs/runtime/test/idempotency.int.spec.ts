@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { messagingMigrations } from '@tss/messaging';
@@ -13,7 +15,7 @@ const Thing = Type.Object({ id: Type.Integer(), name: Type.String() });
 const ThingBody = Type.Object({ name: Type.String({ minLength: 1 }), wait: Type.Optional(Type.Boolean()), tags: Type.Optional(Type.Array(Type.String())) }, { examples: [{ name: 'a thing' }] });
 
 /** What the routes did: a replay must not add to these. */
-const runs = { things: 0, notes: 0, slow: 0, flaky: 0, exempt: 0 };
+const runs = { things: 0, notes: 0, slow: 0, flaky: 0, exempt: 0, uploads: 0 };
 let gate: { promise: Promise<void>; open: () => void };
 const newGate = () => {
   let open!: () => void;
@@ -52,6 +54,19 @@ const thingRoutes = async (app: FastifyInstance) => {
     runs.exempt += 1;
     return reply.code(201).send({ id: runs.exempt, name: 'exempt' });
   });
+  // A body the route reads itself, as intake's multipart uploads do: no fingerprint, and a body cut
+  // short is the route's own 400.
+  app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+  app.post('/v1/uploads', { schema: { tags: ['things'], operationId: 'upload', summary: 'upload', response: { 201: Thing, ...failureResponses('bad_request') } }, config: { access: CALLERS } }, async (request, reply) => {
+    let bytes = 0;
+    try {
+      for await (const chunk of request.body as AsyncIterable<Buffer>) bytes += chunk.length;
+    } catch {
+      return sendFailure(reply, { kind: 'bad_request', detail: 'The body cannot be read.' });
+    }
+    runs.uploads += 1;
+    return reply.code(201).send({ id: runs.uploads, name: `${bytes} bytes` });
+  });
   app.get('/v1/things', { schema: { tags: ['things'], operationId: 'listThings', summary: 'list', response: { 200: Type.Array(Thing) } }, config: { access: CALLERS } }, async () => []);
 };
 
@@ -74,6 +89,8 @@ describe('Idempotency-Key on every POST of a service that enables it (IETF draft
   beforeAll(async () => {
     sut = await startServiceUnderTest(thingsService, { clock, database: 'empty' });
     store = new IdempotencyStore(sut.host.dataSource, SCHEMA);
+    // A port of its own: the tests that cut a request short write to a socket.
+    await sut.platform.app.listen({ host: '127.0.0.1', port: 0 });
   });
 
   afterAll(async () => {
@@ -181,6 +198,57 @@ describe('Idempotency-Key on every POST of a service that enables it (IETF draft
     expect(retry.headers['idempotent-replayed']).toBeUndefined();
     expect(runs.flaky).toBe(2);
     expect(await rowOf('k-flaky')).toEqual({ state: 'done', response_status: 201 });
+  });
+
+  /** Sends the head of a POST and `bodyBytes` of its body, then closes the connection before the rest. */
+  const cutShort = async (path: string, key: string, headers: Record<string, string>, body: Buffer, bodyBytes: number) => {
+    const { port } = sut.platform.app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const head = Object.entries({ ...headers, authorization: `Bearer ${partnerToken()}`, 'idempotency-key': key, 'content-length': String(body.length) })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${head}\r\n`);
+    if (bodyBytes > 0) socket.write(body.subarray(0, bodyBytes));
+    await waitFor('the cut request to hold its key', async () => (await rowOf(key))?.state === 'in_flight');
+    socket.destroy();
+    await waitFor('the cut request to be over', async () => (await rowOf(key))?.state !== 'in_flight');
+  };
+  const upload = (key: string, body: Buffer) =>
+    sut.http().post('/v1/uploads').set('authorization', `Bearer ${partnerToken()}`).set('content-type', 'application/octet-stream').set('idempotency-key', key).send(body);
+
+  it.each([
+    ['half of its body', 32_768],
+    ['its head alone', 0],
+  ])('a request whose client went away after %s keeps no answer: the retry with the key runs', async (_cut, bodyBytes) => {
+    const key = `k-cut-${bodyBytes}`;
+    const body = Buffer.alloc(65_536, 7);
+
+    await cutShort('/v1/uploads', key, { 'content-type': 'application/octet-stream' }, body, bodyBytes);
+    expect(await rowOf(key)).toBeUndefined();
+    const retry = await upload(key, body);
+
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.body).toEqual({ id: 1, name: '65536 bytes' });
+    expect(await rowOf(key)).toEqual({ state: 'done', response_status: 201 });
+  });
+
+  it('a request whose client went away after its whole body keeps its answer: the effect happened, and the retry gets it', async () => {
+    const body = Buffer.from(JSON.stringify({ name: 'gone' }));
+    const { port } = sut.platform.app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.write(`POST /v1/slow HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${partnerToken()}\r\nidempotency-key: k-gone\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`);
+    socket.write(body);
+    await waitFor('the request to hold its key', async () => (await rowOf('k-gone'))?.state === 'in_flight');
+    socket.destroy();
+    gate.open();
+    await waitFor('its answer to be kept', async () => (await rowOf('k-gone'))?.state === 'done');
+
+    const retry = await post('/v1/slow', 'k-gone', { name: 'gone' });
+    expect([retry.status, retry.headers['idempotent-replayed']]).toEqual([201, 'true']);
+    expect(runs.slow).toBe(1);
   });
 
   it('two partners, a partner and its requester, and staff use one key independently', async () => {

@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bmpBytes, pngBytes, rarBytes, zipBombBytes, zipBytes } from '@tss/blob-storage/testing';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
+import { waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const MiB = 1_048_576;
@@ -114,5 +116,54 @@ describe('attachments through the platform (P8, issue #9)', () => {
     expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['201', '404', '413', '415', '422']));
     const get = document.paths['/v1/tickets/{id}/attachments/{attachmentId}'].get;
     expect(Object.keys(get.responses['200'].content)).toEqual(expect.arrayContaining(['image/png', 'application/zip', 'application/vnd.rar']));
+  });
+  it.each([
+    ['half of its body', 0.5],
+    ['its head alone', 0],
+  ])('an upload with an Idempotency-Key cut off after %s leaves the key free: the complete retry stores the file once (docs/adr/0028)', async (_cut, share) => {
+    const key = `upload-cut-${share}`;
+    const boundary = 'cut-boundary';
+    const form = Buffer.concat([
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="shot.png"\r\ncontent-type: image/png\r\n\r\n`),
+      pngBytes(),
+      Buffer.alloc(200_000, 0),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const keyRow = async () =>
+      (await platform.query<{ state: string }>('ticket-intake', 'SELECT state FROM ticket_intake.idempotency_keys WHERE key = $1', [key]))[0];
+    const server = platform.running.platform.app.server;
+    if (!server.listening) await platform.running.platform.app.listen({ host: '127.0.0.1', port: 0 });
+    const before = await storedRows();
+
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.write(
+      `POST /v1/tickets/${ticketId}/attachments HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${ann}\r\nidempotency-key: ${key}\r\n` +
+        `content-type: multipart/form-data; boundary=${boundary}\r\ncontent-length: ${form.length}\r\n\r\n`,
+    );
+    socket.write(form.subarray(0, Math.floor(form.length * share)));
+    await waitFor('the cut upload to hold its key', async () => (await keyRow())?.state === 'in_flight');
+    socket.destroy();
+    await waitFor('the cut upload to be over', async () => (await keyRow())?.state !== 'in_flight');
+
+    const retry = await client
+      .http()
+      .post(`/v1/tickets/${ticketId}/attachments`)
+      .auth(ann, { type: 'bearer' })
+      .set('idempotency-key', key)
+      .set('content-type', `multipart/form-data; boundary=${boundary}`)
+      .send(form);
+    const again = await client
+      .http()
+      .post(`/v1/tickets/${ticketId}/attachments`)
+      .auth(ann, { type: 'bearer' })
+      .set('idempotency-key', key)
+      .set('content-type', `multipart/form-data; boundary=${boundary}`)
+      .send(form);
+
+    expect([retry.status, retry.headers['idempotent-replayed']]).toEqual([201, undefined]);
+    expect([again.status, again.headers['idempotent-replayed']]).toEqual([201, 'true']);
+    expect(again.body).toEqual(retry.body);
+    expect(await storedRows()).toBe(before + 1);
   });
 });

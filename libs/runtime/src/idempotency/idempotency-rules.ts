@@ -100,6 +100,21 @@ export const verdictFor = (record: KeyRecord, fingerprint: string | null, now: D
 /** Whether a response is kept for replay: everything but server errors, which the client may retry (docs/adr/0028). */
 export const isReplayable = (status: number): boolean => status < 500;
 
+/** How an answer came about, as far as keeping it goes. */
+export interface AnswerCircumstances {
+  status: number;
+  /** The request's body never arrived whole: its client went away (closed, reset) before the last byte. */
+  bodyCutShort: boolean;
+}
+
+/**
+ * Whether the answer is kept for the key's retries, or the key freed so a retry runs afresh.
+ * A refusal of a body cut short (a multipart upload whose client timed out) answers bytes that
+ * never arrived, not the request the client will send again: kept, it would refuse every
+ * complete retry for 24 h. A success is kept even then: its effect happened (docs/adr/0028).
+ */
+export const keepsAnswer = ({ status, bodyCutShort }: AnswerCircumstances): boolean => isReplayable(status) && !(bodyCutShort && status >= 400);
+
 /** The headers of a response a replay repeats, as stored. */
 export const replayableHeaders = (headers: Readonly<Record<string, unknown>>): Record<string, string> =>
   Object.fromEntries(

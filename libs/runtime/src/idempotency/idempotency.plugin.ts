@@ -5,7 +5,7 @@ import {
   fingerprintOf,
   IDEMPOTENCY_KEY_RETENTION_MS,
   IDEMPOTENCY_LEASE_MS,
-  isReplayable,
+  keepsAnswer,
   normalizeKey,
   principalKey,
   REPLAYED_HEADER,
@@ -49,6 +49,14 @@ const handlesKey = (route: RouteOptions): boolean => {
   }
   return true;
 };
+
+/**
+ * The request's body stopped before its end because the connection went (Node destroys an
+ * incoming message whose socket closes before it is complete). A body the route stopped reading
+ * on purpose (a 413 mid-upload) is incomplete too, but its connection is still there.
+ */
+// `complete` is Node's (an injected request has none, and is never cut short).
+const bodyCutShort = (request: FastifyRequest): boolean => request.raw.complete === false && (request.raw.destroyed || request.raw.socket?.destroyed === true);
 
 const bodyOf = (request: FastifyRequest) => {
   const contentType = request.headers['content-type'];
@@ -106,7 +114,7 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
     try {
       const status = reply.statusCode;
       const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : payload == null ? Buffer.alloc(0) : undefined;
-      if (!isReplayable(status) || body === undefined) {
+      if (!keepsAnswer({ status, bodyCutShort: bodyCutShort(request) }) || body === undefined) {
         if (body === undefined) request.log.warn({ idempotencyKey: key.id }, 'a streamed answer cannot be replayed; its idempotency key is released');
         await store.release(key);
         return payload;
