@@ -4,9 +4,10 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
-import { envSchema, lazily, loadConfig } from '@tss/service-kit';
+import { envSchema, lazily, loadConfig, systemClock } from '@tss/service-kit';
 import { sitePartnerOf } from '../domain/site-client';
 import { clientAddress, parseTrustProxy, TrustProxySetting, type ProxyTrust } from './client-address';
+import { snapshotRateLimitStore } from './rate-limit-store';
 import { bodyTooLarge } from './raw-body';
 import { isMultipartForm, isUpload } from './upload-routes';
 
@@ -130,7 +131,9 @@ export const installEdgeProtection = async (app: FastifyInstance, config: EdgeCo
     allowList: (request) => UNLIMITED_PATHS.has(request.url.split('?')[0]),
     // RateLimit-Limit/-Remaining/-Reset (IETF draft) instead of X-RateLimit-*, and Retry-After on 429.
     enableDraftSpec: true,
-    ...(redis ? { redis, nameSpace: 'tss:rate-limit:', skipOnError: true } : {}),
+    // Without Redis, counters of this process; each request reads its own count (rate-limit-store.ts).
+    // Rate windows are wall-clock time at the edge, as the library's own store kept them.
+    ...(redis ? { redis, nameSpace: 'tss:rate-limit:', skipOnError: true } : { store: snapshotRateLimitStore(systemClock) }),
     onExceeded: (request, key) => request.log.info({ rateLimitKey: key }, 'rate limit exceeded'),
     errorResponseBuilder: (_request, context) =>
       new RateLimitExceeded(`More than ${context.max} requests in the window; retry in ${context.after}.`),
