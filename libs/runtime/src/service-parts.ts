@@ -48,8 +48,11 @@ export interface ComposedService<Extra> {
   parts: readonly ServicePart<TProperties, Extra>[];
   /** Deps the parts share beyond the service's (hook lists one part fills and another reads). */
   extraDeps?: () => Extra;
-  /** Keys on every POST (docs/adr/0028); adds the table it needs. */
-  idempotency?: boolean;
+  /**
+   * Keys on every POST (docs/adr/0028): `true` adds the table with its first migration; a service
+   * that took keys later gives its own migration of it (`idempotencyMigration(schema, timestamp)`).
+   */
+  idempotency?: boolean | (new () => MigrationInterface);
   /** JSON schemas every part's routes may `$ref`. */
   sharedSchemas?: readonly TSchema[];
 }
@@ -86,7 +89,7 @@ export const composeService = <Extra = object>(spec: ComposedService<Extra>): Se
   const { parts, schema } = spec;
   const sorted = [
     ...timersMigrations(schema),
-    ...(spec.idempotency ? [idempotencyMigration(schema)] : []),
+    ...(spec.idempotency === true ? [idempotencyMigration(schema)] : spec.idempotency ? [spec.idempotency] : []),
     ...parts.flatMap((p) => p.migrations ?? []),
   ].sort((a, b) => migrationTimestamp(a) - migrationTimestamp(b));
   return {
@@ -97,6 +100,8 @@ export const composeService = <Extra = object>(spec: ComposedService<Extra>): Se
     configProblems: (config) => parts.flatMap((p) => p.configProblems?.(config as never) ?? []),
     entities: parts.flatMap((p) => p.entities ?? []),
     migrations: [...messagingMigrations(schema), ...sorted],
+    // Said outright, so a table migration that is not idempotencyMigration's stops start-up (with-idempotency.ts).
+    ...(spec.idempotency ? { idempotency: true } : {}),
     build: (serviceDeps) => {
       const timers = new TimerStore({ schema, clock: serviceDeps.clock });
       const deps = { ...serviceDeps, timers, ...(spec.extraDeps?.() ?? {}) };

@@ -1,8 +1,9 @@
 import {
   fingerprintOf,
+  fateOfAnswer,
   isReplayable,
-  keepsAnswer,
   keyRecordId,
+  marksNoStore,
   normalizeKey,
   principalKey,
   replayableHeaders,
@@ -70,10 +71,26 @@ describe('Idempotency-Key rules (IETF draft, docs/adr/0028)', () => {
   });
 
   it('a refusal of a body cut short is not kept (the retry sends it whole); a success is, whatever became of the body', () => {
-    expect([400, 404, 413].map((status) => keepsAnswer({ status, bodyCutShort: true }))).toEqual([false, false, false]);
-    expect([200, 201, 204].map((status) => keepsAnswer({ status, bodyCutShort: true }))).toEqual([true, true, true]);
-    expect([201, 400].map((status) => keepsAnswer({ status, bodyCutShort: false }))).toEqual([true, true]);
-    expect(keepsAnswer({ status: 503, bodyCutShort: false })).toBe(false);
+    const fate = (status: number, bodyCutShort: boolean) => fateOfAnswer({ status, bodyCutShort, noStore: false });
+    expect([400, 404, 413].map((status) => fate(status, true))).toEqual(['release', 'release', 'release']);
+    expect([200, 201, 204].map((status) => fate(status, true))).toEqual(['keep', 'keep', 'keep']);
+    expect([201, 400].map((status) => fate(status, false))).toEqual(['keep', 'keep']);
+    expect(fate(503, false)).toBe('release');
+  });
+
+  it('a success marked no-store (a secret shown once) is withheld; a refusal so marked is not kept; a 5xx is released', () => {
+    const fate = (status: number) => fateOfAnswer({ status, bodyCutShort: false, noStore: true });
+    expect([200, 201].map(fate)).toEqual(['withhold', 'withhold']);
+    expect([404, 409].map(fate)).toEqual(['release', 'release']);
+    expect(fate(500)).toBe('release');
+  });
+
+  it('no-store is found among the Cache-Control directives, in any case, in one field or several', () => {
+    expect(marksNoStore('no-store')).toBe(true);
+    expect(marksNoStore('private, No-Store')).toBe(true);
+    expect(marksNoStore(['max-age=0', 'no-store'])).toBe(true);
+    expect(marksNoStore('no-cache, max-age=60')).toBe(false);
+    expect(marksNoStore(undefined)).toBe(false);
   });
 
   it('a replay repeats the representation headers, not the request id or cookies', () => {

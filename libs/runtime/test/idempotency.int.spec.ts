@@ -15,7 +15,7 @@ const Thing = Type.Object({ id: Type.Integer(), name: Type.String() });
 const ThingBody = Type.Object({ name: Type.String({ minLength: 1 }), wait: Type.Optional(Type.Boolean()), tags: Type.Optional(Type.Array(Type.String())) }, { examples: [{ name: 'a thing' }] });
 
 /** What the routes did: a replay must not add to these. */
-const runs = { things: 0, notes: 0, slow: 0, flaky: 0, exempt: 0, uploads: 0 };
+const runs = { things: 0, notes: 0, slow: 0, flaky: 0, exempt: 0, uploads: 0, secrets: 0 };
 let gate: { promise: Promise<void>; open: () => void };
 const newGate = () => {
   let open!: () => void;
@@ -66,6 +66,11 @@ const thingRoutes = async (app: FastifyInstance) => {
     }
     runs.uploads += 1;
     return reply.code(201).send({ id: runs.uploads, name: `${bytes} bytes` });
+  });
+  // A secret shown once, as the gateway's new API clients and notification's webhook endpoints are.
+  app.post('/v1/secrets', { schema: schema('createSecret', { response: { 201: Type.Object({ id: Type.Integer(), secret: Type.String() }) } }), config: { access: CALLERS } }, async (_request, reply) => {
+    runs.secrets += 1;
+    return reply.code(201).header('cache-control', 'no-store').header('location', `/v1/secrets/${runs.secrets}`).send({ id: runs.secrets, secret: `s3cr3t-${runs.secrets}` });
   });
   app.get('/v1/things', { schema: { tags: ['things'], operationId: 'listThings', summary: 'list', response: { 200: Type.Array(Thing) } }, config: { access: CALLERS } }, async () => []);
 };
@@ -251,6 +256,25 @@ describe('Idempotency-Key on every POST of a service that enables it (IETF draft
     expect(runs.slow).toBe(1);
   });
 
+  it('an answer that shows a secret once (no-store) is not kept: the retry runs nothing and gets a 409 with the first Location', async () => {
+    const first = await post('/v1/secrets', 'k-secret', { name: 'mine' });
+    const retry = await post('/v1/secrets', 'k-secret', { name: 'mine' });
+    const other = await post('/v1/secrets', 'k-secret', { name: 'mine' }, partnerToken('p-other'));
+    const [stored] = await sut.query<{ body: string }>(`SELECT convert_from(response_body, 'UTF8') AS body FROM ${SCHEMA}.idempotency_keys WHERE key = 'k-secret' AND principal = 'partner:p-acme'`);
+
+    expect(first.status).toBe(201);
+    expect(first.body.secret).toBe('s3cr3t-1');
+    expect(retry.status).toBe(409);
+    expect(retry.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(retry.body).toMatchObject({ status: 409, type: 'https://tss.dev/problems/idempotency-answer-withheld', instance: '/v1/secrets' });
+    expect(retry.headers.location).toBe('/v1/secrets/1');
+    expect(JSON.stringify(retry.body)).not.toContain('s3cr3t');
+    expect(stored.body).not.toContain('s3cr3t');
+    // Another caller's key is another request: it gets a secret of its own.
+    expect([other.status, other.body.secret]).toEqual([201, 's3cr3t-2']);
+    expect(runs.secrets).toBe(2);
+  });
+
   it('two partners, a partner and its requester, and staff use one key independently', async () => {
     const callers = [
       partnerToken('p-one'),
@@ -357,5 +381,14 @@ describe('Idempotency-Key on every POST of a service that enables it (IETF draft
     expect(() => enablesIdempotency({ ...thingsService, migrations: messagingMigrations(SCHEMA), idempotency: true })).toThrow(/list no idempotencyMigration/);
     expect(enablesIdempotency({ ...thingsService, idempotency: false })).toBe(false);
     expect(enablesIdempotency(thingsService)).toBe(true);
+  });
+
+  it('a service that takes keys later names the table’s migration by its own, later timestamp', () => {
+    const later = idempotencyMigration(SCHEMA, 1765500700000);
+
+    expect(later.name).toBe('IdempotencyKeys1765500700000');
+    expect(new later().name).toBe('IdempotencyKeys1765500700000');
+    expect(enablesIdempotency({ ...thingsService, migrations: [...messagingMigrations(SCHEMA), later], idempotency: true })).toBe(true);
+    expect(() => idempotencyMigration(SCHEMA, 17655)).toThrow(/13-digit/);
   });
 });

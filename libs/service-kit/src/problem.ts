@@ -58,6 +58,11 @@ export const FAILURES = {
   conflict: { status: 409, slug: 'conflict', title: 'Conflict' },
   /** IETF Idempotency-Key draft: a retry while the first request with the key is still being processed. */
   idempotency_in_flight: { status: 409, slug: 'idempotency-in-flight', title: 'Conflict' },
+  /**
+   * The first request with the key succeeded, but its answer showed a secret once (Cache-Control:
+   * no-store) and was not kept, so it cannot be replayed (docs/adr/0028).
+   */
+  idempotency_answer_withheld: { status: 409, slug: 'idempotency-answer-withheld', title: 'Conflict' },
   /** IETF Idempotency-Key draft: the key was used with a different request. */
   idempotency_mismatch: { status: 422, slug: 'idempotency-key-reused', title: 'Unprocessable Content' },
   /** A state change the ticket's status does not allow; the problem names the allowed ones. */

@@ -9,6 +9,7 @@ import { ClientRevocation1764201600000 } from './store/migrations/1764201600000-
 import { KeyPublicationAndWrapping1764806400000 } from './store/migrations/1764806400000-key-publication-and-wrapping';
 import { SupportSite1765300300000 } from './store/migrations/1765300300000-support-site';
 import { SiteLinkRevocationPerTicket1765400000000 } from './store/migrations/1765400000000-site-link-revocation-per-ticket';
+import { IdempotencyKeys1765500700000 } from './store/migrations/1765500700000-idempotency-keys';
 import { GatewayEnv, upstreamUrlSetting } from './gateway.config';
 import { onTicketCreated } from './events/on-ticket-created.handler';
 import { siteLinkRoutes } from './http/site-link.routes';
@@ -43,7 +44,17 @@ export const gatewayService = defineService({
   description: "Authentication (OAuth 2.0 client credentials, JWKS), partners and their API clients, and the requester's support site.",
   schema: GATEWAY_SCHEMA,
   entities: [SigningKeyEntity, GeneratedMasterKeyEntity, PartnerEntity, ApiClientEntity],
-  migrations: [...messagingMigrations(GATEWAY_SCHEMA), CreateGatewayTables1764115600000, ClientRevocation1764201600000, KeyPublicationAndWrapping1764806400000, SupportSite1765300300000, SiteLinkRevocationPerTicket1765400000000],
+  migrations: [
+    ...messagingMigrations(GATEWAY_SCHEMA),
+    CreateGatewayTables1764115600000,
+    ClientRevocation1764201600000,
+    KeyPublicationAndWrapping1764806400000,
+    SupportSite1765300300000,
+    SiteLinkRevocationPerTicket1765400000000,
+    IdempotencyKeys1765500700000,
+  ],
+  // Idempotency-Key on every POST behind a token (docs/adr/0028): partners, API clients, key rotation.
+  idempotency: true,
   config: GatewayEnv,
   configProblems: (config) => {
     try {

@@ -105,15 +105,33 @@ export interface AnswerCircumstances {
   status: number;
   /** The request's body never arrived whole: its client went away (closed, reset) before the last byte. */
   bodyCutShort: boolean;
+  /** The answer says `Cache-Control: no-store` (a secret shown once: a client secret, a webhook signing secret). */
+  noStore: boolean;
 }
 
 /**
- * Whether the answer is kept for the key's retries, or the key freed so a retry runs afresh.
+ * What becomes of a held key once its answer is known (docs/adr/0028):
+ * - `keep`: the answer is stored and replayed to the key's retries;
+ * - `withhold`: a success whose answer must not be stored: the key is kept, so a retry runs
+ *   nothing, but it gets a 409 naming where the first one's resource is instead of the answer;
+ * - `release`: the key is freed and a retry runs afresh.
  * A refusal of a body cut short (a multipart upload whose client timed out) answers bytes that
- * never arrived, not the request the client will send again: kept, it would refuse every
- * complete retry for 24 h. A success is kept even then: its effect happened (docs/adr/0028).
+ * never arrived, not the request the client will send again: kept, it would refuse every complete
+ * retry for 24 h. A success is kept even then: its effect happened.
  */
-export const keepsAnswer = ({ status, bodyCutShort }: AnswerCircumstances): boolean => isReplayable(status) && !(bodyCutShort && status >= 400);
+export const fateOfAnswer = ({ status, bodyCutShort, noStore }: AnswerCircumstances): 'keep' | 'withhold' | 'release' => {
+  if (!isReplayable(status) || (bodyCutShort && status >= 400)) return 'release';
+  // RFC 9111: no-store forbids keeping any part of the response; our key table is such a store.
+  if (noStore) return status < 400 ? 'withhold' : 'release';
+  return 'keep';
+};
+
+/** Whether a Cache-Control field value (or values) carries the `no-store` directive (RFC 9111 §5.2.2.5). */
+export const marksNoStore = (cacheControl: unknown): boolean =>
+  (Array.isArray(cacheControl) ? cacheControl : [cacheControl])
+    .filter((value): value is string => typeof value === 'string')
+    .flatMap((value) => value.split(','))
+    .some((directive) => directive.split('=')[0].trim().toLowerCase() === 'no-store');
 
 /** The headers of a response a replay repeats, as stored. */
 export const replayableHeaders = (headers: Readonly<Record<string, unknown>>): Record<string, string> =>

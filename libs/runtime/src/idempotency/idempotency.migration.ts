@@ -13,11 +13,20 @@ export const IDEMPOTENCY_MIGRATION = Symbol.for('tss.idempotency-migration');
  * how long a crashed worker holds the key), then `done` with the response to replay. Rows live
  * until `expires_at` (24 h after the first request); the prune reads the index on it.
  */
-export const idempotencyMigration = (schema: string): MigrationClass => {
+/** The timestamp of the table's migration in the services that had keys from the start. */
+const FIRST_IDEMPOTENCY_MIGRATION_AT = 1765000400000;
+
+/**
+ * `migratedAt` names the migration `IdempotencyKeys<migratedAt>`: a service that takes keys later
+ * (gateway, notification) gives the timestamp of its own migration file, later than its others.
+ */
+export const idempotencyMigration = (schema: string, migratedAt = FIRST_IDEMPOTENCY_MIGRATION_AT): MigrationClass => {
   const s = assertSchemaName(schema);
-  return class IdempotencyKeys1765000400000 implements MigrationInterface {
+  if (!/^\d{13}$/.test(String(migratedAt))) throw new Error(`idempotencyMigration: ${migratedAt} is not a 13-digit timestamp`);
+  const migrationName = `IdempotencyKeys${migratedAt}`;
+  const migration = class implements MigrationInterface {
     static readonly [IDEMPOTENCY_MIGRATION] = true;
-    name = 'IdempotencyKeys1765000400000';
+    name = migrationName;
 
     async up(queryRunner: QueryRunner): Promise<void> {
       await queryRunner.query(`
@@ -45,4 +54,7 @@ export const idempotencyMigration = (schema: string): MigrationClass => {
       await queryRunner.query(`DROP TABLE "${s}".idempotency_keys`);
     }
   };
+  // The class's own name orders it among the service's migrations (composeService) as TypeORM's `name` does.
+  Object.defineProperty(migration, 'name', { value: migrationName });
+  return migration;
 };

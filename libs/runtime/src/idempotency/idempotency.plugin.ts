@@ -1,18 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
-import { declareIdempotencyKey, sendFailure, type Clock } from '@tss/service-kit';
+import { declareIdempotencyKey, PROBLEM_CONTENT_TYPE, problemFor, sendFailure, type Clock } from '@tss/service-kit';
 import {
+  fateOfAnswer,
   fingerprintOf,
   IDEMPOTENCY_KEY_RETENTION_MS,
   IDEMPOTENCY_LEASE_MS,
-  keepsAnswer,
+  marksNoStore,
   normalizeKey,
   principalKey,
   REPLAYED_HEADER,
   replayableHeaders,
   verdictFor,
 } from './idempotency-rules';
-import type { HeldKey, IdempotencyStore, TakenKey } from './idempotency.store';
+import type { HeldKey, IdempotencyStore, StoredResponse, TakenKey } from './idempotency.store';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -114,18 +115,39 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
     try {
       const status = reply.statusCode;
       const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : payload == null ? Buffer.alloc(0) : undefined;
-      if (!keepsAnswer({ status, bodyCutShort: bodyCutShort(request) }) || body === undefined) {
+      const fate = fateOfAnswer({ status, bodyCutShort: bodyCutShort(request), noStore: marksNoStore(reply.getHeader('cache-control')) });
+      if (fate === 'release' || body === undefined) {
         if (body === undefined) request.log.warn({ idempotencyKey: key.id }, 'a streamed answer cannot be replayed; its idempotency key is released');
         await store.release(key);
         return payload;
       }
-      const kept = await store.complete(key, { status, headers: replayableHeaders(reply.getHeaders()), body }, clock.now());
+      const answer = fate === 'withhold' ? withheldAnswer(request, status, reply.getHeader('location')) : { status, headers: replayableHeaders(reply.getHeaders()), body };
+      const kept = await store.complete(key, answer, clock.now());
       if (!kept) request.log.warn({ idempotencyKey: key.id }, 'idempotency key was taken over before its answer was stored');
     } catch (error) {
       logger.error({ err: error, idempotencyKey: key.id }, 'could not store the answer of an idempotent request');
     }
     return payload;
   });
+};
+
+/**
+ * What the key keeps of a success whose answer shows a secret once: not the answer, which only its
+ * first client may ever see, but a 409 saying so, with the first answer's Location (where the
+ * created client or endpoint is), so the retry knows the request was done and runs nothing.
+ */
+const withheldAnswer = (request: FastifyRequest, status: number, location: unknown): StoredResponse => {
+  const problem = problemFor({
+    kind: 'idempotency_answer_withheld',
+    detail:
+      `The first request with this Idempotency-Key succeeded (${status}). Its answer was marked Cache-Control: no-store (it may show ` +
+      'a secret once) and is not kept. What it made is at Location, if there is one: rotate its secret if the answer was lost. A new request needs a new key.',
+  });
+  return {
+    status: problem.status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...(typeof location === 'string' ? { location } : {}) },
+    body: Buffer.from(JSON.stringify({ ...problem, instance: request.url })),
+  };
 };
 
 const answerTaken = (reply: FastifyReply, taken: TakenKey, fingerprint: string | null, now: Date): FastifyReply => {

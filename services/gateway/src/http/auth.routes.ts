@@ -127,7 +127,8 @@ export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstan
   app.post(
     '/v1/auth/requester-token',
     {
-      config: { access: { kinds: ['partner'], scopes: ['requesters:tokens'] } },
+      // A token stored nowhere: each try mints another, harmless, and its answer must not be kept (docs/adr/0028).
+      config: { access: { kinds: ['partner'], scopes: ['requesters:tokens'] }, idempotency: false },
       schema: {
         tags: ['auth'],
         operationId: 'issueRequesterToken',

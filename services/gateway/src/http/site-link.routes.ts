@@ -46,7 +46,9 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
         response: { 201: Type.Ref('SiteLink'), ...failureResponses('bad_request', 'not_found', 'conflict', 'unprocessable') },
       },
       // The 409 (the site has not heard of the ticket yet) says when to try again.
-      config: { access: MANAGE_LINKS, responseHeaders: { 409: ['Retry-After'] } },
+      // A link is a signed token stored nowhere: each try mints another, and its URL (the Location) is a
+      // bearer credential no key table may keep (docs/adr/0028).
+      config: { access: MANAGE_LINKS, responseHeaders: { 409: ['Retry-After'] }, idempotency: false },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'staff');

@@ -102,7 +102,8 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
     },
     async (request, reply) => {
       const result = await tx((m) => endpoints.createEndpoint(m, ownerOf(request), request.body, deps.checkUrl, deps.secrets, deps.clock.now()));
-      if (result.ok) reply.header('location', `/v1/webhooks/endpoints/${result.value.id}`);
+      // no-store: the secret is shown once; no cache, nor the Idempotency-Key table, keeps it (docs/adr/0028).
+      if (result.ok) reply.header('location', `/v1/webhooks/endpoints/${result.value.id}`).header('cache-control', 'no-store');
       return answer(reply, result, 201, (e) => ({ ...endpointView(e), secret: e.plainSecret }));
     },
   );
@@ -170,11 +171,11 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
       },
       config: { access: MANAGE },
     },
-    async (request, reply) =>
-      answer(reply, await tx((m) => endpoints.rotateSecret(m, ownerOf(request), request.params.id, deps.secrets, deps.clock.now())), 200, (e) => ({
-        secret: e.plainSecret,
-        previousSecretExpiresAt: (e.previousSecretExpiresAt ?? e.updatedAt).toISOString(),
-      })),
+    async (request, reply) => {
+      const result = await tx((m) => endpoints.rotateSecret(m, ownerOf(request), request.params.id, deps.secrets, deps.clock.now()));
+      if (result.ok) reply.header('cache-control', 'no-store'); // the new secret is shown once
+      return answer(reply, result, 200, (e) => ({ secret: e.plainSecret, previousSecretExpiresAt: (e.previousSecretExpiresAt ?? e.updatedAt).toISOString() }));
+    },
   );
 
   app.get(
