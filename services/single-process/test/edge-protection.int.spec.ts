@@ -229,6 +229,39 @@ describe('edge protection, single-process mode: the support site’s requesters 
     expect(bobs.status).toBe(200);
     expect(bobs.headers['content-type']).toContain('text/html');
   });
+
+  it("one visitor posting a partner's public form again and again spends their own budget: another visitor still files theirs", async () => {
+    const admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
+    const acme = await client.partner(admin, 'Acme Public Form');
+    await client.http().patch(`/v1/partners/${acme.partnerId}`).auth(admin, { type: 'bearer' }).send({ siteEnabled: true }).expect(200);
+    const action = `/support/new?partner=${acme.partnerId}`;
+    const formFor = async (address: string) => {
+      const form = await client.http().get(action).set('x-forwarded-for', address);
+      expect(form.status).toBe(200);
+      const cookie = ([] as string[]).concat(form.headers['set-cookie'] ?? [])[0].split(';')[0];
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+      return { cookie, csrf };
+    };
+    const post = (address: string, form: { cookie: string; csrf: string }, description: string) =>
+      client.http().post(action).set('x-forwarded-for', address).set('cookie', form.cookie).type('form').send({ _csrf: form.csrf, product: 'reader', productVersion: '1.0', description });
+
+    // The flooder reuses one rendered form from another address: each post files a request until their own address is spent.
+    const flooder = await formFor('198.51.100.30');
+    const answers: { status: number; type: string; text: string; retryAfter?: string }[] = [];
+    for (let n = 0; n <= SITE_LIMIT && answers.every((a) => a.status === 201); n += 1) {
+      const posted = await post('198.51.100.31', flooder, `Flood ${n}`);
+      answers.push({ status: posted.status, type: posted.headers['content-type'] as string, text: posted.text, retryAfter: posted.headers['retry-after'] as string | undefined });
+    }
+    const last = answers[answers.length - 1];
+    expect(answers.length).toBe(SITE_LIMIT + 1);
+    expect(last).toMatchObject({ status: 429, type: expect.stringContaining('text/html'), retryAfter: expect.stringMatching(/^\d+$/) });
+    expect(last.text).toContain('Too many requests');
+
+    const visitor = await formFor('198.51.100.32');
+    const filed = await post('198.51.100.32', visitor, 'My own request.');
+    expect(filed.status).toBe(201);
+    expect(filed.text).toMatch(/<strong class="reference">TSS-/);
+  });
 });
 
 describe('edge protection, single-process mode: CORS for configured origins', () => {

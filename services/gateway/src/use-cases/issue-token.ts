@@ -98,14 +98,21 @@ export const issueRequesterToken = async (
 /**
  * A token the support site acts with inside the gateway (never handed out): for a requester of a
  * link, or for the partner whose public form files a request. Its client is the partner's site
- * client (domain/site-client.ts), checked against the partner's site token version.
+ * client (domain/site-client.ts), checked against the partner's site token version. A form's token
+ * names the visitor who posted it as its subject (`visitor-address:<digest>`), so the edge gives each
+ * visitor a budget of their own (docs/adr/0011 addendum).
  */
 export const issueSiteToken = async (
   deps: { keys: KeyRing; clock: Clock; settings: TokenSettings },
-  input: { partnerId: string; siteTokenVersion: number; requester?: string },
+  input: { partnerId: string; siteTokenVersion: number; requester?: string; visitor?: string },
 ): Promise<string> =>
   signAccessToken(deps.keys, deps.settings, deps.clock, {
-    sub: input.requester !== undefined ? `requester:${input.partnerId}:${input.requester}` : siteClientId(input.partnerId),
+    sub:
+      input.requester !== undefined
+        ? `requester:${input.partnerId}:${input.requester}`
+        : input.visitor !== undefined
+          ? `visitor-address:${input.visitor}`
+          : siteClientId(input.partnerId),
     kind: input.requester !== undefined ? 'requester' : 'partner',
     client_id: siteClientId(input.partnerId),
     partner_id: input.partnerId,

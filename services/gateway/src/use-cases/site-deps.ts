@@ -32,6 +32,12 @@ const FAILURE_OF_STATUS: Readonly<Record<number, Failure['kind']>> = {
   429: 'rate_limited',
 };
 
+/** How long intake's 429 asks the caller to wait (RFC 9110 Retry-After, delay-seconds); a minute when it does not say. */
+const retryAfterSecondsOf = (response: IntakeResponse): number => {
+  const seconds = Number(response.headers['retry-after']);
+  return Number.isInteger(seconds) && seconds > 0 ? seconds : 60;
+};
+
 /**
  * Intake's answer as a value: its JSON when it is one of `expected`, its problem as a failure of the
  * same kind when it refused (4xx). Anything else (5xx, a redirect) is an infrastructure failure: thrown.
@@ -39,6 +45,7 @@ const FAILURE_OF_STATUS: Readonly<Record<number, Failure['kind']>> = {
 export const intakeResult = <T>(response: IntakeResponse, ...expected: number[]): Result<T, Failure> => {
   if (expected.includes(response.status)) return ok(jsonOf<T>(response));
   const kind = FAILURE_OF_STATUS[response.status];
+  if (kind === 'rate_limited') return err({ kind, detail: problemDetailOf(response), extensions: { retryAfterSeconds: retryAfterSecondsOf(response) } });
   if (kind) return err({ kind, detail: problemDetailOf(response) });
   throw new Error(`ticket-intake answered ${response.status}: ${response.body.toString('utf8').slice(0, 300)}`);
 };

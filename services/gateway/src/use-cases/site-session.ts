@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { err, ok, type Result, type SiteLinkGrant } from '@tss/service-kit';
 import { PartnerEntity } from '../store/gateway.entities';
 import { siteLinkRevocationStore } from '../store/site-link-revocation.store';
@@ -35,8 +36,22 @@ export const openSiteLink = async (deps: SiteDeps, token: string): Promise<Resul
   return ok({ grant, requesterToken });
 };
 
-/** The partner whose public form is open (`siteEnabled`), and a partner token to file with; undefined when it is not. */
-export const openPartnerSite = async (deps: SiteDeps, partnerId: string | undefined): Promise<{ partnerId: string; name: string; partnerToken: () => Promise<string> } | undefined> => {
+/**
+ * Who posts a public form, as the edge's rate limit tells callers apart: their address, digested so
+ * that it is not carried in a token or a log line as it is.
+ */
+const visitorOf = (address: string): string => createHash('sha256').update(`tss/site/visitor-address/v1:${address}`).digest('base64url').slice(0, 22);
+
+/**
+ * The partner whose public form is open (`siteEnabled`), and a partner token to file with for the
+ * visitor at `visitorAddress` (each visitor has a rate budget of their own: docs/adr/0011 addendum);
+ * undefined when it is not open.
+ */
+export const openPartnerSite = async (
+  deps: SiteDeps,
+  partnerId: string | undefined,
+  visitorAddress: string,
+): Promise<{ partnerId: string; name: string; partnerToken: () => Promise<string> } | undefined> => {
   const id = partnerId?.toLowerCase();
   if (!id || !UUID.test(id)) return undefined;
   const partner = await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id, active: true, siteEnabled: true });
@@ -44,6 +59,7 @@ export const openPartnerSite = async (deps: SiteDeps, partnerId: string | undefi
   return {
     partnerId: partner.id,
     name: partner.name,
-    partnerToken: () => issueSiteToken({ keys: deps.keys, clock: deps.clock, settings: deps.tokenSettings }, { partnerId: partner.id, siteTokenVersion: partner.siteTokenVersion }),
+    partnerToken: () =>
+      issueSiteToken({ keys: deps.keys, clock: deps.clock, settings: deps.tokenSettings }, { partnerId: partner.id, siteTokenVersion: partner.siteTokenVersion, visitor: visitorOf(visitorAddress) }),
   };
 };

@@ -41,6 +41,11 @@ describe('services mode: the support site calls intake over HTTP as the requeste
     [`GET /v1/tickets/${TICKET_ID}/attachments`]: { items: [] },
     [`POST /v1/tickets/${TICKET_ID}/messages`]: { message: {}, ticket: {}, notes: [] },
   };
+  /** Answers other than 200/201 JSON: status, headers and body by `METHOD path`. */
+  const refusals: Record<string, { status: number; headers: Record<string, string>; body: unknown }> = {
+    // The edge in front of intake spent the caller's budget (docs/adr/0011).
+    'POST /v1/tickets': { status: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': '17' }, body: { type: 'https://tss.dev/problems/rate-limited', title: 'Too Many Requests', status: 429 } },
+  };
 
   beforeAll(async () => {
     upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -49,6 +54,8 @@ describe('services mode: the support site calls intake over HTTP as the requeste
       req.on('end', () => {
         const key = `${req.method} ${req.url}`;
         received.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization ?? '', body: Buffer.concat(chunks).toString() });
+        const refusal = refusals[key];
+        if (refusal) return void res.writeHead(refusal.status, refusal.headers).end(JSON.stringify(refusal.body));
         const answer = answers[key];
         res.writeHead(answer ? (req.method === 'POST' ? 201 : 200) : 404, { 'content-type': 'application/json' }).end(JSON.stringify(answer ?? { title: 'Not Found', status: 404 }));
       });
@@ -91,5 +98,20 @@ describe('services mode: the support site calls intake over HTTP as the requeste
     expect(posted.status).toBe(303);
     const reply = received.find((r) => r.method === 'POST');
     expect(reply).toMatchObject({ url: `/v1/tickets/${TICKET_ID}/messages`, body: JSON.stringify({ body: 'Thanks, still broken.', channel: 'site' }) });
+  });
+
+  it('the public form answers intake’s 429 with the plain “too many requests” page and its Retry-After, not the form’s error', async () => {
+    const admin = await gateway.token(ADMIN.clientId, ADMIN.clientSecret);
+    await gateway.http().patch(`/v1/partners/${partnerId}`).auth(admin, { type: 'bearer' }).send({ siteEnabled: true }).expect(200);
+    const action = `/support/new?partner=${partnerId}`;
+    const form = await gateway.http().get(action);
+    const cookie = ([] as string[]).concat(form.headers['set-cookie'] ?? [])[0].split(';')[0];
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+    const posted = await gateway.http().post(action).set('cookie', cookie).type('form').send({ _csrf: csrf, product: 'reader', productVersion: '1.0', description: 'Busy.' });
+    expect(posted.status).toBe(429);
+    expect(posted.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(posted.headers['retry-after']).toBe('17');
+    expect(posted.text).toContain('<h1>Too many requests</h1>');
+    expect(posted.text).not.toContain('Support could not accept this');
   });
 });

@@ -8,7 +8,7 @@ import { fileSiteRequest } from '../../use-cases/file-site-request';
 import { openPartnerSite } from '../../use-cases/site-session';
 import { fieldErrorsOf, renderFiledPage, renderNewRequestPage } from './new-request.page';
 import { siteText } from './site-strings';
-import { idempotencyKeyOf, languageOf, sendPlainPage, type SitePageContext } from './site-page-context';
+import { idempotencyKeyOf, languageOf, sendFailurePage, sendPlainPage, type SitePageContext } from './site-page-context';
 
 /** The double-submit cookie of the public form (docs/adr/0037): HttpOnly, SameSite=Strict, under /support. */
 export const SITE_FORM_COOKIE = 'tss_site_form';
@@ -38,7 +38,7 @@ export const newRequestRoutes = (context: SitePageContext) => async (fastify: Fa
 
   app.get('/support/new', { ...PAGE, schema: { ...PAGE.schema, querystring: PartnerQuery } }, async (request, reply) => {
     const language = languageOf(request);
-    const site = await openPartnerSite(deps, request.query.partner);
+    const site = await openPartnerSite(deps, request.query.partner, request.ip);
     if (!site) return sendPlainPage(context, reply, 'notFound', language);
     const cookie = formCookie(request, reply);
     return sendPage(
@@ -60,7 +60,7 @@ export const newRequestRoutes = (context: SitePageContext) => async (fastify: Fa
     const form = request.body instanceof PostedForm ? request.body : PostedForm.empty();
     const body = form.fields;
     const language = formLanguage(request, body.language);
-    const site = await openPartnerSite(deps, request.query.partner);
+    const site = await openPartnerSite(deps, request.query.partner, request.ip);
     if (!site) return sendPlainPage(context, reply, 'notFound', language);
     const cookie = readCookie(request.headers.cookie, SITE_FORM_COOKIE);
     if (!cookie || csrf.verify({ form: 'new-request', binding: `cookie:${cookie}` }, body[CSRF_FIELD], deps.clock.now()) !== undefined) {
@@ -85,6 +85,8 @@ export const newRequestRoutes = (context: SitePageContext) => async (fastify: Fa
     if (!filed.ok) {
       if (filed.error.kind === 'form') return showForm(400, fieldErrorsOf(language, filed.error.problems));
       const failure = filed.error.failure;
+      // The visitor's budget is spent: the plain page says so, with when to come back (docs/adr/0011 addendum).
+      if (failure.kind === 'rate_limited') return sendFailurePage(context, reply, failure, language);
       const status = FAILURES[failure.kind].status;
       // Intake's own words are for API clients (field pointers, schema terms): the page says it in its language.
       if (status < 500) request.log.info({ failure }, 'intake refused a site request');

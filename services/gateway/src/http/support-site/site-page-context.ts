@@ -26,6 +26,16 @@ export const sendPlainPage = (context: SitePageContext, reply: FastifyReply, kin
 export const plainPageOf = (failure: Failure): PlainPageKind =>
   failure.kind === 'not_found' || failure.kind === 'bad_request' ? 'notFound' : failure.kind === 'rate_limited' ? 'busy' : 'error';
 
+/**
+ * The plain page for a failure of intake's: a spent rate limit is "Too many requests" (429) with
+ * the Retry-After intake gave (docs/adr/0011 addendum), whatever form was posted.
+ */
+export const sendFailurePage = (context: SitePageContext, reply: FastifyReply, failure: Failure, language: Language): FastifyReply => {
+  const retryAfterSeconds = failure.extensions?.retryAfterSeconds;
+  if (failure.kind === 'rate_limited' && typeof retryAfterSeconds === 'number') reply.header('retry-after', String(retryAfterSeconds));
+  return sendPlainPage(context, reply, plainPageOf(failure), language);
+};
+
 /** An Idempotency-Key for intake from what makes a post the same post: a repeat of one rendered form with the same content. */
 export const idempotencyKeyOf = (...parts: readonly (string | Buffer)[]): string => {
   const hash = createHash('sha256');

@@ -8,7 +8,7 @@ import { downloadOnSite, readTicketPage, reopenOnSite, replyOnSite, type SiteUpl
 import { openSiteLink, type SiteSession } from '../../use-cases/site-session';
 import { renderThreadPage } from './thread.page';
 import { siteText } from './site-strings';
-import { idempotencyKeyOf, languageOf, plainPageOf, sendPlainPage, type SitePageContext } from './site-page-context';
+import { idempotencyKeyOf, languageOf, sendFailurePage, sendPlainPage, type SitePageContext } from './site-page-context';
 
 /**
  * Bounds of what the gateway reads of a reply form; intake's own limits are the rule (P8). A text
@@ -85,7 +85,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
   ) => {
     const language = languageOf(request, session.grant.language);
     const page = await readTicketPage(deps, session);
-    if (!page.ok) return sendPlainPage(context, reply, plainPageOf(page.error), language);
+    if (!page.ok) return sendFailurePage(context, reply, page.error, language);
     const now = deps.clock.now();
     const binding = `link:${session.grant.linkId}`;
     return sendPage(
@@ -200,6 +200,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
     if (!posted.ok) {
       const failure = posted.error;
       if (failure.kind === 'not_found') return sendPlainPage(context, reply, 'notFound', language);
+      if (failure.kind === 'rate_limited') return sendFailurePage(context, reply, failure, language);
       // A refused file is told in intake's words (its type, its size); refused text in the page's.
       const field = replyFieldOf(failure, files.length > 0);
       const message = field === 'text' && FAILURES[failure.kind].status === 400 ? siteText(language, 'notAccepted') : (failure.detail ?? FAILURES[failure.kind].title);
@@ -220,6 +221,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
     if (!reopened.ok) {
       const failure = reopened.error;
       if (failure.kind === 'not_found') return sendPlainPage(context, reply, 'notFound', language);
+      if (failure.kind === 'rate_limited') return sendFailurePage(context, reply, failure, language);
       return showTicket(request, reply, token, session, { status: FAILURES[failure.kind].status, errors: [{ fieldId: 'reason', message: failure.detail ?? FAILURES[failure.kind].title }] });
     }
     const followUp = reopened.value.followUpReference;
