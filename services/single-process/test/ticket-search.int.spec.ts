@@ -75,4 +75,19 @@ describe('ticket list and search through the gateway (issue #9)', () => {
     } while (cursor);
     expect(seen).toEqual([...acmeIds].reverse());
   });
+
+  it('P11: lists the follow-ups of a ticket (linkedTicketId), within the caller’s tenancy', async () => {
+    const first = await file(acme, { subject: 'Not solved in the end' });
+    for (const status of ['resolved', 'closed']) {
+      const read = await client.http().get(`/v1/tickets/${first}`).auth(staff, { type: 'bearer' });
+      await client.http().patch(`/v1/tickets/${first}`).auth(staff, { type: 'bearer' }).set('if-match', read.headers.etag as string).send({ status }).expect(200);
+    }
+    const reopened = await client.http().post(`/v1/tickets/${first}/reopen`).auth(acme.token, { type: 'bearer' }).send({});
+    expect(reopened.status).toBe(201);
+    const followUp = reopened.body.ticket.id as string;
+    expect(await ids(acme.token, `?linkedTicketId=${first}`)).toEqual([followUp]);
+    expect(await ids(staff, `?linkedTicketId=${first}`)).toEqual([followUp]);
+    expect(await ids(rival.token, `?linkedTicketId=${first}`)).toEqual([]);
+    expect((await client.http().get('/v1/tickets?linkedTicketId=not-a-uuid').auth(acme.token, { type: 'bearer' })).status).toBe(400);
+  });
 });

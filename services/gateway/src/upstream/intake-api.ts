@@ -80,12 +80,18 @@ export const sameAppIntake = (app: FastifyInstance, timeoutMs: number): IntakeAp
 /** A JSON answer's body. */
 export const jsonOf = <T>(response: IntakeResponse): T => JSON.parse(response.body.toString('utf8')) as T;
 
+/** A problem+json answer's members (RFC 9457), or none when the body is not a JSON object. */
+export const problemOf = (response: IntakeResponse): Readonly<Record<string, unknown>> => {
+  try {
+    const problem: unknown = jsonOf<unknown>(response);
+    return typeof problem === 'object' && problem !== null && !Array.isArray(problem) ? (problem as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+};
+
 /** The `detail` of a problem+json answer (RFC 9457), for a form's error; undefined when there is none. */
 export const problemDetailOf = (response: IntakeResponse): string | undefined => {
-  try {
-    const problem = jsonOf<{ detail?: unknown; title?: unknown }>(response);
-    return typeof problem.detail === 'string' ? problem.detail : typeof problem.title === 'string' ? problem.title : undefined;
-  } catch {
-    return undefined;
-  }
+  const problem = problemOf(response);
+  return typeof problem.detail === 'string' ? problem.detail : typeof problem.title === 'string' ? problem.title : undefined;
 };

@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
-import { err, ok, type Clock, type Failure, type Result, type SiteLinkKeys, type SiteLinkSettings } from '@tss/service-kit';
+import { err, FAILURES, ok, type Clock, type Failure, type FailureKind, type Result, type SiteLinkKeys, type SiteLinkSettings } from '@tss/service-kit';
 import type { KeyRing } from '../store/key-ring';
-import { jsonOf, problemDetailOf, type IntakeApi, type IntakeResponse } from '../upstream/intake-api';
+import { jsonOf, problemDetailOf, problemOf, type IntakeApi, type IntakeResponse } from '../upstream/intake-api';
 import type { TokenSettings } from './issue-token';
 
 /** What the support site's use cases work with (docs/adr/0037). */
@@ -32,6 +32,19 @@ const FAILURE_OF_STATUS: Readonly<Record<number, Failure['kind']>> = {
   429: 'rate_limited',
 };
 
+const PROBLEM_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance']);
+
+/**
+ * The kind of intake's refusal: the failure whose problem type it names (`idempotency-in-flight`
+ * and `invalid-transition` are 409s the site tells apart), else the one of its status.
+ */
+const kindOf = (problem: Readonly<Record<string, unknown>>, status: number): FailureKind | undefined => {
+  const type = typeof problem.type === 'string' ? problem.type : '';
+  const slug = type.slice(type.lastIndexOf('/') + 1);
+  const named = (Object.keys(FAILURES) as FailureKind[]).find((kind) => FAILURES[kind].slug === slug && FAILURES[kind].status === status);
+  return named ?? FAILURE_OF_STATUS[status];
+};
+
 /** How long intake's 429 asks the caller to wait (RFC 9110 Retry-After, delay-seconds); a minute when it does not say. */
 const retryAfterSecondsOf = (response: IntakeResponse): number => {
   const seconds = Number(response.headers['retry-after']);
@@ -44,8 +57,11 @@ const retryAfterSecondsOf = (response: IntakeResponse): number => {
  */
 export const intakeResult = <T>(response: IntakeResponse, ...expected: number[]): Result<T, Failure> => {
   if (expected.includes(response.status)) return ok(jsonOf<T>(response));
-  const kind = FAILURE_OF_STATUS[response.status];
-  if (kind === 'rate_limited') return err({ kind, detail: problemDetailOf(response), extensions: { retryAfterSeconds: retryAfterSecondsOf(response) } });
-  if (kind) return err({ kind, detail: problemDetailOf(response) });
+  const problem = problemOf(response);
+  const kind = kindOf(problem, response.status);
+  // The problem's extensions (a refused file's name and reason, a limit) let a page word it itself.
+  const extensions = Object.fromEntries(Object.entries(problem).filter(([name]) => !PROBLEM_MEMBERS.has(name)));
+  if (kind === 'rate_limited') return err({ kind, detail: problemDetailOf(response), extensions: { ...extensions, retryAfterSeconds: retryAfterSecondsOf(response) } });
+  if (kind) return err({ kind, detail: problemDetailOf(response), extensions });
   throw new Error(`ticket-intake answered ${response.status}: ${response.body.toString('utf8').slice(0, 300)}`);
 };

@@ -46,8 +46,16 @@ export interface SiteClockView {
   targetMs: number;
 }
 
+/** P11: a ticket filed to follow this one up ("not solved" after its window), as its requester sees it. */
+export interface SiteFollowUp {
+  id: string;
+  reference: string;
+}
+
 export interface TicketPage {
   ticket: SiteTicketView;
+  /** The requester's follow-ups of a resolved or closed ticket, newest first: "not solved" files no other. */
+  followUps: readonly SiteFollowUp[];
   thread: SiteThreadView;
   attachments: ReadonlyMap<string, SiteAttachmentView>;
   /** The ticket's response clocks, oldest first; absent when sla-timer could not say (the page then names the level only). */
@@ -75,12 +83,15 @@ export const readTicketPage = async (deps: SiteDeps, session: SiteSession): Prom
   const [ticketAnswer, threadAnswer, attachmentsAnswer, clocks] = await Promise.all([get(), get('/thread'), get('/attachments'), clocksOf()]);
   const ticket = intakeResult<SiteTicketView>(ticketAnswer, 200);
   if (!ticket.ok) return ticket;
+  const followUps = REOPENABLE.has(ticket.value.status) ? await followUpsOnSite(deps, session) : ok([]);
+  if (!followUps.ok) return followUps;
   const thread = intakeResult<SiteThreadView>(threadAnswer, 200);
   if (!thread.ok) return thread;
   const attachments = intakeResult<{ items: SiteAttachmentView[] }>(attachmentsAnswer, 200);
   if (!attachments.ok) return attachments;
   return ok({
     ticket: ticket.value,
+    followUps: followUps.value,
     // Intake shows requesters no internal notes; the site keeps to public ones whatever it is sent.
     thread: { ...thread.value, items: thread.value.items.filter((m) => m.visibility === 'public') },
     attachments: new Map(attachments.value.items.map((a) => [a.id, a])),
@@ -104,12 +115,40 @@ export const replyOnSite = async (deps: SiteDeps, session: SiteSession, reply: {
   return posted.ok ? ok(undefined) : posted;
 };
 
-/** "My problem is not solved" (P11): intake reopens the ticket (the reason is the requester's message on the thread), or files a linked one after the window. */
-export const reopenOnSite = async (deps: SiteDeps, session: SiteSession, reason: string | undefined): Promise<Result<{ followUpReference?: string }, Failure>> => {
-  const answer = await deps.intake.call({ method: 'POST', path: ticketPath(session, '/reopen'), token: session.requesterToken, json: { ...(reason ? { reason } : {}), channel: 'site' } });
-  const reopened = intakeResult<{ ticket: { reference: string }; followUp: boolean }>(answer, 200, 201);
+/** Statuses in which the requester may say the problem is not solved (P11). */
+export const REOPENABLE: ReadonlySet<TicketStatus> = new Set(['resolved', 'closed']);
+
+/** P11: the link's ticket's follow-ups its requester can see (intake lists a requester their own tickets), newest first. */
+export const followUpsOnSite = async (deps: SiteDeps, session: SiteSession): Promise<Result<SiteFollowUp[], Failure>> => {
+  const answer = await deps.intake.call({ method: 'GET', path: `/v1/tickets?linkedTicketId=${session.grant.ticketId}&limit=10`, token: session.requesterToken });
+  const listed = intakeResult<{ items: SiteFollowUp[] }>(answer, 200);
+  return listed.ok ? ok(listed.value.items.map((t) => ({ id: t.id, reference: t.reference }))) : listed;
+};
+
+/**
+ * "My problem is not solved" (P11): intake reopens the ticket (the reason is the requester's
+ * message on the thread), or files a linked one after the window. One form reopens or files once:
+ * its Idempotency-Key makes a repeat (a double click, a reload) intake's first answer, and a ticket
+ * that has a follow-up already gets no other: its newest one is the answer.
+ */
+export const reopenOnSite = async (
+  deps: SiteDeps,
+  session: SiteSession,
+  input: { reason?: string; idempotencyKey: string },
+): Promise<Result<{ followUp?: SiteFollowUp }, Failure>> => {
+  const earlier = await followUpsOnSite(deps, session);
+  if (!earlier.ok) return earlier;
+  if (earlier.value.length > 0) return ok({ followUp: earlier.value[0] });
+  const answer = await deps.intake.call({
+    method: 'POST',
+    path: ticketPath(session, '/reopen'),
+    token: session.requesterToken,
+    json: { ...(input.reason ? { reason: input.reason } : {}), channel: 'site' },
+    idempotencyKey: input.idempotencyKey,
+  });
+  const reopened = intakeResult<{ ticket: SiteFollowUp; followUp: boolean }>(answer, 200, 201);
   if (!reopened.ok) return reopened;
-  return ok(reopened.value.followUp ? { followUpReference: reopened.value.ticket.reference } : {});
+  return ok(reopened.value.followUp ? { followUp: { id: reopened.value.ticket.id, reference: reopened.value.ticket.reference } } : {});
 };
 
 /** An attachment of the link's ticket, as intake serves it (its type, `Content-Disposition: attachment`). */

@@ -5,6 +5,7 @@ const pageWith = (items: SiteMessageView[]): TicketPage => ({
   ticket: { id: 't1', reference: 'TSS-00000-00000', status: 'open', level: 'standard', subject: 'Reader crashes', receivedAt: '2026-06-01T09:00:00.000Z' },
   thread: { reference: 'TSS-00000-00000', request: { subject: 'Reader crashes', description: 'It crashes.', receivedAt: '2026-06-01T09:00:00.000Z' }, items },
   attachments: new Map(),
+  followUps: [],
 });
 const message = (id: string, author: SiteMessageView['author'], body: string): SiteMessageView => ({ id, author, visibility: 'public', body, attachmentIds: [], createdAt: '2026-06-01T10:00:00.000Z' });
 const render = (language: 'en' | 'ru', items: SiteMessageView[]) =>

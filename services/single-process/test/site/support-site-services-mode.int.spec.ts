@@ -15,6 +15,7 @@ interface Received {
   method: string;
   url: string;
   authorization: string;
+  idempotencyKey?: string;
   body: string;
 }
 
@@ -44,6 +45,12 @@ describe('services mode: the support site calls intake over HTTP as the requeste
   /** Answers other than 200/201 JSON: status, headers and body by `METHOD path`. */
   const refusals: Record<string, { status: number; headers: Record<string, string>; body: unknown }> = {
     // The edge in front of intake spent the caller's budget (docs/adr/0011).
+    // The same form's first post still at work (docs/adr/0028).
+    [`POST /v1/tickets/${TICKET_ID}/reopen`]: {
+      status: 409,
+      headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+      body: { type: 'https://tss.dev/problems/idempotency-in-flight', title: 'Conflict', status: 409, detail: 'A request with this Idempotency-Key is still being processed.' },
+    },
     'POST /v1/tickets': { status: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': '17' }, body: { type: 'https://tss.dev/problems/rate-limited', title: 'Too Many Requests', status: 429 } },
   };
 
@@ -53,7 +60,13 @@ describe('services mode: the support site calls intake over HTTP as the requeste
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const key = `${req.method} ${req.url}`;
-        received.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization ?? '', body: Buffer.concat(chunks).toString() });
+        received.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          authorization: req.headers.authorization ?? '',
+          idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+          body: Buffer.concat(chunks).toString(),
+        });
         const refusal = refusals[key];
         if (refusal) return void res.writeHead(refusal.status, refusal.headers).end(JSON.stringify(refusal.body));
         const answer = answers[key];
@@ -113,5 +126,17 @@ describe('services mode: the support site calls intake over HTTP as the requeste
     expect(posted.headers['retry-after']).toBe('17');
     expect(posted.text).toContain('<h1>Too many requests</h1>');
     expect(posted.text).not.toContain('Support could not accept this');
+  });
+
+  it('"not solved" sends an Idempotency-Key; while the same form’s first post is at work, the repeat is told it was received, not an error', async () => {
+    answers[`GET /v1/tickets/${TICKET_ID}`] = { ...(answers[`GET /v1/tickets/${TICKET_ID}`] as object), status: 'resolved' };
+    answers[`GET /v1/tickets?linkedTicketId=${TICKET_ID}&limit=10`] = { items: [] };
+    const { token } = SiteLinkKeys.fromSettings({}).mint({ ticketId: TICKET_ID, partnerId, requester: 'cust-ann', expiresAt: new Date(systemClock.now().getTime() + 3_600_000) });
+    const page = await gateway.http().get(`/support/t/${token}`);
+    const csrf = /action="\/support\/t\/[^"]+\/reopen"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)">/.exec(page.text)![1];
+    const posted = await gateway.http().post(`/support/t/${token}/reopen`).type('form').send({ _csrf: csrf, reason: 'Still broken.' });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.location).toBe(`/support/t/${token}?done=received#main`);
+    expect(received.find((r) => r.url === `/v1/tickets/${TICKET_ID}/reopen`)?.idempotencyKey).toMatch(/^site-[A-Za-z0-9_-]{43}$/);
   });
 });

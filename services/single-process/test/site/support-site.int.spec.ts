@@ -58,6 +58,12 @@ describe('the support site (issue #13)', () => {
     const read = await http().get(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' });
     await http().patch(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' }).set('if-match', read.headers.etag as string).send({ status: 'resolved' }).expect(200);
   };
+  const close = async (ticketId: string) => {
+    const read = await http().get(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' });
+    await http().patch(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' }).set('if-match', read.headers.etag as string).send({ status: 'closed' }).expect(200);
+  };
+  const followUpsOf = (ticketId: string) =>
+    platform.query<{ id: string; reference: string }>('ticket-intake', `SELECT id, reference FROM ticket_intake.tickets WHERE linked_ticket_id = $1`, [ticketId]);
   /** The CSRF token of the form posting to `action` on a page. */
   const csrfOf = (page: string, action: string): string => {
     const form = new RegExp(`<form method="post" action="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>\\s*<input type="hidden" name="_csrf" value="([^"]+)">`).exec(page);
@@ -338,6 +344,45 @@ describe('the support site (issue #13)', () => {
       const reopenedPage = await http().get(`${link.path}?done=reopened`);
       expect(reopenedPage.text).toContain('Your request is open again.');
       expect(reopenedPage.text).toContain('Still crashes.');
+    });
+
+    it('P11: "not solved" sent twice from one form (a double click) reopens once, and the repeat shows the same success page', async () => {
+      const ticket = await file(acme.token);
+      await agentPost(ticket.id, 'Fixed, please update.');
+      await resolve(ticket.id);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const fields = { _csrf: csrfOf(page.text, `${link.path}/reopen`), reason: 'Still crashes twice.' };
+      const first = await http().post(`${link.path}/reopen`).type('form').send(fields);
+      const second = await http().post(`${link.path}/reopen`).type('form').send(fields);
+      expect([first.status, second.status]).toEqual([303, 303]);
+      expect(first.headers.location).toBe(`${link.path}?done=reopened#main`);
+      expect(second.headers.location).toBe(first.headers.location);
+      expect((await thread(ticket.id)).items.filter((m) => m.body === 'Still crashes twice.')).toHaveLength(1);
+    });
+
+    it('P11: on a closed ticket "not solved" files one follow-up per form; a repeat shows the same one, and then the page names it instead of offering another', async () => {
+      const ticket = await file(acme.token);
+      await resolve(ticket.id);
+      await close(ticket.id);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const csrf = csrfOf(page.text, `${link.path}/reopen`);
+      const first = await http().post(`${link.path}/reopen`).type('form').send({ _csrf: csrf, reason: 'Not solved.' });
+      const second = await http().post(`${link.path}/reopen`).type('form').send({ _csrf: csrf, reason: 'Not solved.' });
+      expect([first.status, second.status]).toEqual([303, 303]);
+      const followUps = await followUpsOf(ticket.id);
+      expect(followUps).toHaveLength(1);
+      expect(first.headers.location).toBe(`${link.path}?done=followup&ref=${followUps[0].reference}#main`);
+      expect(second.headers.location).toBe(first.headers.location);
+      const after = await http().get(link.path);
+      expect(after.text).toContain(followUps[0].reference);
+      expect(after.text).not.toContain(`action="${link.path}/reopen"`);
+      // A form left open in another tab, sent later with other words, files no second follow-up.
+      const stale = await http().post(`${link.path}/reopen`).type('form').send({ _csrf: csrf, reason: 'Still not solved.' });
+      expect(stale.status).toBe(303);
+      expect(stale.headers.location).toBe(first.headers.location);
+      expect(await followUpsOf(ticket.id)).toHaveLength(1);
     });
 
     it('P6: a ticket closed as out of scope shows why and whom to turn to, and no reply form (intake takes no replies on it)', async () => {

@@ -21,6 +21,7 @@ export const TicketListQuery = Type.Object(
     requesterId: Type.Optional(Text({ minLength: 1, maxLength: 200, description: "The partner's id for its client" })),
     assigneeId: Type.Optional(Text({ minLength: 1, maxLength: 200, description: 'The staff member the ticket is assigned to' })),
     partnerId: Type.Optional(Type.String({ format: 'uuid', description: "Staff: one partner's tickets (partners and requesters always see only their own)" })),
+    linkedTicketId: Type.Optional(Type.String({ format: 'uuid', description: 'P11: the tickets that follow this one up (filed by "not solved" or a reply after its reopen window)' })),
     createdFrom: Type.Optional(Type.String({ format: 'date-time', description: 'Received at or after this instant' })),
     createdTo: Type.Optional(Type.String({ format: 'date-time', description: 'Received before this instant' })),
     q: Type.Optional(

@@ -13,6 +13,8 @@ export interface TicketSearchFilter {
   products?: readonly Product[];
   categories?: readonly SupportCategoryCode[];
   assigneeId?: string;
+  /** P11: follow-ups of this ticket. */
+  linkedTicketId?: string;
   /** received_at ≥ createdFrom */
   createdFrom?: Date;
   /** received_at < createdTo */
@@ -60,6 +62,7 @@ export const ticketSearchStore = {
     where.anyOf(`(t.request ->> 'product')`, filter.products);
     where.anyOf('t.category', filter.categories);
     if (filter.assigneeId !== undefined) where.add(`t.assignee_id = ${where.param(filter.assigneeId)}`);
+    if (filter.linkedTicketId !== undefined) where.add(`t.linked_ticket_id = ${where.param(filter.linkedTicketId)}::uuid`);
     if (filter.createdFrom) where.add(`t.received_at >= ${where.param(filter.createdFrom)}`);
     if (filter.createdTo) where.add(`t.received_at < ${where.param(filter.createdTo)}`);
     if (filter.text !== undefined) where.add(`t.search_document @@ websearch_to_tsquery('${SEARCH_CONFIG}', "${INTAKE_SCHEMA}".search_fold(${where.param(filter.text)}))`);

@@ -1,6 +1,6 @@
 import { outOfScopeReasonText, thirdPartyText } from '@tss/contracts';
 import { fileField, html, postForm, renderPage, submitButton, textArea, type FieldError, type Html, type Language } from '@tss/web-pages';
-import type { SiteClockView, SiteMessageView, TicketPage } from '../../use-cases/site-ticket';
+import { REOPENABLE, type SiteClockView, type SiteMessageView, type TicketPage } from '../../use-cases/site-ticket';
 import { durationText, formatInstant, levelText, siteText, statusText } from './site-strings';
 
 export interface ThreadPageInput {
@@ -16,8 +16,6 @@ export interface ThreadPageInput {
   replyText?: string;
 }
 
-/** Statuses in which the requester may say the problem is not solved (P11). */
-const REOPENABLE = new Set(['resolved', 'closed']);
 
 const sizeText = (bytes: number): string => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
@@ -95,7 +93,11 @@ ${postForm(
 )}`
 }
 ${
-  REOPENABLE.has(t.status)
+  // P11: once a follow-up was filed, "not solved" would file another: the page names it instead.
+  page.followUps.length > 0
+    ? html`<h2>${siteText(lang, 'followUpsHeading')}</h2>
+<ul class="follow-ups">${page.followUps.map((f) => html`<li>${siteText(lang, 'followUpItem')} <strong class="reference">${f.reference}</strong></li>`)}</ul>`
+    : REOPENABLE.has(t.status)
     ? html`<h2>${siteText(lang, 'reopenHeading')}</h2>
 <p>${siteText(lang, 'reopenHint')}</p>
 ${postForm(

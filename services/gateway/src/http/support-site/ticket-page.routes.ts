@@ -34,6 +34,7 @@ const REFERENCE = /^TSS-[A-Z0-9-]{5,30}$/;
 const noticeOf = (language: Language, query: { done?: string; ref?: string }): string | undefined => {
   if (query.done === 'reply') return siteText(language, 'replySent');
   if (query.done === 'reopened') return siteText(language, 'reopened');
+  if (query.done === 'received') return siteText(language, 'reopenReceived');
   if (query.done === 'followup' && query.ref && REFERENCE.test(query.ref)) return siteText(language, 'followUp', { reference: query.ref });
   return undefined;
 };
@@ -217,15 +218,19 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
     if (csrfRefused(session, 'reopen', fields[CSRF_FIELD])) return sendPlainPage(context, reply, 'forbidden', language);
     if (problems.reason) return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'reason', message: siteText(language, 'unreadable') }] });
     const reason = (fields.reason ?? '').trim();
-    const reopened = await reopenOnSite(deps, session, reason === '' ? undefined : reason);
+    // One form reopens (or files a follow-up) once: a repeat of it is the same request (docs/adr/0037, addendum).
+    const idempotencyKey = idempotencyKeyOf(session.grant.linkId, 'reopen', fields[CSRF_FIELD], reason);
+    const reopened = await reopenOnSite(deps, session, { ...(reason === '' ? {} : { reason }), idempotencyKey });
     if (!reopened.ok) {
       const failure = reopened.error;
       if (failure.kind === 'not_found') return sendPlainPage(context, reply, 'notFound', language);
       if (failure.kind === 'rate_limited') return sendFailurePage(context, reply, failure, language);
+      // The same form's first post is still at work (a double click): its outcome is on the page shortly.
+      if (failure.kind === 'idempotency_in_flight') return redirectAfterPost(reply, `${basePathOf(token)}?done=received#main`);
       return showTicket(request, reply, token, session, { status: FAILURES[failure.kind].status, errors: [{ fieldId: 'reason', message: failure.detail ?? FAILURES[failure.kind].title }] });
     }
-    const followUp = reopened.value.followUpReference;
-    return redirectAfterPost(reply, `${basePathOf(token)}?${followUp ? `done=followup&ref=${encodeURIComponent(followUp)}` : 'done=reopened'}#main`);
+    const followUp = reopened.value.followUp;
+    return redirectAfterPost(reply, `${basePathOf(token)}?${followUp ? `done=followup&ref=${encodeURIComponent(followUp.reference)}` : 'done=reopened'}#main`);
   };
 
   const download = async (request: FastifyRequest, reply: FastifyReply, session: SiteSession, attachmentId: string) => {
