@@ -1,4 +1,4 @@
-import { err, ok, type Failure, type Result } from '@tss/service-kit';
+import { err, ok, siteLinkUrl, type Failure, type Result } from '@tss/service-kit';
 import type { ServiceLevel, TicketStatus } from '@tss/contracts';
 import { jsonOf, type IntakeResponse } from '../upstream/intake-api';
 import { intakeResult, type SiteDeps } from './site-deps';
@@ -52,10 +52,15 @@ export interface SiteFollowUp {
   reference: string;
 }
 
+/** A follow-up with the address of its own page, for the same requester (P12: a visitor without mail has no other way to it). */
+export interface LinkedFollowUp extends SiteFollowUp {
+  url: string;
+}
+
 export interface TicketPage {
   ticket: SiteTicketView;
   /** The requester's follow-ups of a resolved or closed ticket, newest first: "not solved" files no other. */
-  followUps: readonly SiteFollowUp[];
+  followUps: readonly LinkedFollowUp[];
   thread: SiteThreadView;
   attachments: ReadonlyMap<string, SiteAttachmentView>;
   /** The ticket's response clocks, oldest first; absent when sla-timer could not say (the page then names the level only). */
@@ -85,13 +90,14 @@ export const readTicketPage = async (deps: SiteDeps, session: SiteSession): Prom
   if (!ticket.ok) return ticket;
   const followUps = REOPENABLE.has(ticket.value.status) ? await followUpsOnSite(deps, session) : ok([]);
   if (!followUps.ok) return followUps;
+  const linked = followUps.value.map((f) => ({ ...f, url: followUpLinkOf(deps, session, f) }));
   const thread = intakeResult<SiteThreadView>(threadAnswer, 200);
   if (!thread.ok) return thread;
   const attachments = intakeResult<{ items: SiteAttachmentView[] }>(attachmentsAnswer, 200);
   if (!attachments.ok) return attachments;
   return ok({
     ticket: ticket.value,
-    followUps: followUps.value,
+    followUps: linked,
     // Intake shows requesters no internal notes; the site keeps to public ones whatever it is sent.
     thread: { ...thread.value, items: thread.value.items.filter((m) => m.visibility === 'public') },
     attachments: new Map(attachments.value.items.map((a) => [a.id, a])),
@@ -123,6 +129,17 @@ export const followUpsOnSite = async (deps: SiteDeps, session: SiteSession): Pro
   const answer = await deps.intake.call({ method: 'GET', path: `/v1/tickets?linkedTicketId=${session.grant.ticketId}&limit=10`, token: session.requesterToken });
   const listed = intakeResult<{ items: SiteFollowUp[] }>(answer, 200);
   return listed.ok ? ok(listed.value.items.map((t) => ({ id: t.id, reference: t.reference }))) : listed;
+};
+
+/**
+ * A link to a follow-up's page for the link's requester, as the new-request form's filed page gives
+ * one (docs/adr/0037): intake listed it to that requester, so it is theirs; it lives as long as any link.
+ */
+const followUpLinkOf = (deps: SiteDeps, session: SiteSession, followUp: SiteFollowUp): string => {
+  const { grant } = session;
+  const expiresAt = new Date(deps.clock.now().getTime() + deps.linkSettings.TSS_SITE_LINK_TTL_MS);
+  const { token } = deps.links.mint({ ticketId: followUp.id, partnerId: grant.partnerId, requester: grant.requester, ...(grant.language ? { language: grant.language } : {}), expiresAt });
+  return siteLinkUrl(deps.linkSettings, token);
 };
 
 /**

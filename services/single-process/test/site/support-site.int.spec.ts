@@ -602,6 +602,33 @@ describe('the support site (issue #13)', () => {
       expect(SiteLinkKeys.fromSettings({}).verify(path.split('/support/t/')[1], clock.now())).toMatchObject({ ok: true, value: { requester: rows[0].requester_id } });
     });
 
+    it('P11, P12: a visitor who gave no address and finds the request closed unsolved gets a link to the follow-up filed for them', async () => {
+      const action = `/support/new?partner=${acme.partnerId}`;
+      const form = await http().get(action);
+      const filed = await http()
+        .post(action)
+        .set('cookie', cookieOf(form))
+        .type('form')
+        .send({ _csrf: csrfOf(form.text, action), product: 'reader', productVersion: '4.3', description: 'Closed too early, no address.' });
+      expect(filed.status).toBe(201);
+      const reference = /<strong class="reference">(TSS-[A-Z0-9-]+)<\/strong>/.exec(filed.text)![1];
+      const path = new URL(/<a class="follow-link" href="([^"]+)">/.exec(filed.text)![1].replace(/&amp;/g, '&')).pathname;
+      const ticketId = (await http().get(`/v1/tickets/${reference}`).auth(acme.token, { type: 'bearer' })).body.id as string;
+      await resolve(ticketId);
+      await close(ticketId);
+      const page = await http().get(path);
+      const posted = await http().post(`${path}/reopen`).type('form').send({ _csrf: csrfOf(page.text, `${path}/reopen`), reason: 'Still broken.' });
+      expect(posted.status).toBe(303);
+      const [followUp] = await followUpsOf(ticketId);
+      const shown = await http().get(posted.headers.location as string);
+      expect(shown.text).toContain(`A new request linked to this one was opened: ${followUp.reference}.`);
+      const href = new RegExp(`<a class="follow-up-link" href="([^"]+)">${followUp.reference}</a>`).exec(shown.text)?.[1];
+      expect(href).toBeDefined();
+      const followUpPage = await http().get(new URL(href!.replace(/&amp;/g, '&')).pathname);
+      expect(followUpPage.status).toBe(200);
+      expect(followUpPage.text).toContain(`<dd class="reference">${followUp.reference}</dd>`);
+    });
+
     it('a second post of the same rendered form files nothing more (idempotent), and a very long address is filed without a requester id', async () => {
       const form = await http().get(`/support/new?partner=${acme.partnerId}`);
       const action = `/support/new?partner=${acme.partnerId}`;

@@ -96,7 +96,7 @@ ${
   // P11: once a follow-up was filed, "not solved" would file another: the page names it instead.
   page.followUps.length > 0
     ? html`<h2>${siteText(lang, 'followUpsHeading')}</h2>
-<ul class="follow-ups">${page.followUps.map((f) => html`<li>${siteText(lang, 'followUpItem')} <strong class="reference">${f.reference}</strong></li>`)}</ul>`
+<ul class="follow-ups">${page.followUps.map((f) => html`<li>${siteText(lang, 'followUpItem')} <a class="follow-up-link" href="${f.url}">${f.reference}</a></li>`)}</ul>`
     : REOPENABLE.has(t.status)
     ? html`<h2>${siteText(lang, 'reopenHeading')}</h2>
 <p>${siteText(lang, 'reopenHint')}</p>
