@@ -5,6 +5,9 @@ import { siteLinkRevocationStore } from '../store/site-link-revocation.store';
 import { issueSiteToken } from './issue-token';
 import type { SiteDeps } from './site-deps';
 
+/** A requester of the public form who gave no address (file-site-request.ts): no mail reaches them. */
+export const isVisitor = (requester: string): boolean => requester.startsWith('visitor:');
+
 /** Why a link opens nothing: forged, malformed or unknown (404), or expired or revoked (410). Nothing is recorded. */
 export type SiteLinkRefusal = 'not_found' | 'gone';
 

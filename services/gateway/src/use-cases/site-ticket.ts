@@ -105,8 +105,16 @@ export const readTicketPage = async (deps: SiteDeps, session: SiteSession): Prom
   });
 };
 
-/** A reply with its files: intake applies the API's rules (types by content, sizes, P9 masking); its channel is the site (P12). */
-export const replyOnSite = async (deps: SiteDeps, session: SiteSession, reply: { text: string; files: readonly SiteUpload[]; idempotencyKey: string }): Promise<Result<void, Failure>> => {
+/**
+ * A reply with its files: intake applies the API's rules (types by content, sizes, P9 masking); its
+ * channel is the site (P12), so inside the reopen window it reopens a resolved ticket as the
+ * requester's mail does (P11). Answers the ticket's status after it.
+ */
+export const replyOnSite = async (
+  deps: SiteDeps,
+  session: SiteSession,
+  reply: { text: string; files: readonly SiteUpload[]; idempotencyKey: string },
+): Promise<Result<{ ticketStatus?: TicketStatus }, Failure>> => {
   let answer: IntakeResponse;
   if (reply.files.length === 0) {
     answer = await deps.intake.call({ method: 'POST', path: ticketPath(session, '/messages'), token: session.requesterToken, json: { body: reply.text, channel: 'site' }, idempotencyKey: reply.idempotencyKey });
@@ -117,8 +125,8 @@ export const replyOnSite = async (deps: SiteDeps, session: SiteSession, reply: {
     for (const file of reply.files) form.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.contentType || 'application/octet-stream' }), file.fileName);
     answer = await deps.intake.call({ method: 'POST', path: ticketPath(session, '/messages'), token: session.requesterToken, form, idempotencyKey: reply.idempotencyKey });
   }
-  const posted = intakeResult<unknown>(answer, 201);
-  return posted.ok ? ok(undefined) : posted;
+  const posted = intakeResult<{ ticket?: { status?: TicketStatus } }>(answer, 201);
+  return posted.ok ? ok({ ...(posted.value.ticket?.status ? { ticketStatus: posted.value.ticket.status } : {}) }) : posted;
 };
 
 /** Statuses in which the requester may say the problem is not solved (P11). */

@@ -139,4 +139,16 @@ describe('services mode: the support site calls intake over HTTP as the requeste
     expect(posted.headers.location).toBe(`/support/t/${token}?done=received#main`);
     expect(received.find((r) => r.url === `/v1/tickets/${TICKET_ID}/reopen`)?.idempotencyKey).toMatch(/^site-[A-Za-z0-9_-]{43}$/);
   });
+
+  it('a reply intake leaves resolved (its reopen window over) is told so, not promised an answer', async () => {
+    answers[`POST /v1/tickets/${TICKET_ID}/messages`] = { message: {}, ticket: { status: 'resolved' }, notes: [] };
+    const { token } = SiteLinkKeys.fromSettings({}).mint({ ticketId: TICKET_ID, partnerId, requester: 'cust-ann', expiresAt: new Date(systemClock.now().getTime() + 3_600_000) });
+    const page = await gateway.http().get(`/support/t/${token}`);
+    const csrf = /action="\/support\/t\/[^"]+\/reply"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)">/.exec(page.text)![1];
+    const posted = await gateway.http().post(`/support/t/${token}/reply`).field('_csrf', csrf).field('text', 'Thanks.');
+    expect(posted.status).toBe(303);
+    expect(posted.headers.location).toBe(`/support/t/${token}?done=comment#main`);
+    const shown = await gateway.http().get(`/support/t/${token}?done=comment`);
+    expect(shown.text).toContain('Your reply was added. This request stays resolved');
+  });
 });

@@ -346,6 +346,22 @@ describe('the support site (issue #13)', () => {
       expect(reopenedPage.text).toContain('Still crashes.');
     });
 
+    it("P11: the requester's reply on the site to a resolved ticket reopens it, as a reply to the resolved mail does", async () => {
+      const ticket = await file(acme.token);
+      await agentPost(ticket.id, 'Fixed, please update.');
+      await resolve(ticket.id);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const posted = await http().post(`${link.path}/reply`).field('_csrf', csrfOf(page.text, `${link.path}/reply`)).field('text', 'It still crashes after the update.');
+      expect(posted.status).toBe(303);
+      expect(posted.headers.location).toBe(`${link.path}?done=reply#main`);
+      const read = await http().get(`/v1/tickets/${ticket.id}`).auth(acme.token, { type: 'bearer' });
+      expect(read.body).toMatchObject({ status: 'open', responseOwed: true });
+      const shown = await http().get(`${link.path}?done=reply`);
+      expect(shown.text).toContain('Your reply was sent. Support will answer here and by e-mail.');
+      expect(shown.text).toContain('<dt>Status</dt><dd>In progress</dd>');
+    });
+
     it('P11: "not solved" sent twice from one form (a double click) reopens once, and the repeat shows the same success page', async () => {
       const ticket = await file(acme.token);
       await agentPost(ticket.id, 'Fixed, please update.');
@@ -595,6 +611,8 @@ describe('the support site (issue #13)', () => {
       // Replying through it works, as the requester; and a repeated post is the same request and the same requester.
       const replied = await http().post(`${path}/reply`).field('_csrf', csrfOf(page.text, `${path}/reply`)).field('text', 'More detail.');
       expect(replied.status).toBe(303);
+      // No address, no mail: the notice promises only this page.
+      expect((await http().get(replied.headers.location as string)).text).toContain('Your reply was sent. Support will answer here, on this page.');
       const again = await http().post(action).set('cookie', cookieOf(form)).type('form').send(fields);
       expect(/<strong class="reference">(TSS-[A-Z0-9-]+)<\/strong>/.exec(again.text)![1]).toBe(reference);
       const rows = await platform.query<{ requester_id: string }>('ticket-intake', `SELECT requester_id FROM ticket_intake.tickets WHERE reference = $1`, [reference]);

@@ -460,6 +460,11 @@ export const assign = (ticket: Ticket, assigneeId: string): { ticket: Ticket; ef
 
 /** P11: the reason recorded when a requester's e-mail reply reopens a resolved ticket. */
 export const MAIL_REPLY_REOPEN_REASON = "Reopened by the requester's e-mail reply inside the reopen window.";
+/** The reason of a reopening by the requester's reply on the support site (docs/adr/0029, addendum of 2026-12-04, third session). */
+export const SITE_REPLY_REOPEN_REASON = "Reopened by the requester's reply on the support site inside the reopen window.";
+
+/** P11: the channels on which the requester's reply reopens a resolved ticket, and the reason each gives. */
+const REPLY_REOPEN_REASONS: Partial<Record<Channel, string>> = { email: MAIL_REPLY_REOPEN_REASON, site: SITE_REPLY_REOPEN_REASON };
 
 /** P11: a resolved ticket whose reopen window is still running at `now`. */
 const reopenableAt = (ticket: Ticket, now: Date): boolean =>
@@ -490,7 +495,16 @@ export const mailReplyFollowsUp = (ticket: Ticket, now: Date): boolean =>
  */
 export const receiveRequesterMessage = (
   ticket: Ticket,
-  message: { id: string; channel: Channel; attachmentIds: string[]; subject?: string; body: string; fromRequester?: boolean },
+  message: {
+    id: string;
+    channel: Channel;
+    attachmentIds: string[];
+    subject?: string;
+    body: string;
+    fromRequester?: boolean;
+    /** The reason a reopen request carries: posted first as a comment, the request then reopens with it. */
+    reasonOfReopen?: boolean;
+  },
   now: Date,
 ): Change => {
   if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
@@ -502,11 +516,13 @@ export const receiveRequesterMessage = (
     effects.push({ kind: 'status_changed', from: 'awaiting_customer', to, reason: 'requester_replied' });
     next = { ...next, status: to, waitReason: undefined };
   }
-  if (message.channel === 'email' && message.fromRequester !== false && reopenableAt(ticket, now)) {
-    // P11: replying is a mail-only requester's one way to reopen; the API and the support site
-    // have their reopen requests, so a message from them on a resolved ticket stays a comment (docs/adr/0029).
+  const replyReopenReason = REPLY_REOPEN_REASONS[message.channel];
+  if (replyReopenReason && message.fromRequester !== false && !message.reasonOfReopen && reopenableAt(ticket, now)) {
+    // P11: the resolved mail tells the requester that replying reopens the request, by mail or on
+    // the support site its links open; a partner platform's API message on a resolved ticket stays
+    // a comment (it has the reopen request; docs/adr/0029 and its addenda).
     // Mail from another address (docs/adr/0035) is threaded, but reopens nothing: only the requester may.
-    const reopened = reopenInsideWindow(next, now, MAIL_REPLY_REOPEN_REASON);
+    const reopened = reopenInsideWindow(next, now, replyReopenReason);
     next = reopened.ticket;
     effects.push(...reopened.effects);
   } else if (next.status !== 'resolved' && next.status !== 'feature_request') next.responseOwed = true;

@@ -68,7 +68,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
         operationId: 'postMessage',
         summary: 'Add a message to the thread (P8); as JSON, or as multipart/form-data with its files',
         description:
-          "Partners and requesters write as the requester: a ticket awaiting them is open again and owes a response (P5, P10); on a resolved ticket a message is a comment, and POST …/reopen reopens it (P11). Staff write as agents: a public reply is the response owed; an internal note is for staff only. 'Attention Technical Support Team Leader' flags the ticket for the team leader (P7). Access particulars pasted into a requester's message are moved to the vault and masked (P9).",
+          "Partners and requesters write as the requester: a ticket awaiting them is open again and owes a response (P5, P10); on a resolved ticket a message is a comment, and POST …/reopen reopens it (P11), except a requester's reply with channel `site` inside the reopen window, which reopens it as their e-mail reply does. Staff write as agents: a public reply is the response owed; an internal note is for staff only. 'Attention Technical Support Team Leader' flags the ticket for the team leader (P7). Access particulars pasted into a requester's message are moved to the vault and masked (P9).",
         consumes: ['application/json', 'multipart/form-data'],
         params: TicketParams,
         headers: IdempotencyHeaders,

@@ -60,6 +60,8 @@ export interface NewMessage {
   /** The files of this request, named in `attachmentIds` once recorded. */
   staged?: StagedAttachments;
   emailMessageId?: string;
+  /** The reason of a reopen request (reopen-ticket.ts): a comment on the resolved ticket, which that request then reopens. */
+  reasonOfReopen?: boolean;
 }
 
 export interface PostedMessage {
@@ -156,7 +158,15 @@ export const postMessageIn = async (
       : receiveRequesterMessage(
           locked,
           // The masked text: the team leader's quote (P7) carries no particulars either (P9).
-          { id: messageId, channel: input.channel, attachmentIds: input.attachmentIds, subject: input.subject, body, fromRequester: input.author.kind === 'requester' },
+          {
+            id: messageId,
+            channel: input.channel,
+            attachmentIds: input.attachmentIds,
+            subject: input.subject,
+            body,
+            fromRequester: input.author.kind === 'requester',
+            ...(input.reasonOfReopen ? { reasonOfReopen: true } : {}),
+          },
           now,
         );
   if ('violation' in change) {

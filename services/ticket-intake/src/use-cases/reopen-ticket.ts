@@ -87,6 +87,8 @@ export const reopenIn = async (
     channel: input.requesterMessage.channel,
     body: input.reason,
     attachmentIds: [],
+    // A site reply reopens by itself (P11); this one is the reopening's reason, and reopens below.
+    reasonOfReopen: true,
   });
   if (!posted.ok) return posted;
   const reason = posted.value.message.body;

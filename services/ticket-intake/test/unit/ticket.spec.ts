@@ -1,4 +1,4 @@
-import { MAIL_REPLY_REOPEN_REASON, applyPatch, mailReplyFollowsUp, openTicket, receiveRequesterMessage, reopen, type Change, type Ticket } from '../../src/domain/ticket';
+import { MAIL_REPLY_REOPEN_REASON, SITE_REPLY_REOPEN_REASON, applyPatch, mailReplyFollowsUp, openTicket, receiveRequesterMessage, reopen, type Change, type Ticket } from '../../src/domain/ticket';
 import { mentionsTeamLeader, missingDetails, withoutQuotedHistory } from '../../src/domain/ticket-request';
 
 const receivedAt = new Date('2026-03-01T22:15:00.000Z');
@@ -101,12 +101,25 @@ describe('P11: an e-mail reply to the resolved mail', () => {
     expect(again.effects.map((e) => e.kind)).toEqual(['message_received']);
   });
 
-  it('a message through the API or the support site stays a comment: they have their reopen request', () => {
-    for (const channel of ['api', 'site'] as const) {
-      const commented = changed(receiveRequesterMessage(resolved(), reply(channel), at(DAY)));
-      expect(commented.ticket).toMatchObject({ status: 'resolved', responseOwed: false });
-      expect(commented.effects.map((e) => e.kind)).toEqual(['message_received']);
-    }
+  it("the requester's reply on the support site reopens it as their mail does, saying it came from the site", () => {
+    const now = at(3 * DAY);
+    const replied = changed(receiveRequesterMessage(resolved(), reply('site'), now));
+    expect(replied.ticket).toEqual(changed(reopen(resolved(), now, SITE_REPLY_REOPEN_REASON)).ticket);
+    expect(replied.effects).toEqual([
+      { kind: 'message_received', messageId: 'm1', channel: 'site', attachmentIds: [] },
+      { kind: 'reopened', reason: SITE_REPLY_REOPEN_REASON },
+      { kind: 'status_changed', from: 'resolved', to: 'open', reason: SITE_REPLY_REOPEN_REASON },
+    ]);
+    expect(SITE_REPLY_REOPEN_REASON).toMatch(/support site/);
+    // After the window it reopens nothing (the site's "not solved" files the follow-up).
+    const late = changed(receiveRequesterMessage(resolved(), reply('site'), at(14 * DAY)));
+    expect(late.ticket).toMatchObject({ status: 'resolved', responseOwed: false });
+  });
+
+  it("a partner platform's message through the API stays a comment: it has the reopen request", () => {
+    const commented = changed(receiveRequesterMessage(resolved(), reply('api'), at(DAY)));
+    expect(commented.ticket).toMatchObject({ status: 'resolved', responseOwed: false });
+    expect(commented.effects.map((e) => e.kind)).toEqual(['message_received']);
   });
 
   it('mail from another address than the requester\'s is threaded but reopens nothing: only the requester may', () => {

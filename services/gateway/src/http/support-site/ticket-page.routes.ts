@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isStorableText } from '@tss/contracts';
-import { FAILURES, isTextPart, readTextPart, type Failure } from '@tss/service-kit';
+import { FAILURES, isTextPart, readTextPart, type Failure, type SiteLinkGrant } from '@tss/service-kit';
 import { CSRF_FIELD, PostedForm, redirectAfterPost, sendPage, type FieldError, type FormFieldProblem, type Language } from '@tss/web-pages';
 import { downloadOnSite, readTicketPage, reopenOnSite, replyOnSite, type SiteUpload } from '../../use-cases/site-ticket';
-import { openSiteLink, type SiteSession } from '../../use-cases/site-session';
+import { isVisitor, openSiteLink, type SiteSession } from '../../use-cases/site-session';
 import { renderThreadPage } from './thread.page';
 import { siteText } from './site-strings';
 import { idempotencyKeyOf, languageOf, sendFailurePage, sendPlainPage, type SitePageContext } from './site-page-context';
@@ -30,9 +30,14 @@ const DoneQuery = Type.Object({ done: Type.Optional(Type.String({ maxLength: 20 
 const PAGE = { config: { public: true }, schema: { hide: true } } as const;
 const REFERENCE = /^TSS-[A-Z0-9-]{5,30}$/;
 
-/** The notice after a Post/Redirect/Get. */
-const noticeOf = (language: Language, query: { done?: string; ref?: string }): string | undefined => {
-  if (query.done === 'reply') return siteText(language, 'replySent');
+/**
+ * The notice after a Post/Redirect/Get, as true as the page can make it: mail is promised only to a
+ * requester who can get it (a visitor who gave no address cannot), and a reply that left the ticket
+ * resolved (its reopen window over) says so.
+ */
+const noticeOf = (language: Language, query: { done?: string; ref?: string }, grant: SiteLinkGrant): string | undefined => {
+  if (query.done === 'reply') return siteText(language, isVisitor(grant.requester) ? 'replySentHere' : 'replySent');
+  if (query.done === 'comment') return siteText(language, 'replyAddedResolved');
   if (query.done === 'reopened') return siteText(language, 'reopened');
   if (query.done === 'received') return siteText(language, 'reopenReceived');
   if (query.done === 'followup' && query.ref && REFERENCE.test(query.ref)) return siteText(language, 'followUp', { reference: query.ref });
@@ -207,7 +212,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
       const message = field === 'text' && FAILURES[failure.kind].status === 400 ? siteText(language, 'notAccepted') : (failure.detail ?? FAILURES[failure.kind].title);
       return showTicket(request, reply, token, session, { status: FAILURES[failure.kind].status, errors: [{ fieldId: field, message }], replyText: text });
     }
-    return redirectAfterPost(reply, `${basePathOf(token)}?done=reply#main`);
+    return redirectAfterPost(reply, `${basePathOf(token)}?done=${posted.value.ticketStatus === 'resolved' ? 'comment' : 'reply'}#main`);
   };
 
   const postReopen = async (request: FastifyRequest, reply: FastifyReply, token: string, session: SiteSession) => {
@@ -260,7 +265,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
     const { target, session } = entered;
     if (target.action === 'attachment') return download(request, reply, session, target.attachmentId);
     if (target.action !== 'page') return sendPlainPage(context, reply, 'notFound', languageOf(request, session.grant.language));
-    return showTicket(request, reply, target.token, session, { notice: noticeOf(languageOf(request, session.grant.language), request.query) });
+    return showTicket(request, reply, target.token, session, { notice: noticeOf(languageOf(request, session.grant.language), request.query, session.grant) });
   });
 
   app.post('/support/t/*', { ...PAGE, schema: { ...PAGE.schema, params: LinkParams } }, async (request, reply) => {
