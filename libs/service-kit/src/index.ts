@@ -23,5 +23,6 @@ export * from './entity-tags';
 export * from './key-wrapping';
 export * from './canonical-json';
 export * from './credential-detection';
+export * from './new-tickets-per-address';
 export * from './http/scope';
 export { lazily } from './lazily';

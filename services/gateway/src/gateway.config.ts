@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ServiceNames, type ServiceName } from '@tss/contracts';
-import { envSchema, MasterKeysSetting, SiteLinkEnv, TokenEnv } from '@tss/service-kit';
+import { envSchema, MasterKeysSetting, NewTicketsPerAddressEnv, SiteLinkEnv, TokenEnv } from '@tss/service-kit';
 
 /**
  * The gateway module's own settings (`gatewayService.config`): every process that hosts it
@@ -16,6 +16,8 @@ export const GatewayEnv = envSchema({
   TSS_MASTER_KEYS: Type.Optional(MasterKeysSetting),
   /** The support site's links (issue #13): the keys notification signs with too, their lifetime, the public address. */
   ...SiteLinkEnv,
+  /** The public form's bound on the requests naming one address (docs/adr/0037 addendum): the same setting as inbound mail's. */
+  ...NewTicketsPerAddressEnv,
 });
 export type GatewayEnv = Static<typeof GatewayEnv>;
 

@@ -9,6 +9,7 @@ import { ClientRevocation1764201600000 } from './store/migrations/1764201600000-
 import { KeyPublicationAndWrapping1764806400000 } from './store/migrations/1764806400000-key-publication-and-wrapping';
 import { SupportSite1765300300000 } from './store/migrations/1765300300000-support-site';
 import { SiteLinkRevocationPerTicket1765400000000 } from './store/migrations/1765400000000-site-link-revocation-per-ticket';
+import { SiteFormAddresses1765500610000 } from './store/migrations/1765500610000-site-form-addresses';
 import { IdempotencyKeys1765500700000 } from './store/migrations/1765500700000-idempotency-keys';
 import { GatewayEnv, upstreamUrlSetting } from './gateway.config';
 import { onTicketCreated } from './events/on-ticket-created.handler';
@@ -51,6 +52,7 @@ export const gatewayService = defineService({
     KeyPublicationAndWrapping1764806400000,
     SupportSite1765300300000,
     SiteLinkRevocationPerTicket1765400000000,
+    SiteFormAddresses1765500610000,
     IdempotencyKeys1765500700000,
   ],
   // Idempotency-Key on every POST behind a token (docs/adr/0028): partners, API clients, key rotation.
@@ -91,6 +93,7 @@ export const gatewayService = defineService({
           tokenSettings: settings,
           links,
           linkSettings: config,
+          newRequestsPerAddressPerHour: config.MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR,
           intake: intakeUrl ? httpIntake(intakeUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
           slaTimer: slaTimerUrl ? httpIntake(slaTimerUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
         };

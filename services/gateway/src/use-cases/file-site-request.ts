@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { err, ok, siteLinkUrl, type Failure, type Result } from '@tss/service-kit';
 import type { Language } from '@tss/web-pages';
+import { ADDRESS_REQUEST_WINDOW_MS, addressDigest, judgeAddressRequest, type AddressVerdict } from '../domain/address-request-limit';
 import { checkNewRequest, type FieldProblem, type NewRequestValues, type PostedFieldProblems } from '../domain/new-request-form';
+import { siteFormAddressStore } from '../store/site-form-address.store';
 import { intakeResult, type SiteDeps } from './site-deps';
 
 /** Intake keeps requester ids to 200 characters. */
@@ -26,13 +28,34 @@ const requesterOf = (requester: { email?: string; name?: string } | undefined, i
 /** What the filed page tells: the reference (P3), whether mail will come, and the page to follow the request on (P12). */
 export interface FiledSiteRequest {
   reference: string;
-  /** An address was given: the acknowledgment, with its own link, goes there. */
+  /** An address was given: the acknowledgment, with the link to the request's page, goes there. */
   mailed: boolean;
-  /** The request on the support site for its requester; absent when the requester has no id (a very long address). */
+  /** The request on the support site for a visitor who gave no address: the only way back to it. */
   followLink?: { url: string; expiresAt: Date };
 }
 
-export type FileSiteRequestFailure = { kind: 'form'; problems: FieldProblem[] } | { kind: 'refused'; failure: Failure };
+export type FileSiteRequestFailure =
+  | { kind: 'form'; problems: FieldProblem[] }
+  | { kind: 'refused'; failure: Failure }
+  /** The address was named in as many requests as an hour allows (MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR). */
+  | { kind: 'address_limit'; limit: number; retryAfterSeconds: number };
+
+/**
+ * Counts this post against its address (docs/adr/0037 addendum): a repeat of a post already counted
+ * passes and counts nothing; past the hour's limit nothing is counted and nothing is filed.
+ */
+const countAddress = async (deps: SiteDeps, address: string, idempotencyKey: string): Promise<AddressVerdict> => {
+  const digest = addressDigest(address);
+  const now = deps.clock.now();
+  const since = new Date(now.getTime() - ADDRESS_REQUEST_WINDOW_MS);
+  return deps.unitOfWork.run(async (tx) => {
+    await siteFormAddressStore.lock(tx, digest);
+    const { alreadyCounted, ...earlier } = await siteFormAddressStore.requestsSince(tx, digest, since, idempotencyKey);
+    const verdict = judgeAddressRequest({ earlier, alreadyCounted, limit: deps.newRequestsPerAddressPerHour, now });
+    if (verdict.allowed) await siteFormAddressStore.record(tx, { digest, idempotencyKey, filedAt: now, forgetBefore: since });
+    return verdict;
+  });
+};
 
 /**
  * Files the public form as the partner, channel `site` (P12), and makes the link its requester
@@ -47,6 +70,10 @@ export const fileSiteRequest = async (
   const checked = checkNewRequest(input.values, input.posted);
   if (!checked.ok) return err({ kind: 'form', problems: checked.error });
   const { requester } = requesterOf(checked.value.requester, input.idempotencyKey);
+  if (requester?.email) {
+    const verdict = await countAddress(deps, requester.email, input.idempotencyKey);
+    if (!verdict.allowed) return err({ kind: 'address_limit', limit: verdict.limit, retryAfterSeconds: verdict.retryAfterSeconds });
+  }
   const answer = await deps.intake.call({
     method: 'POST',
     path: '/v1/tickets',
@@ -57,7 +84,10 @@ export const fileSiteRequest = async (
   const filed = intakeResult<{ id: string; reference: string }>(answer, 201);
   if (!filed.ok) return err({ kind: 'refused', failure: filed.error });
   const mailed = Boolean(requester?.email);
-  if (!requester?.id) return ok({ reference: filed.value.reference, mailed });
+  // Whoever typed an address is not known to own it: the link that opens the request as
+  // `mail:<address>` (and so shows what that address writes on it) goes to the address, in the
+  // acknowledgment, not to this page (docs/adr/0037 addendum). A visitor without one gets it here.
+  if (mailed || !requester?.id) return ok({ reference: filed.value.reference, mailed });
   // The link a partner could mint for this requester (docs/adr/0037), made here from intake's answer:
   // the site's projection of the ticket has not heard of it yet, and needs not.
   const expiresAt = new Date(deps.clock.now().getTime() + deps.linkSettings.TSS_SITE_LINK_TTL_MS);

@@ -15,6 +15,8 @@ export interface SiteDeps {
   slaTimer: IntakeApi;
   links: SiteLinkKeys;
   linkSettings: SiteLinkSettings;
+  /** MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR: requests the public form may file naming one address within an hour. */
+  newRequestsPerAddressPerHour: number;
   keys: KeyRing;
   tokenSettings: TokenSettings;
 }

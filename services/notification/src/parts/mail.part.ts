@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { BlobStorageEnv, blobStorageConfigProblems, blobStorageFrom } from '@tss/blob-storage';
-import { SiteLinkEnv, SiteLinkKeys } from '@tss/service-kit';
+import { NewTicketsPerAddressEnv, SiteLinkEnv, SiteLinkKeys } from '@tss/service-kit';
 import { addressOf, domainOf } from '../domain/mail-delivery';
 import { inboundRecipientDomains } from '../domain/inbound-recipients';
 import { inboundRoutes } from '../http/inbound.routes';
@@ -65,13 +65,7 @@ export const MAIL_CONFIG = {
     }),
   ),
   MAIL_INBOUND_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 30 * 1_048_576, description: 'Largest raw inbound mail accepted (HTTP and SMTP)' }),
-  MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR: Type.Integer({
-    minimum: 1,
-    maximum: 10_000,
-    default: 5,
-    description:
-      'Tickets one sender address may file by mail within an hour; their next new mail is quarantined and not acknowledged (a loop with an auto-responder that does not mark itself)',
-  }),
+  ...NewTicketsPerAddressEnv,
   MAIL_INBOUND_TRUSTED_AUTHSERV_ID: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9.-]+$',

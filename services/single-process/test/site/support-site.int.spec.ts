@@ -64,6 +64,10 @@ describe('the support site (issue #13)', () => {
   };
   const followUpsOf = (ticketId: string) =>
     platform.query<{ id: string; reference: string }>('ticket-intake', `SELECT id, reference FROM ticket_intake.tickets WHERE linked_ticket_id = $1`, [ticketId]);
+  const cookieOf = (response: { headers: Record<string, string | string[]> }) => {
+    const header = ([] as string[]).concat(response.headers['set-cookie'] ?? [])[0] ?? '';
+    return header.split(';')[0];
+  };
   /** The CSRF token of the form posting to `action` on a page. */
   const csrfOf = (page: string, action: string): string => {
     const form = new RegExp(`<form method="post" action="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>\\s*<input type="hidden" name="_csrf" value="([^"]+)">`).exec(page);
@@ -540,10 +544,6 @@ describe('the support site (issue #13)', () => {
 
   describe('the new-request form, /support/new?partner=', () => {
     const ticketCount = async () => Number((await platform.query<{ n: string }>('ticket-intake', `SELECT count(*) AS n FROM ticket_intake.tickets`))[0].n);
-    const cookieOf = (response: { headers: Record<string, string | string[]> }) => {
-      const header = ([] as string[]).concat(response.headers['set-cookie'] ?? [])[0] ?? '';
-      return header.split(';')[0];
-    };
 
     it('is a 404 page until the partner enables its site (admin PATCH)', async () => {
       const closed = await http().get(`/support/new?partner=${rival.partnerId}`);
@@ -589,7 +589,9 @@ describe('the support site (issue #13)', () => {
       const link = await mint(acme.token, ticket.body.id);
       expect(SiteLinkKeys.fromSettings({}).verify(link.token, clock.now())).toMatchObject({ ok: true, value: { requester: 'mail:dana@example.com' } });
       expect(filed.text).toContain('We are also sending it to your e-mail address.');
-      expect(filed.text).toContain('<a class="follow-link" href="');
+      // The address is not confirmed: the link to the request's page goes to it, in the acknowledgment, not to whoever filed (docs/adr/0037).
+      expect(filed.text).not.toContain('class="follow-link"');
+      expect(filed.text).toContain('The mail carries the link to your request’s page');
     });
 
     it('P12: without an e-mail address the page promises no mail and gives the link to follow the request, which opens it', async () => {
@@ -645,6 +647,30 @@ describe('the support site (issue #13)', () => {
       const followUpPage = await http().get(new URL(href!.replace(/&amp;/g, '&')).pathname);
       expect(followUpPage.status).toBe(200);
       expect(followUpPage.text).toContain(`<dd class="reference">${followUp.reference}</dd>`);
+    });
+
+    it('one address is named by at most MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR (5) requests an hour: the next is the form’s error, filed and mailed nowhere', async () => {
+      const action = `/support/new?partner=${acme.partnerId}`;
+      const form = await http().get(action);
+      const statuses: number[] = [];
+      let refused = '';
+      for (let n = 0; n < 8; n += 1) {
+        const posted = await http()
+          .post(action)
+          .set('cookie', cookieOf(form))
+          .type('form')
+          .send({ _csrf: csrfOf(form.text, action), product: 'reader', productVersion: '1.0', description: `Mail bomb ${n}`, email: n % 2 === 0 ? 'Victim@Example.net' : 'victim@example.net' });
+        statuses.push(posted.status);
+        if (posted.status !== 201) {
+          refused = posted.text;
+          expect(posted.headers['retry-after']).toMatch(/^\d+$/);
+        }
+      }
+      expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429, 429]);
+      expect(refused).toContain('<li><a href="#email">');
+      expect(refused).toContain('at most 5 requests an hour');
+      const rows = await platform.query<{ n: string }>('ticket-intake', `SELECT count(*) AS n FROM ticket_intake.tickets WHERE requester_id = 'mail:victim@example.net'`);
+      expect(Number(rows[0].n)).toBe(5);
     });
 
     it('a second post of the same rendered form files nothing more (idempotent), and a very long address is filed without a requester id', async () => {
@@ -723,6 +749,17 @@ describe('the support site (issue #13)', () => {
       expect(linked.body).toMatchObject({ linkedTicketId: ticket.id, status: expect.any(String) });
       const shown = await http().get(posted.headers.location as string);
       expect(shown.text).toContain(`A new request linked to this one was opened: ${followUp}.`);
+    });
+
+    it('an address that reached its hourly limit on the public form may be named again once the hour is over', async () => {
+      const action = `/support/new?partner=${acme.partnerId}`;
+      const form = await http().get(action);
+      const posted = await http()
+        .post(action)
+        .set('cookie', cookieOf(form))
+        .type('form')
+        .send({ _csrf: csrfOf(form.text, action), product: 'reader', productVersion: '1.0', description: 'Days later.', email: 'victim@example.net' });
+      expect(posted.status).toBe(201);
     });
   });
 });

@@ -101,7 +101,8 @@ ${postForm(
 
 /**
  * The page after filing: the reference number (P3), said truthfully: mail is promised only to who
- * gave an address; the link to the request's page is there for everyone it can be made for (P12).
+ * gave an address, and carries the link to the request's page; a visitor without one gets that
+ * link here, the only way back to the request (P12; docs/adr/0037 addendum).
  */
 export const renderFiledPage = (input: {
   language: Language;
@@ -120,9 +121,10 @@ export const renderFiledPage = (input: {
     siteName: input.partnerName,
     body: html`<p>${siteText(lang, 'filedBody')}: <strong class="reference">${input.reference}</strong></p>
 <p>${siteText(lang, input.mailed ? 'filedNext' : 'filedNoMail')}</p>
+${input.mailed ? html`<p>${siteText(lang, 'filedMailLink')}</p>` : ''}
 ${
   follow
-    ? html`<p>${siteText(lang, input.mailed ? 'filedFollow' : 'filedFollowOnly', { until: formatInstant(lang, follow.expiresAt.toISOString()) })}</p>
+    ? html`<p>${siteText(lang, 'filedFollowOnly', { until: formatInstant(lang, follow.expiresAt.toISOString()) })}</p>
 <p><a class="follow-link" href="${follow.url}">${siteText(lang, 'filedFollowLink')}</a></p>`
     : ''
 }`,

@@ -84,6 +84,11 @@ export const newRequestRoutes = (context: SitePageContext) => async (fastify: Fa
     const filed = await fileSiteRequest(deps, site, { values, posted: form.problems, language, idempotencyKey: idempotencyKeyOf(cookie, String(body[CSRF_FIELD]), JSON.stringify(values)) });
     if (!filed.ok) {
       if (filed.error.kind === 'form') return showForm(400, fieldErrorsOf(language, filed.error.problems));
+      if (filed.error.kind === 'address_limit') {
+        // The address's hourly bound (docs/adr/0037 addendum): the form again, its address field in error.
+        reply.header('retry-after', String(filed.error.retryAfterSeconds));
+        return showForm(429, [{ fieldId: 'email', message: siteText(language, 'emailOverLimit', { max: filed.error.limit }) }]);
+      }
       const failure = filed.error.failure;
       // The visitor's budget is spent: the plain page says so, with when to come back (docs/adr/0011 addendum).
       if (failure.kind === 'rate_limited') return sendFailurePage(context, reply, failure, language);
