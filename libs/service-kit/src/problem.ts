@@ -238,15 +238,36 @@ export const sendNoRoute = (request: FastifyRequest, reply: FastifyReply): Fasti
     detail: `No route ${request.method} ${request.url.split('?')[0]}`,
   });
 
+/** How the pages under a prefix answer an error of the router's (they answer people, with pages). */
+export type FrameworkErrorAnswer = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+
+/** The page areas of each app, by its HTTP server (shared by the app and every plugin scope in it). */
+const frameworkErrorAreas = new WeakMap<object, { prefix: string; answer: FrameworkErrorAnswer }[]>();
+
+/**
+ * Pages under `prefix` (`/support`, `/rate`) answer the router's errors themselves: a malformed
+ * URL or an over-long path parameter there is a person's link that opens nothing, not an API
+ * client's mistake. Call it from the scope that serves them.
+ */
+export const answerFrameworkErrorsUnder = (app: FastifyInstance, prefix: string, answer: FrameworkErrorAnswer): void => {
+  const areas = frameworkErrorAreas.get(app.server) ?? [];
+  areas.push({ prefix, answer });
+  frameworkErrorAreas.set(app.server, areas);
+};
+
 /**
  * Errors the router raises before any hook runs (fastify's `frameworkErrors`): a path parameter
  * over maxParamLength (414, like an over-long request target) or a malformed URL (400). Without
- * this they leave as fastify's plain JSON, not problem+json.
+ * this they leave as fastify's plain JSON, not problem+json; under a page area, as its page.
  */
-export const answerFrameworkError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply =>
-  error.statusCode === 414
+export const answerFrameworkError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  const path = (request.raw.url ?? '').split('?')[0];
+  const area = frameworkErrorAreas.get(request.server.server)?.find((a) => path === a.prefix || path.startsWith(`${a.prefix}/`));
+  if (area) return area.answer(error, request, reply);
+  return error.statusCode === 414
     ? sendProblem(reply, { type: problemType('uri-too-long'), title: TITLES[414], status: 414, detail: 'A path parameter is longer than this API accepts.' })
     : answerError(error, request, reply);
+};
 
 /** The OpenAPI schema of a problem response, for route `response` maps. */
 export const ProblemSchema = {

@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Language } from './language';
+import { plainPageKindOf, renderPlainPage } from './layout';
 import { pageHeaders } from './security-headers';
 import { STYLESHEET, STYLESHEET_HEADERS, stylesheetPath } from './stylesheet';
 
@@ -19,3 +21,40 @@ export const sendPage = (reply: FastifyReply, status: number, page: string): Fas
 /** The Post/Redirect/Get answer after a form: 303 to `location` (no-store, no-referrer like the pages). */
 export const redirectAfterPost = (reply: FastifyReply, location: string): FastifyReply =>
   reply.code(303).headers({ location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).send();
+
+/** The status an error asks for: its own 4xx or 5xx, else 500 (a fault). */
+const statusOfError = (error: unknown): number => {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status <= 599 ? status : 500;
+};
+
+/**
+ * A site's pages answer people, never with the API's problem+json: in the scope this is called
+ * in, an error anything raised (a body parser's 415, a limit's 413, the rate limit's 429, whose
+ * Retry-After is already on the reply) is its plain page with its status, and a fault the plain
+ * error page (500, logged). Addresses under `prefix` that serve nothing are the plain 404 page.
+ * Answers how it sends a plain page with a status, for the router's errors (service-kit's
+ * `answerFrameworkErrorsUnder`), which reach no scope.
+ */
+export const answerWithPlainPages = async (
+  app: FastifyInstance,
+  options: { prefix: string; stylesheetHref: string; languageOf: (request: FastifyRequest) => Language },
+): Promise<(request: FastifyRequest, reply: FastifyReply, status: number) => FastifyReply> => {
+  const sendPlain = (request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply => {
+    const page = renderPlainPage(plainPageKindOf(status), options.languageOf(request), options.stylesheetHref, Math.min(status, 500));
+    return sendPage(reply, page.status, page.html);
+  };
+  app.setErrorHandler((error, request, reply) => {
+    const status = statusOfError(error);
+    if (status >= 500) request.log.error({ err: error }, 'page failed');
+    return sendPlain(request, reply, status);
+  });
+  await app.register(
+    async (scope) => {
+      scope.setNotFoundHandler((request, reply) => sendPlain(request, reply, 404));
+    },
+    { prefix: options.prefix },
+  );
+  // For what the scope cannot catch (the router's own errors, before any route): the caller hands it on.
+  return sendPlain;
+};

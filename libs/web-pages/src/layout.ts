@@ -60,13 +60,27 @@ ${options.body}
 </html>`)}\n`;
 };
 
-export type PlainPageKind = 'notFound' | 'gone' | 'forbidden' | 'badRequest' | 'busy' | 'error';
+export type PlainPageKind = 'notFound' | 'gone' | 'forbidden' | 'badRequest' | 'tooLarge' | 'busy' | 'error';
 
-export const PLAIN_PAGE_STATUS: Readonly<Record<PlainPageKind, number>> = { notFound: 404, gone: 410, forbidden: 403, badRequest: 400, busy: 429, error: 500 };
+export const PLAIN_PAGE_STATUS: Readonly<Record<PlainPageKind, number>> = { notFound: 404, gone: 410, forbidden: 403, badRequest: 400, tooLarge: 413, busy: 429, error: 500 };
 
-/** A plain page for a refusal (a bad link, a stale form): a heading and one sentence, nothing else. */
-export const renderPlainPage = (kind: PlainPageKind, language: Language, stylesheetHref: string): { status: number; html: string } => ({
-  status: PLAIN_PAGE_STATUS[kind],
+/**
+ * The plain page for an error status a page's route did not answer itself (the router, a body
+ * parser, a limit): its own page where there is one, else "could not be read" with that status,
+ * so a person never gets the API's problem+json.
+ */
+export const plainPageKindOf = (status: number): PlainPageKind => {
+  if (status >= 500) return 'error';
+  const own = (Object.keys(PLAIN_PAGE_STATUS) as PlainPageKind[]).find((kind) => PLAIN_PAGE_STATUS[kind] === status);
+  return own ?? 'badRequest';
+};
+
+/**
+ * A plain page for a refusal (a bad link, a stale form): a heading and one sentence, nothing else.
+ * `status` answers another status with the kind's words (a 415 is a request that could not be read).
+ */
+export const renderPlainPage = (kind: PlainPageKind, language: Language, stylesheetHref: string, status: number = PLAIN_PAGE_STATUS[kind]): { status: number; html: string } => ({
+  status,
   html: renderPage({
     language,
     stylesheetHref,

@@ -5,6 +5,7 @@ import {
   fileField,
   html,
   pageHeaders,
+  plainPageKindOf,
   postForm,
   radioGroup,
   redirectAfterPost,
@@ -138,5 +139,18 @@ describe('headers and the stylesheet route', () => {
     expect(textColours.length).toBeGreaterThan(4);
     for (const colour of textColours) expect({ colour, ratio: onWhite(colour) >= 4.5 }).toEqual({ colour, ratio: true });
     expect(1.05 / (luminance('#00703c') + 0.05)).toBeGreaterThanOrEqual(4.5); // white on the button
+  });
+});
+
+describe('plain pages for any refusal status (docs/adr/0045 addendum)', () => {
+  it('a status with a page of its own gets it; another 4xx is "could not be read" with its status; a fault is the error page', () => {
+    expect(plainPageKindOf(404)).toBe('notFound');
+    expect(plainPageKindOf(413)).toBe('tooLarge');
+    expect(plainPageKindOf(429)).toBe('busy');
+    expect(plainPageKindOf(415)).toBe('badRequest');
+    expect(plainPageKindOf(503)).toBe('error');
+    const page = renderPlainPage('badRequest', 'ru', '/s.css', 415);
+    expect(page.status).toBe(415);
+    expect(page.html).toContain('<h1>Не удалось прочитать запрос</h1>');
   });
 });

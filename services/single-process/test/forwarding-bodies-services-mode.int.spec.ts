@@ -130,4 +130,13 @@ describe('services mode: the gateway forwards attachments and raw mail as they c
     expect((await gateway.http().post('/v1/inbound/quarantine')).status).toBe(401);
     expect(received.length).toBe(before + 3);
   });
+
+  it('a rating link the router cannot read is the plain 404 page at the gateway, as rating would answer it, not a problem', async () => {
+    const before = received.length;
+    const response = await gateway.http().get('/rate/%ff');
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.text).toContain('<h1>Page not found</h1>');
+    expect(received.length).toBe(before);
+  });
 });

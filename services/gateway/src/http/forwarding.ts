@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
 import { PUBLIC_FORWARDS, serviceForPath, type RoutedServiceName } from '@tss/contracts';
-import { problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
+import { answerFrameworkErrorsUnder, problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
+import { pickLanguage, renderPlainPage, sendPage, stylesheetPath } from '@tss/web-pages';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { cutWhenOverdue } from './upstream-deadline';
 import { isUpload, UPLOAD_METHOD, UPLOAD_ROUTES } from './upload-routes';
@@ -143,6 +144,12 @@ const forwardUploads = (urls: ServiceUrls, uploads: UploadForwarding, options: F
 export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions) => async (app: FastifyInstance) => {
   await app.register(replyFrom, { http: { requestOptions: { timeout: options.timeoutMs } } });
   acceptRawBodies(app);
+  // A rating link the gateway's router cannot read (`/rate/%ff`) never reaches rating: it is a
+  // person's link that opens nothing, so the plain 404 page rating would show, not a problem (docs/rating.md).
+  answerFrameworkErrorsUnder(app, '/rate', (_error, request, reply) => {
+    const page = renderPlainPage('notFound', pickLanguage(undefined, request.headers['accept-language']), stylesheetPath('/rate'));
+    return sendPage(reply, page.status, page.html);
+  });
   // PUBLIC_FORWARDS carry their own credential (a rating link, the inbound-mail secret): forwarded
   // without a token, checked by the service. Everything else needs a valid token here first.
   const publicForwards = new Set(PUBLIC_FORWARDS);

@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Clock, Failure, Result } from '@tss/service-kit';
-import { CSRF_FIELD, CsrfTokens, installFormBody, pickLanguage, PostedForm, renderPlainPage, sendPage, serveStylesheet, type Language, type PlainPageKind } from '@tss/web-pages';
+import { answerFrameworkErrorsUnder, type Clock, type Failure, type Result } from '@tss/service-kit';
+import { answerWithPlainPages, CSRF_FIELD, CsrfTokens, installFormBody, pickLanguage, PostedForm, renderPlainPage, sendPage, serveStylesheet, type Language, type PlainPageKind } from '@tss/web-pages';
 import { RATE_COMMENT_MAX_CHARS, readRateForm, type RateAnswer } from '../domain/rate-page-form';
+import { isSurveyTokenShaped } from '../domain/survey-token';
 
 /** The longest comment, each character percent-encoded from up to 4 UTF-8 bytes, and the other fields. */
 const RATE_FORM_MAX_BYTES = RATE_COMMENT_MAX_CHARS * 12 + 4_096;
@@ -34,9 +35,16 @@ const csrfCheck = (survey: RatePageSurveyView) => ({ form: CSRF_FORM, binding: `
  */
 const csrfFor = (token: string) => new CsrfTokens(createHmac('sha256', 'tss/rate-page/csrf/v1').update(token).digest());
 
-type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
+type TokenRequest = FastifyRequest<{ Params: { '*': string } }>;
 
 const PAGE_ROUTE = { config: { public: true }, schema: { hide: true } } as const;
+
+/**
+ * The survey token a page address names: what follows `/rate/`, whole. A wildcard rather than a
+ * path parameter, so that no length or shape is the router's to refuse (it would answer 414 or 400
+ * JSON): anything that is not a token's shape is a link that opens nothing, the plain 404 page.
+ */
+const tokenOf = (request: TokenRequest): string | undefined => (isSurveyTokenShaped(request.params['*']) ? request.params['*'] : undefined);
 
 /** A refused link's page kind: a wrong or foreign token is "not found", an expired one "gone". */
 const plainKindOf = (failure: Failure): PlainPageKind => {
@@ -76,8 +84,12 @@ export const ratePageRoutes =
     const actionOf = (token: string) => `${RATE_PAGE_BASE}/${encodeURIComponent(token)}`;
 
     /** The survey behind the link, or the plain page that refuses it (already sent). */
-    const open = async (request: TokenRequest, reply: FastifyReply): Promise<RatePageSurveyView | undefined> => {
-      const survey = await port.openSurvey(request.params.token);
+    const open = async (request: TokenRequest, reply: FastifyReply, token: string | undefined): Promise<RatePageSurveyView | undefined> => {
+      if (token === undefined) {
+        await sendPlain(reply, 'notFound', browserLanguage(request));
+        return undefined;
+      }
+      const survey = await port.openSurvey(token);
       if (!survey.ok) {
         await sendPlain(reply, plainKindOf(survey.error), browserLanguage(request));
         return undefined;
@@ -94,19 +106,24 @@ export const ratePageRoutes =
     };
 
     serveStylesheet(app, RATE_PAGE_BASE);
+    // Pages for people: a refusal no route answers (a body that is not a form, a limit) is a plain
+    // page with its status, an address under /rate that serves nothing the 404 page, and so is one
+    // the router cannot read (`/rate/%ff`): a link that opens nothing (docs/rating.md).
+    const sendPlainStatus = await answerWithPlainPages(app, { prefix: RATE_PAGE_BASE, stylesheetHref: RATE_PAGE_STYLESHEET, languageOf: browserLanguage });
+    answerFrameworkErrorsUnder(app, RATE_PAGE_BASE, (_error, request, reply) => sendPlainStatus(request, reply, 404));
 
-    app.get<{ Params: { token: string } }>(`${RATE_PAGE_BASE}/:token`, PAGE_ROUTE, async (request, reply) => {
-      const survey = await open(request, reply);
-      if (!survey) return reply;
-      const { token } = request.params;
+    app.get<{ Params: { '*': string } }>(`${RATE_PAGE_BASE}/*`, PAGE_ROUTE, async (request, reply) => {
+      const token = tokenOf(request);
+      const survey = await open(request, reply, token);
+      if (!survey || token === undefined) return reply;
       const csrfToken = csrfFor(token).issue(csrfCheck(survey), clock.now());
       return send(reply, 200, ratePage(survey, { action: actionOf(token), csrfToken }));
     });
 
-    app.post<{ Params: { token: string }; Body: unknown }>(`${RATE_PAGE_BASE}/:token`, PAGE_ROUTE, async (request, reply) => {
-      const survey = await open(request, reply);
-      if (!survey) return reply;
-      const { token } = request.params;
+    app.post<{ Params: { '*': string }; Body: unknown }>(`${RATE_PAGE_BASE}/*`, PAGE_ROUTE, async (request, reply) => {
+      const token = tokenOf(request);
+      const survey = await open(request, reply, token);
+      if (!survey || token === undefined) return reply;
       const form = request.body instanceof PostedForm ? request.body : PostedForm.empty();
       const fields = form.fields;
       const csrf = csrfFor(token);

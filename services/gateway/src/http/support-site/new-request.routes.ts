@@ -1,6 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { FAILURES } from '@tss/service-kit';
 import { CSRF_FIELD, csrfCookieHeader, isLanguage, newCsrfCookieValue, PostedForm, readCookie, sendPage, type Language } from '@tss/web-pages';
 import { readNewRequestValues } from '../../domain/new-request-form';
@@ -13,7 +11,11 @@ import { idempotencyKeyOf, languageOf, sendFailurePage, sendPlainPage, type Site
 /** The double-submit cookie of the public form (docs/adr/0037): HttpOnly, SameSite=Strict, under /support. */
 export const SITE_FORM_COOKIE = 'tss_site_form';
 
-const PartnerQuery = Type.Object({ partner: Type.Optional(Type.String({ maxLength: 64 })) });
+/** The partner a form is for: one `partner` value, else none (the 404 page, never a 400 problem). */
+const partnerOf = (query: unknown): string | undefined => {
+  const partner = ((query ?? {}) as Record<string, unknown>).partner;
+  return typeof partner === 'string' && partner.length <= 64 ? partner : undefined;
+};
 
 const PAGE = { config: { public: true }, schema: { hide: true } } as const;
 
@@ -21,8 +23,7 @@ const PAGE = { config: { public: true }, schema: { hide: true } } as const;
  * `/support/new?partner=…` (issue #13, P12): the public new-request form of a partner that enabled
  * its site (404 page otherwise), filed as that partner with the channel `site`.
  */
-export const newRequestRoutes = (context: SitePageContext) => async (fastify: FastifyInstance) => {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+export const newRequestRoutes = (context: SitePageContext) => async (app: FastifyInstance) => {
   const { deps, csrf } = context;
 
   /** The form's cookie, set when the browser has none yet. */
@@ -36,9 +37,9 @@ export const newRequestRoutes = (context: SitePageContext) => async (fastify: Fa
 
   const formLanguage = (request: FastifyRequest, posted?: unknown): Language => (isLanguage(posted) ? posted : languageOf(request));
 
-  app.get('/support/new', { ...PAGE, schema: { ...PAGE.schema, querystring: PartnerQuery } }, async (request, reply) => {
+  app.get('/support/new', PAGE, async (request, reply) => {
     const language = languageOf(request);
-    const site = await openPartnerSite(deps, request.query.partner, request.ip);
+    const site = await openPartnerSite(deps, partnerOf(request.query), request.ip);
     if (!site) return sendPlainPage(context, reply, 'notFound', language);
     const cookie = formCookie(request, reply);
     return sendPage(
@@ -56,11 +57,11 @@ export const newRequestRoutes = (context: SitePageContext) => async (fastify: Fa
 
   // No body schema: the form's reader (installFormBody) judges each field, and every problem is
   // the form's error on its page in its language, never a problem+json (docs/adr/0063).
-  app.post('/support/new', { ...PAGE, schema: { ...PAGE.schema, querystring: PartnerQuery } }, async (request, reply) => {
+  app.post('/support/new', PAGE, async (request, reply) => {
     const form = request.body instanceof PostedForm ? request.body : PostedForm.empty();
     const body = form.fields;
     const language = formLanguage(request, body.language);
-    const site = await openPartnerSite(deps, request.query.partner, request.ip);
+    const site = await openPartnerSite(deps, partnerOf(request.query), request.ip);
     if (!site) return sendPlainPage(context, reply, 'notFound', language);
     const cookie = readCookie(request.headers.cookie, SITE_FORM_COOKIE);
     if (!cookie || csrf.verify({ form: 'new-request', binding: `cookie:${cookie}` }, body[CSRF_FIELD], deps.clock.now()) !== undefined) {

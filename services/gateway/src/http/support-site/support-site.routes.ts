@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
-import { STREAM_EVERY_PART } from '@tss/service-kit';
-import { CsrfTokens, installFormBody, serveStylesheet } from '@tss/web-pages';
+import { answerFrameworkErrorsUnder, STREAM_EVERY_PART } from '@tss/service-kit';
+import { answerWithPlainPages, CsrfTokens, installFormBody, serveStylesheet } from '@tss/web-pages';
 import { siteSecret } from '../../store/site-secret.store';
 import type { SiteDeps } from '../../use-cases/site-deps';
 import { newRequestRoutes } from './new-request.routes';
-import { languageOf, sendPlainPage } from './site-page-context';
+import { languageOf } from './site-page-context';
 import { SITE_REPLY_LIMITS, ticketPageRoutes } from './ticket-page.routes';
 
 /**
@@ -31,22 +31,12 @@ export const supportSiteRoutes = (deps: SiteDeps) => async (app: FastifyInstance
     csrf: new CsrfTokens(await siteSecret(deps.dataSource, deps.clock, 'csrf')),
     secureCookies: deps.linkSettings.TSS_PUBLIC_URL.startsWith('https:'),
   };
-  // Pages for people: a fault, or a spent rate limit, is a plain page (the fault logged), not
-  // problem+json. Other refusals keep the app's answer (the parent handler, by rethrowing).
-  app.setErrorHandler((error, request, reply) => {
-    const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
-    if (status === 429) return sendPlainPage(context, reply, 'busy', languageOf(request));
-    if (status < 500) throw error;
-    request.log.error({ err: error }, 'support site page failed');
-    return sendPlainPage(context, reply, 'error', languageOf(request));
-  });
-  // A site address that serves nothing (`/support/new/`, a mistyped path) is the site's own 404 page.
-  await app.register(
-    async (site) => {
-      site.setNotFoundHandler((request, reply) => sendPlainPage(context, reply, 'notFound', languageOf(request)));
-    },
-    { prefix: '/support' },
-  );
+  // Pages for people: every refusal the routes do not answer themselves (a body that is not a form,
+  // a body over its limit, a spent rate limit) is a plain page with its status, a fault the plain
+  // error page (logged), and a site address that serves nothing (`/support/new/`) the 404 page.
+  const sendPlain = await answerWithPlainPages(app, { prefix: '/support', stylesheetHref: context.stylesheetHref, languageOf: (request) => languageOf(request) });
+  // A link the router cannot read (`/support/t/%ff`) opens nothing: the 404 page, as a malformed link.
+  answerFrameworkErrorsUnder(app, '/support', (_error, request, reply) => sendPlain(request, reply, 404));
   await app.register(ticketPageRoutes(context));
   await app.register(newRequestRoutes(context));
 };

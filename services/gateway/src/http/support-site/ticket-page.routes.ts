@@ -1,6 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isStorableText } from '@tss/contracts';
 import { FAILURES, isTextPart, readTextPart, type Failure, type SiteLinkGrant } from '@tss/service-kit';
 import { CSRF_FIELD, PostedForm, redirectAfterPost, sendPage, type FieldError, type FormFieldProblem, type Language } from '@tss/web-pages';
@@ -24,8 +22,15 @@ interface ReadReplyForm {
   malformed: boolean;
 }
 
-const LinkParams = Type.Object({ '*': Type.String({ maxLength: 4096 }) });
-const DoneQuery = Type.Object({ done: Type.Optional(Type.String({ maxLength: 20 })), ref: Type.Optional(Type.String({ maxLength: 40 })) });
+/**
+ * The page's notice after a Post/Redirect/Get, read leniently: a query the site did not write
+ * (a value repeated, too long, unknown) shows no notice, never a refusal (docs/support-site.md).
+ */
+const doneQueryOf = (query: unknown): { done?: string; ref?: string } => {
+  const values = (query ?? {}) as Record<string, unknown>;
+  const one = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  return { done: one('done'), ref: one('ref') };
+};
 
 const PAGE = { config: { public: true }, schema: { hide: true } } as const;
 const REFERENCE = /^TSS-[A-Z0-9-]{5,30}$/;
@@ -70,8 +75,7 @@ const linkTargetOf = (rest: string): LinkTarget | undefined => {
  * "not solved". A bad link is a plain 404 or 410 page and records nothing; so is a form whose CSRF
  * token is missing or wrong (403). Every read and write goes to intake as the link's requester.
  */
-export const ticketPageRoutes = (context: SitePageContext) => async (fastify: FastifyInstance) => {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+export const ticketPageRoutes = (context: SitePageContext) => async (app: FastifyInstance) => {
   const { deps, csrf } = context;
   const basePathOf = (token: string) => `/support/t/${token}`;
 
@@ -162,7 +166,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
         else if (part.filename !== '' || bytes.length > 0) files.push({ fileName: part.filename, contentType: part.mimetype, bytes });
       }
     } catch (error) {
-      const { FilesLimitError, FieldsLimitError, PartsLimitError } = fastify.multipartErrors;
+      const { FilesLimitError, FieldsLimitError, PartsLimitError } = app.multipartErrors;
       // More files, fields or parts than the site reads: the form's 413.
       if (error instanceof FilesLimitError || error instanceof FieldsLimitError || error instanceof PartsLimitError) tooLarge = true;
       // Anything else busboy refuses (no boundary, a wrong one, a body cut short) is a body that cannot be read.
@@ -259,16 +263,18 @@ export const ticketPageRoutes = (context: SitePageContext) => async (fastify: Fa
     return session && { target, session };
   };
 
-  app.get('/support/t/*', { ...PAGE, schema: { ...PAGE.schema, params: LinkParams, querystring: DoneQuery } }, async (request, reply) => {
+  // No params or querystring schema: whatever follows `/support/t/` is judged here, and a link that
+  // opens nothing is the 404 page, never a 400 problem (docs/support-site.md).
+  app.get<{ Params: { '*': string } }>('/support/t/*', PAGE, async (request, reply) => {
     const entered = await enter(request, reply, request.params['*']);
     if (!entered) return reply;
     const { target, session } = entered;
     if (target.action === 'attachment') return download(request, reply, session, target.attachmentId);
     if (target.action !== 'page') return sendPlainPage(context, reply, 'notFound', languageOf(request, session.grant.language));
-    return showTicket(request, reply, target.token, session, { notice: noticeOf(languageOf(request, session.grant.language), request.query, session.grant) });
+    return showTicket(request, reply, target.token, session, { notice: noticeOf(languageOf(request, session.grant.language), doneQueryOf(request.query), session.grant) });
   });
 
-  app.post('/support/t/*', { ...PAGE, schema: { ...PAGE.schema, params: LinkParams } }, async (request, reply) => {
+  app.post<{ Params: { '*': string } }>('/support/t/*', PAGE, async (request, reply) => {
     const entered = await enter(request, reply, request.params['*']);
     if (!entered) return reply;
     const { target, session } = entered;

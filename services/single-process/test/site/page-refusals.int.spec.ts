@@ -1,0 +1,85 @@
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { startTestPlatform, type TestPlatform } from '../support/test-platform';
+
+/**
+ * Issue #13, docs/support-site.md and docs/rating.md: every refusal under /support and /rate is an
+ * HTML page for a person with the right status, never the API's problem+json, whatever the router,
+ * a schema or a body parser thought of the request.
+ */
+describe('the requester’s pages refuse with pages (issue #13)', () => {
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  let acme: { partnerId: string; token: string };
+  let sitePath: string;
+  let rateToken: string;
+  const clock = new TestClock('2026-06-01T09:00:00.000Z');
+  const http = () => client.http();
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('page_refusals', { clock });
+    client = platform.client;
+    const admin = await platform.adminToken();
+    acme = await client.partner(admin, 'Acme Pages');
+    const agent = await client.staff(admin, ['agent'], 'Pat Agent');
+    await http().patch(`/v1/partners/${acme.partnerId}`).auth(admin, { type: 'bearer' }).send({ siteEnabled: true }).expect(200);
+    const filed = await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ requester: { id: 'cust-ann', email: 'ann@example.com' } }));
+    expect(filed.status).toBe(201);
+    const minted = await waitFor('a site link', async () => {
+      const answer = await http().post(`/v1/tickets/${filed.body.id}/site-links`).auth(acme.token, { type: 'bearer' });
+      return answer.status === 409 ? undefined : answer;
+    });
+    sitePath = new URL(minted.body.url as string).pathname;
+    const read = await http().get(`/v1/tickets/${filed.body.id}`).auth(agent.token, { type: 'bearer' });
+    await http().patch(`/v1/tickets/${filed.body.id}`).auth(agent.token, { type: 'bearer' }).set('if-match', read.headers.etag as string).send({ status: 'resolved' }).expect(200);
+    const requested = await waitFor('the rating link', async () =>
+      (
+        await platform.query<{ url: string }>('rating', `SELECT event->'data'->>'rateUrl' AS url FROM rating.outbox WHERE event_type = 'rating.requested' AND event->>'subject' = $1`, [
+          filed.body.id,
+        ])
+      )[0],
+    );
+    rateToken = requested.url.slice(requested.url.lastIndexOf('/') + 1);
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const expectPage = (response: { status: number; headers: Record<string, string>; text: string }, status: number, what: string) => {
+    expect({ what, status: response.status, type: response.headers['content-type'] }).toEqual({ what, status, type: 'text/html; charset=utf-8' });
+    expect(response.text).toMatch(/^<!doctype html>/);
+    expect(response.headers['content-security-policy']).toContain("default-src 'none'");
+  };
+
+  it('the ticket page: an odd notice in its query is ignored, a malformed link is the 404 page', async () => {
+    expectPage(await http().get(`${sitePath}?done=${'x'.repeat(21)}`), 200, 'a long done');
+    expectPage(await http().get(`${sitePath}?done=reply&done=reopened`), 200, 'done twice');
+    expectPage(await http().get(`${sitePath}?ref=${'R'.repeat(100)}&done=followup`), 200, 'a long ref');
+    expectPage(await http().get(`/support/t/${'a'.repeat(5000)}`), 404, 'a token over 4096 characters');
+    expectPage(await http().get('/support/t/%ff'), 404, 'a token that is not UTF-8');
+    expectPage(await http().get('/support/t/%ff/reply'), 404, 'a token that is not UTF-8, with an action');
+  });
+
+  it('the form: a partner named twice, or by a long id, is the 404 page', async () => {
+    expectPage(await http().get(`/support/new?partner=${acme.partnerId}&partner=${acme.partnerId}`), 404, 'partner twice');
+    expectPage(await http().get(`/support/new?partner=${'a'.repeat(65)}`), 404, 'a long partner id');
+    expectPage(await http().post(`/support/new?partner=${'a'.repeat(65)}`).type('form').send({ product: 'reader' }), 404, 'a post to a long partner id');
+  });
+
+  it('a form posted as something other than a form is a 415 page', async () => {
+    expectPage(await http().post(`${sitePath}/reply`).set('content-type', 'text/plain').send('hello'), 415, 'reply as text/plain');
+    expectPage(await http().post(`/support/new?partner=${acme.partnerId}`).set('content-type', 'text/plain').send('hello'), 415, 'new request as text/plain');
+    expectPage(await http().post(`/rate/${rateToken}`).set('content-type', 'text/plain').send('hello'), 415, 'rating as text/plain');
+  });
+
+  it('the rating page: an address that serves nothing is the 404 page, an over-long link too', async () => {
+    expectPage(await http().get(`/rate/${rateToken}/`), 404, 'a trailing slash');
+    expectPage(await http().get('/rate/'), 404, '/rate/');
+    expectPage(await http().get('/rate'), 404, '/rate');
+    expectPage(await http().get(`/rate/${'a'.repeat(3000)}`), 404, 'a 3000-character token');
+    expectPage(await http().get('/rate/%ff'), 404, 'a token that is not UTF-8');
+    // The page itself still opens.
+    expectPage(await http().get(`/rate/${rateToken}`), 200, 'the rating page');
+  });
+});
