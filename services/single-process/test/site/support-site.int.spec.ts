@@ -442,6 +442,45 @@ describe('the support site (issue #13)', () => {
       expect((await http().get('/support/t/nonsense').set('accept-language', 'ru')).text).toContain('<html lang="ru">');
     });
 
+    it('on a Russian page intake’s refusals are in Russian: a file of a type it refuses, too many files (with the limit), a reopen of an open ticket', async () => {
+      const ticket = await file(acme.token, { language: 'ru' });
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const refusedFile = await http()
+        .post(`${link.path}/reply`)
+        .field('_csrf', csrfOf(page.text, `${link.path}/reply`))
+        .field('text', 'Документ.')
+        .attach('file', Buffer.from('%PDF-1.4 not an image'), { filename: 'notes.png', contentType: 'image/png' });
+      const fileError = /<li><a href="#files">([^<]+)<\/a><\/li>/.exec(refusedFile.text)?.[1];
+      expect(fileError).toContain('notes.png');
+      expect(fileError).toContain('принимаются только изображения JPG, GIF и PNG');
+      expect(fileError).not.toMatch(/[A-Za-z]{4,} [A-Za-z]{4,}/);
+
+      let many = http().post(`${link.path}/reply`).field('_csrf', csrfOf(page.text, `${link.path}/reply`)).field('text', 'Много снимков.');
+      for (let i = 0; i < 21; i += 1) many = many.attach('file', pngBytes(), { filename: `s${i}.png`, contentType: 'image/png' });
+      const tooMany = await many;
+      expect(tooMany.status).toBe(413);
+      expect(/<li><a href="#files">([^<]+)<\/a><\/li>/.exec(tooMany.text)?.[1]).toBe('Прикрепить файлы: не более 20 файлов, каждый не больше 25 МБ');
+
+      await resolve(ticket.id);
+      const resolvedPage = await http().get(link.path);
+      await http().post(`/v1/tickets/${ticket.id}/reopen`).auth(acme.token, { type: 'bearer' }).send({}).expect(200);
+      const stale = await http().post(`${link.path}/reopen`).type('form').send({ _csrf: csrfOf(resolvedPage.text, `${link.path}/reopen`), reason: 'Снова.' });
+      expect(stale.status).toBe(409);
+      const reopenError = /<li><a href="#reason">([^<]+)<\/a><\/li>/.exec(stale.text)?.[1];
+      expect(reopenError).toBe('Снова открыть можно только решённое обращение, а это обращение сейчас не решено.');
+    });
+
+    it('P9: masked access particulars read in the page’s language', async () => {
+      const ticket = await file(acme.token, { language: 'ru' });
+      const ann = await client.requester(acme.token, 'cust-ann');
+      await http().post(`/v1/tickets/${ticket.id}/messages`).auth(ann, { type: 'bearer' }).send({ body: 'Вход: логин ann, пароль: Hunter2Secret!' }).expect(201);
+      const page = await http().get((await mint(acme.token, ticket.id)).path);
+      expect(page.text).not.toContain('Hunter2Secret');
+      expect(page.text).not.toContain('credentials stored securely');
+      expect(page.text).toMatch(/\[данные для доступа перенесены в защищённое хранилище: TSS #[0-9a-f]{8}\]/);
+    });
+
     it('serves its stylesheet from a hashed address, cacheable', async () => {
       const ticket = await file(acme.token);
       const page = await http().get((await mint(acme.token, ticket.id)).path);

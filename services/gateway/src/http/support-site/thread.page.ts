@@ -17,6 +17,15 @@ export interface ThreadPageInput {
 }
 
 
+/**
+ * Intake's P9 placeholder for access particulars it moved to the vault (credentials.ts,
+ * `placeholderFor`), which it writes in English whatever the thread's language.
+ */
+const VAULT_PLACEHOLDER = /\[credentials stored securely: TSS vault #([0-9a-f]{8})\]/g;
+
+/** A message's text as the page shows it: the vault's placeholders in the page's language. */
+const messageText = (language: Language, text: string): string => text.replace(VAULT_PLACEHOLDER, (_whole, id: string) => siteText(language, 'vaultPlaceholder', { id }));
+
 const sizeText = (bytes: number): string => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
 /** The ticket page: facts (a closure's reason, P6), the request, the public thread in order with downloads, a reply form unless closed, and "not solved" once resolved. */
@@ -43,7 +52,7 @@ export const renderThreadPage = (input: ThreadPageInput): string => {
   const messages: Html[] = page.thread.items.map(
     (m) => html`<li class="message" id="m-${m.id}">
 <p class="message-meta"><strong>${author(m.author.kind, m.author.name)}</strong>, <time datetime="${m.createdAt}">${formatInstant(lang, m.createdAt)}</time></p>
-<p class="message-body">${m.body}</p>
+<p class="message-body">${messageText(lang, m.body)}</p>
 ${m.attachmentIds.length > 0 ? attachmentList(m.attachmentIds) : ''}
 </li>`,
   );
@@ -75,8 +84,8 @@ ${openClock ? html`<dt>${siteText(lang, 'responseDue')}</dt><dd><time datetime="
 ${closureFacts}
 </dl>
 <h2>${siteText(lang, 'yourRequest')}</h2>
-<p class="message-body">${page.thread.request.description}</p>
-${page.thread.request.stepsToReproduce ? html`<p class="message-body">${page.thread.request.stepsToReproduce}</p>` : ''}
+<p class="message-body">${messageText(lang, page.thread.request.description)}</p>
+${page.thread.request.stepsToReproduce ? html`<p class="message-body">${messageText(lang, page.thread.request.stepsToReproduce)}</p>` : ''}
 ${requestFiles.length > 0 ? attachmentList(requestFiles) : ''}
 <h2>${siteText(lang, 'threadHeading')}</h2>
 ${messages.length > 0 ? html`<ol class="thread">${messages}</ol>` : html`<p>${siteText(lang, 'noMessages')}</p>`}

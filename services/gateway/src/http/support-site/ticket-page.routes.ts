@@ -4,6 +4,7 @@ import { FAILURES, isTextPart, readTextPart, type Failure, type SiteLinkGrant } 
 import { CSRF_FIELD, PostedForm, redirectAfterPost, sendPage, type FieldError, type FormFieldProblem, type Language } from '@tss/web-pages';
 import { downloadOnSite, readTicketPage, reopenOnSite, replyOnSite, type SiteUpload } from '../../use-cases/site-ticket';
 import { isVisitor, openSiteLink, type SiteSession } from '../../use-cases/site-session';
+import { fileRefusalText, reopenRefusalText, replyTooLargeText } from './intake-refusal-text';
 import { renderThreadPage } from './thread.page';
 import { siteText } from './site-strings';
 import { idempotencyKeyOf, languageOf, sendFailurePage, sendPlainPage, type SitePageContext } from './site-page-context';
@@ -49,9 +50,12 @@ const noticeOf = (language: Language, query: { done?: string; ref?: string }, gr
   return undefined;
 };
 
-/** Which field a refused reply's problem belongs to: its files when it is about them, else its text. */
-const replyFieldOf = (failure: Failure, hadFiles: boolean): 'text' | 'files' =>
-  hadFiles && (failure.kind === 'payload_too_large' || failure.kind === 'unsupported_media_type' || /file|attachment|archive|image|type/i.test(failure.detail ?? '')) ? 'files' : 'text';
+/** Which field a refused reply's problem belongs to: its files when it is about them (intake names the file or the limit), else its text. */
+const replyFieldOf = (failure: Failure, hadFiles: boolean): 'text' | 'files' => {
+  const extensions = failure.extensions ?? {};
+  const aboutFiles = failure.kind === 'payload_too_large' || failure.kind === 'unsupported_media_type' || 'file' in extensions || 'reason' in extensions;
+  return hadFiles && aboutFiles ? 'files' : 'text';
+};
 
 /**
  * What follows `/support/t/`: the link's token, then the page's action. The routes take it whole
@@ -194,7 +198,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
     if (csrfRefused(session, 'reply', fields[CSRF_FIELD])) return sendPlainPage(context, reply, 'forbidden', language);
     const text = (fields.text ?? '').trim();
     if (tooLarge) {
-      const message = `${siteText(language, 'replyFiles')}: ${FAILURES.payload_too_large.title}`;
+      const message = replyTooLargeText(language, SITE_REPLY_LIMITS);
       return showTicket(request, reply, token, session, { status: 413, errors: [{ fieldId: 'files', message }], replyText: text });
     }
     if (problems.text) return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'text', message: fieldProblemText(language, problems.text) }] });
@@ -211,9 +215,10 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
       const failure = posted.error;
       if (failure.kind === 'not_found') return sendPlainPage(context, reply, 'notFound', language);
       if (failure.kind === 'rate_limited') return sendFailurePage(context, reply, failure, language);
-      // A refused file is told in intake's words (its type, its size); refused text in the page's.
+      // Intake's refusal in the page's words: a refused file by its name and what was wrong, text in general terms.
       const field = replyFieldOf(failure, files.length > 0);
-      const message = field === 'text' && FAILURES[failure.kind].status === 400 ? siteText(language, 'notAccepted') : (failure.detail ?? FAILURES[failure.kind].title);
+      const message =
+        field === 'files' ? fileRefusalText(language, failure) : siteText(language, failure.kind === 'invalid_transition' ? 'closedNoReplies' : 'notAccepted');
       return showTicket(request, reply, token, session, { status: FAILURES[failure.kind].status, errors: [{ fieldId: field, message }], replyText: text });
     }
     return redirectAfterPost(reply, `${basePathOf(token)}?done=${posted.value.ticketStatus === 'resolved' ? 'comment' : 'reply'}#main`);
@@ -236,7 +241,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
       if (failure.kind === 'rate_limited') return sendFailurePage(context, reply, failure, language);
       // The same form's first post is still at work (a double click): its outcome is on the page shortly.
       if (failure.kind === 'idempotency_in_flight') return redirectAfterPost(reply, `${basePathOf(token)}?done=received#main`);
-      return showTicket(request, reply, token, session, { status: FAILURES[failure.kind].status, errors: [{ fieldId: 'reason', message: failure.detail ?? FAILURES[failure.kind].title }] });
+      return showTicket(request, reply, token, session, { status: FAILURES[failure.kind].status, errors: [{ fieldId: 'reason', message: reopenRefusalText(language, failure) }] });
     }
     const followUp = reopened.value.followUp;
     return redirectAfterPost(reply, `${basePathOf(token)}?${followUp ? `done=followup&ref=${encodeURIComponent(followUp.reference)}` : 'done=reopened'}#main`);

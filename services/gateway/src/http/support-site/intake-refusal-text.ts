@@ -1,0 +1,43 @@
+import type { Failure } from '@tss/service-kit';
+import type { Language } from '@tss/web-pages';
+import { siteText } from './site-strings';
+
+/**
+ * Intake's refusals in the page's words (docs/adr/0037 addendum): its problem details are English
+ * for API clients, so the site words each kind it knows from the problem's type and extensions
+ * (a refused file's name and reason, a limit), in the page's language. Text it does not know is
+ * the form's general "could not accept this", never intake's English.
+ */
+const megabytes = (language: Language, bytes: unknown): string =>
+  siteText(language, 'megabytes', { n: typeof bytes === 'number' ? Math.floor(bytes / 1_048_576) : '?' });
+
+const ARCHIVE_REASONS: Readonly<Record<string, 'fileArchiveEntryType' | 'fileArchiveEncrypted' | 'fileArchiveEmpty'>> = {
+  entry_type: 'fileArchiveEntryType',
+  encrypted: 'fileArchiveEncrypted',
+  empty: 'fileArchiveEmpty',
+};
+
+/** A refused reply's files, as the page says it. */
+export const fileRefusalText = (language: Language, failure: Failure): string => {
+  const extensions = failure.extensions ?? {};
+  const file = typeof extensions.file === 'string' ? extensions.file : siteText(language, 'theFile');
+  if (failure.kind === 'payload_too_large') {
+    if (extensions.maxFileBytes !== undefined) return siteText(language, 'fileTooLarge', { file, max: megabytes(language, extensions.maxFileBytes) });
+    if (extensions.maxMessageBytes !== undefined) return siteText(language, 'filesTooLarge', { max: megabytes(language, extensions.maxMessageBytes) });
+    if (typeof extensions.maxFiles === 'number') return siteText(language, 'tooManyFiles', { max: extensions.maxFiles });
+    return siteText(language, 'notAccepted');
+  }
+  const reason = typeof extensions.reason === 'string' ? extensions.reason : undefined;
+  if (reason === 'unsupported_type') return siteText(language, 'fileUnsupported', { file });
+  if (reason === 'bare_bmp') return siteText(language, 'fileBareBmp', { file });
+  if (reason !== undefined) return siteText(language, ARCHIVE_REASONS[reason] ?? 'fileArchiveUnchecked', { file });
+  return siteText(language, 'notAccepted');
+};
+
+/** A refused "not solved", as the page says it: a ticket that is not resolved (any more) cannot be reopened. */
+export const reopenRefusalText = (language: Language, failure: Failure): string =>
+  siteText(language, failure.kind === 'invalid_transition' || failure.kind === 'conflict' ? 'reopenNotResolved' : 'notAccepted');
+
+/** The site's own bound on a reply's files (SITE_REPLY_LIMITS), said with its numbers. */
+export const replyTooLargeText = (language: Language, limits: { maxFiles: number; maxFileBytes: number }): string =>
+  `${siteText(language, 'replyFiles')}: ${siteText(language, 'replyLimits', { maxFiles: limits.maxFiles, maxFileSize: megabytes(language, limits.maxFileBytes) })}`;
