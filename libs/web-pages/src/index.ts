@@ -1,4 +1,5 @@
 export * from './html';
+export * from './linked-text';
 export * from './language';
 export * from './kit-strings';
 export * from './layout';

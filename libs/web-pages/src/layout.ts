@@ -22,6 +22,8 @@ export interface PageOptions {
   errors?: readonly FieldError[];
   /** The site's name in the header; the kit's "Technical support" when absent. */
   siteName?: string;
+  /** The page's address is a link that opens the requester's request: the footer asks them to keep it to themselves. */
+  addressOpensRequest?: boolean;
 }
 
 /** The error summary (GOV.UK pattern): a heading and one link per problem, to the field's id. */
@@ -55,7 +57,7 @@ ${errorSummary(language, errors)}
 <h1>${options.title}</h1>
 ${options.body}
 </main>
-<footer><p>${translate(KIT_STRINGS, language, 'footer')}</p></footer>
+<footer><p>${translate(KIT_STRINGS, language, 'footer')}${options.addressOpensRequest ? ` ${translate(KIT_STRINGS, language, 'footerPrivateAddress')}` : ''}</p></footer>
 </body>
 </html>`)}\n`;
 };

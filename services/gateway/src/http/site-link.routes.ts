@@ -43,12 +43,19 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
           `It expires after TSS_SITE_LINK_TTL_MS (14 days by default) and can be revoked. Another partner's ticket is a 404; a ticket that names no requester id a 422; ` +
           'a ticket filed a moment ago may answer 409 until the site has heard of it.',
         params: Type.Object({ id: TicketIdOrReference }),
+        // Nothing to choose (the requester, language and lifetime are the ticket's and the settings'):
+        // no body, or an empty object; a field it does not know is a 400 naming it, as elsewhere.
+        body: Type.Object({}, { additionalProperties: false, description: 'None: send no body, or an empty object' }),
         response: { 201: Type.Ref('SiteLink'), ...failureResponses('bad_request', 'not_found', 'conflict', 'unprocessable') },
       },
       // The 409 (the site has not heard of the ticket yet) says when to try again.
       // A link is a signed token stored nowhere: each try mints another, and its URL (the Location) is a
       // bearer credential no key table may keep (docs/adr/0028).
       config: { access: MANAGE_LINKS, responseHeaders: { 409: ['Retry-After'] }, idempotency: false },
+      // No body is the usual call: it is checked as the empty object it means.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'staff');

@@ -82,4 +82,11 @@ describe('the requester’s pages refuse with pages (issue #13)', () => {
     // The page itself still opens.
     expectPage(await http().get(`/rate/${rateToken}`), 200, 'the rating page');
   });
+
+  it('the rating page does not tell to keep its address to yourself as if it opened the request', async () => {
+    const page = await http().get(`/rate/${rateToken}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('This page uses no scripts and no tracking.');
+    expect(page.text).not.toContain('it opens your request');
+  });
 });

@@ -121,6 +121,17 @@ describe('the support site (issue #13)', () => {
       expect(SiteLinkKeys.fromSettings({}).verify(response.body.url.split('/support/t/')[1], clock.now())).toMatchObject({ ok: true, value: { requester: 'mail:nobody@example.com' } });
     });
 
+    it('a body with fields the route does not know is a 400 problem naming them, as elsewhere in the API; no body or {} mints', async () => {
+      const ticket = await file(acme.token);
+      await mint(acme.token, ticket.id);
+      const refused = await http().post(`/v1/tickets/${ticket.id}/site-links`).auth(acme.token, { type: 'bearer' }).send({ language: 'ru', requester: 'cust-bob', ttl: 1 });
+      expect(refused.status).toBe(400);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ additionalProperty: 'language' })]));
+      expect((await http().post(`/v1/tickets/${ticket.id}/site-links`).auth(acme.token, { type: 'bearer' }).send({})).status).toBe(201);
+      expect((await http().post(`/v1/tickets/${ticket.id}/site-links`).auth(acme.token, { type: 'bearer' })).status).toBe(201);
+    });
+
     it('a ticket that names no requester at all gets no link (422)', async () => {
       const ticket = await file(acme.token, { requester: undefined });
       const response = await waitFor('the site knows the ticket', async () => {
@@ -481,6 +492,16 @@ describe('the support site (issue #13)', () => {
       expect(page.text).toMatch(/\[данные для доступа перенесены в защищённое хранилище: TSS #[0-9a-f]{8}\]/);
     });
 
+    it('web addresses in messages are links, escaped and marked rel="noopener noreferrer nofollow"; nothing else becomes markup', async () => {
+      const ticket = await file(acme.token);
+      await agentPost(ticket.id, 'See https://docs.example.com/setup?a=1&b=2 (section 3). Not javascript:alert(1) or <a href="https://evil.example">x</a>.');
+      const page = await http().get((await mint(acme.token, ticket.id)).path);
+      expect(page.text).toContain('See <a href="https://docs.example.com/setup?a=1&amp;b=2" rel="noopener noreferrer nofollow">https://docs.example.com/setup?a=1&amp;b=2</a> (section 3).');
+      expect(page.text).toContain('Not javascript:alert(1) or &lt;a href=&quot;<a href="https://evil.example" rel="noopener noreferrer nofollow">https://evil.example</a>&quot;&gt;x&lt;/a&gt;.');
+      // The site's own footer: this page's address opens the request.
+      expect(page.text).toContain('Keep its address to yourself');
+    });
+
     it('serves its stylesheet from a hashed address, cacheable', async () => {
       const ticket = await file(acme.token);
       const page = await http().get((await mint(acme.token, ticket.id)).path);
@@ -760,6 +781,13 @@ describe('the support site (issue #13)', () => {
         expect(response.text).toContain('<h1>The form has expired</h1>');
       }
       expect(await ticketCount()).toBe(before);
+    });
+
+    it('does not tell the visitor to keep its address to themselves: it opens no request', async () => {
+      const form = await http().get(`/support/new?partner=${acme.partnerId}`);
+      expect(form.status).toBe(200);
+      expect(form.text).toContain('This page uses no scripts and no tracking.');
+      expect(form.text).not.toContain('Keep its address to yourself');
     });
 
     it('is in Russian by Accept-Language', async () => {

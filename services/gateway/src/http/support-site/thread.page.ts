@@ -1,5 +1,5 @@
 import { outOfScopeReasonText, thirdPartyText } from '@tss/contracts';
-import { fileField, html, postForm, renderPage, submitButton, textArea, type FieldError, type Html, type Language } from '@tss/web-pages';
+import { fileField, html, linkedText, postForm, renderPage, submitButton, textArea, type FieldError, type Html, type Language } from '@tss/web-pages';
 import { REOPENABLE, type SiteClockView, type SiteMessageView, type TicketPage } from '../../use-cases/site-ticket';
 import { durationText, formatInstant, levelText, siteText, statusText } from './site-strings';
 
@@ -23,8 +23,8 @@ export interface ThreadPageInput {
  */
 const VAULT_PLACEHOLDER = /\[credentials stored securely: TSS vault #([0-9a-f]{8})\]/g;
 
-/** A message's text as the page shows it: the vault's placeholders in the page's language. */
-const messageText = (language: Language, text: string): string => text.replace(VAULT_PLACEHOLDER, (_whole, id: string) => siteText(language, 'vaultPlaceholder', { id }));
+/** A message's text as the page shows it: the vault's placeholders in the page's language, web addresses as links (P8). */
+const messageText = (language: Language, text: string): Html => linkedText(text.replace(VAULT_PLACEHOLDER, (_whole, id: string) => siteText(language, 'vaultPlaceholder', { id })));
 
 const sizeText = (bytes: number): string => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
@@ -123,5 +123,7 @@ ${postForm(
     body,
     notice: input.notice,
     errors: input.errors,
+    // This page's address is the link's: whoever has it opens the request.
+    addressOpensRequest: true,
   });
 };
