@@ -94,11 +94,15 @@ export const listClients = (deps: Pick<Deps, 'dataSource'>, owner: ClientOwner):
 export const findClient = async (deps: Pick<Deps, 'dataSource'>, owner: ClientOwner, clientId: string): Promise<ApiClientRow | undefined> =>
   (await deps.dataSource.getRepository(ApiClientEntity).findOneBy({ clientId, ...ownerWhere(owner) })) ?? undefined;
 
-/** Disabling a client revokes every token it holds at once (the gateway checks each request). */
+/**
+ * Disabling a client revokes every token it holds at once (the gateway checks each request). The
+ * row is read under its lock: of concurrent DELETEs one disables it and announces it, the others
+ * then find it disabled (404), where each read it active and disabled it again.
+ */
 export const disableClient = async (deps: Deps, owner: ClientOwner, clientId: string): Promise<ApiClientRow | undefined> =>
   deps.unitOfWork.run(async (tx) => {
     const repo = tx.getRepository(ApiClientEntity);
-    const client = await repo.findOneBy({ clientId, ...ownerWhere(owner), disabledAt: IsNull() });
+    const client = await repo.findOne({ where: { clientId, ...ownerWhere(owner), disabledAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
     if (!client) return undefined;
     const now = deps.clock.now();
     await repo.update({ clientId }, { active: false, disabledAt: now, tokenVersion: client.tokenVersion + 1 });
@@ -107,13 +111,17 @@ export const disableClient = async (deps: Deps, owner: ClientOwner, clientId: st
     return disabled;
   });
 
-/** A new secret (shown once); the old secret stops working and the client's tokens are revoked. */
+/**
+ * A new secret (shown once); the old secret stops working and the client's tokens are revoked.
+ * Under the row lock, so concurrent rotations take turns and each bumps the version: two that read
+ * the same version wrote the same one, and tokens of the first new secret outlived the second.
+ */
 export const rotateClientSecret = async (deps: Deps, owner: ClientOwner, clientId: string): Promise<NewClient | undefined> => {
   const clientSecret = newClientSecret();
   const secretHash = await hashClientSecret(clientSecret);
   return deps.unitOfWork.run(async (tx) => {
     const repo = tx.getRepository(ApiClientEntity);
-    const client = await repo.findOneBy({ clientId, ...ownerWhere(owner), active: true });
+    const client = await repo.findOne({ where: { clientId, ...ownerWhere(owner), active: true }, lock: { mode: 'pessimistic_write' } });
     if (!client) return undefined;
     await repo.update({ clientId }, { secretHash, tokenVersion: client.tokenVersion + 1 });
     return { client: { ...client, secretHash, tokenVersion: client.tokenVersion + 1 }, clientSecret };
