@@ -198,7 +198,8 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         summary: 'Reopen a ticket closed too early (P11)',
         description:
           'Inside the reopen window (14 days after resolution by default) the ticket is open again and owes a response. After the window, or ' +
-          'once the ticket is closed, a new ticket linked to it is filed instead (201, `followUp: true`). A partner’s or requester’s `reason` is also ' +
+          'once the ticket is closed, a new ticket linked to it is filed instead (201, `followUp: true`), once: while that follow-up is neither resolved ' +
+          'nor closed, the request answers it (200, `followUp: true`) and files nothing. A partner’s or requester’s `reason` is also ' +
           "the requester's message on the thread: access particulars in it are vaulted and masked (P9), and 'Attention Technical Support Team Leader' flags the ticket (P7).",
         params: TicketParams,
         body: ReopenBody,
@@ -221,9 +222,10 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         ...(scope.kind === 'staff' ? {} : { requesterMessage: { author: requesterAuthorOf(scope, found.value), channel: request.body?.channel ?? 'api' } }),
       });
       if (!result.ok) return sendFailure(reply, result.error);
-      const { ticket, followUp } = result.value;
-      if (followUp) reply.header('location', `/v1/tickets/${ticket.id}`);
-      return reply.code(followUp ? 201 : 200).send({ ticket: toTicketView(ticket), followUp });
+      const { ticket, followUp, alreadyFiled } = result.value;
+      const filed = followUp && !alreadyFiled;
+      if (filed) reply.header('location', `/v1/tickets/${ticket.id}`);
+      return reply.code(filed ? 201 : 200).send({ ticket: toTicketView(ticket), followUp });
     },
   );
 };

@@ -169,6 +169,11 @@ export const ticketStore = {
     return row ? { ...toTicket(row), lockedForChange: true } : null;
   },
 
+  /** P11: the tickets that follow this one up, oldest first. */
+  async followUpsOf(tx: EntityManager, partnerId: string, ticketId: string): Promise<TicketRow[]> {
+    return tx.getRepository(TicketEntity).find({ where: { partnerId, linkedTicketId: ticketId }, order: { receivedAt: 'ASC', id: 'ASC' } });
+  },
+
   async findForPartner(tx: EntityManager, partnerId: string, ticketId: string): Promise<TicketRow | null> {
     return tx.getRepository(TicketEntity).findOneBy({ id: ticketId, partnerId });
   },

@@ -5,7 +5,8 @@ import type { UnitOfWork } from '@tss/messaging';
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../domain/actor';
 import { reopen, type Change, type Ticket } from '../domain/ticket';
-import { ticketStore } from '../store/ticket.store';
+import { openFollowUp } from '../domain/follow-up';
+import { ticketStore, toTicket } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
 import { fileTicketIn } from './file-ticket';
@@ -14,8 +15,10 @@ import { postMessageIn, postNotesIn, rewriteBeforeStore, type MessageHooks } fro
 export interface Reopened {
   /** The reopened ticket, or the new ticket that follows up a closed one. */
   ticket: Ticket;
-  /** True when a new, linked ticket was filed (P11: after the window, or once closed). */
+  /** True when the answer is a new, linked ticket (P11: after the window, or once closed). */
   followUp: boolean;
+  /** The follow-up was filed before and is still open: this request filed nothing (200, not 201). */
+  alreadyFiled?: true;
 }
 
 export interface ReopenRequest {
@@ -35,6 +38,31 @@ const asFailure = (change: Extract<Change, { violation: unknown }>): Failure => 
 };
 
 /**
+ * "Not solved" again while the follow-up is open: nothing is filed. The requester's reason is their
+ * message on the follow-up (P7/P9 as for any of theirs), so their words still reach support; a
+ * staff member's or a rating's reason is not (staff write a note, escalation reads the rating).
+ */
+const answerOpenFollowUp = async (
+  tx: EntityManager,
+  deps: ChangeDeps & { clock: Clock; messageHooks?: readonly MessageHooks[] },
+  followUp: Ticket,
+  input: ReopenRequest,
+): Promise<Result<Reopened, Failure>> => {
+  if (!input.reason || !input.requesterMessage) return ok({ ticket: followUp, followUp: true, alreadyFiled: true });
+  const posted = await postMessageIn(tx, deps, {
+    at: { id: followUp.id, partnerId: followUp.partnerId },
+    author: input.requesterMessage.author,
+    actor: input.actor,
+    visibility: 'public',
+    channel: input.requesterMessage.channel,
+    body: input.reason,
+    attachmentIds: [],
+  });
+  if (!posted.ok) return posted;
+  return ok({ ticket: posted.value.ticket, followUp: true, alreadyFiled: true });
+};
+
+/**
  * P11 in one transaction: reopen inside the window, or file a new ticket linked to the old one.
  * Used by the reopen route and by `rating.submitted` with `solved: false`.
  */
@@ -48,6 +76,10 @@ export const reopenIn = async (
   const now = deps.clock.now();
   const result = reopen(locked, now, input.reason);
   if ('followUp' in result) {
+    // One open follow-up per ticket: requests at once take turns on the old ticket's row lock
+    // (above), so a later one finds the follow-up an earlier one filed (docs/adr/0029).
+    const open = openFollowUp(await ticketStore.followUpsOf(tx, locked.partnerId, locked.id));
+    if (open) return answerOpenFollowUp(tx, deps, toTicket(open), input);
     const request = {
       ...locked.request,
       subject: `Follow-up to ${locked.reference}: ${locked.request.subject ?? locked.request.description.slice(0, 80)}`.slice(0, 200),

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { RatingSubmittedV1 } from '@tss/contracts';
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
+import { TestClock } from '@tss/service-kit/testing';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+/**
+ * P11: "not solved" on a closed ticket files a follow-up, once. An outside test sent ten reopen
+ * requests at a closed ticket at once and got ten linked tickets, each acknowledged with an SLA
+ * clock; a "not solved" rating then filed an eleventh (docs/adr/0029, addendum of 2026-12-04,
+ * third session).
+ */
+describe('follow-ups of a closed ticket (P11)', () => {
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  type Client = { clientId: string; clientSecret: string; token: string };
+  let acme: Client & { partnerId: string };
+  let agent: Client & { staffId: string };
+  const clock = new TestClock('2026-03-02T09:00:00.000Z');
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('follow_ups', { clock });
+    client = platform.client;
+    const admin = await platform.adminToken();
+    acme = await client.partner(admin, 'Acme Follow-ups');
+    agent = await client.staff(admin, ['agent'], 'Fay Agent');
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const http = () => client.http();
+  const file = async () => {
+    const response = await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket());
+    expect(response.status).toBe(201);
+    return response.body as { id: string; reference: string };
+  };
+  const etagOf = async (id: string) => (await http().get(`/v1/tickets/${id}`).auth(agent.token, { type: 'bearer' })).headers.etag as string;
+  const moveTo = async (id: string, status: 'resolved' | 'closed') => {
+    const response = await http().patch(`/v1/tickets/${id}`).auth(agent.token, { type: 'bearer' }).set('if-match', await etagOf(id)).send({ status });
+    expect(response.status).toBe(200);
+  };
+  const closedTicket = async () => {
+    const ticket = await file();
+    await moveTo(ticket.id, 'resolved');
+    await moveTo(ticket.id, 'closed');
+    return ticket;
+  };
+  const reopen = (id: string, reason = 'Still broken') => http().post(`/v1/tickets/${id}/reopen`).auth(acme.token, { type: 'bearer' }).send({ reason });
+  const followUpsOf = async (id: string) =>
+    platform.query<{ id: string; status: string }>('ticket-intake', 'SELECT id::text AS id, status FROM ticket_intake.tickets WHERE linked_ticket_id = $1 ORDER BY received_at, id', [id]);
+  /** A "not solved" rating, as the rating service publishes it; resolves once intake handled it. */
+  const ratedNotSolved = async (ticketId: string) => {
+    const rating = platform.running.platform.host('rating');
+    const event = await rating.unitOfWork.run((tx) =>
+      rating.outbox.add(tx, RatingSubmittedV1, ticketId, { partnerId: acme.partnerId, surveyId: randomUUID(), score: 1, solved: false, submittedAt: clock.now().toISOString() }),
+    );
+    await platform.handledBy('ticket-intake', event.id);
+  };
+
+  it('ten reopen requests at once file one follow-up; the others answer it with 200', async () => {
+    const closed = await closedTicket();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => reopen(closed.id)));
+    const followUps = await followUpsOf(closed.id);
+    expect(followUps.length).toBe(1);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 200, 200, 200, 200, 200, 200, 200, 200, 200].sort());
+    for (const answer of answers) expect(answer.body).toMatchObject({ followUp: true, ticket: { id: followUps[0].id, linkedTicketId: closed.id } });
+    const created = answers.find((a) => a.status === 201);
+    expect(created?.headers.location).toBe(`/v1/tickets/${followUps[0].id}`);
+    expect(answers.filter((a) => a.status === 200).every((a) => a.headers.location === undefined)).toBe(true);
+  });
+
+  it('a "not solved" rating of a closed ticket with an open follow-up files no other', async () => {
+    const closed = await closedTicket();
+    expect((await reopen(closed.id)).status).toBe(201);
+    await ratedNotSolved(closed.id);
+    expect((await followUpsOf(closed.id)).length).toBe(1);
+    // And the other way round: the rating files it, a reopen request then finds it.
+    const rated = await closedTicket();
+    await ratedNotSolved(rated.id);
+    const [followUp] = await followUpsOf(rated.id);
+    const again = await reopen(rated.id, 'Still crashes on EPUB 3');
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ followUp: true, ticket: { id: followUp.id, responseOwed: true } });
+    expect((await followUpsOf(rated.id)).length).toBe(1);
+    // The requester's words are not dropped: they are their message on the follow-up.
+    const thread = await http().get(`/v1/tickets/${followUp.id}/thread`).auth(agent.token, { type: 'bearer' });
+    expect(thread.body.items).toEqual([expect.objectContaining({ body: 'Still crashes on EPUB 3', author: expect.objectContaining({ kind: 'requester' }) })]);
+  });
+
+  it('once the follow-up is resolved, "not solved" on the closed ticket files a new one', async () => {
+    const closed = await closedTicket();
+    const first = await reopen(closed.id);
+    expect(first.status).toBe(201);
+    await moveTo(first.body.ticket.id, 'resolved');
+    const second = await reopen(closed.id, 'It came back');
+    expect(second.status).toBe(201);
+    expect(second.body.ticket.id).not.toBe(first.body.ticket.id);
+    expect((await followUpsOf(closed.id)).map((f) => f.status)).toEqual(['resolved', 'new']);
+  });
+});
