@@ -16,13 +16,20 @@ const tagsOf = (header: string): EntityTag[] => [...header.matchAll(ENTITY_TAG)]
 const parse = (etag: string): EntityTag | undefined => tagsOf(etag)[0];
 
 /**
+ * False for If-Match `*` (§13.1.1: any current representation). It proves nothing about the version
+ * the caller read, so a route that requires If-Match against lost updates answers it as it answers
+ * a request without one (428, RFC 6585 §3); a route where If-Match is optional may admit it.
+ */
+export const ifMatchNamesAVersion = (ifMatch: string): boolean => ifMatch.trim() !== '*';
+
+/**
  * If-Match (§13.1.1): `*`, or a list of which one tag matches the current ETag by strong comparison
  * (§8.8.3.2: neither tag weak, and the same opaque tag). A weak tag never admits a change: it only
  * says the representation is equivalent, and a write must not be made over a version it cannot
  * tell apart from the one read.
  */
 export const ifMatchAdmits = (ifMatch: string, currentEtag: string): boolean => {
-  if (ifMatch.trim() === '*') return true;
+  if (!ifMatchNamesAVersion(ifMatch)) return true;
   const current = parse(currentEtag);
   if (!current || current.weak) return false;
   return tagsOf(ifMatch).some((tag) => !tag.weak && tag.opaque === current.opaque);

@@ -233,6 +233,18 @@ describe('ticket lifecycle (issue #9)', () => {
       expect((await patch(ticket.id, agent.token, { category: 'theory' }, `"0", ${etag}`)).status).toBe(200);
     });
 
+    it('If-Match: * names no version, so it is refused as a missing If-Match (428) and changes nothing', async () => {
+      const ticket = await file(acme.token);
+      const etag = await etagOf(ticket.id);
+      for (const any of ['*', ' * ']) {
+        const refused = await patch(ticket.id, agent.token, { category: 'theory' }, any);
+        expectProblem(refused, 428, 'precondition-required');
+        expect(refused.body.detail).toContain('ETag');
+      }
+      expect(await etagOf(ticket.id)).toBe(etag);
+      expect((await get(`/v1/tickets/${ticket.id}`, agent.token)).body.category).toBeUndefined();
+    });
+
     it('RFC 9110 §13.1.2: If-None-Match naming the current ETag (weak or strong) is a 304 without a body; a stale one gets the ticket', async () => {
       const ticket = await file(acme.token);
       const etag = await etagOf(ticket.id);

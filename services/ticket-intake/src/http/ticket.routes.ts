@@ -162,7 +162,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
           'goes back to support only with status open and the level it returns to), set the category (P6), assign (assigneeId null ' +
           'unassigns), or change the status: awaiting_customer needs a requester-side waitReason (P10); closing an unresolved ticket needs ' +
           'an out-of-scope closure of its category with a third party the catalogue names for it (P6); a resolved ticket closes without one. ' +
-          'Answers 412 when the ticket changed since its ETag was read, 428 without If-Match, 409 naming the allowed statuses for an ' +
+          'Answers 412 when the ticket changed since its ETag was read, 428 without If-Match or with `If-Match: *` (it names no version), 409 naming the allowed statuses for an ' +
           'illegal transition, the status the ticket already has, or reclassifying a resolved ticket; 422 for a note on a PATCH that changes nothing.',
         params: TicketParams,
         headers: IfMatchHeaders,

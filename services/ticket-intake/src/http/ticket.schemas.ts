@@ -136,7 +136,7 @@ export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' })),
 });
 export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag of the ticket as read (required for agents), compared strongly: a weak `W/` tag is a 412' })),
+  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag of the ticket as read (required for agents), compared strongly: a weak `W/` tag is a 412, `*` a 428 (it names no version)' })),
 });
 
 export const TicketPatchBody = Type.Object(

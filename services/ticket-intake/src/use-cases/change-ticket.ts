@@ -1,5 +1,5 @@
 import type { Clock, Failure, Result } from '@tss/service-kit';
-import { err, ifMatchAdmits, ok } from '@tss/service-kit';
+import { err, ifMatchAdmits, ifMatchNamesAVersion, ok } from '@tss/service-kit';
 import type { UnitOfWork } from '@tss/messaging';
 import type { Actor } from '../domain/actor';
 import { applyPatch, type Ticket, type TicketPatch } from '../domain/ticket';
@@ -29,6 +29,10 @@ export const changeTicket = (
   deps.unitOfWork.run(async (tx) => {
     if (input.ifMatch === undefined) {
       return err({ kind: 'precondition_required', detail: 'Send If-Match with the ETag of the ticket you read: two agents must not overwrite each other.' });
+    }
+    // `*` matches whatever version is current: agents sending it would overwrite each other unseen.
+    if (!ifMatchNamesAVersion(input.ifMatch)) {
+      return err({ kind: 'precondition_required', detail: 'If-Match: * names no version: send the ETag of the ticket you read, so two agents do not overwrite each other.' });
     }
     const locked = await ticketStore.lockForChange(tx, input.at.partnerId, input.at.id);
     if (!locked) return err({ kind: 'not_found', detail: 'No such ticket.' });
