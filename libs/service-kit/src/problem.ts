@@ -46,6 +46,12 @@ export const sendProblem = (reply: FastifyReply, problem: ProblemInput): Fastify
  * on every route, and a route's documented statuses come from the kinds it can return.
  */
 export const FAILURES = {
+  /**
+   * A readable request whose values are refused, by its schema or by a check the schema cannot
+   * express (an unknown escalation kind, overlapping hours, a leap second): `errors[]` names each.
+   */
+  validation: { status: 400, slug: 'validation', title: 'Your request is not valid' },
+  /** Input that cannot be read as the route takes it (docs/api.md "Errors"): a broken multipart body, a cursor not ours. */
   bad_request: { status: 400, slug: 'bad-request', title: 'Bad Request' },
   /** A JSON body that is empty or does not parse as JSON (RFC 8259). */
   malformed_json: { status: 400, slug: 'malformed-json', title: 'Bad Request' },
@@ -187,8 +193,8 @@ const clientProblemOf = (error: FastifyError, status: number): { type: string; t
 const answerError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
   if (error.validation) {
     return sendProblem(reply, {
-      type: problemType('validation'),
-      title: 'Your request is not valid',
+      type: problemType(FAILURES.validation.slug),
+      title: FAILURES.validation.title,
       status: 400,
       detail: clipped(error.message, MAX_DETAIL_CHARS),
       errorCount: error.validation.length,

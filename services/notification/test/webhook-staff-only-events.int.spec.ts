@@ -56,6 +56,7 @@ describe('escalation events are staff-only: no partner endpoint subscribes to or
     expect(wildcard.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(wildcard.body.detail).toMatch(/escalation events are staff-only/);
     expect(wildcard.body.errors).toEqual([expect.objectContaining({ pointer: '/eventTypes/1', message: expect.stringMatching(/staff-only/) })]);
+    expect(wildcard.body.type).toBe('https://tss.dev/problems/validation');
 
     const oneType = await subscribe(token, { eventTypes: ['escalation.raised'] });
     expect(oneType.status).toBe(400);

@@ -202,7 +202,15 @@ describe('quality report (issue #13)', () => {
     const backwards = await report(`from=${clock.now().toISOString()}&to=${start}&groupBy=agent`, staff);
     expect(backwards.status).toBe(400);
     expect(backwards.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(backwards.body).toMatchObject({ type: 'https://tss.dev/problems/validation', errors: [{ in: 'querystring', pointer: '/from' }] });
     expect((await report('groupBy=customer', staff)).status).toBe(400);
     expect((await report('groupBy=agent&from=yesterday', staff)).status).toBe(400);
+  });
+
+  it('a leap second (RFC 3339, but no instant a Date holds) is a 400 validation problem naming the parameter', async () => {
+    const staff = rating.sut.token({ kind: 'staff', sub: 'q', roles: ['quality'], scope: 'reports:read' });
+    const leap = await report(`from=${encodeURIComponent('2026-06-30T23:59:60Z')}`, staff);
+    expect(leap.status).toBe(400);
+    expect(leap.body).toMatchObject({ type: 'https://tss.dev/problems/validation', errors: [{ in: 'querystring', pointer: '/from' }] });
   });
 });

@@ -172,14 +172,15 @@ describe('escalation (issue #12)', () => {
       ['a threshold out of [0, 1]', { on: 'sla.warning', kind: 'sla_warning', when: { minThreshold: 1.2 } }, 'out of [0, 1]'],
       ['an unknown target role', { target: 'ceo' }, 'unknown target role'],
       ['an unknown kind', { kind: 'panic' }, 'unknown escalation kind'],
-    ])('a PUT with %s is a 400 naming the rule, and the rules in force stay', async (_case, change, message) => {
+    ])('a PUT with %s is a 400 validation problem naming the rule, and the rules in force stay', async (_case, change, message) => {
       const before = (await get('/v1/escalation/rules', admin)).body;
       const bad = { id: 'my-bad-rule', on: 'sla.breached', kind: 'sla_breach', target: 'team_leader', ...change };
       const response = await put('/v1/escalation/rules', admin, { rules: [{ id: 'fine', on: 'sla.breached', kind: 'sla_breach', target: 'team_leader' }, bad] });
-      expectProblem(response, 400, 'bad-request');
+      // A readable body the rules refuse is a validation problem, as one the schema refuses (docs/api.md).
+      expectProblem(response, 400, 'validation');
       expect(response.body.detail).toContain('my-bad-rule');
       expect(response.body.rules).toEqual(['my-bad-rule']);
-      expect(response.body.errors).toEqual([{ pointer: expect.stringMatching(/^\/rules\/1\//), message: expect.stringContaining(message) }]);
+      expect(response.body.errors).toEqual([{ in: 'body', pointer: expect.stringMatching(/^\/rules\/1\//), message: expect.stringContaining(message) }]);
       expect(response.body.errors[0].message).toContain('rule "my-bad-rule"');
       expect((await get('/v1/escalation/rules', admin)).body).toEqual(before);
     });
@@ -224,13 +225,16 @@ describe('escalation (issue #12)', () => {
       expect(read.body).toMatchObject({ version: 1, shifts: ROSTER().shifts, overrides: [] });
     });
 
-    it('refuses an unknown time zone or staff member with a 400, and keeps the roster in force', async () => {
+    it('refuses an unknown time zone or staff member with a 400 validation problem, and keeps the roster in force', async () => {
       const bad = ROSTER();
       bad.shifts[0] = { ...bad.shifts[0], timeZone: 'Mars/Olympus' };
       bad.shifts[1] = { ...bad.shifts[1], staffId: 'nobody-at-all' };
       const response = await put('/v1/escalation/roster', admin, bad);
-      expectProblem(response, 400, 'bad-request');
-      expect(response.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['/shifts/0/timeZone', '/shifts/1/staffId']);
+      expectProblem(response, 400, 'validation');
+      expect(response.body.errors.map((e: { in: string; pointer: string }) => `${e.in} ${e.pointer}`)).toEqual(['body /shifts/0/timeZone', 'body /shifts/1/staffId']);
+      const leap = await get(`/v1/escalation/roster/on-duty?at=${encodeURIComponent('2026-06-30T23:59:60Z')}`, agentDay.token);
+      expectProblem(leap, 400, 'validation');
+      expect(leap.body.errors).toEqual([expect.objectContaining({ in: 'querystring', pointer: '/at' })]);
       expect((await get('/v1/escalation/roster', admin)).body.version).toBe(1);
       // A stale ETag: refused whole, even for a valid roster.
       expectProblem(await put('/v1/escalation/roster', admin, ROSTER(), '"0"'), 412, 'precondition-failed');

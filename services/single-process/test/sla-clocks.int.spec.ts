@@ -285,6 +285,7 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
         const leap = await get(`/v1/reports/sla?${query}`, quality.token);
         expect(leap.status).toBe(400);
         expect(leap.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+        expect(leap.body.type).toBe('https://tss.dev/problems/validation');
         expect(leap.body.errors[0].pointer).toBe(query.includes('to=') ? '/to' : '/from');
       }
     });

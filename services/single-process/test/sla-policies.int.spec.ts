@@ -63,7 +63,8 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
     const response = await http().put(`/v1/partners/${acme.partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send(overlapping);
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
-    expect(response.body.errors).toEqual([expect.objectContaining({ pointer: '/calendar/week/1/1' })]);
+    expect(response.body.type).toBe('https://tss.dev/problems/validation');
+    expect(response.body.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/calendar/week/1/1' })]);
   });
 
   it('docs/adr/0031: an agreement whose calendar cannot count a level within the horizon is a 400 for the PUT and the preview, and stores nothing', async () => {

@@ -137,7 +137,7 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
       // RFC 3339 (and so the schema's date-time) admits a leap second, 23:59:60, that Date cannot hold.
       if (Number.isNaN(at.getTime())) {
         return sendFailure(reply, {
-          kind: 'bad_request',
+          kind: 'validation',
           detail: 'at: not an instant this service can represent (a leap second?)',
           extensions: { errors: [{ in: 'querystring', pointer: '/at', message: 'must be an instant this service can represent' }] },
         });

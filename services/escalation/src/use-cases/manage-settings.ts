@@ -18,15 +18,15 @@ const stale = (what: string, version: number): Failure => ({
   detail: `The ${what} changed since it was read (now version ${version}); read it again and reapply your change.`,
 });
 
-/** A new rule set, or a 400 naming each rule at fault; a rejected set leaves the one in force. */
+/** A new rule set, or a 400 validation problem naming each rule at fault; a rejected set leaves the one in force. */
 export const replaceRules = async (tx: EntityManager, input: readonly RuleInput[], change: Replacement): Promise<Result<Versioned<EscalationRule[]>, Failure>> => {
   const checked = validateRules(input);
   if (!checked.ok) {
     const named = [...new Set(checked.problems.map((p) => p.rule))];
     return err({
-      kind: 'bad_request',
+      kind: 'validation',
       detail: `Invalid escalation rules (${named.join(', ')}); the rules in force are unchanged.`,
-      extensions: { rules: named, errors: checked.problems.map((p) => ({ pointer: p.pointer, message: `rule "${p.rule}": ${p.message}` })) },
+      extensions: { rules: named, errors: checked.problems.map((p) => ({ in: 'body', pointer: p.pointer, message: `rule "${p.rule}": ${p.message}` })) },
     });
   }
   await settingsStore.lockRules(tx);
@@ -42,7 +42,9 @@ export const replaceRoster = async (tx: EntityManager, roster: Roster, change: R
   const ids = [...roster.shifts.map((s) => s.staffId), ...roster.overrides.map((o) => o.staffId)];
   const known = await staffProjection.activeIds(tx, ids);
   const problems = rosterProblems(roster, known);
-  if (problems.length > 0) return err({ kind: 'bad_request', detail: `Invalid roster: ${problems.map((p) => `${p.pointer} ${p.message}`).join('; ')}`, extensions: { errors: problems } });
+  if (problems.length > 0) {
+    return err({ kind: 'validation', detail: `Invalid roster: ${problems.map((p) => `${p.pointer} ${p.message}`).join('; ')}`, extensions: { errors: problems.map((p) => ({ in: 'body', ...p })) } });
+  }
   await settingsStore.lockRoster(tx);
   const current = await settingsStore.roster(tx);
   if (change.ifMatch !== undefined && !ifMatchAdmitsVersion(change.ifMatch, current.version)) return err(stale('roster', current.version));

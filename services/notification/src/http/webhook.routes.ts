@@ -228,7 +228,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
     },
     async (request, reply) => {
       const since = new Date(request.body.since);
-      if (Number.isNaN(since.getTime())) return sendFailure(reply, { kind: 'bad_request', detail: 'since is not an instant.', extensions: { errors: [{ in: 'body', pointer: '/since', message: 'must be an instant' }] } });
+      if (Number.isNaN(since.getTime())) return sendFailure(reply, { kind: 'validation', detail: 'since is not an instant.', extensions: { errors: [{ in: 'body', pointer: '/since', message: 'must be an instant' }] } });
       const result = await tx((m) => endpoints.replay(m, deps.timers, ownerOf(request), request.params.id, since, deps.clock.now()));
       return answer(reply, result, 202, (v) => v);
     },

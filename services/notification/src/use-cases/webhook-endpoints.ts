@@ -20,7 +20,7 @@ export type WithNewSecret = WebhookEndpoint & { plainSecret: string };
 export type UrlCheck = (url: string) => Promise<string | undefined>;
 
 const badUrl = (detail: string): Failure => ({
-  kind: 'bad_request',
+  kind: 'validation',
   detail: `url ${detail}`,
   extensions: { errors: [{ in: 'body', pointer: '/url', message: detail }] },
 });
@@ -33,7 +33,7 @@ const badFilters = (eventTypes: readonly string[], scope: EndpointScope): Failur
     const message = filterProblem(filter, scope);
     return message ? [{ in: 'body', pointer: `/eventTypes/${i}`, message }] : [];
   });
-  return errors.length > 0 ? { kind: 'bad_request', detail: `eventTypes: ${errors.map((e) => e.message).join('; ')}`, extensions: { errors } } : undefined;
+  return errors.length > 0 ? { kind: 'validation', detail: `eventTypes: ${errors.map((e) => e.message).join('; ')}`, extensions: { errors } } : undefined;
 };
 const notFound: Failure = { kind: 'not_found', detail: 'No such webhook endpoint.' };
 const disabled: Failure = { kind: 'conflict', detail: 'The endpoint is disabled; enable it (PATCH {"enabled": true}) first.' };
@@ -68,7 +68,7 @@ export const createEndpoint = async (
   const problem = badFilters(input.eventTypes, scope) ?? (await checkUrl(input.url, check));
   if (problem) return err(problem);
   if (owner.kind === 'partner' && input.partnerId !== undefined && input.partnerId !== owner.partnerId) {
-    return err({ kind: 'bad_request', detail: 'partnerId is for admins; a partner subscribes to its own events.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed' }] } });
+    return err({ kind: 'validation', detail: 'partnerId is for admins; a partner subscribes to its own events.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed' }] } });
   }
   // An internal system's feed for a mistyped partner would receive nothing, silently (docs/adr/0034, addendum of 2026-12-04, third session).
   const unknown = owner.kind === 'staff' && scope.partnerId !== null ? await unknownPartner(tx, scope.partnerId) : undefined;

@@ -75,10 +75,12 @@ export const qualityReportRoutes = (deps: { dataSource: DataSource; clock: Clock
       // RFC 3339 admits a leap second (23:59:60) that JavaScript dates cannot hold: a 400, never a 500.
       for (const [name, value] of [['to', to], ['from', from]] as const) {
         if (Number.isNaN(value.getTime())) {
-          return sendFailure(reply, { kind: 'bad_request', detail: `${name}: not an instant this API can compare`, extensions: { errors: [{ in: 'querystring', pointer: `/${name}`, message: 'not an instant this API can compare' }] } });
+          return sendFailure(reply, { kind: 'validation', detail: `${name}: not an instant this API can compare`, extensions: { errors: [{ in: 'querystring', pointer: `/${name}`, message: 'not an instant this API can compare' }] } });
         }
       }
-      if (from.getTime() >= to.getTime()) return sendFailure(reply, { kind: 'bad_request', detail: '`from` must be before `to`.' });
+      if (from.getTime() >= to.getTime()) {
+        return sendFailure(reply, { kind: 'validation', detail: '`from` must be before `to`.', extensions: { errors: [{ in: 'querystring', pointer: '/from', message: 'must be before `to`' }] } });
+      }
       const groupBy = request.query.groupBy;
       // Without `to`, the period runs up to and including now.
       const end = request.query.to ? to : new Date(now.getTime() + 1);

@@ -31,7 +31,7 @@ const toView = (v: StoredPolicyVersion) => ({ scope: v.scope, version: v.version
 /** A policy the schema let through but the rules refuse: 400 naming each field, as schema validation does. */
 const sendInvalid = (reply: FastifyReply, problems: readonly PolicyProblem[], under = '') =>
   sendFailure(reply, {
-    kind: 'bad_request',
+    kind: 'validation',
     detail: problems.map((p) => `${under}${p.pointer} ${p.message}`).join('; '),
     extensions: { errors: problems.map((p) => ({ in: 'body', pointer: `${under}${p.pointer}`, message: p.message })) },
   });
@@ -131,9 +131,9 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
       const { level, startedAt, policy, partnerId } = request.body;
       const start = new Date(startedAt);
       // A leap second passes the date-time format but is no instant here.
-      if (Number.isNaN(start.getTime())) return sendFailure(reply, { kind: 'bad_request', detail: 'startedAt is not an instant.', extensions: { errors: [{ in: 'body', pointer: '/startedAt', message: 'must be an instant' }] } });
+      if (Number.isNaN(start.getTime())) return sendFailure(reply, { kind: 'validation', detail: 'startedAt is not an instant.', extensions: { errors: [{ in: 'body', pointer: '/startedAt', message: 'must be an instant' }] } });
       if (policy && partnerId) {
-        return sendFailure(reply, { kind: 'bad_request', detail: 'Give a policy or a partnerId, not both.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed with policy' }] } });
+        return sendFailure(reply, { kind: 'validation', detail: 'Give a policy or a partnerId, not both.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed with policy' }] } });
       }
       let used: { policy: SlaPolicy; basedOn: { scope: string; version: number } | null };
       let schedule: CountedSchedule;

@@ -16,7 +16,7 @@ export interface TicketListRequest {
 }
 
 const badFilter = (field: string, message: string): Failure => ({
-  kind: 'bad_request',
+  kind: 'validation',
   detail: `${field}: ${message}`,
   extensions: { errors: [{ in: 'querystring', pointer: `/${field}`, message }] },
 });

@@ -144,6 +144,8 @@ describe('ticket list and search (issue #9)', () => {
     const response = await list(token.acme(), query);
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toContain('application/problem+json');
+    // A value the schema or the filter refuses is a validation problem; a cursor this API cannot read is a bad request.
+    expect(response.body.type).toBe(`https://tss.dev/problems/${field === 'cursor' ? 'bad-request' : 'validation'}`);
     expect(JSON.stringify(response.body)).toMatch(message);
     expect(JSON.stringify(response.body.errors ?? response.body.detail)).toContain(field);
   });
