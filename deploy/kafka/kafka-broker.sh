@@ -418,8 +418,10 @@ cmd_run() {
   fi
   log "running: $* (KAFKA_BROKERS=$KAFKA_BROKERS${KAFKA_SASL_PORT:+, SASL/PLAIN on $KAFKA_HOST:$KAFKA_SASL_PORT})"
   # In the background + wait, so that a SIGTERM to this script is handled at once (bash
-  # defers traps until a foreground child ends); <&0 keeps the caller's stdin.
-  "$@" <&0 &
+  # defers traps until a foreground child ends); <&0 keeps the caller's stdin. The SASL port is
+  # this broker's: a suite that starts a broker of its own must not inherit it (it would ask for
+  # the same port), so the command gets KAFKA_TEST_SASL_BROKERS instead.
+  env -u KAFKA_SASL_PORT "$@" <&0 &
   RUN_CHILD=$!
   local rc=0
   wait "$RUN_CHILD" || rc=$?
