@@ -40,29 +40,6 @@ def render(*sets, values=None, required=True, expect_failure=False):
     return [d for d in yaml.safe_load_all(result.stdout) if d]
 
 
-def render_notes(*sets, required=True):
-    """NOTES.txt as `helm install` prints it (helm template leaves it out): a copy of the chart
-    renders it as a define, into a ConfigMap of its own."""
-    with tempfile.TemporaryDirectory() as tmp:
-        chart = os.path.join(tmp, "tss")
-        shutil.copytree(CHART, chart, ignore=shutil.ignore_patterns("tests"))
-        templates = os.path.join(chart, "templates")
-        with open(os.path.join(templates, "NOTES.txt")) as f:
-            notes = f.read()
-        os.remove(os.path.join(templates, "NOTES.txt"))
-        with open(os.path.join(templates, "_notes-under-test.tpl"), "w") as f:
-            f.write('{{- define "test.notes" -}}\n' + notes + '\n{{- end -}}\n')
-        with open(os.path.join(templates, "notes-under-test.yaml"), "w") as f:
-            f.write('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\ndata:\n  notes: |\n{{ include "test.notes" . | indent 4 }}\n')
-        args = [HELM, "template", RELEASE, chart, "--namespace", NAMESPACE, "--show-only", "templates/notes-under-test.yaml"]
-        for s in (REQUIRED if required else []) + list(sets):
-            args += ["--set", s]
-        result = subprocess.run(args, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise AssertionError("helm template failed:\n" + result.stderr)
-        return yaml.safe_load(result.stdout)["data"]["notes"]
-
-
 def notes(*sets, required=True):
     """NOTES.txt as `helm install` prints it (helm template leaves it out): the same text, rendered
     with tpl in a copy of the chart, where NOTES.txt is a file rather than a template."""
@@ -397,10 +374,10 @@ class MigrationHook(unittest.TestCase):
         # Without the hook and MIGRATE_ON_START every pod exits "pending migrations" (service-host.ts).
         self.assertEqual(named(render("migrations.enabled=false"), "ConfigMap", "t-tss")["data"]["MIGRATE_ON_START"], "true")
         self.assertNotIn("MIGRATE_ON_START", named(self.docs, "ConfigMap", "t-tss")["data"])
-        self.assertIn("Migrations ran in the hook Job t-tss-migrate", render_notes())
-        notes = render_notes("migrations.enabled=false")
-        self.assertNotIn("ran in the hook Job", notes)
-        self.assertIn("MIGRATE_ON_START", notes)
+        self.assertIn("Migrations ran in the hook Job t-tss-migrate", notes())
+        text = notes("migrations.enabled=false")
+        self.assertNotIn("ran in the hook Job", text)
+        self.assertIn("MIGRATE_ON_START", text)
 
 
 class NetworkPolicies(unittest.TestCase):
