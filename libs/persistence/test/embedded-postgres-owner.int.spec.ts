@@ -2,21 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { freePort } from '@tss/service-kit/testing';
 import { EmbeddedPostgres } from '../src/embedded-postgres';
-
-const answers = async (url: string): Promise<boolean> => {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    return (await client.query<{ one: number }>('SELECT 1 AS one')).rows[0].one === 1;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-};
+import { answers } from './support/answers';
 
 /**
  * `npm start` keeps its PostgreSQL in the data folder. A second start on the same folder while the
