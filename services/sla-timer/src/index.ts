@@ -11,6 +11,7 @@ import { ClockRequester1764633600000 } from './store/migrations/1764633600000-cl
 import { ClockLifecycle1765200000000 } from './store/migrations/1765200000000-clock-lifecycle';
 import { ClocksFillfactor1765300500000 } from './store/migrations/1765300500000-clocks-fillfactor';
 import { TicketReference1765400100000 } from './store/migrations/1765400100000-ticket-reference';
+import { ClockBreachedAt1765500933000 } from './store/migrations/1765500933000-clock-breached-at';
 import { clockClaimLock, SLA_SCHEMA } from './store/response-clock.store';
 
 /**
@@ -56,6 +57,7 @@ export const slaTimerService: ServiceModule = {
     ClockLifecycle1765200000000,
     ClocksFillfactor1765300500000,
     TicketReference1765400100000,
+    ClockBreachedAt1765500933000,
   ],
   build: (deps) => {
     const timers = new TimerStore({ schema: SLA_SCHEMA, clock: deps.clock });

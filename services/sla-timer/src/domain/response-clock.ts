@@ -36,6 +36,12 @@ export interface ResponseClock {
   warningsPublished: readonly number[];
   /** When `sla.breached` was published; a published breach is never withdrawn. */
   breachPublishedAt?: Date;
+  /**
+   * The instant the breach happened: the due time the clock had when its breach was published (the
+   * `breachedAt` that `sla.breached` carried). Kept through later re-targets (docs/adr/0030, addendum
+   * of 2026-12-04, third session).
+   */
+  breachedAt?: Date;
   overduePublishedAt?: Date;
   /** Set once no response is owed any more: answered, or cancelled. */
   stoppedAt?: Date;
@@ -83,7 +89,8 @@ export const startClock = (args: Parameters<typeof startScheduledClock>[0]): Res
 /**
  * P5: reclassification (and referral, a reclassification to `development`) re-targets the clock
  * from its original start, under the policy version it started with. The new due time may be
- * past already: its breach timer then fires at once.
+ * past already: its breach timer then fires at once. A clock that breached stays breached: the
+ * target and due time move (what the new level promises), its status and `breachedAt` do not.
  */
 export const retargetScheduled = (clock: ResponseClock, level: ServiceLevel, policy: PolicyVersion): ScheduledClock => {
   const schedule = scheduleFor(policy.policy, level, clock.startedAt);
@@ -110,19 +117,34 @@ export type StopEffect =
   | { kind: 'cancelled'; reason: string; respondedAt?: Date };
 
 /**
- * A response given at `at` (`ticket.responded`): met when before the (current) due time, P5 to
- * the letter, even if a breach went out first (the event arrived after the breach timer fired, or
- * a re-target moved the due time later: a published event is never withdrawn, the clock's outcome
- * follows the rule). Otherwise the clock had breached, and ends without a response owed.
+ * The instant past which a stop is a breach: when the breach happened, once it did (a later
+ * re-target to a slower level moves the due time, not the breach), else the current due time.
+ */
+const deadlineOf = (clock: ResponseClock): Date => clock.breachedAt ?? clock.dueAt;
+
+/** A breach not published before is published now: it happened at the clock's current due time. */
+const breachOnStop = (clock: ResponseClock, now: Date): Pick<ResponseClock, 'status' | 'breachPublishedAt' | 'breachedAt'> => ({
+  status: 'breached',
+  breachPublishedAt: clock.breachPublishedAt ?? now,
+  breachedAt: clock.breachedAt ?? clock.dueAt,
+});
+
+/**
+ * A response given at `at` (`ticket.responded`): met when before the clock's deadline (P5), even
+ * if a breach went out first because the event arrived after the breach timer fired (a published
+ * event is never withdrawn; the response was in time). A response after the breach happened stays
+ * a breach, even when a re-target to a slower level moved the due time past it (docs/adr/0030,
+ * addendum of 2026-12-04, third session). Otherwise the clock had breached, and ends without a
+ * response owed.
  */
 export const respond = (clock: ResponseClock, at: Date, now: Date): { clock: ResponseClock; effects: StopEffect[] } => {
   const stopped: ResponseClock = { ...clock, stoppedAt: at, respondedAt: at, stopReason: 'responded' };
-  if (at.getTime() < clock.dueAt.getTime()) {
+  if (at.getTime() < deadlineOf(clock).getTime()) {
     return { clock: { ...stopped, status: 'met' }, effects: [{ kind: 'met', elapsedMs: at.getTime() - clock.startedAt.getTime() }] };
   }
   const breach: StopEffect[] = clock.breachPublishedAt === undefined ? [{ kind: 'breached' }] : [];
   return {
-    clock: { ...stopped, status: 'breached', stopReason: 'responded_after_breach', breachPublishedAt: clock.breachPublishedAt ?? now },
+    clock: { ...stopped, ...breachOnStop(clock, now), stopReason: 'responded_after_breach' },
     effects: [...breach, { kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at }],
   };
 };
@@ -130,9 +152,9 @@ export const respond = (clock: ResponseClock, at: Date, now: Date): { clock: Res
 /** No response is owed any more (P10, resolution, closure, feature request): the clock ends unanswered. */
 export const cancel = (clock: ResponseClock, at: Date, reason: string, now: Date): { clock: ResponseClock; effects: StopEffect[] } => {
   const stopped: ResponseClock = { ...clock, stoppedAt: at, stopReason: reason };
-  if (at.getTime() < clock.dueAt.getTime()) {
+  if (at.getTime() < deadlineOf(clock).getTime()) {
     return { clock: { ...stopped, status: 'cancelled' }, effects: [{ kind: 'cancelled', reason }] };
   }
   const breach: StopEffect[] = clock.breachPublishedAt === undefined ? [{ kind: 'breached' }] : [];
-  return { clock: { ...stopped, status: 'breached', breachPublishedAt: clock.breachPublishedAt ?? now }, effects: [...breach, { kind: 'cancelled', reason }] };
+  return { clock: { ...stopped, ...breachOnStop(clock, now) }, effects: [...breach, { kind: 'cancelled', reason }] };
 };

@@ -61,10 +61,11 @@ export const publishRetargeted = (tx: EntityManager, outbox: Outbox, owner: Cloc
     owedBy: clock.owedBy,
   });
 
+/** The breach happened at the due time the clock had then; the clock keeps that instant (`breachedAt`). */
 const breachedData = (owner: ClockOwnerRef, clock: ResponseClock, lateness?: { latenessMs: number; late: boolean }) => ({
   ...base(owner, clock),
   dueAt: clock.dueAt.toISOString(),
-  breachedAt: clock.dueAt.toISOString(),
+  breachedAt: (clock.breachedAt ?? clock.dueAt).toISOString(),
   ...lateness,
 });
 
@@ -113,7 +114,7 @@ export const timerEffectDrafts = (
     return { latenessMs, late: latenessMs > fired.lateAfterMs };
   };
   return effects.map((effect) => {
-    if (effect.kind === 'breached') return outboxDraft(SlaBreachedV1, owner.ticketId, breachedData(owner, clock, lateness(clock.dueAt)));
+    if (effect.kind === 'breached') return outboxDraft(SlaBreachedV1, owner.ticketId, breachedData(owner, clock, lateness(clock.breachedAt ?? clock.dueAt)));
     if (effect.kind === 'warning') {
       const at = clock.warnings.find((w) => w.threshold === effect.threshold)?.at ?? clock.dueAt;
       return outboxDraft(SlaWarningV1, owner.ticketId, {

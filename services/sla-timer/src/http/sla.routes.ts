@@ -25,7 +25,9 @@ const ClockView = Type.Object({
   remainingMs: Type.Optional(Type.Integer({ description: 'Until the due time, while open; negative once past it.' })),
   policy: Type.Object({ scope: Type.String(), version: Type.Integer() }),
   warningsPublished: Type.Array(Type.Number(), { description: 'Thresholds (fractions of the target) whose sla.warning was published.' }),
-  breachedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  breachedAt: Type.Optional(
+    Type.String({ format: 'date-time', description: 'When the breach happened (the due time then, as sla.breached said); a later re-target does not move it.' }),
+  ),
   stoppedAt: Type.Optional(Type.String({ format: 'date-time' })),
   stopReason: Type.Optional(Type.String()),
   respondedAt: Type.Optional(Type.String({ format: 'date-time' })),
@@ -70,8 +72,8 @@ const toView = ({ clock }: StoredClock, now: Date) => {
     ...(open ? { remainingMs: clock.dueAt.getTime() - now.getTime() } : {}),
     policy: clock.policy,
     warningsPublished: [...clock.warningsPublished],
-    // A breach happens at the due time, whenever it was published.
-    ...(clock.status === 'breached' ? { breachedAt: clock.dueAt.toISOString() } : {}),
+    // When the breach happened (the due time then, as `sla.breached` said), whatever re-target came after.
+    ...(clock.status === 'breached' ? { breachedAt: (clock.breachedAt ?? clock.dueAt).toISOString() } : {}),
     ...(clock.stoppedAt ? { stoppedAt: clock.stoppedAt.toISOString() } : {}),
     ...(clock.stopReason ? { stopReason: clock.stopReason } : {}),
     ...(clock.respondedAt ? { respondedAt: clock.respondedAt.toISOString() } : {}),

@@ -34,6 +34,7 @@ interface ClockRow {
   policy_version: number;
   warnings_published: number[];
   breach_published_at: Date | null;
+  breached_at: Date | null;
   overdue_published_at: Date | null;
   stopped_at: Date | null;
   stop_reason: string | null;
@@ -61,6 +62,7 @@ const toStored = (row: ClockRow): StoredClock => ({
     policy: { scope: row.policy_scope, version: row.policy_version },
     warningsPublished: row.warnings_published,
     breachPublishedAt: optional(row.breach_published_at),
+    breachedAt: optional(row.breached_at),
     overduePublishedAt: optional(row.overdue_published_at),
     stoppedAt: optional(row.stopped_at),
     stopReason: row.stop_reason ?? undefined,
@@ -68,7 +70,7 @@ const toStored = (row: ClockRow): StoredClock => ({
   },
 });
 
-const TIMESTAMP_COLUMNS = ['started_at', 'due_at', 'overdue_at', 'breach_published_at', 'overdue_published_at', 'stopped_at', 'responded_at'] as const;
+const TIMESTAMP_COLUMNS = ['started_at', 'due_at', 'overdue_at', 'breach_published_at', 'breached_at', 'overdue_published_at', 'stopped_at', 'responded_at'] as const;
 
 /** A row as `row_to_json` gives it (timestamps as text, bigint as a number) in the driver's types. */
 const fromJson = (json: Record<string, unknown>): ClockRow => {
@@ -119,12 +121,13 @@ export const responseClockStore = {
   async update(tx: EntityManager, clock: ResponseClock): Promise<void> {
     await tx.query(
       `UPDATE ${T} SET level = $2, owed_by = $3, status = $4, target_ms = $5, due_at = $6, warnings = $7, overdue_at = $8,
-              warnings_published = $9, breach_published_at = $10, overdue_published_at = $11, stopped_at = $12, stop_reason = $13, responded_at = $14
+              warnings_published = $9, breach_published_at = $10, overdue_published_at = $11, stopped_at = $12, stop_reason = $13, responded_at = $14,
+              breached_at = $15
         WHERE id = $1`,
       [
         clock.id, clock.level, clock.owedBy, clock.status, clock.targetMs, clock.dueAt, warningsJson(clock), clock.overdueAt,
         JSON.stringify(clock.warningsPublished), clock.breachPublishedAt ?? null, clock.overduePublishedAt ?? null, clock.stoppedAt ?? null,
-        clock.stopReason ?? null, clock.respondedAt ?? null,
+        clock.stopReason ?? null, clock.respondedAt ?? null, clock.breachedAt ?? null,
       ],
     );
   },
@@ -204,10 +207,10 @@ export const responseClockStore = {
     await tx.query(
       `WITH u AS (
          SELECT * FROM json_to_recordset($1::json)
-             AS u(id uuid, status text, warnings_published jsonb, breach_published_at timestamptz, overdue_published_at timestamptz)),
+             AS u(id uuid, status text, warnings_published jsonb, breach_published_at timestamptz, breached_at timestamptz, overdue_published_at timestamptz)),
        fired AS (
          UPDATE ${T} c SET status = u.status, warnings_published = u.warnings_published, breach_published_at = u.breach_published_at,
-                overdue_published_at = u.overdue_published_at
+                breached_at = u.breached_at, overdue_published_at = u.overdue_published_at
            FROM u
           WHERE c.id = u.id AND c.id = ANY(ARRAY(SELECT id FROM u))
          RETURNING c.id)${withs}
@@ -219,6 +222,7 @@ export const responseClockStore = {
             status: c.status,
             warnings_published: c.warningsPublished,
             breach_published_at: c.breachPublishedAt?.toISOString() ?? null,
+            breached_at: c.breachedAt?.toISOString() ?? null,
             overdue_published_at: c.overduePublishedAt?.toISOString() ?? null,
           })),
         ),

@@ -234,6 +234,26 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     ]);
   });
 
+  it('docs/adr/0030 addendum (third session): lowering the level after a breach moves the due time, not the breach; a later reply ends it breached, never met', async () => {
+    startReplicas();
+    const ticket = randomUUID();
+    await created(ticket, 'standard');
+    clock.advanceMs(12 * HOUR + 60_000);
+    await waitFor('the breach', async () => (await types(ticket)).includes('sla.breached'));
+    const published = (await slaEvents(ticket)).find((e) => e.type === 'sla.breached')?.breachedAt;
+    await deliver(TicketLevelChangedV1, ticket, { partnerId, sequence: 2, from: 'standard', to: 'consulting', confirmed: true, changedAt: clock.now().toISOString() });
+    const staff = sut.token({ kind: 'staff', sub: 'agent-1', roles: ['agent'], scope: 'tickets:read' });
+    const view = await sut.http().get(`/v1/tickets/${ticket}/sla`).auth(staff, { type: 'bearer' });
+    expect(view.status).toBe(200);
+    expect(view.body.clocks[0]).toMatchObject({ level: 'consulting', status: 'breached', breachedAt: published });
+    expect(Date.parse(view.body.clocks[0].dueAt)).toBeGreaterThan(Date.parse(published as string));
+    await responded(ticket, 3);
+    await Promise.all(workers.map((w) => w.runDue()));
+    expect((await types(ticket)).filter((t) => t !== 'sla.warning')).toEqual(['sla.clock_started', 'sla.breached', 'sla.retargeted', 'sla.clock_cancelled']);
+    expect((await slaEvents(ticket)).at(-1)).toMatchObject({ reason: 'responded_after_breach' });
+    expect((await clocksOf(ticket)).map((c) => c.status)).toEqual(['breached']);
+  });
+
   it('DESIGN "Order": ticket.responded before ticket.created answers NotYet and applies once created arrives; duplicates change nothing', async () => {
     const ticket = randomUUID();
     const receivedAt = clock.now();

@@ -52,15 +52,28 @@ describe('P5 response clocks', () => {
     expect(effects).toEqual([{ kind: 'breached' }, { kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at(7) }]);
   });
 
-  it('P5 to the letter: a response before the current due time meets the clock, even after an earlier breach went out', () => {
-    // A breach published under emergency (6 h), then a re-target to consulting (24 h): an answer at 8 h is in time.
-    const breached = { ...start('emergency'), status: 'breached' as const, breachPublishedAt: at(6) };
-    const longer = retarget(breached, 'consulting', policy);
-    const { clock, effects } = respond(longer, at(8), at(8));
+  it('P5: a response before the breach happened meets the clock, even when the breach went out first (the response event arrived late)', () => {
+    const breached = { ...start('emergency'), status: 'breached' as const, breachPublishedAt: at(6.5), breachedAt: at(6) };
+    const { clock, effects } = respond(breached, at(5), at(7));
     expect(clock.status).toBe('met');
-    expect(effects).toEqual([{ kind: 'met', elapsedMs: 8 * HOUR }]);
-    // Past the current due time with the breach out already: no second breach, the clock ends.
+    expect(effects).toEqual([{ kind: 'met', elapsedMs: 5 * HOUR }]);
+    // Past the due time with the breach out already: no second breach, the clock ends.
     expect(respond(breached, at(7), at(7)).effects).toEqual([{ kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at(7) }]);
+  });
+
+  it('docs/adr/0030 addendum (third session): a breach stays a breach when a re-target to a slower level moves the due time past it', () => {
+    // A breach published under emergency (6 h), then a re-target to consulting (24 h): an answer at 8 h is still late.
+    const breached = { ...start('emergency'), status: 'breached' as const, breachPublishedAt: at(6), breachedAt: at(6) };
+    const longer = retarget(breached, 'consulting', policy);
+    expect(longer).toMatchObject({ level: 'consulting', dueAt: at(24), status: 'breached', breachedAt: at(6) });
+    const { clock, effects } = respond(longer, at(8), at(8));
+    expect(clock).toMatchObject({ status: 'breached', breachedAt: at(6), stopReason: 'responded_after_breach' });
+    expect(effects).toEqual([{ kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at(8) }]);
+    expect(cancel(longer, at(8), 'resolved', at(8)).clock).toMatchObject({ status: 'breached', breachedAt: at(6) });
+  });
+
+  it('the breach happens at the due time the clock has when it is published', () => {
+    expect(respond(start('emergency'), at(7), at(7)).clock.breachedAt).toEqual(at(6));
   });
 
   it('P10: cancelling before the due time publishes sla.clock_cancelled only', () => {
