@@ -75,6 +75,19 @@ export const SlaRetargetedV1 = defineEvent(
   'sla.retargeted',
   1,
   'sla-timer',
-  Type.Object({ ...ClockBase, previousLevel: ServiceLevel, startedAt: Instant, dueAt: Instant, targetMs: Type.Optional(Type.Integer({ minimum: 1 })), owedBy: OwedBy }),
+  Type.Object({
+    ...ClockBase,
+    previousLevel: ServiceLevel,
+    startedAt: Instant,
+    dueAt: Instant,
+    targetMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    owedBy: OwedBy,
+    /**
+     * P12: the clock's agreement includes phone support at the new level (as `sla.clock_started`
+     * says it; escalation: a call-back task when a ticket is raised to emergency). Optional, added
+     * to V1 (docs/adr/0004: an optional field is not breaking); absent from events published before.
+     */
+    phoneSupport: Type.Optional(Type.Boolean()),
+  }),
   'P5: reclassification re-targets the running clock from its original start.',
 );

@@ -120,7 +120,33 @@ export interface RuleCause {
   surveyId?: string;
   clockId?: string;
   messageId?: string;
+  /** The event that stands for this cause when it is not of `type` itself (a raise to emergency, see `causesOfRaiseToEmergency`). */
+  via?: 'sla.retargeted';
 }
+
+/**
+ * P4, P12: a ticket raised to emergency (`sla.retargeted` to `emergency`) is called in as one filed
+ * at emergency: the rules in force are evaluated as for `ticket.created` (the emergency page) and
+ * `sla.clock_started` (the phone call-back, with the agreement's `phoneSupport` at emergency). Their
+ * cause key is the ticket's, so a ticket that had them (filed at emergency, lowered, raised again)
+ * gets neither twice. Any other re-target raises nothing.
+ */
+export const causesOfRaiseToEmergency = (event: {
+  eventId: string;
+  ticketId: string;
+  partnerId: string;
+  level: ServiceLevel;
+  previousLevel: ServiceLevel;
+  phoneSupport?: boolean;
+  clockId: string;
+}): RuleCause[] => {
+  if (event.level !== 'emergency' || event.previousLevel === 'emergency') return [];
+  const common = { eventId: event.eventId, ticketId: event.ticketId, partnerId: event.partnerId, level: event.level, via: 'sla.retargeted' as const };
+  return [
+    { ...common, type: 'ticket.created' },
+    { ...common, type: 'sla.clock_started', phoneSupport: event.phoneSupport ?? false, clockId: event.clockId },
+  ];
+};
 
 /** One escalation to raise: what the rule says and what makes it unique. */
 export interface RuleMatch {
@@ -183,8 +209,9 @@ const SUMMARIES: Record<RuleEventType, (c: RuleCause) => string> = {
   'sla.warning': (c) => `The ${c.level ?? ''} response clock passed ${Math.round((c.threshold ?? 0) * 100)} % of its target`.replace('  ', ' '),
   'sla.breached': () => 'The maximum response time passed with no response',
   'sla.overdue': () => 'Still no response at the overdue threshold',
-  'sla.clock_started': () => 'Emergency ticket: the partner’s agreement includes phone support; call the requester back',
-  'ticket.created': () => 'New emergency ticket',
+  'sla.clock_started': (c) =>
+    `${c.via ? 'Ticket raised to emergency' : 'Emergency ticket'}: the partner’s agreement includes phone support; call the requester back`,
+  'ticket.created': (c) => (c.via ? 'Ticket raised to emergency' : 'New emergency ticket'),
   'ticket.team_leader_requested': () => 'The requester asked for the team leader',
   'rating.submitted': (c) => `Rating ${c.score ?? '?'} of 5${c.comment ? ' with a comment' : ''}`,
 };

@@ -1,4 +1,5 @@
-import { RatingSubmittedV1, SlaBreachedV1, SlaClockStartedV1, SlaOverdueV1, SlaWarningV1 } from '@tss/contracts';
+import { RatingSubmittedV1, SlaBreachedV1, SlaClockStartedV1, SlaOverdueV1, SlaRetargetedV1, SlaWarningV1 } from '@tss/contracts';
+import { causesOfRaiseToEmergency } from '../domain/escalation-rules';
 import { on, type HandlerBinding } from '@tss/messaging';
 import { raiseFor, type RaiseDeps } from '../use-cases/raise-escalations';
 
@@ -24,6 +25,12 @@ export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
       { type: 'sla.clock_started', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, phoneSupport: d.phoneSupport, clockId: d.clockId },
       ctx.now,
     );
+  }),
+  // A raise to emergency calls people in as an emergency filed so (the page, the phone call-back).
+  on(SlaRetargetedV1, async (event, ctx) => {
+    const d = event.data;
+    const causes = causesOfRaiseToEmergency({ eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, previousLevel: d.previousLevel, phoneSupport: d.phoneSupport, clockId: d.clockId });
+    for (const cause of causes) await raiseFor(ctx.tx, deps, cause, ctx.now);
   }),
   on(RatingSubmittedV1, async (event, ctx) => {
     const d = event.data;

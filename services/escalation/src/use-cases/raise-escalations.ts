@@ -62,7 +62,8 @@ export const raiseFor = async (tx: EntityManager, deps: RaiseDeps, cause: RuleCa
       rule: match.rule,
       causeKey: match.causeKey,
       causeEventId: cause.eventId,
-      causeType: cause.type,
+      // The event that raised it: a raise to emergency is recorded as the re-target it was.
+      causeType: cause.via ?? cause.type,
       targetRole: match.targetRole,
       targetStaffIds,
       surveyId: match.surveyId ?? null,

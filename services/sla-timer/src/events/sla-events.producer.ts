@@ -51,7 +51,8 @@ export const publishStarted = (tx: EntityManager, outbox: Outbox, owner: ClockOw
     phoneSupport: terms.phoneSupport,
   });
 
-export const publishRetargeted = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, previousLevel: ServiceLevel) =>
+/** P12: `phoneSupport` as in `publishStarted`, at the new level (escalation's call-back on a raise to emergency). */
+export const publishRetargeted = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, previousLevel: ServiceLevel, terms: { phoneSupport: boolean }) =>
   outbox.add(tx, SlaRetargetedV1, owner.ticketId, {
     ...base(owner, clock),
     previousLevel,
@@ -59,6 +60,7 @@ export const publishRetargeted = (tx: EntityManager, outbox: Outbox, owner: Cloc
     dueAt: clock.dueAt.toISOString(),
     targetMs: clock.targetMs,
     owedBy: clock.owedBy,
+    phoneSupport: terms.phoneSupport,
   });
 
 /** The breach happened at the due time the clock had then; the clock keeps that instant (`breachedAt`). */

@@ -6,6 +6,7 @@ import { NotYet, type Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { allTimerIds, nextTimerFor } from '../domain/clock-timers';
 import type { ResponseClock } from '../domain/response-clock';
+import type { PolicyVersion } from '../domain/sla-policy';
 import { applyTicketFact, checkSequence, openTicket, type ClockEffect, type ClockEnvironment, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
 import { publishRetargeted, publishStarted, publishStopped, syncClockTimers } from '../events/sla-events.producer';
 import { responseClockStore } from '../store/response-clock.store';
@@ -31,9 +32,10 @@ const environment = async (tx: EntityManager, partnerId: string, openPolicy: { s
 
 /** P12: phone support at the clock's level, by the agreement version the clock started under. */
 const phoneSupportOf = async (tx: EntityManager, env: ClockEnvironment, clock: ResponseClock): Promise<boolean> => {
-  const started = env.newClockPolicy;
-  const policy =
-    started.scope === clock.policy.scope && started.version === clock.policy.version ? started : await policiesIn(tx).version(clock.policy.scope, clock.policy.version);
+  const same = (p: PolicyVersion | undefined): p is PolicyVersion => p !== undefined && p.scope === clock.policy.scope && p.version === clock.policy.version;
+  // The policies read for the event already (a new clock's, or the re-targeted clock's own) cost no statement.
+  const known = [env.newClockPolicy, env.openClockPolicy].find(same);
+  const policy = known ?? (await policiesIn(tx).version(clock.policy.scope, clock.policy.version));
   return policy?.policy.levels[clock.level]?.phoneSupport ?? false;
 };
 
@@ -64,7 +66,9 @@ const commit = async (tx: EntityManager, deps: ClockDeps, ticket: TicketSla, eff
       await syncClockTimers(tx, deps.timers, effect.clock, now, { started: true });
     } else {
       await responseClockStore.update(tx, effect.clock);
-      if (effect.kind === 'retargeted') await publishRetargeted(tx, deps.outbox, owner, effect.clock, effect.previousLevel);
+      if (effect.kind === 'retargeted') {
+        await publishRetargeted(tx, deps.outbox, owner, effect.clock, effect.previousLevel, { phoneSupport: await phoneSupportOf(tx, env, effect.clock) });
+      }
       else await publishStopped(tx, deps.outbox, owner, effect.clock, effect.effects);
       await syncClockTimers(tx, deps.timers, effect.clock, now);
     }

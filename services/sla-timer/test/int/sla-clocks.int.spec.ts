@@ -443,6 +443,11 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     clock.advanceMs(2 * HOUR);
     await waitFor('the breach under the agreement', async () => (await types(ticket)).includes('sla.breached'));
     expect((await slaEvents(ticket)).filter((e) => e.type === 'sla.warning')).toEqual([expect.objectContaining({ threshold: 0.8, policyScope: partnerId })]);
+    // P12: a re-target says whether the clock's agreement has phone support at the new level
+    // (escalation's call-back on a raise to emergency): the default's standard has none, the agreement's emergency has.
+    expect(retargeted).toMatchObject({ level: 'standard', phoneSupport: false });
+    await deliver(TicketLevelChangedV1, ticket, { partnerId, sequence: 5, from: 'standard', to: 'emergency', confirmed: true, changedAt: clock.now().toISOString() });
+    expect((await slaEvents(ticket)).filter((e) => e.type === 'sla.retargeted').at(-1)).toMatchObject({ level: 'emergency', previousLevel: 'standard', policyScope: partnerId, phoneSupport: true });
   });
 
   it('docs/adr/0031 addendum: an agreement stored before its calendar was checked still gives its tickets clocks, 24/7 where the calendar cannot count, with a warning', async () => {
