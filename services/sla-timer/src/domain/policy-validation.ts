@@ -161,12 +161,23 @@ const horizonProblems = (policy: SlaPolicy, calendar: BusinessCalendar): PolicyP
 };
 
 /**
+ * P5: the default policy, the terms of every partner without an agreement, counts "calendar time,
+ * 24/7". Business hours are a partner's contract, agreed with that partner: they belong in its
+ * agreement (docs/adr/0031, addendum of 2026-12-04, third session).
+ */
+const defaultCalendarProblems = (policy: SlaPolicy): PolicyProblem[] =>
+  policy.calendar
+    ? [{ pointer: '/calendar', message: 'the default policy counts calendar time, 24/7 (P5): business hours belong in a partner agreement (PUT /v1/partners/{id}/sla-policy)' }]
+    : [];
+
+/**
  * What makes a policy unusable, as pointers into it (issue #10: a bad policy is a 400 naming the
  * field, never a clock that can't be scheduled; a calendar too sparse for a level's target is one).
- * Pure: the same rules hold for PUT and preview.
+ * Pure: the same rules hold for PUT and preview; `scope: 'default'` adds the default's own (no calendar).
  */
-export const validatePolicy = (policy: SlaPolicy): Result<SlaPolicy, PolicyProblem[]> => {
+export const validatePolicy = (policy: SlaPolicy, options: { scope?: 'default' | 'agreement' } = {}): Result<SlaPolicy, PolicyProblem[]> => {
   const problems = [
+    ...(options.scope === 'default' ? defaultCalendarProblems(policy) : []),
     ...levelProblems(policy.levels),
     ...thresholdProblems(policy.warningAt, policy.overdueAt),
     ...(policy.calendar ? calendarProblems(policy.calendar) : []),

@@ -43,7 +43,7 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
   const VersionRef = { $ref: 'SlaPolicyVersion#' } as const;
 
   const write = async (scope: string, body: SlaPolicyBody, staffId: string, reply: FastifyReply) => {
-    const valid = validatePolicy(normalized(body));
+    const valid = validatePolicy(normalized(body), { scope: scope === 'default' ? 'default' : 'agreement' });
     if (!valid.ok) return sendInvalid(reply, valid.error);
     const stored = await deps.unitOfWork.run((tx) => policyStore.append(tx, scope, valid.value, { at: deps.clock.now(), by: staffId }));
     return reply.code(200).send(toView(stored));

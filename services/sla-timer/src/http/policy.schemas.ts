@@ -53,7 +53,10 @@ const BusinessCalendar = Type.Object(
     ),
     holidays: Type.Array(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'Local date YYYY-MM-DD.' }), { maxItems: MAX_HOLIDAYS }),
   },
-  { additionalProperties: false, description: 'Business hours; without one the policy counts calendar time, 24/7.' },
+  {
+    additionalProperties: false,
+    description: 'Business hours; without one the policy counts calendar time, 24/7. Partner agreements only: the default policy counts 24/7 (P5) and refuses one.',
+  },
 );
 
 export const SlaPolicyBody = Type.Object(

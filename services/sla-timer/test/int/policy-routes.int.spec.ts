@@ -88,13 +88,13 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     };
     const defaultsBefore = await versionsOf('default');
     const agreementsBefore = await versionsOf(globex);
-    for (const path of ['/v1/sla/policies', `/v1/partners/${globex}/sla-policy`]) {
-      const response = await put(path, admin, sparse);
-      expect(response.status).toBe(400);
-      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
-      expect(response.body.errors).toEqual([{ in: 'body', pointer: '/levels/development/targetMs', message: expect.stringContaining('level development: the calendar cannot count this target') }]);
-      expect(response.body.detail).toContain('/levels/development/targetMs');
-    }
+    // (The default refuses any calendar: docs/adr/0031, addendum of 2026-12-04, third session.)
+    const response = await put(`/v1/partners/${globex}/sla-policy`, admin, sparse);
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.body.errors).toEqual([{ in: 'body', pointer: '/levels/development/targetMs', message: expect.stringContaining('level development: the calendar cannot count this target') }]);
+    expect(response.body.detail).toContain('/levels/development/targetMs');
+    expect((await put('/v1/sla/policies', admin, sparse)).status).toBe(400);
     expect(await versionsOf('default')).toEqual(defaultsBefore);
     expect(await versionsOf(globex)).toEqual(agreementsBefore);
 
@@ -138,6 +138,17 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     const stored = await put(`/v1/partners/${initech}/sla-policy`, admin, faster);
     expect(stored.status).toBe(200);
     expect(stored.body).toMatchObject({ scope: initech, policy: faster });
+  });
+
+  it('P5: the default policy counts calendar time, 24/7: a calendar is a 400 naming /calendar and stores nothing; an agreement keeps its calendar', async () => {
+    const defaultsBefore = await versionsOf('default');
+    const response = await put('/v1/sla/policies', admin, { ...DEFAULT_POLICY, calendar: BERLIN_AGREEMENT.calendar });
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.body.errors).toEqual([{ in: 'body', pointer: '/calendar', message: expect.stringContaining('calendar time, 24/7') }]);
+    expect(await versionsOf('default')).toEqual(defaultsBefore);
+    const initech = randomUUID();
+    expect((await put(`/v1/partners/${initech}/sla-policy`, admin, BERLIN_AGREEMENT)).body).toMatchObject({ scope: initech, policy: BERLIN_AGREEMENT });
   });
 
   it('only an admin writes policies; a partner, a requester and an agent are refused (403)', async () => {
