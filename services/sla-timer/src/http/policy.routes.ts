@@ -2,11 +2,13 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
-import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { etagOfPolicy } from '../domain/policy-etag';
 import { validatePolicy, type PolicyProblem } from '../domain/policy-validation';
 import { exactScheduleFor, scheduleFor, type CountedSchedule, type SlaPolicy } from '../domain/sla-policy';
 import { policyStore, type StoredPolicyVersion } from '../store/policy.store';
-import { PartnerParams, PolicyVersionView, PreviewBody, PreviewView, SlaPolicyBody } from './policy.schemas';
+import { storePolicyVersion } from '../use-cases/store-policy-version';
+import { IfMatchHeaders, PartnerParams, PolicyVersionView, PreviewBody, PreviewView, SlaPolicyBody } from './policy.schemas';
 
 const ADMIN: AccessRule = { kinds: ['staff'], roles: ['admin'] };
 /** An agreement is read by staff (P12: agents need to know whether phone support is included) and by its own partner. */
@@ -42,12 +44,16 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
   app.addSchema(PolicyVersionView);
   const VersionRef = { $ref: 'SlaPolicyVersion#' } as const;
 
-  const write = async (scope: string, body: SlaPolicyBody, staffId: string, reply: FastifyReply) => {
+  const write = async (scope: string, body: SlaPolicyBody, change: { staffId: string; ifMatch?: string }, reply: FastifyReply) => {
     const valid = validatePolicy(normalized(body), { scope: scope === 'default' ? 'default' : 'agreement' });
     if (!valid.ok) return sendInvalid(reply, valid.error);
-    const stored = await deps.unitOfWork.run((tx) => policyStore.append(tx, scope, valid.value, { at: deps.clock.now(), by: staffId }));
-    return reply.code(200).send(toView(stored));
+    const stored = await deps.unitOfWork.run((tx) =>
+      storePolicyVersion(tx, scope, valid.value, { by: change.staffId, at: deps.clock.now(), ...(change.ifMatch !== undefined ? { ifMatch: change.ifMatch } : {}) }),
+    );
+    if (!stored.ok) return sendFailure(reply, stored.error);
+    return reply.code(200).header('etag', etagOfPolicy(stored.value)).send(toView(stored.value));
   };
+  const PUT_DESCRIPTION = 'Send `If-Match` with the ETag of the terms as read (GET) to refuse (412) a PUT over someone else’s change; without it the PUT stores whatever is in force.';
 
   app.get(
     '/v1/sla/policies',
@@ -55,12 +61,17 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
       schema: {
         tags: ['sla'],
         operationId: 'getDefaultSlaPolicy',
-        summary: 'The default SLA policy in force, for partners without an agreement (admin)',
-        response: { 200: VersionRef },
+        summary: 'The default SLA policy in force, for partners without an agreement (admin), with its version (the ETag)',
+        headers: IfNoneMatchHeaders,
+        response: { 200: VersionRef, ...NOT_MODIFIED_RESPONSE },
       },
       config: { access: ADMIN },
     },
-    async () => toView(await policyStore.latestDefault(deps.dataSource.manager)),
+    async (request, reply) => {
+      const current = await policyStore.latestDefault(deps.dataSource.manager);
+      if (answeredNotModified(request, reply, etagOfPolicy(current))) return reply;
+      return reply.send(toView(current));
+    },
   );
 
   app.put(
@@ -70,12 +81,14 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         tags: ['sla'],
         operationId: 'putDefaultSlaPolicy',
         summary: 'Store a new version of the default SLA policy (admin); running clocks keep theirs',
+        description: PUT_DESCRIPTION,
+        headers: IfMatchHeaders,
         body: SlaPolicyBody,
-        response: { 200: VersionRef, ...failureResponses('bad_request') },
+        response: { 200: VersionRef, ...failureResponses('bad_request', 'precondition_failed') },
       },
       config: { access: ADMIN },
     },
-    async (request, reply) => write('default', request.body, scopeOf(request, 'staff').staffId, reply),
+    async (request, reply) => write('default', request.body, { staffId: scopeOf(request, 'staff').staffId, ifMatch: request.headers['if-match'] }, reply),
   );
 
   app.get(
@@ -86,7 +99,8 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         operationId: 'getPartnerSlaPolicy',
         summary: "A partner's SLA terms in force: its agreement, else the default (scope says which); a partner reads its own",
         params: PartnerParams,
-        response: { 200: VersionRef, ...failureResponses('not_found') },
+        headers: IfNoneMatchHeaders,
+        response: { 200: VersionRef, ...NOT_MODIFIED_RESPONSE, ...failureResponses('not_found') },
       },
       config: { access: READ_AGREEMENT },
     },
@@ -95,7 +109,9 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
       // Tenancy: another partner's agreement is a 404, exactly like a partner unknown here.
       if (scope.kind === 'partner' && scope.partnerId !== request.params.id) return sendFailure(reply, { kind: 'not_found', detail: 'No such partner.' });
       const manager = deps.dataSource.manager;
-      return toView((await policyStore.latest(manager, request.params.id)) ?? (await policyStore.latestDefault(manager)));
+      const current = (await policyStore.latest(manager, request.params.id)) ?? (await policyStore.latestDefault(manager));
+      if (answeredNotModified(request, reply, etagOfPolicy(current))) return reply;
+      return reply.send(toView(current));
     },
   );
 
@@ -106,13 +122,15 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         tags: ['sla'],
         operationId: 'putPartnerSlaPolicy',
         summary: "Store a new version of a partner's agreement (admin); it overrides the default for clocks started from now on",
+        description: PUT_DESCRIPTION,
         params: PartnerParams,
+        headers: IfMatchHeaders,
         body: SlaPolicyBody,
-        response: { 200: VersionRef, ...failureResponses('bad_request', 'not_found') },
+        response: { 200: VersionRef, ...failureResponses('bad_request', 'not_found', 'precondition_failed') },
       },
       config: { access: ADMIN },
     },
-    async (request, reply) => write(request.params.id, request.body, scopeOf(request, 'staff').staffId, reply),
+    async (request, reply) => write(request.params.id, request.body, { staffId: scopeOf(request, 'staff').staffId, ifMatch: request.headers['if-match'] }, reply),
   );
 
   app.post(

@@ -85,6 +85,12 @@ export const PolicyVersionView = Type.Object(
 
 export const PartnerParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({ maxLength: 200, description: 'The ETag of the terms as read (GET): the PUT is refused (412) if they changed since, or for a weak `W/` tag (strong comparison)' }),
+  ),
+});
+
 export const PreviewBody = Type.Object(
   {
     level: ServiceLevel,

@@ -64,12 +64,17 @@ export const policyStore = {
     return (await policyStore.latest(tx, 'default')) ?? RULES_VERSION;
   },
 
+  /** Queues the scope's writers until the transaction ends (taken again by the same transaction, it does not wait). */
+  async lockScope(tx: EntityManager, scope: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('sla_timer.sla_policies'), hashtext($1))`, [scope]);
+  },
+
   /**
    * Stores `policy` as the next version of `scope`. Writers of one scope queue on a transaction
    * lock, so two concurrent PUTs make two versions, never one number twice.
    */
   async append(tx: EntityManager, scope: string, policy: SlaPolicy, meta: { at: Date; by: string | null }): Promise<StoredPolicyVersion> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('sla_timer.sla_policies'), hashtext($1))`, [scope]);
+    await policyStore.lockScope(tx, scope);
     const current = (await policyStore.latest(tx, scope))?.version ?? (scope === 'default' ? 1 : 0);
     const rows: PolicyRow[] = await tx.query(
       `INSERT INTO ${T} (scope, version, policy, created_at, created_by) VALUES ($1, $2, $3, $4, $5)

@@ -248,4 +248,39 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     expect(unknownLevel.status).toBe(400);
     expect(unknownLevel.body.errors[0].pointer).toBe('/level');
   });
+  it('ETags: both policy routes send one on GET and PUT; a stale or weak If-Match is a 412 problem that stores nothing; If-None-Match answers 304', async () => {
+    const putIf = (path: string, ifMatch: string, body: unknown) => put(path, admin, body).set('if-match', ifMatch);
+    const read = await get('/v1/sla/policies', admin);
+    const version = read.body.version as number;
+    expect(read.headers.etag).toBe(`"default.${version}"`);
+    expect((await get('/v1/sla/policies', admin).set('if-none-match', read.headers.etag)).status).toBe(304);
+    for (const stale of ['"nonsense"', `W/${read.headers.etag}`, `"default.${version - 1}"`]) {
+      const refused = await putIf('/v1/sla/policies', stale, DEFAULT_POLICY);
+      expect(refused.status).toBe(412);
+      expect(refused.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(refused.body).toMatchObject({ status: 412, detail: expect.stringContaining(`default version ${version}`) });
+    }
+    expect((await versionsOf('default')).at(-1)).toBe(version);
+    const stored = await putIf('/v1/sla/policies', read.headers.etag, DEFAULT_POLICY);
+    expect(stored.status).toBe(200);
+    expect(stored.headers.etag).toBe(`"default.${version + 1}"`);
+    expect((await putIf('/v1/sla/policies', read.headers.etag, DEFAULT_POLICY)).status).toBe(412);
+
+    // A partner without an agreement reads the default's terms (and tag); the first agreement replaces them.
+    const hooli = randomUUID();
+    const terms = await get(`/v1/partners/${hooli}/sla-policy`, admin);
+    expect(terms.headers.etag).toBe(`"default.${version + 1}"`);
+    expect((await putIf(`/v1/partners/${hooli}/sla-policy`, '"nonsense"', BERLIN_AGREEMENT)).status).toBe(412);
+    expect(await versionsOf(hooli)).toEqual([]);
+    const agreed = await putIf(`/v1/partners/${hooli}/sla-policy`, terms.headers.etag, BERLIN_AGREEMENT);
+    expect(agreed.status).toBe(200);
+    expect(agreed.headers.etag).toBe(`"${hooli}.1"`);
+    expect((await get(`/v1/partners/${hooli}/sla-policy`, admin)).headers.etag).toBe(`"${hooli}.1"`);
+    const stale = await putIf(`/v1/partners/${hooli}/sla-policy`, terms.headers.etag, DEFAULT_POLICY);
+    expect(stale.status).toBe(412);
+    expect(stale.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(await versionsOf(hooli)).toEqual([1]);
+    // If-Match stays optional for these admin settings, as for escalation's rules.
+    expect((await put(`/v1/partners/${hooli}/sla-policy`, admin, DEFAULT_POLICY)).status).toBe(200);
+  });
 });

@@ -1,0 +1,32 @@
+import type { EntityManager } from 'typeorm';
+import { err, ok, type Failure, type Result } from '@tss/service-kit';
+import { ifMatchAdmitsPolicy } from '../domain/policy-etag';
+import type { SlaPolicy } from '../domain/sla-policy';
+import { policyStore, type StoredPolicyVersion } from '../store/policy.store';
+
+/** Who stores a version, when, and the ETag of the terms they read (If-Match; optional, as for escalation's rules). */
+export interface PolicyChange {
+  by: string;
+  at: Date;
+  ifMatch?: string;
+}
+
+/**
+ * A new version of `scope` (`default` or a partner's id), unless `ifMatch` names terms no longer
+ * in force: a 412, so an admin never stores over a change made since they read (RFC 9110 §13.1.1).
+ * A partner's terms in force are its latest agreement, else the default (what its GET shows).
+ */
+export const storePolicyVersion = async (tx: EntityManager, scope: string, policy: SlaPolicy, change: PolicyChange): Promise<Result<StoredPolicyVersion, Failure>> => {
+  if (change.ifMatch !== undefined) {
+    // The scope's writers queue here (as in `append`), so the version compared is the one replaced.
+    await policyStore.lockScope(tx, scope);
+    const current = scope === 'default' ? await policyStore.latestDefault(tx) : ((await policyStore.latest(tx, scope)) ?? (await policyStore.latestDefault(tx)));
+    if (!ifMatchAdmitsPolicy(change.ifMatch, current)) {
+      return err({
+        kind: 'precondition_failed',
+        detail: `The SLA terms changed since they were read (now ${current.scope} version ${current.version}); read them again and reapply your change.`,
+      });
+    }
+  }
+  return ok(await policyStore.append(tx, scope, policy, { at: change.at, by: change.by }));
+};
