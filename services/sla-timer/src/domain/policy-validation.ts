@@ -27,6 +27,14 @@ export interface PolicyProblem {
  * slower ones, and the default policy is bound the same way (docs/adr/0031, addendum 2026-12-04).
  */
 export const MAX_TARGET_MS: Readonly<Record<ServiceLevel, number>> = MAX_RESPONSE_MS;
+/**
+ * The shortest target: one minute. Below it a clock breaches before anyone could read the ticket,
+ * and its warnings fall within the timer worker's own lateness (docs/adr/0031, addendum of
+ * 2026-12-04, third session).
+ */
+export const MIN_TARGET_MS = MINUTE_MS;
+/** The earliest warning: 1 % of the target; a warning at a trillionth of it is noise, not a warning. */
+export const MIN_WARNING_FRACTION = 0.01;
 /** Overdue notices past 10× the target would come months after anyone cares. */
 export const MAX_OVERDUE_FRACTION = 10;
 export const MAX_HOLIDAYS = 1000;
@@ -55,7 +63,9 @@ const levelProblems = (levels: Readonly<Record<string, { targetMs: number; phone
       continue;
     }
     if (!Number.isInteger(terms.targetMs) || terms.targetMs <= 0) problems.push({ pointer: `/levels/${level}/targetMs`, message: 'must be a positive whole number of milliseconds' });
-    else if (terms.targetMs > MAX_TARGET_MS[level]) {
+    else if (terms.targetMs < MIN_TARGET_MS) {
+      problems.push({ pointer: `/levels/${level}/targetMs`, message: `level ${level}: must be at least ${MIN_TARGET_MS} (${asDuration(MIN_TARGET_MS)})` });
+    } else if (terms.targetMs > MAX_TARGET_MS[level]) {
       problems.push({
         pointer: `/levels/${level}/targetMs`,
         message: `level ${level}: must be at most ${MAX_TARGET_MS[level]} (${asDuration(MAX_TARGET_MS[level])}), the maximum response time the rules publish for it; an agreement may promise faster responses, never slower`,
@@ -87,6 +97,7 @@ const thresholdProblems = (warningAt: readonly number[], overdueAt: number): Pol
   const problems: PolicyProblem[] = [];
   warningAt.forEach((threshold, i) => {
     if (!(Number.isFinite(threshold) && threshold > 0 && threshold < 1)) problems.push({ pointer: `/warningAt/${i}`, message: 'must be a fraction of the target between 0 and 1 (exclusive)' });
+    else if (threshold < MIN_WARNING_FRACTION) problems.push({ pointer: `/warningAt/${i}`, message: `must be at least ${MIN_WARNING_FRACTION} (1 % of the target)` });
     else if (i > 0 && !(threshold > warningAt[i - 1])) problems.push({ pointer: `/warningAt/${i}`, message: 'warnings must be in ascending order, each once' });
   });
   if (!(Number.isFinite(overdueAt) && overdueAt > 1)) problems.push({ pointer: '/overdueAt', message: 'must be a fraction of the target greater than 1' });

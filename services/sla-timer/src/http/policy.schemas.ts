@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ServiceLevel, Text } from '@tss/contracts';
-import { MAX_HOLIDAYS, MAX_OVERDUE_FRACTION, MAX_TARGET_MS } from '../domain/policy-validation';
+import { MAX_HOLIDAYS, MAX_OVERDUE_FRACTION, MAX_TARGET_MS, MIN_TARGET_MS, MIN_WARNING_FRACTION } from '../domain/policy-validation';
 
 /** The rules' policy (P5), as a request or a response shows it. */
 const RULES_EXAMPLE = {
@@ -28,7 +28,7 @@ const LevelTerms = (level: ServiceLevel) =>
     {
       targetMs: Type.Integer({
         minimum: 1,
-        description: `Maximum response time in ms (business time when the policy has a calendar); at most ${MAX_TARGET_MS[level]} (${MAX_TARGET_MS[level] / HOUR_MS} h), the maximum the rules publish for ${level}, and no longer than a less urgent level's.`,
+        description: `Maximum response time in ms (business time when the policy has a calendar); at least ${MIN_TARGET_MS} (1 min), at most ${MAX_TARGET_MS[level]} (${MAX_TARGET_MS[level] / HOUR_MS} h), the maximum the rules publish for ${level}, and no longer than a less urgent level's.`,
       }),
       phoneSupport: Type.Boolean({ description: 'P12: whether phone support is included at this level.' }),
     },
@@ -64,7 +64,7 @@ export const SlaPolicyBody = Type.Object(
     levels: Levels,
     warningAt: Type.Array(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }), {
       maxItems: 10,
-      description: 'Fractions of the target at which sla.warning is published, ascending.',
+      description: `Fractions of the target at which sla.warning is published, ascending, each at least ${MIN_WARNING_FRACTION} (1 %) and below 1.`,
     }),
     overdueAt: Type.Number({ exclusiveMinimum: 1, maximum: MAX_OVERDUE_FRACTION, description: 'Fraction of the target past which sla.overdue is published.' }),
     calendar: Type.Optional(BusinessCalendar),

@@ -27,6 +27,8 @@ describe('issue #10: an unusable policy is refused, naming the field', () => {
     ['warnings out of order', { ...DEFAULT_POLICY, warningAt: [0.5, 0.9, 0.75] }, ['/warningAt/2']],
     ['a repeated warning', { ...DEFAULT_POLICY, warningAt: [0.5, 0.5] }, ['/warningAt/1']],
     ['a warning at 0', { ...DEFAULT_POLICY, warningAt: [0, 0.5] }, ['/warningAt/0']],
+    ['a warning under 1 % of the target', { ...DEFAULT_POLICY, warningAt: [0.009, 0.5] }, ['/warningAt/0']],
+    ['a target under one minute', withLevel('emergency', 59_999), ['/levels/emergency/targetMs']],
     ['a warning at 1 (that is the breach)', { ...DEFAULT_POLICY, warningAt: [0.5, 1] }, ['/warningAt/1']],
     ['overdue at the target', { ...DEFAULT_POLICY, overdueAt: 1 }, ['/overdueAt']],
     ['overdue before the target', { ...DEFAULT_POLICY, overdueAt: 0.8 }, ['/overdueAt']],
