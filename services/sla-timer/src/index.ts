@@ -12,6 +12,7 @@ import { ClockLifecycle1765200000000 } from './store/migrations/1765200000000-cl
 import { ClocksFillfactor1765300500000 } from './store/migrations/1765300500000-clocks-fillfactor';
 import { TicketReference1765400100000 } from './store/migrations/1765400100000-ticket-reference';
 import { ClockBreachedAt1765500933000 } from './store/migrations/1765500933000-clock-breached-at';
+import { ClockBusinessTime1765500934000 } from './store/migrations/1765500934000-clock-business-time';
 import { clockClaimLock, SLA_SCHEMA } from './store/response-clock.store';
 
 /**
@@ -58,6 +59,7 @@ export const slaTimerService: ServiceModule = {
     ClocksFillfactor1765300500000,
     TicketReference1765400100000,
     ClockBreachedAt1765500933000,
+    ClockBusinessTime1765500934000,
   ],
   build: (deps) => {
     const timers = new TimerStore({ schema: SLA_SCHEMA, clock: deps.clock });

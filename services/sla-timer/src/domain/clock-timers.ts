@@ -1,4 +1,4 @@
-import { isOpen, type ResponseClock } from './response-clock';
+import { calendarTimeBetween, isOpen, remainingMsOf, type ClockTime, type ResponseClock } from './response-clock';
 
 export const WARNING_TIMER = 'sla.warning';
 export const BREACH_TIMER = 'sla.breach';
@@ -72,12 +72,13 @@ export type TimerEffect =
 /**
  * A clock timer fired at `now`: what to publish, each at most once per clock and threshold (the
  * clock records it). A timer for a clock that moved on (stopped, re-targeted, already published)
- * does nothing.
+ * does nothing. `time`: how the clock measures time (`clockTimeOf`), for a warning's `remainingMs`.
  */
 export const fireClockTimer = (
   clock: ResponseClock,
   timer: { kind: string; dueAt: Date; threshold?: number },
   now: Date,
+  time: ClockTime = calendarTimeBetween,
 ): { clock: ResponseClock; effects: TimerEffect[] } | undefined => {
   if (!isOpen(clock)) return undefined;
   const same = (a: Date, b: Date) => a.getTime() === b.getTime();
@@ -88,7 +89,7 @@ export const fireClockTimer = (
       if (!warning || !same(warning.at, timer.dueAt) || clock.warningsPublished.includes(warning.threshold) || clock.breachPublishedAt) return undefined;
       return {
         clock: { ...clock, warningsPublished: [...clock.warningsPublished, warning.threshold] },
-        effects: [{ kind: 'warning', threshold: warning.threshold, remainingMs: Math.max(0, clock.dueAt.getTime() - now.getTime()) }],
+        effects: [{ kind: 'warning', threshold: warning.threshold, remainingMs: Math.max(0, remainingMsOf(clock, now, time)) }],
       };
     }
     case BREACH_TIMER:

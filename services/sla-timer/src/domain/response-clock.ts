@@ -1,5 +1,6 @@
 import type { ServiceLevel } from '@tss/contracts';
-import { scheduleFor, type PolicyVersion } from './sla-policy';
+import { businessTimeBetween } from './calendar';
+import { scheduleFor, type PolicyVersion, type SlaPolicy } from './sla-policy';
 
 /**
  * `running`: owed, not yet due. `breached`: its due time passed with no response (it may still be
@@ -28,6 +29,11 @@ export interface ResponseClock {
   startedAt: Date;
   /** The level's maximum response time under the clock's policy version. */
   targetMs: number;
+  /**
+   * The schedule counts business time on the policy's calendar (not set aside, docs/adr/0031):
+   * elapsed and remaining time are then business time too, as the target is.
+   */
+  countsBusinessTime: boolean;
   dueAt: Date;
   warnings: readonly { threshold: number; at: Date }[];
   overdueAt: Date;
@@ -74,6 +80,7 @@ export const startScheduledClock = (args: { id: string; level: ServiceLevel; sta
       status: 'running',
       startedAt: args.startedAt,
       targetMs: args.policy.policy.levels[args.level].targetMs,
+      countsBusinessTime: args.policy.policy.calendar !== undefined && !schedule.calendarFallback,
       dueAt: schedule.dueAt,
       warnings: schedule.warnings,
       overdueAt: schedule.overdueAt,
@@ -100,6 +107,7 @@ export const retargetScheduled = (clock: ResponseClock, level: ServiceLevel, pol
       level,
       owedBy: owerOf(level),
       targetMs: policy.policy.levels[level].targetMs,
+      countsBusinessTime: policy.policy.calendar !== undefined && !schedule.calendarFallback,
       dueAt: schedule.dueAt,
       warnings: schedule.warnings,
       overdueAt: schedule.overdueAt,
@@ -109,6 +117,31 @@ export const retargetScheduled = (clock: ResponseClock, level: ServiceLevel, pol
 };
 
 export const retarget = (clock: ResponseClock, level: ServiceLevel, policy: PolicyVersion): ResponseClock => retargetScheduled(clock, level, policy).clock;
+
+/** Time a clock has used between two instants, in the time its target counts (0 when `to` is not after `from`). */
+export type ClockTime = (from: Date, to: Date) => number;
+
+/** Calendar time, 24/7. */
+export const calendarTimeBetween: ClockTime = (from, to) => Math.max(0, to.getTime() - from.getTime());
+
+/**
+ * How a clock measures the time it used: business time on its policy's calendar when its schedule
+ * counts one, else calendar time. `policy`: the clock's own version (needed only when it counts
+ * business time).
+ */
+export const clockTimeOf = (clock: Pick<ResponseClock, 'countsBusinessTime'>, policy: SlaPolicy | undefined): ClockTime => {
+  const calendar = clock.countsBusinessTime ? policy?.calendar : undefined;
+  return calendar ? (from, to) => businessTimeBetween(calendar, from, to) : calendarTimeBetween;
+};
+
+/** Time used from the start to `at` (the end, or now while open), in the target's time. */
+export const elapsedMsOf = (clock: ResponseClock, at: Date, time: ClockTime): number => time(clock.startedAt, at);
+
+/**
+ * Time left until the due time at `at`, in the target's time: negative once past it. The due time
+ * is the target's worth of counted time after the start, so this is the target less the time used.
+ */
+export const remainingMsOf = (clock: ResponseClock, at: Date, time: ClockTime): number => clock.targetMs - elapsedMsOf(clock, at, time);
 
 /** What stopping a clock publishes: a breach not yet published comes first (it happened). */
 export type StopEffect =
@@ -137,10 +170,10 @@ const breachOnStop = (clock: ResponseClock, now: Date): Pick<ResponseClock, 'sta
  * addendum of 2026-12-04, third session). Otherwise the clock had breached, and ends without a
  * response owed.
  */
-export const respond = (clock: ResponseClock, at: Date, now: Date): { clock: ResponseClock; effects: StopEffect[] } => {
+export const respond = (clock: ResponseClock, at: Date, now: Date, time: ClockTime = calendarTimeBetween): { clock: ResponseClock; effects: StopEffect[] } => {
   const stopped: ResponseClock = { ...clock, stoppedAt: at, respondedAt: at, stopReason: 'responded' };
   if (at.getTime() < deadlineOf(clock).getTime()) {
-    return { clock: { ...stopped, status: 'met' }, effects: [{ kind: 'met', elapsedMs: at.getTime() - clock.startedAt.getTime() }] };
+    return { clock: { ...stopped, status: 'met' }, effects: [{ kind: 'met', elapsedMs: elapsedMsOf(clock, at, time) }] };
   }
   const breach: StopEffect[] = clock.breachPublishedAt === undefined ? [{ kind: 'breached' }] : [];
   return {

@@ -1,5 +1,5 @@
 import type { ServiceLevel, TicketStatus } from '@tss/contracts';
-import { cancel, isOpen, respond, retargetScheduled, startScheduledClock, type ClockStart, type ResponseClock, type ScheduledClock, type StopEffect } from './response-clock';
+import { cancel, clockTimeOf, isOpen, respond, retargetScheduled, startScheduledClock, type ClockStart, type ResponseClock, type ScheduledClock, type StopEffect } from './response-clock';
 import type { PolicyVersion } from './sla-policy';
 
 /** sla-timer's projection of a ticket (from `ticket.*`): what decides whether a response is owed. */
@@ -100,7 +100,7 @@ export const applyTicketFact = (
       return { ticket, effects: [start(fact.at, 'requester_message')] };
     case 'responded':
       if (!openClock) return { ticket, effects: [] };
-      return { ticket, effects: [stopped(respond(openClock, fact.at, env.now))] };
+      return { ticket, effects: [stopped(respond(openClock, fact.at, env.now, clockTimeOf(openClock, env.openClockPolicy?.policy)))] };
     case 'status_changed': {
       const next = { ...ticket, status: fact.to };
       if (openClock) return { ticket: next, effects: owesNothing(fact.to) ? [stopped(cancel(openClock, fact.at, fact.to, env.now))] : [] };

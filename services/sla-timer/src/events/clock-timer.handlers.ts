@@ -2,7 +2,8 @@ import type { Outbox, OutboxDraft } from '@tss/messaging';
 import { TIMER_LATE_AFTER_MS, type FiredTimer, type ScheduleTimer, type TimerBatchHandler, type TimerStore } from '@tss/timers';
 import type { Clock } from '@tss/service-kit';
 import { BREACH_TIMER, fireClockTimer, nextTimerFor, OVERDUE_TIMER, WARNING_TIMER, type ClockTimerPayload } from '../domain/clock-timers';
-import type { ResponseClock } from '../domain/response-clock';
+import { clockTimeOf, type ClockTime, type ResponseClock } from '../domain/response-clock';
+import { policyStore } from '../store/policy.store';
 import { responseClockStore, type StoredClock } from '../store/response-clock.store';
 import { countBreaches } from './sla-metrics';
 import { timerEffectDrafts } from './sla-events.producer';
@@ -11,6 +12,21 @@ const payloadOf = (timer: FiredTimer): ClockTimerPayload => {
   const p = timer.payload as Partial<ClockTimerPayload> | null;
   if (!p || typeof p.clockId !== 'string') throw new Error(`timer ${timer.id}: no clock id in its payload`);
   return { clockId: p.clockId, ...(typeof p.threshold === 'number' ? { threshold: p.threshold } : {}) };
+};
+
+/**
+ * How each clock of a batch measures time (a warning's `remainingMs` in the target's time): only
+ * clocks counting business time need their policy's calendar, a statement per version they use;
+ * a batch of 24/7 clocks reads none (docs/adr/0031, addendum of 2026-12-04, third session).
+ */
+const clockTimes = async (tx: Parameters<TimerBatchHandler>[1], clocks: readonly ResponseClock[]): Promise<(clock: ResponseClock) => ClockTime> => {
+  const key = (c: ResponseClock) => `${c.policy.scope}\u0000${c.policy.version}`;
+  const policies = new Map<string, Awaited<ReturnType<typeof policyStore.version>>>();
+  for (const clock of clocks) {
+    if (!clock.countsBusinessTime || policies.has(key(clock))) continue;
+    policies.set(key(clock), await policyStore.version(tx, clock.policy.scope, clock.policy.version));
+  }
+  return (clock) => clockTimeOf(clock, policies.get(key(clock))?.policy);
 };
 
 /**
@@ -27,6 +43,7 @@ export const fireClockTimers = async (deps: { outbox: Outbox; clock: Clock; time
   const firings = timers.map((timer) => ({ timer, ...payloadOf(timer) }));
   const stored = await responseClockStore.lockMany(tx, firings.map((f) => f.clockId));
   const now = deps.clock.now();
+  const timeOf = await clockTimes(tx, [...stored.values()].map((c) => c.clock));
   // A clock's state as this batch leaves it (one pending timer per clock; older clocks may have had two).
   const changed = new Map<string, { owner: StoredClock; clock: ResponseClock }>();
   const drafts: OutboxDraft[] = [];
@@ -34,7 +51,7 @@ export const fireClockTimers = async (deps: { outbox: Outbox; clock: Clock; time
     const owner = stored.get(clockId);
     if (!owner) continue;
     const current = changed.get(clockId)?.clock ?? owner.clock;
-    const fired = fireClockTimer(current, { kind: timer.kind, dueAt: timer.dueAt, ...(threshold !== undefined ? { threshold } : {}) }, now);
+    const fired = fireClockTimer(current, { kind: timer.kind, dueAt: timer.dueAt, ...(threshold !== undefined ? { threshold } : {}) }, now, timeOf(current));
     if (!fired) continue;
     changed.set(clockId, { owner, clock: fired.clock });
     drafts.push(...timerEffectDrafts(owner, fired.clock, fired.effects, { at: timer.claimedAt, lateAfterMs: TIMER_LATE_AFTER_MS }));

@@ -18,8 +18,10 @@ const ReportRowView = Type.Object({
   cancelled: Type.Integer({ description: 'No response owed any more before the due time (P10 wait on the requester, resolution, closure, feature request).' }),
   open: Type.Integer({ description: 'Still running and not yet breached: owed, not due yet. A breached clock still unanswered is counted in `breached`, not here.' }),
   compliancePercent: Type.Union([Type.Number(), Type.Null()], { description: 'met / (met + breached), percent.' }),
-  medianResponseMs: Figure,
-  p90ResponseMs: Figure,
+  medianResponseMs: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Of the answered clocks: start to response in wall-clock time (as the requester waited), even on a business-hours calendar.',
+  }),
+  p90ResponseMs: Type.Union([Type.Integer(), Type.Null()], { description: 'As medianResponseMs, the 90th percentile.' }),
   resolved: Type.Integer({ description: 'Tickets resolved in the period (P5: resolution time is measured, never breached).' }),
   medianResolutionMs: Figure,
   p90ResolutionMs: Figure,

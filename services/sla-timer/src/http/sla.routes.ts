@@ -4,7 +4,9 @@ import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { ServiceLevel, StringEnum } from '@tss/contracts';
 import { failureResponses, requesterOf, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { clockTimeOf, elapsedMsOf, remainingMsOf, type ClockTime } from '../domain/response-clock';
 import { resolutionMs } from '../domain/ticket-clocks';
+import { policyStore } from '../store/policy.store';
 import { responseClockStore, type StoredClock } from '../store/response-clock.store';
 import { slaTicketStore } from '../store/sla-ticket.store';
 import { clockedTicketId } from '../use-cases/find-clocked-ticket';
@@ -21,8 +23,10 @@ const ClockView = Type.Object({
   startedAt: Type.String({ format: 'date-time' }),
   dueAt: Type.String({ format: 'date-time' }),
   targetMs: Type.Integer({ description: 'The maximum response time of the level under the clock’s policy version.' }),
-  elapsedMs: Type.Integer({ description: 'From the start to the end of the clock, or to now while it is open.' }),
-  remainingMs: Type.Optional(Type.Integer({ description: 'Until the due time, while open; negative once past it.' })),
+  elapsedMs: Type.Integer({
+    description: 'From the start to the end of the clock, or to now while it is open, in the time the target counts: business time on a policy calendar, else calendar time.',
+  }),
+  remainingMs: Type.Optional(Type.Integer({ description: 'The target less elapsedMs (in the same time), while open; negative once past the due time.' })),
   policy: Type.Object({ scope: Type.String(), version: Type.Integer() }),
   warningsPublished: Type.Array(Type.Number(), { description: 'Thresholds (fractions of the target) whose sla.warning was published.' }),
   breachedAt: Type.Optional(
@@ -55,7 +59,7 @@ const TicketParams = Type.Object({
 
 const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
 
-const toView = ({ clock }: StoredClock, now: Date) => {
+const toView = ({ clock }: StoredClock, now: Date, time: ClockTime) => {
   const open = clock.stoppedAt === undefined;
   const end = clock.stoppedAt ?? now;
   return {
@@ -68,8 +72,8 @@ const toView = ({ clock }: StoredClock, now: Date) => {
     startedAt: clock.startedAt.toISOString(),
     dueAt: clock.dueAt.toISOString(),
     targetMs: clock.targetMs,
-    elapsedMs: Math.max(0, end.getTime() - clock.startedAt.getTime()),
-    ...(open ? { remainingMs: clock.dueAt.getTime() - now.getTime() } : {}),
+    elapsedMs: elapsedMsOf(clock, end, time),
+    ...(open ? { remainingMs: remainingMsOf(clock, now, time) } : {}),
     policy: clock.policy,
     warningsPublished: [...clock.warningsPublished],
     // When the breach happened (the due time then, as `sla.breached` said), whatever re-target came after.
@@ -109,9 +113,13 @@ export const slaRoutes = (deps: { dataSource: DataSource; clock: Clock }) => asy
       const now = deps.clock.now();
       const ticket = await slaTicketStore.find(manager, ticketId.value);
       const resolved = ticket ? resolutionMs(ticket) : undefined;
+      // Clocks counting business time are measured on their own version's calendar.
+      const times = await Promise.all(
+        rows.map(async ({ clock }) => clockTimeOf(clock, clock.countsBusinessTime ? (await policyStore.version(manager, clock.policy.scope, clock.policy.version))?.policy : undefined)),
+      );
       return {
         ticketId: ticketId.value,
-        clocks: rows.map((r) => toView(r, now)),
+        clocks: rows.map((r, i) => toView(r, now, times[i])),
         ...(ticket?.resolvedAt && resolved !== undefined ? { resolution: { resolvedAt: ticket.resolvedAt.toISOString(), resolutionMs: resolved } } : {}),
       };
     },

@@ -27,6 +27,7 @@ interface ClockRow {
   status: ClockStatus;
   started_at: Date;
   target_ms: string;
+  counts_business_time: boolean;
   due_at: Date;
   warnings: { threshold: number; at: string }[];
   overdue_at: Date;
@@ -56,6 +57,7 @@ const toStored = (row: ClockRow): StoredClock => ({
     status: row.status,
     startedAt: row.started_at,
     targetMs: Number(row.target_ms),
+    countsBusinessTime: row.counts_business_time,
     dueAt: row.due_at,
     warnings: row.warnings.map((w) => ({ threshold: w.threshold, at: new Date(w.at) })),
     overdueAt: row.overdue_at,
@@ -107,12 +109,12 @@ export const responseClockStore = {
   async insert(tx: EntityManager, owner: { ticketId: string; partnerId: string; requesterId: string | null; product: string | null }, clock: ResponseClock, now: Date): Promise<void> {
     await tx.query(
       `INSERT INTO ${T} (id, ticket_id, partner_id, requester_id, product, level, owed_by, started_by, status, started_at, target_ms, due_at,
-                         warnings, overdue_at, policy_scope, policy_version, warnings_published, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+                         warnings, overdue_at, policy_scope, policy_version, warnings_published, created_at, counts_business_time)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
       [
         clock.id, owner.ticketId, owner.partnerId, owner.requesterId, owner.product, clock.level, clock.owedBy, clock.startedBy, clock.status,
         clock.startedAt, clock.targetMs, clock.dueAt, warningsJson(clock), clock.overdueAt, clock.policy.scope, clock.policy.version,
-        JSON.stringify(clock.warningsPublished), now,
+        JSON.stringify(clock.warningsPublished), now, clock.countsBusinessTime,
       ],
     );
   },
@@ -122,12 +124,12 @@ export const responseClockStore = {
     await tx.query(
       `UPDATE ${T} SET level = $2, owed_by = $3, status = $4, target_ms = $5, due_at = $6, warnings = $7, overdue_at = $8,
               warnings_published = $9, breach_published_at = $10, overdue_published_at = $11, stopped_at = $12, stop_reason = $13, responded_at = $14,
-              breached_at = $15
+              breached_at = $15, counts_business_time = $16
         WHERE id = $1`,
       [
         clock.id, clock.level, clock.owedBy, clock.status, clock.targetMs, clock.dueAt, warningsJson(clock), clock.overdueAt,
         JSON.stringify(clock.warningsPublished), clock.breachPublishedAt ?? null, clock.overduePublishedAt ?? null, clock.stoppedAt ?? null,
-        clock.stopReason ?? null, clock.respondedAt ?? null, clock.breachedAt ?? null,
+        clock.stopReason ?? null, clock.respondedAt ?? null, clock.breachedAt ?? null, clock.countsBusinessTime,
       ],
     );
   },

@@ -1,4 +1,4 @@
-import { cancel, respond, retarget, startClock } from '../../src/domain/response-clock';
+import { cancel, clockTimeOf, remainingMsOf, respond, retarget, startClock } from '../../src/domain/response-clock';
 import { DEFAULT_POLICY, type PolicyVersion } from '../../src/domain/sla-policy';
 
 const startedAt = new Date('2026-01-10T23:30:00.000Z');
@@ -80,5 +80,16 @@ describe('P5 response clocks', () => {
     const { clock, effects } = cancel(start('standard'), at(1), 'awaiting_customer', at(1));
     expect(clock).toMatchObject({ status: 'cancelled', stopReason: 'awaiting_customer' });
     expect(effects).toEqual([{ kind: 'cancelled', reason: 'awaiting_customer' }]);
+  });
+  it('docs/adr/0031 addendum (third session): a clock on a calendar measures elapsed and remaining time in business time, as its target', () => {
+    const hours = [{ from: '09:00', to: '17:00' }];
+    const agreement: PolicyVersion = { scope: 'p1', version: 1, policy: { ...DEFAULT_POLICY, calendar: { timeZone: 'UTC', week: { 1: hours, 2: hours, 3: hours, 4: hours, 5: hours }, holidays: [] } } };
+    // Friday 15:00 UTC, standard (12 business hours).
+    const clock = startClock({ id: 'c2', level: 'standard', startedAt: new Date('2026-06-05T15:00:00.000Z'), startedBy: 'created', policy: agreement });
+    expect(clock.countsBusinessTime).toBe(true);
+    const time = clockTimeOf(clock, agreement.policy);
+    expect(remainingMsOf(clock, new Date('2026-06-06T12:00:00.000Z'), time)).toBe(10 * HOUR);
+    expect(respond(clock, new Date('2026-06-08T10:00:00.000Z'), new Date('2026-06-08T10:00:00.000Z'), time).effects).toEqual([{ kind: 'met', elapsedMs: 3 * HOUR }]);
+    expect(start('standard').countsBusinessTime).toBe(false);
   });
 });
