@@ -52,9 +52,10 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
       // A link is a signed token stored nowhere: each try mints another, and its URL (the Location) is a
       // bearer credential no key table may keep (docs/adr/0028).
       config: { access: MANAGE_LINKS, responseHeaders: { 409: ['Retry-After'] }, idempotency: false },
-      // No body is the usual call: it is checked as the empty object it means.
+      // No body is the usual call: it is checked as the empty object it means. A JSON `null` is a
+      // body, and not an object: the schema refuses it.
       preValidation: async (request) => {
-        request.body ??= {};
+        if (request.body === undefined) request.body = {};
       },
     },
     async (request, reply) => {
