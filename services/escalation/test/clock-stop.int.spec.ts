@@ -6,13 +6,11 @@ import {
   SlaOverdueV1,
   SlaWarningV1,
   TicketCreatedV1,
-  type EventContract,
-  type EventData,
 } from '@tss/contracts';
-import { Outbox } from '@tss/messaging';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { escalationService } from '../src';
+import { publisherToEscalation } from './support/publish-to-escalation';
 
 const MINUTE = 60_000;
 
@@ -42,13 +40,7 @@ describe('escalations of a response clock that stopped', () => {
     await sut?.stop();
   });
 
-  /** An event as its owner publishes it, written to escalation's outbox: its relay hands it to escalation's consumer. */
-  const publish = async <C extends EventContract>(contract: C, subject: string, data: EventData<C>): Promise<void> => {
-    const id = randomUUID();
-    const producer = new Outbox({ service: contract.owner, schema: 'escalation', clock });
-    await sut.host.unitOfWork.run((tx) => producer.add(tx, contract, subject, data, { id }));
-    await waitFor(`escalation handled ${contract.type} ${id}`, async () => (await sut.query(`SELECT 1 FROM escalation.inbox WHERE event_id = $1`, [id])).length === 1);
-  };
+  const publish = publisherToEscalation(() => sut, clock);
   const ticket = async (): Promise<string> => {
     const ticketId = randomUUID();
     await publish(TicketCreatedV1, ticketId, {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { SlaClockStartedV1, SlaRetargetedV1, TicketCreatedV1, type EventContract, type EventData, type ServiceLevel } from '@tss/contracts';
-import { Outbox } from '@tss/messaging';
+import { SlaClockStartedV1, SlaRetargetedV1, TicketCreatedV1, type ServiceLevel } from '@tss/contracts';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
-import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { TestClock } from '@tss/service-kit/testing';
 import { escalationService } from '../src';
+import { publisherToEscalation } from './support/publish-to-escalation';
 
 const HOUR = 3_600_000;
 
@@ -22,13 +22,7 @@ describe('a ticket raised to emergency (sla.retargeted)', () => {
     await sut?.stop();
   });
 
-  /** An event as its owner publishes it, written to escalation's outbox: its relay hands it to escalation's consumer. */
-  const publish = async <C extends EventContract>(contract: C, subject: string, data: EventData<C>): Promise<void> => {
-    const id = randomUUID();
-    const producer = new Outbox({ service: contract.owner, schema: 'escalation', clock });
-    await sut.host.unitOfWork.run((tx) => producer.add(tx, contract, subject, data, { id }));
-    await waitFor(`escalation handled ${contract.type} ${id}`, async () => (await sut.query(`SELECT 1 FROM escalation.inbox WHERE event_id = $1`, [id])).length === 1);
-  };
+  const publish = publisherToEscalation(() => sut, clock);
   const fileTicket = async (level: ServiceLevel, phoneSupport: boolean): Promise<{ ticketId: string; clockId: string }> => {
     const ticketId = randomUUID();
     const clockId = randomUUID();
