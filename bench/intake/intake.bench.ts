@@ -51,6 +51,31 @@ const databaseCounters = async (db: Client): Promise<DatabaseCounters> => {
   return { commits: Number(rows[0].commits), rowsInserted: Number(rows[0].inserted), rowsUpdated: Number(rows[0].updated) };
 };
 
+type TableCounters = Map<string, { inserted: number; updated: number }>;
+
+/** Rows written per table (every schema, TOAST and catalogues included): which tables a ticket's rows go to. */
+const tableCounters = async (db: Client): Promise<TableCounters> => {
+  await db.query('SELECT pg_stat_force_next_flush()');
+  const { rows } = await db.query<{ name: string; inserted: string; updated: string }>(
+    "SELECT schemaname || '.' || relname AS name, n_tup_ins AS inserted, n_tup_upd AS updated FROM pg_stat_all_tables",
+  );
+  return new Map(rows.map((r) => [r.name, { inserted: Number(r.inserted), updated: Number(r.updated) }]));
+};
+
+/** The tables that took at least a tenth of a row per ticket, most written first. */
+const perTicketByTable = (before: TableCounters, after: TableCounters, tickets: number): Record<string, { inserted: number; updated: number }> => {
+  const rows = [...after].map(([name, a]) => {
+    const b = before.get(name) ?? { inserted: 0, updated: 0 };
+    return { name, inserted: (a.inserted - b.inserted) / tickets, updated: (a.updated - b.updated) / tickets };
+  });
+  return Object.fromEntries(
+    rows
+      .filter((r) => r.inserted >= 0.1 || r.updated >= 0.1)
+      .sort((x, y) => y.inserted + y.updated - (x.inserted + x.updated))
+      .map((r) => [r.name, { inserted: Number(r.inserted.toFixed(1)), updated: Number(r.updated.toFixed(1)) }]),
+  );
+};
+
 const perTicket = (before: DatabaseCounters, after: DatabaseCounters, tickets: number) => ({
   commits: Number(((after.commits - before.commits) / tickets).toFixed(1)),
   rowsInserted: Number(((after.rowsInserted - before.rowsInserted) / tickets).toFixed(1)),
@@ -140,6 +165,7 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
     await new Promise((resolve) => setTimeout(resolve, 2_200));
     const idleCommitsPerSecond = ((await databaseCounters(db)).commits - idleStart.commits - 4) / 2.2; // less this probe's own
     const before = await databaseCounters(db);
+    const tablesBefore = await tableCounters(db);
     const intakeFigures = await load(`${platform.baseUrl}/v1/tickets`, { authorization }, DURATION_S);
     const drain = await measureDrain(db);
     // The stats collector lags behind the commits by up to a second; pg_stat_force_next_flush
@@ -153,6 +179,7 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
       after = again;
     }
     const databaseWorkPerTicket = perTicket(before, after, drain.tickets - warmed.tickets);
+    const rowsPerTicketByTable = perTicketByTable(tablesBefore, await tableCounters(db), drain.tickets - warmed.tickets);
     // Latency at half the rate just measured, the pipeline draining alongside as it would in use.
     const halfRate = Math.max(1, Math.round(intakeFigures.requestsPerSecond / 2));
     process.stderr.write(`intake: ${HALF_RATE_S} s at ${halfRate} requests/s, half the maximum\n`);
@@ -169,6 +196,7 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
       drain,
       atHalfRate: { ...atHalfRate, drain: halfRateDrain },
       databaseWorkPerTicket,
+      rowsPerTicketByTable,
       idleCommitsPerSecond: Number(idleCommitsPerSecond.toFixed(1)),
       // Each goal says whether it is met and, when it is not, by how much (the factor to go).
       goals: {
