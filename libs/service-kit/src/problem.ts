@@ -8,14 +8,6 @@ const BLANK_TEXT_MESSAGE = 'must contain a visible character, not only white spa
 
 type ValidationError = NonNullable<FastifyError['validation']>[number] & { data?: unknown };
 
-/** A format error of our text formats in words; `data` is there because the ajv options ask for `verbose`. */
-const messageOf = (v: ValidationError): string => {
-  if (v.keyword === 'format' && v.params.format === STORABLE_TEXT_FORMAT) return UNSTORABLE_TEXT_MESSAGE;
-  if (v.keyword === 'format' && v.params.format === VISIBLE_TEXT_FORMAT) {
-    return typeof v.data === 'string' && !isStorableText(v.data) ? UNSTORABLE_TEXT_MESSAGE : BLANK_TEXT_MESSAGE;
-  }
-  return v.message ?? 'invalid';
-};
 
 /** RFC 9457 problem details. */
 export interface Problem {
@@ -138,12 +130,26 @@ const MAX_DETAIL_CHARS = 500;
 
 const clipped = (text: string, max = MAX_ECHOED_CHARS): string => (text.length > max ? `${text.slice(0, max)}…` : text);
 
+/** A format error of our text formats in words; `data` is there because the ajv options ask for `verbose`. */
+const messageOf = (v: ValidationError): string => {
+  if (v.keyword === 'format' && v.params.format === STORABLE_TEXT_FORMAT) return UNSTORABLE_TEXT_MESSAGE;
+  if (v.keyword === 'format' && v.params.format === VISIBLE_TEXT_FORMAT) {
+    return typeof v.data === 'string' && !isStorableText(v.data) ? UNSTORABLE_TEXT_MESSAGE : BLANK_TEXT_MESSAGE;
+  }
+  if (v.keyword === 'enum' && Array.isArray(v.params.allowedValues)) {
+    // One clause naming the value and the choices, not "must be equal to one of the allowed values".
+    const given = typeof v.data === 'string' ? `unknown value ${JSON.stringify(clipped(v.data))}` : 'not one of the values';
+    return `${given}; one of: ${(v.params.allowedValues as unknown[]).map(String).join(', ')}`;
+  }
+  return v.message ?? 'invalid';
+};
+
 /**
  * The message of a validation error (fastify's `schemaErrorFormatter`, which becomes `detail`):
  * its first errors and how many more there were, not one clause per error as fastify's own.
  */
 export const formatValidationErrors = (errors: FastifySchemaValidationError[], dataVar: string): Error => {
-  const listed = errors.slice(0, MAX_LISTED_VALIDATION_ERRORS).map((e) => clipped(`${dataVar}${e.instancePath || ''} ${e.message ?? 'is invalid'}`));
+  const listed = errors.slice(0, MAX_LISTED_VALIDATION_ERRORS).map((e) => clipped(`${dataVar}${e.instancePath || ''} ${messageOf(e as ValidationError)}`));
   const more = errors.length - listed.length;
   return new Error(clipped(more > 0 ? `${listed.join(', ')}, and ${more} more` : listed.join(', '), MAX_DETAIL_CHARS));
 };

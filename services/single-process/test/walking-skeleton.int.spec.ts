@@ -102,7 +102,7 @@ describe('walking skeleton, single-process mode (in-process transport, real Post
     expect(response.body.errors.map((e: { missingProperty?: string }) => e.missingProperty).filter(Boolean).sort()).toEqual(['description', 'productVersion']);
     const wrongProduct = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ product: 'toaster' }));
     expect(wrongProduct.status).toBe(400);
-    expect(wrongProduct.body.errors).toEqual([expect.objectContaining({ pointer: '/product', message: 'must be equal to one of the allowed values' })]);
+    expect(wrongProduct.body.errors).toEqual([expect.objectContaining({ pointer: '/product', message: expect.stringMatching(/^unknown value "toaster"; one of: .*reader/) })]);
     expect((await query('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.tickets'))[0].n).toBe(before);
   });
 
