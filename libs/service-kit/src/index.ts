@@ -22,6 +22,7 @@ export * from './http/conditional-get';
 export * from './entity-tags';
 export * from './key-wrapping';
 export * from './canonical-json';
+export * from './keyset-cursor';
 export * from './credential-detection';
 export * from './new-tickets-per-address';
 export * from './http/scope';

@@ -58,7 +58,7 @@ describe('a manual retry keeps the delivery’s history (the delivery log), noti
     const logged = async () => {
       const list = await sut.host.unitOfWork.run((tx) => listDeliveries(tx, owner, endpoint.id, { limit: 10 }));
       if (!list.ok) throw new Error(list.error.detail);
-      return deliveryView(list.value.find((d) => d.id === id)!);
+      return deliveryView(list.value.items.find((d) => d.id === id)!);
     };
     /** One attempt: sent, its result recorded; then the clock moves to the next one's time. */
     const attempt = async (n: number) => {

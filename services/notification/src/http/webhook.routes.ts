@@ -184,15 +184,18 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
       schema: {
         tags: TAGS,
         operationId: 'listWebhookDeliveries',
-        summary: 'The delivery log, newest first: status, attempts, response code, latency, next attempt',
+        summary: 'The delivery log, newest first: status, attempts, response code, latency, next attempt; older pages follow `nextCursor`',
         params: EndpointParams,
         querystring: DeliveryQuery,
-        response: { 200: DeliveryList, ...failureResponses('not_found') },
+        response: { 200: DeliveryList, ...failureResponses('bad_request', 'not_found') },
       },
       config: { access: MANAGE },
     },
     async (request, reply) =>
-      answer(reply, await tx((m) => endpoints.listDeliveries(m, ownerOf(request), request.params.id, request.query)), 200, (items) => ({ items: items.map(deliveryView) })),
+      answer(reply, await tx((m) => endpoints.listDeliveries(m, ownerOf(request), request.params.id, request.query)), 200, (page) => ({
+        items: page.items.map(deliveryView),
+        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      })),
   );
 
   app.post(

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Instant, Text, Uuid } from '@tss/contracts';
+import { Instant, StringEnum, Text, Uuid } from '@tss/contracts';
+import type { DeliveryStatus as DeliveryStatusValue } from '../store/webhook-delivery.store';
 import { EVENT_FILTER_PATTERN } from '../domain/webhook-filter';
 
 const EventFilter = Type.String({ pattern: EVENT_FILTER_PATTERN, maxLength: 100, description: 'An event type of the ticket, sla, escalation or rating domain (`ticket.resolved`), a domain wildcard (`sla.*`) or `*`; a filter naming no delivered event is a 400. Escalation events are staff-only: an endpoint of a partner (a partner’s own, or an admin’s with `partnerId`) naming one is a 400, and its `*` means the ticket, sla and rating events' });
@@ -33,21 +34,11 @@ export const UpdateEndpointBody = Type.Object(
 );
 export type UpdateEndpointBody = Static<typeof UpdateEndpointBody>;
 
-const DeliveryStatus = Type.Union(
-  [
-    Type.Literal('pending'),
-    Type.Literal('held'),
-    Type.Literal('ready'),
-    Type.Literal('in_flight'),
-    Type.Literal('succeeded'),
-    Type.Literal('failed'),
-    Type.Literal('cancelled'),
-  ],
-  {
-    description:
-      'pending: waiting for its next attempt; held: waiting for an earlier delivery of the same ticket to this endpoint to end (one ticket’s deliveries go out in order); ready: waiting for a sender; in_flight: being sent; succeeded; failed (attempts spent); cancelled (endpoint disabled)',
-  },
-);
+const DELIVERY_STATUSES = ['pending', 'held', 'ready', 'in_flight', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly DeliveryStatusValue[];
+const DeliveryStatus = StringEnum<DeliveryStatusValue>(DELIVERY_STATUSES, {
+  description:
+    'pending: waiting for its next attempt; held: waiting for an earlier delivery of the same ticket to this endpoint to end (one ticket’s deliveries go out in order); ready: waiting for a sender; in_flight: being sent; succeeded; failed (attempts spent); cancelled (endpoint disabled)',
+});
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -97,11 +88,15 @@ export const DeliveryView = Type.Object({
   createdAt: Instant,
   completedAt: Nullable(Instant),
 });
-export const DeliveryList = Type.Object({ items: Type.Array(DeliveryView) });
+export const DeliveryList = Type.Object({
+  items: Type.Array(DeliveryView),
+  nextCursor: Type.Optional(Type.String({ description: 'Pass as `cursor` for the next (older) page; absent on the last page' })),
+});
 export const DeliveryQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     status: Type.Optional(DeliveryStatus),
+    cursor: Type.Optional(Text({ minLength: 1, maxLength: 500, description: 'The nextCursor of the previous page (bound to the same status filter)' })),
   },
   { additionalProperties: false },
 );

@@ -14,6 +14,12 @@ export const INSERT_READY_TIMER_PARAMS_FROM = 11;
  * `held`: queued behind an unfinished delivery of the same ticket to the same endpoint; that one
  * releases it (makes it `ready`) when it ends (docs/adr/0066).
  */
+/** Where a page of the delivery log ended: its last delivery's sort keys. */
+export interface DeliveryPosition {
+  createdAt: Date;
+  id: string;
+}
+
 export type DeliveryStatus = 'pending' | 'held' | 'ready' | 'in_flight' | 'succeeded' | 'failed' | 'cancelled';
 export type DeliveryReason = 'event' | 'replay' | 'ping';
 
@@ -478,10 +484,14 @@ export const webhookDeliveryStore = {
     return rows[0] ? toDelivery(rows[0]) : undefined;
   },
 
-  async list(tx: EntityManager, endpointId: string, options: { limit: number; status?: DeliveryStatus }): Promise<WebhookDelivery[]> {
+  /** Newest first; `before`: only those after that position in this order (keyset paging). */
+  async list(tx: EntityManager, endpointId: string, options: { limit: number; status?: DeliveryStatus; before?: DeliveryPosition }): Promise<WebhookDelivery[]> {
     const rows: DeliveryRow[] = await tx.query(
-      `SELECT * FROM ${T} WHERE endpoint_id = $1 AND ($3::text IS NULL OR status = $3) ORDER BY created_at DESC, id DESC LIMIT $2`,
-      [endpointId, options.limit, options.status ?? null],
+      `SELECT * FROM ${T}
+        WHERE endpoint_id = $1 AND ($3::text IS NULL OR status = $3)
+          AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [endpointId, options.limit, options.status ?? null, options.before?.createdAt ?? null, options.before?.id ?? null],
     );
     return rows.map(toDelivery);
   },

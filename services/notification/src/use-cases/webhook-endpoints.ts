@@ -6,6 +6,7 @@ import type { TimerStore } from '@tss/timers';
 import { ROTATION_OVERLAP_MS, urlProblem, type EndpointOwner, type WebhookEndpoint } from '../domain/webhook-endpoint';
 import { filterProblem, receivesType, type EndpointScope } from '../domain/webhook-filter';
 import { newWebhookSecret } from '../domain/webhook-signature';
+import { decodeDeliveryCursor, encodeDeliveryCursor } from '../domain/delivery-cursor';
 import { webhookDeliveryStore, type WebhookDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore, type EndpointVisibility } from '../store/webhook-endpoint.store';
 import { webhookEventStore } from '../store/webhook-event.store';
@@ -158,10 +159,22 @@ export const rotateSecret = async (tx: EntityManager, owner: EndpointOwner, id: 
   return ok({ ...rotated, plainSecret });
 };
 
-export const listDeliveries = async (tx: EntityManager, owner: EndpointOwner, id: string, options: { limit: number; status?: WebhookDelivery['status'] }): Promise<Result<WebhookDelivery[], Failure>> => {
+/** A page of the delivery log, newest first, and the cursor of the next (older) page when there is one. */
+export const listDeliveries = async (
+  tx: EntityManager,
+  owner: EndpointOwner,
+  id: string,
+  options: { limit: number; status?: WebhookDelivery['status']; cursor?: string },
+): Promise<Result<{ items: WebhookDelivery[]; nextCursor?: string }, Failure>> => {
   const found = await findEndpoint(tx, owner, id);
   if (!found.ok) return found;
-  return ok(await webhookDeliveryStore.list(tx, id, options));
+  const filters = { endpointId: id, ...(options.status ? { status: options.status } : {}) };
+  const before = options.cursor === undefined ? undefined : decodeDeliveryCursor(options.cursor, filters);
+  if (before && !before.ok) return before;
+  const rows = await webhookDeliveryStore.list(tx, id, { limit: options.limit + 1, status: options.status, before: before?.value });
+  const items = rows.slice(0, options.limit);
+  const last = items.at(-1);
+  return ok({ items, ...(rows.length > options.limit && last ? { nextCursor: encodeDeliveryCursor(last, filters) } : {}) });
 };
 
 /**

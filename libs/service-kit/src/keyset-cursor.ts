@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json';
+import type { Failure } from './problem';
+import { err, ok, type Result } from './result';
+
+/**
+ * Keyset cursors (docs/adr/0027): the sort keys of the last item handed out, so the next page
+ * starts after it whatever was added meanwhile. Opaque to clients: base64url JSON plus a check
+ * value, bound to the list and the filters it was issued for. The check is not a secret (a forged
+ * cursor only moves the start of a page the caller may read anyway); it catches edited, truncated
+ * or mixed-up cursors, which answer 400 instead of a wrong page.
+ */
+const VERSION = 1;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+interface Envelope {
+  v: number;
+  /** Which list issued it. */
+  k: string;
+  /** Fingerprint of the filters it was issued for. */
+  f: string;
+  /** The sort keys, in sort order. */
+  p: unknown[];
+}
+
+const digest = (text: string, length: number): string => createHash('sha256').update(text).digest('base64url').slice(0, length);
+const fingerprint = (filters: unknown): string => digest(canonicalJson(filters ?? {}), 12);
+const checkOf = (body: string): string => digest(`tss-cursor:${body}`, 16);
+
+/** The 400 a cursor this API did not issue, or issued for something else, answers. */
+export const badCursor = (message: string): Failure => ({
+  kind: 'bad_request',
+  detail: `cursor: ${message}`,
+  extensions: { errors: [{ in: 'querystring', pointer: '/cursor', message }] },
+});
+
+const NOT_OURS = 'not a cursor this API issued, or altered';
+
+export interface KeysetCursor {
+  encode(filters: unknown, position: readonly unknown[]): string;
+  /** The sort keys, as issued; a 400 failure for anything else. */
+  decode(cursor: string, filters: unknown): Result<unknown[], Failure>;
+}
+
+/** Cursors of one list (`kind`, e.g. "tickets"): a cursor of another list or of other filters is refused. */
+export const keysetCursor = (kind: string, listName = 'list'): KeysetCursor => ({
+  encode: (filters, position) => {
+    const body = Buffer.from(JSON.stringify({ v: VERSION, k: kind, f: fingerprint(filters), p: [...position] } satisfies Envelope)).toString('base64url');
+    return `${body}.${checkOf(body)}`;
+  },
+  decode: (cursor, filters) => {
+    const [body, check, ...rest] = cursor.split('.');
+    if (!body || !check || rest.length > 0 || checkOf(body) !== check) return err(badCursor(NOT_OURS));
+    let envelope: Partial<Envelope>;
+    try {
+      envelope = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<Envelope>;
+    } catch {
+      return err(badCursor(NOT_OURS));
+    }
+    if (envelope.v !== VERSION || envelope.k !== kind || !Array.isArray(envelope.p)) return err(badCursor(`not a cursor of this ${listName}`));
+    if (envelope.f !== fingerprint(filters)) return err(badCursor('issued for other filters; start again without it'));
+    return ok(envelope.p);
+  },
+});
+
+/** A decoded sort key that must be an instant as cursors write them (ISO, milliseconds, Z). */
+export const cursorInstant = (value: unknown): Date | undefined =>
+  typeof value === 'string' && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value)) ? new Date(value) : undefined;
+
+/** A decoded sort key that must be a UUID. */
+export const cursorUuid = (value: unknown): string | undefined => (typeof value === 'string' && UUID.test(value) ? value : undefined);
+
+/** The position from decoded keys, or the "not ours" 400 when they do not read as `read` expects. */
+export const cursorPosition = <T>(decoded: Result<unknown[], Failure>, read: (keys: unknown[]) => T | undefined): Result<T, Failure> => {
+  if (!decoded.ok) return decoded;
+  const position = read(decoded.value);
+  return position === undefined ? err(badCursor(NOT_OURS)) : ok(position);
+};
