@@ -10,7 +10,8 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
 }
 
 const kafkaSuite = '\\.kafka\\.spec\\.ts$';
-const kafkaSaslSuite = '\\.kafka-sasl\\.spec\\.ts$'; // a SASL listener: KAFKA_SASL_PORT=<port> deploy/kafka/kafka-broker.sh run ...
+// Both SASL listeners (PLAIN in clear, SCRAM over TLS): KAFKA_SASL_PORT=<port> KAFKA_SASL_SSL_PORT=<port> deploy/kafka/kafka-broker.sh run ...
+const kafkaSaslSuite = '\\.kafka-sasl\\.spec\\.ts$';
 const redisSuite = '\\.redis\\.spec\\.ts$';
 const jaegerSuite = '\\.jaeger\\.spec\\.ts$'; // needs a collector (deploy/jaeger/jaeger.sh) and a broker
 
@@ -22,7 +23,7 @@ module.exports = (projectDir, displayName) => ({
   testPathIgnorePatterns: [
     '/node_modules/',
     ...(process.env.KAFKA_BROKERS ? [] : [kafkaSuite]),
-    ...(process.env.KAFKA_TEST_SASL_BROKERS ? [] : [kafkaSaslSuite]),
+    ...(process.env.KAFKA_TEST_SASL_BROKERS && process.env.KAFKA_TEST_SASL_SSL_BROKERS ? [] : [kafkaSaslSuite]),
     ...(process.env.REDIS_URL ? [] : [redisSuite]),
     ...(process.env.JAEGER_QUERY_URL && process.env.KAFKA_BROKERS ? [] : [jaegerSuite]),
   ],

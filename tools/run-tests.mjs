@@ -48,10 +48,10 @@ if (!kafka) {
       '  Run it with a real broker: bash deploy/kafka/kafka-broker.sh run npm test\n\n',
   );
 }
-if (!process.env.KAFKA_TEST_SASL_BROKERS) {
+if (!process.env.KAFKA_TEST_SASL_BROKERS || !process.env.KAFKA_TEST_SASL_SSL_BROKERS) {
   process.stdout.write(
-    '\n⚠ KAFKA_TEST_SASL_BROKERS is not set: the Kafka SASL suite (*.kafka-sasl.spec.ts) is SKIPPED.\n' +
-      '  Run it with a SASL listener: KAFKA_SASL_PORT=9094 bash deploy/kafka/kafka-broker.sh run npm test\n\n',
+    '\n⚠ KAFKA_TEST_SASL_BROKERS or KAFKA_TEST_SASL_SSL_BROKERS is not set: the Kafka SASL suite (*.kafka-sasl.spec.ts, PLAIN and TLS + SCRAM) is SKIPPED.\n' +
+      '  Run it with both SASL listeners: KAFKA_SASL_PORT=9094 KAFKA_SASL_SSL_PORT=9095 bash deploy/kafka/kafka-broker.sh run npm test\n\n',
   );
 }
 if (!process.env.JAEGER_QUERY_URL || !kafka) {
