@@ -13,8 +13,10 @@ import type { Clock } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { isRequesterAddress, mailActor, mailAuthor } from '../domain/mail-author';
 import { mailRequesterId } from '../domain/requester-id';
+import { openFollowUp } from '../domain/follow-up';
 import { applyReferral, mailReplyFollowsUp } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
+import type { TicketRow } from '../store/ticket.entity';
 import { ticketStore, toTicket } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from '../use-cases/commit-change';
 import { fileTicketIn } from '../use-cases/file-ticket';
@@ -55,13 +57,13 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     };
     const refusedNote = (refused: { filename: string; reason: string }[]) =>
       refused.map((r) => `Attachment "${r.filename}" was not accepted: ${r.reason}`).join('\n');
-    // P11: inside the reopen window a reply reopens a resolved ticket (receiveRequesterMessage); after it, it follows up.
-    if (threaded && !mailReplyFollowsUp(toTicket(threaded), deps.clock.now())) {
+    /** P8: the mail as a public message on `target`, as any reply to a ticket at work is. */
+    const threadOnto = async (target: TicketRow) => {
       // Threaded whoever sent it; authored (and recorded) as the requester only from their own address.
-      const author = mailAuthor({ id: threaded.requesterId, email: threaded.request.requester?.email }, mail.from);
-      const attachments = await mailed({ id: threaded.id, partnerId: threaded.partnerId }, mailActor(author, mail.from));
+      const author = mailAuthor({ id: target.requesterId, email: target.request.requester?.email }, mail.from);
+      const attachments = await mailed({ id: target.id, partnerId: target.partnerId }, mailActor(author, mail.from));
       const posted = await postMessageIn(tx, withOutbox(outbox), {
-        at: { id: threaded.id, partnerId: threaded.partnerId },
+        at: { id: target.id, partnerId: target.partnerId },
         author,
         actor: mailActor(author, mail.from),
         visibility: 'public',
@@ -71,8 +73,20 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
         attachmentIds: attachments.accepted,
         emailMessageId: mail.messageId,
       });
-      if (!posted.ok) deps.logger.warn({ ticketId: threaded.id, problem: posted.error }, 'inbound mail not threaded');
-      return;
+      if (!posted.ok) deps.logger.warn({ ticketId: target.id, problem: posted.error }, 'inbound mail not threaded');
+    };
+    // P11: inside the reopen window a reply reopens a resolved ticket (receiveRequesterMessage); after it, it follows up.
+    if (threaded && !mailReplyFollowsUp(toTicket(threaded), deps.clock.now())) return threadOnto(threaded);
+    if (threaded) {
+      // P11: one open follow-up per closed ticket, whichever way "not solved" reaches it (reopen
+      // request, rating, mail): under the closed ticket's row lock, as reopenIn takes it, so mails
+      // handled at once (two consumer replicas) take turns and a later one finds the follow-up an
+      // earlier one filed (docs/adr/0029, addendum of 2026-12-04, fourth session).
+      await ticketStore.lockForChange(tx, threaded.partnerId, threaded.id);
+      // Another delivery of this very mail may have filed or threaded it while this one waited.
+      if (await messageStore.hasEmailMessageId(tx, mail.messageId)) return;
+      const open = openFollowUp(await ticketStore.followUpsOf(tx, threaded.partnerId, threaded.id));
+      if (open) return threadOnto(open);
     }
     const partnerId = threaded?.partnerId ?? mail.partnerId;
     const fromTheRequester = threaded !== null && isRequesterAddress(threaded.request.requester?.email, mail.from);
@@ -80,8 +94,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       deps.logger.warn({ eventId: event.id }, 'inbound mail names no partner and no ticket: not filed');
       return;
     }
-    // P8/P11: a new request by mail, or a reply to a closed ticket or one past its reopen window: a new ticket, linked when it follows one up.
-    // Its sender is its requester, whoever requested the one it follows up.
+    // P8/P11: a new request by mail, or a reply to a closed ticket or one past its reopen window that has no open follow-up:
+    // a new ticket, linked when it follows one up. Its sender is its requester, whoever requested the one it follows up.
     const actor = { kind: 'requester' as const, id: mail.from };
     const ticket = await fileTicketIn(tx, withOutbox(outbox), {
       partnerId,
