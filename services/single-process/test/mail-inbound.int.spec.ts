@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { NotificationEmailReceivedV1 } from '@tss/contracts';
+import { NotificationEmailReceivedV1, PartnerUpdatedV1 } from '@tss/contracts';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
@@ -532,6 +532,73 @@ describe('inbound e-mail (P8, issue #11)', () => {
       const linked = await platform.query('ticket-intake', 'SELECT 1 FROM ticket_intake.tickets WHERE linked_ticket_id = $1', [ticket.id]);
       expect(linked).toHaveLength(0);
       expect(await acknowledgmentsTo('mallory@b-books.example')).toBe(0);
+    });
+  });
+
+  // A partner the gateway deactivated later (its `partner.updated` with `active: false`) still had
+  // tickets filed from its mail domain, acknowledged with an SLA clock, and replies threaded
+  // (docs/adr/0035, addendum of 2026-12-04, fourth session).
+  describe('a partner deactivated later', () => {
+    let gone: { token: string; partnerId: string };
+    let ticket: { id: string; reference: string; ackMessageId: string };
+    beforeAll(async () => {
+      gone = await client.partner(admin, 'Gone Books');
+      await platform.partnerKnownToNotification(gone.partnerId);
+      expect((await client.http().put('/v1/inbound/partner-domains/gone-books.example').auth(admin, { type: 'bearer' }).send({ partnerId: gone.partnerId })).status).toBe(200);
+      const created = await client.http().post('/v1/tickets').auth(gone.token, { type: 'bearer' }).send(sampleTicket({ requester: { email: 'una@gone-books.example' } }));
+      expect(created.status).toBe(201);
+      const ack = await waitFor('the acknowledgment recorded', async () => {
+        const rows = await platform.query<{ message_id: string }>('notification', `SELECT message_id FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`, [created.body.id]);
+        return rows[0];
+      });
+      ticket = { id: created.body.id as string, reference: created.body.reference as string, ackMessageId: ack.message_id };
+      const changedAt = new Date(platform.clock.now().getTime() + 60_000).toISOString();
+      await platform.handledBy('notification', await platform.publishAsGateway(PartnerUpdatedV1, gone.partnerId, { partnerId: gone.partnerId, name: 'Gone Books', active: false, changedAt }));
+    });
+    const mail = (headers: readonly string[], text: string) => Buffer.from([...headers, 'To: support@tss.test', '', text, ''].join('\r\n'));
+    const publishedFor = async (messageId: string) =>
+      platform.query('notification', `SELECT 1 FROM notification.outbox WHERE event_type = 'notification.email_received' AND event->'data'->>'messageId' = $1`, [messageId]);
+    const ticketsOf = async (partnerId: string) => (await platform.query('ticket-intake', 'SELECT 1 FROM ticket_intake.tickets WHERE partner_id = $1', [partnerId])).length;
+
+    it('new mail from its domain is quarantined with the reason: no ticket, no acknowledgment, no file kept', async () => {
+      const receipt = await receive(replyWithParts({ ackMessageId: '<none@nowhere.example>' }, 'vic@gone-books.example', '<gone-new-1@gone-books.example>', [{ type: 'image/png', name: 'screen.png', bytes: PNG }]));
+      expect(receipt).toMatchObject({ outcome: 'quarantined', duplicate: false });
+      expect(receipt.reason).toBe(`sender domain gone-books.example belongs to partner ${gone.partnerId}, which is deactivated: its mail files no ticket and is threaded onto none`);
+      expect(await filesOfMail(receipt.inboundId)).toEqual([]);
+      expect(await publishedFor('<gone-new-1@gone-books.example>')).toHaveLength(0);
+      expect(await ticketsOf(gone.partnerId)).toBe(1);
+      expect(await acknowledgmentsTo('vic@gone-books.example')).toBe(0);
+      const listed = await client.http().get('/v1/inbound/quarantine').auth(agent, { type: 'bearer' });
+      expect((listed.body as { items: { inboundId: string; reason: string }[] }).items.find((i) => i.inboundId === receipt.inboundId)?.reason).toContain('deactivated');
+    });
+
+    it('replies to its tickets, by In-Reply-To or by reference, from its domain or any other, are quarantined and not threaded', async () => {
+      const byHeader = await receive(mail(['From: una@gone-books.example', 'Subject: Re: hello', 'Message-ID: <gone-reply-1@gone-books.example>', `In-Reply-To: ${ticket.ackMessageId}`], 'Gone reply by header.'));
+      const byReference = await receive(mail(['From: una.private@mail.example', `Subject: Re: [${ticket.reference}] hello`, 'Message-ID: <gone-reply-2@mail.example>'], 'Gone reply by reference.'));
+      for (const receipt of [byHeader, byReference]) {
+        expect(receipt).toMatchObject({ outcome: 'quarantined', duplicate: false });
+        expect(receipt.ticketId).toBeUndefined();
+        expect(receipt.reason).toMatch(new RegExp(`^the ticket named by .* belongs to partner ${gone.partnerId}, which is deactivated`));
+      }
+      expect(await publishedFor('<gone-reply-1@gone-books.example>')).toHaveLength(0);
+      expect(await publishedFor('<gone-reply-2@mail.example>')).toHaveLength(0);
+      expect(await threadText(ticket.id)).not.toContain('Gone reply');
+    });
+
+    it('a partner notification has no word of (registered before its projection) still files and threads by mail, as before', async () => {
+      const old = await client.partner(admin, 'Old Books');
+      await platform.partnerKnownToNotification(old.partnerId);
+      expect((await client.http().put('/v1/inbound/partner-domains/old-books.example').auth(admin, { type: 'bearer' }).send({ partnerId: old.partnerId })).status).toBe(200);
+      // As if registered before notification kept partners, with nothing the migration could infer it from.
+      await platform.query('notification', 'DELETE FROM notification.partners WHERE id = $1', [old.partnerId]);
+      expect(await receive(mail(['From: otto@old-books.example', 'Subject: Reader crashes', 'Message-ID: <old-new-1@old-books.example>'], 'Reader 4.2 crashes.'))).toMatchObject({ outcome: 'new_ticket' });
+      const [filed] = await waitFor('the ticket filed', async () => {
+        const rows = await platform.query<{ id: string; reference: string }>('ticket-intake', 'SELECT id::text AS id, reference FROM ticket_intake.tickets WHERE partner_id = $1', [old.partnerId]);
+        return rows.length === 1 && rows;
+      });
+      await waitFor('notification knows its reference', async () => (await platform.query('notification', 'SELECT 1 FROM notification.acknowledgments WHERE ticket_id = $1', [filed.id])).length === 1);
+      const reply = await receive(mail(['From: otto@old-books.example', `Subject: Re: [${filed.reference}] Reader crashes`, 'Message-ID: <old-reply-1@old-books.example>'], 'It also fails on macOS.'));
+      expect(reply).toMatchObject({ outcome: 'threaded', ticketId: filed.id });
     });
   });
 

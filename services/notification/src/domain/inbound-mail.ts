@@ -62,6 +62,18 @@ export const otherPartnersSenderReason = (args: { domain: string; senderPartnerI
     ? `sender domain ${args.domain} belongs to another partner than the ticket named by ${args.how}`
     : undefined;
 
+/**
+ * Why a mail may not reach a partner (`whose`: the sender's domain, or the ticket the mail names),
+ * or undefined when it may. A partner the gateway deactivated takes no more work by mail, as its
+ * site form and site links take none: its mail is quarantined for agents, never acknowledged.
+ * Only a partner known to be inactive (`active === false`): one notification has no word of
+ * (registered before notification kept partners, with nothing to infer it from, or a moment ago,
+ * its event still on the way) is taken as before. Notification cannot tell that one from an
+ * active partner, and quarantining a live partner's mail loses their people's requests.
+ */
+export const inactivePartnerReason = (args: { whose: string; partnerId: string; active: boolean | undefined }): string | undefined =>
+  args.active === false ? `${args.whose} belongs to partner ${args.partnerId}, which is deactivated: its mail files no ticket and is threaded onto none` : undefined;
+
 /** The window over which tickets filed by one sender's mail are counted (MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR). */
 export const NEW_TICKET_WINDOW_MS = 60 * 60_000;
 

@@ -15,6 +15,12 @@ export const partnerDirectoryStore = {
     );
   },
 
+  /** Whether the partner is active, as the gateway last said; undefined when notification has no word of it. */
+  async activeOf(tx: EntityManager, partnerId: string): Promise<boolean | undefined> {
+    const rows = (await tx.query(`SELECT active FROM ${T} WHERE id = $1`, [partnerId])) as { active: boolean }[];
+    return rows[0]?.active;
+  },
+
   async isActive(tx: EntityManager, partnerId: string): Promise<boolean> {
     const rows = (await tx.query(`SELECT 1 FROM ${T} WHERE id = $1 AND active`, [partnerId])) as unknown[];
     return rows.length === 1;

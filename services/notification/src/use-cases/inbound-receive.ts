@@ -5,13 +5,14 @@ import { blobKey, type BlobStorage } from '@tss/blob-storage';
 import { NotificationEmailReceivedV1 } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { err, ok, withoutAccessParticulars, type Clock, type Failure, type Result } from '@tss/service-kit';
-import { automatedReason, NEW_TICKET_WINDOW_MS, newTicketLimitReason, otherPartnersSenderReason, senderDomain, type InboundMail } from '../domain/inbound-mail';
+import { automatedReason, inactivePartnerReason, NEW_TICKET_WINDOW_MS, newTicketLimitReason, otherPartnersSenderReason, senderDomain, type InboundMail } from '../domain/inbound-mail';
 import { mailLanguage } from '../domain/inbound-language';
 import { forgedSenderReason } from '../domain/inbound-authentication';
 import { stripQuotedReply } from '../domain/inbound-reply-text';
 import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
 import { inboundStore, type AttachmentPointer, type InboundOutcome } from '../store/inbound.store';
 import { mailStore } from '../store/mail.store';
+import { partnerDirectoryStore } from '../store/partner-directory.store';
 import { parseInboundMail } from './inbound-parse';
 
 export interface ReceiveInboundDeps {
@@ -51,6 +52,8 @@ type Decision =
  * ticket's is quarantined too: one partner's people never write on, or file under, another's
  * tickets (tenancy), and a sender past MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR new tickets files
  * no more (a loop with an auto-responder; docs/adr/0035 addendum of 2026-12-04, second session).
+ * Mail for a partner the gateway deactivated is quarantined: it neither files nor threads
+ * (docs/adr/0035 addendum of 2026-12-04, fourth session).
  */
 const decide = async (tx: EntityManager, mail: InboundMail, deps: Pick<ReceiveInboundDeps, 'ownAddresses' | 'newTicketsPerSenderPerHour' | 'trustedAuthservId'>, now: Date): Promise<Decision> => {
   const automated = automatedReason(mail, deps.ownAddresses);
@@ -69,9 +72,13 @@ const decide = async (tx: EntityManager, mail: InboundMail, deps: Pick<ReceiveIn
     const how = byHeader ? 'In-Reply-To/References' : `reference ${reference} in the subject`;
     const refused = otherPartnersSenderReason({ domain, senderPartnerId, ticketPartnerId: target.partnerId, how });
     if (refused) return { outcome: 'quarantined', how: refused };
+    const inactive = inactivePartnerReason({ whose: `the ticket named by ${how}`, partnerId: target.partnerId, active: await partnerDirectoryStore.activeOf(tx, target.partnerId) });
+    if (inactive) return { outcome: 'quarantined', how: inactive };
     return { outcome: 'threaded', ...target, how };
   }
   if (senderPartnerId) {
+    const inactive = inactivePartnerReason({ whose: `sender domain ${domain}`, partnerId: senderPartnerId, active: await partnerDirectoryStore.activeOf(tx, senderPartnerId) });
+    if (inactive) return { outcome: 'quarantined', how: inactive };
     const overLimit = await senderOverLimit(tx, mail.from, deps.newTicketsPerSenderPerHour, now);
     if (overLimit) return { outcome: 'quarantined', how: overLimit };
     return { outcome: 'new_ticket', partnerId: senderPartnerId, how: `sender domain ${domain} belongs to the partner` };
