@@ -83,6 +83,26 @@ describe('walking skeleton, services mode over real Kafka', () => {
     expect(consume.parentSpanContext?.spanId).toBe(publish.spanContext().spanId);
   });
 
+  // docs/adr/0031, addendum of 2026-12-04 (fourth session): agreements name partners sla-timer learned from the gateway.
+  it('sla-timer learns a partner from the gateway’s partner.created over Kafka: an agreement for it is stored, one for an id nobody registered is a 422', async () => {
+    const client = new PlatformClient(gatewayUrl);
+    const admin = await client.token(ADMIN.clientId, ADMIN.clientSecret);
+    const globex = await client.partner(admin, 'Globex over Kafka');
+    const slaTimer = services.all.find((i) => i.host.module.name === 'sla-timer')!;
+    await waitFor(
+      'sla-timer knows the partner',
+      async () => ((await slaTimer.host.dataSource.query('SELECT 1 FROM sla_timer.partners WHERE id = $1', [globex.partnerId])) as unknown[]).length === 1,
+      { timeoutMs: 60_000 },
+    );
+    const terms = (targetMs: number, phoneSupport = false) => ({ targetMs, phoneSupport });
+    const agreement = { levels: { emergency: terms(3_600_000, true), standard: terms(7_200_000), consulting: terms(86_400_000, true), development: terms(604_800_000) }, warningAt: [0.5], overdueAt: 1.5 };
+    const agree = (partnerId: string) => client.http().put(`/v1/partners/${partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send(agreement);
+    expect((await agree(globex.partnerId)).body).toMatchObject({ scope: globex.partnerId, version: 1 });
+    const unknown = await agree(randomUUID());
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ in: 'params', pointer: '/id' })]);
+  });
+
   it('readiness reports the database of each service; the broker is a metric, not readiness (docs/adr/0020)', async () => {
     for (const instance of services.all) {
       if (!instance.app.server.listening) await instance.app.listen({ host: '127.0.0.1', port: 0 });

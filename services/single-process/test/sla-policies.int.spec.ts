@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
@@ -33,6 +34,9 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
     acme = await client.partner(admin, 'Acme Agreements');
     rival = await client.partner(admin, 'Rival Agreements');
     agent = await client.staff(admin, ['agent'], 'Dana Agent');
+    // Agreements name partners sla-timer learned from the gateway's partner.created (docs/adr/0031, addendum of 2026-12-04, fourth session).
+    await platform.partnerKnownToSlaTimer(acme.partnerId);
+    await platform.partnerKnownToSlaTimer(rival.partnerId);
   });
 
   afterAll(async () => {
@@ -56,6 +60,28 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
     const requester = await client.requester(acme.token, 'cust-ann');
     expect((await get(`/v1/partners/${acme.partnerId}/sla-policy`, requester)).status).toBe(403);
     expect((await http().put(`/v1/partners/${acme.partnerId}/sla-policy`).auth(acme.token, { type: 'bearer' }).send(ACME_AGREEMENT)).status).toBe(403);
+  });
+
+  // docs/adr/0031, addendum of 2026-12-04 (fourth session): a mistyped partner id stored an agreement nobody used (200).
+  it('an agreement for a partner the gateway never registered is a 422 naming /id that stores nothing; staff reading its terms get a 404; a partner just registered is accepted once sla-timer learned it', async () => {
+    const ghost = randomUUID();
+    const refused = await http().put(`/v1/partners/${ghost}/sla-policy`).auth(admin, { type: 'bearer' }).send(ACME_AGREEMENT);
+    expect(refused.status).toBe(422);
+    expect(refused.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(refused.body.type).toBe('https://tss.dev/problems/unprocessable');
+    expect(refused.body.errors).toEqual([expect.objectContaining({ in: 'params', pointer: '/id' })]);
+    expect(refused.body.detail).toMatch(/one registered a moment ago is known within seconds/);
+    expect(await platform.query('sla-timer', 'SELECT 1 FROM sla_timer.sla_policies WHERE scope = $1', [ghost])).toEqual([]);
+    expect((await get(`/v1/partners/${ghost}/sla-policy`, agent.token)).status).toBe(404);
+    const previewed = await http().post('/v1/sla/preview').auth(admin, { type: 'bearer' }).send({ level: 'standard', startedAt: '2026-03-27T15:00:00.000Z', partnerId: ghost });
+    expect(previewed.status).toBe(422);
+    expect(previewed.body.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/partnerId' })]);
+
+    const initech = await client.partner(admin, 'Initech Agreements');
+    await platform.partnerKnownToSlaTimer(initech.partnerId);
+    const agreed = await http().put(`/v1/partners/${initech.partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send(ACME_AGREEMENT);
+    expect(agreed.status).toBe(200);
+    expect(agreed.body).toMatchObject({ scope: initech.partnerId, version: 1 });
   });
 
   it('a bad agreement is a 400 problem naming the field, through the gateway', async () => {

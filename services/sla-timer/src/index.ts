@@ -5,6 +5,7 @@ import { CLOCK_TIMER_KINDS, clockTimerBatchHandlers } from './events/clock-timer
 import { ticketEventHandlers } from './events/ticket-events.handlers';
 import { slaReportRoutes } from './http/sla-report.routes';
 import { slaRoutes } from './http/sla.routes';
+import { partnersPart } from './partners.part';
 import { policiesPart } from './policies.part';
 import { CreateResponseClocks1764115400000 } from './store/migrations/1764115400000-create-response-clocks';
 import { ClockRequester1764633600000 } from './store/migrations/1764633600000-clock-requester';
@@ -60,6 +61,7 @@ export const slaTimerService: ServiceModule = {
     TicketReference1765400100000,
     ClockBreachedAt1765500933000,
     ClockBusinessTime1765500934000,
+    ...partnersPart.migrations,
   ],
   build: (deps) => {
     const timers = new TimerStore({ schema: SLA_SCHEMA, clock: deps.clock });
@@ -84,7 +86,7 @@ export const slaTimerService: ServiceModule = {
         await app.register(slaReportRoutes(deps));
         await app.register(policiesPart.routes(deps));
       },
-      handlers: ticketEventHandlers({ outbox: deps.outbox, timers }),
+      handlers: [...ticketEventHandlers({ outbox: deps.outbox, timers }), ...partnersPart.handlers()],
       background: [timerTask],
     };
   },

@@ -182,6 +182,8 @@ describe('the support site (issue #13)', () => {
       const HOUR = 3_600_000;
       const terms = (targetMs: number) => ({ targetMs, phoneSupport: false });
       const agreement = { levels: { emergency: terms(2 * HOUR), standard: terms(4 * HOUR), consulting: terms(21 * HOUR), development: terms(3 * 24 * HOUR) }, warningAt: [0.75], overdueAt: 1.5 };
+      // Agreements name partners sla-timer learned from the gateway (docs/adr/0031, addendum of 2026-12-04, fourth session).
+      await platform.partnerKnownToSlaTimer(rival.partnerId);
       const stored = await http().put(`/v1/partners/${rival.partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send(agreement);
       expect(stored.status).toBe(200);
       const ticket = await file(rival.token, { language: 'ru' });

@@ -18,6 +18,8 @@ export interface TestPlatform {
   partnerKnownToIntake(partnerId: string): Promise<void>;
   /** Waits until notification has the partner from its `partner.*` (admins name only partners it knows). */
   partnerKnownToNotification(partnerId: string): Promise<void>;
+  /** Waits until sla-timer has the partner from its `partner.*` (agreements name only partners it knows). */
+  partnerKnownToSlaTimer(partnerId: string): Promise<void>;
   /** Publishes an event through the gateway's outbox, as the gateway would; resolves with its id. */
   publishAsGateway<E extends EventContract>(contract: E, subject: string, data: EventData<E>): Promise<string>;
   /** Waits until `service` handled the event (its inbox row). */
@@ -65,6 +67,12 @@ export const startTestPlatform = async (
     partnerKnownToNotification: async (partnerId) => {
       await waitFor(`notification knows partner ${partnerId}`, async () => {
         const rows: unknown[] = await running.platform.host('notification').dataSource.query('SELECT 1 FROM notification.partners WHERE id = $1', [partnerId]);
+        return rows.length === 1;
+      });
+    },
+    partnerKnownToSlaTimer: async (partnerId) => {
+      await waitFor(`sla-timer knows partner ${partnerId}`, async () => {
+        const rows: unknown[] = await running.platform.host('sla-timer').dataSource.query('SELECT 1 FROM sla_timer.partners WHERE id = $1', [partnerId]);
         return rows.length === 1;
       });
     },

@@ -2,17 +2,20 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
-import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type AccessRule, type Clock, type Failure } from '@tss/service-kit';
 import { etagOfPolicy } from '../domain/policy-etag';
 import { validatePolicy, type PolicyProblem } from '../domain/policy-validation';
 import { exactScheduleFor, scheduleFor, type CountedSchedule, type SlaPolicy } from '../domain/sla-policy';
 import { policyStore, type StoredPolicyVersion } from '../store/policy.store';
-import { storePolicyVersion } from '../use-cases/store-policy-version';
+import { unknownPartner } from '../use-cases/known-partner';
+import { storeAgreementVersion, storePolicyVersion } from '../use-cases/store-policy-version';
 import { IfMatchHeaders, PartnerParams, PolicyVersionView, PreviewBody, PreviewView, SlaPolicyBody } from './policy.schemas';
 
 const ADMIN: AccessRule = { kinds: ['staff'], roles: ['admin'] };
 /** An agreement is read by staff (P12: agents need to know whether phone support is included) and by its own partner. */
 const READ_AGREEMENT: AccessRule = { kinds: ['staff', 'partner'], scopes: ['tickets:read'], roles: ['admin'] };
+/** Another partner's id, and one the gateway never registered, look the same (DESIGN "Tenancy"). */
+const NO_SUCH_PARTNER: Failure = { kind: 'not_found', detail: 'No such partner.' };
 
 export interface PolicyRouteDeps {
   dataSource: DataSource;
@@ -47,8 +50,9 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
   const write = async (scope: string, body: SlaPolicyBody, change: { staffId: string; ifMatch?: string }, reply: FastifyReply) => {
     const valid = validatePolicy(normalized(body), { scope: scope === 'default' ? 'default' : 'agreement' });
     if (!valid.ok) return sendInvalid(reply, valid.error);
+    const policyChange = { by: change.staffId, at: deps.clock.now(), ...(change.ifMatch !== undefined ? { ifMatch: change.ifMatch } : {}) };
     const stored = await deps.unitOfWork.run((tx) =>
-      storePolicyVersion(tx, scope, valid.value, { by: change.staffId, at: deps.clock.now(), ...(change.ifMatch !== undefined ? { ifMatch: change.ifMatch } : {}) }),
+      scope === 'default' ? storePolicyVersion(tx, scope, valid.value, policyChange) : storeAgreementVersion(tx, scope, valid.value, policyChange),
     );
     if (!stored.ok) return sendFailure(reply, stored.error);
     return reply.code(200).header('etag', etagOfPolicy(stored.value)).send(toView(stored.value));
@@ -98,6 +102,7 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         tags: ['sla'],
         operationId: 'getPartnerSlaPolicy',
         summary: "A partner's SLA terms in force: its agreement, else the default (scope says which); a partner reads its own",
+        description: 'Another partner’s id, and (for staff) a partner the gateway never registered, are a 404.',
         params: PartnerParams,
         headers: IfNoneMatchHeaders,
         response: { 200: VersionRef, ...NOT_MODIFIED_RESPONSE, ...failureResponses('not_found') },
@@ -107,8 +112,10 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
     async (request, reply) => {
       const scope = scopeOf(request, 'staff', 'partner');
       // Tenancy: another partner's agreement is a 404, exactly like a partner unknown here.
-      if (scope.kind === 'partner' && scope.partnerId !== request.params.id) return sendFailure(reply, { kind: 'not_found', detail: 'No such partner.' });
+      if (scope.kind === 'partner' && scope.partnerId !== request.params.id) return sendFailure(reply, NO_SUCH_PARTNER);
       const manager = deps.dataSource.manager;
+      // Staff naming a partner the gateway never registered get a 404 too; a partner's token is the gateway's word.
+      if (scope.kind === 'staff' && (await unknownPartner(manager, request.params.id, { in: 'params', pointer: '/id' }))) return sendFailure(reply, NO_SUCH_PARTNER);
       const current = (await policyStore.latest(manager, request.params.id)) ?? (await policyStore.latestDefault(manager));
       if (answeredNotModified(request, reply, etagOfPolicy(current))) return reply;
       return reply.send(toView(current));
@@ -122,11 +129,11 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         tags: ['sla'],
         operationId: 'putPartnerSlaPolicy',
         summary: "Store a new version of a partner's agreement (admin); it overrides the default for clocks started from now on",
-        description: PUT_DESCRIPTION,
+        description: `${PUT_DESCRIPTION} The partner must be one the gateway registered and has not deactivated: another id is a 422 naming \`/id\` (one registered a moment ago is known within seconds).`,
         params: PartnerParams,
         headers: IfMatchHeaders,
         body: SlaPolicyBody,
-        response: { 200: VersionRef, ...failureResponses('bad_request', 'not_found', 'precondition_failed') },
+        response: { 200: VersionRef, ...failureResponses('bad_request', 'not_found', 'precondition_failed', 'unprocessable') },
       },
       config: { access: ADMIN },
     },
@@ -141,7 +148,7 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         operationId: 'previewSlaSchedule',
         summary: 'When a response owed from a given instant would be due, warned and overdue, under a policy or a partner’s terms (admin)',
         body: PreviewBody,
-        response: { 200: PreviewView, ...failureResponses('bad_request') },
+        response: { 200: PreviewView, ...failureResponses('bad_request', 'unprocessable') },
       },
       config: { access: ADMIN },
     },
@@ -167,6 +174,8 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         schedule = { ...exact.value, calendarFallback: false };
       } else {
         const manager = deps.dataSource.manager;
+        const unknown = partnerId ? await unknownPartner(manager, partnerId, { in: 'body', pointer: '/partnerId' }) : undefined;
+        if (unknown) return sendFailure(reply, unknown);
         const stored = partnerId ? await policyStore.effectiveFor(manager, partnerId) : await policyStore.latestDefault(manager);
         used = { policy: stored.policy, basedOn: { scope: stored.scope, version: stored.version } };
         // Stored terms are previewed as a clock would run on them, a set-aside calendar included (docs/adr/0031).

@@ -96,7 +96,7 @@ export const PreviewBody = Type.Object(
     level: ServiceLevel,
     startedAt: Type.String({ format: 'date-time', description: 'When the response became owed.' }),
     policy: Type.Optional(SlaPolicyBody),
-    partnerId: Type.Optional(Type.String({ format: 'uuid', description: "Preview under this partner's agreement (or the default it falls back to)." })),
+    partnerId: Type.Optional(Type.String({ format: 'uuid', description: "Preview under this partner's agreement (or the default it falls back to); a partner the gateway never registered is a 422." })),
   },
   {
     additionalProperties: false,

@@ -3,6 +3,7 @@ import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import { ifMatchAdmitsPolicy } from '../domain/policy-etag';
 import type { SlaPolicy } from '../domain/sla-policy';
 import { policyStore, type StoredPolicyVersion } from '../store/policy.store';
+import { inactivePartner } from './known-partner';
 
 /** Who stores a version, when, and the ETag of the terms they read (If-Match; optional, as for escalation's rules). */
 export interface PolicyChange {
@@ -29,4 +30,15 @@ export const storePolicyVersion = async (tx: EntityManager, scope: string, polic
     }
   }
   return ok(await policyStore.append(tx, scope, policy, { at: change.at, by: change.by }));
+};
+
+/**
+ * A new version of a partner's agreement: as `storePolicyVersion`, for a partner the gateway
+ * registered and has not deactivated; another id (a typo) is a 422 naming the path's `/id` that
+ * stores nothing (docs/adr/0031, addendum of 2026-12-04, fourth session).
+ */
+export const storeAgreementVersion = async (tx: EntityManager, partnerId: string, policy: SlaPolicy, change: PolicyChange): Promise<Result<StoredPolicyVersion, Failure>> => {
+  const inactive = await inactivePartner(tx, partnerId, { in: 'params', pointer: '/id' });
+  if (inactive) return err(inactive);
+  return storePolicyVersion(tx, partnerId, policy, change);
 };

@@ -5,6 +5,7 @@ import { TestClock } from '@tss/service-kit/testing';
 import { DEFAULT_POLICY, type SlaPolicy } from '../../src/domain/sla-policy';
 import { slaTimerService } from '../../src/index';
 import { policyStore } from '../../src/store/policy.store';
+import { gatewayPartners } from './support/gateway-partners';
 
 const HOUR = 3_600_000;
 
@@ -34,8 +35,15 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     requester = sut.token({ kind: 'requester', partner_id: acme, requester_id: 'reader-1', scope: 'tickets:read tickets:write' });
   };
 
+  /** A partner the gateway registered: agreements name only those (docs/adr/0031, addendum of 2026-12-04, fourth session). */
+  let registered: () => Promise<string>;
+
   beforeAll(async () => {
     sut = await startServiceUnderTest(slaTimerService, { clock });
+    const gateway = gatewayPartners(sut, clock);
+    registered = () => gateway.registered();
+    await gateway.registered(acme);
+    await gateway.registered(globex);
   });
   beforeEach(mintTokens);
 
@@ -137,7 +145,7 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     expect(previewed.body.errors).toEqual([expect.objectContaining({ pointer: '/policy/levels/emergency/targetMs' })]);
 
     const faster = { ...DEFAULT_POLICY, levels: { emergency: { targetMs: 2 * HOUR, phoneSupport: true }, standard: { targetMs: 4 * HOUR, phoneSupport: true }, consulting: { targetMs: 8 * HOUR, phoneSupport: true }, development: { targetMs: 3 * DAY, phoneSupport: false } } };
-    const initech = randomUUID();
+    const initech = await registered();
     const stored = await put(`/v1/partners/${initech}/sla-policy`, admin, faster);
     expect(stored.status).toBe(200);
     expect(stored.body).toMatchObject({ scope: initech, policy: faster });
@@ -150,7 +158,7 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     expect(response.body.errors).toEqual([{ in: 'body', pointer: '/calendar', message: expect.stringContaining('calendar time, 24/7') }]);
     expect(await versionsOf('default')).toEqual(defaultsBefore);
-    const initech = randomUUID();
+    const initech = await registered();
     expect((await put(`/v1/partners/${initech}/sla-policy`, admin, BERLIN_AGREEMENT)).body).toMatchObject({ scope: initech, policy: BERLIN_AGREEMENT });
   });
 
@@ -270,7 +278,7 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     expect((await putIf('/v1/sla/policies', read.headers.etag, DEFAULT_POLICY)).status).toBe(412);
 
     // A partner without an agreement reads the default's terms (and tag); the first agreement replaces them.
-    const hooli = randomUUID();
+    const hooli = await registered();
     const terms = await get(`/v1/partners/${hooli}/sla-policy`, admin);
     expect(terms.headers.etag).toBe(`"default.${version + 1}"`);
     expect((await putIf(`/v1/partners/${hooli}/sla-policy`, '"nonsense"', BERLIN_AGREEMENT)).status).toBe(412);

@@ -22,6 +22,7 @@ import { DEFAULT_POLICY, exactScheduleFor, type SlaPolicy } from '../../src/doma
 import { slaTimerService } from '../../src/index';
 import { policyStore } from '../../src/store/policy.store';
 import { clockClaimLock, responseClockStore, SLA_SCHEMA } from '../../src/store/response-clock.store';
+import { gatewayPartners } from './support/gateway-partners';
 import { ticketEventMessage } from './support/ticket-event-message';
 
 const HOUR = 3_600_000;
@@ -421,6 +422,8 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
       warningAt: [0.8],
       overdueAt: 2,
     };
+    // Agreements name partners the gateway registered (docs/adr/0031, addendum of 2026-12-04, fourth session).
+    await gatewayPartners(sut, clock).registered(partnerId);
     const put = await sut.http().put(`/v1/partners/${partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send(agreement);
     expect(put.status).toBe(200);
     clock.advanceMs(HOUR);
@@ -452,7 +455,8 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
 
   it('docs/adr/0031 addendum: an agreement stored before its calendar was checked still gives its tickets clocks, 24/7 where the calendar cannot count, with a warning', async () => {
     const DAY = 24 * HOUR;
-    const stuck = randomUUID();
+    // A partner the gateway registered (the migration counts partners with agreements stored before it as known).
+    const stuck = await gatewayPartners(sut, clock).registered();
     // The outside repro's agreement, written as the PUT stored it before validation refused it.
     const sparse: SlaPolicy = {
       ...DEFAULT_POLICY,

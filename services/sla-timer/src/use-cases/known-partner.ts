@@ -1,0 +1,24 @@
+import type { EntityManager } from 'typeorm';
+import type { Failure } from '@tss/service-kit';
+import { partnerDirectoryStore } from '../store/partner-directory.store';
+
+/** Where the request names the partner: the path of the agreement routes, or the preview's body. */
+export type PartnerNamedIn = { in: 'params'; pointer: '/id' } | { in: 'body'; pointer: '/partnerId' };
+
+const unknownPartnerFailure = (partnerId: string, where: PartnerNamedIn): Failure => {
+  const detail = `No active partner ${partnerId} is known. Name a registered partner (one registered a moment ago is known within seconds).`;
+  return { kind: 'unprocessable', detail, extensions: { errors: [{ ...where, message: detail }] } };
+};
+
+/**
+ * An agreement is stored only for a partner the gateway registered and has not deactivated (its
+ * `partner.*` events, as notification and intake check the partner an admin names); else a 422.
+ * A partner registered a moment ago is known once its event arrives (docs/adr/0031, addendum of
+ * 2026-12-04, fourth session).
+ */
+export const inactivePartner = async (tx: EntityManager, partnerId: string, where: PartnerNamedIn): Promise<Failure | undefined> =>
+  (await partnerDirectoryStore.find(tx, partnerId))?.active ? undefined : unknownPartnerFailure(partnerId, where);
+
+/** Reading a partner's terms needs only that the gateway registered it (a deactivated partner's terms stay readable). */
+export const unknownPartner = async (tx: EntityManager, partnerId: string, where: PartnerNamedIn): Promise<Failure | undefined> =>
+  (await partnerDirectoryStore.find(tx, partnerId)) ? undefined : unknownPartnerFailure(partnerId, where);
