@@ -140,6 +140,34 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
     expect(await clockOf(rivalTicket, rival.token)).toMatchObject({ dueAt: '2026-03-28T03:00:00.000Z', policy: { scope: 'default', version: 1 } });
   });
 
+  // docs/adr/0031, addendum of 2026-12-04 (fourth session): a clock's {scope, version} resolves to the terms it ran under.
+  it('a clock’s policy version resolves through the gateway after the agreement changed: the partner and staff read it, another partner gets a 404, a requester a 403', async () => {
+    const filed = await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ level: 'emergency' }));
+    expect(filed.status).toBe(201);
+    const running = await waitFor('the clock', async () => {
+      const response = await get(`/v1/tickets/${filed.body.id}/sla`, acme.token);
+      return response.status === 200 && response.body.clocks.length > 0 ? (response.body.clocks[0] as { targetMs: number; policy: { scope: string; version: number } }) : undefined;
+    });
+    const changed = await http().put(`/v1/partners/${acme.partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send({ ...ACME_AGREEMENT, levels: { ...ACME_AGREEMENT.levels, emergency: level(HOUR, true) } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.version).toBeGreaterThan(running.policy.version);
+
+    const path = `/v1/partners/${running.policy.scope}/sla-policy/versions/${running.policy.version}`;
+    for (const token of [acme.token, agent.token, admin]) {
+      const terms = await get(path, token);
+      expect(terms.status).toBe(200);
+      expect(terms.body.policy.levels.emergency.targetMs).toBe(running.targetMs);
+    }
+    const listed = await get(`/v1/partners/${acme.partnerId}/sla-policy/versions?limit=1`, acme.token);
+    expect(listed.body).toMatchObject({ items: [{ version: changed.body.version }], nextCursor: expect.any(String) });
+    const foreign = await get(path, rival.token);
+    expect(foreign.status).toBe(404);
+    expect(foreign.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect((await get(path, await client.requester(acme.token, 'cust-bob'))).status).toBe(403);
+    expect((await get('/v1/sla/policies/versions', rival.token)).status).toBe(403);
+    expect((await get('/v1/sla/policies/versions/1', rival.token)).body).toMatchObject({ scope: 'default', version: 1 });
+  });
+
   it('preview answers the schedule an agreement would give, before it is saved', async () => {
     const response = await http()
       .post('/v1/sla/preview')
@@ -161,8 +189,18 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
       example2: { value: { calendar: { timeZone: 'Europe/Berlin' } } },
     });
     expect(operation('/v1/sla/preview', 'post')).toMatchObject({ operationId: 'previewSlaSchedule', tags: ['sla-timer'], security: [{ bearerAuth: ['admin'] }] });
-    // What openapi-statuses.int.spec.ts asks of every operation, for these five.
-    for (const [path, method] of [['/v1/sla/policies', 'get'], ['/v1/sla/policies', 'put'], ['/v1/partners/{id}/sla-policy', 'get'], ['/v1/partners/{id}/sla-policy', 'put'], ['/v1/sla/preview', 'post']]) {
+    // What openapi-statuses.int.spec.ts asks of every operation, for these.
+    for (const [path, method] of [
+      ['/v1/sla/policies', 'get'],
+      ['/v1/sla/policies', 'put'],
+      ['/v1/partners/{id}/sla-policy', 'get'],
+      ['/v1/partners/{id}/sla-policy', 'put'],
+      ['/v1/sla/preview', 'post'],
+      ['/v1/sla/policies/versions', 'get'],
+      ['/v1/sla/policies/versions/{version}', 'get'],
+      ['/v1/partners/{id}/sla-policy/versions', 'get'],
+      ['/v1/partners/{id}/sla-policy/versions/{version}', 'get'],
+    ]) {
       const statuses = Object.keys(operation(path, method).responses);
       expect(statuses).toEqual(expect.arrayContaining(['200', '401', '403', '414', '429', '503', ...(method === 'get' ? [] : ['400', '413', '415']), ...(path.includes('{') ? ['404'] : [])]));
     }

@@ -2,20 +2,17 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
-import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type AccessRule, type Clock, type Failure } from '@tss/service-kit';
+import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type Clock } from '@tss/service-kit';
 import { etagOfPolicy } from '../domain/policy-etag';
 import { validatePolicy, type PolicyProblem } from '../domain/policy-validation';
 import { exactScheduleFor, scheduleFor, type CountedSchedule, type SlaPolicy } from '../domain/sla-policy';
-import { policyStore, type StoredPolicyVersion } from '../store/policy.store';
+import { policyStore } from '../store/policy.store';
 import { unknownPartner } from '../use-cases/known-partner';
 import { storeAgreementVersion, storePolicyVersion } from '../use-cases/store-policy-version';
+import { ADMIN, agreementReadRefused, READ_AGREEMENT } from './policy-access';
+import { policyHistoryRoutes } from './policy-history.routes';
+import { toPolicyVersionView as toView } from './policy-version.view';
 import { IfMatchHeaders, PartnerParams, PolicyVersionView, PreviewBody, PreviewView, SlaPolicyBody } from './policy.schemas';
-
-const ADMIN: AccessRule = { kinds: ['staff'], roles: ['admin'] };
-/** An agreement is read by staff (P12: agents need to know whether phone support is included) and by its own partner. */
-const READ_AGREEMENT: AccessRule = { kinds: ['staff', 'partner'], scopes: ['tickets:read'], roles: ['admin'] };
-/** Another partner's id, and one the gateway never registered, look the same (DESIGN "Tenancy"). */
-const NO_SUCH_PARTNER: Failure = { kind: 'not_found', detail: 'No such partner.' };
 
 export interface PolicyRouteDeps {
   dataSource: DataSource;
@@ -31,8 +28,6 @@ const normalized = (body: SlaPolicyBody): SlaPolicy => ({
   ...(body.calendar ? { calendar: body.calendar } : {}),
 });
 
-const toView = (v: StoredPolicyVersion) => ({ scope: v.scope, version: v.version, createdAt: v.createdAt.toISOString(), policy: v.policy });
-
 /** A policy the schema let through but the rules refuse: 400 naming each field, as schema validation does. */
 const sendInvalid = (reply: FastifyReply, problems: readonly PolicyProblem[], under = '') =>
   sendFailure(reply, {
@@ -46,6 +41,8 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(PolicyVersionView);
   const VersionRef = { $ref: 'SlaPolicyVersion#' } as const;
+  // Its versions, one by one and listed (in a child scope: it sees the SlaPolicyVersion schema).
+  await app.register(policyHistoryRoutes(deps));
 
   const write = async (scope: string, body: SlaPolicyBody, change: { staffId: string; ifMatch?: string }, reply: FastifyReply) => {
     const valid = validatePolicy(normalized(body), { scope: scope === 'default' ? 'default' : 'agreement' });
@@ -110,12 +107,10 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
       config: { access: READ_AGREEMENT },
     },
     async (request, reply) => {
-      const scope = scopeOf(request, 'staff', 'partner');
-      // Tenancy: another partner's agreement is a 404, exactly like a partner unknown here.
-      if (scope.kind === 'partner' && scope.partnerId !== request.params.id) return sendFailure(reply, NO_SUCH_PARTNER);
       const manager = deps.dataSource.manager;
-      // Staff naming a partner the gateway never registered get a 404 too; a partner's token is the gateway's word.
-      if (scope.kind === 'staff' && (await unknownPartner(manager, request.params.id, { in: 'params', pointer: '/id' }))) return sendFailure(reply, NO_SUCH_PARTNER);
+      // Tenancy: another partner's agreement is a 404, exactly like a partner unknown here.
+      const refused = await agreementReadRefused(manager, scopeOf(request, 'staff', 'partner'), request.params.id);
+      if (refused) return sendFailure(reply, refused);
       const current = (await policyStore.latest(manager, request.params.id)) ?? (await policyStore.latestDefault(manager));
       if (answeredNotModified(request, reply, etagOfPolicy(current))) return reply;
       return reply.send(toView(current));

@@ -85,6 +85,25 @@ export const PolicyVersionView = Type.Object(
 
 export const PartnerParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
+/** A version number as a clock names it (`policy.version` of `GET /v1/tickets/{id}/sla`); PostgreSQL's integer bounds it. */
+const VersionNumber = Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'The version, as a clock’s `policy.version` names it', examples: [2] });
+export const VersionParams = Type.Object({ version: VersionNumber });
+export const PartnerVersionParams = Type.Object({ id: Type.String({ format: 'uuid' }), version: VersionNumber });
+
+export const PolicyHistoryQuery = Type.Object(
+  {
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1_000, description: 'The nextCursor of the previous page' })),
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  },
+  { additionalProperties: false },
+);
+export type PolicyHistoryQuery = Static<typeof PolicyHistoryQuery>;
+
+export const PolicyHistoryPage = Type.Object({
+  items: Type.Array(Type.Ref('SlaPolicyVersion'), { description: 'Newest first; versions are never changed, so a page read later shows the same items' }),
+  nextCursor: Type.Optional(Type.String({ description: 'Pass as `cursor` for the next page; absent on the last page' })),
+});
+
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
     Type.String({ maxLength: 200, description: 'The ETag of the terms as read (GET): the PUT is refused (412) if they changed since, or for a weak `W/` tag (strong comparison)' }),

@@ -27,7 +27,13 @@ const ClockView = Type.Object({
     description: 'From the start to the end of the clock, or to now while it is open, in the time the target counts: business time on a policy calendar, else calendar time.',
   }),
   remainingMs: Type.Optional(Type.Integer({ description: 'The target less elapsedMs (in the same time), while open; negative once past the due time.' })),
-  policy: Type.Object({ scope: Type.String(), version: Type.Integer() }),
+  policy: Type.Object(
+    { scope: Type.String(), version: Type.Integer() },
+    {
+      description:
+        'The policy version the clock runs under, kept for its life: its terms are `GET /v1/sla/policies/versions/{version}` for scope `default`, else `GET /v1/partners/{scope}/sla-policy/versions/{version}`.',
+    },
+  ),
   warningsPublished: Type.Array(Type.Number(), { description: 'Thresholds (fractions of the target) whose sla.warning was published.' }),
   breachedAt: Type.Optional(
     Type.String({ format: 'date-time', description: 'When the breach happened (the due time then, as sla.breached said); a later re-target does not move it.' }),

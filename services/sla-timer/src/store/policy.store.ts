@@ -47,11 +47,21 @@ export const policyStore = {
     return row ? toVersion(row) : RULES_VERSION;
   },
 
-  /** A stored version, for a clock that keeps the version it started under. */
-  async version(tx: EntityManager, scope: string, version: number): Promise<PolicyVersion | undefined> {
+  /** A stored version, for a clock that keeps the version it started under (and for whoever reads that clock's terms). */
+  async version(tx: EntityManager, scope: string, version: number): Promise<StoredPolicyVersion | undefined> {
     const rows: PolicyRow[] = await tx.query(`SELECT scope, version, policy, created_at, created_by FROM ${T} WHERE scope = $1 AND version = $2`, [scope, version]);
     if (rows[0]) return toVersion(rows[0]);
     return scope === 'default' && version === 1 ? RULES_VERSION : undefined;
+  },
+
+  /** A page of a scope's versions, newest first, below `before` when given (keyset paging along the primary key). */
+  async history(tx: EntityManager, scope: string, page: { before?: number; limit: number }): Promise<StoredPolicyVersion[]> {
+    const rows: PolicyRow[] = await tx.query(
+      `SELECT scope, version, policy, created_at, created_by FROM ${T}
+        WHERE scope = $1 AND ($2::integer IS NULL OR version < $2) ORDER BY version DESC LIMIT $3`,
+      [scope, page.before ?? null, page.limit],
+    );
+    return rows.map(toVersion);
   },
 
   /** The latest version of a scope (`default` or a partner's id), if it has any. */
