@@ -168,6 +168,33 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
     expect((await get('/v1/sla/policies/versions/1', rival.token)).body).toMatchObject({ scope: 'default', version: 1 });
   });
 
+  // docs/adr/0031, addendum of 2026-12-04 (fourth session): an agreement can be dropped, back to the default.
+  it('an admin drops an agreement through the gateway: a new version, the default in force for new clocks; another partner gets a 404, the partner itself a 403', async () => {
+    const initech = await client.partner(admin, 'Initech Drops');
+    await platform.partnerKnownToSlaTimer(initech.partnerId);
+    const path = `/v1/partners/${initech.partnerId}/sla-policy`;
+    expect((await http().put(path).auth(admin, { type: 'bearer' }).send(ACME_AGREEMENT)).status).toBe(200);
+    expect((await http().delete(path).auth(rival.token, { type: 'bearer' })).status).toBe(404);
+    expect((await http().delete(path).auth(initech.token, { type: 'bearer' })).status).toBe(403);
+    expect((await http().delete(path).auth(agent.token, { type: 'bearer' })).status).toBe(403);
+
+    const dropped = await http().delete(path).auth(admin, { type: 'bearer' }).set('if-match', `"${initech.partnerId}.1"`);
+    expect(dropped.status).toBe(204);
+    expect((await get(path, initech.token)).body).toMatchObject({ scope: 'default' });
+    expect((await get(`${path}/versions`, initech.token)).body.items).toEqual([expect.objectContaining({ version: 2, removed: true }), expect.objectContaining({ version: 1, removed: false })]);
+    const again = await http().delete(path).auth(admin, { type: 'bearer' });
+    expect(again.status).toBe(404);
+    expect(again.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+
+    const filed = await http().post('/v1/tickets').auth(initech.token, { type: 'bearer' }).send(sampleTicket({ level: 'standard' }));
+    expect(filed.status).toBe(201);
+    const started = await waitFor('the clock', async () => {
+      const response = await get(`/v1/tickets/${filed.body.id}/sla`, initech.token);
+      return response.status === 200 && response.body.clocks.length > 0 ? (response.body.clocks[0] as { policy: { scope: string } }) : undefined;
+    });
+    expect(started.policy.scope).toBe('default');
+  });
+
   it('preview answers the schedule an agreement would give, before it is saved', async () => {
     const response = await http()
       .post('/v1/sla/preview')
@@ -204,5 +231,6 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
       const statuses = Object.keys(operation(path, method).responses);
       expect(statuses).toEqual(expect.arrayContaining(['200', '401', '403', '414', '429', '503', ...(method === 'get' ? [] : ['400', '413', '415']), ...(path.includes('{') ? ['404'] : [])]));
     }
+    expect(Object.keys(operation('/v1/partners/{id}/sla-policy', 'delete').responses)).toEqual(expect.arrayContaining(['204', '400', '401', '403', '404', '412', '414', '429', '503']));
   });
 });

@@ -6,15 +6,15 @@ import { decodePolicyHistoryCursor, encodePolicyHistoryCursor } from '../domain/
 import { policyStore } from '../store/policy.store';
 import { ADMIN, agreementReadRefused, READ_AGREEMENT } from './policy-access';
 import { PartnerParams, PartnerVersionParams, PolicyHistoryPage, PolicyHistoryQuery, VersionParams } from './policy.schemas';
-import { toPolicyVersionView } from './policy-version.view';
+import { toPolicyHistoryEntryView } from './policy-version.view';
 
-const VersionRef = { $ref: 'SlaPolicyVersion#' } as const;
+const EntryRef = { $ref: 'SlaPolicyHistoryEntry#' } as const;
 
 /**
  * Issue #10: every change is versioned, and a clock keeps the version it started under. These
  * read the versions, so the `{scope, version}` a clock shows (`GET /v1/tickets/{id}/sla`)
  * resolves to its terms (docs/adr/0031, addendum of 2026-12-04, fourth session). Registered by
- * `policyRoutes`, in whose scope the `SlaPolicyVersion` schema is.
+ * `policyRoutes`, in whose scope the `SlaPolicyHistoryEntry` schema is.
  */
 export const policyHistoryRoutes = (deps: { dataSource: DataSource }) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -26,14 +26,14 @@ export const policyHistoryRoutes = (deps: { dataSource: DataSource }) => async (
     const rows = await policyStore.history(deps.dataSource.manager, scope, { ...(before ? { before: before.value } : {}), limit: query.limit + 1 });
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    return { items: page.map(toPolicyVersionView), ...(rows.length > query.limit && last ? { nextCursor: encodePolicyHistoryCursor(scope, last.version) } : {}) };
+    return { items: page.map(toPolicyHistoryEntryView), ...(rows.length > query.limit && last ? { nextCursor: encodePolicyHistoryCursor(scope, last.version) } : {}) };
   };
 
-  /** One version of `scope`, or a 404 naming it. */
+  /** One version of `scope` (terms, or the removal of an agreement), or a 404 naming it. */
   const oneVersion = async (reply: FastifyReply, scope: string, version: number) => {
-    const found = await policyStore.version(deps.dataSource.manager, scope, version);
+    const found = await policyStore.entry(deps.dataSource.manager, scope, version);
     if (!found) return sendFailure(reply, { kind: 'not_found', detail: `No version ${version} of ${scope === 'default' ? 'the default policy' : 'this partner’s agreement'}.` });
-    return toPolicyVersionView(found);
+    return toPolicyHistoryEntryView(found);
   };
 
   app.get(
@@ -61,7 +61,7 @@ export const policyHistoryRoutes = (deps: { dataSource: DataSource }) => async (
         description:
           'Read by whoever reads clocks (staff with `tickets:read`, partners; not requesters): a clock of a partner without an agreement names a default version. Listing them all is for admins.',
         params: VersionParams,
-        response: { 200: VersionRef, ...failureResponses('not_found') },
+        response: { 200: EntryRef, ...failureResponses('not_found') },
       },
       config: { access: READ_AGREEMENT },
     },
@@ -97,7 +97,7 @@ export const policyHistoryRoutes = (deps: { dataSource: DataSource }) => async (
         operationId: 'getPartnerSlaPolicyVersion',
         summary: "One version of a partner's agreement: the terms a clock naming `{scope: <partnerId>, version}` runs under; a partner reads its own",
         params: PartnerVersionParams,
-        response: { 200: VersionRef, ...failureResponses('not_found') },
+        response: { 200: EntryRef, ...failureResponses('not_found') },
       },
       config: { access: READ_AGREEMENT },
     },

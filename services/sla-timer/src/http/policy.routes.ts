@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
 import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type Clock } from '@tss/service-kit';
@@ -8,11 +9,12 @@ import { validatePolicy, type PolicyProblem } from '../domain/policy-validation'
 import { exactScheduleFor, scheduleFor, type CountedSchedule, type SlaPolicy } from '../domain/sla-policy';
 import { policyStore } from '../store/policy.store';
 import { unknownPartner } from '../use-cases/known-partner';
+import { removeAgreement } from '../use-cases/remove-agreement';
 import { storeAgreementVersion, storePolicyVersion } from '../use-cases/store-policy-version';
-import { ADMIN, agreementReadRefused, READ_AGREEMENT } from './policy-access';
+import { ADMIN, agreementReadRefused, foreignPartnerIsNotFound, READ_AGREEMENT } from './policy-access';
 import { policyHistoryRoutes } from './policy-history.routes';
 import { toPolicyVersionView as toView } from './policy-version.view';
-import { IfMatchHeaders, PartnerParams, PolicyVersionView, PreviewBody, PreviewView, SlaPolicyBody } from './policy.schemas';
+import { IfMatchHeaders, PartnerParams, PolicyHistoryEntryView, PolicyVersionView, PreviewBody, PreviewView, SlaPolicyBody } from './policy.schemas';
 
 export interface PolicyRouteDeps {
   dataSource: DataSource;
@@ -36,12 +38,13 @@ const sendInvalid = (reply: FastifyReply, problems: readonly PolicyProblem[], un
     extensions: { errors: problems.map((p) => ({ in: 'body', pointer: `${under}${p.pointer}`, message: p.message })) },
   });
 
-/** GET/PUT /v1/sla/policies, GET/PUT /v1/partners/{id}/sla-policy, POST /v1/sla/preview (issue #10). */
+/** GET/PUT /v1/sla/policies, GET/PUT/DELETE /v1/partners/{id}/sla-policy, POST /v1/sla/preview, and the versions (issue #10). */
 export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(PolicyVersionView);
+  app.addSchema(PolicyHistoryEntryView);
   const VersionRef = { $ref: 'SlaPolicyVersion#' } as const;
-  // Its versions, one by one and listed (in a child scope: it sees the SlaPolicyVersion schema).
+  // Its versions, one by one and listed (in a child scope: it sees the schemas added here).
   await app.register(policyHistoryRoutes(deps));
 
   const write = async (scope: string, body: SlaPolicyBody, change: { staffId: string; ifMatch?: string }, reply: FastifyReply) => {
@@ -131,8 +134,34 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         response: { 200: VersionRef, ...failureResponses('bad_request', 'not_found', 'precondition_failed', 'unprocessable') },
       },
       config: { access: ADMIN },
+      preParsing: foreignPartnerIsNotFound,
     },
     async (request, reply) => write(request.params.id, request.body, { staffId: scopeOf(request, 'staff').staffId, ifMatch: request.headers['if-match'] }, reply),
+  );
+
+  app.delete(
+    '/v1/partners/:id/sla-policy',
+    {
+      schema: {
+        tags: ['sla'],
+        operationId: 'deletePartnerSlaPolicy',
+        summary: "Drop a partner's agreement (admin): clocks started from now on run on the default; running clocks keep their version",
+        description:
+          'Recorded as the agreement’s next version, `removed: true` in its history (`GET /v1/partners/{id}/sla-policy/versions`); a later PUT stores the version after it. Answers 204 with the ETag of the terms now in force, the default’s. A 404 when the partner has no agreement. Send `If-Match` with the ETag of the agreement as read to refuse (412) dropping terms changed since.',
+        params: PartnerParams,
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null({ description: 'Dropped; the partner’s terms are the default’s (the ETag header names them)' }), ...failureResponses('not_found', 'precondition_failed') },
+      },
+      config: { access: ADMIN },
+      preParsing: foreignPartnerIsNotFound,
+    },
+    async (request, reply) => {
+      const ifMatch = request.headers['if-match'];
+      const change = { by: scopeOf(request, 'staff').staffId, at: deps.clock.now(), ...(ifMatch !== undefined ? { ifMatch } : {}) };
+      const inForce = await deps.unitOfWork.run((tx) => removeAgreement(tx, request.params.id, change));
+      if (!inForce.ok) return sendFailure(reply, inForce.error);
+      return reply.code(204).header('etag', etagOfPolicy(inForce.value)).send(null);
+    },
   );
 
   app.post(

@@ -83,6 +83,26 @@ export const PolicyVersionView = Type.Object(
   { $id: 'SlaPolicyVersion', examples: [{ scope: 'default', version: 1, createdAt: '2026-01-01T00:00:00.000Z', policy: RULES_EXAMPLE }] },
 );
 
+export const PolicyHistoryEntryView = Type.Object(
+  {
+    scope: Type.String({ description: '`default`, or the id of the partner whose agreement it is.' }),
+    version: Type.Integer({ minimum: 1 }),
+    createdAt: Type.String({ format: 'date-time' }),
+    removed: Type.Boolean({
+      description: 'true: this version dropped the partner’s agreement (`DELETE /v1/partners/{id}/sla-policy`); from it the partner’s terms are the default’s, and it has no policy of its own.',
+    }),
+    policy: Type.Optional(SlaPolicyBody),
+  },
+  {
+    $id: 'SlaPolicyHistoryEntry',
+    description: 'A version of a scope: its terms (`removed: false`, with `policy`), or the end of a partner’s agreement.',
+    examples: [
+      { scope: 'default', version: 1, createdAt: '2026-01-01T00:00:00.000Z', removed: false, policy: RULES_EXAMPLE },
+      { scope: '0b7e8a53-9d2c-4a58-9a52-3b1f2d9f4c11', version: 3, createdAt: '2026-12-04T09:00:00.000Z', removed: true },
+    ],
+  },
+);
+
 export const PartnerParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 /** A version number as a clock names it (`policy.version` of `GET /v1/tickets/{id}/sla`); PostgreSQL's integer bounds it. */
@@ -100,13 +120,13 @@ export const PolicyHistoryQuery = Type.Object(
 export type PolicyHistoryQuery = Static<typeof PolicyHistoryQuery>;
 
 export const PolicyHistoryPage = Type.Object({
-  items: Type.Array(Type.Ref('SlaPolicyVersion'), { description: 'Newest first; versions are never changed, so a page read later shows the same items' }),
+  items: Type.Array(Type.Ref('SlaPolicyHistoryEntry'), { description: 'Newest first; versions are never changed, so a page read later shows the same items' }),
   nextCursor: Type.Optional(Type.String({ description: 'Pass as `cursor` for the next page; absent on the last page' })),
 });
 
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
-    Type.String({ maxLength: 200, description: 'The ETag of the terms as read (GET): the PUT is refused (412) if they changed since, or for a weak `W/` tag (strong comparison)' }),
+    Type.String({ maxLength: 200, description: 'The ETag of the terms as read (GET): the change is refused (412) if they changed since, or for a weak `W/` tag (strong comparison)' }),
   ),
 });
 

@@ -9,12 +9,22 @@ export interface StoredPolicyVersion extends PolicyVersion {
   createdBy: string | null;
 }
 
+/**
+ * A version as a scope's history lists it: terms, or (`removed`) the end of a partner's agreement,
+ * from which its terms are the default's. A removal keeps the terms it ended in `policy` (see
+ * `appendRemoval`); nothing shows them as its own.
+ */
+export interface PolicyHistoryEntry extends StoredPolicyVersion {
+  removed: boolean;
+}
+
 interface PolicyRow {
   scope: string;
   version: number;
   policy: SlaPolicy;
   created_at: Date;
   created_by: string | null;
+  removed: boolean;
 }
 
 const toVersion = (row: PolicyRow): StoredPolicyVersion => ({
@@ -25,49 +35,61 @@ const toVersion = (row: PolicyRow): StoredPolicyVersion => ({
   createdBy: row.created_by,
 });
 
+const toEntry = (row: PolicyRow): PolicyHistoryEntry => ({ ...toVersion(row), removed: row.removed });
+
 /** The rules' policy as version 1 of the default, for a schema whose seed row is missing. */
 const RULES_VERSION: StoredPolicyVersion = { scope: 'default', version: 1, policy: DEFAULT_POLICY, createdAt: new Date(0), createdBy: null };
 
-const LATEST_SQL = `SELECT scope, version, policy, created_at, created_by FROM ${T} WHERE scope = $1 ORDER BY version DESC LIMIT 1`;
-const EFFECTIVE_SQL = `(SELECT scope, version, policy, created_at, created_by FROM ${T} WHERE scope = $1 ORDER BY version DESC LIMIT 1)
-  UNION ALL (SELECT scope, version, policy, created_at, created_by FROM ${T} WHERE scope = 'default' ORDER BY version DESC LIMIT 1)`;
+const COLUMNS = 'scope, version, policy, created_at, created_by, removed';
+const NEWEST_SQL = `SELECT ${COLUMNS} FROM ${T} WHERE scope = $1 ORDER BY version DESC LIMIT 1`;
+const EFFECTIVE_SQL = `(SELECT ${COLUMNS} FROM ${T} WHERE scope = $1 ORDER BY version DESC LIMIT 1)
+  UNION ALL (SELECT ${COLUMNS} FROM ${T} WHERE scope = 'default' ORDER BY version DESC LIMIT 1)`;
 
 /**
  * SLA policies and partners' agreements, versioned (issue #10): every write is a new version,
- * none is changed in place, so a clock can always read the version it started under.
+ * none is changed in place, so a clock can always read the version it started under. Dropping
+ * an agreement is a version too (`removed`): the partner's terms are the default's from it on.
  */
 export const policyStore = {
   /**
    * The policy a clock starting now for this partner runs under: the partner's agreement, else the
-   * default. One statement: the latest of each scope, each along the primary key.
+   * default (no agreement, or the newest version dropped it). One statement: the newest row of
+   * each scope, each along the primary key.
    */
   async effectiveFor(tx: EntityManager, partnerId: string): Promise<PolicyVersion> {
     const rows: PolicyRow[] = await tx.query(EFFECTIVE_SQL, [partnerId]);
-    const row = rows.find((r) => r.scope === partnerId) ?? rows.find((r) => r.scope === 'default');
+    const row = rows.find((r) => r.scope === partnerId && !r.removed) ?? rows.find((r) => r.scope === 'default');
     return row ? toVersion(row) : RULES_VERSION;
   },
 
-  /** A stored version, for a clock that keeps the version it started under (and for whoever reads that clock's terms). */
+  /** A stored version of terms, for a clock that keeps the version it started under (and for whoever reads that clock's terms). */
   async version(tx: EntityManager, scope: string, version: number): Promise<StoredPolicyVersion | undefined> {
-    const rows: PolicyRow[] = await tx.query(`SELECT scope, version, policy, created_at, created_by FROM ${T} WHERE scope = $1 AND version = $2`, [scope, version]);
+    const rows: PolicyRow[] = await tx.query(`SELECT ${COLUMNS} FROM ${T} WHERE scope = $1 AND version = $2 AND NOT removed`, [scope, version]);
     if (rows[0]) return toVersion(rows[0]);
     return scope === 'default' && version === 1 ? RULES_VERSION : undefined;
   },
 
-  /** A page of a scope's versions, newest first, below `before` when given (keyset paging along the primary key). */
-  async history(tx: EntityManager, scope: string, page: { before?: number; limit: number }): Promise<StoredPolicyVersion[]> {
+  /** One version as the history shows it: terms, or a removal. */
+  async entry(tx: EntityManager, scope: string, version: number): Promise<PolicyHistoryEntry | undefined> {
+    const rows: PolicyRow[] = await tx.query(`SELECT ${COLUMNS} FROM ${T} WHERE scope = $1 AND version = $2`, [scope, version]);
+    if (rows[0]) return toEntry(rows[0]);
+    return scope === 'default' && version === 1 ? { ...RULES_VERSION, removed: false } : undefined;
+  },
+
+  /** A page of a scope's versions, removals included, newest first, below `before` when given (keyset paging along the primary key). */
+  async history(tx: EntityManager, scope: string, page: { before?: number; limit: number }): Promise<PolicyHistoryEntry[]> {
     const rows: PolicyRow[] = await tx.query(
-      `SELECT scope, version, policy, created_at, created_by FROM ${T}
+      `SELECT ${COLUMNS} FROM ${T}
         WHERE scope = $1 AND ($2::integer IS NULL OR version < $2) ORDER BY version DESC LIMIT $3`,
       [scope, page.before ?? null, page.limit],
     );
-    return rows.map(toVersion);
+    return rows.map(toEntry);
   },
 
-  /** The latest version of a scope (`default` or a partner's id), if it has any. */
+  /** The terms of a scope (`default` or a partner's id) in force: its newest version, unless that dropped the agreement. */
   async latest(tx: EntityManager, scope: string): Promise<StoredPolicyVersion | undefined> {
-    const rows: PolicyRow[] = await tx.query(LATEST_SQL, [scope]);
-    return rows[0] ? toVersion(rows[0]) : undefined;
+    const rows: PolicyRow[] = await tx.query(NEWEST_SQL, [scope]);
+    return rows[0] && !rows[0].removed ? toVersion(rows[0]) : undefined;
   },
 
   async latestDefault(tx: EntityManager): Promise<StoredPolicyVersion> {
@@ -84,13 +106,26 @@ export const policyStore = {
    * lock, so two concurrent PUTs make two versions, never one number twice.
    */
   async append(tx: EntityManager, scope: string, policy: SlaPolicy, meta: { at: Date; by: string | null }): Promise<StoredPolicyVersion> {
-    await policyStore.lockScope(tx, scope);
-    const current = (await policyStore.latest(tx, scope))?.version ?? (scope === 'default' ? 1 : 0);
-    const rows: PolicyRow[] = await tx.query(
-      `INSERT INTO ${T} (scope, version, policy, created_at, created_by) VALUES ($1, $2, $3, $4, $5)
-       RETURNING scope, version, policy, created_at, created_by`,
-      [scope, current + 1, JSON.stringify(policy), meta.at, meta.by],
-    );
-    return toVersion(rows[0]);
+    return toVersion(await insertNext(tx, scope, policy, false, meta));
   },
+
+  /**
+   * Drops a partner's agreement as its next version (`removed`). The row keeps the terms it ends:
+   * a release that predates removals reads a scope's newest row as its agreement, and so runs on
+   * those terms, rather than failing, while it rolls or after a rollback.
+   */
+  async appendRemoval(tx: EntityManager, ended: StoredPolicyVersion, meta: { at: Date; by: string }): Promise<PolicyHistoryEntry> {
+    return toEntry(await insertNext(tx, ended.scope, ended.policy, true, meta));
+  },
+};
+
+/** The scope's next version (after its newest, a removal included, so numbers never repeat), under the scope's lock. */
+const insertNext = async (tx: EntityManager, scope: string, policy: SlaPolicy, removed: boolean, meta: { at: Date; by: string | null }): Promise<PolicyRow> => {
+  await policyStore.lockScope(tx, scope);
+  const newest = ((await tx.query(NEWEST_SQL, [scope])) as PolicyRow[])[0]?.version ?? (scope === 'default' ? 1 : 0);
+  const rows: PolicyRow[] = await tx.query(
+    `INSERT INTO ${T} (scope, version, policy, created_at, created_by, removed) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+    [scope, newest + 1, JSON.stringify(policy), meta.at, meta.by, removed],
+  );
+  return rows[0];
 };

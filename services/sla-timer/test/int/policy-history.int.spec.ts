@@ -10,7 +10,7 @@ import { gatewayPartners } from './support/gateway-partners';
 const HOUR = 3_600_000;
 const withEmergency = (hours: number): SlaPolicy => ({ ...DEFAULT_POLICY, levels: { ...DEFAULT_POLICY.levels, emergency: { targetMs: hours * HOUR, phoneSupport: true } } });
 
-type Page = { items: { scope: string; version: number; createdAt: string; policy: SlaPolicy }[]; nextCursor?: string };
+type Page = { items: { scope: string; version: number; createdAt: string; removed: boolean; policy: SlaPolicy }[]; nextCursor?: string };
 
 // Issue #10 "every change is versioned, and a clock keeps the version it started under": the
 // versions are readable, so a clock's {scope, version} resolves to the terms it ran under
@@ -79,12 +79,12 @@ describe('SLA policy versions: the default’s and a partner’s agreement’s, 
     expect(versions).toEqual(Array.from({ length: first + 2 }, (_, i) => first + 2 - i));
     expect(pages.every((p) => p.items.length <= 2)).toBe(true);
     expect(pages.at(-1)?.nextCursor).toBeUndefined();
-    expect(pages[0].items[0]).toEqual({ scope: 'default', version: first + 2, createdAt: '2026-12-04T11:00:00.000Z', policy: withEmergency(4) });
+    expect(pages[0].items[0]).toEqual({ scope: 'default', version: first + 2, createdAt: '2026-12-04T11:00:00.000Z', removed: false, policy: withEmergency(4) });
     expect(pages[0].items[1]).toMatchObject({ version: first + 1, createdAt: '2026-12-04T10:00:00.000Z', policy: withEmergency(5) });
 
     const one = await get(`/v1/sla/policies/versions/${first + 1}`, admin);
     expect(one.status).toBe(200);
-    expect(one.body).toEqual({ scope: 'default', version: first + 1, createdAt: '2026-12-04T10:00:00.000Z', policy: withEmergency(5) });
+    expect(one.body).toEqual({ scope: 'default', version: first + 1, createdAt: '2026-12-04T10:00:00.000Z', removed: false, policy: withEmergency(5) });
     expect((await get('/v1/sla/policies/versions/1', admin)).body).toMatchObject({ scope: 'default', version: 1, policy: DEFAULT_POLICY });
   });
 
