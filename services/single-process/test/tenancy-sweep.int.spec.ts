@@ -57,6 +57,11 @@ const CALLS: Record<string, Call> = {
   putDefaultSlaPolicy: (http, t) => http().put('/v1/sla/policies').auth(t, { type: 'bearer' }).send(POLICY),
   getPartnerSlaPolicy: (http, t, f) => http().get(`/v1/partners/${f.partnerId}/sla-policy`).auth(t, { type: 'bearer' }),
   putPartnerSlaPolicy: (http, t, f) => http().put(`/v1/partners/${f.partnerId}/sla-policy`).auth(t, { type: 'bearer' }).send(POLICY),
+  deletePartnerSlaPolicy: (http, t, f) => http().delete(`/v1/partners/${f.partnerId}/sla-policy`).auth(t, { type: 'bearer' }),
+  listDefaultSlaPolicyVersions: (http, t) => http().get('/v1/sla/policies/versions').auth(t, { type: 'bearer' }),
+  getDefaultSlaPolicyVersion: (http, t) => http().get('/v1/sla/policies/versions/1').auth(t, { type: 'bearer' }),
+  listPartnerSlaPolicyVersions: (http, t, f) => http().get(`/v1/partners/${f.partnerId}/sla-policy/versions`).auth(t, { type: 'bearer' }),
+  getPartnerSlaPolicyVersion: (http, t, f) => http().get(`/v1/partners/${f.partnerId}/sla-policy/versions/1`).auth(t, { type: 'bearer' }),
   previewSlaSchedule: (http, t, f) =>
     http().post('/v1/sla/preview').auth(t, { type: 'bearer' }).send({ level: 'emergency', startedAt: '2026-12-01T10:00:00.000Z', partnerId: f.partnerId }),
   // notification
@@ -90,7 +95,7 @@ const CALLS: Record<string, Call> = {
 const NO_BEARER = new Set(['healthz', 'readyz', 'issueToken', 'getJwks', 'receiveInboundEmail', 'getSurveyByLink', 'rateByLink']);
 
 /** Routes that name nothing of the fixture partner's: a foreign caller may be answered, but never with the partner's data. */
-const NAMES_NOTHING = new Set(['issueRequesterToken', 'listWebhookEndpoints', 'getSlaReport', 'getQualityReport']);
+const NAMES_NOTHING = new Set(['issueRequesterToken', 'listWebhookEndpoints', 'getSlaReport', 'getQualityReport', 'getDefaultSlaPolicyVersion']);
 
 /** Admin-only operations (DESIGN "Tenancy and roles"): any partner's or requester's token is a 403, whatever it names. */
 const ADMIN_ONLY = new Set([
@@ -111,7 +116,7 @@ const ADMIN_ONLY = new Set([
   'rotateStaffClientSecret',
   'getDefaultSlaPolicy',
   'putDefaultSlaPolicy',
-  'putPartnerSlaPolicy',
+  'listDefaultSlaPolicyVersions',
   'previewSlaSchedule',
   'listOutgoingMail',
   'listQuarantinedMail',
@@ -125,6 +130,11 @@ const PARTNER_TOOLS = new Set([
   'createSiteLink',
   'revokeSiteLink',
   'getPartnerSlaPolicy',
+  'listPartnerSlaPolicyVersions',
+  'getPartnerSlaPolicyVersion',
+  // Admin-only, but a partner naming another partner is answered as for an unknown one (docs/adr/0031).
+  'putPartnerSlaPolicy',
+  'deletePartnerSlaPolicy',
   'createWebhookEndpoint',
   'getWebhookEndpoint',
   'updateWebhookEndpoint',
@@ -176,6 +186,7 @@ describe('tenancy on every route of the gateway, sla-timer, notification and rat
     const acme = await client.partner(admin, 'Acme Sweep');
     const rival = await client.partner(admin, 'Rival Sweep');
     await platform.partnerKnownToNotification(acme.partnerId);
+    await platform.partnerKnownToSlaTimer(acme.partnerId);
     const ann = await client.requester(acme.token, 'cust-ann');
     tokens['another partner'] = rival.token;
     tokens['another requester of the same partner'] = await client.requester(acme.token, 'cust-bob');
