@@ -46,13 +46,17 @@ step() { printf '\n== %s\n' "$*"; }
 took() { printf '   (%ss)\n' "$(( $(date +%s) - $1 ))"; }
 wants() { [[ " $CHECKS " == *" $1 "* ]]; }
 
+# A venv's script runs only from where the venv was made: its first line names that venv's python.
+# A cache copied or moved elsewhere keeps the file but not the interpreter it names.
+venv_script() { [[ -x "$1" && "$(head -n 1 "$1")" == "#!$(dirname "$1")/python"* ]]; }
+
 # A PyPI tool in its own venv, installed in the background: its log goes to a file, printed on failure.
 pip_tool() { # label, venv, requirement
   local label=$1 venv=$2 requirement=$3 log="$2.install.log"
   mkdir -p "$(dirname "$venv")"
   (
     t=$(date +%s)
-    python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check "$requirement" &&
+    rm -rf "$venv" && python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check "$requirement" &&
       echo "   installed $label ($(( $(date +%s) - t ))s)"
   ) > "$log" 2>&1
 }
@@ -61,7 +65,7 @@ install_tools() {
   local t pids=() labels=() i failed=0
   # The PyPI installs wait on the network, the Go builds on the CPU: the installs go first, in the
   # background, and the builds run meanwhile (on a new machine this saves the installs' minutes).
-  if { wants tests || wants checkov || wants env; } && [[ ! -x "$CHECKOV_VENV/bin/checkov" ]]; then
+  if { wants tests || wants checkov || wants env; } && ! venv_script "$CHECKOV_VENV/bin/checkov"; then
     step "installing checkov $CHECKOV_VERSION (PyPI, venv; in the background)"
     pip_tool "checkov $CHECKOV_VERSION" "$CHECKOV_VENV" "checkov==$CHECKOV_VERSION" &
     pids+=($!) labels+=("$CHECKOV_VENV")

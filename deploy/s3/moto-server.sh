@@ -20,7 +20,8 @@ MOTO_VERSION="${MOTO_VERSION:-$DEFAULT_MOTO_VERSION}"
 MOTO_VENV="${MOTO_VENV:-$REPO_ROOT/.cache/tools/moto-venv}"
 PYTHON="${PYTHON:-python3}"
 
-installed() { [[ -x "$MOTO_VENV/bin/moto_server" ]] && [[ -f "$MOTO_VENV/.moto-$MOTO_VERSION" ]]; }
+# The script's first line names the python of the venv it was made in: a copied or moved cache is rebuilt.
+installed() { [[ -x "$MOTO_VENV/bin/moto_server" && -f "$MOTO_VENV/.moto-$MOTO_VERSION" && "$(head -n 1 "$MOTO_VENV/bin/moto_server")" == "#!$MOTO_VENV/bin/python"* ]]; }
 
 install() {
   if installed; then return 0; fi
@@ -30,6 +31,7 @@ install() {
   flock 9
   if ! installed; then
     echo "installing moto[server]==$MOTO_VERSION into $MOTO_VENV" >&2
+    rm -rf "$MOTO_VENV"
     "$PYTHON" -m venv "$MOTO_VENV"
     "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
     touch "$MOTO_VENV/.moto-$MOTO_VERSION"

@@ -25,6 +25,7 @@ fail() { log "$*"; exit 1; }
 
 if [[ ! -x "$VENV/bin/st" || "$("$VENV/bin/st" --version 2>/dev/null)" != "st, version $SCHEMATHESIS_VERSION" ]]; then
   log "installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
+  rm -rf "$VENV" # a venv copied or moved from elsewhere has scripts naming the old path's python
   python3 -m venv "$VENV" || fail "python3 -m venv failed"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" || fail "pip install failed"
 fi
