@@ -48,6 +48,29 @@ export const serviceForPath = (path: string): RoutedServiceName | undefined => {
 };
 
 /**
+ * The response header a service other than ticket-intake sets on a 404 that means "no such ticket
+ * in my projection, for this caller" (not another 404 under a known ticket, an unknown referral
+ * id). Its projection follows intake's events, so a ticket filed a moment ago may be missing there:
+ * the gateway asks intake, answers 503 `ticket-not-yet-visible` when the caller may see the ticket,
+ * and never lets the field reach the client (docs/adr/0068). Value: `?1` (RFC 8941 true).
+ */
+export const UNKNOWN_TICKET_HEADER = 'tss-unknown-ticket';
+
+const PROJECTED_TICKET_PATH = /^\/v1\/tickets\/([^/]+)\/./;
+
+/**
+ * The ticket a path names (its id or reference, as sent, percent-encoded) when the path lies
+ * under `/v1/tickets/{id}/` and a service other than ticket-intake answers it: one whose 404 may
+ * only mean its projection has not caught up (docs/adr/0068). Undefined for any other path.
+ */
+export const projectedTicketOfPath = (url: string): string | undefined => {
+  const path = url.split('?')[0];
+  const ticket = PROJECTED_TICKET_PATH.exec(path)?.[1];
+  const service = serviceForPath(path);
+  return ticket !== undefined && service !== undefined && service !== 'ticket-intake' ? ticket : undefined;
+};
+
+/**
  * Routes a service answers without a bearer token, because their own credential is in the request:
  * a rating link's token (`/v1/ratings/{token}`, `/rate/{token}`, issue #13) and the inbound-mail
  * provider's shared secret or signature (`/v1/inbound/email`, issue #11). In services mode the

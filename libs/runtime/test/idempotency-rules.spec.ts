@@ -85,6 +85,11 @@ describe('Idempotency-Key rules (IETF draft, docs/adr/0028)', () => {
     expect(fate(500)).toBe('release');
   });
 
+  it('a 404 for a ticket the service has not learned of yet is not kept: the retry runs afresh (docs/adr/0068); another 404 is', () => {
+    expect(fateOfAnswer({ status: 404, bodyCutShort: false, noStore: false, unknownTicket: true })).toBe('release');
+    expect(fateOfAnswer({ status: 404, bodyCutShort: false, noStore: false, unknownTicket: false })).toBe('keep');
+  });
+
   it('no-store is found among the Cache-Control directives, in any case, in one field or several', () => {
     expect(marksNoStore('no-store')).toBe(true);
     expect(marksNoStore('private, No-Store')).toBe(true);

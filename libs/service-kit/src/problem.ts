@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { isStorableText, STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
+import { isStorableText, STORABLE_TEXT_FORMAT, UNKNOWN_TICKET_HEADER, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
 import { isConnectionFailure } from './infrastructure-errors';
 
 // Say what ajv's 'must match format "text"' and '… "visible-text"' mean (libs/contracts Text, VisibleText).
@@ -53,6 +53,12 @@ export const FAILURES = {
   invalid_reference: { status: 400, slug: 'invalid-reference', title: 'Invalid reference' },
   forbidden: { status: 403, slug: 'forbidden', title: 'Forbidden' },
   not_found: { status: 404, slug: 'not-found', title: 'Not Found' },
+  /**
+   * A ticket a service's own projection (fed by intake's events) does not hold for the caller: to
+   * the client the same 404 as `not_found`, marked for the gateway, which asks intake whether the
+   * ticket is only not here yet (docs/adr/0068). Only services other than ticket-intake return it.
+   */
+  unknown_ticket: { status: 404, slug: 'not-found', title: 'Not Found' },
   conflict: { status: 409, slug: 'conflict', title: 'Conflict' },
   /** IETF Idempotency-Key draft: a retry while the first request with the key is still being processed. */
   idempotency_in_flight: { status: 409, slug: 'idempotency-in-flight', title: 'Conflict' },
@@ -90,12 +96,33 @@ export const problemFor = (failure: Failure): ProblemInput => {
   return { ...failure.extensions, type: problemType(slug), title, status, ...(failure.detail ? { detail: failure.detail } : {}) };
 };
 
-/** Answers a failure as problem+json (RFC 9457), by the FAILURES table. */
-export const sendFailure = (reply: FastifyReply, failure: Failure): FastifyReply => sendProblem(reply, problemFor(failure));
+/** Answers a failure as problem+json (RFC 9457), by the FAILURES table; an `unknown_ticket` marked for the gateway (docs/adr/0068). */
+export const sendFailure = (reply: FastifyReply, failure: Failure): FastifyReply => {
+  if (failure.kind === 'unknown_ticket') reply.header(UNKNOWN_TICKET_HEADER, '?1');
+  return sendProblem(reply, problemFor(failure));
+};
 
-/** The `response` entries of the failures a route can return beyond the common ones (api-docs.ts). */
-export const failureResponses = (...kinds: FailureKind[]): Record<number, { $ref: 'Problem#' }> =>
-  Object.fromEntries(kinds.map((kind) => [FAILURES[kind].status, { $ref: 'Problem#' as const }]));
+/**
+ * What a route that answers `unknown_ticket` may answer instead, through the gateway: the ticket
+ * exists for the caller, and this service has not learned of it yet (docs/adr/0068).
+ */
+const TICKET_NOT_YET_VISIBLE_RESPONSE: Record<number, { $ref: 'Problem#'; description: string }> = {
+  503: {
+    $ref: 'Problem#',
+    description:
+      '`ticket-not-yet-visible`: the ticket was filed a moment ago and this service has not learned of it yet; retry after `Retry-After` seconds. ' +
+      'Also `upstream-unavailable`, `unavailable`, `shutting-down`: a service or dependency is down, or the instance is draining.',
+  },
+};
+
+/**
+ * The `response` entries of the failures a route can return beyond the common ones (api-docs.ts);
+ * `unknown_ticket` brings the 503 the gateway may make of it.
+ */
+export const failureResponses = (...kinds: FailureKind[]): Record<number, { $ref: 'Problem#'; description?: string }> => ({
+  ...Object.fromEntries(kinds.map((kind) => [FAILURES[kind].status, { $ref: 'Problem#' as const }])),
+  ...(kinds.includes('unknown_ticket') ? TICKET_NOT_YET_VISIBLE_RESPONSE : {}),
+});
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',

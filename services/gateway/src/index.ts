@@ -35,6 +35,8 @@ export { serveMergedApiDocs, type MergedApiDocsOptions } from './http/merged-api
 export { EdgeConfigSchema, EdgeEnv, defaultEdgeConfig, installEdgeProtection, type EdgeConfig } from './http/edge-protection';
 export { parseTrustProxy } from './http/client-address';
 export { installUploadDeadline } from './http/upload-deadline';
+export { installTicketVisibility } from './http/ticket-visibility';
+export { sameAppIntake } from './upstream/intake-api';
 
 /** How long the support site waits for intake on one call. */
 const SITE_INTAKE_TIMEOUT_MS = 10_000;

@@ -1,6 +1,17 @@
 import type { Logger } from 'pino';
 import { escalationService } from '@tss/escalation';
-import { bootstrapAdmin, defaultEdgeConfig, gatewayService, gatewayTokenAuthority, installEdgeProtection, installUploadDeadline, type EdgeConfig, parseTrustProxy } from '@tss/gateway';
+import {
+  bootstrapAdmin,
+  defaultEdgeConfig,
+  gatewayService,
+  gatewayTokenAuthority,
+  installEdgeProtection,
+  installTicketVisibility,
+  installUploadDeadline,
+  sameAppIntake,
+  type EdgeConfig,
+  parseTrustProxy,
+} from '@tss/gateway';
 import { InProcessTransport, type EventTransport } from '@tss/messaging';
 import { notificationService } from '@tss/notification';
 import { ratingService } from '@tss/rating';
@@ -8,6 +19,9 @@ import { DeferredKeySource, Platform, type ServiceModule } from '@tss/runtime';
 import { TokenVerifier, withStaffSingleSignOn, type Clock } from '@tss/service-kit';
 import { slaTimerService } from '@tss/sla-timer';
 import { ticketIntakeService } from '@tss/ticket-intake';
+
+/** How long a service's "no such ticket" waits for intake to say whether the ticket exists (docs/adr/0068). */
+const TICKET_CHECK_TIMEOUT_MS = 5_000;
 
 /** Every service, gateway first: it owns the keys the others' routes are verified with. */
 export const ALL_SERVICES: readonly ServiceModule[] = [
@@ -67,6 +81,9 @@ export const startSingleProcessPlatform = async (options: SingleProcessOptions):
       await installEdgeProtection(app, edge);
       // No gateway forwards the uploads here, so none bounds their arrival (docs/adr/0063).
       installUploadDeadline(app, edge.TSS_UPLOAD_TIMEOUT_MS);
+      // No gateway forwards here either: a service's 404 for a ticket it has not learned of yet is
+      // checked with intake in this app (docs/adr/0068).
+      installTicketVisibility(app, sameAppIntake(app, TICKET_CHECK_TIMEOUT_MS));
     },
     fastify: { trustProxy: parseTrustProxy(edge.TSS_TRUST_PROXY) },
   });

@@ -107,6 +107,11 @@ export interface AnswerCircumstances {
   bodyCutShort: boolean;
   /** The answer says `Cache-Control: no-store` (a secret shown once: a client secret, a webhook signing secret). */
   noStore: boolean;
+  /**
+   * A 404 for a ticket the service's projection does not hold yet, maybe only not yet (docs/adr/0068):
+   * the gateway makes it a 503 to retry, and the retry must run afresh, not replay this 404.
+   */
+  unknownTicket?: boolean;
 }
 
 /**
@@ -117,10 +122,12 @@ export interface AnswerCircumstances {
  * - `release`: the key is freed and a retry runs afresh.
  * A refusal of a body cut short (a multipart upload whose client timed out) answers bytes that
  * never arrived, not the request the client will send again: kept, it would refuse every complete
- * retry for 24 h. A success is kept even then: its effect happened.
+ * retry for 24 h. A success is kept even then: its effect happened. So is a 404 for a ticket the
+ * service has not learned of yet: kept, it would answer "no such ticket" to every retry for 24 h
+ * after the ticket arrived (docs/adr/0068).
  */
-export const fateOfAnswer = ({ status, bodyCutShort, noStore }: AnswerCircumstances): 'keep' | 'withhold' | 'release' => {
-  if (!isReplayable(status) || (bodyCutShort && status >= 400)) return 'release';
+export const fateOfAnswer = ({ status, bodyCutShort, noStore, unknownTicket = false }: AnswerCircumstances): 'keep' | 'withhold' | 'release' => {
+  if (!isReplayable(status) || (bodyCutShort && status >= 400) || unknownTicket) return 'release';
   // RFC 9111: no-store forbids keeping any part of the response; our key table is such a store.
   if (noStore) return status < 400 ? 'withhold' : 'release';
   return 'keep';

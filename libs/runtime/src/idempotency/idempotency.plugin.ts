@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
+import { UNKNOWN_TICKET_HEADER } from '@tss/contracts';
 import { declareIdempotencyKey, PROBLEM_CONTENT_TYPE, problemFor, sendFailure, type Clock } from '@tss/service-kit';
 import {
   fateOfAnswer,
@@ -115,7 +116,12 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
     try {
       const status = reply.statusCode;
       const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : payload == null ? Buffer.alloc(0) : undefined;
-      const fate = fateOfAnswer({ status, bodyCutShort: bodyCutShort(request), noStore: marksNoStore(reply.getHeader('cache-control')) });
+      const fate = fateOfAnswer({
+        status,
+        bodyCutShort: bodyCutShort(request),
+        noStore: marksNoStore(reply.getHeader('cache-control')),
+        unknownTicket: reply.hasHeader(UNKNOWN_TICKET_HEADER),
+      });
       if (fate === 'release' || body === undefined) {
         if (body === undefined) request.log.warn({ idempotencyKey: key.id }, 'a streamed answer cannot be replayed; its idempotency key is released');
         await store.release(key);

@@ -8,7 +8,8 @@ import { referralStore } from '../store/referral.store';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const NO_TICKET: Failure = { kind: 'not_found', detail: 'No such ticket.' };
+// Not in escalation's projection: maybe only not yet (docs/adr/0068).
+const NO_TICKET: Failure = { kind: 'unknown_ticket', detail: 'No such ticket.' };
 
 /**
  * A ticket named by id or reference, as intake's routes take them (P3): a reference with a wrong

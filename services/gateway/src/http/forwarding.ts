@@ -1,10 +1,13 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
-import { PUBLIC_FORWARDS, serviceForPath, type RoutedServiceName } from '@tss/contracts';
+import { PUBLIC_FORWARDS, serviceForPath, UNKNOWN_TICKET_HEADER, type RoutedServiceName } from '@tss/contracts';
 import { answerFrameworkErrorsUnder, problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
 import { pickLanguage, renderPlainPage, sendPage, stylesheetPath } from '@tss/web-pages';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
+import { httpIntake } from '../upstream/intake-api';
+import { answerForUnknownTicket } from './ticket-visibility';
 import { cutWhenOverdue } from './upstream-deadline';
 import { isUpload, UPLOAD_METHOD, UPLOAD_ROUTES } from './upload-routes';
 
@@ -69,6 +72,34 @@ export interface UploadForwarding {
 const notFound = (request: FastifyRequest, reply: FastifyReply) =>
   sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}` });
 
+/** The answer's headers without the services' marker of an unknown ticket: it is the gateway's to read, never the client's. */
+const withoutMarker = (headers: IncomingHttpHeaders): IncomingHttpHeaders => {
+  const { [UNKNOWN_TICKET_HEADER]: _marker, ...rest } = headers;
+  return rest;
+};
+
+/**
+ * A service's 404 marked `unknown_ticket` (docs/adr/0068): intake, asked as the caller, says
+ * whether the ticket is only not in that service's projection yet. If so the 404 is dropped
+ * (read off the connection, its headers unset) for a 503 with Retry-After; else it goes on as it
+ * came, under the same deadline.
+ */
+const answerUnknownTicket = async (
+  urls: ServiceUrls,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  response: { stream: IncomingMessage },
+  deadline: ReturnType<typeof cutWhenOverdue>,
+  timeoutMs: number,
+) => {
+  const answer = await answerForUnknownTicket(httpIntake(urls['ticket-intake'], timeoutMs), request);
+  if (!answer) return deadline.stream(response);
+  response.stream.resume();
+  for (const name of Object.keys(response.stream.headers)) reply.removeHeader(name);
+  reply.header('retry-after', String(answer.retryAfterSeconds));
+  return sendProblem(reply, answer.problem);
+};
+
 /** Sends `request` on to the service that owns its path, as it came, under `timeoutMs` for the whole exchange. */
 const forward = (urls: ServiceUrls, request: FastifyRequest, reply: FastifyReply, service: RoutedServiceName, timeoutMs: number) => {
   // The gateway's server span is the parent of the service's: taken from the request, not
@@ -82,7 +113,13 @@ const forward = (urls: ServiceUrls, request: FastifyRequest, reply: FastifyReply
   return reply.from(`${urls[service].replace(/\/$/, '')}${request.url}`, {
     timeout: timeoutMs,
     rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': request.id, ...trace }),
-    onResponse: (_req, _reply, response) => deadline.stream(response),
+    rewriteHeaders: (headers) => withoutMarker(headers),
+    onResponse: (_req, _reply, response) => {
+      const { statusCode, headers } = response.stream;
+      if (statusCode !== 404 || headers[UNKNOWN_TICKET_HEADER] === undefined) return deadline.stream(response);
+      // Intake gets the route's timeout; the deadline still cuts the 404 if it goes on after that.
+      answerUnknownTicket(urls, request, reply, response, deadline, timeoutMs).catch((error: unknown) => reply.send(error));
+    },
     onError: (_reply, { error }) => {
       // Cut by the deadline after the headers went out: the client already sees the answer end short.
       if (answered || reply.raw.headersSent) return;

@@ -4,7 +4,8 @@ import { err, ok, requesterOf, type Failure, type RequestScope, type Result } fr
 import { ratingTicketStore, type RatingTicket } from '../store/rating-ticket.store';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const NOT_FOUND: Failure = { kind: 'not_found', detail: 'No such ticket.' };
+// Not in rating's projection for this caller: maybe only not yet (docs/adr/0068).
+const NOT_FOUND: Failure = { kind: 'unknown_ticket', detail: 'No such ticket.' };
 
 /**
  * The ticket a route names by id or reference (P3), from rating's projection, under the caller's

@@ -101,7 +101,7 @@ export const slaRoutes = (deps: { dataSource: DataSource; clock: Clock }) => asy
         summary: "A ticket's response clocks, open and past, and its resolution time (P5)",
         description: 'By the ticket id or its reference number, as every ticket route (P3).',
         params: TicketParams,
-        response: { 200: TicketSlaView, ...failureResponses('invalid_reference', 'not_found') },
+        response: { 200: TicketSlaView, ...failureResponses('invalid_reference', 'unknown_ticket') },
       },
       config: { access: READ },
     },
@@ -114,8 +114,9 @@ export const slaRoutes = (deps: { dataSource: DataSource; clock: Clock }) => asy
       if (!ticketId.ok) return sendFailure(reply, ticketId.error);
       const rows = await responseClockStore.listForTicket(manager, tenant, ticketId.value);
       // Every ticket gets a clock when sla-timer learns of it (ticket.created): none is a ticket
-      // this caller may not see, or one not known here yet. Both are a 404, as in ticket-intake.
-      if (rows.length === 0) return sendFailure(reply, { kind: 'not_found', detail: 'No clocks for such a ticket.' });
+      // this caller may not see, or one not known here yet. Both are a 404, as in ticket-intake;
+      // the gateway tells the second from the first by asking intake (docs/adr/0068).
+      if (rows.length === 0) return sendFailure(reply, { kind: 'unknown_ticket', detail: 'No clocks for such a ticket.' });
       const now = deps.clock.now();
       const ticket = await slaTicketStore.find(manager, ticketId.value);
       const resolved = ticket ? resolutionMs(ticket) : undefined;
