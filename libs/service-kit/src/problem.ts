@@ -78,6 +78,12 @@ export const FAILURES = {
   payload_too_large: { status: 413, slug: 'payload-too-large', title: 'Content Too Large' },
   unsupported_media_type: { status: 415, slug: 'unsupported-media-type', title: 'Unsupported Media Type' },
   unprocessable: { status: 422, slug: 'unprocessable', title: 'Unprocessable Content' },
+  /**
+   * The ticket exists for the caller but the answering part has not learned of it yet (its event
+   * is on its way): retry after `Retry-After` (docs/adr/0068). The gateway makes it of a service's
+   * `unknown_ticket`; the gateway's own support-site projection returns it directly.
+   */
+  ticket_not_yet_visible: { status: 503, slug: 'ticket-not-yet-visible', title: 'Service Unavailable' },
   /** Over the edge's rate limit (docs/adr/0011), as another layer answered it. */
   rate_limited: { status: 429, slug: 'rate-limited', title: 'Too Many Requests' },
 } as const satisfies Record<string, { status: number; slug: string; title: string }>;
@@ -99,6 +105,7 @@ export const problemFor = (failure: Failure): ProblemInput => {
 /** Answers a failure as problem+json (RFC 9457), by the FAILURES table; an `unknown_ticket` marked for the gateway (docs/adr/0068). */
 export const sendFailure = (reply: FastifyReply, failure: Failure): FastifyReply => {
   if (failure.kind === 'unknown_ticket') reply.header(UNKNOWN_TICKET_HEADER, '?1');
+  if (failure.kind === 'ticket_not_yet_visible') reply.header('retry-after', '1');
   return sendProblem(reply, problemFor(failure));
 };
 

@@ -202,7 +202,7 @@ describe('edge protection, single-process mode: the support site’s requesters 
     expect(filed.status).toBe(201);
     const minted = await waitFor('the site to know the ticket', async () => {
       const answer = await client.http().post(`/v1/tickets/${filed.body.id}/site-links`).auth(partnerToken, { type: 'bearer' });
-      return answer.status === 409 ? undefined : answer;
+      return answer.status === 503 ? undefined : answer;
     });
     expect(minted.status).toBe(201);
     return new URL(minted.body.url as string).pathname;

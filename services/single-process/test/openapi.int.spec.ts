@@ -169,7 +169,7 @@ describe('the OpenAPI document, single-process mode', () => {
     expect(headersOf('changeTicket', '200')).toContain('ETag');
     expect(headersOf('putEscalationRoster', '200')).toContain('ETag');
     expect(headersOf('createReferral', '202')).toContain('Location');
-    expect(headersOf('createSiteLink', '409')).toContain('Retry-After');
+    expect(headersOf('createSiteLink', '503')).toContain('Retry-After');
     expect(headersOf('fileTicket', '409')).toContain('Retry-After');
     expect(headersOf('listTickets', '200')).not.toContain('ETag');
     expect(headersOf('listTickets', '200')).not.toContain('Location');

@@ -194,7 +194,7 @@ describe('tenancy on every route of the gateway, sla-timer, notification and rat
 
     const filed = await client.http().post('/v1/tickets').auth(ann, { type: 'bearer' }).send(sampleTicket());
     expect(filed.status).toBe(201);
-    // A ticket filed a moment ago is a 409 to retry until the site has heard of it (site-link.routes.ts).
+    // A ticket filed a moment ago is a 503 to retry until the site has heard of it (docs/adr/0068).
     const link = await waitFor('a site link of the ticket', async () => {
       const minted = await client.http().post(`/v1/tickets/${filed.body.id}/site-links`).auth(acme.token, { type: 'bearer' });
       return minted.status === 201 ? minted : undefined;

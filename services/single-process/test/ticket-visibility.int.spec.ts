@@ -6,8 +6,8 @@ import { waitFor } from '@tss/service-kit/testing';
 import type { Response } from 'supertest';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-/** The services whose routes under /v1/tickets/{id}/… read their own projection of `ticket.created`. */
-const PROJECTING = ['sla-timer', 'rating', 'escalation'] as const;
+/** The services whose routes under /v1/tickets/{id}/… read their own projection of `ticket.created` (the gateway's: its site links). */
+const PROJECTING = ['sla-timer', 'rating', 'escalation', 'gateway'] as const;
 const NOBODYS_TICKET = '00000000-0000-4000-8000-000000000000';
 
 /** A problem's members but `instance` (the request's own URL, which names the id asked for). */
@@ -90,6 +90,15 @@ describe('a ticket just filed: its sla, rating and referrals answer 503 ticket-n
     expectNotYetVisible(await refer(ticket.id, referralKey));
   });
 
+  it('the partner minting a support-site link gets the same 503, and another partner the 404 of a ticket id nobody has', async () => {
+    const mint = (id: string, token: string) => client.http().post(`/v1/tickets/${id}/site-links`).auth(token, { type: 'bearer' });
+    expectNotYetVisible(await mint(ticket.id, acme.token));
+    const foreign = await mint(ticket.id, rival.token);
+    const nobodys = await mint(NOBODYS_TICKET, rival.token);
+    expect([foreign.status, nobodys.status]).toEqual([404, 404]);
+    expect(withoutInstance(foreign.body)).toEqual(withoutInstance(nobodys.body));
+  });
+
   it('another requester of the partner, and another partner, get the 404 of a ticket id nobody has', async () => {
     for (const token of [bob, rival.token]) {
       await expectSameAsNobodys(await get(sla(ticket.id), token), sla, token);
@@ -108,6 +117,7 @@ describe('a ticket just filed: its sla, rating and referrals answer 503 ticket-n
     await waitFor('sla-timer knows the ticket', async () => (await get(sla(ticket.id), ann)).status === 200);
     await waitFor('rating knows the ticket', async () => (await get(rating(ticket.id), ann)).status === 200);
     await waitFor('escalation knows the ticket', async () => (await get(referrals(ticket.id), agent.token)).status === 200);
+    await waitFor('the support site knows the ticket', async () => (await client.http().post(`/v1/tickets/${ticket.id}/site-links`).auth(acme.token, { type: 'bearer' })).status === 201);
 
     expect((await get(sla(ticket.reference), acme.token)).body).toMatchObject({ ticketId: ticket.id, clocks: [{ status: 'running' }] });
     expect((await get(rating(ticket.id), acme.token)).body).toMatchObject({ ticketId: ticket.id, earlier: [] });

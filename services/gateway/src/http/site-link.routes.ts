@@ -41,17 +41,17 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
         description:
           'For a requester whose mail is filtered: the link opens the ticket on the support site (`/support/t/{token}`) where they read the public thread, reply and reopen. ' +
           `It expires after TSS_SITE_LINK_TTL_MS (14 days by default) and can be revoked. Another partner's ticket is a 404; a ticket that names no requester id a 422; ` +
-          'a ticket filed a moment ago may answer 409 until the site has heard of it.',
+          'a ticket filed a moment ago may answer 503 `ticket-not-yet-visible` (with Retry-After) until the site has heard of it.',
         params: Type.Object({ id: TicketIdOrReference }),
         // Nothing to choose (the requester, language and lifetime are the ticket's and the settings'):
         // no body, or an empty object; a field it does not know is a 400 naming it, as elsewhere.
         body: Type.Object({}, { additionalProperties: false, description: 'None: send no body, or an empty object' }),
-        response: { 201: Type.Ref('SiteLink'), ...failureResponses('bad_request', 'not_found', 'conflict', 'unprocessable') },
+        response: { 201: Type.Ref('SiteLink'), ...failureResponses('bad_request', 'not_found', 'ticket_not_yet_visible', 'unprocessable') },
       },
-      // The 409 (the site has not heard of the ticket yet) says when to try again.
+      // The 503 (the site has not heard of the ticket yet) says when to try again.
       // A link is a signed token stored nowhere: each try mints another, and its URL (the Location) is a
       // bearer credential no key table may keep (docs/adr/0028).
-      config: { access: MANAGE_LINKS, responseHeaders: { 409: ['Retry-After'] }, idempotency: false },
+      config: { access: MANAGE_LINKS, responseHeaders: { 503: ['Retry-After'] }, idempotency: false },
       // No body is the usual call: it is checked as the empty object it means. A JSON `null` is a
       // body, and not an object: the schema refuses it.
       preValidation: async (request) => {
@@ -61,10 +61,7 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'staff');
       const minted = await mintSiteLink(deps, { scope, bearerToken: bearerOf(request) }, request.params.id);
-      if (!minted.ok) {
-        if (minted.error.kind === 'conflict') reply.header('retry-after', '1');
-        return sendFailure(reply, minted.error);
-      }
+      if (!minted.ok) return sendFailure(reply, minted.error); // a 503 ticket-not-yet-visible says Retry-After: 1
       // A link is a signed token, not a stored row: what a GET reads is the site page it opens (docs/adr/0065).
       return reply
         .code(201)
@@ -83,9 +80,9 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
         summary: 'Revoke a support-site link of the ticket; it opens nothing from now on',
         description: 'Idempotent: revoking a revoked (or unknown) link id of a ticket you can see answers 204 again.',
         params: Type.Object({ id: TicketIdOrReference, linkId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }) }),
-        response: { 204: Type.Null({ description: 'Revoked' }), ...failureResponses('bad_request', 'not_found', 'conflict') },
+        response: { 204: Type.Null({ description: 'Revoked' }), ...failureResponses('bad_request', 'not_found', 'ticket_not_yet_visible') },
       },
-      config: { access: MANAGE_LINKS },
+      config: { access: MANAGE_LINKS, responseHeaders: { 503: ['Retry-After'] } },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'staff');

@@ -16,7 +16,7 @@ type Caller = { scope: PartnerScope | StaffScope; bearerToken: string };
  * The ticket a partner or staff member names, as intake lets them see it: intake decides tenancy
  * (another partner's ticket is a 404 like a missing one) and resolves reference numbers; the
  * site's projection says whose it is. A ticket intake knows and the projection not yet (its
- * `ticket.created` still on its way) is a 409 to retry.
+ * `ticket.created` still on its way) is the 503 `ticket-not-yet-visible` every route answers then (docs/adr/0068).
  */
 const ticketOfCaller = async (deps: SiteDeps, caller: Caller, ticketIdOrReference: string): Promise<Result<SiteTicket, Failure>> => {
   const seen = intakeResult<{ id: string }>(
@@ -25,7 +25,7 @@ const ticketOfCaller = async (deps: SiteDeps, caller: Caller, ticketIdOrReferenc
   );
   if (!seen.ok) return seen;
   const ticket = await siteTicketStore.find(deps.dataSource.manager, seen.value.id);
-  if (!ticket) return err({ kind: 'conflict', detail: 'The support site does not know this ticket yet; retry in a moment.', extensions: { retryAfterSeconds: 1 } });
+  if (!ticket) return err({ kind: 'ticket_not_yet_visible', detail: 'The ticket was filed a moment ago and the support site has not heard of it yet; retry after 1 s (Retry-After).' });
   // Intake already refused other partners' tickets; the projection agrees or the link is not minted.
   if (caller.scope.kind === 'partner' && ticket.partnerId !== caller.scope.partnerId) return err({ kind: 'not_found', detail: 'No such ticket.' });
   return ok(ticket);
