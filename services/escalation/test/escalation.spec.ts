@@ -88,10 +88,12 @@ describe('escalation records (issue #12)', () => {
     expect(ifMatchAdmitsVersion('"2"', 3)).toBe(false);
   });
 
-  it('list cursors round-trip; anything else is refused', () => {
+  it('list cursors round-trip for the filters they were issued with; anything else is refused', () => {
     const position = { raisedAt: at, id: escalation().id };
-    expect(decodeEscalationCursor(encodeEscalationCursor(position))).toEqual(position);
-    expect(decodeEscalationCursor('bm9wZQ')).toBeUndefined();
-    expect(decodeEscalationCursor(Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url'))).toBeUndefined();
+    const filters = { open: true, targetRole: 'team_leader' };
+    expect(decodeEscalationCursor(encodeEscalationCursor(position, filters), filters)).toEqual({ ok: true, value: position });
+    expect(decodeEscalationCursor(encodeEscalationCursor(position, filters), { open: false })).toMatchObject({ ok: false, error: { kind: 'bad_request', detail: expect.stringContaining('other filters') } });
+    expect(decodeEscalationCursor('bm9wZQ', filters)).toMatchObject({ ok: false, error: { kind: 'bad_request' } });
+    expect(decodeEscalationCursor(Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url'), filters)).toMatchObject({ ok: false });
   });
 });

@@ -1,22 +1,19 @@
-/** Keyset paging of the escalation list (newest first): an opaque cursor of the last item's position. */
+import { cursorInstant, cursorPosition, cursorUuid, keysetCursor, type Failure, type Result } from '@tss/service-kit';
+
+/** Keyset paging of the escalation list (newest first): the last item's position (docs/adr/0027). */
 export interface EscalationPosition {
   raisedAt: Date;
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The shared codec: opaque, bound to the filters the page was read with; another list's or filters' cursor is a 400. */
+const cursors = keysetCursor('escalations');
 
-export const encodeEscalationCursor = (p: EscalationPosition): string => Buffer.from(JSON.stringify([p.raisedAt.toISOString(), p.id])).toString('base64url');
+export const encodeEscalationCursor = (p: EscalationPosition, filters: unknown): string => cursors.encode(filters, [p.raisedAt.toISOString(), p.id]);
 
-/** The position, or undefined for anything this API did not issue. */
-export const decodeEscalationCursor = (cursor: string): EscalationPosition | undefined => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return undefined; // not JSON: not one of ours; the caller answers 400
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') return undefined;
-  const raisedAt = new Date(parsed[0]);
-  return Number.isNaN(raisedAt.getTime()) || !UUID.test(parsed[1]) ? undefined : { raisedAt, id: parsed[1] };
-};
+/** The position, or the 400 for anything this API did not issue for these filters. */
+export const decodeEscalationCursor = (cursor: string, filters: unknown): Result<EscalationPosition, Failure> =>
+  cursorPosition(cursors.decode(cursor, filters), ([raisedAt, id, ...rest]) => {
+    const position = { raisedAt: cursorInstant(raisedAt), id: cursorUuid(id) };
+    return position.raisedAt && position.id && rest.length === 0 ? { raisedAt: position.raisedAt, id: position.id } : undefined;
+  });

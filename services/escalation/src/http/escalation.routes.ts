@@ -74,8 +74,11 @@ export const escalationRoutes = (deps: EscalationRouteDeps) => async (fastify: F
     async (request, reply) => {
       const q = request.query;
       const scope = scopeOf(request, 'staff');
-      const after = q.cursor === undefined ? undefined : decodeEscalationCursor(q.cursor);
-      if (q.cursor !== undefined && !after) return sendFailure(reply, { kind: 'bad_request', detail: 'cursor: not a cursor this API issued, or altered' });
+      // A cursor continues the list it came from: the same filters (`me` as the caller asked it).
+      const filters = { open: q.open, status: q.status, ticketId: q.ticketId, level: q.level, targetRole: q.targetRole, target: q.target, kind: q.kind };
+      const decoded = q.cursor === undefined ? undefined : decodeEscalationCursor(q.cursor, filters);
+      if (decoded && !decoded.ok) return sendFailure(reply, decoded.error);
+      const after = decoded?.value;
       const items = await deps.unitOfWork.run((tx) =>
         escalationStore.list(tx, {
           open: q.open,
@@ -91,7 +94,7 @@ export const escalationRoutes = (deps: EscalationRouteDeps) => async (fastify: F
       );
       const page = items.slice(0, q.limit);
       const last = page[page.length - 1];
-      return { items: page.map(escalationView), ...(items.length > q.limit && last ? { nextCursor: encodeEscalationCursor({ raisedAt: last.raisedAt, id: last.id }) } : {}) };
+      return { items: page.map(escalationView), ...(items.length > q.limit && last ? { nextCursor: encodeEscalationCursor({ raisedAt: last.raisedAt, id: last.id }, filters) } : {}) };
     },
   );
 
