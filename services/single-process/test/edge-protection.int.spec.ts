@@ -309,4 +309,51 @@ describe('edge protection, single-process mode: CORS for configured origins', ()
     expect(preflight.headers['access-control-allow-methods']).toContain('POST');
     expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
   });
+
+  it('a browser may send If-Match and If-None-Match: a preflight for an agent’s PATCH allows them', async () => {
+    const preflight = await client
+      .http()
+      .options('/v1/tickets/TSS-00000-0000X')
+      .set('origin', ALLOWED_ORIGIN)
+      .set('access-control-request-method', 'PATCH')
+      .set('access-control-request-headers', 'authorization, content-type, if-match');
+    const allowed = String(preflight.headers['access-control-allow-headers']).split(/\s*,\s*/);
+
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-methods']).toContain('PATCH');
+    expect(allowed).toEqual(expect.arrayContaining(['if-match', 'if-none-match']));
+  });
+
+  it('every request header the OpenAPI document takes is allowed, and every response header it describes is exposed', async () => {
+    type Operation = { parameters?: { in: string; name: string }[]; responses?: Record<string, { headers?: Record<string, unknown> }> };
+    const document = (await client.http().get('/openapi.json')).body as { paths: Record<string, Record<string, Operation>>; components: { headers: Record<string, unknown> } };
+    const operations = Object.values(document.paths).flatMap((item) => Object.values(item));
+    // The mail provider's call (POST /v1/inbound/email) carries its shared secret; no browser makes it.
+    const serverToServer = new Set(['x-tss-inbound-secret']);
+    const requestHeaders = new Set(
+      operations.flatMap((o) => (o.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name.toLowerCase())).filter((name) => !serverToServer.has(name)),
+    );
+    // Headers the browser itself obeys (an attachment's `nosniff`): no script needs to read them.
+    const forTheBrowser = new Set(['x-content-type-options', 'content-security-policy']);
+    const responseHeaders = new Set(
+      [...Object.keys(document.components.headers), ...operations.flatMap((o) => Object.values(o.responses ?? {}).flatMap((r) => Object.keys(r.headers ?? {})))]
+        .map((name) => name.toLowerCase())
+        .filter((name) => !forTheBrowser.has(name)),
+    );
+    const preflight = await client
+      .http()
+      .options('/v1/tickets')
+      .set('origin', ALLOWED_ORIGIN)
+      .set('access-control-request-method', 'POST')
+      .set('access-control-request-headers', [...requestHeaders].join(', '));
+    const allowed = String(preflight.headers['access-control-allow-headers']).split(/\s*,\s*/);
+    // A 401 names the scheme it wants in WWW-Authenticate (RFC 9110 §11.6.1): a script reads it too.
+    const refused = await client.http().get('/v1/tickets').set('origin', ALLOWED_ORIGIN);
+    const exposed = String(refused.headers['access-control-expose-headers']).split(/\s*,\s*/);
+
+    expect([...requestHeaders]).toEqual(expect.arrayContaining(['if-match', 'if-none-match', 'idempotency-key']));
+    expect([...requestHeaders].filter((name) => !allowed.includes(name))).toEqual([]);
+    expect([...responseHeaders]).toEqual(expect.arrayContaining(['etag', 'location', 'retry-after', 'idempotent-replayed', 'content-disposition']));
+    expect([...responseHeaders, 'www-authenticate'].filter((name) => !exposed.includes(name))).toEqual([]);
+  });
 });

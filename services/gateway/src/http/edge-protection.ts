@@ -42,6 +42,30 @@ export type EdgeConfig = Static<typeof EdgeConfigSchema>;
 /** The schema defaults: what the edge does when nothing is configured. */
 export const defaultEdgeConfig = (): EdgeConfig => loadConfig(EdgeConfigSchema, {});
 
+/**
+ * What a browser script may send beyond the CORS-safelisted headers: every request header the API
+ * takes. An agent's PATCH needs `If-Match` (428 without it), a conditional GET `If-None-Match`.
+ * The mail provider's shared-secret header is left out: no browser makes that call.
+ */
+const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match', 'if-none-match', 'traceparent', 'tracestate', 'x-request-id'];
+/**
+ * What a browser script may read beyond the CORS-safelisted headers: every response header the
+ * API documents (response-headers-docs.ts, an attachment's `Content-Disposition`), and a 401's
+ * `WWW-Authenticate`. Checked against the OpenAPI document in edge-protection.int.spec.ts.
+ */
+const CORS_RESPONSE_HEADERS = [
+  'location',
+  'etag',
+  'idempotent-replayed',
+  'retry-after',
+  'ratelimit-limit',
+  'ratelimit-remaining',
+  'ratelimit-reset',
+  'content-disposition',
+  'www-authenticate',
+  'x-request-id',
+];
+
 /** Probes answer whatever the load; a limited `/readyz` would read as an outage. */
 const UNLIMITED_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -112,8 +136,8 @@ export const installEdgeProtection = async (app: FastifyInstance, config: EdgeCo
     await app.register(cors, {
       origin: origins,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'traceparent', 'tracestate', 'x-request-id'],
-      exposedHeaders: ['location', 'etag', 'idempotent-replayed', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-request-id'],
+      allowedHeaders: CORS_REQUEST_HEADERS,
+      exposedHeaders: CORS_RESPONSE_HEADERS,
       maxAge: 600,
     });
   }
