@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing'
 import { TestClock } from '@tss/service-kit/testing';
 import { gatewayService } from '../src';
 import { CLIENT_REVOCATION_TTL_MS, clientRevocationCheck } from '../src/store/client-revocation';
-import { ApiClientEntity } from '../src/store/gateway.entities';
+import { ApiClientEntity, PartnerEntity } from '../src/store/gateway.entities';
 
 /**
  * Issue #8: the revocation check no longer costs a database round trip per request. What it may
@@ -65,6 +65,19 @@ describe('client revocation check (cached, docs/adr/0012)', () => {
     expect(await isRevoked(claims('pc_here', 2))).toBe(false);
     await dataSource.getRepository(ApiClientEntity).update({ clientId: 'pc_here' }, { active: false, disabledAt: clock.now() });
     expect(await isRevoked(claims('pc_here', 2))).toBe(true);
+  });
+
+  it('a client of a deactivated partner is refused whatever its version, and again accepted once the partner is active', async () => {
+    const partnerId = '6f1c2a9e-8d1b-4c55-9e0a-1f4b2c3d4e5f';
+    await dataSource.getRepository(PartnerEntity).insert({ id: partnerId, name: 'Acme', active: true, createdAt: clock.now(), siteEnabled: false, siteTokenVersion: 1 });
+    await addClient('pc_of_acme');
+    await dataSource.getRepository(ApiClientEntity).update({ clientId: 'pc_of_acme' }, { kind: 'partner', partnerId, roles: [] });
+    expect(await isRevoked(claims('pc_of_acme'))).toBe(false);
+    // Only the partner's row changes (an operator's SQL; the gateway's PATCH also bumps the versions).
+    await dataSource.getRepository(PartnerEntity).update({ id: partnerId }, { active: false });
+    expect(await isRevoked(claims('pc_of_acme'))).toBe(true);
+    await dataSource.getRepository(PartnerEntity).update({ id: partnerId }, { active: true });
+    expect(await isRevoked(claims('pc_of_acme'))).toBe(false);
   });
 
   it('an unknown client is refused, and staff tokens without a client are not looked up', async () => {

@@ -22,3 +22,10 @@ export const grantScopes = (requested: string | undefined, allowed: readonly str
  */
 export const isTokenRevoked = (client: { active: boolean; tokenVersion: number } | null, tokenVersion: unknown): boolean =>
   !client || !client.active || tokenVersion !== client.tokenVersion;
+
+/**
+ * A client acts while it is enabled and, for a partner's client, while its partner is active:
+ * deactivating a partner refuses every client of it at once (docs/adr/0012 addendum). A staff
+ * client has no partner (`null`).
+ */
+export const isClientInGoodStanding = (client: { active: boolean }, partnerActive: boolean | null): boolean => client.active && partnerActive !== false;

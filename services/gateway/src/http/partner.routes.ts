@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { Text, VisibleText } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
-import { createClient, createPartner, disableClient, findActivePartner, findClient, findPartner, listClients, listPartners, rotateClientSecret, updatePartner } from '../use-cases/manage-clients';
+import { createClient, createPartner, disableClient, findClient, findPartner, listClients, listPartners, rotateClientSecret, updatePartner } from '../use-cases/manage-clients';
 import { NewClientView, toClientView, toNewClientView } from './client.views';
 
 const PartnerView = Type.Object(
@@ -22,8 +22,14 @@ const PartnerPatch = Type.Object(
   {
     name: Type.Optional(VisibleText({ maxLength: 200 })),
     siteEnabled: Type.Optional(Type.Boolean({ description: 'Open or close the partner’s new-request form on the support site (default closed)' })),
+    active: Type.Optional(
+      Type.Boolean({
+        description:
+          'false deactivates the partner (ending its contract): its clients get no token, and every token they hold or minted (requester tokens too) is refused at once and stays refused; its tickets stay readable by staff. true reactivates it: its clients get new tokens again (docs/auth.md)',
+      }),
+    ),
   },
-  { additionalProperties: false, minProperties: 1, examples: [{ siteEnabled: true }] },
+  { additionalProperties: false, minProperties: 1, examples: [{ siteEnabled: true }, { active: false }] },
 );
 const PartnerParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const PartnerClientParams = Type.Object({ id: Type.String({ format: 'uuid' }), cid: Text({ maxLength: 200 }) });
@@ -100,7 +106,7 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
       schema: {
         tags: ['partners'],
         operationId: 'updatePartner',
-        summary: "Rename a partner or open/close its support site's new-request form (admin)",
+        summary: "Rename a partner, open/close its support site's new-request form, or deactivate/reactivate it (admin)",
         params: PartnerParams,
         body: PartnerPatch,
         response: { 200: Type.Ref('Partner'), ...NOT_FOUND },
@@ -120,15 +126,16 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
       schema: {
         tags: ['partners'],
         operationId: 'createPartnerClient',
-        summary: 'Create an API client for a partner (admin); the secret is shown once',
+        summary: 'Create an API client for a partner (admin); the secret is shown once. A deactivated partner gets none (409)',
         params: PartnerParams,
-        response: { 201: NewClientView, ...NOT_FOUND },
+        response: { 201: NewClientView, ...NOT_FOUND, ...failureResponses('conflict') },
       },
       config: { access: ADMIN },
     },
     async (request, reply) => {
-      const partner = await findActivePartner(deps, request.params.id);
+      const partner = await findPartner(deps, request.params.id);
       if (!partner) return noPartner(reply);
+      if (!partner.active) return sendFailure(reply, { kind: 'conflict', detail: 'The partner is deactivated: reactivate it (PATCH active: true) first.' });
       const { client, clientSecret } = await createClient(deps, { kind: 'partner', partnerId: partner.id });
       reply.header('cache-control', 'no-store');
       return reply.code(201).header('location', `/v1/partners/${partner.id}/clients/${client.clientId}`).send(toNewClientView(client, clientSecret));
@@ -148,7 +155,8 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
       config: { access: ADMIN },
     },
     async (request, reply) => {
-      if (!(await findActivePartner(deps, request.params.id))) return noPartner(reply);
+      // A deactivated partner's clients too: staff still read what it had.
+      if (!(await findPartner(deps, request.params.id))) return noPartner(reply);
       return { items: (await listClients(deps, { kind: 'partner', partnerId: request.params.id })).map(toClientView) };
     },
   );
@@ -166,8 +174,8 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
       config: { access: ADMIN },
     },
     async (request, reply) => {
-      // As the list: the clients of an active partner, the disabled ones too.
-      const client = (await findActivePartner(deps, request.params.id)) ? await findClient(deps, { kind: 'partner', partnerId: request.params.id }, request.params.cid) : undefined;
+      // As the list: the clients of a partner, active or not, the disabled ones too.
+      const client = (await findPartner(deps, request.params.id)) ? await findClient(deps, { kind: 'partner', partnerId: request.params.id }, request.params.cid) : undefined;
       if (!client) return sendFailure(reply, { kind: 'not_found', detail: 'No such client of this partner.' });
       return toClientView(client);
     },

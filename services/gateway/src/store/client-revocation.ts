@@ -1,7 +1,8 @@
 import type { DataSource, EntitySubscriberInterface, InsertEvent, TransactionCommitEvent, UpdateEvent } from 'typeorm';
 import type { AccessTokenClaims, Clock } from '@tss/service-kit';
-import { isTokenRevoked } from '../domain/grants';
+import { isClientInGoodStanding, isTokenRevoked } from '../domain/grants';
 import { sitePartnerOf } from '../domain/site-client';
+import { findClientStanding } from './client-standing';
 import { ApiClientEntity, PartnerEntity } from './gateway.entities';
 
 /**
@@ -16,8 +17,8 @@ type ClientState = { active: boolean; tokenVersion: number } | null;
 
 /**
  * The gateway's revocation check, on every request it authenticates: the client that holds (or,
- * for requester tokens, minted) the token must be active, and the token must carry the client's
- * current version. A primary-key lookup, kept for `ttlMs` by the injected clock, so a request no
+ * for requester tokens, minted) the token must be active, and so must its partner, and the token
+ * must carry the client's current version. A primary-key lookup, kept for `ttlMs` by the injected clock, so a request no
  * longer costs a round trip. A client changed through this data source (disable, rotate) is
  * forgotten at once, and again when that transaction commits, so disabling in this process still
  * takes effect at once; a change from elsewhere takes effect within `ttlMs`. The support site's
@@ -58,7 +59,8 @@ export const clientRevocationCheck = (dataSource: DataSource, clock: Clock, ttlM
       const partner = await dataSource.getRepository(PartnerEntity).findOne({ where: { id: sitePartner }, select: { id: true, active: true, siteTokenVersion: true } });
       return partner && { active: partner.active, tokenVersion: partner.siteTokenVersion };
     }
-    return dataSource.getRepository(ApiClientEntity).findOne({ where: { clientId }, select: { clientId: true, active: true, tokenVersion: true } });
+    const standing = await findClientStanding(dataSource, clientId);
+    return standing ? { active: isClientInGoodStanding(standing.client, standing.partnerActive), tokenVersion: standing.client.tokenVersion } : null;
   };
 
   return async (claims: AccessTokenClaims): Promise<boolean> => {

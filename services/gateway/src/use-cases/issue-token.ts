@@ -4,8 +4,9 @@ import { REQUESTER_SCOPES } from '@tss/contracts';
 import type { DataSource } from 'typeorm';
 import type { AccessTokenClaims, Clock, TssClaims } from '@tss/service-kit';
 import { UNKNOWN_CLIENT_SECRET_HASH, verifyClientSecret, type SecretVerifier } from '../domain/client-secret';
-import { allowedScopes, grantScopes } from '../domain/grants';
+import { allowedScopes, grantScopes, isClientInGoodStanding } from '../domain/grants';
 import { siteClientId } from '../domain/site-client';
+import { findClientStanding } from '../store/client-standing';
 import { ApiClientEntity } from '../store/gateway.entities';
 import type { KeyRing } from '../store/key-ring';
 
@@ -52,10 +53,11 @@ export const issueClientToken = async (
   }
   if (!input.clientId || !input.clientSecret) return { ok: false, error: { error: 'invalid_request', description: 'client_id and client_secret are required.' } };
   const verifySecret = deps.verifySecret ?? verifyClientSecret;
-  const client = await deps.dataSource.getRepository(ApiClientEntity).findOneBy({ clientId: input.clientId });
-  // The same answer, after the same scrypt work, for an unknown client, a wrong secret and a
-  // disabled client: neither the answer nor its timing tells which client ids exist.
-  const known = client?.active ? client : undefined;
+  const standing = await findClientStanding(deps.dataSource, input.clientId);
+  // The same answer, after the same scrypt work, for an unknown client, a wrong secret, a disabled
+  // client and one of a deactivated partner: neither the answer nor its timing tells which client
+  // ids exist.
+  const known = standing && isClientInGoodStanding(standing.client, standing.partnerActive) ? standing.client : undefined;
   const secretMatches = await verifySecret(input.clientSecret, known?.secretHash ?? UNKNOWN_CLIENT_SECRET_HASH);
   if (!known || !secretMatches) {
     return { ok: false, error: { error: 'invalid_client', description: 'Client authentication failed.' } };

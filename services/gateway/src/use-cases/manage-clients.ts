@@ -40,15 +40,32 @@ export const createPartner = async (deps: Omit<Deps, 'dataSource'>, name: string
     return partner;
   });
 
-/** Renames a partner or opens/closes its support site's public form (`partner.updated`); undefined when there is no such partner. */
-export const updatePartner = async (deps: Omit<Deps, 'dataSource'>, partnerId: string, patch: { name?: string; siteEnabled?: boolean }): Promise<PartnerRow | undefined> =>
+export type PartnerPatch = { name?: string; siteEnabled?: boolean; active?: boolean };
+
+/**
+ * Renames a partner, opens/closes its support site's public form, or deactivates/reactivates it
+ * (`partner.updated`); undefined when there is no such partner. Deactivating refuses every client
+ * of the partner (the token endpoint and the revocation check read the partner's `active`) and
+ * bumps their token versions and the site's, so the tokens they held or minted stay refused after
+ * a reactivation, as a disabled client's do (docs/adr/0012 addendum). Reactivating lets the clients
+ * get new tokens; one disabled on its own stays disabled.
+ */
+export const updatePartner = async (deps: Omit<Deps, 'dataSource'>, partnerId: string, patch: PartnerPatch): Promise<PartnerRow | undefined> =>
   deps.unitOfWork.run(async (tx) => {
     const repo = tx.getRepository(PartnerEntity);
     const partner = await repo.findOne({ where: { id: partnerId }, lock: { mode: 'pessimistic_write' } });
     if (!partner) return undefined;
     const now = deps.clock.now();
-    const updated: PartnerRow = { ...partner, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.siteEnabled !== undefined ? { siteEnabled: patch.siteEnabled } : {}) };
-    await repo.update({ id: partnerId }, { name: updated.name, siteEnabled: updated.siteEnabled });
+    const deactivating = patch.active === false && partner.active;
+    const updated: PartnerRow = {
+      ...partner,
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.siteEnabled !== undefined ? { siteEnabled: patch.siteEnabled } : {}),
+      ...(patch.active !== undefined ? { active: patch.active } : {}),
+      siteTokenVersion: deactivating ? partner.siteTokenVersion + 1 : partner.siteTokenVersion,
+    };
+    await repo.update({ id: partnerId }, { name: updated.name, siteEnabled: updated.siteEnabled, active: updated.active, siteTokenVersion: updated.siteTokenVersion });
+    if (deactivating) await tx.getRepository(ApiClientEntity).increment({ kind: 'partner', partnerId }, 'tokenVersion', 1);
     await deps.outbox.add(tx, PartnerUpdatedV1, partnerId, { partnerId, name: updated.name, active: updated.active, changedAt: now.toISOString() });
     return updated;
   });

@@ -1,0 +1,115 @@
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
+import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+/**
+ * Offboarding a partner (docs/auth.md "Deactivating a partner", ADR 0012 addendum): one PATCH
+ * refuses every client of the partner and every token they hold or minted, at once, and announces
+ * it; its tickets stay readable by staff; reactivating lets its clients in again.
+ */
+describe('deactivating a partner', () => {
+  const clock = new TestClock('2026-05-04T09:00:00.000Z');
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  let admin: string;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('partner_deactivation', { clock });
+    client = platform.client;
+    admin = await platform.adminToken();
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const http = () => client.http();
+  const tokenRequest = (clientId: string, clientSecret: string) =>
+    http().post('/v1/auth/token').type('form').send({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
+  const setActive = (partnerId: string, active: boolean) => http().patch(`/v1/partners/${partnerId}`).auth(admin, { type: 'bearer' }).send({ active });
+  const lastAnnounced = async (partnerId: string) =>
+    (
+      await platform.query<{ event: { data: Record<string, unknown> } }>(
+        'gateway',
+        "SELECT event FROM gateway.outbox WHERE event_type = 'partner.updated' AND message_key = $1 ORDER BY position DESC LIMIT 1",
+        [partnerId],
+      )
+    )[0]?.event.data;
+  const activeInIntake = async (partnerId: string) =>
+    (await platform.query<{ active: boolean }>('ticket-intake', 'SELECT active FROM ticket_intake.partners WHERE id = $1', [partnerId]))[0]?.active;
+  const expect401 = (response: { status: number; headers: Record<string, string> }) => {
+    expect(response.status).toBe(401);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+  };
+
+  it('PATCH active=false refuses its clients’ and requesters’ tokens at once and new ones, announces partner.updated; staff still read its tickets', async () => {
+    const acme = await client.partner(admin, 'Acme Offboarded');
+    const second = await http().post(`/v1/partners/${acme.partnerId}/clients`).auth(admin, { type: 'bearer' });
+    const secondToken = await client.token(second.body.clientId, second.body.clientSecret);
+    const ann = await client.requester(acme.token, 'cust-ann');
+    const filed = await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket());
+    expect(filed.status).toBe(201);
+    const agent = await client.staff(admin, ['agent']);
+    const rival = await client.partner(admin, 'Rival Staying');
+
+    const deactivated = await setActive(acme.partnerId, false);
+
+    expect(deactivated.status).toBe(200);
+    expect(deactivated.body).toMatchObject({ id: acme.partnerId, name: 'Acme Offboarded', active: false });
+    for (const token of [acme.token, secondToken, ann]) expect401(await http().get('/v1/tickets').auth(token, { type: 'bearer' }));
+    const refusedToken = await tokenRequest(acme.clientId, acme.clientSecret);
+    expect(refusedToken.status).toBe(401);
+    expect(refusedToken.body.error).toBe('invalid_client'); // as for a disabled client: nothing tells why
+    expect(await lastAnnounced(acme.partnerId)).toMatchObject({ partnerId: acme.partnerId, name: 'Acme Offboarded', active: false });
+    await waitFor('ticket-intake has the partner inactive', async () => (await activeInIntake(acme.partnerId)) === false);
+
+    // Its data stays readable by staff, and the admin still sees the partner and its clients.
+    expect((await http().get(`/v1/tickets/${filed.body.id}`).auth(agent.token, { type: 'bearer' })).status).toBe(200);
+    expect((await http().get(`/v1/partners/${acme.partnerId}`).auth(admin, { type: 'bearer' })).body.active).toBe(false);
+    const clients = await http().get(`/v1/partners/${acme.partnerId}/clients`).auth(admin, { type: 'bearer' });
+    expect(clients.status).toBe(200);
+    expect(clients.body.items.map((c: { clientId: string }) => c.clientId)).toEqual([acme.clientId, second.body.clientId]);
+    expect((await http().get(`/v1/partners/${acme.partnerId}/clients/${acme.clientId}`).auth(admin, { type: 'bearer' })).status).toBe(200);
+    // No new client for a deactivated partner: reactivate it first.
+    const newClient = await http().post(`/v1/partners/${acme.partnerId}/clients`).auth(admin, { type: 'bearer' });
+    expect(newClient.status).toBe(409);
+    expect(newClient.body.type).toBe('https://tss.dev/problems/conflict');
+    // Another partner is untouched.
+    expect((await http().get('/v1/tickets').auth(rival.token, { type: 'bearer' })).status).toBe(200);
+  });
+
+  it('PATCH active=true lets its clients get tokens again; the tokens refused at deactivation stay refused', async () => {
+    const acme = await client.partner(admin, 'Acme Returning');
+    const ann = await client.requester(acme.token, 'cust-ann');
+    const disabled = await http().post(`/v1/partners/${acme.partnerId}/clients`).auth(admin, { type: 'bearer' });
+    await http().delete(`/v1/partners/${acme.partnerId}/clients/${disabled.body.clientId}`).auth(admin, { type: 'bearer' });
+    expect((await setActive(acme.partnerId, false)).status).toBe(200);
+
+    const reactivated = await setActive(acme.partnerId, true);
+
+    expect(reactivated.status).toBe(200);
+    expect(reactivated.body.active).toBe(true);
+    expect(await lastAnnounced(acme.partnerId)).toMatchObject({ partnerId: acme.partnerId, active: true });
+    await waitFor('ticket-intake has the partner active again', async () => (await activeInIntake(acme.partnerId)) === true);
+    for (const token of [acme.token, ann]) expect401(await http().get('/v1/tickets').auth(token, { type: 'bearer' }));
+    const fresh = await client.token(acme.clientId, acme.clientSecret);
+    expect((await http().get('/v1/tickets').auth(fresh, { type: 'bearer' })).status).toBe(200);
+    const annAgain = await client.requester(fresh, 'cust-ann');
+    expect((await http().post('/v1/tickets').auth(annAgain, { type: 'bearer' }).send(sampleTicket())).status).toBe(201);
+    // A client disabled on its own stays disabled.
+    expect((await tokenRequest(disabled.body.clientId, disabled.body.clientSecret)).body.error).toBe('invalid_client');
+  });
+
+  it('PATCH active is for admins only, and the same value twice changes nothing twice', async () => {
+    const acme = await client.partner(admin, 'Acme Twice');
+    const partnerSelf = await http().patch(`/v1/partners/${acme.partnerId}`).auth(acme.token, { type: 'bearer' }).send({ active: false });
+    expect(partnerSelf.status).toBe(403);
+    expect((await http().get('/v1/tickets').auth(acme.token, { type: 'bearer' })).status).toBe(200);
+    const notBoolean = await http().patch(`/v1/partners/${acme.partnerId}`).auth(admin, { type: 'bearer' }).send({ active: 'no' });
+    expect(notBoolean.status).toBe(400);
+
+    expect((await setActive(acme.partnerId, true)).body.active).toBe(true);
+    expect((await http().get('/v1/tickets').auth(acme.token, { type: 'bearer' })).status).toBe(200); // reactivating an active partner revokes nothing
+  });
+});
