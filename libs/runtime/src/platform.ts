@@ -2,6 +2,7 @@ import type { FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { EventTransport } from '@tss/messaging';
 import {
+  API_DESCRIPTION,
   API_DOCS_PREFIXES,
   createServiceApp,
   installApiDocs,
@@ -90,7 +91,7 @@ export class Platform {
       name: options.name ?? 'tss',
       logger: options.logger,
       readiness: () => [...hosts.values()].flatMap((h) => h.readiness()),
-      openapi: options.openapi ?? { title: 'TSS API', description: 'Technical Support Service: tickets, SLA clocks, notifications, escalations and ratings.' },
+      openapi: options.openapi ?? { title: 'TSS API', description: API_DESCRIPTION },
       fastify: options.fastify,
     });
     // Edge hooks first, so that even a 401 carries security and CORS headers.

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { problemType, sendProblem } from './problem';
+import { sendProblem } from './problem';
+import { problemType } from './problem-types';
 
 export interface ReadinessCheck {
   name: string;

@@ -2,6 +2,7 @@ export * from './clock';
 export * from './result';
 export * from './config';
 export * from './problem';
+export * from './problem-types';
 export * from './infrastructure-errors';
 export * from './logger';
 export * from './error-serializer';

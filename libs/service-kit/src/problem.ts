@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { isStorableText, STORABLE_TEXT_FORMAT, UNKNOWN_TICKET_HEADER, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
 import { isConnectionFailure } from './infrastructure-errors';
+import { isProblemSlug, problemType, type ProblemSlug, type ProblemTypeUri } from './problem-types';
 
 // Say what ajv's 'must match format "text"' and '… "visible-text"' mean (libs/contracts Text, VisibleText).
 const UNSTORABLE_TEXT_MESSAGE = 'must not contain NUL (U+0000) or an unpaired UTF-16 surrogate';
@@ -20,11 +21,9 @@ export interface Problem {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-const PROBLEM_TYPE_BASE = 'https://tss.dev/problems/';
 
-export const problemType = (slug: string): string => `${PROBLEM_TYPE_BASE}${slug}`;
-
-export type ProblemInput = Pick<Problem, 'type' | 'title' | 'status' | 'detail'> & Record<string, unknown>;
+/** What a problem is sent with: its `type` is one of PROBLEM_TYPES (problem-types.ts), so each is documented. */
+export type ProblemInput = Pick<Problem, 'title' | 'status' | 'detail'> & { type: ProblemTypeUri } & Record<string, unknown>;
 
 export const sendProblem = (reply: FastifyReply, problem: ProblemInput): FastifyReply =>
   reply
@@ -43,7 +42,7 @@ export const FAILURES = {
    * express (an unknown escalation kind, overlapping hours, a leap second): `errors[]` names each.
    */
   validation: { status: 400, slug: 'validation', title: 'Your request is not valid' },
-  /** Input that cannot be read as the route takes it (docs/api.md "Errors"): a broken multipart body, a cursor not ours. */
+  /** Input that cannot be read as the route takes it (docs/problems.md): a broken multipart body, a cursor not ours. */
   bad_request: { status: 400, slug: 'bad-request', title: 'Bad Request' },
   /** A JSON body that is empty or does not parse as JSON (RFC 8259). */
   malformed_json: { status: 400, slug: 'malformed-json', title: 'Bad Request' },
@@ -86,7 +85,7 @@ export const FAILURES = {
   ticket_not_yet_visible: { status: 503, slug: 'ticket-not-yet-visible', title: 'Service Unavailable' },
   /** Over the edge's rate limit (docs/adr/0011), as another layer answered it. */
   rate_limited: { status: 429, slug: 'rate-limited', title: 'Too Many Requests' },
-} as const satisfies Record<string, { status: number; slug: string; title: string }>;
+} as const satisfies Record<string, { status: number; slug: ProblemSlug; title: string }>;
 
 export type FailureKind = keyof typeof FAILURES;
 
@@ -218,12 +217,12 @@ const GENERIC_FAILURES: Readonly<Partial<Record<number, FailureKind>>> = {
   428: 'precondition_required',
 };
 
-/** A code that is already a problem type of ours (`rate-limited`, `invalid-utf-8`), not a framework's or Node's (`FST_…`, `ERR_…`). */
-const OWN_PROBLEM_CODE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-/** The type and title of a client error: ours as thrown, a framework's by its code or else by its status, never its code. */
-const clientProblemOf = (error: FastifyError, status: number): { type: string; title: string } => {
-  if (error.code && OWN_PROBLEM_CODE.test(error.code)) return { type: problemType(error.code), title: TITLES[status] ?? 'Client Error' };
+/**
+ * The type and title of a client error: ours as thrown (a code that is one of PROBLEM_TYPES:
+ * `rate-limited`, `invalid-utf-8`), a framework's by its code or else by its status, never its code.
+ */
+const clientProblemOf = (error: FastifyError, status: number): { type: ProblemTypeUri; title: string } => {
+  if (error.code && isProblemSlug(error.code)) return { type: problemType(error.code), title: TITLES[status] ?? 'Client Error' };
   const kind = (error.code ? FRAMEWORK_FAILURES[error.code] : undefined) ?? GENERIC_FAILURES[status];
   if (kind && FAILURES[kind].status === status) return { type: problemType(FAILURES[kind].slug), title: FAILURES[kind].title };
   return { type: problemType('client-error'), title: TITLES[status] ?? 'Client Error' };

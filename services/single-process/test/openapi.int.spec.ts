@@ -4,7 +4,7 @@ import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient } from '@tss/runtime/testing';
-import { createServiceApp, HEALTH_TAG, installApiDocs, type OpenApiDocument, type ServiceApp } from '@tss/service-kit';
+import { createServiceApp, HEALTH_TAG, installApiDocs, PROBLEM_TYPES, type OpenApiDocument, type ServiceApp } from '@tss/service-kit';
 import { TestClock } from '@tss/service-kit/testing';
 import { serviceForPath } from '@tss/contracts';
 import { ALL_SERVICES, startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
@@ -62,6 +62,13 @@ describe('the OpenAPI document, single-process mode', () => {
     expect(yaml.status).toBe(200);
     expect(yaml.headers['content-type']).toMatch(/^application\/yaml/);
     expect(parseYaml(yaml.text)).toEqual(document);
+  });
+
+  it('its description lists every problem type an operation may answer, with its status, and points to docs/problems.md', () => {
+    const description = document.info.description ?? '';
+
+    expect(description).toContain('docs/problems.md');
+    expect(Object.entries(PROBLEM_TYPES).filter(([type, { status }]) => !description.includes(`| \`${type}\` | ${status} |`)).map(([type]) => type)).toEqual([]);
   });
 
   it('documents every route the services register, with its method', () => {

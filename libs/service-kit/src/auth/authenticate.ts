@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { checkAccess } from '../http/scope';
-import { problemType, sendFailure, sendProblem } from '../problem';
+import { sendFailure, sendProblem } from '../problem';
+import { problemType } from '../problem-types';
 import type { Principal } from './principal';
 import type { AccessTokenVerifier } from './token-verifier';
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { MAX_LISTED_VALIDATION_ERRORS, problemType, sendProblem } from '../problem';
+import { MAX_LISTED_VALIDATION_ERRORS, sendProblem } from '../problem';
+import { problemType } from '../problem-types';
 
 const MESSAGE = 'must be percent-encoded UTF-8 (RFC 3986 section 2.5)';
 

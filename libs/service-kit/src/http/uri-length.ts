@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { problemType, sendProblem } from '../problem';
+import { sendProblem } from '../problem';
+import { problemType } from '../problem-types';
 
 /**
  * The longest request target (path and query) served. RFC 9110 section 4.1 asks for at least

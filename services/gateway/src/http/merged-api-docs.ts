@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Clock, OpenApiDocument } from '@tss/service-kit';
+import { API_DESCRIPTION, type Clock, type OpenApiDocument } from '@tss/service-kit';
 import { serviceForPath } from '@tss/contracts';
 import { describeConflict, mergeOpenApiDocuments, type ServiceDocument } from '../domain/merge-openapi';
 import type { ServiceUrls } from './forwarding';
@@ -14,10 +14,7 @@ export interface MergedApiDocsOptions {
   fetchTimeoutMs?: number;
 }
 
-const API_INFO = {
-  title: 'TSS API',
-  description: 'Technical Support Service: tickets, SLA clocks, notifications, escalations and ratings.',
-};
+const API_INFO = { title: 'TSS API', description: API_DESCRIPTION };
 
 type Upstream = { document?: OpenApiDocument; checkedAtMs: number; answered: boolean };
 
