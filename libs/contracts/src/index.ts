@@ -16,3 +16,4 @@ export * from './text';
 export * from './support-catalogue';
 export * from './support-catalogue-words';
 export * from './reference-number';
+export * from './webhook-deliveries';

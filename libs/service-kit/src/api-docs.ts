@@ -37,6 +37,8 @@ export interface ApiDocs {
   serveDocument(source: ApiDocumentSource): void;
   /** Describes a tag of the document (the runtime, for each hosted service: its module's description). */
   describeTag(name: string, description: string): void;
+  /** Adds OpenAPI 3.1 `webhooks` to the document: the requests the API sends, by name (the gateway: the event deliveries). */
+  describeWebhooks(webhooks: Readonly<Record<string, Record<string, unknown>>>): void;
   /** The described tags, `health` included. */
   tags(): Readonly<Record<string, string>>;
 }
@@ -203,6 +205,10 @@ const completeDocument = (
   return document;
 };
 
+/** The document with its `webhooks` (OpenAPI 3.1), when some were described. */
+const withWebhooks = (document: OpenApiDocument, webhooks: Readonly<Record<string, Record<string, unknown>>>): OpenApiDocument =>
+  Object.keys(webhooks).length > 0 ? { ...document, webhooks: { ...(isRecord(document.webhooks) ? document.webhooks : {}), ...webhooks } } : document;
+
 /**
  * The OpenAPI document at `/openapi.json` and `/openapi.yaml`, and its UI at `/docs`. Call it
  * before the services' routes are registered: its hooks see every one of them, declare bearer
@@ -217,20 +223,27 @@ export const installApiDocs = async (app: FastifyInstance): Promise<void> => {
   // The services' tags in the order they were registered, then health.
   const serviceTags: Record<string, string> = {};
   const tags = (): Readonly<Record<string, string>> => ({ ...serviceTags, ...HEALTH_TAG });
+  const webhooks: Record<string, Record<string, unknown>> = {};
   const docs: ApiDocs = {
     registeredRoutes: () => documented.flatMap((r) => methodsOf(r).map((method) => ({ method, url: r.url, path: openApiPath(r.url) }))),
     // @fastify/swagger types its result as any OpenAPI version; createServiceApp asks for 3.1.
     ownDocument: () =>
-      (own ??= completeDocument(
-        app.swagger() as unknown as OpenApiDocument,
-        tags(),
-        (method, path) => documented.find((r) => methodsOf(r).includes(method) && openApiPath(r.url) === path)?.config?.responseHeaders,
+      (own ??= withWebhooks(
+        completeDocument(
+          app.swagger() as unknown as OpenApiDocument,
+          tags(),
+          (method, path) => documented.find((r) => methodsOf(r).includes(method) && openApiPath(r.url) === path)?.config?.responseHeaders,
+        ),
+        webhooks,
       )),
     serveDocument: (next) => {
       source = next;
     },
     describeTag: (name, description) => {
       serviceTags[name] = description;
+    },
+    describeWebhooks: (described) => {
+      Object.assign(webhooks, structuredClone(described));
     },
     tags,
   };

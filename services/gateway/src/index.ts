@@ -1,6 +1,8 @@
 import { messagingMigrations } from '@tss/messaging';
 import { defineService } from '@tss/runtime';
 import { ConfigError, SiteLinkKeys } from '@tss/service-kit';
+import { webhookDeliveredContracts } from '@tss/contracts';
+import { webhookDocs } from './domain/webhook-docs';
 import { authRoutes } from './http/auth.routes';
 import { partnerRoutes } from './http/partner.routes';
 import { ApiClientEntity, GATEWAY_SCHEMA, GeneratedMasterKeyEntity, PartnerEntity, SigningKeyEntity } from './store/gateway.entities';
@@ -84,6 +86,8 @@ export const gatewayService = defineService({
     return {
       handlers: [onTicketCreated],
       routes: async (app) => {
+        // The merged document is the gateway's (DESIGN): it describes the deliveries webhooks send, from the contracts.
+        app.apiDocs.describeWebhooks(webhookDocs(webhookDeliveredContracts()));
         const keys = await openKeyRing(deps, deps.env);
         app.addSchema(ClientView); // shared by the partner and staff client routes
         await app.register(authRoutes({ ...deps, keys, settings, maxKeyAgeMs: config.TSS_SIGNING_KEY_MAX_AGE_HOURS * 3_600_000 }));

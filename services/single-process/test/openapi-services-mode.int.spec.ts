@@ -70,6 +70,8 @@ describe('the OpenAPI document, services mode: merged by the gateway', () => {
     await expect(SwaggerParser.validate(structuredClone((await get(gatewayUrl, '/openapi.json')).body))).resolves.toBeDefined();
     expect(document.info.title).toBe('TSS API');
     expect(document.info.description).toContain('| `upstream-timeout` | 504 |'); // the problem types, as in one process (docs/problems.md)
+    // The deliveries webhooks send are the gateway's to describe, from the contracts, whichever service is up.
+    expect(Object.keys((document.webhooks ?? {}) as object)).toEqual(expect.arrayContaining(['ticket.created', 'sla.breached', 'escalation.raised', 'webhook.ping']));
     expect(Object.keys(document.paths ?? {})).toEqual(expect.arrayContaining(['/v1/auth/token', '/v1/partners', '/v1/tickets', '/v1/tickets/{id}', '/v1/tickets/{id}/sla']));
     expect(document.tags?.map((t) => t.name)).toEqual(['gateway', 'health', 'ticket-intake', 'sla-timer']);
     expect(document.components?.securitySchemes).toHaveProperty('bearerAuth');

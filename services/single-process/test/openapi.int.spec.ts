@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing'
 import { PlatformClient } from '@tss/runtime/testing';
 import { createServiceApp, HEALTH_TAG, installApiDocs, PROBLEM_TYPES, type OpenApiDocument, type ServiceApp } from '@tss/service-kit';
 import { TestClock } from '@tss/service-kit/testing';
-import { serviceForPath } from '@tss/contracts';
+import { EventCatalogue, serviceForPath, type EventContract } from '@tss/contracts';
 import { ALL_SERVICES, startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
 
 type Operation = {
@@ -69,6 +69,43 @@ describe('the OpenAPI document, single-process mode', () => {
 
     expect(description).toContain('docs/problems.md');
     expect(Object.entries(PROBLEM_TYPES).filter(([type, { status }]) => !description.includes(`| \`${type}\` | ${status} |`)).map(([type]) => type)).toEqual([]);
+  });
+
+  it('describes in `webhooks` every event a delivery may carry, its data the contract’s schema; escalation events as staff-only', async () => {
+    type Webhook = { post: { operationId: string; description: string; 'x-tss-staff-only': boolean; requestBody: { content: { 'application/json': { schema: { properties: Record<string, { const?: string }> & { data: unknown } } } } } } };
+    const webhooks = (document.webhooks ?? {}) as Record<string, Webhook>;
+    const admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
+    const acme = await client.partner(admin, 'Acme Webhook Docs');
+    // What notification delivers, asked of notification itself: a filter naming an event it never delivers is refused by index.
+    const refusedOf = async (token: string, eventTypes: string[]) => {
+      const response = await client.http().post('/v1/webhooks/endpoints').auth(token, { type: 'bearer' }).send({ url: 'https://hooks.example.com/tss', eventTypes });
+      expect(response.status).toBe(400);
+      return new Set((response.body.errors as { pointer: string }[]).map((e) => eventTypes[Number(e.pointer.split('/').pop())]));
+    };
+    const catalogueTypes = [...new Set(EventCatalogue.map((c) => c.type))];
+    const notDelivered = await refusedOf(admin, catalogueTypes);
+    // A ping is not subscribed to: its owner asks for it (POST /v1/webhooks/endpoints/{id}/ping).
+    const delivered = [...catalogueTypes.filter((t) => !notDelivered.has(t)), 'webhook.ping'].sort();
+    const staffOnly = await refusedOf(acme.token, delivered.filter((t) => t !== 'webhook.ping'));
+    const expectedData = (contract: EventContract) => {
+      const schema = JSON.parse(JSON.stringify(contract.schema)) as { properties: Record<string, unknown>; required?: string[] };
+      delete schema.properties.inTransit; // never delivered (P9, docs/adr/0070)
+      if (schema.required) schema.required = schema.required.filter((name) => name !== 'inTransit');
+      return schema;
+    };
+
+    expect(delivered).toEqual(expect.arrayContaining(['ticket.created', 'sla.breached', 'escalation.raised', 'rating.requested']));
+    expect(Object.keys(webhooks).sort()).toEqual(delivered);
+    for (const type of delivered) {
+      const [contract, ...others] = EventCatalogue.filter((c) => c.type === type);
+      const body = webhooks[type].post.requestBody.content['application/json'].schema;
+      expect(others).toEqual([]); // one version of each today; a V2 makes `data` a oneOf
+      expect([type, body.properties.type.const, body.properties.dataschema.const]).toEqual([type, type, `urn:tss:event:${type}:v${contract.version}`]);
+      expect([type, body.properties.data]).toEqual([type, expectedData(contract)]);
+      expect([type, webhooks[type].post['x-tss-staff-only']]).toEqual([type, staffOnly.has(type)]);
+    }
+    expect([...staffOnly].sort()).toEqual(delivered.filter((t) => t.startsWith('escalation.')));
+    expect(webhooks['escalation.raised'].post.description).toMatch(/An endpoint of a partner.*never receives it/);
   });
 
   it('documents every route the services register, with its method', () => {

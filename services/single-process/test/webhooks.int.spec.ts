@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { PartnerCreatedV1, PartnerUpdatedV1 } from '@tss/contracts';
+import { PartnerCreatedV1, PartnerUpdatedV1, validateEvent } from '@tss/contracts';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
@@ -210,6 +210,31 @@ describe('webhooks (issue #11)', () => {
     // Tenancy: the rival's catch-all endpoint never sees acme's ticket.
     expect(receiver.at('/rival').filter((r) => r.body.includes(ticketId))).toEqual([]);
     expect(await deliveries(rival, rivalEndpoint.id)).toEqual([]);
+  });
+
+  it('what arrives is what the OpenAPI document’s `webhooks` entry of its type describes: envelope, constants and the contract’s data', async () => {
+    type BodySchema = { required: string[]; properties: Record<string, { const?: unknown }> };
+    const webhooks = (await http().get('/openapi.json')).body.webhooks as Record<string, { post: { requestBody: { content: { 'application/json': { schema: BodySchema } } } } }>;
+    const acme = await newPartner();
+    const endpoint = await subscribe(acme, '/documented', ['*']);
+    await fileTicket(acme);
+    expect((await as(acme).post(`/v1/webhooks/endpoints/${endpoint.id}/ping`)).status).toBe(202);
+
+    const arrived = await waitFor('a ticket’s first events and the ping', () => {
+      const types = new Set(receiver.at('/documented').map((r) => JSON.parse(r.body).type as string));
+      return ['ticket.created', 'ticket.accepted', 'sla.clock_started', 'webhook.ping'].every((t) => types.has(t)) ? receiver.at('/documented') : undefined;
+    });
+    for (const received of arrived) {
+      const body = JSON.parse(received.body) as Record<string, unknown> & { type: string };
+      const schema = webhooks[body.type]?.post.requestBody.content['application/json'].schema;
+      expect([body.type, schema !== undefined]).toEqual([body.type, true]);
+      expect([body.type, schema.required.filter((name) => !(name in body))]).toEqual([body.type, []]);
+      expect([body.type, Object.keys(body).filter((name) => !(name in schema.properties))]).toEqual([body.type, []]);
+      const constants = Object.entries(schema.properties).filter(([, property]) => property.const !== undefined);
+      expect([body.type, constants.filter(([name, property]) => body[name] !== property.const).map(([name]) => name)]).toEqual([body.type, []]);
+      // `data` is documented as the contract's schema (openapi.int.spec.ts): the contract's own check judges it.
+      expect([body.type, validateEvent(body)]).toEqual([body.type, expect.objectContaining({ ok: true })]);
+    }
   });
 
   it('retries a 500 on the schedule 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h in simulated time, then gives up; the same webhook-id every time', async () => {

@@ -1,0 +1,26 @@
+import { EventCatalogue } from './catalogue';
+import type { EventContract } from './event-contract';
+import { WebhookPingV1 } from './events/notification.events';
+
+/**
+ * The event domains webhook endpoints receive (docs/webhooks.md): what notification's filters
+ * accept (services/notification/src/domain/webhook-filter.ts; the OpenAPI test holds the two
+ * together through the subscription API).
+ */
+export const WEBHOOK_EVENT_DOMAINS: readonly string[] = ['ticket', 'sla', 'escalation', 'rating'];
+
+/** Domains whose events only staff endpoints receive: an endpoint of a partner never gets them (docs/adr/0034). */
+export const STAFF_ONLY_EVENT_DOMAINS: readonly string[] = ['escalation'];
+
+const domainOf = (type: string): string => type.slice(0, type.indexOf('.'));
+
+export const isStaffOnlyEvent = (type: string): boolean => STAFF_ONLY_EVENT_DOMAINS.includes(domainOf(type));
+
+/**
+ * Every contract a webhook delivery may carry: the catalogue's events of the webhook domains
+ * (notification's own go to nobody), and the `webhook.ping` an endpoint's owner asks for.
+ */
+export const webhookDeliveredContracts = (): EventContract[] => [
+  ...EventCatalogue.filter((c) => c.owner !== 'notification' && WEBHOOK_EVENT_DOMAINS.includes(domainOf(c.type))),
+  WebhookPingV1,
+];
