@@ -3,9 +3,9 @@ import type { EventContract } from './event-contract';
 import { WebhookPingV1 } from './events/notification.events';
 
 /**
- * The event domains webhook endpoints receive (docs/webhooks.md): what notification's filters
- * accept (services/notification/src/domain/webhook-filter.ts; the OpenAPI test holds the two
- * together through the subscription API).
+ * The event domains webhook endpoints receive (docs/webhooks.md): the one list notification's
+ * filters and deliveries (services/notification/src/domain/webhook-filter.ts) and the OpenAPI
+ * document's `webhooks` section are both made from.
  */
 export const WEBHOOK_EVENT_DOMAINS: readonly string[] = ['ticket', 'sla', 'escalation', 'rating'];
 

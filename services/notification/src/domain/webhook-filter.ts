@@ -1,4 +1,4 @@
-import { EventCatalogue, type EventContract } from '@tss/contracts';
+import { isStaffOnlyEvent, STAFF_ONLY_EVENT_DOMAINS, WEBHOOK_EVENT_DOMAINS, webhookDeliveredContracts, WebhookPingV1, type EventContract } from '@tss/contracts';
 
 /**
  * Event-type filters of a webhook endpoint: exact types (`ticket.resolved`), a domain's wildcard
@@ -9,28 +9,24 @@ const FILTER = new RegExp(EVENT_FILTER_PATTERN);
 
 export const isValidFilter = (filter: string): boolean => FILTER.test(filter);
 
-/** The domains whose events endpoints may subscribe to (DESIGN: notification consumes these; docs/webhooks.md). */
-export const WEBHOOK_DOMAINS: readonly string[] = ['ticket', 'sla', 'escalation', 'rating'];
+/**
+ * The domains whose events endpoints may subscribe to, and those only staff endpoints get
+ * (escalations name staff, rules, quotes and agents' internal reasons: docs/adr/0034): defined
+ * once in libs/contracts, which the OpenAPI document's `webhooks` section is made from too.
+ */
+export const WEBHOOK_DOMAINS = WEBHOOK_EVENT_DOMAINS;
+export const STAFF_ONLY_DOMAINS = STAFF_ONLY_EVENT_DOMAINS;
+export const isStaffOnly = isStaffOnlyEvent;
 
 const domainOf = (type: string): string => type.slice(0, type.indexOf('.'));
-
-/**
- * Domains whose events only staff may see: escalations name staff, rules, quotes and agents'
- * internal reasons, and a partner token gets 403 on their routes (docs/escalation.md). An
- * endpoint scoped to a partner (a partner's own, or an admin's with `partnerId`) never gets them,
- * whatever its filters say (docs/adr/0034, addendum of the second session).
- */
-export const STAFF_ONLY_DOMAINS: readonly string[] = ['escalation'];
-
-export const isStaffOnly = (eventType: string): boolean => STAFF_ONLY_DOMAINS.includes(domainOf(eventType));
 
 /** What an endpoint is scoped to: one partner's events, or (an internal system) every partner's. */
 export interface EndpointScope {
   partnerId: string | null;
 }
 
-/** The contracts webhooks deliver: the catalogue's events of those domains (notification's own go to nobody). */
-export const webhookContracts = (): EventContract[] => EventCatalogue.filter((c) => c.owner !== 'notification' && WEBHOOK_DOMAINS.includes(domainOf(c.type)));
+/** The contracts webhooks deliver for events (the ping is sent only when asked for, to one endpoint). */
+export const webhookContracts = (): EventContract[] => webhookDeliveredContracts().filter((c) => c !== WebhookPingV1);
 
 /** The event types an endpoint may name, from the catalogue in libs/contracts: the one list there is. */
 export const SUBSCRIBABLE_EVENT_TYPES: readonly string[] = [...new Set(webhookContracts().map((c) => c.type))].sort();
