@@ -5,3 +5,4 @@ export * from './postgres-binaries';
 export * from './transaction-memo';
 export * from './group-commit';
 export * from './prepared-statements';
+export * from './partner-directory';

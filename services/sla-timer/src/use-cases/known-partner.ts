@@ -17,8 +17,8 @@ const unknownPartnerFailure = (partnerId: string, where: PartnerNamedIn): Failur
  * 2026-12-04, fourth session).
  */
 export const inactivePartner = async (tx: EntityManager, partnerId: string, where: PartnerNamedIn): Promise<Failure | undefined> =>
-  (await partnerDirectoryStore.find(tx, partnerId))?.active ? undefined : unknownPartnerFailure(partnerId, where);
+  (await partnerDirectoryStore.activeOf(tx, partnerId)) === true ? undefined : unknownPartnerFailure(partnerId, where);
 
 /** Reading a partner's terms needs only that the gateway registered it (a deactivated partner's terms stay readable). */
 export const unknownPartner = async (tx: EntityManager, partnerId: string, where: PartnerNamedIn): Promise<Failure | undefined> =>
-  (await partnerDirectoryStore.find(tx, partnerId)) ? undefined : unknownPartnerFailure(partnerId, where);
+  (await partnerDirectoryStore.activeOf(tx, partnerId)) !== undefined ? undefined : unknownPartnerFailure(partnerId, where);
