@@ -7,6 +7,8 @@ export interface Principal {
   clientId?: string;
   partnerId?: string;
   requesterId?: string;
+  /** A requester token's e-mail address, vouched for by the partner that minted it. */
+  requesterEmail?: string;
   roles: string[];
   scopes: string[];
 }

@@ -32,6 +32,8 @@ export interface TssClaims {
   client_id?: string;
   partner_id?: string;
   requester_id?: string;
+  /** A requester token's e-mail address, as the partner that minted it vouched for it. */
+  requester_email?: string;
   roles?: string[];
   scope?: string;
   /** The issuing client's token version: revocation (gateway). */
@@ -102,6 +104,7 @@ export class TokenVerifier implements AccessTokenVerifier {
       clientId: claims.client_id,
       partnerId: claims.partner_id,
       requesterId: claims.requester_id,
+      ...(typeof claims.requester_email === 'string' ? { requesterEmail: claims.requester_email } : {}),
       roles: Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [],
       scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [],
     });

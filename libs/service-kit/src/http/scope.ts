@@ -13,6 +13,8 @@ export interface RequesterScope {
   kind: 'requester';
   partnerId: string;
   requesterId: string;
+  /** The requester's address, when the partner vouched for one in the token: the only one its filings may name. */
+  email?: string;
 }
 /** Support staff: what their roles allow, across partners. */
 export interface StaffScope {
@@ -54,7 +56,7 @@ const scopeOfPrincipal = (principal: Principal): Result<RequestScope, Failure> =
       return principal.partnerId ? ok({ kind: 'partner', partnerId: principal.partnerId }) : err(forbidden('The token names no partner.'));
     case 'requester':
       return principal.partnerId && principal.requesterId
-        ? ok({ kind: 'requester', partnerId: principal.partnerId, requesterId: principal.requesterId })
+        ? ok({ kind: 'requester', partnerId: principal.partnerId, requesterId: principal.requesterId, ...(principal.requesterEmail ? { email: principal.requesterEmail } : {}) })
         : err(forbidden('The token names no partner and requester.'));
     case 'staff':
       return ok({ kind: 'staff', staffId: principal.subject, roles: [...principal.roles] });

@@ -29,8 +29,16 @@ const Jwks = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unkn
 const RequesterTokenRequest = Type.Object(
   {
     requesterId: VisibleText({ maxLength: 200, description: "The partner's own id for its client" }),
+    email: Type.Optional(
+      Type.String({
+        format: 'email',
+        maxLength: 320,
+        description:
+          "The client's e-mail address, as the partner knows it: tickets the token files are acknowledged there, and may name no other (docs/auth.md). Without it, the token's tickets name no address.",
+      }),
+    ),
   },
-  { additionalProperties: false, examples: [{ requesterId: 'customer-8841' }] },
+  { additionalProperties: false, examples: [{ requesterId: 'customer-8841', email: 'ann@example.com' }] },
 );
 const KeyRotation = Type.Object({
   kid: Type.String(),
@@ -141,7 +149,7 @@ export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstan
       const { partnerId } = scopeOf(request, 'partner');
       const principal = principalOf(request);
       reply.header('cache-control', 'no-store');
-      return issueRequesterToken(deps, { clientId: principal.clientId ?? principal.subject, partnerId, requesterId: request.body.requesterId });
+      return issueRequesterToken(deps, { clientId: principal.clientId ?? principal.subject, partnerId, requesterId: request.body.requesterId, email: request.body.email });
     },
   );
 

@@ -79,7 +79,7 @@ export const issueClientToken = async (
 /** A partner mints a token for one of its clients (P12: a site link for a requester whose mail is filtered). */
 export const issueRequesterToken = async (
   deps: { dataSource: DataSource; keys: KeyRing; clock: Clock; settings: TokenSettings },
-  input: { clientId: string; partnerId: string; requesterId: string },
+  input: { clientId: string; partnerId: string; requesterId: string; email?: string },
 ): Promise<IssuedToken> => {
   // The requester's token lives and dies with the partner client that minted it.
   const minter = await deps.dataSource.getRepository(ApiClientEntity).findOneBy({ clientId: input.clientId });
@@ -90,6 +90,7 @@ export const issueRequesterToken = async (
     client_id: input.clientId,
     partner_id: input.partnerId,
     requester_id: input.requesterId,
+    ...(input.email ? { requester_email: input.email } : {}),
     roles: [],
     scope,
     ver: minter?.tokenVersion ?? 0,

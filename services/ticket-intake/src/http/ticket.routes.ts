@@ -13,6 +13,7 @@ import type { MessageHooks } from '../use-cases/post-message';
 import { fileTicket } from '../use-cases/file-ticket';
 import { findTicketFor } from '../use-cases/find-ticket';
 import { reopenTicket } from '../use-cases/reopen-ticket';
+import { isRequesterAddress } from '../domain/mail-author';
 import { withRequesterId } from '../domain/requester-id';
 import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
 import { FileTicketBody, IdempotencyHeaders, IfMatchHeaders, ReopenBody, ReopenView, TicketParams, TicketPatchBody, TicketView } from './ticket.schemas';
@@ -104,8 +105,22 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         return sendFailure(reply, { kind: 'unprocessable', detail: 'Only staff name the partner, register phone contacts and confirm levels (P5, P12).' });
       }
       const channel = askedChannel ?? (scope.kind === 'staff' ? 'phone' : 'api');
+      // A requester token's filing names the address the partner vouched for in it, or none: its
+      // acknowledgment goes there, never to an address the requester typed (docs/auth.md).
+      if (scope.kind === 'requester' && fields.requester?.email !== undefined && !isRequesterAddress(scope.email, fields.requester.email)) {
+        return sendFailure(reply, {
+          kind: 'validation',
+          detail: scope.email
+            ? 'requester.email: a requester token files for the address its partner gave it; send that one, or none.'
+            : 'requester.email: this requester token names no address; the partner mints one with `email` to have tickets acknowledged by mail.',
+          extensions: { errors: [{ in: 'body', pointer: '/requester/email', message: scope.email ? 'not the address of your token' : 'your token names no address' }] },
+        });
+      }
       // A requester named by address only gets the address as its id (the support site, docs/adr/0039).
-      const body = scope.kind === 'requester' ? { ...fields, requester: { ...fields.requester, id: scope.requesterId } } : { ...fields, requester: withRequesterId(fields.requester) };
+      const body =
+        scope.kind === 'requester'
+          ? { ...fields, requester: { ...fields.requester, id: scope.requesterId, ...(scope.email ? { email: scope.email } : {}) } }
+          : { ...fields, requester: withRequesterId(fields.requester) };
       const result = await fileTicket(deps, {
         partnerId,
         channel,
