@@ -118,7 +118,7 @@ export const IDEMPOTENCY_KEY_HEADER_SCHEMA = {
   description:
     'Makes a retry of this request safe (docs/adr/0028). The same key with the same body replays the first answer, with ' +
     '`Idempotent-Replayed: true`; with another body it is a 422; while the first request is still running, a 409 with ' +
-    'Retry-After. Keys are kept 24 hours; a 5xx answer is not kept, so its retry runs afresh. An answer that shows a secret ' +
+    '`Retry-After: 1`. Keys are kept 24 hours; a 5xx answer is not kept, so its retry runs afresh. An answer that shows a secret ' +
     'once (`Cache-Control: no-store`) is not kept either: a retry gets a 409 `idempotency-answer-withheld` with the ' +
     "first answer's `Location`, and runs nothing.",
 } as const;

@@ -11,6 +11,12 @@ import { canonicalJson, type Principal, type RequestScope } from '@tss/service-k
 export const IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** How long a first request holds its key before a retry may take it over (a worker that crashed mid-request). */
 export const IDEMPOTENCY_LEASE_MS = 60_000;
+/**
+ * Retry-After of the 409 a retry gets while the first request with its key runs. A first request
+ * takes about 100 ms, so the retry is told to come back in a second, not when the lease ends: the
+ * lease only bounds a request whose worker crashed, and a retry after it takes the key over.
+ */
+export const IDEMPOTENCY_IN_FLIGHT_RETRY_AFTER_SECONDS = 1;
 
 /** The response headers a replay repeats (the rest, request id and the like, are the replay's own). */
 export const REPLAYED_HEADERS = ['content-type', 'location', 'content-location', 'etag'] as const;
@@ -89,12 +95,11 @@ export const fingerprintOf = (body: { kind: 'json'; value: unknown } | { kind: '
 };
 
 /** What a request gets when its key is already taken (a claim that found the row). */
-export const verdictFor = (record: KeyRecord, fingerprint: string | null, now: Date): KeyVerdict => {
+export const verdictFor = (record: KeyRecord, fingerprint: string | null): KeyVerdict => {
   // A different request under the key is refused whether or not the first one has finished.
   if (record.fingerprint !== null && fingerprint !== null && record.fingerprint !== fingerprint) return { kind: 'mismatch' };
   if (record.state === 'done') return { kind: 'replay' };
-  const leftMs = (record.leaseUntil?.getTime() ?? now.getTime()) - now.getTime();
-  return { kind: 'in_flight', retryAfterSeconds: Math.max(1, Math.ceil(leftMs / 1000)) };
+  return { kind: 'in_flight', retryAfterSeconds: IDEMPOTENCY_IN_FLIGHT_RETRY_AFTER_SECONDS };
 };
 
 /** Whether a response is kept for replay: everything but server errors, which the client may retry (docs/adr/0028). */

@@ -103,7 +103,7 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
       held.set(request, outcome.key);
       return;
     }
-    return answerTaken(reply, outcome.taken, fingerprint, now);
+    return answerTaken(reply, outcome.taken, fingerprint);
   });
 
   // Stored before the client sees the answer, so its next retry finds it; a server error frees
@@ -156,8 +156,8 @@ const withheldAnswer = (request: FastifyRequest, status: number, location: unkno
   };
 };
 
-const answerTaken = (reply: FastifyReply, taken: TakenKey, fingerprint: string | null, now: Date): FastifyReply => {
-  const verdict = verdictFor(taken, fingerprint, now);
+const answerTaken = (reply: FastifyReply, taken: TakenKey, fingerprint: string | null): FastifyReply => {
+  const verdict = verdictFor(taken, fingerprint);
   switch (verdict.kind) {
     case 'mismatch':
       return sendFailure(reply, { kind: 'idempotency_mismatch', detail: 'This Idempotency-Key was used for a different request.' });
