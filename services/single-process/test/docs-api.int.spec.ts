@@ -49,6 +49,7 @@ describe('docs/api.md, run as written', () => {
     expect(out).toMatch(/idempotent-replayed: true/i);
     expect(out).toContain('"title": "Invalid reference"'); // TSS-00000-00001: its check character is wrong
     expect(out).toMatch(/content-type: image\/png/i);
+    expect(out).toContain('"attachments": 2'); // a multipart message naming an earlier upload and bringing a file
     expect(out).toMatch(/x-content-type-options: nosniff/i);
     expect(out).toContain('"title": "Precondition Failed"');
     expect(out).toContain('"category": "software_errors"');

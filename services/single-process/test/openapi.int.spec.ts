@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -31,14 +34,17 @@ describe('the OpenAPI document, single-process mode', () => {
   let running: RunningPlatform;
   let client: PlatformClient;
   let document: OpenApiDocument;
+  let blobRoot: string;
 
   beforeAll(async () => {
     db = await createTestDatabase('openapi');
+    // The examples of a message with its files store them.
+    blobRoot = await mkdtemp(path.join(tmpdir(), 'tss-openapi-blobs-'));
     running = await startSingleProcessPlatform({
       databaseUrl: db.url,
       clock: new TestClock('2026-02-02T08:00:00.000Z'),
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-      env: {},
+      env: { ATTACHMENT_DIR: blobRoot },
       issuer: 'tss',
       audience: 'tss-api',
     });
@@ -51,6 +57,7 @@ describe('the OpenAPI document, single-process mode', () => {
   afterAll(async () => {
     await running?.platform.stop();
     await db?.drop();
+    if (blobRoot) await rm(blobRoot, { recursive: true, force: true });
   });
 
   it('is a valid OpenAPI 3.1 document, in JSON and in YAML, without a token', async () => {
@@ -180,6 +187,62 @@ describe('the OpenAPI document, single-process mode', () => {
         ];
       });
     expect(missing).toEqual([]);
+  });
+
+  describe('the message body, as JSON and as multipart/form-data', () => {
+    type Schema = { type?: string; format?: string; properties?: Record<string, Schema>; items?: Schema; required?: string[]; additionalProperties?: boolean; examples?: unknown[] };
+    type Media = { schema?: Schema; example?: unknown; examples?: Record<string, { value?: unknown }> };
+    const contentOf = () => (operationsOf(document).find((o) => o.operation.operationId === 'postMessage')?.operation.requestBody?.content ?? {}) as Record<string, Media>;
+    const examplesOf = (media: Media): Record<string, unknown>[] =>
+      [media.example, ...Object.values(media.examples ?? {}).map((e) => e.value), ...(media.schema?.examples ?? [])].filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null);
+    const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+    it('describes each media type with its own schema: the form takes files and attachment ids, JSON no files', () => {
+      const content = contentOf();
+      const json = content['application/json']?.schema;
+      const form = content['multipart/form-data']?.schema;
+
+      expect(Object.keys(content).sort()).toEqual(['application/json', 'multipart/form-data']);
+      expect(Object.keys(json?.properties ?? {}).sort()).toEqual(['attachmentIds', 'body', 'channel', 'visibility']);
+      expect(Object.keys(form?.properties ?? {}).sort()).toEqual(['attachmentIds', 'body', 'channel', 'file', 'visibility']);
+      expect(form).toMatchObject({ type: 'object', additionalProperties: false, required: ['body'] });
+      expect(form?.properties?.file).toMatchObject({ type: 'array', maxItems: 20, items: { type: 'string', format: 'binary' } });
+      expect(form?.properties?.attachmentIds).toMatchObject({ type: 'array', items: { type: 'string', format: 'uuid' } });
+      expect(examplesOf(content['multipart/form-data'] ?? {}).length).toBeGreaterThan(0);
+    });
+
+    it('every example of each media type is accepted as the document gives it (201)', async () => {
+      const admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
+      const acme = await client.partner(admin, 'Acme Examples');
+      const agent = await client.staff(admin, ['agent'], 'Example Agent');
+      const filed = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send({ product: 'reader', productVersion: '4', description: 'Crash' });
+      const schemaOf = (type: string) => contentOf()[type]?.schema ?? {};
+      const answers: { type: string; example: unknown; status: number; detail?: string }[] = [];
+      for (const [type, media] of Object.entries(contentOf())) {
+        for (const example of examplesOf(media)) {
+          // Internal notes are for staff (P7); everything else as the partner.
+          const token = example.visibility === 'internal' ? agent.token : acme.token;
+          const request = client.http().post(`/v1/tickets/${filed.body.id}/messages`).auth(token, { type: 'bearer' });
+          let sent;
+          if (type === 'multipart/form-data') {
+            for (const [name, value] of Object.entries(example)) {
+              const binary = schemaOf(type).properties?.[name]?.items?.format === 'binary';
+              for (const item of Array.isArray(value) ? value : [value]) {
+                if (binary) request.attach(name, PNG, 'example.png');
+                else request.field(name, String(item));
+              }
+            }
+            sent = await request;
+          } else {
+            sent = await request.send(example);
+          }
+          answers.push({ type, example, status: sent.status, ...(sent.status === 201 ? {} : { detail: sent.body.detail }) });
+        }
+      }
+
+      expect(answers.map((a) => a.type)).toEqual(expect.arrayContaining(['application/json', 'multipart/form-data']));
+      expect(answers.filter((a) => a.status !== 201)).toEqual([]);
+    });
   });
 
   it('a query parameter with a default is optional: validation fills it in when it is left out', () => {

@@ -444,6 +444,39 @@ describe('ticket lifecycle (issue #9)', () => {
       expect((await get(`/v1/tickets/${ticket.id}/attachments`, ann)).body.items).toHaveLength(1); // the refused forms stored nothing
     });
 
+    it('P8: a multipart message names uploaded attachments in attachmentIds parts (one per id), with or without files of its own', async () => {
+      const ticket = await file(ann);
+      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+      const upload = async (): Promise<string> => (await http().post(`/v1/tickets/${ticket.id}/attachments`).auth(ann, { type: 'bearer' }).attach('file', png, 'shot.png')).body.items[0].id;
+      const [first, second, third] = [await upload(), await upload(), await upload()];
+      const message = () => http().post(`/v1/tickets/${ticket.id}/messages`).auth(ann, { type: 'bearer' });
+
+      const one = await message().field('body', 'hi').field('attachmentIds', first);
+      expect(one.status).toBe(201);
+      expect(one.body.message.attachmentIds).toEqual([first]);
+      const two = await message().field('body', 'two more').field('attachmentIds', second).field('attachmentIds', third);
+      expect(two.status).toBe(201);
+      expect(two.body.message.attachmentIds).toEqual([second, third]);
+      const withFile = await message().field('body', 'and a new one').attach('file', png, 'new.png');
+      expect(withFile.status).toBe(201);
+
+      const linked = (await get(`/v1/tickets/${ticket.id}/attachments`, ann)).body.items as { id: string; messageId: string | null }[];
+      expect(linked.filter((a) => a.messageId === one.body.message.id).map((a) => a.id)).toEqual([first]);
+      // Uploaded in one instant (the test clock stands still): listed in either order.
+      expect(linked.filter((a) => a.messageId === two.body.message.id).map((a) => a.id).sort()).toEqual([second, third].sort());
+      const fourth = await upload();
+      const both = await message().field('body', 'named and sent').field('attachmentIds', fourth).attach('file', png, 'sent.png');
+      expect(both.status).toBe(201);
+      expect(both.body.message.attachmentIds).toEqual([fourth, expect.any(String)]);
+      // An id named twice, or one already linked, is refused like its JSON form, and keeps nothing.
+      expectProblem(await message().field('body', 'again').field('attachmentIds', first), 422, 'unprocessable');
+      const notAnId = await message().field('body', 'x').field('attachmentIds', 'not-a-uuid');
+      expectProblem(notAnId, 400, 'validation');
+      expect(notAnId.body.errors).toEqual([expect.objectContaining({ pointer: '/attachmentIds/0' })]);
+      expectProblem(await message().field('body', 'x').field('colour', 'red'), 400, 'bad-request');
+      expect((await get(`/v1/tickets/${ticket.id}/thread`, ann)).body.items).toHaveLength(4);
+    });
+
     it('P7: the team-leader phrase in any case and spacing flags the ticket once per message, never from quoted history', async () => {
       const ticket = await file(acme.token);
       const post = (body: string) => http().post(`/v1/tickets/${ticket.id}/messages`).auth(acme.token, { type: 'bearer' }).send({ body });

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { failureResponses, hasScope, principalOf, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
+import { failureResponses, hasScope, principalOf, scopeOf, sendFailure, type AccessRule, type Failure } from '@tss/service-kit';
 import type { Message } from '../domain/message';
 import { historyStore } from '../store/history.store';
 import { messageStore } from '../store/message.store';
@@ -11,7 +12,7 @@ import { postMessage, postMessageWithFiles, type PostMessageDeps } from '../use-
 import type { Upload } from '../use-cases/store-attachments';
 import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
 import type { MessageUploads } from './message-uploads';
-import { HistoryView, IdempotencyHeaders, MessageBody, PostedMessageView, ThreadView, TicketParams, type MessageView } from './ticket.schemas';
+import { HistoryView, IdempotencyHeaders, MessageBody, messageForm, PostedMessageView, ThreadView, TicketParams, type MessageView } from './ticket.schemas';
 import { READ, WRITE, toTicketView } from './ticket.routes';
 
 export const toMessageView = (m: Message): MessageView => ({
@@ -24,6 +25,12 @@ export const toMessageView = (m: Message): MessageView => ({
   attachmentIds: m.attachmentIds,
   createdAt: m.createdAt.toISOString(),
 });
+
+const NO_BODY: Failure = {
+  kind: 'validation',
+  detail: 'A message is a JSON object (application/json) or a form (multipart/form-data) with its `body`.',
+  extensions: { errors: [{ in: 'body', pointer: '', message: 'must be object' }] },
+};
 
 /**
  * Who may post: writers of tickets, and staff with `notes:write` only (P7: the quality department),
@@ -42,16 +49,22 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
 
   /**
    * A multipart message (P8: the text and its screenshots in one request): the files are read
-   * (within the upload limits), then the form stands in for the JSON body, so the message is
-   * validated exactly as a JSON one. They are stored only by the handler, which a retry with the
-   * same Idempotency-Key never reaches (the runtime answers it with the first answer, docs/adr/0028).
+   * (within the upload limits), then the form's text parts stand in for the body, validated against
+   * the form's own schema (the one the document shows for multipart/form-data). The files are
+   * stored only by the handler, which a retry with the same Idempotency-Key never reaches (the
+   * runtime answers it with the first answer, docs/adr/0028).
    */
   const readMultipartMessage = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    if (!uploads || !request.isMultipart?.()) return undefined;
+    if (!uploads || !request.isMultipart?.()) {
+      // Each media type has its own schema, and validation picks one by the request's: a request
+      // with no body has none, so it is refused here as a JSON body of nothing would be.
+      if (request.body === undefined) return sendFailure(reply, NO_BODY);
+      return undefined;
+    }
     const scope = scopeOf(request, 'partner', 'requester', 'staff');
     const found = await findTicketFor(deps.dataSource.manager, scope, (request.params as { id: string }).id);
     if (!found.ok) return sendFailure(reply, found.error);
-    const form = await uploads.read(request, { fields: ['body', 'visibility', 'channel'], required: ['body'] });
+    const form = await uploads.read(request, { fields: ['body', 'visibility', 'channel'], repeatable: ['attachmentIds'], required: ['body'] });
     // An upload past its deadline (single process) was answered 408 while its body was read.
     if (reply.sent) return reply;
     if (!form.ok) return sendFailure(reply, form.error);
@@ -60,7 +73,14 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
     return undefined;
   };
 
-  app.post(
+  // What the document shows is what is taken: JSON, or (when attachments are on) the form with its files.
+  const body = uploads
+    ? { content: { 'application/json': { schema: MessageBody }, 'multipart/form-data': { schema: messageForm(uploads.maxFiles) } } }
+    : MessageBody;
+
+  // The form's text parts, once validated, are a MessageBody: its files are read apart (`filesOf`).
+  // A body schema per media type is no one typebox schema, so the route names its types.
+  app.post<{ Body: MessageBody; Params: Static<typeof TicketParams>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/v1/tickets/:id/messages',
     {
       schema: {
@@ -69,10 +89,9 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
         summary: 'Add a message to the thread (P8); as JSON, or as multipart/form-data with its files',
         description:
           "Partners and requesters write as the requester: a ticket awaiting them is open again and owes a response (P5, P10); on a resolved ticket a message is a comment, and POST …/reopen reopens it (P11), except a requester's reply with channel `site` inside the reopen window, which reopens it as their e-mail reply does. Staff write as agents: a public reply is the response owed; an internal note is for staff only. 'Attention Technical Support Team Leader' flags the ticket for the team leader (P7). Access particulars pasted into a requester's message are moved to the vault and masked (P9).",
-        consumes: ['application/json', 'multipart/form-data'],
         params: TicketParams,
         headers: IdempotencyHeaders,
-        body: MessageBody,
+        body,
         response: { 201: PostedMessageView, ...failureResponses('invalid_reference', 'forbidden', 'invalid_transition', 'idempotency_mismatch', 'unprocessable') },
       },
       config: { access: POST_MESSAGE },
@@ -103,13 +122,14 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       };
       const idempotencyKey = callerKey(scope, request.headers['idempotency-key']);
       const files = filesOf.get(request) ?? [];
+      const attachmentIds = request.body.attachmentIds ?? [];
       let result;
       if (uploads && files.length > 0) {
         const staged = await uploads.stage({ id: row.id, partnerId: row.partnerId }, files, actorOf(scope));
         if (!staged.ok) return sendFailure(reply, staged.error);
-        result = await postMessageWithFiles(deps, newMessage, staged.value, idempotencyKey);
+        result = await postMessageWithFiles(deps, { ...newMessage, attachmentIds }, staged.value, idempotencyKey);
       } else {
-        result = await postMessage(deps, { ...newMessage, attachmentIds: request.body.attachmentIds ?? [] }, idempotencyKey);
+        result = await postMessage(deps, { ...newMessage, attachmentIds }, idempotencyKey);
       }
       if (!result.ok) return sendFailure(reply, result.error);
       const { message, ticket, notes, replayed } = result.value;

@@ -4,24 +4,27 @@ import { err, isTextPart, ok, readTextPart, STREAM_EVERY_PART, type Failure, typ
 import { fileTooLarge, messageTooLarge, quotedFileName, tooManyFiles, type UploadLimits } from '../domain/attachment-content';
 import type { Upload } from '../use-cases/store-attachments';
 
-/** What a multipart/form-data request carried: its files (in order) and its text fields. */
+/** What a multipart/form-data request carried: its files (in order) and its text fields (a repeatable one as an array, in order). */
 export interface MultipartUploads {
   files: Upload[];
-  fields: Record<string, string>;
+  fields: Record<string, string | string[]>;
 }
 
 export interface ReadUploadsOptions {
   /** The form field the files come in (default `file`); a file under any other name is a 400. */
   fileField?: string;
-  /** Text fields the route takes (default none); any other is a 400. */
+  /** Text fields the route takes (default none); any other is a 400, and so is one sent twice. */
   fields?: readonly string[];
+  /** Text fields the route takes once per value (default none): read as an array, in order, even of one. */
+  repeatable?: readonly string[];
   /** Whether a request with no file is acceptable (default false: a 400). */
   allowNoFiles?: boolean;
 }
 
-// Text fields a route may take next to its files (a message's body): bounded apart from the files.
+// Text fields a route may take next to its files (a message's body and the attachment ids it
+// names, up to 20): bounded apart from the files.
 const MAX_FIELD_BYTES = 100_000;
-const MAX_FIELDS = 20;
+const MAX_FIELDS = 30;
 
 const codeOf = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
@@ -54,7 +57,8 @@ const discardRest = (request: FastifyRequest): void => {
  * `acceptMultipart` registered the parser. A body that is not multipart is a 415.
  *
  * The messages route uses it too (a message with its files in one request): `readUploads(request,
- * limits, { fields: ['body', 'visibility'], allowNoFiles: true })` before validation, then, in the
+ * limits, { fields: ['body', 'visibility', 'channel'], repeatable: ['attachmentIds'], allowNoFiles: true })`
+ * before validation, then, in the
  * handler (never reached by a retry the Idempotency-Key answers), `stageAttachments`, and the rows
  * recorded and linked in the message's transaction.
  */
@@ -63,9 +67,10 @@ export const readUploads = async (request: FastifyRequest, limits: UploadLimits,
     return err({ kind: 'unsupported_media_type', detail: 'Send files as multipart/form-data, one "file" part per file.' });
   }
   const fileField = options.fileField ?? 'file';
-  const allowedFields = new Set(options.fields ?? []);
+  const repeatable = new Set(options.repeatable ?? []);
+  const allowedFields = new Set([...(options.fields ?? []), ...repeatable]);
   const files: Upload[] = [];
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string | string[]> = {};
   let totalBytes = 0;
   let failure: Failure | undefined;
   try {
@@ -77,7 +82,7 @@ export const readUploads = async (request: FastifyRequest, limits: UploadLimits,
           failure = { kind: 'bad_request', detail: `Unexpected form field "${name}".` };
           break;
         }
-        if (Object.hasOwn(fields, part.fieldname)) {
+        if (Object.hasOwn(fields, part.fieldname) && !repeatable.has(part.fieldname)) {
           failure = { kind: 'bad_request', detail: `The form field "${name}" is sent more than once.` };
           break;
         }
@@ -89,7 +94,8 @@ export const readUploads = async (request: FastifyRequest, limits: UploadLimits,
               : { kind: 'invalid_utf8', detail: `The form field "${name}" is not valid UTF-8.`, extensions: { errors: [{ in: 'body', pointer: `/${name}`, message: 'must be UTF-8' }] } };
           break;
         }
-        fields[part.fieldname] = text.value;
+        const earlier = fields[part.fieldname];
+        fields[part.fieldname] = repeatable.has(part.fieldname) ? [...(Array.isArray(earlier) ? earlier : []), text.value] : text.value;
         continue;
       }
       if (part.fieldname !== fileField) {

@@ -194,11 +194,22 @@ export const ReopenView = Type.Object({
   followUp: Type.Boolean({ description: 'P11: true when a new ticket linked to this one was filed (after the window, or once closed)' }),
 });
 
+const MessageText = VisibleText({ minLength: 1, maxLength: 50_000, description: 'The message text' });
+const MessageVisibility = StringEnum(['public', 'internal'] as const, { description: '`internal` notes are for staff only', default: 'public' });
+/** The most attachments a message names, whatever the number of files it brings. */
+const MAX_NAMED_ATTACHMENTS = 20;
+
 export const MessageBody = Type.Object(
   {
-    body: VisibleText({ minLength: 1, maxLength: 50_000, description: 'The message text' }),
-    visibility: Type.Optional(StringEnum(['public', 'internal'] as const, { description: '`internal` notes are for staff only', default: 'public' })),
-    attachmentIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 20, uniqueItems: true, description: 'Uploaded attachments to link' })),
+    body: MessageText,
+    visibility: Type.Optional(MessageVisibility),
+    attachmentIds: Type.Optional(
+      Type.Array(Type.String({ format: 'uuid' }), {
+        maxItems: MAX_NAMED_ATTACHMENTS,
+        uniqueItems: true,
+        description: 'Attachments uploaded with POST /v1/tickets/{id}/attachments and not yet on a message, to link to this one',
+      }),
+    ),
     channel: Type.Optional(RequesterChannel),
   },
   {
@@ -207,6 +218,42 @@ export const MessageBody = Type.Object(
   },
 );
 export type MessageBody = Static<typeof MessageBody>;
+
+/**
+ * The same message as multipart/form-data (P8: the text and its screenshots in one request), as
+ * the document shows it and as its text parts are validated: one part per field, repeated for each
+ * value of an array (each attachment id, each file). The files are read before validation
+ * (`message.routes.ts`), so validation sees the text parts alone; their limits are the upload
+ * limits (413), at most `maxFiles` of them (ATTACHMENT_MAX_FILES).
+ */
+export const messageForm = (maxFiles: number) =>
+  Type.Object(
+    {
+      body: MessageText,
+      visibility: Type.Optional(MessageVisibility),
+      channel: Type.Optional(RequesterChannel),
+      attachmentIds: Type.Optional(
+        Type.Array(Type.String({ format: 'uuid' }), {
+          maxItems: MAX_NAMED_ATTACHMENTS,
+          uniqueItems: true,
+          description: 'Attachments uploaded before (POST /v1/tickets/{id}/attachments) to link to this message: one part per id',
+        }),
+      ),
+      file: Type.Optional(
+        Type.Array(Type.Unsafe<string>({ type: 'string', format: 'binary' }), {
+          maxItems: maxFiles,
+          description:
+            'Files to attach, one part per file: JPG, GIF or PNG images; ZIP or RAR archives of those and BMP (the type is judged by the content, not the name). ' +
+            'Stored with the message, or not at all.',
+        }),
+      ),
+    },
+    {
+      additionalProperties: false,
+      description: 'multipart/form-data: a part per field; repeat `attachmentIds` and `file` for each value',
+      examples: [{ body: 'It also happens with PDF files. Screenshot attached.', file: ['(screenshot.png bytes)'] }, { body: 'Written on our support site: it happens on Android too.', channel: 'site' }],
+    },
+  );
 
 export const MessageView = Type.Object(
   {

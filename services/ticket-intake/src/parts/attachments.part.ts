@@ -54,9 +54,10 @@ export const attachmentsPart = defineIntakePart({
     // A message with its files in one multipart request (P8): read, then stored once the request
     // is known not to be a retry, and recorded and linked in the message's transaction.
     deps.messageUploads.push({
+      maxFiles: uploadLimits.maxFiles,
       accept: (app) => acceptMultipart(app, uploadLimits),
-      read: async (request, { fields, required }) => {
-        const form = await readUploads(request, uploadLimits, { fields, allowNoFiles: true });
+      read: async (request, { fields, repeatable, required }) => {
+        const form = await readUploads(request, uploadLimits, { fields, repeatable, allowNoFiles: true });
         if (!form.ok) return form;
         const missing = required.filter((name) => !form.value.fields[name]);
         if (missing.length > 0) {

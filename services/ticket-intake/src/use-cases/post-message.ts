@@ -110,18 +110,22 @@ export const postNotesIn = async (tx: EntityManager, ticket: Pick<Ticket, 'id' |
   }
 };
 
-const hashMessage = (m: NewMessage): string =>
-  createHash('sha256')
+const hashMessage = (m: NewMessage): string => {
+  // Files sent with the message are the same files on a retry, under new ids; the attachments it
+  // names besides them (uploaded before) keep theirs.
+  const stagedIds = new Set(m.staged?.ids ?? []);
+  const named = m.attachmentIds.filter((id) => !stagedIds.has(id));
+  return createHash('sha256')
     .update(
       canonicalJson({
         author: m.author.kind === 'email_sender' ? m.author.name : m.author.id,
         visibility: m.visibility,
         body: m.body,
-        // Files sent with the message are the same files on a retry, under new ids.
-        ...(m.staged ? { files: m.staged.contentHashes } : { attachmentIds: m.attachmentIds }),
+        ...(m.staged ? { files: m.staged.contentHashes, ...(named.length > 0 ? { attachmentIds: named } : {}) } : { attachmentIds: m.attachmentIds }),
       }),
     )
     .digest('hex');
+};
 
 /**
  * P8: a message on a ticket's thread, with the ticket's reaction (P5 response owed or given,
@@ -215,18 +219,19 @@ export const postMessage = async (deps: PostMessageDeps, input: NewMessage, idem
 
 /**
  * A message and the files of its request (P8): they become the ticket's attachments only with
- * the message. A message not posted (refused, or a retry answered with the earlier one,
- * docs/adr/0028) leaves no file: the staged blobs are removed.
+ * the message, after those it names (`attachmentIds`, uploaded before). A message not posted
+ * (refused, or a retry answered with the earlier one, docs/adr/0028) leaves no file: the staged
+ * blobs are removed.
  */
 export const postMessageWithFiles = async (
   deps: PostMessageDeps,
-  input: Omit<NewMessage, 'attachmentIds' | 'staged'>,
+  input: Omit<NewMessage, 'staged'>,
   staged: StagedAttachments & { discard(): Promise<void> },
   idempotencyKey?: string,
 ): Promise<Result<PostedMessage, Failure>> => {
   let posted: Result<PostedMessage, Failure> | undefined;
   try {
-    posted = await postMessage(deps, { ...input, attachmentIds: staged.ids, staged }, idempotencyKey);
+    posted = await postMessage(deps, { ...input, attachmentIds: [...input.attachmentIds, ...staged.ids], staged }, idempotencyKey);
     return posted;
   } finally {
     if (!posted?.ok || posted.value.replayed) await staged.discard();
