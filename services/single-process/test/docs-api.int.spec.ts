@@ -47,6 +47,7 @@ describe('docs/api.md, run as written', () => {
     );
     expect(out).toMatch(/"reference": "TSS-[0-9A-Z]{5}-[0-9A-Z]{5}"/);
     expect(out).toMatch(/idempotent-replayed: true/i);
+    expect(out).toMatch(/"browser": "Chrome 131",\s+"requester": \{[^}]*"email": "ann@example.com"/); // the ticket as filed (P2)
     expect(out).toContain('"title": "Invalid reference"'); // TSS-00000-00001: its check character is wrong
     expect(out).toMatch(/content-type: image\/png/i);
     expect(out).toContain('"attachments": 2'); // a multipart message naming an earlier upload and bringing a file

@@ -185,6 +185,57 @@ describe('ticket lifecycle (issue #9)', () => {
     });
   });
 
+  describe('the filed request, read back (P2)', () => {
+    const DETAILS = {
+      stepsToReproduce: '1. Open the library 2. Tap any EPUB',
+      browser: 'Chrome 131',
+      operatingSystem: 'Windows',
+      operatingSystemVersion: '11 23H2',
+      connectivity: 'Office Wi-Fi behind a proxy',
+      antivirus: 'Defender, real-time protection on',
+    };
+    const LONG = ['description', 'stepsToReproduce', 'connectivity', 'antivirus'];
+    const requester = { id: 'cust-ann', name: 'Ann Example', email: 'ann@example.com' };
+
+    it('the ticket carries the details it was filed with, its partner and its requester (id, name, e-mail) for the partner, staff and the requester', async () => {
+      const ticket = await file(acme.token, sampleTicket({ ...DETAILS, requester }));
+      const expected = { partnerId: acme.partnerId, requester, description: sampleTicket().description, ...DETAILS };
+
+      for (const token of [acme.token, agent.token, ann]) expect((await get(`/v1/tickets/${ticket.id}`, token)).body).toMatchObject(expected);
+      // Every answer that is the ticket says the same: the filing's 201, an agent's PATCH.
+      const changed = await patch(ticket.id, agent.token, { category: 'software_errors' }, await etagOf(ticket.id));
+      expect(changed.body).toMatchObject(expected);
+      const thread = await get(`/v1/tickets/${ticket.id}/thread`, acme.token);
+      expect(thread.body.request).toMatchObject({ product: 'reader', productVersion: '4.2.1', ...DETAILS });
+    });
+
+    it('lists (tickets, queue) carry the partner, the requester and the short details, not the long texts', async () => {
+      const ticket = await file(acme.token, sampleTicket({ ...DETAILS, requester }));
+      const listed = (await get(`/v1/tickets?partnerId=${acme.partnerId}&limit=200`, agent.token)).body.items.find((t: { id: string }) => t.id === ticket.id);
+      const queued = (await get('/v1/queue?assignee=any&limit=200', agent.token)).body.items.find((e: { ticket: { id: string } }) => e.ticket.id === ticket.id)?.ticket;
+      const short = { partnerId: acme.partnerId, requester, browser: DETAILS.browser, operatingSystem: DETAILS.operatingSystem, operatingSystemVersion: DETAILS.operatingSystemVersion };
+
+      for (const summary of [listed, queued]) {
+        expect(summary).toMatchObject(short);
+        expect(LONG.filter((field) => field in summary)).toEqual([]);
+      }
+      expect((await get('/v1/tickets?limit=200', ann)).body.items.find((t: { id: string }) => t.id === ticket.id)).toMatchObject({ requester });
+    });
+
+    it('P9: access particulars in the details are vaulted and masked, as in the description', async () => {
+      const secret = 'Px9!proxy-pass';
+      const ticket = await file(acme.token, sampleTicket({ connectivity: `Through our proxy, login: proxyuser password: ${secret}`, antivirus: `Kaspersky, settings password: ${secret}2` }));
+      const read = await get(`/v1/tickets/${ticket.id}`, agent.token);
+
+      expect(JSON.stringify(read.body)).not.toContain(secret);
+      expect(read.body.connectivity).toMatch(/^Through our proxy, \[credentials stored securely: TSS vault #[0-9a-f]{8}\]$/);
+      expect(read.body.antivirus).toMatch(/\[credentials stored securely: TSS vault #[0-9a-f]{8}\]/);
+      expect((await get(`/v1/tickets/${ticket.id}/credentials`, agent.token)).body.items).toHaveLength(2);
+      const leaks = await platform.query<{ n: number }>('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.tickets WHERE request::text LIKE $1', [`%${secret}%`]);
+      expect(leaks[0].n).toBe(0);
+    });
+  });
+
   describe('references (P3)', () => {
     it('every ticket route takes the reference in any case, with or without dashes', async () => {
       const ticket = await file(acme.token);

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import { failureResponses, hasScope, principalOf, scopeOf, sendFailure, type AccessRule, type Failure } from '@tss/service-kit';
 import type { Message } from '../domain/message';
+import type { Ticket } from '../domain/ticket';
 import { historyStore } from '../store/history.store';
 import { messageStore } from '../store/message.store';
 import { toTicket } from '../store/ticket.store';
@@ -13,7 +14,8 @@ import type { Upload } from '../use-cases/store-attachments';
 import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
 import type { MessageUploads } from './message-uploads';
 import { HistoryView, IdempotencyHeaders, MessageBody, messageForm, PostedMessageView, ThreadView, TicketParams, type MessageView } from './ticket.schemas';
-import { READ, WRITE, toTicketView } from './ticket.routes';
+import { READ, WRITE } from './ticket.routes';
+import { toTicketView } from './ticket.views';
 
 export const toMessageView = (m: Message): MessageView => ({
   id: m.id,
@@ -31,6 +33,21 @@ const NO_BODY: Failure = {
   detail: 'A message is a JSON object (application/json) or a form (multipart/form-data) with its `body`.',
   extensions: { errors: [{ in: 'body', pointer: '', message: 'must be object' }] },
 };
+
+/** The request as filed (P2), first on the thread; its texts were masked at filing (P9). */
+const requestView = ({ request: r, receivedAt }: Ticket): Static<typeof ThreadView>['request'] => ({
+  subject: r.subject ?? r.description.slice(0, 120),
+  description: r.description,
+  ...(r.stepsToReproduce ? { stepsToReproduce: r.stepsToReproduce } : {}),
+  ...(r.product ? { product: r.product } : {}),
+  ...(r.productVersion ? { productVersion: r.productVersion } : {}),
+  ...(r.browser ? { browser: r.browser } : {}),
+  ...(r.operatingSystem ? { operatingSystem: r.operatingSystem } : {}),
+  ...(r.operatingSystemVersion ? { operatingSystemVersion: r.operatingSystemVersion } : {}),
+  ...(r.connectivity ? { connectivity: r.connectivity } : {}),
+  ...(r.antivirus ? { antivirus: r.antivirus } : {}),
+  receivedAt: receivedAt.toISOString(),
+});
 
 /**
  * Who may post: writers of tickets, and staff with `notes:write` only (P7: the quality department),
@@ -162,12 +179,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       return {
         ticketId: ticket.id,
         reference: ticket.reference,
-        request: {
-          subject: ticket.request.subject ?? ticket.request.description.slice(0, 120),
-          description: ticket.request.description,
-          ...(ticket.request.stepsToReproduce ? { stepsToReproduce: ticket.request.stepsToReproduce } : {}),
-          receivedAt: ticket.receivedAt.toISOString(),
-        },
+        request: requestView(ticket),
         items: messages.map(toMessageView),
       };
     },

@@ -11,7 +11,7 @@ import { decodeQueueCursor, encodeQueueCursor } from '../domain/ticket-cursor';
 import { queueStore, type QueueAssignee } from '../store/queue.store';
 import { toTicket } from '../store/ticket.store';
 import { claimQueueTicket } from '../use-cases/claim-queue-ticket';
-import { toTicketView } from './ticket.routes';
+import { toTicketSummaryView } from './ticket.views';
 import { QueueEntry, QueuePage, QueueQuery } from './queue.schemas';
 
 export interface QueueRoutesDeps {
@@ -27,7 +27,7 @@ const READ_QUEUE: AccessRule = { kinds: ['staff'], scopes: ['queue:read'] };
 const CLAIM: AccessRule = { kinds: ['staff'], roles: ['agent', 'team_lead', 'developer'] };
 
 const queueEntry = (ticket: Ticket, due: { responseDueAt: Date | null; queueDueAt: Date }): Static<typeof QueueEntry> => ({
-  ticket: toTicketView(ticket),
+  ticket: toTicketSummaryView(ticket),
   partnerId: ticket.partnerId,
   dueAt: due.queueDueAt.toISOString(),
   dueAtSource: due.responseDueAt ? 'sla_clock' : 'level_target',

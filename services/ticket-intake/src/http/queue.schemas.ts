@@ -15,7 +15,7 @@ export const QueueQuery = Type.Object(
 );
 
 export const QueueEntry = Type.Object({
-  ticket: Type.Ref('Ticket'),
+  ticket: Type.Ref('TicketSummary'),
   partnerId: Type.String({ format: 'uuid' }),
   dueAt: Type.String({ format: 'date-time', description: 'When the response owed is due (P5)' }),
   dueAtSource: StringEnum(['sla_clock', 'level_target'] as const, {

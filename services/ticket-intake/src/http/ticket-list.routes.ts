@@ -5,9 +5,9 @@ import { failureResponses, scopeOf, sendFailure, type AccessRule } from '@tss/se
 import { encodeTicketListCursor } from '../domain/ticket-cursor';
 import { ticketSearchStore } from '../store/ticket-search.store';
 import { toTicket } from '../store/ticket.store';
-import { toTicketView } from './ticket.routes';
 import { ticketListRequest } from './ticket-list.query';
 import { TicketListPage, TicketListQuery } from './ticket-list.schemas';
+import { toTicketSummaryView } from './ticket.views';
 
 // Partners list their tickets, requesters their own, staff every partner's.
 const LIST: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
@@ -41,7 +41,7 @@ export const ticketListRoutes = (deps: { dataSource: DataSource }) => async (fas
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        items: page.map((r) => toTicketView(toTicket(r))),
+        items: page.map((r) => toTicketSummaryView(toTicket(r))),
         ...(rows.length > limit && last ? { nextCursor: encodeTicketListCursor({ receivedAt: last.receivedAt, id: last.id }, asked.value.asked) } : {}),
       };
     },

@@ -40,6 +40,6 @@ export const TicketListQuery = Type.Object(
 export type TicketListQuery = Static<typeof TicketListQuery>;
 
 export const TicketListPage = Type.Object({
-  items: Type.Array(Type.Ref('Ticket'), { description: 'Newest first: by time received, then id' }),
+  items: Type.Array(Type.Ref('TicketSummary'), { description: 'Newest first: by time received, then id; each without the long texts of its request (its GET has them)' }),
   nextCursor: Type.Optional(Type.String({ description: 'Pass as `cursor` for the next page; absent on the last page' })),
 });

@@ -16,7 +16,8 @@ import { reopenTicket } from '../use-cases/reopen-ticket';
 import { isRequesterAddress } from '../domain/mail-author';
 import { withRequesterId } from '../domain/requester-id';
 import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
-import { FileTicketBody, IdempotencyHeaders, IfMatchHeaders, ReopenBody, ReopenView, TicketParams, TicketPatchBody, TicketView } from './ticket.schemas';
+import { FileTicketBody, IdempotencyHeaders, IfMatchHeaders, ReopenBody, ReopenView, TicketParams, TicketPatchBody } from './ticket.schemas';
+import { toTicketView } from './ticket.views';
 
 export interface TicketRoutesDeps {
   dataSource: DataSource;
@@ -29,34 +30,6 @@ export interface TicketRoutesDeps {
   /** P9 masking of a requester's reopen reason, which goes on the thread as their message. */
   messageHooks?: readonly MessageHooks[];
 }
-
-export const toTicketView = (t: Ticket): TicketView => ({
-  id: t.id,
-  reference: t.reference,
-  status: t.status,
-  level: t.level,
-  levelConfirmed: t.levelConfirmed,
-  channel: t.channel,
-  language: t.language,
-  ...(t.request.product ? { product: t.request.product } : {}),
-  ...(t.request.productVersion ? { productVersion: t.request.productVersion } : {}),
-  subject: t.request.subject ?? t.request.description.slice(0, 120),
-  ...(t.category ? { category: t.category } : {}),
-  ...(t.assigneeId ? { assigneeId: t.assigneeId } : {}),
-  ...(t.waitReason ? { waitReason: t.waitReason } : {}),
-  ...(t.supportDelay ? { supportDelay: t.supportDelay } : {}),
-  ...(t.closure ? { closure: t.closure } : {}),
-  ...(t.linkedTicketId ? { linkedTicketId: t.linkedTicketId } : {}),
-  responseOwed: t.responseOwed,
-  missingDetails: t.missingDetails,
-  teamLeaderRequested: t.teamLeaderRequested,
-  receivedAt: t.receivedAt.toISOString(),
-  ...(t.acceptedAt ? { acceptedAt: t.acceptedAt.toISOString() } : {}),
-  ...(t.resolvedAt ? { resolvedAt: t.resolvedAt.toISOString() } : {}),
-  ...(t.reopenWindowEndsAt ? { reopenWindowEndsAt: t.reopenWindowEndsAt.toISOString() } : {}),
-  ...(t.closedAt ? { closedAt: t.closedAt.toISOString() } : {}),
-  version: t.sequence,
-});
 
 // Requester tokens act for one of the partner's clients and see only that client's tickets; staff
 // see every partner's.

@@ -81,35 +81,71 @@ const Closure = Type.Object({
   note: Type.Optional(Type.String()),
 });
 
+/** The requester as the ticket names them (P2): whoever may read the ticket sees them, its own requester included. */
+const TicketRequester = Type.Object(
+  {
+    id: Type.Optional(Type.String({ description: "The partner's id for its client (the address, for a requester named by address only)" })),
+    name: Type.Optional(Type.String()),
+    email: Type.Optional(Type.String({ format: 'email' })),
+  },
+  { description: 'The requester the ticket was filed for. Shown to the partner, to staff and to that requester; another requester never sees the ticket at all.' },
+);
+
+/** What a ticket shows in a list as on its own: its state, and the short details of its request. */
+const ticketSummaryFields = {
+  id: Type.String({ format: 'uuid' }),
+  reference: Type.String({ description: 'P3 reference number, e.g. TSS-K7QM2-ZC4XD' }),
+  partnerId: Type.String({ format: 'uuid', description: 'The partner the ticket was filed for' }),
+  requester: Type.Optional(TicketRequester),
+  status: TicketStatus,
+  level: ServiceLevel,
+  levelConfirmed: Type.Boolean({ description: 'P5: false while the level is the filer’s suggestion' }),
+  channel: Channel,
+  language: Language,
+  product: Type.Optional(Product),
+  productVersion: Type.Optional(Type.String()),
+  subject: Type.String(),
+  browser: Type.Optional(Type.String({ description: 'P2: browser used when the problem occurred' })),
+  operatingSystem: Type.Optional(Type.String({ description: 'P2: operating system' })),
+  operatingSystemVersion: Type.Optional(Type.String({ description: 'P2: operating system version' })),
+  category: Type.Optional(SupportCategoryCode),
+  assigneeId: Type.Optional(Type.String()),
+  waitReason: Type.Optional(RequesterWaitReason),
+  supportDelay: Type.Optional(SupportDelay),
+  closure: Type.Optional(Closure),
+  linkedTicketId: Type.Optional(Type.String({ format: 'uuid', description: 'P11: the ticket this one follows up' })),
+  responseOwed: Type.Boolean({ description: 'P5: a response to the requester is owed' }),
+  missingDetails: Type.Array(StringEnum(RECOMMENDED_DETAILS), {
+    description: 'P2: details the rules ask for that the request lacks; they may delay the response',
+  }),
+  teamLeaderRequested: Type.Boolean(),
+  receivedAt: Type.String({ format: 'date-time' }),
+  acceptedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  resolvedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  reopenWindowEndsAt: Type.Optional(Type.String({ format: 'date-time', description: 'P11: until then, reopening reopens this ticket' })),
+  closedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  version: Type.Integer({ description: 'The ticket’s version; its ETag is this number in quotes' }),
+};
+
+/**
+ * A ticket in a list (`GET /v1/tickets`, the queue): everything but the long texts of its request
+ * (description, steps, connectivity and antivirus, up to 44 000 characters a ticket), which its
+ * own GET shows. A page of 200 stays small.
+ */
+export const TicketSummaryView = Type.Object(ticketSummaryFields, {
+  $id: 'TicketSummary',
+  description: 'A ticket as lists show it: the Ticket without the long texts of its request (GET /v1/tickets/{id} has them)',
+});
+export type TicketSummaryView = Static<typeof TicketSummaryView>;
+
+/** A ticket on its own: the summary, and the whole request it was filed with (P2; masked as P9 requires). */
 export const TicketView = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
-    reference: Type.String({ description: 'P3 reference number, e.g. TSS-K7QM2-ZC4XD' }),
-    status: TicketStatus,
-    level: ServiceLevel,
-    levelConfirmed: Type.Boolean({ description: 'P5: false while the level is the filer’s suggestion' }),
-    channel: Channel,
-    language: Language,
-    product: Type.Optional(Product),
-    productVersion: Type.Optional(Type.String()),
-    subject: Type.String(),
-    category: Type.Optional(SupportCategoryCode),
-    assigneeId: Type.Optional(Type.String()),
-    waitReason: Type.Optional(RequesterWaitReason),
-    supportDelay: Type.Optional(SupportDelay),
-    closure: Type.Optional(Closure),
-    linkedTicketId: Type.Optional(Type.String({ format: 'uuid', description: 'P11: the ticket this one follows up' })),
-    responseOwed: Type.Boolean({ description: 'P5: a response to the requester is owed' }),
-    missingDetails: Type.Array(StringEnum(RECOMMENDED_DETAILS), {
-      description: 'P2: details the rules ask for that the request lacks; they may delay the response',
-    }),
-    teamLeaderRequested: Type.Boolean(),
-    receivedAt: Type.String({ format: 'date-time' }),
-    acceptedAt: Type.Optional(Type.String({ format: 'date-time' })),
-    resolvedAt: Type.Optional(Type.String({ format: 'date-time' })),
-    reopenWindowEndsAt: Type.Optional(Type.String({ format: 'date-time', description: 'P11: until then, reopening reopens this ticket' })),
-    closedAt: Type.Optional(Type.String({ format: 'date-time' })),
-    version: Type.Integer({ description: 'The ticket’s version; its ETag is this number in quotes' }),
+    ...ticketSummaryFields,
+    description: Type.String({ description: 'P2: the problem description as filed' }),
+    stepsToReproduce: Type.Optional(Type.String({ description: 'P2: the steps leading to the problem' })),
+    connectivity: Type.Optional(Type.String({ description: 'P2: Internet connectivity details' })),
+    antivirus: Type.Optional(Type.String({ description: 'P2: antivirus software and settings' })),
   },
   { $id: 'Ticket' },
 );
@@ -286,12 +322,22 @@ export const PostedMessageView = Type.Object({
 export const ThreadView = Type.Object({
   ticketId: Type.String({ format: 'uuid' }),
   reference: Type.String(),
-  request: Type.Object({
-    subject: Type.String(),
-    description: Type.String(),
-    stepsToReproduce: Type.Optional(Type.String()),
-    receivedAt: Type.String({ format: 'date-time' }),
-  }),
+  request: Type.Object(
+    {
+      subject: Type.String(),
+      description: Type.String(),
+      stepsToReproduce: Type.Optional(Type.String()),
+      product: Type.Optional(Product),
+      productVersion: Type.Optional(Type.String()),
+      browser: Type.Optional(Type.String()),
+      operatingSystem: Type.Optional(Type.String()),
+      operatingSystemVersion: Type.Optional(Type.String()),
+      connectivity: Type.Optional(Type.String()),
+      antivirus: Type.Optional(Type.String()),
+      receivedAt: Type.String({ format: 'date-time' }),
+    },
+    { description: 'The request as filed (P2), access particulars masked (P9)' },
+  ),
   items: Type.Array(Type.Ref('Message')),
 });
 
@@ -314,4 +360,4 @@ export const HistoryView = Type.Object({
 });
 
 /** Schemas every part's routes may `$ref` (`Type.Ref('Ticket')`): added once, where the parts are registered. */
-export const SHARED_SCHEMAS = [TicketView, MessageView] as const;
+export const SHARED_SCHEMAS = [TicketView, TicketSummaryView, MessageView] as const;

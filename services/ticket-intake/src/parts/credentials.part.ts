@@ -35,6 +35,10 @@ interface HookTicket {
   resolvedAt?: Date;
 }
 
+/** The texts of a request a filer writes freely (P2), each masked at filing (P9); the requester's name and address are theirs. */
+const MASKED_REQUEST_TEXTS = ['subject', 'description', 'stepsToReproduce', 'browser', 'operatingSystem', 'operatingSystemVersion', 'connectivity', 'antivirus'] as const;
+type MaskedRequestText = (typeof MASKED_REQUEST_TEXTS)[number];
+
 /**
  * The vault's reactions to a ticket's life (P9): resolution schedules destruction and tells the
  * requester to change the particulars, reopening cancels it, a requester's message has its access particulars moved into the vault.
@@ -57,19 +61,20 @@ const credentialHooks = (deps: CredentialDeps) => ({
   },
   filing: {
     // P9: particulars pasted into a new request are masked before the ticket row, its search
-    // document or its ticket.created event ever hold them; stored once the row exists.
+    // document or its ticket.created event ever hold them; stored once the row exists. Every text
+    // of the request is shown (the ticket's GET, its thread), the details as much as the description.
     beforeFiling: (request: TicketRequest) => {
-      const subject = request.subject === undefined ? undefined : maskForVault(request.subject);
-      const description = maskForVault(request.description);
-      const steps = request.stepsToReproduce === undefined ? undefined : maskForVault(request.stepsToReproduce);
-      const pending = [...(subject?.pending ?? []), ...description.pending, ...(steps?.pending ?? [])];
+      const masked: Partial<Record<MaskedRequestText, string>> = {};
+      const pending: ReturnType<typeof maskForVault>['pending'] = [];
+      for (const field of MASKED_REQUEST_TEXTS) {
+        const text = request[field];
+        if (text === undefined) continue;
+        const vaulted = maskForVault(text);
+        masked[field] = vaulted.text;
+        pending.push(...vaulted.pending);
+      }
       return {
-        request: {
-          ...request,
-          ...(subject ? { subject: subject.text } : {}),
-          description: description.text,
-          ...(steps ? { stepsToReproduce: steps.text } : {}),
-        },
+        request: { ...request, ...masked },
         after: async (tx: EntityManager, ticket: HookTicket, actor: Actor, now: Date): Promise<void> => {
           if (pending.length === 0) return;
           await vaultPending(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, pending, actor, now });

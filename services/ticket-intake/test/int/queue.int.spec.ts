@@ -11,7 +11,7 @@ import { TimerStore } from '@tss/timers';
 import { compareQueuePositions, levelTargetDueAt, queuePositionOf } from '../../src/domain/queue-order';
 import { MAX_RESPONSE_MS_AT_MIGRATION } from '../../src/store/migrations/1765000300000-queue-search';
 import { onSlaClockCancelled, onSlaClockStarted, onSlaMet, onSlaRetargeted } from '../../src/events/sla-projection.handler';
-import { toTicketView } from '../../src/http/ticket.routes';
+import { toTicketSummaryView } from '../../src/http/ticket.views';
 import { ticketIntakeService } from '../../src/index';
 import { TicketEntity } from '../../src/store/ticket.entity';
 import { CLAIM_NEXT_UNASSIGNED_SQL, queueStore } from '../../src/store/queue.store';
@@ -185,7 +185,7 @@ describe('the agents’ queue (P4, issue #9)', () => {
       };
       await Promise.all(agents.map(() => dataSource.query('SELECT 1'))); // every connection open before the race
       const claimed = await Promise.all(agents.map((staffId) => claimQueueTicket(deps, { staffId })));
-      return claimed.map((c) => (c ? { status: 200, ticket: toTicketView(c.ticket) } : { status: 204, ticket: undefined }));
+      return claimed.map((c) => (c ? { status: 200, ticket: toTicketSummaryView(c.ticket) } : { status: 204, ticket: undefined }));
     } finally {
       await dataSource.destroy();
     }
