@@ -54,6 +54,7 @@ describe('docs/api.md, run as written', () => {
     expect(out).toMatch(/x-content-type-options: nosniff/i);
     expect(out).toContain('"title": "Precondition Failed"');
     expect(out).toContain('"category": "software_errors"');
+    expect(out).toMatch(/"secondPage": \[\s+"[a-z_]+",\s+"[a-z_]+"\s+\]/); // the history's second page, by its cursor
     expect(out).toContain('"responseOwed": false');
     expect(out).toMatch(/"followUp": false,\s+"status": "open",\s+"responseOwed": true/);
     expect(out).toContain('"channel": "api"');

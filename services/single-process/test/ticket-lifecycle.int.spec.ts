@@ -528,6 +528,58 @@ describe('ticket lifecycle (issue #9)', () => {
       expect((await get(`/v1/tickets/${ticket.id}/thread`, ann)).body.items).toHaveLength(4);
     });
 
+    it('the thread and the history come a page at a time: 100 by default, then nextCursor to the last page, nothing repeated or skipped', async () => {
+      const ticket = await file(acme.token);
+      // 150 messages (every tenth an internal note) and 150 history entries, written straight to the
+      // tables: the paging is under test, not the posting.
+      await platform.query(
+        'ticket-intake',
+        `INSERT INTO ticket_intake.messages (id, ticket_id, partner_id, author_kind, author_id, visibility, channel, body, created_at)
+         SELECT gen_random_uuid(), $1, $2, 'requester', 'cust-ann', CASE WHEN n % 10 = 0 THEN 'internal' ELSE 'public' END, 'api', 'message ' || n, $3
+           FROM generate_series(1, 150) AS n ORDER BY n`,
+        [ticket.id, acme.partnerId, clock.now()],
+      );
+      await platform.query(
+        'ticket-intake',
+        `INSERT INTO ticket_intake.ticket_history (ticket_id, partner_id, at, actor_kind, actor_id, action, detail)
+         SELECT $1, $2, $3, 'staff', 'dana', 'note_' || n, '{}' FROM generate_series(1, 150) AS n ORDER BY n`,
+        [ticket.id, acme.partnerId, clock.now()],
+      );
+      const pages = async (path: string, token: string, limit?: number) => {
+        const items: { body?: string; action?: string }[] = [];
+        const sizes: number[] = [];
+        for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+          const query = new URLSearchParams({ ...(limit ? { limit: String(limit) } : {}), ...(cursor ? { cursor } : {}) }).toString();
+          const page = await get(`${path}${query ? `?${query}` : ''}`, token);
+          expect(page.status).toBe(200);
+          items.push(...page.body.items);
+          sizes.push(page.body.items.length);
+          cursor = page.body.nextCursor;
+        }
+        return { items, sizes };
+      };
+      const publicBodies = Array.from({ length: 150 }, (_, i) => i + 1).filter((n) => n % 10 !== 0).map((n) => `message ${n}`);
+
+      const thread = await get(`/v1/tickets/${ticket.id}/thread`, acme.token);
+      expect(thread.body.items).toHaveLength(100);
+      expect(thread.body.nextCursor).toEqual(expect.any(String));
+      expect(thread.body.request.description).toBe(sampleTicket().description);
+      const partnerThread = await pages(`/v1/tickets/${ticket.id}/thread`, acme.token, 40);
+      expect(partnerThread.sizes).toEqual([40, 40, 40, 15]);
+      expect(partnerThread.items.map((m) => m.body)).toEqual(publicBodies);
+      expect((await pages(`/v1/tickets/${ticket.id}/thread`, agent.token)).sizes).toEqual([100, 50]);
+      const history = await pages(`/v1/tickets/${ticket.id}/history`, acme.token);
+      expect(history.sizes).toEqual([100, 52]); // the filing's two entries first
+      expect(history.items.slice(2).map((e) => e.action)).toEqual(Array.from({ length: 150 }, (_, i) => `note_${i + 1}`));
+
+      // A cursor names a place in one ticket's thread or history: anything else is a 400.
+      const other = await file(acme.token);
+      expectProblem(await get(`/v1/tickets/${other.id}/thread?cursor=${encodeURIComponent(thread.body.nextCursor)}`, acme.token), 400, 'bad-request');
+      expectProblem(await get(`/v1/tickets/${ticket.id}/history?cursor=${encodeURIComponent(thread.body.nextCursor)}`, acme.token), 400, 'bad-request');
+      expectProblem(await get(`/v1/tickets/${ticket.id}/thread?cursor=not-a-cursor`, acme.token), 400, 'bad-request');
+      expectProblem(await get(`/v1/tickets/${ticket.id}/thread?limit=201`, acme.token), 400, 'validation');
+    });
+
     it('P7: the team-leader phrase in any case and spacing flags the ticket once per message, never from quoted history', async () => {
       const ticket = await file(acme.token);
       const post = (body: string) => http().post(`/v1/tickets/${ticket.id}/messages`).auth(acme.token, { type: 'bearer' }).send({ body });

@@ -76,6 +76,24 @@ export interface SiteUpload {
 
 const ticketPath = (session: SiteSession, rest = '') => `/v1/tickets/${session.grant.ticketId}${rest}`;
 
+/** The most messages intake hands out a page (its `/thread` limit): the page shows the whole thread. */
+const THREAD_PAGE_LIMIT = 200;
+
+/** The whole thread: intake hands it out a page at a time, the request on each; the pages follow `nextCursor`. */
+const wholeThread = async (get: (rest: string) => Promise<IntakeResponse>): Promise<Result<SiteThreadView, Failure>> => {
+  let thread: SiteThreadView | undefined;
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: String(THREAD_PAGE_LIMIT), ...(cursor ? { cursor } : {}) });
+    const page = intakeResult<SiteThreadView & { nextCursor?: string }>(await get(`/thread?${query.toString()}`), 200);
+    if (!page.ok) return page;
+    const { nextCursor, ...rest } = page.value;
+    thread = thread ? { ...thread, items: [...thread.items, ...rest.items] } : rest;
+    cursor = nextCursor;
+  } while (cursor);
+  return ok(thread);
+};
+
 /** The ticket, its thread and its attachments' names, read as the requester (intake shows them only public messages). */
 export const readTicketPage = async (deps: SiteDeps, session: SiteSession): Promise<Result<TicketPage, Failure>> => {
   const get = (rest?: string) => deps.intake.call({ method: 'GET', path: ticketPath(session, rest), token: session.requesterToken });
@@ -85,13 +103,12 @@ export const readTicketPage = async (deps: SiteDeps, session: SiteSession): Prom
     const answer = await deps.slaTimer.call({ method: 'GET', path: ticketPath(session, '/sla'), token: session.requesterToken }).catch(() => undefined);
     return answer?.status === 200 ? jsonOf<{ clocks: SiteClockView[] }>(answer).clocks : undefined;
   };
-  const [ticketAnswer, threadAnswer, attachmentsAnswer, clocks] = await Promise.all([get(), get('/thread'), get('/attachments'), clocksOf()]);
+  const [ticketAnswer, thread, attachmentsAnswer, clocks] = await Promise.all([get(), wholeThread(get), get('/attachments'), clocksOf()]);
   const ticket = intakeResult<SiteTicketView>(ticketAnswer, 200);
   if (!ticket.ok) return ticket;
   const followUps = REOPENABLE.has(ticket.value.status) ? await followUpsOnSite(deps, session) : ok([]);
   if (!followUps.ok) return followUps;
   const linked = followUps.value.map((f) => ({ ...f, url: followUpLinkOf(deps, session, f) }));
-  const thread = intakeResult<SiteThreadView>(threadAnswer, 200);
   if (!thread.ok) return thread;
   const attachments = intakeResult<{ items: SiteAttachmentView[] }>(attachmentsAnswer, 200);
   if (!attachments.ok) return attachments;

@@ -33,7 +33,8 @@ describe('services mode: the support site calls intake over HTTP as the requeste
 
   const answers: Record<string, unknown> = {
     [`GET /v1/tickets/${TICKET_ID}`]: { id: TICKET_ID, reference: 'TSS-K7QM2-ZC4XD', status: 'open', level: 'standard', subject: 'Crash', receivedAt: '2026-06-01T09:00:00.000Z' },
-    [`GET /v1/tickets/${TICKET_ID}/thread`]: {
+    // The site reads the thread a page at a time, its largest page first (a last page: no nextCursor).
+    [`GET /v1/tickets/${TICKET_ID}/thread?limit=200`]: {
       ticketId: TICKET_ID,
       reference: 'TSS-K7QM2-ZC4XD',
       request: { subject: 'Crash', description: 'It crashes.', receivedAt: '2026-06-01T09:00:00.000Z' },
@@ -101,7 +102,7 @@ describe('services mode: the support site calls intake over HTTP as the requeste
     expect(page.status).toBe(200);
     expect(page.text).toContain('<dd class="reference">TSS-K7QM2-ZC4XD</dd>');
     expect(page.text).toContain('An answer from intake.');
-    expect(received.map((r) => `${r.method} ${r.url}`).sort()).toEqual([`GET /v1/tickets/${TICKET_ID}`, `GET /v1/tickets/${TICKET_ID}/attachments`, `GET /v1/tickets/${TICKET_ID}/thread`]);
+    expect(received.map((r) => `${r.method} ${r.url}`).sort()).toEqual([`GET /v1/tickets/${TICKET_ID}`, `GET /v1/tickets/${TICKET_ID}/attachments`, `GET /v1/tickets/${TICKET_ID}/thread?limit=200`]);
     for (const call of received) {
       expect(jwt.decode(call.authorization.replace(/^Bearer /, ''))).toMatchObject({ kind: 'requester', partner_id: partnerId, requester_id: 'cust-ann', client_id: `site:${partnerId}`, scope: 'tickets:read tickets:write' });
     }

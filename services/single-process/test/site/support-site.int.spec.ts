@@ -178,6 +178,23 @@ describe('the support site (issue #13)', () => {
       expect(page.text).not.toContain(`${link.path}/reopen`);
     });
 
+    it('a thread longer than a page of intake’s shows whole, in order (intake hands the thread out a page at a time)', async () => {
+      const ticket = await file(acme.token);
+      // 450 agent answers written straight to intake's table: more than two of its largest pages.
+      await platform.query(
+        'ticket-intake',
+        `INSERT INTO ticket_intake.messages (id, ticket_id, partner_id, author_kind, author_id, visibility, channel, body, created_at)
+         SELECT gen_random_uuid(), $1, $2, 'agent', $3, 'public', 'api', 'Answer number ' || n || '.', $4 FROM generate_series(1, 450) AS n ORDER BY n`,
+        [ticket.id, acme.partnerId, agent.staffId, clock.now()],
+      );
+      const link = await mint(acme.token, ticket.id);
+
+      const page = await http().get(link.path);
+      expect(page.status).toBe(200);
+      const shown = [...page.text.matchAll(/Answer number (\d+)\./g)].map((m) => Number(m[1]));
+      expect(shown).toEqual(Array.from({ length: 450 }, (_, i) => i + 1));
+    });
+
     it("P5: the level's response time is the partner's agreement, and the page shows when the response owed is due", async () => {
       const HOUR = 3_600_000;
       const terms = (targetMs: number) => ({ targetMs, phoneSupport: false });

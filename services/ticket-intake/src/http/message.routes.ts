@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { failureResponses, hasScope, principalOf, scopeOf, sendFailure, type AccessRule, type Failure } from '@tss/service-kit';
 import type { Message } from '../domain/message';
 import type { Ticket } from '../domain/ticket';
+import { decodeTicketLogCursor, encodeTicketLogCursor } from '../domain/ticket-log-cursor';
 import { historyStore } from '../store/history.store';
 import { messageStore } from '../store/message.store';
 import { toTicket } from '../store/ticket.store';
@@ -13,7 +14,7 @@ import { postMessage, postMessageWithFiles, type PostMessageDeps } from '../use-
 import type { Upload } from '../use-cases/store-attachments';
 import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
 import type { MessageUploads } from './message-uploads';
-import { HistoryView, IdempotencyHeaders, MessageBody, messageForm, PostedMessageView, ThreadView, TicketParams, type MessageView } from './ticket.schemas';
+import { HistoryView, IdempotencyHeaders, MessageBody, messageForm, PostedMessageView, ThreadView, TicketLogQuery, TicketParams, type MessageView } from './ticket.schemas';
 import { READ, WRITE } from './ticket.routes';
 import { toTicketView } from './ticket.views';
 
@@ -164,9 +165,13 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       schema: {
         tags: ['tickets'],
         operationId: 'getThread',
-        summary: 'The whole thread in order: the request, then every message (internal notes only to staff)',
+        summary: 'The thread in order: the request, then the messages a page at a time (internal notes only to staff)',
+        description:
+          'Every page carries the request; `items` are the messages, oldest first, `limit` at a time (100 unless asked). ' +
+          'Follow `nextCursor` (as `cursor`) until a page has none: pages never repeat or skip a message, whatever is written meanwhile.',
         params: TicketParams,
-        response: { 200: ThreadView, ...failureResponses('invalid_reference', 'not_found') },
+        querystring: TicketLogQuery,
+        response: { 200: ThreadView, ...failureResponses('invalid_reference', 'not_found', 'bad_request') },
       },
       config: { access: READ },
     },
@@ -175,12 +180,19 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
       if (!found.ok) return sendFailure(reply, found.error);
       const ticket = toTicket(found.value);
-      const messages = await messageStore.thread(deps.dataSource.manager, ticket.id, { includeInternal: scope.kind === 'staff' });
+      const { cursor, limit } = request.query;
+      const after = cursor === undefined ? undefined : decodeTicketLogCursor('thread', cursor, ticket.id);
+      if (after && !after.ok) return sendFailure(reply, after.error);
+      // One more than the page tells whether another follows.
+      const messages = await messageStore.thread(deps.dataSource.manager, ticket.id, { includeInternal: scope.kind === 'staff', after: after?.value, limit: limit + 1 });
+      const page = messages.slice(0, limit);
+      const last = page.at(-1);
       return {
         ticketId: ticket.id,
         reference: ticket.reference,
         request: requestView(ticket),
-        items: messages.map(toMessageView),
+        items: page.map(toMessageView),
+        ...(messages.length > limit && last ? { nextCursor: encodeTicketLogCursor('thread', ticket.id, last.position) } : {}),
       };
     },
   );
@@ -191,9 +203,11 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       schema: {
         tags: ['tickets'],
         operationId: 'getTicketHistory',
-        summary: 'The audit history of a ticket: every change with who, when and why',
+        summary: 'The audit history of a ticket: every change with who, when and why, a page at a time',
+        description: '`items` oldest first, `limit` at a time (100 unless asked); follow `nextCursor` (as `cursor`) until a page has none.',
         params: TicketParams,
-        response: { 200: HistoryView, ...failureResponses('invalid_reference', 'not_found') },
+        querystring: TicketLogQuery,
+        response: { 200: HistoryView, ...failureResponses('invalid_reference', 'not_found', 'bad_request') },
       },
       config: { access: READ },
     },
@@ -201,10 +215,17 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
       const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
       if (!found.ok) return sendFailure(reply, found.error);
-      const entries = await historyStore.list(deps.dataSource.manager, found.value.id);
+      const ticketId = found.value.id;
+      const { cursor, limit } = request.query;
+      const after = cursor === undefined ? undefined : decodeTicketLogCursor('history', cursor, ticketId);
+      if (after && !after.ok) return sendFailure(reply, after.error);
+      const entries = await historyStore.list(deps.dataSource.manager, ticketId, { after: after?.value, limit: limit + 1 });
+      const page = entries.slice(0, limit);
+      const last = page.at(-1);
       return {
-        ticketId: found.value.id,
-        items: entries.map((e) => ({
+        ticketId,
+        ...(entries.length > limit && last ? { nextCursor: encodeTicketLogCursor('history', ticketId, last.id) } : {}),
+        items: page.map((e) => ({
           at: e.at.toISOString(),
           actor: e.actor,
           action: e.action,

@@ -319,6 +319,21 @@ export const PostedMessageView = Type.Object({
   notes: Type.Array(Type.String(), { description: 'Notes added for the requester, e.g. particulars moved to the vault (P9)' }),
 });
 
+/** The most entries a page of a thread or history holds, and how many a page holds when not asked. */
+export const TICKET_LOG_MAX_LIMIT = 200;
+export const TICKET_LOG_DEFAULT_LIMIT = 100;
+
+/** A page of a ticket's thread or history: oldest first, `limit` at a time, on from `cursor`. */
+export const TicketLogQuery = Type.Object(
+  {
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1_000, description: 'The nextCursor of the previous page' })),
+    limit: Type.Integer({ minimum: 1, maximum: TICKET_LOG_MAX_LIMIT, default: TICKET_LOG_DEFAULT_LIMIT, description: 'Entries a page holds' }),
+  },
+  { additionalProperties: false },
+);
+
+const NextCursor = Type.Optional(Type.String({ description: 'Pass as `cursor` for the next page; absent on the last page' }));
+
 export const ThreadView = Type.Object({
   ticketId: Type.String({ format: 'uuid' }),
   reference: Type.String(),
@@ -338,7 +353,8 @@ export const ThreadView = Type.Object({
     },
     { description: 'The request as filed (P2), access particulars masked (P9)' },
   ),
-  items: Type.Array(Type.Ref('Message')),
+  items: Type.Array(Type.Ref('Message'), { description: 'Oldest first, a page at a time' }),
+  nextCursor: NextCursor,
 });
 
 export const HistoryView = Type.Object({
@@ -356,7 +372,9 @@ export const HistoryView = Type.Object({
       detail: Type.Record(Type.String(), Type.Unknown()),
       sequence: Type.Optional(Type.Integer()),
     }),
+    { description: 'Oldest first, a page at a time' },
   ),
+  nextCursor: NextCursor,
 });
 
 /** Schemas every part's routes may `$ref` (`Type.Ref('Ticket')`): added once, where the parts are registered. */

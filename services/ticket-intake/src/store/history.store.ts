@@ -49,9 +49,13 @@ export const historyStore = {
     );
   },
 
-  /** A ticket's history, oldest first. */
-  async list(tx: EntityManager, ticketId: string): Promise<HistoryRecord[]> {
-    const rows = (await tx.query(`SELECT * FROM "${INTAKE_SCHEMA}".ticket_history WHERE ticket_id = $1 ORDER BY id`, [ticketId])) as HistoryRow[];
+  /** A page of a ticket's history, oldest first, after the entry `after` when given (its `id`, where the next page starts). */
+  async list(tx: EntityManager, ticketId: string, page: { after?: string; limit: number }): Promise<HistoryRecord[]> {
+    const rows = (await tx.query(`SELECT * FROM "${INTAKE_SCHEMA}".ticket_history WHERE ticket_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3`, [
+      ticketId,
+      page.after ?? '0',
+      page.limit,
+    ])) as HistoryRow[];
     return rows.map((r) => ({
       id: String(r.id),
       ticketId: r.ticket_id,

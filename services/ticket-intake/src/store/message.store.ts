@@ -55,13 +55,23 @@ export const messageStore = {
     );
   },
 
-  /** The thread in the order written (`position`, even within one instant); internal notes only when asked for (staff). */
-  async thread(tx: EntityManager, ticketId: string, options: { includeInternal: boolean }): Promise<Message[]> {
+  /**
+   * A page of the thread in the order written (`position`, even within one instant), after the
+   * position `after` when given; internal notes only when asked for (staff). Each message comes
+   * with its position, where the next page starts.
+   */
+  async thread(
+    tx: EntityManager,
+    ticketId: string,
+    options: { includeInternal: boolean; after?: string; limit: number },
+  ): Promise<(Message & { position: string })[]> {
     const rows = (await tx.query(
-      `SELECT * FROM "${INTAKE_SCHEMA}".messages WHERE ticket_id = $1 ${options.includeInternal ? '' : `AND visibility = 'public'`} ORDER BY position`,
-      [ticketId],
-    )) as MessageRow[];
-    return rows.map(toMessage);
+      `SELECT *, position::text AS position_text FROM "${INTAKE_SCHEMA}".messages
+        WHERE ticket_id = $1 AND position > $2::bigint ${options.includeInternal ? '' : `AND visibility = 'public'`}
+        ORDER BY position LIMIT $3`,
+      [ticketId, options.after ?? '0', options.limit],
+    )) as (MessageRow & { position_text: string })[];
+    return rows.map((r) => ({ ...toMessage(r), position: r.position_text }));
   },
 
   /** A message already stored under this Idempotency-Key on the ticket (the effect committed). */
