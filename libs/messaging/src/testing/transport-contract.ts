@@ -301,6 +301,8 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       const group = `flush-${randomUUID().slice(0, 8)}`;
       const [a, b] = [randomUUID(), randomUUID()];
       const flushSizes: number[] = [];
+      /** The tickets of the writes of the flushes that committed (every one but the failed one). */
+      const committed: string[] = [];
       // Fails the first time it is given more than one event (a batch), then never again.
       let failBatch = true;
       const flush: BatchFlush<{ id: string; ticketId: string; sequence: number }> = async (items, { tx }) => {
@@ -312,6 +314,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
           failBatch = false;
           throw new Error('the batched write failed');
         }
+        committed.push(...items.map((i) => i.ticketId));
       };
       // Published before the group exists: a new group reads them in one go from the beginning.
       await producer.run(async (tx) => {
@@ -324,7 +327,13 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       await waitFor('every deferred write', async () => (await effectsFor(group, [a, b])).length === 6);
       for (const ticketId of [a, b]) expect((await effectsFor(group, [ticketId])).map((e) => e.sequence)).toEqual([1, 2, 3]);
       expect(failBatch).toBe(false); // a batch was flushed, and failed: its rows were rolled back
-      expect(flushSizes.filter((n) => n === 1).length).toBeGreaterThanOrEqual(2); // its events, each alone
+      // Each event's write is committed exactly once: the committed flushes hold a's three and b's three
+      // (a new group reads the log from its start: earlier cases' events are flushed too).
+      expect(committed.filter((t) => t === a || t === b).length).toBe(6);
+      // Its events then go one at a time. On Kafka a rebalance that makes the batch stale meanwhile
+      // (eachBatch's isStale) redelivers the rest as a batch instead, so only the in-process
+      // transport, which has no rebalances, is held to "each alone" here.
+      if (!name.startsWith('kafka')) expect(flushSizes.filter((n) => n === 1).length).toBeGreaterThanOrEqual(2);
       expect(new Set((await effectsFor(group, [a, b])).map((e) => e.event_id)).size).toBe(6);
     });
 
