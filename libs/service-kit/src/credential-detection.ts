@@ -199,3 +199,19 @@ export const withoutAccessParticulars = (text: string): string => {
   const found = findCredentials(text);
   return found.length === 0 ? text : maskCredentials(text, found, () => REMOVED_PARTICULARS);
 };
+
+/**
+ * P9 for JSON kept as it was written (an event's data, a webhook body, a history entry's detail):
+ * `value` with every string passed through `withoutAccessParticulars`, keys and shape unchanged.
+ * The very same value when nothing was found, so a caller writes back only what changed.
+ */
+export const jsonWithoutAccessParticulars = (value: unknown): unknown => {
+  if (typeof value === 'string') return withoutAccessParticulars(value);
+  if (Array.isArray(value)) {
+    const items = value.map(jsonWithoutAccessParticulars);
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).map(([key, item]) => [key, jsonWithoutAccessParticulars(item)] as const);
+  return entries.some(([key, item]) => item !== (value as Record<string, unknown>)[key]) ? Object.fromEntries(entries) : value;
+};

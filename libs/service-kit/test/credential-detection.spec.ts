@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { findCredentials, maskCredentials } from '../src/credential-detection';
+import { findCredentials, jsonWithoutAccessParticulars, maskCredentials } from '../src/credential-detection';
 import { callOffThread, stopCallsOffThread } from '../src/testing/call-off-thread';
 
 const mask = (text: string) => maskCredentials(text, findCredentials(text), (_f, i) => `[vault #${i}]`);
@@ -98,5 +98,25 @@ describe('P9: access particulars in a message', () => {
       const text = `${`password is ${'A'.repeat(200)} `.repeat(9_500)}password is QWerty`;
       expect((await detectOffThread(text)).map((f) => f.secret)).toEqual(['QWerty']);
     }, TIMEOUT_MS);
+  });
+});
+
+describe('P9: access particulars in kept JSON (events, webhook bodies, history details)', () => {
+  it('every string is masked wherever it sits, keys, numbers and shape unchanged', () => {
+    const kept = { type: 'ticket.reopened', data: { sequence: 3, reason: 'Still broken. password: Hunter2!x', quotes: ['ok', 'pwd: tr0ub4dor'], nested: { at: null, ok: true } } };
+    const masked = jsonWithoutAccessParticulars(kept);
+    expect(masked).toEqual({
+      type: 'ticket.reopened',
+      data: { sequence: 3, reason: 'Still broken. [access particulars removed]', quotes: ['ok', '[access particulars removed]'], nested: { at: null, ok: true } },
+    });
+    expect(JSON.stringify(masked)).not.toContain('Hunter2!x');
+    expect(kept.data.reason).toBe('Still broken. password: Hunter2!x'); // the input is left as it was
+  });
+
+  it('a value without particulars is returned as the same value (nothing to write back), and masking twice changes nothing', () => {
+    const clean = { data: { subject: 'The forgot password page fails', list: [1, 'two'] } };
+    expect(jsonWithoutAccessParticulars(clean)).toBe(clean);
+    const once = jsonWithoutAccessParticulars({ text: 'login: ann2 password: MailPw#9911' });
+    expect(jsonWithoutAccessParticulars(once)).toBe(once);
   });
 });

@@ -1,2 +1,3 @@
 export * from './platform-client';
 export * from './service-under-test';
+export * from './older-release';

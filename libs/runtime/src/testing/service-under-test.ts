@@ -8,6 +8,7 @@ import { TokenVerifier, type Clock, type PublicKeySource, type TssClaims } from 
 import { Platform } from '../platform';
 import type { ServiceHost } from '../service-host';
 import type { ServiceModule } from '../service-module';
+import { prepareOlderRelease, type OlderRelease } from './older-release';
 import { PlatformClient } from './platform-client';
 
 const ISSUER = 'tss';
@@ -20,8 +21,11 @@ export interface ServiceUnderTestOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
   relayPollIntervalMs?: number;
-  /** `migrated` (default): a clone of the run's template; `empty` runs the module's migrations. */
-  database?: 'migrated' | 'empty';
+  /**
+   * `migrated` (default): a clone of the run's template; `empty` runs the module's migrations; an
+   * older release: its migrations and rows first, then the rest at start (an upgrade).
+   */
+  database?: 'migrated' | 'empty' | OlderRelease;
 }
 
 export interface ServiceUnderTest {
@@ -41,12 +45,14 @@ export interface ServiceUnderTest {
  * instead of a gateway. Boots one module, not six.
  */
 export const startServiceUnderTest = async (module: ServiceModule, options: ServiceUnderTestOptions): Promise<ServiceUnderTest> => {
-  const db: TestDatabase = await createTestDatabase(module.name, { from: options.database === 'empty' ? 'empty' : 'migrated' });
+  const olderRelease = typeof options.database === 'object' ? options.database : undefined;
+  const db: TestDatabase = await createTestDatabase(module.name, { from: options.database === undefined || options.database === 'migrated' ? 'migrated' : 'empty' });
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const keys: PublicKeySource = { getKey: async (kid: string): Promise<KeyObject | undefined> => (kid === KID ? publicKey : undefined) };
   const nowSeconds = () => Math.floor(options.clock.now().getTime() / 1000);
   let platform: Platform;
   try {
+    if (olderRelease) await prepareOlderRelease(module, db.url, olderRelease);
     platform = await Platform.start({
       modules: [module],
       name: module.name,

@@ -9,6 +9,7 @@ import { ratingRoutes } from '../http/rating.routes';
 import { CreateRatings1765300200000 } from '../store/migrations/1765300200000-create-ratings';
 import { SurveyWithdrawn1765300210000 } from '../store/migrations/1765300210000-survey-withdrawn';
 import { MaskKeptRatingComments1765500470000 } from '../store/migrations/1765500470000-mask-kept-rating-comments';
+import { MaskKeptTicketSubjects1765501310000 } from '../store/migrations/1765501310000-mask-kept-ticket-subjects';
 
 const DAY_MS = 86_400_000;
 
@@ -27,7 +28,7 @@ export const RatingsConfig = {
 export const ratingsPart = definePart()({
   name: 'ratings',
   config: RatingsConfig,
-  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000],
+  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000, MaskKeptTicketSubjects1765501310000],
   build: (deps) => ({
     routes: async (app) => {
       await app.register(ratingRoutes(deps));

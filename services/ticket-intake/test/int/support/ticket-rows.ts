@@ -11,6 +11,8 @@ export interface TicketRowSeed {
   product?: Product;
   subject?: string;
   description?: string;
+  stepsToReproduce?: string;
+  browser?: string;
   requesterId?: string | null;
   category?: string | null;
   assigneeId?: string | null;
@@ -31,6 +33,8 @@ export const insertTicketRow = async (query: Query, seed: TicketRowSeed): Promis
     productVersion: '4.2.1',
     ...(seed.subject !== undefined ? { subject: seed.subject } : {}),
     description: seed.description ?? 'Something does not work.',
+    ...(seed.stepsToReproduce !== undefined ? { stepsToReproduce: seed.stepsToReproduce } : {}),
+    ...(seed.browser !== undefined ? { browser: seed.browser } : {}),
     ...(seed.requesterId ? { requester: { id: seed.requesterId } } : {}),
   };
   await query(
@@ -59,13 +63,13 @@ export const insertTicketRow = async (query: Query, seed: TicketRowSeed): Promis
 /** A message on a ticket's thread, as the thread stores it. */
 export const insertMessageRow = async (
   query: Query,
-  seed: { ticketId: string; partnerId: string; body: string; visibility: 'public' | 'internal'; createdAt: Date },
+  seed: { ticketId: string; partnerId: string; body: string; visibility: 'public' | 'internal'; createdAt: Date; authorKind?: 'requester' | 'agent' },
 ): Promise<string> => {
   const id = randomUUID();
   await query(
     `INSERT INTO ticket_intake.messages (id, ticket_id, partner_id, author_kind, author_id, visibility, channel, body, created_at)
      VALUES ($1, $2, $3, $4, 'someone', $5, 'api', $6, $7)`,
-    [id, seed.ticketId, seed.partnerId, seed.visibility === 'public' ? 'requester' : 'agent', seed.visibility, seed.body, seed.createdAt],
+    [id, seed.ticketId, seed.partnerId, seed.authorKind ?? (seed.visibility === 'public' ? 'requester' : 'agent'), seed.visibility, seed.body, seed.createdAt],
   );
   return id;
 };
