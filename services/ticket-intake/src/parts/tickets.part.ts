@@ -12,6 +12,7 @@ import { KnownPartners1765000500000 } from '../store/migrations/1765000500000-kn
 import { MaskRatingReopenReasons1765500471000 } from '../store/migrations/1765500471000-mask-rating-reopen-reasons';
 import { TicketFollowUps1765500600000 } from '../store/migrations/1765500600000-ticket-follow-ups';
 import { MaskKeptTicketText1765501300000 } from '../store/migrations/1765501300000-mask-kept-ticket-text';
+import { MaskKeptHistoryText1765501330000 } from '../store/migrations/1765501330000-mask-kept-history-text';
 import { MaskRequestDetails1765501370000 } from '../store/migrations/1765501370000-mask-request-details';
 import { TicketEntity } from '../store/ticket.entity';
 import { defineIntakePart } from './intake-part';
@@ -30,7 +31,7 @@ export const ticketsPart = defineIntakePart({
     }),
   },
   entities: [TicketEntity],
-  migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000, MessageEmailSender1765000400000, KnownPartners1765000500000, MaskRatingReopenReasons1765500471000, TicketFollowUps1765500600000, MaskKeptTicketText1765501300000, MaskRequestDetails1765501370000],
+  migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000, MessageEmailSender1765000400000, KnownPartners1765000500000, MaskRatingReopenReasons1765500471000, TicketFollowUps1765500600000, MaskKeptTicketText1765501300000, MaskKeptHistoryText1765501330000, MaskRequestDetails1765501370000],
   build: (deps) => {
     const reopenWindowMs = deps.config.REOPEN_WINDOW_DAYS * DAY_MS;
     const changeDeps = { ...deps, reopenWindowMs, hooks: deps.lifecycleHooks, messageHooks: deps.messageHooks, filingHooks: deps.filingHooks, messageUploads: deps.messageUploads };
