@@ -1,4 +1,7 @@
+import { withoutAccessParticulars } from '@tss/service-kit';
 import { acknowledgmentMail } from '../src/domain/acknowledgment-mail';
+import { escalationNoticeMail } from '../src/domain/escalation-notice';
+import { htmlWithoutAccessParticulars } from '../src/domain/mail-template';
 import { classifySendFailure, domainOf, mailRetryDelayMs, MAIL_MAX_ATTEMPTS } from '../src/domain/mail-delivery';
 import { agentReplyMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../src/domain/mail-templates';
 
@@ -112,5 +115,33 @@ describe('P12: the support-site link in every mail to a requester', () => {
 
   it('a mail without a link says nothing of the site', () => {
     expect(acknowledgmentMail(en, []).text).not.toContain('support site');
+  });
+});
+
+describe('P9: a mail kept before its text was masked (htmlWithoutAccessParticulars)', () => {
+  const notice = (quote: string) =>
+    escalationNoticeMail({ escalationId: 'e-1', kind: 'low_rating', attempt: 0, reference: 'TSS-AAAAA-BBBBB', ticketId: 't-1', targetRole: 'team_leader', quote, ticketUrl: 'https://tss.example/t', escalationUrl: 'https://tss.example/e' });
+  const ctx = { reference: 'TSS-AAAAA-BBBBB', subject: 'Reader', language: 'en' as const };
+
+  it.each([
+    ['a quote', 'Still broken. password: Hunter2!x'],
+    ['a value with characters HTML escapes', `password: Pa&s"s<1>'x`],
+  ])('masking the HTML of %s gives the HTML of the masked text', (_case, quote) => {
+    const masked = notice(withoutAccessParticulars(quote));
+    expect(masked.html).not.toBe(notice(quote).html);
+    expect(htmlWithoutAccessParticulars(notice(quote).html)).toBe(masked.html);
+    expect(withoutAccessParticulars(notice(quote).text)).toBe(masked.text);
+  });
+
+  it('an answer’s paragraph is masked as its text is, a login and password on two lines as one; links and tags stay', () => {
+    const withSite = { ...ctx, siteUrl: 'https://tss.example/site/t?x=1&y=2' };
+    const answer = 'Try these.\nlogin: support\npassword: Adm1n#2026\nThanks';
+    expect(withoutAccessParticulars(answer)).toBe('Try these.\n[access particulars removed]\nThanks');
+    expect(htmlWithoutAccessParticulars(agentReplyMail(withSite, answer).html)).toBe(agentReplyMail(withSite, withoutAccessParticulars(answer)).html);
+  });
+
+  it('HTML without particulars is returned as it was', () => {
+    const clean = agentReplyMail(ctx, 'The forgot password page works again.').html;
+    expect(htmlWithoutAccessParticulars(clean)).toBe(clean);
   });
 });

@@ -1,4 +1,5 @@
 import type { Language } from '@tss/contracts';
+import { withoutAccessParticulars } from '@tss/service-kit';
 
 /** A mail as rendered: the subject and both bodies (plain text first, HTML for clients that show it). */
 export interface RenderedMail {
@@ -22,6 +23,28 @@ export interface TicketMailContext {
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+const HTML_UNESCAPES: Record<string, string> = Object.fromEntries(Object.entries(HTML_ESCAPES).map(([c, escaped]) => [escaped, c]));
+const unescapeHtml = (html: string): string => html.replace(/&(?:amp|lt|gt|quot|#39);/g, (escaped) => HTML_UNESCAPES[escaped]);
+
+/** Every tag but `<br>`, which `renderBlocks` writes for a paragraph's line break. */
+const TAG_BUT_LINE_BREAK = /(<(?!br>)[^>]*>)/;
+
+/**
+ * P9 for an HTML body as `renderBlocks` writes it (a mail kept before its text was masked): each
+ * run of text between tags, read back as text (its `<br>` a line break, so "login: …<br>password:
+ * …" is one finding as in the plain body), passed through `withoutAccessParticulars` and written
+ * again as `renderBlocks` would. Tags, and runs without particulars, are left byte for byte.
+ */
+export const htmlWithoutAccessParticulars = (html: string): string =>
+  html
+    .split(TAG_BUT_LINE_BREAK)
+    .map((part, i) => {
+      if (i % 2 === 1) return part;
+      const text = unescapeHtml(part.replace(/<br>/g, '\n'));
+      const masked = withoutAccessParticulars(text);
+      return masked === text ? part : escapeHtml(masked).replace(/\n/g, '<br>');
+    })
+    .join('');
 
 /** P3/P8: the reference in brackets leads the subject, so a reply threads back by subject too. */
 export const ticketSubject = (ctx: TicketMailContext, lead: string): string => `[${ctx.reference}] ${lead}: ${ctx.subject}`.slice(0, 250);
