@@ -3,6 +3,7 @@ import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@ts
 import { kafkaBindingSql } from '../kafka/cloud-event-binding';
 import { consumedValueSql } from '../outbox/in-transit-data';
 import { EVENT_LOG_SCHEMA, EventLogTables1764900000000 } from './event-log.migration';
+import { MaskKeptLogEntries1765501360000 } from './mask-kept-log-entries.migration';
 
 export interface LogEntry {
   topic: string;
@@ -38,7 +39,7 @@ export class EventLog {
     const dataSource = createServiceDataSource({
       url: databaseUrl,
       schema: EVENT_LOG_SCHEMA,
-      migrations: [EventLogTables1764900000000],
+      migrations: [EventLogTables1764900000000, MaskKeptLogEntries1765501360000],
       poolSize: 4,
       applicationName: 'tss-event-log',
     });
