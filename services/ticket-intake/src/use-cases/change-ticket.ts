@@ -6,12 +6,14 @@ import { applyPatch, type Ticket, type TicketPatch } from '../domain/ticket';
 import { ticketStore } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
+import { rewriteBeforeStore, type MessageHooks } from './post-message';
 import { failureOf } from './rule-failure';
 
 export interface ChangeTicketDeps extends ChangeDeps {
   unitOfWork: UnitOfWork;
   clock: Clock;
   reopenWindowMs: number;
+  messageHooks?: readonly MessageHooks[];
 }
 
 /** The ETag of a ticket: its version, the sequence of its last event. */
@@ -43,5 +45,11 @@ export const changeTicket = (
     const now = deps.clock.now();
     const change = applyPatch(locked, input.patch, now, deps.reopenWindowMs);
     if ('violation' in change) return err(failureOf(change.violation));
-    return ok(await commitChange(tx, deps, locked, change, input.actor, now, input.patch.note));
+    if (input.patch.note === undefined) return ok(await commitChange(tx, deps, locked, change, input.actor, now));
+    // P9: the note is shown as the ticket's (history, the status event, webhooks): masked as an
+    // agent's message, its particulars vaulted (docs/adr/0026), once the rules have admitted the change.
+    const note = (await rewriteBeforeStore(tx, deps, { ticket: locked, text: input.patch.note, actor: input.actor, byAgent: true, now })).text;
+    const masked = note === input.patch.note ? change : applyPatch(locked, { ...input.patch, note }, now, deps.reopenWindowMs);
+    if ('violation' in masked) throw new Error(`ticket ${locked.id}: masking a note changed whether the PATCH applies`);
+    return ok(await commitChange(tx, deps, locked, masked, input.actor, now, note));
   });

@@ -226,6 +226,31 @@ describe('credentials vault over HTTP (P9, issue #9)', () => {
     expect(await everythingStored(sut)).not.toContain(SECRET);
   });
 
+  it('P9: a staff PATCH’s note is masked in the history and the status event, its particulars vaulted; a refused PATCH vaults nothing', async () => {
+    const ticketId = await fileTicket(partnerToken());
+    const agent = staffToken('agent-notes');
+    const patch = async (body: Record<string, unknown>) => {
+      const current = await sut.http().get(`/v1/tickets/${ticketId}`).auth(agent, { type: 'bearer' });
+      return sut.http().patch(`/v1/tickets/${ticketId}`).auth(agent, { type: 'bearer' }).set('if-match', current.headers.etag).send(body);
+    };
+    const refused = await patch({ status: 'new', note: `Their password: ${SECRET}` });
+    expect(refused.status).toBe(409);
+    expect((await list(agent, ticketId)).body.items).toEqual([]);
+
+    const changed = await patch({ status: 'open', note: `Their password: ${SECRET}` });
+    expect(changed.status).toBe(200);
+    const history = await sut.http().get(`/v1/tickets/${ticketId}/history`).auth(agent, { type: 'bearer' });
+    const entry = (history.body.items as { action: string; detail: Record<string, string> }[]).find((h) => h.action === 'status_changed');
+    expect(entry?.detail.note).toMatch(/^Their \[credentials stored securely: TSS vault #[0-9a-f]{8}\]$/);
+    expect(entry?.detail.reason).toBe(entry?.detail.note);
+    const [event] = await sut.query<{ reason: string }>(`SELECT event->'data'->>'reason' AS reason FROM ${INTAKE_SCHEMA}.outbox WHERE event_type = 'ticket.status_changed' AND event->>'subject' = $1`, [ticketId]);
+    expect(event.reason).toBe(entry?.detail.note);
+    const vaulted = (await list(agent, ticketId)).body.items as { id: string }[];
+    expect(vaulted).toHaveLength(1);
+    expect((await reveal(agent, ticketId, vaulted[0].id)).body).toMatchObject({ secret: SECRET });
+    expect(await everythingStored(sut)).not.toContain(SECRET);
+  });
+
   it('P9: a text with many particulars has them all masked, kept together as one credential', () => {
     const secrets = Array.from({ length: 30 }, (_, i) => `Pw-${i}-${randomUUID().slice(0, 6)}`);
     const masked = maskForVault(secrets.map((secret, i) => `user${i}: password: ${secret}`).join('\n'));
