@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { DataSource, type EntitySchema, type MigrationInterface, type MixedList } from 'typeorm';
+import { assertSchemaCompatible } from './compatibility-floors';
 import { usePreparedStatements } from './prepared-statements';
+import { assertSchemaName } from './schema-name';
 
 export interface ServiceDataSourceOptions {
   url: string;
@@ -39,19 +41,16 @@ export const createServiceDataSource = (options: ServiceDataSourceOptions): Data
   });
 };
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
-
-export const assertSchemaName = (schema: string): string => {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  return schema;
-};
+export { assertSchemaName } from './schema-name';
 
 /**
  * Connects, creates the service schema if missing and applies pending migrations. Replicas that
  * migrate on start may start together: a session advisory lock per schema, held by a connection
  * of its own (outside the pool, which may have one connection), lets one migrate while the others
  * wait, then find nothing pending. Without it, both would create the migrations table or run the
- * same migration, and one would fail to start.
+ * same migration, and one would fail to start. A schema whose compatibility floor names a
+ * migration this release does not have is refused before anything is migrated
+ * (SchemaNeedsNewerRelease, docs/adr/0071).
  */
 export const initializeAndMigrate = async (dataSource: DataSource): Promise<string[]> => {
   if (!dataSource.isInitialized) await dataSource.initialize();
@@ -65,6 +64,7 @@ export const initializeAndMigrate = async (dataSource: DataSource): Promise<stri
   try {
     // Released with the session, should this process die while it holds it.
     await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`tss:migrate:${schema}`]);
+    await assertSchemaCompatible(dataSource);
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);

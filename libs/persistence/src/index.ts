@@ -1,4 +1,5 @@
 export * from './data-source';
+export * from './compatibility-floors';
 export * from './embedded-postgres';
 export * from './transaction';
 export * from './postgres-binaries';

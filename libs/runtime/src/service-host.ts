@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@tss/persistence';
+import { assertSchemaCompatible, createServiceDataSource, initializeAndMigrate, pingDatabase, SchemaNeedsNewerRelease } from '@tss/persistence';
 import { EventConsumer, EventRetention, Outbox, OutboxRelay, UnitOfWork, relayBatchSizeFrom, retentionSettingsFrom, type EventTransport } from '@tss/messaging';
 import { envSchema, loadConfig, type Clock, type ReadinessCheck, type ServiceApp, type AccessTokenVerifier } from '@tss/service-kit';
 import type { ServiceModule, ServiceParts } from './service-module';
@@ -25,11 +25,35 @@ export interface ServiceHostOptions {
 
 const NO_SETTINGS = envSchema({});
 
+/**
+ * A release refusing a schema a contract migration it lacks made incompatible with it: one line at
+ * error level naming the schema, the floor, this release's newest migration and what to do
+ * (docs/adr/0071). Other errors are the caller's to report.
+ */
+const logRefusal = (logger: Logger, module: ServiceModule, error: unknown): void => {
+  if (!(error instanceof SchemaNeedsNewerRelease)) return;
+  logger.error(
+    { service: module.name, schema: error.schema, floors: error.floors, releaseNewestMigration: error.releaseNewestMigration },
+    `${module.name} refuses to start: ${error.message}`,
+  );
+};
+
+/** Without MIGRATE_ON_START: a schema missing migrations of this release is the migrate command's to bring up first. */
+const assertNothingPending = async (module: ServiceModule, dataSource: DataSource): Promise<void> => {
+  const [{ present }] = (await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS present', [`"${module.schema}".schema_migrations`])) as { present: boolean }[];
+  if (!present || (await dataSource.showMigrations())) {
+    throw new Error(`${module.name}: pending migrations; run its migrate command first (or set MIGRATE_ON_START=true)`);
+  }
+};
+
 /** Applies a service's pending migrations and disconnects (the `migrate` command). */
-export const migrateService = async (module: ServiceModule, databaseUrl: string): Promise<string[]> => {
+export const migrateService = async (module: ServiceModule, databaseUrl: string, logger?: Logger): Promise<string[]> => {
   const dataSource = createServiceDataSource({ url: databaseUrl, schema: module.schema, entities: module.entities, migrations: module.migrations, poolSize: 1 });
   try {
     return await initializeAndMigrate(dataSource);
+  } catch (error) {
+    if (logger) logRefusal(logger, module, error);
+    throw error;
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
   }
@@ -112,16 +136,19 @@ export class ServiceHost {
       poolSize: options.poolSize,
       applicationName: module.name,
     });
-    if (options.migrate) {
-      const applied = await initializeAndMigrate(dataSource);
-      if (applied.length > 0) options.logger.info({ service: module.name, applied }, 'migrations applied');
-    } else {
-      await dataSource.initialize();
-      const [{ present }] = (await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS present', [`"${module.schema}".schema_migrations`])) as { present: boolean }[];
-      if (!present || (await dataSource.showMigrations())) {
-        await dataSource.destroy();
-        throw new Error(`${module.name}: pending migrations; run its migrate command first (or set MIGRATE_ON_START=true)`);
+    try {
+      if (options.migrate) {
+        const applied = await initializeAndMigrate(dataSource);
+        if (applied.length > 0) options.logger.info({ service: module.name, applied }, 'migrations applied');
+      } else {
+        await dataSource.initialize();
+        await assertSchemaCompatible(dataSource);
+        await assertNothingPending(module, dataSource);
       }
+    } catch (error) {
+      logRefusal(options.logger, module, error);
+      if (dataSource.isInitialized) await dataSource.destroy();
+      throw error;
     }
     return new ServiceHost(module, dataSource, options, config);
   }

@@ -1,6 +1,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { Logger } from 'pino';
+import { SchemaNeedsNewerRelease } from '@tss/persistence';
 import {
   InProcessTransport,
   KafkaConnectionEnv,
@@ -180,8 +181,9 @@ export const runServiceProcess = async <E extends TObject>(
   }
   if (argv[0] === 'migrate') {
     const config = loadConfigOrExit(MigrateEnv, module.name);
-    const applied = await migrateService(module, config.DATABASE_URL);
-    createLogger(module.name, config.LOG_LEVEL).info({ applied }, 'migrations applied');
+    const logger = createLogger(module.name, config.LOG_LEVEL);
+    const applied = await migrateService(module, config.DATABASE_URL, logger);
+    logger.info({ applied }, 'migrations applied');
     return;
   }
   if (argv[0] === 'dead-letters') {
@@ -259,10 +261,14 @@ const waitForDatabaseOrStop = async (config: ServiceProcessEnv, logger: Logger):
   }
 };
 
-/** Runs an entry point; a failure to start is printed with its stack and exits 1. */
+/**
+ * Runs an entry point; a failure to start is printed with its stack and exits 1. A schema refused
+ * for its compatibility floor is no bug: its message (logged at error level already) says it all.
+ */
 export const runMain = (name: string, main: () => Promise<void>): void => {
   main().catch((error: unknown) => {
-    process.stderr.write(`${name} failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+    const described = error instanceof SchemaNeedsNewerRelease ? error.message : error instanceof Error ? error.stack : String(error);
+    process.stderr.write(`${name} failed to start: ${described}\n`);
     process.exit(1);
   });
 };

@@ -55,7 +55,7 @@ const banner = (config: Config, metricsPort: number, admin?: { clientId: string;
 const migrate = async (): Promise<void> => {
   const config = loadConfigOrExit(MigrateEnv, 'tss');
   const logger = createLogger('tss', config.LOG_LEVEL);
-  for (const module of ALL_SERVICES) logger.info({ service: module.name, applied: await migrateService(module, config.DATABASE_URL) }, 'migrations applied');
+  for (const module of ALL_SERVICES) logger.info({ service: module.name, applied: await migrateService(module, config.DATABASE_URL, logger) }, 'migrations applied');
 };
 
 const main = async (): Promise<void> => {

@@ -14,6 +14,7 @@ import { ClocksFillfactor1765300500000 } from './store/migrations/1765300500000-
 import { TicketReference1765400100000 } from './store/migrations/1765400100000-ticket-reference';
 import { ClockBreachedAt1765500933000 } from './store/migrations/1765500933000-clock-breached-at';
 import { ClockBusinessTime1765500934000 } from './store/migrations/1765500934000-clock-business-time';
+import { ClockLifecycleFloor1765501400000 } from './store/migrations/1765501400000-clock-lifecycle-floor';
 import { clockClaimLock, SLA_SCHEMA } from './store/response-clock.store';
 
 /**
@@ -62,6 +63,7 @@ export const slaTimerService: ServiceModule = {
     ClockBreachedAt1765500933000,
     ClockBusinessTime1765500934000,
     ...partnersPart.migrations,
+    ClockLifecycleFloor1765501400000,
   ],
   build: (deps) => {
     const timers = new TimerStore({ schema: SLA_SCHEMA, clock: deps.clock });
