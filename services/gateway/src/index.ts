@@ -13,6 +13,7 @@ import { SupportSite1765300300000 } from './store/migrations/1765300300000-suppo
 import { SiteLinkRevocationPerTicket1765400000000 } from './store/migrations/1765400000000-site-link-revocation-per-ticket';
 import { SiteFormAddresses1765500610000 } from './store/migrations/1765500610000-site-form-addresses';
 import { IdempotencyKeys1765500700000 } from './store/migrations/1765500700000-idempotency-keys';
+import { KeyWrappingFloor1765501401000 } from './store/migrations/1765501401000-key-wrapping-floor';
 import { GatewayEnv, upstreamUrlSetting } from './gateway.config';
 import { onTicketCreated } from './events/on-ticket-created.handler';
 import { siteLinkRoutes } from './http/site-link.routes';
@@ -58,6 +59,7 @@ export const gatewayService = defineService({
     SiteLinkRevocationPerTicket1765400000000,
     SiteFormAddresses1765500610000,
     IdempotencyKeys1765500700000,
+    KeyWrappingFloor1765501401000,
   ],
   // Idempotency-Key on every POST behind a token (docs/adr/0028): partners, API clients, key rotation.
   idempotency: true,
