@@ -26,5 +26,6 @@ export * from './canonical-json';
 export * from './keyset-cursor';
 export * from './credential-detection';
 export * from './new-tickets-per-address';
+export * from './unknown-partner';
 export * from './http/scope';
 export { lazily } from './lazily';

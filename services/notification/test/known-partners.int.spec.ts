@@ -35,7 +35,7 @@ describe('notification knows the partners the gateway registered: admins name on
   const expectUnknownPartner = (response: Answer, partnerId: string) => {
     expect(response.status).toBe(422);
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
-    expect(response.body.detail).toBe(`No active partner ${partnerId} is known. Name a registered partner (one registered a moment ago is known within seconds).`);
+    expect(response.body.detail).toBe(`No active partner ${partnerId} is known. Name a registered partner. One registered a moment ago is known within seconds; a registered partner that stays unknown (its announcement was missed, as by an older release after a rollback) is announced again by an admin's PATCH /v1/partners/${partnerId} with its current name, then retry.`);
     expect(response.body.errors).toEqual([expect.objectContaining({ pointer: '/partnerId' })]);
   };
 

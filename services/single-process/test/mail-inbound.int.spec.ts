@@ -213,7 +213,7 @@ describe('inbound e-mail (P8, issue #11)', () => {
     const put = await client.http().put('/v1/inbound/partner-domains/ghost-books.example').auth(admin, { type: 'bearer' }).send({ partnerId: ghost });
     expect(put.status).toBe(422);
     expect(put.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
-    expect(put.body.detail).toMatch(new RegExp(`^No active partner ${ghost} is known\\..*one registered a moment ago is known within seconds`));
+    expect(put.body.detail).toMatch(new RegExp(`^No active partner ${ghost} is known\\..*One registered a moment ago is known within seconds;.*PATCH /v1/partners/${ghost} with its current name`));
     expect(put.body.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/partnerId' })]);
     const listed = await client.http().get('/v1/inbound/partner-domains').auth(admin, { type: 'bearer' });
     expect((listed.body as { items: { domain: string }[] }).items.map((d) => d.domain)).not.toContain('ghost-books.example');

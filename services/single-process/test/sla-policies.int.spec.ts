@@ -70,7 +70,7 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
     expect(refused.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     expect(refused.body.type).toBe('https://tss.dev/problems/unprocessable');
     expect(refused.body.errors).toEqual([expect.objectContaining({ in: 'params', pointer: '/id' })]);
-    expect(refused.body.detail).toMatch(/one registered a moment ago is known within seconds/);
+    expect(refused.body.detail).toMatch(/One registered a moment ago is known within seconds; .* is announced again by an admin's PATCH \/v1\/partners\//);
     expect(await platform.query('sla-timer', 'SELECT 1 FROM sla_timer.sla_policies WHERE scope = $1', [ghost])).toEqual([]);
     expect((await get(`/v1/partners/${ghost}/sla-policy`, agent.token)).status).toBe(404);
     const previewed = await http().post('/v1/sla/preview').auth(admin, { type: 'bearer' }).send({ level: 'standard', startedAt: '2026-03-27T15:00:00.000Z', partnerId: ghost });

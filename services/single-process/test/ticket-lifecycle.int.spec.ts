@@ -138,6 +138,9 @@ describe('ticket lifecycle (issue #9)', () => {
       await refused(agent.token, sampleTicket({ partnerId: acme.partnerId, level: 'emergency', levelConfirmed: true }), '/criticalErrorConfirmed');
       await refused(agent.token, sampleTicket({ partnerId: acme.partnerId, level: 'emergency' }), '/levelConfirmed');
       await refused(agent.token, sampleTicket({ partnerId: ghost }), '/partnerId');
+      // A partner whose partner.created intake never handled stays unknown: the answer says how to re-announce it.
+      const unknown = await http().post('/v1/tickets').auth(agent.token, { type: 'bearer' }).send(sampleTicket({ partnerId: ghost }));
+      expect(unknown.body.detail).toContain(`is announced again by an admin's PATCH /v1/partners/${ghost} with its current name, then retry.`);
       expectProblem(await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ criticalErrorConfirmed: true })), 422, 'unprocessable');
       expect([await filedFor(acme.partnerId), await filedFor(ghost)]).toEqual([before, 0]);
 

@@ -402,7 +402,7 @@ describe('webhooks (issue #11)', () => {
       const response = await as('admin').post('/v1/webhooks/endpoints', { url: receiver.url(path), eventTypes: ['ticket.*'], partnerId });
       expect(response.status).toBe(422);
       expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
-      expect(response.body.detail).toMatch(new RegExp(`^No active partner ${partnerId} is known\\..*one registered a moment ago is known within seconds`));
+      expect(response.body.detail).toMatch(new RegExp(`^No active partner ${partnerId} is known\\..*One registered a moment ago is known within seconds;.*PATCH /v1/partners/${partnerId} with its current name`));
       expect(response.body.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/partnerId' })]);
       const listed = (await as('admin').get('/v1/webhooks/endpoints')).body.items as { url: string }[];
       expect(listed.map((e) => e.url)).not.toContain(receiver.url(path));

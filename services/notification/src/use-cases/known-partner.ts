@@ -1,14 +1,15 @@
 import type { EntityManager } from 'typeorm';
-import type { Failure } from '@tss/service-kit';
+import { unknownPartnerDetail, type Failure } from '@tss/service-kit';
 import { partnerDirectoryStore } from '../store/partner-directory.store';
 
 /**
  * A partner an admin names must be one the gateway registered and has not deactivated (its
  * `partner.*` events, as intake checks a staff filing: docs/adr/0029, addendum of 2026-12-04);
- * else a 422 naming `/partnerId`. A partner registered a moment ago is known once its event arrives.
+ * else a 422 naming `/partnerId`. A partner registered a moment ago is known once its event arrives;
+ * the detail says how to announce one again whose event notification never handled.
  */
 export const unknownPartner = async (tx: EntityManager, partnerId: string): Promise<Failure | undefined> => {
   if (await partnerDirectoryStore.isActive(tx, partnerId)) return undefined;
-  const detail = `No active partner ${partnerId} is known. Name a registered partner (one registered a moment ago is known within seconds).`;
+  const detail = unknownPartnerDetail(partnerId);
   return { kind: 'unprocessable', detail, extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: detail }] } };
 };

@@ -1,12 +1,12 @@
 import type { EntityManager } from 'typeorm';
-import type { Failure } from '@tss/service-kit';
+import { unknownPartnerDetail, type Failure } from '@tss/service-kit';
 import { partnerDirectoryStore } from '../store/partner-directory.store';
 
 /** Where the request names the partner: the path of the agreement routes, or the preview's body. */
 export type PartnerNamedIn = { in: 'params'; pointer: '/id' } | { in: 'body'; pointer: '/partnerId' };
 
 const unknownPartnerFailure = (partnerId: string, where: PartnerNamedIn): Failure => {
-  const detail = `No active partner ${partnerId} is known. Name a registered partner (one registered a moment ago is known within seconds).`;
+  const detail = unknownPartnerDetail(partnerId);
   return { kind: 'unprocessable', detail, extensions: { errors: [{ ...where, message: detail }] } };
 };
 
