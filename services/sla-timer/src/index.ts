@@ -89,7 +89,7 @@ export const slaTimerService: ServiceModule = {
         await app.register(policiesPart.routes(deps));
       },
       handlers: [...ticketEventHandlers({ outbox: deps.outbox, timers }), ...partnersPart.handlers()],
-      background: [timerTask],
+      background: [timerTask, ...policiesPart.background(deps)],
     };
   },
 };

@@ -2,7 +2,7 @@ import { IANAZone } from 'luxon';
 import { MAX_RESPONSE_MS, ServiceLevels, type ServiceLevel } from '@tss/contracts';
 import { err, ok, type Result } from '@tss/service-kit';
 import { BUSINESS_TIME_HORIZON_DAYS, guaranteedBusinessTimeMs, minutesOfDay, weeklyOpenMs } from './calendar';
-import type { BusinessCalendar, SlaPolicy } from './sla-policy';
+import type { BusinessCalendar, PolicyVersion, SlaPolicy } from './sla-policy';
 
 const MINUTE_MS = 60_000;
 const HORIZON_YEARS = Math.floor(BUSINESS_TIME_HORIZON_DAYS / 366);
@@ -196,4 +196,14 @@ export const validatePolicy = (policy: SlaPolicy, options: { scope?: 'default' |
   // Counting is only worth checking on terms that are otherwise sound.
   if (problems.length === 0 && policy.calendar) problems.push(...horizonProblems(policy, policy.calendar));
   return problems.length === 0 ? ok(policy) : err(problems);
+};
+
+/**
+ * What today's rules refuse in terms stored earlier (an older release stored targets under a
+ * minute, warnings under 1 %…): what a PUT of the same terms would answer now. Such terms still
+ * apply to clocks started under them; the caller names them so that someone stores sound ones.
+ */
+export const problemsToday = (version: PolicyVersion): PolicyProblem[] => {
+  const checked = validatePolicy(version.policy, { scope: version.scope === 'default' ? 'default' : 'agreement' });
+  return checked.ok ? [] : checked.error;
 };

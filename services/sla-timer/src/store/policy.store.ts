@@ -92,6 +92,17 @@ export const policyStore = {
     return rows[0] && !rows[0].removed ? toVersion(rows[0]) : undefined;
   },
 
+  /**
+   * Every scope's terms in force (its newest version, unless that dropped the agreement), the
+   * default's first, then by partner id. Read once at start (`reviewTermsInForce`).
+   */
+  async inForce(tx: EntityManager): Promise<StoredPolicyVersion[]> {
+    const rows: PolicyRow[] = await tx.query(
+      `SELECT DISTINCT ON (scope = 'default', scope) ${COLUMNS} FROM ${T} ORDER BY scope = 'default' DESC, scope, version DESC`,
+    );
+    return rows.filter((row) => !row.removed).map(toVersion);
+  },
+
   async latestDefault(tx: EntityManager): Promise<StoredPolicyVersion> {
     return (await policyStore.latest(tx, 'default')) ?? RULES_VERSION;
   },
