@@ -6,7 +6,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * Clocks known before it keep their due time; their schedule is the default policy's (version 1),
  * without warnings, and each running one gets its breach timer. Their tickets are projected with
- * no sequence: the next event of each applies.
+ * no sequence: the next event of each applies. Operators read this in docs/operations.md, "Upgrade
+ * notes". Not expand-only (target_ms, overdue_at NOT NULL): its compatibility floor is recorded by
+ * 1765501400000 (docs/adr/0071).
  */
 export class ClockLifecycle1765200000000 implements MigrationInterface {
   name = 'ClockLifecycle1765200000000';
