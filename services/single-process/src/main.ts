@@ -98,10 +98,11 @@ const main = async (): Promise<void> => {
   });
   await running.platform.app.listen({ host: config.HOST, port: config.PORT });
   const metrics = await startMetricsServer(metricsPortFor(config), config.HOST);
-  process.stdout.write(banner(config, metrics.port, running.generatedAdmin));
 
-  process.off('SIGINT', exitDuringStartUp);
-  process.off('SIGTERM', exitDuringStartUp);
+  // The platform's handler is added before the start-up one is removed: were SIGINT without a
+  // listener for an instant, node would restore its default action, and a Ctrl-C at that instant
+  // would kill the process without draining, or be lost. The banner comes last: whoever waits for
+  // it (a terminal, a test) may signal at once.
   exitOnSignals(
     () =>
       shutdownInOrder(
@@ -116,6 +117,9 @@ const main = async (): Promise<void> => {
       ),
     logger,
   );
+  process.off('SIGINT', exitDuringStartUp);
+  process.off('SIGTERM', exitDuringStartUp);
+  process.stdout.write(banner(config, metrics.port, running.generatedAdmin));
 };
 
 runMain('TSS', main);
