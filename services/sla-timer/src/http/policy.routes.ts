@@ -127,7 +127,7 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         tags: ['sla'],
         operationId: 'putPartnerSlaPolicy',
         summary: "Store a new version of a partner's agreement (admin); it overrides the default for clocks started from now on",
-        description: `${PUT_DESCRIPTION} The partner must be one the gateway registered and has not deactivated: another id is a 422 naming \`/id\` (one registered a moment ago is known within seconds).`,
+        description: `${PUT_DESCRIPTION} The partner must be one the gateway registered and has not deactivated: another id is a 422 naming \`/id\` (one registered a moment ago is known within seconds; one that stays unknown, its announcement missed, is announced again by an admin's \`PATCH /v1/partners/{id}\` with its current name).`,
         params: PartnerParams,
         headers: IfMatchHeaders,
         body: SlaPolicyBody,
