@@ -31,7 +31,7 @@ export { openKeyRing } from './store/open-key-ring';
 export { gatewayTokenAuthority } from './store/token-authority';
 export { bootstrapAdmin, createClient, createPartner } from './use-cases/manage-clients';
 export { signAccessToken, ACCESS_TOKEN_TTL_SECONDS, type TokenSettings } from './use-cases/issue-token';
-export { forwardToServices, type ServiceUrls, type UploadForwarding } from './http/forwarding';
+export { forwardToServices, type ForwardingOptions, type ServiceUrls, type UploadForwarding } from './http/forwarding';
 export { UPLOAD_ROUTES, SITE_UPLOAD_ROUTES } from './http/upload-routes';
 export { SITE_FORM_COOKIE } from './http/support-site/new-request.routes';
 export { serveMergedApiDocs, type MergedApiDocsOptions } from './http/merged-api-docs';

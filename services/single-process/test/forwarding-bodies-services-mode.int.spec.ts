@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, installEdgeProtection, EdgeConfigSchema, type ServiceUrls } from '@tss/gateway';
-import { InProcessTransport } from '@tss/messaging';
+import { bootstrapAdmin, type ServiceUrls } from '@tss/gateway';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient } from '@tss/runtime/testing';
-import { loadConfig, PROBLEM_CONTENT_TYPE, systemClock } from '@tss/service-kit';
-import { ServiceInstances } from './support/service-instances';
+import { PROBLEM_CONTENT_TYPE, systemClock } from '@tss/service-kit';
+import { ServiceInstances, startForwardingGateway } from './support/service-instances';
 
 const BODY_LIMIT_BYTES = 16 * 1024;
 const ADMIN = { clientId: 'sc_forwarding_admin', clientSecret: 'forwarding-admin-secret-0123456789' };
@@ -45,15 +44,8 @@ describe('services mode: the gateway forwards attachments and raw mail as they c
 
     db = await createTestDatabase('forwarding_bodies_services');
     services = new ServiceInstances(db.url);
-    const instance = await services.start(gatewayService, {
-      transport: new InProcessTransport(),
-      keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
-      beforeRoutes: (app) => installEdgeProtection(app, loadConfig(EdgeConfigSchema, { TSS_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES) })),
-      extendApp: async (app) => {
-        await app.register(forwardToServices(urls, { timeoutMs: 5_000 }));
-      },
-    });
-    gateway = new PlatformClient(await services.listen(instance));
+    const { instance, url } = await startForwardingGateway(services, urls, { forwarding: { timeoutMs: 5_000 }, edge: { TSS_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES) } });
+    gateway = new PlatformClient(url);
     const host = instance.host;
     await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, ADMIN);
     partnerToken = (await gateway.partner(await gateway.token(ADMIN.clientId, ADMIN.clientSecret), 'Forwarding Partner')).token;

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { bootstrapAdmin, EdgeConfigSchema, forwardToServices, gatewayService, gatewayTokenAuthority, installEdgeProtection, type ServiceUrls } from '@tss/gateway';
+import { bootstrapAdmin, type ServiceUrls } from '@tss/gateway';
 import { escalationService } from '@tss/escalation';
 import { InProcessTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import type { ServiceInstance } from '@tss/runtime';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
-import { loadConfig, PROBLEM_CONTENT_TYPE, systemClock } from '@tss/service-kit';
+import { PROBLEM_CONTENT_TYPE, systemClock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
 import { slaTimerService } from '@tss/sla-timer';
 import { ticketIntakeService } from '@tss/ticket-intake';
 import type { Response } from 'supertest';
-import { ServiceInstances } from './support/service-instances';
+import { ServiceInstances, startForwardingGateway } from './support/service-instances';
 
 const ADMIN = { clientId: 'sc_visibility_admin', clientSecret: 'visibility-admin-secret-0123456789' };
 
@@ -34,15 +34,8 @@ describe('services mode: a ticket just filed answers 503 ticket-not-yet-visible 
     db = await createTestDatabase('ticket_visibility_services');
     services = new ServiceInstances(db.url);
     const urls = {} as Record<keyof ServiceUrls, string>;
-    const gatewayInstance = await services.start(gatewayService, {
-      transport: new InProcessTransport(),
-      keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
-      beforeRoutes: (app) => installEdgeProtection(app, loadConfig(EdgeConfigSchema, {})),
-      extendApp: async (app) => {
-        await app.register(forwardToServices(urls, { timeoutMs: 10_000 }));
-      },
-    });
-    gateway = new PlatformClient(await services.listen(gatewayInstance));
+    const { instance: gatewayInstance, url: gatewayUrl } = await startForwardingGateway(services, urls);
+    gateway = new PlatformClient(gatewayUrl);
     const intakeUrl = await services.listen(await services.start(ticketIntakeService, { transport: new InProcessTransport() }));
     slaTimer = await services.start(slaTimerService, { transport: new InProcessTransport() });
     escalation = await services.start(escalationService, { transport: new InProcessTransport() });

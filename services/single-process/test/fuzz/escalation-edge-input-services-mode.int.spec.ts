@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { bootstrapAdmin, EdgeConfigSchema, forwardToServices, gatewayService, gatewayTokenAuthority, installEdgeProtection, type ServiceUrls } from '@tss/gateway';
+import { bootstrapAdmin, type ServiceUrls } from '@tss/gateway';
 import { STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
 import { escalationService } from '@tss/escalation';
 import { InProcessTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import type { ServiceInstance } from '@tss/runtime';
 import { PlatformClient } from '@tss/runtime/testing';
-import { loadConfig, PROBLEM_CONTENT_TYPE, systemClock } from '@tss/service-kit';
+import { PROBLEM_CONTENT_TYPE, systemClock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
 import type { Response } from 'supertest';
-import { ServiceInstances } from '../support/service-instances';
+import { ServiceInstances, startForwardingGateway } from '../support/service-instances';
 import { operationsOf, schemaResolver, type JsonSchema, type OpenApiDocument, type Operation, type Resolve } from './openapi-operations';
 
 const ADMIN = { clientId: 'sc_escalation_edge_admin', clientSecret: 'escalation-edge-admin-secret-0123456789' };
@@ -73,15 +73,8 @@ describe('services mode: every escalation POST/PUT through the gateway refuses n
     db = await createTestDatabase('escalation_edge_services');
     services = new ServiceInstances(db.url);
     const urls = {} as Record<keyof ServiceUrls, string>;
-    const gatewayInstance = await services.start(gatewayService, {
-      transport: new InProcessTransport(),
-      keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
-      beforeRoutes: (app) => installEdgeProtection(app, loadConfig(EdgeConfigSchema, {})),
-      extendApp: async (app) => {
-        await app.register(forwardToServices(urls, { timeoutMs: 10_000 }));
-      },
-    });
-    gateway = new PlatformClient(await services.listen(gatewayInstance));
+    const { instance: gatewayInstance, url: gatewayUrl } = await startForwardingGateway(services, urls);
+    gateway = new PlatformClient(gatewayUrl);
     escalation = await services.start(escalationService, { transport: new InProcessTransport() });
     const escalationUrl = await services.listen(escalation);
     Object.assign(urls, { 'ticket-intake': escalationUrl, 'sla-timer': escalationUrl, notification: escalationUrl, escalation: escalationUrl, rating: escalationUrl });

@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { EdgeConfigSchema, forwardToServices, gatewayService, gatewayTokenAuthority, installEdgeProtection, type ForwardingOptions, type ServiceUrls } from '@tss/gateway';
+import { InProcessTransport } from '@tss/messaging';
 import { ServiceProcessEnv, startServiceInstance, type ServiceInstance, type ServiceInstanceOptions, type ServiceModule } from '@tss/runtime';
-import { loadConfig } from '@tss/service-kit';
+import { loadConfig, systemClock } from '@tss/service-kit';
 
 /**
  * Services mode inside one test: each service its own fastify instance, pool and transport, all
@@ -43,3 +45,23 @@ export class ServiceInstances {
     for (const instance of [...this.all].reverse()) for (const closer of instance.closers()) await closer.close();
   }
 }
+
+/**
+ * The gateway as services mode deploys it, started first (the JWKS source): its edge protection,
+ * then forwarding by prefix to the URLs in `urls`, filled in as the services behind it listen.
+ */
+export const startForwardingGateway = async (
+  services: ServiceInstances,
+  urls: Record<keyof ServiceUrls, string>,
+  options: { forwarding?: Partial<ForwardingOptions>; edge?: Record<string, string> } = {},
+): Promise<{ instance: ServiceInstance; url: string }> => {
+  const instance = await services.start(gatewayService, {
+    transport: new InProcessTransport(),
+    keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
+    beforeRoutes: (app) => installEdgeProtection(app, loadConfig(EdgeConfigSchema, options.edge ?? {})),
+    extendApp: async (app) => {
+      await app.register(forwardToServices(urls, { timeoutMs: 10_000, ...options.forwarding }));
+    },
+  });
+  return { instance, url: await services.listen(instance) };
+};
