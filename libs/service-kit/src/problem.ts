@@ -89,6 +89,9 @@ export const FAILURES = {
 
 export type FailureKind = keyof typeof FAILURES;
 
+/** How soon a client may ask again for a ticket filed a moment ago: the services learn of one in well under a second (docs/adr/0068). */
+export const TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS = 1;
+
 /** A failure as a use case returns it: its kind, what went wrong, and problem extensions if any. */
 export interface Failure {
   kind: FailureKind;
@@ -104,7 +107,7 @@ export const problemFor = (failure: Failure): ProblemInput => {
 /** Answers a failure as problem+json (RFC 9457), by the FAILURES table; an `unknown_ticket` marked for the gateway (docs/adr/0068). */
 export const sendFailure = (reply: FastifyReply, failure: Failure): FastifyReply => {
   if (failure.kind === 'unknown_ticket') reply.header(UNKNOWN_TICKET_HEADER, '?1');
-  if (failure.kind === 'ticket_not_yet_visible') reply.header('retry-after', '1');
+  if (failure.kind === 'ticket_not_yet_visible') reply.header('retry-after', String(TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS));
   return sendProblem(reply, problemFor(failure));
 };
 

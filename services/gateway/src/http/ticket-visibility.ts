@@ -1,11 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { projectedTicketOfPath, UNKNOWN_TICKET_HEADER } from '@tss/contracts';
-import { PROBLEM_CONTENT_TYPE, problemType, type ProblemInput } from '@tss/service-kit';
+import { PROBLEM_CONTENT_TYPE, problemFor, problemType, TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS, type ProblemInput } from '@tss/service-kit';
 import type { IntakeApi } from '../upstream/intake-api';
 import { sightTicket } from '../use-cases/ticket-visibility';
 
-/** How soon a client may ask again for a ticket filed a moment ago: the services learn of one in well under a second. */
-export const TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS = 1;
 /** As the forwarding's own answer when a service is down. */
 const INTAKE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
@@ -36,12 +34,10 @@ export const answerForUnknownTicket = async (intake: IntakeApi, request: Fastify
     case 'visible':
       return {
         retryAfterSeconds: TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS,
-        problem: {
-          type: problemType('ticket-not-yet-visible'),
-          title: 'Service Unavailable',
-          status: 503,
+        problem: problemFor({
+          kind: 'ticket_not_yet_visible',
           detail: `The ticket was filed a moment ago and this part of it is not ready yet; retry after ${TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS} s (Retry-After).`,
-        },
+        }),
       };
     case 'cannot_tell':
       request.log.warn({ reason: sighting.reason }, 'ticket-intake could not say whether a ticket a service does not know exists');

@@ -1,4 +1,4 @@
-import { err, ok, siteLinkUrl, type Failure, type Result } from '@tss/service-kit';
+import { err, ok, siteLinkUrl, TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS, type Failure, type Result } from '@tss/service-kit';
 import type { PartnerScope, StaffScope } from '@tss/service-kit';
 import { siteLinkRevocationStore } from '../store/site-link-revocation.store';
 import { siteTicketStore, type SiteTicket } from '../store/site-ticket.store';
@@ -25,7 +25,10 @@ const ticketOfCaller = async (deps: SiteDeps, caller: Caller, ticketIdOrReferenc
   );
   if (!seen.ok) return seen;
   const ticket = await siteTicketStore.find(deps.dataSource.manager, seen.value.id);
-  if (!ticket) return err({ kind: 'ticket_not_yet_visible', detail: 'The ticket was filed a moment ago and the support site has not heard of it yet; retry after 1 s (Retry-After).' });
+  if (!ticket) {
+    const detail = `The ticket was filed a moment ago and the support site has not heard of it yet; retry after ${TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS} s (Retry-After).`;
+    return err({ kind: 'ticket_not_yet_visible', detail });
+  }
   // Intake already refused other partners' tickets; the projection agrees or the link is not minted.
   if (caller.scope.kind === 'partner' && ticket.partnerId !== caller.scope.partnerId) return err({ kind: 'not_found', detail: 'No such ticket.' });
   return ok(ticket);
