@@ -175,6 +175,3 @@ export const listPartners = (deps: Pick<Deps, 'dataSource'>): Promise<PartnerRow
 export const findPartner = async (deps: Pick<Deps, 'dataSource'>, partnerId: string): Promise<PartnerRow | undefined> =>
   (await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: partnerId })) ?? undefined;
 
-export const findActivePartner = (deps: Pick<Deps, 'dataSource'>, partnerId: string) =>
-  deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: partnerId, active: true });
-
