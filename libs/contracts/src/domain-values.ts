@@ -6,6 +6,14 @@ export const Products = ['platform', 'reader', 'player'] as const;
 export const Product = StringEnum(Products);
 export type Product = Static<typeof Product>;
 
+/**
+ * P2: the details of a request that may be recorded after filing (PATCH /v1/tickets/{id},
+ * `ticket.details_changed`): the product, its version and the details the rules ask for.
+ */
+export const RequestDetailNames = ['product', 'productVersion', 'stepsToReproduce', 'browser', 'operatingSystem', 'operatingSystemVersion', 'connectivity', 'antivirus'] as const;
+export const RequestDetailName = StringEnum(RequestDetailNames);
+export type RequestDetailName = Static<typeof RequestDetailName>;
+
 // P5: the four service levels.
 export const ServiceLevels = ['emergency', 'standard', 'consulting', 'development'] as const;
 export const ServiceLevel = StringEnum(ServiceLevels);

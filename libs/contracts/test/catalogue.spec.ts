@@ -19,6 +19,8 @@ const DESIGN_EVENT_TYPES = [
   'ticket.unassigned',
   // Beyond DESIGN's list: the acknowledgment could not be delivered (docs/adr/0029, addendum of 2026-12-04, second session).
   'ticket.acknowledgment_failed',
+  // Beyond DESIGN's list: request details recorded after filing (docs/adr/0069, addendum of 2026-12-04, fifth session).
+  'ticket.details_changed',
   // Beyond DESIGN's list: a webhook endpoint's test delivery, sent only when asked for (docs/webhooks.md).
   'webhook.ping',
 ];

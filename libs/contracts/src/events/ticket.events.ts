@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../event-contract';
-import { Channel, Instant, Product, ReferralTarget, ServiceLevel, TicketStatus, Uuid } from '../domain-values';
+import { Channel, Instant, Product, ReferralTarget, RequestDetailName, ServiceLevel, TicketStatus, Uuid } from '../domain-values';
 import { Language, SupportCategoryCode, ThirdPartyKind } from '../support-catalogue';
 
 /** Every ticket event carries the partner (tenancy) and a per-ticket sequence set in intake's transaction. */
@@ -92,6 +92,24 @@ export const TicketCategoryChangedV1 = defineEvent(
   'ticket-intake',
   Type.Object({ ...TicketEventBase, from: Type.Optional(SupportCategoryCode), to: SupportCategoryCode, changedAt: Instant }),
   'P6: an agent put the ticket in a category of the catalogue.',
+);
+
+export const TicketDetailsChangedV1 = defineEvent(
+  'ticket.details_changed',
+  1,
+  'ticket-intake',
+  Type.Object({
+    ...TicketEventBase,
+    /** The details this change recorded; read their values with GET /v1/tickets/{id}. */
+    changed: Type.Array(RequestDetailName, { minItems: 1 }),
+    /** The product and version as they now are, as `ticket.created` carries them: projections overwrite theirs. */
+    product: Type.Optional(Product),
+    productVersion: Type.Optional(Type.String()),
+    /** What the request still lacks (P2), as `ticket.created` lists it. */
+    missingDetails: Type.Array(Type.String()),
+    changedAt: Instant,
+  }),
+  'P2: staff recorded request details the request lacked, or corrected them; what is still missing is listed.',
 );
 
 export const TicketAssignedV1 = defineEvent(

@@ -1,4 +1,4 @@
-import type { Channel, Product, ServiceLevel } from '@tss/contracts';
+import { RequestDetailNames, type Channel, type Product, type RequestDetailName, type ServiceLevel } from '@tss/contracts';
 
 /**
  * What a request names (P2). Product, version and description are required by the API schema; a
@@ -26,6 +26,15 @@ export type RecommendedDetail = (typeof RECOMMENDED_DETAILS)[number];
 
 export const missingDetails = (request: TicketRequest): RecommendedDetail[] =>
   RECOMMENDED_DETAILS.filter((detail) => !request[detail]?.trim());
+
+/**
+ * P2: the details of a request staff may record after filing (docs/adr/0069, addendum of
+ * 2026-12-04, fifth session): those the rules ask for, and the optional connectivity and antivirus.
+ * The subject and description stay as filed: they are what the requester wrote.
+ */
+export const REQUEST_DETAILS = RequestDetailNames;
+export type RequestDetail = RequestDetailName;
+export type RequestDetails = Partial<Pick<TicketRequest, RequestDetail>>;
 
 /**
  * P12: phone contacts default to consulting; other channels to standard unless the partner says

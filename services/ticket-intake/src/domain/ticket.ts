@@ -1,6 +1,6 @@
 import { outOfScopeCase, SUPPORT_CATEGORIES, type SupportCategory } from '@tss/contracts';
 import type { Channel, Language, OutOfScopeReason, ReferralTarget, RequesterWaitReason, ServiceLevel, SupportCategoryCode, SupportDelay, ThirdPartyKind, TicketStatus } from '@tss/contracts';
-import { missingDetails, mentionsTeamLeader, suggestedLevel, type RecommendedDetail, type TicketRequest } from './ticket-request';
+import { missingDetails, mentionsTeamLeader, REQUEST_DETAILS, suggestedLevel, type RecommendedDetail, type RequestDetail, type RequestDetails, type TicketRequest } from './ticket-request';
 
 /** P6: why and to whom an out-of-scope ticket was closed. */
 export interface Closure {
@@ -54,6 +54,8 @@ export type TicketEffect =
   | { kind: 'status_changed'; from: TicketStatus; to: TicketStatus; reason?: string }
   | { kind: 'level_changed'; from: ServiceLevel; to: ServiceLevel; confirmed: boolean }
   | { kind: 'category_changed'; from?: SupportCategoryCode; to: SupportCategoryCode }
+  /** P2: request details recorded after filing; `from` holds the values they replaced, when there were any. */
+  | { kind: 'details_changed'; fields: RequestDetail[]; from: RequestDetails; to: RequestDetails; missingDetails: RecommendedDetail[] }
   | { kind: 'assigned'; assigneeId: string }
   /** Back to the unassigned queue (P4): nobody works the ticket any more. */
   | { kind: 'unassigned'; previousAssigneeId: string }
@@ -243,8 +245,8 @@ export const openTicket = (
   return { ticket, effects };
 };
 
-/** What an agent may change in one PATCH (issue #9 "Classification by agents"). */
-export interface TicketPatch {
+/** What an agent may change in one PATCH (issue #9 "Classification by agents"); P2: the request details too. */
+export interface TicketPatch extends RequestDetails {
   level?: ServiceLevel;
   /** P5: emergency needs a confirmed critical error the partner is not at fault for. */
   criticalErrorConfirmed?: boolean;
@@ -312,7 +314,28 @@ const outOfScopeReasonsOf = (category: SupportCategoryCode): string[] =>
   (SUPPORT_CATEGORIES as readonly SupportCategory[]).find((c) => c.code === category)?.outOfScope.map((o) => o.code) ?? [];
 
 /**
- * An agent's PATCH: reclassification, category, assignee and status, in that order, as one
+ * P2: the request details a PATCH records (completing what filing lacked, or correcting it), and
+ * the missing details recomputed as filing computes them. A value equal to the one held is no change.
+ */
+const changedDetails = (
+  request: TicketRequest,
+  patch: RequestDetails,
+): { request: TicketRequest; missingDetails: RecommendedDetail[]; effect: TicketEffect } | undefined => {
+  const fields = REQUEST_DETAILS.filter((field) => patch[field] !== undefined && patch[field] !== request[field]);
+  if (fields.length === 0) return undefined;
+  const from: RequestDetails = {};
+  const to: RequestDetails = {};
+  for (const field of fields) {
+    if (request[field] !== undefined) Object.assign(from, { [field]: request[field] });
+    Object.assign(to, { [field]: patch[field] });
+  }
+  const next: TicketRequest = { ...request, ...to };
+  const missing = missingDetails(next);
+  return { request: next, missingDetails: missing, effect: { kind: 'details_changed', fields, from, to, missingDetails: missing } };
+};
+
+/**
+ * An agent's PATCH: request details, reclassification, category, assignee and status, in that order, as one
  * change. Every rule of P5, P6 and P10 that the patch could break is checked before anything
  * changes; the first broken one is the answer. Nothing is dropped in silence (docs/adr/0029,
  * addendum of 2026-12-04): asking for the status the ticket already has is a 409, and a note with
@@ -347,6 +370,12 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
       effects.push({ kind: 'level_changed', from: ticket.level, to: levelTo, confirmed: true });
       next = { ...next, level: levelTo, levelConfirmed: true };
     }
+  }
+
+  const details = changedDetails(ticket.request, patch);
+  if (details) {
+    next = { ...next, request: details.request, missingDetails: details.missingDetails };
+    effects.push(details.effect);
   }
 
   if (patch.category !== undefined && patch.category !== ticket.category) {

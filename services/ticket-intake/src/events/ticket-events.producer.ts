@@ -7,6 +7,7 @@ import {
   TicketClosedV1,
   TicketCreatedV1,
   TicketCredentialsDestroyedV1,
+  TicketDetailsChangedV1,
   TicketLevelChangedV1,
   TicketMessageReceivedV1,
   TicketReferralAppliedV1,
@@ -108,6 +109,16 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
         });
       case 'category_changed':
         return outboxDraft(TicketCategoryChangedV1, ticket.id, { ...base(), ...(effect.from ? { from: effect.from } : {}), to: effect.to, changedAt: now.toISOString() });
+      case 'details_changed':
+        // The product and version as they now are, as ticket.created carries them (reports filter by product).
+        return outboxDraft(TicketDetailsChangedV1, ticket.id, {
+          ...base(),
+          changed: [...effect.fields],
+          ...(ticket.request.product ? { product: ticket.request.product } : {}),
+          ...(ticket.request.productVersion ? { productVersion: ticket.request.productVersion } : {}),
+          missingDetails: [...effect.missingDetails],
+          changedAt: now.toISOString(),
+        });
       case 'credentials_destroyed':
         return outboxDraft(TicketCredentialsDestroyedV1, ticket.id, { ...base(), credentialId: effect.credentialId, destroyedAt: now.toISOString() });
       case 'referral_rejected':

@@ -144,12 +144,15 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       schema: {
         tags: ['tickets'],
         operationId: 'changeTicket',
-        summary: 'Classify, assign or move a ticket (agents; If-Match required)',
+        summary: 'Classify, assign or move a ticket, or record its request details (agents; If-Match required)',
         description:
           'Confirm or reclassify the level (P5; emergency needs criticalErrorConfirmed; development means referred, and a referred ticket ' +
           'goes back to support only with status open and the level it returns to), set the category (P6), assign (assigneeId null ' +
           'unassigns), or change the status: awaiting_customer needs a requester-side waitReason (P10); closing an unresolved ticket needs ' +
           'an out-of-scope closure of its category with a third party the catalogue names for it (P6); a resolved ticket closes without one. ' +
+          'Request details a mail or call lacked (product, productVersion, stepsToReproduce, browser, operatingSystem, operatingSystemVersion, ' +
+          'connectivity, antivirus) are recorded or corrected with the checks filing applies (P2): missingDetails is recomputed and ' +
+          '`ticket.details_changed` published; access particulars in them are vaulted and masked (P9). ' +
           'Answers 412 when the ticket changed since its ETag was read, 428 without If-Match or with `If-Match: *` (it names no version), 409 naming the allowed statuses for an ' +
           'illegal transition, the status the ticket already has, or reclassifying a resolved ticket; 422 for a note on a PATCH that changes nothing.',
         params: TicketParams,

@@ -13,22 +13,37 @@ import {
   TicketStatus,
   VisibleText,
 } from '@tss/contracts';
-import { RECOMMENDED_DETAILS } from '../domain/ticket-request';
+import { RECOMMENDED_DETAILS, type RequestDetail } from '../domain/ticket-request';
 
 const EXAMPLE_TICKET_ID = '3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f';
 
+/**
+ * P2: the request details as filing takes them; a PATCH records them after filing with the same
+ * checks (docs/adr/0069, addendum of 2026-12-04, fifth session).
+ */
+const requestDetailFields = {
+  product: Product,
+  productVersion: VisibleText({ maxLength: 64, description: 'Product version used' }),
+  stepsToReproduce: VisibleText({ maxLength: 20_000, description: 'Step-by-step actions leading to the problem' }),
+  browser: VisibleText({ maxLength: 200, description: 'Browser used when the problem occurred' }),
+  operatingSystem: VisibleText({ maxLength: 200, description: 'Operating system' }),
+  operatingSystemVersion: VisibleText({ maxLength: 100, description: 'Operating system version' }),
+  connectivity: VisibleText({ maxLength: 2_000, description: 'Internet connectivity details' }),
+  antivirus: VisibleText({ maxLength: 2_000, description: 'Antivirus software and settings' }),
+} satisfies Record<RequestDetail, unknown>;
+
 export const FileTicketBody = Type.Object(
   {
-    product: Product,
-    productVersion: VisibleText({ maxLength: 64, description: 'Product version used' }),
+    product: requestDetailFields.product,
+    productVersion: requestDetailFields.productVersion,
     subject: Type.Optional(VisibleText({ maxLength: 200, description: 'Short summary; defaults to the start of the description' })),
     description: VisibleText({ maxLength: 20_000, description: 'Problem description' }),
-    stepsToReproduce: Type.Optional(VisibleText({ maxLength: 20_000, description: 'Step-by-step actions leading to the problem' })),
-    browser: Type.Optional(VisibleText({ maxLength: 200, description: 'Browser used when the problem occurred' })),
-    operatingSystem: Type.Optional(VisibleText({ maxLength: 200, description: 'Operating system' })),
-    operatingSystemVersion: Type.Optional(VisibleText({ maxLength: 100, description: 'Operating system version' })),
-    connectivity: Type.Optional(VisibleText({ maxLength: 2_000, description: 'Internet connectivity details' })),
-    antivirus: Type.Optional(VisibleText({ maxLength: 2_000, description: 'Antivirus software and settings' })),
+    stepsToReproduce: Type.Optional(requestDetailFields.stepsToReproduce),
+    browser: Type.Optional(requestDetailFields.browser),
+    operatingSystem: Type.Optional(requestDetailFields.operatingSystem),
+    operatingSystemVersion: Type.Optional(requestDetailFields.operatingSystemVersion),
+    connectivity: Type.Optional(requestDetailFields.connectivity),
+    antivirus: Type.Optional(requestDetailFields.antivirus),
     level: Type.Optional(ServiceLevel),
     criticalErrorConfirmed: Type.Optional(
       Type.Boolean({ description: 'Staff only: with levelConfirmed, required to file a confirmed emergency (P5), as for a PATCH' }),
@@ -196,6 +211,15 @@ export const TicketPatchBody = Type.Object(
       ),
     ),
     note: Type.Optional(VisibleText({ maxLength: 2_000, description: 'Why: kept in the history' })),
+    // P2: staff record the details a request lacked (a mail or a call names no product), or correct them.
+    product: Type.Optional(requestDetailFields.product),
+    productVersion: Type.Optional(requestDetailFields.productVersion),
+    stepsToReproduce: Type.Optional(requestDetailFields.stepsToReproduce),
+    browser: Type.Optional(requestDetailFields.browser),
+    operatingSystem: Type.Optional(requestDetailFields.operatingSystem),
+    operatingSystemVersion: Type.Optional(requestDetailFields.operatingSystemVersion),
+    connectivity: Type.Optional(requestDetailFields.connectivity),
+    antivirus: Type.Optional(requestDetailFields.antivirus),
   },
   {
     $id: 'TicketPatch',
@@ -206,6 +230,7 @@ export const TicketPatchBody = Type.Object(
       { status: 'awaiting_customer', waitReason: 'cannot_reproduce' },
       { status: 'closed', closure: { reason: 'server_or_proxy_connectivity', thirdParty: 'network_or_proxy_administrator' } },
       { status: 'resolved', note: 'Fixed in 4.2.2' },
+      { product: 'reader', productVersion: '4.2.1', browser: 'Firefox 120', operatingSystem: 'Windows', operatingSystemVersion: '11', note: "From the requester's reply" },
     ],
   },
 );

@@ -145,6 +145,14 @@ export const ticketStore = {
     );
   },
 
+  /**
+   * P2: the request and its missing details after staff recorded details, under the row lock. Its
+   * own statement, written only then: the search document's trigger fires on every UPDATE OF request.
+   */
+  async updateRequest(tx: EntityManager, ticket: LockedTicket): Promise<void> {
+    await tx.query(`UPDATE "${INTAKE_SCHEMA}".tickets SET request = $2, missing_details = $3 WHERE id = $1`, [ticket.id, JSON.stringify(ticket.request), ticket.missingDetails]);
+  },
+
   /** The ticket with this reference (normalised by `parseReference`), within the partner. */
   async findByReference(tx: EntityManager, partnerId: string | undefined, reference: string): Promise<TicketRow | null> {
     return tx.getRepository(TicketEntity).findOneBy({ reference, ...(partnerId ? { partnerId } : {}) });

@@ -3,6 +3,7 @@ import { err, ifMatchAdmits, ifMatchNamesAVersion, ok } from '@tss/service-kit';
 import type { UnitOfWork } from '@tss/messaging';
 import type { Actor } from '../domain/actor';
 import { applyPatch, type Ticket, type TicketPatch } from '../domain/ticket';
+import { REQUEST_DETAILS } from '../domain/ticket-request';
 import { ticketStore } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
@@ -15,6 +16,10 @@ export interface ChangeTicketDeps extends ChangeDeps {
   reopenWindowMs: number;
   messageHooks?: readonly MessageHooks[];
 }
+
+/** The free texts of a PATCH that are shown as the ticket's (P9 masks them): the note and the request details but the product. */
+const SHOWN_TEXTS = ['note', ...REQUEST_DETAILS.filter((field) => field !== 'product')] as const;
+const shownTexts = (patch: TicketPatch): (typeof SHOWN_TEXTS)[number][] => SHOWN_TEXTS.filter((field) => patch[field] !== undefined);
 
 /** The ETag of a ticket: its version, the sequence of its last event. */
 export const etagOf = (ticket: Pick<Ticket, 'sequence'>): string => `"${ticket.sequence}"`;
@@ -45,11 +50,18 @@ export const changeTicket = (
     const now = deps.clock.now();
     const change = applyPatch(locked, input.patch, now, deps.reopenWindowMs);
     if ('violation' in change) return err(failureOf(change.violation));
-    if (input.patch.note === undefined) return ok(await commitChange(tx, deps, locked, change, input.actor, now));
-    // P9: the note is shown as the ticket's (history, the status event, webhooks): masked as an
-    // agent's message, its particulars vaulted (docs/adr/0026), once the rules have admitted the change.
-    const note = (await rewriteBeforeStore(tx, deps, { ticket: locked, text: input.patch.note, actor: input.actor, byAgent: true, now })).text;
-    const masked = note === input.patch.note ? change : applyPatch(locked, { ...input.patch, note }, now, deps.reopenWindowMs);
-    if ('violation' in masked) throw new Error(`ticket ${locked.id}: masking a note changed whether the PATCH applies`);
-    return ok(await commitChange(tx, deps, locked, masked, input.actor, now, note));
+    const texts = shownTexts(input.patch);
+    if (texts.length === 0) return ok(await commitChange(tx, deps, locked, change, input.actor, now));
+    // P9: the note and the details are shown as the ticket's (its view, history, events, webhooks):
+    // masked as an agent's message, their particulars vaulted (docs/adr/0026, 0069), once the rules
+    // have admitted the change.
+    const masked: TicketPatch = { ...input.patch };
+    for (const field of texts) {
+      const text = input.patch[field];
+      if (text === undefined) continue;
+      Object.assign(masked, { [field]: (await rewriteBeforeStore(tx, deps, { ticket: locked, text, actor: input.actor, byAgent: true, now })).text });
+    }
+    const remade = texts.every((field) => masked[field] === input.patch[field]) ? change : applyPatch(locked, masked, now, deps.reopenWindowMs);
+    if ('violation' in remade) throw new Error(`ticket ${locked.id}: masking a note or detail changed whether the PATCH applies`);
+    return ok(await commitChange(tx, deps, locked, remade, input.actor, now, masked.note));
   });

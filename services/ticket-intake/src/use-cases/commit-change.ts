@@ -68,6 +68,7 @@ export const commitChange = async (
   const sequence = await publishTicketEffects(tx, deps.outbox, numbered, effects, now);
   const next: LockedTicket = { ...change.ticket, sequence, lockedForChange: true };
   await ticketStore.update(tx, next, now);
+  if (effects.some((e) => e.kind === 'details_changed')) await ticketStore.updateRequest(tx, next);
   await historyStore.append(
     tx,
     ...effects.map((effect, i) => ({

@@ -102,3 +102,33 @@ describe('P4: unassigning returns a ticket to the unassigned queue', () => {
     expect(changed(applyPatch(freed.ticket, { assigneeId: null }, t0)).effects).toEqual([]);
   });
 });
+
+describe('P2: staff record the request details a request lacked (docs/adr/0069, addendum of 2026-12-04, fifth session)', () => {
+  const byMail = (): Ticket =>
+    filedTicket({ channel: 'email', request: { description: 'It crashes' }, missingDetails: ['product', 'productVersion', 'stepsToReproduce', 'browser', 'operatingSystem', 'operatingSystemVersion'] });
+
+  it('P2: recording details completes the request and recomputes missingDetails, with the values they replaced', () => {
+    const done = changed(applyPatch(byMail(), { product: 'reader', productVersion: '4.2.1', browser: 'Firefox 120', operatingSystem: 'Windows', operatingSystemVersion: '11' }, t0));
+    expect(done.ticket.request).toMatchObject({ description: 'It crashes', product: 'reader', productVersion: '4.2.1', browser: 'Firefox 120', operatingSystem: 'Windows', operatingSystemVersion: '11' });
+    expect(done.ticket.missingDetails).toEqual(['stepsToReproduce']);
+    expect(done.ticket).toMatchObject({ status: 'new', responseOwed: true });
+    expect(done.effects).toEqual([
+      {
+        kind: 'details_changed',
+        fields: ['product', 'productVersion', 'browser', 'operatingSystem', 'operatingSystemVersion'],
+        from: {},
+        to: { product: 'reader', productVersion: '4.2.1', browser: 'Firefox 120', operatingSystem: 'Windows', operatingSystemVersion: '11' },
+        missingDetails: ['stepsToReproduce'],
+      },
+    ]);
+    // A correction keeps what it replaced; a value the ticket already has is no change.
+    const corrected = changed(applyPatch(done.ticket, { productVersion: '4.2.2', browser: 'Firefox 120' }, t0));
+    expect(corrected.effects).toEqual([{ kind: 'details_changed', fields: ['productVersion'], from: { productVersion: '4.2.1' }, to: { productVersion: '4.2.2' }, missingDetails: ['stepsToReproduce'] }]);
+    expect(changed(applyPatch(done.ticket, { browser: 'Firefox 120' }, t0)).effects).toEqual([]);
+  });
+
+  it('a closed ticket keeps its request as it was', () => {
+    const closed = changed(applyPatch(changed(applyPatch(byMail(), { status: 'resolved' }, t0)).ticket, { status: 'closed' }, t0)).ticket;
+    expect(violation(applyPatch(closed, { product: 'reader' }, t0))).toMatchObject({ kind: 'invalid_transition' });
+  });
+});

@@ -8,7 +8,12 @@ export interface TicketRowSeed {
   receivedAt: Date;
   level?: ServiceLevel;
   status?: TicketStatus;
-  product?: Product;
+  /** `null`: the request names none (a mail or a call), listed in `missing_details`. */
+  product?: Product | null;
+  productVersion?: string | null;
+  channel?: 'api' | 'email' | 'phone' | 'site';
+  /** What the row lists as missing (P2); none unless given. */
+  missingDetails?: string[];
   subject?: string;
   description?: string;
   stepsToReproduce?: string;
@@ -29,8 +34,8 @@ export interface TicketRowSeed {
 export const insertTicketRow = async (query: Query, seed: TicketRowSeed): Promise<string> => {
   const id = randomUUID();
   const request = {
-    product: seed.product ?? 'reader',
-    productVersion: '4.2.1',
+    ...(seed.product === null ? {} : { product: seed.product ?? 'reader' }),
+    ...(seed.productVersion === null ? {} : { productVersion: seed.productVersion ?? '4.2.1' }),
     ...(seed.subject !== undefined ? { subject: seed.subject } : {}),
     description: seed.description ?? 'Something does not work.',
     ...(seed.stepsToReproduce !== undefined ? { stepsToReproduce: seed.stepsToReproduce } : {}),
@@ -39,8 +44,8 @@ export const insertTicketRow = async (query: Query, seed: TicketRowSeed): Promis
   };
   await query(
     `INSERT INTO ticket_intake.tickets (id, partner_id, reference, channel, status, level, request, requester_id, received_at, updated_at,
-       category, assignee_id, response_owed, response_due_at, language, sequence)
-     VALUES ($1, $2, $3, 'api', $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, 2)`,
+       category, assignee_id, response_owed, response_due_at, language, sequence, missing_details)
+     VALUES ($1, $2, $3, $14, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, 2, $15)`,
     [
       id,
       seed.partnerId,
@@ -55,6 +60,8 @@ export const insertTicketRow = async (query: Query, seed: TicketRowSeed): Promis
       seed.responseOwed ?? true,
       seed.responseDueAt ?? null,
       seed.language ?? 'en',
+      seed.channel ?? 'api',
+      seed.missingDetails ?? [],
     ],
   );
   return id;
