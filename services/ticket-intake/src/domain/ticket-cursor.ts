@@ -24,11 +24,16 @@ export const decodeTicketListCursor = (cursor: string, filters: unknown): Result
     return receivedAt && uuid && rest.length === 0 ? { receivedAt, id: uuid } : undefined;
   });
 
+// A position owing nothing (the `open` view) carries one more key; cursors issued before it had four.
+const OWES_NOTHING = 'owes_nothing';
+
 export const encodeQueueCursor = (position: QueuePosition, filters: unknown): string =>
-  QUEUE.encode(filters, [position.rank, position.dueAt.toISOString(), position.receivedAt.toISOString(), position.id]);
+  QUEUE.encode(filters, [position.rank, position.dueAt.toISOString(), position.receivedAt.toISOString(), position.id, ...(position.owesNothing ? [OWES_NOTHING] : [])]);
 
 export const decodeQueueCursor = (cursor: string, filters: unknown): Result<QueuePosition, Failure> =>
   cursorPosition(QUEUE.decode(cursor, filters), ([rank, due, at, id, ...rest]) => {
     const [dueAt, receivedAt, uuid] = [cursorInstant(due), cursorInstant(at), cursorUuid(id)];
-    return (rank === 0 || rank === 1) && dueAt && receivedAt && uuid && rest.length === 0 ? { rank, dueAt, receivedAt, id: uuid } : undefined;
+    const owesNothing = rest.length === 1 && rest[0] === OWES_NOTHING;
+    if (!(rank === 0 || rank === 1) || !dueAt || !receivedAt || !uuid || (rest.length > 0 && !owesNothing)) return undefined;
+    return { ...(owesNothing ? { owesNothing: true as const } : {}), rank, dueAt, receivedAt, id: uuid };
   });

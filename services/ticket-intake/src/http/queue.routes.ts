@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
-import { queueRank } from '../domain/queue-order';
+import { queueRank, type QueueView } from '../domain/queue-order';
 import type { Ticket } from '../domain/ticket';
 import { decodeQueueCursor, encodeQueueCursor } from '../domain/ticket-cursor';
 import { queueStore, type QueueAssignee } from '../store/queue.store';
@@ -26,11 +26,11 @@ const READ_QUEUE: AccessRule = { kinds: ['staff'], scopes: ['queue:read'] };
 // Those who answer tickets take them from the queue (P4); quality and admin read it only.
 const CLAIM: AccessRule = { kinds: ['staff'], roles: ['agent', 'team_lead', 'developer'] };
 
+// A ticket owing nothing (view open) has no due time: the queue's sort key is no promise to anyone.
 const queueEntry = (ticket: Ticket, due: { responseDueAt: Date | null; queueDueAt: Date }): Static<typeof QueueEntry> => ({
   ticket: toTicketSummaryView(ticket),
   partnerId: ticket.partnerId,
-  dueAt: due.queueDueAt.toISOString(),
-  dueAtSource: due.responseDueAt ? 'sla_clock' : 'level_target',
+  ...(ticket.responseOwed ? { dueAt: due.queueDueAt.toISOString(), dueAtSource: due.responseDueAt ? ('sla_clock' as const) : ('level_target' as const) } : {}),
 });
 
 export const queueRoutes = (deps: QueueRoutesDeps) => async (fastify: FastifyInstance) => {
@@ -43,6 +43,9 @@ export const queueRoutes = (deps: QueueRoutesDeps) => async (fastify: FastifyIns
         tags: ['tickets'],
         operationId: 'readQueue',
         summary: 'The agents’ queue: open work owing a response, emergencies first, then by due time (P4)',
+        description:
+          '`view=open` lists every new or open ticket, those owing no response after the others (without `dueAt`): a ticket back from a wait ' +
+          'with nothing from the requester, or answered and unassigned, owes nothing and is out of the default view, never out of this one.',
         querystring: QueueQuery,
         response: { 200: QueuePage, ...failureResponses('bad_request') },
       },
@@ -51,19 +54,32 @@ export const queueRoutes = (deps: QueueRoutesDeps) => async (fastify: FastifyIns
     async (request, reply) => {
       const scope = scopeOf(request, 'staff');
       const { assignee: asked, cursor, limit } = request.query;
+      const view: QueueView = request.query.view === 'open' ? 'open' : 'owed';
       const assignee: QueueAssignee =
         asked === 'me' ? { kind: 'staff', staffId: scope.staffId } : asked === 'any' ? { kind: 'any' } : { kind: 'unassigned' };
       // `me` is bound to the caller, so one agent's cursor is not another's page.
-      const filters = { assignee: asked, ...(asked === 'me' ? { staffId: scope.staffId } : {}) };
+      // The default view's cursors stay as they were issued before `view` existed.
+      const filters = { assignee: asked, ...(asked === 'me' ? { staffId: scope.staffId } : {}), ...(view === 'open' ? { view } : {}) };
       const after = cursor === undefined ? undefined : decodeQueueCursor(cursor, filters);
       if (after && !after.ok) return sendFailure(reply, after.error);
-      const rows = await queueStore.list(deps.dataSource.manager, { assignee, after: after?.value, limit: limit + 1 });
+      const rows = await queueStore.list(deps.dataSource.manager, { assignee, view, after: after?.value, limit: limit + 1 });
       const page = rows.slice(0, limit).map((r) => ({ ...r, ticket: toTicket(r.ticket) }));
       const last = page.at(-1);
       return {
         items: page.map((r) => queueEntry(r.ticket, r)),
         ...(rows.length > limit && last
-          ? { nextCursor: encodeQueueCursor({ rank: queueRank(last.ticket.level), dueAt: last.queueDueAt, receivedAt: last.ticket.receivedAt, id: last.ticket.id }, filters) }
+          ? {
+              nextCursor: encodeQueueCursor(
+                {
+                  ...(last.ticket.responseOwed ? {} : { owesNothing: true as const }),
+                  rank: queueRank(last.ticket.level),
+                  dueAt: last.queueDueAt,
+                  receivedAt: last.ticket.receivedAt,
+                  id: last.ticket.id,
+                },
+                filters,
+              ),
+            }
           : {}),
       };
     },

@@ -1,5 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
-import type { QueuePosition } from '../domain/queue-order';
+import type { QueuePosition, QueueView } from '../domain/queue-order';
 import { TicketEntity, type TicketRow } from './ticket.entity';
 import { INTAKE_SCHEMA } from './ticket.store';
 
@@ -36,7 +36,10 @@ export type ResponseDueProjection =
  */
 const NOT_EMERGENCY = `(t.level <> 'emergency')`;
 const QUEUE_ORDER = `${NOT_EMERGENCY}, t.queue_due_at, t.received_at, t.id`;
-const IN_QUEUE = `t.status IN ('new', 'open') AND t.response_owed`;
+const AT_WORK = `t.status IN ('new', 'open')`;
+const IN_QUEUE = `${AT_WORK} AND t.response_owed`;
+/** The `open` view: every ticket at work, those owing nothing after the others, each part in P4's order. */
+const OPEN_VIEW_ORDER = `(NOT t.response_owed), ${QUEUE_ORDER}`;
 
 /** The head of the unassigned queue, locked, skipping heads other claims hold (see `lockNextUnassigned`). */
 export const CLAIM_NEXT_UNASSIGNED_SQL = `SELECT t.id, t.partner_id, t.response_due_at, t.queue_due_at FROM ${T} t
@@ -66,18 +69,21 @@ const withTickets = async (tx: EntityManager, keys: QueueKeyRow[]): Promise<Queu
 
 export const queueStore = {
   /** One page of the queue, after `after` when given (keyset on the queue order). */
-  async list(tx: EntityManager, options: { assignee: QueueAssignee; after?: QueuePosition; limit: number }): Promise<QueueRow[]> {
+  async list(tx: EntityManager, options: { assignee: QueueAssignee; view?: QueueView; after?: QueuePosition; limit: number }): Promise<QueueRow[]> {
     const params: unknown[] = [];
-    const conditions = [IN_QUEUE, assigneeCondition(options.assignee, params)];
+    const open = options.view === 'open';
+    const order = open ? OPEN_VIEW_ORDER : QUEUE_ORDER;
+    const conditions = [open ? AT_WORK : IN_QUEUE, assigneeCondition(options.assignee, params)];
     if (options.after) {
-      const { rank, dueAt, receivedAt, id } = options.after;
-      params.push(rank === 1, dueAt, receivedAt, id);
+      const { owesNothing, rank, dueAt, receivedAt, id } = options.after;
+      params.push(...(open ? [owesNothing === true] : []), rank === 1, dueAt, receivedAt, id);
       const n = params.length;
-      conditions.push(`(${QUEUE_ORDER}) > ($${n - 3}::boolean, $${n - 2}::timestamptz, $${n - 1}::timestamptz, $${n}::uuid)`);
+      const keys = `$${n - 3}::boolean, $${n - 2}::timestamptz, $${n - 1}::timestamptz, $${n}::uuid`;
+      conditions.push(`(${order}) > (${open ? `$${n - 4}::boolean, ` : ''}${keys})`);
     }
     params.push(options.limit);
     const keys = (await tx.query(
-      `SELECT t.id, t.response_due_at, t.queue_due_at FROM ${T} t WHERE ${conditions.join(' AND ')} ORDER BY ${QUEUE_ORDER} LIMIT $${params.length}`,
+      `SELECT t.id, t.response_due_at, t.queue_due_at FROM ${T} t WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT $${params.length}`,
       params,
     )) as QueueKeyRow[];
     return withTickets(tx, keys);

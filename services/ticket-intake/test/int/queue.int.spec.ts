@@ -106,6 +106,56 @@ describe('the agents’ queue (P4, issue #9)', () => {
     expect(paged).toEqual(expected);
   });
 
+  it('an open, unassigned ticket owing nothing is in view=open, after the tickets that owe, without a due time (docs/adr/0027, addendum of 2026-12-04, fifth session)', async () => {
+    const agent = staffToken('agent-open-view');
+    const ids = (items: { ticket: { id: string } }[]) => items.map((e) => e.ticket.id);
+    const patch = async (ticketId: string, body: Record<string, unknown>) => {
+      const current = await sut.http().get(`/v1/tickets/${ticketId}`).auth(agent, { type: 'bearer' });
+      const changed = await sut.http().patch(`/v1/tickets/${ticketId}`).auth(agent, { type: 'bearer' }).set('if-match', current.headers.etag).send(body);
+      expect(changed.status).toBe(200);
+      return changed.body as { status: string; responseOwed: boolean; assigneeId?: string };
+    };
+    const waitedOn = await seed({ status: 'new', receivedAt: at(0) });
+    const owing = await seed({ receivedAt: at(HOUR) });
+    const emergency = await seed({ level: 'emergency', receivedAt: at(2 * HOUR) });
+    const answered = await seed({ level: 'emergency', receivedAt: at(-HOUR), responseOwed: false });
+    await patch(waitedOn, { status: 'awaiting_customer', waitReason: 'question_unclear' });
+    // P10/P5: back to open with nothing from the requester owes nothing (no clock runs): out of the work owing a response …
+    expect(await patch(waitedOn, { status: 'open' })).toMatchObject({ status: 'open', responseOwed: false });
+    expect(ids((await readQueue(agent, '?assignee=any')).body.items)).toEqual([emergency, owing]);
+
+    // … never out of sight: the open view lists it, after every ticket that owes, with no due time.
+    const openView = await readQueue(agent, '?assignee=none&view=open');
+    expect(openView.status).toBe(200);
+    const mine = ids(openView.body.items).filter((id) => [waitedOn, owing, emergency, answered].includes(id));
+    expect(mine).toEqual([emergency, owing, answered, waitedOn]);
+    const entry = openView.body.items.find((e: { ticket: { id: string } }) => e.ticket.id === waitedOn);
+    expect(entry).toEqual({ ticket: expect.objectContaining({ id: waitedOn, status: 'open', responseOwed: false }), partnerId });
+    expect(openView.body.items.find((e: { ticket: { id: string } }) => e.ticket.id === owing)).toMatchObject({ dueAt: at(HOUR + 12 * HOUR).toISOString(), dueAtSource: 'level_target' });
+    const all = ids(openView.body.items);
+    const owedFlags = openView.body.items.map((e: { ticket: { responseOwed: boolean } }) => e.ticket.responseOwed);
+    expect(owedFlags).toEqual([...owedFlags].sort((a: boolean, b: boolean) => Number(b) - Number(a)));
+
+    // Paged, the same order: no ticket twice, none skipped, across the owing and owing-nothing parts.
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await readQueue(agent, `?assignee=none&view=open&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      paged.push(...ids(page.body.items));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(all);
+    // A cursor is for the view it was issued in; an unknown view is a 400 naming it.
+    const first = await readQueue(agent, '?assignee=none&view=open&limit=1');
+    expect((await readQueue(agent, `?assignee=none&limit=1&cursor=${first.body.nextCursor}`)).status).toBe(400);
+    expect((await readQueue(agent, '?view=everything')).status).toBe(400);
+
+    // Assigned, it is on the agent's own open view too.
+    await patch(waitedOn, { assigneeId: 'agent-open-view' });
+    expect(ids((await readQueue(agent, '?assignee=me&view=open')).body.items)).toEqual([waitedOn]);
+  });
+
   it('sla.* events move the due time the queue orders by; an older clock’s end leaves a newer clock alone', async () => {
     const ticketId = await seed({ receivedAt: at(0) });
     const started: EventData<typeof SlaClockStartedV1> = { partnerId, clockId: randomUUID(), level: 'standard', startedAt: at(0).toISOString(), dueAt: at(12 * HOUR).toISOString() };

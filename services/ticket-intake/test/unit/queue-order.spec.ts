@@ -30,4 +30,12 @@ describe('queue order (P4)', () => {
     const sorted = [consulting, sameDueOtherId, standard, lateEmergency, standardDueFirst, earlyEmergency].sort(compareQueuePositions);
     expect(sorted).toEqual([earlyEmergency, lateEmergency, standardDueFirst, standard, sameDueOtherId, consulting]);
   });
+
+  it('view open: a ticket owing nothing comes after every ticket that owes, emergencies included', () => {
+    const receivedAt = at('2026-03-01T09:00:00.000Z');
+    const owing = queuePositionOf({ id: '00000000-0000-4000-8000-000000000001', level: 'consulting', receivedAt, responseDueAt: null });
+    const idleEmergency = queuePositionOf({ id: '00000000-0000-4000-8000-000000000002', level: 'emergency', receivedAt, responseDueAt: null, responseOwed: false });
+    expect(idleEmergency.owesNothing).toBe(true);
+    expect([idleEmergency, owing].sort(compareQueuePositions)).toEqual([owing, idleEmergency]);
+  });
 });

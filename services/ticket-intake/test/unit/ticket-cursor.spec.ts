@@ -38,4 +38,12 @@ describe('ticket list and queue cursors', () => {
     expect(decodeQueueCursor(encodeQueueCursor(queuePosition, { assignee: 'none' }), { assignee: 'none' })).toEqual({ ok: true, value: queuePosition });
     expect(decodeTicketListCursor(encodeQueueCursor(queuePosition, {}), {}).ok).toBe(false);
   });
+
+  it('an open-view cursor past the tickets that owe keeps that it owes nothing; one of four keys still decodes', () => {
+    const owesNothing = { owesNothing: true as const, rank: 1 as const, dueAt: new Date('2026-03-01T15:00:00.000Z'), ...position };
+    const filters = { assignee: 'none', view: 'open' };
+    expect(decodeQueueCursor(encodeQueueCursor(owesNothing, filters), filters)).toEqual({ ok: true, value: owesNothing });
+    const { owesNothing: _, ...owing } = owesNothing;
+    expect(decodeQueueCursor(encodeQueueCursor(owing, filters), filters)).toEqual({ ok: true, value: owing });
+  });
 });
