@@ -20,6 +20,11 @@ const byKey = new Map(EventCatalogue.map((c) => [`${c.type}@${c.version}`, c]));
 
 export const findContract = (type: string, version: number): EventContract | undefined => byKey.get(`${type}@${version}`);
 
+const knownTypes = new Set(EventCatalogue.map((c) => c.type));
+
+/** Whether this release knows the event type at all (any version): a type it does not is a newer release's. */
+export const isKnownEventType = (type: string): boolean => knownTypes.has(type);
+
 export const contractsOf = (owner: EventContract['owner']): EventContract[] => EventCatalogue.filter((c) => c.owner === owner);
 
 export const topicsOf = (contracts: readonly EventContract[]): string[] => [...new Set(contracts.map((c) => c.topic))].sort();

@@ -36,6 +36,13 @@ const check = <T extends TSchema>(schema: T, value: unknown): value is Static<T>
  * `dataschema` names a known contract version, whose `type` matches it and whose `data` follows it.
  * Producers call it before writing the outbox; consumers before handling (bad ones are dead-lettered).
  */
+/**
+ * The envelope alone, for an event of a type this release does not know (a newer release's,
+ * docs/adr/0072): its `data` cannot be checked, only that it is a CloudEvents 1.0 envelope.
+ */
+export const validateEnvelope = (candidate: unknown): { ok: true; event: CloudEvent<unknown> } | { ok: false; reason: string } =>
+  check(CloudEventEnvelope, candidate) ? { ok: true, event: candidate } : { ok: false, reason: `not a CloudEvents 1.0 envelope: ${describeErrors(CloudEventEnvelope, candidate)}` };
+
 export const validateEvent = (candidate: unknown): EventValidation => {
   if (!check(CloudEventEnvelope, candidate)) {
     return { ok: false, reason: `not a CloudEvents 1.0 envelope: ${describeErrors(CloudEventEnvelope, candidate)}` };

@@ -111,6 +111,7 @@ export class ServiceHost {
       clock: options.clock,
       logger: this.logger.child({ component: 'consumer' }),
       bindings: this.parts.handlers ?? [],
+      newerTypes: this.parts.newerEventTypes,
       maxAttempts: options.consumerMaxAttempts,
       retryBaseMs: options.consumerRetryBaseMs,
       notYetMaxWaitMs: options.consumerNotYetMaxWaitMs,

@@ -4,7 +4,7 @@ import type { DataSource, EntitySchema, MigrationInterface } from 'typeorm';
 import type { Logger } from 'pino';
 import type { ServiceName } from '@tss/contracts';
 import type { Clock, AccessTokenVerifier } from '@tss/service-kit';
-import type { HandlerBinding, Outbox, UnitOfWork } from '@tss/messaging';
+import type { HandlerBinding, NewerTypeBinding, Outbox, UnitOfWork } from '@tss/messaging';
 
 /** What a service is given to build its parts: nothing it could reach around. */
 export interface ServiceDeps<Config = Record<string, unknown>> {
@@ -30,6 +30,8 @@ export interface ServiceParts {
   routes?: (app: FastifyInstance) => Promise<void>;
   /** Its event handlers, one per consumed contract version. */
   handlers?: readonly HandlerBinding[];
+  /** What it does with event types newer than its release, by family (docs/adr/0072); skipped without. */
+  newerEventTypes?: readonly NewerTypeBinding[];
   background?: readonly BackgroundTask[];
 }
 

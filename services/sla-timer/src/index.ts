@@ -2,7 +2,7 @@ import { messagingMigrations } from '@tss/messaging';
 import type { BackgroundTask, ServiceModule } from '@tss/runtime';
 import { TimerStore, TimerWorker, timersMigrations } from '@tss/timers';
 import { CLOCK_TIMER_KINDS, clockTimerBatchHandlers } from './events/clock-timer.handlers';
-import { ticketEventHandlers } from './events/ticket-events.handlers';
+import { newerTicketEventTypes, ticketEventHandlers } from './events/ticket-events.handlers';
 import { slaReportRoutes } from './http/sla-report.routes';
 import { slaRoutes } from './http/sla.routes';
 import { partnersPart } from './partners.part';
@@ -89,6 +89,7 @@ export const slaTimerService: ServiceModule = {
         await app.register(policiesPart.routes(deps));
       },
       handlers: [...ticketEventHandlers({ outbox: deps.outbox, timers }), ...partnersPart.handlers()],
+      newerEventTypes: [newerTicketEventTypes({ outbox: deps.outbox, timers })],
       background: [timerTask, ...policiesPart.background(deps)],
     };
   },

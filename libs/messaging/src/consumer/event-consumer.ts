@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { topicsOf, validateEvent, type CloudEvent, type EventContract, type EventData } from '@tss/contracts';
+import { isKnownEventType, topicsOf, validateEnvelope, validateEvent, type CloudEvent, type EventContract, type EventData } from '@tss/contracts';
 import { contextFromCarrier, err, inSpan, isConnectionFailure, ok, SpanKind, type Clock, type Result } from '@tss/service-kit';
 import { DeadLetterOperator } from '../dead-letters/dead-letter-operator';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store';
@@ -40,6 +40,18 @@ export const on = <C extends EventContract>(contract: C, handle: EventHandler<Ev
   handle: handle as EventHandler<unknown>,
 });
 
+/**
+ * What a consumer does with events of a family (`ticket.`) whose type this release does not know:
+ * a newer release's, during a rolling upgrade (docs/adr/0072). The handler gets the envelope with
+ * `data` unchecked. Without one, such events are skipped, as another consumer's are.
+ */
+export interface NewerTypeBinding {
+  family: string;
+  handle: EventHandler<unknown>;
+}
+
+export const onNewerTypes = (family: string, handle: EventHandler<unknown>): NewerTypeBinding => ({ family, handle });
+
 export interface EventConsumerOptions {
   group: string;
   schema: string;
@@ -49,6 +61,8 @@ export interface EventConsumerOptions {
   clock: Clock;
   logger: Logger;
   bindings: readonly HandlerBinding[];
+  /** Handlers of event types newer than this release, by family. */
+  newerTypes?: readonly NewerTypeBinding[];
   /** Attempts for a handler that keeps failing before its event is dead-lettered. */
   maxAttempts?: number;
   retryBaseMs?: number;
@@ -62,7 +76,7 @@ export interface EventConsumerOptions {
 
 export type ConsumeOutcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered' | 'parked';
 
-type Checked = { kind: 'skip' } | { kind: 'invalid'; reason: string } | { kind: 'valid'; binding: HandlerBinding; event: CloudEvent<unknown> };
+type Checked = { kind: 'skip' } | { kind: 'invalid'; reason: string } | { kind: 'valid'; binding: Pick<HandlerBinding, 'handle'>; event: CloudEvent<unknown> };
 
 /** The consumer is stopping: the message in hand is given back for redelivery, not dead-lettered. */
 class Stopping extends Error {
@@ -362,7 +376,7 @@ export class EventConsumer {
   private check(message: InboundMessage): Checked {
     if (message.decodeError) return { kind: 'invalid', reason: message.decodeError };
     const type = (message.event as { type?: unknown } | undefined)?.type;
-    if (typeof type === 'string' && !this.types.has(type)) return { kind: 'skip' }; // another consumer's event on a shared topic
+    if (typeof type === 'string' && !this.types.has(type)) return this.newerType(message.event, type) ?? { kind: 'skip' }; // another consumer's event on a shared topic
     const validation = validateEvent(message.event);
     if (!validation.ok) return { kind: 'invalid', reason: validation.reason };
     const binding = this.bindings.get(`${validation.contract.type}@${validation.contract.version}`);
@@ -370,10 +384,19 @@ export class EventConsumer {
     return { kind: 'valid', binding, event: validation.event };
   }
 
+  /** An event of a type no contract of this release names, in a family this consumer handles anyway. */
+  private newerType(candidate: unknown, type: string): Checked | undefined {
+    if (isKnownEventType(type)) return undefined;
+    const newer = this.options.newerTypes?.find((b) => type.startsWith(b.family));
+    if (!newer) return undefined;
+    const envelope = validateEnvelope(candidate);
+    return envelope.ok ? { kind: 'valid', binding: newer, event: envelope.event } : { kind: 'invalid', reason: envelope.reason };
+  }
+
   private async apply(
     tx: EntityManager,
     message: InboundMessage,
-    binding: HandlerBinding,
+    binding: Pick<HandlerBinding, 'handle'>,
     event: CloudEvent<unknown>,
     { park }: { park: boolean },
   ): Promise<ConsumeOutcome> {

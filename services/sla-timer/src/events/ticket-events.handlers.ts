@@ -20,7 +20,7 @@ import {
   type EventContract,
   type EventData,
 } from '@tss/contracts';
-import { on, type HandlerBinding } from '@tss/messaging';
+import { on, onNewerTypes, type HandlerBinding, type NewerTypeBinding } from '@tss/messaging';
 import type { TicketFact } from '../domain/ticket-clocks';
 import { applyTicketCreated, applyTicketEvent, type ClockDeps } from '../use-cases/apply-ticket-event';
 
@@ -76,3 +76,19 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
   sequenced(TicketReferralRejectedV1, other, deps),
   sequenced(TicketReferralAppliedV1, other, deps),
 ];
+
+/**
+ * A `ticket.*` event of a type this release does not know (a newer intake's, during a rolling
+ * upgrade) still takes its place in the ticket's sequence, as `other`: without it every later
+ * event of the ticket would wait for it and be dead-lettered (docs/adr/0072). One without a
+ * partner and a sequence is not a ticket event this check can place: skipped, with a warning.
+ */
+export const newerTicketEventTypes = (deps: ClockDeps): NewerTypeBinding =>
+  onNewerTypes('ticket.', async (event, { tx, now, logger }) => {
+    const data = event.data as { partnerId?: unknown; sequence?: unknown } | null;
+    if (typeof data?.partnerId !== 'string' || typeof data.sequence !== 'number' || !Number.isInteger(data.sequence)) {
+      logger.warn('a ticket event of a newer release without partnerId and sequence: skipped');
+      return;
+    }
+    await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: other() }, now, logger);
+  });
