@@ -2,6 +2,7 @@ import {
   TicketAssignedV1,
   TicketClosedV1,
   TicketCreatedV1,
+  TicketDetailsChangedV1,
   TicketLevelChangedV1,
   TicketReopenedV1,
   TicketResolvedV1,
@@ -49,6 +50,7 @@ export const ticketEventHandlers = (settings: SurveySettings): HandlerBinding[] 
   }),
   withTicket(TicketAssignedV1, async (ticket, d, { tx }) => ratingTicketStore.apply(tx, ticket.ticketId, { assigneeId: d.assigneeId })),
   withTicket(TicketUnassignedV1, async (ticket, _d, { tx }) => ratingTicketStore.unassign(tx, ticket.ticketId)),
+  withTicket(TicketDetailsChangedV1, async (ticket, d, { tx }) => ratingTicketStore.setProduct(tx, ticket.ticketId, d.product ?? null)),
   withTicket(TicketLevelChangedV1, async (ticket, d, { tx }) => ratingTicketStore.apply(tx, ticket.ticketId, { level: d.to })),
   withTicket(TicketRespondedV1, async (ticket, d, { tx }, event) => {
     await ratingTicketStore.apply(tx, ticket.ticketId, { lastResponderId: d.authorId });

@@ -93,6 +93,11 @@ export const ratingTicketStore = {
     return rows[0] ? fromRow(rows[0]) : undefined;
   },
 
+  /** `ticket.details_changed`: the product as staff completed or corrected it (P2); later facts count under it. */
+  async setProduct(tx: EntityManager, ticketId: string, product: string | null): Promise<void> {
+    await tx.query(`UPDATE rating.tickets SET product = $2 WHERE ticket_id = $1`, [ticketId, product]);
+  },
+
   /** `ticket.unassigned`: nobody works the ticket now; its facts count for who last answered (`agentOf`). */
   async unassign(tx: EntityManager, ticketId: string): Promise<void> {
     await tx.query(`UPDATE rating.tickets SET assignee_id = NULL WHERE ticket_id = $1`, [ticketId]);

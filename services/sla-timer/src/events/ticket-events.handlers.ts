@@ -22,6 +22,7 @@ import {
 } from '@tss/contracts';
 import { on, onNewerTypes, type HandlerBinding, type NewerTypeBinding } from '@tss/messaging';
 import type { TicketFact } from '../domain/ticket-clocks';
+import { slaTicketStore } from '../store/sla-ticket.store';
 import { applyTicketCreated, applyTicketEvent, type ClockDeps } from '../use-cases/apply-ticket-event';
 
 type Sequenced = { partnerId: string; sequence: number };
@@ -68,7 +69,12 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
   sequenced(TicketAcceptedV1, other, deps),
   sequenced(TicketAcknowledgmentFailedV1, other, deps),
   sequenced(TicketCategoryChangedV1, other, deps),
-  sequenced(TicketDetailsChangedV1, other, deps),
+  on(TicketDetailsChangedV1, async (event, { tx, now, logger }) => {
+    const d = event.data;
+    const outcome = await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: d.partnerId, sequence: d.sequence, fact: other() }, now, logger);
+    // The product as staff completed it (P2): the SLA report counts the ticket's clocks under it.
+    if (outcome === 'applied') await slaTicketStore.setProduct(tx, event.subject, d.product ?? null);
+  }),
   sequenced(TicketAssignedV1, other, deps),
   sequenced(TicketUnassignedV1, other, deps),
   sequenced(TicketTeamLeaderRequestedV1, other, deps),

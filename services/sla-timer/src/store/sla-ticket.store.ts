@@ -69,6 +69,18 @@ export const slaTicketStore = {
     return Array.isArray(result) && result[1] === 1;
   },
 
+  /**
+   * `ticket.details_changed`: the product as staff completed or corrected it (P2), on the ticket and
+   * every clock of it, so the report counts them under it. One statement.
+   */
+  async setProduct(tx: EntityManager, ticketId: string, product: string | null): Promise<void> {
+    await tx.query(
+      `WITH ticket AS (UPDATE ${T} SET product = $2 WHERE ticket_id = $1 AND product IS DISTINCT FROM $2 RETURNING ticket_id)
+       UPDATE "${SLA_SCHEMA}".response_clocks SET product = $2 WHERE ticket_id IN (SELECT ticket_id FROM ticket)`,
+      [ticketId, product],
+    );
+  },
+
   async update(tx: EntityManager, t: TicketSla): Promise<void> {
     await tx.query(`UPDATE ${T} SET level = $2, status = $3, resolved_at = $4, last_sequence = $5 WHERE ticket_id = $1`, [
       t.ticketId,
