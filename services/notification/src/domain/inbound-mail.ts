@@ -63,6 +63,26 @@ export const otherPartnersSenderReason = (args: { domain: string; senderPartnerI
     : undefined;
 
 /**
+ * Why a reply to our staff mail (an escalation notice, a disabled-endpoint mail) may not reach a
+ * ticket. Such mail names the ticket's reference in its subject like all our mail, so a reply would
+ * otherwise thread by that reference, and staff's words for each other (a team leader's "do not
+ * tell the customer") would land on the requester's public thread. Its In-Reply-To/References
+ * tell what it answers, whatever the subject says.
+ */
+export const staffMailReplyReason = (named: { messageId: string; kind: string }): string =>
+  `In-Reply-To/References name ${named.messageId}, our ${named.kind} mail to staff: a reply to staff mail is never threaded onto a ticket`;
+
+/**
+ * Why mail from a staff address (the staff directory's, or ESCALATION_NOTICE_FALLBACK_EMAIL) may
+ * not reach the ticket it names (`how`). Staff answer requesters through the API, as a public reply
+ * or an internal note; a staff member's mail carrying a reference is their reply to a notice whose
+ * headers were lost, a forward, or a note to a colleague, and threading it would post it publicly
+ * as another sender's.
+ */
+export const staffSenderReason = (args: { sender: string; how: string }): string =>
+  `${args.sender} is a staff address, and staff mail naming a ticket (by ${args.how}) is never threaded onto it: staff answer through the API (a reply, or an internal note)`;
+
+/**
  * Why a mail may not reach a partner (`whose`: the sender's domain, or the ticket the mail names),
  * or undefined when it may. A partner the gateway deactivated takes no more work by mail, as its
  * site form and site links take none: its mail is quarantined for agents, never acknowledged.

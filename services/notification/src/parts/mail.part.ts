@@ -63,7 +63,7 @@ export const MAIL_CONFIG = {
   ESCALATION_NOTICE_FALLBACK_EMAIL: Type.Optional(
     Type.String({
       pattern: '^[^\\s@<>]+@[^\\s@<>]+$',
-      description: 'P7: gets the escalation notice when no staff member it targets has an address (e.g. a support leads list); unset: a warning is logged',
+      description: 'P7: gets the escalation notice when no staff member it targets has an address (e.g. a support leads list); unset: a warning is logged. A staff address: its mail naming a ticket is quarantined, never threaded',
     }),
   ),
   MAIL_INBOUND_MAX_BYTES: Type.Integer({ minimum: 1_024, default: 30 * 1_048_576, description: 'Largest raw inbound mail accepted (HTTP and SMTP)' }),
@@ -123,9 +123,11 @@ export const mailPart = defineNotificationPart({
     const blobs = blobStorageFrom(c);
     // Mail from our own address is ours coming back (docs/mail.md): ignored like an auto-reply.
     const ownAddresses = [addressOf(c.MAIL_FROM)];
+    // Staff mail naming a ticket is never threaded onto it (docs/mail.md); the staff directory knows the rest.
+    const staffAddresses = c.ESCALATION_NOTICE_FALLBACK_EMAIL ? [addressOf(c.ESCALATION_NOTICE_FALLBACK_EMAIL)] : [];
     const newTicketsPerSenderPerHour = c.MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR;
     const trustedAuthservId = c.MAIL_INBOUND_TRUSTED_AUTHSERV_ID;
-    const inbound = inboundRoutes({ ...deps, blobs, ownAddresses, newTicketsPerSenderPerHour, trustedAuthservId, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
+    const inbound = inboundRoutes({ ...deps, blobs, ownAddresses, staffAddresses, newTicketsPerSenderPerHour, trustedAuthservId, secret: c.MAIL_INBOUND_SECRET, maxMessageBytes: c.MAIL_INBOUND_MAX_BYTES });
     const outbox = mailOutboxRoutes(deps);
     const smtpListener =
       c.INBOUND_SMTP_PORT === undefined
@@ -137,7 +139,7 @@ export const mailPart = defineNotificationPart({
             recipientDomains: inboundRecipientDomains(c.INBOUND_SMTP_DOMAINS, domainOf(c.MAIL_FROM)),
             maxRecipients: c.INBOUND_SMTP_MAX_RECIPIENTS,
             logger: deps.logger,
-            receive: (raw) => receiveInboundMail({ ...deps, blobs, ownAddresses, newTicketsPerSenderPerHour, trustedAuthservId }, raw),
+            receive: (raw) => receiveInboundMail({ ...deps, blobs, ownAddresses, staffAddresses, newTicketsPerSenderPerHour, trustedAuthservId }, raw),
           });
     return {
       routes: async (app) => {

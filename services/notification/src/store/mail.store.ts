@@ -18,6 +18,8 @@ export type MailKind =
 
 /** Mail to the requester: a reply naming its Message-ID threads onto its ticket (P8). */
 export const REQUESTER_MAIL_KINDS: readonly MailKind[] = ['acknowledgment', 'agent_reply', 'information_requested', 'resolved', 'rating_invitation', 'reopened', 'closed_out_of_scope'];
+/** Mail to staff and endpoint owners: a reply naming its Message-ID is quarantined, whatever its subject says (docs/mail.md). */
+export const STAFF_MAIL_KINDS: readonly MailKind[] = ['escalation_notice', 'webhook_endpoint_disabled'];
 export type MailStatus = 'pending' | 'sent' | 'failed';
 
 export interface MailRow {
@@ -300,6 +302,16 @@ export const mailStore = {
       [messageIds, REQUESTER_MAIL_KINDS],
     )) as { ticket_id: string; partner_id: string }[];
     return rows[0] && { ticketId: rows[0].ticket_id, partnerId: rows[0].partner_id };
+  },
+
+  /** A mail of ours to staff that one of `messageIds` names, if any: a reply to it is staff talking among themselves, never a message for a ticket's thread. */
+  async staffMailOfMessageIds(tx: EntityManager, messageIds: readonly string[]): Promise<{ messageId: string; kind: MailKind } | undefined> {
+    if (messageIds.length === 0) return undefined;
+    const rows = (await tx.query(`SELECT message_id, kind FROM "${S}".mail_messages WHERE message_id = ANY($1::text[]) AND kind = ANY($2::text[]) LIMIT 1`, [
+      messageIds,
+      STAFF_MAIL_KINDS,
+    ])) as { message_id: string; kind: MailKind }[];
+    return rows[0] && { messageId: rows[0].message_id, kind: rows[0].kind };
   },
 
   async saveContact(tx: EntityManager, contact: MailContactRow, at: Date): Promise<void> {

@@ -37,4 +37,10 @@ export const staffDirectoryStore = {
     }[];
     return rows.map((r) => ({ staffId: r.staff_id, email: r.email, displayName: r.display_name, roles: r.roles, active: r.active, changedAt: r.changed_at }));
   },
+
+  /** True when `address` (lower-cased) is a staff member's, active or not: the directory keeps addresses as written. */
+  async hasAddress(tx: EntityManager, address: string): Promise<boolean> {
+    const rows = (await tx.query(`SELECT 1 FROM ${T} WHERE lower(email) = $1 LIMIT 1`, [address])) as unknown[];
+    return rows.length > 0;
+  },
 };

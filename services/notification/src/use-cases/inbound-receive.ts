@@ -5,7 +5,17 @@ import { blobKey, type BlobStorage } from '@tss/blob-storage';
 import { NotificationEmailReceivedV1 } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { err, ok, withoutAccessParticulars, type Clock, type Failure, type Result } from '@tss/service-kit';
-import { automatedReason, inactivePartnerReason, NEW_TICKET_WINDOW_MS, newTicketLimitReason, otherPartnersSenderReason, senderDomain, type InboundMail } from '../domain/inbound-mail';
+import {
+  automatedReason,
+  inactivePartnerReason,
+  NEW_TICKET_WINDOW_MS,
+  newTicketLimitReason,
+  otherPartnersSenderReason,
+  senderDomain,
+  staffMailReplyReason,
+  staffSenderReason,
+  type InboundMail,
+} from '../domain/inbound-mail';
 import { mailLanguage } from '../domain/inbound-language';
 import { forgedSenderReason } from '../domain/inbound-authentication';
 import { stripQuotedReply } from '../domain/inbound-reply-text';
@@ -13,6 +23,7 @@ import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
 import { inboundStore, type AttachmentPointer, type InboundOutcome } from '../store/inbound.store';
 import { mailStore } from '../store/mail.store';
 import { partnerDirectoryStore } from '../store/partner-directory.store';
+import { staffDirectoryStore } from '../store/staff-directory.store';
 import { parseInboundMail } from './inbound-parse';
 
 export interface ReceiveInboundDeps {
@@ -23,6 +34,8 @@ export interface ReceiveInboundDeps {
   blobs: BlobStorage;
   /** Our own sending addresses (MAIL_FROM's), lower-cased: mail from them is ours looping back, never a person's. */
   ownAddresses: readonly string[];
+  /** Staff addresses the configuration names (ESCALATION_NOTICE_FALLBACK_EMAIL), lower-cased; the staff directory adds its own. */
+  staffAddresses: readonly string[];
   /** Tickets one sender address may file by mail within an hour; past it their mail is quarantined (an auto-responder's loop). */
   newTicketsPerSenderPerHour: number;
   /** MAIL_INBOUND_TRUSTED_AUTHSERV_ID: the receiving MTA whose Authentication-Results are believed; unset: none. */
@@ -53,9 +66,16 @@ type Decision =
  * tickets (tenancy), and a sender past MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR new tickets files
  * no more (a loop with an auto-responder; docs/adr/0035 addendum of 2026-12-04, second session).
  * Mail for a partner the gateway deactivated is quarantined: it neither files nor threads
- * (docs/adr/0035 addendum of 2026-12-04, fourth session).
+ * (docs/adr/0035 addendum of 2026-12-04, fourth session). A reply to our staff mail, and staff's own
+ * mail naming a ticket, is quarantined: staff words never reach a ticket's public thread by mail
+ * (docs/adr/0035 addendum of 2026-12-04, fifth session).
  */
-const decide = async (tx: EntityManager, mail: InboundMail, deps: Pick<ReceiveInboundDeps, 'ownAddresses' | 'newTicketsPerSenderPerHour' | 'trustedAuthservId'>, now: Date): Promise<Decision> => {
+const decide = async (
+  tx: EntityManager,
+  mail: InboundMail,
+  deps: Pick<ReceiveInboundDeps, 'ownAddresses' | 'staffAddresses' | 'newTicketsPerSenderPerHour' | 'trustedAuthservId'>,
+  now: Date,
+): Promise<Decision> => {
   const automated = automatedReason(mail, deps.ownAddresses);
   if (automated) return { outcome: 'ignored', how: automated };
   // A From the receiving server found forged speaks for nobody: not on a ticket, not as its requester.
@@ -64,12 +84,16 @@ const decide = async (tx: EntityManager, mail: InboundMail, deps: Pick<ReceiveIn
   const domain = senderDomain(mail.from);
   const senderPartnerId = await inboundStore.partnerOfDomain(tx, domain);
   const ids = threadMessageIds(mail);
+  // Checked before the subject's reference is read: our staff mail names the ticket's reference too.
+  const staffMail = await mailStore.staffMailOfMessageIds(tx, ids);
+  if (staffMail) return { outcome: 'quarantined', how: staffMailReplyReason(staffMail) };
   const byHeader = (await mailStore.ticketOfMessageIds(tx, ids)) ?? (await inboundStore.ticketOfMessageIds(tx, ids));
   const reference = byHeader ? undefined : referenceInSubject(mail.subject);
   const byReference = reference ? await inboundStore.ticketOfReference(tx, reference) : undefined;
   const target = byHeader ?? byReference;
   if (target) {
     const how = byHeader ? 'In-Reply-To/References' : `reference ${reference} in the subject`;
+    if (deps.staffAddresses.includes(mail.from) || (await staffDirectoryStore.hasAddress(tx, mail.from))) return { outcome: 'quarantined', how: staffSenderReason({ sender: mail.from, how }) };
     const refused = otherPartnersSenderReason({ domain, senderPartnerId, ticketPartnerId: target.partnerId, how });
     if (refused) return { outcome: 'quarantined', how: refused };
     const inactive = inactivePartnerReason({ whose: `the ticket named by ${how}`, partnerId: target.partnerId, active: await partnerDirectoryStore.activeOf(tx, target.partnerId) });
