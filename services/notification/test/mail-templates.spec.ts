@@ -27,9 +27,14 @@ describe('mail templates (issue #11)', () => {
       'Service level: emergency. At this level the support rules allow at most 6 hours for our response.',
     );
     expect(acknowledgmentMail(en, [], { level: 'development', confirmed: true }).text).toContain('at most 7 days');
-    expect(acknowledgmentMail(en, [], { level: 'consulting', confirmed: false }).html).toContain(
+    expect(acknowledgmentMail(en, [], { level: 'consulting', confirmed: false, requested: true }).html).toContain(
       '<p>Service level: general consulting (as requested; support confirms it). At this level the support rules allow at most 24 hours for our response.</p>',
     );
+    expect(acknowledgmentMail(en, [], { level: 'standard', confirmed: false, requested: false }).text).toContain('Service level: standard (set by default; support confirms it). At this level');
+    expect(acknowledgmentMail(ru, [], { level: 'standard', confirmed: false, requested: false }).text).toContain('Уровень обслуживания: стандартный (по умолчанию; специалист его подтвердит).');
+    expect(acknowledgmentMail(ru, [], { level: 'consulting', confirmed: false, requested: true }).text).toContain('общие консультации (как указано в обращении; специалист его подтвердит).');
+    // An event from an intake older than `levelRequested` says neither.
+    expect(acknowledgmentMail(en, [], { level: 'standard', confirmed: false }).text).toContain('Service level: standard (support confirms it).');
     expect(acknowledgmentMail(ru, [], { level: 'standard', confirmed: true }).text).toContain('Уровень обслуживания: стандартный. Максимальный срок ответа на этом уровне по правилам поддержки — 12 часов.');
     expect(acknowledgmentMail(ru, [], { level: 'consulting', confirmed: true }).text).toContain('поддержки — 24 часа.');
     expect(acknowledgmentMail(en, []).text).not.toContain('Service level');

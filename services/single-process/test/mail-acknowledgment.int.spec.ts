@@ -112,11 +112,20 @@ describe('acknowledgment mail over SMTP (P3, issue #11)', () => {
     expect(mail.html).toContain(`<li>the operating system</li>`);
     expect(headerText(mail, 'auto-submitted')).toBe('auto-generated');
     expect(mail.from?.value[0]).toMatchObject({ name: 'TSS Support', address: 'support@tss.test' });
+    // P5: the request named no level: it is the default, not "as requested".
+    expect(textOf(mail)).toContain('Service level: standard (set by default; support confirms it).');
 
     const row = await waitFor('the mail recorded as sent', async () => ((await mailRow(ticket.id))?.status === 'sent' ? mailRow(ticket.id) : undefined));
     expect(mail.messageId).toBe(row!.message_id);
     expect(row!.message_id).toMatch(/@tss\.test>$/);
     expect(row!.transport).toBe('smtp');
+  });
+
+  it('P5: a level the partner named is acknowledged "as requested" until support confirms it', async () => {
+    const ticket = await file(partner.token, sampleTicket({ level: 'consulting', requester: { email: 'cora@client.example' } }));
+    const mail = await mailTo('cora@client.example');
+    expect(mail.subject).toContain(ticket.reference);
+    expect(textOf(mail)).toContain('Service level: general consulting (as requested; support confirms it).');
   });
 
   it('P3: a phone ticket in Russian is acknowledged in Russian, and handing the mail to SMTP accepts the ticket', async () => {

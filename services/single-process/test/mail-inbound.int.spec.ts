@@ -250,6 +250,10 @@ describe('inbound e-mail (P8, issue #11)', () => {
     // The acknowledgment answers the mail that opened the ticket, and a reply to that mail threads too.
     const [ackMail] = await platform.query<{ in_reply_to: string }>('notification', `SELECT in_reply_to FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`, [ack.ticket_id]);
     expect(ackMail.in_reply_to).toBe('<new-5b@partner-domain.example>');
+    // P5: a mail names no level: the acknowledgment says the level is the default, never "as requested".
+    const [ackText] = await platform.query<{ text_body: string }>('notification', `SELECT text_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`, [ack.ticket_id]);
+    expect(ackText.text_body).toContain('Service level: standard (set by default; support confirms it).');
+    expect(ackText.text_body).not.toContain('as requested');
     const followUp = Buffer.from(
       ['From: Heidi <heidi@partner-domain.example>', 'To: support@tss.test', 'Subject: one more thing', 'Message-ID: <new-5c@partner-domain.example>', 'In-Reply-To: <new-5b@partner-domain.example>', '', 'It also fails on macOS 14.', ''].join('\r\n'),
     );

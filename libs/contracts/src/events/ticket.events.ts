@@ -29,6 +29,11 @@ export const TicketCreatedV1 = defineEvent(
     language: Type.Optional(Language),
     /** P5: false while the level is the filer's suggestion. */
     levelConfirmed: Type.Optional(Type.Boolean()),
+    /**
+     * P5: true when the filer named the level, false when it is the channel's default (a mail never
+     * names one). Absent from an intake older than this field: notification then says neither.
+     */
+    levelRequested: Type.Optional(Type.Boolean()),
   }),
   'A request was registered (P2, P3): the ticket exists with its reference number.',
 );

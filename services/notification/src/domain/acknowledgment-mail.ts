@@ -38,21 +38,36 @@ export const responseTimeWords = (language: Language, ms: number): string => {
 /** The ticket's service level as the acknowledgment states it (P5). */
 export interface AcknowledgedLevel {
   level: ServiceLevel;
-  /** False while the level is only what the filer asked for. */
+  /** False while support has not confirmed the level. */
   confirmed: boolean;
+  /** True when the filer named the level, false when it is the default; unknown (an older intake's event): neither is said. */
+  requested?: boolean;
 }
+
+/** P5: what the mail says of a level support has not confirmed yet: who chose it, when known, and that support confirms it. */
+const UNCONFIRMED_WORDS: Record<Language, Record<'requested' | 'default' | 'unknown', string>> = {
+  en: { requested: ' (as requested; support confirms it)', default: ' (set by default; support confirms it)', unknown: ' (support confirms it)' },
+  ru: {
+    requested: ' (как указано в обращении; специалист его подтвердит)',
+    default: ' (по умолчанию; специалист его подтвердит)',
+    unknown: ' (специалист его подтвердит)',
+  },
+};
+
+const unconfirmedWords = (language: Language, requested: boolean | undefined): string =>
+  UNCONFIRMED_WORDS[language][requested === undefined ? 'unknown' : requested ? 'requested' : 'default'];
 
 /**
  * P5: the level and the longest response time the rules allow at it. A partner's agreement may
  * promise less (or count business hours); the support site, linked below, shows the ticket's own
  * due time, so the mail states only what is true of every agreement: the rules' maximum.
  */
-const levelBlock = (language: Language, { level, confirmed }: AcknowledgedLevel): MailBlock => {
-  const name = LEVEL_NAMES[language][level];
+const levelBlock = (language: Language, { level, confirmed, requested }: AcknowledgedLevel): MailBlock => {
+  const name = `${LEVEL_NAMES[language][level]}${confirmed ? '' : unconfirmedWords(language, requested)}`;
   const within = responseTimeWords(language, MAX_RESPONSE_MS[level]);
   return language === 'ru'
-    ? { paragraph: `Уровень обслуживания: ${name}${confirmed ? '' : ' (как указано в обращении; специалист его подтвердит)'}. Максимальный срок ответа на этом уровне по правилам поддержки — ${within}.` }
-    : { paragraph: `Service level: ${name}${confirmed ? '' : ' (as requested; support confirms it)'}. At this level the support rules allow at most ${within} for our response.` };
+    ? { paragraph: `Уровень обслуживания: ${name}. Максимальный срок ответа на этом уровне по правилам поддержки — ${within}.` }
+    : { paragraph: `Service level: ${name}. At this level the support rules allow at most ${within} for our response.` };
 };
 
 /**

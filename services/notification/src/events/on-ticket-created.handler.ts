@@ -58,7 +58,11 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
         kind: 'acknowledgment',
         recipient: email,
         language,
-        rendered: acknowledgmentMail(ctx, ack.missingDetails, { level: event.data.level, confirmed: event.data.levelConfirmed !== false }),
+        rendered: acknowledgmentMail(ctx, ack.missingDetails, {
+          level: event.data.level,
+          confirmed: event.data.levelConfirmed !== false,
+          ...(event.data.levelRequested !== undefined ? { requested: event.data.levelRequested } : {}),
+        }),
         ...(openingMail ? { inReplyTo: openingMail } : {}),
       },
       now,

@@ -46,6 +46,13 @@ export const suggestedLevel = (request: TicketRequest, channel: Channel): Servic
   return request.level === undefined || request.level === 'development' ? byChannel : request.level;
 };
 
+/**
+ * P5: whether the filer named the level the request is at; false when it is the channel's default
+ * (no level named, or development, which filing never keeps). The acknowledgment says "as
+ * requested" only then.
+ */
+export const levelWasRequested = (request: TicketRequest, channel: Channel): boolean => request.level !== undefined && request.level === suggestedLevel(request, channel);
+
 /** P7: this phrase, in a subject or body, in any case and spacing (line breaks too), flags the ticket for the team leader. */
 const TEAM_LEADER_PHRASE = /attention\s+technical\s+support\s+team\s+leader/i;
 

@@ -21,6 +21,7 @@ import {
 } from '@tss/contracts';
 import { outboxDraft, type Outbox, type OutboxDraft } from '@tss/messaging';
 import type { Ticket, TicketEffect } from '../domain/ticket';
+import { levelWasRequested } from '../domain/ticket-request';
 import { ticketStore, type LockedTicket } from '../store/ticket.store';
 
 /**
@@ -46,6 +47,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           receivedAt: ticket.receivedAt.toISOString(),
           language: ticket.language,
           levelConfirmed: ticket.levelConfirmed,
+          levelRequested: levelWasRequested(ticket.request, ticket.channel),
           ...(effect.linkedTicketId ? { linkedTicketId: effect.linkedTicketId } : {}),
         });
       case 'accepted':

@@ -1,5 +1,5 @@
 import { MAIL_REPLY_REOPEN_REASON, SITE_REPLY_REOPEN_REASON, applyPatch, mailReplyFollowsUp, openTicket, receiveRequesterMessage, reopen, type Change, type Ticket } from '../../src/domain/ticket';
-import { mentionsTeamLeader, missingDetails, withoutQuotedHistory } from '../../src/domain/ticket-request';
+import { levelWasRequested, mentionsTeamLeader, missingDetails, withoutQuotedHistory } from '../../src/domain/ticket-request';
 
 const receivedAt = new Date('2026-03-01T22:15:00.000Z');
 const base = { id: '6f1c3ad2-8f55-4cb5-9a45-5a4c0c6f8f0e', partnerId: 'a3b0c9b8-61a4-4d43-9d7c-8d8c6a0e3f11', reference: 'TSS-01234-56789' };
@@ -33,6 +33,14 @@ describe('opening a ticket', () => {
     expect(suggested.ticket).toMatchObject({ level: 'emergency', levelConfirmed: false });
     const unspecified = openTicket({ ...base, channel: 'api', request: { product: 'player', productVersion: '2', description: 'Q' } }, receivedAt);
     expect(unspecified.ticket.level).toBe('standard');
+  });
+
+  it('P5: the level counts as requested only when the filer named the one the ticket is at (the acknowledgment says "as requested")', () => {
+    expect(levelWasRequested({ description: 'x', level: 'consulting' }, 'api')).toBe(true);
+    expect(levelWasRequested({ description: 'x', level: 'standard' }, 'api')).toBe(true);
+    expect(levelWasRequested({ description: 'by mail' }, 'email')).toBe(false);
+    expect(levelWasRequested({ description: 'by phone' }, 'phone')).toBe(false);
+    expect(levelWasRequested({ description: 'copied from an older request', level: 'development' }, 'api')).toBe(false);
   });
 
   it('P12: a phone contact defaults to consulting', () => {
