@@ -148,6 +148,56 @@ describe('inbound e-mail (P8, issue #11)', () => {
     expect((await client.http().get('/v1/inbound/quarantine').auth(partner.token, { type: 'bearer' })).status).toBe(403);
   });
 
+  // docs/adr/0067: an agent releases a quarantined mail; it then goes the way an accepted mail goes.
+  it('a partner’s client writing from gmail.com is quarantined; an agent releases it for the partner: intake files it, the client is acknowledged, the ticket is accepted and the partner’s', async () => {
+    const messageId = `<release-${randomUUID()}@gmail.com>`;
+    const quarantined = await receive(
+      Buffer.from(['From: Gail <gail.client@gmail.com>', 'To: support@tss.test', 'Subject: Player stutters', `Message-ID: ${messageId}`, '', 'The player stutters on every video since 5.1.', ''].join('\r\n')),
+    );
+    expect(quarantined).toMatchObject({ outcome: 'quarantined' });
+    expect(await acknowledgmentsTo('gail.client@gmail.com')).toBe(0);
+
+    const released = await client.http().post(`/v1/inbound/quarantine/${quarantined.inboundId}/release`).auth(agent, { type: 'bearer' }).send({ partnerId: partner.partnerId });
+    expect(released.status).toBe(202);
+    expect(released.body).toMatchObject({ outcome: 'new_ticket', partnerId: partner.partnerId, releasedBy: expect.any(String) });
+
+    // P3: filed by intake (channel email) and acknowledged as an answer to the released mail.
+    const ack = await waitFor('the acknowledgment of the released mail', async () => {
+      const rows = await platform.query<{ ticket_id: string; in_reply_to: string }>('notification', `SELECT ticket_id, in_reply_to FROM notification.mail_messages WHERE recipient = $1 AND kind = 'acknowledgment'`, [
+        'gail.client@gmail.com',
+      ]);
+      return rows[0];
+    });
+    expect(ack.in_reply_to).toBe(messageId);
+    const ticket = await waitFor('the ticket accepted', async () => {
+      const response = await client.http().get(`/v1/tickets/${ack.ticket_id}`).auth(partner.token, { type: 'bearer' });
+      return response.status === 200 && response.body.acceptedAt ? (response.body as { channel: string; requester: { email: string } }) : undefined;
+    });
+    expect(ticket).toMatchObject({ channel: 'email', requester: expect.objectContaining({ email: 'gail.client@gmail.com' }) });
+    expect(await threadText(ack.ticket_id)).toContain('The player stutters on every video since 5.1.');
+
+    // Released once: a second release is a 409 problem, and files nothing more.
+    const again = await client.http().post(`/v1/inbound/quarantine/${quarantined.inboundId}/release`).auth(agent, { type: 'bearer' }).send({ partnerId: partner.partnerId });
+    expect(again.status).toBe(409);
+    expect(again.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(await acknowledgmentsTo('gail.client@gmail.com')).toBe(1);
+  });
+
+  it('an agent threads a quarantined mail onto a ticket: it is on the thread as its sender’s, and nothing is acknowledged', async () => {
+    const ticket = await ticketWithAck('hal@client.example');
+    const messageId = `<release-thread-${randomUUID()}@gmail.com>`;
+    const quarantined = await receive(
+      Buffer.from(['From: hal.home@gmail.com', 'To: support@tss.test', 'Subject: from home', `Message-ID: ${messageId}`, '', 'Writing from home: it still fails.', ''].join('\r\n')),
+    );
+    expect(quarantined).toMatchObject({ outcome: 'quarantined' });
+    const released = await client.http().post(`/v1/inbound/quarantine/${quarantined.inboundId}/release`).auth(agent, { type: 'bearer' }).send({ ticketId: ticket.id });
+    expect(released.status).toBe(202);
+    expect(released.body).toMatchObject({ outcome: 'threaded', ticketId: ticket.id });
+    await waitFor('the released mail on the thread', async () => (await threadText(ticket.id)).includes('Writing from home: it still fails.'));
+    expect(await threadText(ticket.id)).toContain('hal.home@gmail.com');
+    expect(await acknowledgmentsTo('hal.home@gmail.com')).toBe(0);
+  });
+
   it('P9: access particulars in quarantined mail are neither kept nor listed, in its subject or its text', async () => {
     const raw = Buffer.from(
       'From: nobody@unknown.example\r\nTo: support@tss.local\r\nSubject: help password: QSubjPw-121\r\nMessage-ID: <quarantine-pw@unknown.example>\r\n\r\nmy password: QBodyPw-131\r\nlogin: admin\r\n',

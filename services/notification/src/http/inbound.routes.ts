@@ -6,6 +6,8 @@ import type { DataSource } from 'typeorm';
 import { failureResponses, problemType, scopeOf, sendFailure, sendProblem, withoutAccessParticulars, type AccessRule } from '@tss/service-kit';
 import { inboundStore } from '../store/inbound.store';
 import { receiveInboundMail, type ReceiveInboundDeps } from '../use-cases/inbound-receive';
+import { releaseTargetOf } from '../domain/inbound-release';
+import { releaseQuarantinedMail } from '../use-cases/inbound-release';
 import { giveDomainToPartner } from '../use-cases/partner-mail-domains';
 
 export const INBOUND_SECRET_HEADER = 'x-tss-inbound-secret';
@@ -41,6 +43,23 @@ const QuarantinedMail = Type.Object({
   text: Type.String(),
   reason: Type.Optional(Type.String()),
   receivedAt: Type.String({ format: 'date-time' }),
+});
+
+const ReleaseParams = Type.Object({ inboundId: Type.String({ format: 'uuid' }) });
+const ReleaseBody = Type.Object(
+  {
+    partnerId: Type.Optional(Type.String({ format: 'uuid', description: 'File the mail as a new ticket for this partner (registered and active, else a 422)' })),
+    ticketId: Type.Optional(Type.String({ format: 'uuid', description: 'Thread the mail onto this ticket (one notification knows, of a partner not deactivated, else a 422)' })),
+  },
+  { additionalProperties: false, description: 'Exactly one of partnerId and ticketId', examples: [{ partnerId: '3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f' }, { ticketId: '9b2e4f10-6c1d-4e8a-b7f3-2d5c8a1e0f94' }] },
+);
+const InboundRelease = Type.Object({
+  inboundId: Type.String({ format: 'uuid' }),
+  outcome: Type.Union([Type.Literal('new_ticket'), Type.Literal('threaded')], { description: '`new_ticket`: intake files it for `partnerId` and the sender is acknowledged; `threaded`: onto `ticketId`' }),
+  partnerId: Type.String({ format: 'uuid' }),
+  ticketId: Type.Optional(Type.String({ format: 'uuid' })),
+  releasedBy: Type.String({ description: 'The staff member who released it' }),
+  releasedAt: Type.String({ format: 'date-time' }),
 });
 
 const DomainParams = Type.Object({ domain: Type.String({ pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\\.)+[A-Za-z]{2,63}$', maxLength: 253 }) });
@@ -104,7 +123,7 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
       schema: {
         tags: ['tickets'],
         operationId: 'listQuarantinedMail',
-        summary: 'Mail from unknown senders that opened no ticket and was never acknowledged, newest first (staff); access particulars in it are removed (P9)',
+        summary: 'Mail from unknown senders that opened no ticket and was never acknowledged, newest first (staff); access particulars in it are removed (P9); a released mail leaves the list',
         querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) }, { additionalProperties: false }),
         response: { 200: Type.Object({ items: Type.Array(QuarantinedMail) }) },
       },
@@ -122,6 +141,35 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
         receivedAt: m.receivedAt.toISOString(),
       })),
     }),
+  );
+
+  app.post(
+    '/v1/inbound/quarantine/:inboundId/release',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'releaseQuarantinedMail',
+        summary: 'Release a quarantined mail: file it as a ticket for a partner, or thread it onto a ticket (staff)',
+        description:
+          'docs/adr/0067: the mail goes the way an accepted mail goes (notification.email_received to intake): a filed one is acknowledged to its sender (P3), with its masked text and no attachments (quarantined mail keeps neither its files nor its access particulars, P9). Recorded with who released it; once only: a second release is a 409 that changes nothing.',
+        params: ReleaseParams,
+        body: ReleaseBody,
+        response: { 202: InboundRelease, ...failureResponses('validation', 'not_found', 'conflict', 'unprocessable') },
+      },
+      config: { access: READ_QUARANTINE },
+    },
+    async (request, reply) => {
+      const target = releaseTargetOf(request.body);
+      if (!target) {
+        const detail = 'Name exactly one of partnerId (to file the mail as a new ticket) and ticketId (to thread it onto one).';
+        return sendFailure(reply, { kind: 'validation', detail, extensions: { errors: [{ in: 'body', pointer: '', message: detail }] } });
+      }
+      const by = scopeOf(request, 'staff').staffId;
+      const released = await deps.unitOfWork.run((tx) => releaseQuarantinedMail(tx, deps.outbox, { inboundId: request.params.inboundId, target, by, at: deps.clock.now() }));
+      if (!released.ok) return sendFailure(reply, released.error);
+      deps.logger.info({ inboundId: released.value.inboundId, outcome: released.value.outcome, releasedBy: by }, 'quarantined mail released');
+      return reply.code(202).send({ ...released.value, releasedAt: released.value.releasedAt.toISOString() });
+    },
   );
 
   app.get(

@@ -25,6 +25,9 @@ export interface InboundRow {
   textBody: string;
   attachments: AttachmentPointer[];
   receivedAt: Date;
+  /** The staff member who released it from the quarantine (docs/adr/0067), and when. */
+  releasedBy?: string | null;
+  releasedAt?: Date | null;
 }
 
 interface RawInbound {
@@ -39,6 +42,8 @@ interface RawInbound {
   text_body: string;
   attachments: AttachmentPointer[];
   received_at: Date;
+  released_by?: string | null;
+  released_at?: Date | null;
 }
 
 const toRow = (r: RawInbound): InboundRow => ({
@@ -53,6 +58,8 @@ const toRow = (r: RawInbound): InboundRow => ({
   textBody: r.text_body,
   attachments: r.attachments,
   receivedAt: r.received_at,
+  releasedBy: r.released_by ?? null,
+  releasedAt: r.released_at ?? null,
 });
 
 export const inboundStore = {
@@ -113,6 +120,26 @@ export const inboundStore = {
       [sender.toLowerCase(), since],
     )) as { filed: number }[];
     return rows[0]?.filed ?? 0;
+  },
+
+  /** The mail, its row locked until `tx` ends: releases of one mail take turns. */
+  async lockById(tx: EntityManager, id: string): Promise<InboundRow | undefined> {
+    const rows = (await tx.query(`SELECT * FROM "${S}".inbound_messages WHERE id = $1 FOR UPDATE`, [id])) as RawInbound[];
+    return rows[0] && toRow(rows[0]);
+  },
+
+  /** docs/adr/0067: a quarantined mail takes the outcome a received one would have had, with who released it. */
+  async markReleased(tx: EntityManager, args: { id: string; outcome: 'new_ticket' | 'threaded'; ticketId: string | null; partnerId: string; by: string; at: Date }): Promise<void> {
+    await tx.query(
+      `UPDATE "${S}".inbound_messages SET outcome = $2, ticket_id = $3, partner_id = $4, released_by = $5, released_at = $6 WHERE id = $1 AND outcome = 'quarantined'`,
+      [args.id, args.outcome, args.ticketId, args.partnerId, args.by, args.at],
+    );
+  },
+
+  /** The ticket notification knows by id (its `ticket.created`, recorded as an acknowledgment), with its partner. */
+  async knownTicket(tx: EntityManager, ticketId: string): Promise<{ ticketId: string; partnerId: string } | undefined> {
+    const rows = (await tx.query(`SELECT ticket_id, partner_id FROM "${S}".acknowledgments WHERE ticket_id = $1`, [ticketId])) as { ticket_id: string; partner_id: string }[];
+    return rows[0] && { ticketId: rows[0].ticket_id, partnerId: rows[0].partner_id };
   },
 
   async quarantined(tx: EntityManager, limit: number): Promise<InboundRow[]> {

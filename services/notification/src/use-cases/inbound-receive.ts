@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { blobKey, type BlobStorage } from '@tss/blob-storage';
-import { NotificationEmailReceivedV1 } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { err, ok, withoutAccessParticulars, type Clock, type Failure, type Result } from '@tss/service-kit';
 import {
@@ -24,6 +23,7 @@ import { inboundStore, type AttachmentPointer, type InboundOutcome } from '../st
 import { mailStore } from '../store/mail.store';
 import { partnerDirectoryStore } from '../store/partner-directory.store';
 import { staffDirectoryStore } from '../store/staff-directory.store';
+import { forwardToIntake } from './inbound-forward';
 import { parseInboundMail } from './inbound-parse';
 
 export interface ReceiveInboundDeps {
@@ -193,17 +193,15 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
         return ok({ inboundId: winner?.id ?? inboundId, outcome: winner?.outcome ?? decision.outcome, duplicate: true, ...(winner?.ticketId ? { ticketId: winner.ticketId } : {}) });
       }
       if (forwarded) {
-        await deps.outbox.add(tx, NotificationEmailReceivedV1, decision.outcome === 'threaded' ? decision.ticketId : inboundId, {
-          partnerId: decision.partnerId,
-          ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}),
+        await forwardToIntake(tx, deps.outbox, { partnerId: decision.partnerId, ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}) }, {
+          inboundId,
           messageId: mail.messageId,
           from: mail.from,
           subject: kept.subject,
           text: kept.text,
           ...(heldParticulars ? { inTransit: { subject: mail.subject, text } } : {}),
-          attachmentPointers: attachments,
-          receivedAt: receivedAt.toISOString(),
-          // The ticket a mail files is in the mail's language, and so is its mail (docs/adr/0035 addendum of 2026-12-04, second session).
+          attachments,
+          receivedAt,
           language: mailLanguage(mail.subject, text),
         });
       }

@@ -1,0 +1,40 @@
+import type { EntityManager } from 'typeorm';
+import { NotificationEmailReceivedV1, type Language } from '@tss/contracts';
+import type { Outbox } from '@tss/messaging';
+import type { AttachmentPointer } from '../store/inbound.store';
+
+/** An inbound mail as intake receives it: what notification kept of it (P9: without access particulars). */
+export interface ForwardedMail {
+  inboundId: string;
+  messageId: string;
+  from: string;
+  subject: string;
+  text: string;
+  /** P9: the particulars the kept text lost, for intake's vault only (docs/adr/0070). */
+  inTransit?: { subject: string; text: string };
+  attachments: readonly AttachmentPointer[];
+  receivedAt: Date;
+  language: Language;
+}
+
+/**
+ * P8: asks intake to thread a mail onto `ticketId`, or to file it for `partnerId`
+ * (`notification.email_received`, DESIGN "Who owns what"). The one way mail reaches a ticket: a
+ * mail received and one an agent released from the quarantine (docs/adr/0067) alike. Keyed by the
+ * ticket when threaded, so the ticket's events stay in order; by the mail when it files one.
+ */
+export const forwardToIntake = async (tx: EntityManager, outbox: Outbox, target: { partnerId: string; ticketId?: string }, mail: ForwardedMail): Promise<void> => {
+  await outbox.add(tx, NotificationEmailReceivedV1, target.ticketId ?? mail.inboundId, {
+    partnerId: target.partnerId,
+    ...(target.ticketId ? { ticketId: target.ticketId } : {}),
+    messageId: mail.messageId,
+    from: mail.from,
+    subject: mail.subject,
+    text: mail.text,
+    ...(mail.inTransit ? { inTransit: mail.inTransit } : {}),
+    attachmentPointers: [...mail.attachments],
+    receivedAt: mail.receivedAt.toISOString(),
+    // The ticket a mail files is in the mail's language, and so is its mail (docs/adr/0035 addendum of 2026-12-04, second session).
+    language: mail.language,
+  });
+};
