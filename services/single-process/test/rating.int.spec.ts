@@ -60,12 +60,37 @@ describe('rating through the platform (issue #13, P11)', () => {
     const link = await h.rateLink(ticket.id);
     expect(link.rateUrl).toMatch(/^https:\/\/help\.example\/rate\/[A-Za-z0-9_-]{43}$/);
     expect(link).toMatchObject({ partnerId: acme.partnerId, expiresAt: new Date(clock.now().getTime() + 30 * DAY_MS).toISOString() });
+    const sent = await waitFor('the resolved mail', async () =>
+      (await platform.query<{ text_body: string; html_body: string }>('notification', `SELECT text_body, html_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'resolved'`, [ticket.id]))[0],
+    );
+    expect(sent.text_body).toContain(link.rateUrl);
+    expect(sent.html_body).toContain(`href="${link.rateUrl}"`);
+  });
+
+  it('the mail outbox shows staff no live link: the rating and site links are withheld, the rest of the mail as sent; the requester’s link still rates', async () => {
+    // Another partner's ticket: the report's test below counts acme's alone.
+    const ticket = await h.file(rival.token, sampleTicket({ requester: { id: 'cust-rae', email: 'rae@rival.example' } }));
+    await h.resolve(agent.token, ticket.id);
+    const link = await h.rateLink(ticket.id);
     const mail = await waitFor('the resolved mail', async () => {
       const response = await h.http().get(`/v1/mail/outbox?ticketId=${ticket.id}`).auth(agent.token, { type: 'bearer' });
-      return (response.body.items as { kind: string; text: string; html: string }[]).find((m) => m.kind === 'resolved');
+      return (response.body.items as { kind: string; subject: string; text: string; html: string }[]).find((m) => m.kind === 'resolved');
     });
-    expect(mail.text).toContain(link.rateUrl);
-    expect(mail.html).toContain(`href="${link.rateUrl}"`);
+    // Staff who read the outbox cannot rate their own work, nor answer on the site as the requester.
+    expect(JSON.stringify(mail)).not.toContain(link.token);
+    expect(mail.text).toContain('https://help.example/rate/[withheld]');
+    expect(mail.html).toContain('href="https://help.example/rate/[withheld]"');
+    expect(mail.text).toContain('https://help.example/support/t/[withheld]');
+    expect(mail.text).not.toMatch(/\/support\/t\/v1\./);
+    expect(mail.subject).toContain(ticket.reference);
+    const listed = (await h.http().get(`/v1/mail/outbox?ticketId=${ticket.id}`).auth(agent.token, { type: 'bearer' })).body.items as { text: string; html: string }[];
+    for (const m of listed) expect(`${m.text}${m.html}`).not.toMatch(/\/(rate|support\/t)\/(?!\[withheld\])/);
+    // The mail as sent keeps its link: the requester rates with it.
+    const sent = (await platform.query<{ text_body: string }>('notification', `SELECT text_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'resolved'`, [ticket.id]))[0];
+    const mailed = /\/rate\/([A-Za-z0-9_-]{43})/.exec(sent.text_body)?.[1];
+    expect(mailed).toBe(link.token);
+    const rated = await h.http().post(`/v1/ratings/${mailed}`).send({ score: 4, solved: true });
+    expect(rated.status).toBe(201);
   });
 
   it('the link rates without a bearer token (bad input refused first); a second rating is a 409; the ticket, the partner and staff read it', async () => {

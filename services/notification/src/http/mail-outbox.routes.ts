@@ -3,9 +3,14 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import { failureResponses, type AccessRule } from '@tss/service-kit';
+import { withoutLinkSecrets } from '../domain/mail-link-secrets';
 import { mailStore, type MailRow } from '../store/mail.store';
 
-/** Mail carries requesters' addresses and words: admins, and agents who answer them. */
+/**
+ * Mail carries requesters' addresses and words: admins, and agents who answer them. Not the
+ * requester's links: their credentials are withheld (`withoutLinkSecrets`), so no reader rates or
+ * writes on the site as the requester (docs/adr/0040, addendum of 2026-12-04, fifth session).
+ */
 const READ_MAIL: AccessRule = { kinds: ['staff'], roles: ['admin', 'agent', 'team_lead'] };
 
 const MailView = Type.Object(
@@ -17,8 +22,8 @@ const MailView = Type.Object(
     language: Type.String(),
     messageId: Type.String({ description: 'RFC 5322 Message-ID; a reply naming it threads onto the ticket (P8)' }),
     subject: Type.String(),
-    text: Type.String(),
-    html: Type.String(),
+    text: Type.String({ description: 'The plain body as sent, except that each link credential (the token of a `/rate/…` or `/support/t/…` address) reads `[withheld]`' }),
+    html: Type.String({ description: 'The HTML body as sent, link credentials withheld as in `text`' }),
     status: Type.String({ description: '`pending` (queued or retrying), `sent` (handed to SMTP or kept locally), `failed`' }),
     transport: Type.Optional(Type.String({ description: '`smtp`, or `local` when no SMTP server is configured' })),
     attempts: Type.Integer(),
@@ -44,13 +49,13 @@ const toView = (m: MailRow) => ({
   to: m.recipient,
   language: m.language,
   messageId: m.messageId,
-  subject: m.subject,
-  text: m.textBody,
-  html: m.htmlBody,
+  subject: withoutLinkSecrets(m.subject),
+  text: withoutLinkSecrets(m.textBody),
+  html: withoutLinkSecrets(m.htmlBody),
   status: m.status,
   ...(m.transport ? { transport: m.transport } : {}),
   attempts: m.attempts,
-  ...(m.lastError ? { lastError: m.lastError } : {}),
+  ...(m.lastError ? { lastError: withoutLinkSecrets(m.lastError) } : {}),
   createdAt: m.createdAt.toISOString(),
   ...(m.sentAt ? { sentAt: m.sentAt.toISOString() } : {}),
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient } from '@tss/runtime/testing';
+import { Client } from 'pg';
 import { freePort, waitFor } from '@tss/service-kit/testing';
 import { localBaseUrl, withPublicUrlDefault } from '../../src/single-process.config';
 import { fileSampleTicket, startPlatformProcess, type PlatformProcess } from '../support/platform-process';
@@ -69,7 +70,15 @@ describe('single process: TSS_PUBLIC_URL defaults to the address it serves on', 
         },
         { timeoutMs: 30_000, intervalMs: 100 },
       );
-      const link = /https?:\/\/\S+\/support\/t\/[^\s)>\]]+/.exec(mail.text)?.[0];
+      // The outbox withholds the link's credential (docs/adr/0040, fifth session): its address is shown,
+      // and the mail as sent, in notification's table, carries the link itself.
+      expect(mail.text).toContain(`${base}/support/t/[withheld]`);
+      const pg = new Client({ connectionString: db.url });
+      await pg.connect();
+      const sent = await pg
+        .query<{ text_body: string }>(`SELECT text_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`, [filed.id])
+        .finally(() => pg.end());
+      const link = /https?:\/\/\S+\/support\/t\/[^\s)>\]]+/.exec(sent.rows[0].text_body)?.[0];
       expect(link).toBeDefined();
       expect(link!.startsWith(`${base}/support/t/`)).toBe(true);
       // It opens: the requester's page of this very ticket, from this process.
