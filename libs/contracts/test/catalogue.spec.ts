@@ -23,6 +23,8 @@ const DESIGN_EVENT_TYPES = [
   'ticket.details_changed',
   // Beyond DESIGN's list: a webhook endpoint's test delivery, sent only when asked for (docs/webhooks.md).
   'webhook.ping',
+  // Beyond DESIGN's list: a support-site link minted through the API, for the ticket's history (docs/adr/0037, fifth session).
+  'partner.site_link_minted',
 ];
 
 const envelope = (type: string, version: number, data: unknown) => ({

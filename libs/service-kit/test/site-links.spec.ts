@@ -15,6 +15,12 @@ describe('site links (P12)', () => {
     expect(keys.verify(token, new Date('2026-12-16T10:00:00Z'))).toEqual({ ok: false, error: 'expired' });
   });
 
+  it('a link minted through the API names its minter, signed; the mail links name none (docs/adr/0037, fifth session)', () => {
+    const { token, grant: minted } = keys.mint({ ...grant, mintedBy: { kind: 'staff', id: 'sc_agent:1' } });
+    expect(keys.verify(token, now)).toEqual({ ok: true, value: { ...grant, linkId: minted.linkId, mintedBy: { kind: 'staff', id: 'sc_agent:1' } } });
+    expect(keys.verify(keys.mint(grant).token, now)).toEqual({ ok: true, value: expect.not.objectContaining({ mintedBy: expect.anything() }) });
+  });
+
   it('a changed payload, a foreign key or a mangled token is refused', () => {
     const { token } = keys.mint(grant);
     const [v, kid, payload, mac] = token.split('.');

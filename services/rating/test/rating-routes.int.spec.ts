@@ -121,6 +121,24 @@ describe('rating routes (issue #13, P11)', () => {
   });
 
   describe('POST /v1/tickets/{id}/rating', () => {
+    it('the support site acting for a link a staff member minted cannot rate: a 403 problem, nothing recorded; the requester still rates', async () => {
+      const t = await resolvedTicket();
+      const staffLink = rating.sut.token({
+        kind: 'requester',
+        partner_id: acme,
+        requester_id: 'cust-ann',
+        scope: 'tickets:read tickets:write',
+        act: { kind: 'staff', sub: 'agent-1', link_id: randomUUID() },
+      });
+      const refused = await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(staffLink, { type: 'bearer' }).send({ score: 5, solved: true, comment: 'Excellent agent!' });
+      expectProblem(refused, 403, 'forbidden');
+      expect(await rating.events(t.ticketId, 'rating.submitted')).toEqual([]);
+      expect((await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().acme, { type: 'bearer' })).body).toMatchObject({ survey: { state: 'open' } });
+      // A partner's link acts for the partner's requester, who may rate.
+      const partnerLink = rating.sut.token({ kind: 'requester', partner_id: acme, requester_id: 'cust-ann', scope: 'tickets:read tickets:write', act: { kind: 'partner', sub: 'pc_acme' } });
+      expect((await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(partnerLink, { type: 'bearer' }).send({ score: 4, solved: true })).status).toBe(201);
+    });
+
     it('the partner rates by reference, the ticket’s requester by id; each resolution takes one rating', async () => {
       const t = await resolvedTicket();
       const byPartner = await http().post(`/v1/tickets/${t.reference.toLowerCase()}/rating`).auth(tokens().acme, { type: 'bearer' }).send({ score: 5, solved: true });

@@ -16,3 +16,18 @@ export const PartnerCreatedV1 = defineEvent('partner.created', 1, 'gateway', Par
 export const PartnerUpdatedV1 = defineEvent('partner.updated', 1, 'gateway', PartnerData, 'A partner changed.');
 export const StaffCreatedV1 = defineEvent('staff.created', 1, 'gateway', StaffData, 'A staff member was registered.');
 export const StaffUpdatedV1 = defineEvent('staff.updated', 1, 'gateway', StaffData, 'A staff member changed.');
+
+const SiteLinkMintedData = Type.Object({
+  partnerId: Uuid,
+  ticketId: Uuid,
+  /** Names the link (its revocation names it too); the link itself, a bearer credential, is never in an event. */
+  linkId: Type.String(),
+  /** Whom the link opens the ticket to: the ticket's requester id. */
+  requester: Type.String(),
+  mintedBy: Type.Object({ kind: Type.Union([Type.Literal('partner'), Type.Literal('staff')]), id: Type.String() }, { description: "A partner's client id, or a staff member's id" }),
+  expiresAt: Instant,
+  mintedAt: Instant,
+});
+
+/** P12: a support-site link minted through the API; intake records it on the ticket's history (docs/adr/0037, fifth session). */
+export const SiteLinkMintedV1 = defineEvent('partner.site_link_minted', 1, 'gateway', SiteLinkMintedData, "A support-site link was minted through the API for a ticket's requester.");

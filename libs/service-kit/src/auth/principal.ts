@@ -11,6 +11,11 @@ export interface Principal {
   requesterEmail?: string;
   roles: string[];
   scopes: string[];
+  /**
+   * A requester token the support site made for a link minted through the API: who minted it (a
+   * partner's client, a staff member) and the link. Its acts are the minter's (docs/adr/0037, fifth session).
+   */
+  actor?: { kind: 'partner' | 'staff'; id: string; siteLinkId?: string };
 }
 
 export const hasScope = (principal: Principal, scope: string): boolean => principal.scopes.includes(scope);

@@ -44,7 +44,22 @@ export interface SiteLinkGrant {
   /** The page's language, the requester's (en, ru). */
   language?: string;
   expiresAt: Date;
+  /**
+   * Who minted it through the API (`POST /v1/tickets/{id}/site-links`): a partner's client or a
+   * staff member. None for the links notification puts in the requester's own mail. What is done
+   * through a staff member's link is theirs, not the requester's (docs/adr/0037, fifth session).
+   */
+  mintedBy?: SiteLinkMinter;
 }
+
+/** Who minted a site link through the API. */
+export interface SiteLinkMinter {
+  kind: 'partner' | 'staff';
+  /** The partner's client id, or the staff member's id. */
+  id: string;
+}
+
+const MINTER = /^(partner|staff):(.+)$/s;
 
 export type SiteLinkProblem = 'malformed' | 'unknown_key' | 'bad_signature' | 'expired';
 
@@ -98,6 +113,7 @@ export class SiteLinkKeys {
         p: full.partnerId,
         r: full.requester,
         ...(full.language ? { g: full.language } : {}),
+        ...(full.mintedBy ? { m: `${full.mintedBy.kind}:${full.mintedBy.id}` } : {}),
         e: Math.floor(full.expiresAt.getTime() / 1000),
       }),
     );
@@ -114,17 +130,28 @@ export class SiteLinkKeys {
     const expected = Buffer.from(this.mac(key, parts.slice(0, 3).join('.')));
     const given = Buffer.from(parts[3]);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return err('bad_signature');
-    let claims: { l?: unknown; t?: unknown; p?: unknown; r?: unknown; g?: unknown; e?: unknown };
+    let claims: { l?: unknown; t?: unknown; p?: unknown; r?: unknown; g?: unknown; m?: unknown; e?: unknown };
     try {
       claims = JSON.parse(Buffer.from(parts[2], 'base64url').toString('utf8')) as typeof claims;
     } catch {
       return err('malformed');
     }
-    const { l, t, p, r, g, e } = claims;
+    const { l, t, p, r, g, m, e } = claims;
     if (typeof l !== 'string' || typeof t !== 'string' || typeof p !== 'string' || typeof r !== 'string' || typeof e !== 'number') return err('malformed');
+    // A minter the link names but that cannot be read is no link: never a staff link taken for the requester's.
+    const minter = m === undefined ? undefined : typeof m === 'string' ? MINTER.exec(m) : null;
+    if (minter === null) return err('malformed');
     const expiresAt = new Date(e * 1000);
     if (expiresAt.getTime() <= now.getTime()) return err('expired');
-    return ok({ linkId: l, ticketId: t, partnerId: p, requester: r, ...(typeof g === 'string' ? { language: g } : {}), expiresAt });
+    return ok({
+      linkId: l,
+      ticketId: t,
+      partnerId: p,
+      requester: r,
+      ...(typeof g === 'string' ? { language: g } : {}),
+      ...(minter ? { mintedBy: { kind: minter[1] as SiteLinkMinter['kind'], id: minter[2] } } : {}),
+      expiresAt,
+    });
   }
 
   private mac(key: Key, data: string): string {

@@ -38,6 +38,11 @@ export interface TssClaims {
   scope?: string;
   /** The issuing client's token version: revocation (gateway). */
   ver?: number;
+  /**
+   * RFC 8693 §4.1 actor: who acts through a support-site token, when it is not the requester alone
+   * (the link was minted through the API by a partner's client or a staff member), with the link.
+   */
+  act?: { kind: 'partner' | 'staff'; sub: string; link_id?: string };
 }
 
 export type AccessTokenClaims = JwtPayload & TssClaims & { jti: string };
@@ -85,6 +90,14 @@ export const verifySignedJwt = async (
   return ok(claims as JwtPayload & { sub: string });
 };
 
+/** The principal's `actor` from a token's `act` claim; nothing when it names none it can read. */
+const actorOf = (act: unknown): Pick<Principal, 'actor'> => {
+  if (typeof act !== 'object' || act === null) return {};
+  const { kind, sub, link_id: linkId } = act as Record<string, unknown>;
+  if ((kind !== 'partner' && kind !== 'staff') || typeof sub !== 'string') return {};
+  return { actor: { kind, id: sub, ...(typeof linkId === 'string' ? { siteLinkId: linkId } : {}) } };
+};
+
 /** TSS access tokens, issued by the gateway. */
 export class TokenVerifier implements AccessTokenVerifier {
   constructor(private readonly options: TokenVerifierOptions) {}
@@ -105,6 +118,7 @@ export class TokenVerifier implements AccessTokenVerifier {
       partnerId: claims.partner_id,
       requesterId: claims.requester_id,
       ...(typeof claims.requester_email === 'string' ? { requesterEmail: claims.requester_email } : {}),
+      ...actorOf(claims.act),
       roles: Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [],
       scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [],
     });

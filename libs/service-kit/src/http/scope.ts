@@ -15,6 +15,12 @@ export interface RequesterScope {
   requesterId: string;
   /** The requester's address, when the partner vouched for one in the token: the only one its filings may name. */
   email?: string;
+  /**
+   * The support site acts for a link minted through the API: its minter (a partner's client or a
+   * staff member) and the link. A staff member's link acts as that staff member in the record and
+   * never rates (docs/adr/0037 and 0040, addenda of 2026-12-04, fifth session).
+   */
+  mintedBy?: { kind: 'partner' | 'staff'; id: string; siteLinkId?: string };
 }
 /** Support staff: what their roles allow, across partners. */
 export interface StaffScope {
@@ -56,7 +62,13 @@ const scopeOfPrincipal = (principal: Principal): Result<RequestScope, Failure> =
       return principal.partnerId ? ok({ kind: 'partner', partnerId: principal.partnerId }) : err(forbidden('The token names no partner.'));
     case 'requester':
       return principal.partnerId && principal.requesterId
-        ? ok({ kind: 'requester', partnerId: principal.partnerId, requesterId: principal.requesterId, ...(principal.requesterEmail ? { email: principal.requesterEmail } : {}) })
+        ? ok({
+            kind: 'requester',
+            partnerId: principal.partnerId,
+            requesterId: principal.requesterId,
+            ...(principal.requesterEmail ? { email: principal.requesterEmail } : {}),
+            ...(principal.actor ? { mintedBy: principal.actor } : {}),
+          })
         : err(forbidden('The token names no partner and requester.'));
     case 'staff':
       return ok({ kind: 'staff', staffId: principal.subject, roles: [...principal.roles] });

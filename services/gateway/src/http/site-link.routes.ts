@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { failureResponses, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
+import { failureResponses, principalOf, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
 import { mintSiteLink, revokeSiteLink } from '../use-cases/site-links';
 import type { SiteDeps } from '../use-cases/site-deps';
 
@@ -60,7 +60,7 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'staff');
-      const minted = await mintSiteLink(deps, { scope, bearerToken: bearerOf(request) }, request.params.id);
+      const minted = await mintSiteLink(deps, { scope, bearerToken: bearerOf(request), clientId: principalOf(request).clientId }, request.params.id);
       if (!minted.ok) return sendFailure(reply, minted.error); // a 503 ticket-not-yet-visible says Retry-After: 1
       // A link is a signed token, not a stored row: what a GET reads is the site page it opens (docs/adr/0065).
       return reply

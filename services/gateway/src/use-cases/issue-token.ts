@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { REQUESTER_SCOPES } from '@tss/contracts';
 import type { DataSource } from 'typeorm';
-import type { AccessTokenClaims, Clock, TssClaims } from '@tss/service-kit';
+import type { AccessTokenClaims, Clock, SiteLinkMinter, TssClaims } from '@tss/service-kit';
 import { UNKNOWN_CLIENT_SECRET_HASH, verifyClientSecret, type SecretVerifier } from '../domain/client-secret';
 import { allowedScopes, grantScopes, isClientInGoodStanding } from '../domain/grants';
 import { siteClientId } from '../domain/site-client';
@@ -107,7 +107,7 @@ export const issueRequesterToken = async (
  */
 export const issueSiteToken = async (
   deps: { keys: KeyRing; clock: Clock; settings: TokenSettings },
-  input: { partnerId: string; siteTokenVersion: number; requester?: string; visitor?: string },
+  input: { partnerId: string; siteTokenVersion: number; requester?: string; visitor?: string; mintedBy?: SiteLinkMinter; siteLinkId?: string },
 ): Promise<string> =>
   signAccessToken(deps.keys, deps.settings, deps.clock, {
     sub:
@@ -120,6 +120,10 @@ export const issueSiteToken = async (
     client_id: siteClientId(input.partnerId),
     partner_id: input.partnerId,
     ...(input.requester !== undefined ? { requester_id: input.requester } : {}),
+    // A link minted through the API acts for its minter too (RFC 8693 actor): intake records it, rating refuses a staff one.
+    ...(input.requester !== undefined && input.mintedBy
+      ? { act: { kind: input.mintedBy.kind, sub: input.mintedBy.id, ...(input.siteLinkId ? { link_id: input.siteLinkId } : {}) } }
+      : {}),
     roles: [],
     scope: REQUESTER_SCOPES.join(' '),
     ver: input.siteTokenVersion,

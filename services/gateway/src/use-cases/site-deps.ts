@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { UnitOfWork } from '@tss/messaging';
+import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { err, FAILURES, ok, type Clock, type Failure, type FailureKind, type Result, type SiteLinkKeys, type SiteLinkSettings } from '@tss/service-kit';
 import type { KeyRing } from '../store/key-ring';
 import { jsonOf, problemDetailOf, problemOf, type IntakeApi, type IntakeResponse } from '../upstream/intake-api';
@@ -9,6 +9,8 @@ import type { TokenSettings } from './issue-token';
 export interface SiteDeps {
   dataSource: DataSource;
   unitOfWork: UnitOfWork;
+  /** `partner.site_link_minted`: a link minted through the API, for the ticket's history. */
+  outbox: Outbox;
   clock: Clock;
   intake: IntakeApi;
   /** sla-timer's API through the same port: the ticket page's response clock (P5, docs/adr/0037 addendum). */

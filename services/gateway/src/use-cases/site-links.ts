@@ -1,5 +1,6 @@
 import { err, ok, siteLinkUrl, TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS, type Failure, type Result } from '@tss/service-kit';
-import type { PartnerScope, StaffScope } from '@tss/service-kit';
+import type { PartnerScope, SiteLinkMinter, StaffScope } from '@tss/service-kit';
+import { SiteLinkMintedV1 } from '@tss/contracts';
 import { siteLinkRevocationStore } from '../store/site-link-revocation.store';
 import { siteTicketStore, type SiteTicket } from '../store/site-ticket.store';
 import { intakeResult, type SiteDeps } from './site-deps';
@@ -10,7 +11,12 @@ export interface MintedSiteLink {
   expiresAt: Date;
 }
 
-type Caller = { scope: PartnerScope | StaffScope; bearerToken: string };
+/** The caller: its scope, its token (passed on to intake), and for a partner the client it called with (the link's minter). */
+type Caller = { scope: PartnerScope | StaffScope; bearerToken: string; clientId?: string };
+
+/** Who mints: the staff member, or the partner's client (the partner itself when the token names no client). */
+const minterOf = (caller: Caller): SiteLinkMinter =>
+  caller.scope.kind === 'staff' ? { kind: 'staff', id: caller.scope.staffId } : { kind: 'partner', id: caller.clientId ?? caller.scope.partnerId };
 
 /**
  * The ticket a partner or staff member names, as intake lets them see it: intake decides tenancy
@@ -39,17 +45,34 @@ export const mintSiteLink = async (deps: SiteDeps, caller: Caller, ticketIdOrRef
   const found = await ticketOfCaller(deps, caller, ticketIdOrReference);
   if (!found.ok) return found;
   const ticket = found.value;
-  if (!ticket.requester) {
+  const requester = ticket.requester;
+  if (!requester) {
     return err({ kind: 'unprocessable', detail: 'The ticket names no requester (requester.id), so no site link can be made for one.' });
   }
-  const expiresAt = new Date(deps.clock.now().getTime() + deps.linkSettings.TSS_SITE_LINK_TTL_MS);
+  const now = deps.clock.now();
+  const expiresAt = new Date(now.getTime() + deps.linkSettings.TSS_SITE_LINK_TTL_MS);
+  const mintedBy = minterOf(caller);
   const { token, grant } = deps.links.mint({
     ticketId: ticket.ticketId,
     partnerId: ticket.partnerId,
-    requester: ticket.requester,
+    requester,
     ...(ticket.language ? { language: ticket.language } : {}),
+    mintedBy,
     expiresAt,
   });
+  // The minting is on the ticket's history, with its minter (intake records the event): a link is
+  // answered only once its record is committed.
+  await deps.unitOfWork.run((tx) =>
+    deps.outbox.add(tx, SiteLinkMintedV1, ticket.ticketId, {
+      partnerId: ticket.partnerId,
+      ticketId: ticket.ticketId,
+      linkId: grant.linkId,
+      requester,
+      mintedBy,
+      expiresAt: expiresAt.toISOString(),
+      mintedAt: now.toISOString(),
+    }),
+  );
   return ok({ linkId: grant.linkId, url: siteLinkUrl(deps.linkSettings, token), expiresAt });
 };
 

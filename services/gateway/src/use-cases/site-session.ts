@@ -34,7 +34,12 @@ export const openSiteLink = async (deps: SiteDeps, token: string): Promise<Resul
   if (!partner) return err('not_found');
   const requesterToken = await issueSiteToken(
     { keys: deps.keys, clock: deps.clock, settings: deps.tokenSettings },
-    { partnerId: partner.id, siteTokenVersion: partner.siteTokenVersion, requester: grant.requester },
+    {
+      partnerId: partner.id,
+      siteTokenVersion: partner.siteTokenVersion,
+      requester: grant.requester,
+      ...(grant.mintedBy ? { mintedBy: grant.mintedBy, siteLinkId: grant.linkId } : {}),
+    },
   );
   return ok({ grant, requesterToken });
 };

@@ -163,7 +163,15 @@ export const followUpsOnSite = async (deps: SiteDeps, session: SiteSession): Pro
 const followUpLinkOf = (deps: SiteDeps, session: SiteSession, followUp: SiteFollowUp): string => {
   const { grant } = session;
   const expiresAt = new Date(deps.clock.now().getTime() + deps.linkSettings.TSS_SITE_LINK_TTL_MS);
-  const { token } = deps.links.mint({ ticketId: followUp.id, partnerId: grant.partnerId, requester: grant.requester, ...(grant.language ? { language: grant.language } : {}), expiresAt });
+  // A follow-up's link keeps its minter: a staff member's link never leads to one that acts as the requester alone.
+  const { token } = deps.links.mint({
+    ticketId: followUp.id,
+    partnerId: grant.partnerId,
+    requester: grant.requester,
+    ...(grant.language ? { language: grant.language } : {}),
+    ...(grant.mintedBy ? { mintedBy: grant.mintedBy } : {}),
+    expiresAt,
+  });
   return siteLinkUrl(deps.linkSettings, token);
 };
 

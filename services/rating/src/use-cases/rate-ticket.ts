@@ -10,8 +10,13 @@ import { recordRatingIn, ratingViewOf, type RatingDeps, type RatingView } from '
  * ticket's latest resolution, under the same rules as the link (one rating, until it expires, and
  * none while a reopening has withdrawn it: the ticket is not resolved, P11).
  */
-export const rateTicket = (deps: RatingDeps, scope: PartnerScope | RequesterScope, idOrReference: string, input: RatingInput): Promise<Result<RatingView, Failure>> =>
-  deps.unitOfWork.run(async (tx) => {
+export const rateTicket = async (deps: RatingDeps, scope: PartnerScope | RequesterScope, idOrReference: string, input: RatingInput): Promise<Result<RatingView, Failure>> => {
+  // P11: the rating is the requester's. The support site acting for a link a staff member minted is
+  // that staff member, who is measured by the report (docs/adr/0040, addendum of 2026-12-04, fifth session).
+  if (scope.kind === 'requester' && scope.mintedBy?.kind === 'staff') {
+    return err({ kind: 'forbidden', detail: "A support-site link minted by staff cannot rate: the rating is the requester's own (their mailed link, or their partner)." });
+  }
+  return deps.unitOfWork.run(async (tx) => {
     const found = await findRatedTicket(tx, scope, idOrReference);
     if (!found.ok) return found;
     const survey = await surveyStore.latestForTicket(tx, found.value.ticketId, true);
@@ -19,6 +24,7 @@ export const rateTicket = (deps: RatingDeps, scope: PartnerScope | RequesterScop
     const ratedBy = scope.kind === 'partner' ? `partner:${scope.partnerId}` : `requester:${scope.requesterId}`;
     return recordRatingIn(tx, deps, survey, input, { via: 'api', ratedBy });
   });
+};
 
 export type SurveyState = 'open' | 'rated' | 'superseded' | 'withdrawn' | 'expired';
 

@@ -7,7 +7,15 @@
 export type Actor =
   | { kind: 'partner'; id: string }
   | { kind: 'requester'; id: string }
-  | { kind: 'staff'; id: string }
+  | {
+      kind: 'staff';
+      id: string;
+      /**
+       * A staff member acting through a support-site link they minted, in the requester's name: the
+       * record names the staff member, and whom the words were given as (docs/adr/0037, fifth session).
+       */
+      onBehalfOf?: { kind: 'requester'; id: string; siteLinkId?: string };
+    }
   | { kind: 'service'; id: string }
   | { kind: 'system'; id: string }
   | { kind: 'email_sender'; id: string };

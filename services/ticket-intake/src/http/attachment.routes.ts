@@ -11,6 +11,7 @@ import { storeAttachments, type StoreAttachmentsDeps } from '../use-cases/store-
 import { AttachmentDownload, AttachmentList, AttachmentParams, AttachmentView, UploadForm } from './attachment.schemas';
 import { acceptMultipart, readUploads } from './multipart-uploads';
 import { TicketParams } from './ticket.schemas';
+import { actorOf as requestActorOf } from '../use-cases/ticket-actor';
 
 export interface AttachmentRoutesDeps extends StoreAttachmentsDeps {
   dataSource: DataSource;
@@ -45,8 +46,8 @@ export const contentDisposition = (fileName: string): string => {
 
 const readerOf = (scope: RequestScope): AttachmentReader => ({ staff: scope.kind === 'staff' });
 
-const uploaderOf = (scope: RequestScope): Actor =>
-  scope.kind === 'staff' ? { kind: 'staff', id: scope.staffId } : scope.kind === 'requester' ? { kind: 'requester', id: scope.requesterId } : { kind: 'partner', id: scope.partnerId };
+/** Who acts, as every route of intake names them (a staff member's site link is theirs: ticket-actor.ts). */
+const uploaderOf = (scope: RequestScope): Actor => requestActorOf(scope);
 
 /** P8: attachments of a ticket: upload (multipart), list, download. */
 export const attachmentRoutes = (deps: AttachmentRoutesDeps) => async (fastify: FastifyInstance) => {

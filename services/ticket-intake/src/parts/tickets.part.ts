@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { AUTO_CLOSE_TIMER } from '../use-cases/commit-change';
 import { autoCloseTimer } from '../events/auto-close.timer';
+import { siteLinkMintedHandlers } from '../events/on-site-link-minted.handler';
 import { partnerDirectoryHandlers } from '../events/partner-directory.handlers';
 import { requestedChangeHandlers } from '../events/requested-changes.handlers';
 import { messageRoutes } from '../http/message.routes';
@@ -40,7 +41,7 @@ export const ticketsPart = defineIntakePart({
         await app.register(ticketRoutes(changeDeps));
         await app.register(messageRoutes(changeDeps));
       },
-      handlers: [...requestedChangeHandlers(changeDeps), ...partnerDirectoryHandlers()],
+      handlers: [...requestedChangeHandlers(changeDeps), ...partnerDirectoryHandlers(), ...siteLinkMintedHandlers()],
       timers: { [AUTO_CLOSE_TIMER]: autoCloseTimer(changeDeps) },
     };
   },

@@ -39,7 +39,9 @@ export const historyStore = {
     if (entries.length === 0) return;
     const values: unknown[] = [];
     const rows = entries.map((e, i) => {
-      values.push(e.ticketId, e.partnerId, e.at, e.actor.kind, e.actor.id, e.action, JSON.stringify(e.detail ?? {}), e.sequence ?? null);
+      // A staff member acting in the requester's name (a site link they minted): the detail names the requester.
+      const onBehalfOf = e.actor.kind === 'staff' && e.actor.onBehalfOf ? { onBehalfOf: e.actor.onBehalfOf } : {};
+      values.push(e.ticketId, e.partnerId, e.at, e.actor.kind, e.actor.id, e.action, JSON.stringify({ ...(e.detail ?? {}), ...onBehalfOf }), e.sequence ?? null);
       const o = i * 8;
       return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6}, $${o + 7}, $${o + 8})`;
     });

@@ -12,6 +12,7 @@ import { credentialStore, type CredentialKind, type CredentialMetadata, type Cre
 import { historyStore } from '../store/history.store';
 import { messageStore } from '../store/message.store';
 import { ticketStore } from '../store/ticket.store';
+import { actorOf as requestActorOf } from './ticket-actor';
 
 /** P9: "destroyed no later than 2 days after resolution". */
 export const MAX_DESTROY_AFTER_MINUTES = 2 * 24 * 60;
@@ -57,8 +58,8 @@ export const credentialVault = (deps: CredentialDeps): Vault => {
   return vault;
 };
 
-const actorOf = (scope: RequestScope): Actor =>
-  scope.kind === 'staff' ? { kind: 'staff', id: scope.staffId } : scope.kind === 'requester' ? { kind: 'requester', id: scope.requesterId } : { kind: 'partner', id: scope.partnerId };
+/** Who acts, as every route of intake names them (a staff member's site link is theirs: ticket-actor.ts). */
+const actorOf = (scope: RequestScope): Actor => requestActorOf(scope);
 
 /** Tenancy (DESIGN): staff see every ticket; a partner its own; a requester its own tickets of its partner. */
 const visibleTo = (ticket: CredentialTicket, scope: RequestScope): boolean =>

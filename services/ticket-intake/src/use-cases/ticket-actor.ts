@@ -8,7 +8,14 @@ export const actorOf = (scope: RequestScope, clientId?: string): Actor => {
     case 'partner':
       return { kind: 'partner', id: clientId ?? scope.partnerId };
     case 'requester':
-      return { kind: 'requester', id: scope.requesterId };
+      // The support site acting for a link a staff member minted: the staff member acts, in the requester's name.
+      return scope.mintedBy?.kind === 'staff'
+        ? {
+            kind: 'staff',
+            id: scope.mintedBy.id,
+            onBehalfOf: { kind: 'requester', id: scope.requesterId, ...(scope.mintedBy.siteLinkId ? { siteLinkId: scope.mintedBy.siteLinkId } : {}) },
+          }
+        : { kind: 'requester', id: scope.requesterId };
     case 'staff':
       return { kind: 'staff', id: scope.staffId };
   }

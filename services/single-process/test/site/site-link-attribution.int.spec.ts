@@ -1,0 +1,87 @@
+import type { AddressInfo } from 'node:net';
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { startTestPlatform, type TestPlatform } from '../support/test-platform';
+
+type HistoryItem = { action: string; actor: { kind: string; id: string }; detail: Record<string, unknown> };
+
+// docs/adr/0037, addendum of 2026-12-04, fifth session: a site link minted through the API is on the
+// ticket's history with its minter, and what a staff member's link does is that staff member's.
+describe('support-site links: minted on the record, acts attributed to a staff minter', () => {
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  let acme: { partnerId: string; token: string; clientId: string };
+  let agent: { staffId: string; token: string };
+  const clock = new TestClock('2026-06-01T09:00:00.000Z');
+  const http = () => client.http();
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('site_link_attribution', { clock });
+    // The site calls intake over the app's own address once it listens (upstream/intake-api.ts).
+    await platform.running.platform.app.listen({ host: '127.0.0.1', port: 0 });
+    expect((platform.running.platform.app.server.address() as AddressInfo).port).toBeGreaterThan(0);
+    client = platform.client;
+    const admin = await platform.adminToken();
+    acme = await client.partner(admin, 'Acme Attribution');
+    agent = await client.staff(admin, ['agent'], 'Ari Agent');
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const file = async () => {
+    const response = await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ requester: { id: 'cust-ann', email: 'ann@example.com' } }));
+    expect(response.status).toBe(201);
+    return response.body as { id: string; reference: string };
+  };
+  const mint = async (token: string, ticketId: string) =>
+    waitFor(`a site link for ${ticketId}`, async () => {
+      const response = await http().post(`/v1/tickets/${ticketId}/site-links`).auth(token, { type: 'bearer' });
+      if (response.status === 503) return undefined;
+      expect(response.status).toBe(201);
+      const body = response.body as { linkId: string; url: string };
+      return { ...body, path: new URL(body.url).pathname };
+    });
+  const history = async (ticketId: string) => ((await http().get(`/v1/tickets/${ticketId}/history`).auth(acme.token, { type: 'bearer' })).body as { items: HistoryItem[] }).items;
+  const csrfOf = (page: string, action: string): string => {
+    const form = new RegExp(`<form method="post" action="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>\\s*<input type="hidden" name="_csrf" value="([^"]+)">`).exec(page);
+    if (!form) throw new Error(`no form posting to ${action} on the page`);
+    return form[1];
+  };
+  const replyOnSite = async (path: string, text: string) => {
+    const page = await http().get(path);
+    expect(page.status).toBe(200);
+    const posted = await http().post(`${path}/reply`).field('_csrf', csrfOf(page.text, `${path}/reply`)).field('text', text);
+    expect(posted.status).toBe(303);
+  };
+
+  it('minting a link is on the ticket’s history with its minter: the staff member, or the partner’s client', async () => {
+    const ticket = await file();
+    const byAgent = await mint(agent.token, ticket.id);
+    const byPartner = await mint(acme.token, ticket.id);
+    const minted = await waitFor('both mintings on the history', async () => {
+      const found = (await history(ticket.id)).filter((e) => e.action === 'site_link_minted');
+      return found.length === 2 ? found : undefined;
+    });
+    expect(minted).toEqual([
+      expect.objectContaining({ actor: { kind: 'staff', id: agent.staffId }, detail: expect.objectContaining({ linkId: byAgent.linkId, requester: 'cust-ann' }) }),
+      expect.objectContaining({ actor: { kind: 'partner', id: acme.clientId }, detail: expect.objectContaining({ linkId: byPartner.linkId, requester: 'cust-ann' }) }),
+    ]);
+    // The link, a credential, is not on the record.
+    expect(JSON.stringify(await history(ticket.id))).not.toContain(new URL(byAgent.url).pathname.split('/').pop());
+  });
+
+  it('a reply through a staff member’s link is that staff member’s on the history, in the requester’s name; through the partner’s link it is the requester’s', async () => {
+    const ticket = await file();
+    const staffLink = await mint(agent.token, ticket.id);
+    await replyOnSite(staffLink.path, 'I (Ann) confirm the problem is solved');
+    const partnerLink = await mint(acme.token, ticket.id);
+    await replyOnSite(partnerLink.path, 'Ann here, writing myself.');
+    const received = (await history(ticket.id)).filter((e) => e.action === 'message_received');
+    expect(received).toEqual([
+      expect.objectContaining({ actor: { kind: 'staff', id: agent.staffId }, detail: expect.objectContaining({ onBehalfOf: { kind: 'requester', id: 'cust-ann', siteLinkId: staffLink.linkId } }) }),
+      expect.objectContaining({ actor: { kind: 'requester', id: 'cust-ann' } }),
+    ]);
+    expect(received[1].detail).not.toHaveProperty('onBehalfOf');
+  });
+});
