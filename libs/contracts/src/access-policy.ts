@@ -18,4 +18,10 @@ export const STAFF_SCOPES: Readonly<Record<StaffRole, readonly string[]>> = {
   admin: ['admin', 'tickets:read', 'queue:read', 'reports:read', 'escalations:read', 'escalations:manage'],
 };
 
+/**
+ * The roles that work tickets (docs/auth.md): they claim from the queue and change tickets, so a
+ * ticket may be assigned to a staff member holding one. Quality and admin read, never work, them.
+ */
+export const TICKET_WORKING_ROLES: readonly StaffRole[] = ['agent', 'team_lead', 'developer'];
+
 export const scopesForRoles = (roles: readonly StaffRole[]): string[] => [...new Set(roles.flatMap((r) => STAFF_SCOPES[r] ?? []))];

@@ -7,3 +7,4 @@ export * from './transaction-memo';
 export * from './group-commit';
 export * from './prepared-statements';
 export * from './partner-directory';
+export * from './staff-directory';

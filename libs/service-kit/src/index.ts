@@ -27,5 +27,6 @@ export * from './keyset-cursor';
 export * from './credential-detection';
 export * from './new-tickets-per-address';
 export * from './unknown-partner';
+export * from './unknown-staff';
 export * from './http/scope';
 export { lazily } from './lazily';

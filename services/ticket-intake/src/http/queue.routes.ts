@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import { Type, type Static } from '@sinclair/typebox';
+import { TICKET_WORKING_ROLES } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
@@ -24,7 +25,7 @@ export interface QueueRoutesDeps {
 
 const READ_QUEUE: AccessRule = { kinds: ['staff'], scopes: ['queue:read'] };
 // Those who answer tickets take them from the queue (P4); quality and admin read it only.
-const CLAIM: AccessRule = { kinds: ['staff'], roles: ['agent', 'team_lead', 'developer'] };
+const CLAIM: AccessRule = { kinds: ['staff'], roles: [...TICKET_WORKING_ROLES] };
 
 // A ticket owing nothing (view open) has no due time: the queue's sort key is no promise to anyone.
 const queueEntry = (ticket: Ticket, due: { responseDueAt: Date | null; queueDueAt: Date }): Static<typeof QueueEntry> => ({

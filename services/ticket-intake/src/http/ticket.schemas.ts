@@ -198,7 +198,9 @@ export const TicketPatchBody = Type.Object(
     category: Type.Optional(SupportCategoryCode),
     assigneeId: Type.Optional(
       Type.Union([VisibleText({ minLength: 1, maxLength: 200 }), Type.Null()], {
-        description: 'The staff member who works the ticket; null returns it to the unassigned queue (`ticket.unassigned`)',
+        description:
+          'The staff member who works the ticket: an active staff client whose role works tickets (agent, team_lead, developer), or the caller; ' +
+          'anything else is a 422. null returns it to the unassigned queue (`ticket.unassigned`)',
       }),
     ),
     status: Type.Optional(TicketStatus),

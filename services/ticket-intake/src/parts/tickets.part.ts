@@ -4,6 +4,7 @@ import { autoCloseTimer } from '../events/auto-close.timer';
 import { siteLinkMintedHandlers } from '../events/on-site-link-minted.handler';
 import { partnerDirectoryHandlers } from '../events/partner-directory.handlers';
 import { requestedChangeHandlers } from '../events/requested-changes.handlers';
+import { staffDirectoryHandlers } from '../events/staff-directory.handlers';
 import { messageRoutes } from '../http/message.routes';
 import { ticketRoutes } from '../http/ticket.routes';
 import { TicketLifecycle1765000000000 } from '../store/migrations/1765000000000-ticket-lifecycle';
@@ -15,12 +16,13 @@ import { TicketFollowUps1765500600000 } from '../store/migrations/1765500600000-
 import { MaskKeptTicketText1765501300000 } from '../store/migrations/1765501300000-mask-kept-ticket-text';
 import { MaskKeptHistoryText1765501330000 } from '../store/migrations/1765501330000-mask-kept-history-text';
 import { MaskRequestDetails1765501370000 } from '../store/migrations/1765501370000-mask-request-details';
+import { KnownStaff1765600300000 } from '../store/migrations/1765600300000-known-staff';
 import { TicketEntity } from '../store/ticket.entity';
 import { defineIntakePart } from './intake-part';
 
 const DAY_MS = 24 * 3_600_000;
 
-/** Tickets: filing, reading, the status machine, history, messages and the thread; changes other services ask for; the partners staff file for. */
+/** Tickets: filing, reading, the status machine, history, messages and the thread; changes other services ask for; the partners staff file for and the staff tickets are assigned to. */
 export const ticketsPart = defineIntakePart({
   name: 'tickets',
   config: {
@@ -32,7 +34,7 @@ export const ticketsPart = defineIntakePart({
     }),
   },
   entities: [TicketEntity],
-  migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000, MessageEmailSender1765000400000, KnownPartners1765000500000, MaskRatingReopenReasons1765500471000, TicketFollowUps1765500600000, MaskKeptTicketText1765501300000, MaskKeptHistoryText1765501330000, MaskRequestDetails1765501370000],
+  migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000, MessageEmailSender1765000400000, KnownPartners1765000500000, MaskRatingReopenReasons1765500471000, TicketFollowUps1765500600000, MaskKeptTicketText1765501300000, MaskKeptHistoryText1765501330000, MaskRequestDetails1765501370000, KnownStaff1765600300000],
   build: (deps) => {
     const reopenWindowMs = deps.config.REOPEN_WINDOW_DAYS * DAY_MS;
     const changeDeps = { ...deps, reopenWindowMs, hooks: deps.lifecycleHooks, messageHooks: deps.messageHooks, filingHooks: deps.filingHooks, messageUploads: deps.messageUploads };
@@ -41,7 +43,7 @@ export const ticketsPart = defineIntakePart({
         await app.register(ticketRoutes(changeDeps));
         await app.register(messageRoutes(changeDeps));
       },
-      handlers: [...requestedChangeHandlers(changeDeps), ...partnerDirectoryHandlers(), ...siteLinkMintedHandlers()],
+      handlers: [...requestedChangeHandlers(changeDeps), ...partnerDirectoryHandlers(), ...siteLinkMintedHandlers(), ...staffDirectoryHandlers()],
       timers: { [AUTO_CLOSE_TIMER]: autoCloseTimer(changeDeps) },
     };
   },

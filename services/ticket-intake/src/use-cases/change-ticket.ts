@@ -5,6 +5,7 @@ import type { Actor } from '../domain/actor';
 import { applyPatch, type Ticket, type TicketPatch } from '../domain/ticket';
 import { REQUEST_DETAILS } from '../domain/ticket-request';
 import { ticketStore } from '../store/ticket.store';
+import { checkNewAssignee } from './check-assignee';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
 import { rewriteBeforeStore, type MessageHooks } from './post-message';
@@ -50,6 +51,8 @@ export const changeTicket = (
     const now = deps.clock.now();
     const change = applyPatch(locked, input.patch, now, deps.reopenWindowMs);
     if ('violation' in change) return err(failureOf(change.violation));
+    const refused = await checkNewAssignee(tx, locked.assigneeId, input.patch, input.actor);
+    if (refused) return err(failureOf(refused));
     const texts = shownTexts(input.patch);
     if (texts.length === 0) return ok(await commitChange(tx, deps, locked, change, input.actor, now));
     // P9: the note and the details are shown as the ticket's (its view, history, events, webhooks):
