@@ -96,4 +96,46 @@ describe('the agents’ queue through the gateway (P4, issue #9)', () => {
       }
     }
   });
+
+  it('P4: disabling a staff client returns its claimed tickets to the queue; nobody, a partner client or a quality client is never an assignee (422)', async () => {
+    const agent2 = await client.staff(admin, ['agent'], 'Agent two');
+    const dispatcher = await client.staff(admin, ['agent'], 'Dispatcher');
+    const quality = await client.staff(admin, ['quality'], 'Quality');
+    const emergencies = [await file({ level: 'emergency' }), await file({ level: 'emergency' }), await file({ level: 'emergency' })];
+    await waitFor('the emergencies in the queue', async () => {
+      const ids = (await queue(agent2.token)).map((e) => e.ticket.id);
+      return emergencies.every((id) => ids.includes(id));
+    });
+    const claimed: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const response = await client.http().post('/v1/queue/claim').auth(agent2.token, { type: 'bearer' });
+      expect(response.status).toBe(200);
+      claimed.push(response.body.ticket.id);
+    }
+    expect(claimed.sort()).toEqual([...emergencies].sort());
+
+    const assign = async (ticketId: string, assigneeId: string) => {
+      const read = await client.http().get(`/v1/tickets/${ticketId}`).auth(dispatcher.token, { type: 'bearer' });
+      return client.http().patch(`/v1/tickets/${ticketId}`).auth(dispatcher.token, { type: 'bearer' }).set('if-match', read.headers.etag).send({ assigneeId });
+    };
+    for (const assigneeId of ['nobody', 'pc_notAStaffClient', quality.staffId]) {
+      const refused = await assign(emergencies[0], assigneeId);
+      expect(refused.status).toBe(422);
+      expect(refused.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(refused.body.errors).toEqual([expect.objectContaining({ pointer: '/assigneeId' })]);
+    }
+
+    expect((await client.http().delete(`/v1/clients/${agent2.staffId}`).auth(admin, { type: 'bearer' })).status).toBe(204);
+    await waitFor('the disabled agent’s tickets back in the queue', async () => {
+      const ids = (await queue(dispatcher.token)).map((e) => e.ticket.id);
+      return emergencies.every((id) => ids.includes(id));
+    });
+    const history = await client.http().get(`/v1/tickets/${emergencies[0]}/history`).auth(dispatcher.token, { type: 'bearer' });
+    expect(history.body.items.filter((h: { action: string }) => h.action === 'unassigned')).toEqual([
+      expect.objectContaining({ actor: { kind: 'service', id: 'gateway' }, detail: expect.objectContaining({ previousAssigneeId: agent2.staffId, note: expect.stringMatching(/disabled/) }) }),
+    ]);
+    const toDisabled = await assign(emergencies[0], agent2.staffId);
+    expect(toDisabled.status).toBe(422);
+    expect(toDisabled.body.detail).toMatch(/is disabled/);
+  });
 });

@@ -1,5 +1,5 @@
 import { TICKET_WORKING_ROLES } from '@tss/contracts';
-import type { TicketRuleViolation } from './ticket';
+import type { Ticket, TicketEffect, TicketRuleViolation } from './ticket';
 
 /** A staff member as the gateway last announced them (`staff.*`), as far as assignment cares. */
 export interface StaffStanding {
@@ -36,3 +36,10 @@ export const assigneeRefusal = (assigneeId: string, staff: StaffStanding | undef
   }
   return undefined;
 };
+
+/**
+ * P4: the ticket of a staff member who can no longer work it goes back to the unassigned queue
+ * (`ticket.unassigned`); its status and clocks stay as they are. Undefined when nobody has it.
+ */
+export const returnToQueue = (ticket: Ticket): { ticket: Ticket; effects: TicketEffect[] } | undefined =>
+  ticket.assigneeId === undefined ? undefined : { ticket: { ...ticket, assigneeId: undefined }, effects: [{ kind: 'unassigned', previousAssigneeId: ticket.assigneeId }] };

@@ -43,7 +43,7 @@ export const ticketsPart = defineIntakePart({
         await app.register(ticketRoutes(changeDeps));
         await app.register(messageRoutes(changeDeps));
       },
-      handlers: [...requestedChangeHandlers(changeDeps), ...partnerDirectoryHandlers(), ...siteLinkMintedHandlers(), ...staffDirectoryHandlers()],
+      handlers: [...requestedChangeHandlers(changeDeps), ...partnerDirectoryHandlers(), ...siteLinkMintedHandlers(), ...staffDirectoryHandlers(changeDeps)],
       timers: { [AUTO_CLOSE_TIMER]: autoCloseTimer(changeDeps) },
     };
   },

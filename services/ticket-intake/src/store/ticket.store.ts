@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { In, Not, type EntityManager } from 'typeorm';
 import { prepared } from '@tss/persistence';
 import type { Ticket } from '../domain/ticket';
 import { TicketEntity, type TicketRow } from './ticket.entity';
@@ -175,6 +175,20 @@ export const ticketStore = {
   async lockForChange(tx: EntityManager, partnerId: string, ticketId: string): Promise<LockedTicket | null> {
     const row = await tx.getRepository(TicketEntity).findOne({ where: { id: ticketId, partnerId }, lock: { mode: 'pessimistic_write' } });
     return row ? { ...toTicket(row), lockedForChange: true } : null;
+  },
+
+  /**
+   * The open work (neither resolved nor closed) assigned to a staff member, every partner's (staff
+   * work across partners), each locked as `lockForChange` locks one, in id order so two callers
+   * never wait on each other crosswise. Resolved tickets keep their assignee: the rating credits them.
+   */
+  async lockOpenWorkOf(tx: EntityManager, staffId: string): Promise<LockedTicket[]> {
+    const rows = await tx.getRepository(TicketEntity).find({
+      where: { assigneeId: staffId, status: Not(In(['resolved', 'closed'])) },
+      order: { id: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+    return rows.map((row) => ({ ...toTicket(row), lockedForChange: true }));
   },
 
   /** P11: the tickets that follow this one up, oldest first. */

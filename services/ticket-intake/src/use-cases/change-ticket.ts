@@ -5,7 +5,7 @@ import type { Actor } from '../domain/actor';
 import { applyPatch, type Ticket, type TicketPatch } from '../domain/ticket';
 import { REQUEST_DETAILS } from '../domain/ticket-request';
 import { ticketStore } from '../store/ticket.store';
-import { checkNewAssignee } from './check-assignee';
+import { checkNewAssignee, readNamedAssignee } from './check-assignee';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
 import { rewriteBeforeStore, type MessageHooks } from './post-message';
@@ -42,6 +42,7 @@ export const changeTicket = (
     if (!ifMatchNamesAVersion(input.ifMatch)) {
       return err({ kind: 'precondition_required', detail: 'If-Match: * names no version: send the ETag of the ticket you read, so two agents do not overwrite each other.' });
     }
+    const namedAssignee = await readNamedAssignee(tx, input.patch);
     const locked = await ticketStore.lockForChange(tx, input.at.partnerId, input.at.id);
     if (!locked) return err({ kind: 'not_found', detail: 'No such ticket.' });
     // RFC 9110 §13.1.1: strong comparison, so a weak tag (`W/"3"`) is a 412 whatever its number.
@@ -51,7 +52,7 @@ export const changeTicket = (
     const now = deps.clock.now();
     const change = applyPatch(locked, input.patch, now, deps.reopenWindowMs);
     if ('violation' in change) return err(failureOf(change.violation));
-    const refused = await checkNewAssignee(tx, locked.assigneeId, input.patch, input.actor);
+    const refused = checkNewAssignee(locked.assigneeId, input.patch, input.actor, namedAssignee);
     if (refused) return err(failureOf(refused));
     const texts = shownTexts(input.patch);
     if (texts.length === 0) return ok(await commitChange(tx, deps, locked, change, input.actor, now));

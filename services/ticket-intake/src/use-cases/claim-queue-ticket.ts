@@ -3,6 +3,7 @@ import type { Clock } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { assign, type Ticket } from '../domain/ticket';
 import { queueStore } from '../store/queue.store';
+import { staffStore } from '../store/staff.store';
 import { ticketStore } from '../store/ticket.store';
 import { commitChange } from './commit-change';
 
@@ -25,6 +26,9 @@ export const claimQueueTicket = async (
   input: { staffId: string },
 ): Promise<ClaimedTicket | null> =>
   deps.unitOfWork.run(async (tx) => {
+    // Read FOR SHARE before the ticket, as a PATCH's assignee is: the claimant disabled meanwhile
+    // is kept after this commits, and the claimed ticket is then found and returned to the queue.
+    await staffStore.standingOf(tx, input.staffId);
     const next = await queueStore.lockNextUnassigned(tx);
     if (!next) return null;
     // Already locked by this transaction; lockForChange reads it as the LockedTicket that numbers events.

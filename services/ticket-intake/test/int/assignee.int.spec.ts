@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudEvent, EventData } from '@tss/contracts';
-import { StaffCreatedV1, StaffUpdatedV1 } from '@tss/contracts';
-import type { HandlerBinding } from '@tss/messaging';
+import { StaffCreatedV1, StaffUpdatedV1, TicketUnassignedV1 } from '@tss/contracts';
+import { Outbox } from '@tss/messaging';
 import { handleInTransaction } from '@tss/messaging/testing';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
-import { TestClock } from '@tss/service-kit/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { TimerStore } from '@tss/timers';
 import { staffDirectoryHandlers } from '../../src/events/staff-directory.handlers';
 import { ticketIntakeService } from '../../src/index';
-import { insertTicketRow } from './support/ticket-rows';
+import { INTAKE_SCHEMA } from '../../src/store/ticket.store';
+import { insertTicketRow, type TicketRowSeed } from './support/ticket-rows';
 
 type StaffData = EventData<typeof StaffCreatedV1>;
 
@@ -21,23 +23,21 @@ describe('assigning a ticket: only to staff who work tickets', () => {
     sut.http().patch(`/v1/tickets/${ticketId}`).auth(token, { type: 'bearer' }).set('if-match', '"2"').send(body);
   const assigneeOf = async (ticketId: string) =>
     ((await sut.query(`SELECT assignee_id, sequence FROM ticket_intake.tickets WHERE id = $1`, [ticketId])) as { assignee_id: string | null; sequence: number }[])[0];
-  const emergency = () => insertTicketRow((sql, p) => sut.query(sql, p), { partnerId, receivedAt: clock.now(), level: 'emergency', status: 'new' });
+  const seed = (extra: Partial<TicketRowSeed> = {}) => insertTicketRow((sql, p) => sut.query(sql, p), { partnerId, receivedAt: clock.now(), level: 'emergency', status: 'new', ...extra });
+  const emergency = () => seed();
 
-  /** Delivers a staff.* event to its handler as the consumer does: in a transaction of its own. */
-  const announce = async (contract: typeof StaffCreatedV1 | typeof StaffUpdatedV1, data: StaffData) => {
-    const binding = staffDirectoryHandlers().find((h: HandlerBinding) => h.contract.type === contract.type)!;
-    const event = {
-      specversion: '1.0',
-      id: randomUUID(),
-      source: 'gateway',
-      type: contract.type,
-      time: data.changedAt,
-      subject: data.staffId,
-      datacontenttype: 'application/json',
-      dataschema: `urn:tss:event:${contract.type}:v1`,
-      data,
-    } as CloudEvent<unknown>;
-    await sut.host.dataSource.transaction((tx) => handleInTransaction({ tx, outbox: undefined as never, now: clock.now(), logger: undefined as never }, [[binding.handle, event]]));
+  /** The gateway's `staff.*`, written into intake's outbox as the gateway publishes them; resolves once intake's consumer handled it. */
+  const announce = async (contract: typeof StaffCreatedV1 | typeof StaffUpdatedV1, data: StaffData): Promise<CloudEvent<unknown>> => {
+    const gateway = new Outbox({ service: contract.owner, schema: INTAKE_SCHEMA, clock });
+    const event = await sut.host.unitOfWork.run((tx) => gateway.add(tx, contract, data.staffId, data));
+    await waitFor(`intake handled ${contract.type} ${event.id}`, async () => (await sut.query(`SELECT 1 FROM ticket_intake.inbox WHERE event_id = $1`, [event.id])).length > 0);
+    return event as CloudEvent<unknown>;
+  };
+  /** The same event handed to its handler again, past the inbox (as a consumer whose inbox forgot it after the retention period). */
+  const redeliver = async (event: CloudEvent<unknown>) => {
+    const deps = { outbox: sut.host.outbox, timers: new TimerStore({ schema: INTAKE_SCHEMA, clock }), clock };
+    const binding = staffDirectoryHandlers(deps).find((h) => h.contract.type === event.type)!;
+    await sut.host.unitOfWork.run((tx) => handleInTransaction({ tx, outbox: sut.host.outbox, now: clock.now(), logger: sut.host.logger }, [[binding.handle, event]]));
   };
   const staff = (staffId: string, roles: StaffData['roles'], active = true, changedAt = clock.now().toISOString()): StaffData => ({ staffId, roles, active, changedAt });
 
@@ -94,5 +94,68 @@ describe('assigning a ticket: only to staff who work tickets', () => {
     const taken = await patch(self, { assigneeId: sso }, agentToken(sso));
     expect(taken.status).toBe(200);
     expect(taken.body.assigneeId).toBe(sso);
+  });
+
+  const unassignments = (ticketId: string) =>
+    sut.query<{ actor_kind: string; actor_id: string; detail: { previousAssigneeId: string; note?: string } }>(
+      `SELECT actor_kind, actor_id, detail FROM ticket_intake.ticket_history WHERE ticket_id = $1 AND action = 'unassigned'`,
+      [ticketId],
+    );
+  const unassignedEvents = async (ticketIds: string[]) =>
+    Number(
+      (await sut.query<{ n: string }>(`SELECT count(*) AS n FROM ticket_intake.outbox WHERE message_key = ANY($1::text[]) AND event_type = $2`, [ticketIds, TicketUnassignedV1.type]))[0].n,
+    );
+  const queueIds = async () => {
+    const page = await sut.http().get('/v1/queue?limit=100').auth(agentToken('sc_dispatcher'), { type: 'bearer' });
+    expect(page.status).toBe(200);
+    return page.body.items.map((e: { ticket: { id: string } }) => e.ticket.id) as string[];
+  };
+
+  it("P4: disabling a staff member returns their open tickets to the queue, each with a history entry saying why, once even when the event comes again", async () => {
+    await announce(StaffCreatedV1, staff('sc_agent2', ['agent']));
+    const claimed = [await seed({ status: 'open', assigneeId: 'sc_agent2' }), await seed({ status: 'open', assigneeId: 'sc_agent2' })];
+    const viaPatch = await emergency();
+    expect((await patch(viaPatch, { assigneeId: 'sc_agent2' })).status).toBe(200);
+    const waiting = await seed({ status: 'awaiting_customer', level: 'standard', assigneeId: 'sc_agent2' });
+    const resolved = await seed({ status: 'resolved', responseOwed: false, assigneeId: 'sc_agent2' });
+    const open = [...claimed, viaPatch, waiting];
+
+    clock.advanceMs(60_000);
+    const disabled = await announce(StaffUpdatedV1, staff('sc_agent2', ['agent'], false));
+    for (const id of open) {
+      expect((await assigneeOf(id)).assignee_id).toBeNull();
+      expect(await unassignments(id)).toEqual([
+        { actor_kind: 'service', actor_id: 'gateway', detail: { previousAssigneeId: 'sc_agent2', note: expect.stringMatching(/assignee was disabled/) } },
+      ]);
+    }
+    expect(await unassignedEvents(open)).toBe(open.length);
+    // Back in the queue (the emergencies owe a response); a resolved ticket keeps its assignee (the rating credits them).
+    expect(await queueIds()).toEqual(expect.arrayContaining([...claimed, viaPatch]));
+    expect((await assigneeOf(resolved)).assignee_id).toBe('sc_agent2');
+
+    // The same event again past the inbox, and another announcement of the same standing: nothing more happens.
+    await redeliver(disabled);
+    await announce(StaffUpdatedV1, staff('sc_agent2', ['agent'], false));
+    for (const id of open) expect(await unassignments(id)).toHaveLength(1);
+    expect(await unassignedEvents(open)).toBe(open.length);
+
+    // New assignments to the disabled client are refused.
+    await expectRefused(await emergency(), 'sc_agent2', /sc_agent2 is disabled/);
+  });
+
+  it('P4: losing the role that works tickets frees the tickets too; an older announcement arriving late frees nothing', async () => {
+    await announce(StaffCreatedV1, staff('sc_mover', ['agent']));
+    const ticket = await seed({ status: 'open', assigneeId: 'sc_mover' });
+    clock.advanceMs(60_000);
+    const before = clock.now().toISOString();
+    clock.advanceMs(60_000);
+    await announce(StaffUpdatedV1, staff('sc_mover', ['agent'], true));
+    await announce(StaffUpdatedV1, staff('sc_mover', ['agent'], false, before)); // older than what intake holds
+    expect((await assigneeOf(ticket)).assignee_id).toBe('sc_mover');
+
+    clock.advanceMs(60_000);
+    await announce(StaffUpdatedV1, staff('sc_mover', ['quality']));
+    expect((await assigneeOf(ticket)).assignee_id).toBeNull();
+    expect(await unassignments(ticket)).toEqual([expect.objectContaining({ detail: expect.objectContaining({ note: expect.stringMatching(/no longer has a role that works tickets/) }) })]);
   });
 });
