@@ -15,6 +15,7 @@ import { TicketReference1765400100000 } from './store/migrations/1765400100000-t
 import { ClockBreachedAt1765500933000 } from './store/migrations/1765500933000-clock-breached-at';
 import { ClockBusinessTime1765500934000 } from './store/migrations/1765500934000-clock-business-time';
 import { ClockLifecycleFloor1765501400000 } from './store/migrations/1765501400000-clock-lifecycle-floor';
+import { ClockBreachedLevel1765600500000 } from './store/migrations/1765600500000-clock-breached-level';
 import { clockClaimLock, SLA_SCHEMA } from './store/response-clock.store';
 
 /**
@@ -64,6 +65,7 @@ export const slaTimerService: ServiceModule = {
     ClockBusinessTime1765500934000,
     ...partnersPart.migrations,
     ClockLifecycleFloor1765501400000,
+    ClockBreachedLevel1765600500000,
   ],
   build: (deps) => {
     const timers = new TimerStore({ schema: SLA_SCHEMA, clock: deps.clock });

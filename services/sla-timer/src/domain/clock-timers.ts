@@ -82,7 +82,7 @@ export const fireClockTimer = (
 ): { clock: ResponseClock; effects: TimerEffect[] } | undefined => {
   if (!isOpen(clock)) return undefined;
   const same = (a: Date, b: Date) => a.getTime() === b.getTime();
-  const breach = (c: ResponseClock): ResponseClock => ({ ...c, status: 'breached', breachPublishedAt: now, breachedAt: c.dueAt });
+  const breach = (c: ResponseClock): ResponseClock => ({ ...c, status: 'breached', breachPublishedAt: now, breachedAt: c.dueAt, breachedLevel: c.level });
   switch (timer.kind) {
     case WARNING_TIMER: {
       const warning = clock.warnings.find((w) => w.threshold === timer.threshold);

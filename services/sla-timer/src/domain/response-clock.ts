@@ -48,6 +48,12 @@ export interface ResponseClock {
    * of 2026-12-04, third session).
    */
   breachedAt?: Date;
+  /**
+   * The level the clock had when its breach happened: the level that missed it, under which the
+   * report counts the clock whatever level it is re-targeted to later (docs/adr/0030, addendum of
+   * 2026-12-04, fifth session).
+   */
+  breachedLevel?: ServiceLevel;
   overduePublishedAt?: Date;
   /** Set once no response is owed any more: answered, or cancelled. */
   stoppedAt?: Date;
@@ -97,7 +103,9 @@ export const startClock = (args: Parameters<typeof startScheduledClock>[0]): Res
  * P5: reclassification (and referral, a reclassification to `development`) re-targets the clock
  * from its original start, under the policy version it started with. The new due time may be
  * past already: its breach timer then fires at once. A clock that breached stays breached: the
- * target and due time move (what the new level promises), its status and `breachedAt` do not.
+ * target and due time move (what the new level promises), its status, `breachedAt` and
+ * `breachedLevel` do not (docs/adr/0030, addenda of 2026-12-04, third and fifth sessions). A
+ * referral after a breach does not come here: see `applyTicketFact`.
  */
 export const retargetScheduled = (clock: ResponseClock, level: ServiceLevel, policy: PolicyVersion): ScheduledClock => {
   const schedule = scheduleFor(policy.policy, level, clock.startedAt);
@@ -156,10 +164,11 @@ export type StopEffect =
 const deadlineOf = (clock: ResponseClock): Date => clock.breachedAt ?? clock.dueAt;
 
 /** A breach not published before is published now: it happened at the clock's current due time. */
-const breachOnStop = (clock: ResponseClock, now: Date): Pick<ResponseClock, 'status' | 'breachPublishedAt' | 'breachedAt'> => ({
+const breachOnStop = (clock: ResponseClock, now: Date): Pick<ResponseClock, 'status' | 'breachPublishedAt' | 'breachedAt' | 'breachedLevel'> => ({
   status: 'breached',
   breachPublishedAt: clock.breachPublishedAt ?? now,
   breachedAt: clock.breachedAt ?? clock.dueAt,
+  breachedLevel: clock.breachedLevel ?? clock.level,
 });
 
 /**
@@ -180,6 +189,31 @@ export const respond = (clock: ResponseClock, at: Date, now: Date, time: ClockTi
     clock: { ...stopped, ...breachOnStop(clock, now), stopReason: 'responded_after_breach' },
     effects: [...breach, { kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at }],
   };
+};
+
+/**
+ * Whether the clock had breached by `at`: its breach was published (never withdrawn), or `at` is
+ * at or past the instant the breach happened (its breach timer may not have fired yet).
+ */
+export const hasBreachedBy = (clock: ResponseClock, at: Date): boolean =>
+  clock.breachPublishedAt !== undefined || at.getTime() >= deadlineOf(clock).getTime();
+
+/**
+ * A breach that happened before an event changed the clock, its timer not fired yet (a late timer,
+ * a backlog): recorded now, under the level, due time and owner that missed it, so the change
+ * that follows (a re-target) cannot move it (docs/adr/0030, addendum of 2026-12-04, fifth session).
+ */
+export const recordBreach = (clock: ResponseClock, now: Date): ResponseClock => ({ ...clock, ...breachOnStop(clock, now) });
+
+/**
+ * A breached clock handed to another department (a referral to development) ends as it is:
+ * breached, with the level, target, due time and owner that missed it; a breach not published yet
+ * is published first (docs/adr/0030, addendum of 2026-12-04, fifth session). Only for a clock that
+ * `hasBreachedBy` the hand-over.
+ */
+export const endBreached = (clock: ResponseClock, at: Date, reason: string, now: Date): { clock: ResponseClock; effects: StopEffect[] } => {
+  const breach: StopEffect[] = clock.breachPublishedAt === undefined ? [{ kind: 'breached' }] : [];
+  return { clock: { ...clock, stoppedAt: at, stopReason: reason, ...breachOnStop(clock, now) }, effects: [...breach, { kind: 'cancelled', reason }] };
 };
 
 /** No response is owed any more (P10, resolution, closure, feature request): the clock ends unanswered. */

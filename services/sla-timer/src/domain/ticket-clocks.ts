@@ -1,5 +1,5 @@
 import type { ServiceLevel, TicketStatus } from '@tss/contracts';
-import { cancel, clockTimeOf, isOpen, respond, retargetScheduled, startScheduledClock, type ClockStart, type ResponseClock, type ScheduledClock, type StopEffect } from './response-clock';
+import { cancel, clockTimeOf, endBreached, hasBreachedBy, isOpen, recordBreach, respond, retargetScheduled, startScheduledClock, type ClockStart, type ResponseClock, type ScheduledClock, type StopEffect } from './response-clock';
 import type { PolicyVersion } from './sla-policy';
 
 /** sla-timer's projection of a ticket (from `ticket.*`): what decides whether a response is owed. */
@@ -33,6 +33,8 @@ export type TicketFact =
 export type ClockEffect =
   | { kind: 'started'; clock: ResponseClock; calendarFallback?: true }
   | { kind: 'retargeted'; clock: ResponseClock; previousLevel: ServiceLevel; calendarFallback?: true }
+  /** A breach that happened before the event and is published before what the event changes (`sla.breached`). */
+  | { kind: 'breached'; clock: ResponseClock }
   | { kind: 'stopped'; clock: ResponseClock; effects: StopEffect[] };
 
 /** P5, P10, P11: statuses in which no response is owed; entering one cancels the open clock. */
@@ -115,9 +117,20 @@ export const applyTicketFact = (
       const next = { ...ticket, level: fact.to };
       if (openClock) {
         if (openClock.level === fact.to) return { ticket: next, effects: [] };
+        // A breach stays with the level and the department that missed it (docs/adr/0030, addendum
+        // of 2026-12-04, fifth session). Referred after its breach, support's clock ends breached as
+        // it is, and development's response is owed on a clock of its own from the referral, judged
+        // against development's target (P5: as when no response is owed). Reclassified, the clock
+        // re-targets below and keeps its breach, with the level that missed it (`breachedLevel`); a
+        // breach its timer has not published yet is recorded and published first.
+        if (fact.to === 'development' && hasBreachedBy(openClock, fact.at)) {
+          return { ticket: next, effects: [stopped(endBreached(openClock, fact.at, 'referred', env.now)), start(fact.at, 'referral', 'development')] };
+        }
         const policy = env.openClockPolicy;
         if (!policy) throw new Error(`clock ${openClock.id}: policy ${openClock.policy.scope}@${openClock.policy.version} is not stored`);
-        return { ticket: next, effects: [{ kind: 'retargeted', ...scheduled(retargetScheduled(openClock, fact.to, policy)), previousLevel: openClock.level }] };
+        const breach: ClockEffect[] = openClock.breachPublishedAt === undefined && hasBreachedBy(openClock, fact.at) ? [{ kind: 'breached', clock: recordBreach(openClock, env.now) }] : [];
+        const current = breach[0]?.clock ?? openClock;
+        return { ticket: next, effects: [...breach, { kind: 'retargeted', ...scheduled(retargetScheduled(current, fact.to, policy)), previousLevel: openClock.level }] };
       }
       // P5: a referral with no response owed starts a 7-day clock owed by development.
       if (fact.to === 'development' && !ENDED.includes(ticket.status)) {

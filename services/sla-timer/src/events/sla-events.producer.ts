@@ -71,7 +71,8 @@ const breachedData = (owner: ClockOwnerRef, clock: ResponseClock, lateness?: { l
   ...lateness,
 });
 
-const publishBreached = async (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock) => {
+/** A breach an event found unpublished (its timer had not fired): published in the event's transaction. */
+export const publishBreached = async (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock) => {
   const data = breachedData(owner, clock);
   await outbox.add(tx, SlaBreachedV1, owner.ticketId, data);
   countBreaches([{ contract: SlaBreachedV1, data }]);

@@ -44,7 +44,7 @@ export const slaReportRoutes = (deps: { dataSource: DataSource; clock: Clock }) 
         operationId: 'getSlaReport',
         summary: 'SLA compliance per level: responses owed, met, breached, median and p90 response times (P5); CSV with Accept: text/csv',
         description:
-          'Per level, the response clocks started in [from, to). The outcome columns split `owed`, each clock counted once by where it stands: `met` (answered in time), `breached` (due time passed with no response, whatever happened after), `cancelled` (no response owed any more before the due time) and `open` (running, not yet breached); met + breached + cancelled + open = owed. The CSV has the same columns.',
+          'Per level, the response clocks started in [from, to), a breached clock under the level that missed it (its `breachedLevel`; a later reclassification or referral does not move it). The outcome columns split `owed`, each clock counted once by where it stands: `met` (answered in time), `breached` (due time passed with no response, whatever happened after), `cancelled` (no response owed any more before the due time) and `open` (running, not yet breached); met + breached + cancelled + open = owed. The CSV has the same columns.',
         // A filter not applied must not answer everything: an unknown parameter is a 400 naming it, as on GET /v1/tickets.
         querystring: Type.Object(
           {

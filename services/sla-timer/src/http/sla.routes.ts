@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
-import { ServiceLevel, StringEnum } from '@tss/contracts';
+import { ServiceLevel, ServiceLevels, StringEnum } from '@tss/contracts';
 import { failureResponses, requesterOf, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { clockTimeOf, elapsedMsOf, remainingMsOf, type ClockTime } from '../domain/response-clock';
 import { resolutionMs } from '../domain/ticket-clocks';
@@ -37,6 +37,11 @@ const ClockView = Type.Object({
   warningsPublished: Type.Array(Type.Number(), { description: 'Thresholds (fractions of the target) whose sla.warning was published.' }),
   breachedAt: Type.Optional(
     Type.String({ format: 'date-time', description: 'When the breach happened (the due time then, as sla.breached said); a later re-target does not move it.' }),
+  ),
+  breachedLevel: Type.Optional(
+    StringEnum(ServiceLevels, {
+      description: 'The level the clock had when its breach happened: the level that missed it, and the one the SLA report counts the clock under; a later re-target does not change it.',
+    }),
   ),
   stoppedAt: Type.Optional(Type.String({ format: 'date-time' })),
   stopReason: Type.Optional(Type.String()),
@@ -83,7 +88,7 @@ const toView = ({ clock }: StoredClock, now: Date, time: ClockTime) => {
     policy: clock.policy,
     warningsPublished: [...clock.warningsPublished],
     // When the breach happened (the due time then, as `sla.breached` said), whatever re-target came after.
-    ...(clock.status === 'breached' ? { breachedAt: (clock.breachedAt ?? clock.dueAt).toISOString() } : {}),
+    ...(clock.status === 'breached' ? { breachedAt: (clock.breachedAt ?? clock.dueAt).toISOString(), breachedLevel: clock.breachedLevel ?? clock.level } : {}),
     ...(clock.stoppedAt ? { stoppedAt: clock.stoppedAt.toISOString() } : {}),
     ...(clock.stopReason ? { stopReason: clock.stopReason } : {}),
     ...(clock.respondedAt ? { respondedAt: clock.respondedAt.toISOString() } : {}),

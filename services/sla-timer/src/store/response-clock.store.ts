@@ -36,6 +36,7 @@ interface ClockRow {
   warnings_published: number[];
   breach_published_at: Date | null;
   breached_at: Date | null;
+  breached_level: ServiceLevel | null;
   overdue_published_at: Date | null;
   stopped_at: Date | null;
   stop_reason: string | null;
@@ -65,6 +66,7 @@ const toStored = (row: ClockRow): StoredClock => ({
     warningsPublished: row.warnings_published,
     breachPublishedAt: optional(row.breach_published_at),
     breachedAt: optional(row.breached_at),
+    breachedLevel: row.breached_level ?? undefined,
     overduePublishedAt: optional(row.overdue_published_at),
     stoppedAt: optional(row.stopped_at),
     stopReason: row.stop_reason ?? undefined,
@@ -124,12 +126,12 @@ export const responseClockStore = {
     await tx.query(
       `UPDATE ${T} SET level = $2, owed_by = $3, status = $4, target_ms = $5, due_at = $6, warnings = $7, overdue_at = $8,
               warnings_published = $9, breach_published_at = $10, overdue_published_at = $11, stopped_at = $12, stop_reason = $13, responded_at = $14,
-              breached_at = $15, counts_business_time = $16
+              breached_at = $15, counts_business_time = $16, breached_level = $17
         WHERE id = $1`,
       [
         clock.id, clock.level, clock.owedBy, clock.status, clock.targetMs, clock.dueAt, warningsJson(clock), clock.overdueAt,
         JSON.stringify(clock.warningsPublished), clock.breachPublishedAt ?? null, clock.overduePublishedAt ?? null, clock.stoppedAt ?? null,
-        clock.stopReason ?? null, clock.respondedAt ?? null, clock.breachedAt ?? null, clock.countsBusinessTime,
+        clock.stopReason ?? null, clock.respondedAt ?? null, clock.breachedAt ?? null, clock.countsBusinessTime, clock.breachedLevel ?? null,
       ],
     );
   },
@@ -209,10 +211,10 @@ export const responseClockStore = {
     await tx.query(
       `WITH u AS (
          SELECT * FROM json_to_recordset($1::json)
-             AS u(id uuid, status text, warnings_published jsonb, breach_published_at timestamptz, breached_at timestamptz, overdue_published_at timestamptz)),
+             AS u(id uuid, status text, warnings_published jsonb, breach_published_at timestamptz, breached_at timestamptz, breached_level text, overdue_published_at timestamptz)),
        fired AS (
          UPDATE ${T} c SET status = u.status, warnings_published = u.warnings_published, breach_published_at = u.breach_published_at,
-                breached_at = u.breached_at, overdue_published_at = u.overdue_published_at
+                breached_at = u.breached_at, breached_level = u.breached_level, overdue_published_at = u.overdue_published_at
            FROM u
           WHERE c.id = u.id AND c.id = ANY(ARRAY(SELECT id FROM u))
          RETURNING c.id)${withs}
@@ -225,6 +227,7 @@ export const responseClockStore = {
             warnings_published: c.warningsPublished,
             breach_published_at: c.breachPublishedAt?.toISOString() ?? null,
             breached_at: c.breachedAt?.toISOString() ?? null,
+            breached_level: c.breachedLevel ?? null,
             overdue_published_at: c.overduePublishedAt?.toISOString() ?? null,
           })),
         ),

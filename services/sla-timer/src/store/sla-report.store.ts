@@ -24,18 +24,25 @@ export interface LevelFigures {
   p90ResolutionMs: number | null;
 }
 
-const conditions = (f: SlaReportFilter, at: string, params: unknown[]): string => {
+const conditions = (f: SlaReportFilter, at: string, level: string, params: unknown[]): string => {
   const where = [`${at} >= $${params.push(f.from)}`, `${at} < $${params.push(f.to)}`];
-  if (f.level) where.push(`level = $${params.push(f.level)}`);
+  if (f.level) where.push(`${level} = $${params.push(f.level)}`);
   if (f.partnerId) where.push(`partner_id = $${params.push(f.partnerId)}`);
   if (f.product) where.push(`product = $${params.push(f.product)}`);
   return where.join(' AND ');
 };
 
+/**
+ * The level a clock is reported under: the level that missed it once it breached, whatever level a
+ * later re-target gave it (docs/adr/0030, addendum of 2026-12-04, fifth session); else its level.
+ * One level per clock, so its outcome columns still add up to `owed`.
+ */
+const REPORTED_LEVEL = 'COALESCE(breached_level, level)';
+
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Math.round(Number(v)));
 
 /**
- * Per level: responses owed (clocks started in the period), how they ended, response times of the
+ * Per level: responses owed (clocks started in the period, each under `REPORTED_LEVEL`), how they ended, response times of the
  * answered ones; and resolution times of tickets resolved in the period (P5: measured, never breached).
  *
  * The outcomes split `owed` by the clock's status, one each: `breached` whatever happened after
@@ -46,14 +53,14 @@ export const slaReportStore = {
   async figures(tx: EntityManager, filter: SlaReportFilter): Promise<LevelFigures[]> {
     const clockParams: unknown[] = [];
     const clocks = (await tx.query(
-      `SELECT level, count(*)::int AS owed,
+      `SELECT ${REPORTED_LEVEL} AS level, count(*)::int AS owed,
               count(*) FILTER (WHERE status = 'met')::int AS met,
               count(*) FILTER (WHERE status = 'breached')::int AS breached,
               count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled,
               count(*) FILTER (WHERE status = 'running')::int AS open,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM responded_at - started_at) * 1000) FILTER (WHERE responded_at IS NOT NULL) AS median,
               percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM responded_at - started_at) * 1000) FILTER (WHERE responded_at IS NOT NULL) AS p90
-         FROM "${SLA_SCHEMA}".response_clocks WHERE ${conditions(filter, 'started_at', clockParams)} GROUP BY level`,
+         FROM "${SLA_SCHEMA}".response_clocks WHERE ${conditions(filter, 'started_at', REPORTED_LEVEL, clockParams)} GROUP BY 1`,
       clockParams,
     )) as { level: ServiceLevel; owed: number; met: number; breached: number; cancelled: number; open: number; median: unknown; p90: unknown }[];
     const ticketParams: unknown[] = [];
@@ -61,7 +68,7 @@ export const slaReportStore = {
       `SELECT level, count(*)::int AS resolved,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - received_at) * 1000) AS median,
               percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - received_at) * 1000) AS p90
-         FROM "${SLA_SCHEMA}".tickets WHERE resolved_at IS NOT NULL AND ${conditions(filter, 'resolved_at', ticketParams)} GROUP BY level`,
+         FROM "${SLA_SCHEMA}".tickets WHERE resolved_at IS NOT NULL AND ${conditions(filter, 'resolved_at', 'level', ticketParams)} GROUP BY level`,
       ticketParams,
     )) as { level: ServiceLevel; resolved: number; median: unknown; p90: unknown }[];
     const levels = [...new Set([...clocks.map((c) => c.level), ...resolutions.map((r) => r.level)])];

@@ -8,7 +8,7 @@ import { allTimerIds, nextTimerFor } from '../domain/clock-timers';
 import type { ResponseClock } from '../domain/response-clock';
 import type { PolicyVersion } from '../domain/sla-policy';
 import { applyTicketFact, checkSequence, openTicket, type ClockEffect, type ClockEnvironment, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
-import { publishRetargeted, publishStarted, publishStopped, syncClockTimers } from '../events/sla-events.producer';
+import { publishBreached, publishRetargeted, publishStarted, publishStopped, syncClockTimers } from '../events/sla-events.producer';
 import { responseClockStore } from '../store/response-clock.store';
 import { slaTicketStore } from '../store/sla-ticket.store';
 import { insertOpenedTicket, OPENED_CLOCK, OPENING_TIMERS_FIRST_PARAM } from '../store/ticket-opening.store';
@@ -45,7 +45,7 @@ const phoneSupportOf = async (tx: EntityManager, env: ClockEnvironment, clock: R
  */
 const warnOfCalendarFallbacks = (logger: Pick<Logger, 'warn'> | undefined, ticket: { ticketId: string; partnerId: string }, effects: readonly ClockEffect[]): void => {
   for (const effect of effects) {
-    if (effect.kind === 'stopped' || !effect.calendarFallback) continue;
+    if (effect.kind === 'stopped' || effect.kind === 'breached' || !effect.calendarFallback) continue;
     const { id, level, policy } = effect.clock;
     // `serviceLevel`: pino's own `level` is the log line's.
     logger?.warn(
@@ -64,6 +64,10 @@ const commit = async (tx: EntityManager, deps: ClockDeps, ticket: TicketSla, eff
       await responseClockStore.insert(tx, ticket, effect.clock, now);
       await publishStarted(tx, deps.outbox, owner, effect.clock, { phoneSupport: await phoneSupportOf(tx, env, effect.clock) });
       await syncClockTimers(tx, deps.timers, effect.clock, now, { started: true });
+    } else if (effect.kind === 'breached') {
+      // Its timers follow the change that comes next (a re-target), in this transaction.
+      await responseClockStore.update(tx, effect.clock);
+      await publishBreached(tx, deps.outbox, owner, effect.clock);
     } else {
       await responseClockStore.update(tx, effect.clock);
       if (effect.kind === 'retargeted') {

@@ -246,7 +246,7 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     const staff = sut.token({ kind: 'staff', sub: 'agent-1', roles: ['agent'], scope: 'tickets:read' });
     const view = await sut.http().get(`/v1/tickets/${ticket}/sla`).auth(staff, { type: 'bearer' });
     expect(view.status).toBe(200);
-    expect(view.body.clocks[0]).toMatchObject({ level: 'consulting', status: 'breached', breachedAt: published });
+    expect(view.body.clocks[0]).toMatchObject({ level: 'consulting', status: 'breached', breachedAt: published, breachedLevel: 'standard' });
     expect(Date.parse(view.body.clocks[0].dueAt)).toBeGreaterThan(Date.parse(published as string));
     await responded(ticket, 3);
     await Promise.all(workers.map((w) => w.runDue()));

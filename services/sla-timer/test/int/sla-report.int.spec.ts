@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import {
   TicketCreatedV1,
+  TicketLevelChangedV1,
   TicketResolvedV1,
   TicketRespondedV1,
   TicketStatusChangedV1,
@@ -134,6 +135,45 @@ describe('the SLA report over HTTP', () => {
     const [header, line] = csv.text.split('\r\n');
     expect(header.split(',').slice(0, 6)).toEqual(['level', 'owed', 'met', 'breached', 'cancelled', 'open']);
     expect(line.split(',').slice(0, 6)).toEqual(['standard', '6', '1', '3', '1', '1']);
+  });
+
+  it('docs/adr/0030 addendum (fifth session): a referral after the breach leaves the breach with standard and support; development is judged on its own clock from the referral; a lowered level keeps it too', async () => {
+    const from = now();
+    const ticket = await file();
+    const lowered = await file();
+    const filedAt = clock.now().getTime();
+    await advance(13 * HOUR); // standard is due at 12 h: its breach timer fired
+    const referredAt = now();
+    await deliver(TicketLevelChangedV1, ticket, { partnerId, sequence: 2, from: 'standard', to: 'development', confirmed: true, changedAt: referredAt });
+    await deliver(TicketStatusChangedV1, ticket, { partnerId, sequence: 3, from: 'new', to: 'referred', changedAt: referredAt });
+    await deliver(TicketLevelChangedV1, lowered, { partnerId, sequence: 2, from: 'standard', to: 'consulting', confirmed: true, changedAt: referredAt });
+    await advance(1 * HOUR);
+
+    const agent = sut.token({ kind: 'staff', sub: 'agent-1', roles: ['agent'], scope: 'tickets:read' });
+    const view = await sut.http().get(`/v1/tickets/${ticket}/sla`).auth(agent, { type: 'bearer' });
+    expect(view.status).toBe(200);
+    const twelveHours = new Date(filedAt + 12 * HOUR).toISOString();
+    expect(view.body.clocks).toEqual([
+      expect.objectContaining({ level: 'standard', owedBy: 'support', status: 'breached', open: false, dueAt: twelveHours, breachedAt: twelveHours, breachedLevel: 'standard', stopReason: 'referred' }),
+      expect.objectContaining({ level: 'development', owedBy: 'development', startedBy: 'referral', status: 'running', open: true, startedAt: referredAt, dueAt: new Date(Date.parse(referredAt) + 7 * 24 * HOUR).toISOString() }),
+    ]);
+    const published = await sut.query<{ type: string; level: string | null; reason: string | null }>(
+      `SELECT event_type AS type, event->'data'->>'level' AS level, event->'data'->>'reason' AS reason FROM sla_timer.outbox WHERE event->>'subject' = $1 AND event_type <> 'sla.warning' ORDER BY position`,
+      [ticket],
+    );
+    expect(published.map((e) => [e.type, e.level, e.reason])).toEqual([
+      ['sla.clock_started', 'standard', null],
+      ['sla.breached', 'standard', null],
+      ['sla.clock_cancelled', 'standard', 'referred'],
+      ['sla.clock_started', 'development', null],
+    ]);
+
+    const json = await report(`from=${from}&to=${now()}&partner=${partnerId}`);
+    expect(json.status).toBe(200);
+    expect(json.body.levels).toEqual([
+      expect.objectContaining({ level: 'standard', owed: 2, met: 0, breached: 2, cancelled: 0, open: 0 }),
+      expect.objectContaining({ level: 'development', owed: 1, met: 0, breached: 0, cancelled: 0, open: 1 }),
+    ]);
   });
 
   it('a parameter the report does not know is a 400 naming it, never the unfiltered report; its own filters still apply', async () => {

@@ -54,7 +54,7 @@ describe('the timers of a clock', () => {
 
   it('the breach publishes once; an overdue notice fired first publishes the breach before it', () => {
     const breached = fireClockTimer(clock, { kind: BREACH_TIMER, dueAt: at(12) }, at(12));
-    expect(breached?.clock.status).toBe('breached');
+    expect(breached?.clock).toMatchObject({ status: 'breached', breachedAt: at(12), breachedLevel: clock.level });
     expect(fireClockTimer(breached!.clock, { kind: BREACH_TIMER, dueAt: at(12) }, at(12))).toBeUndefined();
     const overdueFirst = fireClockTimer(clock, { kind: OVERDUE_TIMER, dueAt: at(18) }, at(18));
     expect(overdueFirst?.effects).toEqual([{ kind: 'breached' }, { kind: 'overdue', overdueMs: 6 * HOUR }]);

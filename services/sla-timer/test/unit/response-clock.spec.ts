@@ -73,7 +73,7 @@ describe('P5 response clocks', () => {
   });
 
   it('the breach happens at the due time the clock has when it is published', () => {
-    expect(respond(start('emergency'), at(7), at(7)).clock.breachedAt).toEqual(at(6));
+    expect(respond(start('emergency'), at(7), at(7)).clock).toMatchObject({ breachedAt: at(6), breachedLevel: 'emergency' });
   });
 
   it('P10: cancelling before the due time publishes sla.clock_cancelled only', () => {

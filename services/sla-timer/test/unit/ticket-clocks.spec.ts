@@ -110,6 +110,37 @@ describe('P5/P10/P11: which ticket events start, re-target and stop clocks', () 
     expect(open).toMatchObject({ startedBy: 'referral', owedBy: 'development', startedAt: at(3), dueAt: at(3 + 7 * 24) });
   });
 
+  it('docs/adr/0030 addendum (fifth session): a referral after the breach ends the breached clock with the level and department that missed it; development gets its own 7-day clock from the referral', () => {
+    // Standard is due at 12 h; referred at 13 h, before the breach timer fired: the breach is published on the way.
+    const late = play('standard', [[{ kind: 'level_changed', to: 'development', at: at(13) }, 13]]);
+    expect(late.effects).toEqual(['started:standard', 'stopped:breached:breached+cancelled', 'started:development']);
+    expect(late.open).toMatchObject({ level: 'development', owedBy: 'development', startedBy: 'referral', status: 'running', startedAt: at(13), dueAt: at(13 + 7 * 24) });
+    expect(late.open?.breachedAt).toBeUndefined();
+    // Breach published by its timer first: no second breach, the clock ends breached under standard, owed by support.
+    const opened = openTicket({ ticketId: 't3', partnerId: 'p1', requesterId: null, product: null, level: 'standard', receivedAt, sequence: 1 }, env(receivedAt));
+    const standard = (opened.effects[0] as Extract<ClockEffect, { kind: 'started' }>).clock;
+    const breached: ResponseClock = { ...standard, status: 'breached', breachPublishedAt: at(12), breachedAt: at(12), breachedLevel: 'standard' };
+    const { ticket, effects } = applyTicketFact(opened.ticket, breached, { kind: 'level_changed', to: 'development', at: at(13) }, env(at(13)));
+    expect(ticket.level).toBe('development');
+    expect(effects).toEqual([
+      { kind: 'stopped', clock: { ...breached, stoppedAt: at(13), stopReason: 'referred' }, effects: [{ kind: 'cancelled', reason: 'referred' }] },
+      expect.objectContaining({ kind: 'started', clock: expect.objectContaining({ level: 'development', owedBy: 'development', startedAt: at(13), dueAt: at(13 + 7 * 24), status: 'running' }) }),
+    ]);
+  });
+
+  it('docs/adr/0030 addendum (fifth session): reclassifying a breached clock re-targets it and keeps the level that missed it', () => {
+    const opened = openTicket({ ticketId: 't4', partnerId: 'p1', requesterId: null, product: null, level: 'standard', receivedAt, sequence: 1 }, env(receivedAt));
+    const standard = (opened.effects[0] as Extract<ClockEffect, { kind: 'started' }>).clock;
+    const breached: ResponseClock = { ...standard, status: 'breached', breachPublishedAt: at(12), breachedAt: at(12), breachedLevel: 'standard' };
+    const lowered = applyTicketFact(opened.ticket, breached, { kind: 'level_changed', to: 'consulting', at: at(13) }, env(at(13)));
+    expect(lowered.effects).toEqual([expect.objectContaining({ kind: 'retargeted', previousLevel: 'standard' })]);
+    expect(lowered.effects[0].clock).toMatchObject({ level: 'consulting', dueAt: at(24), status: 'breached', breachedAt: at(12), breachedLevel: 'standard' });
+    // Lowered at 13 h before the breach timer fired: the breach is recorded and published under standard first.
+    const late = play('standard', [[{ kind: 'level_changed', to: 'consulting', at: at(13) }, 13]]);
+    expect(late.effects).toEqual(['started:standard', 'breached:standard', 'retargeted:consulting']);
+    expect(late.open).toMatchObject({ level: 'consulting', dueAt: at(24), status: 'breached', breachedAt: at(12), breachedLevel: 'standard', breachPublishedAt: at(13) });
+  });
+
   it('P6: a feature request handed back to support owes a response from then (docs/adr/0029, addendum of 2026-12-04)', () => {
     const { open, effects } = play('standard', [
       [{ kind: 'status_changed', to: 'feature_request', at: at(1) }, 1],
