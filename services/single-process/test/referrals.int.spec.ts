@@ -179,7 +179,7 @@ describe('referrals to development, quality and design (issue #12)', () => {
       expect(now[1].remainingMs).toBe(7 * DAY);
     });
 
-    it('a second development referral, and one of a closed ticket, are rejected with the reason; the ticket stays as it was', async () => {
+    it('a second development referral, and a development or design one of a closed ticket, are rejected with the reason; quality reviews a closed ticket, reopening nothing and starting no clock', async () => {
       const ticket = await file();
       expect(await referAndAnswer(ticket.id, 'development')).toMatchObject({ status: 'applied' });
       const again = await referAndAnswer(ticket.id, 'development');
@@ -194,10 +194,19 @@ describe('referrals to development, quality and design (issue #12)', () => {
         .set('if-match', etag)
         .send({ status: 'closed', closure: { reason: 'server_or_proxy_connectivity', thirdParty: 'network_or_proxy_administrator' } });
       expect(closing.status).toBe(200);
-      for (const target of ['development', 'design', 'quality']) {
+      for (const target of ['development', 'design']) {
         expect(await referAndAnswer(closed.id, target)).toMatchObject({ status: 'rejected', rejectionReason: 'The ticket is closed.' });
       }
       expect(await ticketOf(closed.id)).toMatchObject({ status: 'closed' });
+      // P7: quality reviews closed tickets (after a complaint): applied, the ticket stays closed, no response owed, no clock.
+      const clocksBefore = await clocks(closed.id);
+      const review = await referAndAnswer(closed.id, 'quality', 'Complaint about the closure.');
+      expect(review).toMatchObject({ status: 'applied', target: 'quality' });
+      expect(await ticketOf(closed.id)).toMatchObject({ status: 'closed', responseOwed: false });
+      expect(await clocks(closed.id)).toEqual(clocksBefore);
+      await waitFor('quality called in on the closed ticket', async () =>
+        (await platform.query('escalation', `SELECT 1 FROM escalation.outbox WHERE event_type = 'escalation.raised' AND message_key = $1 AND event->'data'->>'escalationId' = $2`, [closed.id, review.id])).length === 1,
+      );
     });
 
     it('redelivery of escalation.referral_requested changes nothing (inbox)', async () => {

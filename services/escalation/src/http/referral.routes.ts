@@ -46,7 +46,7 @@ export const referralRoutes = (deps: ReferralRouteDeps) => async (fastify: Fasti
         operationId: 'createReferral',
         summary: 'Refer a ticket to development, quality or design; ticket-intake applies it',
         description:
-          'Answers 202 with the referral `requested`: ticket-intake applies it (development: level development with its 7-day clock, status referred; design: status feature_request, no clock; quality: recorded in the history) or rejects it (a closed ticket, one already referred, a status that does not allow it), and the referral shows `applied` or `rejected`.',
+          'Answers 202 with the referral `requested`: ticket-intake applies it (development: level development with its 7-day clock, status referred; design: status feature_request, no clock; quality: recorded in the history, on any ticket, resolved and closed ones included, reopening nothing and starting no clock) or rejects it (development or design of a closed ticket, one already referred, a status that does not allow it), and the referral shows `applied` or `rejected`.',
         params: ReferralTicketParams,
         body: CreateReferralBody,
         response: { 202: ReferralView, ...failureResponses('bad_request', 'invalid_reference', 'forbidden', 'unknown_ticket') },

@@ -609,15 +609,16 @@ export interface ReferralRequest {
 /**
  * P5/P6/P7: a referral asked by escalation. `development` is a reclassification to `development`
  * with status `referred` (P5); `design` makes the ticket a feature request, out of the SLA (P6);
- * `quality` involves the quality department and changes neither level nor status (P7). Each ends
- * with `referral_applied`; what the ticket's state refuses is a violation, answered as a rejection.
+ * `quality` involves the quality department and changes neither level nor status (P7), on any
+ * ticket: quality reviews resolved and closed tickets (after a complaint), which reopens nothing
+ * and owes no response (docs/adr/0039, addendum of 2026-12-04, fifth session). Each ends with
+ * `referral_applied`; what the ticket's state refuses is a violation, answered as a rejection.
  */
 export const applyReferral = (ticket: Ticket, referral: ReferralRequest, now: Date, reopenWindowMs = DEFAULT_REOPEN_WINDOW_MS): Change => {
   const applied: TicketEffect = { kind: 'referral_applied', referralId: referral.referralId, target: referral.target };
+  if (referral.target === 'quality') return { ticket, effects: [applied] };
   if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed.', allowed: [] });
   switch (referral.target) {
-    case 'quality':
-      return { ticket, effects: [applied] };
     case 'development': {
       if (ticket.status === 'referred') return violation({ kind: 'invalid_transition', detail: 'The ticket is already referred to development.', allowed: [...TRANSITIONS.referred] });
       const change = applyPatch(ticket, { status: 'referred', level: 'development', note: referral.reason }, now, reopenWindowMs);

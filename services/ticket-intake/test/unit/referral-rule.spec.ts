@@ -1,4 +1,4 @@
-import { applyPatch, filedLevelViolation, openTicket, receiveRequesterMessage, reopen, type Ticket } from '../../src/domain/ticket';
+import { applyPatch, applyReferral, closeAfterReopenWindow, filedLevelViolation, openTicket, receiveRequesterMessage, reopen, type Ticket } from '../../src/domain/ticket';
 import { changed, filedTicket, T0, violation } from './ticket-fixtures';
 
 const t0 = T0;
@@ -60,5 +60,26 @@ describe('P5: level development only by referral (docs/adr/0029, addendum of 202
     expect(reopened.ticket).toMatchObject({ status: 'referred', level: 'development', responseOwed: true, resolvedAt: undefined });
     expect(reopened.effects.map((e) => e.kind)).toEqual(['reopened', 'status_changed']);
     expect(violation(applyPatch(resolved, { status: 'open' }, t0))).toMatchObject({ field: 'level' });
+  });
+});
+
+// P7, docs/adr/0039 (addendum of 2026-12-04, fifth session): quality reviews finished tickets too.
+describe('P7: a quality referral of a resolved or closed ticket', () => {
+  const quality = { referralId: 'r-quality', target: 'quality' as const, reason: 'Complaint about the answer.' };
+  const resolved = (): Ticket => changed(applyPatch(filed(), { status: 'resolved' }, t0, 14 * DAY)).ticket;
+  const closed = (): Ticket => changed(closeAfterReopenWindow(resolved(), new Date(t0.getTime() + 15 * DAY))!).ticket;
+
+  it('is applied and changes nothing else: no reopening, no status or level change, no response owed (so no clock)', () => {
+    for (const finished of [resolved(), closed()]) {
+      const { ticket, effects } = changed(applyReferral(finished, quality, new Date(t0.getTime() + 20 * DAY)));
+      expect(ticket).toEqual(finished);
+      expect(effects).toEqual([{ kind: 'referral_applied', referralId: 'r-quality', target: 'quality' }]);
+    }
+  });
+
+  it('development and design referrals of a closed ticket stay refused', () => {
+    for (const target of ['development', 'design'] as const) {
+      expect(violation(applyReferral(closed(), { ...quality, target }, t0))).toMatchObject({ kind: 'invalid_transition', detail: 'The ticket is closed.' });
+    }
   });
 });
