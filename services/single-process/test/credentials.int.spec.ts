@@ -185,7 +185,8 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(requesterToken, { type: 'bearer' });
     const told = thread.body.items.filter((m: { author: { kind: string }; body: string }) => m.author.kind === 'system' && m.body.includes('change those passwords'));
     expect(told.map((m: { body: string }) => m.body)).toEqual([
-      `This ticket is resolved. The access particulars you gave us will be destroyed by ${dueAt.toISOString().slice(0, 16).replace('T', ' ')} UTC. Please change those passwords now.`,
+      // The deadline to the minute, rounded up: never a moment before the destruction.
+      `This ticket is resolved. The access particulars you gave us will be destroyed by ${new Date(Math.ceil(dueAt.getTime() / 60_000) * 60_000).toISOString().slice(0, 16).replace('T', ' ')} UTC. Please change those passwords now.`,
     ]);
 
     clock.advanceMs(2 * DAY_MS);

@@ -276,13 +276,20 @@ export const vaultedNote = (count: number, language?: string): string =>
 export const vaultedByAgentNote = (count: number): string =>
   `Your message contained access particulars (${count}). They were moved to the ticket's vault and masked in the thread, which the requester reads and mail carries: staff reveal them from the vault. Give the requester particulars another way, never in the thread.`;
 
-const utcMinute = (at: Date): string => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const MINUTE_MS = 60_000;
+
+/**
+ * P9: the deadline as the requester reads it, to the minute, rounded up: a minute cut down would
+ * name a moment before the destruction (docs/adr/0026, addendum of 2026-12-04, fifth session).
+ */
+const utcMinuteNotBefore = (at: Date): string =>
+  `${new Date(Math.ceil(at.getTime() / MINUTE_MS) * MINUTE_MS).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** P9: "the requester is told to change them when the ticket is resolved". */
 export const changeCredentialsNote = (destroyAt: Date, language?: string): string =>
   language === 'ru'
-    ? `Обращение решено. Данные для доступа, которые вы нам передали, будут уничтожены не позднее ${utcMinute(destroyAt)}. Пожалуйста, смените эти пароли сейчас.`
-    : `This ticket is resolved. The access particulars you gave us will be destroyed by ${utcMinute(destroyAt)}. Please change those passwords now.`;
+    ? `Обращение решено. Данные для доступа, которые вы нам передали, будут уничтожены не позднее ${utcMinuteNotBefore(destroyAt)}. Пожалуйста, смените эти пароли сейчас.`
+    : `This ticket is resolved. The access particulars you gave us will be destroyed by ${utcMinuteNotBefore(destroyAt)}. Please change those passwords now.`;
 
 /**
  * Tells the requester, in the thread, to change the particulars the ticket holds (P9). The
