@@ -14,6 +14,7 @@ import { SiteLinkRevocationPerTicket1765400000000 } from './store/migrations/176
 import { SiteFormAddresses1765500610000 } from './store/migrations/1765500610000-site-form-addresses';
 import { IdempotencyKeys1765500700000 } from './store/migrations/1765500700000-idempotency-keys';
 import { KeyWrappingFloor1765501401000 } from './store/migrations/1765501401000-key-wrapping-floor';
+import { AnnounceDirectory1765600999000 } from './store/migrations/1765600999000-announce-directory';
 import { GatewayEnv, upstreamUrlSetting } from './gateway.config';
 import { onTicketCreated } from './events/on-ticket-created.handler';
 import { siteLinkRoutes } from './http/site-link.routes';
@@ -60,6 +61,7 @@ export const gatewayService = defineService({
     SiteFormAddresses1765500610000,
     IdempotencyKeys1765500700000,
     KeyWrappingFloor1765501401000,
+    AnnounceDirectory1765600999000,
   ],
   // Idempotency-Key on every POST behind a token (docs/adr/0028): partners, API clients, key rotation.
   idempotency: true,
