@@ -46,7 +46,11 @@ const ENDED: readonly TicketStatus[] = ['resolved', 'closed', 'feature_request']
 export interface ClockEnvironment {
   /** The open clock's own policy version (a clock keeps the version it started under). */
   openClockPolicy?: PolicyVersion;
-  /** The policy a clock starting now runs under (the partner's agreement, else the default). */
+  /**
+   * The policy a clock this event starts runs under: the terms in force (the partner's agreement,
+   * else the default) at the instant the clock starts, `clockStartOf` (docs/adr/0031, addendum of
+   * 2026-12-04, fifth session), however late the event is applied.
+   */
   newClockPolicy: PolicyVersion;
   newClockId: () => string;
   /** When the event is applied (a breach published on the way is stamped with it). */
@@ -56,6 +60,14 @@ export interface ClockEnvironment {
 /** An effect's clock, flagged only when its calendar was set aside. */
 const scheduled = ({ clock, calendarFallback }: ScheduledClock): { clock: ResponseClock; calendarFallback?: true } =>
   calendarFallback ? { clock, calendarFallback: true } : { clock };
+
+/**
+ * When a clock a ticket event starts starts, and so whose terms it takes: the ticket's receipt for
+ * `ticket.created` (`openTicket`), the fact's own time for every later start (`applyTicketFact`:
+ * the message, the status change or referral, the reopening). A re-target starts nothing: the
+ * clock keeps its own version.
+ */
+export const clockStartOf = (fact: Exclude<TicketFact, { kind: 'other' }>): Date => fact.at;
 
 export type SequenceCheck = 'apply' | 'duplicate' | 'not_yet';
 

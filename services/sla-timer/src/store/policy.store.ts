@@ -44,6 +44,40 @@ const COLUMNS = 'scope, version, policy, created_at, created_by, removed';
 const NEWEST_SQL = `SELECT ${COLUMNS} FROM ${T} WHERE scope = $1 ORDER BY version DESC LIMIT 1`;
 const EFFECTIVE_SQL = `(SELECT ${COLUMNS} FROM ${T} WHERE scope = $1 ORDER BY version DESC LIMIT 1)
   UNION ALL (SELECT ${COLUMNS} FROM ${T} WHERE scope = 'default' ORDER BY version DESC LIMIT 1)`;
+/**
+ * The newest version of each scope stored by `$2`, and the default's version 1 (the rules' terms,
+ * in force before any version was stored). Each along the primary key; a scope has a few rows.
+ */
+const IN_FORCE_AT_SQL = `(SELECT ${COLUMNS} FROM ${T} WHERE scope = $1 AND created_at <= $2 ORDER BY version DESC LIMIT 1)
+  UNION ALL (SELECT ${COLUMNS} FROM ${T} WHERE scope = 'default' AND created_at <= $2 ORDER BY version DESC LIMIT 1)
+  UNION ALL (SELECT ${COLUMNS} FROM ${T} WHERE scope = 'default' AND version = 1)`;
+
+/**
+ * The newest versions of a partner's agreement and of the default, as `effectiveFor` reads them: with
+ * their creation times, so a clock starting at an instant after both can be answered from them
+ * (`termsAt`) without another statement.
+ */
+export interface NewestTerms {
+  agreement?: PolicyHistoryEntry;
+  default?: StoredPolicyVersion;
+}
+
+/** The terms in force for the partner from `newest`: its agreement unless that was dropped, else the default (the rules' if none is stored). */
+const termsOf = (newest: NewestTerms): StoredPolicyVersion =>
+  newest.agreement && !newest.agreement.removed ? withoutRemoved(newest.agreement) : (newest.default ?? RULES_VERSION);
+
+const withoutRemoved = ({ removed: _removed, ...version }: PolicyHistoryEntry): StoredPolicyVersion => version;
+
+/**
+ * The terms in force for the partner at `at` if `newest` decides them: no version of either scope
+ * was stored after `at` (a version stored at `at` itself is in force from it). Otherwise undefined:
+ * ask `policyStore.inForceAt`.
+ */
+export const termsAt = (newest: NewestTerms, at: Date): StoredPolicyVersion | undefined => {
+  const settled = (v: StoredPolicyVersion | undefined) => !v || v.createdAt.getTime() <= at.getTime();
+  if (newest.agreement && !newest.agreement.removed && settled(newest.agreement)) return withoutRemoved(newest.agreement);
+  return settled(newest.agreement) && settled(newest.default) ? termsOf(newest) : undefined;
+};
 
 /**
  * SLA policies and partners' agreements, versioned (issue #10): every write is a new version,
@@ -57,9 +91,33 @@ export const policyStore = {
    * each scope, each along the primary key.
    */
   async effectiveFor(tx: EntityManager, partnerId: string): Promise<PolicyVersion> {
+    return termsOf(await policyStore.newestTerms(tx, partnerId));
+  },
+
+  /** The newest version of the partner's agreement (a removal included) and of the default, with their creation times. One statement. */
+  async newestTerms(tx: EntityManager, partnerId: string): Promise<NewestTerms> {
     const rows: PolicyRow[] = await tx.query(EFFECTIVE_SQL, [partnerId]);
-    const row = rows.find((r) => r.scope === partnerId && !r.removed) ?? rows.find((r) => r.scope === 'default');
-    return row ? toVersion(row) : RULES_VERSION;
+    const agreement = rows.find((r) => r.scope === partnerId && r.scope !== 'default');
+    const defaults = rows.find((r) => r.scope === 'default');
+    return { ...(agreement ? { agreement: toEntry(agreement) } : {}), ...(defaults ? { default: toVersion(defaults) } : {}) };
+  },
+
+  /**
+   * The policy a clock that started at `at` runs under (docs/adr/0031, addendum of 2026-12-04,
+   * fifth session): the partner's agreement version in force at that instant, unless it was a
+   * removal or there was none, else the default's version in force then (its version 1 before any
+   * was stored). Versions stored later, removals included, do not reach it. One statement.
+   */
+  async inForceAt(tx: EntityManager, partnerId: string, at: Date): Promise<StoredPolicyVersion> {
+    const rows: PolicyRow[] = await tx.query(IN_FORCE_AT_SQL, [partnerId, at]);
+    const agreement = rows.find((r) => r.scope === partnerId && r.scope !== 'default');
+    const defaults = rows.filter((r) => r.scope === 'default');
+    const byThen = defaults.filter((r) => r.created_at.getTime() <= at.getTime()).sort((a, b) => b.version - a.version)[0];
+    const first = defaults.find((r) => r.version === 1);
+    return termsOf({
+      ...(agreement ? { agreement: toEntry(agreement) } : {}),
+      default: byThen ? toVersion(byThen) : first ? toVersion(first) : RULES_VERSION,
+    });
   },
 
   /** A stored version of terms, for a clock that keeps the version it started under (and for whoever reads that clock's terms). */

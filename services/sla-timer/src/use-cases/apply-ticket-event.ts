@@ -7,7 +7,7 @@ import type { TimerStore } from '@tss/timers';
 import { allTimerIds, nextTimerFor } from '../domain/clock-timers';
 import type { ResponseClock } from '../domain/response-clock';
 import type { PolicyVersion } from '../domain/sla-policy';
-import { applyTicketFact, checkSequence, openTicket, type ClockEffect, type ClockEnvironment, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
+import { applyTicketFact, checkSequence, clockStartOf, openTicket, type ClockEffect, type ClockEnvironment, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
 import { publishBreached, publishRetargeted, publishStarted, publishStopped, syncClockTimers } from '../events/sla-events.producer';
 import { responseClockStore } from '../store/response-clock.store';
 import { slaTicketStore } from '../store/sla-ticket.store';
@@ -21,8 +21,20 @@ export interface ClockDeps {
 
 export type ApplyOutcome = 'applied' | 'duplicate';
 
-const environment = async (tx: EntityManager, partnerId: string, openPolicy: { scope: string; version: number } | undefined, now: Date): Promise<ClockEnvironment> => ({
-  newClockPolicy: await policiesIn(tx).effectiveFor(partnerId),
+/**
+ * `startsAt`: the instant a clock this event starts would start (the ticket's receipt for
+ * `ticket.created`, the fact's own time otherwise): its terms are those in force then, not when the
+ * event is handled here, which a broker or consumer backlog delays (docs/adr/0031, addendum of
+ * 2026-12-04, fifth session).
+ */
+const environment = async (
+  tx: EntityManager,
+  partnerId: string,
+  openPolicy: { scope: string; version: number } | undefined,
+  startsAt: Date,
+  now: Date,
+): Promise<ClockEnvironment> => ({
+  newClockPolicy: await policiesIn(tx).inForceAt(partnerId, startsAt),
   openClockPolicy: openPolicy ? await policiesIn(tx).version(openPolicy.scope, openPolicy.version) : undefined,
   // Time-ordered (RFC 9562 version 7): clocks started together, which come due together, sit
   // together in every index keyed by the clock id (docs/adr/0060).
@@ -87,7 +99,7 @@ export const applyTicketCreated = async (
   now: Date,
   logger?: Pick<Logger, 'warn'>,
 ): Promise<ApplyOutcome> => {
-  const env = await environment(tx, input.partnerId, undefined, now);
+  const env = await environment(tx, input.partnerId, undefined, input.receivedAt, now);
   const { reference, ...opening } = input;
   const { ticket, effects } = openTicket(opening, env);
   const [opened] = effects;
@@ -136,7 +148,7 @@ export const applyTicketEvent = async (
   const seen = await responseClockStore.findOpenForTicket(tx, input.ticketId);
   if (seen) await responseClockStore.lockClockTimers(tx, allTimerIds(seen.clock));
   const open = seen ? await responseClockStore.lockOpenForTicket(tx, input.ticketId) : undefined;
-  const env = await environment(tx, known.partnerId, open?.clock.policy, now);
+  const env = await environment(tx, known.partnerId, open?.clock.policy, clockStartOf(input.fact), now);
   const { ticket: next, effects } = applyTicketFact(known, open?.clock, input.fact, env);
   await slaTicketStore.update(tx, { ...next, lastSequence: input.sequence });
   await commit(tx, deps, next, effects, env);

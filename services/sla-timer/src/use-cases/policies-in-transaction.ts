@@ -1,9 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { transactionMemo } from '@tss/persistence';
 import type { PolicyVersion } from '../domain/sla-policy';
-import { policyStore } from '../store/policy.store';
+import { policyStore, termsAt, type NewestTerms } from '../store/policy.store';
 
-const effective = transactionMemo<string, PolicyVersion>();
+const newest = transactionMemo<string, NewestTerms>();
+const atInstant = transactionMemo<string, PolicyVersion>();
 const versions = transactionMemo<string, PolicyVersion | undefined>();
 
 /**
@@ -15,8 +16,17 @@ const versions = transactionMemo<string, PolicyVersion | undefined>();
  * started under either way (versions are never changed in place).
  */
 export const policiesIn = (tx: EntityManager) => ({
-  /** `policyStore.effectiveFor`, once per partner per transaction. */
-  effectiveFor: (partnerId: string): Promise<PolicyVersion> => effective.read(tx, partnerId, () => policyStore.effectiveFor(tx, partnerId)),
+  /**
+   * The terms in force for the partner at `at`, the instant a clock starts (docs/adr/0031, addendum
+   * of 2026-12-04, fifth session): answered from the newest versions, read once per partner per
+   * transaction, when neither scope stored a version after `at` (the usual case); a clock starting
+   * before the newest change reads the versions in force then (`policyStore.inForceAt`), once per
+   * partner and instant.
+   */
+  inForceAt: async (partnerId: string, at: Date): Promise<PolicyVersion> => {
+    const latest = await newest.read(tx, partnerId, () => policyStore.newestTerms(tx, partnerId));
+    return termsAt(latest, at) ?? atInstant.read(tx, `${partnerId}\u0000${at.getTime()}`, () => policyStore.inForceAt(tx, partnerId, at));
+  },
   /** `policyStore.version`, once per version per transaction. */
   version: (scope: string, version: number): Promise<PolicyVersion | undefined> =>
     versions.read(tx, `${scope}\u0000${version}`, () => policyStore.version(tx, scope, version)),

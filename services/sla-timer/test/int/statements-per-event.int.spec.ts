@@ -131,6 +131,28 @@ describe('sla-timer statements per ticket event (issues #11, #15, docs/adr/0046)
     expect(pending).toEqual([{ n: 20 }]);
   });
 
+  it('tickets received at different instants read the newest terms once; only one received before the newest version reads the terms in force then (docs/adr/0031, fifth session)', async () => {
+    const partnerId = randomUUID();
+    const agreement = { ...DEFAULT_POLICY, levels: { ...DEFAULT_POLICY.levels, emergency: { targetMs: HOUR, phoneSupport: true }, standard: { targetMs: 2 * HOUR, phoneSupport: true } } };
+    const storedAt = clock.now();
+    await inTransaction(sut.host.dataSource, (put) => policyStore.append(put, partnerId, agreement, { at: storedAt, by: 'admin-1' }));
+    const tickets = Array.from({ length: 5 }, () => randomUUID());
+    const early = randomUUID();
+    const log: string[] = [];
+    await inTransaction(sut.host.dataSource, async (raw) => {
+      const tx = recorded(raw, log);
+      for (const [i, ticketId] of tickets.entries()) {
+        const receivedAt = new Date(storedAt.getTime() + i * 1_000);
+        await applyTicketCreated(tx, deps, { ticketId, partnerId, reference: 'TSS-01234-56789', requesterId: 'cust-1', product: 'reader', level: 'standard', receivedAt, sequence: 1 }, clock.now());
+      }
+      const receivedAt = new Date(storedAt.getTime() - 1_000);
+      await applyTicketCreated(tx, deps, { ticketId: early, partnerId, reference: 'TSS-01234-56789', requesterId: 'cust-1', product: 'reader', level: 'standard', receivedAt, sequence: 1 }, clock.now());
+    });
+    expect(count(log, /sla_policies/)).toBe(2);
+    expect((await clocksOf(tickets)).map((c) => c.policy_scope)).toEqual(tickets.map(() => partnerId));
+    expect(await clocksOf([early])).toEqual([{ ticket_id: early, policy_scope: 'default', policy_version: 1, target_ms: String(12 * HOUR) }]);
+  });
+
   it('ticket.created again under another event id (a replay) writes nothing: one ticket, one clock, one pending timer', async () => {
     const partnerId = randomUUID();
     const ticketId = randomUUID();
