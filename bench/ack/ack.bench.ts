@@ -17,7 +17,7 @@ import { SMTPServer } from 'smtp-server';
 import { Agent, request } from 'undici';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
-import { connectWithoutNagle } from '../../services/notification/src/use-cases/mail-transport';
+import { socketWithoutNagle } from '../../services/notification/src/use-cases/mail-transport';
 import { startChildServer, type ChildServer } from '../support/processes';
 import { restartWithStatementStats } from '../support/statement-stats';
 import { writeResult, type BenchFigures } from '../support/results';
@@ -153,7 +153,7 @@ const smtpBaseline = async (sink: Awaited<ReturnType<typeof startSink>>, duratio
     ignoreTLS: true,
     pool: true,
     maxConnections: 4,
-    getSocket: connectWithoutNagle({ host: '127.0.0.1', port: sink.port }, 10_000),
+    getSocket: socketWithoutNagle(),
   });
   const sent = new Map<string, number>();
   let failures = 0;

@@ -10,7 +10,8 @@ import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { mailStore } from '../src/store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId, queueMail } from '../src/use-cases/mail-queue';
 import { MailSender } from '../src/use-cases/mail-sender';
-import type { MailTransport, OutgoingMail } from '../src/use-cases/mail-transport';
+import { smtpAttemptBoundMs, smtpTransport, type MailTransport, type OutgoingMail } from '../src/use-cases/mail-transport';
+import { startSmtpSink } from './support/smtp-sink';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -185,4 +186,44 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
     );
     expect(published.map((p) => p.event.data)).toEqual([expect.objectContaining({ attempts: MAIL_MAX_ATTEMPTS, kind: 'mail.agent_reply' })]);
   });
+
+  // A game day: the SMTP server killed for ten seconds stopped all mail until notification was
+  // restarted, and its shutdown timed out (a refused connect never freed its pooled connection).
+  it('the SMTP server down, then back: every attempt ends at once and is retried on the usual delay, mail flows again, and stopping is prompt', async () => {
+    let server = await startSmtpSink();
+    const port = server.port;
+    const transport = smtpTransport({ host: '127.0.0.1', port, secure: false, maxConnections: 2 });
+    const sender = new MailSender({ dataSource: sut.host.dataSource, timers, outbox: sut.host.outbox, clock, logger, transport, from: 'TSS <support@tss.test>', concurrency: 2, attemptBoundMs: smtpAttemptBoundMs({}) });
+    const worker = new TimerWorker({ dataSource: sut.host.dataSource, schema: NOTIFICATION_SCHEMA, clock, logger, handlers: { [MAIL_SEND_TIMER]: sender.timerHandler } });
+    const fire = async () => {
+      await worker.runDue();
+      await sender.drain();
+    };
+    try {
+      await server.kill();
+      const during: { id: string; recipient: string }[] = [];
+      for (let i = 0; i < 6; i += 1) during.push({ ...(await queue(`outage${i}@client.example`)), recipient: `outage${i}@client.example` });
+      await fire();
+      for (const queued of during) {
+        const row = await mail(queued.id);
+        expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+        expect(row.lastError).toContain('ECONNREFUSED');
+      }
+      // It never reached the server: the next attempt is the usual one, not the longest an attempt may last.
+      const retries = await sut.query<{ due_at: Date }>(`SELECT due_at FROM notification.timers WHERE id = ANY($1)`, [during.map((q) => mailAttemptTimerId(q.id, 2))]);
+      expect(retries.map((r) => r.due_at.getTime())).toEqual(Array(during.length).fill(clock.now().getTime() + mailRetryDelayMs(1)));
+
+      server = await startSmtpSink({ port });
+      const after = await queue('after-outage@client.example');
+      await fire();
+      expect(await mail(after.id)).toMatchObject({ status: 'sent', attempts: 1 });
+      clock.advanceMs(mailRetryDelayMs(1));
+      await fire();
+      for (const queued of during) expect(await mail(queued.id)).toMatchObject({ status: 'sent', attempts: 2 });
+      expect(during.map((q) => server.mailsTo(q.recipient).length)).toEqual(Array(during.length).fill(1));
+    } finally {
+      await sender.stop();
+      await server.kill();
+    }
+  }, 20_000);
 });

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { connectWithoutNagle, smtpAttemptBoundMs, smtpTimeoutsOf, smtpTransport } from '../src/use-cases/mail-transport';
+import { smtpAttemptBoundMs, smtpTimeoutsOf, smtpTransport, socketWithoutNagle } from '../src/use-cases/mail-transport';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
 
 /** Node keeps whether Nagle is off under an internal symbol; there is no public getter. */
@@ -8,8 +8,7 @@ const nagleOff = (socket: Socket): unknown => {
   return key ? (socket as unknown as Record<symbol, unknown>)[key] : 'unknown';
 };
 
-const connect = (server: { host: string; port: number }, timeoutMs = 5_000) =>
-  new Promise<{ error: Error | null; socket?: Socket }>((resolve) => connectWithoutNagle(server, timeoutMs)(undefined, (error, options) => resolve({ error, socket: options?.connection })));
+const handed = () => new Promise<Socket | undefined>((resolve) => socketWithoutNagle()(undefined, (_error, options) => resolve(options ? options.socket : undefined)));
 
 describe('SMTP transport: the connection to the server', () => {
   let server: SmtpSink;
@@ -18,20 +17,13 @@ describe('SMTP transport: the connection to the server', () => {
   });
   afterAll(() => server.close());
 
-  it('hands nodemailer a connected socket with Nagle off, so pipelined commands do not wait for delayed ACKs', async () => {
-    const { error, socket } = await connect({ host: '127.0.0.1', port: server.port });
-    expect(error).toBeNull();
-    expect(socket?.remotePort).toBe(server.port);
-    expect(nagleOff(socket!)).toBe(true);
-    socket!.destroy();
-  });
-
-  it('answers the connection error for a server that is not there, not a socket', async () => {
-    const closed = await startSmtpSink();
-    await closed.close();
-    const { error, socket } = await connect({ host: '127.0.0.1', port: closed.port });
-    expect(socket).toBeUndefined();
-    expect((error as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+  it('hands nodemailer a socket with Nagle off for it to connect, so pipelined commands do not wait for delayed ACKs', async () => {
+    const socket = (await handed())!;
+    expect([socket.pending, socket.connecting]).toEqual([true, false]); // nodemailer connects it: its timeout, its error handling
+    await new Promise<void>((resolve) => socket.connect(server.port, '127.0.0.1', resolve));
+    expect(socket.remotePort).toBe(server.port);
+    expect(nagleOff(socket)).toBe(true);
+    socket.destroy();
   });
 
   it('sends every mail through pooled connections made that way', async () => {
@@ -78,4 +70,33 @@ describe('SMTP transport: how long it waits for the server (MAIL_SMTP_*_TIMEOUT_
     expect(smtpTimeoutsOf({})).toEqual({ connectTimeoutMs: 30_000, greetingTimeoutMs: 300_000, replyTimeoutMs: 600_000 });
     expect(smtpAttemptBoundMs({})).toBe(930_000);
   });
+});
+
+// A game day: the SMTP server killed for a few seconds stopped all mail until notification was
+// restarted. A failed connect made through `getSocket` never freed its pooled connection (nodemailer
+// answers that one mail, never emits the connection's end); after as many refused connects as
+// pooled connections, every later send waited forever.
+describe('SMTP transport: the server goes away and comes back', () => {
+  const mailTo = (to: string) => ({ from: 'support@tss.test', to, subject: 's', text: 't', html: '<p>t</p>', messageId: `<${to}>` });
+
+  it('while the server is down every send fails at once, more of them than pooled connections; once it is back mail flows again', async () => {
+    let server = await startSmtpSink();
+    const port = server.port;
+    const transport = smtpTransport({ host: '127.0.0.1', port, secure: false, maxConnections: 2 });
+    try {
+      expect(await transport.send(mailTo('before@client.example'))).toMatchObject({ kind: 'sent' });
+      await server.kill();
+      const during = await Promise.all(Array.from({ length: 7 }, (_, i) => transport.send(mailTo(`down${i}@client.example`))));
+      expect(during.map((o) => o.kind)).toEqual(Array(7).fill('transient'));
+      expect(during.at(-1)).toMatchObject({ reason: expect.stringContaining('ECONNREFUSED') });
+
+      server = await startSmtpSink({ port });
+      const after = await Promise.all(Array.from({ length: 5 }, (_, i) => transport.send(mailTo(`after${i}@client.example`))));
+      expect(after.map((o) => o.kind)).toEqual(Array(5).fill('sent'));
+      expect(server.received).toHaveLength(5);
+    } finally {
+      transport.close();
+      await server.kill();
+    }
+  }, 15_000);
 });

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { toStorableText } from '@tss/contracts';
 import { classifySendFailure, type SendOutcome } from '../domain/mail-delivery';
@@ -53,37 +54,30 @@ const errorDetails = (error: unknown): { code?: number; reason: string } => {
   return { reason: toStorableText(String(error)) };
 };
 
-type SocketCallback = (error: Error | null, socketOptions?: { connection: net.Socket }) => void;
+type SocketCallback = (error: Error | null, socketOptions?: { socket: net.Socket } | false) => void;
 
 /**
- * Connects to the SMTP server with Nagle's algorithm off, for nodemailer's `getSocket`. nodemailer
- * writes each SMTP command as a small packet; with Nagle on, one written while the previous packet
- * is unacknowledged waits for the server's delayed ACK (40 ms on Linux), so a pooled connection
- * carried about 25 mails a second. Measured on this project's VM, nodemailer to a local smtp-server
- * at 100 mails/s over 4 pooled connections: p50 1.5 s, p99 2.6 s with Nagle; p50 1 ms, p99 102 ms
- * without (docs/performance.md, "Acknowledgment mail"). nodemailer has no option for it but takes a
- * connected socket, which it still upgrades to TLS (`secure`, or STARTTLS when the server offers it).
+ * Nagle's algorithm off on the SMTP connection. nodemailer writes each SMTP command as a small
+ * packet; with Nagle on, one written while the previous packet is unacknowledged waits for the
+ * server's delayed ACK (40 ms on Linux), so a pooled connection carried about 25 mails a second.
+ * Measured on this project's VM, nodemailer to a local smtp-server at 100 mails/s over 4 pooled
+ * connections: p50 1.5 s, p99 2.6 s with Nagle; p50 1 ms, p99 102 ms without (docs/performance.md,
+ * "Acknowledgment mail"). nodemailer has no option for it.
+ *
+ * Plain connections (STARTTLS included): `getSocket` hands nodemailer a socket not yet connected,
+ * with `noDelay` set, and nodemailer connects it itself: its connection timeout, its error handling.
+ * It never answers `getSocket` with an error: nodemailer's pool (7.x, `PoolResource.connect`) then
+ * answers that one mail but never frees the pooled connection, so after as many failed connects as
+ * pooled connections every later send waited forever (docs/adr/0050, addendum of 2026-12-04, fifth
+ * session). Implicit TLS (`secure`): nodemailer connects with `tls.connect`, which takes `noDelay`
+ * from its `tls` options.
  */
-export const connectWithoutNagle =
-  (server: { host: string; port: number }, timeoutMs: number) =>
+export const socketWithoutNagle =
+  () =>
   (_options: unknown, callback: SocketCallback): void => {
-    const socket = net.connect({ host: server.host, port: server.port, noDelay: true });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      fail(Object.assign(new Error(`connection to ${server.host}:${server.port} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-    }, timeoutMs);
-    function fail(error: Error) {
-      clearTimeout(timer);
-      socket.removeListener('connect', connected);
-      callback(error);
-    }
-    function connected() {
-      clearTimeout(timer);
-      socket.removeListener('error', fail);
-      callback(null, { connection: socket });
-    }
-    socket.once('error', fail);
-    socket.once('connect', connected);
+    const socket = new net.Socket();
+    socket.setNoDelay(true); // kept until connected, then applied
+    setImmediate(() => callback(null, { socket }));
   };
 
 /** RFC 5321 §4.5.3.2's timeouts unless configured otherwise (MAIL_SMTP_*_TIMEOUT_MS). */
@@ -112,7 +106,8 @@ export const smtpTransport = (settings: SmtpSettings): MailTransport => {
     socketTimeout: timeouts.replyTimeoutMs,
     pool: true,
     maxConnections: settings.maxConnections ?? 4,
-    getSocket: connectWithoutNagle(settings, timeouts.connectTimeoutMs),
+    // Nagle off (socketWithoutNagle): a socket nodemailer connects, or tls.connect's own option.
+    ...(settings.secure ? { tls: { noDelay: true } as ConnectionOptions } : { getSocket: socketWithoutNagle() }),
   });
   return {
     name: 'smtp',

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { waitFor } from '@tss/service-kit/testing';
@@ -11,12 +11,17 @@ export interface SmtpSink {
   nthMailTo(address: string, n?: number): Promise<ParsedMail>;
   mailsTo(address: string): ParsedMail[];
   close(): Promise<void>;
+  /** Stops at once, its connections cut as a killed server's are (no QUIT, no waiting for clients). */
+  kill(): Promise<void>;
 }
 
 const names = (mail: ParsedMail, address: string): boolean => JSON.stringify(mail.to ?? '').toLowerCase().includes(address.toLowerCase());
 
-/** `replyDelayMs`: how long the sink takes to answer the end of DATA (a slow server). */
-export const startSmtpSink = async (options: { replyDelayMs?: number } = {}): Promise<SmtpSink> => {
+/**
+ * `replyDelayMs`: how long the sink takes to answer the end of DATA (a slow server). `port`: listen
+ * there (a server started again after an outage); any free port otherwise.
+ */
+export const startSmtpSink = async (options: { replyDelayMs?: number; port?: number } = {}): Promise<SmtpSink> => {
   const received: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -33,7 +38,12 @@ export const startSmtpSink = async (options: { replyDelayMs?: number } = {}): Pr
       );
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const sockets = new Set<Socket>();
+  server.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const mailsTo = (address: string) => received.filter((m) => names(m, address));
   return {
     port: (server.server.address() as AddressInfo).port,
@@ -41,6 +51,11 @@ export const startSmtpSink = async (options: { replyDelayMs?: number } = {}): Pr
     mailsTo,
     nthMailTo: (address, n = 1) => waitFor(`mail ${n} to ${address}`, () => mailsTo(address)[n - 1]),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    kill: () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      return closed;
+    },
   };
 };
 
