@@ -47,7 +47,7 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
     await sut?.stop();
   });
 
-  const setUp = (options: { attemptBoundMs?: number } = {}) => {
+  const setUp = (options: { attemptBoundMs?: number; stuckAfterMs?: number } = {}) => {
     const scripted = scriptedTransport();
     const sender = new MailSender({ dataSource: sut.host.dataSource, timers, outbox: sut.host.outbox, clock, logger, transport: scripted.transport, from: 'TSS <support@tss.test>', ...options });
     const worker = new TimerWorker({ dataSource: sut.host.dataSource, schema: NOTIFICATION_SCHEMA, clock, logger, handlers: { [MAIL_SEND_TIMER]: sender.timerHandler } });
@@ -226,4 +226,17 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
       await server.kill();
     }
   }, 20_000);
+
+  it('a send the transport never answers is given up as stuck: counted, recorded as transient, and stopping does not wait for it', async () => {
+    const { sender, answer, fire } = setUp({ attemptBoundMs: 15 * 60_000, stuckAfterMs: 50 });
+    const queued = await queue('stuck@client.example');
+    answer(() => new Promise<SendOutcome>(() => undefined));
+    const stuckBefore = await metricValue('tss_mail_sends_stuck_total', { kind: 'agent_reply' });
+    await fire();
+    const row = await mail(queued.id);
+    expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(row.lastError).toContain('did not finish within 50 ms');
+    expect(await metricValue('tss_mail_sends_stuck_total', { kind: 'agent_reply' })).toBe(stuckBefore + 1);
+    await sender.stop();
+  });
 });

@@ -11,6 +11,12 @@ const create = () => {
       labelNames: ['kind', 'reason'],
       registers,
     }),
+    stuck: new Counter({
+      name: 'tss_mail_sends_stuck_total',
+      help: 'Sends the SMTP transport never answered within the longest an attempt may last, given up as transient failures, by kind',
+      labelNames: ['kind'],
+      registers,
+    }),
   };
 };
 

@@ -28,6 +28,12 @@ export interface MailSenderDeps {
    * mail is not sent again beside the attempt still waiting for its answer. Default 0.
    */
   attemptBoundMs?: number;
+  /**
+   * How long a send may take before it is given up as stuck (the transport never answered):
+   * logged as an error, counted (`tss_mail_sends_stuck_total`), recorded as a transient failure.
+   * Default `attemptBoundMs` plus a minute; none without `attemptBoundMs`.
+   */
+  stuckAfterMs?: number;
 }
 
 /**
@@ -126,7 +132,7 @@ export class MailSender {
     // Waits for the firing transaction (it holds the row) and sees what it committed.
     const mail = await mailStore.readCommitted(this.deps.dataSource, mailId);
     if (!mail || mail.status !== 'pending' || mail.attempts !== attempt) return; // rolled back, or already settled
-    const outcome = await this.deps.transport.send({
+    const outcome = await this.bounded(mail.kind, mailId, attempt, this.deps.transport.send({
       from: this.deps.from,
       to: mail.recipient,
       subject: mail.subject,
@@ -134,9 +140,28 @@ export class MailSender {
       html: mail.htmlBody,
       messageId: mail.messageId,
       ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: threadReferences(mail.inReplyTo, mail.parentInReplyTo) } : {}),
-    });
+    }));
     if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response });
     else await inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome));
+  }
+
+  /**
+   * A send never holds its slot (and the drain at shutdown) forever: past `stuckAfterMs` it is a
+   * transient failure, and an error in the log, since the transport's own timeouts should have ended it.
+   */
+  private bounded(kind: string, mailId: string, attempt: number, sending: Promise<SendOutcome>): Promise<SendOutcome> {
+    const limitMs = this.deps.stuckAfterMs ?? (this.deps.attemptBoundMs ? this.deps.attemptBoundMs + 60_000 : undefined);
+    if (limitMs === undefined) return sending;
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<SendOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        this.deps.logger.error({ mailId, kind, attempt, limitMs }, 'mail send stuck: the SMTP transport never answered; given up as a transient failure');
+        mailMetrics().stuck.inc({ kind });
+        resolve({ kind: 'transient', reason: `the send did not finish within ${limitMs} ms` });
+      }, limitMs);
+      timer.unref();
+    });
+    return Promise.race([sending, stuck]).finally(() => clearTimeout(timer));
   }
 
   /**
