@@ -62,6 +62,7 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
       hits.push({ path: req.url ?? '', id: String(req.headers['webhook-id']) });
       req.resume();
       if (req.url === '/redirect') res.writeHead(302, { location: '/landed' }).end();
+      else if (req.url?.startsWith('/fail')) res.writeHead(500).end();
       else res.writeHead(200).end();
     });
   });
@@ -71,12 +72,12 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     await sut?.stop();
   });
 
-  const dispatcher = (send: (r: WebhookRequest) => Promise<SendOutcome>, perEndpoint = 4) =>
+  const dispatcher = (send: (r: WebhookRequest) => Promise<SendOutcome>, perEndpoint = 4, log = logger) =>
     new WebhookDispatcher({
       dataSource: sut.host.dataSource,
       unitOfWork: sut.host.unitOfWork,
       clock,
-      logger,
+      logger: log,
       timers,
       outbox: sut.host.outbox,
       send,
@@ -91,8 +92,8 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     if (!created.ok) throw new Error(created.error.detail);
     return created.value;
   };
-  const queue = (endpointId: string, messageId: string) =>
-    sut.host.unitOfWork.run((tx) => enqueueDelivery(tx, timers, { endpointId, messageId, eventType: 'ticket.created', body: '{}', reason: 'event' }, clock.now()));
+  const queue = (endpointId: string, messageId: string, body = '{}') =>
+    sut.host.unitOfWork.run((tx) => enqueueDelivery(tx, timers, { endpointId, messageId, eventType: 'ticket.created', body, reason: 'event' }, clock.now()));
   const statusOf = async (id: string) => (await sut.query<{ status: string; attempts: number }>(`SELECT status, attempts FROM notification.webhook_deliveries WHERE id = $1`, [id]))[0];
 
   it('a sender that dies mid-attempt loses nothing: the watchdog makes the delivery ready again and another sender delivers it', async () => {
@@ -117,6 +118,41 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     await survivor.stop();
     const attempts = (await metricsRegistry().getSingleMetric('tss_webhook_attempts_total')?.get())?.values ?? [];
     expect(attempts.find((v) => v.labels.result === 'succeeded')?.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a failed attempt is logged (warn: endpoint, partner, event, attempt, status, next retry), a disabled endpoint at error; never the body, secret or URL query', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const captured = pino({ level: 'trace' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const endpoint = await newEndpoint('/fail?token=query-secret-7f3a');
+    const body = JSON.stringify({ data: { summary: 'body-text-9c1e' } });
+    const deliveryId = await queue(endpoint.id, 'evt-failing', body);
+    const d = dispatcher((r) => sendWebhook(r, allowLocal), 4, captured);
+    expect(await d.dispatchReady()).toBe(1);
+    await waitFor('the failed attempt logged', async () => lines.some((l) => l.deliveryId === deliveryId));
+    expect(lines.find((l) => l.deliveryId === deliveryId)).toMatchObject({
+      level: 40,
+      msg: 'webhook attempt failed; will retry',
+      endpointId: endpoint.id,
+      host: new URL(local.url('/')).host,
+      partnerId,
+      eventId: 'evt-failing',
+      eventType: 'ticket.created',
+      attempt: 1,
+      statusCode: 500,
+      errorKind: 'status',
+      result: 'retrying',
+      nextAttemptAt: new Date(clock.now().getTime() + 5_000).toISOString(),
+    });
+
+    // Failing for 5 days: the next failed attempt disables the endpoint, at error.
+    await sut.query(`UPDATE notification.webhook_endpoints SET failing_since = $2 WHERE id = $1`, [endpoint.id, new Date(clock.now().getTime() - 6 * 24 * 3_600_000)]);
+    const lastId = await queue(endpoint.id, 'evt-last', body);
+    expect(await d.dispatchReady()).toBe(1);
+    await waitFor('the disabling attempt logged', async () => lines.some((l) => l.deliveryId === lastId));
+    expect(lines.find((l) => l.deliveryId === lastId)).toMatchObject({ level: 50, endpointId: endpoint.id, partnerId, eventId: 'evt-last', statusCode: 500, result: 'disabled' });
+    await d.stop();
+    const logged = JSON.stringify(lines);
+    for (const secret of ['query-secret-7f3a', 'body-text-9c1e', 'whsec_', 'v1,', '/fail']) expect(logged).not.toContain(secret);
   });
 
   it('a slow endpoint holds only its own slots: claims skip its queued deliveries and take another endpoint’s', async () => {

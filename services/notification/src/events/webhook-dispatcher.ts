@@ -11,6 +11,7 @@ import { signatureHeader } from '../domain/webhook-signature';
 import type { WebhookRequest } from '../http/webhook-sender';
 import { webhookDeliveryStore, type ClaimedDelivery } from '../store/webhook-delivery.store';
 import { recordWebhookAttempt, recordWebhookSuccesses, succeeded, type RecordDeps, type SendOutcome } from '../use-cases/record-webhook-attempt';
+import { logFailedAttempt } from './webhook-attempt-log';
 import { webhookMetrics } from './webhook-metrics';
 import { WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
 import type { SecretBox } from '../use-cases/webhook-secrets';
@@ -132,7 +133,7 @@ export class WebhookDispatcher {
     const outcome = await this.send(claimed, request);
     const endpoint = claimed.endpointId;
     this.answered.set(endpoint, (this.answered.get(endpoint) ?? 0) + 1);
-    const recorded: Promise<void> = this.record(claimed, outcome).finally(() => {
+    const recorded: Promise<void> = this.record(claimed, request.url, outcome).finally(() => {
       const left = (this.answered.get(endpoint) ?? 1) - 1;
       if (left > 0) this.answered.set(endpoint, left);
       else this.answered.delete(endpoint);
@@ -161,7 +162,7 @@ export class WebhookDispatcher {
     return outcome;
   }
 
-  private async record(claimed: ClaimedDelivery, outcome: SendOutcome): Promise<void> {
+  private async record(claimed: ClaimedDelivery, url: string, outcome: SendOutcome): Promise<void> {
     const metrics = webhookMetrics();
     if (succeeded(outcome)) {
       // Successes are recorded together, a batch per transaction (issue #15).
@@ -170,8 +171,9 @@ export class WebhookDispatcher {
     }
     try {
       const random = (this.options.random ?? Math.random)();
-      const result = await this.options.unitOfWork.run((tx) => recordWebhookAttempt(tx, this.options, claimed, outcome, this.options.clock.now(), random));
-      metrics.attempts.inc({ result });
+      const record = await this.options.unitOfWork.run((tx) => recordWebhookAttempt(tx, this.options, claimed, outcome, this.options.clock.now(), random));
+      metrics.attempts.inc({ result: record.became });
+      logFailedAttempt(this.options.logger, claimed, url, outcome, record);
     } catch (error) {
       // Left in flight: the watchdog gives it to a sender again (at-least-once).
       this.options.logger.warn({ err: error, deliveryId: claimed.id }, 'webhook attempt not recorded; its watchdog will retry it');

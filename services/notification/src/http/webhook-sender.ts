@@ -80,7 +80,7 @@ export const sendWebhook = async (req: WebhookRequest, options: SenderOptions): 
   const started = performance.now();
   const latencyMs = () => performance.now() - started;
   const target = await checkedAddress(req.url, options);
-  if (!target.ok) return { latencyMs: latencyMs(), error: `refused: ${target.error}` };
+  if (!target.ok) return { latencyMs: latencyMs(), error: `refused: ${target.error}`, errorKind: 'refused' };
   const pooled = options.agents?.agentFor(req.url, target.value);
   const agent = pooled ?? new Agent({ connect: { lookup: pinnedLookup(target.value), timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   const signal = AbortSignal.timeout(options.timeoutMs);
@@ -107,13 +107,13 @@ export const sendWebhook = async (req: WebhookRequest, options: SenderOptions): 
       statusCode: response.statusCode,
       latencyMs: latencyMs(),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      ...(ok ? {} : { error: `HTTP ${response.statusCode}` }),
+      ...(ok ? {} : { error: `HTTP ${response.statusCode}`, errorKind: 'status' as const }),
     };
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     const timedOut = signal.aborted || (typeof code === 'string' && TIMEOUT_CODES.has(code));
     const message = timedOut ? `timed out after ${options.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
-    return { latencyMs: latencyMs(), error: message.slice(0, MAX_ERROR_CHARS) };
+    return { latencyMs: latencyMs(), error: message.slice(0, MAX_ERROR_CHARS), errorKind: timedOut ? 'timeout' : 'network' };
   } finally {
     if (!pooled) await agent.destroy().catch(() => undefined);
   }

@@ -3,7 +3,7 @@ import type { Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { NotificationWebhookEndpointDisabledV1 } from '@tss/contracts';
 import { nextRetryDelayMs, shouldDisable } from '../domain/webhook-schedule';
-import { webhookDeliveryStore, type ClaimedDelivery, type Queryable } from '../store/webhook-delivery.store';
+import { webhookDeliveryStore, type ClaimedDelivery, type Queryable, type WebhookDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore } from '../store/webhook-endpoint.store';
 import { ATTEMPT_TIMER_ID_PREFIX, attemptTimerId, scheduleAttempt, WEBHOOK_READY_CHANNEL } from './webhook-queue';
 import { queueEndpointDisabledMail, type OwnerMailDeps } from './webhook-owner-mail';
@@ -15,12 +15,32 @@ export interface SendOutcome {
   latencyMs: number;
   /** Why the attempt failed without a 2xx: a status, a timeout, a refused address. */
   error?: string;
+  /** What kind of failure `error` is: the receiver's status, no answer in time, an address refused before connecting, the network. */
+  errorKind?: 'status' | 'timeout' | 'refused' | 'network';
 }
 
 export const succeeded = (outcome: SendOutcome): boolean => outcome.statusCode !== undefined && outcome.statusCode >= 200 && outcome.statusCode < 300;
 
 /** What became of the delivery after this attempt. */
 export type AttemptRecorded = 'succeeded' | 'retrying' | 'failed' | 'disabled' | 'claim_lost';
+
+/** What became of the delivery, with what an operator needs to find it (absent for a lost claim). */
+export interface AttemptRecord {
+  became: AttemptRecorded;
+  delivery?: {
+    eventType: string;
+    /** The event's id (the `webhook-id`). */
+    messageId: string;
+    reason: WebhookDelivery['reason'];
+    /** This attempt's number, manual retries' included. */
+    attempt: number;
+    partnerId?: string;
+    /** When it is tried again (`retrying`). */
+    nextAttemptAt?: Date;
+    /** Why its endpoint was disabled (`disabled`). */
+    disabledReason?: string;
+  };
+}
 
 export interface RecordDeps {
   timers: TimerStore;
@@ -34,6 +54,7 @@ export interface RecordDeps {
  * the delivery; a failure schedules the next attempt on the retry schedule, or gives up after the
  * last; an endpoint whose every attempt failed for 5 days is disabled. A claim the watchdog took
  * back meanwhile (this sender was presumed dead) records nothing: the new attempt will.
+ * Returns what became of it, with the delivery's particulars for the sender's log.
  */
 export const recordWebhookAttempt = async (
   tx: EntityManager,
@@ -42,33 +63,40 @@ export const recordWebhookAttempt = async (
   outcome: SendOutcome,
   now: Date,
   random: number,
-): Promise<AttemptRecorded> => {
+): Promise<AttemptRecord> => {
   const delivery = await webhookDeliveryStore.lockClaimed(tx, claimed.id, claimed.claimToken);
-  if (!delivery) return 'claim_lost';
+  if (!delivery) return { became: 'claim_lost' };
   const endpoint = await webhookEndpointStore.find(tx, delivery.endpointId, 'all', true);
+  const particulars = {
+    eventType: delivery.eventType,
+    messageId: delivery.messageId,
+    reason: delivery.reason,
+    attempt: delivery.attempts,
+    ...(endpoint?.partnerId ? { partnerId: endpoint.partnerId } : {}),
+  };
   const result = { statusCode: outcome.statusCode ?? null, latencyMs: Math.round(outcome.latencyMs), error: outcome.error ?? null };
   if (succeeded(outcome)) {
     await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'succeeded', nextAttemptAt: null, completedAt: now });
     await deps.timers.cancel(tx, attemptTimerId(delivery.id));
     await webhookDeliveryStore.releaseNext(tx, delivery.id, now, WEBHOOK_READY_CHANNEL);
     if (endpoint?.failingSince && delivery.reason !== 'ping') await webhookEndpointStore.update(tx, { ...endpoint, failingSince: null, updatedAt: now });
-    return 'succeeded';
+    return { became: 'succeeded', delivery: particulars };
   }
   // A ping is one attempt: it tests the endpoint, it does not queue.
   // Counted in this round: a manual retry starts a fresh one, its attempts counting on.
   const delayMs = delivery.reason === 'ping' ? undefined : nextRetryDelayMs(delivery.attempts - delivery.roundStartAttempts, outcome, random);
-  if (delayMs === undefined) {
+  const nextAttemptAt = delayMs === undefined ? undefined : new Date(now.getTime() + delayMs);
+  if (nextAttemptAt === undefined) {
     await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'failed', nextAttemptAt: null, completedAt: now });
     await deps.timers.cancel(tx, attemptTimerId(delivery.id));
     // Its ticket's next delivery to this endpoint waited for it to end, not for it to succeed (docs/adr/0066).
     await webhookDeliveryStore.releaseNext(tx, delivery.id, now, WEBHOOK_READY_CHANNEL);
   } else {
-    const nextAttemptAt = new Date(now.getTime() + delayMs);
     await webhookDeliveryStore.recordAttempt(tx, delivery.id, result, { status: 'pending', nextAttemptAt, completedAt: null });
     await scheduleAttempt(tx, deps.timers, delivery.id, nextAttemptAt);
   }
-  const became: AttemptRecorded = delayMs === undefined ? 'failed' : 'retrying';
-  if (!endpoint || delivery.reason === 'ping') return became;
+  const record: AttemptRecord = nextAttemptAt === undefined ? { became: 'failed', delivery: particulars } : { became: 'retrying', delivery: { ...particulars, nextAttemptAt } };
+  if (!endpoint || delivery.reason === 'ping') return record;
   const failingSince = endpoint.failingSince ?? delivery.lastAttemptAt ?? now;
   if (endpoint.status === 'enabled' && shouldDisable(failingSince, now)) {
     const reason = `every attempt failed since ${failingSince.toISOString()}; last: ${outcome.error ?? 'no answer'}`;
@@ -85,10 +113,10 @@ export const recordWebhookAttempt = async (
       disabledAt: now.toISOString(),
     });
     if (deps.ownerMail) await queueEndpointDisabledMail(tx, deps.ownerMail, endpoint, { failingSince, reason, disabledAt: now });
-    return 'disabled';
+    return { became: 'disabled', delivery: { ...particulars, disabledReason: reason } };
   }
   if (!endpoint.failingSince) await webhookEndpointStore.update(tx, { ...endpoint, failingSince, updatedAt: now });
-  return became;
+  return record;
 };
 
 /**
