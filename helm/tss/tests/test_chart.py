@@ -3,6 +3,7 @@
 Run by deploy/helm/check-chart.sh: HELM=<helm binary> python3 helm/tss/tests/test_chart.py
 Needs PyYAML (the checkov venv has it) and nothing else: no cluster, no helm plugin.
 """
+import json
 import os
 import re
 import shutil
@@ -851,7 +852,7 @@ class Monitoring(unittest.TestCase):
 
     def test_every_alert_matches_metric_and_label_names_and_values_the_code_registers(self):
         known = registered_metrics()
-        self.assertEqual(known["tss_webhook_attempts_total"], {"result"}, "the parser reads webhook-metrics.ts")
+        self.assertEqual(known["tss_webhook_attempts_total"], {"service", "result"}, "the parser reads webhook-metrics.ts")
         known.update(self.EXTERNAL_METRICS)
         for rule in of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]:
             expr, alert = rule["expr"], rule["alert"]
@@ -880,6 +881,64 @@ class Monitoring(unittest.TestCase):
             grouped = {l for by in re.findall(r"\bby\s*\(([^)]*)\)", expr) for l in re.findall(r"[a-zA-Z_][a-zA-Z0-9_]*", by)}
             for label in re.findall(r"\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)", " ".join(rule["annotations"].values())):
                 self.assertIn(label, grouped, "%s: its annotation names $labels.%s, which the expression drops" % (alert, label))
+
+    def test_service_monitor_labels_series_without_their_own_service_by_component(self):
+        endpoint = of_kind(self.docs, "ServiceMonitor")[0]["spec"]["endpoints"][0]
+        self.assertTrue(endpoint["honorLabels"])
+        self.assertIn({"sourceLabels": ["__meta_kubernetes_pod_label_app_kubernetes_io_component"], "targetLabel": "service"},
+                      endpoint.get("relabelings", []))
+
+    # Labels whose values are open (a status code), matched by pattern.
+    ANY_VALUE = {("http_request_duration_seconds", "status_code")}
+
+    def test_every_dashboard_query_filters_and_groups_on_labels_its_metrics_have(self):
+        """deploy/grafana/tss-dashboard.json: a matcher on a label the metric lacks (or that only the
+        scrape target adds, with another value) empties its panel once a value is picked. `service`
+        must be the metric's own, the TSS service's name in both modes (services and single-process)."""
+        known = registered_metrics()
+        known.update(self.EXTERNAL_METRICS)
+        board = json.load(open(os.path.join(ROOT, "deploy", "grafana", "tss-dashboard.json"), encoding="utf-8"))
+        queries = [(p["title"], t["expr"]) for p in board["panels"] for t in p.get("targets", [])]
+        for v in board["templating"]["list"]:
+            if v["type"] == "query":
+                if "{" in v["query"]["query"]:
+                    queries.append(("variable $%s" % v["name"], v["query"]["query"]))
+                values_of = re.match(r"label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})?\s*,\s*([a-zA-Z_]+)\s*\)", v["query"]["query"])
+                self.assertTrue(values_of, v["query"]["query"])
+                metric, label = re.sub(r"_(bucket|count|sum)$", "", values_of.group(1)), values_of.group(2)
+                self.assertIn(label, known.get(metric, set()) | self.TARGET_LABELS, "variable $%s: %s has no label %s" % (v["name"], metric, label))
+        for title, expr in queries:
+            selectors = re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}", expr)
+            self.assertTrue(selectors, title)
+            metric_labels = set()
+            for name, matchers in selectors:
+                metric = name if name in known else re.sub(r"_(bucket|count|sum)$", "", name)
+                self.assertIn(metric, known, "%s: metric %s is registered nowhere in the code" % (title, name))
+                labels = known[metric] | self.TARGET_LABELS | ({"le"} if name.endswith("_bucket") else set())
+                metric_labels |= labels
+                for label, op, value in re.findall(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*\"([^\"]*)\"", matchers):
+                    self.assertIn(label, labels, "%s: %s has no label %s of its own (it has %s)" % (title, name, label, sorted(known[metric])))
+                    if value.startswith("$") or label in self.TARGET_LABELS or (metric, label) in self.ANY_VALUE:
+                        continue
+                    if (metric, label) in self.LABEL_VALUES:
+                        values = string_union(*self.LABEL_VALUES[(metric, label)])
+                    elif label == "consumergroup":
+                        values = set(SERVICES)
+                    else:
+                        self.fail("%s: no known values for %s{%s}: add its type to LABEL_VALUES" % (title, metric, label))
+                    for v in value.split("|"):
+                        self.assertIn(v, values, "%s: %s{%s} is never %r" % (title, metric, label, v))
+                if "$service" in matchers and metric not in self.EXTERNAL_METRICS:
+                    self.assertIn("service", known[metric], "%s: %s is filtered by $service but has no service label" % (title, metric))
+            for by in re.findall(r"\bby\s*\(([^)]*)\)", expr):
+                for label in re.findall(r"[a-zA-Z_][a-zA-Z0-9_]*", by):
+                    self.assertIn(label, metric_labels, "%s: grouped by %s, a label none of its metrics has" % (title, label))
+
+    def test_every_tss_metric_has_its_own_service_label(self):
+        """One registry may hold every service (single-process mode): `service` says whose a series is."""
+        for metric, labels in registered_metrics().items():
+            if metric.startswith("tss_") or metric.startswith("http_"):
+                self.assertIn("service", labels, "%s has no service label" % metric)
 
     def test_webhook_failure_rate_counts_failed_attempts_against_all(self):
         rule = [r for r in of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"] if r["alert"] == "TssWebhookFailureRate"][0]

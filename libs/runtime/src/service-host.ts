@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { assertSchemaCompatible, createServiceDataSource, initializeAndMigrate, pingDatabase, SchemaNeedsNewerRelease } from '@tss/persistence';
 import { EventConsumer, EventRetention, Outbox, OutboxRelay, UnitOfWork, relayBatchSizeFrom, retentionSettingsFrom, type EventTransport } from '@tss/messaging';
-import { envSchema, loadConfig, type Clock, type ReadinessCheck, type ServiceApp, type AccessTokenVerifier } from '@tss/service-kit';
+import { countRoutesAs, envSchema, loadConfig, type Clock, type ReadinessCheck, type ServiceApp, type AccessTokenVerifier } from '@tss/service-kit';
 import type { ServiceModule, ServiceParts } from './service-module';
 import { withIdempotency } from './idempotency/with-idempotency';
 
@@ -172,6 +172,7 @@ export class ServiceHost {
       scope.addHook('onRoute', (route) => {
         route.schema = { ...route.schema, tags: [service] };
       });
+      countRoutesAs(scope, service);
       await routes(scope);
     });
   }

@@ -110,6 +110,7 @@ export const composeService = <Extra = object>(spec: ComposedService<Extra>): Se
       const worker = new TimerWorker({
         dataSource: deps.dataSource,
         schema,
+        service: spec.name,
         clock: deps.clock,
         logger: deps.logger,
         handlers: Object.assign({}, ...built.map((b) => b.timers ?? {})),

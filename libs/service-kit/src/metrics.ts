@@ -26,12 +26,35 @@ const httpDurationHistogram = () => {
   return httpDuration;
 };
 
-/** Records every request's duration in the process registry. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The service a route belongs to, for its metrics (`countRoutesAs`). */
+    metricsService?: string;
+  }
+}
+
+/**
+ * Routes registered in `scope` from now on are counted under `service`: in single-process mode one
+ * app serves every service, and each one's requests keep its name, the value its other metrics
+ * (outbox, timers, webhooks…) carry, so one `service` filter shows one service in both modes.
+ */
+export const countRoutesAs = (scope: FastifyInstance, service: string): void => {
+  scope.addHook('onRoute', (route) => {
+    route.config = { ...route.config, metricsService: service };
+  });
+};
+
+/** Records every request's duration in the process registry, under its route's service, else the app's. */
 export const installMetrics = (app: FastifyInstance, service: string): void => {
   const histogram = httpDurationHistogram();
   app.addHook('onResponse', async (request, reply) => {
     histogram.observe(
-      { service, method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      {
+        service: request.routeOptions.config?.metricsService ?? service,
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
   });

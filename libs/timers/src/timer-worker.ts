@@ -43,6 +43,11 @@ export interface ClaimLock {
 export interface TimerWorkerOptions {
   dataSource: DataSource;
   schema: string;
+  /**
+   * The service that owns the schema: the `service` label of the timer metrics, the same value as
+   * on the service's other metrics (its module name). Default: the schema, `_` read as `-`.
+   */
+  service?: string;
   clock: Clock;
   logger: Logger;
   /** One handler per timer kind. A kind without one is retried after a backoff (another version may know it). */
@@ -101,6 +106,8 @@ export const defaultRetryBackoffMs = (attempts: number): number => Math.min(MAX_
  */
 export class TimerWorker {
   readonly store: TimerStore;
+  /** The `service` label of its metrics. */
+  private readonly service: string;
   readonly owner: string;
   private running = false;
   private loopDone?: Promise<void>;
@@ -121,6 +128,7 @@ export class TimerWorker {
 
   constructor(private readonly options: TimerWorkerOptions) {
     this.store = new TimerStore({ schema: options.schema, clock: options.clock });
+    this.service = options.service ?? options.schema.replaceAll('_', '-');
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const retention = options.retention ?? timerRetentionSettingsFrom(process.env);
     if (retention) {
@@ -134,6 +142,7 @@ export class TimerWorker {
     // A test clock that jumps wakes the worker, as a NOTIFY would: no test sleeps for a timer.
     this.stopFollowingClock = this.options.clock.onMove?.(() => this.wake());
     this.stopReporting = reportDueTimers({
+      service: this.service,
       schema: this.store.schema,
       due: async () => {
         const now = this.options.clock.now();
@@ -251,12 +260,12 @@ export class TimerWorker {
         leaseMs: this.options.leaseMs ?? TIMER_LEASE_MS,
         owner: this.owner,
       });
-      if (claimed.length > 0) timerMetrics().claimBatch.observe({ schema: this.store.schema }, claimed.length);
+      if (claimed.length > 0) timerMetrics().claimBatch.observe({ service: this.service, schema: this.store.schema }, claimed.length);
       const culprit = failed && claimed.find((timer) => timer.id === failed?.id);
       if (culprit && failed) await this.retryLater(culprit, failed.error);
       return { claimed: claimed.length, fired: await this.fireEach(claimed.filter((timer) => timer !== culprit)) };
     }
-    if (fired.length > 0) timerMetrics().claimBatch.observe({ schema: this.store.schema }, fired.length);
+    if (fired.length > 0) timerMetrics().claimBatch.observe({ service: this.service, schema: this.store.schema }, fired.length);
     for (const timer of fired) this.fired(timer);
     return { claimed: fired.length, fired };
   }
@@ -281,8 +290,8 @@ export class TimerWorker {
   private fired(timer: FiredTimer): void {
     this.firedCount += 1;
     const metrics = timerMetrics();
-    metrics.fired.inc({ schema: this.store.schema, kind: timer.kind, timeliness: timer.late ? 'late' : 'on_time' });
-    metrics.lateness.observe({ schema: this.store.schema, kind: timer.kind }, timer.latenessMs / 1_000);
+    metrics.fired.inc({ service: this.service, schema: this.store.schema, kind: timer.kind, timeliness: timer.late ? 'late' : 'on_time' });
+    metrics.lateness.observe({ service: this.service, schema: this.store.schema, kind: timer.kind }, timer.latenessMs / 1_000);
   }
 
   /** True when the timer fired (its effect committed) here. */
@@ -310,7 +319,7 @@ export class TimerWorker {
 
   /** Gives a timer whose handler failed back, claimable again after its backoff. */
   private async retryLater(timer: ClaimedTimer, error: unknown): Promise<void> {
-    timerMetrics().failures.inc({ schema: this.store.schema, kind: timer.kind });
+    timerMetrics().failures.inc({ service: this.service, schema: this.store.schema, kind: timer.kind });
     const retryAt = new Date(this.options.clock.now().getTime() + (this.options.retryBackoffMs ?? defaultRetryBackoffMs)(timer.attempts));
     this.options.logger.warn({ err: error, timerId: timer.id, kind: timer.kind, attempts: timer.attempts, retryAt }, 'timer handler failed; will retry');
     // If this fails too, the lease's end gives the timer back.

@@ -422,6 +422,7 @@ describe('timer batches and metrics (issues #10, #14)', () => {
 
     // A started worker reports its schema (its clock is another schema's here, so it fires nothing of these).
     const stop = reportDueTimers({
+      service: 'timers-test',
       schema: SCHEMA,
       due: async () => {
         const { count, earliest } = await store.due(dataSource, clock.now());

@@ -75,6 +75,7 @@ export const slaTimerService: ServiceModule = {
       concurrency: timerConcurrency(deps.env),
       dataSource: deps.dataSource,
       schema: SLA_SCHEMA,
+      service: 'sla-timer',
       clock: deps.clock,
       logger: deps.logger,
       // A burst of clocks coming due fires a batch per transaction (docs/adr/0041).

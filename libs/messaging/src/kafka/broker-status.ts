@@ -2,12 +2,13 @@ import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import { metricsRegistry, type Clock } from '@tss/service-kit';
 
-let brokerUp: Gauge<'client'> | undefined;
-const brokerUpGauge = (): Gauge<'client'> =>
+let brokerUp: Gauge<'service' | 'client'> | undefined;
+const brokerUpGauge = (): Gauge<'service' | 'client'> =>
   (brokerUp ??= new Gauge({
     name: 'tss_kafka_broker_reachable',
     help: '1 while the Kafka cluster answers this client, 0 during an outage (alert on it; readiness ignores it)',
-    labelNames: ['client'],
+    // A service's client id is its name: `service` is the label every TSS metric is filtered by.
+    labelNames: ['service', 'client'],
     registers: [metricsRegistry()],
   }));
 
@@ -27,7 +28,7 @@ export class BrokerStatus {
     private readonly logger: Logger,
     private readonly clock: Clock,
   ) {
-    brokerUpGauge().set({ client: client }, 1);
+    brokerUpGauge().set({ service: client, client }, 1);
   }
 
   get reachable(): boolean {
@@ -39,7 +40,7 @@ export class BrokerStatus {
     if (this.downSinceMs === undefined) {
       this.downSinceMs = this.clock.now().getTime();
       this.suppressed = 0;
-      brokerUpGauge().set({ client: this.client }, 0);
+      brokerUpGauge().set({ service: this.client, client: this.client }, 0);
       this.logger.warn({ ...fields, outage: 'started' }, `Kafka unreachable: ${message}; events wait in the outboxes and are published when it is back`);
       return;
     }
@@ -52,7 +53,7 @@ export class BrokerStatus {
     if (this.downSinceMs === undefined) return;
     const outageMs = this.clock.now().getTime() - this.downSinceMs;
     this.downSinceMs = undefined;
-    brokerUpGauge().set({ client: this.client }, 1);
+    brokerUpGauge().set({ service: this.client, client: this.client }, 1);
     this.logger.info({ outage: 'ended', outageMs, suppressedLogLines: this.suppressed }, 'Kafka reachable again');
   }
 }

@@ -40,12 +40,13 @@ const sources = new Set<LagSource>();
 /** A scrape waits this long for the broker at most: a broker away leaves the figures out, not the scrape hanging. */
 const SCRAPE_TIMEOUT_MS = 2_000;
 
-let gauge: Gauge<'group' | 'topic' | 'partition'> | undefined;
+let gauge: Gauge<'service' | 'group' | 'topic' | 'partition'> | undefined;
 const lagGauge = () =>
   (gauge ??= new Gauge({
     name: 'tss_consumer_lag_messages',
     help: "Messages of a topic partition the service's consumer group has not committed yet (read from the broker at each scrape)",
-    labelNames: ['group', 'topic', 'partition'],
+    // A service's group is named after it: `service` is the label every TSS metric is filtered by.
+    labelNames: ['service', 'group', 'topic', 'partition'],
     registers: [metricsRegistry()],
     async collect() {
       this.reset();
@@ -54,7 +55,8 @@ const lagGauge = () =>
           const timeout = new Promise<PartitionLag[]>((_, reject) => setTimeout(() => reject(new Error('timeout')), SCRAPE_TIMEOUT_MS).unref());
           try {
             for (const { topic, partition, lag } of await Promise.race([measureConsumerLag(source.admin, source.groupId, source.topics), timeout])) {
-              this.set({ group: source.label(source.groupId), topic: source.label(topic), partition: String(partition) }, lag);
+              const group = source.label(source.groupId);
+              this.set({ service: group, group, topic: source.label(topic), partition: String(partition) }, lag);
             }
           } catch {
             // The broker is away or slow: no figure this scrape (tss_kafka_broker_reachable says why).
