@@ -832,7 +832,8 @@ class Monitoring(unittest.TestCase):
         rules = of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]
         exprs = " ".join(r["expr"] for r in rules)
         for metric in ["tss_sla_breaches_total", "tss_webhook_attempts_total", "kafka_consumergroup_lag",
-                       "tss_outbox_backlog_events", "tss_outbox_oldest_unpublished_age_seconds", "tss_dead_letters"]:
+                       "tss_outbox_backlog_events", "tss_outbox_oldest_unpublished_age_seconds", "tss_dead_letters",
+                       "tss_kafka_broker_reachable"]:
             self.assertIn(metric, exprs)
         for r in rules:
             self.assertIn("runbook", r["annotations"])
@@ -939,6 +940,31 @@ class Monitoring(unittest.TestCase):
         for metric, labels in registered_metrics().items():
             if metric.startswith("tss_") or metric.startswith("http_"):
                 self.assertIn("service", labels, "%s has no service label" % metric)
+
+    def test_a_kafka_outage_is_an_alert_after_its_window_a_panel_and_a_runbook(self):
+        """README and ADR 0020: a broker outage is no readiness failure; it is a metric and an alert."""
+        rules = {r["alert"]: r for r in of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]}
+        outage = [r for r in rules.values() if "tss_kafka_broker_reachable" in r["expr"]]
+        self.assertEqual(len(outage), 1, "one alert on tss_kafka_broker_reachable")
+        rule = outage[0]
+        self.assertRegex(rule["expr"], r"by \(service\)")
+        self.assertRegex(rule["expr"], r"tss_kafka_broker_reachable\{[^}]*\}\) (<|==) ?[01]")
+        self.assertEqual(rule["for"], "2m")
+        longer = of_kind(render("metrics.prometheusRule.enabled=true", "metrics.prometheusRule.kafkaUnreachableFor=10m"), "PrometheusRule")[0]
+        self.assertEqual([r["for"] for r in longer["spec"]["groups"][0]["rules"] if r["alert"] == rule["alert"]], ["10m"])
+        board = json.load(open(os.path.join(ROOT, "deploy", "grafana", "tss-dashboard.json"), encoding="utf-8"))
+        shown = [p["title"] for p in board["panels"] for t in p.get("targets", []) if "tss_kafka_broker_reachable" in t["expr"]]
+        self.assertTrue(shown, "no dashboard panel shows tss_kafka_broker_reachable")
+        ops = open(os.path.join(ROOT, "docs", "operations.md"), encoding="utf-8").read()
+        anchor = rule["annotations"]["runbook"].split("#", 1)[1]
+        self.assertIn("## Runbook: Kafka unreachable", ops)
+        self.assertEqual(anchor, "runbook-kafka-unreachable")
+        self.assertRegex(ops, r"\| %s \|[^\n]*\(#%s\) \|" % (rule["alert"], anchor))
+        self.assertRegex(ops, r"\| `tss_kafka_broker_reachable\{service,client\}` \|")
+
+    def test_every_alert_waits_a_for_window(self):
+        for r in of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]:
+            self.assertRegex(r.get("for", ""), r"^[0-9]+[smh]$", r["alert"])
 
     def test_webhook_failure_rate_counts_failed_attempts_against_all(self):
         rule = [r for r in of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"] if r["alert"] == "TssWebhookFailureRate"][0]
