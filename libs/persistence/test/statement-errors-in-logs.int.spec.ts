@@ -55,4 +55,23 @@ describe('a failing statement in the logs', () => {
     expect(written).not.toContain('password');
     expect(lines[0]!.err).toMatchObject({ type: 'QueryFailedError', code, query: expect.stringMatching(/\$1/) });
   });
+
+  it('a parameter value that is also a word of the code (`statement`, `errors`) leaves stack frames and other words whole', async () => {
+    // This file's frames read `…/persistence/test/statement-errors-in-logs.int.spec.ts`.
+    const error = await failureOf(() => dataSource.query(`SELECT $1::text, $2::text, $3::uuid`, ['statement', 'errors', SECRET]));
+    const { lines, stream } = logCapture();
+    const logger = pino(loggerOptions('test', 'info'), stream);
+    logger.error({ err: new Error('recording the statements errored', { cause: error }) }, 'wrapped');
+    await new Promise((resolve) => setImmediate(resolve));
+
+    const err = lines[0]!.err as { message: string; stack: string };
+    expect(JSON.stringify(lines)).not.toContain(SECRET);
+    // pino writes the cause's stack after the error's own (`caused by: QueryFailedError: …`).
+    const frames = err.stack.split('\n').filter((line) => /^\s+at /.test(line));
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.filter((line) => line.includes('[redacted]'))).toEqual([]);
+    expect(frames.some((line) => line.includes('statement-errors-in-logs.int.spec.ts'))).toBe(true);
+    // The message's words are whole words: only a value standing alone is taken for a parameter.
+    expect(err.message).toBe('recording the statements errored: invalid input syntax for type uuid: "[redacted]"');
+  });
 });

@@ -55,21 +55,46 @@ const statementValues = (errors: readonly Plain[]): string[] => {
 const DATA_EXCEPTION = /^22/;
 const QUOTED = /"(?:[^"\\]|\\.)*"/g;
 
-const withoutValues = (text: string, values: readonly string[]): string =>
-  values.reduce((redacted, value) => redacted.split(value).join(REDACTED), text);
+const escaped = (value: string): string => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const WORD = 'A-Za-z0-9_';
 
-const clean = (value: unknown, values: readonly string[], dataException: boolean, depth: number): unknown => {
-  if (typeof value === 'string') {
-    const redacted = withoutValues(value, values);
-    return dataException ? redacted.replace(QUOTED, `"${REDACTED}"`) : redacted;
-  }
+/**
+ * Each value replaced where it stands alone, not inside a longer word: a short parameter such as
+ * `event` would otherwise turn `webhook_events` into `webhook_[redacted]s`. A secret inside a longer
+ * word of a message is one that message made up itself, not an echo of the parameter.
+ */
+const standingAlone = (value: string): RegExp => {
+  const before = new RegExp(`^[${WORD}]`).test(value) ? `(?<![${WORD}])` : '';
+  const after = new RegExp(`[${WORD}]$`).test(value) ? `(?![${WORD}])` : '';
+  return new RegExp(`${before}${escaped(value)}${after}`, 'g');
+};
+const withoutValues = (text: string, values: readonly string[]): string =>
+  values.reduce((redacted, value) => redacted.replace(standingAlone(value), REDACTED), text);
+
+/** A V8 stack frame (`    at fn (file:line:col)`): the code's own place, never a value; left whole. */
+const STACK_FRAME = /^\s+at \S/;
+
+const cleanText = (text: string, values: readonly string[], dataException: boolean): string => {
+  const redacted = withoutValues(text, values);
+  return dataException ? redacted.replace(QUOTED, `"${REDACTED}"`) : redacted;
+};
+
+/** A stack's message lines (its own, a cause's after `caused by:`) are cleaned; its frames are not. */
+const cleanStack = (stack: string, values: readonly string[], dataException: boolean): string =>
+  stack
+    .split('\n')
+    .map((line) => (STACK_FRAME.test(line) ? line : cleanText(line, values, dataException)))
+    .join('\n');
+
+const clean = (value: unknown, values: readonly string[], dataException: boolean, depth: number, key?: string): unknown => {
+  if (typeof value === 'string') return key === 'stack' ? cleanStack(value, values, dataException) : cleanText(value, values, dataException);
   if (!isObject(value) || depth > MAX_DEPTH) return value;
   if (Array.isArray(value)) return value.map((item) => clean(item, values, dataException, depth + 1));
   const statement = isStatementError(value);
   const copy: Plain = {};
   for (const [key, field] of Object.entries(value)) {
     if (statement && STATEMENT_VALUE_KEYS.has(key)) continue;
-    copy[key] = clean(field, values, dataException, depth + 1);
+    copy[key] = clean(field, values, dataException, depth + 1, key);
   }
   return copy;
 };
@@ -79,8 +104,10 @@ const clean = (value: unknown, values: readonly string[], dataException: boolean
  * never in logs). A database error keeps what an operator needs (its code, severity, routine,
  * table, constraint, the statement's text with its `$n` placeholders) and loses `parameters`,
  * `detail`, `where` and the driver's copy of them; any parameter value its message or stack (or a
- * wrapping error's, which repeat the cause's) still echoes is replaced by `[redacted]`, as are the
- * quoted values of a data exception's message (docs/adr/0007, addendum of 2026-12-04, second session).
+ * wrapping error's, which repeat the cause's) still echoes, as a word of its own, is replaced by
+ * `[redacted]`, as are the quoted values of a data exception's message (docs/adr/0007, addendum of
+ * 2026-12-04, second session). A stack's frames are left whole: they name the code's files and
+ * functions, never a value (addendum of the fifth session).
  */
 export const serializeError = (error: unknown): unknown => {
   const serialized: unknown = stdSerializers.err(error as Error);
