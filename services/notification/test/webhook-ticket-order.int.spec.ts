@@ -272,6 +272,57 @@ describe('webhook deliveries in order per ticket and endpoint (DESIGN "ordered-p
     expect(Object.fromEntries(rows.map((r) => [r.message_id, r.status]))).toEqual({ 'race-1': 'succeeded', 'race-2': 'ready' });
   });
 
+  it('a batch queuing behind a delivery whose end is being recorded waits for that one before touching the one it releases: no deadlock', async () => {
+    const endpoint = await newEndpoint('/lock-order');
+    const ticket = randomUUID();
+    await queue(endpoint.id, [{ messageId: 'lock-1', subject: ticket }, { messageId: 'lock-2', subject: ticket }]);
+    // The held one sorts first by id: a queuer locking the ticket's unfinished deliveries by id alone
+    // takes it before the one ahead, which the recorder holds while it releases the held one.
+    await sut.query(`UPDATE notification.webhook_deliveries SET id = CASE message_id WHEN 'lock-1' THEN $2::uuid ELSE $3::uuid END WHERE endpoint_id = $1`, [
+      endpoint.id,
+      'ffffffff-ffff-4fff-bfff-ffffffffffff',
+      '00000000-0000-4000-8000-000000000001',
+    ]);
+    const claimed = (await webhookDeliveryStore.claimReady(sut.host.dataSource, { now: clock.now(), limit: 10, perEndpoint: 4, token: randomUUID() })).claimed.filter(
+      (c) => c.endpointId === endpoint.id,
+    );
+    expect(claimed.map((c) => c.messageId)).toEqual(['lock-1']); // lock-2 is held behind it
+
+    const recorder = sut.host.dataSource.createQueryRunner();
+    const queuer = sut.host.dataSource.createQueryRunner();
+    await recorder.startTransaction();
+    await queuer.startTransaction();
+    try {
+      // The sender records lock-1's last failed attempt: the row first (recordWebhookAttempt)...
+      expect(await webhookDeliveryStore.lockClaimed(recorder.manager, claimed[0].id, claimed[0].claimToken)).toBeDefined();
+      // ...while a consumer batch queues the ticket's next event, and waits for that row.
+      const [{ pid }] = await queuer.query(`SELECT pg_backend_pid() AS pid`);
+      const queuing = enqueueDeliveries(
+        queuer.manager,
+        timers,
+        [{ endpointId: endpoint.id, messageId: 'lock-3', eventType: 'ticket.status_changed', body: '{}', reason: 'event', subject: ticket }],
+        clock.now(),
+      ).then(
+        () => 'queued',
+        (error: unknown) => error,
+      );
+      await waitFor('the queuer waiting for a row lock', async () => (await sut.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid])).length > 0);
+      // Then the record ends lock-1 and releases lock-2: the queuer must not hold lock-2 meanwhile.
+      await webhookDeliveryStore.recordAttempt(recorder.manager, claimed[0].id, { statusCode: 500, latencyMs: 1, error: 'HTTP 500' }, { status: 'failed', nextAttemptAt: null, completedAt: clock.now() });
+      await webhookDeliveryStore.releaseNext(recorder.manager, claimed[0].id, clock.now(), WEBHOOK_READY_CHANNEL);
+      await recorder.commitTransaction();
+      expect(await queuing).toBe('queued');
+      await queuer.commitTransaction();
+    } finally {
+      for (const runner of [recorder, queuer]) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
+    }
+    const rows = await deliveriesOf(endpoint.id);
+    expect(Object.fromEntries(rows.map((r) => [r.message_id, r.status]))).toEqual({ 'lock-1': 'failed', 'lock-2': 'ready', 'lock-3': 'held' });
+  });
+
   const deliveriesOf = (endpointId: string) =>
     sut.query<{ id: string; message_id: string; status: string; attempts: number }>(
       `SELECT id, message_id, status, attempts FROM notification.webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at, id`,

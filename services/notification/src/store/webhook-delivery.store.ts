@@ -5,6 +5,13 @@ import { storedSecret } from './webhook-endpoint.store';
 import { rowsOf } from './webhook-rows';
 
 const T = 'notification.webhook_deliveries';
+/**
+ * LOCK_ORDER: every statement that locks several deliveries and may wait takes the ones not `held`
+ * first, by id, then the `held` ones, by id. A record (recordSuccesses, recordWebhookAttempt) locks
+ * the delivery that ended before the held one it releases; a queuer (insertReady) locks a ticket's
+ * unfinished deliveries in the same order, so neither holds what the other waits for.
+ * Claims and timer batches skip locked rows (SKIP LOCKED) and never wait.
+ */
 /** A delivery not yet ended: it holds the later deliveries of its ticket to its endpoint (docs/adr/0066). */
 const UNFINISHED = `('pending', 'held', 'ready', 'in_flight')`;
 /** Where `insertReady` numbers the caller's timer statement's parameters from. */
@@ -135,9 +142,12 @@ const releaseNextSql = (ended: string, nowParam: string, channelParam: string): 
            JOIN ${T} h ON h.endpoint_id = c.endpoint_id AND h.subject = c.subject
           WHERE h.subject IS NOT NULL AND h.status IN ${UNFINISHED} AND h.id NOT IN (SELECT id FROM ${ended})
           ORDER BY h.endpoint_id, h.subject, h.queue_seq
+       ), to_release AS (
+         -- Locked by id (LOCK_ORDER): a record releasing several holds them in the order a queuer takes them.
+         SELECT d.id FROM ${T} d JOIN next_in_line n ON n.id = d.id WHERE n.status = 'held' AND d.status = 'held' ORDER BY d.id FOR UPDATE OF d
        ), released AS (
          UPDATE ${T} d SET status = 'ready', ready_at = ${nowParam}
-           FROM next_in_line n WHERE d.id = n.id AND n.status = 'held' AND d.status = 'held'
+           FROM to_release r WHERE d.id = r.id AND d.status = 'held'
          RETURNING d.id
        ), notified AS (
          SELECT pg_notify(${channelParam}, '') FROM (SELECT 1 FROM released LIMIT 1) r
@@ -176,10 +186,14 @@ export const webhookDeliveryStore = {
          -- ready), or its record waits for this transaction and then releases the one it finds held
          -- (the second statement of recordSuccesses). Unlocked, each could miss the other and leave a
          -- delivery held until its watchdog (docs/adr/0066).
+         -- Locked in the order a record takes them (LOCK_ORDER): those not held first, by id, then
+         -- the held ones, by id. A record locks the delivery that ended, then the held one it
+         -- releases; by id alone, this statement could hold that held one while waiting for the
+         -- ended one, each waiting for the other (a deadlock).
          SELECT u.endpoint_id, u.subject FROM ${T} u
           WHERE (u.endpoint_id, u.subject) IN (SELECT endpoint_id, subject FROM d WHERE subject IS NOT NULL)
             AND u.subject IS NOT NULL AND u.status IN ${UNFINISHED}
-          ORDER BY u.id FOR SHARE OF u
+          ORDER BY u.status = 'held', u.id FOR SHARE OF u
        ), placed AS (
          SELECT d.*, d.subject IS NOT NULL AND (
                   row_number() OVER (PARTITION BY d.endpoint_id, d.subject ORDER BY d.n) > 1
