@@ -7,6 +7,7 @@ import {
   marksNoStore,
   normalizeKey,
   principalKey,
+  renewedLeaseUntil,
   replayableHeaders,
   verdictFor,
   type KeyRecord,
@@ -51,21 +52,29 @@ describe('Idempotency-Key rules (IETF draft, docs/adr/0028)', () => {
   });
 
   it('a different body under a used key is a mismatch (422), finished or not', () => {
-    expect(verdictFor(record({ fingerprint: 'f1' }), 'f2')).toEqual({ kind: 'mismatch' });
-    expect(verdictFor(record({ state: 'in_flight', fingerprint: 'f1', leaseUntil: new Date(NOW.getTime() + 5000) }), 'f2')).toEqual({ kind: 'mismatch' });
+    expect(verdictFor(record({ fingerprint: 'f1' }), 'f2', NOW)).toEqual({ kind: 'mismatch' });
+    expect(verdictFor(record({ state: 'in_flight', fingerprint: 'f1', leaseUntil: new Date(NOW.getTime() + 5000) }), 'f2', NOW)).toEqual({ kind: 'mismatch' });
   });
 
   it('the same body replays a finished request; a running one is a 409 whose Retry-After is short (1 s), not the lease left', () => {
-    expect(verdictFor(record(), 'f1')).toEqual({ kind: 'replay' });
-    // A first request takes about 100 ms; the 60 s lease only bounds one that crashed (docs/adr/0028).
-    expect(verdictFor(record({ state: 'in_flight', leaseUntil: new Date(NOW.getTime() + IDEMPOTENCY_LEASE_MS) }), 'f1')).toEqual({ kind: 'in_flight', retryAfterSeconds: 1 });
-    expect(verdictFor(record({ state: 'in_flight', leaseUntil: new Date(NOW.getTime() + 42_300) }), 'f1')).toEqual({ kind: 'in_flight', retryAfterSeconds: 1 });
-    expect(verdictFor(record({ state: 'in_flight', leaseUntil: NOW }), 'f1')).toEqual({ kind: 'in_flight', retryAfterSeconds: 1 });
+    expect(verdictFor(record(), 'f1', NOW)).toEqual({ kind: 'replay' });
+    // A first request takes about 100 ms; the lease only bounds one that was interrupted (docs/adr/0028).
+    expect(verdictFor(record({ state: 'in_flight', leaseUntil: new Date(NOW.getTime() + IDEMPOTENCY_LEASE_MS) }), 'f1', NOW)).toEqual({ kind: 'in_flight', retryAfterSeconds: 1, leaseLeftSeconds: IDEMPOTENCY_LEASE_MS / 1000 });
+    expect(verdictFor(record({ state: 'in_flight', leaseUntil: new Date(NOW.getTime() + 4_300) }), 'f1', NOW)).toEqual({ kind: 'in_flight', retryAfterSeconds: 1, leaseLeftSeconds: 5 });
+    expect(verdictFor(record({ state: 'in_flight', leaseUntil: NOW }), 'f1', NOW)).toEqual({ kind: 'in_flight', retryAfterSeconds: 1, leaseLeftSeconds: 1 });
+  });
+
+  it('a running request renews a short lease from now, but not past its longest hold (a stuck handler lets its key lapse)', () => {
+    const at = (ms: number) => new Date(NOW.getTime() + ms);
+    expect(IDEMPOTENCY_LEASE_MS).toBeLessThanOrEqual(10_000);
+    expect(renewedLeaseUntil(NOW, at(3_000), 10_000, 300_000)).toEqual(at(13_000));
+    expect(renewedLeaseUntil(NOW, at(295_000), 10_000, 300_000)).toEqual(at(300_000));
+    expect(renewedLeaseUntil(NOW, at(300_000), 10_000, 300_000)).toBeUndefined();
   });
 
   it('a body without a fingerprint (a stream) is compared by key alone', () => {
-    expect(verdictFor(record({ fingerprint: null }), 'f2')).toEqual({ kind: 'replay' });
-    expect(verdictFor(record({ fingerprint: 'f1' }), null)).toEqual({ kind: 'replay' });
+    expect(verdictFor(record({ fingerprint: null }), 'f2', NOW)).toEqual({ kind: 'replay' });
+    expect(verdictFor(record({ fingerprint: 'f1' }), null, NOW)).toEqual({ kind: 'replay' });
   });
 
   it('every answer below 500 is kept for replay; server errors are not', () => {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { messagingMigrations } from '@tss/messaging';
 import { failureResponses, PROBLEM_CONTENT_TYPE, sendFailure, type AccessRule } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
-import { idempotencyMigration, IdempotencyStore, enablesIdempotency, IDEMPOTENCY_KEY_RETENTION_MS, IDEMPOTENCY_LEASE_MS } from '../src/idempotency';
+import { idempotencyMigration, IdempotencyStore, enablesIdempotency, fingerprintOf, IDEMPOTENCY_KEY_RETENTION_MS, IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_MAX_HOLD_MS } from '../src/idempotency';
 import type { ServiceModule } from '../src/service-module';
 import { startServiceUnderTest, type ServiceUnderTest } from '../src/testing';
 
@@ -150,7 +150,7 @@ describe('Idempotency-Key on every POST of a service that enables it (IETF draft
 
     expect(during.status).toBe(409);
     expect(during.body).toMatchObject({ status: 409, type: 'https://tss.dev/problems/idempotency-in-flight' });
-    // Short: the first request ends in moments; the lease (60 s) only bounds one that crashed.
+    // Short: the first request ends in moments; the lease only bounds one that was interrupted.
     expect(Number(during.headers['retry-after'])).toBe(1);
     expect(done.status).toBe(201);
     expect(after.status).toBe(201);
@@ -322,10 +322,10 @@ describe('Idempotency-Key on every POST of a service that enables it (IETF draft
     expect(await rowOf('k-exempt')).toBeUndefined();
   });
 
-  it('a first request whose lease ran out (its worker stuck or dead) is taken over by the retry', async () => {
+  it('a first request stuck past its longest hold stops renewing, and a retry takes its key over a lease later', async () => {
     const stuck = post('/v1/slow', 'k-lease', { name: 'l' }).then((r) => r);
     await waitFor('the first request to hold its key', async () => (await rowOf('k-lease'))?.state === 'in_flight');
-    clock.advanceMs(IDEMPOTENCY_LEASE_MS + 1);
+    clock.advanceMs(IDEMPOTENCY_MAX_HOLD_MS + IDEMPOTENCY_LEASE_MS + 1);
 
     const retry = post('/v1/slow', 'k-lease', { name: 'l' }, partnerToken()).then((r) => r);
     await waitFor('the retry to run', () => runs.slow === 2);
@@ -339,6 +339,52 @@ describe('Idempotency-Key on every POST of a service that enables it (IETF draft
     const replay = await post('/v1/slow', 'k-lease', { name: 'l' }, partnerToken());
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.body).toEqual(taken.body);
+  });
+
+  describe('the lease: a claim whose holder died lapses in seconds; a live request renews it', () => {
+    const scopeOf = (key: string) => ({ principal: 'partner:p-acme', method: 'POST', path: '/v1/slow', key });
+    const leaseUntilOf = async (key: string): Promise<number | undefined> =>
+      (await sut.query<{ lease_until: Date | null }>(`SELECT lease_until FROM ${SCHEMA}.idempotency_keys WHERE key = $1`, [key]))[0]?.lease_until?.getTime();
+
+    it('a key whose holder died (killed, or its release failed with the database) is free once its short lease ends', async () => {
+      // What a process killed mid-request leaves: a committed claim that nobody renews or releases.
+      const body = { name: 'd' };
+      const dead = await store.claim(scopeOf('k-dead'), fingerprintOf({ kind: 'json', value: body }), clock.now(), IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_KEY_RETENTION_MS);
+      expect(dead.held).toBe(true);
+
+      const early = await post('/v1/slow', 'k-dead', body);
+      expect(early.status).toBe(409);
+      // The detail does not claim a request is surely running: it may be an interrupted attempt.
+      expect(early.body.detail).toContain('interrupted');
+      expect(early.body.detail).toContain(`${Math.ceil(IDEMPOTENCY_LEASE_MS / 1000)} s`);
+
+      clock.advanceMs(IDEMPOTENCY_LEASE_MS);
+      gate.open();
+      const retry = await post('/v1/slow', 'k-dead', body);
+
+      expect(IDEMPOTENCY_LEASE_MS).toBeLessThanOrEqual(10_000);
+      expect(retry.status).toBe(201);
+      expect(retry.headers['idempotent-replayed']).toBeUndefined();
+      expect(runs.slow).toBe(1);
+    });
+
+    it('a live request that runs longer than the lease renews its claim: a retry still gets the 409', async () => {
+      const first = post('/v1/slow', 'k-long', { name: 'long' }).then((r) => r);
+      await waitFor('the first request to hold its key', async () => (await rowOf('k-long'))?.state === 'in_flight');
+      const claimedUntil = (await leaseUntilOf('k-long'))!;
+
+      clock.advanceMs(IDEMPOTENCY_LEASE_MS + 1);
+      await waitFor('the holder to renew its lease', async () => ((await leaseUntilOf('k-long')) ?? 0) > clock.now().getTime());
+      const during = await post('/v1/slow', 'k-long', { name: 'long' });
+      gate.open();
+      const done = await first;
+
+      expect(await leaseUntilOf('k-long')).toBeUndefined(); // done: no lease
+      expect(claimedUntil).toBeLessThanOrEqual(clock.now().getTime());
+      expect(during.status).toBe(409);
+      expect(done.status).toBe(201);
+      expect(runs.slow).toBe(1);
+    });
   });
 
   it('keys are kept 24 h: an older one is used afresh, and the prune deletes it and keeps younger ones', async () => {

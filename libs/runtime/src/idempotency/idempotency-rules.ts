@@ -9,8 +9,20 @@ import { canonicalJson, type Principal, type RequestScope } from '@tss/service-k
 
 /** How long a key is kept after its first request: the draft leaves it to the resource; ours is 24 h (issue #9). */
 export const IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
-/** How long a first request holds its key before a retry may take it over (a worker that crashed mid-request). */
-export const IDEMPOTENCY_LEASE_MS = 60_000;
+/**
+ * How long a claim lasts unless its holder renews it: a retry with the same body takes over a key
+ * whose lease ran out. Short, so a key whose holder was killed, or whose release failed with the
+ * database, is free seconds after the service can serve again (docs/adr/0028, fifth session).
+ */
+export const IDEMPOTENCY_LEASE_MS = 10_000;
+/** How often a request still running renews its lease: three tries before it would run out. */
+export const IDEMPOTENCY_LEASE_RENEW_EVERY_MS = IDEMPOTENCY_LEASE_MS / 3;
+/**
+ * How long a live request may keep its key by renewing: a handler stuck longer than this stops
+ * renewing, and its key is taken over a lease later. Far above any request we serve (a 25 MiB
+ * message is read before the claim).
+ */
+export const IDEMPOTENCY_MAX_HOLD_MS = 5 * 60_000;
 /**
  * Retry-After of the 409 a retry gets while the first request with its key runs. A first request
  * takes about 100 ms, so the retry is told to come back in a second, not when the lease ends: the
@@ -42,8 +54,11 @@ export type KeyVerdict =
   | { kind: 'replay' }
   /** The draft's 422: the key was used with a different request. */
   | { kind: 'mismatch' }
-  /** The draft's 409: the first request with the key is still running. */
-  | { kind: 'in_flight'; retryAfterSeconds: number };
+  /**
+   * The draft's 409: the first request with the key is still running, or was interrupted and its
+   * claim has `leaseLeftSeconds` to run before a retry takes it over.
+   */
+  | { kind: 'in_flight'; retryAfterSeconds: number; leaseLeftSeconds: number };
 
 /**
  * The key as sent. The draft makes it a Structured Field String (`"8e03978e-…"`, RFC 8941); most
@@ -95,11 +110,23 @@ export const fingerprintOf = (body: { kind: 'json'; value: unknown } | { kind: '
 };
 
 /** What a request gets when its key is already taken (a claim that found the row). */
-export const verdictFor = (record: KeyRecord, fingerprint: string | null): KeyVerdict => {
+export const verdictFor = (record: KeyRecord, fingerprint: string | null, now: Date): KeyVerdict => {
   // A different request under the key is refused whether or not the first one has finished.
   if (record.fingerprint !== null && fingerprint !== null && record.fingerprint !== fingerprint) return { kind: 'mismatch' };
   if (record.state === 'done') return { kind: 'replay' };
-  return { kind: 'in_flight', retryAfterSeconds: IDEMPOTENCY_IN_FLIGHT_RETRY_AFTER_SECONDS };
+  const leaseLeftMs = record.leaseUntil === null ? 0 : record.leaseUntil.getTime() - now.getTime();
+  return { kind: 'in_flight', retryAfterSeconds: IDEMPOTENCY_IN_FLIGHT_RETRY_AFTER_SECONDS, leaseLeftSeconds: Math.max(1, Math.ceil(leaseLeftMs / 1000)) };
+};
+
+/**
+ * Until when a request that claimed its key at `claimedAt` and still runs at `now` holds it: a
+ * lease from now, but never past `claimedAt + maxHoldMs`; undefined once that is reached (a stuck
+ * handler stops renewing, and its key lapses with the lease it has).
+ */
+export const renewedLeaseUntil = (claimedAt: Date, now: Date, leaseMs: number, maxHoldMs: number): Date | undefined => {
+  const holdEndsAt = claimedAt.getTime() + maxHoldMs;
+  if (now.getTime() >= holdEndsAt) return undefined;
+  return new Date(Math.min(now.getTime() + leaseMs, holdEndsAt));
 };
 
 /** Whether a response is kept for replay: everything but server errors, which the client may retry (docs/adr/0028). */

@@ -7,6 +7,8 @@ import {
   fingerprintOf,
   IDEMPOTENCY_KEY_RETENTION_MS,
   IDEMPOTENCY_LEASE_MS,
+  IDEMPOTENCY_LEASE_RENEW_EVERY_MS,
+  IDEMPOTENCY_MAX_HOLD_MS,
   marksNoStore,
   normalizeKey,
   principalKey,
@@ -15,6 +17,7 @@ import {
   verdictFor,
 } from './idempotency-rules';
 import type { HeldKey, IdempotencyStore, StoredResponse, TakenKey } from './idempotency.store';
+import { keepLease } from './lease-keeper';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -32,6 +35,7 @@ export interface IdempotencyOptions {
   logger: Logger;
   leaseMs?: number;
   retentionMs?: number;
+  maxHoldMs?: number;
 }
 
 const methodsOf = (route: RouteOptions): string[] => (Array.isArray(route.method) ? route.method : [route.method]).map((m) => String(m).toUpperCase());
@@ -79,6 +83,11 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
   const leaseMs = options.leaseMs ?? IDEMPOTENCY_LEASE_MS;
   const retentionMs = options.retentionMs ?? IDEMPOTENCY_KEY_RETENTION_MS;
   const held = new WeakMap<FastifyRequest, HeldKey>();
+  const leaseKeepers = new WeakMap<FastifyRequest, () => void>();
+  const stopKeepingLease = (request: FastifyRequest) => {
+    leaseKeepers.get(request)?.();
+    leaseKeepers.delete(request);
+  };
 
   scope.addHook('onRoute', (route) => {
     if (!handlesKey(route)) return;
@@ -101,10 +110,14 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
     if (outcome.held) {
       if (outcome.key.tookOver) request.log.warn({ idempotencyKey: outcome.key.id }, 'idempotency key taken over from a request whose lease ran out');
       held.set(request, outcome.key);
+      const renewEveryMs = Math.min(IDEMPOTENCY_LEASE_RENEW_EVERY_MS, leaseMs / 3);
+      leaseKeepers.set(request, keepLease(outcome.key, now, { store, clock, log: request.log, leaseMs, renewEveryMs, maxHoldMs: options.maxHoldMs ?? IDEMPOTENCY_MAX_HOLD_MS }));
       return;
     }
-    return answerTaken(reply, outcome.taken, fingerprint);
+    return answerTaken(reply, outcome.taken, fingerprint, now);
   });
+  // Whatever became of the answer, the request no longer runs.
+  scope.addHook('onResponse', async (request) => stopKeepingLease(request));
 
   // Stored before the client sees the answer, so its next retry finds it; a server error frees
   // the key instead. A failure to store is logged and the answer still goes out: the effect has
@@ -113,6 +126,7 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
     const key = held.get(request);
     if (!key) return payload;
     held.delete(request);
+    stopKeepingLease(request);
     try {
       const status = reply.statusCode;
       const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : payload == null ? Buffer.alloc(0) : undefined;
@@ -156,14 +170,21 @@ const withheldAnswer = (request: FastifyRequest, status: number, location: unkno
   };
 };
 
-const answerTaken = (reply: FastifyReply, taken: TakenKey, fingerprint: string | null): FastifyReply => {
-  const verdict = verdictFor(taken, fingerprint);
+const answerTaken = (reply: FastifyReply, taken: TakenKey, fingerprint: string | null, now: Date): FastifyReply => {
+  const verdict = verdictFor(taken, fingerprint, now);
   switch (verdict.kind) {
     case 'mismatch':
       return sendFailure(reply, { kind: 'idempotency_mismatch', detail: 'This Idempotency-Key was used for a different request.' });
     case 'in_flight':
       reply.header('retry-after', String(verdict.retryAfterSeconds));
-      return sendFailure(reply, { kind: 'idempotency_in_flight', detail: 'A request with this Idempotency-Key is still being processed; retry later.' });
+      // The holder may have died (a crash, or its release failed with the database): say so, and
+      // when its claim lapses, rather than promise a request that may not be running.
+      return sendFailure(reply, {
+        kind: 'idempotency_in_flight',
+        detail:
+          'A request with this Idempotency-Key is still being processed, or an earlier attempt with it was interrupted. ' +
+          `If it was interrupted, the key is free again within ${verdict.leaseLeftSeconds} s; retry later.`,
+      });
     case 'replay': {
       const response = taken.response;
       if (!response) throw new Error('a done idempotency key without its answer');

@@ -58,6 +58,11 @@ const completeSql = (s: string) => `
   SET state = 'done', lease_until = NULL, response_status = $3, response_headers = $4, response_body = $5, completed_at = $6
   WHERE id = $1 AND claim_token = $2 AND state = 'in_flight'`;
 
+// Only the holder (its token) renews, and only while in flight: a renewal racing the answer's
+// UPDATE or the release changes nothing.
+const renewSql = (s: string) => `
+  UPDATE "${s}".idempotency_keys SET lease_until = $3 WHERE id = $1 AND claim_token = $2 AND state = 'in_flight'`;
+
 const releaseSql = (s: string) => `DELETE FROM "${s}".idempotency_keys WHERE id = $1 AND claim_token = $2 AND state = 'in_flight'`;
 
 // SKIP LOCKED: replicas pruning at once share the work instead of queueing behind each other.
@@ -71,14 +76,14 @@ const MAX_CLAIM_ROUNDS = 3;
 
 /** One service's Idempotency-Key rows (idempotency.migration.ts). Every statement commits on its own. */
 export class IdempotencyStore {
-  private readonly sql: { claim: string; read: string; complete: string; release: string; prune: string };
+  private readonly sql: { claim: string; read: string; renew: string; complete: string; release: string; prune: string };
 
   constructor(
     private readonly dataSource: DataSource,
     schema: string,
   ) {
     const s = assertSchemaName(schema);
-    this.sql = { claim: claimSql(s), read: readSql(s), complete: completeSql(s), release: releaseSql(s), prune: pruneSql(s) };
+    this.sql = { claim: claimSql(s), read: readSql(s), renew: renewSql(s), complete: completeSql(s), release: releaseSql(s), prune: pruneSql(s) };
   }
 
   /** Takes the key for this request (committed before it runs), or says who has it. */
@@ -103,6 +108,12 @@ export class IdempotencyStore {
       if (row) return { held: false, taken: toTaken(row) };
       if (round >= MAX_CLAIM_ROUNDS) throw new Error(`idempotency key ${id}: neither claimed nor found after ${round} rounds`);
     }
+  }
+
+  /** Extends the holder's lease to `leaseUntil`; false when the key is no longer its own (taken over, answered or released). */
+  async renew(key: HeldKey, leaseUntil: Date): Promise<boolean> {
+    const [, affected] = (await this.dataSource.query(this.sql.renew, [key.id, key.token, leaseUntil])) as [unknown, number];
+    return affected > 0;
   }
 
   /** Keeps the response for replay; false when the key is no longer this request's (its lease ran out and a retry took it). */
