@@ -11,3 +11,19 @@ export const unknownPartnerDetail = (partnerId: string): string =>
   `No active partner ${partnerId} is known. Name a registered partner. One registered a moment ago is known within seconds; ` +
   `a registered partner that stays unknown (its announcement was missed, as by an older release after a rollback) is announced again ` +
   `by an admin's PATCH /v1/partners/${partnerId} with its current name, then retry.`;
+
+/**
+ * The detail of the same 422 for a partner the service knows, but as deactivated (the gateway's
+ * `partner.updated` with `active: false`): announcing its name again would not help; reactivating does.
+ */
+export const inactivePartnerDetail = (partnerId: string): string =>
+  `Partner ${partnerId} is deactivated; an admin can reactivate it with PATCH /v1/partners/${partnerId} {"active":true}.`;
+
+/**
+ * Why a partner named by staff is refused, from the service's directory (`activeOf`: true, false
+ * for deactivated, undefined when no event named it); undefined when it is active.
+ */
+export const partnerRefusalDetail = (partnerId: string, active: boolean | undefined): string | undefined => {
+  if (active === true) return undefined;
+  return active === false ? inactivePartnerDetail(partnerId) : unknownPartnerDetail(partnerId);
+};

@@ -39,6 +39,13 @@ describe('notification knows the partners the gateway registered: admins name on
     expect(response.body.errors).toEqual([expect.objectContaining({ pointer: '/partnerId' })]);
   };
 
+  const expectInactivePartner = (response: Answer, partnerId: string) => {
+    expect(response.status).toBe(422);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.body.detail).toBe(`Partner ${partnerId} is deactivated; an admin can reactivate it with PATCH /v1/partners/${partnerId} {"active":true}.`);
+    expect(response.body.errors).toEqual([expect.objectContaining({ pointer: '/partnerId', message: response.body.detail })]);
+  };
+
   it('a partner no gateway event named: an admin endpoint for it and a mail domain given to it are 422 problems naming /partnerId, and nothing is stored', async () => {
     const ghost = randomUUID();
     expectUnknownPartner(await subscribe(ghost), ghost);
@@ -50,7 +57,7 @@ describe('notification knows the partners the gateway registered: admins name on
     expect(own.status).toBe(201);
   });
 
-  it('a registered partner is named; once deactivated it is refused (its endpoints and domains stay); reactivated, named again', async () => {
+  it('a registered partner is named; once deactivated it is refused as deactivated, not unknown (its endpoints and domains stay); reactivated, named again', async () => {
     const partnerId = randomUUID();
     await gateway(PartnerCreatedV1, partnerId, true, minutesFromNow(0));
     expect((await subscribe(partnerId)).status).toBe(201);
@@ -59,9 +66,9 @@ describe('notification knows the partners the gateway registered: admins name on
     expect(mapped.body).toEqual({ domain: 'acme-books.example', partnerId, addedAt: clock.now().toISOString() });
 
     await gateway(PartnerUpdatedV1, partnerId, false, minutesFromNow(1));
-    expectUnknownPartner(await subscribe(partnerId), partnerId);
+    expectInactivePartner(await subscribe(partnerId), partnerId);
     expect(await endpointsOf(partnerId)).toBe(1);
-    expectUnknownPartner(await mapDomain('acme-books-2.example', partnerId), partnerId);
+    expectInactivePartner(await mapDomain('acme-books-2.example', partnerId), partnerId);
     expect(await partnerOfDomain('acme-books-2.example')).toBeUndefined();
     // Moving a domain to a partner not known leaves it with the one it had.
     const ghost = randomUUID();
@@ -76,8 +83,8 @@ describe('notification knows the partners the gateway registered: admins name on
     const partnerId = randomUUID();
     await gateway(PartnerUpdatedV1, partnerId, false, minutesFromNow(5));
     await gateway(PartnerCreatedV1, partnerId, true, minutesFromNow(4));
-    expectUnknownPartner(await subscribe(partnerId), partnerId);
-    expectUnknownPartner(await mapDomain('late.example', partnerId), partnerId);
+    expectInactivePartner(await subscribe(partnerId), partnerId);
+    expectInactivePartner(await mapDomain('late.example', partnerId), partnerId);
     await gateway(PartnerUpdatedV1, partnerId, false, minutesFromNow(5));
     expect(await notification.sut.query(`SELECT active FROM notification.partners WHERE id = $1`, [partnerId])).toEqual([{ active: false }]);
   });
@@ -115,6 +122,6 @@ describe('notification knows the partners the gateway registered: admins name on
     expect((await mapDomain('seeded-2.example', domainOwner)).status).toBe(200);
     // A deactivation older than everything notification holds of the partner still wins over the inference.
     await gateway(PartnerUpdatedV1, deactivated, false, new Date(at.getTime() - 86_400_000).toISOString());
-    expectUnknownPartner(await subscribe(deactivated), deactivated);
+    expectInactivePartner(await subscribe(deactivated), deactivated);
   });
 });

@@ -15,7 +15,8 @@ describe('deactivating a partner', () => {
   let admin: string;
 
   beforeAll(async () => {
-    platform = await startTestPlatform('partner_deactivation', { clock });
+    // Private hosts allowed: a webhook endpoint for 127.0.0.1 is refused for its partner, not its URL.
+    platform = await startTestPlatform('partner_deactivation', { clock, env: { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     client = platform.client;
     admin = await platform.adminToken();
   });
@@ -99,6 +100,28 @@ describe('deactivating a partner', () => {
     expect((await http().post('/v1/tickets').auth(annAgain, { type: 'bearer' }).send(sampleTicket())).status).toBe(201);
     // A client disabled on its own stays disabled.
     expect((await tokenRequest(disabled.body.clientId, disabled.body.clientSecret)).body.error).toBe('invalid_client');
+  });
+
+  // The 422 once said a deactivated partner was unknown and told the admin to re-announce its name,
+  // which changes nothing (fifth session of 2026-12-04).
+  it('an agent filing for a deactivated partner, and an admin subscribing for it, get a 422 saying it is deactivated and how to reactivate it', async () => {
+    const acme = await client.partner(admin, 'Acme Paused');
+    const agent = await client.staff(admin, ['agent']);
+    expect((await setActive(acme.partnerId, false)).status).toBe(200);
+    await waitFor('ticket-intake has the partner inactive', async () => (await activeInIntake(acme.partnerId)) === false);
+    await waitFor('notification has the partner inactive', async () =>
+      (await platform.query<{ active: boolean }>('notification', 'SELECT active FROM notification.partners WHERE id = $1', [acme.partnerId]))[0]?.active === false);
+    const expected = `Partner ${acme.partnerId} is deactivated; an admin can reactivate it with PATCH /v1/partners/${acme.partnerId} {"active":true}.`;
+
+    const filed = await http().post('/v1/tickets').auth(agent.token, { type: 'bearer' }).send(sampleTicket({ partnerId: acme.partnerId, channel: 'phone' }));
+    const subscribed = await http().post('/v1/webhooks/endpoints').auth(admin, { type: 'bearer' }).send({ url: 'http://127.0.0.1:9/acme', eventTypes: ['ticket.*'], partnerId: acme.partnerId });
+
+    for (const refused of [filed, subscribed]) {
+      expect(refused.status).toBe(422);
+      expect(refused.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(refused.body.detail).toBe(expected);
+      expect(refused.body.errors).toEqual([{ in: 'body', pointer: '/partnerId', message: expected }]);
+    }
   });
 
   it('PATCH active is for admins only, and the same value twice changes nothing twice', async () => {

@@ -1,14 +1,11 @@
 import type { EntityManager } from 'typeorm';
-import { unknownPartnerDetail, type Failure } from '@tss/service-kit';
+import { partnerRefusalDetail, unknownPartnerDetail, type Failure } from '@tss/service-kit';
 import { partnerDirectoryStore } from '../store/partner-directory.store';
 
 /** Where the request names the partner: the path of the agreement routes, or the preview's body. */
 export type PartnerNamedIn = { in: 'params'; pointer: '/id' } | { in: 'body'; pointer: '/partnerId' };
 
-const unknownPartnerFailure = (partnerId: string, where: PartnerNamedIn): Failure => {
-  const detail = unknownPartnerDetail(partnerId);
-  return { kind: 'unprocessable', detail, extensions: { errors: [{ ...where, message: detail }] } };
-};
+const refusedPartnerFailure = (detail: string, where: PartnerNamedIn): Failure => ({ kind: 'unprocessable', detail, extensions: { errors: [{ ...where, message: detail }] } });
 
 /**
  * An agreement is stored only for a partner the gateway registered and has not deactivated (its
@@ -16,9 +13,11 @@ const unknownPartnerFailure = (partnerId: string, where: PartnerNamedIn): Failur
  * A partner registered a moment ago is known once its event arrives (docs/adr/0031, addendum of
  * 2026-12-04, fourth session).
  */
-export const inactivePartner = async (tx: EntityManager, partnerId: string, where: PartnerNamedIn): Promise<Failure | undefined> =>
-  (await partnerDirectoryStore.activeOf(tx, partnerId)) === true ? undefined : unknownPartnerFailure(partnerId, where);
+export const inactivePartner = async (tx: EntityManager, partnerId: string, where: PartnerNamedIn): Promise<Failure | undefined> => {
+  const detail = partnerRefusalDetail(partnerId, await partnerDirectoryStore.activeOf(tx, partnerId));
+  return detail === undefined ? undefined : refusedPartnerFailure(detail, where);
+};
 
 /** Reading a partner's terms needs only that the gateway registered it (a deactivated partner's terms stay readable). */
 export const unknownPartner = async (tx: EntityManager, partnerId: string, where: PartnerNamedIn): Promise<Failure | undefined> =>
-  (await partnerDirectoryStore.activeOf(tx, partnerId)) !== undefined ? undefined : unknownPartnerFailure(partnerId, where);
+  (await partnerDirectoryStore.activeOf(tx, partnerId)) !== undefined ? undefined : refusedPartnerFailure(unknownPartnerDetail(partnerId), where);

@@ -46,6 +46,12 @@ describe('sla-timer knows the partners the gateway registered: agreements name o
     expect(response.body.detail).toBe(`No active partner ${partnerId} is known. Name a registered partner. One registered a moment ago is known within seconds; a registered partner that stays unknown (its announcement was missed, as by an older release after a rollback) is announced again by an admin's PATCH /v1/partners/${partnerId} with its current name, then retry.`);
     expect(response.body.errors).toEqual([{ ...where, message: response.body.detail }]);
   };
+  const expectInactivePartner = (response: Answer, partnerId: string, where: { in: string; pointer: string }) => {
+    expect(response.status).toBe(422);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.body.detail).toBe(`Partner ${partnerId} is deactivated; an admin can reactivate it with PATCH /v1/partners/${partnerId} {"active":true}.`);
+    expect(response.body.errors).toEqual([{ ...where, message: response.body.detail }]);
+  };
   const expectNoSuchPartner = (response: Answer) => {
     expect(response.status).toBe(404);
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
@@ -70,14 +76,14 @@ describe('sla-timer knows the partners the gateway registered: agreements name o
     expectNoSuchPartner(await termsOf(registered, sut.token({ kind: 'partner', partner_id: fresh, scope: 'tickets:read' })));
   });
 
-  it('a registered partner gets an agreement; once deactivated a new version is refused (the agreement stays, readable); reactivated, accepted again', async () => {
+  it('a registered partner gets an agreement; once deactivated a new version is refused as deactivated, not unknown (the agreement stays, readable); reactivated, accepted again', async () => {
     const partnerId = randomUUID();
     await gateway.announce(PartnerCreatedV1, partnerId, true, minutesFromNow(0));
     expect((await agree(partnerId)).status).toBe(200);
     expect((await preview(partnerId)).body).toMatchObject({ basedOn: { scope: partnerId, version: 1 } });
 
     await gateway.announce(PartnerUpdatedV1, partnerId, false, minutesFromNow(1));
-    expectUnknownPartner(await agree(partnerId), partnerId, { in: 'params', pointer: '/id' });
+    expectInactivePartner(await agree(partnerId), partnerId, { in: 'params', pointer: '/id' });
     expect(await versionsOf(partnerId)).toEqual([1]);
     expect((await termsOf(partnerId, agent)).body).toMatchObject({ scope: partnerId, version: 1 });
     expect((await preview(partnerId)).status).toBe(200);
@@ -90,7 +96,7 @@ describe('sla-timer knows the partners the gateway registered: agreements name o
     const partnerId = randomUUID();
     await gateway.announce(PartnerUpdatedV1, partnerId, false, minutesFromNow(5));
     await gateway.announce(PartnerCreatedV1, partnerId, true, minutesFromNow(4));
-    expectUnknownPartner(await agree(partnerId), partnerId, { in: 'params', pointer: '/id' });
+    expectInactivePartner(await agree(partnerId), partnerId, { in: 'params', pointer: '/id' });
     await gateway.announce(PartnerUpdatedV1, partnerId, false, minutesFromNow(5));
     expect(await sut.query(`SELECT active FROM sla_timer.partners WHERE id = $1`, [partnerId])).toEqual([{ active: false }]);
   });
@@ -124,6 +130,6 @@ describe('sla-timer knows the partners the gateway registered: agreements name o
     for (const partnerId of [withTicket, withAgreement]) expect({ partnerId, status: (await agree(partnerId)).status }).toEqual({ partnerId, status: 200 });
     // A deactivation older than everything sla-timer holds of the partner still wins over the inference.
     await gateway.announce(PartnerUpdatedV1, deactivated, false, new Date(at.getTime() - 86_400_000));
-    expectUnknownPartner(await agree(deactivated), deactivated, { in: 'params', pointer: '/id' });
+    expectInactivePartner(await agree(deactivated), deactivated, { in: 'params', pointer: '/id' });
   });
 });

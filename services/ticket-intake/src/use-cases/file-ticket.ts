@@ -3,7 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from 'typeorm';
 import type { Channel, Language } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { canonicalJson, err, ok, unknownPartnerDetail, type Clock, type Failure, type Result } from '@tss/service-kit';
+import { canonicalJson, err, ok, partnerRefusalDetail, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { generateReference } from '../domain/reference-number';
 import { filedLevelViolation, openTicket, type Ticket } from '../domain/ticket';
@@ -129,10 +129,8 @@ export const fileTicket = async (
     }
     // P12: staff name the partner they file for, and it must be one the gateway registered (its
     // `partner.*` events; docs/adr/0029, addendum of 2026-12-04); partners' tokens carry their own.
-    if (input.partnerNamedByFiler && !(await partnerStore.isActive(tx, input.partnerId))) {
-      const detail = unknownPartnerDetail(input.partnerId);
-      return err({ kind: 'unprocessable', detail, extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: detail }] } });
-    }
+    const refusal = input.partnerNamedByFiler ? partnerRefusalDetail(input.partnerId, await partnerStore.activeOf(tx, input.partnerId)) : undefined;
+    if (refusal) return err({ kind: 'unprocessable', detail: refusal, extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: refusal }] } });
     const ticket = await fileTicketIn(tx, deps, input, { idempotencyKey: input.idempotencyKey, requestHash });
     return ok({ ticket, replayed: false });
   });
