@@ -30,6 +30,7 @@ import {
   TokenEnv,
   TokenVerifier,
   withStaffSingleSignOn,
+  type AccessTokenVerifier,
   type Clock,
   type Closer,
   type PublicKeySource,
@@ -70,6 +71,11 @@ export const ServiceProcessEnv = envSchema({
 });
 export type ServiceProcessEnv = Static<typeof ServiceProcessEnv>;
 
+/** The process's token verifier wrapped by its service (the gateway records staff signed in through single sign-on), bound once the host is open. */
+export interface HostBoundVerifier extends AccessTokenVerifier {
+  bindHost(host: ServiceHost): void;
+}
+
 export interface ServiceInstanceOptions {
   config: ServiceProcessEnv;
   logger: Logger;
@@ -78,6 +84,8 @@ export interface ServiceInstanceOptions {
   env?: NodeJS.ProcessEnv;
   /** Where token verification keys come from; default: TSS_JWKS_URL. The gateway passes its key ring. */
   keySource?: (host: ServiceHost) => PublicKeySource;
+  /** Wraps the verifier every request is authenticated with (the gateway's record of single sign-on staff). */
+  wrapTokens?: (verifier: AccessTokenVerifier) => HostBoundVerifier;
   /** App-wide hooks registered before any route (the gateway's rate limits and security headers). */
   beforeRoutes?: (app: ServiceApp, host: ServiceHost) => Promise<void>;
   extendApp?: (app: ServiceApp, host: ServiceHost) => Promise<void>;
@@ -110,6 +118,8 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
     nowSeconds: () => Math.floor(clock.now().getTime() / 1000),
   });
   const only = (hosts: ReadonlyMap<string, ServiceHost>): ServiceHost => hosts.get(module.name)!;
+  const verifier = withStaffSingleSignOn(tokens, config, () => clock.now().getTime());
+  const wrapped = options.wrapTokens?.(verifier);
   const platform = await Platform.start({
     modules: [module],
     name: module.name,
@@ -118,14 +128,16 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
     transport,
     clock,
     logger,
-    tokens: withStaffSingleSignOn(tokens, config, () => clock.now().getTime()),
+    tokens: wrapped ?? verifier,
     env: options.env,
     migrate: config.MIGRATE_ON_START,
     poolSize: config.DB_POOL_SIZE,
     consumerNotYetMaxWaitMs: config.CONSUMER_NOT_YET_MAX_WAIT_MS,
     consumerRetryBaseMs: options.consumerRetryBaseMs,
-    onHostsOpen: (hosts) =>
-      keys.bind(options.keySource ? options.keySource(only(hosts)) : new JwksKeySource(config.TSS_JWKS_URL ?? '', () => clock.now().getTime())),
+    onHostsOpen: (hosts) => {
+      wrapped?.bindHost(only(hosts));
+      keys.bind(options.keySource ? options.keySource(only(hosts)) : new JwksKeySource(config.TSS_JWKS_URL ?? '', () => clock.now().getTime()));
+    },
     beforeRoutes: async (app, hosts) => options.beforeRoutes?.(app, only(hosts)),
     extendApp: async (app, hosts) => options.extendApp?.(app, only(hosts)),
     fastify: options.fastify,
@@ -151,6 +163,8 @@ export interface ServiceProcessEntry<E extends TObject> {
   config: E;
   /** Where token verification keys come from; default: TSS_JWKS_URL (then required). */
   keySource?: (host: ServiceHost) => PublicKeySource;
+  /** Wraps the process's token verifier (the gateway's record of single sign-on staff). */
+  wrapTokens?: (verifier: AccessTokenVerifier) => HostBoundVerifier;
   beforeRoutes?: (app: ServiceApp, host: ServiceHost, settings: Static<E>) => Promise<void>;
   extendApp?: (app: ServiceApp, host: ServiceHost, settings: Static<E>) => Promise<void>;
   /** fastify options that depend on the entry's settings (the gateway's trustProxy). */
@@ -221,6 +235,7 @@ export const runServiceProcess = async <E extends TObject>(
     config,
     logger,
     keySource: entry?.keySource,
+    wrapTokens: entry?.wrapTokens,
     beforeRoutes: entry?.beforeRoutes && settings ? (app, host) => entry.beforeRoutes!(app, host, settings) : undefined,
     extendApp: entry?.extendApp && settings ? (app, host) => entry.extendApp!(app, host, settings) : undefined,
     fastify: entry?.fastifyOptions && settings ? entry.fastifyOptions(settings) : undefined,

@@ -5,7 +5,7 @@ import { webhookDeliveredContracts } from '@tss/contracts';
 import { webhookDocs } from './domain/webhook-docs';
 import { authRoutes } from './http/auth.routes';
 import { partnerRoutes } from './http/partner.routes';
-import { ApiClientEntity, GATEWAY_SCHEMA, GeneratedMasterKeyEntity, PartnerEntity, SigningKeyEntity } from './store/gateway.entities';
+import { ApiClientEntity, GATEWAY_SCHEMA, GeneratedMasterKeyEntity, PartnerEntity, SigningKeyEntity, SsoStaffEntity } from './store/gateway.entities';
 import { CreateGatewayTables1764115600000 } from './store/migrations/1764115600000-create-gateway-tables';
 import { ClientRevocation1764201600000 } from './store/migrations/1764201600000-client-revocation';
 import { KeyPublicationAndWrapping1764806400000 } from './store/migrations/1764806400000-key-publication-and-wrapping';
@@ -14,6 +14,7 @@ import { SiteLinkRevocationPerTicket1765400000000 } from './store/migrations/176
 import { SiteFormAddresses1765500610000 } from './store/migrations/1765500610000-site-form-addresses';
 import { IdempotencyKeys1765500700000 } from './store/migrations/1765500700000-idempotency-keys';
 import { KeyWrappingFloor1765501401000 } from './store/migrations/1765501401000-key-wrapping-floor';
+import { SsoStaff1765600650000 } from './store/migrations/1765600650000-sso-staff';
 import { AnnounceDirectory1765600999000 } from './store/migrations/1765600999000-announce-directory';
 import { GatewayEnv, upstreamUrlSetting } from './gateway.config';
 import { onTicketCreated } from './events/on-ticket-created.handler';
@@ -22,6 +23,7 @@ import { supportSiteRoutes } from './http/support-site/support-site.routes';
 import { httpIntake, sameAppIntake } from './upstream/intake-api';
 export { BootstrapAdminEnv, GatewayEnv, ROUTED_SERVICES, UpstreamUrlsEnv, upstreamUrls, upstreamUrlSetting, type RoutedService } from './gateway.config';
 import { clientRoutes } from './http/client.routes';
+import { staffRoutes } from './http/staff.routes';
 import { ClientView } from './http/client.views';
 import { configuredMasterKeys, openKeyRing } from './store/open-key-ring';
 
@@ -41,6 +43,7 @@ export { parseTrustProxy } from './http/client-address';
 export { installUploadDeadline } from './http/upload-deadline';
 export { installTicketVisibility } from './http/ticket-visibility';
 export { sameAppIntake } from './upstream/intake-api';
+export { gateSsoStaff, SsoStaffGate, SSO_STAFF_RECHECK_MS } from './use-cases/sso-staff-gate';
 
 /** How long the support site waits for intake on one call. */
 const SITE_INTAKE_TIMEOUT_MS = 10_000;
@@ -50,7 +53,7 @@ export const gatewayService = defineService({
   name: 'gateway',
   description: "Authentication (OAuth 2.0 client credentials, JWKS), partners and their API clients, and the requester's support site.",
   schema: GATEWAY_SCHEMA,
-  entities: [SigningKeyEntity, GeneratedMasterKeyEntity, PartnerEntity, ApiClientEntity],
+  entities: [SigningKeyEntity, GeneratedMasterKeyEntity, PartnerEntity, ApiClientEntity, SsoStaffEntity],
   migrations: [
     ...messagingMigrations(GATEWAY_SCHEMA),
     CreateGatewayTables1764115600000,
@@ -61,6 +64,7 @@ export const gatewayService = defineService({
     SiteFormAddresses1765500610000,
     IdempotencyKeys1765500700000,
     KeyWrappingFloor1765501401000,
+    SsoStaff1765600650000,
     AnnounceDirectory1765600999000,
   ],
   // Idempotency-Key on every POST behind a token (docs/adr/0028): partners, API clients, key rotation.
@@ -97,6 +101,7 @@ export const gatewayService = defineService({
         await app.register(authRoutes({ ...deps, keys, settings, maxKeyAgeMs: config.TSS_SIGNING_KEY_MAX_AGE_HOURS * 3_600_000 }));
         await app.register(partnerRoutes(deps));
         await app.register(clientRoutes(deps));
+        await app.register(staffRoutes(deps));
         const siteDeps = {
           ...deps,
           keys,

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { runMain, runServiceProcess } from '@tss/runtime';
 import { envSchema, mergeEnvSchemas, systemClock } from '@tss/service-kit';
-import { BootstrapAdminEnv, bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, UpstreamUrlsEnv, upstreamUrls } from './index';
+import { BootstrapAdminEnv, bootstrapAdmin, forwardToServices, gatewayService, gateSsoStaff, gatewayTokenAuthority, UpstreamUrlsEnv, upstreamUrls } from './index';
 import { EdgeEnv } from './http/edge-protection';
 import { installServicesModeEdge } from './http/services-mode-edge';
 import { parseTrustProxy } from './http/client-address';
@@ -28,6 +28,8 @@ runMain('gateway', () =>
   runServiceProcess(gatewayService, {
     config: GatewayProcessEnv,
     keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
+    // Staff signed in through single sign-on are recorded and announced here, where every request enters (docs/auth.md).
+    wrapTokens: (verifier) => gateSsoStaff(verifier, systemClock),
     // Behind an ingress, request.ip (logs, rate limits) is the client the trusted proxies report.
     fastifyOptions: (settings) => ({ trustProxy: parseTrustProxy(settings.TSS_TRUST_PROXY) }),
     // The gateway is the edge: only it rate-limits, sets security headers, answers CORS and bounds the site form's upload.

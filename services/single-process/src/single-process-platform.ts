@@ -5,6 +5,7 @@ import {
   defaultEdgeConfig,
   gatewayService,
   gatewayTokenAuthority,
+  gateSsoStaff,
   installEdgeProtection,
   installTicketVisibility,
   installUploadDeadline,
@@ -67,13 +68,16 @@ export const startSingleProcessPlatform = async (options: SingleProcessOptions):
     nowSeconds: () => Math.floor(options.clock.now().getTime() / 1000),
   });
   const edge = options.edge ?? defaultEdgeConfig();
+  // Staff signed in through single sign-on are recorded by the gateway and announced (docs/auth.md).
+  const ssoStaff = options.oidc ? gateSsoStaff(withStaffSingleSignOn(tokens, options.oidc, () => options.clock.now().getTime()), options.clock) : undefined;
   const platform = await Platform.start({
     modules: ALL_SERVICES,
     databaseUrl: options.databaseUrl,
     transport,
     clock: options.clock,
     logger: options.logger,
-    tokens: options.oidc ? withStaffSingleSignOn(tokens, options.oidc, () => options.clock.now().getTime()) : tokens,
+    tokens: ssoStaff ?? tokens,
+    onHostsOpen: (hosts) => ssoStaff?.bindHost(hosts.get('gateway')!),
     env: { ...options.env, TSS_JWT_ISSUER: options.issuer, TSS_JWT_AUDIENCE: options.audience },
     migrate: true,
     relayPollIntervalMs: options.relayPollIntervalMs,

@@ -4,7 +4,9 @@ import { Instant, StaffRole, Uuid } from '../domain-values';
 
 const PartnerData = Type.Object({ partnerId: Uuid, name: Type.String(), active: Type.Boolean(), changedAt: Instant });
 const StaffData = Type.Object({
-  staffId: Type.String(),
+  staffId: Type.String({
+    description: "A staff API client's id, or `<issuer>|<sub>` for staff signed in through single sign-on (the subject their tokens act as)",
+  }),
   roles: Type.Array(StaffRole),
   displayName: Type.Optional(Type.String()),
   email: Type.Optional(Type.String()),

@@ -26,6 +26,13 @@ export interface OidcSettings {
 const claimAt = (claims: Record<string, unknown>, path: string): unknown =>
   path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), claims);
 
+/** A standard OIDC claim (`name`, `email`) when it is a usable string, cut to what a staff record holds. */
+const textClaim = (value: unknown, maxLength: number): string | undefined => {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  return text.length > 0 && text.length <= maxLength ? text : undefined;
+};
+
 const isStaffRole = (value: unknown): value is StaffRole => typeof value === 'string' && (StaffRoles as readonly string[]).includes(value);
 
 /** Accepts the identity provider's tokens for staff; roles come from a configurable claim, unknown ones are ignored. */
@@ -37,13 +44,17 @@ export class OidcTokenVerifier implements AccessTokenVerifier {
     if (!verified.ok) return verified;
     const claims = verified.value;
     const raw = claimAt(claims, this.settings.rolesClaim);
-    const roles = (Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(/[\s,]+/) : []).filter(isStaffRole);
+    // Sorted and unique: the same roles in another order are the same staff member, not a change.
+    const roles = [...new Set((Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(/[\s,]+/) : []).filter(isStaffRole))].sort();
+    const displayName = textClaim(claims.name, 200);
+    const email = textClaim(claims.email, 320);
     return ok({
       kind: 'staff',
       subject: `${claims.iss}|${claims.sub}`,
       tokenId: typeof claims.jti === 'string' ? claims.jti : `${claims.iss}|${claims.sub}|${claims.iat ?? ''}`,
       roles,
       scopes: scopesForRoles(roles),
+      singleSignOn: { ...(displayName ? { displayName } : {}), ...(email ? { email } : {}) },
     });
   }
 }

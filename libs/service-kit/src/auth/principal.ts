@@ -16,6 +16,11 @@ export interface Principal {
    * partner's client, a staff member) and the link. Its acts are the minter's (docs/adr/0037, fifth session).
    */
   actor?: { kind: 'partner' | 'staff'; id: string; siteLinkId?: string };
+  /**
+   * Set for staff signed in through the company's identity provider (subject `<iss>|<sub>`): the
+   * name and e-mail its token states, which the gateway records and announces (docs/auth.md).
+   */
+  singleSignOn?: { displayName?: string; email?: string };
 }
 
 export const hasScope = (principal: Principal, scope: string): boolean => principal.scopes.includes(scope);

@@ -110,3 +110,28 @@ export const ApiClientEntity = new EntitySchema<ApiClientRow>({
     disabledAt: { name: 'disabled_at', type: 'timestamptz', nullable: true },
   },
 });
+
+/** Staff signed in through single sign-on, recorded from their verified tokens (domain/sso-staff.ts). */
+export interface SsoStaffRow {
+  staffId: string;
+  roles: StaffRole[];
+  displayName: string | null;
+  email: string | null;
+  active: boolean;
+  firstSeenAt: Date;
+  changedAt: Date;
+}
+
+export const SsoStaffEntity = new EntitySchema<SsoStaffRow>({
+  name: 'SsoStaff',
+  tableName: 'sso_staff',
+  columns: {
+    staffId: { name: 'staff_id', type: 'text', primary: true },
+    roles: { type: 'text', array: true },
+    displayName: { name: 'display_name', type: 'text', nullable: true },
+    email: { type: 'text', nullable: true },
+    active: { type: 'boolean' },
+    firstSeenAt: { name: 'first_seen_at', type: 'timestamptz' },
+    changedAt: { name: 'changed_at', type: 'timestamptz' },
+  },
+});

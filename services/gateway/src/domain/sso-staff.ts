@@ -1,0 +1,58 @@
+import type { StaffRole } from '@tss/contracts';
+
+/**
+ * A staff member signed in through the company's identity provider, as the gateway last saw them
+ * (docs/auth.md "Single sign-on"). `staffId` is their tokens' subject, `<iss>|<sub>`: what every
+ * service already names them by (claims, self-assignment, `me`).
+ */
+export interface SsoStaffMember {
+  staffId: string;
+  roles: StaffRole[];
+  displayName: string | null;
+  email: string | null;
+  /** False once an admin marked them inactive: the identity provider's tokens are refused from then on. */
+  active: boolean;
+  firstSeenAt: Date;
+  changedAt: Date;
+}
+
+/** What one verified token says of its staff member. */
+export interface SeenSsoStaff {
+  staffId: string;
+  roles: readonly StaffRole[];
+  displayName?: string;
+  email?: string;
+}
+
+export type SsoStaffChange =
+  | { kind: 'created'; member: SsoStaffMember }
+  | { kind: 'updated'; member: SsoStaffMember }
+  | { kind: 'unchanged'; member: SsoStaffMember };
+
+const sortedRoles = (roles: readonly StaffRole[]): StaffRole[] => [...new Set(roles)].sort();
+
+/** Roles, name and e-mail: what `staff.*` announces of them, so what a change is made of. */
+export const describes = (member: SsoStaffMember, seen: SeenSsoStaff): boolean =>
+  member.displayName === (seen.displayName ?? null) &&
+  member.email === (seen.email ?? null) &&
+  sortedRoles(member.roles).join(',') === sortedRoles(seen.roles).join(',');
+
+/** One key per description, for the gateway's cache of whom it has recorded as they are. */
+export const descriptionKey = (seen: SeenSsoStaff): string => JSON.stringify([sortedRoles(seen.roles), seen.displayName ?? null, seen.email ?? null]);
+
+/**
+ * What a verified token changes: a subject never seen is created; one whose roles, name or e-mail
+ * differ from the record is updated (a name or e-mail the token no longer states is dropped: the
+ * token is the identity provider's word now). A member marked inactive is left as it is: TSS
+ * refuses their tokens, and the admin who reactivates them brings the record back.
+ */
+export const ssoStaffSeen = (known: SsoStaffMember | undefined, seen: SeenSsoStaff, now: Date): SsoStaffChange => {
+  const description = { roles: sortedRoles(seen.roles), displayName: seen.displayName ?? null, email: seen.email ?? null };
+  if (!known) return { kind: 'created', member: { staffId: seen.staffId, ...description, active: true, firstSeenAt: now, changedAt: now } };
+  if (!known.active || describes(known, seen)) return { kind: 'unchanged', member: known };
+  return { kind: 'updated', member: { ...known, ...description, changedAt: now } };
+};
+
+/** An admin's PATCH: marking active or inactive; undefined when it changes nothing. */
+export const ssoStaffMarked = (known: SsoStaffMember, active: boolean, now: Date): SsoStaffMember | undefined =>
+  known.active === active ? undefined : { ...known, active, changedAt: now };
