@@ -6,9 +6,19 @@ export class ServiceUnavailableError extends Error {
   }
 }
 
-const CONNECTION_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTCONN|57P01|57P02|57P03|08000|08001|08003|08004|08006)$/;
+// Socket errors (no server, no route, a name server that cannot answer yet) and SQLSTATEs: class 08
+// (connection exception), 57P01-57P03 (server shutting down, crashed, starting up), 53300 (too many
+// connections: full, retry later).
+const CONNECTION_CODES = /^(ECONNREFUSED|ECONNRESET|ECONNABORTED|ETIMEDOUT|EPIPE|ENOTCONN|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P01|57P02|57P03|53300|08000|08001|08003|08004|08006)$/;
 // `timeout exceeded when trying to connect`: pg-pool had no free connection in time (overload): 503, retry later.
-const CONNECTION_MESSAGES = /Connection terminated|connection timeout|terminating connection|Connection is not established|the database system is (starting up|shutting down)|timeout exceeded when trying to connect/i;
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection timeout|terminating connection|Connection is not established|the database system is (starting up|shutting down)|timeout exceeded when trying to connect|Client has encountered a connection error/i;
+
+/**
+ * ENOENT is a connection failure only from `connect`: a Unix-domain socket whose file is gone (the
+ * server stopped; npm start reaches its PostgreSQL that way). A missing file elsewhere is a fault.
+ */
+const isSocketGone = (error: { code?: unknown; syscall?: unknown }): boolean => error.code === 'ENOENT' && error.syscall === 'connect';
 
 /**
  * True when an error (or one of its causes) means a dependency is unreachable rather than that
@@ -22,6 +32,7 @@ export const isConnectionFailure = (error: unknown): boolean => {
     if (/^QueryRunner(Provider)?AlreadyReleasedError$/.test(String((current as { name?: unknown }).name))) return true;
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_CODES.test(code)) return true;
+    if (isSocketGone(current as { code?: unknown; syscall?: unknown })) return true;
     const message = (current as { message?: unknown }).message;
     if (typeof message === 'string' && CONNECTION_MESSAGES.test(message)) return true;
     current = (current as { cause?: unknown; driverError?: unknown }).driverError ?? (current as { cause?: unknown }).cause;

@@ -16,7 +16,12 @@ interface Outcome {
   contentType?: string;
 }
 
-describe('fault: PostgreSQL restarts under load', () => {
+// Through TCP, and through the Unix-domain socket npm start uses: a stopped server removes its socket
+// file, and the driver's `connect ENOENT` once answered 500 there (an outside test).
+describe.each([
+  { way: 'TCP', unixSocket: false },
+  { way: 'a Unix-domain socket', unixSocket: true },
+])('fault: PostgreSQL restarts under load, reached through $way', ({ unixSocket }) => {
   let pg: EmbeddedPostgres;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-pg-restart-'));
   let running: RunningPlatform;
@@ -24,7 +29,7 @@ describe('fault: PostgreSQL restarts under load', () => {
 
   beforeAll(async () => {
     // A PostgreSQL of its own, so stopping it disturbs no other suite.
-    pg = new EmbeddedPostgres({ dataDir, port: await freePort(), fsync: false });
+    pg = new EmbeddedPostgres({ dataDir, port: await freePort(), fsync: false, unixSocket });
     await pg.start();
     await ensureDatabase(pg.url(), 'tss');
     running = await startSingleProcessPlatform({
@@ -66,14 +71,18 @@ describe('fault: PostgreSQL restarts under load', () => {
     const unavailable = () => outcomes.filter((o) => o.status === 503).length;
     const workers = Array.from({ length: WORKERS }, worker);
 
-    await waitFor('30 tickets accepted before the outage', () => accepted() >= 30, { timeoutMs: 30_000 });
-    await pg.stop();
-    await waitFor('5 requests refused during the outage', () => unavailable() >= 5, { timeoutMs: 30_000 });
-    const acceptedBeforeRestart = accepted();
-    await pg.start();
-    await waitFor('30 more tickets accepted after the restart', () => accepted() >= acceptedBeforeRestart + 30, { timeoutMs: 60_000 });
-    loading = false;
-    await Promise.all(workers);
+    try {
+      await waitFor('30 tickets accepted before the outage', () => accepted() >= 30, { timeoutMs: 30_000 });
+      await pg.stop();
+      await waitFor('5 requests refused during the outage', () => unavailable() >= 5, { timeoutMs: 30_000 });
+      const acceptedBeforeRestart = accepted();
+      await pg.start();
+      await waitFor('30 more tickets accepted after the restart', () => accepted() >= acceptedBeforeRestart + 30, { timeoutMs: 60_000 });
+    } finally {
+      // A failed wait must not leave the load running (Jest would never exit).
+      loading = false;
+      await Promise.allSettled(workers);
+    }
 
     // Every answer is either a ticket or a clean 503 problem: no 500, no hang.
     expect(outcomes.filter((o) => o.status !== 201 && o.status !== 503)).toEqual([]);
