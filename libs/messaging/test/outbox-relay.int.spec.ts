@@ -257,6 +257,52 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     }
   });
 
+  describe('stopping while the transport still has a batch (a broker outage)', () => {
+    /** A transport that takes a batch and answers only when told: kafkajs in its connection retries. */
+    const heldTransport = () => {
+      let answer!: () => void;
+      const answered = new Promise<void>((resolve) => (answer = resolve));
+      let holding = false;
+      const held: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+        copyFromOutbox: undefined, // through `publish`: the path Kafka takes
+        publish: async (messages: readonly OutboundMessage[]) => {
+          holding = true;
+          await answered;
+          await transport.publish(messages);
+        },
+      });
+      return { held, holding: () => holding, answer: () => answer() };
+    };
+
+    it('stops after stopGraceMs without the answer, and leaves the batch unpublished for the next start', async () => {
+      const { held, holding, answer } = heldTransport();
+      const relay = new OutboxRelay({ dataSource, schema: SCHEMA, transport: held, clock: systemClock, logger, pollIntervalMs: FALLBACK_POLL_MS, stopGraceMs: 200 });
+      relay.start();
+      const event = await writeEvent();
+      await waitFor('the relay to hand the batch to the transport', holding);
+      const stoppedAt = performance.now();
+      await relay.stop();
+      expect(performance.now() - stoppedAt).toBeLessThan(2_000);
+      answer();
+      expect(await isPublished(event.id)).toBe(false);
+      // The next start publishes it.
+      startRelay();
+      await waitFor('the batch published by the next relay', () => isPublished(event.id), { timeoutMs: 5_000 });
+    });
+
+    it('a batch answered within stopGraceMs is marked published before the stop returns (a drain, not an abandonment)', async () => {
+      const { held, holding, answer } = heldTransport();
+      const relay = new OutboxRelay({ dataSource, schema: SCHEMA, transport: held, clock: systemClock, logger, pollIntervalMs: FALLBACK_POLL_MS, stopGraceMs: 30_000 });
+      relay.start();
+      const event = await writeEvent();
+      await waitFor('the relay to hand the batch to the transport', holding);
+      const stopped = relay.stop();
+      answer();
+      await stopped;
+      expect(await isPublished(event.id)).toBe(true);
+    });
+  });
+
   it('a batch the transport refuses in the middle of a burst: the batch before stays marked, nothing is published twice', async () => {
     const published: string[] = [];
     let calls = 0;

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { EventTransport } from '@tss/messaging';
@@ -106,25 +107,28 @@ export class Platform {
     return platform;
   }
 
-  private workersStopped = false;
+  /** Aborted by the `workers:start` closer: no further attempt, and no pause before one. */
+  private readonly workersStopping = new AbortController();
   private workersStarting?: Promise<void>;
 
   /**
    * Starts every host's relay and consumer, retrying a host whose start fails (the broker away at
    * start-up) with backoff until it succeeds or the platform stops: the process keeps serving
-   * through its outbox meanwhile. Resolves once every host has started.
+   * through its outbox meanwhile. Resolves once every host has started, or once stopped.
    */
   startWorkers(): Promise<void> {
+    const { signal } = this.workersStopping;
     this.workersStarting ??= (async () => {
       for (const host of this.hosts.values()) {
-        for (let attempt = 1; !this.workersStopped; attempt += 1) {
+        for (let attempt = 1; !signal.aborted; attempt += 1) {
           try {
             await host.start();
             break;
           } catch (error) {
+            if (signal.aborted) return;
             const retryInMs = Math.min(WORKER_RETRY_MAX_MS, 500 * 2 ** Math.min(attempt, 6));
             this.options.logger.warn({ err: error, service: host.module.name, attempt, retryInMs }, 'consumer could not start; retrying');
-            await new Promise((resolve) => setTimeout(resolve, retryInMs).unref());
+            await delay(retryInMs, undefined, { signal, ref: false }).catch(() => undefined);
           }
         }
       }
@@ -144,11 +148,12 @@ export class Platform {
     return [
       { name: 'http', close: () => this.app.close() },
       {
+        // Not awaited: a start in flight may be inside kafkajs's connection retries during a broker
+        // outage (tens of seconds; disconnecting does not end them), and SIGTERM then waited for
+        // SHUTDOWN_TIMEOUT_MS and exited 1. The hosts' stop, next, stops what has started, and a
+        // start that completes after it undoes itself (ServiceHost.start, EventConsumer.start).
         name: 'workers:start',
-        close: async () => {
-          this.workersStopped = true;
-          await this.workersStarting?.catch(() => undefined);
-        },
+        close: async () => this.workersStopping.abort(),
       },
       ...hosts.map((h) => ({ name: `${h.module.name}:workers`, close: () => h.stop() })),
       { name: 'transport', close: () => this.options.transport.close() },

@@ -72,6 +72,7 @@ export class ServiceHost {
   readonly retention: EventRetention;
   readonly parts: ServiceParts;
   readonly logger: Logger;
+  private stopped = false;
 
   private constructor(
     readonly module: ServiceModule,
@@ -179,14 +180,19 @@ export class ServiceHost {
 
   /** Starts publishing and consuming. */
   async start(): Promise<void> {
+    this.stopped = false;
     this.relay.start();
     await this.consumer.start();
+    // Stopped while the consumer was joining (the platform does not wait for a start in the
+    // broker's retries): the consumer has let go of its late subscription; start nothing more.
+    if (this.stopped) return;
     for (const task of this.parts.background ?? []) task.start();
     this.retention.start();
   }
 
   /** Stops consuming (the message in hand finishes), background work, then the relay. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.consumer.stop();
     await this.retention.stop();
     for (const task of this.parts.background ?? []) await task.stop();

@@ -148,7 +148,8 @@ export class EventConsumer {
 
   async start(): Promise<void> {
     if (this.bindings.size === 0) return;
-    this.stopping = new AbortController();
+    const stopping = new AbortController();
+    this.stopping = stopping;
     this.stopReporting = reportDeadLetters({
       service: this.options.group,
       deadLetters: () =>
@@ -160,6 +161,9 @@ export class EventConsumer {
       handle: async (message) => this.count(await this.consume(message)),
       handleBatch: (this.options.batchSize ?? 100) > 1 ? (messages, progress) => this.consumeBatch(messages, progress) : undefined,
     });
+    // Stopped while subscribing (a broker outage holds a subscribe in its connection retries, and
+    // shutdown does not wait for it): the late subscription is let go at once.
+    if (stopping.signal.aborted) await this.stop();
   }
 
   private count(outcome: ConsumeOutcome, n = 1): void {

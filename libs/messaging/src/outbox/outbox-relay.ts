@@ -32,6 +32,8 @@ export interface OutboxRelayOptions {
    * at once, and so does one whose last drain was a batch already (docs/adr/0056). 0 turns it off.
    */
   lingerMs?: number;
+  /** How long a stopping relay still waits for a batch the transport has not acknowledged yet. */
+  stopGraceMs?: number;
 }
 
 /**
@@ -49,6 +51,14 @@ export const relayBatchSizeFrom = (env: NodeJS.ProcessEnv): number => {
   if (!Number.isInteger(value) || value < 1 || value > 5_000) throw new Error(`OUTBOX_RELAY_BATCH_SIZE must be an integer from 1 to 5000, got ${JSON.stringify(raw)}`);
   return value;
 };
+
+/**
+ * Default `stopGraceMs`. A broker that is up acknowledges a batch in milliseconds; one still unanswered
+ * this long after a stop is in kafkajs's connection retries (tens of seconds in an outage, and
+ * disconnecting does not end them). The relay then stops without it: the rows stay unpublished
+ * and go at the next start (the consumers' inboxes absorb a batch that did arrive meanwhile).
+ */
+export const OUTBOX_RELAY_STOP_GRACE_MS = 2_000;
 
 /** A batch at least this large (or a full one) means load: the next is read while it is published. */
 export const PIPELINE_FROM_ROWS = 100;
@@ -68,6 +78,11 @@ class PublishFailed extends Error {
   override name = 'PublishFailed';
 }
 
+/** The relay stopped before the transport answered for a batch (`stopGraceMs`): it stays unpublished. */
+class PublishAbandoned extends PublishFailed {
+  override name = 'PublishAbandoned';
+}
+
 /**
  * Publishes the outbox in position order. One relay per schema works at a time (a session-level
  * advisory lock on the relay's own connection); a ticket's events are written under its row lock,
@@ -85,6 +100,8 @@ export class OutboxRelay {
   private failures = 0;
   private session?: RelaySession;
   private stopReporting?: () => void;
+  /** Aborted by `stop()`: a publish in flight gets `stopGraceMs` more, no longer. */
+  private stopping = new AbortController();
   /** Count of events published by this relay instance (metrics, tests). */
   publishedCount = 0;
 
@@ -95,6 +112,7 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = new AbortController();
     this.stopReporting = reportBacklog({ service: this.service, backlog: () => this.backlog() });
     this.loopDone = this.loop();
   }
@@ -130,6 +148,7 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     this.wake?.();
     await this.loopDone;
     this.stopReporting?.();
@@ -154,7 +173,7 @@ export class OutboxRelay {
     let rows = await this.readBatch(session, [], []);
     while (rows.length > 0) {
       const positions = rows.map((r) => r.position);
-      const publishing = this.publishRows(rows);
+      const publishing = this.untilStoppedTooLong(this.publishRows(rows));
       const pipelined = rows.length >= this.loadRows && this.running;
       // Started at once, on the relay's own connection, while the transport takes this batch.
       const next = pipelined ? this.readBatch(session, unmarked, positions) : this.mark(session, unmarked).then((): OutboxRow[] => []);
@@ -162,7 +181,7 @@ export class OutboxRelay {
       // A database error wins: the connection is in doubt (the batch is published again later,
       // which the consumers' inboxes absorb). A transport error keeps the connection and the marks.
       if (read.status === 'rejected') throw read.reason;
-      if (sent.status === 'rejected') throw new PublishFailed('the transport did not accept the batch', { cause: sent.reason });
+      if (sent.status === 'rejected') throw sent.reason instanceof PublishAbandoned ? sent.reason : new PublishFailed('the transport did not accept the batch', { cause: sent.reason });
       unmarked = positions;
       published += this.counted(rows.length);
       rows = read.value;
@@ -241,6 +260,31 @@ export class OutboxRelay {
     ]);
   }
 
+  /**
+   * `publishing`, except that once the relay is stopping it is waited for `stopGraceMs` at most,
+   * then abandoned (PublishAbandoned): a shutdown during a broker outage must not wait out the
+   * client's retries. Its late outcome is nobody's, and handled here.
+   */
+  private untilStoppedTooLong(publishing: Promise<void>): Promise<void> {
+    const { signal } = this.stopping;
+    const graceMs = this.options.stopGraceMs ?? OUTBOX_RELAY_STOP_GRACE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    let startGrace = (): void => undefined;
+    const giveUp = new Promise<never>((_resolve, reject) => {
+      startGrace = () => {
+        timer = setTimeout(() => reject(new PublishAbandoned(`the transport had not answered for the batch ${graceMs} ms after the relay was stopped`)), graceMs);
+      };
+    });
+    if (signal.aborted) startGrace();
+    else signal.addEventListener('abort', startGrace, { once: true });
+    publishing.catch(() => undefined);
+    giveUp.catch(() => undefined);
+    return Promise.race([publishing, giveUp]).finally(() => {
+      signal.removeEventListener('abort', startGrace);
+      clearTimeout(timer);
+    });
+  }
+
   /** Hands a batch to the transport, with a producer span per event, child of the request that wrote it. */
   private async publishRows(rows: readonly OutboxRow[]): Promise<void> {
     const spans: Span[] = [];
@@ -286,6 +330,10 @@ export class OutboxRelay {
         if (this.failures > 0) this.options.logger.info({ failedAttempts: this.failures }, 'outbox relay publishing again');
         this.failures = 0;
       } catch (error) {
+        if (error instanceof PublishAbandoned) {
+          this.options.logger.info({ reason: error.message }, 'outbox relay stopped with a batch unpublished; it is published at the next start');
+          break;
+        }
         this.failures += 1;
         // A database error leaves the connection in an unknown state: drop it, and the lock with it.
         if (!(error instanceof PublishFailed)) await this.closeSession();
