@@ -16,12 +16,26 @@ const withTimeout = (promise: Promise<void>, ms: number): Promise<void> =>
     promise.then(resolve, reject).finally(() => clearTimeout(timer));
   });
 
-/** `/healthz`: the process is alive. `/readyz`: its database and broker answer. */
+/**
+ * `/healthz`: the process is alive. `/readyz`: each check (the hosted services' databases) answers.
+ * `/readyz` is public (probes, ingress): it says which check is down, never why. The driver's
+ * error (a host and port, an authentication failure's text) goes to the log, once when a check
+ * goes down and once when it is back, not at every probe.
+ */
 export const installHealth = (app: FastifyInstance, checks: () => readonly ReadinessCheck[]): void => {
   const HealthView = {
     type: 'object',
     properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
   } as const;
+  /** The last state of each check, so that a change of state is logged, not every probe. */
+  const lastDown = new Map<string, boolean>();
+  const noteState = (name: string, error: unknown): void => {
+    const down = error !== undefined;
+    const wasDown = lastDown.get(name) ?? false;
+    lastDown.set(name, down);
+    if (down && !wasDown) app.log.warn({ check: name, err: error }, 'readiness check down');
+    if (!down && wasDown) app.log.info({ check: name }, 'readiness check ok again');
+  };
   app.get('/healthz', { config: { public: true }, schema: { tags: ['health'], operationId: 'healthz', summary: 'Liveness', response: { 200: HealthView } } }, async () => ({
     status: 'ok',
   }));
@@ -29,15 +43,17 @@ export const installHealth = (app: FastifyInstance, checks: () => readonly Readi
     '/readyz',
     {
       config: { public: true },
-      schema: { tags: ['health'], operationId: 'readyz', summary: 'Readiness: database and broker reachable', response: { 200: HealthView, 503: { $ref: 'Problem#' } } },
+      schema: { tags: ['health'], operationId: 'readyz', summary: 'Readiness: the database reachable', response: { 200: HealthView, 503: { $ref: 'Problem#' } } },
     }, async (_request, reply) => {
     const results = await Promise.all(
       checks().map(async (c) => {
         try {
           await withTimeout(c.check(), READINESS_TIMEOUT_MS);
+          noteState(c.name, undefined);
           return [c.name, 'ok'] as const;
         } catch (error) {
-          return [c.name, `down: ${(error as Error).message}`] as const;
+          noteState(c.name, error ?? new Error('check failed'));
+          return [c.name, 'down'] as const;
         }
       }),
     );
