@@ -1,5 +1,7 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { messagingMigrations } from '@tss/messaging';
@@ -90,9 +92,17 @@ describe('Idempotency-Key on every POST of a service that enables it (IETF draft
   let sut: ServiceUnderTest;
   let store: IdempotencyStore;
   const partnerToken = (partnerId = 'p-acme') => sut.token({ kind: 'partner', partner_id: partnerId, sub: `client-${partnerId}` });
+  /** Warnings and errors the service logged, parsed. */
+  const logged: Record<string, unknown>[] = [];
+  const logSink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logged.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(thingsService, { clock, database: 'empty' });
+    sut = await startServiceUnderTest(thingsService, { clock, database: 'empty', logger: pino({ level: 'warn' }, logSink) });
     store = new IdempotencyStore(sut.host.dataSource, SCHEMA);
     // A port of its own: the tests that cut a request short write to a socket.
     await sut.platform.app.listen({ host: '127.0.0.1', port: 0 });
@@ -204,6 +214,19 @@ describe('Idempotency-Key on every POST of a service that enables it (IETF draft
     expect(retry.headers['idempotent-replayed']).toBeUndefined();
     expect(runs.flaky).toBe(2);
     expect(await rowOf('k-flaky')).toEqual({ state: 'done', response_status: 201 });
+  });
+
+  it("an answer that cannot be stored is logged with the request's id and trace id, and still goes out", async () => {
+    const failure = jest.spyOn(IdempotencyStore.prototype, 'complete').mockRejectedValueOnce(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    try {
+      const answer = await post('/v1/things', 'k-unstored', { name: 'u' }).set('x-request-id', 'req-unstored-1');
+      expect(answer.status).toBe(201);
+    } finally {
+      failure.mockRestore();
+    }
+    const line = logged.find((l) => l.msg === 'could not store the answer of an idempotent request');
+    expect(line).toMatchObject({ level: 50, reqId: 'req-unstored-1', idempotencyKey: expect.any(String) });
+    expect(line?.trace_id).toMatch(/^[0-9a-f]{32}$/);
   });
 
   /** Sends the head of a POST and `bodyBytes` of its body, then closes the connection before the rest. */

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import type { Logger } from 'pino';
 import { UNKNOWN_TICKET_HEADER } from '@tss/contracts';
 import { declareIdempotencyKey, PROBLEM_CONTENT_TYPE, problemFor, sendFailure, type Clock } from '@tss/service-kit';
 import {
@@ -32,7 +31,6 @@ declare module 'fastify' {
 export interface IdempotencyOptions {
   store: IdempotencyStore;
   clock: Clock;
-  logger: Logger;
   leaseMs?: number;
   retentionMs?: number;
   maxHoldMs?: number;
@@ -79,7 +77,7 @@ const bodyOf = (request: FastifyRequest) => {
  * scope they are installed in, so every route registered in it, in any part, is covered.
  */
 export const installIdempotency = (scope: FastifyInstance, options: IdempotencyOptions): void => {
-  const { store, clock, logger } = options;
+  const { store, clock } = options;
   const leaseMs = options.leaseMs ?? IDEMPOTENCY_LEASE_MS;
   const retentionMs = options.retentionMs ?? IDEMPOTENCY_KEY_RETENTION_MS;
   const held = new WeakMap<FastifyRequest, HeldKey>();
@@ -145,7 +143,8 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
       const kept = await store.complete(key, answer, clock.now());
       if (!kept) request.log.warn({ idempotencyKey: key.id }, 'idempotency key was taken over before its answer was stored');
     } catch (error) {
-      logger.error({ err: error, idempotencyKey: key.id }, 'could not store the answer of an idempotent request');
+      // The request's logger: the line carries its reqId and trace_id, to find the request it is about.
+      request.log.error({ err: error, component: 'idempotency', idempotencyKey: key.id }, 'could not store the answer of an idempotent request');
     }
     return payload;
   });

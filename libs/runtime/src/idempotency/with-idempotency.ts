@@ -39,7 +39,7 @@ export const withIdempotency = (module: ServiceModule, parts: ServiceParts, deps
   return {
     ...parts,
     routes: async (scope) => {
-      installIdempotency(scope, { store, clock: deps.clock, logger });
+      installIdempotency(scope, { store, clock: deps.clock });
       await routes(scope);
     },
     background: [...(parts.background ?? []), pruner],
