@@ -35,12 +35,26 @@ export interface EmbeddedPostgresOptions {
   ownProcessGroup?: boolean;
 }
 
+/** How a running server ended without `stop()`: killed, crashed, or stopped by someone else. */
+export interface PostgresExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The end of the server's own log (its stderr), which usually says why. */
+  lastLog: string;
+}
+
 export interface RunningPostgres {
   url(database?: string): string;
   stop(): Promise<void>;
-  /** Starts the same cluster again after `stop()` (fault tests restart the database). */
+  /** Starts the same cluster again after `stop()`, or after it exited (fault tests, restarts). */
   start(): Promise<void>;
+  /** `listener` hears of every exit of a started server that `stop()` did not ask for. */
+  onUnexpectedExit(listener: (exit: PostgresExit) => void): void;
 }
+
+/** How much of the server's log an unexpected exit carries. */
+const EXIT_LOG_CHARS = 2_000;
+const REFUSAL_NOISE = /FATAL: {2}(the database system is (shutting down|starting up)|terminating connection due to administrator command)/;
 
 const READY = 'database system is ready to accept connections';
 const run = promisify(execFile);
@@ -57,6 +71,8 @@ export class EmbeddedPostgres implements RunningPostgres {
   private readonly user: string;
   private readonly password: string;
   private binaries?: Promise<{ osUser: OsUser | undefined; bin: string }>;
+  private logTail = '';
+  private readonly exitListeners: ((exit: PostgresExit) => void)[] = [];
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
     this.clusterDir = path.resolve(options.dataDir, 'pg');
@@ -166,6 +182,7 @@ export class EmbeddedPostgres implements RunningPostgres {
     if (this.options.fsync === false) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
     const child = spawn(path.join(bin, 'postgres'), flags, { ...(osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'], detached: this.options.ownProcessGroup === true });
     this.child = child;
+    this.logTail = '';
     // Do not leave a server behind if this process exits without stopping it, even while it starts.
     process.once('exit', this.killOnExit);
     await new Promise<void>((resolve, reject) => {
@@ -174,11 +191,26 @@ export class EmbeddedPostgres implements RunningPostgres {
         const text = chunk.toString();
         this.options.onLog?.(text);
         if (log.length < 20_000) log += text;
+        // Refused connections while it stops or starts are noise; what remains says why it ended.
+        const telling = text.split('\n').filter((line) => line && !REFUSAL_NOISE.test(line));
+        if (telling.length > 0) this.logTail = `${this.logTail}${telling.join('\n')}\n`.slice(-EXIT_LOG_CHARS);
         if (log.includes(READY)) resolve();
       });
       child.once('exit', (code) => reject(new Error(`postgres exited with code ${code}: ${log.slice(-2_000)}`)));
     });
+    // Once running, an exit that `stop()` did not ask for (kill -INT, a crash, the OOM killer) is
+    // told to the listeners: nothing else would notice it but failing queries.
+    child.once('exit', (code, signal) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      process.removeListener('exit', this.killOnExit);
+      for (const listener of this.exitListeners) listener({ code, signal, lastLog: this.logTail });
+    });
     await writeFile(this.ownerFile(), `${process.pid}\n`);
+  }
+
+  onUnexpectedExit(listener: (exit: PostgresExit) => void): void {
+    this.exitListeners.push(listener);
   }
 
   /** Fast shutdown: connections are cut, as in a real restart. */

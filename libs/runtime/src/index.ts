@@ -6,3 +6,4 @@ export * from './service-process';
 export * from './process-config';
 export * from './idempotency';
 export * from './service-parts';
+export * from './embedded-postgres-restarts';

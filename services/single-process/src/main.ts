@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { loadConfigOrExit, migrateService, MigrateEnv, moduleConfigProblems, processConfigSchema, runMain } from '@tss/runtime';
+import {
+  loadConfigOrExit,
+  migrateService,
+  MigrateEnv,
+  moduleConfigProblems,
+  processConfigSchema,
+  restartEmbeddedPostgresOnExit,
+  runMain,
+  type EmbeddedPostgresRestarts,
+} from '@tss/runtime';
 import {
   createLogger,
   envSchema,
@@ -75,11 +84,14 @@ const main = async (): Promise<void> => {
   process.on('SIGTERM', exitDuringStartUp);
 
   let embedded: RunningPostgres | undefined;
+  let restarts: EmbeddedPostgresRestarts | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
     logger.info({ dataDir: path.resolve(config.TSS_DATA_DIR), port: config.TSS_PG_PORT }, 'starting embedded PostgreSQL');
     // Ctrl-C reaches only this process, which drains and then stops the server (docs/adr/0006).
     embedded = await startEmbeddedPostgres({ dataDir: config.TSS_DATA_DIR, port: config.TSS_PG_PORT, ownProcessGroup: true });
+    // A server that dies (kill, crash) is logged at once and started again (docs/adr/0006).
+    restarts = restartEmbeddedPostgresOnExit(embedded, { logger });
     await ensureDatabase(embedded.url(), config.TSS_DATABASE_NAME);
     databaseUrl = embedded.url(config.TSS_DATABASE_NAME);
   }
@@ -108,7 +120,17 @@ const main = async (): Promise<void> => {
       shutdownInOrder(
         [
           ...running.platform.closers(),
-          ...(embedded ? [{ name: 'embedded-postgres', close: () => embedded.stop() }] : []),
+          ...(embedded
+            ? [
+                {
+                  name: 'embedded-postgres',
+                  close: async () => {
+                    await restarts?.stop();
+                    await embedded.stop();
+                  },
+                },
+              ]
+            : []),
           { name: 'metrics', close: () => metrics.close() },
           { name: 'tracing', close: () => tracing.shutdown() },
         ],
