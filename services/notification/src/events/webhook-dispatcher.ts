@@ -7,6 +7,7 @@ import type { UnitOfWork } from '@tss/messaging';
 import { contextFromCarrier, inSpan, SpanKind, type Clock } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { signingSecrets } from '../domain/webhook-endpoint';
+import { webhookBodyFor, type LinkReceiver } from '../domain/webhook-link-secrets';
 import { signatureHeader } from '../domain/webhook-signature';
 import type { WebhookRequest } from '../http/webhook-sender';
 import { webhookDeliveryStore, type ClaimedDelivery } from '../store/webhook-delivery.store';
@@ -100,18 +101,20 @@ export class WebhookDispatcher {
     });
     if (claimed.length === 0) return 0;
     // Each endpoint's secrets opened once per claim.
-    const signing = new Map<string, { url: string; secrets: string[] }>();
+    const signing = new Map<string, { url: string; receiver: LinkReceiver; secrets: string[] }>();
     for (const endpoint of endpoints.values()) {
-      signing.set(endpoint.id, { url: endpoint.url, secrets: await Promise.all(signingSecrets(endpoint, now).map((s) => this.options.secrets.open(s))) });
+      signing.set(endpoint.id, { url: endpoint.url, receiver: endpoint, secrets: await Promise.all(signingSecrets(endpoint, now).map((s) => this.options.secrets.open(s))) });
     }
     const timestampSeconds = Math.floor(now.getTime() / 1_000);
     const jobs: { claimed: ClaimedDelivery; request: WebhookRequest }[] = [];
     for (const c of claimed) {
       const endpoint = signing.get(c.endpointId);
       if (!endpoint) continue;
+      // Decided at send, on every path (event, replay, retry): the body signed is the body sent.
+      const body = webhookBodyFor(endpoint.receiver, c.body);
       jobs.push({
         claimed: c,
-        request: { url: endpoint.url, messageId: c.messageId, timestampSeconds, body: c.body, signature: signatureHeader(endpoint.secrets, c.messageId, timestampSeconds, c.body) },
+        request: { url: endpoint.url, messageId: c.messageId, timestampSeconds, body, signature: signatureHeader(endpoint.secrets, c.messageId, timestampSeconds, body) },
       });
     }
     for (const job of jobs) {

@@ -116,6 +116,9 @@ const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
 export interface ClaimedEndpoint {
   id: string;
   url: string;
+  /** Whose it is: only the ticket's partner's own endpoint is sent the requester's link credentials. */
+  ownerKind: 'partner' | 'staff';
+  partnerId: string | null;
   secret: StoredSecret;
   previousSecret: StoredSecret | null;
   previousSecretExpiresAt: Date | null;
@@ -366,6 +369,8 @@ export const webhookDeliveryStore = {
       traceparent: string | null;
       tracestate: string | null;
       url: string;
+      owner_kind: 'partner' | 'staff';
+      partner_id: string | null;
       secret: string | null;
       secret_sealed: Buffer | null;
       secret_master_key_id: string | null;
@@ -398,7 +403,7 @@ export const webhookDeliveryStore = {
            FROM locked WHERE d.id = locked.id
          RETURNING d.id, d.endpoint_id, d.message_id, d.body, d.attempts, d.traceparent, d.tracestate
        )
-       SELECT c.*, e.url, e.secret, e.secret_sealed, e.secret_master_key_id,
+       SELECT c.*, e.url, e.owner_kind, e.partner_id, e.secret, e.secret_sealed, e.secret_master_key_id,
               e.previous_secret, e.previous_secret_sealed, e.previous_secret_master_key_id, e.previous_secret_expires_at
          FROM claimed c JOIN notification.webhook_endpoints e ON e.id = c.endpoint_id`,
       [options.now, options.limit, options.perEndpoint, options.token, [...(options.answered?.keys() ?? [])], [...(options.answered?.values() ?? [])]],
@@ -409,6 +414,8 @@ export const webhookDeliveryStore = {
       endpoints.set(r.endpoint_id, {
         id: r.endpoint_id,
         url: r.url,
+        ownerKind: r.owner_kind,
+        partnerId: r.partner_id,
         secret: storedSecret(r.secret, r.secret_sealed, r.secret_master_key_id)!,
         previousSecret: storedSecret(r.previous_secret, r.previous_secret_sealed, r.previous_secret_master_key_id),
         previousSecretExpiresAt: r.previous_secret_expires_at,
