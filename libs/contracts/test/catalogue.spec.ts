@@ -25,6 +25,7 @@ const DESIGN_EVENT_TYPES = [
   'webhook.ping',
   // Beyond DESIGN's list: a support-site link minted through the API, for the ticket's history (docs/adr/0037, fifth session).
   'partner.site_link_minted',
+  'partner.site_link_revoked',
 ];
 
 const envelope = (type: string, version: number, data: unknown) => ({

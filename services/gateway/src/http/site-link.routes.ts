@@ -86,7 +86,7 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'staff');
-      const revoked = await revokeSiteLink(deps, { scope, bearerToken: bearerOf(request) }, request.params.id, request.params.linkId);
+      const revoked = await revokeSiteLink(deps, { scope, bearerToken: bearerOf(request), clientId: principalOf(request).clientId }, request.params.id, request.params.linkId);
       if (!revoked.ok) return sendFailure(reply, revoked.error);
       return reply.code(204).send(null);
     },

@@ -5,12 +5,14 @@ export const siteLinkRevocationStore = {
   /**
    * Idempotent: revoking a revoked link keeps the first revocation. Keyed by link and ticket, so a
    * revocation through another ticket (which `isRevoked` never reads) cannot take the link's place.
+   * True when this call revoked it (the first revocation), false when it already was.
    */
-  async revoke(tx: EntityManager, revocation: { linkId: string; ticketId: string; partnerId: string; revokedBy: string; revokedAt: Date }): Promise<void> {
-    await tx.query(
-      `INSERT INTO gateway.site_link_revocations (link_id, ticket_id, partner_id, revoked_by, revoked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (link_id, ticket_id) DO NOTHING`,
+  async revoke(tx: EntityManager, revocation: { linkId: string; ticketId: string; partnerId: string; revokedBy: string; revokedAt: Date }): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO gateway.site_link_revocations (link_id, ticket_id, partner_id, revoked_by, revoked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (link_id, ticket_id) DO NOTHING RETURNING 1`,
       [revocation.linkId, revocation.ticketId, revocation.partnerId, revocation.revokedBy, revocation.revokedAt],
     );
+    return rows.length > 0;
   },
 
   /** Only a revocation made through the link's own ticket counts: nobody revokes a link of a ticket they cannot see. */

@@ -9,7 +9,7 @@ import type { TokenSettings } from './issue-token';
 export interface SiteDeps {
   dataSource: DataSource;
   unitOfWork: UnitOfWork;
-  /** `partner.site_link_minted`: a link minted through the API, for the ticket's history. */
+  /** `partner.site_link_minted` and `partner.site_link_revoked`: a link minted or revoked through the API, for the ticket's history. */
   outbox: Outbox;
   clock: Clock;
   intake: IntakeApi;

@@ -1,6 +1,6 @@
 import { err, ok, siteLinkUrl, TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS, type Failure, type Result } from '@tss/service-kit';
 import type { PartnerScope, SiteLinkMinter, StaffScope } from '@tss/service-kit';
-import { SiteLinkMintedV1 } from '@tss/contracts';
+import { SiteLinkMintedV1, SiteLinkRevokedV1 } from '@tss/contracts';
 import { siteLinkRevocationStore } from '../store/site-link-revocation.store';
 import { siteTicketStore, type SiteTicket } from '../store/site-ticket.store';
 import { intakeResult, type SiteDeps } from './site-deps';
@@ -14,7 +14,7 @@ export interface MintedSiteLink {
 /** The caller: its scope, its token (passed on to intake), and for a partner the client it called with (the link's minter). */
 type Caller = { scope: PartnerScope | StaffScope; bearerToken: string; clientId?: string };
 
-/** Who mints: the staff member, or the partner's client (the partner itself when the token names no client). */
+/** Who mints (or revokes): the staff member, or the partner's client (the partner itself when the token names no client). */
 const minterOf = (caller: Caller): SiteLinkMinter =>
   caller.scope.kind === 'staff' ? { kind: 'staff', id: caller.scope.staffId } : { kind: 'partner', id: caller.clientId ?? caller.scope.partnerId };
 
@@ -76,13 +76,20 @@ export const mintSiteLink = async (deps: SiteDeps, caller: Caller, ticketIdOrRef
   return ok({ linkId: grant.linkId, url: siteLinkUrl(deps.linkSettings, token), expiresAt });
 };
 
-/** Revokes a link of the ticket (idempotent): from now on it opens nothing. */
+/**
+ * Revokes a link of the ticket (idempotent): from now on it opens nothing. The first revocation is
+ * on the ticket's history by its revoker (intake records `partner.site_link_revoked`, committed with
+ * the revocation); revoking it again changes and records nothing.
+ */
 export const revokeSiteLink = async (deps: SiteDeps, caller: Caller, ticketIdOrReference: string, linkId: string): Promise<Result<void, Failure>> => {
   const found = await ticketOfCaller(deps, caller, ticketIdOrReference);
   if (!found.ok) return found;
+  const { ticketId, partnerId } = found.value;
   const revokedBy = caller.scope.kind === 'staff' ? `staff:${caller.scope.staffId}` : `partner:${caller.scope.partnerId}`;
-  await deps.unitOfWork.run((tx) =>
-    siteLinkRevocationStore.revoke(tx, { linkId, ticketId: found.value.ticketId, partnerId: found.value.partnerId, revokedBy, revokedAt: deps.clock.now() }),
-  );
+  const revokedAt = deps.clock.now();
+  await deps.unitOfWork.run(async (tx) => {
+    const revoked = await siteLinkRevocationStore.revoke(tx, { linkId, ticketId, partnerId, revokedBy, revokedAt });
+    if (revoked) await deps.outbox.add(tx, SiteLinkRevokedV1, ticketId, { partnerId, ticketId, linkId, revokedBy: minterOf(caller), revokedAt: revokedAt.toISOString() });
+  });
   return ok(undefined);
 };

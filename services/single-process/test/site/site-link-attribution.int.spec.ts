@@ -71,6 +71,33 @@ describe('support-site links: minted on the record, acts attributed to a staff m
     expect(JSON.stringify(await history(ticket.id))).not.toContain(new URL(byAgent.url).pathname.split('/').pop());
   });
 
+  it('revoking a link is on the ticket’s history with its revoker, once: a second revocation records nothing', async () => {
+    const ticket = await file();
+    const byAgent = await mint(agent.token, ticket.id);
+    const byPartner = await mint(acme.token, ticket.id);
+    const revoke = async (token: string, linkId: string) => {
+      const response = await http().delete(`/v1/tickets/${ticket.id}/site-links/${linkId}`).auth(token, { type: 'bearer' });
+      expect(response.status).toBe(204);
+    };
+    await revoke(acme.token, byAgent.linkId);
+    await revoke(agent.token, byPartner.linkId);
+    await revoke(agent.token, byPartner.linkId); // idempotent: 204 again, no second entry
+    const revoked = await waitFor('both revocations on the history', async () => {
+      const found = (await history(ticket.id)).filter((e) => e.action === 'site_link_revoked');
+      return found.length === 2 ? found : undefined;
+    });
+    expect(revoked).toEqual([
+      expect.objectContaining({ actor: { kind: 'partner', id: acme.clientId }, detail: { linkId: byAgent.linkId } }),
+      expect.objectContaining({ actor: { kind: 'staff', id: agent.staffId }, detail: { linkId: byPartner.linkId } }),
+    ]);
+    // The link opens nothing now.
+    expect((await http().get(byAgent.path)).status).toBe(410);
+    // A later act is recorded after the second revocation was handled: still two.
+    await mint(acme.token, ticket.id);
+    await waitFor('the last minting on the history', async () => (await history(ticket.id)).filter((e) => e.action === 'site_link_minted').length === 3);
+    expect((await history(ticket.id)).filter((e) => e.action === 'site_link_revoked')).toHaveLength(2);
+  });
+
   it('a reply through a staff member’s link is that staff member’s on the history, in the requester’s name; through the partner’s link it is the requester’s', async () => {
     const ticket = await file();
     const staffLink = await mint(agent.token, ticket.id);

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { AUTO_CLOSE_TIMER } from '../use-cases/commit-change';
 import { autoCloseTimer } from '../events/auto-close.timer';
-import { siteLinkMintedHandlers } from '../events/on-site-link-minted.handler';
+import { siteLinkHistoryHandlers } from '../events/site-link-history.handlers';
 import { partnerDirectoryHandlers } from '../events/partner-directory.handlers';
 import { requestedChangeHandlers } from '../events/requested-changes.handlers';
 import { staffDirectoryHandlers } from '../events/staff-directory.handlers';
@@ -43,7 +43,7 @@ export const ticketsPart = defineIntakePart({
         await app.register(ticketRoutes(changeDeps));
         await app.register(messageRoutes(changeDeps));
       },
-      handlers: [...requestedChangeHandlers(changeDeps), ...partnerDirectoryHandlers(), ...siteLinkMintedHandlers(), ...staffDirectoryHandlers(changeDeps)],
+      handlers: [...requestedChangeHandlers(changeDeps), ...partnerDirectoryHandlers(), ...siteLinkHistoryHandlers(), ...staffDirectoryHandlers(changeDeps)],
       timers: { [AUTO_CLOSE_TIMER]: autoCloseTimer(changeDeps) },
     };
   },
