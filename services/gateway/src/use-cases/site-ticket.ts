@@ -17,8 +17,11 @@ export interface SiteTicketView {
 }
 export interface SiteMessageView {
   id: string;
-  /** `email_sender`: mail on the thread from an address other than the requester's; `name` is that address. */
-  author: { kind: 'requester' | 'agent' | 'system' | 'email_sender'; name?: string };
+  /**
+   * `email_sender`: mail on the thread from an address other than the requester's; `name` is that
+   * address. `staff`: support wrote it in the requester's name through a link a staff member minted.
+   */
+  author: { kind: 'requester' | 'agent' | 'system' | 'email_sender' | 'staff'; name?: string };
   visibility: 'public' | 'internal';
   body: string;
   attachmentIds: string[];

@@ -71,6 +71,27 @@ describe('support-site links: minted on the record, acts attributed to a staff m
     expect(JSON.stringify(await history(ticket.id))).not.toContain(new URL(byAgent.url).pathname.split('/').pop());
   });
 
+  it('words posted through a staff member’s link show on the thread as that staff member’s, on behalf of the requester; the site says so; the partner’s link stays the requester’s', async () => {
+    const ticket = await file();
+    const staffLink = await mint(agent.token, ticket.id);
+    await replyOnSite(staffLink.path, 'Ann asked me to add: it happens on Android too.');
+    const partnerLink = await mint(acme.token, ticket.id);
+    await replyOnSite(partnerLink.path, 'Ann here, writing myself.');
+    const thread = (await http().get(`/v1/tickets/${ticket.id}/thread`).auth(acme.token, { type: 'bearer' })).body as { items: { body: string; author: Record<string, unknown> }[] };
+    const byBody = (text: string) => thread.items.find((m) => m.body === text);
+    expect(byBody('Ann asked me to add: it happens on Android too.')?.author).toEqual({ kind: 'staff', id: agent.staffId, onBehalfOf: { kind: 'requester', id: 'cust-ann' } });
+    expect(byBody('Ann here, writing myself.')?.author).toEqual({ kind: 'requester', id: 'cust-ann' });
+    // The requester's own view: the words are not shown as "You" wrote them.
+    const page = (await http().get(partnerLink.path)).text;
+    const metaOf = (text: string) => {
+      const at = page.indexOf(text);
+      expect(at).toBeGreaterThan(0);
+      return page.slice(page.lastIndexOf('<p class="message-meta">', at), at);
+    };
+    expect(metaOf('Ann asked me to add')).toContain('<strong>Support, on your behalf</strong>');
+    expect(metaOf('Ann here, writing myself.')).toContain('<strong>You</strong>');
+  });
+
   it('revoking a link is on the ticket’s history with its revoker, once: a second revocation records nothing', async () => {
     const ticket = await file();
     const byAgent = await mint(agent.token, ticket.id);

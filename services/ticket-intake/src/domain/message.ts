@@ -1,5 +1,18 @@
 import type { Channel } from '@tss/contracts';
 
+export interface MessageAuthor {
+  kind: 'requester' | 'agent' | 'system' | 'email_sender' | 'staff';
+  id?: string;
+  name?: string;
+  onBehalfOf?: { kind: 'requester'; id: string };
+}
+
+/** Whose words move the ticket as the requester's: the requester's own, or a staff member's through a site link they minted, in the requester's name. */
+export type RequestersWordsAuthor = { kind: 'requester'; id: string } | { kind: 'staff'; id: string; onBehalfOf: { kind: 'requester'; id: string } };
+
+/** Words that move the ticket as the requester's: theirs, or a staff member's through a link, in their name. */
+export const inRequestersName = (author: MessageAuthor): boolean => author.kind === 'requester' || author.onBehalfOf?.kind === 'requester';
+
 /** One entry of a ticket's thread (P8). Internal notes are for staff only. */
 export interface Message {
   id: string;
@@ -7,9 +20,11 @@ export interface Message {
   partnerId: string;
   /**
    * `email_sender`: mail threaded onto the ticket from an address other than the requester's
-   * (mail-author.ts); `name` is that address, and there is no id.
+   * (mail-author.ts); `name` is that address, and there is no id. `staff`: a staff member writing
+   * through a support-site link they minted (`id` theirs), in the requester's name (`onBehalfOf`):
+   * the words move the ticket as the requester's, but are shown as whose they are (docs/adr/0037).
    */
-  author: { kind: 'requester' | 'agent' | 'system' | 'email_sender'; id?: string; name?: string };
+  author: MessageAuthor;
   visibility: 'public' | 'internal';
   channel: Channel;
   body: string;

@@ -323,12 +323,14 @@ export const MessageView = Type.Object(
     id: Type.String({ format: 'uuid' }),
     ticketId: Type.String({ format: 'uuid' }),
     author: Type.Object({
-      kind: StringEnum(['requester', 'agent', 'system', 'email_sender'] as const, {
+      kind: StringEnum(['requester', 'agent', 'system', 'email_sender', 'staff'] as const, {
         description:
-          "`email_sender`: a mail threaded onto the ticket (by its reference or a Message-ID) from an address other than the requester's; `name` is that address and there is no `id`",
+          "`email_sender`: a mail threaded onto the ticket (by its reference or a Message-ID) from an address other than the requester's; `name` is that address and there is no `id`. " +
+          '`staff`: a staff member (`id`) wrote it through a support-site link they minted, in the requester’s name (`onBehalfOf`); it moved the ticket as the requester’s words do, and is no response',
       }),
       id: Type.Optional(Type.String()),
       name: Type.Optional(Type.String()),
+      onBehalfOf: Type.Optional(Type.Object({ kind: Type.Literal('requester'), id: Type.String() }, { description: 'Whose name a staff member wrote in (`kind: staff` only)' })),
     }),
     visibility: StringEnum(['public', 'internal'] as const),
     channel: Channel,

@@ -9,6 +9,8 @@ interface MessageRow {
   author_kind: Message['author']['kind'];
   author_id: string | null;
   author_name: string | null;
+  /** The requester a staff member wrote for, through a site link they minted (author_kind `staff`). */
+  on_behalf_of_requester_id: string | null;
   visibility: Message['visibility'];
   channel: Message['channel'];
   body: string;
@@ -21,7 +23,12 @@ const toMessage = (r: MessageRow): Message => ({
   id: r.id,
   ticketId: r.ticket_id,
   partnerId: r.partner_id,
-  author: { kind: r.author_kind, ...(r.author_id ? { id: r.author_id } : {}), ...(r.author_name ? { name: r.author_name } : {}) },
+  author: {
+    kind: r.author_kind,
+    ...(r.author_id ? { id: r.author_id } : {}),
+    ...(r.author_name ? { name: r.author_name } : {}),
+    ...(r.on_behalf_of_requester_id ? { onBehalfOf: { kind: 'requester' as const, id: r.on_behalf_of_requester_id } } : {}),
+  },
   visibility: r.visibility,
   channel: r.channel,
   body: r.body,
@@ -34,8 +41,8 @@ export const messageStore = {
   async insert(tx: EntityManager, m: Message, extra: { idempotencyKey?: string; requestHash?: string } = {}): Promise<void> {
     await tx.query(
       `INSERT INTO "${INTAKE_SCHEMA}".messages (id, ticket_id, partner_id, author_kind, author_id, author_name, visibility, channel, body,
-         attachment_ids, email_message_id, idempotency_key, request_hash, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+         attachment_ids, email_message_id, idempotency_key, request_hash, created_at, on_behalf_of_requester_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       [
         m.id,
         m.ticketId,
@@ -51,6 +58,7 @@ export const messageStore = {
         extra.idempotencyKey ?? null,
         extra.requestHash ?? null,
         m.createdAt,
+        m.author.onBehalfOf?.id ?? null,
       ],
     );
   },

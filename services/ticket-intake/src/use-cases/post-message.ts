@@ -4,7 +4,7 @@ import type { Channel } from '@tss/contracts';
 import type { UnitOfWork } from '@tss/messaging';
 import { canonicalJson, err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
-import type { Message } from '../domain/message';
+import { inRequestersName, type Message, type RequestersWordsAuthor } from '../domain/message';
 import { receiveAgentMessage, receiveRequesterMessage, type Ticket } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
 import { ticketStore } from '../store/ticket.store';
@@ -49,8 +49,14 @@ export interface StagedAttachments {
 
 export interface NewMessage {
   at: TicketLocation;
-  /** `email_sender`: mail from an address other than the requester's, named by it (domain/mail-author.ts). */
-  author: { kind: 'requester' | 'agent'; id: string; name?: string } | { kind: 'email_sender'; name: string };
+  /**
+   * `email_sender`: mail from an address other than the requester's, named by it (domain/mail-author.ts).
+   * `staff` with `onBehalfOf`: a staff member through a site link they minted, in the requester's name.
+   */
+  author:
+    | { kind: 'requester' | 'agent'; id: string; name?: string }
+    | { kind: 'email_sender'; name: string }
+    | RequestersWordsAuthor;
   actor: Actor;
   visibility: 'public' | 'internal';
   channel: Channel;
@@ -168,7 +174,7 @@ export const postMessageIn = async (
             attachmentIds: input.attachmentIds,
             subject: input.subject,
             body,
-            fromRequester: input.author.kind === 'requester',
+            fromRequester: inRequestersName(input.author),
             ...(input.reasonOfReopen ? { reasonOfReopen: true } : {}),
           },
           now,

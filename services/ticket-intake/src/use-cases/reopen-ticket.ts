@@ -4,6 +4,7 @@ import { err, ok } from '@tss/service-kit';
 import type { UnitOfWork } from '@tss/messaging';
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../domain/actor';
+import type { RequestersWordsAuthor } from '../domain/message';
 import { reopen, type Change, type Ticket } from '../domain/ticket';
 import { openFollowUp } from '../domain/follow-up';
 import { ticketStore, toTicket } from '../store/ticket.store';
@@ -29,7 +30,8 @@ export interface ReopenRequest {
    * The reason is the requester's own words (a partner or requester reopening): it goes on the
    * thread as their message first, so it is read like any of theirs: P9 masking, the P7 phrase.
    */
-  requesterMessage?: { author: { kind: 'requester'; id: string }; channel: Channel };
+  /** The requester's words (or a staff member's through a site link they minted, in the requester's name). */
+  requesterMessage?: { author: RequestersWordsAuthor; channel: Channel };
 }
 
 const asFailure = (change: Extract<Change, { violation: unknown }>): Failure => {

@@ -1,5 +1,6 @@
 import type { PartnerScope, RequesterScope, RequestScope } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
+import type { RequestersWordsAuthor } from '../domain/message';
 import type { TicketRow } from '../store/ticket.entity';
 
 /** Who a request acts as, for the history: the partner's client, the requester, or the staff member. */
@@ -39,9 +40,16 @@ export const callerKey = (scope: RequestScope, key: string | undefined): string 
 
 /**
  * Whom a partner's or requester's words on the thread are from: the requester token's requester,
- * or for a partner writing for its client the ticket's requester (its id, else its address).
+ * or for a partner writing for its client the ticket's requester (its id, else its address). The
+ * support site acting for a link a staff member minted: that staff member, in the requester's name
+ * (docs/adr/0037, addendum of 2026-12-04, fifth session, follow-up).
  */
-export const requesterAuthorOf = (scope: PartnerScope | RequesterScope, ticket: Pick<TicketRow, 'requesterId' | 'request'>): { kind: 'requester'; id: string } => ({
-  kind: 'requester',
-  id: scope.kind === 'requester' ? scope.requesterId : (ticket.requesterId ?? ticket.request.requester?.email ?? scope.partnerId),
-});
+export const requesterAuthorOf = (
+  scope: PartnerScope | RequesterScope,
+  ticket: Pick<TicketRow, 'requesterId' | 'request'>,
+): RequestersWordsAuthor => {
+  if (scope.kind === 'requester' && scope.mintedBy?.kind === 'staff') {
+    return { kind: 'staff', id: scope.mintedBy.id, onBehalfOf: { kind: 'requester', id: scope.requesterId } };
+  }
+  return { kind: 'requester', id: scope.kind === 'requester' ? scope.requesterId : (ticket.requesterId ?? ticket.request.requester?.email ?? scope.partnerId) };
+};

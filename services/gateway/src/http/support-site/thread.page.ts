@@ -33,10 +33,13 @@ export const renderThreadPage = (input: ThreadPageInput): string => {
   const { language: lang, page, basePath } = input;
   const t = page.ticket;
   const fieldErrorOf = (id: string) => input.errors?.find((e) => e.fieldId === id)?.message;
-  // Mail from another address is not "You": the requester sees who sent it (docs/adr/0035).
+  // Mail from another address is not "You": the requester sees who sent it (docs/adr/0035); nor are
+  // words support wrote in their name through a staff member's link (docs/adr/0037, fifth session).
   const author = (kind: SiteMessageView['author']['kind'], name?: string) =>
     kind === 'requester'
       ? siteText(lang, 'authorRequester')
+      : kind === 'staff'
+        ? siteText(lang, 'authorStaffOnBehalf')
       : kind === 'agent'
         ? (name ?? siteText(lang, 'authorAgent'))
         : kind === 'email_sender'
