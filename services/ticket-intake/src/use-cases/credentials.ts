@@ -165,6 +165,11 @@ export const revealCredential = async (
     if (credential.destroyedAt || !sealed || !dataKey) {
       return err({ kind: 'gone', detail: 'These credentials were destroyed (P9).', destroyedAt: credential.destroyedAt ?? deps.clock.now() });
     }
+    // Past its deadline, its destruction timer not fired yet (a worker starting, or catching up
+    // after a restore): the deadline holds all the same (docs/adr/0026, fifth session).
+    if (credential.destroyAfter && credential.destroyAfter.getTime() <= deps.clock.now().getTime()) {
+      return err({ kind: 'gone', detail: 'These credentials are past their destruction deadline and are being destroyed (P9).', destroyedAt: credential.destroyAfter });
+    }
     const key = await wrapper.unwrap(dataKey);
     const opened = openCredential(key, { credentialId: credential.id, ticketId: credential.ticketId }, sealed);
     key.fill(0);

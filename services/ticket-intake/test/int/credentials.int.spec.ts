@@ -165,6 +165,22 @@ describe('credentials vault over HTTP (P9, issue #9)', () => {
     expect((await list(partnerToken(), ticketId)).body.items[0].destroyAfter).toBe(dueAt.toISOString());
   });
 
+  it('P9: past its destruction deadline a secret is not revealed, even before the destruction timer fires (410)', async () => {
+    const ticketId = await fileTicket(partnerToken());
+    const stored = await store(partnerToken(), ticketId);
+    expect(stored.status).toBe(201);
+    const deadline = new Date(clock.now().getTime() - 1_000);
+    // As a restored database holds it, or a worker not started yet: due, no timer fired.
+    await sut.query(`UPDATE ${INTAKE_SCHEMA}.credentials SET destroy_after = $2 WHERE id = $1`, [stored.body.id, deadline]);
+    const refused = await reveal(staffToken('agent-deadline'), ticketId, stored.body.id as string);
+    expect(refused.status).toBe(410);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body.destroyedAt).toBe(deadline.toISOString());
+    expect(JSON.stringify(refused.body)).not.toContain(SECRET);
+    const audited = await sut.query(`SELECT 1 FROM ${INTAKE_SCHEMA}.ticket_history WHERE ticket_id = $1 AND action = 'credential_revealed'`, [ticketId]);
+    expect(audited).toHaveLength(0);
+  });
+
   it('P9: a closed ticket takes no more credentials (409)', async () => {
     const ticketId = await fileTicket(partnerToken());
     await sut.query(`UPDATE ${INTAKE_SCHEMA}.tickets SET status = 'closed' WHERE id = $1`, [ticketId]);
