@@ -1,6 +1,7 @@
 import { EntitySchema } from 'typeorm';
 import type { StaffRole } from '@tss/contracts';
 import type { ClientKind } from '../domain/grants';
+import type { SsoStaffMember } from '../domain/sso-staff';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -111,16 +112,8 @@ export const ApiClientEntity = new EntitySchema<ApiClientRow>({
   },
 });
 
-/** Staff signed in through single sign-on, recorded from their verified tokens (domain/sso-staff.ts). */
-export interface SsoStaffRow {
-  staffId: string;
-  roles: StaffRole[];
-  displayName: string | null;
-  email: string | null;
-  active: boolean;
-  firstSeenAt: Date;
-  changedAt: Date;
-}
+/** Staff signed in through single sign-on, recorded from their verified tokens, as the domain names them. */
+export type SsoStaffRow = SsoStaffMember;
 
 export const SsoStaffEntity = new EntitySchema<SsoStaffRow>({
   name: 'SsoStaff',

@@ -32,18 +32,23 @@ const requestDetailFields = {
   antivirus: VisibleText({ maxLength: 2_000, description: 'Antivirus software and settings' }),
 } satisfies Record<RequestDetail, unknown>;
 
+/** The details both filing and a PATCH take as optional (filing requires the product and its version). */
+const optionalRequestDetails = {
+  stepsToReproduce: Type.Optional(requestDetailFields.stepsToReproduce),
+  browser: Type.Optional(requestDetailFields.browser),
+  operatingSystem: Type.Optional(requestDetailFields.operatingSystem),
+  operatingSystemVersion: Type.Optional(requestDetailFields.operatingSystemVersion),
+  connectivity: Type.Optional(requestDetailFields.connectivity),
+  antivirus: Type.Optional(requestDetailFields.antivirus),
+};
+
 export const FileTicketBody = Type.Object(
   {
     product: requestDetailFields.product,
     productVersion: requestDetailFields.productVersion,
     subject: Type.Optional(VisibleText({ maxLength: 200, description: 'Short summary; defaults to the start of the description' })),
     description: VisibleText({ maxLength: 20_000, description: 'Problem description' }),
-    stepsToReproduce: Type.Optional(requestDetailFields.stepsToReproduce),
-    browser: Type.Optional(requestDetailFields.browser),
-    operatingSystem: Type.Optional(requestDetailFields.operatingSystem),
-    operatingSystemVersion: Type.Optional(requestDetailFields.operatingSystemVersion),
-    connectivity: Type.Optional(requestDetailFields.connectivity),
-    antivirus: Type.Optional(requestDetailFields.antivirus),
+    ...optionalRequestDetails,
     level: Type.Optional(ServiceLevel),
     criticalErrorConfirmed: Type.Optional(
       Type.Boolean({ description: 'Staff only: with levelConfirmed, required to file a confirmed emergency (P5), as for a PATCH' }),
@@ -216,12 +221,7 @@ export const TicketPatchBody = Type.Object(
     // P2: staff record the details a request lacked (a mail or a call names no product), or correct them.
     product: Type.Optional(requestDetailFields.product),
     productVersion: Type.Optional(requestDetailFields.productVersion),
-    stepsToReproduce: Type.Optional(requestDetailFields.stepsToReproduce),
-    browser: Type.Optional(requestDetailFields.browser),
-    operatingSystem: Type.Optional(requestDetailFields.operatingSystem),
-    operatingSystemVersion: Type.Optional(requestDetailFields.operatingSystemVersion),
-    connectivity: Type.Optional(requestDetailFields.connectivity),
-    antivirus: Type.Optional(requestDetailFields.antivirus),
+    ...optionalRequestDetails,
   },
   {
     $id: 'TicketPatch',
