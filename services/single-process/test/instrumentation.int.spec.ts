@@ -5,6 +5,12 @@ import { startTracing, type Tracing } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
+/** Spans of the platform (not the test's own client spans) in the traces of `server`. */
+const platformSpansOf = (all: ReadableSpan[], server: ReadableSpan[]): ReadableSpan[] => {
+  const traceIds = new Set(server.map((s) => s.spanContext().traceId));
+  return all.filter((s) => traceIds.has(s.spanContext().traceId) && s.kind !== SpanKind.CLIENT);
+};
+
 const sqlOf = (span: ReadableSpan): string => String(span.attributes['db.query.text'] ?? span.attributes['db.statement'] ?? '');
 
 /** docs/adr/0022-tracing.md: the SDK's instrumentations show HTTP and SQL without hand-made spans. */
@@ -72,4 +78,25 @@ describe('tracing instrumentations, single-process mode (real PostgreSQL)', () =
     const inTraces = spans.getFinishedSpans().filter((s) => traceIds.has(s.spanContext().traceId) && s.kind !== SpanKind.CLIENT);
     expect(JSON.stringify(inTraces.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })))).not.toContain(token);
   });
+
+  it('url.path is the path alone, url.query keeps only its names: a search’s words are in no span', async () => {
+    const acme = await platform.client.partner(await platform.adminToken(), 'Acme Searching');
+    const words = 'printerfireSearchWords';
+    spans.reset();
+    const listed = await platform.client.http().get(`/v1/tickets?status=new&q=${words}`).auth(acme.token, { type: 'bearer' });
+    expect(listed.status).toBe(200);
+    const [server, request] = await waitFor('the server and request spans', () => {
+      const all = spans.getFinishedSpans();
+      const found = [
+        all.find((s) => s.kind === SpanKind.SERVER && s.name === 'GET /v1/tickets'),
+        all.find((s) => s.instrumentationScope.name === '@fastify/otel' && s.name === 'request'),
+      ];
+      return found.every(Boolean) && (found as ReadableSpan[]);
+    });
+    expect([server.attributes['url.path'], request.attributes['url.path']]).toEqual(['/v1/tickets', '/v1/tickets']);
+    expect(server.attributes['url.query']).toBe('status=REDACTED&q=REDACTED');
+    const inTrace = platformSpansOf(spans.getFinishedSpans(), [server]);
+    expect(JSON.stringify(inTrace.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })))).not.toContain(words);
+  });
+
 });

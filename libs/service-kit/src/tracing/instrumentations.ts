@@ -13,10 +13,35 @@ import { rememberServerSpan } from './server-spans';
 const carriesTraceparent = (headers: OutgoingHttpHeaders | readonly string[] | undefined): boolean =>
   headers !== undefined && !Array.isArray(headers) && Object.keys(headers).some((name) => name.toLowerCase() === 'traceparent');
 
-/** ADR 0007: a link's token is no span attribute either. The instrumentations record the path as it came. */
-const redactLinkToken = (span: Span, path: string): void => {
-  const shown = loggablePath(path);
-  if (shown !== path) span.setAttribute('url.path', shown);
+/** The path of a request target, without its query (OpenTelemetry: `url.path` holds no query). */
+const pathOf = (target: string): string => target.split('?')[0];
+
+/**
+ * `url.query` with every value replaced (the instrumentation's own convention, `REDACTED`): the
+ * names show which filters a request used, the values are a caller's words (a staff search's `q`)
+ * and stay out of traces. A name that is not a plain parameter name is replaced too.
+ */
+const REDACTED = 'REDACTED';
+const PLAIN_PARAMETER_NAME = /^[\w.[\]-]{1,64}$/;
+const redactedQuery = (target: string): string | undefined => {
+  const at = target.indexOf('?');
+  if (at < 0) return undefined;
+  const pairs = target.slice(at + 1).split('&').filter((pair) => pair.length > 0);
+  if (pairs.length === 0) return undefined;
+  return pairs
+    .map((pair) => {
+      const name = pair.split('=')[0];
+      return `${PLAIN_PARAMETER_NAME.test(name) ? name : REDACTED}=${REDACTED}`;
+    })
+    .join('&');
+};
+
+/**
+ * Sets `url.path` to the path alone, a link's token redacted (ADR 0007: a credential is no span
+ * attribute either): the instrumentations record the target as it came, query included.
+ */
+const setPathAttributes = (span: Span, target: string): void => {
+  span.setAttribute('url.path', loggablePath(pathOf(target)));
 };
 
 /**
@@ -31,17 +56,21 @@ export const platformInstrumentations = (): Instrumentation[] => [
     requestHook: (span, request) => {
       if (!(request instanceof IncomingMessage)) return;
       rememberServerSpan(request, span);
-      redactLinkToken(span, (request.url ?? '').split('?')[0]);
+      const target = request.url ?? '';
+      setPathAttributes(span, target);
+      const query = redactedQuery(target);
+      if (query !== undefined) span.setAttribute('url.query', query);
     },
   }),
   // Hooks would add a span per lifecycle hook of every request (auth, metrics, drain…): noise.
   new (lazily<{ FastifyOtelInstrumentation: typeof FastifyOtelInstrumentation }>('@fastify/otel').FastifyOtelInstrumentation)({
     registerOnInitialization: true,
     instrumentHooks: false,
-    requestHook: (span, request) => redactLinkToken(span, request.url),
+    // Its `request` span records `url.path` as the whole target, query included.
+    requestHook: (span, request) => setPathAttributes(span, request.url),
     // Route handlers are anonymous: the span would be named after the plugin's source text.
     lifecycleHook: (span, { hookName, request }) => {
-      span.updateName(`${hookName} ${request.method} ${request.routeOptions.url ?? loggablePath(request.url.split('?')[0])}`);
+      span.updateName(`${hookName} ${request.method} ${request.routeOptions.url ?? loggablePath(pathOf(request.url))}`);
     },
   }),
   // Only SQL run for a request or an event: the relays' and timers' idle polls would each be a trace.
