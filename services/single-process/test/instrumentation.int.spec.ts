@@ -99,4 +99,21 @@ describe('tracing instrumentations, single-process mode (real PostgreSQL)', () =
     expect(JSON.stringify(inTrace.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })))).not.toContain(words);
   });
 
+  it('no span attribute carries source code: unnamed plugins give hook.name no source text', async () => {
+    const acme = await platform.client.partner(await platform.adminToken(), 'Acme Hooked');
+    spans.reset();
+    expect((await platform.client.http().get('/v1/tickets').auth(acme.token, { type: 'bearer' })).status).toBe(200);
+    expect((await platform.client.http().get('/v1/no-such-route').auth(acme.token, { type: 'bearer' })).status).toBe(404);
+    const fastifySpans = await waitFor('the handler and not-found spans', () => {
+      const found = spans.getFinishedSpans().filter((s) => s.instrumentationScope.name === '@fastify/otel' && s.attributes['hook.name'] !== undefined);
+      return found.some((s) => s.name.startsWith('handler GET /v1/tickets')) && found.some((s) => s.name.startsWith('notFoundHandler')) && found;
+    });
+    const hookNames = fastifySpans.map((s) => String(s.attributes['hook.name']));
+    expect(hookNames.filter((name) => name.length > 120 || /=>|\{|\n/.test(name))).toEqual([]);
+    const longValues = spans
+      .getFinishedSpans()
+      .flatMap((s) => Object.entries(s.attributes).filter(([key, value]) => key !== 'db.query.text' && key !== 'db.statement' && typeof value === 'string' && value.length > 500));
+    expect(longValues.map(([key]) => key)).toEqual([]);
+  });
+
 });

@@ -68,9 +68,12 @@ export const platformInstrumentations = (): Instrumentation[] => [
     instrumentHooks: false,
     // Its `request` span records `url.path` as the whole target, query included.
     requestHook: (span, request) => setPathAttributes(span, request.url),
-    // Route handlers are anonymous: the span would be named after the plugin's source text.
+    // Route handlers are anonymous, and so are most plugins: @fastify/otel names the span, and sets
+    // `hook.name`, after the plugin's name, which fastify takes from its source text (kilobytes of
+    // code in a bundle). Both are set from the hook and the route instead.
     lifecycleHook: (span, { hookName, request }) => {
-      span.updateName(`${hookName} ${request.method} ${request.routeOptions.url ?? loggablePath(pathOf(request.url))}`);
+      const name = `${hookName} ${request.method} ${request.routeOptions.url ?? loggablePath(pathOf(request.url))}`;
+      span.updateName(name).setAttribute('hook.name', name);
     },
   }),
   // Only SQL run for a request or an event: the relays' and timers' idle polls would each be a trace.
