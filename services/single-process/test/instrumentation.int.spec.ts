@@ -1,7 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { sampleTicket } from '@tss/runtime/testing';
-import { startTracing, type Tracing } from '@tss/service-kit';
+import { startMetricsServer, startTracing, type Tracing } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
@@ -116,4 +116,17 @@ describe('tracing instrumentations, single-process mode (real PostgreSQL)', () =
     expect(longValues.map(([key]) => key)).toEqual([]);
   });
 
+  it('Prometheus scrapes of /metrics make no spans', async () => {
+    const metrics = await startMetricsServer(0, '127.0.0.1');
+    try {
+      spans.reset();
+      expect((await fetch(`http://127.0.0.1:${metrics.port}/metrics`)).status).toBe(200);
+      // A request after the scrape: once its span is exported, the scrape's would have been too.
+      await platform.client.http().get('/healthz');
+      await waitFor('the health server span', () => spans.getFinishedSpans().some((s) => s.kind === SpanKind.SERVER && s.name === 'GET /healthz'));
+      expect(spans.getFinishedSpans().filter((s) => s.attributes['url.path'] === '/metrics').map((s) => s.name)).toEqual([]);
+    } finally {
+      await metrics.close();
+    }
+  });
 });

@@ -16,6 +16,8 @@ const carriesTraceparent = (headers: OutgoingHttpHeaders | readonly string[] | u
 /** The path of a request target, without its query (OpenTelemetry: `url.path` holds no query). */
 const pathOf = (target: string): string => target.split('?')[0];
 
+const METRICS_PATH = '/metrics';
+
 /**
  * `url.query` with every value replaced (the instrumentation's own convention, `REDACTED`): the
  * names show which filters a request used, the values are a caller's words (a staff search's `q`)
@@ -53,6 +55,10 @@ export const platformInstrumentations = (): Instrumentation[] => [
     // A request that already carries a traceparent was propagated by hand (the gateway forwards
     // with its server span as the parent, one hop per span): a client span would replace it.
     ignoreOutgoingRequestHook: (request) => carriesTraceparent(request.headers),
+    // Prometheus scrapes (METRICS_PORT, each pod at every scrape interval) are no one's request: a trace each would
+    // only bury real ones. Health probes stay traced: `/readyz` runs SQL, and its trace shows which
+    // check failed; their log lines carry a real trace id (docs/operations.md#traces).
+    ignoreIncomingRequestHook: (request) => pathOf(request.url ?? '') === METRICS_PATH,
     requestHook: (span, request) => {
       if (!(request instanceof IncomingMessage)) return;
       rememberServerSpan(request, span);
