@@ -229,7 +229,7 @@ export const runServiceProcess = async <E extends TObject>(
   ]);
   const logger = createLogger(module.name, config.LOG_LEVEL);
   await waitForDatabaseOrStop(config, logger);
-  const tracing = startTracing({ serviceName: module.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const tracing = startTracing({ serviceName: module.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });
   const settings = entry && loadConfig(entry.config, process.env);
   const instance = await startServiceInstance(module, {
     config,

@@ -1,15 +1,17 @@
 import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { getBooleanFromEnv, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { getBooleanFromEnv, loggingErrorHandler, setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { AlwaysOffSampler, BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lazily } from './lazily';
+import { ExportOutageReporter, reportingOutages, type TracingLogger } from './tracing/export-outages';
 import { patchLoadedModules, platformInstrumentations } from './tracing/instrumentations';
 
 export { instrumentedServerSpan } from './tracing/server-spans';
+export type { TracingLogger } from './tracing/export-outages';
 
 export interface TracingOptions {
   serviceName: string;
@@ -17,6 +19,8 @@ export interface TracingOptions {
   otlpEndpoint?: string;
   /** Extra processors, e.g. an in-memory exporter in tests. */
   spanProcessors?: SpanProcessor[];
+  /** Where a failing export is reported: once when it starts failing, once when it works again. */
+  logger?: TracingLogger;
 }
 
 export interface Tracing {
@@ -58,7 +62,7 @@ const startIdsOnly = (serviceName: string): Tracing => {
  * Exporting: the OpenTelemetry Node SDK with the HTTP, fastify, pg and kafkajs instrumentations
  * (docs/adr/0022-tracing.md), sampled by OTEL_TRACES_SAMPLER (default: every trace).
  */
-const startExporting = (serviceName: string, processors: SpanProcessor[]): Tracing => {
+const startExporting = (serviceName: string, processors: SpanProcessor[], reporter: ExportOutageReporter | undefined): Tracing => {
   const instrumentations: Instrumentation[] = platformInstrumentations();
   const sdk: NodeSDK = new (lazily<{ NodeSDK: typeof NodeSDK }>('@opentelemetry/sdk-node').NodeSDK)({
     serviceName,
@@ -71,6 +75,9 @@ const startExporting = (serviceName: string, processors: SpanProcessor[]): Traci
     instrumentations,
   });
   sdk.start();
+  // The SDK hands failed exports (and its other errors) to this handler, by default its diag logger,
+  // which nothing reads: the reporter logs once per outage, never the spans.
+  if (reporter) setGlobalErrorHandler((error) => reporter.failed(error));
   patchLoadedModules(instrumentations);
   recording = true;
   return {
@@ -78,6 +85,7 @@ const startExporting = (serviceName: string, processors: SpanProcessor[]): Traci
       recording = false;
       for (const instrumentation of instrumentations) instrumentation.disable();
       await sdk.shutdown();
+      if (reporter) setGlobalErrorHandler(loggingErrorHandler());
       trace.disable();
       propagation.disable();
       context.disable();
@@ -94,11 +102,13 @@ export const startTracing = (options: TracingOptions): Tracing => {
   // As the Node SDK does: OTEL_SDK_DISABLED=true registers nothing (no ids either).
   if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return { shutdown: async () => undefined };
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  const reporter = options.logger && new ExportOutageReporter(options.logger);
   if (options.otlpEndpoint) {
     const { OTLPTraceExporter: Exporter } = lazily<{ OTLPTraceExporter: typeof OTLPTraceExporter }>('@opentelemetry/exporter-trace-otlp-http');
-    processors.push(new BatchSpanProcessor({ exporter: new Exporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }) }));
+    const exporter = new Exporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` });
+    processors.push(new BatchSpanProcessor({ exporter: reporter ? reportingOutages(exporter, reporter) : exporter }));
   }
-  return processors.length > 0 ? startExporting(options.serviceName, processors) : startIdsOnly(options.serviceName);
+  return processors.length > 0 ? startExporting(options.serviceName, processors, reporter) : startIdsOnly(options.serviceName);
 };
 
 const tracer = () => trace.getTracer('tss');

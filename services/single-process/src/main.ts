@@ -74,7 +74,7 @@ const main = async (): Promise<void> => {
   const config = loadConfigOrExit(processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES), 'tss', given, moduleConfigProblems(ALL_SERVICES));
   const env = withPublicUrlDefault(given, config);
   const logger = createLogger('tss', config.LOG_LEVEL);
-  const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });
 
   // Until the platform's own handler (exitOnSignals, below): a signal during start-up exits at
   // once, and the exit stops the embedded server, which a terminal's Ctrl-C no longer reaches
