@@ -167,6 +167,10 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
     const ticket = await file(ann);
     await patch(ticket.id, { level: 'development' });
     await patch(ticket.id, { status: 'awaiting_customer', waitReason: 'cannot_reproduce' });
+    // Before the clock jumps past the standard target: a referral sla-timer had not applied yet
+    // would find support's breach timer fired first (the referral's time is what counts, but a
+    // published breach stays published).
+    await settled(ticket.id);
     await advance(24 * HOUR);
     const answered = await http().post(`/v1/tickets/${ticket.id}/messages`).auth(ann, { type: 'bearer' }).send({ body: 'A video of the crash is attached.' });
     expect(answered.body.ticket).toMatchObject({ status: 'referred', level: 'development', responseOwed: true });

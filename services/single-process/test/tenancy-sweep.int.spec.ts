@@ -48,6 +48,8 @@ const CALLS: Record<string, Call> = {
   getStaffClient: (http, t, f) => http().get(`/v1/clients/${f.clientId}`).auth(t, { type: 'bearer' }),
   disableStaffClient: (http, t, f) => http().delete(`/v1/clients/${f.clientId}`).auth(t, { type: 'bearer' }),
   rotateStaffClientSecret: (http, t, f) => http().post(`/v1/clients/${f.clientId}/rotate`).auth(t, { type: 'bearer' }),
+  listStaff: (http, t) => http().get('/v1/staff').auth(t, { type: 'bearer' }),
+  updateStaffMember: (http, t) => http().patch(`/v1/staff/${encodeURIComponent('https://idp.example|sweep')}`).auth(t, { type: 'bearer' }).send({ active: false }),
   createSiteLink: (http, t, f) => http().post(`/v1/tickets/${f.ticketId}/site-links`).auth(t, { type: 'bearer' }),
   revokeSiteLink: (http, t, f) => http().delete(`/v1/tickets/${f.ticketId}/site-links/${f.linkId}`).auth(t, { type: 'bearer' }),
   // sla-timer
@@ -67,6 +69,8 @@ const CALLS: Record<string, Call> = {
   // notification
   listOutgoingMail: (http, t) => http().get('/v1/mail/outbox').auth(t, { type: 'bearer' }),
   listQuarantinedMail: (http, t) => http().get('/v1/inbound/quarantine').auth(t, { type: 'bearer' }),
+  releaseQuarantinedMail: (http, t, f) =>
+    http().post('/v1/inbound/quarantine/7f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f/release').auth(t, { type: 'bearer' }).send({ partnerId: f.partnerId }),
   listPartnerMailDomains: (http, t) => http().get('/v1/inbound/partner-domains').auth(t, { type: 'bearer' }),
   putPartnerMailDomain: (http, t, f) => http().put(`/v1/inbound/partner-domains/${f.domain}`).auth(t, { type: 'bearer' }).send({ partnerId: f.partnerId }),
   deletePartnerMailDomain: (http, t, f) => http().delete(`/v1/inbound/partner-domains/${f.domain}`).auth(t, { type: 'bearer' }),
@@ -114,12 +118,15 @@ const ADMIN_ONLY = new Set([
   'getStaffClient',
   'disableStaffClient',
   'rotateStaffClientSecret',
+  'listStaff',
+  'updateStaffMember',
   'getDefaultSlaPolicy',
   'putDefaultSlaPolicy',
   'listDefaultSlaPolicyVersions',
   'previewSlaSchedule',
   'listOutgoingMail',
   'listQuarantinedMail',
+  'releaseQuarantinedMail',
   'listPartnerMailDomains',
   'putPartnerMailDomain',
   'deletePartnerMailDomain',
