@@ -78,7 +78,9 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
         tags: ['tickets'],
         operationId: 'revokeSiteLink',
         summary: 'Revoke a support-site link of the ticket; it opens nothing from now on',
-        description: 'Idempotent: revoking a revoked (or unknown) link id of a ticket you can see answers 204 again.',
+        description:
+          'Idempotent: revoking a revoked (or unknown) link id of a ticket you can see answers 204 again. ' +
+          "Only the first revocation of a link minted through this API for the ticket is on the ticket's history (`site_link_revoked`); a link from a TSS mail is revoked the same way but recorded on no history.",
         params: Type.Object({ id: TicketIdOrReference, linkId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }) }),
         response: { 204: Type.Null({ description: 'Revoked' }), ...failureResponses('bad_request', 'not_found', 'ticket_not_yet_visible') },
       },

@@ -1,6 +1,7 @@
 import { err, ok, siteLinkUrl, TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS, type Failure, type Result } from '@tss/service-kit';
 import type { PartnerScope, SiteLinkMinter, StaffScope } from '@tss/service-kit';
 import { SiteLinkMintedV1, SiteLinkRevokedV1 } from '@tss/contracts';
+import { mintedSiteLinkStore } from '../store/minted-site-link.store';
 import { siteLinkRevocationStore } from '../store/site-link-revocation.store';
 import { siteTicketStore, type SiteTicket } from '../store/site-ticket.store';
 import { intakeResult, type SiteDeps } from './site-deps';
@@ -60,10 +61,12 @@ export const mintSiteLink = async (deps: SiteDeps, caller: Caller, ticketIdOrRef
     mintedBy,
     expiresAt,
   });
-  // The minting is on the ticket's history, with its minter (intake records the event): a link is
-  // answered only once its record is committed.
-  await deps.unitOfWork.run((tx) =>
-    deps.outbox.add(tx, SiteLinkMintedV1, ticket.ticketId, {
+  // The minting is on the ticket's history, with its minter (intake records the event), and in the
+  // gateway's list of the links it minted (a revocation of one is on the history): a link is
+  // answered only once both are committed.
+  await deps.unitOfWork.run(async (tx) => {
+    await mintedSiteLinkStore.record(tx, { linkId: grant.linkId, ticketId: ticket.ticketId, partnerId: ticket.partnerId, mintedBy: `${mintedBy.kind}:${mintedBy.id}`, mintedAt: now });
+    await deps.outbox.add(tx, SiteLinkMintedV1, ticket.ticketId, {
       partnerId: ticket.partnerId,
       ticketId: ticket.ticketId,
       linkId: grant.linkId,
@@ -71,15 +74,18 @@ export const mintSiteLink = async (deps: SiteDeps, caller: Caller, ticketIdOrRef
       mintedBy,
       expiresAt: expiresAt.toISOString(),
       mintedAt: now.toISOString(),
-    }),
-  );
+    });
+  });
   return ok({ linkId: grant.linkId, url: siteLinkUrl(deps.linkSettings, token), expiresAt });
 };
 
 /**
- * Revokes a link of the ticket (idempotent): from now on it opens nothing. The first revocation is
- * on the ticket's history by its revoker (intake records `partner.site_link_revoked`, committed with
- * the revocation); revoking it again changes and records nothing.
+ * Revokes a link of the ticket (idempotent): from now on it opens nothing. The first revocation of a
+ * link the gateway minted for this ticket is on the ticket's history by its revoker (intake records
+ * `partner.site_link_revoked`, committed with the revocation); revoking it again records nothing.
+ * Any other id (a mail's link, minted by notification, looks like a made-up one; another ticket's
+ * link) is revoked for this ticket and recorded nowhere but the revocation list: the history names
+ * only links it is known to hold.
  */
 export const revokeSiteLink = async (deps: SiteDeps, caller: Caller, ticketIdOrReference: string, linkId: string): Promise<Result<void, Failure>> => {
   const found = await ticketOfCaller(deps, caller, ticketIdOrReference);
@@ -89,7 +95,7 @@ export const revokeSiteLink = async (deps: SiteDeps, caller: Caller, ticketIdOrR
   const revokedAt = deps.clock.now();
   await deps.unitOfWork.run(async (tx) => {
     const revoked = await siteLinkRevocationStore.revoke(tx, { linkId, ticketId, partnerId, revokedBy, revokedAt });
-    if (revoked) await deps.outbox.add(tx, SiteLinkRevokedV1, ticketId, { partnerId, ticketId, linkId, revokedBy: minterOf(caller), revokedAt: revokedAt.toISOString() });
+    if (revoked && (await mintedSiteLinkStore.wasMintedFor(tx, linkId, ticketId))) await deps.outbox.add(tx, SiteLinkRevokedV1, ticketId, { partnerId, ticketId, linkId, revokedBy: minterOf(caller), revokedAt: revokedAt.toISOString() });
   });
   return ok(undefined);
 };

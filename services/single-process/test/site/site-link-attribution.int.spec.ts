@@ -119,6 +119,35 @@ describe('support-site links: minted on the record, acts attributed to a staff m
     expect((await history(ticket.id)).filter((e) => e.action === 'site_link_revoked')).toHaveLength(2);
   });
 
+  it('only a link the gateway minted for the ticket is revoked on the record: a made-up id, a malformed one, or another partner’s link id is revoked (204) and recorded nowhere', async () => {
+    const admin = await platform.adminToken();
+    const globex = await client.partner(admin, 'Globex Attribution');
+    const ticket = await file();
+    const link = await mint(acme.token, ticket.id);
+    const globexTicket = (await http().post('/v1/tickets').auth(globex.token, { type: 'bearer' }).send(sampleTicket({ requester: { id: 'cust-bob' } }))).body as { id: string };
+    const revoke = async (token: string, ticketId: string, linkId: string) => {
+      const response = await http().delete(`/v1/tickets/${ticketId}/site-links/${linkId}`).auth(token, { type: 'bearer' });
+      expect(response.status).toBe(204);
+    };
+    await revoke(acme.token, ticket.id, '0b9e6a4e-5d3c-4f1a-9b2e-7c8d9e0f1a2b'); // never minted (or a mail's link: the gateway cannot tell)
+    await revoke(acme.token, ticket.id, 'not-a-uuid');
+    await waitFor('the other partner’s ticket on the site', async () => (await http().post(`/v1/tickets/${globexTicket.id}/site-links`).auth(globex.token, { type: 'bearer' })).status === 201);
+    await revoke(globex.token, globexTicket.id, link.linkId); // Acme's link id, through Globex's own ticket
+    // The real link still opens, and its own revocation is the only one on the history.
+    expect((await http().get(link.path)).status).toBe(200);
+    await revoke(acme.token, ticket.id, link.linkId);
+    const revoked = await waitFor('the real revocation on the history', async () => {
+      const found = (await history(ticket.id)).filter((e) => e.action === 'site_link_revoked');
+      return found.length > 0 ? found : undefined;
+    });
+    expect(revoked).toEqual([expect.objectContaining({ actor: { kind: 'partner', id: acme.clientId }, detail: { linkId: link.linkId } })]);
+    const globexHistory = async () => ((await http().get(`/v1/tickets/${globexTicket.id}/history`).auth(globex.token, { type: 'bearer' })).body as { items: HistoryItem[] }).items;
+    // A minting on Globex's ticket published after its revocation: once it is recorded, so would the revocation be.
+    expect((await http().post(`/v1/tickets/${globexTicket.id}/site-links`).auth(globex.token, { type: 'bearer' })).status).toBe(201);
+    await waitFor('the later minting on Globex’s history', async () => (await globexHistory()).filter((e) => e.action === 'site_link_minted').length === 2);
+    expect((await globexHistory()).filter((e) => e.action === 'site_link_revoked')).toEqual([]);
+  });
+
   it('a reply through a staff member’s link is that staff member’s on the history, in the requester’s name; through the partner’s link it is the requester’s', async () => {
     const ticket = await file();
     const staffLink = await mint(agent.token, ticket.id);
