@@ -159,6 +159,25 @@ describe('staff single sign-on through the platform', () => {
     expect((await announced('leaver-leo')).map((e) => `${e.type}:${e.active}`)).toEqual(['staff.created:true', 'staff.updated:false', 'staff.updated:true']);
   });
 
+  it('docs/auth.md Revocation: a support-site link a member minted opens nothing while they are inactive, and again once active', async () => {
+    const { client } = platform;
+    const admin = await platform.adminToken();
+    const acme = await client.partner(admin, 'Acme SSO link');
+    await platform.partnerKnownToIntake(acme.partnerId);
+    const filed = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ requester: { id: 'cust-sue' } }));
+    const minter = () => ssoToken(['agent'], 'linker-lin');
+    const link = await waitFor('a site link', async () => {
+      const minted = await client.http().post(`/v1/tickets/${filed.body.id}/site-links`).auth(minter(), { type: 'bearer' });
+      return minted.status === 201 ? new URL((minted.body as { url: string }).url).pathname : undefined;
+    });
+    expect((await client.http().get(link)).status).toBe(200);
+    const path = `/v1/staff/${encodeURIComponent(staffIdOf('linker-lin'))}`;
+    expect((await client.http().patch(path).auth(admin, { type: 'bearer' }).send({ active: false })).status).toBe(200);
+    expect((await client.http().get(link)).status).toBe(410);
+    expect((await client.http().patch(path).auth(admin, { type: 'bearer' }).send({ active: true })).status).toBe(200);
+    expect((await client.http().get(link)).status).toBe(200);
+  });
+
   it('PATCH /v1/staff/{id} refuses bad input with problems that change nothing', async () => {
     const { client } = platform;
     const admin = await platform.adminToken();

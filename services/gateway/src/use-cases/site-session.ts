@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { err, ok, type Result, type SiteLinkGrant } from '@tss/service-kit';
+import { isClientInGoodStanding } from '../domain/grants';
+import { findClientStanding } from '../store/client-standing';
 import { PartnerEntity } from '../store/gateway.entities';
 import { siteLinkRevocationStore } from '../store/site-link-revocation.store';
+import { ssoStaffStore } from '../store/sso-staff.store';
 import { issueSiteToken } from './issue-token';
 import type { SiteDeps } from './site-deps';
 
@@ -20,8 +23,28 @@ export interface SiteSession {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
+ * docs/auth.md "Revocation": a disabled client's tokens, and the requester tokens it minted, stop at
+ * once; so do the links it minted (the link names its minter, docs/adr/0037 addendum). A staff
+ * minter is a staff client (its client id) or a single sign-on member (`<iss>|<sub>`, whose record's
+ * `active` an admin sets); a partner minter is one of the link's partner's clients, or the partner
+ * itself when its token named no client. Read on every opening, so no cache delays a disabling.
+ * A minter the gateway does not know is refused: a link acts for its minter, and nobody vouches for it.
+ */
+const isMinterInGoodStanding = async (deps: SiteDeps, grant: SiteLinkGrant): Promise<boolean> => {
+  const minter = grant.mintedBy;
+  if (!minter) return true; // a mail's link, minted by notification for the requester
+  const standing = await findClientStanding(deps.dataSource, minter.id);
+  if (standing) {
+    const ownPartner = minter.kind === 'staff' ? standing.client.partnerId === null : standing.client.partnerId === grant.partnerId;
+    return ownPartner && isClientInGoodStanding(standing.client, standing.partnerActive);
+  }
+  if (minter.kind === 'partner') return minter.id === grant.partnerId;
+  return (await ssoStaffStore.find(deps.dataSource, minter.id))?.active === true;
+};
+
+/**
  * Opens a support-site link: its signature and expiry (service-kit's SiteLinkKeys), its
- * revocation, and its partner, then a requester token for the grant's (partner, requester) that
+ * revocation, its minter's standing, and its partner, then a requester token for the grant's (partner, requester) that
  * names the partner's site client (docs/adr/0037).
  */
 export const openSiteLink = async (deps: SiteDeps, token: string): Promise<Result<SiteSession, SiteLinkRefusal>> => {
@@ -30,6 +53,8 @@ export const openSiteLink = async (deps: SiteDeps, token: string): Promise<Resul
   const grant = verified.value;
   if (!UUID.test(grant.ticketId) || !UUID.test(grant.partnerId)) return err('not_found');
   if (await siteLinkRevocationStore.isRevoked(deps.dataSource.manager, grant.linkId, grant.ticketId)) return err('gone');
+  // Refused as a revoked link is (410): the link was good, its minter's say-so is withdrawn.
+  if (!(await isMinterInGoodStanding(deps, grant))) return err('gone');
   const partner = await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: grant.partnerId, active: true });
   if (!partner) return err('not_found');
   const requesterToken = await issueSiteToken(

@@ -148,6 +148,37 @@ describe('support-site links: minted on the record, acts attributed to a staff m
     expect((await globexHistory()).filter((e) => e.action === 'site_link_revoked')).toEqual([]);
   });
 
+  it('docs/auth.md Revocation: a link minted by a staff client or a partner’s client that is now disabled opens nothing, as its tokens; the partner’s other links still open', async () => {
+    const admin = await platform.adminToken();
+    const ticket = await file();
+    // A staff member (an agent's client) mints a link, then is disabled.
+    const a3 = await client.staff(admin, ['agent'], 'A3 Agent');
+    const staffLink = await mint(a3.token, ticket.id);
+    const staffPage = await http().get(staffLink.path);
+    expect(staffPage.status).toBe(200);
+    // A second client of the partner mints a link and a requester token, then is disabled.
+    const second = (await http().post(`/v1/partners/${acme.partnerId}/clients`).auth(admin, { type: 'bearer' }).send()).body as { clientId: string; clientSecret: string };
+    const secondToken = await client.token(second.clientId, second.clientSecret);
+    const partnerLink = await mint(secondToken, ticket.id);
+    const requesterToken = await client.requester(secondToken, 'cust-ann');
+    expect((await http().get(partnerLink.path)).status).toBe(200);
+    const otherLink = await mint(acme.token, ticket.id);
+
+    expect((await http().delete(`/v1/clients/${a3.clientId}`).auth(admin, { type: 'bearer' })).status).toBe(204);
+    expect((await http().delete(`/v1/partners/${acme.partnerId}/clients/${second.clientId}`).auth(admin, { type: 'bearer' })).status).toBe(204);
+
+    expect((await http().get(staffLink.path)).status).toBe(410);
+    // Its reply form (loaded before) writes nothing.
+    const posted = await http().post(`${staffLink.path}/reply`).field('_csrf', csrfOf(staffPage.text, `${staffLink.path}/reply`)).field('text', 'Written after A3 was disabled.');
+    expect(posted.status).toBe(410);
+    expect((await http().get(`/v1/tickets/${ticket.id}`).auth(requesterToken, { type: 'bearer' })).status).toBe(401);
+    expect((await http().get(partnerLink.path)).status).toBe(410);
+    // The partner's own client is in good standing: its link opens as before.
+    expect((await http().get(otherLink.path)).status).toBe(200);
+    const thread = (await http().get(`/v1/tickets/${ticket.id}/thread`).auth(acme.token, { type: 'bearer' })).body as { items: { body: string }[] };
+    expect(thread.items.map((m) => m.body)).not.toContain('Written after A3 was disabled.');
+  });
+
   it('a reply through a staff member’s link is that staff member’s on the history, in the requester’s name; through the partner’s link it is the requester’s', async () => {
     const ticket = await file();
     const staffLink = await mint(agent.token, ticket.id);
