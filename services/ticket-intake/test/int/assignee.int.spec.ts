@@ -66,6 +66,15 @@ describe('assigning a ticket: only to staff who work tickets', () => {
     await expectRefused(ticket, 'pc_K3x9Qw2mZp1LrT8v', /No staff member pc_K3x9Qw2mZp1LrT8v is known/);
   });
 
+  it('P4: the 422 for an unknown assignee points at GET /v1/staff and says single sign-on staff are known after their first request', async () => {
+    const ticket = await emergency();
+    const response = await patch(ticket, { assigneeId: 'https://idp.example|never-signed-in' });
+    expect(response.status).toBe(422);
+    expect(response.body.detail).toContain('GET /v1/staff');
+    expect(response.body.detail).toMatch(/single sign-on .*known after their first request/);
+    expect(response.body.detail).not.toMatch(/GET \/v1\/clients|not announced/);
+  });
+
   it('P4: a staff member whose roles do not work tickets (quality, admin) is a 422 naming the roles that do', async () => {
     const ticket = await emergency();
     await announce(StaffCreatedV1, staff('sc_quality', ['quality']));
