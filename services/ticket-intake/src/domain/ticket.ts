@@ -69,6 +69,8 @@ export type TicketEffect =
 /** A change the rules refuse, as a value: the edge maps it to a problem. */
 export type TicketRuleViolation =
   | { kind: 'invalid_transition'; detail: string; allowed: TicketStatus[] }
+  /** The ticket's state forbids a change that is no status change (docs/problems.md `conflict`). */
+  | { kind: 'conflict'; detail: string }
   | { kind: 'unprocessable'; detail: string; field?: string };
 
 export type Change = { ticket: Ticket; effects: TicketEffect[] } | { violation: TicketRuleViolation };
@@ -342,7 +344,14 @@ const changedDetails = (
  * nothing to explain a 422.
  */
 export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopenWindowMs = DEFAULT_REOPEN_WINDOW_MS): Change => {
-  if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
+  if (ticket.status === 'closed') {
+    // invalid-transition is for status changes (docs/problems.md); anything else on a closed ticket is a plain conflict.
+    if (patch.status !== undefined) return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
+    return violation({
+      kind: 'conflict',
+      detail: 'The ticket is closed: its request stays as it was, and so do its level, category and assignee. Reopening it (POST …/reopen) files a new, linked ticket.',
+    });
+  }
   let next: Ticket = { ...ticket };
   const effects: TicketEffect[] = [];
 

@@ -154,14 +154,14 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
           'connectivity, antivirus) are recorded or corrected with the checks filing applies (P2): missingDetails is recomputed and ' +
           '`ticket.details_changed` published; access particulars in them are vaulted and masked (P9). ' +
           'Answers 412 when the ticket changed since its ETag was read, 428 without If-Match or with `If-Match: *` (it names no version), 409 naming the allowed statuses for an ' +
-          'illegal transition, the status the ticket already has, or reclassifying a resolved ticket; 422 for a note on a PATCH that changes nothing, and for an ' +
+          'illegal transition, the status the ticket already has, or reclassifying a resolved ticket; 409 conflict for any other change to a closed ticket (its request stays as filed); 422 for a note on a PATCH that changes nothing, and for an ' +
           'assigneeId that is not an active staff member whose role works tickets (agent, team_lead, developer; staff may always assign themselves).',
         params: TicketParams,
         headers: IfMatchHeaders,
         body: TicketPatchBody,
         response: {
           200: TicketRef,
-          ...failureResponses('invalid_reference', 'invalid_transition', 'precondition_failed', 'unprocessable', 'precondition_required'),
+          ...failureResponses('invalid_reference', 'invalid_transition', 'conflict', 'precondition_failed', 'unprocessable', 'precondition_required'),
         },
       },
       config: { access: AGENT_WRITE },

@@ -40,6 +40,26 @@ describe('request details recorded after filing (P2)', () => {
     await sut?.stop();
   });
 
+  it('P2: completing details on a closed ticket is a plain 409 conflict (not invalid-transition) that changes nothing; a status change on it stays invalid-transition', async () => {
+    const ticketId = await insertTicketRow((sql, p) => sut.query(sql, p), { partnerId, receivedAt: START, status: 'closed', channel: 'email', product: null, productVersion: null, requesterId: 'client-1', missingDetails: MAIL_MISSING });
+    const before = await read(staffToken(), ticketId);
+    const refused = await patch(staffToken(), ticketId, { browser: 'Edge' }, before.headers.etag);
+    expect(refused.status).toBe(409);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body.type).toBe('https://tss.dev/problems/conflict');
+    expect(refused.body.detail).toMatch(/closed.*request stays as it was/);
+    expect(refused.body.detail).not.toContain('Allowed');
+    expect(refused.body.allowed).toBeUndefined();
+    const after = await read(staffToken(), ticketId);
+    expect(after.headers.etag).toBe(before.headers.etag);
+    expect(after.body.browser).toBeUndefined();
+    expect(await eventsOf(ticketId, 'ticket.details_changed')).toEqual([]);
+
+    const reopen = await patch(staffToken(), ticketId, { status: 'open' }, before.headers.etag);
+    expect(reopen.status).toBe(409);
+    expect(reopen.body.type).toBe('https://tss.dev/problems/invalid-transition');
+  });
+
   it('P2: staff complete a mail ticket’s details; missingDetails is recomputed, the change is in the history and in ticket.details_changed', async () => {
     const ticketId = await mailTicket();
     const before = await read(staffToken(), ticketId);

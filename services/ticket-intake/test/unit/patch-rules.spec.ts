@@ -129,6 +129,7 @@ describe('P2: staff record the request details a request lacked (docs/adr/0069, 
 
   it('a closed ticket keeps its request as it was', () => {
     const closed = changed(applyPatch(changed(applyPatch(byMail(), { status: 'resolved' }, t0)).ticket, { status: 'closed' }, t0)).ticket;
-    expect(violation(applyPatch(closed, { product: 'reader' }, t0))).toMatchObject({ kind: 'invalid_transition' });
+    // A plain conflict: invalid_transition is for status changes (docs/problems.md).
+    expect(violation(applyPatch(closed, { product: 'reader' }, t0))).toEqual({ kind: 'conflict', detail: expect.stringContaining('The ticket is closed: its request stays as it was') });
   });
 });

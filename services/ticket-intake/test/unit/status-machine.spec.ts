@@ -25,7 +25,9 @@ describe('the ticket status machine (issue #9)', () => {
       allowed: ['open', 'closed'],
     });
     const closed = changed(applyPatch(resolved, { status: 'closed' }, t0)).ticket;
-    expect(violation(applyPatch(closed, { category: 'theory' }, t0))).toMatchObject({ kind: 'invalid_transition', allowed: [] });
+    expect(violation(applyPatch(closed, { status: 'open' }, t0))).toMatchObject({ kind: 'invalid_transition', allowed: [] });
+    // A change that is no status change is a plain conflict on a closed ticket.
+    expect(violation(applyPatch(closed, { category: 'theory' }, t0))).toMatchObject({ kind: 'conflict' });
   });
 
   it('every status but closed has a way out; closed has none', () => {
