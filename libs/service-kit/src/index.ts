@@ -28,5 +28,6 @@ export * from './credential-detection';
 export * from './new-tickets-per-address';
 export * from './unknown-partner';
 export * from './unknown-staff';
+export * from './link-secrets';
 export * from './http/scope';
 export { lazily } from './lazily';

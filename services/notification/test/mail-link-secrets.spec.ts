@@ -1,5 +1,5 @@
 import { renderBlocks } from '../src/domain/mail-template';
-import { withoutLinkSecrets } from '../src/domain/mail-link-secrets';
+import { withoutLinkSecrets } from '@tss/service-kit';
 
 const RATE_TOKEN = 'XRK99y-6eNcInEqHbwD4ikoSjnBCmEAAjbxJeh9wxaQ';
 const SITE_TOKEN = 'v1.k1.eyJsIjoiNmVmYyIsInIiOiJjdXN0LWFubiJ9.tGGp_xzYCs_BG5rLaQ5KVUUTCFzK4kZWESpvLbi5VWw';

@@ -1,4 +1,4 @@
-import { withoutLinkSecrets } from './mail-link-secrets';
+import { withoutLinkSecrets } from '@tss/service-kit';
 import type { WebhookEndpoint } from './webhook-endpoint';
 
 /** What decides whether an endpoint may be handed the requester's link credentials. */

@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { failureResponses, type AccessRule } from '@tss/service-kit';
-import { withoutLinkSecrets } from '../domain/mail-link-secrets';
+import { failureResponses, withoutLinkSecrets, type AccessRule } from '@tss/service-kit';
 import { mailStore, type MailRow } from '../store/mail.store';
 
 /**

@@ -16,6 +16,7 @@ import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor
 import type { MessageUploads } from './message-uploads';
 import { HistoryView, IdempotencyHeaders, MessageBody, messageForm, PostedMessageView, ThreadView, TicketLogQuery, TicketParams, type MessageView } from './ticket.schemas';
 import { READ, WRITE } from './ticket.routes';
+import { shownTo } from './shown-to-reader';
 import { toTicketView } from './ticket.views';
 
 export const toMessageView = (m: Message): MessageView => ({
@@ -155,7 +156,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       return reply
         .code(201)
         .header('location', `/v1/tickets/${ticket.id}/thread#${message.id}`)
-        .send({ message: toMessageView(message), ticket: toTicketView(ticket), notes });
+        .send(shownTo(scope, { message: toMessageView(message), ticket: toTicketView(ticket), notes }));
     },
   );
 
@@ -187,13 +188,13 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       const messages = await messageStore.thread(deps.dataSource.manager, ticket.id, { includeInternal: scope.kind === 'staff', after: after?.value, limit: limit + 1 });
       const page = messages.slice(0, limit);
       const last = page.at(-1);
-      return {
+      return shownTo(scope, {
         ticketId: ticket.id,
         reference: ticket.reference,
         request: requestView(ticket),
         items: page.map(toMessageView),
         ...(messages.length > limit && last ? { nextCursor: encodeTicketLogCursor('thread', ticket.id, last.position) } : {}),
-      };
+      });
     },
   );
 
@@ -222,7 +223,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       const entries = await historyStore.list(deps.dataSource.manager, ticketId, { after: after?.value, limit: limit + 1 });
       const page = entries.slice(0, limit);
       const last = page.at(-1);
-      return {
+      return shownTo(scope, {
         ticketId,
         ...(entries.length > limit && last ? { nextCursor: encodeTicketLogCursor('history', ticketId, last.id) } : {}),
         items: page.map((e) => ({
@@ -232,7 +233,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
           detail: e.detail,
           ...(e.sequence !== undefined ? { sequence: e.sequence } : {}),
         })),
-      };
+      });
     },
   );
 };

@@ -7,6 +7,7 @@ import { ticketSearchStore } from '../store/ticket-search.store';
 import { toTicket } from '../store/ticket.store';
 import { ticketListRequest } from './ticket-list.query';
 import { TicketListPage, TicketListQuery } from './ticket-list.schemas';
+import { shownTo } from './shown-to-reader';
 import { toTicketSummaryView } from './ticket.views';
 
 // Partners list their tickets, requesters their own, staff every partner's.
@@ -41,7 +42,7 @@ export const ticketListRoutes = (deps: { dataSource: DataSource }) => async (fas
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        items: page.map((r) => toTicketSummaryView(toTicket(r))),
+        items: page.map((r) => shownTo(scope, toTicketSummaryView(toTicket(r)))),
         ...(rows.length > limit && last ? { nextCursor: encodeTicketListCursor({ receivedAt: last.receivedAt, id: last.id }, asked.value.asked) } : {}),
       };
     },

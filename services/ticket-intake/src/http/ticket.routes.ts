@@ -17,6 +17,7 @@ import { isRequesterAddress } from '../domain/mail-author';
 import { withRequesterId } from '../domain/requester-id';
 import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
 import { FileTicketBody, IdempotencyHeaders, IfMatchHeaders, ReopenBody, ReopenView, TicketParams, TicketPatchBody } from './ticket.schemas';
+import { shownTo } from './shown-to-reader';
 import { toTicketView } from './ticket.views';
 
 export interface TicketRoutesDeps {
@@ -40,8 +41,9 @@ const AGENT_WRITE: AccessRule = { kinds: ['staff'], scopes: ['tickets:write'] };
 // The shared schema (ticket.schemas.ts SHARED_SCHEMAS), by reference: one `Ticket` in the document.
 const TicketRef = Type.Ref('Ticket');
 
-const sendTicket = (reply: FastifyReply, ticket: Ticket, status = 200): FastifyReply =>
-  reply.code(status).header('etag', etagOf(ticket)).send(toTicketView(ticket));
+/** The ticket as its reader may see it: link credentials in its texts withheld from staff (shownTo). */
+const sendTicket = (reply: FastifyReply, scope: Pick<RequestScope, 'kind'>, ticket: Ticket, status = 200): FastifyReply =>
+  reply.code(status).header('etag', etagOf(ticket)).send(shownTo(scope, toTicketView(ticket)));
 
 /** The partner a POST files for: the token's, or for staff the body's `partnerId`. */
 const filingPartner = (scope: RequestScope, body: FileTicketBody): string | undefined => (scope.kind === 'staff' ? body.partnerId : scope.partnerId);
@@ -110,7 +112,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       if (replayed) reply.header('idempotent-replayed', 'true');
       reply.header('location', `/v1/tickets/${ticket.id}`);
       // A replay answers as the first request did (IETF Idempotency-Key draft), marked as a replay.
-      return sendTicket(reply, ticket, 201);
+      return sendTicket(reply, scope, ticket, 201);
     },
   );
 
@@ -134,7 +136,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       if (!found.ok) return sendFailure(reply, found.error);
       const ticket = toTicket(found.value);
       if (answeredNotModified(request, reply, etagOf(ticket))) return reply;
-      return sendTicket(reply, ticket);
+      return sendTicket(reply, scope, ticket);
     },
   );
 
@@ -177,7 +179,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         actor: actorOf(scope),
       });
       if (!result.ok) return sendFailure(reply, result.error);
-      return sendTicket(reply, result.value);
+      return sendTicket(reply, scope, result.value);
     },
   );
 
@@ -217,7 +219,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       const { ticket, followUp, alreadyFiled } = result.value;
       const filed = followUp && !alreadyFiled;
       if (filed) reply.header('location', `/v1/tickets/${ticket.id}`);
-      return reply.code(filed ? 201 : 200).send({ ticket: toTicketView(ticket), followUp });
+      return reply.code(filed ? 201 : 200).send(shownTo(scope, { ticket: toTicketView(ticket), followUp }));
     },
   );
 };

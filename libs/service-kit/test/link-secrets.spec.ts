@@ -1,0 +1,12 @@
+import { withoutLinkSecrets, withoutLinkSecretsIn } from '../src/link-secrets';
+
+const RATE_TOKEN = 'XRK99y-6eNcInEqHbwD4ikoSjnBCmEAAjbxJeh9wxaQ';
+
+describe('link credentials withheld from staff readers (docs/adr/0040 addendum, fifth session)', () => {
+  it('every string of a view, however deep, has its link credentials withheld; numbers, booleans and other strings stay', () => {
+    const view = { id: 't-1', version: 3, owed: true, request: { description: `see /rate/${RATE_TOKEN}` }, items: [{ body: `/support/t/${RATE_TOKEN}.x` }, 'plain'] };
+    expect(withoutLinkSecretsIn(view)).toEqual({ id: 't-1', version: 3, owed: true, request: { description: 'see /rate/[withheld]' }, items: [{ body: '/support/t/[withheld]' }, 'plain'] });
+    expect(view.request.description).toContain(RATE_TOKEN); // the view given is left as it was
+    expect(withoutLinkSecrets('no link here')).toBe('no link here');
+  });
+});
