@@ -100,4 +100,23 @@ describe('rating.requested to a staff-owned webhook endpoint carries no live rat
     expect(verified(at('/internal')[1], internal.secret)).toBe(true);
     expect(verified(at('/for-partner')[1], forPartner.secret)).toBe(true);
   });
+  // An outside test: an admin pointed partner P1's endpoint at a URL of theirs and replayed, and got
+  // the live rateUrl. A partner's endpoint is sent links because the partner chose where it points.
+  it('an admin may not change the URL of a partner’s endpoint: 403 problem, the URL unchanged, nothing sent elsewhere', async () => {
+    const partnerId = randomUUID();
+    await notification.handled(await notification.publish(PartnerCreatedV1, partnerId, { partnerId, name: 'Acme', active: true, changedAt: clock.now().toISOString() }));
+    const partner = await subscribed(partnerToken(partnerId), '/p1');
+    const moved = await notification.sut.http().patch(`/v1/webhooks/endpoints/${partner.id}`).auth(adminToken(), { type: 'bearer' }).send({ url: `${baseUrl}/stolen` });
+    expect(moved.status).toBe(403);
+    expect(moved.headers['content-type']).toContain('application/problem+json');
+    expect(moved.body.detail).toContain('partner');
+    const [row] = await notification.sut.query<{ url: string }>(`SELECT url FROM notification.webhook_endpoints WHERE id = $1`, [partner.id]);
+    expect(row.url).toBe(`${baseUrl}/p1`);
+    // The admin may still manage it otherwise (re-enable, describe), and the partner may move it.
+    const described = await notification.sut.http().patch(`/v1/webhooks/endpoints/${partner.id}`).auth(adminToken(), { type: 'bearer' }).send({ description: 'checked by support' });
+    expect(described.status).toBe(200);
+    const byPartner = await notification.sut.http().patch(`/v1/webhooks/endpoints/${partner.id}`).auth(partnerToken(partnerId), { type: 'bearer' }).send({ url: `${baseUrl}/p1-new` });
+    expect(byPartner.status).toBe(200);
+    expect(at('/stolen')).toHaveLength(0);
+  });
 });

@@ -139,7 +139,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
         summary: 'Change the URL, filters or description; enable or disable',
         params: EndpointParams,
         body: UpdateEndpointBody,
-        response: { 200: EndpointView, ...failureResponses('bad_request', 'not_found') },
+        response: { 200: EndpointView, ...failureResponses('bad_request', 'forbidden', 'not_found') },
       },
       config: { access: MANAGE },
     },

@@ -37,6 +37,14 @@ const badFilters = (eventTypes: readonly string[], scope: EndpointScope): Failur
   return errors.length > 0 ? { kind: 'validation', detail: `eventTypes: ${errors.map((e) => e.message).join('; ')}`, extensions: { errors } } : undefined;
 };
 const notFound: Failure = { kind: 'not_found', detail: 'No such webhook endpoint.' };
+/**
+ * A partner's endpoint is sent the requester's link credentials (docs/adr/0040, addenda of the fifth
+ * session) because the partner chose where it points: only the partner moves it.
+ */
+const notYourUrl: Failure = {
+  kind: 'forbidden',
+  detail: "Only the partner may change its endpoint's url: it receives its requesters' links. Ask the partner, or subscribe an endpoint of your own.",
+};
 const disabled: Failure = { kind: 'conflict', detail: 'The endpoint is disabled; enable it (PATCH {"enabled": true}) first.' };
 
 export const visibilityOf = (owner: EndpointOwner): EndpointVisibility => (owner.kind === 'partner' ? { partnerId: owner.partnerId } : 'all');
@@ -116,6 +124,7 @@ export interface UpdateEndpoint {
 export const updateEndpoint = async (tx: EntityManager, owner: EndpointOwner, id: string, input: UpdateEndpoint, check: UrlCheck, now: Date): Promise<Result<WebhookEndpoint, Failure>> => {
   const found = await findEndpoint(tx, owner, id, true);
   if (!found.ok) return found;
+  if (input.url !== undefined && input.url !== found.value.url && found.value.ownerKind === 'partner' && owner.kind !== 'partner') return err(notYourUrl);
   const filtersProblem = input.eventTypes && badFilters(input.eventTypes, found.value);
   if (filtersProblem) return err(filtersProblem);
   if (input.url !== undefined) {
