@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pino from 'pino';
 import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
@@ -239,4 +240,40 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
     expect(await metricValue('tss_mail_sends_stuck_total', { kind: 'agent_reply' })).toBe(stuckBefore + 1);
     await sender.stop();
   });
+
+  // An outside test: a server that accepts connections and never greets held shutdown until its
+  // 10 s limit (exit 1): stop drained the sends in flight, each waiting up to the greeting timeout (5 min).
+  it('stopping is prompt when the SMTP server accepts and never greets: the sends in flight are cut short and retried later', async () => {
+    const accepted: net.Socket[] = [];
+    const silent = net.createServer((socket) => {
+      accepted.push(socket);
+      socket.on('error', () => undefined); // our side resets it
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const transport = smtpTransport({ host: '127.0.0.1', port, secure: false, maxConnections: 2 });
+    const sender = new MailSender({ dataSource: sut.host.dataSource, timers, outbox: sut.host.outbox, clock, logger, transport, from: 'TSS <support@tss.test>', concurrency: 2, attemptBoundMs: smtpAttemptBoundMs({}), stopGraceMs: 100 });
+    const worker = new TimerWorker({ dataSource: sut.host.dataSource, schema: NOTIFICATION_SCHEMA, clock, logger, handlers: { [MAIL_SEND_TIMER]: sender.timerHandler } });
+    try {
+      const queued = [await queue('silent1@client.example'), await queue('silent2@client.example')];
+      await worker.runDue();
+      await waitFor('both sends waiting for the greeting', () => accepted.length === 2);
+      const outcome = await Promise.race([
+        sender.stop().then(() => 'stopped'),
+        new Promise<string>((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3_000).unref()),
+      ]);
+      expect(outcome).toBe('stopped');
+      for (const q of queued) {
+        const row = await mail(q.id);
+        expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+        expect(row.lastError).toContain('interrupted');
+      }
+      // Their retries stay armed (the next start, or another replica, sends them).
+      const retries = await sut.query<{ id: string }>(`SELECT id FROM notification.timers WHERE id = ANY($1)`, [queued.map((q) => mailAttemptTimerId(q.id, 2))]);
+      expect(retries).toHaveLength(2);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 20_000);
 });

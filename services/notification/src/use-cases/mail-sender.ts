@@ -34,6 +34,11 @@ export interface MailSenderDeps {
    * Default `attemptBoundMs` plus a minute; none without `attemptBoundMs`.
    */
   stuckAfterMs?: number;
+  /**
+   * How long stopping waits for the sends in flight to end by themselves (one mid-DATA on a healthy
+   * server ends in milliseconds) before it closes the transport and cuts the rest short. Default 2 s.
+   */
+  stopGraceMs?: number;
 }
 
 /**
@@ -56,6 +61,9 @@ export class MailSender {
   private running = 0;
   private readonly idle: (() => void)[] = [];
   private stopped = false;
+  /** Resolved when stopping cuts the sends still in flight short. */
+  private interrupt: (outcome: SendOutcome) => void = () => undefined;
+  private readonly interrupted = new Promise<SendOutcome>((resolve) => (this.interrupt = resolve));
   private readonly sent = new GroupCommit<SentAttempt>((attempts) => this.recordAllSent(attempts));
 
   constructor(private readonly deps: MailSenderDeps) {}
@@ -101,11 +109,21 @@ export class MailSender {
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
+  /**
+   * Stops promptly: the sends in flight get a short grace, then the transport is closed and what
+   * still waits (a server that never greets, for up to its 5-minute timeout) is cut short and
+   * recorded as a transient failure; its armed retry sends it after the restart, like any
+   * interrupted attempt (docs/adr/0035, addendum of 2026-12-04, fifth session).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.length = 0;
-    await this.drain();
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([this.drain(), new Promise<void>((resolve) => (grace = setTimeout(resolve, this.deps.stopGraceMs ?? 2_000)))]);
+    clearTimeout(grace);
     this.deps.transport.close();
+    this.interrupt({ kind: 'transient', reason: 'interrupted: the mail sender stopped (shutdown) before the server answered' });
+    await this.drain();
   }
 
   private enqueue(mailId: string, attempt: number): void {
@@ -151,7 +169,7 @@ export class MailSender {
    */
   private bounded(kind: string, mailId: string, attempt: number, sending: Promise<SendOutcome>): Promise<SendOutcome> {
     const limitMs = this.deps.stuckAfterMs ?? (this.deps.attemptBoundMs ? this.deps.attemptBoundMs + 60_000 : undefined);
-    if (limitMs === undefined) return sending;
+    if (limitMs === undefined) return Promise.race([sending, this.interrupted]);
     let timer: NodeJS.Timeout | undefined;
     const stuck = new Promise<SendOutcome>((resolve) => {
       timer = setTimeout(() => {
@@ -161,7 +179,7 @@ export class MailSender {
       }, limitMs);
       timer.unref();
     });
-    return Promise.race([sending, stuck]).finally(() => clearTimeout(timer));
+    return Promise.race([sending, stuck, this.interrupted]).finally(() => clearTimeout(timer));
   }
 
   /**
