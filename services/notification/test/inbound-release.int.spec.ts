@@ -129,6 +129,18 @@ describe('releasing quarantined mail (POST /v1/inbound/quarantine/{id}/release)'
     expect(await forwarded(mail.messageId)).toHaveLength(0);
   });
 
+  // An outside test: a quarantined mail holding a rating link and a support-site link showed both in
+  // full to staff (docs/adr/0040: those links are the requester's credentials).
+  it('the quarantine view withholds rating and support-site link credentials, as the outbox does', async () => {
+    const rate = 'http://localhost:3000/rate/rt_Secret-Token_0123456789abcdef';
+    const site = 'http://localhost:3000/support/t/v1.eyJzdWIiOiJ0In0.c2lnbmF0dXJl';
+    const mail = await quarantine(`Here is the link I got: ${rate} and ${site}\nThanks`);
+    const response = await notification.sut.http().get('/v1/inbound/quarantine').auth(agent(), { type: 'bearer' });
+    const item = (response.body as { items: { inboundId: string; text: string; subject: string }[] }).items.find((m) => m.inboundId === mail.inboundId)!;
+    expect(item.text).toBe('Here is the link I got: http://localhost:3000/rate/[withheld] and http://localhost:3000/support/t/[withheld]\nThanks');
+    expect(JSON.stringify(response.body)).not.toContain('rt_Secret-Token');
+  });
+
   it('the OpenAPI document lists the route and every status it answers', async () => {
     const document = (await notification.sut.http().get('/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     expect(Object.keys(document.paths['/v1/inbound/quarantine/{inboundId}/release'].post.responses)).toEqual(expect.arrayContaining(['202', '400', '401', '403', '404', '409', '422']));

@@ -43,6 +43,15 @@ describe('escalation notice and disabled-endpoint mail', () => {
     expect(mail.html).not.toContain('<b>help</b>');
   });
 
+  it('the notice quotes what the requester wrote with their rating and site links withheld (docs/adr/0040)', () => {
+    const mail = escalationNoticeMail({ ...notice, quote: 'see https://tss.example/rate/rt_Secret and https://tss.example/support/t/v1.abc.def' });
+    for (const body of [mail.text, mail.html]) {
+      expect(body).toContain('https://tss.example/rate/[withheld]');
+      expect(body).toContain('https://tss.example/support/t/[withheld]');
+      expect(body).not.toContain('rt_Secret');
+    }
+  });
+
   it('the disabled endpoint mail names it, why, and the calls to enable and replay', () => {
     const mail = endpointDisabledMail({
       endpointId: 'w1',

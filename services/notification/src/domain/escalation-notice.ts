@@ -1,4 +1,5 @@
 import type { EscalationKind } from '@tss/contracts';
+import { withoutLinkSecrets } from './mail-link-secrets';
 import { renderBlocks, type MailBlock, type RenderedMail } from './mail-template';
 
 /** What an escalation notice says (P7): staff read it in English (staff have no language of their own yet, docs/adr/0042). */
@@ -51,7 +52,8 @@ export const escalationNoticeMail = (n: EscalationNotice): RenderedMail => {
       ],
     },
     ...(n.summary ? [{ paragraph: n.summary }] : []),
-    ...(n.quote ? [{ paragraph: 'What was written:' }, { paragraph: n.quote.split('\n').map((line) => `> ${line}`).join('\n') }] : []),
+    // Staff read it: the requester's rating and site links in what they wrote are withheld (docs/adr/0040).
+    ...(n.quote ? [{ paragraph: 'What was written:' }, { paragraph: withoutLinkSecrets(n.quote).split('\n').map((line) => `> ${line}`).join('\n') }] : []),
     { link: { text: 'The ticket', href: n.ticketUrl } },
     { link: { text: 'The escalation (acknowledge it there)', href: n.escalationUrl } },
     { paragraph: 'TSS' },

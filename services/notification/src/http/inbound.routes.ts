@@ -7,6 +7,7 @@ import { failureResponses, problemType, scopeOf, sendFailure, sendProblem, witho
 import { inboundStore } from '../store/inbound.store';
 import { receiveInboundMail, type ReceiveInboundDeps } from '../use-cases/inbound-receive';
 import { releaseTargetOf } from '../domain/inbound-release';
+import { withoutLinkSecrets } from '../domain/mail-link-secrets';
 import { releaseQuarantinedMail } from '../use-cases/inbound-release';
 import { giveDomainToPartner } from '../use-cases/partner-mail-domains';
 
@@ -123,7 +124,7 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
       schema: {
         tags: ['tickets'],
         operationId: 'listQuarantinedMail',
-        summary: 'Mail from unknown senders that opened no ticket and was never acknowledged, newest first (staff); access particulars in it are removed (P9); a released mail leaves the list',
+        summary: 'Mail from unknown senders that opened no ticket and was never acknowledged, newest first (staff); access particulars in it are removed (P9), rating and support-site link credentials read `[withheld]`; a released mail leaves the list',
         querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) }, { additionalProperties: false }),
         response: { 200: Type.Object({ items: Type.Array(QuarantinedMail) }) },
       },
@@ -135,9 +136,10 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
         messageId: m.messageId,
         from: m.sender,
         // P9: masked when stored; masked again for mail kept before it was (never listed in clear).
-        subject: withoutAccessParticulars(m.subject),
-        text: withoutAccessParticulars(m.textBody),
-        ...(m.reason ? { reason: m.reason } : {}),
+        // A requester's rating or site link in it is withheld, as in the outbox (docs/adr/0040).
+        subject: withoutLinkSecrets(withoutAccessParticulars(m.subject)),
+        text: withoutLinkSecrets(withoutAccessParticulars(m.textBody)),
+        ...(m.reason ? { reason: withoutLinkSecrets(m.reason) } : {}),
         receivedAt: m.receivedAt.toISOString(),
       })),
     }),
