@@ -51,6 +51,14 @@ describe('mail templates (issue #11)', () => {
     expect(agentReplyMail(ru, undefined).subject).toContain('Новый ответ');
   });
 
+  // An outside test: "by 2026-12-18" while the window ended 2026-12-18T17:49:50Z; a reply later that day filed a follow-up.
+  it('P11: the resolved mail gives the reopen deadline to the minute in UTC, rounded down, in both languages', () => {
+    const endsAt = new Date('2026-12-18T17:49:50.000Z');
+    expect(resolvedMail(en, { credentialsHeld: false, reopenWindowEndsAt: endsAt }).text).toContain('reply to this message by 2026-12-18 17:49 UTC and the request reopens');
+    expect(resolvedMail(ru, { credentialsHeld: false, reopenWindowEndsAt: endsAt }).text).toContain('ответьте на это письмо до 2026-12-18 17:49 UTC,');
+    expect(resolvedMail(en, { credentialsHeld: false, reopenWindowEndsAt: endsAt }).html).toContain('by 2026-12-18 17:49 UTC');
+  });
+
   it('P10: an information request says what is needed, by wait reason', () => {
     expect(informationRequestedMail(en, 'malware').text).toContain('infected with malware');
     expect(informationRequestedMail(ru, 'cannot_reproduce').text).toContain('не удалось воспроизвести');
@@ -62,7 +70,7 @@ describe('mail templates (issue #11)', () => {
     expect(mail.text).toContain('https://support.example/rate/1?a=1&b=2');
     expect(mail.html).toContain('href="https://support.example/rate/1?a=1&amp;b=2"');
     expect(mail.text).toContain('please change that password');
-    expect(mail.text).toContain('by 2026-03-16');
+    expect(mail.text).toContain('by 2026-03-16 09:00 UTC');
     const plain = resolvedMail(ru, { credentialsHeld: false, reopenWindowEndsAt: windowEnds });
     expect(plain.text).not.toContain('пароль');
     expect(plain.text).not.toContain('оцените');

@@ -91,7 +91,11 @@ export interface ResolvedMailInput {
   reopenWindowEndsAt: Date;
 }
 
-const dateOf = (at: Date): string => at.toISOString().slice(0, 10);
+/**
+ * The reopen deadline as the requester reads it: date and time in UTC, to the minute, rounded down
+ * (seconds cut), since a reply after the stated minute could miss the window and file a follow-up.
+ */
+const deadlineOf = (at: Date): string => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** P11: resolved, with the rating invitation and (P9) the request to change credentials. */
 export const resolvedMail = (ctx: TicketMailContext, input: ResolvedMailInput): RenderedMail =>
@@ -106,8 +110,8 @@ export const resolvedMail = (ctx: TicketMailContext, input: ResolvedMailInput): 
       : []),
     {
       paragraph: pick(ctx, {
-        en: `If the problem is not solved, reply to this message by ${dateOf(input.reopenWindowEndsAt)} and the request reopens.`,
-        ru: `Если проблема не решена, ответьте на это письмо до ${dateOf(input.reopenWindowEndsAt)}, и обращение откроется снова.`,
+        en: `If the problem is not solved, reply to this message by ${deadlineOf(input.reopenWindowEndsAt)} and the request reopens.`,
+        ru: `Если проблема не решена, ответьте на это письмо до ${deadlineOf(input.reopenWindowEndsAt)}, и обращение откроется снова.`,
       }),
     },
   ]);
