@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { PartnerCreatedV1, PartnerUpdatedV1 } from '@tss/contracts';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { generateReference, PartnerCreatedV1, PartnerUpdatedV1 } from '@tss/contracts';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
-import { TestClock } from '@tss/service-kit/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
 
 const SECRET = 'inbound-secret-0123456789';
@@ -54,6 +54,12 @@ describe('releasing quarantined mail (POST /v1/inbound/quarantine/{id}/release)'
         [inboundId],
       )
     )[0];
+  /** ticket.created is handled asynchronously: the release needs notification to know the ticket. */
+  const knownTicket = async (input: Parameters<NotificationUnderTest['ticketCreated']>[0]) => {
+    const ticket = await notification.ticketCreated(input);
+    await waitFor('notification knows the ticket', async () => (await notification.sut.query(`SELECT 1 FROM notification.acknowledgments WHERE ticket_id = $1`, [ticket.ticketId])).length === 1);
+    return ticket;
+  };
   const listed = async () =>
     ((await notification.sut.http().get('/v1/inbound/quarantine').auth(agent(), { type: 'bearer' })).body as { items: { inboundId: string }[] }).items.map((m) => m.inboundId);
 
@@ -86,7 +92,7 @@ describe('releasing quarantined mail (POST /v1/inbound/quarantine/{id}/release)'
   });
 
   it('an agent threads a quarantined mail onto a ticket: the event names the ticket and is keyed by it', async () => {
-    const ticket = await notification.ticketCreated({ partnerId, email: 'ann@acme.example' });
+    const ticket = await knownTicket({ partnerId, email: 'ann@acme.example' });
     const mail = await quarantine('More details: it happens on every EPUB.');
     const response = await release(mail.inboundId, { ticketId: ticket.ticketId });
     expect(response.status).toBe(202);
@@ -94,6 +100,31 @@ describe('releasing quarantined mail (POST /v1/inbound/quarantine/{id}/release)'
     const [event] = await forwarded(mail.messageId);
     expect(event).toMatchObject({ key: ticket.ticketId, data: { partnerId, ticketId: ticket.ticketId } });
     expect(await row(mail.inboundId)).toMatchObject({ outcome: 'threaded', ticket_id: ticket.ticketId, partner_id: partnerId });
+  });
+
+  // Every other ticket route takes the reference number agents see (P3) as well as the id.
+  it('an agent threads a quarantined mail onto a ticket named by its reference number, as typed (any case, dashes optional)', async () => {
+    const reference = generateReference((n) => randomBytes(n));
+    const ticket = await knownTicket({ partnerId, email: 'ann@acme.example', reference });
+    const mail = await quarantine('Same problem on the second reader.');
+    const response = await release(mail.inboundId, { ticketId: reference.toLowerCase().replace(/-/g, '') });
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({ outcome: 'threaded', partnerId, ticketId: ticket.ticketId });
+    expect(await forwarded(mail.messageId)).toEqual([expect.objectContaining({ key: ticket.ticketId })]);
+  });
+
+  it('a 400 for naming neither or both targets, or a ticket that is neither an id nor a reference, lists its errors and errorCount like every validation problem', async () => {
+    const mail = await quarantine();
+    for (const [body, pointer] of [
+      [{}, '/'],
+      [{ partnerId, ticketId: randomUUID() }, '/'],
+      [{ ticketId: 'TSS-NOT-A-REF' }, '/ticketId'],
+    ] as const) {
+      const response = await release(mail.inboundId, body);
+      expect({ body, status: response.status }).toEqual({ body, status: 400 });
+      expect(response.body).toMatchObject({ errorCount: 1, errors: [expect.objectContaining({ in: 'body', pointer })] });
+    }
+    expect(await row(mail.inboundId)).toMatchObject({ outcome: 'quarantined', released_by: null });
   });
 
   it('bad input is a problem that changes nothing: neither or both targets 400, an unknown partner or ticket 422, an unknown mail 404, a partner token 403', async () => {

@@ -50,7 +50,13 @@ const ReleaseParams = Type.Object({ inboundId: Type.String({ format: 'uuid' }) }
 const ReleaseBody = Type.Object(
   {
     partnerId: Type.Optional(Type.String({ format: 'uuid', description: 'File the mail as a new ticket for this partner (registered and active, else a 422)' })),
-    ticketId: Type.Optional(Type.String({ format: 'uuid', description: 'Thread the mail onto this ticket (one notification knows, of a partner not deactivated, else a 422)' })),
+    ticketId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'Thread the mail onto this ticket: its id (uuid) or its reference number (TSS-XXXXX-XXXXC, any case, dashes optional); one notification knows, of a partner not deactivated, else a 422',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Exactly one of partnerId and ticketId', examples: [{ partnerId: '3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f' }, { ticketId: '9b2e4f10-6c1d-4e8a-b7f3-2d5c8a1e0f94' }] },
 );
@@ -162,12 +168,10 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
     },
     async (request, reply) => {
       const target = releaseTargetOf(request.body);
-      if (!target) {
-        const detail = 'Name exactly one of partnerId (to file the mail as a new ticket) and ticketId (to thread it onto one).';
-        return sendFailure(reply, { kind: 'validation', detail, extensions: { errors: [{ in: 'body', pointer: '', message: detail }] } });
-      }
+      // Listed like a schema's validation errors (errors and errorCount), so a client reads every 400 alike.
+      if (!target.ok) return sendFailure(reply, { kind: 'validation', detail: target.error.message, extensions: { errorCount: 1, errors: [{ in: 'body', ...target.error }] } });
       const by = scopeOf(request, 'staff').staffId;
-      const released = await deps.unitOfWork.run((tx) => releaseQuarantinedMail(tx, deps.outbox, { inboundId: request.params.inboundId, target, by, at: deps.clock.now() }));
+      const released = await deps.unitOfWork.run((tx) => releaseQuarantinedMail(tx, deps.outbox, { inboundId: request.params.inboundId, target: target.value, by, at: deps.clock.now() }));
       if (!released.ok) return sendFailure(reply, released.error);
       deps.logger.info({ inboundId: released.value.inboundId, outcome: released.value.outcome, releasedBy: by }, 'quarantined mail released');
       return reply.code(202).send({ ...released.value, releasedAt: released.value.releasedAt.toISOString() });

@@ -25,8 +25,8 @@ const resolveTarget = async (tx: EntityManager, target: ReleaseTarget): Promise<
     const unknown = await unknownPartner(tx, target.partnerId);
     return unknown ? err(unknown) : ok({ partnerId: target.partnerId });
   }
-  const ticket = await inboundStore.knownTicket(tx, target.ticketId);
-  if (!ticket) return err(unprocessable('/ticketId', `No ticket ${target.ticketId} is known to notification: name a ticket that exists (its id, not its reference).`));
+  const ticket = target.reference !== undefined ? await inboundStore.ticketOfReference(tx, target.reference) : await inboundStore.knownTicket(tx, target.ticketId);
+  if (!ticket) return err(unprocessable('/ticketId', `No ticket ${target.reference ?? target.ticketId} is known to notification: name a ticket that exists (its id or its reference number).`));
   if ((await partnerDirectoryStore.activeOf(tx, ticket.partnerId)) === false) {
     return err(unprocessable('/ticketId', `Ticket ${ticket.ticketId} belongs to partner ${ticket.partnerId}, which is deactivated: its mail is threaded onto none of its tickets.`));
   }
