@@ -1,5 +1,5 @@
 import type { EscalationKind } from '@tss/contracts';
-import { withoutLinkSecrets } from './mail-link-secrets';
+import { withoutLinkSecrets } from '@tss/service-kit';
 import { renderBlocks, type MailBlock, type RenderedMail } from './mail-template';
 
 /** What an escalation notice says (P7): staff read it in English (staff have no language of their own yet, docs/adr/0042). */

@@ -1,4 +1,4 @@
-import { withoutLinkSecrets } from '@tss/service-kit';
+import { withoutLinkSecrets, withoutLinkSecretsIn } from '@tss/service-kit';
 import type { WebhookEndpoint } from './webhook-endpoint';
 
 /** What decides whether an endpoint may be handed the requester's link credentials. */
@@ -8,14 +8,6 @@ const partnerOf = (event: unknown): unknown => {
   if (typeof event !== 'object' || event === null) return undefined;
   const data = (event as Record<string, unknown>).data;
   return typeof data === 'object' && data !== null ? (data as Record<string, unknown>).partnerId : undefined;
-};
-
-/** Every string in a JSON value with its link credentials withheld; the rest as it was. */
-const withheldIn = (value: unknown): unknown => {
-  if (typeof value === 'string') return withoutLinkSecrets(value);
-  if (Array.isArray(value)) return value.map(withheldIn);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withheldIn(inner)]));
-  return value;
 };
 
 /**
@@ -36,5 +28,5 @@ export const webhookBodyFor = (endpoint: LinkReceiver, body: string): string => 
     return withoutLinkSecrets(body);
   }
   if (endpoint.ownerKind === 'partner' && endpoint.partnerId !== null && endpoint.partnerId === partnerOf(event)) return body;
-  return JSON.stringify(withheldIn(event));
+  return JSON.stringify(withoutLinkSecretsIn(event));
 };

@@ -3,11 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { failureResponses, problemType, scopeOf, sendFailure, sendProblem, withoutAccessParticulars, type AccessRule } from '@tss/service-kit';
+import { failureResponses, problemType, scopeOf, sendFailure, sendProblem, withoutAccessParticulars, withoutLinkSecrets, type AccessRule } from '@tss/service-kit';
 import { inboundStore } from '../store/inbound.store';
 import { receiveInboundMail, type ReceiveInboundDeps } from '../use-cases/inbound-receive';
 import { releaseTargetOf } from '../domain/inbound-release';
-import { withoutLinkSecrets } from '../domain/mail-link-secrets';
 import { releaseQuarantinedMail } from '../use-cases/inbound-release';
 import { giveDomainToPartner } from '../use-cases/partner-mail-domains';
 
