@@ -54,6 +54,7 @@ describe('P8: an inbound mail is read in time linear in its length (docs/adr/006
 
   it('a Message-ID is "<", something, "@", something, ">"; its left part may hold an "@" too', () => {
     const ids = ['<a@b>', '<@a@b>', '<a@@b>', '<a@b@c>', '<@b>', '<a@>', '<@>', '<a b@c>', '<a@b', 'a@b>', '<<a@b>', '<a@b>>'];
-    expect(threadMessageIds({ references: ids })).toEqual(['<a@b@c>', '<a@@b>', '<@a@b>', '<a@b>']);
+    // Newest first; an id is taken out of whatever surrounds it, so `<a@b>>` (the newest) names `<a@b>`.
+    expect(threadMessageIds({ references: ids })).toEqual(['<a@b>', '<a@b@c>', '<a@@b>', '<@a@b>']);
   });
 });

@@ -103,6 +103,24 @@ describe('staff mail is never threaded onto a ticket (P7, P8)', () => {
     expect(await published(messageId)).toHaveLength(0);
   });
 
+  it.each([
+    ['a comment after the id (RFC 5322 allows it; older clients write one)', (id: string) => `${id} (sent from a phone)`],
+    ['the domain in capitals (a domain is case-insensitive)', (id: string) => id.replace(/@([^>]+)>$/, (_m, domain: string) => `@${domain.toUpperCase()}>`)],
+    ['two ids in In-Reply-To', (id: string) => `<other-${randomUUID()}@client.example> ${id}`],
+  ])('a reply to the notice whose In-Reply-To has %s is recognised and quarantined, not threaded by its subject', async (_how, written) => {
+    const messageId = `<reply3-${randomUUID()}@support.example>`;
+    const receipt = await receive({
+      from: 'Lead Two <lead2@elsewhere.example>',
+      messageId,
+      subject: `Re: ${notice.subject}`,
+      inReplyTo: written(notice.messageId),
+      text: 'Internal: escalate. Do not tell the customer.',
+    });
+    expect(receipt).toMatchObject({ outcome: 'quarantined' });
+    expect(receipt.reason).toContain('escalation_notice');
+    expect(await published(messageId)).toHaveLength(0);
+  });
+
   it('a reply naming the notice deeper in References only (a colleague answering the reply) is quarantined too', async () => {
     const messageId = `<reply2-${randomUUID()}@client.example>`;
     const receipt = await receive({
