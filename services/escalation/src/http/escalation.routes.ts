@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { UnitOfWork, Outbox } from '@tss/messaging';
-import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { failureResponses, scopeOf, sendFailure, withoutLinkSecrets, type AccessRule, type Clock } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import type { Actor, Escalation } from '../domain/escalation';
 import { decodeEscalationCursor, encodeEscalationCursor } from '../domain/escalation-cursor';
@@ -16,6 +16,10 @@ const TAGS = ['tickets'];
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
+/**
+ * Staff read escalations, which quote the requester's words: a rating or support-site link pasted
+ * there is withheld as everywhere staff read (docs/adr/0040, addenda of 2026-12-04, fifth session).
+ */
 export const escalationView = (e: Escalation) => ({
   id: e.id,
   ticketId: e.ticketId,
@@ -28,8 +32,8 @@ export const escalationView = (e: Escalation) => ({
   targetRole: e.targetRole,
   targetStaffIds: e.targetStaffIds,
   surveyId: e.surveyId,
-  quote: e.quote,
-  summary: e.summary,
+  quote: e.quote === null ? null : withoutLinkSecrets(e.quote),
+  summary: withoutLinkSecrets(e.summary),
   status: e.status,
   raisedAt: e.raisedAt.toISOString(),
   acknowledgedAt: iso(e.acknowledgedAt),
