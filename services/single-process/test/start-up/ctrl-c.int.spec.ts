@@ -1,25 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor } from '@tss/service-kit/testing';
-import { startPlatformProcess, type PlatformProcess } from '../support/platform-process';
-
-/** The embedded server's pid, from its cluster's `postmaster.pid`, once it has one. */
-const serverPid = (dataDir: string): number | undefined => {
-  const file = path.join(dataDir, 'pg', 'postmaster.pid');
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-};
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { embeddedServerPid, processAlive, startPlatformProcess, type PlatformProcess } from '../support/platform-process';
 
 /**
  * `npm start` on its embedded PostgreSQL, stopped as a terminal stops it: Ctrl-C is a SIGINT to the
@@ -34,8 +17,8 @@ describe('Ctrl-C on `npm start` with the embedded PostgreSQL', () => {
   afterAll(() => {
     for (const proc of started) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
     for (const dir of dataDirs) {
-      const pid = serverPid(dir);
-      if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+      const pid = embeddedServerPid(dir);
+      if (pid !== undefined && processAlive(pid)) process.kill(pid, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -56,7 +39,7 @@ describe('Ctrl-C on `npm start` with the embedded PostgreSQL', () => {
   it('drains every service on its database, then stops the server, even when the SIGINT comes twice', async () => {
     const { dataDir, proc } = await start();
     await proc.ready;
-    const server = serverPid(dataDir);
+    const server = embeddedServerPid(dataDir);
     expect(server).toBeDefined();
     ctrlC(proc);
     // The wrapper's copy comes once the platform has begun to stop (two at once would be one).
@@ -71,17 +54,17 @@ describe('Ctrl-C on `npm start` with the embedded PostgreSQL', () => {
       expect(closed(`${service}:workers`)).toBeLessThan(closed('embedded-postgres'));
     }
     expect(log).not.toMatch(/"level":50/);
-    expect(alive(server as number)).toBe(false);
+    expect(processAlive(server as number)).toBe(false);
   }, 240_000);
 
   it('during start-up, leaves no server behind', async () => {
     const { dataDir, proc } = await start();
     proc.ready.catch(() => undefined); // it exits before it is ready, as it should
     // The server runs; the platform is still migrating or starting its services.
-    const server = await waitFor('the embedded server started', () => serverPid(dataDir), { timeoutMs: 180_000 });
+    const server = await waitFor('the embedded server started', () => embeddedServerPid(dataDir), { timeoutMs: 180_000 });
     expect(proc.output()).not.toContain('TSS is running');
     ctrlC(proc);
     await proc.exited;
-    await waitFor('the server stopped', () => !alive(server), { timeoutMs: 30_000 });
+    await waitFor('the server stopped', () => !processAlive(server), { timeoutMs: 30_000 });
   }, 240_000);
 });

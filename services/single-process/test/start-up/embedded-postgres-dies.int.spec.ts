@@ -1,25 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor } from '@tss/service-kit/testing';
-import { startPlatformProcess, type PlatformProcess } from '../support/platform-process';
-
-/** The embedded server's pid, from its cluster's `postmaster.pid`, once it has one. */
-const serverPid = (dataDir: string): number | undefined => {
-  const file = path.join(dataDir, 'pg', 'postmaster.pid');
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-};
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { embeddedServerPid, processAlive, startPlatformProcess, type PlatformProcess } from '../support/platform-process';
 
 const logLines = (output: string): Record<string, unknown>[] =>
   output
@@ -35,8 +18,8 @@ describe('`npm start` whose embedded PostgreSQL dies', () => {
 
   afterAll(() => {
     if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
-    const pid = serverPid(dataDir);
-    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+    const pid = embeddedServerPid(dataDir);
+    if (pid !== undefined && processAlive(pid)) process.kill(pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -49,7 +32,7 @@ describe('`npm start` whose embedded PostgreSQL dies', () => {
     await proc.ready;
     const readiness = async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status;
     expect(await readiness()).toBe(200);
-    const first = serverPid(dataDir)!;
+    const first = embeddedServerPid(dataDir)!;
 
     process.kill(first, 'SIGINT');
     await waitFor(
@@ -60,18 +43,18 @@ describe('`npm start` whose embedded PostgreSQL dies', () => {
     await waitFor(
       'a new server, and readiness back',
       async () => {
-        const now = serverPid(dataDir);
-        return now !== undefined && now !== first && alive(now) && (await readiness()) === 200;
+        const now = embeddedServerPid(dataDir);
+        return now !== undefined && now !== first && processAlive(now) && (await readiness()) === 200;
       },
       { timeoutMs: 60_000, intervalMs: 200 },
     );
     expect(logLines(proc.output()).some((l) => l.level === 30 && l.msg === 'embedded PostgreSQL restarted')).toBe(true);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
 
-    const second = serverPid(dataDir)!;
+    const second = embeddedServerPid(dataDir)!;
     process.kill(-(proc.child.pid as number), 'SIGINT');
     expect(await proc.exited).toBe(0);
-    expect(alive(second)).toBe(false);
+    expect(processAlive(second)).toBe(false);
     expect(proc.output()).not.toContain('shutdown timed out');
   }, 240_000);
 });

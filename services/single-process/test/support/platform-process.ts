@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pngBytes } from '@tss/blob-storage/testing';
@@ -64,3 +65,21 @@ export const uploadSampleAttachment = async (base: string, token: string, ticket
 /** Where the filesystem storage keeps an attachment's bytes under its folder (`blobKey('attachments', …)`). */
 export const attachmentFile = (attachmentDir: string, a: { partnerId: string; ticketId: string; id: string }): string =>
   path.join(attachmentDir, 'attachments', a.partnerId, a.ticketId, a.id);
+
+/** The embedded server's pid, from its cluster's `postmaster.pid`, once it has one. */
+export const embeddedServerPid = (dataDir: string): number | undefined => {
+  const file = path.join(dataDir, 'pg', 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+};
+
+/** Whether a process of this pid is still there (signal 0 checks without sending). */
+export const processAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
