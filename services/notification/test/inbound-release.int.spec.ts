@@ -91,6 +91,14 @@ describe('releasing quarantined mail (POST /v1/inbound/quarantine/{id}/release)'
     expect(await forwarded(mail.messageId)).toHaveLength(1);
   });
 
+  it('two agents releasing the same mail at the same moment: one 202, one 409, one mail forwarded', async () => {
+    const mail = await quarantine();
+    const lead = notification.sut.token({ kind: 'staff', client_id: 'sc_lead', roles: ['team_lead'] });
+    const answers = await Promise.all([release(mail.inboundId, { partnerId }), release(mail.inboundId, { partnerId }, lead)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
+    expect(await forwarded(mail.messageId)).toHaveLength(1);
+  });
+
   it('an agent threads a quarantined mail onto a ticket: the event names the ticket and is keyed by it', async () => {
     const ticket = await knownTicket({ partnerId, email: 'ann@acme.example' });
     const mail = await quarantine('More details: it happens on every EPUB.');
