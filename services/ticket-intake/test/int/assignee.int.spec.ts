@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import type { CloudEvent, EventData } from '@tss/contracts';
 import { StaffCreatedV1, StaffUpdatedV1, TicketUnassignedV1 } from '@tss/contracts';
 import { Outbox } from '@tss/messaging';
@@ -150,6 +151,41 @@ describe('assigning a ticket: only to staff who work tickets', () => {
 
     // New assignments to the disabled client are refused.
     await expectRefused(await emergency(), 'sc_agent2', /sc_agent2 is disabled/);
+  });
+
+  it('P4: an assignment deciding while its assignee is being disabled ends with the ticket back in the queue, never with a disabled assignee', async () => {
+    await announce(StaffCreatedV1, staff('sc_racer', ['agent']));
+    const ticket = await emergency();
+    // A third transaction holds the ticket's row, so the PATCH stops after reading its assignee's standing.
+    // It and the watcher have connections of their own: the service's pool is the PATCH's and the consumer's.
+    const holder = new Client({ connectionString: sut.databaseUrl });
+    const watcher = new Client({ connectionString: sut.databaseUrl });
+    await holder.connect();
+    await watcher.connect();
+    const waitingOnLock = (description: string, like: string) =>
+      waitFor(description, async () => (await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [like])).rowCount! > 0);
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM ticket_intake.tickets WHERE id = $1 FOR UPDATE`, [ticket]);
+      const assigning = patch(ticket, { assigneeId: 'sc_racer' }).then((r) => r);
+      await waitingOnLock('the PATCH waiting for the ticket row', '%"Ticket_id"%');
+      // The disabling arrives meanwhile: keeping the standing waits for the PATCH, which has read it.
+      clock.advanceMs(60_000);
+      const gateway = new Outbox({ service: StaffUpdatedV1.owner, schema: INTAKE_SCHEMA, clock });
+      const disabling = await sut.host.unitOfWork.run((tx) => gateway.add(tx, StaffUpdatedV1, 'sc_racer', staff('sc_racer', ['agent'], false)));
+      const handled = async () => (await watcher.query(`SELECT 1 FROM ticket_intake.inbox WHERE event_id = $1`, [disabling.id])).rowCount! > 0;
+      const keepingWaits = async () => (await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%ON CONFLICT (id) DO UPDATE%'`)).rowCount! > 0;
+      await waitFor('the disabling waiting for the PATCH (or, were it not to wait, handled)', async () => (await keepingWaits()) || (await handled()));
+      await holder.query('COMMIT');
+
+      expect((await assigning).status).toBe(200);
+      await waitFor('intake handled the disabling', handled);
+    } finally {
+      await holder.end();
+      await watcher.end();
+    }
+    expect((await assigneeOf(ticket)).assignee_id).toBeNull();
+    expect(await unassignments(ticket)).toEqual([expect.objectContaining({ detail: expect.objectContaining({ previousAssigneeId: 'sc_racer' }) })]);
   });
 
   it('P4: losing the role that works tickets frees the tickets too; an older announcement arriving late frees nothing', async () => {
