@@ -1,3 +1,5 @@
+import { createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { sampleTicket } from '@tss/runtime/testing';
@@ -97,6 +99,23 @@ describe('tracing instrumentations, single-process mode (real PostgreSQL)', () =
     expect(server.attributes['url.query']).toBe('status=REDACTED&q=REDACTED');
     const inTrace = platformSpansOf(spans.getFinishedSpans(), [server]);
     expect(JSON.stringify(inTrace.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })))).not.toContain(words);
+  });
+
+  it('a client span’s url.full keeps the query’s names only, and no link token in its path', async () => {
+    const token = 'Q2xpZW50U3BhblRva2VuRm9yVGhlVHJhY2VzMDEyMzQ';
+    // Any outgoing request made with node:http (an identity provider's keys, an object store): here one to a server of the test's.
+    const receiver = createServer((_request, response) => response.end('ok'));
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      spans.reset();
+      const url = new URL(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/rate/${token}/?secret=hunter2&page=2`);
+      await new Promise<void>((resolve, reject) => get(url, (response) => response.resume().on('end', resolve)).on('error', reject));
+      const client = await waitFor('the client span', () => spans.getFinishedSpans().find((s) => s.kind === SpanKind.CLIENT && String(s.attributes['url.full']).includes('/rate/')));
+      expect(client.attributes['url.full']).toBe(`http://${url.host}/rate/[redacted]/?secret=REDACTED&page=REDACTED`);
+      expect(JSON.stringify(client.attributes)).not.toMatch(new RegExp(`${token}|hunter2`));
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 
   it('no span attribute carries source code: unnamed plugins give hook.name no source text', async () => {

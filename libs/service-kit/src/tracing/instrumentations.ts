@@ -1,4 +1,4 @@
-import { IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { ClientRequest, IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Span } from '@opentelemetry/api';
 import type { FastifyOtelInstrumentation } from '@fastify/otel';
@@ -47,6 +47,18 @@ const setPathAttributes = (span: Span, target: string): void => {
 };
 
 /**
+ * A client span's `url.full` as the server span's attributes: the path with a link's token
+ * redacted, the query's values replaced. The instrumentation redacts only a few signing
+ * parameters (`X-Amz-Signature`…), so a partner's webhook or identity provider URL with a token in
+ * its query would otherwise be exported whole.
+ */
+const setClientUrl = (span: Span, request: ClientRequest): void => {
+  const host = request.getHeader('host') ?? request.host;
+  const query = redactedQuery(request.path);
+  span.setAttribute('url.full', `${request.protocol}//${String(host)}${loggablePath(pathOf(request.path))}${query === undefined ? '' : `?${query}`}`);
+};
+
+/**
  * What a trace shows without hand-made spans: HTTP in and out, fastify's handlers, SQL, Kafka.
  * Their packages load here, on first call: only a process that exports spans calls it.
  */
@@ -60,6 +72,7 @@ export const platformInstrumentations = (): Instrumentation[] => [
     // check failed; their log lines carry a real trace id (docs/operations.md#traces).
     ignoreIncomingRequestHook: (request) => pathOf(request.url ?? '') === METRICS_PATH,
     requestHook: (span, request) => {
+      if (request instanceof ClientRequest) return setClientUrl(span, request);
       if (!(request instanceof IncomingMessage)) return;
       rememberServerSpan(request, span);
       const target = request.url ?? '';
