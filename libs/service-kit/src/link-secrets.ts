@@ -28,3 +28,12 @@ const withheldIn = (value: unknown): unknown => {
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withheldIn(inner)]));
   return value;
 };
+
+/**
+ * A view of a ticket's texts as its reader may see them. Requesters paste their rating and
+ * support-site links into what they write (the request, messages, a reopen reason, a rating's
+ * comment): staff read them withheld, as the mail outbox and admins' webhooks show them. The
+ * partner and the requester, who own the links, read the text as written (docs/adr/0040, addendum
+ * of 2026-12-04, fifth session).
+ */
+export const shownToReader = <T>(reader: { readonly kind: string }, view: T): T => (reader.kind === 'staff' ? withoutLinkSecretsIn(view) : view);

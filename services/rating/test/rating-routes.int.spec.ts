@@ -202,6 +202,16 @@ describe('rating routes (issue #13, P11)', () => {
   });
 
   describe('GET /v1/tickets/{id}/rating', () => {
+    it('a comment quoting the requester’s support-site link: staff read its credential withheld, the requester and the partner as written', async () => {
+      const t = await resolvedTicket();
+      const link = 'https://support.example/support/t/eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJjdXN0LWFubiJ9.c2lnbmF0dXJl';
+      expect((await http().post(`/v1/ratings/${t.link.token}`).send({ score: 2, solved: true, comment: `Fine, see ${link} for more` })).status).toBe(201);
+      const commentAs = async (token: string) => ((await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(token, { type: 'bearer' })).body.rating as { comment: string }).comment;
+      expect(await commentAs(tokens().agent)).toBe('Fine, see https://support.example/support/t/[withheld] for more');
+      expect(await commentAs(tokens().ann)).toBe(`Fine, see ${link} for more`);
+      expect(await commentAs(tokens().acme)).toBe(`Fine, see ${link} for more`);
+    });
+
     it('shows the survey, the rating and the escalation it led to; earlier ratings after a reopen; 404 across tenants', async () => {
       const t = await resolvedTicket();
       const before = await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().ann, { type: 'bearer' });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { failureResponses, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
+import { failureResponses, scopeOf, sendFailure, shownToReader, type AccessRule } from '@tss/service-kit';
 import { openSurvey, rateByToken, type RatingDeps } from '../use-cases/rate-by-token';
 import { rateTicket, readTicketRating } from '../use-cases/rate-ticket';
 import { RatingBody, RatingResponse, SurveyResponse, TicketParams, TicketRatingResponse, TokenParams, toRatingResponse, toSurveyResponse, toTicketRatingResponse } from './rating.schemas';
@@ -104,7 +104,8 @@ export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstanc
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
       const result = await readTicketRating(deps, scope, request.params.id);
       if (!result.ok) return sendFailure(reply, result.error);
-      return toTicketRatingResponse(result.value);
+      // A comment may quote the requester's links: staff read their credentials withheld.
+      return shownToReader(scope, toTicketRatingResponse(result.value));
     },
   );
 };

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { failureResponses, hasScope, principalOf, scopeOf, sendFailure, type AccessRule, type Failure } from '@tss/service-kit';
+import { failureResponses, hasScope, principalOf, scopeOf, sendFailure, shownToReader, type AccessRule, type Failure } from '@tss/service-kit';
 import type { Message } from '../domain/message';
 import type { Ticket } from '../domain/ticket';
 import { decodeTicketLogCursor, encodeTicketLogCursor } from '../domain/ticket-log-cursor';
@@ -16,7 +16,6 @@ import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor
 import type { MessageUploads } from './message-uploads';
 import { HistoryView, IdempotencyHeaders, MessageBody, messageForm, PostedMessageView, ThreadView, TicketLogQuery, TicketParams, type MessageView } from './ticket.schemas';
 import { READ, WRITE } from './ticket.routes';
-import { shownTo } from './shown-to-reader';
 import { toTicketView } from './ticket.views';
 
 export const toMessageView = (m: Message): MessageView => ({
@@ -156,7 +155,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       return reply
         .code(201)
         .header('location', `/v1/tickets/${ticket.id}/thread#${message.id}`)
-        .send(shownTo(scope, { message: toMessageView(message), ticket: toTicketView(ticket), notes }));
+        .send(shownToReader(scope, { message: toMessageView(message), ticket: toTicketView(ticket), notes }));
     },
   );
 
@@ -188,7 +187,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       const messages = await messageStore.thread(deps.dataSource.manager, ticket.id, { includeInternal: scope.kind === 'staff', after: after?.value, limit: limit + 1 });
       const page = messages.slice(0, limit);
       const last = page.at(-1);
-      return shownTo(scope, {
+      return shownToReader(scope, {
         ticketId: ticket.id,
         reference: ticket.reference,
         request: requestView(ticket),
@@ -223,7 +222,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       const entries = await historyStore.list(deps.dataSource.manager, ticketId, { after: after?.value, limit: limit + 1 });
       const page = entries.slice(0, limit);
       const last = page.at(-1);
-      return shownTo(scope, {
+      return shownToReader(scope, {
         ticketId,
         ...(entries.length > limit && last ? { nextCursor: encodeTicketLogCursor('history', ticketId, last.id) } : {}),
         items: page.map((e) => ({

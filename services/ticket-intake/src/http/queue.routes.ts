@@ -5,14 +5,13 @@ import { Type, type Static } from '@sinclair/typebox';
 import { TICKET_WORKING_ROLES } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
-import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { failureResponses, scopeOf, sendFailure, shownToReader, type AccessRule, type Clock } from '@tss/service-kit';
 import { queueRank, type QueueView } from '../domain/queue-order';
 import type { Ticket } from '../domain/ticket';
 import { decodeQueueCursor, encodeQueueCursor } from '../domain/ticket-cursor';
 import { queueStore, type QueueAssignee } from '../store/queue.store';
 import { toTicket } from '../store/ticket.store';
 import { claimQueueTicket } from '../use-cases/claim-queue-ticket';
-import { shownTo } from './shown-to-reader';
 import { toTicketSummaryView } from './ticket.views';
 import { QueueEntry, QueuePage, QueueQuery } from './queue.schemas';
 
@@ -29,9 +28,9 @@ const READ_QUEUE: AccessRule = { kinds: ['staff'], scopes: ['queue:read'] };
 const CLAIM: AccessRule = { kinds: ['staff'], roles: [...TICKET_WORKING_ROLES] };
 
 // A ticket owing nothing (view open) has no due time: the queue's sort key is no promise to anyone.
-// Only staff read the queue: link credentials in a subject are withheld (shownTo).
+// Only staff read the queue: link credentials in a subject are withheld (shownToReader).
 const queueEntry = (ticket: Ticket, due: { responseDueAt: Date | null; queueDueAt: Date }): Static<typeof QueueEntry> => ({
-  ticket: shownTo({ kind: 'staff' }, toTicketSummaryView(ticket)),
+  ticket: shownToReader({ kind: 'staff' }, toTicketSummaryView(ticket)),
   partnerId: ticket.partnerId,
   ...(ticket.responseOwed ? { dueAt: due.queueDueAt.toISOString(), dueAtSource: due.responseDueAt ? ('sla_clock' as const) : ('level_target' as const) } : {}),
 });

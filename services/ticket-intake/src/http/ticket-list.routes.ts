@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { failureResponses, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
+import { failureResponses, scopeOf, sendFailure, shownToReader, type AccessRule } from '@tss/service-kit';
 import { encodeTicketListCursor } from '../domain/ticket-cursor';
 import { ticketSearchStore } from '../store/ticket-search.store';
 import { toTicket } from '../store/ticket.store';
 import { ticketListRequest } from './ticket-list.query';
 import { TicketListPage, TicketListQuery } from './ticket-list.schemas';
-import { shownTo } from './shown-to-reader';
 import { toTicketSummaryView } from './ticket.views';
 
 // Partners list their tickets, requesters their own, staff every partner's.
@@ -42,7 +41,7 @@ export const ticketListRoutes = (deps: { dataSource: DataSource }) => async (fas
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        items: page.map((r) => shownTo(scope, toTicketSummaryView(toTicket(r)))),
+        items: page.map((r) => shownToReader(scope, toTicketSummaryView(toTicket(r)))),
         ...(rows.length > limit && last ? { nextCursor: encodeTicketListCursor({ receivedAt: last.receivedAt, id: last.id }, asked.value.asked) } : {}),
       };
     },

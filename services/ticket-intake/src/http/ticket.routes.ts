@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type AccessRule, type Clock, type RequestScope } from '@tss/service-kit';
+import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, shownToReader, type AccessRule, type Clock, type RequestScope } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import type { Ticket } from '../domain/ticket';
 import { toTicket } from '../store/ticket.store';
@@ -17,7 +17,6 @@ import { isRequesterAddress } from '../domain/mail-author';
 import { withRequesterId } from '../domain/requester-id';
 import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
 import { FileTicketBody, IdempotencyHeaders, IfMatchHeaders, ReopenBody, ReopenView, TicketParams, TicketPatchBody } from './ticket.schemas';
-import { shownTo } from './shown-to-reader';
 import { toTicketView } from './ticket.views';
 
 export interface TicketRoutesDeps {
@@ -41,9 +40,9 @@ const AGENT_WRITE: AccessRule = { kinds: ['staff'], scopes: ['tickets:write'] };
 // The shared schema (ticket.schemas.ts SHARED_SCHEMAS), by reference: one `Ticket` in the document.
 const TicketRef = Type.Ref('Ticket');
 
-/** The ticket as its reader may see it: link credentials in its texts withheld from staff (shownTo). */
+/** The ticket as its reader may see it: link credentials in its texts withheld from staff (shownToReader). */
 const sendTicket = (reply: FastifyReply, scope: Pick<RequestScope, 'kind'>, ticket: Ticket, status = 200): FastifyReply =>
-  reply.code(status).header('etag', etagOf(ticket)).send(shownTo(scope, toTicketView(ticket)));
+  reply.code(status).header('etag', etagOf(ticket)).send(shownToReader(scope, toTicketView(ticket)));
 
 /** The partner a POST files for: the token's, or for staff the body's `partnerId`. */
 const filingPartner = (scope: RequestScope, body: FileTicketBody): string | undefined => (scope.kind === 'staff' ? body.partnerId : scope.partnerId);
@@ -219,7 +218,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       const { ticket, followUp, alreadyFiled } = result.value;
       const filed = followUp && !alreadyFiled;
       if (filed) reply.header('location', `/v1/tickets/${ticket.id}`);
-      return reply.code(filed ? 201 : 200).send(shownTo(scope, { ticket: toTicketView(ticket), followUp }));
+      return reply.code(filed ? 201 : 200).send(shownToReader(scope, { ticket: toTicketView(ticket), followUp }));
     },
   );
 };
