@@ -179,7 +179,9 @@ const forwardUploads = (urls: ServiceUrls, uploads: UploadForwarding, options: F
  * a 504 problem, and one whose answer is not complete by then is cut off: never a hang.
  */
 export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions) => async (app: FastifyInstance) => {
-  await app.register(replyFrom, { http: { requestOptions: { timeout: options.timeoutMs } } });
+  // Its own request logging writes the whole upstream URL (`source`) at info: a rating link's
+  // token, every query value. The gateway's request log line (route template, status) stays.
+  await app.register(replyFrom, { http: { requestOptions: { timeout: options.timeoutMs } }, disableRequestLogging: true });
   acceptRawBodies(app);
   // A rating link the gateway's router cannot read (`/rate/%ff`) never reaches rating: it is a
   // person's link that opens nothing, so the plain 404 page rating would show, not a problem (docs/rating.md).
