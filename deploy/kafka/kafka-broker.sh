@@ -31,7 +31,10 @@
 #                          credential at format time; `run` exports KAFKA_TEST_SASL_SSL_BROKERS,
 #                          KAFKA_TEST_SASL_SSL_CA_FILE (the CA as PEM) and KAFKA_TEST_SASL_PASSWORD
 #   KAFKA_CACHE_DIR        default: <repo>/.cache/kafka
-#   KAFKA_KEEP_DATA=1      'stop' keeps the data and 'start' reuses it: a broker restart (fault tests)
+#   KAFKA_KEEP_DATA=1      'stop' keeps the data and 'start' reuses it: a broker restart (fault tests,
+#                          npm run start:services)
+#   KAFKA_RUN_DIR          the broker's configuration, data and logs (default: <KAFKA_CACHE_DIR>/run/<port>;
+#                          npm run start:services: <TSS_DATA_DIR>/kafka)
 #   JAVA_HOME              java to use (default: java on PATH); Java 17+ for Kafka 4.x
 set -euo pipefail
 shopt -s inherit_errexit
@@ -57,7 +60,7 @@ KAFKA_SASL_TEST_PASSWORD="${KAFKA_SASL_TEST_PASSWORD:-tss-test-password}"
 SASL_TEST_USER=tss
 
 LIBS_DIR="$KAFKA_CACHE_DIR/$KAFKA_VERSION/libs"
-RUN_DIR="$KAFKA_CACHE_DIR/run/$KAFKA_PORT"
+RUN_DIR="${KAFKA_RUN_DIR:-$KAFKA_CACHE_DIR/run/$KAFKA_PORT}"
 PID_FILE="$RUN_DIR/kafka.pid"
 TLS_DIR="$RUN_DIR/tls"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
@@ -307,12 +310,14 @@ kill_pid() {
 # --- start -------------------------------------------------------------------------------
 
 STARTING_PID=""
+REUSING=0
 
 on_start_signal() {   # $1 = exit code
   trap '' INT TERM HUP
   log "interrupted during startup: stopping broker pid $STARTING_PID"
   [[ -n "$STARTING_PID" ]] && kill_pid "$STARTING_PID"
-  rm -rf "$RUN_DIR"
+  # Kept data stays kept: only a folder this start made is removed.
+  if ((REUSING)); then rm -f "$PID_FILE"; else rm -rf "$RUN_DIR"; fi
   exit "$1"
 }
 
@@ -345,6 +350,11 @@ cmd_start() {
   # KAFKA_KEEP_DATA=1: start again on the data a previous 'stop' kept (a broker restart).
   local reuse=0
   [[ "${KAFKA_KEEP_DATA:-0}" == 1 && -f "$RUN_DIR/data/meta.properties" ]] && reuse=1
+  # The kept configuration names its ports (and KRaft's log its controller's): the same ones again.
+  if ((reuse)) && ! grep -q "^listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$CONTROLLER_PORT" "$RUN_DIR/server.properties"; then
+    die "the kept broker data in $RUN_DIR was made for other ports ($(sed -n 's/^listeners=//p' "$RUN_DIR/server.properties")): start it with that KAFKA_PORT, or remove the folder to start empty"
+  fi
+  REUSING=$reuse
   if ((reuse == 0)); then
     rm -rf "$RUN_DIR"
     mkdir -p "$RUN_DIR"
@@ -419,7 +429,7 @@ cmd_start() {
 cmd_stop() {
   if [[ ! -f "$PID_FILE" ]]; then
     log "no pid file $PID_FILE: nothing to stop"
-    rm -rf "$RUN_DIR"
+    [[ "${KAFKA_KEEP_DATA:-0}" == 1 ]] || rm -rf "$RUN_DIR"
     return 0
   fi
   local pid

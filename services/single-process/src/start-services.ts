@@ -98,6 +98,18 @@ const waitHealthy = async (name: string, url: string, child: ChildProcess, timeo
 };
 
 /** The first admin client of this data folder: generated once, kept beside the data. */
+/**
+ * The broker's settings: its data in the data folder, kept when it stops and used again at the next
+ * start, as PostgreSQL's is. Events published but not yet consumed (a service that was down or
+ * behind) wait there across a restart of the command; outbox rows are marked published once the
+ * broker has them, so a broker started empty would lose them.
+ */
+export const brokerEnv = (options: Pick<StartServicesOptions, 'dataDir' | 'kafkaPort'>): NodeJS.ProcessEnv => ({
+  KAFKA_PORT: String(options.kafkaPort),
+  KAFKA_RUN_DIR: path.join(options.dataDir, 'kafka'),
+  KAFKA_KEEP_DATA: '1',
+});
+
 const bootstrapAdmin = (dataDir: string): { clientId: string; clientSecret: string } => {
   const file = path.join(dataDir, 'bootstrap-admin.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { clientId: string; clientSecret: string };
@@ -149,7 +161,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     let kafkaBrokers = options.kafkaBrokers;
     if (!kafkaBrokers) {
       const broker = path.join(REPO_ROOT, 'deploy/kafka/kafka-broker.sh');
-      const env = { ...process.env, KAFKA_PORT: String(options.kafkaPort) };
+      const env = { ...process.env, ...brokerEnv(options) };
       const started = spawnSync('bash', [broker, 'start'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       if (started.status !== 0) throw new Error(`the Kafka broker did not start (exit ${started.status})`);
       kafkaBrokers = /KAFKA_BROKERS=(\S+)/.exec(started.stdout)?.[1] ?? `127.0.0.1:${options.kafkaPort}`;
