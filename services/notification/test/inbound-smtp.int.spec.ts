@@ -156,4 +156,73 @@ describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alo
     expect(reply.inReplyTo).toBe(ack.messageId);
     expect(reply.references).toEqual([opening, ack.messageId]);
   });
+
+  // An outside test: three mails of one sender at the same moment, and the acknowledgment of
+  // "Nummer 2" answered <petra-new-3@…>: notification took the sender's newest mail not yet matched,
+  // not the one that filed the ticket (docs/adr/0035, addendum of 2026-12-04, sixth session).
+  it('P8: each acknowledgment answers the very mail that filed its ticket (openingMessageId), however many the sender sent at once', async () => {
+    await notification.sut.query(`INSERT INTO notification.partner_mail_domains (domain, partner_id, added_by, added_at) VALUES ('kunde.example', $1, 'test', $2)`, [partnerId, clock.now()]);
+    const petra = 'petra@kunde.example';
+    const opening = (n: number) => `<petra-new-${n}@kunde.example>`;
+    const answers = (await Promise.all(
+      [1, 2, 3].map((n) => mta.sendMail({ from: petra, to: 'support@tss.test', subject: `Neue Anfrage Nummer ${n}`, messageId: opening(n), text: `Anfrage ${n}: der Reader stürzt ab.` })),
+    )) as { response: string }[];
+    expect(answers.map((a) => a.response)).toEqual([1, 2, 3].map(() => expect.stringContaining('Received: new_ticket')));
+    // Intake files them in whichever order its consumer takes them: here, the mails' ids from the
+    // highest, so no tie-break of "the sender's newest mail" can land on the right one by chance.
+    const mails = await notification.sut.query<{ id: string; message_id: string }>(`SELECT id::text AS id, message_id FROM notification.inbound_messages WHERE sender = $1 ORDER BY id DESC`, [petra]);
+    expect(mails).toHaveLength(3);
+    const tickets = new Map<string, { ticketId: string; n: number }>();
+    for (const mail of mails) {
+      const n = Number(/petra-new-(\d)/.exec(mail.message_id)?.[1]);
+      const ticketId = randomUUID();
+      tickets.set(mail.message_id, { ticketId, n });
+      await notification.handled(
+        await notification.publish(TicketCreatedV1, ticketId, {
+          partnerId,
+          sequence: 1,
+          reference: `TSS-PETR${n}-ABCDE`,
+          channel: 'email',
+          level: 'standard',
+          subject: `Neue Anfrage Nummer ${n}`,
+          requester: { email: petra, id: `mail:${petra}` },
+          missingDetails: [],
+          receivedAt: clock.now().toISOString(),
+          openingMessageId: mail.message_id,
+        }),
+      );
+    }
+    const acks = await Promise.all([1, 2, 3].map((k) => sink.nthMailTo(petra, k)));
+    for (const ack of acks) {
+      const n = Number(/Nummer (\d)/.exec(ack.subject ?? '')?.[1]);
+      expect({ subject: ack.subject, inReplyTo: ack.inReplyTo, references: ack.references }).toEqual({ subject: expect.stringContaining(`Nummer ${n}`), inReplyTo: opening(n), references: opening(n) });
+    }
+    // A reply to their own mail threads onto the ticket that mail filed.
+    const matched = await notification.sut.query<{ message_id: string; ticket_id: string }>(`SELECT message_id, ticket_id::text AS ticket_id FROM notification.inbound_messages WHERE sender = $1`, [petra]);
+    expect(Object.fromEntries(matched.map((m) => [m.message_id, m.ticket_id]))).toEqual(Object.fromEntries([...tickets].map(([messageId, t]) => [messageId, t.ticketId])));
+    // Later mail names the right requester's Message-ID first in References.
+    const second = [...tickets.values()].find((t) => t.n === 2)!;
+    const ackOfSecond = acks.find((a) => a.subject?.includes('Nummer 2'))!;
+    await notification.publish(TicketRespondedV1, second.ticketId, { partnerId, sequence: 2, messageId: randomUUID(), respondedAt: clock.now().toISOString(), authorId: 'agent-1', body: 'Bitte aktualisieren.' });
+    const reply = await sink.nthMailTo(petra, 4);
+    expect(reply.references).toEqual([opening(2), ackOfSecond.messageId]);
+  });
+
+  it('P8: a ticket.created of an older intake (no openingMessageId) still answers the sender’s one mail not yet matched', async () => {
+    await notification.sut.query(`INSERT INTO notification.partner_mail_domains (domain, partner_id, added_by, added_at) VALUES ('alt-books.example', $1, 'test', $2)`, [partnerId, clock.now()]);
+    const opening = '<alt-1@alt-books.example>';
+    await mta.sendMail({ from: 'alt@alt-books.example', to: 'support@tss.test', subject: 'Reader crashes', messageId: opening, text: 'Reader 4.2 crashes.' });
+    await notification.publish(TicketCreatedV1, randomUUID(), {
+      partnerId,
+      sequence: 1,
+      reference: 'TSS-ALT00-ABCDE',
+      channel: 'email',
+      level: 'standard',
+      subject: 'Reader crashes',
+      requester: { email: 'alt@alt-books.example', id: 'mail:alt@alt-books.example' },
+      missingDetails: [],
+      receivedAt: clock.now().toISOString(),
+    });
+    expect((await sink.nthMailTo('alt@alt-books.example')).inReplyTo).toBe(opening);
+  });
 });

@@ -691,6 +691,34 @@ describe('inbound e-mail (P8, issue #11)', () => {
     expect(english.ack.language).toBe('en');
   });
 
+  // An outside test: three new mails of one sender at the same moment; the acknowledgment of
+  // "Nummer 2" answered <petra-new-3@…> and vice versa (docs/adr/0035, addendum of 2026-12-04, sixth session).
+  it('P8: mails of one sender at once: intake names each ticket’s mail on ticket.created, and each acknowledgment answers its own', async () => {
+    expect((await client.http().put('/v1/inbound/partner-domains/kunde.example').auth(admin, { type: 'bearer' }).send({ partnerId: partner.partnerId })).status).toBe(200);
+    const opening = (n: number) => `<petra-new-${n}@kunde.example>`;
+    const mail = (n: number) =>
+      Buffer.from(['From: Petra <petra@kunde.example>', 'To: support@tss.test', `Subject: Neue Anfrage Nummer ${n}`, `Message-ID: ${opening(n)}`, '', `Anfrage ${n}: der Reader stürzt ab.`, ''].join('\r\n'));
+    const receipts = await Promise.all([1, 2, 3].map((n) => receive(mail(n))));
+    expect(receipts.map((r) => r.outcome)).toEqual(['new_ticket', 'new_ticket', 'new_ticket']);
+    const acks = await waitFor('three acknowledgments', async () => {
+      const rows = await platform.query<{ ticket_id: string; subject: string; in_reply_to: string }>(
+        'notification',
+        `SELECT ticket_id::text AS ticket_id, subject, in_reply_to FROM notification.mail_messages WHERE recipient = 'petra@kunde.example' AND kind = 'acknowledgment'`,
+      );
+      return rows.length === 3 ? rows : undefined;
+    });
+    for (const ack of acks) {
+      const n = Number(/Nummer (\d)/.exec(ack.subject)?.[1]);
+      expect({ subject: ack.subject, inReplyTo: ack.in_reply_to }).toEqual({ subject: expect.stringContaining(`Nummer ${n}`), inReplyTo: opening(n) });
+      const [created] = await platform.query<{ data: { openingMessageId?: string; subject: string } }>(
+        'ticket-intake',
+        `SELECT event->'data' AS data FROM ticket_intake.outbox WHERE event_type = 'ticket.created' AND message_key = $1`,
+        [ack.ticket_id],
+      );
+      expect(created.data).toMatchObject({ subject: `Neue Anfrage Nummer ${n}`, openingMessageId: opening(n) });
+    }
+  });
+
   // Simultaneous mails of one sender were each counted before any was recorded: all of them filed.
   it('simultaneous new mails of one sender are counted one after the other: 8 at once file 5 tickets, the other 3 are quarantined and keep no files', async () => {
     expect((await client.http().put('/v1/inbound/partner-domains/storm.example').auth(admin, { type: 'bearer' }).send({ partnerId: partner.partnerId })).status).toBe(200);

@@ -34,6 +34,13 @@ export const TicketCreatedV1 = defineEvent(
      * names one). Absent from an intake older than this field: notification then says neither.
      */
     levelRequested: Type.Optional(Type.Boolean()),
+    /**
+     * P8: the Message-ID of the requester's mail that filed the ticket (channel `email`: a new
+     * request, or a reply to a closed ticket that files its follow-up), as `notification.email_received`
+     * named it: the acknowledgment answers that very mail. Optional (added 2026-12-04, docs/adr/0004:
+     * not breaking); absent (an API ticket, an older intake), notification threads as before.
+     */
+    openingMessageId: Type.Optional(Type.String({ minLength: 1 })),
   }),
   'A request was registered (P2, P3): the ticket exists with its reference number.',
 );

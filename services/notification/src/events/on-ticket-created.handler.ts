@@ -1,4 +1,5 @@
-import { TicketCreatedV1 } from '@tss/contracts';
+import type { EntityManager } from 'typeorm';
+import { TicketCreatedV1, type EventData } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import { acknowledge, acknowledgmentText } from '../domain/acknowledgment';
 import { acknowledgmentMail } from '../domain/acknowledgment-mail';
@@ -12,6 +13,22 @@ export interface TicketCreatedDeps extends QueueMailDeps {
   /** P12: the support-site link every mail to the requester carries. */
   siteLinks: SiteLinks;
 }
+
+/**
+ * P8: the Message-ID of the mail that filed the ticket, which its acknowledgment answers: the one
+ * intake names, or (an older intake's event) the sender's newest mail not yet matched to a ticket.
+ */
+const claimOpeningMail = async (
+  tx: EntityManager,
+  data: Pick<EventData<typeof TicketCreatedV1>, 'channel' | 'openingMessageId'>,
+  ticket: { ticketId: string; partnerId: string; email: string },
+): Promise<string | undefined> => {
+  if (data.openingMessageId) {
+    await inboundStore.claimMailByMessageId(tx, { partnerId: ticket.partnerId, messageId: data.openingMessageId, ticketId: ticket.ticketId });
+    return data.openingMessageId;
+  }
+  return data.channel === 'email' ? inboundStore.claimOpeningMail(tx, { partnerId: ticket.partnerId, sender: ticket.email, ticketId: ticket.ticketId }) : undefined;
+};
 
 /**
  * P3: every accepted request gets an acknowledgment carrying its reference number. A ticket with a
@@ -48,7 +65,7 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
     const siteUrl = deps.siteLinks.urlFor({ ticketId: ack.ticketId, partnerId: ack.partnerId, requester: siteRequester, language }, now);
     const ctx = { reference: event.data.reference, subject: event.data.subject, language, siteUrl };
     // A request by mail is acknowledged as an answer to that mail, so the requester's client threads it.
-    const openingMail = ack.channel === 'email' ? await inboundStore.claimOpeningMail(tx, { partnerId: ack.partnerId, sender: email, ticketId: ack.ticketId }) : undefined;
+    const openingMail = await claimOpeningMail(tx, event.data, { ticketId: ack.ticketId, partnerId: ack.partnerId, email });
     await queueMail(
       tx,
       deps,

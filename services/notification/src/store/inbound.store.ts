@@ -90,8 +90,23 @@ export const inboundStore = {
   },
 
   /**
-   * P8: the mail that opened a ticket by e-mail, by its sender: the newest one not yet matched,
-   * now matched to the ticket. Its acknowledgment answers it, and replies to it thread.
+   * P8: the mail that filed a ticket, named by its Message-ID (`openingMessageId` on `ticket.created`),
+   * matched to the ticket when it filed a new one, so a reply to it threads there too. A reply to a
+   * closed ticket that filed its follow-up keeps the ticket it was addressed to: a reply to it goes
+   * there, and on to the open follow-up, as intake decides.
+   */
+  async claimMailByMessageId(tx: EntityManager, args: { partnerId: string; messageId: string; ticketId: string }): Promise<void> {
+    await tx.query(
+      `UPDATE "${S}".inbound_messages SET ticket_id = $3 WHERE message_id = $2 AND partner_id = $1 AND outcome = 'new_ticket' AND ticket_id IS NULL`,
+      [args.partnerId, args.messageId, args.ticketId],
+    );
+  },
+
+  /**
+   * P8, for a `ticket.created` without `openingMessageId` (an intake older than that field): the
+   * mail that opened a ticket by e-mail, by its sender: the newest one not yet matched, now matched
+   * to the ticket. Right when the sender has one such mail; with several at once it may pick
+   * another of theirs, which is why intake names the mail.
    */
   async claimOpeningMail(tx: EntityManager, args: { partnerId: string; sender: string; ticketId: string }): Promise<string | undefined> {
     const [rows] = (await tx.query(

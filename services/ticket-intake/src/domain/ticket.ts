@@ -43,7 +43,8 @@ export interface Ticket {
 
 /** Ticket events a use case asks to publish, in order; the store numbers them. */
 export type TicketEffect =
-  | { kind: 'created'; linkedTicketId?: string }
+  /** `openingMessageId`: the Message-ID of the mail that filed it (P8), which its acknowledgment answers. */
+  | { kind: 'created'; linkedTicketId?: string; openingMessageId?: string }
   | { kind: 'accepted'; via: 'api' | 'acknowledgment' }
   /** P3: the acknowledgment mail could not be delivered; the ticket itself does not change. */
   | { kind: 'acknowledgment_failed'; reason: string; failedAt: Date }
@@ -218,7 +219,7 @@ export const filedLevelViolation = (filed: FiledLevel): TicketRuleViolation | un
  * by the 201 answer that carries their reference (P3); other channels wait for the acknowledgment.
  */
 export const openTicket = (
-  input: { id: string; partnerId: string; reference: string; channel: Channel; language?: Language; request: TicketRequest; linkedTicketId?: string },
+  input: { id: string; partnerId: string; reference: string; channel: Channel; language?: Language; request: TicketRequest; linkedTicketId?: string; openingMessageId?: string },
   receivedAt: Date,
 ): { ticket: Ticket; effects: TicketEffect[] } => {
   const acceptedNow = input.channel === 'api';
@@ -241,7 +242,13 @@ export const openTicket = (
     linkedTicketId: input.linkedTicketId,
     sequence: 0,
   };
-  const effects: TicketEffect[] = [{ kind: 'created', ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) }];
+  const effects: TicketEffect[] = [
+    {
+      kind: 'created',
+      ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}),
+      ...(input.openingMessageId ? { openingMessageId: input.openingMessageId } : {}),
+    },
+  ];
   if (acceptedNow) effects.push({ kind: 'accepted', via: 'api' });
   if (teamLeaderRequested) effects.push({ kind: 'team_leader_requested', quote: quoteOf(input.request.subject, input.request.description) });
   return { ticket, effects };

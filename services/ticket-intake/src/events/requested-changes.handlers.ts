@@ -110,6 +110,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
         requester: { email: mail.from, id: (fromTheRequester ? threaded?.requesterId : undefined) ?? mailRequesterId(mail.from) },
       },
       ...(threaded ? { linkedTicketId: threaded.id } : {}),
+      // P8: the acknowledgment answers this very mail, not whichever of the sender's mails came last.
+      openingMessageId: mail.messageId,
       actor,
     });
     const attachments = await mailed(ticket, actor);

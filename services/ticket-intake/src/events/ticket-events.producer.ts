@@ -49,6 +49,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           levelConfirmed: ticket.levelConfirmed,
           levelRequested: levelWasRequested(ticket.request, ticket.channel),
           ...(effect.linkedTicketId ? { linkedTicketId: effect.linkedTicketId } : {}),
+          ...(effect.openingMessageId ? { openingMessageId: effect.openingMessageId } : {}),
         });
       case 'accepted':
         return outboxDraft(TicketAcceptedV1, ticket.id, { ...base(), acceptedAt: now.toISOString(), via: effect.via });

@@ -30,6 +30,8 @@ export interface NewTicket {
   request: TicketRequest;
   /** P11: the earlier ticket this one follows up. */
   linkedTicketId?: string;
+  /** P8: the Message-ID of the mail that files it, named on `ticket.created` so its acknowledgment answers that mail. */
+  openingMessageId?: string;
   /** P12: an agent registering a phone contact confirmed the level they filed. */
   levelConfirmed?: boolean;
   /** P5: with `levelConfirmed`, the agent confirmed the critical error an emergency needs. */
@@ -76,7 +78,7 @@ export const fileTicketIn = async (
   for (let attempt = 1; ; attempt += 1) {
     const reference = generateReference(randomBytes);
     const { ticket, effects } = openTicket(
-      { id, partnerId: input.partnerId, reference, channel: input.channel, language: input.language, request: input.request, linkedTicketId: input.linkedTicketId },
+      { id, partnerId: input.partnerId, reference, channel: input.channel, language: input.language, request: input.request, linkedTicketId: input.linkedTicketId, openingMessageId: input.openingMessageId },
       now,
     );
     if (input.levelConfirmed) ticket.levelConfirmed = true;
