@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
-import { TicketCreatedV1, TicketRespondedV1 } from '@tss/contracts';
+import { TicketClosedV1, TicketCreatedV1, TicketRespondedV1 } from '@tss/contracts';
 import { freePort, TestClock, waitFor } from '@tss/service-kit/testing';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
@@ -206,6 +206,21 @@ describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alo
     await notification.publish(TicketRespondedV1, second.ticketId, { partnerId, sequence: 2, messageId: randomUUID(), respondedAt: clock.now().toISOString(), authorId: 'agent-1', body: 'Bitte aktualisieren.' });
     const reply = await sink.nthMailTo(petra, 4);
     expect(reply.references).toEqual([opening(2), ackOfSecond.messageId]);
+  });
+
+  // An outside test: a reply to a closed ticket was answered "Received: threaded" though intake
+  // files it on a follow-up ticket (docs/adr/0035, addendum of 2026-12-04, sixth session).
+  it('P11: a reply to a closed ticket is answered as going to its follow-up, not as threaded onto it', async () => {
+    const ticket = await notification.ticketCreated({ partnerId, email: 'nina@client.example' });
+    const ack = await sink.nthMailTo('nina@client.example');
+    const answer = async (n: number) =>
+      ((await mta.sendMail({ from: 'nina@client.example', to: 'support@tss.test', subject: `Re: ${ack.subject}`, messageId: `<nina-${n}@client.example>`, inReplyTo: ack.messageId, text: 'Still broken.' })) as { response: string })
+        .response;
+    expect(await answer(1)).toContain('Received: threaded');
+    await notification.handled(await notification.publish(TicketClosedV1, ticket.ticketId, { partnerId, sequence: 2, closedAt: clock.now().toISOString(), reason: 'malware_removal', thirdParty: 'security_software_vendor' }));
+    const closedAnswer = await answer(2);
+    expect(closedAnswer).toContain(`Received: follow-up of closed ticket ${ticket.reference}`);
+    expect(closedAnswer).not.toContain('threaded');
   });
 
   it('P8: a ticket.created of an older intake (no openingMessageId) still answers the sender’s one mail not yet matched', async () => {

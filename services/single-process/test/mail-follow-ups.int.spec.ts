@@ -130,6 +130,59 @@ describe('mail replies to a closed ticket: one open follow-up (P8, P11)', () => 
     expect((await followUpsOf(closed.id)).map((f) => f.status)).toEqual(['resolved', 'new']);
   });
 
+  // An outside test: the requester answered the "Closed" mail of an out-of-scope closure; the
+  // follow-up's acknowledgment had no In-Reply-To, the subject "[TSS-NEW] Request received: Re:
+  // [TSS-OLD] Closed: outside technical support", and the SMTP answer said "threaded"
+  // (docs/adr/0035, addendum of 2026-12-04, sixth session).
+  it('a reply to the "Closed" mail files a follow-up acknowledged as an answer to it, under the original subject, naming the request it follows up', async () => {
+    const created = await http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ subject: 'Reader crashes on opening EPUB', requester: { email: 'erik@acme-mail.example' } }));
+    expect(created.status).toBe(201);
+    const old = created.body as { id: string; reference: string };
+    await waitFor('notification knows its reference', async () => (await platform.query('notification', 'SELECT 1 FROM notification.acknowledgments WHERE ticket_id = $1', [old.id])).length > 0);
+    const closed = await http()
+      .patch(`/v1/tickets/${old.id}`)
+      .auth(agent, { type: 'bearer' })
+      .set('if-match', await etagOf(old.id))
+      .send({ status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } });
+    expect(closed.status).toBe(200);
+    const closedMail = await waitFor('the "Closed" mail', async () =>
+      (await platform.query<{ message_id: string; subject: string }>('notification', `SELECT message_id, subject FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'closed_out_of_scope'`, [old.id]))[0],
+    );
+    const reply = Buffer.from(
+      [
+        'From: Erik <erik@acme-mail.example>',
+        'To: support@tss.test',
+        `Subject: Re: ${closedMail.subject}`,
+        'Message-ID: <erik-1@acme-mail.example>',
+        `In-Reply-To: ${closedMail.message_id}`,
+        `References: ${closedMail.message_id}`,
+        '',
+        'It is not malware: a freshly installed machine crashes too.',
+        '',
+      ].join('\r\n'),
+    );
+    const response = await http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', SECRET).send(reply);
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({ outcome: 'threaded', followUpOf: old.reference });
+
+    const [followUp] = await waitFor('the follow-up filed', async () => {
+      const rows = await followUpsOf(old.id);
+      return rows.length > 0 ? rows : undefined;
+    });
+    const ack = await waitFor('the follow-up acknowledged', async () =>
+      (
+        await platform.query<{ subject: string; in_reply_to: string | null; text_body: string }>(
+          'notification',
+          `SELECT subject, in_reply_to, text_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`,
+          [followUp.id],
+        )
+      )[0],
+    );
+    const reference = ((await http().get(`/v1/tickets/${followUp.id}`).auth(agent, { type: 'bearer' })).body as { reference: string }).reference;
+    expect({ subject: ack.subject, inReplyTo: ack.in_reply_to }).toEqual({ subject: `[${reference}] Request received: Reader crashes on opening EPUB`, inReplyTo: '<erik-1@acme-mail.example>' });
+    expect(ack.text_body).toContain(`This request follows up the earlier request ${old.reference}.`);
+  });
+
   it('two mails handled at once, in two transactions (two consumer replicas), file one follow-up and thread the other onto it', async () => {
     const closed = await closedTicket('dora@acme-mail.example');
     const intake = platform.running.platform.host('ticket-intake');

@@ -70,16 +70,23 @@ const levelBlock = (language: Language, { level, confirmed, requested }: Acknowl
     : { paragraph: `Service level: ${name}. At this level the support rules allow at most ${within} for our response.` };
 };
 
+/** P11: what a follow-up's acknowledgment says of the request it continues. */
+const followUpBlocks = (language: Language, earlierReference: string | undefined): MailBlock[] =>
+  earlierReference === undefined
+    ? []
+    : [{ paragraph: language === 'ru' ? `Это обращение продолжает прежнее обращение ${earlierReference}.` : `This request follows up the earlier request ${earlierReference}.` }];
+
 /**
- * P3: the acknowledgment mail: the reference number, the level and its maximum response time (P5),
- * and (P2) what the request should add.
+ * P3: the acknowledgment mail: the reference number, (P11) the earlier request a follow-up
+ * continues, the level and its maximum response time (P5), and (P2) what the request should add.
  */
-export const acknowledgmentMail = (ctx: TicketMailContext, missingDetails: readonly string[], level?: AcknowledgedLevel): RenderedMail => {
+export const acknowledgmentMail = (ctx: TicketMailContext, missingDetails: readonly string[], level?: AcknowledgedLevel, followsUpReference?: string): RenderedMail => {
   const missing = missingDetails.map((d) => missingDetailLabel(ctx.language, d));
   const levelBlocks = level ? [levelBlock(ctx.language, level)] : [];
   if (ctx.language === 'ru') {
     const blocks: MailBlock[] = [
       { paragraph: `Ваше обращение зарегистрировано под номером ${ctx.reference}.` },
+      ...followUpBlocks(ctx.language, followsUpReference),
       ...levelBlocks,
       { paragraph: 'Ответьте на это письмо, чтобы дополнить обращение; номер в теме письма сохраняйте.' },
       ...(missing.length > 0
@@ -92,6 +99,7 @@ export const acknowledgmentMail = (ctx: TicketMailContext, missingDetails: reado
   }
   const blocks: MailBlock[] = [
     { paragraph: `Your request was registered with reference number ${ctx.reference}.` },
+    ...followUpBlocks(ctx.language, followsUpReference),
     ...levelBlocks,
     { paragraph: 'Reply to this message to add to it; please keep the reference in the subject.' },
     ...(missing.length > 0 ? [{ paragraph: 'To help us respond quickly, please tell us:' }, { list: missing }] : []),

@@ -66,6 +66,8 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
     const ctx = { reference: event.data.reference, subject: event.data.subject, language, siteUrl };
     // A request by mail is acknowledged as an answer to that mail, so the requester's client threads it.
     const openingMail = await claimOpeningMail(tx, event.data, { ticketId: ack.ticketId, partnerId: ack.partnerId, email });
+    // P11: a follow-up says which request it continues (the one its ticket.created links).
+    const followsUp = event.data.linkedTicketId ? await acknowledgmentStore.referenceOf(tx, event.data.linkedTicketId) : undefined;
     await queueMail(
       tx,
       deps,
@@ -75,11 +77,16 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
         kind: 'acknowledgment',
         recipient: email,
         language,
-        rendered: acknowledgmentMail(ctx, ack.missingDetails, {
-          level: event.data.level,
-          confirmed: event.data.levelConfirmed !== false,
-          ...(event.data.levelRequested !== undefined ? { requested: event.data.levelRequested } : {}),
-        }),
+        rendered: acknowledgmentMail(
+          ctx,
+          ack.missingDetails,
+          {
+            level: event.data.level,
+            confirmed: event.data.levelConfirmed !== false,
+            ...(event.data.levelRequested !== undefined ? { requested: event.data.levelRequested } : {}),
+          },
+          followsUp,
+        ),
         ...(openingMail ? { inReplyTo: openingMail } : {}),
       },
       now,

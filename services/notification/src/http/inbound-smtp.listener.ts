@@ -18,6 +18,12 @@ export interface InboundSmtpOptions {
   receive(raw: Buffer): Promise<Result<InboundReceipt, Failure>>;
 }
 
+/** The 250 text: what became of the mail. A reply to a closed ticket is not threaded onto it: its follow-up takes it (P11). */
+const answerText = (receipt: InboundReceipt): string => {
+  const what = receipt.followUpOf ? `follow-up of closed ticket ${receipt.followUpOf}` : receipt.outcome;
+  return `Received: ${what}${receipt.duplicate ? ' (duplicate)' : ''} ${receipt.inboundId}`;
+};
+
 const smtpError = (code: number, message: string): Error => Object.assign(new Error(message), { responseCode: code });
 
 /**
@@ -95,7 +101,7 @@ export class InboundSmtpListener {
         (received) => {
           // 554 (5.6.0, a media error): the message, not the mailbox, is what is wrong.
           if (!received.ok) callback(smtpError(554, received.error.detail ?? 'Not a mail'));
-          else callback(null, `Received: ${received.value.outcome}${received.value.duplicate ? ' (duplicate)' : ''} ${received.value.inboundId}`);
+          else callback(null, answerText(received.value));
         },
         (error: unknown) => {
           this.options.logger.warn({ err: error, session: session.id }, 'inbound SMTP message not recorded; the sender will retry');

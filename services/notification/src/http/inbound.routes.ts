@@ -31,6 +31,12 @@ const InboundReceipt = Type.Object(
     duplicate: Type.Boolean({ description: 'This Message-ID was received before; nothing was done again' }),
     ticketId: Type.Optional(Type.String({ format: 'uuid' })),
     reason: Type.Optional(Type.String()),
+    followUpOf: Type.Optional(
+      Type.String({
+        description:
+          'P11: the ticket the mail names is closed (or past its reopen window), so the mail goes to its follow-up: the open one, else a new ticket linked to it, acknowledged as an answer to this mail. The closed ticket’s reference',
+      }),
+    ),
   },
   { $id: 'InboundMailReceipt' },
 );

@@ -17,6 +17,15 @@ export const acknowledgmentStore = {
       params: [row.ticketId, row.partnerId, row.reference, row.channel, row.recipient, row.delivery, row.body, row.recordedAt],
     };
   },
+  /** P11: the ticket was closed at `closedAt` (the first closure stands). */
+  async recordTicketClosed(tx: EntityManager, ticketId: string, closedAt: Date): Promise<void> {
+    await tx.query(`UPDATE "${NOTIFICATION_SCHEMA}".acknowledgments SET ticket_closed_at = $2 WHERE ticket_id = $1 AND ticket_closed_at IS NULL`, [ticketId, closedAt]);
+  },
+  /** The reference of a ticket notification knows (its `ticket.created`). */
+  async referenceOf(tx: EntityManager, ticketId: string): Promise<string | undefined> {
+    const rows = (await tx.query(`SELECT reference FROM "${NOTIFICATION_SCHEMA}".acknowledgments WHERE ticket_id = $1`, [ticketId])) as { reference: string }[];
+    return rows[0]?.reference;
+  },
   async findForTicket(tx: EntityManager, ticketId: string): Promise<AcknowledgmentRow | null> {
     return tx.getRepository(AcknowledgmentEntity).findOneBy({ ticketId });
   },

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { TicketStanding } from '../domain/inbound-follow-up';
 import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
 
 const S = NOTIFICATION_SCHEMA;
@@ -149,6 +150,18 @@ export const inboundStore = {
       `UPDATE "${S}".inbound_messages SET outcome = $2, ticket_id = $3, partner_id = $4, released_by = $5, released_at = $6 WHERE id = $1 AND outcome = 'quarantined'`,
       [args.id, args.outcome, args.ticketId, args.partnerId, args.by, args.at],
     );
+  },
+
+  /** P11: whether the ticket still takes mail: closed (`ticket.closed`), or resolved with its reopen window (the mail contact's). */
+  async standingOf(tx: EntityManager, ticketId: string): Promise<TicketStanding | undefined> {
+    const rows = (await tx.query(
+      `SELECT a.reference, a.ticket_closed_at, c.reopen_window_ends_at
+         FROM "${S}".acknowledgments a LEFT JOIN "${S}".mail_contacts c ON c.ticket_id = a.ticket_id
+        WHERE a.ticket_id = $1`,
+      [ticketId],
+    )) as { reference: string; ticket_closed_at: Date | null; reopen_window_ends_at: Date | null }[];
+    const r = rows[0];
+    return r && { reference: r.reference, closedAt: r.ticket_closed_at, reopenWindowEndsAt: r.reopen_window_ends_at };
   },
 
   /** The ticket notification knows by id (its `ticket.created`, recorded as an acknowledgment), with its partner. */

@@ -17,6 +17,7 @@ import {
 } from '../domain/inbound-mail';
 import { mailLanguage } from '../domain/inbound-language';
 import { forgedSenderReason } from '../domain/inbound-authentication';
+import { followUpOf, followUpReason } from '../domain/inbound-follow-up';
 import { stripQuotedReply } from '../domain/inbound-reply-text';
 import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
 import { inboundStore, type AttachmentPointer, type InboundOutcome } from '../store/inbound.store';
@@ -49,10 +50,12 @@ export interface InboundReceipt {
   duplicate: boolean;
   ticketId?: string;
   reason?: string;
+  /** P11: the ticket the mail names no longer takes mail (closed, or past its reopen window): intake gives it to its follow-up. This is its reference. */
+  followUpOf?: string;
 }
 
 type Decision =
-  | { outcome: 'threaded'; ticketId: string; partnerId: string; how: string }
+  | { outcome: 'threaded'; ticketId: string; partnerId: string; how: string; followUpOf?: string }
   | { outcome: 'new_ticket'; partnerId: string; how: string }
   | { outcome: 'quarantined'; how: string }
   | { outcome: 'ignored'; how: string };
@@ -98,6 +101,9 @@ const decide = async (
     if (refused) return { outcome: 'quarantined', how: refused };
     const inactive = inactivePartnerReason({ whose: `the ticket named by ${how}`, partnerId: target.partnerId, active: await partnerDirectoryStore.activeOf(tx, target.partnerId) });
     if (inactive) return { outcome: 'quarantined', how: inactive };
+    const standing = await inboundStore.standingOf(tx, target.ticketId);
+    const followsUp = standing && followUpOf(standing, now);
+    if (followsUp) return { outcome: 'threaded', ...target, how: `${how}; ${followUpReason(followsUp)}`, followUpOf: followsUp };
     return { outcome: 'threaded', ...target, how };
   }
   if (senderPartnerId) {
@@ -211,6 +217,7 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
         outcome: decision.outcome,
         duplicate: false,
         ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}),
+        ...(decision.outcome === 'threaded' && decision.followUpOf ? { followUpOf: decision.followUpOf } : {}),
         reason: decision.how,
       });
     });

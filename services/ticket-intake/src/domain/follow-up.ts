@@ -1,4 +1,5 @@
 import type { Ticket } from './ticket';
+import type { TicketRequest } from './ticket-request';
 
 /**
  * P11: the follow-up of a ticket that still stands for its problem, the newest if several do.
@@ -10,3 +11,34 @@ import type { Ticket } from './ticket';
  */
 export const openFollowUp = <T extends Pick<Ticket, 'status'>>(followUps: readonly T[]): T | undefined =>
   followUps.findLast((t) => t.status !== 'resolved' && t.status !== 'closed');
+
+// What replies and our own mail put before a request's words: "Re:", "AW:", "Отв:" …, our
+// "[TSS-XXXXX-XXXXC] Closed:" (a reference in brackets and the mail's lead), and the reopen route's
+// "Follow-up to TSS-XXXXX-XXXXC:". Each is anchored and bounded, so stripping them is linear (docs/adr/0061).
+const LEADING_NOISE = [
+  /^(?:re|fwd?|aw|wg|sv|vs|antw|отв|пересл)(?:\[\d{1,3}\])?\s{0,3}:\s*/i,
+  /^\[TSS-[0-9A-Z]{5}-[0-9A-Z]{5}\]\s*(?:[^:\[\]]{1,60}:\s*)?/i,
+  /^follow-up to TSS-[0-9A-Z]{5}-[0-9A-Z]{5}:\s*/i,
+];
+const SUBJECT_MAX_LENGTH = 200;
+
+/**
+ * P11: the subject of a follow-up filed by mail: the request it follows up, in its own words. The
+ * reply's subject is ours ("Re: [TSS-…] Closed: outside technical support"), not the requester's;
+ * the follow-up's acknowledgment names the earlier reference in its text (docs/adr/0035, addendum
+ * of 2026-12-04, sixth session).
+ */
+export const followUpSubject = (original: Pick<TicketRequest, 'subject' | 'description'>): string => {
+  let subject = (original.subject ?? '').trim();
+  for (let stripped = true; stripped; ) {
+    stripped = false;
+    for (const noise of LEADING_NOISE) {
+      const match = noise.exec(subject);
+      if (match && match[0].length > 0) {
+        subject = subject.slice(match[0].length).trimStart();
+        stripped = true;
+      }
+    }
+  }
+  return (subject || original.description.trim().slice(0, 120)).slice(0, SUBJECT_MAX_LENGTH);
+};

@@ -13,7 +13,7 @@ import type { Clock } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { isRequesterAddress, mailActor, mailAuthor } from '../domain/mail-author';
 import { mailRequesterId } from '../domain/requester-id';
-import { openFollowUp } from '../domain/follow-up';
+import { followUpSubject, openFollowUp } from '../domain/follow-up';
 import { applyReferral, mailReplyFollowsUp } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
 import type { TicketRow } from '../store/ticket.entity';
@@ -103,7 +103,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       // The mail's language, as notification read it; a follow-up of an older notification's event keeps its ticket's.
       language: mail.language ?? threaded?.language,
       request: {
-        subject: mail.subject.slice(0, 200) || undefined,
+        // A follow-up goes by the request it follows up, not by the reply's subject (our own mail's, quoted).
+        subject: (threaded ? followUpSubject(threaded.request) : mail.subject.slice(0, 200)) || undefined,
         description: mail.text || '(empty message)',
         // A mail names its sender only: `mail:<address>` is the requester's id, so a requester token and the support site can name them (docs/adr/0039).
         // A follow-up keeps the earlier requester's id only when they sent it (domain/mail-author.ts).

@@ -1,5 +1,5 @@
 import type { TicketStatus } from '@tss/contracts';
-import { openFollowUp } from '../../src/domain/follow-up';
+import { followUpSubject, openFollowUp } from '../../src/domain/follow-up';
 
 describe('openFollowUp (P11: one open follow-up per ticket)', () => {
   const followUp = (id: string, status: TicketStatus) => ({ id, status });
@@ -14,5 +14,24 @@ describe('openFollowUp (P11: one open follow-up per ticket)', () => {
       expect(openFollowUp([followUp('a', 'closed'), followUp('b', status)])?.id).toBe('b');
     }
     expect(openFollowUp([followUp('a', 'open'), followUp('b', 'resolved'), followUp('c', 'new')])?.id).toBe('c');
+  });
+});
+
+// An outside test: a reply to the "Closed" mail filed a follow-up titled "Re: [TSS-OLD] Closed:
+// outside technical support" (docs/adr/0035, addendum of 2026-12-04, sixth session).
+describe('followUpSubject (P11: a follow-up by mail goes by the request it follows up)', () => {
+  it('is the earlier request’s subject, as filed', () => {
+    expect(followUpSubject({ subject: 'Reader crashes on opening EPUB', description: 'It crashes.' })).toBe('Reader crashes on opening EPUB');
+  });
+
+  it('without our mail’s leads, references and reply prefixes an earlier follow-up may carry', () => {
+    expect(followUpSubject({ subject: 'Re: [TSS-00AB1-00CD2] Closed: Reader crashes', description: 'x' })).toBe('Reader crashes');
+    expect(followUpSubject({ subject: 'AW: Fwd: Follow-up to TSS-00AB1-00CD2: Reader crashes', description: 'x' })).toBe('Reader crashes');
+    expect(followUpSubject({ subject: 'Отв: [TSS-00AB1-00CD2] Обращение принято: Не открывается книга', description: 'x' })).toBe('Не открывается книга');
+  });
+
+  it('the earlier request’s text when it had no subject of its own', () => {
+    expect(followUpSubject({ description: 'The reader closes when opening any EPUB.' })).toBe('The reader closes when opening any EPUB.');
+    expect(followUpSubject({ subject: 'Re: [TSS-00AB1-00CD2] Closed:', description: 'Blank page.' })).toBe('Blank page.');
   });
 });
