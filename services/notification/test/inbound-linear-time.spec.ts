@@ -46,6 +46,12 @@ describe('P8: an inbound mail is read in time linear in its length (docs/adr/006
       expect(await callOffThread<typeof stripQuotedReply>(REPLY_TEXT, 'stripQuotedReply', text)).toBe(text);
     }, TIMEOUT_MS);
 
+    it('a line of "написал(а):" and blanks repeated (quote header verb) is text, not a header', async () => {
+      const line = `${'написал(а):   '.repeat(10_000)}x`;
+      const text = `Спасибо.\n${line}\n${line}\nещё`;
+      expect(await callOffThread<typeof stripQuotedReply>(REPLY_TEXT, 'stripQuotedReply', text)).toBe(text);
+    }, TIMEOUT_MS);
+
     it('a reference of "<" then 100,000 "@" names no message; the ids beside it still thread the mail', async () => {
       const mail = { references: [ACK_MESSAGE_ID, `<${'@'.repeat(100_000)}`] };
       expect(await callOffThread<typeof threadMessageIds>(THREAD, 'threadMessageIds', mail)).toEqual([ACK_MESSAGE_ID]);

@@ -8,7 +8,8 @@
 const QUOTE_HEADER_LINES: readonly RegExp[] = [
   /^On .{4,200}\bwrote:\s*$/i, // Gmail, Apple Mail, Thunderbird (EN)
   /^.{4,200}\sпишет:\s*$/i, // Thunderbird, Gmail, Yandex (RU); \b knows no Cyrillic
-  /^.{4,200}\sнаписала?:\s*$/i,
+  // Apple Mail (RU) writes "написал(а):", not knowing the sender's gender; others pick one form.
+  /^.{4,200}\sнаписал(?:а|\(а\))?:\s*$/i,
   /^-{2,}\s*(Original Message|Исходное сообщение|Reply message|Пересылаемое сообщение|Forwarded message)\s*-{2,}\s*$/i,
 ];
 
@@ -47,6 +48,11 @@ const isTimeThenSenderLine = (line: string): boolean => {
   return open !== -1 && open <= Math.min(lastAt - 2, timeEnds[timeEnds.length - 1] + 200) && (lineBreak === -1 || open < lineBreak);
 };
 
+// The verb ending a quote header, and the same at the end of a header wrapped over two lines.
+// Each alternative starts with a literal that no quantifier before it shares (docs/adr/0061).
+const HEADER_VERB = /wrote:|пишет:|написал(?:а|\(а\))?:/i;
+const WRAPPED_HEADER_END = /\bwrote:\s*$|\s(?:пишет|написал(?:а|\(а\))?):\s*$/i;
+
 /** Outlook puts a rule (underscores; dashes once converted from HTML) above the quoted header block. */
 const RULE_LINE = /^(_{10,}|-{20,})\s*$/;
 
@@ -65,7 +71,7 @@ const isQuoteHeader = (lines: readonly string[], i: number): boolean => {
   if (QUOTE_HEADER_LINES.some((p) => p.test(line)) || isTimeThenSenderLine(line)) return true;
   // A header wrapped over two lines ("On Mon, 1 Dec 2026 at 10:00, TSS <" / "support@x> wrote:").
   const joined = `${line} ${(lines[i + 1] ?? '').trim()}`;
-  if (lines[i + 1] !== undefined && /\bwrote:\s*$|\sпишет:\s*$/i.test(joined) && /^(On |\d|[А-ЯЁа-яё])/.test(line) && !/wrote:|пишет:/i.test(line)) return true;
+  if (lines[i + 1] !== undefined && WRAPPED_HEADER_END.test(joined) && /^(On |\d|[А-ЯЁа-яё])/.test(line) && !HEADER_VERB.test(line)) return true;
   if (RULE_LINE.test(line)) {
     const next = lines.slice(i + 1, i + 4).find((l) => l.trim() !== '');
     if (next !== undefined && HEADER_BLOCK_START.test(next.trim())) return true;
