@@ -9,7 +9,7 @@ describe('the mail outbox withholds link credentials (docs/adr/0040 addendum, fi
     { paragraph: 'Your request TSS-K7QM2-ZC4XD is resolved.' },
     { link: { text: 'Rate the support', href: `https://help.example/rate/${RATE_TOKEN}` } },
     { link: { text: 'Open the request', href: `https://help.example/support/t/${SITE_TOKEN}` } },
-  ]);
+  ], 'en');
 
   it('the rating and site tokens are withheld in the plain and HTML bodies; the addresses and the words stay', () => {
     const text = withoutLinkSecrets(mail.text);

@@ -125,7 +125,7 @@ describe('upgrade: mail and webhook bodies kept in clear by older releases (migr
     const mails = await sut.query<{ id: string; subject: string; text_body: string; html_body: string }>(`SELECT id::text, subject, text_body, html_body FROM notification.mail_messages`);
     const byId = Object.fromEntries(mails.map((m) => [m.id, m]));
     expect(byId[seeded.notice].text_body).toContain(`> Still broken. ${REMOVED}\n`);
-    expect(byId[seeded.notice].html_body).toContain(`<p>&gt; Still broken. ${REMOVED}</p>`);
+    expect(byId[seeded.notice].html_body).toContain(`<p dir="auto">&gt; Still broken. ${REMOVED}</p>`);
     const masked = agentReplyMail({ reference: 'TSS-OLD01-AAAAA', subject: `Reader rejects us, ${REMOVED}`, language: 'en' }, `Try ${REMOVED} now`);
     expect(byId[seeded.reply]).toEqual({ id: seeded.reply, subject: masked.subject, text_body: masked.text, html_body: masked.html });
     const plain = agentReplyMail({ reference: 'TSS-OLD01-AAAAA', subject: 'Reader crashes', language: 'en' }, 'The forgot password page works again.');

@@ -95,7 +95,7 @@ export const acknowledgmentMail = (ctx: TicketMailContext, missingDetails: reado
       ...siteLinkBlocks(ctx),
       { paragraph: 'Служба технической поддержки' },
     ];
-    return renderBlocks(ticketSubject(ctx, 'Обращение принято'), blocks);
+    return renderBlocks(ticketSubject(ctx, 'Обращение принято'), blocks, 'ru');
   }
   const blocks: MailBlock[] = [
     { paragraph: `Your request was registered with reference number ${ctx.reference}.` },
@@ -106,5 +106,5 @@ export const acknowledgmentMail = (ctx: TicketMailContext, missingDetails: reado
     ...siteLinkBlocks(ctx),
     { paragraph: 'Technical Support' },
   ];
-  return renderBlocks(ticketSubject(ctx, 'Request received'), blocks);
+  return renderBlocks(ticketSubject(ctx, 'Request received'), blocks, 'en');
 };

@@ -51,14 +51,14 @@ export const escalationNoticeMail = (n: EscalationNotice): RenderedMail => {
         ...(n.attempt > 0 ? [`Nobody has taken it up yet; this is reminder ${n.attempt}.`] : []),
       ],
     },
-    ...(n.summary ? [{ paragraph: n.summary }] : []),
+    ...(n.summary ? [{ written: n.summary }] : []),
     // Staff read it: the requester's rating and site links in what they wrote are withheld (docs/adr/0040).
-    ...(n.quote ? [{ paragraph: 'What was written:' }, { paragraph: withoutLinkSecrets(n.quote).split('\n').map((line) => `> ${line}`).join('\n') }] : []),
+    ...(n.quote ? [{ paragraph: 'What was written:' }, { written: withoutLinkSecrets(n.quote).split('\n').map((line) => `> ${line}`).join('\n') }] : []),
     { link: { text: 'The ticket', href: n.ticketUrl } },
     { link: { text: 'The escalation (acknowledge it there)', href: n.escalationUrl } },
     { paragraph: 'TSS' },
   ];
-  return renderBlocks(`[${ticket}] ${reminder}Escalation: ${KIND_WORDS[n.kind]}`.slice(0, 250), blocks);
+  return renderBlocks(`[${ticket}] ${reminder}Escalation: ${KIND_WORDS[n.kind]}`.slice(0, 250), blocks, 'en'); // staff read English (docs/adr/0042)
 };
 
 /** A staff member as the directory knows them. */

@@ -49,8 +49,12 @@ export const htmlWithoutAccessParticulars = (html: string): string =>
 /** P3/P8: the reference in brackets leads the subject, so a reply threads back by subject too. */
 export const ticketSubject = (ctx: TicketMailContext, lead: string): string => `[${ctx.reference}] ${lead}: ${ctx.subject}`.slice(0, 250);
 
-/** A block of the mail: a paragraph, or a list of items. */
-export type MailBlock = { paragraph: string } | { list: readonly string[] } | { link: { text: string; href: string } };
+/**
+ * A block of the mail: a paragraph of our own words, a list of items, a link, or `written`: words
+ * a person wrote (an agent's reply, a requester's words quoted to staff), in whatever script and
+ * direction they wrote them.
+ */
+export type MailBlock = { paragraph: string } | { written: string } | { list: readonly string[] } | { link: { text: string; href: string } };
 
 const SITE_LINK_WORDS: Record<Language, { lead: string; text: string }> = {
   en: { lead: 'The whole thread of this request is on the support site:', text: 'Open the request' },
@@ -61,19 +65,31 @@ const SITE_LINK_WORDS: Record<Language, { lead: string; text: string }> = {
 export const siteLinkBlocks = (ctx: TicketMailContext): MailBlock[] =>
   ctx.siteUrl ? [{ paragraph: SITE_LINK_WORDS[ctx.language].lead }, { link: { text: SITE_LINK_WORDS[ctx.language].text, href: ctx.siteUrl } }] : [];
 
-/** Both bodies from the same blocks, so the plain text and the HTML never say different things. */
-export const renderBlocks = (subject: string, blocks: readonly MailBlock[]): RenderedMail => {
+const paragraphHtml = (text: string): string => escapeHtml(text).replace(/\n/g, '<br>');
+
+/**
+ * Both bodies from the same blocks, so the plain text and the HTML never say different things.
+ * The HTML names the mail's language (`lang`: screen readers, hyphenation, fonts); what a person
+ * wrote, and the subject (it holds the requester's words), get `dir="auto"`: their first strong
+ * letter sets their direction, so Hebrew or Arabic reads right to left in an English mail.
+ */
+export const renderBlocks = (subject: string, blocks: readonly MailBlock[], language: Language): RenderedMail => {
   const text = blocks
-    .map((b) => ('paragraph' in b ? b.paragraph : 'list' in b ? b.list.map((item) => `- ${item}`).join('\n') : `${b.link.text}: ${b.link.href}`))
+    .map((b) =>
+      'paragraph' in b ? b.paragraph : 'written' in b ? b.written : 'list' in b ? b.list.map((item) => `- ${item}`).join('\n') : `${b.link.text}: ${b.link.href}`,
+    )
     .join('\n\n');
   const html = blocks
     .map((b) =>
       'paragraph' in b
-        ? `<p>${escapeHtml(b.paragraph).replace(/\n/g, '<br>')}</p>`
-        : 'list' in b
-          ? `<ul>${b.list.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`
-          : `<p><a href="${escapeHtml(b.link.href)}">${escapeHtml(b.link.text)}</a></p>`,
+        ? `<p>${paragraphHtml(b.paragraph)}</p>`
+        : 'written' in b
+          ? `<p dir="auto">${paragraphHtml(b.written)}</p>`
+          : 'list' in b
+            ? `<ul>${b.list.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`
+            : `<p><a href="${escapeHtml(b.link.href)}">${escapeHtml(b.link.text)}</a></p>`,
     )
     .join('\n');
-  return { subject, text: `${text}\n`, html: `<!doctype html>\n<html><body>\n${html}\n</body></html>\n` };
+  const head = `<head><meta charset="utf-8"><title dir="auto">${escapeHtml(subject)}</title></head>`;
+  return { subject, text: `${text}\n`, html: `<!doctype html>\n<html lang="${language}">\n${head}\n<body>\n${html}\n</body></html>\n` };
 };

@@ -19,7 +19,7 @@ const CHANGE_CREDENTIALS: Words = {
 };
 
 const mail = (ctx: TicketMailContext, lead: Words, blocks: readonly MailBlock[]): RenderedMail =>
-  renderBlocks(ticketSubject(ctx, pick(ctx, lead)), [...blocks, ...siteLinkBlocks(ctx), { paragraph: pick(ctx, SIGNATURE) }]);
+  renderBlocks(ticketSubject(ctx, pick(ctx, lead)), [...blocks, ...siteLinkBlocks(ctx), { paragraph: pick(ctx, SIGNATURE) }], ctx.language);
 
 /**
  * An agent's public reply. `body` is the reply as the thread shows it (credentials masked, P9);
@@ -28,7 +28,7 @@ const mail = (ctx: TicketMailContext, lead: Words, blocks: readonly MailBlock[])
 export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined): RenderedMail =>
   mail(ctx, { en: 'New reply', ru: 'Новый ответ' }, [
     body
-      ? { paragraph: body }
+      ? { written: body }
       : {
           paragraph: pick(ctx, {
             en: `Support replied to your request ${ctx.reference}. The reply is in the request's thread on the support site.`,

@@ -38,5 +38,5 @@ export const endpointDisabledMail = (n: DisabledEndpointNotice): RenderedMail =>
     },
     { link: { text: 'The delivery log', href: `${endpoint}/deliveries` } },
     { paragraph: 'TSS' },
-  ]);
+  ], 'en');
 };
