@@ -40,3 +40,29 @@ describe('the HTML part states its language and lets written text set its own di
     expect(notice.html).toContain(`<p dir="auto">&gt; ${HEBREW}</p>`);
   });
 });
+
+describe('web addresses in an agent’s reply are links in the HTML part, by the support site’s rule (sixth session)', () => {
+  const REL = 'rel="noopener noreferrer nofollow"';
+
+  it('an http(s) address is a link, without the punctuation that ends the sentence; the text part is unchanged', () => {
+    const body = 'See https://docs.aggregion.example/reader/epub#drm, or (http://help.example/a_(b)).';
+    const mail = agentReplyMail(en, body);
+    expect(mail.html).toContain(
+      `<p dir="auto">See <a href="https://docs.aggregion.example/reader/epub#drm" ${REL}>https://docs.aggregion.example/reader/epub#drm</a>, ` +
+        `or (<a href="http://help.example/a_(b)" ${REL}>http://help.example/a_(b)</a>).</p>`,
+    );
+    expect(mail.text).toContain(`${body}\n`);
+  });
+
+  it('other schemes stay text, and an address cannot leave its attribute', () => {
+    const mail = agentReplyMail(en, 'javascript:alert(1) data:text/html,x https://a.example/?q=1&r="><script>x</script>');
+    expect(mail.html).not.toMatch(/href="(javascript|data):/);
+    expect(mail.html).toContain(`<a href="https://a.example/?q=1&amp;r=" ${REL}>https://a.example/?q=1&amp;r=</a>&quot;&gt;&lt;script&gt;`);
+    expect(mail.html).not.toContain('<script>');
+  });
+
+  it('our own sentences are not linked twice: the site link stays one link', () => {
+    const mail = agentReplyMail({ ...en, siteUrl: 'https://help.example/support/t/v1.k1.p.m' }, 'Done.');
+    expect(mail.html.match(/<a /g)).toHaveLength(1);
+  });
+});

@@ -1,5 +1,6 @@
 import type { Language } from '@tss/contracts';
 import { withoutAccessParticulars } from '@tss/service-kit';
+import { linkedText, renderHtml } from '@tss/web-pages';
 
 /** A mail as rendered: the subject and both bodies (plain text first, HTML for clients that show it). */
 export interface RenderedMail {
@@ -21,10 +22,11 @@ export interface TicketMailContext {
   siteUrl?: string;
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+// The backtick too, as the support site's pages escape it (`linkedText` writes the agent's words that way).
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+export const escapeHtml = (text: string): string => text.replace(/[&<>"'`]/g, (c) => HTML_ESCAPES[c]);
 const HTML_UNESCAPES: Record<string, string> = Object.fromEntries(Object.entries(HTML_ESCAPES).map(([c, escaped]) => [escaped, c]));
-const unescapeHtml = (html: string): string => html.replace(/&(?:amp|lt|gt|quot|#39);/g, (escaped) => HTML_UNESCAPES[escaped]);
+const unescapeHtml = (html: string): string => html.replace(/&(?:amp|lt|gt|quot|#39|#96);/g, (escaped) => HTML_UNESCAPES[escaped]);
 
 /** Every tag but `<br>`, which `renderBlocks` writes for a paragraph's line break. */
 const TAG_BUT_LINE_BREAK = /(<(?!br>)[^>]*>)/;
@@ -54,7 +56,12 @@ export const ticketSubject = (ctx: TicketMailContext, lead: string): string => `
  * a person wrote (an agent's reply, a requester's words quoted to staff), in whatever script and
  * direction they wrote them.
  */
-export type MailBlock = { paragraph: string } | { written: string } | { list: readonly string[] } | { link: { text: string; href: string } };
+export type MailBlock =
+  | { paragraph: string }
+  /** `links`: its web addresses are links in the HTML part (an agent's reply, as the support site shows it). */
+  | { written: string; links?: boolean }
+  | { list: readonly string[] }
+  | { link: { text: string; href: string } };
 
 const SITE_LINK_WORDS: Record<Language, { lead: string; text: string }> = {
   en: { lead: 'The whole thread of this request is on the support site:', text: 'Open the request' },
@@ -66,6 +73,14 @@ export const siteLinkBlocks = (ctx: TicketMailContext): MailBlock[] =>
   ctx.siteUrl ? [{ paragraph: SITE_LINK_WORDS[ctx.language].lead }, { link: { text: SITE_LINK_WORDS[ctx.language].text, href: ctx.siteUrl } }] : [];
 
 const paragraphHtml = (text: string): string => escapeHtml(text).replace(/\n/g, '<br>');
+
+/**
+ * P8/P13 ("links in the body", documentation answers): the http(s) addresses in a person's words as
+ * links, by the support site's rule (`linkedText`, libs/web-pages: no other scheme, trailing
+ * punctuation left out, escaped in the href and the text, rel="noopener noreferrer nofollow").
+ * A line break cannot fall inside a link: an address ends at white space.
+ */
+const linkedParagraphHtml = (text: string): string => renderHtml(linkedText(text)).replace(/\n/g, '<br>');
 
 /**
  * Both bodies from the same blocks, so the plain text and the HTML never say different things.
@@ -84,7 +99,7 @@ export const renderBlocks = (subject: string, blocks: readonly MailBlock[], lang
       'paragraph' in b
         ? `<p>${paragraphHtml(b.paragraph)}</p>`
         : 'written' in b
-          ? `<p dir="auto">${paragraphHtml(b.written)}</p>`
+          ? `<p dir="auto">${b.links ? linkedParagraphHtml(b.written) : paragraphHtml(b.written)}</p>`
           : 'list' in b
             ? `<ul>${b.list.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`
             : `<p><a href="${escapeHtml(b.link.href)}">${escapeHtml(b.link.text)}</a></p>`,

@@ -28,7 +28,7 @@ const mail = (ctx: TicketMailContext, lead: Words, blocks: readonly MailBlock[])
 export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined): RenderedMail =>
   mail(ctx, { en: 'New reply', ru: 'Новый ответ' }, [
     body
-      ? { written: body }
+      ? { written: body, links: true }
       : {
           paragraph: pick(ctx, {
             en: `Support replied to your request ${ctx.reference}. The reply is in the request's thread on the support site.`,
