@@ -2,7 +2,8 @@ import { withoutAccessParticulars } from '@tss/service-kit';
 import { acknowledgmentMail } from '../src/domain/acknowledgment-mail';
 import { escalationNoticeMail } from '../src/domain/escalation-notice';
 import { htmlWithoutAccessParticulars } from '../src/domain/mail-template';
-import { classifySendFailure, domainOf, mailRetryDelayMs, MAIL_MAX_ATTEMPTS } from '../src/domain/mail-delivery';
+import { autoSubmittedOf, classifySendFailure, domainOf, mailRetryDelayMs, MAIL_MAX_ATTEMPTS } from '../src/domain/mail-delivery';
+import { REQUESTER_MAIL_KINDS, STAFF_MAIL_KINDS } from '../src/store/mail.store';
 import { agentReplyMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../src/domain/mail-templates';
 
 const en = { reference: 'TSS-K7QM2-ZC4XD', subject: 'Reader <crashes> & burns', language: 'en' as const };
@@ -110,6 +111,23 @@ describe('mail templates (issue #11)', () => {
     expect(delays.every((d, i) => i === 0 || d >= delays[i - 1])).toBe(true);
     expect(domainOf('TSS Support <support@Example.COM>')).toBe('example.com');
     expect(domainOf('bare@host.example')).toBe('host.example');
+  });
+});
+
+describe('RFC 3834: which mail is auto-generated (docs/mail.md, sixth session)', () => {
+  it('every kind is, but the agent’s reply, which carries a person’s words', () => {
+    const kinds = [...REQUESTER_MAIL_KINDS, ...STAFF_MAIL_KINDS];
+    expect(Object.fromEntries(kinds.map((kind) => [kind, autoSubmittedOf(kind)]))).toEqual({
+      acknowledgment: 'auto-generated',
+      agent_reply: undefined,
+      information_requested: 'auto-generated',
+      resolved: 'auto-generated',
+      rating_invitation: 'auto-generated',
+      reopened: 'auto-generated',
+      closed_out_of_scope: 'auto-generated',
+      escalation_notice: 'auto-generated',
+      webhook_endpoint_disabled: 'auto-generated',
+    });
   });
 });
 

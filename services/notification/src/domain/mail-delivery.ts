@@ -40,3 +40,16 @@ export const addressOf = (from: string): string => (/<([^<>\s]+)>\s*$/.exec(from
  */
 export const threadReferences = (inReplyTo: string, parentInReplyTo: string | null): string[] =>
   parentInReplyTo && parentInReplyTo !== inReplyTo ? [parentInReplyTo, inReplyTo] : [inReplyTo];
+
+/**
+ * RFC 3834 §5: `Auto-Submitted: auto-generated` is for mail no person wrote, so that auto-responders
+ * leave it unanswered. Every kind of ours is written by the software (acknowledgment, information
+ * requested, resolved, rating invitation, reopened, closed, staff notices) except the agent's reply,
+ * which carries the agent's own words: a person's mail, which a requester's out-of-office may
+ * answer like any other. Loop protection reads the headers of what comes in, never this one
+ * (`automatedReason`).
+ */
+const WRITTEN_BY_A_PERSON: ReadonlySet<string> = new Set(['agent_reply']);
+
+/** The Auto-Submitted value a mail of `kind` carries, or undefined for one a person wrote. */
+export const autoSubmittedOf = (kind: string): 'auto-generated' | undefined => (WRITTEN_BY_A_PERSON.has(kind) ? undefined : 'auto-generated');

@@ -6,7 +6,7 @@ import type { Outbox, OutboxDraft } from '@tss/messaging';
 import { GroupCommit, inTransaction } from '@tss/persistence';
 import type { Clock } from '@tss/service-kit';
 import type { FiredTimer, TimerBatchHandler, TimerHandler, TimerStore } from '@tss/timers';
-import { MAIL_MAX_ATTEMPTS, mailRetryDelayMs, threadReferences, type SendOutcome } from '../domain/mail-delivery';
+import { autoSubmittedOf, MAIL_MAX_ATTEMPTS, mailRetryDelayMs, threadReferences, type SendOutcome } from '../domain/mail-delivery';
 import { mailStore, type MailRow } from '../store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId } from './mail-queue';
 import type { MailTransport } from './mail-transport';
@@ -150,6 +150,7 @@ export class MailSender {
     // Waits for the firing transaction (it holds the row) and sees what it committed.
     const mail = await mailStore.readCommitted(this.deps.dataSource, mailId);
     if (!mail || mail.status !== 'pending' || mail.attempts !== attempt) return; // rolled back, or already settled
+    const autoSubmitted = autoSubmittedOf(mail.kind);
     const outcome = await this.bounded(mail.kind, mailId, attempt, this.deps.transport.send({
       from: this.deps.from,
       to: mail.recipient,
@@ -158,6 +159,7 @@ export class MailSender {
       html: mail.htmlBody,
       messageId: mail.messageId,
       ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: threadReferences(mail.inReplyTo, mail.parentInReplyTo) } : {}),
+      ...(autoSubmitted ? { autoSubmitted } : {}),
     }));
     if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response });
     else await inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome));

@@ -14,6 +14,8 @@ export interface OutgoingMail {
   messageId: string;
   inReplyTo?: string;
   references?: readonly string[];
+  /** RFC 3834: `auto-generated` for mail no person wrote (`autoSubmittedOf`); absent for a person's words. */
+  autoSubmitted?: 'auto-generated';
 }
 
 /** Where mail goes: SMTP, or (single-process mode without SMTP) the local outbox. */
@@ -123,7 +125,7 @@ export const smtpTransport = (settings: SmtpSettings): MailTransport => {
           ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
           ...(mail.references?.length ? { references: [...mail.references] } : {}),
           // RFC 3834: machine-sent, so well-behaved auto-responders do not answer it (no mail loops).
-          headers: { 'Auto-Submitted': 'auto-generated' },
+          ...(mail.autoSubmitted ? { headers: { 'Auto-Submitted': mail.autoSubmitted } } : {}),
         })) as { response?: string };
         return { kind: 'sent', response: info.response ?? '' };
       } catch (error) {

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import nodemailer from 'nodemailer';
+import { TicketRespondedV1 } from '@tss/contracts';
+import { freePort, TestClock, waitFor } from '@tss/service-kit/testing';
+import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
+import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
+
+const accepting = (port: number) =>
+  waitFor(`the inbound SMTP listener on ${port}`, () =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    }),
+  );
+
+// An outside tester acting as a requester (docs/adr/0035, addendum of 2026-12-04, sixth session).
+describe('the headers of mail to a requester, through a real SMTP server', () => {
+  const clock = new TestClock('2026-12-04T20:48:00.000Z');
+  const partnerId = randomUUID();
+  let sink: SmtpSink;
+  let notification: NotificationUnderTest;
+  let mta: nodemailer.Transporter;
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    const port = await freePort();
+    notification = await startNotification(clock, {
+      MAIL_SMTP_HOST: '127.0.0.1',
+      MAIL_SMTP_PORT: String(sink.port),
+      MAIL_FROM: 'TSS Support <support@tss.test>',
+      INBOUND_SMTP_PORT: String(port),
+    });
+    await accepting(port);
+    mta = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  });
+  afterAll(async () => {
+    mta?.close();
+    await notification?.sut.stop();
+    await sink?.close();
+  });
+
+  const agentReplies = (ticketId: string, body: string) =>
+    notification.publish(TicketRespondedV1, ticketId, { partnerId, sequence: 2, messageId: randomUUID(), respondedAt: clock.now().toISOString(), authorId: 'agent-1', body });
+
+  const inboundOutcome = (messageId: string) =>
+    waitFor(`inbound ${messageId} recorded`, async () => {
+      const [row] = await notification.sut.query<{ outcome: string; reason: string | null }>(`SELECT outcome, reason FROM notification.inbound_messages WHERE message_id = $1`, [messageId]);
+      return row;
+    });
+
+  it('RFC 3834: automatic mail says Auto-Submitted: auto-generated; an agent’s reply, written by a person, does not; the requester’s auto-reply to it is still ignored', async () => {
+    const ticket = await notification.ticketCreated({ partnerId, email: 'dana@client.example' });
+    const ack = await sink.nthMailTo('dana@client.example');
+    expect(ack.headers.get('auto-submitted')).toBe('auto-generated');
+
+    await agentReplies(ticket.ticketId, 'The fix is in Reader 4.2.2.');
+    const reply = await sink.nthMailTo('dana@client.example', 2);
+    expect(reply.text).toContain('The fix is in Reader 4.2.2.');
+    expect(reply.headers.has('auto-submitted')).toBe(false);
+
+    // Her out-of-office answers the agent's reply (it may now: RFC 3834 §2); ours recognises it by
+    // its own headers, never by ours, and files nothing.
+    for (const [messageId, headers] of [
+      ['<ooo-1@client.example>', { 'Auto-Submitted': 'auto-replied' }],
+      ['<ooo-2@client.example>', { 'X-Autoreply': 'yes' }],
+    ] as const) {
+      const sent = (await mta.sendMail({
+        from: 'Dana <dana@client.example>',
+        to: 'support@tss.test',
+        subject: `Automatic reply: ${reply.subject}`,
+        inReplyTo: reply.messageId,
+        references: [reply.messageId!],
+        messageId,
+        headers,
+        text: 'I am out of the office until Monday.',
+      })) as { response: string };
+      expect(sent.response).toContain('Received: ignored');
+      expect(await inboundOutcome(messageId)).toMatchObject({ outcome: 'ignored' });
+    }
+    const filed = await notification.sut.query(`SELECT 1 FROM notification.outbox WHERE event_type = 'notification.email_received' AND event->'data'->>'messageId' LIKE '<ooo-%'`);
+    expect(filed).toEqual([]);
+  });
+});
