@@ -84,4 +84,33 @@ describe('the headers of mail to a requester, through a real SMTP server', () =>
     const filed = await notification.sut.query(`SELECT 1 FROM notification.outbox WHERE event_type = 'notification.email_received' AND event->'data'->>'messageId' LIKE '<ooo-%'`);
     expect(filed).toEqual([]);
   });
+
+  it('RFC 5322: To names the requester when the ticket knows their name, RFC 2047-encoded, in every mail of the ticket', async () => {
+    const name = 'Jürgen Größe-Ünal 王';
+    const ticket = await notification.ticketCreated({ partnerId, email: 'juergen@client.example', name });
+    const ack = await sink.nthMailTo('juergen@client.example');
+    expect(ack.to).toMatchObject({ value: [{ name, address: 'juergen@client.example' }] });
+    const rawTo = ack.headerLines.find((h) => h.key === 'to')?.line ?? '';
+    expect(rawTo).toMatch(/^To: =\?UTF-8\?/); // encoded words, never raw 8-bit in a header
+    expect(rawTo).toContain('<juergen@client.example>');
+
+    await agentReplies(ticket.ticketId, 'Fixed.');
+    const reply = await sink.nthMailTo('juergen@client.example', 2);
+    expect(reply.to).toMatchObject({ value: [{ name, address: 'juergen@client.example' }] });
+  });
+
+  it.each([
+    ['quotes, a comma and an "@"', 'Ann "Annie" O\'Neil, Jr. <boss@evil.example>', 'Ann "Annie" O\'Neil, Jr. <boss@evil.example>'],
+    ['a line break and a header after it', 'Mallory\r\nBcc: victim@evil.example', 'Mallory Bcc: victim@evil.example'],
+    ['nothing but blanks', ' \t ', undefined],
+  ])('a name with %s stays one display name: it adds no recipient and no header', async (_case, name, shown) => {
+    const address = `r-${randomUUID().slice(0, 8)}@client.example`;
+    await notification.ticketCreated({ partnerId, email: address, name });
+    const ack = await sink.nthMailTo(address);
+    expect(ack.to).toMatchObject({ value: [{ address, name: shown ?? '' }] });
+    expect((ack.to as { value: unknown[] }).value).toHaveLength(1);
+    expect(ack.cc).toBeUndefined();
+    expect(ack.bcc).toBeUndefined();
+    expect(ack.headers.has('bcc')).toBe(false);
+  });
 });

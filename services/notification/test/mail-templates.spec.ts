@@ -2,7 +2,7 @@ import { withoutAccessParticulars } from '@tss/service-kit';
 import { acknowledgmentMail } from '../src/domain/acknowledgment-mail';
 import { escalationNoticeMail } from '../src/domain/escalation-notice';
 import { htmlWithoutAccessParticulars } from '../src/domain/mail-template';
-import { autoSubmittedOf, classifySendFailure, domainOf, mailRetryDelayMs, MAIL_MAX_ATTEMPTS } from '../src/domain/mail-delivery';
+import { autoSubmittedOf, classifySendFailure, displayNameOf, domainOf, mailRetryDelayMs, MAIL_MAX_ATTEMPTS } from '../src/domain/mail-delivery';
 import { REQUESTER_MAIL_KINDS, STAFF_MAIL_KINDS } from '../src/store/mail.store';
 import { agentReplyMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../src/domain/mail-templates';
 
@@ -128,6 +128,17 @@ describe('RFC 3834: which mail is auto-generated (docs/mail.md, sixth session)',
       escalation_notice: 'auto-generated',
       webhook_endpoint_disabled: 'auto-generated',
     });
+  });
+});
+
+describe('RFC 5322: the requester’s name as To’s display name (sixth session)', () => {
+  it('is one line of at most 200 characters, or none', () => {
+    expect(displayNameOf('Jürgen Größe-Ünal 王')).toBe('Jürgen Größe-Ünal 王');
+    expect(displayNameOf(' Ann\r\nBcc: x@evil.example\u2028\u0085 ')).toBe('Ann Bcc: x@evil.example');
+    expect(displayNameOf(`${'王'.repeat(300)}`)).toBe('王'.repeat(200));
+    expect(displayNameOf('\t \u0000')).toBeUndefined();
+    expect(displayNameOf(undefined)).toBeUndefined();
+    expect(displayNameOf(null)).toBeUndefined();
   });
 });
 

@@ -1,3 +1,5 @@
+import { toStorableText } from '@tss/contracts';
+
 /** How a mail's send attempts go (docs/adr/0035-mail.md). */
 
 /** After this many attempts a mail that was never accepted is given up and recorded as failed. */
@@ -31,6 +33,21 @@ export const domainOf = (address: string): string => /@([^>\s]+)>?\s*$/.exec(add
 
 /** The address of a From such as `TSS Support <support@example.com>` (or a bare one), lower-cased. */
 export const addressOf = (from: string): string => (/<([^<>\s]+)>\s*$/.exec(from)?.[1] ?? from.trim()).toLowerCase();
+
+/** The longest display name we put in To: a name, not a paragraph (the API does not bound it). */
+const DISPLAY_NAME_MAX_CHARS = 200;
+
+/**
+ * RFC 5322 §3.4: the requester's name as the display name of To, or undefined when there is none.
+ * Control characters (a CR/LF above all) and runs of blanks become one space, so a name is one
+ * line of text whatever the API was given; quoting it, or RFC 2047 encoding it when it is not
+ * ASCII, is nodemailer's (an address object, never a string we splice), so no name can add a
+ * recipient or a header.
+ */
+export const displayNameOf = (name: string | null | undefined): string | undefined => {
+  const oneLine = toStorableText(name ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\s]+/g, ' ').trim();
+  return oneLine === '' ? undefined : Array.from(oneLine).slice(0, DISPLAY_NAME_MAX_CHARS).join('').trim();
+};
 
 /**
  * RFC 5322 §3.6.4: a reply's References are its parent's References followed by the parent's

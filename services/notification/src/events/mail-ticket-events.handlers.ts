@@ -41,6 +41,7 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
         partnerId: contact.partnerId,
         kind,
         recipient: contact.email,
+        ...(contact.requesterName ? { recipientName: contact.requesterName } : {}),
         language: contact.language,
         rendered,
         ...(contact.threadRootId ? { inReplyTo: contact.threadRootId } : {}),

@@ -3,6 +3,7 @@ import { TicketCreatedV1, type EventData } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import { acknowledge, acknowledgmentText } from '../domain/acknowledgment';
 import { acknowledgmentMail } from '../domain/acknowledgment-mail';
+import { displayNameOf } from '../domain/mail-delivery';
 import { acknowledgmentStore } from '../store/acknowledgment.store';
 import { inboundStore } from '../store/inbound.store';
 import { mailStore } from '../store/mail.store';
@@ -61,6 +62,7 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
       return;
     }
     const language = event.data.language ?? 'en';
+    const requesterName = displayNameOf(event.data.requester.name);
     const siteRequester = siteRequesterOf(event.data.requester) ?? `mail:${email.toLowerCase()}`;
     const siteUrl = deps.siteLinks.urlFor({ ticketId: ack.ticketId, partnerId: ack.partnerId, requester: siteRequester, language }, now);
     const ctx = { reference: event.data.reference, subject: event.data.subject, language, siteUrl };
@@ -76,6 +78,7 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
         partnerId: ack.partnerId,
         kind: 'acknowledgment',
         recipient: email,
+        ...(requesterName ? { recipientName: requesterName } : {}),
         language,
         rendered: acknowledgmentMail(
           ctx,
@@ -95,7 +98,7 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
         () => (first) => acknowledgmentStore.insertStatement(recorded, first),
         (queued) => (first) =>
           mailStore.saveContactStatement(
-            { ticketId: ack.ticketId, partnerId: ack.partnerId, reference: ack.reference, email, language, subject: event.data.subject, threadRootId: queued.messageId, siteRequester },
+            { ticketId: ack.ticketId, partnerId: ack.partnerId, reference: ack.reference, email, requesterName: requesterName ?? null, language, subject: event.data.subject, threadRootId: queued.messageId, siteRequester },
             now,
             first,
           ),

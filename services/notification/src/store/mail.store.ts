@@ -28,6 +28,8 @@ export interface MailRow {
   partnerId: string | null;
   kind: MailKind;
   recipient: string;
+  /** RFC 5322: the display name of To (`displayNameOf`), null for the bare address. */
+  recipientName: string | null;
   language: string;
   messageId: string;
   inReplyTo: string | null;
@@ -49,6 +51,8 @@ export interface MailContactRow {
   partnerId: string;
   reference: string;
   email: string;
+  /** The requester's name as To shows it (`displayNameOf`), null when the ticket names none. */
+  requesterName: string | null;
   language: string;
   subject: string;
   /** The Message-ID of the ticket's first mail: later mails name it in References so clients thread them. */
@@ -95,6 +99,7 @@ interface RawMail {
   partner_id: string | null;
   kind: MailKind;
   recipient: string;
+  recipient_name: string | null;
   language: string;
   message_id: string;
   in_reply_to: string | null;
@@ -117,6 +122,7 @@ const toMail = (r: RawMail): MailRow => ({
   partnerId: r.partner_id,
   kind: r.kind,
   recipient: r.recipient,
+  recipientName: r.recipient_name,
   language: r.language,
   messageId: r.message_id,
   inReplyTo: r.in_reply_to,
@@ -136,9 +142,9 @@ const toMail = (r: RawMail): MailRow => ({
 export const mailStore = {
   async insert(tx: EntityManager, mail: Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt'>): Promise<void> {
     await tx.query(
-      `INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [mail.id, mail.ticketId, mail.partnerId, mail.kind, mail.recipient, mail.language, mail.messageId, mail.inReplyTo, mail.subject, mail.textBody, mail.htmlBody, mail.createdAt],
+      `INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [mail.id, mail.ticketId, mail.partnerId, mail.kind, mail.recipient, mail.language, mail.messageId, mail.inReplyTo, mail.subject, mail.textBody, mail.htmlBody, mail.createdAt, mail.recipientName],
     );
   },
 
@@ -154,11 +160,11 @@ export const mailStore = {
     also: readonly SqlFragmentAt[],
     timers: SqlFragmentAt,
   ): Promise<void> {
-    const params: unknown[] = [mail.id, mail.ticketId, mail.partnerId, mail.kind, mail.recipient, mail.language, mail.messageId, mail.inReplyTo, mail.subject, mail.textBody, mail.htmlBody, mail.createdAt];
+    const params: unknown[] = [mail.id, mail.ticketId, mail.partnerId, mail.kind, mail.recipient, mail.language, mail.messageId, mail.inReplyTo, mail.subject, mail.textBody, mail.htmlBody, mail.createdAt, mail.recipientName];
     const ctes = [
       `mail AS (
-         INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        )`,
     ];
     also.forEach((fragmentAt, i) => {
@@ -174,11 +180,12 @@ export const mailStore = {
   saveContactStatement(contact: MailContactRow, at: Date, first: number): SqlFragment {
     const p = (n: number) => `$${first + n}`;
     return {
-      sql: `INSERT INTO "${S}".mail_contacts (ticket_id, partner_id, reference, email, language, subject, thread_root_id, updated_at, site_requester)
-       VALUES (${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)})
+      sql: `INSERT INTO "${S}".mail_contacts (ticket_id, partner_id, reference, email, language, subject, thread_root_id, updated_at, site_requester, requester_name)
+       VALUES (${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)})
        ON CONFLICT (ticket_id) DO UPDATE SET email = EXCLUDED.email, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at, site_requester = EXCLUDED.site_requester,
+         requester_name = EXCLUDED.requester_name,
          thread_root_id = COALESCE("${S}".mail_contacts.thread_root_id, EXCLUDED.thread_root_id)`,
-      params: [contact.ticketId, contact.partnerId, contact.reference, contact.email, contact.language, contact.subject, contact.threadRootId, at, contact.siteRequester],
+      params: [contact.ticketId, contact.partnerId, contact.reference, contact.email, contact.language, contact.subject, contact.threadRootId, at, contact.siteRequester, contact.requesterName],
     };
   },
 
@@ -326,6 +333,7 @@ export const mailStore = {
       partner_id: string;
       reference: string;
       email: string;
+      requester_name: string | null;
       language: string;
       subject: string;
       thread_root_id: string | null;
@@ -343,6 +351,7 @@ export const mailStore = {
         partnerId: r.partner_id,
         reference: r.reference,
         email: r.email,
+        requesterName: r.requester_name,
         language: r.language,
         subject: r.subject,
         threadRootId: r.thread_root_id,

@@ -20,6 +20,8 @@ export interface MailDraft {
   partnerId: string | null;
   kind: MailKind;
   recipient: string;
+  /** RFC 5322: the display name of To (`displayNameOf`); none: the bare address. */
+  recipientName?: string;
   language: string;
   rendered: RenderedMail;
   inReplyTo?: string;
@@ -52,6 +54,7 @@ export const queueMail = async (
       partnerId: draft.partnerId,
       kind: draft.kind,
       recipient: draft.recipient,
+      recipientName: draft.recipientName ?? null,
       language: draft.language,
       messageId,
       inReplyTo: draft.inReplyTo ?? null,

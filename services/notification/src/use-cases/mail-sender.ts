@@ -153,7 +153,7 @@ export class MailSender {
     const autoSubmitted = autoSubmittedOf(mail.kind);
     const outcome = await this.bounded(mail.kind, mailId, attempt, this.deps.transport.send({
       from: this.deps.from,
-      to: mail.recipient,
+      to: mail.recipientName ? { name: mail.recipientName, address: mail.recipient } : mail.recipient,
       subject: mail.subject,
       text: mail.textBody,
       html: mail.htmlBody,

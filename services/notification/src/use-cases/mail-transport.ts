@@ -7,7 +7,8 @@ import { classifySendFailure, type SendOutcome } from '../domain/mail-delivery';
 /** One mail as handed to a transport. */
 export interface OutgoingMail {
   from: string;
-  to: string;
+  /** The address, or it with a display name: nodemailer quotes or RFC 2047-encodes the name, so it stays one. */
+  to: string | { name: string; address: string };
   subject: string;
   text: string;
   html: string;

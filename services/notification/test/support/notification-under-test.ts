@@ -14,7 +14,7 @@ export interface NotificationUnderTest {
   /** Resolves once notification handled the event (its inbox row): to assert that an event changed nothing. */
   handled(eventId: string): Promise<void>;
   /** A ticket.created as intake publishes it; returns the ticket id and reference. */
-  ticketCreated(input: { partnerId: string; email?: string; requesterId?: string; language?: 'en' | 'ru'; reference?: string }): Promise<{ ticketId: string; reference: string }>;
+  ticketCreated(input: { partnerId: string; email?: string; name?: string; requesterId?: string; language?: 'en' | 'ru'; reference?: string }): Promise<{ ticketId: string; reference: string }>;
 }
 
 let references = 0;
@@ -45,7 +45,7 @@ export const startNotification = async (clock: TestClock, env: NodeJS.ProcessEnv
         productVersion: '4.2',
         level: 'standard',
         subject: 'Reader crashes on opening EPUB',
-        requester: { ...(input.email ? { email: input.email } : {}), ...(input.requesterId ? { id: input.requesterId } : {}) },
+        requester: { ...(input.email ? { email: input.email } : {}), ...(input.name !== undefined ? { name: input.name } : {}), ...(input.requesterId ? { id: input.requesterId } : {}) },
         missingDetails: [],
         receivedAt: clock.now().toISOString(),
         ...(input.language ? { language: input.language } : {}),
