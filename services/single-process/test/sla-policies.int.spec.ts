@@ -121,7 +121,7 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
     expect((await get(`/v1/partners/${rival.partnerId}/sla-policy`, rival.token)).body).toMatchObject({ scope: 'default', version: 1 });
   });
 
-  it('a ticket filed under an agreement gets a clock on its business hours and version; another partner’s runs 24/7 on the default', async () => {
+  it('a ticket filed under an agreement gets a clock on its business hours and version, never due past the rules’ maximum; another partner’s runs 24/7 on the default', async () => {
     const filed = async (token: string) => {
       const response = await http().post('/v1/tickets').auth(token, { type: 'bearer' }).send(sampleTicket({ level: 'standard' }));
       expect(response.status).toBe(201);
@@ -135,9 +135,41 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
 
     const acmeTicket = await filed(acme.token);
     const rivalTicket = await filed(rival.token);
-    // 1 business hour on Friday, 1 on Monday morning, now in summer time (CEST, UTC+2).
-    expect(await clockOf(acmeTicket, acme.token)).toMatchObject({ dueAt: '2026-03-30T08:00:00.000Z', policy: { scope: acme.partnerId, version: 1 } });
+    // Business time alone: 1 hour on Friday, 1 on Monday morning (10:00 CEST). P5 bounds it by the
+    // rules' 12 hours in calendar time (docs/adr/0031, addendum of 2026-12-04, sixth session).
+    expect(await clockOf(acmeTicket, acme.token)).toMatchObject({ dueAt: '2026-03-28T03:00:00.000Z', targetMs: 12 * HOUR, policy: { scope: acme.partnerId, version: 1 } });
     expect(await clockOf(rivalTicket, rival.token)).toMatchObject({ dueAt: '2026-03-28T03:00:00.000Z', policy: { scope: 'default', version: 1 } });
+  });
+
+  // P5, docs/adr/0031 (addendum of 2026-12-04, sixth session): the outside tester's repro. The
+  // acknowledgment tells the requester "at most 12 hours" at this level; the site must not then show
+  // a due time days later.
+  it('P5: on a business-hours agreement with the rules’ targets, the support site shows a due time within the rules’ 12 hours, as the acknowledgment promises', async () => {
+    const office = await client.partner(admin, 'Office Hours Books');
+    await platform.partnerKnownToSlaTimer(office.partnerId);
+    const nineToSix = [{ from: '09:00', to: '18:00' }];
+    const agreement = {
+      levels: { emergency: level(6 * HOUR), standard: level(12 * HOUR), consulting: level(24 * HOUR, true), development: level(7 * 24 * HOUR) },
+      warningAt: [0.5, 0.75, 0.9],
+      overdueAt: 1.5,
+      calendar: { timeZone: 'Europe/Berlin', holidays: [], week: { 1: nineToSix, 2: nineToSix, 3: nineToSix, 4: nineToSix, 5: nineToSix } },
+    };
+    expect((await http().put(`/v1/partners/${office.partnerId}/sla-policy`).auth(admin, { type: 'bearer' }).send(agreement)).status).toBe(200);
+    // Friday 16:00 CET: business time alone would end on Tuesday morning.
+    const filed = await http().post('/v1/tickets').auth(office.token, { type: 'bearer' }).send(sampleTicket({ level: 'standard', requester: { id: 'cust-eve', email: 'eve@example.com' } }));
+    expect(filed.status).toBe(201);
+    const dueAt = new Date(clock.now().getTime() + 12 * HOUR).toISOString();
+    const link = await waitFor('a site link', async () => {
+      const response = await http().post(`/v1/tickets/${filed.body.id}/site-links`).auth(office.token, { type: 'bearer' });
+      return response.status === 201 ? new URL((response.body as { url: string }).url).pathname : undefined;
+    });
+    const page = await waitFor('the response clock on the page', async () => {
+      const text = (await http().get(link)).text;
+      return text.includes('response within') ? text : undefined;
+    });
+    expect(page).toContain('<dd>Standard (response within 12 hours)</dd>');
+    expect(page).toContain(`<dt>Our response is due by</dt><dd><time datetime="${dueAt}">`);
+    expect((await get(`/v1/tickets/${filed.body.id}/sla`, office.token)).body.clocks[0]).toMatchObject({ dueAt, targetMs: 12 * HOUR });
   });
 
   // docs/adr/0031, addendum of 2026-12-04 (fourth session): a clock's {scope, version} resolves to the terms it ran under.
@@ -152,11 +184,14 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
     expect(changed.status).toBe(200);
     expect(changed.body.version).toBeGreaterThan(running.policy.version);
 
+    // Filed on Friday evening, the clock is due by the rules' 6 h, earlier than its terms' 2 business
+    // hours would make it (docs/adr/0031, addendum of 2026-12-04, sixth session); its version still names those terms.
+    expect(running.targetMs).toBe(6 * HOUR);
     const path = `/v1/partners/${running.policy.scope}/sla-policy/versions/${running.policy.version}`;
     for (const token of [acme.token, agent.token, admin]) {
       const terms = await get(path, token);
       expect(terms.status).toBe(200);
-      expect(terms.body.policy.levels.emergency.targetMs).toBe(running.targetMs);
+      expect(terms.body.policy.levels.emergency.targetMs).toBe(ACME_AGREEMENT.levels.emergency.targetMs);
     }
     const listed = await get(`/v1/partners/${acme.partnerId}/sla-policy/versions?limit=1`, acme.token);
     expect(listed.body).toMatchObject({ items: [{ version: changed.body.version }], nextCursor: expect.any(String) });
@@ -201,7 +236,9 @@ describe('SLA policies and agreements in the whole platform (issue #10)', () => 
       .auth(admin, { type: 'bearer' })
       .send({ level: 'emergency', startedAt: '2026-03-27T15:00:00.000Z', policy: ACME_AGREEMENT });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ dueAt: '2026-03-30T08:00:00.000Z', warnings: [{ threshold: 0.5, at: '2026-03-27T16:00:00.000Z' }], overdueAt: '2026-03-30T10:00:00.000Z', phoneSupport: true });
+    // The 50 % warning is business time (1 h on Friday); the due time and the overdue notice are the
+    // rules' 6 h and 2 × 6 h, earlier than Monday's business hours.
+    expect(response.body).toMatchObject({ dueBy: 'rules_maximum', dueAt: '2026-03-27T21:00:00.000Z', warnings: [{ threshold: 0.5, at: '2026-03-27T16:00:00.000Z' }], overdueAt: '2026-03-28T03:00:00.000Z', phoneSupport: true });
   });
 
   it('the OpenAPI document lists the policy operations under sla-timer, with their problems and body examples', async () => {

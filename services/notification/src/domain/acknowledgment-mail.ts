@@ -59,8 +59,10 @@ const unconfirmedWords = (language: Language, requested: boolean | undefined): s
 
 /**
  * P5: the level and the longest response time the rules allow at it. A partner's agreement may
- * promise less (or count business hours); the support site, linked below, shows the ticket's own
- * due time, so the mail states only what is true of every agreement: the rules' maximum.
+ * promise less, and sla-timer never lets a clock fall due later than that maximum in calendar
+ * time, business hours or not (docs/adr/0031, addendum of 2026-12-04, sixth session); the support
+ * site, linked below, shows the ticket's own due time, so the mail states only what is true of
+ * every agreement: the rules' maximum.
  */
 const levelBlock = (language: Language, { level, confirmed, requested }: AcknowledgedLevel): MailBlock => {
   const name = `${LEVEL_NAMES[language][level]}${confirmed ? '' : unconfirmedWords(language, requested)}`;

@@ -27,11 +27,16 @@ export interface ResponseClock {
   startedBy: ClockStart;
   status: ClockStatus;
   startedAt: Date;
-  /** The level's maximum response time under the clock's policy version. */
+  /**
+   * The response time the due time keeps: the level's target under the clock's policy version, or
+   * the rules' maximum for the level (calendar time) when the target, counted on the policy's
+   * calendar, would fall due later (P5; docs/adr/0031, addendum of 2026-12-04, sixth session).
+   */
   targetMs: number;
   /**
-   * The schedule counts business time on the policy's calendar (not set aside, docs/adr/0031):
-   * elapsed and remaining time are then business time too, as the target is.
+   * The due time counts business time on the policy's calendar (not set aside, and not bounded by
+   * the rules' maximum; docs/adr/0031): elapsed and remaining time are then business time too, as
+   * the target is.
    */
   countsBusinessTime: boolean;
   dueAt: Date;
@@ -85,8 +90,8 @@ export const startScheduledClock = (args: { id: string; level: ServiceLevel; sta
       startedBy: args.startedBy,
       status: 'running',
       startedAt: args.startedAt,
-      targetMs: args.policy.policy.levels[args.level].targetMs,
-      countsBusinessTime: args.policy.policy.calendar !== undefined && !schedule.calendarFallback,
+      targetMs: schedule.targetMs,
+      countsBusinessTime: schedule.countsBusinessTime,
       dueAt: schedule.dueAt,
       warnings: schedule.warnings,
       overdueAt: schedule.overdueAt,
@@ -114,8 +119,8 @@ export const retargetScheduled = (clock: ResponseClock, level: ServiceLevel, pol
       ...clock,
       level,
       owedBy: owerOf(level),
-      targetMs: policy.policy.levels[level].targetMs,
-      countsBusinessTime: policy.policy.calendar !== undefined && !schedule.calendarFallback,
+      targetMs: schedule.targetMs,
+      countsBusinessTime: schedule.countsBusinessTime,
       dueAt: schedule.dueAt,
       warnings: schedule.warnings,
       overdueAt: schedule.overdueAt,

@@ -8,7 +8,10 @@ import { addBusinessTime } from './calendar';
  * policy is versioned; a clock keeps the version it started under.
  */
 export interface LevelTerms {
-  /** Maximum response time, ms of calendar time (or of business time when the policy has a calendar). */
+  /**
+   * Maximum response time, ms of calendar time (or of business time when the policy has a calendar;
+   * a clock is still due no later than the rules' maximum in calendar time, `scheduleOn`).
+   */
   targetMs: number;
   phoneSupport: boolean;
 }
@@ -55,6 +58,16 @@ export interface ClockSchedule {
   dueAt: Date;
   warnings: readonly { threshold: number; at: Date }[];
   overdueAt: Date;
+  /**
+   * What decides the due time: `terms`, the policy's target counted as the policy counts it; or
+   * `rules_maximum`, the rules' maximum for the level in calendar time from the start, when the
+   * terms would fall due later (P5; docs/adr/0031, addendum of 2026-12-04, sixth session).
+   */
+  dueBy: 'terms' | 'rules_maximum';
+  /** The target the due time is `targetMs` of counted time after the start: the terms', or the rules' maximum. */
+  targetMs: number;
+  /** The due time counts business time on the policy's calendar (only when the terms decide it on a calendar). */
+  countsBusinessTime: boolean;
 }
 
 /**
@@ -79,31 +92,66 @@ export interface UnreachableSchedule {
   neededMs: number;
 }
 
-/** The schedule on a count that reaches every instant it is asked for. */
-const scheduleOn = (policy: SlaPolicy, level: ServiceLevel, startedAt: Date, counted: (start: Date, elapsedMs: number) => Date): ClockSchedule => {
-  const target = policy.levels[level].targetMs;
+/**
+ * P5: the rules' maximum response times are calendar time, 24/7, and an agreement may promise
+ * faster responses, never slower. Each of a clock's instants (the due time, every warning, the
+ * overdue notice) is therefore the earlier of the policy's own instant (its fraction of the target,
+ * counted as the policy counts it) and the same fraction of the rules' maximum for the level in
+ * calendar time from the start. Both sequences ascend with the fraction, so their earlier one
+ * does too: warnings before the due time, the overdue notice after it (docs/adr/0031, addendum of
+ * 2026-12-04, sixth session).
+ */
+const scheduleOn = (
+  policy: SlaPolicy,
+  level: ServiceLevel,
+  startedAt: Date,
+  counted: (start: Date, elapsedMs: number) => Date,
+  countsBusinessTime: boolean,
+): ClockSchedule => {
+  const targetMs = policy.levels[level].targetMs;
+  const maximumMs = MAX_RESPONSE_MS[level];
+  const byTerms = (fraction: number): Date => counted(startedAt, Math.round(targetMs * fraction));
+  const byRules = (fraction: number): Date => calendarTime(startedAt, Math.round(maximumMs * fraction));
+  const earlierAt = (fraction: number): Date => {
+    const [terms, rules] = [byTerms(fraction), byRules(fraction)];
+    return terms.getTime() <= rules.getTime() ? terms : rules;
+  };
+  const termsDueAt = byTerms(1);
+  const rulesDueAt = byRules(1);
+  // The due time's own measure: elapsed and remaining time are counted in it, so they agree with `dueAt`.
+  const due =
+    termsDueAt.getTime() <= rulesDueAt.getTime()
+      ? { dueAt: termsDueAt, dueBy: 'terms' as const, targetMs, countsBusinessTime }
+      : { dueAt: rulesDueAt, dueBy: 'rules_maximum' as const, targetMs: maximumMs, countsBusinessTime: false };
   return {
-    dueAt: counted(startedAt, target),
-    warnings: policy.warningAt.map((threshold) => ({ threshold, at: counted(startedAt, Math.round(target * threshold)) })),
-    overdueAt: counted(startedAt, Math.round(target * policy.overdueAt)),
+    ...due,
+    warnings: policy.warningAt.map((threshold) => ({ threshold, at: earlierAt(threshold) })),
+    overdueAt: earlierAt(policy.overdueAt),
   };
 };
 
 /**
- * P5: the schedule of a response clock exactly as the policy counts it; reclassifying re-targets
- * it from the same `startedAt`. The overdue time is the furthest (`overdueAt` > 1 > every
- * warning), so a calendar that reaches it reaches every earlier one.
+ * P5: the schedule of a response clock as the policy counts it, each instant bounded by the rules'
+ * maximum in calendar time (`scheduleOn`); reclassifying re-targets it from the same `startedAt`.
+ * The overdue time is the furthest (`overdueAt` > 1 > every warning), so a calendar that reaches
+ * it reaches every earlier one.
  */
 export const exactScheduleFor = (policy: SlaPolicy, level: ServiceLevel, startedAt: Date): Result<ClockSchedule, UnreachableSchedule> => {
   const counted = countedTimeOf(policy);
   const neededMs = Math.round(policy.levels[level].targetMs * policy.overdueAt);
   if (!counted(startedAt, neededMs)) return err({ kind: 'beyond_calendar_horizon', level, neededMs });
   return ok(
-    scheduleOn(policy, level, startedAt, (start, elapsedMs) => {
-      const at = counted(start, elapsedMs);
-      if (!at) throw new Error(`the calendar reached ${neededMs} ms of business time but not ${elapsedMs}`);
-      return at;
-    }),
+    scheduleOn(
+      policy,
+      level,
+      startedAt,
+      (start, elapsedMs) => {
+        const at = counted(start, elapsedMs);
+        if (!at) throw new Error(`the calendar reached ${neededMs} ms of business time but not ${elapsedMs}`);
+        return at;
+      },
+      policy.calendar !== undefined,
+    ),
   );
 };
 
@@ -123,5 +171,5 @@ export interface CountedSchedule extends ClockSchedule {
  */
 export const scheduleFor = (policy: SlaPolicy, level: ServiceLevel, startedAt: Date): CountedSchedule => {
   const exact = exactScheduleFor(policy, level, startedAt);
-  return exact.ok ? { ...exact.value, calendarFallback: false } : { ...scheduleOn(policy, level, startedAt, calendarTime), calendarFallback: true };
+  return exact.ok ? { ...exact.value, calendarFallback: false } : { ...scheduleOn(policy, level, startedAt, calendarTime, false), calendarFallback: true };
 };

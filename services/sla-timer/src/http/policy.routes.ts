@@ -208,7 +208,9 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
       return {
         level,
         startedAt: start.toISOString(),
-        targetMs: used.policy.levels[level].targetMs,
+        // As a clock would show it: the terms' target, or the rules' maximum where that decides the due time (P5).
+        targetMs: schedule.targetMs,
+        dueBy: schedule.dueBy,
         dueAt: schedule.dueAt.toISOString(),
         warnings: schedule.warnings.map((w) => ({ threshold: w.threshold, at: w.at.toISOString() })),
         overdueAt: schedule.overdueAt.toISOString(),

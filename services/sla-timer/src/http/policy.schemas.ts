@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ServiceLevel, Text } from '@tss/contracts';
+import { ServiceLevel, StringEnum, Text } from '@tss/contracts';
 import { MAX_HOLIDAYS, MAX_OVERDUE_FRACTION, MAX_TARGET_MS, MIN_TARGET_MS, MIN_WARNING_FRACTION } from '../domain/policy-validation';
 
 /** The rules' policy (P5), as a request or a response shows it. */
@@ -28,7 +28,7 @@ const LevelTerms = (level: ServiceLevel) =>
     {
       targetMs: Type.Integer({
         minimum: 1,
-        description: `Maximum response time in ms (business time when the policy has a calendar); at least ${MIN_TARGET_MS} (1 min), at most ${MAX_TARGET_MS[level]} (${MAX_TARGET_MS[level] / HOUR_MS} h), the maximum the rules publish for ${level}, and no longer than a less urgent level's.`,
+        description: `Maximum response time in ms (business time when the policy has a calendar); at least ${MIN_TARGET_MS} (1 min), at most ${MAX_TARGET_MS[level]} (${MAX_TARGET_MS[level] / HOUR_MS} h), the maximum the rules publish for ${level}, and no longer than a less urgent level's. Counted in business time, it still never makes a response due later than that maximum in calendar time from the start: a clock is due at the earlier of the two.`,
       }),
       phoneSupport: Type.Boolean({ description: 'P12: whether phone support is included at this level.' }),
     },
@@ -152,7 +152,14 @@ export const PreviewView = Type.Object(
   {
     level: ServiceLevel,
     startedAt: Type.String({ format: 'date-time' }),
-    targetMs: Type.Integer(),
+    targetMs: Type.Integer({
+      description:
+        'The response time the due time keeps, as a clock started then would show it: the level’s target, or the rules’ maximum for the level (calendar time) when the target, counted on the policy’s calendar, would fall due later (`dueBy`).',
+    }),
+    dueBy: StringEnum(['terms', 'rules_maximum'] as const, {
+      description:
+        'P5: what decides the due time. `terms`: the level’s target as the policy counts it (business time on its calendar). `rules_maximum`: the rules’ maximum (6 h, 12 h, 24 h, 7 d) in calendar time from the start, which a clock never passes; each warning and the overdue notice is likewise the earlier of its two instants.',
+    }),
     dueAt: Type.String({ format: 'date-time' }),
     warnings: Type.Array(Type.Object({ threshold: Type.Number(), at: Type.String({ format: 'date-time' }) })),
     overdueAt: Type.String({ format: 'date-time' }),

@@ -22,7 +22,10 @@ const ClockView = Type.Object({
   }),
   startedAt: Type.String({ format: 'date-time' }),
   dueAt: Type.String({ format: 'date-time' }),
-  targetMs: Type.Integer({ description: 'The maximum response time of the level under the clock’s policy version.' }),
+  targetMs: Type.Integer({
+    description:
+      'The response time the due time keeps: the level’s target under the clock’s policy version, or the rules’ maximum for the level (calendar time) when that target, counted on the policy’s calendar, would fall due later (P5: a clock is never due later than the rules’ maximum).',
+  }),
   elapsedMs: Type.Integer({
     description: 'From the start to the end of the clock, or to now while it is open, in the time the target counts: business time on a policy calendar, else calendar time.',
   }),

@@ -222,20 +222,43 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
   });
 
   it('preview: a policy given in the request is scheduled in its business hours, before it is saved', async () => {
-    // Friday 16:00 CET; 4 business hours: 1 on Friday, then Monday 30 March is a holiday and the clocks went forward on Sunday.
+    // Tuesday 08:00 CEST, after the Monday holiday and the change to summer time: 4 business hours from 09:00.
+    const response = await preview({ level: 'emergency', startedAt: '2026-03-31T06:00:00.000Z', policy: BERLIN_AGREEMENT });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      level: 'emergency',
+      startedAt: '2026-03-31T06:00:00.000Z',
+      targetMs: 4 * HOUR,
+      dueBy: 'terms',
+      dueAt: '2026-03-31T11:00:00.000Z',
+      warnings: [
+        { threshold: 0.5, at: '2026-03-31T09:00:00.000Z' },
+        { threshold: 0.75, at: '2026-03-31T10:00:00.000Z' },
+        { threshold: 0.9, at: '2026-03-31T10:36:00.000Z' },
+      ],
+      overdueAt: '2026-03-31T13:00:00.000Z',
+      phoneSupport: true,
+      basedOn: null,
+    });
+  });
+
+  it('preview (P5, docs/adr/0031, addendum of 2026-12-04, sixth session): business hours never put a response past the rules’ maximum in calendar time', async () => {
+    // Friday 16:00 CET: 1 business hour on Friday, then Monday 30 March is a holiday; business
+    // time alone would make it due Tuesday 12:00 CEST. The rules' 6 hours end Friday 22:00 CET.
     const response = await preview({ level: 'emergency', startedAt: '2026-03-27T15:00:00.000Z', policy: BERLIN_AGREEMENT });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       level: 'emergency',
       startedAt: '2026-03-27T15:00:00.000Z',
-      targetMs: 4 * HOUR,
-      dueAt: '2026-03-31T10:00:00.000Z',
+      targetMs: 6 * HOUR,
+      dueBy: 'rules_maximum',
+      dueAt: '2026-03-27T21:00:00.000Z',
       warnings: [
-        { threshold: 0.5, at: '2026-03-31T08:00:00.000Z' },
-        { threshold: 0.75, at: '2026-03-31T09:00:00.000Z' },
-        { threshold: 0.9, at: '2026-03-31T09:36:00.000Z' },
+        { threshold: 0.5, at: '2026-03-27T18:00:00.000Z' },
+        { threshold: 0.75, at: '2026-03-27T19:30:00.000Z' },
+        { threshold: 0.9, at: '2026-03-27T20:24:00.000Z' },
       ],
-      overdueAt: '2026-03-31T12:00:00.000Z',
+      overdueAt: '2026-03-28T00:00:00.000Z',
       phoneSupport: true,
       basedOn: null,
     });

@@ -477,9 +477,10 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     );
     expect(outcome).toBe('handled');
     const [started] = await clocksOf(ticket);
-    // The agreement's own 90 days, counted in calendar time.
-    expect(started.due_at).toEqual(new Date(receivedAt.getTime() + 90 * DAY));
-    expect((await slaEvents(ticket))[0]).toMatchObject({ type: 'sla.clock_started', policyScope: stuck, policyVersion: 1, targetMs: 90 * DAY, dueAt: new Date(receivedAt.getTime() + 90 * DAY).toISOString() });
+    // Counted in calendar time, where the agreement's own 90 days give way to the rules' 12 hours
+    // (P5; docs/adr/0031, addendum of 2026-12-04, sixth session).
+    expect(started.due_at).toEqual(new Date(receivedAt.getTime() + 12 * HOUR));
+    expect((await slaEvents(ticket))[0]).toMatchObject({ type: 'sla.clock_started', policyScope: stuck, policyVersion: 1, targetMs: 12 * HOUR, dueAt: new Date(receivedAt.getTime() + 12 * HOUR).toISOString() });
     expect(capture.lines).toEqual([expect.objectContaining({ level: 40, serviceLevel: 'standard', clockId: started.id, ticketId: ticket, policyScope: stuck, policyVersion: 1, msg: expect.stringContaining('calendar time (24/7)') })]);
 
     // Its later events apply in order, not parked behind a dead letter: a level the calendar can count is counted on it.
@@ -494,41 +495,41 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     const admin = sut.token({ kind: 'staff', sub: 'admin-1', roles: ['admin'], scope: 'admin tickets:read queue:read reports:read' });
     const previewed = await sut.http().post('/v1/sla/preview').auth(admin, { type: 'bearer' }).send({ level: 'standard', startedAt: receivedAt.toISOString(), partnerId: stuck });
     expect(previewed.status).toBe(200);
-    expect(previewed.body).toMatchObject({ basedOn: { scope: stuck, version: 1 }, dueAt: new Date(receivedAt.getTime() + 90 * DAY).toISOString(), calendarFallback: true });
+    expect(previewed.body).toMatchObject({ basedOn: { scope: stuck, version: 1 }, dueAt: new Date(receivedAt.getTime() + 12 * HOUR).toISOString(), dueBy: 'rules_maximum', calendarFallback: true });
   });
   it('docs/adr/0031 addendum (third session): on a calendar agreement, elapsed and remaining time are business time, as the target is (GET …/sla, sla.warning, sla.met)', async () => {
     startReplicas();
     const weekdays = randomUUID();
-    const NINE_TO_FIVE = [{ from: '09:00', to: '17:00' }];
+    const WITH_LUNCH = [{ from: '09:00', to: '12:00' }, { from: '13:00', to: '17:00' }];
     const agreement: SlaPolicy = {
       ...DEFAULT_POLICY,
       levels: { ...DEFAULT_POLICY.levels, emergency: { targetMs: 4 * HOUR, phoneSupport: true } },
       warningAt: [0.5, 0.75],
-      calendar: { timeZone: 'UTC', week: { 1: NINE_TO_FIVE, 2: NINE_TO_FIVE, 3: NINE_TO_FIVE, 4: NINE_TO_FIVE, 5: NINE_TO_FIVE }, holidays: [] },
+      calendar: { timeZone: 'UTC', week: { 1: WITH_LUNCH, 2: WITH_LUNCH, 3: WITH_LUNCH, 4: WITH_LUNCH, 5: WITH_LUNCH }, holidays: [] },
     };
     await sut.host.unitOfWork.run((tx) => policyStore.append(tx, weekdays, agreement, { at: clock.now(), by: 'admin-1' }));
-    // Friday 15:00: 2 business hours on Friday, the other 2 on Monday morning.
-    clock.set('2026-06-05T15:00:00.000Z');
+    // Monday 10:00: 2 business hours before lunch, the other 2 after it (due 15:00, within the rules' 6 h).
+    clock.set('2026-06-08T10:00:00.000Z');
     const ticket = randomUUID();
     await deliver(TicketCreatedV1, ticket, {
       partnerId: weekdays, sequence: 1, reference: 'TSS-01234-56791', channel: 'api', product: 'reader', level: 'emergency',
       subject: 'EPUB import fails', requester: { id: 'cust-1' }, missingDetails: [], receivedAt: clock.now().toISOString(),
     });
-    expect((await clocksOf(ticket))[0].due_at).toEqual(new Date('2026-06-08T11:00:00.000Z'));
-    clock.set('2026-06-05T17:00:00.000Z');
+    expect((await clocksOf(ticket))[0].due_at).toEqual(new Date('2026-06-08T15:00:00.000Z'));
+    clock.set('2026-06-08T12:00:00.000Z');
     await waitFor('the 50 % warning', async () => (await types(ticket)).includes('sla.warning'));
     expect((await slaEvents(ticket)).find((e) => e.type === 'sla.warning')).toMatchObject({ threshold: 0.5, remainingMs: 2 * HOUR });
 
-    clock.set('2026-06-06T12:00:00.000Z'); // Saturday: closed
+    clock.set('2026-06-08T12:30:00.000Z'); // lunch: closed
     const staff = sut.token({ kind: 'staff', sub: 'agent-1', roles: ['agent'], scope: 'tickets:read' });
     const view = await sut.http().get(`/v1/tickets/${ticket}/sla`).auth(staff, { type: 'bearer' });
     expect(view.status).toBe(200);
     expect(view.body.clocks[0]).toMatchObject({ status: 'running', targetMs: 4 * HOUR, elapsedMs: 2 * HOUR, remainingMs: 2 * HOUR });
 
-    clock.set('2026-06-08T09:30:00.000Z'); // Monday, before the 75 % warning at 10:00
+    clock.set('2026-06-08T13:30:00.000Z'); // after lunch, before the 75 % warning at 14:00
     await deliver(TicketRespondedV1, ticket, { partnerId: weekdays, sequence: 2, messageId: randomUUID(), respondedAt: clock.now().toISOString(), authorId: 'agent-1' });
     expect((await slaEvents(ticket)).at(-1)).toMatchObject({ type: 'sla.met', elapsedMs: 2.5 * HOUR, targetMs: 4 * HOUR });
-    // A token minted at the clock's new time (the one above expired over the weekend).
+    // A token minted at the clock's new time (the one above may have expired).
     const ended = await sut.http().get(`/v1/tickets/${ticket}/sla`).auth(sut.token({ kind: 'staff', sub: 'agent-1', roles: ['agent'], scope: 'tickets:read' }), { type: 'bearer' });
     expect(ended.status).toBe(200);
     expect(ended.body.clocks[0]).toMatchObject({ status: 'met', elapsedMs: 2.5 * HOUR });

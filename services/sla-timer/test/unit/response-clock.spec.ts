@@ -82,14 +82,28 @@ describe('P5 response clocks', () => {
     expect(effects).toEqual([{ kind: 'cancelled', reason: 'awaiting_customer' }]);
   });
   it('docs/adr/0031 addendum (third session): a clock on a calendar measures elapsed and remaining time in business time, as its target', () => {
+    const hours = [{ from: '09:00', to: '13:00' }, { from: '14:00', to: '18:00' }];
+    const levels = { ...DEFAULT_POLICY.levels, standard: { targetMs: 4 * HOUR, phoneSupport: false } };
+    const agreement: PolicyVersion = { scope: 'p1', version: 1, policy: { ...DEFAULT_POLICY, levels, calendar: { timeZone: 'UTC', week: { 1: hours, 2: hours, 3: hours, 4: hours, 5: hours }, holidays: [] } } };
+    // Monday 12:00 UTC, standard (4 business hours): 1 h before lunch, 3 h after, due 17:00.
+    const clock = startClock({ id: 'c2', level: 'standard', startedAt: new Date('2026-06-08T12:00:00.000Z'), startedBy: 'created', policy: agreement });
+    expect(clock).toMatchObject({ countsBusinessTime: true, targetMs: 4 * HOUR, dueAt: new Date('2026-06-08T17:00:00.000Z') });
+    const time = clockTimeOf(clock, agreement.policy);
+    expect(remainingMsOf(clock, new Date('2026-06-08T13:30:00.000Z'), time)).toBe(3 * HOUR);
+    expect(respond(clock, new Date('2026-06-08T15:00:00.000Z'), new Date('2026-06-08T15:00:00.000Z'), time).effects).toEqual([{ kind: 'met', elapsedMs: 2 * HOUR }]);
+    expect(start('standard').countsBusinessTime).toBe(false);
+  });
+
+  it('P5 (docs/adr/0031, addendum of 2026-12-04, sixth session): a calendar clock bounded by the rules’ maximum counts calendar time toward it', () => {
     const hours = [{ from: '09:00', to: '17:00' }];
     const agreement: PolicyVersion = { scope: 'p1', version: 1, policy: { ...DEFAULT_POLICY, calendar: { timeZone: 'UTC', week: { 1: hours, 2: hours, 3: hours, 4: hours, 5: hours }, holidays: [] } } };
-    // Friday 15:00 UTC, standard (12 business hours).
-    const clock = startClock({ id: 'c2', level: 'standard', startedAt: new Date('2026-06-05T15:00:00.000Z'), startedBy: 'created', policy: agreement });
-    expect(clock.countsBusinessTime).toBe(true);
+    // Friday 15:00 UTC, standard: 12 business hours would end Tuesday 10:00; the rules' 12 hours end Saturday 03:00.
+    const clock = startClock({ id: 'c3', level: 'standard', startedAt: new Date('2026-06-05T15:00:00.000Z'), startedBy: 'created', policy: agreement });
+    expect(clock).toMatchObject({ countsBusinessTime: false, targetMs: 12 * HOUR, dueAt: new Date('2026-06-06T03:00:00.000Z') });
     const time = clockTimeOf(clock, agreement.policy);
-    expect(remainingMsOf(clock, new Date('2026-06-06T12:00:00.000Z'), time)).toBe(10 * HOUR);
-    expect(respond(clock, new Date('2026-06-08T10:00:00.000Z'), new Date('2026-06-08T10:00:00.000Z'), time).effects).toEqual([{ kind: 'met', elapsedMs: 3 * HOUR }]);
-    expect(start('standard').countsBusinessTime).toBe(false);
+    expect(remainingMsOf(clock, new Date('2026-06-05T23:00:00.000Z'), time)).toBe(4 * HOUR);
+    expect(respond(clock, new Date('2026-06-06T02:00:00.000Z'), new Date('2026-06-06T02:00:00.000Z'), time).effects).toEqual([{ kind: 'met', elapsedMs: 11 * HOUR }]);
+    // Re-targeted from the same start, the bound holds at the new level.
+    expect(retarget(clock, 'emergency', agreement).dueAt).toEqual(new Date('2026-06-05T21:00:00.000Z'));
   });
 });

@@ -198,7 +198,8 @@ describe('docs/adr/0031: an agreement whose calendar cannot count a level still 
 
   it('ticket.created starts the clock under the agreement’s version, counted 24/7, flagged for a warning', () => {
     const { effects } = openTicket({ ticketId: 't2', partnerId: 'partner-1', requesterId: null, product: null, level: 'development', receivedAt, sequence: 1 }, sparseEnv(receivedAt));
-    expect(effects).toEqual([{ kind: 'started', calendarFallback: true, clock: expect.objectContaining({ policy: { scope: 'partner-1', version: 3 }, targetMs: 90 * DAY, dueAt: new Date(receivedAt.getTime() + 90 * DAY) }) }]);
+    // Its stored 90 days are bound by the rules' 7 days in calendar time (P5; docs/adr/0031, addendum of 2026-12-04, sixth session).
+    expect(effects).toEqual([{ kind: 'started', calendarFallback: true, clock: expect.objectContaining({ policy: { scope: 'partner-1', version: 3 }, targetMs: 7 * DAY, dueAt: new Date(receivedAt.getTime() + 7 * DAY) }) }]);
   });
 
   it('a level the calendar can count starts unflagged; re-targeting to one it cannot is flagged and counted 24/7 from the original start', () => {
@@ -206,6 +207,6 @@ describe('docs/adr/0031: an agreement whose calendar cannot count a level still 
     const [started] = opened.effects;
     expect(started).not.toHaveProperty('calendarFallback');
     const { effects } = applyTicketFact(opened.ticket, started.clock, { kind: 'level_changed', to: 'development', at: at(1) }, sparseEnv(at(1)));
-    expect(effects).toEqual([expect.objectContaining({ kind: 'retargeted', calendarFallback: true, previousLevel: 'emergency', clock: expect.objectContaining({ level: 'development', dueAt: new Date(receivedAt.getTime() + 90 * DAY) }) })]);
+    expect(effects).toEqual([expect.objectContaining({ kind: 'retargeted', calendarFallback: true, previousLevel: 'emergency', clock: expect.objectContaining({ level: 'development', dueAt: new Date(receivedAt.getTime() + 7 * DAY) }) })]);
   });
 });

@@ -65,6 +65,7 @@ ${m.attachmentIds.length > 0 ? attachmentList(m.attachmentIds) : ''}
   const openClock = clocks.find((c) => c.open);
   const levelClock = openClock ?? [...clocks].reverse().find((c) => c.level === t.level);
   // A target counted in business hours (the agreement's calendar) ends later than its length after the start.
+  // A clock due by the rules' maximum instead carries that maximum as its target, in calendar time (docs/adr/0031, sixth session).
   const inBusinessHours = (c: SiteClockView) => Date.parse(c.dueAt) - Date.parse(c.startedAt) !== c.targetMs;
   const levelFact =
     levelClock && levelClock.level === t.level
