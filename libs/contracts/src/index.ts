@@ -2,6 +2,7 @@ export * from './domain-values';
 export * from './cloud-event';
 export * from './event-contract';
 export * from './catalogue';
+export * from './attachment-refusal';
 export * from './events/ticket.events';
 export * from './events/sla.events';
 export * from './events/notification.events';

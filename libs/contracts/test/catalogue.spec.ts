@@ -26,6 +26,8 @@ const DESIGN_EVENT_TYPES = [
   // Beyond DESIGN's list: a support-site link minted through the API, for the ticket's history (docs/adr/0037, fifth session).
   'partner.site_link_minted',
   'partner.site_link_revoked',
+  // Beyond DESIGN's list: attachments of a mail were refused, so the requester is told (docs/adr/0035, addendum of 2026-12-04, sixth session).
+  'ticket.attachments_refused',
 ];
 
 const envelope = (type: string, version: number, data: unknown) => ({

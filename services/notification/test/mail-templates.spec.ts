@@ -4,13 +4,29 @@ import { escalationNoticeMail } from '../src/domain/escalation-notice';
 import { htmlWithoutAccessParticulars } from '../src/domain/mail-template';
 import { autoSubmittedOf, classifySendFailure, displayNameOf, domainOf, mailRetryDelayMs, MAIL_MAX_ATTEMPTS } from '../src/domain/mail-delivery';
 import { REQUESTER_MAIL_KINDS, STAFF_MAIL_KINDS } from '../src/store/mail.store';
-import { agentReplyMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../src/domain/mail-templates';
+import { agentReplyMail, attachmentsRefusedMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../src/domain/mail-templates';
 
 const en = { reference: 'TSS-K7QM2-ZC4XD', subject: 'Reader <crashes> & burns', language: 'en' as const };
 const ru = { ...en, language: 'ru' as const };
 const windowEnds = new Date('2026-03-16T09:00:00.000Z');
 
 describe('mail templates (issue #11)', () => {
+  it('P8: refused attachments are named with their reasons and how to send them, in the requester’s language, text and HTML alike', () => {
+    const files = [
+      { fileName: 'screen.bmp', reason: 'bare_bmp' as const },
+      { fileName: '<shot>.png', reason: 'too_many_files' as const, maxFiles: 20 },
+    ];
+    const english = attachmentsRefusedMail(en, files);
+    expect(english.subject).toBe('[TSS-K7QM2-ZC4XD] Attachments not accepted: Reader <crashes> & burns');
+    expect(english.text).toContain('- screen.bmp: a BMP image is accepted only inside a ZIP or RAR archive\n- <shot>.png: a mail brings at most 20 files');
+    expect(english.html).toContain('<li>&lt;shot&gt;.png: a mail brings at most 20 files</li>');
+    expect(english.text).toContain('reply to this message');
+    const russian = attachmentsRefusedMail(ru, files);
+    expect(russian.subject).toContain('Вложения не приняты');
+    expect(russian.text).toContain('- screen.bmp: изображение BMP принимается только внутри архива ZIP или RAR');
+    expect(russian.text).toContain('ответьте на это письмо');
+  });
+
   it('P3: the subject leads with the reference in brackets, in both languages', () => {
     expect(acknowledgmentMail(en, []).subject).toBe('[TSS-K7QM2-ZC4XD] Request received: Reader <crashes> & burns');
     expect(acknowledgmentMail(ru, []).subject).toBe('[TSS-K7QM2-ZC4XD] Обращение принято: Reader <crashes> & burns');

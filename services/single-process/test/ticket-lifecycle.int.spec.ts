@@ -734,7 +734,7 @@ describe('ticket lifecycle (issue #9)', () => {
       expect((await get(`/v1/tickets/${ticket.id}/thread`, acme.token)).body.items).toHaveLength(1);
     });
 
-    it('P8: a mail’s attachments become the ticket’s, judged by their content; a refused one is named in the thread', async () => {
+    it('P8: a mail’s attachments become the ticket’s, judged by their content; a refused one is named in the thread by the system, not in the sender’s words', async () => {
       const ticket = await file(ann);
       const blobs = new FilesystemBlobStorage(blobRoot);
       const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -759,11 +759,15 @@ describe('ticket lifecycle (issue #9)', () => {
         receivedAt: clock.now().toISOString(),
       });
       const thread = await waitFor('the mail threaded', async () => {
-        const items = (await get(`/v1/tickets/${ticket.id}/thread`, ann)).body.items as { body: string; attachmentIds: string[] }[];
-        return items.length === 1 && items;
+        const items = (await get(`/v1/tickets/${ticket.id}/thread`, ann)).body.items as { body: string; attachmentIds: string[]; author: { kind: string } }[];
+        return items.length > 0 && items;
       });
+      // The message and the note on its refused file are written in one transaction.
+      expect(thread).toHaveLength(2);
       expect(thread[0].attachmentIds).toHaveLength(1);
-      expect(thread[0].body).toMatch(/"raw\.bmp" was not accepted/);
+      expect(thread[0].body).toBe('Two screenshots attached.');
+      expect(thread[1].author.kind).toBe('system');
+      expect(thread[1].body).toMatch(/"raw\.bmp" was not accepted/);
       const download = await get(`/v1/tickets/${ticket.id}/attachments/${thread[0].attachmentIds[0]}`, ann);
       expect(download.status).toBe(200);
       expect(download.headers['content-type']).toBe('image/png');

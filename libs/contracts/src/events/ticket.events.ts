@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../event-contract';
 import { Channel, Instant, Product, ReferralTarget, RequestDetailName, ServiceLevel, TicketStatus, Uuid } from '../domain-values';
 import { Language, SupportCategoryCode, ThirdPartyKind } from '../support-catalogue';
+import { AttachmentRefusalReason, MAX_REFUSED_ATTACHMENTS_PER_EVENT } from '../attachment-refusal';
 
 /** Every ticket event carries the partner (tenancy) and a per-ticket sequence set in intake's transaction. */
 const TicketEventBase = {
@@ -65,6 +66,30 @@ export const TicketMessageReceivedV1 = defineEvent(
     attachmentIds: Type.Array(Uuid),
   }),
   'The requester added to the thread (P8).',
+);
+
+export const TicketAttachmentsRefusedV1 = defineEvent(
+  'ticket.attachments_refused',
+  1,
+  'ticket-intake',
+  Type.Object({
+    ...TicketEventBase,
+    /** The thread message the mail became (the requester's message, or the note of a ticket filed from it). */
+    messageId: Uuid,
+    channel: Channel,
+    /** Whether the mail came from the requester's own address: only then is the requester mailed about it. */
+    fromRequester: Type.Boolean(),
+    files: Type.Array(
+      Type.Object({
+        fileName: Type.String({ minLength: 1, maxLength: 500 }),
+        reason: AttachmentRefusalReason,
+        maxFiles: Type.Optional(Type.Integer({ minimum: 1 })),
+      }),
+      { minItems: 1, maxItems: MAX_REFUSED_ATTACHMENTS_PER_EVENT },
+    ),
+    refusedAt: Instant,
+  }),
+  'P8: attachments of a mail were not accepted (type, archive or count): the thread says so, and the requester is told by mail how to send them.',
 );
 
 export const TicketRespondedV1 = defineEvent(

@@ -1,4 +1,4 @@
-import { outOfScopeReasonText, thirdPartyText, type Language } from '@tss/contracts';
+import { attachmentRefusalText, outOfScopeReasonText, thirdPartyText, type Language, type RefusedAttachment } from '@tss/contracts';
 import { renderBlocks, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
 /** Mail to the requester about their ticket, EN and RU (issue #11 "E-mail out"). */
@@ -171,3 +171,31 @@ export const closedOutOfScopeMail = (ctx: TicketMailContext, input: ClosedOutOfS
     },
   ]);
 };
+
+/**
+ * P8: attachments of the requester's mail were not accepted: which, why, and how to send them (the
+ * rules: JPG, GIF, PNG; BMP only inside ZIP or RAR; links in the text). `files` as
+ * `ticket.attachments_refused` names them (docs/adr/0035, addendum of 2026-12-04, sixth session).
+ */
+export const attachmentsRefusedMail = (ctx: TicketMailContext, files: readonly RefusedAttachment[]): RenderedMail =>
+  mail(ctx, { en: 'Attachments not accepted', ru: 'Вложения не приняты' }, [
+    {
+      paragraph: pick(ctx, {
+        en: `We received your message on request ${ctx.reference}, but could not accept these attachments:`,
+        ru: `Мы получили ваше сообщение по обращению ${ctx.reference}, но не смогли принять эти вложения:`,
+      }),
+    },
+    { list: files.map((f) => `${f.fileName}: ${attachmentRefusalText(f, ctx.language)}`) },
+    {
+      paragraph: pick(ctx, {
+        en: 'We accept JPG, GIF and PNG images. A BMP image is accepted only inside a ZIP or RAR archive; archives must not be password-protected. For anything else (logs, videos, large files), put a link to it in the text of your message.',
+        ru: 'Мы принимаем изображения JPG, GIF и PNG. Изображение BMP принимается только внутри архива ZIP или RAR; архив не должен быть защищён паролем. Для других файлов (журналы, видео, большие файлы) поместите ссылку на них в текст сообщения.',
+      }),
+    },
+    {
+      paragraph: pick(ctx, {
+        en: 'To send them, reply to this message with the files attached that way, or add them on the support site.',
+        ru: 'Чтобы отправить их, ответьте на это письмо, приложив файлы в таком виде, или добавьте их на сайте поддержки.',
+      }),
+    },
+  ]);

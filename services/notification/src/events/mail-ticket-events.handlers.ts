@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import { RatingRequestedV1, TicketClosedV1, TicketReopenedV1, TicketResolvedV1, TicketRespondedV1, TicketStatusChangedV1, type Language } from '@tss/contracts';
+import { RatingRequestedV1, TicketAttachmentsRefusedV1, TicketClosedV1, TicketReopenedV1, TicketResolvedV1, TicketRespondedV1, TicketStatusChangedV1, type Language } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { TimerHandler } from '@tss/timers';
 import type { RenderedMail, TicketMailContext } from '../domain/mail-template';
-import { agentReplyMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../domain/mail-templates';
+import { agentReplyMail, attachmentsRefusedMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../domain/mail-templates';
 import { mailStore, type MailContact, type MailKind } from '../store/mail.store';
 import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
 import type { SiteLinks } from '../use-cases/site-links';
@@ -106,6 +106,14 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     if (rendered) await send(tx, contact, 'closed_out_of_scope', rendered, now);
   });
 
+  // P8: the requester is told which of their mailed files were not accepted, and how to send them;
+  // mail from another sender is told on the thread only (notification mails the requester alone).
+  const attachmentsRefused = on(TicketAttachmentsRefusedV1, async (event, { tx, now }) => {
+    if (!event.data.fromRequester) return;
+    const contact = await mailStore.contact(tx, event.subject);
+    if (contact) await send(tx, contact, 'attachments_refused', attachmentsRefusedMail(contextOf(contact, now), event.data.files), now);
+  });
+
   const resolvedMailDue: TimerHandler = async (timer, tx) => {
     const { ticketId } = timer.payload as { ticketId: string };
     const contact = await mailStore.contact(tx, ticketId);
@@ -125,5 +133,5 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     await mailStore.saveResolution(tx, ticketId, { ...contact, resolvedMailId: queued.id });
   };
 
-  return { handlers: [responded, statusChanged, resolved, ratingRequested, reopened, closed], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
+  return { handlers: [responded, statusChanged, resolved, ratingRequested, reopened, closed, attachmentsRefused], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
 };

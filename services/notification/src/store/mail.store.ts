@@ -12,12 +12,14 @@ export type MailKind =
   | 'rating_invitation'
   | 'reopened'
   | 'closed_out_of_scope'
+  /** P8: attachments of the requester's mail were not accepted. */
+  | 'attachments_refused'
   // To staff and endpoint owners, not to the ticket's requester: a reply to them never threads onto the ticket.
   | 'escalation_notice'
   | 'webhook_endpoint_disabled';
 
 /** Mail to the requester: a reply naming its Message-ID threads onto its ticket (P8). */
-export const REQUESTER_MAIL_KINDS: readonly MailKind[] = ['acknowledgment', 'agent_reply', 'information_requested', 'resolved', 'rating_invitation', 'reopened', 'closed_out_of_scope'];
+export const REQUESTER_MAIL_KINDS: readonly MailKind[] = ['acknowledgment', 'agent_reply', 'information_requested', 'resolved', 'rating_invitation', 'reopened', 'closed_out_of_scope', 'attachments_refused'];
 /** Mail to staff and endpoint owners: a reply naming its Message-ID is quarantined, whatever its subject says (docs/mail.md). */
 export const STAFF_MAIL_KINDS: readonly MailKind[] = ['escalation_notice', 'webhook_endpoint_disabled'];
 export type MailStatus = 'pending' | 'sent' | 'failed';

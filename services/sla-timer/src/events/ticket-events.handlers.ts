@@ -2,6 +2,7 @@ import {
   TicketAcceptedV1,
   TicketAcknowledgmentFailedV1,
   TicketAssignedV1,
+  TicketAttachmentsRefusedV1,
   TicketCategoryChangedV1,
   TicketClosedV1,
   TicketCreatedV1,
@@ -79,6 +80,7 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
   sequenced(TicketUnassignedV1, other, deps),
   sequenced(TicketTeamLeaderRequestedV1, other, deps),
   sequenced(TicketCredentialsDestroyedV1, other, deps),
+  sequenced(TicketAttachmentsRefusedV1, other, deps),
   sequenced(TicketReferralRejectedV1, other, deps),
   sequenced(TicketReferralAppliedV1, other, deps),
 ];

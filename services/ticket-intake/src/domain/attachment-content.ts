@@ -24,6 +24,9 @@ export const quotedFileName = (given: string | undefined): string => {
   return name === '' ? 'The file' : `"${name}"`;
 };
 
+/** A refused file's name as the thread and the requester's mail name it: cleaned and bounded, never empty. */
+export const refusedFileName = (given: string | undefined): string => [...cleanName(given)].slice(0, MAX_FILE_NAME_LENGTH).join('') || 'attachment';
+
 /**
  * The name an attachment is shown and downloaded under: display only, never a storage key. Its
  * folders are dropped (`C:\Users\a\shot.png` → `shot.png`), unsafe characters removed, its length

@@ -1,5 +1,5 @@
 import { outOfScopeCase, SUPPORT_CATEGORIES, type SupportCategory } from '@tss/contracts';
-import type { Channel, Language, OutOfScopeReason, ReferralTarget, RequesterWaitReason, ServiceLevel, SupportCategoryCode, SupportDelay, ThirdPartyKind, TicketStatus } from '@tss/contracts';
+import type { Channel, Language, OutOfScopeReason, ReferralTarget, RefusedAttachment, RequesterWaitReason, ServiceLevel, SupportCategoryCode, SupportDelay, ThirdPartyKind, TicketStatus } from '@tss/contracts';
 import { missingDetails, mentionsTeamLeader, REQUEST_DETAILS, suggestedLevel, type RecommendedDetail, type RequestDetail, type RequestDetails, type TicketRequest } from './ticket-request';
 
 /** P6: why and to whom an out-of-scope ticket was closed. */
@@ -64,6 +64,8 @@ export type TicketEffect =
   | { kind: 'reopened'; reason?: string }
   | { kind: 'closed'; reason: string; thirdParty?: ThirdPartyKind; credentialsHeld?: boolean }
   | { kind: 'credentials_destroyed'; credentialId: string }
+  /** P8: files of a mail the content check refused; `fromRequester` when the mail was the requester's own. */
+  | { kind: 'attachments_refused'; messageId: string; channel: Channel; fromRequester: boolean; files: RefusedAttachment[] }
   | { kind: 'referral_rejected'; referralId: string; reason: string }
   | { kind: 'referral_applied'; referralId: string; target: ReferralTarget };
 

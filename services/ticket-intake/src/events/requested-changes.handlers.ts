@@ -7,11 +7,14 @@ import {
   NotificationEmailReceivedV1,
   RatingSubmittedV1,
   TicketReferralRejectedV1,
+  type Language,
+  type RefusedAttachment,
 } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { isRequesterAddress, mailActor, mailAuthor } from '../domain/mail-author';
+import { filedFromMailNote, refusedAttachmentsNote } from '../domain/mail-notes';
 import { mailRequesterId } from '../domain/requester-id';
 import { followUpSubject, openFollowUp } from '../domain/follow-up';
 import { applyReferral, mailReplyFollowsUp } from '../domain/ticket';
@@ -50,30 +53,61 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       ? await (mail.partnerId ? ticketStore.findForPartner(tx, mail.partnerId, mail.ticketId) : ticketStore.findAnyPartner(tx, mail.ticketId))
       : null;
     // P8: the mail's attachments become the ticket's (checked by content here, as uploads are).
-    const mailed = async (ticket: { id: string; partnerId: string }, by: Actor) => {
+    const mailed = async (ticket: { id: string; partnerId: string }, by: Actor): Promise<{ accepted: string[]; refused: RefusedAttachment[] }> => {
       const registrar = (deps.messageHooks ?? []).find((h) => h.registerMailed);
-      if (!registrar?.registerMailed || mail.attachmentPointers.length === 0) return { accepted: [] as string[], refused: [] as { filename: string; reason: string }[] };
+      if (!registrar?.registerMailed || mail.attachmentPointers.length === 0) return { accepted: [], refused: [] };
       return registrar.registerMailed(tx, { ticket, attachments: mail.attachmentPointers, actor: by });
     };
-    const refusedNote = (refused: { filename: string; reason: string }[]) =>
-      refused.map((r) => `Attachment "${r.filename}" was not accepted: ${r.reason}`).join('\n');
+    /**
+     * P8: refused files are the system's note on the thread, in the ticket's language, never added to
+     * the mail's own words; `ticket.attachments_refused` has notification tell the requester by mail
+     * how to send them (docs/adr/0035, addendum of 2026-12-04, sixth session).
+     */
+    const tellRefused = async (
+      ticket: { id: string; partnerId: string; language: Language },
+      input: { messageId: string; refused: RefusedAttachment[]; fromRequester: boolean; actor: Actor },
+    ) => {
+      if (input.refused.length === 0) return;
+      const now = deps.clock.now();
+      await messageStore.insert(tx, {
+        id: randomUUID(),
+        ticketId: ticket.id,
+        partnerId: ticket.partnerId,
+        author: { kind: 'system' },
+        visibility: 'public',
+        channel: 'email',
+        body: refusedAttachmentsNote(input.refused, ticket.language),
+        attachmentIds: [],
+        createdAt: now,
+      });
+      const locked = await ticketStore.lockForChange(tx, ticket.partnerId, ticket.id);
+      if (!locked) throw new Error(`refused attachments: no ticket ${ticket.id} of partner ${ticket.partnerId}`);
+      const effect = { kind: 'attachments_refused' as const, messageId: input.messageId, channel: 'email' as const, fromRequester: input.fromRequester, files: input.refused };
+      await commitChange(tx, withOutbox(outbox), locked, { ticket: locked, effects: [effect] }, input.actor, now);
+    };
     /** P8: the mail as a public message on `target`, as any reply to a ticket at work is. */
     const threadOnto = async (target: TicketRow) => {
       // Threaded whoever sent it; authored (and recorded) as the requester only from their own address.
       const author = mailAuthor({ id: target.requesterId, email: target.request.requester?.email }, mail.from);
-      const attachments = await mailed({ id: target.id, partnerId: target.partnerId }, mailActor(author, mail.from));
+      const actor = mailActor(author, mail.from);
+      const attachments = await mailed({ id: target.id, partnerId: target.partnerId }, actor);
       const posted = await postMessageIn(tx, withOutbox(outbox), {
         at: { id: target.id, partnerId: target.partnerId },
         author,
-        actor: mailActor(author, mail.from),
+        actor,
         visibility: 'public',
         channel: 'email',
-        body: attachments.refused.length > 0 ? `${mail.text}\n\n${refusedNote(attachments.refused)}` : mail.text,
+        // The sender's words as written: what was refused is the system's note, below.
+        body: mail.text,
         subject: mail.subject,
         attachmentIds: attachments.accepted,
         emailMessageId: mail.messageId,
       });
-      if (!posted.ok) deps.logger.warn({ ticketId: target.id, problem: posted.error }, 'inbound mail not threaded');
+      if (!posted.ok) {
+        deps.logger.warn({ ticketId: target.id, problem: posted.error }, 'inbound mail not threaded');
+        return;
+      }
+      await tellRefused(posted.value.ticket, { messageId: posted.value.message.id, refused: attachments.refused, fromRequester: author.kind === 'requester', actor });
     };
     // P11: inside the reopen window a reply reopens a resolved ticket (receiveRequesterMessage); after it, it follows up.
     if (threaded && !mailReplyFollowsUp(toTicket(threaded), deps.clock.now())) return threadOnto(threaded);
@@ -125,7 +159,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       // Public: it carries what the requester mailed (their attachments).
       visibility: 'public',
       channel: 'email',
-      body: [`Filed from the e-mail ${mail.messageId}.`, refusedNote(attachments.refused)].filter(Boolean).join('\n'),
+      // In the ticket's language, without the Message-ID: staff read that as the note's emailMessageId.
+      body: filedFromMailNote(ticket.language),
       attachmentIds: attachments.accepted,
       emailMessageId: mail.messageId,
       createdAt: deps.clock.now(),
@@ -134,6 +169,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       const linker = (deps.messageHooks ?? []).find((h) => h.linkAttachments);
       await linker?.linkAttachments?.(tx, { ticket, messageId: noteId, attachmentIds: attachments.accepted });
     }
+    // The mail's sender is this ticket's requester.
+    await tellRefused(ticket, { messageId: noteId, refused: attachments.refused, fromRequester: true, actor });
   });
 
   const acknowledgmentSent = on(NotificationAcknowledgmentSentV1, async (event, { tx, outbox }) => {

@@ -1,8 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import {
+  MAX_REFUSED_ATTACHMENTS_PER_EVENT,
   TicketAcceptedV1,
   TicketAcknowledgmentFailedV1,
   TicketAssignedV1,
+  TicketAttachmentsRefusedV1,
   TicketCategoryChangedV1,
   TicketClosedV1,
   TicketCreatedV1,
@@ -69,6 +71,16 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           channel: effect.channel,
           receivedAt: now.toISOString(),
           attachmentIds: effect.attachmentIds,
+        });
+      case 'attachments_refused':
+        return outboxDraft(TicketAttachmentsRefusedV1, ticket.id, {
+          ...base(),
+          messageId: effect.messageId,
+          channel: effect.channel,
+          fromRequester: effect.fromRequester,
+          // The first ones: a mail bringing more (a flood) is told all the same (the thread note names them all).
+          files: effect.files.slice(0, MAX_REFUSED_ATTACHMENTS_PER_EVENT).map((f) => ({ fileName: f.fileName, reason: f.reason, ...(f.maxFiles !== undefined ? { maxFiles: f.maxFiles } : {}) })),
+          refusedAt: now.toISOString(),
         });
       case 'responded':
         return outboxDraft(TicketRespondedV1, ticket.id, {

@@ -18,7 +18,8 @@ import { HistoryView, IdempotencyHeaders, MessageBody, messageForm, PostedMessag
 import { READ, WRITE } from './ticket.routes';
 import { toTicketView } from './ticket.views';
 
-export const toMessageView = (m: Message): MessageView => ({
+/** A message as its reader sees it: staff also see which mail it came from (its Message-ID); nobody else does. */
+export const toMessageView = (m: Message, reader?: { kind: string }): MessageView => ({
   id: m.id,
   ticketId: m.ticketId,
   author: m.author,
@@ -26,6 +27,7 @@ export const toMessageView = (m: Message): MessageView => ({
   channel: m.channel,
   body: m.body,
   attachmentIds: m.attachmentIds,
+  ...(reader?.kind === 'staff' && m.emailMessageId ? { emailMessageId: m.emailMessageId } : {}),
   createdAt: m.createdAt.toISOString(),
 });
 
@@ -191,7 +193,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
         ticketId: ticket.id,
         reference: ticket.reference,
         request: requestView(ticket),
-        items: page.map(toMessageView),
+        items: page.map((m) => toMessageView(m, scope)),
         ...(messages.length > limit && last ? { nextCursor: encodeTicketLogCursor('thread', ticket.id, last.position) } : {}),
       });
     },

@@ -336,6 +336,9 @@ export const MessageView = Type.Object(
     channel: Channel,
     body: Type.String(),
     attachmentIds: Type.Array(Type.String({ format: 'uuid' })),
+    emailMessageId: Type.Optional(
+      Type.String({ description: 'Staff only: the Message-ID of the mail this message came from (a reply, or the mail a ticket was filed from)' }),
+    ),
     createdAt: Type.String({ format: 'date-time' }),
   },
   { $id: 'Message' },

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { Channel } from '@tss/contracts';
+import type { Channel, RefusedAttachment } from '@tss/contracts';
 import type { UnitOfWork } from '@tss/messaging';
 import { canonicalJson, err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
@@ -20,12 +20,12 @@ export interface MessageHooks {
   beforeStore?(tx: EntityManager, input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date }): Promise<{ text: string; notes: string[] }>;
   /**
    * Makes a mail's attachments (stored by notification) the ticket's, before the message that
-   * names them is posted: the ids of the accepted ones, and the refused ones by name.
+   * names them is posted: the ids of the accepted ones, and the refused ones by name and reason code.
    */
   registerMailed?(
     tx: EntityManager,
     input: { ticket: { id: string; partnerId: string }; attachments: readonly { storageKey: string; filename: string; contentType: string }[]; actor: Actor },
-  ): Promise<{ accepted: string[]; refused: { filename: string; reason: string }[] }>;
+  ): Promise<{ accepted: string[]; refused: RefusedAttachment[] }>;
   /** Links uploaded attachments to the message; a failure refuses the whole message. */
   linkAttachments?(tx: EntityManager, input: { ticket: Ticket; messageId: string; attachmentIds: string[] }): Promise<Result<void, Failure>>;
 }

@@ -4,7 +4,8 @@ import type { UnitOfWork } from '@tss/messaging';
 import { blobKey, inspectContent, type ArchiveLimits, type BlobStorage } from '@tss/blob-storage';
 import { err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
-import { contentFailure, quotedFileName, sanitiseFileName } from '../domain/attachment-content';
+import type { RefusedAttachment } from '@tss/contracts';
+import { contentFailure, quotedFileName, refusedFileName, sanitiseFileName } from '../domain/attachment-content';
 import { attachmentStore, type AttachmentRecord } from '../store/attachment.store';
 import { historyStore } from '../store/history.store';
 
@@ -165,8 +166,9 @@ export interface MailedAttachment {
  * P8: attachments of an inbound mail, stored by notification in the shared blob storage, become
  * the ticket's, inside the inbox transaction that threads the mail: each blob is read back and
  * judged by its content, as an upload is; accepted ones get a row (unlinked: the message links
- * them), refused ones (and those beyond `maxFiles`) are named so the thread can say so, and their blobs removed: a refused file
- * is not kept (docs/adr/0035-mail.md, addendum of 2026-12-04, second session). A missing blob is
+ * them), refused ones (and those beyond `maxFiles`) are named with a reason code, so the thread and the requester's mail can
+ * say so in the requester's language (docs/adr/0035-mail.md, addendum of 2026-12-04, sixth session), and their blobs removed:
+ * a refused file is not kept (docs/adr/0035-mail.md, addendum of 2026-12-04, second session). A missing blob is
  * refused, never a row without bytes; so is a refused one met again when this transaction rolled
  * back after removing it and the event is redelivered.
  */
@@ -174,18 +176,18 @@ export const registerMailedAttachments = async (
   tx: EntityManager,
   deps: Pick<StoreAttachmentsDeps, 'blobs' | 'archiveLimits' | 'clock'> & { maxFiles: number },
   input: { ticket: { id: string; partnerId: string }; attachments: readonly MailedAttachment[]; uploadedBy: Actor },
-): Promise<{ accepted: string[]; refused: { filename: string; reason: string }[] }> => {
+): Promise<{ accepted: string[]; refused: RefusedAttachment[] }> => {
   const now = deps.clock.now();
   const accepted: AttachmentRecord[] = [];
   // A mail brings at most as many files as an upload request (ATTACHMENT_MAX_FILES): the first
   // ones in the mail's order are judged, the others refused unread.
   const beyond = input.attachments.slice(deps.maxFiles);
-  const refused = beyond.map((mailed) => ({ filename: mailed.filename, reason: `a mail brings at most ${deps.maxFiles} files (ATTACHMENT_MAX_FILES), as an upload request` }));
+  const refused: RefusedAttachment[] = beyond.map((mailed) => ({ fileName: refusedFileName(mailed.filename), reason: 'too_many_files', maxFiles: deps.maxFiles }));
   const refusedKeys = beyond.map((mailed) => mailed.storageKey);
   for (const mailed of input.attachments.slice(0, deps.maxFiles)) {
     const blob = await deps.blobs.get(mailed.storageKey);
     if (!blob) {
-      refused.push({ filename: mailed.filename, reason: 'not found in storage' });
+      refused.push({ fileName: refusedFileName(mailed.filename), reason: 'missing' });
       continue;
     }
     const chunks: Buffer[] = [];
@@ -193,7 +195,7 @@ export const registerMailedAttachments = async (
     const bytes = Buffer.concat(chunks);
     const verdict = await inspectContent(bytes, deps.archiveLimits);
     if (!verdict.accepted) {
-      refused.push({ filename: mailed.filename, reason: contentFailure(verdict.refusal, quotedFileName(mailed.filename)).detail ?? 'refused' });
+      refused.push({ fileName: refusedFileName(mailed.filename), reason: verdict.refusal.reason });
       refusedKeys.push(mailed.storageKey);
       continue;
     }
