@@ -60,8 +60,8 @@ describe('mail templates (issue #11)', () => {
   // An outside test: a follow-up filed by a reply to a closed ticket was acknowledged with nothing
   // saying what it continues (docs/adr/0035, addendum of 2026-12-04, sixth session).
   it('P11: a follow-up’s acknowledgment says which earlier request it follows up, in the requester’s language', () => {
-    expect(acknowledgmentMail(en, [], undefined, 'TSS-00AB1-00CD2').text).toContain('This request follows up the earlier request TSS-00AB1-00CD2.');
-    expect(acknowledgmentMail(ru, [], undefined, 'TSS-00AB1-00CD2').html).toContain('<p>Это обращение продолжает прежнее обращение TSS-00AB1-00CD2.</p>');
+    expect(acknowledgmentMail(en, [], undefined, { followsUpReference: 'TSS-00AB1-00CD2' }).text).toContain('This request follows up the earlier request TSS-00AB1-00CD2.');
+    expect(acknowledgmentMail(ru, [], undefined, { followsUpReference: 'TSS-00AB1-00CD2' }).html).toContain('<p>Это обращение продолжает прежнее обращение TSS-00AB1-00CD2.</p>');
     expect(acknowledgmentMail(en, []).text).not.toContain('follows up');
   });
 

@@ -42,6 +42,8 @@ export const TicketCreatedV1 = defineEvent(
      * not breaking); absent (an API ticket, an older intake), notification threads as before.
      */
     openingMessageId: Type.Optional(Type.String({ minLength: 1 })),
+    /** P9: how many access particulars the request held, moved to the vault and masked: the acknowledgment tells the requester. */
+    credentialsVaulted: Type.Optional(Type.Integer({ minimum: 1 })),
   }),
   'A request was registered (P2, P3): the ticket exists with its reference number.',
 );
@@ -64,6 +66,8 @@ export const TicketMessageReceivedV1 = defineEvent(
     channel: Channel,
     receivedAt: Instant,
     attachmentIds: Type.Array(Uuid),
+    /** P9: how many access particulars the requester's message held, moved to the vault and masked: notification tells them by mail. */
+    credentialsVaulted: Type.Optional(Type.Integer({ minimum: 1 })),
   }),
   'The requester added to the thread (P8).',
 );
@@ -205,7 +209,13 @@ export const TicketReopenedV1 = defineEvent(
   'ticket.reopened',
   1,
   'ticket-intake',
-  Type.Object({ ...TicketEventBase, reopenedAt: Instant, reason: Type.Optional(Type.String()) }),
+  Type.Object({
+    ...TicketEventBase,
+    reopenedAt: Instant,
+    reason: Type.Optional(Type.String()),
+    /** P9: how many access particulars a "not solved" rating's comment held, moved to the vault: the reopened mail tells the requester. */
+    credentialsVaulted: Type.Optional(Type.Integer({ minimum: 1 })),
+  }),
   'P11: closed too early; a response is owed again.',
 );
 

@@ -1,4 +1,5 @@
 import { MAX_RESPONSE_MS, type Language, type ServiceLevel } from '@tss/contracts';
+import { vaultNoticeBlock } from './vault-notice';
 import { renderBlocks, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
 /** P2: how the acknowledgment names each recommended detail the request lacked. */
@@ -82,9 +83,15 @@ const followUpBlocks = (language: Language, earlierReference: string | undefined
  * P3: the acknowledgment mail: the reference number, (P11) the earlier request a follow-up
  * continues, the level and its maximum response time (P5), and (P2) what the request should add.
  */
-export const acknowledgmentMail = (ctx: TicketMailContext, missingDetails: readonly string[], level?: AcknowledgedLevel, followsUpReference?: string): RenderedMail => {
+export const acknowledgmentMail = (
+  ctx: TicketMailContext,
+  missingDetails: readonly string[],
+  level?: AcknowledgedLevel,
+  { followsUpReference, credentialsVaulted }: { followsUpReference?: string; credentialsVaulted?: number } = {},
+): RenderedMail => {
   const missing = missingDetails.map((d) => missingDetailLabel(ctx.language, d));
-  const levelBlocks = level ? [levelBlock(ctx.language, level)] : [];
+  // P9: the first mail the requester gets tells them of particulars their request held.
+  const levelBlocks = [...(level ? [levelBlock(ctx.language, level)] : []), ...(credentialsVaulted ? [vaultNoticeBlock(ctx.language, credentialsVaulted, 'request')] : [])];
   if (ctx.language === 'ru') {
     const blocks: MailBlock[] = [
       { paragraph: `Ваше обращение зарегистрировано под номером ${ctx.reference}.` },

@@ -1,4 +1,5 @@
 import { attachmentRefusalText, outOfScopeReasonText, thirdPartyText, type Language, type RefusedAttachment } from '@tss/contracts';
+import { vaultNoticeBlock } from './vault-notice';
 import { renderBlocks, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
 /** Mail to the requester about their ticket, EN and RU (issue #11 "E-mail out"). */
@@ -123,8 +124,8 @@ export const ratingInvitationMail = (ctx: TicketMailContext, rateUrl: string): R
     { link: { text: pick(ctx, { en: 'Rate the support', ru: 'Оценить поддержку' }), href: rateUrl } },
   ]);
 
-/** P11: reopened; a response is owed again. */
-export const reopenedMail = (ctx: TicketMailContext): RenderedMail =>
+/** P11: reopened; a response is owed again. P9: particulars a "not solved" rating's comment held were vaulted. */
+export const reopenedMail = (ctx: TicketMailContext, credentialsVaulted?: number): RenderedMail =>
   mail(ctx, { en: 'Reopened', ru: 'Обращение открыто снова' }, [
     {
       paragraph: pick(ctx, {
@@ -132,8 +133,13 @@ export const reopenedMail = (ctx: TicketMailContext): RenderedMail =>
         ru: `Обращение ${ctx.reference} снова открыто; служба поддержки ответит.`,
       }),
     },
+    ...(credentialsVaulted ? [vaultNoticeBlock(ctx.language, credentialsVaulted, 'rating_comment')] : []),
     { paragraph: pick(ctx, REPLY_HINT) },
   ]);
+
+/** P9: the requester's message held access particulars, moved to the vault: told by mail, not only on the thread. */
+export const credentialsVaultedMail = (ctx: TicketMailContext, credentialsVaulted: number): RenderedMail =>
+  mail(ctx, { en: 'Access particulars secured', ru: 'Данные для доступа скрыты' }, [vaultNoticeBlock(ctx.language, credentialsVaulted, 'message'), { paragraph: pick(ctx, REPLY_HINT) }]);
 
 export interface ClosedOutOfScopeInput {
   /** P6: the catalogue's out-of-scope case (an `OutOfScopeReason` code). */

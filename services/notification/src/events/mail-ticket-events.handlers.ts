@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import { RatingRequestedV1, TicketAttachmentsRefusedV1, TicketClosedV1, TicketReopenedV1, TicketResolvedV1, TicketRespondedV1, TicketStatusChangedV1, type Language } from '@tss/contracts';
+import { RatingRequestedV1, TicketAttachmentsRefusedV1, TicketClosedV1, TicketMessageReceivedV1, TicketReopenedV1, TicketResolvedV1, TicketRespondedV1, TicketStatusChangedV1, type Language } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { TimerHandler } from '@tss/timers';
 import type { RenderedMail, TicketMailContext } from '../domain/mail-template';
-import { agentReplyMail, attachmentsRefusedMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../domain/mail-templates';
+import { agentReplyMail, attachmentsRefusedMail, closedOutOfScopeMail, credentialsVaultedMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../domain/mail-templates';
 import { mailStore, type MailContact, type MailKind } from '../store/mail.store';
 import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
 import type { SiteLinks } from '../use-cases/site-links';
@@ -91,7 +91,7 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     if (!contact) return;
     await deps.timers.cancel(tx, resolvedTimerId(contact.ticketId)); // reopened before its resolved mail went: it never goes
     await mailStore.saveResolution(tx, contact.ticketId, { rateUrl: null, resolvedAt: null, reopenWindowEndsAt: null, credentialsHeld: contact.credentialsHeld, resolvedMailId: null });
-    await send(tx, contact, 'reopened', reopenedMail(contextOf(contact, now)), now);
+    await send(tx, contact, 'reopened', reopenedMail(contextOf(contact, now), event.data.credentialsVaulted), now);
   });
 
   // P6: an out-of-scope closure tells the requester why, and whom to turn to (P9: and to change particulars).
@@ -114,6 +114,14 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     if (contact) await send(tx, contact, 'attachments_refused', attachmentsRefusedMail(contextOf(contact, now), event.data.files), now);
   });
 
+  // P9: particulars in the requester's message went to the vault: the thread says so, and so does a
+  // mail, for a requester who reads only mail (intake sets the count only for the requester's own words).
+  const messageReceived = on(TicketMessageReceivedV1, async (event, { tx, now }) => {
+    if (!event.data.credentialsVaulted) return;
+    const contact = await mailStore.contact(tx, event.subject);
+    if (contact) await send(tx, contact, 'credentials_vaulted', credentialsVaultedMail(contextOf(contact, now), event.data.credentialsVaulted), now);
+  });
+
   const resolvedMailDue: TimerHandler = async (timer, tx) => {
     const { ticketId } = timer.payload as { ticketId: string };
     const contact = await mailStore.contact(tx, ticketId);
@@ -133,5 +141,5 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     await mailStore.saveResolution(tx, ticketId, { ...contact, resolvedMailId: queued.id });
   };
 
-  return { handlers: [responded, statusChanged, resolved, ratingRequested, reopened, closed, attachmentsRefused], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
+  return { handlers: [responded, statusChanged, resolved, ratingRequested, reopened, closed, attachmentsRefused, messageReceived], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
 };

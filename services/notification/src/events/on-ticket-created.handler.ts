@@ -88,7 +88,7 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
             confirmed: event.data.levelConfirmed !== false,
             ...(event.data.levelRequested !== undefined ? { requested: event.data.levelRequested } : {}),
           },
-          followsUp,
+          { followsUpReference: followsUp, credentialsVaulted: event.data.credentialsVaulted },
         ),
         ...(openingMail ? { inReplyTo: openingMail } : {}),
       },

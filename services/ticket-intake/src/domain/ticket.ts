@@ -43,14 +43,18 @@ export interface Ticket {
 
 /** Ticket events a use case asks to publish, in order; the store numbers them. */
 export type TicketEffect =
-  /** `openingMessageId`: the Message-ID of the mail that filed it (P8), which its acknowledgment answers. */
-  | { kind: 'created'; linkedTicketId?: string; openingMessageId?: string }
+  /**
+   * `openingMessageId`: the Message-ID of the mail that filed it (P8), which its acknowledgment answers.
+   * P9: `credentialsVaulted`, particulars the request held, moved to the vault: the acknowledgment tells the requester.
+   */
+  | { kind: 'created'; linkedTicketId?: string; openingMessageId?: string; credentialsVaulted?: number }
   | { kind: 'accepted'; via: 'api' | 'acknowledgment' }
   /** P3: the acknowledgment mail could not be delivered; the ticket itself does not change. */
   | { kind: 'acknowledgment_failed'; reason: string; failedAt: Date }
   /** P7: `quote` is the subject and text that asked, for the team leader's notice (at most `QUOTE_MAX_LENGTH`). */
   | { kind: 'team_leader_requested'; messageId?: string; quote?: string }
-  | { kind: 'message_received'; messageId: string; channel: Channel; attachmentIds: string[] }
+  /** P9: `credentialsVaulted`, particulars the requester's message held, moved to the vault: notification mails them. */
+  | { kind: 'message_received'; messageId: string; channel: Channel; attachmentIds: string[]; credentialsVaulted?: number }
   | { kind: 'responded'; messageId: string; authorId: string; body?: string }
   | { kind: 'status_changed'; from: TicketStatus; to: TicketStatus; reason?: string }
   | { kind: 'level_changed'; from: ServiceLevel; to: ServiceLevel; confirmed: boolean }
@@ -61,7 +65,8 @@ export type TicketEffect =
   /** Back to the unassigned queue (P4): nobody works the ticket any more. */
   | { kind: 'unassigned'; previousAssigneeId: string }
   | { kind: 'resolved'; reopenWindowEndsAt: Date; credentialsHeld?: boolean }
-  | { kind: 'reopened'; reason?: string }
+  /** P9: `credentialsVaulted`, particulars a "not solved" rating's comment held: the reopened mail tells the requester. */
+  | { kind: 'reopened'; reason?: string; credentialsVaulted?: number }
   | { kind: 'closed'; reason: string; thirdParty?: ThirdPartyKind; credentialsHeld?: boolean }
   | { kind: 'credentials_destroyed'; credentialId: string }
   /** P8: files of a mail the content check refused; `fromRequester` when the mail was the requester's own. */

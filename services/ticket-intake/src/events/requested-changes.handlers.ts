@@ -224,6 +224,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       at: { id: event.subject, partnerId: event.data.partnerId },
       reason: comment ? `Rated not solved: ${comment}` : 'Rated not solved.',
       actor: { kind: 'service', id: 'rating' },
+      reasonIsRatingComment: true,
     });
     if (!result.ok) deps.logger.warn({ ticketId: event.subject, problem: result.error }, 'a "not solved" rating could not reopen its ticket');
   });

@@ -52,6 +52,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           levelRequested: levelWasRequested(ticket.request, ticket.channel),
           ...(effect.linkedTicketId ? { linkedTicketId: effect.linkedTicketId } : {}),
           ...(effect.openingMessageId ? { openingMessageId: effect.openingMessageId } : {}),
+          ...(effect.credentialsVaulted ? { credentialsVaulted: effect.credentialsVaulted } : {}),
         });
       case 'accepted':
         return outboxDraft(TicketAcceptedV1, ticket.id, { ...base(), acceptedAt: now.toISOString(), via: effect.via });
@@ -71,6 +72,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           channel: effect.channel,
           receivedAt: now.toISOString(),
           attachmentIds: effect.attachmentIds,
+          ...(effect.credentialsVaulted ? { credentialsVaulted: effect.credentialsVaulted } : {}),
         });
       case 'attachments_refused':
         return outboxDraft(TicketAttachmentsRefusedV1, ticket.id, {
@@ -113,7 +115,12 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           ...(effect.credentialsHeld !== undefined ? { credentialsHeld: effect.credentialsHeld } : {}),
         });
       case 'reopened':
-        return outboxDraft(TicketReopenedV1, ticket.id, { ...base(), reopenedAt: now.toISOString(), ...(effect.reason ? { reason: effect.reason } : {}) });
+        return outboxDraft(TicketReopenedV1, ticket.id, {
+          ...base(),
+          reopenedAt: now.toISOString(),
+          ...(effect.reason ? { reason: effect.reason } : {}),
+          ...(effect.credentialsVaulted ? { credentialsVaulted: effect.credentialsVaulted } : {}),
+        });
       case 'closed':
         return outboxDraft(TicketClosedV1, ticket.id, {
           ...base(),

@@ -21,6 +21,7 @@ import {
   tellRequesterToChangeCredentials,
   vaultedByAgentNote,
   vaultedNote,
+  type VaultedFrom,
   vaultSecretsInText,
   type CredentialDeps,
 } from '../use-cases/credentials';
@@ -75,6 +76,7 @@ const credentialHooks = (deps: CredentialDeps) => ({
       }
       return {
         request: { ...request, ...masked },
+        vaulted: pending.length,
         after: async (tx: EntityManager, ticket: HookTicket, actor: Actor, now: Date): Promise<void> => {
           if (pending.length === 0) return;
           await vaultPending(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, pending, actor, now });
@@ -85,7 +87,7 @@ const credentialHooks = (deps: CredentialDeps) => ({
             author: { kind: 'system' },
             visibility: 'public',
             channel: ticket.channel,
-            body: vaultedNote(pending.length, ticket.language),
+            body: vaultedNote(pending.length, ticket.language, 'request'),
             attachmentIds: [],
             createdAt: now,
           });
@@ -94,10 +96,14 @@ const credentialHooks = (deps: CredentialDeps) => ({
     },
   },
   message: {
-    beforeStore: async (tx: EntityManager, input: { ticket: HookTicket; text: string; actor: Actor; byAgent: boolean; now: Date }): Promise<{ text: string; notes: string[] }> => {
+    beforeStore: async (
+      tx: EntityManager,
+      input: { ticket: HookTicket; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: VaultedFrom },
+    ): Promise<{ text: string; notes: string[]; vaulted: number }> => {
       const vaulted = await vaultSecretsInText(tx, deps, { ticketId: input.ticket.id, partnerId: input.ticket.partnerId, text: input.text, actor: input.actor, now: input.now });
-      if (vaulted.vaulted.length === 0) return { text: vaulted.text, notes: [] };
-      return { text: vaulted.text, notes: [input.byAgent ? vaultedByAgentNote(vaulted.vaulted.length) : vaultedNote(vaulted.vaulted.length, input.ticket.language)] };
+      const count = vaulted.vaulted.length;
+      if (count === 0) return { text: vaulted.text, notes: [], vaulted: 0 };
+      return { text: vaulted.text, notes: [input.byAgent ? vaultedByAgentNote(count) : vaultedNote(count, input.ticket.language, input.textOf)], vaulted: count };
     },
   },
 });

@@ -271,11 +271,30 @@ export const onTicketResolved = async (
 export const onTicketClosed = (tx: EntityManager, deps: CredentialDeps, input: { ticketId: string; partnerId: string; closedAt: Date; resolvedAt?: Date }) =>
   onTicketResolved(tx, deps, { ticketId: input.ticketId, partnerId: input.partnerId, resolvedAt: input.resolvedAt ?? input.closedAt });
 
-/** The note the thread gets when particulars were moved out of a requester's message (P9: "the requester is told"). */
-export const vaultedNote = (count: number, language?: string): string =>
-  language === 'ru'
-    ? `Ваше сообщение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
-    : `Your message contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them. Please change them once this ticket is resolved.`;
+/** Where particulars the vault took came from, as the requester is told (P9): a rating's comment is not on the thread. */
+export type VaultedFrom = 'message' | 'request' | 'rating_comment';
+
+const VAULTED_NOTES: Readonly<Record<VaultedFrom, (count: number, language?: string) => string>> = {
+  message: (count, language) =>
+    language === 'ru'
+      ? `Ваше сообщение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
+      : `Your message contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them. Please change them once this ticket is resolved.`,
+  request: (count, language) =>
+    language === 'ru'
+      ? `Ваше обращение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в обращении; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
+      : `Your request contained access particulars (${count}). We moved them to our secure vault and masked them in the request; support staff can still use them. Please change them once this ticket is resolved.`,
+  rating_comment: (count, language) =>
+    language === 'ru'
+      ? `Комментарий к вашей оценке содержал данные для доступа (${count}). Мы перенесли их в защищённое хранилище и удалили из комментария; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
+      : `The comment you gave with your rating contained access particulars (${count}). We moved them to our secure vault and removed them from the comment; support staff can still use them. Please change them once this ticket is resolved.`,
+};
+
+/**
+ * The note the thread gets when particulars were moved out of the requester's text (P9: "the
+ * requester is told"), naming that text as they wrote it: a message, the request, or the comment of
+ * a "not solved" rating, which the thread does not show (docs/adr/0026, addendum of 2026-12-04, sixth session).
+ */
+export const vaultedNote = (count: number, language?: string, from: VaultedFrom = 'message'): string => VAULTED_NOTES[from](count, language);
 
 /** To the agent whose own message held particulars: masked in the thread, kept for staff (P9). */
 export const vaultedByAgentNote = (count: number): string =>

@@ -44,7 +44,8 @@ export interface NewTicket {
  * particulars, P9) and, in the same transaction, once the row exists (`after`: vault them).
  */
 export interface FilingHooks {
-  beforeFiling(request: TicketRequest): { request: TicketRequest; after(tx: EntityManager, ticket: Ticket, actor: Actor, now: Date): Promise<void> };
+  /** `vaulted`: how many access particulars were taken out (P9): `ticket.created` says so, so the acknowledgment tells the requester. */
+  beforeFiling(request: TicketRequest): { request: TicketRequest; vaulted?: number; after(tx: EntityManager, ticket: Ticket, actor: Actor, now: Date): Promise<void> };
 }
 
 const MAX_REFERENCE_ATTEMPTS = 5;
@@ -66,9 +67,11 @@ export const fileTicketIn = async (
   const now = deps.clock.now();
   const afterInsert: ReturnType<FilingHooks['beforeFiling']>['after'][] = [];
   let request = given.request;
+  let vaulted = 0;
   for (const hooks of deps.filingHooks ?? []) {
     const rewritten = hooks.beforeFiling(request);
     request = rewritten.request;
+    vaulted += rewritten.vaulted ?? 0;
     afterInsert.push(rewritten.after);
   }
   const input = { ...given, request };
@@ -77,10 +80,12 @@ export const fileTicketIn = async (
   const id = uuidv7();
   for (let attempt = 1; ; attempt += 1) {
     const reference = generateReference(randomBytes);
-    const { ticket, effects } = openTicket(
+    const opened = openTicket(
       { id, partnerId: input.partnerId, reference, channel: input.channel, language: input.language, request: input.request, linkedTicketId: input.linkedTicketId, openingMessageId: input.openingMessageId },
       now,
     );
+    const { ticket } = opened;
+    const effects = vaulted > 0 ? opened.effects.map((e) => (e.kind === 'created' ? { ...e, credentialsVaulted: vaulted } : e)) : opened.effects;
     if (input.levelConfirmed) ticket.levelConfirmed = true;
     const { drafts, sequence } = ticketEventDrafts(ticket, effects, now);
     ticket.sequence = sequence;

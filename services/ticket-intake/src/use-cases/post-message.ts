@@ -11,13 +11,19 @@ import { ticketStore } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
 
+/** Which of the requester's texts is rewritten: a message, or a "not solved" rating's comment (not on the thread), so notes name it (P9). */
+export type RequestersText = 'message' | 'rating_comment';
+
 /** What other parts do to a message before it is stored (credentials vault: mask particulars, P9; attachments: link them, P8). */
 export interface MessageHooks {
   /**
    * Rewrites a message's text before it is stored (P9 masking); returns the text to store and notes:
    * for the thread when the requester's side wrote it, for the answer only when an agent did.
    */
-  beforeStore?(tx: EntityManager, input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date }): Promise<{ text: string; notes: string[] }>;
+  beforeStore?(
+    tx: EntityManager,
+    input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText },
+  ): Promise<{ text: string; notes: string[]; vaulted?: number }>;
   /**
    * Makes a mail's attachments (stored by notification) the ticket's, before the message that
    * names them is posted: the ids of the accepted ones, and the refused ones by name and reason code.
@@ -86,17 +92,19 @@ export interface PostedMessage {
 export const rewriteBeforeStore = async (
   tx: EntityManager,
   deps: { messageHooks?: readonly MessageHooks[] },
-  input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date },
-): Promise<{ text: string; notes: string[] }> => {
+  input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText },
+): Promise<{ text: string; notes: string[]; vaulted: number }> => {
   let text = input.text;
   const notes: string[] = [];
+  let vaulted = 0;
   for (const hooks of deps.messageHooks ?? []) {
     if (!hooks.beforeStore) continue;
     const rewritten = await hooks.beforeStore(tx, { ...input, text });
     text = rewritten.text;
     notes.push(...rewritten.notes);
+    vaulted += rewritten.vaulted ?? 0;
   }
-  return { text, notes };
+  return { text, notes, vaulted };
 };
 
 /** Notes for the requester's side, on the thread as the system's public messages (P9: "the requester is told"). */
@@ -159,7 +167,7 @@ export const postMessageIn = async (
   // P9: particulars are never shown in threads, whoever wrote them: the requester, another mail
   // sender, or an agent (a public answer goes out by mail; an internal note is read by every agent).
   const byAgent = input.author.kind === 'agent';
-  const { text: body, notes } = await rewriteBeforeStore(tx, deps, { ticket: locked, messageId, text: input.body, actor: input.actor, byAgent, now });
+  const { text: body, notes, vaulted } = await rewriteBeforeStore(tx, deps, { ticket: locked, messageId, text: input.body, actor: input.actor, byAgent, now });
   // Another sender's mail on the thread moves the ticket as the requester's reply does (docs/adr/0035),
   // except that only the requester's own mail reopens a resolved ticket (docs/adr/0029).
   const change =
@@ -183,6 +191,10 @@ export const postMessageIn = async (
     const v = change.violation;
     return err(v.kind === 'invalid_transition' ? { kind: 'invalid_transition', detail: v.detail, extensions: { allowed: v.allowed } } : { kind: 'unprocessable', detail: v.detail });
   }
+  // P9: the requester is told by mail too (notification reads `ticket.message_received`), not only on
+  // the thread; another mail sender's particulars are told on the thread alone (docs/adr/0026, sixth session).
+  const toldByMail = vaulted > 0 && !byAgent && inRequestersName(input.author);
+  const effects = toldByMail ? change.effects.map((e) => (e.kind === 'message_received' ? { ...e, credentialsVaulted: vaulted } : e)) : change.effects;
   const message: Message = {
     id: messageId,
     ticketId: locked.id,
@@ -205,7 +217,7 @@ export const postMessageIn = async (
   }
   // The requester's side is told in the thread; an agent, in the answer to the post.
   if (!byAgent) await postNotesIn(tx, locked, { notes, channel: input.channel, now });
-  const ticket = await commitChange(tx, deps, locked, change, input.actor, now);
+  const ticket = await commitChange(tx, deps, locked, { ticket: change.ticket, effects }, input.actor, now);
   return ok({ message, ticket, notes, replayed: false });
 };
 

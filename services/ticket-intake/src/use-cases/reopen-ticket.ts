@@ -32,6 +32,8 @@ export interface ReopenRequest {
    */
   /** The requester's words (or a staff member's through a site link they minted, in the requester's name). */
   requesterMessage?: { author: RequestersWordsAuthor; channel: Channel };
+  /** The reason is the comment of a "not solved" rating: the thread does not show it, so P9's note names it (docs/adr/0026, sixth session). */
+  reasonIsRatingComment?: boolean;
 }
 
 const asFailure = (change: Extract<Change, { violation: unknown }>): Failure => {
@@ -104,11 +106,20 @@ export const reopenIn = async (
     // as the ticket's (history, `ticket.reopened`, webhooks): P9 masks it as a message, its particulars
     // vaulted; the requester's side is told in the thread, as for their message.
     const byAgent = input.actor.kind === 'staff';
-    const masked = await rewriteBeforeStore(tx, deps, { ticket: locked, text: input.reason, actor: input.actor, byAgent, now });
+    const masked = await rewriteBeforeStore(tx, deps, {
+      ticket: locked,
+      text: input.reason,
+      actor: input.actor,
+      byAgent,
+      now,
+      ...(input.reasonIsRatingComment ? { textOf: 'rating_comment' as const } : {}),
+    });
     if (!byAgent) await postNotesIn(tx, locked, { notes: masked.notes, channel: locked.channel, now });
     const reopened = masked.text === input.reason ? result : reopen(locked, now, masked.text);
     if ('followUp' in reopened || 'violation' in reopened) throw new Error(`ticket ${locked.id}: masking its reason changed whether it reopens`);
-    return ok({ ticket: await commitChange(tx, deps, locked, reopened, input.actor, now, masked.text), followUp: false });
+    // P9: the reopened mail tells the requester too (a staff member's reason is told to the staff member).
+    const told = !byAgent && masked.vaulted > 0 ? { ...reopened, effects: reopened.effects.map((e) => (e.kind === 'reopened' ? { ...e, credentialsVaulted: masked.vaulted } : e)) } : reopened;
+    return ok({ ticket: await commitChange(tx, deps, locked, told, input.actor, now, masked.text), followUp: false });
   }
 
   // The requester's words on the thread (a comment on the resolved ticket), then the reopening,
