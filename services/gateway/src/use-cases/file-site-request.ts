@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as pause } from 'node:timers/promises';
 import { err, ok, siteLinkUrl, type Failure, type Result } from '@tss/service-kit';
 import type { Language } from '@tss/web-pages';
 import { ADDRESS_REQUEST_WINDOW_MS, addressDigest, judgeAddressRequest, type AddressVerdict } from '../domain/address-request-limit';
@@ -24,6 +25,15 @@ const requesterOf = (requester: { email?: string; name?: string } | undefined, i
   // A longer address stays an address only: the request is filed, without links for its requester.
   return { requester: { ...requester, ...(id.length <= MAX_REQUESTER_ID_LENGTH ? { id } : {}) } };
 };
+
+/**
+ * A double click's second post reaches intake while the first still holds the form's key (a 409
+ * `idempotency-in-flight`, docs/adr/0028). It waits for the first's answer, which intake then
+ * replays, so both show the same reference: up to 25 looks 200 ms apart, about 5 s, far more than
+ * intake takes to file a request. A wait, not a reading of the time: no clock is involved.
+ */
+const IN_FLIGHT_RETRY_PAUSE_MS = 200;
+const IN_FLIGHT_RETRIES = 25;
 
 /** What the filed page tells: the reference (P3), whether mail will come, and the page to follow the request on (P12). */
 export interface FiledSiteRequest {
@@ -74,14 +84,23 @@ export const fileSiteRequest = async (
     const verdict = await countAddress(deps, requester.email, input.idempotencyKey);
     if (!verdict.allowed) return err({ kind: 'address_limit', limit: verdict.limit, retryAfterSeconds: verdict.retryAfterSeconds });
   }
-  const answer = await deps.intake.call({
-    method: 'POST',
-    path: '/v1/tickets',
-    token: await site.partnerToken(),
-    json: { ...checked.value, ...(requester ? { requester } : {}), channel: 'site', language: input.language },
-    idempotencyKey: input.idempotencyKey,
-  });
-  const filed = intakeResult<{ id: string; reference: string }>(answer, 201);
+  const partnerToken = await site.partnerToken();
+  const fileOnce = async () =>
+    intakeResult<{ id: string; reference: string }>(
+      await deps.intake.call({
+        method: 'POST',
+        path: '/v1/tickets',
+        token: partnerToken,
+        json: { ...checked.value, ...(requester ? { requester } : {}), channel: 'site', language: input.language },
+        idempotencyKey: input.idempotencyKey,
+      }),
+      201,
+    );
+  let filed = await fileOnce();
+  for (let retry = 0; retry < IN_FLIGHT_RETRIES && !filed.ok && filed.error.kind === 'idempotency_in_flight'; retry += 1) {
+    await pause(IN_FLIGHT_RETRY_PAUSE_MS);
+    filed = await fileOnce();
+  }
   if (!filed.ok) return err({ kind: 'refused', failure: filed.error });
   const mailed = Boolean(requester?.email);
   // Whoever typed an address is not known to own it: the link that opens the request as

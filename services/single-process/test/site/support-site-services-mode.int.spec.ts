@@ -55,6 +55,14 @@ describe('services mode: the support site calls intake over HTTP as the requeste
     'POST /v1/tickets': { status: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': '17' }, body: { type: 'https://tss.dev/problems/rate-limited', title: 'Too Many Requests', status: 429 } },
   };
 
+  /** Answers given once each, in order, before any other for `METHOD path` (a race staged call by call). */
+  const scripted: Record<string, { status: number; headers: Record<string, string>; body: unknown }[]> = {};
+  const IN_FLIGHT = {
+    status: 409,
+    headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+    body: { type: 'https://tss.dev/problems/idempotency-in-flight', title: 'Conflict', status: 409, detail: 'A request with this Idempotency-Key is still being processed.' },
+  };
+
   beforeAll(async () => {
     upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
@@ -68,7 +76,7 @@ describe('services mode: the support site calls intake over HTTP as the requeste
           idempotencyKey: req.headers['idempotency-key'] as string | undefined,
           body: Buffer.concat(chunks).toString(),
         });
-        const refusal = refusals[key];
+        const refusal = scripted[key]?.shift() ?? refusals[key];
         if (refusal) return void res.writeHead(refusal.status, refusal.headers).end(JSON.stringify(refusal.body));
         const answer = answers[key];
         res.writeHead(answer ? (req.method === 'POST' ? 201 : 200) : 404, { 'content-type': 'application/json' }).end(JSON.stringify(answer ?? { title: 'Not Found', status: 404 }));
@@ -152,4 +160,55 @@ describe('services mode: the support site calls intake over HTTP as the requeste
     const shown = await gateway.http().get(`/support/t/${token}?done=comment`);
     expect(shown.text).toContain('Your reply was added. This request stays resolved');
   });
+
+  it('a reply sent twice from one form (a double click) while the first is at work is told it was received, not asked to send it again', async () => {
+    const { token } = SiteLinkKeys.fromSettings({}).mint({ ticketId: TICKET_ID, partnerId, requester: 'cust-ann', expiresAt: new Date(systemClock.now().getTime() + 3_600_000) });
+    const page = await gateway.http().get(`/support/t/${token}`);
+    const csrf = /action="\/support\/t\/[^"]+\/reply"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)">/.exec(page.text)![1];
+    scripted[`POST /v1/tickets/${TICKET_ID}/messages`] = [IN_FLIGHT];
+    const posted = await gateway.http().post(`/support/t/${token}/reply`).field('_csrf', csrf).field('text', 'Sent twice.');
+    expect(posted.status).toBe(303);
+    expect(posted.headers.location).toBe(`/support/t/${token}?done=reply-received#main`);
+    const shown = await gateway.http().get(`/support/t/${token}?done=reply-received`);
+    expect(shown.text).toContain('We received your reply');
+    expect(shown.text).not.toContain('Support could not accept this');
+  });
+
+  it('the public form sent twice (a double click) while intake still files the first shows the first’s reference, not an error', async () => {
+    const admin = await gateway.token(ADMIN.clientId, ADMIN.clientSecret);
+    await gateway.http().patch(`/v1/partners/${partnerId}`).auth(admin, { type: 'bearer' }).send({ siteEnabled: true }).expect(200);
+    const action = `/support/new?partner=${partnerId}`;
+    const form = await gateway.http().get(action);
+    const cookie = ([] as string[]).concat(form.headers['set-cookie'] ?? [])[0].split(';')[0];
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+    // The repeat's first call finds the first post's key in flight; its next one gets intake's stored 201 (docs/adr/0028).
+    scripted['POST /v1/tickets'] = [IN_FLIGHT, { status: 201, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' }, body: { id: TICKET_ID, reference: 'TSS-K7QM2-ZC4XD' } }];
+    const before = received.filter((r) => r.url === '/v1/tickets').length;
+    const posted = await gateway.http().post(action).set('cookie', cookie).type('form').send({ _csrf: csrf, product: 'reader', productVersion: '1.0', description: 'Clicked twice.' });
+    expect(posted.status).toBe(201);
+    expect(posted.text).toContain('TSS-K7QM2-ZC4XD');
+    expect(posted.text).not.toContain('Support could not accept this');
+    const calls = received.filter((r) => r.url === '/v1/tickets').slice(before);
+    expect(calls).toHaveLength(2);
+    expect(new Set(calls.map((c) => c.idempotencyKey)).size).toBe(1);
+  });
+
+  it('the public form whose first post intake is still filing after the wait is shown again with its own token, so sending it again is the same request', async () => {
+    const action = `/support/new?partner=${partnerId}`;
+    const form = await gateway.http().get(action);
+    const cookie = ([] as string[]).concat(form.headers['set-cookie'] ?? [])[0].split(';')[0];
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+    scripted['POST /v1/tickets'] = Array.from({ length: 26 }, () => IN_FLIGHT);
+    const before = received.filter((r) => r.url === '/v1/tickets').length;
+    const fields = { _csrf: csrf, product: 'reader', productVersion: '1.0', description: 'Slow to file.' };
+    const posted = await gateway.http().post(action).set('cookie', cookie).type('form').send(fields);
+    expect(posted.status).toBe(409);
+    expect(posted.text).toContain('Your request is still being filed');
+    expect(/name="_csrf" value="([^"]+)"/.exec(posted.text)![1]).toBe(csrf);
+    scripted['POST /v1/tickets'] = [{ status: 201, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' }, body: { id: TICKET_ID, reference: 'TSS-K7QM2-ZC4XD' } }];
+    const again = await gateway.http().post(action).set('cookie', cookie).type('form').send(fields);
+    expect(again.status).toBe(201);
+    const keys = new Set(received.filter((r) => r.url === '/v1/tickets').slice(before).map((r) => r.idempotencyKey));
+    expect(keys.size).toBe(1);
+  }, 20_000);
 });

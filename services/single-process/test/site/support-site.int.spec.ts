@@ -701,6 +701,29 @@ describe('the support site (issue #13)', () => {
       expect(SiteLinkKeys.fromSettings({}).verify(path.split('/support/t/')[1], clock.now())).toMatchObject({ ok: true, value: { requester: rows[0].requester_id } });
     });
 
+    it('the form sent twice at once (a double click) files one request and both answers show its reference, never "send it again"', async () => {
+      await http().patch(`/v1/partners/${acme.partnerId}`).auth(admin, { type: 'bearer' }).send({ siteEnabled: true }).expect(200);
+      const action = `/support/new?partner=${acme.partnerId}`;
+      const form = await http().get(action);
+      const fields = { _csrf: csrfOf(form.text, action), product: 'reader', productVersion: '4.4.917', description: 'Double-clicked the send button.' };
+      const [first, second] = await Promise.all([0, 1].map(() => http().post(action).set('cookie', cookieOf(form)).type('form').send(fields)));
+      expect([first.status, second.status]).toEqual([201, 201]);
+      const referenceOf = (text: string) => /<strong class="reference">(TSS-[A-Z0-9-]+)<\/strong>/.exec(text)?.[1];
+      expect(referenceOf(second.text)).toBe(referenceOf(first.text));
+      const rows = await platform.query<{ reference: string }>('ticket-intake', `SELECT reference FROM ticket_intake.tickets WHERE request->>'productVersion' = $1`, ['4.4.917']);
+      expect(rows).toEqual([{ reference: referenceOf(first.text) }]);
+    });
+
+    it('a reply sent twice at once from one form is stored once, and neither answer asks to send it again', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const csrf = csrfOf(page.text, `${link.path}/reply`);
+      const [first, second] = await Promise.all([0, 1].map(() => http().post(`${link.path}/reply`).field('_csrf', csrf).field('text', 'Clicked twice on the site.')));
+      expect([first.status, second.status]).toEqual([303, 303]);
+      expect((await thread(ticket.id)).items.filter((m) => m.body === 'Clicked twice on the site.')).toHaveLength(1);
+    });
+
     it('P11, P12: a visitor who gave no address and finds the request closed unsolved gets a link to the follow-up filed for them', async () => {
       const action = `/support/new?partner=${acme.partnerId}`;
       const form = await http().get(action);

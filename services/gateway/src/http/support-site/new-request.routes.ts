@@ -68,7 +68,7 @@ export const newRequestRoutes = (context: SitePageContext) => async (app: Fastif
       return sendPlainPage(context, reply, 'forbidden', language);
     }
     const values = readNewRequestValues(body);
-    const showForm = (status: number, errors: { fieldId: string; message: string }[]) =>
+    const showForm = (status: number, errors: { fieldId: string; message: string }[], csrfToken = csrf.issue({ form: 'new-request', binding: `cookie:${cookie}` }, deps.clock.now())) =>
       sendPage(
         reply,
         status,
@@ -77,7 +77,7 @@ export const newRequestRoutes = (context: SitePageContext) => async (app: Fastif
           stylesheetHref: context.stylesheetHref,
           partnerId: site.partnerId,
           partnerName: site.name,
-          csrfToken: csrf.issue({ form: 'new-request', binding: `cookie:${cookie}` }, deps.clock.now()),
+          csrfToken,
           values,
           errors,
         }),
@@ -93,6 +93,9 @@ export const newRequestRoutes = (context: SitePageContext) => async (app: Fastif
       const failure = filed.error.failure;
       // The visitor's budget is spent: the plain page says so, with when to come back (docs/adr/0011 addendum).
       if (failure.kind === 'rate_limited') return sendFailurePage(context, reply, failure, language);
+      // The first post of this form is still being filed after the use case's wait: the form again
+      // with its own token, so sending it again is the same request (its key), never a second one.
+      if (failure.kind === 'idempotency_in_flight') return showForm(409, [{ fieldId: 'description', message: siteText(language, 'stillFiling') }], String(body[CSRF_FIELD]));
       const status = FAILURES[failure.kind].status;
       // Intake's own words are for API clients (field pointers, schema terms): the page says it in its language.
       if (status < 500) request.log.info({ failure }, 'intake refused a site request');

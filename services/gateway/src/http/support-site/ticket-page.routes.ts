@@ -43,6 +43,7 @@ const REFERENCE = /^TSS-[A-Z0-9-]{5,30}$/;
  */
 const noticeOf = (language: Language, query: { done?: string; ref?: string }, grant: SiteLinkGrant): string | undefined => {
   if (query.done === 'reply') return siteText(language, isVisitor(grant.requester) ? 'replySentHere' : 'replySent');
+  if (query.done === 'reply-received') return siteText(language, 'replyReceived');
   if (query.done === 'comment') return siteText(language, 'replyAddedResolved');
   if (query.done === 'reopened') return siteText(language, 'reopened');
   if (query.done === 'received') return siteText(language, 'reopenReceived');
@@ -215,6 +216,9 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
       const failure = posted.error;
       if (failure.kind === 'not_found') return sendPlainPage(context, reply, 'notFound', language);
       if (failure.kind === 'rate_limited') return sendFailurePage(context, reply, failure, language);
+      // The same form's first post is still at work (a double click): its text lands once, and a
+      // "send it again" here would post it a second time under a new form's key.
+      if (failure.kind === 'idempotency_in_flight') return redirectAfterPost(reply, `${basePathOf(token)}?done=reply-received#main`);
       // Intake's refusal in the page's words: a refused file by its name and what was wrong, text in general terms.
       const field = replyFieldOf(failure, files.length > 0);
       const message =
