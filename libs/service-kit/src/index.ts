@@ -18,6 +18,7 @@ export * from './response-headers-docs';
 export * from './http/uri-length';
 export * from './http/json-body';
 export * from './http/multipart-text';
+export * from './http/multipart-file-name';
 export * from './http/content-negotiation';
 export * from './http/conditional-get';
 export * from './entity-tags';

@@ -262,6 +262,27 @@ describe('the support site (issue #13)', () => {
       expect(Buffer.compare(download.body as Buffer, png)).toBe(0);
     });
 
+    it('a file whose name has double quotes, sent as browsers send it (%22), shows and downloads under its own name, encoded once', async () => {
+      const ticket = await file(acme.token);
+      const link = await mint(acme.token, ticket.id);
+      const page = await http().get(link.path);
+      const boundary = '----tss-site-browser';
+      const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+      const body = Buffer.concat([
+        Buffer.from(field('_csrf', csrfOf(page.text, `${link.path}/reply`)) + field('text', 'Quoted name.')),
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="Ärger 截图 %22quoted%22.png"\r\nContent-Type: image/png\r\n\r\n`),
+        pngBytes(),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const posted = await http().post(`${link.path}/reply`).set('content-type', `multipart/form-data; boundary=${boundary}`).send(body);
+      expect(posted.status).toBe(303);
+      const [message] = (await thread(ticket.id)).items.filter((m) => m.body === 'Quoted name.');
+      const href = `${link.path}/attachments/${message.attachmentIds[0]}`;
+      expect((await http().get(link.path)).text).toContain(`<a href="${href}" download>Ärger 截图 &quot;quoted&quot;.png</a>`);
+      const download = await http().get(href).buffer(true);
+      expect(download.headers['content-disposition']).toBe(`attachment; filename="_rger __ _quoted_.png"; filename*=UTF-8''%C3%84rger%20%E6%88%AA%E5%9B%BE%20%22quoted%22.png`);
+    });
+
     it('the same reply form with a file posted twice is one message with one file; nothing shows under the request (docs/adr/0028)', async () => {
       const ticket = await file(acme.token);
       const link = await mint(acme.token, ticket.id);

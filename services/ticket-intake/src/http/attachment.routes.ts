@@ -37,9 +37,13 @@ export const toAttachmentView = (a: AttachmentRecord): AttachmentView => ({
   createdAt: a.createdAt.toISOString(),
 });
 
-/** RFC 6266 with an RFC 8187 `filename*` for the real name and an ASCII fallback for old clients. */
+/**
+ * RFC 6266 with an RFC 8187 `filename*` for the real name and an ASCII fallback for old clients,
+ * built once from the stored (decoded) name. The fallback has no `"` or `\` (quoted-string) and no
+ * `%` (RFC 6266 appendix D: some clients decode `%XX` in `filename`).
+ */
 export const contentDisposition = (fileName: string): string => {
-  const fallback = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const fallback = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\%]/g, '_');
   const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 };

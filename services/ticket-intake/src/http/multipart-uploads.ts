@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { err, isTextPart, ok, readTextPart, STREAM_EVERY_PART, type Failure, type Result } from '@tss/service-kit';
+import { err, isTextPart, multipartFileNameOf, ok, readTextPart, STREAM_EVERY_PART, type Failure, type Result } from '@tss/service-kit';
 import { fileTooLarge, messageTooLarge, quotedFileName, tooManyFiles, type UploadLimits } from '../domain/attachment-content';
 import type { Upload } from '../use-cases/store-attachments';
 
@@ -106,13 +106,16 @@ export const readUploads = async (request: FastifyRequest, limits: UploadLimits,
         failure = tooManyFiles(limits);
         break;
       }
+      // A browser's `%22`, `%0D`, `%0A` are the name's characters (WHATWG); sanitised when stored.
+      // Typed a string, but busboy leaves it undefined for a binary part sent without a name.
+      const fileName = multipartFileNameOf(part.filename as string | undefined);
       const chunks: Buffer[] = [];
       let fileBytes = 0;
       for await (const chunk of part.file) {
         fileBytes += (chunk as Buffer).length;
         totalBytes += (chunk as Buffer).length;
         if (fileBytes > limits.maxFileBytes) {
-          failure = fileTooLarge(quotedFileName(part.filename), limits);
+          failure = fileTooLarge(quotedFileName(fileName), limits);
           break parts;
         }
         if (totalBytes > limits.maxMessageBytes) {
@@ -121,7 +124,7 @@ export const readUploads = async (request: FastifyRequest, limits: UploadLimits,
         }
         chunks.push(chunk as Buffer);
       }
-      files.push({ fileName: part.filename, bytes: Buffer.concat(chunks) });
+      files.push({ fileName, bytes: Buffer.concat(chunks) });
     }
   } catch (error) {
     const code = codeOf(error);

@@ -113,6 +113,22 @@ describe('attachments over HTTP (P8, issue #9)', () => {
     expect(Buffer.compare(got.body as Buffer, png)).toBe(0);
   });
 
+  it('a file name as browsers send it (WHATWG: `"` as %22, CR as %0D, LF as %0A) is stored decoded, and its download names it once, correctly (RFC 6266, 8187)', async () => {
+    const ticketId = await fileTicket();
+    const boundary = '----tss-browser-form';
+    // What a browser sends for `Ärger 截图 "quoted".png` and `line\r\nbreak.png`: UTF-8, with only those three escaped.
+    const part = (name: string) => Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: image/png\r\n\r\n`), pngBytes(), Buffer.from('\r\n')]);
+    const body = Buffer.concat([part('Ärger 截图 %22quoted%22.png'), part('line%0D%0Abreak.png'), part('100%25 done.png'), Buffer.from(`--${boundary}--\r\n`)]);
+    const uploaded = await sut.http().post(`/v1/tickets/${ticketId}/attachments`).auth(partnerToken(), { type: 'bearer' }).set('content-type', `multipart/form-data; boundary=${boundary}`).send(body);
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.body.items.map((a: { fileName: string }) => a.fileName)).toEqual(['Ärger 截图 "quoted".png', 'line break.png', '100%25 done.png']);
+    const got = await download(partnerToken(), ticketId, uploaded.body.items[0].id);
+    expect(got.headers['content-disposition']).toBe(`attachment; filename="_rger __ _quoted_.png"; filename*=UTF-8''%C3%84rger%20%E6%88%AA%E5%9B%BE%20%22quoted%22.png`);
+    // Any other % is the name's own; the fallback has none (RFC 6266 appendix D).
+    const percent = await download(partnerToken(), ticketId, uploaded.body.items[2].id);
+    expect(percent.headers['content-disposition']).toBe(`attachment; filename="100_25 done.png"; filename*=UTF-8''100%2525%20done.png`);
+  });
+
   it('P8: a bare BMP is a 415 telling to put it in a ZIP or RAR; nothing is stored', async () => {
     const ticketId = await fileTicket();
     const refused = await upload(partnerToken(), ticketId, [{ name: 'screen.png', bytes: bmpBytes() }]);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isStorableText } from '@tss/contracts';
-import { FAILURES, isTextPart, readTextPart, type Failure, type SiteLinkGrant } from '@tss/service-kit';
+import { FAILURES, isTextPart, multipartFileNameOf, readTextPart, type Failure, type SiteLinkGrant } from '@tss/service-kit';
 import { CSRF_FIELD, PostedForm, redirectAfterPost, sendPage, type FieldError, type FormFieldProblem, type Language } from '@tss/web-pages';
 import { downloadOnSite, readTicketPage, reopenOnSite, replyOnSite, type SiteUpload } from '../../use-cases/site-ticket';
 import { isVisitor, openSiteLink, type SiteSession } from '../../use-cases/site-session';
@@ -168,7 +168,9 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
         }
         const bytes = await part.toBuffer();
         if (part.file.truncated) tooLarge = true;
-        else if (part.filename !== '' || bytes.length > 0) files.push({ fileName: part.filename, contentType: part.mimetype, bytes });
+        // The name as the browser meant it (WHATWG's %22, %0D, %0A decoded): the form sent on to
+        // intake encodes it again itself, so it is encoded once on the way, never twice.
+        else if (part.filename !== '' || bytes.length > 0) files.push({ fileName: multipartFileNameOf(part.filename), contentType: part.mimetype, bytes });
       }
     } catch (error) {
       const { FilesLimitError, FieldsLimitError, PartsLimitError } = app.multipartErrors;
