@@ -62,9 +62,10 @@ ${options.body}
 </html>`)}\n`;
 };
 
-export type PlainPageKind = 'notFound' | 'gone' | 'forbidden' | 'badRequest' | 'tooLarge' | 'busy' | 'error';
+/** `gone` is a link past its expiry; `revoked` one withdrawn before it (both 410: the reader is told which). */
+export type PlainPageKind = 'notFound' | 'gone' | 'revoked' | 'forbidden' | 'badRequest' | 'tooLarge' | 'busy' | 'error';
 
-export const PLAIN_PAGE_STATUS: Readonly<Record<PlainPageKind, number>> = { notFound: 404, gone: 410, forbidden: 403, badRequest: 400, tooLarge: 413, busy: 429, error: 500 };
+export const PLAIN_PAGE_STATUS: Readonly<Record<PlainPageKind, number>> = { notFound: 404, gone: 410, revoked: 410, forbidden: 403, badRequest: 400, tooLarge: 413, busy: 429, error: 500 };
 
 /**
  * The plain page for an error status a page's route did not answer itself (the router, a body

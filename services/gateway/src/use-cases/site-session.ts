@@ -11,8 +11,11 @@ import type { SiteDeps } from './site-deps';
 /** A requester of the public form who gave no address (file-site-request.ts): no mail reaches them. */
 export const isVisitor = (requester: string): boolean => requester.startsWith('visitor:');
 
-/** Why a link opens nothing: forged, malformed or unknown (404), or expired or revoked (410). Nothing is recorded. */
-export type SiteLinkRefusal = 'not_found' | 'gone';
+/**
+ * Why a link opens nothing: forged, malformed or unknown (404); past its expiry, or revoked (its
+ * minter's say-so withdrawn too), both 410, told apart to the reader. Nothing is recorded.
+ */
+export type SiteLinkRefusal = 'not_found' | 'expired' | 'revoked';
 
 export interface SiteSession {
   grant: SiteLinkGrant;
@@ -49,12 +52,12 @@ const isMinterInGoodStanding = async (deps: SiteDeps, grant: SiteLinkGrant): Pro
  */
 export const openSiteLink = async (deps: SiteDeps, token: string): Promise<Result<SiteSession, SiteLinkRefusal>> => {
   const verified = deps.links.verify(token, deps.clock.now());
-  if (!verified.ok) return err(verified.error === 'expired' ? 'gone' : 'not_found');
+  if (!verified.ok) return err(verified.error === 'expired' ? 'expired' : 'not_found');
   const grant = verified.value;
   if (!UUID.test(grant.ticketId) || !UUID.test(grant.partnerId)) return err('not_found');
-  if (await siteLinkRevocationStore.isRevoked(deps.dataSource.manager, grant.linkId, grant.ticketId)) return err('gone');
+  if (await siteLinkRevocationStore.isRevoked(deps.dataSource.manager, grant.linkId, grant.ticketId)) return err('revoked');
   // Refused as a revoked link is (410): the link was good, its minter's say-so is withdrawn.
-  if (!(await isMinterInGoodStanding(deps, grant))) return err('gone');
+  if (!(await isMinterInGoodStanding(deps, grant))) return err('revoked');
   const partner = await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: grant.partnerId, active: true });
   if (!partner) return err('not_found');
   const requesterToken = await issueSiteToken(

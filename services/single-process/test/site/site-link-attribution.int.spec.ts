@@ -167,7 +167,10 @@ describe('support-site links: minted on the record, acts attributed to a staff m
     expect((await http().delete(`/v1/clients/${a3.clientId}`).auth(admin, { type: 'bearer' })).status).toBe(204);
     expect((await http().delete(`/v1/partners/${acme.partnerId}/clients/${second.clientId}`).auth(admin, { type: 'bearer' })).status).toBe(204);
 
-    expect((await http().get(staffLink.path)).status).toBe(410);
+    const withdrawn = await http().get(staffLink.path);
+    expect(withdrawn.status).toBe(410);
+    // Its minter's say-so is withdrawn: the page says so, not that the link expired.
+    expect(withdrawn.text).toContain('<h1>This link was withdrawn</h1>');
     // Its reply form (loaded before) writes nothing.
     const posted = await http().post(`${staffLink.path}/reply`).field('_csrf', csrfOf(staffPage.text, `${staffLink.path}/reply`)).field('text', 'Written after A3 was disabled.');
     expect(posted.status).toBe(410);

@@ -587,7 +587,7 @@ describe('the support site (issue #13)', () => {
       expect(api.headers['content-type']).toContain('application/problem+json');
     });
 
-    it('a revoked link is a 410 page, and revoking is idempotent', async () => {
+    it('a revoked link is a 410 page saying it was withdrawn, not that it expired, and revoking is idempotent', async () => {
       const ticket = await file(acme.token);
       const link = await mint(acme.token, ticket.id);
       const page = await http().get(link.path);
@@ -596,7 +596,11 @@ describe('the support site (issue #13)', () => {
       await http().delete(`/v1/tickets/${ticket.reference}/site-links/${link.linkId}`).auth(acme.token, { type: 'bearer' }).expect(204);
       const revoked = await http().get(link.path);
       expect(revoked.status).toBe(410);
-      expect(revoked.text).toContain('<h1>This link has expired</h1>');
+      expect(revoked.text).toContain('<h1>This link was withdrawn</h1>');
+      expect(revoked.text).not.toContain('expired');
+      const russian = await http().get(link.path).set('accept-language', 'ru');
+      expect(russian.status).toBe(410);
+      expect(russian.text).toContain('<h1>Эта ссылка отозвана</h1>');
       const reply = await http().post(`${link.path}/reply`).field('_csrf', csrfOf(page.text, `${link.path}/reply`)).field('text', 'after revocation');
       expect(reply.status).toBe(410);
       expect((await thread(ticket.id)).items).toEqual([]);
@@ -631,7 +635,7 @@ describe('the support site (issue #13)', () => {
       expect(page.text).not.toContain(theirs.reference);
     });
 
-    it('an expired link is a 410 page', async () => {
+    it('an expired link is a 410 page saying it expired', async () => {
       const ticket = await file(acme.token);
       const { token } = SiteLinkKeys.fromSettings({}).mint({ ticketId: ticket.id, partnerId: acme.partnerId, requester: 'cust-ann', expiresAt: new Date(clock.now().getTime() + 60_000) });
       expect((await http().get(`/support/t/${token}`)).status).toBe(200);
@@ -639,6 +643,8 @@ describe('the support site (issue #13)', () => {
       const expired = await http().get(`/support/t/${token}`);
       expect(expired.status).toBe(410);
       expectPageHeaders(expired);
+      expect(expired.text).toContain('<h1>This link has expired</h1>');
+      expect((await http().get(`/support/t/${token}`).set('accept-language', 'ru')).text).toContain('<h1>Срок действия ссылки истёк</h1>');
     });
   });
 

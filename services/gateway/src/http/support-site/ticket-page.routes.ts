@@ -87,7 +87,8 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
   const open = async (request: FastifyRequest, reply: FastifyReply, token: string): Promise<SiteSession | undefined> => {
     const session = await openSiteLink(deps, token);
     if (session.ok) return session.value;
-    sendPlainPage(context, reply, session.error === 'gone' ? 'gone' : 'notFound', languageOf(request));
+    const kind = session.error === 'expired' ? 'gone' : session.error === 'revoked' ? 'revoked' : 'notFound';
+    sendPlainPage(context, reply, kind, languageOf(request));
     return undefined;
   };
 
