@@ -43,16 +43,18 @@ const aria = (c: ControlBase): Html => {
 
 const fieldClass = (c: ControlBase): string => (c.error ? 'field field--error' : 'field');
 
+// What a person types takes its direction from its first strong character (dir="auto"): Arabic or
+// Hebrew reads right to left on a left-to-right page, and the other way round.
 export const textField = (c: ControlBase & { value?: string; type?: 'text' | 'email'; autocomplete?: string; maxLength?: number }): Html =>
   html`<div class="${fieldClass(c)}">
 <label for="${c.id}">${labelText(c)}</label>${extras(c)}
-<input type="${c.type ?? 'text'}" id="${c.id}" name="${c.name ?? c.id}" value="${c.value ?? ''}"${c.autocomplete ? html` autocomplete="${c.autocomplete}"` : ''}${c.maxLength ? html` maxlength="${c.maxLength}"` : ''}${aria(c)}>
+<input type="${c.type ?? 'text'}" id="${c.id}" name="${c.name ?? c.id}" value="${c.value ?? ''}" dir="auto"${c.autocomplete ? html` autocomplete="${c.autocomplete}"` : ''}${c.maxLength ? html` maxlength="${c.maxLength}"` : ''}${aria(c)}>
 </div>`;
 
 export const textArea = (c: ControlBase & { value?: string; rows?: number; maxLength?: number }): Html =>
   html`<div class="${fieldClass(c)}">
 <label for="${c.id}">${labelText(c)}</label>${extras(c)}
-<textarea id="${c.id}" name="${c.name ?? c.id}" rows="${c.rows ?? 6}"${c.maxLength ? html` maxlength="${c.maxLength}"` : ''}${aria(c)}>${c.value ?? ''}</textarea>
+<textarea id="${c.id}" name="${c.name ?? c.id}" rows="${c.rows ?? 6}" dir="auto"${c.maxLength ? html` maxlength="${c.maxLength}"` : ''}${aria(c)}>${c.value ?? ''}</textarea>
 </div>`;
 
 export const selectField = (c: ControlBase & { value?: string; options: readonly { value: string; label: string }[]; placeholder?: string }): Html =>

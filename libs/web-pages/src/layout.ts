@@ -50,7 +50,7 @@ export const renderPage = (options: PageOptions): string => {
 </head>
 <body>
 <a class="skip-link" href="#main">${translate(KIT_STRINGS, language, 'skipLink')}</a>
-<header class="site-header"><p>${options.siteName ?? translate(KIT_STRINGS, language, 'siteName')}</p></header>
+<header class="site-header"><p dir="auto">${options.siteName ?? translate(KIT_STRINGS, language, 'siteName')}</p></header>
 <main id="main" tabindex="-1">
 ${options.notice ? html`<div class="notice" role="status"><p>${options.notice}</p></div>` : ''}
 ${errorSummary(language, errors)}

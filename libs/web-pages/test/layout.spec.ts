@@ -154,3 +154,15 @@ describe('plain pages for any refusal status (docs/adr/0045 addendum)', () => {
     expect(page.html).toContain('<h1>Не удалось прочитать запрос</h1>');
   });
 });
+
+describe('text a person types or wrote, in any direction (Arabic, Hebrew)', () => {
+  it('text fields and text areas have dir="auto", so right-to-left input reads right to left', () => {
+    expect(renderHtml(textField({ id: 'name', label: 'Name', language: 'en', value: 'سارة' }))).toContain('value="سارة" dir="auto"');
+    expect(renderHtml(textArea({ id: 'text', label: 'Text', language: 'en', value: 'مرحبا' }))).toMatch(/<textarea [^>]*dir="auto"[^>]*>مرحبا<\/textarea>/);
+  });
+
+  it('the site name in the header (a partner’s name) has dir="auto"', () => {
+    expect(renderPage({ language: 'en', title: 'T', stylesheetHref: css, body: html``, siteName: 'شركة' })).toContain('<header class="site-header"><p dir="auto">شركة</p></header>');
+  });
+});
+

@@ -10,7 +10,7 @@ const pageWith = (items: SiteMessageView[]): TicketPage => ({
 const message = (id: string, author: SiteMessageView['author'], body: string): SiteMessageView => ({ id, author, visibility: 'public', body, attachmentIds: [], createdAt: '2026-06-01T10:00:00.000Z' });
 const render = (language: 'en' | 'ru', items: SiteMessageView[]) =>
   renderThreadPage({ language, stylesheetHref: '/s.css', basePath: '/support/t/x', page: pageWith(items), csrf: { reply: 'a', reopen: 'b' } });
-const metaOf = (html: string, id: string) => new RegExp(`id="m-${id}">\\s*<p class="message-meta"><strong>([^<]*)</strong>`).exec(html)?.[1];
+const metaOf = (html: string, id: string) => new RegExp(`id="m-${id}">\\s*<p class="message-meta"><strong[^>]*>([^<]*)</strong>`).exec(html)?.[1];
 
 describe('the support site thread: who wrote each message (P8)', () => {
   it('mail from another address is shown with that address, not as the requester’s own ("You")', () => {
@@ -18,5 +18,27 @@ describe('the support site thread: who wrote each message (P8)', () => {
     expect(metaOf(html, 'm1')).toBe('You');
     expect(metaOf(html, 'm2')).toBe('mallory@attacker.test, by e-mail');
     expect(metaOf(render('ru', [message('m2', { kind: 'email_sender', name: 'mallory@attacker.test' }, 'x')]), 'm2')).toBe('mallory@attacker.test, по электронной почте');
+  });
+});
+
+describe('the support site thread: right-to-left text (Arabic) reads in its own direction', () => {
+  const arabic = 'التطبيق يتعطل عند الفتح';
+  const items = [message('m1', { kind: 'agent', name: 'سارة' }, 'نعمل على ذلك'), { ...message('m2', { kind: 'requester' }, 'شكرا'), attachmentIds: ['a1'] }];
+  const page: TicketPage = {
+    ...pageWith(items),
+    ticket: { ...pageWith(items).ticket, subject: arabic },
+    thread: { reference: 'TSS-00000-00000', request: { subject: arabic, description: 'وصف المشكلة', stepsToReproduce: 'افتح الملف', receivedAt: '2026-06-01T09:00:00.000Z' }, items },
+    attachments: new Map([['a1', { id: 'a1', fileName: 'لقطة.png', size: 2048, messageId: 'm2' }]]),
+  };
+  const html = renderThreadPage({ language: 'en', stylesheetHref: '/s.css', basePath: '/support/t/x', page, csrf: { reply: 'a', reopen: 'b' }, replyText: 'مسودة' });
+
+  it('every element holding what a requester or agent wrote has dir="auto": subject, request, messages, author, file name, reply box', () => {
+    expect(html).toContain(`<dd dir="auto">${arabic}</dd>`);
+    expect(html).toContain('<p class="message-body" dir="auto">وصف المشكلة</p>');
+    expect(html).toContain('<p class="message-body" dir="auto">افتح الملف</p>');
+    expect(html).toContain('<p class="message-body" dir="auto">نعمل على ذلك</p>');
+    expect(html).toContain('<strong dir="auto">سارة</strong>');
+    expect(html).toContain('<a href="/support/t/x/attachments/a1" download dir="auto">لقطة.png</a>');
+    expect(html).toMatch(/<textarea id="text" name="text"[^>]* dir="auto"[^>]*>مسودة<\/textarea>/);
   });
 });

@@ -26,7 +26,7 @@ const errorMessage = (language: Language, error: RateFormError): string => {
 
 const facts = (survey: RatePageSurvey) => html`<dl class="facts">
 <dt>${t(survey.language, 'reference')}</dt><dd class="reference">${survey.reference}</dd>
-${survey.subject ? html`<dt>${t(survey.language, 'subject')}</dt><dd>${survey.subject}</dd>` : ''}
+${survey.subject ? html`<dt>${t(survey.language, 'subject')}</dt><dd dir="auto">${survey.subject}</dd>` : ''}
 </dl>`;
 
 const solvedValue = (solved: boolean | undefined): string | undefined => (solved === undefined ? undefined : solved ? 'yes' : 'no');

@@ -88,8 +88,8 @@ describe('support-site links: minted on the record, acts attributed to a staff m
       expect(at).toBeGreaterThan(0);
       return page.slice(page.lastIndexOf('<p class="message-meta">', at), at);
     };
-    expect(metaOf('Ann asked me to add')).toContain('<strong>Support, on your behalf</strong>');
-    expect(metaOf('Ann here, writing myself.')).toContain('<strong>You</strong>');
+    expect(metaOf('Ann asked me to add')).toContain('<strong dir="auto">Support, on your behalf</strong>');
+    expect(metaOf('Ann here, writing myself.')).toContain('<strong dir="auto">You</strong>');
   });
 
   it('revoking a link is on the ticket’s history with its revoker, once: a second revocation records nothing', async () => {

@@ -253,7 +253,7 @@ describe('the support site (issue #13)', () => {
       expect(message).toMatchObject({ body: 'Screenshot attached.', channel: 'site', attachmentIds: [expect.any(String)] });
       const shown = await http().get(link.path);
       const href = `${link.path}/attachments/${message.attachmentIds[0]}`;
-      expect(shown.text).toContain(`<a href="${href}" download>screen.png</a>`);
+      expect(shown.text).toContain(`<a href="${href}" download dir="auto">screen.png</a>`);
       const download = await http().get(href).buffer(true);
       expect(download.status).toBe(200);
       expect(download.headers['content-type']).toBe('image/png');
@@ -278,7 +278,7 @@ describe('the support site (issue #13)', () => {
       expect(posted.status).toBe(303);
       const [message] = (await thread(ticket.id)).items.filter((m) => m.body === 'Quoted name.');
       const href = `${link.path}/attachments/${message.attachmentIds[0]}`;
-      expect((await http().get(link.path)).text).toContain(`<a href="${href}" download>Ärger 截图 &quot;quoted&quot;.png</a>`);
+      expect((await http().get(link.path)).text).toContain(`<a href="${href}" download dir="auto">Ärger 截图 &quot;quoted&quot;.png</a>`);
       const download = await http().get(href).buffer(true);
       expect(download.headers['content-disposition']).toBe(`attachment; filename="_rger __ _quoted_.png"; filename*=UTF-8''%C3%84rger%20%E6%88%AA%E5%9B%BE%20%22quoted%22.png`);
     });
@@ -310,7 +310,7 @@ describe('the support site (issue #13)', () => {
       const link = await mint(acme.token, ticket.id);
       const page = await http().get(link.path);
       const request = page.text.slice(page.text.indexOf('<h2>Your request</h2>'), page.text.indexOf('<h2>Conversation</h2>'));
-      expect(request).toContain(`<a href="${link.path}/attachments/${attachmentId}" download>before.png</a>`);
+      expect(request).toContain(`<a href="${link.path}/attachments/${attachmentId}" download dir="auto">before.png</a>`);
       expect((await http().get(`${link.path}/attachments/${attachmentId}`)).status).toBe(200);
     });
 

@@ -26,6 +26,8 @@ const VAULT_PLACEHOLDER = /\[credentials stored securely: TSS vault #([0-9a-f]{8
 /** A message's text as the page shows it: the vault's placeholders in the page's language, web addresses as links (P8). */
 const messageText = (language: Language, text: string): Html => linkedText(text.replace(VAULT_PLACEHOLDER, (_whole, id: string) => siteText(language, 'vaultPlaceholder', { id })));
 
+// What a requester or agent wrote (subject, messages, names, file names) carries dir="auto": an
+// Arabic or Hebrew text reads right to left, isolated from the page's own direction.
 const sizeText = (bytes: number): string => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
 /** The ticket page: facts (a closure's reason, P6), the request, the public thread in order with downloads, a reply form unless closed, and "not solved" once resolved. */
@@ -48,14 +50,14 @@ export const renderThreadPage = (input: ThreadPageInput): string => {
   const attachmentList = (ids: readonly string[]): Html =>
     html`<ul class="attachments" aria-label="${siteText(lang, 'attachments')}">${ids.map((id) => {
       const a = page.attachments.get(id);
-      return html`<li><a href="${basePath}/attachments/${id}" download>${a?.fileName ?? id}</a>${a ? html` (${sizeText(a.size)})` : ''}</li>`;
+      return html`<li><a href="${basePath}/attachments/${id}" download dir="auto">${a?.fileName ?? id}</a>${a ? html` (${sizeText(a.size)})` : ''}</li>`;
     })}</ul>`;
   // Files sent with the request, before any message named them.
   const requestFiles = [...page.attachments.values()].filter((a) => a.messageId === null).map((a) => a.id);
   const messages: Html[] = page.thread.items.map(
     (m) => html`<li class="message" id="m-${m.id}">
-<p class="message-meta"><strong>${author(m.author.kind, m.author.name)}</strong>, <time datetime="${m.createdAt}">${formatInstant(lang, m.createdAt)}</time></p>
-<p class="message-body">${messageText(lang, m.body)}</p>
+<p class="message-meta"><strong dir="auto">${author(m.author.kind, m.author.name)}</strong>, <time datetime="${m.createdAt}">${formatInstant(lang, m.createdAt)}</time></p>
+<p class="message-body" dir="auto">${messageText(lang, m.body)}</p>
 ${m.attachmentIds.length > 0 ? attachmentList(m.attachmentIds) : ''}
 </li>`,
   );
@@ -83,13 +85,13 @@ ${turnTo ? html`<dt>${siteText(lang, 'closedThirdParty')}</dt><dd>${turnTo}</dd>
 <dt>${siteText(lang, 'status')}</dt><dd>${statusText(lang, t.status)}</dd>
 <dt>${siteText(lang, 'level')}</dt><dd>${levelFact}</dd>
 ${openClock ? html`<dt>${siteText(lang, 'responseDue')}</dt><dd><time datetime="${openClock.dueAt}">${formatInstant(lang, openClock.dueAt)}</time></dd>` : ''}
-<dt>${siteText(lang, 'subject')}</dt><dd>${t.subject}</dd>
+<dt>${siteText(lang, 'subject')}</dt><dd dir="auto">${t.subject}</dd>
 <dt>${siteText(lang, 'receivedAt')}</dt><dd><time datetime="${t.receivedAt}">${formatInstant(lang, t.receivedAt)}</time></dd>
 ${closureFacts}
 </dl>
 <h2>${siteText(lang, 'yourRequest')}</h2>
-<p class="message-body">${messageText(lang, page.thread.request.description)}</p>
-${page.thread.request.stepsToReproduce ? html`<p class="message-body">${messageText(lang, page.thread.request.stepsToReproduce)}</p>` : ''}
+<p class="message-body" dir="auto">${messageText(lang, page.thread.request.description)}</p>
+${page.thread.request.stepsToReproduce ? html`<p class="message-body" dir="auto">${messageText(lang, page.thread.request.stepsToReproduce)}</p>` : ''}
 ${requestFiles.length > 0 ? attachmentList(requestFiles) : ''}
 <h2>${siteText(lang, 'threadHeading')}</h2>
 ${messages.length > 0 ? html`<ol class="thread">${messages}</ol>` : html`<p>${siteText(lang, 'noMessages')}</p>`}
