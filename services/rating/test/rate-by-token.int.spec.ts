@@ -31,7 +31,7 @@ describe('rating surveys and rating by link (issue #13, P11)', () => {
 
     expect(await openSurvey(rating.deps, link.token)).toEqual({
       ok: true,
-      value: { surveyId: link.surveyId, ticketId: ticket.ticketId, reference: ticket.reference, subject: 'Reader crashes on opening EPUB', language: 'ru', expiresAt: new Date(link.expiresAt), rated: false, reopened: false },
+      value: { surveyId: link.surveyId, ticketId: ticket.ticketId, reference: ticket.reference, subject: 'Reader crashes on opening EPUB', language: 'ru', expiresAt: new Date(link.expiresAt), rated: false, newerSurveySent: false, reopened: false },
     });
   });
 
@@ -102,5 +102,16 @@ describe('rating surveys and rating by link (issue #13, P11)', () => {
     expect(await rateByToken(rating.deps, second.token, { score: 5, solved: true })).toMatchObject({ ok: false, error: { kind: 'gone' } });
     expect(await rating.sut.query(`SELECT 1 FROM rating.ratings WHERE ticket_id = $1`, [ticket.ticketId])).toEqual([]);
     expect(await rating.events(ticket.ticketId, 'rating.submitted')).toEqual([]);
+  });
+
+  it('P11: a rated link whose ticket was resolved again since tells of the newer survey (newerSurveySent); the newer one does not', async () => {
+    const ticket = await rating.ticketCreated({ partnerId });
+    const first = await rating.resolve({ ...ticket, partnerId }, 2);
+    expect(await rateByToken(rating.deps, first.token, { score: 4, solved: true })).toMatchObject({ ok: true });
+    expect(await openSurvey(rating.deps, first.token)).toMatchObject({ ok: true, value: { rated: true, newerSurveySent: false } });
+    await rating.publish(TicketReopenedV1, ticket.ticketId, { partnerId, sequence: 3, reopenedAt: clock.now().toISOString() });
+    const second = await rating.resolve({ ...ticket, partnerId }, 4, 2);
+    expect(await openSurvey(rating.deps, first.token)).toMatchObject({ ok: true, value: { rated: true, newerSurveySent: true } });
+    expect(await openSurvey(rating.deps, second.token)).toMatchObject({ ok: true, value: { rated: false, newerSurveySent: false } });
   });
 });

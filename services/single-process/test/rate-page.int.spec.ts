@@ -58,6 +58,21 @@ describe('rate page (issue #13, P11)', () => {
     await resolve(ticket.id);
     return { ticket, link: await rateLinkOf(ticket.id) };
   };
+  /** A ticket rated "not solved" through its first link (which reopens it), then resolved again: the first link. */
+  const resolvedTicketRatedThenResolvedAgain = async (overrides: Record<string, unknown> = {}) => {
+    const { ticket, link } = await resolvedTicket(overrides);
+    const csrf = csrfOf((await http().get(`/rate/${link.token}`)).text);
+    await http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '3', solved: 'no' }).expect(200);
+    await waitFor('the ticket reopened', async () => {
+      const read = await http().get(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' });
+      return read.body.status !== 'resolved' ? read.body : undefined;
+    });
+    await resolve(ticket.id);
+    await waitFor('the second resolution’s survey', async () =>
+      (await platform.query('rating', `SELECT 1 FROM rating.surveys WHERE ticket_id = $1 AND id <> $2`, [ticket.id, link.surveyId]))[0],
+    );
+    return link;
+  };
   const submittedEvents = (ticketId: string) =>
     platform.query<{ data: Record<string, unknown> }>('rating', `SELECT event->'data' AS data FROM rating.outbox WHERE event_type = 'rating.submitted' AND event->>'subject' = $1`, [ticketId]);
   const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
@@ -152,6 +167,18 @@ describe('rate page (issue #13, P11)', () => {
       return read.body.status !== 'resolved' ? read.body : undefined;
     });
     expect(await ratingsOf(link.surveyId)).toEqual([{ score: 2, solved: false, comment: null }]);
+  });
+
+  it('P11: after a second resolution the first, rated link says that resolution was rated and a newer link was sent, not "rated once"', async () => {
+    const english = await http().get(`/rate/${(await resolvedTicketRatedThenResolvedAgain()).token}`);
+    expect(english.status).toBe(409);
+    expect(english.text).toContain('<h1>You rated an earlier resolution</h1>');
+    expect(english.text).toContain('a new link to rate it was sent');
+    expect(english.text).not.toContain('Each request is rated once');
+    const russian = await http().get(`/rate/${(await resolvedTicketRatedThenResolvedAgain({ language: 'ru' })).token}`);
+    expect(russian.status).toBe(409);
+    expect(russian.text).toContain('новая ссылка');
+    expect(russian.text).not.toContain('Каждое обращение оценивается один раз');
   });
 
   it('refuses a post without the form’s CSRF token, or with another survey’s: a 403 page, nothing recorded', async () => {

@@ -13,6 +13,8 @@ import { alreadyRatedPage, RATE_PAGE_BASE, RATE_PAGE_STYLESHEET, ratePage, reope
 export interface RatePageSurveyView extends RatePageSurvey {
   surveyId: string;
   rated: boolean;
+  /** P11: rated, and the ticket resolved again since: a newer link was sent for that resolution. */
+  newerSurveySent: boolean;
   /** P11: the ticket was reopened since the link was sent: not resolved, nothing to rate now. */
   reopened: boolean;
 }
@@ -95,7 +97,7 @@ export const ratePageRoutes =
         return undefined;
       }
       if (survey.value.rated) {
-        await send(reply, 409, alreadyRatedPage(survey.value));
+        await send(reply, 409, alreadyRatedPage(survey.value, { newerSurveySent: survey.value.newerSurveySent }));
         return undefined;
       }
       if (survey.value.reopened) {
@@ -139,7 +141,7 @@ export const ratePageRoutes =
         if (rated.error.kind === 'conflict') {
           // Rated in another tab since the page opened (the link is spent), or the ticket reopened meanwhile.
           const now = await port.openSurvey(token);
-          return send(reply, 409, now.ok && now.value.reopened ? reopenedPage(survey) : alreadyRatedPage(survey));
+          return send(reply, 409, now.ok && now.value.reopened ? reopenedPage(survey) : alreadyRatedPage(survey, { newerSurveySent: now.ok && now.value.newerSurveySent }));
         }
         return sendPlain(reply, plainKindOf(rated.error), survey.language);
       }

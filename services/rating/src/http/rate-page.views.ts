@@ -98,13 +98,16 @@ export const thankYouPage = (survey: RatePageSurvey, solved: boolean): string =>
     body: html`<p>${t(survey.language, solved ? 'thanksSolved' : 'thanksNotSolved', { reference: survey.reference })}</p>`,
   });
 
-/** A survey that has its rating: the link is spent (one rating per survey). */
-export const alreadyRatedPage = (survey: RatePageSurvey): string =>
+/**
+ * A survey that has its rating: the link is spent (one rating per survey). When the ticket was
+ * resolved again since, a newer link was sent for that resolution: the page says so (P11).
+ */
+export const alreadyRatedPage = (survey: RatePageSurvey, options: { newerSurveySent?: boolean } = {}): string =>
   renderPage({
     language: survey.language,
-    title: t(survey.language, 'ratedTitle'),
+    title: t(survey.language, options.newerSurveySent ? 'earlierRatedTitle' : 'ratedTitle'),
     stylesheetHref: RATE_PAGE_STYLESHEET,
-    body: html`<p>${t(survey.language, 'ratedBody', { reference: survey.reference })}</p>`,
+    body: html`<p>${t(survey.language, options.newerSurveySent ? 'earlierRatedBody' : 'ratedBody', { reference: survey.reference })}</p>`,
   });
 
 /** P11: the ticket was reopened after the link was sent: it is open again, and rated once resolved again (a new link then). */

@@ -17,6 +17,11 @@ export interface SurveyView {
   expiresAt: Date;
   /** Answered already: the page thanks instead of asking again. */
   rated: boolean;
+  /**
+   * P11: answered, and the ticket was resolved again since: a newer survey (a newer link) exists
+   * for the later resolution, so the page must not say the request takes no more ratings.
+   */
+  newerSurveySent: boolean;
   /** P11: the ticket was reopened since the link was sent, unanswered: it takes no rating until resolved again (a new link then). */
   reopened: boolean;
 }
@@ -26,7 +31,8 @@ const UNKNOWN_LINK: Failure = { kind: 'not_found', detail: 'No such rating link.
 
 /**
  * The survey a rating link opens. Unknown or forged: `not_found`; expired or replaced by a newer
- * resolution's: `gone` (410); answered: the view with `rated: true`; withdrawn by a reopening (the
+ * resolution's: `gone` (410); answered: the view with `rated: true` (and `newerSurveySent` once the
+ * ticket was resolved again); withdrawn by a reopening (the
  * ticket is not resolved now): the view with `reopened: true`.
  */
 export const openSurvey = async (deps: RatingDeps, token: string): Promise<Result<SurveyView, Failure>> => {
@@ -40,6 +46,8 @@ export const openSurvey = async (deps: RatingDeps, token: string): Promise<Resul
   }
   const ticket = await ratingTicketStore.find(manager, survey.ticketId);
   if (!ticket) return err(UNKNOWN_LINK);
+  // A rated survey is never superseded (only open and withdrawn ones are): a later resolution's survey says so instead.
+  const latest = survey.status === 'rated' ? await surveyStore.latestForTicket(manager, survey.ticketId, false) : undefined;
   return ok({
     surveyId: survey.id,
     ticketId: ticket.ticketId,
@@ -48,6 +56,7 @@ export const openSurvey = async (deps: RatingDeps, token: string): Promise<Resul
     language: ticket.language,
     expiresAt: survey.expiresAt,
     rated: survey.status === 'rated',
+    newerSurveySent: latest !== undefined && latest.id !== survey.id,
     reopened: survey.status === 'withdrawn',
   });
 };
