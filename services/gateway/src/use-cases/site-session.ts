@@ -13,7 +13,8 @@ export const isVisitor = (requester: string): boolean => requester.startsWith('v
 
 /**
  * Why a link opens nothing: forged, malformed or unknown (404); past its expiry, or revoked (its
- * minter's say-so withdrawn too), both 410, told apart to the reader. Nothing is recorded.
+ * minter's say-so withdrawn too, or its partner deactivated), both 410, told apart to the reader.
+ * Nothing is recorded.
  */
 export type SiteLinkRefusal = 'not_found' | 'expired' | 'revoked';
 
@@ -58,8 +59,11 @@ export const openSiteLink = async (deps: SiteDeps, token: string): Promise<Resul
   if (await siteLinkRevocationStore.isRevoked(deps.dataSource.manager, grant.linkId, grant.ticketId)) return err('revoked');
   // Refused as a revoked link is (410): the link was good, its minter's say-so is withdrawn.
   if (!(await isMinterInGoodStanding(deps, grant))) return err('revoked');
-  const partner = await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: grant.partnerId, active: true });
+  const partner = await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: grant.partnerId });
   if (!partner) return err('not_found');
+  // A genuine link of a deactivated partner is withdrawn, not unknown: 410 as a revoked one, whoever
+  // minted it (a mail's link names no minter), and it opens again once the partner is reactivated.
+  if (!partner.active) return err('revoked');
   const requesterToken = await issueSiteToken(
     { keys: deps.keys, clock: deps.clock, settings: deps.tokenSettings },
     {

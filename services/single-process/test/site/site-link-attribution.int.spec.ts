@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
+import { SiteLinkKeys } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform';
 
@@ -180,6 +181,34 @@ describe('support-site links: minted on the record, acts attributed to a staff m
     expect((await http().get(otherLink.path)).status).toBe(200);
     const thread = (await http().get(`/v1/tickets/${ticket.id}/thread`).auth(acme.token, { type: 'bearer' })).body as { items: { body: string }[] };
     expect(thread.items.map((m) => m.body)).not.toContain('Written after A3 was disabled.');
+  });
+
+  // docs/support-site.md: a link whose partner is inactive answers 410 like a revoked one, whoever
+  // minted it; a staff member's link and a mail's once answered the 404 of a link that opens nothing.
+  it('every genuine link of a deactivated partner is the 410 page (staff-minted, partner-minted, a mail’s), and opens again once the partner is reactivated', async () => {
+    const admin = await platform.adminToken();
+    const initech = await client.partner(admin, 'Initech Paused');
+    const filed = await http().post('/v1/tickets').auth(initech.token, { type: 'bearer' }).send(sampleTicket({ requester: { id: 'cust-ann', email: 'ann@example.com' } }));
+    expect(filed.status).toBe(201);
+    const ticketId = (filed.body as { id: string }).id;
+    const byAgent = await mint(agent.token, ticketId);
+    const byPartner = await mint(initech.token, ticketId);
+    // As notification mints the link every mail carries: no minter, the same keys (one process).
+    const mailed = `/support/t/${SiteLinkKeys.fromSettings({}).mint({ ticketId, partnerId: initech.partnerId, requester: 'cust-ann', expiresAt: new Date(clock.now().getTime() + 3_600_000) }).token}`;
+    const paths = [byAgent.path, byPartner.path, mailed];
+    for (const path of paths) expect((await http().get(path)).status).toBe(200);
+    const setActive = async (active: boolean) => expect((await http().patch(`/v1/partners/${initech.partnerId}`).auth(admin, { type: 'bearer' }).send({ active })).status).toBe(200);
+
+    await setActive(false);
+    for (const path of paths) {
+      const page = await http().get(path);
+      expect({ path, status: page.status }).toEqual({ path, status: 410 });
+      expect(page.text).toContain('<h1>This link was withdrawn</h1>');
+      expect(page.text).not.toContain('does not open anything');
+    }
+
+    await setActive(true);
+    for (const path of paths) expect((await http().get(path)).status).toBe(200);
   });
 
   it('a reply through a staff member’s link is that staff member’s on the history, in the requester’s name; through the partner’s link it is the requester’s', async () => {
