@@ -1,4 +1,5 @@
 import { composeService, type ServicePart } from '@tss/runtime';
+import { partnersPart } from './parts/partners.part';
 import { ratePagePart } from './parts/rate-page.part';
 import { ratingsPart } from './parts/ratings.part';
 import { RATING_SCHEMA } from './schema';
@@ -10,6 +11,6 @@ export const ratingService = composeService({
   name: 'rating',
   description: 'Satisfaction surveys, ratings and quality reports.',
   schema: RATING_SCHEMA,
-  parts: [ratingsPart, ratePagePart] as readonly ServicePart[],
+  parts: [ratingsPart, ratePagePart, partnersPart] as readonly ServicePart[],
   idempotency: true,
 });

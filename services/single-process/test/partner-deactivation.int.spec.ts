@@ -1,6 +1,8 @@
+import { RatingSubmittedV1 } from '@tss/contracts';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { ratingHelpers } from './rating-support';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 /**
@@ -37,6 +39,15 @@ describe('deactivating a partner', () => {
         [partnerId],
       )
     )[0]?.event.data;
+  /** The id of the gateway's last `partner.updated` about the partner, to wait until a service handled it. */
+  const lastAnnouncementId = async (partnerId: string) =>
+    (
+      await platform.query<{ id: string }>(
+        'gateway',
+        "SELECT event->>'id' AS id FROM gateway.outbox WHERE event_type = 'partner.updated' AND message_key = $1 ORDER BY position DESC LIMIT 1",
+        [partnerId],
+      )
+    )[0].id;
   const activeInIntake = async (partnerId: string) =>
     (await platform.query<{ active: boolean }>('ticket-intake', 'SELECT active FROM ticket_intake.partners WHERE id = $1', [partnerId]))[0]?.active;
   const expect401 = (response: { status: number; headers: Record<string, string> }) => {
@@ -122,6 +133,67 @@ describe('deactivating a partner', () => {
       expect(refused.body.detail).toBe(expected);
       expect(refused.body.errors).toEqual([{ in: 'body', pointer: '/partnerId', message: expected }]);
     }
+  });
+
+  // docs/auth.md: a deactivated partner's requester credentials are refused on every channel. Its
+  // rating links were not: "not solved" through one reopened the ticket, started a clock and
+  // escalated (docs/adr/0040, addendum of 2026-12-04, sixth session).
+  it('a deactivated partner’s rating link answers 410 on the API and the rate page and records nothing; reactivated, it rates and reopens again', async () => {
+    const acme = await client.partner(admin, 'Acme Rated Paused');
+    const agent = await client.staff(admin, ['agent']);
+    const h = ratingHelpers(platform);
+    const ticket = await h.file(acme.token, sampleTicket({ requester: { id: 'cust-ann', email: 'ann@client.example' } }));
+    await h.resolve(agent.token, ticket.id);
+    const link = await h.rateLink(ticket.id);
+    const statusOf = async () => ((await http().get(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' })).body as { status: string }).status;
+
+    expect((await setActive(acme.partnerId, false)).status).toBe(200);
+    await platform.handledBy('rating', await lastAnnouncementId(acme.partnerId));
+
+    const read = await http().get(`/v1/ratings/${link.token}`);
+    const rated = await http().post(`/v1/ratings/${link.token}`).send({ score: 1, solved: false, comment: 'Still broken.' });
+    for (const refused of [read, rated]) {
+      expect({ status: refused.status, type: refused.body.type }).toEqual({ status: 410, type: 'https://tss.dev/problems/gone' });
+      expect(refused.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(refused.body.detail).toContain('the partner this request was filed through is deactivated. Nothing was recorded');
+    }
+    const page = await http().get(`/rate/${link.token}`);
+    const posted = await http().post(`/rate/${link.token}`).type('form').send({ score: '1', solved: 'no' });
+    for (const refused of [page, posted]) {
+      expect(refused.status).toBe(410);
+      expect(refused.text).toContain('<h1>This link has expired</h1>');
+    }
+    expect(await h.ratingEvents(ticket.id, 'rating.submitted')).toEqual([]);
+    expect(await platform.query('rating', 'SELECT survey_id FROM rating.ratings WHERE survey_id = $1', [link.surveyId])).toEqual([]);
+    expect(await statusOf()).toBe('resolved');
+
+    expect((await setActive(acme.partnerId, true)).status).toBe(200);
+    await platform.handledBy('rating', await lastAnnouncementId(acme.partnerId));
+    expect((await http().get(`/v1/ratings/${link.token}`)).status).toBe(200);
+    expect((await http().post(`/v1/ratings/${link.token}`).send({ score: 2, solved: false })).status).toBe(201);
+    await waitFor('the ticket reopened by the rating', async () => (await statusOf()) === 'open');
+  });
+
+  it('a "not solved" rating of a deactivated partner’s ticket, rated before rating heard of the deactivation, reopens nothing in intake', async () => {
+    const acme = await client.partner(admin, 'Acme Rated Racing');
+    const agent = await client.staff(admin, ['agent']);
+    const h = ratingHelpers(platform);
+    const ticket = await h.file(acme.token, sampleTicket({ requester: { id: 'cust-ann', email: 'ann@client.example' } }));
+    await h.resolve(agent.token, ticket.id);
+    const link = await h.rateLink(ticket.id);
+    expect((await setActive(acme.partnerId, false)).status).toBe(200);
+    await platform.handledBy('ticket-intake', await lastAnnouncementId(acme.partnerId));
+
+    const rating = platform.running.platform.host('rating');
+    const submitted = await rating.unitOfWork.run((tx) =>
+      rating.outbox.add(tx, RatingSubmittedV1, ticket.id, { partnerId: acme.partnerId, surveyId: link.surveyId, score: 1, solved: false, submittedAt: platform.clock.now().toISOString() }),
+    );
+    await platform.handledBy('ticket-intake', submitted.id);
+
+    const read = await http().get(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' });
+    expect((read.body as { status: string }).status).toBe('resolved');
+    const history = (await http().get(`/v1/tickets/${ticket.id}/history`).auth(agent.token, { type: 'bearer' })).body as { items: { action: string }[] };
+    expect(history.items.map((e) => e.action)).not.toContain('reopened');
   });
 
   it('PATCH active is for admins only, and the same value twice changes nothing twice', async () => {

@@ -42,6 +42,20 @@ export const checkSurveyOpen = (survey: Survey, now: Date): Result<Survey, Failu
   return ok(survey);
 };
 
+/**
+ * docs/auth.md "Deactivating a partner": a deactivated partner's requester credentials are refused on
+ * every channel, and a rating link is one. While the partner is inactive its links are gone (410)
+ * and record nothing; reactivated, they open again (docs/adr/0040, addendum of 2026-12-04, sixth
+ * session). `active` is rating's copy of the gateway's word: a partner no event named here
+ * (undefined) is not refused, as its ticket was filed with the gateway's say-so.
+ */
+export const LINK_OF_INACTIVE_PARTNER: Failure = {
+  kind: 'gone',
+  detail: 'This rating link cannot be used now: the partner this request was filed through is deactivated. Nothing was recorded; the link opens again if the partner is reactivated before it expires.',
+};
+
+export const checkPartnerActive = (active: boolean | undefined): Result<true, Failure> => (active === false ? err(LINK_OF_INACTIVE_PARTNER) : ok(true));
+
 /** One rating per survey: a second is a conflict, whatever it says. */
 export const checkRatable = (survey: Survey, now: Date): Result<Survey, Failure> => {
   if (survey.status === 'rated') return err({ kind: 'conflict', detail: 'This survey has already been answered; a survey takes one rating.' });

@@ -25,7 +25,7 @@ export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstanc
         operationId: 'getSurveyByLink',
         summary: 'What a rating link is for: the ticket’s reference and subject, the language, the expiry, whether it was answered (P11); public, the token is the credential',
         description:
-          'For partners who show their own rating form (the link comes to their webhook in `rating.requested`). 404 unknown or forged link; 410 expired or replaced. ' +
+          'For partners who show their own rating form (the link comes to their webhook in `rating.requested`). 404 unknown or forged link; 410 expired or replaced, or its partner deactivated. ' +
           '`rated: true`: answered already; `reopened: true`: the ticket was reopened since and is not resolved, so it takes no rating now (P11).',
         params: TokenParams,
         response: { 200: SurveyResponse, ...failureResponses('gone') },
@@ -48,7 +48,7 @@ export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstanc
         operationId: 'rateByLink',
         summary: 'Rate the support received through the link sent on resolution (P11); the token is the credential, no bearer token',
         description:
-          'One rating per link. An unknown or forged link is a 404, an expired one or one replaced by a later resolution a 410, a second rating a 409, ' +
+          'One rating per link. An unknown or forged link is a 404, an expired one, one replaced by a later resolution or one of a deactivated partner a 410, a second rating a 409, ' +
           'and so is a rating of a ticket reopened since the link was sent (not resolved, P11); ' +
           'nothing is recorded then. `solved: false` reopens the ticket (or after the reopen window opens a linked new one).',
         params: TokenParams,

@@ -1,6 +1,7 @@
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import { isSurveyTokenShaped, surveyTokenHash } from '../domain/survey-token';
-import { checkSurveyOpen, type RatingInput } from '../domain/survey';
+import { checkPartnerActive, checkSurveyOpen, type RatingInput } from '../domain/survey';
+import { partnerDirectoryStore } from '../store/partner-directory.store';
 import { ratingTicketStore } from '../store/rating-ticket.store';
 import { surveyStore } from '../store/survey.store';
 import { recordRatingIn, type RatingDeps, type RatingView } from './record-rating';
@@ -30,9 +31,9 @@ export interface SurveyView {
 const UNKNOWN_LINK: Failure = { kind: 'not_found', detail: 'No such rating link.' };
 
 /**
- * The survey a rating link opens. Unknown or forged: `not_found`; expired or replaced by a newer
- * resolution's: `gone` (410); answered: the view with `rated: true` (and `newerSurveySent` once the
- * ticket was resolved again); withdrawn by a reopening (the
+ * The survey a rating link opens. Unknown or forged: `not_found`; expired, replaced by a newer
+ * resolution's, or its partner deactivated: `gone` (410); answered: the view with `rated: true` (and
+ * `newerSurveySent` once the ticket was resolved again); withdrawn by a reopening (the
  * ticket is not resolved now): the view with `reopened: true`.
  */
 export const openSurvey = async (deps: RatingDeps, token: string): Promise<Result<SurveyView, Failure>> => {
@@ -40,6 +41,8 @@ export const openSurvey = async (deps: RatingDeps, token: string): Promise<Resul
   const manager = deps.dataSource.manager;
   const survey = await surveyStore.byTokenHash(manager, surveyTokenHash(token), false);
   if (!survey) return err(UNKNOWN_LINK);
+  const partnerActive = checkPartnerActive(await partnerDirectoryStore.activeOf(manager, survey.partnerId));
+  if (!partnerActive.ok) return partnerActive;
   if (survey.status !== 'rated' && survey.status !== 'withdrawn') {
     const open = checkSurveyOpen(survey, deps.clock.now());
     if (!open.ok) return open;
@@ -71,6 +74,8 @@ export const rateByToken = async (deps: RatingDeps, token: string, input: Rating
   return deps.unitOfWork.run(async (tx) => {
     const survey = await surveyStore.byTokenHash(tx, surveyTokenHash(token), true);
     if (!survey) return err(UNKNOWN_LINK);
+    const partnerActive = checkPartnerActive(await partnerDirectoryStore.activeOf(tx, survey.partnerId));
+    if (!partnerActive.ok) return partnerActive;
     return recordRatingIn(tx, deps, survey, input, { via: 'link', ratedBy: 'link' });
   });
 };

@@ -19,6 +19,7 @@ import { mailRequesterId } from '../domain/requester-id';
 import { followUpSubject, openFollowUp } from '../domain/follow-up';
 import { applyReferral, mailReplyFollowsUp } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
+import { partnerStore } from '../store/partner.store';
 import type { TicketRow } from '../store/ticket.entity';
 import { ticketStore, toTicket } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from '../use-cases/commit-change';
@@ -217,6 +218,13 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
 
   const ratingSubmitted = on(RatingSubmittedV1, async (event, { tx, outbox }) => {
     if (event.data.solved) return;
+    // docs/auth.md: a deactivated partner's requester reopens nothing. Rating refuses its links (410),
+    // but a rating made before rating handled the deactivation still arrives: no reopening, no
+    // follow-up (docs/adr/0040, addendum of 2026-12-04, sixth session). Unknown here is not refused.
+    if ((await partnerStore.activeOf(tx, event.data.partnerId)) === false) {
+      deps.logger.warn({ ticketId: event.subject, partnerId: event.data.partnerId }, 'a "not solved" rating of a deactivated partner\'s ticket: not reopened');
+      return;
+    }
     // P9: the comment as written comes only in transit, for the vault (reopenIn masks the reason as
     // it vaults them); without it (none held, or the copy was scrubbed), the kept one (docs/adr/0070).
     const comment = event.data.inTransit?.comment ?? event.data.comment;
