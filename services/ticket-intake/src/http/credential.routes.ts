@@ -47,7 +47,7 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
         summary: 'Hand over access particulars for a ticket; stored encrypted, never shown in lists or threads (P9)',
         params: CredentialTicketParams,
         body: StoreCredentialBody,
-        response: { 201: StoredCredential, ...failureResponses('invalid_reference', 'not_found', 'conflict') },
+        response: { 201: StoredCredential, ...failureResponses('invalid_reference', 'not_found', 'conflict', 'unprocessable') },
       },
       config: { access: WRITE },
     },

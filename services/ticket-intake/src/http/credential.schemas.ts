@@ -4,7 +4,7 @@ import { StringEnum, VisibleText } from '@tss/contracts';
 
 export const StoreCredentialBody = Type.Object(
   {
-    label: VisibleText({ maxLength: 200, description: 'What the particulars open, shown in lists (e.g. "Admin panel, temporary account"); never put the secret here' }),
+    label: VisibleText({ maxLength: 200, description: 'What the particulars open, shown in lists and the history (e.g. "Admin panel, temporary account"); a label holding access particulars (`password: …`) is refused with 422: put secrets in `secret`' }),
     login: Type.Optional(VisibleText({ maxLength: 500, description: 'User name or e-mail, stored encrypted' })),
     secret: VisibleText({ maxLength: 4_000, description: 'Password, token or key; stored encrypted, shown only to staff, destroyed after resolution (P9)' }),
     note: Type.Optional(VisibleText({ maxLength: 2_000, description: 'Where or how to use them; stored encrypted with the secret' })),

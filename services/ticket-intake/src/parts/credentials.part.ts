@@ -8,6 +8,7 @@ import type { TicketRequest } from '../domain/ticket-request';
 import { credentialStore } from '../store/credential.store';
 import { messageStore } from '../store/message.store';
 import { Credentials1765000200000 } from '../store/migrations/1765000200000-credentials';
+import { MaskCredentialLabels1765601900000 } from '../store/migrations/1765601900000-mask-credential-labels';
 import {
   credentialsDestroyTimer,
   credentialVault,
@@ -124,7 +125,7 @@ export const credentialsPart = defineIntakePart({
       description: 'P9: credentials are destroyed this long after their ticket is resolved (at most 2 days)',
     }),
   },
-  migrations: [Credentials1765000200000],
+  migrations: [Credentials1765000200000, MaskCredentialLabels1765601900000],
   build: (deps) => {
     const vault = credentialVault(deps); // a bad TSS_MASTER_KEYS fails here, before anything is served
     const hooks = credentialHooks(deps);

@@ -4,6 +4,7 @@ import { ConfigError, err, findCredentials, maskCredentials, ok, parseMasterKeys
 import type { Channel } from '@tss/contracts';
 import type { FiredTimer } from '@tss/timers';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actor';
+import { checkCredentialLabel } from '../domain/credential-label';
 import { newDataKey, openCredential, sealCredential, type CredentialSecret } from '../domain/credential-crypto';
 import { publishTicketChange } from '../events/ticket-events.producer';
 import type { IntakeDeps } from '../parts/intake-part';
@@ -125,8 +126,10 @@ export const storeCredential = async (
     const ticket = await credentialStore.ticket(tx, input.ticketId);
     if (!ticket || !visibleTo(ticket, input.scope)) return err(NO_SUCH_TICKET);
     if (ticket.status === 'closed') return err({ kind: 'conflict', detail: 'The ticket is closed: it takes no more credentials.' });
+    const label = checkCredentialLabel(input.label);
+    if (!label.ok) return label;
     const secret: CredentialSecret = { secret: input.secret, ...(input.login ? { login: input.login } : {}), ...(input.note ? { note: input.note } : {}) };
-    return ok(await sealAndStore(tx, deps, { ticket, label: input.label, kind: 'submitted', secret, actor: actorOf(input.scope), now: deps.clock.now() }));
+    return ok(await sealAndStore(tx, deps, { ticket, label: label.value, kind: 'submitted', secret, actor: actorOf(input.scope), now: deps.clock.now() }));
   });
 
 /** `GET /v1/tickets/{id}/credentials`: what is stored, never a secret. */

@@ -189,6 +189,27 @@ describe('credentials vault over HTTP (P9, issue #9)', () => {
     expect(await sut.query(`SELECT 1 FROM ${INTAKE_SCHEMA}.credentials WHERE ticket_id = $1`, [ticketId])).toEqual([]);
   });
 
+  it('P9: a label holding access particulars is refused (422 naming /label) for partner, requester and staff, and nothing is stored', async () => {
+    const LABEL_SECRET = 'LabelSecret1';
+    const requesterId = `client-${randomUUID().slice(0, 8)}`;
+    const ticketId = await fileTicket(requesterToken(requesterId));
+    for (const token of [partnerToken(), requesterToken(requesterId), staffToken(randomUUID())]) {
+      const refused = await store(token, ticketId, { label: `panel password: ${LABEL_SECRET}`, secret: 'x1' });
+      expect(refused.status).toBe(422);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(refused.body).toMatchObject({ status: 422, errors: [{ in: 'body', pointer: '/label' }] });
+      expect(refused.body.detail).toContain('`secret`');
+      expect(JSON.stringify(refused.body)).not.toContain(LABEL_SECRET);
+    }
+    expect(await sut.query(`SELECT 1 FROM ${INTAKE_SCHEMA}.credentials WHERE ticket_id = $1`, [ticketId])).toEqual([]);
+    expect(await sut.query(`SELECT 1 FROM ${INTAKE_SCHEMA}.ticket_history WHERE ticket_id = $1 AND action LIKE 'credential%'`, [ticketId])).toEqual([]);
+    expect(await everythingStored(sut)).not.toContain(LABEL_SECRET);
+    // A label that names what the particulars open, the word "password" included, is taken.
+    const named = await store(partnerToken(), ticketId, { label: 'Admin panel password', secret: 'x1' });
+    expect(named.status).toBe(201);
+    expect(named.body.label).toBe('Admin panel password');
+  });
+
   it('master-key rotation: with a new key first, data keys are wrapped again under it and the old key can go', async () => {
     const ticketId = await fileTicket(partnerToken());
     const { body: created } = await store(partnerToken(), ticketId);
