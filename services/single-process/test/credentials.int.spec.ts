@@ -146,6 +146,59 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     expect(await dumpOfIntake()).not.toContain(AGENT_SECRET.toLowerCase());
   });
 
+  it('P9: particulars in an internal note are vaulted for staff only: partner and requester see no entry, history or event of them', async () => {
+    const NOTE_SECRET = 'Tr0ub4dor';
+    const ticketId = await fileTicket();
+    const noted = await http()
+      .post(`/v1/tickets/${ticketId}/messages`)
+      .auth(agent.token, { type: 'bearer' })
+      .send({ body: `INTERNAL: the client gave us access, login: root password: ${NOTE_SECRET}`, visibility: 'internal' });
+    expect(noted.status).toBe(201);
+    const credentialActions = async (token: string) => {
+      const history = await http().get(`/v1/tickets/${ticketId}/history`).auth(token, { type: 'bearer' });
+      expect(history.status).toBe(200);
+      return (history.body.items as { action: string }[]).map((h) => h.action).filter((action) => action.startsWith('credential'));
+    };
+    const listed = async (token: string) => {
+      const list = await http().get(`/v1/tickets/${ticketId}/credentials`).auth(token, { type: 'bearer' });
+      expect(list.status).toBe(200);
+      return list.body.items as { id: string; createdBy: string }[];
+    };
+
+    // Staff see the entry, reveal it, and the history says so.
+    const [entry] = await listed(agent.token);
+    expect(entry).toMatchObject({ kind: 'detected', createdBy: 'staff', status: 'stored' });
+    expect((await http().get(`/v1/tickets/${ticketId}/credentials/${entry.id}`).auth(agent.token, { type: 'bearer' })).body.secret).toBe(NOTE_SECRET);
+    expect(await credentialActions(agent.token)).toEqual(['credential_stored', 'credential_revealed']);
+    // The partner and the requester see none of it, as they see no note.
+    for (const token of [partner.token, requesterToken]) {
+      expect(await listed(token)).toEqual([]);
+      expect(await credentialActions(token)).toEqual([]);
+    }
+
+    // Resolution: destruction is scheduled, but nothing tells the requester's side of particulars they never gave.
+    await changeStatus(ticketId, 'resolved');
+    expect((await destroyTimer(ticketId))?.status).toBe('pending');
+    const [resolved] = await intake<{ held: boolean | null }>(
+      `SELECT (event->'data'->>'credentialsHeld')::boolean AS held FROM ticket_intake.outbox WHERE message_key = $1 AND event_type = 'ticket.resolved'`,
+      [ticketId],
+    );
+    expect(resolved.held).not.toBe(true);
+    const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(requesterToken, { type: 'bearer' });
+    expect(JSON.stringify(thread.body)).not.toContain('change those passwords');
+
+    clock.advanceMs(2 * DAY_MS);
+    await freshTokens();
+    await waitFor('the note’s credential destroyed by its timer', async () => (await credentialRows(ticketId)).every((r) => r.destroyed_at !== null));
+    // No ticket.credentials_destroyed for partners' webhooks; the audit is staff's.
+    expect(await intake(`SELECT 1 FROM ticket_intake.outbox WHERE message_key = $1 AND event_type = 'ticket.credentials_destroyed'`, [ticketId])).toEqual([]);
+    expect(await credentialActions(agent.token)).toEqual(['credential_stored', 'credential_revealed', 'credentials_destroyed']);
+    for (const token of [partner.token, requesterToken]) {
+      expect(await listed(token)).toEqual([]);
+      expect(await credentialActions(token)).toEqual([]);
+    }
+  });
+
   it('P9: ordinary text about passwords stays as written, in English and Russian', async () => {
     const ticketId = await fileTicket();
     const text = 'The forgot password page shows error 500. Пароль не приходит на почту.';

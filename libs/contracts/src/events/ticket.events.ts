@@ -199,7 +199,7 @@ export const TicketResolvedV1 = defineEvent(
     ...TicketEventBase,
     resolvedAt: Instant,
     reopenWindowEndsAt: Instant,
-    /** P9: the vault held access particulars for the ticket: the resolved mail asks the requester to change them. */
+    /** P9: the vault held access particulars the requester's side sees (not an internal note's, docs/adr/0026): the resolved mail asks the requester to change them. */
     credentialsHeld: Type.Optional(Type.Boolean()),
   }),
   'Resolved (P11: a rating is invited, the reopen window opens; P9: credentials expire).',
@@ -228,7 +228,7 @@ export const TicketClosedV1 = defineEvent(
     closedAt: Instant,
     reason: Type.String(),
     thirdParty: Type.Optional(ThirdPartyKind),
-    /** P9: an out-of-scope closure of a ticket whose vault held access particulars: the closure mail asks the requester to change them. */
+    /** P9: an out-of-scope closure of a ticket whose vault held access particulars the requester's side sees: the closure mail asks the requester to change them. */
     credentialsHeld: Type.Optional(Type.Boolean()),
   }),
   'Closed: after the reopen window, or out of scope (P6: the reason and the third party to turn to).',

@@ -221,7 +221,8 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       const { cursor, limit } = request.query;
       const after = cursor === undefined ? undefined : decodeTicketLogCursor('history', cursor, ticketId);
       if (after && !after.ok) return sendFailure(reply, after.error);
-      const entries = await historyStore.list(deps.dataSource.manager, ticketId, { after: after?.value, limit: limit + 1 });
+      // P9: entries about what only staff see (an internal note's credentials) are staff's, as the note is.
+      const entries = await historyStore.list(deps.dataSource.manager, ticketId, { after: after?.value, limit: limit + 1, includeInternal: scope.kind === 'staff' });
       const page = entries.slice(0, limit);
       const last = page.at(-1);
       return shownToReader(scope, {

@@ -9,6 +9,7 @@ import { credentialStore } from '../store/credential.store';
 import { messageStore } from '../store/message.store';
 import { Credentials1765000200000 } from '../store/migrations/1765000200000-credentials';
 import { MaskCredentialLabels1765601900000 } from '../store/migrations/1765601900000-mask-credential-labels';
+import { InternalNoteCredentials1765601920000 } from '../store/migrations/1765601920000-internal-note-credentials';
 import {
   credentialsDestroyTimer,
   credentialVault,
@@ -47,10 +48,12 @@ type MaskedRequestText = (typeof MASKED_REQUEST_TEXTS)[number];
  */
 const credentialHooks = (deps: CredentialDeps) => ({
   lifecycle: {
-    holdsCredentials: (tx: EntityManager, ticketId: string): Promise<boolean> => credentialStore.hasLive(tx, ticketId),
+    // `credentialsHeld` of ticket.resolved and ticket.closed (the requester's mail, partners' webhooks):
+    // only what the requester's side sees, never an internal note's particulars (P9).
+    holdsCredentials: (tx: EntityManager, ticketId: string): Promise<boolean> => credentialStore.hasLive(tx, ticketId, 'public'),
     onResolved: async (tx: EntityManager, ticket: HookTicket, now: Date): Promise<void> => {
       const resolved = await onTicketResolved(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, resolvedAt: ticket.resolvedAt ?? now });
-      if (resolved.destroyAt) await tellRequesterToChangeCredentials(tx, ticket, resolved.destroyAt, now);
+      if (resolved.destroyAt && resolved.requesterToBeTold) await tellRequesterToChangeCredentials(tx, ticket, resolved.destroyAt, now);
     },
     onReopened: async (tx: EntityManager, ticket: HookTicket): Promise<void> => {
       await onTicketReopened(tx, deps, { ticketId: ticket.id });
@@ -99,9 +102,17 @@ const credentialHooks = (deps: CredentialDeps) => ({
   message: {
     beforeStore: async (
       tx: EntityManager,
-      input: { ticket: HookTicket; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: VaultedFrom },
+      input: { ticket: HookTicket; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: VaultedFrom; visibility?: 'public' | 'internal' },
     ): Promise<{ text: string; notes: string[]; vaulted: number }> => {
-      const vaulted = await vaultSecretsInText(tx, deps, { ticketId: input.ticket.id, partnerId: input.ticket.partnerId, text: input.text, actor: input.actor, now: input.now });
+      // An internal note's particulars are staff's, as the note is: hidden from the requester's side (P9).
+      const vaulted = await vaultSecretsInText(tx, deps, {
+        ticketId: input.ticket.id,
+        partnerId: input.ticket.partnerId,
+        text: input.text,
+        actor: input.actor,
+        now: input.now,
+        ...(input.visibility ? { visibility: input.visibility } : {}),
+      });
       const count = vaulted.vaulted.length;
       if (count === 0) return { text: vaulted.text, notes: [], vaulted: 0 };
       return { text: vaulted.text, notes: [input.byAgent ? vaultedByAgentNote(count) : vaultedNote(count, input.ticket.language, input.textOf)], vaulted: count };
@@ -125,7 +136,7 @@ export const credentialsPart = defineIntakePart({
       description: 'P9: credentials are destroyed this long after their ticket is resolved (at most 2 days)',
     }),
   },
-  migrations: [Credentials1765000200000, MaskCredentialLabels1765601900000],
+  migrations: [Credentials1765000200000, MaskCredentialLabels1765601900000, InternalNoteCredentials1765601920000],
   build: (deps) => {
     const vault = credentialVault(deps); // a bad TSS_MASTER_KEYS fails here, before anything is served
     const hooks = credentialHooks(deps);

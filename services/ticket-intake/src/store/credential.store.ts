@@ -6,6 +6,8 @@ import type { SealedCredential } from '../domain/credential-crypto';
 import { INTAKE_SCHEMA } from './ticket.store';
 
 export type CredentialKind = 'submitted' | 'detected';
+/** `internal`: vaulted from an internal note, so staff's only, as the note is (P9). */
+export type CredentialVisibility = 'public' | 'internal';
 
 /** A credential as lists show it: never its secret, never its key. */
 export interface CredentialMetadata {
@@ -14,6 +16,7 @@ export interface CredentialMetadata {
   partnerId: string;
   label: string;
   kind: CredentialKind;
+  visibility: CredentialVisibility;
   createdBy: Actor;
   createdAt: Date;
   destroyAfter?: Date;
@@ -41,6 +44,7 @@ interface CredentialRow {
   partner_id: string;
   label: string;
   kind: CredentialKind;
+  visibility: CredentialVisibility;
   ciphertext: Buffer | null;
   nonce: Buffer | null;
   tag: Buffer | null;
@@ -55,7 +59,7 @@ interface CredentialRow {
 
 const T = `"${INTAKE_SCHEMA}".credentials`;
 const KEYS = `"${INTAKE_SCHEMA}".credential_data_keys`;
-const METADATA_COLUMNS = 'c.id, c.ticket_id, c.partner_id, c.label, c.kind, c.created_by_kind, c.created_by_id, c.created_at, c.destroy_after, c.destroyed_at';
+const METADATA_COLUMNS = 'c.id, c.ticket_id, c.partner_id, c.label, c.kind, c.visibility, c.created_by_kind, c.created_by_id, c.created_at, c.destroy_after, c.destroyed_at';
 
 const toMetadata = (r: CredentialRow): CredentialMetadata => ({
   id: r.id,
@@ -63,6 +67,7 @@ const toMetadata = (r: CredentialRow): CredentialMetadata => ({
   partnerId: r.partner_id,
   label: r.label,
   kind: r.kind,
+  visibility: r.visibility,
   createdBy: { kind: r.created_by_kind, id: r.created_by_id } as Actor,
   createdAt: r.created_at,
   ...(r.destroy_after ? { destroyAfter: r.destroy_after } : {}),
@@ -88,8 +93,8 @@ export const credentialStore = {
 
   async insert(tx: EntityManager, credential: CredentialMetadata, sealed: SealedCredential, dataKey: WrappedKey): Promise<void> {
     await tx.query(
-      `INSERT INTO ${T} (id, ticket_id, partner_id, label, kind, ciphertext, nonce, tag, created_by_kind, created_by_id, created_at, destroy_after)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      `INSERT INTO ${T} (id, ticket_id, partner_id, label, kind, ciphertext, nonce, tag, created_by_kind, created_by_id, created_at, destroy_after, visibility)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
         credential.id,
         credential.ticketId,
@@ -103,14 +108,18 @@ export const credentialStore = {
         credential.createdBy.id,
         credential.createdAt,
         credential.destroyAfter ?? null,
+        credential.visibility,
       ],
     );
     await tx.query(`INSERT INTO ${KEYS} (credential_id, wrapped_data_key, master_key_id) VALUES ($1, $2, $3)`, [credential.id, dataKey.ciphertext, dataKey.masterKeyId]);
   },
 
-  /** A ticket's credentials, oldest first, destroyed ones included (they show as destroyed). */
-  async listForTicket(tx: EntityManager, ticketId: string): Promise<CredentialMetadata[]> {
-    const rows = (await tx.query(`SELECT ${METADATA_COLUMNS} FROM ${T} c WHERE c.ticket_id = $1 ORDER BY c.created_at, c.id`, [ticketId])) as CredentialRow[];
+  /** A ticket's credentials, oldest first, destroyed ones included (they show as destroyed); `internal` ones only when asked for (staff). */
+  async listForTicket(tx: EntityManager, ticketId: string, reader: { includeInternal: boolean }): Promise<CredentialMetadata[]> {
+    const rows = (await tx.query(`SELECT ${METADATA_COLUMNS} FROM ${T} c WHERE c.ticket_id = $1 AND ($2 OR c.visibility = 'public') ORDER BY c.created_at, c.id`, [
+      ticketId,
+      reader.includeInternal,
+    ])) as CredentialRow[];
     return rows.map(toMetadata);
   },
 
@@ -138,8 +147,9 @@ export const credentialStore = {
     return row ? { ciphertext: row.wrapped_data_key, masterKeyId: row.master_key_id } : null;
   },
 
-  async hasLive(tx: EntityManager, ticketId: string): Promise<boolean> {
-    const rows = (await tx.query(`SELECT 1 FROM ${T} WHERE ticket_id = $1 AND destroyed_at IS NULL LIMIT 1`, [ticketId])) as unknown[];
+  /** Whether the ticket holds credentials not destroyed yet: any, or only those the requester's side sees (`public`). */
+  async hasLive(tx: EntityManager, ticketId: string, among: 'any' | 'public' = 'any'): Promise<boolean> {
+    const rows = (await tx.query(`SELECT 1 FROM ${T} WHERE ticket_id = $1 AND destroyed_at IS NULL AND ($2 = 'any' OR visibility = 'public') LIMIT 1`, [ticketId, among])) as unknown[];
     return rows.length > 0;
   },
 

@@ -14,6 +14,8 @@ export interface HistoryEntry {
   detail?: Record<string, unknown>;
   /** The ticket event's sequence number when the entry has one. */
   sequence?: number;
+  /** `internal`: about what only staff see (a credential from an internal note, P9); shown to staff only. Default `public`. */
+  visibility?: 'public' | 'internal';
 }
 
 export interface HistoryRecord extends Required<Omit<HistoryEntry, 'sequence'>> {
@@ -31,6 +33,7 @@ interface HistoryRow {
   action: string;
   detail: Record<string, unknown>;
   sequence: number | null;
+  visibility: 'public' | 'internal';
 }
 
 export const historyStore = {
@@ -41,23 +44,25 @@ export const historyStore = {
     const rows = entries.map((e, i) => {
       // A staff member acting in the requester's name (a site link they minted): the detail names the requester.
       const onBehalfOf = e.actor.kind === 'staff' && e.actor.onBehalfOf ? { onBehalfOf: e.actor.onBehalfOf } : {};
-      values.push(e.ticketId, e.partnerId, e.at, e.actor.kind, e.actor.id, e.action, JSON.stringify({ ...(e.detail ?? {}), ...onBehalfOf }), e.sequence ?? null);
-      const o = i * 8;
-      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6}, $${o + 7}, $${o + 8})`;
+      values.push(e.ticketId, e.partnerId, e.at, e.actor.kind, e.actor.id, e.action, JSON.stringify({ ...(e.detail ?? {}), ...onBehalfOf }), e.sequence ?? null, e.visibility ?? 'public');
+      const o = i * 9;
+      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6}, $${o + 7}, $${o + 8}, $${o + 9})`;
     });
     await tx.query(
-      `INSERT INTO "${INTAKE_SCHEMA}".ticket_history (ticket_id, partner_id, at, actor_kind, actor_id, action, detail, sequence) VALUES ${rows.join(', ')}`,
+      `INSERT INTO "${INTAKE_SCHEMA}".ticket_history (ticket_id, partner_id, at, actor_kind, actor_id, action, detail, sequence, visibility) VALUES ${rows.join(', ')}`,
       values,
     );
   },
 
-  /** A page of a ticket's history, oldest first, after the entry `after` when given (its `id`, where the next page starts). */
-  async list(tx: EntityManager, ticketId: string, page: { after?: string; limit: number }): Promise<HistoryRecord[]> {
-    const rows = (await tx.query(`SELECT * FROM "${INTAKE_SCHEMA}".ticket_history WHERE ticket_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3`, [
-      ticketId,
-      page.after ?? '0',
-      page.limit,
-    ])) as HistoryRow[];
+  /**
+   * A page of a ticket's history, oldest first, after the entry `after` when given (its `id`, where
+   * the next page starts); `internal` entries only when asked for (staff).
+   */
+  async list(tx: EntityManager, ticketId: string, page: { after?: string; limit: number; includeInternal: boolean }): Promise<HistoryRecord[]> {
+    const rows = (await tx.query(
+      `SELECT * FROM "${INTAKE_SCHEMA}".ticket_history WHERE ticket_id = $1 AND id > $2::bigint AND ($4 OR visibility = 'public') ORDER BY id LIMIT $3`,
+      [ticketId, page.after ?? '0', page.limit, page.includeInternal],
+    )) as HistoryRow[];
     return rows.map((r) => ({
       id: String(r.id),
       ticketId: r.ticket_id,
@@ -66,6 +71,7 @@ export const historyStore = {
       actor: { kind: r.actor_kind, id: r.actor_id } as Actor,
       action: r.action,
       detail: r.detail,
+      visibility: r.visibility,
       ...(r.sequence === null ? {} : { sequence: r.sequence }),
     }));
   },

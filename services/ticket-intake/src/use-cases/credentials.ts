@@ -9,7 +9,7 @@ import { newDataKey, openCredential, sealCredential, type CredentialSecret } fro
 import { publishTicketChange } from '../events/ticket-events.producer';
 import type { IntakeDeps } from '../parts/intake-part';
 import { openCredentialKeyWrapper } from '../store/credential-key-wrapper';
-import { credentialStore, type CredentialKind, type CredentialMetadata, type CredentialTicket } from '../store/credential.store';
+import { credentialStore, type CredentialKind, type CredentialMetadata, type CredentialTicket, type CredentialVisibility } from '../store/credential.store';
 import { historyStore } from '../store/history.store';
 import { messageStore } from '../store/message.store';
 import { ticketStore } from '../store/ticket.store';
@@ -84,7 +84,7 @@ const scheduleDestruction = async (tx: EntityManager, deps: CredentialDeps, tick
 const sealAndStore = async (
   tx: EntityManager,
   deps: CredentialDeps,
-  input: { id?: string; ticket: CredentialTicket; label: string; kind: CredentialKind; secret: CredentialSecret; actor: Actor; now: Date },
+  input: { id?: string; ticket: CredentialTicket; label: string; kind: CredentialKind; visibility?: CredentialVisibility; secret: CredentialSecret; actor: Actor; now: Date },
 ): Promise<CredentialMetadata> => {
   const vault = credentialVault(deps);
   const wrapper = await vault.keyWrapper();
@@ -100,6 +100,7 @@ const sealAndStore = async (
     partnerId: input.ticket.partnerId,
     label: input.label,
     kind: input.kind,
+    visibility: input.visibility ?? 'public',
     createdBy: input.actor,
     createdAt: input.now,
     ...(destroyAt ? { destroyAfter: destroyAt } : {}),
@@ -112,6 +113,7 @@ const sealAndStore = async (
     actor: input.actor,
     action: 'credential_stored',
     detail: { credentialId: id, label: input.label, kind: input.kind },
+    visibility: credential.visibility,
   });
   if (destroyAt) await scheduleDestruction(tx, deps, input.ticket, destroyAt);
   return credential;
@@ -137,7 +139,8 @@ export const listCredentials = async (deps: CredentialDeps, input: { scope: Requ
   const manager = deps.dataSource.manager;
   const ticket = await credentialStore.ticket(manager, input.ticketId);
   if (!ticket || !visibleTo(ticket, input.scope)) return err(NO_SUCH_TICKET);
-  return ok(await credentialStore.listForTicket(manager, input.ticketId));
+  // P9: an internal note's particulars are staff's, as the note is.
+  return ok(await credentialStore.listForTicket(manager, input.ticketId, { includeInternal: input.scope.kind === 'staff' }));
 };
 
 /** A credential that was destroyed (HTTP 410 Gone: it existed, and never will again). */
@@ -185,6 +188,7 @@ export const revealCredential = async (
       actor: { kind: 'staff', id: input.staffId },
       action: 'credential_revealed',
       detail: { credentialId: credential.id, label: credential.label },
+      visibility: credential.visibility,
     });
     return ok({ credential, secret: opened.value });
   });
@@ -220,17 +224,20 @@ export const maskForVault = (text: string): TextForVault => {
   return { text: maskCredentials(text, found, (_finding, i) => placeholderFor(pending[i].id)), pending };
 };
 
-/** Stores what `maskForVault` took out, in the transaction that wrote the ticket; returns the credential ids. */
+/**
+ * Stores what `maskForVault` took out, in the transaction that wrote the ticket; returns the
+ * credential ids. `visibility` is the text's: an internal note's particulars are staff's (P9).
+ */
 export const vaultPending = async (
   tx: EntityManager,
   deps: CredentialDeps,
-  input: { ticketId: string; partnerId: string; pending: TextForVault['pending']; actor: Actor; now: Date },
+  input: { ticketId: string; partnerId: string; pending: TextForVault['pending']; actor: Actor; now: Date; visibility?: CredentialVisibility },
 ): Promise<string[]> => {
   if (input.pending.length === 0) return [];
   const ticket = await credentialStore.ticket(tx, input.ticketId);
   if (!ticket || ticket.partnerId !== input.partnerId) throw new Error(`vaultPending: no ticket ${input.ticketId} of partner ${input.partnerId}`);
   for (const { id, secret } of input.pending) {
-    await sealAndStore(tx, deps, { id, ticket, label: DETECTED_LABEL, kind: 'detected', secret, actor: input.actor, now: input.now });
+    await sealAndStore(tx, deps, { id, ticket, label: DETECTED_LABEL, kind: 'detected', visibility: input.visibility, secret, actor: input.actor, now: input.now });
   }
   return input.pending.map((p) => p.id);
 };
@@ -243,28 +250,36 @@ export const vaultPending = async (
 export const vaultSecretsInText = async (
   tx: EntityManager,
   deps: CredentialDeps,
-  input: { ticketId: string; partnerId: string; text: string; actor: Actor; now: Date },
+  input: { ticketId: string; partnerId: string; text: string; actor: Actor; now: Date; visibility?: CredentialVisibility },
 ): Promise<{ text: string; vaulted: string[] }> => {
   const masked = maskForVault(input.text);
-  const vaulted = await vaultPending(tx, deps, { ticketId: input.ticketId, partnerId: input.partnerId, pending: masked.pending, actor: input.actor, now: input.now });
+  const vaulted = await vaultPending(tx, deps, {
+    ticketId: input.ticketId,
+    partnerId: input.partnerId,
+    pending: masked.pending,
+    actor: input.actor,
+    now: input.now,
+    ...(input.visibility ? { visibility: input.visibility } : {}),
+  });
   return { text: masked.text, vaulted };
 };
 
 /**
- * P9, for the resolve use case: destruction of the ticket's credentials is scheduled for
- * `resolvedAt` + CREDENTIALS_DESTROY_AFTER_MINUTES (at most 2 days). Answers whether the ticket
- * holds live credentials, so the resolution mail tells the requester to change them. Call it on a
- * close without resolution too (`onTicketClosed`).
+ * P9, for the resolve use case: destruction of the ticket's credentials, staff's own included, is
+ * scheduled for `resolvedAt` + CREDENTIALS_DESTROY_AFTER_MINUTES (at most 2 days). Answers when,
+ * and whether the requester's side is to be told to change them: only of credentials it sees (an
+ * internal note's are staff's, and telling of them would reveal the note). Call it on a close
+ * without resolution too (`onTicketClosed`).
  */
 export const onTicketResolved = async (
   tx: EntityManager,
   deps: CredentialDeps,
   input: { ticketId: string; partnerId: string; resolvedAt: Date },
-): Promise<{ hasLiveCredentials: boolean; destroyAt?: Date }> => {
-  if (!(await credentialStore.hasLive(tx, input.ticketId))) return { hasLiveCredentials: false };
+): Promise<{ requesterToBeTold: boolean; destroyAt?: Date }> => {
+  if (!(await credentialStore.hasLive(tx, input.ticketId))) return { requesterToBeTold: false };
   const destroyAt = new Date(input.resolvedAt.getTime() + credentialVault(deps).destroyAfterMs);
   await scheduleDestruction(tx, deps, { id: input.ticketId, partnerId: input.partnerId }, destroyAt);
-  return { hasLiveCredentials: true, destroyAt };
+  return { requesterToBeTold: await credentialStore.hasLive(tx, input.ticketId, 'public'), destroyAt };
 };
 
 /**
@@ -350,7 +365,9 @@ export const onTicketReopened = async (tx: EntityManager, deps: CredentialDeps, 
 /**
  * The destruction timer: every live credential of the ticket loses its data key and sealed
  * secret, with an audit entry and a `ticket.credentials_destroyed` event each, in the timer's
- * transaction. A ticket reopened in the meantime keeps them (its timer is normally cancelled).
+ * transaction; an internal note's credential gets a staff-only audit entry and no event, which
+ * every webhook endpoint of the partner would receive (P9). A ticket reopened in the meantime
+ * keeps them (its timer is normally cancelled).
  */
 export const destroyTicketCredentials = async (tx: EntityManager, deps: CredentialDeps, input: { ticketId: string; partnerId: string }): Promise<CredentialMetadata[]> => {
   const locked = await ticketStore.lockForChange(tx, input.partnerId, input.ticketId);
@@ -363,24 +380,29 @@ export const destroyTicketCredentials = async (tx: EntityManager, deps: Credenti
   const now = deps.clock.now();
   const destroyed = await credentialStore.destroyLive(tx, input.ticketId, now);
   if (destroyed.length === 0) return [];
-  const published = await publishTicketChange(
-    tx,
-    deps.outbox,
-    locked,
-    destroyed.map((c) => ({ kind: 'credentials_destroyed' as const, credentialId: c.id })),
-    now,
-  );
-  const firstSequence = published.sequence - destroyed.length + 1;
+  const shared = destroyed.filter((c) => c.visibility === 'public');
+  let nextSequence = 0;
+  if (shared.length > 0) {
+    const published = await publishTicketChange(
+      tx,
+      deps.outbox,
+      locked,
+      shared.map((c) => ({ kind: 'credentials_destroyed' as const, credentialId: c.id })),
+      now,
+    );
+    nextSequence = published.sequence - shared.length + 1;
+  }
   await historyStore.append(
     tx,
-    ...destroyed.map((c, i) => ({
+    ...destroyed.map((c) => ({
       ticketId: input.ticketId,
       partnerId: input.partnerId,
       at: now,
       actor: SYSTEM_ACTOR,
       action: 'credentials_destroyed',
       detail: { credentialId: c.id, label: c.label },
-      sequence: firstSequence + i,
+      visibility: c.visibility,
+      ...(c.visibility === 'public' ? { sequence: nextSequence++ } : {}),
     })),
   );
   deps.logger.info({ ticketId: input.ticketId, destroyed: destroyed.length }, 'credentials destroyed');

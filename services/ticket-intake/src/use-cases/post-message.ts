@@ -22,7 +22,7 @@ export interface MessageHooks {
    */
   beforeStore?(
     tx: EntityManager,
-    input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText },
+    input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText; visibility?: 'public' | 'internal' },
   ): Promise<{ text: string; notes: string[]; vaulted?: number }>;
   /**
    * Makes a mail's attachments (stored by notification) the ticket's, before the message that
@@ -92,7 +92,7 @@ export interface PostedMessage {
 export const rewriteBeforeStore = async (
   tx: EntityManager,
   deps: { messageHooks?: readonly MessageHooks[] },
-  input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText },
+  input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText; visibility?: 'public' | 'internal' },
 ): Promise<{ text: string; notes: string[]; vaulted: number }> => {
   let text = input.text;
   const notes: string[] = [];
@@ -167,7 +167,8 @@ export const postMessageIn = async (
   // P9: particulars are never shown in threads, whoever wrote them: the requester, another mail
   // sender, or an agent (a public answer goes out by mail; an internal note is read by every agent).
   const byAgent = input.author.kind === 'agent';
-  const { text: body, notes, vaulted } = await rewriteBeforeStore(tx, deps, { ticket: locked, messageId, text: input.body, actor: input.actor, byAgent, now });
+  // An internal note's particulars are vaulted as staff's, as the note is (docs/adr/0026, sixth session).
+  const { text: body, notes, vaulted } = await rewriteBeforeStore(tx, deps, { ticket: locked, messageId, text: input.body, actor: input.actor, byAgent, now, visibility: input.visibility });
   // Another sender's mail on the thread moves the ticket as the requester's reply does (docs/adr/0035),
   // except that only the requester's own mail reopens a resolved ticket (docs/adr/0029).
   const change =
