@@ -136,11 +136,13 @@ describe('RFC 3834: which mail is auto-generated (docs/mail.md, sixth session)',
     expect(Object.fromEntries(kinds.map((kind) => [kind, autoSubmittedOf(kind)]))).toEqual({
       acknowledgment: 'auto-generated',
       agent_reply: undefined,
+      attachments_refused: 'auto-generated',
       information_requested: 'auto-generated',
       resolved: 'auto-generated',
       rating_invitation: 'auto-generated',
       reopened: 'auto-generated',
       closed_out_of_scope: 'auto-generated',
+      credentials_vaulted: 'auto-generated',
       escalation_notice: 'auto-generated',
       webhook_endpoint_disabled: 'auto-generated',
     });

@@ -247,8 +247,12 @@ describe('acknowledgment mail over SMTP (P3, issue #11)', () => {
       await nthMailTo(address, 1);
       const pasted = await client.http().post(`/v1/tickets/${ticket.id}/messages`).auth(partner.token, { type: 'bearer' }).send({ body: 'Admin login: admin password: Hunter2Secret!' });
       expect(pasted.status).toBe(201);
+      // P9: the requester is told by mail that their particulars were moved to the vault (docs/adr/0026, sixth session).
+      const vaulted = await nthMailTo(address, 2);
+      expect(vaulted.subject).toBe(`[${ticket.reference}] Данные для доступа скрыты: Reader crashes on opening EPUB`);
+      expect(vaulted.text).not.toContain('Hunter2Secret');
       await patch(ticket.id, { status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } });
-      const closed = await nthMailTo(address, 2);
+      const closed = await nthMailTo(address, 3);
       expect(closed.subject).toBe(`[${ticket.reference}] Закрыто: вне рамок технической поддержки: Reader crashes on opening EPUB`);
       expect(closed.text).toContain('Причина: Не удаётся удалить вредоносное ПО с устройства клиента.');
       expect(closed.text).toContain('Пожалуйста, обратитесь: Производитель вашего антивирусного (защитного) программного обеспечения.');
