@@ -185,7 +185,9 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     expect(await checkedAddress('http://rebind.example.test/hook', options)).toEqual({ ok: true, value: { address: '93.184.215.14', family: 4 } });
     const outcome = await sendWebhook({ url: 'http://rebind.example.test/hook', messageId: 'm', timestampSeconds: 1, signature: 'v1,x', body: '{}' }, options);
     expect(outcome.statusCode).toBeUndefined();
-    expect(outcome.error).toMatch(/^refused: rebind\.example\.test resolves to 10\.0\.0\.7/);
+    // The delivery log (readable by the partner) says only that the host is not public; the address is for the server's log.
+    expect(outcome.error).toBe('refused: its host is not a public address');
+    expect(outcome.errorDetail).toMatch(/^rebind\.example\.test resolves to 10\.0\.0\.7/);
     expect(calls).toBe(2);
     // A name with one private address among public ones is refused too.
     const mixed: Resolve = async () => [{ address: '93.184.215.14', family: 4 }, { address: '169.254.169.254', family: 4 }];
@@ -196,8 +198,27 @@ describe('webhook delivery queue and SSRF guard (issue #11), notification alone 
     for (const address of ['::127.0.0.1', '2002:a9fe:a9fe::1', '64:ff9b:1::a00:1', '::ffff:0:7f00:1', '2001::1', '100::1']) {
       const resolve: Resolve = async () => [{ address, family: 6 }];
       const outcome = await sendWebhook({ url: 'http://embedded.example.test/hook', messageId: 'm', timestampSeconds: 1, signature: 'v1,x', body: '{}' }, { resolve, allowed: [], timeoutMs: TIMEOUT_MS, now: () => clock.now() });
-      expect({ address, statusCode: outcome.statusCode, error: outcome.error }).toEqual({ address, statusCode: undefined, error: expect.stringMatching(/^refused: embedded\.example\.test resolves to /) });
+      expect({ address, statusCode: outcome.statusCode, error: outcome.error }).toEqual({ address, statusCode: undefined, error: 'refused: its host is not a public address' });
+      expect(outcome.errorDetail).toMatch(/^embedded\.example\.test resolves to /);
     }
+  });
+
+  it('SSRF: a refusal tells the caller no address and no resolver error, only that the host is not public or could not be resolved; the detail is for the log', async () => {
+    const internal: Resolve = async () => [{ address: '127.0.0.1', family: 4 }];
+    const refused = await checkedAddress('http://vm/', { resolve: internal, allowed: [] });
+    expect(refused).toEqual({ ok: false, error: { reason: 'its host is not a public address', detail: expect.stringContaining('vm resolves to 127.0.0.1') } });
+    const unknown: Resolve = async () => {
+      throw new Error('getaddrinfo ENOTFOUND metadata.google.internal');
+    };
+    const unresolved = await checkedAddress('http://metadata.google.internal/', { resolve: unknown, allowed: [] });
+    expect(unresolved).toEqual({ ok: false, error: { reason: 'its host could not be resolved', detail: expect.stringContaining('ENOTFOUND') } });
+    const empty = await checkedAddress('http://nothing.example.test/', { resolve: async () => [], allowed: [] });
+    expect(empty).toEqual({ ok: false, error: { reason: 'its host could not be resolved', detail: expect.any(String) } });
+    const literal = await checkedAddress('http://[::1]:8080/', { resolve: internal, allowed: [] });
+    expect(literal).toEqual({ ok: false, error: { reason: 'its host is not a public address', detail: expect.stringContaining('::1') } });
+    const outcome = await sendWebhook({ url: 'http://metadata.google.internal/', messageId: 'm', timestampSeconds: 1, signature: 'v1,x', body: '{}' }, { resolve: unknown, allowed: [], timeoutMs: TIMEOUT_MS, now: () => clock.now() });
+    expect(outcome).toMatchObject({ error: 'refused: its host could not be resolved', errorKind: 'refused' });
+    expect(outcome.errorDetail).toContain('ENOTFOUND');
   });
 
   it('SSRF: the connection goes to the address that was checked, whatever a second lookup would answer; redirects are not followed', async () => {

@@ -154,9 +154,26 @@ describe('webhooks (issue #11)', () => {
     expect(injected.body.errors).toEqual([expect.objectContaining({ pointer: '/url', message: expect.stringContaining('line breaks') })]);
     expect((await as(acme).get(`/v1/webhooks/endpoints/${endpoint.id}`)).body.url).toBe(receiver.url('/kept'));
     const refused = await post({ url: 'http://169.254.169.254/latest/meta-data', eventTypes: ['ticket.*'] });
-    expect(refused.body.detail).toMatch(/refused: .*169\.254\.169\.254.*link-local/);
+    expect(refused.body.detail).toBe('url refused: its host is not a public address');
     const partnerNamesAnother = await post({ url: receiver.url('/x'), eventTypes: ['ticket.*'], partnerId: '00000000-0000-4000-8000-000000000000' });
     expect(partnerNamesAnother.status).toBe(400);
+  });
+
+  it('a refused url tells the partner neither how a name resolves nor the resolver’s error: its host is not public, or could not be resolved', async () => {
+    const acme = await newPartner();
+    const cases: [string, string][] = [
+      ['http://10.20.30.40/hook', 'url refused: its host is not a public address'],
+      ['http://[fd00::1]/hook', 'url refused: its host is not a public address'],
+      ['http://no-such-host.invalid/hook', 'url refused: its host could not be resolved'],
+    ];
+    for (const [url, detail] of cases) {
+      const response = await as(acme).post('/v1/webhooks/endpoints', { url, eventTypes: ['ticket.created'] });
+      expect({ url, status: response.status, detail: response.body.detail }).toEqual({ url, status: 400, detail });
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      const said = JSON.stringify(response.body);
+      for (const leak of ['10.20.30.40', 'fd00', 'ENOTFOUND', 'EAI_AGAIN', 'getaddrinfo', 'loopback', 'private']) expect({ url, said, leak: said.includes(leak) }).toEqual({ url, said, leak: false });
+    }
+    expect((await as(acme).get('/v1/webhooks/endpoints')).body.items).toEqual([]);
   });
 
   it('filters naming no delivered event (a typo, another domain) are a 400 naming the filter, on create and on change; nothing is stored or changed', async () => {

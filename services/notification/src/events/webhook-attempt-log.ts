@@ -35,6 +35,7 @@ export const logFailedAttempt = (logger: Logger, claimed: ClaimedDelivery, url: 
     ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
     errorKind: outcome.errorKind ?? (outcome.statusCode !== undefined ? 'status' : 'network'),
     ...(outcome.statusCode === undefined && outcome.error ? { error: outcome.error } : {}),
+    ...(outcome.errorDetail ? { errorDetail: outcome.errorDetail } : {}),
     latencyMs: Math.round(outcome.latencyMs),
     result: record.became,
     ...(delivery.nextAttemptAt ? { nextAttemptAt: delivery.nextAttemptAt.toISOString() } : {}),

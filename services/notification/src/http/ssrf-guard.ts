@@ -21,16 +21,30 @@ export interface SsrfOptions {
 }
 
 /**
+ * Why a URL was refused: `reason` is what its owner is told (the 400 at creation, the delivery
+ * log's `lastFailure`), `detail` what the server logs. A partner must not learn from us how our
+ * internal names resolve (`vm` is 127.0.0.1) or what our resolver answered (docs/adr/0034,
+ * addendum of the sixth session): only the log names addresses.
+ */
+export interface AddressRefusal {
+  reason: string;
+  detail: string;
+}
+
+export const NOT_PUBLIC = 'its host is not a public address';
+export const UNRESOLVED = 'its host could not be resolved';
+
+/**
  * Resolves the URL's host and checks every address it names (issue #11, SSRF). The caller connects
  * to the returned address, never resolving again, so a second answer (DNS rebinding) cannot slip
  * a private address in between the check and the connection.
  */
-export const checkedAddress = async (rawUrl: string, options: SsrfOptions): Promise<Result<ResolvedAddress, string>> => {
+export const checkedAddress = async (rawUrl: string, options: SsrfOptions): Promise<Result<ResolvedAddress, AddressRefusal>> => {
   let url: URL;
   try {
     url = new URL(rawUrl);
   } catch {
-    return err('the URL is not absolute');
+    return err({ reason: 'the URL is not absolute', detail: 'the URL is not absolute' });
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: readonly ResolvedAddress[];
@@ -39,13 +53,13 @@ export const checkedAddress = async (rawUrl: string, options: SsrfOptions): Prom
     try {
       addresses = await options.resolve(host);
     } catch (error) {
-      return err(`${host} does not resolve (${error instanceof Error ? error.message : String(error)})`);
+      return err({ reason: UNRESOLVED, detail: `${host} does not resolve (${error instanceof Error ? error.message : String(error)})` });
     }
   }
-  if (addresses.length === 0) return err(`${host} does not resolve`);
+  if (addresses.length === 0) return err({ reason: UNRESOLVED, detail: `${host} does not resolve` });
   for (const a of addresses) {
     const refusal = refusalOf(a.address, options.allowed);
-    if (refusal) return err(`${host} resolves to ${refusal}`);
+    if (refusal) return err({ reason: NOT_PUBLIC, detail: `${host} resolves to ${refusal}` });
   }
   return ok(addresses[0]);
 };

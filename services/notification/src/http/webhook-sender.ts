@@ -80,7 +80,7 @@ export const sendWebhook = async (req: WebhookRequest, options: SenderOptions): 
   const started = performance.now();
   const latencyMs = () => performance.now() - started;
   const target = await checkedAddress(req.url, options);
-  if (!target.ok) return { latencyMs: latencyMs(), error: `refused: ${target.error}`, errorKind: 'refused' };
+  if (!target.ok) return { latencyMs: latencyMs(), error: `refused: ${target.error.reason}`, errorDetail: target.error.detail, errorKind: 'refused' };
   const pooled = options.agents?.agentFor(req.url, target.value);
   const agent = pooled ?? new Agent({ connect: { lookup: pinnedLookup(target.value), timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   const signal = AbortSignal.timeout(options.timeoutMs);

@@ -82,7 +82,10 @@ export const webhooksPart = defineNotificationPart({
       secrets,
       checkUrl: async (url) => {
         const checked = await checkedAddress(url, ssrf);
-        return checked.ok ? undefined : `refused: ${checked.error}`;
+        if (checked.ok) return undefined;
+        // The caller is told the reason alone; which address, or what the resolver said, is for this log.
+        deps.logger.info({ refusal: checked.error.detail }, 'webhook url refused');
+        return `refused: ${checked.error.reason}`;
       },
     });
     return {

@@ -15,6 +15,8 @@ export interface SendOutcome {
   latencyMs: number;
   /** Why the attempt failed without a 2xx: a status, a timeout, a refused address. */
   error?: string;
+  /** What the server logs beside `error` and never stores: the address a refused host resolved to, the resolver's error. */
+  errorDetail?: string;
   /** What kind of failure `error` is: the receiver's status, no answer in time, an address refused before connecting, the network. */
   errorKind?: 'status' | 'timeout' | 'refused' | 'network';
 }
