@@ -13,6 +13,10 @@ DB_CONNECT_TIMEOUT_MS: {{ .Values.config.dbConnectTimeoutMs | int64 | quote }}
 TSS_JWT_ISSUER: {{ .Values.config.jwtIssuer | quote }}
 TSS_JWT_AUDIENCE: {{ .Values.config.jwtAudience | quote }}
 SHUTDOWN_TIMEOUT_MS: {{ .Values.config.shutdownTimeoutMs | quote }}
+# Every server's request deadlines (docs/adr/0063, sixth session): the headers, then a body; an
+# upload's body has the gateway's upload deadline in every service, so none cuts it shorter.
+TSS_REQUEST_TIMEOUT_MS: {{ .Values.config.requestTimeoutMs | int64 | quote }}
+TSS_UPLOAD_TIMEOUT_MS: {{ (index .Values.services "gateway").uploadTimeoutMs | int64 | quote }}
 {{- if not .Values.migrations.enabled }}
 # No migration hook: each service applies its own migrations at start; its replicas take turns
 # (an advisory lock per schema, docs/adr/0005).

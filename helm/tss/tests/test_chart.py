@@ -765,8 +765,13 @@ class IntakeSettings(unittest.TestCase):
     def test_gateway_gets_the_upload_limit_and_the_ingress_lets_uploads_through(self):
         docs = render()
         gw = env_of(named(docs, "Deployment", full("gateway"))["spec"]["template"]["spec"]["containers"][0])
-        self.assertEqual((gw["TSS_BODY_LIMIT_BYTES"]["value"], gw["TSS_UPLOAD_BODY_LIMIT_BYTES"]["value"], gw["TSS_UPLOAD_TIMEOUT_MS"]["value"]),
-                         ("1048576", "28311552", "120000"))
+        self.assertEqual((gw["TSS_BODY_LIMIT_BYTES"]["value"], gw["TSS_UPLOAD_BODY_LIMIT_BYTES"]["value"]), ("1048576", "28311552"))
+        # Every server's request deadlines (docs/adr/0063, sixth session): the gateway's upload
+        # deadline reaches intake too, so intake never cuts an upload the gateway still lets arrive.
+        cm = named(docs, "ConfigMap", "t-tss")["data"]
+        self.assertEqual((cm["TSS_REQUEST_TIMEOUT_MS"], cm["TSS_UPLOAD_TIMEOUT_MS"]), ("30000", "120000"))
+        longer = named(render("services.gateway.uploadTimeoutMs=300000", "config.requestTimeoutMs=10000"), "ConfigMap", "t-tss")["data"]
+        self.assertEqual((longer["TSS_REQUEST_TIMEOUT_MS"], longer["TSS_UPLOAD_TIMEOUT_MS"]), ("10000", "300000"))
         ingress = named(docs, "Ingress", full("gateway"))["metadata"]["annotations"]
         self.assertEqual(ingress["nginx.ingress.kubernetes.io/proxy-body-size"], "27m")
         larger = named(render("services.gateway.uploadBodyLimitBytes=52428801"), "Ingress", full("gateway"))["metadata"]["annotations"]

@@ -10,6 +10,7 @@ import {
   installAuthentication,
   type Clock,
   type Closer,
+  type RequestDeadlines,
   type ServiceApp,
   type AccessTokenVerifier,
 } from '@tss/service-kit';
@@ -41,6 +42,8 @@ export interface PlatformOptions {
   extendApp?: (app: ServiceApp, hosts: ReadonlyMap<string, ServiceHost>) => Promise<void>;
   /** fastify options of the one app (the gateway's trustProxy). */
   fastify?: Partial<FastifyServerOptions>;
+  /** How long a request may take to arrive (TSS_REQUEST_TIMEOUT_MS, TSS_UPLOAD_TIMEOUT_MS); default: their schema defaults. */
+  requestDeadlines?: RequestDeadlines;
   /**
    * Leave relays and consumers to `startWorkers()`, so a process can listen first: joining a Kafka
    * group waits for a crashed member's session to time out, and probes must answer meanwhile
@@ -94,6 +97,7 @@ export class Platform {
       readiness: () => [...hosts.values()].flatMap((h) => h.readiness()),
       openapi: options.openapi ?? { title: 'TSS API', description: API_DESCRIPTION },
       fastify: options.fastify,
+      requestDeadlines: options.requestDeadlines,
     });
     // Edge hooks first, so that even a 401 carries security and CORS headers.
     await options.beforeRoutes?.(app, hosts);

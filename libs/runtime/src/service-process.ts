@@ -23,6 +23,8 @@ import {
   loadConfig,
   metricsPortFor,
   OidcEnv,
+  RequestDeadlineEnv,
+  requestDeadlinesOf,
   shutdownInOrder,
   startMetricsServer,
   startTracing,
@@ -45,6 +47,8 @@ import { waitForDatabase } from './wait-for-database';
 
 export const ServiceProcessEnv = envSchema({
   ...BaseEnv,
+  // Every process's HTTP server bounds how long a request may take to arrive (docs/adr/0063, sixth session).
+  ...RequestDeadlineEnv,
   DATABASE_URL: DatabaseUrlSetting,
   KAFKA_BROKERS: Type.String({ minLength: 1, description: 'Comma-separated host:port list' }),
   KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 3 }),
@@ -141,6 +145,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
     beforeRoutes: async (app, hosts) => options.beforeRoutes?.(app, only(hosts)),
     extendApp: async (app, hosts) => options.extendApp?.(app, only(hosts)),
     fastify: options.fastify,
+    requestDeadlines: requestDeadlinesOf(config),
     deferWorkers: options.deferWorkers,
   });
   return { app: platform.app, host: platform.host(module.name), startWorkers: () => platform.startWorkers(), closers: () => platform.closers() };

@@ -26,6 +26,7 @@ import { answerClientError, installUriLengthLimit } from './http/uri-length';
 import { installHeaderFieldChecks } from './http/header-fields';
 import { installEmptyPathSegmentCheck } from './http/empty-path-segment';
 import { deferContinueUntilRead } from './http/expect-continue';
+import { DEFAULT_REQUEST_DEADLINES, installRequestDeadline, nodeServerTimeouts, type RequestDeadlines } from './http/request-deadline';
 import { isStorableText, isVisibleText, STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
 
 export interface ServiceAppOptions {
@@ -37,7 +38,9 @@ export interface ServiceAppOptions {
   readiness?: () => readonly ReadinessCheck[];
   openapi?: { title: string; description?: string };
   bodyLimitBytes?: number;
-  /** Extra fastify options (trustProxy, timeouts). */
+  /** How long a request may take to arrive (TSS_REQUEST_TIMEOUT_MS, TSS_UPLOAD_TIMEOUT_MS); default: their schema defaults. */
+  requestDeadlines?: RequestDeadlines;
+  /** Extra fastify options (trustProxy). */
   fastify?: Partial<FastifyServerOptions>;
 }
 
@@ -62,6 +65,11 @@ declare module 'fastify' {
  * trace-context extraction, and an OpenAPI document built from the route schemas.
  */
 export const createServiceApp = async (options: ServiceAppOptions): Promise<ServiceApp> => {
+  const deadlines = options.requestDeadlines ?? DEFAULT_REQUEST_DEADLINES;
+  // fastify's default requestTimeout (0) turns off Node's own: a request's arrival is bounded here
+  // instead (http/request-deadline.ts); connectionTimeout (idle socket) stays off, as a client
+  // trickling a byte at a time is never idle and keep-alive has its own timeout.
+  const timeouts = nodeServerTimeouts(deadlines);
   const app = Fastify({
     loggerInstance: options.logger,
     // One line per request, at its end (installRequestLog), instead of fastify's two (issue #8).
@@ -77,7 +85,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     forceCloseConnections: 'idle',
     frameworkErrors: answerFrameworkError,
     // An HTTP/1.1 request without Host gets its 400 as a problem (http/header-fields.ts), not Node's empty one.
-    http: { requireHostHeader: false },
+    http: { requireHostHeader: false, ...timeouts.http },
+    requestTimeout: timeouts.requestTimeout,
     // A request line or headers over Node's limit: a 431 problem, not fastify's bare JSON.
     clientErrorHandler: answerClientError,
     // The longest path parameter a route schema admits (client ids, up to 200 characters); a longer
@@ -115,6 +124,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
 
+  // First, so that a request answered early (a 414, a 401) is timed too.
+  installRequestDeadline(app, deadlines);
   installDrainShedding(app);
   installUriLengthLimit(app);
   installHeaderFieldChecks(app);

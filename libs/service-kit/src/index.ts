@@ -16,6 +16,8 @@ export * from './auth';
 export * from './api-docs';
 export * from './response-headers-docs';
 export * from './http/uri-length';
+export * from './http/upload-routes';
+export * from './http/request-deadline';
 export * from './http/json-body';
 export * from './http/multipart-text';
 export * from './http/multipart-file-name';

@@ -19,7 +19,7 @@ export const PROBLEM_TYPES = {
   unauthorized: { status: 401, summary: 'No valid bearer token (or inbound-mail secret)' },
   forbidden: { status: 403, summary: 'The token does not allow the operation' },
   'not-found': { status: 404, summary: 'No such route, or nothing this caller may see by that id' },
-  'request-timeout': { status: 408, summary: "An upload's body did not all arrive in time" },
+  'request-timeout': { status: 408, summary: 'A request (its headers or its body) did not all arrive in time' },
   conflict: { status: 409, summary: 'The state of the resource does not allow the change' },
   'invalid-transition': { status: 409, summary: "A status change the ticket's status does not allow; names the allowed ones" },
   'idempotency-in-flight': { status: 409, summary: 'A retry while the first request with its Idempotency-Key still runs' },

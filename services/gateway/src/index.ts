@@ -42,7 +42,6 @@ export { SITE_FORM_COOKIE } from './http/support-site/new-request.routes';
 export { serveMergedApiDocs, type MergedApiDocsOptions } from './http/merged-api-docs';
 export { EdgeConfigSchema, EdgeEnv, defaultEdgeConfig, installEdgeProtection, type EdgeConfig } from './http/edge-protection';
 export { parseTrustProxy } from './http/client-address';
-export { installUploadDeadline } from './http/upload-deadline';
 export { installTicketVisibility } from './http/ticket-visibility';
 export { sameAppIntake } from './upstream/intake-api';
 export { gateSsoStaff, SsoStaffGate, SSO_STAFF_RECHECK_MS } from './use-cases/sso-staff-gate';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import request from 'supertest';
-import { createServiceApp, PROBLEM_CONTENT_TYPE, type ServiceApp } from '@tss/service-kit';
+import { createServiceApp, PROBLEM_CONTENT_TYPE, requestDeadlinesOf, type ServiceApp } from '@tss/service-kit';
 import { sendStalledRequest } from '@tss/service-kit/testing';
 import { defaultEdgeConfig } from '../src/http/edge-protection';
 import { forwardToServices, type ServiceUrls } from '../src/http/forwarding';
@@ -113,9 +113,10 @@ describe('the gateway process edge (services mode): a stalled upload', () => {
   beforeAll(async () => {
     upstream = await startSilentUpstream();
     const urls: ServiceUrls = { 'ticket-intake': upstream.url, 'sla-timer': upstream.url, notification: upstream.url, escalation: upstream.url, rating: upstream.url };
-    gateway = await createServiceApp({ name: 'gateway', logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
-    // As the gateway's main.ts wires it: the edge first, then the forwarding and the site's own routes.
-    await installServicesModeEdge(gateway, { ...defaultEdgeConfig(), TSS_UPLOAD_TIMEOUT_MS: UPLOAD_TIMEOUT_MS });
+    // As the gateway's process wires it: the request deadlines of its server (TSS_UPLOAD_TIMEOUT_MS), the edge, then the forwarding and the site's own routes.
+    const edge = { ...defaultEdgeConfig(), TSS_UPLOAD_TIMEOUT_MS: UPLOAD_TIMEOUT_MS };
+    gateway = await createServiceApp({ name: 'gateway', logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), requestDeadlines: requestDeadlinesOf(edge) });
+    await installServicesModeEdge(gateway, edge);
     await gateway.register(forwardToServices(urls, { timeoutMs: TIMEOUT_MS, bodyLimitBytes: BODY_LIMIT_BYTES, uploads: { bodyLimitBytes: UPLOAD_LIMIT_BYTES, timeoutMs: UPLOAD_TIMEOUT_MS } }));
     // A stand-in for the site's reply form (services/gateway/src/http/support-site): it reads the whole multipart body.
     await gateway.register(async (site) => {

@@ -8,7 +8,6 @@ import {
   gateSsoStaff,
   installEdgeProtection,
   installTicketVisibility,
-  installUploadDeadline,
   sameAppIntake,
   type EdgeConfig,
   parseTrustProxy,
@@ -17,7 +16,7 @@ import { InProcessTransport, type EventTransport } from '@tss/messaging';
 import { notificationService } from '@tss/notification';
 import { ratingService } from '@tss/rating';
 import { DeferredKeySource, Platform, type ServiceModule } from '@tss/runtime';
-import { TokenVerifier, withStaffSingleSignOn, type Clock } from '@tss/service-kit';
+import { requestDeadlinesOf, TokenVerifier, withStaffSingleSignOn, type Clock } from '@tss/service-kit';
 import { slaTimerService } from '@tss/sla-timer';
 import { ticketIntakeService } from '@tss/ticket-intake';
 
@@ -46,7 +45,7 @@ export interface SingleProcessOptions {
   bootstrap?: { clientId?: string; clientSecret?: string };
   /** Staff single sign-on (TSS_OIDC_*); off when absent. */
   oidc?: Parameters<typeof withStaffSingleSignOn>[1];
-  /** Rate limits, security headers, CORS, body limit and upload deadline of the one app (default: EdgeEnv's defaults). */
+  /** Rate limits, security headers, CORS, body limit, request and upload deadlines of the one app (default: EdgeEnv's defaults). */
   edge?: EdgeConfig;
 }
 
@@ -83,13 +82,13 @@ export const startSingleProcessPlatform = async (options: SingleProcessOptions):
     relayPollIntervalMs: options.relayPollIntervalMs,
     beforeRoutes: async (app) => {
       await installEdgeProtection(app, edge);
-      // No gateway forwards the uploads here, so none bounds their arrival (docs/adr/0063).
-      installUploadDeadline(app, edge.TSS_UPLOAD_TIMEOUT_MS);
       // No gateway forwards here either: a service's 404 for a ticket it has not learned of yet is
       // checked with intake in this app (docs/adr/0068).
       installTicketVisibility(app, sameAppIntake(app, TICKET_CHECK_TIMEOUT_MS));
     },
     fastify: { trustProxy: parseTrustProxy(edge.TSS_TRUST_PROXY) },
+    // The arrival of every request, uploads' included, bounded by the one app (docs/adr/0063).
+    requestDeadlines: requestDeadlinesOf(edge),
   });
   const gateway = platform.host('gateway');
   keys.bind(gatewayTokenAuthority(gateway.dataSource, options.clock));

@@ -24,22 +24,35 @@ export const installUriLengthLimit = (app: FastifyInstance): void => {
 /** Node's limit on the request line and headers together (`--max-http-header-size`, 16 KiB by default). */
 const HEADER_OVERFLOW = 'HPE_HEADER_OVERFLOW';
 
+/** Node's headers or request deadline passed (request-deadline.ts, nodeServerTimeouts). */
+const REQUEST_TIMEOUT = 'ERR_HTTP_REQUEST_TIMEOUT';
+
+const problemOfClientError = (code: string | undefined): { status: number; title: string; type: ReturnType<typeof problemType>; detail: string } => {
+  if (code === HEADER_OVERFLOW) {
+    return { status: 431, title: 'Request Header Fields Too Large', type: problemType('header-fields-too-large'), detail: 'The request line and headers together are longer than this server accepts (16 KiB).' };
+  }
+  if (code === REQUEST_TIMEOUT) {
+    return { status: 408, title: 'Request Timeout', type: problemType('request-timeout'), detail: 'The request did not arrive within its deadline; nothing was done.' };
+  }
+  return { status: 400, title: 'Bad Request', type: problemType('malformed-request'), detail: 'The request is not well-formed HTTP.' };
+};
+
+/** A response already begun on the socket: writing another would corrupt it (Node's own handler checks the same). */
+const answerInFlight = (socket: import('node:net').Socket): boolean => {
+  const inFlight: unknown = Reflect.get(socket, '_httpMessage');
+  return typeof inFlight === 'object' && inFlight !== null && Reflect.get(inFlight, 'headersSent') === true;
+};
+
 /**
  * Requests Node's HTTP parser refuses before fastify sees them (a request line or headers over its
- * 16 KiB limit, or bytes that are not HTTP): answered as problem+json like every other error (431,
- * or 400), then the connection is closed, since the parser cannot resync on it.
+ * 16 KiB limit, or bytes that are not HTTP), and requests Node's own deadline cut off (headers not
+ * whole in time): answered as problem+json like every other error (431, 400 or 408), then the
+ * connection is closed, since the parser cannot resync on it.
  */
 export const answerClientError = (error: Error & { code?: string }, socket: import('node:net').Socket): void => {
-  const overflow = error.code === HEADER_OVERFLOW;
-  const status = overflow ? 431 : 400;
-  const title = overflow ? 'Request Header Fields Too Large' : 'Bad Request';
-  const body = JSON.stringify({
-    type: problemType(overflow ? 'header-fields-too-large' : 'malformed-request'),
-    title,
-    status,
-    detail: overflow ? 'The request line and headers together are longer than this server accepts (16 KiB).' : 'The request is not well-formed HTTP.',
-  });
-  if (!socket.writable) {
+  const { status, title, type, detail } = problemOfClientError(error.code);
+  const body = JSON.stringify({ type, title, status, detail });
+  if (!socket.writable || answerInFlight(socket)) {
     socket.destroy();
     return;
   }

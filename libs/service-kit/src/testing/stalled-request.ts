@@ -20,6 +20,10 @@ export const sendStalledRequest = (options: {
   firstBytes: Buffer;
   giveUpMs: number;
   until?: 'close' | 'answer';
+  /** Leave the head unfinished (no blank line): a client that never ends its headers. */
+  headUnfinished?: boolean;
+  /** Then one more byte every this many milliseconds, as a client trickling its body does. */
+  trickleEveryMs?: number;
 }): Promise<RawAnswer> =>
   new Promise((resolve, reject) => {
     const startedAt = performance.now();
@@ -29,12 +33,15 @@ export const sendStalledRequest = (options: {
       received.push(chunk);
       if (options.until === 'answer') socket.destroy();
     });
-    socket.on('error', reject);
+    // A trickling client may write as the server closes (EPIPE, ECONNRESET): what it received still resolves, at 'close'.
+    socket.on('error', (error) => (options.trickleEveryMs ? undefined : reject(error)));
+    const trickle = options.trickleEveryMs ? setInterval(() => socket.writable && socket.write('x'), options.trickleEveryMs) : undefined;
     socket.on('close', () => {
+      clearInterval(trickle);
       const [head, ...body] = Buffer.concat(received).toString('utf8').split('\r\n\r\n');
       resolve({ head, body: body.join('\r\n\r\n'), tookMs: performance.now() - startedAt });
     });
     setTimeout(() => socket.destroy(), options.giveUpMs).unref();
-    socket.write(`${options.head.join('\r\n')}\r\n\r\n`);
+    socket.write(`${options.head.join('\r\n')}\r\n${options.headUnfinished ? '' : '\r\n'}`);
     socket.write(options.firstBytes);
   });

@@ -4,12 +4,11 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
-import { envSchema, lazily, loadConfig, systemClock } from '@tss/service-kit';
+import { envSchema, isMultipartForm, isUpload, lazily, loadConfig, RequestDeadlineEnv, systemClock } from '@tss/service-kit';
 import { sitePartnerOf } from '../domain/site-client';
 import { clientAddress, parseTrustProxy, TrustProxySetting, type ProxyTrust } from './client-address';
 import { snapshotRateLimitStore } from './rate-limit-store';
 import { bodyTooLarge } from './raw-body';
-import { isMultipartForm, isUpload } from './upload-routes';
 
 const ORIGIN = 'https?://[^\\s,/]+';
 
@@ -27,13 +26,9 @@ export const EdgeEnv = {
     default: 27 * 1_048_576,
     description: "Largest multipart/form-data body on the upload routes (attachments, messages with files): intake's ATTACHMENT_MAX_MESSAGE_BYTES plus the form's overhead; larger ones get 413",
   }),
-  // An upload's bytes may take a while to come: 27 MiB on an ordinary connection.
-  TSS_UPLOAD_TIMEOUT_MS: Type.Integer({
-    minimum: 1000,
-    default: 120_000,
-    description:
-      'Deadline of a multipart upload (attachments, messages with files, the site reply form): the arrival of its body (408, connection closed); services mode: also the forwarded exchange (504 when the service has it and does not answer)',
-  }),
+  // One declaration with every server's (service-kit): the gateway process reads both schemas.
+  TSS_REQUEST_TIMEOUT_MS: RequestDeadlineEnv.TSS_REQUEST_TIMEOUT_MS,
+  TSS_UPLOAD_TIMEOUT_MS: RequestDeadlineEnv.TSS_UPLOAD_TIMEOUT_MS,
   TSS_TRUST_PROXY: TrustProxySetting,
 };
 export const EdgeConfigSchema = envSchema(EdgeEnv);

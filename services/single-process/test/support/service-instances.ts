@@ -20,8 +20,10 @@ export class ServiceInstances {
     private readonly kafkaBrokers = 'unused:9092',
   ) {}
 
-  async start(module: ServiceModule, extra: Partial<ServiceInstanceOptions> = {}): Promise<ServiceInstance> {
+  /** `env`: more of the process's variables (TSS_REQUEST_TIMEOUT_MS), read with the same schema. */
+  async start(module: ServiceModule, extra: Partial<ServiceInstanceOptions> = {}, env: Record<string, string> = {}): Promise<ServiceInstance> {
     const config = loadConfig(ServiceProcessEnv, {
+      ...env,
       DATABASE_URL: this.databaseUrl,
       KAFKA_BROKERS: this.kafkaBrokers,
       MIGRATE_ON_START: 'true',
@@ -53,7 +55,7 @@ export class ServiceInstances {
 export const startForwardingGateway = async (
   services: ServiceInstances,
   urls: Record<keyof ServiceUrls, string>,
-  options: { forwarding?: Partial<ForwardingOptions>; edge?: Record<string, string> } = {},
+  options: { forwarding?: Partial<ForwardingOptions>; edge?: Record<string, string>; process?: Record<string, string> } = {},
 ): Promise<{ instance: ServiceInstance; url: string }> => {
   const instance = await services.start(gatewayService, {
     transport: new InProcessTransport(),
@@ -62,6 +64,6 @@ export const startForwardingGateway = async (
     extendApp: async (app) => {
       await app.register(forwardToServices(urls, { timeoutMs: 10_000, ...options.forwarding }));
     },
-  });
+  }, options.process);
   return { instance, url: await services.listen(instance) };
 };
