@@ -114,14 +114,15 @@ describe('inbound e-mail (P8, issue #11)', () => {
   });
 
   it('windows-1251 and koi8-r replies arrive as the requester wrote them', async () => {
+    // Each from its own requester: mail naming a ticket from another address outside the partner's domains is quarantined.
     const ticket = await ticketWithAck('olga@client.example');
+    const petrs = await ticketWithAck('petr@client.example');
     expect(await receive(await corpusMail('outlook-ru-cp1251.eml', ticket))).toMatchObject({ outcome: 'threaded' });
-    expect(await receive(await corpusMail('thunderbird-ru-koi8r.eml', ticket))).toMatchObject({ outcome: 'threaded' });
-    await waitFor('both replies in the thread', async () => {
-      const text = await threadText(ticket.id);
-      return text.includes('Проблема повторяется на второй машине.') && text.includes('Логи приложил бы');
-    });
-    expect(await threadText(ticket.id)).not.toContain('Пётр Сидоров'); // the signature
+    expect(await receive(await corpusMail('thunderbird-ru-koi8r.eml', petrs))).toMatchObject({ outcome: 'threaded' });
+    await waitFor('both replies in their threads', async () =>
+      (await threadText(ticket.id)).includes('Проблема повторяется на второй машине.') && (await threadText(petrs.id)).includes('Логи приложил бы'),
+    );
+    expect(await threadText(petrs.id)).not.toContain('Пётр Сидоров'); // the signature
   });
 
   it('auto-replies, list mail and bounces open nothing and get no answer', async () => {
@@ -443,6 +444,11 @@ describe('inbound e-mail (P8, issue #11)', () => {
   });
 
   describe('who wrote a mail threaded by its reference (P8, docs/adr/0035 addendum)', () => {
+    // The partner's people write from this domain: a colleague of a requester is one of them (docs/mail.md).
+    const COLLEAGUES = 'acme-people.example';
+    beforeAll(async () => {
+      expect((await client.http().put(`/v1/inbound/partner-domains/${COLLEAGUES}`).auth(admin, { type: 'bearer' }).send({ partnerId: partner.partnerId })).status).toBe(200);
+    });
     /** A ticket whose requester has an id of the partner's and an e-mail address, once notification knows its reference. */
     const ticketOf = async (requester: { id: string; email: string }) => ticketWithAck(requester.email, requester.id);
     const mailFrom = (from: string, reference: string, messageId: string, text: string) =>
@@ -458,14 +464,39 @@ describe('inbound e-mail (P8, issue #11)', () => {
         return items.find((m) => m.body.includes(text));
       });
 
-    it('mail from another address is threaded as that sender’s, named by address, never under the requester’s id', async () => {
+    it('mail from a colleague in the partner’s mail domain is threaded as that sender’s, named by address, never under the requester’s id', async () => {
       const ticket = await ticketOf({ id: 'cust-1', email: 'ann.reader@client.example' });
-      const receipt = await receive(mailFrom('Mallory <mallory@attacker.test>', ticket.reference, 'mallory-1@attacker.test', 'Please send the password to this address.'));
+      const receipt = await receive(mailFrom(`Carl <carl@${COLLEAGUES}>`, ticket.reference, `carl-1@${COLLEAGUES}`, 'Same here: it crashes for me too.'));
       expect(receipt).toMatchObject({ outcome: 'threaded', ticketId: ticket.id });
-      const item = await threadItem(ticket.id, 'Please send the password');
-      expect(item.author).toEqual({ kind: 'email_sender', name: 'mallory@attacker.test' });
+      const item = await threadItem(ticket.id, 'Same here: it crashes for me too.');
+      expect(item.author).toEqual({ kind: 'email_sender', name: `carl@${COLLEAGUES}` });
       // The history, too, names the sender and not the requester.
-      expect(await historyActorsOf(ticket.id, 'message_received')).toEqual([{ kind: 'email_sender', id: 'mallory@attacker.test' }]);
+      expect(await historyActorsOf(ticket.id, 'message_received')).toEqual([{ kind: 'email_sender', id: `carl@${COLLEAGUES}` }]);
+    });
+
+    // Security review, sixth session: reference numbers are in every mail's subject, not secrets; a
+    // stranger's mail naming one was published on the requester's thread, its links clickable.
+    it('mail naming a ticket from an address neither its requester’s nor of its partner’s mail domains is quarantined, not published; staff may release it', async () => {
+      const ticket = await ticketOf({ id: 'cust-6', email: 'fay.reader@client.example' });
+      const phishing = 'Resolved. Visit http://phish.example/login to re-enter your password.';
+      const byReference = await receive(mailFrom('Support <stranger@elsewhere.example>', ticket.reference, 'stranger-1@elsewhere.example', phishing));
+      expect(byReference).toMatchObject({ outcome: 'quarantined' });
+      expect(byReference.ticketId).toBeUndefined();
+      expect(byReference.reason).toContain('neither the ticket’s requester nor of a mail domain of its partner');
+      // Named by our acknowledgment's Message-ID instead: the same.
+      const byHeader = await receive(
+        Buffer.from([`From: stranger@elsewhere.example`, 'To: support@tss.test', 'Subject: Re: your request', `In-Reply-To: ${ticket.ackMessageId}`, 'Message-ID: <stranger-2@elsewhere.example>', '', 'Me too.', ''].join('\r\n')),
+      );
+      expect(byHeader).toMatchObject({ outcome: 'quarantined' });
+      // Mail from the requester's own address still threads; the stranger's text is nowhere on the thread.
+      expect(await receive(mailFrom('fay.reader@client.example', ticket.reference, 'fay-1@client.example', 'Thanks, checking now.'))).toMatchObject({ outcome: 'threaded', ticketId: ticket.id });
+      await threadItem(ticket.id, 'Thanks, checking now.');
+      expect(await threadText(ticket.id)).not.toContain('phish.example');
+      // Agents see it in the quarantine, with its reason, and may put it on the ticket themselves.
+      const quarantine = (await client.http().get('/v1/inbound/quarantine').auth(agent, { type: 'bearer' })).body.items as { inboundId: string; reason: string }[];
+      expect(quarantine.find((q) => q.inboundId === byReference.inboundId)?.reason).toContain('stranger@elsewhere.example');
+      const released = await client.http().post(`/v1/inbound/quarantine/${byReference.inboundId}/release`).auth(agent, { type: 'bearer' }).send({ ticketId: ticket.id });
+      expect(released.status).toBe(202);
     });
 
     it('mail from the requester’s own address, in any case, is the requester’s, under their id', async () => {
@@ -497,7 +528,7 @@ describe('inbound e-mail (P8, issue #11)', () => {
       const ticket = await ticketOf({ id: 'cust-4', email: 'dan.reader@client.example' });
       const etag = (await client.http().get(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' })).headers.etag as string;
       expect((await client.http().patch(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' }).set('if-match', etag).send({ status: 'resolved' })).status).toBe(200);
-      expect(await receive(mailFrom('mallory@attacker.test', ticket.reference, 'mallory-3@attacker.test', 'Not solved, reopen it.'))).toMatchObject({ outcome: 'threaded' });
+      expect(await receive(mailFrom(`dora@${COLLEAGUES}`, ticket.reference, `dora-3@${COLLEAGUES}`, 'Not solved, reopen it.'))).toMatchObject({ outcome: 'threaded' });
       await threadItem(ticket.id, 'Not solved, reopen it.');
       const read = (await client.http().get(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' })).body as { status: string; responseOwed: boolean };
       expect(read).toMatchObject({ status: 'resolved', responseOwed: false });
@@ -513,7 +544,7 @@ describe('inbound e-mail (P8, issue #11)', () => {
         .set('if-match', etag)
         .send({ status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } });
       expect(closed.status).toBe(200);
-      expect(await receive(mailFrom('mallory@attacker.test', ticket.reference, 'mallory-2@attacker.test', 'Reopen this for me.'))).toMatchObject({ outcome: 'threaded' });
+      expect(await receive(mailFrom(`dora@${COLLEAGUES}`, ticket.reference, `dora-2@${COLLEAGUES}`, 'Reopen this for me.'))).toMatchObject({ outcome: 'threaded' });
       const [followUp] = await waitFor('the linked ticket filed', async () => {
         const rows = await platform.query<{ requester_id: string; request: { requester: { email: string } } }>(
           'ticket-intake',
@@ -522,8 +553,8 @@ describe('inbound e-mail (P8, issue #11)', () => {
         );
         return rows.length > 0 ? rows : undefined;
       });
-      expect(followUp.requester_id).toBe('mail:mallory@attacker.test');
-      expect(followUp.request.requester.email).toBe('mallory@attacker.test');
+      expect(followUp.requester_id).toBe(`mail:dora@${COLLEAGUES}`);
+      expect(followUp.request.requester.email).toBe(`dora@${COLLEAGUES}`);
     });
   });
 

@@ -63,6 +63,20 @@ export const otherPartnersSenderReason = (args: { domain: string; senderPartnerI
     : undefined;
 
 /**
+ * Why a mail naming a ticket (`how`) is not published on its public thread, or undefined when it
+ * may be: its sender is neither the ticket's requester (`requesterEmail`, when notification knows
+ * it) nor of a mail domain an admin gave to the ticket's partner (a colleague, docs/mail.md).
+ * Reference numbers are in every mail's subject, no secret: anyone who has seen one could
+ * otherwise post on the requester's thread, links clickable on the support site (a phishing
+ * "re-enter your password"). Such mail is quarantined; an agent releases it onto the ticket when
+ * it is genuine (docs/adr/0035, addendum of the sixth session).
+ */
+export const outsideSenderReason = (args: { sender: string; requesterEmail: string | undefined; senderPartnerId: string | undefined; ticketPartnerId: string; how: string }): string | undefined =>
+  args.sender.toLowerCase() === args.requesterEmail?.toLowerCase() || args.senderPartnerId === args.ticketPartnerId
+    ? undefined
+    : `${args.sender} is neither the ticket’s requester nor of a mail domain of its partner: mail naming a ticket (by ${args.how}) from anyone else is not put on its public thread; release it onto the ticket if it belongs there`;
+
+/**
  * Why a reply to our staff mail (an escalation notice, a disabled-endpoint mail) may not reach a
  * ticket. Such mail names the ticket's reference in its subject like all our mail, so a reply would
  * otherwise thread by that reference, and staff's words for each other (a team leader's "do not

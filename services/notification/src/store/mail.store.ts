@@ -330,6 +330,12 @@ export const mailStore = {
     await tx.query(statement.sql, statement.params);
   },
 
+  /** The ticket's requester address, as notification learned it (ticket.created), if any: read without a lock. */
+  async requesterEmailOf(tx: EntityManager, ticketId: string): Promise<string | undefined> {
+    const rows = (await tx.query(`SELECT email FROM "${S}".mail_contacts WHERE ticket_id = $1`, [ticketId])) as { email: string }[];
+    return rows[0]?.email;
+  },
+
   /** The ticket's mail contact, its row locked until `tx` ends (events of one ticket and its timers take turns). */
   async contact(tx: EntityManager, ticketId: string): Promise<MailContact | undefined> {
     const rows = (await tx.query(`SELECT * FROM "${S}".mail_contacts WHERE ticket_id = $1 FOR UPDATE`, [ticketId])) as {

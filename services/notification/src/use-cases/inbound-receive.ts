@@ -10,6 +10,7 @@ import {
   NEW_TICKET_WINDOW_MS,
   newTicketLimitReason,
   otherPartnersSenderReason,
+  outsideSenderReason,
   senderDomain,
   staffMailReplyReason,
   staffSenderReason,
@@ -71,7 +72,8 @@ type Decision =
  * Mail for a partner the gateway deactivated is quarantined: it neither files nor threads
  * (docs/adr/0035 addendum of 2026-12-04, fourth session). A reply to our staff mail, and staff's own
  * mail naming a ticket, is quarantined: staff words never reach a ticket's public thread by mail
- * (docs/adr/0035 addendum of 2026-12-04, fifth session).
+ * (docs/adr/0035 addendum of 2026-12-04, fifth session). Mail naming a ticket from anyone but its
+ * requester and its partner's people is quarantined: a reference number is no secret (sixth session).
  */
 const decide = async (
   tx: EntityManager,
@@ -101,6 +103,9 @@ const decide = async (
     if (refused) return { outcome: 'quarantined', how: refused };
     const inactive = inactivePartnerReason({ whose: `the ticket named by ${how}`, partnerId: target.partnerId, active: await partnerDirectoryStore.activeOf(tx, target.partnerId) });
     if (inactive) return { outcome: 'quarantined', how: inactive };
+    const requesterEmail = await mailStore.requesterEmailOf(tx, target.ticketId);
+    const outsider = outsideSenderReason({ sender: mail.from, requesterEmail, senderPartnerId, ticketPartnerId: target.partnerId, how });
+    if (outsider) return { outcome: 'quarantined', how: outsider };
     const standing = await inboundStore.standingOf(tx, target.ticketId);
     const followsUp = standing && followUpOf(standing, now);
     if (followsUp) return { outcome: 'threaded', ...target, how: `${how}; ${followUpReason(followsUp)}`, followUpOf: followsUp };
