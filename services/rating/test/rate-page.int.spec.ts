@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TicketReopenedV1 } from '@tss/contracts';
+import { PartnerUpdatedV1, TicketReopenedV1 } from '@tss/contracts';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { contentSecurityPolicy, STYLESHEET } from '@tss/web-pages';
 import { startRating, type RatingUnderTest } from './support/rating-under-test';
@@ -86,5 +86,34 @@ describe('rate page in rating alone (issue #13, P11)', () => {
     const page = await rating.sut.http().get(`/rate/${link.token}`);
     expect(page.status).toBe(410);
     expect(page.text).toContain('This link has expired');
+  });
+
+  // The site's link of the same partner said "withdrawn" while this page said "expired" (outside
+  // tester, sixth session of 2026-12-04): a deactivated partner's link is withdrawn; only a link past
+  // its expiry has expired.
+  it('a deactivated partner’s link is the withdrawn page (410), records nothing; past its expiry it is the expired page', async () => {
+    const ownPartnerId = randomUUID();
+    const ticket = await rating.ticketCreated({ partnerId: ownPartnerId });
+    const link = await rating.resolve({ ticketId: ticket.ticketId, partnerId: ownPartnerId }, 2);
+    const setActive = async (active: boolean) => {
+      await rating.publish(PartnerUpdatedV1, ownPartnerId, { partnerId: ownPartnerId, name: 'Acme', active, changedAt: clock.now().toISOString() });
+      await waitFor(`rating has the partner ${active ? 'active' : 'inactive'}`, async () =>
+        (await rating.sut.query<{ active: boolean }>(`SELECT active FROM rating.partners WHERE id = $1`, [ownPartnerId]))[0]?.active === active);
+    };
+    await setActive(false);
+    const page = await rating.sut.http().get(`/rate/${link.token}`);
+    const posted = await rating.sut.http().post(`/rate/${link.token}`).type('form').send({ score: '1', solved: 'no' });
+    for (const refused of [page, posted]) {
+      expect(refused.status).toBe(410);
+      expect(refused.text).toContain('<h1>This link was withdrawn</h1>');
+      expect(refused.text).not.toContain('expired');
+    }
+    expect(await rating.events(ticket.ticketId, 'rating.submitted')).toEqual([]);
+
+    await setActive(true);
+    clock.advanceMs(new Date(link.expiresAt).getTime() - clock.now().getTime() + 1_000);
+    const expired = await rating.sut.http().get(`/rate/${link.token}`);
+    expect(expired.status).toBe(410);
+    expect(expired.text).toContain('<h1>This link has expired</h1>');
   });
 });

@@ -161,7 +161,7 @@ describe('deactivating a partner', () => {
     const posted = await http().post(`/rate/${link.token}`).type('form').send({ score: '1', solved: 'no' });
     for (const refused of [page, posted]) {
       expect(refused.status).toBe(410);
-      expect(refused.text).toContain('<h1>This link has expired</h1>');
+      expect(refused.text).toContain('<h1>This link was withdrawn</h1>');
     }
     expect(await h.ratingEvents(ticket.id, 'rating.submitted')).toEqual([]);
     expect(await platform.query('rating', 'SELECT survey_id FROM rating.ratings WHERE survey_id = $1', [link.surveyId])).toEqual([]);

@@ -54,6 +54,9 @@ export const LINK_OF_INACTIVE_PARTNER: Failure = {
   detail: 'This rating link cannot be used now: the partner this request was filed through is deactivated. Nothing was recorded; the link opens again if the partner is reactivated before it expires.',
 };
 
+/** Whether a refusal is the one above: the rate page tells its reader the link was withdrawn, not that it expired. */
+export const isLinkOfInactivePartner = (failure: Failure): boolean => failure === LINK_OF_INACTIVE_PARTNER;
+
 export const checkPartnerActive = (active: boolean | undefined): Result<true, Failure> => (active === false ? err(LINK_OF_INACTIVE_PARTNER) : ok(true));
 
 /** One rating per survey: a second is a conflict, whatever it says. */

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerFrameworkErrorsUnder, type Clock, type Failure, type Result } from '@tss/service-kit';
 import { answerWithPlainPages, CSRF_FIELD, CsrfTokens, installFormBody, pickLanguage, PostedForm, renderPlainPage, sendPage, serveStylesheet, type Language, type PlainPageKind } from '@tss/web-pages';
 import { RATE_COMMENT_MAX_CHARS, readRateForm, type RateAnswer } from '../domain/rate-page-form';
+import { isLinkOfInactivePartner } from '../domain/survey';
 import { isSurveyTokenShaped } from '../domain/survey-token';
 
 /** The longest comment, each character percent-encoded from up to 4 UTF-8 bytes, and the other fields. */
@@ -48,8 +49,13 @@ const PAGE_ROUTE = { config: { public: true }, schema: { hide: true } } as const
  */
 const tokenOf = (request: TokenRequest): string | undefined => (isSurveyTokenShaped(request.params['*']) ? request.params['*'] : undefined);
 
-/** A refused link's page kind: a wrong or foreign token is "not found", an expired one "gone". */
+/**
+ * A refused link's page kind: a wrong or foreign token is "not found", an expired one "gone", and
+ * a deactivated partner's "revoked" (withdrawn, as the site's links of that partner say; it opens
+ * again if the partner is reactivated, docs/adr/0040).
+ */
 const plainKindOf = (failure: Failure): PlainPageKind => {
+  if (isLinkOfInactivePartner(failure)) return 'revoked';
   switch (failure.kind) {
     case 'gone':
     case 'conflict': // a spent link that no longer names its survey
