@@ -15,6 +15,14 @@ describe('site links (P12)', () => {
     expect(keys.verify(token, new Date('2026-12-16T10:00:00Z'))).toEqual({ ok: false, error: 'expired' });
   });
 
+  it('readSigned gives an expired link’s grant (its language for the refusal page), never a forged link’s', () => {
+    const { token, grant: minted } = keys.mint(grant);
+    expect(keys.readSigned(token)).toEqual({ ok: true, value: { ...grant, linkId: minted.linkId } });
+    const [v, kid, payload] = token.split('.');
+    expect(keys.readSigned([v, kid, payload, 'A'.repeat(43)].join('.'))).toEqual({ ok: false, error: 'bad_signature' });
+    expect(SiteLinkKeys.fromSettings({ TSS_SITE_LINK_KEYS: key('k1') }).readSigned(token)).toEqual({ ok: false, error: 'bad_signature' });
+  });
+
   it('a link minted through the API names its minter, signed; the mail links name none (docs/adr/0037, fifth session)', () => {
     const { token, grant: minted } = keys.mint({ ...grant, mintedBy: { kind: 'staff', id: 'sc_agent:1' } });
     expect(keys.verify(token, now)).toEqual({ ok: true, value: { ...grant, linkId: minted.linkId, mintedBy: { kind: 'staff', id: 'sc_agent:1' } } });

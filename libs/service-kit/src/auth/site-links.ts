@@ -123,6 +123,18 @@ export class SiteLinkKeys {
   }
 
   verify(token: string, now: Date): Result<SiteLinkGrant, SiteLinkProblem> {
+    const signed = this.readSigned(token);
+    if (!signed.ok) return signed;
+    if (signed.value.expiresAt.getTime() <= now.getTime()) return err('expired');
+    return signed;
+  }
+
+  /**
+   * The grant of a link whose signature holds, whether or not it has expired: what a page refusing
+   * an expired link may still take the link's word for (its language). Never a grant to act on:
+   * `verify` is, which also checks the expiry.
+   */
+  readSigned(token: string): Result<SiteLinkGrant, Exclude<SiteLinkProblem, 'expired'>> {
     const parts = token.split('.');
     if (parts.length !== 4 || parts[0] !== 'v1' || token.length > 2048) return err('malformed');
     const key = this.keys.find((k) => k.id === parts[1]);
@@ -142,7 +154,6 @@ export class SiteLinkKeys {
     const minter = m === undefined ? undefined : typeof m === 'string' ? MINTER.exec(m) : null;
     if (minter === null) return err('malformed');
     const expiresAt = new Date(e * 1000);
-    if (expiresAt.getTime() <= now.getTime()) return err('expired');
     return ok({
       linkId: l,
       ticketId: t,

@@ -18,6 +18,16 @@ export const isVisitor = (requester: string): boolean => requester.startsWith('v
  */
 export type SiteLinkRefusal = 'not_found' | 'expired' | 'revoked';
 
+/**
+ * A refused link, and the language its page is in when the link's signature holds (revoked, or
+ * expired: the signature is checked whatever the expiry). A link whose signature fails names no
+ * language anyone vouches for: its page follows the browser's.
+ */
+export interface RefusedSiteLink {
+  refusal: SiteLinkRefusal;
+  language?: string;
+}
+
 export interface SiteSession {
   grant: SiteLinkGrant;
   /** A short-lived requester token for the grant's requester, to call intake with. */
@@ -51,19 +61,25 @@ const isMinterInGoodStanding = async (deps: SiteDeps, grant: SiteLinkGrant): Pro
  * revocation, its minter's standing, and its partner, then a requester token for the grant's (partner, requester) that
  * names the partner's site client (docs/adr/0037).
  */
-export const openSiteLink = async (deps: SiteDeps, token: string): Promise<Result<SiteSession, SiteLinkRefusal>> => {
+export const openSiteLink = async (deps: SiteDeps, token: string): Promise<Result<SiteSession, RefusedSiteLink>> => {
   const verified = deps.links.verify(token, deps.clock.now());
-  if (!verified.ok) return err(verified.error === 'expired' ? 'expired' : 'not_found');
+  if (!verified.ok) {
+    if (verified.error !== 'expired') return err({ refusal: 'not_found' });
+    // Expired, so its signature held: the link's language is its minter's word still.
+    const signed = deps.links.readSigned(token);
+    return err({ refusal: 'expired', ...(signed.ok && signed.value.language ? { language: signed.value.language } : {}) });
+  }
   const grant = verified.value;
-  if (!UUID.test(grant.ticketId) || !UUID.test(grant.partnerId)) return err('not_found');
-  if (await siteLinkRevocationStore.isRevoked(deps.dataSource.manager, grant.linkId, grant.ticketId)) return err('revoked');
+  const withdrawn: RefusedSiteLink = { refusal: 'revoked', ...(grant.language ? { language: grant.language } : {}) };
+  if (!UUID.test(grant.ticketId) || !UUID.test(grant.partnerId)) return err({ refusal: 'not_found' });
+  if (await siteLinkRevocationStore.isRevoked(deps.dataSource.manager, grant.linkId, grant.ticketId)) return err(withdrawn);
   // Refused as a revoked link is (410): the link was good, its minter's say-so is withdrawn.
-  if (!(await isMinterInGoodStanding(deps, grant))) return err('revoked');
+  if (!(await isMinterInGoodStanding(deps, grant))) return err(withdrawn);
   const partner = await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: grant.partnerId });
-  if (!partner) return err('not_found');
+  if (!partner) return err({ refusal: 'not_found' });
   // A genuine link of a deactivated partner is withdrawn, not unknown: 410 as a revoked one, whoever
   // minted it (a mail's link names no minter), and it opens again once the partner is reactivated.
-  if (!partner.active) return err('revoked');
+  if (!partner.active) return err(withdrawn);
   const requesterToken = await issueSiteToken(
     { keys: deps.keys, clock: deps.clock, settings: deps.tokenSettings },
     {

@@ -598,9 +598,10 @@ describe('the support site (issue #13)', () => {
       expect(revoked.status).toBe(410);
       expect(revoked.text).toContain('<h1>This link was withdrawn</h1>');
       expect(revoked.text).not.toContain('expired');
+      // In the link's language (this ticket's, English), as its live page was, whatever the browser asks.
       const russian = await http().get(link.path).set('accept-language', 'ru');
       expect(russian.status).toBe(410);
-      expect(russian.text).toContain('<h1>Эта ссылка отозвана</h1>');
+      expect(russian.text).toContain('<h1>This link was withdrawn</h1>');
       const reply = await http().post(`${link.path}/reply`).field('_csrf', csrfOf(page.text, `${link.path}/reply`)).field('text', 'after revocation');
       expect(reply.status).toBe(410);
       expect((await thread(ticket.id)).items).toEqual([]);
@@ -645,6 +646,43 @@ describe('the support site (issue #13)', () => {
       expectPageHeaders(expired);
       expect(expired.text).toContain('<h1>This link has expired</h1>');
       expect((await http().get(`/support/t/${token}`).set('accept-language', 'ru')).text).toContain('<h1>Срок действия ссылки истёк</h1>');
+    });
+  });
+
+  // A Russian ticket's revoked or expired link said "This link was withdrawn" in English unless the
+  // browser asked for Russian (outside tester, sixth session of 2026-12-04): the link's own language
+  // is trusted once its signature holds, never that of a link whose signature fails.
+  describe('the language of a link that opens nothing', () => {
+    it('a revoked link’s 410 page is in the signed link’s language, whatever the browser asks', async () => {
+      const ticket = await file(acme.token, { language: 'ru' });
+      const link = await mint(acme.token, ticket.id);
+      expect((await http().get(link.path)).text).toContain('<html lang="ru">');
+      await http().delete(`/v1/tickets/${ticket.id}/site-links/${link.linkId}`).auth(acme.token, { type: 'bearer' }).expect(204);
+      for (const acceptLanguage of [undefined, 'en']) {
+        const request = http().get(link.path);
+        const revoked = await (acceptLanguage ? request.set('accept-language', acceptLanguage) : request);
+        expect(revoked.status).toBe(410);
+        expect(revoked.text).toContain('<html lang="ru">');
+        expect(revoked.text).toContain('<h1>Эта ссылка отозвана</h1>');
+      }
+    });
+
+    it('an expired link’s 410 page is in its language; a link whose signature fails is in the browser’s', async () => {
+      const ticket = await file(acme.token, { language: 'ru' });
+      const keys = SiteLinkKeys.fromSettings({});
+      const { token } = keys.mint({ ticketId: ticket.id, partnerId: acme.partnerId, requester: 'cust-ann', language: 'ru', expiresAt: new Date(clock.now().getTime() + 60_000) });
+      clock.advanceMs(60_000);
+      const expired = await http().get(`/support/t/${token}`);
+      expect(expired.status).toBe(410);
+      expect(expired.text).toContain('<html lang="ru">');
+      expect(expired.text).toContain('<h1>Срок действия ссылки истёк</h1>');
+
+      // The same payload under a signature that fails: its language is nobody's word.
+      const forged = `${token.slice(0, token.lastIndexOf('.'))}.${'A'.repeat(43)}`;
+      const refused = await http().get(`/support/t/${forged}`);
+      expect(refused.status).toBe(404);
+      expect(refused.text).toContain('<html lang="en">');
+      expect((await http().get(`/support/t/${forged}`).set('accept-language', 'ru')).text).toContain('<html lang="ru">');
     });
   });
 

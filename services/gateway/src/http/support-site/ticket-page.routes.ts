@@ -87,8 +87,10 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
   const open = async (request: FastifyRequest, reply: FastifyReply, token: string): Promise<SiteSession | undefined> => {
     const session = await openSiteLink(deps, token);
     if (session.ok) return session.value;
-    const kind = session.error === 'expired' ? 'gone' : session.error === 'revoked' ? 'revoked' : 'notFound';
-    sendPlainPage(context, reply, kind, languageOf(request));
+    const { refusal, language } = session.error;
+    const kind = refusal === 'expired' ? 'gone' : refusal === 'revoked' ? 'revoked' : 'notFound';
+    // A link whose signature holds is in its own language (the ticket's), as its live page is; any other in the browser's.
+    sendPlainPage(context, reply, kind, languageOf(request, language));
     return undefined;
   };
 
