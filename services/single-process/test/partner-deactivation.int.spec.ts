@@ -196,6 +196,37 @@ describe('deactivating a partner', () => {
     expect(history.items.map((e) => e.action)).not.toContain('reopened');
   });
 
+  // Staff could mint a site link for a deactivated partner's ticket: 201 with a URL that opens only
+  // the 410 page (outside tester, sixth session of 2026-12-04).
+  it('minting a site link for a deactivated partner’s ticket is a 422 saying how to reactivate it, nothing minted; its own clients get a 401', async () => {
+    const acme = await client.partner(admin, 'Acme Linked Paused');
+    const agent = await client.staff(admin, ['agent']);
+    const filed = await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ requester: { id: 'cust-ann', email: 'ann@client.example' } }));
+    expect(filed.status).toBe(201);
+    const ticketId = (filed.body as { id: string }).id;
+    // The site hears of the ticket a moment after filing (503 until then); a link minted while active works.
+    await waitFor('a site link for the ticket', async () => (await http().post(`/v1/tickets/${ticketId}/site-links`).auth(agent.token, { type: 'bearer' })).status === 201);
+    const mintedBefore = async () => ({
+      rows: (await platform.query<{ n: string }>('gateway', 'SELECT count(*) AS n FROM gateway.minted_site_links WHERE ticket_id = $1', [ticketId]))[0].n,
+      events: (await platform.query<{ n: string }>('gateway', "SELECT count(*) AS n FROM gateway.outbox WHERE event_type = 'partner.site_link_minted' AND message_key = $1", [ticketId]))[0].n,
+    });
+    const before = await mintedBefore();
+    expect(before).toEqual({ rows: '1', events: '1' });
+
+    expect((await setActive(acme.partnerId, false)).status).toBe(200);
+    const expected = `Partner ${acme.partnerId} is deactivated; an admin can reactivate it with PATCH /v1/partners/${acme.partnerId} {"active":true}.`;
+    const byStaff = await http().post(`/v1/tickets/${ticketId}/site-links`).auth(agent.token, { type: 'bearer' });
+    expect(byStaff.status).toBe(422);
+    expect(byStaff.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(byStaff.headers.location).toBeUndefined();
+    expect(byStaff.body.detail).toBe(expected);
+    expect401(await http().post(`/v1/tickets/${ticketId}/site-links`).auth(acme.token, { type: 'bearer' }));
+    expect(await mintedBefore()).toEqual(before);
+
+    expect((await setActive(acme.partnerId, true)).status).toBe(200);
+    expect((await http().post(`/v1/tickets/${ticketId}/site-links`).auth(agent.token, { type: 'bearer' })).status).toBe(201);
+  });
+
   it('PATCH active is for admins only, and the same value twice changes nothing twice', async () => {
     const acme = await client.partner(admin, 'Acme Twice');
     const partnerSelf = await http().patch(`/v1/partners/${acme.partnerId}`).auth(acme.token, { type: 'bearer' }).send({ active: false });

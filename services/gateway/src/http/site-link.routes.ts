@@ -40,7 +40,7 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
         summary: "Mint a support-site link for the ticket's requester (P12)",
         description:
           'For a requester whose mail is filtered: the link opens the ticket on the support site (`/support/t/{token}`) where they read the public thread, reply and reopen. ' +
-          `It expires after TSS_SITE_LINK_TTL_MS (14 days by default) and can be revoked. Another partner's ticket is a 404; a ticket that names no requester id a 422; ` +
+          `It expires after TSS_SITE_LINK_TTL_MS (14 days by default) and can be revoked. Another partner's ticket is a 404; a ticket that names no requester id, or one of a deactivated partner, a 422 (nothing minted); ` +
           'a ticket filed a moment ago may answer 503 `ticket-not-yet-visible` (with Retry-After) until the site has heard of it.',
         params: Type.Object({ id: TicketIdOrReference }),
         // Nothing to choose (the requester, language and lifetime are the ticket's and the settings'):

@@ -1,6 +1,7 @@
-import { err, ok, siteLinkUrl, TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS, type Failure, type Result } from '@tss/service-kit';
+import { err, inactivePartnerDetail, ok, siteLinkUrl, TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS, type Failure, type Result } from '@tss/service-kit';
 import type { PartnerScope, SiteLinkMinter, StaffScope } from '@tss/service-kit';
 import { SiteLinkMintedV1, SiteLinkRevokedV1 } from '@tss/contracts';
+import { PartnerEntity } from '../store/gateway.entities';
 import { mintedSiteLinkStore } from '../store/minted-site-link.store';
 import { siteLinkRevocationStore } from '../store/site-link-revocation.store';
 import { siteTicketStore, type SiteTicket } from '../store/site-ticket.store';
@@ -46,6 +47,10 @@ export const mintSiteLink = async (deps: SiteDeps, caller: Caller, ticketIdOrRef
   const found = await ticketOfCaller(deps, caller, ticketIdOrReference);
   if (!found.ok) return found;
   const ticket = found.value;
+  // A deactivated partner's links open only the 410 page (site-session.ts): minting one would hand
+  // out a URL that cannot work. Its clients' tokens are refused already (401); this is staff's case.
+  const partner = await deps.dataSource.getRepository(PartnerEntity).findOneBy({ id: ticket.partnerId });
+  if (partner && !partner.active) return err({ kind: 'unprocessable', detail: inactivePartnerDetail(ticket.partnerId) });
   const requester = ticket.requester;
   if (!requester) {
     return err({ kind: 'unprocessable', detail: 'The ticket names no requester (requester.id), so no site link can be made for one.' });
