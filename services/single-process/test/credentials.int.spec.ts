@@ -131,8 +131,9 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     for (const posted of [answered, noted]) {
       expect(posted.status).toBe(201);
       expect(posted.body.message.body).toMatch(/\[credentials stored securely: TSS vault #[0-9a-f]{8}\]$/);
-      expect(posted.body.notes).toEqual([expect.stringContaining('Give the requester particulars another way')]);
     }
+    expect(answered.body.notes).toEqual([expect.stringContaining('Give the requester particulars another way')]);
+    expect(noted.body.notes).toEqual([expect.stringContaining('Your internal note contained access particulars (1)')]);
     // The requester reads the answer masked and no note addressed to them ("your message…").
     const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(requesterToken, { type: 'bearer' });
     expect(thread.body.items.map((m: { body: string }) => m.body)).toEqual([answered.body.message.body]);
@@ -144,6 +145,19 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     const revealed = await http().get(`/v1/tickets/${ticketId}/credentials/${listed.body.items[0].id}`).auth(agent.token, { type: 'bearer' });
     expect(revealed.body.secret).toBe(AGENT_SECRET);
     expect(await dumpOfIntake()).not.toContain(AGENT_SECRET.toLowerCase());
+  });
+
+  it('P9: the agent is told of an internal note’s particulars as of a staff-only note, not of a thread the requester reads and mail carries', async () => {
+    const ticketId = await fileTicket();
+    const noted = await http()
+      .post(`/v1/tickets/${ticketId}/messages`)
+      .auth(agent.token, { type: 'bearer' })
+      .send({ body: `Note for the team: login: admin password: ${AGENT_SECRET}`, visibility: 'internal' });
+    expect(noted.status).toBe(201);
+    expect(noted.body.notes).toHaveLength(1);
+    expect(noted.body.notes[0]).toContain('Your internal note contained access particulars (1)');
+    expect(noted.body.notes[0]).toContain('staff only');
+    expect(noted.body.notes[0]).not.toMatch(/requester reads|mail carries/);
   });
 
   it('P9: particulars in an internal note are vaulted for staff only: partner and requester see no entry, history or event of them', async () => {

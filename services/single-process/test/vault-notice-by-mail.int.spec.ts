@@ -7,6 +7,7 @@ const SECRET = 'inbound-secret-0123456789';
 const MAILED_PASSWORD = 'Tajna#4471';
 const FILED_PASSWORD = 'Filed#Pw5582';
 const RATED_PASSWORD = 'Rated#Pw9034';
+const COLLEAGUE_PASSWORD = 'Colleague#Pw6120';
 
 type ThreadItem = { body: string; author: { kind: string } };
 type MailRow = { language: string; subject: string; text_body: string; in_reply_to: string | null };
@@ -82,6 +83,29 @@ describe('the requester is told by mail that particulars were vaulted, in words 
     expect(told.text_body).toContain('хранилище');
     expect(told.text_body).toContain('смените');
     expect(told.text_body).not.toContain(MAILED_PASSWORD);
+  });
+
+  it('P9: a colleague’s mailed reply with a password: the thread note names whose message it was, not the requester’s; the requester gets no mail of it', async () => {
+    const opened = await receive(
+      mail(['From: Petra <petra@vault-kunde.example>', 'Subject: Reader crashes on start', 'Message-ID: <petra-1@vault-kunde.example>'], 'Hello, Reader 4.2 crashes as soon as it starts.'),
+    );
+    expect(opened.outcome).toBe('new_ticket');
+    const ack = await waitFor('the acknowledgment', async () => {
+      const rows = await platform.query<{ ticket_id: string; message_id: string }>('notification', `SELECT ticket_id, message_id FROM notification.mail_messages WHERE recipient = $1 AND kind = 'acknowledgment'`, [
+        'petra@vault-kunde.example',
+      ]);
+      return rows[0];
+    });
+    const reply = await receive(
+      mail(['From: col@vault-kunde.example', 'Subject: Re: access', 'Message-ID: <col-1@vault-kunde.example>', `In-Reply-To: ${ack.message_id}`], `Our test account: login: colacct password: ${COLLEAGUE_PASSWORD}`),
+    );
+    expect(reply).toMatchObject({ outcome: 'threaded', ticketId: ack.ticket_id });
+
+    const note = await waitFor('the vault note on the thread', async () => (await threadOf(ack.ticket_id)).find((m) => m.author.kind === 'system' && m.body.includes('secure vault')));
+    expect(note?.body).toContain('The message from col@vault-kunde.example contained access particulars (1)');
+    expect(note?.body).not.toContain('Your message');
+    expect(note?.body).not.toContain(COLLEAGUE_PASSWORD);
+    expect(await mailsOf(ack.ticket_id, 'credentials_vaulted')).toEqual([]);
   });
 
   it('P9: a request filed by mail with a password: the acknowledgment, the next mail the requester gets, tells them', async () => {

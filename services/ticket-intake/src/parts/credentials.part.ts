@@ -22,6 +22,7 @@ import {
   onTicketResolved,
   tellRequesterToChangeCredentials,
   vaultedByAgentNote,
+  vaultedFromSenderNote,
   vaultedNote,
   type VaultedFrom,
   vaultSecretsInText,
@@ -37,6 +38,13 @@ interface HookTicket {
   language?: string;
   resolvedAt?: Date;
 }
+
+/** Who is told that particulars were vaulted, in words that fit whose text it was (P9, docs/adr/0026 sixth session). */
+const noteOfVaulting = (count: number, input: { ticket: HookTicket; byAgent: boolean; textOf?: VaultedFrom; visibility?: 'public' | 'internal'; otherSender?: string }): string => {
+  if (input.byAgent) return vaultedByAgentNote(count, input.visibility);
+  if (input.otherSender !== undefined) return vaultedFromSenderNote(count, input.otherSender, input.ticket.language);
+  return vaultedNote(count, input.ticket.language, input.textOf);
+};
 
 /** The texts of a request a filer writes freely (P2), each masked at filing (P9); the requester's name and address are theirs. */
 const MASKED_REQUEST_TEXTS = ['subject', 'description', 'stepsToReproduce', 'browser', 'operatingSystem', 'operatingSystemVersion', 'connectivity', 'antivirus'] as const;
@@ -102,7 +110,7 @@ const credentialHooks = (deps: CredentialDeps) => ({
   message: {
     beforeStore: async (
       tx: EntityManager,
-      input: { ticket: HookTicket; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: VaultedFrom; visibility?: 'public' | 'internal' },
+      input: { ticket: HookTicket; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: VaultedFrom; visibility?: 'public' | 'internal'; otherSender?: string },
     ): Promise<{ text: string; notes: string[]; vaulted: number }> => {
       // An internal note's particulars are staff's, as the note is: hidden from the requester's side (P9).
       const vaulted = await vaultSecretsInText(tx, deps, {
@@ -115,7 +123,7 @@ const credentialHooks = (deps: CredentialDeps) => ({
       });
       const count = vaulted.vaulted.length;
       if (count === 0) return { text: vaulted.text, notes: [], vaulted: 0 };
-      return { text: vaulted.text, notes: [input.byAgent ? vaultedByAgentNote(count) : vaultedNote(count, input.ticket.language, input.textOf)], vaulted: count };
+      return { text: vaulted.text, notes: [noteOfVaulting(count, input)], vaulted: count };
     },
   },
 });

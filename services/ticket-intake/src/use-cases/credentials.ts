@@ -314,9 +314,25 @@ const VAULTED_NOTES: Readonly<Record<VaultedFrom, (count: number, language?: str
  */
 export const vaultedNote = (count: number, language?: string, from: VaultedFrom = 'message'): string => VAULTED_NOTES[from](count, language);
 
-/** To the agent whose own message held particulars: masked in the thread, kept for staff (P9). */
-export const vaultedByAgentNote = (count: number): string =>
-  `Your message contained access particulars (${count}). They were moved to the ticket's vault and masked in the thread, which the requester reads and mail carries: staff reveal them from the vault. Give the requester particulars another way, never in the thread.`;
+/**
+ * The thread's note when another mail sender's message (a colleague of the requester's, ADR 0035)
+ * held particulars: the requester reads the thread, so it names whose message it was instead of
+ * "your message" (docs/adr/0026, addendum of 2026-12-04, sixth session). The sender's address is on
+ * their message already.
+ */
+export const vaultedFromSenderNote = (count: number, sender: string, language?: string): string =>
+  language === 'ru'
+    ? `Сообщение от ${sender} содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться. Владельцу этих данных следует сменить их после решения обращения.`
+    : `The message from ${sender} contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them. Whoever they belong to should change them once this ticket is resolved.`;
+
+/**
+ * To the agent whose own text held particulars (P9): a public answer is read by the requester and
+ * carried by mail; an internal note is neither, and its particulars are staff-only as it is.
+ */
+export const vaultedByAgentNote = (count: number, visibility: CredentialVisibility = 'public'): string =>
+  visibility === 'internal'
+    ? `Your internal note contained access particulars (${count}). They were moved to the ticket's vault, for staff only as the note is, and masked in the note: staff reveal them from the vault.`
+    : `Your message contained access particulars (${count}). They were moved to the ticket's vault and masked in the thread, which the requester reads and mail carries: staff reveal them from the vault. Give the requester particulars another way, never in the thread.`;
 
 const MINUTE_MS = 60_000;
 

@@ -19,10 +19,11 @@ export interface MessageHooks {
   /**
    * Rewrites a message's text before it is stored (P9 masking); returns the text to store and notes:
    * for the thread when the requester's side wrote it, for the answer only when an agent did.
+   * `otherSender`: the address of a mail sender who is not the requester, whom the thread's note names.
    */
   beforeStore?(
     tx: EntityManager,
-    input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText; visibility?: 'public' | 'internal' },
+    input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText; visibility?: 'public' | 'internal'; otherSender?: string },
   ): Promise<{ text: string; notes: string[]; vaulted?: number }>;
   /**
    * Makes a mail's attachments (stored by notification) the ticket's, before the message that
@@ -92,7 +93,7 @@ export interface PostedMessage {
 export const rewriteBeforeStore = async (
   tx: EntityManager,
   deps: { messageHooks?: readonly MessageHooks[] },
-  input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText; visibility?: 'public' | 'internal' },
+  input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText; visibility?: 'public' | 'internal'; otherSender?: string },
 ): Promise<{ text: string; notes: string[]; vaulted: number }> => {
   let text = input.text;
   const notes: string[] = [];
@@ -168,7 +169,9 @@ export const postMessageIn = async (
   // sender, or an agent (a public answer goes out by mail; an internal note is read by every agent).
   const byAgent = input.author.kind === 'agent';
   // An internal note's particulars are vaulted as staff's, as the note is (docs/adr/0026, sixth session).
-  const { text: body, notes, vaulted } = await rewriteBeforeStore(tx, deps, { ticket: locked, messageId, text: input.body, actor: input.actor, byAgent, now, visibility: input.visibility });
+  // Another mail sender's particulars: the thread, which the requester reads, names whose message it was.
+  const otherSender = input.author.kind === 'email_sender' ? { otherSender: input.author.name } : {};
+  const { text: body, notes, vaulted } = await rewriteBeforeStore(tx, deps, { ticket: locked, messageId, text: input.body, actor: input.actor, byAgent, now, visibility: input.visibility, ...otherSender });
   // Another sender's mail on the thread moves the ticket as the requester's reply does (docs/adr/0035),
   // except that only the requester's own mail reopens a resolved ticket (docs/adr/0029).
   const change =
