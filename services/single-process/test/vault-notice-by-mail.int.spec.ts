@@ -138,5 +138,8 @@ describe('the requester is told by mail that particulars were vaulted, in words 
     expect(note?.body).toContain('The comment you gave with your rating contained access particulars (1)');
     expect(reopenedMail.text_body).toContain('The comment you gave with your rating contained access particulars (1)');
     expect(reopenedMail.text_body).not.toContain(RATED_PASSWORD);
+    // The comment never reaches the thread: the mail says they were removed from it.
+    expect(reopenedMail.text_body).toContain('removed them from the comment');
+    expect(reopenedMail.text_body).not.toContain("masked them in the request's thread");
   });
 });

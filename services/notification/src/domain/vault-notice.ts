@@ -4,10 +4,24 @@ import type { MailBlock } from './mail-template';
 /** Which of the requester's texts held the particulars (P9): the event that carries the count says. */
 export type VaultedText = 'request' | 'message' | 'rating_comment';
 
-const LEADS: Readonly<Record<VaultedText, Readonly<Record<Language, string>>>> = {
-  request: { en: 'Your request contained', ru: 'Ваше обращение содержало' },
-  message: { en: 'Your last message contained', ru: 'Ваше последнее сообщение содержало' },
-  rating_comment: { en: 'The comment you gave with your rating contained', ru: 'Комментарий к вашей оценке содержал' },
+/**
+ * What the text was and what became of the particulars in it: a rating's comment is not on the
+ * thread, so they were removed from the comment, not masked in a thread it never reached
+ * (docs/adr/0026, addendum of 2026-12-04, sixth session).
+ */
+const WORDS: Readonly<Record<VaultedText, Readonly<Record<Language, { lead: string; where: string }>>>> = {
+  request: {
+    en: { lead: 'Your request contained', where: 'masked them in your request' },
+    ru: { lead: 'Ваше обращение содержало', where: 'скрыли в обращении' },
+  },
+  message: {
+    en: { lead: 'Your last message contained', where: "masked them in the request's thread" },
+    ru: { lead: 'Ваше последнее сообщение содержало', where: 'скрыли в переписке' },
+  },
+  rating_comment: {
+    en: { lead: 'The comment you gave with your rating contained', where: 'removed them from the comment' },
+    ru: { lead: 'Комментарий к вашей оценке содержал', where: 'удалили из комментария' },
+  },
 };
 
 /**
@@ -15,9 +29,12 @@ const LEADS: Readonly<Record<VaultedText, Readonly<Record<Language, string>>>> =
  * By mail too, for a requester who never opens the support site (docs/adr/0026, addendum of
  * 2026-12-04, sixth session). The count only: never the particulars.
  */
-export const vaultNoticeBlock = (language: Language, count: number, from: VaultedText): MailBlock => ({
-  paragraph:
-    language === 'ru'
-      ? `${LEADS[from].ru} данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения и не присылайте пароли в письмах.`
-      : `${LEADS[from].en} access particulars (${count}). We moved them to our secure vault and masked them in the request's thread; support staff can still use them. Please change them once this request is resolved, and do not send passwords by mail.`,
-});
+export const vaultNoticeBlock = (language: Language, count: number, from: VaultedText): MailBlock => {
+  const { lead, where } = WORDS[from][language];
+  return {
+    paragraph:
+      language === 'ru'
+        ? `${lead} данные для доступа (${count}). Мы перенесли их в защищённое хранилище и ${where}; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения и не присылайте пароли в письмах.`
+        : `${lead} access particulars (${count}). We moved them to our secure vault and ${where}; support staff can still use them. Please change them once this request is resolved, and do not send passwords by mail.`,
+  };
+};
