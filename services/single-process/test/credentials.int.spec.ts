@@ -160,6 +160,42 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     expect(noted.body.notes[0]).not.toMatch(/requester reads|mail carries/);
   });
 
+  it('P9: staff tell an internal note’s credential from a public one: `visibility` on each credential and on every history entry', async () => {
+    const ticketId = await fileTicket();
+    await storeCredential(ticketId);
+    const noted = await http()
+      .post(`/v1/tickets/${ticketId}/messages`)
+      .auth(agent.token, { type: 'bearer' })
+      .send({ body: `Staff only: login: ops password: ${AGENT_SECRET}`, visibility: 'internal' });
+    expect(noted.status).toBe(201);
+
+    const staffList = await http().get(`/v1/tickets/${ticketId}/credentials`).auth(agent.token, { type: 'bearer' });
+    // Stored at the same instant: compared as a set.
+    expect((staffList.body.items as { kind: string; visibility?: string }[]).map((c) => [c.kind, c.visibility]).sort()).toEqual([
+      ['detected', 'internal'],
+      ['submitted', 'public'],
+    ]);
+    const staffHistory = await http().get(`/v1/tickets/${ticketId}/history`).auth(agent.token, { type: 'bearer' });
+    const items = staffHistory.body.items as { action: string; visibility?: string; detail: { kind?: string } }[];
+    expect(items.every((e) => e.visibility === 'public' || e.visibility === 'internal')).toBe(true);
+    expect(items.filter((e) => e.action === 'credential_stored').map((e) => [e.detail.kind, e.visibility]).sort()).toEqual([
+      ['detected', 'internal'],
+      ['submitted', 'public'],
+    ]);
+
+    // The OpenAPI document says so.
+    const openapi = await http().get('/openapi.json');
+    expect(openapi.body.components.schemas.CredentialSummary.required).toContain('visibility');
+
+    // The partner's side still sees no internal credential; theirs are public.
+    for (const token of [partner.token, requesterToken]) {
+      const listed = await http().get(`/v1/tickets/${ticketId}/credentials`).auth(token, { type: 'bearer' });
+      expect(listed.body.items).toEqual([expect.objectContaining({ kind: 'submitted', visibility: 'public' })]);
+      const history = await http().get(`/v1/tickets/${ticketId}/history`).auth(token, { type: 'bearer' });
+      expect((history.body.items as { visibility?: string }[]).every((e) => e.visibility === 'public')).toBe(true);
+    }
+  });
+
   it('P9: particulars in an internal note are vaulted for staff only: partner and requester see no entry, history or event of them', async () => {
     const NOTE_SECRET = 'Tr0ub4dor';
     const ticketId = await fileTicket();

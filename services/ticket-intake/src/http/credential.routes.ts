@@ -28,6 +28,7 @@ const toSummary = (c: CredentialMetadata): CredentialSummary => ({
   kind: c.kind,
   status: c.destroyedAt ? 'destroyed' : 'stored',
   createdBy: c.createdBy.kind,
+  visibility: c.visibility,
   createdAt: c.createdAt.toISOString(),
   ...(c.destroyAfter && !c.destroyedAt ? { destroyAfter: c.destroyAfter.toISOString() } : {}),
   ...(c.destroyedAt ? { destroyedAt: c.destroyedAt.toISOString() } : {}),

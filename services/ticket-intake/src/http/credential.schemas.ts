@@ -35,6 +35,9 @@ export const CredentialSummary = Type.Object(
     kind: StringEnum(['submitted', 'detected'] as const, { description: '`submitted` through this API, `detected` in a message and moved to the vault' }),
     status: StringEnum(['stored', 'destroyed'] as const),
     createdBy: StringEnum(['partner', 'requester', 'staff', 'service', 'system', 'email_sender'] as const, { description: 'Who handed them over' }),
+    visibility: StringEnum(['public', 'internal'] as const, {
+      description: "`internal`: from an agent's internal note, listed to staff only (P9); every other credential is `public`, the only kind partners and requesters see",
+    }),
     createdAt: Type.String({ format: 'date-time' }),
     destroyAfter: Type.Optional(Type.String({ format: 'date-time', description: 'When they are destroyed (P9: at most 2 days after resolution)' })),
     destroyedAt: Type.Optional(Type.String({ format: 'date-time' })),

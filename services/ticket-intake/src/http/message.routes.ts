@@ -234,6 +234,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
           action: e.action,
           detail: e.detail,
           ...(e.sequence !== undefined ? { sequence: e.sequence } : {}),
+          visibility: e.visibility,
         })),
       });
     },

@@ -403,6 +403,9 @@ export const HistoryView = Type.Object({
       action: Type.String({ description: 'What happened: the ticket event it recorded (`status_changed`, …) or an audited act (`credential_revealed`)' }),
       detail: Type.Record(Type.String(), Type.Unknown()),
       sequence: Type.Optional(Type.Integer()),
+      visibility: StringEnum(['public', 'internal'] as const, {
+        description: "`internal`: about what only staff see (an internal note's credential, P9), shown to staff only; every other entry is `public`",
+      }),
     }),
     { description: 'Oldest first, a page at a time' },
   ),
