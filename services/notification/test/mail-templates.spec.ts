@@ -90,6 +90,18 @@ describe('mail templates (issue #11)', () => {
     expect(informationRequestedMail(en, undefined).text).toContain('We need more information');
   });
 
+  // An outside test: the agent's note ("Please send a screenshot …") never reached the requester.
+  it('P10: an information request carries the agent\'s note, what is asked, in text and HTML, escaped, links live, EN and RU', () => {
+    const question = 'Please send a screenshot of the <error> dialog, see https://docs.example.com/screens';
+    const english = informationRequestedMail(en, 'insufficient_information', question);
+    expect(english.text).toContain(question);
+    expect(english.html).toContain('<p dir="auto">Please send a screenshot of the &lt;error&gt; dialog, see <a href="https://docs.example.com/screens" rel="noopener noreferrer nofollow">https://docs.example.com/screens</a></p>');
+    const russian = informationRequestedMail(ru, 'insufficient_information', 'Пришлите снимок экрана');
+    expect(russian.text).toContain('Пришлите снимок экрана');
+    expect(russian.html).toContain('<p dir="auto">Пришлите снимок экрана</p>');
+    expect(informationRequestedMail(en, 'malware').text).not.toContain('undefined');
+  });
+
   it('P11/P9: the resolved mail carries the rating link and, when credentials were held, the request to change them', () => {
     const mail = resolvedMail(en, { rateUrl: 'https://support.example/rate/1?a=1&b=2', credentialsHeld: true, reopenWindowEndsAt: windowEnds });
     expect(mail.text).toContain('https://support.example/rate/1?a=1&b=2');

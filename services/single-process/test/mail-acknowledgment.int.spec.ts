@@ -241,6 +241,20 @@ describe('acknowledgment mail over SMTP (P3, issue #11)', () => {
       expect(again.subject).toBe(`[${ticket.reference}] Reopened: Reader crashes on opening EPUB`);
     });
 
+    // An outside test: "Information needed" said nothing of the screenshot the agent's note asked for.
+    it('P10: the information request mails the agent\'s note, masked (P9), in text and HTML', async () => {
+      const address = 'asked@client.example';
+      const ticket = await file(partner.token, sampleTicket({ requester: { email: address } }));
+      await nthMailTo(address, 1);
+      const note = 'Please send a screenshot of the error dialog, see https://docs.example.com/screens. Test account: login: demo password: Hunter2Secret!';
+      await patch(ticket.id, { status: 'awaiting_customer', waitReason: 'insufficient_information', note });
+      const asked = await nthMailTo(address, 2);
+      expect(asked.subject).toBe(`[${ticket.reference}] Information needed: Reader crashes on opening EPUB`);
+      expect(asked.text).toContain('Please send a screenshot of the error dialog, see https://docs.example.com/screens');
+      expect(asked.html).toContain('<a href="https://docs.example.com/screens');
+      expect(JSON.stringify(asked)).not.toContain('Hunter2Secret');
+    });
+
     it('P6/P9: an out-of-scope closure mails the requester the reason and whom to turn to, in the catalogue’s words, and to change particulars held', async () => {
       const address = 'scope@client.example';
       const ticket = await file(partner.token, sampleTicket({ requester: { email: address }, language: 'ru' }));

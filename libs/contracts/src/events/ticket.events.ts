@@ -115,7 +115,18 @@ export const TicketStatusChangedV1 = defineEvent(
   'ticket.status_changed',
   1,
   'ticket-intake',
-  Type.Object({ ...TicketEventBase, from: TicketStatus, to: TicketStatus, reason: Type.Optional(Type.String()), changedAt: Instant }),
+  Type.Object({
+    ...TicketEventBase,
+    from: TicketStatus,
+    to: TicketStatus,
+    reason: Type.Optional(Type.String()),
+    changedAt: Instant,
+    /**
+     * P10: on a wait on the requester (`to` awaiting_customer), the agent's note: what the requester is
+     * asked, as the history keeps it (credentials masked, P9). Notification mails it (docs/adr/0035-mail.md).
+     */
+    question: Type.Optional(Type.String({ maxLength: 20_000 })),
+  }),
   'Status moved (P10: the reason says whose side a wait is on).',
 );
 

@@ -71,10 +71,15 @@ const WAIT_REASONS: Record<string, Words> = {
   },
 };
 
-/** P10: the ticket waits on the requester (status `awaiting_customer`): what is needed. */
-export const informationRequestedMail = (ctx: TicketMailContext, reason: string | undefined): RenderedMail =>
+/**
+ * P10: the ticket waits on the requester (status `awaiting_customer`): why, and `question`, the
+ * agent's note, what is asked, as the history keeps it (credentials masked, P9), written as an
+ * agent reply is.
+ */
+export const informationRequestedMail = (ctx: TicketMailContext, reason: string | undefined, question?: string): RenderedMail =>
   mail(ctx, { en: 'Information needed', ru: 'Нужна информация' }, [
     { paragraph: pick(ctx, WAIT_REASONS[reason ?? ''] ?? WAIT_REASONS.insufficient_information) },
+    ...(question ? [{ written: question, links: true }] : []),
     {
       paragraph: pick(ctx, {
         en: `Your request ${ctx.reference} waits for your answer.`,

@@ -57,7 +57,7 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
   const statusChanged = on(TicketStatusChangedV1, async (event, { tx, now }) => {
     if (event.data.to !== 'awaiting_customer' || event.data.from === 'awaiting_customer') return;
     const contact = await mailStore.contact(tx, event.subject);
-    if (contact) await send(tx, contact, 'information_requested', informationRequestedMail(contextOf(contact, now), event.data.reason), now);
+    if (contact) await send(tx, contact, 'information_requested', informationRequestedMail(contextOf(contact, now), event.data.reason, event.data.question), now);
   });
 
   const resolved = on(TicketResolvedV1, async (event, { tx, now }) => {

@@ -56,7 +56,8 @@ export type TicketEffect =
   /** P9: `credentialsVaulted`, particulars the requester's message held, moved to the vault: notification mails them. */
   | { kind: 'message_received'; messageId: string; channel: Channel; attachmentIds: string[]; credentialsVaulted?: number }
   | { kind: 'responded'; messageId: string; authorId: string; body?: string }
-  | { kind: 'status_changed'; from: TicketStatus; to: TicketStatus; reason?: string }
+  /** `question`: P10, the agent's note to a wait on the requester, what the requester is asked (notification mails it). */
+  | { kind: 'status_changed'; from: TicketStatus; to: TicketStatus; reason?: string; question?: string }
   | { kind: 'level_changed'; from: ServiceLevel; to: ServiceLevel; confirmed: boolean }
   | { kind: 'category_changed'; from?: SupportCategoryCode; to: SupportCategoryCode }
   /** P2: request details recorded after filing; `from` holds the values they replaced, when there were any. */
@@ -469,11 +470,12 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
     next = moved.ticket;
     // P11: a reopened ticket owes a response again.
     if (targetStatus === 'open' && ticket.status === 'resolved') next.responseOwed = true;
-    effects.push(...moved.effects);
+    // P10: the note of a wait on the requester is what they are asked: their mail carries it.
+    effects.push(...moved.effects.map((e) => (e.kind === 'status_changed' && targetStatus === 'awaiting_customer' && patch.note ? { ...e, question: patch.note } : e)));
     if (targetStatus === 'closed') effects.push({ kind: 'closed', reason: reason ?? 'closed', ...(next.closure?.thirdParty ? { thirdParty: next.closure.thirdParty } : {}) });
   } else if (waits && patch.waitReason && newWaitReason) {
     next.waitReason = patch.waitReason;
-    effects.push({ kind: 'status_changed', from: ticket.status, to: ticket.status, reason: patch.waitReason });
+    effects.push({ kind: 'status_changed', from: ticket.status, to: ticket.status, reason: patch.waitReason, ...(patch.note ? { question: patch.note } : {}) });
   }
 
   if (patch.assigneeId === null) {

@@ -100,6 +100,8 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           to: effect.to,
           changedAt: now.toISOString(),
           ...(effect.reason ? { reason: effect.reason } : {}),
+          // Masked before the domain saw it (change-ticket.ts, P9): as the history keeps it.
+          ...(effect.question ? { question: effect.question.slice(0, 20_000) } : {}),
         });
       case 'level_changed':
         return outboxDraft(TicketLevelChangedV1, ticket.id, { ...base(), from: effect.from, to: effect.to, confirmed: effect.confirmed, changedAt: now.toISOString() });

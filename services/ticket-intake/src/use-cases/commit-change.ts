@@ -45,7 +45,8 @@ const withCredentialsHeld = async (tx: EntityManager, deps: ChangeDeps, locked: 
 
 const detailOf = (effect: TicketEffect): Record<string, unknown> => {
   const { kind: _kind, ...rest } = effect;
-  return Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+  // A wait's `question` is the change's note, which the entry keeps as `note` already.
+  return Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'question').map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
 };
 
 /**

@@ -133,3 +133,21 @@ describe('P2: staff record the request details a request lacked (docs/adr/0069, 
     expect(violation(applyPatch(closed, { product: 'reader' }, t0))).toEqual({ kind: 'conflict', detail: expect.stringContaining('The ticket is closed: its request stays as it was') });
   });
 });
+
+describe('P10: the note of a wait on the requester is what the requester is asked (docs/adr/0035, addendum of 2026-12-04, sixth session)', () => {
+  const note = 'Please send a screenshot of the error dialog, see https://docs.example.com/screens';
+
+  it('P10: moving to awaiting_customer with a note carries it on the status change as the question', () => {
+    const asked = changed(applyPatch(filed(), { status: 'awaiting_customer', waitReason: 'insufficient_information', note }, t0));
+    expect(asked.effects).toContainEqual({ kind: 'status_changed', from: 'new', to: 'awaiting_customer', reason: 'insufficient_information', question: note });
+  });
+
+  it('P10: a new wait reason with a note carries it too; a note on any other status change is no question', () => {
+    const waiting = changed(applyPatch(filed(), { status: 'awaiting_customer', waitReason: 'cannot_reproduce' }, t0)).ticket;
+    expect(changed(applyPatch(waiting, { waitReason: 'malware', note }, t0)).effects).toEqual([
+      { kind: 'status_changed', from: 'awaiting_customer', to: 'awaiting_customer', reason: 'malware', question: note },
+    ]);
+    const resolvedWithNote = changed(applyPatch(filed(), { status: 'resolved', note }, t0));
+    expect(resolvedWithNote.effects.find((e) => e.kind === 'status_changed')).not.toHaveProperty('question');
+  });
+});
