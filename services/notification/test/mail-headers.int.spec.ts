@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
-import { TicketRespondedV1 } from '@tss/contracts';
+import { TicketCreatedV1, TicketRespondedV1 } from '@tss/contracts';
 import { freePort, TestClock, waitFor } from '@tss/service-kit/testing';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
@@ -97,6 +97,34 @@ describe('the headers of mail to a requester, through a real SMTP server', () =>
     await agentReplies(ticket.ticketId, 'Fixed.');
     const reply = await sink.nthMailTo('juergen@client.example', 2);
     expect(reply.to).toMatchObject({ value: [{ name, address: 'juergen@client.example' }] });
+  });
+
+  // An outside test: a mail without a Message-ID was acknowledged "In-Reply-To: <sha256.…@inbound.tss>", our own dedup id.
+  it('RFC 5322 §3.6.4: a request mailed without a Message-ID is acknowledged without In-Reply-To or References, and later mails name only ours', async () => {
+    const ticketId = randomUUID();
+    const standIn = `<sha256.${'ab12'.repeat(16)}@inbound.tss>`;
+    await notification.publish(TicketCreatedV1, ticketId, {
+      partnerId,
+      sequence: 1,
+      reference: 'TSS-NOMID-ABCDE',
+      channel: 'email',
+      product: 'reader',
+      productVersion: '4.2',
+      level: 'standard',
+      subject: 'Reader crashes on opening EPUB',
+      requester: { email: 'nomid@client.example' },
+      missingDetails: [],
+      receivedAt: clock.now().toISOString(),
+      openingMessageId: standIn,
+    });
+    const ack = await sink.nthMailTo('nomid@client.example');
+    expect({ inReplyTo: ack.headers.get('in-reply-to'), references: ack.headers.get('references') }).toEqual({ inReplyTo: undefined, references: undefined });
+
+    await agentReplies(ticketId, 'Which version do you run?');
+    const reply = await sink.nthMailTo('nomid@client.example', 2);
+    expect(reply.inReplyTo).toBe(ack.messageId);
+    expect(reply.references).toBe(ack.messageId);
+    expect(JSON.stringify(reply.headerLines)).not.toContain('inbound.tss');
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { withoutAccessParticulars } from '@tss/service-kit';
 import { acknowledgmentMail } from '../src/domain/acknowledgment-mail';
 import { escalationNoticeMail } from '../src/domain/escalation-notice';
 import { htmlWithoutAccessParticulars } from '../src/domain/mail-template';
-import { autoSubmittedOf, classifySendFailure, displayNameOf, domainOf, mailRetryDelayMs, MAIL_MAX_ATTEMPTS } from '../src/domain/mail-delivery';
+import { autoSubmittedOf, classifySendFailure, displayNameOf, domainOf, mailRetryDelayMs, MAIL_MAX_ATTEMPTS, threadHeadersOf } from '../src/domain/mail-delivery';
 import { REQUESTER_MAIL_KINDS, STAFF_MAIL_KINDS } from '../src/store/mail.store';
 import { agentReplyMail, attachmentsRefusedMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../src/domain/mail-templates';
 
@@ -223,5 +223,16 @@ describe('P9: a mail kept before its text was masked (htmlWithoutAccessParticula
   it('HTML without particulars is returned as it was', () => {
     const clean = agentReplyMail(ctx, 'The forgot password page works again.').html;
     expect(htmlWithoutAccessParticulars(clean)).toBe(clean);
+  });
+});
+
+describe('threading headers (RFC 5322 §3.6.4)', () => {
+  const standIn = `<sha256.${'0f'.repeat(32)}@inbound.tss>`;
+
+  it('never name our stand-in for a missing Message-ID, in a mail kept before the rule or after it', () => {
+    expect(threadHeadersOf(standIn, null)).toEqual({});
+    expect(threadHeadersOf('<ack@tss.test>', standIn)).toEqual({ inReplyTo: '<ack@tss.test>', references: ['<ack@tss.test>'] });
+    expect(threadHeadersOf('<ack@tss.test>', '<own@client.example>')).toEqual({ inReplyTo: '<ack@tss.test>', references: ['<own@client.example>', '<ack@tss.test>'] });
+    expect(threadHeadersOf(null, null)).toEqual({});
   });
 });

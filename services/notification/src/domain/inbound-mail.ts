@@ -14,6 +14,15 @@ export interface InboundMail {
   attachments: readonly InboundAttachment[];
 }
 
+/**
+ * The Message-ID notification gives a mail that came without one: derived from its bytes (a SHA-256
+ * in hex), so a second delivery is still recognised. It is our dedup key, never the requester's:
+ * RFC 5322 §3.6.4, a reply to a mail without a Message-ID has no In-Reply-To nor References.
+ */
+export const standInMessageId = (sha256Hex: string): string => `<sha256.${sha256Hex}@inbound.tss>`;
+const STAND_IN_MESSAGE_ID = /^<sha256\.[0-9a-f]{64}@inbound\.tss>$/;
+export const isStandInMessageId = (messageId: string): boolean => STAND_IN_MESSAGE_ID.test(messageId);
+
 export interface InboundAttachment {
   filename: string;
   contentType: string;

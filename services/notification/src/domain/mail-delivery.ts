@@ -1,4 +1,5 @@
 import { toStorableText } from '@tss/contracts';
+import { isStandInMessageId } from './inbound-mail';
 
 /** How a mail's send attempts go (docs/adr/0035-mail.md). */
 
@@ -57,6 +58,17 @@ export const displayNameOf = (name: string | null | undefined): string | undefin
  */
 export const threadReferences = (inReplyTo: string, parentInReplyTo: string | null): string[] =>
   parentInReplyTo && parentInReplyTo !== inReplyTo ? [parentInReplyTo, inReplyTo] : [inReplyTo];
+
+/**
+ * The threading headers of a mail of ours: none when it answers nothing, and never a Message-ID
+ * the requester did not send (`isStandInMessageId`, our dedup id of a mail that had none: RFC 5322
+ * §3.6.4). Mail kept before this rule (an acknowledgment naming a stand-in) is sent by it too.
+ */
+export const threadHeadersOf = (inReplyTo: string | null, parentInReplyTo: string | null): { inReplyTo?: string; references?: string[] } => {
+  const parent = parentInReplyTo && !isStandInMessageId(parentInReplyTo) ? parentInReplyTo : null;
+  if (!inReplyTo || isStandInMessageId(inReplyTo)) return {};
+  return { inReplyTo, references: threadReferences(inReplyTo, parent) };
+};
 
 /**
  * RFC 3834 §5: `Auto-Submitted: auto-generated` is for mail no person wrote, so that auto-responders

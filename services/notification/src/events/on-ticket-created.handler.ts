@@ -3,6 +3,7 @@ import { TicketCreatedV1, type EventData } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import { acknowledge, acknowledgmentText } from '../domain/acknowledgment';
 import { acknowledgmentMail } from '../domain/acknowledgment-mail';
+import { isStandInMessageId } from '../domain/inbound-mail';
 import { displayNameOf } from '../domain/mail-delivery';
 import { acknowledgmentStore } from '../store/acknowledgment.store';
 import { inboundStore } from '../store/inbound.store';
@@ -90,7 +91,8 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
           },
           { followsUpReference: followsUp, credentialsVaulted: event.data.credentialsVaulted },
         ),
-        ...(openingMail ? { inReplyTo: openingMail } : {}),
+        // RFC 5322 §3.6.4: a mail that came without a Message-ID is answered without In-Reply-To (ours is no answer to give).
+        ...(openingMail && !isStandInMessageId(openingMail) ? { inReplyTo: openingMail } : {}),
       },
       now,
       // The acknowledgment, the mail, its timer and the requester's contact in one statement (issue #11).

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { toStorableText } from '@tss/contracts';
 import { storableHeaderText, storableMessageId } from '../domain/inbound-header-text';
-import type { InboundMail } from '../domain/inbound-mail';
+import { standInMessageId, type InboundMail } from '../domain/inbound-mail';
 
 const firstAddress = (from: AddressObject | AddressObject[] | undefined): string | undefined => {
   const list = Array.isArray(from) ? from : from ? [from] : [];
@@ -44,7 +44,7 @@ export const parseInboundMail = async (raw: Buffer): Promise<{ ok: true; mail: I
       // A mail without a Message-ID is identified by its bytes, so a second delivery is still recognised.
       // Header values and attachment names are made storable: PostgreSQL refuses a NUL, and a mail is
       // never a 500 or a 451 for one (docs/adr/0035-mail.md, addendum of 2026-12-04).
-      messageId: storableMessageId(parsed.messageId) ?? `<sha256.${createHash('sha256').update(raw).digest('hex')}@inbound.tss>`,
+      messageId: storableMessageId(parsed.messageId) ?? standInMessageId(createHash('sha256').update(raw).digest('hex')),
       from,
       subject: storableHeaderText(parsed.subject ?? ''),
       text: textOf(parsed),

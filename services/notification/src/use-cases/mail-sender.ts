@@ -6,7 +6,7 @@ import type { Outbox, OutboxDraft } from '@tss/messaging';
 import { GroupCommit, inTransaction } from '@tss/persistence';
 import type { Clock } from '@tss/service-kit';
 import type { FiredTimer, TimerBatchHandler, TimerHandler, TimerStore } from '@tss/timers';
-import { autoSubmittedOf, MAIL_MAX_ATTEMPTS, mailRetryDelayMs, threadReferences, type SendOutcome } from '../domain/mail-delivery';
+import { autoSubmittedOf, MAIL_MAX_ATTEMPTS, mailRetryDelayMs, threadHeadersOf, type SendOutcome } from '../domain/mail-delivery';
 import { mailStore, type MailRow } from '../store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId } from './mail-queue';
 import type { MailTransport } from './mail-transport';
@@ -158,7 +158,7 @@ export class MailSender {
       text: mail.textBody,
       html: mail.htmlBody,
       messageId: mail.messageId,
-      ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: threadReferences(mail.inReplyTo, mail.parentInReplyTo) } : {}),
+      ...threadHeadersOf(mail.inReplyTo, mail.parentInReplyTo),
       ...(autoSubmitted ? { autoSubmitted } : {}),
     }));
     if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response });
