@@ -6,6 +6,8 @@ import { freePort, TestClock, waitFor } from '@tss/service-kit/testing';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
 
+const INBOUND_SECRET = 'inbound-secret-0123456789';
+
 const accepting = (port: number) =>
   waitFor(`the inbound SMTP listener on ${port}`, () =>
     new Promise<boolean>((resolve) => {
@@ -36,6 +38,7 @@ describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alo
       MAIL_FROM: 'TSS Support <support@tss.test>',
       INBOUND_SMTP_PORT: String(port),
       MAIL_INBOUND_MAX_BYTES: String(MAX_BYTES),
+      MAIL_INBOUND_SECRET: INBOUND_SECRET,
     });
     await accepting(port);
     mta = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
@@ -221,6 +224,21 @@ describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alo
     const closedAnswer = await answer(2);
     expect(closedAnswer).toContain(`Received: follow-up of closed ticket ${ticket.reference}`);
     expect(closedAnswer).not.toContain('threaded');
+  });
+
+  // An outside test: the same reply sent again was answered "Received: threaded (duplicate)".
+  it('P11: a reply to a closed ticket delivered twice is answered the second time as a duplicate of the follow-up, over SMTP and HTTP', async () => {
+    const ticket = await notification.ticketCreated({ partnerId, email: 'olga@client.example' });
+    const ack = await sink.nthMailTo('olga@client.example');
+    await notification.handled(await notification.publish(TicketClosedV1, ticket.ticketId, { partnerId, sequence: 2, closedAt: clock.now().toISOString(), reason: 'malware_removal', thirdParty: 'security_software_vendor' }));
+    const reply = { from: 'olga@client.example', to: 'support@tss.test', subject: `Re: ${ack.subject}`, messageId: '<olga-1@client.example>', inReplyTo: ack.messageId, text: 'Still broken.' };
+    const first = ((await mta.sendMail(reply)) as { response: string }).response;
+    const second = ((await mta.sendMail(reply)) as { response: string }).response;
+    expect(first).toContain(`Received: follow-up of closed ticket ${ticket.reference} `);
+    expect(second).toContain(`Received: follow-up of closed ticket ${ticket.reference} (duplicate) `);
+    const raw = ['From: olga@client.example', 'To: support@tss.test', `Subject: Re: ${ack.subject}`, 'Message-ID: <olga-1@client.example>', `In-Reply-To: ${ack.messageId}`, '', 'Still broken.', ''].join('\r\n');
+    const receipt = await notification.sut.http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', INBOUND_SECRET).send(Buffer.from(raw));
+    expect(receipt.body).toMatchObject({ outcome: 'threaded', duplicate: true, followUpOf: ticket.reference });
   });
 
   it('P8: a ticket.created of an older intake (no openingMessageId) still answers the sender’s one mail not yet matched', async () => {

@@ -29,6 +29,8 @@ export interface InboundRow {
   /** The staff member who released it from the quarantine (docs/adr/0067), and when. */
   releasedBy?: string | null;
   releasedAt?: Date | null;
+  /** P11: the closed ticket whose follow-up takes this mail (its reference): a duplicate is answered so too. */
+  followUpOf?: string | null;
 }
 
 interface RawInbound {
@@ -45,6 +47,7 @@ interface RawInbound {
   received_at: Date;
   released_by?: string | null;
   released_at?: Date | null;
+  follow_up_of?: string | null;
 }
 
 const toRow = (r: RawInbound): InboundRow => ({
@@ -61,16 +64,17 @@ const toRow = (r: RawInbound): InboundRow => ({
   receivedAt: r.received_at,
   releasedBy: r.released_by ?? null,
   releasedAt: r.released_at ?? null,
+  followUpOf: r.follow_up_of ?? null,
 });
 
 export const inboundStore = {
   /** False when a mail with this Message-ID was recorded already (a provider's retry): nothing more to do. */
   async insert(tx: EntityManager, row: InboundRow): Promise<boolean> {
     const inserted = (await tx.query(
-      `INSERT INTO "${S}".inbound_messages (id, message_id, outcome, reason, ticket_id, partner_id, sender, subject, text_body, attachments, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO "${S}".inbound_messages (id, message_id, outcome, reason, ticket_id, partner_id, sender, subject, text_body, attachments, received_at, follow_up_of)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (message_id) DO NOTHING RETURNING id`,
-      [row.id, row.messageId, row.outcome, row.reason, row.ticketId, row.partnerId, row.sender, row.subject, row.textBody, JSON.stringify(row.attachments), row.receivedAt],
+      [row.id, row.messageId, row.outcome, row.reason, row.ticketId, row.partnerId, row.sender, row.subject, row.textBody, JSON.stringify(row.attachments), row.receivedAt, row.followUpOf ?? null],
     )) as unknown[];
     return inserted.length === 1;
   },

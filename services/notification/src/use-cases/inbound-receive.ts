@@ -21,7 +21,7 @@ import { forgedSenderReason } from '../domain/inbound-authentication';
 import { followUpOf, followUpReason } from '../domain/inbound-follow-up';
 import { stripQuotedReply } from '../domain/inbound-reply-text';
 import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
-import { inboundStore, type AttachmentPointer, type InboundOutcome } from '../store/inbound.store';
+import { inboundStore, type AttachmentPointer, type InboundOutcome, type InboundRow } from '../store/inbound.store';
 import { mailStore } from '../store/mail.store';
 import { partnerDirectoryStore } from '../store/partner-directory.store';
 import { staffDirectoryStore } from '../store/staff-directory.store';
@@ -159,12 +159,22 @@ const storeAttachments = async (blobs: BlobStorage, inboundId: string, mail: Inb
   return stored;
 };
 
+/** A mail received before is answered as it was the first time (P11: a follow-up's stays one), marked duplicate. */
+const duplicateReceipt = (previous: InboundRow): InboundReceipt => ({
+  inboundId: previous.id,
+  outcome: previous.outcome,
+  duplicate: true,
+  ...(previous.ticketId ? { ticketId: previous.ticketId } : {}),
+  ...(previous.followUpOf ? { followUpOf: previous.followUpOf } : {}),
+  ...(previous.reason ? { reason: previous.reason } : {}),
+});
+
 export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer): Promise<Result<InboundReceipt, Failure>> => {
   const parsed = await parseInboundMail(raw);
   if (!parsed.ok) return err({ kind: 'unprocessable', detail: `Not a readable RFC 5322 message: ${parsed.failure.detail}` });
   const mail = parsed.mail;
   const previous = await deps.unitOfWork.run((tx) => inboundStore.byMessageId(tx, mail.messageId));
-  if (previous) return ok({ inboundId: previous.id, outcome: previous.outcome, duplicate: true, ...(previous.ticketId ? { ticketId: previous.ticketId } : {}) });
+  if (previous) return ok(duplicateReceipt(previous));
 
   const inboundId = randomUUID();
   const receivedAt = deps.clock.now();
@@ -190,6 +200,7 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
         outcome: decision.outcome,
         reason: decision.how,
         ticketId: decision.outcome === 'threaded' ? decision.ticketId : null,
+        followUpOf: decision.outcome === 'threaded' ? (decision.followUpOf ?? null) : null,
         partnerId: forwarded ? decision.partnerId : null,
         sender: mail.from,
         subject: kept.subject,
@@ -201,7 +212,7 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
       if (!inserted) {
         // The same mail raced in twice; the other delivery recorded (and published) it.
         const winner = await inboundStore.byMessageId(tx, mail.messageId);
-        return ok({ inboundId: winner?.id ?? inboundId, outcome: winner?.outcome ?? decision.outcome, duplicate: true, ...(winner?.ticketId ? { ticketId: winner.ticketId } : {}) });
+        return ok(winner ? duplicateReceipt(winner) : { inboundId, outcome: decision.outcome, duplicate: true });
       }
       if (forwarded) {
         await forwardToIntake(tx, deps.outbox, { partnerId: decision.partnerId, ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}) }, {
