@@ -818,4 +818,34 @@ describe('inbound e-mail (P8, issue #11)', () => {
     expect(await receive(robotMail())).toMatchObject({ outcome: 'new_ticket' });
     await waitFor('the sixth acknowledgment', async () => (await acknowledgmentsTo('robot@robots.example')) === 6);
   });
+
+  // An outside test: `From: Petra Müller <petra@petra.example>` filed a ticket whose requester had no name.
+  it('a mail-filed ticket names its requester by the From display name, one line and bounded, and its mail is addressed to that name', async () => {
+    // A token of its own: earlier tests move the clock on past the suite's admin token.
+    const freshAdmin = await platform.adminToken();
+    expect((await client.http().put('/v1/inbound/partner-domains/petra.example').auth(freshAdmin, { type: 'bearer' }).send({ partnerId: partner.partnerId })).status).toBe(200);
+    const mail = (from: string, n: number) =>
+      Buffer.from([`From: ${from}`, 'To: support@tss.test', `Subject: Reader stürzt ab ${n}`, `Message-ID: <petra-name-${n}@petra.example>`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', 'Der Reader stürzt ab.', ''].join('\r\n'));
+    const filed = async (from: string, n: number, address: string) => {
+      expect((await receive(mail(from, n))).outcome).toBe('new_ticket');
+      return waitFor(`the ticket of mail ${n}`, async () => {
+        const [row] = await platform.query<{ name: string | null; recipient_name: string | null }>(
+          'notification',
+          `SELECT c.requester_name AS name, m.recipient_name FROM notification.mail_contacts c JOIN notification.mail_messages m ON m.ticket_id = c.ticket_id AND m.kind = 'acknowledgment' WHERE c.email = $1`,
+          [address],
+        );
+        return row;
+      });
+    };
+    expect(await filed('=?UTF-8?Q?Petra_M=C3=BCller?= <petra@petra.example>', 1, 'petra@petra.example')).toEqual({ name: 'Petra Müller', recipient_name: 'Petra Müller' });
+    expect(await filed('=?UTF-8?Q?Mallory=0D=0ABcc=3A_victim=40evil.example?= <mallory@petra.example>', 2, 'mallory@petra.example')).toEqual({
+      name: 'Mallory Bcc: victim@evil.example',
+      recipient_name: 'Mallory Bcc: victim@evil.example',
+    });
+    const [created] = await platform.query<{ name: string }>(
+      'ticket-intake',
+      `SELECT event->'data'->'requester'->>'name' AS name FROM ticket_intake.outbox WHERE event_type = 'ticket.created' AND event->'data'->>'openingMessageId' = '<petra-name-1@petra.example>'`,
+    );
+    expect(created.name).toBe('Petra Müller');
+  });
 });

@@ -12,6 +12,11 @@ export const NotificationEmailReceivedV1 = defineEvent(
     ticketId: Type.Optional(Uuid),
     messageId: Type.String(),
     from: Type.String(),
+    /**
+     * The From display name, one line (control characters become spaces), at most 200 characters:
+     * the requester's name on a ticket the mail files. Optional (added 2026-12-04, docs/adr/0004: not breaking).
+     */
+    fromName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     /** P9: with any access particulars cut out (`[access particulars removed]`), as notification keeps it. */
     subject: Type.String(),
     /** P9: with any access particulars cut out, as notification keeps it. */

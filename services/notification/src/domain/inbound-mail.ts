@@ -4,6 +4,8 @@ export interface InboundMail {
   messageId: string;
   /** The sender's address, lower-cased. */
   from: string;
+  /** The From display name, one line, at most 200 characters (`displayNameOf`); absent when blank. */
+  fromName?: string;
   subject: string;
   /** The body as text (converted from HTML for HTML-only mail). */
   text: string;

@@ -8,6 +8,8 @@ export interface ForwardedMail {
   inboundId: string;
   messageId: string;
   from: string;
+  /** The From display name: the requester's name on a ticket the mail files. */
+  fromName?: string;
   subject: string;
   text: string;
   /** P9: the particulars the kept text lost, for intake's vault only (docs/adr/0070). */
@@ -29,6 +31,7 @@ export const forwardToIntake = async (tx: EntityManager, outbox: Outbox, target:
     ...(target.ticketId ? { ticketId: target.ticketId } : {}),
     messageId: mail.messageId,
     from: mail.from,
+    ...(mail.fromName ? { fromName: mail.fromName } : {}),
     subject: mail.subject,
     text: mail.text,
     ...(mail.inTransit ? { inTransit: mail.inTransit } : {}),

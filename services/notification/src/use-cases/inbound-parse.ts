@@ -3,11 +3,16 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { toStorableText } from '@tss/contracts';
 import { storableHeaderText, storableMessageId } from '../domain/inbound-header-text';
 import { standInMessageId, type InboundMail } from '../domain/inbound-mail';
+import { displayNameOf } from '../domain/mail-delivery';
 
-const firstAddress = (from: AddressObject | AddressObject[] | undefined): string | undefined => {
+/** The first sender with an address, and its display name as `displayNameOf` bounds it (one line, at most 200 characters). */
+const firstSender = (from: AddressObject | AddressObject[] | undefined): { address: string; name?: string } | undefined => {
   const list = Array.isArray(from) ? from : from ? [from] : [];
-  const address = list.flatMap((a) => a.value).find((v) => v.address)?.address;
-  return address === undefined ? undefined : storableHeaderText(address).toLowerCase() || undefined;
+  const sender = list.flatMap((a) => a.value).find((v) => v.address);
+  const address = sender?.address === undefined ? undefined : storableHeaderText(sender.address).toLowerCase() || undefined;
+  if (!address) return undefined;
+  const name = displayNameOf(sender?.name);
+  return { address, ...(name ? { name } : {}) };
 };
 
 /** Header lines as written, unfolded: the value after the first colon. */
@@ -34,8 +39,8 @@ export const parseInboundMail = async (raw: Buffer): Promise<{ ok: true; mail: I
   } catch (error) {
     return { ok: false, failure: { kind: 'unreadable', detail: error instanceof Error ? error.message : String(error) } };
   }
-  const from = firstAddress(parsed.from);
-  if (!from) return { ok: false, failure: { kind: 'unreadable', detail: 'The mail has no From address.' } };
+  const sender = firstSender(parsed.from);
+  if (!sender) return { ok: false, failure: { kind: 'unreadable', detail: 'The mail has no From address.' } };
   const references = parsed.references === undefined ? [] : Array.isArray(parsed.references) ? parsed.references : parsed.references.split(/\s+/);
   const inReplyTo = storableMessageId(parsed.inReplyTo);
   return {
@@ -45,7 +50,8 @@ export const parseInboundMail = async (raw: Buffer): Promise<{ ok: true; mail: I
       // Header values and attachment names are made storable: PostgreSQL refuses a NUL, and a mail is
       // never a 500 or a 451 for one (docs/adr/0035-mail.md, addendum of 2026-12-04).
       messageId: storableMessageId(parsed.messageId) ?? standInMessageId(createHash('sha256').update(raw).digest('hex')),
-      from,
+      from: sender.address,
+      ...(sender.name ? { fromName: sender.name } : {}),
       subject: storableHeaderText(parsed.subject ?? ''),
       text: textOf(parsed),
       ...(inReplyTo ? { inReplyTo } : {}),

@@ -219,6 +219,8 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
           inboundId,
           messageId: mail.messageId,
           from: mail.from,
+          // P9: a name that reads as access particulars is not passed on (nothing unmasked in an event).
+          ...(mail.fromName && withoutAccessParticulars(mail.fromName) === mail.fromName ? { fromName: mail.fromName } : {}),
           subject: kept.subject,
           text: kept.text,
           ...(heldParticulars ? { inTransit: { subject: mail.subject, text } } : {}),

@@ -27,6 +27,7 @@ import { fileTicketIn } from '../use-cases/file-ticket';
 import { postMessageIn, type MessageHooks } from '../use-cases/post-message';
 import { reopenIn } from '../use-cases/reopen-ticket';
 
+const requesterName = (name: string | undefined): { name?: string } => (name ? { name } : {});
 
 export interface RequestedChangeDeps extends ChangeDeps {
   clock: Clock;
@@ -143,7 +144,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
         description: mail.text || '(empty message)',
         // A mail names its sender only: `mail:<address>` is the requester's id, so a requester token and the support site can name them (docs/adr/0039).
         // A follow-up keeps the earlier requester's id only when they sent it (domain/mail-author.ts).
-        requester: { email: mail.from, id: (fromTheRequester ? threaded?.requesterId : undefined) ?? mailRequesterId(mail.from) },
+        // Its name is the From display name (notification bounds it to one line of 200 characters), else the earlier requester's when they sent it.
+        requester: { email: mail.from, ...requesterName(mail.fromName ?? (fromTheRequester ? threaded?.request.requester?.name : undefined)), id: (fromTheRequester ? threaded?.requesterId : undefined) ?? mailRequesterId(mail.from) },
       },
       ...(threaded ? { linkedTicketId: threaded.id } : {}),
       // P8: the acknowledgment answers this very mail, not whichever of the sender's mails came last.
