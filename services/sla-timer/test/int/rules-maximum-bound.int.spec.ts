@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { TicketCreatedV1, TicketLevelChangedV1, type EventContract, type EventData, type ServiceLevel } from '@tss/contracts';
-import { EventConsumer, InProcessTransport } from '@tss/messaging';
-import type { ServiceModule } from '@tss/runtime';
+import type { EventConsumer } from '@tss/messaging';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
-import { TimerStore, TimerWorker } from '@tss/timers';
+import type { TimerWorker } from '@tss/timers';
 import { DEFAULT_POLICY, type SlaPolicy } from '../../src/domain/sla-policy';
-import { CLOCK_TIMER_KINDS, clockTimerBatchHandlers } from '../../src/events/clock-timer.handlers';
-import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
-import { slaTimerService } from '../../src/index';
-import { clockClaimLock, SLA_SCHEMA } from '../../src/store/response-clock.store';
+import { clockPipeline, withoutWorker } from './support/clock-pipeline';
 import { gatewayPartners } from './support/gateway-partners';
 import { ticketEventMessage } from './support/ticket-event-message';
 
@@ -18,8 +14,6 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** sla-timer without its own timer worker: the test fires due timers itself, once it has moved the clock. */
-const withoutWorker: ServiceModule = { ...slaTimerService, build: (deps) => ({ ...slaTimerService.build(deps), background: [] }) };
 
 const WEEKDAYS_9_TO_18 = [{ from: '09:00', to: '18:00' }];
 /** The outside tester's agreement: the rules' own targets and thresholds, counted on Berlin business hours. */
@@ -48,27 +42,7 @@ describe('P5: a clock is never due later than its start plus the rules’ maximu
   beforeAll(async () => {
     sut = await startServiceUnderTest(withoutWorker, { clock });
     gateway = gatewayPartners(sut, clock);
-    const timers = () => new TimerStore({ schema: SLA_SCHEMA, clock });
-    consumer = new EventConsumer({
-      group: 'sla-timer-bound-test',
-      schema: SLA_SCHEMA,
-      transport: new InProcessTransport(),
-      unitOfWork: sut.host.unitOfWork,
-      outbox: sut.host.outbox,
-      clock,
-      logger,
-      bindings: ticketEventHandlers({ outbox: sut.host.outbox, timers: timers() }),
-    });
-    worker = new TimerWorker({
-      dataSource: sut.host.dataSource,
-      schema: SLA_SCHEMA,
-      clock,
-      logger,
-      owner: 'bound-test',
-      handlers: {},
-      batchHandlers: clockTimerBatchHandlers({ outbox: sut.host.outbox, clock, timers: timers() }),
-      claimLock: clockClaimLock(CLOCK_TIMER_KINDS),
-    });
+    ({ consumer, worker } = clockPipeline(sut, clock, logger, 'bound'));
   });
 
   afterAll(async () => {

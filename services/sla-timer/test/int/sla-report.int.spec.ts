@@ -9,23 +9,17 @@ import {
   type EventContract,
   type EventData,
 } from '@tss/contracts';
-import { EventConsumer, InProcessTransport } from '@tss/messaging';
-import type { ServiceModule } from '@tss/runtime';
+import type { EventConsumer } from '@tss/messaging';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock } from '@tss/service-kit/testing';
-import { TimerStore, TimerWorker } from '@tss/timers';
-import { CLOCK_TIMER_KINDS, clockTimerBatchHandlers } from '../../src/events/clock-timer.handlers';
-import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
-import { slaTimerService } from '../../src/index';
-import { clockClaimLock, SLA_SCHEMA } from '../../src/store/response-clock.store';
+import type { TimerWorker } from '@tss/timers';
+import { clockPipeline, withoutWorker } from './support/clock-pipeline';
 import { ticketEventMessage } from './support/ticket-event-message';
 
 const HOUR = 3_600_000;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** sla-timer without its own timer worker: the test fires due timers itself, when it has moved the clock. */
-const withoutWorker: ServiceModule = { ...slaTimerService, build: (deps) => ({ ...slaTimerService.build(deps), background: [] }) };
 
 // GET /v1/reports/sla (issue #10 "Reports", P5), sla-timer alone on real PostgreSQL.
 describe('the SLA report over HTTP', () => {
@@ -38,27 +32,7 @@ describe('the SLA report over HTTP', () => {
 
   beforeAll(async () => {
     sut = await startServiceUnderTest(withoutWorker, { clock });
-    const timers = () => new TimerStore({ schema: SLA_SCHEMA, clock });
-    consumer = new EventConsumer({
-      group: 'sla-timer-report-test',
-      schema: SLA_SCHEMA,
-      transport: new InProcessTransport(),
-      unitOfWork: sut.host.unitOfWork,
-      outbox: sut.host.outbox,
-      clock,
-      logger,
-      bindings: ticketEventHandlers({ outbox: sut.host.outbox, timers: timers() }),
-    });
-    worker = new TimerWorker({
-      dataSource: sut.host.dataSource,
-      schema: SLA_SCHEMA,
-      clock,
-      logger,
-      owner: 'report-test',
-      handlers: {},
-      batchHandlers: clockTimerBatchHandlers({ outbox: sut.host.outbox, clock, timers: timers() }),
-      claimLock: clockClaimLock(CLOCK_TIMER_KINDS),
-    });
+    ({ consumer, worker } = clockPipeline(sut, clock, logger, 'report'));
   });
 
   afterAll(async () => {
