@@ -1,23 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
 import { TicketClosedV1, TicketCreatedV1, TicketRespondedV1 } from '@tss/contracts';
 import { freePort, TestClock, waitFor } from '@tss/service-kit/testing';
+import { accepting } from './support/accepting';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
 
 const INBOUND_SECRET = 'inbound-secret-0123456789';
-
-const accepting = (port: number) =>
-  waitFor(`the inbound SMTP listener on ${port}`, () =>
-    new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    }),
-  );
 
 // Issue #11 "E-mail in": "an optional SMTP listener (smtp-server) does the same in services mode".
 describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alone', () => {

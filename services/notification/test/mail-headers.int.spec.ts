@@ -1,21 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
 import { TicketCreatedV1, TicketRespondedV1 } from '@tss/contracts';
 import { freePort, TestClock, waitFor } from '@tss/service-kit/testing';
+import { accepting } from './support/accepting';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
-
-const accepting = (port: number) =>
-  waitFor(`the inbound SMTP listener on ${port}`, () =>
-    new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    }),
-  );
 
 // An outside tester acting as a requester (docs/adr/0035, addendum of 2026-12-04, sixth session).
 describe('the headers of mail to a requester, through a real SMTP server', () => {
