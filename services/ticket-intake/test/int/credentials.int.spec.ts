@@ -87,7 +87,7 @@ describe('credentials vault over HTTP (P9, issue #9)', () => {
       const listed = await list(token, ticketId);
       expect(listed.status).toBe(200);
       expect(listed.body).toEqual({
-        items: [{ id: stored.body.id, label: 'Admin panel', kind: 'submitted', status: 'stored', createdBy: 'requester', createdAt: clock.now().toISOString() }],
+        items: [{ id: stored.body.id, label: 'Admin panel', kind: 'submitted', status: 'stored', createdBy: 'requester', createdAt: clock.now().toISOString(), visibility: 'public' }],
       });
       expect(JSON.stringify(listed.body)).not.toContain(SECRET);
     }

@@ -115,6 +115,7 @@ describe('request details recorded after filing (P2)', () => {
           note: "From the requester's reply",
         },
         sequence: 3,
+        visibility: 'public',
       },
     ]);
 
