@@ -6,6 +6,7 @@ import { pngBytes } from '@tss/blob-storage/testing';
 import { sampleTicket } from '@tss/runtime/testing';
 
 const MAIN = path.resolve(__dirname, '../../src/main.ts');
+const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
 export interface PlatformProcess {
   child: ChildProcess;
@@ -17,12 +18,15 @@ export interface PlatformProcess {
 
 /**
  * The whole platform as `npm start` runs it (`services/single-process/src/main.ts`), a process of
- * its own: the test's environment less `without`, plus `env`.
+ * its own: the test's environment less `without`, plus `env`. `viaNpm`: started by `npm start`
+ * itself, so `child` is npm's process, as a supervisor that ran the README's command holds it.
  */
-export const startPlatformProcess = (env: NodeJS.ProcessEnv, options: { without?: readonly string[]; ownProcessGroup?: boolean } = {}): PlatformProcess => {
+export const startPlatformProcess = (env: NodeJS.ProcessEnv, options: { without?: readonly string[]; ownProcessGroup?: boolean; viaNpm?: boolean } = {}): PlatformProcess => {
   const inherited = { ...process.env };
   for (const name of options.without ?? []) delete inherited[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const [command, args] = options.viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', MAIN]];
+  const child = spawn(command, args, {
+    cwd: REPO_ROOT,
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // A terminal's foreground job: Ctrl-C is sent to its whole group (process.kill(-pid)).
