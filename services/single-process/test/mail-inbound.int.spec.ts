@@ -556,6 +556,40 @@ describe('inbound e-mail (P8, issue #11)', () => {
       expect(followUp.requester_id).toBe(`mail:dora@${COLLEAGUES}`);
       expect(followUp.request.requester.email).toBe(`dora@${COLLEAGUES}`);
     });
+
+    // An outside test (sixth session): a mailed PNG was `uploadedBy {"id": "petra@…"}` while its
+    // message's author and the ticket's requester were `mail:petra@…`: a client could not match them.
+    it('a mailed attachment names its uploader as its message names its author: the requester by their id, a colleague by address', async () => {
+      type Uploaded = { items: { fileName: string; uploadedBy: { kind: string; id: string } }[] };
+      const uploadersOf = async (ticketId: string) => ((await client.http().get(`/v1/tickets/${ticketId}/attachments`).auth(agent, { type: 'bearer' })).body as Uploaded).items.map((a) => a.uploadedBy);
+      const ticketOfMail = (messageId: string) =>
+        waitFor(`the mail ${messageId} on a ticket`, async () => {
+          const rows = await platform.query<{ ticket_id: string }>('ticket-intake', 'SELECT ticket_id FROM ticket_intake.messages WHERE email_message_id = $1', [messageId]);
+          return rows[0]?.ticket_id;
+        });
+      const petra = `petra@${COLLEAGUES}`;
+      // A new request by mail: its sender is the ticket's requester, `mail:<address>`.
+      expect(await receive(replyWithParts({ ackMessageId: '<none@nowhere.example>' }, `Petra <${petra}>`, `<petra-png-1@${COLLEAGUES}>`, [{ type: 'image/png', name: 'screen.png', bytes: PNG }]))).toMatchObject({
+        outcome: 'new_ticket',
+      });
+      const filedId = await ticketOfMail(`<petra-png-1@${COLLEAGUES}>`);
+      const filed = (await client.http().get(`/v1/tickets/${filedId}`).auth(agent, { type: 'bearer' })).body as { requester: { id: string } };
+      expect(filed.requester.id).toBe(`mail:${petra}`);
+      expect(await uploadersOf(filedId)).toEqual([{ kind: 'requester', id: `mail:${petra}` }]);
+
+      // A reply of the requester: the uploader is the message's author, under the requester's id.
+      const ticket = await ticketOf({ id: 'cust-7', email: 'gus.reader@client.example' });
+      await receive(replyWithParts(ticket, 'Gus <Gus.Reader@client.example>', '<gus-png-1@client.example>', [{ type: 'image/png', name: 'gus.png', bytes: PNG }]));
+      const item = await threadItem(ticket.id, 'Files attached.');
+      expect(item.author).toMatchObject({ kind: 'requester', id: 'cust-7' });
+      expect(await uploadersOf(ticket.id)).toEqual([{ kind: 'requester', id: 'cust-7' }]);
+
+      // A colleague's: named by address, as their message is.
+      const other = await ticketOf({ id: 'cust-8', email: 'hal.reader@client.example' });
+      await receive(replyWithParts(other, `Carl <carl@${COLLEAGUES}>`, `<carl-png-1@${COLLEAGUES}>`, [{ type: 'image/png', name: 'carl.png', bytes: PNG }]));
+      expect((await threadItem(other.id, 'Files attached.')).author).toEqual({ kind: 'email_sender', name: `carl@${COLLEAGUES}` });
+      expect(await uploadersOf(other.id)).toEqual([{ kind: 'email_sender', id: `carl@${COLLEAGUES}` }]);
+    });
   });
 
   // An outside test: a mail from a domain registered to partner B, naming partner A's reference or

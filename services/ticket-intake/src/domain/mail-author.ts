@@ -17,3 +17,11 @@ export const mailAuthor = (requester: { id?: string | null; email?: string } | u
 /** Who the history names for a threaded mail: the requester (by the address they wrote from), or the other sender. */
 export const mailActor = (author: MailAuthor, from: string): Actor =>
   author.kind === 'requester' ? { kind: 'requester', id: from } : { kind: 'email_sender', id: from };
+
+/**
+ * Who uploaded a mailed attachment: named as the mail's author is on its message, so a client can
+ * match a file to the message that brought it: the requester by their id (`mail:<address>` for one
+ * known only by address), another sender by their address (docs/adr/0035, addendum of 2026-12-04, sixth session).
+ */
+export const mailUploader = (author: MailAuthor, from: string): Actor =>
+  author.kind === 'requester' ? { kind: 'requester', id: author.id } : { kind: 'email_sender', id: from };

@@ -13,7 +13,7 @@ import {
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
-import { isRequesterAddress, mailActor, mailAuthor } from '../domain/mail-author';
+import { isRequesterAddress, mailActor, mailAuthor, mailUploader } from '../domain/mail-author';
 import { filedFromMailNote, refusedAttachmentsNote } from '../domain/mail-notes';
 import { mailRequesterId } from '../domain/requester-id';
 import { followUpSubject, openFollowUp } from '../domain/follow-up';
@@ -92,7 +92,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       // Threaded whoever sent it; authored (and recorded) as the requester only from their own address.
       const author = mailAuthor({ id: target.requesterId, email: target.request.requester?.email }, mail.from);
       const actor = mailActor(author, mail.from);
-      const attachments = await mailed({ id: target.id, partnerId: target.partnerId }, actor);
+      const attachments = await mailed({ id: target.id, partnerId: target.partnerId }, mailUploader(author, mail.from));
       const posted = await postMessageIn(tx, withOutbox(outbox), {
         at: { id: target.id, partnerId: target.partnerId },
         author,
@@ -133,6 +133,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     // P8/P11: a new request by mail, or a reply to a closed ticket or one past its reopen window that has no open follow-up:
     // a new ticket, linked when it follows one up. Its sender is its requester, whoever requested the one it follows up.
     const actor = { kind: 'requester' as const, id: mail.from };
+    const requesterId = (fromTheRequester ? threaded?.requesterId : undefined) ?? mailRequesterId(mail.from);
     const ticket = await fileTicketIn(tx, withOutbox(outbox), {
       partnerId,
       channel: 'email',
@@ -145,14 +146,15 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
         // A mail names its sender only: `mail:<address>` is the requester's id, so a requester token and the support site can name them (docs/adr/0039).
         // A follow-up keeps the earlier requester's id only when they sent it (domain/mail-author.ts).
         // Its name is the From display name (notification bounds it to one line of 200 characters), else the earlier requester's when they sent it.
-        requester: { email: mail.from, ...requesterName(mail.fromName ?? (fromTheRequester ? threaded?.request.requester?.name : undefined)), id: (fromTheRequester ? threaded?.requesterId : undefined) ?? mailRequesterId(mail.from) },
+        requester: { email: mail.from, ...requesterName(mail.fromName ?? (fromTheRequester ? threaded?.request.requester?.name : undefined)), id: requesterId },
       },
       ...(threaded ? { linkedTicketId: threaded.id } : {}),
       // P8: the acknowledgment answers this very mail, not whichever of the sender's mails came last.
       openingMessageId: mail.messageId,
       actor,
     });
-    const attachments = await mailed(ticket, actor);
+    // Its files are uploaded by the requester under their id, as the ticket names them.
+    const attachments = await mailed(ticket, { kind: 'requester', id: requesterId });
     const noteId = randomUUID();
     await messageStore.insert(tx, {
       id: noteId,

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { BlobStorageEnv, blobStorageConfigProblems, blobStorageFrom } from '@tss/blob-storage';
 import { attachmentRoutes } from '../http/attachment.routes';
 import { Attachments1765000100000 } from '../store/migrations/1765000100000-attachments';
+import { MailedAttachmentUploader1765602500000 } from '../store/migrations/1765602500000-mailed-attachment-uploader';
 import { err, ok } from '@tss/service-kit';
 import { acceptMultipart, readUploads } from '../http/multipart-uploads';
 import { linkAttachments, recordAttachments, registerMailedAttachments, stageAttachments } from '../use-cases/store-attachments';
@@ -39,7 +40,7 @@ export const attachmentsPart = defineIntakePart({
       ? ['ATTACHMENT_MAX_MESSAGE_BYTES: must be at least ATTACHMENT_MAX_FILE_BYTES']
       : []),
   ],
-  migrations: [Attachments1765000100000],
+  migrations: [Attachments1765000100000, MailedAttachmentUploader1765602500000],
   build: (deps) => {
     const config = deps.config;
     const blobs = blobStorageFrom(config);
