@@ -590,6 +590,20 @@ describe('inbound e-mail (P8, issue #11)', () => {
       expect((await threadItem(other.id, 'Files attached.')).author).toEqual({ kind: 'email_sender', name: `carl@${COLLEAGUES}` });
       expect(await uploadersOf(other.id)).toEqual([{ kind: 'email_sender', id: `carl@${COLLEAGUES}` }]);
     });
+
+    // An outside test (sixth session): the vault's notice came first and "Filed from your e-mail." 11 ms after it.
+    it('P9: a mail-filed ticket whose mail held a password opens with the filing note, then the vault notice', async () => {
+      const messageId = `<quinn-pw-1@${COLLEAGUES}>`;
+      const mail = Buffer.from([`From: quinn@${COLLEAGUES}`, 'To: support@tss.test', 'Subject: cannot log in', `Message-ID: ${messageId}`, '', 'Reader rejects me. login: quinn password: Quinn#Pw-4521', ''].join('\r\n'));
+      expect(await receive(mail)).toMatchObject({ outcome: 'new_ticket' });
+      const ticketId = await waitFor('the mail filed', async () => {
+        const rows = await platform.query<{ ticket_id: string }>('ticket-intake', 'SELECT ticket_id FROM ticket_intake.messages WHERE email_message_id = $1', [messageId]);
+        return rows[0]?.ticket_id;
+      });
+      const items = ((await client.http().get(`/v1/tickets/${ticketId}/thread`).auth(agent, { type: 'bearer' })).body.items as ThreadItem[]).filter((m) => m.author.kind === 'system');
+      expect(items.map((m) => m.body)).toEqual(['Filed from your e-mail.', expect.stringContaining('vault')]);
+      expect(JSON.stringify(items)).not.toContain('Quinn#Pw-4521');
+    });
   });
 
   // An outside test: a mail from a domain registered to partner B, naming partner A's reference or

@@ -23,7 +23,7 @@ import { partnerStore } from '../store/partner.store';
 import type { TicketRow } from '../store/ticket.entity';
 import { ticketStore, toTicket } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from '../use-cases/commit-change';
-import { fileTicketIn } from '../use-cases/file-ticket';
+import { fileTicketIn, type FilingHooks } from '../use-cases/file-ticket';
 import { postMessageIn, type MessageHooks } from '../use-cases/post-message';
 import { reopenIn } from '../use-cases/reopen-ticket';
 
@@ -134,7 +134,42 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     // a new ticket, linked when it follows one up. Its sender is its requester, whoever requested the one it follows up.
     const actor = { kind: 'requester' as const, id: mail.from };
     const requesterId = (fromTheRequester ? threaded?.requesterId : undefined) ?? mailRequesterId(mail.from);
-    const ticket = await fileTicketIn(tx, withOutbox(outbox), {
+    /**
+     * The filing note opens the ticket (docs/mail.md) and carries the mail's files: written once
+     * the row exists, at the filing's instant and before the parts' own filing work, so the vault's
+     * notice of particulars the request held (P9) comes after it, in the same transaction.
+     */
+    let filed: { noteId: string; attachments: { accepted: string[]; refused: RefusedAttachment[] } } | undefined;
+    const filingNote: FilingHooks = {
+      beforeFiling: (request) => ({
+        request,
+        after: async (_tx, opened, _actor, filedAt) => {
+          // Its files are uploaded by the requester under their id, as the ticket names them.
+          const attachments = await mailed(opened, { kind: 'requester', id: requesterId });
+          const noteId = randomUUID();
+          await messageStore.insert(tx, {
+            id: noteId,
+            ticketId: opened.id,
+            partnerId: opened.partnerId,
+            author: { kind: 'system' },
+            // Public: it carries what the requester mailed (their attachments).
+            visibility: 'public',
+            channel: 'email',
+            // In the ticket's language, without the Message-ID: staff read that as the note's emailMessageId.
+            body: filedFromMailNote(opened.language),
+            attachmentIds: attachments.accepted,
+            emailMessageId: mail.messageId,
+            createdAt: filedAt,
+          });
+          if (attachments.accepted.length > 0) {
+            const linker = (deps.messageHooks ?? []).find((h) => h.linkAttachments);
+            await linker?.linkAttachments?.(tx, { ticket: opened, messageId: noteId, attachmentIds: attachments.accepted });
+          }
+          filed = { noteId, attachments };
+        },
+      }),
+    };
+    const ticket = await fileTicketIn(tx, { ...withOutbox(outbox), filingHooks: [filingNote, ...(deps.filingHooks ?? [])] }, {
       partnerId,
       channel: 'email',
       // The mail's language, as notification read it; a follow-up of an older notification's event keeps its ticket's.
@@ -153,27 +188,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       openingMessageId: mail.messageId,
       actor,
     });
-    // Its files are uploaded by the requester under their id, as the ticket names them.
-    const attachments = await mailed(ticket, { kind: 'requester', id: requesterId });
-    const noteId = randomUUID();
-    await messageStore.insert(tx, {
-      id: noteId,
-      ticketId: ticket.id,
-      partnerId,
-      author: { kind: 'system' },
-      // Public: it carries what the requester mailed (their attachments).
-      visibility: 'public',
-      channel: 'email',
-      // In the ticket's language, without the Message-ID: staff read that as the note's emailMessageId.
-      body: filedFromMailNote(ticket.language),
-      attachmentIds: attachments.accepted,
-      emailMessageId: mail.messageId,
-      createdAt: deps.clock.now(),
-    });
-    if (attachments.accepted.length > 0) {
-      const linker = (deps.messageHooks ?? []).find((h) => h.linkAttachments);
-      await linker?.linkAttachments?.(tx, { ticket, messageId: noteId, attachmentIds: attachments.accepted });
-    }
+    if (!filed) throw new Error(`mail ${mail.messageId}: ticket ${ticket.id} filed without its filing note`);
+    const { noteId, attachments } = filed;
     // The mail's sender is this ticket's requester.
     await tellRefused(ticket, { messageId: noteId, refused: attachments.refused, fromRequester: true, actor });
   });
