@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Language } from './language';
-import { plainPageKindOf, renderPlainPage } from './layout';
+import { isUnavailableStatus, plainPageKindOf, renderPlainPage, UNAVAILABLE_RETRY_AFTER_SECONDS } from './layout';
 import { pageHeaders } from './security-headers';
 import { STYLESHEET, STYLESHEET_HEADERS, stylesheetPath } from './stylesheet';
 
@@ -22,6 +22,18 @@ export const sendPage = (reply: FastifyReply, status: number, page: string): Fas
 export const redirectAfterPost = (reply: FastifyReply, location: string): FastifyReply =>
   reply.code(303).headers({ location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).send();
 
+/**
+ * The plain page for an error `status` (plainPageKindOf), answering `request`: a 5xx other than
+ * 503 and 504 is the error page's 500; a 503 or 504 keeps its status and asks for a retry
+ * (Retry-After, unless the reply already has one).
+ */
+export const sendPlainPage = (request: FastifyRequest, reply: FastifyReply, status: number, language: Language, stylesheetHref: string): FastifyReply => {
+  const unavailable = isUnavailableStatus(status);
+  const page = renderPlainPage(plainPageKindOf(status, request.method), language, stylesheetHref, unavailable ? status : Math.min(status, 500));
+  if (unavailable && !reply.hasHeader('retry-after')) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+  return sendPage(reply, page.status, page.html);
+};
+
 /** The status an error asks for: its own 4xx or 5xx, else 500 (a fault). */
 const statusOfError = (error: unknown): number => {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
@@ -31,8 +43,10 @@ const statusOfError = (error: unknown): number => {
 /**
  * A site's pages answer people, never with the API's problem+json: in the scope this is called
  * in, an error anything raised (a body parser's 415, a limit's 413, the rate limit's 429, whose
- * Retry-After is already on the reply) is its plain page with its status, and a fault the plain
- * error page (500, logged). Addresses under `prefix` that serve nothing are the plain 404 page.
+ * Retry-After is already on the reply) is its plain page with its status, a service that is down
+ * or did not answer in time (503, 504: an upstream's error says which) the "temporarily
+ * unavailable" page with Retry-After (logged as a warning: the page is fine, try again), and a
+ * fault the plain error page (500, logged as an error). Addresses under `prefix` that serve nothing are the plain 404 page.
  * Answers how it sends a plain page with a status, for the router's errors (service-kit's
  * `answerFrameworkErrorsUnder`), which reach no scope.
  */
@@ -40,13 +54,12 @@ export const answerWithPlainPages = async (
   app: FastifyInstance,
   options: { prefix: string; stylesheetHref: string; languageOf: (request: FastifyRequest) => Language },
 ): Promise<(request: FastifyRequest, reply: FastifyReply, status: number) => FastifyReply> => {
-  const sendPlain = (request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply => {
-    const page = renderPlainPage(plainPageKindOf(status), options.languageOf(request), options.stylesheetHref, Math.min(status, 500));
-    return sendPage(reply, page.status, page.html);
-  };
+  const sendPlain = (request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply =>
+    sendPlainPage(request, reply, status, options.languageOf(request), options.stylesheetHref);
   app.setErrorHandler((error, request, reply) => {
     const status = statusOfError(error);
-    if (status >= 500) request.log.error({ err: error }, 'page failed');
+    if (isUnavailableStatus(status)) request.log.warn({ err: error, statusCode: status }, 'page unavailable');
+    else if (status >= 500) request.log.error({ err: error }, 'page failed');
     return sendPlain(request, reply, status);
   });
   await app.register(

@@ -26,6 +26,10 @@ export const KIT_STRINGS = defineStrings({
     busyBody: 'This page was asked for too often in a short time. Please wait a minute and try again.',
     errorTitle: 'Something went wrong',
     errorBody: 'We could not complete this. Please try again in a few minutes.',
+    unavailableTitle: 'Temporarily unavailable',
+    unavailableBody: 'This page cannot be shown right now. Please try again in a few minutes.',
+    unconfirmedTitle: 'We could not confirm this',
+    unconfirmedBody: 'We could not confirm that what you sent was received. Please go back and send it again in a few minutes.',
   },
   ru: {
     skipLink: 'Перейти к основному содержанию',
@@ -51,6 +55,10 @@ export const KIT_STRINGS = defineStrings({
     busyBody: 'Эту страницу запрашивали слишком часто. Подождите минуту и попробуйте ещё раз.',
     errorTitle: 'Что-то пошло не так',
     errorBody: 'Не удалось выполнить действие. Попробуйте ещё раз через несколько минут.',
+    unavailableTitle: 'Временно недоступно',
+    unavailableBody: 'Сейчас эту страницу не удаётся показать. Попробуйте ещё раз через несколько минут.',
+    unconfirmedTitle: 'Не удалось подтвердить отправку',
+    unconfirmedBody: 'Мы не смогли подтвердить, что отправленное получено. Вернитесь назад и отправьте ещё раз через несколько минут.',
   },
 });
 export type KitStringKey = keyof (typeof KIT_STRINGS)['en'];

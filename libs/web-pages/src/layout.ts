@@ -62,17 +62,41 @@ ${options.body}
 </html>`)}\n`;
 };
 
-/** `gone` is a link past its expiry; `revoked` one withdrawn before it (both 410: the reader is told which). */
-export type PlainPageKind = 'notFound' | 'gone' | 'revoked' | 'forbidden' | 'badRequest' | 'tooLarge' | 'busy' | 'error';
+/**
+ * `gone` is a link past its expiry; `revoked` one withdrawn before it (both 410: the reader is told
+ * which). `unavailable` is a service that is down or did not answer in time (503 or 504): not a
+ * fault, try again; `unconfirmed` the same for a form, whose sender must not believe it was lost
+ * nor that it arrived.
+ */
+export type PlainPageKind = 'notFound' | 'gone' | 'revoked' | 'forbidden' | 'badRequest' | 'tooLarge' | 'busy' | 'unavailable' | 'unconfirmed' | 'error';
 
-export const PLAIN_PAGE_STATUS: Readonly<Record<PlainPageKind, number>> = { notFound: 404, gone: 410, revoked: 410, forbidden: 403, badRequest: 400, tooLarge: 413, busy: 429, error: 500 };
+export const PLAIN_PAGE_STATUS: Readonly<Record<PlainPageKind, number>> = {
+  notFound: 404,
+  gone: 410,
+  revoked: 410,
+  forbidden: 403,
+  badRequest: 400,
+  tooLarge: 413,
+  busy: 429,
+  unavailable: 503,
+  unconfirmed: 503,
+  error: 500,
+};
+
+/** A service down (503) or not answering in time (504): the reader is to try again, not told of a fault. */
+export const isUnavailableStatus = (status: number): boolean => status === 503 || status === 504;
+
+/** How long a reader of an `unavailable` page is asked to wait (Retry-After), as the API's 503 asks. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The plain page for an error status a page's route did not answer itself (the router, a body
  * parser, a limit): its own page where there is one, else "could not be read" with that status,
- * so a person never gets the API's problem+json.
+ * so a person never gets the API's problem+json. A 503 or 504 is `unavailable`, or, answering a
+ * form (any `method` but GET and HEAD), `unconfirmed`.
  */
-export const plainPageKindOf = (status: number): PlainPageKind => {
+export const plainPageKindOf = (status: number, method = 'GET'): PlainPageKind => {
+  if (isUnavailableStatus(status)) return method === 'GET' || method === 'HEAD' ? 'unavailable' : 'unconfirmed';
   if (status >= 500) return 'error';
   const own = (Object.keys(PLAIN_PAGE_STATUS) as PlainPageKind[]).find((kind) => PLAIN_PAGE_STATUS[kind] === status);
   return own ?? 'badRequest';

@@ -148,10 +148,21 @@ describe('plain pages for any refusal status (docs/adr/0045 addendum)', () => {
     expect(plainPageKindOf(413)).toBe('tooLarge');
     expect(plainPageKindOf(429)).toBe('busy');
     expect(plainPageKindOf(415)).toBe('badRequest');
-    expect(plainPageKindOf(503)).toBe('error');
+    expect(plainPageKindOf(500)).toBe('error');
+    expect(plainPageKindOf(502)).toBe('error');
     const page = renderPlainPage('badRequest', 'ru', '/s.css', 415);
     expect(page.status).toBe(415);
     expect(page.html).toContain('<h1>Не удалось прочитать запрос</h1>');
+  });
+
+  it('a service down or not answering in time (503, 504) is "temporarily unavailable", and for a form "could not confirm", not a fault', () => {
+    expect(plainPageKindOf(503)).toBe('unavailable');
+    expect(plainPageKindOf(504, 'GET')).toBe('unavailable');
+    expect(plainPageKindOf(504, 'POST')).toBe('unconfirmed');
+    expect(plainPageKindOf(503, 'POST')).toBe('unconfirmed');
+    const page = renderPlainPage('unconfirmed', 'en', '/s.css', 504);
+    expect(page.status).toBe(504);
+    expect(page.html).toContain('<h1>We could not confirm this</h1>');
   });
 });
 

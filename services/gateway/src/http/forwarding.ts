@@ -4,7 +4,7 @@ import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
 import { PUBLIC_FORWARDS, serviceForPath, UNKNOWN_TICKET_HEADER, type RoutedServiceName } from '@tss/contracts';
 import { answerFrameworkErrorsUnder, problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
-import { pickLanguage, renderPlainPage, sendPage, stylesheetPath } from '@tss/web-pages';
+import { pickLanguage, renderPlainPage, sendPage, sendPlainPage, stylesheetPath } from '@tss/web-pages';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { httpIntake } from '../upstream/intake-api';
 import { answerForUnknownTicket } from './ticket-visibility';
@@ -68,6 +68,14 @@ export interface UploadForwarding {
   /** TSS_UPLOAD_TIMEOUT_MS: the whole exchange, the client's upload included (the bytes stream through). */
   timeoutMs: number;
 }
+
+/** The people-facing pages among the forwards (PUBLIC_FORWARDS): the rating page, not the API under `/v1`. */
+const RATE_PAGE_PREFIX = '/rate';
+
+const isPage = (request: FastifyRequest): boolean => {
+  const path = request.url.split('?')[0];
+  return path === RATE_PAGE_PREFIX || path.startsWith(`${RATE_PAGE_PREFIX}/`);
+};
 
 const notFound = (request: FastifyRequest, reply: FastifyReply) =>
   sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}` });
@@ -134,6 +142,11 @@ const forward = (urls: ServiceUrls, request: FastifyRequest, reply: FastifyReply
       const caught = error instanceof Error && error.cause instanceof Error ? error.cause : error;
       const { message, code } = caught instanceof Error ? (caught as Error & { code?: string }) : { message: String(caught), code: undefined };
       request.log.warn({ err: { message, code }, service, timeoutMs, statusCode: timedOut ? 504 : 503 }, 'forwarding failed');
+      // A person's page answers with a page, in the reader's language, as rating's own would (docs/rating.md).
+      if (isPage(request)) {
+        const language = pickLanguage(undefined, request.headers['accept-language']);
+        return sendPlainPage(request, reply, timedOut ? 504 : 503, language, stylesheetPath(RATE_PAGE_PREFIX));
+      }
       if (!timedOut) reply.header('retry-after', '5');
       return sendProblem(reply, {
         type: problemType(timedOut ? 'upstream-timeout' : 'upstream-unavailable'),
@@ -176,7 +189,8 @@ const forwardUploads = (urls: ServiceUrls, uploads: UploadForwarding, options: F
  * the gateway's span. Bodies of any media type go on as the raw bytes that came, streamed, within
  * the body limit (413 beyond it); multipart uploads within the upload limit (`options.uploads`). A
  * service that is down yields a 503 problem; one that has not answered within its route's timeout
- * a 504 problem, and one whose answer is not complete by then is cut off: never a hang.
+ * a 504 problem, and one whose answer is not complete by then is cut off: never a hang. On the
+ * rating page (`/rate`) both are the plain "temporarily unavailable" page instead, with Retry-After.
  */
 export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions) => async (app: FastifyInstance) => {
   // Its own request logging writes the whole upstream URL (`source`) at info: a rating link's
@@ -185,8 +199,8 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
   acceptRawBodies(app);
   // A rating link the gateway's router cannot read (`/rate/%ff`) never reaches rating: it is a
   // person's link that opens nothing, so the plain 404 page rating would show, not a problem (docs/rating.md).
-  answerFrameworkErrorsUnder(app, '/rate', (_error, request, reply) => {
-    const page = renderPlainPage('notFound', pickLanguage(undefined, request.headers['accept-language']), stylesheetPath('/rate'));
+  answerFrameworkErrorsUnder(app, RATE_PAGE_PREFIX, (_error, request, reply) => {
+    const page = renderPlainPage('notFound', pickLanguage(undefined, request.headers['accept-language']), stylesheetPath(RATE_PAGE_PREFIX));
     return sendPage(reply, page.status, page.html);
   });
   // PUBLIC_FORWARDS carry their own credential (a rating link, the inbound-mail secret): forwarded
