@@ -46,10 +46,38 @@ const encode = async (request: IntakeRequest): Promise<{ headers: Record<string,
   return { headers };
 };
 
+/**
+ * Intake down (the connection refused or reset: 503) or not answering within the call's deadline
+ * (504): an infrastructure failure, thrown; its `statusCode` is what the page answers (the site's
+ * "temporarily unavailable" page, logged at warn, not a fault). The message names no token.
+ */
+export class IntakeUnavailable extends Error {
+  constructor(
+    readonly statusCode: 503 | 504,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'IntakeUnavailable';
+  }
+}
+
+/** By name, not `instanceof`: fetch's errors (a DOMException, its TypeError) may come from another realm (a test's VM context). */
+const nameOf = (error: unknown): string | undefined => (typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string' ? error.name : undefined);
+
 const viaFetch = async (baseUrl: string, request: IntakeRequest, timeoutMs: number): Promise<IntakeResponse> => {
   const { headers, body } = await encode(request);
-  const response = await fetch(`${baseUrl.replace(/\/$/, '')}${request.path}`, { method: request.method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-  return { status: response.status, headers: Object.fromEntries(response.headers), body: Buffer.from(await response.arrayBuffer()) };
+  try {
+    const response = await fetch(`${baseUrl.replace(/\/$/, '')}${request.path}`, { method: request.method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    return { status: response.status, headers: Object.fromEntries(response.headers), body: Buffer.from(await response.arrayBuffer()) };
+  } catch (error) {
+    // The deadline can also fall while the answer's body is arriving: the same no-answer-in-time.
+    const name = nameOf(error);
+    if (name === 'TimeoutError' || name === 'AbortError') throw new IntakeUnavailable(504, `intake did not answer ${request.method} within ${timeoutMs} ms`, { cause: error });
+    // fetch's own failure (`TypeError: fetch failed`, ECONNREFUSED or a reset as its cause) is intake unreachable.
+    if (name === 'TypeError') throw new IntakeUnavailable(503, `intake is unavailable (${String((error as { cause?: { code?: unknown } }).cause?.code ?? 'fetch failed')})`, { cause: error });
+    throw error;
+  }
 };
 
 /** Services mode: intake's base URL (TSS_INTAKE_URL), with a deadline per call. */
