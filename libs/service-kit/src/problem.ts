@@ -23,13 +23,14 @@ export interface Problem {
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** What a problem is sent with: its `type` is one of PROBLEM_TYPES (problem-types.ts), so each is documented. */
-export type ProblemInput = Pick<Problem, 'title' | 'status' | 'detail'> & { type: ProblemTypeUri } & Record<string, unknown>;
+export type ProblemInput = Pick<Problem, 'title' | 'status' | 'detail'> & { type: ProblemTypeUri; instance?: string } & Record<string, unknown>;
 
+/** `instance` is the request's URL unless the problem names its own (one that must not echo a link token). */
 export const sendProblem = (reply: FastifyReply, problem: ProblemInput): FastifyReply =>
   reply
     .code(problem.status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send({ ...problem, instance: reply.request.url });
+    .send({ ...problem, instance: problem.instance ?? reply.request.url });
 
 /**
  * The HTTP face of every failure kind a use case or the edge returns (style: errors are values at
@@ -286,7 +287,11 @@ export const sendNoRoute = (request: FastifyRequest, reply: FastifyReply): Fasti
     detail: `No route ${request.method} ${request.url.split('?')[0]}`,
   });
 
-/** How the pages under a prefix answer an error of the router's (they answer people, with pages). */
+/**
+ * How the pages under a prefix answer an error of the router's (they answer people, with pages):
+ * a malformed URL or an over-long parameter (a link that opens nothing), or the request deadline's
+ * 408 (request-deadline.ts: `statusCode` 408, a request that did not arrive in time).
+ */
 export type FrameworkErrorAnswer = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
 
 /** The page areas of each app, by its HTTP server (shared by the app and every plugin scope in it). */
@@ -303,15 +308,20 @@ export const answerFrameworkErrorsUnder = (app: FastifyInstance, prefix: string,
   frameworkErrorAreas.set(app.server, areas);
 };
 
+/** The answer of the page area (answerFrameworkErrorsUnder) the request's path lies under, if any. */
+export const pageAreaAnswerOf = (request: FastifyRequest): FrameworkErrorAnswer | undefined => {
+  const path = (request.raw.url ?? '').split('?')[0];
+  return frameworkErrorAreas.get(request.server.server)?.find((a) => path === a.prefix || path.startsWith(`${a.prefix}/`))?.answer;
+};
+
 /**
  * Errors the router raises before any hook runs (fastify's `frameworkErrors`): a path parameter
  * over maxParamLength (414, like an over-long request target) or a malformed URL (400). Without
  * this they leave as fastify's plain JSON, not problem+json; under a page area, as its page.
  */
 export const answerFrameworkError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-  const path = (request.raw.url ?? '').split('?')[0];
-  const area = frameworkErrorAreas.get(request.server.server)?.find((a) => path === a.prefix || path.startsWith(`${a.prefix}/`));
-  if (area) return area.answer(error, request, reply);
+  const pageAnswer = pageAreaAnswerOf(request);
+  if (pageAnswer) return pageAnswer(error, request, reply);
   return error.statusCode === 414
     ? sendProblem(reply, { type: problemType('uri-too-long'), title: TITLES[414], status: 414, detail: 'A path parameter is longer than this API accepts.' })
     : answerError(error, request, reply);

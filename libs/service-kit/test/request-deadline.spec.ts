@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { installAuthentication } from '../src/auth/authenticate';
 import { createServiceApp, type ServiceApp } from '../src/create-app';
-import { PROBLEM_CONTENT_TYPE } from '../src/problem';
+import { answerFrameworkErrorsUnder, PROBLEM_CONTENT_TYPE } from '../src/problem';
 import { err } from '../src/result';
 import { sendStalledRequest } from '../src/testing/stalled-request';
 
@@ -29,6 +29,10 @@ describe('request deadline (TSS_REQUEST_TIMEOUT_MS): every request arrives in ti
     installAuthentication(app, { verify: async () => err({ kind: 'missing' as const }) });
     app.post('/things', { config: { public: true } }, async (request) => ({ received: request.body }));
     app.post('/private', async () => ({ ok: true }));
+    // A page area (a rating link's form) and an API path whose segment is a link token (docs/rating.md).
+    answerFrameworkErrorsUnder(app, '/rate', (error, _request, reply) => reply.code(error.statusCode ?? 404).type('text/html').send(`<p>plain page ${error.statusCode}</p>`));
+    app.post('/rate/:token', { config: { public: true } }, async () => 'rated');
+    app.post('/v1/ratings/:token', { config: { public: true } }, async () => ({ rated: true }));
     // Work that outlasts the deadline once the request is whole: the deadline is the arrival's only.
     app.post('/slow', { config: { public: true } }, async (request) => {
       await new Promise((resolve) => setTimeout(resolve, REQUEST_TIMEOUT_MS + 200));
@@ -123,6 +127,31 @@ describe('request deadline (TSS_REQUEST_TIMEOUT_MS): every request arrives in ti
     expect(JSON.parse(answer.body).detail).toContain('upload');
     expect(answer.tookMs).toBeGreaterThanOrEqual(UPLOAD_TIMEOUT_MS - 50);
     expect(uploadsRead).toBe(before);
+  });
+
+  it('a stalled API request under a link token: the 408 problem’s instance never echoes the token', async () => {
+    const answer = await sendStalledRequest({
+      port,
+      head: ['POST /v1/ratings/secret-link-token-1?x=1 HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', 'Content-Length: 100'],
+      firstBytes: Buffer.alloc(0),
+      giveUpMs: 10 * REQUEST_TIMEOUT_MS,
+    });
+    expectTimeoutProblem(answer);
+    expect(JSON.parse(answer.body).instance).toBe('/v1/ratings/[redacted]');
+    expect(answer.body).not.toContain('secret-link-token-1');
+  });
+
+  it('a stalled form under a page area (answerFrameworkErrorsUnder): the area’s plain 408 page, not problem+json, connection closed', async () => {
+    const answer = await sendStalledRequest({
+      port,
+      head: ['POST /rate/secret-link-token-2 HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', 'Content-Length: 100'],
+      firstBytes: Buffer.alloc(0),
+      giveUpMs: 10 * REQUEST_TIMEOUT_MS,
+    });
+    expect(answer.head).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer.head.toLowerCase()).toContain('content-type: text/html');
+    expect(answer.head.toLowerCase()).toContain('connection: close');
+    expect(answer.body).toBe('<p>plain page 408</p>');
   });
 
   it('a request that arrives whole in time is answered, however long its handler then takes, and its connection is kept', async () => {

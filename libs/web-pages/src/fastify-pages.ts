@@ -34,6 +34,12 @@ export const sendPlainPage = (request: FastifyRequest, reply: FastifyReply, stat
   return sendPage(reply, page.status, page.html);
 };
 
+/**
+ * The page status for an error handed to a page area (service-kit's `answerFrameworkErrorsUnder`):
+ * the request deadline's 408 stays 408; anything the router refused is a link that opens nothing, 404.
+ */
+export const pageStatusOfAreaError = (error: { statusCode?: number }): number => (error.statusCode === 408 ? 408 : 404);
+
 /** The status an error asks for: its own 4xx or 5xx, else 500 (a fault). */
 const statusOfError = (error: unknown): number => {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;

@@ -17,6 +17,14 @@ const expectTimeoutProblem = (what: string, answer: RawAnswer) => {
   expect({ what, late: answer.tookMs >= UPLOAD_TIMEOUT_MS }).toEqual({ what, late: false });
 };
 
+/** A person's form that did not arrive in time: the plain 408 page, never problem+json. */
+const expectTimeoutPage = (what: string, answer: RawAnswer) => {
+  expect({ what, status: answer.head.split('\r\n')[0] }).toEqual({ what, status: 'HTTP/1.1 408 Request Timeout' });
+  expect(answer.head.toLowerCase()).toContain('content-type: text/html');
+  expect(answer.head.toLowerCase()).toContain('connection: close');
+  expect(answer.body).toContain('The request could not be read');
+};
+
 /** Headers announcing 100 bytes of body, then none (the security review's repro). */
 const headersAndNoBody = (port: number, path: string, contentType: string, token?: string) =>
   sendStalledRequest({
@@ -45,7 +53,7 @@ describe('single process: every request has TSS_REQUEST_TIMEOUT_MS to arrive', (
     await platform?.stop();
   });
 
-  it('a partner’s POST /v1/tickets, POST /v1/auth/token and the site’s /support/new with headers and no body: each a 408 problem at the deadline, connection closed, no ticket filed', async () => {
+  it('a partner’s POST /v1/tickets, POST /v1/auth/token and the site’s /support/new with headers and no body: each a 408 at the deadline (the site’s the plain page), connection closed, no ticket filed', async () => {
     const tickets = async () => (await platform.query<{ n: number }>('ticket-intake', 'SELECT count(*)::int AS n FROM ticket_intake.tickets'))[0].n;
     const before = await tickets();
     const answers = await Promise.all([
@@ -55,9 +63,19 @@ describe('single process: every request has TSS_REQUEST_TIMEOUT_MS to arrive', (
     ]);
     expectTimeoutProblem('/v1/tickets', answers[0]);
     expectTimeoutProblem('/v1/auth/token', answers[1]);
-    expectTimeoutProblem('/support/new', answers[2]);
+    expectTimeoutPage('/support/new', answers[2]);
     for (const answer of answers) expect(answer.tookMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
     expect(await tickets()).toBe(before);
+  });
+
+  it('a rating form (POST /rate/<token>) and the rating API with headers and no body: the page’s 408 and a problem whose instance does not echo the link token', async () => {
+    const token = 'rAtInGlInKtOkEn0123456789abcdefghijklmnop';
+    const [page, api] = await Promise.all([headersAndNoBody(port, `/rate/${token}`, 'application/x-www-form-urlencoded'), headersAndNoBody(port, `/v1/ratings/${token}`, 'application/json')]);
+    expectTimeoutPage('/rate/<token>', page);
+    expect(page.body).not.toContain(token);
+    expectTimeoutProblem('/v1/ratings/<token>', api);
+    expect(JSON.parse(api.body).instance).toBe('/v1/ratings/[redacted]');
+    expect(api.body).not.toContain(token);
   });
 
   it('without a token: the 401 at once, and the connection closed at the deadline however steadily the body trickles', async () => {

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
+import { loggablePath } from '../loggable-path';
 import { Type } from '@sinclair/typebox';
-import { sendProblem } from '../problem';
+import { pageAreaAnswerOf, sendProblem } from '../problem';
 import { problemType } from '../problem-types';
 import { isUpload } from './upload-routes';
 
@@ -71,8 +72,9 @@ export const nodeServerTimeouts = (deadlines: RequestDeadlines): Pick<FastifySer
 /**
  * A request whose body has not all arrived within its deadline of the end of its headers (an
  * upload's TSS_UPLOAD_TIMEOUT_MS, any other's TSS_REQUEST_TIMEOUT_MS) is answered 408
- * problem+json (`request-timeout`) with `Connection: close`, and its connection is closed once the
- * answer is sent; the bytes still to come are not read. A request already answered (a 401 before
+ * problem+json (`request-timeout`, its `instance` the loggable path: no link token), or under a
+ * page area (answerFrameworkErrorsUnder) that area's plain 408 page, with `Connection: close`,
+ * and its connection is closed once the answer is sent; the bytes still to come are not read. A request already answered (a 401 before
  * its body was read) whose body is still arriving at the deadline has its connection closed: the
  * client has its answer, and trickling the rest must not hold the socket.
  *
@@ -93,14 +95,16 @@ export const installRequestDeadline = (app: FastifyInstance, deadlines: RequestD
       }
       request.log.info({ timeoutMs, upload }, 'request not received within its deadline');
       reply.raw.once('finish', () => request.raw.destroy());
-      void sendProblem(reply.header('connection', 'close'), {
-        type: problemType('request-timeout'),
-        title: 'Request Timeout',
-        status: 408,
-        detail: upload
-          ? `The upload did not arrive within ${timeoutMs} ms; nothing was stored.`
-          : `The request did not arrive within ${timeoutMs} ms; nothing was done.`,
-      });
+      reply.header('connection', 'close');
+      const detail = upload ? `The upload did not arrive within ${timeoutMs} ms; nothing was stored.` : `The request did not arrive within ${timeoutMs} ms; nothing was done.`;
+      // A person's form (`POST /support/…`, `POST /rate/<token>`) is answered by its pages, with the plain 408 page.
+      const pageAnswer = pageAreaAnswerOf(request);
+      if (pageAnswer) {
+        void pageAnswer(Object.assign(new Error(detail), { code: 'TSS_REQUEST_TIMEOUT', statusCode: 408 }) as FastifyError, request, reply);
+        return;
+      }
+      // The path as logs show it: a link's token (`/v1/ratings/<token>`) is never echoed, nor the query.
+      void sendProblem(reply, { type: problemType('request-timeout'), title: 'Request Timeout', status: 408, detail, instance: loggablePath(request.url.split('?')[0]) });
     }, timeoutMs);
     timer.unref();
     // Answered and read whole: nothing left to time. Answered first (a 401 before the body), the

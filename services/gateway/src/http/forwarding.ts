@@ -4,7 +4,7 @@ import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
 import { PUBLIC_FORWARDS, serviceForPath, UNKNOWN_TICKET_HEADER, type RoutedServiceName } from '@tss/contracts';
 import { answerFrameworkErrorsUnder, problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
-import { pickLanguage, renderPlainPage, sendPage, sendPlainPage, stylesheetPath } from '@tss/web-pages';
+import { pageStatusOfAreaError, pickLanguage, sendPlainPage, stylesheetPath } from '@tss/web-pages';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { httpIntake } from '../upstream/intake-api';
 import { answerForUnknownTicket } from './ticket-visibility';
@@ -199,10 +199,10 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
   acceptRawBodies(app);
   // A rating link the gateway's router cannot read (`/rate/%ff`) never reaches rating: it is a
   // person's link that opens nothing, so the plain 404 page rating would show, not a problem (docs/rating.md).
-  answerFrameworkErrorsUnder(app, RATE_PAGE_PREFIX, (_error, request, reply) => {
-    const page = renderPlainPage('notFound', pickLanguage(undefined, request.headers['accept-language']), stylesheetPath(RATE_PAGE_PREFIX));
-    return sendPage(reply, page.status, page.html);
-  });
+  // So is the request deadline's 408 of a rating form that did not arrive in time (request-deadline.ts).
+  answerFrameworkErrorsUnder(app, RATE_PAGE_PREFIX, (error, request, reply) =>
+    sendPlainPage(request, reply, pageStatusOfAreaError(error), pickLanguage(undefined, request.headers['accept-language']), stylesheetPath(RATE_PAGE_PREFIX)),
+  );
   // PUBLIC_FORWARDS carry their own credential (a rating link, the inbound-mail secret): forwarded
   // without a token, checked by the service. Everything else needs a valid token here first.
   const publicForwards = new Set(PUBLIC_FORWARDS);

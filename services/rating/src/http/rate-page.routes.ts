@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerFrameworkErrorsUnder, type Clock, type Failure, type Result } from '@tss/service-kit';
-import { answerWithPlainPages, CSRF_FIELD, CsrfTokens, installFormBody, pickLanguage, PostedForm, renderPlainPage, sendPage, serveStylesheet, type Language, type PlainPageKind } from '@tss/web-pages';
+import { answerWithPlainPages, CSRF_FIELD, pageStatusOfAreaError, CsrfTokens, installFormBody, pickLanguage, PostedForm, renderPlainPage, sendPage, serveStylesheet, type Language, type PlainPageKind } from '@tss/web-pages';
 import { RATE_COMMENT_MAX_CHARS, readRateForm, type RateAnswer } from '../domain/rate-page-form';
 import { isLinkOfInactivePartner } from '../domain/survey';
 import { isSurveyTokenShaped } from '../domain/survey-token';
@@ -118,7 +118,7 @@ export const ratePageRoutes =
     // page with its status, an address under /rate that serves nothing the 404 page, and so is one
     // the router cannot read (`/rate/%ff`): a link that opens nothing (docs/rating.md).
     const sendPlainStatus = await answerWithPlainPages(app, { prefix: RATE_PAGE_BASE, stylesheetHref: RATE_PAGE_STYLESHEET, languageOf: browserLanguage });
-    answerFrameworkErrorsUnder(app, RATE_PAGE_BASE, (_error, request, reply) => sendPlainStatus(request, reply, 404));
+    answerFrameworkErrorsUnder(app, RATE_PAGE_BASE, (error, request, reply) => sendPlainStatus(request, reply, pageStatusOfAreaError(error)));
 
     app.get<{ Params: { '*': string } }>(`${RATE_PAGE_BASE}/*`, PAGE_ROUTE, async (request, reply) => {
       const token = tokenOf(request);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import { answerFrameworkErrorsUnder, STREAM_EVERY_PART } from '@tss/service-kit';
-import { answerWithPlainPages, CsrfTokens, installFormBody, serveStylesheet } from '@tss/web-pages';
+import { answerWithPlainPages, CsrfTokens, pageStatusOfAreaError, installFormBody, serveStylesheet } from '@tss/web-pages';
 import { siteSecret } from '../../store/site-secret.store';
 import type { SiteDeps } from '../../use-cases/site-deps';
 import { newRequestRoutes } from './new-request.routes';
@@ -35,8 +35,9 @@ export const supportSiteRoutes = (deps: SiteDeps) => async (app: FastifyInstance
   // a body over its limit, a spent rate limit) is a plain page with its status, a fault the plain
   // error page (logged), and a site address that serves nothing (`/support/new/`) the 404 page.
   const sendPlain = await answerWithPlainPages(app, { prefix: '/support', stylesheetHref: context.stylesheetHref, languageOf: (request) => languageOf(request) });
-  // A link the router cannot read (`/support/t/%ff`) opens nothing: the 404 page, as a malformed link.
-  answerFrameworkErrorsUnder(app, '/support', (_error, request, reply) => sendPlain(request, reply, 404));
+  // A link the router cannot read (`/support/t/%ff`) opens nothing: the 404 page, as a malformed link;
+  // a form that did not arrive within the request deadline is the plain 408 page.
+  answerFrameworkErrorsUnder(app, '/support', (error, request, reply) => sendPlain(request, reply, pageStatusOfAreaError(error)));
   await app.register(ticketPageRoutes(context));
   await app.register(newRequestRoutes(context));
 };
