@@ -1,30 +1,11 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import pino from 'pino';
 import request from 'supertest';
 import { createServiceApp, PROBLEM_CONTENT_TYPE, type ServiceApp } from '@tss/service-kit';
 import { freePort, logCapture } from '@tss/service-kit/testing';
 import { forwardToServices, parseRouteTimeouts, type ServiceUrls } from '../src/http/forwarding';
+import { hungService } from './support/hung-service';
 
 const RATE_TIMEOUT_MS = 300;
-
-/** A stand-in service that accepts connections and never answers (a process stopped with SIGSTOP). */
-const hungService = async (): Promise<{ url: string; close: () => Promise<void> }> => {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-};
 
 const startGateway = async (ratingUrl: string, name: string, logger = pino({ level: 'silent' })): Promise<{ gateway: ServiceApp; url: string }> => {
   const urls: ServiceUrls = { 'ticket-intake': ratingUrl, 'sla-timer': ratingUrl, notification: ratingUrl, escalation: ratingUrl, rating: ratingUrl };

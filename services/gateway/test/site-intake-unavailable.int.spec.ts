@@ -1,31 +1,12 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import pino from 'pino';
 import request from 'supertest';
 import { createServiceApp, type ServiceApp } from '@tss/service-kit';
 import { freePort, logCapture, waitFor } from '@tss/service-kit/testing';
 import { answerWithPlainPages, pickLanguage } from '@tss/web-pages';
 import { httpIntake, type IntakeApi } from '../src/upstream/intake-api';
+import { hungService } from './support/hung-service';
 
 const INTAKE_TIMEOUT_MS = 200;
-
-/** A stand-in intake that accepts connections and never answers (a process stopped with SIGSTOP). */
-const hungIntake = async (): Promise<{ url: string; close: () => Promise<void> }> => {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-};
 
 /**
  * Services mode: a support-site page reads or writes through intake over HTTP (upstream/intake-api.ts),
@@ -33,12 +14,12 @@ const hungIntake = async (): Promise<{ url: string; close: () => Promise<void> }
  */
 describe('support-site pages when intake does not answer (services mode)', () => {
   const { lines, stream } = logCapture();
-  let hung: Awaited<ReturnType<typeof hungIntake>>;
+  let hung: Awaited<ReturnType<typeof hungService>>;
   let app: ServiceApp;
   let appUrl: string;
 
   beforeAll(async () => {
-    hung = await hungIntake();
+    hung = await hungService();
     const downUrl = `http://127.0.0.1:${await freePort()}`; // refused: ECONNREFUSED
     const intakes: Record<string, IntakeApi> = { hung: httpIntake(hung.url, INTAKE_TIMEOUT_MS), down: httpIntake(downUrl, INTAKE_TIMEOUT_MS) };
     app = await createServiceApp({ name: 'gateway-site-intake', logger: pino({ level: 'trace' }, stream) });
