@@ -11,7 +11,6 @@ import {
   type EventData,
 } from '@tss/contracts';
 import { EventConsumer, InProcessTransport, type ConsumeOutcome } from '@tss/messaging';
-import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { logCapture, TestClock, waitFor } from '@tss/service-kit/testing';
 import { inTransaction } from '@tss/persistence';
@@ -19,17 +18,14 @@ import { TimerStore, TimerWorker } from '@tss/timers';
 import { CLOCK_TIMER_KINDS, clockTimerBatchHandlers } from '../../src/events/clock-timer.handlers';
 import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
 import { DEFAULT_POLICY, exactScheduleFor, type SlaPolicy } from '../../src/domain/sla-policy';
-import { slaTimerService } from '../../src/index';
 import { policyStore } from '../../src/store/policy.store';
 import { clockClaimLock, responseClockStore, SLA_SCHEMA } from '../../src/store/response-clock.store';
 import { gatewayPartners } from './support/gateway-partners';
 import { ticketEventMessage } from './support/ticket-event-message';
+import { withoutWorker } from './support/clock-pipeline';
 
 const HOUR = 3_600_000;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-/** sla-timer without its own timer worker: this suite runs the replicas itself. */
-const withoutWorker: ServiceModule = { ...slaTimerService, build: (deps) => ({ ...slaTimerService.build(deps), background: [] }) };
 
 describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real PostgreSQL', () => {
   const clock = new TestClock('2026-03-02T09:00:00.000Z');

@@ -4,23 +4,19 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { TicketAcceptedV1, TicketCreatedV1, type EventContract, type EventData } from '@tss/contracts';
 import { EventConsumer, InProcessTransport, NotYet, UnitOfWork, type InboundMessage } from '@tss/messaging';
 import { inTransaction } from '@tss/persistence';
-import type { ServiceModule } from '@tss/runtime';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { TimerStore } from '@tss/timers';
 import { DEFAULT_POLICY } from '../../src/domain/sla-policy';
 import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
-import { slaTimerService } from '../../src/index';
 import { policyStore } from '../../src/store/policy.store';
 import { SLA_SCHEMA } from '../../src/store/response-clock.store';
 import { applyTicketCreated, applyTicketEvent, type ClockDeps } from '../../src/use-cases/apply-ticket-event';
 import { ticketEventMessage } from './support/ticket-event-message';
+import { withoutWorker } from './support/clock-pipeline';
 
 const HOUR = 3_600_000;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-/** sla-timer without its timer worker: nothing here comes due. */
-const withoutWorker: ServiceModule = { ...slaTimerService, build: (deps) => ({ ...slaTimerService.build(deps), background: [] }) };
 
 /** Every statement a transaction sends, in order. */
 const recorded = (tx: EntityManager, log: string[]): EntityManager =>
