@@ -41,9 +41,10 @@ const IN_QUEUE = `${AT_WORK} AND t.response_owed`;
 /** The `open` view: every ticket at work, those owing nothing after the others, each part in P4's order. */
 const OPEN_VIEW_ORDER = `(NOT t.response_owed), ${QUEUE_ORDER}`;
 
-/** The head of the unassigned queue, locked, skipping heads other claims hold (see `lockNextUnassigned`). */
-export const CLAIM_NEXT_UNASSIGNED_SQL = `SELECT t.id, t.partner_id, t.response_due_at, t.queue_due_at FROM ${T} t
-  WHERE ${IN_QUEUE} AND t.assignee_id IS NULL ORDER BY ${QUEUE_ORDER} LIMIT 1 FOR UPDATE OF t SKIP LOCKED`;
+const NEXT_UNASSIGNED_SQL = `SELECT t.id, t.partner_id, t.response_due_at, t.queue_due_at FROM ${T} t
+  WHERE ${IN_QUEUE} AND t.assignee_id IS NULL ORDER BY ${QUEUE_ORDER} LIMIT 1 FOR UPDATE OF t`;
+/** The head of the unassigned queue, locked, skipping heads other transactions hold (see `lockNextUnassigned`). */
+export const CLAIM_NEXT_UNASSIGNED_SQL = `${NEXT_UNASSIGNED_SQL} SKIP LOCKED`;
 
 const assigneeCondition = (assignee: QueueAssignee, params: unknown[]): string => {
   switch (assignee.kind) {
@@ -92,12 +93,16 @@ export const queueStore = {
   /**
    * The first unassigned ticket of the queue, row-locked for this transaction. SKIP LOCKED: a
    * ticket another agent's claim holds is passed over instead of waited for, so concurrent claims
-   * take distinct tickets; a ticket claimed and committed meanwhile no longer matches
-   * `assignee_id IS NULL` when PostgreSQL re-checks the row.
+   * take distinct tickets. When every unassigned ticket is held (by other claims, or by a short
+   * write such as sla-timer's due-time projection), the claim waits for them rather than answer
+   * that the queue is empty: PostgreSQL re-checks each row once its holder is done, so a ticket
+   * claimed meanwhile no longer matches `assignee_id IS NULL` and the next one is tried.
    */
   async lockNextUnassigned(tx: EntityManager): Promise<{ id: string; partnerId: string; responseDueAt: Date | null; queueDueAt: Date } | null> {
-    const [row] = (await tx.query(CLAIM_NEXT_UNASSIGNED_SQL)) as { id: string; partner_id: string; response_due_at: Date | null; queue_due_at: Date }[];
-    return row ? { id: row.id, partnerId: row.partner_id, responseDueAt: row.response_due_at, queueDueAt: row.queue_due_at } : null;
+    type Row = { id: string; partner_id: string; response_due_at: Date | null; queue_due_at: Date };
+    const [row] = (await tx.query(CLAIM_NEXT_UNASSIGNED_SQL)) as Row[];
+    const [held] = row ? [row] : ((await tx.query(NEXT_UNASSIGNED_SQL)) as Row[]);
+    return held ? { id: held.id, partnerId: held.partner_id, responseDueAt: held.response_due_at, queueDueAt: held.queue_due_at } : null;
   },
 
   /**

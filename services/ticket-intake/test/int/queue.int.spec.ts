@@ -6,7 +6,7 @@ import { Outbox, UnitOfWork, type HandlerBinding } from '@tss/messaging';
 import { handleInTransaction } from '@tss/messaging/testing';
 import { createServiceDataSource } from '@tss/persistence';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
-import { TestClock } from '@tss/service-kit/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore } from '@tss/timers';
 import { compareQueuePositions, levelTargetDueAt, queuePositionOf } from '../../src/domain/queue-order';
 import { MAX_RESPONSE_MS_AT_MIGRATION } from '../../src/store/migrations/1765000300000-queue-search';
@@ -291,6 +291,29 @@ describe('the agents’ queue (P4, issue #9)', () => {
     }
     // Released, the head is the next claim's.
     expect((await claim(staffToken('agent-skip'))).body.ticket.id).toBe(head);
+  }, 15_000);
+
+  it('P4: a claim waits for the ticket a background write holds instead of answering that the queue is empty', async () => {
+    const only = await seed({ level: 'emergency', receivedAt: at(0) });
+    // sla-timer's projection (or any other short writer) holds the only ticket of the queue.
+    const holder = sut.host.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      await holder.query(`UPDATE ticket_intake.tickets SET response_due_at = $2 WHERE id = $1`, [only, at(HOUR)]);
+      const claiming = claim(staffToken('agent-patient')).then((r) => r);
+      // Watched from another connection: a transaction keeps its first view of pg_stat_activity.
+      const waiting = async () => (await sut.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE OF t%'`)).length > 0;
+      const answered = async () => (await Promise.race([claiming, Promise.resolve(undefined)])) !== undefined;
+      await waitFor('the claim waiting for the row, or answered without waiting', async () => (await waiting()) || (await answered()));
+      await holder.commitTransaction();
+      const response = await claiming;
+      expect(response.status).toBe(200);
+      expect(response.body.ticket).toMatchObject({ id: only, assigneeId: 'agent-patient' });
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
   }, 15_000);
 
   it('P5: the SQL that orders the queue keeps the domain’s level targets; a claim reads the queue index, not a sort of every ticket', async () => {
