@@ -9,7 +9,7 @@ const SECRET = 'inbound-secret-0123456789';
 const rawMail = (from: string, messageId: string, subject: string, text: string): Buffer =>
   Buffer.from([`From: ${from}`, 'To: support@tss.test', `Subject: ${subject}`, `Message-ID: ${messageId}`, 'Content-Type: text/plain; charset=utf-8', '', text, ''].join('\r\n'));
 
-type EmailReceived = { partnerId: string; ticketId?: string; messageId: string; from: string; text: string; receivedAt: string; attachmentPointers: unknown[] };
+type EmailReceived = { partnerId: string; ticketId?: string; messageId: string; from: string; fromName?: string; text: string; receivedAt: string; attachmentPointers: unknown[] };
 
 // docs/adr/0067: agents release quarantined mail, which then goes the way an accepted mail goes.
 describe('releasing quarantined mail (POST /v1/inbound/quarantine/{id}/release)', () => {
@@ -66,16 +66,37 @@ describe('releasing quarantined mail (POST /v1/inbound/quarantine/{id}/release)'
   it('an agent files a quarantined mail for a partner: notification.email_received goes to intake, the release is recorded, the mail leaves the quarantine', async () => {
     const mail = await quarantine();
     expect(await listed()).toContain(mail.inboundId);
+    const view = (await notification.sut.http().get('/v1/inbound/quarantine').auth(agent(), { type: 'bearer' })).body as { items: { inboundId: string; fromName?: string }[] };
+    expect(view.items.find((m) => m.inboundId === mail.inboundId)).toMatchObject({ from: 'client.of.acme@gmail.com', fromName: 'Client' });
     const response = await release(mail.inboundId, { partnerId });
     expect(response.status).toBe(202);
     expect(response.body).toEqual({ inboundId: mail.inboundId, outcome: 'new_ticket', partnerId, releasedBy: 'sc_agent_mia', releasedAt: clock.now().toISOString() });
 
     const [event] = await forwarded(mail.messageId);
     expect(event.key).toBe(mail.inboundId);
-    expect(event.data).toMatchObject({ partnerId, messageId: mail.messageId, from: 'client.of.acme@gmail.com', text: 'Our reader shows a blank page since this morning.', attachmentPointers: [] });
+    // The From name is kept with the quarantined copy, so the ticket filed on release knows whom it is for.
+    expect(event.data).toMatchObject({ partnerId, messageId: mail.messageId, from: 'client.of.acme@gmail.com', fromName: 'Client', text: 'Our reader shows a blank page since this morning.', attachmentPointers: [] });
     expect(event.data.ticketId).toBeUndefined();
     expect(await row(mail.inboundId)).toMatchObject({ outcome: 'new_ticket', partner_id: partnerId, ticket_id: null, released_by: 'sc_agent_mia', released_at: clock.now() });
     expect(await listed()).not.toContain(mail.inboundId);
+  });
+
+  it('P9: a From name that reads as access particulars is neither kept nor passed on when the mail is released', async () => {
+    const messageId = `<q-${randomUUID()}@gmail.com>`;
+    const received = await notification.sut
+      .http()
+      .post('/v1/inbound/email')
+      .set('content-type', 'message/rfc822')
+      .set('x-tss-inbound-secret', SECRET)
+      .send(rawMail('"password: hunter2" <client.of.acme@gmail.com>', messageId, 'Blank page', 'Our reader shows a blank page.'));
+    const inboundId = (received.body as { inboundId: string }).inboundId;
+    expect(received.body).toMatchObject({ outcome: 'quarantined' });
+    const [kept] = await notification.sut.query<{ sender_name: string | null }>(`SELECT sender_name FROM notification.inbound_messages WHERE id = $1`, [inboundId]);
+    expect(kept.sender_name).toBeNull();
+    expect((await release(inboundId, { partnerId })).status).toBe(202);
+    const [event] = await forwarded(messageId);
+    expect(event.data.fromName).toBeUndefined();
+    expect(JSON.stringify(event.data)).not.toContain('hunter2');
   });
 
   it('a second release (a retry, another agent) is a 409 problem naming the first, and forwards nothing again', async () => {

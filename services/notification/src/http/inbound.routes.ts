@@ -45,6 +45,7 @@ const QuarantinedMail = Type.Object({
   inboundId: Type.String({ format: 'uuid' }),
   messageId: Type.String(),
   from: Type.String(),
+  fromName: Type.Optional(Type.String({ description: "The From display name (kept since 2026-12; none for a name that read as access particulars, P9): the requester's name on a ticket filed by releasing it" })),
   subject: Type.String(),
   text: Type.String(),
   reason: Type.Optional(Type.String()),
@@ -146,6 +147,7 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
         inboundId: m.id,
         messageId: m.messageId,
         from: m.sender,
+        ...(m.senderName ? { fromName: m.senderName } : {}),
         // P9: masked when stored; masked again for mail kept before it was (never listed in clear).
         // A requester's rating or site link in it is withheld, as in the outbox (docs/adr/0040).
         subject: withoutLinkSecrets(withoutAccessParticulars(m.subject)),

@@ -22,6 +22,8 @@ export interface InboundRow {
   ticketId: string | null;
   partnerId: string | null;
   sender: string;
+  /** The From display name, when it had one free of access particulars (P9). */
+  senderName?: string | null;
   subject: string;
   textBody: string;
   attachments: AttachmentPointer[];
@@ -41,6 +43,7 @@ interface RawInbound {
   ticket_id: string | null;
   partner_id: string | null;
   sender: string;
+  sender_name?: string | null;
   subject: string;
   text_body: string;
   attachments: AttachmentPointer[];
@@ -58,6 +61,7 @@ const toRow = (r: RawInbound): InboundRow => ({
   ticketId: r.ticket_id,
   partnerId: r.partner_id,
   sender: r.sender,
+  senderName: r.sender_name ?? null,
   subject: r.subject,
   textBody: r.text_body,
   attachments: r.attachments,
@@ -71,10 +75,10 @@ export const inboundStore = {
   /** False when a mail with this Message-ID was recorded already (a provider's retry): nothing more to do. */
   async insert(tx: EntityManager, row: InboundRow): Promise<boolean> {
     const inserted = (await tx.query(
-      `INSERT INTO "${S}".inbound_messages (id, message_id, outcome, reason, ticket_id, partner_id, sender, subject, text_body, attachments, received_at, follow_up_of)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+      `INSERT INTO "${S}".inbound_messages (id, message_id, outcome, reason, ticket_id, partner_id, sender, subject, text_body, attachments, received_at, follow_up_of, sender_name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (message_id) DO NOTHING RETURNING id`,
-      [row.id, row.messageId, row.outcome, row.reason, row.ticketId, row.partnerId, row.sender, row.subject, row.textBody, JSON.stringify(row.attachments), row.receivedAt, row.followUpOf ?? null],
+      [row.id, row.messageId, row.outcome, row.reason, row.ticketId, row.partnerId, row.sender, row.subject, row.textBody, JSON.stringify(row.attachments), row.receivedAt, row.followUpOf ?? null, row.senderName ?? null],
     )) as unknown[];
     return inserted.length === 1;
   },

@@ -186,6 +186,8 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
   // forwarded mail travel to intake's vault only in transit (docs/adr/0070).
   const kept = { subject: withoutAccessParticulars(mail.subject), text: withoutAccessParticulars(text) };
   const heldParticulars = kept.subject !== mail.subject || kept.text !== text;
+  // P9: a name that reads as access particulars is neither kept nor passed on (nothing unmasked in an event).
+  const fromName = mail.fromName && withoutAccessParticulars(mail.fromName) === mail.fromName ? mail.fromName : undefined;
 
   // The files are kept only with the record that points at them: a mail whose record is not
   // written (a failure, or another delivery of it that won) leaves none (ADR 0035, addendum of 2026-12-04, second session).
@@ -203,6 +205,7 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
         followUpOf: decision.outcome === 'threaded' ? (decision.followUpOf ?? null) : null,
         partnerId: forwarded ? decision.partnerId : null,
         sender: mail.from,
+        senderName: fromName ?? null,
         subject: kept.subject,
         textBody: kept.text,
         // A quarantined or ignored mail's files are not kept: unknown senders' bytes stay out of storage.
@@ -219,8 +222,7 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
           inboundId,
           messageId: mail.messageId,
           from: mail.from,
-          // P9: a name that reads as access particulars is not passed on (nothing unmasked in an event).
-          ...(mail.fromName && withoutAccessParticulars(mail.fromName) === mail.fromName ? { fromName: mail.fromName } : {}),
+          ...(fromName ? { fromName } : {}),
           subject: kept.subject,
           text: kept.text,
           ...(heldParticulars ? { inTransit: { subject: mail.subject, text } } : {}),

@@ -39,7 +39,8 @@ const resolveTarget = async (tx: EntityManager, target: ReleaseTarget): Promise<
  * conflict that changes nothing. The mail then goes the way a received one goes
  * (`forwardToIntake`): intake files or threads it, a filed one is acknowledged (P3), and the
  * release is recorded on the mail (who, when). Quarantined mail kept neither its attachment files
- * nor its access particulars (P9), so the released mail carries its masked text alone.
+ * nor its access particulars (P9), so the released mail carries its masked text alone, and the
+ * From name kept with it (the requester's name on the ticket filed).
  */
 export const releaseQuarantinedMail = async (
   tx: EntityManager,
@@ -59,6 +60,7 @@ export const releaseQuarantinedMail = async (
     inboundId: mail.id,
     messageId: mail.messageId,
     from: mail.sender,
+    ...(mail.senderName ? { fromName: mail.senderName } : {}),
     subject: mail.subject,
     text: mail.textBody,
     attachments: [],
