@@ -88,6 +88,19 @@ describe('rate page in rating alone (issue #13, P11)', () => {
     expect(page.text).toContain('This link has expired');
   });
 
+  it("a refused link of a known survey speaks the survey's language, not the browser's: expired, superseded and withdrawn pages alike", async () => {
+    const { ticket, link } = await linkFor('ru');
+    await rating.resolve({ ticketId: ticket.ticketId, partnerId }, 3, 2);
+    const superseded = await rating.sut.http().get(`/rate/${link.token}`).set('accept-language', 'en-GB,en;q=0.9');
+    expect(superseded.status).toBe(410);
+    expect(superseded.text).toContain('<html lang="ru">');
+    expect(superseded.text).toContain('Срок действия ссылки истёк');
+    // A link nobody issued names no survey: the browser's language is all there is.
+    const unknown = await rating.sut.http().get(`/rate/${link.token.slice(0, -4)}AAAA`).set('accept-language', 'en-GB,en;q=0.9');
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('<html lang="en">');
+  });
+
   // The site's link of the same partner said "withdrawn" while this page said "expired" (outside
   // tester, sixth session of 2026-12-04): a deactivated partner's link is withdrawn; only a link past
   // its expiry has expired.

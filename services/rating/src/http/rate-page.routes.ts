@@ -24,6 +24,8 @@ export interface RatePageSurveyView extends RatePageSurvey {
 export interface RatePagePort {
   openSurvey(token: string): Promise<Result<RatePageSurveyView, Failure>>;
   rate(token: string, answer: RateAnswer): Promise<Result<unknown, Failure>>;
+  /** The language of the survey a link names, undefined when it names none we issued. */
+  languageOf(token: string): Promise<Language | undefined>;
 }
 
 /** The form a CSRF token is for; it is bound to the survey, so only who could open the page can post it. */
@@ -99,7 +101,9 @@ export const ratePageRoutes =
       }
       const survey = await port.openSurvey(token);
       if (!survey.ok) {
-        await sendPlain(reply, plainKindOf(survey.error), browserLanguage(request));
+        // A link we issued is refused in its survey's language; one we did not, in the browser's.
+        const language = survey.error.kind === 'not_found' ? undefined : await port.languageOf(token);
+        await sendPlain(reply, plainKindOf(survey.error), language ?? browserLanguage(request));
         return undefined;
       }
       if (survey.value.rated) {

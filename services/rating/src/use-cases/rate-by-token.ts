@@ -65,6 +65,18 @@ export const openSurvey = async (deps: RatingDeps, token: string): Promise<Resul
 };
 
 /**
+ * The language of the ticket a link's survey is for, or undefined for a link that names no survey
+ * we issued: a refused link (expired, superseded, withdrawn) is told in the survey's language, as
+ * the page it opened was, whatever the browser asks for.
+ */
+export const surveyLanguage = async (deps: RatingDeps, token: string): Promise<'en' | 'ru' | undefined> => {
+  if (!isSurveyTokenShaped(token)) return undefined;
+  const manager = deps.dataSource.manager;
+  const survey = await surveyStore.byTokenHash(manager, surveyTokenHash(token), false);
+  return survey ? (await ratingTicketStore.find(manager, survey.ticketId))?.language : undefined;
+};
+
+/**
  * Rates through the link (`POST /v1/ratings/{token}` and the rate page): the token is the
  * credential and names its one ticket. Failures as `openSurvey`, plus `conflict` for a second
  * rating or a ticket reopened since (not resolved, P11), and `bad_request` for a score outside 1–5 or an oversize comment; nothing is recorded then.
