@@ -1,12 +1,37 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { SiteLinkKeys, siteLinkUrl } from '../src';
 
 const key = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 const now = new Date('2026-12-02T10:00:00Z');
 const grant = { ticketId: '9b1d3c52-4a3e-4f62-8d39-0a5c2a7f7a11', partnerId: '0f8fad5b-d9cb-469f-a165-70867728950e', requester: 'req-1', language: 'ru', expiresAt: new Date('2026-12-16T10:00:00Z') };
 
+/** A link as releases before 2026-12-04 (seventh session) minted it: `v1.<kid>.<payload>.<mac>`, its payload readable. */
+const legacyV1 = (kid: string, secret: Buffer, claims: Record<string, unknown>) => {
+  const signed = `v1.${kid}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
+};
+
 describe('site links (P12)', () => {
-  const keys = SiteLinkKeys.fromSettings({ TSS_SITE_LINK_KEYS: key('k1') });
+  const secret = randomBytes(32);
+  const keys = SiteLinkKeys.fromSettings({ TSS_SITE_LINK_KEYS: `k1:${secret.toString('base64')}` });
+
+  it('a link hides what it names: no part of it, decoded, shows the ticket, the partner, the requester or the language', () => {
+    const { token } = keys.mint({ ...grant, requester: 'mail:ann@client.example', mintedBy: { kind: 'staff', id: 'sc_agent' } });
+    const decoded = token.split('.').map((part) => Buffer.from(part, 'base64url').toString('latin1'));
+    for (const secretPart of [grant.ticketId, grant.partnerId, 'ann@client.example', 'sc_agent', '"g":"ru"']) {
+      expect(token).not.toContain(secretPart);
+      for (const part of decoded) expect(part).not.toContain(secretPart);
+    }
+    expect(token.length).toBeLessThan(400);
+  });
+
+  it('a link minted before links were encrypted (v1, signed only) still opens, and is refused when changed', () => {
+    const claims = { l: 'link-1', t: grant.ticketId, p: grant.partnerId, r: 'req-1', g: 'ru', e: Math.floor(grant.expiresAt.getTime() / 1000) };
+    const old = legacyV1('k1', secret, claims);
+    expect(keys.verify(old, now)).toEqual({ ok: true, value: { ...grant, linkId: 'link-1' } });
+    const relabelled = legacyV1('k1', randomBytes(32), { ...claims, r: 'req-2' });
+    expect(keys.verify(relabelled, now)).toEqual({ ok: false, error: 'bad_signature' });
+  });
 
   it('a minted link verifies to its grant until it expires', () => {
     const { token, grant: minted } = keys.mint(grant);
@@ -18,8 +43,8 @@ describe('site links (P12)', () => {
   it('readSigned gives an expired link’s grant (its language for the refusal page), never a forged link’s', () => {
     const { token, grant: minted } = keys.mint(grant);
     expect(keys.readSigned(token)).toEqual({ ok: true, value: { ...grant, linkId: minted.linkId } });
-    const [v, kid, payload] = token.split('.');
-    expect(keys.readSigned([v, kid, payload, 'A'.repeat(43)].join('.'))).toEqual({ ok: false, error: 'bad_signature' });
+    const [v, kid, sealed] = token.split('.');
+    expect(keys.readSigned([v, kid, `${sealed.slice(0, -4)}AAAA`].join('.'))).toEqual({ ok: false, error: 'bad_signature' });
     expect(SiteLinkKeys.fromSettings({ TSS_SITE_LINK_KEYS: key('k1') }).readSigned(token)).toEqual({ ok: false, error: 'bad_signature' });
   });
 
@@ -31,9 +56,17 @@ describe('site links (P12)', () => {
 
   it('a changed payload, a foreign key or a mangled token is refused', () => {
     const { token } = keys.mint(grant);
-    const [v, kid, payload, mac] = token.split('.');
-    const forged = Buffer.from(Buffer.from(payload, 'base64url').toString().replace('req-1', 'req-2')).toString('base64url');
-    expect(keys.verify([v, kid, forged, mac].join('.'), now)).toEqual({ ok: false, error: 'bad_signature' });
+    const [v, kid, sealed] = token.split('.');
+    const bytes = Buffer.from(sealed, 'base64url');
+    for (const at of [0, 12, 20, bytes.length - 1]) {
+      const flipped = Buffer.from(bytes);
+      flipped[at] ^= 0x01;
+      expect(keys.verify([v, kid, flipped.toString('base64url')].join('.'), now)).toEqual({ ok: false, error: 'bad_signature' });
+    }
+    // The key id is bound to the sealed payload: relabelled under another id the key knows, it opens nothing.
+    const twoIds = SiteLinkKeys.fromSettings({ TSS_SITE_LINK_KEYS: `k1:${secret.toString('base64')},k2:${secret.toString('base64')}` });
+    expect(twoIds.verify([v, 'k2', sealed].join('.'), now)).toEqual({ ok: false, error: 'bad_signature' });
+    expect(keys.verify(`${v}.${kid}.${sealed.slice(0, 20)}`, now)).toEqual({ ok: false, error: 'bad_signature' });
     const other = SiteLinkKeys.fromSettings({ TSS_SITE_LINK_KEYS: key('k1') });
     expect(other.verify(token, now)).toEqual({ ok: false, error: 'bad_signature' });
     expect(SiteLinkKeys.fromSettings({ TSS_SITE_LINK_KEYS: key('k9') }).verify(token, now)).toEqual({ ok: false, error: 'unknown_key' });

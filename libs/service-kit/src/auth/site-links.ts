@@ -1,15 +1,19 @@
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { err, ok, type Result } from '../result';
 
 /**
  * Links to the requester's support site (P12, issue #13): `GET /support/t/{token}` shows one ticket
  * to its requester. The token names the ticket, its partner and requester and an expiry, and is
- * signed with HMAC-SHA256 under a key the gateway (which verifies) and notification (which puts a
- * link in every mail) share. The gateway keeps the revocations. docs/adr/0037.
+ * sealed under a key the gateway (which opens it) and notification (which puts a link in every
+ * mail) share. The gateway keeps the revocations. docs/adr/0037.
  *
- * Format: `v1.<kid>.<base64url payload>.<base64url mac>`; no JSON Web Token library, because no
- * other party reads it and a fixed format leaves no algorithm to choose.
+ * Format: `v2.<kid>.<base64url(iv ‖ ciphertext ‖ tag)>`, the payload encrypted and authenticated
+ * with AES-256-GCM under a key derived from the configured secret (HKDF-SHA256), the version and key
+ * id bound as additional data: whoever sees the URL (a proxy's log, a shared screen) learns nothing
+ * of the ticket, the partner or the requester's address. Links minted before (`v1.<kid>.<base64url
+ * payload>.<base64url HMAC-SHA256>`, signed only) still open until they expire. No JSON Web Token
+ * library, because no other party reads it and a fixed format leaves no algorithm to choose.
  */
 export const SiteLinkEnv = {
   TSS_SITE_LINK_KEYS: Type.Optional(
@@ -68,6 +72,17 @@ interface Key {
   secret: Buffer;
 }
 
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const SEALING_INFO = 'tss support-site link v2: AES-256-GCM';
+const sealingKeys = new WeakMap<Key, Buffer>();
+/** The AES key of a configured secret (HKDF-SHA256): the secret itself also keys v1's HMAC. */
+const sealingKeyOf = (key: Key): Buffer => {
+  let derived = sealingKeys.get(key);
+  if (!derived) sealingKeys.set(key, (derived = Buffer.from(hkdfSync('sha256', key.secret, Buffer.alloc(0), SEALING_INFO, 32))));
+  return derived;
+};
+
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
 
 /** Without configured keys, one key per process: the gateway and notification of one process share it. */
@@ -106,7 +121,7 @@ export class SiteLinkKeys {
 
   mint(grant: Omit<SiteLinkGrant, 'linkId'> & { linkId?: string }): { token: string; grant: SiteLinkGrant } {
     const full: SiteLinkGrant = { ...grant, linkId: grant.linkId ?? randomUUID() };
-    const payload = b64url(
+    const payload = Buffer.from(
       JSON.stringify({
         l: full.linkId,
         t: full.ticketId,
@@ -118,8 +133,11 @@ export class SiteLinkKeys {
       }),
     );
     const key = this.keys[0];
-    const signed = `v1.${key.id}.${payload}`;
-    return { token: `${signed}.${this.mac(key, signed)}`, grant: full };
+    const header = `v2.${key.id}`;
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', sealingKeyOf(key), iv, { authTagLength: TAG_BYTES }).setAAD(Buffer.from(header));
+    const sealed = Buffer.concat([iv, cipher.update(payload), cipher.final(), cipher.getAuthTag()]);
+    return { token: `${header}.${b64url(sealed)}`, grant: full };
   }
 
   verify(token: string, now: Date): Result<SiteLinkGrant, SiteLinkProblem> {
@@ -136,15 +154,15 @@ export class SiteLinkKeys {
    */
   readSigned(token: string): Result<SiteLinkGrant, Exclude<SiteLinkProblem, 'expired'>> {
     const parts = token.split('.');
-    if (parts.length !== 4 || parts[0] !== 'v1' || token.length > 2048) return err('malformed');
+    const shaped = (parts[0] === 'v2' && parts.length === 3) || (parts[0] === 'v1' && parts.length === 4);
+    if (!shaped || token.length > 2048) return err('malformed');
     const key = this.keys.find((k) => k.id === parts[1]);
     if (!key) return err('unknown_key');
-    const expected = Buffer.from(this.mac(key, parts.slice(0, 3).join('.')));
-    const given = Buffer.from(parts[3]);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return err('bad_signature');
+    const payload = parts[0] === 'v2' ? this.open(key, parts) : this.checkSigned(key, parts);
+    if (!payload.ok) return payload;
     let claims: { l?: unknown; t?: unknown; p?: unknown; r?: unknown; g?: unknown; m?: unknown; e?: unknown };
     try {
-      claims = JSON.parse(Buffer.from(parts[2], 'base64url').toString('utf8')) as typeof claims;
+      claims = JSON.parse(payload.value.toString('utf8')) as typeof claims;
     } catch {
       return err('malformed');
     }
@@ -163,6 +181,27 @@ export class SiteLinkKeys {
       ...(minter ? { mintedBy: { kind: minter[1] as SiteLinkMinter['kind'], id: minter[2] } } : {}),
       expiresAt,
     });
+  }
+
+  /** v2: the payload, when its tag holds under `key` and the version and key id it was sealed with. */
+  private open(key: Key, [version, kid, sealed]: string[]): Result<Buffer, 'bad_signature'> {
+    const bytes = Buffer.from(sealed, 'base64url');
+    if (bytes.length <= IV_BYTES + TAG_BYTES) return err('bad_signature');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', sealingKeyOf(key), bytes.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.from(`${version}.${kid}`)).setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+      return ok(Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]));
+    } catch {
+      return err('bad_signature');
+    }
+  }
+
+  /** v1 (minted before links were sealed): the payload, when its HMAC holds under `key`. */
+  private checkSigned(key: Key, parts: string[]): Result<Buffer, 'bad_signature'> {
+    const expected = Buffer.from(this.mac(key, parts.slice(0, 3).join('.')));
+    const given = Buffer.from(parts[3]);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return err('bad_signature');
+    return ok(Buffer.from(parts[2], 'base64url'));
   }
 
   private mac(key: Key, data: string): string {

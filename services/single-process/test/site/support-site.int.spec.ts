@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pngBytes } from '@tss/blob-storage/testing';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
@@ -85,7 +86,7 @@ describe('the support site (issue #13)', () => {
     it('a partner mints a link for its ticket’s requester: 201, expiring after the configured 14 days', async () => {
       const ticket = await file(acme.token);
       const link = await mint(acme.token, ticket.id);
-      expect(link.url).toMatch(/^http:\/\/127\.0\.0\.1:3000\/support\/t\/v1\./);
+      expect(link.url).toMatch(/^http:\/\/127\.0\.0\.1:3000\/support\/t\/v2\./);
       expect(new Date(link.expiresAt).getTime() - clock.now().getTime()).toBe(14 * 86_400_000);
       const grant = SiteLinkKeys.fromSettings({}).verify(link.token, clock.now());
       expect(grant).toMatchObject({ ok: true, value: { linkId: link.linkId, ticketId: ticket.id, partnerId: acme.partnerId, requester: 'cust-ann' } });
@@ -560,11 +561,14 @@ describe('the support site (issue #13)', () => {
       const ticket = await file(acme.token);
       const link = await mint(acme.token, ticket.id);
       const forged = `${link.token.slice(0, -2)}${link.token.endsWith('AA') ? 'BB' : 'AA'}`;
-      const payload = link.token.split('.')[2];
-      const tampered = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
-      const otherPayload = Buffer.from(JSON.stringify({ ...tampered, r: 'someone-else' })).toString('base64url');
-      const relabelled = link.token.split('.').map((part, i) => (i === 2 ? otherPayload : part)).join('.');
-      for (const token of [forged, relabelled, 'garbage', `v1.nokey.${payload}.abc`]) {
+      const [version, kid, sealed] = link.token.split('.');
+      const bytes = Buffer.from(sealed, 'base64url');
+      bytes[20] ^= 0x01;
+      const flipped = [version, kid, bytes.toString('base64url')].join('.');
+      // A readable payload naming someone else under the link's key id, as the signed-only links were (v1): its MAC is made up.
+      const claims = { l: randomUUID(), t: ticket.id, p: acme.partnerId, r: 'someone-else', e: Math.floor(new Date(link.expiresAt).getTime() / 1000) };
+      const relabelled = `v1.${kid}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${'A'.repeat(43)}`;
+      for (const token of [forged, flipped, relabelled, 'garbage', `v2.nokey.${sealed}`]) {
         const page = await http().get(`/support/t/${token}`);
         expect(page.status).toBe(404);
         expectPageHeaders(page);
