@@ -15,6 +15,21 @@ export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value
 export const toStorableText = (value: string): string => value.replace(UNSTORABLE_ALL, '');
 
 /**
+ * The start of `value`, at most `maxUnits` UTF-16 units long, never ending in the first half of a
+ * surrogate pair: `"…a😀".slice(0, n)` may keep half an emoji, which no UTF-8 can encode and which
+ * PostgreSQL's `jsonb` refuses (a 500, a dead-lettered event). Every cut of text someone wrote
+ * (a subject taken from a description, a summary, a quote) goes through it. Units, not code points,
+ * so the result also fits a limit counted in units (a contract's `maxLength` counts code points,
+ * never more than units).
+ */
+export const cutText = (value: string, maxUnits: number): string => {
+  if (value.length <= maxUnits) return value;
+  const cut = value.slice(0, maxUnits);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+};
+
+/**
  * Free text a client sends: at least one character unless `minLength` says otherwise, at most
  * `maxLength`, and storable (format `text`: no NUL, no lone surrogate). Every service's request
  * schemas use it, so such text is a 400 naming the field, never a 500.

@@ -1,7 +1,7 @@
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import '../src/formats';
-import { hasVisibleCharacter, isStorableText, isVisibleText, Text, toStorableText, VISIBLE_TEXT_FORMAT, VisibleText } from '../src/text';
+import { cutText, hasVisibleCharacter, isStorableText, isVisibleText, Text, toStorableText, VISIBLE_TEXT_FORMAT, VisibleText } from '../src/text';
 
 describe('storable text', () => {
   it('toStorableText drops NUL and lone surrogates, keeps surrogate pairs, and what it leaves is storable', () => {
@@ -81,5 +81,17 @@ describe('visible text: a required free-text field says something', () => {
     expect(Value.Check(schema, '\u200b')).toBe(false);
     expect(Value.Check(schema, '   ')).toBe(false);
     expect(Value.Check(Text({ maxLength: 10 }), '   ')).toBe(true);
+  });
+});
+
+describe('cutText: a cut of text never keeps half a character', () => {
+  it('cuts at the limit, or one unit before it when the limit falls inside a surrogate pair', () => {
+    expect(cutText('abc😀def', 4)).toBe('abc');
+    expect(cutText('abc😀def', 5)).toBe('abc😀');
+    expect(cutText('abc😀def', 3)).toBe('abc');
+    expect(cutText('short', 120)).toBe('short');
+    expect(isStorableText(cutText(`${'a'.repeat(119)}😀😀`, 120))).toBe(true);
+    // A combining mark may be left without its follower's context, but never a lone surrogate.
+    for (let n = 0; n <= 12; n += 1) expect(isStorableText(cutText('😀𝄞🙂é😀𝄞', n))).toBe(true);
   });
 });

@@ -110,6 +110,21 @@ describe('edge input: text the database cannot store is refused at the edge', ()
     expect(row.description).toBe(description);
   });
 
+  // An outside integrator: a description whose 120th UTF-16 unit was the first half of an emoji
+  // filed nothing (500): the subject taken from it kept half a surrogate pair, which jsonb refuses.
+  it.each([118, 119, 120])('a ticket without a subject whose description has an emoji after %i characters is filed, its subject cut between characters', async (at) => {
+    const other = await client.partner(admin, `Acme Emoji Cut ${at}`);
+    const description = `${'a'.repeat(at)}😀😀 more`;
+    const response = await client.http().post('/v1/tickets').auth(other.token, { type: 'bearer' }).send({ ...sampleTicket({ description }), subject: undefined });
+
+    expect(response.status).toBe(201);
+    const subject = (response.body as { subject: string }).subject;
+    expect(description.startsWith(subject)).toBe(true);
+    expect(subject).not.toMatch(/[\uD800-\uDBFF]$/);
+    const listed = await client.http().get('/v1/tickets').auth(other.token, { type: 'bearer' });
+    expect(listed.body.items).toEqual([expect.objectContaining({ id: response.body.id, subject })]);
+  });
+
   it('the gateway refuses a partner name with a NUL character with a 400 naming the field, and stores no partner', async () => {
     const response = await client.http().post('/v1/partners').auth(admin, { type: 'bearer' }).send({ name: 'Evil\u0000Corp' });
 

@@ -31,8 +31,8 @@ describe('follow-ups of a closed ticket (P11)', () => {
   });
 
   const http = () => client.http();
-  const file = async () => {
-    const response = await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket());
+  const file = async (description?: string) => {
+    const response = await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(description ? { ...sampleTicket({ description }), subject: undefined } : sampleTicket());
     expect(response.status).toBe(201);
     return response.body as { id: string; reference: string };
   };
@@ -41,8 +41,8 @@ describe('follow-ups of a closed ticket (P11)', () => {
     const response = await http().patch(`/v1/tickets/${id}`).auth(agent.token, { type: 'bearer' }).set('if-match', await etagOf(id)).send({ status });
     expect(response.status).toBe(200);
   };
-  const closedTicket = async () => {
-    const ticket = await file();
+  const closedTicket = async (description?: string) => {
+    const ticket = await file(description);
     await moveTo(ticket.id, 'resolved');
     await moveTo(ticket.id, 'closed');
     return ticket;
@@ -58,6 +58,20 @@ describe('follow-ups of a closed ticket (P11)', () => {
     );
     await platform.handledBy('ticket-intake', event.id);
   };
+
+  // An outside integrator: the follow-up's subject took 80 UTF-16 units of the description, half an
+  // emoji at the cut; the reopen answered 500 and a "not solved" rating's follow-up was dead-lettered.
+  it('a closed ticket whose description has an emoji at the follow-up subject\'s cut is reopened, by the API and by a "not solved" rating', async () => {
+    const description = `${'a'.repeat(79)}😀 follow-up split test`;
+    const byApi = await closedTicket(description);
+    const reopened = await reopen(byApi.id);
+    expect(reopened.status).toBe(201);
+    expect(reopened.body.ticket.subject).toBe(`Follow-up to ${byApi.reference}: ${'a'.repeat(79)}`);
+
+    const byRating = await closedTicket(description);
+    await ratedNotSolved(byRating.id);
+    expect(await followUpsOf(byRating.id)).toEqual([expect.objectContaining({ status: 'new' })]);
+  });
 
   it('ten reopen requests at once file one follow-up; the others answer it with 200', async () => {
     const closed = await closedTicket();

@@ -1,4 +1,4 @@
-import { EscalationKinds, ServiceLevels, type EscalationKind, type ServiceLevel } from '@tss/contracts';
+import { cutText, EscalationKinds, ServiceLevels, type EscalationKind, type ServiceLevel } from '@tss/contracts';
 
 /**
  * Escalation rules (issue #12, P4, P7): which event calls whom in. Pure data and functions; the
@@ -230,9 +230,9 @@ export const evaluateRules = (rules: readonly EscalationRule[], cause: RuleCause
       targetRole: rule.target,
       ...(rule.level ? { level: rule.level } : {}),
       causeKey: causeKeyOf(cause),
-      ...(cause.quote ? { quote: cause.quote.slice(0, 2000) } : {}),
+      ...(cause.quote ? { quote: cutText(cause.quote, 2000) } : {}),
       ...(cause.surveyId ? { surveyId: cause.surveyId } : {}),
-      summary: SUMMARIES[cause.type](cause).slice(0, 500),
+      summary: cutText(SUMMARIES[cause.type](cause), 500),
     });
   }
   return [...byRole.values()];

@@ -1,4 +1,4 @@
-import { EscalationRaisedV1, TicketCreatedV1, TicketReferralAppliedV1, TicketReferralRejectedV1 } from '@tss/contracts';
+import { cutText, EscalationRaisedV1, TicketCreatedV1, TicketReferralAppliedV1, TicketReferralRejectedV1 } from '@tss/contracts';
 import { on, type HandlerBinding, type Outbox } from '@tss/messaging';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
@@ -9,9 +9,7 @@ import { referralStore } from '../store/referral.store';
 const SUMMARY_MAX_LENGTH = 500;
 
 const summaryOf = (target: string, reason: string): string => {
-  const whole = `Referred to ${target}: ${reason}`;
-  const cut = whole.slice(0, SUMMARY_MAX_LENGTH);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+  return cutText(`Referred to ${target}: ${reason}`, SUMMARY_MAX_LENGTH);
 };
 
 /**

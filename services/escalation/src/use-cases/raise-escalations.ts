@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { EscalationRaisedV1 } from '@tss/contracts';
+import { cutText, EscalationRaisedV1 } from '@tss/contracts';
 import type { Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { evaluateRules, type RuleCause } from '../domain/escalation-rules';
@@ -69,7 +69,7 @@ export const raiseFor = async (tx: EntityManager, deps: RaiseDeps, cause: RuleCa
       surveyId: match.surveyId ?? null,
       quote: match.quote ?? null,
       // The reference is what staff say aloud and search by (P3); notices quote the summary.
-      summary: (ticket?.reference ? `${ticket.reference}: ${match.summary}` : match.summary).slice(0, 500),
+      summary: cutText(ticket?.reference ? `${ticket.reference}: ${match.summary}` : match.summary, 500),
       status: 'open',
       raisedAt: now,
       acknowledgedAt: null,

@@ -1,4 +1,5 @@
 import type { EscalationKind } from '@tss/contracts';
+import { cutText } from '@tss/contracts';
 import { withoutLinkSecrets } from '@tss/service-kit';
 import { renderBlocks, type MailBlock, type RenderedMail } from './mail-template';
 
@@ -58,7 +59,7 @@ export const escalationNoticeMail = (n: EscalationNotice): RenderedMail => {
     { link: { text: 'The escalation (acknowledge it there)', href: n.escalationUrl } },
     { paragraph: 'TSS' },
   ];
-  return renderBlocks(`[${ticket}] ${reminder}Escalation: ${KIND_WORDS[n.kind]}`.slice(0, 250), blocks, 'en'); // staff read English (docs/adr/0042)
+  return renderBlocks(cutText(`[${ticket}] ${reminder}Escalation: ${KIND_WORDS[n.kind]}`, 250), blocks, 'en'); // staff read English (docs/adr/0042)
 };
 
 /** A staff member as the directory knows them. */

@@ -1,3 +1,4 @@
+import { cutText } from '@tss/contracts';
 import type { Language } from '@tss/contracts';
 import { withoutAccessParticulars } from '@tss/service-kit';
 import { linkedText, renderHtml } from '@tss/web-pages';
@@ -49,7 +50,7 @@ export const htmlWithoutAccessParticulars = (html: string): string =>
     .join('');
 
 /** P3/P8: the reference in brackets leads the subject, so a reply threads back by subject too. */
-export const ticketSubject = (ctx: TicketMailContext, lead: string): string => `[${ctx.reference}] ${lead}: ${ctx.subject}`.slice(0, 250);
+export const ticketSubject = (ctx: TicketMailContext, lead: string): string => cutText(`[${ctx.reference}] ${lead}: ${ctx.subject}`, 250);
 
 /**
  * A block of the mail: a paragraph of our own words, a list of items, a link, or `written`: words

@@ -1,3 +1,4 @@
+import { cutText } from '@tss/contracts';
 import { renderBlocks, type RenderedMail } from './mail-template';
 
 export interface DisabledEndpointNotice {
@@ -17,7 +18,7 @@ export interface DisabledEndpointNotice {
  */
 export const endpointDisabledMail = (n: DisabledEndpointNotice): RenderedMail => {
   const endpoint = `${n.publicUrl}/v1/webhooks/endpoints/${n.endpointId}`;
-  return renderBlocks(`TSS webhook endpoint disabled: ${n.url}`.slice(0, 250), [
+  return renderBlocks(cutText(`TSS webhook endpoint disabled: ${n.url}`, 250), [
     { paragraph: `Every delivery to your webhook endpoint failed for 5 days, so TSS disabled it on ${n.disabledAt.toISOString()} and stopped sending to it.` },
     {
       list: [

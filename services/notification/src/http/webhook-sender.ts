@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import type { LookupFunction } from 'node:net';
+import { cutText } from '@tss/contracts';
 import { parseRetryAfterMs } from '../domain/webhook-schedule';
 import type { SendOutcome } from '../use-cases/record-webhook-attempt';
 import { checkedAddress, type ResolvedAddress, type SsrfOptions } from './ssrf-guard';
@@ -113,7 +114,7 @@ export const sendWebhook = async (req: WebhookRequest, options: SenderOptions): 
     const code = (error as { code?: unknown } | null)?.code;
     const timedOut = signal.aborted || (typeof code === 'string' && TIMEOUT_CODES.has(code));
     const message = timedOut ? `timed out after ${options.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
-    return { latencyMs: latencyMs(), error: message.slice(0, MAX_ERROR_CHARS), errorKind: timedOut ? 'timeout' : 'network' };
+    return { latencyMs: latencyMs(), error: cutText(message, MAX_ERROR_CHARS), errorKind: timedOut ? 'timeout' : 'network' };
   } finally {
     if (!pooled) await agent.destroy().catch(() => undefined);
   }

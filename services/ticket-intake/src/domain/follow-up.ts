@@ -1,3 +1,4 @@
+import { cutText } from '@tss/contracts';
 import type { Ticket } from './ticket';
 import type { TicketRequest } from './ticket-request';
 
@@ -40,5 +41,5 @@ export const followUpSubject = (original: Pick<TicketRequest, 'subject' | 'descr
       }
     }
   }
-  return (subject || original.description.trim().slice(0, 120)).slice(0, SUBJECT_MAX_LENGTH);
+  return cutText(subject || cutText(original.description.trim(), 120), SUBJECT_MAX_LENGTH);
 };

@@ -1,4 +1,4 @@
-import { outOfScopeCase, SUPPORT_CATEGORIES, type SupportCategory } from '@tss/contracts';
+import { cutText, outOfScopeCase, SUPPORT_CATEGORIES, type SupportCategory } from '@tss/contracts';
 import type { Channel, Language, OutOfScopeReason, ReferralTarget, RefusedAttachment, RequesterWaitReason, ServiceLevel, SupportCategoryCode, SupportDelay, ThirdPartyKind, TicketStatus } from '@tss/contracts';
 import { missingDetails, mentionsTeamLeader, REQUEST_DETAILS, suggestedLevel, type RecommendedDetail, type RequestDetail, type RequestDetails, type TicketRequest } from './ticket-request';
 
@@ -181,8 +181,7 @@ export const QUOTE_MAX_LENGTH = 2_000;
  */
 export const quoteOf = (subject: string | undefined, body: string): string => {
   const whole = [subject?.trim(), body.trim()].filter((part): part is string => Boolean(part)).join('\n\n');
-  const cut = whole.slice(0, QUOTE_MAX_LENGTH);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+  return cutText(whole, QUOTE_MAX_LENGTH);
 };
 
 export const DEFAULT_REOPEN_WINDOW_MS = 14 * 24 * 3_600_000;

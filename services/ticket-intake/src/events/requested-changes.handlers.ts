@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import {
-  EscalationReferralRequestedV1,
+import { cutText, EscalationReferralRequestedV1,
   NotificationAcknowledgmentSentV1,
   NotificationDeliveryFailedV1,
   NotificationEmailReceivedV1,
   RatingSubmittedV1,
   TicketReferralRejectedV1,
   type Language,
-  type RefusedAttachment,
-} from '@tss/contracts';
+  type RefusedAttachment, } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
@@ -176,7 +174,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       language: mail.language ?? threaded?.language,
       request: {
         // A follow-up goes by the request it follows up, not by the reply's subject (our own mail's, quoted).
-        subject: (threaded ? followUpSubject(threaded.request) : mail.subject.slice(0, 200)) || undefined,
+        subject: (threaded ? followUpSubject(threaded.request) : cutText(mail.subject, 200)) || undefined,
         description: mail.text || '(empty message)',
         // A mail names its sender only: `mail:<address>` is the requester's id, so a requester token and the support site can name them (docs/adr/0039).
         // A follow-up keeps the earlier requester's id only when they sent it (domain/mail-author.ts).

@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import {
-  MAX_REFUSED_ATTACHMENTS_PER_EVENT,
+import { cutText, MAX_REFUSED_ATTACHMENTS_PER_EVENT,
   TicketAcceptedV1,
   TicketAcknowledgmentFailedV1,
   TicketAssignedV1,
@@ -19,8 +18,7 @@ import {
   TicketRespondedV1,
   TicketStatusChangedV1,
   TicketTeamLeaderRequestedV1,
-  TicketUnassignedV1,
-} from '@tss/contracts';
+  TicketUnassignedV1, } from '@tss/contracts';
 import { outboxDraft, type Outbox, type OutboxDraft } from '@tss/messaging';
 import type { Ticket, TicketEffect } from '../domain/ticket';
 import { levelWasRequested } from '../domain/ticket-request';
@@ -43,7 +41,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           ...(ticket.request.product ? { product: ticket.request.product } : {}),
           ...(ticket.request.productVersion ? { productVersion: ticket.request.productVersion } : {}),
           level: ticket.level,
-          subject: ticket.request.subject ?? ticket.request.description.slice(0, 120),
+          subject: ticket.request.subject ?? cutText(ticket.request.description, 120),
           requester: { ...ticket.request.requester },
           missingDetails: [...ticket.missingDetails],
           receivedAt: ticket.receivedAt.toISOString(),

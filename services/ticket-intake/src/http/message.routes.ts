@@ -3,6 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import { failureResponses, hasScope, principalOf, scopeOf, sendFailure, shownToReader, type AccessRule, type Failure } from '@tss/service-kit';
+import { cutText } from '@tss/contracts';
 import type { Message } from '../domain/message';
 import type { Ticket } from '../domain/ticket';
 import { decodeTicketLogCursor, encodeTicketLogCursor } from '../domain/ticket-log-cursor';
@@ -39,7 +40,7 @@ const NO_BODY: Failure = {
 
 /** The request as filed (P2), first on the thread; its texts were masked at filing (P9). */
 const requestView = ({ request: r, receivedAt }: Ticket): Static<typeof ThreadView>['request'] => ({
-  subject: r.subject ?? r.description.slice(0, 120),
+  subject: r.subject ?? cutText(r.description, 120),
   description: r.description,
   ...(r.stepsToReproduce ? { stepsToReproduce: r.stepsToReproduce } : {}),
   ...(r.product ? { product: r.product } : {}),

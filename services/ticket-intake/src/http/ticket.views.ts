@@ -1,3 +1,4 @@
+import { cutText } from '@tss/contracts';
 import type { Ticket } from '../domain/ticket';
 import type { TicketSummaryView, TicketView } from './ticket.schemas';
 
@@ -20,7 +21,7 @@ export const toTicketSummaryView = (t: Ticket): TicketSummaryView => ({
   language: t.language,
   ...(t.request.product ? { product: t.request.product } : {}),
   ...(t.request.productVersion ? { productVersion: t.request.productVersion } : {}),
-  subject: t.request.subject ?? t.request.description.slice(0, 120),
+  subject: t.request.subject ?? cutText(t.request.description, 120),
   ...(t.request.browser ? { browser: t.request.browser } : {}),
   ...(t.request.operatingSystem ? { operatingSystem: t.request.operatingSystem } : {}),
   ...(t.request.operatingSystemVersion ? { operatingSystemVersion: t.request.operatingSystemVersion } : {}),

@@ -1,4 +1,5 @@
 import type { Channel } from '@tss/contracts';
+import { cutText } from '@tss/contracts';
 import type { Clock, Failure, Result } from '@tss/service-kit';
 import { err, ok } from '@tss/service-kit';
 import type { UnitOfWork } from '@tss/messaging';
@@ -86,7 +87,7 @@ export const reopenIn = async (
     if (open) return answerOpenFollowUp(tx, deps, toTicket(open), input);
     const request = {
       ...locked.request,
-      subject: `Follow-up to ${locked.reference}: ${locked.request.subject ?? locked.request.description.slice(0, 80)}`.slice(0, 200),
+      subject: cutText(`Follow-up to ${locked.reference}: ${locked.request.subject ?? cutText(locked.request.description, 80)}`, 200),
       description: input.reason ? `${input.reason}\n\n(Follows up ${locked.reference}.)` : `The problem of ${locked.reference} is not solved.`,
     };
     const filed = await fileTicketIn(tx, deps, {
