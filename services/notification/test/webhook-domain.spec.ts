@@ -66,7 +66,13 @@ describe('webhook rules (issue #11), pure', () => {
     expect(nextRetryDelayMs(1, {}, 0)).toBe(4_500);
     expect(nextRetryDelayMs(1, {}, 0.999_999)).toBe(5_500);
     expect(nextRetryDelayMs(MAX_ATTEMPTS, {}, 0.5)).toBeUndefined();
-    expect(nextRetryDelayMs(2, { retryAfterMs: 120_000 }, 0.5)).toBe(120_000);
+    expect(nextRetryDelayMs(2, { retryAfterMs: 600_000 }, 0.5)).toBe(600_000);
+    // A shorter Retry-After never shortens the schedule: a receiver answering 503 with
+    // `Retry-After: 7` in a short maintenance must not spend all 8 attempts within a minute.
+    expect(nextRetryDelayMs(2, { retryAfterMs: 7_000 }, 0.5)).toBe(RETRY_SCHEDULE_MS[1]);
+    expect(nextRetryDelayMs(1, { retryAfterMs: 1_000 }, 0.5)).toBe(RETRY_SCHEDULE_MS[0]);
+    const spent = Array.from({ length: MAX_ATTEMPTS - 1 }, (_, i) => nextRetryDelayMs(i + 1, { retryAfterMs: 7_000 }, 0.5)!).reduce((a, b) => a + b, 0);
+    expect(spent).toBeGreaterThanOrEqual(RETRY_SCHEDULE_MS.reduce((a, b) => a + b, 0));
     expect(nextRetryDelayMs(2, { retryAfterMs: 90 * 24 * 3_600_000 }, 0.5)).toBe(36_000_000);
   });
 

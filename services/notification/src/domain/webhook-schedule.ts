@@ -1,8 +1,10 @@
 /**
  * Issue #11: an attempt that fails is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h
  * (8 attempts over ~28 h), each wait with ±10 % jitter so a recovering receiver is not hit by
- * every retry at once. A `Retry-After` on 429/503 replaces the scheduled wait (bounded by the
- * longest step, so a receiver cannot park a delivery forever).
+ * every retry at once. A `Retry-After` on 429/503 may lengthen the scheduled wait, never shorten
+ * it (a receiver in a short maintenance answering `Retry-After: 7` would otherwise spend all 8
+ * attempts within a minute and lose the event), and is bounded by the longest step, so a receiver
+ * cannot park a delivery forever.
  */
 export const RETRY_SCHEDULE_MS: readonly number[] = [5_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 5 * 3_600_000, 10 * 3_600_000, 10 * 3_600_000];
 export const MAX_ATTEMPTS = RETRY_SCHEDULE_MS.length + 1;
@@ -18,9 +20,9 @@ export type AttemptOutcome =
 /** The wait before the next attempt after `attempts` failed ones, or undefined when they are spent. `random` ∈ [0, 1). */
 export const nextRetryDelayMs = (attempts: number, outcome: { retryAfterMs?: number }, random: number): number | undefined => {
   if (attempts >= MAX_ATTEMPTS) return undefined;
-  if (outcome.retryAfterMs !== undefined) return Math.min(Math.max(outcome.retryAfterMs, 0), MAX_RETRY_AFTER_MS);
-  const base = RETRY_SCHEDULE_MS[attempts - 1];
-  return Math.round(base * (1 + JITTER_RATIO * (2 * random - 1)));
+  const scheduled = Math.round(RETRY_SCHEDULE_MS[attempts - 1] * (1 + JITTER_RATIO * (2 * random - 1)));
+  if (outcome.retryAfterMs === undefined) return scheduled;
+  return Math.max(Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS), scheduled);
 };
 
 /**
