@@ -11,28 +11,14 @@ import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { mailStore } from '../src/store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId, queueMail } from '../src/use-cases/mail-queue';
 import { MailSender } from '../src/use-cases/mail-sender';
-import { smtpAttemptBoundMs, smtpTransport, type MailTransport, type OutgoingMail } from '../src/use-cases/mail-transport';
+import { smtpAttemptBoundMs, smtpTransport } from '../src/use-cases/mail-transport';
+import { scriptedTransport } from './support/scripted-mail-transport';
 import { startSmtpSink } from './support/smtp-sink';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** notification without its own workers: this suite fires the mail timers itself. */
 const withoutWorkers: ServiceModule = { ...notificationService, build: (deps) => ({ ...notificationService.build(deps), background: [] }) };
-
-/** A transport that answers what the test says and records what it was handed (the SMTP side is covered by mail-acknowledgment.int.spec.ts). */
-const scriptedTransport = () => {
-  const handed: OutgoingMail[] = [];
-  let next: (mail: OutgoingMail) => SendOutcome | Promise<SendOutcome> = () => ({ kind: 'sent', response: '250 OK' });
-  const transport: MailTransport = {
-    name: 'smtp',
-    send: async (mail) => {
-      handed.push(mail);
-      return next(mail);
-    },
-    close: () => undefined,
-  };
-  return { transport, handed, answer: (fn: (mail: OutgoingMail) => SendOutcome | Promise<SendOutcome>) => (next = fn) };
-};
 
 describe('mail sender: at least once, never inside a transaction (issue #11), notification alone on real PostgreSQL', () => {
   const clock = new TestClock('2026-12-01T10:00:00.000Z');

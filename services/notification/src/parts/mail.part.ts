@@ -20,6 +20,7 @@ import { StaffAndEscalationNotices1765300410000 } from '../store/migrations/1765
 import { InboundRelease1765600100000 } from '../store/migrations/1765600100000-inbound-release';
 import { MailRecipientName1765601500000 } from '../store/migrations/1765601500000-mail-recipient-name';
 import { InboundFollowUpOf1765602100000 } from '../store/migrations/1765602100000-inbound-follow-up-of';
+import { MailAttemptInstance1765602701000 } from '../store/migrations/1765602701000-mail-attempt-instance';
 import { InboundSenderName1765602800000 } from '../store/migrations/1765602800000-inbound-sender-name';
 import { escalationNoticeHandlers } from '../events/escalation-notice.handlers';
 import { staffDirectoryHandlers } from '../events/staff-directory.handlers';
@@ -100,7 +101,7 @@ export const mailPart = defineNotificationPart({
   config: { ...MAIL_CONFIG, ...BlobStorageEnv, ...SiteLinkEnv },
   // Where inbound mail's attachments go: the same storage intake reads (DESIGN "Blobs"), the same settings.
   configProblems: (config) => [...blobStorageConfigProblems(config), ...SiteLinkKeys.problems(config)],
-  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000, StaffAndEscalationNotices1765300410000, InboundNewTicketsBySender1765300460000, MaskKeptMail1765300490000, MaskSentMail1765501340000, MailSiteRequesterFloor1765501402000, InboundRelease1765600100000, MailRecipientName1765601500000, InboundFollowUpOf1765602100000, InboundSenderName1765602800000],
+  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000, StaffAndEscalationNotices1765300410000, InboundNewTicketsBySender1765300460000, MaskKeptMail1765300490000, MaskSentMail1765501340000, MailSiteRequesterFloor1765501402000, InboundRelease1765600100000, MailRecipientName1765601500000, InboundFollowUpOf1765602100000, MailAttemptInstance1765602701000, InboundSenderName1765602800000],
   build: (deps) => {
     const c = deps.config;
     const smtpTimeouts = { connectTimeoutMs: c.MAIL_SMTP_CONNECT_TIMEOUT_MS, greetingTimeoutMs: c.MAIL_SMTP_GREETING_TIMEOUT_MS, replyTimeoutMs: c.MAIL_SMTP_REPLY_TIMEOUT_MS };
@@ -120,6 +121,7 @@ export const mailPart = defineNotificationPart({
       ...deps,
       transport,
       from: c.MAIL_FROM,
+      instance: deps.instance,
       concurrency: c.MAIL_SEND_CONCURRENCY,
       ...(c.MAIL_SMTP_HOST ? { attemptBoundMs: smtpAttemptBoundMs(smtpTimeouts) } : {}),
     });

@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { toStorableText } from '@tss/contracts';
 import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
+import { instanceDeadSql } from './instance.store';
+import { rowsOf } from './webhook-rows';
 
 const S = NOTIFICATION_SCHEMA;
 
@@ -48,6 +50,8 @@ export interface MailRow {
   createdAt: Date;
   sentAt: Date | null;
   failedAt: Date | null;
+  /** The instance whose attempt is under way; null when none is (never tried, waiting for its retry, or taken back). */
+  attemptInstanceId: string | null;
 }
 
 export interface MailContactRow {
@@ -118,6 +122,7 @@ interface RawMail {
   created_at: Date;
   sent_at: Date | null;
   failed_at: Date | null;
+  attempt_instance_id: string | null;
 }
 
 const toMail = (r: RawMail): MailRow => ({
@@ -141,10 +146,11 @@ const toMail = (r: RawMail): MailRow => ({
   createdAt: r.created_at,
   sentAt: r.sent_at,
   failedAt: r.failed_at,
+  attemptInstanceId: r.attempt_instance_id ?? null,
 });
 
 export const mailStore = {
-  async insert(tx: EntityManager, mail: Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt'>): Promise<void> {
+  async insert(tx: EntityManager, mail: Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId'>): Promise<void> {
     await tx.query(
       `INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
@@ -160,7 +166,7 @@ export const mailStore = {
    */
   async insertWith(
     tx: EntityManager,
-    mail: Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt'>,
+    mail: Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId'>,
     also: readonly SqlFragmentAt[],
     timers: SqlFragmentAt,
   ): Promise<void> {
@@ -265,12 +271,15 @@ export const mailStore = {
     return rows.map(toMail);
   },
 
-  /** `startAttempt` for many mails in one statement. */
-  async startAttempts(tx: EntityManager, attempts: readonly { id: string; attempt: number }[]): Promise<void> {
+  /**
+   * `startAttempt` for many mails in one statement, each attempt under way by `instanceId` (null:
+   * by no instance a sweep knows, so its bound alone ends it).
+   */
+  async startAttempts(tx: EntityManager, attempts: readonly { id: string; attempt: number }[], instanceId: string | null = null): Promise<void> {
     if (attempts.length === 0) return;
     await tx.query(
-      `UPDATE "${S}".mail_messages m SET attempts = a.attempt FROM unnest($1::uuid[], $2::int[]) AS a(id, attempt) WHERE m.id = a.id`,
-      [attempts.map((a) => a.id), attempts.map((a) => a.attempt)],
+      `UPDATE "${S}".mail_messages m SET attempts = a.attempt, attempt_instance_id = $3 FROM unnest($1::uuid[], $2::int[]) AS a(id, attempt) WHERE m.id = a.id`,
+      [attempts.map((a) => a.id), attempts.map((a) => a.attempt), instanceId],
     );
   },
 
@@ -291,8 +300,53 @@ export const mailStore = {
     await tx.query(`UPDATE "${S}".mail_messages SET status = 'failed', failed_at = $2, last_error = $3 WHERE id = $1`, [id, args.at, args.reason.slice(0, 1_000)]);
   },
 
-  async recordError(tx: EntityManager, id: string, reason: string): Promise<void> {
-    await tx.query(`UPDATE "${S}".mail_messages SET last_error = $2 WHERE id = $1`, [id, reason.slice(0, 1_000)]);
+  /** A transient failure of attempt `attempt`: its error kept, and, if it is still the latest, no attempt under way. */
+  async recordError(tx: EntityManager, id: string, reason: string, attempt: number): Promise<void> {
+    await tx.query(
+      `UPDATE "${S}".mail_messages SET last_error = $2, attempt_instance_id = CASE WHEN attempts = $3 THEN NULL ELSE attempt_instance_id END WHERE id = $1`,
+      [id, reason.slice(0, 1_000), attempt],
+    );
+  },
+
+  /**
+   * Takes back attempts under way by instances that stopped beating (`deadAfterMs`, by the
+   * database's clock) or whose row is gone: each one's next attempt's timer (`mailAttemptTimerId`:
+   * `timerIdPrefix` + mail id + `:` + attempt, in `timerSchema`; armed when the attempt was counted) is re-targeted to `now`, so the mail goes
+   * through the usual retry path at once, and the attempt is no longer under way by anyone. One
+   * statement, at most `limit` mails. Every row is locked `SKIP LOCKED` and nothing waits: a mail
+   * or timer another transaction holds (a firing, an outcome being recorded, another sweep) is left
+   * for the next sweep, so two sweeps take a mail back once. Returns the mails taken back.
+   */
+  async takeBackAttemptsOfDeadInstances(
+    db: Pick<EntityManager, 'query'>,
+    args: { deadAfterMs: number; now: Date; timerSchema: string; timerIdPrefix: string; limit: number },
+  ): Promise<{ id: string; kind: MailKind; attempt: number; instanceId: string }[]> {
+    const timers = `"${args.timerSchema}".timers`;
+    const rows = rowsOf<{ id: string; kind: MailKind; attempts: number; instance_id: string }>(
+      await db.query(
+        `WITH dead AS (
+           SELECT m.id, m.attempts, m.attempt_instance_id FROM "${S}".mail_messages m
+            WHERE m.status = 'pending' AND m.attempt_instance_id IS NOT NULL AND ${instanceDeadSql('m.attempt_instance_id', '$1')}
+            LIMIT $4
+              FOR UPDATE OF m SKIP LOCKED
+         ), armed AS (
+           SELECT t.id AS timer_id, dead.id, dead.attempt_instance_id FROM ${timers} t JOIN dead ON t.id = $3 || dead.id::text || ':' || (dead.attempts + 1)
+            WHERE t.status = 'pending'
+              FOR UPDATE OF t SKIP LOCKED
+         ), retargeted AS (
+           -- What scheduling it anew would write (TimerStore.schedule); an earlier due time is kept.
+           UPDATE ${timers} t SET due_at = least(t.due_at, $2), next_attempt_at = least(t.next_attempt_at, $2), scheduled_at = $2,
+                  claimed_by = NULL, claimed_until = NULL, claim_token = NULL
+             FROM armed WHERE t.id = armed.timer_id
+           RETURNING armed.id, armed.attempt_instance_id
+         )
+         UPDATE "${S}".mail_messages m SET attempt_instance_id = NULL
+           FROM retargeted r WHERE m.id = r.id
+         RETURNING m.id, m.kind, m.attempts, r.attempt_instance_id AS instance_id`,
+        [args.deadAfterMs, args.now, args.timerIdPrefix, args.limit],
+      ),
+    );
+    return rows.map((r) => ({ id: r.id, kind: r.kind, attempt: r.attempts, instanceId: r.instance_id }));
   },
 
   /** The newest mails first (the local outbox a newcomer reads, and what support checks). */

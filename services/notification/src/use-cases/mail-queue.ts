@@ -7,8 +7,11 @@ import { mailStore, type MailKind, type SqlFragmentAt } from '../store/mail.stor
 
 export const MAIL_SEND_TIMER = 'mail.send';
 
+/** What every mail attempt's timer id starts with (`mailAttemptTimerId`). */
+export const MAIL_ATTEMPT_TIMER_ID_PREFIX = 'mail:';
+
 /** The timer of a mail's attempt `attempt`: one id per attempt (see mail-sender.ts). */
-export const mailAttemptTimerId = (mailId: string, attempt: number): string => `mail:${mailId}:${attempt}`;
+export const mailAttemptTimerId = (mailId: string, attempt: number): string => `${MAIL_ATTEMPT_TIMER_ID_PREFIX}${mailId}:${attempt}`;
 
 export interface QueueMailDeps {
   timers: TimerStore;

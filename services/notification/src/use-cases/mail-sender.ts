@@ -11,6 +11,7 @@ import { mailStore, type MailRow } from '../store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId } from './mail-queue';
 import type { MailTransport } from './mail-transport';
 import { mailMetrics } from './mail-metrics';
+import type { NotificationInstance } from './notification-instance';
 
 export interface MailSenderDeps {
   dataSource: DataSource;
@@ -20,6 +21,12 @@ export interface MailSenderDeps {
   logger: Logger;
   transport: MailTransport;
   from: string;
+  /**
+   * This process's instance: each attempt names it, so a live instance takes the attempt back at
+   * once if this one stops beating mid-send (docs/adr/0035, addendum of 2026-12-04, seventh
+   * session). None: attempts name no instance, and only `attemptBoundMs` ends one whose process died.
+   */
+  instance?: NotificationInstance;
   /** Sends at once at most; the rest wait in memory (their timers stay armed if the process dies). */
   concurrency?: number;
   /**
@@ -57,7 +64,7 @@ export interface MailSenderDeps {
  *     SMTP, had set how many a replica could send.
  */
 export class MailSender {
-  private readonly queue: { mailId: string; attempt: number }[] = [];
+  private readonly queue: { mailId: string; attempt: number; instanceId: string | null }[] = [];
   private running = 0;
   private readonly idle: (() => void)[] = [];
   private stopped = false;
@@ -79,6 +86,8 @@ export class MailSender {
     const mails = (await mailStore.lockAll(tx, ids)).filter((mail) => mail.status === 'pending');
     if (mails.length === 0) return;
     const now = this.deps.clock.now();
+    // Read once for the batch: the attempts are counted under this id, and sent only while they still are.
+    const instanceId = this.deps.instance?.workId ?? null;
     const starting: { id: string; attempt: number }[] = [];
     for (const mail of mails) {
       const attempt = mail.attempts + 1;
@@ -87,12 +96,12 @@ export class MailSender {
         mailMetrics().failed.inc({ kind: mail.kind, reason: 'attempts_spent' });
       } else starting.push({ id: mail.id, attempt });
     }
-    await mailStore.startAttempts(tx, starting);
+    await mailStore.startAttempts(tx, starting, instanceId);
     await this.deps.timers.scheduleAll(
       tx,
       starting.map(({ id, attempt }) => ({ id: mailAttemptTimerId(id, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + this.armedRetryMs(attempt)), payload: { mailId: id } })),
     );
-    for (const { id, attempt } of starting) this.enqueue(id, attempt);
+    for (const { id, attempt } of starting) this.enqueue(id, attempt, instanceId);
   };
 
   /** When the next attempt is armed: the usual delay, but never before this attempt may still be waiting for the server. */
@@ -126,9 +135,9 @@ export class MailSender {
     await this.drain();
   }
 
-  private enqueue(mailId: string, attempt: number): void {
+  private enqueue(mailId: string, attempt: number, instanceId: string | null): void {
     if (this.stopped) return; // its retry timer is armed: another replica, or the next start, sends it
-    this.queue.push({ mailId, attempt });
+    this.queue.push({ mailId, attempt, instanceId });
     this.pump();
   }
 
@@ -136,7 +145,7 @@ export class MailSender {
     while (this.running < (this.deps.concurrency ?? 4) && this.queue.length > 0) {
       const next = this.queue.shift()!;
       this.running += 1;
-      void this.attempt(next.mailId, next.attempt)
+      void this.attempt(next.mailId, next.attempt, next.instanceId)
         .catch((error: unknown) => this.deps.logger.warn({ err: error, mailId: next.mailId }, 'mail attempt not recorded; its retry timer will send it'))
         .finally(() => {
           this.running -= 1;
@@ -146,10 +155,15 @@ export class MailSender {
     }
   }
 
-  private async attempt(mailId: string, attempt: number): Promise<void> {
+  private async attempt(mailId: string, attempt: number, instanceId: string | null): Promise<void> {
     // Waits for the firing transaction (it holds the row) and sees what it committed.
     const mail = await mailStore.readCommitted(this.deps.dataSource, mailId);
     if (!mail || mail.status !== 'pending' || mail.attempts !== attempt) return; // rolled back, or already settled
+    if (mail.attemptInstanceId !== instanceId) {
+      // Taken back: this instance was taken for dead (it could not beat), and a live one sends it.
+      this.deps.logger.warn({ mailId, attempt, instanceId }, 'mail attempt taken back before it was sent: this instance did not beat in time; not sending it here');
+      return;
+    }
     const autoSubmitted = autoSubmittedOf(mail.kind);
     const outcome = await this.bounded(mail.kind, mailId, attempt, this.deps.transport.send({
       from: this.deps.from,
@@ -258,7 +272,7 @@ export class MailSender {
         log.warn({ reason: outcome.reason }, 'mail refused for good');
         return;
       case 'transient':
-        await mailStore.recordError(tx, mailId, outcome.reason);
+        await mailStore.recordError(tx, mailId, outcome.reason, attempt);
         // The attempt has ended: its retry comes after the usual delay, not after the longest an attempt may last.
         if (mail.attempts === attempt) {
           await this.deps.timers.schedule(tx, { id: mailAttemptTimerId(mailId, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + mailRetryDelayMs(attempt)), payload: { mailId } });

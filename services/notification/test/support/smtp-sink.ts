@@ -18,10 +18,11 @@ export interface SmtpSink {
 const names = (mail: ParsedMail, address: string): boolean => JSON.stringify(mail.to ?? '').toLowerCase().includes(address.toLowerCase());
 
 /**
- * `replyDelayMs`: how long the sink takes to answer the end of DATA (a slow server). `port`: listen
- * there (a server started again after an outage); any free port otherwise.
+ * `replyDelayMs`: how long the sink takes to answer the end of DATA (a slow server); `neverAnswer`:
+ * it takes the data and never answers (a client killed meanwhile never learns the outcome).
+ * `port`: listen there (a server started again after an outage); any free port otherwise.
  */
-export const startSmtpSink = async (options: { replyDelayMs?: number; port?: number } = {}): Promise<SmtpSink> => {
+export const startSmtpSink = async (options: { replyDelayMs?: number; neverAnswer?: boolean; port?: number } = {}): Promise<SmtpSink> => {
   const received: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -31,6 +32,7 @@ export const startSmtpSink = async (options: { replyDelayMs?: number; port?: num
       simpleParser(stream).then(
         (parsed) => {
           received.push(parsed);
+          if (options.neverAnswer) return;
           if (options.replyDelayMs) setTimeout(() => callback(), options.replyDelayMs);
           else callback();
         },
