@@ -16,6 +16,7 @@ import { logFailedAttempt } from './webhook-attempt-log';
 import { webhookMetrics } from './webhook-metrics';
 import { WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
 import type { SecretBox } from '../use-cases/webhook-secrets';
+import type { NotificationInstance } from '../use-cases/notification-instance';
 
 export interface DispatcherOptions extends RecordDeps {
   dataSource: DataSource;
@@ -26,6 +27,13 @@ export interface DispatcherOptions extends RecordDeps {
   send: (request: WebhookRequest) => Promise<SendOutcome>;
   /** Opens the sealed signing secrets (docs/adr/0042). */
   secrets: SecretBox;
+  /**
+   * This process's instance: each claim names it, so a live instance takes the claim back at once
+   * if this one stops beating mid-attempt (docs/adr/0034, addendum of 2026-12-04, seventh session);
+   * the loop claims nothing before its row is registered. None: claims name no instance, and only
+   * the watchdog ends one whose process died.
+   */
+  instance?: NotificationInstance;
   /** Attempts in flight at once to one endpoint: a slow endpoint holds only its own slots. */
   perEndpoint: number;
   /** Attempts in flight at once in this process. */
@@ -44,7 +52,9 @@ const SUCCESS_BATCH = 500;
  * network. The delivery's timer is its watchdog (timeout + 1 min after the attempt began: when it
  * fires earlier, the attempt is found alive and the timer re-armed); a sender that dies mid-attempt
  * leaves the delivery `in_flight`, and the watchdog makes it ready again, so a crash
- * never loses a delivery (it may send it twice: receivers dedupe by `webhook-id`).
+ * never loses a delivery (it may send it twice: receivers dedupe by `webhook-id`). A claim names
+ * this process's instance: when the instance stops beating, a live one takes the claim back within
+ * seconds (`InstanceLiveness`), long before the watchdog.
  */
 export class WebhookDispatcher {
   private running = false;
@@ -98,6 +108,7 @@ export class WebhookDispatcher {
       perEndpoint: this.options.perEndpoint,
       token,
       answered: this.answered,
+      instanceId: this.options.instance?.workId ?? null,
     });
     if (claimed.length === 0) return 0;
     // Each endpoint's secrets opened once per claim.
@@ -215,6 +226,14 @@ export class WebhookDispatcher {
     let failures = 0;
     while (this.running) {
       this.kicked = false;
+      const instance = this.options.instance;
+      if (instance && instance.workId === null) {
+        // A claim names its instance only once the instance's row is committed (a claim naming an
+        // instance without one would be taken back at once, mid-attempt): wait for it, or a stop.
+        await Promise.race([instance.whenRegistered(), this.sleep(1_000)]);
+        this.wakeUp?.();
+        continue;
+      }
       try {
         await this.openListener();
         const claimed = await this.dispatchReady();

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { prepared } from '@tss/persistence';
 import type { StoredSecret } from '../domain/webhook-endpoint';
+import { instanceDeadSql } from './instance.store';
 import { storedSecret } from './webhook-endpoint.store';
 import { rowsOf } from './webhook-rows';
 
@@ -242,7 +243,9 @@ export const webhookDeliveryStore = {
    * rows, and those transactions lock a delivery before its timer, so waiting could deadlock.
    * A delivery in flight whose attempt began less than `watchdogMs` ago is alive: a claim does not
    * re-arm its timer (issue #15: one statement less per claim), so the timer may come due while the
-   * attempt runs; it is left as it is and returned with the time its watchdog is really due.
+   * attempt runs; it is left as it is and returned with the time its watchdog is really due. One
+   * whose claim was taken back (no claim token: its instance stopped beating,
+   * `takeBackClaimsOfDeadInstances`) is not alive, however recent.
    * A `held` delivery's timer is its watchdog too: one whose ticket has no earlier unfinished
    * delivery to its endpoint left (a release missed: it was queued while the one ahead ended) is
    * made ready; one still behind another is left held and returned in `held`.
@@ -272,12 +275,12 @@ export const webhookDeliveryStore = {
                 claim_token = NULL
            FROM locked, notification.webhook_endpoints e
           WHERE d.id = locked.id AND e.id = d.endpoint_id AND d.status IN ${UNFINISHED}
-            AND NOT (d.status = 'in_flight' AND e.status = 'enabled' AND d.last_attempt_at > $3)
+            AND NOT (d.status = 'in_flight' AND e.status = 'enabled' AND d.last_attempt_at > $3 AND d.claim_token IS NOT NULL)
             AND NOT (e.status = 'enabled' AND d.id IN (SELECT id FROM behind))
           RETURNING d.id, e.status = 'enabled' AS enabled
        )
        SELECT d.id, locked.id IS NOT NULL AS locked, changed.enabled,
-              CASE WHEN locked.id IS NOT NULL AND changed.id IS NULL AND d.status = 'in_flight' AND d.last_attempt_at > $3 THEN d.last_attempt_at END AS alive_since,
+              CASE WHEN locked.id IS NOT NULL AND changed.id IS NULL AND d.status = 'in_flight' AND d.last_attempt_at > $3 AND d.claim_token IS NOT NULL THEN d.last_attempt_at END AS alive_since,
               changed.id IS NULL AND d.id IN (SELECT id FROM behind) AS held
          FROM ${T} d LEFT JOIN locked ON locked.id = d.id LEFT JOIN changed ON changed.id = d.id
         WHERE d.id = ANY($1::uuid[])`,
@@ -354,11 +357,12 @@ export const webhookDeliveryStore = {
    * counted (docs/adr/0055). One statement, returning the claimed
    * deliveries' endpoints (URL, secrets) too: outside a transaction it commits at once, one round
    * trip per claim. The deliveries' timers are not re-armed: `markAllReady` finds an attempt begun
-   * less than a watchdog ago alive and leaves it.
+   * less than a watchdog ago alive and leaves it. `instanceId`: the claimer's instance, which a live
+   * instance takes the claim back from if it stops beating (null: none; its watchdog alone does).
    */
   async claimReady(
     db: Queryable,
-    options: { now: Date; limit: number; perEndpoint: number; token: string; answered?: ReadonlyMap<string, number> },
+    options: { now: Date; limit: number; perEndpoint: number; token: string; answered?: ReadonlyMap<string, number>; instanceId?: string | null },
   ): Promise<{ claimed: ClaimedDelivery[]; endpoints: Map<string, ClaimedEndpoint> }> {
     const rows = rowsOf<{
       id: string;
@@ -399,14 +403,14 @@ export const webhookDeliveryStore = {
        ), locked AS (
          SELECT d.id FROM ${T} d JOIN candidates c ON c.id = d.id WHERE d.status = 'ready' FOR UPDATE OF d SKIP LOCKED
        ), claimed AS (
-         UPDATE ${T} d SET status = 'in_flight', claim_token = $4, attempts = d.attempts + 1, last_attempt_at = $1, next_attempt_at = NULL
+         UPDATE ${T} d SET status = 'in_flight', claim_token = $4, claim_instance_id = $7, attempts = d.attempts + 1, last_attempt_at = $1, next_attempt_at = NULL
            FROM locked WHERE d.id = locked.id
          RETURNING d.id, d.endpoint_id, d.message_id, d.body, d.attempts, d.traceparent, d.tracestate
        )
        SELECT c.*, e.url, e.owner_kind, e.partner_id, e.secret, e.secret_sealed, e.secret_master_key_id,
               e.previous_secret, e.previous_secret_sealed, e.previous_secret_master_key_id, e.previous_secret_expires_at
          FROM claimed c JOIN notification.webhook_endpoints e ON e.id = c.endpoint_id`,
-      [options.now, options.limit, options.perEndpoint, options.token, [...(options.answered?.keys() ?? [])], [...(options.answered?.values() ?? [])]],
+      [options.now, options.limit, options.perEndpoint, options.token, [...(options.answered?.keys() ?? [])], [...(options.answered?.values() ?? [])], options.instanceId ?? null],
     ));
     const endpoints = new Map<string, ClaimedEndpoint>();
     for (const r of rows) {
@@ -431,6 +435,49 @@ export const webhookDeliveryStore = {
       trace: { ...(r.traceparent ? { traceparent: r.traceparent } : {}), ...(r.tracestate ? { tracestate: r.tracestate } : {}) },
     }));
     return { claimed, endpoints };
+  },
+
+  /**
+   * Takes back claims held by instances that stopped beating (`deadAfterMs`, by the database's
+   * clock) or whose row is gone: the claim is void (no token: the late record of that attempt
+   * finds its claim lost, and `markAllReady` no longer finds the attempt alive) and the delivery's
+   * timer (`timerIdPrefix` + id in `timerSchema`, its watchdog) is re-targeted to `now`, so the
+   * usual path makes it ready for a live sender at once, its ticket's later deliveries behind it.
+   * One statement, at most `limit` deliveries; every row is locked `SKIP LOCKED` and nothing
+   * waits (the timer worker holds timers before deliveries): a delivery or timer another
+   * transaction holds is left for the next sweep, so two sweeps take a claim back once. Returns the
+   * deliveries taken back.
+   */
+  async takeBackClaimsOfDeadInstances(
+    db: Queryable,
+    args: { deadAfterMs: number; now: Date; timerSchema: string; timerIdPrefix: string; limit: number },
+  ): Promise<{ id: string; endpointId: string; attempt: number; instanceId: string }[]> {
+    const timers = `"${args.timerSchema}".timers`;
+    const rows = rowsOf<{ id: string; endpoint_id: string; attempts: number; instance_id: string }>(
+      await db.query(
+        `WITH dead AS (
+           SELECT d.id, d.claim_instance_id FROM ${T} d
+            WHERE d.status = 'in_flight' AND d.claim_instance_id IS NOT NULL AND ${instanceDeadSql('d.claim_instance_id', '$1')}
+            LIMIT $4
+              FOR UPDATE OF d SKIP LOCKED
+         ), armed AS (
+           SELECT t.id AS timer_id, dead.id, dead.claim_instance_id FROM ${timers} t JOIN dead ON t.id = $3 || dead.id::text
+            WHERE t.status = 'pending'
+              FOR UPDATE OF t SKIP LOCKED
+         ), retargeted AS (
+           -- What scheduling it anew would write (TimerStore.schedule); an earlier due time is kept.
+           UPDATE ${timers} t SET due_at = least(t.due_at, $2), next_attempt_at = least(t.next_attempt_at, $2), scheduled_at = $2,
+                  claimed_by = NULL, claimed_until = NULL, claim_token = NULL
+             FROM armed WHERE t.id = armed.timer_id
+           RETURNING armed.id, armed.claim_instance_id
+         )
+         UPDATE ${T} d SET claim_token = NULL, claim_instance_id = NULL
+           FROM retargeted r WHERE d.id = r.id
+         RETURNING d.id, d.endpoint_id, d.attempts, r.claim_instance_id AS instance_id`,
+        [args.deadAfterMs, args.now, args.timerIdPrefix, args.limit],
+      ),
+    );
+    return rows.map((r) => ({ id: r.id, endpointId: r.endpoint_id, attempt: r.attempts, instanceId: r.instance_id }));
   },
 
   /** Locks the delivery if the claim is still its own (a watchdog may have handed it to another sender). */

@@ -4,9 +4,11 @@ import type { Clock } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { instanceStore } from '../store/instance.store';
 import { mailStore } from '../store/mail.store';
+import { webhookDeliveryStore } from '../store/webhook-delivery.store';
 import { instanceMetrics, type TakenBackKind } from './instance-metrics';
 import { MAIL_ATTEMPT_TIMER_ID_PREFIX } from './mail-queue';
 import type { NotificationInstance } from './notification-instance';
+import { ATTEMPT_TIMER_ID_PREFIX } from './webhook-queue';
 
 export interface InstanceLivenessDeps {
   dataSource: DataSource;
@@ -91,9 +93,10 @@ export class InstanceLiveness {
   /** Takes back the work of dead instances, then prunes rows of long-silent ones; returns what was taken back. */
   async sweep(): Promise<TakenBack> {
     const mail = await this.takeBackMail();
+    const webhook = await this.takeBackWebhooks();
     const pruned = await instanceStore.pruneSilent(this.deps.dataSource, this.deps.keepSilentMs ?? KEEP_SILENT_MS);
     if (pruned.length > 0) this.deps.logger.info({ instanceIds: pruned }, 'rows of silent notification instances pruned');
-    return { mail, webhook: 0 };
+    return { mail, webhook };
   }
 
   private async takeBackMail(): Promise<number> {
@@ -109,6 +112,23 @@ export class InstanceLiveness {
       if (taken.length === 0) return total;
       total += taken.length;
       this.tookBack('mail', taken.map((t) => ({ id: t.id, instanceId: t.instanceId })), { mails: taken.map((t) => ({ mailId: t.id, kind: t.kind, attempt: t.attempt })) });
+      if (taken.length < TAKE_BACK_BATCH) return total;
+    }
+  }
+
+  private async takeBackWebhooks(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const taken = await webhookDeliveryStore.takeBackClaimsOfDeadInstances(this.deps.dataSource, {
+        deadAfterMs: this.deps.takeBackAfterMs,
+        now: this.deps.clock.now(),
+        timerSchema: this.deps.timers.schema,
+        timerIdPrefix: ATTEMPT_TIMER_ID_PREFIX,
+        limit: TAKE_BACK_BATCH,
+      });
+      if (taken.length === 0) return total;
+      total += taken.length;
+      this.tookBack('webhook', taken, { deliveries: taken.map((t) => ({ deliveryId: t.id, endpointId: t.endpointId, attempt: t.attempt })) });
       if (taken.length < TAKE_BACK_BATCH) return total;
     }
   }
