@@ -232,6 +232,18 @@ describe('mail of a notification instance that stopped beating is taken back (re
     expect(retry[0].due_at.getTime()).toBe(clock.now().getTime() + mailRetryDelayMs(1));
   });
 
+  it('rows of instances silent for an hour are pruned, live ones kept; a live instance whose row was pruned writes it again at its next beat', async () => {
+    const frozen = await instance('frozen');
+    const live = await instance('live');
+    await silentFor(frozen.self, 60 * 60_000 + 1_000);
+    await live.liveness.sweep();
+    const ids = async () => (await sut.query<{ id: string }>(`SELECT id FROM notification.instances WHERE id = ANY($1::uuid[])`, [[frozen.self.id, live.self.id]])).map((r) => r.id);
+    expect(await ids()).toEqual([live.self.id]);
+    // The frozen process wakes: its beat makes its row again (its work was taken back meanwhile).
+    await frozen.liveness.beat();
+    expect((await ids()).sort()).toEqual([frozen.self.id, live.self.id].sort());
+  });
+
   it('the composed service registers its instance, beats it by the database clock, and removes it on a graceful stop only after its sends are recorded', async () => {
     const silent = net.createServer((socket) => socket.on('error', () => undefined));
     const accepted: net.Socket[] = [];
