@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '@tss/service-kit';
 import { assertSchemaName } from '@tss/persistence';
+import { bringTimersForwardSql } from './store/bring-timers-forward';
 import { cancelTimer } from './store/cancel-timer';
 import { cancelTimers } from './store/cancel-timers';
 import { claimDueTimers } from './store/claim-due-timers';
@@ -15,6 +16,7 @@ import { scheduleTimers, scheduleTimersParams, scheduleTimersSql } from './store
 import type { Queryable } from './store/sql';
 
 export type { Queryable, ScheduleTimer };
+export { bringTimersForwardSql };
 
 /** A timer this claimer holds until `complete` or `release`, or until its lease ends. */
 export interface ClaimedTimer {

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { toStorableText } from '@tss/contracts';
+import { bringTimersForwardSql } from '@tss/timers';
 import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
 import { instanceDeadSql } from './instance.store';
 import { rowsOf } from './webhook-rows';
@@ -334,11 +335,7 @@ export const mailStore = {
             WHERE t.status = 'pending'
               FOR UPDATE OF t SKIP LOCKED
          ), retargeted AS (
-           -- What scheduling it anew would write (TimerStore.schedule); an earlier due time is kept.
-           UPDATE ${timers} t SET due_at = least(t.due_at, $2), next_attempt_at = least(t.next_attempt_at, $2), scheduled_at = $2,
-                  claimed_by = NULL, claimed_until = NULL, claim_token = NULL
-             FROM armed WHERE t.id = armed.timer_id
-           RETURNING armed.id, armed.attempt_instance_id
+           ${bringTimersForwardSql(args.timerSchema, { from: 'armed', timerIdColumn: 'timer_id', now: '$2', returning: 'armed.id, armed.attempt_instance_id' })}
          )
          UPDATE "${S}".mail_messages m SET attempt_instance_id = NULL
            FROM retargeted r WHERE m.id = r.id

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { prepared } from '@tss/persistence';
+import { bringTimersForwardSql } from '@tss/timers';
 import type { StoredSecret } from '../domain/webhook-endpoint';
 import { instanceDeadSql } from './instance.store';
 import { storedSecret } from './webhook-endpoint.store';
@@ -465,11 +466,7 @@ export const webhookDeliveryStore = {
             WHERE t.status = 'pending'
               FOR UPDATE OF t SKIP LOCKED
          ), retargeted AS (
-           -- What scheduling it anew would write (TimerStore.schedule); an earlier due time is kept.
-           UPDATE ${timers} t SET due_at = least(t.due_at, $2), next_attempt_at = least(t.next_attempt_at, $2), scheduled_at = $2,
-                  claimed_by = NULL, claimed_until = NULL, claim_token = NULL
-             FROM armed WHERE t.id = armed.timer_id
-           RETURNING armed.id, armed.claim_instance_id
+           ${bringTimersForwardSql(args.timerSchema, { from: 'armed', timerIdColumn: 'timer_id', now: '$2', returning: 'armed.id, armed.claim_instance_id' })}
          )
          UPDATE ${T} d SET claim_token = NULL, claim_instance_id = NULL
            FROM retargeted r WHERE d.id = r.id
