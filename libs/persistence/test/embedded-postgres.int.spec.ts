@@ -6,9 +6,13 @@ import { Client } from 'pg';
 import { freePort } from '@tss/service-kit/testing';
 import { EmbeddedPostgres } from '../src/embedded-postgres';
 
-/** The longest gap between ticks of a 10 ms interval while `work` runs: how long the event loop was blocked. */
-const longestStallMs = async (work: () => Promise<void>): Promise<number> => {
-  let last = performance.now();
+/**
+ * The longest gap between ticks of a 10 ms interval while `work` runs (how long the event loop was
+ * blocked), and how long the work took.
+ */
+const stallOf = async (work: () => Promise<void>): Promise<{ longestMs: number; totalMs: number }> => {
+  const started = performance.now();
+  let last = started;
   let longest = 0;
   const ticker = setInterval(() => {
     const now = performance.now();
@@ -20,11 +24,15 @@ const longestStallMs = async (work: () => Promise<void>): Promise<number> => {
   } finally {
     clearInterval(ticker);
   }
-  return Math.max(longest, performance.now() - last);
+  const ended = performance.now();
+  return { longestMs: Math.max(longest, ended - last), totalMs: ended - started };
 };
 
 // initdb alone takes about a second here; a synchronous call would stall the loop for all of it.
+// On a machine busy with other suites a tick can come late however the work is done, so a stall
+// counts only when it is also most of the work's time, as a synchronous call's is.
 const MAX_STALL_MS = 400;
+const stalled = ({ longestMs, totalMs }: { longestMs: number; totalMs: number }) => longestMs > Math.max(MAX_STALL_MS, totalMs / 2);
 
 describe('embedded PostgreSQL', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-pg-loop-'));
@@ -38,11 +46,11 @@ describe('embedded PostgreSQL', () => {
   it('keeps the event loop responsive while it initialises, starts, stops and restarts a cluster, which then answers queries', async () => {
     pg = new EmbeddedPostgres({ dataDir, port: await freePort(), fsync: false });
     const stalls = {
-      firstStart: await longestStallMs(() => pg.start()),
-      stop: await longestStallMs(() => pg.stop()),
-      restart: await longestStallMs(() => pg.start()),
+      firstStart: await stallOf(() => pg.start()),
+      stop: await stallOf(() => pg.stop()),
+      restart: await stallOf(() => pg.start()),
     };
-    expect(Object.entries(stalls).filter(([, ms]) => ms > MAX_STALL_MS)).toEqual([]);
+    expect(Object.entries(stalls).filter(([, stall]) => stalled(stall))).toEqual([]);
     const client = new Client({ connectionString: pg.url() });
     await client.connect();
     try {
