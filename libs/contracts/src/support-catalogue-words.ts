@@ -1,4 +1,4 @@
-import type { Language, OutOfScopeReason, ThirdPartyKind } from './support-catalogue';
+import type { Language, OutOfScopeReason, RequesterWaitReason, ThirdPartyKind } from './support-catalogue';
 import { outOfScopeCase } from './support-catalogue';
 
 /**
@@ -41,3 +41,44 @@ export const outOfScopeReasonText = (reason: string, language: Language): string
 
 /** Whom to turn to, in `language`; undefined for a value that is not a catalogued kind. */
 export const thirdPartyText = (kind: string, language: Language): string | undefined => (isThirdPartyKind(kind) ? THIRD_PARTY_WORDS[kind][language] : undefined);
+
+/**
+ * P10 in the requester's words: why support waits on them, as the "Information needed" mail and the
+ * support site's ticket page tell it (English and Russian), one text per requester-side reason.
+ */
+export const WAIT_REASON_WORDS: Readonly<Record<RequesterWaitReason, Readonly<Record<Language, string>>>> = {
+  cannot_reproduce: {
+    en: 'We could not reproduce the problem. Please describe the steps that lead to it in more detail.',
+    ru: 'Нам не удалось воспроизвести проблему. Опишите, пожалуйста, подробнее шаги, которые к ней приводят.',
+  },
+  insufficient_information: {
+    en: 'We need more information to continue.',
+    ru: 'Чтобы продолжить, нам нужна дополнительная информация.',
+  },
+  requirements_violated: {
+    en: 'The system requirements of the product are not met. Please check them and tell us what you changed.',
+    ru: 'Системные требования продукта не соблюдены. Проверьте их, пожалуйста, и сообщите, что изменили.',
+  },
+  unlicensed_os: {
+    en: 'The operating system appears to be unlicensed. Please confirm its licence.',
+    ru: 'Похоже, операционная система нелицензионная. Подтвердите, пожалуйста, лицензию.',
+  },
+  malware: {
+    en: 'The computer appears to be infected with malware. Please clean it and tell us the result.',
+    ru: 'Похоже, компьютер заражён вредоносным ПО. Удалите его, пожалуйста, и сообщите результат.',
+  },
+  question_unclear: {
+    en: 'We did not understand the question. Please rephrase it.',
+    ru: 'Мы не поняли вопрос. Сформулируйте его, пожалуйста, иначе.',
+  },
+  information_late: {
+    en: 'We are still waiting for the information we asked for.',
+    ru: 'Мы всё ещё ждём запрошенную информацию.',
+  },
+};
+
+const isWaitReason = (reason: string): reason is RequesterWaitReason => Object.hasOwn(WAIT_REASON_WORDS, reason);
+
+/** Why support waits on the requester, in `language`; a reason that is not catalogued reads as `insufficient_information`. */
+export const waitReasonText = (reason: string | undefined, language: Language): string =>
+  WAIT_REASON_WORDS[reason !== undefined && isWaitReason(reason) ? reason : 'insufficient_information'][language];

@@ -47,6 +47,9 @@ button.secondary{background:#f3f2f1;color:#0b0c0c;border-bottom-color:#929191}
 .error-summary h2{margin-top:0}
 .error-summary a{color:#b3261e;font-weight:700}
 .notice{border-left:6px solid #00703c;padding:.5rem 1rem;margin:0 0 1.5rem;background:#f3f2f1}
+.awaiting{border-left:6px solid #1d70b8;padding:.5rem 1rem;margin:0 0 1.5rem;background:#f3f2f1}
+.awaiting h2{margin-top:.5rem}
+.awaiting .question{margin:.5rem 0}
 .thread{list-style:none;padding:0;margin:0}
 .message{border-top:1px solid #b1b4b6;padding:.75rem 0}
 .message-meta{color:#505a5f;font-size:.9375rem;margin:0 0 .25rem}

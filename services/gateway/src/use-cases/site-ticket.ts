@@ -14,6 +14,8 @@ export interface SiteTicketView {
   receivedAt: string;
   /** P6: why a closed ticket was closed (a catalogue code) and the kind of third party to turn to. */
   closure?: { reason: string; thirdParty?: string };
+  /** P10: while it waits on the requester, why, and what support asked them (intake's masked note). */
+  awaiting?: { reason: string; question?: string };
 }
 export interface SiteMessageView {
   id: string;

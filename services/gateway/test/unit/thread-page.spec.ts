@@ -42,3 +42,30 @@ describe('the support site thread: right-to-left text (Arabic) reads in its own 
     expect(html).toMatch(/<textarea id="text" name="text"[^>]* dir="auto"[^>]*>مسودة<\/textarea>/);
   });
 });
+
+describe('the support site ticket page: what support asked while the ticket waits on the requester (P10, P12)', () => {
+  const waiting = (awaiting: TicketPage['ticket']['awaiting'], status: TicketPage['ticket']['status'] = 'awaiting_customer'): TicketPage => ({
+    ...pageWith([]),
+    ticket: { ...pageWith([]).ticket, status, awaiting },
+  });
+  const renderPage = (page: TicketPage, language: 'en' | 'ru' = 'en') => renderThreadPage({ language, stylesheetHref: '/s.css', basePath: '/support/t/x', page, csrf: { reply: 'a', reopen: 'b' } });
+  const section = (html: string) => /<section class="awaiting" aria-labelledby="awaiting-heading">([\s\S]*?)<\/section>/.exec(html)?.[1];
+
+  it('labels the question, escapes it, keeps its direction (dir="auto") and links its web addresses, after the reason in the page’s words', () => {
+    const shown = section(renderPage(waiting({ reason: 'insufficient_information', question: 'أرسل لقطة <script>x</script> https://docs.example.com/a' })));
+    expect(shown).toContain('<h2 id="awaiting-heading">Support needs more information</h2>');
+    expect(shown).toContain('<p>We need more information to continue.</p>');
+    expect(shown).toContain('<p class="message-body question" dir="auto">أرسل لقطة &lt;script&gt;x&lt;/script&gt; <a href="https://docs.example.com/a"');
+    expect(shown).toContain('<a href="#reply-heading">Answer with the reply form below</a>');
+  });
+
+  it('a wait that asked nothing beyond its reason shows the reason alone; no wait, no section', () => {
+    const shown = section(renderPage(waiting({ reason: 'question_unclear' }), 'ru'));
+    expect(shown).toContain('<h2 id="awaiting-heading">Поддержке нужна дополнительная информация</h2>');
+    expect(shown).toContain('<p>Мы не поняли вопрос. Сформулируйте его, пожалуйста, иначе.</p>');
+    expect(shown).not.toContain('question');
+    expect(section(renderPage(waiting(undefined)))).toBeUndefined();
+    // Intake says `awaiting` only while the ticket waits; the page holds to the status whatever it is sent.
+    expect(section(renderPage(waiting({ reason: 'malware', question: 'Stale?' }, 'open')))).toBeUndefined();
+  });
+});

@@ -1,4 +1,4 @@
-import { attachmentRefusalText, outOfScopeReasonText, thirdPartyText, type Language, type RefusedAttachment } from '@tss/contracts';
+import { attachmentRefusalText, outOfScopeReasonText, thirdPartyText, waitReasonText, type Language, type RefusedAttachment } from '@tss/contracts';
 import { vaultNoticeBlock } from './vault-notice';
 import { renderBlocks, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
@@ -39,38 +39,6 @@ export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined)
     { paragraph: pick(ctx, REPLY_HINT) },
   ]);
 
-/** P10: why support waits on the requester, as the requester reads it. */
-const WAIT_REASONS: Record<string, Words> = {
-  cannot_reproduce: {
-    en: 'We could not reproduce the problem. Please describe the steps that lead to it in more detail.',
-    ru: 'Нам не удалось воспроизвести проблему. Опишите, пожалуйста, подробнее шаги, которые к ней приводят.',
-  },
-  insufficient_information: {
-    en: 'We need more information to continue.',
-    ru: 'Чтобы продолжить, нам нужна дополнительная информация.',
-  },
-  requirements_violated: {
-    en: 'The system requirements of the product are not met. Please check them and tell us what you changed.',
-    ru: 'Системные требования продукта не соблюдены. Проверьте их, пожалуйста, и сообщите, что изменили.',
-  },
-  unlicensed_os: {
-    en: 'The operating system appears to be unlicensed. Please confirm its licence.',
-    ru: 'Похоже, операционная система нелицензионная. Подтвердите, пожалуйста, лицензию.',
-  },
-  malware: {
-    en: 'The computer appears to be infected with malware. Please clean it and tell us the result.',
-    ru: 'Похоже, компьютер заражён вредоносным ПО. Удалите его, пожалуйста, и сообщите результат.',
-  },
-  question_unclear: {
-    en: 'We did not understand the question. Please rephrase it.',
-    ru: 'Мы не поняли вопрос. Сформулируйте его, пожалуйста, иначе.',
-  },
-  information_late: {
-    en: 'We are still waiting for the information we asked for.',
-    ru: 'Мы всё ещё ждём запрошенную информацию.',
-  },
-};
-
 /**
  * P10: the ticket waits on the requester (status `awaiting_customer`): why, and `question`, the
  * agent's note, what is asked, as the history keeps it (credentials masked, P9), written as an
@@ -78,7 +46,7 @@ const WAIT_REASONS: Record<string, Words> = {
  */
 export const informationRequestedMail = (ctx: TicketMailContext, reason: string | undefined, question?: string): RenderedMail =>
   mail(ctx, { en: 'Information needed', ru: 'Нужна информация' }, [
-    { paragraph: pick(ctx, WAIT_REASONS[reason ?? ''] ?? WAIT_REASONS.insufficient_information) },
+    { paragraph: waitReasonText(reason, ctx.language) },
     ...(question ? [{ written: question, links: true }] : []),
     {
       paragraph: pick(ctx, {

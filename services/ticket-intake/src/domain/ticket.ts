@@ -22,6 +22,11 @@ export interface Ticket {
   assigneeId?: string;
   /** P10: why it waits on the requester (only while `awaiting_customer`). */
   waitReason?: RequesterWaitReason;
+  /**
+   * P10: what support asked the requester when the wait began (or took its present reason): the
+   * agent's note, masked (P9). Only while `awaiting_customer`; the requester's site shows it (P12).
+   */
+  waitQuestion?: string;
   /** P10: a delay on support's side; recorded, never stops a clock. */
   supportDelay?: SupportDelay;
   closure?: Closure;
@@ -284,7 +289,10 @@ const violation = (v: TicketRuleViolation): Change => ({ violation: v });
 const moveTo = (ticket: Ticket, to: TicketStatus, reason: string | undefined, now: Date, reopenWindowMs: number): { ticket: Ticket; effects: TicketEffect[] } => {
   const from = ticket.status;
   const next: Ticket = { ...ticket, status: to, responseOwed: owesResponse(from, to, ticket.responseOwed) };
-  if (to !== 'awaiting_customer') next.waitReason = undefined;
+  if (to !== 'awaiting_customer') {
+    next.waitReason = undefined;
+    next.waitQuestion = undefined;
+  }
   const effects: TicketEffect[] = [{ kind: 'status_changed', from, to, ...(reason ? { reason } : {}) }];
   if (to === 'resolved') {
     next.resolvedAt = now;
@@ -436,6 +444,8 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
         });
       }
       next.waitReason = patch.waitReason;
+      // The question is this wait's: a wait begun without a note asks nothing beyond its reason.
+      next.waitQuestion = patch.note;
       reason = patch.waitReason;
     }
     if (targetStatus === 'closed' && ticket.status !== 'resolved') {
@@ -474,6 +484,8 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
     if (targetStatus === 'closed') effects.push({ kind: 'closed', reason: reason ?? 'closed', ...(next.closure?.thirdParty ? { thirdParty: next.closure.thirdParty } : {}) });
   } else if (waits && patch.waitReason && newWaitReason) {
     next.waitReason = patch.waitReason;
+    // A new reason is a new ask: its note replaces the earlier question, and no note leaves none.
+    next.waitQuestion = patch.note;
     effects.push({ kind: 'status_changed', from: ticket.status, to: ticket.status, reason: patch.waitReason, ...(patch.note ? { question: patch.note } : {}) });
   }
 
@@ -567,7 +579,7 @@ export const receiveRequesterMessage = (
     // Back to whoever waited: support, or the development department that asked (P5).
     const to = backToWork(ticket);
     effects.push({ kind: 'status_changed', from: 'awaiting_customer', to, reason: 'requester_replied' });
-    next = { ...next, status: to, waitReason: undefined };
+    next = { ...next, status: to, waitReason: undefined, waitQuestion: undefined };
   }
   const replyReopenReason = REPLY_REOPEN_REASONS[message.channel];
   if (replyReopenReason && message.fromRequester !== false && !message.reasonOfReopen && reopenableAt(ticket, now)) {

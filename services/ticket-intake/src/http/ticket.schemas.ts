@@ -162,6 +162,23 @@ export type TicketSummaryView = Static<typeof TicketSummaryView>;
 export const TicketView = Type.Object(
   {
     ...ticketSummaryFields,
+    awaiting: Type.Optional(
+      Type.Object(
+        {
+          reason: RequesterWaitReason,
+          question: Type.Optional(
+            Type.String({
+              description:
+                "What support asked the requester: the agent's note when the wait began or took its present reason (PATCH `note`), access particulars masked (P9). Absent when the wait asks nothing beyond its reason",
+            }),
+          ),
+        },
+        {
+          description:
+            'P10: present only while the ticket waits on the requester (`awaiting_customer`): why, and what support asked. The requester reads it here and on the support site as well as in the "Information needed" mail; it goes when the wait ends (the requester replies, or support moves the ticket on)',
+        },
+      ),
+    ),
     description: Type.String({ description: 'P2: the problem description as filed' }),
     stepsToReproduce: Type.Optional(Type.String({ description: 'P2: the steps leading to the problem' })),
     connectivity: Type.Optional(Type.String({ description: 'P2: Internet connectivity details' })),

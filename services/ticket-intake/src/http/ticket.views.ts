@@ -42,12 +42,17 @@ export const toTicketSummaryView = (t: Ticket): TicketSummaryView => ({
   version: t.sequence,
 });
 
+/** P10, P12: while the ticket waits on the requester, why, and what support asked them (the agent's masked note). */
+const awaitingOf = (t: Ticket): Pick<TicketView, 'awaiting'> =>
+  t.status === 'awaiting_customer' && t.waitReason ? { awaiting: { reason: t.waitReason, ...(t.waitQuestion ? { question: t.waitQuestion } : {}) } } : {};
+
 /**
  * A ticket on its own (its GET, and every answer that is the ticket): the summary and the whole
  * request it was filed with, as stored: access particulars were masked at filing (P9).
  */
 export const toTicketView = (t: Ticket): TicketView => ({
   ...toTicketSummaryView(t),
+  ...awaitingOf(t),
   description: t.request.description,
   ...(t.request.stepsToReproduce ? { stepsToReproduce: t.request.stepsToReproduce } : {}),
   ...(t.request.connectivity ? { connectivity: t.request.connectivity } : {}),

@@ -22,6 +22,7 @@ export interface TicketRow {
   category: SupportCategoryCode | null;
   assigneeId: string | null;
   waitReason: RequesterWaitReason | null;
+  waitQuestion: string | null;
   supportDelay: SupportDelay | null;
   closure: Closure | null;
   linkedTicketId: string | null;
@@ -57,6 +58,7 @@ export const TicketEntity = new EntitySchema<TicketRow>({
     category: { type: 'text', nullable: true },
     assigneeId: { name: 'assignee_id', type: 'text', nullable: true },
     waitReason: { name: 'wait_reason', type: 'text', nullable: true },
+    waitQuestion: { name: 'wait_question', type: 'text', nullable: true },
     supportDelay: { name: 'support_delay', type: 'text', nullable: true },
     closure: { type: 'jsonb', nullable: true },
     linkedTicketId: { name: 'linked_ticket_id', type: 'uuid', nullable: true },

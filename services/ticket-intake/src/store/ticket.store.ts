@@ -27,6 +27,7 @@ const toRow = (ticket: Ticket, extra: { idempotencyKey?: string; requestHash?: s
   category: ticket.category ?? null,
   assigneeId: ticket.assigneeId ?? null,
   waitReason: ticket.waitReason ?? null,
+  waitQuestion: ticket.waitQuestion ?? null,
   supportDelay: ticket.supportDelay ?? null,
   closure: ticket.closure ?? null,
   linkedTicketId: ticket.linkedTicketId ?? null,
@@ -60,6 +61,7 @@ export const toTicket = (row: TicketRow): Ticket => ({
   category: orUndefined(row.category),
   assigneeId: orUndefined(row.assigneeId),
   waitReason: orUndefined(row.waitReason),
+  waitQuestion: orUndefined(row.waitQuestion),
   supportDelay: orUndefined(row.supportDelay),
   closure: orUndefined(row.closure),
   linkedTicketId: orUndefined(row.linkedTicketId),
@@ -121,7 +123,7 @@ export const ticketStore = {
     await tx.query(
       `UPDATE "${INTAKE_SCHEMA}".tickets SET status = $2, level = $3, level_confirmed = $4, category = $5, assignee_id = $6, wait_reason = $7,
          support_delay = $8, closure = $9, response_owed = $10, resolved_at = $11, reopen_window_ends_at = $12, closed_at = $13,
-         team_leader_requested = $14, accepted_at = $15, sequence = $16, updated_at = $17
+         team_leader_requested = $14, accepted_at = $15, sequence = $16, updated_at = $17, wait_question = $18
        WHERE id = $1`,
       [
         ticket.id,
@@ -141,6 +143,7 @@ export const ticketStore = {
         ticket.acceptedAt ?? null,
         ticket.sequence,
         now,
+        ticket.waitQuestion ?? null,
       ],
     );
   },

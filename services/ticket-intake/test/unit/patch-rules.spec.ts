@@ -1,4 +1,4 @@
-import { applyPatch, filedLevelViolation, type Ticket } from '../../src/domain/ticket';
+import { applyPatch, filedLevelViolation, receiveRequesterMessage, type Ticket } from '../../src/domain/ticket';
 import { changed, filedTicket, T0, violation } from './ticket-fixtures';
 
 const t0 = T0;
@@ -149,5 +149,28 @@ describe('P10: the note of a wait on the requester is what the requester is aske
     ]);
     const resolvedWithNote = changed(applyPatch(filed(), { status: 'resolved', note }, t0));
     expect(resolvedWithNote.effects.find((e) => e.kind === 'status_changed')).not.toHaveProperty('question');
+  });
+
+  // docs/adr/0035, addendum of 2026-12-04, seventh session: the ticket keeps the question while it waits (the site shows it, P12).
+  it('P10: the ticket keeps the question while it waits; a new reason takes its own question (or none); a support-side delay keeps it', () => {
+    const asked = changed(applyPatch(filed(), { status: 'awaiting_customer', waitReason: 'insufficient_information', note }, t0)).ticket;
+    expect(asked).toMatchObject({ status: 'awaiting_customer', waitReason: 'insufficient_information', waitQuestion: note });
+    const delayed = changed(applyPatch(asked, { supportDelay: 'needs_diagnostics', note: 'Checking the logs meanwhile.' }, t0)).ticket;
+    expect(delayed.waitQuestion).toBe(note);
+    const askedAgain = changed(applyPatch(asked, { waitReason: 'information_late', note: 'Still waiting for the screenshot.' }, t0)).ticket;
+    expect(askedAgain.waitQuestion).toBe('Still waiting for the screenshot.');
+    expect(changed(applyPatch(asked, { waitReason: 'malware' }, t0)).ticket.waitQuestion).toBeUndefined();
+    expect(changed(applyPatch(filed(), { status: 'awaiting_customer', waitReason: 'cannot_reproduce' }, t0)).ticket.waitQuestion).toBeUndefined();
+  });
+
+  it('P10: the question goes when the wait ends: the requester replies, or support moves the ticket on', () => {
+    const asked = changed(applyPatch(filed(), { status: 'awaiting_customer', waitReason: 'insufficient_information', note }, t0)).ticket;
+    const replied = changed(receiveRequesterMessage(asked, { id: 'm1', channel: 'site', attachmentIds: [], body: 'Here it is.' }, t0)).ticket;
+    expect(replied).toMatchObject({ status: 'open' });
+    expect(replied.waitQuestion).toBeUndefined();
+    for (const status of ['open', 'resolved', 'closed'] as const) {
+      const moved = changed(applyPatch(asked, { status, ...(status === 'closed' ? { closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } } : {}) }, t0)).ticket;
+      expect(moved.waitQuestion).toBeUndefined();
+    }
   });
 });

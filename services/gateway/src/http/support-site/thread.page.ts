@@ -1,4 +1,4 @@
-import { outOfScopeReasonText, thirdPartyText } from '@tss/contracts';
+import { outOfScopeReasonText, thirdPartyText, waitReasonText } from '@tss/contracts';
 import { fileField, html, linkedText, postForm, renderPage, submitButton, textArea, type FieldError, type Html, type Language } from '@tss/web-pages';
 import { REOPENABLE, type SiteClockView, type SiteMessageView, type TicketPage } from '../../use-cases/site-ticket';
 import { durationText, formatInstant, levelText, siteText, statusText } from './site-strings';
@@ -80,6 +80,17 @@ ${m.attachmentIds.length > 0 ? attachmentList(m.attachmentIds) : ''}
     ? html`<dt>${siteText(lang, 'closedReason')}</dt><dd>${siteText(lang, 'closedOutOfScope', { reason: closedBecause })}</dd>
 ${turnTo ? html`<dt>${siteText(lang, 'closedThirdParty')}</dt><dd>${turnTo}</dd>` : ''}`
     : '';
+  // P10: while the ticket waits on the requester, what support asked comes first: the mail that
+  // carried it may never have reached them (P12). The question is an agent's words, shown as a reply is.
+  const asked =
+    t.status === 'awaiting_customer' && t.awaiting
+      ? html`<section class="awaiting" aria-labelledby="awaiting-heading">
+<h2 id="awaiting-heading">${siteText(lang, 'awaitingHeading')}</h2>
+<p>${waitReasonText(t.awaiting.reason, lang)}</p>
+${t.awaiting.question ? html`<p class="message-body question" dir="auto">${messageText(lang, t.awaiting.question)}</p>` : ''}
+<p><a href="#reply-heading">${siteText(lang, 'awaitingAnswer')}</a></p>
+</section>`
+      : '';
   const body = html`<dl class="facts">
 <dt>${siteText(lang, 'reference')}</dt><dd class="reference">${t.reference}</dd>
 <dt>${siteText(lang, 'status')}</dt><dd>${statusText(lang, t.status)}</dd>
@@ -89,6 +100,7 @@ ${openClock ? html`<dt>${siteText(lang, 'responseDue')}</dt><dd><time datetime="
 <dt>${siteText(lang, 'receivedAt')}</dt><dd><time datetime="${t.receivedAt}">${formatInstant(lang, t.receivedAt)}</time></dd>
 ${closureFacts}
 </dl>
+${asked}
 <h2>${siteText(lang, 'yourRequest')}</h2>
 <p class="message-body" dir="auto">${messageText(lang, page.thread.request.description)}</p>
 ${page.thread.request.stepsToReproduce ? html`<p class="message-body" dir="auto">${messageText(lang, page.thread.request.stepsToReproduce)}</p>` : ''}
