@@ -9,3 +9,4 @@ export * from './security-headers';
 export * from './stylesheet';
 export * from './fastify-pages';
 export * from './form-body';
+export * from './rating-form';

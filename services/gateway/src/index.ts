@@ -91,6 +91,8 @@ export const gatewayService = defineService({
     const intakeUrl = deps.env[upstreamUrlSetting('ticket-intake')];
     // The ticket's response clock (P5) is sla-timer's: its URL in services mode, else this app's own route to it.
     const slaTimerUrl = deps.env[upstreamUrlSetting('sla-timer')];
+    // P11: the ticket's survey and the requester's rating are rating's: its URL in services mode, else this app's own routes.
+    const ratingUrl = deps.env[upstreamUrlSetting('rating')];
     if (links.ephemeral && intakeUrl) {
       deps.logger.warn('TSS_SITE_LINK_KEYS is not set: support-site links are signed with a key of this process alone; links in mails (notification) will not open, and none survive a restart');
     }
@@ -114,6 +116,7 @@ export const gatewayService = defineService({
           newRequestsPerAddressPerHour: config.MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR,
           intake: intakeUrl ? httpIntake(intakeUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
           slaTimer: slaTimerUrl ? httpIntake(slaTimerUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
+          rating: ratingUrl ? httpIntake(ratingUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
         };
         await app.register(siteLinkRoutes(siteDeps));
         await app.register(supportSiteRoutes(siteDeps));

@@ -139,6 +139,25 @@ describe('rating routes (issue #13, P11)', () => {
       expect((await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(partnerLink, { type: 'bearer' }).send({ score: 4, solved: true })).status).toBe(201);
     });
 
+    // docs/adr/0040, addendum of 2026-12-04, seventh session: the support site rates through this route as the link's requester.
+    it('the support site’s form, for a visitor who filed without an address and for a partner’s link: read the open survey, rate once per Idempotency-Key', async () => {
+      const visitor = 'visitor:Zx3_kQ9-vB2mT7wLp4Rn8sYc1dFh6jUa';
+      const t = await resolvedTicket(visitor);
+      const site = rating.sut.token({ kind: 'requester', partner_id: acme, requester_id: visitor, scope: 'tickets:read tickets:write', act: { kind: 'partner', sub: 'pc_acme' } });
+      expect((await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(site, { type: 'bearer' })).body).toMatchObject({ survey: { state: 'open' } });
+      const post = () => http().post(`/v1/tickets/${t.ticketId}/rating`).auth(site, { type: 'bearer' }).set('idempotency-key', 'site-form-once').send({ score: 5, solved: true, comment: 'Thanks' });
+      const first = await post();
+      const repeat = await post();
+      expect([first.status, repeat.status]).toEqual([201, 201]);
+      expect(repeat.headers['idempotent-replayed']).toBe('true');
+      expect(repeat.body).toEqual(first.body);
+      expect(await rating.events(t.ticketId, 'rating.submitted')).toHaveLength(1);
+      expect(await rating.sut.query(`SELECT rated_by, via FROM rating.ratings WHERE survey_id = $1`, [t.link.surveyId])).toEqual([{ rated_by: `requester:${visitor}`, via: 'api' }]);
+      // The page then reads the rating it shows; another form (another key) is the 409 of a rated survey.
+      expect((await http().get(`/v1/tickets/${t.ticketId}/rating`).auth(site, { type: 'bearer' })).body).toMatchObject({ survey: { state: 'rated' }, rating: { score: 5, solved: true, comment: 'Thanks' } });
+      expectProblem(await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(site, { type: 'bearer' }).set('idempotency-key', 'site-form-other').send({ score: 1, solved: false }), 409, 'conflict');
+    });
+
     it('the partner rates by reference, the ticket’s requester by id; each resolution takes one rating', async () => {
       const t = await resolvedTicket();
       const byPartner = await http().post(`/v1/tickets/${t.reference.toLowerCase()}/rating`).auth(tokens().acme, { type: 'bearer' }).send({ score: 5, solved: true });

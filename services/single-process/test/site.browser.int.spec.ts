@@ -303,6 +303,64 @@ describe('the requester’s pages in a browser (issue #13)', () => {
       expect(await statusOf(ticket.id)).not.toBe('resolved');
     });
 
+    it('P11: rates a resolved ticket on its page: an accessible error summary, then the rate page’s form by keyboard; the page then shows the rating given', async () => {
+      const ticket = await fileFor();
+      await agentPost(ticket.id, 'Fixed in 4.2.3: please update.');
+      await resolve(ticket.id);
+      const { surveyId } = await rateLinkOf(ticket.id);
+      const page = await browser.newPage();
+      await page.goto(await siteLinkOf(ticket.id));
+      expect(await page.locator('#rating-heading').textContent()).toBe('Rate the support you received');
+      await expectAccessible(page);
+      await browser.screenshot(page, 'thread-rating-form-en');
+
+      expect(await submit(page, () => page.click('section.rating button[type=submit]'))).toBe(400);
+      expect(await page.locator('.error-summary a').allTextContents()).toEqual(['Choose a rating from 1 to 5', 'Say whether your problem was solved']);
+      await expectAccessible(page);
+      await browser.screenshot(page, 'thread-rating-errors-en');
+      await page.click('.error-summary a[href="#score-0"]');
+      expect(await focused(page)).toBe('score-0');
+      await page.keyboard.press('ArrowRight'); // 2
+      await page.keyboard.press('ArrowRight'); // 3
+      await page.keyboard.press('ArrowRight'); // 4
+      await page.keyboard.press('ArrowRight'); // 5
+      await page.keyboard.press('Space');
+      await tabTo(page, 'solved-0');
+      await page.keyboard.press('Space');
+      await tabTo(page, 'comment');
+      await page.keyboard.type('Rated on the request page.');
+      await page.keyboard.press('Tab');
+      expect(await focused(page)).toBe('BUTTON');
+      expect(await submit(page, () => page.keyboard.press('Enter'))).toBe(200);
+      expect(await page.locator('.notice').textContent()).toContain('Thank you for your rating');
+      expect(await page.locator('section.rating form').count()).toBe(0);
+      expect(await page.locator('section.rating').textContent()).toContain('5, excellent');
+      await expectAccessible(page);
+      await expectNoScript(page);
+      await browser.screenshot(page, 'thread-rated-en');
+      expect(await platform.query('rating', `SELECT score, solved, comment FROM rating.ratings WHERE survey_id = $1`, [surveyId])).toEqual([
+        { score: 5, solved: true, comment: 'Rated on the request page.' },
+      ]);
+    });
+
+    it('P10: shows what support asked while the ticket waits on the requester, accessibly', async () => {
+      const ticket = await fileFor();
+      const read = await client.http().get(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' });
+      await client
+        .http()
+        .patch(`/v1/tickets/${ticket.id}`)
+        .auth(agent.token, { type: 'bearer' })
+        .set('if-match', read.headers.etag as string)
+        .send({ status: 'awaiting_customer', waitReason: 'insufficient_information', note: 'Please send a screenshot of the error dialog.' })
+        .expect(200);
+      const page = await browser.newPage();
+      await page.goto(await siteLinkOf(ticket.id));
+      expect(await page.locator('#awaiting-heading').textContent()).toBe('Support needs more information');
+      expect(await page.locator('section.awaiting .question').textContent()).toBe('Please send a screenshot of the error dialog.');
+      await expectAccessible(page);
+      await browser.screenshot(page, 'thread-awaiting-en');
+    });
+
     it('shows the thread in Russian for a Russian requester', async () => {
       const ticket = await fileFor({ language: 'ru' });
       await agentPost(ticket.id, 'Попробуйте очистить кэш.');

@@ -15,6 +15,8 @@ export interface SiteDeps {
   intake: IntakeApi;
   /** sla-timer's API through the same port: the ticket page's response clock (P5, docs/adr/0037 addendum). */
   slaTimer: IntakeApi;
+  /** rating's API through the same port: the survey of the ticket's latest resolution, and the requester's rating of it (P11). */
+  rating: IntakeApi;
   links: SiteLinkKeys;
   linkSettings: SiteLinkSettings;
   /** MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR: requests the public form may file naming one address within an hour. */

@@ -34,6 +34,9 @@ export interface SiteSession {
   requesterToken: string;
 }
 
+/** The path of the link's ticket in the API: intake's, and the routes other services serve under it (`/sla`, `/rating`). */
+export const ticketPath = (session: SiteSession, rest = ''): string => `/v1/tickets/${session.grant.ticketId}${rest}`;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**

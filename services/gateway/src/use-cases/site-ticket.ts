@@ -2,7 +2,8 @@ import { err, ok, siteLinkUrl, type Failure, type Result } from '@tss/service-ki
 import type { ServiceLevel, TicketStatus } from '@tss/contracts';
 import { jsonOf, type IntakeResponse } from '../upstream/intake-api';
 import { intakeResult, type SiteDeps } from './site-deps';
-import type { SiteSession } from './site-session';
+import { readSiteRating, type SiteRating } from './site-rating';
+import { ticketPath, type SiteSession } from './site-session';
 
 /** The parts of intake's views the ticket page shows. */
 export interface SiteTicketView {
@@ -70,6 +71,8 @@ export interface TicketPage {
   attachments: ReadonlyMap<string, SiteAttachmentView>;
   /** The ticket's response clocks, oldest first; absent when sla-timer could not say (the page then names the level only). */
   clocks?: readonly SiteClockView[];
+  /** P11: a resolved or closed ticket's survey and its rating (rating's); absent before a resolution, or when rating could not say. */
+  rating?: SiteRating;
 }
 
 /** A file the requester attached to a reply on the site. */
@@ -79,7 +82,6 @@ export interface SiteUpload {
   bytes: Buffer;
 }
 
-const ticketPath = (session: SiteSession, rest = '') => `/v1/tickets/${session.grant.ticketId}${rest}`;
 
 /** The most messages intake hands out a page (its `/thread` limit): the page shows the whole thread. */
 const THREAD_PAGE_LIMIT = 200;
@@ -111,7 +113,9 @@ export const readTicketPage = async (deps: SiteDeps, session: SiteSession): Prom
   const [ticketAnswer, thread, attachmentsAnswer, clocks] = await Promise.all([get(), wholeThread(get), get('/attachments'), clocksOf()]);
   const ticket = intakeResult<SiteTicketView>(ticketAnswer, 200);
   if (!ticket.ok) return ticket;
-  const followUps = REOPENABLE.has(ticket.value.status) ? await followUpsOnSite(deps, session) : ok([]);
+  // P11: a resolved or closed ticket may be rated (the survey of its latest resolution) and followed up.
+  const settled = REOPENABLE.has(ticket.value.status);
+  const [followUps, rating] = settled ? await Promise.all([followUpsOnSite(deps, session), readSiteRating(deps, session)]) : [ok([]), undefined];
   if (!followUps.ok) return followUps;
   const linked = followUps.value.map((f) => ({ ...f, url: followUpLinkOf(deps, session, f) }));
   if (!thread.ok) return thread;
@@ -124,6 +128,7 @@ export const readTicketPage = async (deps: SiteDeps, session: SiteSession): Prom
     thread: { ...thread.value, items: thread.value.items.filter((m) => m.visibility === 'public') },
     attachments: new Map(attachments.value.items.map((a) => [a.id, a])),
     ...(clocks ? { clocks } : {}),
+    ...(rating ? { rating } : {}),
   });
 };
 

@@ -9,7 +9,7 @@ const pageWith = (items: SiteMessageView[]): TicketPage => ({
 });
 const message = (id: string, author: SiteMessageView['author'], body: string): SiteMessageView => ({ id, author, visibility: 'public', body, attachmentIds: [], createdAt: '2026-06-01T10:00:00.000Z' });
 const render = (language: 'en' | 'ru', items: SiteMessageView[]) =>
-  renderThreadPage({ language, stylesheetHref: '/s.css', basePath: '/support/t/x', page: pageWith(items), csrf: { reply: 'a', reopen: 'b' } });
+  renderThreadPage({ language, stylesheetHref: '/s.css', basePath: '/support/t/x', page: pageWith(items), csrf: { reply: 'a', reopen: 'b', rate: 'c' } });
 const metaOf = (html: string, id: string) => new RegExp(`id="m-${id}">\\s*<p class="message-meta"><strong[^>]*>([^<]*)</strong>`).exec(html)?.[1];
 
 describe('the support site thread: who wrote each message (P8)', () => {
@@ -30,7 +30,7 @@ describe('the support site thread: right-to-left text (Arabic) reads in its own 
     thread: { reference: 'TSS-00000-00000', request: { subject: arabic, description: 'وصف المشكلة', stepsToReproduce: 'افتح الملف', receivedAt: '2026-06-01T09:00:00.000Z' }, items },
     attachments: new Map([['a1', { id: 'a1', fileName: 'لقطة.png', size: 2048, messageId: 'm2' }]]),
   };
-  const html = renderThreadPage({ language: 'en', stylesheetHref: '/s.css', basePath: '/support/t/x', page, csrf: { reply: 'a', reopen: 'b' }, replyText: 'مسودة' });
+  const html = renderThreadPage({ language: 'en', stylesheetHref: '/s.css', basePath: '/support/t/x', page, csrf: { reply: 'a', reopen: 'b', rate: 'c' }, replyText: 'مسودة' });
 
   it('every element holding what a requester or agent wrote has dir="auto": subject, request, messages, author, file name, reply box', () => {
     expect(html).toContain(`<dd dir="auto">${arabic}</dd>`);
@@ -48,7 +48,7 @@ describe('the support site ticket page: what support asked while the ticket wait
     ...pageWith([]),
     ticket: { ...pageWith([]).ticket, status, awaiting },
   });
-  const renderPage = (page: TicketPage, language: 'en' | 'ru' = 'en') => renderThreadPage({ language, stylesheetHref: '/s.css', basePath: '/support/t/x', page, csrf: { reply: 'a', reopen: 'b' } });
+  const renderPage = (page: TicketPage, language: 'en' | 'ru' = 'en') => renderThreadPage({ language, stylesheetHref: '/s.css', basePath: '/support/t/x', page, csrf: { reply: 'a', reopen: 'b', rate: 'c' } });
   const section = (html: string) => /<section class="awaiting" aria-labelledby="awaiting-heading">([\s\S]*?)<\/section>/.exec(html)?.[1];
 
   it('labels the question, escapes it, keeps its direction (dir="auto") and links its web addresses, after the reason in the page’s words', () => {
@@ -67,5 +67,53 @@ describe('the support site ticket page: what support asked while the ticket wait
     expect(section(renderPage(waiting(undefined)))).toBeUndefined();
     // Intake says `awaiting` only while the ticket waits; the page holds to the status whatever it is sent.
     expect(section(renderPage(waiting({ reason: 'malware', question: 'Stale?' }, 'open')))).toBeUndefined();
+  });
+});
+
+describe('the support site ticket page: the rating of a resolution (P11, docs/adr/0040 seventh session)', () => {
+  const withRating = (rating: TicketPage['rating'], status: TicketPage['ticket']['status'] = 'resolved'): TicketPage => ({
+    ...pageWith([]),
+    ticket: { ...pageWith([]).ticket, status },
+    ...(rating ? { rating } : {}),
+  });
+  const renderWith = (page: TicketPage, extra: Partial<Parameters<typeof renderThreadPage>[0]> = {}) =>
+    renderThreadPage({ language: 'en', stylesheetHref: '/s.css', basePath: '/support/t/x', page, csrf: { reply: 'a', reopen: 'b', rate: 'c' }, ...extra });
+  const section = (html: string) => /<section class="rating" aria-labelledby="rating-heading">([\s\S]*?)<\/section>/.exec(html)?.[1];
+
+  it('an open survey of a resolved or closed ticket is the rate page’s form, posting to the link’s /rate with its own CSRF token', () => {
+    for (const status of ['resolved', 'closed'] as const) {
+      const shown = section(renderWith(withRating({ state: 'open' }, status)));
+      expect(shown).toMatch(/<form method="post" action="\/support\/t\/x\/rate" novalidate aria-label="Rate the support you received">\s*<input type="hidden" name="_csrf" value="c">/);
+      expect(shown).toContain('<legend>How would you rate our support? <span class="hint-inline">(required)</span></legend>');
+      expect(shown).toContain('<legend>Was your problem solved? <span class="hint-inline">(required)</span></legend>');
+      expect(shown).toContain('<label for="comment">Comment <span class="hint-inline">(optional)</span></label>');
+    }
+  });
+
+  it('the form again after a refusal keeps what was chosen, with each problem beside its field', () => {
+    const html = renderWith(withRating({ state: 'open' }), {
+      rateForm: { values: { solved: false, comment: 'Typed' }, errors: [{ field: 'score', problem: 'missing' }] },
+      errors: [{ fieldId: 'score-0', message: 'Choose a rating from 1 to 5' }],
+    });
+    expect(html).toContain('<li><a href="#score-0">Choose a rating from 1 to 5</a></li>');
+    expect(html).toContain('<span class="field-error" id="score-error">Choose a rating from 1 to 5</span>');
+    expect(html).toContain('<input type="radio" id="solved-1" name="solved" value="no" checked>');
+    expect(html).toMatch(/<textarea id="comment"[^>]*>Typed<\/textarea>/);
+  });
+
+  it('a rated survey shows what was given, no form; a staff member’s link shows no form; no survey, or a past one, shows nothing', () => {
+    const given = section(renderWith(withRating({ state: 'rated', rating: { score: 2, solved: false, comment: 'شكرا <b>' } })));
+    expect(given).toContain('<h2 id="rating-heading">Your rating</h2>');
+    expect(given).toContain('<dt>How would you rate our support?</dt><dd>2, poor</dd>');
+    expect(given).toContain('<dt>Was your problem solved?</dt><dd>No, it is not solved</dd>');
+    expect(given).toContain('<dd dir="auto">شكرا &lt;b&gt;</dd>');
+    expect(given).not.toContain('<form');
+    const staff = section(renderWith(withRating({ state: 'open' }), { mintedByStaff: true }));
+    expect(staff).toContain('made by our support staff');
+    expect(staff).not.toContain('<form');
+    for (const state of ['expired', 'withdrawn', 'superseded'] as const) expect(section(renderWith(withRating({ state })))).toBeUndefined();
+    expect(section(renderWith(withRating(undefined)))).toBeUndefined();
+    // Reopened since (rating not told yet): the ticket is not resolved, so there is nothing to rate.
+    expect(section(renderWith(withRating({ state: 'open' }, 'open')))).toBeUndefined();
   });
 });

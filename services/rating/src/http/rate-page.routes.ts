@@ -1,8 +1,23 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerFrameworkErrorsUnder, type Clock, type Failure, type Result } from '@tss/service-kit';
-import { answerWithPlainPages, CSRF_FIELD, pageStatusOfAreaError, CsrfTokens, installFormBody, pickLanguage, PostedForm, renderPlainPage, sendPage, serveStylesheet, type Language, type PlainPageKind } from '@tss/web-pages';
-import { RATE_COMMENT_MAX_CHARS, readRateForm, type RateAnswer } from '../domain/rate-page-form';
+import {
+  answerWithPlainPages,
+  CSRF_FIELD,
+  pageStatusOfAreaError,
+  CsrfTokens,
+  installFormBody,
+  pickLanguage,
+  PostedForm,
+  RATE_COMMENT_MAX_CHARS,
+  readRateForm,
+  renderPlainPage,
+  sendPage,
+  serveStylesheet,
+  type Language,
+  type PlainPageKind,
+  type RateAnswer,
+} from '@tss/web-pages';
 import { isLinkOfInactivePartner } from '../domain/survey';
 import { isSurveyTokenShaped } from '../domain/survey-token';
 

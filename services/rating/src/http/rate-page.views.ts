@@ -1,5 +1,17 @@
-import { html, postForm, radioGroup, renderPage, stylesheetPath, submitButton, textArea, translate, type FieldError, type Language } from '@tss/web-pages';
-import { RATE_COMMENT_MAX_CHARS, RATE_SCORES, type RateFormError, type RateFormValues } from '../domain/rate-page-form';
+import {
+  html,
+  postForm,
+  rateFormControls,
+  rateFormFieldErrors,
+  ratingFormText,
+  renderPage,
+  stylesheetPath,
+  submitButton,
+  translate,
+  type Language,
+  type RateFormError,
+  type RateFormValues,
+} from '@tss/web-pages';
 import { RATE_PAGE_STRINGS, type RatePageStringKey } from './rate-page.strings';
 
 /** The rate pages live under `/rate` (DESIGN "Routes"), their stylesheet too: one prefix in both modes. */
@@ -15,87 +27,33 @@ export interface RatePageSurvey {
 
 const t = (language: Language, key: RatePageStringKey, params: Record<string, string | number> = {}) => translate(RATE_PAGE_STRINGS, language, key, params);
 
-/** The control an error summary links to: a radio group's first choice (`${id}-0`, the kit's radioGroup), or the field. */
-const FIELD_IDS = { score: 'score-0', solved: 'solved-0', comment: 'comment' } as const;
-
-const errorMessage = (language: Language, error: RateFormError): string => {
-  if (error.field === 'score') return t(language, 'scoreMissing');
-  if (error.field === 'solved') return t(language, 'solvedMissing');
-  return error.problem === 'too_long' ? t(language, 'commentTooLong', { max: RATE_COMMENT_MAX_CHARS }) : t(language, 'commentUnstorable');
-};
-
 const facts = (survey: RatePageSurvey) => html`<dl class="facts">
 <dt>${t(survey.language, 'reference')}</dt><dd class="reference">${survey.reference}</dd>
 ${survey.subject ? html`<dt>${t(survey.language, 'subject')}</dt><dd dir="auto">${survey.subject}</dd>` : ''}
 </dl>`;
 
-const solvedValue = (solved: boolean | undefined): string | undefined => (solved === undefined ? undefined : solved ? 'yes' : 'no');
-
 /**
- * The form (issue #13): the five choices and "was your problem solved?" as radio groups (fieldset
- * and legend), a comment box and one submit button; problems in an error summary linked to the
- * fields (the kit's forms are `novalidate`).
+ * The form (issue #13): the shared rating form of `@tss/web-pages` (the support site's ticket page
+ * asks the same), problems in an error summary linked to the fields (the kit's forms are `novalidate`).
  */
 export const ratePage = (
   survey: RatePageSurvey,
   form: { action: string; csrfToken: string; values?: RateFormValues; errors?: readonly RateFormError[] },
 ): string => {
   const { language } = survey;
-  const errors = form.errors ?? [];
-  const errorOf = (field: RateFormError['field']) => {
-    const error = errors.find((e) => e.field === field);
-    return error ? errorMessage(language, error) : undefined;
-  };
-  const values = form.values ?? { comment: '' };
-  const fieldErrors: FieldError[] = errors.map((e) => ({ fieldId: FIELD_IDS[e.field], message: errorMessage(language, e) }));
-
-  const body = html`<p>${t(language, 'intro')}</p>
+  const body = html`<p>${ratingFormText(language, 'intro')}</p>
 ${facts(survey)}
-${postForm(
-  { action: form.action, csrfToken: form.csrfToken },
-  radioGroup({
-    id: 'score',
-    language,
-    label: t(language, 'scoreLegend'),
-    required: true,
-    error: errorOf('score'),
-    value: values.score === undefined ? undefined : String(values.score),
-    options: RATE_SCORES.map((score) => ({ value: String(score), label: t(language, `score${score}`) })),
-  }),
-  radioGroup({
-    id: 'solved',
-    language,
-    label: t(language, 'solvedLegend'),
-    required: true,
-    hint: t(language, 'solvedHint'),
-    error: errorOf('solved'),
-    value: solvedValue(values.solved),
-    options: [
-      { value: 'yes', label: t(language, 'solvedYes') },
-      { value: 'no', label: t(language, 'solvedNo') },
-    ],
-  }),
-  textArea({
-    id: 'comment',
-    language,
-    label: t(language, 'commentLabel'),
-    hint: t(language, 'commentHint', { max: RATE_COMMENT_MAX_CHARS }),
-    error: errorOf('comment'),
-    value: values.comment,
-    maxLength: RATE_COMMENT_MAX_CHARS,
-  }),
-  submitButton(t(language, 'submit')),
-)}`;
-  return renderPage({ language, title: t(language, 'title'), stylesheetHref: RATE_PAGE_STYLESHEET, body, errors: fieldErrors });
+${postForm({ action: form.action, csrfToken: form.csrfToken }, ...rateFormControls(language, form), submitButton(ratingFormText(language, 'submit')))}`;
+  return renderPage({ language, title: ratingFormText(language, 'title'), stylesheetHref: RATE_PAGE_STYLESHEET, body, errors: rateFormFieldErrors(language, form.errors ?? []) });
 };
 
 /** After a rating: thanks, and what happens next when the problem is not solved (P11: the ticket reopens). */
 export const thankYouPage = (survey: RatePageSurvey, solved: boolean): string =>
   renderPage({
     language: survey.language,
-    title: t(survey.language, 'thanksTitle'),
+    title: ratingFormText(survey.language, 'thanksTitle'),
     stylesheetHref: RATE_PAGE_STYLESHEET,
-    body: html`<p>${t(survey.language, solved ? 'thanksSolved' : 'thanksNotSolved', { reference: survey.reference })}</p>`,
+    body: html`<p>${ratingFormText(survey.language, solved ? 'thanksSolved' : 'thanksNotSolved', { reference: survey.reference })}</p>`,
   });
 
 /**

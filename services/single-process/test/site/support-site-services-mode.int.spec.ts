@@ -6,6 +6,7 @@ import { InProcessTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient } from '@tss/runtime/testing';
 import { SiteLinkKeys, systemClock } from '@tss/service-kit';
+import { CsrfTokens } from '@tss/web-pages';
 import { ServiceInstances } from '../support/service-instances';
 
 const ADMIN = { clientId: 'sc_site_services_admin', clientSecret: 'site-services-admin-secret-0123456789' };
@@ -20,8 +21,9 @@ interface Received {
 }
 
 /**
- * Services mode: the gateway alone, with TSS_INTAKE_URL naming a stand-in for intake on
- * 127.0.0.1. The support site reads and writes over HTTP as the link's requester (upstream/intake-api.ts).
+ * Services mode: the gateway alone, with TSS_INTAKE_URL (and TSS_RATING_URL) naming a stand-in for
+ * intake (and rating) on 127.0.0.1. The support site reads and writes over HTTP as the link's
+ * requester (upstream/intake-api.ts).
  */
 describe('services mode: the support site calls intake over HTTP as the requester', () => {
   const received: Received[] = [];
@@ -89,7 +91,8 @@ describe('services mode: the support site calls intake over HTTP as the requeste
     services = new ServiceInstances(db.url);
     const instance = await services.start(gatewayService, {
       transport: new InProcessTransport(),
-      env: { TSS_INTAKE_URL: intakeUrl },
+      // rating's routes live under /v1/tickets/{id}/rating: the one stand-in answers for both.
+      env: { TSS_INTAKE_URL: intakeUrl, TSS_RATING_URL: intakeUrl },
       keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
     });
     gateway = new PlatformClient(await services.listen(instance));
@@ -172,6 +175,52 @@ describe('services mode: the support site calls intake over HTTP as the requeste
     const shown = await gateway.http().get(`/support/t/${token}?done=reply-received`);
     expect(shown.text).toContain('We received your reply');
     expect(shown.text).not.toContain('Support could not accept this');
+  });
+
+  it('P11: a resolved ticket’s page offers rating’s form while its survey is open; the rating goes to rating over HTTP as the requester, once per form', async () => {
+    answers[`GET /v1/tickets/${TICKET_ID}`] = { ...(answers[`GET /v1/tickets/${TICKET_ID}`] as object), status: 'resolved' };
+    answers[`GET /v1/tickets?linkedTicketId=${TICKET_ID}&limit=10`] = { items: [] };
+    answers[`GET /v1/tickets/${TICKET_ID}/rating`] = { ticketId: TICKET_ID, reference: 'TSS-K7QM2-ZC4XD', survey: { surveyId: TICKET_ID, state: 'open', sentAt: '2026-06-02T09:00:00.000Z', expiresAt: '2026-06-16T09:00:00.000Z' }, earlier: [] };
+    answers[`POST /v1/tickets/${TICKET_ID}/rating`] = { surveyId: TICKET_ID, ticketId: TICKET_ID, reference: 'TSS-K7QM2-ZC4XD', score: 5, solved: true, via: 'api', submittedAt: '2026-06-02T10:00:00.000Z', escalated: false, escalations: [] };
+    const { token } = SiteLinkKeys.fromSettings({}).mint({ ticketId: TICKET_ID, partnerId, requester: 'cust-ann', expiresAt: new Date(systemClock.now().getTime() + 3_600_000) });
+    const page = await gateway.http().get(`/support/t/${token}`);
+    expect(page.status).toBe(200);
+    const csrf = /action="\/support\/t\/[^"]+\/rate"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)">/.exec(page.text)![1];
+    const before = received.length;
+    const posted = await gateway.http().post(`/support/t/${token}/rate`).type('form').send({ _csrf: csrf, score: '5', solved: 'yes', comment: 'Thanks!' });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.location).toBe(`/support/t/${token}?done=rated#main`);
+    const [call] = received.slice(before);
+    expect(call).toMatchObject({ method: 'POST', url: `/v1/tickets/${TICKET_ID}/rating`, body: JSON.stringify({ score: 5, solved: true, comment: 'Thanks!' }) });
+    expect(call.idempotencyKey).toMatch(/^site-[A-Za-z0-9_-]{43}$/);
+    expect(jwt.decode(call.authorization.replace(/^Bearer /, ''))).toMatchObject({ kind: 'requester', partner_id: partnerId, requester_id: 'cust-ann', client_id: `site:${partnerId}` });
+
+    // The same form again while rating still works on the first: "we received it", never an error.
+    scripted[`POST /v1/tickets/${TICKET_ID}/rating`] = [IN_FLIGHT];
+    const again = await gateway.http().post(`/support/t/${token}/rate`).type('form').send({ _csrf: csrf, score: '5', solved: 'yes', comment: 'Thanks!' });
+    expect(again.status).toBe(303);
+    expect(again.headers.location).toBe(`/support/t/${token}?done=rating-received#main`);
+    expect(received.slice(before).map((r) => r.idempotencyKey)).toEqual([call.idempotencyKey, call.idempotencyKey]);
+    expect((await gateway.http().get(`/support/t/${token}?done=rating-received`)).text).toContain('We received your rating');
+  });
+
+  it('P11: rating unavailable: the page shows without the form; a rating sent then is the "could not confirm" page (503), never a fault', async () => {
+    const unavailable = { status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '5' }, body: { type: 'https://tss.dev/problems/upstream-unavailable', title: 'Service Unavailable', status: 503 } };
+    scripted[`GET /v1/tickets/${TICKET_ID}/rating`] = [unavailable];
+    const { token, grant } = SiteLinkKeys.fromSettings({}).mint({ ticketId: TICKET_ID, partnerId, requester: 'cust-ann', expiresAt: new Date(systemClock.now().getTime() + 3_600_000) });
+    const page = await gateway.http().get(`/support/t/${token}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<dd>Resolved</dd>');
+    expect(page.text).not.toContain(`/support/t/${token}/rate"`);
+    // A form rendered before rating went away, sent now.
+    const [row] = await services.all[0].host.dataSource.query(`SELECT secret FROM gateway.site_secrets WHERE name = 'csrf'`);
+    const csrf = new CsrfTokens((row as { secret: Buffer }).secret).issue({ form: 'rate', binding: `link:${grant.linkId}` }, systemClock.now());
+    scripted[`POST /v1/tickets/${TICKET_ID}/rating`] = [unavailable];
+    const posted = await gateway.http().post(`/support/t/${token}/rate`).type('form').send({ _csrf: csrf, score: '4', solved: 'yes' });
+    expect(posted.status).toBe(503);
+    expect(posted.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(posted.headers['retry-after']).toBe('5');
+    expect(posted.text).toContain('We could not confirm');
   });
 
   it('the public form sent twice (a double click) while intake still files the first shows the first’s reference, not an error', async () => {

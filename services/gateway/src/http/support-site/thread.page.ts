@@ -1,5 +1,22 @@
 import { outOfScopeReasonText, thirdPartyText, waitReasonText } from '@tss/contracts';
-import { fileField, html, linkedText, postForm, renderPage, submitButton, textArea, type FieldError, type Html, type Language } from '@tss/web-pages';
+import {
+  fileField,
+  html,
+  linkedText,
+  postForm,
+  rateFormControls,
+  ratingFormText,
+  renderPage,
+  scoreText,
+  solvedText,
+  submitButton,
+  textArea,
+  type FieldError,
+  type Html,
+  type Language,
+  type RateFormError,
+  type RateFormValues,
+} from '@tss/web-pages';
 import { REOPENABLE, type SiteClockView, type SiteMessageView, type TicketPage } from '../../use-cases/site-ticket';
 import { durationText, formatInstant, levelText, siteText, statusText } from './site-strings';
 
@@ -9,7 +26,14 @@ export interface ThreadPageInput {
   /** The link's path, `/support/t/<token>`: every form and download is under it. */
   basePath: string;
   page: TicketPage;
-  csrf: { reply: string; reopen: string };
+  csrf: { reply: string; reopen: string; rate: string };
+  /**
+   * The link was minted by a staff member (docs/adr/0037, fifth session): what it does is theirs, in
+   * the requester's name, and a rating is the requester's own (docs/adr/0040): the page offers no form.
+   */
+  mintedByStaff?: boolean;
+  /** The rating form as it was sent, and its problems, to show it again after a refusal. */
+  rateForm?: { values?: RateFormValues; errors?: readonly RateFormError[] };
   notice?: string;
   errors?: readonly FieldError[];
   /** The reply text to show again after a refusal. */
@@ -30,7 +54,49 @@ const messageText = (language: Language, text: string): Html => linkedText(text.
 // Arabic or Hebrew text reads right to left, isolated from the page's own direction.
 const sizeText = (bytes: number): string => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
-/** The ticket page: facts (a closure's reason, P6), the request, the public thread in order with downloads, a reply form unless closed, and "not solved" once resolved. */
+/**
+ * P11: the rating of the ticket's latest resolution, for a resolved or closed ticket: the form (the
+ * rate page's fields and words) while its survey is open, what was given once it is rated. Nothing
+ * when rating could not say, or the survey is past (expired, withdrawn by a reopening).
+ */
+const ratingSection = (input: ThreadPageInput, messageText: (text: string) => Html): Html | string => {
+  const { language: lang, page, basePath } = input;
+  const survey = page.rating;
+  if (!REOPENABLE.has(page.ticket.status) || !survey) return '';
+  const section = (heading: string, content: Html) => html`<section class="rating" aria-labelledby="rating-heading">
+<h2 id="rating-heading">${heading}</h2>
+${content}
+</section>`;
+  if (survey.state === 'rated' && survey.rating) {
+    const given = survey.rating;
+    return section(
+      siteText(lang, 'ratingGivenHeading'),
+      html`<p>${siteText(lang, 'ratingGiven')}</p>
+<dl class="facts">
+<dt>${ratingFormText(lang, 'scoreLegend')}</dt><dd>${scoreText(lang, given.score)}</dd>
+<dt>${ratingFormText(lang, 'solvedLegend')}</dt><dd>${solvedText(lang, given.solved)}</dd>
+${given.comment ? html`<dt>${ratingFormText(lang, 'commentLabel')}</dt><dd dir="auto">${messageText(given.comment)}</dd>` : ''}
+</dl>`,
+    );
+  }
+  if (survey.state !== 'open') return '';
+  if (input.mintedByStaff) return section(ratingFormText(lang, 'title'), html`<p>${siteText(lang, 'ratingStaffLink')}</p>`);
+  return section(
+    ratingFormText(lang, 'title'),
+    html`<p>${ratingFormText(lang, 'intro')}</p>
+${postForm(
+  { action: `${basePath}/rate`, csrfToken: input.csrf.rate, label: ratingFormText(lang, 'title') },
+  ...rateFormControls(lang, input.rateForm ?? {}),
+  submitButton(ratingFormText(lang, 'submit')),
+)}`,
+  );
+};
+
+/**
+ * The ticket page: facts (a closure's reason, P6), what support asked while it waits (P10), the
+ * request, the public thread in order with downloads, the rating once resolved (P11), a reply form
+ * unless closed, and "not solved" once resolved.
+ */
 export const renderThreadPage = (input: ThreadPageInput): string => {
   const { language: lang, page, basePath } = input;
   const t = page.ticket;
@@ -107,6 +173,7 @@ ${page.thread.request.stepsToReproduce ? html`<p class="message-body" dir="auto"
 ${requestFiles.length > 0 ? attachmentList(requestFiles) : ''}
 <h2>${siteText(lang, 'threadHeading')}</h2>
 ${messages.length > 0 ? html`<ol class="thread">${messages}</ol>` : html`<p>${siteText(lang, 'noMessages')}</p>`}
+${ratingSection(input, (text) => messageText(lang, text))}
 ${
   // A closed ticket takes no replies (intake refuses them): "not solved" below opens a linked request instead.
   t.status === 'closed'

@@ -1,8 +1,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isStorableText } from '@tss/contracts';
 import { FAILURES, isTextPart, multipartFileNameOf, readTextPart, type Failure, type SiteLinkGrant } from '@tss/service-kit';
-import { CSRF_FIELD, PostedForm, redirectAfterPost, sendPage, type FieldError, type FormFieldProblem, type Language } from '@tss/web-pages';
-import { downloadOnSite, readTicketPage, reopenOnSite, replyOnSite, type SiteUpload } from '../../use-cases/site-ticket';
+import {
+  CSRF_FIELD,
+  PostedForm,
+  rateFormFieldErrors,
+  ratingFormText,
+  readRateForm,
+  redirectAfterPost,
+  sendPage,
+  type FieldError,
+  type FormFieldProblem,
+  type Language,
+  type RateFormError,
+  type RateFormValues,
+} from '@tss/web-pages';
+import { rateOnSite } from '../../use-cases/site-rating';
+import { downloadOnSite, readTicketPage, reopenOnSite, replyOnSite, type SiteUpload, type TicketPage } from '../../use-cases/site-ticket';
 import { isVisitor, openSiteLink, type SiteSession } from '../../use-cases/site-session';
 import { fileRefusalText, reopenRefusalText, replyTooLargeText } from './intake-refusal-text';
 import { renderThreadPage } from './thread.page';
@@ -36,12 +50,22 @@ const doneQueryOf = (query: unknown): { done?: string; ref?: string } => {
 const PAGE = { config: { public: true }, schema: { hide: true } } as const;
 const REFERENCE = /^TSS-[A-Z0-9-]{5,30}$/;
 
+/** A page's notice: its words, or words that need what the page read (the ticket's reference). */
+type Notice = string | ((page: TicketPage) => string | undefined);
+
+/** P11: thanks for a rating, in the rate page's words, naming the request. */
+const thanksFor = (language: Language, solved: boolean): Notice => (page) =>
+  `${ratingFormText(language, 'thanksTitle')}. ${ratingFormText(language, solved ? 'thanksSolved' : 'thanksNotSolved', { reference: page.ticket.reference })}`;
+
 /**
  * The notice after a Post/Redirect/Get, as true as the page can make it: mail is promised only to a
  * requester who can get it (a visitor who gave no address cannot), and a reply that left the ticket
  * resolved (its reopen window over) says so.
  */
-const noticeOf = (language: Language, query: { done?: string; ref?: string }, grant: SiteLinkGrant): string | undefined => {
+const noticeOf = (language: Language, query: { done?: string; ref?: string }, grant: SiteLinkGrant): Notice | undefined => {
+  if (query.done === 'rated') return thanksFor(language, true);
+  if (query.done === 'rated-not-solved') return thanksFor(language, false);
+  if (query.done === 'rating-received') return siteText(language, 'ratingReceived');
   if (query.done === 'reply') return siteText(language, isVisitor(grant.requester) ? 'replySentHere' : 'replySent');
   if (query.done === 'reply-received') return siteText(language, 'replyReceived');
   if (query.done === 'comment') return siteText(language, 'replyAddedResolved');
@@ -63,16 +87,16 @@ const replyFieldOf = (failure: Failure, hadFiles: boolean): 'text' | 'files' => 
  * (`/support/t/*`): a token (≈300 characters, more for a long mail address) is longer than the
  * router's path parameters may be.
  */
-type LinkTarget = { token: string; action: 'page' | 'reply' | 'reopen' } | { token: string; action: 'attachment'; attachmentId: string };
+type LinkTarget = { token: string; action: 'page' | 'reply' | 'reopen' | 'rate' } | { token: string; action: 'attachment'; attachmentId: string };
 
-const LINK_TARGET = /^([A-Za-z0-9._-]{1,2048})(?:\/(reply|reopen)|\/attachments\/([A-Za-z0-9-]{1,64}))?\/?$/;
+const LINK_TARGET = /^([A-Za-z0-9._-]{1,2048})(?:\/(reply|reopen|rate)|\/attachments\/([A-Za-z0-9-]{1,64}))?\/?$/;
 
 const linkTargetOf = (rest: string): LinkTarget | undefined => {
   const match = LINK_TARGET.exec(rest);
   if (!match) return undefined;
   const [, token, action, attachmentId] = match;
   if (attachmentId) return { token, action: 'attachment', attachmentId };
-  return { token, action: action === 'reply' || action === 'reopen' ? action : 'page' };
+  return { token, action: action === 'reply' || action === 'reopen' || action === 'rate' ? action : 'page' };
 };
 
 /**
@@ -99,7 +123,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
     reply: FastifyReply,
     token: string,
     session: SiteSession,
-    extra: { status?: number; notice?: string; errors?: FieldError[]; replyText?: string } = {},
+    extra: { status?: number; notice?: Notice; errors?: FieldError[]; replyText?: string; rateForm?: { values: RateFormValues; errors: RateFormError[] } } = {},
   ) => {
     const language = languageOf(request, session.grant.language);
     const page = await readTicketPage(deps, session);
@@ -114,10 +138,12 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
         stylesheetHref: context.stylesheetHref,
         basePath: basePathOf(token),
         page: page.value,
-        csrf: { reply: csrf.issue({ form: 'reply', binding }, now), reopen: csrf.issue({ form: 'reopen', binding }, now) },
-        notice: extra.notice,
+        csrf: { reply: csrf.issue({ form: 'reply', binding }, now), reopen: csrf.issue({ form: 'reopen', binding }, now), rate: csrf.issue({ form: 'rate', binding }, now) },
+        mintedByStaff: session.grant.mintedBy?.kind === 'staff',
+        notice: typeof extra.notice === 'function' ? extra.notice(page.value) : extra.notice,
         errors: extra.errors,
         replyText: extra.replyText,
+        ...(extra.rateForm ? { rateForm: extra.rateForm } : {}),
       }),
     );
   };
@@ -256,6 +282,49 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
     return redirectAfterPost(reply, `${basePathOf(token)}?${followUp ? `done=followup&ref=${encodeURIComponent(followUp.reference)}` : 'done=reopened'}#main`);
   };
 
+  /**
+   * P11: the requester's rating of the ticket's latest resolution, posted to rating as the link's
+   * requester (docs/adr/0040, seventh session). Bad input is the page again with the form's errors
+   * (400), nothing sent; rating's refusals are the page with a notice saying why; one form rates once.
+   */
+  const postRate = async (request: FastifyRequest, reply: FastifyReply, token: string, session: SiteSession) => {
+    const language = languageOf(request, session.grant.language);
+    const { form, malformed } = await readForm(request);
+    if (malformed) return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'score-0', message: siteText(language, 'formUnreadable') }] });
+    const { fields, problems } = form;
+    if (csrfRefused(session, 'rate', fields[CSRF_FIELD])) return sendPlainPage(context, reply, 'forbidden', language);
+    const read = readRateForm(fields, problems);
+    if (!read.ok) return showTicket(request, reply, token, session, { status: 400, errors: rateFormFieldErrors(language, read.error.errors), rateForm: read.error });
+    const answer = read.value;
+    // One form rates once: a repeat of it (a double click, a reload) is rating's first answer (docs/adr/0028).
+    const idempotencyKey = idempotencyKeyOf(session.grant.linkId, 'rate', fields[CSRF_FIELD], String(answer.score), String(answer.solved), answer.comment ?? '');
+    const rated = await rateOnSite(deps, session, { answer, idempotencyKey });
+    if (rated.ok) return redirectAfterPost(reply, `${basePathOf(token)}?done=${rated.value.solved ? 'rated' : 'rated-not-solved'}#main`);
+    const failure = rated.error;
+    const showWith = (status: number, notice: Notice) => showTicket(request, reply, token, session, { status, notice });
+    switch (failure.kind) {
+      case 'not_found':
+      case 'unknown_ticket':
+        return sendPlainPage(context, reply, 'notFound', language);
+      case 'rate_limited':
+        return sendFailurePage(context, reply, failure, language);
+      // The same form's first post is still at work: its rating is on the page shortly.
+      case 'idempotency_in_flight':
+        return redirectAfterPost(reply, `${basePathOf(token)}?done=rating-received#main`);
+      // A link a staff member minted (docs/adr/0037, fifth session): rating refuses it, and so does the page.
+      case 'forbidden':
+        return showWith(403, siteText(language, 'ratingStaffRefused'));
+      // Rated since the page was shown (another tab, the mailed link), or reopened meanwhile: the page says which.
+      case 'conflict':
+      case 'invalid_transition':
+        return showWith(409, (page) => siteText(language, page.rating?.state === 'rated' ? 'ratingAlready' : 'ratingNotResolved'));
+      case 'gone':
+        return showWith(410, siteText(language, 'ratingExpired'));
+      default:
+        return showTicket(request, reply, token, session, { status: FAILURES[failure.kind].status, errors: [{ fieldId: 'score-0', message: siteText(language, 'notAccepted') }], rateForm: { values: { ...answer, comment: answer.comment ?? '' }, errors: [] } });
+    }
+  };
+
   const download = async (request: FastifyRequest, reply: FastifyReply, session: SiteSession, attachmentId: string) => {
     const downloaded = await downloadOnSite(deps, session, attachmentId);
     if (!downloaded.ok) return sendPlainPage(context, reply, 'notFound', languageOf(request, session.grant.language));
@@ -294,6 +363,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
     const { target, session } = entered;
     if (target.action === 'reply') return postReply(request, reply, target.token, session);
     if (target.action === 'reopen') return postReopen(request, reply, target.token, session);
+    if (target.action === 'rate') return postRate(request, reply, target.token, session);
     return sendPlainPage(context, reply, 'notFound', languageOf(request, session.grant.language));
   });
 };

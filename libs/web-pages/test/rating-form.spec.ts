@@ -1,6 +1,6 @@
-import { readRateForm, RATE_COMMENT_MAX_CHARS } from '../src/domain/rate-page-form';
+import { readRateForm, RATE_COMMENT_MAX_CHARS } from '../src/rating-form';
 
-// The rate page's form as the browser posts it (application/x-www-form-urlencoded: strings only).
+// The rating form as the browser posts it (application/x-www-form-urlencoded: strings only), on the rate page and the support site.
 describe('readRateForm', () => {
   it('reads a score, yes/no and a trimmed comment; a blank comment is none', () => {
     expect(readRateForm({ score: '4', solved: 'yes', comment: '  Quick.  ' })).toEqual({ ok: true, value: { score: 4, solved: true, comment: 'Quick.' } });
