@@ -5,6 +5,11 @@ import { createHash } from 'node:crypto';
  * for ever and the CSP needs only `style-src 'self'`: no inline styles). Colours meet WCAG 2.2 AA
  * contrast on white (text 17:1, links 7.9:1, hints 7.0:1, errors 6.5:1, white on the button
  * green 6.2:1); every focusable element shows a 3 px focus ring (SC 2.4.7, 2.4.11).
+ *
+ * SC 1.4.10 Reflow: at 320 CSS px (400 % zoom) nothing scrolls sideways, with SC 1.4.12's text
+ * spacing too. The facts list is a label above its value until there is room for two columns
+ * (40em); a value may break anywhere (a reference, a subject that is one long file name); words
+ * too long for their line break rather than widen the page; the file input is no wider than its form.
  */
 export const STYLESHEET = `
 *,*::before,*::after{box-sizing:border-box}
@@ -14,7 +19,7 @@ body{margin:0}
 .skip-link:focus{left:0;z-index:10}
 .site-header{background:#0b0c0c;color:#fff;padding:.75rem 1rem}
 .site-header p{margin:0;font-weight:700}
-main{display:block;max-width:46rem;margin:0 auto;padding:1rem}
+main{display:block;max-width:46rem;margin:0 auto;padding:1rem;overflow-wrap:break-word}
 main:focus{outline:none}
 footer{max-width:46rem;margin:2rem auto 1rem;padding:0 1rem;color:#505a5f;font-size:.875rem}
 h1{font-size:1.75rem;line-height:1.2;margin:1rem 0}
@@ -24,16 +29,17 @@ a:visited{color:#4c2c92}
 a:hover{color:#0b0c0c}
 a:focus,button:focus,input:focus,textarea:focus,select:focus,.error-summary:focus{outline:3px solid #fd0;outline-offset:0;box-shadow:0 0 0 6px #0b0c0c}
 a:focus{background:#fd0;color:#0b0c0c;text-decoration:none}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1rem}
+dl.facts{margin:0 0 1rem}
 dl.facts dt{font-weight:700}
-dl.facts dd{margin:0}
+dl.facts dd{margin:0 0 .5rem;overflow-wrap:anywhere;min-width:0}
+@media (min-width:40em){dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem}dl.facts dd{margin:0}}
 .field{margin:0 0 1.25rem}
 .field label,.field legend{display:block;font-weight:700;margin-bottom:.25rem}
 .hint-inline{font-weight:400}
 .hint{display:block;color:#505a5f;margin-bottom:.25rem}
 .field-error{display:block;color:#b3261e;font-weight:700;margin-bottom:.25rem}
 input[type=text],input[type=email],textarea,select{width:100%;max-width:40rem;font:inherit;padding:.4rem;border:2px solid #0b0c0c;border-radius:0;background:#fff;color:#1b1b1b}
-input[type=file]{font:inherit}
+input[type=file]{font:inherit;max-width:100%}
 textarea{min-height:8rem}
 .field--error input,.field--error textarea,.field--error select{border-color:#b3261e;border-width:3px}
 fieldset{border:0;padding:0;margin:0 0 1.25rem}

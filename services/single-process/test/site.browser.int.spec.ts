@@ -373,6 +373,67 @@ describe('the requester’s pages in a browser (issue #13)', () => {
       await browser.screenshot(page, 'thread-ru');
     });
 
+    // WCAG 2.2 SC 1.4.10 Reflow (an outside accessibility test): at 320 CSS px the ticket page
+    // scrolled sideways, 367 px in Russian and 363 px in English (437 and 428 with SC 1.4.12's text
+    // spacing): the facts list kept its labels' whole width and cut the values beside them, and the
+    // file input kept its own width.
+    describe('reflow: the ticket page at 320 CSS px scrolls only up and down (WCAG 1.4.10)', () => {
+      interface ReflowGlobals {
+        document: {
+          documentElement: { scrollWidth: number; clientWidth: number };
+          querySelectorAll(selector: string): Iterable<{ scrollWidth: number; clientWidth: number; textContent: string | null; style: { setProperty(name: string, value: string, priority: string): void } }>;
+          querySelector(selector: string): { getBoundingClientRect(): { left: number; right: number } } | null;
+        };
+      }
+      /** SC 1.4.12's spacing, set through the CSSOM (the page's CSP admits no style element): line height 1.5, paragraphs 2, letters 0.12, words 0.16 times the font size. */
+      const applyTextSpacing = (page: Page) =>
+        page.evaluate(() => {
+          const { document } = globalThis as unknown as ReflowGlobals;
+          for (const element of document.querySelectorAll('*')) {
+            element.style.setProperty('line-height', '1.5', 'important');
+            element.style.setProperty('letter-spacing', '0.12em', 'important');
+            element.style.setProperty('word-spacing', '0.16em', 'important');
+          }
+          for (const paragraph of document.querySelectorAll('p')) paragraph.style.setProperty('margin-bottom', '2em', 'important');
+        });
+      /** How wide the page is, which facts are cut, and where the file input ends. */
+      const layoutOf = (page: Page) =>
+        page.evaluate(() => {
+          const { document } = globalThis as unknown as ReflowGlobals;
+          const box = document.querySelector('input[type=file]')?.getBoundingClientRect();
+          return {
+            scrollWidth: document.documentElement.scrollWidth,
+            cutFacts: [...document.querySelectorAll('dl.facts dt, dl.facts dd')].filter((e) => e.scrollWidth > e.clientWidth).map((e) => e.textContent),
+            fileInput: box ? { left: Math.round(box.left), right: Math.round(box.right) } : undefined,
+          };
+        });
+      const WIDTH = 320;
+
+      for (const language of ['en', 'ru'] as const) {
+        it(`${language}: the facts (reference, a long level and subject, dates) and the reply form's file input fit, with text spacing too (1.4.12)`, async () => {
+          // General consulting names the longest level; a subject may be one long word (a file name).
+          const ticket = await fileFor({ language, level: 'consulting', subject: 'Reader_crashes_opening_Collected_Works_of_Lev_Tolstoy_volume_14.epub' });
+          const url = await siteLinkOf(ticket.id);
+          // The level shows its response time once sla-timer has the ticket's clock (P5).
+          await waitFor('the response clock on the page', async () => {
+            const text = (await client.http().get(new URL(url).pathname)).text;
+            return /response within|ответ в течение/.test(text) || undefined;
+          });
+          const page = await browser.newPage({ locale: language === 'ru' ? 'ru-RU' : 'en-GB', viewport: { width: WIDTH, height: 640 } });
+          expect((await page.goto(url))?.status()).toBe(200);
+          expect(await page.locator('.reference').textContent()).toBe(ticket.reference);
+          await browser.screenshot(page, `thread-320px-${language}`);
+          const plain = await layoutOf(page);
+          await applyTextSpacing(page);
+          await browser.screenshot(page, `thread-320px-text-spacing-${language}`);
+          const spaced = await layoutOf(page);
+          const fits = { scrollWidth: WIDTH, cutFacts: [], fileInput: { left: expect.any(Number), right: expect.any(Number) } };
+          expect({ plain, spaced }).toEqual({ plain: fits, spaced: fits });
+          for (const { fileInput } of [plain, spaced]) expect(fileInput!.right).toBeLessThanOrEqual(WIDTH);
+        });
+      }
+    });
+
     describe('a new request, /support/new?partner=…', () => {
       beforeAll(async () => {
         const enabled = await client.http().patch(`/v1/partners/${partner.partnerId}`).auth(await platform.adminToken(), { type: 'bearer' }).send({ siteEnabled: true });

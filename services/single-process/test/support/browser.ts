@@ -38,6 +38,8 @@ const SCREENSHOT_ROOT = path.resolve(__dirname, '../../../../test-results/screen
 export interface PageOptions {
   /** The browser's language (its Accept-Language), e.g. `ru-RU`. */
   locale?: string;
+  /** The viewport in CSS pixels; 1024 × 768 unless given (320 wide: WCAG 1.4.10 Reflow). */
+  viewport?: { width: number; height: number };
 }
 
 export interface BrowserHarness {
@@ -87,7 +89,7 @@ export const startBrowser = async (suite: string, options: { executablePath?: st
   /** The empty page the axe page opens on an origin, to load axe there once. */
   let blankAt: string | undefined;
   const newContext = async (options: PageOptions & { bypassCSP?: boolean }) => {
-    const context = await browser.newContext({ locale: options.locale ?? 'en-GB', bypassCSP: options.bypassCSP ?? false, viewport: { width: 1024, height: 768 } });
+    const context = await browser.newContext({ locale: options.locale ?? 'en-GB', bypassCSP: options.bypassCSP ?? false, viewport: options.viewport ?? { width: 1024, height: 768 } });
     contexts.add(context);
     context.on('close', () => contexts.delete(context));
     return context;
