@@ -10,9 +10,19 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  *   HttpOnly`): the signed double-submit pattern of OWASP's cheat sheet. A cross-site page can
  *   neither read the cookie nor forge the HMAC.
  *
- * Token: `<issuedAt seconds>.<base64url mac>`. Older than `maxAgeMs` (default 12 h): refused.
+ * Token: `<issuedAt seconds>.<base64url mac>`. Older than `maxAgeMs` (default 24 h): `expired`.
+ * An expired token is still one we issued for this form and binding, so the page answers it with
+ * the form again, what was typed kept and a fresh token (`judge`: `stale`); only a token that is
+ * missing or not ours is refused (docs/adr/0045, addendum of the seventh session; WCAG 2.2.1).
  */
 export type CsrfProblem = 'missing' | 'malformed' | 'mismatch' | 'expired';
+
+/**
+ * How a page answers a posted form: `good`; `stale`, a token we issued for this form and binding
+ * but too old (the form again with what was typed, a fresh token, nothing done); `refused`, a token
+ * missing, malformed or not ours for this form and binding (the 403 page, nothing done).
+ */
+export type CsrfVerdict = 'good' | 'stale' | 'refused';
 
 export interface CsrfCheck {
   /** The form, e.g. `reply`, `reopen`, `new-request`: a token for one form is refused by another. */
@@ -22,7 +32,8 @@ export interface CsrfCheck {
 }
 
 export const CSRF_FIELD = '_csrf';
-export const CSRF_DEFAULT_MAX_AGE_MS = 12 * 3_600_000;
+/** Over 20 h (WCAG 2.2.1's 20-hour exception): a page opened in the evening is sent the next morning at once. */
+export const CSRF_DEFAULT_MAX_AGE_MS = 24 * 3_600_000;
 
 export class CsrfTokens {
   /** `secret`: at least 32 bytes, shared by every replica that renders or checks the forms. */
@@ -50,6 +61,12 @@ export class CsrfTokens {
     const ageMs = now.getTime() - issuedAt * 1000;
     if (ageMs > this.maxAgeMs || ageMs < -60_000) return 'expired';
     return undefined;
+  }
+
+  /** `verify` as the page acts on it: an authentic token past its age is `stale`, not `refused`. */
+  judge(check: CsrfCheck, token: unknown, now: Date): CsrfVerdict {
+    const problem = this.verify(check, token, now);
+    return problem === undefined ? 'good' : problem === 'expired' ? 'stale' : 'refused';
   }
 
   private mac(check: CsrfCheck, issuedAt: number): string {

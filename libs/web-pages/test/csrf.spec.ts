@@ -40,6 +40,24 @@ describe('CsrfTokens', () => {
     expect(short.verify(check, token, new Date(now.getTime() + 3_600_001))).toBe('expired');
   });
 
+  it('lasts 24 h by default, over WCAG 2.2.1’s 20 hours: a page opened in the evening is sent the next morning', () => {
+    const token = tokens.issue(check, now);
+    expect(tokens.verify(check, token, new Date(now.getTime() + 24 * 3_600_000))).toBeUndefined();
+    expect(tokens.verify(check, token, new Date(now.getTime() + 24 * 3_600_000 + 1))).toBe('expired');
+  });
+
+  it('judges an authentic token past its age stale (the form again), and only a missing or foreign one refused', () => {
+    const short = new CsrfTokens(secret, 3_600_000);
+    const token = short.issue(check, now);
+    const later = new Date(now.getTime() + 3_600_001);
+    expect(short.judge(check, token, now)).toBe('good');
+    expect(short.judge(check, token, later)).toBe('stale');
+    expect(short.judge(check, undefined, later)).toBe('refused');
+    expect(short.judge(check, 'abc', later)).toBe('refused');
+    expect(short.judge({ form: 'reopen', binding: 'link-1' }, token, later)).toBe('refused');
+    expect(new CsrfTokens(Buffer.alloc(32, 8), 3_600_000).judge(check, token, later)).toBe('refused');
+  });
+
   it('refuses a secret shorter than 32 bytes', () => {
     expect(() => new CsrfTokens(Buffer.alloc(16))).toThrow(/32 bytes/);
   });

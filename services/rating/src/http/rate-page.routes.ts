@@ -154,9 +154,17 @@ export const ratePageRoutes =
       const form = request.body instanceof PostedForm ? request.body : PostedForm.empty();
       const fields = form.fields;
       const csrf = csrfFor(token);
-      if (csrf.verify(csrfCheck(survey), fields[CSRF_FIELD], clock.now()) !== undefined) return sendPlain(reply, 'forbidden', survey.language);
+      const verdict = csrf.judge(csrfCheck(survey), fields[CSRF_FIELD], clock.now());
+      if (verdict === 'refused') return sendPlain(reply, 'forbidden', survey.language);
 
       const answer = readRateForm(fields, form.problems);
+      if (verdict === 'stale') {
+        // Open longer than a form lasts (WCAG 2.2.1, docs/adr/0045): nothing is recorded; the form
+        // again with the choices and comment as sent, and a fresh token.
+        const csrfToken = csrf.issue(csrfCheck(survey), clock.now());
+        const values = answer.ok ? { ...answer.value, comment: answer.value.comment ?? '' } : answer.error.values;
+        return send(reply, 400, ratePage(survey, { action: actionOf(token), csrfToken, values, stale: true }));
+      }
       if (!answer.ok) {
         const csrfToken = csrf.issue(csrfCheck(survey), clock.now());
         return send(reply, 400, ratePage(survey, { action: actionOf(token), csrfToken, ...answer.error }));

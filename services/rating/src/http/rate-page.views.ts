@@ -2,6 +2,7 @@ import {
   html,
   postForm,
   rateFormControls,
+  RATE_FORM_FIELD_IDS,
   rateFormFieldErrors,
   ratingFormText,
   renderPage,
@@ -38,13 +39,21 @@ ${survey.subject ? html`<dt>${t(survey.language, 'subject')}</dt><dd dir="auto">
  */
 export const ratePage = (
   survey: RatePageSurvey,
-  form: { action: string; csrfToken: string; values?: RateFormValues; errors?: readonly RateFormError[] },
+  form: {
+    action: string;
+    csrfToken: string;
+    values?: RateFormValues;
+    errors?: readonly RateFormError[];
+    /** Sent from a page open longer than a form lasts: the summary asks to check the answers and send again. */
+    stale?: boolean;
+  },
 ): string => {
   const { language } = survey;
   const body = html`<p>${ratingFormText(language, 'intro')}</p>
 ${facts(survey)}
 ${postForm({ action: form.action, csrfToken: form.csrfToken }, ...rateFormControls(language, form), submitButton(ratingFormText(language, 'submit')))}`;
-  return renderPage({ language, title: ratingFormText(language, 'title'), stylesheetHref: RATE_PAGE_STYLESHEET, body, errors: rateFormFieldErrors(language, form.errors ?? []) });
+  const stale = form.stale ? [{ fieldId: RATE_FORM_FIELD_IDS.score, message: ratingFormText(language, 'staleRating') }] : [];
+  return renderPage({ language, title: ratingFormText(language, 'title'), stylesheetHref: RATE_PAGE_STYLESHEET, body, errors: [...stale, ...rateFormFieldErrors(language, form.errors ?? [])] });
 };
 
 /** After a rating: thanks, and what happens next when the problem is not solved (P11: the ticket reopens). */

@@ -64,9 +64,8 @@ export const newRequestRoutes = (context: SitePageContext) => async (app: Fastif
     const site = await openPartnerSite(deps, partnerOf(request.query), request.ip);
     if (!site) return sendPlainPage(context, reply, 'notFound', language);
     const cookie = readCookie(request.headers.cookie, SITE_FORM_COOKIE);
-    if (!cookie || csrf.verify({ form: 'new-request', binding: `cookie:${cookie}` }, body[CSRF_FIELD], deps.clock.now()) !== undefined) {
-      return sendPlainPage(context, reply, 'forbidden', language);
-    }
+    const verdict = cookie ? csrf.judge({ form: 'new-request', binding: `cookie:${cookie}` }, body[CSRF_FIELD], deps.clock.now()) : 'refused';
+    if (!cookie || verdict === 'refused') return sendPlainPage(context, reply, 'forbidden', language);
     const values = readNewRequestValues(body);
     const showForm = (status: number, errors: { fieldId: string; message: string }[], csrfToken = csrf.issue({ form: 'new-request', binding: `cookie:${cookie}` }, deps.clock.now())) =>
       sendPage(
@@ -82,6 +81,8 @@ export const newRequestRoutes = (context: SitePageContext) => async (app: Fastif
           errors,
         }),
       );
+    // Open longer than a form lasts (WCAG 2.2.1): nothing is filed; the form again, filled in as sent, with a fresh token.
+    if (verdict === 'stale') return showForm(400, [{ fieldId: 'description', message: siteText(language, 'staleRequest') }]);
     const filed = await fileSiteRequest(deps, site, { values, posted: form.problems, language, idempotencyKey: idempotencyKeyOf(cookie, String(body[CSRF_FIELD]), JSON.stringify(values)) });
     if (!filed.ok) {
       if (filed.error.kind === 'form') return showForm(400, fieldErrorsOf(language, filed.error.problems));

@@ -38,6 +38,8 @@ export interface ThreadPageInput {
   errors?: readonly FieldError[];
   /** The reply text to show again after a refusal. */
   replyText?: string;
+  /** The "not solved" reason to show again after a refusal. */
+  reopenText?: string;
 }
 
 
@@ -196,7 +198,7 @@ ${
 <p>${siteText(lang, 'reopenHint')}</p>
 ${postForm(
   { action: `${basePath}/reopen`, csrfToken: input.csrf.reopen, label: siteText(lang, 'reopenHeading') },
-  textArea({ id: 'reason', label: siteText(lang, 'reopenReason'), language: lang, error: fieldErrorOf('reason'), rows: 4 }),
+  textArea({ id: 'reason', label: siteText(lang, 'reopenReason'), language: lang, error: fieldErrorOf('reason'), value: input.reopenText, rows: 4 }),
   submitButton(siteText(lang, 'reopenSend'), { secondary: true }),
 )}`
     : ''

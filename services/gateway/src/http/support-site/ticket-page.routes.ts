@@ -4,11 +4,13 @@ import { FAILURES, isTextPart, multipartFileNameOf, readTextPart, type Failure, 
 import {
   CSRF_FIELD,
   PostedForm,
+  RATE_FORM_FIELD_IDS,
   rateFormFieldErrors,
   ratingFormText,
   readRateForm,
   redirectAfterPost,
   sendPage,
+  type CsrfVerdict,
   type FieldError,
   type FormFieldProblem,
   type Language,
@@ -123,7 +125,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
     reply: FastifyReply,
     token: string,
     session: SiteSession,
-    extra: { status?: number; notice?: Notice; errors?: FieldError[]; replyText?: string; rateForm?: { values: RateFormValues; errors: RateFormError[] } } = {},
+    extra: { status?: number; notice?: Notice; errors?: FieldError[]; replyText?: string; reopenText?: string; rateForm?: { values: RateFormValues; errors: RateFormError[] } } = {},
   ) => {
     const language = languageOf(request, session.grant.language);
     const page = await readTicketPage(deps, session);
@@ -144,12 +146,17 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
         errors: extra.errors,
         replyText: extra.replyText,
         ...(extra.rateForm ? { rateForm: extra.rateForm } : {}),
+        reopenText: extra.reopenText,
       }),
     );
   };
 
-  const csrfRefused = (session: SiteSession, form: string, token: unknown): boolean =>
-    csrf.verify({ form, binding: `link:${session.grant.linkId}` }, token, deps.clock.now()) !== undefined;
+  /**
+   * A form's CSRF token: good, stale (ours, but the page was open longer than a form lasts: the form
+   * comes back with what was typed and a fresh token, WCAG 2.2.1), or refused (the 403 page).
+   */
+  const csrfVerdictOf = (session: SiteSession, form: string, token: unknown): CsrfVerdict =>
+    csrf.judge({ form, binding: `link:${session.grant.linkId}` }, token, deps.clock.now());
 
   /**
    * The form's fields (multipart or urlencoded) and files, read whole (bounded) before anything is
@@ -227,8 +234,14 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
     if (reply.sent) return reply;
     if (malformed) return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'text', message: siteText(language, 'formUnreadable') }] });
     const { fields, problems } = form;
-    if (csrfRefused(session, 'reply', fields[CSRF_FIELD])) return sendPlainPage(context, reply, 'forbidden', language);
     const text = (fields.text ?? '').trim();
+    const verdict = csrfVerdictOf(session, 'reply', fields[CSRF_FIELD]);
+    if (verdict === 'refused') return sendPlainPage(context, reply, 'forbidden', language);
+    if (verdict === 'stale') {
+      // Nothing is sent: the form again with the text as typed; files a browser cannot put back are asked for again.
+      const errors = [{ fieldId: 'text', message: siteText(language, 'staleReply') }, ...(files.length > 0 ? [{ fieldId: 'files', message: siteText(language, 'staleFiles') }] : [])];
+      return showTicket(request, reply, token, session, { status: 400, errors, replyText: text });
+    }
     if (tooLarge) {
       const message = replyTooLargeText(language, SITE_REPLY_LIMITS);
       return showTicket(request, reply, token, session, { status: 413, errors: [{ fieldId: 'files', message }], replyText: text });
@@ -264,9 +277,12 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
     const { form, malformed } = await readForm(request);
     if (malformed) return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'reason', message: siteText(language, 'formUnreadable') }] });
     const { fields, problems } = form;
-    if (csrfRefused(session, 'reopen', fields[CSRF_FIELD])) return sendPlainPage(context, reply, 'forbidden', language);
+    const verdict = csrfVerdictOf(session, 'reopen', fields[CSRF_FIELD]);
+    if (verdict === 'refused') return sendPlainPage(context, reply, 'forbidden', language);
     if (problems.reason) return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'reason', message: siteText(language, 'unreadable') }] });
     const reason = (fields.reason ?? '').trim();
+    // Nothing is reopened: the form again with the reason as typed.
+    if (verdict === 'stale') return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'reason', message: siteText(language, 'staleReopen') }], reopenText: reason });
     // One form reopens (or files a follow-up) once: a repeat of it is the same request (docs/adr/0037, addendum).
     const idempotencyKey = idempotencyKeyOf(session.grant.linkId, 'reopen', fields[CSRF_FIELD], reason);
     const reopened = await reopenOnSite(deps, session, { ...(reason === '' ? {} : { reason }), idempotencyKey });
@@ -292,8 +308,15 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
     const { form, malformed } = await readForm(request);
     if (malformed) return showTicket(request, reply, token, session, { status: 400, errors: [{ fieldId: 'score-0', message: siteText(language, 'formUnreadable') }] });
     const { fields, problems } = form;
-    if (csrfRefused(session, 'rate', fields[CSRF_FIELD])) return sendPlainPage(context, reply, 'forbidden', language);
+    const verdict = csrfVerdictOf(session, 'rate', fields[CSRF_FIELD]);
+    if (verdict === 'refused') return sendPlainPage(context, reply, 'forbidden', language);
     const read = readRateForm(fields, problems);
+    if (verdict === 'stale') {
+      // Nothing is rated: the form again with the choices as made (WCAG 2.2.1, docs/adr/0045).
+      const rateForm = read.ok ? { values: { ...read.value, comment: read.value.comment ?? '' }, errors: [] } : read.error;
+      const errors = [{ fieldId: RATE_FORM_FIELD_IDS.score, message: ratingFormText(language, 'staleRating') }, ...rateFormFieldErrors(language, rateForm.errors)];
+      return showTicket(request, reply, token, session, { status: 400, errors, rateForm });
+    }
     if (!read.ok) return showTicket(request, reply, token, session, { status: 400, errors: rateFormFieldErrors(language, read.error.errors), rateForm: read.error });
     const answer = read.value;
     // One form rates once: a repeat of it (a double click, a reload) is rating's first answer (docs/adr/0028).
