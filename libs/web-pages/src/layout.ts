@@ -64,9 +64,10 @@ ${options.body}
 
 /**
  * `gone` is a link past its expiry; `revoked` one withdrawn before it (both 410: the reader is told
- * which). `unavailable` is a service that is down or did not answer in time (503 or 504): not a
- * fault, try again; `unconfirmed` the same for a form, whose sender must not believe it was lost
- * nor that it arrived.
+ * which). `forbidden` is a form whose CSRF token is missing or not ours (403): never said to have
+ * expired, since an old token of ours brings the form back instead (docs/adr/0045). `unavailable`
+ * is a service that is down or did not answer in time (503 or 504): not a fault, try again;
+ * `unconfirmed` the same for a form, whose sender must not believe it was lost nor that it arrived.
  */
 export type PlainPageKind = 'notFound' | 'gone' | 'revoked' | 'forbidden' | 'badRequest' | 'tooLarge' | 'busy' | 'unavailable' | 'unconfirmed' | 'error';
 
@@ -103,7 +104,7 @@ export const plainPageKindOf = (status: number, method = 'GET'): PlainPageKind =
 };
 
 /**
- * A plain page for a refusal (a bad link, a stale form): a heading and one sentence, nothing else.
+ * A plain page for a refusal (a bad link, a form not sent from its page): a heading and one sentence, nothing else.
  * `status` answers another status with the kind's words (a 415 is a request that could not be read).
  */
 export const renderPlainPage = (kind: PlainPageKind, language: Language, stylesheetHref: string, status: number = PLAIN_PAGE_STATUS[kind]): { status: number; html: string } => ({

@@ -16,7 +16,7 @@ export interface SitePageContext {
 /** The page language: the one known for the requester (a link's), else the browser's. */
 export const languageOf = (request: FastifyRequest, known?: string): Language => pickLanguage(known, request.headers['accept-language']);
 
-/** A plain refusal page (bad link, stale form): a heading and a sentence, with the pages' headers. */
+/** A plain refusal page (a bad link, a form not sent from its page): a heading and a sentence, with the pages' headers. */
 export const sendPlainPage = (context: SitePageContext, reply: FastifyReply, kind: PlainPageKind, language: Language): FastifyReply => {
   const page = renderPlainPage(kind, language, context.stylesheetHref);
   return sendPage(reply, page.status, page.html);
