@@ -290,9 +290,10 @@ export const sendNoRoute = (request: FastifyRequest, reply: FastifyReply): Fasti
 /**
  * How the pages under a prefix answer an error of the router's (they answer people, with pages):
  * a malformed URL or an over-long parameter (a link that opens nothing), or the request deadline's
- * 408 (request-deadline.ts: `statusCode` 408, a request that did not arrive in time).
+ * 408 (request-deadline.ts: `statusCode` 408, a request that did not arrive in time). It may
+ * settle later (a page looks up its link's language first) and must not reject: nobody awaits it.
  */
-export type FrameworkErrorAnswer = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+export type FrameworkErrorAnswer = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>;
 
 /** The page areas of each app, by its HTTP server (shared by the app and every plugin scope in it). */
 const frameworkErrorAreas = new WeakMap<object, { prefix: string; answer: FrameworkErrorAnswer }[]>();
@@ -319,7 +320,7 @@ export const pageAreaAnswerOf = (request: FastifyRequest): FrameworkErrorAnswer 
  * over maxParamLength (414, like an over-long request target) or a malformed URL (400). Without
  * this they leave as fastify's plain JSON, not problem+json; under a page area, as its page.
  */
-export const answerFrameworkError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+export const answerFrameworkError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
   const pageAnswer = pageAreaAnswerOf(request);
   if (pageAnswer) return pageAnswer(error, request, reply);
   return error.statusCode === 414

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Language } from './language';
+import { pickLanguage, type Language } from './language';
 import { isUnavailableStatus, plainPageKindOf, renderPlainPage, UNAVAILABLE_RETRY_AFTER_SECONDS } from './layout';
 import { pageHeaders } from './security-headers';
 import { STYLESHEET, STYLESHEET_HEADERS, stylesheetPath } from './stylesheet';
@@ -55,13 +55,25 @@ const statusOfError = (error: unknown): number => {
  * fault the plain error page (500, logged as an error). Addresses under `prefix` that serve nothing are the plain 404 page.
  * Answers how it sends a plain page with a status, for the router's errors (service-kit's
  * `answerFrameworkErrorsUnder`), which reach no scope.
+ *
+ * `languageOf` is the page's language for a request no route has read yet: the language of the link
+ * its path names when the site can vouch for it (a signed link's, a survey's), else the browser's. It
+ * may ask storage; if that fails, the browser's language is used and the failure logged.
  */
 export const answerWithPlainPages = async (
   app: FastifyInstance,
-  options: { prefix: string; stylesheetHref: string; languageOf: (request: FastifyRequest) => Language },
-): Promise<(request: FastifyRequest, reply: FastifyReply, status: number) => FastifyReply> => {
-  const sendPlain = (request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply =>
-    sendPlainPage(request, reply, status, options.languageOf(request), options.stylesheetHref);
+  options: { prefix: string; stylesheetHref: string; languageOf: (request: FastifyRequest) => Language | Promise<Language> },
+): Promise<(request: FastifyRequest, reply: FastifyReply, status: number) => Promise<FastifyReply>> => {
+  const languageFor = async (request: FastifyRequest): Promise<Language> => {
+    try {
+      return await options.languageOf(request);
+    } catch (error) {
+      request.log.warn({ err: error }, 'page language unknown: the browser’s is used');
+      return pickLanguage(undefined, request.headers['accept-language']);
+    }
+  };
+  const sendPlain = async (request: FastifyRequest, reply: FastifyReply, status: number): Promise<FastifyReply> =>
+    sendPlainPage(request, reply, status, await languageFor(request), options.stylesheetHref);
   app.setErrorHandler((error, request, reply) => {
     const status = statusOfError(error);
     if (isUnavailableStatus(status)) request.log.warn({ err: error, statusCode: status }, 'page unavailable');

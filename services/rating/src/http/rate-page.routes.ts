@@ -136,7 +136,14 @@ export const ratePageRoutes =
     // Pages for people: a refusal no route answers (a body that is not a form, a limit) is a plain
     // page with its status, an address under /rate that serves nothing the 404 page, and so is one
     // the router cannot read (`/rate/%ff`): a link that opens nothing (docs/rating.md).
-    const sendPlainStatus = await answerWithPlainPages(app, { prefix: RATE_PAGE_BASE, stylesheetHref: RATE_PAGE_STYLESHEET, languageOf: browserLanguage });
+    // A refusal made before the route read the link (the parser's 415, the request deadline's 408) is
+    // in the survey's language when the address names one we issued, as the page's own refusals are.
+    const refusalLanguageOf = async (request: FastifyRequest): Promise<Language> => {
+      const path = (request.raw.url ?? request.url).split('?')[0];
+      const token = path.startsWith(`${RATE_PAGE_BASE}/`) ? path.slice(RATE_PAGE_BASE.length + 1) : '';
+      return (isSurveyTokenShaped(token) ? await port.languageOf(token) : undefined) ?? browserLanguage(request);
+    };
+    const sendPlainStatus = await answerWithPlainPages(app, { prefix: RATE_PAGE_BASE, stylesheetHref: RATE_PAGE_STYLESHEET, languageOf: refusalLanguageOf });
     answerFrameworkErrorsUnder(app, RATE_PAGE_BASE, (error, request, reply) => sendPlainStatus(request, reply, pageStatusOfAreaError(error)));
 
     app.get<{ Params: { '*': string } }>(`${RATE_PAGE_BASE}/*`, PAGE_ROUTE, async (request, reply) => {

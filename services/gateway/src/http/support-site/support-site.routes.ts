@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { answerFrameworkErrorsUnder, STREAM_EVERY_PART } from '@tss/service-kit';
 import { answerWithPlainPages, CsrfTokens, pageStatusOfAreaError, installFormBody, serveStylesheet } from '@tss/web-pages';
@@ -6,7 +6,7 @@ import { siteSecret } from '../../store/site-secret.store';
 import type { SiteDeps } from '../../use-cases/site-deps';
 import { newRequestRoutes } from './new-request.routes';
 import { languageOf } from './site-page-context';
-import { SITE_REPLY_LIMITS, ticketPageRoutes } from './ticket-page.routes';
+import { linkTokenOfPath, SITE_REPLY_LIMITS, ticketPageRoutes } from './ticket-page.routes';
 
 /**
  * The requester's support site (issue #13, docs/support-site.md): server-rendered pages under
@@ -34,7 +34,15 @@ export const supportSiteRoutes = (deps: SiteDeps) => async (app: FastifyInstance
   // Pages for people: every refusal the routes do not answer themselves (a body that is not a form,
   // a body over its limit, a spent rate limit) is a plain page with its status, a fault the plain
   // error page (logged), and a site address that serves nothing (`/support/new/`) the 404 page.
-  const sendPlain = await answerWithPlainPages(app, { prefix: '/support', stylesheetHref: context.stylesheetHref, languageOf: (request) => languageOf(request) });
+  // In the language of the link the address names when its signature holds (its page's, as its
+  // 403 and 410 are: docs/support-site.md), else the browser's: these refusals come before any route
+  // has read the link (the body limit's 413, the parser's 415, the request deadline's 408).
+  const refusalLanguageOf = (request: FastifyRequest) => {
+    const token = linkTokenOfPath(request.raw.url ?? request.url);
+    const signed = token === undefined ? undefined : deps.links.readSigned(token);
+    return languageOf(request, signed?.ok ? signed.value.language : undefined);
+  };
+  const sendPlain = await answerWithPlainPages(app, { prefix: '/support', stylesheetHref: context.stylesheetHref, languageOf: refusalLanguageOf });
   // A link the router cannot read (`/support/t/%ff`) opens nothing: the 404 page, as a malformed link;
   // a form that did not arrive within the request deadline is the plain 408 page.
   answerFrameworkErrorsUnder(app, '/support', (error, request, reply) => sendPlain(request, reply, pageStatusOfAreaError(error)));

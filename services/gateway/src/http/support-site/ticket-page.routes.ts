@@ -102,6 +102,16 @@ const linkTargetOf = (rest: string): LinkTarget | undefined => {
 };
 
 /**
+ * The link token a `/support/t/…` address names, as sent (query left out), whatever the action; for
+ * a refusal the edge makes before any route reads the link (a body limit, a parser, the deadline).
+ */
+export const linkTokenOfPath = (url: string): string | undefined => {
+  const path = url.split('?')[0];
+  if (!path.startsWith('/support/t/')) return undefined;
+  return linkTargetOf(path.slice('/support/t/'.length))?.token;
+};
+
+/**
  * `/support/t/{token}` (issue #13): the ticket of a signed link, its public thread, reply and
  * "not solved". A bad link is a plain 404 or 410 page and records nothing; so is a form whose CSRF
  * token is missing or wrong (403). Every read and write goes to intake as the link's requester.
