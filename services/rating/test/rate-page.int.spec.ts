@@ -80,12 +80,24 @@ describe('rate page in rating alone (issue #13, P11)', () => {
     expect(await rating.events(ticket.ticketId, 'rating.submitted')).toEqual([]);
   });
 
-  it('a link superseded by a newer resolution is a 410 page', async () => {
+  // An outside test: an unrated link whose ticket was reopened and resolved again (a newer link
+  // mailed) said "This link has expired … ask support for a new one", while the rated earlier link
+  // pointed to the newest mail. Superseded is not expired: the reader has the newer link already.
+  it('an unrated link superseded by a newer resolution is a 410 page pointing to the newest link, not "expired", from the page and from a form opened before', async () => {
     const { ticket, link } = await linkFor();
+    const before = await rating.sut.http().get(`/rate/${link.token}`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(before.text)?.[1];
     await rating.resolve({ ticketId: ticket.ticketId, partnerId }, 3, 2);
     const page = await rating.sut.http().get(`/rate/${link.token}`);
-    expect(page.status).toBe(410);
-    expect(page.text).toContain('This link has expired');
+    const posted = await rating.sut.http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '5', solved: 'yes' });
+    for (const refused of [page, posted]) {
+      expect(refused.status).toBe(410);
+      expect(refused.text).toContain('<h1>A newer link was sent</h1>');
+      expect(refused.text).toContain('please use the newest link');
+      expect(refused.text).not.toContain('expired');
+      expect(refused.text).not.toContain('<form');
+    }
+    expect(await rating.events(ticket.ticketId, 'rating.submitted')).toEqual([]);
   });
 
   it("a refused link of a known survey speaks the survey's language, not the browser's: expired, superseded and withdrawn pages alike", async () => {
@@ -94,7 +106,7 @@ describe('rate page in rating alone (issue #13, P11)', () => {
     const superseded = await rating.sut.http().get(`/rate/${link.token}`).set('accept-language', 'en-GB,en;q=0.9');
     expect(superseded.status).toBe(410);
     expect(superseded.text).toContain('<html lang="ru">');
-    expect(superseded.text).toContain('Срок действия ссылки истёк');
+    expect(superseded.text).toContain('<h1>Отправлена более новая ссылка</h1>');
     // A link nobody issued names no survey: the browser's language is all there is.
     const unknown = await rating.sut.http().get(`/rate/${link.token.slice(0, -4)}AAAA`).set('accept-language', 'en-GB,en;q=0.9');
     expect(unknown.status).toBe(404);

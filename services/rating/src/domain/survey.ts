@@ -34,10 +34,20 @@ export const TICKET_NOT_RESOLVED: Failure = {
   detail: 'The ticket was reopened after this survey was sent, so it is not resolved now: it can be rated once it is resolved again (a new rating link is sent then).',
 };
 
+/**
+ * P11: the ticket was resolved again after this (unrated) survey was sent, and a newer link went out
+ * with that resolution. Gone (410) like an expired link, but not expired: the reader is pointed to
+ * the newest link, which they have, not told to ask for one (docs/adr/0040, seventh session).
+ */
+export const LINK_SUPERSEDED: Failure = { kind: 'gone', detail: 'This rating link was replaced by a newer one, sent when the ticket was resolved again.' };
+
+/** Whether a refusal is the one above: the rate page points to the newest link instead of saying the link expired. */
+export const isSupersededLink = (failure: Failure): boolean => failure === LINK_SUPERSEDED;
+
 /** Issue #13: a link opens until it expires; a newer resolution's survey replaces an unrated one; a reopening withdraws it. */
 export const checkSurveyOpen = (survey: Survey, now: Date): Result<Survey, Failure> => {
   if (survey.status === 'withdrawn') return err(TICKET_NOT_RESOLVED);
-  if (survey.status === 'superseded') return err({ kind: 'gone', detail: 'This rating link was replaced by a newer one, sent when the ticket was resolved again.' });
+  if (survey.status === 'superseded') return err(LINK_SUPERSEDED);
   if (now.getTime() >= survey.expiresAt.getTime()) return err({ kind: 'gone', detail: `This rating link expired at ${survey.expiresAt.toISOString()}.` });
   return ok(survey);
 };

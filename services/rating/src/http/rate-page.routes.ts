@@ -18,12 +18,12 @@ import {
   type PlainPageKind,
   type RateAnswer,
 } from '@tss/web-pages';
-import { isLinkOfInactivePartner } from '../domain/survey';
+import { isLinkOfInactivePartner, isSupersededLink } from '../domain/survey';
 import { isSurveyTokenShaped } from '../domain/survey-token';
 
 /** The longest comment, each character percent-encoded from up to 4 UTF-8 bytes, and the other fields. */
 const RATE_FORM_MAX_BYTES = RATE_COMMENT_MAX_CHARS * 12 + 4_096;
-import { alreadyRatedPage, RATE_PAGE_BASE, RATE_PAGE_STYLESHEET, ratePage, reopenedPage, thankYouPage, type RatePageSurvey } from './rate-page.views';
+import { alreadyRatedPage, RATE_PAGE_BASE, RATE_PAGE_STYLESHEET, ratePage, reopenedPage, supersededPage, thankYouPage, type RatePageSurvey } from './rate-page.views';
 
 /** What the page needs of a survey (rating's `openSurvey`). */
 export interface RatePageSurveyView extends RatePageSurvey {
@@ -67,7 +67,8 @@ const PAGE_ROUTE = { config: { public: true }, schema: { hide: true } } as const
 const tokenOf = (request: TokenRequest): string | undefined => (isSurveyTokenShaped(request.params['*']) ? request.params['*'] : undefined);
 
 /**
- * A refused link's page kind: a wrong or foreign token is "not found", an expired one "gone", and
+ * A refused link's page kind (a superseded one has a page of its own, `supersededPage`): a wrong
+ * or foreign token is "not found", an expired one "gone", and
  * a deactivated partner's "revoked" (withdrawn, as the site's links of that partner say; it opens
  * again if the partner is reactivated, docs/adr/0040).
  */
@@ -105,6 +106,9 @@ export const ratePageRoutes =
       const page = renderPlainPage(kind, language, RATE_PAGE_STYLESHEET);
       return send(reply, page.status, page.html);
     };
+    /** A link's refusal: a superseded link points to the newest one (410); any other is its plain page. */
+    const sendRefusal = (reply: FastifyReply, failure: Failure, language: Language) =>
+      isSupersededLink(failure) ? send(reply, 410, supersededPage(language)) : sendPlain(reply, plainKindOf(failure), language);
     const browserLanguage = (request: FastifyRequest) => pickLanguage(undefined, request.headers['accept-language']);
     const actionOf = (token: string) => `${RATE_PAGE_BASE}/${encodeURIComponent(token)}`;
 
@@ -118,7 +122,7 @@ export const ratePageRoutes =
       if (!survey.ok) {
         // A link we issued is refused in its survey's language; one we did not, in the browser's.
         const language = survey.error.kind === 'not_found' ? undefined : await port.languageOf(token);
-        await sendPlain(reply, plainKindOf(survey.error), language ?? browserLanguage(request));
+        await sendRefusal(reply, survey.error, language ?? browserLanguage(request));
         return undefined;
       }
       if (survey.value.rated) {
@@ -183,7 +187,7 @@ export const ratePageRoutes =
           const now = await port.openSurvey(token);
           return send(reply, 409, now.ok && now.value.reopened ? reopenedPage(survey) : alreadyRatedPage(survey, { newerSurveySent: now.ok && now.value.newerSurveySent }));
         }
-        return sendPlain(reply, plainKindOf(rated.error), survey.language);
+        return sendRefusal(reply, rated.error, survey.language);
       }
       return send(reply, 200, thankYouPage(survey, answer.value.solved));
     });

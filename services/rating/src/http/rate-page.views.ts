@@ -85,3 +85,16 @@ export const reopenedPage = (survey: RatePageSurvey): string =>
     stylesheetHref: RATE_PAGE_STYLESHEET,
     body: html`<p>${t(survey.language, 'reopenedBody', { reference: survey.reference })}</p>`,
   });
+
+/**
+ * P11: an unrated link whose ticket was resolved again since (410): a newer link was sent with that
+ * resolution, so the reader is pointed to it rather than told the link expired and to ask support.
+ * In the survey's language; the refusal names no survey view, so no reference.
+ */
+export const supersededPage = (language: Language): string =>
+  renderPage({
+    language,
+    title: t(language, 'supersededTitle'),
+    stylesheetHref: RATE_PAGE_STYLESHEET,
+    body: html`<p>${t(language, 'supersededBody')}</p>`,
+  });
