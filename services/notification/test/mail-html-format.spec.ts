@@ -61,6 +61,11 @@ describe('web addresses in an agent’s reply are links in the HTML part, by the
     expect(mail.html).not.toContain('<script>');
   });
 
+  it('a long address breaks rather than widen a narrow mail view (WCAG 1.4.10; checked at 320 px in site.browser.int.spec.ts): the body is one wrapper whose style lets words break anywhere', () => {
+    const mail = agentReplyMail(en, `See https://docs.example/${'a'.repeat(300)}`);
+    expect(mail.html).toMatch(/<body>\n<div style="overflow-wrap:anywhere;word-break:break-word">\n<p dir="auto">See <a [^>]+>https:\/\/docs\.example\/a+<\/a><\/p>\n[\s\S]*<\/div>\n<\/body><\/html>\n$/);
+  });
+
   it('our own sentences are not linked twice: the site link stays one link', () => {
     const mail = agentReplyMail({ ...en, siteUrl: 'https://help.example/support/t/v1.k1.p.m' }, 'Done.');
     expect(mail.html.match(/<a /g)).toHaveLength(1);

@@ -434,6 +434,26 @@ describe('the requester’s pages in a browser (issue #13)', () => {
       }
     });
 
+    // The same finding for the mail: an agent's reply with a long web address, read in a 320 px
+    // wide mail view, was 702 px wide (the site wraps `.message-body`; the mail's HTML had no style).
+    it('reflow: an agent’s reply mail with a long web address is read at 320 CSS px without scrolling sideways', async () => {
+      const ticket = await fileFor();
+      const address = `https://docs.aggregion.example/reader/troubleshooting/epub-drm-activation-errors-on-android-and-ios/${'step-by-step-'.repeat(6)}guide?utm_source=support`;
+      await agentPost(ticket.id, `Please follow ${address} and tell us what you see.`);
+      const html = await waitFor('the reply mail', async () =>
+        (
+          await platform.query<{ html_body: string }>('notification', `SELECT html_body FROM notification.mail_messages WHERE ticket_id = $1 AND position($2 IN html_body) > 0`, [
+            ticket.id,
+            address,
+          ])
+        )[0]?.html_body,
+      );
+      const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
+      await page.setContent(html);
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBe(320);
+      await browser.screenshot(page, 'agent-reply-mail-320px');
+    });
+
     describe('a new request, /support/new?partner=…', () => {
       beforeAll(async () => {
         const enabled = await client.http().patch(`/v1/partners/${partner.partnerId}`).auth(await platform.adminToken(), { type: 'bearer' }).send({ siteEnabled: true });

@@ -84,6 +84,14 @@ const paragraphHtml = (text: string): string => escapeHtml(text).replace(/\n/g, 
 const linkedParagraphHtml = (text: string): string => renderHtml(linkedText(text)).replace(/\n/g, '<br>');
 
 /**
+ * WCAG 1.4.10 Reflow, as the site's `.message-body` does: a word longer than the line (a long web
+ * address in an agent's reply) breaks instead of widening a narrow mail view (a phone: 320 CSS px).
+ * Inline, on a wrapper: mail clients drop `<style>` and the `<body>` element's attributes, not this.
+ * `word-break: break-word` for clients that do not know `anywhere` yet.
+ */
+const WRAP_ANYWHERE = 'overflow-wrap:anywhere;word-break:break-word';
+
+/**
  * Both bodies from the same blocks, so the plain text and the HTML never say different things.
  * The HTML names the mail's language (`lang`: screen readers, hyphenation, fonts); what a person
  * wrote, and the subject (it holds the requester's words), get `dir="auto"`: their first strong
@@ -107,5 +115,5 @@ export const renderBlocks = (subject: string, blocks: readonly MailBlock[], lang
     )
     .join('\n');
   const head = `<head><meta charset="utf-8"><title dir="auto">${escapeHtml(subject)}</title></head>`;
-  return { subject, text: `${text}\n`, html: `<!doctype html>\n<html lang="${language}">\n${head}\n<body>\n${html}\n</body></html>\n` };
+  return { subject, text: `${text}\n`, html: `<!doctype html>\n<html lang="${language}">\n${head}\n<body>\n<div style="${WRAP_ANYWHERE}">\n${html}\n</div>\n</body></html>\n` };
 };
