@@ -300,7 +300,7 @@ describe('the support site (issue #13)', () => {
       const stored = await platform.query<{ id: string; message_id: string | null }>('ticket-intake', 'SELECT id, message_id FROM ticket_intake.attachments WHERE ticket_id = $1', [ticket.id]);
       expect(stored).toEqual([{ id: items[0].attachmentIds[0], message_id: items[0].id }]);
       const shown = (await http().get(link.path)).text;
-      expect(shown.slice(shown.indexOf('<h2>Your request</h2>'), shown.indexOf('<h2>Conversation</h2>'))).not.toContain('dup.png');
+      expect(shown.slice(shown.indexOf('<h2>Your description of the problem</h2>'), shown.indexOf('<h2>Conversation</h2>'))).not.toContain('dup.png');
     });
 
     it('files sent with the request itself are listed under it, downloadable', async () => {
@@ -311,7 +311,7 @@ describe('the support site (issue #13)', () => {
       const attachmentId = (upload.body as { items: { id: string }[] }).items[0].id;
       const link = await mint(acme.token, ticket.id);
       const page = await http().get(link.path);
-      const request = page.text.slice(page.text.indexOf('<h2>Your request</h2>'), page.text.indexOf('<h2>Conversation</h2>'));
+      const request = page.text.slice(page.text.indexOf('<h2>Your description of the problem</h2>'), page.text.indexOf('<h2>Conversation</h2>'));
       expect(request).toContain(`<a href="${link.path}/attachments/${attachmentId}" download dir="auto">before.png</a>`);
       expect((await http().get(`${link.path}/attachments/${attachmentId}`)).status).toBe(200);
     });
@@ -480,6 +480,22 @@ describe('the support site (issue #13)', () => {
       expect(page.text).not.toContain(`${link.path}/reply`);
       // "Not solved" still opens a linked request.
       expect(page.text).toContain(`${link.path}/reopen`);
+    });
+
+    // SC 2.4.6 (outside accessibility test): the H1 "Your request TSS-…" was followed by an H2 "Your
+    // request" heading the description, «Ваше обращение» twice in Russian.
+    it('its headings say what each part is: none under the H1 repeats it (SC 2.4.6), in English and Russian', async () => {
+      for (const language of ['en', 'ru'] as const) {
+        const ticket = await file(acme.token, { language });
+        const page = await http().get((await mint(acme.token, ticket.id)).path);
+        const h1 = /<h1>([^<]+)<\/h1>/.exec(page.text)![1];
+        const h2s = [...page.text.matchAll(/<h2[^>]*>([^<]+)<\/h2>/g)].map((m) => m[1]);
+        expect({ language, h2s }).toEqual({
+          language,
+          h2s: language === 'en' ? ['Your description of the problem', 'Conversation', 'Reply'] : ['Ваше описание проблемы', 'Переписка', 'Ответить'],
+        });
+        for (const h2 of h2s) expect(h1.startsWith(h2)).toBe(false);
+      }
     });
 
     it('is in Russian for a Russian requester’s link, and by Accept-Language otherwise', async () => {

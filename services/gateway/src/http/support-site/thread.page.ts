@@ -169,7 +169,7 @@ ${openClock ? html`<dt>${siteText(lang, 'responseDue')}</dt><dd><time datetime="
 ${closureFacts}
 </dl>
 ${asked}
-<h2>${siteText(lang, 'yourRequest')}</h2>
+<h2>${siteText(lang, 'yourDescription')}</h2>
 <p class="message-body" dir="auto">${messageText(lang, page.thread.request.description)}</p>
 ${page.thread.request.stepsToReproduce ? html`<p class="message-body" dir="auto">${messageText(lang, page.thread.request.stepsToReproduce)}</p>` : ''}
 ${requestFiles.length > 0 ? attachmentList(requestFiles) : ''}
