@@ -3,6 +3,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { KIT_STRINGS } from '@tss/web-pages';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 /** What the sink answers one delivery: accept, or an SMTP error code. */
@@ -143,6 +144,20 @@ describe('acknowledgment mail over SMTP (P3, issue #11)', () => {
       return response.body.acceptedAt ? (response.body as { acceptedAt: string }) : undefined;
     });
     expect(accepted.acceptedAt).toBe(clock.now().toISOString());
+  });
+
+  // An outside accessibility test: the mails signed "Technical Support" while the support site's
+  // header, where the mail's link leads, reads "Technical support": one team, one name.
+  it('mail to a requester signs with the name the support site’s header shows, in English and Russian', async () => {
+    await file(partner.token, sampleTicket({ requester: { email: 'sign@client.example' } }));
+    await file(partner.token, sampleTicket({ language: 'ru', requester: { email: 'podpis@client.example' } }));
+    const english = textOf(await mailTo('sign@client.example'));
+    const russian = textOf(await mailTo('podpis@client.example'));
+    expect({ english: english.trimEnd().split('\n').at(-1), russian: russian.trimEnd().split('\n').at(-1) }).toEqual({
+      english: KIT_STRINGS.en.siteName,
+      russian: KIT_STRINGS.ru.siteName,
+    });
+    expect(KIT_STRINGS.en.siteName).toBe('Technical support');
   });
 
   it('a 4xx answer is retried after its backoff, on the clock, and the mail arrives once', async () => {

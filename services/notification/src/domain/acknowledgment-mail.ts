@@ -1,6 +1,6 @@
 import { MAX_RESPONSE_MS, type Language, type ServiceLevel } from '@tss/contracts';
 import { vaultNoticeBlock } from './vault-notice';
-import { renderBlocks, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
+import { renderBlocks, signOffBlock, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
 /** P2: how the acknowledgment names each recommended detail the request lacked. */
 const MISSING_DETAIL_LABELS: Record<Language, Record<string, string>> = {
@@ -102,7 +102,7 @@ export const acknowledgmentMail = (
         ? [{ paragraph: 'Чтобы мы ответили быстрее, сообщите, пожалуйста:' }, { list: missing }]
         : []),
       ...siteLinkBlocks(ctx),
-      { paragraph: 'Служба технической поддержки' },
+      signOffBlock('ru'),
     ];
     return renderBlocks(ticketSubject(ctx, 'Обращение принято'), blocks, 'ru');
   }
@@ -113,7 +113,7 @@ export const acknowledgmentMail = (
     { paragraph: 'Reply to this message to add to it; please keep the reference in the subject.' },
     ...(missing.length > 0 ? [{ paragraph: 'To help us respond quickly, please tell us:' }, { list: missing }] : []),
     ...siteLinkBlocks(ctx),
-    { paragraph: 'Technical Support' },
+    signOffBlock('en'),
   ];
   return renderBlocks(ticketSubject(ctx, 'Request received'), blocks, 'en');
 };

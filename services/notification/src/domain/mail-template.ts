@@ -1,7 +1,7 @@
 import { cutText } from '@tss/contracts';
 import type { Language } from '@tss/contracts';
 import { withoutAccessParticulars } from '@tss/service-kit';
-import { linkedText, renderHtml } from '@tss/web-pages';
+import { KIT_STRINGS, linkedText, renderHtml, translate } from '@tss/web-pages';
 
 /** A mail as rendered: the subject and both bodies (plain text first, HTML for clients that show it). */
 export interface RenderedMail {
@@ -68,6 +68,12 @@ const SITE_LINK_WORDS: Record<Language, { lead: string; text: string }> = {
   en: { lead: 'The whole thread of this request is on the support site:', text: 'Open the request' },
   ru: { lead: 'Вся переписка по обращению — на сайте поддержки:', text: 'Открыть обращение' },
 };
+
+/**
+ * The sign-off of a requester's mail: the name the support site's header shows ("Technical
+ * support", «Техническая поддержка»), where the mail's link leads: one team, one name.
+ */
+export const signOffBlock = (language: Language): MailBlock => ({ paragraph: translate(KIT_STRINGS, language, 'siteName') });
 
 /** P12: the support-site link block of a requester's mail (none when the mail has no link). */
 export const siteLinkBlocks = (ctx: TicketMailContext): MailBlock[] =>

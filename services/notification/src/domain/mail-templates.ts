@@ -1,13 +1,12 @@
 import { attachmentRefusalText, outOfScopeReasonText, thirdPartyText, waitReasonText, type Language, type RefusedAttachment } from '@tss/contracts';
 import { vaultNoticeBlock } from './vault-notice';
-import { renderBlocks, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
+import { renderBlocks, signOffBlock, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
 /** Mail to the requester about their ticket, EN and RU (issue #11 "E-mail out"). */
 
 type Words = Record<Language, string>;
 const pick = (ctx: TicketMailContext, words: Words): string => words[ctx.language];
 
-const SIGNATURE: Words = { en: 'Technical Support', ru: 'Служба технической поддержки' };
 const REPLY_HINT: Words = {
   en: 'Reply to this message to answer; please keep the reference in the subject.',
   ru: 'Чтобы ответить, ответьте на это письмо; номер в теме письма сохраняйте.',
@@ -20,7 +19,7 @@ const CHANGE_CREDENTIALS: Words = {
 };
 
 const mail = (ctx: TicketMailContext, lead: Words, blocks: readonly MailBlock[]): RenderedMail =>
-  renderBlocks(ticketSubject(ctx, pick(ctx, lead)), [...blocks, ...siteLinkBlocks(ctx), { paragraph: pick(ctx, SIGNATURE) }], ctx.language);
+  renderBlocks(ticketSubject(ctx, pick(ctx, lead)), [...blocks, ...siteLinkBlocks(ctx), signOffBlock(ctx.language)], ctx.language);
 
 /**
  * An agent's public reply. `body` is the reply as the thread shows it (credentials masked, P9);
