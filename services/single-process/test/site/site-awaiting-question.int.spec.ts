@@ -74,7 +74,7 @@ describe('the support site shows what support asked while the ticket waits on th
     expect(page.text).not.toContain('Hunter2Secret');
     expect(asked).toContain('[access particulars moved to our secure vault: TSS #');
     // Before the thread: the first thing a requester reads after the ticket's facts.
-    expect(page.text.indexOf('awaiting-heading')).toBeLessThan(page.text.indexOf('<h2>Your request</h2>'));
+    expect(page.text.indexOf('awaiting-heading')).toBeLessThan(page.text.indexOf('<h2>Your description of the problem</h2>'));
 
     const replied = await http().post(`${link.path}/reply`).field('_csrf', csrfOf(page.text, `${link.path}/reply`)).field('text', 'Screenshot: the dialog says E42.');
     expect(replied.status).toBe(303);

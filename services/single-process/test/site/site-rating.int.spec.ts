@@ -198,7 +198,7 @@ describe('the support site takes the requester’s rating (P11)', () => {
     // The form of another ticket's page, posted to this one.
     const crossed = await http().post(`${link.path}/rate`).type('form').send({ _csrf: csrfOf(otherPage.text, `${otherLink.path}/rate`), score: '1', solved: 'no' });
     expect(crossed.status).toBe(403);
-    expect(crossed.text).toContain('<h1>The form has expired</h1>');
+    expect(crossed.text).toContain('<h1>This form could not be accepted</h1>');
 
     // A genuine link of the ticket for a requester who is not its own: the site acts for them, and rating knows no such ticket of theirs.
     const { token, grant } = SiteLinkKeys.fromSettings({}).mint({ ticketId: ticket.id, partnerId: acme.partnerId, requester: 'cust-bob', expiresAt: new Date(clock.now().getTime() + 3_600_000) });
