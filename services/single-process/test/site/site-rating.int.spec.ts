@@ -60,9 +60,9 @@ describe('the support site takes the requester’s rating (P11)', () => {
     return form[1];
   };
   /** A valid CSRF token of the rating form for a link id, as the site would issue one: what a forger holding the site's secret could post. */
-  const forgedCsrf = async (linkId: string) => {
+  const forgedCsrf = async (linkId: string, issuedAt = clock.now()) => {
     const [row] = await platform.query<{ secret: Buffer }>('gateway', `SELECT secret FROM gateway.site_secrets WHERE name = 'csrf'`);
-    return new CsrfTokens(row.secret).issue({ form: 'rate', binding: `link:${linkId}` }, clock.now());
+    return new CsrfTokens(row.secret).issue({ form: 'rate', binding: `link:${linkId}` }, issuedAt);
   };
   const rateForm = (page: string) => /<section class="rating"[^>]*>[\s\S]*?<\/section>/.exec(page)?.[0];
 
@@ -164,6 +164,23 @@ describe('the support site takes the requester’s rating (P11)', () => {
     expect(await submitted(ticket.id)).toEqual([]);
     expect(await ratingOf(ticket.id)).toMatchObject({ survey: { state: 'open' } });
     expect(await ratingOf(ticket.id)).not.toHaveProperty('rating');
+  });
+
+  it('WCAG 2.2.1: a rating sent from a page open longer than a form lasts comes back with the choices kept; nothing is recorded until it is sent again', async () => {
+    const ticket = await fileForAnn();
+    await resolved(ticket.id);
+    const link = await mint(acme.token, ticket.id);
+    // The token the page gave 25 hours ago (the platform's clock stays put: its tokens and links would age too).
+    const issuedLongAgo = await forgedCsrf(link.linkId, new Date(clock.now().getTime() - 25 * 3_600_000));
+    const stale = await http().post(`${link.path}/rate`).type('form').send({ _csrf: issuedLongAgo, score: '2', solved: 'no', comment: 'Typed last night.' });
+    expect(stale.status).toBe(400);
+    expect(stale.text).toContain('This page was open for a long time: check your rating and send it again');
+    expect(stale.text).toMatch(/<input type="radio" id="score-1" name="score" value="2"[^>]* checked>/);
+    expect(stale.text).toContain('Typed last night.</textarea>');
+    expect(await submitted(ticket.id)).toEqual([]);
+    const again = await http().post(`${link.path}/rate`).type('form').send({ _csrf: csrfOf(stale.text, `${link.path}/rate`), score: '2', solved: 'no', comment: 'Typed last night.' });
+    expect(again.status).toBe(303);
+    expect(await submitted(ticket.id)).toHaveLength(1);
   });
 
   it('docs/adr/0037 fifth session: a staff member’s link shows no rating form and cannot rate in the requester’s name, even with a valid form token', async () => {
