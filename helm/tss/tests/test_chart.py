@@ -96,6 +96,25 @@ def matches(selector, labels):
     return True
 
 
+def peer_selects(peer, labels, namespace=NAMESPACE):
+    """A NetworkPolicyPeer against a pod (its labels, in a namespace labelled only with its name, as
+    Kubernetes labels every namespace); an ipBlock selects no pod (cluster-internal traffic is pods')."""
+    if "ipBlock" in peer:
+        return False
+    in_namespace = matches(peer["namespaceSelector"], {"kubernetes.io/metadata.name": namespace}) if "namespaceSelector" in peer else namespace == NAMESPACE
+    return in_namespace and matches(peer.get("podSelector", {}), labels)
+
+
+def lets_in(policy, port, labels, namespace=NAMESPACE):
+    """Whether a NetworkPolicy's ingress admits a pod (labels, namespace) on a TCP port."""
+    for rule in policy["spec"].get("ingress", []):
+        if "ports" in rule and not any(p.get("port") == port for p in rule["ports"]):
+            continue
+        if "from" not in rule or any(peer_selects(peer, labels, namespace) for peer in rule["from"]):
+            return True
+    return False
+
+
 def workloads(docs):
     """(kind/name, pod labels) of every Deployment and Job."""
     return [("%s/%s" % (d["kind"], d["metadata"]["name"]), d["spec"]["template"]["metadata"]["labels"])
@@ -494,6 +513,49 @@ class NetworkPolicies(unittest.TestCase):
         self.assertEqual([k for k in named(self.docs, "ConfigMap", "t-tss")["data"] if k.startswith("TSS_OIDC_")], [])
         self.assertIn("config.oidc: issuer, audience and jwksUrl go together", render("config.oidc.issuer=https://login.example.com", expect_failure=True))
 
+    def test_every_egress_to_a_tss_pod_is_let_in_by_that_pods_policy(self):
+        # The production values restrict the gateway's ingress (gatewayFrom: the ingress controller's
+        # namespace): the services' egress to the gateway's JWKS (TSS_JWKS_URL) was allowed on their
+        # side and dropped on the gateway's, so every forwarded call answered 503 while /readyz stayed 200.
+        renders = {
+            "defaults": self.docs,
+            "gatewayFrom and metricsFrom set": render("networkPolicy.gatewayFrom[0].namespaceSelector.matchLabels.name=ingress-nginx",
+                                                      "networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.name=monitoring"),
+            "production values": render(values=PRODUCTION, required=False),
+        }
+        for label, docs in renders.items():
+            pods = workloads(docs)
+            policies = of_kind(docs, "NetworkPolicy")
+            reached = []
+            for source in policies:
+                source_labels = [l for _, l in pods if matches(source["spec"]["podSelector"], l)]
+                for rule in source["spec"].get("egress", []):
+                    for peer in rule.get("to", []):
+                        for target, target_labels in pods:
+                            if not peer_selects(peer, target_labels):
+                                continue
+                            guards = [p for p in policies if matches(p["spec"]["podSelector"], target_labels)]
+                            for port in (p["port"] for p in rule["ports"]):
+                                for labels in source_labels:
+                                    reached.append((source["metadata"]["name"], target, port))
+                                    self.assertTrue(all(lets_in(g, port, labels) for g in guards),
+                                                    "%s: %s may send to %s on %s, whose policy drops it" % (label, source["metadata"]["name"], target, port))
+            # Each service reaches the gateway (its JWKS), the gateway each service.
+            for s in SERVICES[1:]:
+                self.assertIn((full(s), "Deployment/" + full("gateway"), 8080), reached, label)
+                self.assertIn((full("gateway"), "Deployment/" + full(s), 8080), reached, label)
+
+    def test_the_gateway_takes_only_its_peers_and_the_services_when_gateway_from_is_set(self):
+        docs = render(r"networkPolicy.gatewayFrom[0].namespaceSelector.matchLabels.kubernetes\.io/metadata\.name=ingress-nginx")
+        gateway = named(docs, "NetworkPolicy", full("gateway"))
+        pods = dict(workloads(docs))
+        for s in SERVICES[1:]:
+            self.assertTrue(lets_in(gateway, 8080, pods["Deployment/" + full(s)]), s)
+        self.assertTrue(lets_in(gateway, 8080, {"app": "ingress-nginx"}, namespace="ingress-nginx"))
+        self.assertFalse(lets_in(gateway, 8080, {"app": "other"}), "another pod of the release namespace")
+        self.assertFalse(lets_in(gateway, 8080, pods["Job/" + full("migrate")]), "the migration Job")
+        self.assertFalse(lets_in(gateway, 8080, {"app": "x"}, namespace="elsewhere"))
+
     def test_configured_peers_replace_open_defaults(self):
         docs = render("networkPolicy.postgres.to[0].ipBlock.cidr=10.20.0.0/16", "networkPolicy.kafka.to[0].namespaceSelector.matchLabels.name=kafka")
         gw = named(docs, "NetworkPolicy", full("gateway"))["spec"]["egress"]
@@ -838,7 +900,7 @@ class Monitoring(unittest.TestCase):
         exprs = " ".join(r["expr"] for r in rules)
         for metric in ["tss_sla_breaches_total", "tss_webhook_attempts_total", "kafka_consumergroup_lag",
                        "tss_outbox_backlog_events", "tss_outbox_oldest_unpublished_age_seconds", "tss_dead_letters",
-                       "tss_kafka_broker_reachable"]:
+                       "tss_kafka_broker_reachable", "tss_jwks_available"]:
             self.assertIn(metric, exprs)
         for r in rules:
             self.assertIn("runbook", r["annotations"])
@@ -966,6 +1028,28 @@ class Monitoring(unittest.TestCase):
         self.assertEqual(anchor, "runbook-kafka-unreachable")
         self.assertRegex(ops, r"\| %s \|[^\n]*\(#%s\) \|" % (rule["alert"], anchor))
         self.assertRegex(ops, r"\| `tss_kafka_broker_reachable\{service,client\}` \|")
+
+    def test_a_jwks_outage_is_an_alert_after_its_window_a_panel_and_a_runbook_not_a_readiness_failure(self):
+        """ADR 0021, seventh session: a service that cannot fetch a JWKS answers 503 while /readyz stays 200, by design; this says so."""
+        rules = {r["alert"]: r for r in of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]}
+        outage = [r for r in rules.values() if "tss_jwks_available" in r["expr"]]
+        self.assertEqual([r["alert"] for r in outage], ["TssJwksUnavailable"])
+        rule = outage[0]
+        self.assertRegex(rule["expr"], r"min by \(service, jwks\) \(tss_jwks_available\{[^}]*\}\) < 1")
+        self.assertEqual(rule["for"], "2m")
+        longer = of_kind(render("metrics.prometheusRule.enabled=true", "metrics.prometheusRule.jwksUnavailableFor=5m"), "PrometheusRule")[0]
+        self.assertEqual([r["for"] for r in longer["spec"]["groups"][0]["rules"] if r["alert"] == rule["alert"]], ["5m"])
+        self.assertEqual(registered_metrics()["tss_jwks_available"], {"service", "jwks"})
+        self.assertEqual(string_union("libs/service-kit/src/auth/jwks-status.ts", "JwksName"), {"gateway", "oidc"})
+        board = json.load(open(os.path.join(ROOT, "deploy", "grafana", "tss-dashboard.json"), encoding="utf-8"))
+        self.assertTrue([p["title"] for p in board["panels"] for t in p.get("targets", []) if "tss_jwks_available" in t["expr"]],
+                        "no dashboard panel shows tss_jwks_available")
+        with open(os.path.join(ROOT, "docs", "operations.md"), encoding="utf-8") as f:
+            ops = f.read()
+        self.assertEqual(rule["annotations"]["runbook"], "docs/operations.md#runbook-jwks-unavailable")
+        self.assertIn("## Runbook: JWKS unavailable", ops)
+        self.assertRegex(ops, r"\| TssJwksUnavailable \|[^\n]*\(#runbook-jwks-unavailable\) \|")
+        self.assertRegex(ops, r"\| `tss_jwks_available\{service,jwks\}` \|")
 
     def test_every_alert_waits_a_for_window(self):
         for r in of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]:

@@ -20,6 +20,7 @@ import {
   envSchema,
   exitOnSignals,
   JwksKeySource,
+  JwksStatus,
   loadConfig,
   metricsPortFor,
   OidcEnv,
@@ -35,6 +36,7 @@ import {
   type AccessTokenVerifier,
   type Clock,
   type Closer,
+  type JwksName,
   type PublicKeySource,
   type ServiceApp,
 } from '@tss/service-kit';
@@ -122,7 +124,10 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
     nowSeconds: () => Math.floor(clock.now().getTime() / 1000),
   });
   const only = (hosts: ReadonlyMap<string, ServiceHost>): ServiceHost => hosts.get(module.name)!;
-  const verifier = withStaffSingleSignOn(tokens, config, () => clock.now().getTime());
+  const nowMs = () => clock.now().getTime();
+  // Services mode: an unreachable JWKS is a log line per outage and tss_jwks_available, not a readiness failure.
+  const jwksStatus = (jwks: JwksName) => new JwksStatus({ service: module.name, jwks, logger, nowMs });
+  const verifier = withStaffSingleSignOn(tokens, config, nowMs, jwksStatus('oidc'));
   const wrapped = options.wrapTokens?.(verifier);
   const platform = await Platform.start({
     modules: [module],
@@ -140,7 +145,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
     consumerRetryBaseMs: options.consumerRetryBaseMs,
     onHostsOpen: (hosts) => {
       wrapped?.bindHost(only(hosts));
-      keys.bind(options.keySource ? options.keySource(only(hosts)) : new JwksKeySource(config.TSS_JWKS_URL ?? '', () => clock.now().getTime()));
+      keys.bind(options.keySource ? options.keySource(only(hosts)) : new JwksKeySource(config.TSS_JWKS_URL ?? '', nowMs, { observer: jwksStatus('gateway') }));
     },
     beforeRoutes: async (app, hosts) => options.beforeRoutes?.(app, only(hosts)),
     extendApp: async (app, hosts) => options.extendApp?.(app, only(hosts)),

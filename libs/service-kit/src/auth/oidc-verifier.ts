@@ -4,6 +4,7 @@ import { scopesForRoles, StaffRoles, type StaffRole } from '@tss/contracts';
 import { err, ok, type Result } from '../result';
 import type { Principal } from './principal';
 import { ConfigError } from '../config';
+import type { JwksFetchObserver } from './jwks-status';
 import { JwksKeySource, verifySignedJwt, type AccessTokenVerifier, type AuthFailure, type PublicKeySource } from './token-verifier';
 
 /** Staff single sign-on: tokens of the company's OpenID Connect provider (docs/auth.md). */
@@ -82,6 +83,8 @@ export const withStaffSingleSignOn = (
   tss: AccessTokenVerifier,
   env: { TSS_OIDC_ISSUER?: string; TSS_OIDC_AUDIENCE?: string; TSS_OIDC_JWKS_URL?: string; TSS_OIDC_ROLES_CLAIM: string },
   nowMs: () => number,
+  /** Told of each fetch of the provider's JWKS (services mode: a log line per outage and a gauge). */
+  jwksObserver?: JwksFetchObserver,
 ): AccessTokenVerifier => {
   const given = [env.TSS_OIDC_ISSUER, env.TSS_OIDC_AUDIENCE, env.TSS_OIDC_JWKS_URL].filter(Boolean).length;
   if (given === 0) return tss;
@@ -91,7 +94,7 @@ export const withStaffSingleSignOn = (
   const oidc = new OidcTokenVerifier({
     issuer: env.TSS_OIDC_ISSUER,
     audience: env.TSS_OIDC_AUDIENCE,
-    keys: new JwksKeySource(env.TSS_OIDC_JWKS_URL, nowMs),
+    keys: new JwksKeySource(env.TSS_OIDC_JWKS_URL, nowMs, { observer: jwksObserver }),
     rolesClaim: env.TSS_OIDC_ROLES_CLAIM,
     nowSeconds: () => Math.floor(nowMs() / 1000),
   });

@@ -2,6 +2,7 @@ import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import jwt, { type JwtHeader, type JwtPayload } from 'jsonwebtoken';
 import { ServiceUnavailableError } from '../infrastructure-errors';
 import { err, ok, type Result } from '../result';
+import type { JwksFetchObserver } from './jwks-status';
 import type { Principal } from './principal';
 
 /**
@@ -134,6 +135,8 @@ export interface JwksKeySourceOptions {
   cacheMaxAgeMs?: number;
   cooldownMs?: number;
   fetchTimeoutMs?: number;
+  /** Told of every fetch's outcome (services mode: `JwksStatus`, a log line per outage and a gauge). */
+  observer?: JwksFetchObserver;
 }
 
 type Jwk = Record<string, unknown> & { kid?: unknown; d?: unknown; use?: unknown };
@@ -156,6 +159,7 @@ export class JwksKeySource implements PublicKeySource {
   private readonly cacheMaxAgeMs: number;
   private readonly cooldownMs: number;
   private readonly fetchTimeoutMs: number;
+  private readonly observer?: JwksFetchObserver;
 
   constructor(
     private readonly url: string,
@@ -165,6 +169,7 @@ export class JwksKeySource implements PublicKeySource {
     this.cacheMaxAgeMs = options.cacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS;
     this.cooldownMs = options.cooldownMs ?? JWKS_COOLDOWN_MS;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 3_000;
+    this.observer = options.observer;
   }
 
   async getKey(kid: string): Promise<KeyObject | undefined> {
@@ -187,10 +192,17 @@ export class JwksKeySource implements PublicKeySource {
 
   private refresh(): Promise<void> {
     this.inFlight ??= this.fetchKeys()
-      .then((keys) => {
-        this.keys = keys;
-        this.fetchedAtMs = this.nowMs();
-      })
+      .then(
+        (keys) => {
+          this.keys = keys;
+          this.fetchedAtMs = this.nowMs();
+          this.observer?.fetched();
+        },
+        (error: unknown) => {
+          this.observer?.failed(error);
+          throw error;
+        },
+      )
       .finally(() => {
         this.inFlight = undefined;
       });
