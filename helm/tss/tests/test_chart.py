@@ -350,6 +350,19 @@ class MigrationHook(unittest.TestCase):
             self.assertLess(self.weight(doc), self.weight(self.job))
         self.assertEqual(secret["stringData"], {"DATABASE_URL": "postgres://tss:pw@pg:5432/tss"})
 
+    def test_its_network_policy_exists_before_it(self):
+        # On a first install under a default-deny namespace the pre-install Job's pod ran before the
+        # release's own objects existed, its NetworkPolicy among them: no DNS, no PostgreSQL.
+        policy = named(self.docs, "NetworkPolicy", full("migrate"))
+        annotations = policy["metadata"].get("annotations", {})
+        self.assertEqual(annotations.get("helm.sh/hook"), "pre-install,pre-upgrade")
+        self.assertEqual(annotations.get("helm.sh/hook-delete-policy"), "before-hook-creation,hook-succeeded")
+        self.assertLess(self.weight(policy), self.weight(self.job))
+        self.assertTrue(matches(policy["spec"]["podSelector"], self.job["spec"]["template"]["metadata"]["labels"]))
+        # The services' policies are the release's own: no hooks.
+        for s in SERVICES:
+            self.assertNotIn("helm.sh/hook", named(self.docs, "NetworkPolicy", full(s))["metadata"].get("annotations", {}), s)
+
     def test_existing_secret_needs_no_hook_secret(self):
         docs = render("secrets.existingSecret=tss-prod", required=False)
         self.assertEqual([d["metadata"]["name"] for d in of_kind(docs, "Secret")], [])
