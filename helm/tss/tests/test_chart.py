@@ -208,8 +208,12 @@ class Defaults(unittest.TestCase):
     def test_startup_probe_outlasts_the_wait_for_postgresql(self):
         # A service waits up to DB_CONNECT_TIMEOUT_MS for PostgreSQL before it listens
         # (service-process.ts): a shorter startup probe restarts it mid-wait, into CrashLoopBackOff.
-        code = open(os.path.join(ROOT, "libs", "runtime", "src", "service-process.ts")).read()
-        code_default_ms = int(re.search(r"DB_CONNECT_TIMEOUT_MS: Type\.Integer\(\{[^}]*default: ([0-9_]+)", code).group(1).replace("_", ""))
+        # The setting is declared once, for the service and its migrate (process-config.ts).
+        with open(os.path.join(ROOT, "libs", "runtime", "src", "service-process.ts")) as f:
+            self.assertIn("DB_CONNECT_TIMEOUT_MS: DbConnectTimeoutSetting,", f.read())
+        with open(os.path.join(ROOT, "libs", "runtime", "src", "process-config.ts")) as f:
+            code = f.read()
+        code_default_ms = int(re.search(r"DbConnectTimeoutSetting = Type\.Integer\(\{[^}]*default: ([0-9_]+)", code).group(1).replace("_", ""))
         start_seconds = 60 * 2  # probes.startup: the start itself, once PostgreSQL answers
         for sets, wait_ms in [((), code_default_ms), (("config.dbConnectTimeoutMs=600000",), 600000)]:
             docs = render(*sets)
@@ -339,6 +343,9 @@ class MigrationHook(unittest.TestCase):
         self.assertEqual(commands, [["dist/services/%s/main.js" % s, "migrate"] for s in SERVICES])
         for c in pod["initContainers"]:
             self.assertIn("DATABASE_URL", env_of(c))
+            # Waits for PostgreSQL as long as a service does (service-process.ts, ServiceMigrateEnv).
+            self.assertEqual(env_of(c)["DB_CONNECT_TIMEOUT_MS"]["value"], named(self.docs, "ConfigMap", "t-tss")["data"]["DB_CONNECT_TIMEOUT_MS"])
+        self.assertGreater(self.job["spec"]["activeDeadlineSeconds"] * 1000, int(env_of(pod["initContainers"][0])["DB_CONNECT_TIMEOUT_MS"]["value"]))
 
     def test_its_service_account_and_secret_exist_before_it(self):
         pod = self.job["spec"]["template"]["spec"]

@@ -5,9 +5,23 @@ import type { ServiceModule as Module } from './service-module';
 /** Where a service's schema lives; required wherever it is read, but in the single process (embedded PostgreSQL). */
 export const DatabaseUrlSetting = Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL' });
 
+/** How long a starting process waits for PostgreSQL (services mode: a service, and its `migrate`). */
+export const DbConnectTimeoutSetting = Type.Integer({
+  minimum: 0,
+  default: 300_000,
+  description: 'How long a starting service (or its migrate command) waits for PostgreSQL to accept connections before it exits 1',
+});
+
 /** What `migrate` reads: a database and a log level, nothing else (no Kafka, no keys). */
 export const MigrateEnv = Type.Object({ LOG_LEVEL: BaseEnv.LOG_LEVEL, DATABASE_URL: DatabaseUrlSetting });
 export type MigrateEnv = Static<typeof MigrateEnv>;
+
+/**
+ * A services-mode `main.js migrate`: also how long it waits for PostgreSQL, as the service does. It
+ * runs as the chart's pre-install hook, which may start before the database accepts connections.
+ */
+export const ServiceMigrateEnv = Type.Object({ ...MigrateEnv.properties, DB_CONNECT_TIMEOUT_MS: DbConnectTimeoutSetting });
+export type ServiceMigrateEnv = Static<typeof ServiceMigrateEnv>;
 
 /**
  * The process's one schema: its own settings, the entry point's extras (the gateway's upstream

@@ -42,7 +42,7 @@ import {
 } from '@tss/service-kit';
 import { DeferredKeySource } from './deferred-key-source';
 import { Platform } from './platform';
-import { DatabaseUrlSetting, loadConfigOrExit, MigrateEnv, moduleConfigProblems, processConfigSchema } from './process-config';
+import { DatabaseUrlSetting, DbConnectTimeoutSetting, loadConfigOrExit, MigrateEnv, moduleConfigProblems, processConfigSchema, ServiceMigrateEnv } from './process-config';
 import { migrateService, ServiceHost } from './service-host';
 import type { ServiceModule } from './service-module';
 import { waitForDatabase } from './wait-for-database';
@@ -64,11 +64,7 @@ export const ServiceProcessEnv = envSchema({
     Type.String({ pattern: '^[A-Za-z0-9._-]{1,40}$', description: 'Prepended to every topic and consumer group name: isolates environments sharing one Kafka cluster' }),
   ),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
-  DB_CONNECT_TIMEOUT_MS: Type.Integer({
-    minimum: 0,
-    default: 300_000,
-    description: 'How long a starting service waits for PostgreSQL to accept connections before it exits 1',
-  }),
+  DB_CONNECT_TIMEOUT_MS: DbConnectTimeoutSetting,
   CONSUMER_NOT_YET_MAX_WAIT_MS: Type.Integer({ minimum: 0, default: 60_000, description: 'How long an event may wait for the one it depends on before it is dead-lettered' }),
   MIGRATE_ON_START: Type.Boolean({ default: false }),
   ...TokenEnv,
@@ -204,10 +200,16 @@ export const runServiceProcess = async <E extends TObject>(
     return;
   }
   if (argv[0] === 'migrate') {
-    const config = loadConfigOrExit(MigrateEnv, module.name);
+    const config = loadConfigOrExit(ServiceMigrateEnv, module.name);
     const logger = createLogger(module.name, config.LOG_LEVEL);
-    const applied = await migrateService(module, config.DATABASE_URL, logger);
-    logger.info({ applied }, 'migrations applied');
+    try {
+      // The chart's hook Job may start before PostgreSQL accepts connections: wait as the service does.
+      await waitForDatabaseOrStop(config, logger, 1);
+      const applied = await migrateService(module, config.DATABASE_URL, logger);
+      logger.info({ applied }, 'migrations applied');
+    } catch (error) {
+      throw new MigrationFailed(error);
+    }
     return;
   }
   if (argv[0] === 'dead-letters') {
@@ -263,11 +265,16 @@ export const runServiceProcess = async <E extends TObject>(
 
 /**
  * Waits for PostgreSQL before anything else connects, as the consumer waits for Kafka: a service
- * started before its database starts once the database does (DESIGN: whatever the order). A
- * SIGTERM or SIGINT meanwhile ends the process at once (nothing to drain yet, exit 0); after
- * DB_CONNECT_TIMEOUT_MS the wait fails and the process exits 1 through runMain.
+ * (or its `migrate`) started before its database starts once the database does (DESIGN: whatever
+ * the order). A SIGTERM or SIGINT meanwhile ends the process at once (nothing to drain yet: exit 0,
+ * `migrate` 1); after DB_CONNECT_TIMEOUT_MS the wait fails and the process exits 1 through runMain.
  */
-const waitForDatabaseOrStop = async (config: ServiceProcessEnv, logger: Logger): Promise<void> => {
+const waitForDatabaseOrStop = async (
+  config: Pick<ServiceProcessEnv, 'DATABASE_URL' | 'DB_CONNECT_TIMEOUT_MS'>,
+  logger: Logger,
+  /** `migrate` stopped before it migrated anything has not done its job: 1, so `migrate && …` stops too. */
+  exitCodeWhenStopped = 0,
+): Promise<void> => {
   const stopping = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping while waiting for PostgreSQL');
@@ -278,7 +285,7 @@ const waitForDatabaseOrStop = async (config: ServiceProcessEnv, logger: Logger):
   try {
     await waitForDatabase({ url: config.DATABASE_URL, timeoutMs: config.DB_CONNECT_TIMEOUT_MS, logger, signal: stopping.signal });
   } catch (error) {
-    if (stopping.signal.aborted) process.exit(0);
+    if (stopping.signal.aborted) process.exit(exitCodeWhenStopped);
     throw error;
   } finally {
     process.off('SIGTERM', stop);
@@ -286,14 +293,25 @@ const waitForDatabaseOrStop = async (config: ServiceProcessEnv, logger: Logger):
   }
 };
 
+/** `main.js migrate` failed (its cause says why): reported as a failed migration, not a failed start. */
+export class MigrationFailed extends Error {
+  constructor(cause: unknown) {
+    super('migration failed', { cause });
+  }
+}
+MigrationFailed.prototype.name = 'MigrationFailed';
+
 /**
- * Runs an entry point; a failure to start is printed with its stack and exits 1. A schema refused
- * for its compatibility floor is no bug: its message (logged at error level already) says it all.
+ * Runs an entry point; a failure to start (or of `migrate`) is printed with its stack and exits 1.
+ * A schema refused for its compatibility floor is no bug: its message (logged at error level
+ * already) says it all.
  */
 export const runMain = (name: string, main: () => Promise<void>): void => {
   main().catch((error: unknown) => {
-    const described = error instanceof SchemaNeedsNewerRelease ? error.message : error instanceof Error ? error.stack : String(error);
-    process.stderr.write(`${name} failed to start: ${described}\n`);
+    const migration = error instanceof MigrationFailed;
+    const failure = migration ? error.cause : error;
+    const described = failure instanceof SchemaNeedsNewerRelease ? failure.message : failure instanceof Error ? failure.stack : String(failure);
+    process.stderr.write(`${name} ${migration ? 'migration failed' : 'failed to start'}: ${described}\n`);
     process.exit(1);
   });
 };
