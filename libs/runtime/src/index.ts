@@ -7,3 +7,4 @@ export * from './process-config';
 export * from './idempotency';
 export * from './service-parts';
 export * from './embedded-postgres-restarts';
+export * from './start-failure';

@@ -113,29 +113,32 @@ export class Platform {
 
   /** Aborted by the `workers:start` closer: no further attempt, and no pause before one. */
   private readonly workersStopping = new AbortController();
-  private workersStarting?: Promise<void>;
+  private workersStarting?: Promise<boolean>;
 
   /**
    * Starts every host's relay and consumer, retrying a host whose start fails (the broker away at
    * start-up) with backoff until it succeeds or the platform stops: the process keeps serving
-   * through its outbox meanwhile. Resolves once every host has started, or once stopped.
+   * through its outbox meanwhile. Resolves true once every host has started, false once stopped
+   * first (a stop during a retry's pause ends the pause: the start resolves, and started nothing).
    */
-  startWorkers(): Promise<void> {
+  startWorkers(): Promise<boolean> {
     const { signal } = this.workersStopping;
     this.workersStarting ??= (async () => {
       for (const host of this.hosts.values()) {
-        for (let attempt = 1; !signal.aborted; attempt += 1) {
+        for (let attempt = 1; ; attempt += 1) {
+          if (signal.aborted) return false;
           try {
             await host.start();
             break;
           } catch (error) {
-            if (signal.aborted) return;
+            if (signal.aborted) return false;
             const retryInMs = Math.min(WORKER_RETRY_MAX_MS, 500 * 2 ** Math.min(attempt, 6));
             this.options.logger.warn({ err: error, service: host.module.name, attempt, retryInMs }, 'consumer could not start; retrying');
             await delay(retryInMs, undefined, { signal, ref: false }).catch(() => undefined);
           }
         }
       }
+      return !signal.aborted;
     })();
     return this.workersStarting;
   }

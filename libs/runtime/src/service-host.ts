@@ -38,12 +38,18 @@ const logRefusal = (logger: Logger, module: ServiceModule, error: unknown): void
   );
 };
 
+/** A schema missing migrations of this release, and no MIGRATE_ON_START: the migrate command's to bring up first. */
+export class PendingMigrations extends Error {
+  constructor(service: string) {
+    super(`${service}: pending migrations; run its migrate command first (or set MIGRATE_ON_START=true)`);
+  }
+}
+PendingMigrations.prototype.name = 'PendingMigrations';
+
 /** Without MIGRATE_ON_START: a schema missing migrations of this release is the migrate command's to bring up first. */
 const assertNothingPending = async (module: ServiceModule, dataSource: DataSource): Promise<void> => {
   const [{ present }] = (await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS present', [`"${module.schema}".schema_migrations`])) as { present: boolean }[];
-  if (!present || (await dataSource.showMigrations())) {
-    throw new Error(`${module.name}: pending migrations; run its migrate command first (or set MIGRATE_ON_START=true)`);
-  }
+  if (!present || (await dataSource.showMigrations())) throw new PendingMigrations(module.name);
 };
 
 /** Applies a service's pending migrations and disconnects (the `migrate` command). */

@@ -1,7 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import { SchemaNeedsNewerRelease } from '@tss/persistence';
 import {
   InProcessTransport,
   KafkaConnectionEnv,
@@ -44,6 +43,7 @@ import { DeferredKeySource } from './deferred-key-source';
 import { Platform } from './platform';
 import { DatabaseUrlSetting, DbConnectTimeoutSetting, loadConfigOrExit, MigrateEnv, moduleConfigProblems, processConfigSchema, ServiceMigrateEnv } from './process-config';
 import { migrateService, ServiceHost } from './service-host';
+import { describeStartFailure, MigrationFailed } from './start-failure';
 import type { ServiceModule } from './service-module';
 import { waitForDatabase } from './wait-for-database';
 
@@ -101,8 +101,8 @@ export interface ServiceInstanceOptions {
 export interface ServiceInstance {
   app: ServiceApp;
   host: ServiceHost;
-  /** Starts the relay and consumer (retrying while the broker is away); only with `deferWorkers`. */
-  startWorkers(): Promise<void>;
+  /** Starts the relay and consumer (retrying while the broker is away); only with `deferWorkers`. False: stopped before they started. */
+  startWorkers(): Promise<boolean>;
   closers(): Closer[];
 }
 
@@ -255,7 +255,10 @@ export const runServiceProcess = async <E extends TObject>(
   });
   // Listen first: probes and requests answer while the consumer group settles (docs/adr/0020).
   await instance.app.listen({ host: config.HOST, port: config.PORT });
-  void instance.startWorkers().then(() => logger.info('consuming and publishing events'));
+  // Stopped first (SIGTERM while the broker is away): the start resolves having started nothing.
+  void instance.startWorkers().then((started) => {
+    if (started) logger.info('consuming and publishing events');
+  });
   const metrics = await startMetricsServer(metricsPortFor(config), config.HOST);
   exitOnSignals(
     () => shutdownInOrder([...instance.closers(), { name: 'metrics', close: () => metrics.close() }, { name: 'tracing', close: () => tracing.shutdown() }], logger, config.SHUTDOWN_TIMEOUT_MS),
@@ -293,25 +296,14 @@ const waitForDatabaseOrStop = async (
   }
 };
 
-/** `main.js migrate` failed (its cause says why): reported as a failed migration, not a failed start. */
-export class MigrationFailed extends Error {
-  constructor(cause: unknown) {
-    super('migration failed', { cause });
-  }
-}
-MigrationFailed.prototype.name = 'MigrationFailed';
-
 /**
- * Runs an entry point; a failure to start (or of `migrate`) is printed with its stack and exits 1.
- * A schema refused for its compatibility floor is no bug: its message (logged at error level
- * already) says it all.
+ * Runs an entry point; a failure to start (or of `migrate`) exits 1 with one line on stderr, the
+ * failure's own message when it is one an operator meets (describeStartFailure), its stack when it
+ * is a fault, or at LOG_LEVEL debug or trace.
  */
 export const runMain = (name: string, main: () => Promise<void>): void => {
   main().catch((error: unknown) => {
-    const migration = error instanceof MigrationFailed;
-    const failure = migration ? error.cause : error;
-    const described = failure instanceof SchemaNeedsNewerRelease ? failure.message : failure instanceof Error ? failure.stack : String(failure);
-    process.stderr.write(`${name} ${migration ? 'migration failed' : 'failed to start'}: ${described}\n`);
+    process.stderr.write(`${describeStartFailure(name, error, { withStack: /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '') })}\n`);
     process.exit(1);
   });
 };

@@ -26,6 +26,23 @@ export class DatabaseUnreachable extends Error {
 }
 DatabaseUnreachable.prototype.name = 'DatabaseUnreachable';
 
+// The server answered and said no to this URL: class 28 (a wrong user or password, or pg_hba.conf),
+// 3D000 (no such database), 42501 (no CONNECT privilege). Waiting changes none of these.
+const REFUSALS = /^(28[0-9A-Z]{3}|3D000|42501)$/;
+
+/** PostgreSQL refused DATABASE_URL's user, password or database: a setting to fix, not a fault. */
+export class DatabaseRefused extends Error {
+  constructor(cause: { message: string; code: string }) {
+    super(`PostgreSQL refused DATABASE_URL: ${cause.message} (SQLSTATE ${cause.code})`, { cause });
+  }
+}
+DatabaseRefused.prototype.name = 'DatabaseRefused';
+
+const asRefusal = (error: unknown): DatabaseRefused | undefined => {
+  const { code, message } = typeof error === 'object' && error !== null ? (error as { code?: unknown; message?: unknown }) : {};
+  return typeof code === 'string' && REFUSALS.test(code) && typeof message === 'string' ? new DatabaseRefused({ code, message }) : undefined;
+};
+
 const tryConnecting = async (url: string, connectTimeoutMs: number): Promise<void> => {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
   // A server going away under the probe emits 'error' besides rejecting: the rejection is handled.
@@ -42,9 +59,9 @@ const tryConnecting = async (url: string, connectTimeoutMs: number): Promise<voi
 /**
  * Until PostgreSQL accepts a connection and answers (DESIGN: services start whatever the order in
  * which they and their dependencies start). Only a connection failure is waited out, with
- * doubling pauses; any other error (a wrong password, a missing database) is thrown at once, and
- * so is DatabaseUnreachable once `timeoutMs` is spent. Elapsed time is the monotonic clock's: this
- * is a wait on the machine, not a time of the domain.
+ * doubling pauses; any other error is thrown at once (a wrong password or a missing database as
+ * DatabaseRefused), and so is DatabaseUnreachable once `timeoutMs` is spent. Elapsed time is the
+ * monotonic clock's: this is a wait on the machine, not a time of the domain.
  */
 export const waitForDatabase = async (options: WaitForDatabaseOptions): Promise<void> => {
   const { url, timeoutMs, logger, signal } = options;
@@ -61,7 +78,7 @@ export const waitForDatabase = async (options: WaitForDatabaseOptions): Promise<
       if (loggedAtMs !== undefined) logger.info({ attempts: attempt, waitedMs: Math.round(performance.now() - startedAt) }, 'PostgreSQL accepts connections');
       return;
     } catch (error) {
-      if (!isConnectionFailure(error)) throw error;
+      if (!isConnectionFailure(error)) throw asRefusal(error) ?? error;
       const waitedMs = performance.now() - startedAt;
       if (waitedMs >= timeoutMs) throw new DatabaseUnreachable(timeoutMs, attempt, error);
       if (loggedAtMs === undefined || waitedMs - loggedAtMs >= logIntervalMs) {
