@@ -38,7 +38,10 @@ runMain('gateway', () =>
       const services = upstreamUrls(upstreams);
       // Services mode never prints secrets: the first admin comes from the environment.
       if (upstreams.TSS_BOOTSTRAP_CLIENT_ID) {
-        await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, { clientId: upstreams.TSS_BOOTSTRAP_CLIENT_ID, clientSecret: upstreams.TSS_BOOTSTRAP_CLIENT_SECRET });
+        await bootstrapAdmin(
+          { dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock, logger: host.logger },
+          { clientId: upstreams.TSS_BOOTSTRAP_CLIENT_ID, clientSecret: upstreams.TSS_BOOTSTRAP_CLIENT_SECRET },
+        );
       }
       await app.register(
         forwardToServices(services, {

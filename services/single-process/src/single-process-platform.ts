@@ -92,7 +92,10 @@ export const startSingleProcessPlatform = async (options: SingleProcessOptions):
   });
   const gateway = platform.host('gateway');
   keys.bind(gatewayTokenAuthority(gateway.dataSource, options.clock));
-  const admin = await bootstrapAdmin({ dataSource: gateway.dataSource, unitOfWork: gateway.unitOfWork, outbox: gateway.outbox, clock: options.clock }, options.bootstrap ?? {});
+  const admin = await bootstrapAdmin(
+    { dataSource: gateway.dataSource, unitOfWork: gateway.unitOfWork, outbox: gateway.outbox, clock: options.clock, logger: gateway.logger },
+    options.bootstrap ?? {},
+  );
   const generatedAdmin = admin && !options.bootstrap?.clientId ? { clientId: admin.client.clientId, clientSecret: admin.clientSecret } : undefined;
   return { platform, transport, generatedAdmin };
 };

@@ -47,7 +47,7 @@ describe('services mode: the gateway forwards attachments and raw mail as they c
     const { instance, url } = await startForwardingGateway(services, urls, { forwarding: { timeoutMs: 5_000 }, edge: { TSS_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES) } });
     gateway = new PlatformClient(url);
     const host = instance.host;
-    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, ADMIN);
+    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock, logger: host.logger }, ADMIN);
     partnerToken = (await gateway.partner(await gateway.token(ADMIN.clientId, ADMIN.clientSecret), 'Forwarding Partner')).token;
   }, 120_000);
 

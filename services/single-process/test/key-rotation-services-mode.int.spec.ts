@@ -42,7 +42,7 @@ describe('key rotation under load, services mode: no false 401s', () => {
     });
     gateway = new PlatformClient(await services.listen(gatewayInstance));
     const host = gatewayInstance.host;
-    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock }, ADMIN);
+    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock, logger: host.logger }, ADMIN);
     for (let i = 0; i < VERIFIERS; i++) intakeUrls.push(await services.listen(await services.start(ticketIntakeService, { transport: new InProcessTransport() })));
     partner = await gateway.partner(await gateway.token(ADMIN.clientId, ADMIN.clientSecret), 'Rotation Partner');
   }, 120_000);

@@ -44,7 +44,7 @@ describe('services mode: a ticket just filed answers 503 ticket-not-yet-visible 
     Object.assign(urls, { 'ticket-intake': intakeUrl, 'sla-timer': slaUrl, escalation: escalationUrl, notification: intakeUrl, rating: intakeUrl });
 
     const host = gatewayInstance.host;
-    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, ADMIN);
+    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock, logger: host.logger }, ADMIN);
     const admin = await gateway.token(ADMIN.clientId, ADMIN.clientSecret);
     acme = await gateway.partner(admin, 'Acme Visibility Services');
     rival = await gateway.partner(admin, 'Rival Visibility Services');

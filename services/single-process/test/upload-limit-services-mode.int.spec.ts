@@ -88,7 +88,7 @@ describe('services mode: uploads have their own body limit at the gateway (P8, i
     Object.assign(urls, { 'ticket-intake': intakeUrl, 'sla-timer': intakeUrl, notification: intakeUrl, escalation: intakeUrl, rating: intakeUrl });
 
     const host = gatewayInstance.host;
-    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, ADMIN);
+    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock, logger: host.logger }, ADMIN);
     partnerToken = (await gateway.partner(await gateway.token(ADMIN.clientId, ADMIN.clientSecret), 'Upload Limit Partner')).token;
     const filed = await gateway.http().post('/v1/tickets').auth(partnerToken, { type: 'bearer' }).send(sampleTicket());
     expect(filed.status).toBe(201);

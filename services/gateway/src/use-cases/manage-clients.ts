@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { PartnerCreatedV1, PartnerUpdatedV1, StaffCreatedV1, StaffUpdatedV1, type StaffRole } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
@@ -152,8 +153,8 @@ export const rotateClientSecret = async (deps: Deps, owner: ClientOwner, clientI
  * gateways) take turns on a transaction advisory lock: one creates it, the others then find it,
  * where both would have inserted and one failed to start.
  */
-export const bootstrapAdmin = async (deps: Deps, given: { clientId?: string; clientSecret?: string }): Promise<NewClient | undefined> =>
-  deps.unitOfWork.run(async (tx) => {
+export const bootstrapAdmin = async (deps: Deps & { logger: Logger }, given: { clientId?: string; clientSecret?: string }): Promise<NewClient | undefined> => {
+  const created = await deps.unitOfWork.run(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['tss:gateway:bootstrap-admin']);
     const repo = tx.getRepository(ApiClientEntity);
     if (given.clientId) {
@@ -167,6 +168,11 @@ export const bootstrapAdmin = async (deps: Deps, given: { clientId?: string; cli
     const input: ClientInput = { kind: 'staff', roles: ['admin'], clientId: given.clientId ?? `sc_bootstrap_${randomUUID().slice(0, 8)}`, displayName: 'Bootstrap admin' };
     return { client: await insertClient(tx, deps, input, await hashClientSecret(clientSecret)), clientSecret };
   });
+  // Once committed, for the operator who looks for it in the log (docs/operations.md); the id only, never the secret.
+  if (created) deps.logger.info({ clientId: created.client.clientId }, 'bootstrap admin client created');
+  else if (given.clientId) deps.logger.info({ clientId: given.clientId }, 'bootstrap admin client exists; nothing created');
+  return created;
+};
 
 /** Every partner, active or not, oldest first. */
 export const listPartners = (deps: Pick<Deps, 'dataSource'>): Promise<PartnerRow[]> => deps.dataSource.getRepository(PartnerEntity).find({ order: { createdAt: 'ASC' } });

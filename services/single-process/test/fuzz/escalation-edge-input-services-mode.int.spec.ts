@@ -80,7 +80,7 @@ describe('services mode: every escalation POST/PUT through the gateway refuses n
     Object.assign(urls, { 'ticket-intake': escalationUrl, 'sla-timer': escalationUrl, notification: escalationUrl, escalation: escalationUrl, rating: escalationUrl });
 
     const host = gatewayInstance.host;
-    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, ADMIN);
+    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock, logger: host.logger }, ADMIN);
     const staff = await gateway.staff(await gateway.token(ADMIN.clientId, ADMIN.clientSecret), ['team_lead', 'quality']);
     staffToken = staff.token;
     // The gateway's staff.created events reach escalation through the event log they share: the

@@ -97,7 +97,7 @@ describe('services mode: the support site calls intake over HTTP as the requeste
     });
     gateway = new PlatformClient(await services.listen(instance));
     const host = instance.host;
-    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock }, ADMIN);
+    await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock, logger: host.logger }, ADMIN);
     partnerId = (await gateway.partner(await gateway.token(ADMIN.clientId, ADMIN.clientSecret), 'Services Partner')).partnerId;
   }, 120_000);
 

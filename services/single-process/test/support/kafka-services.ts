@@ -30,8 +30,8 @@ export const startGatewayOverKafka = async (
     },
   });
   const gatewayUrl = await services.listen(gateway);
-  const { dataSource, unitOfWork, outbox } = gateway.host;
-  await bootstrapAdmin({ dataSource, unitOfWork, outbox, clock: options.clock }, options.admin);
+  const { dataSource, unitOfWork, outbox, logger } = gateway.host;
+  await bootstrapAdmin({ dataSource, unitOfWork, outbox, clock: options.clock, logger }, options.admin);
   for (const module of options.routed) urls[module.name] = await services.listen(await startOverKafka(services, options.topicPrefix, module));
   return gatewayUrl;
 };
