@@ -684,6 +684,26 @@ class ValuesPerService(unittest.TestCase):
         c = named(render("preStopMode=exec"), "Deployment", full("gateway"))["spec"]["template"]["spec"]["containers"][0]
         self.assertEqual(c["lifecycle"]["preStop"]["exec"]["command"][:2], ["/nodejs/bin/node", "-e"])
 
+    def test_the_documented_kubernetes_minimum_is_the_charts(self):
+        # operations.md told operators of clusters older than 1.30 to set preStopMode: exec, but
+        # Chart.yaml's kubeVersion refuses them before any value is read.
+        with open(os.path.join(CHART, "Chart.yaml"), encoding="utf-8") as f:
+            minimum = re.fullmatch(r">=(\d+)\.(\d+)\.0-0", yaml.safe_load(f)["kubeVersion"]).groups()
+        older = "%s.%d.0" % (minimum[0], int(minimum[1]) - 1)
+        refused = subprocess.run([HELM, "template", RELEASE, CHART, "--kube-version", older, "--set", "preStopMode=exec"] + sum((["--set", s] for s in REQUIRED), []),
+                                 capture_output=True, text=True)
+        self.assertNotEqual(refused.returncode, 0, "the chart renders for Kubernetes %s" % older)
+        self.assertIn("kubeVersion", refused.stderr)
+        with open(os.path.join(ROOT, "docs", "operations.md"), encoding="utf-8") as f:
+            ops = f.read()
+        self.assertTrue("Kubernetes %s.%s or later" % minimum in ops, "operations.md does not name the chart's minimum")
+        said = re.search(r"[^.]*older clusters[^.]*`preStopMode: exec`[^.]*\.", ops)
+        self.assertIsNone(said, "operations.md offers preStopMode exec to clusters the chart refuses: %r" % (said.group(0) if said else None))
+        # exec runs node from the image (distroless has no sleep and no shell): the page names the path.
+        with open(os.path.join(CHART, "values.yaml"), encoding="utf-8") as f:
+            node = yaml.safe_load(f)["image"]["nodePath"]
+        self.assertTrue("`image.nodePath`" in ops and "`%s`" % node in ops, "operations.md does not say where exec finds node")
+
 
 class KafkaConnection(unittest.TestCase):
     """TLS, SASL and the replication factor of created topics (docs/adr/0013, addendum of 2026-12-04)."""
