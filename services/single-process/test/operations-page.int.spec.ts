@@ -67,4 +67,30 @@ describe('docs/operations.md against the real schema', () => {
     expect(restore).not.toMatch(/-n\s+<schema>/);
     expect(restore).toContain(file!.replace(/\$\(date \+%F\)/, '<date>'));
   });
+
+  // Step 3 said "the vault's own table" without naming it, and left notification's sealed webhook
+  // secrets out: an operator dropping the old key then stopped notification at its next start.
+  it('Master keys: the check names every column that records a master key, and its SQL runs', async () => {
+    const text = section('### Master keys (`TSS_MASTER_KEYS`)');
+    const columns = (
+      await sql.query<{ table_schema: string; table_name: string; column_name: string }>(
+        `SELECT table_schema, table_name, column_name FROM information_schema.columns
+          WHERE column_name LIKE '%master_key_id' AND table_schema = ANY($1) ORDER BY 1, 2, 3`,
+        [await serviceSchemas()],
+      )
+    ).rows;
+    expect(columns.map((c) => `${c.table_schema}.${c.table_name}.${c.column_name}`)).toEqual(
+      expect.arrayContaining(['gateway.signing_keys.master_key_id', 'ticket_intake.credential_data_keys.master_key_id', 'notification.webhook_endpoints.secret_master_key_id']),
+    );
+    const statements = blocks(text, 'sql')
+      .join('\n')
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const unchecked = columns
+      .filter(({ table_schema: schema, table_name: table, column_name: column }) => !statements.some((s) => s.includes(`${schema}.${table}`) && s.includes(column)))
+      .map((c) => `${c.table_schema}.${c.table_name}.${c.column_name}`);
+    expect(unchecked).toEqual([]);
+    for (const statement of statements) await expect(sql.query(statement)).resolves.toBeDefined();
+  });
 });
