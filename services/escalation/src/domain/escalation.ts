@@ -27,7 +27,8 @@ export interface Escalation {
   resolvedBy: string | null;
   outcome: string | null;
   renotices: number;
-  lastNotifiedAt: Date;
+  /** The last notice that went to someone: null while every notice found no one on duty in its role. */
+  lastNotifiedAt: Date | null;
   /** For an escalation raised by a response clock (`sla.warning`, `sla.breached`, `sla.overdue`): when that clock stopped. */
   clockStoppedAt: Date | null;
 }
@@ -54,6 +55,13 @@ export const resolve = (e: Escalation, by: Actor, at: Date, outcome: string | un
   if (e.status === 'resolved') return { ok: false, refusal: { kind: 'conflict', detail: 'The escalation is already resolved.' } };
   return { ok: true, escalation: { ...e, status: 'resolved', resolvedAt: at, resolvedBy: by.staffId, outcome: outcome ?? null } };
 };
+
+/**
+ * When someone was last notified, after a notice (the raise or a re-notice) to `targetStaffIds` at
+ * `at`: a notice with no one on duty in its role notified nobody, so it keeps the earlier instant
+ * (null before anyone was reached). docs/adr/0038, "No one on duty".
+ */
+export const lastNotifiedAfter = (previous: Date | null, targetStaffIds: readonly string[], at: Date): Date | null => (targetStaffIds.length > 0 ? at : previous);
 
 /**
  * Kinds about a response owed: once the ticket is resolved or closed their re-notices stop (the

@@ -42,7 +42,7 @@ export const escalationView = (e: Escalation) => ({
   resolvedBy: e.resolvedBy,
   outcome: e.outcome,
   renotices: e.renotices,
-  lastNotifiedAt: e.lastNotifiedAt.toISOString(),
+  lastNotifiedAt: iso(e.lastNotifiedAt),
   clockStoppedAt: iso(e.clockStoppedAt),
 });
 

@@ -174,7 +174,9 @@ export const EscalationView = Type.Object({
   resolvedBy: Nullable(Type.String()),
   outcome: Nullable(Type.String()),
   renotices: Type.Integer({ minimum: 0 }),
-  lastNotifiedAt: Instant,
+  lastNotifiedAt: Nullable(
+    Type.String({ format: 'date-time', description: 'The last notice (the raise or a re-notice) that went to someone on duty; null while no one on duty in its role was reached' }),
+  ),
   clockStoppedAt: Nullable(
     Type.String({
       format: 'date-time',

@@ -4,7 +4,7 @@ import type { Escalation, EscalationStatus } from '../domain/escalation';
 import type { TargetRole } from '../domain/escalation-rules';
 
 const COLUMNS = `id, ticket_id, partner_id, kind, level, rule, cause_key, cause_event_id, cause_type, target_role, target_staff_ids, survey_id, quote, summary,
-  status, raised_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, outcome, renotices, last_notified_at, clock_stopped_at`;
+  status, raised_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, outcome, renotices, last_notified_at, nobody_notified, clock_stopped_at`;
 
 interface EscalationRow {
   id: string;
@@ -29,7 +29,9 @@ interface EscalationRow {
   resolved_by: string | null;
   outcome: string | null;
   renotices: number;
+  /** The last notice that reached someone; while none has (`nobody_notified`), the raise's instant (NOT NULL for older releases, docs/adr/0071). */
   last_notified_at: Date;
+  nobody_notified: boolean;
   clock_stopped_at: Date | null;
 }
 
@@ -56,7 +58,7 @@ const toEscalation = (r: EscalationRow): Escalation => ({
   resolvedBy: r.resolved_by,
   outcome: r.outcome,
   renotices: r.renotices,
-  lastNotifiedAt: r.last_notified_at,
+  lastNotifiedAt: r.nobody_notified ? null : r.last_notified_at,
   clockStoppedAt: r.clock_stopped_at,
 });
 
@@ -80,11 +82,11 @@ export const escalationStore = {
   async insertOnce(tx: EntityManager, e: Escalation): Promise<boolean> {
     const rows: unknown[] = await tx.query(
       `INSERT INTO escalation.escalations (${COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
        ON CONFLICT ON CONSTRAINT escalations_one_per_cause DO NOTHING RETURNING id`,
       [
         e.id, e.ticketId, e.partnerId, e.kind, e.level, e.rule, e.causeKey, e.causeEventId, e.causeType, e.targetRole, e.targetStaffIds, e.surveyId, e.quote, e.summary,
-        e.status, e.raisedAt, e.acknowledgedAt, e.acknowledgedBy, e.resolvedAt, e.resolvedBy, e.outcome, e.renotices, e.lastNotifiedAt, e.clockStoppedAt,
+        e.status, e.raisedAt, e.acknowledgedAt, e.acknowledgedBy, e.resolvedAt, e.resolvedBy, e.outcome, e.renotices, e.lastNotifiedAt ?? e.raisedAt, e.lastNotifiedAt === null, e.clockStoppedAt,
       ],
     );
     return rows.length === 1;
@@ -104,7 +106,7 @@ export const escalationStore = {
   async update(tx: EntityManager, e: Escalation): Promise<void> {
     await tx.query(
       `UPDATE escalation.escalations SET status = $2, acknowledged_at = $3, acknowledged_by = $4, resolved_at = $5, resolved_by = $6, outcome = $7,
-         renotices = $8, last_notified_at = $9, target_staff_ids = $10, clock_stopped_at = $11 WHERE id = $1`,
+         renotices = $8, last_notified_at = COALESCE($9, last_notified_at), nobody_notified = $9::timestamptz IS NULL, target_staff_ids = $10, clock_stopped_at = $11 WHERE id = $1`,
       [e.id, e.status, e.acknowledgedAt, e.acknowledgedBy, e.resolvedAt, e.resolvedBy, e.outcome, e.renotices, e.lastNotifiedAt, e.targetStaffIds, e.clockStoppedAt],
     );
   },

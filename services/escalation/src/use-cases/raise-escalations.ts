@@ -5,7 +5,7 @@ import { cutText, EscalationRaisedV1 } from '@tss/contracts';
 import type { Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { evaluateRules, type RuleCause } from '../domain/escalation-rules';
-import { isTicketFinished, stopsWithTicket, type Escalation } from '../domain/escalation';
+import { isTicketFinished, lastNotifiedAfter, stopsWithTicket, type Escalation } from '../domain/escalation';
 import { escalationStore } from '../store/escalation.store';
 import { ticketProjection } from '../store/projection.store';
 import { settingsStore } from '../store/settings.store';
@@ -78,7 +78,7 @@ export const raiseFor = async (tx: EntityManager, deps: RaiseDeps, cause: RuleCa
       resolvedBy: null,
       outcome: null,
       renotices: 0,
-      lastNotifiedAt: now,
+      lastNotifiedAt: lastNotifiedAfter(null, targetStaffIds, now),
       clockStoppedAt: null,
     };
     if (!(await escalationStore.insertOnce(tx, escalation))) {

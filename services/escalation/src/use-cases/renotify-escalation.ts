@@ -4,7 +4,7 @@ import { EscalationRenotifiedV1 } from '@tss/contracts';
 import type { Outbox } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
 import type { FiredTimer, TimerStore } from '@tss/timers';
-import { shouldRenotify } from '../domain/escalation';
+import { lastNotifiedAfter, shouldRenotify } from '../domain/escalation';
 import { escalationStore } from '../store/escalation.store';
 import { ticketProjection } from '../store/projection.store';
 import { scheduleRenotice } from './renotice-timer';
@@ -33,7 +33,7 @@ export const onRenoticeDue = (deps: RenotifyDeps) => async (timer: FiredTimer, t
   const now = deps.clock.now();
   const targetStaffIds = await targetsAt(tx, now, escalation.targetRole);
   const attempt = escalation.renotices + 1;
-  await escalationStore.update(tx, { ...escalation, renotices: attempt, lastNotifiedAt: now, targetStaffIds });
+  await escalationStore.update(tx, { ...escalation, renotices: attempt, lastNotifiedAt: lastNotifiedAfter(escalation.lastNotifiedAt, targetStaffIds, now), targetStaffIds });
   if (targetStaffIds.length === 0) deps.logger.warn({ escalationId, targetRole: escalation.targetRole, attempt }, 'escalation re-notified with no one on duty in its role');
   await deps.outbox.add(tx, EscalationRenotifiedV1, escalation.ticketId, {
     partnerId: escalation.partnerId,
