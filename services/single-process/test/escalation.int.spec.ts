@@ -303,6 +303,8 @@ describe('escalation (issue #12)', () => {
       expect(overdue).toMatchObject({ targetRole: 'head_of_support', targetStaffIds: [head.staffId], level: 2 });
       const level2 = await get(`/v1/escalations?ticketId=${emergency.id}&level=2`, agentDay.token);
       expect(level2.body.items.map((e: EscalationBody) => e.kind)).toEqual(['sla_overdue']);
+      // docs/api.md §3: the ticket by its reference too, as staff say it aloud.
+      expect((await get(`/v1/escalations?ticketId=${emergency.reference.toLowerCase()}&level=2`, agentDay.token)).body).toEqual(level2.body);
     });
 
     it('a resolved ticket keeps its open sla escalations as records, but their re-notices stop', async () => {

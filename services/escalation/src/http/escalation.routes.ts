@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { UnitOfWork, Outbox } from '@tss/messaging';
-import { failureResponses, scopeOf, sendFailure, withoutLinkSecrets, type AccessRule, type Clock } from '@tss/service-kit';
+import { failureResponses, ok, scopeOf, sendFailure, withoutLinkSecrets, type AccessRule, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import type { Actor, Escalation } from '../domain/escalation';
 import { decodeEscalationCursor, encodeEscalationCursor } from '../domain/escalation-cursor';
 import { escalationStore } from '../store/escalation.store';
 import { acknowledgeEscalation, resolveEscalation } from '../use-cases/escalation-actions';
+import { ticketOfFilter } from '../use-cases/ticket-of-filter';
 import { EscalationList, EscalationParams, EscalationQuery, EscalationView, ResolveBody } from './escalation.schemas';
 
 /** Escalations are staff-only (partners and requesters: 403 by the access rule). */
@@ -71,31 +72,38 @@ export const escalationRoutes = (deps: EscalationRouteDeps) => async (fastify: F
         operationId: 'listEscalations',
         summary: 'Escalations, newest first: filter by open, status, ticket, level, target role or person, kind',
         querystring: EscalationQuery,
-        response: { 200: EscalationList, ...failureResponses('bad_request') },
+        response: { 200: EscalationList, ...failureResponses('bad_request', 'invalid_reference') },
       },
       config: { access: READ },
     },
     async (request, reply) => {
       const q = request.query;
       const scope = scopeOf(request, 'staff');
-      // A cursor continues the list it came from: the same filters (`me` as the caller asked it).
-      const filters = { open: q.open, status: q.status, ticketId: q.ticketId, level: q.level, targetRole: q.targetRole, target: q.target, kind: q.kind };
-      const decoded = q.cursor === undefined ? undefined : decodeEscalationCursor(q.cursor, filters);
-      if (decoded && !decoded.ok) return sendFailure(reply, decoded.error);
-      const after = decoded?.value;
-      const items = await deps.unitOfWork.run((tx) =>
-        escalationStore.list(tx, {
+      const listed = await deps.unitOfWork.run(async (tx): Promise<Result<{ items: Escalation[]; filters: object } | undefined, Failure>> => {
+        // The ticket by id or reference (docs/api.md §3); one escalation does not know has none.
+        const ticket = q.ticketId === undefined ? ok(undefined) : await ticketOfFilter(tx, q.ticketId);
+        if (!ticket.ok) return ticket;
+        if (q.ticketId !== undefined && ticket.value === undefined) return ok(undefined);
+        // A cursor continues the list it came from: the same filters (the ticket as its id, `me` as the caller asked it).
+        const filters = { open: q.open, status: q.status, ticketId: ticket.value, level: q.level, targetRole: q.targetRole, target: q.target, kind: q.kind };
+        const decoded = q.cursor === undefined ? undefined : decodeEscalationCursor(q.cursor, filters);
+        if (decoded && !decoded.ok) return decoded;
+        const items = await escalationStore.list(tx, {
           open: q.open,
           status: q.status,
-          ticketId: q.ticketId,
+          ticketId: ticket.value,
           level: q.level,
           targetRole: q.targetRole,
           targetStaffId: q.target === 'me' ? scope.staffId : q.target,
           kind: q.kind,
-          after,
+          after: decoded?.value,
           limit: q.limit + 1,
-        }),
-      );
+        });
+        return ok({ items, filters });
+      });
+      if (!listed.ok) return sendFailure(reply, listed.error);
+      if (!listed.value) return { items: [] };
+      const { items, filters } = listed.value;
       const page = items.slice(0, q.limit);
       const last = page[page.length - 1];
       return { items: page.map(escalationView), ...(items.length > q.limit && last ? { nextCursor: encodeEscalationCursor({ raisedAt: last.raisedAt, id: last.id }, filters) } : {}) };

@@ -1,6 +1,7 @@
 import { Type, type Static, type StringOptions, type TString } from '@sinclair/typebox';
 import { EscalationKind, Instant, Text, Uuid, VisibleText } from '@tss/contracts';
 import { DEFAULT_RULES, TargetRoles } from '../domain/escalation-rules';
+import { TicketIdOrReference } from './ticket-id-or-reference.schema';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const TargetRole = Type.Union(TargetRoles.map((r) => Type.Literal(r)));
@@ -189,7 +190,7 @@ export const EscalationQuery = Type.Object(
   {
     open: Type.Optional(Type.Boolean({ description: 'true: not resolved yet; false: resolved' })),
     status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('acknowledged'), Type.Literal('resolved')])),
-    ticketId: Type.Optional(Uuid),
+    ticketId: Type.Optional(TicketIdOrReference),
     level: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
     targetRole: Type.Optional(TargetRole),
     target: Type.Optional(Text({ maxLength: 200, description: 'A staff id the escalation was sent to; `me` for the caller' })),

@@ -1,15 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Instant, ReferralTarget, Uuid, VisibleText } from '@tss/contracts';
+import { TicketIdOrReference } from './ticket-id-or-reference.schema';
 
-const EXAMPLE_TICKET_ID = '3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f';
 const EXAMPLE_REFERRAL_ID = '7d9e2f4a-1b3c-4d5e-8f60-718293a4b5c6';
-
-const TicketIdOrReference = Type.String({
-  minLength: 1,
-  maxLength: 64,
-  description: 'The ticket id (uuid) or its reference number (TSS-XXXXX-XXXXC, any case, dashes optional)',
-  examples: [EXAMPLE_TICKET_ID, 'TSS-K7QM2-ZC4XD'],
-});
 
 export const ReferralTicketParams = Type.Object({ id: TicketIdOrReference });
 export const ReferralParams = Type.Object({ id: TicketIdOrReference, rid: { ...Uuid, description: 'The referral id', examples: [EXAMPLE_REFERRAL_ID] } });

@@ -44,6 +44,12 @@ export const ticketProjection = {
     );
   },
 
+  /** The ticket of a reference (P3, normalised by `parseReference`); its index: 1765603010000. */
+  async idByReference(tx: EntityManager, reference: string): Promise<string | undefined> {
+    const rows: { ticket_id: string }[] = await tx.query(`SELECT ticket_id FROM escalation.tickets WHERE reference = $1`, [reference]);
+    return rows[0]?.ticket_id;
+  },
+
   async find(tx: EntityManager, ticketId: string): Promise<TicketFacts | undefined> {
     const rows: TicketRow[] = await tx.query(`SELECT ticket_id, partner_id, reference, level, status FROM escalation.tickets WHERE ticket_id = $1`, [ticketId]);
     const r = rows[0];
