@@ -7,9 +7,12 @@ import {
   SlaWarningV1,
   TicketCreatedV1,
 } from '@tss/contracts';
+import pino from 'pino';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { TimerStore } from '@tss/timers';
 import { escalationService } from '../src';
+import { raiseFor } from '../src/use-cases/raise-escalations';
 import { publisherToEscalation } from './support/publish-to-escalation';
 
 const MINUTE = 60_000;
@@ -112,16 +115,19 @@ describe('escalations of a response clock that stopped', () => {
     await publish(SlaBreachedV1, ticketId, { ...clockBase(clockId), breachedAt: clock.now().toISOString(), ...lateness });
     await publish(SlaOverdueV1, ticketId, { ...clockBase(clockId), overdueMs: 0, ...lateness });
     expect((await escalationsOf(ticketId)).map((e) => e.rule).sort()).toEqual(['sla-about-to-breach', 'sla-breach', 'sla-overdue']);
-    await oneInterval(ticketId, 3);
+    // The warning was superseded by the breach: the breach and the overdue escalations call.
+    await oneInterval(ticketId, 2);
 
     await publish(SlaClockCancelledV1, ticketId, { ...clockBase(clockId), cancelledAt: clock.now().toISOString(), reason: 'responded_after_breach', respondedAt: clock.now().toISOString() });
-    expect((await escalationsOf(ticketId)).map((e) => [e.rule, e.status, e.clock_stopped_at])).toEqual(
-      ['sla-about-to-breach', 'sla-breach', 'sla-overdue'].map((rule) => [rule, 'open', clock.now()]).sort(),
-    );
+    expect((await escalationsOf(ticketId)).map((e) => [e.rule, e.status, e.clock_stopped_at])).toEqual([
+      ['sla-about-to-breach', 'resolved', clock.now()],
+      ['sla-breach', 'open', clock.now()],
+      ['sla-overdue', 'open', clock.now()],
+    ]);
     expect(await pendingRenotices(ticketId)).toBe(0);
-    await quietIntervals(ticketId, 3);
+    await quietIntervals(ticketId, 2);
     // Still there to be taken up: the team leader looks at a breach.
-    expect((await escalationsOf(ticketId)).every((e) => e.status === 'open')).toBe(true);
+    expect((await escalationsOf(ticketId)).filter((e) => e.rule !== 'sla-about-to-breach').every((e) => e.status === 'open')).toBe(true);
   });
 
   it('another clock of the same ticket stopping leaves this clock’s escalations calling', async () => {
@@ -132,5 +138,69 @@ describe('escalations of a response clock that stopped', () => {
     await oneInterval(ticketId, 1);
     expect(await escalationsOf(ticketId)).toEqual([expect.objectContaining({ rule: 'sla-breach', status: 'open', clock_stopped_at: null })]);
     expect(await pendingRenotices(ticketId)).toBe(1);
+  });
+  const renoticesOf = async (escalationId: string) =>
+    (await sut.query<{ n: number }>(`SELECT count(*)::int AS n FROM escalation.outbox WHERE event_type = 'escalation.renotified' AND event->'data'->>'escalationId' = $1`, [escalationId]))[0].n;
+  const resolvedEventsOf = (escalationId: string) =>
+    sut.query<{ data: Record<string, unknown> }>(`SELECT event->'data' AS data FROM escalation.outbox WHERE event_type = 'escalation.resolved' AND event->'data'->>'escalationId' = $1`, [escalationId]);
+
+  it('a breach supersedes the clock’s about-to-breach escalation: resolved automatically, its re-notices stop; the breach escalation calls on', async () => {
+    const ticketId = await ticket();
+    const clockId = randomUUID();
+    await publish(SlaWarningV1, ticketId, { ...clockBase(clockId), remainingMs: 72 * MINUTE, threshold: 0.9, ...lateness });
+    const [warning] = await escalationsOf(ticketId);
+    expect(warning).toMatchObject({ rule: 'sla-about-to-breach', status: 'open' });
+    await oneInterval(ticketId, 1);
+
+    await publish(SlaBreachedV1, ticketId, { ...clockBase(clockId), breachedAt: clock.now().toISOString(), ...lateness });
+    const after = await escalationsOf(ticketId);
+    expect(after.map((e) => [e.rule, e.status])).toEqual([
+      ['sla-about-to-breach', 'resolved'],
+      ['sla-breach', 'open'],
+    ]);
+    const superseded = after[0];
+    expect(superseded).toMatchObject({ resolved_by: null, clock_stopped_at: null });
+    expect(superseded.outcome).toMatch(/breach/i);
+    expect(await resolvedEventsOf(warning.id)).toEqual([{ data: expect.objectContaining({ escalationId: warning.id, outcome: superseded.outcome, resolvedAt: clock.now().toISOString() }) }]);
+    expect(await pendingRenotices(ticketId)).toBe(1);
+    // Only the breach escalation re-notifies from now on.
+    await oneInterval(ticketId, 2);
+    await oneInterval(ticketId, 3);
+    expect(await renoticesOf(warning.id)).toBe(1);
+    expect(await renoticesOf(after[1].id)).toBe(2);
+  });
+
+  it('an acknowledged about-to-breach escalation is superseded by the breach too', async () => {
+    const ticketId = await ticket();
+    const clockId = randomUUID();
+    await publish(SlaWarningV1, ticketId, { ...clockBase(clockId), remainingMs: 72 * MINUTE, threshold: 0.9, ...lateness });
+    const [warning] = await escalationsOf(ticketId);
+    const lead = sut.token({ kind: 'staff', sub: 'lead-1', roles: ['team_lead'], scope: 'escalations:read escalations:manage' });
+    expect((await sut.http().post(`/v1/escalations/${warning.id}/acknowledge`).auth(lead, { type: 'bearer' })).status).toBe(200);
+    await publish(SlaBreachedV1, ticketId, { ...clockBase(clockId), breachedAt: clock.now().toISOString(), ...lateness });
+    expect((await escalationsOf(ticketId)).map((e) => [e.rule, e.status])).toEqual([
+      ['sla-about-to-breach', 'resolved'],
+      ['sla-breach', 'open'],
+    ]);
+  });
+  it('upgrade: an about-to-breach escalation still calling beside its clock’s breach escalation (raised by an older release) is superseded at its next re-notice', async () => {
+    const ticketId = await ticket();
+    const clockId = randomUUID();
+    await publish(SlaWarningV1, ticketId, { ...clockBase(clockId), remainingMs: 72 * MINUTE, threshold: 0.9, ...lateness });
+    const [warning] = await escalationsOf(ticketId);
+    // The breach escalation as an older release raised it: beside the warning, which it left calling.
+    const raise = { outbox: sut.host.outbox, timers: new TimerStore({ schema: 'escalation', clock }), logger: pino({ level: 'silent' }), renotifyAfterMs: MINUTE };
+    await sut.host.unitOfWork.run((tx) => raiseFor(tx, raise, { type: 'sla.breached', eventId: randomUUID(), ticketId, partnerId, level: 'standard', clockId }, clock.now()));
+    expect((await escalationsOf(ticketId)).map((e) => [e.rule, e.status])).toEqual([
+      ['sla-about-to-breach', 'open'],
+      ['sla-breach', 'open'],
+    ]);
+    await oneInterval(ticketId, 1);
+    expect(await renoticesOf(warning.id)).toBe(0);
+    expect((await escalationsOf(ticketId)).map((e) => [e.rule, e.status])).toEqual([
+      ['sla-about-to-breach', 'resolved'],
+      ['sla-breach', 'open'],
+    ]);
+    expect(await resolvedEventsOf(warning.id)).toEqual([{ data: expect.objectContaining({ escalationId: warning.id, outcome: expect.stringMatching(/breach/i) }) }]);
   });
 });

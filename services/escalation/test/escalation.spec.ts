@@ -1,4 +1,4 @@
-import { acknowledge, clockStopped, OUTCOME_ANSWERED_IN_TIME, resolve, shouldRenotify, type Escalation } from '../src/domain/escalation';
+import { acknowledge, clockStopped, lastNotifiedAfter, OUTCOME_ANSWERED_IN_TIME, OUTCOME_SUPERSEDED_BY_BREACH, resolve, shouldRenotify, supersededByBreach, type Escalation } from '../src/domain/escalation';
 import { etagOfVersion, ifMatchAdmitsVersion } from '../src/domain/document-version';
 import { decodeEscalationCursor, encodeEscalationCursor } from '../src/domain/escalation-cursor';
 
@@ -77,6 +77,24 @@ describe('escalation records (issue #12)', () => {
     expect(clockStopped(taken, { kind: 'met', at: later }).escalation).toMatchObject({ status: 'resolved', acknowledgedBy: 'lead' });
     const done = { ...warning, status: 'resolved' as const, resolvedBy: 'lead', resolvedAt: at, outcome: 'handled' };
     expect(clockStopped(done, { kind: 'met', at: later })).toEqual({ escalation: { ...done, clockStoppedAt: later }, resolvedAutomatically: false });
+  });
+
+  it('a breach supersedes an about-to-breach warning, open or acknowledged, resolving it with no one as resolver; nothing else', () => {
+    const later = new Date('2026-03-02T10:00:00Z');
+    const warning = escalation({ kind: 'sla_warning', rule: 'sla-about-to-breach', causeType: 'sla.warning' });
+    for (const status of ['open', 'acknowledged'] as const) {
+      expect(supersededByBreach({ ...warning, status }, later)).toMatchObject({ status: 'resolved', resolvedAt: later, resolvedBy: null, outcome: OUTCOME_SUPERSEDED_BY_BREACH });
+    }
+    expect(supersededByBreach({ ...warning, status: 'resolved', outcome: 'done' }, later)).toBeUndefined();
+    expect(supersededByBreach(escalation(), later)).toBeUndefined();
+  });
+
+  it('lastNotifiedAt moves only with a notice that reached someone', () => {
+    const later = new Date('2026-03-02T10:00:00Z');
+    expect(lastNotifiedAfter(null, [], at)).toBeNull();
+    expect(lastNotifiedAfter(null, ['lead'], at)).toEqual(at);
+    expect(lastNotifiedAfter(at, [], later)).toEqual(at);
+    expect(lastNotifiedAfter(at, ['lead'], later)).toEqual(later);
   });
 
   it('ETags and If-Match of the versioned documents: strong comparison, so a weak tag admits nothing (RFC 9110 §13.1.1)', () => {

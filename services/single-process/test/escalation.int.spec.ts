@@ -22,6 +22,8 @@ interface EscalationBody {
   surveyId: string | null;
   renotices: number;
   causeType: string;
+  resolvedBy: string | null;
+  outcome: string | null;
 }
 
 // Issue #12 (P4, P7): escalation rules, the on-duty roster and escalation records, on the whole platform.
@@ -293,8 +295,10 @@ describe('escalation (issue #12)', () => {
       await advance(90 * MINUTE); // 15:00 UTC
       const breach = await waitForEscalation(emergency.id, 'sla_breach');
       expect(breach).toMatchObject({ targetRole: 'team_leader', targetStaffIds: [leadNewYork.staffId], level: 1 });
-      // The 0.9 warning came in between: still one warning escalation for the clock.
-      expect((await escalationsOf(emergency.id)).filter((e) => e.kind === 'sla_warning')).toHaveLength(1);
+      // The 0.9 warning came in between: still one warning escalation for the clock, and the breach superseded it.
+      const warnings = (await escalationsOf(emergency.id)).filter((e) => e.kind === 'sla_warning');
+      expect(warnings).toEqual([expect.objectContaining({ status: 'resolved', resolvedBy: null, outcome: expect.stringMatching(/^Superseded/) })]);
+      expect(await pendingRenotice(warnings[0].id)).toBe(0);
     });
 
     it('P7: at 150 % it is level 2 to the head of support', async () => {
@@ -309,7 +313,7 @@ describe('escalation (issue #12)', () => {
 
     it('a resolved ticket keeps its open sla escalations as records, but their re-notices stop', async () => {
       const open = (await escalationsOf(emergency.id)).filter((e) => e.status === 'open' && e.kind.startsWith('sla_'));
-      expect(open.map((e) => e.kind).sort()).toEqual(['sla_breach', 'sla_overdue', 'sla_warning']);
+      expect(open.map((e) => e.kind).sort()).toEqual(['sla_breach', 'sla_overdue']);
       for (const e of open) expect(await pendingRenotice(e.id)).toBe(1);
       const etag = (await get(`/v1/tickets/${emergency.id}`, agentDay.token)).headers.etag as string;
       const resolved = await http().patch(`/v1/tickets/${emergency.id}`).auth(agentDay.token, { type: 'bearer' }).set('if-match', etag).send({ status: 'resolved' });
@@ -318,7 +322,11 @@ describe('escalation (issue #12)', () => {
         for (const e of open) if ((await pendingRenotice(e.id)) !== 0) return false;
         return true;
       });
-      expect((await escalationsOf(emergency.id)).filter((e) => e.kind.startsWith('sla_')).map((e) => e.status)).toEqual(['open', 'open', 'open']);
+      expect((await escalationsOf(emergency.id)).filter((e) => e.kind.startsWith('sla_')).map((e) => [e.kind, e.status])).toEqual([
+        ['sla_overdue', 'open'],
+        ['sla_breach', 'open'],
+        ['sla_warning', 'resolved'],
+      ]);
     });
 
     it('P7: the team-leader phrase in a message calls the team leader in, with the quote', async () => {

@@ -105,3 +105,20 @@ export const clockStopped = (e: Escalation, stop: ClockStop): { escalation: Esca
   }
   return { escalation: stopped, resolvedAutomatically: false };
 };
+
+export const OUTCOME_SUPERSEDED_BY_BREACH = 'Superseded: the response clock breached (sla.breached), so it is no longer about to; resolved automatically.';
+
+/** The events that raise an escalation for a breached response clock (P7: the team leader looks at it). */
+export const BREACH_CAUSE_TYPES: readonly string[] = ['sla.breached', 'sla.overdue'];
+
+/**
+ * An about-to-breach (`sla.warning`) escalation whose clock has breached says something no longer
+ * true: "the response deadline is near" after the deadline. It is resolved, acknowledged or not
+ * (`resolvedBy` null, an outcome saying why); the breach is the clock's to escalate now, under
+ * its own rule. Anything else, or one already resolved, is left as it is (undefined).
+ * docs/adr/0038, addendum of 2026-12-04, seventh session.
+ */
+export const supersededByBreach = (e: Escalation, at: Date): Escalation | undefined => {
+  if (e.causeType !== 'sla.warning' || e.status === 'resolved') return undefined;
+  return { ...e, status: 'resolved', resolvedAt: at, resolvedBy: null, outcome: OUTCOME_SUPERSEDED_BY_BREACH };
+};

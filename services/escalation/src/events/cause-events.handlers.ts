@@ -2,6 +2,7 @@ import { RatingSubmittedV1, SlaBreachedV1, SlaClockStartedV1, SlaOverdueV1, SlaR
 import { causesOfRaiseToEmergency } from '../domain/escalation-rules';
 import { on, type HandlerBinding } from '@tss/messaging';
 import { raiseFor, type RaiseDeps } from '../use-cases/raise-escalations';
+import { supersedeClockWarnings } from '../use-cases/supersede-warnings';
 
 /** sla.* and rating.submitted: events that may set off a rule (the ticket is their subject). */
 export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
@@ -12,6 +13,8 @@ export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
   on(SlaBreachedV1, async (event, ctx) => {
     const d = event.data;
     await raiseFor(ctx.tx, deps, { type: 'sla.breached', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, clockId: d.clockId }, ctx.now);
+    // The deadline passed: "about to breach" is over for this clock (P7).
+    await supersedeClockWarnings(ctx.tx, deps, event.subject, d.clockId, ctx.now);
   }),
   on(SlaOverdueV1, async (event, ctx) => {
     const d = event.data;

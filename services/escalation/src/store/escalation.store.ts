@@ -131,6 +131,27 @@ export const escalationStore = {
     return rows.map(toEscalation);
   },
 
+  /** Row-locked: the ticket's escalations of one response clock raised by these event types and not resolved yet. */
+  async lockUnresolvedOfClock(tx: EntityManager, ticketId: string, clockId: string, causeTypes: readonly string[]): Promise<Escalation[]> {
+    const rows: EscalationRow[] = await tx.query(
+      `SELECT ${COLUMNS} FROM escalation.escalations
+        WHERE ticket_id = $1 AND cause_key = $2 AND cause_type = ANY($3::text[]) AND status <> 'resolved'
+        ORDER BY id FOR UPDATE`,
+      [ticketId, `clock:${clockId}`, causeTypes],
+    );
+    return rows.map(toEscalation);
+  },
+
+  /** Whether the ticket has an escalation of this cause key raised by one of these event types (any rule, any status). */
+  async existsOfCause(tx: EntityManager, ticketId: string, causeKey: string, causeTypes: readonly string[]): Promise<boolean> {
+    const rows: unknown[] = await tx.query(`SELECT 1 FROM escalation.escalations WHERE ticket_id = $1 AND cause_key = $2 AND cause_type = ANY($3::text[]) LIMIT 1`, [
+      ticketId,
+      causeKey,
+      causeTypes,
+    ]);
+    return rows.length > 0;
+  },
+
   async list(tx: EntityManager, f: EscalationFilter): Promise<Escalation[]> {
     const where: string[] = [];
     const params: unknown[] = [];

@@ -4,10 +4,11 @@ import { EscalationRenotifiedV1 } from '@tss/contracts';
 import type { Outbox } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
 import type { FiredTimer, TimerStore } from '@tss/timers';
-import { lastNotifiedAfter, shouldRenotify } from '../domain/escalation';
+import { BREACH_CAUSE_TYPES, lastNotifiedAfter, shouldRenotify } from '../domain/escalation';
 import { escalationStore } from '../store/escalation.store';
 import { ticketProjection } from '../store/projection.store';
 import { scheduleRenotice } from './renotice-timer';
+import { supersedeWarning } from './supersede-warnings';
 import { targetsAt } from './on-duty';
 
 export interface RenotifyDeps {
@@ -31,6 +32,12 @@ export const onRenoticeDue = (deps: RenotifyDeps) => async (timer: FiredTimer, t
   const ticket = await ticketProjection.find(tx, escalation.ticketId);
   if (!shouldRenotify(escalation, ticket?.status)) return;
   const now = deps.clock.now();
+  // One raised before breaches superseded warnings (docs/adr/0038, seventh session): its clock's
+  // breach escalation says the deadline passed, so it is resolved instead of sent again.
+  if (escalation.causeType === 'sla.warning' && (await escalationStore.existsOfCause(tx, escalation.ticketId, escalation.causeKey, BREACH_CAUSE_TYPES))) {
+    await supersedeWarning(tx, deps, escalation, now);
+    return;
+  }
   const targetStaffIds = await targetsAt(tx, now, escalation.targetRole);
   const attempt = escalation.renotices + 1;
   await escalationStore.update(tx, { ...escalation, renotices: attempt, lastNotifiedAt: lastNotifiedAfter(escalation.lastNotifiedAt, targetStaffIds, now), targetStaffIds });

@@ -1,0 +1,35 @@
+import type { EntityManager } from 'typeorm';
+import { EscalationResolvedV1 } from '@tss/contracts';
+import type { Outbox } from '@tss/messaging';
+import type { TimerStore } from '@tss/timers';
+import { supersededByBreach, type Escalation } from '../domain/escalation';
+import { escalationStore } from '../store/escalation.store';
+import { cancelRenotice } from './renotice-timer';
+
+export interface SupersedeDeps {
+  outbox: Outbox;
+  timers: TimerStore;
+}
+
+/** Resolves one locked about-to-breach escalation as superseded by its clock's breach: no more re-notices, `escalation.resolved`. */
+export const supersedeWarning = async (tx: EntityManager, deps: SupersedeDeps, current: Escalation, now: Date): Promise<boolean> => {
+  const superseded = supersededByBreach(current, now);
+  if (!superseded) return false;
+  await escalationStore.update(tx, superseded);
+  await cancelRenotice(tx, deps.timers, superseded.id);
+  await deps.outbox.add(tx, EscalationResolvedV1, superseded.ticketId, {
+    partnerId: superseded.partnerId,
+    escalationId: superseded.id,
+    resolvedAt: now.toISOString(),
+    ...(superseded.outcome ? { outcome: superseded.outcome } : {}),
+  });
+  return true;
+};
+
+/**
+ * sla.breached: the clock's about-to-breach escalations stop calling "the response deadline is
+ * near" beside the breach's own (docs/escalation.md, "Re-notices"), in the event's transaction.
+ */
+export const supersedeClockWarnings = async (tx: EntityManager, deps: SupersedeDeps, ticketId: string, clockId: string, now: Date): Promise<void> => {
+  for (const current of await escalationStore.lockUnresolvedOfClock(tx, ticketId, clockId, ['sla.warning'])) await supersedeWarning(tx, deps, current, now);
+};
