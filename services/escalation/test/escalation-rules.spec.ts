@@ -18,6 +18,17 @@ describe('escalation rules: the defaults (issue #12, P4, P7)', () => {
     }
   });
 
+  it('P7: the clock’s last warning is about to breach whatever its fraction: an agreement warning at 50 and 80 % still calls the team leader, once per clock', () => {
+    for (const level of ['standard', 'consulting', 'development'] as const) {
+      expect(kinds(cause({ type: 'sla.warning', level, threshold: 0.8, lastWarning: true, clockId: 'c1' }))).toEqual(['sla_warning->team_leader@1']);
+      expect(kinds(cause({ type: 'sla.warning', level, threshold: 0.5, clockId: 'c1' }))).toEqual([]);
+    }
+    expect(kinds(cause({ type: 'sla.warning', level: 'emergency', threshold: 0.6, lastWarning: true, clockId: 'c1' }))).toEqual(['sla_warning->team_leader@1']);
+    // A rule without a threshold condition is not made to fire by it.
+    const levelOnly = [{ id: 'dev-only', on: 'sla.warning' as const, kind: 'sla_warning' as const, target: 'team_leader' as const, when: { levels: ['development' as const] } }];
+    expect(evaluateRules(levelOnly, cause({ type: 'sla.warning', level: 'standard', threshold: 0.8, lastWarning: true, clockId: 'c1' }))).toEqual([]);
+  });
+
   it('P7: a breach is level 1 to the team leader, overdue is level 2 to the head of support', () => {
     expect(kinds(cause({ type: 'sla.breached', level: 'standard', clockId: 'c1' }))).toEqual(['sla_breach->team_leader@1']);
     expect(kinds(cause({ type: 'sla.overdue', level: 'consulting', clockId: 'c1' }))).toEqual(['sla_overdue->head_of_support@2']);

@@ -429,4 +429,27 @@ describe('escalation (issue #12)', () => {
       expectProblem(await get('/v1/escalations?cursor=bm9wZQ', agentDay.token), 400, 'bad-request');
     });
   });
+  describe('partner agreements (P7)', () => {
+    it('an agreement warning at 50 and 80 %: its last warning is the about-to-breach escalation, before the breach', async () => {
+      const partner = await client.partner(admin, 'Acme Early Warnings');
+      const level = (targetMs: number) => ({ targetMs, phoneSupport: false });
+      const agreement = { levels: { emergency: level(6 * HOUR), standard: level(12 * HOUR), consulting: level(24 * HOUR), development: level(7 * 24 * HOUR) }, warningAt: [0.5, 0.8], overdueAt: 1.5 };
+      expect((await put(`/v1/partners/${partner.partnerId}/sla-policy`, admin, agreement)).status).toBe(200);
+      const filed = await post('/v1/tickets', partner.token, sampleTicket({ level: 'standard' }));
+      expect(filed.status).toBe(201);
+      const ticket = filed.body as { id: string };
+      const warned = async (threshold: number) =>
+        waitFor(`sla-timer warned at ${threshold}`, async () => {
+          const rows = await platform.query('sla-timer', `SELECT event->'data' AS data FROM sla_timer.outbox WHERE event_type = 'sla.warning' AND message_key = $1 AND (event->'data'->>'threshold')::numeric = $2`, [ticket.id, threshold]);
+          return rows[0] as { data: Record<string, unknown> } | undefined;
+        });
+      await advance(6 * HOUR);
+      expect((await warned(0.5)).data).not.toHaveProperty('last');
+      await advance(3 * HOUR + 36 * MINUTE); // 80 % of 12 h: 2 h 24 min before the breach
+      expect((await warned(0.8)).data).toMatchObject({ threshold: 0.8, last: true });
+      const warning = await waitForEscalation(ticket.id, 'sla_warning');
+      expect(warning).toMatchObject({ rule: 'sla-about-to-breach', targetRole: 'team_leader', level: 1, causeType: 'sla.warning', status: 'open' });
+      expect((await escalationsOf(ticket.id)).map((e) => e.kind)).toEqual(['sla_warning']);
+    });
+  });
 });

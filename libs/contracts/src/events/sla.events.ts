@@ -34,7 +34,19 @@ export const SlaWarningV1 = defineEvent(
   'sla.warning',
   1,
   'sla-timer',
-  Type.Object({ ...ClockBase, dueAt: Instant, remainingMs: Type.Integer(), threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })), ...Lateness }),
+  Type.Object({
+    ...ClockBase,
+    dueAt: Instant,
+    remainingMs: Type.Integer(),
+    threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+    /**
+     * P7: the last warning of the clock's schedule (its agreement's highest `warningAt`): the
+     * clock's "about to breach", whatever fraction the agreement chose. Absent on the others (and
+     * from releases before it, docs/adr/0038, seventh-session addendum).
+     */
+    last: Type.Optional(Type.Literal(true)),
+    ...Lateness,
+  }),
   'P7: a response clock is about to breach.',
 );
 export const SlaBreachedV1 = defineEvent(

@@ -15,7 +15,10 @@ export type TargetRole = (typeof TargetRoles)[number];
 
 /** Conditions on the event; every one given must hold. */
 export interface RuleConditions {
-  /** sla.warning: the warning's threshold (a fraction of the target) is at least this. */
+  /**
+   * sla.warning: the warning's threshold (a fraction of the target) is at least this, or the warning
+   * is the last of its clock's schedule (P7: about to breach, whatever fractions the agreement chose).
+   */
   minThreshold?: number;
   /** The ticket's (or clock's) service level is one of these. */
   levels?: ServiceLevel[];
@@ -112,6 +115,8 @@ export interface RuleCause {
   /** The ticket's level (or the clock's, for sla events). */
   level?: ServiceLevel;
   threshold?: number;
+  /** sla.warning: the last warning of the clock's schedule (`last: true`). */
+  lastWarning?: boolean;
   score?: number;
   comment?: string;
   phoneSupport?: boolean;
@@ -194,7 +199,10 @@ const matches = (rule: EscalationRule, cause: RuleCause): boolean => {
   if (rule.enabled === false || rule.on !== cause.type) return false;
   const when = rule.when ?? {};
   if (when.levels && (!cause.level || !when.levels.includes(cause.level))) return false;
-  if (when.minThreshold !== undefined && !(cause.threshold !== undefined && cause.threshold >= when.minThreshold)) return false;
+  // P7: the clock's last warning is its "about to breach", even when the agreement's fractions all
+  // fall short of the rule's (warnings at 0.5 and 0.8 under a 0.9 rule): a threshold rule cannot be
+  // silenced by an agreement (docs/adr/0038, seventh session). Once per clock all the same (the cause key).
+  if (when.minThreshold !== undefined && !(cause.lastWarning === true || (cause.threshold !== undefined && cause.threshold >= when.minThreshold))) return false;
   if (when.phoneSupport !== undefined && (cause.phoneSupport ?? false) !== when.phoneSupport) return false;
   // A rating rule with both a score and phrases: either one is enough (a low score, or asking for someone).
   if (when.maxScore !== undefined || when.commentPhrases !== undefined) {

@@ -8,7 +8,12 @@ import { supersedeClockWarnings } from '../use-cases/supersede-warnings';
 export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
   on(SlaWarningV1, async (event, ctx) => {
     const d = event.data;
-    await raiseFor(ctx.tx, deps, { type: 'sla.warning', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, threshold: d.threshold, clockId: d.clockId }, ctx.now);
+    await raiseFor(
+      ctx.tx,
+      deps,
+      { type: 'sla.warning', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, threshold: d.threshold, lastWarning: d.last === true, clockId: d.clockId },
+      ctx.now,
+    );
   }),
   on(SlaBreachedV1, async (event, ctx) => {
     const d = event.data;

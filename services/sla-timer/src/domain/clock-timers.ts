@@ -65,7 +65,8 @@ export const nextTimerFor = (clock: ResponseClock, now: Date): ClockTimer | unde
   [...timersFor(clock, now)].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())[0];
 
 export type TimerEffect =
-  | { kind: 'warning'; threshold: number; remainingMs: number }
+  /** `last`: the highest warning of the clock's schedule, its "about to breach" whatever the fraction (P7, docs/adr/0038 seventh session). */
+  | { kind: 'warning'; threshold: number; remainingMs: number; last?: true }
   | { kind: 'breached' }
   | { kind: 'overdue'; overdueMs: number };
 
@@ -87,9 +88,10 @@ export const fireClockTimer = (
     case WARNING_TIMER: {
       const warning = clock.warnings.find((w) => w.threshold === timer.threshold);
       if (!warning || !same(warning.at, timer.dueAt) || clock.warningsPublished.includes(warning.threshold) || clock.breachPublishedAt) return undefined;
+      const last = clock.warnings.every((w) => w.threshold <= warning.threshold);
       return {
         clock: { ...clock, warningsPublished: [...clock.warningsPublished, warning.threshold] },
-        effects: [{ kind: 'warning', threshold: warning.threshold, remainingMs: Math.max(0, remainingMsOf(clock, now, time)) }],
+        effects: [{ kind: 'warning', threshold: warning.threshold, remainingMs: Math.max(0, remainingMsOf(clock, now, time)), ...(last ? { last: true as const } : {}) }],
       };
     }
     case BREACH_TIMER:

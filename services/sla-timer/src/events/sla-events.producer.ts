@@ -125,6 +125,7 @@ export const timerEffectDrafts = (
         dueAt: clock.dueAt.toISOString(),
         remainingMs: effect.remainingMs,
         threshold: effect.threshold,
+        ...(effect.last ? { last: true as const } : {}),
         ...lateness(at),
       });
     }

@@ -52,6 +52,16 @@ describe('the timers of a clock', () => {
     expect(fireClockTimer({ ...clock, stoppedAt: at(1) }, { kind: BREACH_TIMER, dueAt: at(12) }, at(12))).toBeUndefined();
   });
 
+  it('P7: the last warning of the schedule says so (last: true), whatever its fraction; the others do not', () => {
+    const fire = (c: typeof clock, threshold: number, hours: number) => fireClockTimer(c, { kind: WARNING_TIMER, dueAt: at(hours), threshold }, at(hours))!;
+    expect(fire(clock, 0.75, 9).effects).toEqual([{ kind: 'warning', threshold: 0.75, remainingMs: 3 * HOUR }]);
+    expect(fire(clock, 0.9, 10.8).effects).toEqual([{ kind: 'warning', threshold: 0.9, remainingMs: 1.2 * HOUR, last: true }]);
+    const agreement: PolicyVersion = { scope: 'partner-1', version: 1, policy: { ...DEFAULT_POLICY, warningAt: [0.5, 0.8] } };
+    const agreed = startClock({ id: 'c2', level: 'standard', startedAt, startedBy: 'created', policy: agreement });
+    expect(fire(agreed, 0.5, 6).effects).toEqual([{ kind: 'warning', threshold: 0.5, remainingMs: 6 * HOUR }]);
+    expect(fire(agreed, 0.8, 9.6).effects).toEqual([{ kind: 'warning', threshold: 0.8, remainingMs: 2.4 * HOUR, last: true }]);
+  });
+
   it('the breach publishes once; an overdue notice fired first publishes the breach before it', () => {
     const breached = fireClockTimer(clock, { kind: BREACH_TIMER, dueAt: at(12) }, at(12));
     expect(breached?.clock).toMatchObject({ status: 'breached', breachedAt: at(12), breachedLevel: clock.level });
