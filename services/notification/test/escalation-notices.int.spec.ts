@@ -101,6 +101,21 @@ describe('escalation notices to staff (P7, issue #11), notification alone over a
     expect((await sink.nthMailTo(FALLBACK, 2)).subject).toContain('The quality department is involved');
   });
 
+  it('P5: an applied referral mails the developers it targets (not the fallback), linking the referral', async () => {
+    const developer = { staffId: randomUUID(), email: 'dev.one@support.example' };
+    await notification.publish(StaffCreatedV1, developer.staffId, { staffId: developer.staffId, roles: ['developer'], email: developer.email, active: true, changedAt: clock.now().toISOString() });
+    await directoryShows(developer.staffId, { email: developer.email });
+    const ticket = await notification.ticketCreated({ partnerId });
+    const referralId = randomUUID();
+    const fallbackBefore = sink.mailsTo(FALLBACK).length;
+    await raised(ticket.ticketId, { escalationId: referralId, kind: 'development', targetRole: 'developer', targetStaffIds: [developer.staffId], summary: 'Referred to development: crash needs a code fix.' });
+    const notice = await sink.nthMailTo(developer.email);
+    expect(notice.subject).toBe(`[${ticket.reference}] Escalation: Referred to the development department`);
+    expect(notice.html).toContain(`href="https://tss.example/v1/tickets/${ticket.ticketId}/referrals/${referralId}"`);
+    expect(notice.html).not.toContain(`/v1/escalations/${referralId}`);
+    expect(sink.mailsTo(FALLBACK)).toHaveLength(fallbackBefore);
+  });
+
   it('staff.updated keeps the newest description: a member made inactive is no longer mailed; an older event changes nothing', async () => {
     const member = randomUUID();
     const at = (ms: number) => new Date(clock.now().getTime() + ms).toISOString();

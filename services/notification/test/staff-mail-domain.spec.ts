@@ -43,6 +43,17 @@ describe('escalation notice and disabled-endpoint mail', () => {
     expect(mail.html).not.toContain('<b>help</b>');
   });
 
+  it('a referral\'s notice links the referral (no escalation record to acknowledge: docs/adr/0039); an escalation\'s links the escalation', () => {
+    const referralUrl = 'https://tss.example/v1/tickets/t1/referrals/e1';
+    for (const kind of ['development', 'quality'] as const) {
+      const mail = escalationNoticeMail({ ...notice, kind, level: undefined, targetRole: kind === 'development' ? 'developer' : 'quality', escalationUrl: referralUrl });
+      expect(mail.html).toContain(`href="${referralUrl}"`);
+      expect(mail.text).toContain('The referral');
+      expect(mail.text).not.toContain('acknowledge it there');
+    }
+    expect(escalationNoticeMail(notice).text).toContain('The escalation (acknowledge it there)');
+  });
+
   it('the notice quotes what the requester wrote with their rating and site links withheld (docs/adr/0040)', () => {
     const mail = escalationNoticeMail({ ...notice, quote: 'see https://tss.example/rate/rt_Secret and https://tss.example/support/t/v1.abc.def' });
     for (const body of [mail.text, mail.html]) {

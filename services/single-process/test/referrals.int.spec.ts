@@ -296,6 +296,49 @@ describe('referrals to development, quality and design (issue #12)', () => {
     });
   });
 
+  describe('the departments called in (P5, P7)', () => {
+    it('an applied development or quality referral targets and mails the department’s active staff (by staff role), not only a fallback address', async () => {
+      const admin = await platform.adminToken();
+      const member = async (roles: string[], displayName: string, email: string) => {
+        const created = await http().post('/v1/clients').auth(admin, { type: 'bearer' }).send({ roles, displayName, email });
+        expect(created.status).toBe(201);
+        return created.body.clientId as string;
+      };
+      const developer = await member(['developer'], 'Dev Eloper', 'dev.eloper@support.example');
+      const reviewer = await member(['quality'], 'Rita Review', 'rita.review@support.example');
+      // Escalation picks them; notification mails them: both learn staff from `staff.*`, in no order with the ticket's events.
+      await waitFor('the staff projected into escalation and notification', async () =>
+        (await platform.query('escalation', `SELECT 1 FROM escalation.staff WHERE staff_id = ANY($1::text[])`, [[developer, reviewer]])).length === 2 &&
+        (await platform.query('notification', `SELECT 1 FROM notification.staff_directory WHERE staff_id = ANY($1::text[])`, [[developer, reviewer]])).length === 2,
+      );
+      const calledIn = (ticketId: string, referralId: string) =>
+        waitFor(`referral ${referralId} called in`, async () => {
+          const rows = await platform.query<{ data: { targetRole: string; targetStaffIds: string[] } }>(
+            'escalation',
+            `SELECT event->'data' AS data FROM escalation.outbox WHERE event_type = 'escalation.raised' AND message_key = $1 AND event->'data'->>'escalationId' = $2`,
+            [ticketId, referralId],
+          );
+          return rows[0]?.data;
+        });
+      const noticesOf = (ticketId: string, count: number) =>
+        waitFor(`${count} escalation notices of ${ticketId}`, async () => {
+          const rows = await platform.query<{ recipient: string }>('notification', `SELECT lower(recipient) AS recipient FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'escalation_notice' ORDER BY recipient`, [ticketId]);
+          return rows.length >= count ? rows.map((r) => r.recipient) : undefined;
+        });
+
+      const developed = await file();
+      const development = await referAndAnswer(developed.id, 'development', 'Crash needs a code fix.');
+      expect(await calledIn(developed.id, development.id)).toMatchObject({ targetRole: 'developer', targetStaffIds: [developer] });
+      expect(await noticesOf(developed.id, 1)).toEqual(['dev.eloper@support.example']);
+
+      const reviewed = await file();
+      const review = await referAndAnswer(reviewed.id, 'quality', 'Check the first answer.');
+      // Quentin (no address) is targeted too: notification mails those it can reach.
+      expect(await calledIn(reviewed.id, review.id)).toMatchObject({ targetRole: 'quality', targetStaffIds: [quality.staffId, reviewer].sort() });
+      expect(await noticesOf(reviewed.id, 1)).toEqual(['rita.review@support.example']);
+    });
+  });
+
   describe('who may refer, and what', () => {
     it('partners, requesters and another partner get 403; quality (no tickets:write) may not refer', async () => {
       const ticket = await file();

@@ -1,4 +1,4 @@
-import type { ReferralTarget } from '@tss/contracts';
+import type { ReferralTarget, StaffRole } from '@tss/contracts';
 
 /** Where a referral stands: asked of intake, then applied or rejected by it (DESIGN "Who owns what"). */
 export type ReferralStatus = 'requested' | 'applied' | 'rejected';
@@ -68,12 +68,16 @@ export const recordOutcome = (referral: Referral, outcome: ReferralOutcome): Ref
   return { ...referral, outcome };
 };
 
+/** The staff roles (the gateway's, not the roster's) that make up a department a referral calls in. */
+export type DepartmentRole = Extract<StaffRole, 'developer' | 'quality'>;
+
 /**
  * Who is called in when intake applies a referral (docs/adr/0039): the quality department for
  * `quality` (P7), the developers for `development` (their 7-day clock, P5); nobody for `design`
- * (a feature request has no deadline, P6).
+ * (a feature request has no deadline, P6). The department is every active staff member with that
+ * staff role, not a roster role: nobody is on duty for a department (seventh-session addendum).
  */
-export const departmentCalledIn = (target: ReferralTarget): string | undefined => {
+export const departmentCalledIn = (target: ReferralTarget): DepartmentRole | undefined => {
   switch (target) {
     case 'quality':
       return 'quality';

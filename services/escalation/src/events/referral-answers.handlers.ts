@@ -3,6 +3,7 @@ import { on, type HandlerBinding, type Outbox } from '@tss/messaging';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { answerReferral, departmentCalledIn } from '../domain/referral';
+import { staffProjection } from '../store/projection.store';
 import { referralStore } from '../store/referral.store';
 
 /** Longest `summary` of `escalation.raised` (its contract's limit). */
@@ -28,15 +29,22 @@ export const referralHandlers = (deps: { logger: Logger }): HandlerBinding[] => 
     return next;
   };
 
-  /** P7: the department the applied referral calls in is told, through notification (docs/adr/0039). */
+  /**
+   * P5, P7: the department the applied referral calls in is told, through notification: its active
+   * staff (escalation's staff projection, from `staff.*`) are the targets notification mails. Once:
+   * a referral is no page to re-notify (docs/adr/0039, addendum of 2026-12-04, seventh session).
+   */
   const callIn = async (tx: EntityManager, outbox: Outbox, referral: NonNullable<Awaited<ReturnType<typeof answer>>>, cause: { id: string; at: Date }) => {
     const role = departmentCalledIn(referral.target);
     if (!role) return;
+    const targetStaffIds = await staffProjection.activeWithRole(tx, role);
+    if (targetStaffIds.length === 0) deps.logger.warn({ referralId: referral.id, ticketId: referral.ticketId, targetRole: role }, 'referral applied with no active staff in the department it calls in');
     await outbox.add(tx, EscalationRaisedV1, referral.ticketId, {
       partnerId: referral.partnerId,
       escalationId: referral.id,
       kind: referral.target,
       targetRole: role,
+      targetStaffIds,
       raisedAt: cause.at.toISOString(),
       causeEventId: cause.id,
       causeType: TicketReferralAppliedV1.type,

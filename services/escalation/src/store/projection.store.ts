@@ -74,6 +74,12 @@ export const staffProjection = {
     return new Set(rows.map((r) => r.staff_id));
   },
 
+  /** The active staff holding a staff role (a department: developers, quality), in id order. */
+  async activeWithRole(tx: EntityManager, role: string): Promise<string[]> {
+    const rows: { staff_id: string }[] = await tx.query(`SELECT staff_id FROM escalation.staff WHERE active AND $1 = ANY(roles) ORDER BY staff_id`, [role]);
+    return rows.map((r) => r.staff_id);
+  },
+
   async byIds(tx: EntityManager, ids: readonly string[]): Promise<Map<string, StaffFacts>> {
     if (ids.length === 0) return new Map();
     const rows: { staff_id: string; roles: string[]; display_name: string | null; email: string | null; active: boolean }[] = await tx.query(

@@ -17,10 +17,19 @@ export interface EscalationNotice {
   targetRole: string;
   summary?: string;
   quote?: string;
-  /** Where staff open the ticket and the escalation (the API behind the gateway). */
+  /** Where staff open the ticket and the escalation (the API behind the gateway); a referral's: the referral (`noticeLinkPath`). */
   ticketUrl: string;
   escalationUrl: string;
 }
+
+/** Kinds escalation publishes for an applied referral: no escalation record, the referral is the thing to open (docs/adr/0039). */
+const REFERRAL_KINDS: readonly EscalationKind[] = ['quality', 'development', 'design'];
+
+export const isReferralNotice = (kind: EscalationKind): boolean => REFERRAL_KINDS.includes(kind);
+
+/** The path of what a notice asks staff to open: the escalation, or for a referral (whose id it carries) the referral. */
+export const noticeLinkPath = (kind: EscalationKind, ticketId: string, escalationId: string): string =>
+  isReferralNotice(kind) ? `/v1/tickets/${encodeURIComponent(ticketId)}/referrals/${escalationId}` : `/v1/escalations/${escalationId}`;
 
 const KIND_WORDS: Record<EscalationKind, string> = {
   team_leader: 'The requester asked for the team leader',
@@ -56,7 +65,7 @@ export const escalationNoticeMail = (n: EscalationNotice): RenderedMail => {
     // Staff read it: the requester's rating and site links in what they wrote are withheld (docs/adr/0040).
     ...(n.quote ? [{ paragraph: 'What was written:' }, { written: withoutLinkSecrets(n.quote).split('\n').map((line) => `> ${line}`).join('\n') }] : []),
     { link: { text: 'The ticket', href: n.ticketUrl } },
-    { link: { text: 'The escalation (acknowledge it there)', href: n.escalationUrl } },
+    { link: isReferralNotice(n.kind) ? { text: 'The referral', href: n.escalationUrl } : { text: 'The escalation (acknowledge it there)', href: n.escalationUrl } },
     { paragraph: 'TSS' },
   ];
   return renderBlocks(cutText(`[${ticket}] ${reminder}Escalation: ${KIND_WORDS[n.kind]}`, 250), blocks, 'en'); // staff read English (docs/adr/0042)

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { EscalationRaisedV1, EscalationRenotifiedV1, type EscalationKind } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
-import { escalationNoticeMail, noticeRecipients } from '../domain/escalation-notice';
+import { escalationNoticeMail, noticeLinkPath, noticeRecipients } from '../domain/escalation-notice';
 import { acknowledgmentStore } from '../store/acknowledgment.store';
 import { escalationNoticeStore } from '../store/escalation-notice.store';
 import { staffDirectoryStore } from '../store/staff-directory.store';
@@ -59,7 +59,7 @@ export const escalationNoticeHandlers = (deps: EscalationNoticeDeps): HandlerBin
       ...(e.summary ? { summary: e.summary } : {}),
       ...(e.quote ? { quote: e.quote } : {}),
       ticketUrl: `${deps.publicUrl}/v1/tickets/${encodeURIComponent(ticketId)}`,
-      escalationUrl: `${deps.publicUrl}/v1/escalations/${e.escalationId}`,
+      escalationUrl: `${deps.publicUrl}${noticeLinkPath(e.kind, ticketId, e.escalationId)}`,
     });
     for (const address of recipients.addresses) {
       await queueMail(tx, deps, { ticketId: isTicket ? ticketId : null, partnerId: e.partnerId, kind: 'escalation_notice', recipient: address, language: 'en', rendered }, now);
