@@ -80,7 +80,8 @@ describe('referrals to development, quality and design (issue #12)', () => {
       return view.status === 'requested' ? undefined : view;
     });
   const ticketOf = async (id: string) => (await get(`/v1/tickets/${id}`, agent.token)).body as { status: string; level: string; responseOwed: boolean };
-  const history = async (id: string) => (await get(`/v1/tickets/${id}/history`, agent.token)).body.items as { action: string; actor: { kind: string; id?: string }; detail: Record<string, unknown> }[];
+  type HistoryEntry = { action: string; actor: { kind: string; id?: string }; detail: Record<string, unknown>; visibility: string };
+  const history = async (id: string, token = agent.token) => (await get(`/v1/tickets/${id}/history`, token)).body.items as HistoryEntry[];
   const intakeEvents = async (ticketId: string): Promise<({ type: string } & Record<string, unknown>)[]> =>
     (
       await platform.query<{ type: string; data: Record<string, unknown> }>(
@@ -147,11 +148,15 @@ describe('referrals to development, quality and design (issue #12)', () => {
       expect(await answered(referral)).toMatchObject({ status: 'applied', answeredAt: expect.any(String) });
       expect(await ticketOf(ticket.id)).toMatchObject({ status: 'referred', level: 'development', responseOwed: true });
       const entries = await history(ticket.id);
+      // The reason is the development department's: on the referral's staff-only entry, not on the changes the partner sees (docs/adr/0039, seventh session).
       expect(entries.filter((e) => ['level_changed', 'status_changed', 'referral_applied'].includes(e.action))).toEqual([
-        expect.objectContaining({ action: 'level_changed', actor: { kind: 'staff', id: agent.staffId }, detail: expect.objectContaining({ to: 'development', note: 'Crash needs a code fix.' }) }),
-        expect.objectContaining({ action: 'status_changed', detail: expect.objectContaining({ to: 'referred', note: 'Crash needs a code fix.' }) }),
-        expect.objectContaining({ action: 'referral_applied', detail: expect.objectContaining({ referralId: referral.id, target: 'development' }) }),
+        expect.objectContaining({ action: 'level_changed', actor: { kind: 'staff', id: agent.staffId }, visibility: 'public', detail: expect.objectContaining({ to: 'development' }) }),
+        expect.objectContaining({ action: 'status_changed', visibility: 'public', detail: expect.objectContaining({ to: 'referred' }) }),
+        expect.objectContaining({ action: 'referral_applied', visibility: 'internal', detail: expect.objectContaining({ referralId: referral.id, target: 'development', note: 'Crash needs a code fix.' }) }),
       ]);
+      const seen = await history(ticket.id, acme.token);
+      expect(seen.filter((e) => ['level_changed', 'status_changed'].includes(e.action)).map((e) => e.detail.to)).toEqual(['development', 'referred']);
+      expect(JSON.stringify(seen)).not.toMatch(/referral_applied|Crash needs a code fix/);
       expect((await intakeEvents(ticket.id)).find((e) => e.type === 'ticket.referral_applied')).toMatchObject({ referralId: referral.id, target: 'development' });
       expect(await clocks(ticket.id)).toEqual([
         expect.objectContaining({ id: first.id, level: 'development', owedBy: 'development', status: 'running', startedAt: first.startedAt, dueAt: new Date(Date.parse(first.startedAt) + 7 * DAY).toISOString() }),
@@ -185,6 +190,9 @@ describe('referrals to development, quality and design (issue #12)', () => {
       const again = await referAndAnswer(ticket.id, 'development');
       expect(again).toMatchObject({ status: 'rejected', rejectionReason: 'The ticket is already referred to development.', answeredAt: expect.any(String) });
       expect((await intakeEvents(ticket.id)).filter((e) => e.type === 'ticket.level_changed')).toHaveLength(1);
+      // Staff's refused action is staff's.
+      expect((await history(ticket.id)).find((e) => e.action === 'referral_rejected')).toMatchObject({ visibility: 'internal', detail: { referralId: again.id, reason: 'The ticket is already referred to development.' } });
+      expect(JSON.stringify(await history(ticket.id, acme.token))).not.toMatch(/referral_rejected|already referred/);
 
       const closed = await file();
       const etag = (await get(`/v1/tickets/${closed.id}`, agent.token)).headers.etag as string;
@@ -228,9 +236,9 @@ describe('referrals to development, quality and design (issue #12)', () => {
       expect((await clocks(ticket.id)).map((c) => c.status)).toEqual(['running']);
       expect(await referAndAnswer(ticket.id, 'design', 'Offline reading is a new feature.')).toMatchObject({ status: 'applied' });
       expect(await ticketOf(ticket.id)).toMatchObject({ status: 'feature_request', level: 'standard', responseOwed: false });
-      expect((await history(ticket.id)).find((e) => e.action === 'status_changed' && e.detail.to === 'feature_request')).toMatchObject({
-        detail: expect.objectContaining({ note: 'Offline reading is a new feature.' }),
-      });
+      expect((await history(ticket.id)).find((e) => e.action === 'status_changed' && e.detail.to === 'feature_request')).toMatchObject({ visibility: 'public' });
+      expect((await history(ticket.id)).find((e) => e.action === 'referral_applied')).toMatchObject({ visibility: 'internal', detail: expect.objectContaining({ note: 'Offline reading is a new feature.' }) });
+      expect(JSON.stringify(await history(ticket.id, acme.token))).not.toContain('Offline reading');
       expect((await clocks(ticket.id)).map((c) => [c.status, c.open])).toEqual([['cancelled', false]]);
       expect(await referAndAnswer(ticket.id, 'design')).toMatchObject({ status: 'rejected', rejectionReason: 'The ticket is already a feature request.' });
 
@@ -249,8 +257,10 @@ describe('referrals to development, quality and design (issue #12)', () => {
       expect(referral).toMatchObject({ status: 'applied', target: 'quality' });
       expect(await ticketOf(ticket.id)).toMatchObject({ status: 'new', level: 'standard', responseOwed: true });
       expect((await history(ticket.id)).filter((e) => e.action === 'referral_applied')).toEqual([
-        expect.objectContaining({ actor: { kind: 'staff', id: agent.staffId }, detail: expect.objectContaining({ target: 'quality', note: 'Check the first answer.' }) }),
+        expect.objectContaining({ actor: { kind: 'staff', id: agent.staffId }, visibility: 'internal', detail: expect.objectContaining({ target: 'quality', note: 'Check the first answer.' }) }),
       ]);
+      // A quality review is staff's: the partner sees nothing of it.
+      expect(JSON.stringify(await history(ticket.id, acme.token))).not.toMatch(/referral|Check the first answer/);
       expect(await clocks(ticket.id)).toEqual([before]);
       const raised = await waitFor('quality called in', async () => {
         const rows = await platform.query<{ data: Record<string, unknown> }>('escalation', `SELECT event->'data' AS data FROM escalation.outbox WHERE event_type = 'escalation.raised' AND message_key = $1`, [ticket.id]);

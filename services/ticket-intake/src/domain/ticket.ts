@@ -78,7 +78,8 @@ export type TicketEffect =
   /** P8: files of a mail the content check refused; `fromRequester` when the mail was the requester's own. */
   | { kind: 'attachments_refused'; messageId: string; channel: Channel; fromRequester: boolean; files: RefusedAttachment[] }
   | { kind: 'referral_rejected'; referralId: string; reason: string }
-  | { kind: 'referral_applied'; referralId: string; target: ReferralTarget };
+  /** `note`: the referral's reason, written for the department: the history keeps it on this entry, staff-only (`historyVisibilityOf`). */
+  | { kind: 'referral_applied'; referralId: string; target: ReferralTarget; note?: string };
 
 /** A change the rules refuse, as a value: the edge maps it to a problem. */
 export type TicketRuleViolation =
@@ -651,18 +652,20 @@ export interface ReferralRequest {
  * `referral_applied`; what the ticket's state refuses is a violation, answered as a rejection.
  */
 export const applyReferral = (ticket: Ticket, referral: ReferralRequest, now: Date, reopenWindowMs = DEFAULT_REOPEN_WINDOW_MS): Change => {
-  const applied: TicketEffect = { kind: 'referral_applied', referralId: referral.referralId, target: referral.target };
+  // The reason is for the department (docs/adr/0039, seventh session): kept on `referral_applied`,
+  // which staff alone read, not on the level and status changes the partner sees (nor in their events).
+  const applied: TicketEffect = { kind: 'referral_applied', referralId: referral.referralId, target: referral.target, note: referral.reason };
   if (referral.target === 'quality') return { ticket, effects: [applied] };
   if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed.', allowed: [] });
   switch (referral.target) {
     case 'development': {
       if (ticket.status === 'referred') return violation({ kind: 'invalid_transition', detail: 'The ticket is already referred to development.', allowed: [...TRANSITIONS.referred] });
-      const change = applyPatch(ticket, { status: 'referred', level: 'development', note: referral.reason }, now, reopenWindowMs);
+      const change = applyPatch(ticket, { status: 'referred', level: 'development' }, now, reopenWindowMs);
       return 'violation' in change ? change : { ticket: change.ticket, effects: [...change.effects, applied] };
     }
     case 'design': {
       if (ticket.status === 'feature_request') return violation({ kind: 'invalid_transition', detail: 'The ticket is already a feature request.', allowed: [...TRANSITIONS.feature_request] });
-      const change = applyPatch(ticket, { status: 'feature_request', note: referral.reason }, now, reopenWindowMs);
+      const change = applyPatch(ticket, { status: 'feature_request' }, now, reopenWindowMs);
       return 'violation' in change ? change : { ticket: change.ticket, effects: [...change.effects, applied] };
     }
   }

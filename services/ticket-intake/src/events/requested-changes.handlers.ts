@@ -230,8 +230,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       await commitChange(tx, withOutbox(outbox), locked, { ticket: locked, effects: [{ kind: 'referral_rejected', referralId, reason: change.violation.detail }] }, actor, now);
       return;
     }
-    // P5/P6/P7: the reason is recorded in the history of every change the referral made.
-    await commitChange(tx, withOutbox(outbox), locked, change, actor, now, reason);
+    // P5/P6/P7: the reason is on the referral's own history entry, staff-only (domain/history-visibility.ts).
+    await commitChange(tx, withOutbox(outbox), locked, change, actor, now);
   });
 
   const ratingSubmitted = on(RatingSubmittedV1, async (event, { tx, outbox }) => {

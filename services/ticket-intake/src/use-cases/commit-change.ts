@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import type { Actor } from '../domain/actor';
+import { historyVisibilityOf } from '../domain/history-visibility';
 import type { Ticket, TicketEffect } from '../domain/ticket';
 import { publishTicketEffects } from '../events/ticket-events.producer';
 import type { FilingHooks } from './file-ticket';
@@ -80,6 +81,7 @@ export const commitChange = async (
       action: effect.kind,
       detail: { ...detailOf(effect), ...(note ? { note } : {}) },
       sequence: locked.sequence + i + 1,
+      visibility: historyVisibilityOf(effect),
     })),
   );
   const kinds = new Set(change.effects.map((e) => e.kind));

@@ -73,7 +73,8 @@ describe('P7: a quality referral of a resolved or closed ticket', () => {
     for (const finished of [resolved(), closed()]) {
       const { ticket, effects } = changed(applyReferral(finished, quality, new Date(t0.getTime() + 20 * DAY)));
       expect(ticket).toEqual(finished);
-      expect(effects).toEqual([{ kind: 'referral_applied', referralId: 'r-quality', target: 'quality' }]);
+      // The reason goes on the referral's own (staff-only) history entry (docs/adr/0039, seventh session).
+      expect(effects).toEqual([{ kind: 'referral_applied', referralId: 'r-quality', target: 'quality', note: 'Complaint about the answer.' }]);
     }
   });
 
