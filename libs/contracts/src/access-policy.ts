@@ -11,7 +11,8 @@ export const REQUESTER_SCOPES = ['tickets:read', 'tickets:write'] as const;
 
 export const STAFF_SCOPES: Readonly<Record<StaffRole, readonly string[]>> = {
   agent: ['tickets:read', 'tickets:write', 'queue:read', 'escalations:read'],
-  team_lead: ['tickets:read', 'tickets:write', 'queue:read', 'escalations:read', 'escalations:manage'],
+  // P7: the team leader takes up breaches and low ratings, so reads the SLA and quality reports (docs/auth.md).
+  team_lead: ['tickets:read', 'tickets:write', 'queue:read', 'escalations:read', 'escalations:manage', 'reports:read'],
   developer: ['tickets:read', 'tickets:write', 'queue:read', 'escalations:read'],
   // P7: the quality department, once involved, adds internal notes (`notes:write`) and records an outcome.
   quality: ['tickets:read', 'reports:read', 'escalations:read', 'notes:write'],

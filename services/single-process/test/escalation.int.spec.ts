@@ -149,6 +149,13 @@ describe('escalation (issue #12)', () => {
       expectProblem(await put('/v1/escalation/rules', agentDay.token, { rules: [] }), 403, 'forbidden');
       expectProblem(await put('/v1/escalation/roster', agentDay.token, ROSTER()), 403, 'forbidden');
     });
+
+    it('P7: the team leader, who takes up breaches and low ratings, reads the SLA and quality reports (reports:read); an agent does not', async () => {
+      for (const report of ['/v1/reports/sla', '/v1/reports/quality']) {
+        expect({ report, status: (await get(report, leadMoscow.token)).status }).toEqual({ report, status: 200 });
+        expectProblem(await get(report, agentDay.token), 403, 'forbidden');
+      }
+    });
   });
 
   describe('rules', () => {
