@@ -60,6 +60,13 @@ declare module 'fastify' {
 }
 
 /**
+ * The server the document names: the address it is served from (a relative URL resolves against
+ * the document's own), the gateway's or the single process's, whatever TSS_PUBLIC_URL or the
+ * ingress make of it. The same in every service's document, so the gateway's merge keeps it as is.
+ */
+export const API_SERVER = { url: '/', description: 'The address this document is served from: the gateway, or the single process' } as const;
+
+/**
  * The fastify app every service (and the gateway) starts from: request ids, pino logs with trace
  * ids, problem+json errors, health and readiness, Prometheus metrics, server spans with W3C
  * trace-context extraction, and an OpenAPI document built from the route schemas.
@@ -117,6 +124,7 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     openapi: {
       openapi: '3.1.0',
       info: { title: options.openapi?.title ?? options.name, description: options.openapi?.description, version: options.version ?? '0.1.0' },
+      servers: [API_SERVER],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },

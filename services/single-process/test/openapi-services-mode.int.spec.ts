@@ -4,7 +4,9 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { parse as parseYaml } from 'yaml';
 import { forwardToServices, gatewayService, gatewayTokenAuthority, serveMergedApiDocs, type ServiceUrls } from '@tss/gateway';
 import { InProcessTransport } from '@tss/messaging';
+import { escalationService } from '@tss/escalation';
 import { notificationService } from '@tss/notification';
+import { ratingService } from '@tss/rating';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import type { ServiceInstance, ServiceInstanceOptions, ServiceModule } from '@tss/runtime';
 import { PlatformClient } from '@tss/runtime/testing';
@@ -12,9 +14,11 @@ import { systemClock, type OpenApiDocument } from '@tss/service-kit';
 import { freePort, TestClock } from '@tss/service-kit/testing';
 import { slaTimerService } from '@tss/sla-timer';
 import { ticketIntakeService } from '@tss/ticket-intake';
+import { lintOpenApi } from './support/openapi-lint';
 import { ServiceInstances } from './support/service-instances';
 
 const RETRY_MS = 5_000;
+const REFRESH_MS = 60_000;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
 const operationKeys = (document: OpenApiDocument): string[] =>
@@ -51,7 +55,7 @@ describe('the OpenAPI document, services mode: merged by the gateway', () => {
       keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
       extendApp: async (app) => {
         await app.register(forwardToServices(urls, { timeoutMs: 5_000 }));
-        serveMergedApiDocs(app, urls, { clock: docsClock, retryMs: RETRY_MS });
+        serveMergedApiDocs(app, urls, { clock: docsClock, retryMs: RETRY_MS, refreshMs: REFRESH_MS });
       },
     });
     gatewayUrl = await listen(gateway);
@@ -131,5 +135,16 @@ describe('the OpenAPI document, services mode: merged by the gateway', () => {
     } finally {
       await new Promise((resolve) => rival.close(resolve));
     }
+  });
+
+  it("with every service up, the merged document passes Redocly's recommended rules (`redocly lint`), but for the findings that do not apply", async () => {
+    urls.escalation = await listen(await start(escalationService));
+    urls.rating = await listen(await start(ratingService));
+    // Past the refresh too: every service is asked again, rating's rival of the test above replaced.
+    docsClock.advanceMs(REFRESH_MS);
+    const document = await mergedDocument();
+
+    expect(document['x-tss-unavailable-services']).toBeUndefined();
+    expect(await lintOpenApi(document)).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { createServiceApp, HEALTH_TAG, installApiDocs, PROBLEM_TYPES, type OpenA
 import { TestClock } from '@tss/service-kit/testing';
 import { EventCatalogue, serviceForPath, type EventContract } from '@tss/contracts';
 import { ALL_SERVICES, startSingleProcessPlatform, type RunningPlatform } from '../src/single-process-platform';
+import { lintOpenApi } from './support/openapi-lint';
 
 type Operation = {
   operationId?: string;
@@ -69,6 +70,25 @@ describe('the OpenAPI document, single-process mode', () => {
     expect(yaml.status).toBe(200);
     expect(yaml.headers['content-type']).toMatch(/^application\/yaml/);
     expect(parseYaml(yaml.text)).toEqual(document);
+  });
+
+  it("passes Redocly's recommended rules (`redocly lint`), struct included, but for the findings that do not apply", async () => {
+    expect(await lintOpenApi((await client.http().get('/openapi.json')).body)).toEqual([]);
+  });
+
+  it('names its server, and declares the probes public (`security: []`) as every other public operation', () => {
+    const probes = ['/healthz', '/readyz'].map((path) => (document.paths?.[path]?.get as Operation | undefined)?.security);
+
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    expect(probes).toEqual([[], []]);
+  });
+
+  it("types each header of an attachment's download once, not a schema wrapped in a schema", () => {
+    type Header = { schema?: Record<string, unknown>; description?: string };
+    const headers = ((document.paths?.['/v1/tickets/{id}/attachments/{attachmentId}']?.get as Operation | undefined)?.responses?.['200'] as { headers?: Record<string, Header> })?.headers ?? {};
+
+    expect(headers['content-disposition']).toEqual({ description: expect.stringContaining('attachment; filename='), schema: { type: 'string' } });
+    expect(headers['x-content-type-options']).toEqual({ schema: { type: 'string', enum: ['nosniff'] } });
   });
 
   it('its description lists every problem type an operation may answer, with its status, and points to docs/problems.md', () => {

@@ -38,12 +38,15 @@ export const UploadForm = Type.Object(
 
 const binary = { schema: { type: 'string', format: 'binary' } } as const;
 
-/** The download: the bytes under their stored type, as the document describes them. */
+/**
+ * The download: the bytes under their stored type, as the document describes them. Each header is
+ * given as its schema: @fastify/swagger makes the Header object (`{ schema, description }`) of it.
+ */
 export const AttachmentDownload = Type.Unsafe<unknown>({
   description: 'The file',
   headers: {
-    'content-disposition': { schema: { type: 'string' }, description: "attachment; filename=\"…\"; filename*=UTF-8''…" },
-    'x-content-type-options': { schema: { type: 'string', enum: ['nosniff'] } },
+    'content-disposition': { type: 'string', description: "attachment; filename=\"…\"; filename*=UTF-8''…" },
+    'x-content-type-options': { type: 'string', enum: ['nosniff'] },
   },
   content: { 'image/jpeg': binary, 'image/png': binary, 'image/gif': binary, 'application/zip': binary, 'application/vnd.rar': binary },
 });
