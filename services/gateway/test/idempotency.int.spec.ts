@@ -63,6 +63,24 @@ describe('Idempotency-Key on the POSTs of the gateway (docs/adr/0028)', () => {
     expect((await storedAnswers()).some((stored) => stored.includes(created[0].body.clientSecret))).toBe(false);
   });
 
+  it("a rotation retried with its key is a 409 naming the client whose secret was rotated, partner's or staff's, which its admin can GET", async () => {
+    const partner = await post('/v1/partners', 'partner-for-rotations', { name: 'Acme Rotations' });
+    const partnerClient = await post(`/v1/partners/${partner.body.id}/clients`, 'partner-client-to-rotate', {});
+    const staffClient = await post('/v1/clients', 'staff-client-to-rotate', { roles: ['agent'], displayName: 'Rotated Agent', email: 'rotated@support.example' });
+    const clients = [partnerClient.headers.location, staffClient.headers.location];
+
+    for (const client of clients) {
+      const first = await post(`${client}/rotate`, `rotate:${client}`, {});
+      const retry = await post(`${client}/rotate`, `rotate:${client}`, {});
+      const read = await sut.http().get(retry.headers.location ?? '/none').set('authorization', `Bearer ${admin()}`);
+
+      expect([client, first.status, first.headers['cache-control'], retry.status, retry.body.type]).toEqual([client, 200, 'no-store', 409, 'https://tss.dev/problems/idempotency-answer-withheld']);
+      expect([client, retry.headers.location]).toEqual([client, client]);
+      expect([client, read.status, read.body.clientId]).toEqual([client, 200, first.body.clientId]);
+      expect(JSON.stringify(retry.body)).not.toContain(first.body.clientSecret);
+    }
+  });
+
   it('another admin using the same key makes a request of their own', async () => {
     const mine = await post('/v1/partners', 'shared-key', { name: 'Acme Shared' });
     const theirs = await post('/v1/partners', 'shared-key', { name: 'Acme Shared' }, admin('admin-two'));

@@ -63,6 +63,10 @@ describe('Idempotency-Key on the webhook POSTs of notification (docs/adr/0028)',
     expect(rotated.headers['cache-control']).toBe('no-store');
     expect(rotatedAgain.body.type).toBe('https://tss.dev/problems/idempotency-answer-withheld');
     expect((await storedAnswers()).some((stored) => stored.includes(rotated.body.secret))).toBe(false);
+    // docs/webhooks.md: the retry learns where the endpoint is, as a retried subscription does.
+    expect(rotatedAgain.headers.location).toBe(`/v1/webhooks/endpoints/${endpoint.body.id}`);
+    const read = await notification.sut.http().get(rotatedAgain.headers.location).set('authorization', `Bearer ${partnerToken()}`);
+    expect([read.status, read.body.id]).toEqual([200, endpoint.body.id]);
     expect([pinged.status, pingedAgain.status, pingedAgain.headers['idempotent-replayed']]).toEqual([202, 202, 'true']);
     expect(pingedAgain.body).toEqual(pinged.body);
     expect(pings[0].n).toBe(1);

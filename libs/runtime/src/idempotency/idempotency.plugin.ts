@@ -25,6 +25,13 @@ declare module 'fastify' {
      * unless it says `false`; another method (PATCH) gets it by saying `true`.
      */
     idempotency?: boolean;
+    /**
+     * Where what a keyed request changed can be read, for a success that names nothing itself (a
+     * rotated secret's 200, no Location) and whose answer is not kept (Cache-Control: no-store):
+     * the retry's 409 `idempotency-answer-withheld` carries it as its `Location`, as it carries a
+     * 201's (docs/adr/0028). Made from the request's path parameters.
+     */
+    withheldAnswerLocation?: (params: Readonly<Record<string, string>>) => string;
   }
 }
 
@@ -61,6 +68,19 @@ const handlesKey = (route: RouteOptions): boolean => {
  */
 // `complete` is Node's (an injected request has none, and is never cut short).
 const bodyCutShort = (request: FastifyRequest): boolean => request.raw.complete === false && (request.raw.destroyed || request.raw.socket?.destroyed === true);
+
+/** The path parameters, as the router gave them (text). */
+const pathParametersOf = (request: FastifyRequest): Record<string, string> =>
+  typeof request.params === 'object' && request.params !== null
+    ? Object.fromEntries(Object.entries(request.params).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+    : {};
+
+/** What the first answer names (a 201's Location), else where the route says what it changed is. */
+const locationOfAnswer = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
+  const location = reply.getHeader('location');
+  if (typeof location === 'string') return location;
+  return request.routeOptions.config.withheldAnswerLocation?.(pathParametersOf(request));
+};
 
 const bodyOf = (request: FastifyRequest) => {
   const contentType = request.headers['content-type'];
@@ -139,7 +159,7 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
         await store.release(key);
         return payload;
       }
-      const answer = fate === 'withhold' ? withheldAnswer(request, status, reply.getHeader('location')) : { status, headers: replayableHeaders(reply.getHeaders()), body };
+      const answer = fate === 'withhold' ? withheldAnswer(request, status, locationOfAnswer(request, reply)) : { status, headers: replayableHeaders(reply.getHeaders()), body };
       const kept = await store.complete(key, answer, clock.now());
       if (!kept) request.log.warn({ idempotencyKey: key.id }, 'idempotency key was taken over before its answer was stored');
     } catch (error) {
@@ -155,7 +175,7 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
  * first client may ever see, but a 409 saying so, with the first answer's Location (where the
  * created client or endpoint is), so the retry knows the request was done and runs nothing.
  */
-const withheldAnswer = (request: FastifyRequest, status: number, location: unknown): StoredResponse => {
+const withheldAnswer = (request: FastifyRequest, status: number, location: string | undefined): StoredResponse => {
   const problem = problemFor({
     kind: 'idempotency_answer_withheld',
     detail:
@@ -164,7 +184,7 @@ const withheldAnswer = (request: FastifyRequest, status: number, location: unkno
   });
   return {
     status: problem.status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...(typeof location === 'string' ? { location } : {}) },
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...(location !== undefined ? { location } : {}) },
     body: Buffer.from(JSON.stringify({ ...problem, instance: request.url })),
   };
 };

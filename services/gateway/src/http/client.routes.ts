@@ -108,7 +108,8 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
         params: ClientParams,
         response: { 200: NewClientView, ...NOT_FOUND },
       },
-      config: { access: ADMIN },
+      // A retry with the key gets the client's Location, not the secret again (docs/adr/0028).
+      config: { access: ADMIN, withheldAnswerLocation: ({ cid }) => `/v1/clients/${cid}` },
     },
     async (request, reply) => {
       const rotated = await rotateClientSecret(deps, STAFF, request.params.cid);

@@ -210,7 +210,8 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         params: PartnerClientParams,
         response: { 200: NewClientView, ...NOT_FOUND },
       },
-      config: { access: ADMIN },
+      // A retry with the key gets the client's Location, not the secret again (docs/adr/0028).
+      config: { access: ADMIN, withheldAnswerLocation: ({ id, cid }) => `/v1/partners/${id}/clients/${cid}` },
     },
     async (request, reply) => {
       const rotated = await rotateClientSecret(deps, { kind: 'partner', partnerId: request.params.id }, request.params.cid);

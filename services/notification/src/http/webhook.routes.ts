@@ -169,7 +169,8 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
         params: EndpointParams,
         response: { 200: RotatedSecretView, ...failureResponses('not_found') },
       },
-      config: { access: MANAGE },
+      // A retry with the key gets the endpoint's Location, not the secret again (docs/webhooks.md).
+      config: { access: MANAGE, withheldAnswerLocation: ({ id }) => `/v1/webhooks/endpoints/${id}` },
     },
     async (request, reply) => {
       const result = await tx((m) => endpoints.rotateSecret(m, ownerOf(request), request.params.id, deps.secrets, deps.clock.now()));
