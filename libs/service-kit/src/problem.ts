@@ -341,6 +341,16 @@ export const ProblemSchema = {
     detail: { type: 'string' },
     instance: { type: 'string' },
     errorCount: { type: 'integer', description: 'How many validation errors there were; `errors` lists the first 10' },
+    // Members some types carry (docs/problems.md), named so that generated clients type them.
+    error: { type: 'string', description: 'The `oauth/<error>` types of the token endpoint: RFC 6749 §5.2 `error` code' },
+    error_description: { type: 'string', description: 'The `oauth/<error>` types: RFC 6749 §5.2 `error_description`' },
+    etag: { type: 'string', description: '`precondition-failed` (412) of a ticket change: the ticket’s current ETag' },
+    destroyedAt: { type: 'string', format: 'date-time', description: '`gone` (410) of destroyed access particulars: when they were destroyed (P9)' },
+    checks: {
+      type: 'object',
+      additionalProperties: { type: 'string', enum: ['ok', 'down'] },
+      description: '`not-ready` (503) of `/readyz`: each readiness check, `ok` or `down`',
+    },
     errors: {
       type: 'array',
       maxItems: MAX_LISTED_VALIDATION_ERRORS,

@@ -7,7 +7,10 @@
 
 export const RESPONSE_HEADERS = {
   Location: {
-    description: 'The resource the request created, which a GET reads (RFC 9110 §10.2.2, docs/adr/0065)',
+    description:
+      'On a 201, the resource the request created, which a GET reads (RFC 9110 §10.2.2, docs/adr/0065). On the 409 ' +
+      '`idempotency-answer-withheld` of an operation that takes an Idempotency-Key, what the first request with the key made, or ' +
+      'the client or webhook endpoint whose secret it rotated (docs/adr/0028)',
     schema: { type: 'string', format: 'uri-reference' },
   },
   ETag: {
@@ -15,7 +18,9 @@ export const RESPONSE_HEADERS = {
     schema: { type: 'string' },
   },
   'Idempotent-Replayed': {
-    description: '`true` on the answer kept for an earlier request with the same Idempotency-Key, replayed (docs/adr/0028)',
+    description:
+      '`true` on the answer kept for an earlier request with the same Idempotency-Key, replayed: a success, a 4xx the operation ' +
+      'answered, or the 409 `idempotency-answer-withheld` in place of an answer that showed a secret once (docs/adr/0028)',
     schema: { type: 'string', enum: ['true'] },
   },
   'Retry-After': {
@@ -50,6 +55,17 @@ declare module 'fastify' {
 
 const RATE_LIMIT_HEADERS: readonly ResponseHeaderName[] = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
 
+/**
+ * Refused before the edge's rate limiter counts the request (an over-long target, checked as it
+ * arrives; headers Node's parser refuses), so before an Idempotency-Key is claimed too.
+ */
+const ANSWERED_BEFORE_THE_LIMITER = new Set(['414', '431']);
+/**
+ * Answered before an Idempotency-Key is claimed, so never kept and never replayed: also a missing
+ * or refused token (401) and the limit itself (429). Every other answer below 500 may be a replay.
+ */
+const ANSWERED_BEFORE_THE_CLAIM = new Set([...ANSWERED_BEFORE_THE_LIMITER, '401', '429']);
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const headerParameters = (operation: Record<string, unknown>): Set<string> =>
@@ -63,11 +79,12 @@ const headerParameters = (operation: Record<string, unknown>): Set<string> =>
  * The headers one response of an operation carries:
  * - every 201 names what it created (`Location`, docs/adr/0065);
  * - an operation that takes `If-Match` or `If-None-Match` sends the `ETag` on its 2xx and 304;
- * - one that takes an `Idempotency-Key` marks a replayed 2xx (`Idempotent-Replayed`), and its 409
- *   (the first request still running) says when to retry;
- * - one behind the edge's rate limit (it lists 429) sends `RateLimit-*` on what passed the limiter
- *   (2xx, 3xx) and on the 429, which also says when to retry; so does every 503 (draining,
- *   a dependency down);
+ * - one that takes an `Idempotency-Key` marks a replayed answer (`Idempotent-Replayed`): a 2xx, or
+ *   a 4xx other than those answered before the key is claimed; its 409 says when to retry (the
+ *   first request still running) or, withheld, where what the first request made is (`Location`);
+ * - one behind the edge's rate limit (it lists 429) sends `RateLimit-*` on every answer the limiter
+ *   counted: all but the 414 and 431 refused before it; its 429 also says when to retry, and so
+ *   does every 503 (draining, a dependency down);
  * - and whatever the route declares for the status.
  */
 export const headersOfResponse = (operation: Record<string, unknown>, status: string, declared: DeclaredResponseHeaders | undefined): ResponseHeaderName[] => {
@@ -75,12 +92,13 @@ export const headersOfResponse = (operation: Record<string, unknown>, status: st
   const parameters = headerParameters(operation);
   const success = /^2/.test(status);
   const rateLimited = '429' in responses;
+  const keyed = parameters.has('idempotency-key');
   const names: ResponseHeaderName[] = [];
-  if (status === '201') names.push('Location');
+  if (status === '201' || (status === '409' && keyed)) names.push('Location');
   if ((success || status === '304') && (parameters.has('if-match') || parameters.has('if-none-match'))) names.push('ETag');
-  if (success && parameters.has('idempotency-key')) names.push('Idempotent-Replayed');
-  if (rateLimited && (/^[23]/.test(status) || status === '429')) names.push(...RATE_LIMIT_HEADERS);
-  if (status === '429' || status === '503' || (status === '409' && parameters.has('idempotency-key'))) names.push('Retry-After');
+  if (keyed && (success || (/^4/.test(status) && !ANSWERED_BEFORE_THE_CLAIM.has(status)))) names.push('Idempotent-Replayed');
+  if (rateLimited && !ANSWERED_BEFORE_THE_LIMITER.has(status)) names.push(...RATE_LIMIT_HEADERS);
+  if (status === '429' || status === '503' || (status === '409' && keyed)) names.push('Retry-After');
   names.push(...(declared?.[Number(status)] ?? []));
   return [...new Set(names)];
 };

@@ -315,6 +315,52 @@ describe('the OpenAPI document, single-process mode', () => {
     expect(documented.filter((h) => replayed.headers[h.toLowerCase()] === undefined)).toEqual([]);
   });
 
+  it('every header of the document’s own that an error answer carries is documented for its operation and status', async () => {
+    type Response = { headers?: Record<string, unknown> };
+    const ours = Object.keys(document.components?.headers ?? {}).map((name) => name.toLowerCase());
+    const documented = (operationId: string, status: number) =>
+      Object.keys(((operationsOf(document).find((o) => o.operation.operationId === operationId)?.operation.responses?.[String(status)] ?? {}) as Response).headers ?? {}).map((h) => h.toLowerCase());
+    const admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
+    const acme = await client.partner(admin, 'Acme Undocumented Headers');
+    const as = (token: string) => ({ get: (url: string) => client.http().get(url).auth(token, { type: 'bearer' }), post: (url: string, key: string) => client.http().post(url).auth(token, { type: 'bearer' }).set('idempotency-key', key) });
+    const clientsPath = `/v1/partners/${acme.partnerId}/clients`;
+    const made = await as(admin).post(clientsPath, 'made-once').send({});
+    const rotatePath = `${made.headers.location}/rotate`;
+    await as(admin).post(rotatePath, 'rotated-once').send({});
+    await as(acme.token).post('/v1/tickets/00000000-0000-4000-8000-000000000000/messages', 'kept-404').send({ body: 'Anyone there?' });
+    await as(acme.token).post('/v1/tickets', 'reused').send({ product: 'reader', productVersion: '4', description: 'Crash' });
+    const answers = [
+      { operationId: 'listTickets', answer: await as(acme.token).get('/v1/tickets?limit=0') },
+      { operationId: 'getTicket', answer: await as(acme.token).get('/v1/tickets/00000000-0000-4000-8000-000000000000') },
+      { operationId: 'getTicket', answer: await as('not-a-token').get('/v1/tickets/00000000-0000-4000-8000-000000000000') },
+      { operationId: 'createPartner', answer: await as(acme.token).post('/v1/partners', 'not-mine').send({ name: 'Not Mine' }) },
+      { operationId: 'createPartnerClient', answer: await as(admin).post(clientsPath, 'made-once').send({}) },
+      { operationId: 'rotatePartnerClientSecret', answer: await as(admin).post(rotatePath, 'rotated-once').send({}) },
+      { operationId: 'postMessage', answer: await as(acme.token).post('/v1/tickets/00000000-0000-4000-8000-000000000000/messages', 'kept-404').send({ body: 'Anyone there?' }) },
+      { operationId: 'fileTicket', answer: await as(acme.token).post('/v1/tickets', 'reused').send({ product: 'player', productVersion: '4', description: 'Crash' }) },
+    ];
+    const undocumented = answers.flatMap(({ operationId, answer }) =>
+      ours.filter((h) => answer.headers[h] !== undefined && !documented(operationId, answer.status).includes(h)).map((h) => `${operationId} ${answer.status} ${h}`),
+    );
+
+    expect(answers.map((a) => a.answer.status)).toEqual([400, 404, 401, 403, 409, 409, 404, 422]);
+    expect(answers.map((a) => a.answer.headers['ratelimit-limit'] !== undefined)).toEqual(answers.map(() => true));
+    expect([answers[4], answers[5], answers[6]].map((a) => [a.answer.headers.location !== undefined, a.answer.headers['idempotent-replayed']])).toEqual([
+      [true, 'true'],
+      [true, 'true'],
+      [false, 'true'],
+    ]);
+    expect(undocumented).toEqual([]);
+  });
+
+  it('the Problem schema names the members some problems carry, optional, and admits others', () => {
+    const problem = document.components?.schemas?.Problem as { properties: Record<string, { type?: string }>; required: string[]; additionalProperties: boolean };
+
+    expect(Object.keys(problem.properties)).toEqual(expect.arrayContaining(['error', 'error_description', 'etag', 'destroyedAt', 'checks']));
+    expect(problem.required).toEqual(['type', 'title', 'status']);
+    expect(problem.additionalProperties).toBe(true);
+  });
+
   it('shows an example of filing a ticket', () => {
     const fileTicket = operationsOf(document).find((o) => o.operation.operationId === 'fileTicket');
     const media = fileTicket?.operation.requestBody?.content?.['application/json'];
