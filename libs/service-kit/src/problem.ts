@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { isStorableText, STORABLE_TEXT_FORMAT, UNKNOWN_TICKET_HEADER, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
 import { isConnectionFailure } from './infrastructure-errors';
+import { loggablePath } from './loggable-path';
 import { isProblemSlug, problemType, type ProblemSlug, type ProblemTypeUri } from './problem-types';
 
 // Say what ajv's 'must match format "text"' and '… "visible-text"' mean (libs/contracts Text, VisibleText).
@@ -22,15 +23,26 @@ export interface Problem {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** What a problem is sent with: its `type` is one of PROBLEM_TYPES (problem-types.ts), so each is documented. */
-export type ProblemInput = Pick<Problem, 'title' | 'status' | 'detail'> & { type: ProblemTypeUri; instance?: string } & Record<string, unknown>;
+/**
+ * What a problem is sent with: its `type` is one of PROBLEM_TYPES (problem-types.ts), so each is
+ * documented. `instance` is the request's (problemInstanceOf) unless given; `null` sends none.
+ */
+export type ProblemInput = Pick<Problem, 'title' | 'status' | 'detail'> & { type: ProblemTypeUri; instance?: string | null } & Record<string, unknown>;
 
-/** `instance` is the request's URL unless the problem names its own (one that must not echo a link token). */
-export const sendProblem = (reply: FastifyReply, problem: ProblemInput): FastifyReply =>
-  reply
+/**
+ * A problem's `instance`: the request's path (docs/problems.md), as logs show it. Never the query,
+ * which may carry what the problem has no business repeating (a search for a pasted token, a
+ * 9,000-character target a 414 refused), nor a link's token (`/v1/ratings/<token>`: loggable-path.ts).
+ */
+export const problemInstanceOf = (url: string): string => loggablePath(url.split('?')[0]);
+
+export const sendProblem = (reply: FastifyReply, problem: ProblemInput): FastifyReply => {
+  const { instance = problemInstanceOf(reply.request.url), ...rest } = problem;
+  return reply
     .code(problem.status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send({ ...problem, instance: problem.instance ?? reply.request.url });
+    .send(instance === null ? rest : { ...rest, instance });
+};
 
 /**
  * The HTTP face of every failure kind a use case or the edge returns (style: errors are values at
@@ -284,7 +296,7 @@ export const sendNoRoute = (request: FastifyRequest, reply: FastifyReply): Fasti
     type: problemType('not-found'),
     title: TITLES[404],
     status: 404,
-    detail: `No route ${request.method} ${request.url.split('?')[0]}`,
+    detail: `No route ${request.method} ${problemInstanceOf(request.url)}`,
   });
 
 /**
@@ -324,7 +336,8 @@ export const answerFrameworkError = (error: FastifyError, request: FastifyReques
   const pageAnswer = pageAreaAnswerOf(request);
   if (pageAnswer) return pageAnswer(error, request, reply);
   return error.statusCode === 414
-    ? sendProblem(reply, { type: problemType('uri-too-long'), title: TITLES[414], status: 414, detail: 'A path parameter is longer than this API accepts.' })
+    ? // No instance: the path holds the over-long parameter, which the problem does not repeat.
+      sendProblem(reply, { type: problemType('uri-too-long'), title: TITLES[414], status: 414, detail: 'A path parameter is longer than this API accepts.', instance: null })
     : answerError(error, request, reply);
 };
 

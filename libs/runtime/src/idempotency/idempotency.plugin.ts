@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { UNKNOWN_TICKET_HEADER } from '@tss/contracts';
-import { declareIdempotencyKey, PROBLEM_CONTENT_TYPE, problemFor, sendFailure, type Clock } from '@tss/service-kit';
+import { declareIdempotencyKey, PROBLEM_CONTENT_TYPE, problemFor, problemInstanceOf, sendFailure, type Clock } from '@tss/service-kit';
 import {
   fateOfAnswer,
   fingerprintOf,
@@ -185,7 +185,7 @@ const withheldAnswer = (request: FastifyRequest, status: number, location: strin
   return {
     status: problem.status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...(location !== undefined ? { location } : {}) },
-    body: Buffer.from(JSON.stringify({ ...problem, instance: request.url })),
+    body: Buffer.from(JSON.stringify({ ...problem, instance: problemInstanceOf(request.url) })),
   };
 };
 

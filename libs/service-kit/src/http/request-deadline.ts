@@ -1,5 +1,4 @@
 import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
-import { loggablePath } from '../loggable-path';
 import { Type } from '@sinclair/typebox';
 import { pageAreaAnswerOf, sendProblem } from '../problem';
 import { problemType } from '../problem-types';
@@ -104,7 +103,7 @@ export const installRequestDeadline = (app: FastifyInstance, deadlines: RequestD
         return;
       }
       // The path as logs show it: a link's token (`/v1/ratings/<token>`) is never echoed, nor the query.
-      void sendProblem(reply, { type: problemType('request-timeout'), title: 'Request Timeout', status: 408, detail, instance: loggablePath(request.url.split('?')[0]) });
+      void sendProblem(reply, { type: problemType('request-timeout'), title: 'Request Timeout', status: 408, detail });
     }, timeoutMs);
     timer.unref();
     // Answered and read whole: nothing left to time. Answered first (a 401 before the body), the

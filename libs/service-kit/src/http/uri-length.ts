@@ -17,6 +17,8 @@ export const installUriLengthLimit = (app: FastifyInstance): void => {
       title: 'URI Too Long',
       status: 414,
       detail: `The request target is longer than ${MAX_URI_LENGTH} characters.`,
+      // The path, as every problem names it; none when the path alone is what is too long.
+      ...(request.url.split('?')[0].length > MAX_URI_LENGTH ? { instance: null } : {}),
     });
   });
 };

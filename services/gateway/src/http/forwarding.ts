@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
 import { PUBLIC_FORWARDS, serviceForPath, UNKNOWN_TICKET_HEADER, type RoutedServiceName } from '@tss/contracts';
-import { answerFrameworkErrorsUnder, problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
+import { answerFrameworkErrorsUnder, problemType, sendNoRoute, sendProblem, traceCarrierOf } from '@tss/service-kit';
 import { pageStatusOfAreaError, pickLanguage, sendPlainPage, stylesheetPath } from '@tss/web-pages';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { httpIntake } from '../upstream/intake-api';
@@ -76,9 +76,6 @@ const isPage = (request: FastifyRequest): boolean => {
   const path = request.url.split('?')[0];
   return path === RATE_PAGE_PREFIX || path.startsWith(`${RATE_PAGE_PREFIX}/`);
 };
-
-const notFound = (request: FastifyRequest, reply: FastifyReply) =>
-  sendProblem(reply, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}` });
 
 /** The answer's headers without the services' marker of an unknown ticket: it is the gateway's to read, never the client's. */
 const withoutMarker = (headers: IncomingHttpHeaders): IncomingHttpHeaders => {
@@ -175,7 +172,7 @@ const forwardUploads = (urls: ServiceUrls, uploads: UploadForwarding, options: F
       schema: { hide: true },
       handler: async (request, reply) => {
         const service = serviceForPath(request.url);
-        if (!service) return notFound(request, reply);
+        if (!service) return sendNoRoute(request, reply);
         const timeoutMs = isUpload(request) ? uploads.timeoutMs : upstreamTimeoutFor(request.url.split('?')[0], options);
         return forward(urls, request, reply, service, timeoutMs);
       },
@@ -214,7 +211,7 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
       ...(publicForwards.has(url) ? { config: { public: true } } : {}),
       handler: async (request, reply) => {
         const service = serviceForPath(request.url);
-        if (!service) return notFound(request, reply);
+        if (!service) return sendNoRoute(request, reply);
         return forward(urls, request, reply, service, upstreamTimeoutFor(request.url.split('?')[0], options));
       },
     });

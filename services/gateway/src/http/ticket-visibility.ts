@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { projectedTicketOfPath, UNKNOWN_TICKET_HEADER } from '@tss/contracts';
-import { PROBLEM_CONTENT_TYPE, problemFor, problemType, TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS, type ProblemInput } from '@tss/service-kit';
+import { PROBLEM_CONTENT_TYPE, problemFor, problemInstanceOf, problemType, TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS, type ProblemInput } from '@tss/service-kit';
 import type { IntakeApi } from '../upstream/intake-api';
 import { sightTicket } from '../use-cases/ticket-visibility';
 
@@ -62,6 +62,6 @@ export const installTicketVisibility = (app: FastifyInstance, intake: IntakeApi)
     const answer = await answerForUnknownTicket(intake, request);
     if (!answer) return payload;
     reply.code(answer.problem.status).header('retry-after', String(answer.retryAfterSeconds)).type(PROBLEM_CONTENT_TYPE);
-    return JSON.stringify({ ...answer.problem, instance: request.url });
+    return JSON.stringify({ ...answer.problem, instance: problemInstanceOf(request.url) });
   });
 };
