@@ -25,6 +25,7 @@ import { requestValidatorFactory } from './http/request-validation';
 import { answerClientError, installUriLengthLimit } from './http/uri-length';
 import { installHeaderFieldChecks } from './http/header-fields';
 import { installEmptyPathSegmentCheck } from './http/empty-path-segment';
+import { answerUnroutedMethod } from './http/method-not-allowed';
 import { deferContinueUntilRead } from './http/expect-continue';
 import { DEFAULT_REQUEST_DEADLINES, installRequestDeadline, nodeServerTimeouts, type RequestDeadlines } from './http/request-deadline';
 import { isStorableText, isVisibleText, STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
@@ -143,6 +144,7 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
   installStrictJsonBody(app);
   installTracingHooks(app, options.name);
   installProblemHandlers(app);
+  app.setNotFoundHandler(answerUnroutedMethod);
   installHealth(app, options.readiness ?? (() => []));
   installMetrics(app, options.name);
   installRequestLog(app);

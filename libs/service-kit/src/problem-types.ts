@@ -19,6 +19,7 @@ export const PROBLEM_TYPES = {
   unauthorized: { status: 401, summary: 'No valid bearer token (or inbound-mail secret)' },
   forbidden: { status: 403, summary: 'The token does not allow the operation' },
   'not-found': { status: 404, summary: 'No such route, or nothing this caller may see by that id' },
+  'method-not-allowed': { status: 405, summary: 'A method the path does not take; `Allow` lists those it does' },
   'request-timeout': { status: 408, summary: 'A request (its headers or its body) did not all arrive in time' },
   conflict: { status: 409, summary: 'The state of the resource does not allow the change' },
   'invalid-transition': { status: 409, summary: "A status change the ticket's status does not allow; names the allowed ones" },

@@ -282,15 +282,15 @@ const answerError = (error: FastifyError, request: FastifyRequest, reply: Fastif
 };
 
 /**
- * Every 4xx/5xx leaves as problem+json: schema validation errors, unknown routes, and faults.
- * A database or broker outage is a 503 with Retry-After, never a stack trace.
+ * Every 4xx/5xx leaves as problem+json: schema validation errors and faults (unknown routes and
+ * methods: http/method-not-allowed.ts). A database or broker outage is a 503 with Retry-After,
+ * never a stack trace.
  */
 export const installProblemHandlers = (app: FastifyInstance): void => {
   app.setErrorHandler(answerError);
-  app.setNotFoundHandler(sendNoRoute);
 };
 
-/** The answer to a path no route serves (the 404 handler's, and http/empty-path-segment.ts's). */
+/** The answer to a path no route serves (http/method-not-allowed.ts's, and http/empty-path-segment.ts's). */
 export const sendNoRoute = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
   sendProblem(reply, {
     type: problemType('not-found'),

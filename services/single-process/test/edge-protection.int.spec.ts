@@ -310,6 +310,17 @@ describe('edge protection, single-process mode: CORS for configured origins', ()
     expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
   });
 
+  it('an OPTIONS that is no preflight is answered as without CORS: 204 with Allow; a 405’s Allow is exposed to scripts', async () => {
+    const plain = await client.http().options('/v1/tickets');
+    const fromOrigin = await client.http().options('/v1/tickets').set('origin', ALLOWED_ORIGIN);
+    const refused = await client.http().delete('/v1/tickets').set('origin', ALLOWED_ORIGIN);
+
+    expect([plain.status, plain.headers.allow, plain.text]).toEqual([204, 'GET, HEAD, POST, OPTIONS', '']);
+    expect([fromOrigin.status, fromOrigin.headers.allow]).toEqual([204, 'GET, HEAD, POST, OPTIONS']);
+    expect([refused.status, refused.headers.allow]).toEqual([405, 'GET, HEAD, POST, OPTIONS']);
+    expect(String(refused.headers['access-control-expose-headers']).split(/\s*,\s*/)).toContain('allow');
+  });
+
   it('a browser may send If-Match and If-None-Match: a preflight for an agent’s PATCH allows them', async () => {
     const preflight = await client
       .http()

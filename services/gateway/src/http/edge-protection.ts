@@ -45,8 +45,8 @@ export const defaultEdgeConfig = (): EdgeConfig => loadConfig(EdgeConfigSchema, 
 const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match', 'if-none-match', 'traceparent', 'tracestate', 'x-request-id'];
 /**
  * What a browser script may read beyond the CORS-safelisted headers: every response header the
- * API documents (response-headers-docs.ts, an attachment's `Content-Disposition`), and a 401's
- * `WWW-Authenticate`. Checked against the OpenAPI document in edge-protection.int.spec.ts.
+ * API documents (response-headers-docs.ts, an attachment's `Content-Disposition`), a 401's
+ * `WWW-Authenticate` and a 405's `Allow`. Checked against the OpenAPI document in edge-protection.int.spec.ts.
  */
 const CORS_RESPONSE_HEADERS = [
   'location',
@@ -58,6 +58,8 @@ const CORS_RESPONSE_HEADERS = [
   'ratelimit-reset',
   'content-disposition',
   'www-authenticate',
+  // A 405's (RFC 9110 §15.5.6): the methods the path takes.
+  'allow',
   'x-request-id',
 ];
 
@@ -128,12 +130,13 @@ export const installEdgeProtection = async (app: FastifyInstance, config: EdgeCo
     app.addHook('onRoute', (route: RouteOptions) => {
       if (route.method === 'OPTIONS' && route.url === '*') route.config = { ...route.config, public: true };
     });
+    const corsOptions = { origin: origins, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: CORS_REQUEST_HEADERS, exposedHeaders: CORS_RESPONSE_HEADERS, maxAge: 600 };
+    // An OPTIONS without Access-Control-Request-Method is no preflight (Fetch standard) but a
+    // client asking which methods a path takes: the CORS headers, and then the answer it gets
+    // without CORS (204 with Allow, http/method-not-allowed.ts), not the plugin's plain-text 400.
+    const notPreflight = { ...corsOptions, preflight: false };
     await app.register(cors, {
-      origin: origins,
-      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: CORS_REQUEST_HEADERS,
-      exposedHeaders: CORS_RESPONSE_HEADERS,
-      maxAge: 600,
+      delegator: (request, callback) => callback(null, request.method === 'OPTIONS' && request.headers['access-control-request-method'] === undefined ? notPreflight : corsOptions),
     });
   }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
 import { PUBLIC_FORWARDS, serviceForPath, UNKNOWN_TICKET_HEADER, type RoutedServiceName } from '@tss/contracts';
-import { answerFrameworkErrorsUnder, problemType, sendNoRoute, sendProblem, traceCarrierOf } from '@tss/service-kit';
+import { answerFrameworkErrorsUnder, answerUnroutedMethod, problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
 import { pageStatusOfAreaError, pickLanguage, sendPlainPage, stylesheetPath } from '@tss/web-pages';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { httpIntake } from '../upstream/intake-api';
@@ -172,7 +172,7 @@ const forwardUploads = (urls: ServiceUrls, uploads: UploadForwarding, options: F
       schema: { hide: true },
       handler: async (request, reply) => {
         const service = serviceForPath(request.url);
-        if (!service) return sendNoRoute(request, reply);
+        if (!service) return answerUnroutedMethod(request, reply);
         const timeoutMs = isUpload(request) ? uploads.timeoutMs : upstreamTimeoutFor(request.url.split('?')[0], options);
         return forward(urls, request, reply, service, timeoutMs);
       },
@@ -203,18 +203,19 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
   // PUBLIC_FORWARDS carry their own credential (a rating link, the inbound-mail secret): forwarded
   // without a token, checked by the service. Everything else needs a valid token here first.
   const publicForwards = new Set(PUBLIC_FORWARDS);
+  // A path of the gateway's own under `/v1` reaches the forwards with a method none of its routes
+  // takes: that method's 405 (or OPTIONS's 204) with the gateway's Allow, or the 404 of a path nothing serves.
+  const forwardByPath = async (request: FastifyRequest, reply: FastifyReply) => {
+    const service = serviceForPath(request.url);
+    if (!service) return answerUnroutedMethod(request, reply);
+    return forward(urls, request, reply, service, upstreamTimeoutFor(request.url.split('?')[0], options));
+  };
   for (const url of ['/v1/*', ...PUBLIC_FORWARDS]) {
-    app.route({
-      method: [...METHODS],
-      url,
-      schema: { hide: true },
-      ...(publicForwards.has(url) ? { config: { public: true } } : {}),
-      handler: async (request, reply) => {
-        const service = serviceForPath(request.url);
-        if (!service) return sendNoRoute(request, reply);
-        return forward(urls, request, reply, service, upstreamTimeoutFor(request.url.split('?')[0], options));
-      },
-    });
+    app.route({ method: [...METHODS], url, schema: { hide: true }, ...(publicForwards.has(url) ? { config: { public: true } } : {}), handler: forwardByPath });
   }
+  // OPTIONS asks which methods a path takes (RFC 9110 §9.3.7): the service that owns the path
+  // knows, as it knows its 405s, and answers without a token, as one process does. A CORS
+  // preflight never gets here: the edge answers it first (edge-protection.ts).
+  app.route({ method: 'OPTIONS', url: '/v1/*', schema: { hide: true }, config: { public: true }, handler: forwardByPath });
   if (options.uploads) await app.register(forwardUploads(urls, options.uploads, options));
 };

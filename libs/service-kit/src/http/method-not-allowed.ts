@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { problemInstanceOf, sendNoRoute, sendProblem } from '../problem';
+import { problemType } from '../problem-types';
+
+/** The methods a route of the API is registered for (fastify adds a HEAD beside each GET). */
+const ROUTED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+const namesSomething = (params: unknown): boolean =>
+  typeof params === 'object' && params !== null && !Object.hasOwn(params, '*') && Object.values(params).every((value) => value !== '');
+
+/**
+ * The methods the app's routes take at `path`, asked of its own router: routes named by the path,
+ * not a wildcard (the docs UI's files, the gateway's forwards, CORS's preflight catch-all), nor one
+ * whose named parameter would be empty (`/v1/tickets/` names nothing: empty-path-segment.ts).
+ * OPTIONS, which every such path answers (answerUnroutedMethod), is listed with them.
+ */
+export const methodsAt = (app: FastifyInstance, path: string): string[] => {
+  const taken = ROUTED_METHODS.filter((method) => {
+    const found = app.findRoute({ method, url: path });
+    return found !== null && namesSomething(found.params);
+  });
+  return taken.length > 0 ? [...taken, 'OPTIONS'] : [];
+};
+
+/**
+ * The answer to a request no route takes (the app's 404 handler). RFC 9110 §15.5.6: a path some
+ * route serves with another method is a 405 problem whose `Allow` lists the methods it takes, and
+ * OPTIONS there is a 204 with that `Allow` (§9.3.7); a path no route serves is the 404 it was.
+ * Before authentication, as a 404 is: the OpenAPI document tells anyone the same.
+ */
+export const answerUnroutedMethod = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  const allowed = methodsAt(request.server, request.url.split('?')[0]);
+  if (allowed.length === 0) return sendNoRoute(request, reply);
+  reply.header('allow', allowed.join(', '));
+  if (request.method === 'OPTIONS') return reply.code(204).send();
+  return sendProblem(reply, {
+    type: problemType('method-not-allowed'),
+    title: 'Method Not Allowed',
+    status: 405,
+    detail: `${request.method} is not a method of ${problemInstanceOf(request.url)}; it takes ${allowed.join(', ')}.`,
+  });
+};

@@ -1,0 +1,66 @@
+import { bootstrapAdmin, type ServiceUrls } from '@tss/gateway';
+import { InProcessTransport } from '@tss/messaging';
+import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { PlatformClient } from '@tss/runtime/testing';
+import { PROBLEM_CONTENT_TYPE, systemClock } from '@tss/service-kit';
+import { ticketIntakeService } from '@tss/ticket-intake';
+import { ServiceInstances, startForwardingGateway } from './support/service-instances';
+
+const ADMIN = { clientId: 'sc_methods_admin', clientSecret: 'methods-admin-secret-0123456789' };
+const TICKET = '00000000-0000-4000-8000-000000000000';
+const allowOf = (response: { headers: Record<string, string> }): string[] => (response.headers.allow ?? '').split(/\s*,\s*/).filter(Boolean).sort();
+
+/**
+ * The 405 of RFC 9110 §15.5.6 in services mode as deployed: the gateway's forwards take every
+ * method under `/v1`, so a method a service's path does not take is that service's 405, passed on;
+ * a gateway path's is the gateway's own. OPTIONS alike, without a token.
+ */
+describe('services mode: a method a path does not take is a 405 with Allow, whichever process owns the path', () => {
+  let db: TestDatabase;
+  let services: ServiceInstances;
+  let gateway: PlatformClient;
+  let admin: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('method_not_allowed_services');
+    services = new ServiceInstances(db.url);
+    const urls = {} as Record<keyof ServiceUrls, string>;
+    const { instance, url } = await startForwardingGateway(services, urls);
+    gateway = new PlatformClient(url);
+    const intakeUrl = await services.listen(await services.start(ticketIntakeService, { transport: new InProcessTransport() }));
+    Object.assign(urls, { 'ticket-intake': intakeUrl, 'sla-timer': intakeUrl, escalation: intakeUrl, notification: intakeUrl, rating: intakeUrl });
+    await bootstrapAdmin({ dataSource: instance.host.dataSource, unitOfWork: instance.host.unitOfWork, outbox: instance.host.outbox, clock: systemClock }, ADMIN);
+    admin = await gateway.token(ADMIN.clientId, ADMIN.clientSecret);
+  }, 120_000);
+
+  afterAll(async () => {
+    await services?.stopAll();
+    await db?.drop();
+  });
+
+  it("a ticket's path (ticket-intake's) and the partners' (the gateway's): 405 problems naming what each takes", async () => {
+    const ticket = await gateway.http().delete(`/v1/tickets/${TICKET}`).auth(admin, { type: 'bearer' });
+    const partners = await gateway.http().delete('/v1/partners').auth(admin, { type: 'bearer' });
+
+    for (const response of [ticket, partners]) {
+      expect([response.status, response.headers['content-type'], response.body.type]).toEqual([405, expect.stringContaining(PROBLEM_CONTENT_TYPE), 'https://tss.dev/problems/method-not-allowed']);
+    }
+    expect([allowOf(ticket), allowOf(partners)]).toEqual([
+      ['GET', 'HEAD', 'OPTIONS', 'PATCH'],
+      ['GET', 'HEAD', 'OPTIONS', 'POST'],
+    ]);
+  });
+
+  it('OPTIONS is a 204 with Allow on either, without a token; a path nothing serves is a 404', async () => {
+    const ticket = await gateway.http().options(`/v1/tickets/${TICKET}`);
+    const partners = await gateway.http().options('/v1/partners');
+    const nothing = await gateway.http().options('/v1/tickets/x/nothing-here');
+
+    expect([ticket.status, partners.status, nothing.status]).toEqual([204, 204, 404]);
+    expect([allowOf(ticket), allowOf(partners)]).toEqual([
+      ['GET', 'HEAD', 'OPTIONS', 'PATCH'],
+      ['GET', 'HEAD', 'OPTIONS', 'POST'],
+    ]);
+    expect(nothing.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+  });
+});
