@@ -97,6 +97,22 @@ describe('every 201 carries a Location one can GET (docs/adr/0065)', () => {
     expect(read.text).toContain(ticket.reference);
   });
 
+  it('POST /v1/tickets/{id}/credentials: for staff the credential (its reveal); for a partner, who may not read a secret (P9), the ticket’s credential list holding it', async () => {
+    const handOver = (token: string, label: string) => post(`/v1/tickets/${ticket.id}/credentials`, token).send({ label, login: 'support-tmp', secret: 'Tmp-7f3Kq9!x' });
+    const byPartner = await handOver(acme.token, 'Admin panel, from the partner');
+    const byAgent = await handOver(agent, 'Admin panel, from support');
+
+    const ofPartner = await created(byPartner, acme.token);
+    expect(ofPartner.location).toBe(`/v1/tickets/${ticket.id}/credentials`);
+    expect(ofPartner.read.status).toBe(200);
+    expect(ofPartner.read.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ id: byPartner.body.id, label: 'Admin panel, from the partner', status: 'stored' })]));
+    expect(JSON.stringify(ofPartner.read.body)).not.toContain('Tmp-7f3Kq9!x');
+
+    const ofAgent = await created(byAgent, agent);
+    expect(ofAgent.location).toBe(`/v1/tickets/${ticket.id}/credentials/${byAgent.body.id}`);
+    expect([ofAgent.read.status, ofAgent.read.body.id, ofAgent.read.body.secret]).toEqual([200, byAgent.body.id, 'Tmp-7f3Kq9!x']);
+  });
+
   it('POST /v1/tickets/{id}/attachments: the attachment for one file, the ticket’s attachment list for several', async () => {
     const one = await post(`/v1/tickets/${ticket.reference}/attachments`, acme.token).attach('file', pngBytes(), { filename: 'screen.png', contentType: 'image/png' });
     const single = await created(one, acme.token);

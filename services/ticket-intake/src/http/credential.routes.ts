@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { failureResponses, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
+import { failureResponses, scopeOf, sendFailure, type AccessRule, type RequestScope } from '@tss/service-kit';
 import { findTicketFor } from '../use-cases/find-ticket';
 import type { CredentialMetadata } from '../store/credential.store';
 import { listCredentials, revealCredential, storeCredential, type CredentialDeps, type CredentialGone } from '../use-cases/credentials';
@@ -18,6 +18,15 @@ const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['t
 const WRITE: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:write'] };
 // P9: only support staff who work tickets see a secret; partners, requesters and read-only roles get 403.
 const REVEAL: AccessRule = { kinds: ['staff'], scopes: ['tickets:write'] };
+
+/**
+ * Where the creator of a credential reads it (docs/adr/0065: a Location its caller can GET). Staff
+ * (who hand particulars over with `tickets:write`, as a reveal asks) read the credential itself; a
+ * partner or requester may never read a secret (P9), so theirs names the ticket's credential list,
+ * which holds it by its id, as an upload of several files names the attachment list.
+ */
+const locationFor = (scope: Pick<RequestScope, 'kind'>, ticketId: string, credentialId: string): string =>
+  scope.kind === 'staff' ? `/v1/tickets/${ticketId}/credentials/${credentialId}` : `/v1/tickets/${ticketId}/credentials`;
 
 const sendGone = (reply: FastifyReply, gone: CredentialGone): FastifyReply =>
   sendFailure(reply, { kind: 'gone', detail: gone.detail, extensions: { destroyedAt: gone.destroyedAt.toISOString() } });
@@ -46,6 +55,9 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
         tags: ['tickets'],
         operationId: 'storeTicketCredentials',
         summary: 'Hand over access particulars for a ticket; stored encrypted, never shown in lists or threads (P9)',
+        description:
+          "`Location` names where the caller reads what it handed over: for staff the credential itself (`GET …/credentials/{cid}` reveals it, audited); " +
+          "for a partner or requester, who may never read a secret (P9), the ticket's credential list, which holds it by its `id`.",
         params: CredentialTicketParams,
         body: StoreCredentialBody,
         response: { 201: StoredCredential, ...failureResponses('invalid_reference', 'not_found', 'conflict', 'unprocessable') },
@@ -62,7 +74,7 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
       return reply
         .code(201)
         .header('cache-control', 'no-store')
-        .header('location', `/v1/tickets/${stored.value.ticketId}/credentials/${stored.value.id}`)
+        .header('location', locationFor(scope, stored.value.ticketId, stored.value.id))
         .send({ id: stored.value.id, label: stored.value.label, createdAt: stored.value.createdAt.toISOString() });
     },
   );
