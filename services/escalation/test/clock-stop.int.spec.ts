@@ -13,7 +13,7 @@ import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore } from '@tss/timers';
 import { escalationService } from '../src';
 import { raiseFor } from '../src/use-cases/raise-escalations';
-import { publisherToEscalation } from './support/publish-to-escalation';
+import { publisherToEscalation, ticketCreatedData } from './support/publish-to-escalation';
 
 const MINUTE = 60_000;
 
@@ -46,18 +46,7 @@ describe('escalations of a response clock that stopped', () => {
   const publish = publisherToEscalation(() => sut, clock);
   const ticket = async (): Promise<string> => {
     const ticketId = randomUUID();
-    await publish(TicketCreatedV1, ticketId, {
-      partnerId,
-      sequence: 1,
-      reference: 'TSS-01234-56789',
-      channel: 'api',
-      product: 'reader',
-      level: 'standard',
-      subject: 'EPUB import fails',
-      requester: { id: 'cust-1' },
-      missingDetails: [],
-      receivedAt: clock.now().toISOString(),
-    });
+    await publish(TicketCreatedV1, ticketId, ticketCreatedData(partnerId, clock));
     return ticketId;
   };
   const clockBase = (clockId: string) => ({ partnerId, clockId, level: 'standard' as const, dueAt: '2026-03-02T21:00:00.000Z' });

@@ -3,7 +3,7 @@ import { generateReference, SlaBreachedV1, TicketCreatedV1 } from '@tss/contract
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { escalationService } from '../src';
-import { publisherToEscalation } from './support/publish-to-escalation';
+import { publisherToEscalation, ticketCreatedData } from './support/publish-to-escalation';
 
 // docs/api.md §3: "Every route that takes a ticket id also takes its reference, in any case, with
 // or without dashes"; the escalation list's `ticketId` filter included (escalation alone on PostgreSQL).
@@ -27,18 +27,7 @@ describe('GET /v1/escalations?ticketId=<id or reference>', () => {
   const breachedTicket = async () => {
     const ticketId = randomUUID();
     const reference = generateReference(randomBytes);
-    await publish(TicketCreatedV1, ticketId, {
-      partnerId,
-      sequence: 1,
-      reference,
-      channel: 'api',
-      product: 'reader',
-      level: 'standard',
-      subject: 'EPUB import fails',
-      requester: { id: 'cust-1' },
-      missingDetails: [],
-      receivedAt: clock.now().toISOString(),
-    });
+    await publish(TicketCreatedV1, ticketId, ticketCreatedData(partnerId, clock, { reference }));
     const at = clock.now().toISOString();
     await publish(SlaBreachedV1, ticketId, { partnerId, clockId: randomUUID(), level: 'standard', dueAt: at, breachedAt: at, latenessMs: 0, late: false });
     return { ticketId, reference };

@@ -3,7 +3,7 @@ import { SlaBreachedV1, StaffCreatedV1, StaffUpdatedV1, TicketCreatedV1 } from '
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { escalationService } from '../src';
-import { publisherToEscalation } from './support/publish-to-escalation';
+import { publisherToEscalation, ticketCreatedData } from './support/publish-to-escalation';
 
 const MINUTE = 60_000;
 
@@ -42,18 +42,7 @@ describe('lastNotifiedAt: the last notice someone was sent', () => {
 
   it('raised with no one on duty: lastNotifiedAt is null; a re-notice that reaches someone sets it; one that reaches nobody keeps it', async () => {
     const ticketId = randomUUID();
-    await publish(TicketCreatedV1, ticketId, {
-      partnerId,
-      sequence: 1,
-      reference: 'TSS-01234-56789',
-      channel: 'api',
-      product: 'reader',
-      level: 'standard',
-      subject: 'EPUB import fails',
-      requester: { id: 'cust-1' },
-      missingDetails: [],
-      receivedAt: clock.now().toISOString(),
-    });
+    await publish(TicketCreatedV1, ticketId, ticketCreatedData(partnerId, clock));
     await publish(SlaBreachedV1, ticketId, {
       partnerId,
       clockId: randomUUID(),

@@ -3,7 +3,7 @@ import { SlaWarningV1, TicketCreatedV1 } from '@tss/contracts';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { escalationService } from '../src';
-import { publisherToEscalation } from './support/publish-to-escalation';
+import { publisherToEscalation, ticketCreatedData } from './support/publish-to-escalation';
 
 // P7 "a breached (and an about-to-breach) response clock escalates to the team leader": a partner's
 // agreement may warn at fractions the default rules do not name (docs/adr/0038, seventh session);
@@ -26,18 +26,7 @@ describe('the clock’s last warning is about to breach', () => {
 
   it('an agreement warning at 50 and 80 %: the 80 % warning (last: true) calls the team leader; the 50 % one does not', async () => {
     const ticketId = randomUUID();
-    await publish(TicketCreatedV1, ticketId, {
-      partnerId,
-      sequence: 1,
-      reference: 'TSS-01234-56789',
-      channel: 'api',
-      product: 'reader',
-      level: 'standard',
-      subject: 'EPUB import fails',
-      requester: { id: 'cust-1' },
-      missingDetails: [],
-      receivedAt: clock.now().toISOString(),
-    });
+    await publish(TicketCreatedV1, ticketId, ticketCreatedData(partnerId, clock));
     const base = { partnerId, clockId: randomUUID(), level: 'standard' as const, dueAt: '2026-03-02T21:00:00.000Z', latenessMs: 0, late: false };
     await publish(SlaWarningV1, ticketId, { ...base, remainingMs: 6 * 3_600_000, threshold: 0.5 });
     expect(await escalationsOf(ticketId)).toEqual([]);

@@ -3,7 +3,7 @@ import { SlaClockStartedV1, SlaRetargetedV1, TicketCreatedV1, type ServiceLevel 
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { escalationService } from '../src';
-import { publisherToEscalation } from './support/publish-to-escalation';
+import { publisherToEscalation, ticketCreatedData } from './support/publish-to-escalation';
 
 const HOUR = 3_600_000;
 
@@ -26,18 +26,7 @@ describe('a ticket raised to emergency (sla.retargeted)', () => {
   const fileTicket = async (level: ServiceLevel, phoneSupport: boolean): Promise<{ ticketId: string; clockId: string }> => {
     const ticketId = randomUUID();
     const clockId = randomUUID();
-    await publish(TicketCreatedV1, ticketId, {
-      partnerId,
-      sequence: 1,
-      reference: 'TSS-01234-56789',
-      channel: 'api',
-      product: 'reader',
-      level,
-      subject: 'EPUB import fails',
-      requester: { id: 'cust-1' },
-      missingDetails: [],
-      receivedAt: clock.now().toISOString(),
-    });
+    await publish(TicketCreatedV1, ticketId, ticketCreatedData(partnerId, clock, { level }));
     await publish(SlaClockStartedV1, ticketId, { partnerId, clockId, level, startedAt: clock.now().toISOString(), dueAt: new Date(clock.now().getTime() + 12 * HOUR).toISOString(), phoneSupport });
     return { ticketId, clockId };
   };

@@ -29,7 +29,7 @@ describe('services mode: a method a path does not take is a 405 with Allow, whic
     gateway = new PlatformClient(url);
     const intakeUrl = await services.listen(await services.start(ticketIntakeService, { transport: new InProcessTransport() }));
     Object.assign(urls, { 'ticket-intake': intakeUrl, 'sla-timer': intakeUrl, escalation: intakeUrl, notification: intakeUrl, rating: intakeUrl });
-    await bootstrapAdmin({ dataSource: instance.host.dataSource, unitOfWork: instance.host.unitOfWork, outbox: instance.host.outbox, clock: systemClock }, ADMIN);
+    await bootstrapAdmin({ dataSource: instance.host.dataSource, unitOfWork: instance.host.unitOfWork, outbox: instance.host.outbox, clock: systemClock, logger: instance.host.logger }, ADMIN);
     admin = await gateway.token(ADMIN.clientId, ADMIN.clientSecret);
   }, 120_000);
 

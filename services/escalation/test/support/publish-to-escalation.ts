@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventContract, EventData } from '@tss/contracts';
+import type { EventContract, EventData, TicketCreatedV1 } from '@tss/contracts';
 import { Outbox } from '@tss/messaging';
 import type { ServiceUnderTest } from '@tss/runtime/testing';
 import type { Clock } from '@tss/service-kit';
@@ -17,3 +17,22 @@ export const publisherToEscalation =
     await sut().host.unitOfWork.run((tx) => producer.add(tx, contract, subject, data, { id }));
     await waitFor(`escalation handled ${contract.type} ${id}`, async () => (await sut().query(`SELECT 1 FROM escalation.inbox WHERE event_id = $1`, [id])).length === 1);
   };
+
+/** A standard ticket's `ticket.created` as intake publishes it, received now; `overrides` change what a test is about. */
+export const ticketCreatedData = (
+  partnerId: string,
+  clock: Clock,
+  overrides: Partial<EventData<typeof TicketCreatedV1>> = {},
+): EventData<typeof TicketCreatedV1> => ({
+  partnerId,
+  sequence: 1,
+  reference: 'TSS-01234-56789',
+  channel: 'api',
+  product: 'reader',
+  level: 'standard',
+  subject: 'EPUB import fails',
+  requester: { id: 'cust-1' },
+  missingDetails: [],
+  receivedAt: clock.now().toISOString(),
+  ...overrides,
+});
