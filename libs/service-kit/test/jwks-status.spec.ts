@@ -2,8 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { JwksKeySource, JwksStatus, metricsRegistry, ServiceUnavailableError } from '@tss/service-kit';
-import { freePort, logCapture, TestClock } from '@tss/service-kit/testing';
+import { JwksKeySource, JwksStatus, metricsRegistry, ServiceUnavailableError } from '../src';
+import { freePort, logCapture, TestClock } from '../src/testing';
 
 const publicJwk = (kid: string) => ({ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' });
 
