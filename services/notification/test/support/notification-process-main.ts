@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { InProcessTransport } from '@tss/messaging';
-import { ServiceProcessEnv, startServiceInstance } from '@tss/runtime';
-import { loadConfig, shutdownInOrder } from '@tss/service-kit';
+import { runMain, ServiceProcessEnv, startServiceInstance } from '@tss/runtime';
+import { exitOnSignals, loadConfig, shutdownInOrder } from '@tss/service-kit';
 import { notificationService } from '../../src/index';
 
 /**
@@ -21,12 +21,8 @@ const main = async (): Promise<void> => {
     keySource: () => ({ getKey: async () => undefined }),
   });
   process.stdout.write('notification is running\n');
-  process.once('SIGTERM', () => {
-    void shutdownInOrder(instance.closers(), logger, config.SHUTDOWN_TIMEOUT_MS).then(() => process.exit(0));
-  });
+  // As a service process stops (libs/runtime): its closers in order, exit 0 when they finished.
+  exitOnSignals(() => shutdownInOrder(instance.closers(), logger, config.SHUTDOWN_TIMEOUT_MS), logger);
 };
 
-main().catch((error: unknown) => {
-  process.stderr.write(`notification process failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runMain('notification', main);
