@@ -5,6 +5,7 @@ import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { sendStalledRequest, TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
+import { csrfOf } from './support/site-forms';
 
 // Multipart and urlencoded bodies on every route that takes them (docs/adr/0063): a body that is
 // not well-formed, text that is not UTF-8 or not storable, and an upload that stalls are each a 4xx
@@ -69,11 +70,6 @@ describe('multipart and form bodies: malformed input is a 4xx and stores nothing
   const postBytes = (path: string, contentType: string, body: Buffer, token?: string) => {
     const request = http().post(path).set('content-type', contentType).serialize(bytesAsIs);
     return (token ? request.auth(token, { type: 'bearer' }) : request).send(body);
-  };
-  const csrfOf = (page: string, action: string): string => {
-    const form = new RegExp(`<form method="post" action="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>\\s*<input type="hidden" name="_csrf" value="([^"]+)">`).exec(page);
-    if (!form) throw new Error(`no form posting to ${action} on the page`);
-    return form[1];
   };
   const replyCsrf = async () => csrfOf((await http().get(link)).text, `${link}/reply`);
   const errorSummary = (page: string): string[] => [...page.matchAll(/<li><a href="#(\w+)">([^<]*)<\/a><\/li>/g)].map((m) => `${m[1]}: ${m[2]}`);

@@ -1,6 +1,7 @@
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform';
+import { cookieOf, csrfOf } from '../support/site-forms';
 
 const HOUR_MS = 3_600_000;
 
@@ -62,12 +63,6 @@ describe('forms left open for a long time lose nothing (WCAG 2.2.1)', () => {
     platform.query<{ body: string }>('ticket-intake', `SELECT body FROM ticket_intake.messages WHERE ticket_id = $1 AND author_kind = 'requester' ORDER BY created_at`, [ticketId]);
   const statusOf = async (ticketId: string) => (await platform.query<{ status: string }>('ticket-intake', 'SELECT status FROM ticket_intake.tickets WHERE id = $1', [ticketId]))[0].status;
   /** The CSRF token of the form posting to `action`. */
-  const csrfOf = (page: string, action: string): string => {
-    const form = new RegExp(`<form method="post" action="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>\\s*<input type="hidden" name="_csrf" value="([^"]+)">`).exec(page);
-    if (!form) throw new Error(`no form posting to ${action} on the page`);
-    return form[1];
-  };
-  const cookieOf = (response: { headers: Record<string, string | string[]> }) => ([] as string[]).concat(response.headers['set-cookie'] ?? [])[0]?.split(';')[0] ?? '';
 
   it('a reply typed in the evening and sent the next morning (13 h later) is sent at once', async () => {
     const ticket = await file();

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform';
+import { csrfOf } from '../support/site-forms';
 
 // P10, P12 (docs/adr/0035 and 0037, addenda of 2026-12-04, seventh session): a requester who reads
 // the ticket only on the support site learns what support asked while the ticket waits on them.
@@ -43,11 +44,6 @@ describe('the support site shows what support asked while the ticket waits on th
     const read = await http().get(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' });
     const response = await http().patch(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' }).set('if-match', read.headers.etag as string).send(body);
     expect(response.status).toBe(200);
-  };
-  const csrfOf = (page: string, action: string): string => {
-    const form = new RegExp(`<form method="post" action="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>\\s*<input type="hidden" name="_csrf" value="([^"]+)">`).exec(page);
-    if (!form) throw new Error(`no form posting to ${action} on the page`);
-    return form[1];
   };
   /** The page's "Support needs more information" section, if it has one. */
   const askedOn = (page: string): string | undefined => /<section class="awaiting"[^>]*>([\s\S]*?)<\/section>/.exec(page)?.[1];

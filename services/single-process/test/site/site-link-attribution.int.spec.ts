@@ -3,6 +3,7 @@ import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { SiteLinkKeys } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform';
+import { csrfOf } from '../support/site-forms';
 
 type HistoryItem = { action: string; actor: { kind: string; id: string }; detail: Record<string, unknown> };
 
@@ -44,11 +45,6 @@ describe('support-site links: minted on the record, acts attributed to a staff m
       return { ...body, path: new URL(body.url).pathname };
     });
   const history = async (ticketId: string) => ((await http().get(`/v1/tickets/${ticketId}/history`).auth(acme.token, { type: 'bearer' })).body as { items: HistoryItem[] }).items;
-  const csrfOf = (page: string, action: string): string => {
-    const form = new RegExp(`<form method="post" action="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>\\s*<input type="hidden" name="_csrf" value="([^"]+)">`).exec(page);
-    if (!form) throw new Error(`no form posting to ${action} on the page`);
-    return form[1];
-  };
   const replyOnSite = async (path: string, text: string) => {
     const page = await http().get(path);
     expect(page.status).toBe(200);

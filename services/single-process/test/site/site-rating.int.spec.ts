@@ -5,6 +5,7 @@ import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { CsrfTokens } from '@tss/web-pages';
 import { ratingHelpers } from '../rating-support';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform';
+import { csrfOf, fileAsVisitor } from '../support/site-forms';
 
 type RatingRead = { survey?: { state: string }; rating?: { score: number; solved: boolean; comment?: string; via: string } };
 
@@ -53,12 +54,6 @@ describe('the support site takes the requester’s rating (P11)', () => {
   };
   const ratingOf = async (ticketId: string) => (await http().get(`/v1/tickets/${ticketId}/rating`).auth(acme.token, { type: 'bearer' })).body as RatingRead;
   const submitted = (ticketId: string) => h.ratingEvents(ticketId, 'rating.submitted');
-  const cookieOf = (response: { headers: Record<string, string | string[]> }) => ([] as string[]).concat(response.headers['set-cookie'] ?? [])[0]?.split(';')[0] ?? '';
-  const csrfOf = (page: string, action: string): string => {
-    const form = new RegExp(`<form method="post" action="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>\\s*<input type="hidden" name="_csrf" value="([^"]+)">`).exec(page);
-    if (!form) throw new Error(`no form posting to ${action} on the page`);
-    return form[1];
-  };
   /** A valid CSRF token of the rating form for a link id, as the site would issue one: what a forger holding the site's secret could post. */
   const forgedCsrf = async (linkId: string, issuedAt = clock.now()) => {
     const [row] = await platform.query<{ secret: Buffer }>('gateway', `SELECT secret FROM gateway.site_secrets WHERE name = 'csrf'`);
@@ -67,16 +62,7 @@ describe('the support site takes the requester’s rating (P11)', () => {
   const rateForm = (page: string) => /<section class="rating"[^>]*>[\s\S]*?<\/section>/.exec(page)?.[0];
 
   it('P11, P12: a visitor who filed without an e-mail address rates from the request’s page; rating.submitted is published once; the page then shows the rating, no second form', async () => {
-    const action = `/support/new?partner=${acme.partnerId}`;
-    const form = await http().get(action);
-    const filed = await http()
-      .post(action)
-      .set('cookie', cookieOf(form))
-      .type('form')
-      .send({ _csrf: csrfOf(form.text, action), product: 'reader', productVersion: '4.2', description: 'Pages go blank. No address given.' });
-    expect(filed.status).toBe(201);
-    const reference = /<strong class="reference">(TSS-[A-Z0-9-]+)<\/strong>/.exec(filed.text)![1];
-    const path = new URL(/<a class="follow-link" href="([^"]+)">/.exec(filed.text)![1].replace(/&amp;/g, '&')).pathname;
+    const { reference, path } = await fileAsVisitor(http, acme.partnerId, { productVersion: '4.2', description: 'Pages go blank. No address given.' });
     const ticketId = (await http().get(`/v1/tickets/${reference}`).auth(acme.token, { type: 'bearer' })).body.id as string;
     // No form before the resolution.
     expect((await http().get(path)).text).not.toContain(`action="${path}/rate"`);

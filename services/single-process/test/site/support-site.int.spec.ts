@@ -6,6 +6,7 @@ import { SiteLinkKeys } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { contentSecurityPolicy } from '@tss/web-pages';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform';
+import { cookieOf, csrfOf, fileAsVisitor } from '../support/site-forms';
 
 // Issue #13, P8, P11, P12: the requester's support site served by the gateway, over HTTP, on the
 // whole platform (browser checks are in site.browser.int.spec.ts).
@@ -65,16 +66,6 @@ describe('the support site (issue #13)', () => {
   };
   const followUpsOf = (ticketId: string) =>
     platform.query<{ id: string; reference: string }>('ticket-intake', `SELECT id, reference FROM ticket_intake.tickets WHERE linked_ticket_id = $1`, [ticketId]);
-  const cookieOf = (response: { headers: Record<string, string | string[]> }) => {
-    const header = ([] as string[]).concat(response.headers['set-cookie'] ?? [])[0] ?? '';
-    return header.split(';')[0];
-  };
-  /** The CSRF token of the form posting to `action` on a page. */
-  const csrfOf = (page: string, action: string): string => {
-    const form = new RegExp(`<form method="post" action="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>\\s*<input type="hidden" name="_csrf" value="([^"]+)">`).exec(page);
-    if (!form) throw new Error(`no form posting to ${action} on the page`);
-    return form[1];
-  };
   const expectPageHeaders = (response: { headers: Record<string, string> }) => {
     expect(response.headers['content-security-policy']).toBe(contentSecurityPolicy());
     expect(response.headers['cache-control']).toBe('no-store');
@@ -814,16 +805,7 @@ describe('the support site (issue #13)', () => {
     });
 
     it('P11, P12: a visitor who gave no address and finds the request closed unsolved gets a link to the follow-up filed for them', async () => {
-      const action = `/support/new?partner=${acme.partnerId}`;
-      const form = await http().get(action);
-      const filed = await http()
-        .post(action)
-        .set('cookie', cookieOf(form))
-        .type('form')
-        .send({ _csrf: csrfOf(form.text, action), product: 'reader', productVersion: '4.3', description: 'Closed too early, no address.' });
-      expect(filed.status).toBe(201);
-      const reference = /<strong class="reference">(TSS-[A-Z0-9-]+)<\/strong>/.exec(filed.text)![1];
-      const path = new URL(/<a class="follow-link" href="([^"]+)">/.exec(filed.text)![1].replace(/&amp;/g, '&')).pathname;
+      const { reference, path } = await fileAsVisitor(http, acme.partnerId, { productVersion: '4.3', description: 'Closed too early, no address.' });
       const ticketId = (await http().get(`/v1/tickets/${reference}`).auth(acme.token, { type: 'bearer' })).body.id as string;
       await resolve(ticketId);
       await close(ticketId);
