@@ -44,3 +44,15 @@ export const parseReference = (input: string): string | undefined => {
   const payload = symbols.slice(0, RANDOM_SYMBOLS);
   return checkSymbol(payload) === symbols[RANDOM_SYMBOLS] ? format(symbols) : undefined;
 };
+
+const TICKET_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What a route's ticket id-or-reference names (docs/api.md §3): an id, a reference, or neither (a 400). */
+export type TicketKey = { id: string } | { reference: string };
+
+/** An id (lower-cased) or a normalised reference; undefined when the text is neither (a mistyped reference). */
+export const ticketKeyOf = (idOrReference: string): TicketKey | undefined => {
+  if (TICKET_ID.test(idOrReference)) return { id: idOrReference.toLowerCase() };
+  const reference = parseReference(idOrReference);
+  return reference === undefined ? undefined : { reference };
+};

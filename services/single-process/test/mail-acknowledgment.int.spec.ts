@@ -334,6 +334,17 @@ describe('acknowledgment mail over SMTP (P3, issue #11)', () => {
       return item?.status === 'sent' ? item : undefined;
     });
     expect(listed).toMatchObject({ to: 'outbox@client.example', subject: expect.stringContaining(ticket.reference) });
+    // docs/api.md §3: the ticket by its reference too, as typed (lower case, no dashes); a mistyped one is a 400.
+    const byReference = await client.http().get(`/v1/mail/outbox?ticketId=${ticket.reference.toLowerCase().replace(/-/g, '')}`).auth(agent.token, { type: 'bearer' });
+    expect(byReference.status).toBe(200);
+    expect((byReference.body as { items: { id: string }[] }).items.map((m) => m.id)).toEqual((await client.http().get(`/v1/mail/outbox?ticketId=${ticket.id}`).auth(agent.token, { type: 'bearer' })).body.items.map((m: { id: string }) => m.id));
+    expect((byReference.body as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    const mistyped = ticket.reference.slice(0, -1) + (ticket.reference.endsWith('0') ? '1' : '0');
+    const refused = await client.http().get(`/v1/mail/outbox?ticketId=${mistyped}`).auth(agent.token, { type: 'bearer' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ type: expect.stringContaining('invalid-reference') });
+    const unknown = await client.http().get('/v1/mail/outbox?ticketId=TSS-00000-00000').auth(agent.token, { type: 'bearer' });
+    expect(unknown.status === 200 ? unknown.body : unknown.status).toEqual({ items: [] });
     const partnerCall = await client.http().get('/v1/mail/outbox').auth(partner.token, { type: 'bearer' });
     expect(partnerCall.status).toBe(403);
   });

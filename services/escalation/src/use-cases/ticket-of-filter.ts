@@ -1,9 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import { parseReference } from '@tss/contracts';
+import { ticketKeyOf } from '@tss/contracts';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import { ticketProjection } from '../store/projection.store';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The ticket a list filter names by id or reference (docs/api.md §3): its id; `undefined` for a
@@ -11,13 +9,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * 400 `invalid_reference` for text that is neither (a wrong check character).
  */
 export const ticketOfFilter = async (tx: EntityManager, idOrReference: string): Promise<Result<string | undefined, Failure>> => {
-  if (UUID.test(idOrReference)) return ok(idOrReference.toLowerCase());
-  const reference = parseReference(idOrReference);
-  if (!reference) {
+  const key = ticketKeyOf(idOrReference);
+  if (!key) {
     return err({
       kind: 'invalid_reference',
       detail: `ticketId "${idOrReference.slice(0, 40)}" is neither a ticket id nor a valid reference number (TSS-XXXXX-XXXXC; its last character is a check character).`,
     });
   }
-  return ok(await ticketProjection.idByReference(tx, reference));
+  return ok('id' in key ? key.id : await ticketProjection.idByReference(tx, key.reference));
 };

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { ticketKeyOf } from '@tss/contracts';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { failureResponses, withoutLinkSecrets, type AccessRule } from '@tss/service-kit';
+import { failureResponses, sendFailure, withoutLinkSecrets, type AccessRule } from '@tss/service-kit';
+import { inboundStore } from '../store/inbound.store';
 import { mailStore, type MailRow } from '../store/mail.store';
 
 /**
@@ -35,7 +37,14 @@ const MailView = Type.Object(
 
 const OutboxQuery = Type.Object(
   {
-    ticketId: Type.Optional(Type.String({ format: 'uuid' })),
+    ticketId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'Only this ticket\'s mail: its id (uuid) or its reference number (TSS-XXXXX-XXXXC, any case, dashes optional); a ticket notification does not know has none',
+        examples: ['TSS-K7QM2-ZC4XD'],
+      }),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
   },
   { additionalProperties: false },
@@ -70,10 +79,24 @@ export const mailOutboxRoutes = (deps: { dataSource: DataSource }) => async (fas
         operationId: 'listOutgoingMail',
         summary: 'Outgoing mail, newest first: acknowledgments and replies with their delivery status (staff)',
         querystring: OutboxQuery,
-        response: { 200: Type.Object({ items: Type.Array(MailView) }), ...failureResponses('bad_request') },
+        response: { 200: Type.Object({ items: Type.Array(MailView) }), ...failureResponses('bad_request', 'invalid_reference') },
       },
       config: { access: READ_MAIL },
     },
-    async (request) => ({ items: (await mailStore.latest(deps.dataSource.manager, { limit: request.query.limit, ticketId: request.query.ticketId })).map(toView) }),
+    async (request, reply) => {
+      const { limit, ticketId: asked } = request.query;
+      const db = deps.dataSource.manager;
+      // docs/api.md §3: a ticket by id or reference; a reference notification never saw filters to nothing, as an unknown id does.
+      const key = asked === undefined ? undefined : ticketKeyOf(asked);
+      if (asked !== undefined && key === undefined) {
+        return sendFailure(reply, {
+          kind: 'invalid_reference',
+          detail: `ticketId "${asked.slice(0, 40)}" is neither a ticket id nor a valid reference number (TSS-XXXXX-XXXXC; its last character is a check character).`,
+        });
+      }
+      const ticketId = key === undefined ? undefined : 'id' in key ? key.id : (await inboundStore.ticketOfReference(db, key.reference))?.ticketId;
+      if (key !== undefined && ticketId === undefined) return { items: [] };
+      return { items: (await mailStore.latest(db, { limit, ticketId })).map(toView) };
+    },
   );
 };
