@@ -14,7 +14,15 @@ export const STAFF_ONLY_EVENT_DOMAINS: readonly string[] = ['escalation'];
 
 const domainOf = (type: string): string => type.slice(0, type.indexOf('.'));
 
-export const isStaffOnlyEvent = (type: string): boolean => STAFF_ONLY_EVENT_DOMAINS.includes(domainOf(type));
+/**
+ * Event types of other domains that only staff endpoints receive: a referral's application or
+ * refusal, which the ticket's history keeps internal too (docs/adr/0039, addendum of 2026-12-05).
+ * A partner learns what a referral did to its ticket from `ticket.level_changed` and
+ * `ticket.status_changed`.
+ */
+export const STAFF_ONLY_EVENT_TYPES: readonly string[] = ['ticket.referral_applied', 'ticket.referral_rejected'];
+
+export const isStaffOnlyEvent = (type: string): boolean => STAFF_ONLY_EVENT_DOMAINS.includes(domainOf(type)) || STAFF_ONLY_EVENT_TYPES.includes(type);
 
 /**
  * Every contract a webhook delivery may carry: the catalogue's events of the webhook domains

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { EscalationAcknowledgedV1, EscalationRaisedV1, EscalationReferralRequestedV1, PartnerCreatedV1 } from '@tss/contracts';
+import { EscalationAcknowledgedV1, EscalationRaisedV1, EscalationReferralRequestedV1, PartnerCreatedV1, TicketReferralAppliedV1, TicketReferralRejectedV1 } from '@tss/contracts';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
 
@@ -120,5 +120,30 @@ describe('escalation events are staff-only: no partner endpoint subscribes to or
     expect(replayed.status).toBe(202);
     expect(replayed.body).toEqual({ queued: 1 });
     expect(await deliveredTypes(everything.id)).toEqual(['ticket.created', 'ticket.created']);
+  });
+
+  // docs/adr/0039, addendum of 2026-12-05: a referral's application or refusal is internal on the
+  // ticket's history, so not on a partner's webhooks either.
+  it('ticket.referral_applied and ticket.referral_rejected: a partner cannot name them (400) and its ticket.* and * do not get them; the staff endpoint does', async () => {
+    const partnerId = await registeredPartner();
+    const token = partnerToken(partnerId);
+    const named = await subscribe(token, { eventTypes: ['ticket.created', 'ticket.referral_applied'] });
+    expect(named.status).toBe(400);
+    expect(named.body.errors).toEqual([expect.objectContaining({ pointer: '/eventTypes/1', message: expect.stringMatching(/staff-only/) })]);
+    const forPartner = await subscribe(adminToken(), { eventTypes: ['ticket.referral_rejected'], partnerId });
+    expect(forPartner.status).toBe(400);
+
+    const wildcard = await subscribed(token, { eventTypes: ['ticket.*'] });
+    const everything = await subscribed(token, { eventTypes: ['*'] });
+    const staff = await subscribed(adminToken(), { eventTypes: ['ticket.*'] });
+    const { ticketId } = await notification.ticketCreated({ partnerId });
+    const now = clock.now().toISOString();
+    await notification.handled(await notification.publish(TicketReferralAppliedV1, ticketId, { partnerId, sequence: 2, referralId: randomUUID(), target: 'quality', appliedAt: now }));
+    await notification.handled(await notification.publish(TicketReferralRejectedV1, ticketId, { partnerId, sequence: 3, referralId: randomUUID(), reason: 'The ticket is closed.' }));
+    await waitFor('the staff endpoint’s three deliveries', async () => (await deliveredTypes(staff.id)).length === 3);
+
+    expect(await deliveredTypes(staff.id)).toEqual(['ticket.created', 'ticket.referral_applied', 'ticket.referral_rejected']);
+    expect(await deliveredTypes(wildcard.id)).toEqual(['ticket.created']);
+    expect(await deliveredTypes(everything.id)).toEqual(['ticket.created']);
   });
 });

@@ -44,6 +44,7 @@ export const filterProblem = (filter: string, scope: EndpointScope = { partnerId
   if (scope.partnerId !== null && STAFF_ONLY_DOMAINS.includes(domain)) {
     return `${filter}: ${domain} events are staff-only; an endpoint of a partner receives the ${WEBHOOK_DOMAINS.filter((d) => !STAFF_ONLY_DOMAINS.includes(d)).join(', ')} events`;
   }
+  if (scope.partnerId !== null && isStaffOnly(filter)) return `${filter} is staff-only (docs/adr/0039); an endpoint of a partner learns a referral's effect from ticket.level_changed and ticket.status_changed`;
   if (filter === `${domain}.*` || SUBSCRIBABLE_EVENT_TYPES.includes(filter)) return undefined;
   return `${filter} is no event type; the ${domain} events are ${SUBSCRIBABLE_EVENT_TYPES.filter((t) => domainOf(t) === domain).join(', ')}`;
 };
