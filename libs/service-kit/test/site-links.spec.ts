@@ -74,6 +74,15 @@ describe('site links (P12)', () => {
     expect(keys.verify(`${token}x`, now)).toEqual({ ok: false, error: 'bad_signature' });
   });
 
+  it('one link has one spelling: a last character whose unused bits differ is refused, not read as the same bytes', () => {
+    // base64url's last character of a length not a multiple of 3 carries bits no byte uses; a
+    // decoder drops them, so up to 16 strings would open one link (outside check of 2026-12-05).
+    const { token } = [1, 2, 3].map((n) => keys.mint({ ...grant, requester: `req-${'1'.repeat(n)}` })).find((minted) => minted.token.split('.')[2].length % 4 !== 0)!;
+    const last = token.slice(-1);
+    const opening = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].filter((c) => keys.verify(`${token.slice(0, -1)}${c}`, now).ok);
+    expect(opening).toEqual([last]);
+  });
+
   it('after rotation, links signed with the old key still open and new ones use the new key', () => {
     const oldKey = key('old');
     const before = SiteLinkKeys.fromSettings({ TSS_SITE_LINK_KEYS: oldKey }).mint(grant).token;

@@ -186,7 +186,9 @@ export class SiteLinkKeys {
   /** v2: the payload, when its tag holds under `key` and the version and key id it was sealed with. */
   private open(key: Key, [version, kid, sealed]: string[]): Result<Buffer, 'bad_signature'> {
     const bytes = Buffer.from(sealed, 'base64url');
-    if (bytes.length <= IV_BYTES + TAG_BYTES) return err('bad_signature');
+    // One spelling per link: a decoder drops the unused bits of the last character (and any
+    // character outside the alphabet), so only the text the bytes encode back to opens.
+    if (bytes.length <= IV_BYTES + TAG_BYTES || bytes.toString('base64url') !== sealed) return err('bad_signature');
     try {
       const decipher = createDecipheriv('aes-256-gcm', sealingKeyOf(key), bytes.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(`${version}.${kid}`)).setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
