@@ -81,9 +81,14 @@ export const readUrlencodedForm = (body: Buffer, cut = false): PostedForm => {
  * Parses the scope's urlencoded forms with `readUrlencodedForm` (in place of @fastify/formbody):
  * the body becomes a PostedForm, so a bad field is the form's error on its page, never a
  * problem+json. Past `maxBytes` the form is cut (its last field `too_long`) and the rest of the
- * body is read and dropped, so the connection stays usable.
+ * body is read and dropped, so the connection stays usable. Idempotent per scope.
  */
 export const installFormBody = (app: FastifyInstance, options: { maxBytes: number }): void => {
+  // Pages take forms only: JSON is a 415 as any other body that is not a form (docs/support-site.md,
+  // docs/rating.md), never read as an empty form and refused as a forged one. The scope is the
+  // pages' own plugin (fastify encapsulation): the API's JSON routes keep their parser.
+  if (app.hasContentTypeParser('application/json')) app.removeContentTypeParser('application/json');
+  if (app.hasContentTypeParser('application/x-www-form-urlencoded')) return;
   app.addContentTypeParser('application/x-www-form-urlencoded', (_request, payload, done) => {
     const chunks: Buffer[] = [];
     let bytes = 0;

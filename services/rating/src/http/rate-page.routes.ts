@@ -99,7 +99,7 @@ export const ratePageRoutes =
   async (app: FastifyInstance): Promise<void> => {
     // Forms post x-www-form-urlencoded, read strictly (bad UTF-8 is the field's error, never a
     // silent U+FFFD; docs/adr/0063); the parser is this plugin's alone (fastify encapsulation).
-    if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) installFormBody(app, { maxBytes: RATE_FORM_MAX_BYTES });
+    installFormBody(app, { maxBytes: RATE_FORM_MAX_BYTES });
 
     const send = sendPage;
     const sendPlain = (reply: FastifyReply, kind: PlainPageKind, language: Language) => {

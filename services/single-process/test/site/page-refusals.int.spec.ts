@@ -71,6 +71,10 @@ describe('the requester’s pages refuse with pages (issue #13)', () => {
     expectPage(await http().post(`${sitePath}/reply`).set('content-type', 'text/plain').send('hello'), 415, 'reply as text/plain');
     expectPage(await http().post(`/support/new?partner=${acme.partnerId}`).set('content-type', 'text/plain').send('hello'), 415, 'new request as text/plain');
     expectPage(await http().post(`/rate/${rateToken}`).set('content-type', 'text/plain').send('hello'), 415, 'rating as text/plain');
+    // JSON is no form either (docs/support-site.md, docs/rating.md): never read as an empty form and refused as a forged one (403).
+    expectPage(await http().post(`${sitePath}/reply`).set('content-type', 'application/json').send(JSON.stringify({ text: 'hi' })), 415, 'reply as JSON');
+    expectPage(await http().post(`/support/new?partner=${acme.partnerId}`).set('content-type', 'application/json').send('{"product":"reader"}'), 415, 'new request as JSON');
+    expectPage(await http().post(`/rate/${rateToken}`).set('content-type', 'application/json').send('{"score":5}'), 415, 'rating as JSON');
   });
 
   it('the rating page: an address that serves nothing is the 404 page, an over-long link too', async () => {
