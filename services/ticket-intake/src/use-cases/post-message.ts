@@ -75,6 +75,8 @@ export interface NewMessage {
   emailMessageId?: string;
   /** The reason of a reopen request (reopen-ticket.ts): a comment on the resolved ticket, which that request then reopens. */
   reasonOfReopen?: boolean;
+  /** The instant of the change this message is part of (a reopening's reason): one instant for both, so the history never runs backwards. */
+  now?: Date;
 }
 
 export interface PostedMessage {
@@ -163,7 +165,7 @@ export const postMessageIn = async (
       return ok({ message: earlier, ticket: locked, notes: [], replayed: true });
     }
   }
-  const now = deps.clock.now();
+  const now = input.now ?? deps.clock.now();
   const messageId = randomUUID();
   // P9: particulars are never shown in threads, whoever wrote them: the requester, another mail
   // sender, or an agent (a public answer goes out by mail; an internal note is read by every agent).

@@ -135,6 +135,7 @@ export const reopenIn = async (
     attachmentIds: [],
     // A site reply reopens by itself (P11); this one is the reopening's reason, and reopens below.
     reasonOfReopen: true,
+    now,
   });
   if (!posted.ok) return posted;
   const reason = posted.value.message.body;
