@@ -109,6 +109,19 @@ export const readUploads = async (request: FastifyRequest, limits: UploadLimits,
       // A browser's `%22`, `%0D`, `%0A` are the name's characters (WHATWG); sanitised when stored.
       // Typed a string, but busboy leaves it undefined for a binary part sent without a name.
       const fileName = multipartFileNameOf(part.filename as string | undefined);
+      // A name is display only and cleaned when stored (docs/adr/0025), but text PostgreSQL cannot
+      // store (NUL) or bytes that are not UTF-8 (busboy reads them as U+FFFD) are refused as every
+      // other field's are (DESIGN "Edge input"), never silently replaced.
+      const unreadable = fileName === undefined ? undefined : /\u0000/.test(fileName) ? 'validation' : /\uFFFD/.test(fileName) ? 'invalid_utf8' : undefined;
+      if (unreadable !== undefined) {
+        const pointer = `/${fileField}/${files.length}/filename`;
+        failure = {
+          kind: unreadable,
+          detail: `The name of file ${files.length + 1} (${quotedFileName(fileName)}) holds ${unreadable === 'validation' ? 'a NUL character' : 'bytes that are not UTF-8'}; rename the file and send it again.`,
+          extensions: { file: quotedFileName(fileName), errors: [{ in: 'body', pointer, message: unreadable === 'validation' ? 'must not contain NUL' : 'must be UTF-8' }] },
+        };
+        break;
+      }
       const chunks: Buffer[] = [];
       let fileBytes = 0;
       for await (const chunk of part.file) {

@@ -129,6 +129,30 @@ describe('attachments over HTTP (P8, issue #9)', () => {
     expect(percent.headers['content-disposition']).toBe(`attachment; filename="100_25 done.png"; filename*=UTF-8''100%2525%20done.png`);
   });
 
+  it('a file name with a NUL or bytes that are not UTF-8 is a 400 naming the part, never stored under a changed name (DESIGN "Edge input")', async () => {
+    const ticketId = await fileTicket();
+    const boundary = '----tss-bad-name';
+    const part = (name: Buffer) =>
+      Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="`), name, Buffer.from(`"\r\nContent-Type: image/png\r\n\r\n`), pngBytes(), Buffer.from('\r\n')]);
+    const send = (...names: Buffer[]) =>
+      sut
+        .http()
+        .post(`/v1/tickets/${ticketId}/attachments`)
+        .auth(partnerToken(), { type: 'bearer' })
+        .set('content-type', `multipart/form-data; boundary=${boundary}`)
+        .send(Buffer.concat([...names.map(part), Buffer.from(`--${boundary}--\r\n`)]));
+    const nul = await send(Buffer.from('a\u0000b.png'));
+    expect(nul.status).toBe(400);
+    expect(nul.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(nul.body).toMatchObject({ type: 'https://tss.dev/problems/validation', errors: [{ pointer: '/file/0/filename', message: 'must not contain NUL' }] });
+    const latin1 = await send(Buffer.from('fine.png'), Buffer.from([0x61, 0xff, 0x62, 0x2e, 0x70, 0x6e, 0x67]));
+    expect(latin1.status).toBe(400);
+    expect(latin1.body).toMatchObject({ type: 'https://tss.dev/problems/invalid-utf-8', errors: [{ pointer: '/file/1/filename', message: 'must be UTF-8' }] });
+    const surrogate = await send(Buffer.from([0x61, 0xed, 0xa0, 0x80, 0x2e, 0x70, 0x6e, 0x67]));
+    expect(surrogate.status).toBe(400);
+    await expectNothingStored(ticketId);
+  });
+
   it('P8: a bare BMP is a 415 telling to put it in a ZIP or RAR; nothing is stored', async () => {
     const ticketId = await fileTicket();
     const refused = await upload(partnerToken(), ticketId, [{ name: 'screen.png', bytes: bmpBytes() }]);
