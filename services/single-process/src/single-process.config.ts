@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { siteLinkKeysOf } from './data-folder';
 import { Type, type Static } from '@sinclair/typebox';
 import { BootstrapAdminEnv, EdgeEnv } from '@tss/gateway';
 import { BaseEnv, envSchema, OidcEnv, TokenEnv } from '@tss/service-kit';
@@ -8,7 +9,7 @@ export const SingleProcessEnv = envSchema({
   ...BaseEnv,
   ...EdgeEnv,
   ...OidcEnv,
-  TSS_DATA_DIR: Type.String({ default: '.data', description: 'The data folder: embedded PostgreSQL, and the attachments unless ATTACHMENT_DIR names another folder' }),
+  TSS_DATA_DIR: Type.String({ default: '.data', description: 'The data folder: embedded PostgreSQL, the attachments unless ATTACHMENT_DIR names another folder, and the support-site link key unless TSS_SITE_LINK_KEYS is set' }),
   TSS_PG_PORT: Type.Integer({ minimum: 1024, maximum: 65535, default: 54320, description: 'Port of the embedded PostgreSQL' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Use this PostgreSQL instead of the embedded one' })),
   TSS_DATABASE_NAME: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'tss' }),
@@ -20,11 +21,19 @@ export type SingleProcessEnv = Static<typeof SingleProcessEnv>;
 
 /**
  * The environment the platform runs with: the attachments' folder, unless `ATTACHMENT_DIR` names
- * one, is inside the data folder (`<TSS_DATA_DIR>/attachments`), so one folder holds a platform's
- * data and a second platform with its own `TSS_DATA_DIR` shares none of it (README).
+ * one, is inside the data folder (`<TSS_DATA_DIR>/attachments`), and so is the support-site link key
+ * unless `TSS_SITE_LINK_KEYS` is set (`<TSS_DATA_DIR>/site-link-keys`), so one folder holds a
+ * platform's data and a second platform with its own `TSS_DATA_DIR` shares none of it (README).
  */
-export const withDataFolderDefaults = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
-  env.ATTACHMENT_DIR ? env : { ...env, ATTACHMENT_DIR: path.join(env.TSS_DATA_DIR || '.data', 'attachments') };
+export const withDataFolderDefaults = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
+  const dataDir = env.TSS_DATA_DIR || '.data';
+  return {
+    ...env,
+    ...(env.ATTACHMENT_DIR ? {} : { ATTACHMENT_DIR: path.join(dataDir, 'attachments') }),
+    // The links mailed to requesters open after a restart on the same folder (data-folder.ts).
+    ...(env.TSS_SITE_LINK_KEYS ? {} : { TSS_SITE_LINK_KEYS: siteLinkKeysOf(dataDir) }),
+  };
+};
 
 /** The address this process serves on (HOST, PORT), as a browser on this machine opens it. */
 export const localBaseUrl = (config: { HOST: string; PORT: number }): string => {

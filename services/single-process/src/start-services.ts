@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { siteLinkKeysOf } from './data-folder';
 import path from 'node:path';
 import type { ServiceName } from '@tss/contracts';
 import { upstreamUrlSetting } from '@tss/gateway';
@@ -118,18 +119,6 @@ const bootstrapAdmin = (dataDir: string): { clientId: string; clientSecret: stri
   return admin;
 };
 
-/**
- * The support-site link key of this data folder (made once, kept beside the admin client): the
- * gateway verifies the links notification puts in mails, so both need the same key.
- */
-const siteLinkKeys = (dataDir: string): string => {
-  const file = path.join(dataDir, 'site-link-keys');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const keys = `local-1:${randomBytes(32).toString('base64')}`;
-  writeFileSync(file, `${keys}\n`, { mode: 0o600 });
-  return keys;
-};
-
 /** A service that ran this long before it exited is restarted after the first pause again. */
 const RESTART_RESET_AFTER_MS = 60_000;
 const RESTART_MAX_DELAY_MS = 30_000;
@@ -182,7 +171,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     const urls: Record<string, string> = {};
     SERVICE_PROCESSES.forEach((service, i) => (urls[service.name] = `http://127.0.0.1:${options.basePort + i}`));
     const admin = bootstrapAdmin(options.dataDir);
-    const siteLinks = { TSS_SITE_LINK_KEYS: process.env.TSS_SITE_LINK_KEYS ?? siteLinkKeys(options.dataDir), TSS_PUBLIC_URL: process.env.TSS_PUBLIC_URL ?? urls.gateway };
+    const siteLinks = { TSS_SITE_LINK_KEYS: process.env.TSS_SITE_LINK_KEYS ?? siteLinkKeysOf(options.dataDir), TSS_PUBLIC_URL: process.env.TSS_PUBLIC_URL ?? urls.gateway };
     const upstreams = Object.fromEntries(SERVICE_PROCESSES.flatMap((s) => (s.upstreamEnv ? [[s.upstreamEnv, urls[s.name]]] : [])));
     const children: { name: string; child: ChildProcess }[] = [];
     const pids: Record<string, number> = {};

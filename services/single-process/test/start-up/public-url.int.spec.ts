@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
@@ -86,6 +86,20 @@ describe('single process: TSS_PUBLIC_URL defaults to the address it serves on', 
       expect(opened.status).toBe(200);
       expect(opened.headers.get('content-type')).toContain('text/html');
       expect(await opened.text()).toContain((filed.body as { reference: string }).reference);
-    }, 120_000);
+
+      // Mailed links outlive the process: the next start on the same data folder opens them
+      // (the key is kept in <TSS_DATA_DIR>/site-link-keys; outside check of 2026-12-05).
+      platform.child.kill('SIGTERM');
+      await platform.exited;
+      platform = startPlatformProcess(
+        { DATABASE_URL: db.url, TSS_DATA_DIR: dataDir, PORT: String(port), METRICS_PORT: '0', LOG_LEVEL: 'warn', TSS_BOOTSTRAP_CLIENT_ID: ADMIN.id, TSS_BOOTSTRAP_CLIENT_SECRET: ADMIN.secret },
+        { without: inherited },
+      );
+      await platform.ready;
+      const reopened = await fetch(link!, { redirect: 'manual' });
+      expect(reopened.status).toBe(200);
+      expect(await reopened.text()).toContain((filed.body as { reference: string }).reference);
+      expect(statSync(path.join(dataDir, 'site-link-keys')).mode & 0o077).toBe(0);
+    }, 180_000);
   });
 });
