@@ -131,7 +131,8 @@ describe('the OpenAPI document, single-process mode', () => {
       expect([type, body.properties.data]).toEqual([type, expectedData(contract)]);
       expect([type, webhooks[type].post['x-tss-staff-only']]).toEqual([type, staffOnly.has(type)]);
     }
-    expect([...staffOnly].sort()).toEqual(delivered.filter((t) => t.startsWith('escalation.')));
+    // Escalations, and a referral's application or refusal (internal on the history too: docs/adr/0039).
+    expect([...staffOnly].sort()).toEqual(delivered.filter((t) => t.startsWith('escalation.') || t === 'ticket.referral_applied' || t === 'ticket.referral_rejected'));
     expect(webhooks['escalation.raised'].post.description).toMatch(/An endpoint of a partner.*never receives it/);
   });
 
