@@ -28,6 +28,8 @@ const DESIGN_EVENT_TYPES = [
   'partner.site_link_revoked',
   // Beyond DESIGN's list: attachments of a mail were refused, so the requester is told (docs/adr/0035, addendum of 2026-12-04, sixth session).
   'ticket.attachments_refused',
+  // Beyond DESIGN's list: every public agent message, not only the one that gave a response owed (docs/adr/0035, addendum of 2026-12-05, first session).
+  'ticket.agent_replied',
 ];
 
 const envelope = (type: string, version: number, data: unknown) => ({

@@ -472,6 +472,8 @@ describe('ticket lifecycle (issue #9)', () => {
         'ticket.status_changed',
         'ticket.message_received',
         'ticket.status_changed',
+        // Every public agent message, then the response owed it gave (docs/adr/0035, addendum of 2026-12-05).
+        'ticket.agent_replied',
         'ticket.responded',
       ]);
     });

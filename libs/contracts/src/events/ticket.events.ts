@@ -111,6 +111,28 @@ export const TicketRespondedV1 = defineEvent(
   "An agent's public reply: a response owed under P5 was given.",
 );
 
+/**
+ * Every public message an agent posts on the thread, whether or not a response was owed (P8: the
+ * requester reads every answer by mail): `ticket.responded` keeps its P5 meaning and is published
+ * beside this one for the reply that gave a response owed. Published with the message, in its
+ * transaction (docs/adr/0035, addendum of 2026-12-05, first session).
+ */
+export const TicketAgentRepliedV1 = defineEvent(
+  'ticket.agent_replied',
+  1,
+  'ticket-intake',
+  Type.Object({
+    ...TicketEventBase,
+    /** The thread message: one per message, so a consumer de-duplicates by it (notification mails it once). */
+    messageId: Uuid,
+    authorId: Type.String(),
+    repliedAt: Instant,
+    /** The reply as the thread shows it (credentials masked, P9), as `ticket.responded` carries it. */
+    body: Type.Optional(Type.String({ maxLength: 20_000 })),
+  }),
+  "An agent's public message on the thread (P8): every one, the first answer and each later one; the requester is mailed it.",
+);
+
 export const TicketStatusChangedV1 = defineEvent(
   'ticket.status_changed',
   1,

@@ -1,5 +1,16 @@
 import type { EntityManager } from 'typeorm';
-import { RatingRequestedV1, TicketAttachmentsRefusedV1, TicketClosedV1, TicketMessageReceivedV1, TicketReopenedV1, TicketResolvedV1, TicketRespondedV1, TicketStatusChangedV1, type Language } from '@tss/contracts';
+import {
+  RatingRequestedV1,
+  TicketAgentRepliedV1,
+  TicketAttachmentsRefusedV1,
+  TicketClosedV1,
+  TicketMessageReceivedV1,
+  TicketReopenedV1,
+  TicketResolvedV1,
+  TicketRespondedV1,
+  TicketStatusChangedV1,
+  type Language,
+} from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { TimerHandler } from '@tss/timers';
 import type { RenderedMail, TicketMailContext } from '../domain/mail-template';
@@ -32,7 +43,7 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     language: languageOf(contact),
     siteUrl: deps.siteLinks.urlFor({ ticketId: contact.ticketId, partnerId: contact.partnerId, requester: contact.siteRequester, language: languageOf(contact) }, now),
   });
-  const send = async (tx: EntityManager, contact: MailContact, kind: MailKind, rendered: RenderedMail, now: Date) =>
+  const send = async (tx: EntityManager, contact: MailContact, kind: MailKind, rendered: RenderedMail, now: Date, threadMessageId?: string) =>
     queueMail(
       tx,
       deps,
@@ -45,14 +56,25 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
         language: contact.language,
         rendered,
         ...(contact.threadRootId ? { inReplyTo: contact.threadRootId } : {}),
+        ...(threadMessageId ? { threadMessageId } : {}),
       },
       now,
     );
 
-  const responded = on(TicketRespondedV1, async (event, { tx, now }) => {
-    const contact = await mailStore.contact(tx, event.subject);
-    if (contact) await send(tx, contact, 'agent_reply', agentReplyMail(contextOf(contact, now), event.data.body), now);
-  });
+  /**
+   * P8: every public agent message reaches the requester by mail, once. Intake publishes
+   * `ticket.agent_replied` for each, and `ticket.responded` besides for the one that gave a response
+   * owed (P5); an older intake publishes only the latter. Whichever names the message first mails it;
+   * the contact's lock makes the other wait and then find the mail (docs/adr/0035, addendum of 2026-12-05).
+   */
+  const mailAgentReply = async (tx: EntityManager, ticketId: string, reply: { messageId: string; body?: string }, now: Date) => {
+    const contact = await mailStore.contact(tx, ticketId);
+    if (!contact || (await mailStore.threadMessageMailed(tx, reply.messageId))) return;
+    await send(tx, contact, 'agent_reply', agentReplyMail(contextOf(contact, now), reply.body), now, reply.messageId);
+  };
+
+  const agentReplied = on(TicketAgentRepliedV1, async (event, { tx, now }) => mailAgentReply(tx, event.subject, event.data, now));
+  const responded = on(TicketRespondedV1, async (event, { tx, now }) => mailAgentReply(tx, event.subject, event.data, now));
 
   const statusChanged = on(TicketStatusChangedV1, async (event, { tx, now }) => {
     if (event.data.to !== 'awaiting_customer' || event.data.from === 'awaiting_customer') return;
@@ -141,5 +163,5 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     await mailStore.saveResolution(tx, ticketId, { ...contact, resolvedMailId: queued.id });
   };
 
-  return { handlers: [responded, statusChanged, resolved, ratingRequested, reopened, closed, attachmentsRefused, messageReceived], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
+  return { handlers: [agentReplied, responded, statusChanged, resolved, ratingRequested, reopened, closed, attachmentsRefused, messageReceived], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
 };

@@ -53,6 +53,8 @@ export interface MailRow {
   failedAt: Date | null;
   /** The instance whose attempt is under way; null when none is (never tried, waiting for its retry, or taken back). */
   attemptInstanceId: string | null;
+  /** P8: the ticket's thread message an `agent_reply` carries (one mail per message); null for every other mail. */
+  threadMessageId: string | null;
 }
 
 export interface MailContactRow {
@@ -124,6 +126,7 @@ interface RawMail {
   sent_at: Date | null;
   failed_at: Date | null;
   attempt_instance_id: string | null;
+  thread_message_id: string | null;
 }
 
 const toMail = (r: RawMail): MailRow => ({
@@ -148,14 +151,37 @@ const toMail = (r: RawMail): MailRow => ({
   sentAt: r.sent_at,
   failedAt: r.failed_at,
   attemptInstanceId: r.attempt_instance_id ?? null,
+  threadMessageId: r.thread_message_id ?? null,
 });
 
+/** A mail as queued: nothing tried yet. `threadMessageId` only for an `agent_reply`. */
+export type NewMail = Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId' | 'threadMessageId'> & {
+  threadMessageId?: string | null;
+};
+
+const newMailParams = (mail: NewMail): unknown[] => [
+  mail.id,
+  mail.ticketId,
+  mail.partnerId,
+  mail.kind,
+  mail.recipient,
+  mail.language,
+  mail.messageId,
+  mail.inReplyTo,
+  mail.subject,
+  mail.textBody,
+  mail.htmlBody,
+  mail.createdAt,
+  mail.recipientName,
+  mail.threadMessageId ?? null,
+];
+
 export const mailStore = {
-  async insert(tx: EntityManager, mail: Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId'>): Promise<void> {
+  async insert(tx: EntityManager, mail: NewMail): Promise<void> {
     await tx.query(
-      `INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [mail.id, mail.ticketId, mail.partnerId, mail.kind, mail.recipient, mail.language, mail.messageId, mail.inReplyTo, mail.subject, mail.textBody, mail.htmlBody, mail.createdAt, mail.recipientName],
+      `INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name, thread_message_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      newMailParams(mail),
     );
   },
 
@@ -167,15 +193,15 @@ export const mailStore = {
    */
   async insertWith(
     tx: EntityManager,
-    mail: Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId'>,
+    mail: NewMail,
     also: readonly SqlFragmentAt[],
     timers: SqlFragmentAt,
   ): Promise<void> {
-    const params: unknown[] = [mail.id, mail.ticketId, mail.partnerId, mail.kind, mail.recipient, mail.language, mail.messageId, mail.inReplyTo, mail.subject, mail.textBody, mail.htmlBody, mail.createdAt, mail.recipientName];
+    const params: unknown[] = newMailParams(mail);
     const ctes = [
       `mail AS (
-         INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name, thread_message_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        )`,
     ];
     also.forEach((fragmentAt, i) => {
@@ -344,6 +370,16 @@ export const mailStore = {
       ),
     );
     return rows.map((r) => ({ id: r.id, kind: r.kind, attempt: r.attempts, instanceId: r.instance_id }));
+  },
+
+  /**
+   * P8: whether the thread message was mailed already (queued, whatever became of it). Read under the
+   * ticket's contact lock (`contact`), so two events naming one message take turns and the second sees
+   * the first's mail; the unique index on the column refuses a second one should anything else race.
+   */
+  async threadMessageMailed(tx: EntityManager, threadMessageId: string): Promise<boolean> {
+    const rows = (await tx.query(`SELECT 1 FROM "${S}".mail_messages WHERE thread_message_id = $1`, [threadMessageId])) as unknown[];
+    return rows.length > 0;
   },
 
   /** The newest mails first (the local outbox a newcomer reads, and what support checks). */

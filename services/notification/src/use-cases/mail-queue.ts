@@ -28,6 +28,8 @@ export interface MailDraft {
   language: string;
   rendered: RenderedMail;
   inReplyTo?: string;
+  /** P8: the thread message an `agent_reply` carries: one mail per message (`mailStore.threadMessageMailed`). */
+  threadMessageId?: string;
 }
 
 /** Another write to commit in the mail's statement, given the queued mail's ids (its contact names its Message-ID). */
@@ -65,6 +67,7 @@ export const queueMail = async (
       textBody: draft.rendered.text,
       htmlBody: draft.rendered.html,
       createdAt: now,
+      threadMessageId: draft.threadMessageId ?? null,
     },
     also.map((write) => write({ id, messageId })),
     (first) => deps.timers.scheduleAllStatement(timer, first),

@@ -1,6 +1,7 @@
 import {
   TicketAcceptedV1,
   TicketAcknowledgmentFailedV1,
+  TicketAgentRepliedV1,
   TicketAssignedV1,
   TicketAttachmentsRefusedV1,
   TicketCategoryChangedV1,
@@ -62,6 +63,8 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
   }),
   sequenced(TicketMessageReceivedV1, (d) => ({ kind: 'message_received', at: new Date(d.receivedAt) }), deps),
   sequenced(TicketRespondedV1, (d) => ({ kind: 'responded', at: new Date(d.respondedAt) }), deps),
+  // Every public agent message: the response owed (P5) is `ticket.responded`, published beside it when one was owed.
+  sequenced(TicketAgentRepliedV1, other, deps),
   sequenced(TicketStatusChangedV1, (d) => ({ kind: 'status_changed', to: d.to, ...(d.reason ? { reason: d.reason } : {}), at: new Date(d.changedAt) }), deps),
   sequenced(TicketLevelChangedV1, (d) => ({ kind: 'level_changed', to: d.to, at: new Date(d.changedAt) }), deps),
   sequenced(TicketResolvedV1, (d) => ({ kind: 'resolved', at: new Date(d.resolvedAt) }), deps),

@@ -60,6 +60,9 @@ export type TicketEffect =
   | { kind: 'team_leader_requested'; messageId?: string; quote?: string }
   /** P9: `credentialsVaulted`, particulars the requester's message held, moved to the vault: notification mails them. */
   | { kind: 'message_received'; messageId: string; channel: Channel; attachmentIds: string[]; credentialsVaulted?: number }
+  /** P8: every public agent message on the thread, owed or not: the requester is mailed it (docs/adr/0035, addendum of 2026-12-05). */
+  | { kind: 'agent_replied'; messageId: string; authorId: string; body?: string }
+  /** P5: the public reply that gave a response owed (beside its `agent_replied`). */
   | { kind: 'responded'; messageId: string; authorId: string; body?: string }
   /** `question`: P10, the agent's note to a wait on the requester, what the requester is asked (notification mails it). */
   | { kind: 'status_changed'; from: TicketStatus; to: TicketStatus; reason?: string; question?: string }
@@ -599,14 +602,20 @@ export const receiveRequesterMessage = (
   return { ticket: next, effects };
 };
 
-/** An agent's message: a public reply is the response owed (P5); an internal note changes nothing. */
+/**
+ * An agent's message. A public one is announced, every one (P8: the requester reads each answer by
+ * mail, partners' webhooks learn of it), and the one that finds a response owed also gives it (P5);
+ * an internal note changes nothing and is announced to nobody.
+ */
 export const receiveAgentMessage = (ticket: Ticket, message: { id: string; authorId: string; visibility: 'public' | 'internal'; body?: string }): Change => {
   if (message.visibility === 'internal') return { ticket, effects: [] };
   if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
-  const effects: TicketEffect[] = [];
+  const reply = { messageId: message.id, authorId: message.authorId, ...(message.body !== undefined ? { body: message.body } : {}) };
+  // The message first, then what it means: as a requester's message precedes the status it changes.
+  const effects: TicketEffect[] = [{ kind: 'agent_replied', ...reply }];
   let next: Ticket = { ...ticket };
   if (ticket.responseOwed) {
-    effects.push({ kind: 'responded', messageId: message.id, authorId: message.authorId, ...(message.body !== undefined ? { body: message.body } : {}) });
+    effects.push({ kind: 'responded', ...reply });
     next.responseOwed = false;
   }
   if (ticket.status === 'new') {

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { cutText, MAX_REFUSED_ATTACHMENTS_PER_EVENT,
   TicketAcceptedV1,
   TicketAcknowledgmentFailedV1,
+  TicketAgentRepliedV1,
   TicketAssignedV1,
   TicketAttachmentsRefusedV1,
   TicketCategoryChangedV1,
@@ -81,6 +82,15 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           // The first ones: a mail bringing more (a flood) is told all the same (the thread note names them all).
           files: effect.files.slice(0, MAX_REFUSED_ATTACHMENTS_PER_EVENT).map((f) => ({ fileName: f.fileName, reason: f.reason, ...(f.maxFiles !== undefined ? { maxFiles: f.maxFiles } : {}) })),
           refusedAt: now.toISOString(),
+        });
+      case 'agent_replied':
+        return outboxDraft(TicketAgentRepliedV1, ticket.id, {
+          ...base(),
+          messageId: effect.messageId,
+          authorId: effect.authorId,
+          repliedAt: now.toISOString(),
+          // As `ticket.responded` carries it: the masked reply the thread shows, which the requester is mailed.
+          ...(effect.body !== undefined ? { body: cutText(effect.body, 20_000) } : {}),
         });
       case 'responded':
         return outboxDraft(TicketRespondedV1, ticket.id, {

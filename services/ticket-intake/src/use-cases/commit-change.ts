@@ -44,10 +44,12 @@ const withCredentialsHeld = async (tx: EntityManager, deps: ChangeDeps, locked: 
   return effects.map((e) => (tells(e) ? { ...e, credentialsHeld: held } : e));
 };
 
+/** What an entry need not keep: a wait's `question` is the change's note, kept as `note` already; an agent's reply is on the thread, named by its `messageId`. */
+const keptElsewhere = (effect: TicketEffect, key: string): boolean => key === 'question' || (effect.kind === 'agent_replied' && key === 'body');
+
 const detailOf = (effect: TicketEffect): Record<string, unknown> => {
   const { kind: _kind, ...rest } = effect;
-  // A wait's `question` is the change's note, which the entry keeps as `note` already.
-  return Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'question').map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+  return Object.fromEntries(Object.entries(rest).filter(([k]) => !keptElsewhere(effect, k)).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
 };
 
 /**

@@ -79,9 +79,42 @@ describe('the ticket status machine (issue #9)', () => {
     expect(replied.effects.map((e) => e.kind)).toEqual(['message_received', 'status_changed']);
     const answered = changed(receiveAgentMessage(replied.ticket, { id: 'm2', authorId: 'agent-1', visibility: 'public' }));
     expect(answered.ticket.responseOwed).toBe(false);
-    expect(answered.effects).toEqual([{ kind: 'responded', messageId: 'm2', authorId: 'agent-1' }]);
-    expect(changed(receiveAgentMessage(answered.ticket, { id: 'm3', authorId: 'agent-1', visibility: 'public' })).effects).toEqual([]);
+    expect(answered.effects).toEqual([
+      { kind: 'agent_replied', messageId: 'm2', authorId: 'agent-1' },
+      { kind: 'responded', messageId: 'm2', authorId: 'agent-1' },
+    ]);
+    expect(changed(receiveAgentMessage(answered.ticket, { id: 'm3', authorId: 'agent-1', visibility: 'public' })).effects).toEqual([
+      { kind: 'agent_replied', messageId: 'm3', authorId: 'agent-1' },
+    ]);
     expect(changed(receiveAgentMessage(replied.ticket, { id: 'm4', authorId: 'agent-1', visibility: 'internal' })).effects).toEqual([]);
+  });
+
+  // An outside test: a second public answer reached the thread but no event, so no mail and no webhook.
+  describe('P8: every public agent message is announced, owed or not (ticket.agent_replied)', () => {
+    it('the reply that gives the response owed: the message, then the response it gives, then the work begins', () => {
+      const first = changed(receiveAgentMessage(filed(), { id: 'm1', authorId: 'agent-1', visibility: 'public', body: 'First answer' }));
+      expect(first.effects).toEqual([
+        { kind: 'agent_replied', messageId: 'm1', authorId: 'agent-1', body: 'First answer' },
+        { kind: 'responded', messageId: 'm1', authorId: 'agent-1', body: 'First answer' },
+        { kind: 'status_changed', from: 'new', to: 'open', reason: 'agent_replied' },
+      ]);
+    });
+
+    it('a second public reply, with no response owed: the message alone, and what is owed stays as it was', () => {
+      const answered = changed(receiveAgentMessage(filed(), { id: 'm1', authorId: 'agent-1', visibility: 'public', body: 'First answer' })).ticket;
+      const second = changed(receiveAgentMessage(answered, { id: 'm2', authorId: 'agent-2', visibility: 'public', body: 'Second answer' }));
+      expect(second.effects).toEqual([{ kind: 'agent_replied', messageId: 'm2', authorId: 'agent-2', body: 'Second answer' }]);
+      expect(second.ticket).toEqual(answered);
+    });
+
+    it('a reply on a resolved ticket is announced too; an internal note never is', () => {
+      const resolved = changed(applyPatch(filed(), { status: 'resolved' }, t0, 14 * DAY)).ticket;
+      expect(changed(receiveAgentMessage(resolved, { id: 'm5', authorId: 'agent-1', visibility: 'public', body: 'One more tip' })).effects).toEqual([
+        { kind: 'agent_replied', messageId: 'm5', authorId: 'agent-1', body: 'One more tip' },
+      ]);
+      expect(changed(receiveAgentMessage(resolved, { id: 'm6', authorId: 'agent-1', visibility: 'internal', body: 'Note to self' })).effects).toEqual([]);
+      expect(changed(receiveAgentMessage(filed(), { id: 'm7', authorId: 'agent-1', visibility: 'internal', body: 'Note to self' })).effects).toEqual([]);
+    });
   });
 
   it('assignment opens a new ticket', () => {

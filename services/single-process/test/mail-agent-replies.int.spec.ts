@@ -1,0 +1,77 @@
+import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+import { WebhookReceiver } from './support/webhook-receiver';
+
+type OutgoingMail = { kind: string; to: string; subject: string; text: string; status: string; messageId: string };
+
+/**
+ * An outside tester (`npm start`, real SMTP): a requester got the agent's first public reply by mail,
+ * and the second, posted on the thread, never: no mail in the outbox, no event for webhooks.
+ * Requesters reply by mail (P8), so every public answer reaches them there (docs/adr/0035, addendum
+ * of 2026-12-05, first session). Here the whole platform in one process, mail kept in its local outbox.
+ */
+describe('P8: every public agent reply reaches the requester by mail, and partners’ webhooks', () => {
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  let receiver: WebhookReceiver;
+  const clock = new TestClock('2026-03-02T09:00:00.000Z');
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('mail_agent_replies', { clock, env: { MAIL_FROM: 'TSS Support <support@tss.test>', WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    client = platform.client;
+    receiver = await WebhookReceiver.start(clock);
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await platform?.stop();
+  });
+
+  it('two public replies and an internal note between them: two agent_reply mails with the replies’ words, two ticket.agent_replied deliveries', async () => {
+    const admin = await platform.adminToken();
+    const partner = await client.partner(admin, 'Replies Partner');
+    const agent = await client.staff(admin, ['agent'], 'Rita’s Agent');
+    await platform.partnerKnownToNotification(partner.partnerId);
+    const hook = await client.http().post('/v1/webhooks/endpoints').auth(partner.token, { type: 'bearer' }).send({ url: receiver.url('/replies'), eventTypes: ['ticket.agent_replied'] });
+    expect(hook.status).toBe(201);
+
+    const filed = await client.http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ requester: { email: 'rita@client.example', name: 'Rita' } }));
+    expect(filed.status).toBe(201);
+    const ticket = filed.body as { id: string; reference: string };
+    const reply = async (body: string, visibility: 'public' | 'internal' = 'public') => {
+      const posted = await client.http().post(`/v1/tickets/${ticket.id}/messages`).auth(agent.token, { type: 'bearer' }).send({ body, visibility });
+      expect(posted.status).toBe(201);
+      return (posted.body as { message: { id: string } }).message.id;
+    };
+    const agentReplyMails = async (): Promise<OutgoingMail[]> => {
+      const outbox = await client.http().get(`/v1/mail/outbox?ticketId=${ticket.id}`).auth(agent.token, { type: 'bearer' });
+      expect(outbox.status).toBe(200);
+      return (outbox.body as { items: OutgoingMail[] }).items.filter((m) => m.kind === 'agent_reply').reverse(); // oldest first
+    };
+
+    const first = await reply('First answer: please update to 4.2.2.');
+    await waitFor('the first reply in the outbox', async () => ((await agentReplyMails()).length === 1 ? true : undefined));
+    clock.advanceMs(5 * 60_000);
+    await reply('Internal: the customer runs an unlicensed build.', 'internal');
+    const second = await reply('Second answer: also clear the reader cache.');
+
+    const mails = await waitFor('both replies sent from the outbox', async () => {
+      const found = await agentReplyMails();
+      return found.length >= 2 && found.every((m) => m.status === 'sent') ? found : undefined;
+    });
+    expect(mails.map((m) => ({ to: m.to, subject: m.subject }))).toEqual([
+      { to: 'rita@client.example', subject: `[${ticket.reference}] New reply: Reader crashes on opening EPUB` },
+      { to: 'rita@client.example', subject: `[${ticket.reference}] New reply: Reader crashes on opening EPUB` },
+    ]);
+    expect(mails[0].text).toContain('First answer: please update to 4.2.2.');
+    expect(mails[1].text).toContain('Second answer: also clear the reader cache.');
+    expect(mails.map((m) => m.text).join('\n')).not.toContain('unlicensed');
+    expect(mails[0].messageId).not.toBe(mails[1].messageId);
+
+    const delivered = await receiver.waitForCount('/replies', 2);
+    expect(delivered.map((d) => JSON.parse(d.body) as { type: string; data: { messageId: string; body?: string } }).map((e) => [e.type, e.data.messageId, e.data.body])).toEqual([
+      ['ticket.agent_replied', first, 'First answer: please update to 4.2.2.'],
+      ['ticket.agent_replied', second, 'Second answer: also clear the reader cache.'],
+    ]);
+  });
+});
