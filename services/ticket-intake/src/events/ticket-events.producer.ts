@@ -98,8 +98,9 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           messageId: effect.messageId,
           respondedAt: now.toISOString(),
           authorId: effect.authorId,
-          // The reply as the thread shows it, so the requester's mail carries it (notification, P8).
-          ...(effect.body !== undefined ? { body: effect.body.slice(0, 20_000) } : {}),
+          // The reply as the thread shows it, so the requester's mail carries it (notification, P8); cut
+          // as `ticket.agent_replied` cuts it: a message may hold 50,000 units, and half an emoji is no jsonb.
+          ...(effect.body !== undefined ? { body: cutText(effect.body, 20_000) } : {}),
         });
       case 'status_changed':
         return outboxDraft(TicketStatusChangedV1, ticket.id, {

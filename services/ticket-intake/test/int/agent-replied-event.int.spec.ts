@@ -100,6 +100,16 @@ describe('P8: intake publishes every public agent message (ticket.agent_replied)
     expect(replies[1].data.body).toBe((thread.body as { items: { body: string }[] }).items.at(-1)!.body);
   });
 
+  it('a reply longer than an event carries is cut for both events alike, never inside a surrogate pair (a lone half is text PostgreSQL refuses)', async () => {
+    const ticketId = await newTicket();
+    // 19,999 letters, then an emoji whose two UTF-16 halves straddle the events' 20,000-unit limit.
+    const long = `${'a'.repeat(19_999)}😀 and the rest of a long answer.`;
+    const response = await sut.http().post(`/v1/tickets/${ticketId}/messages`).auth(staffToken('agent-1'), { type: 'bearer' }).send({ body: long });
+    expect(response.status).toBe(201);
+    const bodies = (await publishedFor(ticketId)).filter((e) => e.type === 'ticket.agent_replied' || e.type === 'ticket.responded').map((e) => e.data.body);
+    expect(bodies).toEqual(['a'.repeat(19_999), 'a'.repeat(19_999)]);
+  });
+
   it('a staff member writing through a site link in the requester\'s name is the requester\'s message, not an agent reply', async () => {
     const ticketId = await newTicket();
     await post(ticketId, staffToken('agent-1'), { body: 'First answer.' });
