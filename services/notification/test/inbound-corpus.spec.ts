@@ -42,7 +42,7 @@ describe('inbound mail corpus: replies as real clients write them (P8, issue #11
     it(`${e.client}: the reply without quoted history or signature`, async () => {
       const parsed = await parseInboundMail(corpusMail(file));
       if (!parsed.ok) throw new Error(parsed.failure.detail);
-      expect(stripQuotedReply(parsed.mail.text)).toBe(e.reply);
+      expect(stripQuotedReply(parsed.mail.text, parsed.mail.subject)).toBe(e.reply);
       expect(automatedReason(parsed.mail)).toBeUndefined();
       expect(parsed.mail.attachments).toHaveLength(e.attachments ?? 0);
     });

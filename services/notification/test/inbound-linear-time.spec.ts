@@ -52,6 +52,12 @@ describe('P8: an inbound mail is read in time linear in its length (docs/adr/006
       expect(await callOffThread<typeof stripQuotedReply>(REPLY_TEXT, 'stripQuotedReply', text)).toBe(text);
     }, TIMEOUT_MS);
 
+    it('a line of 100,000 dashes around "Forwarded message" and blanks (forward marker) is read once', async () => {
+      const line = `${'-'.repeat(100_000)} Forwarded message${' '.repeat(100_000)}x`;
+      const text = `Спасибо.\n${line}\nещё`;
+      expect(await callOffThread<typeof stripQuotedReply>(REPLY_TEXT, 'stripQuotedReply', text, 'Fwd: x')).toBe(text);
+    }, TIMEOUT_MS);
+
     it('a reference of "<" then 100,000 "@" names no message; the ids beside it still thread the mail', async () => {
       const mail = { references: [ACK_MESSAGE_ID, `<${'@'.repeat(100_000)}`] };
       expect(await callOffThread<typeof threadMessageIds>(THREAD, 'threadMessageIds', mail)).toEqual([ACK_MESSAGE_ID]);

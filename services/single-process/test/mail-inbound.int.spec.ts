@@ -341,7 +341,7 @@ describe('inbound e-mail (P8, issue #11)', () => {
     return (await client.http().get(`/v1/tickets/${ticketId}/attachments`).auth(agent, { type: 'bearer' })).body as { items: { fileName: string }[] };
   };
 
-  it('a mailed attachment intake refuses (a program, a bare BMP, an empty file, a forwarded mail) is not kept in storage; an accepted one is', async () => {
+  it('a mailed attachment intake refuses (a program, a bare BMP, an empty file) is not kept in storage; an accepted one is; a forwarded mail is unfolded into the message, its password vaulted', async () => {
     const ticket = await ticketWithAck('ivy@client.example');
     const forwarded = Buffer.from(['From: bank@bank.example', 'Subject: your access', '', 'login: ivy password: ForwardedPw#777', ''].join('\r\n'));
     const raw = replyWithParts(ticket, 'ivy@client.example', '<files-refused@client.example>', [
@@ -356,8 +356,13 @@ describe('inbound e-mail (P8, issue #11)', () => {
     const attachments = await attachmentsOnceThreaded(ticket.id, '<files-refused@client.example>');
     expect(attachments.items.map((a) => a.fileName)).toEqual(['screen.png']);
     const thread = await threadText(ticket.id);
-    for (const name of ['setup.exe', 'bare.bmp', 'empty.png', 'fwd.eml']) expect(thread).toContain(`Attachment \\"${name}\\" was not accepted`);
-    // Only the accepted file (and its metadata) is left of the mail's five.
+    for (const name of ['setup.exe', 'bare.bmp', 'empty.png']) expect(thread).toContain(`Attachment \\"${name}\\" was not accepted`);
+    // A forward is content: its text follows the mail's own, masked as any text (P9), never a refused file
+    // (docs/adr/0035, addendum of 2026-12-05, first session).
+    expect(thread).not.toContain('fwd.eml');
+    expect(thread).toContain('Files attached.\\n\\n---------- Forwarded message ----------\\nFrom: bank@bank.example\\nSubject: your access');
+    expect(thread).not.toContain('ForwardedPw#777');
+    // Only the accepted file (and its metadata) is left of the mail's four files.
     expect(await filesOfMail(receipt.inboundId)).toEqual(['1', '1.meta.json']);
   });
 

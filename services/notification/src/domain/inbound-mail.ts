@@ -1,3 +1,5 @@
+import type { ForwardedMessage } from './inbound-forwarded';
+
 /** An inbound mail as notification decides on it (issue #11 "E-mail in", P8): parsed, no MIME left. */
 export interface InboundMail {
   /** RFC 5322 Message-ID with its angle brackets; derived from the bytes when the mail had none. */
@@ -7,12 +9,15 @@ export interface InboundMail {
   /** The From display name, one line, at most 200 characters (`displayNameOf`); absent when blank. */
   fromName?: string;
   subject: string;
-  /** The body as text (converted from HTML for HTML-only mail). */
+  /** The body as text (converted from HTML for HTML-only mail), whole: what a ticket gets of it is `filedText`'s to say. */
   text: string;
+  /** The mails it carries as `message/rfc822` files, unfolded (their files are among `attachments`). */
+  forwarded: readonly ForwardedMessage[];
   inReplyTo?: string;
   references: readonly string[];
   /** Header names lower-cased, values as written (the first of repeated headers). */
   headers: ReadonlyMap<string, string>;
+  /** Its files, and those of the mails it forwards as files. */
   attachments: readonly InboundAttachment[];
 }
 

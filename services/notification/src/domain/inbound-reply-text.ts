@@ -3,14 +3,20 @@
  * corpus (test/fixtures/mail) write them. Conservative: a line is a quote header only when it has
  * the shape a client writes, so a person's own "From:" in the middle of a text is kept unless a
  * "Sent:"/"Date:" line follows it as in a quoted header block.
+ * A forward is content, never history: from the first forward marker on, the text is kept whole
+ * (docs/adr/0035, addendum of 2026-12-05, first session). Only mail threaded onto a ticket is cut
+ * at all: a mail that opens one is filed whole (`filedText`).
  */
+
+// Outlook's and others' rule above a quoted mail, a reply's or a forward's alike.
+const ORIGINAL_MESSAGE_LINE = /^-{2,}\s*(Original Message|Исходное сообщение|Reply message)\s*-{2,}\s*$/i;
 
 const QUOTE_HEADER_LINES: readonly RegExp[] = [
   /^On .{4,200}\bwrote:\s*$/i, // Gmail, Apple Mail, Thunderbird (EN)
   /^.{4,200}\sпишет:\s*$/i, // Thunderbird, Gmail, Yandex (RU); \b knows no Cyrillic
   // Apple Mail (RU) writes "написал(а):", not knowing the sender's gender; others pick one form.
   /^.{4,200}\sнаписал(?:а|\(а\))?:\s*$/i,
-  /^-{2,}\s*(Original Message|Исходное сообщение|Reply message|Пересылаемое сообщение|Forwarded message)\s*-{2,}\s*$/i,
+  ORIGINAL_MESSAGE_LINE,
 ];
 
 // What `.` does not match: a time-then-sender header is one line.
@@ -66,12 +72,9 @@ const SIGNATURE_LINES: readonly RegExp[] = [
   /^(С уважением|Best regards|Kind regards|Regards)[,.!]?\s*$/i,
 ];
 
-const isQuoteHeader = (lines: readonly string[], i: number): boolean => {
+/** Outlook's header block of a quoted mail: a rule above "From:", or "From:" followed within four lines by "Sent:"/"Date:"/… */
+const isHeaderBlock = (lines: readonly string[], i: number): boolean => {
   const line = lines[i].trim();
-  if (QUOTE_HEADER_LINES.some((p) => p.test(line)) || isTimeThenSenderLine(line)) return true;
-  // A header wrapped over two lines ("On Mon, 1 Dec 2026 at 10:00, TSS <" / "support@x> wrote:").
-  const joined = `${line} ${(lines[i + 1] ?? '').trim()}`;
-  if (lines[i + 1] !== undefined && WRAPPED_HEADER_END.test(joined) && /^(On |\d|[А-ЯЁа-яё])/.test(line) && !HEADER_VERB.test(line)) return true;
   if (RULE_LINE.test(line)) {
     const next = lines.slice(i + 1, i + 4).find((l) => l.trim() !== '');
     if (next !== undefined && HEADER_BLOCK_START.test(next.trim())) return true;
@@ -82,8 +85,45 @@ const isQuoteHeader = (lines: readonly string[], i: number): boolean => {
   return false;
 };
 
-export const stripQuotedReply = (text: string): string => {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+const isQuoteHeader = (lines: readonly string[], i: number): boolean => {
+  const line = lines[i].trim();
+  if (QUOTE_HEADER_LINES.some((p) => p.test(line)) || isTimeThenSenderLine(line)) return true;
+  // A header wrapped over two lines ("On Mon, 1 Dec 2026 at 10:00, TSS <" / "support@x> wrote:").
+  const joined = `${line} ${(lines[i + 1] ?? '').trim()}`;
+  if (lines[i + 1] !== undefined && WRAPPED_HEADER_END.test(joined) && /^(On |\d|[А-ЯЁа-яё])/.test(line) && !HEADER_VERB.test(line)) return true;
+  return isHeaderBlock(lines, i);
+};
+
+/**
+ * The lines that open a forwarded mail, as clients write them: Gmail, Thunderbird, Yandex and
+ * Mail.ru a dashed "Forwarded message" rule (English or Russian), Apple Mail a line of its own.
+ */
+const FORWARD_MARKERS: readonly RegExp[] = [
+  /^-{2,}\s*(Forwarded message|Пересылаемое сообщение|Начало переадресованного сообщения|Переадресованное сообщение)\s*-{2,}\s*$/i,
+  /^(Begin forwarded message|Начало переадресованного сообщения)\s*:\s*$/i,
+];
+
+/**
+ * A subject that says its mail is a forward: the first prefix Fwd/Fw (and Outlook's TR, WG, RV,
+ * Пересл), not "Re: Fw: …", a reply to one.
+ */
+const FORWARD_SUBJECT = /^\s*(?:fwd?|tr|wg|rv|пересл\.?)\s*:/i;
+
+/**
+ * Where the first forwarded mail starts, if any. Outlook writes the same rule and header block
+ * (or "-----Original Message-----") above a forward as above a reply: only the mail's subject
+ * tells them apart, so under a forward's subject that block opens the forward.
+ */
+const forwardStart = (lines: readonly string[], subject: string): number => {
+  const forwardSubject = FORWARD_SUBJECT.test(subject);
+  return lines.findIndex((raw, i) => {
+    const line = raw.trim();
+    return FORWARD_MARKERS.some((p) => p.test(line)) || (forwardSubject && (ORIGINAL_MESSAGE_LINE.test(line) || isHeaderBlock(lines, i)));
+  });
+};
+
+/** The lines before the first quote header or signature of a reply, and before a quoted tail. */
+const withoutHistory = (lines: readonly string[]): string => {
   let end = lines.length;
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i].trim();
@@ -97,4 +137,17 @@ export const stripQuotedReply = (text: string): string => {
     }
   }
   return lines.slice(0, end).join('\n').trim();
+};
+
+/**
+ * A reply's own words without the quoted history (of our mail, which it answers) and signature.
+ * A forward in it is kept whole, whatever it holds: the part above it loses its history and
+ * signature as any reply does. `subject` is the mail's own (Outlook forwards are told by it).
+ */
+export const stripQuotedReply = (text: string, subject = ''): string => {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const forwardAt = forwardStart(lines, subject);
+  if (forwardAt === -1) return withoutHistory(lines);
+  const forward = lines.slice(forwardAt).join('\n').trim();
+  return [withoutHistory(lines.slice(0, forwardAt)), forward].filter((part) => part !== '').join('\n\n');
 };

@@ -1,9 +1,23 @@
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
 import { toStorableText } from '@tss/contracts';
+import { withForwarded, type ForwardedMessage } from '../domain/inbound-forwarded';
 import { storableHeaderText, storableMessageId } from '../domain/inbound-header-text';
-import { standInMessageId, type InboundMail } from '../domain/inbound-mail';
+import { standInMessageId, type InboundAttachment, type InboundMail } from '../domain/inbound-mail';
 import { displayNameOf } from '../domain/mail-delivery';
+
+/**
+ * Every embedded message (`message/rfc822`) is left a file, inline or not, and unfolded here
+ * (`bodyOf`): mailparser would merge an inline one into the text and keep any other as a file.
+ */
+const PARSER_OPTIONS = { skipImageLinks: true, ignoreEmbedded: true } as const;
+
+/**
+ * Forwards within forwards are unfolded this deep. A deeper one stays a `message/rfc822` file,
+ * which intake refuses by its content with the usual note (P8), as it does a forward that cannot
+ * be read (docs/adr/0035, addendum of 2026-12-05, first session).
+ */
+const MAX_FORWARD_DEPTH = 3;
 
 /** The first sender with an address, and its display name as `displayNameOf` bounds it (one line, at most 200 characters). */
 const firstSender = (from: AddressObject | AddressObject[] | undefined): { address: string; name?: string } | undefined => {
@@ -13,6 +27,20 @@ const firstSender = (from: AddressObject | AddressObject[] | undefined): { addre
   if (!address) return undefined;
   const name = displayNameOf(sender?.name);
   return { address, ...(name ? { name } : {}) };
+};
+
+/** The addresses of a header as "Name <address>", comma-separated; undefined when none. */
+const addressesOf = (header: AddressObject | AddressObject[] | undefined): string | undefined => {
+  const list = Array.isArray(header) ? header : header ? [header] : [];
+  const written = list
+    .flatMap((a) => a.value)
+    .map((v) => {
+      const name = displayNameOf(v.name);
+      const address = v.address ? storableHeaderText(v.address) : '';
+      return name && address ? `${name} <${address}>` : name || address;
+    })
+    .filter((a) => a !== '');
+  return written.length > 0 ? written.join(', ') : undefined;
 };
 
 /** Header lines as written, unfolded: the value after the first colon. */
@@ -31,18 +59,67 @@ const textOf = (parsed: ParsedMail): string => toStorableText(parsed.text ?? '')
 
 export type ParseFailure = { kind: 'unreadable'; detail: string };
 
-/** Parses raw RFC 5322 bytes with mailparser (charsets, quoted-printable, base64, HTML-only). */
-export const parseInboundMail = async (raw: Buffer): Promise<{ ok: true; mail: InboundMail } | { ok: false; failure: ParseFailure }> => {
-  let parsed: ParsedMail;
+const parse = async (raw: Buffer): Promise<{ ok: true; parsed: ParsedMail } | { ok: false; failure: ParseFailure }> => {
   try {
-    parsed = await simpleParser(raw, { skipImageLinks: true });
+    return { ok: true, parsed: await simpleParser(raw, PARSER_OPTIONS) };
   } catch (error) {
     return { ok: false, failure: { kind: 'unreadable', detail: error instanceof Error ? error.message : String(error) } };
   }
+};
+
+const fileOf = (a: Attachment): InboundAttachment => ({
+  filename: storableHeaderText(a.filename ?? '').trim() || 'attachment',
+  contentType: storableHeaderText(a.contentType).trim() || 'application/octet-stream',
+  content: a.content,
+});
+
+interface MailBody {
+  text: string;
+  forwarded: ForwardedMessage[];
+  attachments: InboundAttachment[];
+}
+
+/** A mail's text, the mails it forwards as files (unfolded), and its files and theirs; `depth` counts the forwards it is inside. */
+const bodyOf = async (parsed: ParsedMail, depth: number): Promise<MailBody> => {
+  const body: MailBody = { text: textOf(parsed), forwarded: [], attachments: [] };
+  for (const a of parsed.attachments.filter((a) => a.contentDisposition !== 'inline' || !a.related)) {
+    const unfolded = a.contentType === 'message/rfc822' && depth < MAX_FORWARD_DEPTH ? await forwardedIn(a.content, depth + 1) : undefined;
+    if (unfolded) {
+      body.forwarded.push(unfolded.message);
+      body.attachments.push(...unfolded.attachments);
+    } else {
+      body.attachments.push(fileOf(a));
+    }
+  }
+  return body;
+};
+
+/** A forwarded mail's particulars and text (its own forwards in it), and its files; undefined when it cannot be read. */
+const forwardedIn = async (raw: Buffer, depth: number): Promise<{ message: ForwardedMessage; attachments: InboundAttachment[] } | undefined> => {
+  const read = await parse(raw);
+  if (!read.ok) return undefined;
+  const { parsed } = read;
+  const body = await bodyOf(parsed, depth);
+  const from = addressesOf(parsed.from);
+  const date = rawHeaders(parsed).get('date');
+  const subject = storableHeaderText(parsed.subject ?? '').trim();
+  const to = addressesOf(parsed.to);
+  return {
+    message: { ...(from ? { from } : {}), ...(date ? { date } : {}), ...(subject ? { subject } : {}), ...(to ? { to } : {}), text: withForwarded(body.text, body.forwarded) },
+    attachments: body.attachments,
+  };
+};
+
+/** Parses raw RFC 5322 bytes with mailparser (charsets, quoted-printable, base64, HTML-only). */
+export const parseInboundMail = async (raw: Buffer): Promise<{ ok: true; mail: InboundMail } | { ok: false; failure: ParseFailure }> => {
+  const read = await parse(raw);
+  if (!read.ok) return read;
+  const { parsed } = read;
   const sender = firstSender(parsed.from);
   if (!sender) return { ok: false, failure: { kind: 'unreadable', detail: 'The mail has no From address.' } };
   const references = parsed.references === undefined ? [] : Array.isArray(parsed.references) ? parsed.references : parsed.references.split(/\s+/);
   const inReplyTo = storableMessageId(parsed.inReplyTo);
+  const body = await bodyOf(parsed, 0);
   return {
     ok: true,
     mail: {
@@ -53,17 +130,12 @@ export const parseInboundMail = async (raw: Buffer): Promise<{ ok: true; mail: I
       from: sender.address,
       ...(sender.name ? { fromName: sender.name } : {}),
       subject: storableHeaderText(parsed.subject ?? ''),
-      text: textOf(parsed),
+      text: body.text,
+      forwarded: body.forwarded,
       ...(inReplyTo ? { inReplyTo } : {}),
       references: references.map(storableMessageId).filter((r): r is string => r !== undefined),
       headers: rawHeaders(parsed),
-      attachments: parsed.attachments
-        .filter((a) => a.contentDisposition !== 'inline' || !a.related)
-        .map((a) => ({
-          filename: storableHeaderText(a.filename ?? '').trim() || 'attachment',
-          contentType: storableHeaderText(a.contentType).trim() || 'application/octet-stream',
-          content: a.content,
-        })),
+      attachments: body.attachments,
     },
   };
 };

@@ -18,8 +18,8 @@ import {
 } from '../domain/inbound-mail';
 import { mailLanguage } from '../domain/inbound-language';
 import { forgedSenderReason } from '../domain/inbound-authentication';
+import { filedText } from '../domain/inbound-filed-text';
 import { followUpOf, followUpReason } from '../domain/inbound-follow-up';
-import { stripQuotedReply } from '../domain/inbound-reply-text';
 import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
 import { inboundStore, type AttachmentPointer, type InboundOutcome, type InboundRow } from '../store/inbound.store';
 import { mailStore } from '../store/mail.store';
@@ -181,7 +181,9 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
   const decided = await deps.unitOfWork.run((tx) => decide(tx, mail, deps, receivedAt));
   // Bytes go to blob storage before the transaction that publishes their pointers (DESIGN "Blobs").
   const attachments = decided.outcome === 'threaded' || decided.outcome === 'new_ticket' ? await storeAttachments(deps.blobs, inboundId, mail) : [];
-  const text = stripQuotedReply(mail.text) || mail.text;
+  // A mail that opens a ticket (or may, once released from the quarantine) is filed whole; a reply
+  // threaded onto one loses the quoted history of our mail; forwards are content (ADR 0035, addendum of 2026-12-05).
+  const text = filedText(mail, decided.outcome === 'threaded');
   // P9: what is kept (here, and in the event's record) holds no access particulars; those of a
   // forwarded mail travel to intake's vault only in transit (docs/adr/0070).
   const kept = { subject: withoutAccessParticulars(mail.subject), text: withoutAccessParticulars(text) };

@@ -1,0 +1,16 @@
+import { withForwarded } from './inbound-forwarded';
+import type { InboundMail } from './inbound-mail';
+import { stripQuotedReply } from './inbound-reply-text';
+
+/**
+ * P8: what of an inbound mail reaches a ticket. A mail that opens a ticket is filed whole, as is
+ * one kept in the quarantine (an agent may release it as a new ticket): its sender wrote all of it
+ * for us, forwards, quotes and signature included. A reply threaded onto a ticket loses the quoted
+ * history of the mail of ours it answers, and its signature; a forward in it is kept whole. The
+ * mails forwarded as files follow, whole too (docs/adr/0035, addendum of 2026-12-05, first session).
+ */
+export const filedText = (mail: Pick<InboundMail, 'text' | 'subject' | 'forwarded'>, threaded: boolean): string => {
+  const own = threaded ? stripQuotedReply(mail.text, mail.subject) : mail.text;
+  // A reply that was all history keeps it rather than reach the ticket empty.
+  return withForwarded(own, mail.forwarded) || mail.text;
+};

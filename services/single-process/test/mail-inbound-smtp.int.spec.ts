@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { PlatformClient } from '@tss/runtime/testing';
+import { freePort, waitFor } from '@tss/service-kit/testing';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+const FIXTURES = path.join(__dirname, '../../notification/test/fixtures/mail');
+
+type TicketView = { description: string; channel: string };
+
+// An outside tester mailed requests over SMTP to `npm start` (Python smtplib) and read what was
+// filed: the whole path, SMTP listener → notification → intake → the ticket's request.
+describe('requests mailed over SMTP are filed as their senders wrote them (P8)', () => {
+  let platform: TestPlatform;
+  let client: PlatformClient;
+  let partner: { token: string; partnerId: string };
+  let mta: nodemailer.Transporter;
+
+  beforeAll(async () => {
+    const smtpPort = await freePort();
+    platform = await startTestPlatform('mail_inbound_smtp', { env: { MAIL_FROM: 'TSS Support <support@tss.test>', INBOUND_SMTP_PORT: String(smtpPort) } });
+    client = platform.client;
+    const admin = await platform.adminToken();
+    partner = await client.partner(admin, 'A-Books');
+    await platform.partnerKnownToNotification(partner.partnerId);
+    expect((await client.http().put('/v1/inbound/partner-domains/partner-domain.example').auth(admin, { type: 'bearer' }).send({ partnerId: partner.partnerId })).status).toBe(200);
+    mta = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+  });
+  afterAll(async () => {
+    mta?.close();
+    await platform?.stop();
+  });
+
+  /** Sends `raw` over SMTP as Heidi; resolves with the ticket intake filed from it. */
+  const mailedRequest = async (raw: Buffer, messageId: string): Promise<TicketView> => {
+    const sent = (await mta.sendMail({ envelope: { from: 'heidi@partner-domain.example', to: ['support@tss.test'] }, raw })) as { response: string };
+    expect(sent.response).toContain('Received: new_ticket');
+    const ticketId = await waitFor('the ticket filed', async () => {
+      const rows = await platform.query<{ ticket_id: string }>('ticket-intake', `SELECT ticket_id FROM ticket_intake.messages WHERE email_message_id = $1`, [messageId]);
+      return rows[0]?.ticket_id;
+    });
+    return (await client.http().get(`/v1/tickets/${ticketId}`).auth(partner.token, { type: 'bearer' })).body as TicketView;
+  };
+
+  it('a Gmail forward opens a ticket whose description is the whole mail, the customer’s problem included', async () => {
+    const raw = await readFile(path.join(FIXTURES, 'gmail-en-forward.eml'));
+    const ticket = await mailedRequest(raw, '<CAKx1=gmail.fwd.1@mail.gmail.com>');
+    expect(ticket.channel).toBe('email');
+    expect(ticket.description).toContain('Please help this customer, see below.');
+    expect(ticket.description).toContain('---------- Forwarded message ---------\nFrom: Carl Customer <carl@customer.example>');
+    expect(ticket.description).toContain('Player 3.1 freezes on the second chapter of every EPUB.\nWindows 11, Chrome 131.');
+  });
+});
