@@ -6,6 +6,7 @@ import { freePort, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const FIXTURES = path.join(__dirname, '../../notification/test/fixtures/mail');
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 type TicketView = { description: string; channel: string };
 
@@ -50,5 +51,34 @@ describe('requests mailed over SMTP are filed as their senders wrote them (P8)',
     expect(ticket.description).toContain('Please help this customer, see below.');
     expect(ticket.description).toContain('---------- Forwarded message ---------\nFrom: Carl Customer <carl@customer.example>');
     expect(ticket.description).toContain('Player 3.1 freezes on the second chapter of every EPUB.\nWindows 11, Chrome 131.');
+  });
+
+  it('an HTML body inside multipart/mixed beside a screenshot is the description, not "(empty message)"', async () => {
+    const messageId = '<html-in-mixed@partner-domain.example>';
+    const raw = Buffer.from(
+      [
+        'From: Heidi <heidi@partner-domain.example>',
+        'To: TSS Support <support@tss.test>',
+        'Subject: Player 3.1 freezes',
+        `Message-ID: ${messageId}`,
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="mix"',
+        '',
+        '--mix',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        '<p>Player 3.1 freezes on the second chapter.</p><p>Windows 11, Chrome 131.</p>',
+        '--mix',
+        'Content-Type: image/png',
+        'Content-Disposition: attachment; filename="freeze.png"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        PNG.toString('base64'),
+        '--mix--',
+        '',
+      ].join('\r\n'),
+    );
+    const ticket = await mailedRequest(raw, messageId);
+    expect(ticket.description).toBe('Player 3.1 freezes on the second chapter.\n\nWindows 11, Chrome 131.');
   });
 });

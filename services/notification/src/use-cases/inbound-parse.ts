@@ -54,9 +54,6 @@ const rawHeaders = (parsed: ParsedMail): Map<string, string> => {
   return headers;
 };
 
-/** Text as the requester wrote it; HTML-only mail converted by mailparser (html-to-text). */
-const textOf = (parsed: ParsedMail): string => toStorableText(parsed.text ?? '').trim();
-
 export type ParseFailure = { kind: 'unreadable'; detail: string };
 
 const parse = async (raw: Buffer): Promise<{ ok: true; parsed: ParsedMail } | { ok: false; failure: ParseFailure }> => {
@@ -65,6 +62,25 @@ const parse = async (raw: Buffer): Promise<{ ok: true; parsed: ParsedMail } | { 
   } catch (error) {
     return { ok: false, failure: { kind: 'unreadable', detail: error instanceof Error ? error.message : String(error) } };
   }
+};
+
+const HTML_BODY_HEADERS = Buffer.from('Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n');
+
+/**
+ * HTML as mailparser reads a mail whose body is that HTML alone: html-to-text, within mailparser's
+ * bounds on length and nesting. mailparser converts such a top-level body, but not an HTML part
+ * inside multipart/mixed or multipart/related of a mail with no text/plain part: its text is then
+ * undefined, and the request read "(empty message)" (docs/adr/0035, addendum of 2026-12-05).
+ */
+const htmlAsText = async (html: string): Promise<string> => {
+  const read = await parse(Buffer.concat([HTML_BODY_HEADERS, Buffer.from(html, 'utf8')]));
+  return read.ok ? (read.parsed.text ?? '') : '';
+};
+
+/** Text as the requester wrote it; HTML-only mail converted by mailparser (html-to-text), wherever its HTML part is. */
+const textOf = async (parsed: ParsedMail): Promise<string> => {
+  const text = parsed.text ?? (typeof parsed.html === 'string' ? await htmlAsText(parsed.html) : '');
+  return toStorableText(text).trim();
 };
 
 const fileOf = (a: Attachment): InboundAttachment => ({
@@ -81,7 +97,7 @@ interface MailBody {
 
 /** A mail's text, the mails it forwards as files (unfolded), and its files and theirs; `depth` counts the forwards it is inside. */
 const bodyOf = async (parsed: ParsedMail, depth: number): Promise<MailBody> => {
-  const body: MailBody = { text: textOf(parsed), forwarded: [], attachments: [] };
+  const body: MailBody = { text: await textOf(parsed), forwarded: [], attachments: [] };
   for (const a of parsed.attachments.filter((a) => a.contentDisposition !== 'inline' || !a.related)) {
     const unfolded = a.contentType === 'message/rfc822' && depth < MAX_FORWARD_DEPTH ? await forwardedIn(a.content, depth + 1) : undefined;
     if (unfolded) {
