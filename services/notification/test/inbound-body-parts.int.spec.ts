@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { PartnerCreatedV1 } from '@tss/contracts';
 import { TestClock } from '@tss/service-kit/testing';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
@@ -82,12 +84,48 @@ describe('the body of a mail, whatever its MIME shape, is the request (P8)', () 
       );
       // As a top-level HTML body reads: mailparser's conversion (html-to-text) names the image by its link.
       expect(event.text).toBe('Player 3.1 freezes here:\n\n[cid:error-1@partner-domain.example]');
+      expect(event.attachmentPointers.map((p) => [p.filename, p.contentType])).toEqual([['error.png', 'image/png']]);
     });
 
     it('a top-level text/html body reads as it did', async () => {
       const messageId = `<${randomUUID()}@partner-domain.example>`;
       const event = await filed(request(messageId, ['Content-Type: text/html; charset=utf-8', '', '<p>Player 3.1 freezes on the second chapter.</p><p>Windows 11, <b>Chrome 131</b>.</p>']), messageId);
       expect(event.text).toBe('Player 3.1 freezes on the second chapter.\n\nWindows 11, Chrome 131.');
+    });
+  });
+  // P8: an inline image is an attachment like any other; intake judges it by its content, keeps
+  // JPG, GIF and PNG, and refuses the rest with the usual note and mail.
+  describe('an inline (cid:) image is one of the mail’s files', () => {
+    it('Gmail’s pasted screenshot: multipart/related { multipart/alternative { plain, html }, image/png inline }', async () => {
+      const messageId = `<${randomUUID()}@mail.gmail.com>`;
+      const raw = readFileSync(path.join(__dirname, 'fixtures', 'mail', 'gmail-en-inline-image.eml'), 'latin1').replace('<CAKx1=gmail.inline.1@mail.gmail.com>', messageId);
+      const event = await filed(Buffer.from(raw, 'latin1'), messageId);
+      expect(event.text).toBe('Here is the error: [image: error.png]');
+      expect(event.attachmentPointers.map((p) => [p.filename, p.contentType])).toEqual([['error.png', 'image/png']]);
+    });
+
+    it('an inline image of a type intake refuses (a signature’s EMF logo) is passed on too, for intake to refuse with its note', async () => {
+      const messageId = `<${randomUUID()}@partner-domain.example>`;
+      const event = await filed(
+        request(messageId, [
+          'Content-Type: multipart/related; boundary="rel"',
+          '',
+          '--rel',
+          'Content-Type: text/html; charset=utf-8',
+          '',
+          '<p>It freezes.</p><p>Heidi <img src="cid:image001.emf@01DB"></p>',
+          '--rel',
+          'Content-Type: image/x-emf; name="image001.emf"',
+          'Content-Disposition: inline; filename="image001.emf"',
+          'Content-ID: <image001.emf@01DB>',
+          'Content-Transfer-Encoding: base64',
+          '',
+          Buffer.from([1, 0, 0, 0, 108, 0, 0, 0]).toString('base64'),
+          '--rel--',
+        ]),
+        messageId,
+      );
+      expect(event.attachmentPointers.map((p) => [p.filename, p.contentType])).toEqual([['image001.emf', 'image/x-emf']]);
     });
   });
 });

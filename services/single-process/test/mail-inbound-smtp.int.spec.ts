@@ -8,7 +8,7 @@ import { startTestPlatform, type TestPlatform } from './support/test-platform';
 const FIXTURES = path.join(__dirname, '../../notification/test/fixtures/mail');
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
-type TicketView = { description: string; channel: string };
+type TicketView = { id: string; description: string; channel: string };
 
 // An outside tester mailed requests over SMTP to `npm start` (Python smtplib) and read what was
 // filed: the whole path, SMTP listener → notification → intake → the ticket's request.
@@ -80,5 +80,57 @@ describe('requests mailed over SMTP are filed as their senders wrote them (P8)',
     );
     const ticket = await mailedRequest(raw, messageId);
     expect(ticket.description).toBe('Player 3.1 freezes on the second chapter.\n\nWindows 11, Chrome 131.');
+  });
+
+  it('P8: inline (cid:) images are files like any other: a pasted PNG is kept, a signature’s EMF logo refused with the note and the mail', async () => {
+    const messageId = '<inline-images@partner-domain.example>';
+    const raw = Buffer.from(
+      [
+        'From: Heidi <heidi@partner-domain.example>',
+        'To: TSS Support <support@tss.test>',
+        'Subject: Player 3.1 shows an error',
+        `Message-ID: ${messageId}`,
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/related; boundary="rel"',
+        '',
+        '--rel',
+        'Content-Type: multipart/alternative; boundary="alt"',
+        '',
+        '--alt',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Here is the error: [image: error.png]',
+        '--alt',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        '<p>Here is the error: <img src="cid:ii_1" alt="error.png"></p><p>Heidi <img src="cid:image001.emf@01DB"></p>',
+        '--alt--',
+        '--rel',
+        'Content-Type: image/png; name="error.png"',
+        'Content-Disposition: inline; filename="error.png"',
+        'Content-ID: <ii_1>',
+        'Content-Transfer-Encoding: base64',
+        '',
+        PNG.toString('base64'),
+        '--rel',
+        'Content-Type: image/x-emf; name="image001.emf"',
+        'Content-Disposition: inline; filename="image001.emf"',
+        'Content-ID: <image001.emf@01DB>',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from([1, 0, 0, 0, 108, 0, 0, 0]).toString('base64'),
+        '--rel--',
+        '',
+      ].join('\r\n'),
+    );
+    const ticket = await mailedRequest(raw, messageId);
+    expect(ticket.description).toBe('Here is the error: [image: error.png]');
+    const attachments = (await client.http().get(`/v1/tickets/${ticket.id}/attachments`).auth(partner.token, { type: 'bearer' })).body as { items: { fileName: string }[] };
+    expect(attachments.items.map((a) => a.fileName)).toEqual(['error.png']);
+    const thread = JSON.stringify((await client.http().get(`/v1/tickets/${ticket.id}/thread`).auth(partner.token, { type: 'bearer' })).body);
+    expect(thread).toContain('Attachment \\"image001.emf\\" was not accepted');
+    await waitFor('the attachments_refused mail', async () =>
+      (await platform.query('notification', `SELECT 1 FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'attachments_refused'`, [ticket.id])).length === 1,
+    );
   });
 });

@@ -95,10 +95,16 @@ interface MailBody {
   attachments: InboundAttachment[];
 }
 
-/** A mail's text, the mails it forwards as files (unfolded), and its files and theirs; `depth` counts the forwards it is inside. */
+/**
+ * A mail's text, the mails it forwards as files (unfolded), and its files and theirs; `depth` counts
+ * the forwards it is inside. Every file counts, an inline (cid:) image too: a pasted screenshot is
+ * the requester's evidence, and intake judges it as any other (P8: JPG, GIF, PNG kept, the rest
+ * refused with the note and the mail). A signature's logo is no exception: no size or name tells
+ * it from a small screenshot (docs/adr/0035, addendum of 2026-12-05, first session).
+ */
 const bodyOf = async (parsed: ParsedMail, depth: number): Promise<MailBody> => {
   const body: MailBody = { text: await textOf(parsed), forwarded: [], attachments: [] };
-  for (const a of parsed.attachments.filter((a) => a.contentDisposition !== 'inline' || !a.related)) {
+  for (const a of parsed.attachments) {
     const unfolded = a.contentType === 'message/rfc822' && depth < MAX_FORWARD_DEPTH ? await forwardedIn(a.content, depth + 1) : undefined;
     if (unfolded) {
       body.forwarded.push(unfolded.message);
