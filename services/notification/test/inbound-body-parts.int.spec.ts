@@ -128,4 +128,60 @@ describe('the body of a mail, whatever its MIME shape, is the request (P8)', () 
       expect(event.attachmentPointers.map((p) => [p.filename, p.contentType])).toEqual([['image001.emf', 'image/x-emf']]);
     });
   });
+  // RFC 2152: "+BB8EQAQ4BDIENQRC-" is "Привет" in UTF-7. mailparser refuses the charset (it can carry
+  // markup past filters that look for "<" in the bytes) and passes its bytes on as they are.
+  describe('a text part in UTF-7 is decoded', () => {
+    it.each([
+      ['text/plain', 'text/plain; charset=utf-7', 'Hi +BB8EQAQ4BDIENQRC- world', 'Hi Привет world'],
+      ['text/plain, an alias in quotes', 'text/plain; charset="UNICODE-1-1-UTF-7"', 'Hi +BB8EQAQ4BDIENQRC- world', 'Hi Привет world'],
+      ['text/html', 'text/html; charset=utf-7', '+ADw-p+AD4-Hi +BB8EQAQ4BDIENQRC- world+ADw-/p+AD4-', 'Hi Привет world'],
+    ])('%s', async (_shape, contentType, body, text) => {
+      const messageId = `<${randomUUID()}@partner-domain.example>`;
+      expect((await filed(request(messageId, [`Content-Type: ${contentType}`, '', body]), messageId)).text).toBe(text);
+    });
+
+    it('only the parts that say UTF-7: a UTF-8 part beside one keeps its "+" as written', async () => {
+      const messageId = `<${randomUUID()}@partner-domain.example>`;
+      const event = await filed(
+        request(messageId, [
+          'Content-Type: multipart/mixed; boundary="mix"',
+          '',
+          '--mix',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          'Player 3.1+ on C++ builds:',
+          '--mix',
+          'Content-Type: text/plain; charset=utf-7',
+          'Content-Transfer-Encoding: quoted-printable',
+          '',
+          'Hi +BB8EQAQ4BDIENQRC- world',
+          '--mix--',
+        ]),
+        messageId,
+      );
+      expect(event.text).toBe('Player 3.1+ on C++ builds:\nHi Привет world');
+    });
+
+    it('a forwarded mail in UTF-7 is decoded too', async () => {
+      const messageId = `<${randomUUID()}@partner-domain.example>`;
+      const forwarded = ['From: carl@customer.example', 'Subject: x', 'Content-Type: text/plain; charset=utf-7', '', 'Hi +BB8EQAQ4BDIENQRC- world'].join('\r\n');
+      const event = await filed(
+        request(messageId, [
+          'Content-Type: multipart/mixed; boundary="mix"',
+          '',
+          '--mix',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          'See below.',
+          '--mix',
+          'Content-Type: message/rfc822',
+          '',
+          forwarded,
+          '--mix--',
+        ]),
+        messageId,
+      );
+      expect(event.text).toBe('See below.\n\n---------- Forwarded message ----------\nFrom: carl@customer.example\nSubject: x\n\nHi Привет world');
+    });
+  });
 });

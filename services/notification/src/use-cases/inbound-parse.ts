@@ -5,6 +5,7 @@ import { withForwarded, type ForwardedMessage } from '../domain/inbound-forwarde
 import { storableHeaderText, storableMessageId } from '../domain/inbound-header-text';
 import { standInMessageId, type InboundAttachment, type InboundMail } from '../domain/inbound-mail';
 import { displayNameOf } from '../domain/mail-delivery';
+import { withUtf7TextAsUtf8 } from './inbound-utf7';
 
 /**
  * Every embedded message (`message/rfc822`) is left a file, inline or not, and unfolded here
@@ -56,9 +57,10 @@ const rawHeaders = (parsed: ParsedMail): Map<string, string> => {
 
 export type ParseFailure = { kind: 'unreadable'; detail: string };
 
+/** The mail as mailparser reads it, its UTF-7 text parts decoded first (mailparser leaves them as bytes). */
 const parse = async (raw: Buffer): Promise<{ ok: true; parsed: ParsedMail } | { ok: false; failure: ParseFailure }> => {
   try {
-    return { ok: true, parsed: await simpleParser(raw, PARSER_OPTIONS) };
+    return { ok: true, parsed: await simpleParser(await withUtf7TextAsUtf8(raw), PARSER_OPTIONS) };
   } catch (error) {
     return { ok: false, failure: { kind: 'unreadable', detail: error instanceof Error ? error.message : String(error) } };
   }
@@ -132,7 +134,7 @@ const forwardedIn = async (raw: Buffer, depth: number): Promise<{ message: Forwa
   };
 };
 
-/** Parses raw RFC 5322 bytes with mailparser (charsets, quoted-printable, base64, HTML-only). */
+/** Parses raw RFC 5322 bytes with mailparser (charsets, UTF-7 included; quoted-printable, base64, HTML-only). */
 export const parseInboundMail = async (raw: Buffer): Promise<{ ok: true; mail: InboundMail } | { ok: false; failure: ParseFailure }> => {
   const read = await parse(raw);
   if (!read.ok) return read;
