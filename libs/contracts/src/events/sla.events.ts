@@ -9,6 +9,14 @@ const ClockBase = {
   /** The policy the clock runs under (issue #10: a clock keeps the version it started under). */
   policyScope: Type.Optional(Type.String()),
   policyVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+  /**
+   * The ticket event (its `sequence`) this event follows, so it is delivered after it (docs/adr/0066,
+   * addendum of 2026-12-05): on `sla.clock_started`, `sla.retargeted`, `sla.met` and
+   * `sla.clock_cancelled` the ticket event that caused it; on a breach, a warning or an overdue
+   * notice the one that started or last re-targeted the clock. Absent from events of releases before
+   * it, and of clocks started before it.
+   */
+  ticketSequence: Type.Optional(Type.Integer({ minimum: 1 })),
 };
 /** P5: who owes the response: support, or the development department after a referral. */
 const OwedBy = Type.Optional(Type.Union([Type.Literal('support'), Type.Literal('development')]));

@@ -15,18 +15,29 @@ import { allTimerIds, nextTimerFor, type TimerEffect } from '../domain/clock-tim
 import type { ResponseClock, StopEffect } from '../domain/response-clock';
 import { countBreaches } from './sla-metrics';
 
-/** Whose clock: the ticket (the events' subject) and its partner (tenancy for every consumer). */
+/**
+ * Whose clock: the ticket (the events' subject) and its partner (tenancy for every consumer), and
+ * the ticket event that started or last re-targeted the clock (`ticketSequence`; null for a clock
+ * started before it was kept).
+ */
 export interface ClockOwnerRef {
   ticketId: string;
   partnerId: string;
+  ticketSequence: number | null;
 }
 
-const base = (owner: ClockOwnerRef, clock: ResponseClock) => ({
+/**
+ * `ticketSequence`: the ticket event the event follows, so a webhook endpoint gets it after that one
+ * (docs/adr/0066, addendum of 2026-12-05): the clock's start or last re-target unless the event has
+ * a cause of its own (a response meeting the clock, a status ending it).
+ */
+const base = (owner: ClockOwnerRef, clock: ResponseClock, ticketSequence: number | null = owner.ticketSequence) => ({
   partnerId: owner.partnerId,
   clockId: clock.id,
   level: clock.level,
   policyScope: clock.policy.scope,
   policyVersion: clock.policy.version,
+  ...(ticketSequence === null ? {} : { ticketSequence }),
 });
 
 /**
@@ -78,13 +89,17 @@ export const publishBreached = async (tx: EntityManager, outbox: Outbox, owner: 
   countBreaches([{ contract: SlaBreachedV1, data }]);
 };
 
-/** What a clock's end publishes: a breach not published before, then `sla.met` or `sla.clock_cancelled`. */
-export const publishStopped = async (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, effects: readonly StopEffect[]) => {
+/**
+ * What a clock's end publishes: a breach not published before (it happened at the due time, so it
+ * follows the clock's start, not the ending event), then `sla.met` or `sla.clock_cancelled`, which
+ * follow `endedBy`, the ticket event that ended the clock.
+ */
+export const publishStopped = async (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, effects: readonly StopEffect[], endedBy: number) => {
   for (const effect of effects) {
     if (effect.kind === 'breached') await publishBreached(tx, outbox, owner, clock);
     else if (effect.kind === 'met') {
       await outbox.add(tx, SlaMetV1, owner.ticketId, {
-        ...base(owner, clock),
+        ...base(owner, clock, endedBy),
         dueAt: clock.dueAt.toISOString(),
         respondedAt: (clock.respondedAt ?? clock.stoppedAt ?? clock.dueAt).toISOString(),
         elapsedMs: effect.elapsedMs,
@@ -92,7 +107,7 @@ export const publishStopped = async (tx: EntityManager, outbox: Outbox, owner: C
       });
     } else {
       await outbox.add(tx, SlaClockCancelledV1, owner.ticketId, {
-        ...base(owner, clock),
+        ...base(owner, clock, endedBy),
         cancelledAt: (clock.stoppedAt ?? clock.dueAt).toISOString(),
         reason: effect.reason,
         ...(effect.respondedAt ? { respondedAt: effect.respondedAt.toISOString() } : {}),

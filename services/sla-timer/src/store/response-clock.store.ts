@@ -13,6 +13,11 @@ export interface StoredClock {
   partnerId: string;
   requesterId: string | null;
   product: string | null;
+  /**
+   * The ticket event that started or last re-targeted the clock, which its events follow
+   * (`ticketSequence`, docs/adr/0066, addendum of 2026-12-05); null for clocks started before it was kept.
+   */
+  ticketSequence: number | null;
 }
 
 interface ClockRow {
@@ -41,6 +46,7 @@ interface ClockRow {
   stopped_at: Date | null;
   stop_reason: string | null;
   responded_at: Date | null;
+  ticket_sequence: number | null;
 }
 
 const optional = (at: Date | null): Date | undefined => at ?? undefined;
@@ -50,6 +56,7 @@ const toStored = (row: ClockRow): StoredClock => ({
   partnerId: row.partner_id,
   requesterId: row.requester_id,
   product: row.product,
+  ticketSequence: row.ticket_sequence ?? null,
   clock: {
     id: row.id,
     level: row.level,
@@ -108,30 +115,41 @@ export const warningsJson = (clock: ResponseClock) => JSON.stringify(clock.warni
 
 /** Plain SQL: these run once per ticket event and per fired timer. */
 export const responseClockStore = {
-  async insert(tx: EntityManager, owner: { ticketId: string; partnerId: string; requesterId: string | null; product: string | null }, clock: ResponseClock, now: Date): Promise<void> {
+  /** `ticketSequence`: the ticket event that started the clock. */
+  async insert(
+    tx: EntityManager,
+    owner: { ticketId: string; partnerId: string; requesterId: string | null; product: string | null },
+    clock: ResponseClock,
+    now: Date,
+    ticketSequence: number,
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO ${T} (id, ticket_id, partner_id, requester_id, product, level, owed_by, started_by, status, started_at, target_ms, due_at,
-                         warnings, overdue_at, policy_scope, policy_version, warnings_published, created_at, counts_business_time)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+                         warnings, overdue_at, policy_scope, policy_version, warnings_published, created_at, counts_business_time, ticket_sequence)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
       [
         clock.id, owner.ticketId, owner.partnerId, owner.requesterId, owner.product, clock.level, clock.owedBy, clock.startedBy, clock.status,
         clock.startedAt, clock.targetMs, clock.dueAt, warningsJson(clock), clock.overdueAt, clock.policy.scope, clock.policy.version,
-        JSON.stringify(clock.warningsPublished), now, clock.countsBusinessTime,
+        JSON.stringify(clock.warningsPublished), now, clock.countsBusinessTime, ticketSequence,
       ],
     );
   },
 
-  /** Writes what a transition changed (level, schedule, status, what was published, the end). */
-  async update(tx: EntityManager, clock: ResponseClock): Promise<void> {
+  /**
+   * Writes what a transition changed (level, schedule, status, what was published, the end).
+   * `retargetedBy`: the ticket event that re-targeted the clock, which its later events follow.
+   */
+  async update(tx: EntityManager, clock: ResponseClock, retargetedBy?: number): Promise<void> {
     await tx.query(
       `UPDATE ${T} SET level = $2, owed_by = $3, status = $4, target_ms = $5, due_at = $6, warnings = $7, overdue_at = $8,
               warnings_published = $9, breach_published_at = $10, overdue_published_at = $11, stopped_at = $12, stop_reason = $13, responded_at = $14,
-              breached_at = $15, counts_business_time = $16, breached_level = $17
+              breached_at = $15, counts_business_time = $16, breached_level = $17, ticket_sequence = COALESCE($18::integer, ticket_sequence)
         WHERE id = $1`,
       [
         clock.id, clock.level, clock.owedBy, clock.status, clock.targetMs, clock.dueAt, warningsJson(clock), clock.overdueAt,
         JSON.stringify(clock.warningsPublished), clock.breachPublishedAt ?? null, clock.overduePublishedAt ?? null, clock.stoppedAt ?? null,
         clock.stopReason ?? null, clock.respondedAt ?? null, clock.breachedAt ?? null, clock.countsBusinessTime, clock.breachedLevel ?? null,
+        retargetedBy ?? null,
       ],
     );
   },

@@ -14,7 +14,8 @@ export const OPENED_CLOCK = 'opened_clock';
 
 /**
  * `ticket.created` in one round trip (issue #15, docs/adr/0046): the ticket's projection (with its
- * reference number, P3), its first clock and that clock's first timer (`timers`: `TimerStore.scheduleAllStatement` numbered
+ * reference number, P3), its first clock (started by the ticket's event `lastSequence`, which its
+ * events follow: docs/adr/0066, addendum of 2026-12-05) and that clock's first timer (`timers`: `TimerStore.scheduleAllStatement` numbered
  * from `OPENING_TIMERS_FIRST_PARAM`, `onlyIf` on `OPENED_CLOCK`). A ticket known already (the
  * creation under another event id) writes nothing and answers false.
  */
@@ -32,9 +33,9 @@ export const insertOpenedTicket = async (
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $28::text) ON CONFLICT (ticket_id) DO NOTHING RETURNING ticket_id),
      ${OPENED_CLOCK} AS (
        INSERT INTO ${S}.response_clocks (id, ticket_id, partner_id, requester_id, product, level, owed_by, started_by, status, started_at, target_ms, due_at,
-                                          warnings, overdue_at, policy_scope, policy_version, warnings_published, created_at, counts_business_time)
+                                          warnings, overdue_at, policy_scope, policy_version, warnings_published, created_at, counts_business_time, ticket_sequence)
        SELECT $10::uuid, $11::uuid, $12::uuid, $13::text, $14::text, $15::text, $16::text, $17::text, $18::text, $19::timestamptz, $20::bigint, $21::timestamptz,
-              $22::jsonb, $23::timestamptz, $24::text, $25::integer, $26::jsonb, $27::timestamptz, $29::boolean
+              $22::jsonb, $23::timestamptz, $24::text, $25::integer, $26::jsonb, $27::timestamptz, $29::boolean, $9::integer
          FROM opened_ticket
        RETURNING id),
      first_timers AS (${timers.sql})

@@ -9,7 +9,7 @@ import type { ResponseClock } from '../domain/response-clock';
 import type { PolicyVersion } from '../domain/sla-policy';
 import { applyTicketFact, checkSequence, clockStartOf, openTicket, type ClockEffect, type ClockEnvironment, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
 import { publishBreached, publishRetargeted, publishStarted, publishStopped, syncClockTimers } from '../events/sla-events.producer';
-import { responseClockStore } from '../store/response-clock.store';
+import { responseClockStore, type StoredClock } from '../store/response-clock.store';
 import { slaTicketStore } from '../store/sla-ticket.store';
 import { insertOpenedTicket, OPENED_CLOCK, OPENING_TIMERS_FIRST_PARAM } from '../store/ticket-opening.store';
 import { policiesIn } from './policies-in-transaction';
@@ -67,25 +67,39 @@ const warnOfCalendarFallbacks = (logger: Pick<Logger, 'warn'> | undefined, ticke
   }
 };
 
-/** Writes and publishes what the ticket event did to its clocks, timers included, in the event's transaction. */
-const commit = async (tx: EntityManager, deps: ClockDeps, ticket: TicketSla, effects: readonly ClockEffect[], env: ClockEnvironment): Promise<void> => {
+/**
+ * Writes and publishes what the ticket event did to its clocks, timers included, in the event's
+ * transaction. `sequence`: the event's, which a clock it starts or re-targets keeps and what that
+ * causes follows; `open`: the clock open before it, whose breach follows the clock's own start
+ * (docs/adr/0066, addendum of 2026-12-05).
+ */
+const commit = async (
+  tx: EntityManager,
+  deps: ClockDeps,
+  ticket: TicketSla,
+  effects: readonly ClockEffect[],
+  env: ClockEnvironment,
+  { sequence, open }: { sequence: number; open: StoredClock | undefined },
+): Promise<void> => {
   const { now } = env;
-  const owner = { ticketId: ticket.ticketId, partnerId: ticket.partnerId };
+  const caused = { ticketId: ticket.ticketId, partnerId: ticket.partnerId, ticketSequence: sequence };
+  const ofOpenClock = { ...caused, ticketSequence: open?.ticketSequence ?? null };
   for (const effect of effects) {
     if (effect.kind === 'started') {
-      await responseClockStore.insert(tx, ticket, effect.clock, now);
-      await publishStarted(tx, deps.outbox, owner, effect.clock, { phoneSupport: await phoneSupportOf(tx, env, effect.clock) });
+      await responseClockStore.insert(tx, ticket, effect.clock, now, sequence);
+      await publishStarted(tx, deps.outbox, caused, effect.clock, { phoneSupport: await phoneSupportOf(tx, env, effect.clock) });
       await syncClockTimers(tx, deps.timers, effect.clock, now, { started: true });
     } else if (effect.kind === 'breached') {
       // Its timers follow the change that comes next (a re-target), in this transaction.
       await responseClockStore.update(tx, effect.clock);
-      await publishBreached(tx, deps.outbox, owner, effect.clock);
+      await publishBreached(tx, deps.outbox, ofOpenClock, effect.clock);
+    } else if (effect.kind === 'retargeted') {
+      await responseClockStore.update(tx, effect.clock, sequence);
+      await publishRetargeted(tx, deps.outbox, caused, effect.clock, effect.previousLevel, { phoneSupport: await phoneSupportOf(tx, env, effect.clock) });
+      await syncClockTimers(tx, deps.timers, effect.clock, now);
     } else {
       await responseClockStore.update(tx, effect.clock);
-      if (effect.kind === 'retargeted') {
-        await publishRetargeted(tx, deps.outbox, owner, effect.clock, effect.previousLevel, { phoneSupport: await phoneSupportOf(tx, env, effect.clock) });
-      }
-      else await publishStopped(tx, deps.outbox, owner, effect.clock, effect.effects);
+      await publishStopped(tx, deps.outbox, ofOpenClock, effect.clock, effect.effects, sequence);
       await syncClockTimers(tx, deps.timers, effect.clock, now);
     }
   }
@@ -111,7 +125,9 @@ export const applyTicketCreated = async (
   const timers = deps.timers.scheduleAllStatement(first ? [first] : [], OPENING_TIMERS_FIRST_PARAM, { onlyIf: `EXISTS (SELECT 1 FROM ${OPENED_CLOCK})` });
   if (!(await insertOpenedTicket(tx, ticket, reference, opened.clock, now, timers))) return 'duplicate';
   warnOfCalendarFallbacks(logger, ticket, effects);
-  await publishStarted(tx, deps.outbox, { ticketId: ticket.ticketId, partnerId: ticket.partnerId }, opened.clock, { phoneSupport: await phoneSupportOf(tx, env, opened.clock) });
+  await publishStarted(tx, deps.outbox, { ticketId: ticket.ticketId, partnerId: ticket.partnerId, ticketSequence: input.sequence }, opened.clock, {
+    phoneSupport: await phoneSupportOf(tx, env, opened.clock),
+  });
   return 'applied';
 };
 
@@ -151,7 +167,7 @@ export const applyTicketEvent = async (
   const env = await environment(tx, known.partnerId, open?.clock.policy, clockStartOf(input.fact), now);
   const { ticket: next, effects } = applyTicketFact(known, open?.clock, input.fact, env);
   await slaTicketStore.update(tx, { ...next, lastSequence: input.sequence });
-  await commit(tx, deps, next, effects, env);
+  await commit(tx, deps, next, effects, env, { sequence: input.sequence, open });
   warnOfCalendarFallbacks(logger, next, effects);
   return 'applied';
 };

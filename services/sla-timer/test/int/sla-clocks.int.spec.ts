@@ -251,6 +251,48 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     expect((await clocksOf(ticket)).map((c) => c.status)).toEqual(['breached']);
   });
 
+  it('docs/adr/0066, addendum of 2026-12-05: each sla event names the ticket event it follows (ticketSequence): its cause, or for a breach, a warning or an overdue notice its clock’s start or re-target', async () => {
+    const worker = newWorker('ticket-sequence');
+    const ticket = randomUUID();
+    expect(await created(ticket, 'emergency')).toBe('handled');
+    clock.advanceMs(3 * HOUR);
+    expect(await worker.runDue()).toBe(1); // the 50 % warning of 6 h
+    await deliver(TicketLevelChangedV1, ticket, { partnerId, sequence: 2, from: 'emergency', to: 'standard', confirmed: true, changedAt: clock.now().toISOString() });
+    // An event that changes no clock moves the ticket's sequence, not the clock's.
+    await deliver(TicketAcceptedV1, ticket, { partnerId, sequence: 3, acceptedAt: clock.now().toISOString(), via: 'api' });
+    clock.advanceMs(6.5 * HOUR);
+    expect(await worker.runDue()).toBe(1); // the 75 % warning of 12 h, from the original start (50 % was published already)
+    // Past the due time with no timer run: the response finds the breach, then ends the clock.
+    clock.advanceMs(3 * HOUR);
+    expect(await responded(ticket, 4)).toBe('handled');
+    expect((await slaEvents(ticket)).map((e) => [e.type, e.ticketSequence])).toEqual([
+      ['sla.clock_started', 1],
+      ['sla.warning', 1],
+      ['sla.retargeted', 2],
+      ['sla.warning', 2],
+      ['sla.breached', 2],
+      ['sla.clock_cancelled', 4],
+    ]);
+
+    const metInTime = randomUUID();
+    await created(metInTime, 'standard');
+    await responded(metInTime, 2);
+    expect((await slaEvents(metInTime)).map((e) => [e.type, e.ticketSequence])).toEqual([
+      ['sla.clock_started', 1],
+      ['sla.met', 2],
+    ]);
+
+    // A clock started before the sequence was kept: its events name none, as before.
+    const older = randomUUID();
+    await created(older, 'emergency');
+    await sut.query(`UPDATE sla_timer.response_clocks SET ticket_sequence = NULL WHERE ticket_id = $1`, [older]);
+    clock.advanceMs(3 * HOUR);
+    expect(await worker.runDue()).toBeGreaterThanOrEqual(1);
+    const warning = (await slaEvents(older)).find((e) => e.type === 'sla.warning');
+    expect(warning).toBeDefined();
+    expect(warning).not.toHaveProperty('ticketSequence');
+  });
+
   it('DESIGN "Order": ticket.responded before ticket.created answers NotYet and applies once created arrives; duplicates change nothing', async () => {
     const ticket = randomUUID();
     const receivedAt = clock.now();
