@@ -40,6 +40,8 @@ describe('consumers keep per-key order under failure (DESIGN "Order", docs/adr/0
   const outbox = new Outbox({ service: 'ticket-intake', schema: PRODUCER, clock: systemClock });
   /** Tickets whose acceptance the projection cannot apply yet (its ticket.created has not "arrived"). */
   const notYetFor = new Set<string>();
+  /** Of those, tickets whose acceptance goes ahead without it once the consumer says the wait is spent. */
+  const goesAheadFor = new Set<string>();
   const attempts = new Map<string, number>();
 
   beforeAll(async () => {
@@ -52,9 +54,9 @@ describe('consumers keep per-key order under failure (DESIGN "Order", docs/adr/0
       logger,
       bindings: [
         on(TicketCreatedV1, async (event, { tx }) => void (await record(tx, event.subject, event.data.sequence, 'created'))),
-        on(TicketAcceptedV1, async (event, { tx }) => {
+        on(TicketAcceptedV1, async (event, { tx, waitSpent }) => {
           attempts.set(event.subject, (attempts.get(event.subject) ?? 0) + 1);
-          if (notYetFor.has(event.subject)) throw new NotYet(`ticket ${event.subject} is not known here yet`);
+          if (notYetFor.has(event.subject) && !(waitSpent && goesAheadFor.has(event.subject))) throw new NotYet(`ticket ${event.subject} is not known here yet`);
           await record(tx, event.subject, event.data.sequence, 'accepted');
         }),
       ],
@@ -96,6 +98,18 @@ describe('consumers keep per-key order under failure (DESIGN "Order", docs/adr/0
     await waitFor('the acceptance applied', async () => (await effects(ticketId)).length === 1);
     expect(await effects(ticketId)).toEqual(['2:accepted']);
     expect(await deadLetters(ticketId)).toEqual([]);
+  });
+
+  it('the attempt after which NotYet would not be retried says so (waitSpent): a handler that goes ahead then is applied after the same waits, not dead-lettered', async () => {
+    const ticketId = randomUUID();
+    notYetFor.add(ticketId);
+    goesAheadFor.add(ticketId);
+    await publish([ticketId, 'accepted', 2], [ticketId, 'accepted', 3]);
+    await drained();
+    expect(await effects(ticketId)).toEqual(['2:accepted', '3:accepted']);
+    expect(await deadLetters(ticketId)).toEqual([]);
+    // Each waited out the 200 ms (5, 10, 20, 20, … ms apart) before going ahead: about a dozen attempts each.
+    expect(attempts.get(ticketId)).toBeGreaterThanOrEqual(2 * 10);
   });
 
   it("a dead-lettered event parks its key's later events, stored with their bytes, while other keys go on", async () => {

@@ -93,6 +93,19 @@ describe('webhook events recorded and matched per transaction (issue #11)', () =
     expect((await deliveriesOf(events.map((e) => e.id))).some((d) => d.startsWith(others))).toBe(false);
   });
 
+  it('docs/adr/0066 (addendum of 2026-12-05): an sla event naming a ticket event earlier in its batch costs no statement; one naming a recorded event, one probe', async () => {
+    const partnerId = randomUUID();
+    await endpoint({ kind: 'partner', partnerId }, ['*']);
+    const ticketId = randomUUID();
+    const started = { ...event('sla.clock_started', partnerId, ticketId), data: { partnerId, ticketSequence: 1 } };
+    const sameBatch = await handleAll([event('ticket.created', partnerId, ticketId, 1), started]);
+    expect(sameBatch.statements).toHaveLength(2);
+    const met = { ...event('sla.met', partnerId, ticketId), data: { partnerId, ticketSequence: 1 } };
+    const later = await handleAll([met]);
+    expect(later.count('notification.webhook_events')).toBe(2); // the probe, then the record
+    expect(later.statements).toHaveLength(3);
+  });
+
   it('the endpoints of every partner of a batch are read in one statement; a staff endpoint hears every partner', async () => {
     const [a, b] = [randomUUID(), randomUUID()];
     const ofA = await endpoint({ kind: 'partner', partnerId: a }, ['*']);

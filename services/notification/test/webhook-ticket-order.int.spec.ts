@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
+import { dataSchemaUri, SlaClockStartedV1, SlaMetV1, SlaWarningV1, TicketCreatedV1, TicketRespondedV1, type CloudEvent, type EventContract, type EventData } from '@tss/contracts';
+import { EventConsumer, InProcessTransport, type InboundMessage } from '@tss/messaging';
+import { handleInTransaction, sampleTicketCreated } from '@tss/messaging/testing';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore, type TimerWorker } from '@tss/timers';
@@ -8,6 +11,7 @@ import type { WebhookRequest } from '../src/http/webhook-sender';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { webhookDeliveryStore } from '../src/store/webhook-delivery.store';
 import { webhookEventStore } from '../src/store/webhook-event.store';
+import { queueWebhooks } from '../src/events/webhook-event.handlers';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
 import { replay } from '../src/use-cases/webhook-endpoints';
 import { ATTEMPT_TIMER_ID_PREFIX, enqueueDeliveries, WEBHOOK_READY_CHANNEL } from '../src/use-cases/webhook-queue';
@@ -321,6 +325,140 @@ describe('webhook deliveries in order per ticket and endpoint (DESIGN "ordered-p
     }
     const rows = await deliveriesOf(endpoint.id);
     expect(Object.fromEntries(rows.map((r) => [r.message_id, r.status]))).toEqual({ 'lock-1': 'failed', 'lock-2': 'ready', 'lock-3': 'held' });
+  });
+
+  /**
+   * Events as their producers publish them, handed to notification's consumer (its own handlers, a
+   * consumer of the test's own so each message goes when the test says, as from two Kafka topics
+   * read side by side: intake's ticket events and sla-timer's sla events).
+   */
+  describe('across producers: an sla event is queued after the ticket event it follows (docs/adr/0066, addendum of 2026-12-05)', () => {
+    const lines: { level: number; msg: string; [key: string]: unknown }[] = [];
+    const captured = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const consumer = (notYetMaxWaitMs = 60_000) =>
+      new EventConsumer({
+        group: 'notification',
+        schema: NOTIFICATION_SCHEMA,
+        transport: new InProcessTransport(),
+        unitOfWork: sut.host.unitOfWork,
+        outbox: sut.host.outbox,
+        clock,
+        logger: captured,
+        bindings: sut.host.parts.handlers ?? [],
+        notYetMaxWaitMs,
+      });
+    const eventOf = <C extends EventContract>(contract: C, subject: string, data: EventData<C>): CloudEvent<EventData<C>> => ({
+      specversion: '1.0',
+      id: randomUUID(),
+      source: `tss/${contract.owner}`,
+      type: contract.type,
+      time: clock.now().toISOString(),
+      subject,
+      datacontenttype: 'application/json',
+      dataschema: dataSchemaUri(contract.type, contract.version),
+      data,
+    });
+    const messageOf = (event: CloudEvent<unknown>): InboundMessage => ({
+      topic: `tss.${event.type.slice(0, event.type.indexOf('.'))}`,
+      key: event.subject,
+      event,
+      raw: { value: null, headers: {} },
+      position: `test@${event.id}`,
+    });
+    const created = (ticketId: string) => eventOf(TicketCreatedV1, ticketId, sampleTicketCreated(1, { partnerId, receivedAt: clock.now().toISOString() }));
+    const responded = (ticketId: string, sequence: number) =>
+      eventOf(TicketRespondedV1, ticketId, { partnerId, sequence, messageId: randomUUID(), respondedAt: clock.now().toISOString(), authorId: 'agent-1' });
+    const clockOf = (ticketSequence?: number) => ({
+      partnerId,
+      clockId: randomUUID(),
+      level: 'standard' as const,
+      dueAt: new Date(clock.now().getTime() + 12 * 3_600_000).toISOString(),
+      ...(ticketSequence === undefined ? {} : { ticketSequence }),
+    });
+    const clockStarted = (ticketId: string, ticketSequence?: number) => eventOf(SlaClockStartedV1, ticketId, { ...clockOf(ticketSequence), startedAt: clock.now().toISOString() });
+    const met = (ticketId: string, ticketSequence: number) => eventOf(SlaMetV1, ticketId, { ...clockOf(ticketSequence), respondedAt: clock.now().toISOString() });
+    /** The endpoint's deliveries of one ticket, by type, in the order they were queued (their place in line). */
+    const queuedTypes = async (endpointId: string, ticketId: string) =>
+      (
+        await sut.query<{ event_type: string }>(`SELECT event_type FROM notification.webhook_deliveries WHERE endpoint_id = $1 AND subject = $2 ORDER BY queue_seq`, [
+          endpointId,
+          ticketId,
+        ])
+      ).map((r) => r.event_type);
+    const waitedFor = (event: CloudEvent<unknown>) => lines.filter((l) => l.eventId === event.id && l.msg === 'event not applicable yet; retrying').length;
+    /**
+     * Consumes `early` (from the sla topic) while the ticket topic has not delivered `cause` yet:
+     * once `early` has been tried (and, fixed, answered "not yet"), `cause` arrives.
+     */
+    const consumeBefore = async (c: EventConsumer, early: CloudEvent<unknown>, cause: CloudEvent<unknown>) => {
+      let settled = false;
+      const outcome = c.consume(messageOf(early)).finally(() => (settled = true));
+      await waitFor(`${early.type} tried`, async () => settled || waitedFor(early) > 0);
+      expect(await c.consume(messageOf(cause))).toBe('handled');
+      return outcome;
+    };
+
+    it('sla.clock_started consumed before the ticket.created that started its clock waits for it: the endpoint’s deliveries are queued ticket.created first', async () => {
+      const endpoint = await newEndpoint('/cause-first');
+      const ticketId = randomUUID();
+      const ticket = created(ticketId);
+      const started = clockStarted(ticketId, 1);
+      expect(await consumeBefore(consumer(), started, ticket)).toBe('handled');
+      expect(await queuedTypes(endpoint.id, ticketId)).toEqual(['ticket.created', 'sla.clock_started']);
+      // Behind the ticket's first delivery, as any later event of the ticket (0066).
+      expect((await sut.query(`SELECT status FROM notification.webhook_deliveries WHERE endpoint_id = $1 ORDER BY queue_seq`, [endpoint.id])).map((r) => r.status)).toEqual(['ready', 'held']);
+      expect(waitedFor(started)).toBeGreaterThan(0);
+    });
+
+    it('sla.met consumed before the ticket.responded that met its clock waits for it', async () => {
+      const endpoint = await newEndpoint('/met-after-response');
+      const ticketId = randomUUID();
+      const c = consumer();
+      expect(await c.consume(messageOf(created(ticketId)))).toBe('handled');
+      expect(await c.consume(messageOf(clockStarted(ticketId, 1)))).toBe('handled');
+      expect(await consumeBefore(c, met(ticketId, 2), responded(ticketId, 2))).toBe('handled');
+      expect(await queuedTypes(endpoint.id, ticketId)).toEqual(['ticket.created', 'sla.clock_started', 'ticket.responded', 'sla.met']);
+    });
+
+    it('an sla event without ticketSequence (an older sla-timer) is queued at once, as before', async () => {
+      const endpoint = await newEndpoint('/older-producer');
+      const ticketId = randomUUID();
+      const started = clockStarted(ticketId);
+      expect(await consumer().consume(messageOf(started))).toBe('handled');
+      expect(waitedFor(started)).toBe(0);
+      expect(await queuedTypes(endpoint.id, ticketId)).toEqual(['sla.clock_started']);
+    });
+
+    it('a fired timer’s event (sla.warning) is queued at once: it follows its clock’s sla.clock_started on the same ticket’s sla stream, which waited', async () => {
+      const endpoint = await newEndpoint('/timer-event');
+      const ticketId = randomUUID();
+      const warning = eventOf(SlaWarningV1, ticketId, { ...clockOf(1), remainingMs: 3_600_000, threshold: 0.5, latenessMs: 0, late: false });
+      expect(await consumer().consume(messageOf(warning))).toBe('handled');
+      expect(waitedFor(warning)).toBe(0);
+      expect(await queuedTypes(endpoint.id, ticketId)).toEqual(['sla.warning']);
+    });
+
+    it('an sla event whose ticket event never comes is queued once the wait is spent, and logged: never dead-lettered, never lost', async () => {
+      const endpoint = await newEndpoint('/cause-lost');
+      const ticketId = randomUUID();
+      const started = clockStarted(ticketId, 1);
+      // 200 + 400 ms of "not yet"; a third answer would pass the 1 s bound, so the third attempt goes ahead.
+      expect(await consumer(1_000).consume(messageOf(started))).toBe('handled');
+      expect(waitedFor(started)).toBe(2);
+      expect(await queuedTypes(endpoint.id, ticketId)).toEqual(['sla.clock_started']);
+      expect(lines.filter((l) => l.level === 40 && l.eventId === started.id)).toEqual([
+        expect.objectContaining({ ticketId, type: 'sla.clock_started', ticketSequence: 1, msg: expect.stringContaining('without the ticket event it follows') }),
+      ]);
+      expect(await sut.query(`SELECT 1 FROM notification.dead_letters WHERE event_id = $1`, [started.id])).toEqual([]);
+    });
+
+    it('a ticket event earlier in the same consumer batch is enough: both are queued in the batch’s one transaction, nothing waits', async () => {
+      const endpoint = await newEndpoint('/same-batch');
+      const ticketId = randomUUID();
+      const handle = queueWebhooks(timers);
+      await sut.host.unitOfWork.run((tx) => handleInTransaction({ tx, outbox: sut.host.outbox, now: clock.now(), logger }, [[handle, created(ticketId)], [handle, clockStarted(ticketId, 1)]]));
+      expect(await queuedTypes(endpoint.id, ticketId)).toEqual(['ticket.created', 'sla.clock_started']);
+    });
   });
 
   const deliveriesOf = (endpointId: string) =>

@@ -229,6 +229,17 @@ describe('webhooks (issue #11)', () => {
     expect(await deliveries(rival, rivalEndpoint.id)).toEqual([]);
   });
 
+  it('docs/adr/0066 (addendum of 2026-12-05): across producers, the sla.clock_started a ticket.created caused arrives after it, naming it (ticketSequence)', async () => {
+    const acme = await newPartner();
+    await subscribe(acme, '/cause-first', ['ticket.created', 'sla.clock_started']);
+    const ticketId = await fileTicket(acme);
+    const arrived = (await receiver.waitForCount('/cause-first', 2)).map((r) => JSON.parse(r.body));
+    expect(arrived.map((b) => [b.type, b.subject, b.type === 'ticket.created' ? b.sequence : b.data.ticketSequence])).toEqual([
+      ['ticket.created', ticketId, 1],
+      ['sla.clock_started', ticketId, 1],
+    ]);
+  });
+
   it('what arrives is what the OpenAPI document’s `webhooks` entry of its type describes: envelope, constants and the contract’s data', async () => {
     type BodySchema = { required: string[]; properties: Record<string, { const?: unknown }> };
     const webhooks = (await http().get('/openapi.json')).body.webhooks as Record<string, { post: { requestBody: { content: { 'application/json': { schema: BodySchema } } } } }>;

@@ -25,6 +25,12 @@ export interface HandlerContext {
    * (docs/adr/0049): for rows no later handler of the batch reads.
    */
   batch: BatchWrites;
+  /**
+   * Set on an attempt whose `NotYet` would not be retried: the consumer's `notYetMaxWaitMs` is
+   * spent (it would dead-letter the event, parking its key), or an operator's one-off replay. A
+   * handler that would rather go ahead without what it waits for than lose the event checks it.
+   */
+  waitSpent?: true;
 }
 
 export type EventHandler<TData> = (event: CloudEvent<TData>, ctx: HandlerContext) => Promise<void>;
@@ -195,26 +201,31 @@ export class EventConsumer {
     let earlier = failedInBatch;
     for (let attempt = 1; ; attempt += 1) {
       let error: unknown;
+      const waitMs = Math.min(this.options.maxRetryDelayMs ?? 5_000, (this.options.retryBaseMs ?? 200) * 2 ** Math.min(attempt - 1, 16));
+      // Bounded by summed waits, not by reading the time: the clock may be a test's, standing still.
+      const waitSpent = waitedMs + waitMs > (this.options.notYetMaxWaitMs ?? 60_000);
+      /** Whether the handler ran this attempt told that a `NotYet` would be its last (the batch's attempt was not). */
+      let told = waitSpent;
       if (earlier) {
         error = earlier.error;
         earlier = undefined;
+        told = false;
       } else {
         try {
           return await inSpan(
             `consume ${event.type}`,
             { kind: SpanKind.CONSUMER, parent: contextFromCarrier(event), attributes: { 'tss.consumer_group': this.options.group, 'tss.event_id': event.id } },
-            () => this.options.unitOfWork.run((tx) => this.apply(tx, message, binding, event, { park: true })),
+            () => this.options.unitOfWork.run((tx) => this.apply(tx, message, binding, event, { park: true, waitSpent })),
           );
         } catch (caught) {
           error = caught;
         }
       }
       if (isConnectionFailure(error)) throw error; // infrastructure: redeliver later, never dead-letter
-      const waitMs = Math.min(this.options.maxRetryDelayMs ?? 5_000, (this.options.retryBaseMs ?? 200) * 2 ** Math.min(attempt - 1, 16));
       if (error instanceof NotYet) {
-        // Bounded by summed waits, not by reading the time: the clock may be a test's, standing still.
-        if (waitedMs + waitMs > (this.options.notYetMaxWaitMs ?? 60_000)) {
-          return this.deadLetter(message, `not yet after ${waitedMs} ms of retries: ${error.message}`, event);
+        if (waitSpent) {
+          if (told) return this.deadLetter(message, `not yet after ${waitedMs} ms of retries: ${error.message}`, event);
+          continue; // once more at once, the handler told (`waitSpent`) that this answer is its last
         }
         logger.debug({ eventId: event.id, type: event.type, attempt, reason: error.message }, 'event not applicable yet; retrying');
       } else {
@@ -369,7 +380,7 @@ export class EventConsumer {
     const checked = this.check(message.event === undefined ? this.decoded(message) : message);
     if (checked.kind === 'skip') return ok('skipped');
     if (checked.kind === 'invalid') return err(checked.reason);
-    return ok(await this.apply(tx, message, checked.binding, checked.event, { park: false }));
+    return ok(await this.apply(tx, message, checked.binding, checked.event, { park: false, waitSpent: true }));
   }
 
   private decoded(message: InboundMessage): InboundMessage {
@@ -402,7 +413,7 @@ export class EventConsumer {
     message: InboundMessage,
     binding: Pick<HandlerBinding, 'handle'>,
     event: CloudEvent<unknown>,
-    { park }: { park: boolean },
+    { park, waitSpent }: { park: boolean; waitSpent: boolean },
   ): Promise<ConsumeOutcome> {
     const { schema, group, clock, outbox, logger } = this.options;
     const now = clock.now();
@@ -417,7 +428,7 @@ export class EventConsumer {
     if (!(await recordHandled(tx, schema, group, event, now))) return 'duplicate';
     const batch = new TransactionWrites();
     const eventLogger = logger.child({ eventId: event.id, type: event.type });
-    await binding.handle(event, { tx, outbox, now, logger: eventLogger, batch });
+    await binding.handle(event, { tx, outbox, now, logger: eventLogger, batch, ...(waitSpent ? { waitSpent: true as const } : {}) });
     // One event's transaction: its deferred writes go right after it (a failure is this event's).
     await batch.flushAll({ tx, outbox, now, logger: eventLogger });
     return 'handled';

@@ -1,7 +1,8 @@
 import { IN_TRANSIT_FIELD, type CloudEvent } from '@tss/contracts';
-import type { BatchFlush, HandlerBinding, HandlerContext } from '@tss/messaging';
+import { NotYet, type BatchFlush, type BatchWrites, type HandlerBinding, type HandlerContext } from '@tss/messaging';
 import { traceCarrierOf, type TraceCarrier } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
+import { awaitedTicketSequence } from '../domain/webhook-event-order';
 import { receivesType, webhookContracts } from '../domain/webhook-filter';
 import { receivesPartner } from '../domain/webhook-endpoint';
 import { webhookEventStore, type WebhookEventRecord } from '../store/webhook-event.store';
@@ -71,8 +72,38 @@ export const queueWebhooks = (timers: TimerStore) => {
     // Every delivery of the batch in one statement, ready at commit (issue #15).
     await enqueueDeliveries(tx, timers, messages, now);
   };
-  return async (event: CloudEvent<unknown>, { batch }: HandlerContext): Promise<void> => {
+  /** Per transaction, the latest ticket event of each ticket its handlers have queued (recorded at its flush). */
+  const ticketEventsInBatch = new WeakMap<BatchWrites, Map<string, number>>();
+
+  /**
+   * An `sla.*` event a ticket event caused is queued after that ticket event (docs/adr/0066, addendum
+   * of 2026-12-05): intake's and sla-timer's topics are consumed side by side, so it may come first.
+   * Until the ticket event is recorded (earlier in this batch, or committed) it answers `NotYet` and
+   * the consumer retries it; once the consumer's wait is spent it is queued anyway, with a warning:
+   * out of order rather than lost. Nobody subscribed to the partner: nothing to order, no wait.
+   */
+  const afterItsCause = async (event: CloudEvent<unknown>, partnerId: string | undefined, { tx, batch, logger, waitSpent }: HandlerContext): Promise<void> => {
+    const awaited = awaitedTicketSequence(event.type, event.data);
+    if (awaited === undefined || (ticketEventsInBatch.get(batch)?.get(event.subject) ?? 0) >= awaited) return;
+    const { recorded, anyReceiver } = await webhookEventStore.ticketEventRecorded(tx, event.subject, awaited, partnerId);
+    if (recorded || !anyReceiver) return;
+    if (!waitSpent) throw new NotYet(`ticket ${event.subject}: ${event.type} waits for ticket event ${awaited}`);
+    // The consumer's logger names the event (`eventId`, `type`).
+    logger.warn(
+      { ticketId: event.subject, partnerId, ticketSequence: awaited },
+      'webhook deliveries of an sla event queued without the ticket event it follows: not consumed within the wait',
+    );
+  };
+
+  return async (event: CloudEvent<unknown>, ctx: HandlerContext): Promise<void> => {
     const { body, partnerId, sequence } = webhookBodyOf(event);
+    await afterItsCause(event, partnerId, ctx);
+    const { batch } = ctx;
+    if (sequence !== undefined) {
+      const queued = ticketEventsInBatch.get(batch) ?? new Map<string, number>();
+      queued.set(event.subject, Math.max(queued.get(event.subject) ?? 0, sequence));
+      ticketEventsInBatch.set(batch, queued);
+    }
     const record = { id: event.id, type: event.type, partnerId, subject: event.subject, sequence, occurredAt: new Date(event.time), body };
     // The consumer's span of this event: its deliveries continue its trace.
     batch.defer(flush, { record, trace: traceCarrierOf() });

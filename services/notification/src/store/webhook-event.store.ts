@@ -73,4 +73,20 @@ export const webhookEventStore = {
       [partnerId, since, limit],
     );
   },
+
+  /**
+   * For an `sla.*` event waiting for the ticket event it follows (docs/adr/0066, addendum of
+   * 2026-12-05), in one statement: whether that ticket event, or a later one of the ticket (one
+   * key's events are consumed in order), is recorded, i.e. its deliveries are queued; and whether
+   * any enabled endpoint may receive the partner's events at all (none: nothing to order, no wait).
+   */
+  async ticketEventRecorded(tx: EntityManager, subject: string, sequence: number, partnerId: string | undefined): Promise<{ recorded: boolean; anyReceiver: boolean }> {
+    const [row] = (await tx.query(
+      prepared(`SELECT EXISTS (SELECT 1 FROM notification.webhook_events WHERE subject = $1 AND sequence >= $2) AS recorded,
+              EXISTS (SELECT 1 FROM notification.webhook_endpoints e
+                       WHERE e.status = 'enabled' AND (e.partner_id IS NULL AND e.owner_kind = 'staff' OR e.partner_id = $3::uuid)) AS "anyReceiver"`),
+      [subject, sequence, partnerId ?? null],
+    )) as { recorded: boolean; anyReceiver: boolean }[];
+    return row;
+  },
 };
