@@ -16,7 +16,7 @@ import { ClockBreachedAt1765500933000 } from './store/migrations/1765500933000-c
 import { ClockBusinessTime1765500934000 } from './store/migrations/1765500934000-clock-business-time';
 import { ClockLifecycleFloor1765501400000 } from './store/migrations/1765501400000-clock-lifecycle-floor';
 import { ClockBreachedLevel1765600500000 } from './store/migrations/1765600500000-clock-breached-level';
-import { ClockTicketSequence1765603500000 } from './store/migrations/1765603500000-clock-ticket-sequence';
+import { ClockTicketSequence1765603510000 } from './store/migrations/1765603510000-clock-ticket-sequence';
 import { clockClaimLock, SLA_SCHEMA } from './store/response-clock.store';
 
 /**
@@ -67,7 +67,7 @@ export const slaTimerService: ServiceModule = {
     ...partnersPart.migrations,
     ClockLifecycleFloor1765501400000,
     ClockBreachedLevel1765600500000,
-    ClockTicketSequence1765603500000,
+    ClockTicketSequence1765603510000,
   ],
   build: (deps) => {
     const timers = new TimerStore({ schema: SLA_SCHEMA, clock: deps.clock });
