@@ -9,7 +9,7 @@ import { MAIL_MAX_ATTEMPTS, mailRetryDelayMs, type SendOutcome } from '../src/do
 import { notificationService } from '../src/index';
 import { NOTIFICATION_SCHEMA } from '../src/store/acknowledgment.store';
 import { mailStore } from '../src/store/mail.store';
-import { MAIL_SEND_TIMER, mailAttemptTimerId, queueMail } from '../src/use-cases/mail-queue';
+import { MAIL_ATTEMPT_TIMER_ID_PREFIX, MAIL_SEND_TIMER, mailAttemptTimerId, queueMail } from '../src/use-cases/mail-queue';
 import { MailSender } from '../src/use-cases/mail-sender';
 import { smtpAttemptBoundMs, smtpTransport } from '../src/use-cases/mail-transport';
 import { scriptedTransport } from './support/scripted-mail-transport';
@@ -57,6 +57,8 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
   const metricValue = async (name: string, labels: Record<string, string>): Promise<number> =>
     (await metricsRegistry().getSingleMetric(name)?.get())?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
   const mail = async (id: string) => (await sut.host.unitOfWork.run((tx) => mailStore.lock(tx, id)))!;
+  /** A mail left pending is kept out of the later tests, which advance the clock past its retry. */
+  const retire = (id: string) => sut.query(`DELETE FROM notification.timers WHERE id LIKE $1`, [`${MAIL_ATTEMPT_TIMER_ID_PREFIX}${id}:%`]);
 
   it('a firing transaction that rolls back sends nothing; the timer fires again and the mail goes once', async () => {
     const { handed, sender, fire } = setUp();
@@ -133,6 +135,35 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
     await stopping;
     await firing;
     expect(await mail(queued.id)).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  // "New sends are not started once stopping" (docs/adr/0035, addendum of 2026-12-05): an attempt
+  // counted just before the stop waited for its firing transaction's commit, then sent anyway.
+  it('once stopping, no send is started: an attempt counted just before the stop is recorded as interrupted and never handed to the server', async () => {
+    const { handed, sender } = setUp({ attemptBoundMs: 15 * 60_000 });
+    const queued = await queue('counted-before-the-stop@client.example');
+    let commit: () => void = () => undefined;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    const firing = sut.host.unitOfWork.run(async (tx) => {
+      const fired = await timers.fireDue(tx, { now: clock.now(), limit: 50 });
+      await sender.batchTimerHandler(fired.map((timer) => ({ ...timer, late: false })), tx);
+      await committing; // the send now waits for this commit (it reads the row the handler locked)
+    });
+    await waitFor('the send waiting for the firing transaction', async () =>
+      (await sut.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE OF m%'`)).length > 0,
+    );
+    const stopping = sender.stop();
+    commit();
+    await firing;
+    await stopping;
+    expect(handed.map((m) => m.messageId)).not.toContain(queued.messageId);
+    const row = await mail(queued.id);
+    expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(row.lastError).toContain('interrupted: the mail sender stopped (shutdown)');
+    // Its retry comes after the usual delay, not after the longest an attempt may last.
+    const [retry] = await sut.query<{ due_at: Date }>(`SELECT due_at FROM notification.timers WHERE id = $1`, [mailAttemptTimerId(queued.id, 2)]);
+    expect(retry.due_at.getTime()).toBe(clock.now().getTime() + mailRetryDelayMs(1));
+    await retire(queued.id);
   });
 
   it('a send whose outcome was never recorded (a crash after SMTP) is sent again with the same Message-ID', async () => {
@@ -226,6 +257,52 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
     expect(await metricValue('tss_mail_sends_stuck_total', { kind: 'agent_reply' })).toBe(stuckBefore + 1);
     await sender.stop();
   });
+
+  // An outside tester: Ctrl-C while a slow server (4 s to answer the end of DATA) had the mails
+  // delivered them twice: stopping cut every send short after 2 s, those whose data the server had
+  // included (docs/adr/0035, addendum of 2026-12-05). A send past DATA may now finish within the stop
+  // budget; one before it is still cut short after the grace, and can no longer hand its data over.
+  it('stopping waits, within its budget, for a send whose data the server is taking; one still waiting for the greeting is cut short and never delivered afterwards', async () => {
+    // The first connection is greeted at once and its mail's data answered after 2.5 s; the second is greeted after 1 s.
+    const server = await startSmtpSink({ replyDelayMs: 2_500, greetingDelayMs: (connection) => (connection === 1 ? 0 : 1_000) });
+    const transport = smtpTransport({ host: '127.0.0.1', port: server.port, secure: false, maxConnections: 2 });
+    const sender = new MailSender({
+      dataSource: sut.host.dataSource,
+      timers,
+      outbox: sut.host.outbox,
+      clock,
+      logger,
+      transport,
+      from: 'TSS <support@tss.test>',
+      concurrency: 2,
+      attemptBoundMs: smtpAttemptBoundMs({}),
+      stopGraceMs: 200,
+      stopBudgetMs: 8_000,
+    });
+    const worker = new TimerWorker({ dataSource: sut.host.dataSource, schema: NOTIFICATION_SCHEMA, clock, logger, handlers: { [MAIL_SEND_TIMER]: sender.timerHandler } });
+    try {
+      const queued = [
+        { ...(await queue('mid-data-a@client.example')), recipient: 'mid-data-a@client.example' },
+        { ...(await queue('mid-data-b@client.example')), recipient: 'mid-data-b@client.example' },
+      ];
+      await worker.runDue();
+      await waitFor('one mail’s data at the server, its answer 2.5 s away', () => server.received.length === 1);
+      const taking = queued.find((q) => server.mailsTo(q.recipient).length === 1)!;
+      const waiting = queued.find((q) => q !== taking)!;
+      await sender.stop();
+
+      expect(await mail(taking.id)).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
+      const cut = await mail(waiting.id);
+      expect(cut).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(cut.lastError).toContain('interrupted: the mail sender stopped (shutdown) before the server took the message');
+      // Its greeting came while the stop still waited for the other send: its data was never handed over.
+      expect(server.mailsTo(waiting.recipient).map((m) => m.messageId)).toEqual([]);
+      expect(server.mailsTo(taking.recipient).map((m) => m.messageId)).toEqual([taking.messageId]);
+      await retire(waiting.id);
+    } finally {
+      await server.kill();
+    }
+  }, 20_000);
 
   // An outside test: a server that accepts connections and never greets held shutdown until its
   // 10 s limit (exit 1): stop drained the sends in flight, each waiting up to the greeting timeout (5 min).

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { BlobStorageEnv, blobStorageConfigProblems, blobStorageFrom } from '@tss/blob-storage';
-import { NewTicketsPerAddressEnv, SiteLinkEnv, SiteLinkKeys } from '@tss/service-kit';
+import { BaseEnv, NewTicketsPerAddressEnv, SiteLinkEnv, SiteLinkKeys } from '@tss/service-kit';
 import { addressOf, domainOf } from '../domain/mail-delivery';
 import { inboundRecipientDomains } from '../domain/inbound-recipients';
 import { inboundRoutes } from '../http/inbound.routes';
@@ -27,7 +27,7 @@ import { escalationNoticeHandlers } from '../events/escalation-notice.handlers';
 import { staffDirectoryHandlers } from '../events/staff-directory.handlers';
 import { siteLinksFrom } from '../use-cases/site-links';
 import { MAIL_SEND_TIMER } from '../use-cases/mail-queue';
-import { MailSender } from '../use-cases/mail-sender';
+import { MailSender, mailStopBudgetMs } from '../use-cases/mail-sender';
 import { localOutboxTransport, smtpAttemptBoundMs, smtpTransport } from '../use-cases/mail-transport';
 import { defineNotificationPart } from './notification-part';
 
@@ -92,6 +92,8 @@ export const MAIL_CONFIG = {
     }),
   ),
   INBOUND_SMTP_MAX_RECIPIENTS: Type.Integer({ minimum: 1, maximum: 1_000, default: 50, description: 'Recipients the inbound SMTP listener takes in one transaction; the next are answered 452 4.5.3' }),
+  // The process's stop budget, declared as the same object: a send the SMTP server is taking may finish within it.
+  SHUTDOWN_TIMEOUT_MS: BaseEnv.SHUTDOWN_TIMEOUT_MS,
 };
 
 
@@ -125,6 +127,8 @@ export const mailPart = defineNotificationPart({
       instance: deps.instance,
       concurrency: c.MAIL_SEND_CONCURRENCY,
       ...(c.MAIL_SMTP_HOST ? { attemptBoundMs: smtpAttemptBoundMs(smtpTimeouts) } : {}),
+      // A send past DATA finishes within the process's stop rather than being sent twice (docs/adr/0035, addendum of 2026-12-05).
+      stopBudgetMs: mailStopBudgetMs(c.SHUTDOWN_TIMEOUT_MS),
     });
     const ticketMail = mailTicketHandlers({ timers: deps.timers, messageIdDomain: domainOf(c.MAIL_FROM), ratingWaitMs: c.MAIL_RATING_WAIT_SECONDS * 1_000, siteLinks: siteLinksFrom(c) });
     const blobs = blobStorageFrom(c);

@@ -9,7 +9,7 @@ import type { FiredTimer, TimerBatchHandler, TimerHandler, TimerStore } from '@t
 import { autoSubmittedOf, MAIL_MAX_ATTEMPTS, mailRetryDelayMs, threadHeadersOf, type SendOutcome } from '../domain/mail-delivery';
 import { mailStore, type MailRow } from '../store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId } from './mail-queue';
-import type { MailTransport } from './mail-transport';
+import { MessageHandover, type MailTransport } from './mail-transport';
 import { mailMetrics } from './mail-metrics';
 import type { NotificationInstance } from './notification-instance';
 
@@ -42,10 +42,41 @@ export interface MailSenderDeps {
    */
   stuckAfterMs?: number;
   /**
-   * How long stopping waits for the sends in flight to end by themselves (one mid-DATA on a healthy
-   * server ends in milliseconds) before it closes the transport and cuts the rest short. Default 2 s.
+   * How long stopping waits for sends whose message the server has not taken yet (connecting,
+   * greeting, envelope: milliseconds on a healthy server) before it cuts them short; nothing of
+   * theirs was delivered, so their retries send them once. Default 2 s, and never past `stopBudgetMs`.
    */
   stopGraceMs?: number;
+  /**
+   * How long stopping may wait, in all, for sends whose message the server is taking (past DATA):
+   * cut short, such a mail may arrive twice. The process's stop budget less what the rest of the
+   * stop needs (`mailStopBudgetMs`). Default `stopGraceMs`.
+   */
+  stopBudgetMs?: number;
+}
+
+/**
+ * What a stop needs after the mail sender, within SHUTDOWN_TIMEOUT_MS: the other background work and
+ * the relay (which waits up to 2 s for a broker, OUTBOX_RELAY_STOP_GRACE_MS), then the transport, the
+ * pools and, in single-process mode, the embedded PostgreSQL (docs/adr/0035, addendum of 2026-12-05).
+ */
+export const MAIL_STOP_RESERVE_MS = 3_000;
+
+/** `stopBudgetMs` of a process that has `shutdownTimeoutMs` (SHUTDOWN_TIMEOUT_MS) to stop in. */
+export const mailStopBudgetMs = (shutdownTimeoutMs: number): number => Math.max(0, shutdownTimeoutMs - MAIL_STOP_RESERVE_MS);
+
+/** Why a send stopping cut short is recorded as a transient failure (its retry follows the usual delay). */
+const INTERRUPTED = {
+  notStarted: 'interrupted: the mail sender stopped (shutdown) before this attempt was started',
+  beforeData: 'interrupted: the mail sender stopped (shutdown) before the server took the message',
+  afterData:
+    'interrupted: the mail sender stopped (shutdown) while the server was taking the message, and the stop budget ran out before its answer: the mail may arrive twice (same Message-ID)',
+} as const;
+
+/** A send in flight: where it stands against DATA, and how stopping ends its wait. */
+interface SendInFlight {
+  readonly handover: MessageHandover;
+  interrupt(reason: string): void;
 }
 
 /**
@@ -68,9 +99,7 @@ export class MailSender {
   private running = 0;
   private readonly idle: (() => void)[] = [];
   private stopped = false;
-  /** Resolved when stopping cuts the sends still in flight short. */
-  private interrupt: (outcome: SendOutcome) => void = () => undefined;
-  private readonly interrupted = new Promise<SendOutcome>((resolve) => (this.interrupt = resolve));
+  private readonly inFlight = new Set<SendInFlight>();
   private readonly sent = new GroupCommit<SentAttempt>((attempts) => this.recordAllSent(attempts));
 
   constructor(private readonly deps: MailSenderDeps) {}
@@ -119,20 +148,40 @@ export class MailSender {
   }
 
   /**
-   * Stops promptly: the sends in flight get a short grace, then the transport is closed and what
-   * still waits (a server that never greets, for up to its 5-minute timeout) is cut short and
-   * recorded as a transient failure; its armed retry sends it after the restart, like any
-   * interrupted attempt (docs/adr/0035, addendum of 2026-12-04, fifth session).
+   * Stops without sending anything twice where it can (docs/adr/0035, addenda of 2026-12-04, fifth
+   * session, and of 2026-12-05): no send starts any more; sends the server has not taken the message
+   * of get `stopGraceMs`, then are cut short (a server that never greets would hold them for its
+   * 5-minute timeout) and can no longer hand it over; sends whose message the server is taking
+   * get the rest of `stopBudgetMs` for its answer, and only those still waiting then are abandoned,
+   * at-least-once. Every one cut short is recorded as a transient failure; its armed retry sends it
+   * after the restart, like any interrupted attempt.
    */
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.length = 0;
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([this.drain(), new Promise<void>((resolve) => (grace = setTimeout(resolve, this.deps.stopGraceMs ?? 2_000)))]);
-    clearTimeout(grace);
+    const budgetMs = this.deps.stopBudgetMs ?? this.deps.stopGraceMs ?? 2_000;
+    const budget = timeout(budgetMs);
+    const grace = timeout(Math.min(this.deps.stopGraceMs ?? 2_000, budgetMs));
+    try {
+      await Promise.race([this.drain(), grace.over]);
+      for (const send of this.inFlight) if (send.handover.cutShort()) send.interrupt(INTERRUPTED.beforeData);
+      const takingData = this.takingData();
+      if (takingData > 0) this.deps.logger.info({ sends: takingData, budgetMs }, 'stopping: waiting for the SMTP server to answer the mail it is taking');
+      await Promise.race([this.drain(), budget.over]);
+    } finally {
+      grace.clear();
+      budget.clear();
+    }
     this.deps.transport.close();
-    this.interrupt({ kind: 'transient', reason: 'interrupted: the mail sender stopped (shutdown) before the server answered' });
+    const abandoned = this.takingData();
+    if (abandoned > 0) this.deps.logger.warn({ sends: abandoned, budgetMs }, 'stopping: the stop budget ran out before the SMTP server answered; those mails are sent again after the restart and may arrive twice');
+    for (const send of this.inFlight) send.interrupt(send.handover.cutShort() ? INTERRUPTED.beforeData : INTERRUPTED.afterData);
     await this.drain();
+  }
+
+  /** Sends in flight whose message the server is taking (it may deliver them whatever we do). */
+  private takingData(): number {
+    return [...this.inFlight].filter((send) => send.handover.handingOver).length;
   }
 
   private enqueue(mailId: string, attempt: number, instanceId: string | null): void {
@@ -164,38 +213,59 @@ export class MailSender {
       this.deps.logger.warn({ mailId, attempt, instanceId }, 'mail attempt taken back before it was sent: this instance did not beat in time; not sending it here');
       return;
     }
-    const autoSubmitted = autoSubmittedOf(mail.kind);
-    const outcome = await this.bounded(mail.kind, mailId, attempt, this.deps.transport.send({
-      from: this.deps.from,
-      to: mail.recipientName ? { name: mail.recipientName, address: mail.recipient } : mail.recipient,
-      subject: mail.subject,
-      text: mail.textBody,
-      html: mail.htmlBody,
-      messageId: mail.messageId,
-      ...threadHeadersOf(mail.inReplyTo, mail.parentInReplyTo),
-      ...(autoSubmitted ? { autoSubmitted } : {}),
-    }));
+    // Counted, but stopping began while it waited for the commit: it is not started (its retry sends it).
+    const outcome = this.stopped ? { kind: 'transient' as const, reason: INTERRUPTED.notStarted } : await this.send(mail);
     if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response });
     else await inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome));
+  }
+
+  /** One send, in flight until it ends or stopping cuts it short (`stop`). */
+  private async send(mail: MailRow & { parentInReplyTo: string | null }): Promise<SendOutcome> {
+    const handover = new MessageHandover();
+    let interrupt: (outcome: SendOutcome) => void = () => undefined;
+    const interrupted = new Promise<SendOutcome>((resolve) => (interrupt = resolve));
+    const inFlight: SendInFlight = { handover, interrupt: (reason) => interrupt({ kind: 'transient', reason }) };
+    this.inFlight.add(inFlight);
+    const autoSubmitted = autoSubmittedOf(mail.kind);
+    try {
+      const sending = this.deps.transport.send(
+        {
+          from: this.deps.from,
+          to: mail.recipientName ? { name: mail.recipientName, address: mail.recipient } : mail.recipient,
+          subject: mail.subject,
+          text: mail.textBody,
+          html: mail.htmlBody,
+          messageId: mail.messageId,
+          ...threadHeadersOf(mail.inReplyTo, mail.parentInReplyTo),
+          ...(autoSubmitted ? { autoSubmitted } : {}),
+        },
+        handover,
+      );
+      return await this.bounded(mail.kind, mail.id, mail.attempts, handover, Promise.race([sending, interrupted]));
+    } finally {
+      this.inFlight.delete(inFlight);
+    }
   }
 
   /**
    * A send never holds its slot (and the drain at shutdown) forever: past `stuckAfterMs` it is a
    * transient failure, and an error in the log, since the transport's own timeouts should have ended it.
+   * Given up before its message went, it can no longer hand it over (and be delivered beside its retry).
    */
-  private bounded(kind: string, mailId: string, attempt: number, sending: Promise<SendOutcome>): Promise<SendOutcome> {
+  private bounded(kind: string, mailId: string, attempt: number, handover: MessageHandover, sending: Promise<SendOutcome>): Promise<SendOutcome> {
     const limitMs = this.deps.stuckAfterMs ?? (this.deps.attemptBoundMs ? this.deps.attemptBoundMs + 60_000 : undefined);
-    if (limitMs === undefined) return Promise.race([sending, this.interrupted]);
+    if (limitMs === undefined) return sending;
     let timer: NodeJS.Timeout | undefined;
     const stuck = new Promise<SendOutcome>((resolve) => {
       timer = setTimeout(() => {
+        handover.cutShort();
         this.deps.logger.error({ mailId, kind, attempt, limitMs }, 'mail send stuck: the SMTP transport never answered; given up as a transient failure');
         mailMetrics().stuck.inc({ kind });
         resolve({ kind: 'transient', reason: `the send did not finish within ${limitMs} ms` });
       }, limitMs);
       timer.unref();
     });
-    return Promise.race([sending, stuck, this.interrupted]).finally(() => clearTimeout(timer));
+    return Promise.race([sending, stuck]).finally(() => clearTimeout(timer));
   }
 
   /**
@@ -300,6 +370,13 @@ interface SentAttempt {
   attempt: number;
   response: string;
 }
+
+/** A timer for stopping's waits, cleared once they are over. */
+const timeout = (ms: number): { over: Promise<void>; clear(): void } => {
+  let timer: NodeJS.Timeout | undefined;
+  const over = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return { over, clear: () => clearTimeout(timer) };
+};
 
 /** The reference leads every subject of ours (`[TSS-…] …`). */
 const referenceIn = (subject: string): string => /^\[([^\]]+)\]/.exec(subject)?.[1] ?? '';

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { toStorableText } from '@tss/contracts';
@@ -19,13 +20,79 @@ export interface OutgoingMail {
   autoSubmitted?: 'auto-generated';
 }
 
+/**
+ * Where one send stands against DATA (RFC 5321 §3.3). Until the server has taken the DATA command
+ * and the message starts to go, nothing can be delivered: the send may be cut short, and its retry
+ * sends the mail once. From then on the server may deliver it whatever we do, and its answer to the
+ * end of DATA may take 10 minutes (§4.5.3.2.6): cut short, the mail may arrive twice. The transport
+ * asks `begin()` just before the message's first byte goes; whoever stops the send asks `cutShort()`.
+ */
+export class MessageHandover {
+  private state: 'not_yet' | 'handing_over' | 'cut_short' = 'not_yet';
+
+  /** The message is about to go: true, unless the send was cut short first (then it must not go). */
+  begin(): boolean {
+    if (this.state === 'cut_short') return false;
+    this.state = 'handing_over';
+    return true;
+  }
+
+  /** Cut short, so the message never goes: true, unless it is already being handed over (too late). */
+  cutShort(): boolean {
+    if (this.state === 'handing_over') return false;
+    this.state = 'cut_short';
+    return true;
+  }
+
+  /** The server may have the message: it is, or was, being handed over. */
+  get handingOver(): boolean {
+    return this.state === 'handing_over';
+  }
+}
+
 /** Where mail goes: SMTP, or (single-process mode without SMTP) the local outbox. */
 export interface MailTransport {
   /** `smtp` or `local`, recorded on the mail. */
   readonly name: string;
-  send(mail: OutgoingMail): Promise<SendOutcome>;
+  /** Sends the mail; `handover` tells when its message starts to go, and stops it from going once cut short. */
+  send(mail: OutgoingMail, handover?: MessageHandover): Promise<SendOutcome>;
   close(): void;
 }
+
+/** The `sendMail` field that carries a send's handover to the stream plugin below. */
+const HANDOVER_FIELD = 'tssMessageHandover';
+
+/**
+ * The message as nodemailer hands it to the server: nothing is read from it until the SMTP
+ * connection pipes it into the socket, which it does once the server answered DATA with 354
+ * (nodemailer 7, `SMTPConnection.send`). That first read is the handover: allowed, the message
+ * flows; refused (the send was cut short), the stream fails, nodemailer drops the connection without
+ * the closing ".", and the server delivers nothing.
+ */
+export const readOnceHandedOver = (message: Readable, handover: MessageHandover): Readable => {
+  let started = false;
+  const handed: Readable = new Readable({
+    read() {
+      if (started) {
+        message.resume();
+        return;
+      }
+      started = true;
+      if (!handover.begin()) {
+        handed.destroy(new Error('the send was cut short before the server took the message (the mail sender stopped)'));
+        message.destroy();
+        return;
+      }
+      message.on('data', (chunk: Buffer) => {
+        if (!handed.push(chunk)) message.pause();
+      });
+      message.once('end', () => handed.push(null));
+    },
+  });
+  // Listened to from the start: an error before the handover would otherwise be thrown unhandled.
+  message.once('error', (error: Error) => handed.destroy(error));
+  return handed;
+};
 
 export interface SmtpSettings {
   host: string;
@@ -112,11 +179,19 @@ export const smtpTransport = (settings: SmtpSettings): MailTransport => {
     // Nagle off (socketWithoutNagle): a socket nodemailer connects, or tls.connect's own option.
     ...(settings.secure ? { tls: { noDelay: true } as ConnectionOptions } : { getSocket: socketWithoutNagle() }),
   });
+  // Each send's message is read only once handed over (`readOnceHandedOver`); no DKIM signer or
+  // other stream step may come after it, since one would read the message at once.
+  transporter.use('stream', (composed, done) => {
+    const handover: unknown = HANDOVER_FIELD in composed.data ? composed.data[HANDOVER_FIELD] : undefined;
+    if (handover instanceof MessageHandover) composed.message.processFunc((message) => readOnceHandedOver(message, handover));
+    done();
+  });
   return {
     name: 'smtp',
-    send: async (mail) => {
+    send: async (mail, handover) => {
       try {
         const info = (await transporter.sendMail({
+          ...(handover ? { [HANDOVER_FIELD]: handover } : {}),
           from: mail.from,
           to: mail.to,
           subject: mail.subject,
@@ -141,6 +216,9 @@ export const smtpTransport = (settings: SmtpSettings): MailTransport => {
 /** Single-process mode with no SMTP server: the mail stays in the table, readable at `GET /v1/mail/outbox`. */
 export const localOutboxTransport = (): MailTransport => ({
   name: 'local',
-  send: async () => ({ kind: 'sent', response: 'kept in the local outbox (no MAIL_SMTP_HOST configured)' }),
+  send: async (_mail, handover) =>
+    handover && !handover.begin()
+      ? { kind: 'transient', reason: 'the send was cut short before it was kept (the mail sender stopped)' }
+      : { kind: 'sent', response: 'kept in the local outbox (no MAIL_SMTP_HOST configured)' },
   close: () => undefined,
 });

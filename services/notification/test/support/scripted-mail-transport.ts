@@ -7,7 +7,9 @@ export const scriptedTransport = () => {
   let next: (mail: OutgoingMail) => SendOutcome | Promise<SendOutcome> = () => ({ kind: 'sent', response: '250 OK' });
   const transport: MailTransport = {
     name: 'smtp',
-    send: async (mail) => {
+    // The message goes at once (a server that takes DATA at once); a send cut short before never does.
+    send: async (mail, handover) => {
+      if (handover && !handover.begin()) return { kind: 'transient', reason: 'cut short before the message went' };
       handed.push(mail);
       return next(mail);
     },

@@ -21,13 +21,23 @@ const names = (mail: ParsedMail, address: string): boolean => JSON.stringify(mai
  * `replyDelayMs`: how long the sink takes to answer the end of DATA (a slow server); `neverAnswer`:
  * it takes the data and never answers (a client killed meanwhile never learns the outcome).
  * `port`: listen there (a server started again after an outage); any free port otherwise.
+ * `greetingDelayMs`: how long the sink waits before greeting its `connection`-th connection (1-based).
  */
-export const startSmtpSink = async (options: { replyDelayMs?: number; neverAnswer?: boolean; port?: number } = {}): Promise<SmtpSink> => {
+export const startSmtpSink = async (
+  options: { replyDelayMs?: number; neverAnswer?: boolean; port?: number; greetingDelayMs?: (connection: number) => number } = {},
+): Promise<SmtpSink> => {
   const received: ParsedMail[] = [];
+  let connections = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onConnect(_session, callback) {
+      connections += 1;
+      const delayMs = options.greetingDelayMs?.(connections) ?? 0;
+      if (delayMs > 0) setTimeout(() => callback(), delayMs);
+      else callback();
+    },
     onData(stream, _session, callback) {
       simpleParser(stream).then(
         (parsed) => {
