@@ -15,7 +15,8 @@ describe('the headers of mail to a requester, through a real SMTP server', () =>
   let mta: nodemailer.Transporter;
 
   beforeAll(async () => {
-    sink = await startSmtpSink();
+    // Like the outside tester's aiosmtpd: a line over RFC 5322's 998 octets is refused for good.
+    sink = await startSmtpSink({ maxLineOctets: 998 });
     const port = await freePort();
     notification = await startNotification(clock, {
       MAIL_SMTP_HOST: '127.0.0.1',
@@ -114,6 +115,42 @@ describe('the headers of mail to a requester, through a real SMTP server', () =>
     expect(reply.inReplyTo).toBe(ack.messageId);
     expect(reply.references).toBe(ack.messageId);
     expect(JSON.stringify(reply.headerLines)).not.toContain('inbound.tss');
+  });
+
+  // An outside tester: a requester's mail with a Message-ID of over 998 characters filed a ticket, and
+  // its acknowledgment, answering that id, was refused for good ("500 Line too long (see RFC5321
+  // 4.5.3.1.6)"): the requester was never acknowledged (docs/adr/0035, addendum of 2026-12-05).
+  it('RFC 5322 §2.1.1: a requester Message-ID too long for a header line is not answered, so the acknowledgment goes out, and later mails name only ours', async () => {
+    const ticketId = randomUUID();
+    const tooLong = `<${'x'.repeat(1_000)}@client.example>`;
+    await notification.publish(TicketCreatedV1, ticketId, {
+      partnerId,
+      sequence: 1,
+      reference: 'TSS-LONGID-ABCDE',
+      channel: 'email',
+      product: 'reader',
+      productVersion: '4.2',
+      level: 'standard',
+      subject: 'Reader crashes on opening EPUB',
+      requester: { email: 'longid@client.example' },
+      missingDetails: [],
+      receivedAt: clock.now().toISOString(),
+      openingMessageId: tooLong,
+    });
+    const settled = await waitFor('the acknowledgment settled', async () => {
+      const [row] = await notification.sut.query<{ status: string; last_error: string | null }>(
+        `SELECT status, last_error FROM notification.mail_messages WHERE recipient = 'longid@client.example' AND kind = 'acknowledgment'`,
+      );
+      return row && row.status !== 'pending' && row;
+    });
+    expect(settled).toEqual({ status: 'sent', last_error: null });
+    const ack = await sink.nthMailTo('longid@client.example');
+    expect({ inReplyTo: ack.headers.get('in-reply-to'), references: ack.headers.get('references') }).toEqual({ inReplyTo: undefined, references: undefined });
+
+    await agentReplies(ticketId, 'Which version do you run?');
+    const reply = await sink.nthMailTo('longid@client.example', 2);
+    expect(reply.inReplyTo).toBe(ack.messageId);
+    expect(reply.references).toBe(ack.messageId);
   });
 
   it.each([

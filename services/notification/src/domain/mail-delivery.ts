@@ -60,14 +60,26 @@ export const threadReferences = (inReplyTo: string, parentInReplyTo: string | nu
   parentInReplyTo && parentInReplyTo !== inReplyTo ? [parentInReplyTo, inReplyTo] : [inReplyTo];
 
 /**
+ * The longest Message-ID we name in In-Reply-To or References: RFC 5322 §2.1.1 allows a line 998
+ * octets, and a msg-id has no place to fold (§3.6.4: no FWS inside it), so an id must fit on one
+ * line after the longer header name. A longer one made the whole mail a line servers refuse for
+ * good ("500 Line too long", RFC 5321 §4.5.3.1.6), so the acknowledgment never went.
+ */
+export const MAX_THREAD_MESSAGE_ID_OCTETS = 998 - 'In-Reply-To: '.length;
+
+/** A Message-ID a mail of ours may name: one the requester sent (not our stand-in) that fits a header line. */
+const answerable = (messageId: string | null): messageId is string =>
+  !!messageId && !isStandInMessageId(messageId) && Buffer.byteLength(messageId, 'utf8') <= MAX_THREAD_MESSAGE_ID_OCTETS;
+
+/**
  * The threading headers of a mail of ours: none when it answers nothing, and never a Message-ID
  * the requester did not send (`isStandInMessageId`, our dedup id of a mail that had none: RFC 5322
- * §3.6.4). Mail kept before this rule (an acknowledgment naming a stand-in) is sent by it too.
+ * §3.6.4) nor one too long for a header line (`MAX_THREAD_MESSAGE_ID_OCTETS`): a reply to such a
+ * mail is sent as to a mail without a Message-ID. Mail kept before these rules is sent by them too.
  */
 export const threadHeadersOf = (inReplyTo: string | null, parentInReplyTo: string | null): { inReplyTo?: string; references?: string[] } => {
-  const parent = parentInReplyTo && !isStandInMessageId(parentInReplyTo) ? parentInReplyTo : null;
-  if (!inReplyTo || isStandInMessageId(inReplyTo)) return {};
-  return { inReplyTo, references: threadReferences(inReplyTo, parent) };
+  if (!answerable(inReplyTo)) return {};
+  return { inReplyTo, references: threadReferences(inReplyTo, answerable(parentInReplyTo) ? parentInReplyTo : null) };
 };
 
 /**

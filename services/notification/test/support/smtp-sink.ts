@@ -1,4 +1,5 @@
 import type { AddressInfo, Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { waitFor } from '@tss/service-kit/testing';
@@ -15,6 +16,18 @@ export interface SmtpSink {
   kill(): Promise<void>;
 }
 
+/** A mail's data as the client sent it (dot-unstuffed). */
+const wholeOf = (stream: Readable): Promise<Buffer> =>
+  new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+
+/** The longest line of a mail, CRLF not counted (RFC 5322 §2.1.1). */
+const longestLineOctets = (raw: Buffer): number => Math.max(0, ...raw.toString('latin1').split('\r\n').map((line) => line.length));
+
 const names = (mail: ParsedMail, address: string): boolean => JSON.stringify(mail.to ?? '').toLowerCase().includes(address.toLowerCase());
 
 /**
@@ -22,9 +35,11 @@ const names = (mail: ParsedMail, address: string): boolean => JSON.stringify(mai
  * it takes the data and never answers (a client killed meanwhile never learns the outcome).
  * `port`: listen there (a server started again after an outage); any free port otherwise.
  * `greetingDelayMs`: how long the sink waits before greeting its `connection`-th connection (1-based).
+ * `maxLineOctets`: a mail with a longer line is refused for good, as aiosmtpd and others do
+ * ("500 Line too long (see RFC5321 4.5.3.1.6)"; RFC 5322 §2.1.1 allows 998 octets).
  */
 export const startSmtpSink = async (
-  options: { replyDelayMs?: number; neverAnswer?: boolean; port?: number; greetingDelayMs?: (connection: number) => number } = {},
+  options: { replyDelayMs?: number; neverAnswer?: boolean; port?: number; greetingDelayMs?: (connection: number) => number; maxLineOctets?: number } = {},
 ): Promise<SmtpSink> => {
   const received: ParsedMail[] = [];
   let connections = 0;
@@ -39,15 +54,22 @@ export const startSmtpSink = async (
       else callback();
     },
     onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        (parsed) => {
-          received.push(parsed);
-          if (options.neverAnswer) return;
-          if (options.replyDelayMs) setTimeout(() => callback(), options.replyDelayMs);
-          else callback();
-        },
-        (error: Error) => callback(error),
-      );
+      const answer = () => {
+        if (options.neverAnswer) return;
+        if (options.replyDelayMs) setTimeout(() => callback(), options.replyDelayMs);
+        else callback();
+      };
+      // A client that drops the connection mid-DATA fails the stream: answered like a bad mail, never thrown.
+      wholeOf(stream)
+        .then(async (raw) => {
+          if (options.maxLineOctets !== undefined && longestLineOctets(raw) > options.maxLineOctets) {
+            callback(Object.assign(new Error('Line too long (see RFC5321 4.5.3.1.6)'), { responseCode: 500 }));
+            return;
+          }
+          received.push(await simpleParser(raw));
+          answer();
+        })
+        .catch((error: Error) => callback(error));
     },
   });
   const sockets = new Set<Socket>();
