@@ -4,7 +4,9 @@
  *
  * Precision matters as much as recall: "forgot password page" or "пароль не приходит" must stay as
  * written. So a value is taken only after an explicit separator (`password: …`, `login/pass …`),
- * or, without one, when it looks like a secret (digits, symbols, mixed case) rather than a word.
+ * or, without one, when it looks like a secret (digits, symbols, mixed case) rather than a word;
+ * never when it is a common word of prose ("Your password: should be changed"). An API key or a
+ * token after its label (`API key: …`, `token=…`, `Bearer …`) must look generated either way.
  * The heuristics and their limits are in docs/adr/0026-credentials-vault.md.
  */
 
@@ -29,6 +31,15 @@ const H = '[ \\t]';
 const PASSWORD_WORD = '(?:password|passwd|passphrase|passcode|pass|pwd|pw|пароль|пасс)';
 const LOGIN_WORD =
   '(?:username|user\\s?name|user\\s?id|login|log-in|user|e-?mail|логин|имя\\s+пользователя|пользователь|учётная\\s+запись|учетная\\s+запись|учётка|учетка|почта)';
+/**
+ * Labels of machine-made secrets: API keys, access keys, tokens, client secrets. "Access token",
+ * "client secret", "bearer token" end in "token" or "secret"; a bare "key" is not one of them (a
+ * licence key, a keyboard key).
+ */
+const KEY_WORD =
+  '(?:api[ _-]?key|apikey|api[ _-]?ключ|апи[ _-]?ключ|ключ[ _]api|access[ _-]?key|secret[ _-]?key|секретный[ _]ключ|ключ[ _]доступа|token|secret|bearer|токен)';
+// A key's label may end an environment variable's name (`STRIPE_API_KEY=…`): "_" may come before it.
+const NOT_AFTER_LETTER_OR_DIGIT = '(?<![\\p{L}\\p{N}])';
 const PREPOSITION = '(?:for|to|of|on|at|от|для|к|на)';
 const QUOTED = '"([^"\\n]{1,200})"|\'([^\'\\n]{1,200})\'|«([^»\\n]{1,200})»|`([^`\\n]{1,200})`';
 const UNQUOTED = '([^\\s]{1,200})';
@@ -51,6 +62,17 @@ const LOGIN_THEN_PASSWORD = new RegExp(
 );
 /** `my password is Qwerty123`, `пароль — qwerty123`, `пароль 12345678 не подходит`: only values that look like secrets. */
 const BARE_PASSWORD = new RegExp(`${NOT_AFTER_LETTER}(${PASSWORD_WORD})${NOT_BEFORE_LETTER}(?:${H}+(is|was|это|будет|—|–|-))?${H}+${VALUE}`, 'giu');
+/** `API key: sk_live_…`, `api_key=…`, `client secret for the portal: …`, `токен: …`. */
+const KEYED_KEY = new RegExp(
+  `${NOT_AFTER_LETTER_OR_DIGIT}${KEY_WORD}${NOT_BEFORE_LETTER}(?:${H}+${PREPOSITION}(?:${H}+[^\\s:=]+){1,4}?)?${H}*([:=])${H}*${VALUE}`,
+  'giu',
+);
+/** `my API key is sk_test_…`, `Bearer eyJ…`, `токен 1a2b3c…`: only values that look generated. */
+const BARE_KEY = new RegExp(`${NOT_AFTER_LETTER_OR_DIGIT}${KEY_WORD}${NOT_BEFORE_LETTER}(?:${H}+(is|was|это|—|–|-))?${H}+${VALUE}`, 'giu');
+/** Keys and tokens are made by machines: long, and never a word ("Token: expired", "TKN-1234"). */
+const MIN_KEY_LENGTH = 8;
+const MIN_BARE_KEY_LENGTH = 16;
+
 /**
  * `https://admin:secret@host/`: the user-info part of a URL. The match starts at `://` and looks
  * behind it for the scheme: tried from every word start, `\b[a-z][a-z0-9+.-]*:` rescanned a long
@@ -75,13 +97,39 @@ const NOT_SECRETS = new Set(
   ].map((w) => w.toLocaleLowerCase('ru')),
 );
 
+/**
+ * Common words that start a clause: after "password:" they are prose, not a password ("Your
+ * password: should be changed", "My password: is not accepted"), whoever wrote it. Nouns and
+ * adjectives people choose as passwords ("secret", "dragon", "welcome") are not here: after a
+ * separator they stay values. Values only: `login/pass: new/Qwerty1` keeps its login.
+ */
+const PROSE_NOT_SECRETS = new Set(
+  [
+    // English
+    'should', 'would', 'could', 'must', 'will', 'shall', 'can', 'may', 'might', 'has', 'have', 'had', 'been', 'being', 'were', 'am', 'do', 'did', 'done',
+    "won't", "wouldn't", "shouldn't", "couldn't", "hasn't", "haven't", "hadn't", "wasn't", "weren't", "aren't", "didn't", 'need', 'needs', 'needed',
+    'keeps', 'kept', 'seems', 'seemed', 'works', 'worked', 'working', 'fails', 'failed', 'failing', 'stopped', 'stops', 'expires', 'expire', 'contains',
+    'still', 'also', 'just', 'only', 'now', 'then', 'again', 'always', 'never', 'already', 'yet', 'so', 'but', 'if', 'when', 'because', 'since', 'as',
+    'by', 'from', 'into', 'after', 'before', 'until', 'while', 'about', 'via', 'without', 'i', 'we', 'you', 'he', 'she', 'they', 'me', 'us', 'him',
+    'them', 'his', 'her', 'their', 'these', 'those', 'which', 'what', 'who', 'how', 'why', 'where', 'there', 'all', 'any', 'some', 'each', 'every',
+    'both', 'nothing', 'something', 'too', 'very', 'new', 'old', 'current', 'default', 'temporary', 'correct', 'shown', 'accepted', 'set', 'saved',
+    'updated', 'stored', 'masked', 'redacted', 'removed', 'lost', 'blank', 'given', 'provided', 'locked', 'blocked', 'disabled', 'revoked', 'valid',
+    // Russian
+    'должен', 'должна', 'следует', 'надо', 'можно', 'нельзя', 'уже', 'тоже', 'также', 'снова', 'опять', 'только', 'сейчас', 'теперь', 'истёк', 'истек',
+    'устарел', 'сброшен', 'изменён', 'изменен', 'сменён', 'сменен', 'работает', 'подходит', 'принимается', 'новый', 'старый', 'временный', 'всё', 'все',
+    'как', 'что', 'где', 'когда', 'если', 'но', 'так', 'здесь', 'там', 'вы', 'я', 'мы', 'он', 'она', 'они',
+  ].map((w) => w.toLocaleLowerCase('ru')),
+);
+
 // Already masked by the requester, or by us: `********`, `[credentials stored securely …]`.
 const PLACEHOLDER_LIKE = /^[*•x.\-_]+$|^\[credentials$/iu;
 
-const isNotASecret = (value: string): boolean => {
-  const word = value.toLocaleLowerCase('ru').replace(/[.,;:!?)]+$/u, '');
-  return NOT_SECRETS.has(word) || PLACEHOLDER_LIKE.test(value);
-};
+const wordOf = (value: string): string => value.toLocaleLowerCase('ru').replace(/[.,;:!?)]+$/u, '');
+
+/** A login that is a word of prose ("user: the …", "login: is"), or a placeholder. */
+const isNotALogin = (value: string): boolean => NOT_SECRETS.has(wordOf(value)) || PLACEHOLDER_LIKE.test(value);
+
+const isNotASecret = (value: string): boolean => isNotALogin(value) || PROSE_NOT_SECRETS.has(wordOf(value));
 
 /** Without a separator a value must look like a secret: a word ("page", "не") never does. */
 const looksLikeSecret = (value: string, minLength: number, latinAfterRussianKeyword: boolean): boolean => {
@@ -129,14 +177,14 @@ const candidates = (text: string): FoundCredential[] => {
   for (const m of text.matchAll(LOGIN_SLASH_PASSWORD)) {
     const login = m[1];
     const secret = trimUnquoted(m[2]);
-    if (isNotASecret(login) || secret.length < 3 || isNotASecret(secret)) continue;
+    if (isNotALogin(login) || secret.length < 3 || isNotASecret(secret)) continue;
     found.push({ start: m.index, end: m.index + m[0].length - (m[2].length - secret.length), login, secret });
   }
   for (const m of text.matchAll(LOGIN_THEN_PASSWORD)) {
     const [, keyword, rawLogin, separator, connector] = m;
     const login = trimUnquoted(rawLogin);
     const value = valueAt(m, 5, separator);
-    if (!value || isNotASecret(login) || login.length === 0) continue;
+    if (!value || isNotALogin(login) || login.length === 0) continue;
     const explicit = separator !== undefined || value.quoted;
     const accepted = explicit ? value.value.length >= 3 && !isNotASecret(value.value) : looksLikeSecret(value.value, connector ? 4 : 3, isCyrillic(keyword));
     if (!accepted) continue;
@@ -147,6 +195,16 @@ const candidates = (text: string): FoundCredential[] => {
     const value = valueAt(m, 3);
     if (!value || !looksLikeSecret(value.value, connector ? 4 : 6, isCyrillic(keyword) && connector !== undefined)) continue;
     found.push({ start: m.index, end: endOf(m, value, m[7]), secret: value.value });
+  }
+  for (const m of text.matchAll(KEYED_KEY)) {
+    const value = valueAt(m, 2, m[1]);
+    if (!value || !looksLikeSecret(value.value, MIN_KEY_LENGTH, false)) continue;
+    found.push({ start: m.index, end: endOf(m, value, m[6]), secret: value.value });
+  }
+  for (const m of text.matchAll(BARE_KEY)) {
+    const value = valueAt(m, 2);
+    if (!value || !looksLikeSecret(value.value, MIN_BARE_KEY_LENGTH, false)) continue;
+    found.push({ start: m.index, end: endOf(m, value, m[6]), secret: value.value });
   }
   for (const m of text.matchAll(URL_USER_INFO)) {
     const [whole, login, secret] = m;

@@ -71,6 +71,75 @@ describe('P9: access particulars in a message', () => {
     });
   });
 
+  // docs/adr/0026, addendum of 2026-12-05, first session: a common English word after "password:"
+  // is prose, not a password, whoever wrote it; an API key or token after its label is a particular.
+  describe('a common word after "password:" is prose, whoever wrote it', () => {
+    it.each([
+      'Your password: should be changed.',
+      'My password: is not accepted by the portal',
+      'The new password: must have 8 characters',
+      'Your password: will expire tomorrow',
+      'Password: has expired, please send a new link',
+      'password: still not working after the reset',
+      'Пароль: должен содержать цифры',
+      'Пароль: уже сменили, спасибо',
+    ])('%j', (text) => {
+      expect(findCredentials(text)).toEqual([]);
+      expect(mask(text)).toBe(text);
+    });
+
+    it.each([
+      ['Your password: Should2Change!', 'Your [vault #0]', [{ secret: 'Should2Change!' }]],
+      ['password: qwerty', '[vault #0]', [{ secret: 'qwerty' }]],
+      ['password: "should"', '[vault #0]', [{ secret: 'should' }]],
+    ])('a value that is no common word is still taken: %j', (text, masked, secrets) => {
+      expect(mask(text)).toBe(masked);
+      expect(found(text)).toEqual(secrets);
+    });
+  });
+
+  describe('API keys and tokens after their label are particulars', () => {
+    it.each([
+      ['API key: sk_live_abcdef1234567890XYZ', '[vault #0]', [{ secret: 'sk_live_abcdef1234567890XYZ' }]],
+      ['Our API key: sk_live_abcdef1234567890XYZ.', 'Our [vault #0].', [{ secret: 'sk_live_abcdef1234567890XYZ' }]],
+      ['api_key=sk_test_4eC39HqLyjWDarjtT1zdp7dc&mode=test', '[vault #0]&mode=test', [{ secret: 'sk_test_4eC39HqLyjWDarjtT1zdp7dc' }]],
+      ['STRIPE_API_KEY=sk_live_abcdef1234567890XYZ', 'STRIPE_[vault #0]', [{ secret: 'sk_live_abcdef1234567890XYZ' }]],
+      ['apikey: 0123456789abcdef', '[vault #0]', [{ secret: '0123456789abcdef' }]],
+      ['Access token: ghp_16C7e42F292c6912E7710c838347Ae178B4a', 'Access [vault #0]', [{ secret: 'ghp_16C7e42F292c6912E7710c838347Ae178B4a' }]],
+      ['token = 9f8e7d6c5b4a3210', '[vault #0]', [{ secret: '9f8e7d6c5b4a3210' }]],
+      ['Client secret: Zq8-xLr2_Pw9vT', 'Client [vault #0]', [{ secret: 'Zq8-xLr2_Pw9vT' }]],
+      ['secret key for the webhook: whsec_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH', '[vault #0]', [{ secret: 'whsec_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH' }]],
+      ['AWS access key: AKIAIOSFODNN7EXAMPLE', 'AWS [vault #0]', [{ secret: 'AKIAIOSFODNN7EXAMPLE' }]],
+      ['my API key is sk_test_4eC39HqLyjWDarjtT1zdp7dc', 'my [vault #0]', [{ secret: 'sk_test_4eC39HqLyjWDarjtT1zdp7dc' }]],
+      ['Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl', 'Authorization: [vault #0]', [{ secret: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl' }]],
+      ['Токен: 1a2b3c4d5e6f7a8b', '[vault #0]', [{ secret: '1a2b3c4d5e6f7a8b' }]],
+      ['API-ключ: AKIAIOSFODNN7EXAMPLE', '[vault #0]', [{ secret: 'AKIAIOSFODNN7EXAMPLE' }]],
+    ])('%j', (text, masked, secrets) => {
+      expect(mask(text)).toBe(masked);
+      expect(found(text)).toEqual(secrets);
+    });
+
+    it.each([
+      'Where do I find my API key?',
+      'API key: missing from the request',
+      'The API key is invalid since Monday',
+      'Token: expired',
+      'The access token expires after 1 hour',
+      'CSRF token mismatch on the login form',
+      'Unexpected token < in JSON at position 0',
+      "SyntaxError: Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON",
+      'The secret is to restart the service twice',
+      'Top secret: the release date',
+      'Invalid token TKN-1234 in the request',
+      'The token: see the attached screenshot',
+      'Смена API-ключа не работает',
+      'Токен: истёк',
+    ])('ordinary text with such a label is left as written: %j', (text) => {
+      expect(findCredentials(text)).toEqual([]);
+      expect(mask(text)).toBe(text);
+    });
+  });
+
   describe('time linear in the text: a long run of one shape does not hold the event loop (docs/adr/0061)', () => {
     // Run on a worker: Jest's timeout cannot stop a regex on the test's own thread, so the old,
     // backtracking patterns would pass, late. A few seconds is room for the worker to start and
@@ -86,6 +155,7 @@ describe('P9: access particulars in a message', () => {
     it.each([
       ['"user" then blanks (login, then password)', `password: Hunter2! user${' '.repeat(200_000)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }]],
       ['"user/pass" then blanks (login/password pair)', `password: Hunter2! user/pass${' \t'.repeat(100_000)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }]],
+      ['"API key" or "token" then blanks (a key after its label)', `password: Hunter2! API key${' '.repeat(100_000)}token${' \t'.repeat(50_000)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }]],
       ['a dotted word (URL scheme)', `${'a.'.repeat(100_000)} https://admin:Secr3t@example.com/`, [{ start: 200_009, end: 200_021, login: 'admin', secret: 'Secr3t' }]],
     ])('%s', async (_shape, text, expected) => {
       expect(await detectOffThread(text)).toEqual(expected);
