@@ -259,6 +259,26 @@ export const withoutAccessParticulars = (text: string): string => {
 };
 
 /**
+ * A file name's stem and extension (`.png`, the last dot's, when letters or digits follow it):
+ * detection reads the stem, so `password FilePw#1122.png` finds `FilePw#1122`, and a masked name
+ * keeps its extension. A name that starts with its only dot (`.profile`) is all stem.
+ */
+export const fileNameParts = (name: string): { stem: string; extension: string } => {
+  const extension = /\.[\p{L}\p{N}]{1,10}$/u.exec(name);
+  return !extension || extension.index === 0 ? { stem: name, extension: '' } : { stem: name.slice(0, extension.index), extension: extension[0] };
+};
+
+/**
+ * P9 for a file name kept outside intake's vault (an inbound mail's, at notification): each
+ * particular in its stem replaced by `[access particulars removed]`, its extension kept.
+ */
+export const fileNameWithoutAccessParticulars = (name: string): string => {
+  const { stem, extension } = fileNameParts(name);
+  const masked = withoutAccessParticulars(stem);
+  return masked === stem ? name : `${masked}${extension}`;
+};
+
+/**
  * P9 for JSON kept as it was written (an event's data, a webhook body, a history entry's detail):
  * `value` with every string passed through `withoutAccessParticulars`, keys and shape unchanged.
  * The very same value when nothing was found, so a caller writes back only what changed.

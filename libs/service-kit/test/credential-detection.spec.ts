@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { findCredentials, jsonWithoutAccessParticulars, maskCredentials } from '../src/credential-detection';
+import { fileNameParts, fileNameWithoutAccessParticulars, findCredentials, jsonWithoutAccessParticulars, maskCredentials } from '../src/credential-detection';
 import { callOffThread, stopCallsOffThread } from '../src/testing/call-off-thread';
 
 const mask = (text: string) => maskCredentials(text, findCredentials(text), (_f, i) => `[vault #${i}]`);
@@ -188,5 +188,31 @@ describe('P9: access particulars in kept JSON (events, webhook bodies, history d
     expect(jsonWithoutAccessParticulars(clean)).toBe(clean);
     const once = jsonWithoutAccessParticulars({ text: 'login: ann2 password: MailPw#9911' });
     expect(jsonWithoutAccessParticulars(once)).toBe(once);
+  });
+});
+
+// docs/adr/0026, addendum of 2026-12-05, first session: a file's name goes through the same detection as text.
+describe('P9: access particulars in a file name', () => {
+  it.each([
+    ['password FilePw#1122.png', { stem: 'password FilePw#1122', extension: '.png' }],
+    ['report.html.png', { stem: 'report.html', extension: '.png' }],
+    ['снимок.JPG', { stem: 'снимок', extension: '.JPG' }],
+    ['README', { stem: 'README', extension: '' }],
+    ['.profile', { stem: '.profile', extension: '' }],
+    ['pwd=a.b c', { stem: 'pwd=a.b c', extension: '' }],
+  ])('%j is read as its stem and extension', (name, parts) => {
+    expect(fileNameParts(name)).toEqual(parts);
+  });
+
+  it.each([
+    ['password FilePw#1122.png', '[access particulars removed].png'],
+    ['pwd=ExePw#6655.exe', '[access particulars removed].exe'],
+    ['API key sk_live_abcdef1234567890XYZ.txt', '[access particulars removed].txt'],
+  ])('%j keeps its extension, not its particulars', (name, kept) => {
+    expect(fileNameWithoutAccessParticulars(name)).toBe(kept);
+  });
+
+  it.each(['password reset page.png', 'screenshot 2026-12-05 10.41.22.png', 'token expired.png', 'Secret garden.jpg'])('%j is kept as it is', (name) => {
+    expect(fileNameWithoutAccessParticulars(name)).toBe(name);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pngBytes } from '@tss/blob-storage/testing';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { tablesHolding as holdingTables } from './support/tables-holding';
@@ -11,6 +12,15 @@ const DAY_MS = 24 * 3_600_000;
 const REPLY_PASSWORD = 'MailPw#9911';
 const SUBJECT_PASSWORD = 'SubjPw#4242';
 const HTML_PASSWORD = 'HtmlPw#9090';
+const FILE_PASSWORD = 'FilePw#7788';
+const REFUSED_FILE_PASSWORD = 'ExePw#6655';
+const FILED_FILE_PASSWORD = 'FilePw#4433';
+/**
+ * The copies of `notification.email_received` notification writes (its outbox, the in-process
+ * log): the event's attachment pointers are built in inbound-receive.ts / inbound-forward.ts, which
+ * do not mask a file's name yet (docs/adr/0026, addendum of 2026-12-05, first session).
+ */
+const MAIL_EVENT_COPIES = ['notification.outbox', 'tss_event_log.messages'];
 
 // P9 "destruction must hold against copies", for mail (docs/adr/0070): once a mail is handled, its
 // access particulars exist only in intake's vault, sealed; no table of any schema keeps them in clear.
@@ -59,6 +69,78 @@ describe('access particulars in inbound mail (P9, docs/adr/0070)', () => {
     const changed = await client.http().patch(`/v1/tickets/${ticketId}`).auth(agent, { type: 'bearer' }).set('if-match', current.headers.etag).send({ status: 'resolved' });
     expect(changed.status).toBe(200);
   };
+
+  /** A mail with `files` attached (type, name, bytes) after its plain text. */
+  const mailWithFiles = (headers: string[], text: string, files: readonly { type: string; name: string; bytes: Buffer }[]) => [
+    ...headers,
+    'To: support@tss.test',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="B"',
+    '',
+    '--B',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    text,
+    ...files.flatMap((f) => ['--B', `Content-Type: ${f.type}`, `Content-Disposition: attachment; filename="${f.name}"`, 'Content-Transfer-Encoding: base64', '', f.bytes.toString('base64')]),
+    '--B--',
+    '',
+  ];
+  const attachmentsOf = async (ticketId: string) => (await client.http().get(`/v1/tickets/${ticketId}/attachments`).auth(agent, { type: 'bearer' })).body.items as { fileName: string }[];
+  const threadOf = async (ticketId: string) => (await client.http().get(`/v1/tickets/${ticketId}/thread`).auth(agent, { type: 'bearer' })).body.items as { body: string }[];
+  const MASKED_PNG = /^\[credentials stored securely: TSS vault #[0-9a-f]{8}\]\.png$/;
+
+  it('P9: particulars in the names of a reply’s files are vaulted and masked by intake, and notification keeps the names masked', async () => {
+    const filed = await client.http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ requester: { email: 'hal@a-books.example' } }));
+    expect(filed.status).toBe(201);
+    const ticketId = filed.body.id as string;
+    await waitFor('the ticket known to notification', async () => (await platform.query('notification', `SELECT 1 FROM notification.acknowledgments WHERE ticket_id = $1`, [ticketId])).length === 1);
+    const replied = await receive(
+      mailWithFiles(['From: hal@a-books.example', `Subject: Re: [${filed.body.reference as string}]`, 'Message-ID: <file-names@a-books.example>'], 'Screenshots attached.', [
+        { type: 'image/png', name: `password ${FILE_PASSWORD}.png`, bytes: pngBytes() },
+        { type: 'application/octet-stream', name: `pwd=${REFUSED_FILE_PASSWORD}.exe`, bytes: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(64, 1)]) },
+      ]),
+    );
+    expect(replied).toMatchObject({ outcome: 'threaded', ticketId });
+
+    const [attachment] = await waitFor('the mailed file attached', async () => {
+      const items = await attachmentsOf(ticketId);
+      return items.length === 1 && items;
+    });
+    expect(attachment.fileName).toMatch(MASKED_PNG);
+    // Both names' particulars are in the vault, the refused file's too (its name is on the thread and in the mail).
+    const vaulted = await credentialsOf(ticketId);
+    const revealed = await Promise.all(vaulted.map(async (c) => (await reveal(ticketId, c.id)).body.secret as string));
+    expect(revealed.sort()).toEqual([FILE_PASSWORD, REFUSED_FILE_PASSWORD].sort());
+    const thread = await threadOf(ticketId);
+    expect(thread.some((m) => m.body.includes('The name of a file you sent contained access particulars'))).toBe(true);
+    expect(JSON.stringify(thread)).not.toMatch(/FilePw|ExePw/);
+
+    // Notification keeps the mail's names masked, as it keeps its text.
+    const [inbound] = await platform.query<{ attachments: { filename: string }[] }>('notification', `SELECT attachments FROM notification.inbound_messages WHERE message_id = '<file-names@a-books.example>'`);
+    expect(inbound.attachments.map((a) => a.filename)).toEqual(['[access particulars removed].png', '[access particulars removed].exe']);
+    for (const password of [FILE_PASSWORD, REFUSED_FILE_PASSWORD]) {
+      expect((await tablesHolding(password)).filter((table) => !MAIL_EVENT_COPIES.includes(table))).toEqual([]);
+    }
+  });
+
+  it('P9: a new request by mail: its file’s name is vaulted and masked, and the requester is told in the thread', async () => {
+    const opened = await receive(
+      mailWithFiles(['From: ida@a-books.example', 'Subject: Reader crashes on start', 'Message-ID: <file-name-new@a-books.example>'], 'Reader 4.2 crashes, screenshot attached.', [
+        { type: 'image/png', name: `password ${FILED_FILE_PASSWORD}.png`, bytes: pngBytes() },
+      ]),
+    );
+    expect(opened.outcome).toBe('new_ticket');
+    const ticketId = await waitFor('the ticket filed from the mail', async () => {
+      const [row] = await platform.query<{ ticket_id: string | null }>('notification', `SELECT ticket_id FROM notification.inbound_messages WHERE message_id = '<file-name-new@a-books.example>'`);
+      return row?.ticket_id ?? undefined;
+    });
+
+    expect((await attachmentsOf(ticketId)).map((a) => a.fileName)).toEqual([expect.stringMatching(MASKED_PNG)]);
+    const [credential] = await credentialsOf(ticketId);
+    expect((await reveal(ticketId, credential.id)).body.secret).toBe(FILED_FILE_PASSWORD);
+    expect((await threadOf(ticketId)).some((m) => m.body.includes('The name of a file you sent contained access particulars (1)'))).toBe(true);
+    expect((await tablesHolding(FILED_FILE_PASSWORD)).filter((table) => !MAIL_EVENT_COPIES.includes(table))).toEqual([]);
+  });
 
   it('P9: a reply and a new request by mail leave their particulars in the vault only, before and after destruction', async () => {
     // A reply to a ticket, "login: … password: …" in its text.

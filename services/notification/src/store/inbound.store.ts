@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { fileNameWithoutAccessParticulars } from '@tss/service-kit';
 import type { TicketStanding } from '../domain/inbound-follow-up';
 import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
 
@@ -71,6 +72,12 @@ const toRow = (r: RawInbound): InboundRow => ({
   followUpOf: r.follow_up_of ?? null,
 });
 
+/**
+ * P9: the mail's file names as kept, each particular removed (its extension kept), as the subject
+ * and text are kept; intake vaults them from the event (docs/adr/0026, addendum of 2026-12-05, first session).
+ */
+const keptAttachments = (attachments: readonly AttachmentPointer[]): AttachmentPointer[] => attachments.map((a) => ({ ...a, filename: fileNameWithoutAccessParticulars(a.filename) }));
+
 export const inboundStore = {
   /** False when a mail with this Message-ID was recorded already (a provider's retry): nothing more to do. */
   async insert(tx: EntityManager, row: InboundRow): Promise<boolean> {
@@ -78,7 +85,7 @@ export const inboundStore = {
       `INSERT INTO "${S}".inbound_messages (id, message_id, outcome, reason, ticket_id, partner_id, sender, subject, text_body, attachments, received_at, follow_up_of, sender_name)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (message_id) DO NOTHING RETURNING id`,
-      [row.id, row.messageId, row.outcome, row.reason, row.ticketId, row.partnerId, row.sender, row.subject, row.textBody, JSON.stringify(row.attachments), row.receivedAt, row.followUpOf ?? null, row.senderName ?? null],
+      [row.id, row.messageId, row.outcome, row.reason, row.ticketId, row.partnerId, row.sender, row.subject, row.textBody, JSON.stringify(keptAttachments(row.attachments)), row.receivedAt, row.followUpOf ?? null, row.senderName ?? null],
     )) as unknown[];
     return inserted.length === 1;
   },

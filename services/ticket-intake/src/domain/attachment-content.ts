@@ -1,5 +1,5 @@
 import { EXTENSIONS, type AcceptedKind, type ContentRefusal } from '@tss/blob-storage';
-import type { Failure } from '@tss/service-kit';
+import { fileNameWithoutAccessParticulars, type Failure } from '@tss/service-kit';
 
 /** The size limits of one upload (ATTACHMENT_MAX_FILE_BYTES, ATTACHMENT_MAX_MESSAGE_BYTES). */
 export interface UploadLimits {
@@ -18,9 +18,13 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u206
 const cleanName = (given: string | undefined): string =>
   (given ?? '').split(/[/\\]/).pop()!.replace(/\s+/g, ' ').replace(UNSAFE, '').trim().replace(/^\.+/, '');
 
-/** A sent file's name as problem details quote it: cleaned like `sanitiseFileName`, but not yet typed. */
+/**
+ * A sent file's name as problem details quote it: cleaned like `sanitiseFileName`, but not yet
+ * typed, and without access particulars (P9): a refusal stores nothing to vault them with, but its
+ * answer is kept for an Idempotency-Key's replays.
+ */
 export const quotedFileName = (given: string | undefined): string => {
-  const name = [...cleanName(given)].slice(0, MAX_FILE_NAME_LENGTH).join('');
+  const name = fileNameWithoutAccessParticulars([...cleanName(given)].slice(0, MAX_FILE_NAME_LENGTH).join(''));
   return name === '' ? 'The file' : `"${name}"`;
 };
 
@@ -38,9 +42,15 @@ export const sanitiseFileName = (given: string | undefined, kind: AcceptedKind):
   const own = EXTENSIONS[kind].find((ext) => name.toLowerCase().endsWith(ext));
   const extension = own ? name.slice(-own.length) : EXTENSIONS[kind][0];
   const stem = (own ? name.slice(0, -own.length) : name).trim() || 'attachment';
-  // Bounded by code points, so a surrogate pair is never cut in two; the extension always stays.
-  return `${[...stem].slice(0, MAX_FILE_NAME_LENGTH - extension.length).join('')}${extension}`;
+  return boundedFileName(stem, extension);
 };
+
+/**
+ * A stem and its extension as one name of at most MAX_FILE_NAME_LENGTH code points: a stem made
+ * longer (a placeholder for masked particulars, P9) is cut, never the extension, and a surrogate
+ * pair is never cut in two.
+ */
+export const boundedFileName = (stem: string, extension: string): string => `${[...stem].slice(0, MAX_FILE_NAME_LENGTH - extension.length).join('')}${extension}`;
 
 /**
  * The HTTP failure for content P8 refuses: a type that is not allowed is 415 (a bare BMP told to

@@ -15,14 +15,15 @@ import { isRequesterAddress, mailActor, mailAuthor, mailUploader } from '../doma
 import { filedFromMailNote, refusedAttachmentsNote } from '../domain/mail-notes';
 import { mailRequesterId } from '../domain/requester-id';
 import { followUpSubject, openFollowUp } from '../domain/follow-up';
-import { applyReferral, mailReplyFollowsUp } from '../domain/ticket';
+import { applyReferral, mailReplyFollowsUp, type Ticket } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
 import { partnerStore } from '../store/partner.store';
 import type { TicketRow } from '../store/ticket.entity';
 import { ticketStore, toTicket } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from '../use-cases/commit-change';
+import { rewriteFileNames } from '../use-cases/file-name-particulars';
 import { fileTicketIn, type FilingHooks } from '../use-cases/file-ticket';
-import { postMessageIn, type MessageHooks } from '../use-cases/post-message';
+import { postMessageIn, postNotesIn, rewriteBeforeStore, type MessageHooks } from '../use-cases/post-message';
 import { reopenIn } from '../use-cases/reopen-ticket';
 
 const requesterName = (name: string | undefined): { name?: string } => (name ? { name } : {});
@@ -52,11 +53,28 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     const threaded = mail.ticketId
       ? await (mail.partnerId ? ticketStore.findForPartner(tx, mail.partnerId, mail.ticketId) : ticketStore.findAnyPartner(tx, mail.ticketId))
       : null;
-    // P8: the mail's attachments become the ticket's (checked by content here, as uploads are).
-    const mailed = async (ticket: { id: string; partnerId: string }, by: Actor): Promise<{ accepted: string[]; refused: RefusedAttachment[] }> => {
+    /**
+     * P8: the mail's attachments become the ticket's (checked by content here, as uploads are).
+     * P9: their names, the refused ones' too (the thread and the requester's mail name them), are
+     * vaulted and masked as the mail's text is, for whoever sent it (`vaulted`: what to tell them).
+     */
+    const mailed = async (
+      ticket: Ticket,
+      by: Actor,
+      sender: { actor: Actor; now: Date; otherSender?: string },
+    ): Promise<{ accepted: string[]; refused: RefusedAttachment[]; vaulted: { notes: string[]; count: number } }> => {
+      const vaulted = { notes: [] as string[], count: 0 };
       const registrar = (deps.messageHooks ?? []).find((h) => h.registerMailed);
-      if (!registrar?.registerMailed || mail.attachmentPointers.length === 0) return { accepted: [], refused: [] };
-      return registrar.registerMailed(tx, { ticket, attachments: mail.attachmentPointers, actor: by });
+      if (!registrar?.registerMailed || mail.attachmentPointers.length === 0) return { accepted: [], refused: [], vaulted };
+      const rewriteNames = async (names: readonly string[]) => {
+        const rewritten = await rewriteFileNames(names, (text) =>
+          rewriteBeforeStore(tx, deps, { ticket, text, actor: sender.actor, byAgent: false, now: sender.now, visibility: 'public', textOf: 'file_name', ...(sender.otherSender ? { otherSender: sender.otherSender } : {}) }),
+        );
+        vaulted.notes.push(...rewritten.notes);
+        vaulted.count += rewritten.vaulted;
+        return rewritten.names;
+      };
+      return { ...(await registrar.registerMailed(tx, { ticket, attachments: mail.attachmentPointers, actor: by, rewriteNames })), vaulted };
     };
     /**
      * P8: refused files are the system's note on the thread, in the ticket's language, never added to
@@ -90,7 +108,11 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       // Threaded whoever sent it; authored (and recorded) as the requester only from their own address.
       const author = mailAuthor({ id: target.requesterId, email: target.request.requester?.email }, mail.from);
       const actor = mailActor(author, mail.from);
-      const attachments = await mailed({ id: target.id, partnerId: target.partnerId }, mailUploader(author, mail.from));
+      const attachments = await mailed(toTicket(target), mailUploader(author, mail.from), {
+        actor,
+        now: deps.clock.now(),
+        ...(author.kind === 'email_sender' ? { otherSender: author.name } : {}),
+      });
       const posted = await postMessageIn(tx, withOutbox(outbox), {
         at: { id: target.id, partnerId: target.partnerId },
         author,
@@ -102,6 +124,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
         subject: mail.subject,
         attachmentIds: attachments.accepted,
         emailMessageId: mail.messageId,
+        vaultedFromFiles: attachments.vaulted,
       });
       if (!posted.ok) {
         deps.logger.warn({ ticketId: target.id, problem: posted.error }, 'inbound mail not threaded');
@@ -141,9 +164,9 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     const filingNote: FilingHooks = {
       beforeFiling: (request) => ({
         request,
-        after: async (_tx, opened, _actor, filedAt) => {
+        after: async (_tx, opened, filedBy, filedAt) => {
           // Its files are uploaded by the requester under their id, as the ticket names them.
-          const attachments = await mailed(opened, { kind: 'requester', id: requesterId });
+          const attachments = await mailed(opened, { kind: 'requester', id: requesterId }, { actor: filedBy, now: filedAt });
           const noteId = randomUUID();
           await messageStore.insert(tx, {
             id: noteId,
@@ -163,6 +186,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
             const linker = (deps.messageHooks ?? []).find((h) => h.linkAttachments);
             await linker?.linkAttachments?.(tx, { ticket: opened, messageId: noteId, attachmentIds: attachments.accepted });
           }
+          // P9: the requester is told in the thread of particulars their files' names held.
+          await postNotesIn(tx, opened, { notes: attachments.vaulted.notes, channel: 'email', now: filedAt });
           filed = { noteId, attachments };
         },
       }),

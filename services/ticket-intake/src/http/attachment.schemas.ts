@@ -6,7 +6,7 @@ export const AttachmentView = Type.Object(
     id: Type.String({ format: 'uuid' }),
     ticketId: Type.String({ format: 'uuid' }),
     messageId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'The message it is attached to; null until a message names it' }),
-    fileName: Type.String({ description: 'Display name: folders and control characters removed, extension matching the content' }),
+    fileName: Type.String({ description: 'Display name: folders and control characters removed, extension matching the content; access particulars in it moved to the vault and masked (P9)' }),
     contentType: Type.String({ description: 'Judged from the content (P8): image/jpeg, image/png, image/gif, application/zip or application/vnd.rar' }),
     size: Type.Integer({ minimum: 0, description: 'Bytes' }),
     sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),

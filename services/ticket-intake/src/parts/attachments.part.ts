@@ -3,6 +3,7 @@ import { BlobStorageEnv, blobStorageConfigProblems, blobStorageFrom } from '@tss
 import { attachmentRoutes } from '../http/attachment.routes';
 import { Attachments1765000100000 } from '../store/migrations/1765000100000-attachments';
 import { MailedAttachmentUploader1765602500000 } from '../store/migrations/1765602500000-mailed-attachment-uploader';
+import { MaskKeptFileNames1765603300000 } from '../store/migrations/1765603300000-mask-kept-file-names';
 import { err, ok } from '@tss/service-kit';
 import { acceptMultipart, readUploads } from '../http/multipart-uploads';
 import { linkAttachments, recordAttachments, registerMailedAttachments, stageAttachments } from '../use-cases/store-attachments';
@@ -40,18 +41,20 @@ export const attachmentsPart = defineIntakePart({
       ? ['ATTACHMENT_MAX_MESSAGE_BYTES: must be at least ATTACHMENT_MAX_FILE_BYTES']
       : []),
   ],
-  migrations: [Attachments1765000100000, MailedAttachmentUploader1765602500000],
+  migrations: [Attachments1765000100000, MailedAttachmentUploader1765602500000, MaskKeptFileNames1765603300000],
   build: (deps) => {
     const config = deps.config;
     const blobs = blobStorageFrom(config);
     // A message naming uploaded attachments links them in its own transaction (P8).
     deps.messageHooks.push({
       linkAttachments: (tx, { ticket, messageId, attachmentIds }) => linkAttachments(tx, { ticketId: ticket.id, partnerId: ticket.partnerId, messageId, attachmentIds }),
-      registerMailed: (tx, { ticket, attachments, actor }) => registerMailedAttachments(tx, { blobs, archiveLimits: archiveLimitsOf(config), clock: deps.clock, maxFiles: config.ATTACHMENT_MAX_FILES }, { ticket, attachments, uploadedBy: actor }),
+      registerMailed: (tx, { ticket, attachments, actor, rewriteNames }) =>
+        registerMailedAttachments(tx, { blobs, archiveLimits: archiveLimitsOf(config), clock: deps.clock, maxFiles: config.ATTACHMENT_MAX_FILES }, { ticket, attachments, uploadedBy: actor, rewriteNames }),
     });
     const uploadLimits = { maxFileBytes: config.ATTACHMENT_MAX_FILE_BYTES, maxMessageBytes: config.ATTACHMENT_MAX_MESSAGE_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES };
     const archiveLimits = archiveLimitsOf(config);
-    const storeDeps = { unitOfWork: deps.unitOfWork, clock: deps.clock, blobs, archiveLimits };
+    // The message hooks of every part (the vault's among them) mask particulars in file names (P9).
+    const storeDeps = { unitOfWork: deps.unitOfWork, clock: deps.clock, blobs, archiveLimits, messageHooks: deps.messageHooks };
     // A message with its files in one multipart request (P8): read, then stored once the request
     // is known not to be a retry, and recorded and linked in the message's transaction.
     deps.messageUploads.push({
@@ -74,7 +77,13 @@ export const attachmentsPart = defineIntakePart({
         const staged = await stageAttachments(storeDeps, { ticket, uploads: files, uploadedBy });
         if (!staged.ok) return staged;
         const { records, discard } = staged.value;
-        return ok({ ids: records.map((a) => a.id), contentHashes: records.map((a) => a.sha256), record: (tx) => recordAttachments(tx, records), discard });
+        return ok({
+          ids: records.map((a) => a.id),
+          contentHashes: records.map((a) => a.sha256),
+          fileNames: records.map((a) => a.fileName),
+          record: (tx, fileNames) => recordAttachments(tx, records.map((a, i) => ({ ...a, fileName: fileNames[i] ?? a.fileName }))),
+          discard,
+        });
       },
     });
     return {

@@ -14,6 +14,7 @@ import {
   credentialsDestroyTimer,
   credentialVault,
   CREDENTIALS_DESTROY_TIMER,
+  DETECTED_IN_FILE_NAME_LABEL,
   MAX_DESTROY_AFTER_MINUTES,
   maskForVault,
   vaultPending,
@@ -41,8 +42,9 @@ interface HookTicket {
 
 /** Who is told that particulars were vaulted, in words that fit whose text it was (P9, docs/adr/0026 sixth session). */
 const noteOfVaulting = (count: number, input: { ticket: HookTicket; byAgent: boolean; textOf?: VaultedFrom; visibility?: 'public' | 'internal'; otherSender?: string }): string => {
-  if (input.byAgent) return vaultedByAgentNote(count, input.visibility);
-  if (input.otherSender !== undefined) return vaultedFromSenderNote(count, input.otherSender, input.ticket.language);
+  const ofFileName = input.textOf === 'file_name' ? 'file_name' : 'message';
+  if (input.byAgent) return vaultedByAgentNote(count, input.visibility, ofFileName);
+  if (input.otherSender !== undefined) return vaultedFromSenderNote(count, input.otherSender, input.ticket.language, ofFileName);
   return vaultedNote(count, input.ticket.language, input.textOf);
 };
 
@@ -120,6 +122,8 @@ const credentialHooks = (deps: CredentialDeps) => ({
         actor: input.actor,
         now: input.now,
         ...(input.visibility ? { visibility: input.visibility } : {}),
+        // A file's name: staff see where the particulars were (docs/adr/0026, 2026-12-05, first session).
+        ...(input.textOf === 'file_name' ? { label: DETECTED_IN_FILE_NAME_LABEL } : {}),
       });
       const count = vaulted.vaulted.length;
       if (count === 0) return { text: vaulted.text, notes: [], vaulted: 0 };

@@ -202,6 +202,8 @@ export interface TextForVault {
 }
 
 const DETECTED_LABEL = 'Access particulars from a message';
+/** A file's name held them (docs/adr/0026, addendum of 2026-12-05, first session): staff know where to look. */
+export const DETECTED_IN_FILE_NAME_LABEL = 'Access particulars from a file name';
 /** More findings than this in one text are vaulted as one credential: one message, bounded work. */
 const MAX_CREDENTIALS_PER_TEXT = 10;
 const placeholderFor = (credentialId: string): string => `[credentials stored securely: TSS vault #${credentialId.slice(0, 8)}]`;
@@ -231,13 +233,13 @@ export const maskForVault = (text: string): TextForVault => {
 export const vaultPending = async (
   tx: EntityManager,
   deps: CredentialDeps,
-  input: { ticketId: string; partnerId: string; pending: TextForVault['pending']; actor: Actor; now: Date; visibility?: CredentialVisibility },
+  input: { ticketId: string; partnerId: string; pending: TextForVault['pending']; actor: Actor; now: Date; visibility?: CredentialVisibility; label?: string },
 ): Promise<string[]> => {
   if (input.pending.length === 0) return [];
   const ticket = await credentialStore.ticket(tx, input.ticketId);
   if (!ticket || ticket.partnerId !== input.partnerId) throw new Error(`vaultPending: no ticket ${input.ticketId} of partner ${input.partnerId}`);
   for (const { id, secret } of input.pending) {
-    await sealAndStore(tx, deps, { id, ticket, label: DETECTED_LABEL, kind: 'detected', visibility: input.visibility, secret, actor: input.actor, now: input.now });
+    await sealAndStore(tx, deps, { id, ticket, label: input.label ?? DETECTED_LABEL, kind: 'detected', visibility: input.visibility, secret, actor: input.actor, now: input.now });
   }
   return input.pending.map((p) => p.id);
 };
@@ -250,7 +252,7 @@ export const vaultPending = async (
 export const vaultSecretsInText = async (
   tx: EntityManager,
   deps: CredentialDeps,
-  input: { ticketId: string; partnerId: string; text: string; actor: Actor; now: Date; visibility?: CredentialVisibility },
+  input: { ticketId: string; partnerId: string; text: string; actor: Actor; now: Date; visibility?: CredentialVisibility; label?: string },
 ): Promise<{ text: string; vaulted: string[] }> => {
   const masked = maskForVault(input.text);
   const vaulted = await vaultPending(tx, deps, {
@@ -260,6 +262,7 @@ export const vaultSecretsInText = async (
     actor: input.actor,
     now: input.now,
     ...(input.visibility ? { visibility: input.visibility } : {}),
+    ...(input.label ? { label: input.label } : {}),
   });
   return { text: masked.text, vaulted };
 };
@@ -289,8 +292,11 @@ export const onTicketResolved = async (
 export const onTicketClosed = (tx: EntityManager, deps: CredentialDeps, input: { ticketId: string; partnerId: string; closedAt: Date; resolvedAt?: Date }) =>
   onTicketResolved(tx, deps, { ticketId: input.ticketId, partnerId: input.partnerId, resolvedAt: input.resolvedAt ?? input.closedAt });
 
-/** Where particulars the vault took came from, as the requester is told (P9): a rating's comment is not on the thread. */
-export type VaultedFrom = 'message' | 'request' | 'rating_comment';
+/**
+ * Where particulars the vault took came from, as the requester is told (P9): a rating's comment is
+ * not on the thread; a file's name is shown with the file (docs/adr/0026, 2026-12-05, first session).
+ */
+export type VaultedFrom = 'message' | 'request' | 'rating_comment' | 'file_name';
 
 const VAULTED_NOTES: Readonly<Record<VaultedFrom, (count: number, language?: string) => string>> = {
   message: (count, language) =>
@@ -305,6 +311,10 @@ const VAULTED_NOTES: Readonly<Record<VaultedFrom, (count: number, language?: str
     language === 'ru'
       ? `Комментарий к вашей оценке содержал данные для доступа (${count}). Мы перенесли их в защищённое хранилище и удалили из комментария; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
       : `The comment you gave with your rating contained access particulars (${count}). We moved them to our secure vault and removed them from the comment; support staff can still use them. Please change them once this ticket is resolved.`,
+  file_name: (count, language) =>
+    language === 'ru'
+      ? `Имя отправленного вами файла содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
+      : `The name of a file you sent contained access particulars (${count}). We moved them to our secure vault and masked them in the file's name; support staff can still use them. Please change them once this ticket is resolved.`,
 };
 
 /**
@@ -320,17 +330,25 @@ export const vaultedNote = (count: number, language?: string, from: VaultedFrom 
  * "your message" (docs/adr/0026, addendum of 2026-12-04, sixth session). The sender's address is on
  * their message already.
  */
-export const vaultedFromSenderNote = (count: number, sender: string, language?: string): string =>
-  language === 'ru'
+export const vaultedFromSenderNote = (count: number, sender: string, language?: string, from: 'message' | 'file_name' = 'message'): string => {
+  if (from === 'file_name') {
+    return language === 'ru'
+      ? `Имя файла в сообщении от ${sender} содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться. Владельцу этих данных следует сменить их после решения обращения.`
+      : `The name of a file in the message from ${sender} contained access particulars (${count}). We moved them to our secure vault and masked them in the file's name; support staff can still use them. Whoever they belong to should change them once this ticket is resolved.`;
+  }
+  return language === 'ru'
     ? `Сообщение от ${sender} содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться. Владельцу этих данных следует сменить их после решения обращения.`
     : `The message from ${sender} contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them. Whoever they belong to should change them once this ticket is resolved.`;
+};
 
 /**
  * To the agent whose own text held particulars (P9): a public answer is read by the requester and
  * carried by mail; an internal note is neither, and its particulars are staff-only as it is.
  */
-export const vaultedByAgentNote = (count: number, visibility: CredentialVisibility = 'public'): string =>
-  visibility === 'internal'
+export const vaultedByAgentNote = (count: number, visibility: CredentialVisibility = 'public', from: 'message' | 'file_name' = 'message'): string =>
+  from === 'file_name'
+    ? `The name of a file you sent contained access particulars (${count}). They were moved to the ticket's vault and masked in the file's name: staff reveal them from the vault.${visibility === 'public' ? ' Give the requester particulars another way, never in a file or its name.' : ''}`
+    : visibility === 'internal'
     ? `Your internal note contained access particulars (${count}). They were moved to the ticket's vault, for staff only as the note is, and masked in the note: staff reveal them from the vault.`
     : `Your message contained access particulars (${count}). They were moved to the ticket's vault and masked in the thread, which the requester reads and mail carries: staff reveal them from the vault. Give the requester particulars another way, never in the thread.`;
 

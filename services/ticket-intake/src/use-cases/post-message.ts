@@ -9,10 +9,14 @@ import { receiveAgentMessage, receiveRequesterMessage, type Ticket } from '../do
 import { messageStore } from '../store/message.store';
 import { ticketStore } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
+import { rewriteFileNames } from './file-name-particulars';
 import type { TicketLocation } from './find-ticket';
 
-/** Which of the requester's texts is rewritten: a message, or a "not solved" rating's comment (not on the thread), so notes name it (P9). */
-export type RequestersText = 'message' | 'rating_comment';
+/**
+ * Which text is rewritten: a message, a "not solved" rating's comment (not on the thread), or the
+ * name of a file (shown with the file), so notes name it (P9).
+ */
+export type RequestersText = 'message' | 'rating_comment' | 'file_name';
 
 /** What other parts do to a message before it is stored (credentials vault: mask particulars, P9; attachments: link them, P8). */
 export interface MessageHooks {
@@ -28,10 +32,16 @@ export interface MessageHooks {
   /**
    * Makes a mail's attachments (stored by notification) the ticket's, before the message that
    * names them is posted: the ids of the accepted ones, and the refused ones by name and reason code.
+   * `rewriteNames` gives each name as it is to be kept (P9: particulars vaulted and masked).
    */
   registerMailed?(
     tx: EntityManager,
-    input: { ticket: { id: string; partnerId: string }; attachments: readonly { storageKey: string; filename: string; contentType: string }[]; actor: Actor },
+    input: {
+      ticket: { id: string; partnerId: string };
+      attachments: readonly { storageKey: string; filename: string; contentType: string }[];
+      actor: Actor;
+      rewriteNames?: (names: readonly string[]) => Promise<readonly string[]>;
+    },
   ): Promise<{ accepted: string[]; refused: RefusedAttachment[] }>;
   /** Links uploaded attachments to the message; a failure refuses the whole message. */
   linkAttachments?(tx: EntityManager, input: { ticket: Ticket; messageId: string; attachmentIds: string[] }): Promise<Result<void, Failure>>;
@@ -51,7 +61,10 @@ export interface StagedAttachments {
   ids: string[];
   /** SHA-256 of each file, in order: a retry of the message is compared by them (its ids are new each time). */
   contentHashes: string[];
-  record(tx: EntityManager): Promise<void>;
+  /** The name each file is shown under, in order, before P9's masking. */
+  fileNames: string[];
+  /** Records the files under `fileNames` (in order): their names as they are to be stored, masked (P9). */
+  record(tx: EntityManager, fileNames: readonly string[]): Promise<void>;
 }
 
 export interface NewMessage {
@@ -77,6 +90,11 @@ export interface NewMessage {
   reasonOfReopen?: boolean;
   /** The instant of the change this message is part of (a reopening's reason): one instant for both, so the history never runs backwards. */
   now?: Date;
+  /**
+   * P9: particulars the vault took from the names of files registered before the message (a mail's,
+   * `registerMailed`): told with the message's own, and counted in `credentialsVaulted`.
+   */
+  vaultedFromFiles?: { notes: readonly string[]; count: number };
 }
 
 export interface PostedMessage {
@@ -173,7 +191,16 @@ export const postMessageIn = async (
   // An internal note's particulars are vaulted as staff's, as the note is (docs/adr/0026, sixth session).
   // Another mail sender's particulars: the thread, which the requester reads, names whose message it was.
   const otherSender = input.author.kind === 'email_sender' ? { otherSender: input.author.name } : {};
-  const { text: body, notes, vaulted } = await rewriteBeforeStore(tx, deps, { ticket: locked, messageId, text: input.body, actor: input.actor, byAgent, now, visibility: input.visibility, ...otherSender });
+  const context = { ticket: locked, messageId, actor: input.actor, byAgent, now, visibility: input.visibility, ...otherSender };
+  const written = await rewriteBeforeStore(tx, deps, { ...context, text: input.body });
+  const body = written.text;
+  // P9: the names of the files sent with it are shown with it, so they are vaulted and masked as its
+  // text is, before anything of them is stored (docs/adr/0026, addendum of 2026-12-05, first session).
+  const files = input.staged
+    ? await rewriteFileNames(input.staged.fileNames, (text) => rewriteBeforeStore(tx, deps, { ...context, text, textOf: 'file_name' }))
+    : { names: [], notes: [], vaulted: 0 };
+  const notes = [...written.notes, ...files.notes, ...(input.vaultedFromFiles?.notes ?? [])];
+  const vaulted = written.vaulted + files.vaulted + (input.vaultedFromFiles?.count ?? 0);
   // Another sender's mail on the thread moves the ticket as the requester's reply does (docs/adr/0035),
   // except that only the requester's own mail reopens a resolved ticket (docs/adr/0029).
   const change =
@@ -214,7 +241,7 @@ export const postMessageIn = async (
     createdAt: now,
   };
   await messageStore.insert(tx, message, { idempotencyKey, requestHash });
-  await input.staged?.record(tx);
+  await input.staged?.record(tx, files.names);
   if (input.attachmentIds.length > 0) {
     const linker = (deps.messageHooks ?? []).find((h) => h.linkAttachments);
     if (!linker?.linkAttachments) return err({ kind: 'unprocessable', detail: 'Attachments are not available on this service.' });

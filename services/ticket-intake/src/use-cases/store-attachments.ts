@@ -6,8 +6,12 @@ import { err, ok, type Clock, type Failure, type Result } from '@tss/service-kit
 import type { Actor } from '../domain/actor';
 import type { RefusedAttachment } from '@tss/contracts';
 import { contentFailure, quotedFileName, refusedFileName, sanitiseFileName } from '../domain/attachment-content';
+import type { Ticket } from '../domain/ticket';
 import { attachmentStore, type AttachmentRecord } from '../store/attachment.store';
 import { historyStore } from '../store/history.store';
+import { ticketStore, toTicket } from '../store/ticket.store';
+import { rewriteFileNames } from './file-name-particulars';
+import { postNotesIn, rewriteBeforeStore, type MessageHooks } from './post-message';
 
 /**
  * Attachments (P8, issue #9), for the routes of this part and for the messages route:
@@ -35,6 +39,8 @@ export interface StoreAttachmentsDeps {
   clock: Clock;
   blobs: BlobStorage;
   archiveLimits: ArchiveLimits;
+  /** The parts' message hooks: the vault's `beforeStore` masks particulars in file names (P9). */
+  messageHooks?: readonly MessageHooks[];
 }
 
 export interface StoreAttachmentsInput {
@@ -115,16 +121,49 @@ export const recordAttachments = async (tx: EntityManager, records: readonly Att
 };
 
 /**
+ * P9, for files uploaded on their own: particulars in their names are vaulted and masked, in the
+ * transaction that records them, as a message's text is (docs/adr/0026, addendum of 2026-12-05,
+ * first session). A partner's or requester's are the requester's side's: public, and told in the
+ * thread. A staff member's upload is shown to staff only until a public message carries it, so its
+ * particulars are staff's (internal), told to nobody in the thread.
+ */
+const withNamesVaulted = async (tx: EntityManager, deps: StoreAttachmentsDeps, input: StoreAttachmentsInput, records: readonly AttachmentRecord[]): Promise<AttachmentRecord[]> => {
+  // The upload's instant: credentials, notes and the attachments' history entries share it.
+  const now = records[0]?.createdAt ?? deps.clock.now();
+  const byAgent = input.uploadedBy.kind === 'staff';
+  let ticket: Ticket | undefined;
+  const rewritten = await rewriteFileNames(
+    records.map((r) => r.fileName),
+    async (text) => {
+      ticket ??= await ticketOf(tx, input.ticket);
+      return rewriteBeforeStore(tx, deps, { ticket, text, actor: input.uploadedBy, byAgent, now, visibility: byAgent ? 'internal' : 'public', textOf: 'file_name' });
+    },
+  );
+  if (ticket && !byAgent) await postNotesIn(tx, ticket, { notes: rewritten.notes, channel: ticket.channel, now });
+  return records.map((r, i) => ({ ...r, fileName: rewritten.names[i] }));
+};
+
+const ticketOf = async (tx: EntityManager, ticket: { id: string; partnerId: string }): Promise<Ticket> => {
+  const row = await ticketStore.findForPartner(tx, ticket.partnerId, ticket.id);
+  if (!row) throw new Error(`attachments: no ticket ${ticket.id} of partner ${ticket.partnerId}`);
+  return toTicket(row);
+};
+
+/**
  * `POST /v1/tickets/{id}/attachments`: checks and stores the files (`stageAttachments`), then
- * their rows and a history entry each in one transaction. A refusal stores nothing; a failure after
- * some blobs were stored removes them, so no blob is left without a row.
+ * their rows and a history entry each in one transaction, their names masked (P9). A refusal
+ * stores nothing; a failure after some blobs were stored removes them, so no blob is left without a row.
  */
 export const storeAttachments = async (deps: StoreAttachmentsDeps, input: StoreAttachmentsInput): Promise<Result<AttachmentRecord[], Failure>> => {
   const staged = await stageAttachments(deps, input);
   if (!staged.ok) return staged;
   try {
-    await deps.unitOfWork.run((tx) => recordAttachments(tx, staged.value.records));
-    return ok(staged.value.records);
+    const records = await deps.unitOfWork.run(async (tx) => {
+      const named = await withNamesVaulted(tx, deps, input, staged.value.records);
+      await recordAttachments(tx, named);
+      return named;
+    });
+    return ok(records);
   } catch (error) {
     await staged.value.discard();
     throw error;
@@ -170,12 +209,18 @@ export interface MailedAttachment {
  * say so in the requester's language (docs/adr/0035-mail.md, addendum of 2026-12-04, sixth session), and their blobs removed:
  * a refused file is not kept (docs/adr/0035-mail.md, addendum of 2026-12-04, second session). A missing blob is
  * refused, never a row without bytes; so is a refused one met again when this transaction rolled
- * back after removing it and the event is redelivered.
+ * back after removing it and the event is redelivered. `rewriteNames` (P9) gives every name, the
+ * accepted and the refused, as it is to be kept: particulars vaulted and masked before any is stored.
  */
 export const registerMailedAttachments = async (
   tx: EntityManager,
   deps: Pick<StoreAttachmentsDeps, 'blobs' | 'archiveLimits' | 'clock'> & { maxFiles: number },
-  input: { ticket: { id: string; partnerId: string }; attachments: readonly MailedAttachment[]; uploadedBy: Actor },
+  input: {
+    ticket: { id: string; partnerId: string };
+    attachments: readonly MailedAttachment[];
+    uploadedBy: Actor;
+    rewriteNames?: (names: readonly string[]) => Promise<readonly string[]>;
+  },
 ): Promise<{ accepted: string[]; refused: RefusedAttachment[] }> => {
   const now = deps.clock.now();
   const accepted: AttachmentRecord[] = [];
@@ -213,7 +258,10 @@ export const registerMailedAttachments = async (
       createdAt: now,
     });
   }
-  await attachmentStore.insert(tx, accepted);
+  const names = input.rewriteNames ? await input.rewriteNames([...accepted.map((a) => a.fileName), ...refused.map((r) => r.fileName)]) : undefined;
+  const kept = names ? accepted.map((a, i) => ({ ...a, fileName: names[i] })) : accepted;
+  const told = names ? refused.map((r, i) => ({ ...r, fileName: names[accepted.length + i] })) : refused;
+  await attachmentStore.insert(tx, kept);
   await removeBlobs(deps.blobs, refusedKeys);
-  return { accepted: accepted.map((a) => a.id), refused };
+  return { accepted: kept.map((a) => a.id), refused: told };
 };

@@ -1,4 +1,4 @@
-import { changeCredentialsNote } from '../../src/use-cases/credentials';
+import { changeCredentialsNote, vaultedByAgentNote, vaultedFromSenderNote, vaultedNote } from '../../src/use-cases/credentials';
 
 /** The instant a note names: its "YYYY-MM-DD HH:MM UTC". */
 const statedIn = (note: string): Date => {
@@ -21,5 +21,23 @@ describe('P9: the resolution note names a destruction time never earlier than th
       expect(note).toContain(stated);
       expect(statedIn(note).getTime()).toBeGreaterThanOrEqual(destroyAt.getTime());
     }
+  });
+});
+
+// docs/adr/0026, addendum of 2026-12-05, first session: particulars in a file's name are told as such.
+describe('P9: the notes for a file name say it was the name, and where the particulars were masked', () => {
+  it.each([
+    ['the requester, in English', vaultedNote(1, 'en', 'file_name'), 'The name of a file you sent contained access particulars (1)', "masked them in the file's name"],
+    ['the requester, in Russian', vaultedNote(2, 'ru', 'file_name'), 'Имя отправленного вами файла содержало данные для доступа (2)', 'скрыли в имени файла'],
+    ['another sender', vaultedFromSenderNote(1, 'col@a-books.example', 'en', 'file_name'), 'The name of a file in the message from col@a-books.example contained', 'Whoever they belong to'],
+    ['another sender, in Russian', vaultedFromSenderNote(1, 'col@a-books.example', 'ru', 'file_name'), 'Имя файла в сообщении от col@a-books.example содержало', 'скрыли в имени файла'],
+    ['an agent, on a public answer', vaultedByAgentNote(1, 'public', 'file_name'), 'The name of a file you sent contained access particulars (1)', 'never in a file or its name'],
+  ])('%s', (_who, note, opening, rest) => {
+    expect(note).toContain(opening);
+    expect(note).toContain(rest);
+  });
+
+  it("an agent's internal note's file: no word of the requester", () => {
+    expect(vaultedByAgentNote(1, 'internal', 'file_name')).not.toContain('requester');
   });
 });
