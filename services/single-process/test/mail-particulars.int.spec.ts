@@ -15,12 +15,6 @@ const HTML_PASSWORD = 'HtmlPw#9090';
 const FILE_PASSWORD = 'FilePw#7788';
 const REFUSED_FILE_PASSWORD = 'ExePw#6655';
 const FILED_FILE_PASSWORD = 'FilePw#4433';
-/**
- * The copies of `notification.email_received` notification writes (its outbox, the in-process
- * log): the event's attachment pointers are built in inbound-receive.ts / inbound-forward.ts, which
- * do not mask a file's name yet (docs/adr/0026, addendum of 2026-12-05, first session).
- */
-const MAIL_EVENT_COPIES = ['notification.outbox', 'tss_event_log.messages'];
 
 // P9 "destruction must hold against copies", for mail (docs/adr/0070): once a mail is handled, its
 // access particulars exist only in intake's vault, sealed; no table of any schema keeps them in clear.
@@ -119,7 +113,7 @@ describe('access particulars in inbound mail (P9, docs/adr/0070)', () => {
     const [inbound] = await platform.query<{ attachments: { filename: string }[] }>('notification', `SELECT attachments FROM notification.inbound_messages WHERE message_id = '<file-names@a-books.example>'`);
     expect(inbound.attachments.map((a) => a.filename)).toEqual(['[access particulars removed].png', '[access particulars removed].exe']);
     for (const password of [FILE_PASSWORD, REFUSED_FILE_PASSWORD]) {
-      expect((await tablesHolding(password)).filter((table) => !MAIL_EVENT_COPIES.includes(table))).toEqual([]);
+      expect((await tablesHolding(password))).toEqual([]);
     }
   });
 
@@ -139,7 +133,7 @@ describe('access particulars in inbound mail (P9, docs/adr/0070)', () => {
     const [credential] = await credentialsOf(ticketId);
     expect((await reveal(ticketId, credential.id)).body.secret).toBe(FILED_FILE_PASSWORD);
     expect((await threadOf(ticketId)).some((m) => m.body.includes('The name of a file you sent contained access particulars (1)'))).toBe(true);
-    expect((await tablesHolding(FILED_FILE_PASSWORD)).filter((table) => !MAIL_EVENT_COPIES.includes(table))).toEqual([]);
+    expect((await tablesHolding(FILED_FILE_PASSWORD))).toEqual([]);
   });
 
   it('P9: a reply and a new request by mail leave their particulars in the vault only, before and after destruction', async () => {

@@ -3,6 +3,15 @@ import { defineEvent } from '../event-contract';
 import { Instant, Uuid } from '../domain-values';
 import { Language } from '../support-catalogue';
 
+const MailAttachmentPointer = Type.Object({
+  storageKey: Type.String(),
+  filename: Type.String(),
+  contentType: Type.String(),
+  /** Bytes stored, and their SHA-256 (hex), as the blob storage computed them while writing (issue #11). */
+  size: Type.Optional(Type.Integer({ minimum: 0 })),
+  sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+});
+
 export const NotificationEmailReceivedV1 = defineEvent(
   'notification.email_received',
   1,
@@ -26,17 +35,16 @@ export const NotificationEmailReceivedV1 = defineEvent(
      * intake to vault and mask. In transit only (`IN_TRANSIT_FIELD`, docs/adr/0070): removed from
      * the outbox once published and from the in-process log once consumed.
      */
-    inTransit: Type.Optional(Type.Object({ subject: Type.String(), text: Type.String() })),
-    attachmentPointers: Type.Array(
+    inTransit: Type.Optional(
       Type.Object({
-        storageKey: Type.String(),
-        filename: Type.String(),
-        contentType: Type.String(),
-        /** Bytes stored, and their SHA-256 (hex), as the blob storage computed them while writing (issue #11). */
-        size: Type.Optional(Type.Integer({ minimum: 0 })),
-        sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+        subject: Type.String(),
+        text: Type.String(),
+        /** P9: the files as named, present only when a name held access particulars (`attachmentPointers` then carry the names masked). */
+        attachmentPointers: Type.Optional(Type.Array(MailAttachmentPointer)),
       }),
     ),
+    /** The mail's files; a name that held access particulars reads `[access particulars removed]` (its extension kept). */
+    attachmentPointers: Type.Array(MailAttachmentPointer),
     receivedAt: Instant,
     /**
      * The language the mail is written in, as notification read it (`ru` when its letters are mainly

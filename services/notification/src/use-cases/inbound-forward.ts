@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { fileNameWithoutAccessParticulars } from '@tss/service-kit';
 import { NotificationEmailReceivedV1, type Language } from '@tss/contracts';
 import type { Outbox } from '@tss/messaging';
 import type { AttachmentPointer } from '../store/inbound.store';
@@ -26,6 +27,14 @@ export interface ForwardedMail {
  * ticket when threaded, so the ticket's events stay in order; by the mail when it files one.
  */
 export const forwardToIntake = async (tx: EntityManager, outbox: Outbox, target: { partnerId: string; ticketId?: string }, mail: ForwardedMail): Promise<void> => {
+  // P9: a file's name with access particulars travels masked; the name as written goes in transit
+  // only, for intake to vault (docs/adr/0070, addendum of 2026-12-05).
+  const kept = mail.attachments.map((a) => ({ ...a, filename: fileNameWithoutAccessParticulars(a.filename) }));
+  const namesMasked = kept.some((a, i) => a.filename !== mail.attachments[i].filename);
+  const inTransit =
+    mail.inTransit || namesMasked
+      ? { subject: mail.inTransit?.subject ?? mail.subject, text: mail.inTransit?.text ?? mail.text, ...(namesMasked ? { attachmentPointers: [...mail.attachments] } : {}) }
+      : undefined;
   await outbox.add(tx, NotificationEmailReceivedV1, target.ticketId ?? mail.inboundId, {
     partnerId: target.partnerId,
     ...(target.ticketId ? { ticketId: target.ticketId } : {}),
@@ -34,8 +43,8 @@ export const forwardToIntake = async (tx: EntityManager, outbox: Outbox, target:
     ...(mail.fromName ? { fromName: mail.fromName } : {}),
     subject: mail.subject,
     text: mail.text,
-    ...(mail.inTransit ? { inTransit: mail.inTransit } : {}),
-    attachmentPointers: [...mail.attachments],
+    ...(inTransit ? { inTransit } : {}),
+    attachmentPointers: kept,
     receivedAt: mail.receivedAt.toISOString(),
     // The ticket a mail files is in the mail's language, and so is its mail (docs/adr/0035 addendum of 2026-12-04, second session).
     language: mail.language,
