@@ -69,7 +69,7 @@ export const SlaOverdueV1 = defineEvent(
   1,
   'sla-timer',
   Type.Object({ ...ClockBase, dueAt: Instant, overdueMs: Type.Integer(), ...Lateness }),
-  'A breached clock is still unanswered (periodic reminder).',
+  'A breached clock is still unanswered at the agreement’s overdue point (`overdueAt` × the target, 150 % by default): one notice per clock, for escalation’s second level.',
 );
 export const SlaMetV1 = defineEvent(
   'sla.met',
