@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { prepared } from '@tss/persistence';
 import type { WebhookEndpoint } from '../domain/webhook-endpoint';
+import type { ReplaySelection } from '../domain/webhook-replay';
 import { toEndpoint, type EndpointRow } from './webhook-endpoint.store';
 
 /** Every event webhooks may carry, kept so `replay` can re-send a range (docs/adr/0034-webhooks.md). */
@@ -64,14 +65,14 @@ export const webhookEventStore = {
     };
   },
 
-  /** Events from `since` (inclusive), oldest first; of one partner, or of all when `partnerId` is null. */
-  async since(tx: EntityManager, partnerId: string | null, since: Date, limit: number): Promise<{ id: string; type: string; subject: string; body: string }[]> {
-    return tx.query(
-      `SELECT id, type, subject, body FROM notification.webhook_events
-        WHERE occurred_at >= $2 AND ($1::uuid IS NULL OR partner_id = $1)
-        ORDER BY occurred_at, subject, sequence NULLS LAST, id LIMIT $3`,
-      [partnerId, since, limit],
-    );
+  /**
+   * The events a replay sends, oldest first (each ticket's in order): from `since` (inclusive),
+   * those the selection takes (its partner, its filters, no staff-only ones for a partner's
+   * endpoint), filtered here so a bound counts only those (docs/adr/0034, addendum of 2026-12-05).
+   */
+  async matching(tx: EntityManager, query: ReplayQuery, limit: number): Promise<ReplayEvent[]> {
+    const { sql, params } = matchingStatement(query, limit);
+    return tx.query(sql, params);
   },
 
   /**
@@ -89,4 +90,65 @@ export const webhookEventStore = {
     )) as { recorded: boolean; anyReceiver: boolean }[];
     return row;
   },
+};
+
+/** Which events a replay reads. */
+export interface ReplayQuery {
+  selection: ReplaySelection;
+  since: Date;
+}
+
+export interface ReplayEvent {
+  id: string;
+  type: string;
+  subject: string;
+  body: string;
+}
+
+/** Adds a parameter, returning its placeholder. */
+type Param = (value: unknown) => string;
+
+/**
+ * Types equal to one of `types` or starting with one of `prefixes`. `COLLATE "C"` on both sides, so
+ * webhook_events_by_type (built `COLLATE "C"`) answers both whatever the database's collation: a
+ * prefix `ticket.` is the byte range [`ticket.`, `ticket/`) in C order (a prefix ends in `.`, and
+ * `/` is the byte after it), which a B-tree reads as a range; `LIKE` and `starts_with` are
+ * index ranges only in a C database.
+ */
+const typeIn = (types: readonly string[], prefixes: readonly string[], param: Param): string | undefined => {
+  const arms = [
+    ...(types.length > 0 ? [`e.type COLLATE "C" = ANY(${param([...types])}::text[])`] : []),
+    ...prefixes.map((prefix) => `(e.type COLLATE "C" >= ${param(prefix)} AND e.type COLLATE "C" < ${param(upperBoundOf(prefix))})`),
+  ];
+  return arms.length > 0 ? `(${arms.join(' OR ')})` : undefined;
+};
+
+/** The least string above every string starting with `prefix` (its last character, one up). */
+const upperBoundOf = (prefix: string): string => `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
+
+const conditionsOf = (query: ReplayQuery, param: Param): string => {
+  const { selection } = query;
+  const conditions = [`e.occurred_at >= ${param(query.since)}`];
+  if (selection.partnerId !== null) conditions.push(`e.partner_id = ${param(selection.partnerId)}::uuid`);
+  if (!selection.everyType) conditions.push(typeIn(selection.exactTypes, selection.typePrefixes, param) ?? 'false');
+  const excluded = typeIn(selection.excludedTypes, selection.excludedPrefixes, param);
+  if (excluded) conditions.push(`NOT ${excluded}`);
+  return conditions.join(' AND ');
+};
+
+const parameters = (): { params: unknown[]; param: Param } => {
+  const params: unknown[] = [];
+  return { params, param: (value) => (params.push(value), `$${params.length}`) };
+};
+
+/** The replay's statement, apart so a test can EXPLAIN exactly what runs. */
+export const matchingStatement = (query: ReplayQuery, limit: number): { sql: string; params: unknown[] } => {
+  const { params, param } = parameters();
+  const where = conditionsOf(query, param);
+  return {
+    sql: `SELECT e.id, e.type, e.subject, e.body FROM notification.webhook_events e
+           WHERE ${where}
+           ORDER BY e.occurred_at, e.subject, e.sequence NULLS LAST, e.id LIMIT ${param(limit)}`,
+    params,
+  };
 };

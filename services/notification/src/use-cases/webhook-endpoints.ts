@@ -5,6 +5,7 @@ import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { ROTATION_OVERLAP_MS, urlProblem, type EndpointOwner, type WebhookEndpoint } from '../domain/webhook-endpoint';
 import { filterProblem, receivesType, type EndpointScope } from '../domain/webhook-filter';
+import { replaySelectionOf } from '../domain/webhook-replay';
 import { newWebhookSecret } from '../domain/webhook-signature';
 import { decodeDeliveryCursor, encodeDeliveryCursor } from '../domain/delivery-cursor';
 import { webhookDeliveryStore, type WebhookDelivery } from '../store/webhook-delivery.store';
@@ -206,16 +207,22 @@ export const retryDelivery = async (tx: EntityManager, timers: TimerStore, owner
 
 export const REPLAY_LIMIT = 10_000;
 
-/** Re-sends every event since `since` the endpoint may see and its filters match, oldest first, as new deliveries. */
+/**
+ * Re-sends every event since `since` the endpoint receives (its partner's, its filters, no
+ * staff-only one for a partner's endpoint), oldest first, as new deliveries. The filters are the
+ * query's, so the bound counts those events only, not every event of the partner
+ * (docs/adr/0034, addendum of 2026-12-05).
+ */
 export const replay = async (tx: EntityManager, timers: TimerStore, owner: EndpointOwner, id: string, since: Date, now: Date): Promise<Result<{ queued: number }, Failure>> => {
   const found = await findEndpoint(tx, owner, id, true);
   if (!found.ok) return found;
   const endpoint = found.value;
   if (endpoint.status === 'disabled') return err(disabled);
-  const events = await webhookEventStore.since(tx, endpoint.partnerId, since, REPLAY_LIMIT + 1);
+  const events = await webhookEventStore.matching(tx, { selection: replaySelectionOf(endpoint), since }, REPLAY_LIMIT + 1);
   if (events.length > REPLAY_LIMIT) return err({ kind: 'unprocessable', detail: `More than ${REPLAY_LIMIT} events since then; replay a later range first.` });
   // In bulk: two statements for the whole range (issue #15), oldest first as before: each
   // ticket's in its order, behind that ticket's deliveries still queued (docs/adr/0066).
+  // receivesType again, the rule live deliveries follow: the query already applied it.
   const messages = events
     .filter((e) => receivesType(endpoint, e.type))
     .map((e) => ({ endpointId: endpoint.id, messageId: e.id, eventType: e.type, body: e.body, reason: 'replay' as const, subject: e.subject }));
