@@ -194,8 +194,8 @@ describe('webhook deliveries in batches (issue #15), notification alone on real 
     worker.start();
     try {
       const [ra, rb] = await Promise.all([
-        sut.host.unitOfWork.run((tx) => replay(tx, timers, owner, a.id, since, clock.now())),
-        sut.host.unitOfWork.run((tx) => replay(tx, timers, owner, b.id, since, clock.now())),
+        replay(sut.host.unitOfWork, timers, owner, a.id, { since }, clock.now()),
+        replay(sut.host.unitOfWork, timers, owner, b.id, { since }, clock.now()),
       ]);
       expect(ra.ok && ra.value.queued).toBe(150);
       expect(rb.ok && rb.value.queued).toBe(150);

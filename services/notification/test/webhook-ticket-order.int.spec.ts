@@ -225,7 +225,7 @@ describe('webhook deliveries in order per ticket and endpoint (DESIGN "ordered-p
       }
     });
     await queue(endpoint.id, [{ messageId: 'live-1', subject: ticket }]);
-    const replayed = await sut.host.unitOfWork.run((tx) => replay(tx, timers, { kind: 'partner', partnerId }, endpoint.id, since, clock.now()));
+    const replayed = await replay(sut.host.unitOfWork, timers, { kind: 'partner', partnerId }, endpoint.id, { since }, clock.now());
     expect(replayed.ok && replayed.value.queued).toBe(3);
     const { dispatcher, sent, answer, outstanding, stop } = slowReceiver();
     dispatcher.start();

@@ -26,6 +26,9 @@ import {
   UpdateEndpointBody,
 } from './webhook.schemas';
 
+const REPLAY_MAX_EVENTS = endpoints.REPLAY_LIMITS.maxEvents.toLocaleString('en-US');
+const REPLAY_COUNT_CAP = endpoints.REPLAY_COUNT_CAP.toLocaleString('en-US');
+
 /** Partners with `webhooks:manage` (their own endpoints), admins (internal systems, and all). */
 const MANAGE: AccessRule = { kinds: ['partner', 'staff'], scopes: ['webhooks:manage'], roles: ['admin'] };
 const TAGS = ['notification'];
@@ -223,17 +226,41 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
       schema: {
         tags: TAGS,
         operationId: 'replayWebhookEvents',
-        summary: 'Send again every event since an instant that the endpoint’s filters match, oldest first',
+        summary: 'Send again the events of a range that the endpoint receives (its filters; a partner’s endpoint: its partner’s, no staff-only ones), oldest first',
+        description:
+          'Queues the events that occurred from `since` (inclusive) to `until` (exclusive; no end when absent) and that the endpoint’s current filters match, as new deliveries ' +
+          'under the events’ own `webhook-id`, each ticket’s in order behind its deliveries still queued. ' +
+          `At most ${REPLAY_MAX_EVENTS} events per replay: a larger range is a 422 that says how many match and suggests an \`until\` (\`suggestedUntil\`) for its first part; ` +
+          'replay the parts oldest first. Events are kept WEBHOOK_RETENTION_DAYS (30 days).',
         params: EndpointParams,
         body: ReplayBody,
-        response: { 202: ReplayView, ...failureResponses('not_found', 'conflict', 'unprocessable') },
+        response: {
+          202: ReplayView,
+          ...failureResponses('not_found'),
+          400: { $ref: 'Problem#', description: '`validation`: the body does not match its schema, or `until` is not after `since` (pointer `/until`)' },
+          409: {
+            $ref: 'Problem#',
+            description: '`conflict`: the endpoint is disabled (enable it with PATCH {"enabled": true} first); `idempotency-in-flight`: a request with this Idempotency-Key is running',
+          },
+          422: {
+            $ref: 'Problem#',
+            description:
+              `\`unprocessable\`: more events match than one replay queues (\`replayLimit\`, ${REPLAY_MAX_EVENTS}); \`matchingEvents\` says how many (counted up to ${REPLAY_COUNT_CAP}), ` +
+              '`suggestedUntil` the `until` of the range’s first part; nothing was queued. `idempotency-key-reused`: the Idempotency-Key came with another body',
+          },
+        },
       },
       config: { access: MANAGE },
     },
     async (request, reply) => {
       const since = new Date(request.body.since);
-      if (Number.isNaN(since.getTime())) return sendFailure(reply, { kind: 'validation', detail: 'since is not an instant.', extensions: { errors: [{ in: 'body', pointer: '/since', message: 'must be an instant' }] } });
-      const result = await tx((m) => endpoints.replay(m, deps.timers, ownerOf(request), request.params.id, since, deps.clock.now()));
+      const until = request.body.until === undefined ? undefined : new Date(request.body.until);
+      for (const [pointer, instant] of [['/since', since], ['/until', until]] as const) {
+        if (instant && Number.isNaN(instant.getTime())) {
+          return sendFailure(reply, { kind: 'validation', detail: `${pointer.slice(1)} is not an instant.`, extensions: { errors: [{ in: 'body', pointer, message: 'must be an instant' }] } });
+        }
+      }
+      const result = await endpoints.replay(deps.unitOfWork, deps.timers, ownerOf(request), request.params.id, { since, until }, deps.clock.now());
       return answer(reply, result, 202, (v) => v);
     },
   );

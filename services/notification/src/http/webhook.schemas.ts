@@ -101,6 +101,16 @@ export const DeliveryQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const ReplayBody = Type.Object({ since: Instant }, { additionalProperties: false, examples: [{ since: '2026-12-01T00:00:00Z' }] });
-export const ReplayView = Type.Object({ queued: Type.Integer({ minimum: 0 }) });
+export const ReplayBody = Type.Object(
+  {
+    since: { ...Instant, description: 'The first instant replayed (inclusive): events that occurred then or later. Events are kept WEBHOOK_RETENTION_DAYS (30 days)' },
+    until: Type.Optional({
+      ...Instant,
+      description:
+        'The end of the range (exclusive), after `since`: a 400 otherwise. Absent: every event recorded until the replay starts. A range with more events than one replay queues is a 422 whose `suggestedUntil` ends its first part; replay the parts oldest first',
+    }),
+  },
+  { additionalProperties: false, examples: [{ since: '2026-12-01T00:00:00Z' }, { since: '2026-12-01T00:00:00Z', until: '2026-12-02T00:00:00Z' }] },
+);
+export const ReplayView = Type.Object({ queued: Type.Integer({ minimum: 0, description: 'Deliveries queued: the events of the range the endpoint receives' }) });
 export const PingView = Type.Object({ deliveryId: Uuid });

@@ -66,13 +66,34 @@ export const webhookEventStore = {
   },
 
   /**
-   * The events a replay sends, oldest first (each ticket's in order): from `since` (inclusive),
-   * those the selection takes (its partner, its filters, no staff-only ones for a partner's
-   * endpoint), filtered here so a bound counts only those (docs/adr/0034, addendum of 2026-12-05).
+   * The events a replay sends, in the order it queues them (oldest first, each ticket's in its
+   * order): those of the query's range the selection takes (its partner, its filters, no
+   * staff-only one for a partner's endpoint), filtered here so a bound counts only those
+   * (docs/adr/0034, addendum of 2026-12-05); after `after`, the last of a previous batch.
    */
-  async matching(tx: EntityManager, query: ReplayQuery, limit: number): Promise<ReplayEvent[]> {
-    const { sql, params } = matchingStatement(query, limit);
-    return tx.query(sql, params);
+  async matching(tx: EntityManager, query: ReplayQuery, limit: number, after?: ReplayPosition): Promise<ReplayEvent[]> {
+    const { sql, params } = matchingStatement(query, limit, after);
+    const rows: (Omit<ReplayEvent, 'position'> & { position_at: string; position_sequence: number })[] = await tx.query(sql, params);
+    return rows.map(({ position_at, position_sequence, ...e }) => ({ ...e, position: { at: position_at, subject: e.subject, sequence: position_sequence, id: e.id } }));
+  },
+
+  /** When the matching event `offset` places after the first one occurred (the first is 0), if there is one. */
+  async matchingAt(tx: EntityManager, query: ReplayQuery, offset: number): Promise<Date | undefined> {
+    const { params, param } = parameters();
+    const where = conditionsOf(query, param);
+    const rows: { occurred_at: Date }[] = await tx.query(
+      `SELECT e.occurred_at FROM notification.webhook_events e WHERE ${where} ORDER BY ${ORDER} OFFSET ${param(offset)} LIMIT 1`,
+      params,
+    );
+    return rows[0]?.occurred_at;
+  },
+
+  /** How many events match, counting up to `cap` (a replay of a huge range is refused: no need to read it all to say so). */
+  async countMatching(tx: EntityManager, query: ReplayQuery, cap: number): Promise<number> {
+    const { params, param } = parameters();
+    const where = conditionsOf(query, param);
+    const rows: { n: number }[] = await tx.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM notification.webhook_events e WHERE ${where} LIMIT ${param(cap)}) AS m`, params);
+    return rows[0].n;
   },
 
   /**
@@ -92,10 +113,25 @@ export const webhookEventStore = {
   },
 };
 
-/** Which events a replay reads. */
+/** Which events a replay reads: `since` (inclusive) to `until` (exclusive), recorded by `recordedBy`. */
 export interface ReplayQuery {
   selection: ReplaySelection;
   since: Date;
+  until?: Date;
+  /**
+   * Only events recorded by then (the replay's start): a replay in several transactions does not
+   * chase the events recorded meanwhile, which live matching queues anyway.
+   */
+  recordedBy: Date;
+}
+
+/** Where an event is in a replay's order, to read the next batch after it. */
+export interface ReplayPosition {
+  /** occurred_at as PostgreSQL writes it, so it is read back to the microsecond. */
+  at: string;
+  subject: string;
+  sequence: number;
+  id: string;
 }
 
 export interface ReplayEvent {
@@ -103,6 +139,7 @@ export interface ReplayEvent {
   type: string;
   subject: string;
   body: string;
+  position: ReplayPosition;
 }
 
 /** Adds a parameter, returning its placeholder. */
@@ -126,9 +163,15 @@ const typeIn = (types: readonly string[], prefixes: readonly string[], param: Pa
 /** The least string above every string starting with `prefix` (its last character, one up). */
 const upperBoundOf = (prefix: string): string => `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
 
+/** No sequence sorts last (`sequence NULLS LAST`), as a value a row comparison can take. */
+const SEQUENCE = 'coalesce(e.sequence, 2147483647)';
+/** A replay's order: by time, a ticket's events of one instant by their sequence. */
+const ORDER = `e.occurred_at, e.subject, ${SEQUENCE}, e.id`;
+
 const conditionsOf = (query: ReplayQuery, param: Param): string => {
   const { selection } = query;
-  const conditions = [`e.occurred_at >= ${param(query.since)}`];
+  const conditions = [`e.occurred_at >= ${param(query.since)}`, `e.received_at <= ${param(query.recordedBy)}`];
+  if (query.until) conditions.push(`e.occurred_at < ${param(query.until)}`);
   if (selection.partnerId !== null) conditions.push(`e.partner_id = ${param(selection.partnerId)}::uuid`);
   if (!selection.everyType) conditions.push(typeIn(selection.exactTypes, selection.typePrefixes, param) ?? 'false');
   const excluded = typeIn(selection.excludedTypes, selection.excludedPrefixes, param);
@@ -142,13 +185,18 @@ const parameters = (): { params: unknown[]; param: Param } => {
 };
 
 /** The replay's statement, apart so a test can EXPLAIN exactly what runs. */
-export const matchingStatement = (query: ReplayQuery, limit: number): { sql: string; params: unknown[] } => {
+export const matchingStatement = (query: ReplayQuery, limit: number, after?: ReplayPosition): { sql: string; params: unknown[] } => {
   const { params, param } = parameters();
   const where = conditionsOf(query, param);
+  // occurred_at alone too: an index of it reads from there.
+  const next = after
+    ? ` AND e.occurred_at >= ${param(after.at)}::timestamptz AND (${ORDER}) > (${param(after.at)}::timestamptz, ${param(after.subject)}::text, ${param(after.sequence)}::int, ${param(after.id)}::text)`
+    : '';
   return {
-    sql: `SELECT e.id, e.type, e.subject, e.body FROM notification.webhook_events e
-           WHERE ${where}
-           ORDER BY e.occurred_at, e.subject, e.sequence NULLS LAST, e.id LIMIT ${param(limit)}`,
+    sql: `SELECT e.id, e.type, e.subject, e.body, e.occurred_at::text AS position_at, ${SEQUENCE} AS position_sequence
+            FROM notification.webhook_events e
+           WHERE ${where}${next}
+           ORDER BY ${ORDER} LIMIT ${param(limit)}`,
     params,
   };
 };

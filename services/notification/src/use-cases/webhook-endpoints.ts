@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import type { UnitOfWork } from '@tss/messaging';
 import { dataSchemaUri, WebhookPingV1, type CloudEvent, type EventData } from '@tss/contracts';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
@@ -10,7 +11,7 @@ import { newWebhookSecret } from '../domain/webhook-signature';
 import { decodeDeliveryCursor, encodeDeliveryCursor } from '../domain/delivery-cursor';
 import { webhookDeliveryStore, type WebhookDelivery } from '../store/webhook-delivery.store';
 import { webhookEndpointStore, type EndpointVisibility } from '../store/webhook-endpoint.store';
-import { webhookEventStore } from '../store/webhook-event.store';
+import { webhookEventStore, type ReplayPosition } from '../store/webhook-event.store';
 import { unknownPartner } from './known-partner';
 import { enqueueDeliveries, enqueueDelivery, scheduleAttempt } from './webhook-queue';
 import type { SecretBox } from './webhook-secrets';
@@ -205,29 +206,108 @@ export const retryDelivery = async (tx: EntityManager, timers: TimerStore, owner
   return ok({ ...delivery, status, roundStartAttempts: delivery.attempts, nextAttemptAt: now, completedAt: null });
 };
 
-export const REPLAY_LIMIT = 10_000;
+/**
+ * How much one replay queues, and in what steps (docs/adr/0034, addendum of 2026-12-05).
+ * `maxEvents`: one request's events, answered well within the gateway's upstream timeout
+ * (TSS_UPSTREAM_TIMEOUT_MS, 10 s) on a busy machine; a larger range is a 422 that says where to
+ * split it. `batchSize`: one transaction's, so no transaction holds the endpoint's row and the
+ * share locks of its tickets' queued deliveries (which the senders' records wait for) for long.
+ */
+export interface ReplayLimits {
+  maxEvents: number;
+  batchSize: number;
+}
+export const REPLAY_LIMITS: ReplayLimits = { maxEvents: 20_000, batchSize: 1_000 };
+/** A refused replay counts its matching events up to this many, so that answer stays quick too. */
+export const REPLAY_COUNT_CAP = 1_000_000;
+
+/** From `since` (inclusive) to `until` (exclusive; unbounded when absent). */
+export interface ReplayRange {
+  since: Date;
+  until?: Date;
+}
+
+const badRange: Failure = {
+  kind: 'validation',
+  detail: 'until must be after since.',
+  extensions: { errors: [{ in: 'body', pointer: '/until', message: 'must be after since' }] },
+};
+
+const numbered = (n: number): string => n.toLocaleString('en-US');
+
+/** Too many events for one replay: how many, and the `until` that replays the first part of them. */
+const tooMany = (range: ReplayRange, matching: number, limits: ReplayLimits, splitAt: Date): Failure => {
+  const counted = matching > REPLAY_COUNT_CAP ? `More than ${numbered(REPLAY_COUNT_CAP)}` : numbered(matching);
+  const since = range.since.toISOString();
+  const suggestedUntil = splitAt > range.since ? splitAt.toISOString() : undefined;
+  const split = suggestedUntil
+    ? `Replay it in parts, oldest first (each ticket's events then arrive in order): {"since": "${since}", "until": "${suggestedUntil}"}, then from "${suggestedUntil}".`
+    : `More than ${numbered(limits.maxEvents)} of them occurred at ${since}, which no range can split.`;
+  return {
+    kind: 'unprocessable',
+    detail: `${counted} events in this range match the endpoint's filters; one replay queues at most ${numbered(limits.maxEvents)}. ${split}`,
+    extensions: {
+      ...(matching > REPLAY_COUNT_CAP ? {} : { matchingEvents: matching }),
+      replayLimit: limits.maxEvents,
+      ...(suggestedUntil ? { suggestedUntil } : {}),
+    },
+  };
+};
 
 /**
- * Re-sends every event since `since` the endpoint receives (its partner's, its filters, no
- * staff-only one for a partner's endpoint), oldest first, as new deliveries. The filters are the
- * query's, so the bound counts those events only, not every event of the partner
- * (docs/adr/0034, addendum of 2026-12-05).
+ * Re-sends the events of the range the endpoint receives (its partner's, its filters, no staff-only
+ * one for a partner's endpoint), oldest first, as new deliveries. The filters are the query's, so
+ * the bound counts those events only (docs/adr/0034, addendum of 2026-12-05). Queued in batches,
+ * a transaction each; each batch behind the previous one's deliveries of the same tickets
+ * (docs/adr/0066), so each ticket's events still go out in order. A failure after some batches
+ * leaves those queued: asked again, the replay sends them again (receivers dedupe by webhook-id).
  */
-export const replay = async (tx: EntityManager, timers: TimerStore, owner: EndpointOwner, id: string, since: Date, now: Date): Promise<Result<{ queued: number }, Failure>> => {
-  const found = await findEndpoint(tx, owner, id, true);
-  if (!found.ok) return found;
-  const endpoint = found.value;
-  if (endpoint.status === 'disabled') return err(disabled);
-  const events = await webhookEventStore.matching(tx, { selection: replaySelectionOf(endpoint), since }, REPLAY_LIMIT + 1);
-  if (events.length > REPLAY_LIMIT) return err({ kind: 'unprocessable', detail: `More than ${REPLAY_LIMIT} events since then; replay a later range first.` });
-  // In bulk: two statements for the whole range (issue #15), oldest first as before: each
-  // ticket's in its order, behind that ticket's deliveries still queued (docs/adr/0066).
-  // receivesType again, the rule live deliveries follow: the query already applied it.
-  const messages = events
-    .filter((e) => receivesType(endpoint, e.type))
-    .map((e) => ({ endpointId: endpoint.id, messageId: e.id, eventType: e.type, body: e.body, reason: 'replay' as const, subject: e.subject }));
-  await enqueueDeliveries(tx, timers, messages, now);
-  return ok({ queued: messages.length });
+export const replay = async (
+  unitOfWork: Pick<UnitOfWork, 'run'>,
+  timers: TimerStore,
+  owner: EndpointOwner,
+  id: string,
+  range: ReplayRange,
+  now: Date,
+  limits: ReplayLimits = REPLAY_LIMITS,
+): Promise<Result<{ queued: number }, Failure>> => {
+  if (range.until && range.until <= range.since) return err(badRange);
+  const queryOf = (endpoint: WebhookEndpoint) => ({ selection: replaySelectionOf(endpoint), since: range.since, until: range.until, recordedBy: now });
+  const refused = await unitOfWork.run(async (tx): Promise<Failure | undefined> => {
+    const found = await findEndpoint(tx, owner, id);
+    if (!found.ok) return found.error;
+    if (found.value.status === 'disabled') return disabled;
+    const query = queryOf(found.value);
+    const splitAt = await webhookEventStore.matchingAt(tx, query, limits.maxEvents);
+    return splitAt && tooMany(range, await webhookEventStore.countMatching(tx, query, REPLAY_COUNT_CAP + 1), limits, splitAt);
+  });
+  if (refused) return err(refused);
+
+  let read = 0;
+  let queued = 0;
+  let after: ReplayPosition | undefined;
+  for (;;) {
+    const limit = Math.min(limits.batchSize, limits.maxEvents - read);
+    const batch = await unitOfWork.run(async (tx): Promise<Result<{ read: number; queued: number; last?: ReplayPosition }, Failure>> => {
+      // Locked: a disabling that cancels the queued deliveries waits for this batch, or this batch for it.
+      const found = await findEndpoint(tx, owner, id, true);
+      if (!found.ok) return found;
+      const endpoint = found.value;
+      if (endpoint.status === 'disabled') return err(disabled);
+      const events = await webhookEventStore.matching(tx, queryOf(endpoint), limit, after);
+      // receivesType again, the rule live deliveries follow: the query already applied it.
+      const messages = events
+        .filter((e) => receivesType(endpoint, e.type))
+        .map((e) => ({ endpointId: endpoint.id, messageId: e.id, eventType: e.type, body: e.body, reason: 'replay' as const, subject: e.subject }));
+      await enqueueDeliveries(tx, timers, messages, now);
+      return ok({ read: events.length, queued: messages.length, last: events.at(-1)?.position });
+    });
+    if (!batch.ok) return batch;
+    read += batch.value.read;
+    queued += batch.value.queued;
+    if (batch.value.read < limit || read >= limits.maxEvents) return ok({ queued });
+    after = batch.value.last;
+  }
 };
 
 export const PING_TYPE = WebhookPingV1.type;
