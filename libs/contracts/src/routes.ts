@@ -56,6 +56,16 @@ export const serviceForPath = (path: string): RoutedServiceName | undefined => {
  */
 export const UNKNOWN_TICKET_HEADER = 'tss-unknown-ticket';
 
+/**
+ * The response header a service other than ticket-intake sets on a refusal that only its
+ * projection lagging behind intake's events would explain, naming the ticket status intake must
+ * show for that to be so: rating's 409 "not resolved, no survey to answer" is `resolved`. The
+ * gateway asks intake as the caller: in that status, the answer is a 503 `ticket-not-yet-visible`
+ * to retry; otherwise the refusal goes on unchanged. The field never reaches the client
+ * (docs/adr/0068, addendum of 2026-12-05). Value: a ticket status (`TicketStatuses`).
+ */
+export const TICKET_BEHIND_HEADER = 'tss-ticket-behind';
+
 const PROJECTED_TICKET_PATH = /^\/v1\/tickets\/([^/]+)\/./;
 
 /**

@@ -102,6 +102,11 @@ describe('Idempotency-Key rules (IETF draft, docs/adr/0028)', () => {
     expect(fateOfAnswer({ status: 404, bodyCutShort: false, noStore: false, unknownTicket: false })).toBe('keep');
   });
 
+  it('a refusal marked as the service being behind intake is not kept: the retry runs afresh (docs/adr/0068, addendum of 2026-12-05); an unmarked one is', () => {
+    expect(fateOfAnswer({ status: 409, bodyCutShort: false, noStore: false, ticketBehind: true })).toBe('release');
+    expect(fateOfAnswer({ status: 409, bodyCutShort: false, noStore: false, ticketBehind: false })).toBe('keep');
+  });
+
   it('no-store is found among the Cache-Control directives, in any case, in one field or several', () => {
     expect(marksNoStore('no-store')).toBe(true);
     expect(marksNoStore('private, No-Store')).toBe(true);

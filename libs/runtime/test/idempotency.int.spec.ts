@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { TICKET_BEHIND_HEADER } from '@tss/contracts';
 import { messagingMigrations } from '@tss/messaging';
 import { failureResponses, PROBLEM_CONTENT_TYPE, sendFailure, type AccessRule } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
@@ -17,7 +18,7 @@ const Thing = Type.Object({ id: Type.Integer(), name: Type.String() });
 const ThingBody = Type.Object({ name: Type.String({ minLength: 1 }), wait: Type.Optional(Type.Boolean()), tags: Type.Optional(Type.Array(Type.String())) }, { examples: [{ name: 'a thing' }] });
 
 /** What the routes did: a replay must not add to these. */
-const runs = { things: 0, notes: 0, slow: 0, flaky: 0, exempt: 0, uploads: 0, secrets: 0 };
+const runs = { things: 0, notes: 0, ratings: 0, slow: 0, flaky: 0, exempt: 0, uploads: 0, secrets: 0 };
 let gate: { promise: Promise<void>; open: () => void };
 const newGate = () => {
   let open!: () => void;
@@ -39,6 +40,17 @@ const thingRoutes = async (app: FastifyInstance) => {
       runs.notes += 1;
       if ((request.params as { id: string }).id !== 'known') return sendFailure(reply, { kind: 'not_found', detail: 'No such thing.' });
       return reply.code(201).send({ id: runs.notes, name: 'note' });
+    },
+  );
+  // As rating answers a ticket its projection has not seen resolved: a 409 marked for the gateway,
+  // which makes it a 503 when intake shows the ticket resolved (docs/adr/0068, addendum of 2026-12-05).
+  app.post(
+    '/v1/things/:id/ratings',
+    { schema: schema('rateThing', { params: Type.Object({ id: Type.String() }), response: { 201: Thing, ...failureResponses('unresolved_ticket') } }), config: { access: CALLERS } },
+    async (_request, reply) => {
+      runs.ratings += 1;
+      if (runs.ratings === 1) return sendFailure(reply, { kind: 'unresolved_ticket', detail: 'Not resolved here yet.' });
+      return reply.code(201).send({ id: runs.ratings, name: 'rating' });
     },
   );
   app.post('/v1/slow', { schema: schema('slowThing', { response: { 201: Thing } }), config: { access: CALLERS } }, async (_request, reply) => {
@@ -192,6 +204,18 @@ describe('Idempotency-Key on every POST of a service that enables it (IETF draft
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(retry.body).toEqual(first.body);
     expect(runs.notes).toBe(1);
+  });
+
+  it('a refusal marked as the service being behind (tss-ticket-behind) is not kept: the gateway may have made it a 503, and the retry runs afresh', async () => {
+    const first = await post('/v1/things/t-1/ratings', 'k-behind', { name: 'r' });
+    expect(first.status).toBe(409);
+    expect(first.headers[TICKET_BEHIND_HEADER]).toBe('resolved');
+    expect(await rowOf('k-behind')).toBeUndefined();
+    const retry = await post('/v1/things/t-1/ratings', 'k-behind', { name: 'r' });
+
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(runs.ratings).toBe(2);
   });
 
   it('a request that fails its schema keeps no key: the corrected retry runs', async () => {

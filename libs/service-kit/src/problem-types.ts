@@ -40,7 +40,7 @@ export const PROBLEM_TYPES = {
   unavailable: { status: 503, summary: 'A dependency of the service is down; `Retry-After` says when to retry' },
   'shutting-down': { status: 503, summary: 'This instance is draining; retry (another instance answers)' },
   'not-ready': { status: 503, summary: '`/readyz`: the instance cannot serve requests now' },
-  'ticket-not-yet-visible': { status: 503, summary: 'A ticket you may see, filed a moment ago, that the part answering has not learned of yet; retry after `Retry-After`' },
+  'ticket-not-yet-visible': { status: 503, summary: 'A ticket you may see, filed (or, for a rating, resolved) a moment ago, that the part answering has not learned of yet; retry after `Retry-After`' },
   'upstream-unavailable': { status: 503, summary: 'Services mode: the service behind the gateway did not answer' },
   'upstream-timeout': { status: 504, summary: 'Services mode: the service behind the gateway did not answer in time' },
 } as const satisfies Record<string, { status: number | '4xx'; summary: string }>;

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { isStorableText, STORABLE_TEXT_FORMAT, UNKNOWN_TICKET_HEADER, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
+import { isStorableText, STORABLE_TEXT_FORMAT, TICKET_BEHIND_HEADER, UNKNOWN_TICKET_HEADER, VISIBLE_TEXT_FORMAT, type TicketStatus } from '@tss/contracts';
 import { isConnectionFailure } from './infrastructure-errors';
 import { loggablePath } from './loggable-path';
 import { isProblemSlug, problemType, type ProblemSlug, type ProblemTypeUri } from './problem-types';
@@ -72,6 +72,13 @@ export const FAILURES = {
    */
   unknown_ticket: { status: 404, slug: 'not-found', title: 'Not Found' },
   conflict: { status: 409, slug: 'conflict', title: 'Conflict' },
+  /**
+   * A ticket a service's own projection holds as not resolved where the route needs it resolved
+   * (rating: no survey to answer, or the last one withdrawn by a reopening): to the client the same
+   * 409 as `conflict`, marked for the gateway, which asks intake whether the resolution has only not
+   * reached the service yet (docs/adr/0068, addendum of 2026-12-05). Only on a path that names the ticket.
+   */
+  unresolved_ticket: { status: 409, slug: 'conflict', title: 'Conflict' },
   /** IETF Idempotency-Key draft: a retry while the first request with the key is still being processed. */
   idempotency_in_flight: { status: 409, slug: 'idempotency-in-flight', title: 'Conflict' },
   /**
@@ -117,33 +124,52 @@ export const problemFor = (failure: Failure): ProblemInput => {
   return { ...failure.extensions, type: problemType(slug), title, status, ...(failure.detail ? { detail: failure.detail } : {}) };
 };
 
-/** Answers a failure as problem+json (RFC 9457), by the FAILURES table; an `unknown_ticket` marked for the gateway (docs/adr/0068). */
+/**
+ * The ticket status intake shows when a failure of this kind means only that the service's
+ * projection is behind intake's events (TICKET_BEHIND_HEADER, docs/adr/0068, addendum of 2026-12-05).
+ */
+const TICKET_STATUS_IF_BEHIND: Readonly<Partial<Record<FailureKind, TicketStatus>>> = { unresolved_ticket: 'resolved' };
+
+/**
+ * Answers a failure as problem+json (RFC 9457), by the FAILURES table; an `unknown_ticket` or an
+ * `unresolved_ticket` marked for the gateway (docs/adr/0068 and its addendum of 2026-12-05).
+ */
 export const sendFailure = (reply: FastifyReply, failure: Failure): FastifyReply => {
   if (failure.kind === 'unknown_ticket') reply.header(UNKNOWN_TICKET_HEADER, '?1');
+  const statusIfBehind = TICKET_STATUS_IF_BEHIND[failure.kind];
+  if (statusIfBehind) reply.header(TICKET_BEHIND_HEADER, statusIfBehind);
   if (failure.kind === 'ticket_not_yet_visible') reply.header('retry-after', String(TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS));
   return sendProblem(reply, problemFor(failure));
 };
 
 /**
- * What a route that answers `unknown_ticket` may answer instead, through the gateway: the ticket
- * exists for the caller, and this service has not learned of it yet (docs/adr/0068).
+ * What a route that answers `unknown_ticket` or `unresolved_ticket` may answer instead, through the
+ * gateway: the ticket exists for the caller (is resolved), and this service has not learned of it
+ * (of the resolution) yet (docs/adr/0068 and its addendum of 2026-12-05).
  */
-const TICKET_NOT_YET_VISIBLE_RESPONSE: Record<number, { $ref: 'Problem#'; description: string }> = {
-  503: {
-    $ref: 'Problem#',
-    description:
-      '`ticket-not-yet-visible`: the ticket was filed a moment ago and this service has not learned of it yet; retry after `Retry-After` seconds. ' +
-      'Also `upstream-unavailable`, `unavailable`, `shutting-down`: a service or dependency is down, or the instance is draining.',
-  },
+const ticketNotYetVisibleResponse = (kinds: readonly FailureKind[]): Record<number, { $ref: 'Problem#'; description: string }> => {
+  const moments = [
+    ...(kinds.includes('unknown_ticket') ? ['the ticket was filed a moment ago and this service has not learned of it yet'] : []),
+    ...(kinds.includes('unresolved_ticket') ? ['the ticket was resolved a moment ago and what its resolution brings here (a rating’s survey) is not ready yet'] : []),
+  ];
+  if (moments.length === 0) return {};
+  return {
+    503: {
+      $ref: 'Problem#',
+      description:
+        `\`ticket-not-yet-visible\`: ${moments.join('; or ')}; retry after \`Retry-After\` seconds. ` +
+        'Also `upstream-unavailable`, `unavailable`, `shutting-down`: a service or dependency is down, or the instance is draining.',
+    },
+  };
 };
 
 /**
  * The `response` entries of the failures a route can return beyond the common ones (api-docs.ts);
- * `unknown_ticket` brings the 503 the gateway may make of it.
+ * `unknown_ticket` and `unresolved_ticket` bring the 503 the gateway may make of them.
  */
 export const failureResponses = (...kinds: FailureKind[]): Record<number, { $ref: 'Problem#'; description?: string }> => ({
   ...Object.fromEntries(kinds.map((kind) => [FAILURES[kind].status, { $ref: 'Problem#' as const }])),
-  ...(kinds.includes('unknown_ticket') ? TICKET_NOT_YET_VISIBLE_RESPONSE : {}),
+  ...ticketNotYetVisibleResponse(kinds),
 });
 
 const TITLES: Record<number, string> = {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import jwt from 'jsonwebtoken';
 import pino from 'pino';
+import { TICKET_BEHIND_HEADER } from '@tss/contracts';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { SiteLinkKeys } from '@tss/service-kit';
 import { logCapture, TestClock } from '@tss/service-kit/testing';
@@ -23,13 +24,18 @@ describe('the support site’s rating form, with rating over HTTP (services mode
   let ratingUrl: string;
   let sut: ServiceUnderTest;
   let partnerId: string;
-  /** How the stand-in rating answers: a survey open for rating, or 503 as a rating that cannot serve. */
-  let ratingMode: 'open' | 'unavailable' = 'open';
+  /**
+   * How the stand-in rating answers: a survey open for rating, 503 as a rating that cannot serve, or
+   * the 409 "not resolved" of a rating that has not seen the resolution, marked for the gateway.
+   */
+  let ratingMode: 'open' | 'unavailable' | 'behind' = 'open';
+  /** The ticket's status as the stand-in intake shows it. */
+  let intakeStatus = 'resolved';
   const ratingCalls: { method: string; url: string; authorization?: string; idempotencyKey?: string; body: unknown }[] = [];
 
   beforeAll(async () => {
     intake = Fastify();
-    intake.get('/v1/tickets/:id', async () => ({ id: TICKET_ID, reference: 'TSS-K7QM2-ZC4XD', status: 'resolved', level: 'standard', subject: 'Crash', receivedAt: '2026-06-01T09:00:00.000Z' }));
+    intake.get('/v1/tickets/:id', async () => ({ id: TICKET_ID, reference: 'TSS-K7QM2-ZC4XD', status: intakeStatus, level: 'standard', subject: 'Crash', receivedAt: '2026-06-01T09:00:00.000Z' }));
     intake.get('/v1/tickets/:id/thread', async () => ({ reference: 'TSS-K7QM2-ZC4XD', request: { subject: 'Crash', description: 'It crashes.', receivedAt: '2026-06-01T09:00:00.000Z' }, items: [] }));
     intake.get('/v1/tickets/:id/attachments', async () => ({ items: [] }));
     intake.get('/v1/tickets', async () => ({ items: [] }));
@@ -43,6 +49,13 @@ describe('the support site’s rating form, with rating over HTTP (services mode
     rating.post('/v1/tickets/:id/rating', async (req, reply) => {
       ratingCalls.push({ method: 'POST', url: req.url, authorization: req.headers.authorization, idempotencyKey: req.headers['idempotency-key'] as string, body: req.body });
       if (ratingMode === 'unavailable') return reply.code(503).type('application/problem+json').send(unavailable);
+      if (ratingMode === 'behind') {
+        return reply
+          .code(409)
+          .header(TICKET_BEHIND_HEADER, 'resolved')
+          .type('application/problem+json')
+          .send({ type: 'https://tss.dev/problems/conflict', title: 'Conflict', status: 409, detail: 'The ticket has not been resolved: there is no survey to answer yet.' });
+      }
       const body = req.body as { score: number; solved: boolean };
       return reply.code(201).send({ surveyId: TICKET_ID, ticketId: TICKET_ID, reference: 'TSS-K7QM2-ZC4XD', ...body, via: 'api', submittedAt: clock.now().toISOString(), escalated: false, escalations: [] });
     });
@@ -101,6 +114,27 @@ describe('the support site’s rating form, with rating over HTTP (services mode
     expect(posted.text).toContain('We could not confirm this');
     expect(lines.filter((l) => l.reqId === 'req-rate-503' && l.level >= 50)).toEqual([]);
     expect(lines.filter((l) => l.reqId === 'req-rate-503' && l.msg === 'page unavailable')).toMatchObject([{ level: 40, statusCode: 503 }]);
+  });
+
+  // docs/adr/0068, addendum of 2026-12-05: the site calls rating directly, so it asks intake itself, as the forwarding does.
+  it('rating not yet told of the resolution intake shows: a rating sent then is the "could not confirm" page (503), not "not resolved"', async () => {
+    ratingMode = 'behind';
+    intakeStatus = 'resolved';
+    const { token, grant } = link();
+    const posted = await sut.http().post(`/support/t/${token}/rate`).type('form').set('x-request-id', 'req-rate-behind').send({ _csrf: await rateCsrf(grant.linkId), score: '5', solved: 'yes' });
+    expect(posted.status).toBe(503);
+    expect(posted.text).toContain('We could not confirm this');
+    expect(lines.filter((l) => l.reqId === 'req-rate-behind' && l.level >= 50)).toEqual([]);
+  });
+
+  it('rating’s marked "not resolved" of a ticket intake shows open: the page says it is not resolved (409)', async () => {
+    ratingMode = 'behind';
+    intakeStatus = 'open';
+    const { token, grant } = link();
+    const posted = await sut.http().post(`/support/t/${token}/rate`).type('form').send({ _csrf: await rateCsrf(grant.linkId), score: '5', solved: 'yes' });
+    intakeStatus = 'resolved';
+    expect(posted.status).toBe(409);
+    expect(posted.text).toContain('This request is not resolved now');
   });
 
   it('rating down (nothing listens): the page shows without the form; a rating sent then is the "could not confirm" page (503)', async () => {

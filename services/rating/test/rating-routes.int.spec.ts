@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EscalationRaisedV1, TicketReopenedV1 } from '@tss/contracts';
+import { EscalationRaisedV1, TICKET_BEHIND_HEADER, TicketReopenedV1 } from '@tss/contracts';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startRating, type RatingUnderTest } from './support/rating-under-test';
@@ -164,7 +164,10 @@ describe('rating routes (issue #13, P11)', () => {
       expect(byPartner.status).toBe(201);
       expect(byPartner.headers.location).toBe(`/v1/tickets/${t.ticketId}/rating`);
       expect(byPartner.body).toMatchObject({ surveyId: t.link.surveyId, via: 'api', score: 5 });
-      expectProblem(await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().ann, { type: 'bearer' }).send({ score: 1, solved: false }), 409, 'conflict');
+      const again = await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().ann, { type: 'bearer' }).send({ score: 1, solved: false });
+      expectProblem(again, 409, 'conflict');
+      // Rated already: whatever intake shows, a lag would not explain it, so it is not marked.
+      expect(again.headers[TICKET_BEHIND_HEADER]).toBeUndefined();
       expectProblem(await http().post(`/v1/ratings/${t.link.token}`).send({ score: 1, solved: false }), 409, 'conflict');
 
       const u = await resolvedTicket();
@@ -192,6 +195,9 @@ describe('rating routes (issue #13, P11)', () => {
       const early = await http().post(`/v1/tickets/${open.ticketId}/rating`).auth(tokens().acme, { type: 'bearer' }).send(body);
       expectProblem(early, 409, 'conflict');
       expect(early.body.detail).toContain('not been resolved');
+      // Maybe only not resolved here yet: marked for the gateway, which asks intake (docs/adr/0068, addendum of 2026-12-05).
+      expect(early.headers[TICKET_BEHIND_HEADER]).toBe('resolved');
+      expect(early.headers['retry-after']).toBeUndefined();
     });
 
     it('P11: a reopened ticket is not resolved: its unanswered survey is withdrawn, every way of rating it is a 409, and nothing is recorded until it is resolved again', async () => {
@@ -202,7 +208,12 @@ describe('rating routes (issue #13, P11)', () => {
       const byTicket = await http().post(`/v1/tickets/${t.ticketId}/rating`).auth(tokens().ann, { type: 'bearer' }).send({ score: 1, solved: false });
       expectProblem(byTicket, 409, 'conflict');
       expect(byTicket.body.detail).toContain('not resolved now');
-      expectProblem(await http().post(`/v1/ratings/${t.link.token}`).send({ score: 1, solved: false }), 409, 'conflict');
+      // Resolved again in intake, maybe, and not yet here: marked for the gateway (docs/adr/0068, addendum of 2026-12-05).
+      expect(byTicket.headers[TICKET_BEHIND_HEADER]).toBe('resolved');
+      const byLink = await http().post(`/v1/ratings/${t.link.token}`).send({ score: 1, solved: false });
+      expectProblem(byLink, 409, 'conflict');
+      // A link names no ticket in its path: nothing for the gateway to ask intake about.
+      expect(byLink.headers[TICKET_BEHIND_HEADER]).toBeUndefined();
       const link = await http().get(`/v1/ratings/${t.link.token}`);
       expect(link.status).toBe(200);
       expect(link.body).toMatchObject({ surveyId: t.link.surveyId, rated: false, reopened: true });

@@ -144,6 +144,12 @@ export interface AnswerCircumstances {
    * the gateway makes it a 503 to retry, and the retry must run afresh, not replay this 404.
    */
   unknownTicket?: boolean;
+  /**
+   * A refusal marked as the service's projection being behind intake (TICKET_BEHIND_HEADER: rating's
+   * 409 "not resolved" of a ticket maybe resolved a moment ago): the gateway may make it a 503 to
+   * retry, and the retry must run afresh, not replay this refusal (docs/adr/0068, addendum of 2026-12-05).
+   */
+  ticketBehind?: boolean;
 }
 
 /**
@@ -156,10 +162,11 @@ export interface AnswerCircumstances {
  * never arrived, not the request the client will send again: kept, it would refuse every complete
  * retry for 24 h. A success is kept even then: its effect happened. So is a 404 for a ticket the
  * service has not learned of yet: kept, it would answer "no such ticket" to every retry for 24 h
- * after the ticket arrived (docs/adr/0068).
+ * after the ticket arrived (docs/adr/0068); and a refusal marked as the service being behind
+ * (a rating's "not resolved" right after the resolution), for the same reason.
  */
-export const fateOfAnswer = ({ status, bodyCutShort, noStore, unknownTicket = false }: AnswerCircumstances): 'keep' | 'withhold' | 'release' => {
-  if (!isReplayable(status) || (bodyCutShort && status >= 400) || unknownTicket) return 'release';
+export const fateOfAnswer = ({ status, bodyCutShort, noStore, unknownTicket = false, ticketBehind = false }: AnswerCircumstances): 'keep' | 'withhold' | 'release' => {
+  if (!isReplayable(status) || (bodyCutShort && status >= 400) || unknownTicket || ticketBehind) return 'release';
   // RFC 9111: no-store forbids keeping any part of the response; our key table is such a store.
   if (noStore) return status < 400 ? 'withhold' : 'release';
   return 'keep';

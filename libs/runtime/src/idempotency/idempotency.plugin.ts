@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { UNKNOWN_TICKET_HEADER } from '@tss/contracts';
+import { TICKET_BEHIND_HEADER, UNKNOWN_TICKET_HEADER } from '@tss/contracts';
 import { declareIdempotencyKey, PROBLEM_CONTENT_TYPE, problemFor, problemInstanceOf, sendFailure, type Clock } from '@tss/service-kit';
 import {
   fateOfAnswer,
@@ -153,6 +153,7 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
         bodyCutShort: bodyCutShort(request),
         noStore: marksNoStore(reply.getHeader('cache-control')),
         unknownTicket: reply.hasHeader(UNKNOWN_TICKET_HEADER),
+        ticketBehind: reply.hasHeader(TICKET_BEHIND_HEADER),
       });
       if (fate === 'release' || body === undefined) {
         if (body === undefined) request.log.warn({ idempotencyKey: key.id }, 'a streamed answer cannot be replayed; its idempotency key is released');

@@ -2,12 +2,12 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Type } from '@sinclair/typebox';
-import { PUBLIC_FORWARDS, serviceForPath, UNKNOWN_TICKET_HEADER, type RoutedServiceName } from '@tss/contracts';
+import { PUBLIC_FORWARDS, serviceForPath, type RoutedServiceName } from '@tss/contracts';
 import { answerFrameworkErrorsUnder, answerUnroutedMethod, problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
 import { pageStatusOfAreaError, pickLanguage, sendPlainPage, stylesheetPath } from '@tss/web-pages';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { httpIntake } from '../upstream/intake-api';
-import { answerForUnknownTicket } from './ticket-visibility';
+import { answerForDoubt, doubtOfAnswer, SERVICE_MARKERS, type ProjectionDoubt } from './ticket-visibility';
 import { cutWhenOverdue } from './upstream-deadline';
 import { isUpload, UPLOAD_METHOD, UPLOAD_ROUTES } from './upload-routes';
 
@@ -77,27 +77,27 @@ const isPage = (request: FastifyRequest): boolean => {
   return path === RATE_PAGE_PREFIX || path.startsWith(`${RATE_PAGE_PREFIX}/`);
 };
 
-/** The answer's headers without the services' marker of an unknown ticket: it is the gateway's to read, never the client's. */
-const withoutMarker = (headers: IncomingHttpHeaders): IncomingHttpHeaders => {
-  const { [UNKNOWN_TICKET_HEADER]: _marker, ...rest } = headers;
-  return rest;
-};
+/** The answer's headers without the services' markers (an unknown ticket, a ticket they are behind on): the gateway's to read, never the client's. */
+const withoutMarkers = (headers: IncomingHttpHeaders): IncomingHttpHeaders =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !SERVICE_MARKERS.includes(name)));
 
 /**
- * A service's 404 marked `unknown_ticket` (docs/adr/0068): intake, asked as the caller, says
- * whether the ticket is only not in that service's projection yet. If so the 404 is dropped
+ * A service's 404 marked `unknown_ticket`, or a refusal marked as its projection being behind
+ * (docs/adr/0068 and its addendum of 2026-12-05): intake, asked as the caller, says whether the
+ * service has only not learned of the ticket, or of its status, yet. If so the refusal is dropped
  * (read off the connection, its headers unset) for a 503 with Retry-After; else it goes on as it
  * came, under the same deadline.
  */
-const answerUnknownTicket = async (
+const answerMarkedRefusal = async (
   urls: ServiceUrls,
   request: FastifyRequest,
   reply: FastifyReply,
   response: { stream: IncomingMessage },
   deadline: ReturnType<typeof cutWhenOverdue>,
   timeoutMs: number,
+  doubt: ProjectionDoubt,
 ) => {
-  const answer = await answerForUnknownTicket(httpIntake(urls['ticket-intake'], timeoutMs), request);
+  const answer = await answerForDoubt(httpIntake(urls['ticket-intake'], timeoutMs), request, doubt);
   if (!answer) return deadline.stream(response);
   response.stream.resume();
   for (const name of Object.keys(response.stream.headers)) reply.removeHeader(name);
@@ -118,12 +118,13 @@ const forward = (urls: ServiceUrls, request: FastifyRequest, reply: FastifyReply
   return reply.from(`${urls[service].replace(/\/$/, '')}${request.url}`, {
     timeout: timeoutMs,
     rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': request.id, ...trace }),
-    rewriteHeaders: (headers) => withoutMarker(headers),
+    rewriteHeaders: (headers) => withoutMarkers(headers),
     onResponse: (_req, _reply, response) => {
       const { statusCode, headers } = response.stream;
-      if (statusCode !== 404 || headers[UNKNOWN_TICKET_HEADER] === undefined) return deadline.stream(response);
-      // Intake gets the route's timeout; the deadline still cuts the 404 if it goes on after that.
-      answerUnknownTicket(urls, request, reply, response, deadline, timeoutMs).catch((error: unknown) => reply.send(error));
+      const doubt = doubtOfAnswer(statusCode ?? 0, (name) => headers[name]);
+      if (!doubt) return deadline.stream(response);
+      // Intake gets the route's timeout; the deadline still cuts the refusal if it goes on after that.
+      answerMarkedRefusal(urls, request, reply, response, deadline, timeoutMs, doubt).catch((error: unknown) => reply.send(error));
     },
     onError: (_reply, { error }) => {
       // Cut by the deadline after the headers went out: the client already sees the answer end short.

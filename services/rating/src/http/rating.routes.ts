@@ -73,10 +73,11 @@ export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstanc
         operationId: 'rateTicket',
         summary: "Rate the support received on a resolved ticket, as its partner or its requester (P11)",
         description:
-          "Answers the survey of the ticket's latest resolution: one rating per resolution (409 for a second, before any resolution, or while the ticket is reopened and not resolved again), until the link expires (410).",
+          "Answers the survey of the ticket's latest resolution: one rating per resolution (409 for a second, before any resolution, or while the ticket is reopened and not resolved again), until the link expires (410). " +
+          'Right after a resolution, before rating has made its survey, a 503 `ticket-not-yet-visible` with `Retry-After`: retry then, with the same `Idempotency-Key`.',
         params: TicketParams,
         body: RatingBody,
-        response: { 201: Type.Ref(RatingResponse), ...failureResponses('invalid_reference', 'unknown_ticket', 'conflict', 'gone') },
+        response: { 201: Type.Ref(RatingResponse), ...failureResponses('invalid_reference', 'unknown_ticket', 'conflict', 'unresolved_ticket', 'gone') },
       },
       config: { access: RATE },
     },

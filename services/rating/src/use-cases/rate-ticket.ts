@@ -1,9 +1,18 @@
 import { err, ok, type Failure, type PartnerScope, type RequesterScope, type Result } from '@tss/service-kit';
-import { checkSurveyOpen, type RatingInput, type Survey } from '../domain/survey';
+import { checkSurveyOpen, TICKET_NOT_RESOLVED, type RatingInput, type Survey } from '../domain/survey';
 import { ratingStore } from '../store/rating.store';
 import { surveyStore } from '../store/survey.store';
 import { findRatedTicket } from './find-rated-ticket';
 import { recordRatingIn, ratingViewOf, type RatingDeps, type RatingView } from './record-rating';
+
+/**
+ * Not resolved as far as rating knows: no resolution yet, or a reopening withdrew the last survey.
+ * rating learns of a resolution from `ticket.resolved`, so intake may have the ticket resolved
+ * already: `unresolved_ticket` is the 409 marked for the gateway, which asks intake and answers a
+ * 503 to retry if so (docs/adr/0068, addendum of 2026-12-05).
+ */
+const NO_SURVEY_YET: Failure = { kind: 'unresolved_ticket', detail: 'The ticket has not been resolved: there is no survey to answer yet.' };
+const SURVEY_WITHDRAWN: Failure = { ...TICKET_NOT_RESOLVED, kind: 'unresolved_ticket' };
 
 /**
  * `POST /v1/tickets/{id}/rating`: the partner, or the ticket's requester, rates the survey of the
@@ -20,7 +29,8 @@ export const rateTicket = async (deps: RatingDeps, scope: PartnerScope | Request
     const found = await findRatedTicket(tx, scope, idOrReference);
     if (!found.ok) return found;
     const survey = await surveyStore.latestForTicket(tx, found.value.ticketId, true);
-    if (!survey) return err({ kind: 'conflict', detail: 'The ticket has not been resolved: there is no survey to answer yet.' });
+    if (!survey) return err(NO_SURVEY_YET);
+    if (survey.status === 'withdrawn') return err(SURVEY_WITHDRAWN);
     const ratedBy = scope.kind === 'partner' ? `partner:${scope.partnerId}` : `requester:${scope.requesterId}`;
     return recordRatingIn(tx, deps, survey, input, { via: 'api', ratedBy });
   });
