@@ -17,6 +17,7 @@ import { ClockBusinessTime1765500934000 } from './store/migrations/1765500934000
 import { ClockLifecycleFloor1765501400000 } from './store/migrations/1765501400000-clock-lifecycle-floor';
 import { ClockBreachedLevel1765600500000 } from './store/migrations/1765600500000-clock-breached-level';
 import { ClockTicketSequence1765603510000 } from './store/migrations/1765603510000-clock-ticket-sequence';
+import { ClockWarningsSkipped1765603600000 } from './store/migrations/1765603600000-clock-warnings-skipped';
 import { clockClaimLock, SLA_SCHEMA } from './store/response-clock.store';
 
 /**
@@ -68,6 +69,7 @@ export const slaTimerService: ServiceModule = {
     ClockLifecycleFloor1765501400000,
     ClockBreachedLevel1765600500000,
     ClockTicketSequence1765603510000,
+    ClockWarningsSkipped1765603600000,
   ],
   build: (deps) => {
     const timers = new TimerStore({ schema: SLA_SCHEMA, clock: deps.clock });

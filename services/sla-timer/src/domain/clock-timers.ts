@@ -1,4 +1,4 @@
-import { calendarTimeBetween, isOpen, remainingMsOf, type ClockTime, type ResponseClock } from './response-clock';
+import { calendarTimeBetween, isOpen, remainingMsOf, skipWarnings, type ClockTime, type ResponseClock } from './response-clock';
 
 export const WARNING_TIMER = 'sla.warning';
 export const BREACH_TIMER = 'sla.breach';
@@ -29,18 +29,23 @@ export const allTimerIds = (clock: ResponseClock): string[] => [
   overdueTimerId(clock.id),
 ];
 
+/** The highest threshold of the clock whose warning was published; 0 before any. */
+const highestPublished = (clock: ResponseClock): number => Math.max(0, ...clock.warningsPublished);
+
 /**
- * The timers an open clock needs at `now`: one per warning not yet published, the breach and the
- * overdue notice. After a re-target, warnings already past are noise: only the highest of them
- * fires (at once), and none when the breach itself is past. A published breach keeps only the
- * overdue notice.
+ * The timers an open clock needs at `now`: one per warning still ahead of it (above the highest
+ * published, not skipped), the breach and the overdue notice. After a re-target or a downtime,
+ * warnings already past are noise: only the highest of them fires (at once), and none when the
+ * breach itself is past (docs/adr/0030). A published breach keeps only the overdue notice.
  */
 export const timersFor = (clock: ResponseClock, now: Date): ClockTimer[] => {
   if (!isOpen(clock)) return [];
   const timers: ClockTimer[] = [];
   const breached = clock.breachPublishedAt !== undefined;
   if (!breached) {
-    const pending = clock.warnings.filter((w) => !clock.warningsPublished.includes(w.threshold));
+    // Below a published warning nothing fires any more: the next lower one is no "highest past" after it.
+    const floor = highestPublished(clock);
+    const pending = clock.warnings.filter((w) => w.threshold > floor && !clock.warningsSkipped.includes(w.threshold));
     const past = pending.filter((w) => w.at.getTime() <= now.getTime());
     const future = pending.filter((w) => w.at.getTime() > now.getTime());
     const breachPast = clock.dueAt.getTime() <= now.getTime();
@@ -71,9 +76,21 @@ export type TimerEffect =
   | { kind: 'overdue'; overdueMs: number };
 
 /**
+ * docs/adr/0030: a warning is passed over at `now` when a higher threshold of the clock was
+ * published already or is past too, or when the breach is past. Decided when the timer fires, on
+ * the locked clock row, so it holds whatever order replicas and batches claim the clock's timers in.
+ */
+const passedOver = (clock: ResponseClock, warning: { threshold: number }, now: Date): boolean =>
+  clock.dueAt.getTime() <= now.getTime() ||
+  clock.warnings.some((w) => w.threshold > warning.threshold && (clock.warningsPublished.includes(w.threshold) || w.at.getTime() <= now.getTime()));
+
+/**
  * A clock timer fired at `now`: what to publish, each at most once per clock and threshold (the
- * clock records it). A timer for a clock that moved on (stopped, re-targeted, already published)
- * does nothing. `time`: how the clock measures time (`clockTimeOf`), for a warning's `remainingMs`.
+ * clock records it). A warning passed over (`passedOver`) publishes nothing and is recorded as
+ * skipped, with any lower one not published yet; a published warning records the lower ones it
+ * passed over the same way. A timer for a clock that moved on (stopped, re-targeted, already
+ * published or skipped) does nothing. `time`: how the clock measures time (`clockTimeOf`), for a
+ * warning's `remainingMs`.
  */
 export const fireClockTimer = (
   clock: ResponseClock,
@@ -83,14 +100,18 @@ export const fireClockTimer = (
 ): { clock: ResponseClock; effects: TimerEffect[] } | undefined => {
   if (!isOpen(clock)) return undefined;
   const same = (a: Date, b: Date) => a.getTime() === b.getTime();
-  const breach = (c: ResponseClock): ResponseClock => ({ ...c, status: 'breached', breachPublishedAt: now, breachedAt: c.dueAt, breachedLevel: c.level });
+  // The warnings a breach leaves unpublished were passed over.
+  const breach = (c: ResponseClock): ResponseClock => ({ ...c, status: 'breached', breachPublishedAt: now, breachedAt: c.dueAt, breachedLevel: c.level, warningsSkipped: skipWarnings(c) });
   switch (timer.kind) {
     case WARNING_TIMER: {
       const warning = clock.warnings.find((w) => w.threshold === timer.threshold);
-      if (!warning || !same(warning.at, timer.dueAt) || clock.warningsPublished.includes(warning.threshold) || clock.breachPublishedAt) return undefined;
+      if (!warning || !same(warning.at, timer.dueAt) || clock.breachPublishedAt) return undefined;
+      if (clock.warningsPublished.includes(warning.threshold) || clock.warningsSkipped.includes(warning.threshold)) return undefined;
+      if (passedOver(clock, warning, now)) return { clock: { ...clock, warningsSkipped: skipWarnings(clock, warning.threshold) }, effects: [] };
       const last = clock.warnings.every((w) => w.threshold <= warning.threshold);
+      const below = clock.warnings.filter((w) => w.threshold < warning.threshold).at(-1)?.threshold;
       return {
-        clock: { ...clock, warningsPublished: [...clock.warningsPublished, warning.threshold] },
+        clock: { ...clock, warningsPublished: [...clock.warningsPublished, warning.threshold], warningsSkipped: below === undefined ? clock.warningsSkipped : skipWarnings(clock, below) },
         effects: [{ kind: 'warning', threshold: warning.threshold, remainingMs: Math.max(0, remainingMsOf(clock, now, time)), ...(last ? { last: true as const } : {}) }],
       };
     }

@@ -45,6 +45,12 @@ export interface ResponseClock {
   policy: PolicyRef;
   /** Thresholds whose `sla.warning` was published (each at most once per clock). */
   warningsPublished: readonly number[];
+  /**
+   * Thresholds passed over, never published: when they came up, a higher warning of the clock was
+   * published or past already, or the breach was (after a downtime, a backlog or a re-target;
+   * docs/adr/0030, addendum of 2026-12-05). In the order they were passed over.
+   */
+  warningsSkipped: readonly number[];
   /** When `sla.breached` was published; a published breach is never withdrawn. */
   breachPublishedAt?: Date;
   /**
@@ -97,6 +103,7 @@ export const startScheduledClock = (args: { id: string; level: ServiceLevel; sta
       overdueAt: schedule.overdueAt,
       policy: { scope: args.policy.scope, version: args.policy.version },
       warningsPublished: [],
+      warningsSkipped: [],
     },
     calendarFallback: schedule.calendarFallback,
   };
@@ -168,12 +175,27 @@ export type StopEffect =
  */
 const deadlineOf = (clock: ResponseClock): Date => clock.breachedAt ?? clock.dueAt;
 
-/** A breach not published before is published now: it happened at the clock's current due time. */
-const breachOnStop = (clock: ResponseClock, now: Date): Pick<ResponseClock, 'status' | 'breachPublishedAt' | 'breachedAt' | 'breachedLevel'> => ({
+/**
+ * `warningsSkipped` with every threshold up to `upTo` (all without it) that was neither published
+ * nor skipped yet: warnings passed over are recorded, never published (docs/adr/0030, addendum of
+ * 2026-12-05).
+ */
+export const skipWarnings = (clock: ResponseClock, upTo = Number.POSITIVE_INFINITY): readonly number[] => {
+  const done = new Set([...clock.warningsPublished, ...clock.warningsSkipped]);
+  const passed = clock.warnings.map((w) => w.threshold).filter((threshold) => threshold <= upTo && !done.has(threshold));
+  return passed.length === 0 ? clock.warningsSkipped : [...clock.warningsSkipped, ...passed];
+};
+
+/**
+ * A breach not published before is published now: it happened at the clock's current due time, and
+ * the warnings it left unpublished were passed over.
+ */
+const breachOnStop = (clock: ResponseClock, now: Date): Pick<ResponseClock, 'status' | 'breachPublishedAt' | 'breachedAt' | 'breachedLevel' | 'warningsSkipped'> => ({
   status: 'breached',
   breachPublishedAt: clock.breachPublishedAt ?? now,
   breachedAt: clock.breachedAt ?? clock.dueAt,
   breachedLevel: clock.breachedLevel ?? clock.level,
+  warningsSkipped: clock.breachPublishedAt === undefined ? skipWarnings(clock) : clock.warningsSkipped,
 });
 
 /**

@@ -38,6 +38,10 @@ const ClockView = Type.Object({
     },
   ),
   warningsPublished: Type.Array(Type.Number(), { description: 'Thresholds (fractions of the target) whose sla.warning was published.' }),
+  warningsSkipped: Type.Array(Type.Number(), {
+    description:
+      'Thresholds passed over and never published: when they came up (after a downtime, a backlog or a re-target) a higher warning was published or past already, or the breach was. Only the highest warning already past fires, and none once the breach is past.',
+  }),
   breachedAt: Type.Optional(
     Type.String({ format: 'date-time', description: 'When the breach happened (the due time then, as sla.breached said); a later re-target does not move it.' }),
   ),
@@ -90,6 +94,7 @@ const toView = ({ clock }: StoredClock, now: Date, time: ClockTime) => {
     ...(open ? { remainingMs: remainingMsOf(clock, now, time) } : {}),
     policy: clock.policy,
     warningsPublished: [...clock.warningsPublished],
+    warningsSkipped: [...clock.warningsSkipped],
     // When the breach happened (the due time then, as `sla.breached` said), whatever re-target came after.
     ...(clock.status === 'breached' ? { breachedAt: (clock.breachedAt ?? clock.dueAt).toISOString(), breachedLevel: clock.breachedLevel ?? clock.level } : {}),
     ...(clock.stoppedAt ? { stoppedAt: clock.stoppedAt.toISOString() } : {}),

@@ -39,6 +39,7 @@ interface ClockRow {
   policy_scope: string;
   policy_version: number;
   warnings_published: number[];
+  warnings_skipped: number[];
   breach_published_at: Date | null;
   breached_at: Date | null;
   breached_level: ServiceLevel | null;
@@ -71,6 +72,7 @@ const toStored = (row: ClockRow): StoredClock => ({
     overdueAt: row.overdue_at,
     policy: { scope: row.policy_scope, version: row.policy_version },
     warningsPublished: row.warnings_published,
+    warningsSkipped: row.warnings_skipped,
     breachPublishedAt: optional(row.breach_published_at),
     breachedAt: optional(row.breached_at),
     breachedLevel: row.breached_level ?? undefined,
@@ -125,12 +127,12 @@ export const responseClockStore = {
   ): Promise<void> {
     await tx.query(
       `INSERT INTO ${T} (id, ticket_id, partner_id, requester_id, product, level, owed_by, started_by, status, started_at, target_ms, due_at,
-                         warnings, overdue_at, policy_scope, policy_version, warnings_published, created_at, counts_business_time, ticket_sequence)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+                         warnings, overdue_at, policy_scope, policy_version, warnings_published, created_at, counts_business_time, ticket_sequence, warnings_skipped)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
       [
         clock.id, owner.ticketId, owner.partnerId, owner.requesterId, owner.product, clock.level, clock.owedBy, clock.startedBy, clock.status,
         clock.startedAt, clock.targetMs, clock.dueAt, warningsJson(clock), clock.overdueAt, clock.policy.scope, clock.policy.version,
-        JSON.stringify(clock.warningsPublished), now, clock.countsBusinessTime, ticketSequence,
+        JSON.stringify(clock.warningsPublished), now, clock.countsBusinessTime, ticketSequence, JSON.stringify(clock.warningsSkipped),
       ],
     );
   },
@@ -143,13 +145,15 @@ export const responseClockStore = {
     await tx.query(
       `UPDATE ${T} SET level = $2, owed_by = $3, status = $4, target_ms = $5, due_at = $6, warnings = $7, overdue_at = $8,
               warnings_published = $9, breach_published_at = $10, overdue_published_at = $11, stopped_at = $12, stop_reason = $13, responded_at = $14,
-              breached_at = $15, counts_business_time = $16, breached_level = $17, ticket_sequence = COALESCE($18::integer, ticket_sequence)
+              breached_at = $15, counts_business_time = $16, breached_level = $17, ticket_sequence = COALESCE($18::integer, ticket_sequence),
+              warnings_skipped = $19
         WHERE id = $1`,
       [
         clock.id, clock.level, clock.owedBy, clock.status, clock.targetMs, clock.dueAt, warningsJson(clock), clock.overdueAt,
         JSON.stringify(clock.warningsPublished), clock.breachPublishedAt ?? null, clock.overduePublishedAt ?? null, clock.stoppedAt ?? null,
         clock.stopReason ?? null, clock.respondedAt ?? null, clock.breachedAt ?? null, clock.countsBusinessTime, clock.breachedLevel ?? null,
         retargetedBy ?? null,
+        JSON.stringify(clock.warningsSkipped),
       ],
     );
   },
@@ -229,9 +233,10 @@ export const responseClockStore = {
     await tx.query(
       `WITH u AS (
          SELECT * FROM json_to_recordset($1::json)
-             AS u(id uuid, status text, warnings_published jsonb, breach_published_at timestamptz, breached_at timestamptz, breached_level text, overdue_published_at timestamptz)),
+             AS u(id uuid, status text, warnings_published jsonb, warnings_skipped jsonb, breach_published_at timestamptz, breached_at timestamptz, breached_level text,
+                  overdue_published_at timestamptz)),
        fired AS (
-         UPDATE ${T} c SET status = u.status, warnings_published = u.warnings_published, breach_published_at = u.breach_published_at,
+         UPDATE ${T} c SET status = u.status, warnings_published = u.warnings_published, warnings_skipped = u.warnings_skipped, breach_published_at = u.breach_published_at,
                 breached_at = u.breached_at, breached_level = u.breached_level, overdue_published_at = u.overdue_published_at
            FROM u
           WHERE c.id = u.id AND c.id = ANY(ARRAY(SELECT id FROM u))
@@ -243,6 +248,7 @@ export const responseClockStore = {
             id: c.id,
             status: c.status,
             warnings_published: c.warningsPublished,
+            warnings_skipped: c.warningsSkipped,
             breach_published_at: c.breachPublishedAt?.toISOString() ?? null,
             breached_at: c.breachedAt?.toISOString() ?? null,
             breached_level: c.breachedLevel ?? null,

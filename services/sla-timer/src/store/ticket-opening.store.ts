@@ -17,7 +17,8 @@ export const OPENED_CLOCK = 'opened_clock';
  * reference number, P3), its first clock (started by the ticket's event `lastSequence`, which its
  * events follow: docs/adr/0066, addendum of 2026-12-05) and that clock's first timer (`timers`: `TimerStore.scheduleAllStatement` numbered
  * from `OPENING_TIMERS_FIRST_PARAM`, `onlyIf` on `OPENED_CLOCK`). A ticket known already (the
- * creation under another event id) writes nothing and answers false.
+ * creation under another event id) writes nothing and answers false. `warnings_skipped` takes its
+ * default, `[]`: a clock just started has passed no warning over.
  */
 export const insertOpenedTicket = async (
   tx: EntityManager,
