@@ -95,6 +95,12 @@ const orderProblems = (levels: Readonly<Record<string, { targetMs: number }>>): 
 
 const thresholdProblems = (warningAt: readonly number[], overdueAt: number): PolicyProblem[] => {
   const problems: PolicyProblem[] = [];
+  // P7: a breached and an about-to-breach clock escalate to the team leader. The highest warning is
+  // the clock's "about to breach" (`last: true`, docs/adr/0038); without any, none ever comes
+  // (docs/adr/0031, addendum of 2026-12-05).
+  if (warningAt.length === 0) {
+    problems.push({ pointer: '/warningAt', message: 'needs at least one warning: the highest is the clock’s “about to breach”, which escalates to the team leader (P7), and an agreement cannot silence it' });
+  }
   warningAt.forEach((threshold, i) => {
     if (!(Number.isFinite(threshold) && threshold > 0 && threshold < 1)) problems.push({ pointer: `/warningAt/${i}`, message: 'must be a fraction of the target between 0 and 1 (exclusive)' });
     else if (threshold < MIN_WARNING_FRACTION) problems.push({ pointer: `/warningAt/${i}`, message: `must be at least ${MIN_WARNING_FRACTION} (1 % of the target)` });

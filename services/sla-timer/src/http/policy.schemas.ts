@@ -63,8 +63,9 @@ export const SlaPolicyBody = Type.Object(
   {
     levels: Levels,
     warningAt: Type.Array(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }), {
+      minItems: 1,
       maxItems: 10,
-      description: `Fractions of the target at which sla.warning is published, ascending, each at least ${MIN_WARNING_FRACTION} (1 %) and below 1.`,
+      description: `Fractions of the target at which sla.warning is published, ascending, each at least ${MIN_WARNING_FRACTION} (1 %) and below 1; at least one. The highest is the clock's "about to breach" (\`last: true\`), which escalates to the team leader (P7): no agreement can leave it out.`,
     }),
     overdueAt: Type.Number({ exclusiveMinimum: 1, maximum: MAX_OVERDUE_FRACTION, description: 'Fraction of the target past which sla.overdue is published.' }),
     calendar: Type.Optional(BusinessCalendar),

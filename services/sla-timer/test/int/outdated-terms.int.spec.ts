@@ -21,6 +21,8 @@ describe('sla-timer at start: terms in force that today’s rules refuse are nam
   const outdated = randomUUID();
   const fixedSince = randomUUID();
   const dropped = randomUUID();
+  // Last in the review's order (by scope): an agreement with no warning at all, refused since 2026-12-05.
+  const silent = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
   let db: TestDatabase;
   let platform: Platform | undefined;
   const capture = logCapture();
@@ -51,6 +53,7 @@ describe('sla-timer at start: terms in force that today’s rules refuse are nam
       [fixedSince, 2, SOUND, false],
       [dropped, 1, BELOW_MINIMUMS, false],
       [dropped, 2, BELOW_MINIMUMS, true],
+      [silent, 1, withTerms(() => ({ warningAt: [] })), false],
       ['default', 2, withTerms(() => ({ warningAt: [0.001] })), false],
     ]);
     platform = await Platform.start({
@@ -96,6 +99,8 @@ describe('sla-timer at start: terms in force that today’s rules refuse are nam
           '/levels/emergency/targetMs: level emergency: must be at least 60000 (1 min); /warningAt/0: must be at least 0.01 (1 % of the target). ' +
           `Store terms that meet them with PUT /v1/partners/${outdated}/sla-policy; clocks already running keep their terms.`,
       }),
+      // P7: no `sla.warning` would ever come, so the about-to-breach escalation never would.
+      expect.objectContaining({ scope: silent, partnerId: silent, version: 1, problems: [{ pointer: '/warningAt', message: expect.stringContaining('at least one warning') }] }),
     ]);
   });
 

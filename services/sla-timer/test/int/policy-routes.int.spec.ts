@@ -69,6 +69,7 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     ['an unknown level', (p) => ({ ...p, levels: { ...(p.levels as object), urgent: { targetMs: HOUR, phoneSupport: false } } }), '/levels'],
     ['a one-millisecond emergency (under the one-minute minimum)', (p) => ({ ...p, levels: { ...(p.levels as object), emergency: { targetMs: 1, phoneSupport: false } } }), '/levels/emergency/targetMs'],
     ['a 59-second target', (p) => ({ ...p, levels: { ...(p.levels as object), emergency: { targetMs: 59_999, phoneSupport: false } } }), '/levels/emergency/targetMs'],
+    ['no warning at all', (p) => ({ ...p, warningAt: [] }), '/warningAt'],
     ['a warning at a trillionth of the target (under 1 %)', (p) => ({ ...p, warningAt: [1e-12] }), '/warningAt/0'],
     ['warnings not ascending', (p) => ({ ...p, warningAt: [0.9, 0.5] }), '/warningAt/1'],
     ['a warning at 1', (p) => ({ ...p, warningAt: [0.5, 1] }), '/warningAt/1'],
@@ -269,6 +270,21 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     expect(forPartner.body).toMatchObject({ basedOn: { scope: acme, version: 2 }, dueAt: '2026-03-28T03:00:00.000Z' });
     const byDefault = await preview({ level: 'development', startedAt: '2026-03-27T15:00:00.000Z' });
     expect(byDefault.body).toMatchObject({ basedOn: { scope: 'default' }, dueAt: '2026-04-03T15:00:00.000Z', overdueAt: '2026-04-07T03:00:00.000Z' });
+  });
+
+  it('P7 (docs/escalation.md): an agreement cannot silence the about-to-breach warning: warningAt [] is a 400 problem naming /warningAt on both PUTs and the preview, and stores nothing', async () => {
+    const silent = { ...DEFAULT_POLICY, warningAt: [] };
+    const before = { default: await versionsOf('default'), acme: await versionsOf(acme) };
+    for (const path of ['/v1/sla/policies', `/v1/partners/${acme}/sla-policy`]) {
+      const response = await put(path, admin, silent);
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(response.body.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/warningAt' })]);
+    }
+    const previewed = await preview({ level: 'standard', startedAt: '2026-03-27T15:00:00.000Z', policy: silent });
+    expect(previewed.status).toBe(400);
+    expect(previewed.body.errors).toEqual([expect.objectContaining({ pointer: '/policy/warningAt' })]);
+    expect({ default: await versionsOf('default'), acme: await versionsOf(acme) }).toEqual(before);
   });
 
   it('preview: a bad policy, or a policy and a partner together, is a 400 naming the field', async () => {

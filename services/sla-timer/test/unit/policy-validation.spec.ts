@@ -24,6 +24,7 @@ describe('issue #10: an unusable policy is refused, naming the field', () => {
     ['an emergency of 90 days (the outside repro)', withLevel('emergency', 7_776_000_000), ['/levels/emergency/targetMs']],
     ['an unknown level', withLevel('urgent', 3_600_000), ['/levels/urgent']],
     ['a missing level', { ...DEFAULT_POLICY, levels: { emergency: DEFAULT_POLICY.levels.emergency } } as unknown as SlaPolicy, ['/levels/standard', '/levels/consulting', '/levels/development']],
+    ['no warning at all (P7: the clock would never be about to breach)', { ...DEFAULT_POLICY, warningAt: [] }, ['/warningAt']],
     ['warnings out of order', { ...DEFAULT_POLICY, warningAt: [0.5, 0.9, 0.75] }, ['/warningAt/2']],
     ['a repeated warning', { ...DEFAULT_POLICY, warningAt: [0.5, 0.5] }, ['/warningAt/1']],
     ['a warning at 0', { ...DEFAULT_POLICY, warningAt: [0, 0.5] }, ['/warningAt/0']],
