@@ -138,7 +138,7 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
     expect(clocks[1].remainingMs).toBe(7 * 24 * HOUR);
   });
 
-  it('P5: a referred ticket goes back to support only naming its level; the development clock re-targets to it from its start', async () => {
+  it('P5: a referred ticket goes back to support only naming its level; development’s clock from the referral ends there and support owes a response from the hand-back (docs/adr/0029, addendum of 2026-12-05)', async () => {
     const ticket = await file(acme.token);
     await reply(ticket.id);
     await advance(HOUR);
@@ -152,15 +152,18 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
     await refuse({ status: 'open' });
     await refuse({ level: 'standard' });
     expect((await get(`/v1/tickets/${ticket.id}`, acme.token)).body).toMatchObject({ status: 'referred', level: 'development' });
+    const handedBackAt = clock.now().toISOString();
     await patch(ticket.id, { status: 'open', level: 'standard', note: 'Development found a configuration fix; support answers.' });
     expect((await get(`/v1/tickets/${ticket.id}`, acme.token)).body).toMatchObject({ status: 'open', level: 'standard', responseOwed: true });
     const clocks = (await sla(ticket.id)).clocks;
     expect(clocks.map((c) => [c.status, c.level, c.owedBy, c.startedBy])).toEqual([
       ['met', 'standard', 'support', 'created'],
-      ['running', 'standard', 'support', 'referral'],
+      ['cancelled', 'development', 'development', 'referral'],
+      ['running', 'standard', 'support', 'returned_to_support'],
     ]);
-    expect(clocks[1]).toMatchObject({ startedAt: referredAt, dueAt: new Date(Date.parse(referredAt) + 12 * HOUR).toISOString() });
-    expect((await slaTypes(ticket.id)).slice(-2)).toEqual(['sla.clock_started', 'sla.retargeted']);
+    expect(clocks[1]).toMatchObject({ startedAt: referredAt, stoppedAt: handedBackAt, stopReason: 'returned_to_support' });
+    expect(clocks[2]).toMatchObject({ startedAt: handedBackAt, dueAt: new Date(Date.parse(handedBackAt) + 12 * HOUR).toISOString() });
+    expect((await slaTypes(ticket.id)).slice(-3)).toEqual(['sla.clock_started', 'sla.clock_cancelled', 'sla.clock_started']);
   });
 
   it('P5: the development department waiting on the requester: their answer goes back to it and owes a response within 7 days', async () => {

@@ -12,7 +12,11 @@ export type ClockStatus = 'running' | 'met' | 'breached' | 'cancelled';
 /** P5: support owes the response, or the development department after a referral. */
 export type ClockOwner = 'support' | 'development';
 
-/** What made the response owed; `returned_to_support`: a feature request handed back to support (P6). */
+/**
+ * What made the response owed; `returned_to_support`: a feature request handed back to support
+ * (P6), or a referred ticket whose development clock started at the referral handed back to
+ * support (docs/adr/0029, addendum of 2026-12-05).
+ */
 export type ClockStart = 'created' | 'requester_message' | 'reopened' | 'referral' | 'returned_to_support';
 
 export interface PolicyRef {

@@ -40,6 +40,9 @@ export type ClockEffect =
 /** P5, P10, P11: statuses in which no response is owed; entering one cancels the open clock. */
 export const NO_RESPONSE_OWED: readonly TicketStatus[] = ['awaiting_customer', 'resolved', 'closed', 'feature_request'];
 
+/** How a development clock started at the referral ends when support takes the ticket back, and how support's starts. */
+const RETURNED_TO_SUPPORT = 'returned_to_support';
+
 /** Statuses in which a requester's message or a referral owes nothing (intake's rule too). */
 const ENDED: readonly TicketStatus[] = ['resolved', 'closed', 'feature_request'];
 
@@ -129,6 +132,14 @@ export const applyTicketFact = (
       const next = { ...ticket, level: fact.to };
       if (openClock) {
         if (openClock.level === fact.to) return { ticket: next, effects: [] };
+        // Handed back from development (docs/adr/0029, 0030, addenda of 2026-12-05): a clock that
+        // started at the referral, nothing owed then, measured development's time alone. It ends at
+        // the hand-back, a breach only if development's own due time had passed (development's,
+        // under development), and support owes a response at the named level from then, as for a
+        // feature request handed back. A clock support owed before the referral re-targets below.
+        if (openClock.startedBy === 'referral' && openClock.owedBy === 'development') {
+          return { ticket: next, effects: [stopped(cancel(openClock, fact.at, RETURNED_TO_SUPPORT, env.now)), start(fact.at, RETURNED_TO_SUPPORT, fact.to)] };
+        }
         // A breach stays with the level and the department that missed it (docs/adr/0030, addendum
         // of 2026-12-04, fifth session). Referred after its breach, support's clock ends breached as
         // it is, and development's response is owed on a clock of its own from the referral, judged

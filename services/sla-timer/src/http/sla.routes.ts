@@ -18,7 +18,8 @@ const ClockView = Type.Object({
   open: Type.Boolean({ description: 'A response is still owed on this clock.' }),
   owedBy: StringEnum(['support', 'development'] as const),
   startedBy: StringEnum(['created', 'requester_message', 'reopened', 'referral', 'returned_to_support'] as const, {
-    description: 'What made the response owed: `returned_to_support` is a feature request handed back to support',
+    description:
+      'What made the response owed: `returned_to_support` is a feature request, or a referred ticket whose development clock started at the referral, handed back to support (that development clock ends with stopReason `returned_to_support`)',
   }),
   startedAt: Type.String({ format: 'date-time' }),
   dueAt: Type.String({ format: 'date-time' }),

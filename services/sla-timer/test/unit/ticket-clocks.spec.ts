@@ -167,6 +167,56 @@ describe('P5/P10/P11: which ticket events start, re-target and stop clocks', () 
     expect(resumed.effects).toEqual(['started:standard', 'stopped:cancelled:cancelled']);
   });
 
+  describe('docs/adr/0029, 0030 addenda of 2026-12-05: a referred ticket handed back to support', () => {
+    /** Answered (nothing owed), then referred at 1 h: development's own 7-day clock from the referral. */
+    const referredAnswered: [TicketFact, number][] = [
+      [{ kind: 'responded', at: at(0.5) }, 0.5],
+      [{ kind: 'level_changed', to: 'development', at: at(1) }, 1],
+      [{ kind: 'status_changed', to: 'referred', at: at(1) }, 1],
+    ];
+    /** Intake's events of `PATCH {"status":"open","level":…}` at `hours`. */
+    const handBack = (level: ServiceLevel, hours: number): [TicketFact, number][] => [
+      [{ kind: 'level_changed', to: level, at: at(hours) }, hours],
+      [{ kind: 'status_changed', to: 'open', at: at(hours) }, hours],
+    ];
+
+    it('development’s clock from the referral ends without a breach (returned_to_support); support owes a response at the named level from the hand-back', () => {
+      // Handed back at 14 h: standard's 12 h from the referral would have passed during development's time.
+      const { open, effects, ticket } = play('standard', [...referredAnswered, ...handBack('standard', 14)]);
+      expect(effects).toEqual(['started:standard', 'stopped:met:met', 'started:development', 'stopped:cancelled:cancelled', 'started:standard']);
+      expect(open).toMatchObject({ level: 'standard', owedBy: 'support', startedBy: 'returned_to_support', status: 'running', startedAt: at(14), dueAt: at(26) });
+      expect(ticket).toMatchObject({ level: 'standard', status: 'open' });
+    });
+
+    it('the development clock ends cancelled, reason returned_to_support, at the hand-back', () => {
+      const opened = openTicket({ ticketId: 't5', partnerId: 'p1', requesterId: null, product: null, level: 'standard', receivedAt, sequence: 1 }, env(receivedAt));
+      const referral = applyTicketFact({ ...opened.ticket, level: 'development', status: 'referred' }, undefined, { kind: 'level_changed', to: 'development', at: at(1) }, env(at(1)));
+      const development = (referral.effects[0] as Extract<ClockEffect, { kind: 'started' }>).clock;
+      const { effects } = applyTicketFact(referral.ticket, development, { kind: 'level_changed', to: 'emergency', at: at(14) }, env(at(14)));
+      expect(effects).toEqual([
+        { kind: 'stopped', clock: { ...development, status: 'cancelled', stoppedAt: at(14), stopReason: 'returned_to_support' }, effects: [{ kind: 'cancelled', reason: 'returned_to_support' }] },
+        expect.objectContaining({ kind: 'started', clock: expect.objectContaining({ level: 'emergency', owedBy: 'support', startedBy: 'returned_to_support', startedAt: at(14), dueAt: at(20) }) }),
+      ]);
+    });
+
+    it('past development’s own due time the breach was development’s and stays so; support still starts fresh', () => {
+      const { open, effects } = play('standard', [...referredAnswered, ...handBack('consulting', 1 + 7 * 24 + 2)]);
+      expect(effects).toEqual(['started:standard', 'stopped:met:met', 'started:development', 'stopped:breached:breached+cancelled', 'started:consulting']);
+      expect(open).toMatchObject({ level: 'consulting', owedBy: 'support', startedBy: 'returned_to_support', startedAt: at(1 + 7 * 24 + 2) });
+    });
+
+    it('a clock support owed before the referral keeps ADR 0029’s rule: re-targeted back from its original start (the requester has waited that long)', () => {
+      const { open, effects } = play('standard', [
+        [{ kind: 'level_changed', to: 'development', at: at(1) }, 1],
+        [{ kind: 'status_changed', to: 'referred', at: at(1) }, 1],
+        ...handBack('standard', 14),
+      ]);
+      // Due at 12 h, already past at the hand-back: its breach timer fires at once.
+      expect(effects).toEqual(['started:standard', 'retargeted:development', 'retargeted:standard']);
+      expect(open).toMatchObject({ level: 'standard', owedBy: 'support', startedBy: 'created', startedAt: receivedAt, dueAt: at(12) });
+    });
+  });
+
   it('a response after the due time ends the clock as breached', () => {
     const { effects } = play('emergency', [[{ kind: 'responded', at: at(7) }, 7]]);
     expect(effects).toEqual(['started:emergency', 'stopped:breached:breached+cancelled']);
