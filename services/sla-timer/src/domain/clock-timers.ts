@@ -123,7 +123,8 @@ export const fireClockTimer = (
       // Replicas may fire the overdue notice before the breach: the breach is published first, once.
       const first: TimerEffect[] = clock.breachPublishedAt ? [] : [{ kind: 'breached' }];
       const next = clock.breachPublishedAt ? clock : breach(clock);
-      return { clock: { ...next, overduePublishedAt: now }, effects: [...first, { kind: 'overdue', overdueMs: now.getTime() - clock.dueAt.getTime() }] };
+      // How long past the breach that happened: a level lowered after it shows a later due time.
+      return { clock: { ...next, overduePublishedAt: now }, effects: [...first, { kind: 'overdue', overdueMs: now.getTime() - (next.breachedAt ?? next.dueAt).getTime() }] };
     }
     default:
       return undefined;

@@ -119,12 +119,18 @@ export const startClock = (args: Parameters<typeof startScheduledClock>[0]): Res
  * P5: reclassification (and referral, a reclassification to `development`) re-targets the clock
  * from its original start, under the policy version it started with. The new due time may be
  * past already: its breach timer then fires at once. A clock that breached stays breached: the
- * target and due time move (what the new level promises), its status, `breachedAt` and
- * `breachedLevel` do not (docs/adr/0030, addenda of 2026-12-04, third and fifth sessions). A
- * referral after a breach does not come here: see `applyTicketFact`.
+ * target and due time move (what the new level promises), its status, `breachedAt`,
+ * `breachedLevel` and the overdue point (the breached level's) do not (docs/adr/0030, addenda of
+ * 2026-12-04, third and fifth sessions, and of 2026-12-05). A referral after a breach does not
+ * come here: see `applyTicketFact`.
  */
 export const retargetScheduled = (clock: ResponseClock, level: ServiceLevel, policy: PolicyVersion): ScheduledClock => {
   const schedule = scheduleFor(policy.policy, level, clock.startedAt);
+  // Once breached, the overdue notice stays the breached level's: the head of support hears of the
+  // wait past the deadline that was missed, which a lower level would put off (docs/adr/0030,
+  // addendum of 2026-12-05). A breach an older release recorded without its level: the clock's.
+  const breachedLevel = clock.breachedLevel ?? (clock.breachedAt ? clock.level : undefined);
+  const overdueAt = breachedLevel === undefined ? schedule.overdueAt : scheduleFor(policy.policy, breachedLevel, clock.startedAt).overdueAt;
   return {
     clock: {
       ...clock,
@@ -134,7 +140,7 @@ export const retargetScheduled = (clock: ResponseClock, level: ServiceLevel, pol
       countsBusinessTime: schedule.countsBusinessTime,
       dueAt: schedule.dueAt,
       warnings: schedule.warnings,
-      overdueAt: schedule.overdueAt,
+      overdueAt,
     },
     calendarFallback: schedule.calendarFallback,
   };

@@ -1,3 +1,4 @@
+import { fireClockTimer, OVERDUE_TIMER, BREACH_TIMER, nextTimerFor } from '../../src/domain/clock-timers';
 import { cancel, clockTimeOf, remainingMsOf, respond, retarget, startClock } from '../../src/domain/response-clock';
 import { DEFAULT_POLICY, type PolicyVersion } from '../../src/domain/sla-policy';
 
@@ -70,6 +71,31 @@ describe('P5 response clocks', () => {
     expect(clock).toMatchObject({ status: 'breached', breachedAt: at(6), stopReason: 'responded_after_breach' });
     expect(effects).toEqual([{ kind: 'cancelled', reason: 'responded_after_breach', respondedAt: at(8) }]);
     expect(cancel(longer, at(8), 'resolved', at(8)).clock).toMatchObject({ status: 'breached', breachedAt: at(6) });
+  });
+
+  describe('docs/adr/0030 addendum of 2026-12-05: once breached, the overdue notice stays the breached level’s', () => {
+    /** Emergency (6 h) breached by its timer at 6 h. */
+    const breachedEmergency = () => fireClockTimer(start('emergency'), { kind: BREACH_TIMER, dueAt: at(6) }, at(6))!.clock;
+
+    it('lowered to consulting 30 min after the breach: the overdue point stays 1.5 × 6 h, and fires there', () => {
+      const lowered = retarget(breachedEmergency(), 'consulting', policy);
+      expect(lowered).toMatchObject({ level: 'consulting', dueAt: at(24), breachedLevel: 'emergency', overdueAt: at(9) });
+      expect(nextTimerFor(lowered, at(6.5))).toMatchObject({ kind: OVERDUE_TIMER, dueAt: at(9) });
+      // Measured from the breach that happened, not from the later due time a lower level shows.
+      expect(fireClockTimer(lowered, { kind: OVERDUE_TIMER, dueAt: at(9) }, at(9))?.effects).toEqual([{ kind: 'overdue', overdueMs: 3 * HOUR }]);
+    });
+
+    it('re-targeted twice after the breach: still the breached level’s', () => {
+      const twice = retarget(retarget(breachedEmergency(), 'development', policy), 'standard', policy);
+      expect(twice).toMatchObject({ level: 'standard', overdueAt: at(9) });
+    });
+
+    it('a raise that breaches takes the new level’s overdue point', () => {
+      const raised = retarget(start('consulting'), 'emergency', policy);
+      expect(raised).toMatchObject({ dueAt: at(6), overdueAt: at(9) });
+      const breached = fireClockTimer(raised, { kind: BREACH_TIMER, dueAt: at(6) }, at(7))!.clock;
+      expect(breached).toMatchObject({ breachedLevel: 'emergency', overdueAt: at(9) });
+    });
   });
 
   it('the breach happens at the due time the clock has when it is published', () => {

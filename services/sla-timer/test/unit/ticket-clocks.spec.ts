@@ -139,6 +139,9 @@ describe('P5/P10/P11: which ticket events start, re-target and stop clocks', () 
     const late = play('standard', [[{ kind: 'level_changed', to: 'consulting', at: at(13) }, 13]]);
     expect(late.effects).toEqual(['started:standard', 'breached:standard', 'retargeted:consulting']);
     expect(late.open).toMatchObject({ level: 'consulting', dueAt: at(24), status: 'breached', breachedAt: at(12), breachedLevel: 'standard', breachPublishedAt: at(13) });
+    // docs/adr/0030, addendum of 2026-12-05: the overdue notice stays standard's (1.5 × 12 h), not consulting's 36 h.
+    expect(lowered.effects[0].clock.overdueAt).toEqual(at(18));
+    expect(late.open?.overdueAt).toEqual(at(18));
   });
 
   it('P6: a feature request handed back to support owes a response from then (docs/adr/0029, addendum of 2026-12-04)', () => {
