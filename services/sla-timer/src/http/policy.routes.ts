@@ -6,6 +6,7 @@ import type { UnitOfWork } from '@tss/messaging';
 import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type Clock } from '@tss/service-kit';
 import { etagOfPolicy } from '../domain/policy-etag';
 import { validatePolicy, type PolicyProblem } from '../domain/policy-validation';
+import { previewStartProblem } from '../domain/preview-start';
 import { exactScheduleFor, scheduleFor, type CountedSchedule, type SlaPolicy } from '../domain/sla-policy';
 import { policyStore } from '../store/policy.store';
 import { unknownPartner } from '../use-cases/known-partner';
@@ -181,6 +182,9 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
       const start = new Date(startedAt);
       // A leap second passes the date-time format but is no instant here.
       if (Number.isNaN(start.getTime())) return sendFailure(reply, { kind: 'validation', detail: 'startedAt is not an instant.', extensions: { errors: [{ in: 'body', pointer: '/startedAt', message: 'must be an instant' }] } });
+      // Year 9999 would answer "+010000-…", which no RFC 3339 reader takes (docs/adr/0031, addendum of 2026-12-05).
+      const outOfBounds = previewStartProblem(start);
+      if (outOfBounds) return sendFailure(reply, { kind: 'validation', detail: `startedAt ${outOfBounds}.`, extensions: { errors: [{ in: 'body', pointer: '/startedAt', message: outOfBounds }] } });
       if (policy && partnerId) {
         return sendFailure(reply, { kind: 'validation', detail: 'Give a policy or a partnerId, not both.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed with policy' }] } });
       }

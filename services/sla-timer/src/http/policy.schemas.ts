@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ServiceLevel, StringEnum, Text } from '@tss/contracts';
 import { MAX_HOLIDAYS, MAX_OVERDUE_FRACTION, MAX_TARGET_MS, MIN_TARGET_MS, MIN_WARNING_FRACTION } from '../domain/policy-validation';
+import { EARLIEST_PREVIEW_START, PREVIEW_STARTS_BEFORE } from '../domain/preview-start';
 
 /** The rules' policy (P5), as a request or a response shows it. */
 const RULES_EXAMPLE = {
@@ -134,7 +135,10 @@ export const IfMatchHeaders = Type.Object({
 export const PreviewBody = Type.Object(
   {
     level: ServiceLevel,
-    startedAt: Type.String({ format: 'date-time', description: 'When the response became owed.' }),
+    startedAt: Type.String({
+      format: 'date-time',
+      description: `When the response became owed: from ${EARLIEST_PREVIEW_START.toISOString()} up to, not including, ${PREVIEW_STARTS_BEFORE.toISOString()} (a 400 otherwise), so that every instant answered is an RFC 3339 date-time with a four-digit year.`,
+    }),
     policy: Type.Optional(SlaPolicyBody),
     partnerId: Type.Optional(Type.String({ format: 'uuid', description: "Preview under this partner's agreement (or the default it falls back to); a partner the gateway never registered is a 422." })),
   },

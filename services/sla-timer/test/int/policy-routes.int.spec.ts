@@ -287,6 +287,33 @@ describe('issue #10: SLA policies and partners’ agreements over HTTP', () => {
     expect({ default: await versionsOf('default'), acme: await versionsOf(acme) }).toEqual(before);
   });
 
+  it.each([
+    ['year 9999 (its overdue notice would fall in year 10000)', '9999-12-31T23:00:00Z'],
+    ['year 0001', '0001-01-01T00:00:00Z'],
+    ['just before 1970', '1969-12-31T23:59:59.999Z'],
+    ['the first instant of 9000', '9000-01-01T00:00:00Z'],
+  ])('preview: a start in %s is a 400 problem naming /startedAt (answers stay RFC 3339 instants), and stores nothing', async (_name, startedAt) => {
+    const before = await versionsOf('default');
+    for (const body of [{ level: 'standard', startedAt }, { level: 'standard', startedAt, policy: DEFAULT_POLICY }, { level: 'development', startedAt, partnerId: acme }]) {
+      const response = await preview(body);
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(response.body.errors).toEqual([{ in: 'body', pointer: '/startedAt', message: expect.stringContaining('1970-01-01T00:00:00.000Z') }]);
+      expect(JSON.stringify(response.body)).not.toContain('+0');
+    }
+    expect(await versionsOf('default')).toEqual(before);
+  });
+
+  it('preview: the bounds themselves are answered, every instant with a four-digit year', async () => {
+    const RFC_3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    for (const [level, startedAt] of [['emergency', '1970-01-01T00:00:00Z'], ['development', '8999-12-31T23:59:59.999Z']]) {
+      const response = await preview({ level, startedAt });
+      expect(response.status).toBe(200);
+      const instants = [response.body.startedAt, response.body.dueAt, response.body.overdueAt, ...response.body.warnings.map((w: { at: string }) => w.at)];
+      for (const instant of instants) expect(instant).toMatch(RFC_3339);
+    }
+  });
+
   it('preview: a bad policy, or a policy and a partner together, is a 400 naming the field', async () => {
     const bad = await preview({ level: 'standard', startedAt: '2026-03-27T15:00:00.000Z', policy: { ...DEFAULT_POLICY, warningAt: [0.75, 0.5] } });
     expect(bad.status).toBe(400);
