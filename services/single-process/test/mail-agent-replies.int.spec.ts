@@ -51,6 +51,8 @@ describe('P8: every public agent reply reaches the requester by mail, and partne
 
     const first = await reply('First answer: please update to 4.2.2.');
     await waitFor('the first reply in the outbox', async () => ((await agentReplyMails()).length === 1 ? true : undefined));
+    // Its webhook delivered before the clock moves: a jump while it is in flight may send it again (same webhook-id, at least once).
+    await receiver.waitForCount('/replies', 1);
     clock.advanceMs(5 * 60_000);
     await reply('Internal: the customer runs an unlicensed build.', 'internal');
     const second = await reply('Second answer: also clear the reader cache.');
@@ -68,7 +70,9 @@ describe('P8: every public agent reply reaches the requester by mail, and partne
     expect(mails.map((m) => m.text).join('\n')).not.toContain('unlicensed');
     expect(mails[0].messageId).not.toBe(mails[1].messageId);
 
-    const delivered = await receiver.waitForCount('/replies', 2);
+    // One delivery per event: a retry repeats its webhook-id, a double would not.
+    const byWebhookId = new Map((await receiver.waitForCount('/replies', 2)).map((d) => [d.headers['webhook-id'], d]));
+    const delivered = [...byWebhookId.values()];
     expect(delivered.map((d) => JSON.parse(d.body) as { type: string; data: { messageId: string; body?: string } }).map((e) => [e.type, e.data.messageId, e.data.body])).toEqual([
       ['ticket.agent_replied', first, 'First answer: please update to 4.2.2.'],
       ['ticket.agent_replied', second, 'Second answer: also clear the reader cache.'],
