@@ -302,7 +302,7 @@ describe('escalation (issue #12)', () => {
       await advance(90 * MINUTE); // 15:00 UTC
       const breach = await waitForEscalation(emergency.id, 'sla_breach');
       expect(breach).toMatchObject({ targetRole: 'team_leader', targetStaffIds: [leadNewYork.staffId], level: 1 });
-      // The 0.9 warning came in between: still one warning escalation for the clock, and the breach superseded it.
+      // The 0.9 warning was passed over (its instant and the breach past together): still one warning escalation for the clock, and the breach superseded it.
       const warnings = (await escalationsOf(emergency.id)).filter((e) => e.kind === 'sla_warning');
       expect(warnings).toEqual([expect.objectContaining({ status: 'resolved', resolvedBy: null, outcome: expect.stringMatching(/^Superseded/) })]);
       expect(await pendingRenotice(warnings[0].id)).toBe(0);
