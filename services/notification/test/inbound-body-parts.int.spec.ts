@@ -28,7 +28,7 @@ describe('the body of a mail, whatever its MIME shape, is the request (P8)', () 
     // Heidi files more tickets here than the per-sender hourly limit lets an auto-responder file.
     notification = await startNotification(clock, { MAIL_FROM: 'TSS Support <support@tss.test>', MAIL_INBOUND_SECRET: SECRET, MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR: '100' });
     await notification.handled(await notification.publish(PartnerCreatedV1, partnerId, { partnerId, name: 'A-Books', active: true, changedAt: clock.now().toISOString() }));
-    await notification.sut.query(`INSERT INTO notification.partner_mail_domains (domain, partner_id, added_by, added_at) VALUES ('partner-domain.example', $1, 'test', $2)`, [partnerId, clock.now()]);
+    await notification.partnerMailDomain(partnerId, 'partner-domain.example');
   });
   afterAll(async () => {
     await notification?.sut.stop();

@@ -119,7 +119,7 @@ describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alo
   // An outside test: for a ticket filed by mail, later mail carried `References: <ack id>` only and
   // dropped the requester's own first Message-ID (docs/adr/0035, addendum of 2026-12-04, second session).
   it('RFC 5322 §3.6.4: mail about a ticket filed by mail names the requester’s first Message-ID first in References, then the acknowledgment’s', async () => {
-    await notification.sut.query(`INSERT INTO notification.partner_mail_domains (domain, partner_id, added_by, added_at) VALUES ('ola-books.example', $1, 'test', $2)`, [partnerId, clock.now()]);
+    await notification.partnerMailDomain(partnerId, 'ola-books.example');
     const opening = '<opening-1@ola-books.example>';
     const received = (await mta.sendMail({ from: 'ola@ola-books.example', to: 'support@tss.test', subject: 'Reader crashes', messageId: opening, text: 'Reader 4.2 crashes on EPUB.' })) as { response: string };
     expect(received.response).toContain('Received: new_ticket');
@@ -153,7 +153,7 @@ describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alo
   // "Nummer 2" answered <petra-new-3@…>: notification took the sender's newest mail not yet matched,
   // not the one that filed the ticket (docs/adr/0035, addendum of 2026-12-04, sixth session).
   it('P8: each acknowledgment answers the very mail that filed its ticket (openingMessageId), however many the sender sent at once', async () => {
-    await notification.sut.query(`INSERT INTO notification.partner_mail_domains (domain, partner_id, added_by, added_at) VALUES ('kunde.example', $1, 'test', $2)`, [partnerId, clock.now()]);
+    await notification.partnerMailDomain(partnerId, 'kunde.example');
     const petra = 'petra@kunde.example';
     const opening = (n: number) => `<petra-new-${n}@kunde.example>`;
     const answers = (await Promise.all(
@@ -231,7 +231,7 @@ describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alo
   });
 
   it('P8: a ticket.created of an older intake (no openingMessageId) still answers the sender’s one mail not yet matched', async () => {
-    await notification.sut.query(`INSERT INTO notification.partner_mail_domains (domain, partner_id, added_by, added_at) VALUES ('alt-books.example', $1, 'test', $2)`, [partnerId, clock.now()]);
+    await notification.partnerMailDomain(partnerId, 'alt-books.example');
     const opening = '<alt-1@alt-books.example>';
     await mta.sendMail({ from: 'alt@alt-books.example', to: 'support@tss.test', subject: 'Reader crashes', messageId: opening, text: 'Reader 4.2 crashes.' });
     await notification.publish(TicketCreatedV1, randomUUID(), {

@@ -15,6 +15,8 @@ export interface NotificationUnderTest {
   handled(eventId: string): Promise<void>;
   /** A ticket.created as intake publishes it; returns the ticket id and reference. */
   ticketCreated(input: { partnerId: string; email?: string; name?: string; requesterId?: string; language?: 'en' | 'ru'; reference?: string }): Promise<{ ticketId: string; reference: string }>;
+  /** Mail from `domain` is the partner's (as an admin's `PUT …/mail-domains` records it). */
+  partnerMailDomain(partnerId: string, domain: string): Promise<void>;
 }
 
 let references = 0;
@@ -31,6 +33,9 @@ export const startNotification = async (clock: TestClock, env: NodeJS.ProcessEnv
     publish,
     handled: async (eventId) => {
       await waitFor(`event ${eventId} handled`, async () => (await sut.query(`SELECT 1 FROM notification.inbox WHERE event_id = $1`, [eventId])).length > 0);
+    },
+    partnerMailDomain: async (partnerId, domain) => {
+      await sut.query(`INSERT INTO notification.partner_mail_domains (domain, partner_id, added_by, added_at) VALUES ($1, $2, 'test', $3)`, [domain, partnerId, clock.now()]);
     },
     ticketCreated: async (input) => {
       const ticketId = randomUUID();
