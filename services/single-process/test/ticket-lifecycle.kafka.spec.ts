@@ -65,6 +65,8 @@ describe('ticket lifecycle events on a real Kafka broker', () => {
       'ticket.category_changed',
       'ticket.assigned',
       'ticket.status_changed',
+      // Every public agent reply (docs/adr/0035, addendum of 2026-12-05), then the owed response it gave.
+      'ticket.agent_replied',
       'ticket.responded',
       'ticket.status_changed',
       'ticket.resolved',
@@ -84,6 +86,7 @@ describe('ticket lifecycle events on a real Kafka broker', () => {
     expect(mine.map((e) => e.type)).toEqual(expected);
     expect(mine.map((e) => e.data.sequence)).toEqual(expected.map((_, i) => i + 1));
     expect(mine[2].data).toMatchObject({ to: 'software_errors', partnerId: acme.partnerId });
-    expect(mine[7].data).toHaveProperty('reopenWindowEndsAt');
+    expect(mine[5].data).toMatchObject({ body: 'Please update to 4.2.2.' });
+    expect(mine[8].data).toHaveProperty('reopenWindowEndsAt');
   });
 });
