@@ -71,6 +71,15 @@ describe('mail templates (issue #11)', () => {
     expect(mail.text).toContain('Use <script>alert(1)</script> & "quotes"');
   });
 
+  // An outside test: a 49,997-character reply was mailed as its first 20,000, ending mid-word, with no word of the rest.
+  it('an agent reply the event carries cut says the rest is on the thread, in both languages; a whole one says nothing of it', () => {
+    const cut = agentReplyMail(en, 'The first part of a long answer', true);
+    expect(cut.text).toContain('The first part of a long answer');
+    expect(cut.text).toContain('This reply is longer than a mail carries: the rest of it is in the request’s thread on the support site.');
+    expect(agentReplyMail(ru, 'Начало длинного ответа', true).html).toContain('Ответ длиннее, чем помещается в письмо');
+    expect(agentReplyMail(en, 'A whole answer').text).not.toContain('longer than a mail carries');
+  });
+
   it('an agent reply without its text in the event says where to read it', () => {
     expect(agentReplyMail(en, undefined).text).toContain('The reply is in the request\'s thread on the support site.');
     expect(agentReplyMail(ru, undefined).subject).toContain('Новый ответ');

@@ -107,6 +107,8 @@ export const TicketRespondedV1 = defineEvent(
     authorId: Type.String(),
     /** The reply as the thread shows it (credentials masked, P9): what notification mails the requester (docs/adr/0035-mail.md). */
     body: Type.Optional(Type.String({ maxLength: 20_000 })),
+    /** `body` holds only the reply's first 20,000 units (the thread keeps it whole): the mail says so and links the thread. */
+    bodyCut: Type.Optional(Type.Boolean()),
   }),
   "An agent's public reply: a response owed under P5 was given.",
 );
@@ -129,6 +131,8 @@ export const TicketAgentRepliedV1 = defineEvent(
     repliedAt: Instant,
     /** The reply as the thread shows it (credentials masked, P9), as `ticket.responded` carries it. */
     body: Type.Optional(Type.String({ maxLength: 20_000 })),
+    /** `body` holds only the reply's first 20,000 units (the thread keeps it whole): the mail says so and links the thread. */
+    bodyCut: Type.Optional(Type.Boolean()),
   }),
   "An agent's public message on the thread (P8): every one, the first answer and each later one; the requester is mailed it.",
 );

@@ -25,16 +25,29 @@ const mail = (ctx: TicketMailContext, lead: Words, blocks: readonly MailBlock[])
  * An agent's public reply. `body` is the reply as the thread shows it (credentials masked, P9);
  * absent when the event did not carry it, the mail says where to read it instead.
  */
-export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined): RenderedMail =>
+export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined, bodyCut = false): RenderedMail =>
   mail(ctx, { en: 'New reply', ru: 'Новый ответ' }, [
-    body
-      ? { written: body, links: true }
-      : {
+    ...(body ? [{ written: body, links: true } as MailBlock] : []),
+    ...(body && bodyCut
+      ? [
+          {
+            paragraph: pick(ctx, {
+              en: 'This reply is longer than a mail carries: the rest of it is in the request’s thread on the support site.',
+              ru: 'Ответ длиннее, чем помещается в письмо: продолжение — в переписке по обращению на сайте поддержки.',
+            }),
+          } as MailBlock,
+        ]
+      : []),
+    ...(body
+      ? []
+      : [
+          {
           paragraph: pick(ctx, {
             en: `Support replied to your request ${ctx.reference}. The reply is in the request's thread on the support site.`,
             ru: `Служба поддержки ответила на обращение ${ctx.reference}. Ответ — в переписке по обращению на сайте поддержки.`,
           }),
-        },
+        } as MailBlock,
+      ]),
     { paragraph: pick(ctx, REPLY_HINT) },
   ]);
 

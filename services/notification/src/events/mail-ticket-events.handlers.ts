@@ -67,10 +67,10 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
    * owed (P5); an older intake publishes only the latter. Whichever names the message first mails it;
    * the contact's lock makes the other wait and then find the mail (docs/adr/0035, addendum of 2026-12-05).
    */
-  const mailAgentReply = async (tx: EntityManager, ticketId: string, reply: { messageId: string; body?: string }, now: Date) => {
+  const mailAgentReply = async (tx: EntityManager, ticketId: string, reply: { messageId: string; body?: string; bodyCut?: boolean }, now: Date) => {
     const contact = await mailStore.contact(tx, ticketId);
     if (!contact || (await mailStore.threadMessageMailed(tx, reply.messageId))) return;
-    await send(tx, contact, 'agent_reply', agentReplyMail(contextOf(contact, now), reply.body), now, reply.messageId);
+    await send(tx, contact, 'agent_reply', agentReplyMail(contextOf(contact, now), reply.body, reply.bodyCut ?? false), now, reply.messageId);
   };
 
   const agentReplied = on(TicketAgentRepliedV1, async (event, { tx, now }) => mailAgentReply(tx, event.subject, event.data, now));

@@ -29,6 +29,15 @@ import { ticketStore, type LockedTicket } from '../store/ticket.store';
  * A ticket's effects as outbox drafts, in order, numbered on from the ticket's sequence (DESIGN: a
  * per-ticket `sequence` assigned in intake's transaction). Returns them and the last number.
  */
+
+/** A reply's words as its events carry them: at most 20,000 units, never half a character, and whether that cut it. */
+const REPLY_BODY_MAX = 20_000;
+const replyBody = (body: string | undefined): { body?: string; bodyCut?: true } => {
+  if (body === undefined) return {};
+  const carried = cutText(body, REPLY_BODY_MAX);
+  return carried.length < body.length ? { body: carried, bodyCut: true } : { body: carried };
+};
+
 export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect[], now: Date): { drafts: OutboxDraft[]; sequence: number } => {
   let sequence = ticket.sequence;
   const base = () => ({ partnerId: ticket.partnerId, sequence: (sequence += 1) });
@@ -90,7 +99,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           authorId: effect.authorId,
           repliedAt: now.toISOString(),
           // As `ticket.responded` carries it: the masked reply the thread shows, which the requester is mailed.
-          ...(effect.body !== undefined ? { body: cutText(effect.body, 20_000) } : {}),
+          ...replyBody(effect.body),
         });
       case 'responded':
         return outboxDraft(TicketRespondedV1, ticket.id, {
@@ -100,7 +109,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           authorId: effect.authorId,
           // The reply as the thread shows it, so the requester's mail carries it (notification, P8); cut
           // as `ticket.agent_replied` cuts it: a message may hold 50,000 units, and half an emoji is no jsonb.
-          ...(effect.body !== undefined ? { body: cutText(effect.body, 20_000) } : {}),
+          ...replyBody(effect.body),
         });
       case 'status_changed':
         return outboxDraft(TicketStatusChangedV1, ticket.id, {
@@ -110,7 +119,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           changedAt: now.toISOString(),
           ...(effect.reason ? { reason: effect.reason } : {}),
           // Masked before the domain saw it (change-ticket.ts, P9): as the history keeps it.
-          ...(effect.question ? { question: effect.question.slice(0, 20_000) } : {}),
+          ...(effect.question ? { question: cutText(effect.question, 20_000) } : {}),
         });
       case 'level_changed':
         return outboxDraft(TicketLevelChangedV1, ticket.id, { ...base(), from: effect.from, to: effect.to, confirmed: effect.confirmed, changedAt: now.toISOString() });

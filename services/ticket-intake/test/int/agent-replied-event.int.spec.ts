@@ -106,8 +106,15 @@ describe('P8: intake publishes every public agent message (ticket.agent_replied)
     const long = `${'a'.repeat(19_999)}😀 and the rest of a long answer.`;
     const response = await sut.http().post(`/v1/tickets/${ticketId}/messages`).auth(staffToken('agent-1'), { type: 'bearer' }).send({ body: long });
     expect(response.status).toBe(201);
-    const bodies = (await publishedFor(ticketId)).filter((e) => e.type === 'ticket.agent_replied' || e.type === 'ticket.responded').map((e) => e.data.body);
-    expect(bodies).toEqual(['a'.repeat(19_999), 'a'.repeat(19_999)]);
+    const carried = (await publishedFor(ticketId)).filter((e) => e.type === 'ticket.agent_replied' || e.type === 'ticket.responded').map((e) => [e.data.body, e.data.bodyCut]);
+    // And each says it was cut, so the requester's mail says the rest is on the thread (outside check of 2026-12-05).
+    expect(carried).toEqual([
+      ['a'.repeat(19_999), true],
+      ['a'.repeat(19_999), true],
+    ]);
+    const whole = await newTicket();
+    await post(whole, staffToken('agent-1'), { body: 'A short answer.' });
+    expect((await publishedFor(whole)).filter((e) => e.type === 'ticket.agent_replied').map((e) => [e.data.body, e.data.bodyCut])).toEqual([['A short answer.', undefined]]);
   });
 
   it('a staff member writing through a site link in the requester\'s name is the requester\'s message, not an agent reply', async () => {
