@@ -84,8 +84,7 @@ describe('a ticket resolved a moment ago: its rating answers 503 ticket-not-yet-
     expect({ status: response.status, type: response.body.type, detail: response.body.detail }).toEqual({
       status: 409,
       type: 'https://tss.dev/problems/conflict',
-      // Refused before rating is asked: intake shows it not resolved (docs/adr/0068, addendum of 2026-12-05, later).
-      detail: expect.stringMatching(/not resolved/),
+      detail: 'The ticket has not been resolved: there is no survey to answer yet.',
     });
     expect(response.headers['retry-after']).toBeUndefined();
     expectNoMarker(response);

@@ -7,7 +7,7 @@ import { answerFrameworkErrorsUnder, answerUnroutedMethod, problemType, sendProb
 import { pageStatusOfAreaError, pickLanguage, sendPlainPage, stylesheetPath } from '@tss/web-pages';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { httpIntake } from '../upstream/intake-api';
-import { answerForDoubt, doubtOfAnswer, refusalOfRatingUnresolved, SERVICE_MARKERS, type ProjectionDoubt } from './ticket-visibility';
+import { answerForDoubt, doubtOfAnswer, SERVICE_MARKERS, type ProjectionDoubt } from './ticket-visibility';
 import { cutWhenOverdue } from './upstream-deadline';
 import { isUpload, UPLOAD_METHOD, UPLOAD_ROUTES } from './upload-routes';
 
@@ -209,11 +209,7 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
   const forwardByPath = async (request: FastifyRequest, reply: FastifyReply) => {
     const service = serviceForPath(request.url);
     if (!service) return answerUnroutedMethod(request, reply);
-    const timeoutMs = upstreamTimeoutFor(request.url.split('?')[0], options);
-    // A rating of a ticket intake shows reopened is refused before rating's lagging projection takes it (ticket-visibility.ts).
-    const refusal = service === 'rating' ? await refusalOfRatingUnresolved(httpIntake(urls['ticket-intake'], timeoutMs), request) : undefined;
-    if (refusal) return sendProblem(reply, refusal);
-    return forward(urls, request, reply, service, timeoutMs);
+    return forward(urls, request, reply, service, upstreamTimeoutFor(request.url.split('?')[0], options));
   };
   for (const url of ['/v1/*', ...PUBLIC_FORWARDS]) {
     app.route({ method: [...METHODS], url, schema: { hide: true }, ...(publicForwards.has(url) ? { config: { public: true } } : {}), handler: forwardByPath });

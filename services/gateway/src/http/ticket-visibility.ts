@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { projectedTicketOfPath, TICKET_BEHIND_HEADER, UNKNOWN_TICKET_HEADER, type TicketStatus } from '@tss/contracts';
-import { PROBLEM_CONTENT_TYPE, problemFor, problemInstanceOf, problemType, sendProblem, TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS, type ProblemInput } from '@tss/service-kit';
+import { PROBLEM_CONTENT_TYPE, problemFor, problemInstanceOf, problemType, TICKET_NOT_YET_VISIBLE_RETRY_AFTER_SECONDS, type ProblemInput } from '@tss/service-kit';
 import type { IntakeApi } from '../upstream/intake-api';
-import { isTicketStatus, sightTicket, ticketStatusSeen } from '../use-cases/ticket-visibility';
+import { isTicketStatus, sightTicket } from '../use-cases/ticket-visibility';
 
 /** As the forwarding's own answer when a service is down. */
 const INTAKE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
@@ -74,27 +74,6 @@ export const answerForDoubt = async (intake: IntakeApi, request: FastifyRequest,
   }
 };
 
-const RATING_PATH = /^\/v1\/tickets\/([^/?#]+)\/rating(?:[?#]|$)/;
-
-/**
- * docs/adr/0068, addendum of 2026-12-05 (the other way round): a rating sent just after a reopening
- * found rating's survey still open (its projection had not yet read `ticket.reopened`) and was
- * taken, raising a low-rating escalation for a survey the reopening withdrew. Before rating is
- * asked, intake says the ticket's status to the caller: one neither `resolved` nor `closed` (reopened,
- * or never resolved) is the 409 rating answers once it has caught up. Intake refusing the caller or
- * unreachable: rating's own answer decides, as before. A reopening between this check and rating's
- * record is not caught: milliseconds, where the event's lag was seconds.
- */
-export const refusalOfRatingUnresolved = async (intake: IntakeApi, request: FastifyRequest): Promise<ProblemInput | undefined> => {
-  if (request.method !== 'POST') return undefined;
-  const ticket = RATING_PATH.exec(request.url)?.[1];
-  const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-  if (ticket === undefined || token === undefined) return undefined;
-  const status = await ticketStatusSeen(intake, ticket, token);
-  if (status === undefined || status === 'resolved' || status === 'closed') return undefined;
-  return problemFor({ kind: 'conflict', detail: `The ticket is not resolved (it is ${status}): reopened since its last resolution, or never resolved; there is no survey to answer.` });
-};
-
 /**
  * Single process: the services' routes are in this app, so there is no forwarding to look at
  * their answers; an app-wide onSend hook does it instead. Registered before the services' routes,
@@ -102,10 +81,6 @@ export const refusalOfRatingUnresolved = async (intake: IntakeApi, request: Fast
  * The markers never leave the process.
  */
 export const installTicketVisibility = (app: FastifyInstance, intake: IntakeApi): void => {
-  app.addHook('preHandler', async (request, reply) => {
-    const refusal = await refusalOfRatingUnresolved(intake, request);
-    if (refusal) return sendProblem(reply, refusal);
-  });
   app.addHook('onSend', async (request, reply, payload) => {
     if (!SERVICE_MARKERS.some((marker) => reply.hasHeader(marker))) return payload;
     const doubt = doubtOfAnswer(reply.statusCode, (name) => reply.getHeader(name));

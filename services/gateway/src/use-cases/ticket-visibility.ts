@@ -44,19 +44,3 @@ export const sightTicket = async (intake: IntakeApi, ticket: string, token: stri
   if (!isTicketStatus(shown)) return { kind: 'cannot_tell', reason: "ticket-intake's ticket names no status" };
   return shown === inStatus ? { kind: 'service_behind' } : { kind: 'answer_stands' };
 };
-
-/**
- * The status intake shows the caller for `ticket` (its view, asked with the caller's own token), or
- * undefined when intake refuses the caller that ticket or cannot be asked: then the service's own
- * answer decides.
- */
-export const ticketStatusSeen = async (intake: IntakeApi, ticket: string, token: string): Promise<TicketStatus | undefined> => {
-  try {
-    const answer = await intake.call({ method: 'GET', path: `/v1/tickets/${ticket}`, token });
-    if (answer.status !== 200) return undefined;
-    const shown = statusOfView(jsonOf<unknown>(answer));
-    return isTicketStatus(shown) ? shown : undefined;
-  } catch {
-    return undefined;
-  }
-};
