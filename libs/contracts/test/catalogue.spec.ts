@@ -30,6 +30,8 @@ const DESIGN_EVENT_TYPES = [
   'ticket.attachments_refused',
   // Beyond DESIGN's list: every public agent message, not only the one that gave a response owed (docs/adr/0035, addendum of 2026-12-05, first session).
   'ticket.agent_replied',
+  // Beyond DESIGN's list: a rating taken after its ticket had been reopened is taken back (docs/adr/0040, addendum of 2026-12-05, second session).
+  'rating.withdrawn',
 ];
 
 const envelope = (type: string, version: number, data: unknown) => ({

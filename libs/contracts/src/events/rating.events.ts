@@ -31,3 +31,22 @@ export const RatingSubmittedV1 = defineEvent(
   }),
   'P11: a rating; `solved: false` asks intake to reopen.',
 );
+export const RatingWithdrawnV1 = defineEvent(
+  'rating.withdrawn',
+  1,
+  'rating',
+  Type.Object({
+    partnerId: Uuid,
+    surveyId: Uuid,
+    /**
+     * `reopened_before_rating`: the rating was taken after the ticket had been reopened (rating had
+     * not read the reopening yet), so it rated a resolution that no longer stood. Added 2026-12-05
+     * (a new type, docs/adr/0004: not breaking).
+     */
+    reason: Type.Literal('reopened_before_rating'),
+    /** The reopening the rating came after. */
+    reopenedAt: Instant,
+    withdrawnAt: Instant,
+  }),
+  'P11: a rating taken after its ticket had been reopened is withdrawn: it counts nowhere, and the low-rating escalation it raised is resolved.',
+);

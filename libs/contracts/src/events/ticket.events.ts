@@ -252,6 +252,11 @@ export const TicketReopenedV1 = defineEvent(
     reason: Type.Optional(Type.String()),
     /** P9: how many access particulars a "not solved" rating's comment held, moved to the vault: the reopened mail tells the requester. */
     credentialsVaulted: Type.Optional(Type.Integer({ minimum: 1 })),
+    /**
+     * The survey whose "not solved" rating reopened the ticket: rating keeps that rating (a rating
+     * taken after any other reopening is withdrawn, `rating.withdrawn`). Added 2026-12-05 (optional).
+     */
+    ratingSurveyId: Type.Optional(Uuid),
   }),
   'P11: closed too early; a response is owed again.',
 );

@@ -122,3 +122,17 @@ export const supersededByBreach = (e: Escalation, at: Date): Escalation | undefi
   if (e.causeType !== 'sla.warning' || e.status === 'resolved') return undefined;
   return { ...e, status: 'resolved', resolvedAt: at, resolvedBy: null, outcome: OUTCOME_SUPERSEDED_BY_BREACH };
 };
+
+export const OUTCOME_RATING_WITHDRAWN =
+  'Withdrawn: the rating was taken after the ticket had been reopened, so it rated a resolution that no longer stood (rating.withdrawn); resolved automatically.';
+
+/**
+ * A low-rating escalation whose rating was withdrawn (P11: taken after the ticket had been reopened)
+ * complains of a resolution that no longer stood: it is resolved, acknowledged or not (`resolvedBy`
+ * null, an outcome saying why). A request for the team leader in the same rating's comment stays: the
+ * requester asked for a person, whatever the survey. docs/adr/0038, addendum of 2026-12-05.
+ */
+export const withdrawnWithRating = (e: Escalation, at: Date): Escalation | undefined => {
+  if (e.kind !== 'low_rating' || e.status === 'resolved') return undefined;
+  return { ...e, status: 'resolved', resolvedAt: at, resolvedBy: null, outcome: OUTCOME_RATING_WITHDRAWN };
+};

@@ -1,10 +1,11 @@
-import { RatingSubmittedV1, SlaBreachedV1, SlaClockStartedV1, SlaOverdueV1, SlaRetargetedV1, SlaWarningV1 } from '@tss/contracts';
+import { RatingSubmittedV1, RatingWithdrawnV1, SlaBreachedV1, SlaClockStartedV1, SlaOverdueV1, SlaRetargetedV1, SlaWarningV1 } from '@tss/contracts';
 import { causesOfRaiseToEmergency } from '../domain/escalation-rules';
 import { on, type HandlerBinding } from '@tss/messaging';
 import { raiseFor, type RaiseDeps } from '../use-cases/raise-escalations';
 import { supersedeClockWarnings } from '../use-cases/supersede-warnings';
+import { resolveWithdrawnRatingEscalations } from '../use-cases/withdraw-rating-escalations';
 
-/** sla.* and rating.submitted: events that may set off a rule (the ticket is their subject). */
+/** sla.* and rating.submitted: events that may set off a rule (the ticket is their subject); rating.withdrawn takes a low rating's back. */
 export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
   on(SlaWarningV1, async (event, ctx) => {
     const d = event.data;
@@ -48,5 +49,9 @@ export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
       { type: 'rating.submitted', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, score: d.score, comment: d.comment, quote: d.comment, surveyId: d.surveyId },
       ctx.now,
     );
+  }),
+  // P11: the rating was taken after a reopening; its low-rating escalation complains of nothing that stands.
+  on(RatingWithdrawnV1, async (event, ctx) => {
+    await resolveWithdrawnRatingEscalations(ctx.tx, deps, event.subject, event.data.surveyId, ctx.now);
   }),
 ];

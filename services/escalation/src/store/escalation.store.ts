@@ -131,6 +131,17 @@ export const escalationStore = {
     return rows.map(toEscalation);
   },
 
+  /** Row-locked: the ticket's unresolved escalations raised by one survey's rating (`rating.submitted`). */
+  async lockUnresolvedOfSurvey(tx: EntityManager, ticketId: string, surveyId: string): Promise<Escalation[]> {
+    const rows: EscalationRow[] = await tx.query(
+      `SELECT ${COLUMNS} FROM escalation.escalations
+        WHERE ticket_id = $1 AND survey_id = $2 AND cause_type = 'rating.submitted' AND status <> 'resolved'
+        ORDER BY id FOR UPDATE`,
+      [ticketId, surveyId],
+    );
+    return rows.map(toEscalation);
+  },
+
   /** Row-locked: the ticket's escalations of one response clock raised by these event types and not resolved yet. */
   async lockUnresolvedOfClock(tx: EntityManager, ticketId: string, clockId: string, causeTypes: readonly string[]): Promise<Escalation[]> {
     const rows: EscalationRow[] = await tx.query(

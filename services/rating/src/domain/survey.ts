@@ -75,6 +75,23 @@ export const checkRatable = (survey: Survey, now: Date): Result<Survey, Failure>
   return checkSurveyOpen(survey, now);
 };
 
+/** A reopening as rating reads it from `ticket.reopened`. */
+export interface Reopening {
+  reopenedAt: Date;
+  /** The survey whose "not solved" rating asked for it (absent for any other reopening, and from an older intake). */
+  ratingSurveyId?: string;
+}
+
+/**
+ * P11: rating is upon resolution. A rating rating took while it had not read a reopening yet (the
+ * ticket reopened by staff or the requester a moment before) rated a resolution that no longer stood:
+ * it is withdrawn when the reopening arrives. One given before the reopening stands, and so does the
+ * "not solved" rating that asked for it. Instants of two services: a tie keeps the rating
+ * (docs/adr/0040, addendum of 2026-12-05, second session).
+ */
+export const ratingMissedReopening = (rating: { surveyId: string; submittedAt: Date }, reopening: Reopening): boolean =>
+  reopening.ratingSurveyId !== rating.surveyId && rating.submittedAt.getTime() > reopening.reopenedAt.getTime();
+
 /** The body's rules beyond its schema (the use cases are called by the rate page too, with form input). */
 export const checkRatingInput = (input: RatingInput): Result<RatingInput, Failure> => {
   if (!Number.isInteger(input.score) || input.score < 1 || input.score > 5) return err({ kind: 'bad_request', detail: 'The score is a whole number from 1 to 5.' });

@@ -17,6 +17,7 @@ import { qualityFactStore } from '../store/quality-fact.store';
 import { ratingTicketStore, type RatingTicket } from '../store/rating-ticket.store';
 import { surveyStore } from '../store/survey.store';
 import { requestSurveyIn, type SurveySettings } from '../use-cases/request-survey';
+import { withdrawRatingAfterReopeningIn } from '../use-cases/withdraw-rating';
 
 /**
  * A later event of a ticket rating knows, row-locked. Events of one ticket arrive in order on its
@@ -71,10 +72,13 @@ export const ticketEventHandlers = (settings: SurveySettings): HandlerBinding[] 
     await ratingTicketStore.apply(tx, ticket.ticketId, { resolvedAt });
     await requestSurveyIn(tx, { outbox, settings }, ticket, { resolvedAt, now });
   }),
-  withTicket(TicketReopenedV1, async (ticket, d, { tx }) => {
+  withTicket(TicketReopenedV1, async (ticket, d, { tx, outbox, now }) => {
+    const reopenedAt = new Date(d.reopenedAt);
     await ratingTicketStore.apply(tx, ticket.ticketId, { reopened: true });
-    // P11: rating is upon resolution; the reopened ticket's unanswered survey waits for the next one.
-    await surveyStore.withdrawOpen(tx, ticket.ticketId, new Date(d.reopenedAt));
+    // P11: rating is upon resolution; the reopened ticket's unanswered survey waits for the next one,
+    // and a rating taken after the reopening (before rating read it) is withdrawn.
+    await surveyStore.withdrawOpen(tx, ticket.ticketId, reopenedAt);
+    await withdrawRatingAfterReopeningIn(tx, { outbox }, ticket, { reopenedAt, ...(d.ratingSurveyId ? { ratingSurveyId: d.ratingSurveyId } : {}) }, now);
     await qualityFactStore.markLatestResolutionReopened(tx, ticket.ticketId);
   }),
   withTicket(TicketClosedV1, async (ticket, d, { tx }) => ratingTicketStore.apply(tx, ticket.ticketId, { closedAt: new Date(d.closedAt) })),

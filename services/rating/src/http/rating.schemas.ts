@@ -39,6 +39,18 @@ export const RatingResponse = Type.Object(
     comment: Type.Optional(Type.String()),
     via: StringEnum(['link', 'api'] as const, { description: 'The public link (or the rate page), or the API with a partner or requester token' }),
     submittedAt: Type.String({ format: 'date-time' }),
+    withdrawn: Type.Optional(
+      Type.Object(
+        {
+          withdrawnAt: Type.String({ format: 'date-time' }),
+          reopenedAt: Type.String({ format: 'date-time', description: 'The reopening the rating came after' }),
+        },
+        {
+          description:
+            'P11: the ticket had been reopened a moment before this rating was taken, so it rated a resolution that no longer stood: it counts in no report, its low-rating escalation is resolved, and the next resolution sends a new survey (`rating.withdrawn`)',
+        },
+      ),
+    ),
     escalated: Type.Boolean({ description: 'The rating led to an escalation (a low score, or the team leader asked for)' }),
     escalations: Type.Array(EscalationView),
   },
@@ -106,6 +118,7 @@ export const toRatingResponse = (v: RatingView) => ({
   ...(v.comment !== undefined ? { comment: v.comment } : {}),
   via: v.via,
   submittedAt: v.submittedAt.toISOString(),
+  ...(v.withdrawn ? { withdrawn: { withdrawnAt: v.withdrawn.at.toISOString(), reopenedAt: v.withdrawn.reopenedAt.toISOString() } } : {}),
   escalated: v.escalations.length > 0,
   escalations: v.escalations.map((e) => ({ escalationId: e.escalationId, kind: e.kind as EscalationKind, targetRole: e.targetRole, raisedAt: e.raisedAt.toISOString() })),
 });

@@ -10,6 +10,7 @@ import { CreateRatings1765300200000 } from '../store/migrations/1765300200000-cr
 import { SurveyWithdrawn1765300210000 } from '../store/migrations/1765300210000-survey-withdrawn';
 import { MaskKeptRatingComments1765500470000 } from '../store/migrations/1765500470000-mask-kept-rating-comments';
 import { MaskKeptTicketSubjects1765501310000 } from '../store/migrations/1765501310000-mask-kept-ticket-subjects';
+import { WithdrawnRatings1765603800000 } from '../store/migrations/1765603800000-withdrawn-ratings';
 
 const DAY_MS = 86_400_000;
 
@@ -28,7 +29,7 @@ export const RatingsConfig = {
 export const ratingsPart = definePart()({
   name: 'ratings',
   config: RatingsConfig,
-  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000, MaskKeptTicketSubjects1765501310000],
+  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000, MaskKeptTicketSubjects1765501310000, WithdrawnRatings1765603800000],
   build: (deps) => ({
     routes: async (app) => {
       await app.register(ratingRoutes(deps));

@@ -28,6 +28,11 @@ export const qualityFactStore = {
     );
   },
 
+  /** A fact that no longer counts (a withdrawn rating's). */
+  async remove(tx: EntityManager, id: string): Promise<void> {
+    await tx.query(`DELETE FROM rating.quality_facts WHERE id = $1`, [id]);
+  },
+
   /** P11: the ticket's latest resolution was reopened; the report's reopen rate counts it. */
   async markLatestResolutionReopened(tx: EntityManager, ticketId: string): Promise<void> {
     await tx.query(

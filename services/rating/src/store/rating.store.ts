@@ -14,6 +14,14 @@ export interface StoredRating {
   /** `link`, `partner:<id>` or `requester:<id>`. */
   ratedBy: string;
   submittedAt: Date;
+  /** P11: taken after the ticket had been reopened, so withdrawn when rating learnt of it (docs/adr/0040, 2026-12-05). */
+  withdrawn?: RatingWithdrawal;
+}
+
+export interface RatingWithdrawal {
+  at: Date;
+  /** The reopening the rating came after. */
+  reopenedAt: Date;
 }
 
 export interface RatingEscalation {
@@ -33,6 +41,8 @@ interface Row {
   via: RatingChannel;
   rated_by: string;
   submitted_at: Date;
+  withdrawn_at: Date | null;
+  withdrawn_after_reopening_at: Date | null;
 }
 
 const fromRow = (r: Row): StoredRating => ({
@@ -45,6 +55,7 @@ const fromRow = (r: Row): StoredRating => ({
   via: r.via,
   ratedBy: r.rated_by,
   submittedAt: r.submitted_at,
+  ...(r.withdrawn_at && r.withdrawn_after_reopening_at ? { withdrawn: { at: r.withdrawn_at, reopenedAt: r.withdrawn_after_reopening_at } } : {}),
 });
 
 export const ratingStore = {
@@ -56,6 +67,17 @@ export const ratingStore = {
       [r.surveyId, r.ticketId, r.partnerId, r.score, r.solved, r.comment ?? null, r.via, r.ratedBy, r.submittedAt],
     );
     return rows.length === 1;
+  },
+
+  /** False when it was withdrawn already (a redelivered reopening). */
+  async withdraw(tx: EntityManager, surveyId: string, withdrawal: RatingWithdrawal): Promise<boolean> {
+    // TypeORM's PostgreSQL driver hands an UPDATE back as [rows, rowCount].
+    const [, affected] = (await tx.query(`UPDATE rating.ratings SET withdrawn_at = $2, withdrawn_after_reopening_at = $3 WHERE survey_id = $1 AND withdrawn_at IS NULL`, [
+      surveyId,
+      withdrawal.at,
+      withdrawal.reopenedAt,
+    ])) as [unknown[], number];
+    return affected === 1;
   },
 
   async forSurvey(tx: EntityManager, surveyId: string): Promise<StoredRating | undefined> {

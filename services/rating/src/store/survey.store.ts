@@ -34,18 +34,13 @@ export const surveyStore = {
   },
 
   /** A new resolution replaces the ticket's unrated surveys, withdrawn ones too (docs/adr/0040-ratings.md). */
-  async supersedeOpen(tx: EntityManager, ticketId: string, at: Date): Promise<number> {
-    const rows: unknown[] = await tx.query(
-      `UPDATE rating.surveys SET status = 'superseded', superseded_at = $2 WHERE ticket_id = $1 AND status IN ('open', 'withdrawn') RETURNING id`,
-      [ticketId, at],
-    );
-    return rows.length;
+  async supersedeOpen(tx: EntityManager, ticketId: string, at: Date): Promise<void> {
+    await tx.query(`UPDATE rating.surveys SET status = 'superseded', superseded_at = $2 WHERE ticket_id = $1 AND status IN ('open', 'withdrawn')`, [ticketId, at]);
   },
 
   /** P11: a reopening withdraws the ticket's unrated survey: the ticket is not resolved any more (docs/adr/0040, addendum). */
-  async withdrawOpen(tx: EntityManager, ticketId: string, at: Date): Promise<number> {
-    const rows: unknown[] = await tx.query(`UPDATE rating.surveys SET status = 'withdrawn', superseded_at = $2 WHERE ticket_id = $1 AND status = 'open' RETURNING id`, [ticketId, at]);
-    return rows.length;
+  async withdrawOpen(tx: EntityManager, ticketId: string, at: Date): Promise<void> {
+    await tx.query(`UPDATE rating.surveys SET status = 'withdrawn', superseded_at = $2 WHERE ticket_id = $1 AND status = 'open'`, [ticketId, at]);
   },
 
   /** The survey a token opens, row-locked when `lock` (a rating being recorded). */
@@ -58,6 +53,11 @@ export const surveyStore = {
   async latestForTicket(tx: EntityManager, ticketId: string, lock: boolean): Promise<Survey | undefined> {
     const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM rating.surveys WHERE ticket_id = $1 ORDER BY number DESC LIMIT 1${lock ? ' FOR UPDATE' : ''}`, [ticketId]);
     return rows[0] ? fromRow(rows[0]) : undefined;
+  },
+
+  /** A rated survey whose rating is withdrawn: the reopening withdraws the survey as it would have unrated. */
+  async withdrawRated(tx: EntityManager, surveyId: string, at: Date): Promise<void> {
+    await tx.query(`UPDATE rating.surveys SET status = 'withdrawn', superseded_at = $2 WHERE id = $1 AND status = 'rated'`, [surveyId, at]);
   },
 
   async markRated(tx: EntityManager, surveyId: string): Promise<void> {

@@ -21,6 +21,8 @@ export interface RatingView {
   comment?: string;
   via: RatingChannel;
   submittedAt: Date;
+  /** P11: taken after the ticket had been reopened, so withdrawn: counted nowhere (docs/adr/0040, 2026-12-05). */
+  withdrawn?: { at: Date; reopenedAt: Date };
   /** Escalations it led to (issue #13: a low rating or a request for the team leader, raised by escalation). */
   escalations: RatingEscalation[];
 }
@@ -34,6 +36,7 @@ export const ratingViewOf = (r: StoredRating, reference: string, escalations: re
   ...(r.comment !== undefined ? { comment: r.comment } : {}),
   via: r.via,
   submittedAt: r.submittedAt,
+  ...(r.withdrawn ? { withdrawn: r.withdrawn } : {}),
   escalations: [...escalations],
 });
 

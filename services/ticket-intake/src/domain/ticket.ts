@@ -74,8 +74,11 @@ export type TicketEffect =
   /** Back to the unassigned queue (P4): nobody works the ticket any more. */
   | { kind: 'unassigned'; previousAssigneeId: string }
   | { kind: 'resolved'; reopenWindowEndsAt: Date; credentialsHeld?: boolean }
-  /** P9: `credentialsVaulted`, particulars a "not solved" rating's comment held: the reopened mail tells the requester. */
-  | { kind: 'reopened'; reason?: string; credentialsVaulted?: number }
+  /**
+   * P9: `credentialsVaulted`, particulars a "not solved" rating's comment held: the reopened mail tells the requester.
+   * `ratingSurveyId`: the survey whose "not solved" rating reopened it (rating keeps that rating, docs/adr/0040).
+   */
+  | { kind: 'reopened'; reason?: string; credentialsVaulted?: number; ratingSurveyId?: string }
   | { kind: 'closed'; reason: string; thirdParty?: ThirdPartyKind; credentialsHeld?: boolean }
   | { kind: 'credentials_destroyed'; credentialId: string }
   /** P8: files of a mail the content check refused; `fromRequester` when the mail was the requester's own. */

@@ -140,6 +140,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           reopenedAt: now.toISOString(),
           ...(effect.reason ? { reason: effect.reason } : {}),
           ...(effect.credentialsVaulted ? { credentialsVaulted: effect.credentialsVaulted } : {}),
+          ...(effect.ratingSurveyId ? { ratingSurveyId: effect.ratingSurveyId } : {}),
         });
       case 'closed':
         return outboxDraft(TicketClosedV1, ticket.id, {

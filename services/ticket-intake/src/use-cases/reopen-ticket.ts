@@ -6,7 +6,7 @@ import type { UnitOfWork } from '@tss/messaging';
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../domain/actor';
 import type { RequestersWordsAuthor } from '../domain/message';
-import { reopen, type Change, type Ticket } from '../domain/ticket';
+import { reopen, type Change, type Ticket, type TicketEffect } from '../domain/ticket';
 import { openFollowUp } from '../domain/follow-up';
 import { ticketStore, toTicket } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
@@ -35,7 +35,13 @@ export interface ReopenRequest {
   requesterMessage?: { author: RequestersWordsAuthor; channel: Channel };
   /** The reason is the comment of a "not solved" rating: the thread does not show it, so P9's note names it (docs/adr/0026, sixth session). */
   reasonIsRatingComment?: boolean;
+  /** The survey whose "not solved" rating asks for this reopening: `ticket.reopened` names it, so rating keeps that rating (docs/adr/0040). */
+  ratingSurveyId?: string;
 }
+
+/** The reopening's effect names the rating that asked for it, when one did. */
+const byRating = <C extends { effects: readonly TicketEffect[] }>(change: C, ratingSurveyId: string | undefined): C =>
+  ratingSurveyId === undefined ? change : { ...change, effects: change.effects.map((e) => (e.kind === 'reopened' ? { ...e, ratingSurveyId } : e)) };
 
 const asFailure = (change: Extract<Change, { violation: unknown }>): Failure => {
   const v = change.violation;
@@ -101,7 +107,7 @@ export const reopenIn = async (
     return ok({ ticket: filed, followUp: true });
   }
   if ('violation' in result) return err(asFailure(result));
-  if (!input.reason) return ok({ ticket: await commitChange(tx, deps, locked, result, input.actor, now), followUp: false });
+  if (!input.reason) return ok({ ticket: await commitChange(tx, deps, locked, byRating(result, input.ratingSurveyId), input.actor, now), followUp: false });
   if (!input.requesterMessage) {
     // A reason that is no message (a staff member's, a "not solved" rating's comment) is still shown
     // as the ticket's (history, `ticket.reopened`, webhooks): P9 masks it as a message, its particulars
@@ -120,7 +126,7 @@ export const reopenIn = async (
     if ('followUp' in reopened || 'violation' in reopened) throw new Error(`ticket ${locked.id}: masking its reason changed whether it reopens`);
     // P9: the reopened mail tells the requester too (a staff member's reason is told to the staff member).
     const told = !byAgent && masked.vaulted > 0 ? { ...reopened, effects: reopened.effects.map((e) => (e.kind === 'reopened' ? { ...e, credentialsVaulted: masked.vaulted } : e)) } : reopened;
-    return ok({ ticket: await commitChange(tx, deps, locked, told, input.actor, now, masked.text), followUp: false });
+    return ok({ ticket: await commitChange(tx, deps, locked, byRating(told, input.ratingSurveyId), input.actor, now, masked.text), followUp: false });
   }
 
   // The requester's words on the thread (a comment on the resolved ticket), then the reopening,

@@ -1,0 +1,28 @@
+import type { EntityManager } from 'typeorm';
+import { EscalationResolvedV1 } from '@tss/contracts';
+import { withdrawnWithRating } from '../domain/escalation';
+import { escalationStore } from '../store/escalation.store';
+import { cancelRenotice } from './renotice-timer';
+import type { SupersedeDeps } from './supersede-warnings';
+
+/**
+ * rating.withdrawn: the rating's low-rating escalations are resolved in the event's transaction (no
+ * more re-notices, `escalation.resolved`). A redelivery finds them resolved and does nothing.
+ */
+export const resolveWithdrawnRatingEscalations = async (tx: EntityManager, deps: SupersedeDeps, ticketId: string, surveyId: string, now: Date): Promise<number> => {
+  let resolved = 0;
+  for (const current of await escalationStore.lockUnresolvedOfSurvey(tx, ticketId, surveyId)) {
+    const withdrawn = withdrawnWithRating(current, now);
+    if (!withdrawn) continue;
+    await escalationStore.update(tx, withdrawn);
+    await cancelRenotice(tx, deps.timers, withdrawn.id);
+    await deps.outbox.add(tx, EscalationResolvedV1, withdrawn.ticketId, {
+      partnerId: withdrawn.partnerId,
+      escalationId: withdrawn.id,
+      resolvedAt: now.toISOString(),
+      ...(withdrawn.outcome ? { outcome: withdrawn.outcome } : {}),
+    });
+    resolved += 1;
+  }
+  return resolved;
+};
