@@ -11,18 +11,23 @@ export interface SupersedeDeps {
   timers: TimerStore;
 }
 
-/** Resolves one locked about-to-breach escalation as superseded by its clock's breach: no more re-notices, `escalation.resolved`. */
+/** Records an escalation the service resolved by itself (no one did): no more re-notices, `escalation.resolved`. */
+export const recordResolvedAutomatically = async (tx: EntityManager, deps: SupersedeDeps, resolved: Escalation, now: Date): Promise<void> => {
+  await escalationStore.update(tx, resolved);
+  await cancelRenotice(tx, deps.timers, resolved.id);
+  await deps.outbox.add(tx, EscalationResolvedV1, resolved.ticketId, {
+    partnerId: resolved.partnerId,
+    escalationId: resolved.id,
+    resolvedAt: now.toISOString(),
+    ...(resolved.outcome ? { outcome: resolved.outcome } : {}),
+  });
+};
+
+/** Resolves one locked about-to-breach escalation as superseded by its clock's breach. */
 export const supersedeWarning = async (tx: EntityManager, deps: SupersedeDeps, current: Escalation, now: Date): Promise<boolean> => {
   const superseded = supersededByBreach(current, now);
   if (!superseded) return false;
-  await escalationStore.update(tx, superseded);
-  await cancelRenotice(tx, deps.timers, superseded.id);
-  await deps.outbox.add(tx, EscalationResolvedV1, superseded.ticketId, {
-    partnerId: superseded.partnerId,
-    escalationId: superseded.id,
-    resolvedAt: now.toISOString(),
-    ...(superseded.outcome ? { outcome: superseded.outcome } : {}),
-  });
+  await recordResolvedAutomatically(tx, deps, superseded, now);
   return true;
 };
 

@@ -1,9 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import { EscalationResolvedV1 } from '@tss/contracts';
 import { withdrawnWithRating } from '../domain/escalation';
 import { escalationStore } from '../store/escalation.store';
-import { cancelRenotice } from './renotice-timer';
-import type { SupersedeDeps } from './supersede-warnings';
+import { recordResolvedAutomatically, type SupersedeDeps } from './supersede-warnings';
 
 /**
  * rating.withdrawn: the rating's low-rating escalations are resolved in the event's transaction (no
@@ -14,14 +12,7 @@ export const resolveWithdrawnRatingEscalations = async (tx: EntityManager, deps:
   for (const current of await escalationStore.lockUnresolvedOfSurvey(tx, ticketId, surveyId)) {
     const withdrawn = withdrawnWithRating(current, now);
     if (!withdrawn) continue;
-    await escalationStore.update(tx, withdrawn);
-    await cancelRenotice(tx, deps.timers, withdrawn.id);
-    await deps.outbox.add(tx, EscalationResolvedV1, withdrawn.ticketId, {
-      partnerId: withdrawn.partnerId,
-      escalationId: withdrawn.id,
-      resolvedAt: now.toISOString(),
-      ...(withdrawn.outcome ? { outcome: withdrawn.outcome } : {}),
-    });
+    await recordResolvedAutomatically(tx, deps, withdrawn, now);
     resolved += 1;
   }
   return resolved;
