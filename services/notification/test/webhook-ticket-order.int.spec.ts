@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { dataSchemaUri, SlaClockStartedV1, SlaMetV1, SlaWarningV1, TicketCreatedV1, TicketRespondedV1, type CloudEvent, type EventContract, type EventData } from '@tss/contracts';
+import { dataSchemaUri, RatingRequestedV1, RatingWithdrawnV1, SlaClockStartedV1, SlaMetV1, SlaWarningV1, TicketCreatedV1, TicketReopenedV1, TicketResolvedV1, TicketRespondedV1, type CloudEvent, type EventContract, type EventData } from '@tss/contracts';
 import { EventConsumer, InProcessTransport, type InboundMessage } from '@tss/messaging';
 import { handleInTransaction, sampleTicketCreated } from '@tss/messaging/testing';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
@@ -450,6 +450,29 @@ describe('webhook deliveries in order per ticket and endpoint (DESIGN "ordered-p
         expect.objectContaining({ ticketId, type: 'sla.clock_started', ticketSequence: 1, msg: expect.stringContaining('without the ticket event it follows') }),
       ]);
       expect(await sut.query(`SELECT 1 FROM notification.dead_letters WHERE event_id = $1`, [started.id])).toEqual([]);
+    });
+
+    it('rating.requested consumed before the ticket.resolved that asked for it, and rating.withdrawn before its ticket.reopened, wait for them', async () => {
+      const endpoint = await newEndpoint('/rating-after-ticket');
+      const ticketId = randomUUID();
+      const surveyId = randomUUID();
+      const c = consumer();
+      expect(await c.consume(messageOf(created(ticketId)))).toBe('handled');
+      const resolved = eventOf(TicketResolvedV1, ticketId, { partnerId, sequence: 2, resolvedAt: clock.now().toISOString(), reopenWindowEndsAt: clock.now().toISOString() });
+      const requested = eventOf(RatingRequestedV1, ticketId, { partnerId, surveyId, rateUrl: 'https://help.example/rate/t', expiresAt: clock.now().toISOString(), ticketSequence: 2 });
+      expect(await consumeBefore(c, requested, resolved)).toBe('handled');
+      const reopened = eventOf(TicketReopenedV1, ticketId, { partnerId, sequence: 3, reopenedAt: clock.now().toISOString() });
+      const withdrawn = eventOf(RatingWithdrawnV1, ticketId, {
+        partnerId,
+        surveyId,
+        reason: 'reopened_before_rating',
+        reopenedAt: clock.now().toISOString(),
+        withdrawnAt: clock.now().toISOString(),
+        ticketSequence: 3,
+      });
+      expect(await consumeBefore(c, withdrawn, reopened)).toBe('handled');
+      expect(await queuedTypes(endpoint.id, ticketId)).toEqual(['ticket.created', 'ticket.resolved', 'rating.requested', 'ticket.reopened', 'rating.withdrawn']);
+      expect([waitedFor(requested), waitedFor(withdrawn)].every((n) => n > 0)).toBe(true);
     });
 
     it('a ticket event earlier in the same consumer batch is enough: both are queued in the batch’s one transaction, nothing waits', async () => {

@@ -97,7 +97,14 @@ describe('a rating taken after its ticket was reopened, while rating lagged: wit
     expect(Date.parse(shown.rating!.withdrawn!.reopenedAt)).toBeLessThan(Date.parse(shown.rating!.withdrawn!.withdrawnAt));
     expect(await reopenedEntries(lagged.id)).toEqual([expect.objectContaining({ actor: expect.objectContaining({ kind: 'staff' }) })]);
     const withdrawn = await h.ratingEvents(lagged.id, 'rating.withdrawn');
-    expect(withdrawn.map((e) => e.data)).toEqual([expect.objectContaining({ surveyId: lagged.surveyId, reason: 'reopened_before_rating', partnerId: acme.partnerId })]);
+    const [reopening] = await platform.query<{ sequence: number }>(
+      'ticket-intake',
+      `SELECT (event->'data'->>'sequence')::int AS sequence FROM ticket_intake.outbox WHERE event_type = 'ticket.reopened' AND message_key = $1`,
+      [lagged.id],
+    );
+    expect(withdrawn.map((e) => e.data)).toEqual([
+      expect.objectContaining({ surveyId: lagged.surveyId, reason: 'reopened_before_rating', partnerId: acme.partnerId, ticketSequence: reopening.sequence }),
+    ]);
   });
 
   it('its low-rating escalation is resolved automatically, saying why', async () => {

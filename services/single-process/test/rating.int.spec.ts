@@ -60,6 +60,13 @@ describe('rating through the platform (issue #13, P11)', () => {
     const link = await h.rateLink(ticket.id);
     expect(link.rateUrl).toMatch(/^https:\/\/help\.example\/rate\/[A-Za-z0-9_-]{43}$/);
     expect(link).toMatchObject({ partnerId: acme.partnerId, expiresAt: new Date(clock.now().getTime() + 30 * DAY_MS).toISOString() });
+    // It names the ticket.resolved that asked for it, so webhooks queue it after that one (docs/adr/0066).
+    const [resolution] = await platform.query<{ sequence: number }>(
+      'ticket-intake',
+      `SELECT (event->'data'->>'sequence')::int AS sequence FROM ticket_intake.outbox WHERE event_type = 'ticket.resolved' AND message_key = $1`,
+      [ticket.id],
+    );
+    expect(link).toMatchObject({ ticketSequence: resolution.sequence });
     const sent = await waitFor('the resolved mail', async () =>
       (await platform.query<{ text_body: string; html_body: string }>('notification', `SELECT text_body, html_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'resolved'`, [ticket.id]))[0],
     );

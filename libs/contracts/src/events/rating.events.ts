@@ -6,7 +6,14 @@ export const RatingRequestedV1 = defineEvent(
   'rating.requested',
   1,
   'rating',
-  Type.Object({ partnerId: Uuid, surveyId: Uuid, rateUrl: Type.String(), expiresAt: Instant }),
+  Type.Object({
+    partnerId: Uuid,
+    surveyId: Uuid,
+    rateUrl: Type.String(),
+    expiresAt: Instant,
+    /** The `sequence` of the `ticket.resolved` that asked for it: notification queues its webhooks after that event's (docs/adr/0066). Added 2026-12-05 (optional). */
+    ticketSequence: Type.Optional(Type.Integer({ minimum: 1 })),
+  }),
   'P11: the requester is invited to rate the support received.',
 );
 export const RatingSubmittedV1 = defineEvent(
@@ -47,6 +54,8 @@ export const RatingWithdrawnV1 = defineEvent(
     /** The reopening the rating came after. */
     reopenedAt: Instant,
     withdrawnAt: Instant,
+    /** The `sequence` of that `ticket.reopened`: notification queues its webhooks after that event's (docs/adr/0066). */
+    ticketSequence: Type.Optional(Type.Integer({ minimum: 1 })),
   }),
   'P11: a rating taken after its ticket had been reopened is withdrawn: it counts nowhere, and the low-rating escalation it raised is resolved.',
 );

@@ -91,7 +91,7 @@ export const queueWebhooks = (timers: TimerStore) => {
     // The consumer's logger names the event (`eventId`, `type`).
     logger.warn(
       { ticketId: event.subject, partnerId, ticketSequence: awaited },
-      'webhook deliveries of an sla event queued without the ticket event it follows: not consumed within the wait',
+      'webhook deliveries of an sla or rating event queued without the ticket event it follows: not consumed within the wait',
     );
   };
 

@@ -78,6 +78,8 @@ export const checkRatable = (survey: Survey, now: Date): Result<Survey, Failure>
 /** A reopening as rating reads it from `ticket.reopened`. */
 export interface Reopening {
   reopenedAt: Date;
+  /** The `ticket.reopened` event's sequence, named by `rating.withdrawn`. */
+  ticketSequence?: number;
   /** The survey whose "not solved" rating asked for it (absent for any other reopening, and from an older intake). */
   ratingSurveyId?: string;
 }

@@ -70,7 +70,7 @@ export const ticketEventHandlers = (settings: SurveySettings): HandlerBinding[] 
   withTicket(TicketResolvedV1, async (ticket, d, { tx, outbox, now }) => {
     const resolvedAt = new Date(d.resolvedAt);
     await ratingTicketStore.apply(tx, ticket.ticketId, { resolvedAt });
-    await requestSurveyIn(tx, { outbox, settings }, ticket, { resolvedAt, now });
+    await requestSurveyIn(tx, { outbox, settings }, ticket, { resolvedAt, now, ticketSequence: d.sequence });
   }),
   withTicket(TicketReopenedV1, async (ticket, d, { tx, outbox, now }) => {
     const reopenedAt = new Date(d.reopenedAt);
@@ -78,7 +78,7 @@ export const ticketEventHandlers = (settings: SurveySettings): HandlerBinding[] 
     // P11: rating is upon resolution; the reopened ticket's unanswered survey waits for the next one,
     // and a rating taken after the reopening (before rating read it) is withdrawn.
     await surveyStore.withdrawOpen(tx, ticket.ticketId, reopenedAt);
-    await withdrawRatingAfterReopeningIn(tx, { outbox }, ticket, { reopenedAt, ...(d.ratingSurveyId ? { ratingSurveyId: d.ratingSurveyId } : {}) }, now);
+    await withdrawRatingAfterReopeningIn(tx, { outbox }, ticket, { reopenedAt, ticketSequence: d.sequence, ...(d.ratingSurveyId ? { ratingSurveyId: d.ratingSurveyId } : {}) }, now);
     await qualityFactStore.markLatestResolutionReopened(tx, ticket.ticketId);
   }),
   withTicket(TicketClosedV1, async (ticket, d, { tx }) => ratingTicketStore.apply(tx, ticket.ticketId, { closedAt: new Date(d.closedAt) })),

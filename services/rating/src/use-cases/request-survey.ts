@@ -24,7 +24,7 @@ export const requestSurveyIn = async (
   tx: EntityManager,
   deps: { outbox: Outbox; settings: SurveySettings },
   ticket: RatingTicket,
-  input: { resolvedAt: Date; now: Date },
+  input: { resolvedAt: Date; now: Date; ticketSequence: number },
 ): Promise<Survey> => {
   await surveyStore.supersedeOpen(tx, ticket.ticketId, input.now);
   const token = newSurveyToken(randomBytes);
@@ -53,6 +53,7 @@ export const requestSurveyIn = async (
     surveyId: survey.id,
     rateUrl: rateUrlOf(deps.settings.publicUrl, token),
     expiresAt: survey.expiresAt.toISOString(),
+    ticketSequence: input.ticketSequence,
   });
   return survey;
 };

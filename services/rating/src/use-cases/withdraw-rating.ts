@@ -28,6 +28,7 @@ export const withdrawRatingAfterReopeningIn = async (tx: EntityManager, deps: { 
     reason: 'reopened_before_rating',
     reopenedAt: reopening.reopenedAt.toISOString(),
     withdrawnAt: now.toISOString(),
+    ...(reopening.ticketSequence !== undefined ? { ticketSequence: reopening.ticketSequence } : {}),
   });
   return true;
 };
