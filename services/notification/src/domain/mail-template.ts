@@ -27,7 +27,8 @@ export interface TicketMailContext {
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 export const escapeHtml = (text: string): string => text.replace(/[&<>"'`]/g, (c) => HTML_ESCAPES[c]);
 const HTML_UNESCAPES: Record<string, string> = Object.fromEntries(Object.entries(HTML_ESCAPES).map(([c, escaped]) => [escaped, c]));
-const unescapeHtml = (html: string): string => html.replace(/&(?:amp|lt|gt|quot|#39|#96);/g, (escaped) => HTML_UNESCAPES[escaped]);
+/** `escapeHtml` undone: the text an HTML body's run was written from. */
+export const unescapeHtml = (html: string): string => html.replace(/&(?:amp|lt|gt|quot|#39|#96);/g, (escaped) => HTML_UNESCAPES[escaped]);
 
 /** Every tag but `<br>`, which `renderBlocks` writes for a paragraph's line break. */
 const TAG_BUT_LINE_BREAK = /(<(?!br>)[^>]*>)/;
