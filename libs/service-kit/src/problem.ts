@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { isStorableText, STORABLE_TEXT_FORMAT, TICKET_BEHIND_HEADER, UNKNOWN_TICKET_HEADER, VISIBLE_TEXT_FORMAT, type TicketStatus } from '@tss/contracts';
+import { cutText, isStorableText, STORABLE_TEXT_FORMAT, TICKET_BEHIND_HEADER, UNKNOWN_TICKET_HEADER, VISIBLE_TEXT_FORMAT, type TicketStatus } from '@tss/contracts';
 import { isConnectionFailure } from './infrastructure-errors';
 import { loggablePath } from './loggable-path';
 import { isProblemSlug, problemType, type ProblemSlug, type ProblemTypeUri } from './problem-types';
@@ -37,7 +37,7 @@ export type ProblemInput = Pick<Problem, 'title' | 'status' | 'detail'> & { type
 export const problemInstanceOf = (url: string): string => loggablePath(url.split('?')[0]);
 
 export const sendProblem = (reply: FastifyReply, problem: ProblemInput): FastifyReply => {
-  const { instance = problemInstanceOf(reply.request.url), ...rest } = problem;
+  const { instance = problemInstanceOf(reply.request.url), ...rest } = withBoundedErrors(problem);
   return reply
     .code(problem.status)
     .type(PROBLEM_CONTENT_TYPE)
@@ -203,7 +203,31 @@ export const MAX_LISTED_VALIDATION_ERRORS = 10;
 const MAX_ECHOED_CHARS = 100;
 const MAX_DETAIL_CHARS = 500;
 
-const clipped = (text: string, max = MAX_ECHOED_CHARS): string => (text.length > max ? `${text.slice(0, max)}…` : text);
+const clipped = (text: string, max = MAX_ECHOED_CHARS): string => (text.length > max ? `${cutText(text, max)}…` : text);
+
+/** A listed error as a service built it, each text member cut as `detail` is (its message is ours, with input it quotes). */
+const boundedError = (error: unknown): unknown =>
+  typeof error === 'object' && error !== null && !Array.isArray(error)
+    ? Object.fromEntries(Object.entries(error).map(([name, value]) => [name, typeof value === 'string' ? clipped(value, MAX_DETAIL_CHARS) : value]))
+    : error;
+
+/**
+ * Every problem that lists `errors` stays small, whoever built it (docs/adr/0036, "a validation problem
+ * stays small", and its addendum of 2026-12-05, second session): the schema path's own, and the ones a
+ * service builds from its checks (a roster of 1,000 bad shifts once answered 2,000 errors in 300 KB).
+ * The first 10 errors, `errorCount` how many there were (a count the builder gives stands, if larger),
+ * and `detail` cut at 500 characters. A problem without `errors` is left as it is.
+ */
+const withBoundedErrors = (problem: ProblemInput): ProblemInput => {
+  const { errors, errorCount, detail } = problem;
+  if (!Array.isArray(errors)) return problem;
+  return {
+    ...problem,
+    ...(typeof detail === 'string' ? { detail: clipped(detail, MAX_DETAIL_CHARS) } : {}),
+    errorCount: typeof errorCount === 'number' && errorCount > errors.length ? errorCount : errors.length,
+    errors: errors.slice(0, MAX_LISTED_VALIDATION_ERRORS).map(boundedError),
+  };
+};
 
 /** A format error of our text formats in words; `data` is there because the ajv options ask for `verbose`. */
 const messageOf = (v: ValidationError): string => {

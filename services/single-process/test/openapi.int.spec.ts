@@ -104,10 +104,18 @@ describe('the OpenAPI document, single-process mode', () => {
     const admin = await client.token(running.generatedAdmin!.clientId, running.generatedAdmin!.clientSecret);
     const acme = await client.partner(admin, 'Acme Webhook Docs');
     // What notification delivers, asked of notification itself: a filter naming an event it never delivers is refused by index.
+    // A problem lists 10 errors at most (docs/adr/0036), so nine types at a time, beside one that is always refused (no endpoint is made).
     const refusedOf = async (token: string, eventTypes: string[]) => {
-      const response = await client.http().post('/v1/webhooks/endpoints').auth(token, { type: 'bearer' }).send({ url: 'https://hooks.example.com/tss', eventTypes });
-      expect(response.status).toBe(400);
-      return new Set((response.body.errors as { pointer: string }[]).map((e) => eventTypes[Number(e.pointer.split('/').pop())]));
+      const refused = new Set<string>();
+      for (let from = 0; from < eventTypes.length; from += 9) {
+        const asked = ['no.such_event', ...eventTypes.slice(from, from + 9)];
+        const response = await client.http().post('/v1/webhooks/endpoints').auth(token, { type: 'bearer' }).send({ url: 'https://hooks.example.com/tss', eventTypes: asked });
+        expect(response.status).toBe(400);
+        expect(response.body.errorCount).toBe(response.body.errors.length);
+        for (const e of response.body.errors as { pointer: string }[]) refused.add(asked[Number(e.pointer.split('/').pop())]);
+      }
+      refused.delete('no.such_event');
+      return refused;
     };
     const catalogueTypes = [...new Set(EventCatalogue.map((c) => c.type))];
     const notDelivered = await refusedOf(admin, catalogueTypes);

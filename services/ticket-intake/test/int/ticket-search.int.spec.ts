@@ -148,6 +148,8 @@ describe('ticket list and search (issue #9)', () => {
     expect(response.body.type).toBe(`https://tss.dev/problems/${field === 'cursor' ? 'bad-request' : 'validation'}`);
     expect(JSON.stringify(response.body)).toMatch(message);
     expect(JSON.stringify(response.body.errors ?? response.body.detail)).toContain(field);
+    // One refused value, whether the schema or the filter found it: listed and counted alike (docs/adr/0036).
+    expect(response.body).toMatchObject({ errorCount: 1, errors: [expect.objectContaining({ in: 'querystring' })] });
   });
 
   it('an unknown parameter (a misspelt filter) is a 400, not a silently unfiltered list', async () => {
