@@ -153,6 +153,27 @@ describe('POST /v1/auth/token', () => {
     expect(secretChecks).toEqual([]);
   });
 
+  // RFC 6749 §5.2: a missing required parameter is invalid_request; unsupported_grant_type is for a grant type sent and not supported.
+  it.each([
+    ['a form without grant_type', 'application/x-www-form-urlencoded', `client_id=${client.clientId}&client_secret=${client.secret}`],
+    ['an empty JSON object', 'application/json', '{}'],
+    ['JSON credentials without grant_type', 'application/json', JSON.stringify({ client_id: client.clientId, client_secret: client.secret })],
+  ])('a request without grant_type (%s) is a 400 invalid_request, not unsupported_grant_type', async (_case, contentType, body) => {
+    const response = await request(app.server).post('/v1/auth/token').set('content-type', contentType).send(body);
+
+    expect(response.status).toBe(400);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/oauth/invalid_request', error: 'invalid_request', error_description: expect.stringContaining('grant_type') });
+    expect(secretChecks).toEqual([]);
+  });
+
+  it('a grant_type sent and not supported is still unsupported_grant_type', async () => {
+    const response = await tokenRequest({ grant_type: 'password', client_id: client.clientId, client_secret: client.secret });
+
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/oauth/unsupported_grant_type', error: 'unsupported_grant_type' });
+  });
+
   it('token requests neither read key rows nor unwrap or generate keys each time: the signing key is cached', async () => {
     const reads = jest.spyOn(store, 'active');
     const inserts = jest.spyOn(store, 'insert');

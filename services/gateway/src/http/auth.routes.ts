@@ -12,7 +12,7 @@ import { basicCredentials } from './basic-credentials';
 
 const TokenRequest = Type.Object(
   {
-    // Optional at the schema: a missing grant_type is answered as RFC 6749 §5.2 unsupported_grant_type.
+    // Optional at the schema: a missing grant_type is answered as RFC 6749 §5.2 invalid_request, in the OAuth vocabulary.
     grant_type: Type.Optional(Text({ maxLength: 64, examples: ['client_credentials'] })),
     client_id: Type.Optional(Text({ maxLength: 200 })),
     client_secret: Type.Optional(Text({ maxLength: 500 })),

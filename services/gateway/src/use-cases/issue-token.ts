@@ -48,6 +48,8 @@ export const issueClientToken = async (
   deps: ClientTokenDeps,
   input: { grantType?: string; clientId?: string; clientSecret?: string; scope?: string },
 ): Promise<{ ok: true; token: IssuedToken } | { ok: false; error: TokenError }> => {
+  // RFC 6749 §5.2: a required parameter missing is invalid_request; unsupported_grant_type names a grant type sent.
+  if (input.grantType === undefined) return { ok: false, error: { error: 'invalid_request', description: 'grant_type is required: client_credentials.' } };
   if (input.grantType !== 'client_credentials') {
     return { ok: false, error: { error: 'unsupported_grant_type', description: 'Only client_credentials is supported.' } };
   }
