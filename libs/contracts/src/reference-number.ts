@@ -34,10 +34,11 @@ export const generateReference = (randomBytes: RandomBytes): string => {
 
 /** Normalises what a person typed or said; undefined when it is not a valid reference. */
 export const parseReference = (input: string): string | undefined => {
+  // White space and dashes go first: leading white space would otherwise hide the prefix.
   const symbols = input
     .toUpperCase()
-    .replace(/^TSS/, '')
     .replace(/[\s-]/g, '')
+    .replace(/^TSS/, '')
     .replace(/[IL]/g, '1')
     .replace(/O/g, '0');
   if (symbols.length !== RANDOM_SYMBOLS + 1 || [...symbols].some((c) => !REFERENCE_ALPHABET.includes(c))) return undefined;

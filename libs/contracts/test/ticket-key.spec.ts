@@ -10,6 +10,18 @@ describe('ticketKeyOf: what a route\'s ticket id-or-reference names (docs/api.md
     expect(ticketKeyOf(reference.toLowerCase().replace(/-/g, '').replace(/0/g, 'o'))).toEqual({ reference });
   });
 
+  // ADR 0008: input is normalised (case, spaces, dashes); leading white space once hid the `TSS` prefix.
+  it.each([
+    ['leading', (r: string) => ` ${r}`],
+    ['trailing', (r: string) => `${r} `],
+    ['leading and trailing tabs and newlines', (r: string) => `\t\n${r}\n`],
+    ['inside the prefix and between the groups', (r: string) => r.replace('TSS-', 'T S S - ').replace(/-(?=[^-]*$)/, ' ')],
+    ['leading, without the prefix', (r: string) => `  ${r.slice(4)}`],
+  ])('reads a reference with %s white space as the reference', (_case, typed) => {
+    const reference = generateReference(() => Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    expect(ticketKeyOf(typed(reference))).toEqual({ reference });
+  });
+
   it('names nothing for a mistyped reference or other text', () => {
     const reference = generateReference(() => Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8]));
     const mistyped = reference.slice(0, -1) + (reference.endsWith('0') ? '1' : '0');

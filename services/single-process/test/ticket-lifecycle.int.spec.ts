@@ -251,6 +251,14 @@ describe('ticket lifecycle (issue #9)', () => {
       expect((await get(`/v1/tickets/${loose}`, acme.token)).body.id).toBe(ticket.id);
     });
 
+    it('white space before, after or inside a reference is ignored, as case and dashes are (ADR 0008)', async () => {
+      const ticket = await file(acme.token);
+      for (const typed of [` ${ticket.reference}`, `${ticket.reference} `, `  ${ticket.reference.replace(/-/g, ' ')}  `]) {
+        const response = await get(`/v1/tickets/${encodeURIComponent(typed)}`, acme.token);
+        expect({ typed, status: response.status, id: response.body.id }).toEqual({ typed, status: 200, id: ticket.id });
+      }
+    });
+
     it('a wrong check character is 400 "invalid reference"; an unknown valid one and another partner’s are 404', async () => {
       const ticket = await file(acme.token);
       const last = ticket.reference.at(-1)!;
