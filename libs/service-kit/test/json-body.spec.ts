@@ -45,3 +45,49 @@ describe('JSON bodies are UTF-8: a body declaring another charset is a 415', () 
     },
   );
 });
+
+// An outside test: `{"__proto__":{"x":1}}` is valid JSON, refused rightly (prototype poisoning), but
+// as `malformed-json` "Body is not valid JSON", which sent its author looking for a syntax error.
+describe('a JSON body with a reserved key is refused as such, not as malformed JSON', () => {
+  let app: ServiceApp;
+  const received: unknown[] = [];
+
+  beforeAll(async () => {
+    app = await createServiceApp({ name: 'json-reserved-keys', logger: pino({ level: 'silent' }) });
+    app.post('/things', async (req) => {
+      received.push(req.body);
+      return { ok: true };
+    });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const post = (body: string) => request(app.server).post('/things').set('content-type', 'application/json').send(body);
+
+  it.each([
+    ['__proto__ at the top', '{"__proto__":{"isAdmin":true}}'],
+    ['__proto__ deep inside', '{"name":"x","nested":[{"ok":1},{"__proto__":{"polluted":1}}]}'],
+    ['constructor.prototype', '{"constructor":{"prototype":{"isAdmin":true}}}'],
+    ['__proto__ with a BOM before the document', '\ufeff{"__proto__":{}}'],
+  ])('%s is a 400 bad-request that names the reserved key, and the route never runs', async (_case, body) => {
+    const before = received.length;
+    const response = await post(body);
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/bad-request', status: 400, detail: expect.stringContaining('__proto__') });
+    expect(response.body.detail).toContain('reserved key');
+    expect(received.length).toBe(before);
+  });
+
+  it('JSON that does not parse is malformed-json still', async () => {
+    expect((await post('{"__proto__":')).body).toMatchObject({ type: 'https://tss.dev/problems/malformed-json', status: 400 });
+  });
+
+  it('a constructor without a prototype, or a key that only mentions one, is an ordinary body', async () => {
+    expect((await post('{"constructor":{"name":"x"},"proto":1,"__proto":2}')).status).toBe(200);
+    expect(received.at(-1)).toEqual({ constructor: { name: 'x' }, proto: 1, __proto: 2 });
+  });
+});

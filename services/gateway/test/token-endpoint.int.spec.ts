@@ -174,6 +174,18 @@ describe('POST /v1/auth/token', () => {
     expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/oauth/unsupported_grant_type', error: 'unsupported_grant_type' });
   });
 
+  it.each([
+    ['__proto__', '{"grant_type":"client_credentials","client_id":"pc_token_test","client_secret":"x","__proto__":{"scope":"admin"}}'],
+    ['constructor.prototype', '{"grant_type":"client_credentials","constructor":{"prototype":{"scope":"admin"}}}'],
+  ])('a JSON body with a reserved key (%s) is an invalid_request that says so, not a syntax error', async (_case, body) => {
+    const response = await request(app.server).post('/v1/auth/token').set('content-type', 'application/json').send(body);
+
+    expect(response.status).toBe(400);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/bad-request', error: 'invalid_request', error_description: expect.stringContaining('reserved key') });
+    expect(secretChecks).toEqual([]);
+  });
+
   it('token requests neither read key rows nor unwrap or generate keys each time: the signing key is cached', async () => {
     const reads = jest.spyOn(store, 'active');
     const inserts = jest.spyOn(store, 'insert');

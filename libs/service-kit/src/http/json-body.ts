@@ -20,6 +20,31 @@ export class UnsupportedJsonCharsetError extends Error {
   }
 }
 
+/**
+ * A JSON body with a `__proto__` key, or a `constructor` holding `prototype`, anywhere: valid JSON that
+ * fastify's parser (secure-json-parse) refuses, because such keys poison objects in JavaScript. A 400
+ * that says so (problem.ts: `bad-request`), not `malformed-json`, whose "not valid JSON" sent a client
+ * looking for a syntax error that is not there.
+ */
+export class ReservedJsonKeyError extends Error {
+  readonly statusCode = 400;
+  readonly code = 'bad-request';
+
+  constructor() {
+    super('The body uses a reserved key (`__proto__`, or `prototype` inside `constructor`), which is refused: rename or remove it.');
+  }
+}
+
+/** fastify's parser refused the text, and the text is JSON: what it refused is a reserved key. secure-json-parse skips a BOM too. */
+const isPlainJson = (text: string): boolean => {
+  try {
+    JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** The `charset` parameter of a Content-Type, as written (quotes removed); undefined when there is none. */
 const charsetOf = (contentType: string | undefined): string | undefined => {
   const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType ?? '');
@@ -32,7 +57,8 @@ const UTF8_CHARSETS = new Set(['utf-8', 'utf8']);
 /**
  * Replaces fastify's JSON body parser, which decodes with replacement characters, by one that
  * refuses invalid UTF-8 and a declared charset other than UTF-8: a client's bytes are stored as
- * sent or not at all (DESIGN "Edge input"). Proto and constructor poisoning are still refused by fastify's own parser, which this one calls.
+ * sent or not at all (DESIGN "Edge input"). Proto and constructor poisoning are still refused by fastify's own parser, which this one
+ * calls, as a ReservedJsonKeyError.
  */
 export const installStrictJsonBody = (app: FastifyInstance): void => {
   const parseJson = app.getDefaultJsonParser(app.initialConfig.onProtoPoisoning ?? 'error', app.initialConfig.onConstructorPoisoning ?? 'error');
@@ -55,6 +81,10 @@ export const installStrictJsonBody = (app: FastifyInstance): void => {
       done(new InvalidUtf8BodyError(), undefined);
       return;
     }
-    parseJson(request, text, done);
+    // Only a refusal is parsed again, to tell a reserved key from a syntax error; a body that parses costs nothing more.
+    parseJson(request, text, (error, value) => {
+      if (error && 'code' in error && error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' && isPlainJson(text)) done(new ReservedJsonKeyError(), undefined);
+      else done(error, value);
+    });
   });
 };
