@@ -19,6 +19,7 @@ import { installHealth, type ReadinessCheck } from './health';
 import { installMetrics } from './metrics';
 import { answerFrameworkError, formatValidationErrors, installProblemHandlers, ProblemSchema, sendProblem } from './problem';
 import { problemType } from './problem-types';
+import { installContentEncodingCheck } from './http/content-encoding';
 import { installStrictJsonBody } from './http/json-body';
 import { installStrictQueryEncoding } from './http/query-encoding';
 import { requestValidatorFactory } from './http/request-validation';
@@ -138,6 +139,7 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
   installDrainShedding(app);
   installUriLengthLimit(app);
   installHeaderFieldChecks(app);
+  installContentEncodingCheck(app);
   installEmptyPathSegmentCheck(app);
   deferContinueUntilRead(app.server);
   installStrictQueryEncoding(app);

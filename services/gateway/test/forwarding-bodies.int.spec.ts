@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import request from 'supertest';
 import { createServiceApp, PROBLEM_CONTENT_TYPE, type ServiceApp } from '@tss/service-kit';
@@ -153,6 +154,29 @@ describe('gateway forwarding of request bodies (services mode)', () => {
 
     expect(status).toBe(202);
     expect(lastReceived().body.equals(Buffer.concat(chunks))).toBe(true);
+  });
+
+  // RFC 9110 §8.4.1: the gateway, the edge, refuses a content coding before it forwards anything (docs/adr/0064).
+  it.each([
+    ['gzip', gzipSync('{"product":"player"}')],
+    ['br', Buffer.from('{"product":"player"}')],
+  ])('a body with Content-Encoding %s is a 415 problem and never reaches the service', async (contentEncoding, body) => {
+    const before = upstream.received.length;
+    const response = await request(gatewayUrl).post('/v1/tickets').set('content-type', 'application/json').set('content-encoding', contentEncoding).send(body);
+
+    expect(response.status).toBe(415);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.headers['accept-encoding']).toBe('identity');
+    expect(response.body).toMatchObject({ type: 'https://tss.dev/problems/unsupported-media-type', status: 415 });
+    expect(upstream.received.length).toBe(before);
+  });
+
+  it('a body with Content-Encoding identity is forwarded as it came', async () => {
+    const json = '{"product":"player"}';
+    const response = await request(gatewayUrl).post('/v1/tickets').set('content-type', 'application/json').set('content-encoding', 'identity').send(json);
+
+    expect(response.status).toBe(202);
+    expect(lastReceived().body.equals(Buffer.from(json))).toBe(true);
   });
 
   it('a body over the limit is a 413 problem and never reaches the service', async () => {
