@@ -26,7 +26,8 @@ import { requestValidatorFactory } from './http/request-validation';
 import { answerClientError, installUriLengthLimit } from './http/uri-length';
 import { installHeaderFieldChecks } from './http/header-fields';
 import { installEmptyPathSegmentCheck } from './http/empty-path-segment';
-import { answerUnroutedMethod } from './http/method-not-allowed';
+import { answerConnectRequests } from './http/connect-method';
+import { answerUnroutedMethod, answerUnroutedQuery } from './http/method-not-allowed';
 import { deferContinueUntilRead } from './http/expect-continue';
 import { DEFAULT_REQUEST_DEADLINES, installRequestDeadline, nodeServerTimeouts, type RequestDeadlines } from './http/request-deadline';
 import { isStorableText, isVisibleText, STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
@@ -147,6 +148,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
   installTracingHooks(app, options.name);
   installProblemHandlers(app);
   app.setNotFoundHandler(answerUnroutedMethod);
+  answerUnroutedQuery(app);
+  answerConnectRequests(app);
   installHealth(app, options.readiness ?? (() => []));
   installMetrics(app, options.name);
   installRequestLog(app);

@@ -128,4 +128,54 @@ describe('HTTP framing at the edge: repeated fields, Host and Expect: 100-contin
     expect(response).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
     expect(handled.at(-1)).toEqual({ name: 'x' });
   });
+
+  // An outside test: `CONNECT /v1/tickets HTTP/1.1` had its connection closed without a byte (Node
+  // emits 'connect' and, with no listener, destroys the socket), while other methods got a problem.
+  describe('CONNECT: this server is no proxy, and says so', () => {
+    it('on a path some route serves: a 405 problem whose Allow lists the methods it takes, then the connection closes', async () => {
+      const response = await exchange(address, 'CONNECT /things HTTP/1.1\r\nHost: a\r\n\r\n');
+      expect(response).toMatch(/^HTTP\/1\.1 405 /);
+      expect(response).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+      expect(response).toMatch(/\r\nallow: GET, HEAD, POST, OPTIONS\r\n/i);
+      expect(response).toMatch(/\r\nconnection: close\r\n/i);
+      expect(bodyOf(response)).toMatchObject({ type: 'https://tss.dev/problems/method-not-allowed', status: 405, instance: '/things' });
+    });
+
+    it('on a path no route serves: the 404 any method gets there', async () => {
+      const response = await exchange(address, 'CONNECT /nothing-here HTTP/1.1\r\nHost: a\r\n\r\n');
+      expect(response).toMatch(/^HTTP\/1\.1 404 /);
+      expect(bodyOf(response)).toMatchObject({ type: 'https://tss.dev/problems/not-found', status: 404 });
+    });
+
+    it('for a tunnel to a host and port (authority-form): a 400 problem', async () => {
+      const response = await exchange(address, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+      expect(response).toMatch(/^HTTP\/1\.1 400 /);
+      expect(bodyOf(response)).toMatchObject({ type: 'https://tss.dev/problems/bad-request', status: 400, detail: expect.stringContaining('proxy') });
+    });
+
+    it('the server serves on afterwards', async () => {
+      await exchange(address, 'CONNECT /things HTTP/1.1\r\nHost: a\r\n\r\n');
+      expect(await exchange(address, 'GET /things HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+    });
+  });
+
+  // RFC 10008 §2: fastify refuses a QUERY without Content-Type before it asks for the route, so a path
+  // nothing serves answered 400 "must provide a Content-Type" where every other method gets the 404.
+  describe('QUERY, which no route takes, is answered by its path as any other such method', () => {
+    it.each([
+      ['without Content-Type', ''],
+      ['with Content-Type', 'Content-Type: application/json\r\nContent-Length: 2\r\n'],
+    ])('on a path no route serves, %s: the 404', async (_case, fields) => {
+      const response = await exchange(address, `QUERY /nothing-here HTTP/1.1\r\nHost: a\r\n${fields}Connection: close\r\n\r\n${fields ? '{}' : ''}`);
+      expect(response).toMatch(/^HTTP\/1\.1 404 /);
+      expect(bodyOf(response)).toMatchObject({ type: 'https://tss.dev/problems/not-found', status: 404 });
+    });
+
+    it('on a path some route serves, without Content-Type: the 405 with Allow', async () => {
+      const response = await exchange(address, 'QUERY /things HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      expect(response).toMatch(/^HTTP\/1\.1 405 /);
+      expect(response).toMatch(/\r\nallow: GET, HEAD, POST, OPTIONS\r\n/i);
+      expect(bodyOf(response)).toMatchObject({ type: 'https://tss.dev/problems/method-not-allowed' });
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { problemInstanceOf, sendNoRoute, sendProblem } from '../problem';
+import { pageAreaAnswerOf, problemInstanceOf, sendNoRoute, sendProblem } from '../problem';
 import { problemType } from '../problem-types';
 
 /** The methods a route of the API is registered for (fastify adds a HEAD beside each GET). */
@@ -38,5 +38,19 @@ export const answerUnroutedMethod = (request: FastifyRequest, reply: FastifyRepl
     title: 'Method Not Allowed',
     status: 405,
     detail: `${request.method} is not a method of ${problemInstanceOf(request.url)}; it takes ${allowed.join(', ')}.`,
+  });
+};
+
+/**
+ * fastify refuses a QUERY without Content-Type (RFC 10008 §2) before its 404 handler runs, so
+ * `QUERY /v1/nothing-here` answered 400 "must provide a Content-Type" where any other method gets
+ * the 404, and a QUERY with one had its body parsed first. No route of the API takes QUERY: one that
+ * no route takes is answered as any other method no route takes (404, or 405 with `Allow`), before
+ * its body or Content-Type is looked at. The pages (`/support`, `/rate`) keep their own answers.
+ */
+export const answerUnroutedQuery = (app: FastifyInstance): void => {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'QUERY' || !request.is404 || pageAreaAnswerOf(request)) return;
+    return answerUnroutedMethod(request, reply);
   });
 };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sendProblem } from '../problem';
 import { problemType } from '../problem-types';
+import { endSocketWithProblem } from './socket-problem';
 
 /**
  * The longest request target (path and query) served. RFC 9110 section 4.1 asks for at least
@@ -52,13 +53,9 @@ const answerInFlight = (socket: import('node:net').Socket): boolean => {
  * connection is closed, since the parser cannot resync on it.
  */
 export const answerClientError = (error: Error & { code?: string }, socket: import('node:net').Socket): void => {
-  const { status, title, type, detail } = problemOfClientError(error.code);
-  const body = JSON.stringify({ type, title, status, detail });
   if (!socket.writable || answerInFlight(socket)) {
     socket.destroy();
     return;
   }
-  socket.end(
-    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  endSocketWithProblem(socket, problemOfClientError(error.code));
 };

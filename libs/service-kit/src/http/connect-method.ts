@@ -1,0 +1,45 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { problemInstanceOf } from '../problem';
+import { problemType } from '../problem-types';
+import { methodsAt } from './method-not-allowed';
+import { endSocketWithProblem } from './socket-problem';
+
+/**
+ * `CONNECT` asks for a tunnel (RFC 9110 §9.3.6). Node hands such a request to the server's
+ * 'connect' listeners instead of the router, and with none it destroys the socket: an outside test
+ * got its connection closed without a byte, where every other method gets a problem. This server
+ * is no proxy; the request is answered as any method no route takes, then the connection closes
+ * (the socket is no longer Node's HTTP parser's, so no second request can follow on it):
+ * - a path some route serves (`CONNECT /v1/tickets`): the 405 `method-not-allowed` with `Allow`;
+ * - a path nothing serves: the 404;
+ * - a host and port (authority-form, what a proxy client sends): a 400 `bad-request`.
+ */
+export const answerConnectRequests = (app: FastifyInstance): void => {
+  app.server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+    // The socket left Node's HTTP handling, its error listener included: a client resetting it must not crash the process.
+    socket.on('error', () => socket.destroy());
+    const target = request.url ?? '';
+    if (!target.startsWith('/')) {
+      endSocketWithProblem(socket, {
+        type: problemType('bad-request'),
+        title: 'Bad Request',
+        status: 400,
+        detail: 'CONNECT asks for a tunnel to another host; this server is not a proxy (RFC 9110 section 9.3.6).',
+      });
+      return;
+    }
+    const instance = problemInstanceOf(target);
+    const allowed = methodsAt(app, target.split('?')[0]);
+    if (allowed.length === 0) {
+      endSocketWithProblem(socket, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route CONNECT ${instance}`, instance });
+      return;
+    }
+    endSocketWithProblem(
+      socket,
+      { type: problemType('method-not-allowed'), title: 'Method Not Allowed', status: 405, detail: `CONNECT is not a method of ${instance}; it takes ${allowed.join(', ')}.`, instance },
+      { Allow: allowed.join(', ') },
+    );
+  });
+};
