@@ -183,6 +183,78 @@ describe('mail replies to a closed ticket: one open follow-up (P8, P11)', () => 
     expect(ack.text_body).toContain(`This request follows up the earlier request ${old.reference}.`);
   });
 
+  // An outside test: Bob's ticket filed by API (platform 7.1) was resolved and closed; his reply to
+  // the resolved mail filed a follow-up with no product and no version, whose acknowledgment asked
+  // for both again, where a follow-up filed by POST …/reopen keeps the request (docs/adr/0029).
+  it("a mail's follow-up keeps the request it follows up (product, version, environment), in the mail's own words, and its acknowledgment asks only for what that request lacked", async () => {
+    const filed = await http()
+      .post('/v1/tickets')
+      .auth(partner.token, { type: 'bearer' })
+      .send(
+        sampleTicket({
+          product: 'platform',
+          productVersion: '7.1',
+          subject: 'Catalogue export fails',
+          description: 'The catalogue export stops at 50%.',
+          stepsToReproduce: 'Open Catalogue, press Export.',
+          browser: 'Chrome 131',
+          operatingSystem: 'Windows',
+          operatingSystemVersion: '11 23H2',
+          connectivity: 'Office LAN behind a proxy',
+          requester: { email: 'bob@acme-mail.example', name: 'Bob' },
+        }),
+      );
+    expect(filed.status).toBe(201);
+    const old = filed.body as { id: string; reference: string };
+    await moveTo(old.id, 'resolved');
+    const resolvedMail = await waitFor('the resolved mail', async () =>
+      (await platform.query<{ message_id: string; subject: string }>('notification', `SELECT message_id, subject FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'resolved'`, [old.id]))[0],
+    );
+    await moveTo(old.id, 'closed');
+    const reply = Buffer.from(
+      [
+        'From: Bob <bob@acme-mail.example>',
+        'To: support@tss.test',
+        `Subject: Re: ${resolvedMail.subject}`,
+        'Message-ID: <bob-after-window@acme-mail.example>',
+        `In-Reply-To: ${resolvedMail.message_id}`,
+        `References: ${resolvedMail.message_id}`,
+        '',
+        'The export fails again since the last update.',
+        '',
+      ].join('\r\n'),
+    );
+    const response = await http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', SECRET).send(reply);
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({ outcome: 'threaded', followUpOf: old.reference });
+
+    const [row] = await waitFor('the follow-up filed', async () => {
+      const rows = await followUpsOf(old.id);
+      return rows.length > 0 ? rows : undefined;
+    });
+    const followUp = (await http().get(`/v1/tickets/${row.id}`).auth(agent, { type: 'bearer' })).body as Record<string, unknown>;
+    expect(followUp).toMatchObject({
+      linkedTicketId: old.id,
+      channel: 'email',
+      product: 'platform',
+      productVersion: '7.1',
+      stepsToReproduce: 'Open Catalogue, press Export.',
+      browser: 'Chrome 131',
+      operatingSystem: 'Windows',
+      operatingSystemVersion: '11 23H2',
+      connectivity: 'Office LAN behind a proxy',
+      // The mail's own words, under the request's subject, from the mail's sender.
+      subject: 'Catalogue export fails',
+      description: 'The export fails again since the last update.',
+      requester: { email: 'bob@acme-mail.example', name: 'Bob' },
+      missingDetails: [],
+    });
+    const ack = await waitFor('the follow-up acknowledged', async () =>
+      (await platform.query<{ text_body: string }>('notification', `SELECT text_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`, [row.id]))[0],
+    );
+    expect(ack.text_body).not.toContain('please tell us');
+  });
+
   it('two mails handled at once, in two transactions (two consumer replicas), file one follow-up and thread the other onto it', async () => {
     const closed = await closedTicket('dora@acme-mail.example');
     const intake = platform.running.platform.host('ticket-intake');

@@ -24,6 +24,15 @@ const LEADING_NOISE = [
 const SUBJECT_MAX_LENGTH = 200;
 
 /**
+ * P2/P11: what a follow-up keeps of the request it follows up: product, version, level suggestion
+ * and environment, everything but the words (subject, description) and who asks. A follow-up is
+ * filed "with the old ticket's request" whichever way "not solved" arrives (docs/adr/0029); a mail's
+ * follow-up lost them, and its acknowledgment asked for product and version again.
+ */
+export const followedUpDetails = ({ subject: _subject, description: _description, requester: _requester, ...details }: TicketRequest): Omit<TicketRequest, 'subject' | 'description' | 'requester'> =>
+  details;
+
+/**
  * P11: the subject of a follow-up filed by mail: the request it follows up, in its own words. The
  * reply's subject is ours ("Re: [TSS-…] Closed: outside technical support"), not the requester's;
  * the follow-up's acknowledgment names the earlier reference in its text (docs/adr/0035, addendum

@@ -14,7 +14,7 @@ import type { Actor } from '../domain/actor';
 import { isRequesterAddress, mailActor, mailAuthor, mailUploader } from '../domain/mail-author';
 import { filedFromMailNote, refusedAttachmentsNote } from '../domain/mail-notes';
 import { mailRequesterId } from '../domain/requester-id';
-import { followUpSubject, openFollowUp } from '../domain/follow-up';
+import { followedUpDetails, followUpSubject, openFollowUp } from '../domain/follow-up';
 import { applyReferral, mailReplyFollowsUp, type Ticket } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
 import { partnerStore } from '../store/partner.store';
@@ -198,6 +198,9 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       // The mail's language, as notification read it; a follow-up of an older notification's event keeps its ticket's.
       language: mail.language ?? threaded?.language,
       request: {
+        // P2/P11: a follow-up keeps the request it follows up (product, version, environment), as
+        // POST …/reopen files it (docs/adr/0029); the words are the mail's, the requester its sender.
+        ...(threaded ? followedUpDetails(threaded.request) : {}),
         // A follow-up goes by the request it follows up, not by the reply's subject (our own mail's, quoted).
         subject: (threaded ? followUpSubject(threaded.request) : cutText(mail.subject, 200)) || undefined,
         description: mail.text || '(empty message)',

@@ -1,5 +1,5 @@
 import type { TicketStatus } from '@tss/contracts';
-import { followUpSubject, openFollowUp } from '../../src/domain/follow-up';
+import { followedUpDetails, followUpSubject, openFollowUp } from '../../src/domain/follow-up';
 
 describe('openFollowUp (P11: one open follow-up per ticket)', () => {
   const followUp = (id: string, status: TicketStatus) => ({ id, status });
@@ -33,5 +33,37 @@ describe('followUpSubject (P11: a follow-up by mail goes by the request it follo
   it('the earlier request’s text when it had no subject of its own', () => {
     expect(followUpSubject({ description: 'The reader closes when opening any EPUB.' })).toBe('The reader closes when opening any EPUB.');
     expect(followUpSubject({ subject: 'Re: [TSS-00AB1-00CD2] Closed:', description: 'Blank page.' })).toBe('Blank page.');
+  });
+});
+
+// An outside test: a mail's follow-up of a platform 7.1 ticket was filed with no product and no
+// version, and its acknowledgment asked for both again (docs/adr/0029, addendum of 2026-12-05).
+describe('followedUpDetails (P2, P11: a follow-up keeps the request it follows up)', () => {
+  it('keeps product, version, level and environment; leaves out the words and who asked', () => {
+    const request = {
+      product: 'platform' as const,
+      productVersion: '7.1',
+      subject: 'Export fails',
+      description: 'It stops at 50%.',
+      stepsToReproduce: 'Press Export.',
+      browser: 'Chrome 131',
+      operatingSystem: 'Windows',
+      operatingSystemVersion: '11',
+      connectivity: 'LAN',
+      antivirus: 'Defender',
+      level: 'emergency' as const,
+      requester: { email: 'bob@example.org', id: 'cust-bob' },
+    };
+    expect(followedUpDetails(request)).toEqual({
+      product: 'platform',
+      productVersion: '7.1',
+      stepsToReproduce: 'Press Export.',
+      browser: 'Chrome 131',
+      operatingSystem: 'Windows',
+      operatingSystemVersion: '11',
+      connectivity: 'LAN',
+      antivirus: 'Defender',
+      level: 'emergency',
+    });
   });
 });
