@@ -32,6 +32,8 @@ const DESIGN_EVENT_TYPES = [
   'ticket.agent_replied',
   // Beyond DESIGN's list: a rating taken after its ticket had been reopened is taken back (docs/adr/0040, addendum of 2026-12-05, second session).
   'rating.withdrawn',
+  // Beyond DESIGN's list: particulars handed over after resolution, so the requester is told to change them (docs/adr/0026, addendum of 2026-12-05, second session).
+  'ticket.credentials_stored_after_resolution',
 ];
 
 const envelope = (type: string, version: number, data: unknown) => ({

@@ -4,7 +4,7 @@ import { escalationNoticeMail } from '../src/domain/escalation-notice';
 import { htmlWithoutAccessParticulars } from '../src/domain/mail-template';
 import { autoSubmittedOf, classifySendFailure, displayNameOf, domainOf, mailRetryDelayMs, MAIL_MAX_ATTEMPTS, threadHeadersOf } from '../src/domain/mail-delivery';
 import { REQUESTER_MAIL_KINDS, STAFF_MAIL_KINDS } from '../src/store/mail.store';
-import { agentReplyMail, attachmentsRefusedMail, closedOutOfScopeMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../src/domain/mail-templates';
+import { agentReplyMail, attachmentsRefusedMail, closedOutOfScopeMail, credentialsAfterResolutionMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../src/domain/mail-templates';
 
 const en = { reference: 'TSS-K7QM2-ZC4XD', subject: 'Reader <crashes> & burns', language: 'en' as const };
 const ru = { ...en, language: 'ru' as const };
@@ -25,6 +25,16 @@ describe('mail templates (issue #11)', () => {
     expect(russian.subject).toContain('Вложения не приняты');
     expect(russian.text).toContain('- screen.bmp: изображение BMP принимается только внутри архива ZIP или RAR');
     expect(russian.text).toContain('ответьте на это письмо');
+  });
+
+  it('P9: particulars handed over after resolution: the deadline, rounded up to the minute, and to change them now, in the requester’s language', () => {
+    const destroyAfter = new Date('2026-03-04T08:59:30.000Z');
+    const english = credentialsAfterResolutionMail(en, destroyAfter);
+    expect(english.subject).toBe('[TSS-K7QM2-ZC4XD] Change your access particulars: Reader <crashes> & burns');
+    expect(english.text).toContain(
+      'Access particulars were handed over for your request TSS-K7QM2-ZC4XD after it was resolved. They will be destroyed by 2026-03-04 09:00 UTC. Please change those passwords now.',
+    );
+    expect(credentialsAfterResolutionMail(ru, destroyAfter).text).toContain('Они будут уничтожены не позднее 2026-03-04 09:00 UTC. Пожалуйста, смените эти пароли сейчас.');
   });
 
   it('P3: the subject leads with the reference in brackets, in both languages', () => {
@@ -164,6 +174,7 @@ describe('RFC 3834: which mail is auto-generated (docs/mail.md, sixth session)',
       reopened: 'auto-generated',
       closed_out_of_scope: 'auto-generated',
       credentials_vaulted: 'auto-generated',
+      credentials_after_resolution: 'auto-generated',
       escalation_notice: 'auto-generated',
       webhook_endpoint_disabled: 'auto-generated',
     });

@@ -329,6 +329,60 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     expect(after.body.items.map((c: { status: string }) => c.status)).toEqual(['destroyed', 'destroyed']);
   });
 
+  // An outside test: particulars handed over on a resolved ticket (201) were scheduled for
+  // destruction at resolvedAt + 2 days, and nobody was told: no thread note, no mail, where a
+  // resolution tells the requester to change them (P9, docs/adr/0026).
+  it('P9: particulars handed over after resolution: the 201 says when they go, and the requester is told in the thread and by mail to change them', async () => {
+    const filed = await http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ requester: { email: 'vera@acme-vault.example' } }));
+    expect(filed.status).toBe(201);
+    const ticketId = filed.body.id as string;
+    const resolvedAt = clock.now();
+    await changeStatus(ticketId, 'resolved');
+    await waitFor('the resolved mail', async () => (await platform.query('notification', `SELECT 1 FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'resolved'`, [ticketId])).length > 0);
+    clock.advanceMs(90_000);
+
+    const stored = await http()
+      .post(`/v1/tickets/${ticketId}/credentials`)
+      .auth(partner.token, { type: 'bearer' })
+      .send({ label: 'Reader account, temporary', login: 'reader-tmp', secret: SUBMITTED_SECRET });
+    expect(stored.status).toBe(201);
+    const dueAt = new Date(resolvedAt.getTime() + 2 * DAY_MS);
+    expect(stored.body).toEqual({ id: expect.any(String), label: 'Reader account, temporary', createdAt: clock.now().toISOString(), destroyAfter: dueAt.toISOString() });
+    expect(await destroyTimer(ticketId)).toEqual({ due_at: dueAt, status: 'pending' });
+
+    const stated = `${new Date(Math.ceil(dueAt.getTime() / 60_000) * 60_000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(partner.token, { type: 'bearer' });
+    const told = thread.body.items.filter((m: { author: { kind: string }; body: string }) => m.author.kind === 'system' && m.body.includes('change those passwords'));
+    expect(told.map((m: { body: string }) => m.body)).toEqual([
+      `This ticket is resolved. The access particulars handed over after its resolution will be destroyed by ${stated}. Please change those passwords now.`,
+    ]);
+    const mail = await waitFor('the mail telling the requester to change them', async () =>
+      (
+        await platform.query<{ recipient: string; subject: string; text_body: string }>(
+          'notification',
+          `SELECT recipient, subject, text_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'credentials_after_resolution'`,
+          [ticketId],
+        )
+      )[0],
+    );
+    expect(mail.recipient).toBe('vera@acme-vault.example');
+    expect(mail.text_body).toContain(`will be destroyed by ${stated}`);
+    expect(mail.text_body).toContain('Please change those passwords now.');
+    expect(mail.text_body).not.toContain(SUBMITTED_SECRET);
+    // An event in the ticket's order (its version moves): sla-timer applies it and the ticket's later events after it.
+    const [published] = await intake<{ data: { credentialId: string; destroyAfter: string; sequence: number } }>(
+      `SELECT event->'data' AS data FROM ticket_intake.outbox WHERE message_key = $1 AND event_type = 'ticket.credentials_stored_after_resolution'`,
+      [ticketId],
+    );
+    expect(published.data).toMatchObject({ credentialId: stored.body.id, destroyAfter: dueAt.toISOString() });
+    await changeStatus(ticketId, 'closed');
+    const [last] = await intake<{ sequence: number }>(`SELECT max((event->'data'->>'sequence')::int) AS sequence FROM ticket_intake.outbox WHERE message_key = $1`, [ticketId]);
+    expect(last.sequence).toBeGreaterThan(published.data.sequence);
+    await waitFor('sla-timer applied the closure after it', async () =>
+      (await platform.query<{ last_sequence: number }>('sla-timer', 'SELECT last_sequence FROM sla_timer.tickets WHERE ticket_id = $1', [ticketId]))[0]?.last_sequence === last.sequence,
+    );
+  });
+
   it('P9/P11: reopening cancels the destruction; the next resolution schedules it again from then', async () => {
     const ticketId = await fileTicket();
     const credentialId = await storeCredential(ticketId);

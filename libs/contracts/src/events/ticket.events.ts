@@ -284,6 +284,20 @@ export const TicketCredentialsDestroyedV1 = defineEvent(
   'P9: temporary access particulars and their data key were destroyed.',
 );
 
+/**
+ * P9: particulars handed over on a resolved ticket are due for destruction with the resolution's
+ * (docs/adr/0026): `ticket.resolved` told the requester before they existed, so this tells them
+ * (notification mails it). Not published for particulars handed over on a ticket at work: the
+ * resolution's `credentialsHeld` covers those.
+ */
+export const TicketCredentialsStoredAfterResolutionV1 = defineEvent(
+  'ticket.credentials_stored_after_resolution',
+  1,
+  'ticket-intake',
+  Type.Object({ ...TicketEventBase, credentialId: Uuid, destroyAfter: Instant }),
+  'P9: access particulars were handed over after the ticket was resolved; they are destroyed at `destroyAfter` (the resolution\'s deadline, or at once if that is past), and the requester is told to change them.',
+);
+
 export const TicketReferralRejectedV1 = defineEvent(
   'ticket.referral_rejected',
   1,

@@ -126,6 +126,27 @@ export const reopenedMail = (ctx: TicketMailContext, credentialsVaulted?: number
 export const credentialsVaultedMail = (ctx: TicketMailContext, credentialsVaulted: number): RenderedMail =>
   mail(ctx, { en: 'Access particulars secured', ru: 'Данные для доступа скрыты' }, [vaultNoticeBlock(ctx.language, credentialsVaulted, 'message'), { paragraph: pick(ctx, REPLY_HINT) }]);
 
+/**
+ * P9: a destruction deadline as the requester reads it, to the minute, rounded up: a minute cut
+ * down would name a moment before the destruction (intake's thread note states it the same way).
+ */
+const destructionDeadlineOf = (at: Date): string => `${new Date(Math.ceil(at.getTime() / 60_000) * 60_000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * P9: particulars handed over after the resolution are destroyed with the resolution's; the
+ * resolved mail could not tell of them, so this one does (docs/adr/0026, addendum of 2026-12-05,
+ * second session). Replying reopens nothing new: the resolved mail says how to reopen.
+ */
+export const credentialsAfterResolutionMail = (ctx: TicketMailContext, destroyAfter: Date): RenderedMail =>
+  mail(ctx, { en: 'Change your access particulars', ru: 'Смените данные для доступа' }, [
+    {
+      paragraph: pick(ctx, {
+        en: `Access particulars were handed over for your request ${ctx.reference} after it was resolved. They will be destroyed by ${destructionDeadlineOf(destroyAfter)}. Please change those passwords now.`,
+        ru: `Данные для доступа по обращению ${ctx.reference} переданы после его решения. Они будут уничтожены не позднее ${destructionDeadlineOf(destroyAfter)}. Пожалуйста, смените эти пароли сейчас.`,
+      }),
+    },
+  ]);
+
 export interface ClosedOutOfScopeInput {
   /** P6: the catalogue's out-of-scope case (an `OutOfScopeReason` code). */
   reason: string;

@@ -4,6 +4,7 @@ import {
   TicketAgentRepliedV1,
   TicketAttachmentsRefusedV1,
   TicketClosedV1,
+  TicketCredentialsStoredAfterResolutionV1,
   TicketMessageReceivedV1,
   TicketReopenedV1,
   TicketResolvedV1,
@@ -14,7 +15,7 @@ import {
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { TimerHandler } from '@tss/timers';
 import type { RenderedMail, TicketMailContext } from '../domain/mail-template';
-import { agentReplyMail, attachmentsRefusedMail, closedOutOfScopeMail, credentialsVaultedMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../domain/mail-templates';
+import { agentReplyMail, attachmentsRefusedMail, closedOutOfScopeMail, credentialsAfterResolutionMail, credentialsVaultedMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../domain/mail-templates';
 import { mailStore, type MailContact, type MailKind } from '../store/mail.store';
 import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
 import type { SiteLinks } from '../use-cases/site-links';
@@ -144,6 +145,22 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     if (contact) await send(tx, contact, 'credentials_vaulted', credentialsVaultedMail(contextOf(contact, now), event.data.credentialsVaulted), now);
   });
 
+  /**
+   * P9: particulars handed over after the resolution go with the resolution's. The resolved mail
+   * tells of those it knew; one still waiting for the rating link tells of these too (one mail);
+   * once it has gone, a mail of their own names the deadline (docs/adr/0026, addendum of 2026-12-05,
+   * second session).
+   */
+  const credentialsAfterResolution = on(TicketCredentialsStoredAfterResolutionV1, async (event, { tx, now }) => {
+    const contact = await mailStore.contact(tx, event.subject);
+    if (!contact) return;
+    if (contact.resolvedAt && !contact.resolvedMailId) {
+      await mailStore.saveResolution(tx, contact.ticketId, { ...contact, credentialsHeld: true });
+      return;
+    }
+    await send(tx, contact, 'credentials_after_resolution', credentialsAfterResolutionMail(contextOf(contact, now), new Date(event.data.destroyAfter)), now);
+  });
+
   const resolvedMailDue: TimerHandler = async (timer, tx) => {
     const { ticketId } = timer.payload as { ticketId: string };
     const contact = await mailStore.contact(tx, ticketId);
@@ -163,5 +180,5 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     await mailStore.saveResolution(tx, ticketId, { ...contact, resolvedMailId: queued.id });
   };
 
-  return { handlers: [agentReplied, responded, statusChanged, resolved, ratingRequested, reopened, closed, attachmentsRefused, messageReceived], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
+  return { handlers: [agentReplied, responded, statusChanged, resolved, ratingRequested, reopened, closed, attachmentsRefused, messageReceived, credentialsAfterResolution], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
 };

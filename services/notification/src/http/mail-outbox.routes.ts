@@ -18,7 +18,7 @@ const MailView = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     ticketId: Type.Optional(Type.String({ format: 'uuid' })),
-    kind: Type.String({ description: '`acknowledgment`, `agent_reply`, `information_requested`, `resolved`, `rating_invitation`, `reopened`, `closed_out_of_scope`, `attachments_refused`, `credentials_vaulted` (to the requester); `escalation_notice`, `webhook_endpoint_disabled` (to staff)' }),
+    kind: Type.String({ description: '`acknowledgment`, `agent_reply`, `information_requested`, `resolved`, `rating_invitation`, `reopened`, `closed_out_of_scope`, `attachments_refused`, `credentials_vaulted`, `credentials_after_resolution` (to the requester); `escalation_notice`, `webhook_endpoint_disabled` (to staff)' }),
     to: Type.String(),
     language: Type.String(),
     messageId: Type.String({ description: 'RFC 5322 Message-ID; a reply naming it threads onto the ticket (P8)' }),

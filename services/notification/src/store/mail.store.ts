@@ -19,12 +19,14 @@ export type MailKind =
   | 'attachments_refused'
   /** P9: the requester's message held access particulars, moved to the vault. */
   | 'credentials_vaulted'
+  /** P9: access particulars were handed over after the resolution: change them, they go with the resolution's. */
+  | 'credentials_after_resolution'
   // To staff and endpoint owners, not to the ticket's requester: a reply to them never threads onto the ticket.
   | 'escalation_notice'
   | 'webhook_endpoint_disabled';
 
 /** Mail to the requester: a reply naming its Message-ID threads onto its ticket (P8). */
-export const REQUESTER_MAIL_KINDS: readonly MailKind[] = ['acknowledgment', 'agent_reply', 'information_requested', 'resolved', 'rating_invitation', 'reopened', 'closed_out_of_scope', 'attachments_refused', 'credentials_vaulted'];
+export const REQUESTER_MAIL_KINDS: readonly MailKind[] = ['acknowledgment', 'agent_reply', 'information_requested', 'resolved', 'rating_invitation', 'reopened', 'closed_out_of_scope', 'attachments_refused', 'credentials_vaulted', 'credentials_after_resolution'];
 /** Mail to staff and endpoint owners: a reply naming its Message-ID is quarantined, whatever its subject says (docs/mail.md). */
 export const STAFF_MAIL_KINDS: readonly MailKind[] = ['escalation_notice', 'webhook_endpoint_disabled'];
 export type MailStatus = 'pending' | 'sent' | 'failed';

@@ -81,6 +81,8 @@ export type TicketEffect =
   | { kind: 'reopened'; reason?: string; credentialsVaulted?: number; ratingSurveyId?: string }
   | { kind: 'closed'; reason: string; thirdParty?: ThirdPartyKind; credentialsHeld?: boolean }
   | { kind: 'credentials_destroyed'; credentialId: string }
+  /** P9: particulars handed over on a resolved ticket, due at `destroyAfter`: the requester is told to change them (docs/adr/0026). */
+  | { kind: 'credentials_stored_after_resolution'; credentialId: string; destroyAfter: Date }
   /** P8: files of a mail the content check refused; `fromRequester` when the mail was the requester's own. */
   | { kind: 'attachments_refused'; messageId: string; channel: Channel; fromRequester: boolean; files: RefusedAttachment[] }
   | { kind: 'referral_rejected'; referralId: string; reason: string }

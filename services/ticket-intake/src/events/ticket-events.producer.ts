@@ -9,6 +9,7 @@ import { cutText, MAX_REFUSED_ATTACHMENTS_PER_EVENT,
   TicketClosedV1,
   TicketCreatedV1,
   TicketCredentialsDestroyedV1,
+  TicketCredentialsStoredAfterResolutionV1,
   TicketDetailsChangedV1,
   TicketLevelChangedV1,
   TicketMessageReceivedV1,
@@ -164,6 +165,8 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
         });
       case 'credentials_destroyed':
         return outboxDraft(TicketCredentialsDestroyedV1, ticket.id, { ...base(), credentialId: effect.credentialId, destroyedAt: now.toISOString() });
+      case 'credentials_stored_after_resolution':
+        return outboxDraft(TicketCredentialsStoredAfterResolutionV1, ticket.id, { ...base(), credentialId: effect.credentialId, destroyAfter: effect.destroyAfter.toISOString() });
       case 'referral_rejected':
         return outboxDraft(TicketReferralRejectedV1, ticket.id, { ...base(), referralId: effect.referralId, reason: effect.reason });
       case 'referral_applied':

@@ -75,7 +75,12 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
         .code(201)
         .header('cache-control', 'no-store')
         .header('location', locationFor(scope, stored.value.ticketId, stored.value.id))
-        .send({ id: stored.value.id, label: stored.value.label, createdAt: stored.value.createdAt.toISOString() });
+        .send({
+          id: stored.value.id,
+          label: stored.value.label,
+          createdAt: stored.value.createdAt.toISOString(),
+          ...(stored.value.destroyAfter ? { destroyAfter: stored.value.destroyAfter.toISOString() } : {}),
+        });
     },
   );
 

@@ -23,6 +23,12 @@ export const StoredCredential = Type.Object(
     id: Type.String({ format: 'uuid' }),
     label: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
+    destroyAfter: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'Handed over on a resolved ticket: when they are destroyed, with the resolution\'s (P9: at most 2 days after it; at once if that is past). The requester is told to change them.',
+      }),
+    ),
   },
   { $id: 'StoredCredential' },
 );

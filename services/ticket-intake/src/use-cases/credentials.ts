@@ -12,7 +12,8 @@ import { openCredentialKeyWrapper } from '../store/credential-key-wrapper';
 import { credentialStore, type CredentialKind, type CredentialMetadata, type CredentialTicket, type CredentialVisibility } from '../store/credential.store';
 import { historyStore } from '../store/history.store';
 import { messageStore } from '../store/message.store';
-import { ticketStore } from '../store/ticket.store';
+import { ticketStore, type LockedTicket } from '../store/ticket.store';
+import { commitChange } from './commit-change';
 import { actorOf as requestActorOf } from './ticket-actor';
 
 /** P9: "destroyed no later than 2 days after resolution". */
@@ -125,14 +126,51 @@ export const storeCredential = async (
   input: { scope: RequestScope; ticketId: string; label: string; login?: string; secret: string; note?: string },
 ): Promise<Result<CredentialMetadata, Failure>> =>
   deps.unitOfWork.run(async (tx) => {
-    const ticket = await credentialStore.ticket(tx, input.ticketId);
-    if (!ticket || !visibleTo(ticket, input.scope)) return err(NO_SUCH_TICKET);
+    const found = await credentialStore.ticket(tx, input.ticketId);
+    if (!found || !visibleTo(found, input.scope)) return err(NO_SUCH_TICKET);
+    // Under the ticket's row lock, as a resolution or a reopening takes it: the status read here is
+    // the one the deadline follows, and an event told of it is numbered in the ticket's order.
+    const locked = await ticketStore.lockForChange(tx, found.partnerId, found.id);
+    if (!locked) return err(NO_SUCH_TICKET);
+    const ticket: CredentialTicket = { ...found, status: locked.status, resolvedAt: locked.resolvedAt ?? null };
     if (ticket.status === 'closed') return err({ kind: 'conflict', detail: 'The ticket is closed: it takes no more credentials.' });
     const label = checkCredentialLabel(input.label);
     if (!label.ok) return label;
     const secret: CredentialSecret = { secret: input.secret, ...(input.login ? { login: input.login } : {}), ...(input.note ? { note: input.note } : {}) };
-    return ok(await sealAndStore(tx, deps, { ticket, label: label.value, kind: 'submitted', secret, actor: actorOf(input.scope), now: deps.clock.now() }));
+    const actor = actorOf(input.scope);
+    const now = deps.clock.now();
+    const stored = await sealAndStore(tx, deps, { ticket, label: label.value, kind: 'submitted', secret, actor, now });
+    if (stored.destroyAfter && ticket.status === 'resolved') await tellOfCredentialsAfterResolution(tx, deps, locked, { credential: stored, destroyAfter: stored.destroyAfter, actor, now });
+    return ok(stored);
   });
+
+/**
+ * P9: the requester is told to change particulars "when the ticket is resolved"; those handed over
+ * after it are due with the resolution's (docs/adr/0026), so they are told now: a note in the
+ * thread, as at the resolution, and `ticket.credentials_stored_after_resolution`, which
+ * notification mails them as it mails the resolution's notice (docs/adr/0026, addendum of
+ * 2026-12-05, second session).
+ */
+const tellOfCredentialsAfterResolution = async (
+  tx: EntityManager,
+  deps: CredentialDeps,
+  locked: LockedTicket,
+  input: { credential: CredentialMetadata; destroyAfter: Date; actor: Actor; now: Date },
+): Promise<void> => {
+  await messageStore.insert(tx, {
+    id: randomUUID(),
+    ticketId: locked.id,
+    partnerId: locked.partnerId,
+    author: { kind: 'system' },
+    visibility: 'public',
+    channel: locked.channel,
+    body: credentialsAfterResolutionNote(input.destroyAfter, locked.language),
+    attachmentIds: [],
+    createdAt: input.now,
+  });
+  const effect = { kind: 'credentials_stored_after_resolution' as const, credentialId: input.credential.id, destroyAfter: input.destroyAfter };
+  await commitChange(tx, { outbox: deps.outbox, timers: deps.timers }, locked, { ticket: locked, effects: [effect] }, input.actor, input.now);
+};
 
 /** `GET /v1/tickets/{id}/credentials`: what is stored, never a secret. */
 export const listCredentials = async (deps: CredentialDeps, input: { scope: RequestScope; ticketId: string }): Promise<Result<CredentialMetadata[], Failure>> => {
@@ -366,6 +404,12 @@ export const changeCredentialsNote = (destroyAt: Date, language?: string): strin
   language === 'ru'
     ? `Обращение решено. Данные для доступа, которые вы нам передали, будут уничтожены не позднее ${utcMinuteNotBefore(destroyAt)}. Пожалуйста, смените эти пароли сейчас.`
     : `This ticket is resolved. The access particulars you gave us will be destroyed by ${utcMinuteNotBefore(destroyAt)}. Please change those passwords now.`;
+
+/** P9: particulars handed over after the resolution are due with its particulars; the requester is told to change them too. */
+export const credentialsAfterResolutionNote = (destroyAt: Date, language?: string): string =>
+  language === 'ru'
+    ? `Обращение решено. Данные для доступа, переданные после его решения, будут уничтожены не позднее ${utcMinuteNotBefore(destroyAt)}. Пожалуйста, смените эти пароли сейчас.`
+    : `This ticket is resolved. The access particulars handed over after its resolution will be destroyed by ${utcMinuteNotBefore(destroyAt)}. Please change those passwords now.`;
 
 /**
  * Tells the requester, in the thread, to change the particulars the ticket holds (P9). The

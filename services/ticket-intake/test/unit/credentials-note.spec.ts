@@ -1,4 +1,4 @@
-import { changeCredentialsNote, vaultedByAgentNote, vaultedFromSenderNote, vaultedNote } from '../../src/use-cases/credentials';
+import { changeCredentialsNote, credentialsAfterResolutionNote, vaultedByAgentNote, vaultedFromSenderNote, vaultedNote } from '../../src/use-cases/credentials';
 
 /** The instant a note names: its "YYYY-MM-DD HH:MM UTC". */
 const statedIn = (note: string): Date => {
@@ -17,10 +17,22 @@ describe('P9: the resolution note names a destruction time never earlier than th
   ])('a deadline of %s is stated as %s, in English and Russian', (deadline, stated) => {
     const destroyAt = new Date(deadline);
     for (const language of [undefined, 'ru']) {
-      const note = changeCredentialsNote(destroyAt, language);
-      expect(note).toContain(stated);
-      expect(statedIn(note).getTime()).toBeGreaterThanOrEqual(destroyAt.getTime());
+      for (const note of [changeCredentialsNote(destroyAt, language), credentialsAfterResolutionNote(destroyAt, language)]) {
+        expect(note).toContain(stated);
+        expect(statedIn(note).getTime()).toBeGreaterThanOrEqual(destroyAt.getTime());
+      }
     }
+  });
+
+  // An outside test: particulars handed over after resolution were scheduled for destruction and nobody was told (docs/adr/0026, addendum of 2026-12-05, second session).
+  it('particulars handed over after the resolution: the note says so and asks to change them, in English and Russian', () => {
+    const destroyAt = new Date('2026-12-04T16:53:00.000Z');
+    expect(credentialsAfterResolutionNote(destroyAt)).toBe(
+      'This ticket is resolved. The access particulars handed over after its resolution will be destroyed by 2026-12-04 16:53 UTC. Please change those passwords now.',
+    );
+    expect(credentialsAfterResolutionNote(destroyAt, 'ru')).toBe(
+      'Обращение решено. Данные для доступа, переданные после его решения, будут уничтожены не позднее 2026-12-04 16:53 UTC. Пожалуйста, смените эти пароли сейчас.',
+    );
   });
 });
 
