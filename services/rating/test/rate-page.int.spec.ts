@@ -139,6 +139,35 @@ describe('rate page in rating alone (issue #13, P11)', () => {
     clock.advanceMs(new Date(link.expiresAt).getTime() - clock.now().getTime() + 1_000);
     const expired = await rating.sut.http().get(`/rate/${link.token}`);
     expect(expired.status).toBe(410);
-    expect(expired.text).toContain('<h1>This link has expired</h1>');
+    expect(expired.text).toContain('<h1>This rating link has expired</h1>');
+  });
+
+  // An outside test: an expired link said "Ask support for a new one, or reply to the last e-mail you
+  // received" (the support site's words): no route re-issues a rating link, and a reply after the
+  // reopen window files a follow-up, not a rating.
+  it('P11: an expired link says the time to rate has passed and how to say the problem is not solved, never to ask for a new link, in EN and RU, from the page and from a form opened before', async () => {
+    const english = await linkFor('en');
+    const russian = await linkFor('ru');
+    const before = await rating.sut.http().get(`/rate/${english.link.token}`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(before.text)?.[1];
+    clock.advanceMs(new Date(russian.link.expiresAt).getTime() - clock.now().getTime() + 1_000);
+
+    const page = await rating.sut.http().get(`/rate/${english.link.token}`);
+    const posted = await rating.sut.http().post(`/rate/${english.link.token}`).type('form').send({ _csrf: csrf, score: '2', solved: 'no' });
+    for (const refused of [page, posted]) {
+      expect(refused.status).toBe(410);
+      expect(refused.text).toContain('<h1>This rating link has expired</h1>');
+      expect(refused.text).toContain(
+        'The time to rate this resolution has passed, so this link no longer opens the rating form. If the problem is not solved, reply to the last e-mail you received about this request, or say so on the support site (its link is in that e-mail): the request is reopened, or a new request linked to it is opened.',
+      );
+      expect(refused.text).not.toContain('Ask support for a new one');
+      expect(refused.text).not.toContain('<form');
+    }
+    const ru = await rating.sut.http().get(`/rate/${russian.link.token}`);
+    expect(ru.status).toBe(410);
+    expect(ru.text).toContain('<h1>Срок действия ссылки для оценки истёк</h1>');
+    expect(ru.text).toContain('Время для оценки этого решения прошло');
+    expect(ru.text).not.toContain('Попросите поддержку прислать новую');
+    expect(await rating.events(english.ticket.ticketId, 'rating.submitted')).toEqual([]);
   });
 });

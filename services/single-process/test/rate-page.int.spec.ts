@@ -235,7 +235,8 @@ describe('rate page (issue #13, P11)', () => {
     const expired = await http().get(`/rate/${link.token}`);
     expect(expired.status).toBe(410);
     expectPageHeaders(expired);
-    expect(expired.text).toContain('This link has expired');
+    expect(expired.text).toContain('This rating link has expired');
+    expect(expired.text).not.toContain('Ask support for a new one');
     expect(await ratingsOf(link.surveyId)).toEqual([]);
   });
 });

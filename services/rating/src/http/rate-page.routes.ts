@@ -23,7 +23,7 @@ import { isSurveyTokenShaped } from '../domain/survey-token';
 
 /** The longest comment, each character percent-encoded from up to 4 UTF-8 bytes, and the other fields. */
 const RATE_FORM_MAX_BYTES = RATE_COMMENT_MAX_CHARS * 12 + 4_096;
-import { alreadyRatedPage, RATE_PAGE_BASE, RATE_PAGE_STYLESHEET, ratePage, reopenedPage, supersededPage, thankYouPage, type RatePageSurvey } from './rate-page.views';
+import { alreadyRatedPage, expiredPage, RATE_PAGE_BASE, RATE_PAGE_STYLESHEET, ratePage, reopenedPage, supersededPage, thankYouPage, type RatePageSurvey } from './rate-page.views';
 
 /** What the page needs of a survey (rating's `openSurvey`). */
 export interface RatePageSurveyView extends RatePageSurvey {
@@ -106,9 +106,15 @@ export const ratePageRoutes =
       const page = renderPlainPage(kind, language, RATE_PAGE_STYLESHEET);
       return send(reply, page.status, page.html);
     };
-    /** A link's refusal: a superseded link points to the newest one (410); any other is its plain page. */
-    const sendRefusal = (reply: FastifyReply, failure: Failure, language: Language) =>
-      isSupersededLink(failure) ? send(reply, 410, supersededPage(language)) : sendPlain(reply, plainKindOf(failure), language);
+    /**
+     * A link's refusal: a superseded link points to the newest one, an expired one says the time to
+     * rate has passed (both 410, the rate page's own words); any other is its plain page.
+     */
+    const sendRefusal = (reply: FastifyReply, failure: Failure, language: Language) => {
+      if (isSupersededLink(failure)) return send(reply, 410, supersededPage(language));
+      if (failure.kind === 'gone' && plainKindOf(failure) === 'gone') return send(reply, 410, expiredPage(language));
+      return sendPlain(reply, plainKindOf(failure), language);
+    };
     const browserLanguage = (request: FastifyRequest) => pickLanguage(undefined, request.headers['accept-language']);
     const actionOf = (token: string) => `${RATE_PAGE_BASE}/${encodeURIComponent(token)}`;
 

@@ -98,3 +98,17 @@ export const supersededPage = (language: Language): string =>
     stylesheetHref: RATE_PAGE_STYLESHEET,
     body: html`<p>${t(language, 'supersededBody')}</p>`,
   });
+
+/**
+ * P11: a link past its expiry (410). Its own words, not the support site's "ask support for a new
+ * one": no route re-issues a rating link. What is left to a requester whose problem is not solved
+ * is what reopens or follows up: a reply to the last mail, or "not solved" on the support site.
+ * In the survey's language; the refusal names no survey view, so no reference.
+ */
+export const expiredPage = (language: Language): string =>
+  renderPage({
+    language,
+    title: t(language, 'expiredTitle'),
+    stylesheetHref: RATE_PAGE_STYLESHEET,
+    body: html`<p>${t(language, 'expiredBody')}</p>`,
+  });
