@@ -18,4 +18,23 @@ describe('the vault notice in the requester’s mails (P9)', () => {
     expect(paragraphOf(vaultNoticeBlock('en', 1, 'request'))).toContain('masked them in your request');
     expect(paragraphOf(vaultNoticeBlock('ru', 1, 'request'))).toContain('скрыли в обращении');
   });
+
+  // An outside test: the notice of a message typed on the support site said "do not send passwords
+  // by mail" / «не присылайте пароли в письмах»: the text was not mailed. The advice names no
+  // channel, so it holds whichever carried the text (docs/adr/0026, addendum of 2026-12-05, second session).
+  it('P9: the advice names no channel, for a message or a request sent through the site, the API or mail (EN/RU)', () => {
+    for (const from of ['message', 'request'] as const) {
+      expect(paragraphOf(vaultNoticeBlock('en', 1, from))).toContain('Please change them once this request is resolved, and do not send passwords in messages.');
+      expect(paragraphOf(vaultNoticeBlock('ru', 1, from))).toContain('Пожалуйста, смените их после решения обращения и не присылайте пароли в сообщениях.');
+    }
+    expect(paragraphOf(vaultNoticeBlock('en', 1, 'rating_comment'))).toContain('and do not write passwords in comments.');
+    expect(paragraphOf(vaultNoticeBlock('ru', 1, 'rating_comment'))).toContain('и не пишите пароли в комментариях.');
+    for (const language of ['en', 'ru'] as const) {
+      for (const from of ['message', 'request', 'rating_comment'] as const) {
+        const notice = paragraphOf(vaultNoticeBlock(language, 1, from));
+        expect(notice).not.toContain('by mail');
+        expect(notice).not.toContain('в письмах');
+      }
+    }
+  });
 });

@@ -9,32 +9,34 @@ export type VaultedText = 'request' | 'message' | 'rating_comment';
  * thread, so they were removed from the comment, not masked in a thread it never reached
  * (docs/adr/0026, addendum of 2026-12-04, sixth session).
  */
-const WORDS: Readonly<Record<VaultedText, Readonly<Record<Language, { lead: string; where: string }>>>> = {
+const WORDS: Readonly<Record<VaultedText, Readonly<Record<Language, { lead: string; where: string; advice: string }>>>> = {
   request: {
-    en: { lead: 'Your request contained', where: 'masked them in your request' },
-    ru: { lead: 'Ваше обращение содержало', where: 'скрыли в обращении' },
+    en: { lead: 'Your request contained', where: 'masked them in your request', advice: 'do not send passwords in messages' },
+    ru: { lead: 'Ваше обращение содержало', where: 'скрыли в обращении', advice: 'не присылайте пароли в сообщениях' },
   },
   message: {
-    en: { lead: 'Your last message contained', where: "masked them in the request's thread" },
-    ru: { lead: 'Ваше последнее сообщение содержало', where: 'скрыли в переписке' },
+    en: { lead: 'Your last message contained', where: "masked them in the request's thread", advice: 'do not send passwords in messages' },
+    ru: { lead: 'Ваше последнее сообщение содержало', where: 'скрыли в переписке', advice: 'не присылайте пароли в сообщениях' },
   },
   rating_comment: {
-    en: { lead: 'The comment you gave with your rating contained', where: 'removed them from the comment' },
-    ru: { lead: 'Комментарий к вашей оценке содержал', where: 'удалили из комментария' },
+    en: { lead: 'The comment you gave with your rating contained', where: 'removed them from the comment', advice: 'do not write passwords in comments' },
+    ru: { lead: 'Комментарий к вашей оценке содержал', where: 'удалили из комментария', advice: 'не пишите пароли в комментариях' },
   },
 };
 
 /**
  * P9 "the requester is told": particulars found in their text were moved to the vault and masked.
  * By mail too, for a requester who never opens the support site (docs/adr/0026, addendum of
- * 2026-12-04, sixth session). The count only: never the particulars.
+ * 2026-12-04, sixth session). The count only: never the particulars. The advice names no channel:
+ * the text came by mail, the support site or the API, and the mail telling of it is mail whichever
+ * (docs/adr/0026, addendum of 2026-12-05, second session).
  */
 export const vaultNoticeBlock = (language: Language, count: number, from: VaultedText): MailBlock => {
-  const { lead, where } = WORDS[from][language];
+  const { lead, where, advice } = WORDS[from][language];
   return {
     paragraph:
       language === 'ru'
-        ? `${lead} данные для доступа (${count}). Мы перенесли их в защищённое хранилище и ${where}; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения и не присылайте пароли в письмах.`
-        : `${lead} access particulars (${count}). We moved them to our secure vault and ${where}; support staff can still use them. Please change them once this request is resolved, and do not send passwords by mail.`,
+        ? `${lead} данные для доступа (${count}). Мы перенесли их в защищённое хранилище и ${where}; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения и ${advice}.`
+        : `${lead} access particulars (${count}). We moved them to our secure vault and ${where}; support staff can still use them. Please change them once this request is resolved, and ${advice}.`,
   };
 };
