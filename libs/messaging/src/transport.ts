@@ -1,4 +1,7 @@
+import type { Logger } from 'pino';
 import type { CloudEventEnvelope } from '@tss/contracts';
+import type { Clock } from '@tss/service-kit';
+import type { RetentionSettings } from './retention/retention-settings';
 
 export interface OutboundMessage {
   topic: string;
@@ -83,12 +86,22 @@ export const deadLetterHeaders = ({ message, group, reason }: DeadLetter): Recor
 export interface OutboxCopy {
   /**
    * An `INSERT … SELECT` that appends the rows of `rows` (a `WITH` name with columns `position`,
-   * `topic`, `message_key` and `event`) to the log in position order, encoded as `publish` would,
-   * returning one row per message. It takes the log's append lock, held to the commit.
+   * `topic`, `message_key`, `event` and `appended_at`, the relay's clock time) to the log in
+   * position order, encoded as `publish` would, returning one row per message. It takes the log's
+   * append lock, held to the commit.
    */
   appendSql(rows: string): string;
   /** After a copy committed: the log's readers in this process look at once. */
   appended(): void;
+}
+
+export interface TransportDatabaseOptions {
+  /** The time the log records appends at, which its retention ages them by (default: the system's). */
+  clock?: Clock;
+}
+
+export interface TransportRetentionOptions extends RetentionSettings {
+  logger: Logger;
 }
 
 /** The port both transports implement (docs/adr/0003, 0013). */
@@ -102,7 +115,13 @@ export interface EventTransport {
    * Transports that keep their log in PostgreSQL (in-process) open it in the platform's database
    * here; hosts call it before any relay or consumer starts. Kafka needs none.
    */
-  useDatabase?(databaseUrl: string): Promise<void>;
+  useDatabase?(databaseUrl: string, options?: TransportDatabaseOptions): Promise<void>;
+  /**
+   * Transports that keep their log themselves (in-process) prune it, as Kafka's topic retention
+   * does (docs/adr/0032): the platform starts this once its workers run; `close` stops it. Once
+   * per transport, so once per process; a second call changes nothing. Kafka needs none.
+   */
+  startRetention?(options: TransportRetentionOptions): void;
   /** The copy into the log, when the log lives in the database at `databaseUrl` (the same url `useDatabase` had); undefined otherwise. */
   copyFromOutbox?(databaseUrl: string): OutboxCopy | undefined;
   /** Readiness: the broker answers. */

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
-import type { EventTransport } from '@tss/messaging';
+import { retentionSettingsFrom, type EventTransport } from '@tss/messaging';
 import {
   API_DESCRIPTION,
   API_DOCS_PREFIXES,
@@ -69,8 +69,9 @@ export class Platform {
   ) {}
 
   static async start(options: PlatformOptions): Promise<Platform> {
-    // The in-process transport's log lives in the platform's database (docs/adr/0013).
-    await options.transport.useDatabase?.(options.databaseUrl);
+    // The in-process transport's log lives in the platform's database (docs/adr/0013), its
+    // appends timed by the platform's clock, which its retention ages them by (docs/adr/0032).
+    await options.transport.useDatabase?.(options.databaseUrl, { clock: options.clock });
     const hosts = new Map<string, ServiceHost>();
     for (const module of options.modules) {
       hosts.set(
@@ -107,7 +108,10 @@ export class Platform {
     await options.extendApp?.(app, hosts);
     await app.ready();
     const platform = new Platform(app, hosts, options);
-    if (!options.deferWorkers) for (const host of hosts.values()) await host.start();
+    if (!options.deferWorkers) {
+      for (const host of hosts.values()) await host.start();
+      platform.startLogRetention();
+    }
     return platform;
   }
 
@@ -138,9 +142,23 @@ export class Platform {
           }
         }
       }
-      return !signal.aborted;
+      if (signal.aborted) return false;
+      this.startLogRetention();
+      return true;
     })();
     return this.workersStarting;
+  }
+
+  /**
+   * The transport's own log, if it keeps one (in-process), is pruned like the hosts' outboxes and
+   * inboxes, with their settings, from when the workers run (docs/adr/0032): one pruner per
+   * process, as the log is the process's, not a service's. The transport's closer stops it.
+   */
+  private startLogRetention(): void {
+    this.options.transport.startRetention?.({
+      ...retentionSettingsFrom(this.options.env ?? process.env),
+      logger: this.options.logger.child({ component: 'event-log-retention' }),
+    });
   }
 
   host(name: string): ServiceHost {

@@ -1,8 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@tss/persistence';
+import { systemClock, type Clock } from '@tss/service-kit';
 import { kafkaBindingSql } from '../kafka/cloud-event-binding';
 import { consumedValueSql } from '../outbox/in-transit-data';
 import { EVENT_LOG_SCHEMA, EventLogTables1764900000000 } from './event-log.migration';
+import { EventLogAppendTimes1765604100000 } from './event-log-append-times.migration';
 import { MaskKeptLogEntries1765501360000 } from './mask-kept-log-entries.migration';
 
 export interface LogEntry {
@@ -27,24 +29,45 @@ interface LoggedRow {
 
 const APPEND_LOCK = `${EVENT_LOG_SCHEMA}:append`;
 
+export interface EventLogOptions {
+  /** The time entries are appended at, which the log's retention ages them by (default: the system's). */
+  clock?: Clock;
+}
+
+/**
+ * One batch of the entries retention may delete (docs/adr/0032, addendum of 2026-12-05, second
+ * session; `$1` the cutoff, `$2` the batch size): appended before the cutoff, and committed by
+ * every known group (at or below the lowest committed offset), read through the append-time
+ * index. No known group, no lowest offset: nothing. No ORDER BY: any will do. `SKIP LOCKED`:
+ * entries another process's pass (or a scrub) holds are left to it.
+ */
+export const EXPIRED_ENTRIES_SQL = `SELECT log_offset FROM "${EVENT_LOG_SCHEMA}".messages
+  WHERE appended_at < $1 AND log_offset <= (SELECT min(log_offset) FROM "${EVENT_LOG_SCHEMA}".group_offsets)
+  LIMIT $2 FOR UPDATE SKIP LOCKED`;
+
 /**
  * The in-process transport's log in PostgreSQL: appended entries and each consumer group's
  * committed offset. Entries outlive the process, so a group that subscribes late, or restarts,
- * reads on from its offset exactly as a Kafka consumer group would.
+ * reads on from its offset exactly as a Kafka consumer group would. Like a topic, the log keeps
+ * entries for the retention period (`EventLogRetention`), and longer while a known group has
+ * still to read them.
  */
 export class EventLog {
-  private constructor(private readonly dataSource: DataSource) {}
+  private constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
-  static async open(databaseUrl: string): Promise<EventLog> {
+  static async open(databaseUrl: string, options: EventLogOptions = {}): Promise<EventLog> {
     const dataSource = createServiceDataSource({
       url: databaseUrl,
       schema: EVENT_LOG_SCHEMA,
-      migrations: [EventLogTables1764900000000, MaskKeptLogEntries1765501360000],
+      migrations: [EventLogTables1764900000000, MaskKeptLogEntries1765501360000, EventLogAppendTimes1765604100000],
       poolSize: 4,
       applicationName: 'tss-event-log',
     });
     await initializeAndMigrate(dataSource);
-    return new EventLog(dataSource);
+    return new EventLog(dataSource, options.clock ?? systemClock);
   }
 
   async append(entries: readonly LogEntry[]): Promise<void> {
@@ -57,24 +80,29 @@ export class EventLog {
     // JavaScript, which cost more than the insert.
     await this.dataSource.query(
       `WITH append_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext($2)))
-       INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value)
-       SELECT e.topic, e.key, e.headers, decode(e.value, 'base64')
+       INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value, appended_at)
+       SELECT e.topic, e.key, e.headers, decode(e.value, 'base64'), $3::timestamptz
          FROM append_lock,
               ROWS FROM (json_to_recordset($1::json) AS (topic text, key text, headers jsonb, value text)) WITH ORDINALITY AS e(topic, key, headers, value, n)
         ORDER BY e.n`,
-      [JSON.stringify(entries.map((e) => ({ topic: e.topic, key: e.key ?? null, headers: e.headers, value: e.value?.toString('base64') ?? null }))), APPEND_LOCK],
+      [
+        JSON.stringify(entries.map((e) => ({ topic: e.topic, key: e.key ?? null, headers: e.headers, value: e.value?.toString('base64') ?? null }))),
+        APPEND_LOCK,
+        this.clock.now(),
+      ],
     );
   }
 
   /**
-   * `append`, in SQL, of the rows of `rows` (a `WITH` name: position, topic, message_key, event),
-   * in position order, under the same append lock; `RETURNING` one row each (docs/adr/0053).
+   * `append`, in SQL, of the rows of `rows` (a `WITH` name: position, topic, message_key, event,
+   * appended_at), in position order, under the same append lock; `RETURNING` one row each
+   * (docs/adr/0053).
    */
   static appendFromSql(rows: string): string {
     const binding = kafkaBindingSql('r.event');
     return `WITH append_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext('${APPEND_LOCK}')))
-       INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value)
-       SELECT r.topic, r.message_key, ${binding.headers}, ${binding.value}
+       INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value, appended_at)
+       SELECT r.topic, r.message_key, ${binding.headers}, ${binding.value}, r.appended_at
          FROM append_lock, ${rows} AS r
         ORDER BY r.position
        RETURNING log_offset`;
@@ -89,7 +117,10 @@ export class EventLog {
     return rows.map((r) => ({ offset: r.log_offset, topic: r.topic, key: r.message_key ?? undefined, headers: r.headers, value: r.value }));
   }
 
-  /** Where `group` stands; a group never seen starts at the beginning (Kafka's `fromBeginning`). */
+  /**
+   * Where `group` stands. A group never seen starts at the beginning: the oldest entry retention
+   * has kept (Kafka's `fromBeginning`, its `earliest`).
+   */
   async committedOffset(group: string): Promise<string> {
     const rows = (await this.dataSource.query(`SELECT log_offset FROM "${EVENT_LOG_SCHEMA}".group_offsets WHERE consumer_group = $1`, [group])) as {
       log_offset: string;
@@ -118,6 +149,16 @@ export class EventLog {
                 WHERE g.consumer_group = ANY($2::text[]) AND g.log_offset >= m.log_offset) = cardinality($2::text[])`,
       [[...offsets], [...new Set(groups)]],
     );
+  }
+
+  /**
+   * Deletes one batch of expired entries (`EXPIRED_ENTRIES_SQL`) as a statement of its own
+   * (autocommit), so it locks only what it deletes, for as long as the statement. Returns how many went.
+   */
+  async pruneBatch(cutoff: Date, batchSize: number): Promise<number> {
+    const result = (await this.dataSource.query(`DELETE FROM "${EVENT_LOG_SCHEMA}".messages WHERE log_offset IN (${EXPIRED_ENTRIES_SQL})`, [cutoff, batchSize])) as unknown;
+    // TypeORM's PostgreSQL driver hands a DELETE back as [rows, rowCount].
+    return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
   }
 
   ping(): Promise<void> {

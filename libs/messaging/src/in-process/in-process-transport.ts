@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '@tss/service-kit';
 import { toKafkaHeaders } from '../kafka/cloud-event-binding';
 import {
   DEAD_LETTER_TOPIC,
@@ -9,8 +10,11 @@ import {
   type OutboxCopy,
   type SubscribeOptions,
   type Subscription,
+  type TransportDatabaseOptions,
+  type TransportRetentionOptions,
 } from '../transport';
 import { EventLog, type LogEntry } from './event-log';
+import { EventLogRetention } from './event-log-retention';
 import { GroupReader } from './group-reader';
 
 export interface InProcessTransportOptions {
@@ -37,6 +41,9 @@ export class InProcessTransport implements EventTransport {
   readonly kind = 'in-process' as const;
   private log?: EventLog;
   private databaseUrl?: string;
+  private clock: Clock = systemClock;
+  /** The log's one pruner in this process (docs/adr/0032). */
+  private retention?: EventLogRetention;
   private readonly readers = new Map<string, GroupReader>();
   /** The topics each group of this process reads: who must have read an entry before it is scrubbed. */
   private readonly topicsOf = new Map<string, readonly string[]>();
@@ -44,12 +51,25 @@ export class InProcessTransport implements EventTransport {
 
   constructor(private readonly options: InProcessTransportOptions = {}) {}
 
-  /** Opens (and migrates) the log in the platform's database; hosts call it before they start. */
-  async useDatabase(databaseUrl: string): Promise<void> {
+  /**
+   * Opens (and migrates) the log in the platform's database; hosts call it before they start.
+   * Appends are timed by `clock` (the platform's), which retention ages entries by.
+   */
+  async useDatabase(databaseUrl: string, options: TransportDatabaseOptions = {}): Promise<void> {
     if (this.databaseUrl === databaseUrl) return;
     if (this.databaseUrl) throw new Error('in-process transport already uses another database');
     this.databaseUrl = databaseUrl;
-    this.log = await EventLog.open(databaseUrl);
+    this.clock = options.clock ?? systemClock;
+    this.log = await EventLog.open(databaseUrl, { clock: this.clock });
+  }
+
+  /**
+   * Prunes the log on a schedule, as Kafka's retention prunes a topic (docs/adr/0032, addendum
+   * of 2026-12-05, second session). One pruner per transport whoever calls; `close` stops it.
+   */
+  startRetention(options: TransportRetentionOptions): void {
+    this.retention ??= new EventLogRetention({ ...options, log: this.openLog(), clock: this.clock });
+    this.retention.start();
   }
 
   async publish(messages: readonly OutboundMessage[]): Promise<void> {
@@ -118,6 +138,7 @@ export class InProcessTransport implements EventTransport {
     this.closed = true;
     await Promise.all([...this.readers.values()].map((r) => r.stop()));
     this.readers.clear();
+    await this.retention?.stop();
     await this.log?.close();
   }
 

@@ -217,7 +217,7 @@ export class OutboxRelay {
            UPDATE "${this.schema}".outbox SET published_at = $1, event = ${publishedEventSql('event')}
             WHERE ctid = ANY(ARRAY(SELECT row_id FROM picked))
            RETURNING position),
-         batch AS (SELECT p.position, p.topic, p.message_key, p.event FROM picked p JOIN marked m USING (position)),
+         batch AS (SELECT p.position, p.topic, p.message_key, p.event, $1::timestamptz AS appended_at FROM picked p JOIN marked m USING (position)),
          appended AS (${copy.appendSql('batch')})
          SELECT count(*)::int AS copied FROM appended`,
         [this.options.clock.now(), this.batchSize],

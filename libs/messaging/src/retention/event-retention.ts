@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { assertSchemaName } from '@tss/persistence';
 import type { Clock } from '@tss/service-kit';
+import { PruneSchedule } from './prune-schedule';
 import { PRUNED_TABLES, pruneBatch, type PrunedTable } from './prune-statements';
 import type { RetentionSettings } from './retention-settings';
 
@@ -22,14 +23,13 @@ export interface EventRetentionOptions extends RetentionSettings {
  */
 export class EventRetention {
   private readonly schema: string;
-  private running = false;
-  private timer?: NodeJS.Timeout;
-  private pass?: Promise<unknown>;
+  private readonly schedule: PruneSchedule;
   /** Passes completed (tests). */
   passes = 0;
 
   constructor(private readonly options: EventRetentionOptions) {
     this.schema = assertSchemaName(options.schema);
+    this.schedule = new PruneSchedule({ intervalMs: options.intervalMs, pass: () => this.pruneOnce(), logger: options.logger });
   }
 
   /** One pass: every table pruned down to the cutoff, batch by batch. */
@@ -41,7 +41,7 @@ export class EventRetention {
         const deleted = await pruneBatch(this.options.dataSource, this.schema, table, cutoff, this.options.batchSize);
         counts[table] += deleted;
         // A short batch is the last; a stopped host ends its pass between batches.
-        if (deleted < this.options.batchSize || (!this.running && this.pass !== undefined)) break;
+        if (deleted < this.options.batchSize || this.schedule.stopping) break;
       }
     }
     this.passes += 1;
@@ -54,25 +54,10 @@ export class EventRetention {
    * that runs weeks of simulated time keeps the rows it asserts on unless it calls `pruneOnce`.
    */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.runPass();
+    this.schedule.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.pass;
-  }
-
-  private runPass(): void {
-    if (!this.running || this.pass) return;
-    clearTimeout(this.timer);
-    this.pass = this.pruneOnce()
-      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'event retention pass failed; will try again at the next one'))
-      .finally(() => {
-        this.pass = undefined;
-        if (this.running) this.timer = setTimeout(() => this.runPass(), this.options.intervalMs);
-      });
+  stop(): Promise<void> {
+    return this.schedule.stop();
   }
 }
