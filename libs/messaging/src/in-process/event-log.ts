@@ -6,6 +6,7 @@ import { consumedValueSql } from '../outbox/in-transit-data';
 import { EVENT_LOG_SCHEMA, EventLogTables1764900000000 } from './event-log.migration';
 import { EventLogAppendTimes1765604100000 } from './event-log-append-times.migration';
 import { MaskKeptLogEntries1765501360000 } from './mask-kept-log-entries.migration';
+import { MaskKeptLogFileNames1765604110000 } from './mask-kept-log-file-names.migration';
 
 export interface LogEntry {
   topic: string;
@@ -62,7 +63,7 @@ export class EventLog {
     const dataSource = createServiceDataSource({
       url: databaseUrl,
       schema: EVENT_LOG_SCHEMA,
-      migrations: [EventLogTables1764900000000, MaskKeptLogEntries1765501360000, EventLogAppendTimes1765604100000],
+      migrations: [EventLogTables1764900000000, MaskKeptLogEntries1765501360000, EventLogAppendTimes1765604100000, MaskKeptLogFileNames1765604110000],
       poolSize: 4,
       applicationName: 'tss-event-log',
     });
