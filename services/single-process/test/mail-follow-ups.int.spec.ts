@@ -211,6 +211,10 @@ describe('mail replies to a closed ticket: one open follow-up (P8, P11)', () => 
       (await platform.query<{ message_id: string; subject: string }>('notification', `SELECT message_id, subject FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'resolved'`, [old.id]))[0],
     );
     await moveTo(old.id, 'closed');
+    // The answer names the follow-up once notification has read the closure (ticket.closed).
+    await waitFor('notification knows it closed', async () =>
+      (await platform.query('notification', 'SELECT 1 FROM notification.acknowledgments WHERE ticket_id = $1 AND ticket_closed_at IS NOT NULL', [old.id])).length > 0,
+    );
     const reply = Buffer.from(
       [
         'From: Bob <bob@acme-mail.example>',
