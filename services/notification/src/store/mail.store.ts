@@ -104,6 +104,8 @@ export interface SentMail {
   subject: string;
   /** The acknowledgment recorded for an acknowledgment mail's ticket (P3), if any. */
   acknowledgment: { reference: string; channel: string } | null;
+  /** When the server accepted it (recorded as `sent_at`). */
+  sentAt: Date;
 }
 
 interface RawMail {
@@ -251,23 +253,24 @@ export const mailStore = {
    * `lockAll` and the timer batches take them, so two transactions never wait on each other in a
    * cycle); returns what each
    * sent mail's event needs (an acknowledgment's reference and channel). A mail no longer pending
-   * (settled by another attempt) is left as it is and not returned.
+   * (settled by another attempt) is left as it is and not returned. Each one's `sentAt` is when the
+   * server accepted it, which an outcome recorded after a database outage is long after.
    */
   async markAllSentIfPending(
     tx: EntityManager,
-    sent: readonly { id: string; response: string; timerId: string }[],
-    args: { at: Date; transport: string; timerSchema: string },
+    sent: readonly { id: string; response: string; timerId: string; sentAt: Date }[],
+    args: { transport: string; timerSchema: string },
   ): Promise<SentMail[]> {
     if (sent.length === 0) return [];
     // One row alone cannot wait in a cycle: the lock statement is for many.
     if (sent.length > 1) await tx.query(`SELECT id FROM "${S}".mail_messages WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [sent.map((m) => m.id)]);
     const rows = (await tx.query(
-      `WITH u AS (SELECT * FROM json_to_recordset($1::json) AS u(id uuid, response text, timer_id text)),
+      `WITH u AS (SELECT * FROM json_to_recordset($1::json) AS u(id uuid, response text, timer_id text, sent_at timestamptz)),
        sent AS (
-         UPDATE "${S}".mail_messages m SET status = 'sent', sent_at = $2, transport = $3, smtp_response = u.response, last_error = NULL
+         UPDATE "${S}".mail_messages m SET status = 'sent', sent_at = u.sent_at, transport = $2, smtp_response = u.response, last_error = NULL
            FROM u
           WHERE m.id = u.id AND m.status = 'pending'
-          RETURNING m.id, m.ticket_id, m.partner_id, m.kind, m.subject
+          RETURNING m.id, m.ticket_id, m.partner_id, m.kind, m.subject, m.sent_at
        ), cancelled AS (
          DELETE FROM "${args.timerSchema}".timers t USING u, sent WHERE t.id = u.timer_id AND u.id = sent.id AND t.status = 'pending'
        )
@@ -275,8 +278,8 @@ export const mailStore = {
          FROM sent LEFT JOIN "${S}".acknowledgments a ON sent.kind = 'acknowledgment' AND a.ticket_id = sent.ticket_id`,
       // The server's answer is diagnostic text: what PostgreSQL cannot store in text (NUL, a lone
       // surrogate) is dropped rather than failing the record of a mail that was sent.
-      [JSON.stringify(sent.map((m) => ({ id: m.id, response: toStorableText(m.response).slice(0, 1_000), timer_id: m.timerId }))), args.at, args.transport],
-    )) as { id: string; ticket_id: string | null; partner_id: string | null; kind: MailKind; subject: string; ack_reference: string | null; ack_channel: string | null }[];
+      [JSON.stringify(sent.map((m) => ({ id: m.id, response: toStorableText(m.response).slice(0, 1_000), timer_id: m.timerId, sent_at: m.sentAt.toISOString() }))), args.transport],
+    )) as { id: string; ticket_id: string | null; partner_id: string | null; kind: MailKind; subject: string; sent_at: Date; ack_reference: string | null; ack_channel: string | null }[];
     return rows.map((r) => ({
       id: r.id,
       ticketId: r.ticket_id,
@@ -284,6 +287,7 @@ export const mailStore = {
       kind: r.kind,
       subject: r.subject,
       acknowledgment: r.ack_reference !== null && r.ack_channel !== null ? { reference: r.ack_reference, channel: r.ack_channel } : null,
+      sentAt: r.sent_at,
     }));
   },
 

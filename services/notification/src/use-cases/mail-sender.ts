@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
-import { NotificationAcknowledgmentSentV1, NotificationDeliveryFailedV1 } from '@tss/contracts';
+import { NotificationAcknowledgmentSentV1, NotificationDeliveryFailedV1, toStorableText } from '@tss/contracts';
 import { outboxDraft } from '@tss/messaging';
 import type { Outbox, OutboxDraft } from '@tss/messaging';
 import { GroupCommit, inTransaction } from '@tss/persistence';
@@ -11,6 +11,7 @@ import { mailStore, type MailRow } from '../store/mail.store';
 import { MAIL_SEND_TIMER, mailAttemptTimerId } from './mail-queue';
 import { MessageHandover, type MailTransport } from './mail-transport';
 import { mailMetrics } from './mail-metrics';
+import { UnrecordedAttempts, type UnrecordedAttempt } from './mail-unrecorded-attempts';
 import type { NotificationInstance } from './notification-instance';
 
 export interface MailSenderDeps {
@@ -53,6 +54,13 @@ export interface MailSenderDeps {
    * stop needs (`mailStopBudgetMs`). Default `stopGraceMs`.
    */
   stopBudgetMs?: number;
+  /**
+   * Real milliseconds before attempts whose outcome the database did not take are recorded again
+   * (doubling to 10 s while it does not answer). Default 500 ms.
+   */
+  recordRetryMs?: number;
+  /** Such attempts kept in memory at most; one more is left to its armed retry timer. Default 10,000. */
+  unrecordedLimit?: number;
 }
 
 /**
@@ -72,6 +80,13 @@ const INTERRUPTED = {
   afterData:
     'interrupted: the mail sender stopped (shutdown) while the server was taking the message, and the stop budget ran out before its answer: the mail may arrive twice (same Message-ID)',
 } as const;
+
+/** Why an attempt that never read its committed row is recorded as a transient failure: nothing went to the server. */
+const NOT_READ = 'not sent: the database did not answer before the send, so nothing was handed to the server';
+
+/** Unrecorded attempts recorded in transactions of this many mails at most (as `GroupCommit`'s batches). */
+const RECORD_CHUNK = 100;
+const MAX_RECORD_RETRY_MS = 10_000;
 
 /** A send in flight: where it stands against DATA, and how stopping ends its wait. */
 interface SendInFlight {
@@ -93,6 +108,10 @@ interface SendInFlight {
  *     outcomes that finish while one is being recorded are recorded together in the next
  *     transaction (`GroupCommit`, docs/adr/0051): at 100 mails/s the round trips per mail, not
  *     SMTP, had set how many a replica could send.
+ * When the database does not answer for step 2 or 3 (an outage), the attempt's outcome is kept in
+ * memory and recorded once it answers (`UnrecordedAttempts`): one that never reached the server is
+ * a transient failure retried after the usual delay, not at its bound (docs/adr/0035, addendum of
+ * 2026-12-05, second session).
  */
 export class MailSender {
   private readonly queue: { mailId: string; attempt: number; instanceId: string | null }[] = [];
@@ -101,8 +120,17 @@ export class MailSender {
   private stopped = false;
   private readonly inFlight = new Set<SendInFlight>();
   private readonly sent = new GroupCommit<SentAttempt>((attempts) => this.recordAllSent(attempts));
+  private readonly unrecorded: UnrecordedAttempts;
 
-  constructor(private readonly deps: MailSenderDeps) {}
+  constructor(private readonly deps: MailSenderDeps) {
+    this.unrecorded = new UnrecordedAttempts({
+      logger: deps.logger,
+      record: (attempts) => this.recordKept(attempts),
+      limit: deps.unrecordedLimit ?? 10_000,
+      retryMs: deps.recordRetryMs ?? 500,
+      maxRetryMs: MAX_RECORD_RETRY_MS,
+    });
+  }
 
   /**
    * A fired batch of `mail.send` timers in its one firing transaction (issue #15): the mails locked
@@ -177,6 +205,8 @@ export class MailSender {
     if (abandoned > 0) this.deps.logger.warn({ sends: abandoned, budgetMs }, 'stopping: the stop budget ran out before the SMTP server answered; those mails are sent again after the restart and may arrive twice');
     for (const send of this.inFlight) send.interrupt(send.handover.cutShort() ? INTERRUPTED.beforeData : INTERRUPTED.afterData);
     await this.drain();
+    // Outcomes the database did not take: one last try, then they are logged (the take-back sends their mails).
+    await this.unrecorded.stop(Math.min(this.deps.stopGraceMs ?? 2_000, budgetMs));
   }
 
   /** Sends in flight whose message the server is taking (it may deliver them whatever we do). */
@@ -205,8 +235,16 @@ export class MailSender {
   }
 
   private async attempt(mailId: string, attempt: number, instanceId: string | null): Promise<void> {
-    // Waits for the firing transaction (it holds the row) and sees what it committed.
-    const mail = await mailStore.readCommitted(this.deps.dataSource, mailId);
+    let mail: Awaited<ReturnType<typeof mailStore.readCommitted>>;
+    try {
+      // Waits for the firing transaction (it holds the row) and sees what it committed.
+      mail = await mailStore.readCommitted(this.deps.dataSource, mailId);
+    } catch (error) {
+      // Nothing was handed to the server: a transient failure, retried after the usual delay once recorded.
+      const reason = `${NOT_READ} (${error instanceof Error ? error.message : String(error)})`;
+      this.keepUnrecorded({ mailId, attempt, started: false, outcome: { kind: 'transient', reason }, endedAt: this.deps.clock.now() }, error);
+      return;
+    }
     if (!mail || mail.status !== 'pending' || mail.attempts !== attempt) return; // rolled back, or already settled
     if (mail.attemptInstanceId !== instanceId) {
       // Taken back: this instance was taken for dead (it could not beat), and a live one sends it.
@@ -214,9 +252,48 @@ export class MailSender {
       return;
     }
     // Counted, but stopping began while it waited for the commit: it is not started (its retry sends it).
-    const outcome = this.stopped ? { kind: 'transient' as const, reason: INTERRUPTED.notStarted } : await this.send(mail);
-    if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response });
-    else await inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome));
+    const started = !this.stopped;
+    const outcome = started ? await this.send(mail) : { kind: 'transient' as const, reason: INTERRUPTED.notStarted };
+    const endedAt = this.deps.clock.now();
+    try {
+      if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response, sentAt: endedAt });
+      else await inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome, endedAt));
+    } catch (error) {
+      this.keepUnrecorded({ mailId, attempt, started, outcome, endedAt }, error);
+    }
+  }
+
+  /** Kept to record once the database answers; past the limit (or stopping), left to its armed retry timer as before. */
+  private keepUnrecorded(attempt: UnrecordedAttempt, error: unknown): void {
+    if (this.unrecorded.keep(attempt, error)) return;
+    this.deps.logger.warn({ err: error, mailId: attempt.mailId, attempt: attempt.attempt, kept: this.unrecorded.size }, 'mail attempt not recorded; its retry timer will send it');
+  }
+
+  /**
+   * Attempts the database did not take when they ended, recorded now: the sent ones first, then
+   * the others, each group in transactions of `RECORD_CHUNK` mails in id order (as the timer
+   * batches lock them). The first transaction that fails ends this try: the database most likely
+   * still does not answer, and the rest wait for the next try rather than each trying alone.
+   * Answers the attempts not recorded.
+   */
+  private async recordKept(attempts: readonly UnrecordedAttempt[]): Promise<readonly UnrecordedAttempt[]> {
+    const byMail = [...attempts].sort((a, b) => (a.mailId < b.mailId ? -1 : a.mailId > b.mailId ? 1 : 0));
+    const sent = byMail.filter((a) => a.outcome.kind === 'sent');
+    const others = byMail.filter((a) => a.outcome.kind !== 'sent');
+    const chunks = [...chunksOf(sent), ...chunksOf(others)];
+    for (const [i, chunk] of chunks.entries()) {
+      try {
+        await inTransaction(this.deps.dataSource, async (tx) => {
+          const accepted = chunk.flatMap(({ mailId, attempt, outcome, endedAt }) => (outcome.kind === 'sent' ? [{ mailId, attempt, response: outcome.response, sentAt: endedAt }] : []));
+          if (accepted.length > 0) await this.recordSent(tx, accepted);
+          for (const a of chunk) if (a.outcome.kind !== 'sent') await this.record(tx, a.mailId, a.attempt, a.outcome, a.endedAt);
+        });
+      } catch (error) {
+        if (i === 0) throw error;
+        return chunks.slice(i).flat();
+      }
+    }
+    return [];
   }
 
   /** One send, in flight until it ends or stopping cuts it short (`stop`). */
@@ -299,13 +376,12 @@ export class MailSender {
    * for a mail no longer pending (another attempt settled it).
    */
   private async recordSent(tx: EntityManager, attempts: readonly SentAttempt[]): Promise<void> {
-    const now = this.deps.clock.now();
     const transport = this.deps.transport.name;
     const byId = new Map(attempts.map((a) => [a.mailId, a]));
     const sent = await mailStore.markAllSentIfPending(
       tx,
-      attempts.map((a) => ({ id: a.mailId, response: a.response, timerId: mailAttemptTimerId(a.mailId, a.attempt + 1) })),
-      { at: now, transport, timerSchema: this.deps.timers.schema },
+      attempts.map((a) => ({ id: a.mailId, response: a.response, timerId: mailAttemptTimerId(a.mailId, a.attempt + 1), sentAt: a.sentAt })),
+      { transport, timerSchema: this.deps.timers.schema },
     );
     const events: OutboxDraft[] = [];
     for (const mail of sent) {
@@ -316,7 +392,7 @@ export class MailSender {
             partnerId: mail.partnerId,
             reference: mail.acknowledgment?.reference ?? referenceIn(mail.subject),
             channel: mail.acknowledgment?.channel ?? 'email',
-            sentAt: now.toISOString(),
+            sentAt: mail.sentAt.toISOString(),
           }),
         );
       }
@@ -328,16 +404,20 @@ export class MailSender {
     }
   }
 
-  /** A failed attempt: refused for good (5xx), or transient (left to the armed retry). */
-  private async record(tx: EntityManager, mailId: string, attempt: number, outcome: Exclude<SendOutcome, { kind: 'sent' }>): Promise<void> {
+  /**
+   * A failed attempt that ended at `endedAt`: refused for good (5xx), or transient (its retry the
+   * usual delay after it ended). The reason is the server's or the client's text: what PostgreSQL
+   * cannot store (NUL) is dropped, so no reason can keep an outcome from ever being recorded.
+   */
+  private async record(tx: EntityManager, mailId: string, attempt: number, failure: Exclude<SendOutcome, { kind: 'sent' }>, endedAt: Date): Promise<void> {
+    const outcome = { ...failure, reason: toStorableText(failure.reason) };
     const mail = await mailStore.lock(tx, mailId);
     if (!mail || mail.status !== 'pending') return;
-    const now = this.deps.clock.now();
     const log = this.deps.logger.child({ mailId, ticketId: mail.ticketId, kind: mail.kind, attempt });
     switch (outcome.kind) {
       case 'permanent':
         await this.deps.timers.cancel(tx, mailAttemptTimerId(mailId, attempt + 1));
-        await this.fail(tx, mail, outcome.reason, now);
+        await this.fail(tx, mail, outcome.reason, endedAt);
         mailMetrics().failed.inc({ kind: mail.kind, reason: 'refused' });
         log.warn({ reason: outcome.reason }, 'mail refused for good');
         return;
@@ -345,7 +425,7 @@ export class MailSender {
         await mailStore.recordError(tx, mailId, outcome.reason, attempt);
         // The attempt has ended: its retry comes after the usual delay, not after the longest an attempt may last.
         if (mail.attempts === attempt) {
-          await this.deps.timers.schedule(tx, { id: mailAttemptTimerId(mailId, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + mailRetryDelayMs(attempt)), payload: { mailId } });
+          await this.deps.timers.schedule(tx, { id: mailAttemptTimerId(mailId, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(endedAt.getTime() + mailRetryDelayMs(attempt)), payload: { mailId } });
         }
         log.info({ reason: outcome.reason, retryInMs: mailRetryDelayMs(attempt) }, 'mail not sent; retrying later');
         return;
@@ -369,7 +449,11 @@ interface SentAttempt {
   mailId: string;
   attempt: number;
   response: string;
+  /** When the server accepted it: the mail's `sent_at` and the acknowledgment's `sentAt` (P3), however late it is recorded. */
+  sentAt: Date;
 }
+
+const chunksOf = <T>(items: readonly T[]): T[][] => Array.from({ length: Math.ceil(items.length / RECORD_CHUNK) }, (_, i) => items.slice(i * RECORD_CHUNK, (i + 1) * RECORD_CHUNK));
 
 /** A timer for stopping's waits, cleared once they are over. */
 const timeout = (ms: number): { over: Promise<void>; clear(): void } => {
