@@ -37,6 +37,14 @@ export interface BatchProgress {
   isRunning(): boolean;
   /** Keeps a Kafka group membership alive during a long batch; nothing in-process. */
   heartbeat(): Promise<void>;
+  /**
+   * A retry's wait handed to the transport (docs/adr/0013, addendum of 2026-12-05, second
+   * session): the message after the ones reported `handled` is delivered again, with the rest,
+   * after `delayMs`; the batch handler resolves at once. Kafka pauses the partition meanwhile, so
+   * the member's other partitions are fetched and its heartbeats go on. Absent (in-process, one
+   * reader per group): the batch handler waits in line, heartbeating.
+   */
+  retryLater?(delayMs: number): void;
 }
 
 /**

@@ -84,6 +84,35 @@ export type ConsumeOutcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettere
 
 type Checked = { kind: 'skip' } | { kind: 'invalid'; reason: string } | { kind: 'valid'; binding: Pick<HandlerBinding, 'handle'>; event: CloudEvent<unknown> };
 
+/**
+ * A message the consumer let go of without an outcome: its wait was handed to the transport
+ * (`BatchProgress.retryLater`), or the transport took it back (`isRunning` false: stopping, or
+ * Kafka gave its partition to another member). Not reported handled: it is delivered again.
+ */
+type GivenBack = 'given-back';
+
+/** An event whose retry waits between deliveries (`BatchProgress.retryLater`): its next attempt and its summed waits so far. */
+interface Retrying {
+  attempt: number;
+  waitedMs: number;
+}
+
+/**
+ * Longest stretch of a wait in line without a heartbeat: well inside Kafka's session timeout
+ * (10 s, heartbeats every 3 s, docs/adr/0020); kafkajs sends at most one per heartbeat interval.
+ */
+const WAIT_HEARTBEAT_EVERY_MS = 1_000;
+
+/**
+ * Retries remembered between deliveries: one per partition whose event waits, so a few; more
+ * only after partitions moved to other members while they waited (those events go on there).
+ * Past it the oldest is forgotten, which only restarts that event's wait.
+ */
+const MAX_REMEMBERED_RETRIES = 1_000;
+
+const eventIdOf = (message: InboundMessage): unknown =>
+  typeof message.event === 'object' && message.event !== null && 'id' in message.event ? message.event.id : undefined;
+
 /** The consumer is stopping: the message in hand is given back for redelivery, not dead-lettered. */
 class Stopping extends Error {
   override name = 'Stopping';
@@ -131,6 +160,8 @@ export class EventConsumer {
   private readonly bindings = new Map<string, HandlerBinding>();
   private readonly types = new Set<string>();
   private readonly store: DeadLetterStore;
+  /** By event id: events whose retry waits between deliveries (Kafka), in the order they began waiting. */
+  private readonly retrying = new Map<string, Retrying>();
   /** `dead-letters list|replay|skip` for this consumer's group. */
   readonly deadLetters: DeadLetterOperator;
   readonly outcomes: Record<ConsumeOutcome, number> = { handled: 0, duplicate: 0, skipped: 0, 'dead-lettered': 0, parked: 0 };
@@ -165,7 +196,9 @@ export class EventConsumer {
       group: this.options.group,
       topics: this.topics,
       handle: async (message) => this.count(await this.consume(message)),
-      handleBatch: (this.options.batchSize ?? 100) > 1 ? (messages, progress) => this.consumeBatch(messages, progress) : undefined,
+      // Always by batch, even of one (`batchSize` 1 handles each event on its own there): a retry's
+      // wait needs the transport's progress, to heartbeat or to hand the wait over (docs/adr/0013).
+      handleBatch: (messages, progress) => this.consumeBatch(messages, progress),
     });
     // Stopped while subscribing (a broker outage holds a subscribe in its connection retries, and
     // shutdown does not wait for it): the late subscription is let go at once.
@@ -184,22 +217,43 @@ export class EventConsumer {
     this.subscription = undefined;
     this.stopReporting?.();
     this.stopReporting = undefined;
+    this.retrying.clear();
   }
 
   /**
-   * One message in its own transaction, with retries. `failedInBatch`: its handler already failed
-   * once in a batch's transaction (`consumeBatch`), which counts as its first attempt.
+   * One message in its own transaction, with retries waited in line. `failedInBatch`: its handler
+   * already failed once in a batch's transaction (`consumeBatch`), which counts as its first attempt.
    */
   async consume(message: InboundMessage, { failedInBatch }: { failedInBatch?: { error: unknown } } = {}): Promise<ConsumeOutcome> {
+    const outcome = await this.consumeOne(message, failedInBatch);
+    // Without a transport's progress only `stop` ends a wait, and it throws `Stopping` from the pause.
+    if (outcome === 'given-back') throw new Stopping('consumer stopping; the message will be redelivered');
+    return outcome;
+  }
+
+  /**
+   * `consume`, within a transport's batch when `progress` is given (docs/adr/0013, addendum of
+   * 2026-12-05, second session): a retry's wait is handed to the transport when it can redeliver
+   * later (Kafka pauses the partition, so the member's other partitions and its heartbeats go on);
+   * otherwise it is waited in line with heartbeats, and ends, the message given back, once the
+   * transport takes it back. An event is dead-lettered only while its transport still runs it.
+   */
+  private async consumeOne(message: InboundMessage, failedInBatch?: { error: unknown }, progress?: BatchProgress): Promise<ConsumeOutcome | GivenBack> {
     const checked = this.check(message);
     if (checked.kind === 'skip') return 'skipped';
     if (checked.kind === 'invalid') return this.deadLetter(message, checked.reason);
     const { binding, event } = checked;
     const { logger } = this.options;
     const maxAttempts = this.options.maxAttempts ?? 5;
-    let waitedMs = 0;
+    // A delivery again after a wait handed to the transport: the attempts and waits go on.
+    const resumed = this.retrying.get(event.id);
+    this.retrying.delete(event.id);
+    let waitedMs = resumed?.waitedMs ?? 0;
     let earlier = failedInBatch;
-    for (let attempt = 1; ; attempt += 1) {
+    /** Dead-letters, unless the transport took the message back meanwhile (its new owner tries it). */
+    const giveUp = (reason: string): Promise<ConsumeOutcome | GivenBack> =>
+      progress && !progress.isRunning() ? Promise.resolve('given-back') : this.deadLetter(message, reason, event);
+    for (let attempt = resumed?.attempt ?? 1; ; attempt += 1) {
       let error: unknown;
       const waitMs = Math.min(this.options.maxRetryDelayMs ?? 5_000, (this.options.retryBaseMs ?? 200) * 2 ** Math.min(attempt - 1, 16));
       // Bounded by summed waits, not by reading the time: the clock may be a test's, standing still.
@@ -224,17 +278,48 @@ export class EventConsumer {
       if (isConnectionFailure(error)) throw error; // infrastructure: redeliver later, never dead-letter
       if (error instanceof NotYet) {
         if (waitSpent) {
-          if (told) return this.deadLetter(message, `not yet after ${waitedMs} ms of retries: ${error.message}`, event);
+          if (told) return giveUp(`not yet after ${waitedMs} ms of retries: ${error.message}`);
           continue; // once more at once, the handler told (`waitSpent`) that this answer is its last
         }
         logger.debug({ eventId: event.id, type: event.type, attempt, reason: error.message }, 'event not applicable yet; retrying');
       } else {
         logger.warn({ err: error, eventId: event.id, type: event.type, attempt }, 'event handler failed');
-        if (attempt >= maxAttempts) return this.deadLetter(message, `handler failed ${attempt} times: ${(error as Error).message}`, event);
+        if (attempt >= maxAttempts) return giveUp(`handler failed ${attempt} times: ${(error as Error).message}`);
       }
       waitedMs += waitMs;
-      await this.pause(waitMs);
+      if (progress?.retryLater) {
+        this.remember(event.id, { attempt: attempt + 1, waitedMs });
+        progress.retryLater(waitMs);
+        return 'given-back';
+      }
+      if (!(await this.waitInLine(waitMs, progress))) return 'given-back';
     }
+  }
+
+  private remember(eventId: string, retrying: Retrying): void {
+    this.retrying.set(eventId, retrying);
+    for (const oldest of this.retrying.keys()) {
+      if (this.retrying.size <= MAX_REMEMBERED_RETRIES) break;
+      this.retrying.delete(oldest);
+    }
+  }
+
+  /**
+   * Waits `ms` before a retry, heartbeating at least every WAIT_HEARTBEAT_EVERY_MS so a Kafka
+   * member keeps its place in the group. False once the transport took the message back
+   * (`isRunning` false): the wait ends there, the message is neither handled nor dead-lettered.
+   */
+  private async waitInLine(ms: number, progress?: BatchProgress): Promise<boolean> {
+    for (let left = ms; left > 0; ) {
+      const slice = Math.min(left, WAIT_HEARTBEAT_EVERY_MS);
+      await this.pause(slice);
+      left -= slice;
+      if (progress) {
+        await progress.heartbeat();
+        if (!progress.isRunning()) return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -242,8 +327,9 @@ export class EventConsumer {
    * multi-row inbox insert, and the key locks and parking check taken once for the batch; each
    * handler runs in that transaction, in order. When the handler of event i fails (a bug, a poison
    * event, `NotYet`), the transaction rolls back; the events before i go again as one batch, and
-   * event i goes on its own through `consume`, that failure counting as its first attempt: it is
-   * retried or dead-lettered exactly as without batches, its key's later events are parked behind
+   * event i goes on its own, that failure counting as its first attempt: it is retried or
+   * dead-lettered exactly as without batches (a retry's wait handed to the transport when it can
+   * deliver again later, `BatchProgress.retryLater`), its key's later events are parked behind
    * it, and every other event is handled exactly once, each key in order. An invalid event or one
    * of a parked key ends the batch before it in the same way. A connection failure rejects: what
    * was not reported `handled` is redelivered. A failing deferred write (`HandlerContext.batch`)
@@ -266,7 +352,10 @@ export class EventConsumer {
       if (!progress.isRunning()) return;
       const chunk = messages.slice(start, start + limit);
       limit = size;
-      if (chunk.length > 1 && failure?.at !== start && start >= singlyUntil) {
+      // An event waiting between deliveries goes on its own: its batch would only fail at it again.
+      const headId = eventIdOf(chunk[0]);
+      const waiting = typeof headId === 'string' && this.retrying.has(headId);
+      if (chunk.length > 1 && failure?.at !== start && start >= singlyUntil && !waiting) {
         const result = await this.applyBatch(chunk);
         if (result.kind === 'handled') {
           for (const outcome of result.outcomes) this.count(outcome);
@@ -285,7 +374,9 @@ export class EventConsumer {
       }
       const failedInBatch = failure?.at === start ? { error: failure.error } : undefined;
       if (failedInBatch) failure = undefined;
-      this.count(await this.consume(chunk[0], { failedInBatch }));
+      const outcome = await this.consumeOne(chunk[0], failedInBatch, progress);
+      if (outcome === 'given-back') return; // delivered again from this event: after its wait, or to the partition's new owner
+      this.count(outcome);
       await done(1);
     }
   }

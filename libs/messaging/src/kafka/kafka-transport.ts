@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '@tss/service-kit';
 import { BrokerStatus } from './broker-status';
 import { EventHandlingFailed, kafkajsLogCreator } from './kafkajs-log';
 import { reportConsumerLag } from './consumer-lag';
+import { RetryPauses } from './retry-pauses';
 import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type InboundMessage, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
 import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
 import { fixKafkajsRequestQueue } from './request-queue-fix';
@@ -79,6 +80,8 @@ export class KafkaTransport implements EventTransport {
   private readonly knownTopics = new Set<string>();
   private readonly consumers = new Set<Consumer>();
   private readonly lagReporters = new Set<() => void>();
+  /** Each subscription's partitions paused for a retry's wait. */
+  private readonly retryPauses = new Set<RetryPauses>();
   private connecting?: Promise<void>;
   readonly brokerStatus: BrokerStatus;
 
@@ -227,6 +230,8 @@ export class KafkaTransport implements EventTransport {
       label: (name) => this.unprefixed(name),
     });
     this.lagReporters.add(stopReportingLag);
+    const retryPauses = new RetryPauses();
+    this.retryPauses.add(retryPauses);
     // A joined group or a fetch that came back means the cluster answers again.
     consumer.on(consumer.events.GROUP_JOIN, () => this.brokerStatus.succeeded());
     consumer.on(consumer.events.FETCH, () => this.brokerStatus.succeeded());
@@ -244,7 +249,7 @@ export class KafkaTransport implements EventTransport {
             // A fetched batch of one partition at a time, in order; an offset is resolved (and
             // committed) only once the batch handler reported its message dealt with.
             eachBatchAutoResolve: false,
-            eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+            eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
               const inbound = batch.messages.map((message) => this.inbound(batch.topic, batch.partition, message));
               await handlerFailuresMarked(() =>
                 handleBatch(inbound, {
@@ -253,6 +258,8 @@ export class KafkaTransport implements EventTransport {
                   },
                   isRunning: () => isRunning() && !isStale(),
                   heartbeat,
+                  // Nothing after the handled messages is resolved, so nothing past the waiting one is committed.
+                  retryLater: (delayMs) => retryPauses.hold(pause, delayMs),
                 }),
               );
             },
@@ -267,6 +274,8 @@ export class KafkaTransport implements EventTransport {
       stop: async () => {
         stopReportingLag();
         this.lagReporters.delete(stopReportingLag);
+        retryPauses.clear();
+        this.retryPauses.delete(retryPauses);
         await consumer.disconnect();
         this.consumers.delete(consumer);
       },
@@ -291,6 +300,8 @@ export class KafkaTransport implements EventTransport {
   async close(): Promise<void> {
     for (const stop of this.lagReporters) stop();
     this.lagReporters.clear();
+    for (const pauses of this.retryPauses) pauses.clear();
+    this.retryPauses.clear();
     await Promise.all([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
