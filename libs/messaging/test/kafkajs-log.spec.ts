@@ -75,4 +75,36 @@ describe('kafkajs ERROR lines: the broker’s or a handler’s', () => {
     expect(lines.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([expect.stringMatching(/^Kafka unreachable: Crash: KafkaJSNumberOfRetriesExceeded/)]);
     expect(lines.filter((l) => l.level === 20)).toHaveLength(2); // the rest of the outage at debug
   });
+
+  it('a rebalance is the group’s, not an outage: logged as such, the gauge stays 1 (docs/adr/0020)', async () => {
+    const { lines, status, kafkajs } = kafkajsLogger('rebalance');
+    const connection = { broker: '127.0.0.1:9092', clientId: 'rebalance', correlationId: 11, size: 10 };
+
+    // What kafkajs writes when a member joins (a heartbeat told to rejoin), when a commit comes from
+    // the generation before, when the coordinator moved, and when the member's session had expired.
+    kafkajs.namespace('Connection').error('Response Heartbeat(key: 12, version: 3)', { ...connection, error: 'The group is rebalancing, so a rejoin is needed' });
+    kafkajs.namespace('Connection').error('Response OffsetCommit(key: 8, version: 5)', { ...connection, error: 'Specified group generation id is not valid' });
+    kafkajs.namespace('Connection').error('Response Heartbeat(key: 12, version: 3)', { ...connection, error: 'This is not the correct coordinator for this group' });
+    kafkajs.namespace('Connection').error('Response Heartbeat(key: 12, version: 3)', { ...connection, error: 'The coordinator is not aware of this member' });
+    kafkajs
+      .namespace('Runner')
+      .error('The coordinator is not aware of this member, re-joining the group', { groupId: 'rating', memberId: 'rating-1', error: 'The coordinator is not aware of this member' });
+
+    expect(status.reachable).toBe(true);
+    expect(await reachable('rebalance')).toBe(1);
+    expect(lines.filter((l) => /Kafka unreachable/.test(l.msg) || l.outage !== undefined)).toEqual([]);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [30, 'Kafka group rebalancing: Response Heartbeat(key: 12, version: 3): The group is rebalancing, so a rejoin is needed'],
+      [30, 'Kafka group rebalancing: Response OffsetCommit(key: 8, version: 5): Specified group generation id is not valid'],
+      [30, 'Kafka group rebalancing: Response Heartbeat(key: 12, version: 3): This is not the correct coordinator for this group'],
+      [40, 'Kafka group membership lost, rejoining: Response Heartbeat(key: 12, version: 3): The coordinator is not aware of this member'],
+      [40, 'Kafka group membership lost, rejoining: The coordinator is not aware of this member, re-joining the group'],
+    ]);
+    expect(lines[0]).toMatchObject({ kafka: { namespace: 'Connection', broker: '127.0.0.1:9092', error: 'The group is rebalancing, so a rejoin is needed' } });
+
+    // The broker's own errors are still an outage.
+    kafkajs.namespace('Connection').error('Connection error: connect ECONNREFUSED 127.0.0.1:9092', { broker: '127.0.0.1:9092', clientId: 'rebalance' });
+    expect(status.reachable).toBe(false);
+    expect(await reachable('rebalance')).toBe(0);
+  });
 });

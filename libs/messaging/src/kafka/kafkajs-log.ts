@@ -2,6 +2,7 @@ import { logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import { isConnectionFailure } from '@tss/service-kit';
 import type { BrokerStatus } from './broker-status';
+import { groupRebalanceOf } from './group-rebalance';
 
 /**
  * What a subscriber's handler threw, as kafkajs gets it (never a kafkajs error: kafkajs must see
@@ -34,7 +35,8 @@ const isRestart = (message: string): boolean => message.startsWith('Restarting t
  * kafkajs's log lines as pino's. ERROR lines about the broker go through the broker status (one
  * line per outage, `tss_kafka_broker_reachable`); those about a subscriber's handler are the
  * handler's, logged at warn (a database outage as such): they say nothing of the broker, which
- * answered the fetch they came with. The rest keep their level.
+ * answered the fetch they came with. So are those about the group's rebalance, which the broker
+ * answered too: at info, or at warn when the member's session had expired. The rest keep their level.
  */
 export const kafkajsLogCreator = (logger: Logger, status: BrokerStatus) => () => (entry: LogEntry) => {
   const { message, ...rest } = entry.log;
@@ -54,6 +56,14 @@ export const kafkajsLogCreator = (logger: Logger, status: BrokerStatus) => () =>
       const text = isConnectionFailure(cause) ? 'database unavailable' : 'event handling failed';
       logger.warn({ ...fields, err: cause }, `${text}: ${cause instanceof Error ? cause.message : String(cause)}; kafkajs delivers the events again`);
     }
+    return;
+  }
+  const rebalance = groupRebalanceOf(message, rest);
+  if (rebalance) {
+    const fields = { kafka: { namespace: entry.namespace, ...rest } };
+    const detail = typeof rest.error === 'string' && !message.startsWith(rest.error) ? `${message}: ${rest.error}` : message;
+    if (rebalance === 'membership-lost') logger.warn(fields, `Kafka group membership lost, rejoining: ${detail}`);
+    else logger.info(fields, `Kafka group rebalancing: ${detail}`);
     return;
   }
   // During an outage a restart is one more line of it; otherwise it follows a handler's crash.
