@@ -157,17 +157,7 @@ const tellOfCredentialsAfterResolution = async (
   locked: LockedTicket,
   input: { credential: CredentialMetadata; destroyAfter: Date; actor: Actor; now: Date },
 ): Promise<void> => {
-  await messageStore.insert(tx, {
-    id: randomUUID(),
-    ticketId: locked.id,
-    partnerId: locked.partnerId,
-    author: { kind: 'system' },
-    visibility: 'public',
-    channel: locked.channel,
-    body: credentialsAfterResolutionNote(input.destroyAfter, locked.language),
-    attachmentIds: [],
-    createdAt: input.now,
-  });
+  await postPublicSystemNote(tx, locked, credentialsAfterResolutionNote(input.destroyAfter, locked.language), input.now);
   const effect = { kind: 'credentials_stored_after_resolution' as const, credentialId: input.credential.id, destroyAfter: input.destroyAfter };
   await commitChange(tx, { outbox: deps.outbox, timers: deps.timers }, locked, { ticket: locked, effects: [effect] }, input.actor, input.now);
 };
@@ -420,7 +410,10 @@ export const tellRequesterToChangeCredentials = async (
   ticket: { id: string; partnerId: string; channel: Channel; language?: string },
   destroyAt: Date,
   now: Date,
-): Promise<void> => {
+): Promise<void> => postPublicSystemNote(tx, ticket, changeCredentialsNote(destroyAt, ticket.language), now);
+
+/** A note of the platform's own in the ticket's public thread. */
+const postPublicSystemNote = async (tx: EntityManager, ticket: { id: string; partnerId: string; channel: Channel }, body: string, now: Date): Promise<void> => {
   await messageStore.insert(tx, {
     id: randomUUID(),
     ticketId: ticket.id,
@@ -428,7 +421,7 @@ export const tellRequesterToChangeCredentials = async (
     author: { kind: 'system' },
     visibility: 'public',
     channel: ticket.channel,
-    body: changeCredentialsNote(destroyAt, ticket.language),
+    body,
     attachmentIds: [],
     createdAt: now,
   });
