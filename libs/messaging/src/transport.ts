@@ -132,6 +132,12 @@ export interface EventTransport {
   startRetention?(options: TransportRetentionOptions): void;
   /** The copy into the log, when the log lives in the database at `databaseUrl` (the same url `useDatabase` had); undefined otherwise. */
   copyFromOutbox?(databaseUrl: string): OutboxCopy | undefined;
+  /**
+   * Calls `listener` once the broker is unreachable (at once during an outage); returns its
+   * removal. A stopping relay gives up a batch the broker cannot take then (docs/adr/0020,
+   * addendum of 2026-12-05). Transports without a broker (in-process) have none.
+   */
+  onUnreachable?(listener: () => void): () => void;
   /** Readiness: the broker answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

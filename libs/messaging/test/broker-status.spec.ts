@@ -41,4 +41,25 @@ describe('Kafka broker status (issue #8: an outage is one event)', () => {
     status.succeeded();
     expect(await reachable('gauge-test')).toBe(1);
   });
+
+  it('tells a listener once that the broker is unreachable: at once during an outage, else when one starts; a removed one is not told', () => {
+    const { logger } = capture();
+    const status = new BrokerStatus('listener-test', logger, new TestClock());
+    const told: string[] = [];
+    status.onUnreachable(() => told.push('waiting'));
+    const removed = status.onUnreachable(() => told.push('removed'));
+    removed();
+    expect(told).toEqual([]);
+
+    status.failed('Connection error: connect ECONNREFUSED 127.0.0.1:9092', {});
+    status.failed('Connection error: connect ECONNREFUSED 127.0.0.1:9092', {});
+    status.onUnreachable(() => told.push('during the outage'));
+    expect(told).toEqual(['waiting', 'during the outage']);
+
+    status.succeeded();
+    status.onUnreachable(() => told.push('after it'));
+    expect(told).toEqual(['waiting', 'during the outage']);
+    status.failed('The group coordinator is not available', {});
+    expect(told).toEqual(['waiting', 'during the outage', 'after it']);
+  });
 });

@@ -290,6 +290,36 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
       await waitFor('the batch published by the next relay', () => isPublished(event.id), { timeoutMs: 5_000 });
     });
 
+    // An outside test stopped the broker, then services mode: each stop waited for its relay's
+    // batch. A broker the transport knows to be unreachable cannot take it: no grace is waited.
+    it('gives the batch up at once, whatever stopGraceMs, when the transport says its broker is unreachable (now or during the grace)', async () => {
+      for (const when of ['before the stop', 'during the grace'] as const) {
+        const { held, holding, answer } = heldTransport();
+        let reportUnreachable = (): void => undefined;
+        let unreachable = false;
+        const reporting = Object.assign(held, {
+          onUnreachable: (listener: () => void) => {
+            if (unreachable) listener();
+            else reportUnreachable = listener;
+            return () => (reportUnreachable = () => undefined);
+          },
+        });
+        const relay = new OutboxRelay({ dataSource, schema: SCHEMA, transport: reporting, clock: systemClock, logger, pollIntervalMs: FALLBACK_POLL_MS, stopGraceMs: 20_000 });
+        relay.start();
+        const event = await writeEvent();
+        await waitFor('the relay to hand the batch to the transport', holding);
+        if (when === 'before the stop') unreachable = true;
+        const stoppedAt = performance.now();
+        const stopped = relay.stop();
+        if (when === 'during the grace') reportUnreachable();
+        await stopped;
+        // The grace is 20 s: anything under a second is not the grace.
+        expect(performance.now() - stoppedAt).toBeLessThan(1_000);
+        answer();
+        expect(await isPublished(event.id)).toBe(false);
+      }
+    });
+
     it('a batch answered within stopGraceMs is marked published before the stop returns (a drain, not an abandonment)', async () => {
       const { held, holding, answer } = heldTransport();
       const relay = new OutboxRelay({ dataSource, schema: SCHEMA, transport: held, clock: systemClock, logger, pollIntervalMs: FALLBACK_POLL_MS, stopGraceMs: 30_000 });

@@ -196,12 +196,21 @@ export class ServiceHost {
     this.retention.start();
   }
 
-  /** Stops consuming (the message in hand finishes), background work, then the relay. */
+  /**
+   * Stops consuming (asked first: no new message is taken, the one in hand finishes), background
+   * work meanwhile, then the relay. Background work needs only the database, and it removes what is
+   * the instance's own (notification's row in `instances`): done before the waits that need the
+   * broker, so a stop during an outage that runs out of SHUTDOWN_TIMEOUT_MS still leaves no row
+   * behind (docs/adr/0020, addendum of 2026-12-05).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.consumer.stop();
+    const consumerStopped = this.consumer.stop();
+    // Awaited below; a failure meanwhile must not be an unhandled rejection.
+    consumerStopped.catch(() => undefined);
     await this.retention.stop();
     for (const task of this.parts.background ?? []) await task.stop();
+    await consumerStopped;
     await this.relay.stop();
   }
 

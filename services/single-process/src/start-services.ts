@@ -56,8 +56,16 @@ export interface RunningServices {
   kafkaBrokers: string;
   /** Each service's process id (benchmarks read their memory); updated when a service is restarted. */
   pids: Record<string, number>;
+  /** How each service ended when `stop()` stopped it: its exit, and how long it took after SIGTERM. */
+  exits: Record<string, ServiceExit>;
   /** Stops the services (gateway first), then the broker and PostgreSQL it started; safe to call twice. */
   stop(): Promise<void>;
+}
+
+export interface ServiceExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stopMs: number;
 }
 
 const pipeLines = (child: ChildProcess, name: string, write: (line: string) => void): void => {
@@ -175,19 +183,24 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     const upstreams = Object.fromEntries(SERVICE_PROCESSES.flatMap((s) => (s.upstreamEnv ? [[s.upstreamEnv, urls[s.name]]] : [])));
     const children: { name: string; child: ChildProcess }[] = [];
     const pids: Record<string, number> = {};
+    const exits: Record<string, ServiceExit> = {};
     const restarts = new Set<NodeJS.Timeout>();
     // A service that exits during start-up fails the start (its message says why); after it, it is restarted.
     let serving = false;
     cleanups.push(async () => {
       for (const timer of restarts) clearTimeout(timer);
       // Edge first, so no new request reaches a service that is going away.
-      for (const { child } of children) {
+      for (const { name, child } of children) {
         if (child.exitCode !== null || child.signalCode !== null) continue;
-        const exited = exitOf(child);
+        const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+        const signalledAt = performance.now();
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
+        const [code, signal] = await exited;
         clearTimeout(timer);
+        exits[name] = { code, signal, stopMs: performance.now() - signalledAt };
+        // A service that did not drain cleanly (its SHUTDOWN_TIMEOUT_MS ran out) says why above; name it here.
+        if (code !== 0) options.write(`[start:services] ${name} did not stop cleanly (${signal ? `signal ${signal}` : `code ${code}`}) after ${(exits[name].stopMs / 1000).toFixed(1)} s`);
       }
     });
     const firstDelayMs = options.restartDelayMs ?? 1_000;
@@ -240,7 +253,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     }
     checkNotAborted();
     serving = true;
-    return { gatewayUrl: urls.gateway, urls, admin, databaseUrl, kafkaBrokers, pids, stop };
+    return { gatewayUrl: urls.gateway, urls, admin, databaseUrl, kafkaBrokers, pids, exits, stop };
   } catch (error) {
     await stop();
     throw error;

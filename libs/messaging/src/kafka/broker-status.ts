@@ -22,6 +22,7 @@ const brokerUpGauge = (): Gauge<'service' | 'client'> =>
 export class BrokerStatus {
   private downSinceMs?: number;
   private suppressed = 0;
+  private readonly unreachableListeners = new Set<() => void>();
 
   constructor(
     private readonly client: string,
@@ -35,6 +36,25 @@ export class BrokerStatus {
     return this.downSinceMs === undefined;
   }
 
+  /**
+   * Calls `listener` once, when the cluster is unreachable: at once if an outage is on, else when
+   * one starts. Returns what removes it. Work that needs the broker (leaving a group, a publish
+   * still unanswered) is given up with it when the process stops (docs/adr/0020, addendum of
+   * 2026-12-05).
+   */
+  onUnreachable(listener: () => void): () => void {
+    if (!this.reachable) {
+      listener();
+      return () => undefined;
+    }
+    const once = () => {
+      this.unreachableListeners.delete(once);
+      listener();
+    };
+    this.unreachableListeners.add(once);
+    return () => this.unreachableListeners.delete(once);
+  }
+
   /** A kafkajs ERROR line: the first one of an outage is logged, the rest only counted. */
   failed(message: string, fields: Record<string, unknown>): void {
     if (this.downSinceMs === undefined) {
@@ -42,6 +62,7 @@ export class BrokerStatus {
       this.suppressed = 0;
       brokerUpGauge().set({ service: this.client, client: this.client }, 0);
       this.logger.warn({ ...fields, outage: 'started' }, `Kafka unreachable: ${message}; events wait in the outboxes and are published when it is back`);
+      for (const listener of [...this.unreachableListeners]) listener();
       return;
     }
     this.suppressed += 1;

@@ -83,13 +83,14 @@ export class KafkaTransport implements EventTransport {
   /** Each subscription's partitions paused for a retry's wait. */
   private readonly retryPauses = new Set<RetryPauses>();
   private connecting?: Promise<void>;
+  private readonly logger: Logger;
   readonly brokerStatus: BrokerStatus;
 
   constructor(private readonly options: KafkaTransportOptions) {
     fixKafkajsRequestQueue();
-    const logger = options.logger.child({ component: 'kafkajs' });
-    this.brokerStatus = new BrokerStatus(options.clientId, logger, options.clock ?? systemClock);
-    this.kafka = new Kafka({ ...kafkaClientConfig(options), logCreator: kafkajsLogCreator(logger, this.brokerStatus), logLevel: logLevel.WARN });
+    this.logger = options.logger.child({ component: 'kafkajs' });
+    this.brokerStatus = new BrokerStatus(options.clientId, this.logger, options.clock ?? systemClock);
+    this.kafka = new Kafka({ ...kafkaClientConfig(options), logCreator: kafkajsLogCreator(this.logger, this.brokerStatus), logLevel: logLevel.WARN });
     this.producer = this.kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
@@ -276,7 +277,8 @@ export class KafkaTransport implements EventTransport {
         this.lagReporters.delete(stopReportingLag);
         retryPauses.clear();
         this.retryPauses.delete(retryPauses);
-        await consumer.disconnect();
+        // Leaving the group needs the broker: during an outage kafkajs retries it for tens of seconds.
+        await this.unlessUnreachable('leaving the consumer group', consumer.disconnect());
         this.consumers.delete(consumer);
       },
     };
@@ -291,6 +293,33 @@ export class KafkaTransport implements EventTransport {
     });
   }
 
+  onUnreachable(listener: () => void): () => void {
+    return this.brokerStatus.onUnreachable(listener);
+  }
+
+  /**
+   * `work`, or less: once the broker is unreachable (already, or while it waits) it is left to
+   * kafkajs and not waited for. A stop during an outage otherwise waited out kafkajs's connection
+   * retries (a consumer's disconnect sends LeaveGroup; tens of seconds) and SHUTDOWN_TIMEOUT_MS
+   * ran out (docs/adr/0020, addendum of 2026-12-05). Nothing is lost: the offsets of what was not
+   * committed are delivered again (the inbox absorbs them), and the group hands a member that did
+   * not leave to the others after its session timeout.
+   */
+  private async unlessUnreachable(what: string, work: Promise<unknown>): Promise<void> {
+    // Once given up, its outcome is nobody's; until then a failure is the caller's.
+    work.catch(() => undefined);
+    let stopListening = (): void => undefined;
+    const unreachable = new Promise<'unreachable'>((resolve) => {
+      stopListening = this.brokerStatus.onUnreachable(() => resolve('unreachable'));
+    });
+    try {
+      const outcome = await Promise.race([work.then(() => 'done' as const), unreachable]);
+      if (outcome === 'unreachable') this.logger.info({ clientId: this.options.clientId }, `Kafka unreachable: ${what} left unfinished`);
+    } finally {
+      stopListening();
+    }
+  }
+
   async ping(): Promise<void> {
     await this.connect();
     await this.admin.describeCluster();
@@ -302,8 +331,15 @@ export class KafkaTransport implements EventTransport {
     this.lagReporters.clear();
     for (const pauses of this.retryPauses) pauses.clear();
     this.retryPauses.clear();
-    await Promise.all([...this.consumers].map((c) => c.disconnect()));
+    const consumers = [...this.consumers];
     this.consumers.clear();
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    const disconnecting = (async () => {
+      try {
+        await Promise.all(consumers.map((c) => c.disconnect()));
+      } finally {
+        await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+      }
+    })();
+    await this.unlessUnreachable('disconnecting', disconnecting);
   }
 }

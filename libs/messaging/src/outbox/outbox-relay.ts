@@ -263,16 +263,20 @@ export class OutboxRelay {
   /**
    * `publishing`, except that once the relay is stopping it is waited for `stopGraceMs` at most,
    * then abandoned (PublishAbandoned): a shutdown during a broker outage must not wait out the
-   * client's retries. Its late outcome is nobody's, and handled here.
+   * client's retries. When the transport says its broker is unreachable (now, or during the
+   * grace), it is abandoned at once: the broker cannot take the batch (docs/adr/0020, addendum of
+   * 2026-12-05). Its late outcome is nobody's, and handled here.
    */
   private untilStoppedTooLong(publishing: Promise<void>): Promise<void> {
     const { signal } = this.stopping;
     const graceMs = this.options.stopGraceMs ?? OUTBOX_RELAY_STOP_GRACE_MS;
     let timer: NodeJS.Timeout | undefined;
+    let stopListening: (() => void) | undefined;
     let startGrace = (): void => undefined;
     const giveUp = new Promise<never>((_resolve, reject) => {
       startGrace = () => {
         timer = setTimeout(() => reject(new PublishAbandoned(`the transport had not answered for the batch ${graceMs} ms after the relay was stopped`)), graceMs);
+        stopListening = this.options.transport.onUnreachable?.(() => reject(new PublishAbandoned('the broker is unreachable and the relay was stopped')));
       };
     });
     if (signal.aborted) startGrace();
@@ -282,6 +286,7 @@ export class OutboxRelay {
     return Promise.race([publishing, giveUp]).finally(() => {
       signal.removeEventListener('abort', startGrace);
       clearTimeout(timer);
+      stopListening?.();
     });
   }
 
