@@ -2,8 +2,10 @@
 // unless DATABASE_URL is set), a Kafka broker (deploy/kafka unless KAFKA_BROKERS is set), every
 // service migrated and run as its own process, the gateway's URL printed. Ctrl-C stops it all.
 // Settings: TSS_DATA_DIR (.data/services), TSS_BASE_PORT (8080: gateway, then one port per
-// service), TSS_METRICS_BASE_PORT (9464), TSS_PG_PORT (54330), KAFKA_PORT (9092), LOG_LEVEL (warn).
+// service), TSS_METRICS_BASE_PORT (9464), TSS_PG_PORT (25432: below the ephemeral port range, see
+// local-port-range.ts), KAFKA_PORT (9092), LOG_LEVEL (warn).
 import path from 'node:path';
+import { SERVICES_MODE_PG_PORT } from '../../services/single-process/src/local-port-range';
 import { startServices, type RunningServices } from '../../services/single-process/src/start-services';
 
 const int = (value: string | undefined, fallback: number): number => (value ? Number.parseInt(value, 10) : fallback);
@@ -39,7 +41,7 @@ startServices({
   dataDir: path.resolve(env.TSS_DATA_DIR ?? '.data/services'),
   basePort: int(env.TSS_BASE_PORT, 8080),
   metricsBasePort: int(env.TSS_METRICS_BASE_PORT, 9464),
-  pgPort: int(env.TSS_PG_PORT, 54330),
+  pgPort: int(env.TSS_PG_PORT, SERVICES_MODE_PG_PORT),
   kafkaPort: int(env.KAFKA_PORT, 9092),
   databaseUrl: env.DATABASE_URL,
   kafkaBrokers: env.KAFKA_BROKERS,

@@ -11,6 +11,9 @@ import path from 'node:path';
 import type { ServiceName } from '@tss/contracts';
 import { upstreamUrlSetting } from '@tss/gateway';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
+import { restartEmbeddedPostgresOnExit } from '@tss/runtime';
+import { createLogger, type Logger } from '@tss/service-kit';
+import { inRange, LOCAL_PORT_RANGE_FILE, readLocalPortRange } from './local-port-range';
 import { ALL_SERVICES } from './single-process-platform';
 
 /** Every service process, gateway first (the others verify tokens against its JWKS): derived from ALL_SERVICES. */
@@ -28,7 +31,10 @@ export interface StartServicesOptions {
   basePort: number;
   /** Service i exposes metrics on metricsBasePort + i (0: each picks a free port). */
   metricsBasePort: number;
+  /** The embedded PostgreSQL's TCP port (TSS_PG_PORT; default SERVICES_MODE_PG_PORT, outside the ephemeral range). */
   pgPort: number;
+  /** Where the kernel's ephemeral port range is read (a warning when pgPort lies in it); tests give their own. */
+  localPortRangeFile?: string;
   kafkaPort: number;
   databaseUrl?: string;
   kafkaBrokers?: string;
@@ -127,6 +133,21 @@ const bootstrapAdmin = (dataDir: string): { clientId: string; clientSecret: stri
   return admin;
 };
 
+/**
+ * The services reach this PostgreSQL over TCP. On a port inside the ephemeral range, a service's
+ * client retrying it while it is down may be given that very port as its own and connect to
+ * itself; PostgreSQL then cannot bind it again until that client lets go (docs/adr/0006, addendum
+ * of 2026-12-05, second session). A port the user chose stays as given: this says so once.
+ */
+const warnOfEphemeralPgPort = async (port: number, logger: Logger, rangeFile = LOCAL_PORT_RANGE_FILE): Promise<void> => {
+  const range = await readLocalPortRange(rangeFile);
+  if (!range || !inRange(port, range)) return;
+  logger.warn(
+    { port, localPortRange: `${range.low}-${range.high}`, rangeFile },
+    `TSS_PG_PORT ${port} lies in this machine's ephemeral port range (${range.low}-${range.high}): while PostgreSQL is down, a service retrying it may be given that port as its own and connect to itself, and PostgreSQL cannot listen on it again until that ends; choose a port below ${range.low}`,
+  );
+};
+
 /** A service that ran this long before it exited is restarted after the first pause again. */
 const RESTART_RESET_AFTER_MS = 60_000;
 const RESTART_MAX_DELAY_MS = 30_000;
@@ -147,9 +168,17 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     checkNotAborted();
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
+      // The launcher's own lines (PostgreSQL's exits and restarts), as the services' are: JSON after its name.
+      const logger = createLogger('start:services', options.logLevel, { write: (line: string) => options.write(`[start:services] ${line.trimEnd()}`) });
+      await warnOfEphemeralPgPort(options.pgPort, logger, options.localPortRangeFile);
       const pg = new EmbeddedPostgres({ dataDir: options.dataDir, port: options.pgPort, ownProcessGroup: true });
       await pg.start();
-      cleanups.push(() => pg.stop());
+      // A server that dies (kill, crash) is logged at error level and started again, as under `npm start` (docs/adr/0006).
+      const restarts = restartEmbeddedPostgresOnExit(pg, { logger });
+      cleanups.push(async () => {
+        await restarts.stop();
+        await pg.stop();
+      });
       await ensureDatabase(pg.url(), 'tss');
       databaseUrl = pg.url('tss');
     }

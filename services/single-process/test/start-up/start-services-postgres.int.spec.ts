@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, freePortRange, waitFor } from '@tss/service-kit/testing';
+import { startServices, SERVICE_PROCESSES, type RunningServices } from '../../src/start-services';
+import { embeddedServerPid, processAlive } from '../support/platform-process';
+
+/** The launcher's own lines: `[start:services] {json}`. */
+const launcherLines = (lines: readonly string[]): { level: number; msg: string; [field: string]: unknown }[] =>
+  lines.filter((line) => line.startsWith('[start:services] {')).map((line) => JSON.parse(line.slice('[start:services] '.length)) as { level: number; msg: string });
+
+// An outside test of `npm run start:services`: its PostgreSQL, on a port inside Linux's ephemeral
+// range, could not listen again for 3 minutes after it went down, because a service's retrying
+// client had been given that port as its own and connected to itself; and a server that died was
+// neither logged nor restarted, while `npm start` does both (docs/adr/0006).
+describe('start:services: its embedded PostgreSQL', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-services-pg-'));
+  const lines: string[] = [];
+  let running: RunningServices | undefined;
+  let pgPort: number;
+
+  beforeAll(async () => {
+    pgPort = await freePort();
+    // A port below the machine's real range (no test takes an ephemeral one), declared inside it here.
+    const rangeFile = path.join(dataDir, 'ip_local_port_range');
+    writeFileSync(rangeFile, `${pgPort - 10}\t60999\n`);
+    running = await startServices({
+      dataDir,
+      basePort: await freePortRange(SERVICE_PROCESSES.length),
+      metricsBasePort: 0,
+      pgPort,
+      kafkaPort: 0,
+      // No broker: the services listen, and their consumers keep trying (none is needed here).
+      kafkaBrokers: `127.0.0.1:${await freePort()}`,
+      logLevel: 'info',
+      write: (line) => lines.push(line),
+      localPortRangeFile: rangeFile,
+    }).catch((error: unknown) => {
+      throw new Error(`start:services failed: ${String(error)}\n${lines.slice(-40).join('\n')}`);
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await running?.stop();
+    const pid = embeddedServerPid(dataDir);
+    if (pid !== undefined && processAlive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('warns when TSS_PG_PORT lies in the ephemeral port range, and keeps the port given', () => {
+    const warnings = launcherLines(lines).filter((l) => l.level === 40 && l.msg.includes('ephemeral port range'));
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        port: pgPort,
+        localPortRange: `${pgPort - 10}-60999`,
+        msg: expect.stringContaining(`TSS_PG_PORT ${pgPort} lies in this machine's ephemeral port range`) as unknown,
+      }),
+    ]);
+    expect(running?.databaseUrl).toContain(`:${pgPort}/`);
+  });
+
+  it('logs a server that dies at error level at once, starts it again, and the services are ready again; the stop still stops it', async () => {
+    const readiness = async () => (await fetch(`${running!.urls.rating}/readyz`).catch(() => undefined))?.status;
+    expect(await readiness()).toBe(200);
+    const first = embeddedServerPid(dataDir)!;
+
+    process.kill(first, 'SIGINT');
+    await waitFor(
+      'the exit logged at error level',
+      () => launcherLines(lines).some((l) => l.level === 50 && l.msg === 'embedded PostgreSQL exited unexpectedly; restarting it'),
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    await waitFor(
+      'a new server, and a service ready again',
+      async () => {
+        const now = embeddedServerPid(dataDir);
+        return now !== undefined && now !== first && processAlive(now) && (await readiness()) === 200;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect(launcherLines(lines).some((l) => l.level === 30 && l.msg === 'embedded PostgreSQL restarted')).toBe(true);
+
+    const second = embeddedServerPid(dataDir)!;
+    await running!.stop();
+    expect(processAlive(second)).toBe(false);
+    expect(Object.values(running!.exits).map((exit) => exit.code)).toEqual(SERVICE_PROCESSES.map(() => 0));
+  }, 180_000);
+});
