@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the API as its OpenAPI document describes it (issue #7): starts the platform in one process
 # on a fresh data folder and free ports, then runs schemathesis over /openapi.json with a partner
-# token and with an admin token. Checks: no 5xx (not_a_server_error) and no status the document
+# token and with an admin token. Checks: no 5xx but the documented 503 ticket-not-yet-visible with Retry-After (hooks.py) and no status the document
 # does not list (status_code_conformance). Exits non-zero on any failure; stops the platform on exit.
 #
 #   tools/fuzz/schemathesis.sh            # MAX_EXAMPLES=50 per operation by default (about 2 minutes on 2 cores)
@@ -87,7 +87,7 @@ run_schemathesis() { # label, token
   # One worker: with two threads, Python 3.11's ast module (used by hypothesis to describe lambdas)
   # failed a CI run with "AST constructor recursion depth mismatch" (the counter is per interpreter, not per thread).
   (cd "$REPORTS" && SCHEMATHESIS_HOOKS="$ROOT/tools/fuzz/hooks.py" "$VENV/bin/st" run "$BASE/openapi.json" \
-    --checks not_a_server_error,status_code_conformance \
+    --checks not_a_server_error_but_a_documented_wait,status_code_conformance \
     --header "Authorization: Bearer $2" \
     --max-examples "$MAX_EXAMPLES" \
     --workers 1 \
