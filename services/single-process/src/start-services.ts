@@ -174,9 +174,9 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
       const pg = new EmbeddedPostgres({ dataDir: options.dataDir, port: options.pgPort, ownProcessGroup: true });
       await pg.start();
       // A server that dies (kill, crash) is logged at error level and started again, as under `npm start` (docs/adr/0006).
-      const restarts = restartEmbeddedPostgresOnExit(pg, { logger });
+      const pgRestarts = restartEmbeddedPostgresOnExit(pg, { logger });
       cleanups.push(async () => {
-        await restarts.stop();
+        await pgRestarts.stop();
         await pg.stop();
       });
       await ensureDatabase(pg.url(), 'tss');
@@ -213,11 +213,11 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     const children: { name: string; child: ChildProcess }[] = [];
     const pids: Record<string, number> = {};
     const exits: Record<string, ServiceExit> = {};
-    const restarts = new Set<NodeJS.Timeout>();
+    const serviceRestarts = new Set<NodeJS.Timeout>();
     // A service that exits during start-up fails the start (its message says why); after it, it is restarted.
     let serving = false;
     cleanups.push(async () => {
-      for (const timer of restarts) clearTimeout(timer);
+      for (const timer of serviceRestarts) clearTimeout(timer);
       // Edge first, so no new request reaches a service that is going away.
       for (const { name, child } of children) {
         if (child.exitCode !== null || child.signalCode !== null) continue;
@@ -250,10 +250,10 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
         const pause = ranMs >= RESTART_RESET_AFTER_MS ? firstDelayMs : delayMs;
         options.write(`[start:services] ${name} exited (${signal ? `signal ${signal}` : `code ${code}`}); starting it again in ${Math.round(pause / 100) / 10} s`);
         const timer = setTimeout(() => {
-          restarts.delete(timer);
+          serviceRestarts.delete(timer);
           if (!stopping) supervise(index, name, run, Math.min(pause * 2, RESTART_MAX_DELAY_MS));
         }, pause);
-        restarts.add(timer);
+        serviceRestarts.add(timer);
       });
       return child;
     };
