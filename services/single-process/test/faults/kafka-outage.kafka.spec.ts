@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
@@ -13,13 +15,21 @@ import { startSingleProcessPlatform, type RunningPlatform } from '../../src/sing
 const run = promisify(execFile);
 const BROKER_SCRIPT = path.resolve(__dirname, '../../../../deploy/kafka/kafka-broker.sh');
 
-/** A broker of this suite's own, so stopping it disturbs no other suite. */
+/**
+ * A broker of this suite's own, so stopping it disturbs no other suite. Its run folder is its own
+ * too: a `KAFKA_RUN_DIR` inherited from a parent (`kafka-broker.sh run npx jest …` with one set)
+ * would make this suite's stop stop the parent's broker.
+ */
 const broker = (port: number) => {
-  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_KEEP_DATA: '1' };
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'tss-kafka-outage-'));
+  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_KEEP_DATA: '1', KAFKA_RUN_DIR: runDir };
   return {
     start: () => run('bash', [BROKER_SCRIPT, 'start'], { env, timeout: 150_000 }),
     stop: () => run('bash', [BROKER_SCRIPT, 'stop'], { env, timeout: 60_000 }),
-    destroy: () => run('bash', [BROKER_SCRIPT, 'stop'], { env: { ...env, KAFKA_KEEP_DATA: '0' }, timeout: 60_000 }),
+    destroy: async () => {
+      await run('bash', [BROKER_SCRIPT, 'stop'], { env: { ...env, KAFKA_KEEP_DATA: '0' }, timeout: 60_000 });
+      rmSync(runDir, { recursive: true, force: true });
+    },
   };
 };
 
