@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { bootstrapAdmin, type ServiceUrls } from '@tss/gateway';
 import { InProcessTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
@@ -8,6 +9,18 @@ import { ServiceInstances, startForwardingGateway } from './support/service-inst
 
 const ADMIN = { clientId: 'sc_methods_admin', clientSecret: 'methods-admin-secret-0123456789' };
 const TICKET = '00000000-0000-4000-8000-000000000000';
+/** `CONNECT <path>` on a fresh connection, as written; resolves with all the server wrote before closing. */
+const connectRequest = (url: string, path: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    socket.on('end', () => resolve(received));
+    socket.on('error', reject);
+    socket.write(`CONNECT ${path} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+  });
+
 const allowOf = (response: { headers: Record<string, string> }): string[] => (response.headers.allow ?? '').split(/\s*,\s*/).filter(Boolean).sort();
 
 /**
@@ -19,6 +32,7 @@ describe('services mode: a method a path does not take is a 405 with Allow, whic
   let db: TestDatabase;
   let services: ServiceInstances;
   let gateway: PlatformClient;
+  let gatewayUrl: string;
   let admin: string;
 
   beforeAll(async () => {
@@ -26,6 +40,7 @@ describe('services mode: a method a path does not take is a 405 with Allow, whic
     services = new ServiceInstances(db.url);
     const urls = {} as Record<keyof ServiceUrls, string>;
     const { instance, url } = await startForwardingGateway(services, urls);
+    gatewayUrl = url;
     gateway = new PlatformClient(url);
     const intakeUrl = await services.listen(await services.start(ticketIntakeService, { transport: new InProcessTransport() }));
     Object.assign(urls, { 'ticket-intake': intakeUrl, 'sla-timer': intakeUrl, escalation: intakeUrl, notification: intakeUrl, rating: intakeUrl });
@@ -62,5 +77,35 @@ describe('services mode: a method a path does not take is a 405 with Allow, whic
       ['GET', 'HEAD', 'OPTIONS', 'POST'],
     ]);
     expect(nothing.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+  });
+
+  // An outside test: `CONNECT /v1/tickets/<id>` was a 404 in services mode, where one process
+  // answers the 405 with Allow: the gateway's router names nothing at a forwarded path.
+  it("CONNECT: a service's path is its 405 with that service's Allow, as in one process; a path nothing serves is a 404", async () => {
+    const ticket = await connectRequest(gatewayUrl, `/v1/tickets/${TICKET}`);
+    const partners = await connectRequest(gatewayUrl, '/v1/partners');
+    const nothing = await connectRequest(gatewayUrl, '/v1/tickets/x/nothing-here');
+
+    const statusOf = (response: string) => response.split('\r\n')[0];
+    const allowLine = (response: string) => /\r\nAllow: ([^\r]*)\r\n/.exec(response)?.[1].split(/\s*,\s*/).sort();
+    expect([statusOf(ticket), statusOf(partners), statusOf(nothing)]).toEqual(['HTTP/1.1 405 Method Not Allowed', 'HTTP/1.1 405 Method Not Allowed', 'HTTP/1.1 404 Not Found']);
+    expect([allowLine(ticket), allowLine(partners)]).toEqual([
+      ['GET', 'HEAD', 'OPTIONS', 'PATCH'],
+      ['GET', 'HEAD', 'OPTIONS', 'POST'],
+    ]);
+    expect(JSON.parse(ticket.slice(ticket.indexOf('\r\n\r\n') + 4))).toMatchObject({ type: 'https://tss.dev/problems/method-not-allowed', status: 405, instance: `/v1/tickets/${TICKET}` });
+  });
+
+  it('TRACE and QUERY, which no forward takes: the owning service\'s 405 with its Allow, as in one process', async () => {
+    const trace = await gateway.http().trace(`/v1/tickets/${TICKET}`);
+    const query = await gateway.http().query(`/v1/tickets/${TICKET}`);
+    const nothing = await gateway.http().trace('/v1/tickets/x/nothing-here');
+
+    expect([trace.status, query.status, nothing.status]).toEqual([405, 405, 404]);
+    expect([allowOf(trace), allowOf(query)]).toEqual([
+      ['GET', 'HEAD', 'OPTIONS', 'PATCH'],
+      ['GET', 'HEAD', 'OPTIONS', 'PATCH'],
+    ]);
+    expect(trace.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
   });
 });

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { problemInstanceOf } from '../problem';
 import { problemType } from '../problem-types';
-import { methodsAt } from './method-not-allowed';
+import { allowedMethodsAt } from './method-not-allowed';
 import { endSocketWithProblem } from './socket-problem';
 
 /**
@@ -15,6 +15,8 @@ import { endSocketWithProblem } from './socket-problem';
  * - a path some route serves (`CONNECT /v1/tickets`): the 405 `method-not-allowed` with `Allow`;
  * - a path nothing serves: the 404;
  * - a host and port (authority-form, what a proxy client sends): a 400 `bad-request`.
+ * A path served behind the app (services mode's gateway) is asked of the service that serves it
+ * (`allowedMethodsAt`), so CONNECT gets the same 405 with the same `Allow` in both modes.
  */
 export const answerConnectRequests = (app: FastifyInstance): void => {
   app.server.on('connect', (request: IncomingMessage, socket: Duplex) => {
@@ -30,16 +32,20 @@ export const answerConnectRequests = (app: FastifyInstance): void => {
       });
       return;
     }
-    const instance = problemInstanceOf(target);
-    const allowed = methodsAt(app, target.split('?')[0]);
-    if (allowed.length === 0) {
-      endSocketWithProblem(socket, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route CONNECT ${instance}`, instance });
-      return;
-    }
-    endSocketWithProblem(
-      socket,
-      { type: problemType('method-not-allowed'), title: 'Method Not Allowed', status: 405, detail: `CONNECT is not a method of ${instance}; it takes ${allowed.join(', ')}.`, instance },
-      { Allow: allowed.join(', ') },
-    );
+    answerConnectAt(app, socket, target).catch(() => socket.destroy());
   });
+};
+
+const answerConnectAt = async (app: FastifyInstance, socket: Duplex, target: string): Promise<void> => {
+  const instance = problemInstanceOf(target);
+  const allowed = await allowedMethodsAt(app, target.split('?')[0]);
+  if (allowed.length === 0) {
+    endSocketWithProblem(socket, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route CONNECT ${instance}`, instance });
+    return;
+  }
+  endSocketWithProblem(
+    socket,
+    { type: problemType('method-not-allowed'), title: 'Method Not Allowed', status: 405, detail: `CONNECT is not a method of ${instance}; it takes ${allowed.join(', ')}.`, instance },
+    { Allow: allowed.join(', ') },
+  );
 };

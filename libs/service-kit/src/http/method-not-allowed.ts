@@ -22,14 +22,36 @@ export const methodsAt = (app: FastifyInstance, path: string): string[] => {
   return taken.length > 0 ? [...taken, 'OPTIONS'] : [];
 };
 
+/** The methods a path served behind the app takes (none for a path nothing serves there). */
+export type MethodsBehind = (path: string) => Promise<string[]>;
+
+const behind = new WeakMap<object, MethodsBehind>();
+
+/**
+ * Names where the methods of the paths an app forwards are known: services mode's gateway takes
+ * `/v1/*` for every service, and only the service owning a path knows its methods. Requests that
+ * never reach a forward (CONNECT, TRACE, QUERY) are then answered with that service's 405 and
+ * `Allow`, as in one process, not the gateway router's 404.
+ */
+export const setMethodsBehind = (app: FastifyInstance, methodsBehind: MethodsBehind): void => {
+  behind.set(app.server, methodsBehind);
+};
+
+/** The methods `path` takes: the app's own routes (`methodsAt`), else those of what serves it behind the app. */
+export const allowedMethodsAt = async (app: FastifyInstance, path: string): Promise<string[]> => {
+  const own = methodsAt(app, path);
+  if (own.length > 0) return own;
+  return (await behind.get(app.server)?.(path).catch(() => [])) ?? [];
+};
+
 /**
  * The answer to a request no route takes (the app's 404 handler). RFC 9110 §15.5.6: a path some
  * route serves with another method is a 405 problem whose `Allow` lists the methods it takes, and
  * OPTIONS there is a 204 with that `Allow` (§9.3.7); a path no route serves is the 404 it was.
  * Before authentication, as a 404 is: the OpenAPI document tells anyone the same.
  */
-export const answerUnroutedMethod = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-  const allowed = methodsAt(request.server, request.url.split('?')[0]);
+export const answerUnroutedMethod = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+  const allowed = await allowedMethodsAt(request.server, request.url.split('?')[0]);
   if (allowed.length === 0) return sendNoRoute(request, reply);
   reply.header('allow', allowed.join(', '));
   if (request.method === 'OPTIONS') return reply.code(204).send();

@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
+import { request as httpRequest } from 'undici';
 import { Type } from '@sinclair/typebox';
 import { PUBLIC_FORWARDS, serviceForPath, type RoutedServiceName } from '@tss/contracts';
-import { answerFrameworkErrorsUnder, answerUnroutedMethod, problemType, sendProblem, traceCarrierOf } from '@tss/service-kit';
+import { answerFrameworkErrorsUnder, answerUnroutedMethod, problemType, sendProblem, setMethodsBehind, traceCarrierOf } from '@tss/service-kit';
 import { pageStatusOfAreaError, pickLanguage, sendPlainPage, stylesheetPath } from '@tss/web-pages';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { httpIntake } from '../upstream/intake-api';
@@ -103,6 +104,16 @@ const answerMarkedRefusal = async (
   for (const name of Object.keys(response.stream.headers)) reply.removeHeader(name);
   reply.header('retry-after', String(answer.retryAfterSeconds));
   return sendProblem(reply, answer.problem);
+};
+
+/** The methods the service owning `path` takes there, from its OPTIONS answer's Allow (none when it serves nothing there). */
+const methodsOfService = async (urls: ServiceUrls, path: string, timeoutMs: number): Promise<string[]> => {
+  const service = serviceForPath(path);
+  if (!service) return [];
+  const answer = await httpRequest(`${urls[service].replace(/\/$/, '')}${path}`, { method: 'OPTIONS', headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  await answer.body.dump();
+  const allow = answer.statusCode === 204 ? answer.headers.allow : undefined;
+  return typeof allow === 'string' ? allow.split(/\s*,\s*/).filter(Boolean) : [];
 };
 
 /** Sends `request` on to the service that owns its path, as it came, under `timeoutMs` for the whole exchange. */
@@ -218,5 +229,8 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
   // knows, as it knows its 405s, and answers without a token, as one process does. A CORS
   // preflight never gets here: the edge answers it first (edge-protection.ts).
   app.route({ method: 'OPTIONS', url: '/v1/*', schema: { hide: true }, config: { public: true }, handler: forwardByPath });
+  // A method no forward takes (CONNECT, TRACE, QUERY) is the owning service's 405 with the Allow its
+  // OPTIONS answers, as in one process, or the 404 of a path nothing serves (method-not-allowed.ts).
+  setMethodsBehind(app, (path) => methodsOfService(urls, path, options.timeoutMs));
   if (options.uploads) await app.register(forwardUploads(urls, options.uploads, options));
 };
