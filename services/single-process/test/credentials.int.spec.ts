@@ -383,6 +383,34 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     );
   });
 
+  // Left open last session: particulars pasted into a message on a resolved ticket that stays
+  // resolved (an agent's answer) were due with the resolution's, and the thread said only "change
+  // them once this ticket is resolved" (it was), never by when they go.
+  it('P9: particulars in an agent’s answer on a resolved ticket: the thread says by when they go; an internal note’s are not told', async () => {
+    const ticketId = await fileTicket();
+    const resolvedAt = clock.now();
+    await changeStatus(ticketId, 'resolved');
+    clock.advanceMs(60_000);
+
+    const answered = await http()
+      .post(`/v1/tickets/${ticketId}/messages`)
+      .auth(agent.token, { type: 'bearer' })
+      .send({ body: `One more check, if you would: login: support-tmp password: ${AGENT_SECRET}` });
+    const noted = await http()
+      .post(`/v1/tickets/${ticketId}/messages`)
+      .auth(agent.token, { type: 'bearer' })
+      .send({ body: 'Staff only: login: ops password: Tr0ub4dor-Ops', visibility: 'internal' });
+    const ticket = await http().get(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' });
+    expect([answered.status, noted.status, ticket.body.status]).toEqual([201, 201, 'resolved']);
+
+    const dueAt = new Date(resolvedAt.getTime() + 2 * DAY_MS);
+    const stated = `${new Date(Math.ceil(dueAt.getTime() / 60_000) * 60_000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(requesterToken, { type: 'bearer' });
+    const told = thread.body.items.filter((m: { author: { kind: string }; body: string }) => m.author.kind === 'system').map((m: { body: string }) => m.body);
+    expect(told).toEqual([`This ticket is resolved. The access particulars handed over after its resolution will be destroyed by ${stated}. Please change those passwords now.`]);
+    expect((await credentialRows(ticketId)).map((row) => row.destroy_after)).toEqual([dueAt, dueAt]);
+  });
+
   it('P9/P11: reopening cancels the destruction; the next resolution schedules it again from then', async () => {
     const ticketId = await fileTicket();
     const credentialId = await storeCredential(ticketId);

@@ -14,6 +14,7 @@ import {
   credentialsDestroyTimer,
   credentialVault,
   CREDENTIALS_DESTROY_TIMER,
+  credentialsAfterResolutionNote,
   DETECTED_IN_FILE_NAME_LABEL,
   MAX_DESTROY_AFTER_MINUTES,
   maskForVault,
@@ -113,7 +114,7 @@ const credentialHooks = (deps: CredentialDeps) => ({
     beforeStore: async (
       tx: EntityManager,
       input: { ticket: HookTicket; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: VaultedFrom; visibility?: 'public' | 'internal'; otherSender?: string },
-    ): Promise<{ text: string; notes: string[]; vaulted: number }> => {
+    ): Promise<{ text: string; notes: string[]; vaulted: number; whileResolved?: string[] }> => {
       // An internal note's particulars are staff's, as the note is: hidden from the requester's side (P9).
       const vaulted = await vaultSecretsInText(tx, deps, {
         ticketId: input.ticket.id,
@@ -127,7 +128,10 @@ const credentialHooks = (deps: CredentialDeps) => ({
       });
       const count = vaulted.vaulted.length;
       if (count === 0) return { text: vaulted.text, notes: [], vaulted: 0 };
-      return { text: vaulted.text, notes: [noteOfVaulting(count, input)], vaulted: count };
+      // On a resolved ticket they are due with the resolution's (docs/adr/0026): the thread says by
+      // when, if the message leaves it resolved; never of an internal note's, which are staff's.
+      const deadline = vaulted.destroyAfter && input.visibility !== 'internal' ? [credentialsAfterResolutionNote(vaulted.destroyAfter, input.ticket.language)] : [];
+      return { text: vaulted.text, notes: [noteOfVaulting(count, input)], vaulted: count, whileResolved: deadline };
     },
   },
 });

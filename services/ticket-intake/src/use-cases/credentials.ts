@@ -262,28 +262,38 @@ export const vaultPending = async (
   tx: EntityManager,
   deps: CredentialDeps,
   input: { ticketId: string; partnerId: string; pending: TextForVault['pending']; actor: Actor; now: Date; visibility?: CredentialVisibility; label?: string },
-): Promise<string[]> => {
-  if (input.pending.length === 0) return [];
+): Promise<string[]> => (await vaultPendingOf(tx, deps, input)).ids;
+
+/** `vaultPending`, and when what it stored is due for destruction (a resolved ticket's: P9). */
+const vaultPendingOf = async (
+  tx: EntityManager,
+  deps: CredentialDeps,
+  input: { ticketId: string; partnerId: string; pending: TextForVault['pending']; actor: Actor; now: Date; visibility?: CredentialVisibility; label?: string },
+): Promise<{ ids: string[]; destroyAfter?: Date }> => {
+  if (input.pending.length === 0) return { ids: [] };
   const ticket = await credentialStore.ticket(tx, input.ticketId);
   if (!ticket || ticket.partnerId !== input.partnerId) throw new Error(`vaultPending: no ticket ${input.ticketId} of partner ${input.partnerId}`);
+  let destroyAfter: Date | undefined;
   for (const { id, secret } of input.pending) {
-    await sealAndStore(tx, deps, { id, ticket, label: input.label ?? DETECTED_LABEL, kind: 'detected', visibility: input.visibility, secret, actor: input.actor, now: input.now });
+    const stored = await sealAndStore(tx, deps, { id, ticket, label: input.label ?? DETECTED_LABEL, kind: 'detected', visibility: input.visibility, secret, actor: input.actor, now: input.now });
+    destroyAfter = stored.destroyAfter ?? destroyAfter;
   }
-  return input.pending.map((p) => p.id);
+  return { ids: input.pending.map((p) => p.id), ...(destroyAfter ? { destroyAfter } : {}) };
 };
 
 /**
  * P9, for the messages route: access particulars in a message are moved into the vault and
  * masked, e.g. `[credentials stored securely: TSS vault #1a2b3c4d]`. Returns the text to store and
- * the ids of the credentials made (none: the text unchanged). The caller tells the requester.
+ * the ids of the credentials made (none: the text unchanged), and when they are due for destruction
+ * if the ticket is resolved. The caller tells the requester.
  */
 export const vaultSecretsInText = async (
   tx: EntityManager,
   deps: CredentialDeps,
   input: { ticketId: string; partnerId: string; text: string; actor: Actor; now: Date; visibility?: CredentialVisibility; label?: string },
-): Promise<{ text: string; vaulted: string[] }> => {
+): Promise<{ text: string; vaulted: string[]; destroyAfter?: Date }> => {
   const masked = maskForVault(input.text);
-  const vaulted = await vaultPending(tx, deps, {
+  const { ids: vaulted, destroyAfter } = await vaultPendingOf(tx, deps, {
     ticketId: input.ticketId,
     partnerId: input.partnerId,
     pending: masked.pending,
@@ -292,7 +302,7 @@ export const vaultSecretsInText = async (
     ...(input.visibility ? { visibility: input.visibility } : {}),
     ...(input.label ? { label: input.label } : {}),
   });
-  return { text: masked.text, vaulted };
+  return { text: masked.text, vaulted, ...(destroyAfter ? { destroyAfter } : {}) };
 };
 
 /**

@@ -6,13 +6,14 @@ import { boundedFileName } from '../domain/attachment-content';
  * caller to the ticket, the author and the transaction): the text to store, the notes for whoever
  * wrote it, and how many particulars went to the vault.
  */
-export type TextRewrite = (text: string) => Promise<{ text: string; notes: string[]; vaulted: number }>;
+export type TextRewrite = (text: string) => Promise<{ text: string; notes: string[]; vaulted: number; whileResolved?: string[] }>;
 
-/** File names as they are to be stored, and what the vault took from them (notes, count). */
+/** File names as they are to be stored, and what the vault took from them (notes, count; notes that hold while the ticket stays resolved). */
 export interface RewrittenFileNames {
   names: string[];
   notes: string[];
   vaulted: number;
+  whileResolved: string[];
 }
 
 /**
@@ -23,7 +24,7 @@ export interface RewrittenFileNames {
  * vault are not passed to the hooks at all (no vault work for an ordinary upload).
  */
 export const rewriteFileNames = async (names: readonly string[], rewrite: TextRewrite): Promise<RewrittenFileNames> => {
-  const rewritten: RewrittenFileNames = { names: [], notes: [], vaulted: 0 };
+  const rewritten: RewrittenFileNames = { names: [], notes: [], vaulted: 0, whileResolved: [] };
   for (const name of names) {
     const { stem, extension } = fileNameParts(name);
     if (findCredentials(stem).length === 0) {
@@ -34,6 +35,7 @@ export const rewriteFileNames = async (names: readonly string[], rewrite: TextRe
     rewritten.names.push(boundedFileName(masked.text, extension));
     rewritten.notes.push(...masked.notes);
     rewritten.vaulted += masked.vaulted;
+    rewritten.whileResolved.push(...(masked.whileResolved ?? []));
   }
   return rewritten;
 };

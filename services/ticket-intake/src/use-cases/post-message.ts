@@ -24,11 +24,13 @@ export interface MessageHooks {
    * Rewrites a message's text before it is stored (P9 masking); returns the text to store and notes:
    * for the thread when the requester's side wrote it, for the answer only when an agent did.
    * `otherSender`: the address of a mail sender who is not the requester, whom the thread's note names.
+   * `whileResolved`: public notes for the thread that hold only if the ticket is still resolved once
+   * the message is taken (P9: the destruction deadline of particulars handed over after resolution).
    */
   beforeStore?(
     tx: EntityManager,
     input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText; visibility?: 'public' | 'internal'; otherSender?: string },
-  ): Promise<{ text: string; notes: string[]; vaulted?: number }>;
+  ): Promise<{ text: string; notes: string[]; vaulted?: number; whileResolved?: string[] }>;
   /**
    * Makes a mail's attachments (stored by notification) the ticket's, before the message that
    * names them is posted: the ids of the accepted ones, and the refused ones by name and reason code.
@@ -114,18 +116,20 @@ export const rewriteBeforeStore = async (
   tx: EntityManager,
   deps: { messageHooks?: readonly MessageHooks[] },
   input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText; visibility?: 'public' | 'internal'; otherSender?: string },
-): Promise<{ text: string; notes: string[]; vaulted: number }> => {
+): Promise<{ text: string; notes: string[]; vaulted: number; whileResolved: string[] }> => {
   let text = input.text;
   const notes: string[] = [];
+  const whileResolved: string[] = [];
   let vaulted = 0;
   for (const hooks of deps.messageHooks ?? []) {
     if (!hooks.beforeStore) continue;
     const rewritten = await hooks.beforeStore(tx, { ...input, text });
     text = rewritten.text;
     notes.push(...rewritten.notes);
+    whileResolved.push(...(rewritten.whileResolved ?? []));
     vaulted += rewritten.vaulted ?? 0;
   }
-  return { text, notes, vaulted };
+  return { text, notes, vaulted, whileResolved };
 };
 
 /** Notes for the requester's side, on the thread as the system's public messages (P9: "the requester is told"). */
@@ -198,7 +202,7 @@ export const postMessageIn = async (
   // text is, before anything of them is stored (docs/adr/0026, addendum of 2026-12-05, first session).
   const files = input.staged
     ? await rewriteFileNames(input.staged.fileNames, (text) => rewriteBeforeStore(tx, deps, { ...context, text, textOf: 'file_name' }))
-    : { names: [], notes: [], vaulted: 0 };
+    : { names: [], notes: [], vaulted: 0, whileResolved: [] };
   const notes = [...written.notes, ...files.notes, ...(input.vaultedFromFiles?.notes ?? [])];
   const vaulted = written.vaulted + files.vaulted + (input.vaultedFromFiles?.count ?? 0);
   // Another sender's mail on the thread moves the ticket as the requester's reply does (docs/adr/0035),
@@ -250,6 +254,10 @@ export const postMessageIn = async (
   }
   // The requester's side is told in the thread; an agent, in the answer to the post.
   if (!byAgent) await postNotesIn(tx, locked, { notes, channel: input.channel, now });
+  // P9: particulars handed over on a resolved ticket that this message leaves resolved (an agent's,
+  // another sender's) are due with the resolution's: the thread says by when, whoever wrote them.
+  const deadlines = change.ticket.status === 'resolved' ? [...new Set([...written.whileResolved, ...files.whileResolved])] : [];
+  if (deadlines.length > 0) await postNotesIn(tx, locked, { notes: deadlines, channel: input.channel, now });
   const ticket = await commitChange(tx, deps, locked, { ticket: change.ticket, effects }, input.actor, now);
   return ok({ message, ticket, notes, replayed: false });
 };
