@@ -1,3 +1,4 @@
+import { cutText, toStorableText } from '@tss/contracts';
 import type { ForwardedMessage } from './inbound-forwarded';
 
 /** An inbound mail as notification decides on it (issue #11 "E-mail in", P8): parsed, no MIME left. */
@@ -62,6 +63,21 @@ export const automatedReason = (mail: Pick<InboundMail, 'headers' | 'from'>, own
   if (contentType.startsWith('multipart/report') && /report-type="?(delivery-status|disposition-notification)/.test(contentType)) return 'delivery or disposition report';
   if (/^(mailer-daemon|postmaster)@/i.test(mail.from)) return `sent by ${mail.from}`;
   return undefined;
+};
+
+/**
+ * Mail a mailing list carried (RFC 2919 `List-Id`) that would open a ticket: a post to a list that
+ * has the support address among its members, or a digest. It is a person's mail, so not ignored as
+ * an auto-reply is, but the sender may not have written to support at all, and an acknowledgment
+ * (P3) would answer a list post automatically, which RFC 3834 §2 lets a responder decline. It waits
+ * in the quarantine for an agent, who releases it as a ticket (docs/adr/0067) or leaves it. A reply
+ * that names a ticket is threaded as any other: it is part of that ticket's conversation.
+ */
+export const mailingListReason = (mail: Pick<InboundMail, 'headers'>): string | undefined => {
+  const listId = mail.headers.get('list-id')?.trim();
+  if (!listId) return undefined;
+  const shown = listId.length > 200 ? `${cutText(toStorableText(listId), 200)}…` : toStorableText(listId);
+  return `mailing-list mail (List-Id: ${shown}): a new ticket from a list waits for an agent to release it`;
 };
 
 /** The domain of an address, lower-cased. */

@@ -102,7 +102,7 @@ const receiveRoute = (scope: FastifyInstance, deps: InboundRouteDeps): void => {
         operationId: 'receiveInboundEmail',
         summary: `Receive a raw RFC 5322 mail (message/rfc822 or text/plain) from an inbound-mail provider, authenticated by the ${INBOUND_SECRET_HEADER} header`,
         description:
-          'P8: a reply threads onto its ticket by In-Reply-To/References or by a valid reference in the subject; quoted history and signatures are cut; auto-replies and bounces are ignored; unknown senders, senders whose domain belongs to another partner than the ticket the mail names, mail for a partner the gateway deactivated (new mail from its domains, replies naming its tickets), replies to staff mail (escalation notices) and mail from a staff address naming a ticket are quarantined.',
+          'P8: a reply threads onto its ticket by In-Reply-To/References or by a valid reference in the subject; quoted history and signatures are cut; auto-replies and bounces are ignored; unknown senders, new requests a mailing list carried (List-Id), senders whose domain belongs to another partner than the ticket the mail names, mail for a partner the gateway deactivated (new mail from its domains, replies naming its tickets), replies to staff mail (escalation notices) and mail from a staff address naming a ticket are quarantined.',
         headers: Type.Object({ [INBOUND_SECRET_HEADER]: Type.Optional(Type.String({ description: 'The shared secret MAIL_INBOUND_SECRET' })) }),
         response: { 202: { $ref: 'InboundMailReceipt#' }, 401: { $ref: 'Problem#' }, ...failureResponses('unprocessable') },
       },

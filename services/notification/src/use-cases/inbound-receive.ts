@@ -6,6 +6,7 @@ import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { err, ok, withoutAccessParticulars, type Clock, type Failure, type Result } from '@tss/service-kit';
 import {
   automatedReason,
+  mailingListReason,
   inactivePartnerReason,
   NEW_TICKET_WINDOW_MS,
   newTicketLimitReason,
@@ -114,6 +115,8 @@ const decide = async (
   if (senderPartnerId) {
     const inactive = inactivePartnerReason({ whose: `sender domain ${domain}`, partnerId: senderPartnerId, active: await partnerDirectoryStore.activeOf(tx, senderPartnerId) });
     if (inactive) return { outcome: 'quarantined', how: inactive };
+    const list = mailingListReason(mail);
+    if (list) return { outcome: 'quarantined', how: list };
     const overLimit = await senderOverLimit(tx, mail.from, deps.newTicketsPerSenderPerHour, now);
     if (overLimit) return { outcome: 'quarantined', how: overLimit };
     return { outcome: 'new_ticket', partnerId: senderPartnerId, how: `sender domain ${domain} belongs to the partner` };
