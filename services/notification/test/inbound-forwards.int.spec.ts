@@ -136,11 +136,7 @@ describe('forwarded mail is content: filed whole, on new tickets and on replies 
     await notification?.sut.stop();
   });
 
-  const receive = async (raw: Buffer) => {
-    const response = await notification.sut.http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', SECRET).send(raw);
-    expect(response.status).toBe(202);
-    return response.body as { inboundId: string; outcome: string; ticketId?: string };
-  };
+  const receive = (raw: Buffer) => notification.receiveMail(raw, SECRET);
   const forwardedToIntake = async (inboundId: string): Promise<EmailReceived> => {
     const [row] = await notification.sut.query<{ event: { data: EmailReceived } }>(
       `SELECT event FROM notification.outbox WHERE event_type = 'notification.email_received' AND event->'data'->>'messageId' = (SELECT message_id FROM notification.inbound_messages WHERE id = $1)`,

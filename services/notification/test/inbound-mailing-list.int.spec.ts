@@ -39,11 +39,7 @@ describe('mail a mailing list carried (List-Id) opens no ticket by itself', () =
     await notification?.sut.stop();
   });
 
-  const receive = async (raw: Buffer) => {
-    const response = await notification.sut.http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', SECRET).send(raw);
-    expect(response.status).toBe(202);
-    return response.body as { inboundId: string; outcome: string; ticketId?: string };
-  };
+  const receive = (raw: Buffer) => notification.receiveMail(raw, SECRET);
   const forwardedToIntake = async (messageId: string) =>
     notification.sut.query(`SELECT 1 FROM notification.outbox WHERE event_type = 'notification.email_received' AND event->'data'->>'messageId' = $1`, [messageId]);
 

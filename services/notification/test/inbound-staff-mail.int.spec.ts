@@ -75,11 +75,7 @@ describe('staff mail is never threaded onto a ticket (P7, P8)', () => {
     await sink?.close();
   });
 
-  const receive = async (parts: ReplyParts) => {
-    const response = await notification.sut.http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', SECRET).send(rawMail(parts));
-    expect(response.status).toBe(202);
-    return response.body as { outcome: string; ticketId?: string; reason?: string };
-  };
+  const receive = (parts: ReplyParts) => notification.receiveMail(rawMail(parts), SECRET);
   const published = async (messageId: string) =>
     notification.sut.query(`SELECT 1 FROM notification.outbox WHERE event_type = 'notification.email_received' AND event->'data'->>'messageId' = $1`, [messageId]);
 

@@ -17,6 +17,16 @@ export interface NotificationUnderTest {
   ticketCreated(input: { partnerId: string; email?: string; name?: string; requesterId?: string; language?: 'en' | 'ru'; reference?: string }): Promise<{ ticketId: string; reference: string }>;
   /** Mail from `domain` is the partner's (as an admin's `PUT …/mail-domains` records it). */
   partnerMailDomain(partnerId: string, domain: string): Promise<void>;
+  /** A raw mail posted to `POST /v1/inbound/email` as a mail provider would (MAIL_INBOUND_SECRET `secret`): taken (202), its receipt. */
+  receiveMail(raw: Buffer, secret: string): Promise<InboundReceipt>;
+}
+
+/** What `POST /v1/inbound/email` answers for a mail it took. */
+export interface InboundReceipt {
+  inboundId: string;
+  outcome: string;
+  ticketId?: string;
+  reason?: string;
 }
 
 let references = 0;
@@ -33,6 +43,11 @@ export const startNotification = async (clock: TestClock, env: NodeJS.ProcessEnv
     publish,
     handled: async (eventId) => {
       await waitFor(`event ${eventId} handled`, async () => (await sut.query(`SELECT 1 FROM notification.inbox WHERE event_id = $1`, [eventId])).length > 0);
+    },
+    receiveMail: async (raw, secret) => {
+      const response = await sut.http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', secret).send(raw);
+      expect(response.status).toBe(202);
+      return response.body as InboundReceipt;
     },
     partnerMailDomain: async (partnerId, domain) => {
       await sut.query(`INSERT INTO notification.partner_mail_domains (domain, partner_id, added_by, added_at) VALUES ($1, $2, 'test', $3)`, [domain, partnerId, clock.now()]);
