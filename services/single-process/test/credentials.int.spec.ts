@@ -383,32 +383,41 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     );
   });
 
-  // Left open last session: particulars pasted into a message on a resolved ticket that stays
-  // resolved (an agent's answer) were due with the resolution's, and the thread said only "change
-  // them once this ticket is resolved" (it was), never by when they go.
-  it('P9: particulars in an agent’s answer on a resolved ticket: the thread says by when they go; an internal note’s are not told', async () => {
-    const ticketId = await fileTicket();
+  // Left open last session, and found again from outside: particulars typed into a message on a
+  // resolved ticket that stays resolved (an API comment) were due with the resolution's, and the
+  // requester was told "change them once this ticket is resolved" (it was), never by when they go.
+  it('P9: particulars in a comment on a resolved ticket: the requester is told the deadline on the thread and by mail; the agent who writes some, in the answer', async () => {
+    const filed = await http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ requester: { email: 'olga@acme-vault.example' } }));
+    const ticketId = filed.body.id as string;
     const resolvedAt = clock.now();
     await changeStatus(ticketId, 'resolved');
+    await waitFor('the resolved mail', async () => (await platform.query('notification', `SELECT 1 FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'resolved'`, [ticketId])).length > 0);
     clock.advanceMs(60_000);
 
+    const commented = await http().post(`/v1/tickets/${ticketId}/messages`).auth(partner.token, { type: 'bearer' }).send({ body: 'FYI the admin login is admin, password: Hunter2xyz!' });
     const answered = await http()
       .post(`/v1/tickets/${ticketId}/messages`)
       .auth(agent.token, { type: 'bearer' })
       .send({ body: `One more check, if you would: login: support-tmp password: ${AGENT_SECRET}` });
-    const noted = await http()
-      .post(`/v1/tickets/${ticketId}/messages`)
-      .auth(agent.token, { type: 'bearer' })
-      .send({ body: 'Staff only: login: ops password: Tr0ub4dor-Ops', visibility: 'internal' });
     const ticket = await http().get(`/v1/tickets/${ticketId}`).auth(agent.token, { type: 'bearer' });
-    expect([answered.status, noted.status, ticket.body.status]).toEqual([201, 201, 'resolved']);
+    expect([commented.status, answered.status, ticket.body.status]).toEqual([201, 201, 'resolved']);
 
     const dueAt = new Date(resolvedAt.getTime() + 2 * DAY_MS);
     const stated = `${new Date(Math.ceil(dueAt.getTime() / 60_000) * 60_000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-    const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(requesterToken, { type: 'bearer' });
+    const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(partner.token, { type: 'bearer' });
     const told = thread.body.items.filter((m: { author: { kind: string }; body: string }) => m.author.kind === 'system').map((m: { body: string }) => m.body);
-    expect(told).toEqual([`This ticket is resolved. The access particulars handed over after its resolution will be destroyed by ${stated}. Please change those passwords now.`]);
+    expect(told).toEqual([
+      'Your message contained access particulars (1). We moved them to our secure vault and masked them in this thread; support staff can still use them.',
+      `This ticket is resolved. The access particulars handed over after its resolution will be destroyed by ${stated}. Please change those passwords now.`,
+    ]);
+    expect(answered.body.notes).toEqual([expect.stringContaining('Give the requester particulars another way'), `The ticket is resolved: these particulars are destroyed with its other credentials by ${stated}.`]);
     expect((await credentialRows(ticketId)).map((row) => row.destroy_after)).toEqual([dueAt, dueAt]);
+    // By mail: the deadline's notice, not "change them once this request is resolved".
+    const mail = await waitFor('the mail telling the requester the deadline', async () =>
+      (await platform.query<{ text_body: string }>('notification', `SELECT text_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'credentials_after_resolution'`, [ticketId]))[0],
+    );
+    expect(mail.text_body).toContain(`will be destroyed by ${stated}`);
+    expect(await platform.query('notification', `SELECT 1 FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'credentials_vaulted'`, [ticketId])).toEqual([]);
   });
 
   it('P9/P11: reopening cancels the destruction; the next resolution schedules it again from then', async () => {

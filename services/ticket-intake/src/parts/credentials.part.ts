@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { Channel } from '@tss/contracts';
 import type { Actor } from '../domain/actor';
 import { credentialRoutes } from '../http/credential.routes';
+import type { DueWithResolution } from '../domain/due-with-resolution';
 import type { TicketRequest } from '../domain/ticket-request';
 import { credentialStore } from '../store/credential.store';
 import { messageStore } from '../store/message.store';
@@ -23,6 +24,7 @@ import {
   onTicketReopened,
   onTicketResolved,
   tellRequesterToChangeCredentials,
+  vaultedByAgentDeadlineNote,
   vaultedByAgentNote,
   vaultedFromSenderNote,
   vaultedNote,
@@ -41,12 +43,30 @@ interface HookTicket {
   resolvedAt?: Date;
 }
 
-/** Who is told that particulars were vaulted, in words that fit whose text it was (P9, docs/adr/0026 sixth session). */
-const noteOfVaulting = (count: number, input: { ticket: HookTicket; byAgent: boolean; textOf?: VaultedFrom; visibility?: 'public' | 'internal'; otherSender?: string }): string => {
+/**
+ * Who is told that particulars were vaulted, in words that fit whose text it was (P9, docs/adr/0026
+ * sixth session). `advise: false` leaves out "change them once this ticket is resolved", for a
+ * ticket that is (the deadline's note advises).
+ */
+const noteOfVaulting = (count: number, input: { ticket: HookTicket; byAgent: boolean; textOf?: VaultedFrom; visibility?: 'public' | 'internal'; otherSender?: string }, advise = true): string => {
   const ofFileName = input.textOf === 'file_name' ? 'file_name' : 'message';
   if (input.byAgent) return vaultedByAgentNote(count, input.visibility, ofFileName);
-  if (input.otherSender !== undefined) return vaultedFromSenderNote(count, input.otherSender, input.ticket.language, ofFileName);
-  return vaultedNote(count, input.ticket.language, input.textOf);
+  if (input.otherSender !== undefined) return vaultedFromSenderNote(count, input.otherSender, input.ticket.language, ofFileName, advise);
+  return vaultedNote(count, input.ticket.language, input.textOf, advise);
+};
+
+/**
+ * P9: particulars taken on a resolved ticket go with its resolution's (docs/adr/0026): told, if the
+ * text leaves it resolved, with the deadline: to the agent who wrote them, or on the thread.
+ */
+const dueWithResolution = (
+  count: number,
+  vaulted: { vaulted: string[]; destroyAfter?: Date },
+  input: { ticket: HookTicket; byAgent: boolean; textOf?: VaultedFrom; visibility?: 'public' | 'internal'; otherSender?: string },
+): DueWithResolution | undefined => {
+  if (!vaulted.destroyAfter) return undefined;
+  const deadline = input.byAgent ? vaultedByAgentDeadlineNote(vaulted.destroyAfter) : credentialsAfterResolutionNote(vaulted.destroyAfter, input.ticket.language);
+  return { notes: [noteOfVaulting(count, input, false), deadline], credentialIds: vaulted.vaulted, destroyAfter: vaulted.destroyAfter };
 };
 
 /** The texts of a request a filer writes freely (P2), each masked at filing (P9); the requester's name and address are theirs. */
@@ -114,7 +134,7 @@ const credentialHooks = (deps: CredentialDeps) => ({
     beforeStore: async (
       tx: EntityManager,
       input: { ticket: HookTicket; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: VaultedFrom; visibility?: 'public' | 'internal'; otherSender?: string },
-    ): Promise<{ text: string; notes: string[]; vaulted: number; whileResolved?: string[] }> => {
+    ): Promise<{ text: string; notes: string[]; vaulted: number; dueWithResolution?: DueWithResolution }> => {
       // An internal note's particulars are staff's, as the note is: hidden from the requester's side (P9).
       const vaulted = await vaultSecretsInText(tx, deps, {
         ticketId: input.ticket.id,
@@ -128,10 +148,8 @@ const credentialHooks = (deps: CredentialDeps) => ({
       });
       const count = vaulted.vaulted.length;
       if (count === 0) return { text: vaulted.text, notes: [], vaulted: 0 };
-      // On a resolved ticket they are due with the resolution's (docs/adr/0026): the thread says by
-      // when, if the message leaves it resolved; never of an internal note's, which are staff's.
-      const deadline = vaulted.destroyAfter && input.visibility !== 'internal' ? [credentialsAfterResolutionNote(vaulted.destroyAfter, input.ticket.language)] : [];
-      return { text: vaulted.text, notes: [noteOfVaulting(count, input)], vaulted: count, whileResolved: deadline };
+      const due = dueWithResolution(count, vaulted, input);
+      return { text: vaulted.text, notes: [noteOfVaulting(count, input)], vaulted: count, ...(due ? { dueWithResolution: due } : {}) };
     },
   },
 });

@@ -336,31 +336,47 @@ export const onTicketClosed = (tx: EntityManager, deps: CredentialDeps, input: {
  */
 export type VaultedFrom = 'message' | 'request' | 'rating_comment' | 'file_name';
 
+/** What the requester's side is told to do with particulars the vault took: change them once the ticket is resolved (P9). */
+const CHANGE_ONCE_RESOLVED = {
+  en: 'Please change them once this ticket is resolved.',
+  ru: 'Пожалуйста, смените их после решения обращения.',
+};
+const OWNER_CHANGES_ONCE_RESOLVED = {
+  en: 'Whoever they belong to should change them once this ticket is resolved.',
+  ru: 'Владельцу этих данных следует сменить их после решения обращения.',
+};
+const inLanguage = (texts: { en: string; ru: string }, language?: string): string => (language === 'ru' ? texts.ru : texts.en);
+/** A note and its advice, or the note alone (`advise: false`: the ticket is resolved, and the deadline's note advises). */
+const advised = (note: string, advice: string, advise: boolean): string => (advise ? `${note} ${advice}` : note);
+
 const VAULTED_NOTES: Readonly<Record<VaultedFrom, (count: number, language?: string) => string>> = {
   message: (count, language) =>
     language === 'ru'
-      ? `Ваше сообщение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
-      : `Your message contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them. Please change them once this ticket is resolved.`,
+      ? `Ваше сообщение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться.`
+      : `Your message contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them.`,
   request: (count, language) =>
     language === 'ru'
-      ? `Ваше обращение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в обращении; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
-      : `Your request contained access particulars (${count}). We moved them to our secure vault and masked them in the request; support staff can still use them. Please change them once this ticket is resolved.`,
+      ? `Ваше обращение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в обращении; сотрудники поддержки могут ими воспользоваться.`
+      : `Your request contained access particulars (${count}). We moved them to our secure vault and masked them in the request; support staff can still use them.`,
   rating_comment: (count, language) =>
     language === 'ru'
-      ? `Комментарий к вашей оценке содержал данные для доступа (${count}). Мы перенесли их в защищённое хранилище и удалили из комментария; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
-      : `The comment you gave with your rating contained access particulars (${count}). We moved them to our secure vault and removed them from the comment; support staff can still use them. Please change them once this ticket is resolved.`,
+      ? `Комментарий к вашей оценке содержал данные для доступа (${count}). Мы перенесли их в защищённое хранилище и удалили из комментария; сотрудники поддержки могут ими воспользоваться.`
+      : `The comment you gave with your rating contained access particulars (${count}). We moved them to our secure vault and removed them from the comment; support staff can still use them.`,
   file_name: (count, language) =>
     language === 'ru'
-      ? `Имя отправленного вами файла содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения.`
-      : `The name of a file you sent contained access particulars (${count}). We moved them to our secure vault and masked them in the file's name; support staff can still use them. Please change them once this ticket is resolved.`,
+      ? `Имя отправленного вами файла содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться.`
+      : `The name of a file you sent contained access particulars (${count}). We moved them to our secure vault and masked them in the file's name; support staff can still use them.`,
 };
 
 /**
  * The note the thread gets when particulars were moved out of the requester's text (P9: "the
  * requester is told"), naming that text as they wrote it: a message, the request, or the comment of
  * a "not solved" rating, which the thread does not show (docs/adr/0026, addendum of 2026-12-04, sixth session).
+ * `advise: false` on a resolved ticket: "change them once resolved" would be untrue there; the
+ * deadline's note says what to do (addendum of 2026-12-05, third session).
  */
-export const vaultedNote = (count: number, language?: string, from: VaultedFrom = 'message'): string => VAULTED_NOTES[from](count, language);
+export const vaultedNote = (count: number, language?: string, from: VaultedFrom = 'message', advise = true): string =>
+  advised(VAULTED_NOTES[from](count, language), inLanguage(CHANGE_ONCE_RESOLVED, language), advise);
 
 /**
  * The thread's note when another mail sender's message (a colleague of the requester's, ADR 0035)
@@ -368,15 +384,16 @@ export const vaultedNote = (count: number, language?: string, from: VaultedFrom 
  * "your message" (docs/adr/0026, addendum of 2026-12-04, sixth session). The sender's address is on
  * their message already.
  */
-export const vaultedFromSenderNote = (count: number, sender: string, language?: string, from: 'message' | 'file_name' = 'message'): string => {
-  if (from === 'file_name') {
-    return language === 'ru'
-      ? `Имя файла в сообщении от ${sender} содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться. Владельцу этих данных следует сменить их после решения обращения.`
-      : `The name of a file in the message from ${sender} contained access particulars (${count}). We moved them to our secure vault and masked them in the file's name; support staff can still use them. Whoever they belong to should change them once this ticket is resolved.`;
-  }
-  return language === 'ru'
-    ? `Сообщение от ${sender} содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться. Владельцу этих данных следует сменить их после решения обращения.`
-    : `The message from ${sender} contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them. Whoever they belong to should change them once this ticket is resolved.`;
+export const vaultedFromSenderNote = (count: number, sender: string, language?: string, from: 'message' | 'file_name' = 'message', advise = true): string => {
+  const note =
+    from === 'file_name'
+      ? language === 'ru'
+        ? `Имя файла в сообщении от ${sender} содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться.`
+        : `The name of a file in the message from ${sender} contained access particulars (${count}). We moved them to our secure vault and masked them in the file's name; support staff can still use them.`
+      : language === 'ru'
+        ? `Сообщение от ${sender} содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться.`
+        : `The message from ${sender} contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them.`;
+  return advised(note, inLanguage(OWNER_CHANGES_ONCE_RESOLVED, language), advise);
 };
 
 /**
@@ -389,6 +406,10 @@ export const vaultedByAgentNote = (count: number, visibility: CredentialVisibili
     : visibility === 'internal'
     ? `Your internal note contained access particulars (${count}). They were moved to the ticket's vault, for staff only as the note is, and masked in the note: staff reveal them from the vault.`
     : `Your message contained access particulars (${count}). They were moved to the ticket's vault and masked in the thread, which the requester reads and mail carries: staff reveal them from the vault. Give the requester particulars another way, never in the thread.`;
+
+/** To the agent, on a resolved ticket: what they handed over goes with the resolution's credentials (P9). */
+export const vaultedByAgentDeadlineNote = (destroyAt: Date): string =>
+  `The ticket is resolved: these particulars are destroyed with its other credentials by ${utcMinuteNotBefore(destroyAt)}.`;
 
 const MINUTE_MS = 60_000;
 

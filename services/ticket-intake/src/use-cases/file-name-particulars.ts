@@ -1,19 +1,20 @@
 import { fileNameParts, findCredentials } from '@tss/service-kit';
 import { boundedFileName } from '../domain/attachment-content';
+import { bothDue, type DueWithResolution } from '../domain/due-with-resolution';
 
 /**
  * One text through the message hooks before it is stored (`rewriteBeforeStore`, bound by the
  * caller to the ticket, the author and the transaction): the text to store, the notes for whoever
  * wrote it, and how many particulars went to the vault.
  */
-export type TextRewrite = (text: string) => Promise<{ text: string; notes: string[]; vaulted: number; whileResolved?: string[] }>;
+export type TextRewrite = (text: string) => Promise<{ text: string; notes: string[]; vaulted: number; dueWithResolution?: DueWithResolution }>;
 
-/** File names as they are to be stored, and what the vault took from them (notes, count; notes that hold while the ticket stays resolved). */
+/** File names as they are to be stored, and what the vault took from them (notes, count, and on a resolved ticket their deadline). */
 export interface RewrittenFileNames {
   names: string[];
   notes: string[];
   vaulted: number;
-  whileResolved: string[];
+  dueWithResolution?: DueWithResolution;
 }
 
 /**
@@ -24,7 +25,7 @@ export interface RewrittenFileNames {
  * vault are not passed to the hooks at all (no vault work for an ordinary upload).
  */
 export const rewriteFileNames = async (names: readonly string[], rewrite: TextRewrite): Promise<RewrittenFileNames> => {
-  const rewritten: RewrittenFileNames = { names: [], notes: [], vaulted: 0, whileResolved: [] };
+  const rewritten: RewrittenFileNames = { names: [], notes: [], vaulted: 0 };
   for (const name of names) {
     const { stem, extension } = fileNameParts(name);
     if (findCredentials(stem).length === 0) {
@@ -35,7 +36,7 @@ export const rewriteFileNames = async (names: readonly string[], rewrite: TextRe
     rewritten.names.push(boundedFileName(masked.text, extension));
     rewritten.notes.push(...masked.notes);
     rewritten.vaulted += masked.vaulted;
-    rewritten.whileResolved.push(...(masked.whileResolved ?? []));
+    rewritten.dueWithResolution = bothDue(rewritten.dueWithResolution, masked.dueWithResolution);
   }
   return rewritten;
 };

@@ -5,6 +5,7 @@ import type { UnitOfWork } from '@tss/messaging';
 import { canonicalJson, err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { inRequestersName, type Message, type RequestersWordsAuthor } from '../domain/message';
+import { bothDue, type DueWithResolution } from '../domain/due-with-resolution';
 import { receiveAgentMessage, receiveRequesterMessage, type Ticket } from '../domain/ticket';
 import { messageStore } from '../store/message.store';
 import { ticketStore } from '../store/ticket.store';
@@ -24,13 +25,13 @@ export interface MessageHooks {
    * Rewrites a message's text before it is stored (P9 masking); returns the text to store and notes:
    * for the thread when the requester's side wrote it, for the answer only when an agent did.
    * `otherSender`: the address of a mail sender who is not the requester, whom the thread's note names.
-   * `whileResolved`: public notes for the thread that hold only if the ticket is still resolved once
-   * the message is taken (P9: the destruction deadline of particulars handed over after resolution).
+   * `dueWithResolution`: on a resolved ticket, the particulars taken are due with its resolution's
+   * (P9), and its `notes` replace `notes` if the message leaves the ticket resolved.
    */
   beforeStore?(
     tx: EntityManager,
     input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText; visibility?: 'public' | 'internal'; otherSender?: string },
-  ): Promise<{ text: string; notes: string[]; vaulted?: number; whileResolved?: string[] }>;
+  ): Promise<{ text: string; notes: string[]; vaulted?: number; dueWithResolution?: DueWithResolution }>;
   /**
    * Makes a mail's attachments (stored by notification) the ticket's, before the message that
    * names them is posted: the ids of the accepted ones, and the refused ones by name and reason code.
@@ -116,20 +117,20 @@ export const rewriteBeforeStore = async (
   tx: EntityManager,
   deps: { messageHooks?: readonly MessageHooks[] },
   input: { ticket: Ticket; messageId?: string; text: string; actor: Actor; byAgent: boolean; now: Date; textOf?: RequestersText; visibility?: 'public' | 'internal'; otherSender?: string },
-): Promise<{ text: string; notes: string[]; vaulted: number; whileResolved: string[] }> => {
+): Promise<{ text: string; notes: string[]; vaulted: number; dueWithResolution?: DueWithResolution }> => {
   let text = input.text;
   const notes: string[] = [];
-  const whileResolved: string[] = [];
+  let due: DueWithResolution | undefined;
   let vaulted = 0;
   for (const hooks of deps.messageHooks ?? []) {
     if (!hooks.beforeStore) continue;
     const rewritten = await hooks.beforeStore(tx, { ...input, text });
     text = rewritten.text;
     notes.push(...rewritten.notes);
-    whileResolved.push(...(rewritten.whileResolved ?? []));
+    due = bothDue(due, rewritten.dueWithResolution);
     vaulted += rewritten.vaulted ?? 0;
   }
-  return { text, notes, vaulted, whileResolved };
+  return { text, notes, vaulted, ...(due ? { dueWithResolution: due } : {}) };
 };
 
 /** Notes for the requester's side, on the thread as the system's public messages (P9: "the requester is told"). */
@@ -202,8 +203,7 @@ export const postMessageIn = async (
   // text is, before anything of them is stored (docs/adr/0026, addendum of 2026-12-05, first session).
   const files = input.staged
     ? await rewriteFileNames(input.staged.fileNames, (text) => rewriteBeforeStore(tx, deps, { ...context, text, textOf: 'file_name' }))
-    : { names: [], notes: [], vaulted: 0, whileResolved: [] };
-  const notes = [...written.notes, ...files.notes, ...(input.vaultedFromFiles?.notes ?? [])];
+    : { names: [], notes: [], vaulted: 0 };
   const vaulted = written.vaulted + files.vaulted + (input.vaultedFromFiles?.count ?? 0);
   // Another sender's mail on the thread moves the ticket as the requester's reply does (docs/adr/0035),
   // except that only the requester's own mail reopens a resolved ticket (docs/adr/0029).
@@ -228,10 +228,23 @@ export const postMessageIn = async (
     const v = change.violation;
     return err(v.kind === 'invalid_transition' ? { kind: 'invalid_transition', detail: v.detail, extensions: { allowed: v.allowed } } : { kind: 'unprocessable', detail: v.detail });
   }
+  // P9: on a ticket this message leaves resolved, the particulars taken are due with its resolution's,
+  // and what is told names the deadline (docs/adr/0026, addendum of 2026-12-05, third session).
+  const due = change.ticket.status === 'resolved' ? bothDue(written.dueWithResolution, files.dueWithResolution) : undefined;
+  const notes = [
+    ...(due && written.dueWithResolution ? written.dueWithResolution.notes : written.notes),
+    ...(due && files.dueWithResolution ? files.dueWithResolution.notes : files.notes),
+    ...(input.vaultedFromFiles?.notes ?? []),
+  ];
   // P9: the requester is told by mail too (notification reads `ticket.message_received`), not only on
-  // the thread; another mail sender's particulars are told on the thread alone (docs/adr/0026, sixth session).
+  // the thread; another mail sender's particulars are told on the thread alone (docs/adr/0026, sixth
+  // session). Those due with the resolution are told as particulars handed over after it are, with the deadline.
   const toldByMail = vaulted > 0 && !byAgent && inRequestersName(input.author);
-  const effects = toldByMail ? change.effects.map((e) => (e.kind === 'message_received' ? { ...e, credentialsVaulted: vaulted } : e)) : change.effects;
+  const effects = !toldByMail
+    ? change.effects
+    : due
+      ? [...change.effects, { kind: 'credentials_stored_after_resolution' as const, credentialId: due.credentialIds[0], destroyAfter: due.destroyAfter }]
+      : change.effects.map((e) => (e.kind === 'message_received' ? { ...e, credentialsVaulted: vaulted } : e));
   const message: Message = {
     id: messageId,
     ticketId: locked.id,
@@ -254,10 +267,6 @@ export const postMessageIn = async (
   }
   // The requester's side is told in the thread; an agent, in the answer to the post.
   if (!byAgent) await postNotesIn(tx, locked, { notes, channel: input.channel, now });
-  // P9: particulars handed over on a resolved ticket that this message leaves resolved (an agent's,
-  // another sender's) are due with the resolution's: the thread says by when, whoever wrote them.
-  const deadlines = change.ticket.status === 'resolved' ? [...new Set([...written.whileResolved, ...files.whileResolved])] : [];
-  if (deadlines.length > 0) await postNotesIn(tx, locked, { notes: deadlines, channel: input.channel, now });
   const ticket = await commitChange(tx, deps, locked, { ticket: change.ticket, effects }, input.actor, now);
   return ok({ message, ticket, notes, replayed: false });
 };
