@@ -28,6 +28,7 @@ const escalation = (over: Partial<Escalation> = {}): Escalation => ({
   renotices: 0,
   lastNotifiedAt: at,
   clockStoppedAt: null,
+  ticketSequence: null,
   ...over,
 });
 

@@ -2,7 +2,19 @@ import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../event-contract';
 import { EscalationKind, Instant, ReferralTarget, Uuid } from '../domain-values';
 
-const EscalationBase = { partnerId: Uuid, escalationId: Uuid };
+const EscalationBase = {
+  partnerId: Uuid,
+  escalationId: Uuid,
+  /**
+   * The ticket event (its `sequence`) this event follows, so a receiver, and notification's webhook
+   * queue, can place it after it (docs/adr/0066, addendum of 2026-12-05, third session). Raised: its
+   * cause's (a ticket event's `sequence`, an `sla.*` or `rating.*` event's `ticketSequence`); later
+   * events: the one kept when it was raised, or, resolved by an event, the later of that and the
+   * event's. Absent when the cause names none (`rating.submitted`, an older sla-timer's events) and
+   * from releases before it. Added 2026-12-05 (optional, docs/adr/0004: not breaking).
+   */
+  ticketSequence: Type.Optional(Type.Integer({ minimum: 1 })),
+};
 
 export const EscalationReferralRequestedV1 = defineEvent(
   'escalation.referral_requested',
@@ -67,6 +79,18 @@ export const EscalationResolvedV1 = defineEvent(
   'escalation.resolved',
   1,
   'escalation',
-  Type.Object({ ...EscalationBase, resolvedAt: Instant, resolvedBy: Type.Optional(Type.String()), outcome: Type.Optional(Type.String({ maxLength: 4000 })) }),
+  Type.Object({
+    ...EscalationBase,
+    resolvedAt: Instant,
+    resolvedBy: Type.Optional(Type.String()),
+    outcome: Type.Optional(Type.String({ maxLength: 4000 })),
+    /**
+     * Resolved by the service on an event it consumed (`sla.met`, `sla.breached`, `rating.withdrawn`):
+     * that event, as on `escalation.raised`; absent when a person (or the re-notice timer) resolved
+     * it. Added 2026-12-05 (optional).
+     */
+    causeEventId: Type.Optional(Type.String()),
+    causeType: Type.Optional(Type.String()),
+  }),
   'The escalation is over.',
 );

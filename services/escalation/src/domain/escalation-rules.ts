@@ -127,6 +127,8 @@ export interface RuleCause {
   messageId?: string;
   /** The event that stands for this cause when it is not of `type` itself (a raise to emergency, see `causesOfRaiseToEmergency`). */
   via?: 'sla.retargeted';
+  /** The ticket event the cause follows: a ticket event's own `sequence`, an sla event's `ticketSequence`; absent when it names none. */
+  ticketSequence?: number;
 }
 
 /**
@@ -144,9 +146,17 @@ export const causesOfRaiseToEmergency = (event: {
   previousLevel: ServiceLevel;
   phoneSupport?: boolean;
   clockId: string;
+  ticketSequence?: number;
 }): RuleCause[] => {
   if (event.level !== 'emergency' || event.previousLevel === 'emergency') return [];
-  const common = { eventId: event.eventId, ticketId: event.ticketId, partnerId: event.partnerId, level: event.level, via: 'sla.retargeted' as const };
+  const common = {
+    eventId: event.eventId,
+    ticketId: event.ticketId,
+    partnerId: event.partnerId,
+    level: event.level,
+    via: 'sla.retargeted' as const,
+    ...(event.ticketSequence === undefined ? {} : { ticketSequence: event.ticketSequence }),
+  };
   return [
     { ...common, type: 'ticket.created' },
     { ...common, type: 'sla.clock_started', phoneSupport: event.phoneSupport ?? false, clockId: event.clockId },

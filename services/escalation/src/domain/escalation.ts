@@ -31,6 +31,11 @@ export interface Escalation {
   lastNotifiedAt: Date | null;
   /** For an escalation raised by a response clock (`sla.warning`, `sla.breached`, `sla.overdue`): when that clock stopped. */
   clockStoppedAt: Date | null;
+  /**
+   * The ticket event (its `sequence`) its cause follows, kept from the raise for its later events
+   * (docs/adr/0066, third session); null when the cause named none (a rating, an older sla-timer).
+   */
+  ticketSequence: number | null;
 }
 
 /** Who acts on an escalation: a staff member, with whether they hold `escalations:manage`. */

@@ -24,6 +24,11 @@ export interface Referral {
   answeredAt?: Date;
   rejectionReason?: string;
   outcome?: ReferralOutcome;
+  /**
+   * The `ticket.referral_applied` (its `sequence`) that called the department in: the ticket event
+   * its `escalation.raised` and its outcome's `escalation.resolved` follow (docs/adr/0066, third session).
+   */
+  ticketSequence?: number;
 }
 
 /** What escalation knows of a ticket (from `ticket.created`): enough for tenancy and for names by reference. */
@@ -47,11 +52,15 @@ export const requestReferral = (
   requestedAt,
 });
 
-/** Intake's answer. Only a `requested` referral takes one: a second answer (a replay) changes nothing. */
-export const answerReferral = (referral: Referral, answer: { kind: 'applied' } | { kind: 'rejected'; reason: string }, at: Date): Referral | undefined => {
+/** Intake's answer (an applied one with its event's `sequence`). Only a `requested` referral takes one: a second answer (a replay) changes nothing. */
+export const answerReferral = (
+  referral: Referral,
+  answer: { kind: 'applied'; ticketSequence?: number } | { kind: 'rejected'; reason: string },
+  at: Date,
+): Referral | undefined => {
   if (referral.status !== 'requested') return undefined;
   return answer.kind === 'applied'
-    ? { ...referral, status: 'applied', answeredAt: at }
+    ? { ...referral, status: 'applied', answeredAt: at, ...(answer.ticketSequence === undefined ? {} : { ticketSequence: answer.ticketSequence }) }
     : { ...referral, status: 'rejected', answeredAt: at, rejectionReason: answer.reason };
 };
 

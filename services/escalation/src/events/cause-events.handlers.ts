@@ -12,35 +12,74 @@ export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
     await raiseFor(
       ctx.tx,
       deps,
-      { type: 'sla.warning', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, threshold: d.threshold, lastWarning: d.last === true, clockId: d.clockId },
+      {
+        type: 'sla.warning',
+        eventId: event.id,
+        ticketId: event.subject,
+        partnerId: d.partnerId,
+        level: d.level,
+        threshold: d.threshold,
+        lastWarning: d.last === true,
+        clockId: d.clockId,
+        ticketSequence: d.ticketSequence,
+      },
       ctx.now,
     );
   }),
   on(SlaBreachedV1, async (event, ctx) => {
     const d = event.data;
-    await raiseFor(ctx.tx, deps, { type: 'sla.breached', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, clockId: d.clockId }, ctx.now);
+    await raiseFor(
+      ctx.tx,
+      deps,
+      { type: 'sla.breached', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, clockId: d.clockId, ticketSequence: d.ticketSequence },
+      ctx.now,
+    );
     // The deadline passed: "about to breach" is over for this clock (P7).
-    await supersedeClockWarnings(ctx.tx, deps, event.subject, d.clockId, ctx.now);
+    await supersedeClockWarnings(ctx.tx, deps, event.subject, d.clockId, ctx.now, { id: event.id, type: event.type, ticketSequence: d.ticketSequence });
   }),
   on(SlaOverdueV1, async (event, ctx) => {
     const d = event.data;
-    await raiseFor(ctx.tx, deps, { type: 'sla.overdue', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, clockId: d.clockId }, ctx.now);
+    await raiseFor(
+      ctx.tx,
+      deps,
+      { type: 'sla.overdue', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, clockId: d.clockId, ticketSequence: d.ticketSequence },
+      ctx.now,
+    );
   }),
   on(SlaClockStartedV1, async (event, ctx) => {
     const d = event.data;
     await raiseFor(
       ctx.tx,
       deps,
-      { type: 'sla.clock_started', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, phoneSupport: d.phoneSupport, clockId: d.clockId },
+      {
+        type: 'sla.clock_started',
+        eventId: event.id,
+        ticketId: event.subject,
+        partnerId: d.partnerId,
+        level: d.level,
+        phoneSupport: d.phoneSupport,
+        clockId: d.clockId,
+        ticketSequence: d.ticketSequence,
+      },
       ctx.now,
     );
   }),
   // A raise to emergency calls people in as an emergency filed so (the page, the phone call-back).
   on(SlaRetargetedV1, async (event, ctx) => {
     const d = event.data;
-    const causes = causesOfRaiseToEmergency({ eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, previousLevel: d.previousLevel, phoneSupport: d.phoneSupport, clockId: d.clockId });
+    const causes = causesOfRaiseToEmergency({
+      eventId: event.id,
+      ticketId: event.subject,
+      partnerId: d.partnerId,
+      level: d.level,
+      previousLevel: d.previousLevel,
+      phoneSupport: d.phoneSupport,
+      clockId: d.clockId,
+      ticketSequence: d.ticketSequence,
+    });
     for (const cause of causes) await raiseFor(ctx.tx, deps, cause, ctx.now);
   }),
+  // rating.submitted names no ticket event (the requester caused it): its escalation names none either.
   on(RatingSubmittedV1, async (event, ctx) => {
     const d = event.data;
     await raiseFor(
@@ -52,6 +91,6 @@ export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
   }),
   // P11: the rating was taken after a reopening; its low-rating escalation complains of nothing that stands.
   on(RatingWithdrawnV1, async (event, ctx) => {
-    await resolveWithdrawnRatingEscalations(ctx.tx, deps, event.subject, event.data.surveyId, ctx.now);
+    await resolveWithdrawnRatingEscalations(ctx.tx, deps, event.subject, event.data.surveyId, ctx.now, { id: event.id, type: event.type, ticketSequence: event.data.ticketSequence });
   }),
 ];

@@ -18,7 +18,7 @@ const summaryOf = (target: string, reason: string): string => {
  * (a redelivery changes nothing): the tickets it may name (`ticket.created`), and intake's answers.
  */
 export const referralHandlers = (deps: { logger: Logger }): HandlerBinding[] => {
-  const answer = async (tx: EntityManager, ticketId: string, referralId: string, result: { kind: 'applied' } | { kind: 'rejected'; reason: string }, at: Date) => {
+  const answer = async (tx: EntityManager, ticketId: string, referralId: string, result: Parameters<typeof answerReferral>[1], at: Date) => {
     const referral = await referralStore.find(tx, ticketId, referralId, true);
     if (!referral) {
       deps.logger.warn({ ticketId, referralId }, 'an answer to a referral escalation does not know');
@@ -42,6 +42,7 @@ export const referralHandlers = (deps: { logger: Logger }): HandlerBinding[] => 
     await outbox.add(tx, EscalationRaisedV1, referral.ticketId, {
       partnerId: referral.partnerId,
       escalationId: referral.id,
+      ...(referral.ticketSequence === undefined ? {} : { ticketSequence: referral.ticketSequence }),
       kind: referral.target,
       targetRole: role,
       targetStaffIds,
@@ -57,7 +58,7 @@ export const referralHandlers = (deps: { logger: Logger }): HandlerBinding[] => 
       await referralStore.rememberTicket(tx, { ticketId: event.subject, partnerId: event.data.partnerId, reference: event.data.reference });
     }),
     on(TicketReferralAppliedV1, async (event, { tx, outbox, now }) => {
-      const applied = await answer(tx, event.subject, event.data.referralId, { kind: 'applied' }, new Date(event.data.appliedAt));
+      const applied = await answer(tx, event.subject, event.data.referralId, { kind: 'applied', ticketSequence: event.data.sequence }, new Date(event.data.appliedAt));
       if (applied) await callIn(tx, outbox, applied, { id: event.id, at: now });
     }),
     on(TicketReferralRejectedV1, async (event, { tx, now }) => {

@@ -25,14 +25,14 @@ export const ticketEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
   on(TicketCreatedV1, async (event, ctx) => {
     const d = event.data;
     await ticketProjection.created(ctx.tx, { ticketId: event.subject, partnerId: d.partnerId, reference: d.reference, level: d.level, status: 'new' }, ctx.now);
-    await raiseFor(ctx.tx, deps, { type: 'ticket.created', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level }, ctx.now);
+    await raiseFor(ctx.tx, deps, { type: 'ticket.created', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, ticketSequence: d.sequence }, ctx.now);
   }),
   on(TicketTeamLeaderRequestedV1, async (event, ctx) => {
     const d = event.data;
     await raiseFor(
       ctx.tx,
       deps,
-      { type: 'ticket.team_leader_requested', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, messageId: d.messageId, quote: d.quote },
+      { type: 'ticket.team_leader_requested', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, messageId: d.messageId, quote: d.quote, ticketSequence: d.sequence },
       ctx.now,
     );
   }),

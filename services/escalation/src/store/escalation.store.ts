@@ -4,7 +4,7 @@ import type { Escalation, EscalationStatus } from '../domain/escalation';
 import type { TargetRole } from '../domain/escalation-rules';
 
 const COLUMNS = `id, ticket_id, partner_id, kind, level, rule, cause_key, cause_event_id, cause_type, target_role, target_staff_ids, survey_id, quote, summary,
-  status, raised_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, outcome, renotices, last_notified_at, nobody_notified, clock_stopped_at`;
+  status, raised_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, outcome, renotices, last_notified_at, nobody_notified, clock_stopped_at, ticket_sequence`;
 
 interface EscalationRow {
   id: string;
@@ -33,6 +33,8 @@ interface EscalationRow {
   last_notified_at: Date;
   nobody_notified: boolean;
   clock_stopped_at: Date | null;
+  /** Null for escalations raised before it was kept (migration 1765604200000), and for causes that name no ticket event. */
+  ticket_sequence: number | null;
 }
 
 const toEscalation = (r: EscalationRow): Escalation => ({
@@ -60,6 +62,7 @@ const toEscalation = (r: EscalationRow): Escalation => ({
   renotices: r.renotices,
   lastNotifiedAt: r.nobody_notified ? null : r.last_notified_at,
   clockStoppedAt: r.clock_stopped_at,
+  ticketSequence: r.ticket_sequence,
 });
 
 export interface EscalationFilter {
@@ -82,11 +85,12 @@ export const escalationStore = {
   async insertOnce(tx: EntityManager, e: Escalation): Promise<boolean> {
     const rows: unknown[] = await tx.query(
       `INSERT INTO escalation.escalations (${COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
        ON CONFLICT ON CONSTRAINT escalations_one_per_cause DO NOTHING RETURNING id`,
       [
         e.id, e.ticketId, e.partnerId, e.kind, e.level, e.rule, e.causeKey, e.causeEventId, e.causeType, e.targetRole, e.targetStaffIds, e.surveyId, e.quote, e.summary,
         e.status, e.raisedAt, e.acknowledgedAt, e.acknowledgedBy, e.resolvedAt, e.resolvedBy, e.outcome, e.renotices, e.lastNotifiedAt ?? e.raisedAt, e.lastNotifiedAt === null, e.clockStoppedAt,
+        e.ticketSequence,
       ],
     );
     return rows.length === 1;

@@ -16,6 +16,7 @@ interface ReferralRow {
   outcome: string | null;
   outcome_by: string | null;
   outcome_at: Date | null;
+  ticket_sequence: number | null;
 }
 
 const toReferral = (r: ReferralRow): Referral => ({
@@ -30,6 +31,7 @@ const toReferral = (r: ReferralRow): Referral => ({
   ...(r.answered_at ? { answeredAt: r.answered_at } : {}),
   ...(r.rejection_reason !== null ? { rejectionReason: r.rejection_reason } : {}),
   ...(r.outcome !== null && r.outcome_by !== null && r.outcome_at !== null ? { outcome: { text: r.outcome, recordedBy: r.outcome_by, recordedAt: r.outcome_at } } : {}),
+  ...(r.ticket_sequence !== null ? { ticketSequence: r.ticket_sequence } : {}),
 });
 
 /** Referrals and the tickets they may name, in escalation's schema. */
@@ -74,11 +76,11 @@ export const referralStore = {
     return rows.map(toReferral);
   },
 
-  /** Writes what can change after the request: intake's answer and the outcome. */
+  /** Writes what can change after the request: intake's answer (with the ticket event that applied it) and the outcome. */
   async update(tx: EntityManager, r: Referral): Promise<void> {
     await tx.query(
-      `UPDATE escalation.referrals SET status = $2, answered_at = $3, rejection_reason = $4, outcome = $5, outcome_by = $6, outcome_at = $7 WHERE id = $1`,
-      [r.id, r.status, r.answeredAt ?? null, r.rejectionReason ?? null, r.outcome?.text ?? null, r.outcome?.recordedBy ?? null, r.outcome?.recordedAt ?? null],
+      `UPDATE escalation.referrals SET status = $2, answered_at = $3, rejection_reason = $4, outcome = $5, outcome_by = $6, outcome_at = $7, ticket_sequence = $8 WHERE id = $1`,
+      [r.id, r.status, r.answeredAt ?? null, r.rejectionReason ?? null, r.outcome?.text ?? null, r.outcome?.recordedBy ?? null, r.outcome?.recordedAt ?? null, r.ticketSequence ?? null],
     );
   },
 };

@@ -4,6 +4,7 @@ import type { Outbox } from '@tss/messaging';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { acknowledge, resolve, type Actor, type Escalation } from '../domain/escalation';
+import { acknowledgedEventData, resolvedEventData } from '../domain/escalation-events';
 import { escalationStore } from '../store/escalation.store';
 import { cancelRenotice } from './renotice-timer';
 
@@ -22,7 +23,7 @@ export const acknowledgeEscalation = async (tx: EntityManager, deps: ActionDeps,
   if (!changed.ok) return err(changed.refusal);
   await escalationStore.update(tx, changed.escalation);
   await cancelRenotice(tx, deps.timers, id);
-  await deps.outbox.add(tx, EscalationAcknowledgedV1, current.ticketId, { partnerId: current.partnerId, escalationId: id, acknowledgedBy: actor.staffId, acknowledgedAt: now.toISOString() });
+  await deps.outbox.add(tx, EscalationAcknowledgedV1, current.ticketId, acknowledgedEventData(changed.escalation, actor.staffId, now));
   return ok(changed.escalation);
 };
 
@@ -41,12 +42,6 @@ export const resolveEscalation = async (
   if (!changed.ok) return err(changed.refusal);
   await escalationStore.update(tx, changed.escalation);
   await cancelRenotice(tx, deps.timers, id);
-  await deps.outbox.add(tx, EscalationResolvedV1, current.ticketId, {
-    partnerId: current.partnerId,
-    escalationId: id,
-    resolvedAt: now.toISOString(),
-    resolvedBy: actor.staffId,
-    ...(outcome ? { outcome } : {}),
-  });
+  await deps.outbox.add(tx, EscalationResolvedV1, current.ticketId, resolvedEventData(changed.escalation, now));
   return ok(changed.escalation);
 };

@@ -6,6 +6,7 @@ import type { Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { evaluateRules, type RuleCause } from '../domain/escalation-rules';
 import { isTicketFinished, lastNotifiedAfter, stopsWithTicket, type Escalation } from '../domain/escalation';
+import { raisedEventData } from '../domain/escalation-events';
 import { escalationStore } from '../store/escalation.store';
 import { ticketProjection } from '../store/projection.store';
 import { settingsStore } from '../store/settings.store';
@@ -18,23 +19,6 @@ export interface RaiseDeps {
   logger: Logger;
   renotifyAfterMs: number;
 }
-
-/** The event published for a raised escalation. */
-export const raisedEventData = (e: Escalation) => ({
-  partnerId: e.partnerId,
-  escalationId: e.id,
-  kind: e.kind,
-  targetRole: e.targetRole,
-  targetStaffIds: e.targetStaffIds,
-  raisedAt: e.raisedAt.toISOString(),
-  ...(e.level ? { level: e.level } : {}),
-  rule: e.rule,
-  causeEventId: e.causeEventId,
-  causeType: e.causeType,
-  ...(e.surveyId ? { surveyId: e.surveyId } : {}),
-  ...(e.quote ? { quote: e.quote } : {}),
-  summary: e.summary,
-});
 
 /**
  * Raises what the rules in force say for one event, in the event's transaction: the record, its
@@ -80,6 +64,8 @@ export const raiseFor = async (tx: EntityManager, deps: RaiseDeps, cause: RuleCa
       renotices: 0,
       lastNotifiedAt: lastNotifiedAfter(null, targetStaffIds, now),
       clockStoppedAt: null,
+      // What its events follow (docs/adr/0066, third session): kept for its re-notices and resolution.
+      ticketSequence: cause.ticketSequence ?? null,
     };
     if (!(await escalationStore.insertOnce(tx, escalation))) {
       deps.logger.info({ rule: match.rule, causeKey: match.causeKey, eventId: cause.eventId }, 'escalation already raised for this cause');

@@ -93,6 +93,8 @@ export const recordReferralOutcomeIn = async (
   await deps.outbox.add(tx, EscalationResolvedV1, next.ticketId, {
     partnerId: next.partnerId,
     escalationId: next.id,
+    // The call-in's ticket event, as on its escalation.raised (docs/adr/0066, third session).
+    ...(next.ticketSequence === undefined ? {} : { ticketSequence: next.ticketSequence }),
     resolvedAt: now.toISOString(),
     resolvedBy: input.staffId,
     outcome: input.text,

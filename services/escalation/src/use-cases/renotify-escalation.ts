@@ -4,7 +4,8 @@ import { EscalationRenotifiedV1 } from '@tss/contracts';
 import type { Outbox } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
 import type { FiredTimer, TimerStore } from '@tss/timers';
-import { BREACH_CAUSE_TYPES, lastNotifiedAfter, shouldRenotify } from '../domain/escalation';
+import { BREACH_CAUSE_TYPES, lastNotifiedAfter, shouldRenotify, type Escalation } from '../domain/escalation';
+import { renotifiedEventData } from '../domain/escalation-events';
 import { escalationStore } from '../store/escalation.store';
 import { ticketProjection } from '../store/projection.store';
 import { scheduleRenotice } from './renotice-timer';
@@ -40,16 +41,9 @@ export const onRenoticeDue = (deps: RenotifyDeps) => async (timer: FiredTimer, t
   }
   const targetStaffIds = await targetsAt(tx, now, escalation.targetRole);
   const attempt = escalation.renotices + 1;
-  await escalationStore.update(tx, { ...escalation, renotices: attempt, lastNotifiedAt: lastNotifiedAfter(escalation.lastNotifiedAt, targetStaffIds, now), targetStaffIds });
+  const renotified: Escalation = { ...escalation, renotices: attempt, lastNotifiedAt: lastNotifiedAfter(escalation.lastNotifiedAt, targetStaffIds, now), targetStaffIds };
+  await escalationStore.update(tx, renotified);
   if (targetStaffIds.length === 0) deps.logger.warn({ escalationId, targetRole: escalation.targetRole, attempt }, 'escalation re-notified with no one on duty in its role');
-  await deps.outbox.add(tx, EscalationRenotifiedV1, escalation.ticketId, {
-    partnerId: escalation.partnerId,
-    escalationId,
-    kind: escalation.kind,
-    targetRole: escalation.targetRole,
-    targetStaffIds,
-    attempt,
-    renotifiedAt: now.toISOString(),
-  });
+  await deps.outbox.add(tx, EscalationRenotifiedV1, escalation.ticketId, renotifiedEventData(renotified, now));
   await scheduleRenotice(tx, deps.timers, escalationId, new Date(now.getTime() + deps.renotifyAfterMs));
 };
