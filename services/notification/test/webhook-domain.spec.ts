@@ -3,6 +3,7 @@ import { refusalOf } from '../src/domain/ssrf-policy';
 import { signingSecrets, urlProblem } from '../src/domain/webhook-endpoint';
 import { EventCatalogue } from '@tss/contracts';
 import { filterProblem, isValidFilter, matchesAny, SUBSCRIBABLE_EVENT_TYPES } from '../src/domain/webhook-filter';
+import { awaitedCause } from '../src/domain/webhook-event-order';
 import { MAX_ATTEMPTS, nextRetryDelayMs, parseRetryAfterMs, RETRY_SCHEDULE_MS, shouldDisable } from '../src/domain/webhook-schedule';
 import { newWebhookSecret, signatureHeader, signatureOf } from '../src/domain/webhook-signature';
 
@@ -29,6 +30,24 @@ describe('webhook rules (issue #11), pure', () => {
     expect(signingSecrets(endpoint, now)).toEqual([endpoint.secret, endpoint.previousSecret]);
     expect(signingSecrets(endpoint, new Date(now.getTime() + 1))).toEqual([endpoint.secret]);
     expect(signatureHeader(signingSecrets(endpoint, now), 'm', 1, 'b').split(' ')).toHaveLength(2);
+  });
+
+  it('docs/adr/0066: what an event’s deliveries are queued after (an sla or rating event: its ticket event; an escalation event: the event it names as its cause)', () => {
+    expect(awaitedCause('sla.met', { ticketSequence: 2 })).toEqual({ kind: 'ticket-event', ticketSequence: 2 });
+    expect(awaitedCause('sla.breached', { ticketSequence: 2 })).toBeUndefined(); // a timer's: follows its clock's start
+    expect(awaitedCause('sla.met', {})).toBeUndefined(); // an older producer's
+    const cause = { causeEventId: 'e-1', causeType: 'sla.breached' };
+    expect(awaitedCause('escalation.raised', { ...cause, ticketSequence: 1 })).toEqual({ kind: 'event', eventId: 'e-1', eventType: 'sla.breached', ticketSequence: 1 });
+    // A rating.submitted names no ticket event; the escalation it raised still waits for it.
+    expect(awaitedCause('escalation.raised', { causeEventId: 'e-2', causeType: 'rating.submitted' })).toEqual({ kind: 'event', eventId: 'e-2', eventType: 'rating.submitted', ticketSequence: undefined });
+    expect(awaitedCause('escalation.resolved', { causeEventId: 'e-3', causeType: 'sla.met', ticketSequence: 3 })).toMatchObject({ kind: 'event', eventId: 'e-3' });
+    // A cause notification does not record: its ticket event instead; with none named, nothing.
+    expect(awaitedCause('escalation.raised', { causeEventId: 'e-4', causeType: 'partner.updated', ticketSequence: 4 })).toEqual({ kind: 'ticket-event', ticketSequence: 4 });
+    expect(awaitedCause('escalation.raised', { causeEventId: 'e-4', causeType: 'partner.updated' })).toBeUndefined();
+    // No cause named: it follows its raise on escalation's own stream, whatever sequence it keeps.
+    for (const type of ['escalation.renotified', 'escalation.acknowledged', 'escalation.resolved', 'escalation.referral_requested'])
+      expect(awaitedCause(type, { ticketSequence: 7 })).toBeUndefined();
+    expect(awaitedCause('ticket.created', { sequence: 1 })).toBeUndefined();
   });
 
   it('filters: exact types, a domain wildcard, everything; malformed filters are refused', () => {

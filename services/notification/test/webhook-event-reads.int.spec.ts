@@ -106,6 +106,16 @@ describe('webhook events recorded and matched per transaction (issue #11)', () =
     expect(later.statements).toHaveLength(3);
   });
 
+  // Before any staff endpoint exists in this suite's database (the next test makes one).
+  it('docs/adr/0066 (third session): an escalation event waits for its cause only if a staff endpoint may receive it; with none, it is queued at once', async () => {
+    const partnerId = randomUUID();
+    await endpoint({ kind: 'partner', partnerId }, ['*']);
+    const ticketId = randomUUID();
+    const raised = { ...event('escalation.raised', partnerId, ticketId), data: { partnerId, escalationId: randomUUID(), causeEventId: randomUUID(), causeType: 'sla.breached', ticketSequence: 1 } };
+    await expect(handleAll([raised])).resolves.toBeDefined();
+    expect(await sut.query(`SELECT count(*)::int AS n FROM notification.webhook_events WHERE id = $1`, [raised.id])).toEqual([{ n: 1 }]);
+  });
+
   it('the endpoints of every partner of a batch are read in one statement; a staff endpoint hears every partner', async () => {
     const [a, b] = [randomUUID(), randomUUID()];
     const ofA = await endpoint({ kind: 'partner', partnerId: a }, ['*']);
@@ -119,6 +129,22 @@ describe('webhook events recorded and matched per transaction (issue #11)', () =
     expect(deliveries.sort()).toEqual(
       [`${ofA}:${events[0].id}`, `${ofB}:${events[1].id}`, `${ofA}:${events[2].id}`, `${staff}:${events[2].id}`, `${ofB}:${events[3].id}`, `${staff}:${events[3].id}`].sort(),
     );
+  });
+
+  it('docs/adr/0066 (third session): an escalation event naming a cause earlier in its batch costs no statement; one naming a recorded cause, one probe', async () => {
+    const partnerId = randomUUID();
+    await endpoint({ kind: 'staff', staffId: 'admin-2' }, ['escalation.*']);
+    const ticketId = randomUUID();
+    const breached = { ...event('sla.breached', partnerId, ticketId), data: { partnerId, ticketSequence: 1 } };
+    const escalation = (type: string) => ({
+      ...event(type, partnerId, ticketId),
+      data: { partnerId, escalationId: randomUUID(), causeEventId: breached.id, causeType: breached.type, ticketSequence: 1 },
+    });
+    const sameBatch = await handleAll([breached, escalation('escalation.raised')]);
+    expect(sameBatch.statements).toHaveLength(2);
+    const later = await handleAll([escalation('escalation.resolved')]);
+    expect(later.count('notification.webhook_events')).toBe(2); // the probe, then the record
+    expect(later.statements).toHaveLength(3);
   });
 
   it('an event recorded before queues nothing again, alone or beside new events; an event twice in a batch is queued once', async () => {

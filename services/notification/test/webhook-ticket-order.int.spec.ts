@@ -1,6 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { dataSchemaUri, RatingRequestedV1, RatingWithdrawnV1, SlaClockStartedV1, SlaMetV1, SlaWarningV1, TicketCreatedV1, TicketReopenedV1, TicketResolvedV1, TicketRespondedV1, type CloudEvent, type EventContract, type EventData } from '@tss/contracts';
+import {
+  dataSchemaUri,
+  EscalationAcknowledgedV1,
+  EscalationRaisedV1,
+  EscalationRenotifiedV1,
+  EscalationResolvedV1,
+  RatingRequestedV1,
+  RatingWithdrawnV1,
+  SlaBreachedV1,
+  SlaClockStartedV1,
+  SlaMetV1,
+  SlaWarningV1,
+  TicketCreatedV1,
+  TicketReopenedV1,
+  TicketResolvedV1,
+  TicketRespondedV1,
+  type CloudEvent,
+  type EventContract,
+  type EventData,
+} from '@tss/contracts';
 import { EventConsumer, InProcessTransport, type InboundMessage } from '@tss/messaging';
 import { handleInTransaction, sampleTicketCreated } from '@tss/messaging/testing';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
@@ -13,7 +32,7 @@ import { webhookDeliveryStore } from '../src/store/webhook-delivery.store';
 import { webhookEventStore } from '../src/store/webhook-event.store';
 import { queueWebhooks } from '../src/events/webhook-event.handlers';
 import type { SendOutcome } from '../src/use-cases/record-webhook-attempt';
-import { replay } from '../src/use-cases/webhook-endpoints';
+import { createEndpoint, replay } from '../src/use-cases/webhook-endpoints';
 import { ATTEMPT_TIMER_ID_PREFIX, enqueueDeliveries, WEBHOOK_READY_CHANNEL } from '../src/use-cases/webhook-queue';
 import { notificationWithoutWorkers, testSecrets, webhookRows, webhookAttemptWorker } from './support/webhook-fixtures';
 
@@ -388,13 +407,14 @@ describe('webhook deliveries in order per ticket and endpoint (DESIGN "ordered-p
     const waitedFor = (event: CloudEvent<unknown>) => lines.filter((l) => l.eventId === event.id && l.msg === 'event not applicable yet; retrying').length;
     /**
      * Consumes `early` (from the sla topic) while the ticket topic has not delivered `cause` yet:
-     * once `early` has been tried (and, fixed, answered "not yet"), `cause` arrives.
+     * once `early` has been tried (and, fixed, answered "not yet"), `cause` arrives (and then
+     * `more`, each from its own topic, in the order given).
      */
-    const consumeBefore = async (c: EventConsumer, early: CloudEvent<unknown>, cause: CloudEvent<unknown>) => {
+    const consumeBefore = async (c: EventConsumer, early: CloudEvent<unknown>, cause: CloudEvent<unknown>, ...more: CloudEvent<unknown>[]) => {
       let settled = false;
       const outcome = c.consume(messageOf(early)).finally(() => (settled = true));
       await waitFor(`${early.type} tried`, async () => settled || waitedFor(early) > 0);
-      expect(await c.consume(messageOf(cause))).toBe('handled');
+      for (const next of [cause, ...more]) expect(await c.consume(messageOf(next))).toBe('handled');
       return outcome;
     };
 
@@ -481,6 +501,111 @@ describe('webhook deliveries in order per ticket and endpoint (DESIGN "ordered-p
       const handle = queueWebhooks(timers);
       await sut.host.unitOfWork.run((tx) => handleInTransaction({ tx, outbox: sut.host.outbox, now: clock.now(), logger }, [[handle, created(ticketId)], [handle, clockStarted(ticketId, 1)]]));
       expect(await queuedTypes(endpoint.id, ticketId)).toEqual(['ticket.created', 'sla.clock_started']);
+    });
+
+    describe('escalation events after the events that caused them (addendum of 2026-12-05, third session)', () => {
+      /**
+       * Escalation events (staff endpoints only) come from a fourth producer and topic. One a consumed
+       * event caused names it (`causeEventId`) and the ticket event it follows (`ticketSequence`):
+       * docs/adr/0066, addendum of 2026-12-05, third session.
+       */
+      const newStaffEndpoint = async (path: string) => {
+        const made = await sut.host.unitOfWork.run((tx) =>
+          createEndpoint(tx, { kind: 'staff', staffId: 'admin-1' }, { url: `http://127.0.0.1:9${path}`, eventTypes: ['*'] }, async () => undefined, secrets, clock.now()),
+        );
+        if (!made.ok) throw new Error(made.error.detail);
+        return made.value;
+      };
+      const escalationId = randomUUID();
+      const raisedBy = (ticketId: string, cause: CloudEvent<unknown> | undefined, ticketSequence?: number) =>
+        eventOf(EscalationRaisedV1, ticketId, {
+          partnerId,
+          escalationId,
+          kind: 'sla_breach',
+          targetRole: 'team_leader',
+          targetStaffIds: ['lead-1'],
+          raisedAt: clock.now().toISOString(),
+          level: 1,
+          rule: 'sla-breach',
+          ...(cause ? { causeEventId: cause.id, causeType: cause.type } : {}),
+          summary: 'The maximum response time passed with no response',
+          ...(ticketSequence === undefined ? {} : { ticketSequence }),
+        });
+      const breachedOf = (ticketId: string, ticketSequence: number) =>
+        eventOf(SlaBreachedV1, ticketId, { ...clockOf(ticketSequence), breachedAt: clock.now().toISOString(), latenessMs: 0, late: false });
+      const escalationWarnings = (event: CloudEvent<unknown>) => lines.filter((l) => l.level === 40 && l.eventId === event.id);
+
+      it('escalation.raised consumed before the sla.breached that raised it and the ticket.created that breach follows waits for them: the staff endpoint’s deliveries are queued cause first', async () => {
+        const staff = await newStaffEndpoint('/escalation-after-breach');
+        const ticketId = randomUUID();
+        const ticket = created(ticketId);
+        const breached = breachedOf(ticketId, 1);
+        const raised = raisedBy(ticketId, breached, 1);
+        expect(await consumeBefore(consumer(), raised, ticket, breached)).toBe('handled');
+        expect(await queuedTypes(staff.id, ticketId)).toEqual(['ticket.created', 'sla.breached', 'escalation.raised']);
+        expect(waitedFor(raised)).toBeGreaterThan(0);
+        expect(escalationWarnings(raised)).toEqual([]);
+      });
+
+      it('escalation.resolved (met in time) consumed before the ticket.responded that ended it and its sla.met waits for them', async () => {
+        const staff = await newStaffEndpoint('/escalation-resolved-after-response');
+        const ticketId = randomUUID();
+        const c = consumer();
+        const clockId = randomUUID();
+        const warning = eventOf(SlaWarningV1, ticketId, { ...clockOf(1), clockId, remainingMs: 3_600_000, threshold: 0.9, latenessMs: 0, late: false });
+        for (const early of [created(ticketId), eventOf(SlaClockStartedV1, ticketId, { ...clockOf(1), clockId, startedAt: clock.now().toISOString() }), warning, raisedBy(ticketId, warning, 1)])
+          expect(await c.consume(messageOf(early))).toBe('handled');
+        const response = responded(ticketId, 2);
+        const metInTime = eventOf(SlaMetV1, ticketId, { ...clockOf(2), clockId, respondedAt: clock.now().toISOString() });
+        const resolved = eventOf(EscalationResolvedV1, ticketId, {
+          partnerId,
+          escalationId,
+          resolvedAt: clock.now().toISOString(),
+          outcome: 'Answered in time: the response came before the due time (sla.met); resolved automatically.',
+          causeEventId: metInTime.id,
+          causeType: metInTime.type,
+          ticketSequence: 2,
+        });
+        expect(await consumeBefore(c, resolved, response, metInTime)).toBe('handled');
+        expect(await queuedTypes(staff.id, ticketId)).toEqual(['ticket.created', 'sla.clock_started', 'sla.warning', 'escalation.raised', 'ticket.responded', 'sla.met', 'escalation.resolved']);
+        expect(waitedFor(resolved)).toBeGreaterThan(0);
+      });
+
+      it('escalation events naming no cause are queued at once: an older escalation’s, and a re-notice, an acknowledgement or a person’s resolution (they follow their raise, which waited)', async () => {
+        const staff = await newStaffEndpoint('/escalation-no-cause');
+        const ticketId = randomUUID();
+        const older = raisedBy(ticketId, undefined);
+        // The ticket event of sequence 7 never comes: none of these waits for it.
+        const kept = { partnerId, escalationId, ticketSequence: 7 };
+        const renotified = eventOf(EscalationRenotifiedV1, ticketId, { ...kept, kind: 'sla_breach', targetRole: 'team_leader', targetStaffIds: [], attempt: 1, renotifiedAt: clock.now().toISOString() });
+        const acknowledged = eventOf(EscalationAcknowledgedV1, ticketId, { ...kept, acknowledgedBy: 'lead-1', acknowledgedAt: clock.now().toISOString() });
+        const resolved = eventOf(EscalationResolvedV1, ticketId, { ...kept, resolvedAt: clock.now().toISOString(), resolvedBy: 'lead-1' });
+        const c = consumer();
+        for (const event of [older, renotified, acknowledged, resolved]) expect(await c.consume(messageOf(event))).toBe('handled');
+        expect([older, renotified, acknowledged, resolved].map(waitedFor)).toEqual([0, 0, 0, 0]);
+        expect(await queuedTypes(staff.id, ticketId)).toEqual(['escalation.raised', 'escalation.renotified', 'escalation.acknowledged', 'escalation.resolved']);
+      });
+
+      it('an escalation event whose cause never comes is queued once the wait is spent, and logged: never dead-lettered, never lost', async () => {
+        const staff = await newStaffEndpoint('/escalation-cause-lost');
+        const ticketId = randomUUID();
+        const breached = breachedOf(ticketId, 1);
+        const raised = raisedBy(ticketId, breached, 1);
+        expect(await consumer(1_000).consume(messageOf(raised))).toBe('handled');
+        expect(waitedFor(raised)).toBe(2);
+        expect(await queuedTypes(staff.id, ticketId)).toEqual(['escalation.raised']);
+        expect(escalationWarnings(raised)).toEqual([
+          expect.objectContaining({
+            ticketId,
+            type: 'escalation.raised',
+            causeEventId: breached.id,
+            causeType: 'sla.breached',
+            ticketSequence: 1,
+            msg: expect.stringContaining('queued without the event it follows'),
+          }),
+        ]);
+        expect(await sut.query(`SELECT 1 FROM notification.dead_letters WHERE event_id = $1`, [raised.id])).toEqual([]);
+      });
     });
   });
 

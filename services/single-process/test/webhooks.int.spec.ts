@@ -240,6 +240,22 @@ describe('webhooks (issue #11)', () => {
     ]);
   });
 
+  it('docs/adr/0066 (third session): a staff endpoint gets the escalation.raised an emergency ticket.created raised after it, naming it (causeEventId, ticketSequence)', async () => {
+    const acme = await newPartner();
+    const staff = await subscribe('admin', '/escalation-after-cause', ['ticket.created', 'escalation.raised']);
+    try {
+      const filed = await as(acme).post('/v1/tickets', sampleTicket({ level: 'emergency' }));
+      expect(filed.status).toBe(201);
+      const ticketId = filed.body.id as string;
+      const arrived = (await receiver.waitForCount('/escalation-after-cause', 2)).map((r) => JSON.parse(r.body)).filter((b) => b.subject === ticketId);
+      expect(arrived.map((b) => b.type)).toEqual(['ticket.created', 'escalation.raised']);
+      expect(arrived[1].data).toMatchObject({ kind: 'emergency', causeEventId: arrived[0].id, causeType: 'ticket.created', ticketSequence: arrived[0].sequence });
+    } finally {
+      // A staff endpoint hears every partner: the suite's later tests are not its business.
+      expect((await as('admin').delete(`/v1/webhooks/endpoints/${staff.id}`)).status).toBe(204);
+    }
+  });
+
   it('what arrives is what the OpenAPI document’s `webhooks` entry of its type describes: envelope, constants and the contract’s data', async () => {
     type BodySchema = { required: string[]; properties: Record<string, { const?: unknown }> };
     const webhooks = (await http().get('/openapi.json')).body.webhooks as Record<string, { post: { requestBody: { content: { 'application/json': { schema: BodySchema } } } } }>;

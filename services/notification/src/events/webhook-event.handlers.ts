@@ -2,8 +2,8 @@ import { IN_TRANSIT_FIELD, type CloudEvent } from '@tss/contracts';
 import { NotYet, type BatchFlush, type BatchWrites, type HandlerBinding, type HandlerContext } from '@tss/messaging';
 import { traceCarrierOf, type TraceCarrier } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
-import { awaitedTicketSequence } from '../domain/webhook-event-order';
-import { receivesType, webhookContracts } from '../domain/webhook-filter';
+import { awaitedCause, type AwaitedCause } from '../domain/webhook-event-order';
+import { isStaffOnly, receivesType, webhookContracts } from '../domain/webhook-filter';
 import { receivesPartner } from '../domain/webhook-endpoint';
 import { webhookEventStore, type WebhookEventRecord } from '../store/webhook-event.store';
 import { enqueueDeliveries } from '../use-cases/webhook-queue';
@@ -74,23 +74,48 @@ export const queueWebhooks = (timers: TimerStore) => {
   };
   /** Per transaction, the latest ticket event of each ticket its handlers have queued (recorded at its flush). */
   const ticketEventsInBatch = new WeakMap<BatchWrites, Map<string, number>>();
+  /** Per transaction, the ids of the events its handlers have queued (recorded at its flush). */
+  const eventsInBatch = new WeakMap<BatchWrites, Set<string>>();
+
+  const queuedEarlierInBatch = (cause: AwaitedCause, subject: string, batch: BatchWrites): boolean =>
+    cause.kind === 'event' ? (eventsInBatch.get(batch)?.has(cause.eventId) ?? false) : (ticketEventsInBatch.get(batch)?.get(subject) ?? 0) >= cause.ticketSequence;
 
   /**
-   * An `sla.*` event a ticket event caused is queued after that ticket event (docs/adr/0066, addendum
-   * of 2026-12-05): intake's and sla-timer's topics are consumed side by side, so it may come first.
-   * Until the ticket event is recorded (earlier in this batch, or committed) it answers `NotYet` and
+   * An event another one caused is queued after it (docs/adr/0066, addenda of 2026-12-05): an `sla.*`
+   * or `rating.*` event after the ticket event it names, an escalation event after the event that
+   * raised or resolved it. The producers' topics are consumed side by side, so the effect may come
+   * first. Until the cause is recorded (earlier in this batch, or committed) it answers `NotYet` and
    * the consumer retries it; once the consumer's wait is spent it is queued anyway, with a warning:
-   * out of order rather than lost. Nobody subscribed to the partner: nothing to order, no wait.
+   * out of order rather than lost. Nobody who may receive it subscribed (for a staff-only event, no
+   * staff endpoint): nothing to order, no wait.
    */
   const afterItsCause = async (event: CloudEvent<unknown>, partnerId: string | undefined, { tx, batch, logger, waitSpent }: HandlerContext): Promise<void> => {
-    const awaited = awaitedTicketSequence(event.type, event.data);
-    if (awaited === undefined || (ticketEventsInBatch.get(batch)?.get(event.subject) ?? 0) >= awaited) return;
-    const { recorded, anyReceiver } = await webhookEventStore.ticketEventRecorded(tx, event.subject, awaited, partnerId);
+    const cause = awaitedCause(event.type, event.data);
+    if (cause === undefined || queuedEarlierInBatch(cause, event.subject, batch)) return;
+    // A partner's endpoints never receive a staff-only event: only staff endpoints count.
+    const receiversOf = isStaffOnly(event.type) ? undefined : partnerId;
+    const { recorded, anyReceiver } =
+      cause.kind === 'event'
+        ? await webhookEventStore.eventRecorded(tx, cause.eventId, receiversOf)
+        : await webhookEventStore.ticketEventRecorded(tx, event.subject, cause.ticketSequence, receiversOf);
     if (recorded || !anyReceiver) return;
-    if (!waitSpent) throw new NotYet(`ticket ${event.subject}: ${event.type} waits for ticket event ${awaited}`);
+    const awaited = cause.kind === 'event' ? `${cause.eventType} ${cause.eventId}` : `ticket event ${cause.ticketSequence}`;
+    if (!waitSpent) throw new NotYet(`ticket ${event.subject}: ${event.type} waits for ${awaited}`);
     // The consumer's logger names the event (`eventId`, `type`).
+    if (event.type.startsWith('escalation.')) {
+      logger.warn(
+        {
+          ticketId: event.subject,
+          partnerId,
+          ...(cause.kind === 'event' ? { causeEventId: cause.eventId, causeType: cause.eventType } : {}),
+          ticketSequence: cause.ticketSequence,
+        },
+        'webhook deliveries of an escalation event queued without the event it follows: not consumed within the wait',
+      );
+      return;
+    }
     logger.warn(
-      { ticketId: event.subject, partnerId, ticketSequence: awaited },
+      { ticketId: event.subject, partnerId, ticketSequence: cause.ticketSequence },
       'webhook deliveries of an sla or rating event queued without the ticket event it follows: not consumed within the wait',
     );
   };
@@ -104,6 +129,8 @@ export const queueWebhooks = (timers: TimerStore) => {
       queued.set(event.subject, Math.max(queued.get(event.subject) ?? 0, sequence));
       ticketEventsInBatch.set(batch, queued);
     }
+    const handled = eventsInBatch.get(batch) ?? new Set<string>();
+    eventsInBatch.set(batch, handled.add(event.id));
     const record = { id: event.id, type: event.type, partnerId, subject: event.subject, sequence, occurredAt: new Date(event.time), body };
     // The consumer's span of this event: its deliveries continue its trace.
     batch.defer(flush, { record, trace: traceCarrierOf() });

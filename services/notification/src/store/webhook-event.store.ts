@@ -111,6 +111,22 @@ export const webhookEventStore = {
     )) as { recorded: boolean; anyReceiver: boolean }[];
     return row;
   },
+
+  /**
+   * For an escalation event waiting for the event that raised or resolved it (docs/adr/0066, addendum
+   * of 2026-12-05, third session), in one statement: whether that event is recorded (a probe of the
+   * primary key), i.e. its deliveries are queued; and whether any enabled endpoint may receive the
+   * waiting event (`partnerId` undefined: staff endpoints only, as for a staff-only event).
+   */
+  async eventRecorded(tx: EntityManager, eventId: string, partnerId: string | undefined): Promise<{ recorded: boolean; anyReceiver: boolean }> {
+    const [row] = (await tx.query(
+      prepared(`SELECT EXISTS (SELECT 1 FROM notification.webhook_events WHERE id = $1) AS recorded,
+              EXISTS (SELECT 1 FROM notification.webhook_endpoints e
+                       WHERE e.status = 'enabled' AND (e.partner_id IS NULL AND e.owner_kind = 'staff' OR e.partner_id = $2::uuid)) AS "anyReceiver"`),
+      [eventId, partnerId ?? null],
+    )) as { recorded: boolean; anyReceiver: boolean }[];
+    return row;
+  },
 };
 
 /** Which events a replay reads: `since` (inclusive) to `until` (exclusive), recorded by `recordedBy`. */
