@@ -16,6 +16,7 @@ import { on, type HandlerBinding } from '@tss/messaging';
 import type { TimerHandler } from '@tss/timers';
 import type { RenderedMail, TicketMailContext } from '../domain/mail-template';
 import { agentReplyMail, attachmentsRefusedMail, closedOutOfScopeMail, credentialsAfterResolutionMail, credentialsVaultedMail, informationRequestedMail, ratingInvitationMail, reopenedMail, resolvedMail } from '../domain/mail-templates';
+import { linkBelongsToResolution, linkKeptOnReopening, linkOnResolution, placeRatingLink } from '../domain/rating-link';
 import { mailStore, type MailContact, type MailKind } from '../store/mail.store';
 import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
 import type { SiteLinks } from '../use-cases/site-links';
@@ -83,23 +84,48 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     if (contact) await send(tx, contact, 'information_requested', informationRequestedMail(contextOf(contact, now), event.data.reason, event.data.question), now);
   });
 
+  /**
+   * P11: notification reads `tss.ticket` and `tss.rating` side by side, so the rating link may come
+   * first (a restart, a backlog): one read for this resolution is kept, and the resolved mail goes
+   * at once with it; one for a later resolution stays for that one (docs/adr/0035, addendum of
+   * 2026-12-05, third session).
+   */
   const resolved = on(TicketResolvedV1, async (event, { tx, now }) => {
     const contact = await mailStore.contact(tx, event.subject);
     if (!contact) return;
+    const link = linkOnResolution((await mailStore.ratingLinkSequences(tx, contact.ticketId)).linkSequence, event.data.sequence);
     await mailStore.saveResolution(tx, contact.ticketId, {
-      rateUrl: null,
+      rateUrl: link === 'none' ? null : contact.rateUrl,
       resolvedAt: new Date(event.data.resolvedAt),
       reopenWindowEndsAt: new Date(event.data.reopenWindowEndsAt),
       credentialsHeld: event.data.credentialsHeld ?? false,
       resolvedMailId: null,
     });
-    await deps.timers.schedule(tx, { id: resolvedTimerId(contact.ticketId), kind: MAIL_RESOLVED_TIMER, dueAt: new Date(now.getTime() + deps.ratingWaitMs), payload: { ticketId: contact.ticketId } });
+    await mailStore.saveRatingLinkSequences(tx, contact.ticketId, { resolutionSequence: event.data.sequence, ...(link === 'none' ? { linkSequence: null } : {}) });
+    const dueAt = link === 'this-resolution' ? now : new Date(now.getTime() + deps.ratingWaitMs);
+    await deps.timers.schedule(tx, { id: resolvedTimerId(contact.ticketId), kind: MAIL_RESOLVED_TIMER, dueAt, payload: { ticketId: contact.ticketId } });
   });
 
-  const ratingRequested = on(RatingRequestedV1, async (event, { tx, now }) => {
+  /**
+   * P11: the link goes with the resolution it names (`ticketSequence`), read before or after it; an
+   * earlier resolution's, read late, is never mailed (rating superseded or withdrew its survey). A
+   * link naming none (an older rating) is the current resolution's, as before.
+   */
+  const ratingRequested = on(RatingRequestedV1, async (event, { tx, now, logger }) => {
     const contact = await mailStore.contact(tx, event.subject);
     if (!contact) return;
+    const sequences = await mailStore.ratingLinkSequences(tx, contact.ticketId);
+    const place = placeRatingLink(event.data.ticketSequence, { ...sequences, resolved: contact.resolvedAt !== null });
+    if (place === 'superseded') {
+      logger.info(
+        { ticketId: contact.ticketId, ticketSequence: event.data.ticketSequence, resolutionSequence: sequences.resolutionSequence },
+        'rating link of a resolution superseded or reopened since: not mailed',
+      );
+      return;
+    }
     await mailStore.saveResolution(tx, contact.ticketId, { ...contact, rateUrl: event.data.rateUrl });
+    await mailStore.saveRatingLinkSequences(tx, contact.ticketId, { linkSequence: event.data.ticketSequence ?? null });
+    if (place === 'kept-for-its-resolution') return; // its ticket.resolved, not read yet, finds it
     if (contact.resolvedMailId) {
       // The resolved mail has gone already: the invitation follows on its own.
       await send(tx, contact, 'rating_invitation', ratingInvitationMail(contextOf(contact, now), event.data.rateUrl), now);
@@ -113,7 +139,10 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     const contact = await mailStore.contact(tx, event.subject);
     if (!contact) return;
     await deps.timers.cancel(tx, resolvedTimerId(contact.ticketId)); // reopened before its resolved mail went: it never goes
-    await mailStore.saveResolution(tx, contact.ticketId, { rateUrl: null, resolvedAt: null, reopenWindowEndsAt: null, credentialsHeld: contact.credentialsHeld, resolvedMailId: null });
+    // A link read already for a later resolution (the rating topic read ahead) stays for it.
+    const keptLink = linkKeptOnReopening((await mailStore.ratingLinkSequences(tx, contact.ticketId)).linkSequence, event.data.sequence);
+    await mailStore.saveResolution(tx, contact.ticketId, { rateUrl: keptLink ? contact.rateUrl : null, resolvedAt: null, reopenWindowEndsAt: null, credentialsHeld: contact.credentialsHeld, resolvedMailId: null });
+    if (!keptLink) await mailStore.saveRatingLinkSequences(tx, contact.ticketId, { linkSequence: null });
     await send(tx, contact, 'reopened', reopenedMail(contextOf(contact, now), event.data.credentialsVaulted), now);
   });
 
@@ -166,12 +195,14 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     const contact = await mailStore.contact(tx, ticketId);
     if (!contact || contact.resolvedMailId || !contact.resolvedAt || !contact.reopenWindowEndsAt) return;
     const now = timer.claimedAt;
+    // A link held for a later resolution (read ahead of its ticket events) is not this one's.
+    const rateUrl = contact.rateUrl && linkBelongsToResolution(await mailStore.ratingLinkSequences(tx, ticketId)) ? contact.rateUrl : undefined;
     const queued = await send(
       tx,
       contact,
       'resolved',
       resolvedMail(contextOf(contact, now), {
-        ...(contact.rateUrl ? { rateUrl: contact.rateUrl } : {}),
+        ...(rateUrl ? { rateUrl } : {}),
         credentialsHeld: contact.credentialsHeld,
         reopenWindowEndsAt: contact.reopenWindowEndsAt,
       }),

@@ -474,4 +474,34 @@ export const mailStore = {
       [ticketId, resolution.rateUrl, resolution.resolvedAt, resolution.reopenWindowEndsAt, resolution.credentialsHeld, resolution.resolvedMailId],
     );
   },
+
+  /**
+   * P11: the sequences of the resolution the contact last read and of the resolution its rating link
+   * belongs to (docs/adr/0035, addendum of 2026-12-05, third session); null where unknown. Read
+   * after `contact`, whose lock covers the row.
+   */
+  async ratingLinkSequences(tx: EntityManager, ticketId: string): Promise<MailRatingLinkSequences> {
+    const rows = (await tx.query(`SELECT resolution_ticket_sequence, rate_url_ticket_sequence FROM "${S}".mail_contacts WHERE ticket_id = $1`, [ticketId])) as {
+      resolution_ticket_sequence: number | null;
+      rate_url_ticket_sequence: number | null;
+    }[];
+    return { resolutionSequence: rows[0]?.resolution_ticket_sequence ?? null, linkSequence: rows[0]?.rate_url_ticket_sequence ?? null };
+  },
+
+  /** Records the sequences beside `saveResolution`'s fields; a field left out is left as it is. */
+  async saveRatingLinkSequences(tx: EntityManager, ticketId: string, sequences: Partial<MailRatingLinkSequences>): Promise<void> {
+    await tx.query(
+      `UPDATE "${S}".mail_contacts
+          SET resolution_ticket_sequence = CASE WHEN $2 THEN $3::integer ELSE resolution_ticket_sequence END,
+              rate_url_ticket_sequence = CASE WHEN $4 THEN $5::integer ELSE rate_url_ticket_sequence END
+        WHERE ticket_id = $1`,
+      [ticketId, 'resolutionSequence' in sequences, sequences.resolutionSequence ?? null, 'linkSequence' in sequences, sequences.linkSequence ?? null],
+    );
+  },
 };
+
+/** P11: which resolution the contact last read, and which one its rating link belongs to (`ticket.resolved`'s `sequence`). */
+export interface MailRatingLinkSequences {
+  resolutionSequence: number | null;
+  linkSequence: number | null;
+}
