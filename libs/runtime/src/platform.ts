@@ -34,6 +34,7 @@ export interface PlatformOptions {
   relayPollIntervalMs?: number;
   consumerRetryBaseMs?: number;
   consumerNotYetMaxWaitMs?: number;
+  consumerNewerTypeWaitMs?: number;
   /** Runs once the hosts are open, before the app exists (binds key sources to a host's database). */
   onHostsOpen?: (hosts: ReadonlyMap<string, ServiceHost>) => void | Promise<void>;
   /** Runs before any service route is registered: app-wide hooks (rate limits, security headers). */
@@ -88,6 +89,7 @@ export class Platform {
           relayPollIntervalMs: options.relayPollIntervalMs,
           consumerRetryBaseMs: options.consumerRetryBaseMs,
           consumerNotYetMaxWaitMs: options.consumerNotYetMaxWaitMs,
+          consumerNewerTypeWaitMs: options.consumerNewerTypeWaitMs,
         }),
       );
     }

@@ -21,6 +21,8 @@ export interface ServiceHostOptions {
   consumerRetryBaseMs?: number;
   /** How long a handler may answer NotYet before its event is dead-lettered (docs/adr/0013). */
   consumerNotYetMaxWaitMs?: number;
+  /** How long, from its own time, an event of a type newer than the release waits for a newer member of the group (docs/adr/0072). */
+  consumerNewerTypeWaitMs?: number;
 }
 
 const NO_SETTINGS = envSchema({});
@@ -122,6 +124,7 @@ export class ServiceHost {
       maxAttempts: options.consumerMaxAttempts,
       retryBaseMs: options.consumerRetryBaseMs,
       notYetMaxWaitMs: options.consumerNotYetMaxWaitMs,
+      newerTypeWaitMs: options.consumerNewerTypeWaitMs,
     });
     this.retention = new EventRetention({
       ...retentionSettingsFrom(options.env ?? process.env),

@@ -2,6 +2,7 @@ import type { FastifyServerOptions } from 'fastify';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_NEWER_TYPE_WAIT_MS,
   InProcessTransport,
   KafkaConnectionEnv,
   kafkaConnectionProblems,
@@ -66,6 +67,13 @@ export const ServiceProcessEnv = envSchema({
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   DB_CONNECT_TIMEOUT_MS: DbConnectTimeoutSetting,
   CONSUMER_NOT_YET_MAX_WAIT_MS: Type.Integer({ minimum: 0, default: 60_000, description: 'How long an event may wait for the one it depends on before it is dead-lettered' }),
+  CONSUMER_NEWER_TYPE_WAIT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 3_600_000,
+    default: DEFAULT_NEWER_TYPE_WAIT_MS,
+    description:
+      "How long after its own time an event of a type newer than this release, in a family the service reads, is left for a newer replica before it is skipped: a rolling upgrade's length (docs/adr/0072); 0 skips it at once",
+  }),
   MIGRATE_ON_START: Type.Boolean({ default: false }),
   ...TokenEnv,
   TSS_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -138,6 +146,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
     migrate: config.MIGRATE_ON_START,
     poolSize: config.DB_POOL_SIZE,
     consumerNotYetMaxWaitMs: config.CONSUMER_NOT_YET_MAX_WAIT_MS,
+    consumerNewerTypeWaitMs: config.CONSUMER_NEWER_TYPE_WAIT_MS,
     consumerRetryBaseMs: options.consumerRetryBaseMs,
     onHostsOpen: (hosts) => {
       wrapped?.bindHost(only(hosts));

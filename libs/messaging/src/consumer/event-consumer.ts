@@ -49,7 +49,8 @@ export const on = <C extends EventContract>(contract: C, handle: EventHandler<Ev
 /**
  * What a consumer does with events of a family (`ticket.`) whose type this release does not know:
  * a newer release's, during a rolling upgrade (docs/adr/0072). The handler gets the envelope with
- * `data` unchecked. Without one, such events are skipped, as another consumer's are.
+ * `data` unchecked. Without one, such an event in a family the consumer reads is left for a newer
+ * member of the group while it is young (`newerTypeWaitMs`), then skipped.
  */
 export interface NewerTypeBinding {
   family: string;
@@ -78,11 +79,30 @@ export interface EventConsumerOptions {
   notYetMaxWaitMs?: number;
   /** Most events handled in one transaction (docs/performance.md); 1 handles each on its own. */
   batchSize?: number;
+  /**
+   * How long after its own time (CloudEvents `time`) an event of a type no contract of this release
+   * knows, in a family the consumer reads and with no `newerTypes` handler, is left for a newer
+   * member of the group before it is skipped (docs/adr/0072, addendum of 2026-12-05, third session):
+   * a rolling upgrade's length. Only where the transport can deliver it again later
+   * (`BatchProgress.retryLater`, Kafka); 0 skips it at once. Default DEFAULT_NEWER_TYPE_WAIT_MS.
+   */
+  newerTypeWaitMs?: number;
 }
+
+/** A rolling upgrade's length, about: how long a newer type's event waits for a newer member by default. */
+export const DEFAULT_NEWER_TYPE_WAIT_MS = 300_000;
 
 export type ConsumeOutcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered' | 'parked';
 
-type Checked = { kind: 'skip' } | { kind: 'invalid'; reason: string } | { kind: 'valid'; binding: Pick<HandlerBinding, 'handle'>; event: CloudEvent<unknown> };
+type Checked =
+  | { kind: 'skip' }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'valid'; binding: Pick<HandlerBinding, 'handle'>; event: CloudEvent<unknown> }
+  /** A type no contract of this release knows, in a family the consumer reads, with no handler for it: a newer member's. */
+  | { kind: 'newer'; type: string; id: unknown; time: unknown };
+
+/** `ticket.` of `ticket.created`: the family a type belongs to. */
+const familyOf = (type: string): string => type.slice(0, type.indexOf('.') + 1);
 
 /**
  * A message the consumer let go of without an outcome: its wait was handed to the transport
@@ -159,6 +179,8 @@ export class EventConsumer {
   private stopReporting?: () => void;
   private readonly bindings = new Map<string, HandlerBinding>();
   private readonly types = new Set<string>();
+  /** The families of the types it binds (`ticket.`): a newer type of these may be one a newer release of it handles. */
+  private readonly families = new Set<string>();
   private readonly store: DeadLetterStore;
   /** By event id: events whose retry waits between deliveries (Kafka), in the order they began waiting. */
   private readonly retrying = new Map<string, Retrying>();
@@ -170,6 +192,7 @@ export class EventConsumer {
     for (const b of options.bindings) {
       this.bindings.set(`${b.contract.type}@${b.contract.version}`, b);
       this.types.add(b.contract.type);
+      if (familyOf(b.contract.type)) this.families.add(familyOf(b.contract.type));
     }
     this.store = new DeadLetterStore(options.schema);
     this.deadLetters = new DeadLetterOperator({ consumer: this, store: this.store, unitOfWork: options.unitOfWork, clock: options.clock, group: options.group });
@@ -241,6 +264,7 @@ export class EventConsumer {
   private async consumeOne(message: InboundMessage, failedInBatch?: { error: unknown }, progress?: BatchProgress): Promise<ConsumeOutcome | GivenBack> {
     const checked = this.check(message);
     if (checked.kind === 'skip') return 'skipped';
+    if (checked.kind === 'newer') return this.leaveForNewerMember(message, checked, progress);
     if (checked.kind === 'invalid') return this.deadLetter(message, checked.reason);
     const { binding, event } = checked;
     const { logger } = this.options;
@@ -294,6 +318,37 @@ export class EventConsumer {
       }
       if (!(await this.waitInLine(waitMs, progress))) return 'given-back';
     }
+  }
+
+  /**
+   * An event of a type only a newer release knows, in a family this consumer reads, and no handler
+   * for it here (docs/adr/0072, addendum of 2026-12-05, third session): during a rolling upgrade a
+   * newer member of the group may handle it, but only if this one does not commit past it. While
+   * the event is younger than `newerTypeWaitMs` by its own time, it is handed back as a `NotYet`
+   * wait is (`retryLater`: Kafka pauses this partition alone, nothing past the event is committed,
+   * and the partition's next owner reads it again), looked at again at least every
+   * `maxRetryDelayMs`. Then, or at once when it is older on arrival (a rollback reading what the
+   * newer release wrote) or the transport cannot deliver it again later, it is skipped, said once.
+   * No wait is remembered between deliveries: the event's age alone decides, on any member.
+   */
+  private leaveForNewerMember(message: InboundMessage, newer: Extract<Checked, { kind: 'newer' }>, progress?: BatchProgress): ConsumeOutcome | GivenBack {
+    const { clock, logger } = this.options;
+    const waitMs = this.options.newerTypeWaitMs ?? DEFAULT_NEWER_TYPE_WAIT_MS;
+    const at = typeof newer.time === 'string' ? Date.parse(newer.time) : Number.NaN;
+    const ageMs = clock.now().getTime() - at;
+    const where = { type: newer.type, eventId: newer.id, topic: message.topic, position: message.position, key: message.key };
+    // A producer's clock ahead of ours makes the age negative: the wait is still bounded, by `waitMs - ageMs`.
+    if (progress?.retryLater && waitMs > 0 && ageMs < waitMs) {
+      const delayMs = Math.max(1, Math.min(waitMs - ageMs, this.options.maxRetryDelayMs ?? 5_000));
+      logger.debug({ ...where, ageMs, newerTypeWaitMs: waitMs, delayMs }, 'event of a type newer than this release left for a newer member of the group');
+      progress.retryLater(delayMs);
+      return 'given-back';
+    }
+    logger.warn(
+      { ...where, ...(Number.isNaN(ageMs) ? {} : { ageMs }), newerTypeWaitMs: waitMs },
+      'event of a type newer than this release skipped: no contract or handler for it here, and no newer member took it',
+    );
+    return 'skipped';
   }
 
   private remember(eventId: string, retrying: Retrying): void {
@@ -394,8 +449,9 @@ export class EventConsumer {
     | { kind: 'flush-failed'; error: unknown }
   > {
     const checked = chunk.map((m) => this.check(m));
-    const invalid = checked.findIndex((c) => c.kind === 'invalid');
-    if (invalid >= 0) return { kind: 'alone', index: invalid };
+    // A newer type's event goes on its own too: held or skipped there, and said once.
+    const alone = checked.findIndex((c) => c.kind === 'invalid' || c.kind === 'newer');
+    if (alone >= 0) return { kind: 'alone', index: alone };
     // Only other consumers' events (a shared topic): nothing to record, no transaction.
     if (checked.every((c) => c.kind === 'skip')) return { kind: 'handled', outcomes: checked.map((): ConsumeOutcome => 'skipped') };
     const { schema, group, clock, outbox, logger } = this.options;
@@ -469,7 +525,7 @@ export class EventConsumer {
    */
   async applyOnce(tx: EntityManager, message: InboundMessage): Promise<Result<ConsumeOutcome, string>> {
     const checked = this.check(message.event === undefined ? this.decoded(message) : message);
-    if (checked.kind === 'skip') return ok('skipped');
+    if (checked.kind === 'skip' || checked.kind === 'newer') return ok('skipped');
     if (checked.kind === 'invalid') return err(checked.reason);
     return ok(await this.apply(tx, message, checked.binding, checked.event, { park: false, waitSpent: true }));
   }
@@ -490,11 +546,18 @@ export class EventConsumer {
     return { kind: 'valid', binding, event: validation.event };
   }
 
-  /** An event of a type no contract of this release names, in a family this consumer handles anyway. */
+  /**
+   * An event of a type no contract of this release names: handled when the consumer has a handler
+   * for its family, left for a newer member when the consumer reads its family, else skipped.
+   */
   private newerType(candidate: unknown, type: string): Checked | undefined {
     if (isKnownEventType(type)) return undefined;
     const newer = this.options.newerTypes?.find((b) => type.startsWith(b.family));
-    if (!newer) return undefined;
+    if (!newer) {
+      if (!familyOf(type) || !this.families.has(familyOf(type))) return undefined;
+      const { id, time } = candidate as { id?: unknown; time?: unknown };
+      return { kind: 'newer', type, id, time };
+    }
     const envelope = validateEnvelope(candidate);
     return envelope.ok ? { kind: 'valid', binding: newer, event: envelope.event } : { kind: 'invalid', reason: envelope.reason };
   }

@@ -4,10 +4,10 @@ import { DataSource } from 'typeorm';
 import { TicketCreatedV1, TicketAcceptedV1, TicketRespondedV1, dataSchemaUri, type CloudEventEnvelope } from '@tss/contracts';
 import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { systemClock } from '@tss/service-kit';
-import { waitFor } from '@tss/service-kit/testing';
+import { systemClock, type Clock } from '@tss/service-kit';
+import { logCapture, TestClock, waitFor } from '@tss/service-kit/testing';
 import type { BatchFlush } from '../consumer/batch-writes';
-import { EventConsumer, on, type HandlerBinding } from '../consumer/event-consumer';
+import { EventConsumer, on, type EventConsumerOptions, type HandlerBinding } from '../consumer/event-consumer';
 import { messagingMigrations } from '../outbox/messaging-migrations';
 import { Outbox } from '../outbox/outbox';
 import { OutboxRelay } from '../outbox/outbox-relay';
@@ -70,18 +70,25 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       await db.drop();
     });
 
-    const startConsumer = async (group: string, bindings: HandlerBinding[], options: { maxAttempts?: number } = {}) => {
+    const startConsumer = async (
+      group: string,
+      bindings: HandlerBinding[],
+      options: { maxAttempts?: number; clock?: Clock } & Partial<Pick<EventConsumerOptions, 'logger' | 'newerTypeWaitMs' | 'maxRetryDelayMs'>> = {},
+    ) => {
+      const clock = options.clock ?? systemClock;
       const consumer = new EventConsumer({
         group,
         schema: CONSUMER_SCHEMA,
         transport,
         unitOfWork: new UnitOfWork(consumerDs),
-        outbox: new Outbox({ service: 'sla-timer', schema: CONSUMER_SCHEMA, clock: systemClock }),
-        clock: systemClock,
-        logger,
+        outbox: new Outbox({ service: 'sla-timer', schema: CONSUMER_SCHEMA, clock }),
+        clock,
+        logger: options.logger ?? logger,
         bindings,
         maxAttempts: options.maxAttempts ?? 3,
         retryBaseMs: 5,
+        ...(options.newerTypeWaitMs !== undefined ? { newerTypeWaitMs: options.newerTypeWaitMs } : {}),
+        ...(options.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: options.maxRetryDelayMs } : {}),
       });
       await consumer.start();
       running.push(consumer);
@@ -449,6 +456,44 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       await waitFor('the handled event', async () => (await effectsFor(group, [ticketId])).length === 1);
       expect(consumer.outcomes.skipped).toBeGreaterThanOrEqual(1);
       expect(letters.filter((l) => l.key === ticketId)).toEqual([]);
+    });
+
+    // docs/adr/0072, addendum of 2026-12-05, third session. Kafka can deliver it again later, to a
+    // newer member of the group during a rolling upgrade; the in-process log has one reader per
+    // group (one process, one release), so nobody newer could ever take it there.
+    it('an event of a type newer than the release, in a family the consumer reads: held while young where another member could take it (Kafka), skipped at once in-process; past the bound skipped, said once', async () => {
+      const group = `newer-${randomUUID().slice(0, 8)}`;
+      const clock = new TestClock(systemClock.now());
+      const log = logCapture();
+      const waitMs = 60_000;
+      await startConsumer(group, [recordEffect(group)], { clock, logger: pino({ level: 'debug' }, log.stream), newerTypeWaitMs: waitMs, maxRetryDelayMs: 50 });
+      const ticketId = randomUUID();
+      const newer: CloudEventEnvelope = {
+        specversion: '1.0',
+        id: randomUUID(),
+        source: 'tss/ticket-intake',
+        type: 'ticket.handed_over_in_a_later_release',
+        time: clock.now().toISOString(),
+        subject: ticketId,
+        datacontenttype: 'application/json',
+        dataschema: dataSchemaUri('ticket.handed_over_in_a_later_release', 1),
+        data: { partnerId, sequence: 2 },
+      };
+      const created: CloudEventEnvelope = { ...newer, id: randomUUID(), type: TicketCreatedV1.type, dataschema: dataSchemaUri(TicketCreatedV1.type, 1), data: ticketCreatedData(partnerId, 3) };
+      const held = () => log.lines.filter((l) => /left for a newer member/.test(l.msg) && l.eventId === newer.id).length;
+      const skipped = () => log.lines.filter((l) => l.level === 40 && /newer than this release skipped/.test(l.msg) && l.eventId === newer.id);
+      // One key: one partition, the later event behind the newer one.
+      await transport.publish([newer, created].map((event) => ({ topic: TicketCreatedV1.topic, key: ticketId, event })));
+
+      if (transport.kind === 'kafka') {
+        await waitFor('the newer type held, handed back more than once (or gone past)', async () => held() >= 3 || (await effectsFor(group, [ticketId])).length > 0, { timeoutMs: 30_000 });
+        expect(await effectsFor(group, [ticketId])).toEqual([]);
+        expect(skipped()).toEqual([]);
+        clock.advanceMs(waitMs);
+      }
+      await waitFor('the event behind it handled', async () => (await effectsFor(group, [ticketId])).length === 1, { timeoutMs: 30_000 });
+      expect(skipped()).toEqual([expect.objectContaining({ type: newer.type, topic: TicketCreatedV1.topic, position: expect.any(String) })]);
+      if (transport.kind === 'in-process') expect(held()).toBe(0);
     });
   });
 };
