@@ -93,4 +93,17 @@ describe('docs/operations.md against the real schema', () => {
     expect(unchecked).toEqual([]);
     for (const statement of statements) await expect(sql.query(statement)).resolves.toBeDefined();
   });
+
+  // What an operator runs after an upgrade to find what an older replica skipped (docs/adr/0072,
+  // addendum of 2026-12-05, third session): across the services' schemas, in the one database the
+  // chart sets up.
+  it('Upgrade notes: every SQL query runs against the migrated schemas', async () => {
+    const statements = blocks(section('### Upgrade notes'), 'sql')
+      .join('\n')
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    expect(statements.filter((s) => /credentials_stored_after_resolution|rating\.withdrawn|low_rating/.test(s))).toHaveLength(3);
+    for (const statement of statements) await expect(sql.query(statement)).resolves.toBeDefined();
+  });
 });
