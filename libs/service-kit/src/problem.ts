@@ -351,9 +351,11 @@ export const sendNoRoute = (request: FastifyRequest, reply: FastifyReply): Fasti
 
 /**
  * How the pages under a prefix answer an error of the router's (they answer people, with pages):
- * a malformed URL or an over-long parameter (a link that opens nothing), or the request deadline's
- * 408 (request-deadline.ts: `statusCode` 408, a request that did not arrive in time). It may
- * settle later (a page looks up its link's language first) and must not reject: nobody awaits it.
+ * a malformed URL or an over-long parameter (a link that opens nothing), or a refusal the app makes
+ * before any route, by its `statusCode`: the request deadline's 408 (request-deadline.ts), a body in
+ * a content coding's 415 (http/content-encoding.ts), a method no route takes's 404
+ * (http/method-not-allowed.ts). It may settle later (a page looks up its link's language first) and
+ * must not reject: nobody awaits it.
  */
 export type FrameworkErrorAnswer = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>;
 
@@ -375,6 +377,27 @@ export const answerFrameworkErrorsUnder = (app: FastifyInstance, prefix: string,
 export const pageAreaAnswerOf = (request: FastifyRequest): FrameworkErrorAnswer | undefined => {
   const path = (request.raw.url ?? '').split('?')[0];
   return frameworkErrorAreas.get(request.server.server)?.find((a) => path === a.prefix || path.startsWith(`${a.prefix}/`))?.answer;
+};
+
+/** A refusal the app makes itself before any route reads the request, as a page area is handed it. */
+export interface PageAreaRefusal {
+  statusCode: number;
+  /** Names the refusal in logs (`TSS_…`), as fastify's codes name its own. */
+  code: string;
+  detail: string;
+}
+
+/**
+ * Answers a refusal the app makes before any route (a content coding's 415, a method no route
+ * takes) with the page of the area the request's path lies under (answerFrameworkErrorsUnder): a
+ * person's link or form gets a page, never problem+json. Undefined under no page area: the caller
+ * sends its problem.
+ */
+export const answerInPageArea = (request: FastifyRequest, reply: FastifyReply, refusal: PageAreaRefusal): ReturnType<FrameworkErrorAnswer> | undefined => {
+  const answer = pageAreaAnswerOf(request);
+  if (!answer) return undefined;
+  const error: FastifyError = Object.assign(new Error(refusal.detail), { code: refusal.code, statusCode: refusal.statusCode });
+  return answer(error, request, reply);
 };
 
 /**

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import pino from 'pino';
 import request from 'supertest';
 import { createServiceApp, type ServiceApp } from '../src/create-app';
-import { PROBLEM_CONTENT_TYPE } from '../src/problem';
+import { answerFrameworkErrorsUnder, PROBLEM_CONTENT_TYPE } from '../src/problem';
 
 // An outside test: a gzipped JSON body with `Content-Encoding: gzip` was read as identity (400
 // invalid-utf-8), and `Content-Encoding: br` on a plain body was filed (201). RFC 9110 §8.4.1: a
@@ -21,6 +21,12 @@ describe('a request body in a content coding other than identity is a 415', () =
       return { ok: true };
     });
     app.get('/things', async () => ({ items: [] }));
+    // A page area (a person's form: docs/rating.md, docs/support-site.md) answers its refusals with its pages.
+    answerFrameworkErrorsUnder(app, '/rate', (error, _request, reply) => reply.code(error.statusCode ?? 404).type('text/html').send(`<p>plain page ${error.statusCode}</p>`));
+    app.post('/rate/:token', async (req) => {
+      received.push(req.body);
+      return 'rated';
+    });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
 
@@ -60,6 +66,14 @@ describe('a request body in a content coding other than identity is a 415', () =
       req.end(gzipSync(JSON_BODY));
     });
     expect(answer).toEqual({ status: 415, type: 'https://tss.dev/problems/unsupported-media-type' });
+  });
+
+  it('a form under a page area (answerFrameworkErrorsUnder) is refused by the area: its plain 415 page, Accept-Encoding: identity, not problem+json', async () => {
+    const before = received.length;
+    const response = await request(app.server).post('/rate/a-link').set('content-type', 'application/x-www-form-urlencoded').set('content-encoding', 'gzip').send(gzipSync('score=5'));
+    expect([response.status, response.headers['content-type'], response.text]).toEqual([415, expect.stringContaining('text/html'), '<p>plain page 415</p>']);
+    expect(response.headers['accept-encoding']).toBe('identity');
+    expect(received.length).toBe(before);
   });
 
   it.each([['identity'], ['Identity'], ['']])('Content-Encoding %p is the body as sent', async (contentEncoding) => {

@@ -35,10 +35,18 @@ export const sendPlainPage = (request: FastifyRequest, reply: FastifyReply, stat
 };
 
 /**
- * The page status for an error handed to a page area (service-kit's `answerFrameworkErrorsUnder`):
- * the request deadline's 408 stays 408; anything the router refused is a link that opens nothing, 404.
+ * The statuses a page area is handed by refusals the app makes before any route, kept as they are:
+ * the request deadline's 408 and a body in a content coding's 415 (service-kit `answerInPageArea`).
  */
-export const pageStatusOfAreaError = (error: { statusCode?: number }): number => (error.statusCode === 408 ? 408 : 404);
+const KEPT_AREA_STATUSES: ReadonlySet<number> = new Set([408, 415]);
+
+/**
+ * The page status for an error handed to a page area (service-kit's `answerFrameworkErrorsUnder`):
+ * the request deadline's 408 and a content coding's 415 keep theirs; anything the router refused is
+ * a link that opens nothing, 404.
+ */
+export const pageStatusOfAreaError = (error: { statusCode?: number }): number =>
+  error.statusCode !== undefined && KEPT_AREA_STATUSES.has(error.statusCode) ? error.statusCode : 404;
 
 /** The status an error asks for: its own 4xx or 5xx, else 500 (a fault). */
 const statusOfError = (error: unknown): number => {

@@ -1,5 +1,6 @@
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { expectEncodedFormsArePages, expectPage } from '../support/page-refusals';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform';
 
 /**
@@ -13,6 +14,8 @@ describe('the requester’s pages refuse with pages (issue #13)', () => {
   let acme: { partnerId: string; token: string };
   let sitePath: string;
   let rateToken: string;
+  /** The platform's address, for requests supertest does not send as named (QUERY, CONNECT) and raw bodies. */
+  let baseUrl: string;
   const clock = new TestClock('2026-06-01T09:00:00.000Z');
   const http = () => client.http();
 
@@ -40,17 +43,12 @@ describe('the requester’s pages refuse with pages (issue #13)', () => {
       )[0],
     );
     rateToken = requested.url.slice(requested.url.lastIndexOf('/') + 1);
+    baseUrl = await platform.running.platform.app.listen({ host: '127.0.0.1', port: 0 });
   });
 
   afterAll(async () => {
     await platform?.stop();
   });
-
-  const expectPage = (response: { status: number; headers: Record<string, string>; text: string }, status: number, what: string) => {
-    expect({ what, status: response.status, type: response.headers['content-type'] }).toEqual({ what, status, type: 'text/html; charset=utf-8' });
-    expect(response.text).toMatch(/^<!doctype html>/);
-    expect(response.headers['content-security-policy']).toContain("default-src 'none'");
-  };
 
   it('the ticket page: an odd notice in its query is ignored, a malformed link is the 404 page', async () => {
     expectPage(await http().get(`${sitePath}?done=${'x'.repeat(21)}`), 200, 'a long done');
@@ -75,6 +73,18 @@ describe('the requester’s pages refuse with pages (issue #13)', () => {
     expectPage(await http().post(`${sitePath}/reply`).set('content-type', 'application/json').send(JSON.stringify({ text: 'hi' })), 415, 'reply as JSON');
     expectPage(await http().post(`/support/new?partner=${acme.partnerId}`).set('content-type', 'application/json').send('{"product":"reader"}'), 415, 'new request as JSON');
     expectPage(await http().post(`/rate/${rateToken}`).set('content-type', 'application/json').send('{"score":5}'), 415, 'rating as JSON');
+  });
+
+  // An outside test: `Content-Encoding: gzip` on the reply or rating form was the API's 415
+  // problem+json, where a `text/plain` form is the 415 page (docs/adr/0045, addendum of 2026-12-05).
+  it('a form in a content coding is the 415 page with Accept-Encoding: identity, in the link’s language or the reader’s', async () => {
+    await expectEncodedFormsArePages(baseUrl, [
+      { path: `${sitePath}/reply`, linkLanguage: 'en' },
+      { path: '/support/t/abc/reply' },
+      { path: `/support/new?partner=${acme.partnerId}` },
+      { path: `/rate/${rateToken}`, linkLanguage: 'en' },
+      { path: '/rate/abc' },
+    ]);
   });
 
   it('the rating page: an address that serves nothing is the 404 page, an over-long link too', async () => {
