@@ -373,11 +373,14 @@ export const answerFrameworkErrorsUnder = (app: FastifyInstance, prefix: string,
   frameworkErrorAreas.set(app.server, areas);
 };
 
-/** The answer of the page area (answerFrameworkErrorsUnder) the request's path lies under, if any. */
-export const pageAreaAnswerOf = (request: FastifyRequest): FrameworkErrorAnswer | undefined => {
-  const path = (request.raw.url ?? '').split('?')[0];
-  return frameworkErrorAreas.get(request.server.server)?.find((a) => path === a.prefix || path.startsWith(`${a.prefix}/`))?.answer;
+/** The page area (answerFrameworkErrorsUnder) of `server` that `target`'s path lies under, if any: its prefix and its answer. */
+export const pageAreaAt = (server: object, target: string): { prefix: string; answer: FrameworkErrorAnswer } | undefined => {
+  const path = target.split('?')[0];
+  return frameworkErrorAreas.get(server)?.find((a) => path === a.prefix || path.startsWith(`${a.prefix}/`));
 };
+
+/** The answer of the page area (answerFrameworkErrorsUnder) the request's path lies under, if any. */
+export const pageAreaAnswerOf = (request: FastifyRequest): FrameworkErrorAnswer | undefined => pageAreaAt(request.server.server, request.raw.url ?? '')?.answer;
 
 /** A refusal the app makes itself before any route reads the request, as a page area is handed it. */
 export interface PageAreaRefusal {

@@ -2,6 +2,7 @@ import { connect, type AddressInfo } from 'node:net';
 import pino from 'pino';
 import { installAuthentication } from '../src/auth/authenticate';
 import { createServiceApp, type ServiceApp } from '../src/create-app';
+import { answerFrameworkErrorsUnder } from '../src/problem';
 import { err } from '../src/result';
 
 const BODY_LIMIT_BYTES = 1024;
@@ -58,6 +59,10 @@ describe('HTTP framing at the edge: repeated fields, Host and Expect: 100-contin
       return { received: request.body };
     });
     app.post('/private', async () => ({ ok: true }));
+    // A person's pages (a page area, as the rating page's): their refusals are pages, and the only
+    // methods they take GET and POST, as services mode's gateway forwards `/rate` (no 404 handler of their own).
+    answerFrameworkErrorsUnder(app, '/rate', (error, _request, reply) => reply.code(error.statusCode ?? 404).type('text/html').send(`<p>plain page ${error.statusCode}</p>`));
+    app.route({ method: ['GET', 'POST'], url: '/rate/*', config: { public: true }, handler: async () => 'the rating page' });
     await app.listen({ host: '127.0.0.1', port: 0 });
     address = app.server.address() as AddressInfo;
   });
@@ -153,6 +158,19 @@ describe('HTTP framing at the edge: repeated fields, Host and Expect: 100-contin
       expect(bodyOf(response)).toMatchObject({ type: 'https://tss.dev/problems/bad-request', status: 400, detail: expect.stringContaining('proxy') });
     });
 
+    it('under a page area (answerFrameworkErrorsUnder): the plain 404 page any other method gets there, in the reader’s language, then the connection closes', async () => {
+      const response = Buffer.from(await exchange(address, 'CONNECT /rate/abc HTTP/1.1\r\nHost: a\r\nAccept-Language: ru\r\n\r\n'), 'latin1').toString('utf8');
+      expect(response).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+      expect(response).toMatch(/\r\ncontent-type: text\/html; charset=utf-8\r\n/i);
+      expect(response).toMatch(/\r\ncontent-security-policy: default-src 'none'/i);
+      expect(response).toMatch(/\r\nconnection: close\r\n/i);
+      const page = response.slice(response.indexOf('\r\n\r\n') + 4);
+      expect(page).toMatch(/^<!doctype html>\n<html lang="ru">/);
+      expect(page).toContain('Страница не найдена');
+      expect(page).toContain('href="/rate/assets/pages.');
+      expect(Buffer.byteLength(page)).toBe(Number(/\r\ncontent-length: (\d+)\r\n/i.exec(response)?.[1]));
+    });
+
     it('the server serves on afterwards', async () => {
       await exchange(address, 'CONNECT /things HTTP/1.1\r\nHost: a\r\n\r\n');
       expect(await exchange(address, 'GET /things HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
@@ -176,6 +194,17 @@ describe('HTTP framing at the edge: repeated fields, Host and Expect: 100-contin
       expect(response).toMatch(/^HTTP\/1\.1 405 /);
       expect(response).toMatch(/\r\nallow: GET, HEAD, POST, OPTIONS\r\n/i);
       expect(bodyOf(response)).toMatchObject({ type: 'https://tss.dev/problems/method-not-allowed' });
+    });
+  });
+
+  // A method no route takes under a page area is its page, as under the app's own: services mode's
+  // gateway answered OPTIONS, PROPFIND and TRACE under `/rate` with the 404 problem, QUERY the 400.
+  describe('under a page area (answerFrameworkErrorsUnder), a method no route takes is the area’s 404 page', () => {
+    it.each([['PUT'], ['OPTIONS'], ['PROPFIND'], ['TRACE'], ['QUERY']])('%s /rate/abc: the area’s page with 404', async (method) => {
+      const response = await exchange(address, `${method} /rate/abc HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+      expect(response).toMatch(/^HTTP\/1\.1 404 /);
+      expect(response).toMatch(/\r\ncontent-type: text\/html/i);
+      expect(response.slice(response.indexOf('\r\n\r\n') + 4)).toBe('<p>plain page 404</p>');
     });
   });
 });

@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { problemInstanceOf } from '../problem';
+import { pageHeaders, pickLanguage, renderPlainPage, stylesheetPath } from '@tss/web-pages';
+import { pageAreaAt, problemInstanceOf } from '../problem';
 import { problemType } from '../problem-types';
 import { allowedMethodsAt } from './method-not-allowed';
-import { endSocketWithProblem } from './socket-problem';
+import { endSocketWithPage, endSocketWithProblem } from './socket-problem';
 
 /**
  * `CONNECT` asks for a tunnel (RFC 9110 §9.3.6). Node hands such a request to the server's
@@ -17,6 +18,8 @@ import { endSocketWithProblem } from './socket-problem';
  * - a host and port (authority-form, what a proxy client sends): a 400 `bad-request`.
  * A path served behind the app (services mode's gateway) is asked of the service that serves it
  * (`allowedMethodsAt`), so CONNECT gets the same 405 with the same `Allow` in both modes.
+ * A path under a person's pages (a page area: `/rate`, `/support`) is the plain 404 page every
+ * other method no page route takes gets there (method-not-allowed.ts), in both modes.
  */
 export const answerConnectRequests = (app: FastifyInstance): void => {
   app.server.on('connect', (request: IncomingMessage, socket: Duplex) => {
@@ -32,11 +35,26 @@ export const answerConnectRequests = (app: FastifyInstance): void => {
       });
       return;
     }
-    answerConnectAt(app, socket, target).catch(() => socket.destroy());
+    answerConnectAt(app, request, socket, target).catch(() => socket.destroy());
   });
 };
 
-const answerConnectAt = async (app: FastifyInstance, socket: Duplex, target: string): Promise<void> => {
+/**
+ * The plain 404 page of a page area, for a request fastify never saw: in the reader's language
+ * (Accept-Language; no link is looked up outside a request), with the area's stylesheet (each site
+ * serves its own under its prefix: `@tss/web-pages` serveStylesheet).
+ */
+const endSocketWithNotFoundPage = (socket: Duplex, request: IncomingMessage, areaPrefix: string): void => {
+  const page = renderPlainPage('notFound', pickLanguage(undefined, request.headers['accept-language']), stylesheetPath(areaPrefix));
+  endSocketWithPage(socket, { status: page.status, reason: 'Not Found', html: page.html, headers: pageHeaders() });
+};
+
+const answerConnectAt = async (app: FastifyInstance, request: IncomingMessage, socket: Duplex, target: string): Promise<void> => {
+  const area = pageAreaAt(app.server, target);
+  if (area) {
+    endSocketWithNotFoundPage(socket, request, area.prefix);
+    return;
+  }
   const instance = problemInstanceOf(target);
   const allowed = await allowedMethodsAt(app, target.split('?')[0]);
   if (allowed.length === 0) {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { pageAreaAnswerOf, problemInstanceOf, sendNoRoute, sendProblem } from '../problem';
+import { answerInPageArea, problemInstanceOf, sendNoRoute, sendProblem } from '../problem';
 import { problemType } from '../problem-types';
 
 /** The methods a route of the API is registered for (fastify adds a HEAD beside each GET). */
@@ -49,8 +49,19 @@ export const allowedMethodsAt = async (app: FastifyInstance, path: string): Prom
  * route serves with another method is a 405 problem whose `Allow` lists the methods it takes, and
  * OPTIONS there is a 204 with that `Allow` (§9.3.7); a path no route serves is the 404 it was.
  * Before authentication, as a 404 is: the OpenAPI document tells anyone the same.
+ *
+ * Under a person's pages (a page area: `/rate`, `/support`) any such method is the area's plain 404
+ * page, as PUT there always was: services mode's gateway forwards only some methods of `/rate`, and
+ * sent the rest (OPTIONS, PROPFIND, TRACE, QUERY) the API's problem+json (docs/adr/0045, addendum of
+ * 2026-12-05, third session).
  */
 export const answerUnroutedMethod = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+  const page = answerInPageArea(request, reply, {
+    statusCode: 404,
+    code: 'TSS_NO_PAGE_ROUTE',
+    detail: `No route ${request.method} ${problemInstanceOf(request.url)}`,
+  });
+  if (page) return page;
   const allowed = await allowedMethodsAt(request.server, request.url.split('?')[0]);
   if (allowed.length === 0) return sendNoRoute(request, reply);
   reply.header('allow', allowed.join(', '));
@@ -67,12 +78,12 @@ export const answerUnroutedMethod = async (request: FastifyRequest, reply: Fasti
  * fastify refuses a QUERY without Content-Type (RFC 10008 §2) before its 404 handler runs, so
  * `QUERY /v1/nothing-here` answered 400 "must provide a Content-Type" where any other method gets
  * the 404, and a QUERY with one had its body parsed first. No route of the API takes QUERY: one that
- * no route takes is answered as any other method no route takes (404, or 405 with `Allow`), before
- * its body or Content-Type is looked at. The pages (`/support`, `/rate`) keep their own answers.
+ * no route takes is answered as any other method no route takes (404, or 405 with `Allow`; under the
+ * pages, `/support` and `/rate`, their 404 page), before its body or Content-Type is looked at.
  */
 export const answerUnroutedQuery = (app: FastifyInstance): void => {
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'QUERY' || !request.is404 || pageAreaAnswerOf(request)) return;
+    if (request.method !== 'QUERY' || !request.is404) return;
     return answerUnroutedMethod(request, reply);
   });
 };

@@ -2,7 +2,7 @@ import type { ServiceUrls } from '@tss/gateway';
 import { InProcessTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { ratingService } from '@tss/rating';
-import { expectEncodedFormsArePages } from '../support/page-refusals';
+import { expectEncodedFormsArePages, expectOddMethodsArePages } from '../support/page-refusals';
 import { ServiceInstances, startForwardingGateway } from '../support/service-instances';
 
 /**
@@ -35,5 +35,11 @@ describe('services mode: the requester’s pages refuse with pages, at the gatew
   // problem+json (docs/adr/0045, addendum of 2026-12-05, third session).
   it('a form in a content coding is the 415 page with Accept-Encoding: identity, in the reader’s language', async () => {
     await expectEncodedFormsArePages(gatewayUrl, [{ path: '/support/t/abc/reply' }, { path: '/rate/abc' }]);
+  });
+
+  // An outside test: `QUERY /rate/abc` was a 400 problem+json (`bad-request`), PROPFIND, TRACE and
+  // CONNECT there a 404 problem+json, where PUT, forwarded to rating, gets its 404 page.
+  it('a method no page takes is the 404 page PUT gets, QUERY, PROPFIND, TRACE and CONNECT too', async () => {
+    await expectOddMethodsArePages(gatewayUrl, ['/rate/abc', '/support/t/abc', '/support/t/abc/reply', '/support/new']);
   });
 });

@@ -1,6 +1,6 @@
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
-import { expectEncodedFormsArePages, expectPage } from '../support/page-refusals';
+import { expectEncodedFormsArePages, expectOddMethodsArePages, expectPage } from '../support/page-refusals';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform';
 
 /**
@@ -85,6 +85,12 @@ describe('the requester’s pages refuse with pages (issue #13)', () => {
       { path: `/rate/${rateToken}`, linkLanguage: 'en' },
       { path: '/rate/abc' },
     ]);
+  });
+
+  // An outside test: `CONNECT /rate/abc` was a 404 problem+json, `QUERY /rate/abc` the 400 page
+  // "could not be read", where PUT gets the 404 page (docs/adr/0045, addendum of 2026-12-05, third session).
+  it('a method no page takes is the 404 page PUT gets, QUERY, PROPFIND, TRACE and CONNECT too', async () => {
+    await expectOddMethodsArePages(baseUrl, ['/rate/abc', '/support/t/abc', '/support/t/abc/reply', '/support/new']);
   });
 
   it('the rating page: an address that serves nothing is the 404 page, an over-long link too', async () => {

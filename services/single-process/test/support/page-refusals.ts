@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { requestWithMethod } from './raw-requests';
+import { connectRequest, requestWithMethod } from './raw-requests';
 
 interface Answer {
   status: number;
@@ -22,6 +22,9 @@ export const PAGE_WORDS = {
   notFound: { en: 'Page not found', ru: 'Страница не найдена' },
   badRequest: { en: 'The request could not be read', ru: 'Не удалось прочитать запрос' },
 } as const;
+
+/** Methods no page route takes; PUT is the one the pages answered with their 404 page already. */
+export const ODD_METHODS = ['PUT', 'PATCH', 'DELETE', 'OPTIONS', 'QUERY', 'PROPFIND', 'TRACE'] as const;
 
 /** A form's address, and the language of the link it names when the pages vouch for one (a survey's, a signed link's). */
 export interface FormAddress {
@@ -52,5 +55,29 @@ export const expectEncodedFormsArePages = async (baseUrl: string, forms: readonl
       expect({ path: shown(path), coding, acceptEncoding: answer.headers['accept-encoding'] }).toEqual({ path: shown(path), coding, acceptEncoding: 'identity' });
       expect(answer.text).toContain(PAGE_WORDS.badRequest[linkLanguage ?? readerLanguage]);
     }
+  }
+};
+
+/**
+ * A method no page route takes is the page PUT gets there, the 404 page, in the reader's language:
+ * QUERY (with a Content-Type or without), PROPFIND, TRACE and OPTIONS too, and CONNECT, written on
+ * the socket before it closes (docs/adr/0045, addendum of 2026-12-05, third session).
+ */
+export const expectOddMethodsArePages = async (baseUrl: string, paths: readonly string[]): Promise<void> => {
+  for (const path of paths) {
+    for (const method of ODD_METHODS) {
+      const answer = await requestWithMethod(baseUrl, method, path, { 'accept-language': 'ru' });
+      expectPage(answer, 404, `${method} ${shown(path)}`);
+      expect(answer.text).toContain(PAGE_WORDS.notFound.ru);
+    }
+    const queried = await requestWithMethod(baseUrl, 'QUERY', path, { 'content-type': 'text/plain' }, 'select');
+    expectPage(queried, 404, `QUERY ${shown(path)} with a body`);
+    expect(queried.text).toContain(PAGE_WORDS.notFound.en);
+
+    const connected = await connectRequest(baseUrl, path, { 'Accept-Language': 'ru' });
+    expect({ path: shown(path), head: connected.head, connection: connected.headers.connection }).toEqual({ path: shown(path), head: 'HTTP/1.1 404 Not Found', connection: 'close' });
+    expectPage(connected, 404, `CONNECT ${shown(path)}`);
+    expect(connected.text).toContain(PAGE_WORDS.notFound.ru);
+    expect(Buffer.byteLength(connected.text)).toBe(Number(connected.headers['content-length']));
   }
 };

@@ -13,7 +13,8 @@ export interface RawAnswer {
  */
 export const requestWithMethod = (baseUrl: string, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<RawAnswer> =>
   new Promise((resolve, reject) => {
-    const req = httpRequest(`${baseUrl}${path}`, { method, headers: { connection: 'close', ...headers } }, (res) => {
+    // No agent: a connection is never reused, whatever the answer says of keeping it.
+    const req = httpRequest(`${baseUrl}${path}`, { method, headers, agent: false }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (chunk: Buffer) => parts.push(chunk));
       res.on('end', () =>
