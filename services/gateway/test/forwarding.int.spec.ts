@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { Value } from '@sinclair/typebox/value';
@@ -60,6 +61,33 @@ describe('gateway forwarding (services mode)', () => {
     await gateway?.close();
     await upstream?.close();
     await tracing?.shutdown();
+  });
+
+  // An outside test: a request forwarded with `Connection: close` came back `connection: keep-alive`
+  // (`keep-alive: timeout=72`), the service's own hop-by-hop fields, and a client reusing the socket
+  // then got a 400. RFC 9110 §7.6.1: a proxy passes on no connection-specific field.
+  it('passes on none of the service’s connection fields: a request with Connection: close is answered close, and the connection ends', async () => {
+    const received = await new Promise<string>((resolve, reject) => {
+      const { hostname, port } = new URL(gatewayUrl);
+      const socket = connect(Number(port), hostname);
+      let text = '';
+      // A connection left open is the failure: what came by then is the answer to check.
+      const cut = setTimeout(() => {
+        socket.destroy();
+        resolve(text);
+      }, 5_000);
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('end', () => {
+        clearTimeout(cut);
+        resolve(text);
+      });
+      socket.on('error', reject);
+      socket.write(`GET /v1/tickets/t-close HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`);
+    });
+
+    const head = received.slice(0, received.indexOf('\r\n\r\n')).toLowerCase().split('\r\n');
+    expect(head[0]).toBe('http/1.1 200 ok');
+    expect(head.filter((line) => line.startsWith('connection:') || line.startsWith('keep-alive:'))).toEqual(['connection: close']);
   });
 
   it('forwards the caller’s token, request id and query, with a traceparent continuing the gateway’s span', async () => {

@@ -79,8 +79,26 @@ const isPage = (request: FastifyRequest): boolean => {
 };
 
 /** The answer's headers without the services' markers (an unknown ticket, a ticket they are behind on): the gateway's to read, never the client's. */
-const withoutMarkers = (headers: IncomingHttpHeaders): IncomingHttpHeaders =>
-  Object.fromEntries(Object.entries(headers).filter(([name]) => !SERVICE_MARKERS.includes(name)));
+/**
+ * Fields of one connection (RFC 9110 §7.6.1), never passed on by a proxy: the service's
+ * `connection: keep-alive` and `keep-alive: timeout=72` describe its connection to the gateway, and
+ * copied onto the client's answer they overrode the client's `Connection: close` (the socket stayed
+ * open, and a client that reused it met a 400). Node frames and closes the client's own connection.
+ */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
+
+/** The fields a `Connection` field names, which are of that connection too (RFC 9110 §7.6.1). */
+const namedByConnection = (headers: IncomingHttpHeaders): string[] =>
+  String(headers.connection ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
+
+/** The service's answer's fields as the client gets them: no marker of the gateway's, no field of the service's connection. */
+const forClient = (headers: IncomingHttpHeaders): IncomingHttpHeaders => {
+  const dropped = new Set([...SERVICE_MARKERS, ...HOP_BY_HOP, ...namedByConnection(headers)]);
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !dropped.has(name.toLowerCase())));
+};
 
 /**
  * A service's 404 marked `unknown_ticket`, or a refusal marked as its projection being behind
@@ -129,7 +147,7 @@ const forward = (urls: ServiceUrls, request: FastifyRequest, reply: FastifyReply
   return reply.from(`${urls[service].replace(/\/$/, '')}${request.url}`, {
     timeout: timeoutMs,
     rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': request.id, ...trace }),
-    rewriteHeaders: (headers) => withoutMarkers(headers),
+    rewriteHeaders: (headers) => forClient(headers),
     onResponse: (_req, _reply, response) => {
       const { statusCode, headers } = response.stream;
       const doubt = doubtOfAnswer(statusCode ?? 0, (name) => headers[name]);
