@@ -22,13 +22,18 @@ export const laterTicketSequence = (kept: number | null, other: number | undefin
 
 const followed = (ticketSequence: number | null): { ticketSequence?: number } => (ticketSequence === null ? {} : { ticketSequence });
 
-export const raisedEventData = (e: Escalation): EventData<typeof EscalationRaisedV1> => ({
+/** What a raise and a re-notice both say: which escalation, what it follows, whom it calls in. */
+const callingIn = (e: Escalation) => ({
   partnerId: e.partnerId,
   escalationId: e.id,
   ...followed(e.ticketSequence),
   kind: e.kind,
   targetRole: e.targetRole,
   targetStaffIds: e.targetStaffIds,
+});
+
+export const raisedEventData = (e: Escalation): EventData<typeof EscalationRaisedV1> => ({
+  ...callingIn(e),
   raisedAt: e.raisedAt.toISOString(),
   ...(e.level ? { level: e.level } : {}),
   rule: e.rule,
@@ -41,12 +46,7 @@ export const raisedEventData = (e: Escalation): EventData<typeof EscalationRaise
 
 /** A re-notice of `e` as it now is (its `renotices` counted, its targets those on duty now). */
 export const renotifiedEventData = (e: Escalation, at: Date): EventData<typeof EscalationRenotifiedV1> => ({
-  partnerId: e.partnerId,
-  escalationId: e.id,
-  ...followed(e.ticketSequence),
-  kind: e.kind,
-  targetRole: e.targetRole,
-  targetStaffIds: e.targetStaffIds,
+  ...callingIn(e),
   attempt: e.renotices,
   renotifiedAt: at.toISOString(),
 });
