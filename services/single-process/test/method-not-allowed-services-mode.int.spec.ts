@@ -1,26 +1,14 @@
-import { connect } from 'node:net';
 import { bootstrapAdmin, type ServiceUrls } from '@tss/gateway';
 import { InProcessTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE, systemClock } from '@tss/service-kit';
 import { ticketIntakeService } from '@tss/ticket-intake';
+import { connectRequest, requestWithMethod } from './support/raw-requests';
 import { ServiceInstances, startForwardingGateway } from './support/service-instances';
 
 const ADMIN = { clientId: 'sc_methods_admin', clientSecret: 'methods-admin-secret-0123456789' };
 const TICKET = '00000000-0000-4000-8000-000000000000';
-/** `CONNECT <path>` on a fresh connection, as written; resolves with all the server wrote before closing. */
-const connectRequest = (url: string, path: string): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const { hostname, port } = new URL(url);
-    const socket = connect(Number(port), hostname);
-    let received = '';
-    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
-    socket.on('end', () => resolve(received));
-    socket.on('error', reject);
-    socket.write(`CONNECT ${path} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
-  });
-
 const allowOf = (response: { headers: Record<string, string> }): string[] => (response.headers.allow ?? '').split(/\s*,\s*/).filter(Boolean).sort();
 
 /**
@@ -86,27 +74,27 @@ describe('services mode: a method a path does not take is a 405 with Allow, whic
     const partners = await connectRequest(gatewayUrl, '/v1/partners');
     const nothing = await connectRequest(gatewayUrl, '/v1/tickets/x/nothing-here');
 
-    const statusOf = (response: string) => response.split('\r\n')[0];
-    const allowLine = (response: string) => /\r\nAllow: ([^\r]*)\r\n/.exec(response)?.[1].split(/\s*,\s*/).sort();
-    expect([statusOf(ticket), statusOf(partners), statusOf(nothing)]).toEqual(['HTTP/1.1 405 Method Not Allowed', 'HTTP/1.1 405 Method Not Allowed', 'HTTP/1.1 404 Not Found']);
-    expect([allowLine(ticket), allowLine(partners)]).toEqual([
+    expect([ticket.head, partners.head, nothing.head]).toEqual(['HTTP/1.1 405 Method Not Allowed', 'HTTP/1.1 405 Method Not Allowed', 'HTTP/1.1 404 Not Found']);
+    expect([allowOf(ticket), allowOf(partners)]).toEqual([
       ['GET', 'HEAD', 'OPTIONS', 'PATCH'],
       ['GET', 'HEAD', 'OPTIONS', 'POST'],
     ]);
-    expect(JSON.parse(ticket.slice(ticket.indexOf('\r\n\r\n') + 4))).toMatchObject({ type: 'https://tss.dev/problems/method-not-allowed', status: 405, instance: `/v1/tickets/${TICKET}` });
+    expect(JSON.parse(ticket.text)).toMatchObject({ type: 'https://tss.dev/problems/method-not-allowed', status: 405, instance: `/v1/tickets/${TICKET}` });
   });
 
-  it('TRACE and QUERY, which no forward takes: the owning service\'s 405 with its Allow, as in one process', async () => {
-    const trace = await gateway.http().trace(`/v1/tickets/${TICKET}`);
-    // supertest's typings read `.query` as the query string's; fetch sends the method as named.
-    const queried = await fetch(`${gatewayUrl}/v1/tickets/${TICKET}`, { method: 'QUERY' });
-    const query = { status: queried.status, headers: { allow: queried.headers.get('allow') ?? '' } };
-    const nothing = await gateway.http().trace('/v1/tickets/x/nothing-here');
+  it('TRACE, QUERY and PROPFIND, which no forward takes: the owning service\'s 405 with its Allow, as in one process', async () => {
+    const [trace, query, propfind, nothing] = await Promise.all([
+      requestWithMethod(gatewayUrl, 'TRACE', `/v1/tickets/${TICKET}`),
+      requestWithMethod(gatewayUrl, 'QUERY', `/v1/tickets/${TICKET}`),
+      requestWithMethod(gatewayUrl, 'PROPFIND', '/v1/tickets'),
+      requestWithMethod(gatewayUrl, 'TRACE', '/v1/tickets/x/nothing-here'),
+    ]);
 
-    expect([trace.status, query.status, nothing.status]).toEqual([405, 405, 404]);
-    expect([allowOf(trace), allowOf(query)]).toEqual([
+    expect([trace.status, query.status, propfind.status, nothing.status]).toEqual([405, 405, 405, 404]);
+    expect([allowOf(trace), allowOf(query), allowOf(propfind)]).toEqual([
       ['GET', 'HEAD', 'OPTIONS', 'PATCH'],
       ['GET', 'HEAD', 'OPTIONS', 'PATCH'],
+      ['GET', 'HEAD', 'OPTIONS', 'POST'],
     ]);
     expect(trace.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
   });
