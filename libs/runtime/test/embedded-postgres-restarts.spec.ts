@@ -1,11 +1,14 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { PostgresExit, RunningPostgres } from '@tss/persistence';
-import { waitFor } from '@tss/service-kit/testing';
+import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { restartEmbeddedPostgresOnExit } from '../src/embedded-postgres-restarts';
 
-/** A server whose starts fail `failingStarts` times, then succeed; `exit()` plays an unexpected exit. */
-const fakeServer = (failingStarts: number) => {
+/**
+ * A server whose starts fail `failingStarts` times, then succeed; `exit()` plays an unexpected exit.
+ * Each start takes `startMs` of the clock given, if one is.
+ */
+const fakeServer = (failingStarts: number, clock?: { clock: TestClock; startMs: number }) => {
   const listeners: ((exit: PostgresExit) => void)[] = [];
   let starts = 0;
   const server: RunningPostgres = {
@@ -13,6 +16,7 @@ const fakeServer = (failingStarts: number) => {
     stop: async () => undefined,
     start: async () => {
       starts += 1;
+      clock?.clock.advanceMs(clock.startMs);
       if (starts <= failingStarts) throw new Error(`the data folder is in use (start ${starts})`);
     },
     onUnexpectedExit: (listener) => void listeners.push(listener),
@@ -20,7 +24,7 @@ const fakeServer = (failingStarts: number) => {
   return { server, starts: () => starts, exit: () => listeners.forEach((l) => l({ code: 0, signal: null, lastLog: 'LOG:  received fast shutdown request' })) };
 };
 
-const capture = () => {
+const capture = (level = 'info') => {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -28,7 +32,7 @@ const capture = () => {
       done();
     },
   });
-  return { lines, logger: pino({ level: 'info' }, sink) };
+  return { lines, logger: pino({ level }, sink) };
 };
 
 describe('the embedded PostgreSQL is started again when it dies (docs/adr/0006, fifth session)', () => {
@@ -47,8 +51,27 @@ describe('the embedded PostgreSQL is started again when it dies (docs/adr/0006, 
       [50, 2, 20],
       [50, 3, 20],
     ]);
-    expect(lines.at(-1)).toMatchObject({ level: 30, attempt: 4 });
+    expect(lines.at(-1)).toMatchObject({ level: 40, attempt: 4 });
     await restarts.stop();
+  });
+
+  it('tells the recovery once, at warn (shown at start:services’ default LOG_LEVEL), with how long the server was down', async () => {
+    const clock = new TestClock('2026-12-05T07:00:00.000Z');
+    const { server, starts, exit } = fakeServer(2, { clock, startMs: 1_500 });
+    const { lines, logger } = capture('warn');
+    const restarts = restartEmbeddedPostgresOnExit(server, { logger, clock, firstDelayMs: 5, maxDelayMs: 20 });
+
+    exit();
+    await waitFor('the third start', () => starts() === 3);
+    await restarts.stop(); // waits for the attempt in flight, and its line
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [50, 'embedded PostgreSQL exited unexpectedly; restarting it'],
+      [50, 'embedded PostgreSQL did not restart; trying again'],
+      [50, 'embedded PostgreSQL did not restart; trying again'],
+      [40, 'embedded PostgreSQL restarted'],
+    ]);
+    // Three starts of 1.5 s each on the clock since the exit.
+    expect(lines.at(-1)).toMatchObject({ attempt: 3, downMs: 4_500 });
   });
 
   it('once stopped (shutdown), an exit is not restarted', async () => {

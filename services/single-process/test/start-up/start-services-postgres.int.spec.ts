@@ -32,7 +32,8 @@ describe('start:services: its embedded PostgreSQL', () => {
       kafkaPort: 0,
       // No broker: the services listen, and their consumers keep trying (none is needed here).
       kafkaBrokers: `127.0.0.1:${await freePort()}`,
-      logLevel: 'info',
+      // start:services' default: the level a user watching it sees (the recovery line must show there).
+      logLevel: 'warn',
       write: (line) => lines.push(line),
       localPortRangeFile: rangeFile,
     }).catch((error: unknown) => {
@@ -78,7 +79,10 @@ describe('start:services: its embedded PostgreSQL', () => {
       },
       { timeoutMs: 60_000, intervalMs: 200 },
     );
-    expect(launcherLines(lines).some((l) => l.level === 30 && l.msg === 'embedded PostgreSQL restarted')).toBe(true);
+    // Told once, at warn, with how long it was down (docs/adr/0006, third session of 2026-12-05).
+    expect(launcherLines(lines).filter((l) => l.msg === 'embedded PostgreSQL restarted')).toEqual([
+      expect.objectContaining({ level: 40, downMs: expect.any(Number) as unknown }),
+    ]);
 
     const second = embeddedServerPid(dataDir)!;
     await running!.stop();
