@@ -1,4 +1,5 @@
-import { Kafka, KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, logLevel } from 'kafkajs';
+import { createRequire } from 'node:module';
+import { Kafka, KafkaJSAggregateError, KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, type KafkaJSProtocolError, logLevel } from 'kafkajs';
 import { DatabaseError } from 'pg';
 import pino from 'pino';
 import { metricsRegistry } from '@tss/service-kit';
@@ -16,6 +17,16 @@ const databaseShuttingDown = (): DatabaseError => {
   error.severity = 'FATAL';
   return error;
 };
+
+/** The error kafkajs makes of a broker's error code in an answer (its own table, frozen at 2.2.4). */
+const answered = (code: number): KafkaJSProtocolError =>
+  (createRequire(__filename)('kafkajs/src/protocol/error') as { createErrorFromCode(code: number): KafkaJSProtocolError }).createErrorFromCode(code);
+const TOPIC_ALREADY_EXISTS = 36;
+const NOT_CONTROLLER = 41;
+const GROUP_LOAD_IN_PROGRESS = 14;
+const GROUP_COORDINATOR_NOT_AVAILABLE = 15;
+const LEADER_NOT_AVAILABLE = 5;
+const TOPIC_AUTHORIZATION_FAILED = 29;
 
 /**
  * kafkajs's own logger (Kafka#logger), writing through the transport's log creator: the lines
@@ -106,5 +117,59 @@ describe('kafkajs ERROR lines: the broker’s or a handler’s', () => {
     kafkajs.namespace('Connection').error('Connection error: connect ECONNREFUSED 127.0.0.1:9092', { broker: '127.0.0.1:9092', clientId: 'rebalance' });
     expect(status.reachable).toBe(false);
     expect(await reachable('rebalance')).toBe(0);
+  });
+
+  it('a fresh broker’s answers are the broker settling, not an outage: CreateTopics errors, a coordinator not available or loading (docs/adr/0020)', async () => {
+    const { lines, status, kafkajs } = kafkajsLogger('settling');
+    const connection = { broker: '127.0.0.1:9092', clientId: 'settling', correlationId: 3, size: 40 };
+
+    // What kafkajs writes when two services create the same topic at once (one is told it exists),
+    // when the controller is not ready, when the group's coordinator is not there yet or loading,
+    // and when a new topic's partition has no leader yet.
+    const alreadyExists = new KafkaJSAggregateError('Topic creation errors', [answered(TOPIC_ALREADY_EXISTS)]);
+    kafkajs.namespace('Connection').error('Response CreateTopics(key: 19, version: 3)', { ...connection, error: alreadyExists.message });
+    kafkajs.namespace('Connection').error('Response CreateTopics(key: 19, version: 3)', { ...connection, error: answered(NOT_CONTROLLER).message });
+    kafkajs.namespace('Connection').error('Response GroupCoordinator(key: 10, version: 2)', { ...connection, error: answered(GROUP_COORDINATOR_NOT_AVAILABLE).message });
+    kafkajs.namespace('Connection').error('Response JoinGroup(key: 11, version: 5)', { ...connection, error: answered(GROUP_LOAD_IN_PROGRESS).message });
+    kafkajs.namespace('Producer').error(`Failed to send messages: ${answered(LEADER_NOT_AVAILABLE).message}`, { retryCount: 0, retryTime: 300 });
+
+    expect(status.reachable).toBe(true);
+    expect(await reachable('settling')).toBe(1);
+    expect(lines.filter((l) => /Kafka unreachable/.test(l.msg) || l.outage !== undefined)).toEqual([]);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [30, 'Kafka broker settling: Response CreateTopics(key: 19, version: 3): Topic creation errors'],
+      [30, 'Kafka broker settling: Response CreateTopics(key: 19, version: 3): This is not the correct controller for this cluster'],
+      [30, 'Kafka broker settling: Response GroupCoordinator(key: 10, version: 2): The group coordinator is not available'],
+      [30, "Kafka broker settling: Response JoinGroup(key: 11, version: 5): The coordinator is loading and hence can't process requests for this group"],
+      [30, 'Kafka broker settling: Failed to send messages: There is no leader for this topic-partition as we are in the middle of a leadership election'],
+    ]);
+    expect(lines[2]).toMatchObject({ kafka: { namespace: 'Connection', broker: '127.0.0.1:9092', error: 'The group coordinator is not available' } });
+
+    // Not reaching it is still an outage; the broker's answers during one are lines of it.
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+    kafkajs.namespace('Connection').error(refused.message, { broker: '127.0.0.1:9092', clientId: 'settling' });
+    kafkajs.namespace('Connection').error('Response GroupCoordinator(key: 10, version: 2)', { ...connection, error: answered(GROUP_COORDINATOR_NOT_AVAILABLE).message });
+    expect(status.reachable).toBe(false);
+    expect(await reachable('settling')).toBe(0);
+    expect(lines.slice(5).map((l) => [l.level, l.msg])).toEqual([
+      [40, 'Kafka unreachable: Connection error: connect ECONNREFUSED 127.0.0.1:9092; events wait in the outboxes and are published when it is back'],
+      [20, 'Kafka broker settling: Response GroupCoordinator(key: 10, version: 2): The group coordinator is not available'],
+    ]);
+  });
+
+  it('an answer that is no passing state, or a consumer’s crash on an answer, is a warning, not an outage', async () => {
+    const { lines, status, kafkajs } = kafkajsLogger('answered');
+    const connection = { broker: '127.0.0.1:9092', clientId: 'answered', correlationId: 5, size: 40 };
+
+    kafkajs.namespace('Connection').error('Response Metadata(key: 3, version: 6)', { ...connection, error: answered(TOPIC_AUTHORIZATION_FAILED).message });
+    const spent = new KafkaJSNumberOfRetriesExceeded(answered(GROUP_COORDINATOR_NOT_AVAILABLE), { retryCount: 10, retryTime: 10_000 });
+    kafkajs.namespace('Consumer').error(`Crash: ${spent.name}: ${spent.message}`, { groupId: 'rating', retryCount: 10, stack: spent.stack });
+
+    expect(status.reachable).toBe(true);
+    expect(await reachable('answered')).toBe(1);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [40, 'Kafka broker answered with an error: Response Metadata(key: 3, version: 6): Not authorized to access topics: [Topic authorization failed]'],
+      [40, 'Kafka broker answered with an error: Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available'],
+    ]);
   });
 });

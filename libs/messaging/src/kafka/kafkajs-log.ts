@@ -1,6 +1,7 @@
 import { logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import { isConnectionFailure } from '@tss/service-kit';
+import { brokerAnswerOf } from './broker-answer';
 import type { BrokerStatus } from './broker-status';
 import { groupRebalanceOf } from './group-rebalance';
 
@@ -36,7 +37,9 @@ const isRestart = (message: string): boolean => message.startsWith('Restarting t
  * line per outage, `tss_kafka_broker_reachable`); those about a subscriber's handler are the
  * handler's, logged at warn (a database outage as such): they say nothing of the broker, which
  * answered the fetch they came with. So are those about the group's rebalance, which the broker
- * answered too: at info, or at warn when the member's session had expired. The rest keep their level.
+ * answered too: at info, or at warn when the member's session had expired; and the broker's other
+ * answers (docs/adr/0020, third session of 2026-12-05): a state it settles through at info, any
+ * other at warn, both at debug during an outage. The rest keep their level.
  */
 export const kafkajsLogCreator = (logger: Logger, status: BrokerStatus) => () => (entry: LogEntry) => {
   const { message, ...rest } = entry.log;
@@ -58,18 +61,27 @@ export const kafkajsLogCreator = (logger: Logger, status: BrokerStatus) => () =>
     }
     return;
   }
+  const fields = { kafka: { namespace: entry.namespace, ...rest } };
+  const detail = typeof rest.error === 'string' && !message.startsWith(rest.error) ? `${message}: ${rest.error}` : message;
   const rebalance = groupRebalanceOf(message, rest);
   if (rebalance) {
-    const fields = { kafka: { namespace: entry.namespace, ...rest } };
-    const detail = typeof rest.error === 'string' && !message.startsWith(rest.error) ? `${message}: ${rest.error}` : message;
     if (rebalance === 'membership-lost') logger.warn(fields, `Kafka group membership lost, rejoining: ${detail}`);
     else logger.info(fields, `Kafka group rebalancing: ${detail}`);
     return;
   }
-  // During an outage a restart is one more line of it; otherwise it follows a handler's crash.
-  if (isRestart(message) && status.reachable) {
-    logger.warn({ kafka: { namespace: entry.namespace, ...rest } }, message);
+  const answer = brokerAnswerOf(message, rest);
+  if (answer) {
+    const text = answer === 'settling' ? `Kafka broker settling: ${detail}` : `Kafka broker answered with an error: ${detail}`;
+    // During an outage, one more line of it (the broker coming back): at debug, as its others.
+    if (!status.reachable) logger.debug(fields, text);
+    else if (answer === 'settling') logger.info(fields, text);
+    else logger.warn(fields, text);
     return;
   }
-  status.failed(message, { kafka: { namespace: entry.namespace, ...rest } });
+  // During an outage a restart is one more line of it; otherwise it follows a handler's crash.
+  if (isRestart(message) && status.reachable) {
+    logger.warn(fields, message);
+    return;
+  }
+  status.failed(message, fields);
 };

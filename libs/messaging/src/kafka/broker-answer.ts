@@ -1,0 +1,47 @@
+import { createRequire } from 'node:module';
+
+/**
+ * kafkajs's table of the broker's error codes (frozen at 2.2.4, docs/adr/0002): its log lines carry
+ * an error's message (`error: e.message`), not its type, so an answer is recognised by its message.
+ */
+const { errorCodes } = createRequire(__filename)('kafkajs/src/protocol/error') as { errorCodes: readonly { type: string; message: string; retriable: boolean }[] };
+const answers = new Map(errorCodes.map((e) => [e.message, e]));
+
+/**
+ * What kafkajs's CreateTopics makes of the per-topic errors of an answer (`KafkaJSAggregateError`):
+ * the line does not say which they were. Mostly `TOPIC_ALREADY_EXISTS` from services creating the
+ * same topic at once, which kafkajs then takes as done; any other is thrown to the caller, whose
+ * publish or subscribe fails and is retried with its own line (the relay's warning).
+ */
+const TOPIC_CREATION_ERRORS = 'Topic creation errors';
+
+/** Passing states of a broker that answers, kafkajs retries on them: a broker starting, a topic new. */
+const isPassing = (message: string): boolean => {
+  const known = answers.get(message);
+  return message === TOPIC_CREATION_ERRORS || known?.retriable === true || known?.type === 'TOPIC_ALREADY_EXISTS';
+};
+
+/** "Response CreateTopics(key: 19, version: 3)": kafkajs's Connection, when an answer came back with an error. */
+const RESPONSE = /^Response \w+\(key: \d+, version: \d+\)$/;
+/** Lines that end in the error's message: the producer's retries, a consumer's crash. */
+const PREFIXES = [/^Failed to send messages: /, /^Crash: \w+: /];
+
+export type BrokerAnswer = 'settling' | 'error';
+
+/**
+ * Whether a kafkajs ERROR line is about an answer of the broker (docs/adr/0020, addendum of
+ * 2026-12-05, third session): the broker was reached and answered, so it is no outage. `settling`:
+ * a state kafkajs retries through (a coordinator not available or loading, no leader yet, not the
+ * controller, a topic that already exists); `error`: any other answer (an authorization refused),
+ * and a consumer's crash, which kafkajs follows with a restart. A connection refused or reset, and a
+ * request that timed out without an answer, are not answers: undefined.
+ */
+export const brokerAnswerOf = (message: string, fields: Record<string, unknown>): BrokerAnswer | undefined => {
+  const error = typeof fields.error === 'string' ? fields.error : undefined;
+  if (RESPONSE.test(message)) return error !== undefined && isPassing(error) ? 'settling' : 'error';
+  const prefix = PREFIXES.find((p) => p.test(message));
+  const text = prefix ? message.replace(prefix, '') : message;
+  if (!answers.has(text)) return undefined;
+  if (message.startsWith('Crash: ')) return 'error';
+  return isPassing(text) ? 'settling' : 'error';
+};
