@@ -1,4 +1,4 @@
-import { ratingMissedReopening } from '../src/domain/survey';
+import { ratingMissedReopening, withdrawalInstant } from '../src/domain/survey';
 
 // docs/adr/0040, addendum of 2026-12-05 (second session): which ratings a reopening withdraws.
 describe('ratingMissedReopening: a rating taken after a reopening rating had not read yet', () => {
@@ -21,5 +21,18 @@ describe('ratingMissedReopening: a rating taken after a reopening rating had not
 
   it('a reopening another survey’s rating asked for does not protect this one', () => {
     expect(ratingMissedReopening({ surveyId, submittedAt: at('05.000') }, { reopenedAt: at('00.000'), ratingSurveyId: '00000000-0000-4000-8000-000000000000' })).toBe(true);
+  });
+});
+
+// docs/adr/0040, addendum of 2026-12-05 (third session): when it is withdrawn.
+describe('withdrawalInstant: a rating is never withdrawn before it was given', () => {
+  const at = (iso: string) => new Date(`2026-12-05T07:27:${iso}Z`);
+
+  it('the handler’s instant when it is later than the rating', () => {
+    expect(withdrawalInstant({ submittedAt: at('51.047') }, at('52.000'))).toEqual(at('52.000'));
+  });
+
+  it('the rating’s own instant when the handler read its instant before the rating was taken (it waited for the survey)', () => {
+    expect(withdrawalInstant({ submittedAt: at('51.047') }, at('51.040'))).toEqual(at('51.047'));
   });
 });

@@ -94,6 +94,15 @@ export interface Reopening {
 export const ratingMissedReopening = (rating: { surveyId: string; submittedAt: Date }, reopening: Reopening): boolean =>
   reopening.ratingSurveyId !== rating.surveyId && rating.submittedAt.getTime() > reopening.reopenedAt.getTime();
 
+/**
+ * When a rating the reopening missed is withdrawn: when rating learnt of the reopening, which is
+ * after it took the rating. The handler's instant is read as it begins, before it waits for the
+ * rows it locks (a rating in flight holds the survey's), so it can fall before that rating's
+ * `submittedAt` (an outside re-test: withdrawn 7 ms before it was given): never before it
+ * (docs/adr/0040, addendum of 2026-12-05, third session).
+ */
+export const withdrawalInstant = (rating: { submittedAt: Date }, now: Date): Date => (now.getTime() < rating.submittedAt.getTime() ? rating.submittedAt : now);
+
 /** The body's rules beyond its schema (the use cases are called by the rate page too, with form input). */
 export const checkRatingInput = (input: RatingInput): Result<RatingInput, Failure> => {
   if (!Number.isInteger(input.score) || input.score < 1 || input.score > 5) return err({ kind: 'bad_request', detail: 'The score is a whole number from 1 to 5.' });

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { RatingWithdrawnV1 } from '@tss/contracts';
 import type { Outbox } from '@tss/messaging';
-import { ratingMissedReopening, type Reopening } from '../domain/survey';
+import { ratingMissedReopening, withdrawalInstant, type Reopening } from '../domain/survey';
 import { qualityFactStore } from '../store/quality-fact.store';
 import type { RatingTicket } from '../store/rating-ticket.store';
 import { ratingStore } from '../store/rating.store';
@@ -19,7 +19,8 @@ export const withdrawRatingAfterReopeningIn = async (tx: EntityManager, deps: { 
   if (survey?.status !== 'rated') return false;
   const rating = await ratingStore.forSurvey(tx, survey.id);
   if (!rating || rating.withdrawn || !ratingMissedReopening(rating, reopening)) return false;
-  if (!(await ratingStore.withdraw(tx, survey.id, { at: now, reopenedAt: reopening.reopenedAt }))) return false;
+  const withdrawnAt = withdrawalInstant(rating, now);
+  if (!(await ratingStore.withdraw(tx, survey.id, { at: withdrawnAt, reopenedAt: reopening.reopenedAt }))) return false;
   await surveyStore.withdrawRated(tx, survey.id, reopening.reopenedAt);
   await qualityFactStore.remove(tx, `rating:${survey.id}`);
   await deps.outbox.add(tx, RatingWithdrawnV1, ticket.ticketId, {
@@ -27,7 +28,7 @@ export const withdrawRatingAfterReopeningIn = async (tx: EntityManager, deps: { 
     surveyId: survey.id,
     reason: 'reopened_before_rating',
     reopenedAt: reopening.reopenedAt.toISOString(),
-    withdrawnAt: now.toISOString(),
+    withdrawnAt: withdrawnAt.toISOString(),
     ...(reopening.ticketSequence !== undefined ? { ticketSequence: reopening.ticketSequence } : {}),
   });
   return true;
