@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { cutText, isStorableText, STORABLE_TEXT_FORMAT, TICKET_BEHIND_HEADER, UNKNOWN_TICKET_HEADER, VISIBLE_TEXT_FORMAT, type TicketStatus } from '@tss/contracts';
 import { isConnectionFailure } from './infrastructure-errors';
+import { collapseLiteralUnions } from './literal-union-errors';
 import { loggablePath } from './loggable-path';
 import { isProblemSlug, problemType, type ProblemSlug, type ProblemTypeUri } from './problem-types';
 
@@ -247,7 +248,8 @@ const messageOf = (v: ValidationError): string => {
  * The message of a validation error (fastify's `schemaErrorFormatter`, which becomes `detail`):
  * its first errors and how many more there were, not one clause per error as fastify's own.
  */
-export const formatValidationErrors = (errors: FastifySchemaValidationError[], dataVar: string): Error => {
+export const formatValidationErrors = (ajvErrors: FastifySchemaValidationError[], dataVar: string): Error => {
+  const errors = collapseLiteralUnions(ajvErrors);
   const listed = errors.slice(0, MAX_LISTED_VALIDATION_ERRORS).map((e) => clipped(`${dataVar}${e.instancePath || ''} ${messageOf(e as ValidationError)}`));
   const more = errors.length - listed.length;
   return new Error(clipped(more > 0 ? `${listed.join(', ')}, and ${more} more` : listed.join(', '), MAX_DETAIL_CHARS));
@@ -297,13 +299,15 @@ const clientProblemOf = (error: FastifyError, status: number): { type: ProblemTy
 /** Every 4xx/5xx as problem+json: schema validation errors, client errors and faults. */
 const answerError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
   if (error.validation) {
+    // A value outside a union of literals is one error naming the allowed values, not one per branch.
+    const validation = collapseLiteralUnions(error.validation);
     return sendProblem(reply, {
       type: problemType(FAILURES.validation.slug),
       title: FAILURES.validation.title,
       status: 400,
       detail: clipped(error.message, MAX_DETAIL_CHARS),
-      errorCount: error.validation.length,
-      errors: error.validation.slice(0, MAX_LISTED_VALIDATION_ERRORS).map((v) => ({
+      errorCount: validation.length,
+      errors: validation.slice(0, MAX_LISTED_VALIDATION_ERRORS).map((v) => ({
         in: error.validationContext ?? 'body',
         pointer: clipped(v.instancePath || '/'),
         message: clipped(messageOf(v)),
