@@ -75,6 +75,7 @@ export class BrokerStatus {
     const outageMs = this.clock.now().getTime() - this.downSinceMs;
     this.downSinceMs = undefined;
     brokerUpGauge().set({ service: this.client, client: this.client }, 1);
-    this.logger.info({ outage: 'ended', outageMs, suppressedLogLines: this.suppressed }, 'Kafka reachable again');
+    // At the outage's own level: a launcher at warn (start:services) shows its end as it showed its start.
+    this.logger.warn({ outage: 'ended', outageMs, suppressedLogLines: this.suppressed }, 'Kafka reachable again');
   }
 }

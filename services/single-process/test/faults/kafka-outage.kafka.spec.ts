@@ -111,7 +111,7 @@ describe('fault: Kafka down while tickets are filed', () => {
     expect(loud.filter((l) => l.level >= 50)).toEqual([]);
     expect(loud.length).toBeLessThanOrEqual(2 * 6 + 2);
     expect(loud.filter((l) => l.msg.startsWith('Kafka unreachable')).length).toBeGreaterThanOrEqual(1);
-    expect(outage.some((l) => l.level === 30 && l.msg === 'Kafka reachable again')).toBe(true);
+    expect(outage.some((l) => l.level === 40 && l.msg === 'Kafka reachable again')).toBe(true);
     // What kafkajs said meanwhile is still there, at debug.
     expect(outage.filter((l) => l.level === 20 && /ECONNREFUSED/.test(l.msg)).length).toBeGreaterThan(loud.length);
   }, 240_000);
