@@ -3,6 +3,7 @@ import { InProcessTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE, systemClock } from '@tss/service-kit';
+import { notificationService } from '@tss/notification';
 import { ticketIntakeService } from '@tss/ticket-intake';
 import { connectRequest, requestWithMethod } from './support/raw-requests';
 import { ServiceInstances, startForwardingGateway } from './support/service-instances';
@@ -31,7 +32,9 @@ describe('services mode: a method a path does not take is a 405 with Allow, whic
     gatewayUrl = url;
     gateway = new PlatformClient(url);
     const intakeUrl = await services.listen(await services.start(ticketIntakeService, { transport: new InProcessTransport() }));
-    Object.assign(urls, { 'ticket-intake': intakeUrl, 'sla-timer': intakeUrl, escalation: intakeUrl, notification: intakeUrl, rating: intakeUrl });
+    // Notification for the gateway's one exact public forward, `/v1/inbound/email` (POST only).
+    const notificationUrl = await services.listen(await services.start(notificationService, { transport: new InProcessTransport() }, { MAIL_INBOUND_SECRET: 'methods-inbound-secret-0123456789' }));
+    Object.assign(urls, { 'ticket-intake': intakeUrl, 'sla-timer': intakeUrl, escalation: intakeUrl, notification: notificationUrl, rating: intakeUrl });
     await bootstrapAdmin({ dataSource: instance.host.dataSource, unitOfWork: instance.host.unitOfWork, outbox: instance.host.outbox, clock: systemClock, logger: instance.host.logger }, ADMIN);
     admin = await gateway.token(ADMIN.clientId, ADMIN.clientSecret);
   }, 120_000);
@@ -97,5 +100,20 @@ describe('services mode: a method a path does not take is a 405 with Allow, whic
       ['GET', 'HEAD', 'OPTIONS', 'POST'],
     ]);
     expect(trace.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+  });
+
+  // An outside test: `/v1/inbound/email` is a forward of the gateway's for every method, an exact
+  // path its router names, so an odd method there got the forward's methods, not notification's.
+  it("an exact path the gateway forwards (/v1/inbound/email): notification's Allow, whatever the method", async () => {
+    const [propfind, trace, put, options] = await Promise.all([
+      requestWithMethod(gatewayUrl, 'PROPFIND', '/v1/inbound/email'),
+      requestWithMethod(gatewayUrl, 'TRACE', '/v1/inbound/email'),
+      requestWithMethod(gatewayUrl, 'PUT', '/v1/inbound/email'),
+      requestWithMethod(gatewayUrl, 'OPTIONS', '/v1/inbound/email'),
+    ]);
+    const connected = await connectRequest(gatewayUrl, '/v1/inbound/email');
+
+    expect([propfind.status, trace.status, put.status, options.status, connected.status]).toEqual([405, 405, 405, 204, 405]);
+    for (const answer of [propfind, trace, put, options, connected]) expect(allowOf(answer)).toEqual(['OPTIONS', 'POST']);
   });
 });

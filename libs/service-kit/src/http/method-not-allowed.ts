@@ -22,8 +22,11 @@ export const methodsAt = (app: FastifyInstance, path: string): string[] => {
   return taken.length > 0 ? [...taken, 'OPTIONS'] : [];
 };
 
-/** The methods a path served behind the app takes (none for a path nothing serves there). */
-export type MethodsBehind = (path: string) => Promise<string[]>;
+/**
+ * The methods a path served behind the app takes: `undefined` for a path nothing behind it owns
+ * (the app's own), none for one whose owner serves nothing there (or cannot be asked).
+ */
+export type MethodsBehind = (path: string) => Promise<string[] | undefined>;
 
 const behind = new WeakMap<object, MethodsBehind>();
 
@@ -37,11 +40,16 @@ export const setMethodsBehind = (app: FastifyInstance, methodsBehind: MethodsBeh
   behind.set(app.server, methodsBehind);
 };
 
-/** The methods `path` takes: the app's own routes (`methodsAt`), else those of what serves it behind the app. */
+/**
+ * The methods `path` takes: those of what serves it behind the app when something does, else the
+ * app's own routes (`methodsAt`). Behind first: the gateway's forward of an exact path
+ * (`/v1/inbound/email`) is a route of its own router for every method, which says nothing of the
+ * service's (an outside test got `Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS` there).
+ */
 export const allowedMethodsAt = async (app: FastifyInstance, path: string): Promise<string[]> => {
-  const own = methodsAt(app, path);
-  if (own.length > 0) return own;
-  return (await behind.get(app.server)?.(path).catch(() => [])) ?? [];
+  const ask = behind.get(app.server);
+  const theirs = ask ? await ask(path).catch((): string[] => []) : undefined;
+  return theirs ?? methodsAt(app, path);
 };
 
 /**

@@ -124,10 +124,13 @@ const answerMarkedRefusal = async (
   return sendProblem(reply, answer.problem);
 };
 
-/** The methods the service owning `path` takes there, from its OPTIONS answer's Allow (none when it serves nothing there). */
-const methodsOfService = async (urls: ServiceUrls, path: string, timeoutMs: number): Promise<string[]> => {
+/**
+ * The methods the service owning `path` takes there, from its OPTIONS answer's Allow (none when it
+ * serves nothing there); `undefined` for a path no service owns (the gateway's own).
+ */
+const methodsOfService = async (urls: ServiceUrls, path: string, timeoutMs: number): Promise<string[] | undefined> => {
   const service = serviceForPath(path);
-  if (!service) return [];
+  if (!service) return undefined;
   const answer = await httpRequest(`${urls[service].replace(/\/$/, '')}${path}`, { method: 'OPTIONS', headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   await answer.body.dump();
   const allow = answer.statusCode === 204 ? answer.headers.allow : undefined;
