@@ -6,7 +6,7 @@ import { startNotification, type NotificationUnderTest } from './support/notific
 const SECRET = 'inbound-secret-0123456789';
 
 /** A person's plain mail, as a list server passes it on (RFC 2919 List-Id, RFC 2369 List-Unsubscribe) or not. */
-const mail = (input: { from: string; subject: string; messageId: string; list?: boolean }): Buffer =>
+const mail = (input: { from: string; subject: string; messageId: string; list?: boolean; precedenceList?: boolean }): Buffer =>
   Buffer.from(
     [
       `From: ${input.from}`,
@@ -15,6 +15,8 @@ const mail = (input: { from: string; subject: string; messageId: string; list?: 
       'Date: Sat, 5 Dec 2026 08:00:00 +0000',
       `Message-ID: ${input.messageId}`,
       ...(input.list ? ['List-Id: Reader users <reader-users.lists.partner-domain.example>', 'List-Unsubscribe: <mailto:reader-users-leave@lists.partner-domain.example>'] : []),
+      // GNU Mailman's default beside List-Id.
+      ...(input.precedenceList ? ['Precedence: list'] : []),
       'MIME-Version: 1.0',
       'Content-Type: text/plain; charset=utf-8',
       '',
@@ -68,5 +70,20 @@ describe('mail a mailing list carried (List-Id) opens no ticket by itself', () =
     const receipt = await receive(mail({ from: 'Heidi <heidi@partner-domain.example>', subject: `Re: [${ticket.reference}] Reader freezes`, messageId, list: true }));
 
     expect([receipt.outcome, receipt.ticketId]).toEqual(['threaded', ticket.ticketId]);
+  });
+
+  // A re-test: GNU Mailman adds `Precedence: list` beside List-Id, and such mail was ignored as an
+  // auto-reply: a new request reached no agent, and a reply naming a ticket was lost.
+  it('with Precedence: list as a list server sets it: the new request quarantined, the reply threaded, neither ignored', async () => {
+    const ticket = await notification.ticketCreated({ partnerId, email: 'heidi@partner-domain.example', reference: generateReference((n) => randomBytes(n)) });
+    await waitFor('notification knows the ticket', async () => (await notification.sut.query(`SELECT 1 FROM notification.acknowledgments WHERE ticket_id = $1`, [ticket.ticketId])).length === 1);
+
+    const request = await receive(mail({ from: 'Heidi <heidi@partner-domain.example>', subject: 'Reader freezes', messageId: `<${randomUUID()}@partner-domain.example>`, list: true, precedenceList: true }));
+    const bare = await receive(mail({ from: 'Heidi <heidi@partner-domain.example>', subject: 'Reader freezes too', messageId: `<${randomUUID()}@partner-domain.example>`, precedenceList: true }));
+    const reply = await receive(mail({ from: 'Heidi <heidi@partner-domain.example>', subject: `Re: [${ticket.reference}] Reader freezes`, messageId: `<${randomUUID()}@partner-domain.example>`, list: true, precedenceList: true }));
+
+    expect([request.outcome, bare.outcome, [reply.outcome, reply.ticketId]]).toEqual(['quarantined', 'quarantined', ['threaded', ticket.ticketId]]);
+    const [bareRow] = await notification.sut.query<{ reason: string }>(`SELECT reason FROM notification.inbound_messages WHERE id = $1`, [bare.inboundId]);
+    expect(bareRow.reason).toBe('mailing-list mail (Precedence: list): a new ticket from a list waits for an agent to release it');
   });
 });

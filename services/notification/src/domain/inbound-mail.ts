@@ -40,7 +40,7 @@ export interface InboundAttachment {
 /**
  * Why a mail was sent by a machine, or undefined for a person's mail. Auto-replies and bounces
  * never open tickets or get answers (mail loops): RFC 3834 Auto-Submitted, the X-Autoreply family,
- * Precedence bulk/junk/list/auto_reply, an empty Return-Path (RFC 5321 §4.5.5, the null sender
+ * Precedence bulk/junk/auto_reply (`list` is a mailing list's: `mailingListReason`), an empty Return-Path (RFC 5321 §4.5.5, the null sender
  * of bounces) and delivery-status reports (RFC 3464). Mail from our own sending address
  * (`ownAddresses`, MAIL_FROM) is ours coming back, whatever its headers: a forwarding rule or a
  * mailbox that copies its outgoing mail to the inbound route would otherwise thread our mail onto
@@ -56,7 +56,8 @@ export const automatedReason = (mail: Pick<InboundMail, 'headers' | 'from'>, own
     if (value && !(name === 'x-auto-response-suppress' && /^none$/i.test(value))) return `${name}: ${value}`;
   }
   const precedence = h('precedence')?.toLowerCase();
-  if (precedence && ['bulk', 'junk', 'list', 'auto_reply'].includes(precedence)) return `Precedence: ${precedence}`;
+  // `list` is a mailing list's mark (GNU Mailman sets it beside List-Id): a person's words, told apart below.
+  if (precedence && ['bulk', 'junk', 'auto_reply'].includes(precedence)) return `Precedence: ${precedence}`;
   const returnPath = h('return-path');
   if (returnPath !== undefined && /^<\s*>$/.test(returnPath)) return 'empty Return-Path (a bounce)';
   const contentType = h('content-type')?.toLowerCase() ?? '';
@@ -66,7 +67,8 @@ export const automatedReason = (mail: Pick<InboundMail, 'headers' | 'from'>, own
 };
 
 /**
- * Mail a mailing list carried (RFC 2919 `List-Id`) that would open a ticket: a post to a list that
+ * Mail a mailing list carried (RFC 2919 `List-Id`, or `Precedence: list`, which GNU Mailman sets
+ * beside it) that would open a ticket: a post to a list that
  * has the support address among its members, or a digest. It is a person's mail, so not ignored as
  * an auto-reply is, but the sender may not have written to support at all, and an acknowledgment
  * (P3) would answer a list post automatically, which RFC 3834 §2 lets a responder decline. It waits
@@ -75,9 +77,10 @@ export const automatedReason = (mail: Pick<InboundMail, 'headers' | 'from'>, own
  */
 export const mailingListReason = (mail: Pick<InboundMail, 'headers'>): string | undefined => {
   const listId = mail.headers.get('list-id')?.trim();
-  if (!listId) return undefined;
-  const shown = listId.length > 200 ? `${cutText(toStorableText(listId), 200)}…` : toStorableText(listId);
-  return `mailing-list mail (List-Id: ${shown}): a new ticket from a list waits for an agent to release it`;
+  const precedence = mail.headers.get('precedence')?.trim().toLowerCase();
+  if (!listId && precedence !== 'list') return undefined;
+  const mark = listId ? `List-Id: ${listId.length > 200 ? `${cutText(toStorableText(listId), 200)}…` : toStorableText(listId)}` : 'Precedence: list';
+  return `mailing-list mail (${mark}): a new ticket from a list waits for an agent to release it`;
 };
 
 /** The domain of an address, lower-cased. */
