@@ -93,15 +93,16 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
   const resolved = on(TicketResolvedV1, async (event, { tx, now }) => {
     const contact = await mailStore.contact(tx, event.subject);
     if (!contact) return;
-    const link = linkOnResolution((await mailStore.ratingLinkSequences(tx, contact.ticketId)).linkSequence, event.data.sequence);
+    const link = linkOnResolution(contact.linkSequence, event.data.sequence);
     await mailStore.saveResolution(tx, contact.ticketId, {
       rateUrl: link === 'none' ? null : contact.rateUrl,
       resolvedAt: new Date(event.data.resolvedAt),
       reopenWindowEndsAt: new Date(event.data.reopenWindowEndsAt),
       credentialsHeld: event.data.credentialsHeld ?? false,
       resolvedMailId: null,
+      resolutionSequence: event.data.sequence,
+      ...(link === 'none' ? { linkSequence: null } : {}),
     });
-    await mailStore.saveRatingLinkSequences(tx, contact.ticketId, { resolutionSequence: event.data.sequence, ...(link === 'none' ? { linkSequence: null } : {}) });
     const dueAt = link === 'this-resolution' ? now : new Date(now.getTime() + deps.ratingWaitMs);
     await deps.timers.schedule(tx, { id: resolvedTimerId(contact.ticketId), kind: MAIL_RESOLVED_TIMER, dueAt, payload: { ticketId: contact.ticketId } });
   });
@@ -114,17 +115,15 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
   const ratingRequested = on(RatingRequestedV1, async (event, { tx, now, logger }) => {
     const contact = await mailStore.contact(tx, event.subject);
     if (!contact) return;
-    const sequences = await mailStore.ratingLinkSequences(tx, contact.ticketId);
-    const place = placeRatingLink(event.data.ticketSequence, { ...sequences, resolved: contact.resolvedAt !== null });
+    const place = placeRatingLink(event.data.ticketSequence, { ...contact, resolved: contact.resolvedAt !== null });
     if (place === 'superseded') {
       logger.info(
-        { ticketId: contact.ticketId, ticketSequence: event.data.ticketSequence, resolutionSequence: sequences.resolutionSequence },
+        { ticketId: contact.ticketId, ticketSequence: event.data.ticketSequence, resolutionSequence: contact.resolutionSequence },
         'rating link of a resolution superseded or reopened since: not mailed',
       );
       return;
     }
-    await mailStore.saveResolution(tx, contact.ticketId, { ...contact, rateUrl: event.data.rateUrl });
-    await mailStore.saveRatingLinkSequences(tx, contact.ticketId, { linkSequence: event.data.ticketSequence ?? null });
+    await mailStore.saveResolution(tx, contact.ticketId, { ...contact, rateUrl: event.data.rateUrl, linkSequence: event.data.ticketSequence ?? null });
     if (place === 'kept-for-its-resolution') return; // its ticket.resolved, not read yet, finds it
     if (contact.resolvedMailId) {
       // The resolved mail has gone already: the invitation follows on its own.
@@ -140,9 +139,15 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     if (!contact) return;
     await deps.timers.cancel(tx, resolvedTimerId(contact.ticketId)); // reopened before its resolved mail went: it never goes
     // A link read already for a later resolution (the rating topic read ahead) stays for it.
-    const keptLink = linkKeptOnReopening((await mailStore.ratingLinkSequences(tx, contact.ticketId)).linkSequence, event.data.sequence);
-    await mailStore.saveResolution(tx, contact.ticketId, { rateUrl: keptLink ? contact.rateUrl : null, resolvedAt: null, reopenWindowEndsAt: null, credentialsHeld: contact.credentialsHeld, resolvedMailId: null });
-    if (!keptLink) await mailStore.saveRatingLinkSequences(tx, contact.ticketId, { linkSequence: null });
+    const keptLink = linkKeptOnReopening(contact.linkSequence, event.data.sequence);
+    await mailStore.saveResolution(tx, contact.ticketId, {
+      rateUrl: keptLink ? contact.rateUrl : null,
+      resolvedAt: null,
+      reopenWindowEndsAt: null,
+      credentialsHeld: contact.credentialsHeld,
+      resolvedMailId: null,
+      ...(keptLink ? {} : { linkSequence: null }),
+    });
     await send(tx, contact, 'reopened', reopenedMail(contextOf(contact, now), event.data.credentialsVaulted), now);
   });
 
@@ -196,7 +201,7 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     if (!contact || contact.resolvedMailId || !contact.resolvedAt || !contact.reopenWindowEndsAt) return;
     const now = timer.claimedAt;
     // A link held for a later resolution (read ahead of its ticket events) is not this one's.
-    const rateUrl = contact.rateUrl && linkBelongsToResolution(await mailStore.ratingLinkSequences(tx, ticketId)) ? contact.rateUrl : undefined;
+    const rateUrl = contact.rateUrl && linkBelongsToResolution(contact) ? contact.rateUrl : undefined;
     const queued = await send(
       tx,
       contact,

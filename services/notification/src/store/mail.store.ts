@@ -84,7 +84,14 @@ export interface MailResolutionRow {
   resolvedMailId: string | null;
 }
 
-export type MailContact = MailContactRow & MailResolutionRow;
+/** P11: which resolution the contact last read, and which one its rating link belongs to (`ticket.resolved`'s `sequence`). */
+export interface MailRatingLinkSequences {
+  resolutionSequence: number | null;
+  linkSequence: number | null;
+}
+
+/** The contact as `contact` reads it: who, what the resolved mail says, and which resolution its link is (docs/adr/0035, third session of 2026-12-05). */
+export type MailContact = MailContactRow & MailResolutionRow & MailRatingLinkSequences;
 
 /** SQL and its parameters, to fold into a statement of the caller's. */
 export interface SqlFragment {
@@ -446,6 +453,8 @@ export const mailStore = {
       reopen_window_ends_at: Date | null;
       credentials_held: boolean;
       resolved_mail_id: string | null;
+      resolution_ticket_sequence: number | null;
+      rate_url_ticket_sequence: number | null;
     }[];
     const r = rows[0];
     return (
@@ -464,44 +473,36 @@ export const mailStore = {
         reopenWindowEndsAt: r.reopen_window_ends_at,
         credentialsHeld: r.credentials_held,
         resolvedMailId: r.resolved_mail_id,
+        resolutionSequence: r.resolution_ticket_sequence,
+        linkSequence: r.rate_url_ticket_sequence,
       }
     );
   },
 
-  async saveResolution(tx: EntityManager, ticketId: string, resolution: MailResolutionRow): Promise<void> {
-    await tx.query(
-      `UPDATE "${S}".mail_contacts SET rate_url = $2, resolved_at = $3, reopen_window_ends_at = $4, credentials_held = $5, resolved_mail_id = $6 WHERE ticket_id = $1`,
-      [ticketId, resolution.rateUrl, resolution.resolvedAt, resolution.reopenWindowEndsAt, resolution.credentialsHeld, resolution.resolvedMailId],
-    );
-  },
-
   /**
-   * P11: the sequences of the resolution the contact last read and of the resolution its rating link
-   * belongs to (docs/adr/0035, addendum of 2026-12-05, third session); null where unknown. Read
-   * after `contact`, whose lock covers the row.
+   * The resolved mail's fields, and (P11) the sequences of the resolution read and of the one its
+   * link belongs to when given: a sequence left out is left as it is. One statement.
    */
-  async ratingLinkSequences(tx: EntityManager, ticketId: string): Promise<MailRatingLinkSequences> {
-    const rows = (await tx.query(`SELECT resolution_ticket_sequence, rate_url_ticket_sequence FROM "${S}".mail_contacts WHERE ticket_id = $1`, [ticketId])) as {
-      resolution_ticket_sequence: number | null;
-      rate_url_ticket_sequence: number | null;
-    }[];
-    return { resolutionSequence: rows[0]?.resolution_ticket_sequence ?? null, linkSequence: rows[0]?.rate_url_ticket_sequence ?? null };
-  },
-
-  /** Records the sequences beside `saveResolution`'s fields; a field left out is left as it is. */
-  async saveRatingLinkSequences(tx: EntityManager, ticketId: string, sequences: Partial<MailRatingLinkSequences>): Promise<void> {
+  async saveResolution(tx: EntityManager, ticketId: string, resolution: MailResolutionRow & Partial<MailRatingLinkSequences>): Promise<void> {
     await tx.query(
       `UPDATE "${S}".mail_contacts
-          SET resolution_ticket_sequence = CASE WHEN $2 THEN $3::integer ELSE resolution_ticket_sequence END,
-              rate_url_ticket_sequence = CASE WHEN $4 THEN $5::integer ELSE rate_url_ticket_sequence END
+          SET rate_url = $2, resolved_at = $3, reopen_window_ends_at = $4, credentials_held = $5, resolved_mail_id = $6,
+              resolution_ticket_sequence = CASE WHEN $7 THEN $8::integer ELSE resolution_ticket_sequence END,
+              rate_url_ticket_sequence = CASE WHEN $9 THEN $10::integer ELSE rate_url_ticket_sequence END
         WHERE ticket_id = $1`,
-      [ticketId, 'resolutionSequence' in sequences, sequences.resolutionSequence ?? null, 'linkSequence' in sequences, sequences.linkSequence ?? null],
+      [
+        ticketId,
+        resolution.rateUrl,
+        resolution.resolvedAt,
+        resolution.reopenWindowEndsAt,
+        resolution.credentialsHeld,
+        resolution.resolvedMailId,
+        resolution.resolutionSequence !== undefined,
+        resolution.resolutionSequence ?? null,
+        resolution.linkSequence !== undefined,
+        resolution.linkSequence ?? null,
+      ],
     );
   },
 };
 
-/** P11: which resolution the contact last read, and which one its rating link belongs to (`ticket.resolved`'s `sequence`). */
-export interface MailRatingLinkSequences {
-  resolutionSequence: number | null;
-  linkSequence: number | null;
-}
