@@ -1,24 +1,14 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
-import { freePort, freePortRange, waitFor } from '@tss/service-kit/testing';
+import { freePortRange, waitFor } from '@tss/service-kit/testing';
+import { brokerPort, brokerScript } from './support/own-broker';
 import { brokerEnv, startServices, SERVICE_PROCESSES, type RunningServices } from '../src/start-services';
 
-const run = promisify(execFile);
-const BROKER_SCRIPT = path.resolve(__dirname, '../../../deploy/kafka/kafka-broker.sh');
-
-const twoFreePorts = async (): Promise<number> => {
-  for (;;) {
-    const port = await freePort();
-    if (port < 65_000 && (await freePort()) !== port + 1) return port; // the controller takes port + 1
-  }
-};
 
 // An outside test of `npm run start:services`: the broker stopped by hand, then SIGTERM to the
 // launcher. gateway, ticket-intake and notification each logged `shutdown timed out` (waitingFor
@@ -29,7 +19,7 @@ describe('start:services: stopping after the broker went away', () => {
   let db: TestDatabase;
   let dataDir: string;
   let running: RunningServices | undefined;
-  let brokerScript: (command: string, extra?: NodeJS.ProcessEnv) => Promise<unknown>;
+  let ownBroker: (command: string, extra?: NodeJS.ProcessEnv) => Promise<unknown>;
   const lines: string[] = [];
   const linesOf = (service: string) => lines.filter((line) => line.startsWith(`[${service}] `));
 
@@ -37,10 +27,10 @@ describe('start:services: stopping after the broker went away', () => {
     db = await createTestDatabase('start_services_broker_gone', { from: 'empty' });
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-broker-gone-'));
     // A broker of this suite's own, so stopping it disturbs no other suite.
-    const kafkaPort = await twoFreePorts();
+    const kafkaPort = await brokerPort();
     const env = brokerEnv({ dataDir, kafkaPort });
-    brokerScript = (command, extra = {}) => run('bash', [BROKER_SCRIPT, command], { env: { ...process.env, ...env, ...extra }, timeout: 150_000 });
-    await brokerScript('start');
+    ownBroker = (command, extra = {}) => brokerScript(command, { ...env, ...extra });
+    await ownBroker('start');
     running = await startServices({
       dataDir,
       basePort: await freePortRange(SERVICE_PROCESSES.length),
@@ -59,7 +49,7 @@ describe('start:services: stopping after the broker went away', () => {
 
   afterAll(async () => {
     await running?.stop();
-    await brokerScript?.('stop', { KAFKA_KEEP_DATA: '0' }).catch(() => undefined);
+    await ownBroker?.('stop', { KAFKA_KEEP_DATA: '0' }).catch(() => undefined);
     await db?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }, 120_000);
@@ -80,7 +70,7 @@ describe('start:services: stopping after the broker went away', () => {
     try {
       expect((await sql.query('SELECT count(*)::int AS n FROM notification.instances')).rows[0].n).toBe(1);
 
-      await brokerScript('stop');
+      await ownBroker('stop');
       await waitFor(
         'every service to find Kafka unreachable',
         () => SERVICE_PROCESSES.every(({ name }) => linesOf(name).some((line) => line.includes('Kafka unreachable'))),

@@ -1,21 +1,10 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { freePort } from '@tss/service-kit/testing';
+import { brokerPort, brokerScript } from './support/own-broker';
 import { brokerEnv } from '../src/start-services';
 
-const run = promisify(execFile);
-const BROKER_SCRIPT = path.resolve(__dirname, '../../../deploy/kafka/kafka-broker.sh');
-
-const twoFreePorts = async (): Promise<number> => {
-  for (;;) {
-    const port = await freePort();
-    if (port < 65_000 && (await freePort()) !== port + 1) return port; // the controller takes port + 1
-  }
-};
 
 /**
  * `npm run start:services` starts its broker with `brokerEnv`: the broker's data in the data folder,
@@ -26,11 +15,11 @@ describe('start:services: the broker keeps its data in TSS_DATA_DIR across a res
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
   let port: number;
-  const script = (command: string, extra: NodeJS.ProcessEnv = {}) => run('bash', [BROKER_SCRIPT, command], { env: { ...process.env, ...env, ...extra }, timeout: 150_000 });
+  const script = (command: string, extra: NodeJS.ProcessEnv = {}) => brokerScript(command, { ...env, ...extra });
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-broker-data-'));
-    port = await twoFreePorts();
+    port = await brokerPort();
     env = brokerEnv({ dataDir, kafkaPort: port });
   });
 
@@ -56,7 +45,7 @@ describe('start:services: the broker keeps its data in TSS_DATA_DIR across a res
     expect(existsSync(path.join(dataDir, 'kafka', 'data', 'meta.properties'))).toBe(true);
 
     // Other ports than the kept data's: refused with what to do, and the data left as it was.
-    const elsewhere = await script('start', { KAFKA_PORT: String(await twoFreePorts()) }).then(
+    const elsewhere = await script('start', { KAFKA_PORT: String(await brokerPort()) }).then(
       () => 'started',
       (error: { stderr?: string }) => error.stderr ?? '',
     );

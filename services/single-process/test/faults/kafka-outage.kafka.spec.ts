@@ -1,19 +1,16 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pino from 'pino';
 import { KafkaTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { systemClock } from '@tss/service-kit';
-import { freePort, waitFor, logCapture } from '@tss/service-kit/testing';
+import { waitFor, logCapture } from '@tss/service-kit/testing';
+import { brokerPort, brokerScript } from '../support/own-broker';
 import { startSingleProcessPlatform, type RunningPlatform } from '../../src/single-process-platform';
 
-const run = promisify(execFile);
-const BROKER_SCRIPT = path.resolve(__dirname, '../../../../deploy/kafka/kafka-broker.sh');
 
 /**
  * A broker of this suite's own, so stopping it disturbs no other suite. Its run folder is its own
@@ -22,22 +19,15 @@ const BROKER_SCRIPT = path.resolve(__dirname, '../../../../deploy/kafka/kafka-br
  */
 const broker = (port: number) => {
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'tss-kafka-outage-'));
-  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_KEEP_DATA: '1', KAFKA_RUN_DIR: runDir };
+  const env = { KAFKA_PORT: String(port), KAFKA_KEEP_DATA: '1', KAFKA_RUN_DIR: runDir };
   return {
-    start: () => run('bash', [BROKER_SCRIPT, 'start'], { env, timeout: 150_000 }),
-    stop: () => run('bash', [BROKER_SCRIPT, 'stop'], { env, timeout: 60_000 }),
+    start: () => brokerScript('start', env),
+    stop: () => brokerScript('stop', env, 60_000),
     destroy: async () => {
-      await run('bash', [BROKER_SCRIPT, 'stop'], { env: { ...env, KAFKA_KEEP_DATA: '0' }, timeout: 60_000 });
+      await brokerScript('stop', { ...env, KAFKA_KEEP_DATA: '0' }, 60_000);
       rmSync(runDir, { recursive: true, force: true });
     },
   };
-};
-
-const twoFreePorts = async (): Promise<number> => {
-  for (;;) {
-    const port = await freePort();
-    if (port < 65_000 && (await freePort()) !== port + 1) return port; // the controller takes port + 1
-  }
 };
 
 describe('fault: Kafka down while tickets are filed', () => {
@@ -48,7 +38,7 @@ describe('fault: Kafka down while tickets are filed', () => {
   const { lines, stream: sink } = logCapture();
 
   beforeAll(async () => {
-    const port = await twoFreePorts();
+    const port = await brokerPort();
     kafka = broker(port);
     await kafka.start();
     db = await createTestDatabase('kafka_outage');
