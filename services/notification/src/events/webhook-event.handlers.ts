@@ -102,21 +102,11 @@ export const queueWebhooks = (timers: TimerStore) => {
     const awaited = cause.kind === 'event' ? `${cause.eventType} ${cause.eventId}` : `ticket event ${cause.ticketSequence}`;
     if (!waitSpent) throw new NotYet(`ticket ${event.subject}: ${event.type} waits for ${awaited}`);
     // The consumer's logger names the event (`eventId`, `type`).
-    if (event.type.startsWith('escalation.')) {
-      logger.warn(
-        {
-          ticketId: event.subject,
-          partnerId,
-          ...(cause.kind === 'event' ? { causeEventId: cause.eventId, causeType: cause.eventType } : {}),
-          ticketSequence: cause.ticketSequence,
-        },
-        'webhook deliveries of an escalation event queued without the event it follows: not consumed within the wait',
-      );
-      return;
-    }
     logger.warn(
-      { ticketId: event.subject, partnerId, ticketSequence: cause.ticketSequence },
-      'webhook deliveries of an sla or rating event queued without the ticket event it follows: not consumed within the wait',
+      { ticketId: event.subject, partnerId, ...(cause.kind === 'event' ? { causeEventId: cause.eventId, causeType: cause.eventType } : {}), ticketSequence: cause.ticketSequence },
+      event.type.startsWith('escalation.')
+        ? 'webhook deliveries of an escalation event queued without the event it follows: not consumed within the wait'
+        : 'webhook deliveries of an sla or rating event queued without the ticket event it follows: not consumed within the wait',
     );
   };
 
