@@ -4,9 +4,9 @@ import { activeTraceId } from './tracing';
 
 /** Paths never written to logs (P9 and the security standard: secrets never in logs). */
 export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
+  // A request's headers wherever a line carries them: fastify's `req`, a bare `headers`, and one
+  // level down (@fastify/multipart logs busboy's options, the request's headers in them, at trace).
+  ...['req.headers', 'headers', '*.headers'].flatMap((at) => [`${at}.authorization`, `${at}.cookie`, `${at}["x-tss-inbound-secret"]`]),
   'password',
   '*.password',
   'secret',

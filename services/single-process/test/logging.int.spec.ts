@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { pngBytes } from '@tss/blob-storage/testing';
 import { sampleTicket } from '@tss/runtime/testing';
 import { loggerOptions, startTracing, type Tracing } from '@tss/service-kit';
 import { waitFor, logCapture } from '@tss/service-kit/testing';
@@ -11,7 +12,8 @@ describe('logs', () => {
 
   beforeAll(async () => {
     tracing = startTracing({ serviceName: 'tss-log-test' });
-    platform = await startTestPlatform('logging', { logger: pino(loggerOptions('tss', 'info'), sink) });
+    // The most verbose level: what an operator turning logging up sees must hold no secret either.
+    platform = await startTestPlatform('logging', { logger: pino(loggerOptions('tss', 'trace'), sink) });
   });
 
   afterAll(async () => {
@@ -27,6 +29,15 @@ describe('logs', () => {
     const filed = await client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).set('x-request-id', 'req-log-1').send(sampleTicket());
     expect(filed.status).toBe(201);
     await client.http().post('/v1/auth/token').type('form').send({ grant_type: 'client_credentials', client_id: acme.clientId, client_secret: 'wrong-secret-value' });
+    // A multipart body: @fastify/multipart logs busboy's options, the request's headers among them, at trace.
+    const uploaded = await client
+      .http()
+      .post(`/v1/tickets/${filed.body.id}/attachments`)
+      .auth(acme.token, { type: 'bearer' })
+      .set('cookie', 'session=cookie-secret-value')
+      .attach('file', pngBytes(), { filename: 'screen.png', contentType: 'image/png' });
+    expect(uploaded.status).toBe(201);
+    expect(lines.some((l) => l.msg === 'Providing options to busboy')).toBe(true);
 
     const completed = await waitFor('the request log line', () => lines.find((l) => l.reqId === 'req-log-1' && l.msg === 'request completed'));
     expect(completed.trace_id).toMatch(/^[0-9a-f]{32}$/);
@@ -35,7 +46,7 @@ describe('logs', () => {
     expect(lines.filter((l) => l.reqId === 'req-log-1' && /request/.test(String(l.msg)))).toHaveLength(1);
     expect(lines.find((l) => l.msg === 'incoming request')).toBeUndefined();
     const all = lines.map((l) => JSON.stringify(l)).join('\n');
-    for (const secret of [admin.clientSecret, adminToken, acme.clientSecret, acme.token, 'wrong-secret-value']) expect(all).not.toContain(secret);
+    for (const secret of [admin.clientSecret, adminToken, acme.clientSecret, acme.token, 'wrong-secret-value', 'cookie-secret-value']) expect(all).not.toContain(secret);
   });
 
   it('ADR 0007: a rating or site link to no route is logged without its token', async () => {
