@@ -184,7 +184,9 @@ const candidates = (text: string): FoundCredential[] => {
     const [, keyword, rawLogin, separator, connector] = m;
     const login = trimUnquoted(rawLogin);
     const value = valueAt(m, 5, separator);
-    if (!value || isNotALogin(login) || login.length === 0) continue;
+    // "Login fails, password: …": without a separator after the keyword, a word of prose is no login.
+    const loginAfterSeparator = /[:=]/u.test(m[0].slice(keyword.length, m[0].indexOf(rawLogin, keyword.length)));
+    if (!value || isNotALogin(login) || login.length === 0 || (!loginAfterSeparator && isNotASecret(login))) continue;
     const explicit = separator !== undefined || value.quoted;
     const accepted = explicit ? value.value.length >= 3 && !isNotASecret(value.value) : looksLikeSecret(value.value, connector ? 4 : 3, isCyrillic(keyword));
     if (!accepted) continue;

@@ -71,6 +71,26 @@ describe('P9: access particulars in a message', () => {
     });
   });
 
+  // docs/adr/0026, addendum of 2026-12-05, fourth session: "Login fails, password: x" names no login.
+  describe('a word of prose after "login" without a separator is no login: only the password is masked', () => {
+    it.each([
+      ['Login fails, password: hunter2', 'Login fails, [vault #0]', [{ secret: 'hunter2' }]],
+      ['User stopped working; password: Qw3rty!', 'User stopped working; [vault #0]', [{ secret: 'Qw3rty!' }]],
+      ['Логин работает, пароль: Qwerty123', 'Логин работает, [vault #0]', [{ secret: 'Qwerty123' }]],
+    ])('%j', (text, masked, secrets) => {
+      expect(mask(text)).toBe(masked);
+      expect(found(text)).toEqual(secrets);
+    });
+
+    it.each([
+      ['login admin password qwerty42', '[vault #0]', [{ login: 'admin', secret: 'qwerty42' }]],
+      ['Login: fails, password: hunter2', '[vault #0]', [{ login: 'fails', secret: 'hunter2' }]],
+    ])('a login after the keyword, or any value after a separator, still pairs: %j', (text, masked, secrets) => {
+      expect(mask(text)).toBe(masked);
+      expect(found(text)).toEqual(secrets);
+    });
+  });
+
   // docs/adr/0026, addendum of 2026-12-05, first session: a common English word after "password:"
   // is prose, not a password, whoever wrote it; an API key or token after its label is a particular.
   describe('a common word after "password:" is prose, whoever wrote it', () => {

@@ -8,9 +8,9 @@ import { insertMessageRow, insertTicketRow } from './support/ticket-rows';
 const PASSWORD = 'Hunter2!x';
 const REMOVED = '[access particulars removed]';
 const VAULTED = '[credentials stored securely: TSS vault #1a2b3c4d]';
-/** The tester's subject: the detection reads "Login fails. password: …" as a login and a password, as it does for a new filing. */
+/** The tester's subject: "Login fails." is prose, not a login (docs/adr/0026, addendum of 2026-12-05, fourth session); only the password goes. */
 const SUBJECT = `Login fails. password: ${PASSWORD} please fix`;
-const MASKED_SUBJECT = `${REMOVED} please fix`;
+const MASKED_SUBJECT = `Login fails. ${REMOVED} please fix`;
 
 type Query = (sql: string, params?: unknown[]) => Promise<unknown[]>;
 
