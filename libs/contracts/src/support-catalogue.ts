@@ -164,3 +164,9 @@ export type SupportDelay = Static<typeof SupportDelay>;
 export const Languages = ['en', 'ru'] as const;
 export const Language = StringEnum(Languages, { description: "The requester's language" });
 export type Language = Static<typeof Language>;
+
+/**
+ * The language a staff member reads TSS's mail to them in (escalation notices, a disabled
+ * endpoint's mail): the requesters' languages. docs/adr/0042, addendum of 2026-12-05, fourth session.
+ */
+export const StaffLanguage = StringEnum(Languages, { description: "The staff member's mail language: `en` (the default) or `ru`" });

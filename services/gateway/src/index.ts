@@ -18,6 +18,7 @@ import { SsoStaff1765600650000 } from './store/migrations/1765600650000-sso-staf
 import { AnnounceDirectory1765600999000 } from './store/migrations/1765600999000-announce-directory';
 import { MintedSiteLinks1765601100000 } from './store/migrations/1765601100000-minted-site-links';
 import { BackfillMintedSiteLinks1765602020000 } from './store/migrations/1765602020000-backfill-minted-site-links';
+import { StaffLanguage1765604600000 } from './store/migrations/1765604600000-staff-language';
 import { GatewayEnv, upstreamUrlSetting } from './gateway.config';
 import { onTicketCreated } from './events/on-ticket-created.handler';
 import { siteLinkRoutes } from './http/site-link.routes';
@@ -69,6 +70,7 @@ export const gatewayService = defineService({
     AnnounceDirectory1765600999000,
     MintedSiteLinks1765601100000,
     BackfillMintedSiteLinks1765602020000,
+    StaffLanguage1765604600000,
   ],
   // Idempotency-Key on every POST behind a token (docs/adr/0028): partners, API clients, key rotation.
   idempotency: true,

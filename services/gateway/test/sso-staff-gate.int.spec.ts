@@ -75,12 +75,12 @@ describe('the gateway records staff signed in through single sign-on (SsoStaffGa
   it('marked inactive through the gateway, a member is refused at once and nothing they show is recorded; active again, accepted', async () => {
     const gate = newGate();
     expect((await gate.verify(sso('cy', ['agent']))).ok).toBe(true);
-    expect((await markSsoStaff(deps, `${ISSUER}|cy`, false))?.active).toBe(false);
+    expect((await markSsoStaff(deps, `${ISSUER}|cy`, { active: false }))?.active).toBe(false);
     expect(await gate.verify(sso('cy', ['agent']))).toEqual({ ok: false, error: { kind: 'revoked' } });
     expect(await gate.verify(sso('cy', ['admin']))).toEqual({ ok: false, error: { kind: 'revoked' } });
-    expect((await markSsoStaff(deps, `${ISSUER}|cy`, true))?.active).toBe(true);
+    expect((await markSsoStaff(deps, `${ISSUER}|cy`, { active: true }))?.active).toBe(true);
     expect((await gate.verify(sso('cy', ['agent']))).ok).toBe(true);
-    expect(await markSsoStaff(deps, `${ISSUER}|nobody`, false)).toBeUndefined();
+    expect(await markSsoStaff(deps, `${ISSUER}|nobody`, { active: false })).toBeUndefined();
     expect(await announced('cy')).toEqual(['staff.created agent - active', 'staff.updated agent - inactive', 'staff.updated agent - active']);
   });
 

@@ -70,7 +70,7 @@ describe('every 201 carries a Location one can GET (docs/adr/0065)', () => {
     const staffClient = await post('/v1/clients', admin).send({ roles: ['quality'], displayName: 'Quinn Quality' });
     const ofStaff = await created(staffClient, admin);
     expect(ofStaff.location).toBe(`/v1/clients/${staffClient.body.clientId}`);
-    expect(ofStaff.read.body).toEqual({ clientId: staffClient.body.clientId, kind: 'staff', roles: ['quality'], displayName: 'Quinn Quality', active: true, createdAt: expect.any(String) });
+    expect(ofStaff.read.body).toEqual({ clientId: staffClient.body.clientId, kind: 'staff', roles: ['quality'], displayName: 'Quinn Quality', language: 'en', active: true, createdAt: expect.any(String) });
     expect(JSON.stringify([ofPartner.read.body, ofStaff.read.body])).not.toContain(String(staffClient.body.clientSecret));
     // Each client under its own owner only.
     expect((await client.http().get(`/v1/clients/${partnerClient.body.clientId}`).auth(admin, { type: 'bearer' })).status).toBe(404);

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../event-contract';
 import { Instant, StaffRole, Uuid } from '../domain-values';
+import { StaffLanguage } from '../support-catalogue';
 
 const PartnerData = Type.Object({ partnerId: Uuid, name: Type.String(), active: Type.Boolean(), changedAt: Instant });
 const StaffData = Type.Object({
@@ -10,6 +11,8 @@ const StaffData = Type.Object({
   roles: Type.Array(StaffRole),
   displayName: Type.Optional(Type.String()),
   email: Type.Optional(Type.String()),
+  /** Absent from an older gateway's events: the member's language was never chosen, so `en`. */
+  language: Type.Optional(StaffLanguage),
   active: Type.Boolean(),
   changedAt: Instant,
 });

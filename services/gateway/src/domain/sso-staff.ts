@@ -1,4 +1,4 @@
-import type { StaffRole } from '@tss/contracts';
+import type { Language, StaffRole } from '@tss/contracts';
 
 /**
  * A staff member signed in through the company's identity provider, as the gateway last saw them
@@ -10,6 +10,8 @@ export interface SsoStaffMember {
   roles: StaffRole[];
   displayName: string | null;
   email: string | null;
+  /** The language of TSS's mail to them: `en` until an admin sets it; tokens do not change it. */
+  language: Language;
   /** False once an admin marked them inactive: the identity provider's tokens are refused from then on. */
   active: boolean;
   firstSeenAt: Date;
@@ -48,11 +50,20 @@ export const descriptionKey = (seen: SeenSsoStaff): string => JSON.stringify([so
  */
 export const ssoStaffSeen = (known: SsoStaffMember | undefined, seen: SeenSsoStaff, now: Date): SsoStaffChange => {
   const description = { roles: sortedRoles(seen.roles), displayName: seen.displayName ?? null, email: seen.email ?? null };
-  if (!known) return { kind: 'created', member: { staffId: seen.staffId, ...description, active: true, firstSeenAt: now, changedAt: now } };
+  if (!known) return { kind: 'created', member: { staffId: seen.staffId, ...description, language: 'en', active: true, firstSeenAt: now, changedAt: now } };
   if (!known.active || describes(known, seen)) return { kind: 'unchanged', member: known };
   return { kind: 'updated', member: { ...known, ...description, changedAt: now } };
 };
 
-/** An admin's PATCH: marking active or inactive; undefined when it changes nothing. */
-export const ssoStaffMarked = (known: SsoStaffMember, active: boolean, now: Date): SsoStaffMember | undefined =>
-  known.active === active ? undefined : { ...known, active, changedAt: now };
+/** What an admin's PATCH of a staff member may change. */
+export interface StaffPatch {
+  active?: boolean;
+  language?: Language;
+}
+
+/** An admin's PATCH: marking active or inactive, and their mail language; undefined when it changes nothing. */
+export const ssoStaffMarked = (known: SsoStaffMember, patch: StaffPatch, now: Date): SsoStaffMember | undefined => {
+  const active = patch.active ?? known.active;
+  const language = patch.language ?? known.language;
+  return known.active === active && known.language === language ? undefined : { ...known, active, language, changedAt: now };
+};

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
-import { StaffRole, Text, VisibleText } from '@tss/contracts';
+import { StaffLanguage, StaffRole, Text, VisibleText } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { createClient, disableClient, findClient, listClients, rotateClientSecret } from '../use-cases/manage-clients';
@@ -13,8 +13,10 @@ const NewStaffClient = Type.Object(
     roles: Type.Array(StaffRole, { minItems: 1, uniqueItems: true }),
     displayName: Type.Optional(VisibleText({ maxLength: 200 })),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
+    /** The language of TSS's mail to them (escalation notices…); `en` when not given. Change it with PATCH /v1/staff/{staffId}. */
+    language: Type.Optional(StaffLanguage),
   },
-  { additionalProperties: false, examples: [{ roles: ['agent'], displayName: 'Dana Agent', email: 'dana@support.example' }] },
+  { additionalProperties: false, examples: [{ roles: ['agent'], displayName: 'Dana Agent', email: 'dana@support.example', language: 'en' }] },
 );
 const ClientParams = Type.Object({ cid: Text({ maxLength: 200 }) });
 const NOT_FOUND = failureResponses('not_found');

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { StaffRole } from '@tss/contracts';
+import { Languages, StaffRole, StringEnum } from '@tss/contracts';
 import type { ApiClientRow } from '../store/gateway.entities';
 
 /** An API client as listed: never its secret or hash (response schemas drop anything else). */
@@ -11,6 +11,7 @@ export const ClientView = Type.Object(
     roles: Type.Array(StaffRole),
     displayName: Type.Optional(Type.String()),
     email: Type.Optional(Type.String()),
+    language: Type.Optional(StringEnum(Languages, { description: "A staff client's mail language: `en` (the default) or `ru`; partner clients have none" })),
     active: Type.Boolean(),
     createdAt: Type.String({ format: 'date-time' }),
     disabledAt: Type.Optional(Type.String({ format: 'date-time' })),
@@ -25,6 +26,7 @@ export const NewClientView = Type.Object(
     kind: Type.Union([Type.Literal('partner'), Type.Literal('staff')]),
     partnerId: Type.Optional(Type.String({ format: 'uuid' })),
     roles: Type.Array(StaffRole),
+    language: Type.Optional(StringEnum(Languages, { description: "A staff client's mail language" })),
   },
   { $id: 'NewApiClient' },
 );
@@ -36,6 +38,7 @@ export const toClientView = (c: ApiClientRow) => ({
   roles: c.roles,
   ...(c.displayName ? { displayName: c.displayName } : {}),
   ...(c.email ? { email: c.email } : {}),
+  ...(c.kind === 'staff' ? { language: c.language } : {}),
   active: c.active,
   createdAt: c.createdAt.toISOString(),
   ...(c.disabledAt ? { disabledAt: c.disabledAt.toISOString() } : {}),
@@ -47,4 +50,5 @@ export const toNewClientView = (c: ApiClientRow, clientSecret: string) => ({
   kind: c.kind,
   ...(c.partnerId ? { partnerId: c.partnerId } : {}),
   roles: c.roles,
+  ...(c.kind === 'staff' ? { language: c.language } : {}),
 });

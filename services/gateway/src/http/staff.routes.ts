@@ -1,16 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { Text } from '@tss/contracts';
+import { StaffLanguage, Text } from '@tss/contracts';
 import { failureResponses, sendFailure, type AccessRule } from '@tss/service-kit';
-import { findClient, listClients } from '../use-cases/manage-clients';
+import { findClient, listClients, setStaffClientLanguage } from '../use-cases/manage-clients';
 import { listSsoStaff, markSsoStaff, type SsoStaffDeps } from '../use-cases/sso-staff';
 import { clientAsStaffMember, ssoStaffAsStaffMember, StaffMemberView } from './staff.views';
 
 const StaffParams = Type.Object({ staffId: Text({ maxLength: 600 }) });
 const StaffPatch = Type.Object(
-  { active: Type.Boolean({ description: 'false: their tokens are refused and their open tickets return to the queue; true: accepted again' }) },
-  { additionalProperties: false, examples: [{ active: false }] },
+  {
+    active: Type.Optional(
+      Type.Boolean({ description: 'Single sign-on only. false: their tokens are refused and their open tickets return to the queue; true: accepted again' }),
+    ),
+    language: Type.Optional(StaffLanguage),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ active: false }, { language: 'ru' }] },
 );
 const ADMIN: AccessRule = { kinds: ['staff'], roles: ['admin'] };
 const STAFF = { kind: 'staff' as const };
@@ -43,7 +48,8 @@ export const staffRoutes = (deps: SsoStaffDeps) => async (fastify: FastifyInstan
       schema: {
         tags: ['clients'],
         operationId: 'updateStaffMember',
-        summary: 'Mark a staff member signed in through single sign-on inactive or active again (admin); announced as staff.updated',
+        summary:
+          "Set a staff member's mail language, or mark one signed in through single sign-on inactive or active again (admin); announced as staff.updated",
         params: StaffParams,
         body: StaffPatch,
         response: { 200: Type.Ref('StaffMember'), ...failureResponses('not_found', 'conflict') },
@@ -52,12 +58,16 @@ export const staffRoutes = (deps: SsoStaffDeps) => async (fastify: FastifyInstan
     },
     async (request, reply) => {
       const { staffId } = request.params;
-      const marked = await markSsoStaff(deps, staffId, request.body.active);
+      const { active, language } = request.body;
+      const marked = await markSsoStaff(deps, staffId, request.body);
       if (marked) return ssoStaffAsStaffMember(marked);
-      if (await findClient(deps, STAFF, staffId)) {
+      // A staff client takes its language here; its standing is its client's (nothing of a PATCH naming `active` is applied).
+      if (active !== undefined && (await findClient(deps, STAFF, staffId))) {
         return sendFailure(reply, { kind: 'conflict', detail: 'A staff API client: disable it with DELETE /v1/clients/{cid}.' });
       }
-      return sendFailure(reply, { kind: 'not_found', detail: 'No staff member signed in through single sign-on with this id: TSS records them at their first request.' });
+      const client = language !== undefined ? await setStaffClientLanguage(deps, staffId, language) : undefined;
+      if (client) return clientAsStaffMember(client);
+      return sendFailure(reply, { kind: 'not_found', detail: 'No staff member with this id: staff clients are created with POST /v1/clients; staff signed in through single sign-on are recorded at their first request.' });
     },
   );
 };

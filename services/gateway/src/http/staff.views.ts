@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { StaffRole } from '@tss/contracts';
+import { StaffLanguage, StaffRole } from '@tss/contracts';
 import type { SsoStaffMember } from '../domain/sso-staff';
 import type { ApiClientRow } from '../store/gateway.entities';
 
@@ -13,9 +13,10 @@ export const StaffMemberView = Type.Object(
     roles: Type.Array(StaffRole),
     displayName: Type.Optional(Type.String()),
     email: Type.Optional(Type.String()),
+    language: StaffLanguage,
     active: Type.Boolean(),
     since: Type.String({ format: 'date-time', description: 'Created, or first seen' }),
-    changedAt: Type.Optional(Type.String({ format: 'date-time', description: 'Single sign-on: when roles, name, e-mail or standing last changed' })),
+    changedAt: Type.Optional(Type.String({ format: 'date-time', description: 'Single sign-on: when roles, name, e-mail, language or standing last changed' })),
   },
   { $id: 'StaffMember' },
 );
@@ -26,6 +27,7 @@ export const clientAsStaffMember = (c: ApiClientRow) => ({
   roles: c.roles,
   ...(c.displayName ? { displayName: c.displayName } : {}),
   ...(c.email ? { email: c.email } : {}),
+  language: c.language,
   active: c.active,
   since: c.createdAt.toISOString(),
 });
@@ -36,6 +38,7 @@ export const ssoStaffAsStaffMember = (m: SsoStaffMember) => ({
   roles: m.roles,
   ...(m.displayName ? { displayName: m.displayName } : {}),
   ...(m.email ? { email: m.email } : {}),
+  language: m.language,
   active: m.active,
   since: m.firstSeenAt.toISOString(),
   changedAt: m.changedAt.toISOString(),

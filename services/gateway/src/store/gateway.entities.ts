@@ -1,5 +1,5 @@
 import { EntitySchema } from 'typeorm';
-import type { StaffRole } from '@tss/contracts';
+import type { Language, StaffRole } from '@tss/contracts';
 import type { ClientKind } from '../domain/grants';
 import type { SsoStaffMember } from '../domain/sso-staff';
 
@@ -88,6 +88,8 @@ export interface ApiClientRow {
   roles: StaffRole[];
   displayName: string | null;
   email: string | null;
+  /** The language of TSS's mail to a staff client (`en` for partner clients, which get none). */
+  language: Language;
   active: boolean;
   createdAt: Date;
   tokenVersion: number;
@@ -105,6 +107,7 @@ export const ApiClientEntity = new EntitySchema<ApiClientRow>({
     roles: { type: 'text', array: true },
     displayName: { name: 'display_name', type: 'text', nullable: true },
     email: { type: 'text', nullable: true },
+    language: { type: 'text', default: 'en' },
     active: { type: 'boolean' },
     createdAt: { name: 'created_at', type: 'timestamptz' },
     tokenVersion: { name: 'token_version', type: 'integer' },
@@ -123,6 +126,7 @@ export const SsoStaffEntity = new EntitySchema<SsoStaffRow>({
     roles: { type: 'text', array: true },
     displayName: { name: 'display_name', type: 'text', nullable: true },
     email: { type: 'text', nullable: true },
+    language: { type: 'text', default: 'en' },
     active: { type: 'boolean' },
     firstSeenAt: { name: 'first_seen_at', type: 'timestamptz' },
     changedAt: { name: 'changed_at', type: 'timestamptz' },

@@ -16,11 +16,11 @@ export const ssoStaffStore = {
    */
   async insertIfNew(tx: EntityManager, member: SsoStaffMember): Promise<boolean> {
     const rows = (await tx.query(
-      `INSERT INTO gateway.sso_staff (staff_id, roles, display_name, email, active, first_seen_at, changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO gateway.sso_staff (staff_id, roles, display_name, email, language, active, first_seen_at, changed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (staff_id) DO NOTHING
        RETURNING staff_id`,
-      [member.staffId, member.roles, member.displayName, member.email, member.active, member.firstSeenAt, member.changedAt],
+      [member.staffId, member.roles, member.displayName, member.email, member.language, member.active, member.firstSeenAt, member.changedAt],
     )) as unknown[];
     return rows.length === 1;
   },

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
-import { PartnerCreatedV1, PartnerUpdatedV1, StaffCreatedV1, StaffUpdatedV1, type StaffRole } from '@tss/contracts';
+import { PartnerCreatedV1, PartnerUpdatedV1, StaffCreatedV1, StaffUpdatedV1, type Language, type StaffRole } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
 import { hashClientSecret, newClientSecret } from '../domain/client-secret';
@@ -28,6 +28,7 @@ const staffEventData = (client: ApiClientRow, now: Date) => ({
   roles: client.roles,
   ...(client.displayName ? { displayName: client.displayName } : {}),
   ...(client.email ? { email: client.email } : {}),
+  language: client.language,
   active: client.active,
   changedAt: now.toISOString(),
 });
@@ -71,7 +72,7 @@ export const updatePartner = async (deps: Omit<Deps, 'dataSource'>, partnerId: s
     return updated;
   });
 
-type ClientInput = { kind: ClientKind; partnerId?: string; roles?: StaffRole[]; displayName?: string; email?: string; clientId?: string };
+type ClientInput = { kind: ClientKind; partnerId?: string; roles?: StaffRole[]; displayName?: string; email?: string; language?: Language; clientId?: string };
 
 /** The client's row and, for staff, its `staff.created`, in the caller's transaction. */
 const insertClient = async (tx: EntityManager, deps: Pick<Deps, 'outbox' | 'clock'>, input: ClientInput, secretHash: string): Promise<ApiClientRow> => {
@@ -84,6 +85,7 @@ const insertClient = async (tx: EntityManager, deps: Pick<Deps, 'outbox' | 'cloc
     roles: input.roles ?? [],
     displayName: input.displayName ?? null,
     email: input.email ?? null,
+    language: input.language ?? 'en',
     active: true,
     createdAt: now,
     tokenVersion: 1,
@@ -127,6 +129,22 @@ export const disableClient = async (deps: Deps, owner: ClientOwner, clientId: st
     const disabled = { ...client, active: false, disabledAt: now, tokenVersion: client.tokenVersion + 1 };
     if (client.kind === 'staff') await deps.outbox.add(tx, StaffUpdatedV1, clientId, staffEventData(disabled, now));
     return disabled;
+  });
+
+/**
+ * An admin sets the language of a staff client's mail (`PATCH /v1/staff/{staffId}`), announced as
+ * `staff.updated` so notification writes to them in it; undefined when there is no such staff
+ * client. The language it has already announces nothing. Under the row lock, as a disable is.
+ */
+export const setStaffClientLanguage = async (deps: Deps, clientId: string, language: Language): Promise<ApiClientRow | undefined> =>
+  deps.unitOfWork.run(async (tx) => {
+    const repo = tx.getRepository(ApiClientEntity);
+    const client = await repo.findOne({ where: { clientId, ...ownerWhere({ kind: 'staff' }) }, lock: { mode: 'pessimistic_write' } });
+    if (!client || client.language === language) return client ?? undefined;
+    await repo.update({ clientId }, { language });
+    const changed = { ...client, language };
+    await deps.outbox.add(tx, StaffUpdatedV1, clientId, staffEventData(changed, deps.clock.now()));
+    return changed;
   });
 
 /**

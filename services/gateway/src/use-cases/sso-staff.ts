@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { StaffCreatedV1, StaffUpdatedV1, type EventData } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import type { Clock } from '@tss/service-kit';
-import { ssoStaffMarked, ssoStaffSeen, type SeenSsoStaff, type SsoStaffMember } from '../domain/sso-staff';
+import { ssoStaffMarked, ssoStaffSeen, type SeenSsoStaff, type SsoStaffMember, type StaffPatch } from '../domain/sso-staff';
 import { ssoStaffStore } from '../store/sso-staff.store';
 
 export interface SsoStaffDeps {
@@ -17,6 +17,7 @@ const staffEventData = (member: SsoStaffMember): EventData<typeof StaffCreatedV1
   roles: member.roles,
   ...(member.displayName ? { displayName: member.displayName } : {}),
   ...(member.email ? { email: member.email } : {}),
+  language: member.language,
   active: member.active,
   changedAt: member.changedAt.toISOString(),
 });
@@ -46,14 +47,15 @@ export const recordSsoStaffSeen = (deps: SsoStaffDeps, seen: SeenSsoStaff): Prom
 
 /**
  * An admin marks a staff member of the identity provider inactive (their tokens are refused, and
- * `staff.updated` with `active: false` returns their open tickets to the queue) or active again;
- * undefined when TSS has never seen them. Marking them as they are announces nothing.
+ * `staff.updated` with `active: false` returns their open tickets to the queue) or active again,
+ * and sets the language of TSS's mail to them; undefined when TSS has never seen them. A PATCH
+ * leaving them as they are announces nothing.
  */
-export const markSsoStaff = (deps: SsoStaffDeps, staffId: string, active: boolean): Promise<SsoStaffMember | undefined> =>
+export const markSsoStaff = (deps: SsoStaffDeps, staffId: string, patch: StaffPatch): Promise<SsoStaffMember | undefined> =>
   deps.unitOfWork.run(async (tx) => {
     const known = await ssoStaffStore.lock(tx, staffId);
     if (!known) return undefined;
-    const marked = ssoStaffMarked(known, active, deps.clock.now());
+    const marked = ssoStaffMarked(known, patch, deps.clock.now());
     if (!marked) return known;
     await ssoStaffStore.save(tx, marked);
     await deps.outbox.add(tx, StaffUpdatedV1, staffId, staffEventData(marked));
