@@ -45,6 +45,13 @@ describe('escalation notices to staff (P7, issue #11), notification alone over a
       return row && (expected.email === undefined || row.email === expected.email) && (expected.active === undefined || row.active === expected.active);
     });
 
+  /** The language each notice of a ticket was queued in, as recorded with the mail. */
+  const noticeLanguages = (ticketId: string) =>
+    notification.sut.query<{ recipient: string; language: string }>(
+      `SELECT recipient, language FROM notification.mail_messages WHERE kind = 'escalation_notice' AND ticket_id = $1 ORDER BY recipient, created_at`,
+      [ticketId],
+    );
+
   const raised = (ticketId: string, data: Partial<Parameters<typeof notification.publish<typeof EscalationRaisedV1>>[2]> & { escalationId: string }) =>
     notification.publish(EscalationRaisedV1, ticketId, { partnerId, kind: 'team_leader', targetRole: 'team_lead', raisedAt: clock.now().toISOString(), ...data });
 
@@ -96,6 +103,9 @@ describe('escalation notices to staff (P7, issue #11), notification alone over a
     expect(notice.subject).toBe(`[${ticket.reference}] Escalation: The response deadline was missed`);
     expect(notice.text).toContain('- Escalation: level 2 (head of support)');
     expect(notice.text).toContain('- Called in: head_of_support');
+    // The fallback address is nobody's in the directory: it reads English (docs/adr/0042, fourth-session addendum).
+    expect(notice.html).toContain('<html lang="en">');
+    expect(await noticeLanguages(ticket.ticketId)).toEqual([{ recipient: FALLBACK, language: 'en' }]);
 
     await raised(ticket.ticketId, { escalationId: randomUUID(), kind: 'quality', targetRole: 'quality' });
     expect((await sink.nthMailTo(FALLBACK, 2)).subject).toContain('The quality department is involved');
@@ -135,5 +145,78 @@ describe('escalation notices to staff (P7, issue #11), notification alone over a
     expect(sink.mailsTo('new@support.example')).toHaveLength(1);
     expect(sink.mailsTo('stale@support.example')).toHaveLength(0);
     expect(sink.mailsTo('old@support.example')).toHaveLength(0);
+  });
+
+  // An outside tester, a Russian-speaking team leader: every notice was English. Each staff member
+  // now reads it in the language the gateway announces for them (docs/adr/0042, fourth-session addendum).
+  it("each targeted staff member gets the notice in their own language: ru in Russian; en, and a member from an older event without one, in English; one mail each", async () => {
+    const changedAt = clock.now().toISOString();
+    const ivan = { staffId: randomUUID(), email: 'ivan.petrov@support.example' };
+    const emma = { staffId: randomUUID(), email: 'emma.stone@support.example' };
+    const olga = { staffId: randomUUID(), email: 'olga.before@support.example' };
+    await notification.publish(StaffCreatedV1, ivan.staffId, { staffId: ivan.staffId, roles: ['team_lead'], displayName: 'Иван Петров', email: ivan.email, language: 'ru', active: true, changedAt });
+    await notification.publish(StaffCreatedV1, emma.staffId, { staffId: emma.staffId, roles: ['team_lead'], email: emma.email, language: 'en', active: true, changedAt });
+    await notification.publish(StaffCreatedV1, olga.staffId, { staffId: olga.staffId, roles: ['team_lead'], email: olga.email, active: true, changedAt }); // an older gateway: no language
+    for (const member of [ivan, emma, olga]) await directoryShows(member.staffId, { email: member.email });
+
+    const ticket = await notification.ticketCreated({ partnerId });
+    const escalationId = randomUUID();
+    await raised(ticket.ticketId, {
+      escalationId,
+      kind: 'team_leader',
+      level: 1,
+      targetRole: 'team_leader',
+      targetStaffIds: [ivan.staffId, emma.staffId, olga.staffId],
+      quote: 'Attention Technical Support Team Leader\nникто не отвечает',
+    });
+
+    const russian = await sink.nthMailTo(ivan.email);
+    expect(russian.subject).toBe(`[${ticket.reference}] Эскалация: автор обращения просит руководителя группы поддержки`);
+    expect(russian.text).toContain(`Автор обращения ${ticket.reference} просит подключить руководителя группы поддержки.`);
+    expect(russian.text).toContain('- Эскалация: уровень 1 (руководитель группы поддержки)');
+    expect(russian.text).toContain('- Кто привлечён: руководитель группы поддержки (team_leader)');
+    expect(russian.text).toContain('Что было написано:\n\n> Attention Technical Support Team Leader\n> никто не отвечает');
+    expect(russian.text).toContain(`Обращение: https://tss.example/v1/tickets/${ticket.ticketId}`);
+    expect(russian.text).toContain(`Эскалация (примите её в работу там): https://tss.example/v1/escalations/${escalationId}`);
+    expect(russian.html).toContain('<html lang="ru">');
+    expect(russian.text).not.toMatch(/Escalation|The ticket|team leader|acknowledge/);
+
+    for (const address of [emma.email, olga.email]) {
+      const english = await sink.nthMailTo(address);
+      expect([address, english.subject]).toEqual([address, `[${ticket.reference}] Escalation: The requester asked for the team leader`]);
+      expect(english.text).toContain(`The requester asked for the team leader on ticket ${ticket.reference}.`);
+      expect(english.html).toContain('<html lang="en">');
+    }
+
+    // Its first re-notice: a reminder, each again in their own language.
+    const renotice = { partnerId, escalationId, kind: 'team_leader' as const, targetRole: 'team_lead', targetStaffIds: [ivan.staffId, emma.staffId], renotifiedAt: clock.now().toISOString() };
+    await notification.publish(EscalationRenotifiedV1, ticket.ticketId, { ...renotice, attempt: 1 });
+    expect((await sink.nthMailTo(ivan.email, 2)).subject).toBe(`[${ticket.reference}] Напоминание 1: Эскалация: автор обращения просит руководителя группы поддержки`);
+    expect((await sink.nthMailTo(ivan.email, 2)).text).toContain('Эскалацию ещё никто не принял в работу; это напоминание 1.');
+    expect((await sink.nthMailTo(emma.email, 2)).subject).toBe(`[${ticket.reference}] Reminder 1: Escalation: The requester asked for the team leader`);
+
+    expect([ivan, emma, olga].map((m) => sink.mailsTo(m.email).length)).toEqual([2, 2, 1]);
+    expect(await noticeLanguages(ticket.ticketId)).toEqual([
+      { recipient: emma.email, language: 'en' },
+      { recipient: emma.email, language: 'en' },
+      { recipient: ivan.email, language: 'ru' },
+      { recipient: ivan.email, language: 'ru' },
+      { recipient: olga.email, language: 'en' },
+    ]);
+  });
+
+  it('a staff.updated without a language (an older gateway during a roll) keeps the language the directory knows; one that states en changes it', async () => {
+    const member = randomUUID();
+    const email = 'pavel.roll@support.example';
+    const at = (ms: number) => new Date(clock.now().getTime() + ms).toISOString();
+    await notification.publish(StaffCreatedV1, member, { staffId: member, roles: ['agent'], email, language: 'ru', active: true, changedAt: at(0) });
+    await notification.handled(await notification.publish(StaffUpdatedV1, member, { staffId: member, roles: ['agent', 'team_lead'], email, active: true, changedAt: at(1_000) }));
+    const ticket = await notification.ticketCreated({ partnerId });
+    await raised(ticket.ticketId, { escalationId: randomUUID(), kind: 'emergency', targetRole: 'agent', targetStaffIds: [member] });
+    expect((await sink.nthMailTo(email)).subject).toBe(`[${ticket.reference}] Эскалация: экстренное обращение`);
+
+    await notification.handled(await notification.publish(StaffUpdatedV1, member, { staffId: member, roles: ['agent'], email, language: 'en', active: true, changedAt: at(2_000) }));
+    await raised(ticket.ticketId, { escalationId: randomUUID(), kind: 'emergency', targetRole: 'agent', targetStaffIds: [member] });
+    expect((await sink.nthMailTo(email, 2)).subject).toBe(`[${ticket.reference}] Escalation: An emergency request`);
   });
 });

@@ -9,14 +9,16 @@ const HEBREW = 'שלום, הבעיה נפתרה בגרסה 4.2.2';
 const ARABIC = 'القارئ لا يفتح الكتاب';
 
 describe('the HTML part states its language and lets written text set its own direction (sixth session)', () => {
-  it('<html lang> is the mail’s language: the requester’s, English for staff', () => {
+  it('<html lang> is the mail’s language: the requester’s, the staff member’s', () => {
     expect(acknowledgmentMail(ru, []).html).toMatch(/^<!doctype html>\n<html lang="ru">/);
     expect(agentReplyMail(ru, 'Готово.').html).toMatch(/^<!doctype html>\n<html lang="ru">/);
     expect(informationRequestedMail(en, 'malware').html).toMatch(/^<!doctype html>\n<html lang="en">/);
-    const notice = escalationNoticeMail({ escalationId: 'e-1', kind: 'team_leader', attempt: 0, ticketId: 't-1', targetRole: 'team_leader', ticketUrl: 'https://t', escalationUrl: 'https://e' });
-    expect(notice.html).toMatch(/^<!doctype html>\n<html lang="en">/);
-    const disabled = endpointDisabledMail({ endpointId: 'w-1', url: 'https://hooks.example', description: '', failingSince: new Date(0), disabledAt: new Date(0), reason: '503', publicUrl: 'https://tss.example' });
-    expect(disabled.html).toMatch(/^<!doctype html>\n<html lang="en">/);
+    const input = { escalationId: 'e-1', kind: 'team_leader' as const, attempt: 0, ticketId: 't-1', targetRole: 'team_leader', ticketUrl: 'https://t', escalationUrl: 'https://e' };
+    const endpoint = { endpointId: 'w-1', url: 'https://hooks.example', description: '', failingSince: new Date(0), disabledAt: new Date(0), reason: '503', publicUrl: 'https://tss.example' };
+    for (const language of ['en', 'ru'] as const) {
+      expect(escalationNoticeMail(input, language).html).toMatch(new RegExp(`^<!doctype html>\n<html lang="${language}">`));
+    }
+    expect(endpointDisabledMail(endpoint).html).toMatch(/^<!doctype html>\n<html lang="en">/);
   });
 
   it('an agent’s words are a paragraph of their own direction (dir="auto"), so Hebrew or Arabic reads right to left', () => {
@@ -35,7 +37,7 @@ describe('the HTML part states its language and lets written text set its own di
     const notice = escalationNoticeMail({
       escalationId: 'e-1', kind: 'team_leader', attempt: 0, ticketId: 't-1', targetRole: 'team_leader',
       summary: ARABIC, quote: HEBREW, ticketUrl: 'https://t', escalationUrl: 'https://e',
-    });
+    }, 'en');
     expect(notice.html).toContain(`<p dir="auto">${ARABIC}</p>`);
     expect(notice.html).toContain(`<p dir="auto">&gt; ${HEBREW}</p>`);
   });

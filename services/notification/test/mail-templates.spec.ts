@@ -220,7 +220,7 @@ describe('P12: the support-site link in every mail to a requester', () => {
 
 describe('P9: a mail kept before its text was masked (htmlWithoutAccessParticulars)', () => {
   const notice = (quote: string) =>
-    escalationNoticeMail({ escalationId: 'e-1', kind: 'low_rating', attempt: 0, reference: 'TSS-AAAAA-BBBBB', ticketId: 't-1', targetRole: 'team_leader', quote, ticketUrl: 'https://tss.example/t', escalationUrl: 'https://tss.example/e' });
+    escalationNoticeMail({ escalationId: 'e-1', kind: 'low_rating', attempt: 0, reference: 'TSS-AAAAA-BBBBB', ticketId: 't-1', targetRole: 'team_leader', quote, ticketUrl: 'https://tss.example/t', escalationUrl: 'https://tss.example/e' }, 'en');
   const ctx = { reference: 'TSS-AAAAA-BBBBB', subject: 'Reader', language: 'en' as const };
 
   it.each([

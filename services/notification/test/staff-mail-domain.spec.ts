@@ -1,23 +1,27 @@
+import { EscalationKinds } from '@tss/contracts';
 import { escalationNoticeMail, noticeRecipients, type StaffContact } from '../src/domain/escalation-notice';
 import { endpointDisabledMail } from '../src/domain/webhook-disabled-mail';
 
-const staff = (staffId: string, email: string | null, active = true): StaffContact => ({ staffId, email, displayName: null, active });
+const staff = (staffId: string, email: string | null, active = true, language: StaffContact['language'] = 'en'): StaffContact => ({ staffId, email, displayName: null, language, active });
 
 describe('P7: whom an escalation notice goes to', () => {
-  const directory = [staff('a', 'Lead@Support.example'), staff('b', null), staff('c', 'gone@support.example', false), staff('d', 'lead@support.example')];
+  const directory = [staff('a', 'Lead@Support.example'), staff('b', null), staff('c', 'gone@support.example', false), staff('d', 'lead@support.example', true, 'ru'), staff('r', 'ru@support.example', true, 'ru')];
 
-  it('each targeted, active member with an address, once per address; the others are named as unreachable', () => {
-    expect(noticeRecipients(['a', 'b', 'c', 'd', 'a', 'x'], directory, 'leads@support.example')).toEqual({
-      addresses: ['lead@support.example'],
+  it('each targeted, active member with an address, once per address, in their language; the others are named as unreachable', () => {
+    expect(noticeRecipients(['a', 'b', 'c', 'd', 'a', 'x', 'r'], directory, 'leads@support.example')).toEqual({
+      recipients: [
+        { address: 'lead@support.example', language: 'en' },
+        { address: 'ru@support.example', language: 'ru' },
+      ],
       unreachable: ['b', 'c', 'x'],
       fallbackUsed: false,
     });
   });
 
-  it('nobody reachable, or nobody named: the fallback, else nobody', () => {
-    expect(noticeRecipients(['b', 'c'], directory, 'leads@support.example')).toEqual({ addresses: ['leads@support.example'], unreachable: ['b', 'c'], fallbackUsed: true });
-    expect(noticeRecipients(undefined, directory, 'leads@support.example').addresses).toEqual(['leads@support.example']);
-    expect(noticeRecipients([], directory, undefined)).toEqual({ addresses: [], unreachable: [], fallbackUsed: false });
+  it('nobody reachable, or nobody named: the fallback in English, else nobody', () => {
+    expect(noticeRecipients(['b', 'c'], directory, 'leads@support.example')).toEqual({ recipients: [{ address: 'leads@support.example', language: 'en' }], unreachable: ['b', 'c'], fallbackUsed: true });
+    expect(noticeRecipients(undefined, directory, 'leads@support.example').recipients).toEqual([{ address: 'leads@support.example', language: 'en' }]);
+    expect(noticeRecipients([], directory, undefined)).toEqual({ recipients: [], unreachable: [], fallbackUsed: false });
   });
 });
 
@@ -35,9 +39,9 @@ describe('escalation notice and disabled-endpoint mail', () => {
   };
 
   it('without a known reference the subject names the ticket id; a reminder says which; HTML escapes the quote', () => {
-    expect(escalationNoticeMail(notice).subject).toBe('[t1] Escalation: Still no response, long after the deadline');
-    expect(escalationNoticeMail({ ...notice, reference: 'TSS-K7QM2-ZC4XD', attempt: 3 }).subject).toBe('[TSS-K7QM2-ZC4XD] Reminder 3: Escalation: Still no response, long after the deadline');
-    const mail = escalationNoticeMail(notice);
+    expect(escalationNoticeMail(notice, 'en').subject).toBe('[t1] Escalation: Still no response, long after the deadline');
+    expect(escalationNoticeMail({ ...notice, reference: 'TSS-K7QM2-ZC4XD', attempt: 3 }, 'en').subject).toBe('[TSS-K7QM2-ZC4XD] Reminder 3: Escalation: Still no response, long after the deadline');
+    const mail = escalationNoticeMail(notice, 'en');
     expect(mail.text).toContain('- Escalation: level 2 (head of support)');
     expect(mail.html).toContain('&gt; &lt;b&gt;help&lt;/b&gt;');
     expect(mail.html).not.toContain('<b>help</b>');
@@ -46,16 +50,16 @@ describe('escalation notice and disabled-endpoint mail', () => {
   it('a referral\'s notice links the referral (no escalation record to acknowledge: docs/adr/0039); an escalation\'s links the escalation', () => {
     const referralUrl = 'https://tss.example/v1/tickets/t1/referrals/e1';
     for (const kind of ['development', 'quality'] as const) {
-      const mail = escalationNoticeMail({ ...notice, kind, level: undefined, targetRole: kind === 'development' ? 'developer' : 'quality', escalationUrl: referralUrl });
+      const mail = escalationNoticeMail({ ...notice, kind, level: undefined, targetRole: kind === 'development' ? 'developer' : 'quality', escalationUrl: referralUrl }, 'en');
       expect(mail.html).toContain(`href="${referralUrl}"`);
       expect(mail.text).toContain('The referral');
       expect(mail.text).not.toContain('acknowledge it there');
     }
-    expect(escalationNoticeMail(notice).text).toContain('The escalation (acknowledge it there)');
+    expect(escalationNoticeMail(notice, 'en').text).toContain('The escalation (acknowledge it there)');
   });
 
   it('the notice quotes what the requester wrote with their rating and site links withheld (docs/adr/0040)', () => {
-    const mail = escalationNoticeMail({ ...notice, quote: 'see https://tss.example/rate/rt_Secret and https://tss.example/support/t/v1.abc.def' });
+    const mail = escalationNoticeMail({ ...notice, quote: 'see https://tss.example/rate/rt_Secret and https://tss.example/support/t/v1.abc.def' }, 'en');
     for (const body of [mail.text, mail.html]) {
       expect(body).toContain('https://tss.example/rate/[withheld]');
       expect(body).toContain('https://tss.example/support/t/[withheld]');
@@ -78,4 +82,32 @@ describe('escalation notice and disabled-endpoint mail', () => {
     expect(mail.text).toContain('- PATCH https://tss.example/v1/webhooks/endpoints/w1 with {"enabled": true}');
     expect(mail.text).toContain('- POST https://tss.example/v1/webhooks/endpoints/w1/replay with {"since": "2026-03-01T00:00:00.000Z"}');
   });
+
+  // docs/adr/0042, addendum of 2026-12-05, fourth session: a staff member reads their mail in their language.
+  it('in Russian: every cause, the level, who is called in, a reminder and the links, with no English words of ours left', () => {
+    for (const kind of EscalationKinds) {
+      const mail = escalationNoticeMail({ ...notice, kind, reference: 'TSS-K7QM2-ZC4XD', attempt: 2 }, 'ru');
+      expect([kind, mail.subject]).toEqual([kind, expect.stringMatching(/^\[TSS-K7QM2-ZC4XD\] Напоминание 2: Эскалация: [а-яё]/)]);
+      expect([kind, mail.text]).toEqual([kind, expect.stringMatching(/^[А-ЯЁ][^\n]*TSS-K7QM2-ZC4XD[^\n]*\.\n/)]);
+      expect([kind, mail.text]).toEqual([kind, expect.stringContaining(`- Код причины: ${kind}\n`)]);
+      const ourWords = mail.text.replace(/https:\/\/\S+/g, ''); // the links' paths are the API's
+      expect([kind, ourWords]).toEqual([kind, expect.not.stringMatching(/Escalation|Reminder|Cause|Called in|Ticket|ticket|The |acknowledge|deadline|requester/)]);
+      expect(mail.html).toMatch(/^<!doctype html>\n<html lang="ru">/);
+    }
+    const mail = escalationNoticeMail({ ...notice, attempt: 1 }, 'ru');
+    expect(mail.subject).toBe('[t1] Напоминание 1: Эскалация: ответа всё ещё нет, срок давно истёк');
+    expect(mail.text).toContain('По обращению t1 всё ещё нет ответа, хотя срок давно истёк.');
+    expect(mail.text).toContain('- Эскалация: уровень 2 (руководитель службы поддержки)');
+    expect(mail.text).toContain('- Кто привлечён: руководитель службы поддержки (head_of_support)');
+    expect(mail.text).toContain('- Эскалацию ещё никто не принял в работу; это напоминание 1.');
+    expect(mail.text).toContain('Что было написано:\n\n> <b>help</b>');
+    expect(mail.text).toContain('Обращение: https://tss.example/v1/tickets/t1');
+    expect(mail.text).toContain('Эскалация (примите её в работу там): https://tss.example/v1/escalations/e1');
+    const referral = escalationNoticeMail({ ...notice, kind: 'development', level: undefined, targetRole: 'developer', escalationUrl: 'https://tss.example/v1/tickets/t1/referrals/e1' }, 'ru');
+    expect(referral.text).toContain('- Кто привлечён: отдел разработки (developer)');
+    expect(referral.text).toContain('Передача в отдел: https://tss.example/v1/tickets/t1/referrals/e1');
+    // A role the words do not know is named by its code.
+    expect(escalationNoticeMail({ ...notice, targetRole: 'night_shift' }, 'ru').text).toContain('- Кто привлечён: night_shift\n');
+  });
+
 });

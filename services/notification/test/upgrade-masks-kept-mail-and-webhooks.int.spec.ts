@@ -87,7 +87,7 @@ describe('upgrade: mail and webhook bodies kept in clear by older releases (migr
             quote: `Still broken. password: ${PASSWORD}`,
             ticketUrl: 'https://tss.example/t',
             escalationUrl: 'https://tss.example/e',
-          });
+          }, 'en');
           seeded.notice = await keptMail(query, 'escalation_notice', 'lead@tss.example', notice);
           seeded.reply = await keptMail(query, 'agent_reply', 'ann@client.example', agentReplyMail(ctx, `Try login: support password: ${PASSWORD} now`));
           seeded.plain = await keptMail(query, 'agent_reply', 'ann@client.example', agentReplyMail({ ...ctx, subject: 'Reader crashes' }, 'The forgot password page works again.'));

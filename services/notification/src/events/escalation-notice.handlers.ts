@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { EscalationRaisedV1, EscalationRenotifiedV1, type EscalationKind } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
-import { escalationNoticeMail, noticeLinkPath, noticeRecipients } from '../domain/escalation-notice';
+import { escalationNoticeMail, noticeLinkPath, noticeRecipients, type EscalationNotice } from '../domain/escalation-notice';
 import { acknowledgmentStore } from '../store/acknowledgment.store';
 import { escalationNoticeStore } from '../store/escalation-notice.store';
 import { staffDirectoryStore } from '../store/staff-directory.store';
@@ -38,17 +38,18 @@ export const escalationNoticeHandlers = (deps: EscalationNoticeDeps): HandlerBin
   const notify = async (tx: EntityManager, ticketId: string, e: Escalation, attempt: number, now: Date): Promise<void> => {
     const directory = await staffDirectoryStore.find(tx, e.targetStaffIds ?? []);
     const recipients = noticeRecipients(e.targetStaffIds, directory, deps.fallbackEmail);
-    const claimed = await escalationNoticeStore.claim(tx, { escalationId: e.escalationId, attempt, ticketId, recipients: recipients.addresses, at: now });
+    const addresses = recipients.recipients.map((r) => r.address);
+    const claimed = await escalationNoticeStore.claim(tx, { escalationId: e.escalationId, attempt, ticketId, recipients: addresses, at: now });
     if (!claimed) return;
     const log = deps.logger.child({ escalationId: e.escalationId, attempt, ticketId });
     if (recipients.unreachable.length > 0) log.warn({ unreachable: recipients.unreachable, fallbackUsed: recipients.fallbackUsed }, 'escalation notice: targeted staff without a known address');
-    if (recipients.addresses.length === 0) {
+    if (addresses.length === 0) {
       log.warn({ targetRole: e.targetRole }, 'escalation notice mailed to nobody: no targeted staff address and no ESCALATION_NOTICE_FALLBACK_EMAIL');
       return;
     }
     const isTicket = UUID.test(ticketId);
     const ack = isTicket ? await acknowledgmentStore.findForTicket(tx, ticketId) : null;
-    const rendered = escalationNoticeMail({
+    const notice: EscalationNotice = {
       escalationId: e.escalationId,
       kind: e.kind,
       ...(e.level ? { level: e.level } : {}),
@@ -60,9 +61,11 @@ export const escalationNoticeHandlers = (deps: EscalationNoticeDeps): HandlerBin
       ...(e.quote ? { quote: e.quote } : {}),
       ticketUrl: `${deps.publicUrl}/v1/tickets/${encodeURIComponent(ticketId)}`,
       escalationUrl: `${deps.publicUrl}${noticeLinkPath(e.kind, ticketId, e.escalationId)}`,
-    });
-    for (const address of recipients.addresses) {
-      await queueMail(tx, deps, { ticketId: isTicket ? ticketId : null, partnerId: e.partnerId, kind: 'escalation_notice', recipient: address, language: 'en', rendered }, now);
+    };
+    // One mail per recipient, each in the language they chose (docs/adr/0042, addendum of 2026-12-05, fourth session).
+    for (const { address, language } of recipients.recipients) {
+      const rendered = escalationNoticeMail(notice, language);
+      await queueMail(tx, deps, { ticketId: isTicket ? ticketId : null, partnerId: e.partnerId, kind: 'escalation_notice', recipient: address, language, rendered }, now);
     }
   };
 

@@ -11,11 +11,12 @@ const keep = (tx: EntityManager, data: StaffData) =>
     email: data.email ?? null,
     displayName: data.displayName ?? null,
     roles: data.roles,
+    ...(data.language ? { language: data.language } : {}),
     active: data.active,
     changedAt: new Date(data.changedAt),
   });
 
-/** DESIGN "Who owns what": staff belong to the gateway; notification keeps whom to mail escalation notices (P7). */
+/** DESIGN "Who owns what": staff belong to the gateway; notification keeps whom to mail escalation notices (P7), and in which language. */
 export const staffDirectoryHandlers = (): HandlerBinding[] => [
   on(StaffCreatedV1, async (event, { tx }) => keep(tx, event.data)),
   on(StaffUpdatedV1, async (event, { tx }) => keep(tx, event.data)),

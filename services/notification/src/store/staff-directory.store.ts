@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { Languages, type Language } from '@tss/contracts';
 import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
 
 const T = `"${NOTIFICATION_SCHEMA}".staff_directory`;
@@ -9,19 +10,31 @@ export interface StaffMember {
   email: string | null;
   displayName: string | null;
   roles: string[];
+  /** The language of their mail; `en` until the gateway announces another. */
+  language: Language;
   active: boolean;
   changedAt: Date;
 }
 
+/** What one `staff.*` event says: `language` absent when an older gateway sent it. */
+export type StaffDescription = Omit<StaffMember, 'language'> & { language?: Language };
+
+/** A stored language as the mail templates know it; anything else (none is written) reads as English. */
+const languageOf = (stored: string): Language => Languages.find((l) => l === stored) ?? 'en';
+
 export const staffDirectoryStore = {
-  /** Keeps the newest description: an older event arriving late changes nothing. */
-  async upsert(tx: EntityManager, m: StaffMember): Promise<void> {
+  /**
+   * Keeps the newest description: an older event arriving late changes nothing. An event without
+   * a language (an older gateway, during a roll) keeps the one the directory knows, `en` for a
+   * member it does not: that gateway's own row still holds the language it never read.
+   */
+  async upsert(tx: EntityManager, m: StaffDescription): Promise<void> {
     await tx.query(
-      `INSERT INTO ${T} (staff_id, email, display_name, roles, active, changed_at) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO ${T} (staff_id, email, display_name, roles, active, changed_at, language) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::text, 'en'))
        ON CONFLICT (staff_id) DO UPDATE SET email = EXCLUDED.email, display_name = EXCLUDED.display_name, roles = EXCLUDED.roles,
-         active = EXCLUDED.active, changed_at = EXCLUDED.changed_at
+         active = EXCLUDED.active, changed_at = EXCLUDED.changed_at, language = COALESCE($7::text, ${T}.language)
        WHERE ${T}.changed_at <= EXCLUDED.changed_at`,
-      [m.staffId, m.email, m.displayName, m.roles, m.active, m.changedAt],
+      [m.staffId, m.email, m.displayName, m.roles, m.active, m.changedAt, m.language ?? null],
     );
   },
 
@@ -32,10 +45,19 @@ export const staffDirectoryStore = {
       email: string | null;
       display_name: string | null;
       roles: string[];
+      language: string;
       active: boolean;
       changed_at: Date;
     }[];
-    return rows.map((r) => ({ staffId: r.staff_id, email: r.email, displayName: r.display_name, roles: r.roles, active: r.active, changedAt: r.changed_at }));
+    return rows.map((r) => ({
+      staffId: r.staff_id,
+      email: r.email,
+      displayName: r.display_name,
+      roles: r.roles,
+      language: languageOf(r.language),
+      active: r.active,
+      changedAt: r.changed_at,
+    }));
   },
 
   /** True when `address` (lower-cased) is a staff member's, active or not: the directory keeps addresses as written. */
@@ -43,4 +65,5 @@ export const staffDirectoryStore = {
     const rows = (await tx.query(`SELECT 1 FROM ${T} WHERE lower(email) = $1 LIMIT 1`, [address])) as unknown[];
     return rows.length > 0;
   },
+
 };
