@@ -76,7 +76,7 @@ describe('escalation notice and disabled-endpoint mail', () => {
       disabledAt: new Date('2026-03-06T00:00:01.000Z'),
       reason: 'HTTP 503',
       publicUrl: 'https://tss.example',
-    });
+    }, 'en');
     expect(mail.subject).toBe('TSS webhook endpoint disabled: https://hooks.partner.example/tss');
     expect(mail.text).not.toContain('Description:');
     expect(mail.text).toContain('- PATCH https://tss.example/v1/webhooks/endpoints/w1 with {"enabled": true}');
@@ -110,4 +110,23 @@ describe('escalation notice and disabled-endpoint mail', () => {
     expect(escalationNoticeMail({ ...notice, targetRole: 'night_shift' }, 'ru').text).toContain('- Кто привлечён: night_shift\n');
   });
 
+  it('the disabled endpoint mail in Russian', () => {
+    const mail = endpointDisabledMail(
+      {
+        endpointId: 'w1',
+        url: 'https://hooks.partner.example/tss',
+        description: 'Зеркало',
+        failingSince: new Date('2026-03-01T00:00:00.000Z'),
+        disabledAt: new Date('2026-03-06T00:00:01.000Z'),
+        reason: 'HTTP 503',
+        publicUrl: 'https://tss.example',
+      },
+      'ru',
+    );
+    expect(mail.subject).toBe('TSS: приём веб-хуков отключён: https://hooks.partner.example/tss');
+    expect(mail.text).toContain('- Адрес приёма: w1\n- URL: https://hooks.partner.example/tss\n- Описание: Зеркало\n- Ошибки начались: 2026-03-01T00:00:00.000Z\n- Последняя ошибка: HTTP 503');
+    expect(mail.text).toContain('- POST https://tss.example/v1/webhooks/endpoints/w1/replay с телом {"since": "2026-03-01T00:00:00.000Z"} — получить пропущенные события');
+    expect(mail.text).toContain('Журнал доставок: https://tss.example/v1/webhooks/endpoints/w1/deliveries');
+    expect(mail.html).toMatch(/^<!doctype html>\n<html lang="ru">/);
+  });
 });

@@ -62,6 +62,7 @@ describe('the disabled webhook endpoint’s owner is told by mail (issue #11), n
 
     const mail = await sink.nthMailTo('ops@partner.example');
     expect(mail.subject).toBe(`TSS webhook endpoint disabled: ${receiverUrl}`);
+    expect(mail.html).toContain('<html lang="en">'); // nobody's in the staff directory: English
     const since = new Date(clock.now().getTime() - 5 * DAY - 1_000).toISOString();
     expect(mail.text).toContain('Every delivery to your webhook endpoint failed for 5 days');
     expect(mail.text).toContain(`- Endpoint: ${endpoint.id}\n- URL: ${receiverUrl}\n- Description: Ticket mirror\n- Failing since: ${since}`);
@@ -83,6 +84,34 @@ describe('the disabled webhook endpoint’s owner is told by mail (issue #11), n
     await failingFiveDays(endpoint.id);
     await notification.ticketCreated({ partnerId: randomUUID() });
     expect((await sink.nthMailTo('admin@support.example')).subject).toBe(`TSS webhook endpoint disabled: ${receiverUrl}`);
+  });
+
+  // A staff member's mail is in their language (docs/adr/0042, addendum of 2026-12-05, fourth session).
+  it('an admin whose language is ru gets the mail in Russian, recorded as ru; a contact address that is a ru staff member\'s too', async () => {
+    const staffId = randomUUID();
+    await notification.publish(StaffCreatedV1, staffId, { staffId, roles: ['admin'], email: 'anna.admin@support.example', language: 'ru', active: true, changedAt: clock.now().toISOString() });
+    await waitFor('the admin in the staff directory', async () => (await notification.sut.query(`SELECT 1 FROM notification.staff_directory WHERE staff_id = $1`, [staffId])).length === 1);
+    const admin = notification.sut.token({ kind: 'staff', client_id: staffId, roles: ['admin'] });
+    const own = await subscribe(admin, { description: 'Зеркало обращений' });
+    await failingFiveDays(own.id);
+    await notification.ticketCreated({ partnerId: randomUUID() });
+
+    const mail = await sink.nthMailTo('anna.admin@support.example');
+    expect(mail.subject).toBe(`TSS: приём веб-хуков отключён: ${receiverUrl}`);
+    expect(mail.text).toContain('Все доставки на ваш адрес приёма веб-хуков в течение 5 дней заканчивались ошибкой');
+    expect(mail.text).toContain(`- Адрес приёма: ${own.id}\n- URL: ${receiverUrl}\n- Описание: Зеркало обращений`);
+    expect(mail.text).toContain(`- PATCH https://tss.example/v1/webhooks/endpoints/${own.id} с телом {"enabled": true}`);
+    expect(mail.html).toContain('<html lang="ru">');
+    expect(mail.text).not.toMatch(/Endpoint|Failing since|To enable it/);
+    const [queued] = await notification.sut.query<{ language: string }>(`SELECT language FROM notification.mail_messages WHERE kind = 'webhook_endpoint_disabled' AND recipient = $1`, ['anna.admin@support.example']);
+    expect(queued.language).toBe('ru');
+
+    // A partner's endpoint whose contact address is that staff member's (any case): her language too.
+    const partnerId = randomUUID();
+    const contact = await subscribe(partnerToken(partnerId), { contactEmail: 'Anna.Admin@support.example' });
+    await failingFiveDays(contact.id);
+    await notification.ticketCreated({ partnerId });
+    expect((await sink.nthMailTo('anna.admin@support.example', 2)).subject).toBe(`TSS: приём веб-хуков отключён: ${receiverUrl}`);
   });
 
   it('PATCH sets and removes the contact address; a partner endpoint without one is disabled with the event only', async () => {

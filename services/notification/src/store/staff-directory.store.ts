@@ -66,4 +66,12 @@ export const staffDirectoryStore = {
     return rows.length > 0;
   },
 
+  /**
+   * The language of the staff member whose address this is (compared lower-cased), the most
+   * recently described when several share it; undefined when it is nobody's in the directory.
+   */
+  async languageOfAddress(tx: EntityManager, address: string): Promise<Language | undefined> {
+    const [row] = (await tx.query(`SELECT language FROM ${T} WHERE lower(email) = lower($1) ORDER BY changed_at DESC, staff_id LIMIT 1`, [address])) as { language: string }[];
+    return row ? languageOf(row.language) : undefined;
+  },
 };
