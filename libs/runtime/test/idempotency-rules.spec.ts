@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@tss/service-kit';
 import {
   fingerprintOf,
   fateOfAnswer,
@@ -14,6 +16,8 @@ import {
 } from '../src/idempotency/idempotency-rules';
 
 const NOW = new Date('2026-01-05T09:00:00.000Z');
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const json = (value: unknown) => ({ kind: 'json' as const, value });
 const record = (overrides: Partial<KeyRecord> = {}): KeyRecord => ({ state: 'done', fingerprint: 'f1', leaseUntil: null, ...overrides });
 
 describe('Idempotency-Key rules (IETF draft, docs/adr/0028)', () => {
@@ -35,6 +39,35 @@ describe('Idempotency-Key rules (IETF draft, docs/adr/0028)', () => {
     expect(changed).not.toBe(a);
     expect(fingerprintOf({ kind: 'none' })).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     expect(fingerprintOf({ kind: 'stream' })).toBeNull();
+  });
+
+  it('P9: the fingerprint holds no access particular: bodies differing only in a password are one request, and it is not sha256 of either', () => {
+    const withA = { body: 'late comment password: SECRETMARK-37-Late#', visibility: 'public' };
+    const withB = { visibility: 'public', body: 'late comment password: SECRETMARK-38-Late#' };
+    const otherText = { body: 'another comment password: SECRETMARK-37-Late#', visibility: 'public' };
+
+    expect(fingerprintOf(json(withA))).toBe(fingerprintOf(json(withB)));
+    expect(fingerprintOf(json(withA))).not.toBe(sha256(canonicalJson(withA)));
+    expect(fingerprintOf(json(withA))).not.toBe(fingerprintOf(json(otherText)));
+    // Nested members and arrays too (every string of the body).
+    expect(fingerprintOf(json({ items: [{ note: 'pwd=Hunter2!x' }] }))).toBe(fingerprintOf(json({ items: [{ note: 'pwd=Other3?y' }] })));
+  });
+
+  it('P9: members a route seals (a vault’s secret) count present, never by value', () => {
+    const sealed = ['login', 'secret', 'note'];
+    const a = { label: 'K', secret: 'SECRETMARK-66-Idem#' };
+
+    expect(fingerprintOf(json(a), sealed)).toBe(fingerprintOf(json({ label: 'K', secret: 'another' }), sealed));
+    expect(fingerprintOf(json(a), sealed)).not.toBe(sha256('{"label":"K","secret":"SECRETMARK-66-Idem#"}'));
+    expect(fingerprintOf(json(a), sealed)).not.toBe(fingerprintOf(json({ label: 'L', secret: 'SECRETMARK-66-Idem#' }), sealed));
+    expect(fingerprintOf(json({ ...a, login: 'root' }), sealed)).toBe(fingerprintOf(json({ ...a, login: 'admin' }), sealed));
+    expect(fingerprintOf(json({ ...a, login: 'root' }), sealed)).not.toBe(fingerprintOf(json(a), sealed));
+  });
+
+  it('a body without particulars or sealed members keeps the fingerprint older releases gave it (a key claimed by one still matches)', () => {
+    const body = { b: 1, a: { text: 'The reader crashes on the password reset page' } };
+    expect(fingerprintOf(json(body))).toBe(sha256(canonicalJson(body)));
+    expect(fingerprintOf(json(body), ['secret'])).toBe(sha256(canonicalJson(body)));
   });
 
   it('a key belongs to its caller: a partner, each of its requesters and each staff member have their own', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -6,9 +7,18 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { TICKET_BEHIND_HEADER } from '@tss/contracts';
 import { messagingMigrations } from '@tss/messaging';
-import { failureResponses, PROBLEM_CONTENT_TYPE, sendFailure, type AccessRule } from '@tss/service-kit';
+import { canonicalJson, failureResponses, PROBLEM_CONTENT_TYPE, sendFailure, type AccessRule } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
-import { idempotencyMigration, IdempotencyStore, enablesIdempotency, fingerprintOf, IDEMPOTENCY_KEY_RETENTION_MS, IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_MAX_HOLD_MS } from '../src/idempotency';
+import {
+  idempotencyFingerprintsCleared,
+  idempotencyMigration,
+  IdempotencyStore,
+  enablesIdempotency,
+  fingerprintOf,
+  IDEMPOTENCY_KEY_RETENTION_MS,
+  IDEMPOTENCY_LEASE_MS,
+  IDEMPOTENCY_MAX_HOLD_MS,
+} from '../src/idempotency';
 import type { ServiceModule } from '../src/service-module';
 import { startServiceUnderTest, type ServiceUnderTest } from '../src/testing';
 
@@ -18,7 +28,9 @@ const Thing = Type.Object({ id: Type.Integer(), name: Type.String() });
 const ThingBody = Type.Object({ name: Type.String({ minLength: 1 }), wait: Type.Optional(Type.Boolean()), tags: Type.Optional(Type.Array(Type.String())) }, { examples: [{ name: 'a thing' }] });
 
 /** What the routes did: a replay must not add to these. */
-const runs = { things: 0, notes: 0, ratings: 0, slow: 0, flaky: 0, exempt: 0, uploads: 0, secrets: 0 };
+const runs = { things: 0, notes: 0, ratings: 0, slow: 0, flaky: 0, exempt: 0, uploads: 0, secrets: 0, vaulted: 0 };
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const FINGERPRINTS_CLEARED_AT = 1765605800000;
 let gate: { promise: Promise<void>; open: () => void };
 const newGate = () => {
   let open!: () => void;
@@ -86,6 +98,18 @@ const thingRoutes = async (app: FastifyInstance) => {
     runs.secrets += 1;
     return reply.code(201).header('cache-control', 'no-store').header('location', `/v1/secrets/${runs.secrets}`).send({ id: runs.secrets, secret: `s3cr3t-${runs.secrets}` });
   });
+  // Particulars handed over to a vault, as intake's `POST …/credentials`: the secret is sealed and destroyed.
+  app.post(
+    '/v1/vault',
+    {
+      schema: { tags: ['things'], operationId: 'vaultThing', summary: 'vault', body: Type.Object({ label: Type.String(), secret: Type.String() }), response: { 201: Thing } },
+      config: { access: CALLERS, sealedBodyMembers: ['secret'] },
+    },
+    async (request, reply) => {
+      runs.vaulted += 1;
+      return reply.code(201).send({ id: runs.vaulted, name: (request.body as { label: string }).label });
+    },
+  );
   app.get('/v1/things', { schema: { tags: ['things'], operationId: 'listThings', summary: 'list', response: { 200: Type.Array(Thing) } }, config: { access: CALLERS } }, async () => []);
 };
 
@@ -95,7 +119,7 @@ const thingsService: ServiceModule = {
   description: 'Things, for the Idempotency-Key tests.',
   schema: SCHEMA,
   entities: [],
-  migrations: [...messagingMigrations(SCHEMA), idempotencyMigration(SCHEMA)],
+  migrations: [...messagingMigrations(SCHEMA), idempotencyMigration(SCHEMA), idempotencyFingerprintsCleared(SCHEMA, FINGERPRINTS_CLEARED_AT)],
   build: () => ({ routes: thingRoutes }),
 };
 
@@ -192,6 +216,60 @@ describe('Idempotency-Key on every POST of a service that enables it (IETF draft
       else expect({ status: other.status, replayed: other.headers['idempotent-replayed'], body: other.body }).toEqual({ status: 201, replayed: 'true', body: fresh[0].body });
     }
     expect(runs.things).toBe(1);
+  });
+
+  describe('P9: no kept fingerprint lets a guess of a particular be tested (docs/adr/0028, addendum of 2026-12-05, fourth session)', () => {
+    const fingerprintKept = async (key: string) => (await sut.query<{ fingerprint: string | null }>(`SELECT fingerprint FROM ${SCHEMA}.idempotency_keys WHERE key = $1`, [key]))[0]?.fingerprint;
+
+    it('a route’s sealed members and the particulars anywhere in a body stay out of the fingerprint; a retry differing only in them is the same request', async () => {
+      const sealed = { label: 'K', secret: 'SECRETMARK-66-Idem#' };
+      const first = await post('/v1/vault', 'k-vault', sealed);
+      const otherSecret = await post('/v1/vault', 'k-vault', { label: 'K', secret: 'SECRETMARK-67-Idem#' });
+      const otherLabel = await post('/v1/vault', 'k-vault', { label: 'L', secret: 'SECRETMARK-66-Idem#' });
+      const written = { name: 'login: root password: SECRETMARK-1a#' };
+      const thing = await post('/v1/things', 'k-thing-particulars', written);
+      const thingOtherPassword = await post('/v1/things', 'k-thing-particulars', { name: 'login: root password: SECRETMARK-2b#' });
+
+      expect(await fingerprintKept('k-vault')).not.toBe(sha256(canonicalJson(sealed)));
+      expect(await fingerprintKept('k-thing-particulars')).not.toBe(sha256(canonicalJson(written)));
+      expect([first.status, otherSecret.status, otherSecret.headers['idempotent-replayed'], otherLabel.status]).toEqual([201, 201, 'true', 422]);
+      expect([thing.status, thingOtherPassword.status, thingOtherPassword.headers['idempotent-replayed']]).toEqual([201, 201, 'true']);
+      expect([runs.vaulted, runs.things]).toEqual([1, 1]);
+    });
+
+    it('a key kept without a fingerprint (cleared on upgrade) is compared alone: done, it replays to any body; a lapsed claim is taken over', async () => {
+      const done = await post('/v1/things', 'k-cleared-done', { name: 'first' });
+      await sut.query(`UPDATE ${SCHEMA}.idempotency_keys SET fingerprint = NULL WHERE key = $1`, ['k-cleared-done']);
+      const replay = await post('/v1/things', 'k-cleared-done', { name: 'another body' });
+      // What the upgrade leaves of a claim whose holder died: in flight, no fingerprint.
+      const scope = { principal: 'partner:p-acme', method: 'POST', path: '/v1/things', key: 'k-cleared-flight' };
+      expect((await store.claim(scope, null, clock.now(), IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_KEY_RETENTION_MS)).held).toBe(true);
+      const early = await post('/v1/things', 'k-cleared-flight', { name: 'x' });
+      clock.advanceMs(IDEMPOTENCY_LEASE_MS);
+      const taken = await post('/v1/things', 'k-cleared-flight', { name: 'x' });
+
+      expect({ status: replay.status, replayed: replay.headers['idempotent-replayed'], body: replay.body }).toEqual({ status: 201, replayed: 'true', body: done.body });
+      expect(early.status).toBe(409);
+      expect({ status: taken.status, replayed: taken.headers['idempotent-replayed'] }).toEqual({ status: 201, replayed: undefined });
+      expect(await fingerprintKept('k-cleared-flight')).toBe(fingerprintOf({ kind: 'json', value: { name: 'x' } }));
+      expect(runs.things).toBe(2);
+    });
+
+    it('the upgrade’s migration clears every fingerprint kept before it, and nothing else', async () => {
+      await post('/v1/things', 'k-before-upgrade', { name: 'password: SECRETMARK-3c#' });
+      const before = (await sut.query<{ state: string; response_status: number }>(`SELECT state, response_status FROM ${SCHEMA}.idempotency_keys WHERE key = $1`, ['k-before-upgrade']))[0];
+      const runner = sut.host.dataSource.createQueryRunner();
+      try {
+        await new (idempotencyFingerprintsCleared(SCHEMA, FINGERPRINTS_CLEARED_AT))().up(runner);
+      } finally {
+        await runner.release();
+      }
+
+      expect(idempotencyFingerprintsCleared(SCHEMA, FINGERPRINTS_CLEARED_AT).name).toBe(`IdempotencyFingerprintsCleared${FINGERPRINTS_CLEARED_AT}`);
+      expect((await sut.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.idempotency_keys WHERE fingerprint IS NOT NULL`))[0].n).toBe(0);
+      expect(await rowOf('k-before-upgrade')).toEqual(before);
+      expect(() => idempotencyFingerprintsCleared(SCHEMA, 17656)).toThrow(/13-digit/);
+    });
   });
 
   it('a 4xx answer of the handler is kept and replayed (the draft: the retry gets the first answer)', async () => {

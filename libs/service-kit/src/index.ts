@@ -29,6 +29,7 @@ export * from './key-wrapping';
 export * from './canonical-json';
 export * from './keyset-cursor';
 export * from './credential-detection';
+export * from './request-verifier';
 export * from './new-tickets-per-address';
 export * from './unknown-partner';
 export * from './unknown-staff';

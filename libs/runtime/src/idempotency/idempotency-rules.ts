@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, type Principal, type RequestScope } from '@tss/service-kit';
+import { requestVerifier, type Principal, type RequestScope } from '@tss/service-kit';
 
 /**
  * The rules of the IETF Idempotency-Key draft (draft-ietf-httpapi-idempotency-key-header) as TSS
@@ -97,11 +97,15 @@ export const keyRecordId = (scope: KeyScope): string => sha256([scope.principal,
  * The request's fingerprint: SHA-256 of the canonical JSON of the parsed body, so a retry that
  * orders the same fields differently is the same request; of nothing for a request without a body.
  * A body the route reads itself as a stream (multipart) has none: its key is compared alone.
+ * P9: kept 24 h, past the vault's destruction of what the body handed over, so it is taken with
+ * each access particular replaced by a placeholder and the members the route seals (`sealedMembers`:
+ * a vault's secret) left out by value (`requestVerifier`, docs/adr/0028, addendum of 2026-12-05,
+ * fourth session): a body that differs only in those is the same request.
  */
-export const fingerprintOf = (body: { kind: 'json'; value: unknown } | { kind: 'none' } | { kind: 'stream' }): string | null => {
+export const fingerprintOf = (body: { kind: 'json'; value: unknown } | { kind: 'none' } | { kind: 'stream' }, sealedMembers: readonly string[] = []): string | null => {
   switch (body.kind) {
     case 'json':
-      return sha256(canonicalJson(body.value) ?? '');
+      return requestVerifier(body.value, sealedMembers);
     case 'none':
       return sha256('');
     case 'stream':

@@ -58,3 +58,31 @@ export const idempotencyMigration = (schema: string, migratedAt = FIRST_IDEMPOTE
   Object.defineProperty(migration, 'name', { value: migrationName });
   return migration;
 };
+
+/**
+ * P9 (docs/adr/0028, addendum of 2026-12-05, fourth session): releases before it kept each key's
+ * fingerprint as SHA-256 of the body as written, a password or a vault's secret included, for 24 h
+ * (past the vault's destruction when particulars came less than a day before it). They cannot be
+ * recomputed without the body, so they are cleared: a key kept from before is compared alone for
+ * the rest of its 24 h, as a streamed body's is (its retry gets the first answer, a 409 while it
+ * runs, or takes over a lapsed claim; a different body under it is no longer told apart). Each
+ * service that takes keys lists this once, with a timestamp after its table's migration.
+ */
+export const idempotencyFingerprintsCleared = (schema: string, migratedAt: number): MigrationClass => {
+  const s = assertSchemaName(schema);
+  if (!/^\d{13}$/.test(String(migratedAt))) throw new Error(`idempotencyFingerprintsCleared: ${migratedAt} is not a 13-digit timestamp`);
+  const migrationName = `IdempotencyFingerprintsCleared${migratedAt}`;
+  const migration = class implements MigrationInterface {
+    name = migrationName;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`UPDATE "${s}".idempotency_keys SET fingerprint = NULL WHERE fingerprint IS NOT NULL`);
+    }
+
+    async down(): Promise<void> {
+      // The fingerprints are gone for good (P9): there is nothing to restore.
+    }
+  };
+  Object.defineProperty(migration, 'name', { value: migrationName });
+  return migration;
+};

@@ -32,6 +32,12 @@ declare module 'fastify' {
      * 201's (docs/adr/0028). Made from the request's path parameters.
      */
     withheldAnswerLocation?: (params: Readonly<Record<string, string>>) => string;
+    /**
+     * Members of the JSON body the route seals and destroys (a vault's secret, login and note):
+     * the Idempotency-Key fingerprint, kept 24 h, counts them present but never holds their value
+     * (P9, docs/adr/0028). Access particulars in the other members are left out anyway.
+     */
+    sealedBodyMembers?: readonly string[];
   }
 }
 
@@ -122,7 +128,7 @@ export const installIdempotency = (scope: FastifyInstance, options: IdempotencyO
     const principal = principalKey(request.scope, request.principal);
     if (principal === undefined) return;
     const keyScope = { principal, method: request.method, path: request.url.split('?')[0], key: normalizeKey(header) };
-    const fingerprint = fingerprintOf(bodyOf(request));
+    const fingerprint = fingerprintOf(bodyOf(request), request.routeOptions.config.sealedBodyMembers);
     const now = clock.now();
     const outcome = await store.claim(keyScope, fingerprint, now, leaseMs, retentionMs);
     if (outcome.held) {

@@ -36,7 +36,9 @@ interface TakenRow {
 
 // A row that found its key expired (not yet pruned), or in flight past its lease with the same
 // fingerprint (its worker died), is taken over; any other conflict leaves the row as it is and
-// returns nothing, and the caller reads what holds it.
+// returns nothing, and the caller reads what holds it. A key without a fingerprint on either side
+// (a streamed body; a key whose fingerprint an upgrade cleared, P9) is compared alone, as
+// `verdictFor` compares it: the same request.
 const claimSql = (s: string) => `
   INSERT INTO "${s}".idempotency_keys AS k
     (id, principal, method, path, key, fingerprint, state, claim_token, lease_until, created_at, expires_at)
@@ -46,7 +48,7 @@ const claimSql = (s: string) => `
     lease_until = EXCLUDED.lease_until, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at,
     response_status = NULL, response_headers = NULL, response_body = NULL, completed_at = NULL
   WHERE k.expires_at <= $9
-     OR (k.state = 'in_flight' AND k.lease_until <= $9 AND k.fingerprint IS NOT DISTINCT FROM EXCLUDED.fingerprint)
+     OR (k.state = 'in_flight' AND k.lease_until <= $9 AND (k.fingerprint IS NULL OR EXCLUDED.fingerprint IS NULL OR k.fingerprint = EXCLUDED.fingerprint))
   RETURNING (xmax <> 0) AS took_over`;
 
 const readSql = (s: string) => `

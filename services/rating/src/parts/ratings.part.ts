@@ -11,6 +11,7 @@ import { SurveyWithdrawn1765300210000 } from '../store/migrations/1765300210000-
 import { MaskKeptRatingComments1765500470000 } from '../store/migrations/1765500470000-mask-kept-rating-comments';
 import { MaskKeptTicketSubjects1765501310000 } from '../store/migrations/1765501310000-mask-kept-ticket-subjects';
 import { WithdrawnRatings1765603800000 } from '../store/migrations/1765603800000-withdrawn-ratings';
+import { IdempotencyFingerprintsCleared1765605800000 } from '../store/migrations/1765605800000-idempotency-fingerprints-cleared';
 
 const DAY_MS = 86_400_000;
 
@@ -29,7 +30,7 @@ export const RatingsConfig = {
 export const ratingsPart = definePart()({
   name: 'ratings',
   config: RatingsConfig,
-  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000, MaskKeptTicketSubjects1765501310000, WithdrawnRatings1765603800000],
+  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000, MaskKeptTicketSubjects1765501310000, WithdrawnRatings1765603800000, IdempotencyFingerprintsCleared1765605800000],
   build: (deps) => ({
     routes: async (app) => {
       await app.register(ratingRoutes(deps));

@@ -62,7 +62,8 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
         body: StoreCredentialBody,
         response: { 201: StoredCredential, ...failureResponses('invalid_reference', 'not_found', 'conflict', 'unprocessable') },
       },
-      config: { access: WRITE },
+      // P9: what is sealed and destroyed never enters the Idempotency-Key's fingerprint, kept 24 h (docs/adr/0028).
+      config: { access: WRITE, sealedBodyMembers: ['login', 'secret', 'note'] },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
