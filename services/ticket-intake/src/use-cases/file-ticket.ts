@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from 'typeorm';
 import type { Channel, Language } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { canonicalJson, err, ok, partnerRefusalDetail, type Clock, type Failure, type Result } from '@tss/service-kit';
+import { err, ok, partnerRefusalDetail, requestVerifier, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { generateReference } from '../domain/reference-number';
 import { filedLevelViolation, openTicket, type Ticket } from '../domain/ticket';
@@ -50,8 +50,13 @@ export interface FilingHooks {
 
 const MAX_REFERENCE_ATTEMPTS = 5;
 
-// Over the canonical form: a retry with the same fields in another order is the same request.
-const hashRequest = (request: TicketRequest): string => createHash('sha256').update(canonicalJson(request)).digest('hex');
+/**
+ * What tells a retry under an Idempotency-Key from another request, kept on the ticket for good:
+ * over the canonical form (fields in another order are the same request), and never of the
+ * particulars the vault destroys (P9): each is replaced by a placeholder, so two requests that
+ * differ only in them are the same request (docs/adr/0026, addendum of 2026-12-05, fourth session).
+ */
+const verifierOf = (request: TicketRequest): string => requestVerifier(request);
 
 /**
  * Files a ticket inside `tx`: the row, its events and its first history entry. The events are
@@ -121,14 +126,16 @@ export const fileTicket = async (
   const refused = filedLevelViolation({ channel: input.channel, level: input.request.level, levelConfirmed: input.levelConfirmed === true, criticalErrorConfirmed: input.criticalErrorConfirmed });
   if (refused) return Promise.resolve(err(failureOf(refused)));
   return deps.unitOfWork.run(async (tx) => {
-    const requestHash = hashRequest(input.request);
+    // Only a keyed request is ever compared: one without a key keeps no verifier.
+    const requestHash = input.idempotencyKey ? verifierOf(input.request) : undefined;
     if (input.idempotencyKey) {
       // Serialise retries of one key so two concurrent retries cannot both insert; a ticket that
       // carries the key is the proof its request committed (the HTTP layer's key store aside).
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`idem:${input.partnerId}:${input.idempotencyKey}`]);
       const earlier = await ticketStore.findByIdempotencyKey(tx, input.partnerId, input.idempotencyKey);
       if (earlier) {
-        if (earlier.requestHash !== requestHash) {
+        // A ticket whose verifier the upgrade cleared (it could hold particulars) is compared by its key alone.
+        if (earlier.requestHash !== null && earlier.requestHash !== requestHash) {
           return err({ kind: 'idempotency_mismatch', detail: 'This Idempotency-Key was used for a different request.' });
         }
         return ok({ ticket: toTicket(earlier), replayed: true });

@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Channel, RefusedAttachment } from '@tss/contracts';
 import type { UnitOfWork } from '@tss/messaging';
-import { canonicalJson, err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
+import { err, ok, requestVerifier, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { inRequestersName, type Message, type RequestersWordsAuthor } from '../domain/message';
 import { bothDue, type DueWithResolution } from '../domain/due-with-resolution';
@@ -150,21 +150,22 @@ export const postNotesIn = async (tx: EntityManager, ticket: Pick<Ticket, 'id' |
   }
 };
 
-const hashMessage = (m: NewMessage): string => {
+/**
+ * What tells a retry under an Idempotency-Key from another message, kept on the message for good:
+ * never of the particulars the vault destroys (P9), each replaced by a placeholder, so two messages
+ * that differ only in them are the same message (docs/adr/0026, addendum of 2026-12-05, fourth session).
+ */
+const verifierOf = (m: NewMessage): string => {
   // Files sent with the message are the same files on a retry, under new ids; the attachments it
   // names besides them (uploaded before) keep theirs.
   const stagedIds = new Set(m.staged?.ids ?? []);
   const named = m.attachmentIds.filter((id) => !stagedIds.has(id));
-  return createHash('sha256')
-    .update(
-      canonicalJson({
-        author: m.author.kind === 'email_sender' ? m.author.name : m.author.id,
-        visibility: m.visibility,
-        body: m.body,
-        ...(m.staged ? { files: m.staged.contentHashes, ...(named.length > 0 ? { attachmentIds: named } : {}) } : { attachmentIds: m.attachmentIds }),
-      }),
-    )
-    .digest('hex');
+  return requestVerifier({
+    author: m.author.kind === 'email_sender' ? m.author.name : m.author.id,
+    visibility: m.visibility,
+    body: m.body,
+    ...(m.staged ? { files: m.staged.contentHashes, ...(named.length > 0 ? { attachmentIds: named } : {}) } : { attachmentIds: m.attachmentIds }),
+  });
 };
 
 /**
@@ -180,11 +181,13 @@ export const postMessageIn = async (
 ): Promise<Result<PostedMessage, Failure>> => {
   const locked = await ticketStore.lockForChange(tx, input.at.partnerId, input.at.id);
   if (!locked) return err({ kind: 'not_found', detail: 'No such ticket.' });
-  const requestHash = hashMessage(input);
+  // Only a keyed message is ever compared: one without a key keeps no verifier.
+  const requestHash = idempotencyKey ? verifierOf(input) : undefined;
   if (idempotencyKey) {
     const earlier = await messageStore.findByIdempotencyKey(tx, locked.id, idempotencyKey);
     if (earlier) {
-      if (earlier.requestHash !== requestHash) return err({ kind: 'idempotency_mismatch', detail: 'This Idempotency-Key was used for a different message.' });
+      // A message whose verifier the upgrade cleared (it could hold particulars) is compared by its key alone.
+      if (earlier.requestHash !== undefined && earlier.requestHash !== requestHash) return err({ kind: 'idempotency_mismatch', detail: 'This Idempotency-Key was used for a different message.' });
       return ok({ message: earlier, ticket: locked, notes: [], replayed: true });
     }
   }
