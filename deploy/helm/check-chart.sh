@@ -6,8 +6,8 @@
 #      checkov and hadolint (PyPI, each in its own venv);
 #   2. helm lint --strict, with the chart's defaults (plus the two required secrets) and with
 #      deploy/helm/values-production.yaml;
-#   3. helm template of three value sets, every rendered object decoded strictly into the
-#      Kubernetes API types (deploy/helm/validate);
+#   3. helm template of four value sets, every rendered object decoded strictly into the
+#      Kubernetes API types (deploy/helm/validate), and the refusals a broken install must meet;
 #   4. the chart tests (helm/tss/tests/test_chart.py, and test_env_contract.py: needs node_modules);
 #   5. the image: its runtime stage installs every package a bundle needs
 #      (deploy/helm/check-image-deps.mjs, needs node_modules), hadolint;
@@ -127,7 +127,7 @@ main() {
   fi
 
   if wants template || wants checkov || wants env; then
-    step "helm template: defaults, production, everything on"
+    step "helm template: defaults, production, everything on, no ingress"
     render default "${REQUIRED[@]}"
     render production -f deploy/helm/values-production.yaml
     render all-on "${REQUIRED[@]}" --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true \
@@ -140,6 +140,10 @@ main() {
       --set config.oidc.jwksUrl=https://login.example.com/realms/staff/protocol/openid-connect/certs \
       --set services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.name=tss-mail \
       --set services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.key=inbound-secret
+    # Behind a gateway of the platform's own (no Ingress): the links' address is given, not derived.
+    # Mail is sent (the contract needs an SMTP host), as the links are mailed.
+    render ingress-off "${REQUIRED[@]}" --set ingress.enabled=false --set config.publicUrl=https://support.example.com \
+      --set services.notification.smtp.host=smtp.example.com --set services.notification.mailFrom=support@example.com
     ls -1 "$OUT/manifests"
   fi
 
@@ -154,6 +158,11 @@ main() {
       echo "helm template accepted services.gateway.replicas=-1" >&2; exit 1
     fi
     grep -m1 "replicas" "$OUT/bad-value.txt"
+    step "an install whose mailed links would start at the services' localhost default fails"
+    if "$HELM" template tss helm/tss "${REQUIRED[@]}" --set ingress.enabled=false > /dev/null 2> "$OUT/no-public-url.txt"; then
+      echo "helm template accepted ingress.enabled=false without config.publicUrl" >&2; exit 1
+    fi
+    grep -m1 -o "config.publicUrl is required[^:]*" "$OUT/no-public-url.txt"
   fi
 
   if wants tests; then
@@ -173,6 +182,7 @@ main() {
     t=$(date +%s)
     "$CHECKOV_VENV/bin/python" deploy/helm/check-env-contract.py "$OUT/manifests/all-on.yaml"
     "$CHECKOV_VENV/bin/python" deploy/helm/check-env-contract.py "$OUT/manifests/production.yaml" --deployments-only
+    "$CHECKOV_VENV/bin/python" deploy/helm/check-env-contract.py "$OUT/manifests/ingress-off.yaml" --deployments-only
     took "$t"
   fi
 

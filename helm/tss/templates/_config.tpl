@@ -25,9 +25,7 @@ MIGRATE_ON_START: "true"
 {{- with .Values.config.otlpEndpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
-{{- with (include "tss.publicUrl" .) }}
-TSS_PUBLIC_URL: {{ . | quote }}
-{{- end }}
+TSS_PUBLIC_URL: {{ include "tss.publicUrl" . | quote }}
 {{- with .Values.config.oidc }}
 {{- if .issuer }}
 TSS_OIDC_ISSUER: {{ .issuer | quote }}
@@ -77,11 +75,16 @@ ATTACHMENT_S3_SECRET_ACCESS_KEY: {{ . | quote }}
 {{- end -}}
 
 
-{{/* TSS_PUBLIC_URL: config.publicUrl, else https://<the first ingress host>, else nothing (the services' default). */}}
+{{/*
+TSS_PUBLIC_URL: config.publicUrl, else https://<the first ingress host>. Without either the render
+fails: the services' own default, http://127.0.0.1:3000, would start every link mailed.
+*/}}
 {{- define "tss.publicUrl" -}}
 {{- if .Values.config.publicUrl -}}
 {{ .Values.config.publicUrl }}
 {{- else if and .Values.ingress.enabled .Values.ingress.hosts -}}
 {{ printf "https://%s" (index .Values.ingress.hosts 0).host }}
+{{- else -}}
+{{- fail "config.publicUrl is required without an ingress host (ingress.enabled=false): the gateway's address as requesters open it, e.g. https://support.example.com; every support-site and rating link mailed starts with it (TSS_PUBLIC_URL), and the services' default is http://127.0.0.1:3000" -}}
 {{- end -}}
 {{- end -}}

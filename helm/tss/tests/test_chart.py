@@ -1159,6 +1159,13 @@ class InstallTimeFailures(unittest.TestCase):
         self.fails(r"smtp\.user needs secrets\.smtpPassword", "services.notification.smtp.host=mail", "services.notification.smtp.user=tss")
         self.fails(r"smtp.*host", "services.notification.smtp.host=smtp://mail")
 
+    def test_links_need_the_address_requesters_open(self):
+        # No ingress host to derive it from: the services' own default, http://127.0.0.1:3000, would
+        # start every support-site and rating link mailed.
+        self.fails(r"config\.publicUrl is required without an ingress host", "ingress.enabled=false")
+        docs = render("ingress.enabled=false", "config.publicUrl=https://help.example.org")
+        self.assertEqual(named(docs, "ConfigMap", "t-tss")["data"]["TSS_PUBLIC_URL"], "https://help.example.org")
+
     def test_grace_period_must_cover_sleep_and_drain(self):
         self.fails(r"terminationGracePeriodSeconds \(12\) must exceed", "terminationGracePeriodSeconds=12")
 
@@ -1190,7 +1197,8 @@ class FirstAdmin(unittest.TestCase):
         self.assertIn("First admin: client tss-admin", text)
         self.assertIn("kubectl -n tss get secret t-tss -o jsonpath='{.data.TSS_BOOTSTRAP_CLIENT_SECRET}' | base64 -d", text)
         self.assertIn("https://tss.example.com/v1/auth/token -d grant_type=client_credentials -d client_id=tss-admin", text)
-        local = notes("secrets.existingSecret=tss-prod", "services.gateway.bootstrapClientId=tss-admin", "ingress.enabled=false", required=False)
+        local = notes("secrets.existingSecret=tss-prod", "services.gateway.bootstrapClientId=tss-admin", "ingress.enabled=false",
+                      "config.publicUrl=https://help.example.org", required=False)
         self.assertIn("get secret tss-prod", local)
         self.assertIn("http://127.0.0.1:8080/v1/auth/token", local)
         none = notes()

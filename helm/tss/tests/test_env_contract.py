@@ -24,6 +24,9 @@ ALL_ON = ["metrics.serviceMonitor.enabled=true", "metrics.prometheusRule.enabled
           "config.oidc.jwksUrl=https://login.example.com/realms/staff/protocol/openid-connect/certs",
           "services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.name=tss-mail",
           "services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.key=inbound-secret"]
+# What it renders as "ingress-off": no Ingress, so the links' address is given.
+INGRESS_OFF = ["ingress.enabled=false", "config.publicUrl=https://support.example.com",
+               "services.notification.smtp.host=smtp.example.com", "services.notification.mailFrom=support@example.com"]
 SETTINGS = {}
 
 
@@ -118,6 +121,7 @@ class Contract(unittest.TestCase):
     def test_the_renders_the_checks_use_keep_the_contract(self):
         self.assertEqual(self.problems(render(*ALL_ON)), [])
         self.assertEqual(self.problems(render(values=PRODUCTION, required=False)), [])
+        self.assertEqual(self.problems(render(*INGRESS_OFF)), [])
 
     def test_outbound_mail_reaches_notification_as_the_variables_it_reads(self):
         docs = render("services.notification.smtp.host=smtp.example.com", "services.notification.smtp.port=465", "services.notification.smtp.secure=true",
