@@ -139,7 +139,8 @@ main() {
       --set config.oidc.issuer=https://login.example.com/realms/staff --set config.oidc.audience=tss \
       --set config.oidc.jwksUrl=https://login.example.com/realms/staff/protocol/openid-connect/certs \
       --set services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.name=tss-mail \
-      --set services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.key=inbound-secret
+      --set services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.key=inbound-secret \
+      --set "services.notification.mailFrom=TSS Support <support@example.com>"
     # Behind a gateway of the platform's own (no Ingress): the links' address is given, not derived.
     # Mail is sent (the contract needs an SMTP host), as the links are mailed.
     render ingress-off "${REQUIRED[@]}" --set ingress.enabled=false --set config.publicUrl=https://support.example.com \

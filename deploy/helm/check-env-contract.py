@@ -78,11 +78,14 @@ SHARED = {
     "the staff sign-in (a token the gateway forwards is verified by the service it reaches)": [
         "TSS_OIDC_ISSUER", "TSS_OIDC_AUDIENCE", "TSS_OIDC_JWKS_URL", "TSS_OIDC_ROLES_CLAIM", "TSS_JWT_ISSUER", "TSS_JWT_AUDIENCE"],
 }
-# Settings that go together: with the first given, the second must be given too (and not as an
-# optional Secret key).
+# Settings that go together: with the first given, the second must be given too (not empty, and
+# not as an optional Secret key).
 TOGETHER = {
     "TSS_BOOTSTRAP_CLIENT_ID": ("TSS_BOOTSTRAP_CLIENT_SECRET", "the gateway stops at its first start (TSS_BOOTSTRAP_CLIENT_SECRET is required with TSS_BOOTSTRAP_CLIENT_ID)"),
     "MAIL_SMTP_USER": ("MAIL_SMTP_PASSWORD", "the SMTP server refuses the login, and no mail leaves"),
+    # MAIL_FROM's default is a developer's: required once mail really leaves or arrives.
+    "MAIL_SMTP_HOST": ("MAIL_FROM", "mail goes out from the service's default, support@tss.local, a domain that is not ours (replies and bounces go astray, servers refuse it)"),
+    "INBOUND_SMTP_PORT": ("MAIL_FROM", "the listener takes recipients of MAIL_FROM's domain only (unless INBOUND_SMTP_DOMAINS), by default tss.local, so requesters' replies are refused"),
 }
 # Listeners: the address a service binds and the variable that turns the listener on. A pod is
 # reached on its own IP (Service, probes), never on loopback: an address that is loopback, given
@@ -228,7 +231,7 @@ def contract_problems(docs, settings):
                 problems.append("%s: %s is an optional key of Secret %s, so a pod starts without it: %s" % (name, var, env[var][1], reason))
         for first, (second, reason) in TOGETHER.items():
             if first in env and env[first] != ("value", ""):
-                if second not in env:
+                if second not in env or env[second] == ("value", ""):
                     problems.append("%s: %s is set without %s: %s" % (name, first, second, reason))
                 elif env[second][0] == "secret" and env[second][3]:
                     problems.append("%s: %s is set with %s only as an optional key of Secret %s: %s" % (name, first, second, env[second][1], reason))

@@ -23,6 +23,8 @@ MASTER_KEYS = "k1:" + "A" * 43 + "="
 SITE_LINK_KEYS = "s1:" + "B" * 43 + "="
 REQUIRED = ["secrets.databaseUrl=postgres://tss:pw@pg:5432/tss", "secrets.masterKeys=" + MASTER_KEYS, "secrets.siteLinkKeys=" + SITE_LINK_KEYS]
 RELEASE, NAMESPACE = "t", "tss"
+# Our own address: required once notification sends mail through a server or takes it in.
+MAIL_FROM = "services.notification.mailFrom=support@example.com"
 
 
 def render(*sets, values=None, required=True, expect_failure=False):
@@ -423,7 +425,7 @@ class MigrationHook(unittest.TestCase):
 class NetworkPolicies(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.docs = render("services.notification.inboundSmtp.enabled=true")
+        cls.docs = render("services.notification.inboundSmtp.enabled=true", MAIL_FROM)
         cls.policies = {p["metadata"]["name"]: p for p in of_kind(cls.docs, "NetworkPolicy")}
         cls.pods = workloads(cls.docs)
 
@@ -486,10 +488,10 @@ class NetworkPolicies(unittest.TestCase):
                 self.assertEqual(blocks, [], name)
 
     def test_notification_reaches_its_smtp_server_on_the_port_it_is_given(self):
-        docs = render("services.notification.smtp.host=smtp.example.com", "services.notification.smtp.port=2587")
+        docs = render("services.notification.smtp.host=smtp.example.com", "services.notification.smtp.port=2587", MAIL_FROM)
         blocks = [r for r in named(docs, "NetworkPolicy", full("notification"))["spec"]["egress"] if any("ipBlock" in p for p in r.get("to", []))]
         self.assertEqual([p["port"] for p in blocks[0]["ports"]], [443, 80, 587, 465, 25, 2587])
-        usual = [r for r in named(render("services.notification.smtp.host=smtp.example.com"), "NetworkPolicy", full("notification"))["spec"]["egress"]
+        usual = [r for r in named(render("services.notification.smtp.host=smtp.example.com", MAIL_FROM), "NetworkPolicy", full("notification"))["spec"]["egress"]
                  if any("ipBlock" in p for p in r.get("to", []))]
         self.assertEqual([p["port"] for p in usual[0]["ports"]], [443, 80, 587, 465, 25])
 
@@ -508,13 +510,13 @@ class NetworkPolicies(unittest.TestCase):
         # ipBlock in inboundSmtp.from would never match the sending relay.
         smtp = named(render(values=PRODUCTION, required=False), "Service", full("notification-smtp"))["spec"]
         self.assertEqual((smtp["type"], smtp["externalTrafficPolicy"]), ("LoadBalancer", "Local"))
-        lb = ["services.notification.inboundSmtp.enabled=true", "services.notification.inboundSmtp.service.type=LoadBalancer"]
+        lb = ["services.notification.inboundSmtp.enabled=true", "services.notification.inboundSmtp.service.type=LoadBalancer", MAIL_FROM]
         self.assertNotIn("externalTrafficPolicy", named(render(*lb), "Service", full("notification-smtp"))["spec"], "no ipBlock: the cluster's default")
         chosen = named(render(*lb, "services.notification.inboundSmtp.service.externalTrafficPolicy=Cluster",
                               "services.notification.inboundSmtp.from[0].ipBlock.cidr=203.0.113.0/24"), "Service", full("notification-smtp"))
         self.assertEqual(chosen["spec"]["externalTrafficPolicy"], "Cluster")
         self.assertNotIn("externalTrafficPolicy", named(self.docs, "Service", full("notification-smtp"))["spec"], "ClusterIP takes none")
-        self.assertIn("externalTrafficPolicy", render("services.notification.inboundSmtp.enabled=true",
+        self.assertIn("externalTrafficPolicy", render("services.notification.inboundSmtp.enabled=true", MAIL_FROM,
                                                       "services.notification.inboundSmtp.service.externalTrafficPolicy=Local", expect_failure=True))
 
     def test_staff_sign_in_settings_and_every_service_reaches_the_identity_providers_keys(self):
@@ -1158,6 +1160,25 @@ class InstallTimeFailures(unittest.TestCase):
         self.fails(r"put it in that Secret as MAIL_SMTP_PASSWORD", "secrets.existingSecret=tss-secrets", "secrets.smtpUrl=smtp://tss:pw@mail:25", required=False)
         self.fails(r"smtp\.user needs secrets\.smtpPassword", "services.notification.smtp.host=mail", "services.notification.smtp.user=tss")
         self.fails(r"smtp.*host", "services.notification.smtp.host=smtp://mail")
+
+    def test_mail_needs_our_own_address(self):
+        # Without MAIL_FROM notification sends as support@tss.local and its listener takes only
+        # recipients @tss.local: required when it sends mail through a server or takes it in.
+        for on in (["services.notification.smtp.host=smtp.example.com"], ["secrets.smtpUrl=smtp://relay.mail.svc"],
+                   ["services.notification.inboundSmtp.enabled=true"]):
+            with self.subTest(on=on):
+                self.fails(r"services\.notification\.mailFrom is required", *on)
+        # notification refuses MAIL_FROM shorter than 3 characters (exit 78 at start); the chart
+        # takes an address, bare or with a display name.
+        self.fails(r"(?s)mailFrom.*pattern", "services.notification.mailFrom=x")
+        self.fails(r"(?s)mailFrom.*pattern", "services.notification.mailFrom=support")
+        for address in ("support@example.com", "TSS Support <support@example.com>"):
+            docs = render("services.notification.smtp.host=smtp.example.com", "services.notification.inboundSmtp.enabled=true",
+                          "services.notification.mailFrom=" + address)
+            env = env_of(named(docs, "Deployment", full("notification"))["spec"]["template"]["spec"]["containers"][0])
+            self.assertEqual(env["MAIL_FROM"]["value"], address)
+        # Given as a variable of notification's own, it counts as given.
+        render("services.notification.smtp.host=smtp.example.com", "services.notification.env.MAIL_FROM=support@example.com")
 
     def test_links_need_the_address_requesters_open(self):
         # No ingress host to derive it from: the services' own default, http://127.0.0.1:3000, would

@@ -10,7 +10,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_chart import PRODUCTION, ROOT, SERVICES, env_of, full, named, render  # noqa: E402
+from test_chart import MAIL_FROM, PRODUCTION, ROOT, SERVICES, env_of, full, named, render  # noqa: E402
 
 spec = importlib.util.spec_from_file_location("check_env_contract", os.path.join(ROOT, "deploy", "helm", "check-env-contract.py"))
 contract = importlib.util.module_from_spec(spec)
@@ -23,7 +23,8 @@ ALL_ON = ["metrics.serviceMonitor.enabled=true", "metrics.prometheusRule.enabled
           "config.oidc.issuer=https://login.example.com/realms/staff", "config.oidc.audience=tss",
           "config.oidc.jwksUrl=https://login.example.com/realms/staff/protocol/openid-connect/certs",
           "services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.name=tss-mail",
-          "services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.key=inbound-secret"]
+          "services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.key=inbound-secret",
+          "services.notification.mailFrom=TSS Support <support@example.com>"]
 # What it renders as "ingress-off": no Ingress, so the links' address is given.
 INGRESS_OFF = ["ingress.enabled=false", "config.publicUrl=https://support.example.com",
                "services.notification.smtp.host=smtp.example.com", "services.notification.mailFrom=support@example.com"]
@@ -69,7 +70,7 @@ class Contract(unittest.TestCase):
         self.assertIn("%s: HOST is 127.0.0.1: the listener PORT turns on is unreachable from outside the pod" % full("rating"), self.problems(docs))
 
     def test_the_inbound_smtp_listener_binds_the_pod_address(self):
-        docs = render("services.notification.inboundSmtp.enabled=true")
+        docs = render("services.notification.inboundSmtp.enabled=true", MAIL_FROM)
         self.assertEqual([p for p in self.problems(docs) if "INBOUND_SMTP" in p], [])
         self.assertEqual(env_of(container(docs, "notification"))["INBOUND_SMTP_HOST"]["value"], "0.0.0.0")
 
@@ -118,6 +119,17 @@ class Contract(unittest.TestCase):
         self.assertIn("%s: TSS_BOOTSTRAP_CLIENT_ID is set without TSS_BOOTSTRAP_CLIENT_SECRET: the gateway stops at its first start "
                       "(TSS_BOOTSTRAP_CLIENT_SECRET is required with TSS_BOOTSTRAP_CLIENT_ID)" % full("gateway"), self.problems(docs))
 
+    def test_mail_sent_or_taken_without_our_own_address_is_a_problem(self):
+        docs = copy.deepcopy(render(*ALL_ON))
+        c = container(docs, "notification")
+        self.assertEqual(env_of(c)["MAIL_FROM"]["value"], "TSS Support <support@example.com>")
+        c["env"] = [e for e in c["env"] if e["name"] != "MAIL_FROM"]
+        self.assertEqual([p for p in self.problems(docs) if "MAIL_FROM" in p], [
+            "%s: MAIL_SMTP_HOST is set without MAIL_FROM: mail goes out from the service's default, support@tss.local, "
+            "a domain that is not ours (replies and bounces go astray, servers refuse it)" % full("notification"),
+            "%s: INBOUND_SMTP_PORT is set without MAIL_FROM: the listener takes recipients of MAIL_FROM's domain only "
+            "(unless INBOUND_SMTP_DOMAINS), by default tss.local, so requesters' replies are refused" % full("notification")])
+
     def test_the_renders_the_checks_use_keep_the_contract(self):
         self.assertEqual(self.problems(render(*ALL_ON)), [])
         self.assertEqual(self.problems(render(values=PRODUCTION, required=False)), [])
@@ -125,7 +137,7 @@ class Contract(unittest.TestCase):
 
     def test_outbound_mail_reaches_notification_as_the_variables_it_reads(self):
         docs = render("services.notification.smtp.host=smtp.example.com", "services.notification.smtp.port=465", "services.notification.smtp.secure=true",
-                      "services.notification.smtp.user=tss", "secrets.smtpPassword=smtp-password")
+                      "services.notification.smtp.user=tss", "secrets.smtpPassword=smtp-password", MAIL_FROM)
         env = env_of(container(docs, "notification"))
         self.assertEqual({k: env[k]["value"] for k in ("MAIL_SMTP_HOST", "MAIL_SMTP_PORT", "MAIL_SMTP_SECURE", "MAIL_SMTP_USER")},
                          {"MAIL_SMTP_HOST": "smtp.example.com", "MAIL_SMTP_PORT": "465", "MAIL_SMTP_SECURE": "true", "MAIL_SMTP_USER": "tss"})
@@ -136,7 +148,7 @@ class Contract(unittest.TestCase):
         self.assertEqual([p for p in self.problems(docs) if "MAIL_" in p], [])
 
     def test_the_smtp_url_of_earlier_values_becomes_those_variables(self):
-        docs = render("secrets.smtpUrl=smtps://mailer:s3cret@smtp.example.com:465")
+        docs = render("secrets.smtpUrl=smtps://mailer:s3cret@smtp.example.com:465", MAIL_FROM)
         self.assertEqual(self.problems(docs), [])
         env = env_of(container(docs, "notification"))
         self.assertEqual({k: env[k]["value"] for k in ("MAIL_SMTP_HOST", "MAIL_SMTP_PORT", "MAIL_SMTP_SECURE", "MAIL_SMTP_USER")},
@@ -144,7 +156,7 @@ class Contract(unittest.TestCase):
         secret = named(docs, "Secret", "t-tss")["stringData"]
         self.assertEqual(secret["MAIL_SMTP_PASSWORD"], "s3cret")
         self.assertNotIn("SMTP_URL", secret)
-        plain = env_of(container(render("secrets.smtpUrl=smtp://relay.mail.svc"), "notification"))
+        plain = env_of(container(render("secrets.smtpUrl=smtp://relay.mail.svc", MAIL_FROM), "notification"))
         self.assertEqual((plain["MAIL_SMTP_HOST"]["value"], plain["MAIL_SMTP_PORT"]["value"], plain["MAIL_SMTP_SECURE"]["value"]), ("relay.mail.svc", "587", "false"))
         self.assertNotIn("MAIL_SMTP_USER", plain)
         self.assertEqual(plain["MAIL_SMTP_PASSWORD"]["valueFrom"]["secretKeyRef"]["optional"], True)
