@@ -153,3 +153,43 @@ checkov.io/skip3: CKV_K8S_35=The services read DATABASE_URL and keys from env, v
 checkov.io/skip4: CKV_K8S_43=Set image.digest to pull by digest; the tag form stays for development installs
 {{- end }}
 {{- end -}}
+
+{{/* "true" when a pdb block sets minAvailable (which then wins over maxUnavailable). */}}
+{{- define "tss.pdbMinAvailableSet" -}}
+{{- if and (hasKey . "minAvailable") (not (kindIs "invalid" .minAvailable)) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* A PDB value as pods of n: an integer, or a percentage rounded up as Kubernetes rounds it. Call with (list value n). */}}
+{{- define "tss.pdbPods" -}}
+{{- $v := index . 0 -}}
+{{- $n := index . 1 | int -}}
+{{- if kindIs "string" $v -}}
+{{- div (add (mul (trimSuffix "%" $v | int) $n) 99) 100 -}}
+{{- else -}}
+{{- $v | int -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Fails the render on a PodDisruptionBudget that lets no pod of the service be evicted at its least
+replicas (replicas, or the HPA's minReplicas): it would block every drain of the node the pods run
+on, so cluster upgrades and scale-downs hang. Call with (list "gateway" $svc).
+*/}}
+{{- define "tss.checkPdb" -}}
+{{- $name := index . 0 -}}
+{{- $svc := index . 1 -}}
+{{- $least := ternary $svc.autoscaling.minReplicas $svc.replicas $svc.autoscaling.enabled | int -}}
+{{- $leastSays := printf "services.%s.%s" $name (ternary "autoscaling.minReplicas" "replicas" $svc.autoscaling.enabled) -}}
+{{- $blocks := "so every drain of its node (cluster upgrades, scale-down) would wait for ever" -}}
+{{- if gt $least 0 -}}
+{{- if include "tss.pdbMinAvailableSet" $svc.pdb -}}
+{{- if ge (include "tss.pdbPods" (list $svc.pdb.minAvailable $least) | int) $least -}}
+{{- fail (printf "services.%s.pdb.minAvailable (%v) lets no pod of %d (%s) be evicted, %s: lower it, raise %s, or set pdb.minAvailable=null and use pdb.maxUnavailable" $name $svc.pdb.minAvailable $least $leastSays $blocks $leastSays) -}}
+{{- end -}}
+{{- else if eq (include "tss.pdbPods" (list ($svc.pdb.maxUnavailable | default 1) $least) | int) 0 -}}
+{{- fail (printf "services.%s.pdb.maxUnavailable (%v) lets no pod of %d (%s) be evicted, %s: use at least 1, or a percentage above 0%%" $name $svc.pdb.maxUnavailable $least $leastSays $blocks) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

@@ -1180,6 +1180,26 @@ class InstallTimeFailures(unittest.TestCase):
         # Given as a variable of notification's own, it counts as given.
         render("services.notification.smtp.host=smtp.example.com", "services.notification.env.MAIL_FROM=support@example.com")
 
+    def test_a_pdb_that_lets_no_pod_be_evicted(self):
+        # Counted against the service's least replicas (replicas, or the HPA's minReplicas): a PDB
+        # that leaves none to evict blocks every drain of its node (cluster upgrades, scale-down).
+        one = ["services.escalation.replicas=1"]
+        self.fails(r"services\.escalation\.pdb\.minAvailable \(1\) lets no pod of 1 \(services\.escalation\.replicas\) be evicted", *one,
+                   "services.escalation.pdb.minAvailable=1")
+        self.fails(r"services\.gateway\.pdb\.minAvailable \(2\) lets no pod of 2 \(services\.gateway\.autoscaling\.minReplicas\) be evicted",
+                   "services.gateway.pdb.minAvailable=2")
+        # Percentages round up, as Kubernetes rounds them: 50% of 1 is 1.
+        self.fails(r"services\.escalation\.pdb\.minAvailable \(50%\) lets no pod of 1", *one, "services.escalation.pdb.minAvailable=50%")
+        self.fails(r"services\.rating\.pdb\.minAvailable \(100%\) lets no pod of 2", "services.rating.pdb.minAvailable=100%")
+        self.fails(r"services\.rating\.pdb\.maxUnavailable \(0%\) lets no pod of 2", "services.rating.pdb.maxUnavailable=0%")
+        # One pod may still go: rendered.
+        pdbs = {p["metadata"]["name"]: p["spec"] for p in of_kind(render(*one, "services.rating.replicas=3", "services.rating.pdb.minAvailable=2",
+                                                                          "services.gateway.pdb.minAvailable=1"), "PodDisruptionBudget")}
+        self.assertEqual((pdbs[full("escalation")].get("maxUnavailable"), pdbs[full("rating")].get("minAvailable"),
+                          pdbs[full("gateway")].get("minAvailable")), (1, 2, 1))
+        # No pod, nothing to evict: the budget blocks nothing.
+        render("services.rating.replicas=0", "services.rating.pdb.minAvailable=1")
+
     def test_links_need_the_address_requesters_open(self):
         # No ingress host to derive it from: the services' own default, http://127.0.0.1:3000, would
         # start every support-site and rating link mailed.
