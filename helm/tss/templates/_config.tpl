@@ -76,15 +76,34 @@ ATTACHMENT_S3_SECRET_ACCESS_KEY: {{ . | quote }}
 
 
 {{/*
-TSS_PUBLIC_URL: config.publicUrl, else https://<the first ingress host>. Without either the render
-fails: the services' own default, http://127.0.0.1:3000, would start every link mailed.
+TSS_PUBLIC_URL: config.publicUrl, else the first ingress host as the ingress serves it (tss.ingressUrl).
+Without either the render fails: the services' own default, http://127.0.0.1:3000, would start
+every link mailed.
 */}}
 {{- define "tss.publicUrl" -}}
 {{- if .Values.config.publicUrl -}}
 {{ .Values.config.publicUrl }}
 {{- else if and .Values.ingress.enabled .Values.ingress.hosts -}}
-{{ printf "https://%s" (index .Values.ingress.hosts 0).host }}
+{{ include "tss.ingressUrl" (list . (index .Values.ingress.hosts 0).host) }}
 {{- else -}}
 {{- fail "config.publicUrl is required without an ingress host (ingress.enabled=false): the gateway's address as requesters open it, e.g. https://support.example.com; every support-site and rating link mailed starts with it (TSS_PUBLIC_URL), and the services' default is http://127.0.0.1:3000" -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+An ingress host's address: https:// when an ingress.tls entry names it (or a wildcard *.<rest>
+covering its first label), else http://, which is what the Ingress then serves. Call with (list $ "tss.example.com").
+*/}}
+{{- define "tss.ingressUrl" -}}
+{{- $host := index . 1 -}}
+{{- $tls := false -}}
+{{- range (index . 0).Values.ingress.tls -}}
+{{- range .hosts -}}
+{{- $label := trimSuffix (trimPrefix "*" .) $host -}}
+{{- if or (eq . $host) (and (hasPrefix "*." .) (hasSuffix (trimPrefix "*" .) $host) $label (not (contains "." $label))) -}}
+{{- $tls = true -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- printf "%s://%s" (ternary "https" "http" $tls) $host -}}
 {{- end -}}

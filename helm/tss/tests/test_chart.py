@@ -288,6 +288,29 @@ class Defaults(unittest.TestCase):
         self.assertIn("secrets.siteLinkKeys is required", render("secrets.siteLinkKeys=", expect_failure=True))
         self.assertIn("publicUrl", render("config.publicUrl=https://help.example.org/", expect_failure=True))
 
+    def test_the_public_address_and_the_notes_take_the_scheme_the_ingress_serves(self):
+        # An ingress without TLS serves http: links and NOTES.txt say so (config.publicUrl wins).
+        public_url = lambda docs: named(docs, "ConfigMap", "t-tss")["data"]["TSS_PUBLIC_URL"]
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as no_tls:
+            no_tls.write("ingress:\n  tls: []\n")
+            no_tls.flush()
+            self.assertEqual(public_url(render(values=no_tls.name)), "http://tss.example.com")
+        self.assertEqual(public_url(render("ingress.tls=null", "config.publicUrl=https://help.example.org")), "https://help.example.org")
+        admin = ["services.gateway.bootstrapClientId=tss-admin", "secrets.bootstrapClientSecret=" + "s" * 24]
+        text = notes("ingress.tls=null", *admin)
+        self.assertIn("API: http://tss.example.com/docs", text)
+        self.assertIn("curl -s http://tss.example.com/v1/auth/token", text)
+        # TLS for some hosts only: each host with its own scheme; the links take the first host's.
+        second = ["ingress.hosts[%d].%s" % (i, kv) for i, host in enumerate(["tss.example.com", "www.example.com"])
+                  for kv in ("host=" + host, "paths[0].path=/", "paths[0].pathType=Prefix")]
+        self.assertIn("API: https://tss.example.com/docs http://www.example.com/docs", notes(*second))
+        only_second = second + ["ingress.tls[0].hosts[0]=www.example.com"]
+        self.assertEqual(public_url(render(*only_second)), "http://tss.example.com")
+        self.assertIn("curl -s http://tss.example.com/v1/auth/token", notes(*only_second, *admin))
+        # A wildcard certificate covers one label.
+        self.assertEqual(public_url(render("ingress.tls[0].hosts[0]=*.example.com")), "https://tss.example.com")
+        self.assertEqual(public_url(render("ingress.tls[0].hosts[0]=*.com")), "http://tss.example.com")
+
     def test_every_service_port_has_a_metrics_port_named_metrics(self):
         for s in SERVICES:
             names = [p["name"] for p in named(self.docs, "Service", full(s))["spec"]["ports"]]
