@@ -230,7 +230,13 @@ export const TicketPatchBody = Type.Object(
     supportDelay: Type.Optional(SupportDelay),
     closure: Type.Optional(
       Type.Object(
-        { reason: OutOfScopeReason, thirdParty: ThirdPartyKind, note: Type.Optional(VisibleText({ maxLength: 2_000 })) },
+        {
+          reason: OutOfScopeReason,
+          thirdParty: ThirdPartyKind,
+          note: Type.Optional(
+            VisibleText({ maxLength: 2_000, description: "Shown with the closure (the ticket's view and lists, the partner's too): access particulars in it are vaulted and masked (P9)" }),
+          ),
+        },
         { additionalProperties: false, description: 'P6: required to close an unresolved ticket as out of scope' },
       ),
     ),

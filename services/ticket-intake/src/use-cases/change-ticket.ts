@@ -18,7 +18,7 @@ export interface ChangeTicketDeps extends ChangeDeps {
   messageHooks?: readonly MessageHooks[];
 }
 
-/** The free texts of a PATCH that are shown as the ticket's (P9 masks them): the note and the request details but the product. */
+/** The free texts of a PATCH that are shown as the ticket's (P9 masks them): the note and the request details but the product; a closure's `note` besides. */
 const SHOWN_TEXTS = ['note', ...REQUEST_DETAILS.filter((field) => field !== 'product')] as const;
 const shownTexts = (patch: TicketPatch): (typeof SHOWN_TEXTS)[number][] => SHOWN_TEXTS.filter((field) => patch[field] !== undefined);
 
@@ -55,17 +55,21 @@ export const changeTicket = (
     const refused = checkNewAssignee(locked.assigneeId, input.patch, input.actor, namedAssignee);
     if (refused) return err(failureOf(refused));
     const texts = shownTexts(input.patch);
-    if (texts.length === 0) return ok(await commitChange(tx, deps, locked, change, input.actor, now));
-    // P9: the note and the details are shown as the ticket's (its view, history, events, webhooks):
-    // masked as an agent's message, their particulars vaulted (docs/adr/0026, 0069), once the rules
-    // have admitted the change.
+    const closure = input.patch.closure;
+    if (texts.length === 0 && closure?.note === undefined) return ok(await commitChange(tx, deps, locked, change, input.actor, now));
+    // P9: the note, a closure's note and the details are shown as the ticket's (its view, the list,
+    // history, events, webhooks): masked as an agent's message, their particulars vaulted
+    // (docs/adr/0026, 0069), once the rules have admitted the change.
+    const rewrite = async (text: string): Promise<string> => (await rewriteBeforeStore(tx, deps, { ticket: locked, text, actor: input.actor, byAgent: true, now })).text;
     const masked: TicketPatch = { ...input.patch };
     for (const field of texts) {
       const text = input.patch[field];
       if (text === undefined) continue;
-      Object.assign(masked, { [field]: (await rewriteBeforeStore(tx, deps, { ticket: locked, text, actor: input.actor, byAgent: true, now })).text });
+      Object.assign(masked, { [field]: await rewrite(text) });
     }
-    const remade = texts.every((field) => masked[field] === input.patch[field]) ? change : applyPatch(locked, masked, now, deps.reopenWindowMs);
+    if (closure?.note !== undefined) masked.closure = { ...closure, note: await rewrite(closure.note) };
+    const unchanged = texts.every((field) => masked[field] === input.patch[field]) && masked.closure?.note === closure?.note;
+    const remade = unchanged ? change : applyPatch(locked, masked, now, deps.reopenWindowMs);
     if ('violation' in remade) throw new Error(`ticket ${locked.id}: masking a note or detail changed whether the PATCH applies`);
     return ok(await commitChange(tx, deps, locked, remade, input.actor, now, masked.note));
   });

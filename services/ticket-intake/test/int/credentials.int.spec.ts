@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { ConfigError, LocalKeyWrapper, loggerOptions } from '@tss/service-kit';
-import { logCapture, TestClock } from '@tss/service-kit/testing';
+import { logCapture, TestClock, waitFor } from '@tss/service-kit/testing';
 import { sampleTicket, startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TimerStore } from '@tss/timers';
 import { ticketIntakeService } from '../../src/index';
@@ -286,6 +286,53 @@ describe('credentials vault over HTTP (P9, issue #9)', () => {
     expect(vaulted).toHaveLength(1);
     expect((await reveal(agent, ticketId, vaulted[0].id)).body).toMatchObject({ secret: SECRET });
     expect(await everythingStored(sut)).not.toContain(SECRET);
+  });
+
+  // An outside privacy test: an out-of-scope closure's own `note` was kept and shown as written
+  // (tickets.closure, GET, the list, for the partner too) and never vaulted, so never destroyed.
+  it('P9: a closure’s note is masked wherever it is shown, its particulars vaulted and destroyed with the others', async () => {
+    const CLOSE_SECRET = 'SECRETMARK-61-CloseNote#';
+    const ticketId = await fileTicket(partnerToken());
+    const agent = staffToken('agent-closure');
+    const current = await sut.http().get(`/v1/tickets/${ticketId}`).auth(agent, { type: 'bearer' });
+    const closedAt = clock.now();
+    const closed = await sut
+      .http()
+      .patch(`/v1/tickets/${ticketId}`)
+      .auth(agent, { type: 'bearer' })
+      .set('if-match', current.headers.etag)
+      .send({ status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor', note: `Out of scope; your password: ${CLOSE_SECRET}` } });
+    expect(closed.status).toBe(200);
+
+    const masked = /^Out of scope; your \[credentials stored securely: TSS vault #([0-9a-f]{8})\]$/;
+    expect(closed.body.closure).toEqual({ reason: 'malware_removal', thirdParty: 'security_software_vendor', note: expect.stringMatching(masked) });
+    for (const token of [partnerToken(), agent]) {
+      const read = await sut.http().get(`/v1/tickets/${ticketId}`).auth(token, { type: 'bearer' });
+      expect(read.body.closure.note).toBe(closed.body.closure.note);
+      const listed = await sut.http().get('/v1/tickets?limit=200').auth(token, { type: 'bearer' });
+      const inList = (listed.body.items as { id: string; closure?: { note?: string } }[]).find((t) => t.id === ticketId);
+      expect(inList?.closure?.note).toBe(closed.body.closure.note);
+      const history = await sut.http().get(`/v1/tickets/${ticketId}/history`).auth(token, { type: 'bearer' });
+      expect(JSON.stringify(history.body)).not.toContain(CLOSE_SECRET);
+    }
+    const [row] = await sut.query<{ note: string }>(`SELECT closure->>'note' AS note FROM ${INTAKE_SCHEMA}.tickets WHERE id = $1`, [ticketId]);
+    expect(row.note).toBe(closed.body.closure.note);
+    const events = await sut.query<{ event: unknown }>(`SELECT event FROM ${INTAKE_SCHEMA}.outbox WHERE message_key = $1`, [ticketId]);
+    expect(events.map((e) => e.event)).toContainEqual(expect.objectContaining({ type: 'ticket.closed' }));
+    expect(JSON.stringify(events)).not.toContain(CLOSE_SECRET);
+
+    // In the vault, as the PATCH's own note would be: revealed to staff, due with the closure.
+    const vaulted = (await list(agent, ticketId)).body.items as { id: string; kind: string; destroyAfter?: string }[];
+    expect(vaulted).toEqual([expect.objectContaining({ kind: 'detected', destroyAfter: new Date(closedAt.getTime() + 2 * 24 * 3_600_000).toISOString() })]);
+    expect(closed.body.closure.note).toMatch(new RegExp(`#${vaulted[0].id.slice(0, 8)}\\]$`));
+    expect((await reveal(agent, ticketId, vaulted[0].id)).body).toMatchObject({ secret: CLOSE_SECRET });
+    expect(await everythingStored(sut)).not.toContain(CLOSE_SECRET);
+
+    clock.advanceMs(2 * 24 * 3_600_000);
+    await waitFor('the closure note’s credential destroyed by its timer', async () =>
+      (await sut.query<{ destroyed_at: Date | null }>(`SELECT destroyed_at FROM ${INTAKE_SCHEMA}.credentials WHERE ticket_id = $1`, [ticketId])).every((c) => c.destroyed_at !== null),
+    );
+    expect((await reveal(staffToken('agent-closure'), ticketId, vaulted[0].id)).status).toBe(410); // a fresh token: the clock moved on
   });
 
   it('P9: a text with many particulars has them all masked, kept together as one credential', () => {
