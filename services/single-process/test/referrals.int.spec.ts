@@ -443,6 +443,51 @@ describe('referrals to development, quality and design (issue #12)', () => {
     });
   });
 
+  describe('access particulars in what staff write (P9)', () => {
+    /** Every value of every schema of the one database, the event log included: what a dump (or a backup) would show. */
+    const everythingStored = async (): Promise<string> => {
+      const tables = await platform.query<{ table_schema: string; table_name: string }>(
+        'ticket-intake',
+        `SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
+      );
+      const dumps = await Promise.all(
+        tables.map((t) => platform.query<{ dump: string }>('ticket-intake', `SELECT coalesce(string_agg(row_to_json(t)::text, E'\\n'), '') AS dump FROM "${t.table_schema}"."${t.table_name}" t`)),
+      );
+      return dumps.map(([row]) => row.dump).join('\n');
+    };
+
+    // An outside privacy test (docs/adr/0026, addendum of 2026-12-05, fourth session): a referral's
+    // reason and a quality outcome were kept and published as written, into escalation's tables and
+    // outbox, the event log, intake's history and the department's mail.
+    it('P9: a reason and an outcome with a password: the answers, escalation’s rows and events, intake’s history and the mail hold them masked, and no table holds them', async () => {
+      const REASON_SECRET = 'SECRETMARK-63-Referral#';
+      const OUTCOME_SECRET = 'SECRETMARK-65-Outcome#';
+      const ticket = await file();
+      const created = await refer(ticket.id, { target: 'quality', reason: `Needs a review; admin password: ${REASON_SECRET}` });
+      expect(created.status).toBe(202);
+      expect(created.body.reason).toBe('Needs a review; admin [access particulars removed]');
+      expect(created.body.notes).toEqual([expect.stringContaining(`POST /v1/tickets/${ticket.id}/credentials`)]);
+      const referral = await answered(created.body as ReferralView);
+      expect(referral).toMatchObject({ status: 'applied', reason: 'Needs a review; admin [access particulars removed]' });
+      expect((await history(ticket.id)).find((e) => e.action === 'referral_applied')).toMatchObject({ detail: { note: 'Needs a review; admin [access particulars removed]' } });
+
+      const recorded = await http()
+        .post(`/v1/tickets/${ticket.id}/referrals/${referral.id}/outcome`)
+        .auth(quality.token, { type: 'bearer' })
+        .send({ outcome: `Reviewed as login: qa-check password: ${OUTCOME_SECRET}` });
+      expect(recorded.status).toBe(200);
+      expect(recorded.body.outcome).toMatchObject({ text: 'Reviewed as [access particulars removed]' });
+      // Every event of the referral (requested, raised, resolved) handled by notification, which keeps and mails them.
+      await waitFor('the referral’s events handled by notification', async () => {
+        const events = await platform.query<{ id: string }>('escalation', `SELECT event->>'id' AS id FROM escalation.outbox WHERE message_key = $1`, [ticket.id]);
+        const handled = await platform.query('notification', `SELECT 1 FROM notification.inbox WHERE event_id = ANY($1::text[])`, [events.map((e) => e.id)]);
+        return events.length === 3 && handled.length === 3;
+      });
+      const stored = await everythingStored();
+      for (const secret of [REASON_SECRET, OUTCOME_SECRET]) expect(stored).not.toContain(secret);
+    });
+  });
+
   describe('an unknown ticket', () => {
     it('a referral naming a ticket intake does not have is answered rejected (last: sla-timer waits on that unknown ticket’s event)', async () => {
       const ticket = await file();

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { UnitOfWork } from '@tss/messaging';
 import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import type { Referral } from '../domain/referral';
-import { findReferral, listReferrals, recordReferralOutcomeIn, requestReferralIn, type ReferralDeps } from '../use-cases/referrals';
+import { findReferral, listReferrals, recordReferralOutcomeIn, requestReferralIn, type ReferralDeps, type ReferralWritten } from '../use-cases/referrals';
 import { CreateReferralBody, ReferralList, ReferralOutcomeBody, ReferralParams, ReferralTicketParams, ReferralView } from './referral.schemas';
 
 /** Agents, team leaders and developers refer (`tickets:write`). */
@@ -32,6 +32,9 @@ export const toReferralView = (r: Referral): ReferralView => ({
   ...(r.outcome ? { outcome: { text: r.outcome.text, recordedBy: r.outcome.recordedBy, recordedAt: r.outcome.recordedAt.toISOString() } } : {}),
 });
 
+/** A write's answer: the referral, and `notes` for its author when particulars were withheld from what they wrote (P9). */
+const writtenView = (written: ReferralWritten): ReferralView => ({ ...toReferralView(written.referral), ...(written.notes.length > 0 ? { notes: written.notes } : {}) });
+
 const locationOf = (r: Referral) => `/v1/tickets/${r.ticketId}/referrals/${r.id}`;
 
 /** /v1/tickets/{id}/referrals (issue #12, P5, P6, P7): refer a ticket, follow intake's answer, record quality's outcome. */
@@ -59,7 +62,7 @@ export const referralRoutes = (deps: ReferralRouteDeps) => async (fastify: Fasti
         requestReferralIn(tx, deps, { ticketIdOrReference: request.params.id, target: request.body.target, reason: request.body.reason, staffId }, deps.clock.now()),
       );
       if (!result.ok) return sendFailure(reply, result.error);
-      return reply.code(202).header('location', locationOf(result.value)).send(toReferralView(result.value));
+      return reply.code(202).header('location', locationOf(result.value.referral)).send(writtenView(result.value));
     },
   );
 
@@ -119,7 +122,7 @@ export const referralRoutes = (deps: ReferralRouteDeps) => async (fastify: Fasti
       const result = await deps.unitOfWork.run((tx) =>
         recordReferralOutcomeIn(tx, deps, { ticketIdOrReference: request.params.id, referralId: request.params.rid, text: request.body.outcome, staffId }, deps.clock.now()),
       );
-      return result.ok ? toReferralView(result.value) : sendFailure(reply, result.error);
+      return result.ok ? writtenView(result.value) : sendFailure(reply, result.error);
     },
   );
 };

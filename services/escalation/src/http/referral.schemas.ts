@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Instant, ReferralTarget, Uuid, VisibleText } from '@tss/contracts';
 import { TicketIdOrReference } from './ticket-id-or-reference.schema';
+import { WithheldNotes } from './withheld-notes.schema';
 
 const EXAMPLE_REFERRAL_ID = '7d9e2f4a-1b3c-4d5e-8f60-718293a4b5c6';
 
@@ -13,7 +14,7 @@ const Said = (maxLength: number, description: string) => VisibleText({ maxLength
 export const CreateReferralBody = Type.Object(
   {
     target: { ...ReferralTarget, description: 'development (level development, 7-day clock, P5), quality (the quality department is involved, P7) or design (a feature request, no deadline, P6)' },
-    reason: Said(4000, 'Why: recorded in the ticket’s history'),
+    reason: Said(4000, 'Why: recorded in the ticket’s history (staff only) and the department’s notice; access particulars in it are removed (P9)'),
   },
   {
     additionalProperties: false,
@@ -26,7 +27,7 @@ export const CreateReferralBody = Type.Object(
 export type CreateReferralBody = Static<typeof CreateReferralBody>;
 
 export const ReferralOutcomeBody = Type.Object(
-  { outcome: Said(4000, 'What the quality department found') },
+  { outcome: Said(4000, 'What the quality department found; access particulars in it are removed (P9)') },
   { additionalProperties: false, examples: [{ outcome: 'The first reply missed the documented workaround; the saved reply is corrected.' }] },
 );
 export type ReferralOutcomeBody = Static<typeof ReferralOutcomeBody>;
@@ -44,6 +45,7 @@ export const ReferralView = Type.Object({
   answeredAt: Type.Optional(Instant),
   rejectionReason: Type.Optional(Type.String()),
   outcome: Type.Optional(Type.Object({ text: Type.String(), recordedBy: Type.String(), recordedAt: Instant })),
+  notes: WithheldNotes,
 });
 export type ReferralView = Static<typeof ReferralView>;
 

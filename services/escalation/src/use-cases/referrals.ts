@@ -4,6 +4,7 @@ import { EscalationReferralRequestedV1, EscalationResolvedV1, parseReference, ty
 import type { Outbox } from '@tss/messaging';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import { recordOutcome, requestReferral, type Referral, type ReferralTicket } from '../domain/referral';
+import { keptStaffText, withheldNotes } from '../domain/withheld-particulars';
 import { referralStore } from '../store/referral.store';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,19 +37,28 @@ export interface ReferralDeps {
   outbox: Outbox;
 }
 
+/** A referral as a write left it, and notes for its author (P9: particulars withheld from what they wrote). */
+export interface ReferralWritten {
+  referral: Referral;
+  notes: string[];
+}
+
 /**
  * P5/P6/P7: a staff member refers a ticket. The referral is stored `requested` and its
  * `escalation.referral_requested` written in the same transaction; intake applies or rejects it.
+ * P9: the reason is kept (and so published, copied into intake's history and the department's
+ * notice) without access particulars.
  */
 export const requestReferralIn = async (
   tx: EntityManager,
   deps: ReferralDeps,
   input: { ticketIdOrReference: string; target: ReferralTarget; reason: string; staffId: string },
   now: Date,
-): Promise<Result<Referral, Failure>> => {
+): Promise<Result<ReferralWritten, Failure>> => {
   const found = await findReferralTicket(tx, input.ticketIdOrReference);
   if (!found.ok) return found;
-  const referral = requestReferral({ id: randomUUID(), ticket: found.value, target: input.target, reason: input.reason, requestedBy: input.staffId }, now);
+  const reason = keptStaffText(input.reason);
+  const referral = requestReferral({ id: randomUUID(), ticket: found.value, target: input.target, reason: reason.text, requestedBy: input.staffId }, now);
   await referralStore.insert(tx, referral);
   await deps.outbox.add(tx, EscalationReferralRequestedV1, referral.ticketId, {
     partnerId: referral.partnerId,
@@ -58,7 +68,7 @@ export const requestReferralIn = async (
     requestedAt: now.toISOString(),
     target: referral.target,
   });
-  return ok(referral);
+  return ok({ referral, notes: withheldNotes([{ what: 'The reason', kept: reason }], referral.ticketId) });
 };
 
 /** A ticket's referral, or a 404 (an unknown ticket or referral, or one of another ticket). */
@@ -78,16 +88,18 @@ export const listReferrals = async (tx: EntityManager, ticketIdOrReference: stri
 /**
  * P7: the quality department's outcome, recorded once on its applied referral; the escalation that
  * called it in (raised when intake applied the referral, with the referral's id) is resolved with it.
+ * P9: the outcome is kept and published without access particulars.
  */
 export const recordReferralOutcomeIn = async (
   tx: EntityManager,
   deps: ReferralDeps,
   input: { ticketIdOrReference: string; referralId: string; text: string; staffId: string },
   now: Date,
-): Promise<Result<Referral, Failure>> => {
+): Promise<Result<ReferralWritten, Failure>> => {
   const found = await findReferral(tx, input.ticketIdOrReference, input.referralId, true);
   if (!found.ok) return found;
-  const next = recordOutcome(found.value, { text: input.text, recordedBy: input.staffId, recordedAt: now });
+  const outcome = keptStaffText(input.text);
+  const next = recordOutcome(found.value, { text: outcome.text, recordedBy: input.staffId, recordedAt: now });
   if ('kind' in next) return err({ kind: 'conflict', detail: next.detail });
   await referralStore.update(tx, next);
   await deps.outbox.add(tx, EscalationResolvedV1, next.ticketId, {
@@ -97,7 +109,7 @@ export const recordReferralOutcomeIn = async (
     ...(next.ticketSequence === undefined ? {} : { ticketSequence: next.ticketSequence }),
     resolvedAt: now.toISOString(),
     resolvedBy: input.staffId,
-    outcome: input.text,
+    outcome: outcome.text,
   });
-  return ok(next);
+  return ok({ referral: next, notes: withheldNotes([{ what: 'The outcome', kept: outcome }], next.ticketId) });
 };

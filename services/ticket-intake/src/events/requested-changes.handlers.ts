@@ -9,7 +9,7 @@ import { cutText, EscalationReferralRequestedV1,
   type Language,
   type RefusedAttachment, } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
-import type { Clock } from '@tss/service-kit';
+import { withoutAccessParticulars, type Clock } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { isRequesterAddress, mailActor, mailAuthor, mailUploader } from '../domain/mail-author';
 import { filedFromMailNote, refusedAttachmentsNote } from '../domain/mail-notes';
@@ -242,7 +242,11 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
   });
 
   const referralRequested = on(EscalationReferralRequestedV1, async (event, { tx, outbox }) => {
-    const { referralId, reason } = event.data;
+    const { referralId } = event.data;
+    // P9: escalation removes particulars from a reason before publishing it; an older escalation's
+    // event carries them as written, and the history keeps the reason (docs/adr/0026, addendum of
+    // 2026-12-05, fourth session): removed, not vaulted, as for text kept before the vault.
+    const reason = withoutAccessParticulars(event.data.reason);
     const target = event.data.target ?? 'development';
     const locked = await ticketStore.lockForChange(tx, event.data.partnerId, event.subject);
     if (!locked) {

@@ -90,6 +90,20 @@ describe('referrals in the ticket history: what the partner and the requester se
     ]);
     for (const token of outsiders()) expect(JSON.stringify(await history(ticketId, token))).not.toMatch(/referral|The ticket is closed/);
   });
+
+  // P9 (docs/adr/0026, addendum of 2026-12-05, fourth session): escalation now removes particulars
+  // from a reason before publishing it; an older escalation's event, still to be handled during an
+  // upgrade, carries them as written, and intake copies the reason into its history.
+  it('P9: a reason an older escalation sent with access particulars is kept in the history with them removed', async () => {
+    const SECRET = 'SECRETMARK-63-Referral#';
+    const ticketId = await ticket();
+    const referralId = await refer(ticketId, 'development', `Needs a fix; admin password: ${SECRET}`);
+    const entries = await history(ticketId, staffToken());
+    expect(entries.find((e) => e.action === 'referral_applied')).toMatchObject({ detail: { referralId, target: 'development', note: 'Needs a fix; admin [access particulars removed]' } });
+    expect(JSON.stringify(entries)).not.toContain(SECRET);
+    const stored = await sut.query(`SELECT detail FROM ${INTAKE_SCHEMA}.ticket_history WHERE ticket_id = $1`, [ticketId]);
+    expect(JSON.stringify(stored)).not.toContain(SECRET);
+  });
 });
 
 // Releases before 1765603050000 kept every referral entry public, with the reason on the changes a development referral made.
