@@ -100,4 +100,67 @@ describe('P9: texts staff write in escalation keep no access particulars', () =>
     expect(await eventsOf('escalation.resolved', "'escalationId'", referralId)).toEqual([{ data: expect.objectContaining({ outcome: `Checked with ${REMOVED}` }) }]);
     expect(await everythingStored(sut)).not.toContain(SECRET);
   });
+
+  const leadToken = () => sut.token({ kind: 'staff', sub: agentId, roles: ['team_lead'], scope: 'escalations:read escalations:manage' });
+
+  it('P9: an escalation’s outcome: the 200, the row, GET and escalation.resolved hold it masked; the answer tells the author', async () => {
+    const SECRET = 'SECRETMARK-64-EscOutcome#';
+    const ticketId = randomUUID();
+    await publish(TicketCreatedV1, ticketId, ticketCreatedData(partnerId, clock, { level: 'emergency', reference: `TSS-${ticketId.slice(0, 5).toUpperCase()}-00001` }));
+    const [raised] = await sut.query<{ id: string }>(`SELECT id::text AS id FROM escalation.escalations WHERE ticket_id = $1`, [ticketId]);
+
+    const resolved = await sut.http().post(`/v1/escalations/${raised.id}/resolve`).auth(leadToken(), { type: 'bearer' }).send({ outcome: `Handled, password: ${SECRET}` });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.outcome).toBe(`Handled, ${REMOVED}`);
+    expect(resolved.body.notes).toEqual([expect.stringContaining(`POST /v1/tickets/${ticketId}/credentials`)]);
+    const [row] = await sut.query<{ outcome: string }>(`SELECT outcome FROM escalation.escalations WHERE id = $1`, [raised.id]);
+    expect(row.outcome).toBe(`Handled, ${REMOVED}`);
+    const read = await sut.http().get(`/v1/escalations/${raised.id}`).auth(leadToken(), { type: 'bearer' });
+    expect(read.body.outcome).toBe(`Handled, ${REMOVED}`);
+    expect(read.body).not.toHaveProperty('notes');
+    expect(await eventsOf('escalation.resolved', "'escalationId'", raised.id)).toEqual([{ data: expect.objectContaining({ outcome: `Handled, ${REMOVED}` }) }]);
+    expect(await everythingStored(sut)).not.toContain(SECRET);
+  });
+
+  it('P9: a roster override’s note is kept masked; the answer tells the author', async () => {
+    const SECRET = 'SECRETMARK-66-Roster#';
+    const override = { staffId: agentId, role: 'agent', from: '2026-12-31T06:00:00Z', to: '2027-01-02T06:00:00Z', duty: 'on' };
+    const put = await sut
+      .http()
+      .put('/v1/escalation/roster')
+      .auth(leadToken(), { type: 'bearer' })
+      .send({ shifts: [], overrides: [{ ...override, note: `covers; VPN password: ${SECRET}` }, { ...override, note: 'holiday cover' }] });
+    expect(put.status).toBe(200);
+    expect(put.body.overrides.map((o: { note?: string }) => o.note)).toEqual([`covers; VPN ${REMOVED}`, 'holiday cover']);
+    expect(put.body.notes).toEqual([expect.stringContaining('POST /v1/tickets/{id}/credentials')]);
+    const read = await sut.http().get('/v1/escalation/roster').auth(leadToken(), { type: 'bearer' });
+    expect(read.body.overrides[0].note).toBe(`covers; VPN ${REMOVED}`);
+    expect(read.body).not.toHaveProperty('notes');
+    expect(await everythingStored(sut)).not.toContain(SECRET);
+  });
+
+  it('P9: a rule’s comment phrase (or id) holding access particulars is refused, naming it and never repeating it; the rules in force stay', async () => {
+    const SECRET = 'SECRETMARK-67-Phrase#';
+    const before = await sut.http().get('/v1/escalation/rules').auth(leadToken(), { type: 'bearer' });
+    const refused = await sut
+      .http()
+      .put('/v1/escalation/rules')
+      .auth(leadToken(), { type: 'bearer' })
+      .send({
+        rules: [
+          { id: 'asks', on: 'rating.submitted', kind: 'team_leader', target: 'team_leader', when: { commentPhrases: ['supervisor', `password: ${SECRET}`] } },
+          { id: `password:${SECRET.replace(/[^A-Za-z0-9-]/g, '')}`, on: 'rating.submitted', kind: 'low_rating', target: 'team_leader', when: { maxScore: 1 } },
+        ],
+      });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ in: 'body', pointer: '/rules/0/when/commentPhrases/1' }),
+      expect.objectContaining({ in: 'body', pointer: '/rules/1/id' }),
+    ]);
+    expect(JSON.stringify(refused.body)).not.toContain(SECRET.replace(/[^A-Za-z0-9-]/g, ''));
+    expect(JSON.stringify(refused.body)).not.toContain(SECRET);
+    const after = await sut.http().get('/v1/escalation/rules').auth(leadToken(), { type: 'bearer' });
+    expect(after.body).toEqual(before.body);
+    expect(await everythingStored(sut)).not.toContain(SECRET);
+  });
 });

@@ -1,4 +1,5 @@
 import { cutText, EscalationKinds, ServiceLevels, type EscalationKind, type ServiceLevel } from '@tss/contracts';
+import { findCredentials } from '@tss/service-kit';
 
 /**
  * Escalation rules (issue #12, P4, P7): which event calls whom in. Pure data and functions; the
@@ -78,14 +79,25 @@ export interface RuleProblem {
 
 const includes = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
 
+/**
+ * P9: a rule's id is recorded on every escalation it raises, and a comment phrase is matched against
+ * ratings' comments, whose particulars rating removes before escalation reads them: particulars in
+ * either are refused, not masked (a masked phrase would match every comment that held some), and the
+ * problem never repeats them (docs/adr/0026, addendum of 2026-12-05, fourth session).
+ */
+const HOLDS_PARTICULARS = 'holds access particulars (P9): they are never kept in the rules; hand them over on a ticket with POST /v1/tickets/{id}/credentials';
+const holdsParticulars = (text: string): boolean => findCredentials(text).length > 0;
+
 /** The rule set as given, or every problem in it (each naming its rule): a rejected set changes nothing. */
 export const validateRules = (input: readonly RuleInput[]): { ok: true; rules: EscalationRule[] } | { ok: false; problems: RuleProblem[] } => {
   const problems: RuleProblem[] = [];
   const seen = new Set<string>();
   input.forEach((rule, i) => {
-    const name = rule.id || `#${i}`;
+    const idHoldsParticulars = holdsParticulars(rule.id);
+    const name = rule.id && !idHoldsParticulars ? rule.id : `#${i}`;
     const at = (field: string, message: string) => problems.push({ rule: name, pointer: `/rules/${i}/${field}`, message });
-    if (seen.has(rule.id)) at('id', `rule id "${rule.id}" is used twice`);
+    if (idHoldsParticulars) at('id', `the rule id ${HOLDS_PARTICULARS}`);
+    else if (seen.has(rule.id)) at('id', `rule id "${rule.id}" is used twice`);
     seen.add(rule.id);
     if (!includes(RuleEventTypes, rule.on)) at('on', `unknown event type "${rule.on}"; known: ${RuleEventTypes.join(', ')}`);
     if (!includes(EscalationKinds, rule.kind)) at('kind', `unknown escalation kind "${rule.kind}"; known: ${EscalationKinds.join(', ')}`);
@@ -101,6 +113,9 @@ export const validateRules = (input: readonly RuleInput[]): { ok: true; rules: E
     });
     if (when.maxScore !== undefined && rule.on !== 'rating.submitted') at('when/maxScore', 'a score applies to rating.submitted only');
     if (when.commentPhrases !== undefined && rule.on !== 'rating.submitted') at('when/commentPhrases', 'comment phrases apply to rating.submitted only');
+    (when.commentPhrases ?? []).forEach((phrase, j) => {
+      if (holdsParticulars(phrase)) at(`when/commentPhrases/${j}`, `the phrase ${HOLDS_PARTICULARS}`);
+    });
     if (when.phoneSupport !== undefined && rule.on !== 'sla.clock_started') at('when/phoneSupport', 'phone support applies to sla.clock_started only');
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rules: input as EscalationRule[] };

@@ -156,7 +156,9 @@ export const escalationRoutes = (deps: EscalationRouteDeps) => async (fastify: F
     async (request, reply) => {
       const outcome = request.body?.outcome;
       const result = await deps.unitOfWork.run((tx) => resolveEscalation(tx, deps, request.params.id, actorOf(request), outcome, deps.clock.now()));
-      return result.ok ? escalationView(result.value) : sendFailure(reply, result.error);
+      if (!result.ok) return sendFailure(reply, result.error);
+      const { escalation, notes } = result.value;
+      return { ...escalationView(escalation), ...(notes.length > 0 ? { notes } : {}) };
     },
   );
 };

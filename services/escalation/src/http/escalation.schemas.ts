@@ -2,6 +2,7 @@ import { Type, type Static, type StringOptions, type TString } from '@sinclair/t
 import { EscalationKind, Instant, Text, Uuid, VisibleText } from '@tss/contracts';
 import { DEFAULT_RULES, TargetRoles } from '../domain/escalation-rules';
 import { TicketIdOrReference } from './ticket-id-or-reference.schema';
+import { WithheldNotes } from './withheld-notes.schema';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const TargetRole = Type.Union(TargetRoles.map((r) => Type.Literal(r)));
@@ -97,7 +98,7 @@ const overrideSchema = (Str: StringOf) =>
       from: Instant,
       to: Instant,
       duty: Type.Union([Type.Literal('on'), Type.Literal('off')], { description: 'on: on duty for the period; off: not on duty although a shift says so' }),
-      note: Type.Optional(Str({ maxLength: 500 })),
+      note: Type.Optional(Str({ maxLength: 500, description: 'Why; access particulars in it are removed (P9)' })),
     },
     { additionalProperties: false },
   );
@@ -136,6 +137,7 @@ export const RosterView = Type.Object({
   overrides: Type.Array(OverrideView),
   changedBy: Nullable(Type.String()),
   changedAt: Nullable(Instant),
+  notes: WithheldNotes,
 });
 
 export const OnDutyQuery = Type.Object(
@@ -184,6 +186,7 @@ export const EscalationView = Type.Object({
       description: 'Raised for a response clock (sla.warning, sla.breached, sla.overdue): when that clock stopped (answered, or no response owed any more); its re-notices stopped then',
     }),
   ),
+  notes: WithheldNotes,
 });
 
 export const EscalationQuery = Type.Object(
@@ -209,6 +212,6 @@ export const EscalationList = Type.Object({
 
 export const ResolveBody = Type.Object(
   // At least one visible character, like a referral's outcome: a blank outcome is no outcome.
-  { outcome: Type.Optional(VisibleText({ maxLength: 4000, description: 'What was done (omit it rather than send blanks)' })) },
+  { outcome: Type.Optional(VisibleText({ maxLength: 4000, description: 'What was done (omit it rather than send blanks); access particulars in it are removed (P9)' })) },
   { additionalProperties: false, examples: [{ outcome: 'Called the partner; the fix is deployed and the ticket answered.' }] },
 );

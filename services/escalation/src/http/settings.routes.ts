@@ -116,7 +116,9 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
       };
       const change = { by: staffId, at: deps.clock.now(), ifMatch: request.headers['if-match'] };
       const result = await deps.unitOfWork.run((tx) => replaceRoster(tx, roster, change));
-      return result.ok ? reply.header('etag', etagOfVersion(result.value.version)).send(rosterView(result.value)) : sendFailure(reply, result.error);
+      if (!result.ok) return sendFailure(reply, result.error);
+      const { roster: written, notes } = result.value;
+      return reply.header('etag', etagOfVersion(written.version)).send({ ...rosterView(written), ...(notes.length > 0 ? { notes } : {}) });
     },
   );
 

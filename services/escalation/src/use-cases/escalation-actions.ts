@@ -5,6 +5,7 @@ import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { acknowledge, resolve, type Actor, type Escalation } from '../domain/escalation';
 import { acknowledgedEventData, resolvedEventData } from '../domain/escalation-events';
+import { keptStaffText, withheldNotes } from '../domain/withheld-particulars';
 import { escalationStore } from '../store/escalation.store';
 import { cancelRenotice } from './renotice-timer';
 
@@ -27,7 +28,11 @@ export const acknowledgeEscalation = async (tx: EntityManager, deps: ActionDeps,
   return ok(changed.escalation);
 };
 
-/** Ends an escalation with an optional outcome: its re-notices stop; `escalation.resolved` in the same transaction. */
+/**
+ * Ends an escalation with an optional outcome: its re-notices stop; `escalation.resolved` in the same
+ * transaction. P9: the outcome is kept and published without access particulars, and `notes` tell
+ * the author (docs/adr/0026, addendum of 2026-12-05, fourth session).
+ */
 export const resolveEscalation = async (
   tx: EntityManager,
   deps: ActionDeps,
@@ -35,13 +40,14 @@ export const resolveEscalation = async (
   actor: Actor,
   outcome: string | undefined,
   now: Date,
-): Promise<Result<Escalation, Failure>> => {
+): Promise<Result<{ escalation: Escalation; notes: string[] }, Failure>> => {
   const current = await escalationStore.lockForChange(tx, id);
   if (!current) return err(notFound);
-  const changed = resolve(current, actor, now, outcome);
+  const kept = outcome === undefined ? undefined : keptStaffText(outcome);
+  const changed = resolve(current, actor, now, kept?.text);
   if (!changed.ok) return err(changed.refusal);
   await escalationStore.update(tx, changed.escalation);
   await cancelRenotice(tx, deps.timers, id);
   await deps.outbox.add(tx, EscalationResolvedV1, current.ticketId, resolvedEventData(changed.escalation, now));
-  return ok(changed.escalation);
+  return ok({ escalation: changed.escalation, notes: kept ? withheldNotes([{ what: 'The outcome', kept }], current.ticketId) : [] });
 };

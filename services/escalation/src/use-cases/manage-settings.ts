@@ -3,6 +3,7 @@ import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import { ifMatchAdmitsVersion } from '../domain/document-version';
 import { validateRules, type EscalationRule, type RuleInput } from '../domain/escalation-rules';
 import { rosterProblems, type Roster } from '../domain/roster';
+import { keptStaffText, withheldNotes } from '../domain/withheld-particulars';
 import { settingsStore, type Versioned } from '../store/settings.store';
 import { staffProjection } from '../store/projection.store';
 
@@ -37,8 +38,14 @@ export const replaceRules = async (tx: EntityManager, input: readonly RuleInput[
   return ok({ version, value: checked.rules, changedBy: change.by, changedAt: change.at });
 };
 
-/** A new roster, or a 400 naming what is wrong (unknown zone, bad time, staff the gateway never announced). */
-export const replaceRoster = async (tx: EntityManager, roster: Roster, change: Replacement): Promise<Result<Versioned<Roster>, Failure>> => {
+/**
+ * A new roster, or a 400 naming what is wrong (unknown zone, bad time, staff the gateway never announced).
+ * P9: an override's note is kept without access particulars, and `notes` tell the author
+ * (docs/adr/0026, addendum of 2026-12-05, fourth session).
+ */
+export const replaceRoster = async (tx: EntityManager, given: Roster, change: Replacement): Promise<Result<{ roster: Versioned<Roster>; notes: string[] }, Failure>> => {
+  const notes = given.overrides.map((o) => (o.note === undefined ? undefined : keptStaffText(o.note)));
+  const roster: Roster = { ...given, overrides: given.overrides.map((o, i) => ({ ...o, ...(notes[i] ? { note: notes[i].text } : {}) })) };
   const ids = [...roster.shifts.map((s) => s.staffId), ...roster.overrides.map((o) => o.staffId)];
   const known = await staffProjection.activeIds(tx, ids);
   const problems = rosterProblems(roster, known);
@@ -50,5 +57,6 @@ export const replaceRoster = async (tx: EntityManager, roster: Roster, change: R
   if (change.ifMatch !== undefined && !ifMatchAdmitsVersion(change.ifMatch, current.version)) return err(stale('roster', current.version));
   const version = current.version + 1;
   await settingsStore.insertRoster(tx, version, roster, change.by, change.at);
-  return ok({ version, value: roster, changedBy: change.by, changedAt: change.at });
+  const told = withheldNotes(notes.flatMap((kept, i) => (kept ? [{ what: `The note at /overrides/${i}/note`, kept }] : [])));
+  return ok({ roster: { version, value: roster, changedBy: change.by, changedAt: change.at }, notes: told });
 };
