@@ -3,9 +3,12 @@ import { canonicalJson } from '@tss/service-kit';
 import {
   fingerprintOf,
   fateOfAnswer,
+  IDEMPOTENCY_KEY_RETENTION_MS,
   IDEMPOTENCY_LEASE_MS,
   isReplayable,
+  keyExpiresAt,
   keyRecordId,
+  keyStillBinds,
   marksNoStore,
   normalizeKey,
   principalKey,
@@ -82,6 +85,17 @@ describe('Idempotency-Key rules (IETF draft, docs/adr/0028)', () => {
     const scope = (principal: string) => keyRecordId({ principal, method: 'POST', path: '/v1/tickets', key: 'k' });
     expect(scope(partner!)).not.toBe(scope(otherPartner!));
     expect(keyRecordId({ principal: partner!, method: 'POST', path: '/v1/tickets/1/messages', key: 'k' })).not.toBe(scope(partner!));
+  });
+
+  it('a key binds for 24 h after its first request and is new from that instant on, as the claim’s expires_at <= now says', () => {
+    expect(IDEMPOTENCY_KEY_RETENTION_MS).toBe(24 * 60 * 60 * 1000);
+    expect(keyExpiresAt(NOW)).toEqual(new Date('2026-01-06T09:00:00.000Z'));
+    expect(keyStillBinds(NOW, NOW)).toBe(true);
+    expect(keyStillBinds(NOW, new Date(keyExpiresAt(NOW).getTime() - 1))).toBe(true);
+    expect(keyStillBinds(NOW, keyExpiresAt(NOW))).toBe(false);
+    expect(keyStillBinds(NOW, new Date('2026-01-07T09:00:00.000Z'))).toBe(false);
+    // A service that keeps keys for another time (the plugin's `retentionMs`) judges its copies by it too.
+    expect(keyStillBinds(NOW, new Date(NOW.getTime() + 60_000), 60_000)).toBe(false);
   });
 
   it('a different body under a used key is a mismatch (422), finished or not', () => {

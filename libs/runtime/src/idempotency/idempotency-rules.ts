@@ -9,6 +9,18 @@ import { requestVerifier, type Principal, type RequestScope } from '@tss/service
 
 /** How long a key is kept after its first request: the draft leaves it to the resource; ours is 24 h (issue #9). */
 export const IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** When a key first used at `firstRequestAt` expires: from then on a request with it is a new request (docs/adr/0028). */
+export const keyExpiresAt = (firstRequestAt: Date, retentionMs: number = IDEMPOTENCY_KEY_RETENTION_MS): Date => new Date(firstRequestAt.getTime() + retentionMs);
+
+/**
+ * Whether a key first used at `firstRequestAt` still binds a request at `now`: the claim's own rule
+ * (a row whose `expires_at <= now` is new, idempotency.store.ts), for a use case that keeps a copy
+ * of the key on what the first request made (ticket-intake's tickets and messages), so its check
+ * and the claim agree that a key is new again once it expires (addendum of 2026-12-05, fourth session).
+ */
+export const keyStillBinds = (firstRequestAt: Date, now: Date, retentionMs: number = IDEMPOTENCY_KEY_RETENTION_MS): boolean =>
+  now.getTime() < keyExpiresAt(firstRequestAt, retentionMs).getTime();
 /**
  * How long a claim lasts unless its holder renews it: a retry with the same body takes over a key
  * whose lease ran out. Short, so a key whose holder was killed, or whose release failed with the

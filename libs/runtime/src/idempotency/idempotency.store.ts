@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { assertSchemaName } from '@tss/persistence';
-import { keyRecordId, type KeyRecord, type KeyScope } from './idempotency-rules';
+import { keyExpiresAt, keyRecordId, type KeyRecord, type KeyScope } from './idempotency-rules';
 
 /** A response kept for replay. */
 export interface StoredResponse {
@@ -103,7 +103,7 @@ export class IdempotencyStore {
         token,
         new Date(now.getTime() + leaseMs),
         now,
-        new Date(now.getTime() + retentionMs),
+        keyExpiresAt(now, retentionMs),
       ])) as { took_over: boolean }[];
       if (claimed.length > 0) return { held: true, key: { id, token, tookOver: claimed[0].took_over } };
       const [row] = (await this.dataSource.query(this.sql.read, [id, now])) as TakenRow[];

@@ -82,12 +82,21 @@ export const messageStore = {
     return rows.map((r) => ({ ...toMessage(r), position: r.position_text }));
   },
 
-  /** A message already stored under this Idempotency-Key on the ticket (the effect committed). */
+  /** A message already stored under this Idempotency-Key on the ticket (the effect committed), however long ago: the caller judges whether the key still binds. */
   async findByIdempotencyKey(tx: EntityManager, ticketId: string, key: string): Promise<(Message & { requestHash?: string }) | undefined> {
     const rows = (await tx.query(`SELECT * FROM "${INTAKE_SCHEMA}".messages WHERE ticket_id = $1 AND idempotency_key = $2`, [ticketId, key])) as (MessageRow & {
       request_hash: string | null;
     })[];
     return rows[0] ? { ...toMessage(rows[0]), ...(rows[0].request_hash ? { requestHash: rows[0].request_hash } : {}) } : undefined;
+  },
+
+  /**
+   * Takes an expired Idempotency-Key off the message its first request posted, so a new message can
+   * carry it under the unique (ticket, key) index (docs/adr/0028: the key is new 24 h after its
+   * first request), and its verifier with it. The search trigger reads only body and visibility.
+   */
+  async releaseIdempotencyKey(tx: EntityManager, messageId: string): Promise<void> {
+    await tx.query(`UPDATE "${INTAKE_SCHEMA}".messages SET idempotency_key = NULL, request_hash = NULL WHERE id = $1`, [messageId]);
   },
 
   /** P8: the ticket an e-mail Message-ID belongs to (a reply's In-Reply-To or References). */

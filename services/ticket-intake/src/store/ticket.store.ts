@@ -203,7 +203,18 @@ export const ticketStore = {
     return tx.getRepository(TicketEntity).findOneBy({ id: ticketId, partnerId });
   },
 
+  /** The ticket filed under this Idempotency-Key (the effect committed), however long ago: the caller judges whether the key still binds. */
   async findByIdempotencyKey(tx: EntityManager, partnerId: string, idempotencyKey: string): Promise<TicketRow | null> {
     return tx.getRepository(TicketEntity).findOneBy({ partnerId, idempotencyKey });
+  },
+
+  /**
+   * Takes an expired Idempotency-Key off the ticket its first request filed, so a new ticket can
+   * carry it under the unique (partner, key) index (docs/adr/0028: the key is new 24 h after its
+   * first request). The verifier goes with it: nothing is compared with this ticket again. Only the
+   * key's columns change, which no trigger and no ETag reads.
+   */
+  async releaseIdempotencyKey(tx: EntityManager, ticketId: string): Promise<void> {
+    await tx.query(`UPDATE "${INTAKE_SCHEMA}".tickets SET idempotency_key = NULL, request_hash = NULL WHERE id = $1`, [ticketId]);
   },
 };

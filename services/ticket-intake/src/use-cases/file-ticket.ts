@@ -3,6 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from 'typeorm';
 import type { Channel, Language } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
+import { keyStillBinds } from '@tss/runtime';
 import { err, ok, partnerRefusalDetail, requestVerifier, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { generateReference } from '../domain/reference-number';
@@ -51,7 +52,7 @@ export interface FilingHooks {
 const MAX_REFERENCE_ATTEMPTS = 5;
 
 /**
- * What tells a retry under an Idempotency-Key from another request, kept on the ticket for good:
+ * What tells a retry under an Idempotency-Key from another request, kept on the ticket until the key, expired, is used again:
  * over the canonical form (fields in another order are the same request), and never of the
  * particulars the vault destroys (P9): each is replaced by a placeholder, so two requests that
  * differ only in them are the same request (docs/adr/0026, addendum of 2026-12-05, fourth session).
@@ -133,7 +134,11 @@ export const fileTicket = async (
       // carries the key is the proof its request committed (the HTTP layer's key store aside).
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`idem:${input.partnerId}:${input.idempotencyKey}`]);
       const earlier = await ticketStore.findByIdempotencyKey(tx, input.partnerId, input.idempotencyKey);
-      if (earlier) {
+      if (earlier && !keyStillBinds(earlier.receivedAt, deps.clock.now())) {
+        // 24 h after its first request the key is new, whatever the body, as the runtime's claim
+        // has it (docs/adr/0028): the old ticket lets go of it and this request files its own.
+        await ticketStore.releaseIdempotencyKey(tx, earlier.id);
+      } else if (earlier) {
         // A ticket whose verifier the upgrade cleared (it could hold particulars) is compared by its key alone.
         if (earlier.requestHash !== null && earlier.requestHash !== requestHash) {
           return err({ kind: 'idempotency_mismatch', detail: 'This Idempotency-Key was used for a different request.' });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Channel, RefusedAttachment } from '@tss/contracts';
 import type { UnitOfWork } from '@tss/messaging';
+import { keyStillBinds } from '@tss/runtime';
 import { err, ok, requestVerifier, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { inRequestersName, type Message, type RequestersWordsAuthor } from '../domain/message';
@@ -151,7 +152,7 @@ export const postNotesIn = async (tx: EntityManager, ticket: Pick<Ticket, 'id' |
 };
 
 /**
- * What tells a retry under an Idempotency-Key from another message, kept on the message for good:
+ * What tells a retry under an Idempotency-Key from another message, kept on the message until the key, expired, is used again:
  * never of the particulars the vault destroys (P9), each replaced by a placeholder, so two messages
  * that differ only in them are the same message (docs/adr/0026, addendum of 2026-12-05, fourth session).
  */
@@ -185,7 +186,12 @@ export const postMessageIn = async (
   const requestHash = idempotencyKey ? verifierOf(input) : undefined;
   if (idempotencyKey) {
     const earlier = await messageStore.findByIdempotencyKey(tx, locked.id, idempotencyKey);
-    if (earlier) {
+    if (earlier && !keyStillBinds(earlier.createdAt, deps.clock.now())) {
+      // 24 h after its first request the key is new, whatever the body, as the runtime's claim has
+      // it (docs/adr/0028): the old message lets go of it (the ticket's row lock orders this) and
+      // this request posts its own.
+      await messageStore.releaseIdempotencyKey(tx, earlier.id);
+    } else if (earlier) {
       // A message whose verifier the upgrade cleared (it could hold particulars) is compared by its key alone.
       if (earlier.requestHash !== undefined && earlier.requestHash !== requestHash) return err({ kind: 'idempotency_mismatch', detail: 'This Idempotency-Key was used for a different message.' });
       return ok({ message: earlier, ticket: locked, notes: [], replayed: true });
