@@ -7,9 +7,10 @@ import pino from 'pino';
 import { InProcessTransport, Outbox, OutboxRelay, relayBatchSizeFrom } from '@tss/messaging';
 import { RelaySession } from '../../libs/messaging/src/outbox/relay-session';
 import { createServiceDataSource } from '@tss/persistence';
-import { systemClock } from '@tss/service-kit';
+import { loadConfig, systemClock } from '@tss/service-kit';
 import type { ServiceDeps } from '@tss/runtime';
 import { slaTimerService } from '../../services/sla-timer/src/index';
+import { SlaTimerEnv } from '../../services/sla-timer/src/sla-timer.config';
 import { SLA_SCHEMA } from '../../services/sla-timer/src/store/response-clock.store';
 
 const url = process.env.DATABASE_URL ?? '';
@@ -46,7 +47,7 @@ const main = async (): Promise<void> => {
   const dataSource = createServiceDataSource({ url, schema: SLA_SCHEMA, applicationName: `bench:service-${process.pid}` });
   await dataSource.initialize();
   const outbox = new Outbox({ service: 'sla-timer', schema: SLA_SCHEMA, clock: systemClock });
-  const deps = { config: {}, dataSource, outbox, clock: systemClock, logger, env: process.env } as unknown as ServiceDeps;
+  const deps = { config: loadConfig(SlaTimerEnv, process.env), dataSource, outbox, clock: systemClock, logger, env: process.env } as unknown as ServiceDeps<SlaTimerEnv>;
   const built = slaTimerService.build(deps);
   const transport = new InProcessTransport({ logger });
   await transport.useDatabase(url);

@@ -88,7 +88,7 @@ describe('event retention (issue #10, docs/adr/0032)', () => {
     expect(await retention(new TestClock(new Date(T0)), { EVENT_RETENTION_DAYS: '10' }).pruneOnce()).toEqual({ outbox: 0, inbox: 0, dead_letters: 0 });
     expect(await retention(new TestClock(new Date(T0)), { EVENT_RETENTION_DAYS: '1.5' }).pruneOnce()).toEqual({ outbox: 2, inbox: 2, dead_letters: 3 });
     expect(() => retentionSettingsFrom({ EVENT_RETENTION_DAYS: '0', EVENT_RETENTION_BATCH_SIZE: '2.5' })).toThrow(
-      /EVENT_RETENTION_DAYS must be a positive number, got "0"; EVENT_RETENTION_BATCH_SIZE must be a positive integer/,
+      /Invalid configuration:\n {2}- EVENT_RETENTION_DAYS=0: Expected number to be greater than 0\n {2}- EVENT_RETENTION_BATCH_SIZE=2\.5: Expected integer/,
     );
   });
 

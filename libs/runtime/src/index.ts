@@ -1,5 +1,6 @@
 export * from './service-module';
 export * from './service-host';
+export * from './host-settings';
 export * from './platform';
 export * from './deferred-key-source';
 export * from './service-process';

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
-import { retentionSettingsFrom, type EventTransport } from '@tss/messaging';
+import type { EventTransport } from '@tss/messaging';
 import {
   API_DESCRIPTION,
   API_DOCS_PREFIXES,
@@ -14,6 +14,7 @@ import {
   type ServiceApp,
   type AccessTokenVerifier,
 } from '@tss/service-kit';
+import { hostSettingsFrom } from './host-settings';
 import { ServiceHost } from './service-host';
 import type { ServiceModule } from './service-module';
 
@@ -158,7 +159,7 @@ export class Platform {
    */
   private startLogRetention(): void {
     this.options.transport.startRetention?.({
-      ...retentionSettingsFrom(this.options.env ?? process.env),
+      ...hostSettingsFrom(this.options.env ?? process.env).retention,
       logger: this.options.logger.child({ component: 'event-log-retention' }),
     });
   }

@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { BaseEnv, ConfigError, loadConfig, mergeEnvSchemas } from '@tss/service-kit';
+import { ServiceHostEnv } from './host-settings';
 import type { ServiceModule as Module } from './service-module';
 
 /** Where a service's schema lives; required wherever it is read, but in the single process (embedded PostgreSQL). */
@@ -25,7 +26,8 @@ export type ServiceMigrateEnv = Static<typeof ServiceMigrateEnv>;
 
 /**
  * The process's one schema: its own settings, the entry point's extras (the gateway's upstream
- * URLs) and every hosted module's (`ServiceModule.config`), merged (docs/adr/0015).
+ * URLs), what the runtime reads for every service it hosts (`ServiceHostEnv`: relay, event
+ * retention) and every hosted module's (`ServiceModule.config`), merged (docs/adr/0015).
  */
 export const processConfigSchema = <S extends TProperties, E extends TProperties>(
   base: TObject<S>,
@@ -33,7 +35,7 @@ export const processConfigSchema = <S extends TProperties, E extends TProperties
   modules: readonly Module[],
   /** Parts validated here but read elsewhere (untyped in the result). */
   ...others: readonly TObject[]
-) => mergeEnvSchemas(base, extra, ...modules.map((m) => m.config ?? NO_SETTINGS), ...others);
+) => mergeEnvSchemas(base, extra, ServiceHostEnv, ...modules.map((m) => m.config ?? NO_SETTINGS), ...others);
 
 const NO_SETTINGS = Type.Object({});
 

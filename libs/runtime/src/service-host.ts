@@ -1,8 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { assertSchemaCompatible, createServiceDataSource, initializeAndMigrate, pingDatabase, SchemaNeedsNewerRelease } from '@tss/persistence';
-import { EventConsumer, EventRetention, Outbox, OutboxRelay, UnitOfWork, relayBatchSizeFrom, retentionSettingsFrom, type EventTransport } from '@tss/messaging';
+import { EventConsumer, EventRetention, Outbox, OutboxRelay, UnitOfWork, type EventTransport } from '@tss/messaging';
 import { countRoutesAs, envSchema, loadConfig, type Clock, type ReadinessCheck, type ServiceApp, type AccessTokenVerifier } from '@tss/service-kit';
+import { hostSettingsFrom, type HostSettings } from './host-settings';
 import type { ServiceModule, ServiceParts } from './service-module';
 import { withIdempotency } from './idempotency/with-idempotency';
 
@@ -87,6 +88,7 @@ export class ServiceHost {
     readonly dataSource: DataSource,
     options: ServiceHostOptions,
     config: Record<string, unknown>,
+    settings: HostSettings,
   ) {
     this.logger = options.logger.child({ service: module.name });
     this.outbox = new Outbox({ service: module.name, schema: module.schema, clock: options.clock });
@@ -98,7 +100,7 @@ export class ServiceHost {
       clock: options.clock,
       logger: this.logger.child({ component: 'outbox-relay' }),
       pollIntervalMs: options.relayPollIntervalMs,
-      batchSize: relayBatchSizeFrom(options.env ?? process.env),
+      batchSize: settings.relayBatchSize,
     });
     this.unitOfWork = new UnitOfWork(dataSource, this.relay);
     this.parts = withIdempotency(module, module.build({
@@ -127,7 +129,7 @@ export class ServiceHost {
       newerTypeWaitMs: options.consumerNewerTypeWaitMs,
     });
     this.retention = new EventRetention({
-      ...retentionSettingsFrom(options.env ?? process.env),
+      ...settings.retention,
       dataSource,
       schema: module.schema,
       clock: options.clock,
@@ -139,6 +141,7 @@ export class ServiceHost {
     // The process validated it with its whole schema before anything connected (processConfigSchema);
     // here it is read again, typed, for this module alone, still before connecting.
     const config = loadConfig(module.config ?? NO_SETTINGS, options.env ?? process.env);
+    const settings = hostSettingsFrom(options.env ?? process.env);
     const dataSource = createServiceDataSource({
       url: options.databaseUrl,
       schema: module.schema,
@@ -161,7 +164,7 @@ export class ServiceHost {
       if (dataSource.isInitialized) await dataSource.destroy();
       throw error;
     }
-    return new ServiceHost(module, dataSource, options, config);
+    return new ServiceHost(module, dataSource, options, config, settings);
   }
 
   /**

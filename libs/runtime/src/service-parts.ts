@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
 import type { EntitySchema, MigrationInterface } from 'typeorm';
 import { messagingMigrations, type HandlerBinding } from '@tss/messaging';
-import { TimerStore, TimerWorker, timersMigrations, type TimerBatchHandler, type TimerHandler } from '@tss/timers';
+import { TimerRetentionEnv, timerRetentionSettingsOf, TimerStore, TimerWorker, timersMigrations, type TimerBatchHandler, type TimerHandler, type TimerRetentionConfig } from '@tss/timers';
 import type { ServiceName } from '@tss/contracts';
 import { idempotencyMigration } from './idempotency';
 import type { BackgroundTask, ServiceDeps, ServiceModule } from './service-module';
@@ -82,8 +82,9 @@ export const mergeHandlers = (bindings: readonly HandlerBinding[]): HandlerBindi
 export const definePart = <Extra = object>() => <C extends TProperties = TProperties>(part: ServicePart<C, Extra>): ServicePart<C, Extra> => part;
 
 /**
- * The service module of its parts: one config schema, migrations in timestamp order after the
- * messaging tables, one timer worker for every part's timer kinds, handlers merged per contract.
+ * The service module of its parts: one config schema (the parts' settings and its timer worker's,
+ * `TIMER_RETENTION_*`), migrations in timestamp order after the messaging tables, one timer worker
+ * for every part's timer kinds, handlers merged per contract.
  */
 export const composeService = <Extra = object>(spec: ComposedService<Extra>): ServiceModule => {
   const { parts, schema } = spec;
@@ -96,7 +97,7 @@ export const composeService = <Extra = object>(spec: ComposedService<Extra>): Se
     name: spec.name,
     description: spec.description,
     schema,
-    config: Type.Object(Object.assign({}, ...parts.map((p) => p.config ?? {})) as TProperties),
+    config: Type.Object(Object.assign({}, TimerRetentionEnv, ...parts.map((p) => p.config ?? {})) as TProperties),
     configProblems: (config) => parts.flatMap((p) => p.configProblems?.(config as never) ?? []),
     entities: parts.flatMap((p) => p.entities ?? []),
     migrations: [...messagingMigrations(schema), ...sorted],
@@ -115,6 +116,8 @@ export const composeService = <Extra = object>(spec: ComposedService<Extra>): Se
         logger: deps.logger,
         handlers: Object.assign({}, ...built.map((b) => b.timers ?? {})),
         batchHandlers: Object.assign({}, ...built.map((b) => b.batchTimers ?? {})),
+        // Declared in the module's config above, so checked at start with every other setting.
+        retention: timerRetentionSettingsOf(serviceDeps.config as TimerRetentionConfig),
       });
       const timerTask: BackgroundTask = { name: `${spec.name} timers`, start: () => worker.start(), stop: () => worker.stop() };
       return {

@@ -36,7 +36,7 @@ describe('`main.js config-schema`: the variables a service process reads (docs/a
     await runServiceProcess(rating, entry, ['config-schema']);
 
     const schema = JSON.parse(written) as { properties: Record<string, unknown>; required?: string[] };
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['DATABASE_URL', 'KAFKA_BROKERS', 'HOST', 'TSS_JWKS_URL', 'TSS_OIDC_ISSUER', 'MODULE_SETTING_MS', 'MODULE_OPTIONAL', 'ENTRY_URL', 'CONSUMER_NEWER_TYPE_WAIT_MS']));
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['DATABASE_URL', 'KAFKA_BROKERS', 'HOST', 'TSS_JWKS_URL', 'TSS_OIDC_ISSUER', 'MODULE_SETTING_MS', 'MODULE_OPTIONAL', 'ENTRY_URL', 'CONSUMER_NEWER_TYPE_WAIT_MS', 'EVENT_RETENTION_DAYS', 'OUTBOX_RELAY_BATCH_SIZE']));
     // docs/adr/0072, addendum of 2026-12-05, third session: a rolling upgrade's length by default.
     expect(schema.properties.CONSUMER_NEWER_TYPE_WAIT_MS).toMatchObject({ type: 'integer', minimum: 0, default: 300_000 });
     expect(schema.properties.ENTRY_URL).toMatchObject({ type: 'string', pattern: '^https?://' });

@@ -59,6 +59,10 @@ export const mergeEnvSchemas = <A extends TProperties, B extends TProperties>(
   return Type.Object(properties) as TObject<A & B>;
 };
 
+/** A number as written in the environment: decimal, with an optional exponent (Helm renders 1000000 as 1e+06). */
+const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const NUMERIC_TYPES = new Set(['integer', 'number']);
+
 /**
  * Reads the environment against one schema, applying defaults and converting strings to numbers
  * and booleans. Every bad or missing variable is reported at once, by name (STYLE.md: config is
@@ -72,12 +76,20 @@ export const loadConfig = <S extends TObject>(schema: S, env: NodeJS.ProcessEnv 
     if (raw !== undefined && raw !== '') picked[key] = raw;
   }
   const withDefaults = Value.Default(schema, picked);
-  const converted = Value.Convert(schema, withDefaults);
+  const converted = Value.Convert(schema, withDefaults) as Record<string, unknown>;
+  // typebox converts loosely ("2.5" to the integer 2, "1e+06" to 1, "0x10" to the number 0): a
+  // numeric setting is read as the decimal number it spells, checked as such (2.5 is no integer),
+  // and anything else keeps its text, refused.
+  for (const key of known) {
+    const raw = env[key];
+    if (raw === undefined || raw === '' || !NUMERIC_TYPES.has(String(schema.properties[key]?.type))) continue;
+    converted[key] = DECIMAL_NUMBER.test(raw.trim()) ? Number(raw.trim()) : raw;
+  }
   const problemsByName = new Map<string, string>();
   for (const e of Value.Errors(schema, converted)) {
     const name = e.path.replace(/^\//, '').split('/')[0] || '(root)';
     if (problemsByName.has(name)) continue; // one line per variable: its first problem
-    const value = (converted as Record<string, unknown>)[name];
+    const value = converted[name];
     problemsByName.set(name, value === undefined ? `${name} is required` : `${name}=${JSON.stringify(redactIfSecret(name, value))}: ${e.message}`);
   }
   const problems = [...problemsByName.values()];

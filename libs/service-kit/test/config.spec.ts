@@ -37,6 +37,15 @@ describe('configuration from the environment', () => {
     expect(problems).not.toContain('s3cret-pw');
   });
 
+  it('a number is read as the decimal it spells: "2.5" is no integer (not 2), "1e+06" is a million (not 1), "0x10" and blanks are refused', () => {
+    const Numbers = envSchema({ COUNT: Type.Integer({ minimum: 1, default: 5 }), DAYS: Type.Number({ exclusiveMinimum: 0, default: 7 }) });
+    expect(loadConfig(Numbers, { COUNT: '12', DAYS: '1.5' })).toEqual({ COUNT: 12, DAYS: 1.5 });
+    expect(loadConfig(Numbers, { COUNT: '1e+06', DAYS: '.25' })).toEqual({ COUNT: 1_000_000, DAYS: 0.25 });
+    expect(loadConfig(Numbers, { COUNT: ' +3 ' })).toEqual({ COUNT: 3, DAYS: 7 });
+    expect(() => loadConfig(Numbers, { COUNT: '2.5', DAYS: '0x10' })).toThrow(new ConfigError(['COUNT=2.5: Expected integer', 'DAYS="0x10": Expected number']));
+    expect(() => loadConfig(Numbers, { COUNT: ' ', DAYS: 'Infinity' })).toThrow(new ConfigError(['COUNT=" ": Expected integer', 'DAYS="Infinity": Expected number']));
+  });
+
   it('two processes on one host never share a metrics port by default: it is PORT + 1000, or a free one for PORT 0', () => {
     const ports = [8080, 8081].map((PORT) => metricsPortFor(loadConfig(Schema, { DATABASE_URL: 'postgres://h/db', KAFKA_BROKERS: 'k:9092', PORT: String(PORT) })));
     expect(ports).toEqual([9080, 9081]);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { Clock } from '@tss/service-kit';
+import { Type, type Static } from '@sinclair/typebox';
+import { envSchema, loadConfig, type Clock } from '@tss/service-kit';
 import { pruneFiredTimers } from './store/prune-fired-timers';
 
 export interface TimerRetentionSettings {
@@ -23,30 +24,39 @@ export const DEFAULT_TIMER_RETENTION: TimerRetentionSettings = {
   batchSize: DEFAULT_TIMER_RETENTION_BATCH_SIZE,
 };
 
-const positive = (env: NodeJS.ProcessEnv, name: string, fallback: number, errors: string[], integer = false): number => {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    errors.push(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}`);
-    return fallback;
-  }
-  return value;
+/**
+ * The timer retention's settings, as the event retention's (docs/adr/0032): declared by every
+ * module that runs a timer worker (composeService, sla-timer), so they are in the process's one
+ * schema and checked at start with the others (docs/adr/0015).
+ */
+export const TimerRetentionEnv = {
+  TIMER_RETENTION_DAYS: Type.Number({
+    exclusiveMinimum: 0,
+    default: DEFAULT_TIMER_RETENTION_DAYS,
+    description: 'Timers an earlier version marked fired are kept this many days (docs/adr/0059); fractions allowed',
+  }),
+  TIMER_RETENTION_INTERVAL_MINUTES: Type.Number({
+    exclusiveMinimum: 0,
+    default: DEFAULT_TIMER_RETENTION_INTERVAL_MINUTES,
+    description: 'Minutes between two timer retention passes',
+  }),
+  TIMER_RETENTION_BATCH_SIZE: Type.Integer({ minimum: 1, default: DEFAULT_TIMER_RETENTION_BATCH_SIZE, description: 'Rows per DELETE statement of a timer retention pass' }),
 };
+const TimerRetentionSchema = envSchema(TimerRetentionEnv);
+export type TimerRetentionConfig = Static<typeof TimerRetentionSchema>;
+
+/** The settings in the units the retention works in. */
+export const timerRetentionSettingsOf = (config: TimerRetentionConfig): TimerRetentionSettings => ({
+  retentionMs: config.TIMER_RETENTION_DAYS * DAY_MS,
+  intervalMs: config.TIMER_RETENTION_INTERVAL_MINUTES * 60_000,
+  batchSize: config.TIMER_RETENTION_BATCH_SIZE,
+});
 
 /**
  * `TIMER_RETENTION_DAYS` (7), `TIMER_RETENTION_INTERVAL_MINUTES` (60), `TIMER_RETENTION_BATCH_SIZE`
- * (1,000), as the event retention's settings (docs/adr/0032). Throws with every bad variable
- * listed, so start-up fails before anything connects.
+ * (1,000) from `env`; a ConfigError naming every bad variable.
  */
-export const timerRetentionSettingsFrom = (env: NodeJS.ProcessEnv): TimerRetentionSettings => {
-  const errors: string[] = [];
-  const days = positive(env, 'TIMER_RETENTION_DAYS', DEFAULT_TIMER_RETENTION_DAYS, errors);
-  const minutes = positive(env, 'TIMER_RETENTION_INTERVAL_MINUTES', DEFAULT_TIMER_RETENTION_INTERVAL_MINUTES, errors);
-  const batchSize = positive(env, 'TIMER_RETENTION_BATCH_SIZE', DEFAULT_TIMER_RETENTION_BATCH_SIZE, errors, true);
-  if (errors.length > 0) throw new Error(`invalid timer retention settings: ${errors.join('; ')}`);
-  return { retentionMs: days * DAY_MS, intervalMs: minutes * 60_000, batchSize };
-};
+export const timerRetentionSettingsFrom = (env: NodeJS.ProcessEnv): TimerRetentionSettings => timerRetentionSettingsOf(loadConfig(TimerRetentionSchema, env));
 
 export interface TimerRetentionOptions extends TimerRetentionSettings {
   dataSource: DataSource;

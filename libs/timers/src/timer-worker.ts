@@ -5,7 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '@tss/service-kit';
 import { inTransaction } from '@tss/persistence';
 import { TimerListener } from './timer-listener';
-import { TimerRetention, timerRetentionSettingsFrom, type TimerRetentionSettings } from './timer-retention';
+import { DEFAULT_TIMER_RETENTION, TimerRetention, type TimerRetentionSettings } from './timer-retention';
 import { reportDueTimers, timerMetrics } from './timer-metrics';
 import { TimerStore, type ClaimedTimer } from './timer-store';
 
@@ -80,8 +80,8 @@ export interface TimerWorkerOptions {
   retryBackoffMs?: (attempts: number) => number;
   /**
    * Pruning of timers an earlier version marked fired instead of deleting them (docs/adr/0041,
-   * 0059): kept 7 days, a pass an hour by the clock. Defaults to
-   * `timerRetentionSettingsFrom(process.env)` (`TIMER_RETENTION_*`); `false` turns it off.
+   * 0059): kept 7 days, a pass an hour by the clock (DEFAULT_TIMER_RETENTION). A service passes
+   * its `TIMER_RETENTION_*` settings (`timerRetentionSettingsOf`); `false` turns it off.
    */
   retention?: TimerRetentionSettings | false;
 }
@@ -130,7 +130,7 @@ export class TimerWorker {
     this.store = new TimerStore({ schema: options.schema, clock: options.clock });
     this.service = options.service ?? options.schema.replaceAll('_', '-');
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    const retention = options.retention ?? timerRetentionSettingsFrom(process.env);
+    const retention = options.retention ?? DEFAULT_TIMER_RETENTION;
     if (retention) {
       this.retention = new TimerRetention({ ...retention, dataSource: options.dataSource, schema: this.store.schema, clock: options.clock, logger: options.logger });
     }

@@ -89,7 +89,7 @@ describe('timers an earlier version left marked fired are pruned on a schedule (
       batchSize: 50,
     });
     expect(() => timerRetentionSettingsFrom({ TIMER_RETENTION_DAYS: '0', TIMER_RETENTION_BATCH_SIZE: '1.5' })).toThrow(
-      /TIMER_RETENTION_DAYS must be a positive number.*TIMER_RETENTION_BATCH_SIZE must be a positive integer/,
+      /TIMER_RETENTION_DAYS=0: Expected number to be greater than 0\n {2}- TIMER_RETENTION_BATCH_SIZE=1\.5: Expected integer/,
     );
 
     const clock = new TestClock('2026-03-02T09:00:00.000Z');

@@ -2,7 +2,8 @@ import { context, trace, SpanKind, type Span } from '@opentelemetry/api';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { CloudEventEnvelope } from '@tss/contracts';
-import { contextFromCarrier, spansRecorded, traceCarrierOf, type Clock } from '@tss/service-kit';
+import { Type } from '@sinclair/typebox';
+import { contextFromCarrier, envSchema, loadConfig, spansRecorded, traceCarrierOf, type Clock } from '@tss/service-kit';
 import { assertSchemaName, prepared } from '@tss/persistence';
 import { messagingMetrics, reportBacklog, type OutboxBacklog } from '../metrics/messaging-metrics';
 import type { EventTransport, OutboundMessage, OutboxCopy } from '../transport';
@@ -43,14 +44,19 @@ export interface OutboxRelayOptions {
  */
 export const OUTBOX_RELAY_BATCH_SIZE = 500;
 
-/** `OUTBOX_RELAY_BATCH_SIZE` (500): an integer from 1 to 5,000; throws on anything else, before anything connects. */
-export const relayBatchSizeFrom = (env: NodeJS.ProcessEnv): number => {
-  const raw = env.OUTBOX_RELAY_BATCH_SIZE;
-  if (raw === undefined || raw.trim() === '') return OUTBOX_RELAY_BATCH_SIZE;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 5_000) throw new Error(`OUTBOX_RELAY_BATCH_SIZE must be an integer from 1 to 5000, got ${JSON.stringify(raw)}`);
-  return value;
+/** The relay's setting, read by the runtime for every hosted service: in the process's one schema (docs/adr/0015). */
+export const OutboxRelayEnv = {
+  OUTBOX_RELAY_BATCH_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 5_000,
+    default: OUTBOX_RELAY_BATCH_SIZE,
+    description: 'Outbox rows a relay publishes per batch (docs/adr/0051)',
+  }),
 };
+const OutboxRelaySchema = envSchema(OutboxRelayEnv);
+
+/** `OUTBOX_RELAY_BATCH_SIZE` (500): an integer from 1 to 5,000; a ConfigError naming it on anything else. */
+export const relayBatchSizeFrom = (env: NodeJS.ProcessEnv): number => loadConfig(OutboxRelaySchema, env).OUTBOX_RELAY_BATCH_SIZE;
 
 /**
  * Default `stopGraceMs`. A broker that is up acknowledges a batch in milliseconds; one still unanswered

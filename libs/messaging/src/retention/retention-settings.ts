@@ -1,3 +1,6 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { envSchema, loadConfig } from '@tss/service-kit';
+
 export interface RetentionSettings {
   /** Rows older than this (published, handled, settled) are deleted. */
   retentionMs: number;
@@ -12,26 +15,37 @@ export const DEFAULT_EVENT_RETENTION_DAYS = 7;
 export const DEFAULT_EVENT_RETENTION_INTERVAL_MINUTES = 60;
 export const DEFAULT_EVENT_RETENTION_BATCH_SIZE = 1_000;
 
-const positive = (env: NodeJS.ProcessEnv, name: string, fallback: number, errors: string[], integer = false): number => {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    errors.push(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}`);
-    return fallback;
-  }
-  return value;
+/**
+ * The event retention's settings (docs/adr/0032): read by the runtime for every hosted service (its
+ * outbox, inbox and dead letters) and by the single process for its event log. Declared here once,
+ * in the process's one schema (docs/adr/0015), so a bad one stops the start with the others.
+ */
+export const EventRetentionEnv = {
+  EVENT_RETENTION_DAYS: Type.Number({
+    exclusiveMinimum: 0,
+    default: DEFAULT_EVENT_RETENTION_DAYS,
+    description: 'Published outbox rows, handled inbox rows, settled dead letters (and, in one process, read event-log entries) are kept this many days; fractions allowed',
+  }),
+  EVENT_RETENTION_INTERVAL_MINUTES: Type.Number({
+    exclusiveMinimum: 0,
+    default: DEFAULT_EVENT_RETENTION_INTERVAL_MINUTES,
+    description: 'Minutes between two retention passes',
+  }),
+  EVENT_RETENTION_BATCH_SIZE: Type.Integer({ minimum: 1, default: DEFAULT_EVENT_RETENTION_BATCH_SIZE, description: 'Rows per DELETE statement of a retention pass' }),
 };
+const EventRetentionSchema = envSchema(EventRetentionEnv);
+export type EventRetentionConfig = Static<typeof EventRetentionSchema>;
+
+/** The settings in the units the retention works in. */
+export const retentionSettingsOf = (config: EventRetentionConfig): RetentionSettings => ({
+  retentionMs: config.EVENT_RETENTION_DAYS * DAY_MS,
+  intervalMs: config.EVENT_RETENTION_INTERVAL_MINUTES * 60_000,
+  batchSize: config.EVENT_RETENTION_BATCH_SIZE,
+});
 
 /**
  * `EVENT_RETENTION_DAYS` (7), `EVENT_RETENTION_INTERVAL_MINUTES` (60), `EVENT_RETENTION_BATCH_SIZE`
- * (1,000). Throws with every bad variable listed, so start-up fails before anything connects.
+ * (1,000) from `env`; a ConfigError naming every bad variable. A process has checked them already,
+ * with all its settings, before it connected.
  */
-export const retentionSettingsFrom = (env: NodeJS.ProcessEnv): RetentionSettings => {
-  const errors: string[] = [];
-  const days = positive(env, 'EVENT_RETENTION_DAYS', DEFAULT_EVENT_RETENTION_DAYS, errors);
-  const minutes = positive(env, 'EVENT_RETENTION_INTERVAL_MINUTES', DEFAULT_EVENT_RETENTION_INTERVAL_MINUTES, errors);
-  const batchSize = positive(env, 'EVENT_RETENTION_BATCH_SIZE', DEFAULT_EVENT_RETENTION_BATCH_SIZE, errors, true);
-  if (errors.length > 0) throw new Error(`invalid event retention settings: ${errors.join('; ')}`);
-  return { retentionMs: days * DAY_MS, intervalMs: minutes * 60_000, batchSize };
-};
+export const retentionSettingsFrom = (env: NodeJS.ProcessEnv): RetentionSettings => retentionSettingsOf(loadConfig(EventRetentionSchema, env));

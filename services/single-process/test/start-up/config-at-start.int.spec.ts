@@ -20,6 +20,19 @@ const runEntry = (file: string, env: Record<string, string>, args: string[] = []
     );
   });
 
+/**
+ * Settings the runtime, the timers and sla-timer read for every hosted service, bad all at once:
+ * they were read only as the services were built (after PostgreSQL, or the wait for it), with a
+ * stack, exit 1, one at a time (docs/adr/0015, addendum of 2026-12-05, fourth session).
+ */
+const BAD_HOST_SETTINGS: Record<string, string> = {
+  EVENT_RETENTION_DAYS: 'abc',
+  OUTBOX_RELAY_BATCH_SIZE: '0',
+  TIMER_RETENTION_BATCH_SIZE: '-5',
+  SLA_TIMER_BATCH_SIZE: 'many',
+  SLA_TIMER_CONCURRENCY: '0',
+};
+
 describe('start-up: one config schema per process, checked before anything connects', () => {
   let database: ConnectionTrap;
   let broker: ConnectionTrap;
@@ -30,7 +43,7 @@ describe('start-up: one config schema per process, checked before anything conne
     database = await connectionTrap();
     broker = await connectionTrap();
     const databaseUrl = `postgres://tss:secret@${database.address}/tss`;
-    const [singleProcess, moduleRule, gateway, intake] = await Promise.all([
+    const [singleProcess, moduleRule, gateway, intake, singleProcessHost, slaTimerHost] = await Promise.all([
       runEntry(entry('single-process'), { PORT: 'eighty', TSS_SIGNING_KEY_MAX_AGE_HOURS: '0', DATABASE_URL: databaseUrl }),
       // Only a module setting is bad, by a rule its schema cannot say (a master key must decode to
       // 32 bytes): it used to be found once the database had migrated.
@@ -47,8 +60,18 @@ describe('start-up: one config schema per process, checked before anything conne
         TSS_RATING_URL: 'http://127.0.0.1:1',
       }),
       runEntry(entry('ticket-intake'), { PORT: 'eighty', DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.address }),
+      runEntry(entry('single-process'), { ...BAD_HOST_SETTINGS, DATABASE_URL: databaseUrl, PORT: '0' }),
+      // One try at the database, were the settings accepted: the test fails at once rather than after five minutes.
+      runEntry(entry('sla-timer'), {
+        ...BAD_HOST_SETTINGS,
+        DATABASE_URL: databaseUrl,
+        DB_CONNECT_TIMEOUT_MS: '0',
+        KAFKA_BROKERS: broker.address,
+        TSS_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json',
+        PORT: '0',
+      }),
     ]);
-    Object.assign(exits, { singleProcess, moduleRule, gateway, intake });
+    Object.assign(exits, { singleProcess, moduleRule, gateway, intake, singleProcessHost, slaTimerHost });
   }, 120_000);
   afterAll(async () => {
     await database?.close();
@@ -75,6 +98,13 @@ describe('start-up: one config schema per process, checked before anything conne
     expect(exits.gateway.code).toBe(78);
     for (const name of ['PORT=', 'TSS_SIGNING_KEY_MAX_AGE_HOURS=', 'TSS_RATE_LIMIT_MAX=', 'TSS_INTAKE_URL is required']) expect(exits.gateway.stderr).toContain(name);
     expect(exits.gateway.stderr.match(/Invalid configuration/g)).toHaveLength(1);
+  });
+
+  it.each(['singleProcessHost', 'slaTimerHost'])('%s: the settings every hosted service runs with (retention, relay, timers, sla-timer\'s lanes) are checked with the others: exit 78, each named in one message', (which) => {
+    const { code, stderr } = exits[which];
+    expect({ code, unnamed: Object.keys(BAD_HOST_SETTINGS).filter((name) => !stderr.includes(`${name}=`)) }).toEqual({ code: 78, unnamed: [] });
+    expect(stderr.match(/Invalid configuration/g)).toHaveLength(1);
+    expect(stderr).not.toMatch(/^\s+at /m);
   });
 
   it('services mode (ticket-intake): a missing TSS_JWKS_URL is listed with the other bad variables, exit 78', () => {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { EventConsumer, InProcessTransport } from '@tss/messaging';
-import type { ServiceModule } from '@tss/runtime';
+import { defineService, type ServiceModule } from '@tss/runtime';
 import type { ServiceUnderTest } from '@tss/runtime/testing';
 import type { Clock } from '@tss/service-kit';
 import { TimerStore, TimerWorker } from '@tss/timers';
@@ -10,7 +10,7 @@ import { slaTimerService } from '../../../src/index';
 import { clockClaimLock, SLA_SCHEMA } from '../../../src/store/response-clock.store';
 
 /** sla-timer without its own timer worker: the test fires due timers itself, once it has moved the clock. */
-export const withoutWorker: ServiceModule = { ...slaTimerService, build: (deps) => ({ ...slaTimerService.build(deps), background: [] }) };
+export const withoutWorker: ServiceModule = defineService({ ...slaTimerService, build: (deps) => ({ ...slaTimerService.build(deps), background: [] }) });
 
 /**
  * sla-timer's ticket-event consumer on the in-process transport and a timer worker of the test's,
