@@ -9,6 +9,7 @@ export const DatabaseUrlSetting = Type.String({ pattern: '^postgres(ql)?://', de
 /** How long a starting process waits for PostgreSQL (services mode: a service, and its `migrate`). */
 export const DbConnectTimeoutSetting = Type.Integer({
   minimum: 0,
+  maximum: 3_600_000,
   default: 300_000,
   description: 'How long a starting service (or its migrate command) waits for PostgreSQL to accept connections before it exits 1',
 });
@@ -66,19 +67,24 @@ export const loadConfigOrExit = <S extends TObject>(
 };
 
 /**
- * What the hosted modules' own rules say about their settings (`ServiceModule.configProblems`);
- * pass it as `check` to `loadConfigOrExit`. A module whose settings fail the schema is skipped:
- * the schema's message already names them.
+ * What `rules` say about the settings of `schema` in an environment (a rule a schema cannot say,
+ * across settings or within one); nothing when those settings fail the schema itself: its message
+ * already names them. Give a rule a schema of the settings it reads alone, so another bad setting
+ * does not hide what it finds. Pass it (or several, spread) as `check` to `loadConfigOrExit`.
  */
+export const problemsOfValid =
+  <S extends TObject>(schema: S, rules: (config: Static<S>) => readonly string[]) =>
+  (env: NodeJS.ProcessEnv): string[] => {
+    try {
+      return [...rules(loadConfig(schema, env))];
+    } catch (error) {
+      if (error instanceof ConfigError) return [];
+      throw error;
+    }
+  };
+
+/** What the hosted modules' own rules say about their settings (`ServiceModule.configProblems`); see `problemsOfValid`. */
 export const moduleConfigProblems =
   (modules: readonly Module[]) =>
   (env: NodeJS.ProcessEnv): string[] =>
-    modules.flatMap((module) => {
-      if (!module.config || !module.configProblems) return [];
-      try {
-        return [...module.configProblems(loadConfig(module.config, env))];
-      } catch (error) {
-        if (error instanceof ConfigError) return [];
-        throw error;
-      }
-    });
+    modules.flatMap((module) => (module.config && module.configProblems ? problemsOfValid(module.config, module.configProblems)(env) : []));

@@ -66,7 +66,7 @@ export const ServiceProcessEnv = envSchema({
   ),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   DB_CONNECT_TIMEOUT_MS: DbConnectTimeoutSetting,
-  CONSUMER_NOT_YET_MAX_WAIT_MS: Type.Integer({ minimum: 0, default: 60_000, description: 'How long an event may wait for the one it depends on before it is dead-lettered' }),
+  CONSUMER_NOT_YET_MAX_WAIT_MS: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 60_000, description: 'How long an event may wait for the one it depends on before it is dead-lettered; at most a day' }),
   CONSUMER_NEWER_TYPE_WAIT_MS: Type.Integer({
     minimum: 0,
     maximum: 3_600_000,
@@ -176,6 +176,8 @@ export const kafkaTransportOptionsFrom = (config: ServiceProcessEnv, clientId: s
 export interface ServiceProcessEntry<E extends TObject> {
   /** Settings of this entry point alone (the gateway's upstream URLs), validated with all the others. */
   config: E;
+  /** Rules on the environment a schema cannot say (each of the gateway's per-prefix timeouts in range), checked with it before connecting; see `problemsOfValid`. */
+  configProblems?: (env: NodeJS.ProcessEnv) => readonly string[];
   /** Where token verification keys come from; default: TSS_JWKS_URL (then required). */
   keySource?: (host: ServiceHost) => PublicKeySource;
   /** Wraps the process's token verifier (the gateway's record of single sign-on staff). */
@@ -247,6 +249,7 @@ export const runServiceProcess = async <E extends TObject>(
     ...(entry?.keySource || env.TSS_JWKS_URL ? [] : ['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)']),
     ...kafkaConnectionProblems(env),
     ...moduleConfigProblems([module])(env),
+    ...(entry?.configProblems?.(env) ?? []),
   ]);
   const logger = createLogger(module.name, config.LOG_LEVEL);
   await waitForDatabaseOrStop(config, logger);

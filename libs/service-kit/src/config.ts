@@ -13,7 +13,7 @@ export const BaseEnv = {
   METRICS_PORT: Type.Optional(
     Type.Integer({ minimum: 0, maximum: 65535, description: 'Prometheus /metrics port; default PORT + 1000 (docs/adr/0015); 0 picks a free one' }),
   ),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 10_000, description: 'How long a stopping process drains before it exits 1; at most an hour' }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
 };
 

@@ -12,6 +12,7 @@ export * from './metrics';
 export * from './health';
 export * from './create-app';
 export * from './shutdown';
+export * from './timer-delay';
 export * from './auth';
 export * from './api-docs';
 export * from './response-headers-docs';

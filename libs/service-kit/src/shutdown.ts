@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { timerDelayMs } from './timer-delay';
 
 export interface Closer {
   name: string;
@@ -12,7 +13,7 @@ export interface Closer {
 export const shutdownInOrder = async (closers: readonly Closer[], logger: Logger, timeoutMs: number): Promise<boolean> => {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
+    timer = setTimeout(() => resolve(false), timerDelayMs(timeoutMs));
     timer.unref();
   });
   let current: string | undefined;

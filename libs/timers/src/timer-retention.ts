@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { Type, type Static } from '@sinclair/typebox';
-import { envSchema, loadConfig, type Clock } from '@tss/service-kit';
+import { envSchema, loadConfig, timerDelayMs, type Clock } from '@tss/service-kit';
 import { pruneFiredTimers } from './store/prune-fired-timers';
 
 export interface TimerRetentionSettings {
@@ -32,15 +32,18 @@ export const DEFAULT_TIMER_RETENTION: TimerRetentionSettings = {
 export const TimerRetentionEnv = {
   TIMER_RETENTION_DAYS: Type.Number({
     exclusiveMinimum: 0,
+    maximum: 3_650,
     default: DEFAULT_TIMER_RETENTION_DAYS,
     description: 'Timers an earlier version marked fired are kept this many days (docs/adr/0059); fractions allowed',
   }),
   TIMER_RETENTION_INTERVAL_MINUTES: Type.Number({
     exclusiveMinimum: 0,
+    // A week: Node's timers take at most 2^31-1 ms (24.8 days), and a longer delay fires after 1 ms.
+    maximum: 10_080,
     default: DEFAULT_TIMER_RETENTION_INTERVAL_MINUTES,
     description: 'Minutes between two timer retention passes',
   }),
-  TIMER_RETENTION_BATCH_SIZE: Type.Integer({ minimum: 1, default: DEFAULT_TIMER_RETENTION_BATCH_SIZE, description: 'Rows per DELETE statement of a timer retention pass' }),
+  TIMER_RETENTION_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 100_000, default: DEFAULT_TIMER_RETENTION_BATCH_SIZE, description: 'Rows per DELETE statement of a timer retention pass' }),
 };
 const TimerRetentionSchema = envSchema(TimerRetentionEnv);
 export type TimerRetentionConfig = Static<typeof TimerRetentionSchema>;
@@ -125,7 +128,7 @@ export class TimerRetention {
     clearTimeout(this.timer);
     const now = this.options.clock.now().getTime();
     if (now < this.nextPassAt) {
-      this.timer = setTimeout(() => this.check(), Math.min(this.nextPassAt - now, 2 ** 31 - 1));
+      this.timer = setTimeout(() => this.check(), timerDelayMs(this.nextPassAt - now));
       this.timer.unref();
       return;
     }

@@ -9,9 +9,9 @@ import { envSchema, MasterKeysSetting, NewTicketsPerAddressEnv, SiteLinkEnv, Tok
 export const GatewayEnv = envSchema({
   ...TokenEnv,
   /** Signing keys rotate by themselves when the current one is older than this. */
-  TSS_SIGNING_KEY_MAX_AGE_HOURS: Type.Integer({ minimum: 1, default: 24 * 30 }),
+  TSS_SIGNING_KEY_MAX_AGE_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 365, default: 24 * 30 }),
   /** A new signing key is in the JWKS this long before it signs: more than verifiers cache the JWKS (docs/adr/0014). */
-  TSS_SIGNING_KEY_PREPUBLISH_SECONDS: Type.Integer({ minimum: 0, default: 600 }),
+  TSS_SIGNING_KEY_PREPUBLISH_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 600 }),
   /** Master keys that wrap the signing keys at rest; without them the gateway generates one (development only). */
   TSS_MASTER_KEYS: Type.Optional(MasterKeysSetting),
   /** The support site's links (issue #13): the keys notification signs with too, their lifetime, the public address. */

@@ -1,32 +1,16 @@
-import { Type } from '@sinclair/typebox';
 import { runMain, runServiceProcess } from '@tss/runtime';
-import { envSchema, mergeEnvSchemas, systemClock } from '@tss/service-kit';
-import { BootstrapAdminEnv, bootstrapAdmin, forwardToServices, gatewayService, gateSsoStaff, gatewayTokenAuthority, UpstreamUrlsEnv, upstreamUrls } from './index';
-import { EdgeEnv } from './http/edge-protection';
+import { systemClock } from '@tss/service-kit';
+import { bootstrapAdmin, forwardToServices, GatewayProcessEnv, gatewayProcessProblems, gatewayService, gateSsoStaff, gatewayTokenAuthority, upstreamUrls } from './index';
 import { installServicesModeEdge } from './http/services-mode-edge';
 import { parseTrustProxy } from './http/client-address';
-import { parseRouteTimeouts, RouteTimeoutsSetting } from './http/forwarding';
+import { parseRouteTimeouts } from './http/forwarding';
 import { serveMergedApiDocs } from './http/merged-api-docs';
-
-/**
- * The gateway process's settings in services mode, beyond the module's own (validated with them,
- * before connecting): the edge, the first admin, and one URL per routed service (UpstreamUrlsEnv).
- */
-const GatewayProcessEnv = mergeEnvSchemas(
-  envSchema({
-    ...EdgeEnv,
-    ...BootstrapAdminEnv,
-    TSS_UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
-    TSS_UPSTREAM_TIMEOUTS: Type.Optional(RouteTimeoutsSetting),
-  }),
-  envSchema({}),
-  UpstreamUrlsEnv,
-);
 
 // Services mode: the gateway verifies tokens with its own key ring and forwards by prefix.
 runMain('gateway', () =>
   runServiceProcess(gatewayService, {
     config: GatewayProcessEnv,
+    configProblems: gatewayProcessProblems,
     keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
     // Staff signed in through single sign-on are recorded and announced here, where every request enters (docs/auth.md).
     wrapTokens: (verifier) => gateSsoStaff(verifier, systemClock),

@@ -15,7 +15,7 @@ export const SingleProcessEnv = envSchema({
   TSS_DATABASE_NAME: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'tss' }),
   ...TokenEnv,
   ...BootstrapAdminEnv,
-  OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, default: 500 }),
+  OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: 500, description: "The relays' fallback poll: bounds the delay after a lost wake-up; at most 10 minutes" }),
 });
 export type SingleProcessEnv = Static<typeof SingleProcessEnv>;
 

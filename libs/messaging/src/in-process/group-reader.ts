@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { timerDelayMs } from '@tss/service-kit';
 import { fromKafkaMessage } from '../kafka/cloud-event-binding';
 import { carriesInTransitData } from '../outbox/in-transit-data';
 import type { InboundMessage, SubscribeOptions } from '../transport';
@@ -125,7 +126,7 @@ export class GroupReader {
   private sleep(ms: number, { ignoreWake = false } = {}): Promise<void> {
     if (!this.running || (this.woken && !ignoreWake)) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, timerDelayMs(ms));
       const wakeUp = () => {
         if (ignoreWake && this.running) return;
         done();

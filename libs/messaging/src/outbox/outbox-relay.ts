@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { CloudEventEnvelope } from '@tss/contracts';
 import { Type } from '@sinclair/typebox';
-import { contextFromCarrier, envSchema, loadConfig, spansRecorded, traceCarrierOf, type Clock } from '@tss/service-kit';
+import { contextFromCarrier, envSchema, loadConfig, spansRecorded, timerDelayMs, traceCarrierOf, type Clock } from '@tss/service-kit';
 import { assertSchemaName, prepared } from '@tss/persistence';
 import { messagingMetrics, reportBacklog, type OutboxBacklog } from '../metrics/messaging-metrics';
 import type { EventTransport, OutboundMessage, OutboxCopy } from '../transport';
@@ -376,7 +376,7 @@ export class OutboxRelay {
   /** Waits `ms`, or less: a kick or a stop ends the wait (with `onlyStopWakes`, only a stop does). */
   private sleep(ms: number, { onlyStopWakes = false } = {}): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, timerDelayMs(ms));
       function done() {
         clearTimeout(timer);
         resolve();

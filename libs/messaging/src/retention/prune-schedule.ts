@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { timerDelayMs } from '@tss/service-kit';
 
 export interface PruneScheduleOptions {
   /** Time between passes, of real time. */
@@ -46,7 +47,7 @@ export class PruneSchedule {
       .catch((error: unknown) => this.options.logger.warn({ err: error }, 'event retention pass failed; will try again at the next one'))
       .finally(() => {
         this.pass = undefined;
-        if (this.running) this.timer = setTimeout(() => this.runPass(), this.options.intervalMs);
+        if (this.running) this.timer = setTimeout(() => this.runPass(), timerDelayMs(this.options.intervalMs));
       });
   }
 }

@@ -23,15 +23,18 @@ export const DEFAULT_EVENT_RETENTION_BATCH_SIZE = 1_000;
 export const EventRetentionEnv = {
   EVENT_RETENTION_DAYS: Type.Number({
     exclusiveMinimum: 0,
+    maximum: 3_650,
     default: DEFAULT_EVENT_RETENTION_DAYS,
     description: 'Published outbox rows, handled inbox rows, settled dead letters (and, in one process, read event-log entries) are kept this many days; fractions allowed',
   }),
   EVENT_RETENTION_INTERVAL_MINUTES: Type.Number({
     exclusiveMinimum: 0,
+    // A week: Node's timers take at most 2^31-1 ms (24.8 days), and a longer delay fires after 1 ms.
+    maximum: 10_080,
     default: DEFAULT_EVENT_RETENTION_INTERVAL_MINUTES,
     description: 'Minutes between two retention passes',
   }),
-  EVENT_RETENTION_BATCH_SIZE: Type.Integer({ minimum: 1, default: DEFAULT_EVENT_RETENTION_BATCH_SIZE, description: 'Rows per DELETE statement of a retention pass' }),
+  EVENT_RETENTION_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 100_000, default: DEFAULT_EVENT_RETENTION_BATCH_SIZE, description: 'Rows per DELETE statement of a retention pass' }),
 };
 const EventRetentionSchema = envSchema(EventRetentionEnv);
 export type EventRetentionConfig = Static<typeof EventRetentionSchema>;

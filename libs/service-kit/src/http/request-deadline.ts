@@ -13,6 +13,7 @@ import { isUpload } from './upload-routes';
 export const RequestDeadlineEnv = {
   TSS_REQUEST_TIMEOUT_MS: Type.Integer({
     minimum: 100,
+    maximum: 3_600_000,
     default: 30_000,
     description:
       'Deadline for receiving a request: its headers (from its first byte), then its body (from the end of its headers); 408 problem+json, connection closed. Uploads have TSS_UPLOAD_TIMEOUT_MS for their body instead',
@@ -20,6 +21,7 @@ export const RequestDeadlineEnv = {
   // An upload's bytes may take a while to come: 27 MiB on an ordinary connection.
   TSS_UPLOAD_TIMEOUT_MS: Type.Integer({
     minimum: 1000,
+    maximum: 3_600_000,
     default: 120_000,
     description:
       'Deadline of a multipart upload (attachments, messages with files, the site reply form): the arrival of its body (408, connection closed); services mode: also the forwarded exchange (504 when the service has it and does not answer)',

@@ -15,7 +15,7 @@ const ORIGIN = 'https?://[^\\s,/]+';
 /** The edge's settings: the gateway in services mode, the shared app in one process. */
 export const EdgeEnv = {
   TSS_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600, description: 'Requests per window per client (per address before authentication)' }),
-  TSS_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000, description: 'Length of the rate-limit window' }),
+  TSS_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 60_000, description: 'Length of the rate-limit window; at most a day' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Share rate-limit counters between replicas; in-memory when absent' })),
   TSS_CORS_ORIGINS: Type.Optional(
     Type.String({ pattern: `^${ORIGIN}(\\s*,\\s*${ORIGIN})*$`, description: 'Comma-separated browser origins allowed by CORS; CORS is off when absent' }),

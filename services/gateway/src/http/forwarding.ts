@@ -30,10 +30,14 @@ export interface ForwardingOptions {
   uploads?: UploadForwarding;
 }
 
+/** An upstream timeout, `TSS_UPSTREAM_TIMEOUT_MS` or one of `TSS_UPSTREAM_TIMEOUTS`: from 100 ms to an hour (a timer's delay). */
+export const UPSTREAM_TIMEOUT_MIN_MS = 100;
+export const UPSTREAM_TIMEOUT_MAX_MS = 3_600_000;
+
 /** `TSS_UPSTREAM_TIMEOUTS`, e.g. `/v1/reports=30000,/v1/tickets=5000`. */
 export const RouteTimeoutsSetting = Type.String({
   pattern: '^/[^=,\\s]*=[0-9]+(\\s*,\\s*/[^=,\\s]*=[0-9]+)*$',
-  description: 'Per-prefix upstream timeouts, `prefix=ms` comma-separated; the longest matching prefix wins',
+  description: `Per-prefix upstream timeouts, \`prefix=ms\` comma-separated, each from ${UPSTREAM_TIMEOUT_MIN_MS} to ${UPSTREAM_TIMEOUT_MAX_MS} ms; the longest matching prefix wins`,
 });
 
 /** Parses a value that matched RouteTimeoutsSetting. */
@@ -46,6 +50,12 @@ export const parseRouteTimeouts = (setting: string | undefined): RouteTimeout[] 
       const at = entry.lastIndexOf('=');
       return { prefix: entry.slice(0, at).replace(/(.)\/$/, '$1'), timeoutMs: Number(entry.slice(at + 1)) };
     });
+
+/** What is wrong with a value that matched RouteTimeoutsSetting: a timeout out of range, by entry (a rule its pattern cannot say). */
+export const routeTimeoutProblems = (setting: string | undefined): string[] =>
+  parseRouteTimeouts(setting)
+    .filter(({ timeoutMs }) => timeoutMs < UPSTREAM_TIMEOUT_MIN_MS || timeoutMs > UPSTREAM_TIMEOUT_MAX_MS)
+    .map(({ prefix, timeoutMs }) => `TSS_UPSTREAM_TIMEOUTS: ${prefix}=${timeoutMs} is not from ${UPSTREAM_TIMEOUT_MIN_MS} to ${UPSTREAM_TIMEOUT_MAX_MS} ms`);
 
 /** The timeout for `path`: that of the longest prefix it lies under (whole segments), else the default. */
 export const upstreamTimeoutFor = (path: string, options: ForwardingOptions): number => {

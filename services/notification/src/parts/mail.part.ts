@@ -44,10 +44,11 @@ export const MAIL_CONFIG = {
   MAIL_SMTP_PASSWORD: Type.Optional(Type.String()),
   // RFC 5321 §4.5.3.2: a client waits 5 minutes for the greeting and 10 for the reply to the end of
   // DATA; giving up sooner abandons mail the server may still accept, and sends it again.
-  MAIL_SMTP_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000, description: 'Time to connect to the SMTP server' }),
-  MAIL_SMTP_GREETING_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 300_000, description: "Time for the SMTP server's greeting (RFC 5321 §4.5.3.2.1: 5 minutes)" }),
+  MAIL_SMTP_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000, description: 'Time to connect to the SMTP server' }),
+  MAIL_SMTP_GREETING_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 300_000, description: "Time for the SMTP server's greeting (RFC 5321 §4.5.3.2.1: 5 minutes)" }),
   MAIL_SMTP_REPLY_TIMEOUT_MS: Type.Integer({
     minimum: 100,
+    maximum: 3_600_000,
     default: 600_000,
     description: "Time for any one reply of the SMTP server (RFC 5321 §4.5.3.2.6: 10 minutes for the end of DATA); the next attempt of a mail is armed no sooner than connect + greeting + reply",
   }),

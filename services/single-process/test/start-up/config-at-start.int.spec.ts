@@ -33,6 +33,16 @@ const BAD_HOST_SETTINGS: Record<string, string> = {
   SLA_TIMER_CONCURRENCY: '0',
 };
 
+/**
+ * Durations past what Node's timers take (2^31-1 ms: longer ones fire after 1 ms): a retention pass
+ * every millisecond, a relay polling in a loop, a Ctrl-C that "timed out" at once.
+ */
+const TOO_LONG: Record<string, string> = {
+  EVENT_RETENTION_INTERVAL_MINUTES: '40000',
+  TIMER_RETENTION_INTERVAL_MINUTES: '40000',
+  SHUTDOWN_TIMEOUT_MS: '2200000000',
+};
+
 describe('start-up: one config schema per process, checked before anything connects', () => {
   let database: ConnectionTrap;
   let broker: ConnectionTrap;
@@ -52,6 +62,8 @@ describe('start-up: one config schema per process, checked before anything conne
         PORT: 'eighty',
         TSS_SIGNING_KEY_MAX_AGE_HOURS: '0',
         TSS_RATE_LIMIT_MAX: 'many',
+        // Matches the setting's pattern; its second timeout is past what a timer takes.
+        TSS_UPSTREAM_TIMEOUTS: '/v1/tickets=5000,/v1/reports=2200000000',
         DATABASE_URL: databaseUrl,
         KAFKA_BROKERS: broker.address,
         TSS_SLA_TIMER_URL: 'http://127.0.0.1:1',
@@ -60,10 +72,11 @@ describe('start-up: one config schema per process, checked before anything conne
         TSS_RATING_URL: 'http://127.0.0.1:1',
       }),
       runEntry(entry('ticket-intake'), { PORT: 'eighty', DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.address }),
-      runEntry(entry('single-process'), { ...BAD_HOST_SETTINGS, DATABASE_URL: databaseUrl, PORT: '0' }),
+      runEntry(entry('single-process'), { ...BAD_HOST_SETTINGS, ...TOO_LONG, OUTBOX_POLL_INTERVAL_MS: '2200000000', DATABASE_URL: databaseUrl, PORT: '0' }),
       // One try at the database, were the settings accepted: the test fails at once rather than after five minutes.
       runEntry(entry('sla-timer'), {
         ...BAD_HOST_SETTINGS,
+        ...TOO_LONG,
         DATABASE_URL: databaseUrl,
         DB_CONNECT_TIMEOUT_MS: '0',
         KAFKA_BROKERS: broker.address,
@@ -97,6 +110,7 @@ describe('start-up: one config schema per process, checked before anything conne
   it('services mode (gateway): base, module and entry-point variables are reported together, exit 78', () => {
     expect(exits.gateway.code).toBe(78);
     for (const name of ['PORT=', 'TSS_SIGNING_KEY_MAX_AGE_HOURS=', 'TSS_RATE_LIMIT_MAX=', 'TSS_INTAKE_URL is required']) expect(exits.gateway.stderr).toContain(name);
+    expect(exits.gateway.stderr).toContain('TSS_UPSTREAM_TIMEOUTS: /v1/reports=2200000000 is not from 100 to 3600000 ms');
     expect(exits.gateway.stderr.match(/Invalid configuration/g)).toHaveLength(1);
   });
 
@@ -105,6 +119,14 @@ describe('start-up: one config schema per process, checked before anything conne
     expect({ code, unnamed: Object.keys(BAD_HOST_SETTINGS).filter((name) => !stderr.includes(`${name}=`)) }).toEqual({ code: 78, unnamed: [] });
     expect(stderr.match(/Invalid configuration/g)).toHaveLength(1);
     expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it.each([
+    ['singleProcessHost', [...Object.keys(TOO_LONG), 'OUTBOX_POLL_INTERVAL_MS']],
+    ['slaTimerHost', Object.keys(TOO_LONG)],
+  ])('%s: a duration past its maximum is refused with the others, named with the bound it passes', (which, names) => {
+    const { stderr } = exits[which];
+    for (const name of names) expect(stderr).toMatch(new RegExp(`^  - ${name}=\\d+: Expected (integer|number) to be less or equal to \\d+$`, 'm'));
   });
 
   it('services mode (ticket-intake): a missing TSS_JWKS_URL is listed with the other bad variables, exit 78', () => {
