@@ -196,7 +196,7 @@ export class EmbeddedPostgres implements RunningPostgres {
         if (telling.length > 0) this.logTail = `${this.logTail}${telling.join('\n')}\n`.slice(-EXIT_LOG_CHARS);
         if (log.includes(READY)) resolve();
       });
-      child.once('exit', (code) => reject(new Error(`postgres exited with code ${code}: ${log.slice(-2_000)}`)));
+      child.once('exit', (code) => reject(startFailure(code, log)));
     });
     // Once running, an exit that `stop()` did not ask for (kill -INT, a crash, the OOM killer) is
     // told to the listeners: nothing else would notice it but failing queries.
@@ -256,6 +256,15 @@ export class EmbeddedPostgres implements RunningPostgres {
     for (let i = 0; i < 100 && alive(server); i += 1) await delay(100);
   }
 }
+
+/**
+ * The server ended before it was ready: its log says why. Its port taken by another process carries
+ * the code EADDRINUSE, as a listen of node's would, so the caller can name the setting behind it.
+ */
+const startFailure = (code: number | null, log: string): Error => {
+  const failure = new Error(`postgres exited with code ${code}: ${log.slice(-2_000)}`);
+  return /could not bind .*: Address already in use/.test(log) ? Object.assign(failure, { code: 'EADDRINUSE' }) : failure;
+};
 
 /** The pid on the first line of `file`, if it has one. */
 const pidIn = async (file: string): Promise<number | undefined> => {

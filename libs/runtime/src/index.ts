@@ -9,3 +9,4 @@ export * from './idempotency';
 export * from './service-parts';
 export * from './embedded-postgres-restarts';
 export * from './start-failure';
+export * from './listen-failure';

@@ -1,5 +1,5 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import { BaseEnv, ConfigError, loadConfig, mergeEnvSchemas } from '@tss/service-kit';
+import { BaseEnv, ConfigError, envSchema, loadConfig, mergeEnvSchemas, metricsPortFor } from '@tss/service-kit';
 import { ServiceHostEnv } from './host-settings';
 import type { ServiceModule as Module } from './service-module';
 
@@ -88,3 +88,35 @@ export const moduleConfigProblems =
   (modules: readonly Module[]) =>
   (env: NodeJS.ProcessEnv): string[] =>
     modules.flatMap((module) => (module.config && module.configProblems ? problemsOfValid(module.config, module.configProblems)(env) : []));
+
+/** A listener of a process: the setting that gives its port, how it is named in a message, the port. */
+export interface Listener {
+  setting: string;
+  /** The setting as it came to be: `METRICS_PORT=9080`, or `METRICS_PORT (unset: PORT + 1000 = 9080)`. */
+  as: string;
+  port: number;
+}
+
+/**
+ * Two listeners of one process on one port (0 aside: each gets a free one): the second one's
+ * listen fails with EADDRINUSE once everything else has started. Said at start instead.
+ */
+export const portClashes = (listeners: readonly Listener[]): string[] =>
+  listeners.flatMap((listener, i) => {
+    const first = listeners.slice(0, i).find((other) => listener.port !== 0 && other.port === listener.port);
+    return first ? [`${listener.as} is ${first.setting} too: each listener needs a port of its own`] : [];
+  });
+
+const ListenerPortsEnv = envSchema({ PORT: BaseEnv.PORT, METRICS_PORT: BaseEnv.METRICS_PORT });
+
+/** The HTTP and metrics listeners every serving process opens, from its settings. */
+export const baseListeners = (config: { PORT: number; METRICS_PORT?: number }): Listener[] => {
+  const metrics = metricsPortFor(config);
+  return [
+    { setting: 'PORT', as: `PORT=${config.PORT}`, port: config.PORT },
+    { setting: 'METRICS_PORT', as: config.METRICS_PORT === undefined ? `METRICS_PORT (unset: PORT + 1000 = ${metrics})` : `METRICS_PORT=${metrics}`, port: metrics },
+  ];
+};
+
+/** PORT and METRICS_PORT on one port: a rule across the two, for `loadConfigOrExit`'s check. */
+export const listenerPortProblems = problemsOfValid(ListenerPortsEnv, (config) => portClashes(baseListeners(config)));

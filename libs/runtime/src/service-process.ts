@@ -42,7 +42,8 @@ import {
 } from '@tss/service-kit';
 import { DeferredKeySource } from './deferred-key-source';
 import { Platform } from './platform';
-import { DatabaseUrlSetting, DbConnectTimeoutSetting, loadConfigOrExit, MigrateEnv, moduleConfigProblems, processConfigSchema, ServiceMigrateEnv } from './process-config';
+import { listenAs } from './listen-failure';
+import { DatabaseUrlSetting, DbConnectTimeoutSetting, listenerPortProblems, loadConfigOrExit, MigrateEnv, moduleConfigProblems, processConfigSchema, ServiceMigrateEnv } from './process-config';
 import { migrateService, ServiceHost } from './service-host';
 import { describeStartFailure, MigrationFailed } from './start-failure';
 import type { ServiceModule } from './service-module';
@@ -249,6 +250,7 @@ export const runServiceProcess = async <E extends TObject>(
     ...(entry?.keySource || env.TSS_JWKS_URL ? [] : ['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)']),
     ...kafkaConnectionProblems(env),
     ...moduleConfigProblems([module])(env),
+    ...listenerPortProblems(env),
     ...(entry?.configProblems?.(env) ?? []),
   ]);
   const logger = createLogger(module.name, config.LOG_LEVEL);
@@ -266,12 +268,13 @@ export const runServiceProcess = async <E extends TObject>(
     deferWorkers: true,
   });
   // Listen first: probes and requests answer while the consumer group settles (docs/adr/0020).
-  await instance.app.listen({ host: config.HOST, port: config.PORT });
+  await listenAs('PORT', { host: config.HOST, port: config.PORT }, () => instance.app.listen({ host: config.HOST, port: config.PORT }));
   // Stopped first (SIGTERM while the broker is away): the start resolves having started nothing.
   void instance.startWorkers().then((started) => {
     if (started) logger.info('consuming and publishing events');
   });
-  const metrics = await startMetricsServer(metricsPortFor(config), config.HOST);
+  const metricsPort = metricsPortFor(config);
+  const metrics = await listenAs('METRICS_PORT', { host: config.HOST, port: metricsPort }, () => startMetricsServer(metricsPort, config.HOST));
   exitOnSignals(
     () => shutdownInOrder([...instance.closers(), { name: 'metrics', close: () => metrics.close() }, { name: 'tracing', close: () => tracing.shutdown() }], logger, config.SHUTDOWN_TIMEOUT_MS),
     logger,

@@ -1,5 +1,6 @@
 import { SchemaNeedsNewerRelease } from '@tss/persistence';
 import { ConfigError } from '@tss/service-kit';
+import { CannotListen } from './listen-failure';
 import { PendingMigrations } from './service-host';
 import { DatabaseRefused, DatabaseUnreachable } from './wait-for-database';
 
@@ -13,9 +14,10 @@ MigrationFailed.prototype.name = 'MigrationFailed';
 
 /**
  * Failures an operator meets and fixes outside the code (the database, its URL, the schema's
- * state, a setting): their message says everything, and a stack under it reads like a crash.
+ * state, a setting, a port another process holds): their message says everything, and a stack
+ * under it reads like a crash.
  */
-const EXPECTED = [DatabaseUnreachable, DatabaseRefused, SchemaNeedsNewerRelease, PendingMigrations, ConfigError];
+const EXPECTED = [DatabaseUnreachable, DatabaseRefused, SchemaNeedsNewerRelease, PendingMigrations, ConfigError, CannotListen];
 
 export const isExpectedStartFailure = (error: unknown): boolean => EXPECTED.some((kind) => error instanceof kind);
 

@@ -1,6 +1,6 @@
 import { SchemaNeedsNewerRelease } from '@tss/persistence';
 import { ConfigError } from '@tss/service-kit';
-import { describeStartFailure, MigrationFailed, PendingMigrations } from '../src';
+import { CannotListen, describeStartFailure, MigrationFailed, PendingMigrations } from '../src';
 import { DatabaseRefused, DatabaseUnreachable } from '../src/wait-for-database';
 
 const STACK_FRAME = /^\s+at /m;
@@ -18,7 +18,9 @@ describe('describeStartFailure: the line a failed start leaves on stderr', () =>
     const floor = new SchemaNeedsNewerRelease('sla_timer', [{ migration: 'M1765999999999', recordedBy: 'M1765999999999', reason: 'a column is dropped' }], 'M1765000000000');
     expect(describeStartFailure('sla-timer', floor)).toBe(`sla-timer failed to start: ${floor.message}`);
     expect(describeStartFailure('gateway', new ConfigError(['TSS_JWKS_URL is required']))).toBe('gateway failed to start: Invalid configuration:\n  - TSS_JWKS_URL is required');
-    for (const failure of [refused, unreachable, floor]) expect(describeStartFailure('x', failure)).not.toMatch(STACK_FRAME);
+    const busy = new CannotListen('PORT 8080 on 127.0.0.1 is in use (EADDRINUSE): another process listens there', Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' }));
+    expect(describeStartFailure('gateway', busy)).toBe('gateway failed to start: PORT 8080 on 127.0.0.1 is in use (EADDRINUSE): another process listens there');
+    for (const failure of [refused, unreachable, floor, busy]) expect(describeStartFailure('x', failure)).not.toMatch(STACK_FRAME);
   });
 
   it('a fault keeps its stack; at debug, so does an expected failure, under its one line', () => {

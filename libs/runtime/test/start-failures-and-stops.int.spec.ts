@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { freePort, waitFor } from '@tss/service-kit/testing';
 import { startFixture, type StartedFixture } from './support/fixture-process';
@@ -90,4 +91,30 @@ describe('a services-mode process: what it says when it stops before it started,
     expect(verbose.stderr().startsWith(`${said}\n`)).toBe(true);
     expect(verbose.stderr()).toMatch(STACK_FRAME);
   }, 60_000);
+
+  // A busy port or a HOST that does not resolve failed with `listen EADDRINUSE …` and its stack,
+  // like a crash (docs/adr/0015, addendum of 2026-12-05, fourth session).
+  it('a busy PORT or METRICS_PORT, or a HOST that does not resolve: one line naming the setting and what happened, no stack', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = String((busy.address() as { port: number }).port);
+    try {
+      const migrated = { MIGRATE_ON_START: 'true' };
+      const onPort = startFixture([], await serving(db.url, { ...migrated, PORT: port }));
+      const onMetrics = startFixture([], await serving(db.url, { ...migrated, METRICS_PORT: port }));
+      const nowhere = startFixture([], await serving(db.url, { ...migrated, HOST: 'nosuch.invalid' }));
+      const verbose = startFixture([], await serving(db.url, { ...migrated, PORT: port, LOG_LEVEL: 'debug' }));
+      started.push(onPort, onMetrics, nowhere, verbose);
+      const exits = await Promise.all([onPort, onMetrics, nowhere, verbose].map((f) => f.exited));
+      expect(exits.map((e) => e.code)).toEqual([1, 1, 1, 1]);
+      expect(onPort.stderr()).toBe(`fixture failed to start: PORT ${port} on 127.0.0.1 is in use (EADDRINUSE): another process listens there\n`);
+      expect(onMetrics.stderr()).toBe(`fixture failed to start: METRICS_PORT ${port} on 127.0.0.1 is in use (EADDRINUSE): another process listens there\n`);
+      expect(nowhere.stderr()).toMatch(/^fixture failed to start: HOST nosuch\.invalid does not resolve to an address \((ENOTFOUND|EAI_AGAIN)\)\n$/);
+      for (const fixture of [onPort, onMetrics, nowhere]) expect(fixture.output()).not.toMatch(STACK_FRAME);
+      expect(verbose.stderr().startsWith(`fixture failed to start: PORT ${port} on 127.0.0.1 is in use (EADDRINUSE): another process listens there\n`)).toBe(true);
+      expect(verbose.stderr()).toMatch(STACK_FRAME);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  listenAs,
   loadConfigOrExit,
   migrateService,
   MigrateEnv,
@@ -20,7 +21,7 @@ import {
   systemClock,
 } from '@tss/service-kit';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@tss/persistence';
-import { localBaseUrl, SingleProcessEnv, withDataFolderDefaults, withPublicUrlDefault, type SingleProcessEnv as Config } from './single-process.config';
+import { localBaseUrl, singleProcessConfigProblems, SingleProcessEnv, withDataFolderDefaults, withPublicUrlDefault, type SingleProcessEnv as Config } from './single-process.config';
 import { ALL_SERVICES, startSingleProcessPlatform } from './single-process-platform';
 
 const banner = (config: Config, metricsPort: number, admin?: { clientId: string; clientSecret: string }): string => {
@@ -71,7 +72,10 @@ const main = async (): Promise<void> => {
   if (process.argv[2] === 'migrate') return migrate();
   const given = withDataFolderDefaults(process.env);
   // Every variable of every hosted service, checked at once before PostgreSQL starts (docs/adr/0015).
-  const config = loadConfigOrExit(processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES), 'tss', given, moduleConfigProblems(ALL_SERVICES));
+  const config = loadConfigOrExit(processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES), 'tss', given, (env) => [
+    ...moduleConfigProblems(ALL_SERVICES)(env),
+    ...singleProcessConfigProblems(env),
+  ]);
   const env = withPublicUrlDefault(given, config);
   const logger = createLogger('tss', config.LOG_LEVEL);
   const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });
@@ -89,7 +93,9 @@ const main = async (): Promise<void> => {
   if (!databaseUrl) {
     logger.info({ dataDir: path.resolve(config.TSS_DATA_DIR), port: config.TSS_PG_PORT }, 'starting embedded PostgreSQL');
     // Ctrl-C reaches only this process, which drains and then stops the server (docs/adr/0006).
-    embedded = await startEmbeddedPostgres({ dataDir: config.TSS_DATA_DIR, port: config.TSS_PG_PORT, ownProcessGroup: true });
+    embedded = await listenAs('TSS_PG_PORT', { host: '127.0.0.1', port: config.TSS_PG_PORT }, () =>
+      startEmbeddedPostgres({ dataDir: config.TSS_DATA_DIR, port: config.TSS_PG_PORT, ownProcessGroup: true }),
+    );
     // A server that dies (kill, crash) is logged at once and started again (docs/adr/0006).
     restarts = restartEmbeddedPostgresOnExit(embedded, { logger });
     await ensureDatabase(embedded.url(), config.TSS_DATABASE_NAME);
@@ -108,8 +114,9 @@ const main = async (): Promise<void> => {
     edge: config,
     oidc: config,
   });
-  await running.platform.app.listen({ host: config.HOST, port: config.PORT });
-  const metrics = await startMetricsServer(metricsPortFor(config), config.HOST);
+  await listenAs('PORT', { host: config.HOST, port: config.PORT }, () => running.platform.app.listen({ host: config.HOST, port: config.PORT }));
+  const metricsPort = metricsPortFor(config);
+  const metrics = await listenAs('METRICS_PORT', { host: config.HOST, port: metricsPort }, () => startMetricsServer(metricsPort, config.HOST));
 
   // The platform's handler is added before the start-up one is removed: were SIGINT without a
   // listener for an instant, node would restore its default action, and a Ctrl-C at that instant

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { siteLinkKeysOf } from './data-folder';
 import { Type, type Static } from '@sinclair/typebox';
 import { BootstrapAdminEnv, EdgeEnv } from '@tss/gateway';
+import { baseListeners, portClashes, problemsOfValid } from '@tss/runtime';
 import { BaseEnv, envSchema, OidcEnv, TokenEnv } from '@tss/service-kit';
 
 /** The single process's own settings; every hosted module's (`ServiceModule.config`) are merged in at start. */
@@ -18,6 +19,28 @@ export const SingleProcessEnv = envSchema({
   OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: 500, description: "The relays' fallback poll: bounds the delay after a lost wake-up; at most 10 minutes" }),
 });
 export type SingleProcessEnv = Static<typeof SingleProcessEnv>;
+
+const ListenerPortsEnv = envSchema({
+  PORT: SingleProcessEnv.properties.PORT,
+  METRICS_PORT: SingleProcessEnv.properties.METRICS_PORT,
+  TSS_PG_PORT: SingleProcessEnv.properties.TSS_PG_PORT,
+  DATABASE_URL: SingleProcessEnv.properties.DATABASE_URL,
+});
+
+/**
+ * The rules across the single process's settings that a schema cannot say, each over the settings
+ * it reads alone (problemsOfValid): its listeners on distinct ports, the embedded PostgreSQL's
+ * included when it runs one.
+ */
+export const singleProcessConfigProblems = (env: NodeJS.ProcessEnv): string[] => [
+  ...problemsOfValid(ListenerPortsEnv, (config) =>
+    // In the order they open: the embedded PostgreSQL first, so a clash names the later listener.
+    portClashes([
+      ...(config.DATABASE_URL ? [] : [{ setting: 'TSS_PG_PORT', as: `TSS_PG_PORT=${config.TSS_PG_PORT}`, port: config.TSS_PG_PORT }]),
+      ...baseListeners(config),
+    ]),
+  )(env),
+];
 
 /**
  * The environment the platform runs with: the attachments' folder, unless `ATTACHMENT_DIR` names

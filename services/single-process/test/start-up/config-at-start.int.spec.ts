@@ -43,6 +43,9 @@ const TOO_LONG: Record<string, string> = {
   SHUTDOWN_TIMEOUT_MS: '2200000000',
 };
 
+/** Two listeners of one process on one port: the second failed at its listen, with a stack, after everything had started. */
+const ONE_PORT_TWICE: Record<string, string> = { PORT: '18080', METRICS_PORT: '18080' };
+
 describe('start-up: one config schema per process, checked before anything connects', () => {
   let database: ConnectionTrap;
   let broker: ConnectionTrap;
@@ -72,7 +75,7 @@ describe('start-up: one config schema per process, checked before anything conne
         TSS_RATING_URL: 'http://127.0.0.1:1',
       }),
       runEntry(entry('ticket-intake'), { PORT: 'eighty', DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.address }),
-      runEntry(entry('single-process'), { ...BAD_HOST_SETTINGS, ...TOO_LONG, OUTBOX_POLL_INTERVAL_MS: '2200000000', DATABASE_URL: databaseUrl, PORT: '0' }),
+      runEntry(entry('single-process'), { ...BAD_HOST_SETTINGS, ...TOO_LONG, ...ONE_PORT_TWICE, OUTBOX_POLL_INTERVAL_MS: '2200000000', DATABASE_URL: databaseUrl }),
       // One try at the database, were the settings accepted: the test fails at once rather than after five minutes.
       runEntry(entry('sla-timer'), {
         ...BAD_HOST_SETTINGS,
@@ -81,7 +84,7 @@ describe('start-up: one config schema per process, checked before anything conne
         DB_CONNECT_TIMEOUT_MS: '0',
         KAFKA_BROKERS: broker.address,
         TSS_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json',
-        PORT: '0',
+        ...ONE_PORT_TWICE,
       }),
     ]);
     Object.assign(exits, { singleProcess, moduleRule, gateway, intake, singleProcessHost, slaTimerHost });
@@ -127,6 +130,10 @@ describe('start-up: one config schema per process, checked before anything conne
   ])('%s: a duration past its maximum is refused with the others, named with the bound it passes', (which, names) => {
     const { stderr } = exits[which];
     for (const name of names) expect(stderr).toMatch(new RegExp(`^  - ${name}=\\d+: Expected (integer|number) to be less or equal to \\d+$`, 'm'));
+  });
+
+  it.each(['singleProcessHost', 'slaTimerHost'])('%s: METRICS_PORT equal to PORT is refused at start with the others, both named', (which) => {
+    expect(exits[which].stderr).toContain('  - METRICS_PORT=18080 is PORT too: each listener needs a port of its own\n');
   });
 
   it('services mode (ticket-intake): a missing TSS_JWKS_URL is listed with the other bad variables, exit 78', () => {
