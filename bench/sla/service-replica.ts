@@ -8,7 +8,7 @@ import { InProcessTransport, Outbox, OutboxRelay, relayBatchSizeFrom } from '@ts
 import { RelaySession } from '../../libs/messaging/src/outbox/relay-session';
 import { createServiceDataSource } from '@tss/persistence';
 import { loadConfig, systemClock } from '@tss/service-kit';
-import type { ServiceDeps } from '@tss/runtime';
+import { hostSettingsFrom, type ServiceDeps } from '@tss/runtime';
 import { slaTimerService } from '../../services/sla-timer/src/index';
 import { SlaTimerEnv } from '../../services/sla-timer/src/sla-timer.config';
 import { SLA_SCHEMA } from '../../services/sla-timer/src/store/response-clock.store';
@@ -44,7 +44,8 @@ const traceSql = async (): Promise<void> => {
 const main = async (): Promise<void> => {
   if (process.env.BENCH_TRACE_SQL) await traceSql();
   const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' });
-  const dataSource = createServiceDataSource({ url, schema: SLA_SCHEMA, applicationName: `bench:service-${process.pid}` });
+  // As a service's host opens it (PG_PREPARED_STATEMENTS among the runtime's settings).
+  const dataSource = createServiceDataSource({ url, schema: SLA_SCHEMA, applicationName: `bench:service-${process.pid}`, preparedStatements: hostSettingsFrom(process.env).preparedStatements });
   await dataSource.initialize();
   const outbox = new Outbox({ service: 'sla-timer', schema: SLA_SCHEMA, clock: systemClock });
   const deps = { config: loadConfig(SlaTimerEnv, process.env), dataSource, outbox, clock: systemClock, logger, env: process.env } as unknown as ServiceDeps<SlaTimerEnv>;

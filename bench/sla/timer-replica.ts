@@ -3,6 +3,7 @@
 // `sla.breached` outbox row would be) in the firing transaction. Prints `ready` once listening.
 import pino from 'pino';
 import { createServiceDataSource } from '@tss/persistence';
+import { hostSettingsFrom } from '@tss/runtime';
 import { systemClock } from '@tss/service-kit';
 import { TimerWorker, type FiredTimer } from '@tss/timers';
 import type { EntityManager } from 'typeorm';
@@ -12,7 +13,8 @@ const schema = process.env.BENCH_SCHEMA ?? 'sla_bench';
 const owner = process.env.BENCH_OWNER ?? `replica-${process.pid}`;
 
 const main = async (): Promise<void> => {
-  const dataSource = createServiceDataSource({ url, schema, applicationName: `bench:${owner}` });
+  // As a service's host opens it (PG_PREPARED_STATEMENTS among the runtime's settings).
+  const dataSource = createServiceDataSource({ url, schema, applicationName: `bench:${owner}`, preparedStatements: hostSettingsFrom(process.env).preparedStatements });
   await dataSource.initialize();
   const record = async (timer: FiredTimer, tx: EntityManager) => {
     await tx.query(`INSERT INTO "${schema}".effects (timer_id, due_at, claimed_at, fired_at, owner) VALUES ($1, $2, $3, $4, $5)`, [

@@ -97,7 +97,7 @@ LOOPBACK = re.compile(r"^(127\.|::1$|localhost$)")
 READ_BY_THE_RUNTIME = re.compile(r"^(OTEL_[A-Z0-9_]+|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|TZ)$")
 # Source files whose environment reads are no service's: tests and test helpers.
 NOT_SERVICE_CODE = re.compile(r"(/testing/|/test/|\.spec\.ts$)")
-# deps.env.TSS_MASTER_KEYS, process.env.PG_PREPARED_STATEMENTS, env['X']: a read outside the schema.
+# deps.env.TSS_MASTER_KEYS, process.env.X, env['X']: a read outside the schema.
 ENV_READ = re.compile(r"\benv(?:\.|\[['\"])([A-Z][A-Z0-9_]{2,})\b")
 
 

@@ -12,6 +12,12 @@ export interface ServiceDataSourceOptions {
   migrations?: MixedList<(new () => MigrationInterface) | string>;
   poolSize?: number;
   applicationName?: string;
+  /**
+   * Run the services' hot statements prepared (docs/adr/0058): the runtime's PG_PREPARED_STATEMENTS
+   * (`on`; off by default until the acknowledgment benchmark's tail with it is understood). Turned
+   * on for the whole process: every pg client sends a marked statement named from then on.
+   */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -19,9 +25,7 @@ export interface ServiceDataSourceOptions {
  * the search path all live there. Schema changes only ever come from migrations.
  */
 export const createServiceDataSource = (options: ServiceDataSourceOptions): DataSource => {
-  // PG_PREPARED_STATEMENTS=on runs the services' hot statements prepared (docs/adr/0058); off by
-  // default until the acknowledgment benchmark's tail with it is understood.
-  if (process.env.PG_PREPARED_STATEMENTS === 'on') usePreparedStatements();
+  if (options.preparedStatements) usePreparedStatements();
   return new DataSource({
     type: 'postgres',
     url: options.url,

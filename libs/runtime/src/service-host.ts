@@ -149,6 +149,7 @@ export class ServiceHost {
       migrations: module.migrations,
       poolSize: options.poolSize,
       applicationName: module.name,
+      preparedStatements: settings.preparedStatements,
     });
     try {
       if (options.migrate) {

@@ -1,4 +1,4 @@
-import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 /** Variables every service reads. Service configs extend this with their own. */
@@ -59,6 +59,18 @@ export const mergeEnvSchemas = <A extends TProperties, B extends TProperties>(
   return Type.Object(properties) as TObject<A & B>;
 };
 
+/** The values a union of literals takes (LOG_LEVEL, PG_PREPARED_STATEMENTS), to name them where typebox says "Expected union value". */
+const literalsOf = (schema: TSchema | undefined): unknown[] | undefined => {
+  const branches: unknown = schema?.anyOf;
+  if (!Array.isArray(branches) || branches.length === 0) return undefined;
+  const values: unknown[] = [];
+  for (const branch of branches as unknown[]) {
+    if (typeof branch !== 'object' || branch === null || !('const' in branch)) return undefined;
+    values.push(branch.const);
+  }
+  return values;
+};
+
 /** A number as written in the environment: decimal, with an optional exponent (Helm renders 1000000 as 1e+06). */
 const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const NUMERIC_TYPES = new Set(['integer', 'number']);
@@ -90,7 +102,9 @@ export const loadConfig = <S extends TObject>(schema: S, env: NodeJS.ProcessEnv 
     const name = e.path.replace(/^\//, '').split('/')[0] || '(root)';
     if (problemsByName.has(name)) continue; // one line per variable: its first problem
     const value = converted[name];
-    problemsByName.set(name, value === undefined ? `${name} is required` : `${name}=${JSON.stringify(redactIfSecret(name, value))}: ${e.message}`);
+    const accepted = literalsOf(schema.properties[name]);
+    const why = accepted ? `Expected one of ${accepted.map((v) => JSON.stringify(v)).join(', ')}` : e.message;
+    problemsByName.set(name, value === undefined ? `${name} is required` : `${name}=${JSON.stringify(redactIfSecret(name, value))}: ${why}`);
   }
   const problems = [...problemsByName.values()];
   if (problems.length > 0) throw new ConfigError(problems);

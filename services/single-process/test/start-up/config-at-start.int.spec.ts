@@ -21,7 +21,7 @@ const runEntry = (file: string, env: Record<string, string>, args: string[] = []
   });
 
 /**
- * Settings the runtime, the timers and sla-timer read for every hosted service, bad all at once:
+ * Settings the runtime, the timers, sla-timer and the data sources read for every hosted service, bad all at once:
  * they were read only as the services were built (after PostgreSQL, or the wait for it), with a
  * stack, exit 1, one at a time (docs/adr/0015, addendum of 2026-12-05, fourth session).
  */
@@ -31,6 +31,8 @@ const BAD_HOST_SETTINGS: Record<string, string> = {
   TIMER_RETENTION_BATCH_SIZE: '-5',
   SLA_TIMER_BATCH_SIZE: 'many',
   SLA_TIMER_CONCURRENCY: '0',
+  // Anything but `on` silently meant off.
+  PG_PREPARED_STATEMENTS: 'yes',
 };
 
 /**
