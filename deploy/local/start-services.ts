@@ -4,13 +4,12 @@
 // Settings: TSS_DATA_DIR (.data/services), TSS_BASE_PORT (8080: gateway, then one port per
 // service), TSS_METRICS_BASE_PORT (9464), TSS_PG_PORT (25432: below the ephemeral port range, see
 // local-port-range.ts), KAFKA_PORT (9092), LOG_LEVEL (warn).
-import path from 'node:path';
-import { SERVICES_MODE_PG_PORT } from '../../services/single-process/src/local-port-range';
-import { startServices, type RunningServices } from '../../services/single-process/src/start-services';
+import { isExpectedStartFailure, loadConfigOrExit } from '@tss/runtime';
+import { startServicesOptionsOf, startServicesProblems, StartServicesEnv } from '../../services/single-process/src/start-services.config';
+import { SERVICE_PROCESSES, startServices, type RunningServices } from '../../services/single-process/src/start-services';
 
-const int = (value: string | undefined, fallback: number): number => (value ? Number.parseInt(value, 10) : fallback);
-
-const env = process.env;
+// Every setting of the launcher's own, checked before it starts anything: exit 78 naming each bad one.
+const config = loadConfigOrExit(StartServicesEnv, 'start:services', process.env, startServicesProblems(SERVICE_PROCESSES.length));
 // One way out, whatever ends the launcher: Ctrl-C, SIGTERM, SIGHUP (the terminal closed), an error
 // of its own, during start-up or after. Each stops the services, the broker and PostgreSQL it
 // started; the broker runs in a session of its own and would outlive the launcher otherwise.
@@ -38,14 +37,7 @@ process.on('uncaughtException', (error) => {
 process.stdout.on('error', () => shutdown(0));
 
 startServices({
-  dataDir: path.resolve(env.TSS_DATA_DIR ?? '.data/services'),
-  basePort: int(env.TSS_BASE_PORT, 8080),
-  metricsBasePort: int(env.TSS_METRICS_BASE_PORT, 9464),
-  pgPort: int(env.TSS_PG_PORT, SERVICES_MODE_PG_PORT),
-  kafkaPort: int(env.KAFKA_PORT, 9092),
-  databaseUrl: env.DATABASE_URL,
-  kafkaBrokers: env.KAFKA_BROKERS,
-  logLevel: env.LOG_LEVEL ?? 'warn',
+  ...startServicesOptionsOf(config),
   write: (line) => process.stdout.write(`${line}\n`),
   signal: aborted.signal,
 })
@@ -76,6 +68,8 @@ startServices({
   })
   .catch((error: unknown) => {
     // startServices has stopped what it started before it rejected.
-    if (!aborted.signal.aborted) process.stderr.write(`start:services failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    // A setting to fix (a port another process holds) is its message alone; a fault, its stack.
+    const described = error instanceof Error ? (isExpectedStartFailure(error) && !/^(debug|trace)$/.test(config.LOG_LEVEL) ? error.message : error.stack) : String(error);
+    if (!aborted.signal.aborted) process.stderr.write(`start:services failed: ${described}\n`);
     process.exit(aborted.signal.aborted ? exitCode : 1);
   });

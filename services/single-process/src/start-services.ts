@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { ServiceName } from '@tss/contracts';
 import { upstreamUrlSetting } from '@tss/gateway';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
-import { restartEmbeddedPostgresOnExit } from '@tss/runtime';
+import { listenAs, restartEmbeddedPostgresOnExit } from '@tss/runtime';
 import { createLogger, type Logger } from '@tss/service-kit';
 import { inRange, LOCAL_PORT_RANGE_FILE, readLocalPortRange } from './local-port-range';
 import { ALL_SERVICES } from './single-process-platform';
@@ -172,7 +172,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
       const logger = createLogger('start:services', options.logLevel, { write: (line: string) => options.write(`[start:services] ${line.trimEnd()}`) });
       await warnOfEphemeralPgPort(options.pgPort, logger, options.localPortRangeFile);
       const pg = new EmbeddedPostgres({ dataDir: options.dataDir, port: options.pgPort, ownProcessGroup: true });
-      await pg.start();
+      await listenAs('TSS_PG_PORT', { host: '127.0.0.1', port: options.pgPort }, () => pg.start());
       // A server that dies (kill, crash) is logged at error level and started again, as under `npm start` (docs/adr/0006).
       const pgRestarts = restartEmbeddedPostgresOnExit(pg, { logger });
       cleanups.push(async () => {

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { DatabaseUrlSetting, problemsOfValid } from '@tss/runtime';
+import { BaseEnv, envSchema } from '@tss/service-kit';
+import { SERVICES_MODE_PG_PORT } from './local-port-range';
+import type { StartServicesOptions } from './start-services';
+
+/**
+ * The settings of `npm run start:services` (deploy/local/start-services.ts) itself, checked before
+ * it starts anything (docs/adr/0015): a bad one stops it with exit 78 and one message naming each.
+ * The services it starts check theirs, which they get from its environment, as every process does.
+ */
+export const StartServicesEnv = envSchema({
+  TSS_DATA_DIR: Type.String({ default: '.data/services', description: "PostgreSQL's data, the broker's log, the admin client and the link keys" }),
+  TSS_BASE_PORT: Type.Integer({ minimum: 1, maximum: 65_535, default: 8080, description: 'The gateway listens here, service i on TSS_BASE_PORT + i' }),
+  TSS_METRICS_BASE_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 9464, description: 'Service i exposes /metrics on TSS_METRICS_BASE_PORT + i; 0: each on a free port' }),
+  TSS_PG_PORT: Type.Integer({ minimum: 1024, maximum: 65_535, default: SERVICES_MODE_PG_PORT, description: "The embedded PostgreSQL's TCP port (unless DATABASE_URL)" }),
+  KAFKA_PORT: Type.Integer({ minimum: 1, maximum: 65_534, default: 9092, description: "The broker's port (its controller listens on the next one), unless KAFKA_BROKERS" }),
+  DATABASE_URL: Type.Optional(DatabaseUrlSetting),
+  KAFKA_BROKERS: Type.Optional(Type.String({ minLength: 1, description: 'Comma-separated host:port list' })),
+  LOG_LEVEL: Type.Union(BaseEnv.LOG_LEVEL.anyOf, { default: 'warn' }),
+});
+export type StartServicesEnv = Static<typeof StartServicesEnv>;
+
+/** Ports the launcher and what it starts listen on, by the setting that places them. */
+interface PortRange {
+  setting: string;
+  value: number;
+  what: string;
+  from: number;
+  to: number;
+}
+
+const span = (r: PortRange): string => (r.from === r.to ? String(r.from) : `${r.from}–${r.to}`);
+
+/**
+ * What the schema cannot say: every port the launcher places within 65535, and no two of them one
+ * port (the services' and their metrics' ranges, PostgreSQL's and the broker's when it starts them).
+ */
+export const startServicesProblems =
+  (serviceCount: number) =>
+  (env: NodeJS.ProcessEnv): string[] =>
+    problemsOfValid(StartServicesEnv, (config) => {
+      const ranges: PortRange[] = [
+        { setting: 'TSS_BASE_PORT', value: config.TSS_BASE_PORT, what: 'services', from: config.TSS_BASE_PORT, to: config.TSS_BASE_PORT + serviceCount - 1 },
+        ...(config.TSS_METRICS_BASE_PORT === 0
+          ? []
+          : [{ setting: 'TSS_METRICS_BASE_PORT', value: config.TSS_METRICS_BASE_PORT, what: "services' metrics", from: config.TSS_METRICS_BASE_PORT, to: config.TSS_METRICS_BASE_PORT + serviceCount - 1 }]),
+        ...(config.DATABASE_URL ? [] : [{ setting: 'TSS_PG_PORT', value: config.TSS_PG_PORT, what: 'embedded PostgreSQL', from: config.TSS_PG_PORT, to: config.TSS_PG_PORT }]),
+        ...(config.KAFKA_BROKERS ? [] : [{ setting: 'KAFKA_PORT', value: config.KAFKA_PORT, what: 'broker', from: config.KAFKA_PORT, to: config.KAFKA_PORT + 1 }]),
+      ];
+      const past = ranges.filter((r) => r.to > 65_535).map((r) => `${r.setting}=${r.value}: the ${r.what} would listen on ${span(r)}, past 65535`);
+      const shared = ranges.flatMap((r, i) =>
+        ranges
+          .slice(0, i)
+          .filter((other) => r.from <= other.to && other.from <= r.to)
+          .map((other) => `${r.setting}=${r.value}: the ${r.what} (${span(r)}) and ${other.setting}'s ${other.what} (${span(other)}) share ports`),
+      );
+      return [...past, ...shared];
+    })(env);
+
+/** The launcher's options from its checked settings. */
+export const startServicesOptionsOf = (config: StartServicesEnv): Pick<StartServicesOptions, 'dataDir' | 'basePort' | 'metricsBasePort' | 'pgPort' | 'kafkaPort' | 'databaseUrl' | 'kafkaBrokers' | 'logLevel'> => ({
+  dataDir: path.resolve(config.TSS_DATA_DIR),
+  basePort: config.TSS_BASE_PORT,
+  metricsBasePort: config.TSS_METRICS_BASE_PORT,
+  pgPort: config.TSS_PG_PORT,
+  kafkaPort: config.KAFKA_PORT,
+  databaseUrl: config.DATABASE_URL,
+  kafkaBrokers: config.KAFKA_BROKERS,
+  logLevel: config.LOG_LEVEL,
+});
