@@ -10,3 +10,4 @@ export * from './service-parts';
 export * from './embedded-postgres-restarts';
 export * from './start-failure';
 export * from './listen-failure';
+export * from './entry-arguments';

@@ -42,6 +42,7 @@ import {
 } from '@tss/service-kit';
 import { DeferredKeySource } from './deferred-key-source';
 import { Platform } from './platform';
+import { exitOnUnknownArgument } from './entry-arguments';
 import { listenAs } from './listen-failure';
 import { DatabaseUrlSetting, DbConnectTimeoutSetting, listenerPortProblems, loadConfigOrExit, MigrateEnv, moduleConfigProblems, processConfigSchema, ServiceMigrateEnv } from './process-config';
 import { migrateService, ServiceHost } from './service-host';
@@ -191,12 +192,15 @@ export interface ServiceProcessEntry<E extends TObject> {
 
 const NO_SETTINGS = envSchema({});
 
+/** What a services-mode entry point takes: nothing (serve), or one command. */
+const SERVICE_USAGE = 'usage: main.js [migrate | config-schema | dead-letters …]';
+
 /**
  * `node main.js` serves one service; `node main.js migrate` applies its migrations and exits (it
  * reads DATABASE_URL and LOG_LEVEL only); `node main.js config-schema` prints the JSON Schema of
  * every variable the service reads and exits. Every variable the process reads, its module's
  * included, is checked before anything connects; a bad environment stops the process (exit 78)
- * with every bad variable named.
+ * with every bad variable named. Any other argument stops it with its usage (exit 64).
  */
 export const runServiceProcess = async <E extends TObject>(
   module: ServiceModule,
@@ -205,6 +209,9 @@ export const runServiceProcess = async <E extends TObject>(
 ): Promise<void> => {
   // One check of every variable the process reads (its module's and the entry's too), before any connection.
   const schema = processConfigSchema(ServiceProcessEnv, NO_SETTINGS, [module], entry?.config ?? NO_SETTINGS);
+  // Only `dead-letters` takes arguments of its own; anything else unknown used to start the service.
+  const unknown = argv[0] === 'dead-letters' ? undefined : argv.find((arg, i) => i > 0 || !['migrate', 'config-schema'].includes(arg));
+  if (unknown !== undefined) exitOnUnknownArgument(module.name, unknown, SERVICE_USAGE);
   if (argv[0] === 'config-schema') {
     // The same schema the process validates at start: the chart's checks hold each container's
     // environment against it, so a variable the service never reads is found (docs/adr/0021).

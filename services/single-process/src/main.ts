@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  exitOnUnknownArgument,
   listenAs,
   loadConfigOrExit,
   migrateService,
@@ -58,6 +59,9 @@ const banner = (config: Config, metricsPort: number, admin?: { clientId: string;
 };
 
 /**
+ * `main.ts`: the platform; `main.ts config-schema`: the JSON Schema of every setting it reads (its
+ * own, the runtime's, every service's), then exit; any other argument: its usage, exit 64.
+ *
  * `migrate`: every service's migrations into DATABASE_URL, then exit; reads DATABASE_URL and
  * LOG_LEVEL only. The test run builds its template with it. (The in-process transport's log is
  * not a service's: `npm start` creates it on first use.)
@@ -68,11 +72,23 @@ const migrate = async (): Promise<void> => {
   for (const module of ALL_SERVICES) logger.info({ service: module.name, applied: await migrateService(module, config.DATABASE_URL, logger) }, 'migrations applied');
 };
 
+/** What `npm start` takes: nothing (the platform), or one command. */
+const USAGE = 'usage: main.ts [migrate | config-schema]';
+
 const main = async (): Promise<void> => {
-  if (process.argv[2] === 'migrate') return migrate();
+  const args = process.argv.slice(2);
+  const unknown = args.find((arg, i) => i > 0 || !['migrate', 'config-schema'].includes(arg));
+  if (unknown !== undefined) exitOnUnknownArgument('tss', unknown, USAGE);
+  if (args[0] === 'migrate') return migrate();
+  // Every variable of every hosted service: checked at once before PostgreSQL starts (docs/adr/0015).
+  const schema = processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES);
+  if (args[0] === 'config-schema') {
+    // What the process checks at start, as a services-mode entry point prints its own; reads no environment.
+    process.stdout.write(`${JSON.stringify(schema)}\n`);
+    return;
+  }
   const given = withDataFolderDefaults(process.env);
-  // Every variable of every hosted service, checked at once before PostgreSQL starts (docs/adr/0015).
-  const config = loadConfigOrExit(processConfigSchema(SingleProcessEnv, envSchema({}), ALL_SERVICES), 'tss', given, (env) => [
+  const config = loadConfigOrExit(schema, 'tss', given, (env) => [
     ...moduleConfigProblems(ALL_SERVICES)(env),
     ...singleProcessConfigProblems(env),
   ]);

@@ -176,3 +176,51 @@ describe('start-up: migrate needs only DATABASE_URL', () => {
     expect(await migrationsIn(schema)).toBeGreaterThan(0);
   });
 });
+
+// `main.ts config-schema`, or any argument but `migrate`, started the whole platform (docs/adr/0015,
+// addendum of 2026-12-05, fourth session).
+describe("start-up: the entry points' arguments", () => {
+  let database: ConnectionTrap;
+  let runs: { schema: Exit & { stdout: string }; unknown: Exit; serviceUnknown: Exit };
+
+  /** As runEntry, with stdout too. */
+  const runWithOutput = (file: string, env: Record<string, string>, args: string[]): Promise<Exit & { stdout: string }> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', file, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr, stdout }),
+      );
+    });
+
+  beforeAll(async () => {
+    database = await connectionTrap();
+    // Were the argument ignored, each would start against a database that hangs up.
+    const env = { DATABASE_URL: `postgres://tss:secret@${database.address}/tss`, PORT: '0', METRICS_PORT: '0' };
+    const [schema, unknown, serviceUnknown] = await Promise.all([
+      runWithOutput(entry('single-process'), env, ['config-schema']),
+      runEntry(entry('single-process'), env, ['config-scheme']),
+      runEntry(entry('sla-timer'), { ...env, KAFKA_BROKERS: '127.0.0.1:1', TSS_JWKS_URL: 'http://127.0.0.1:1/jwks', DB_CONNECT_TIMEOUT_MS: '0' }, ['serve']),
+    ]);
+    runs = { schema, unknown, serviceUnknown };
+  }, 120_000);
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it("single process `config-schema`: prints the JSON Schema it checks at start (its own, the runtime's and every service's settings) and exits 0, reading no environment", () => {
+    expect({ code: runs.schema.code, stderr: runs.schema.stderr }).toEqual({ code: 0, stderr: '' });
+    const schema = JSON.parse(runs.schema.stdout) as { properties: Record<string, { maximum?: number }> };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['TSS_PG_PORT', 'OUTBOX_POLL_INTERVAL_MS', 'TSS_UPLOAD_BODY_LIMIT_BYTES', 'ATTACHMENT_MAX_FILE_BYTES', 'EVENT_RETENTION_DAYS', 'TIMER_RETENTION_DAYS', 'SLA_TIMER_CONCURRENCY', 'PG_PREPARED_STATEMENTS', 'MAIL_SMTP_HOST']),
+    );
+    expect(schema.properties).not.toHaveProperty('KAFKA_BROKERS');
+    expect(schema.properties.OUTBOX_POLL_INTERVAL_MS.maximum).toBe(600_000);
+  });
+
+  it('an unknown argument: a usage line, exit 64 (EX_USAGE), nothing started; in services mode too', () => {
+    expect(runs.unknown.code).toBe(64);
+    expect(runs.unknown.stderr).toBe('tss: unknown argument "config-scheme"; usage: main.ts [migrate | config-schema]\n');
+    expect(runs.serviceUnknown.code).toBe(64);
+    expect(runs.serviceUnknown.stderr).toBe('sla-timer: unknown argument "serve"; usage: main.js [migrate | config-schema | dead-letters …]\n');
+    expect(database.connections()).toBe(0);
+  });
+});
