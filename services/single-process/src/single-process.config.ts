@@ -2,6 +2,7 @@ import path from 'node:path';
 import { siteLinkKeysOf } from './data-folder';
 import { Type, type Static } from '@sinclair/typebox';
 import { BootstrapAdminEnv, EdgeEnv } from '@tss/gateway';
+import { AttachmentSizeEnv } from '@tss/ticket-intake';
 import { baseListeners, portClashes, problemsOfValid } from '@tss/runtime';
 import { BaseEnv, envSchema, OidcEnv, TokenEnv } from '@tss/service-kit';
 
@@ -27,10 +28,22 @@ const ListenerPortsEnv = envSchema({
   DATABASE_URL: SingleProcessEnv.properties.DATABASE_URL,
 });
 
+const UploadLimitsEnv = envSchema({ TSS_UPLOAD_BODY_LIMIT_BYTES: EdgeEnv.TSS_UPLOAD_BODY_LIMIT_BYTES, ...AttachmentSizeEnv });
+
+/**
+ * One app takes the uploads here: the edge's TSS_UPLOAD_BODY_LIMIT_BYTES refuses (413) a body
+ * ticket-intake's limits would take, before intake sees it (services mode: the Helm chart's
+ * render check, helm/tss/templates/_intake.tpl).
+ */
+const uploadLimitProblems = (config: Static<typeof UploadLimitsEnv>): string[] =>
+  (['ATTACHMENT_MAX_FILE_BYTES', 'ATTACHMENT_MAX_MESSAGE_BYTES'] as const)
+    .filter((name) => config[name] > config.TSS_UPLOAD_BODY_LIMIT_BYTES)
+    .map((name) => `${name}=${config[name]} is more than TSS_UPLOAD_BODY_LIMIT_BYTES=${config.TSS_UPLOAD_BODY_LIMIT_BYTES}: the edge would refuse (413) uploads ticket-intake takes`);
+
 /**
  * The rules across the single process's settings that a schema cannot say, each over the settings
  * it reads alone (problemsOfValid): its listeners on distinct ports, the embedded PostgreSQL's
- * included when it runs one.
+ * included when it runs one; the edge's upload limit above ticket-intake's.
  */
 export const singleProcessConfigProblems = (env: NodeJS.ProcessEnv): string[] => [
   ...problemsOfValid(ListenerPortsEnv, (config) =>
@@ -40,6 +53,7 @@ export const singleProcessConfigProblems = (env: NodeJS.ProcessEnv): string[] =>
       ...baseListeners(config),
     ]),
   )(env),
+  ...problemsOfValid(UploadLimitsEnv, uploadLimitProblems)(env),
 ];
 
 /**

@@ -8,6 +8,8 @@ import { ticketsPart } from './parts/tickets.part';
 import { SHARED_SCHEMAS } from './http/ticket.schemas';
 import { INTAKE_SCHEMA } from './store/ticket.store';
 
+export { AttachmentSizeEnv } from './parts/attachments.part';
+
 /** ticket-intake: owns tickets, messages, reference numbers; the only producer of `ticket.*`. Each feature is a part (parts/). */
 export const ticketIntakeService = composeService<IntakeHooks>({
   name: 'ticket-intake',

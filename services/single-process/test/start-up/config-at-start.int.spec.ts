@@ -77,7 +77,15 @@ describe('start-up: one config schema per process, checked before anything conne
         TSS_RATING_URL: 'http://127.0.0.1:1',
       }),
       runEntry(entry('ticket-intake'), { PORT: 'eighty', DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.address }),
-      runEntry(entry('single-process'), { ...BAD_HOST_SETTINGS, ...TOO_LONG, ...ONE_PORT_TWICE, OUTBOX_POLL_INTERVAL_MS: '2200000000', DATABASE_URL: databaseUrl }),
+      runEntry(entry('single-process'), {
+        ...BAD_HOST_SETTINGS,
+        ...TOO_LONG,
+        ...ONE_PORT_TWICE,
+        OUTBOX_POLL_INTERVAL_MS: '2200000000',
+        // Below intake's upload limits (10 and 25 MiB by default): a 30 MiB upload was a bare 413 from the edge.
+        TSS_UPLOAD_BODY_LIMIT_BYTES: '1048576',
+        DATABASE_URL: databaseUrl,
+      }),
       // One try at the database, were the settings accepted: the test fails at once rather than after five minutes.
       runEntry(entry('sla-timer'), {
         ...BAD_HOST_SETTINGS,
@@ -136,6 +144,12 @@ describe('start-up: one config schema per process, checked before anything conne
 
   it.each(['singleProcessHost', 'slaTimerHost'])('%s: METRICS_PORT equal to PORT is refused at start with the others, both named', (which) => {
     expect(exits[which].stderr).toContain('  - METRICS_PORT=18080 is PORT too: each listener needs a port of its own\n');
+  });
+
+  it("single process: intake's upload limits above the edge's upload body limit are refused at start, each named with it", () => {
+    const { stderr } = exits.singleProcessHost;
+    expect(stderr).toContain('  - ATTACHMENT_MAX_FILE_BYTES=10485760 is more than TSS_UPLOAD_BODY_LIMIT_BYTES=1048576: the edge would refuse (413) uploads ticket-intake takes\n');
+    expect(stderr).toContain('  - ATTACHMENT_MAX_MESSAGE_BYTES=26214400 is more than TSS_UPLOAD_BODY_LIMIT_BYTES=1048576: the edge would refuse (413) uploads ticket-intake takes\n');
   });
 
   it('services mode (ticket-intake): a missing TSS_JWKS_URL is listed with the other bad variables, exit 78', () => {

@@ -17,10 +17,15 @@ const archiveLimitsOf = (config: { ARCHIVE_MAX_ENTRIES: number; ARCHIVE_MAX_UNCO
   maxRatio: config.ARCHIVE_MAX_RATIO,
 });
 
-const AttachmentConfig = {
-  ...BlobStorageEnv,
+/** The upload limits: the edge's upload body limit must take them (the single process checks it at start, the Helm chart at render). */
+export const AttachmentSizeEnv = {
   ATTACHMENT_MAX_FILE_BYTES: Type.Integer({ minimum: 1024, default: 10 * MiB, description: 'Largest attachment (P8); larger ones get 413' }),
   ATTACHMENT_MAX_MESSAGE_BYTES: Type.Integer({ minimum: 1024, default: 25 * MiB, description: 'Most bytes of attachments in one request; more get 413' }),
+};
+
+const AttachmentConfig = {
+  ...BlobStorageEnv,
+  ...AttachmentSizeEnv,
   ATTACHMENT_MAX_FILES: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Most files in one request, and in one inbound mail (the others are refused with a note)' }),
   ARCHIVE_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 100, description: 'Most entries a ZIP or RAR attachment may hold' }),
   ARCHIVE_MAX_UNCOMPRESSED_BYTES: Type.Integer({ minimum: 1024, default: 100 * MiB, description: "Most bytes an archive's entries may add up to, uncompressed" }),
