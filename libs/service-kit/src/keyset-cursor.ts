@@ -64,12 +64,34 @@ export const keysetCursor = (kind: string, listName = 'list'): KeysetCursor => (
   },
 });
 
-/** A decoded sort key that must be an instant as cursors write them (ISO, milliseconds, Z). */
-export const cursorInstant = (value: unknown): Date | undefined =>
-  typeof value === 'string' && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value)) ? new Date(value) : undefined;
+// The check value is no secret (anyone can re-sign an edited cursor), so each decoded sort key is
+// held to what its column can hold: a value PostgreSQL refuses as a parameter would be a 500.
+/** PostgreSQL's bigint (a bigserial's type). */
+const BIGINT_MAX = 9_223_372_036_854_775_807n;
+/** PostgreSQL's integer (int4). */
+const INTEGER_MAX = 2_147_483_647;
+const POSITIVE_DECIMAL = /^[1-9]\d{0,18}$/;
+
+/**
+ * A decoded sort key that must be an instant as cursors write them (ISO, milliseconds, Z), and
+ * exactly as written: `2026-02-30` or `24:00`, which Date would quietly roll over, are not ours.
+ */
+export const cursorInstant = (value: unknown): Date | undefined => {
+  if (typeof value !== 'string' || !ISO_INSTANT.test(value)) return undefined;
+  const instant = new Date(value);
+  return !Number.isNaN(instant.getTime()) && instant.toISOString() === value ? instant : undefined;
+};
 
 /** A decoded sort key that must be a UUID. */
 export const cursorUuid = (value: unknown): string | undefined => (typeof value === 'string' && UUID.test(value) ? value : undefined);
+
+/** A decoded sort key that must be a positive bigint (a bigserial), as text the way PostgreSQL prints it: 1 to 2^63 − 1. */
+export const cursorSerial = (value: unknown): string | undefined =>
+  typeof value === 'string' && POSITIVE_DECIMAL.test(value) && BigInt(value) <= BIGINT_MAX ? value : undefined;
+
+/** A decoded sort key that must be a positive integer (int4): 1 to 2^31 − 1. */
+export const cursorPositiveInteger = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= INTEGER_MAX ? value : undefined;
 
 /** The position from decoded keys, or the "not ours" 400 when they do not read as `read` expects. */
 export const cursorPosition = <T>(decoded: Result<unknown[], Failure>, read: (keys: unknown[]) => T | undefined): Result<T, Failure> => {

@@ -1,4 +1,4 @@
-import { cursorPosition, keysetCursor, type Failure, type Result } from '@tss/service-kit';
+import { cursorPosition, cursorPositiveInteger, keysetCursor, type Failure, type Result } from '@tss/service-kit';
 
 /**
  * Keyset cursor of a scope's policy versions, newest first (docs/adr/0031, addendum of
@@ -12,6 +12,5 @@ export const encodePolicyHistoryCursor = (scope: string, lastVersion: number): s
 
 /** The version the next page starts below, or the 400 for a cursor this API did not issue for `scope`. */
 export const decodePolicyHistoryCursor = (cursor: string, scope: string): Result<number, Failure> =>
-  cursorPosition(cursors.decode(cursor, { scope }), ([after, ...rest]) =>
-    typeof after === 'number' && Number.isSafeInteger(after) && after >= 1 && rest.length === 0 ? after : undefined,
-  );
+  // `version` is an integer column: a larger number is no version of ours, not a query PostgreSQL refuses.
+  cursorPosition(cursors.decode(cursor, { scope }), ([after, ...rest]) => (rest.length === 0 ? cursorPositiveInteger(after) : undefined));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TicketCreatedV1 } from '@tss/contracts';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { PROBLEM_CONTENT_TYPE } from '@tss/service-kit';
-import { TestClock, waitFor } from '@tss/service-kit/testing';
+import { cursorAt, TestClock, waitFor } from '@tss/service-kit/testing';
 import { DEFAULT_POLICY, type SlaPolicy } from '../../src/domain/sla-policy';
 import { slaTimerService } from '../../src/index';
 import { gatewayPartners } from './support/gateway-partners';
@@ -195,6 +195,25 @@ describe('SLA policy versions: the default’s and a partner’s agreement’s, 
       [underAgreement, agent],
     ] as const) {
       expect((await termsOf(clockRead.policy, token)).levels.emergency.targetMs).toBe(clockRead.targetMs);
+    }
+  });
+
+  it('a re-signed cursor naming a version the integer column cannot hold is a 400, not a 500 (docs/adr/0027)', async () => {
+    // Two versions of each, whatever the tests before stored: a first page of one has a cursor.
+    for (const hours of [6, 5]) {
+      expect((await put('/v1/sla/policies', withEmergency(hours))).status).toBe(200);
+      expect((await put(`/v1/partners/${acme}/sla-policy`, withEmergency(hours))).status).toBe(200);
+    }
+    for (const path of ['/v1/sla/policies/versions', `/v1/partners/${acme}/sla-policy/versions`]) {
+      const cursor = ((await get(`${path}?limit=1`, admin)).body as Page).nextCursor;
+      expect(cursor).toEqual(expect.any(String));
+      for (const version of [2147483648, 9007199254740991]) {
+        const response = await get(`${path}?cursor=${cursorAt(cursor!, [version])}`, admin);
+        expect({ status: response.status, type: response.body.type }).toEqual({ status: 400, type: 'https://tss.dev/problems/bad-request' });
+        expect(response.body.errors).toEqual([expect.objectContaining({ in: 'querystring', pointer: '/cursor' })]);
+      }
+      // The largest version the column holds reads as the page below it.
+      expect((await get(`${path}?cursor=${cursorAt(cursor!, [2147483647])}`, admin)).status).toBe(200);
     }
   });
 

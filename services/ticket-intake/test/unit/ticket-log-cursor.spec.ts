@@ -19,7 +19,7 @@ describe('thread and history cursors (docs/adr/0027)', () => {
   });
 
   it('only a position PostgreSQL could have handed out decodes', () => {
-    for (const after of ['0', '-1', '1.5', '12345678901234567890', 'x']) {
+    for (const after of ['0', '-1', '1.5', '12345678901234567890', '9223372036854775808', '9999999999999999999', 'x']) {
       expect(decodeTicketLogCursor('thread', encodeTicketLogCursor('thread', ticketId, after), ticketId).ok).toBe(false);
     }
   });
