@@ -6,9 +6,9 @@ import { err, ok, type Result } from './result';
 /**
  * Keyset cursors (docs/adr/0027): the sort keys of the last item handed out, so the next page
  * starts after it whatever was added meanwhile. Opaque to clients: base64url JSON plus a check
- * value, bound to the list and the filters it was issued for. The check is not a secret (a forged
- * cursor only moves the start of a page the caller may read anyway); it catches edited, truncated
- * or mixed-up cursors, which answer 400 instead of a wrong page.
+ * value, bound to the list, the caller and the filters it was issued for. The check is not a
+ * secret (a forged cursor only moves the start of a page the caller may read anyway); it catches
+ * edited, truncated or mixed-up cursors, which answer 400 instead of a wrong page.
  */
 const VERSION = 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,6 +18,8 @@ interface Envelope {
   v: number;
   /** Which list issued it. */
   k: string;
+  /** Fingerprint of the caller it was issued to. */
+  c: string;
   /** Fingerprint of the filters it was issued for. */
   f: string;
   /** The sort keys, in sort order. */
@@ -37,19 +39,45 @@ export const badCursor = (message: string): Failure => ({
 
 const NOT_OURS = 'not a cursor this API issued, or altered';
 
+/**
+ * Who a cursor is issued to: a request's scope (RequestScope fits), or what names the same caller.
+ * A partner is its partner id, a requester its partner's and its own id, a staff member their id.
+ */
+export type CursorHolder =
+  | { readonly kind: 'partner'; readonly partnerId: string }
+  | { readonly kind: 'requester'; readonly partnerId: string; readonly requesterId: string }
+  | { readonly kind: 'staff'; readonly staffId: string };
+
+/** Only what names the caller: a staff member's roles or a requester's address may change between pages. */
+const holderFingerprint = (holder: CursorHolder): string => {
+  switch (holder.kind) {
+    case 'partner':
+      return fingerprint({ partner: holder.partnerId });
+    case 'requester':
+      return fingerprint({ partner: holder.partnerId, requester: holder.requesterId });
+    case 'staff':
+      return fingerprint({ staff: holder.staffId });
+  }
+};
+
 export interface KeysetCursor {
-  encode(filters: unknown, position: readonly unknown[]): string;
-  /** The sort keys, as issued; a 400 failure for anything else. */
-  decode(cursor: string, filters: unknown): Result<unknown[], Failure>;
+  encode(holder: CursorHolder, filters: unknown, position: readonly unknown[]): string;
+  /** The sort keys, as issued to `holder` for `filters`; a 400 failure for anything else. */
+  decode(cursor: string, holder: CursorHolder, filters: unknown): Result<unknown[], Failure>;
 }
 
-/** Cursors of one list (`kind`, e.g. "tickets"): a cursor of another list or of other filters is refused. */
+/**
+ * Cursors of one list (`kind`, e.g. "tickets"): a cursor of another list, issued to another caller
+ * (ADR 0027: a foreign cursor is a 400, though it could only move the start of a page this caller
+ * may read), or issued for other filters is refused.
+ */
 export const keysetCursor = (kind: string, listName = 'list'): KeysetCursor => ({
-  encode: (filters, position) => {
-    const body = Buffer.from(JSON.stringify({ v: VERSION, k: kind, f: fingerprint(filters), p: [...position] } satisfies Envelope)).toString('base64url');
+  encode: (holder, filters, position) => {
+    const envelope: Envelope = { v: VERSION, k: kind, c: holderFingerprint(holder), f: fingerprint(filters), p: [...position] };
+    const body = Buffer.from(JSON.stringify(envelope)).toString('base64url');
     return `${body}.${checkOf(body)}`;
   },
-  decode: (cursor, filters) => {
+  decode: (cursor, holder, filters) => {
     const [body, check, ...rest] = cursor.split('.');
     if (!body || !check || rest.length > 0 || checkOf(body) !== check) return err(badCursor(NOT_OURS));
     let envelope: Partial<Envelope>;
@@ -59,6 +87,9 @@ export const keysetCursor = (kind: string, listName = 'list'): KeysetCursor => (
       return err(badCursor(NOT_OURS));
     }
     if (envelope.v !== VERSION || envelope.k !== kind || !Array.isArray(envelope.p)) return err(badCursor(`not a cursor of this ${listName}`));
+    // Cursors issued before they named their caller (2026-12-05) bind to nobody: the listing starts again.
+    if (envelope.c === undefined) return err(badCursor('issued by an earlier release; start again without it'));
+    if (envelope.c !== holderFingerprint(holder)) return err(badCursor('issued to another caller; start again without it'));
     if (envelope.f !== fingerprint(filters)) return err(badCursor('issued for other filters; start again without it'));
     return ok(envelope.p);
   },

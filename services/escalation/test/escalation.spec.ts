@@ -107,12 +107,17 @@ describe('escalation records (issue #12)', () => {
     expect(ifMatchAdmitsVersion('"2"', 3)).toBe(false);
   });
 
-  it('list cursors round-trip for the filters they were issued with; anything else is refused', () => {
+  it('list cursors round-trip for the caller and filters they were issued with; anything else is refused', () => {
     const position = { raisedAt: at, id: escalation().id };
     const filters = { open: true, targetRole: 'team_leader' };
-    expect(decodeEscalationCursor(encodeEscalationCursor(position, filters), filters)).toEqual({ ok: true, value: position });
-    expect(decodeEscalationCursor(encodeEscalationCursor(position, filters), { open: false })).toMatchObject({ ok: false, error: { kind: 'bad_request', detail: expect.stringContaining('other filters') } });
-    expect(decodeEscalationCursor('bm9wZQ', filters)).toMatchObject({ ok: false, error: { kind: 'bad_request' } });
-    expect(decodeEscalationCursor(Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url'), filters)).toMatchObject({ ok: false });
+    const lead = { kind: 'staff' as const, staffId: 'lead-1' };
+    expect(decodeEscalationCursor(encodeEscalationCursor(position, lead, filters), lead, filters)).toEqual({ ok: true, value: position });
+    expect(decodeEscalationCursor(encodeEscalationCursor(position, lead, filters), lead, { open: false })).toMatchObject({ ok: false, error: { kind: 'bad_request', detail: expect.stringContaining('other filters') } });
+    expect(decodeEscalationCursor(encodeEscalationCursor(position, lead, filters), { kind: 'staff', staffId: 'lead-2' }, filters)).toMatchObject({
+      ok: false,
+      error: { kind: 'bad_request', detail: expect.stringContaining('another caller') },
+    });
+    expect(decodeEscalationCursor('bm9wZQ', lead, filters)).toMatchObject({ ok: false, error: { kind: 'bad_request' } });
+    expect(decodeEscalationCursor(Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url'), lead, filters)).toMatchObject({ ok: false });
   });
 });

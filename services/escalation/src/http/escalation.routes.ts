@@ -86,7 +86,7 @@ export const escalationRoutes = (deps: EscalationRouteDeps) => async (fastify: F
         if (q.ticketId !== undefined && ticket.value === undefined) return ok(undefined);
         // A cursor continues the list it came from: the same filters (the ticket as its id, `me` as the caller asked it).
         const filters = { open: q.open, status: q.status, ticketId: ticket.value, level: q.level, targetRole: q.targetRole, target: q.target, kind: q.kind };
-        const decoded = q.cursor === undefined ? undefined : decodeEscalationCursor(q.cursor, filters);
+        const decoded = q.cursor === undefined ? undefined : decodeEscalationCursor(q.cursor, scope, filters);
         if (decoded && !decoded.ok) return decoded;
         const items = await escalationStore.list(tx, {
           open: q.open,
@@ -106,7 +106,7 @@ export const escalationRoutes = (deps: EscalationRouteDeps) => async (fastify: F
       const { items, filters } = listed.value;
       const page = items.slice(0, q.limit);
       const last = page[page.length - 1];
-      return { items: page.map(escalationView), ...(items.length > q.limit && last ? { nextCursor: encodeEscalationCursor({ raisedAt: last.raisedAt, id: last.id }, filters) } : {}) };
+      return { items: page.map(escalationView), ...(items.length > q.limit && last ? { nextCursor: encodeEscalationCursor({ raisedAt: last.raisedAt, id: last.id }, scope, filters) } : {}) };
     },
   );
 

@@ -1,4 +1,4 @@
-import { cursorInstant, cursorPosition, cursorUuid, keysetCursor, type Failure, type Result } from '@tss/service-kit';
+import { cursorInstant, cursorPosition, cursorUuid, keysetCursor, type CursorHolder, type Failure, type Result } from '@tss/service-kit';
 
 /** Where a page of an endpoint's delivery log ended (newest first): its last delivery's sort keys. */
 export interface DeliveryLogPosition {
@@ -8,12 +8,12 @@ export interface DeliveryLogPosition {
 
 const cursors = keysetCursor('webhook-deliveries', 'delivery log');
 
-/** A cursor for the page after `last`, bound to the endpoint and the status filter the page was read with. */
-export const encodeDeliveryCursor = (last: DeliveryLogPosition, filters: { endpointId: string; status?: string }): string =>
-  cursors.encode(filters, [last.createdAt.toISOString(), last.id]);
+/** A cursor for the page after `last`, bound to its reader, the endpoint and the status filter the page was read with. */
+export const encodeDeliveryCursor = (last: DeliveryLogPosition, holder: CursorHolder, filters: { endpointId: string; status?: string }): string =>
+  cursors.encode(holder, filters, [last.createdAt.toISOString(), last.id]);
 
-export const decodeDeliveryCursor = (cursor: string, filters: { endpointId: string; status?: string }): Result<DeliveryLogPosition, Failure> =>
-  cursorPosition(cursors.decode(cursor, filters), ([createdAt, id, ...rest]) => {
+export const decodeDeliveryCursor = (cursor: string, holder: CursorHolder, filters: { endpointId: string; status?: string }): Result<DeliveryLogPosition, Failure> =>
+  cursorPosition(cursors.decode(cursor, holder, filters), ([createdAt, id, ...rest]) => {
     const position = { createdAt: cursorInstant(createdAt), id: cursorUuid(id) };
     return position.createdAt && position.id && rest.length === 0 ? { createdAt: position.createdAt, id: position.id } : undefined;
   });

@@ -180,12 +180,12 @@ export const listDeliveries = async (
   const found = await findEndpoint(tx, owner, id);
   if (!found.ok) return found;
   const filters = { endpointId: id, ...(options.status ? { status: options.status } : {}) };
-  const before = options.cursor === undefined ? undefined : decodeDeliveryCursor(options.cursor, filters);
+  const before = options.cursor === undefined ? undefined : decodeDeliveryCursor(options.cursor, owner, filters);
   if (before && !before.ok) return before;
   const rows = await webhookDeliveryStore.list(tx, id, { limit: options.limit + 1, status: options.status, before: before?.value });
   const items = rows.slice(0, options.limit);
   const last = items.at(-1);
-  return ok({ items, ...(rows.length > options.limit && last ? { nextCursor: encodeDeliveryCursor(last, filters) } : {}) });
+  return ok({ items, ...(rows.length > options.limit && last ? { nextCursor: encodeDeliveryCursor(last, owner, filters) } : {}) });
 };
 
 /**

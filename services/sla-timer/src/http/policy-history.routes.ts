@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { failureResponses, scopeOf, sendFailure } from '@tss/service-kit';
+import { failureResponses, scopeOf, sendFailure, type CursorHolder } from '@tss/service-kit';
 import { decodePolicyHistoryCursor, encodePolicyHistoryCursor } from '../domain/policy-history-cursor';
 import { policyStore } from '../store/policy.store';
 import { ADMIN, agreementReadRefused, READ_AGREEMENT } from './policy-access';
@@ -19,14 +19,14 @@ const EntryRef = { $ref: 'SlaPolicyHistoryEntry#' } as const;
 export const policyHistoryRoutes = (deps: { dataSource: DataSource }) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
-  /** One page of `scope`'s versions, newest first; a cursor of another listing, or altered, is a 400. */
-  const listVersions = async (reply: FastifyReply, scope: string, query: PolicyHistoryQuery) => {
-    const before = query.cursor === undefined ? undefined : decodePolicyHistoryCursor(query.cursor, scope);
+  /** One page of `scope`'s versions, newest first, as `reader` reads it; a cursor of another listing or reader, or altered, is a 400. */
+  const listVersions = async (reply: FastifyReply, reader: CursorHolder, scope: string, query: PolicyHistoryQuery) => {
+    const before = query.cursor === undefined ? undefined : decodePolicyHistoryCursor(query.cursor, reader, scope);
     if (before && !before.ok) return sendFailure(reply, before.error);
     const rows = await policyStore.history(deps.dataSource.manager, scope, { ...(before ? { before: before.value } : {}), limit: query.limit + 1 });
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    return { items: page.map(toPolicyHistoryEntryView), ...(rows.length > query.limit && last ? { nextCursor: encodePolicyHistoryCursor(scope, last.version) } : {}) };
+    return { items: page.map(toPolicyHistoryEntryView), ...(rows.length > query.limit && last ? { nextCursor: encodePolicyHistoryCursor(reader, scope, last.version) } : {}) };
   };
 
   /** One version of `scope` (terms, or the removal of an agreement), or a 404 naming it. */
@@ -48,7 +48,7 @@ export const policyHistoryRoutes = (deps: { dataSource: DataSource }) => async (
       },
       config: { access: ADMIN },
     },
-    async (request, reply) => listVersions(reply, 'default', request.query),
+    async (request, reply) => listVersions(reply, scopeOf(request, 'staff'), 'default', request.query),
   );
 
   app.get(
@@ -83,9 +83,10 @@ export const policyHistoryRoutes = (deps: { dataSource: DataSource }) => async (
       config: { access: READ_AGREEMENT },
     },
     async (request, reply) => {
-      const refused = await agreementReadRefused(deps.dataSource.manager, scopeOf(request, 'staff', 'partner'), request.params.id);
+      const reader = scopeOf(request, 'staff', 'partner');
+      const refused = await agreementReadRefused(deps.dataSource.manager, reader, request.params.id);
       if (refused) return sendFailure(reply, refused);
-      return listVersions(reply, request.params.id, request.query);
+      return listVersions(reply, reader, request.params.id, request.query);
     },
   );
 

@@ -184,7 +184,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       if (!found.ok) return sendFailure(reply, found.error);
       const ticket = toTicket(found.value);
       const { cursor, limit } = request.query;
-      const after = cursor === undefined ? undefined : decodeTicketLogCursor('thread', cursor, ticket.id);
+      const after = cursor === undefined ? undefined : decodeTicketLogCursor('thread', cursor, scope, ticket.id);
       if (after && !after.ok) return sendFailure(reply, after.error);
       // One more than the page tells whether another follows.
       const messages = await messageStore.thread(deps.dataSource.manager, ticket.id, { includeInternal: scope.kind === 'staff', after: after?.value, limit: limit + 1 });
@@ -195,7 +195,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
         reference: ticket.reference,
         request: requestView(ticket),
         items: page.map((m) => toMessageView(m, scope)),
-        ...(messages.length > limit && last ? { nextCursor: encodeTicketLogCursor('thread', ticket.id, last.position) } : {}),
+        ...(messages.length > limit && last ? { nextCursor: encodeTicketLogCursor('thread', scope, ticket.id, last.position) } : {}),
       });
     },
   );
@@ -220,7 +220,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       if (!found.ok) return sendFailure(reply, found.error);
       const ticketId = found.value.id;
       const { cursor, limit } = request.query;
-      const after = cursor === undefined ? undefined : decodeTicketLogCursor('history', cursor, ticketId);
+      const after = cursor === undefined ? undefined : decodeTicketLogCursor('history', cursor, scope, ticketId);
       if (after && !after.ok) return sendFailure(reply, after.error);
       // P9: entries about what only staff see (an internal note's credentials) are staff's, as the note is.
       const entries = await historyStore.list(deps.dataSource.manager, ticketId, { after: after?.value, limit: limit + 1, includeInternal: scope.kind === 'staff' });
@@ -228,7 +228,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       const last = page.at(-1);
       return shownToReader(scope, {
         ticketId,
-        ...(entries.length > limit && last ? { nextCursor: encodeTicketLogCursor('history', ticketId, last.id) } : {}),
+        ...(entries.length > limit && last ? { nextCursor: encodeTicketLogCursor('history', scope, ticketId, last.id) } : {}),
         items: page.map((e) => ({
           at: e.at.toISOString(),
           actor: e.actor,

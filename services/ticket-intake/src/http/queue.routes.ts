@@ -59,10 +59,10 @@ export const queueRoutes = (deps: QueueRoutesDeps) => async (fastify: FastifyIns
       const view: QueueView = request.query.view === 'open' ? 'open' : 'owed';
       const assignee: QueueAssignee =
         asked === 'me' ? { kind: 'staff', staffId: scope.staffId } : asked === 'any' ? { kind: 'any' } : { kind: 'unassigned' };
-      // `me` is bound to the caller, so one agent's cursor is not another's page.
-      // The default view's cursors stay as they were issued before `view` existed.
+      // Every cursor is bound to its caller (the codec, docs/adr/0027), so one agent's is never another's page;
+      // `me` names them in the filters too, as it did before. The default view's filters stay as before `view` existed.
       const filters = { assignee: asked, ...(asked === 'me' ? { staffId: scope.staffId } : {}), ...(view === 'open' ? { view } : {}) };
-      const after = cursor === undefined ? undefined : decodeQueueCursor(cursor, filters);
+      const after = cursor === undefined ? undefined : decodeQueueCursor(cursor, scope, filters);
       if (after && !after.ok) return sendFailure(reply, after.error);
       const rows = await queueStore.list(deps.dataSource.manager, { assignee, view, after: after?.value, limit: limit + 1 });
       const page = rows.slice(0, limit).map((r) => ({ ...r, ticket: toTicket(r.ticket) }));
@@ -79,6 +79,7 @@ export const queueRoutes = (deps: QueueRoutesDeps) => async (fastify: FastifyIns
                   receivedAt: last.ticket.receivedAt,
                   id: last.ticket.id,
                 },
+                scope,
                 filters,
               ),
             }

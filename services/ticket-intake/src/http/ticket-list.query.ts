@@ -64,7 +64,7 @@ export const ticketListRequest = (query: TicketListQuery, scope: RequestScope): 
   };
   let after: TicketListPosition | undefined;
   if (query.cursor !== undefined) {
-    const decoded = decodeTicketListCursor(query.cursor, asked);
+    const decoded = decodeTicketListCursor(query.cursor, scope, asked);
     if (!decoded.ok) return decoded;
     after = decoded.value;
   }

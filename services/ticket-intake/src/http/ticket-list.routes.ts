@@ -42,7 +42,7 @@ export const ticketListRoutes = (deps: { dataSource: DataSource }) => async (fas
       const last = page.at(-1);
       return {
         items: page.map((r) => shownToReader(scope, toTicketSummaryView(toTicket(r)))),
-        ...(rows.length > limit && last ? { nextCursor: encodeTicketListCursor({ receivedAt: last.receivedAt, id: last.id }, asked.value.asked) } : {}),
+        ...(rows.length > limit && last ? { nextCursor: encodeTicketListCursor({ receivedAt: last.receivedAt, id: last.id }, scope, asked.value.asked) } : {}),
       };
     },
   );

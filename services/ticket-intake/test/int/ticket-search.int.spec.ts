@@ -165,6 +165,28 @@ describe('ticket list and search (issue #9)', () => {
     expect(reused.body.detail).toMatch(/^cursor: issued for other filters/);
   });
 
+  it('a cursor is bound to its caller: another partner’s, its partner’s given to a requester, another staff member’s are 400s (docs/adr/0027)', async () => {
+    const otherAgent = () => sut.token({ kind: 'staff', sub: 'agent-2', roles: ['agent'], scope: 'tickets:read tickets:write queue:read' });
+    const cursorOf = async (bearer: string) => {
+      const page = await list(bearer, '?limit=1');
+      expect(page.body.nextCursor).toEqual(expect.any(String));
+      return page.body.nextCursor as string;
+    };
+    const [rivals, acmes, staffs] = [await cursorOf(token.rival()), await cursorOf(token.acme()), await cursorOf(token.staff())];
+    for (const [bearer, cursor] of [
+      [token.acme(), rivals],
+      [token.ann(), acmes],
+      [token.acme(), staffs],
+      [otherAgent(), staffs],
+      [token.staff(), acmes],
+    ] as const) {
+      const refused = await list(bearer, `?limit=1&cursor=${cursor}`);
+      expect({ status: refused.status, detail: refused.body.detail }).toEqual({ status: 400, detail: 'cursor: issued to another caller; start again without it' });
+    }
+    // Each caller's own cursor goes on as before.
+    for (const [bearer, cursor] of [[token.rival(), rivals], [token.acme(), acmes], [token.staff(), staffs]] as const) expect((await list(bearer, `?limit=1&cursor=${cursor}`)).status).toBe(200);
+  });
+
   it('tenancy: no filter, search or cursor ever shows a partner another partner’s ticket', async () => {
     const queries = [
       '',
