@@ -146,11 +146,19 @@ describe('every 201 carries a Location one can GET (docs/adr/0065)', () => {
     expect([byApi.location, byApi.read.status]).toEqual([`/v1/tickets/${other.id}/rating`, 200]);
   });
 
-  it('POST /v1/tickets and POST /v1/tickets/{id}/messages: the ticket, and the thread holding the message', async () => {
+  it('POST /v1/tickets and POST /v1/tickets/{id}/messages: the ticket, and the message, whatever page of the thread holds it', async () => {
     const filed = await created(await post('/v1/tickets', acme.token).send(sampleTicket()), acme.token);
     expect(filed.read.status).toBe(200);
-    const message = await created(await post(`/v1/tickets/${ticket.id}/messages`, acme.token).send({ body: 'Still crashing on 4.2.1.' }), acme.token);
-    expect(message.location).toMatch(new RegExp(`^/v1/tickets/${ticket.id}/thread#`));
-    expect(message.read.status).toBe(200);
+    // More than the thread's first page (100 messages) before it: the thread's GET would not show it.
+    await platform.query(
+      'ticket-intake',
+      `INSERT INTO ticket_intake.messages (id, ticket_id, partner_id, author_kind, author_id, visibility, channel, body, created_at)
+       SELECT gen_random_uuid(), $1, $2, 'requester', 'cust-ann', 'public', 'api', 'Earlier message ' || n, $3 FROM generate_series(1, 105) AS n`,
+      [ticket.id, acme.partnerId, platform.clock.now()],
+    );
+    const posted = await post(`/v1/tickets/${ticket.id}/messages`, acme.token).send({ body: 'Still crashing on 4.2.1.' });
+    const message = await created(posted, acme.token);
+    expect(message.location).toBe(`/v1/tickets/${ticket.id}/messages/${posted.body.message.id}`);
+    expect([message.read.status, message.read.body]).toEqual([200, posted.body.message]);
   });
 });

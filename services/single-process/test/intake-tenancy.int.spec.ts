@@ -12,6 +12,7 @@ interface Fixture {
   reference: string;
   attachmentId: string;
   credentialId: string;
+  messageId: string;
 }
 
 /** One well-formed request per operation of ticket-intake, aimed at the fixture's ticket. */
@@ -21,6 +22,7 @@ const CALLS: Record<string, Call> = {
   getTicket: (http, t, f) => http().get(`/v1/tickets/${f.ticketId}`).auth(t, { type: 'bearer' }),
   changeTicket: (http, t, f) => http().patch(`/v1/tickets/${f.ticketId}`).auth(t, { type: 'bearer' }).set('if-match', '*').send({ category: 'theory' }),
   getThread: (http, t, f) => http().get(`/v1/tickets/${f.reference}/thread`).auth(t, { type: 'bearer' }),
+  getMessage: (http, t, f) => http().get(`/v1/tickets/${f.ticketId}/messages/${f.messageId}`).auth(t, { type: 'bearer' }),
   getTicketHistory: (http, t, f) => http().get(`/v1/tickets/${f.ticketId}/history`).auth(t, { type: 'bearer' }),
   postMessage: (http, t, f) => http().post(`/v1/tickets/${f.ticketId}/messages`).auth(t, { type: 'bearer' }).send({ body: 'not yours' }),
   reopenTicket: (http, t, f) => http().post(`/v1/tickets/${f.ticketId}/reopen`).auth(t, { type: 'bearer' }).send({ reason: 'not yours' }),
@@ -67,8 +69,15 @@ describe('tenancy on every ticket-intake route', () => {
       .post(`/v1/tickets/${filed.body.id}/credentials`)
       .auth(ann, { type: 'bearer' })
       .send({ label: 'Admin account', login: 'ann', secret: 'S3cret-Value-42' });
-    expect([filed.status, uploaded.status, credential.status]).toEqual([201, 201, 201]);
-    fixture = { ticketId: filed.body.id, reference: filed.body.reference, attachmentId: uploaded.body.items[0].id, credentialId: credential.body.id };
+    const message = await client.http().post(`/v1/tickets/${filed.body.id}/messages`).auth(ann, { type: 'bearer' }).send({ body: 'Only mine to read.' });
+    expect([filed.status, uploaded.status, credential.status, message.status]).toEqual([201, 201, 201, 201]);
+    fixture = {
+      ticketId: filed.body.id,
+      reference: filed.body.reference,
+      attachmentId: uploaded.body.items[0].id,
+      credentialId: credential.body.id,
+      messageId: message.body.message.id,
+    };
     const document = (await client.http().get('/openapi.json')).body as { paths: Record<string, Record<string, { operationId: string }>> };
     operations = Object.entries(document.paths)
       .filter(([path]) => serviceForPath(path.replace(/\{[^}]+\}/g, 'x')) === 'ticket-intake')

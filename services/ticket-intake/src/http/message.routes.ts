@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Static } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import { failureResponses, hasScope, principalOf, scopeOf, sendFailure, shownToReader, type AccessRule, type Failure } from '@tss/service-kit';
@@ -15,7 +15,7 @@ import { postMessage, postMessageWithFiles, type PostMessageDeps } from '../use-
 import type { Upload } from '../use-cases/store-attachments';
 import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
 import type { MessageUploads } from './message-uploads';
-import { HistoryView, IdempotencyHeaders, MessageBody, messageForm, PostedMessageView, ThreadView, TicketLogQuery, TicketParams, type MessageView } from './ticket.schemas';
+import { HistoryView, IdempotencyHeaders, MessageBody, messageForm, MessageParams, PostedMessageView, ThreadView, TicketLogQuery, TicketParams, type MessageView } from './ticket.schemas';
 import { READ, WRITE } from './ticket.routes';
 import { toTicketView } from './ticket.views';
 
@@ -157,7 +157,8 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply
         .code(201)
-        .header('location', `/v1/tickets/${ticket.id}/thread#${message.id}`)
+        // The message itself (docs/adr/0065): the thread's first page need not hold it.
+        .header('location', `/v1/tickets/${ticket.id}/messages/${message.id}`)
         .send(shownToReader(scope, { message: toMessageView(message), ticket: toTicketView(ticket), notes }));
     },
   );
@@ -197,6 +198,29 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
         items: page.map((m) => toMessageView(m, scope)),
         ...(messages.length > limit && last ? { nextCursor: encodeTicketLogCursor('thread', scope, ticket.id, last.position) } : {}),
       });
+    },
+  );
+
+  app.get(
+    '/v1/tickets/:id/messages/:messageId',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'getMessage',
+        summary: 'One message of the thread, as the thread shows it to its reader (internal notes only to staff)',
+        description: 'Where a posted message’s `Location` points. A message of another ticket, or an internal note read by a partner or requester, is a 404.',
+        params: MessageParams,
+        response: { 200: Type.Ref('Message'), ...failureResponses('invalid_reference', 'not_found') },
+      },
+      config: { access: READ },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request, 'partner', 'requester', 'staff');
+      const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
+      if (!found.ok) return sendFailure(reply, found.error);
+      const message = await messageStore.findOnTicket(deps.dataSource.manager, found.value.id, request.params.messageId, { includeInternal: scope.kind === 'staff' });
+      if (!message) return sendFailure(reply, { kind: 'not_found', detail: 'No such message on this ticket.' });
+      return shownToReader(scope, toMessageView(message, scope));
     },
   );
 

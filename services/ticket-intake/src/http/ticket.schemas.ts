@@ -205,6 +205,12 @@ export const TicketParams = Type.Object({
   }),
 });
 
+/** One message of a ticket: the ticket by id or reference, the message by its id. */
+export const MessageParams = Type.Object({
+  id: TicketParams.properties.id,
+  messageId: Type.String({ format: 'uuid', description: 'The message id, as the thread and the posted message show it' }),
+});
+
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' })),
 });

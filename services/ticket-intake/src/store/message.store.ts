@@ -82,6 +82,15 @@ export const messageStore = {
     return rows.map((r) => ({ ...toMessage(r), position: r.position_text }));
   },
 
+  /** One message of the ticket by its id; an internal note only when asked for (staff), as the thread shows it. */
+  async findOnTicket(tx: EntityManager, ticketId: string, messageId: string, options: { includeInternal: boolean }): Promise<Message | undefined> {
+    const rows = (await tx.query(
+      `SELECT * FROM "${INTAKE_SCHEMA}".messages WHERE id = $1 AND ticket_id = $2 ${options.includeInternal ? '' : `AND visibility = 'public'`}`,
+      [messageId, ticketId],
+    )) as MessageRow[];
+    return rows[0] ? toMessage(rows[0]) : undefined;
+  },
+
   /** A message already stored under this Idempotency-Key on the ticket (the effect committed), however long ago: the caller judges whether the key still binds. */
   async findByIdempotencyKey(tx: EntityManager, ticketId: string, key: string): Promise<(Message & { requestHash?: string }) | undefined> {
     const rows = (await tx.query(`SELECT * FROM "${INTAKE_SCHEMA}".messages WHERE ticket_id = $1 AND idempotency_key = $2`, [ticketId, key])) as (MessageRow & {
