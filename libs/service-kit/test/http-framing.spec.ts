@@ -73,7 +73,7 @@ describe('HTTP framing at the edge: repeated fields, Host and Expect: 100-contin
 
   const expectBadRequest = (response: string, detail: RegExp) => {
     expect(response).toMatch(/^HTTP\/1\.1 400 /);
-    expect(response).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(response).toMatch(/\r\ncontent-type: application\/problem\+json; charset=utf-8\r\n/i);
     expect(bodyOf(response)).toMatchObject({ type: 'https://tss.dev/problems/bad-request', status: 400, detail: expect.stringMatching(detail) });
   };
 
@@ -140,7 +140,7 @@ describe('HTTP framing at the edge: repeated fields, Host and Expect: 100-contin
     it('on a path some route serves: a 405 problem whose Allow lists the methods it takes, then the connection closes', async () => {
       const response = await exchange(address, 'CONNECT /things HTTP/1.1\r\nHost: a\r\n\r\n');
       expect(response).toMatch(/^HTTP\/1\.1 405 /);
-      expect(response).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+      expect(response).toMatch(/\r\ncontent-type: application\/problem\+json; charset=utf-8\r\n/i);
       expect(response).toMatch(/\r\nallow: GET, HEAD, POST, OPTIONS\r\n/i);
       expect(response).toMatch(/\r\nconnection: close\r\n/i);
       expect(bodyOf(response)).toMatchObject({ type: 'https://tss.dev/problems/method-not-allowed', status: 405, instance: '/things' });

@@ -191,7 +191,7 @@ const withheldAnswer = (request: FastifyRequest, status: number, location: strin
   });
   return {
     status: problem.status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...(location !== undefined ? { location } : {}) },
+    headers: { 'content-type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`, ...(location !== undefined ? { location } : {}) },
     body: Buffer.from(JSON.stringify({ ...problem, instance: problemInstanceOf(request.url) })),
   };
 };

@@ -34,7 +34,8 @@ const endSocketWith = (socket: Duplex, statusLine: string, body: string, fields:
  * response written by hand, then closes the connection.
  */
 export const endSocketWithProblem = (socket: Duplex, problem: SocketProblem, fields: Readonly<Record<string, string>> = {}): void =>
-  endSocketWith(socket, `${problem.status} ${problem.title}`, JSON.stringify(problem), { 'Content-Type': PROBLEM_CONTENT_TYPE, ...fields });
+  // With the charset fastify gives every other problem it sends.
+  endSocketWith(socket, `${problem.status} ${problem.title}`, JSON.stringify(problem), { 'Content-Type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`, ...fields });
 
 /**
  * The same for a request under a person's pages (`/rate`, `/support`: a CONNECT there), which get

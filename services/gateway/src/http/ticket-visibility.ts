@@ -88,7 +88,8 @@ export const installTicketVisibility = (app: FastifyInstance, intake: IntakeApi)
     if (!doubt) return payload;
     const answer = await answerForDoubt(intake, request, doubt);
     if (!answer) return payload;
-    reply.code(answer.problem.status).header('retry-after', String(answer.retryAfterSeconds)).type(PROBLEM_CONTENT_TYPE);
+    // A text returned from onSend goes out as it is: the charset every other problem carries is said here.
+    reply.code(answer.problem.status).header('retry-after', String(answer.retryAfterSeconds)).type(`${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
     return JSON.stringify({ ...answer.problem, instance: problemInstanceOf(request.url) });
   });
 };
