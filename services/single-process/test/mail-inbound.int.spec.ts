@@ -75,12 +75,14 @@ describe('inbound e-mail (P8, issue #11)', () => {
   const acknowledgmentsTo = async (email: string) =>
     (await platform.query('notification', `SELECT 1 FROM notification.mail_messages WHERE recipient = $1 AND kind = 'acknowledgment'`, [email])).length;
 
-  it('refuses a call without the shared secret, or with a wrong one, with a 401 problem', async () => {
+  it('refuses a call without the shared secret, or with a wrong one, with a 401 problem and its challenge', async () => {
     const raw = await corpusMail('gmail-en-reply.eml');
     for (const secret of [null, 'wrong-secret-0123456789']) {
       const response = await post(raw, secret);
       expect(response.status).toBe(401);
       expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      // RFC 9110 §15.5.2: a 401 carries WWW-Authenticate; the scheme names the header the secret goes in (docs/auth.md).
+      expect(response.headers['www-authenticate']).toBe('TSS-Inbound-Secret realm="tss-inbound-mail"');
     }
     const nothing = await platform.query('notification', 'SELECT 1 FROM notification.inbound_messages');
     expect(nothing).toHaveLength(0);

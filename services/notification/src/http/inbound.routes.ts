@@ -88,8 +88,20 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 const secretMatches = (expected: string | undefined, given: unknown): boolean =>
   expected !== undefined && typeof given === 'string' && timingSafeEqual(digest(expected), digest(given));
 
+/**
+ * The challenge of the inbound route's 401 (RFC 9110 §11.6.1, §15.5.2: every 401 carries one). The
+ * secret is no bearer token, so the scheme is our own, named after the header it goes in
+ * (docs/auth.md "Inbound mail").
+ */
+export const INBOUND_SECRET_CHALLENGE = 'TSS-Inbound-Secret realm="tss-inbound-mail"';
+
 const unauthorized = (reply: FastifyReply) =>
-  sendProblem(reply, { type: problemType('unauthorized'), title: 'Unauthorized', status: 401, detail: `The ${INBOUND_SECRET_HEADER} header is missing or wrong.` });
+  sendProblem(reply.header('www-authenticate', INBOUND_SECRET_CHALLENGE), {
+    type: problemType('unauthorized'),
+    title: 'Unauthorized',
+    status: 401,
+    detail: `The ${INBOUND_SECRET_HEADER} header is missing or wrong.`,
+  });
 
 /** POST /v1/inbound/email: the only route that takes a raw mail body (message/rfc822, text/plain). */
 const receiveRoute = (scope: FastifyInstance, deps: InboundRouteDeps): void => {
