@@ -77,6 +77,10 @@ const PATH_PARAMETER_PROBLEMS = problems(404);
 // A body over the limit (413) or of a media type no parser accepts (415).
 const BODY_PROBLEMS = problems(413, 415);
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+// If-Match or If-None-Match false on a state-changing request (RFC 9110 §13.2; http/preconditions.ts,
+// or the route against its ETag).
+const PRECONDITION_PROBLEMS = problems(412);
+const STATE_CHANGING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const isErrorStatus = (status: string): boolean => /^[45]/.test(status);
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -88,18 +92,21 @@ const methodsOf = (route: RouteOptions): string[] => (Array.isArray(route.method
  * Declares what every route answers without saying so, so a route declares only its success and
  * its own failures (`failureResponses`): bearer authentication and its 401/403 problems when it is
  * not public; 400 when it validates input or takes a body; 404 with path parameters; 413 and 415
- * with a body; 429 always (414 and 503 are added to every operation of the document).
+ * with a body; 412 when it changes state (a false If-Match or If-None-Match); 429 always (414 and
+ * 503 are added to every operation of the document).
  */
 const declareCommonResponses = (route: RouteOptions): void => {
   const schema: FastifySchema = route.schema ?? {};
   const isPublic = route.config?.public === true;
   const takesBody = methodsOf(route).some((method) => METHODS_WITH_BODY.has(method.toUpperCase()));
+  const changesState = methodsOf(route).some((method) => STATE_CHANGING_METHODS.has(method.toUpperCase()));
   const validates = takesBody || [schema.body, schema.querystring, schema.params, schema.headers].some((part) => part !== undefined);
   const response = {
     ...(validates ? VALIDATION_PROBLEMS : {}),
     ...(isPublic ? {} : AUTHENTICATED_PROBLEMS),
     ...(route.url.includes(':') ? PATH_PARAMETER_PROBLEMS : {}),
     ...(takesBody ? BODY_PROBLEMS : {}),
+    ...(changesState ? PRECONDITION_PROBLEMS : {}),
     ...RATE_LIMITED_PROBLEMS,
     ...(isRecord(schema.response) ? schema.response : {}),
   };

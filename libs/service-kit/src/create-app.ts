@@ -28,6 +28,7 @@ import { installHeaderFieldChecks } from './http/header-fields';
 import { installEmptyPathSegmentCheck } from './http/empty-path-segment';
 import { answerConnectRequests } from './http/connect-method';
 import { answerUnroutedMethod, answerUnroutedQuery } from './http/method-not-allowed';
+import { installPreconditions } from './http/preconditions';
 import { deferContinueUntilRead } from './http/expect-continue';
 import { DEFAULT_REQUEST_DEADLINES, installRequestDeadline, nodeServerTimeouts, type RequestDeadlines } from './http/request-deadline';
 import { isStorableText, isVisibleText, STORABLE_TEXT_FORMAT, VISIBLE_TEXT_FORMAT } from '@tss/contracts';
@@ -147,6 +148,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
   installStrictJsonBody(app);
   installTracingHooks(app, options.name);
   installProblemHandlers(app);
+  // RFC 9110 §13.2: If-Match and If-None-Match on a state-changing request to a resource without an ETag.
+  installPreconditions(app);
   app.setNotFoundHandler(answerUnroutedMethod);
   answerUnroutedQuery(app);
   answerConnectRequests(app);

@@ -44,3 +44,37 @@ export const ifNoneMatchMatches = (ifNoneMatch: string, currentEtag: string): bo
   const current = parse(currentEtag);
   return current !== undefined && tagsOf(ifNoneMatch).some((tag) => tag.opaque === current.opaque);
 };
+
+/**
+ * What a state-changing request's conditions are judged against: the resource's current ETags
+ * (none when it has no ETag), or that it has no current representation at all.
+ */
+export type PreconditionTarget = { exists: false } | { exists: true; etags: readonly string[] };
+
+/** The conditional request headers a state-changing request carries (RFC 9110 §13.1.1, §13.1.2). */
+export interface RequestConditions {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+}
+
+/**
+ * RFC 9110 §13.2.2 for a state-changing method, in its order: If-Match (`*`: any current
+ * representation; else a tag equal to a current one by strong comparison), then If-None-Match
+ * (`*`: any current representation; else a tag equal to a current one by weak comparison), whose
+ * match is the failure (§13.1.2: not GET or HEAD, so a 412, never a 304). The header whose
+ * condition is false, or undefined when the change may go on. A resource without an ETag matches
+ * no tag: If-Match naming one is false, If-None-Match naming one is true.
+ */
+export const failedPrecondition = (conditions: RequestConditions, target: PreconditionTarget): 'if-match' | 'if-none-match' | undefined => {
+  const current = target.exists ? target.etags : [];
+  const { ifMatch, ifNoneMatch } = conditions;
+  if (ifMatch !== undefined) {
+    const admitted = ifMatchNamesAVersion(ifMatch) ? current.some((etag) => ifMatchAdmits(ifMatch, etag)) : target.exists;
+    if (!admitted) return 'if-match';
+  }
+  if (ifNoneMatch !== undefined) {
+    const matches = ifNoneMatch.trim() === '*' ? target.exists : current.some((etag) => ifNoneMatchMatches(ifNoneMatch, etag));
+    if (matches) return 'if-none-match';
+  }
+  return undefined;
+};

@@ -24,6 +24,7 @@ export * from './http/multipart-text';
 export * from './http/multipart-file-name';
 export * from './http/content-negotiation';
 export * from './http/conditional-get';
+export * from './http/preconditions';
 export * from './http/method-not-allowed';
 export * from './entity-tags';
 export * from './key-wrapping';

@@ -62,9 +62,11 @@ const RATE_LIMIT_HEADERS: readonly ResponseHeaderName[] = ['RateLimit-Limit', 'R
 const ANSWERED_BEFORE_THE_LIMITER = new Set(['414', '431']);
 /**
  * Answered before an Idempotency-Key is claimed, so never kept and never replayed: also a missing
- * or refused token (401) and the limit itself (429). Every other answer below 500 may be a replay.
+ * or refused token (401), the limit itself (429) and a false If-Match or If-None-Match (412: the
+ * app's precondition hook runs before the services' hooks; no keyed route has an ETag of its own).
+ * Every other answer below 500 may be a replay.
  */
-const ANSWERED_BEFORE_THE_CLAIM = new Set([...ANSWERED_BEFORE_THE_LIMITER, '401', '429']);
+const ANSWERED_BEFORE_THE_CLAIM = new Set([...ANSWERED_BEFORE_THE_LIMITER, '401', '412', '429']);
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

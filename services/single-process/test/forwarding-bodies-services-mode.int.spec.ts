@@ -13,6 +13,7 @@ interface Received {
   url: string;
   contentType: string | undefined;
   authorization: string | undefined;
+  conditions: { ifMatch: string | undefined; ifNoneMatch: string | undefined };
   body: Buffer;
 }
 
@@ -28,13 +29,21 @@ describe('services mode: the gateway forwards attachments and raw mail as they c
   let services: ServiceInstances;
   let gateway: PlatformClient;
   let partnerToken: string;
+  let admin: string;
+  let partnerId: string;
 
   beforeAll(async () => {
     upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        received.push({ url: req.url ?? '', contentType: req.headers['content-type'], authorization: req.headers.authorization, body: Buffer.concat(chunks) });
+        received.push({
+          url: req.url ?? '',
+          contentType: req.headers['content-type'],
+          authorization: req.headers.authorization,
+          conditions: { ifMatch: req.headers['if-match'], ifNoneMatch: req.headers['if-none-match'] },
+          body: Buffer.concat(chunks),
+        });
         res.writeHead(201, { 'content-type': 'application/json' }).end('{"stored":true}');
       });
     });
@@ -48,7 +57,10 @@ describe('services mode: the gateway forwards attachments and raw mail as they c
     gateway = new PlatformClient(url);
     const host = instance.host;
     await bootstrapAdmin({ dataSource: host.dataSource, unitOfWork: host.unitOfWork, outbox: host.outbox, clock: systemClock, logger: host.logger }, ADMIN);
-    partnerToken = (await gateway.partner(await gateway.token(ADMIN.clientId, ADMIN.clientSecret), 'Forwarding Partner')).token;
+    admin = await gateway.token(ADMIN.clientId, ADMIN.clientSecret);
+    const partner = await gateway.partner(admin, 'Forwarding Partner');
+    partnerToken = partner.token;
+    partnerId = partner.partnerId;
   }, 120_000);
 
   afterAll(async () => {
@@ -129,6 +141,20 @@ describe('services mode: the gateway forwards attachments and raw mail as they c
     expect(response.status).toBe(404);
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(response.text).toContain('<h1>Page not found</h1>');
+    expect(received.length).toBe(before);
+  });
+
+  it('If-Match and If-None-Match go on to the service owning the path, which evaluates them; the gateway evaluates its own routes’ (RFC 9110 §13.2)', async () => {
+    const conditions = { 'if-match': '"3"', 'if-none-match': '"2"' };
+    const patched = await gateway.http().patch('/v1/tickets/t-9').auth(partnerToken, { type: 'bearer' }).set(conditions).send({ category: 'theory' });
+    expect([patched.status, received.at(-1)?.url, received.at(-1)?.conditions]).toEqual([201, '/v1/tickets/t-9', { ifMatch: '"3"', ifNoneMatch: '"2"' }]);
+    const uploaded = await gateway.http().post('/v1/tickets/t-9/attachments').auth(partnerToken, { type: 'bearer' }).set(conditions).attach('file', Buffer.from('png'), 'x.png');
+    expect([uploaded.status, received.at(-1)?.conditions]).toEqual([201, { ifMatch: '"3"', ifNoneMatch: '"2"' }]);
+
+    const before = received.length;
+    const stale = await gateway.http().patch(`/v1/partners/${partnerId}`).auth(admin, { type: 'bearer' }).set('if-match', '"bogus"').send({ name: 'Renamed' });
+    expect([stale.status, stale.body.type]).toEqual([412, 'https://tss.dev/problems/precondition-failed']);
+    expect((await gateway.http().get(`/v1/partners/${partnerId}`).auth(admin, { type: 'bearer' })).body.name).toBe('Forwarding Partner');
     expect(received.length).toBe(before);
   });
 });

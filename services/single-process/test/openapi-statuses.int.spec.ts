@@ -54,6 +54,12 @@ describe('the OpenAPI document lists every status a route can answer, and the ro
     expect(missing(withPathParameter, '404')).toEqual([]);
   });
 
+  it('every state-changing operation lists 412: If-Match and If-None-Match are evaluated on each (RFC 9110 §13.2, docs/adr/0029)', () => {
+    const changing = operations.filter((o) => ['post', 'put', 'patch', 'delete'].includes(o.method));
+    expect(changing.map((o) => o.operation.operationId)).toEqual(expect.arrayContaining(['updatePartner', 'updateWebhookEndpoint', 'postMessage', 'changeTicket']));
+    expect(missing(changing, '412')).toEqual([]);
+  });
+
   it('every operation that needs a token declares bearer authentication and lists 401 and 403', () => {
     const authenticated = operations.filter((o) => o.operation.security?.some((s) => 'bearerAuth' in s));
     expect(authenticated.map((o) => o.operation.operationId)).toEqual(expect.arrayContaining(['fileTicket', 'getTicketSla', 'createPartner', 'createStaffClient']));

@@ -72,6 +72,9 @@ export const RULES_EXAMPLE = { version: 1, rules: DEFAULT_RULES, changedBy: null
 
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag of the document as read: the PUT is refused (412) if it changed since, or for a weak `W/` tag (strong comparison)' })),
+  'if-none-match': Type.Optional(
+    Type.String({ maxLength: 200, description: 'ETags the PUT must not replace, compared weakly, or `*` (a version is always in force): naming the current one is a 412 (RFC 9110 §13.1.2)' }),
+  ),
 });
 
 // ---- roster ------------------------------------------------------------------------------------

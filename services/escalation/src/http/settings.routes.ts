@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { UnitOfWork } from '@tss/messaging';
-import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { answeredNotModified, conditionsOf, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { etagOfVersion } from '../domain/document-version';
 import type { EscalationRule } from '../domain/escalation-rules';
 import type { Roster } from '../domain/roster';
@@ -60,16 +60,17 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
         tags: TAGS,
         operationId: 'putEscalationRules',
         summary: 'Replace the rule set (a new version); an invalid set is a 400 naming each rule at fault, and the rules in force stay',
-        description: 'Send `If-Match` with the ETag of the rules as read to refuse (412) a PUT over someone else’s change.',
+        description: 'Send `If-Match` with the ETag of the rules as read to refuse (412) a PUT over someone else’s change; `If-None-Match` naming the version in force, or `*`, is a 412 too.',
         headers: IfMatchHeaders,
         body: PutRulesBody,
         response: { 200: RulesView, ...failureResponses('bad_request', 'precondition_failed') },
       },
-      config: { access: MANAGE },
+      // If-Match and If-None-Match are compared with the version in force, under the document's lock.
+      config: { access: MANAGE, preconditions: 'route' },
     },
     async (request, reply) => {
       const { staffId } = scopeOf(request, 'staff');
-      const change = { by: staffId, at: deps.clock.now(), ifMatch: request.headers['if-match'] };
+      const change = { by: staffId, at: deps.clock.now(), ...conditionsOf(request) };
       const result = await deps.unitOfWork.run((tx) => replaceRules(tx, request.body.rules, change));
       return result.ok ? reply.header('etag', etagOfVersion(result.value.version)).send(rulesView(result.value)) : sendFailure(reply, result.error);
     },
@@ -101,12 +102,13 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
         tags: TAGS,
         operationId: 'putEscalationRoster',
         summary: 'Replace the roster (a new version); unknown zones or staff are a 400',
-        description: 'Send `If-Match` with the ETag of the roster as read to refuse (412) a PUT over someone else’s change.',
+        description: 'Send `If-Match` with the ETag of the roster as read to refuse (412) a PUT over someone else’s change; `If-None-Match` naming the version in force, or `*`, is a 412 too.',
         headers: IfMatchHeaders,
         body: PutRosterBody,
         response: { 200: RosterView, ...failureResponses('bad_request', 'precondition_failed') },
       },
-      config: { access: MANAGE },
+      // If-Match and If-None-Match are compared with the version in force, under the document's lock.
+      config: { access: MANAGE, preconditions: 'route' },
     },
     async (request, reply) => {
       const { staffId } = scopeOf(request, 'staff');
@@ -114,7 +116,7 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
         shifts: request.body.shifts.map((s) => ({ ...s, weekdays: s.weekdays as Roster['shifts'][number]['weekdays'] })),
         overrides: (request.body.overrides ?? []).map((o) => ({ ...o, from: new Date(o.from), to: new Date(o.to) })),
       };
-      const change = { by: staffId, at: deps.clock.now(), ifMatch: request.headers['if-match'] };
+      const change = { by: staffId, at: deps.clock.now(), ...conditionsOf(request) };
       const result = await deps.unitOfWork.run((tx) => replaceRoster(tx, roster, change));
       if (!result.ok) return sendFailure(reply, result.error);
       const { roster: written, notes } = result.value;

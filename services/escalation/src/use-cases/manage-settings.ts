@@ -1,23 +1,35 @@
 import type { EntityManager } from 'typeorm';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
-import { ifMatchAdmitsVersion } from '../domain/document-version';
+import { failedVersionPrecondition } from '../domain/document-version';
 import { validateRules, type EscalationRule, type RuleInput } from '../domain/escalation-rules';
 import { rosterProblems, type Roster } from '../domain/roster';
 import { keptStaffText, withheldNotes } from '../domain/withheld-particulars';
 import { settingsStore, type Versioned } from '../store/settings.store';
 import { staffProjection } from '../store/projection.store';
 
-/** Who replaces a document, when, and the version they read (If-Match; optional: absent replaces whatever is in force). */
+/**
+ * Who replaces a document, when, the version they read (If-Match; optional: absent replaces
+ * whatever is in force) and versions it must not replace (If-None-Match).
+ */
 export interface Replacement {
   by: string;
   at: Date;
   ifMatch?: string;
+  ifNoneMatch?: string;
 }
 
-const stale = (what: string, version: number): Failure => ({
-  kind: 'precondition_failed',
-  detail: `The ${what} changed since it was read (now version ${version}); read it again and reapply your change.`,
-});
+/** The 412 of a replacement whose condition fails over `version` (RFC 9110 §13.2.2), if one does. */
+const refusedOver = (what: string, version: number, change: Replacement): Failure | undefined => {
+  const failed = failedVersionPrecondition(change, version);
+  if (!failed) return undefined;
+  return {
+    kind: 'precondition_failed',
+    detail:
+      failed === 'if-match'
+        ? `The ${what} changed since it was read (now version ${version}); read it again and reapply your change.`
+        : `If-None-Match names the ${what} in force (version ${version}), or is *: nothing was replaced.`,
+  };
+};
 
 /** A new rule set, or a 400 validation problem naming each rule at fault; a rejected set leaves the one in force. */
 export const replaceRules = async (tx: EntityManager, input: readonly RuleInput[], change: Replacement): Promise<Result<Versioned<EscalationRule[]>, Failure>> => {
@@ -32,7 +44,8 @@ export const replaceRules = async (tx: EntityManager, input: readonly RuleInput[
   }
   await settingsStore.lockRules(tx);
   const current = await settingsStore.rules(tx);
-  if (change.ifMatch !== undefined && !ifMatchAdmitsVersion(change.ifMatch, current.version)) return err(stale('rule set', current.version));
+  const refused = refusedOver('rule set', current.version, change);
+  if (refused) return err(refused);
   const version = current.version + 1;
   await settingsStore.insertRules(tx, version, checked.rules, change.by, change.at);
   return ok({ version, value: checked.rules, changedBy: change.by, changedAt: change.at });
@@ -54,7 +67,8 @@ export const replaceRoster = async (tx: EntityManager, given: Roster, change: Re
   }
   await settingsStore.lockRoster(tx);
   const current = await settingsStore.roster(tx);
-  if (change.ifMatch !== undefined && !ifMatchAdmitsVersion(change.ifMatch, current.version)) return err(stale('roster', current.version));
+  const refused = refusedOver('roster', current.version, change);
+  if (refused) return err(refused);
   const version = current.version + 1;
   await settingsStore.insertRoster(tx, version, roster, change.by, change.at);
   const told = withheldNotes(notes.flatMap((kept, i) => (kept ? [{ what: `The note at /overrides/${i}/note`, kept }] : [])));

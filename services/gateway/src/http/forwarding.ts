@@ -213,6 +213,8 @@ const forwardUploads = (urls: ServiceUrls, uploads: UploadForwarding, options: F
       method: UPLOAD_METHOD,
       url,
       schema: { hide: true },
+      // The service behind evaluates If-Match and If-None-Match, as on every forward.
+      config: { preconditions: 'route' },
       handler: async (request, reply) => {
         const service = serviceForPath(request.url);
         if (!service) return answerUnroutedMethod(request, reply);
@@ -253,8 +255,16 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
     if (!service) return answerUnroutedMethod(request, reply);
     return forward(urls, request, reply, service, upstreamTimeoutFor(request.url.split('?')[0], options));
   };
+  // If-Match and If-None-Match go on with the request: the service owning the path evaluates them
+  // against its resource (service-kit preconditions.ts), as in one process.
   for (const url of ['/v1/*', ...PUBLIC_FORWARDS]) {
-    app.route({ method: [...METHODS], url, schema: { hide: true }, ...(publicForwards.has(url) ? { config: { public: true } } : {}), handler: forwardByPath });
+    app.route({
+      method: [...METHODS],
+      url,
+      schema: { hide: true },
+      config: { preconditions: 'route', ...(publicForwards.has(url) ? { public: true } : {}) },
+      handler: forwardByPath,
+    });
   }
   // OPTIONS asks which methods a path takes (RFC 9110 §9.3.7): the service that owns the path
   // knows, as it knows its 405s, and answers without a token, as one process does. A CORS

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { failureResponses, problemType, scopeOf, sendFailure, sendProblem, withoutAccessParticulars, withoutLinkSecrets, type AccessRule } from '@tss/service-kit';
+import { conditionsOf, failureResponses, problemType, scopeOf, sendFailure, sendProblem, withoutAccessParticulars, withoutLinkSecrets, type AccessRule } from '@tss/service-kit';
 import { inboundStore } from '../store/inbound.store';
 import { receiveInboundMail, type ReceiveInboundDeps } from '../use-cases/inbound-receive';
 import { releaseTargetOf } from '../domain/inbound-release';
@@ -220,13 +220,16 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
         summary: 'Give a mail domain to a partner: new mail from it opens tickets for that partner (admin)',
         params: DomainParams,
         body: PutDomainBody,
-        response: { 200: PartnerDomain, ...failureResponses('unprocessable') },
+        response: { 200: PartnerDomain, ...failureResponses('unprocessable', 'precondition_failed') },
       },
-      config: { access: ADMIN },
+      // A PUT that creates: `*` in If-Match or If-None-Match asks whether the domain is someone's (giveDomainToPartner).
+      config: { access: ADMIN, preconditions: 'route' },
     },
     async (request, reply) => {
       const domain = request.params.domain.toLowerCase();
-      const given = await deps.unitOfWork.run((tx) => giveDomainToPartner(tx, { domain, partnerId: request.body.partnerId, by: scopeOf(request, 'staff').staffId, at: deps.clock.now() }));
+      const given = await deps.unitOfWork.run((tx) =>
+        giveDomainToPartner(tx, { domain, partnerId: request.body.partnerId, by: scopeOf(request, 'staff').staffId, at: deps.clock.now(), conditions: conditionsOf(request) }),
+      );
       if (!given.ok) return sendFailure(reply, given.error);
       return { ...given.value, addedAt: given.value.addedAt.toISOString() };
     },

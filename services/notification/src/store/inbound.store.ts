@@ -201,6 +201,12 @@ export const inboundStore = {
     return rows[0]?.partner_id;
   },
 
+  /** The domain's partner, its row locked until the transaction ends (a PUT deciding on it); undefined when the domain is nobody's. */
+  async lockDomain(tx: EntityManager, domain: string): Promise<string | undefined> {
+    const rows = (await tx.query(`SELECT partner_id FROM "${S}".partner_mail_domains WHERE domain = $1 FOR UPDATE`, [domain])) as { partner_id: string }[];
+    return rows[0]?.partner_id;
+  },
+
   async putDomain(tx: EntityManager, args: { domain: string; partnerId: string; by: string; at: Date }): Promise<void> {
     await tx.query(
       `INSERT INTO "${S}".partner_mail_domains (domain, partner_id, added_by, added_at) VALUES ($1, $2, $3, $4)

@@ -1,4 +1,4 @@
-import { ifMatchAdmits } from '@tss/service-kit';
+import { failedPrecondition, type RequestConditions } from '@tss/service-kit';
 import type { PolicyRef } from './response-clock';
 
 /**
@@ -8,5 +8,11 @@ import type { PolicyRef } from './response-clock';
  */
 export const etagOfPolicy = (ref: PolicyRef): string => `"${ref.scope}.${ref.version}"`;
 
-/** Whether an If-Match header admits the terms in force: `*`, or their tag by strong comparison (a weak tag never does, RFC 9110 §13.1.1). */
-export const ifMatchAdmitsPolicy = (ifMatch: string, current: PolicyRef): boolean => ifMatchAdmits(ifMatch, etagOfPolicy(current));
+/**
+ * Which condition of a change fails over the terms in force (RFC 9110 §13.2.2), if any: If-Match
+ * is `*` or their tag by strong comparison (a weak tag never admits a change, §13.1.1); If-None-Match
+ * must name neither their tag (weakly) nor `*`, which always matches (a scope always has terms in
+ * force: a partner without an agreement has the default's, whose tag says so).
+ */
+export const failedPolicyPrecondition = (conditions: RequestConditions, current: PolicyRef): 'if-match' | 'if-none-match' | undefined =>
+  failedPrecondition(conditions, { exists: true, etags: [etagOfPolicy(current)] });

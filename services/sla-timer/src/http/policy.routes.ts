@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
-import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type Clock } from '@tss/service-kit';
+import { answeredNotModified, conditionsOf, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type Clock } from '@tss/service-kit';
 import { etagOfPolicy } from '../domain/policy-etag';
 import { validatePolicy, type PolicyProblem } from '../domain/policy-validation';
 import { previewStartProblem } from '../domain/preview-start';
@@ -48,17 +48,24 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
   // Its versions, one by one and listed (in a child scope: it sees the schemas added here).
   await app.register(policyHistoryRoutes(deps));
 
-  const write = async (scope: string, body: SlaPolicyBody, change: { staffId: string; ifMatch?: string }, reply: FastifyReply) => {
+  const write = async (scope: string, body: SlaPolicyBody, change: { staffId: string; ifMatch?: string; ifNoneMatch?: string }, reply: FastifyReply) => {
     const valid = validatePolicy(normalized(body), { scope: scope === 'default' ? 'default' : 'agreement' });
     if (!valid.ok) return sendInvalid(reply, valid.error);
-    const policyChange = { by: change.staffId, at: deps.clock.now(), ...(change.ifMatch !== undefined ? { ifMatch: change.ifMatch } : {}) };
+    const policyChange = {
+      by: change.staffId,
+      at: deps.clock.now(),
+      ...(change.ifMatch !== undefined ? { ifMatch: change.ifMatch } : {}),
+      ...(change.ifNoneMatch !== undefined ? { ifNoneMatch: change.ifNoneMatch } : {}),
+    };
     const stored = await deps.unitOfWork.run((tx) =>
       scope === 'default' ? storePolicyVersion(tx, scope, valid.value, policyChange) : storeAgreementVersion(tx, scope, valid.value, policyChange),
     );
     if (!stored.ok) return sendFailure(reply, stored.error);
     return reply.code(200).header('etag', etagOfPolicy(stored.value)).send(toView(stored.value));
   };
-  const PUT_DESCRIPTION = 'Send `If-Match` with the ETag of the terms as read (GET) to refuse (412) a PUT over someone else’s change; without it the PUT stores whatever is in force.';
+  const PUT_DESCRIPTION =
+    'Send `If-Match` with the ETag of the terms as read (GET) to refuse (412) a PUT over someone else’s change; without it the PUT stores whatever is in force. ' +
+    '`If-None-Match` naming the terms in force, or `*` (there are always terms in force), is a 412 too (RFC 9110 §13.1.2).';
 
   app.get(
     '/v1/sla/policies',
@@ -91,9 +98,10 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         body: SlaPolicyBody,
         response: { 200: VersionRef, ...failureResponses('bad_request', 'precondition_failed') },
       },
-      config: { access: ADMIN },
+      // If-Match and If-None-Match are compared with the terms in force, under the scope's lock.
+      config: { access: ADMIN, preconditions: 'route' },
     },
-    async (request, reply) => write('default', request.body, { staffId: scopeOf(request, 'staff').staffId, ifMatch: request.headers['if-match'] }, reply),
+    async (request, reply) => write('default', request.body, { staffId: scopeOf(request, 'staff').staffId, ...conditionsOf(request) }, reply),
   );
 
   app.get(
@@ -134,10 +142,10 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         body: SlaPolicyBody,
         response: { 200: VersionRef, ...failureResponses('bad_request', 'not_found', 'precondition_failed', 'unprocessable') },
       },
-      config: { access: ADMIN },
+      config: { access: ADMIN, preconditions: 'route' },
       preParsing: foreignPartnerIsNotFound,
     },
-    async (request, reply) => write(request.params.id, request.body, { staffId: scopeOf(request, 'staff').staffId, ifMatch: request.headers['if-match'] }, reply),
+    async (request, reply) => write(request.params.id, request.body, { staffId: scopeOf(request, 'staff').staffId, ...conditionsOf(request) }, reply),
   );
 
   app.delete(
@@ -148,17 +156,22 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         operationId: 'deletePartnerSlaPolicy',
         summary: "Drop a partner's agreement (admin): clocks started from now on run on the default; running clocks keep their version",
         description:
-          'Recorded as the agreement’s next version, `removed: true` in its history (`GET /v1/partners/{id}/sla-policy/versions`); a later PUT stores the version after it. Answers 204 with the ETag of the terms now in force, the default’s. A 404 when the partner has no agreement. Send `If-Match` with the ETag of the agreement as read to refuse (412) dropping terms changed since.',
+          'Recorded as the agreement’s next version, `removed: true` in its history (`GET /v1/partners/{id}/sla-policy/versions`); a later PUT stores the version after it. Answers 204 with the ETag of the terms now in force, the default’s. A 404 when the partner has no agreement. Send `If-Match` with the ETag of the agreement as read to refuse (412) dropping terms changed since; `If-None-Match` naming the agreement, or `*`, is a 412 too.',
         params: PartnerParams,
         headers: IfMatchHeaders,
         response: { 204: Type.Null({ description: 'Dropped; the partner’s terms are the default’s (the ETag header names them)' }), ...failureResponses('not_found', 'precondition_failed') },
       },
-      config: { access: ADMIN },
+      config: { access: ADMIN, preconditions: 'route' },
       preParsing: foreignPartnerIsNotFound,
     },
     async (request, reply) => {
-      const ifMatch = request.headers['if-match'];
-      const change = { by: scopeOf(request, 'staff').staffId, at: deps.clock.now(), ...(ifMatch !== undefined ? { ifMatch } : {}) };
+      const { ifMatch, ifNoneMatch } = conditionsOf(request);
+      const change = {
+        by: scopeOf(request, 'staff').staffId,
+        at: deps.clock.now(),
+        ...(ifMatch !== undefined ? { ifMatch } : {}),
+        ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
+      };
       const inForce = await deps.unitOfWork.run((tx) => removeAgreement(tx, request.params.id, change));
       if (!inForce.ok) return sendFailure(reply, inForce.error);
       return reply.code(204).header('etag', etagOfPolicy(inForce.value)).send(null);

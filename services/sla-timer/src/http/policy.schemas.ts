@@ -130,6 +130,9 @@ export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
     Type.String({ maxLength: 200, description: 'The ETag of the terms as read (GET): the change is refused (412) if they changed since, or for a weak `W/` tag (strong comparison)' }),
   ),
+  'if-none-match': Type.Optional(
+    Type.String({ maxLength: 200, description: 'ETags the change must not be made over, compared weakly, or `*` (there are always terms in force): naming the terms in force is a 412 (RFC 9110 §13.1.2)' }),
+  ),
 });
 
 export const PreviewBody = Type.Object(

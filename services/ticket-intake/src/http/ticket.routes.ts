@@ -154,7 +154,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
           'Request details a mail or call lacked (product, productVersion, stepsToReproduce, browser, operatingSystem, operatingSystemVersion, ' +
           'connectivity, antivirus) are recorded or corrected with the checks filing applies (P2): missingDetails is recomputed and ' +
           '`ticket.details_changed` published; access particulars in them are vaulted and masked (P9). ' +
-          'Answers 412 when the ticket changed since its ETag was read, 428 without If-Match or with `If-Match: *` (it names no version), 409 naming the allowed statuses for an ' +
+          'Answers 412 when the ticket changed since its ETag was read (or when If-None-Match names its current ETag, or is `*`), 428 without If-Match or with `If-Match: *` (it names no version), 409 naming the allowed statuses for an ' +
           'illegal transition, the status the ticket already has, or reclassifying a resolved ticket; 409 conflict for any other change to a closed ticket (its request stays as filed); 422 for a note on a PATCH that changes nothing, and for an ' +
           'assigneeId that is not an active staff member whose role works tickets (agent, team_lead, developer; staff may always assign themselves).',
         params: TicketParams,
@@ -165,7 +165,8 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
           ...failureResponses('invalid_reference', 'invalid_transition', 'conflict', 'precondition_failed', 'unprocessable', 'precondition_required'),
         },
       },
-      config: { access: AGENT_WRITE },
+      // If-Match and If-None-Match are compared with the ticket's ETag under its row lock (changeTicket).
+      config: { access: AGENT_WRITE, preconditions: 'route' },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'staff');
@@ -174,6 +175,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       const result = await changeTicket(deps, {
         at: { id: found.value.id, partnerId: found.value.partnerId },
         ifMatch: request.headers['if-match'],
+        ifNoneMatch: request.headers['if-none-match'],
         patch: request.body,
         actor: actorOf(scope),
       });

@@ -216,6 +216,9 @@ export const IdempotencyHeaders = Type.Object({
 });
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag of the ticket as read (required for agents), compared strongly: a weak `W/` tag is a 412, `*` a 428 (it names no version)' })),
+  'if-none-match': Type.Optional(
+    Type.String({ maxLength: 200, description: 'ETags the change must not be made over, compared weakly, or `*` (the ticket exists): naming the current one is a 412 (RFC 9110 §13.1.2)' }),
+  ),
 });
 
 export const TicketPatchBody = Type.Object(

@@ -1,5 +1,5 @@
 import type { Clock, Failure, Result } from '@tss/service-kit';
-import { err, ifMatchAdmits, ifMatchNamesAVersion, ok } from '@tss/service-kit';
+import { err, failedPrecondition, ifMatchAdmits, ifMatchNamesAVersion, ok } from '@tss/service-kit';
 import type { UnitOfWork } from '@tss/messaging';
 import type { Actor } from '../domain/actor';
 import { applyPatch, type Ticket, type TicketPatch } from '../domain/ticket';
@@ -28,11 +28,12 @@ export const etagOf = (ticket: Pick<Ticket, 'sequence'>): string => `"${ticket.s
 
 /**
  * An agent's PATCH (issue #9 "Concurrency", "Classification by agents"): under the ticket's row
- * lock, the If-Match version is checked (412 when the ticket changed meanwhile), then the rules.
+ * lock, the If-Match version is checked (412 when the ticket changed meanwhile), then If-None-Match
+ * (412 when it names the ticket as it is, or is `*`: RFC 9110 §13.2.2), then the rules.
  */
 export const changeTicket = (
   deps: ChangeTicketDeps,
-  input: { at: TicketLocation; ifMatch: string | undefined; patch: TicketPatch; actor: Actor },
+  input: { at: TicketLocation; ifMatch: string | undefined; ifNoneMatch?: string; patch: TicketPatch; actor: Actor },
 ): Promise<Result<Ticket, Failure>> =>
   deps.unitOfWork.run(async (tx) => {
     if (input.ifMatch === undefined) {
@@ -48,6 +49,13 @@ export const changeTicket = (
     // RFC 9110 §13.1.1: strong comparison, so a weak tag (`W/"3"`) is a 412 whatever its number.
     if (!ifMatchAdmits(input.ifMatch, etagOf(locked))) {
       return err({ kind: 'precondition_failed', detail: `The ticket changed since it was read; its ETag is now ${etagOf(locked)}.`, extensions: { etag: etagOf(locked) } });
+    }
+    if (failedPrecondition({ ifNoneMatch: input.ifNoneMatch }, { exists: true, etags: [etagOf(locked)] })) {
+      return err({
+        kind: 'precondition_failed',
+        detail: `If-None-Match names the ticket as it is (${etagOf(locked)}), or is *: nothing was changed.`,
+        extensions: { etag: etagOf(locked) },
+      });
     }
     const now = deps.clock.now();
     const change = applyPatch(locked, input.patch, now, deps.reopenWindowMs);
