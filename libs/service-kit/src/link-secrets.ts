@@ -18,6 +18,14 @@ const LINK_SECRET = /(\/(?:rate|support\/t)\/)[^\s"'<>]+/g;
 /** The text with every link credential replaced by `[withheld]`; the rest, addresses included, as it was. */
 export const withoutLinkSecrets = (text: string): string => text.replace(LINK_SECRET, `$1${WITHHELD_LINK_SECRET}`);
 
+/** Whether some string in a JSON-like value holds a link credential: what staff read of it differs from what its owners read. */
+export const holdsLinkSecrets = (value: unknown): boolean => {
+  if (typeof value === 'string') return value.search(LINK_SECRET) !== -1;
+  if (Array.isArray(value)) return value.some(holdsLinkSecrets);
+  if (typeof value === 'object' && value !== null && !(value instanceof Date)) return Object.values(value).some(holdsLinkSecrets);
+  return false;
+};
+
 /** Every string in a JSON-like value (a view about to be sent) with its link credentials withheld; the rest as it was. */
 export const withoutLinkSecretsIn = <T>(value: T): T => withheldIn(value) as T;
 

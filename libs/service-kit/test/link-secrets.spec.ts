@@ -1,4 +1,4 @@
-import { withoutLinkSecrets, withoutLinkSecretsIn } from '../src/link-secrets';
+import { holdsLinkSecrets, withoutLinkSecrets, withoutLinkSecretsIn } from '../src/link-secrets';
 
 const RATE_TOKEN = 'XRK99y-6eNcInEqHbwD4ikoSjnBCmEAAjbxJeh9wxaQ';
 
@@ -8,5 +8,14 @@ describe('link credentials withheld from staff readers (docs/adr/0040 addendum, 
     expect(withoutLinkSecretsIn(view)).toEqual({ id: 't-1', version: 3, owed: true, request: { description: 'see /rate/[withheld]' }, items: [{ body: '/support/t/[withheld]' }, 'plain'] });
     expect(view.request.description).toContain(RATE_TOKEN); // the view given is left as it was
     expect(withoutLinkSecrets('no link here')).toBe('no link here');
+  });
+
+  it('tells whether a view holds a link credential, however deep, so its staff representation differs (docs/adr/0069)', () => {
+    expect(holdsLinkSecrets({ ticket: { request: { steps: [`open http://x/rate/${RATE_TOKEN}`] } } })).toBe(true);
+    expect(holdsLinkSecrets(['see https://tss.example/support/t/v1.abc.def'])).toBe(true);
+    expect(holdsLinkSecrets({ text: 'http://x/rate/[withheld] and /support/ only', at: new Date(0), n: 3, ok: true, none: null })).toBe(true);
+    expect(holdsLinkSecrets({ text: 'no link here', path: '/rate', list: ['/support/t'] })).toBe(false);
+    // The same answer twice: the pattern keeps no state between calls.
+    expect([holdsLinkSecrets(`/rate/${RATE_TOKEN}`), holdsLinkSecrets(`/rate/${RATE_TOKEN}`)]).toEqual([true, true]);
   });
 });

@@ -3,7 +3,20 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { answeredNotModified, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, shownToReader, type AccessRule, type Clock, type RequestScope } from '@tss/service-kit';
+import {
+  answeredNotModified,
+  failureResponses,
+  holdsLinkSecrets,
+  IfNoneMatchHeaders,
+  NOT_MODIFIED_RESPONSE,
+  scopeOf,
+  sendFailure,
+  shownToReader,
+  withoutLinkSecretsIn,
+  type AccessRule,
+  type Clock,
+  type RequestScope,
+} from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import type { Ticket } from '../domain/ticket';
 import { toTicket } from '../store/ticket.store';
@@ -40,9 +53,21 @@ const AGENT_WRITE: AccessRule = { kinds: ['staff'], scopes: ['tickets:write'] };
 // The shared schema (ticket.schemas.ts SHARED_SCHEMAS), by reference: one `Ticket` in the document.
 const TicketRef = Type.Ref('Ticket');
 
-/** The ticket as its reader may see it: link credentials in its texts withheld from staff (shownToReader). */
-const sendTicket = (reply: FastifyReply, scope: Pick<RequestScope, 'kind'>, ticket: Ticket, status = 200): FastifyReply =>
-  reply.code(status).header('etag', etagOf(ticket)).send(shownToReader(scope, toTicketView(ticket)));
+/**
+ * The ticket as its reader may see it (link credentials in its texts withheld from staff, as
+ * shownToReader does), with the ETag of that representation: when something is withheld, staff
+ * read another representation than the partner and the requester, with another tag (docs/adr/0069).
+ */
+const representationOf = (scope: Pick<RequestScope, 'kind'>, ticket: Ticket) => {
+  const view = toTicketView(ticket);
+  const withheld = scope.kind === 'staff' && holdsLinkSecrets(view);
+  return { view: withheld ? withoutLinkSecretsIn(view) : view, etag: etagOf(ticket, withheld ? 'withheld' : 'as_written') };
+};
+
+const sendTicket = (reply: FastifyReply, scope: Pick<RequestScope, 'kind'>, ticket: Ticket, status = 200): FastifyReply => {
+  const { view, etag } = representationOf(scope, ticket);
+  return reply.code(status).header('etag', etag).send(view);
+};
 
 /** The partner a POST files for: the token's, or for staff the body's `partnerId`. */
 const filingPartner = (scope: RequestScope, body: FileTicketBody): string | undefined => (scope.kind === 'staff' ? body.partnerId : scope.partnerId);
@@ -134,7 +159,8 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       const found = await findTicketFor(deps.dataSource.manager, scope, request.params.id);
       if (!found.ok) return sendFailure(reply, found.error);
       const ticket = toTicket(found.value);
-      if (answeredNotModified(request, reply, etagOf(ticket))) return reply;
+      // Compared with the tag of the representation this reader gets (RFC 9110 §13.1.2).
+      if (answeredNotModified(request, reply, representationOf(scope, ticket).etag)) return reply;
       return sendTicket(reply, scope, ticket);
     },
   );
@@ -178,6 +204,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         ifNoneMatch: request.headers['if-none-match'],
         patch: request.body,
         actor: actorOf(scope),
+        etagForReader: (ticket) => representationOf(scope, ticket).etag,
       });
       if (!result.ok) return sendFailure(reply, result.error);
       return sendTicket(reply, scope, result.value);

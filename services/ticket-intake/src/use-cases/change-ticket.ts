@@ -22,8 +22,19 @@ export interface ChangeTicketDeps extends ChangeDeps {
 const SHOWN_TEXTS = ['note', ...REQUEST_DETAILS.filter((field) => field !== 'product')] as const;
 const shownTexts = (patch: TicketPatch): (typeof SHOWN_TEXTS)[number][] => SHOWN_TEXTS.filter((field) => patch[field] !== undefined);
 
-/** The ETag of a ticket: its version, the sequence of its last event. */
-export const etagOf = (ticket: Pick<Ticket, 'sequence'>): string => `"${ticket.sequence}"`;
+/** Which representation of a ticket its reader gets: as written, or with link credentials withheld (staff: shownToReader). */
+export type TicketRepresentation = 'as_written' | 'withheld';
+
+/**
+ * The ETag of a ticket's representation: its version (the sequence of its last event), and for the
+ * staff's when link credentials are withheld from it, `-withheld` (RFC 9110 §8.8.3: a strong tag
+ * names one representation; docs/adr/0069, addendum of 2026-12-05, fourth session).
+ */
+export const etagOf = (ticket: Pick<Ticket, 'sequence'>, representation: TicketRepresentation = 'as_written'): string =>
+  representation === 'withheld' ? `"${ticket.sequence}-withheld"` : `"${ticket.sequence}"`;
+
+/** The tags of both representations of the ticket's version: a change is made over a version, whichever of them its caller read. */
+const etagsOfVersion = (ticket: Pick<Ticket, 'sequence'>): string[] => [etagOf(ticket), etagOf(ticket, 'withheld')];
 
 
 /**
@@ -33,7 +44,15 @@ export const etagOf = (ticket: Pick<Ticket, 'sequence'>): string => `"${ticket.s
  */
 export const changeTicket = (
   deps: ChangeTicketDeps,
-  input: { at: TicketLocation; ifMatch: string | undefined; ifNoneMatch?: string; patch: TicketPatch; actor: Actor },
+  input: {
+    at: TicketLocation;
+    ifMatch: string | undefined;
+    ifNoneMatch?: string;
+    patch: TicketPatch;
+    actor: Actor;
+    /** The tag of the representation the caller reads, for the 412 to name; the as-written one by default. */
+    etagForReader?: (ticket: Ticket) => string;
+  },
 ): Promise<Result<Ticket, Failure>> =>
   deps.unitOfWork.run(async (tx) => {
     if (input.ifMatch === undefined) {
@@ -46,15 +65,17 @@ export const changeTicket = (
     const namedAssignee = await readNamedAssignee(tx, input.patch);
     const locked = await ticketStore.lockForChange(tx, input.at.partnerId, input.at.id);
     if (!locked) return err({ kind: 'not_found', detail: 'No such ticket.' });
+    const readerEtag = input.etagForReader?.(locked) ?? etagOf(locked);
     // RFC 9110 §13.1.1: strong comparison, so a weak tag (`W/"3"`) is a 412 whatever its number.
-    if (!ifMatchAdmits(input.ifMatch, etagOf(locked))) {
-      return err({ kind: 'precondition_failed', detail: `The ticket changed since it was read; its ETag is now ${etagOf(locked)}.`, extensions: { etag: etagOf(locked) } });
+    const ifMatch = input.ifMatch;
+    if (!etagsOfVersion(locked).some((etag) => ifMatchAdmits(ifMatch, etag))) {
+      return err({ kind: 'precondition_failed', detail: `The ticket changed since it was read; its ETag is now ${readerEtag}.`, extensions: { etag: readerEtag } });
     }
-    if (failedPrecondition({ ifNoneMatch: input.ifNoneMatch }, { exists: true, etags: [etagOf(locked)] })) {
+    if (failedPrecondition({ ifNoneMatch: input.ifNoneMatch }, { exists: true, etags: etagsOfVersion(locked) })) {
       return err({
         kind: 'precondition_failed',
-        detail: `If-None-Match names the ticket as it is (${etagOf(locked)}), or is *: nothing was changed.`,
-        extensions: { etag: etagOf(locked) },
+        detail: `If-None-Match names the ticket as it is (${readerEtag}), or is *: nothing was changed.`,
+        extensions: { etag: readerEtag },
       });
     }
     const now = deps.clock.now();

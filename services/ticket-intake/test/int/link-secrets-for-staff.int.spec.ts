@@ -110,4 +110,29 @@ describe('link credentials the requester pasted are withheld from staff (docs/ad
     expect(entry).toBeDefined();
     expectWithheld(entry);
   });
+
+  // RFC 9110 §8.8.3: a strong ETag names one representation, and the partner's (as written) and the
+  // agent's (tokens withheld) differ (docs/adr/0069, addendum of 2026-12-05, fourth session).
+  it('the partner’s and the agent’s representations carry different ETags, each compared with its reader’s; an agent PATCHes with the tag it read', async () => {
+    const path = `/v1/tickets/${ticketId}`;
+    const conditional = (token: string, etag: string) => sut.http().get(path).auth(token, { type: 'bearer' }).set('if-none-match', etag);
+    const asWritten = (await get(partnerToken(), path)).headers.etag as string;
+    const withheld = (await get(staffToken(), path)).headers.etag as string;
+    expect(withheld).not.toBe(asWritten);
+    expect((await get(requesterToken(), path)).headers.etag).toBe(asWritten);
+    expect([(await conditional(partnerToken(), asWritten)).status, (await conditional(partnerToken(), withheld)).status]).toEqual([304, 200]);
+    expect([(await conditional(staffToken(), withheld)).status, (await conditional(staffToken(), asWritten)).status]).toEqual([304, 200]);
+
+    const patch = (etag: string, body: object) => sut.http().patch(path).auth(staffToken(), { type: 'bearer' }).set('if-match', etag).send(body);
+    const changed = await patch(withheld, { category: 'theory' });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.etag).toBe((await get(staffToken(), path)).headers.etag);
+    expect(changed.headers.etag).not.toBe((await get(partnerToken(), path)).headers.etag);
+    // The tag it read is stale now: the 412 names the agent's tag of the version in force.
+    const stale = await patch(withheld, { category: 'installation_setup' });
+    expect([stale.status, stale.body.etag]).toEqual([412, changed.headers.etag]);
+    // Both tags name the same version: the one a partner's copy holds admits the agent's change too.
+    const partnersTag = (await get(partnerToken(), path)).headers.etag as string;
+    expect((await patch(partnersTag, { category: 'installation_setup' })).status).toBe(200);
+  });
 });
