@@ -39,12 +39,27 @@ export const RESPONSE_HEADERS = {
     description: 'Seconds until the window ends',
     schema: { type: 'integer', minimum: 0 },
   },
+  'Cache-Control': {
+    description:
+      'How the answer may be kept (RFC 9111 §5.2.2): `no-store` on every answer of the token endpoint and on those that show a secret or ' +
+      'credential once (a new or rotated client secret, a requester token, a webhook signing secret, access particulars stored or revealed, ' +
+      'a support-site link, a survey read by its link), which no cache, nor the Idempotency-Key table, keeps (docs/adr/0028); ' +
+      '`private, no-store` on an attachment’s bytes; `public, max-age=60` on the key set, which a verifier may reuse for a minute',
+    schema: { type: 'string', enum: ['no-store', 'private, no-store', 'public, max-age=60'] },
+  },
+  'WWW-Authenticate': {
+    description:
+      'On every 401, how to authenticate (RFC 9110 §11.6.1, docs/auth.md): `Bearer realm="tss"` on the API (with `error="invalid_token"` ' +
+      'when a token was sent and refused), `Basic realm="tss"` on the token endpoint, `TSS-Inbound-Secret realm="tss-inbound-mail"` on ' +
+      'inbound mail (the `x-tss-inbound-secret` header)',
+    schema: { type: 'string' },
+  },
 } as const;
 
 export type ResponseHeaderName = keyof typeof RESPONSE_HEADERS;
 
-/** Headers a route sends that its schema cannot tell, by response status: `{ 201: ['ETag'] }`. */
-export type DeclaredResponseHeaders = Readonly<Partial<Record<number, readonly ResponseHeaderName[]>>>;
+/** Headers a route sends that its schema cannot tell, by response status (`{ 201: ['ETag'] }`), or on `every` answer it gives. */
+export type DeclaredResponseHeaders = Readonly<Partial<Record<number | 'every', readonly ResponseHeaderName[]>>>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -84,6 +99,7 @@ const headerParameters = (operation: Record<string, unknown>): Set<string> =>
  * - one that takes an `Idempotency-Key` marks a replayed answer (`Idempotent-Replayed`): a 2xx, or
  *   a 4xx other than those answered before the key is claimed; its 409 says when to retry (the
  *   first request still running) or, withheld, where what the first request made is (`Location`);
+ * - every 401 names how to authenticate (`WWW-Authenticate`);
  * - one behind the edge's rate limit (it lists 429) sends `RateLimit-*` on every answer the limiter
  *   counted: all but the 414 and 431 refused before it; its 429 also says when to retry, and so
  *   does every 503 (draining, a dependency down);
@@ -101,7 +117,8 @@ export const headersOfResponse = (operation: Record<string, unknown>, status: st
   if (keyed && (success || (/^4/.test(status) && !ANSWERED_BEFORE_THE_CLAIM.has(status)))) names.push('Idempotent-Replayed');
   if (rateLimited && !ANSWERED_BEFORE_THE_LIMITER.has(status)) names.push(...RATE_LIMIT_HEADERS);
   if (status === '429' || status === '503' || (status === '409' && keyed)) names.push('Retry-After');
-  names.push(...(declared?.[Number(status)] ?? []));
+  if (status === '401') names.push('WWW-Authenticate');
+  names.push(...(declared?.[Number(status)] ?? []), ...(declared?.every ?? []));
   return [...new Set(names)];
 };
 

@@ -344,8 +344,9 @@ describe('edge protection, single-process mode: CORS for configured origins', ()
     const requestHeaders = new Set(
       operations.flatMap((o) => (o.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name.toLowerCase())).filter((name) => !serverToServer.has(name)),
     );
-    // Headers the browser itself obeys (an attachment's `nosniff`): no script needs to read them.
-    const forTheBrowser = new Set(['x-content-type-options', 'content-security-policy']);
+    // Headers the browser itself obeys (an attachment's `nosniff`): no script needs to read them. And
+    // the CORS-safelisted response headers (Fetch standard), which every script reads without them.
+    const forTheBrowser = new Set(['x-content-type-options', 'content-security-policy', 'cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma']);
     const responseHeaders = new Set(
       [...Object.keys(document.components.headers), ...operations.flatMap((o) => Object.values(o.responses ?? {}).flatMap((r) => Object.keys(r.headers ?? {})))]
         .map((name) => name.toLowerCase())

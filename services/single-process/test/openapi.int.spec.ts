@@ -294,7 +294,17 @@ describe('the OpenAPI document, single-process mode', () => {
     );
     const RATE_LIMIT = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
 
-    expect(Object.keys(document.components?.headers ?? {}).sort()).toEqual(['ETag', 'Idempotent-Replayed', 'Location', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After']);
+    expect(Object.keys(document.components?.headers ?? {}).sort()).toEqual([
+      'Cache-Control',
+      'ETag',
+      'Idempotent-Replayed',
+      'Location',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'Retry-After',
+      'WWW-Authenticate',
+    ]);
     // Every 201 names what it created (docs/adr/0065); every 429 and 503 says when to retry.
     expect(responses.filter((r) => r.status === '201' && !r.headers.includes('Location')).map((r) => r.operationId)).toEqual([]);
     expect(responses.filter((r) => ['429', '503'].includes(r.status) && !r.headers.includes('Retry-After')).map((r) => `${r.operationId} ${r.status}`)).toEqual([]);
@@ -309,6 +319,62 @@ describe('the OpenAPI document, single-process mode', () => {
     expect(headersOf('fileTicket', '409')).toContain('Retry-After');
     expect(headersOf('listTickets', '200')).not.toContain('ETag');
     expect(headersOf('listTickets', '200')).not.toContain('Location');
+    // Every 401 names how to authenticate (RFC 9110 §15.5.2, docs/auth.md).
+    expect(responses.filter((r) => r.status === '401' && !r.headers.includes('WWW-Authenticate')).map((r) => r.operationId)).toEqual([]);
+    expect(responses.filter((r) => r.status !== '401' && r.headers.includes('WWW-Authenticate')).map((r) => `${r.operationId} ${r.status}`)).toEqual([]);
+    // Cache-Control where it is sent: answers that show a secret or credential once, the token
+    // endpoint's every answer, an attachment's bytes, the key set; nowhere else.
+    const CACHE_CONTROLLED = [
+      'issueToken 200',
+      'issueToken 400',
+      'issueToken 401',
+      'issueRequesterToken 200',
+      'createPartnerClient 201',
+      'rotatePartnerClientSecret 200',
+      'createStaffClient 201',
+      'rotateStaffClientSecret 200',
+      'createWebhookEndpoint 201',
+      'rotateWebhookSecret 200',
+      'storeTicketCredentials 201',
+      'revealTicketCredential 200',
+      'createSiteLink 201',
+      'downloadAttachment 200',
+      'getJwks 200',
+      'getSurveyByLink 200',
+    ];
+    for (const response of CACHE_CONTROLLED) expect({ response, headers: headersOf(...(response.split(' ') as [string, string])) }).toEqual({ response, headers: expect.arrayContaining(['Cache-Control']) });
+    expect(headersOf('listTickets', '200')).not.toContain('Cache-Control');
+    expect(headersOf('getTicket', '200')).not.toContain('Cache-Control');
+    expect((document.components?.headers as Record<string, { schema: { enum?: string[] } }>)['Cache-Control'].schema.enum).toEqual(['no-store', 'private, no-store', 'public, max-age=60']);
+  });
+
+  it('every header of the document’s own that these answers carry is documented for their operation and status: Cache-Control, WWW-Authenticate', async () => {
+    type Response = { headers?: Record<string, unknown> };
+    const ours = Object.keys(document.components?.headers ?? {}).map((name) => name.toLowerCase());
+    const documented = (operationId: string, status: number) =>
+      Object.keys(((operationsOf(document).find((o) => o.operation.operationId === operationId)?.operation.responses?.[String(status)] ?? {}) as Response).headers ?? {}).map((h) => h.toLowerCase());
+    const generated = running.generatedAdmin!;
+    const admin = await client.token(generated.clientId, generated.clientSecret);
+    const form = (secret: string) => client.http().post('/v1/auth/token').type('form').send({ grant_type: 'client_credentials', client_id: generated.clientId, client_secret: secret });
+    const answers = [
+      { operationId: 'issueToken', answer: await form(generated.clientSecret) },
+      { operationId: 'issueToken', answer: await form('not-the-secret-0123456789') },
+      { operationId: 'getJwks', answer: await client.http().get('/.well-known/jwks.json') },
+      { operationId: 'createStaffClient', answer: await client.http().post('/v1/clients').auth(admin, { type: 'bearer' }).send({ roles: ['quality'], displayName: 'Quinn Headers' }) },
+      { operationId: 'listTickets', answer: await client.http().get('/v1/tickets') },
+    ];
+    const undocumented = answers.flatMap(({ operationId, answer }) =>
+      ours.filter((h) => answer.headers[h] !== undefined && !documented(operationId, answer.status).includes(h)).map((h) => `${operationId} ${answer.status} ${h}`),
+    );
+
+    expect(answers.map((a) => [a.answer.status, a.answer.headers['cache-control'], a.answer.headers['www-authenticate']])).toEqual([
+      [200, 'no-store', undefined],
+      [401, 'no-store', 'Basic realm="tss"'],
+      [200, 'public, max-age=60', undefined],
+      [201, 'no-store', undefined],
+      [401, undefined, 'Bearer realm="tss"'],
+    ]);
+    expect(undocumented).toEqual([]);
   });
 
   it('the headers a 201 documents are the ones it sends', async () => {

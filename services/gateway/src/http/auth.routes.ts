@@ -95,7 +95,7 @@ const tokenEndpoint = (deps: AuthRouteDeps) => async (fastify: FastifyInstance) 
   app.post(
     '/v1/auth/token',
     {
-      config: { public: true },
+      config: { public: true, responseHeaders: { every: ['Cache-Control'] } },
       onSend: tokenEndpointOnSend,
       schema: {
         tags: ['auth'],
@@ -136,7 +136,7 @@ export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstan
     '/v1/auth/requester-token',
     {
       // A token stored nowhere: each try mints another, harmless, and its answer must not be kept (docs/adr/0028).
-      config: { access: { kinds: ['partner'], scopes: ['requesters:tokens'] }, idempotency: false },
+      config: { access: { kinds: ['partner'], scopes: ['requesters:tokens'] }, idempotency: false, responseHeaders: { 200: ['Cache-Control'] } },
       schema: {
         tags: ['auth'],
         operationId: 'issueRequesterToken',
@@ -173,7 +173,7 @@ export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstan
 
   app.get(
     '/.well-known/jwks.json',
-    { config: { public: true }, schema: { tags: ['auth'], operationId: 'getJwks', summary: 'Public keys that verify TSS access tokens', response: { 200: Jwks } } },
+    { config: { public: true, responseHeaders: { 200: ['Cache-Control'] } }, schema: { tags: ['auth'], operationId: 'getJwks', summary: 'Public keys that verify TSS access tokens', response: { 200: Jwks } } },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=60');
       return deps.keys.jwks();

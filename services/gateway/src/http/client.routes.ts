@@ -38,7 +38,7 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
         body: NewStaffClient,
         response: { 201: NewClientView },
       },
-      config: { access: ADMIN },
+      config: { access: ADMIN, responseHeaders: { 201: ['Cache-Control'] } },
     },
     async (request, reply) => {
       const { client, clientSecret } = await createClient(deps, { kind: 'staff', ...request.body });
@@ -111,7 +111,7 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
         response: { 200: NewClientView, ...NOT_FOUND },
       },
       // A retry with the key gets the client's Location, not the secret again (docs/adr/0028).
-      config: { access: ADMIN, withheldAnswerLocation: ({ cid }) => `/v1/clients/${cid}` },
+      config: { access: ADMIN, responseHeaders: { 200: ['Cache-Control'] }, withheldAnswerLocation: ({ cid }) => `/v1/clients/${cid}` },
     },
     async (request, reply) => {
       const rotated = await rotateClientSecret(deps, STAFF, request.params.cid);

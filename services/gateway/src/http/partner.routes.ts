@@ -130,7 +130,7 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         params: PartnerParams,
         response: { 201: NewClientView, ...NOT_FOUND, ...failureResponses('conflict') },
       },
-      config: { access: ADMIN },
+      config: { access: ADMIN, responseHeaders: { 201: ['Cache-Control'] } },
     },
     async (request, reply) => {
       const partner = await findPartner(deps, request.params.id);
@@ -211,7 +211,7 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         response: { 200: NewClientView, ...NOT_FOUND },
       },
       // A retry with the key gets the client's Location, not the secret again (docs/adr/0028).
-      config: { access: ADMIN, withheldAnswerLocation: ({ id, cid }) => `/v1/partners/${id}/clients/${cid}` },
+      config: { access: ADMIN, responseHeaders: { 200: ['Cache-Control'] }, withheldAnswerLocation: ({ id, cid }) => `/v1/partners/${id}/clients/${cid}` },
     },
     async (request, reply) => {
       const rotated = await rotateClientSecret(deps, { kind: 'partner', partnerId: request.params.id }, request.params.cid);

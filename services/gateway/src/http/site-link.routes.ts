@@ -51,7 +51,7 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
       // The 503 (the site has not heard of the ticket yet) says when to try again.
       // A link is a signed token stored nowhere: each try mints another, and its URL (the Location) is a
       // bearer credential no key table may keep (docs/adr/0028).
-      config: { access: MANAGE_LINKS, responseHeaders: { 503: ['Retry-After'] }, idempotency: false },
+      config: { access: MANAGE_LINKS, responseHeaders: { 201: ['Cache-Control'], 503: ['Retry-After'] }, idempotency: false },
       // No body is the usual call: it is checked as the empty object it means. A JSON `null` is a
       // body, and not an object: the schema refuses it.
       preValidation: async (request) => {

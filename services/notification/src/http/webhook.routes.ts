@@ -101,7 +101,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
         body: CreateEndpointBody,
         response: { 201: CreatedEndpointView, ...failureResponses('bad_request', 'unprocessable') },
       },
-      config: { access: MANAGE },
+      config: { access: MANAGE, responseHeaders: { 201: ['Cache-Control'] } },
     },
     async (request, reply) => {
       const result = await tx((m) => endpoints.createEndpoint(m, ownerOf(request), request.body, deps.checkUrl, deps.secrets, deps.clock.now()));
@@ -173,7 +173,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
         response: { 200: RotatedSecretView, ...failureResponses('not_found') },
       },
       // A retry with the key gets the endpoint's Location, not the secret again (docs/webhooks.md).
-      config: { access: MANAGE, withheldAnswerLocation: ({ id }) => `/v1/webhooks/endpoints/${id}` },
+      config: { access: MANAGE, responseHeaders: { 200: ['Cache-Control'] }, withheldAnswerLocation: ({ id }) => `/v1/webhooks/endpoints/${id}` },
     },
     async (request, reply) => {
       const result = await tx((m) => endpoints.rotateSecret(m, ownerOf(request), request.params.id, deps.secrets, deps.clock.now()));

@@ -30,7 +30,7 @@ export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstanc
         params: TokenParams,
         response: { 200: SurveyResponse, ...failureResponses('gone') },
       },
-      config: { public: true },
+      config: { public: true, responseHeaders: { 200: ['Cache-Control'] } },
     },
     async (request, reply) => {
       const result = await openSurvey(deps, request.params.token);

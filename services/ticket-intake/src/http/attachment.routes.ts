@@ -140,7 +140,7 @@ export const attachmentRoutes = (deps: AttachmentRoutesDeps) => async (fastify: 
         params: AttachmentParams,
         response: { 200: AttachmentDownload, ...failureResponses('invalid_reference') },
       },
-      config: { access: READ },
+      config: { access: READ, responseHeaders: { 200: ['Cache-Control'] } },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');

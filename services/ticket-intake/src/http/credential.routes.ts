@@ -63,7 +63,7 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
         response: { 201: StoredCredential, ...failureResponses('invalid_reference', 'not_found', 'conflict', 'unprocessable') },
       },
       // P9: what is sealed and destroyed never enters the Idempotency-Key's fingerprint, kept 24 h (docs/adr/0028).
-      config: { access: WRITE, sealedBodyMembers: ['login', 'secret', 'note'] },
+      config: { access: WRITE, sealedBodyMembers: ['login', 'secret', 'note'], responseHeaders: { 201: ['Cache-Control'] } },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
@@ -117,7 +117,8 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
         params: CredentialParams,
         response: { 200: RevealedCredentialView, ...failureResponses('invalid_reference', 'not_found', 'forbidden', 'gone') },
       },
-      config: { access: REVEAL },
+      // no-store is set before the ticket is looked up: every answer of the handler carries it.
+      config: { access: REVEAL, responseHeaders: { 200: ['Cache-Control'], 400: ['Cache-Control'], 403: ['Cache-Control'], 404: ['Cache-Control'], 410: ['Cache-Control'] } },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'staff');
