@@ -17,6 +17,7 @@ import { webhookMetrics } from './webhook-metrics';
 import { WEBHOOK_READY_CHANNEL } from '../use-cases/webhook-queue';
 import type { SecretBox } from '../use-cases/webhook-secrets';
 import type { NotificationInstance } from '../use-cases/notification-instance';
+import { UnrecordedWebhookResults, type AnsweredWebhookAttempt, type UnrecordedWebhookResult } from '../use-cases/webhook-unrecorded-results';
 
 export interface DispatcherOptions extends RecordDeps {
   dataSource: DataSource;
@@ -41,10 +42,17 @@ export interface DispatcherOptions extends RecordDeps {
   /** Fallback look for ready deliveries after a lost notification (real milliseconds). */
   pollMs?: number;
   random?: () => number;
+  /** Real milliseconds before a result the database did not take is tried again (doubling to 10 s); default 500. */
+  recordRetryMs?: number;
+  /** Results the database did not take kept in memory at most; one more is left to its watchdog. Default 10,000. */
+  unrecordedLimit?: number;
+  /** How long a stop's last try at recording them may take (real milliseconds); default 2,000. */
+  stopGraceMs?: number;
 }
 
 /** Successful attempts recorded in one transaction at most. */
 const SUCCESS_BATCH = 500;
+const MAX_RECORD_RETRY_MS = 10_000;
 
 /**
  * Sends ready deliveries (docs/adr/0034-webhooks.md). A claim commits before the HTTP call, the
@@ -54,7 +62,9 @@ const SUCCESS_BATCH = 500;
  * leaves the delivery `in_flight`, and the watchdog makes it ready again, so a crash
  * never loses a delivery (it may send it twice: receivers dedupe by `webhook-id`). A claim names
  * this process's instance: when the instance stops beating, a live one takes the claim back within
- * seconds (`InstanceLiveness`), long before the watchdog.
+ * seconds (`InstanceLiveness`), long before the watchdog. A result the database does not take (a
+ * pool out of connections, an outage) is kept in memory and recorded once it answers
+ * (`UnrecordedWebhookResults`), not left to the watchdog: a success is not sent again.
  */
 export class WebhookDispatcher {
   private running = false;
@@ -67,10 +77,20 @@ export class WebhookDispatcher {
   /** Attempts answered (or failed) whose result is still being recorded, by endpoint. */
   private readonly answered = new Map<string, number>();
   private readonly recording = new Set<Promise<void>>();
-  private readonly successes: { claimed: ClaimedDelivery; outcome: SendOutcome; done: (recorded: boolean) => void }[] = [];
+  private readonly successes: UnrecordedWebhookResult[] = [];
   private flushing?: Promise<void>;
+  private readonly unrecorded: UnrecordedWebhookResults;
+  private stopping = false;
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    this.unrecorded = new UnrecordedWebhookResults({
+      logger: options.logger,
+      record: (results) => this.recordKept(results),
+      limit: options.unrecordedLimit ?? 10_000,
+      retryMs: options.recordRetryMs ?? 500,
+      maxRetryMs: MAX_RECORD_RETRY_MS,
+    });
+  }
 
   start(): void {
     if (this.running) return;
@@ -83,6 +103,11 @@ export class WebhookDispatcher {
     this.wake();
     await this.loopDone;
     await Promise.allSettled([...this.inFlight]);
+    await this.flushing;
+    this.stopping = true;
+    // Results the database did not take: one last try, then they are logged at error level (their
+    // claims stay this instance's: a live one takes them back once its row is gone, or the watchdogs).
+    for (const lost of await this.unrecorded.stop(this.options.stopGraceMs ?? 2_000)) lost.done(false);
     await Promise.allSettled([...this.recording]);
     await this.closeListener();
   }
@@ -177,27 +202,31 @@ export class WebhookDispatcher {
   }
 
   private async record(claimed: ClaimedDelivery, url: string, outcome: SendOutcome): Promise<void> {
-    const metrics = webhookMetrics();
+    const answered: AnsweredWebhookAttempt = { claimed, url, outcome, answeredAt: this.options.clock.now() };
+    // Successes are recorded together, a batch per transaction (issue #15).
     if (succeeded(outcome)) {
-      // Successes are recorded together, a batch per transaction (issue #15).
-      if (await this.recordSuccess(claimed, outcome)) metrics.attempts.inc({ result: 'succeeded' });
+      if (await this.recordSuccess(answered)) webhookMetrics().attempts.inc({ result: 'succeeded' });
       return;
     }
     try {
-      const random = (this.options.random ?? Math.random)();
-      const record = await this.options.unitOfWork.run((tx) => recordWebhookAttempt(tx, this.options, claimed, outcome, this.options.clock.now(), random));
-      metrics.attempts.inc({ result: record.became });
-      logFailedAttempt(this.options.logger, claimed, url, outcome, record);
+      await this.recordFailure(answered);
     } catch (error) {
-      // Left in flight: the watchdog gives it to a sender again (at-least-once).
-      this.options.logger.warn({ err: error, deliveryId: claimed.id }, 'webhook attempt not recorded; its watchdog will retry it');
+      await new Promise<boolean>((done) => this.keepUnrecorded({ ...answered, done }, error));
     }
   }
 
-  /** Queues a success for the next batch; resolves once it is recorded (true) or the batch failed (false). */
-  private recordSuccess(claimed: ClaimedDelivery, outcome: SendOutcome): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      this.successes.push({ claimed, outcome, done: resolve });
+  /** A failed attempt's record, in its own transaction: its retry counts from when it failed. */
+  private async recordFailure(answered: AnsweredWebhookAttempt): Promise<void> {
+    const random = (this.options.random ?? Math.random)();
+    const record = await this.options.unitOfWork.run((tx) => recordWebhookAttempt(tx, this.options, answered.claimed, answered.outcome, answered.answeredAt, random));
+    webhookMetrics().attempts.inc({ result: record.became });
+    logFailedAttempt(this.options.logger, answered.claimed, answered.url, answered.outcome, record);
+  }
+
+  /** Queues a success for the next batch; resolves once it is recorded (true), or its claim was lost or it was given up (false). */
+  private recordSuccess(answered: AnsweredWebhookAttempt): Promise<boolean> {
+    return new Promise<boolean>((done) => {
+      this.successes.push({ ...answered, done });
       this.flushing ??= this.flushSuccesses().finally(() => {
         this.flushing = undefined;
       });
@@ -209,17 +238,64 @@ export class WebhookDispatcher {
     while (this.successes.length > 0) {
       const batch = this.successes.splice(0, SUCCESS_BATCH);
       try {
-        const recorded = await recordWebhookSuccesses(this.options.dataSource, this.options, batch, this.options.clock.now());
-        for (const item of batch) {
-          if (!recorded.has(item.claimed.id)) webhookMetrics().attempts.inc({ result: 'claim_lost' });
-          item.done(recorded.has(item.claimed.id));
-        }
+        await this.recordSuccessBatch(batch);
       } catch (error) {
-        // Left in flight: their watchdogs give them to a sender again (at-least-once).
-        this.options.logger.warn({ err: error, deliveries: batch.length }, 'webhook successes not recorded; their watchdogs will retry them');
-        for (const item of batch) item.done(false);
+        // Kept until the database answers: left in flight, their watchdogs would send them again.
+        for (const result of batch) this.keepUnrecorded(result, error);
       }
     }
+  }
+
+  /** One batch of successes in one statement; each is done: recorded, or its claim lost (taken back meanwhile). */
+  private async recordSuccessBatch(batch: readonly UnrecordedWebhookResult[]): Promise<void> {
+    const recorded = await recordWebhookSuccesses(this.options.dataSource, this.options, batch, this.options.clock.now());
+    for (const result of batch) {
+      if (!recorded.has(result.claimed.id)) webhookMetrics().attempts.inc({ result: 'claim_lost' });
+      result.done(recorded.has(result.claimed.id));
+    }
+  }
+
+  /** Kept to record once the database answers; past the limit (or stopping), left in flight to its watchdog as before. */
+  private keepUnrecorded(result: UnrecordedWebhookResult, error: unknown): void {
+    if (this.unrecorded.keep(result, error)) return;
+    this.options.logger[this.stopping ? 'error' : 'warn'](
+      { err: error, deliveryId: result.claimed.id, messageId: result.claimed.messageId, succeeded: succeeded(result.outcome), kept: this.unrecorded.size },
+      'webhook result not recorded; its watchdog will send it again',
+    );
+    result.done(false);
+  }
+
+  /**
+   * Results the database did not take when they came, recorded now: the successes first, in
+   * batches, then each failure in its own transaction. The first record that fails ends this try
+   * (the database most likely still does not answer); the rest wait for the next. Answers those
+   * not recorded; each recorded one is done.
+   */
+  private async recordKept(results: readonly UnrecordedWebhookResult[]): Promise<readonly UnrecordedWebhookResult[]> {
+    const successes = results.filter((r) => succeeded(r.outcome));
+    const steps: { results: readonly UnrecordedWebhookResult[]; record: () => Promise<void> }[] = [];
+    for (let i = 0; i < successes.length; i += SUCCESS_BATCH) {
+      const batch = successes.slice(i, i + SUCCESS_BATCH);
+      steps.push({ results: batch, record: () => this.recordSuccessBatch(batch) });
+    }
+    for (const failure of results.filter((r) => !succeeded(r.outcome))) {
+      steps.push({
+        results: [failure],
+        record: async () => {
+          await this.recordFailure(failure);
+          failure.done(true);
+        },
+      });
+    }
+    for (const [i, step] of steps.entries()) {
+      try {
+        await step.record();
+      } catch (error) {
+        if (i === 0) throw error;
+        return steps.slice(i).flatMap((s) => s.results);
+      }
+    }
+    return [];
   }
 
   private async loop(): Promise<void> {

@@ -301,11 +301,13 @@ export const webhookDeliveryStore = {
    * (`timerIdPrefix` + id in `timerSchema`) deleted, their endpoints' failing streaks ended (not
    * for a ping), and the next delivery of each one's ticket to its endpoint released, with a NOTIFY
    * on `channel` at commit (docs/adr/0066). Each statement is atomic: they need no transaction of
-   * their own. Returns the ids recorded.
+   * their own. `completedAt`: when the receiver answered (default `now`), which a success recorded
+   * after an outage keeps (docs/adr/0043, addendum of 2026-12-05, fourth session). Returns the ids
+   * recorded.
    */
   async recordSuccesses(
     db: Queryable,
-    results: readonly { id: string; claimToken: string; statusCode: number; latencyMs: number }[],
+    results: readonly { id: string; claimToken: string; statusCode: number; latencyMs: number; completedAt?: Date }[],
     now: Date,
     timers: { schema: string; idPrefix: string },
     channel: string,
@@ -313,11 +315,11 @@ export const webhookDeliveryStore = {
     if (results.length === 0) return [];
     const rows = rowsOf<{ id: string; endpoint_id: string; subject: string | null }>(await db.query(
       `WITH r AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[]) AS r(id, claim_token, status_code, latency_ms)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $8::timestamptz[]) AS r(id, claim_token, status_code, latency_ms, completed_at)
        ), target AS (
          SELECT d.id FROM ${T} d JOIN r ON r.id = d.id AND d.claim_token = r.claim_token WHERE d.status = 'in_flight' ORDER BY d.id FOR UPDATE OF d
        ), succeeded AS (
-         UPDATE ${T} d SET status = 'succeeded', next_attempt_at = NULL, completed_at = $5, claim_token = NULL,
+         UPDATE ${T} d SET status = 'succeeded', next_attempt_at = NULL, completed_at = r.completed_at, claim_token = NULL,
                 last_status_code = r.status_code, last_latency_ms = r.latency_ms, last_error = NULL
            FROM target, r
           WHERE d.id = target.id AND r.id = d.id AND d.status = 'in_flight' AND d.claim_token = r.claim_token
@@ -329,7 +331,7 @@ export const webhookDeliveryStore = {
           WHERE e.id IN (SELECT endpoint_id FROM succeeded WHERE reason <> 'ping') AND e.failing_since IS NOT NULL
        ), ${releaseNextSql('succeeded', '$5', '$7')}
        SELECT s.id, s.endpoint_id, s.subject, n.notified FROM succeeded s CROSS JOIN (SELECT count(*) AS notified FROM notified) n`,
-      [results.map((r) => r.id), results.map((r) => r.claimToken), results.map((r) => r.statusCode), results.map((r) => Math.round(r.latencyMs)), now, timers.idPrefix, channel],
+      [results.map((r) => r.id), results.map((r) => r.claimToken), results.map((r) => r.statusCode), results.map((r) => Math.round(r.latencyMs)), now, timers.idPrefix, channel, results.map((r) => r.completedAt ?? now)],
     ));
     // Again in a statement of its own, whose snapshot shows what was queued behind these while the
     // first waited on the queuer's lock (`insertReady`): that one is released here, not two minutes

@@ -126,19 +126,19 @@ export const recordWebhookAttempt = async (
  * as `recordWebhookAttempt` for each: the delivery succeeded, its timer is cancelled, its
  * endpoint's failing streak ends (not for a ping), its ticket's next delivery is released. A claim the watchdog took back meanwhile
  * records nothing. `db` may be the data source: the statement is atomic on its own and writes no
- * event, so it needs neither a transaction nor the outbox relay's attention. Returns the ids
- * recorded.
+ * event, so it needs neither a transaction nor the outbox relay's attention. Each success is
+ * completed when its receiver answered (`answeredAt`, default `now`). Returns the ids recorded.
  */
 export const recordWebhookSuccesses = async (
   db: Queryable,
   deps: Pick<RecordDeps, 'timers'>,
-  attempts: readonly { claimed: ClaimedDelivery; outcome: SendOutcome }[],
+  attempts: readonly { claimed: ClaimedDelivery; outcome: SendOutcome; answeredAt?: Date }[],
   now: Date,
 ): Promise<Set<string>> =>
   new Set(
     await webhookDeliveryStore.recordSuccesses(
       db,
-      attempts.map(({ claimed, outcome }) => ({ id: claimed.id, claimToken: claimed.claimToken, statusCode: outcome.statusCode ?? 200, latencyMs: outcome.latencyMs })),
+      attempts.map(({ claimed, outcome, answeredAt }) => ({ id: claimed.id, claimToken: claimed.claimToken, statusCode: outcome.statusCode ?? 200, latencyMs: outcome.latencyMs, completedAt: answeredAt })),
       now,
       { schema: deps.timers.schema, idPrefix: ATTEMPT_TIMER_ID_PREFIX },
       WEBHOOK_READY_CHANNEL,
