@@ -77,14 +77,18 @@ ATTACHMENT_S3_SECRET_ACCESS_KEY: {{ . | quote }}
 
 {{/*
 TSS_PUBLIC_URL: config.publicUrl, else the first ingress host as the ingress serves it (tss.ingressUrl).
-Without either the render fails: the services' own default, http://127.0.0.1:3000, would start
+Without either, or with a wildcard first host (*.example.com), the render fails: the services' own default, http://127.0.0.1:3000, would start
 every link mailed.
 */}}
 {{- define "tss.publicUrl" -}}
 {{- if .Values.config.publicUrl -}}
 {{ .Values.config.publicUrl }}
 {{- else if and .Values.ingress.enabled .Values.ingress.hosts -}}
-{{ include "tss.ingressUrl" (list . (index .Values.ingress.hosts 0).host) }}
+{{- $first := (index .Values.ingress.hosts 0).host -}}
+{{- if contains "*" $first -}}
+{{- fail (printf "config.publicUrl is required when the first ingress host is a wildcard (%s): no requester can open that address, and every support-site and rating link mailed starts with it (TSS_PUBLIC_URL); set the one address requesters use, e.g. https://support.example.com" $first) -}}
+{{- end -}}
+{{ include "tss.ingressUrl" (list . $first) }}
 {{- else -}}
 {{- fail "config.publicUrl is required without an ingress host (ingress.enabled=false): the gateway's address as requesters open it, e.g. https://support.example.com; every support-site and rating link mailed starts with it (TSS_PUBLIC_URL), and the services' default is http://127.0.0.1:3000" -}}
 {{- end -}}

@@ -1229,6 +1229,12 @@ class InstallTimeFailures(unittest.TestCase):
         self.fails(r"config\.publicUrl is required without an ingress host", "ingress.enabled=false")
         docs = render("ingress.enabled=false", "config.publicUrl=https://help.example.org")
         self.assertEqual(named(docs, "ConfigMap", "t-tss")["data"]["TSS_PUBLIC_URL"], "https://help.example.org")
+        # A wildcard first host is no address anyone opens: https://*.example.com would start them.
+        wildcard = ["ingress.hosts[0].host=*.example.com", "ingress.hosts[0].paths[0].path=/",
+                    "ingress.hosts[0].paths[0].pathType=Prefix", "ingress.tls[0].hosts[0]=*.example.com"]
+        self.fails(r"config\.publicUrl is required when the first ingress host is a wildcard \(\*\.example\.com\)", *wildcard)
+        docs = render(*wildcard, "config.publicUrl=https://help.example.com")
+        self.assertEqual(named(docs, "ConfigMap", "t-tss")["data"]["TSS_PUBLIC_URL"], "https://help.example.com")
 
     def test_grace_period_must_cover_sleep_and_drain(self):
         self.fails(r"terminationGracePeriodSeconds \(12\) must exceed", "terminationGracePeriodSeconds=12")
