@@ -296,6 +296,16 @@ const clientProblemOf = (error: FastifyError, status: number): { type: ProblemTy
   return { type: problemType('client-error'), title: TITLES[status] ?? 'Client Error' };
 };
 
+/**
+ * Where the error is, as an RFC 6901 pointer into the part: the value that failed, or, for a required
+ * member that is missing, the member itself (`/product`, where the body is `/`), as a multipart
+ * form's missing field is named; an unknown member's pointer stays the object that refuses it.
+ */
+const pointerOf = (v: { instancePath: string; params?: Record<string, unknown> }): string => {
+  if (v.params && 'missingProperty' in v.params) return `${v.instancePath}/${String(v.params.missingProperty).replaceAll('~', '~0').replaceAll('/', '~1')}`;
+  return v.instancePath || '/';
+};
+
 /** Every 4xx/5xx as problem+json: schema validation errors, client errors and faults. */
 const answerError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
   if (error.validation) {
@@ -309,7 +319,7 @@ const answerError = (error: FastifyError, request: FastifyRequest, reply: Fastif
       errorCount: validation.length,
       errors: validation.slice(0, MAX_LISTED_VALIDATION_ERRORS).map((v) => ({
         in: error.validationContext ?? 'body',
-        pointer: clipped(v.instancePath || '/'),
+        pointer: clipped(pointerOf(v)),
         message: clipped(messageOf(v)),
         ...(v.params && 'missingProperty' in v.params ? { missingProperty: clipped(String(v.params.missingProperty)) } : {}),
         // An unknown field is named too (issue #9): the pointer is the object that refuses it.

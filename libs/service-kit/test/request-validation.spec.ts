@@ -28,6 +28,7 @@ describe('request validation: parameters are coerced from text, JSON bodies are 
         return { ok: true };
       },
     );
+    app.post('/nested', { schema: { body: Type.Object({ owner: Type.Object({ 'e~mail/work': Type.String() }) }) } }, async () => ({ ok: true }));
     await app.ready();
   });
 
@@ -93,6 +94,15 @@ describe('request validation: parameters are coerced from text, JSON bodies are 
 
   it('a urn:uuid, which ajv-formats admits and PostgreSQL does not, is not a uuid', async () => {
     expectNamed(await post(`/things/urn:uuid:${ID}`, { name: 'x' }), 'params', '/id');
+  });
+
+  // An agent's day (2026-12-05, fifth session): a filing without `product` answered `"pointer":"/"`.
+  it('a missing required member is pointed at itself, as RFC 6901 writes its name', async () => {
+    const before = seen.length;
+    expectNamed(await post(`/things/${ID}`, { count: 1 }), 'body', '/name', { missingProperty: 'name' });
+    expectNamed(await post('/nested', { owner: {} }), 'body', '/owner/e~0mail~1work', { missingProperty: 'e~mail/work' });
+    expectNamed(await post('/nested', {}), 'body', '/owner', { missingProperty: 'owner' });
+    expect(seen.length).toBe(before);
   });
 
   it('an unknown body property is named by additionalProperty', async () => {
