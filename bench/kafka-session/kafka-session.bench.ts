@@ -1,10 +1,11 @@
 // `npm run bench -- kafka-session` (needs KAFKA_BROKERS): are 10 s consumer sessions with a 3 s
-// heartbeat (docs/adr/0020) safe under load? One consumer group of two members drains a topic
-// while every message costs CPU on the event loop; a rebalance after both have joined is a false
-// eviction of a live member. Reports joins, rebalances and the time taken.
+// heartbeat (docs/adr/0020: the defaults of KAFKA_SESSION_TIMEOUT_MS, KAFKA_HEARTBEAT_INTERVAL_MS)
+// safe under load? One consumer group of two members drains a topic while every message costs CPU
+// on the event loop; a rebalance after both have joined is a false eviction of a live member.
+// Reports joins, rebalances and the time taken.
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { KAFKA_HEARTBEAT_INTERVAL_MS, KAFKA_SESSION_TIMEOUT_MS } from '@tss/messaging';
+import { DEFAULT_KAFKA_HEARTBEAT_INTERVAL_MS, DEFAULT_KAFKA_SESSION_TIMEOUT_MS } from '@tss/messaging';
 import type { BenchFigures } from '../support/results';
 
 const MESSAGES = Number(process.env.BENCH_KAFKA_MESSAGES ?? 20_000);
@@ -36,7 +37,7 @@ export const runKafkaSessionBench = async (): Promise<BenchFigures> => {
   let rebalances = 0;
   let handled = 0;
   const consumers = [0, 1].map(() =>
-    kafka.consumer({ groupId: `bench-session-${run}`, sessionTimeout: KAFKA_SESSION_TIMEOUT_MS, heartbeatInterval: KAFKA_HEARTBEAT_INTERVAL_MS, maxWaitTimeInMs: 1_000 }),
+    kafka.consumer({ groupId: `bench-session-${run}`, sessionTimeout: DEFAULT_KAFKA_SESSION_TIMEOUT_MS, heartbeatInterval: DEFAULT_KAFKA_HEARTBEAT_INTERVAL_MS, maxWaitTimeInMs: 1_000 }),
   );
   const started = performance.now();
   for (const consumer of consumers) {
@@ -61,7 +62,7 @@ export const runKafkaSessionBench = async (): Promise<BenchFigures> => {
   await admin.disconnect();
   return {
     name: 'kafka-session',
-    settings: { messages: MESSAGES, cpuMsPerMessage: CPU_MS_PER_MESSAGE, members: 2, partitions: 6, sessionTimeoutMs: KAFKA_SESSION_TIMEOUT_MS, heartbeatIntervalMs: KAFKA_HEARTBEAT_INTERVAL_MS },
+    settings: { messages: MESSAGES, cpuMsPerMessage: CPU_MS_PER_MESSAGE, members: 2, partitions: 6, sessionTimeoutMs: DEFAULT_KAFKA_SESSION_TIMEOUT_MS, heartbeatIntervalMs: DEFAULT_KAFKA_HEARTBEAT_INTERVAL_MS },
     handled,
     seconds: Number(seconds.toFixed(1)),
     // The first member joins, then both join again when the second arrives: 3 joins. More is an eviction.

@@ -136,6 +136,8 @@ main() {
       --set config.otlpEndpoint=http://otel:4318 --set "secrets.smtpUrl=smtps://tss:smtp-password@smtp.example.com:465" \
       --set config.kafkaTls.enabled=true --set config.kafkaTls.caSecretRef.name=tss-kafka-ca \
       --set config.kafkaSasl.mechanism=scram-sha-512 --set config.kafkaSasl.username=tss --set secrets.kafkaSaslPassword=pw-example \
+      --set config.kafkaConsumerGroup.sessionTimeoutMs=30000 --set config.kafkaConsumerGroup.heartbeatIntervalMs=5000 \
+      --set config.kafkaConsumerGroup.rebalanceTimeoutMs=120000 \
       --set config.oidc.issuer=https://login.example.com/realms/staff --set config.oidc.audience=tss \
       --set config.oidc.jwksUrl=https://login.example.com/realms/staff/protocol/openid-connect/certs \
       --set services.notification.env.MAIL_INBOUND_SECRET.valueFrom.secretKeyRef.name=tss-mail \

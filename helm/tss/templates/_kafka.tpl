@@ -1,4 +1,4 @@
-{{/* How the services reach Kafka: TLS, SASL and the topics they create (docs/adr/0013, addendum of 2026-12-04). */}}
+{{/* How the services reach Kafka: TLS, SASL and the topics they create (docs/adr/0013, addendum of 2026-12-04); their consumer groups' timings (docs/adr/0020). */}}
 
 {{/* Where the CA Secret (config.kafkaTls.caSecretRef) is mounted. */}}
 {{- define "tss.kafkaCaDir" -}}
@@ -22,6 +22,15 @@
 {{- else if or $sasl.username $sasl.passwordSecretRef.name .Values.secrets.kafkaSaslPassword -}}
 {{- fail "config.kafkaSasl.mechanism (plain, scram-sha-256, scram-sha-512) is required with a SASL username or password" -}}
 {{- end -}}
+{{- /* The rules every service checks at start (libs/messaging kafka-group-settings.ts), here at render. */ -}}
+{{- $group := .Values.config.kafkaConsumerGroup -}}
+{{- $session := int64 $group.sessionTimeoutMs -}}
+{{- if ge (mul (int64 $group.heartbeatIntervalMs) 3) $session -}}
+{{- fail (printf "config.kafkaConsumerGroup.heartbeatIntervalMs (%d) must be below a third of config.kafkaConsumerGroup.sessionTimeoutMs (%d): at most %d, so one late heartbeat does not cost a pod its partitions" (int64 $group.heartbeatIntervalMs) $session (sub (div (add $session 2) 3) 1)) -}}
+{{- end -}}
+{{- if lt (int64 $group.rebalanceTimeoutMs) $session -}}
+{{- fail (printf "config.kafkaConsumerGroup.rebalanceTimeoutMs (%d) must be at least config.kafkaConsumerGroup.sessionTimeoutMs (%d): a rebalance would drop a pod its session still keeps" (int64 $group.rebalanceTimeoutMs) $session) -}}
+{{- end -}}
 {{- end -}}
 
 {{/* The ConfigMap's Kafka settings beyond the brokers. */}}
@@ -30,6 +39,9 @@
 {{- $tls := .Values.config.kafkaTls -}}
 {{- $sasl := .Values.config.kafkaSasl -}}
 KAFKA_TOPIC_REPLICATION_FACTOR: {{ .Values.config.kafkaTopicReplicationFactor | quote }}
+KAFKA_SESSION_TIMEOUT_MS: {{ .Values.config.kafkaConsumerGroup.sessionTimeoutMs | int64 | quote }}
+KAFKA_HEARTBEAT_INTERVAL_MS: {{ .Values.config.kafkaConsumerGroup.heartbeatIntervalMs | int64 | quote }}
+KAFKA_REBALANCE_TIMEOUT_MS: {{ .Values.config.kafkaConsumerGroup.rebalanceTimeoutMs | int64 | quote }}
 KAFKA_SSL: {{ $tls.enabled | toString | quote }}
 {{- with $tls.caSecretRef.name }}
 KAFKA_SSL_CA_FILE: {{ printf "%s/%s" (include "tss.kafkaCaDir" $) $tls.caSecretRef.key | quote }}

@@ -806,6 +806,55 @@ class KafkaConnection(unittest.TestCase):
         self.assertEqual(kafka_ports, [{9093}])
 
 
+class KafkaConsumerGroup(unittest.TestCase):
+    """Every service's consumer group timings as values (docs/adr/0020, addendum of 2026-12-05, fifth session)."""
+
+    NAMES = {"sessionTimeoutMs": "KAFKA_SESSION_TIMEOUT_MS", "heartbeatIntervalMs": "KAFKA_HEARTBEAT_INTERVAL_MS", "rebalanceTimeoutMs": "KAFKA_REBALANCE_TIMEOUT_MS"}
+
+    @staticmethod
+    def code_defaults():
+        """The services' own defaults, read from where they are declared (libs/messaging)."""
+        with open(os.path.join(ROOT, "libs", "messaging", "src", "kafka", "kafka-group-settings.ts")) as f:
+            code = f.read()
+        return {name: re.search(r"export const DEFAULT_%s = ([0-9_]+);" % name, code).group(1).replace("_", "") for name in KafkaConsumerGroup.NAMES.values()}
+
+    def test_defaults_are_the_services_own_in_the_config_map(self):
+        cm = named(render(), "ConfigMap", "t-tss")["data"]
+        self.assertEqual({name: cm[name] for name in self.NAMES.values()}, self.code_defaults())
+        self.assertEqual(self.code_defaults(), {"KAFKA_SESSION_TIMEOUT_MS": "10000", "KAFKA_HEARTBEAT_INTERVAL_MS": "3000", "KAFKA_REBALANCE_TIMEOUT_MS": "60000"})
+
+    def test_values_reach_every_service(self):
+        docs = render("config.kafkaConsumerGroup.sessionTimeoutMs=30000", "config.kafkaConsumerGroup.heartbeatIntervalMs=5000",
+                      "config.kafkaConsumerGroup.rebalanceTimeoutMs=120000")
+        cm = named(docs, "ConfigMap", "t-tss")["data"]
+        self.assertEqual([cm[n] for n in self.NAMES.values()], ["30000", "5000", "120000"])
+        for s in SERVICES:
+            pod = named(docs, "Deployment", full(s))["spec"]["template"]["spec"]
+            self.assertIn({"configMapRef": {"name": "t-tss"}}, pod["containers"][0]["envFrom"], s)
+
+    def test_out_of_range_or_inconsistent_fails_the_install(self):
+        cases = [
+            (r"sessionTimeoutMs", ("config.kafkaConsumerGroup.sessionTimeoutMs=5999",)),
+            (r"sessionTimeoutMs", ("config.kafkaConsumerGroup.sessionTimeoutMs=1800001",)),
+            (r"heartbeatIntervalMs", ("config.kafkaConsumerGroup.heartbeatIntervalMs=99",)),
+            (r"rebalanceTimeoutMs", ("config.kafkaConsumerGroup.rebalanceTimeoutMs=1800001",)),
+            (r"(?s)kafkaConsumerGroup.*(additional|not allowed)", ("config.kafkaConsumerGroup.sessionTimeout=30000",)),
+            (r"heartbeatIntervalMs \(10000\) must be below a third of config\.kafkaConsumerGroup\.sessionTimeoutMs \(30000\): at most 9999",
+             ("config.kafkaConsumerGroup.sessionTimeoutMs=30000", "config.kafkaConsumerGroup.heartbeatIntervalMs=10000")),
+            (r"heartbeatIntervalMs \(3000\) must be below a third of config\.kafkaConsumerGroup\.sessionTimeoutMs \(9000\): at most 2999",
+             ("config.kafkaConsumerGroup.sessionTimeoutMs=9000",)),
+            (r"rebalanceTimeoutMs \(60000\) must be at least config\.kafkaConsumerGroup\.sessionTimeoutMs \(120000\)",
+             ("config.kafkaConsumerGroup.sessionTimeoutMs=120000", "config.kafkaConsumerGroup.heartbeatIntervalMs=10000")),
+        ]
+        for pattern, sets in cases:
+            with self.subTest(sets=sets):
+                self.assertRegex(render(*sets, expect_failure=True), pattern)
+        # The edges the services take, the chart takes too.
+        render("config.kafkaConsumerGroup.sessionTimeoutMs=6000", "config.kafkaConsumerGroup.heartbeatIntervalMs=1999")
+        render("config.kafkaConsumerGroup.sessionTimeoutMs=1800000", "config.kafkaConsumerGroup.heartbeatIntervalMs=599999",
+               "config.kafkaConsumerGroup.rebalanceTimeoutMs=1800000")
+
+
 class IntakeSettings(unittest.TestCase):
     """ticket-intake's parts' settings (issue #9, #14): reopen window, vault, attachments; the gateway's upload limit."""
 

@@ -6,6 +6,9 @@ import {
   InProcessTransport,
   KafkaConnectionEnv,
   kafkaConnectionProblems,
+  KafkaConsumerGroupEnv,
+  kafkaConsumerGroupOptions,
+  kafkaConsumerGroupProblems,
   kafkaSecurityOptions,
   KafkaTransport,
   runDeadLetterCommand,
@@ -63,6 +66,8 @@ export const ServiceProcessEnv = envSchema({
     description: "Replicas of each partition of a topic a service creates; at most the brokers' count (3 on a three-broker cluster)",
   }),
   ...KafkaConnectionEnv,
+  // The consumer group's session timeout, heartbeat and rebalance timeout (docs/adr/0020, addendum of 2026-12-05, fifth session).
+  ...KafkaConsumerGroupEnv,
   KAFKA_NAME_PREFIX: Type.Optional(
     Type.String({ pattern: '^[A-Za-z0-9._-]{1,40}$', description: 'Prepended to every topic and consumer group name: isolates environments sharing one Kafka cluster' }),
   ),
@@ -163,7 +168,7 @@ export const startServiceInstance = async (module: ServiceModule, options: Servi
   return { app: platform.app, host: platform.host(module.name), startWorkers: () => platform.startWorkers(), closers: () => platform.closers() };
 };
 
-/** A services-mode process's Kafka transport: brokers, the topics it creates, TLS and SASL. */
+/** A services-mode process's Kafka transport: brokers, the topics it creates, TLS and SASL, its consumer group's timeouts. */
 export const kafkaTransportOptionsFrom = (config: ServiceProcessEnv, clientId: string, logger: Logger, readFile?: ReadTextFile): KafkaTransportOptions => ({
   brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
   clientId,
@@ -172,6 +177,7 @@ export const kafkaTransportOptionsFrom = (config: ServiceProcessEnv, clientId: s
   replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
   topicPrefix: config.KAFKA_NAME_PREFIX,
   security: kafkaSecurityOptions(config, readFile),
+  ...kafkaConsumerGroupOptions(config),
 });
 
 /** What an entry point adds to `runServiceProcess`: settings of its own, and hooks that read them (the gateway's). */
@@ -256,6 +262,7 @@ export const runServiceProcess = async <E extends TObject>(
   const config = loadConfigOrExit(schema, module.name, process.env, (env) => [
     ...(entry?.keySource || env.TSS_JWKS_URL ? [] : ['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)']),
     ...kafkaConnectionProblems(env),
+    ...kafkaConsumerGroupProblems(env),
     ...moduleConfigProblems([module])(env),
     ...listenerPortProblems(env),
     ...(entry?.configProblems?.(env) ?? []),

@@ -29,4 +29,29 @@ describe("a services-mode process's Kafka settings → its transport (docs/adr/0
     });
     expect(optionsOf({}).security).toEqual({});
   });
+
+  it('KAFKA_SESSION_TIMEOUT_MS, KAFKA_HEARTBEAT_INTERVAL_MS, KAFKA_REBALANCE_TIMEOUT_MS reach its consumer group; unset: 10 s, 3 s, 60 s as before (docs/adr/0020)', () => {
+    const groupTimeouts = (env: Record<string, string>) => {
+      const { sessionTimeoutMs, heartbeatIntervalMs, rebalanceTimeoutMs } = optionsOf(env);
+      return { sessionTimeoutMs, heartbeatIntervalMs, rebalanceTimeoutMs };
+    };
+    expect(groupTimeouts({})).toEqual({ sessionTimeoutMs: 10_000, heartbeatIntervalMs: 3_000, rebalanceTimeoutMs: 60_000 });
+    expect(groupTimeouts({ KAFKA_SESSION_TIMEOUT_MS: '30000', KAFKA_HEARTBEAT_INTERVAL_MS: '5000', KAFKA_REBALANCE_TIMEOUT_MS: '120000' })).toEqual({
+      sessionTimeoutMs: 30_000,
+      heartbeatIntervalMs: 5_000,
+      rebalanceTimeoutMs: 120_000,
+    });
+  });
+
+  it("the group's timeouts outside what the broker takes (group.min/max.session.timeout.ms: 6 s, 30 min) are refused by the schema, each named", () => {
+    for (const [name, value] of [
+      ['KAFKA_SESSION_TIMEOUT_MS', '5999'],
+      ['KAFKA_SESSION_TIMEOUT_MS', '1800001'],
+      ['KAFKA_HEARTBEAT_INTERVAL_MS', '99'],
+      ['KAFKA_REBALANCE_TIMEOUT_MS', '1800001'],
+      ['KAFKA_SESSION_TIMEOUT_MS', '10s'],
+    ]) {
+      expect(() => optionsOf({ [name]: value })).toThrow(new RegExp(`${name}=`));
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
+import { KafkaConsumerGroupEnv, kafkaConsumerGroupProblems } from '@tss/messaging';
 import { DatabaseUrlSetting, problemsOfValid } from '@tss/runtime';
 import { BaseEnv, envSchema } from '@tss/service-kit';
 import { SERVICES_MODE_PG_PORT } from './local-port-range';
@@ -8,7 +9,9 @@ import type { StartServicesOptions } from './start-services';
 /**
  * The settings of `npm run start:services` (deploy/local/start-services.ts) itself, checked before
  * it starts anything (docs/adr/0015): a bad one stops it with exit 78 and one message naming each.
- * The services it starts check theirs, which they get from its environment, as every process does.
+ * The services it starts check theirs, which they get from its environment, as every process does;
+ * the consumer group's timeouts (which every service reads, unchanged) are checked here too, so a
+ * wrong one stops the launcher before PostgreSQL and the broker rather than each service after.
  */
 export const StartServicesEnv = envSchema({
   TSS_DATA_DIR: Type.String({ default: '.data/services', description: "PostgreSQL's data, the broker's log, the admin client and the link keys" }),
@@ -19,6 +22,7 @@ export const StartServicesEnv = envSchema({
   DATABASE_URL: Type.Optional(DatabaseUrlSetting),
   KAFKA_BROKERS: Type.Optional(Type.String({ minLength: 1, description: 'Comma-separated host:port list' })),
   LOG_LEVEL: Type.Union(BaseEnv.LOG_LEVEL.anyOf, { default: 'warn' }),
+  ...KafkaConsumerGroupEnv,
 });
 export type StartServicesEnv = Static<typeof StartServicesEnv>;
 
@@ -35,9 +39,14 @@ const span = (r: PortRange): string => (r.from === r.to ? String(r.from) : `${r.
 
 /**
  * What the schema cannot say: every port the launcher places within 65535, and no two of them one
- * port (the services' and their metrics' ranges, PostgreSQL's and the broker's when it starts them).
+ * port (the services' and their metrics' ranges, PostgreSQL's and the broker's when it starts them);
+ * the rules across the consumer group's timeouts, as each service checks them.
  */
 export const startServicesProblems =
+  (serviceCount: number) =>
+  (env: NodeJS.ProcessEnv): string[] => [...portProblems(serviceCount)(env), ...kafkaConsumerGroupProblems(env)];
+
+const portProblems =
   (serviceCount: number) =>
   (env: NodeJS.ProcessEnv): string[] =>
     problemsOfValid(StartServicesEnv, (config) => {

@@ -259,6 +259,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     };
     SERVICE_PROCESSES.forEach((service, i) => {
       const env: NodeJS.ProcessEnv = {
+        // The launcher's environment as it is: a service's own settings (KAFKA_SESSION_TIMEOUT_MS, …) reach it from there.
         ...process.env,
         DATABASE_URL: databaseUrl,
         KAFKA_BROKERS: kafkaBrokers,

@@ -9,6 +9,7 @@ import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransp
 import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
 import { fixKafkajsRequestQueue } from './request-queue-fix';
 import { kafkaClientConfig, type KafkaClientSecurity } from './kafka-connection';
+import { DEFAULT_KAFKA_HEARTBEAT_INTERVAL_MS, DEFAULT_KAFKA_REBALANCE_TIMEOUT_MS, DEFAULT_KAFKA_SESSION_TIMEOUT_MS } from './kafka-group-settings';
 
 /**
  * The most a publish puts in one produce request: under the broker's default `message.max.bytes`
@@ -43,15 +44,15 @@ export interface KafkaTransportOptions {
    * How long the group waits for a silent member before handing its partitions to the others:
    * after a crash (kill -9), consumption of its partitions resumes after about this long. kafkajs
    * has no static membership (KIP-345), so a restarted member always rejoins (docs/adr/0020).
+   * KAFKA_SESSION_TIMEOUT_MS, KAFKA_HEARTBEAT_INTERVAL_MS, KAFKA_REBALANCE_TIMEOUT_MS
+   * (`kafkaConsumerGroupOptions`); absent: 10 s, 3 s, 60 s.
    */
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** How long a rebalance waits for the members to rejoin. */
+  rebalanceTimeoutMs?: number;
   clock?: Clock;
 }
-
-/** Kafka's default is 45 s; 10 s with a 3 s heartbeat resumes sooner and held under load (docs/adr/0020). */
-export const KAFKA_SESSION_TIMEOUT_MS = 10_000;
-export const KAFKA_HEARTBEAT_INTERVAL_MS = 3_000;
 
 /**
  * Runs a subscriber's handler for kafkajs. What it throws reaches kafkajs as EventHandlingFailed,
@@ -215,8 +216,9 @@ export class KafkaTransport implements EventTransport {
       // The prefix isolates consumer groups too: two environments on one cluster never share a group.
       groupId: this.topic(options.group),
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: this.options.maxRetryTimeMs ?? 10_000 },
-      sessionTimeout: this.options.sessionTimeoutMs ?? KAFKA_SESSION_TIMEOUT_MS,
-      heartbeatInterval: this.options.heartbeatIntervalMs ?? KAFKA_HEARTBEAT_INTERVAL_MS,
+      sessionTimeout: this.options.sessionTimeoutMs ?? DEFAULT_KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? DEFAULT_KAFKA_HEARTBEAT_INTERVAL_MS,
+      rebalanceTimeout: this.options.rebalanceTimeoutMs ?? DEFAULT_KAFKA_REBALANCE_TIMEOUT_MS,
       // An idle fetch returns after 1 s, so stopping (shutdown, rebalance) waits at most that.
       maxWaitTimeInMs: 1_000,
       allowAutoTopicCreation: false,

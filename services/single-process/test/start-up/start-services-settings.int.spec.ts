@@ -37,7 +37,7 @@ describe('start:services: its own settings checked before it starts anything', (
     // launcher would migrate there and fail at once (one try: DB_CONNECT_TIMEOUT_MS=0).
     const elsewhere = { DATABASE_URL: `postgres://tss:secret@${database.address}/tss`, KAFKA_BROKERS: broker.address, DB_CONNECT_TIMEOUT_MS: '0' };
     const [bad, ranges] = await Promise.all([
-      runLauncher({ ...elsewhere, TSS_DATA_DIR: path.join(dataDir, 'bad'), TSS_BASE_PORT: 'abc', TSS_METRICS_BASE_PORT: '70000', LOG_LEVEL: 'loud' }),
+      runLauncher({ ...elsewhere, TSS_DATA_DIR: path.join(dataDir, 'bad'), TSS_BASE_PORT: 'abc', TSS_METRICS_BASE_PORT: '70000', LOG_LEVEL: 'loud', KAFKA_SESSION_TIMEOUT_MS: '5000' }),
       runLauncher({ ...elsewhere, TSS_DATA_DIR: path.join(dataDir, 'ranges'), TSS_BASE_PORT: '65533', TSS_METRICS_BASE_PORT: '65530' }),
     ]);
     Object.assign(exits, { bad, ranges });
@@ -51,7 +51,8 @@ describe('start:services: its own settings checked before it starts anything', (
   it('bad values: exit 78, one message naming each, no stack; nothing started, nothing made', () => {
     expect(exits.bad.code).toBe(78);
     expect(exits.bad.stderr).toMatch(/^start:services: Invalid configuration:\n/);
-    for (const name of ['TSS_BASE_PORT="abc"', 'TSS_METRICS_BASE_PORT=70000', 'LOG_LEVEL="loud"']) expect(exits.bad.stderr).toContain(`  - ${name}: `);
+    // The services' consumer group settings too, which it passes to every service (docs/adr/0020, fifth session).
+    for (const name of ['TSS_BASE_PORT="abc"', 'TSS_METRICS_BASE_PORT=70000', 'LOG_LEVEL="loud"', 'KAFKA_SESSION_TIMEOUT_MS=5000']) expect(exits.bad.stderr).toContain(`  - ${name}: `);
     expect(exits.bad.stderr).not.toMatch(STACK_FRAME);
     expect(database.connections() + broker.connections()).toBe(0);
     expect(existsSync(path.join(dataDir, 'bad'))).toBe(false);
@@ -82,5 +83,14 @@ describe("start:services: the ports it places, each one process's alone", () => 
 
   it('metrics on free ports (TSS_METRICS_BASE_PORT=0) place nothing', () => {
     expect(problems({ TSS_METRICS_BASE_PORT: '0', TSS_BASE_PORT: '1' })).toEqual([]);
+  });
+});
+
+describe("start:services: the services' consumer group timeouts, checked before it starts anything", () => {
+  it('a heartbeat not below a third of the session timeout is named with it, as each service would', () => {
+    expect(startServicesProblems(6)({ KAFKA_SESSION_TIMEOUT_MS: '30000', KAFKA_HEARTBEAT_INTERVAL_MS: '10000' })).toEqual([
+      expect.stringMatching(/^KAFKA_HEARTBEAT_INTERVAL_MS=10000 is not below a third of KAFKA_SESSION_TIMEOUT_MS=30000/),
+    ]);
+    expect(startServicesProblems(6)({ KAFKA_SESSION_TIMEOUT_MS: '30000', KAFKA_HEARTBEAT_INTERVAL_MS: '5000' })).toEqual([]);
   });
 });
