@@ -80,12 +80,15 @@ export const keysetCursor = (kind: string, listName = 'list'): KeysetCursor => (
   decode: (cursor, holder, filters) => {
     const [body, check, ...rest] = cursor.split('.');
     if (!body || !check || rest.length > 0 || checkOf(body) !== check) return err(badCursor(NOT_OURS));
-    let envelope: Partial<Envelope>;
+    let parsed: unknown;
     try {
-      envelope = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<Envelope>;
+      parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
     } catch {
       return err(badCursor(NOT_OURS));
     }
+    // Re-signed around `null`, a number or an array: JSON, but no envelope.
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return err(badCursor(NOT_OURS));
+    const envelope = parsed as Partial<Envelope>;
     if (envelope.v !== VERSION || envelope.k !== kind || !Array.isArray(envelope.p)) return err(badCursor(`not a cursor of this ${listName}`));
     // Cursors issued before they named their caller (2026-12-05) bind to nobody: the listing starts again.
     if (envelope.c === undefined) return err(badCursor('issued by an earlier release; start again without it'));

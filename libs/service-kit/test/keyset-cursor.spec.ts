@@ -1,4 +1,5 @@
-import { cursorInstant, cursorPositiveInteger, cursorSerial, cursorUuid } from '../src/keyset-cursor';
+import { createHash } from 'node:crypto';
+import { cursorInstant, cursorPositiveInteger, cursorSerial, cursorUuid, keysetCursor } from '../src/keyset-cursor';
 
 // docs/adr/0027: the check value is no secret, so a decoded sort key is held to what its column holds.
 describe('the sort keys a cursor may decode to', () => {
@@ -23,5 +24,20 @@ describe('the sort keys a cursor may decode to', () => {
   it('a uuid, in PostgreSQL’s form', () => {
     expect(cursorUuid('3f0c2a4e-8b1d-4c6e-9a2f-1b2c3d4e5f60')).toBe('3f0c2a4e-8b1d-4c6e-9a2f-1b2c3d4e5f60');
     expect(['3f0c2a4e8b1d4c6e9a2f1b2c3d4e5f60x', 'not-a-uuid', 7].map(cursorUuid)).toEqual(Array(3).fill(undefined));
+  });
+});
+
+// A re-test (2026-12-05, fifth session): a cursor re-signed around the JSON `null` answered 500 on every list.
+describe('a re-signed cursor whose body is no envelope', () => {
+  const resigned = (json: string): string => {
+    const body = Buffer.from(json).toString('base64url');
+    return `${body}.${createHash('sha256').update(`tss-cursor:${body}`).digest('base64url').slice(0, 16)}`;
+  };
+  const holder = { kind: 'partner', partnerId: 'p-1' } as const;
+
+  it.each(['null', 'true', '7', '"text"', '[]', '[null]'])('%s is the 400 of a cursor not ours, never a throw', (json) => {
+    const decoded = keysetCursor('tickets').decode(resigned(json), holder, {});
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) expect(decoded.error).toMatchObject({ kind: 'bad_request' });
   });
 });
