@@ -104,7 +104,7 @@ export const loadConfig = <S extends TObject>(schema: S, env: NodeJS.ProcessEnv 
     const value = converted[name];
     const accepted = literalsOf(schema.properties[name]);
     const why = accepted ? `Expected one of ${accepted.map((v) => JSON.stringify(v)).join(', ')}` : e.message;
-    problemsByName.set(name, value === undefined ? `${name} is required` : `${name}=${JSON.stringify(redactIfSecret(name, value))}: ${why}`);
+    problemsByName.set(name, value === undefined ? `${name} is required` : `${name}=${JSON.stringify(redactIfSecret(name, value, schema.properties[name]))}: ${why}`);
   }
   const problems = [...problemsByName.values()];
   if (problems.length > 0) throw new ConfigError(problems);
@@ -113,7 +113,10 @@ export const loadConfig = <S extends TObject>(schema: S, env: NodeJS.ProcessEnv 
 
 const SECRET_NAME = /SECRET|PASSWORD|KEY|TOKEN|DATABASE_URL/i;
 const URL_CREDENTIALS = /(\w+:\/\/[^/:@\s]*:)[^@\s]*@/g;
-const redactIfSecret = (name: string, value: unknown): unknown => {
-  if (SECRET_NAME.test(name)) return '[redacted]';
+/** Secrets are text: a number, a duration or a switch whose name says KEY (`TSS_SIGNING_KEY_MAX_AGE_HOURS`) is shown as given. */
+const NOT_SECRET_TYPES = new Set(['integer', 'number', 'boolean']);
+const redactIfSecret = (name: string, value: unknown, declared: unknown): unknown => {
+  const type = (declared as { type?: unknown } | undefined)?.type;
+  if (SECRET_NAME.test(name) && !(typeof type === 'string' && NOT_SECRET_TYPES.has(type))) return '[redacted]';
   return typeof value === 'string' ? value.replace(URL_CREDENTIALS, '$1[redacted]@') : value;
 };

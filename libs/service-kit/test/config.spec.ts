@@ -37,6 +37,22 @@ describe('configuration from the environment', () => {
     expect(problems).not.toContain('s3cret-pw');
   });
 
+  // A re-test (2026-12-05, fifth session): a bounded duration named …_KEY_… was shown as "[redacted]".
+  it('a number or a switch whose name says KEY is shown as given; a text one stays redacted', () => {
+    const Keys = envSchema({
+      TSS_SIGNING_KEY_MAX_AGE_HOURS: Type.Integer({ minimum: 1, maximum: 8_760, default: 720 }),
+      TSS_SIGNING_KEY_ROTATE: Type.Boolean({ default: false }),
+      TSS_API_KEY: Type.String({ minLength: 16 }),
+    });
+    expect(() => loadConfig(Keys, { TSS_SIGNING_KEY_MAX_AGE_HOURS: '8761', TSS_SIGNING_KEY_ROTATE: 'maybe', TSS_API_KEY: 'short-secret' })).toThrow(
+      new ConfigError([
+        'TSS_SIGNING_KEY_MAX_AGE_HOURS=8761: Expected integer to be less or equal to 8760',
+        'TSS_SIGNING_KEY_ROTATE="maybe": Expected boolean',
+        'TSS_API_KEY="[redacted]": Expected string length greater or equal to 16',
+      ]),
+    );
+  });
+
   it('a number is read as the decimal it spells: "2.5" is no integer (not 2), "1e+06" is a million (not 1), "0x10" and blanks are refused', () => {
     const Numbers = envSchema({ COUNT: Type.Integer({ minimum: 1, default: 5 }), DAYS: Type.Number({ exclusiveMinimum: 0, default: 7 }) });
     expect(loadConfig(Numbers, { COUNT: '12', DAYS: '1.5' })).toEqual({ COUNT: 12, DAYS: 1.5 });
