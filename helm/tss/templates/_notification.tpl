@@ -60,8 +60,10 @@ _USER and _PASSWORD (services/notification/src/parts/mail.part.ts), never a URL.
 {{- /* MAIL_FROM defaults to support@tss.local: a developer's. Given as a variable of its own, it counts. */ -}}
 {{- $n := .Values.services.notification -}}
 {{- $fromGiven := or $n.mailFrom (hasKey ($n.env | default dict) "MAIL_FROM") (hasKey (.Values.config.extraEnv | default dict) "MAIL_FROM") -}}
-{{- if and $smtp.host (not $fromGiven) -}}
-{{- fail (printf "services.notification.mailFrom is required when mail is sent (SMTP server %s): our own address, e.g. \"TSS Support <support@example.com>\" (MAIL_FROM); without it every mail goes out from support@tss.local" $smtp.host) -}}
+{{- /* The SMTP server given as a variable of its own sends mail too. */ -}}
+{{- $smtpHost := $smtp.host | default (get ($n.env | default dict) "MAIL_SMTP_HOST") | default (get (.Values.config.extraEnv | default dict) "MAIL_SMTP_HOST") -}}
+{{- if and $smtpHost (not $fromGiven) -}}
+{{- fail (printf "services.notification.mailFrom is required when mail is sent (SMTP server %s): our own address, e.g. \"TSS Support <support@example.com>\" (MAIL_FROM); without it every mail goes out from support@tss.local" $smtpHost) -}}
 {{- else if and $n.inboundSmtp.enabled (not $fromGiven) -}}
 {{- fail "services.notification.mailFrom is required with inboundSmtp.enabled: our own address, e.g. \"TSS Support <support@example.com>\" (MAIL_FROM); the SMTP listener takes recipients of its domain (more in env.INBOUND_SMTP_DOMAINS), without it only @tss.local" -}}
 {{- end -}}

@@ -1236,8 +1236,10 @@ class InstallTimeFailures(unittest.TestCase):
     def test_mail_needs_our_own_address(self):
         # Without MAIL_FROM notification sends as support@tss.local and its listener takes only
         # recipients @tss.local: required when it sends mail through a server or takes it in.
+        # The SMTP server as a variable of notification's own, or of every service's, sends mail too.
         for on in (["services.notification.smtp.host=smtp.example.com"], ["secrets.smtpUrl=smtp://relay.mail.svc"],
-                   ["services.notification.inboundSmtp.enabled=true"]):
+                   ["services.notification.inboundSmtp.enabled=true"], ["services.notification.env.MAIL_SMTP_HOST=smtp.example.com"],
+                   ["config.extraEnv.MAIL_SMTP_HOST=smtp.example.com"]):
             with self.subTest(on=on):
                 self.fails(r"services\.notification\.mailFrom is required", *on)
         # notification refuses MAIL_FROM shorter than 3 characters (exit 78 at start); the chart
