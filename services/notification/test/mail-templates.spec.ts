@@ -49,6 +49,18 @@ describe('mail templates (issue #11)', () => {
     expect(acknowledgmentMail(en, []).text).not.toContain('please tell us');
   });
 
+  // An outside tester: a mail with no text was acknowledged "Request received: (empty message)", asking for
+  // the product and the environment but never for what the problem is (docs/adr/0035, fifth session).
+  it('P2: a request mailed with no text is asked for its description, in both languages; with no subject either, the subject names none', () => {
+    const details = ['product', 'productVersion', 'description', 'stepsToReproduce'];
+    expect(acknowledgmentMail(en, details).text).toContain(
+      '- the product (Aggregion Platform, Reader or Player)\n- the product version\n- a description of the problem: what happens, and what you expected instead\n- the steps that lead to the problem',
+    );
+    expect(acknowledgmentMail(ru, details).html).toContain('<li>описание проблемы: что происходит и чего вы ожидали</li>');
+    expect(acknowledgmentMail({ ...en, subject: '' }, details).subject).toBe('[TSS-K7QM2-ZC4XD] Request received');
+    expect(acknowledgmentMail({ ...ru, subject: ' ' }, details).subject).toBe('[TSS-K7QM2-ZC4XD] Обращение принято');
+  });
+
   it('P5: the acknowledgment states the level and the rules\' maximum response time, and whether the level is confirmed', () => {
     expect(acknowledgmentMail(en, [], { level: 'emergency', confirmed: true }).text).toContain(
       'Service level: emergency. At this level the support rules allow at most 6 hours for our response.',

@@ -2,11 +2,15 @@ import { MAX_RESPONSE_MS, type Language, type ServiceLevel } from '@tss/contract
 import { vaultNoticeBlock } from './vault-notice';
 import { renderBlocks, signOffBlock, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
-/** P2: how the acknowledgment names each recommended detail the request lacked. */
+/**
+ * P2: how the acknowledgment names each detail the request lacked. The description (a mail with no
+ * text) asks what the rules want first, "a clear, coherent description of the issues".
+ */
 const MISSING_DETAIL_LABELS: Record<Language, Record<string, string>> = {
   en: {
     product: 'the product (Aggregion Platform, Reader or Player)',
     productVersion: 'the product version',
+    description: 'a description of the problem: what happens, and what you expected instead',
     stepsToReproduce: 'the steps that lead to the problem',
     browser: 'the browser used',
     operatingSystem: 'the operating system',
@@ -15,6 +19,7 @@ const MISSING_DETAIL_LABELS: Record<Language, Record<string, string>> = {
   ru: {
     product: 'продукт (Aggregion Platform, Reader или Player)',
     productVersion: 'версию продукта',
+    description: 'описание проблемы: что происходит и чего вы ожидали',
     stepsToReproduce: 'шаги, которые приводят к проблеме',
     browser: 'используемый браузер',
     operatingSystem: 'операционную систему',

@@ -1,4 +1,5 @@
 import type { Channel } from '@tss/contracts';
+import { missingDetailLabel } from './acknowledgment-mail';
 
 export interface Acknowledgment {
   ticketId: string;
@@ -12,13 +13,6 @@ export interface Acknowledgment {
   delivery: 'api_response' | 'email';
 }
 
-const MISSING_DETAIL_LABELS: Record<string, string> = {
-  stepsToReproduce: 'the steps that lead to the problem',
-  browser: 'the browser used',
-  operatingSystem: 'the operating system',
-  operatingSystemVersion: 'the operating system version',
-};
-
 export const acknowledge = (ticket: Omit<Acknowledgment, 'delivery'>): Acknowledgment => ({
   ...ticket,
   delivery: ticket.channel === 'api' ? 'api_response' : 'email',
@@ -29,7 +23,8 @@ export const acknowledgmentText = (ack: Acknowledgment): string => {
   const lines = [`Your request was registered with reference number ${ack.reference}.`, 'Reply to this message to add to it.'];
   if (ack.missingDetails.length > 0) {
     lines.push(
-      `To help us respond quickly, please tell us ${ack.missingDetails.map((d) => MISSING_DETAIL_LABELS[d] ?? d).join(', ')}.`,
+      // The mail's own words for each detail (English: this record has no language), so the two never differ.
+      `To help us respond quickly, please tell us ${ack.missingDetails.map((d) => missingDetailLabel('en', d)).join(', ')}.`,
     );
   }
   return lines.join('\n');

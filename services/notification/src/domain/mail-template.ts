@@ -50,8 +50,12 @@ export const htmlWithoutAccessParticulars = (html: string): string =>
     })
     .join('');
 
-/** P3/P8: the reference in brackets leads the subject, so a reply threads back by subject too. */
-export const ticketSubject = (ctx: TicketMailContext, lead: string): string => cutText(`[${ctx.reference}] ${lead}: ${ctx.subject}`, 250);
+/**
+ * P3/P8: the reference in brackets leads the subject, so a reply threads back by subject too. A
+ * request mailed with neither subject nor text has no subject to name (docs/adr/0035, fifth session).
+ */
+export const ticketSubject = (ctx: TicketMailContext, lead: string): string =>
+  cutText(ctx.subject.trim() ? `[${ctx.reference}] ${lead}: ${ctx.subject}` : `[${ctx.reference}] ${lead}`, 250);
 
 /**
  * A block of the mail: a paragraph of our own words, a list of items, a link, or `written`: words

@@ -2,7 +2,9 @@ import { RequestDetailNames, type Channel, type Product, type RequestDetailName,
 
 /**
  * What a request names (P2). Product, version and description are required by the API schema; a
- * request by e-mail or phone may lack product and version, which are then listed as missing.
+ * request by e-mail or phone may lack them, and they are then listed as missing. A mail with no
+ * text is filed with an empty description (`''`): nobody's words, never a placeholder that reads
+ * as theirs (docs/adr/0035, addendum of 2026-12-05, fifth session).
  */
 export interface TicketRequest {
   product?: Product;
@@ -20,8 +22,12 @@ export interface TicketRequest {
   requester?: { email?: string; name?: string; id?: string };
 }
 
-/** P2: the details the rules ask for; a request missing them is accepted but told what is missing. */
-export const RECOMMENDED_DETAILS = ['product', 'productVersion', 'stepsToReproduce', 'browser', 'operatingSystem', 'operatingSystemVersion'] as const;
+/**
+ * P2: the details the rules ask for, in the rules' order; a request missing them is accepted but
+ * told what is missing. The description among them: a mail may bring none (the API refuses that
+ * with a 400), and the rules want "a clear, coherent description of the issues" before any other.
+ */
+export const RECOMMENDED_DETAILS = ['product', 'productVersion', 'description', 'stepsToReproduce', 'browser', 'operatingSystem', 'operatingSystemVersion'] as const;
 export type RecommendedDetail = (typeof RECOMMENDED_DETAILS)[number];
 
 export const missingDetails = (request: TicketRequest): RecommendedDetail[] =>

@@ -58,8 +58,11 @@ export type TicketEffect =
   | { kind: 'acknowledgment_failed'; reason: string; failedAt: Date }
   /** P7: `quote` is the subject and text that asked, for the team leader's notice (at most `QUOTE_MAX_LENGTH`). */
   | { kind: 'team_leader_requested'; messageId?: string; quote?: string }
-  /** P9: `credentialsVaulted`, particulars the requester's message held, moved to the vault: notification mails them. */
-  | { kind: 'message_received'; messageId: string; channel: Channel; attachmentIds: string[]; credentialsVaulted?: number }
+  /**
+   * P9: `credentialsVaulted`, particulars the requester's message held, moved to the vault: notification mails them.
+   * P2: `describes`, the message is the description of a request filed without one (the history says so).
+   */
+  | { kind: 'message_received'; messageId: string; channel: Channel; attachmentIds: string[]; credentialsVaulted?: number; describes?: true }
   /** P8: every public agent message on the thread, owed or not: the requester is mailed it (docs/adr/0035, addendum of 2026-12-05). */
   | { kind: 'agent_replied'; messageId: string; authorId: string; body?: string }
   /** P5: the public reply that gave a response owed (beside its `agent_replied`). */
@@ -582,8 +585,18 @@ export const receiveRequesterMessage = (
   now: Date,
 ): Change => {
   if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
-  const effects: TicketEffect[] = [{ kind: 'message_received', messageId: message.id, channel: message.channel, attachmentIds: message.attachmentIds }];
+  // P2: a request mailed with no text has no description, and its acknowledgment asked for one: the
+  // requester's next words are it. Only theirs: the description is what the requester wrote, which
+  // nobody else records (docs/adr/0035, addendum of 2026-12-05, fifth session).
+  const describes = message.fromRequester !== false && !ticket.request.description.trim() && message.body.trim() !== '';
+  const effects: TicketEffect[] = [
+    { kind: 'message_received', messageId: message.id, channel: message.channel, attachmentIds: message.attachmentIds, ...(describes ? { describes: true as const } : {}) },
+  ];
   let next: Ticket = { ...ticket };
+  if (describes) {
+    const request = { ...ticket.request, description: message.body };
+    next = { ...next, request, missingDetails: missingDetails(request) };
+  }
   if (ticket.status === 'awaiting_customer') {
     // Back to whoever waited: support, or the development department that asked (P5).
     const to = backToWork(ticket);

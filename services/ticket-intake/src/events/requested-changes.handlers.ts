@@ -203,7 +203,9 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
         ...(threaded ? followedUpDetails(threaded.request) : {}),
         // A follow-up goes by the request it follows up, not by the reply's subject (our own mail's, quoted).
         subject: (threaded ? followUpSubject(threaded.request) : cutText(mail.subject, 200)) || undefined,
-        description: mail.text || '(empty message)',
+        // P2: a mail with no text has no description: empty, listed in missingDetails and asked for
+        // in the acknowledgment, never words nobody wrote (docs/adr/0035, addendum of 2026-12-05, fifth session).
+        description: mail.text,
         // A mail names its sender only: `mail:<address>` is the requester's id, so a requester token and the support site can name them (docs/adr/0039).
         // A follow-up keeps the earlier requester's id only when they sent it (domain/mail-author.ts).
         // Its name is the From display name (notification bounds it to one line of 200 characters), else the earlier requester's when they sent it.

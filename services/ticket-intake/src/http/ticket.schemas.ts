@@ -124,7 +124,7 @@ const ticketSummaryFields = {
   language: Language,
   product: Type.Optional(Product),
   productVersion: Type.Optional(Type.String()),
-  subject: Type.String(),
+  subject: Type.String({ description: "The request's subject, else the start of its description; empty for a mail that had neither" }),
   browser: Type.Optional(Type.String({ description: 'P2: browser used when the problem occurred' })),
   operatingSystem: Type.Optional(Type.String({ description: 'P2: operating system' })),
   operatingSystemVersion: Type.Optional(Type.String({ description: 'P2: operating system version' })),
@@ -136,7 +136,8 @@ const ticketSummaryFields = {
   linkedTicketId: Type.Optional(Type.String({ format: 'uuid', description: 'P11: the ticket this one follows up' })),
   responseOwed: Type.Boolean({ description: 'P5: a response to the requester is owed' }),
   missingDetails: Type.Array(StringEnum(RECOMMENDED_DETAILS), {
-    description: 'P2: details the rules ask for that the request lacks; they may delay the response',
+    description:
+      'P2: details the rules ask for that the request lacks, in the rules\' order; they may delay the response. `description` only for a request mailed with no text, until the requester\'s next message describes it',
   }),
   teamLeaderRequested: Type.Boolean(),
   receivedAt: Type.String({ format: 'date-time' }),
@@ -179,7 +180,10 @@ export const TicketView = Type.Object(
         },
       ),
     ),
-    description: Type.String({ description: 'P2: the problem description as filed' }),
+    description: Type.String({
+      description:
+        "P2: the problem description, in the requester's words. Empty (and `description` in `missingDetails`) while a request mailed with no text has none: the requester's next message on the thread becomes it",
+    }),
     stepsToReproduce: Type.Optional(Type.String({ description: 'P2: the steps leading to the problem' })),
     connectivity: Type.Optional(Type.String({ description: 'P2: Internet connectivity details' })),
     antivirus: Type.Optional(Type.String({ description: 'P2: antivirus software and settings' })),

@@ -149,7 +149,8 @@ export const ticketStore = {
   },
 
   /**
-   * P2: the request and its missing details after staff recorded details, under the row lock. Its
+   * P2: the request and its missing details after staff recorded details (or a requester's message
+   * described a request filed without a description), under the row lock. Its
    * own statement, written only then: the search document's trigger fires on every UPDATE OF request.
    */
   async updateRequest(tx: EntityManager, ticket: LockedTicket): Promise<void> {

@@ -72,7 +72,8 @@ export const commitChange = async (
   const sequence = await publishTicketEffects(tx, deps.outbox, numbered, effects, now);
   const next: LockedTicket = { ...change.ticket, sequence, lockedForChange: true };
   await ticketStore.update(tx, next, now);
-  if (effects.some((e) => e.kind === 'details_changed')) await ticketStore.updateRequest(tx, next);
+  // P2: details staff recorded, or the description a requester's message gave a request filed without one.
+  if (effects.some((e) => e.kind === 'details_changed' || (e.kind === 'message_received' && e.describes))) await ticketStore.updateRequest(tx, next);
   await historyStore.append(
     tx,
     ...effects.map((effect, i) => ({

@@ -91,9 +91,11 @@ export const reopenIn = async (
     // (above), so a later one finds the follow-up an earlier one filed (docs/adr/0029).
     const open = openFollowUp(await ticketStore.followUpsOf(tx, locked.partnerId, locked.id));
     if (open) return answerOpenFollowUp(tx, deps, toTicket(open), input);
+    // A request mailed with neither subject nor text (docs/adr/0035, fifth session) names nothing to add after the reference.
+    const earlierSubject = locked.request.subject ?? cutText(locked.request.description, 80);
     const request = {
       ...locked.request,
-      subject: cutText(`Follow-up to ${locked.reference}: ${locked.request.subject ?? cutText(locked.request.description, 80)}`, 200),
+      subject: cutText(`Follow-up to ${locked.reference}${earlierSubject.trim() ? `: ${earlierSubject}` : ''}`, 200),
       description: input.reason ? `${input.reason}\n\n(Follows up ${locked.reference}.)` : `The problem of ${locked.reference} is not solved.`,
     };
     const filed = await fileTicketIn(tx, deps, {

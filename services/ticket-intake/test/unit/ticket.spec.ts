@@ -1,5 +1,6 @@
 import { MAIL_REPLY_REOPEN_REASON, SITE_REPLY_REOPEN_REASON, applyPatch, mailReplyFollowsUp, openTicket, receiveRequesterMessage, reopen, type Change, type Ticket } from '../../src/domain/ticket';
 import { levelWasRequested, mentionsTeamLeader, missingDetails, withoutQuotedHistory } from '../../src/domain/ticket-request';
+import { changed as allowed } from './ticket-fixtures';
 
 const receivedAt = new Date('2026-03-01T22:15:00.000Z');
 const base = { id: '6f1c3ad2-8f55-4cb5-9a45-5a4c0c6f8f0e', partnerId: 'a3b0c9b8-61a4-4d43-9d7c-8d8c6a0e3f11', reference: 'TSS-01234-56789' };
@@ -12,6 +13,27 @@ describe('opening a ticket', () => {
       'operatingSystem',
       'operatingSystemVersion',
     ]);
+  });
+
+  it('P2: a request with no description (a mail with no text) lists it, in the rules\' order', () => {
+    expect(missingDetails({ description: '' })).toEqual(['product', 'productVersion', 'description', 'stepsToReproduce', 'browser', 'operatingSystem', 'operatingSystemVersion']);
+    expect(missingDetails({ product: 'reader', productVersion: '4', description: ' \n ', stepsToReproduce: '1.', browser: 'b', operatingSystem: 'o', operatingSystemVersion: 'v' })).toEqual(['description']);
+  });
+
+  it("P2: the requester's next words describe a request filed without a description; another sender's do not, nor later ones", () => {
+    const { ticket } = openTicket({ ...base, channel: 'email', request: { subject: 'Only a subject', description: '' } }, receivedAt);
+    const message = { id: 'm-1', channel: 'email' as const, attachmentIds: [], body: 'Reader 4.2 crashes on an EPUB.' };
+    const fromColleague = allowed(receiveRequesterMessage(ticket, { ...message, fromRequester: false }, receivedAt));
+    expect(fromColleague.ticket.request.description).toBe('');
+    expect(fromColleague.effects).toEqual([{ kind: 'message_received', messageId: 'm-1', channel: 'email', attachmentIds: [] }]);
+    expect(allowed(receiveRequesterMessage(ticket, { ...message, body: '  ' }, receivedAt)).ticket.missingDetails).toContain('description');
+    const described = allowed(receiveRequesterMessage(ticket, message, receivedAt));
+    expect(described.ticket.request).toMatchObject({ subject: 'Only a subject', description: 'Reader 4.2 crashes on an EPUB.' });
+    expect(described.ticket.missingDetails).not.toContain('description');
+    expect(described.effects).toEqual([{ kind: 'message_received', messageId: 'm-1', channel: 'email', attachmentIds: [], describes: true }]);
+    const later = allowed(receiveRequesterMessage(described.ticket, { ...message, id: 'm-2', body: 'Also on Windows.' }, receivedAt));
+    expect(later.ticket.request.description).toBe('Reader 4.2 crashes on an EPUB.');
+    expect(later.effects[0]).not.toHaveProperty('describes');
   });
 
   it('P3: an API request is accepted at once, by the answer that carries its reference', () => {
