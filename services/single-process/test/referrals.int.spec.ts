@@ -171,6 +171,42 @@ describe('referrals to development, quality and design (issue #12)', () => {
       expect(raised.data).toMatchObject({ escalationId: referral.id, kind: 'development', targetRole: 'developer' });
     });
 
+    // An outside tester (a support agent's day): `PATCH {"level":"development"}` answered 200 and the
+    // ticket was referred, its 7-day clock owed by development, with no referral, no reason and no
+    // developer told (docs/adr/0039, addendum of 2026-12-05, fifth session).
+    it('P5, P7: a PATCH does not refer: level development or status referred is a 422 naming the referral route, and nothing changes', async () => {
+      const ticket = await file();
+      const read = await get(`/v1/tickets/${ticket.id}`, agent.token);
+      for (const [body, field] of [
+        [{ level: 'development' }, '/level'],
+        [{ status: 'referred' }, '/status'],
+        [{ status: 'referred', level: 'development', note: 'Needs a code fix.' }, '/level'],
+      ] as const) {
+        const refused = await http().patch(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' }).set('if-match', read.headers.etag).send(body);
+        expect({ status: refused.status, type: refused.headers['content-type'] }).toEqual({ status: 422, type: expect.stringContaining(PROBLEM_CONTENT_TYPE) });
+        expect(refused.body).toMatchObject({ type: expect.stringContaining('unprocessable'), errors: [expect.objectContaining({ pointer: field })] });
+        expect(refused.body.detail).toContain(`POST /v1/tickets/${ticket.id}/referrals`);
+      }
+      const after = await get(`/v1/tickets/${ticket.id}`, agent.token);
+      expect(after.headers.etag).toBe(read.headers.etag);
+      expect(after.body).toMatchObject({ status: 'new', level: 'standard' });
+      expect((await get(`/v1/tickets/${ticket.id}/referrals`, agent.token)).body).toEqual({ ticketId: ticket.id, items: [] });
+      expect((await clocks(ticket.id)).map((c) => [c.level, c.owedBy])).toEqual([['standard', 'support']]);
+    });
+
+    it('P5: a referred ticket that waited on the requester goes back to development by PATCH (it is at development already)', async () => {
+      const ticket = await file();
+      expect(await referAndAnswer(ticket.id, 'development')).toMatchObject({ status: 'applied' });
+      const patch = async (body: Record<string, unknown>) => {
+        const etag = (await get(`/v1/tickets/${ticket.id}`, agent.token)).headers.etag as string;
+        return http().patch(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' }).set('if-match', etag).send(body);
+      };
+      expect((await patch({ status: 'awaiting_customer', waitReason: 'insufficient_information' })).status).toBe(200);
+      const back = await patch({ status: 'referred' });
+      expect(back.status).toBe(200);
+      expect(await ticketOf(ticket.id)).toMatchObject({ status: 'referred', level: 'development', responseOwed: true });
+    });
+
     it('P5: when no response is owed, the referral starts a 7-day clock owed by development', async () => {
       const ticket = await file();
       await reply(ticket.id);

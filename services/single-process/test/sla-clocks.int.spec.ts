@@ -54,6 +54,13 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
     const response = await http().patch(`/v1/tickets/${id}`).auth(agent.token, { type: 'bearer' }).set('if-match', await etagOf(id)).send(body);
     expect(response.status).toBe(200);
   };
+  /** P5: refers the ticket to development by the referral route (a PATCH does not refer, docs/adr/0039) once intake has applied it. */
+  const referToDevelopment = async (id: string) => {
+    await waitFor('escalation knows the ticket', async () => (await platform.query('escalation', 'SELECT 1 FROM escalation.referral_tickets WHERE ticket_id = $1', [id])).length === 1);
+    const created = await http().post(`/v1/tickets/${id}/referrals`).auth(agent.token, { type: 'bearer' }).send({ target: 'development', reason: 'Needs a code fix.' });
+    expect(created.status).toBe(202);
+    await waitFor('the referral applied', async () => (await get(`/v1/tickets/${id}`, agent.token)).body.status === 'referred');
+  };
   const reply = async (id: string) =>
     expect((await http().post(`/v1/tickets/${id}/messages`).auth(agent.token, { type: 'bearer' }).send({ body: 'Try the 2.4 build.', visibility: 'public' })).status).toBe(201);
   /** sla-timer has applied every event intake published for the ticket. */
@@ -117,7 +124,7 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
     await patch(ticket.id, { level: 'standard' });
     const standard = (await sla(ticket.id)).clocks;
     expect(standard).toEqual([expect.objectContaining({ id: first.id, level: 'standard', startedAt: first.startedAt, dueAt: new Date(Date.parse(first.startedAt) + 12 * HOUR).toISOString() })]);
-    await patch(ticket.id, { level: 'development' });
+    await referToDevelopment(ticket.id);
     const referred = (await sla(ticket.id)).clocks;
     expect(referred).toEqual([
       expect.objectContaining({ id: first.id, level: 'development', owedBy: 'development', dueAt: new Date(Date.parse(first.startedAt) + 7 * 24 * HOUR).toISOString() }),
@@ -129,7 +136,7 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
     const ticket = await file(acme.token);
     await reply(ticket.id);
     await advance(HOUR);
-    await patch(ticket.id, { level: 'development' });
+    await referToDevelopment(ticket.id);
     const clocks = (await sla(ticket.id)).clocks;
     expect(clocks.map((c) => [c.status, c.level, c.owedBy, c.startedBy])).toEqual([
       ['met', 'standard', 'support', 'created'],
@@ -142,7 +149,7 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
     const ticket = await file(acme.token);
     await reply(ticket.id);
     await advance(HOUR);
-    await patch(ticket.id, { level: 'development' });
+    await referToDevelopment(ticket.id);
     const referredAt = clock.now().toISOString();
     await advance(2 * HOUR);
     const refuse = async (body: Record<string, unknown>) => {
@@ -168,7 +175,7 @@ describe('SLA clocks over the ticket lifecycle (issue #10)', () => {
 
   it('P5: the development department waiting on the requester: their answer goes back to it and owes a response within 7 days', async () => {
     const ticket = await file(ann);
-    await patch(ticket.id, { level: 'development' });
+    await referToDevelopment(ticket.id);
     await patch(ticket.id, { status: 'awaiting_customer', waitReason: 'cannot_reproduce' });
     // Before the clock jumps past the standard target: a referral sla-timer had not applied yet
     // would find support's breach timer fired first (the referral's time is what counts, but a

@@ -365,18 +365,17 @@ describe('ticket lifecycle (issue #9)', () => {
       expect(history.at(-1)).toMatchObject({ action: 'status_changed', actor: { kind: 'staff', id: agent.staffId }, detail: { note: 'Need a video' } });
     });
 
-    it('P5: reclassification publishes ticket.level_changed; emergency needs a confirmed critical error; development refers', async () => {
+    it('P5: reclassification publishes ticket.level_changed; emergency needs a confirmed critical error; development is the referral route\'s', async () => {
       const ticket = await file(acme.token);
       expectProblem(await patch(ticket.id, agent.token, { level: 'emergency' }, await etagOf(ticket.id)), 422, 'unprocessable');
       const up = await patch(ticket.id, agent.token, { level: 'emergency', criticalErrorConfirmed: true }, await etagOf(ticket.id));
       expect(up.body).toMatchObject({ level: 'emergency', levelConfirmed: true });
+      // A PATCH does not refer: the referral records the reason and calls development in (docs/adr/0039, fifth session).
       const dev = await patch(ticket.id, agent.token, { level: 'development' }, up.headers.etag);
-      expect(dev.body).toMatchObject({ level: 'development', status: 'referred', responseOwed: true });
+      expectProblem(dev, 422, 'unprocessable');
+      expect(dev.body.detail).toContain(`POST /v1/tickets/${ticket.id}/referrals`);
       const levels = (await events(ticket.id)).filter((e) => e.type === 'ticket.level_changed');
-      expect(levels.map((e) => [e.from, e.to, e.confirmed])).toEqual([
-        ['standard', 'emergency', true],
-        ['emergency', 'development', true],
-      ]);
+      expect(levels.map((e) => [e.from, e.to, e.confirmed])).toEqual([['standard', 'emergency', true]]);
     });
 
     it('nothing is dropped in silence: the status a ticket has is a 409, a resolved ticket keeps its level and closes without an out-of-scope closure', async () => {

@@ -146,19 +146,25 @@ const emergencyUnconfirmed = (level: ServiceLevel, criticalErrorConfirmed: boole
 /** Where a ticket at level development goes back to support from: the statuses support works in. */
 const SUPPORT_WORKING: readonly TicketStatus[] = ['new', 'open'];
 
+/** Who asks for a change: an agent's PATCH, or a referral escalation recorded and intake applies (`applyReferral`). */
+type ChangeOrigin = 'agent' | 'referral';
+
 /**
  * P5, rule 5.4: a request is at level development only because it was referred to the development
  * department; the level and the status `referred` are one fact (docs/adr/0029). Checked here, once,
- * on the outcome of every agent's change:
+ * on the outcome of every change:
  * - a referred ticket is at level development (reclassifying it is handing it back, below);
- * - level development is entered only together with status `referred`;
+ * - only a referral enters development (level development, status `referred`): its route records the
+ *   reason and calls the department in (P7), which a PATCH does not (docs/adr/0039, addendum of
+ *   2026-12-05, fifth session). An agent's PATCH may only take a ticket development made wait on the
+ *   requester back to `referred`: it is the department's already;
  * - support's working statuses (`new`, `open`) are never at development: a ticket coming back from
  *   the development department (from `referred`, or from a wait, a feature request or a resolution
  *   it reached there) names the level it returns to.
  * The changes nobody PATCHes keep it by construction: a requester's answer or reopening takes a
  * ticket at development back to `referred` (`backToWork`).
  */
-const referralRuleBroken = (before: Ticket, after: Ticket): TicketRuleViolation | undefined => {
+const referralRuleBroken = (before: Ticket, after: Ticket, origin: ChangeOrigin, levelNamed: boolean): TicketRuleViolation | undefined => {
   if (after.status === 'referred' && after.level !== 'development') {
     return {
       kind: 'unprocessable',
@@ -166,15 +172,24 @@ const referralRuleBroken = (before: Ticket, after: Ticket): TicketRuleViolation 
       detail: 'A referred ticket is at level development (P5). To hand it back to support, send status open with the level it returns to.',
     };
   }
-  if (after.level === 'development' && before.level !== 'development') {
-    return after.status === 'referred'
-      ? undefined
-      : {
-          kind: 'unprocessable',
-          field: 'level',
-          detail:
-            'Level development is given only by referral to the development department (P5, rule 5.4): send status referred (or level development alone), or ask POST /v1/tickets/{id}/referrals.',
-        };
+  const entersDevelopment = after.level === 'development' && before.level !== 'development';
+  const developmentsOwnWaitEnds = before.status === 'awaiting_customer' && before.level === 'development';
+  const entersReferred = after.status === 'referred' && before.status !== 'referred' && !developmentsOwnWaitEnds;
+  if (origin === 'agent' && (entersDevelopment || entersReferred)) {
+    return {
+      kind: 'unprocessable',
+      field: levelNamed ? 'level' : 'status',
+      detail:
+        `Only a referral gives a ticket to the development department (P5, rule 5.4): it records the reason and calls the department in (P7). ` +
+        `Refer it with POST /v1/tickets/${before.id}/referrals {"target": "development", "reason": …}; a PATCH does not refer.`,
+    };
+  }
+  if (entersDevelopment && after.status !== 'referred') {
+    return {
+      kind: 'unprocessable',
+      field: 'level',
+      detail: `Level development is given only by referral to the development department (P5, rule 5.4): refer the ticket with POST /v1/tickets/${before.id}/referrals.`,
+    };
   }
   if (after.level === 'development' && SUPPORT_WORKING.includes(after.status)) {
     return {
@@ -377,7 +392,10 @@ const changedDetails = (
  * addendum of 2026-12-04): asking for the status the ticket already has is a 409, and a note with
  * nothing to explain a 422.
  */
-export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopenWindowMs = DEFAULT_REOPEN_WINDOW_MS): Change => {
+export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopenWindowMs = DEFAULT_REOPEN_WINDOW_MS): Change => patchTicket(ticket, patch, now, reopenWindowMs, 'agent');
+
+/** A PATCH's rules for whoever asks; a referral (`applyReferral`) alone may enter development. */
+const patchTicket = (ticket: Ticket, patch: TicketPatch, now: Date, reopenWindowMs: number, origin: ChangeOrigin): Change => {
   if (ticket.status === 'closed') {
     // invalid-transition is for status changes (docs/problems.md); anything else on a closed ticket is a plain conflict.
     if (patch.status !== undefined) return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
@@ -395,7 +413,8 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
   if (targetStatus === ticket.status && !(targetStatus === 'awaiting_customer' && newWaitReason)) {
     return violation({ kind: 'invalid_transition', detail: `The ticket is already ${ticket.status}.`, allowed: [...TRANSITIONS[ticket.status]] });
   }
-  // P5: referral to development is a reclassification to `development` with status `referred`.
+  // P5: referral to development is a reclassification to `development` with status `referred` (an
+  // agent's PATCH asking for either is refused below, naming the referral route).
   if (targetLevel === 'development' && targetStatus === undefined && ticket.status !== 'referred') targetStatus = 'referred';
 
   const levelTo = targetLevel ?? (targetStatus === 'referred' ? 'development' : patch.levelConfirmed ? ticket.level : undefined);
@@ -512,7 +531,7 @@ export const applyPatch = (ticket: Ticket, patch: TicketPatch, now: Date, reopen
     effects.push(...assigned.effects);
   }
 
-  const broken = referralRuleBroken(ticket, next);
+  const broken = referralRuleBroken(ticket, next, origin, targetLevel === 'development');
   if (broken) return violation(broken);
   if (effects.length === 0 && patch.note !== undefined) {
     return violation({
@@ -687,12 +706,12 @@ export const applyReferral = (ticket: Ticket, referral: ReferralRequest, now: Da
   switch (referral.target) {
     case 'development': {
       if (ticket.status === 'referred') return violation({ kind: 'invalid_transition', detail: 'The ticket is already referred to development.', allowed: [...TRANSITIONS.referred] });
-      const change = applyPatch(ticket, { status: 'referred', level: 'development' }, now, reopenWindowMs);
+      const change = patchTicket(ticket, { status: 'referred', level: 'development' }, now, reopenWindowMs, 'referral');
       return 'violation' in change ? change : { ticket: change.ticket, effects: [...change.effects, applied] };
     }
     case 'design': {
       if (ticket.status === 'feature_request') return violation({ kind: 'invalid_transition', detail: 'The ticket is already a feature request.', allowed: [...TRANSITIONS.feature_request] });
-      const change = applyPatch(ticket, { status: 'feature_request' }, now, reopenWindowMs);
+      const change = patchTicket(ticket, { status: 'feature_request' }, now, reopenWindowMs, 'referral');
       return 'violation' in change ? change : { ticket: change.ticket, effects: [...change.effects, applied] };
     }
   }

@@ -173,7 +173,9 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         operationId: 'changeTicket',
         summary: 'Classify, assign or move a ticket, or record its request details (agents; If-Match required)',
         description:
-          'Confirm or reclassify the level (P5; emergency needs criticalErrorConfirmed; development means referred, and a referred ticket ' +
+          'Confirm or reclassify the level (P5; emergency needs criticalErrorConfirmed; level development and status referred are given only ' +
+          'by a referral, POST /v1/tickets/{id}/referrals, which records the reason and calls the development department in: a PATCH asking for ' +
+          'either is a 422 naming that route, but for taking back a referred ticket that waited on the requester; a referred ticket ' +
           'goes back to support only with status open and the level it returns to), set the category (P6), assign (assigneeId null ' +
           'unassigns), or change the status: awaiting_customer needs a requester-side waitReason (P10); closing an unresolved ticket needs ' +
           'an out-of-scope closure of its category with a third party the catalogue names for it (P6); a resolved ticket closes without one. ' +

@@ -5,7 +5,7 @@ const t0 = T0;
 const DAY = 24 * 3_600_000;
 
 const filed = (over: Partial<Ticket> = {}): Ticket => filedTicket(over);
-const referred = (): Ticket => changed(applyPatch(filed(), { status: 'referred', note: 'needs a code change' }, t0)).ticket;
+const referred = (): Ticket => changed(applyReferral(filed(), { referralId: 'r-dev', target: 'development', reason: 'needs a code change' }, t0)).ticket;
 
 // P5, rule 5.4, docs/adr/0029: level development and status referred are one fact.
 describe('P5: level development only by referral (docs/adr/0029, addendum of 2026-12-04)', () => {
@@ -31,16 +31,38 @@ describe('P5: level development only by referral (docs/adr/0029, addendum of 202
     ]);
   });
 
+  // An outside tester: PATCH {"level":"development"} referred the ticket with no referral, no reason
+  // and no developer told (docs/adr/0039, addendum of 2026-12-05, fifth session).
+  it('P7: an agent\'s PATCH never refers: level development or status referred is refused, naming the referral route', () => {
+    for (const [patch, field] of [
+      [{ level: 'development' }, 'level'],
+      [{ status: 'referred' }, 'status'],
+      [{ status: 'referred', level: 'development', note: 'needs a code change' }, 'level'],
+    ] as const) {
+      const refused = violation(applyPatch(filed(), patch, t0));
+      expect(refused).toMatchObject({ kind: 'unprocessable', field });
+      expect(refused?.detail).toContain('POST /v1/tickets/6f1c3ad2-8f55-4cb5-9a45-5a4c0c6f8f0e/referrals');
+    }
+    const waiting = changed(applyPatch(filed(), { status: 'awaiting_customer', waitReason: 'cannot_reproduce' }, t0)).ticket;
+    expect(violation(applyPatch(waiting, { status: 'referred' }, t0))).toMatchObject({ field: 'status' });
+    // The referral escalation recorded is applied as the same change, with its own entry.
+    const byReferral = changed(applyReferral(filed(), { referralId: 'r-1', target: 'development', reason: 'needs a code change' }, t0));
+    expect(byReferral.ticket).toMatchObject({ level: 'development', status: 'referred', responseOwed: true });
+    expect(byReferral.effects.map((e) => e.kind)).toEqual(['level_changed', 'status_changed', 'referral_applied']);
+  });
+
   it('development is entered only together with referred', () => {
     expect(violation(applyPatch(filed(), { level: 'development', status: 'awaiting_customer', waitReason: 'cannot_reproduce' }, t0))).toMatchObject({ field: 'level' });
     expect(violation(applyPatch(filed(), { level: 'development', status: 'resolved' }, t0))).toMatchObject({ field: 'level' });
     expect(violation(applyPatch(filed(), { level: 'development', status: 'open' }, t0))).toMatchObject({ field: 'level' });
   });
 
-  it('a ticket left at new or open at development (filed before this rule) is refused every change until it names its level', () => {
+  it('a ticket left at new or open at development (filed before this rule) is refused every change until it names its level or is referred', () => {
     const stray = filed({ level: 'development' });
     expect(violation(applyPatch(stray, { levelConfirmed: true }, t0))).toMatchObject({ field: 'level' });
-    expect(changed(applyPatch(stray, { status: 'referred' }, t0)).ticket).toMatchObject({ status: 'referred', level: 'development' });
+    // Nobody told the department of it: only the referral route sends it there (docs/adr/0039, fifth session).
+    expect(violation(applyPatch(stray, { status: 'referred' }, t0))).toMatchObject({ field: 'status' });
+    expect(changed(applyReferral(stray, { referralId: 'r-2', target: 'development', reason: 'x' }, t0)).ticket).toMatchObject({ status: 'referred', level: 'development' });
     expect(changed(applyPatch(stray, { level: 'standard' }, t0)).ticket).toMatchObject({ status: 'new', level: 'standard' });
   });
 

@@ -1,6 +1,7 @@
 import {
   TRANSITIONS,
   applyPatch,
+  applyReferral,
   assign,
   closeAfterReopenWindow,
   receiveAgentMessage,
@@ -56,12 +57,12 @@ describe('the ticket status machine (issue #9)', () => {
     expect(confirmed.effects).toEqual([{ kind: 'level_changed', from: 'standard', to: 'standard', confirmed: true }]);
   });
 
-  it('P5: development is a referral; a referral is development', () => {
-    const byLevel = changed(applyPatch(filed(), { level: 'development' }, t0));
-    expect(byLevel.ticket).toMatchObject({ level: 'development', status: 'referred', responseOwed: true });
-    const byStatus = changed(applyPatch(filed(), { status: 'referred' }, t0));
-    expect(byStatus.ticket).toMatchObject({ level: 'development', status: 'referred' });
+  it('P5: development is a referral, and only the referral route refers (docs/adr/0039, fifth session)', () => {
+    expect(violation(applyPatch(filed(), { level: 'development' }, t0))).toMatchObject({ kind: 'unprocessable', field: 'level' });
+    expect(violation(applyPatch(filed(), { status: 'referred' }, t0))).toMatchObject({ kind: 'unprocessable', field: 'status' });
     expect(violation(applyPatch(filed(), { status: 'referred', level: 'standard' }, t0))).toMatchObject({ field: 'level' });
+    const byReferral = changed(applyReferral(filed(), { referralId: 'r-1', target: 'development', reason: 'code fix' }, t0));
+    expect(byReferral.ticket).toMatchObject({ level: 'development', status: 'referred', responseOwed: true });
   });
 
   it('P6: closing unresolved work needs an out-of-scope reason and a third party; a feature request owes nothing', () => {
