@@ -3,6 +3,7 @@ export * from './cloud-event';
 export * from './event-contract';
 export * from './catalogue';
 export * from './attachment-refusal';
+export * from './replied-attachment';
 export * from './events/ticket.events';
 export * from './events/sla.events';
 export * from './events/notification.events';

@@ -102,6 +102,62 @@ describe('mail templates (issue #11)', () => {
     expect(agentReplyMail(en, 'A whole answer').text).not.toContain('longer than a mail carries');
   });
 
+  // An outside tester (a support agent's day): a reply with an uploaded "Ошибка экрана.png" was
+  // mailed as text alone, and the requester never learnt a file came with the answer
+  // (docs/adr/0035, addendum of 2026-12-05, fifth session).
+  describe('P8: an agent reply with files lists each, with its download on the support site', () => {
+    const siteUrl = 'https://help.tss.test/support/t/v1.tok.sig';
+    const files = [
+      { id: '0b7c3c36-1f0e-4a57-9a55-5b4f0c1e2d3a', fileName: 'Ошибка экрана.png', size: 250_000 },
+      { id: '1c8d4d47-2a1f-4b68-8b66-6c5a1d2f3e4b', fileName: '<b>notes</b> & "logs".png', size: 3_500_000 },
+      { id: '2d9e5e58-3b2a-4c79-9c77-7d6b2e3a4f5c', fileName: '[credentials stored securely: TSS vault #1a2b3c4d].png', size: 70 },
+    ];
+    const download = (i: number) => `${siteUrl}/attachments/${files[i].id}`;
+
+    it('in English: name and size, each linked to its download, in text and HTML; names escaped in HTML, a masked name as masked', () => {
+      const mail = agentReplyMail({ ...en, siteUrl }, 'See the annotated screenshot.', false, files);
+      expect(mail.text).toContain(
+        [
+          'See the annotated screenshot.',
+          '',
+          'Attached to this reply (download on the support site):',
+          '',
+          `- Ошибка экрана.png (244 KB): ${download(0)}`,
+          `- <b>notes</b> & "logs".png (3.3 MB): ${download(1)}`,
+          `- [credentials stored securely: TSS vault #1a2b3c4d].png (1 KB): ${download(2)}`,
+        ].join('\n'),
+      );
+      expect(mail.html).toContain('<p>Attached to this reply (download on the support site):</p>');
+      expect(mail.html).toContain(
+        `<ul><li><a href="${download(0)}" dir="auto">Ошибка экрана.png</a> (244 KB)</li>` +
+          `<li><a href="${download(1)}" dir="auto">&lt;b&gt;notes&lt;/b&gt; &amp; &quot;logs&quot;.png</a> (3.3 MB)</li>` +
+          `<li><a href="${download(2)}" dir="auto">[credentials stored securely: TSS vault #1a2b3c4d].png</a> (1 KB)</li></ul>`,
+      );
+      expect(mail.html).not.toContain('<b>notes</b>');
+      // The request's page, where every file of the thread is, still closes the mail.
+      expect(mail.text).toContain(`Open the request: ${siteUrl}\n`);
+    });
+
+    it('in Russian, sizes written the Russian way', () => {
+      const mail = agentReplyMail({ ...ru, siteUrl }, 'Смотрите снимок экрана.', false, files.slice(0, 2));
+      expect(mail.text).toContain(`К ответу приложено (скачать можно на сайте поддержки):\n\n- Ошибка экрана.png (244 КБ): ${download(0)}\n- <b>notes</b> & "logs".png (3,3 МБ): ${download(1)}`);
+      expect(mail.html).toContain(`<a href="${download(0)}" dir="auto">Ошибка экрана.png</a> (244 КБ)`);
+      expect(mail.text).not.toMatch(/Attached|KB|MB/);
+    });
+
+    it('a reply whose text the event did not carry still lists its files; a mail without a site link names them without links', () => {
+      expect(agentReplyMail({ ...en, siteUrl }, undefined, false, files.slice(0, 1)).text).toContain(`- Ошибка экрана.png (244 KB): ${download(0)}`);
+      const unlinked = agentReplyMail(en, 'See the screenshot.', false, files.slice(0, 1));
+      expect(unlinked.text).toContain('Attached to this reply:\n\n- Ошибка экрана.png (244 KB)\n');
+      expect(unlinked.html).toContain('<ul><li><span dir="auto">Ошибка экрана.png</span> (244 KB)</li></ul>');
+      expect(unlinked.html).not.toContain('/attachments/');
+    });
+
+    it('a reply without files says nothing of them', () => {
+      for (const mail of [agentReplyMail({ ...en, siteUrl }, 'Done.'), agentReplyMail({ ...en, siteUrl }, 'Done.', false, [])]) expect(mail.text).not.toContain('Attached');
+    });
+  });
+
   it('an agent reply without its text in the event says where to read it', () => {
     expect(agentReplyMail(en, undefined).text).toContain('The reply is in the request\'s thread on the support site.');
     expect(agentReplyMail(ru, undefined).subject).toContain('Новый ответ');

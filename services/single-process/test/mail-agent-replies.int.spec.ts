@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pngBytes } from '@tss/blob-storage/testing';
 import { sampleTicket, type PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
@@ -15,16 +19,19 @@ describe('P8: every public agent reply reaches the requester by mail, and partne
   let platform: TestPlatform;
   let client: PlatformClient;
   let receiver: WebhookReceiver;
+  let blobRoot: string;
   const clock = new TestClock('2026-03-02T09:00:00.000Z');
 
   beforeAll(async () => {
-    platform = await startTestPlatform('mail_agent_replies', { clock, env: { MAIL_FROM: 'TSS Support <support@tss.test>', WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    blobRoot = await mkdtemp(path.join(tmpdir(), 'tss-agent-reply-files-'));
+    platform = await startTestPlatform('mail_agent_replies', { clock, env: { MAIL_FROM: 'TSS Support <support@tss.test>', WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1', ATTACHMENT_DIR: blobRoot } });
     client = platform.client;
     receiver = await WebhookReceiver.start(clock);
   });
   afterAll(async () => {
     await receiver?.close();
     await platform?.stop();
+    if (blobRoot) await rm(blobRoot, { recursive: true, force: true });
   });
 
   it('two public replies and an internal note between them: two agent_reply mails with the replies’ words, two ticket.agent_replied deliveries', async () => {
@@ -77,5 +84,44 @@ describe('P8: every public agent reply reaches the requester by mail, and partne
       ['ticket.agent_replied', first, 'First answer: please update to 4.2.2.'],
       ['ticket.agent_replied', second, 'Second answer: also clear the reader cache.'],
     ]);
+  });
+
+  // An outside tester (a support agent's day): an agent answered "See the annotated screenshot." with
+  // an uploaded "Ошибка экрана.png"; the requester's mail said nothing of the file, while the support
+  // site showed it (docs/adr/0035, addendum of 2026-12-05, fifth session).
+  it('a reply with an uploaded file: the mail names it and its size, in the requester’s language, and its link downloads it from the support site', async () => {
+    const admin = await platform.adminToken();
+    const partner = await client.partner(admin, 'Screenshot Partner');
+    const agent = await client.staff(admin, ['agent'], 'Screenshot Agent');
+    await platform.partnerKnownToNotification(partner.partnerId);
+    const filed = await client.http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ language: 'ru', requester: { email: 'olga@client.example', name: 'Ольга' } }));
+    expect(filed.status).toBe(201);
+    const ticket = filed.body as { id: string };
+    const uploaded = await client.http().post(`/v1/tickets/${ticket.id}/attachments`).auth(agent.token, { type: 'bearer' }).attach('file', pngBytes(), { filename: 'Ошибка экрана.png', contentType: 'image/png' });
+    expect(uploaded.status).toBe(201);
+    const [file] = (uploaded.body as { items: { id: string; fileName: string }[] }).items;
+    const posted = await client.http().post(`/v1/tickets/${ticket.id}/messages`).auth(agent.token, { type: 'bearer' }).send({ body: 'See the annotated screenshot.', attachmentIds: [file.id] });
+    expect(posted.status).toBe(201);
+
+    // The mail as handed to SMTP (the outbox route withholds the site link's token, docs/mail.md).
+    const mail = await waitFor('the reply mail', async () => {
+      const rows = await platform.query<{ text_body: string; html_body: string }>('notification', `SELECT text_body, html_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'agent_reply'`, [ticket.id]);
+      return rows[0];
+    });
+    expect(mail.text_body).toContain('See the annotated screenshot.');
+    expect(mail.text_body).toMatch(/К ответу приложено \(скачать можно на сайте поддержки\):\n\n- Ошибка экрана\.png \(1 КБ\): \S+\/support\/t\/\S+\/attachments\/[0-9a-f-]{36}\n/);
+    const link = /- Ошибка экрана\.png \(1 КБ\): (\S+)/.exec(mail.text_body)![1];
+    expect(link.endsWith(`/attachments/${file.id}`)).toBe(true);
+    expect(mail.html_body).toContain(`<a href="${link}" dir="auto">Ошибка экрана.png</a> (1 КБ)`);
+
+    // The link is the support site's download of that file, as the requester's page offers it.
+    const download = await client.http().get(new URL(link).pathname).buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
+    expect(download.status).toBe(200);
+    expect(download.headers['content-disposition']).toContain("filename*=UTF-8''%D0%9E");
+    expect(Buffer.compare(download.body as Buffer, pngBytes())).toBe(0);
   });
 });

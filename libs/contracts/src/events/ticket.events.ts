@@ -3,6 +3,7 @@ import { defineEvent } from '../event-contract';
 import { Channel, Instant, Product, ReferralTarget, RequestDetailName, ServiceLevel, TicketStatus, Uuid } from '../domain-values';
 import { Language, SupportCategoryCode, ThirdPartyKind } from '../support-catalogue';
 import { AttachmentRefusalReason, MAX_REFUSED_ATTACHMENTS_PER_EVENT } from '../attachment-refusal';
+import { MAX_ATTACHMENTS_PER_REPLY_EVENT } from '../replied-attachment';
 
 /** Every ticket event carries the partner (tenancy) and a per-ticket sequence set in intake's transaction. */
 const TicketEventBase = {
@@ -133,6 +134,18 @@ export const TicketAgentRepliedV1 = defineEvent(
     body: Type.Optional(Type.String({ maxLength: 20_000 })),
     /** `body` holds only the reply's first 20,000 units (the thread keeps it whole): the mail says so and links the thread. */
     bodyCut: Type.Optional(Type.Boolean()),
+    /**
+     * The files the reply carries, in the message's order: each id, its name as the thread shows it
+     * (credentials masked, P9) and its size in bytes, so the requester's mail names them and links their
+     * download on the support site. Absent when it carries none. Optional (added 2026-12-05, docs/adr/0004:
+     * not breaking); an older intake never sends it, and its mail names no file.
+     */
+    attachments: Type.Optional(
+      Type.Array(Type.Object({ id: Uuid, fileName: Type.String({ minLength: 1, maxLength: 500 }), size: Type.Integer({ minimum: 0 }) }), {
+        minItems: 1,
+        maxItems: MAX_ATTACHMENTS_PER_REPLY_EVENT,
+      }),
+    ),
   }),
   "An agent's public message on the thread (P8): every one, the first answer and each later one; the requester is mailed it.",
 );

@@ -67,7 +67,20 @@ export type MailBlock =
   /** `links`: its web addresses are links in the HTML part (an agent's reply, as the support site shows it). */
   | { written: string; links?: boolean }
   | { list: readonly string[] }
-  | { link: { text: string; href: string } };
+  | { link: { text: string; href: string } }
+  /** Files, each by its name (as a person gave it: any script, so `dir="auto"`) and size, linked to its download when `href` is given. */
+  | { files: readonly MailFile[] };
+
+/** A file a mail names: its name as the thread shows it, its size in words, where it downloads. */
+export interface MailFile {
+  name: string;
+  size: string;
+  href?: string;
+}
+
+const fileText = (f: MailFile): string => `- ${f.name} (${f.size})${f.href ? `: ${f.href}` : ''}`;
+const fileHtml = (f: MailFile): string =>
+  `<li>${f.href ? `<a href="${escapeHtml(f.href)}" dir="auto">${escapeHtml(f.name)}</a>` : `<span dir="auto">${escapeHtml(f.name)}</span>`} (${escapeHtml(f.size)})</li>`;
 
 const SITE_LINK_WORDS: Record<Language, { lead: string; text: string }> = {
   en: { lead: 'The whole thread of this request is on the support site:', text: 'Open the request' },
@@ -111,7 +124,15 @@ const WRAP_ANYWHERE = 'overflow-wrap:anywhere;word-break:break-word';
 export const renderBlocks = (subject: string, blocks: readonly MailBlock[], language: Language): RenderedMail => {
   const text = blocks
     .map((b) =>
-      'paragraph' in b ? b.paragraph : 'written' in b ? b.written : 'list' in b ? b.list.map((item) => `- ${item}`).join('\n') : `${b.link.text}: ${b.link.href}`,
+      'paragraph' in b
+        ? b.paragraph
+        : 'written' in b
+          ? b.written
+          : 'list' in b
+            ? b.list.map((item) => `- ${item}`).join('\n')
+            : 'files' in b
+              ? b.files.map(fileText).join('\n')
+              : `${b.link.text}: ${b.link.href}`,
     )
     .join('\n\n');
   const html = blocks
@@ -122,7 +143,9 @@ export const renderBlocks = (subject: string, blocks: readonly MailBlock[], lang
           ? `<p dir="auto">${b.links ? linkedParagraphHtml(b.written) : paragraphHtml(b.written)}</p>`
           : 'list' in b
             ? `<ul>${b.list.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`
-            : `<p><a href="${escapeHtml(b.link.href)}">${escapeHtml(b.link.text)}</a></p>`,
+            : 'files' in b
+              ? `<ul>${b.files.map(fileHtml).join('')}</ul>`
+              : `<p><a href="${escapeHtml(b.link.href)}">${escapeHtml(b.link.text)}</a></p>`,
     )
     .join('\n');
   const head = `<head><meta charset="utf-8"><title dir="auto">${escapeHtml(subject)}</title></head>`;

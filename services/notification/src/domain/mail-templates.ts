@@ -1,4 +1,4 @@
-import { attachmentRefusalText, outOfScopeReasonText, thirdPartyText, waitReasonText, type Language, type RefusedAttachment } from '@tss/contracts';
+import { attachmentRefusalText, outOfScopeReasonText, thirdPartyText, waitReasonText, type Language, type RefusedAttachment, type RepliedAttachment } from '@tss/contracts';
 import { vaultNoticeBlock } from './vault-notice';
 import { renderBlocks, signOffBlock, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
@@ -21,11 +21,44 @@ const CHANGE_CREDENTIALS: Words = {
 const mail = (ctx: TicketMailContext, lead: Words, blocks: readonly MailBlock[]): RenderedMail =>
   renderBlocks(ticketSubject(ctx, pick(ctx, lead)), [...blocks, ...siteLinkBlocks(ctx), signOffBlock(ctx.language)], ctx.language);
 
+const MiB = 1_048_576;
+
+/** A file's size as the support site's page states it (KB rounded, at least 1; MB to one decimal from 1 MiB), in the reader's language. */
+export const fileSizeText = (bytes: number, language: Language): string => {
+  const [value, unit] = bytes >= MiB ? [(bytes / MiB).toFixed(1), { en: 'MB', ru: 'МБ' }] : [String(Math.max(1, Math.round(bytes / 1024))), { en: 'KB', ru: 'КБ' }];
+  return `${language === 'ru' ? value.replace('.', ',') : value} ${unit[language]}`;
+};
+
+/**
+ * P8: the files an agent's reply carries, by name (as the thread shows it: P9 masked) and size, each
+ * linked to its download on the support site (`<site link>/attachments/<id>`, the link the ticket's
+ * page gives it). The files themselves are not attached (docs/adr/0035, addendum of 2026-12-05,
+ * fifth session). Without a site link the mail names them only.
+ */
+const replyFilesBlocks = (ctx: TicketMailContext, files: readonly RepliedAttachment[]): MailBlock[] =>
+  files.length === 0
+    ? []
+    : [
+        {
+          paragraph: ctx.siteUrl
+            ? pick(ctx, { en: 'Attached to this reply (download on the support site):', ru: 'К ответу приложено (скачать можно на сайте поддержки):' })
+            : pick(ctx, { en: 'Attached to this reply:', ru: 'К ответу приложено:' }),
+        },
+        {
+          files: files.map((f) => ({
+            name: f.fileName,
+            size: fileSizeText(f.size, ctx.language),
+            ...(ctx.siteUrl ? { href: `${ctx.siteUrl}/attachments/${encodeURIComponent(f.id)}` } : {}),
+          })),
+        },
+      ];
+
 /**
  * An agent's public reply. `body` is the reply as the thread shows it (credentials masked, P9);
- * absent when the event did not carry it, the mail says where to read it instead.
+ * absent when the event did not carry it, the mail says where to read it instead. `files`: what the
+ * reply carries (P8), named with their downloads.
  */
-export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined, bodyCut = false): RenderedMail =>
+export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined, bodyCut = false, files: readonly RepliedAttachment[] = []): RenderedMail =>
   mail(ctx, { en: 'New reply', ru: 'Новый ответ' }, [
     ...(body ? [{ written: body, links: true } as MailBlock] : []),
     ...(body && bodyCut
@@ -48,6 +81,7 @@ export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined,
           }),
         } as MailBlock,
       ]),
+    ...replyFilesBlocks(ctx, files),
     { paragraph: pick(ctx, REPLY_HINT) },
   ]);
 

@@ -11,6 +11,7 @@ import {
   TicketRespondedV1,
   TicketStatusChangedV1,
   type Language,
+  type RepliedAttachment,
 } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import type { TimerHandler } from '@tss/timers';
@@ -69,10 +70,12 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
    * owed (P5); an older intake publishes only the latter. Whichever names the message first mails it;
    * the contact's lock makes the other wait and then find the mail (docs/adr/0035, addendum of 2026-12-05).
    */
-  const mailAgentReply = async (tx: EntityManager, ticketId: string, reply: { messageId: string; body?: string; bodyCut?: boolean }, now: Date) => {
+  const mailAgentReply = async (tx: EntityManager, ticketId: string, reply: { messageId: string; body?: string; bodyCut?: boolean; attachments?: RepliedAttachment[] }, now: Date) => {
     const contact = await mailStore.contact(tx, ticketId);
     if (!contact || (await mailStore.threadMessageMailed(tx, reply.messageId))) return;
-    await send(tx, contact, 'agent_reply', agentReplyMail(contextOf(contact, now), reply.body, reply.bodyCut ?? false), now, reply.messageId);
+    // P8: the files it carries are named, with their downloads (`ticket.agent_replied` only; `ticket.responded` names none).
+    const rendered = agentReplyMail(contextOf(contact, now), reply.body, reply.bodyCut ?? false, reply.attachments ?? []);
+    await send(tx, contact, 'agent_reply', rendered, now, reply.messageId);
   };
 
   const agentReplied = on(TicketAgentRepliedV1, async (event, { tx, now }) => mailAgentReply(tx, event.subject, event.data, now));

@@ -1,5 +1,5 @@
 import { cutText, outOfScopeCase, SUPPORT_CATEGORIES, type SupportCategory } from '@tss/contracts';
-import type { Channel, Language, OutOfScopeReason, ReferralTarget, RefusedAttachment, RequesterWaitReason, ServiceLevel, SupportCategoryCode, SupportDelay, ThirdPartyKind, TicketStatus } from '@tss/contracts';
+import type { Channel, Language, OutOfScopeReason, ReferralTarget, RefusedAttachment, RepliedAttachment, RequesterWaitReason, ServiceLevel, SupportCategoryCode, SupportDelay, ThirdPartyKind, TicketStatus } from '@tss/contracts';
 import { missingDetails, mentionsTeamLeader, REQUEST_DETAILS, suggestedLevel, type RecommendedDetail, type RequestDetail, type RequestDetails, type TicketRequest } from './ticket-request';
 
 /** P6: why and to whom an out-of-scope ticket was closed. */
@@ -63,8 +63,11 @@ export type TicketEffect =
    * P2: `describes`, the message is the description of a request filed without one (the history says so).
    */
   | { kind: 'message_received'; messageId: string; channel: Channel; attachmentIds: string[]; credentialsVaulted?: number; describes?: true }
-  /** P8: every public agent message on the thread, owed or not: the requester is mailed it (docs/adr/0035, addendum of 2026-12-05). */
-  | { kind: 'agent_replied'; messageId: string; authorId: string; body?: string }
+  /**
+   * P8: every public agent message on the thread, owed or not: the requester is mailed it (docs/adr/0035, addendum of 2026-12-05).
+   * `attachments`: the files it carries, as the thread shows them, so the mail names them (fifth session).
+   */
+  | { kind: 'agent_replied'; messageId: string; authorId: string; body?: string; attachments?: RepliedAttachment[] }
   /** P5: the public reply that gave a response owed (beside its `agent_replied`). */
   | { kind: 'responded'; messageId: string; authorId: string; body?: string }
   /** `question`: P10, the agent's note to a wait on the requester, what the requester is asked (notification mails it). */

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { cutText, MAX_REFUSED_ATTACHMENTS_PER_EVENT,
+import { cutText, MAX_ATTACHMENTS_PER_REPLY_EVENT, MAX_REFUSED_ATTACHMENTS_PER_EVENT,
   TicketAcceptedV1,
   TicketAcknowledgmentFailedV1,
   TicketAgentRepliedV1,
@@ -101,6 +101,10 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           repliedAt: now.toISOString(),
           // As `ticket.responded` carries it: the masked reply the thread shows, which the requester is mailed.
           ...replyBody(effect.body),
+          // P8: its files as the thread shows them, so the mail names them (none: no field, as from an older intake).
+          ...(effect.attachments?.length
+            ? { attachments: effect.attachments.slice(0, MAX_ATTACHMENTS_PER_REPLY_EVENT).map((a) => ({ id: a.id, fileName: a.fileName, size: a.size })) }
+            : {}),
         });
       case 'responded':
         return outboxDraft(TicketRespondedV1, ticket.id, {

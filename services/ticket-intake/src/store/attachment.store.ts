@@ -19,6 +19,14 @@ export interface AttachmentRecord {
   createdAt: Date;
 }
 
+/** An attachment a message now carries: what its announcement names (P8: the requester's mail lists it). */
+export interface LinkedAttachment {
+  id: string;
+  /** As stored: display only, credentials masked (P9). */
+  fileName: string;
+  size: number;
+}
+
 /** Who reads: staff see every attachment; partners and requesters not those of internal notes, nor staff uploads not yet on a public message. */
 export type AttachmentReader = { staff: true } | { staff: false };
 
@@ -115,18 +123,19 @@ export const attachmentStore = {
   },
 
   /**
-   * Links the given unlinked attachments of the ticket to a message; answers the ids it linked.
-   * The row locks it takes make two messages naming the same attachment wait for each other, so
-   * only one of them gets it.
+   * Links the given unlinked attachments of the ticket to a message; answers those it linked (id,
+   * display name, size), in no particular order. The row locks it takes make two messages naming
+   * the same attachment wait for each other, so only one of them gets it.
    */
-  async link(tx: EntityManager, input: { ticketId: string; partnerId: string; messageId: string; attachmentIds: readonly string[] }): Promise<string[]> {
+  async link(tx: EntityManager, input: { ticketId: string; partnerId: string; messageId: string; attachmentIds: readonly string[] }): Promise<LinkedAttachment[]> {
+    type Row = { id: string; file_name: string; size: string };
     const rows = (await tx.query(
       `UPDATE "${INTAKE_SCHEMA}".attachments SET message_id = $4
-        WHERE id = ANY($3::uuid[]) AND ticket_id = $1 AND partner_id = $2 AND message_id IS NULL RETURNING id`,
+        WHERE id = ANY($3::uuid[]) AND ticket_id = $1 AND partner_id = $2 AND message_id IS NULL RETURNING id, file_name, size`,
       [input.ticketId, input.partnerId, input.attachmentIds, input.messageId],
-    )) as [{ id: string }[], number] | { id: string }[];
+    )) as [Row[], number] | Row[];
     // TypeORM's postgres driver answers an UPDATE … RETURNING as [rows, count].
-    const returned = Array.isArray(rows[0]) ? (rows[0] as { id: string }[]) : (rows as { id: string }[]);
-    return returned.map((r) => r.id);
+    const returned = Array.isArray(rows[0]) ? (rows[0] as Row[]) : (rows as Row[]);
+    return returned.map((r) => ({ id: r.id, fileName: r.file_name, size: Number(r.size) }));
   },
 };

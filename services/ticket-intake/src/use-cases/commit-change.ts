@@ -44,8 +44,12 @@ const withCredentialsHeld = async (tx: EntityManager, deps: ChangeDeps, locked: 
   return effects.map((e) => (tells(e) ? { ...e, credentialsHeld: held } : e));
 };
 
-/** What an entry need not keep: a wait's `question` is the change's note, kept as `note` already; an agent's reply is on the thread, named by its `messageId`. */
-const keptElsewhere = (effect: TicketEffect, key: string): boolean => key === 'question' || (effect.kind === 'agent_replied' && key === 'body');
+/**
+ * What an entry need not keep: a wait's `question` is the change's note, kept as `note` already; an
+ * agent's reply and its files are on the thread, named by its `messageId` (each file has its own
+ * `attachment_uploaded` entry).
+ */
+const keptElsewhere = (effect: TicketEffect, key: string): boolean => key === 'question' || (effect.kind === 'agent_replied' && (key === 'body' || key === 'attachments'));
 
 const detailOf = (effect: TicketEffect): Record<string, unknown> => {
   const { kind: _kind, ...rest } = effect;

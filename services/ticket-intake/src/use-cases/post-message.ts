@@ -8,6 +8,7 @@ import type { Actor } from '../domain/actor';
 import { inRequestersName, type Message, type RequestersWordsAuthor } from '../domain/message';
 import { bothDue, type DueWithResolution } from '../domain/due-with-resolution';
 import { receiveAgentMessage, receiveRequesterMessage, type Ticket } from '../domain/ticket';
+import type { LinkedAttachment } from '../store/attachment.store';
 import { messageStore } from '../store/message.store';
 import { ticketStore } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
@@ -47,8 +48,8 @@ export interface MessageHooks {
       rewriteNames?: (names: readonly string[]) => Promise<readonly string[]>;
     },
   ): Promise<{ accepted: string[]; refused: RefusedAttachment[] }>;
-  /** Links uploaded attachments to the message; a failure refuses the whole message. */
-  linkAttachments?(tx: EntityManager, input: { ticket: Ticket; messageId: string; attachmentIds: string[] }): Promise<Result<void, Failure>>;
+  /** Links uploaded attachments to the message and answers them in its order; a failure refuses the whole message. */
+  linkAttachments?(tx: EntityManager, input: { ticket: Ticket; messageId: string; attachmentIds: string[] }): Promise<Result<LinkedAttachment[], Failure>>;
 }
 
 export interface PostMessageDeps extends ChangeDeps {
@@ -268,15 +269,20 @@ export const postMessageIn = async (
   };
   await messageStore.insert(tx, message, { idempotencyKey, requestHash });
   await input.staged?.record(tx, files.names);
+  let attachments: LinkedAttachment[] = [];
   if (input.attachmentIds.length > 0) {
     const linker = (deps.messageHooks ?? []).find((h) => h.linkAttachments);
     if (!linker?.linkAttachments) return err({ kind: 'unprocessable', detail: 'Attachments are not available on this service.' });
     const linked = await linker.linkAttachments(tx, { ticket: locked, messageId, attachmentIds: input.attachmentIds });
     if (!linked.ok) return linked;
+    attachments = linked.value;
   }
   // The requester's side is told in the thread; an agent, in the answer to the post.
   if (!byAgent) await postNotesIn(tx, locked, { notes, channel: input.channel, now });
-  const ticket = await commitChange(tx, deps, locked, { ticket: change.ticket, effects }, input.actor, now);
+  // P8: an agent's reply names its files as the thread shows them (masked, P9), so the requester's
+  // mail says a file came with it (docs/adr/0035, addendum of 2026-12-05, fifth session).
+  const announced = attachments.length > 0 ? effects.map((e) => (e.kind === 'agent_replied' ? { ...e, attachments } : e)) : effects;
+  const ticket = await commitChange(tx, deps, locked, { ticket: change.ticket, effects: announced }, input.actor, now);
   return ok({ message, ticket, notes, replayed: false });
 };
 

@@ -7,7 +7,7 @@ import type { Actor } from '../domain/actor';
 import type { RefusedAttachment } from '@tss/contracts';
 import { contentFailure, quotedFileName, refusedFileName, sanitiseFileName } from '../domain/attachment-content';
 import type { Ticket } from '../domain/ticket';
-import { attachmentStore, type AttachmentRecord } from '../store/attachment.store';
+import { attachmentStore, type AttachmentRecord, type LinkedAttachment } from '../store/attachment.store';
 import { historyStore } from '../store/history.store';
 import { ticketStore, toTicket } from '../store/ticket.store';
 import { rewriteFileNames } from './file-name-particulars';
@@ -173,16 +173,17 @@ export const storeAttachments = async (deps: StoreAttachmentsDeps, input: StoreA
 /**
  * Links attachments to a message, in the message's transaction (the messages route calls it):
  * each id must name an attachment of that ticket not yet linked to a message, else the whole
- * message is refused with a 422 naming the ids, and the rollback undoes the links made.
+ * message is refused with a 422 naming the ids, and the rollback undoes the links made. Answers
+ * the attachments linked, in the order the message names them (its announcement lists them, P8).
  */
 export const linkAttachments = async (
   tx: EntityManager,
   input: { ticketId: string; partnerId: string; messageId: string; attachmentIds: readonly string[] },
-): Promise<Result<void, Failure>> => {
+): Promise<Result<LinkedAttachment[], Failure>> => {
   const wanted = [...new Set(input.attachmentIds.map((id) => id.toLowerCase()))];
-  if (wanted.length === 0) return ok(undefined);
+  if (wanted.length === 0) return ok([]);
   const ids = wanted.filter((id) => UUID.test(id));
-  const linked = new Set(ids.length > 0 ? await attachmentStore.link(tx, { ...input, attachmentIds: ids }) : []);
+  const linked = new Map((ids.length > 0 ? await attachmentStore.link(tx, { ...input, attachmentIds: ids }) : []).map((a) => [a.id, a]));
   const refused = wanted.filter((id) => !linked.has(id));
   if (refused.length > 0) {
     return err({
@@ -191,7 +192,7 @@ export const linkAttachments = async (
       extensions: { attachmentIds: refused },
     });
   }
-  return ok(undefined);
+  return ok(wanted.flatMap((id) => linked.get(id) ?? []));
 };
 
 /** An attachment notification stored from an inbound mail (`notification.email_received`). */

@@ -1,4 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pngBytes } from '@tss/blob-storage/testing';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { ticketIntakeService } from '../../src/index';
@@ -14,6 +18,7 @@ type Published = { type: string; sequence: number; data: Record<string, unknown>
  */
 describe('P8: intake publishes every public agent message (ticket.agent_replied)', () => {
   let sut: ServiceUnderTest;
+  let blobRoot: string;
   const clock = new TestClock('2026-03-02T08:00:00.000Z');
   const partnerId = randomUUID();
   const staffToken = (sub: string) => sut.token({ kind: 'staff', sub, client_id: sub, roles: ['agent'], scope: 'tickets:read tickets:write queue:read' });
@@ -36,10 +41,12 @@ describe('P8: intake publishes every public agent message (ticket.agent_replied)
   const newTicket = () => insertTicketRow((sql, p) => sut.query(sql, p), { partnerId, receivedAt: clock.now(), requesterId: 'client-1', status: 'new' });
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(ticketIntakeService, { clock });
+    blobRoot = await mkdtemp(path.join(tmpdir(), 'tss-agent-replied-'));
+    sut = await startServiceUnderTest(ticketIntakeService, { clock, env: { ATTACHMENT_DIR: blobRoot, TSS_MASTER_KEYS: `k1:${randomBytes(32).toString('base64')}` } });
   });
   afterAll(async () => {
     await sut?.stop();
+    if (blobRoot) await rm(blobRoot, { recursive: true, force: true });
   });
 
   it('the first public reply publishes the message and the response it gives; a second reply publishes the message; an internal note nothing', async () => {
@@ -115,6 +122,51 @@ describe('P8: intake publishes every public agent message (ticket.agent_replied)
     const whole = await newTicket();
     await post(whole, staffToken('agent-1'), { body: 'A short answer.' });
     expect((await publishedFor(whole)).filter((e) => e.type === 'ticket.agent_replied').map((e) => [e.data.body, e.data.bodyCut])).toEqual([['A short answer.', undefined]]);
+  });
+
+  // An outside tester (a support agent's day): a reply naming an uploaded "Ошибка экрана.png" was
+  // mailed without a word of the file; the event named none, so notification could not tell
+  // (docs/adr/0035, addendum of 2026-12-05, fifth session).
+  it('P8: a reply with files names each, as the thread shows it (P9: a name with particulars masked), with its size; the history entry does not repeat them', async () => {
+    const ticketId = await newTicket();
+    const upload = async (name: string) => {
+      const uploaded = await sut.http().post(`/v1/tickets/${ticketId}/attachments`).auth(staffToken('agent-1'), { type: 'bearer' }).attach('file', pngBytes(), { filename: name, contentType: 'image/png' });
+      expect(uploaded.status).toBe(201);
+      return (uploaded.body as { items: { id: string; fileName: string; size: number }[] }).items[0];
+    };
+    const screenshot = await upload('Ошибка экрана.png');
+    const secret = await upload('password FilePw#7788.png');
+    expect(secret.fileName).not.toContain('FilePw#7788');
+    // And a file sent with the message itself (multipart), after the ones it names.
+    const form = await sut
+      .http()
+      .post(`/v1/tickets/${ticketId}/messages`)
+      .auth(staffToken('agent-1'), { type: 'bearer' })
+      .field('body', 'See the annotated screenshot.')
+      .field('attachmentIds', screenshot.id)
+      .field('attachmentIds', secret.id)
+      .attach('file', pngBytes(), { filename: 'second <view>.png', contentType: 'image/png' });
+    expect(form.status).toBe(201);
+    const message = (form.body as { message: { id: string; attachmentIds: string[] } }).message;
+    const [, , sent] = message.attachmentIds;
+    const replied = (await publishedFor(ticketId)).filter((e) => e.type === 'ticket.agent_replied');
+    expect(replied.map((e) => e.data.attachments)).toEqual([
+      [
+        { id: screenshot.id, fileName: 'Ошибка экрана.png', size: pngBytes().length },
+        { id: secret.id, fileName: secret.fileName, size: pngBytes().length },
+        { id: sent, fileName: 'second <view>.png', size: pngBytes().length },
+      ],
+    ]);
+    expect(JSON.stringify(await publishedFor(ticketId))).not.toContain('FilePw#7788');
+    // A reply without files names none.
+    await post(ticketId, staffToken('agent-1'), { body: 'And one more thing.' });
+    expect((await publishedFor(ticketId)).filter((e) => e.type === 'ticket.agent_replied').map((e) => 'attachments' in e.data)).toEqual([true, false]);
+    const history = await sut.http().get(`/v1/tickets/${ticketId}/history`).auth(staffToken('agent-1'), { type: 'bearer' });
+    const replies = (history.body as { items: { action: string; detail: Record<string, unknown> }[] }).items.filter((e) => e.action === 'agent_replied');
+    expect(replies.map((e) => Object.keys(e.detail).sort())).toEqual([
+      ['authorId', 'messageId'],
+      ['authorId', 'messageId'],
+    ]);
   });
 
   it('a staff member writing through a site link in the requester\'s name is the requester\'s message, not an agent reply', async () => {

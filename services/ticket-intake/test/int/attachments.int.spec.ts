@@ -301,7 +301,8 @@ describe('attachments over HTTP (P8, issue #9)', () => {
 
     const first = randomUUID();
     await sut.host.unitOfWork.run(async (tx) => {
-      expect(await linkAttachments(tx, { ticketId, partnerId, messageId: first, attachmentIds: [mine.id] })).toEqual({ ok: true, value: undefined });
+      // What it linked, as the message's announcement names it (P8: the agent reply's mail lists its files).
+      expect(await linkAttachments(tx, { ticketId, partnerId, messageId: first, attachmentIds: [mine.id] })).toEqual({ ok: true, value: [{ id: mine.id, fileName: 'a.png', size: pngBytes().length }] });
     });
     await sut.host.unitOfWork.run(async (tx) => {
       expect(await linkAttachments(tx, { ticketId, partnerId, messageId: randomUUID(), attachmentIds: [mine.id] })).toMatchObject({ ok: false, error: { kind: 'unprocessable' } });
