@@ -17,5 +17,6 @@ export * from './access-policy';
 export * from './text';
 export * from './support-catalogue';
 export * from './support-catalogue-words';
+export * from './escalation-summary';
 export * from './reference-number';
 export * from './webhook-deliveries';

@@ -48,6 +48,25 @@ describe('escalation rules: the defaults (issue #12, P4, P7)', () => {
     expect(match).toMatchObject({ kind: 'team_leader', targetRole: 'team_leader', quote: 'Attention Technical Support Team Leader: nobody answers', causeKey: 'message:m1' });
   });
 
+  // The summary is English; a Russian reader's notice showed it as written (an outside tester, docs/adr/0042,
+  // addendum of 2026-12-05, fifth session). Each match now carries what it says as facts too.
+  it('each match says what set it off: the summary in English, as ever, and the same as facts each reader words in their language', () => {
+    const said = (c: RuleCause) => evaluateRules(DEFAULT_RULES, c).map((m) => [m.summary, m.summaryFacts]);
+    expect(said(cause({ type: 'sla.warning', level: 'standard', threshold: 0.9, clockId: 'c1' }))).toEqual([
+      ['The standard response clock passed 90 % of its target', { on: 'sla.warning', clockLevel: 'standard', thresholdPercent: 90 }],
+    ]);
+    expect(said(cause({ type: 'sla.breached', level: 'standard', clockId: 'c1' }))).toEqual([['The maximum response time passed with no response', { on: 'sla.breached' }]]);
+    expect(said(cause({ type: 'sla.overdue', level: 'consulting', clockId: 'c1' }))).toEqual([['Still no response at the overdue threshold', { on: 'sla.overdue' }]]);
+    expect(said(cause({ type: 'ticket.created', level: 'emergency' }))).toEqual([['New emergency ticket', { on: 'ticket.created' }]]);
+    expect(said(cause({ type: 'ticket.created', level: 'emergency', via: 'sla.retargeted' }))).toEqual([['Ticket raised to emergency', { on: 'ticket.created', raisedToEmergency: true }]]);
+    expect(said(cause({ type: 'sla.clock_started', level: 'emergency', phoneSupport: true }))).toEqual([
+      ['Emergency ticket: the partner’s agreement includes phone support; call the requester back', { on: 'sla.clock_started' }],
+    ]);
+    expect(said(cause({ type: 'ticket.team_leader_requested', messageId: 'm1' }))).toEqual([['The requester asked for the team leader', { on: 'ticket.team_leader_requested' }]]);
+    expect(said(cause({ type: 'rating.submitted', score: 2, comment: 'slow', surveyId: 's1' }))).toEqual([['Rating 2 of 5 with a comment', { on: 'rating.submitted', score: 2, withComment: true }]]);
+    expect(said(cause({ type: 'rating.submitted', score: 1, surveyId: 's1' }))).toEqual([['Rating 1 of 5', { on: 'rating.submitted', score: 1 }]]);
+  });
+
   it('a rating of 1 or 2, or a comment asking for the team leader (English or Russian), calls the team leader once', () => {
     expect(kinds(cause({ type: 'rating.submitted', score: 2, surveyId: 's1' }))).toEqual(['low_rating->team_leader@1']);
     expect(kinds(cause({ type: 'rating.submitted', score: 3, surveyId: 's1' }))).toEqual([]);

@@ -67,7 +67,15 @@ describe('P9: texts staff write in escalation keep no access particulars', () =>
 
     // Applied by intake: the department's notice quotes the masked reason.
     await publish(TicketReferralAppliedV1, ticketId, { partnerId, sequence: 2, referralId, target: 'development', appliedAt: clock.now().toISOString() });
-    expect(await eventsOf('escalation.raised', "'escalationId'", referralId)).toEqual([{ data: expect.objectContaining({ summary: `Referred to development: Needs a fix; admin ${REMOVED}` }) }]);
+    expect(await eventsOf('escalation.raised', "'escalationId'", referralId)).toEqual([
+      {
+        data: expect.objectContaining({
+          summary: `Referred to development: Needs a fix; admin ${REMOVED}`,
+          // What notification words in each reader's language (docs/adr/0042, addendum of 2026-12-05, fifth session): the reason masked alike.
+          summaryFacts: { on: 'ticket.referral_applied', referredTo: 'development', reason: `Needs a fix; admin ${REMOVED}` },
+        }),
+      },
+    ]);
     expect(await everythingStored(sut)).not.toContain(SECRET);
   });
 

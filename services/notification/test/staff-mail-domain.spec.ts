@@ -110,6 +110,63 @@ describe('escalation notice and disabled-endpoint mail', () => {
     expect(escalationNoticeMail({ ...notice, targetRole: 'night_shift' }, 'ru').text).toContain('- Кто привлечён: night_shift\n');
   });
 
+  // An outside tester (a support agent's day): a developer reading Russian got the referral notice
+  // «Эскалация: передано в отдел разработки» with "Referred to development: EPUB parser crash, needs a
+  // fix" in English in its body: escalation's summary, shown as written. Every line of ours is in the
+  // reader's language; what staff wrote (the reason) stays as written (docs/adr/0042, addendum of
+  // 2026-12-05, fifth session).
+  describe('what set the escalation off, in the reader’s language', () => {
+    const cases = [
+      {
+        kind: 'development' as const,
+        summary: 'Referred to development: EPUB parser crash, needs a fix',
+        summaryFacts: { on: 'ticket.referral_applied', referredTo: 'development' as const, reason: 'EPUB parser crash, needs a fix' },
+        ru: 'Передано в отдел разработки: EPUB parser crash, needs a fix',
+      },
+      {
+        kind: 'quality' as const,
+        summary: 'Referred to quality: Проверьте первый ответ.',
+        summaryFacts: { on: 'ticket.referral_applied', referredTo: 'quality' as const, reason: 'Проверьте первый ответ.' },
+        ru: 'Передано в отдел качества: Проверьте первый ответ.',
+      },
+      {
+        kind: 'sla_warning' as const,
+        summary: 'TSS-K7QM2-ZC4XD: The standard response clock passed 90 % of its target',
+        summaryFacts: { on: 'sla.warning', clockLevel: 'standard' as const, thresholdPercent: 90 },
+        ru: 'Прошло 90 % срока ответа (уровень обслуживания: стандартный)',
+      },
+      {
+        kind: 'sla_breach' as const,
+        summary: 'TSS-K7QM2-ZC4XD: The maximum response time passed with no response',
+        summaryFacts: { on: 'sla.breached' },
+        ru: 'Максимальное время ответа истекло, а ответа нет',
+      },
+      {
+        kind: 'team_leader' as const,
+        summary: 'TSS-K7QM2-ZC4XD: The requester asked for the team leader',
+        summaryFacts: { on: 'ticket.team_leader_requested' },
+        ru: 'Автор обращения просит подключить руководителя группы поддержки',
+      },
+    ];
+
+    it.each(cases)('$kind: in Russian the line is Russian, the reason as written; in English as escalation words it', ({ kind, summary, summaryFacts, ru }) => {
+      const raised = { ...notice, kind, reference: 'TSS-K7QM2-ZC4XD', summary, summaryFacts };
+      const russian = escalationNoticeMail(raised, 'ru');
+      expect(russian.text).toContain(`\n\n${ru}\n\n`);
+      expect(russian.html).toContain(`<p dir="auto">${ru}</p>`);
+      const ourWords = russian.text.replace(/https:\/\/\S+/g, '').replace('EPUB parser crash, needs a fix', '').replace(/^> .*$/gm, '');
+      expect(ourWords).not.toMatch(/Referred|response|requester|team leader|TSS-K7QM2-ZC4XD: /);
+      // English names the cause as the escalation service summed it up, without repeating the reference the first line gives.
+      expect(escalationNoticeMail(raised, 'en').text).toContain(`\n\n${summary.replace('TSS-K7QM2-ZC4XD: ', '')}\n\n`);
+    });
+
+    it('an escalation from an older release (a summary, no facts) shows its summary as written, in either language', () => {
+      const older = { ...notice, kind: 'sla_breach' as const, summary: 'TSS-K7QM2-ZC4XD: The maximum response time passed with no response' };
+      expect(escalationNoticeMail(older, 'ru').text).toContain('TSS-K7QM2-ZC4XD: The maximum response time passed with no response');
+      expect(escalationNoticeMail({ ...older, summaryFacts: { on: 'sla.some_future_event' } }, 'ru').text).toContain('TSS-K7QM2-ZC4XD: The maximum response time passed with no response');
+    });
+  });
+
   it('the disabled endpoint mail in Russian', () => {
     const mail = endpointDisabledMail(
       {

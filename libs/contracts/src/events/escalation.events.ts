@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../event-contract';
 import { EscalationKind, Instant, ReferralTarget, Uuid } from '../domain-values';
+import { EscalationSummaryFacts } from '../escalation-summary';
 
 const EscalationBase = {
   partnerId: Uuid,
@@ -58,6 +59,12 @@ export const EscalationRaisedV1 = defineEvent(
     /** What was written: the message that asked for the team leader, a rating's comment (at most 2,000 characters). */
     quote: Type.Optional(Type.String({ maxLength: 2000 })),
     summary: Type.Optional(Type.String({ maxLength: 500 })),
+    /**
+     * What `summary` says in English, as facts, so each reader words it in their language (notification's
+     * staff notices, docs/adr/0042, addendum of 2026-12-05, fifth session). Optional (added 2026-12-05,
+     * docs/adr/0004): without it, a reader shows `summary` as written.
+     */
+    summaryFacts: Type.Optional(EscalationSummaryFacts),
   }),
   'P7: someone (team leader, head of support, on-duty agents, quality, development) was called in.',
 );

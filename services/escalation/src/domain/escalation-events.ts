@@ -1,4 +1,4 @@
-import type { EscalationAcknowledgedV1, EscalationRaisedV1, EscalationRenotifiedV1, EscalationResolvedV1, EventData } from '@tss/contracts';
+import type { EscalationAcknowledgedV1, EscalationRaisedV1, EscalationRenotifiedV1, EscalationResolvedV1, EscalationSummaryFacts, EventData } from '@tss/contracts';
 import type { Escalation } from './escalation';
 
 /**
@@ -32,7 +32,8 @@ const callingIn = (e: Escalation) => ({
   targetStaffIds: e.targetStaffIds,
 });
 
-export const raisedEventData = (e: Escalation): EventData<typeof EscalationRaisedV1> => ({
+/** `summaryFacts`: what the summary says, as facts (known when raised, not kept: `escalation.raised` is published once). */
+export const raisedEventData = (e: Escalation, summaryFacts?: EscalationSummaryFacts): EventData<typeof EscalationRaisedV1> => ({
   ...callingIn(e),
   raisedAt: e.raisedAt.toISOString(),
   ...(e.level ? { level: e.level } : {}),
@@ -42,6 +43,7 @@ export const raisedEventData = (e: Escalation): EventData<typeof EscalationRaise
   ...(e.surveyId ? { surveyId: e.surveyId } : {}),
   ...(e.quote ? { quote: e.quote } : {}),
   summary: e.summary,
+  ...(summaryFacts ? { summaryFacts } : {}),
 });
 
 /** A re-notice of `e` as it now is (its `renotices` counted, its targets those on duty now). */

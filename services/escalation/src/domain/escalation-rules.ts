@@ -1,4 +1,4 @@
-import { cutText, EscalationKinds, ServiceLevels, type EscalationKind, type ServiceLevel } from '@tss/contracts';
+import { cutText, EscalationKinds, escalationSummaryText, ServiceLevels, type EscalationKind, type EscalationSummaryFacts, type ServiceLevel } from '@tss/contracts';
 import { findCredentials } from '@tss/service-kit';
 
 /**
@@ -192,7 +192,10 @@ export interface RuleMatch {
   causeKey: string;
   quote?: string;
   surveyId?: string;
+  /** What set it off, in English (kept, listed, published). */
   summary: string;
+  /** The same as facts, for readers of other languages (`escalation.raised`, docs/adr/0042, fifth session). */
+  summaryFacts: EscalationSummaryFacts;
 }
 
 const causeKeyOf = (cause: RuleCause): string => {
@@ -238,15 +241,22 @@ const matches = (rule: EscalationRule, cause: RuleCause): boolean => {
   return true;
 };
 
-const SUMMARIES: Record<RuleEventType, (c: RuleCause) => string> = {
-  'sla.warning': (c) => `The ${c.level ?? ''} response clock passed ${Math.round((c.threshold ?? 0) * 100)} % of its target`.replace('  ', ' '),
-  'sla.breached': () => 'The maximum response time passed with no response',
-  'sla.overdue': () => 'Still no response at the overdue threshold',
-  'sla.clock_started': (c) =>
-    `${c.via ? 'Ticket raised to emergency' : 'Emergency ticket'}: the partner’s agreement includes phone support; call the requester back`,
-  'ticket.created': (c) => (c.via ? 'Ticket raised to emergency' : 'New emergency ticket'),
-  'ticket.team_leader_requested': () => 'The requester asked for the team leader',
-  'rating.submitted': (c) => `Rating ${c.score ?? '?'} of 5${c.comment ? ' with a comment' : ''}`,
+/** What the summary states of each cause: the event, and the few facts its words need. */
+const summaryFactsOf = (c: RuleCause): EscalationSummaryFacts => {
+  const raised = c.via ? { raisedToEmergency: true } : {};
+  switch (c.type) {
+    case 'sla.warning':
+      return { on: c.type, ...(c.level ? { clockLevel: c.level } : {}), thresholdPercent: Math.round((c.threshold ?? 0) * 100) };
+    case 'sla.clock_started':
+    case 'ticket.created':
+      return { on: c.type, ...raised };
+    case 'rating.submitted':
+      return { on: c.type, ...(c.score !== undefined ? { score: c.score } : {}), ...(c.comment ? { withComment: true } : {}) };
+    case 'sla.breached':
+    case 'sla.overdue':
+    case 'ticket.team_leader_requested':
+      return { on: c.type };
+  }
 };
 
 /**
@@ -255,6 +265,7 @@ const SUMMARIES: Record<RuleEventType, (c: RuleCause) => string> = {
  */
 export const evaluateRules = (rules: readonly EscalationRule[], cause: RuleCause): RuleMatch[] => {
   const byRole = new Map<TargetRole, RuleMatch>();
+  const facts = summaryFactsOf(cause);
   for (const rule of rules) {
     if (byRole.has(rule.target) || !matches(rule, cause)) continue;
     byRole.set(rule.target, {
@@ -265,7 +276,9 @@ export const evaluateRules = (rules: readonly EscalationRule[], cause: RuleCause
       causeKey: causeKeyOf(cause),
       ...(cause.quote ? { quote: cutText(cause.quote, 2000) } : {}),
       ...(cause.surveyId ? { surveyId: cause.surveyId } : {}),
-      summary: cutText(SUMMARIES[cause.type](cause), 500),
+      // English, the words staff read in the API; each notice words the facts in its reader's language.
+      summary: cutText(escalationSummaryText(facts, 'en') ?? cause.type, 500),
+      summaryFacts: facts,
     });
   }
   return [...byRole.values()];

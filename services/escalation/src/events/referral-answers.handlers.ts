@@ -1,4 +1,4 @@
-import { cutText, EscalationRaisedV1, TicketCreatedV1, TicketReferralAppliedV1, TicketReferralRejectedV1 } from '@tss/contracts';
+import { cutText, EscalationRaisedV1, escalationSummaryText, TicketCreatedV1, TicketReferralAppliedV1, TicketReferralRejectedV1, type EscalationSummaryFacts, type ReferralTarget } from '@tss/contracts';
 import { on, type HandlerBinding, type Outbox } from '@tss/messaging';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
@@ -8,9 +8,16 @@ import { referralStore } from '../store/referral.store';
 
 /** Longest `summary` of `escalation.raised` (its contract's limit). */
 const SUMMARY_MAX_LENGTH = 500;
+/** Longest reason `summaryFacts` carries: the referral's own limit (referral.schemas.ts). */
+const REASON_MAX_LENGTH = 4000;
 
-const summaryOf = (target: string, reason: string): string => {
-  return cutText(`Referred to ${target}: ${reason}`, SUMMARY_MAX_LENGTH);
+/**
+ * What the department's notice says of the referral: the facts, which notification words in each
+ * reader's language, the reason as staff wrote it (masked, P9); and the English summary of them.
+ */
+const summaryOf = (target: ReferralTarget, reason: string): { summary: string; summaryFacts: EscalationSummaryFacts } => {
+  const summaryFacts = { on: TicketReferralAppliedV1.type, referredTo: target, reason: cutText(reason, REASON_MAX_LENGTH) };
+  return { summary: cutText(escalationSummaryText(summaryFacts, 'en') ?? `Referred to ${target}: ${reason}`, SUMMARY_MAX_LENGTH), summaryFacts };
 };
 
 /**
@@ -49,7 +56,7 @@ export const referralHandlers = (deps: { logger: Logger }): HandlerBinding[] => 
       raisedAt: cause.at.toISOString(),
       causeEventId: cause.id,
       causeType: TicketReferralAppliedV1.type,
-      summary: summaryOf(referral.target, referral.reason),
+      ...summaryOf(referral.target, referral.reason),
     });
   };
 

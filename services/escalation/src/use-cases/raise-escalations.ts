@@ -73,7 +73,7 @@ export const raiseFor = async (tx: EntityManager, deps: RaiseDeps, cause: RuleCa
     }
     if (targetStaffIds.length === 0)
       deps.logger.warn({ escalationId: escalation.id, targetRole: match.targetRole, ticketId: cause.ticketId }, 'escalation raised with no one on duty in its role; re-notices will look again');
-    await deps.outbox.add(tx, EscalationRaisedV1, cause.ticketId, raisedEventData(escalation));
+    await deps.outbox.add(tx, EscalationRaisedV1, cause.ticketId, raisedEventData(escalation, match.summaryFacts));
     await scheduleRenotice(tx, deps.timers, escalation.id, new Date(now.getTime() + deps.renotifyAfterMs));
     raised.push(escalation);
   }

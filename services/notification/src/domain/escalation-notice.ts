@@ -1,5 +1,5 @@
-import type { EscalationKind, Language } from '@tss/contracts';
-import { cutText } from '@tss/contracts';
+import type { EscalationKind, EscalationSummaryFacts, Language } from '@tss/contracts';
+import { cutText, escalationSummaryText } from '@tss/contracts';
 import { withoutLinkSecrets } from '@tss/service-kit';
 import { renderBlocks, type MailBlock, type RenderedMail } from './mail-template';
 
@@ -15,7 +15,9 @@ export interface EscalationNotice {
   reference?: string;
   ticketId: string;
   targetRole: string;
+  /** What set it off, as escalation wrote it (English), and the same as facts (a newer escalation's), worded for each reader. */
   summary?: string;
+  summaryFacts?: EscalationSummaryFacts;
   quote?: string;
   /** Where staff open the ticket and the escalation (the API behind the gateway); a referral's: the referral (`noticeLinkPath`). */
   ticketUrl: string;
@@ -114,14 +116,23 @@ const reminderLine = (attempt: number, language: Language): string =>
   language === 'ru' ? `Эскалацию ещё никто не принял в работу; это напоминание ${attempt}.` : `Nobody has taken it up yet; this is reminder ${attempt}.`;
 
 /**
+ * What set the escalation off, in the reader's language: the facts worded (a referral's reason as
+ * staff wrote it); an older escalation's event (no facts), or a cause this release has no words for,
+ * shows the summary as written (docs/adr/0042, addendum of 2026-12-05, fifth session).
+ */
+const causeLine = (n: EscalationNotice, language: Language): string | undefined =>
+  (n.summaryFacts ? escalationSummaryText(n.summaryFacts, language) : undefined) ?? n.summary;
+
+/**
  * The notice in the recipient's language (the gateway's `staff.*` says which; docs/adr/0042,
  * addendum of 2026-12-05, fourth session). The subject names the ticket's reference like every
- * mail of ours, the cause, and which reminder it is. The summary (the escalation rule's words) and
- * the quote (the requester's) are shown as written.
+ * mail of ours, the cause, and which reminder it is. What set it off is in the reader's language
+ * too (fifth session); what people wrote (a referral's reason, the requester's quote) as written.
  */
 export const escalationNoticeMail = (n: EscalationNotice, language: Language): RenderedMail => {
   const ticket = n.reference ?? n.ticketId;
   const words = LABELS[language];
+  const cause = causeLine(n, language);
   const blocks: MailBlock[] = [
     { paragraph: KIND_SENTENCES[n.kind](ticket)[language] },
     {
@@ -133,7 +144,7 @@ export const escalationNoticeMail = (n: EscalationNotice, language: Language): R
         ...(n.attempt > 0 ? [reminderLine(n.attempt, language)] : []),
       ],
     },
-    ...(n.summary ? [{ written: n.summary }] : []),
+    ...(cause ? [{ written: cause }] : []),
     // Staff read it: the requester's rating and site links in what they wrote are withheld (docs/adr/0040).
     ...(n.quote ? [{ paragraph: words.written }, { written: withoutLinkSecrets(n.quote).split('\n').map((line) => `> ${line}`).join('\n') }] : []),
     { link: { text: words.ticketLink, href: n.ticketUrl } },

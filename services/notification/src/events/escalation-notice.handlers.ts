@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
-import { EscalationRaisedV1, EscalationRenotifiedV1, type EscalationKind } from '@tss/contracts';
+import { EscalationRaisedV1, EscalationRenotifiedV1, type EscalationKind, type EscalationSummaryFacts } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
 import { escalationNoticeMail, noticeLinkPath, noticeRecipients, type EscalationNotice } from '../domain/escalation-notice';
 import { acknowledgmentStore } from '../store/acknowledgment.store';
@@ -24,6 +24,7 @@ interface Escalation {
   targetStaffIds?: string[];
   level?: number;
   summary?: string;
+  summaryFacts?: EscalationSummaryFacts;
   quote?: string;
 }
 
@@ -58,6 +59,7 @@ export const escalationNoticeHandlers = (deps: EscalationNoticeDeps): HandlerBin
       ticketId,
       targetRole: e.targetRole,
       ...(e.summary ? { summary: e.summary } : {}),
+      ...(e.summaryFacts ? { summaryFacts: e.summaryFacts } : {}),
       ...(e.quote ? { quote: e.quote } : {}),
       ticketUrl: `${deps.publicUrl}/v1/tickets/${encodeURIComponent(ticketId)}`,
       escalationUrl: `${deps.publicUrl}${noticeLinkPath(e.kind, ticketId, e.escalationId)}`,
