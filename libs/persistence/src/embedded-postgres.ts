@@ -185,7 +185,7 @@ export class EmbeddedPostgres implements RunningPostgres {
     this.logTail = '';
     // Do not leave a server behind if this process exits without stopping it, even while it starts.
     process.once('exit', this.killOnExit);
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       let log = '';
       child.stderr?.on('data', (chunk: Buffer) => {
         const text = chunk.toString();
@@ -198,6 +198,15 @@ export class EmbeddedPostgres implements RunningPostgres {
       });
       child.once('exit', (code) => reject(startFailure(code, log)));
     });
+    try {
+      await ready;
+    } catch (error) {
+      // A refused start (a port taken, which the launchers try again) keeps nothing of its server:
+      // each left listener would add up, past node's limit of ten within a wait.
+      if (this.child === child) this.child = undefined;
+      process.removeListener('exit', this.killOnExit);
+      throw error;
+    }
     // Once running, an exit that `stop()` did not ask for (kill -INT, a crash, the OOM killer) is
     // told to the listeners: nothing else would notice it but failing queries.
     child.once('exit', (code, signal) => {
