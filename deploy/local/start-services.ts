@@ -3,7 +3,8 @@
 // service migrated and run as its own process, the gateway's URL printed. Ctrl-C stops it all.
 // Settings: TSS_DATA_DIR (.data/services), TSS_BASE_PORT (8080: gateway, then one port per
 // service), TSS_METRICS_BASE_PORT (9464), TSS_PG_PORT (25432: below the ephemeral port range, see
-// local-port-range.ts), KAFKA_PORT (9092), LOG_LEVEL (warn); the services' KAFKA_SESSION_TIMEOUT_MS,
+// local-port-range.ts), TSS_PG_PORT_WAIT_MS (30000: a TSS_PG_PORT taken at start is waited for this
+// long), KAFKA_PORT (9092), LOG_LEVEL (warn); the services' KAFKA_SESSION_TIMEOUT_MS,
 // KAFKA_HEARTBEAT_INTERVAL_MS and KAFKA_REBALANCE_TIMEOUT_MS are checked here too, and every other
 // variable of this environment reaches each service as it is.
 import { isExpectedStartFailure, loadConfigOrExit } from '@tss/runtime';

@@ -1,3 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '@tss/service-kit';
+
 /** Why a listen failed, by the error's code, as an operator reads it; undefined: not a listen failure of a setting's making. */
 const reasonOf = (code: string, setting: string, host: string, port: number): string | undefined => {
   switch (code) {
@@ -34,17 +38,65 @@ const codeOf = (error: unknown): string | undefined => {
   return typeof code === 'string' ? code : undefined;
 };
 
+/** How long a port in use is waited for, and what the wait tells (`listenAs`). */
+export interface PortInUseWait {
+  /** How long in all before the failure; 0: none, fail at once. */
+  waitMs: number;
+  /** Told once, at warn, when the wait begins; at info when the port is had. */
+  logger: Logger;
+  /** Aborted (Ctrl-C during start-up): the wait ends at once, rejecting with the abort. */
+  signal?: AbortSignal;
+  /** Measures the wait (tests: a TestClock). */
+  clock?: Clock;
+  /** Between attempts (tests: one that moves their clock instead of waiting). */
+  pause?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** First pause between attempts on a port in use, doubled up to the second. */
+const FIRST_PAUSE_MS = 250;
+const MAX_PAUSE_MS = 2_000;
+
+const seconds = (ms: number): string => `${ms / 1_000} s`;
+
+const pauseFor = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, { signal });
+
 /**
  * Opens a listener (`listen`) on the port of `setting` and the host given; a failure the address
  * explains becomes CannotListen naming the setting (or HOST), any other is rethrown as it is.
+ *
+ * With `wait`, a port in use (EADDRINUSE) is tried again, with pauses growing from 250 ms to 2 s,
+ * until `wait.waitMs` has passed: a port held for a moment (an outgoing connection of another
+ * program given it as its local port) does not fail the start. Only that failure is waited out:
+ * any other, such as a data folder another platform runs on, fails at once, and so does the port
+ * still in use when the time is up, in the same line as without a wait (docs/adr/0006, addendum
+ * of 2026-12-05, fifth session).
  */
-export const listenAs = async <T>(setting: string, { host, port }: { host: string; port: number }, listen: () => Promise<T>): Promise<T> => {
-  try {
-    return await listen();
-  } catch (error) {
-    const code = codeOf(error);
-    const reason = code === undefined ? undefined : reasonOf(code, setting, host, port);
-    if (reason === undefined) throw error;
-    throw new CannotListen(reason, error);
+export const listenAs = async <T>(setting: string, { host, port }: { host: string; port: number }, listen: () => Promise<T>, wait?: PortInUseWait): Promise<T> => {
+  const clock = wait?.clock ?? systemClock;
+  const startedAtMs = clock.now().getTime();
+  let pauseMs = FIRST_PAUSE_MS;
+  let waiting = false;
+  for (;;) {
+    wait?.signal?.throwIfAborted();
+    try {
+      const listening = await listen();
+      if (waiting) {
+        const waitedMs = clock.now().getTime() - startedAtMs;
+        wait?.logger.info({ setting, host, port, waitedMs }, `${setting} ${port} is free again; waited ${seconds(waitedMs)}`);
+      }
+      return listening;
+    } catch (error) {
+      const code = codeOf(error);
+      const reason = code === undefined ? undefined : reasonOf(code, setting, host, port);
+      if (reason === undefined) throw error;
+      const waitedMs = clock.now().getTime() - startedAtMs;
+      if (wait === undefined || code !== 'EADDRINUSE' || waitedMs >= wait.waitMs) throw new CannotListen(reason, error);
+      if (!waiting) {
+        waiting = true;
+        wait.logger.warn({ setting, host, port, waitMs: wait.waitMs }, `${setting} ${port} is in use; waiting up to ${seconds(wait.waitMs)} for it`);
+      }
+      await (wait.pause ?? pauseFor)(Math.min(pauseMs, wait.waitMs - waitedMs), wait.signal);
+      pauseMs = Math.min(pauseMs * 2, MAX_PAUSE_MS);
+    }
   }
 };

@@ -7,7 +7,6 @@ import {
   MigrateEnv,
   moduleConfigProblems,
   processConfigSchema,
-  restartEmbeddedPostgresOnExit,
   runMain,
   type EmbeddedPostgresRestarts,
 } from '@tss/runtime';
@@ -21,8 +20,9 @@ import {
   startTracing,
   systemClock,
 } from '@tss/service-kit';
-import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@tss/persistence';
+import { ensureDatabase, type RunningPostgres } from '@tss/persistence';
 import { localBaseUrl, singleProcessConfigProblems, SingleProcessEnv, withDataFolderDefaults, withPublicUrlDefault, type SingleProcessEnv as Config } from './single-process.config';
+import { startPlatformPostgres } from './platform-postgres';
 import { ALL_SERVICES, startSingleProcessPlatform } from './single-process-platform';
 
 const banner = (config: Config, metricsPort: number, admin?: { clientId: string; clientSecret: string }): string => {
@@ -108,12 +108,15 @@ const main = async (): Promise<void> => {
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
     logger.info({ dataDir: path.resolve(config.TSS_DATA_DIR), port: config.TSS_PG_PORT }, 'starting embedded PostgreSQL');
-    // Ctrl-C reaches only this process, which drains and then stops the server (docs/adr/0006).
-    embedded = await listenAs('TSS_PG_PORT', { host: '127.0.0.1', port: config.TSS_PG_PORT }, () =>
-      startEmbeddedPostgres({ dataDir: config.TSS_DATA_DIR, port: config.TSS_PG_PORT, ownProcessGroup: true }),
-    );
-    // A server that dies (kill, crash) is logged at once and started again (docs/adr/0006).
-    restarts = restartEmbeddedPostgresOnExit(embedded, { logger });
+    // Ctrl-C reaches only this process, which drains and then stops the server (docs/adr/0006);
+    // during the wait for a TSS_PG_PORT another process holds, it exits at once (above).
+    ({ server: embedded, restarts } = await startPlatformPostgres({
+      dataDir: config.TSS_DATA_DIR,
+      port: config.TSS_PG_PORT,
+      waitMs: config.TSS_PG_PORT_WAIT_MS,
+      logger,
+      ownProcessGroup: true,
+    }));
     await ensureDatabase(embedded.url(), config.TSS_DATABASE_NAME);
     databaseUrl = embedded.url(config.TSS_DATABASE_NAME);
   }

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { KafkaConsumerGroupEnv, kafkaConsumerGroupProblems } from '@tss/messaging';
 import { DatabaseUrlSetting, problemsOfValid } from '@tss/runtime';
 import { BaseEnv, envSchema } from '@tss/service-kit';
+import { TssPgPortWaitMs } from './embedded-postgres-port';
 import { SERVICES_MODE_PG_PORT } from './local-port-range';
 import type { StartServicesOptions } from './start-services';
 
@@ -18,6 +19,7 @@ export const StartServicesEnv = envSchema({
   TSS_BASE_PORT: Type.Integer({ minimum: 1, maximum: 65_535, default: 8080, description: 'The gateway listens here, service i on TSS_BASE_PORT + i' }),
   TSS_METRICS_BASE_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 9464, description: 'Service i exposes /metrics on TSS_METRICS_BASE_PORT + i; 0: each on a free port' }),
   TSS_PG_PORT: Type.Integer({ minimum: 1024, maximum: 65_535, default: SERVICES_MODE_PG_PORT, description: "The embedded PostgreSQL's TCP port (unless DATABASE_URL)" }),
+  TSS_PG_PORT_WAIT_MS: TssPgPortWaitMs,
   KAFKA_PORT: Type.Integer({ minimum: 1, maximum: 65_534, default: 9092, description: "The broker's port (its controller listens on the next one), unless KAFKA_BROKERS" }),
   DATABASE_URL: Type.Optional(DatabaseUrlSetting),
   KAFKA_BROKERS: Type.Optional(Type.String({ minLength: 1, description: 'Comma-separated host:port list' })),
@@ -69,11 +71,14 @@ const portProblems =
     })(env);
 
 /** The launcher's options from its checked settings. */
-export const startServicesOptionsOf = (config: StartServicesEnv): Pick<StartServicesOptions, 'dataDir' | 'basePort' | 'metricsBasePort' | 'pgPort' | 'kafkaPort' | 'databaseUrl' | 'kafkaBrokers' | 'logLevel'> => ({
+export const startServicesOptionsOf = (
+  config: StartServicesEnv,
+): Pick<StartServicesOptions, 'dataDir' | 'basePort' | 'metricsBasePort' | 'pgPort' | 'pgPortWaitMs' | 'kafkaPort' | 'databaseUrl' | 'kafkaBrokers' | 'logLevel'> => ({
   dataDir: path.resolve(config.TSS_DATA_DIR),
   basePort: config.TSS_BASE_PORT,
   metricsBasePort: config.TSS_METRICS_BASE_PORT,
   pgPort: config.TSS_PG_PORT,
+  pgPortWaitMs: config.TSS_PG_PORT_WAIT_MS,
   kafkaPort: config.KAFKA_PORT,
   databaseUrl: config.DATABASE_URL,
   kafkaBrokers: config.KAFKA_BROKERS,

@@ -11,8 +11,9 @@ import path from 'node:path';
 import type { ServiceName } from '@tss/contracts';
 import { upstreamUrlSetting } from '@tss/gateway';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
-import { listenAs, restartEmbeddedPostgresOnExit } from '@tss/runtime';
+import { restartEmbeddedPostgresOnExit } from '@tss/runtime';
 import { createLogger, type Logger } from '@tss/service-kit';
+import { PG_PORT_WAIT_MS, startOnPgPort } from './embedded-postgres-port';
 import { inRange, LOCAL_PORT_RANGE_FILE, readLocalPortRange } from './local-port-range';
 import { ALL_SERVICES } from './single-process-platform';
 
@@ -33,6 +34,8 @@ export interface StartServicesOptions {
   metricsBasePort: number;
   /** The embedded PostgreSQL's TCP port (TSS_PG_PORT; default SERVICES_MODE_PG_PORT, outside the ephemeral range). */
   pgPort: number;
+  /** TSS_PG_PORT_WAIT_MS: how long pgPort, held by another process at start, is waited for (default 30 s; 0: fail at once). */
+  pgPortWaitMs?: number;
   /** Where the kernel's ephemeral port range is read (a warning when pgPort lies in it); tests give their own. */
   localPortRangeFile?: string;
   kafkaPort: number;
@@ -172,7 +175,8 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
       const logger = createLogger('start:services', options.logLevel, { write: (line: string) => options.write(`[start:services] ${line.trimEnd()}`) });
       await warnOfEphemeralPgPort(options.pgPort, logger, options.localPortRangeFile);
       const pg = new EmbeddedPostgres({ dataDir: options.dataDir, port: options.pgPort, ownProcessGroup: true });
-      await listenAs('TSS_PG_PORT', { host: '127.0.0.1', port: options.pgPort }, () => pg.start());
+      // Aborted while it waits for a port another process holds: the wait ends at once (docs/adr/0006).
+      await startOnPgPort(pg, { port: options.pgPort, waitMs: options.pgPortWaitMs ?? PG_PORT_WAIT_MS, logger, signal: options.signal });
       // A server that dies (kill, crash) is logged at error level and started again, as under `npm start` (docs/adr/0006).
       const pgRestarts = restartEmbeddedPostgresOnExit(pg, { logger });
       cleanups.push(async () => {
@@ -286,6 +290,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     return { gatewayUrl: urls.gateway, urls, admin, databaseUrl, kafkaBrokers, pids, exits, stop };
   } catch (error) {
     await stop();
-    throw error;
+    // An abort that ended a wait (for TSS_PG_PORT) says so as the other steps' checks do.
+    throw options.signal?.aborted ? new Error('start:services was stopped during start-up', { cause: error }) : error;
   }
 };

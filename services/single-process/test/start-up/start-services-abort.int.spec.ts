@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, freePortRange, waitFor } from '@tss/service-kit/testing';
 import { startServices, SERVICE_PROCESSES } from '../../src/start-services';
+import { holdPort } from '../support/held-port';
 
 const listening = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -51,5 +52,41 @@ describe('start:services stopped during start-up', () => {
 
     expect(await outcome).toContain('stopped during start-up');
     expect(await listening(pgPort)).toBe(false);
+  }, 120_000);
+
+  // Waiting for a TSS_PG_PORT another process holds (docs/adr/0006, addendum of 2026-12-05, fifth session).
+  it('ends a wait for a taken TSS_PG_PORT at once, and rejects, once aborted', async () => {
+    const taken = await holdPort();
+    const aborted = new AbortController();
+    const lines: string[] = [];
+    try {
+      const outcome = startServices({
+        dataDir,
+        basePort: await freePortRange(SERVICE_PROCESSES.length),
+        metricsBasePort: 0,
+        pgPort: taken.port,
+        // Ten minutes: only the abort can end it within the test.
+        pgPortWaitMs: 600_000,
+        kafkaPort: 0,
+        kafkaBrokers: '127.0.0.1:1',
+        logLevel: 'warn',
+        write: (line) => lines.push(line),
+        signal: aborted.signal,
+      }).then(
+        () => 'started',
+        (error: unknown) => String(error),
+      );
+      await Promise.race([
+        waitFor('the waiting line', () => lines.some((line) => line.includes(`"msg":"TSS_PG_PORT ${taken.port} is in use; waiting up to 600 s for it"`)), { timeoutMs: 60_000 }),
+        outcome.then((ended) => {
+          throw new Error(`the start ended before it said it waits: ${ended}`);
+        }),
+      ]);
+      aborted.abort();
+
+      expect(await outcome).toContain('stopped during start-up');
+    } finally {
+      await taken.release();
+    }
   }, 120_000);
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, freePortRange, waitFor } from '@tss/service-kit/testing';
 import { startServices, SERVICE_PROCESSES, type RunningServices } from '../../src/start-services';
+import { holdPort } from '../support/held-port';
 import { embeddedServerPid, processAlive } from '../support/platform-process';
 
 /** The launcher's own lines: `[start:services] {json}`. */
@@ -20,15 +21,19 @@ describe('start:services: its embedded PostgreSQL', () => {
   let pgPort: number;
 
   beforeAll(async () => {
-    pgPort = await freePort();
+    // Taken by another process when the launcher starts (an outgoing connection given it as its
+    // local port, in an outside test): waited for, then let go (docs/adr/0006, fifth session).
+    const taken = await holdPort();
+    pgPort = taken.port;
     // A port below the machine's real range (no test takes an ephemeral one), declared inside it here.
     const rangeFile = path.join(dataDir, 'ip_local_port_range');
     writeFileSync(rangeFile, `${pgPort - 10}\t60999\n`);
-    running = await startServices({
+    const starting = startServices({
       dataDir,
       basePort: await freePortRange(SERVICE_PROCESSES.length),
       metricsBasePort: 0,
       pgPort,
+      pgPortWaitMs: 600_000,
       kafkaPort: 0,
       // No broker: the services listen, and their consumers keep trying (none is needed here).
       kafkaBrokers: `127.0.0.1:${await freePort()}`,
@@ -36,9 +41,16 @@ describe('start:services: its embedded PostgreSQL', () => {
       logLevel: 'warn',
       write: (line) => lines.push(line),
       localPortRangeFile: rangeFile,
-    }).catch((error: unknown) => {
-      throw new Error(`start:services failed: ${String(error)}\n${lines.slice(-40).join('\n')}`);
     });
+    const failed = (error: unknown) => {
+      throw new Error(`start:services failed: ${String(error)}\n${lines.slice(-40).join('\n')}`);
+    };
+    // The line, or the start's failure (as before the wait: at once, naming TSS_PG_PORT).
+    await Promise.race([
+      waitFor('the line saying TSS_PG_PORT is waited for', () => launcherLines(lines).some((l) => l.msg.startsWith(`TSS_PG_PORT ${pgPort} is in use`)), { timeoutMs: 60_000, intervalMs: 50 }),
+      starting.then(() => failed('it started on a port another process held'), failed),
+    ]).finally(() => taken.release());
+    running = await starting.catch(failed);
   }, 240_000);
 
   afterAll(async () => {
@@ -58,6 +70,13 @@ describe('start:services: its embedded PostgreSQL', () => {
       }),
     ]);
     expect(running?.databaseUrl).toContain(`:${pgPort}/`);
+  });
+
+  it('waits for a TSS_PG_PORT taken at start: one line at warn, then PostgreSQL listens on it', () => {
+    expect(launcherLines(lines).filter((l) => l.msg.startsWith(`TSS_PG_PORT ${pgPort} is in use`))).toEqual([
+      expect.objectContaining({ level: 40, msg: `TSS_PG_PORT ${pgPort} is in use; waiting up to 600 s for it`, port: pgPort, waitMs: 600_000 }),
+    ]);
+    expect(running?.databaseUrl).toBe(`postgres://postgres:postgres@127.0.0.1:${pgPort}/tss`);
   });
 
   it('logs a server that dies at error level at once, starts it again, and the services are ready again; the stop still stops it', async () => {

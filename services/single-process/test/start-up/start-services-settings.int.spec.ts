@@ -37,7 +37,7 @@ describe('start:services: its own settings checked before it starts anything', (
     // launcher would migrate there and fail at once (one try: DB_CONNECT_TIMEOUT_MS=0).
     const elsewhere = { DATABASE_URL: `postgres://tss:secret@${database.address}/tss`, KAFKA_BROKERS: broker.address, DB_CONNECT_TIMEOUT_MS: '0' };
     const [bad, ranges] = await Promise.all([
-      runLauncher({ ...elsewhere, TSS_DATA_DIR: path.join(dataDir, 'bad'), TSS_BASE_PORT: 'abc', TSS_METRICS_BASE_PORT: '70000', LOG_LEVEL: 'loud', KAFKA_SESSION_TIMEOUT_MS: '5000' }),
+      runLauncher({ ...elsewhere, TSS_DATA_DIR: path.join(dataDir, 'bad'), TSS_BASE_PORT: 'abc', TSS_METRICS_BASE_PORT: '70000', LOG_LEVEL: 'loud', KAFKA_SESSION_TIMEOUT_MS: '5000', TSS_PG_PORT_WAIT_MS: '-1' }),
       runLauncher({ ...elsewhere, TSS_DATA_DIR: path.join(dataDir, 'ranges'), TSS_BASE_PORT: '65533', TSS_METRICS_BASE_PORT: '65530' }),
     ]);
     Object.assign(exits, { bad, ranges });
@@ -52,7 +52,7 @@ describe('start:services: its own settings checked before it starts anything', (
     expect(exits.bad.code).toBe(78);
     expect(exits.bad.stderr).toMatch(/^start:services: Invalid configuration:\n/);
     // The services' consumer group settings too, which it passes to every service (docs/adr/0020, fifth session).
-    for (const name of ['TSS_BASE_PORT="abc"', 'TSS_METRICS_BASE_PORT=70000', 'LOG_LEVEL="loud"', 'KAFKA_SESSION_TIMEOUT_MS=5000']) expect(exits.bad.stderr).toContain(`  - ${name}: `);
+    for (const name of ['TSS_BASE_PORT="abc"', 'TSS_METRICS_BASE_PORT=70000', 'LOG_LEVEL="loud"', 'KAFKA_SESSION_TIMEOUT_MS=5000', 'TSS_PG_PORT_WAIT_MS=-1']) expect(exits.bad.stderr).toContain(`  - ${name}: `);
     expect(exits.bad.stderr).not.toMatch(STACK_FRAME);
     expect(database.connections() + broker.connections()).toBe(0);
     expect(existsSync(path.join(dataDir, 'bad'))).toBe(false);
