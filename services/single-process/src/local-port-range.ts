@@ -18,6 +18,17 @@ export interface PortRange {
  */
 export const SERVICES_MODE_PG_PORT = 25432;
 
+/**
+ * PostgreSQL of `npm start`: below the ephemeral ranges too, for the same reason, and beside
+ * start:services' but not on it, so the two launchers' servers never contend for one port. Its
+ * former default, 54320, lay inside them: an outgoing connection of another program was given it
+ * in an outside soak test, and the start failed. The platform reaches its server through a
+ * Unix-domain socket; TCP is for psql and the like. A data folder does not record the port: one
+ * made on 54320 starts on this one with its data (docs/adr/0006, addendum of 2026-12-05, fifth
+ * session).
+ */
+export const SINGLE_PROCESS_PG_PORT = 25431;
+
 /** The range in `file` (two integers), or undefined where there is none (not Linux) or it cannot be read. */
 export const readLocalPortRange = async (file = LOCAL_PORT_RANGE_FILE): Promise<PortRange | undefined> => {
   let text: string;

@@ -11,8 +11,9 @@ export interface PlatformPostgresOptions extends PgPortOptions {
 
 /**
  * `npm start`'s embedded PostgreSQL: the platform reaches it through its Unix-domain socket, TCP
- * stays open on TSS_PG_PORT for psql; started once TSS_PG_PORT is free (within TSS_PG_PORT_WAIT_MS),
- * and started again whenever it dies (docs/adr/0006).
+ * stays open on TSS_PG_PORT for psql; a warning when that port lies in the ephemeral range, as
+ * start:services gives; started once TSS_PG_PORT is free (within TSS_PG_PORT_WAIT_MS), and started
+ * again whenever it dies (docs/adr/0006).
  */
 export const startPlatformPostgres = async (options: PlatformPostgresOptions): Promise<{ server: EmbeddedPostgres; restarts: EmbeddedPostgresRestarts }> => {
   const server = new EmbeddedPostgres({ dataDir: options.dataDir, port: options.port, unixSocket: true, ownProcessGroup: options.ownProcessGroup });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { siteLinkKeysOf } from './data-folder';
 import { TssPgPortWaitMs } from './embedded-postgres-port';
+import { SINGLE_PROCESS_PG_PORT } from './local-port-range';
 import { Type, type Static } from '@sinclair/typebox';
 import { BootstrapAdminEnv, EdgeEnv } from '@tss/gateway';
 import { AttachmentSizeEnv } from '@tss/ticket-intake';
@@ -13,7 +14,7 @@ export const SingleProcessEnv = envSchema({
   ...EdgeEnv,
   ...OidcEnv,
   TSS_DATA_DIR: Type.String({ default: '.data', description: 'The data folder: embedded PostgreSQL, the attachments unless ATTACHMENT_DIR names another folder, and the support-site link key unless TSS_SITE_LINK_KEYS is set' }),
-  TSS_PG_PORT: Type.Integer({ minimum: 1024, maximum: 65535, default: 54320, description: 'Port of the embedded PostgreSQL' }),
+  TSS_PG_PORT: Type.Integer({ minimum: 1024, maximum: 65535, default: SINGLE_PROCESS_PG_PORT, description: "The embedded PostgreSQL's TCP port (unless DATABASE_URL); below the ephemeral port range by default" }),
   TSS_PG_PORT_WAIT_MS: TssPgPortWaitMs,
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Use this PostgreSQL instead of the embedded one' })),
   TSS_DATABASE_NAME: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'tss' }),

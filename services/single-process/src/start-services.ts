@@ -12,9 +12,8 @@ import type { ServiceName } from '@tss/contracts';
 import { upstreamUrlSetting } from '@tss/gateway';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { restartEmbeddedPostgresOnExit } from '@tss/runtime';
-import { createLogger, type Logger } from '@tss/service-kit';
+import { createLogger } from '@tss/service-kit';
 import { PG_PORT_WAIT_MS, startOnPgPort } from './embedded-postgres-port';
-import { inRange, LOCAL_PORT_RANGE_FILE, readLocalPortRange } from './local-port-range';
 import { ALL_SERVICES } from './single-process-platform';
 
 /** Every service process, gateway first (the others verify tokens against its JWKS): derived from ALL_SERVICES. */
@@ -136,21 +135,6 @@ const bootstrapAdmin = (dataDir: string): { clientId: string; clientSecret: stri
   return admin;
 };
 
-/**
- * The services reach this PostgreSQL over TCP. On a port inside the ephemeral range, a service's
- * client retrying it while it is down may be given that very port as its own and connect to
- * itself; PostgreSQL then cannot bind it again until that client lets go (docs/adr/0006, addendum
- * of 2026-12-05, second session). A port the user chose stays as given: this says so once.
- */
-const warnOfEphemeralPgPort = async (port: number, logger: Logger, rangeFile = LOCAL_PORT_RANGE_FILE): Promise<void> => {
-  const range = await readLocalPortRange(rangeFile);
-  if (!range || !inRange(port, range)) return;
-  logger.warn(
-    { port, localPortRange: `${range.low}-${range.high}`, rangeFile },
-    `TSS_PG_PORT ${port} lies in this machine's ephemeral port range (${range.low}-${range.high}): while PostgreSQL is down, a service retrying it may be given that port as its own and connect to itself, and PostgreSQL cannot listen on it again until that ends; choose a port below ${range.low}`,
-  );
-};
-
 /** A service that ran this long before it exited is restarted after the first pause again. */
 const RESTART_RESET_AFTER_MS = 60_000;
 const RESTART_MAX_DELAY_MS = 30_000;
@@ -173,10 +157,9 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     if (!databaseUrl) {
       // The launcher's own lines (PostgreSQL's exits and restarts), as the services' are: JSON after its name.
       const logger = createLogger('start:services', options.logLevel, { write: (line: string) => options.write(`[start:services] ${line.trimEnd()}`) });
-      await warnOfEphemeralPgPort(options.pgPort, logger, options.localPortRangeFile);
       const pg = new EmbeddedPostgres({ dataDir: options.dataDir, port: options.pgPort, ownProcessGroup: true });
       // Aborted while it waits for a port another process holds: the wait ends at once (docs/adr/0006).
-      await startOnPgPort(pg, { port: options.pgPort, waitMs: options.pgPortWaitMs ?? PG_PORT_WAIT_MS, logger, signal: options.signal });
+      await startOnPgPort(pg, { port: options.pgPort, waitMs: options.pgPortWaitMs ?? PG_PORT_WAIT_MS, logger, signal: options.signal, localPortRangeFile: options.localPortRangeFile });
       // A server that dies (kill, crash) is logged at error level and started again, as under `npm start` (docs/adr/0006).
       const pgRestarts = restartEmbeddedPostgresOnExit(pg, { logger });
       cleanups.push(async () => {

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inRange, readLocalPortRange, SERVICES_MODE_PG_PORT } from '../../src/local-port-range';
+import { SingleProcessEnv } from '../../src/single-process.config';
+import { StartServicesEnv } from '../../src/start-services.config';
 
-describe("start:services' PostgreSQL port and the ephemeral port range", () => {
+describe("the launchers' PostgreSQL ports and the ephemeral port range", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tss-port-range-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, text: string) => {
@@ -20,6 +22,19 @@ describe("start:services' PostgreSQL port and the ephemeral port range", () => {
     ])
       expect({ port: SERVICES_MODE_PG_PORT, inRange: inRange(SERVICES_MODE_PG_PORT, range) }).toEqual({ port: SERVICES_MODE_PG_PORT, inRange: false });
     expect(SERVICES_MODE_PG_PORT).toBeGreaterThan(1_024); // not a privileged port
+  });
+
+  // 54320 lay in Linux's range: another program's outgoing connection was given it, and `npm start`
+  // failed (an outside soak test; docs/adr/0006, addendum of 2026-12-05, fifth session).
+  it("`npm start`'s default too, and not start:services' own (the two servers never contend for a port)", () => {
+    const singleProcessDefault = SingleProcessEnv.properties.TSS_PG_PORT.default as number;
+    const ranges = [
+      { low: 32_768, high: 60_999 },
+      { low: 49_152, high: 65_535 },
+    ];
+    expect({ port: singleProcessDefault, inRange: ranges.map((range) => inRange(singleProcessDefault, range)) }).toEqual({ port: singleProcessDefault, inRange: [false, false] });
+    expect(singleProcessDefault).toBeGreaterThan(1_024);
+    expect(singleProcessDefault).not.toBe(StartServicesEnv.properties.TSS_PG_PORT.default);
   });
 
   it('reads the range as Linux writes it, and none from a missing or garbled file', async () => {
