@@ -11,6 +11,8 @@ export * from './outbox/messaging-tables.migration';
 export * from './outbox/messaging-migrations';
 export * from './outbox/outbox-notify.migration';
 export * from './dead-letters/dead-letters.migration';
+export * from './dead-letters/dead-letter-staff-texts.migration';
+export * from './kept-events/kept-staff-texts';
 export * from './inbox/inbox';
 export * from './consumer/event-consumer';
 export * from './consumer/not-yet';

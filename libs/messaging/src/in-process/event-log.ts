@@ -7,6 +7,7 @@ import { EVENT_LOG_SCHEMA, EventLogTables1764900000000 } from './event-log.migra
 import { EventLogAppendTimes1765604100000 } from './event-log-append-times.migration';
 import { MaskKeptLogEntries1765501360000 } from './mask-kept-log-entries.migration';
 import { MaskKeptLogFileNames1765604110000 } from './mask-kept-log-file-names.migration';
+import { MaskKeptLogStaffTexts1765606100000 } from './mask-kept-log-staff-texts.migration';
 
 export interface LogEntry {
   topic: string;
@@ -29,6 +30,9 @@ interface LoggedRow {
 }
 
 const APPEND_LOCK = `${EVENT_LOG_SCHEMA}:append`;
+
+/** The log's migrations, oldest first: every start applies those the database lacks. */
+export const EVENT_LOG_MIGRATIONS = [EventLogTables1764900000000, MaskKeptLogEntries1765501360000, EventLogAppendTimes1765604100000, MaskKeptLogFileNames1765604110000, MaskKeptLogStaffTexts1765606100000];
 
 export interface EventLogOptions {
   /** The time entries are appended at, which the log's retention ages them by (default: the system's). */
@@ -63,7 +67,7 @@ export class EventLog {
     const dataSource = createServiceDataSource({
       url: databaseUrl,
       schema: EVENT_LOG_SCHEMA,
-      migrations: [EventLogTables1764900000000, MaskKeptLogEntries1765501360000, EventLogAppendTimes1765604100000, MaskKeptLogFileNames1765604110000],
+      migrations: EVENT_LOG_MIGRATIONS,
       poolSize: 4,
       applicationName: 'tss-event-log',
     });

@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { messagingDeadLettersMigration } from '../dead-letters/dead-letters.migration';
+import { messagingDeadLetterStaffTextsMigration } from '../dead-letters/dead-letter-staff-texts.migration';
 import { messagingTablesMigration } from './messaging-tables.migration';
 import { messagingOutboxNotifyMigration } from './outbox-notify.migration';
 import { messagingOutboxEventIdMigration } from './outbox-event-id.migration';
@@ -15,4 +16,5 @@ export const messagingMigrations = (schema: string): (new () => MigrationInterfa
   messagingOutboxNotifyMigration(schema),
   messagingRetentionIndexesMigration(schema),
   messagingOutboxEventIdMigration(schema),
+  messagingDeadLetterStaffTextsMigration(schema),
 ];
