@@ -16,6 +16,7 @@ import { WebhookInFlightByStart1765300450000 } from '../store/migrations/1765300
 import { WebhookTicketOrder1765300465000 } from '../store/migrations/1765300465000-webhook-ticket-order';
 import { WebhookRetryHistory1765300470000 } from '../store/migrations/1765300470000-webhook-retry-history';
 import { MaskKeptWebhookBodies1765501350000 } from '../store/migrations/1765501350000-mask-kept-webhook-bodies';
+import { MaskKeptStaffTextCopies1765606130000 } from '../store/migrations/1765606130000-mask-kept-staff-text-copies';
 import { WebhookSealedSecretsFloor1765501403000 } from '../store/migrations/1765501403000-webhook-sealed-secrets-floor';
 import { WebhookClaimInstance1765602710000 } from '../store/migrations/1765602710000-webhook-claim-instance';
 import { WebhookEventsByType1765603400000 } from '../store/migrations/1765603400000-webhook-events-by-type';
@@ -60,7 +61,7 @@ export const webhooksPart = defineNotificationPart({
     allowedHostsOf(config.WEBHOOK_ALLOW_PRIVATE_HOSTS)
       .filter((host) => isIP(host) === 0)
       .map((host) => `WEBHOOK_ALLOW_PRIVATE_HOSTS: ${host} is not an IP address`),
-  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000, WebhookReadyByEndpoint1765300440000, WebhookInFlightByStart1765300450000, WebhookTicketOrder1765300465000, WebhookRetryHistory1765300470000, MaskKeptWebhookBodies1765501350000, WebhookSealedSecretsFloor1765501403000, WebhookClaimInstance1765602710000, WebhookEventsByType1765603400000, WebhookEventsByTicketSequence1765603500000, IdempotencyFingerprintsCleared1765605800000],
+  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000, WebhookReadyByEndpoint1765300440000, WebhookInFlightByStart1765300450000, WebhookTicketOrder1765300465000, WebhookRetryHistory1765300470000, MaskKeptWebhookBodies1765501350000, WebhookSealedSecretsFloor1765501403000, WebhookClaimInstance1765602710000, WebhookEventsByType1765603400000, WebhookEventsByTicketSequence1765603500000, IdempotencyFingerprintsCleared1765605800000, MaskKeptStaffTextCopies1765606130000],
   build: (deps) => {
     const ssrf = { resolve: systemResolve, allowed: allowedHostsOf(deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS) };
     const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
