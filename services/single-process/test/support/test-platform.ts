@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing'
 import { PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startSingleProcessPlatform, type RunningPlatform, type SingleProcessOptions } from '../../src/single-process-platform';
+import { prepareOlderPlatform, type OlderPlatform } from './older-platform';
 
 export interface TestPlatform {
   running: RunningPlatform;
@@ -27,15 +28,19 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-/** The whole platform in this process on a database of its own, with a test clock and a quiet logger. */
+/**
+ * The whole platform in this process on a database of its own, with a test clock and a quiet
+ * logger. With `olderRelease`, the database is first what that release left, and the start upgrades it.
+ */
 export const startTestPlatform = async (
   label: string,
-  overrides: Partial<SingleProcessOptions> & { clock?: TestClock; logger?: Logger } = {},
+  { olderRelease, ...overrides }: Partial<SingleProcessOptions> & { clock?: TestClock; logger?: Logger; olderRelease?: OlderPlatform } = {},
 ): Promise<TestPlatform> => {
-  const db: TestDatabase = await createTestDatabase(label);
+  const db: TestDatabase = await createTestDatabase(label, olderRelease ? { from: 'empty' } : {});
   const clock = overrides.clock ?? new TestClock();
   let running: RunningPlatform;
   try {
+    if (olderRelease) await prepareOlderPlatform(db.url, olderRelease);
     running = await startSingleProcessPlatform({
       databaseUrl: db.url,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
