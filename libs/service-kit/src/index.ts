@@ -31,6 +31,7 @@ export * from './key-wrapping';
 export * from './canonical-json';
 export * from './keyset-cursor';
 export * from './credential-detection';
+export * from './particulars-refusal';
 export * from './request-verifier';
 export * from './new-tickets-per-address';
 export * from './unknown-partner';

@@ -20,6 +20,7 @@ import { MintedSiteLinks1765601100000 } from './store/migrations/1765601100000-m
 import { BackfillMintedSiteLinks1765602020000 } from './store/migrations/1765602020000-backfill-minted-site-links';
 import { StaffLanguage1765604600000 } from './store/migrations/1765604600000-staff-language';
 import { IdempotencyFingerprintsCleared1765605800000 } from './store/migrations/1765605800000-idempotency-fingerprints-cleared';
+import { MaskKeptNames1765606400000 } from './store/migrations/1765606400000-mask-kept-names';
 import { GatewayEnv, upstreamUrlSetting } from './gateway.config';
 import { onTicketCreated } from './events/on-ticket-created.handler';
 import { siteLinkRoutes } from './http/site-link.routes';
@@ -74,6 +75,7 @@ export const gatewayService = defineService({
     BackfillMintedSiteLinks1765602020000,
     StaffLanguage1765604600000,
     IdempotencyFingerprintsCleared1765605800000,
+    MaskKeptNames1765606400000,
   ],
   // Idempotency-Key on every POST behind a token (docs/adr/0028): partners, API clients, key rotation.
   idempotency: true,

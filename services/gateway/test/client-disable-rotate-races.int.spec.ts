@@ -7,6 +7,12 @@ import { gatewayService } from '../src';
 import { createClient, createPartner, disableClient, rotateClientSecret } from '../src/use-cases/manage-clients';
 import { ApiClientEntity } from '../src/store/gateway.entities';
 
+/** What a use case made, or the test fails naming why it refused. */
+const valueOf = <T>(result: { ok: true; value: T } | { ok: false; error: { detail?: string } }): T => {
+  if (!result.ok) throw new Error(`refused: ${result.error.detail}`);
+  return result.value;
+};
+
 /**
  * An outside test sent ten DELETEs and ten secret rotations of one client at once: several DELETEs
  * answered 204, each announcing `staff.updated`, and two rotations could write the same version,
@@ -62,7 +68,7 @@ describe('disabling and rotating an API client concurrently', () => {
   });
 
   it('ten concurrent disables of a staff client: one disables it and announces staff.updated once, the others find none', async () => {
-    const { client } = await createClient(deps, { kind: 'staff', roles: ['agent'], displayName: 'Race Agent' });
+    const { client } = valueOf(await createClient(deps, { kind: 'staff', roles: ['agent'], displayName: 'Race Agent' }));
     const results = await allAtOnce(client.clientId, Array.from({ length: 10 }, () => () => disableClient(deps, { kind: 'staff' }, client.clientId)));
     expect(results.filter((r) => r !== undefined).length).toBe(1);
     expect(await staffUpdated(client.clientId)).toBe(1);
@@ -70,9 +76,9 @@ describe('disabling and rotating an API client concurrently', () => {
   });
 
   it('concurrent rotations each bump the token version: no token of an earlier new secret survives a later rotation', async () => {
-    const partner = await createPartner(deps, 'Race Partner');
+    const partner = valueOf(await createPartner(deps, 'Race Partner'));
     const owner = { kind: 'partner' as const, partnerId: partner.id };
-    const { client } = await createClient(deps, { kind: 'partner', partnerId: partner.id });
+    const { client } = valueOf(await createClient(deps, { kind: 'partner', partnerId: partner.id }));
     const rotations = await allAtOnce(client.clientId, Array.from({ length: 10 }, () => () => rotateClientSecret(deps, owner, client.clientId)));
     expect(rotations.map((r) => r?.client.tokenVersion).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     const stored = await row(client.clientId);
@@ -82,7 +88,7 @@ describe('disabling and rotating an API client concurrently', () => {
   });
 
   it('rotations and disables at once: one disable, one event; no rotation lands after it', async () => {
-    const { client } = await createClient(deps, { kind: 'staff', roles: ['agent'], displayName: 'Mixed Race Agent' });
+    const { client } = valueOf(await createClient(deps, { kind: 'staff', roles: ['agent'], displayName: 'Mixed Race Agent' }));
     const calls = Array.from({ length: 20 }, (_, i): (() => Promise<unknown>) =>
       i % 2 === 0 ? () => rotateClientSecret(deps, { kind: 'staff' }, client.clientId) : () => disableClient(deps, { kind: 'staff' }, client.clientId),
     );

@@ -1,4 +1,5 @@
 import type { Language, StaffRole } from '@tss/contracts';
+import { withoutAccessParticulars } from '@tss/service-kit';
 
 /**
  * A staff member signed in through the company's identity provider, as the gateway last saw them
@@ -33,14 +34,22 @@ export type SsoStaffChange =
 
 const sortedRoles = (roles: readonly StaffRole[]): StaffRole[] => [...new Set(roles)].sort();
 
+/**
+ * P9: the name a token gives is listed to admins and announced to every service (`staff.*`), so
+ * it is kept without access particulars (`[access particulars removed]`). It is not refused, as a
+ * name set through the API is: it is the identity provider's word, and refusing it would lock the
+ * member out (docs/adr/0026, addendum of 2026-12-05, fifth session).
+ */
+const keptDisplayName = (seen: SeenSsoStaff): string | null => (seen.displayName === undefined ? null : withoutAccessParticulars(seen.displayName));
+
 /** Roles, name and e-mail: what `staff.*` announces of them, so what a change is made of. */
 export const describes = (member: SsoStaffMember, seen: SeenSsoStaff): boolean =>
-  member.displayName === (seen.displayName ?? null) &&
+  member.displayName === keptDisplayName(seen) &&
   member.email === (seen.email ?? null) &&
   sortedRoles(member.roles).join(',') === sortedRoles(seen.roles).join(',');
 
 /** One key per description, for the gateway's cache of whom it has recorded as they are. */
-export const descriptionKey = (seen: SeenSsoStaff): string => JSON.stringify([sortedRoles(seen.roles), seen.displayName ?? null, seen.email ?? null]);
+export const descriptionKey = (seen: SeenSsoStaff): string => JSON.stringify([sortedRoles(seen.roles), keptDisplayName(seen), seen.email ?? null]);
 
 /**
  * What a verified token changes: a subject never seen is created; one whose roles, name or e-mail
@@ -49,7 +58,7 @@ export const descriptionKey = (seen: SeenSsoStaff): string => JSON.stringify([so
  * refuses their tokens, and the admin who reactivates them brings the record back.
  */
 export const ssoStaffSeen = (known: SsoStaffMember | undefined, seen: SeenSsoStaff, now: Date): SsoStaffChange => {
-  const description = { roles: sortedRoles(seen.roles), displayName: seen.displayName ?? null, email: seen.email ?? null };
+  const description = { roles: sortedRoles(seen.roles), displayName: keptDisplayName(seen), email: seen.email ?? null };
   if (!known) return { kind: 'created', member: { staffId: seen.staffId, ...description, language: 'en', active: true, firstSeenAt: now, changedAt: now } };
   if (!known.active || describes(known, seen)) return { kind: 'unchanged', member: known };
   return { kind: 'updated', member: { ...known, ...description, changedAt: now } };

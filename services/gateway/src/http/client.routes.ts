@@ -4,14 +4,15 @@ import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { StaffLanguage, StaffRole, Text, VisibleText } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { failureResponses, NO_ACCESS_PARTICULARS_DOC, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { createClient, disableClient, findClient, listClients, rotateClientSecret } from '../use-cases/manage-clients';
 import { NewClientView, toClientView, toNewClientView } from './client.views';
 
 const NewStaffClient = Type.Object(
   {
     roles: Type.Array(StaffRole, { minItems: 1, uniqueItems: true }),
-    displayName: Type.Optional(VisibleText({ maxLength: 200 })),
+    // Listed to admins and announced to every service that keeps staff (staff.*).
+    displayName: Type.Optional(VisibleText({ maxLength: 200, description: `The staff member's name as lists show it. ${NO_ACCESS_PARTICULARS_DOC}` })),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
     /** The language of TSS's mail to them (escalation notices…); `en` when not given. Change it with PATCH /v1/staff/{staffId}. */
     language: Type.Optional(StaffLanguage),
@@ -41,7 +42,9 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
       config: { access: ADMIN, responseHeaders: { 201: ['Cache-Control'] } },
     },
     async (request, reply) => {
-      const { client, clientSecret } = await createClient(deps, { kind: 'staff', ...request.body });
+      const created = await createClient(deps, { kind: 'staff', ...request.body });
+      if (!created.ok) return sendFailure(reply, created.error);
+      const { client, clientSecret } = created.value;
       reply.header('cache-control', 'no-store');
       return reply.code(201).header('location', `/v1/clients/${client.clientId}`).send(toNewClientView(client, clientSecret));
     },

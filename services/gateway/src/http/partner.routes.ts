@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { Text, VisibleText } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { failureResponses, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { failureResponses, NO_ACCESS_PARTICULARS_DOC, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { createClient, createPartner, disableClient, findClient, findPartner, listClients, listPartners, rotateClientSecret, updatePartner } from '../use-cases/manage-clients';
 import { NewClientView, toClientView, toNewClientView } from './client.views';
 
@@ -18,9 +18,11 @@ const PartnerView = Type.Object(
   },
   { $id: 'Partner' },
 );
+/** Listed to admins, shown on the partner's support site and announced to every service (partner.*). */
+const PartnerName = VisibleText({ maxLength: 200, description: `The partner's name. ${NO_ACCESS_PARTICULARS_DOC}` });
 const PartnerPatch = Type.Object(
   {
-    name: Type.Optional(VisibleText({ maxLength: 200 })),
+    name: Type.Optional(PartnerName),
     siteEnabled: Type.Optional(Type.Boolean({ description: 'Open or close the partner’s new-request form on the support site (default closed)' })),
     active: Type.Optional(
       Type.Boolean({
@@ -56,14 +58,15 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         tags: ['partners'],
         operationId: 'createPartner',
         summary: 'Register a partner (admin)',
-        body: Type.Object({ name: VisibleText({ maxLength: 200 }) }, { additionalProperties: false, examples: [{ name: 'Acme Books' }] }),
+        body: Type.Object({ name: PartnerName }, { additionalProperties: false, examples: [{ name: 'Acme Books' }] }),
         response: { 201: PartnerView },
       },
       config: { access: ADMIN },
     },
     async (request, reply) => {
-      const partner = await createPartner(deps, request.body.name);
-      return reply.code(201).header('location', `/v1/partners/${partner.id}`).send(toView(partner));
+      const created = await createPartner(deps, request.body.name);
+      if (!created.ok) return sendFailure(reply, created.error);
+      return reply.code(201).header('location', `/v1/partners/${created.value.id}`).send(toView(created.value));
     },
   );
 
@@ -114,9 +117,8 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
       config: { access: ADMIN },
     },
     async (request, reply) => {
-      const partner = await updatePartner(deps, request.params.id, request.body);
-      if (!partner) return noPartner(reply);
-      return toView(partner);
+      const updated = await updatePartner(deps, request.params.id, request.body);
+      return updated.ok ? toView(updated.value) : sendFailure(reply, updated.error);
     },
   );
 
@@ -136,7 +138,9 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
       const partner = await findPartner(deps, request.params.id);
       if (!partner) return noPartner(reply);
       if (!partner.active) return sendFailure(reply, { kind: 'conflict', detail: 'The partner is deactivated: reactivate it (PATCH active: true) first.' });
-      const { client, clientSecret } = await createClient(deps, { kind: 'partner', partnerId: partner.id });
+      const created = await createClient(deps, { kind: 'partner', partnerId: partner.id });
+      if (!created.ok) return sendFailure(reply, created.error);
+      const { client, clientSecret } = created.value;
       reply.header('cache-control', 'no-store');
       return reply.code(201).header('location', `/v1/partners/${partner.id}/clients/${client.clientId}`).send(toNewClientView(client, clientSecret));
     },

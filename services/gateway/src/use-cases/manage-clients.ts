@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { PartnerCreatedV1, PartnerUpdatedV1, StaffCreatedV1, StaffUpdatedV1, type Language, type StaffRole } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import type { Clock } from '@tss/service-kit';
+import { err, ok, refusedAccessParticulars, type Clock, type Failure, type Result } from '@tss/service-kit';
 import { hashClientSecret, newClientSecret } from '../domain/client-secret';
 import type { ClientKind } from '../domain/grants';
 import { ApiClientEntity, PartnerEntity, type ApiClientRow, type PartnerRow } from '../store/gateway.entities';
@@ -33,44 +33,55 @@ const staffEventData = (client: ApiClientRow, now: Date) => ({
   changedAt: now.toISOString(),
 });
 
-export const createPartner = async (deps: Omit<Deps, 'dataSource'>, name: string): Promise<PartnerRow> =>
-  deps.unitOfWork.run(async (tx) => {
-    const now = deps.clock.now();
-    const partner: PartnerRow = { id: randomUUID(), name, active: true, createdAt: now, siteEnabled: false, siteTokenVersion: 1 };
-    await tx.getRepository(PartnerEntity).insert(partner);
-    await deps.outbox.add(tx, PartnerCreatedV1, partner.id, { partnerId: partner.id, name, active: true, changedAt: now.toISOString() });
-    return partner;
-  });
+/** A partner, announced (`partner.created`); a name holding access particulars is refused (P9), and nothing is stored. */
+export const createPartner = async (deps: Omit<Deps, 'dataSource'>, name: string): Promise<Result<PartnerRow, Failure>> => {
+  const refused = refusedAccessParticulars([{ pointer: '/name', text: name }]);
+  if (refused) return err(refused);
+  return ok(
+    await deps.unitOfWork.run(async (tx) => {
+      const now = deps.clock.now();
+      const partner: PartnerRow = { id: randomUUID(), name, active: true, createdAt: now, siteEnabled: false, siteTokenVersion: 1 };
+      await tx.getRepository(PartnerEntity).insert(partner);
+      await deps.outbox.add(tx, PartnerCreatedV1, partner.id, { partnerId: partner.id, name, active: true, changedAt: now.toISOString() });
+      return partner;
+    }),
+  );
+};
 
 export type PartnerPatch = { name?: string; siteEnabled?: boolean; active?: boolean };
 
 /**
  * Renames a partner, opens/closes its support site's public form, or deactivates/reactivates it
- * (`partner.updated`); undefined when there is no such partner. Deactivating refuses every client
+ * (`partner.updated`); `not_found` when there is no such partner. Deactivating refuses every client
  * of the partner (the token endpoint and the revocation check read the partner's `active`) and
  * bumps their token versions and the site's, so the tokens they held or minted stay refused after
  * a reactivation, as a disabled client's do (docs/adr/0012 addendum). Reactivating lets the clients
- * get new tokens; one disabled on its own stays disabled.
+ * get new tokens; one disabled on its own stays disabled. A new name holding access particulars is
+ * refused (P9) and nothing of the patch is applied.
  */
-export const updatePartner = async (deps: Omit<Deps, 'dataSource'>, partnerId: string, patch: PartnerPatch): Promise<PartnerRow | undefined> =>
-  deps.unitOfWork.run(async (tx) => {
+export const updatePartner = async (deps: Omit<Deps, 'dataSource'>, partnerId: string, patch: PartnerPatch): Promise<Result<PartnerRow, Failure>> => {
+  const refused = refusedAccessParticulars([{ pointer: '/name', text: patch.name }]);
+  if (refused) return err(refused);
+  const updated = await deps.unitOfWork.run(async (tx) => {
     const repo = tx.getRepository(PartnerEntity);
     const partner = await repo.findOne({ where: { id: partnerId }, lock: { mode: 'pessimistic_write' } });
     if (!partner) return undefined;
     const now = deps.clock.now();
     const deactivating = patch.active === false && partner.active;
-    const updated: PartnerRow = {
+    const changed: PartnerRow = {
       ...partner,
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.siteEnabled !== undefined ? { siteEnabled: patch.siteEnabled } : {}),
       ...(patch.active !== undefined ? { active: patch.active } : {}),
       siteTokenVersion: deactivating ? partner.siteTokenVersion + 1 : partner.siteTokenVersion,
     };
-    await repo.update({ id: partnerId }, { name: updated.name, siteEnabled: updated.siteEnabled, active: updated.active, siteTokenVersion: updated.siteTokenVersion });
+    await repo.update({ id: partnerId }, { name: changed.name, siteEnabled: changed.siteEnabled, active: changed.active, siteTokenVersion: changed.siteTokenVersion });
     if (deactivating) await tx.getRepository(ApiClientEntity).increment({ kind: 'partner', partnerId }, 'tokenVersion', 1);
-    await deps.outbox.add(tx, PartnerUpdatedV1, partnerId, { partnerId, name: updated.name, active: updated.active, changedAt: now.toISOString() });
-    return updated;
+    await deps.outbox.add(tx, PartnerUpdatedV1, partnerId, { partnerId, name: changed.name, active: changed.active, changedAt: now.toISOString() });
+    return changed;
   });
+  return updated ? ok(updated) : err({ kind: 'not_found', detail: 'No such partner.' });
+};
 
 type ClientInput = { kind: ClientKind; partnerId?: string; roles?: StaffRole[]; displayName?: string; email?: string; language?: Language; clientId?: string };
 
@@ -96,11 +107,16 @@ const insertClient = async (tx: EntityManager, deps: Pick<Deps, 'outbox' | 'cloc
   return client;
 };
 
-/** A partner or staff API client; staff clients are announced (`staff.created`) to the services that keep a roster. */
-export const createClient = async (deps: Deps, input: ClientInput & { clientSecret?: string }): Promise<NewClient> => {
+/**
+ * A partner or staff API client; staff clients are announced (`staff.created`) to the services that
+ * keep a roster. A display name holding access particulars is refused (P9), and nothing is stored.
+ */
+export const createClient = async (deps: Deps, input: ClientInput & { clientSecret?: string }): Promise<Result<NewClient, Failure>> => {
+  const refused = refusedAccessParticulars([{ pointer: '/displayName', text: input.displayName }]);
+  if (refused) return err(refused);
   const clientSecret = input.clientSecret ?? newClientSecret();
   const secretHash = await hashClientSecret(clientSecret);
-  return deps.unitOfWork.run(async (tx) => ({ client: await insertClient(tx, deps, input, secretHash), clientSecret }));
+  return ok(await deps.unitOfWork.run(async (tx) => ({ client: await insertClient(tx, deps, input, secretHash), clientSecret })));
 };
 
 export type ClientOwner = { kind: 'partner'; partnerId: string } | { kind: 'staff' };
