@@ -1,5 +1,6 @@
 import { StaffCreatedV1, StaffUpdatedV1, type EventData } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
+import { withoutAccessParticulars } from '@tss/service-kit';
 import type { EntityManager } from 'typeorm';
 import { staffDirectoryStore } from '../store/staff-directory.store';
 
@@ -9,7 +10,8 @@ const keep = (tx: EntityManager, data: StaffData) =>
   staffDirectoryStore.upsert(tx, {
     staffId: data.staffId,
     email: data.email ?? null,
-    displayName: data.displayName ?? null,
+    // P9: a gateway older than the fifth session of 2026-12-05 announced names as written (docs/adr/0026).
+    displayName: data.displayName === undefined ? null : withoutAccessParticulars(data.displayName),
     roles: data.roles,
     ...(data.language ? { language: data.language } : {}),
     active: data.active,

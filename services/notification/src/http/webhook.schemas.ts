@@ -1,10 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Instant, StringEnum, Text, Uuid } from '@tss/contracts';
+import { NO_ACCESS_PARTICULARS_DOC } from '@tss/service-kit';
 import type { DeliveryStatus as DeliveryStatusValue } from '../store/webhook-delivery.store';
 import { EVENT_FILTER_PATTERN } from '../domain/webhook-filter';
 
 const EventFilter = Type.String({ pattern: EVENT_FILTER_PATTERN, maxLength: 100, description: 'An event type of the ticket, sla, escalation or rating domain (`ticket.resolved`), a domain wildcard (`sla.*`) or `*`; a filter naming no delivered event is a 400. Escalation events are staff-only: an endpoint of a partner (a partner’s own, or an admin’s with `partnerId`) naming one is a 400, and its `*` means the ticket, sla and rating events' });
 const ContactEmail = Type.String({ format: 'email', maxLength: 320, description: 'Told by mail when the endpoint is disabled after 5 days of failures' });
+const Description = Text({ maxLength: 500, minLength: 0, description: `What the endpoint is for, as lists and the disabled mail show it. ${NO_ACCESS_PARTICULARS_DOC}` });
 const Url = Text({ maxLength: 2048, format: 'uri', description: 'http(s) URL the events are POSTed to, exactly as called: no spaces, line breaks or other control characters (percent-encode them); its host must not resolve to a private address' });
 
 export const EndpointParams = Type.Object({ id: Uuid });
@@ -14,7 +16,7 @@ export const CreateEndpointBody = Type.Object(
   {
     url: Url,
     eventTypes: Type.Array(EventFilter, { minItems: 1, maxItems: 50 }),
-    description: Type.Optional(Text({ maxLength: 500, minLength: 0 })),
+    description: Type.Optional(Description),
     contactEmail: Type.Optional(ContactEmail),
     partnerId: Type.Optional({ ...Uuid, description: 'Admins only: limit an internal system’s endpoint to one partner (default: every partner); it is then that partner’s feed and receives no escalation events. A partner the gateway has not registered, or has deactivated, is a 422' }),
   },
@@ -26,7 +28,7 @@ export const UpdateEndpointBody = Type.Object(
   {
     url: Type.Optional(Url),
     eventTypes: Type.Optional(Type.Array(EventFilter, { minItems: 1, maxItems: 50 })),
-    description: Type.Optional(Text({ maxLength: 500, minLength: 0 })),
+    description: Type.Optional(Description),
     contactEmail: Type.Optional(Type.Union([ContactEmail, Type.Null()], { description: 'null removes it' })),
     enabled: Type.Optional(Type.Boolean({ description: 'true re-enables a disabled endpoint' })),
   },

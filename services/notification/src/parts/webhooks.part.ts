@@ -22,6 +22,7 @@ import { WebhookClaimInstance1765602710000 } from '../store/migrations/176560271
 import { WebhookEventsByType1765603400000 } from '../store/migrations/1765603400000-webhook-events-by-type';
 import { WebhookEventsByTicketSequence1765603500000 } from '../store/migrations/1765603500000-webhook-events-by-ticket-sequence';
 import { IdempotencyFingerprintsCleared1765605800000 } from '../store/migrations/1765605800000-idempotency-fingerprints-cleared';
+import { MaskKeptDescriptionsAndNames1765606410000 } from '../store/migrations/1765606410000-mask-kept-descriptions-and-names';
 import { sealStoredSecrets, webhookSecretBox } from '../use-cases/webhook-secrets';
 import { onWebhookPruneDue, WEBHOOK_PRUNE_TIMER, WEBHOOK_PRUNE_TIMER_ID } from '../events/webhook-retention.handler';
 import { WEBHOOK_ATTEMPT_TIMER } from '../use-cases/webhook-queue';
@@ -61,7 +62,7 @@ export const webhooksPart = defineNotificationPart({
     allowedHostsOf(config.WEBHOOK_ALLOW_PRIVATE_HOSTS)
       .filter((host) => isIP(host) === 0)
       .map((host) => `WEBHOOK_ALLOW_PRIVATE_HOSTS: ${host} is not an IP address`),
-  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000, WebhookReadyByEndpoint1765300440000, WebhookInFlightByStart1765300450000, WebhookTicketOrder1765300465000, WebhookRetryHistory1765300470000, MaskKeptWebhookBodies1765501350000, WebhookSealedSecretsFloor1765501403000, WebhookClaimInstance1765602710000, WebhookEventsByType1765603400000, WebhookEventsByTicketSequence1765603500000, IdempotencyFingerprintsCleared1765605800000, MaskKeptStaffTextCopies1765606130000],
+  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000, WebhookReadyByEndpoint1765300440000, WebhookInFlightByStart1765300450000, WebhookTicketOrder1765300465000, WebhookRetryHistory1765300470000, MaskKeptWebhookBodies1765501350000, WebhookSealedSecretsFloor1765501403000, WebhookClaimInstance1765602710000, WebhookEventsByType1765603400000, WebhookEventsByTicketSequence1765603500000, IdempotencyFingerprintsCleared1765605800000, MaskKeptStaffTextCopies1765606130000, MaskKeptDescriptionsAndNames1765606410000],
   build: (deps) => {
     const ssrf = { resolve: systemResolve, allowed: allowedHostsOf(deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS) };
     const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;

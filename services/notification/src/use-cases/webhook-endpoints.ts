@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
 import { dataSchemaUri, WebhookPingV1, type CloudEvent, type EventData } from '@tss/contracts';
-import { err, ok, type Failure, type Result } from '@tss/service-kit';
+import { err, ok, refusedAccessParticulars, type Failure, type Result } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { ROTATION_OVERLAP_MS, urlProblem, type EndpointOwner, type WebhookEndpoint } from '../domain/webhook-endpoint';
 import { filterProblem, receivesType, type EndpointScope } from '../domain/webhook-filter';
@@ -38,6 +38,12 @@ const badFilters = (eventTypes: readonly string[], scope: EndpointScope): Failur
   });
   return errors.length > 0 ? { kind: 'validation', detail: `eventTypes: ${errors.map((e) => e.message).join('; ')}`, extensions: { errors } } : undefined;
 };
+/**
+ * P9: a description is listed to the endpoint's owner and admins and repeated in the mail telling of
+ * its disabling; one holding access particulars is refused, and nothing is stored
+ * (docs/adr/0026, addendum of 2026-12-05, fifth session).
+ */
+const badDescription = (description: string | undefined): Failure | undefined => refusedAccessParticulars([{ pointer: '/description', text: description }]);
 const notFound: Failure = { kind: 'not_found', detail: 'No such webhook endpoint.' };
 /**
  * A partner's endpoint is sent the requester's link credentials (docs/adr/0040, addenda of the fifth
@@ -76,7 +82,7 @@ export const createEndpoint = async (
 ): Promise<Result<WithNewSecret, Failure>> => {
   // An admin's endpoint limited to one partner is that partner's feed: staff-only events stay out of it too.
   const scope = { partnerId: owner.kind === 'partner' ? owner.partnerId : (input.partnerId ?? null) };
-  const problem = badFilters(input.eventTypes, scope) ?? (await checkUrl(input.url, check));
+  const problem = badDescription(input.description) ?? badFilters(input.eventTypes, scope) ?? (await checkUrl(input.url, check));
   if (problem) return err(problem);
   if (owner.kind === 'partner' && input.partnerId !== undefined && input.partnerId !== owner.partnerId) {
     return err({ kind: 'validation', detail: 'partnerId is for admins; a partner subscribes to its own events.', extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: 'not allowed' }] } });
@@ -124,6 +130,8 @@ export interface UpdateEndpoint {
 }
 
 export const updateEndpoint = async (tx: EntityManager, owner: EndpointOwner, id: string, input: UpdateEndpoint, check: UrlCheck, now: Date): Promise<Result<WebhookEndpoint, Failure>> => {
+  const refused = badDescription(input.description);
+  if (refused) return err(refused);
   const found = await findEndpoint(tx, owner, id, true);
   if (!found.ok) return found;
   if (input.url !== undefined && input.url !== found.value.url && found.value.ownerKind === 'partner' && owner.kind !== 'partner') return err(notYourUrl);
