@@ -1,3 +1,5 @@
+import { findPrivateKeys } from './private-key-detection';
+
 /**
  * P9: requesters paste access particulars into messages. This finds them (English and Russian
  * phrasings) so the use case can move them into the vault and mask them in the thread.
@@ -6,7 +8,8 @@
  * written. So a value is taken only after an explicit separator (`password: …`, `login/pass …`),
  * or, without one, when it looks like a secret (digits, symbols, mixed case) rather than a word;
  * never when it is a common word of prose ("Your password: should be changed"). An API key or a
- * token after its label (`API key: …`, `token=…`, `Bearer …`) must look generated either way.
+ * token after its label (`API key: …`, `token=…`, `Bearer …`) must look generated either way. A
+ * private key (a PEM, PGP or PuTTY block) is one finding, the whole block (private-key-detection.ts).
  * The heuristics and their limits are in docs/adr/0026-credentials-vault.md.
  */
 
@@ -17,6 +20,12 @@ export interface FoundCredential {
   end: number;
   login?: string;
   secret: string;
+  /**
+   * A private key's kind, as its block names it ("RSA private key", "PGP private key block",
+   * "PuTTY private key"): the vault keeps it as the credential's note, and the author is told a key
+   * was among the particulars (docs/adr/0026, addendum of 2026-12-05, fifth session).
+   */
+  keyKind?: string;
 }
 
 // Every pattern here runs in time linear in the text (docs/adr/0061-linear-time-text-patterns.md):
@@ -216,12 +225,38 @@ const candidates = (text: string): FoundCredential[] => {
 };
 
 /**
- * Access particulars in `text`, in order, without overlaps: where two findings overlap the one
- * that starts first wins, and of two that start together the longer (a login and password pair
- * over its password alone).
+ * The findings of `sorted` (by start) that overlap none of `keys` (by start, disjoint): a label just
+ * before a key ("Token: -----BEGIN …", "password: -----BEGIN …") would otherwise take the block's
+ * first line for its value and leave the rest of the key in clear. One pass, pointers forward.
+ */
+const outsideKeys = (sorted: readonly FoundCredential[], keys: readonly FoundCredential[]): FoundCredential[] => {
+  let k = 0;
+  return sorted.filter((c) => {
+    while (k < keys.length && keys[k].end <= c.start) k += 1;
+    return !(k < keys.length && keys[k].start < c.end);
+  });
+};
+
+/** Two lists of findings, each by start and without overlaps, and none overlapping the other: one list by start. */
+const merged = (a: readonly FoundCredential[], b: readonly FoundCredential[]): FoundCredential[] => {
+  const all: FoundCredential[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) all.push(j >= b.length || (i < a.length && a[i].start < b[j].start) ? a[i++] : b[j++]);
+  return all;
+};
+
+/**
+ * Access particulars in `text`, in order, without overlaps. A private key's block wins over any
+ * finding that overlaps it; of the others, where two overlap the one that starts first wins, and of
+ * two that start together the longer (a login and password pair over its password alone).
  */
 export const findCredentials = (text: string): FoundCredential[] => {
-  const sorted = candidates(text).sort((a, b) => a.start - b.start || b.end - a.end);
+  const keys = findPrivateKeys(text);
+  const sorted = outsideKeys(
+    candidates(text).sort((a, b) => a.start - b.start || b.end - a.end),
+    keys,
+  );
   const kept: FoundCredential[] = [];
   for (const c of sorted) {
     const last = kept[kept.length - 1];
@@ -232,7 +267,7 @@ export const findCredentials = (text: string): FoundCredential[] => {
     }
     kept.push(c);
   }
-  return kept;
+  return keys.length === 0 ? kept : merged(kept, keys);
 };
 
 /** `text` with each finding replaced by `replacement(finding, index)`. */
@@ -280,18 +315,21 @@ export const fileNameWithoutAccessParticulars = (name: string): string => {
   return masked === stem ? name : `${masked}${extension}`;
 };
 
+/** `value` with every string passed through `mask`, keys and shape unchanged; the very same value when nothing changed. */
+const jsonMasked = (value: unknown, mask: (text: string) => string): unknown => {
+  if (typeof value === 'string') return mask(value);
+  if (Array.isArray(value)) {
+    const items = value.map((item) => jsonMasked(item, mask));
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).map(([key, item]) => [key, jsonMasked(item, mask)] as const);
+  return entries.some(([key, item]) => item !== (value as Record<string, unknown>)[key]) ? Object.fromEntries(entries) : value;
+};
+
 /**
  * P9 for JSON kept as it was written (an event's data, a webhook body, a history entry's detail):
  * `value` with every string passed through `withoutAccessParticulars`, keys and shape unchanged.
  * The very same value when nothing was found, so a caller writes back only what changed.
  */
-export const jsonWithoutAccessParticulars = (value: unknown): unknown => {
-  if (typeof value === 'string') return withoutAccessParticulars(value);
-  if (Array.isArray(value)) {
-    const items = value.map(jsonWithoutAccessParticulars);
-    return items.some((item, i) => item !== value[i]) ? items : value;
-  }
-  if (typeof value !== 'object' || value === null) return value;
-  const entries = Object.entries(value).map(([key, item]) => [key, jsonWithoutAccessParticulars(item)] as const);
-  return entries.some(([key, item]) => item !== (value as Record<string, unknown>)[key]) ? Object.fromEntries(entries) : value;
-};
+export const jsonWithoutAccessParticulars = (value: unknown): unknown => jsonMasked(value, withoutAccessParticulars);

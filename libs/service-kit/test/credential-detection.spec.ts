@@ -160,6 +160,106 @@ describe('P9: access particulars in a message', () => {
     });
   });
 
+  // docs/adr/0026, addendum of 2026-12-05, fifth session: a private key is an access particular.
+  describe('a private key (PEM, PGP, PuTTY) is one particular, the whole block, its kind kept', () => {
+    const RSA = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAtRT5PRIVKEYMARKER9x8y7z6\nQ2hlY2sgdGhpcyBpcyBub3QgYSByZWFsIGtleQ==\n-----END RSA PRIVATE KEY-----';
+    const OPENSSH = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\nAAAAAAAAAAEAAAAzAAAAC3NzaC1lZDI1NTE5MARK\n-----END OPENSSH PRIVATE KEY-----';
+    const PKCS8 = '-----BEGIN PRIVATE KEY-----\r\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\r\n-----END PRIVATE KEY-----';
+    const ENCRYPTED = '-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----';
+    const EC = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oIf7hrLkvDEk\n-----END EC PRIVATE KEY-----';
+    const DSA = '-----BEGIN DSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: DES-EDE3-CBC,0123456789ABCDEF\n\nMIIBuwIBAAKBgQD1mNQbw7TbG1vsyd8sZ6M4L\n-----END DSA PRIVATE KEY-----';
+    const PGP =
+      '-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\nlQOYBF3kQ2EBCADKpX9v7e3Yk0a1b2c3d4e5f6\n=Xy9Z\n-----END PGP PRIVATE KEY BLOCK-----';
+    const PUTTY = [
+      'PuTTY-User-Key-File-3: ssh-ed25519',
+      'Encryption: none',
+      'Comment: eddsa-key-20261205',
+      'Public-Lines: 2',
+      'AAAAC3NzaC1lZDI1NTE5AAAAIPuttyPublicPart0123456789',
+      'abcdef0123456789',
+      'Private-Lines: 1',
+      'AAAAIFPuttyPrivatePart0123456789abcdefABCDEF',
+      'Private-MAC: 5b1e0f4a9c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f',
+    ].join('\n');
+    const keyFound = (text: string) => findCredentials(text).map(({ secret, keyKind }) => ({ secret, keyKind }));
+
+    it.each([
+      ['an RSA key (PKCS #1)', RSA, 'RSA private key'],
+      ['an OpenSSH key', OPENSSH, 'OpenSSH private key'],
+      ['a PKCS #8 key, lines ending in \\r\\n', PKCS8, 'private key'],
+      ['an encrypted PKCS #8 key', ENCRYPTED, 'encrypted private key'],
+      ['an EC key', EC, 'EC private key'],
+      ['an encrypted DSA key with its headers', DSA, 'DSA private key'],
+      ['a PGP private key block', PGP, 'PGP private key block'],
+      ['a PuTTY key', PUTTY, 'PuTTY private key'],
+      ['an SSH2 (RFC 4716 style) key', '---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: "rsa-key"\nP2/56wAAAi4AAAA3aWYtbW9kbntzaWdu\n---- END SSH2 ENCRYPTED PRIVATE KEY ----', 'SSH2 encrypted private key'],
+    ])('%s, from its first line to its last, is one particular', (_kind, block, keyKind) => {
+      const text = `Open it with ${block}\nThanks, Ann`;
+      expect(mask(text)).toBe('Open it with [vault #0]\nThanks, Ann');
+      expect(keyFound(text)).toEqual([{ secret: block, keyKind }]);
+    });
+
+    it('a key pasted into one line (its line breaks as spaces) is one particular', () => {
+      const oneLine = RSA.replace(/\n/g, ' ');
+      expect(mask(`key: ${oneLine} thanks`)).toBe('key: [vault #0] thanks');
+      expect(keyFound(`key: ${oneLine} thanks`)).toEqual([{ secret: oneLine, keyKind: 'RSA private key' }]);
+    });
+
+    it('a password and a key in one message are two particulars, in order', () => {
+      const text = `Login fails, password: X9still-Fails. Also my private key:\n${OPENSSH}\nRegards`;
+      expect(found(text)).toEqual([{ secret: 'X9still-Fails' }, { secret: OPENSSH }]);
+      expect(mask(text)).toBe('Login fails, [vault #0]. Also my private key:\n[vault #1]\nRegards');
+    });
+
+    it('a label right before the block does not take its first line away: the whole block is the key', () => {
+      expect(found(`Token: ${RSA}`)).toEqual([{ secret: RSA }]);
+      expect(found(`password: ${RSA.replace(/\n/g, ' ')}`)).toEqual([{ secret: RSA.replace(/\n/g, ' ') }]);
+    });
+
+    describe('a block whose END line is missing runs to the end of its key material', () => {
+      it.each([
+        ['cut at the end of the text', `Here: ${RSA.split('\n').slice(0, 2).join('\n')}`, 'Here: [vault #0]', RSA.split('\n').slice(0, 2).join('\n')],
+        ['the key is the rest of the text', `Here:\n${RSA.split('\n').slice(0, 3).join('\n')}\n`, 'Here:\n[vault #0]\n', RSA.split('\n').slice(0, 3).join('\n')],
+        ['prose on the next line stays', `${RSA.split('\n').slice(0, 3).join('\n')}\nThanks, Ann`, '[vault #0]\nThanks, Ann', RSA.split('\n').slice(0, 3).join('\n')],
+        ['pasted into one line', `${RSA.split('\n').slice(0, 3).join(' ')}, thanks`, '[vault #0], thanks', RSA.split('\n').slice(0, 3).join(' ')],
+        ['a PuTTY key without its MAC', `${PUTTY.split('\n').slice(0, 8).join('\n')}\nThanks, Ann`, '[vault #0]\nThanks, Ann', PUTTY.split('\n').slice(0, 8).join('\n')],
+      ])('%s', (_shape, text, masked, secret) => {
+        expect(mask(text)).toBe(masked);
+        expect(found(text)).toEqual([{ secret }]);
+      });
+
+      it('a second key after a cut one is a particular of its own', () => {
+        const cut = RSA.split('\n').slice(0, 2).join('\n');
+        expect(found(`${cut}\n${EC}`)).toEqual([{ secret: cut }, { secret: EC }]);
+      });
+    });
+
+    it.each([
+      ['a public key', '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9x8y7z6PUBLICMARK\n-----END PUBLIC KEY-----'],
+      ['an RSA public key', '-----BEGIN RSA PUBLIC KEY-----\nMIIBCgKCAQEA0PUBLIC1234567890abcdef\n-----END RSA PUBLIC KEY-----'],
+      ['a certificate', '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBa\n-----END CERTIFICATE-----'],
+      ['a PGP public key block', '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBF3kQ2EBCADKpX9v7e3Yk0a1b2c3d4e5f6\n-----END PGP PUBLIC KEY BLOCK-----'],
+      ['an OpenSSH public key', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPuttyPublicPart0123456789 ann@laptop'],
+      ['the header named in prose', 'The file must start with -----BEGIN OPENSSH PRIVATE KEY----- and be readable only by you.'],
+      ['a placeholder between the lines', '-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----'],
+      ['PuTTY named in prose', 'PuTTYgen saves a PuTTY-User-Key-File-3: file; see its Public-Lines: field.'],
+    ])('%s stays as written', (_what, text) => {
+      expect(findCredentials(text)).toEqual([]);
+      expect(mask(text)).toBe(text);
+    });
+
+    it('a certificate beside a key stays; only the key is masked', () => {
+      const certificate = '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBa\n-----END CERTIFICATE-----';
+      expect(mask(`${certificate}\n${RSA}`)).toBe(`${certificate}\n[vault #0]`);
+    });
+
+    it('a masked key holds nothing the detection finds (masking twice changes nothing)', () => {
+      const once = jsonWithoutAccessParticulars({ body: `key:\n${PGP}\nand ${PUTTY}` });
+      expect(once).toEqual({ body: 'key:\n[access particulars removed]\nand [access particulars removed]' });
+      expect(jsonWithoutAccessParticulars(once)).toBe(once);
+    });
+  });
+
   describe('time linear in the text: a long run of one shape does not hold the event loop (docs/adr/0061)', () => {
     // Run on a worker: Jest's timeout cannot stop a regex on the test's own thread, so the old,
     // backtracking patterns would pass, late. A few seconds is room for the worker to start and
@@ -176,6 +276,9 @@ describe('P9: access particulars in a message', () => {
       ['"user" then blanks (login, then password)', `password: Hunter2! user${' '.repeat(200_000)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }]],
       ['"user/pass" then blanks (login/password pair)', `password: Hunter2! user/pass${' \t'.repeat(100_000)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }]],
       ['"API key" or "token" then blanks (a key after its label)', `password: Hunter2! API key${' '.repeat(100_000)}token${' \t'.repeat(50_000)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }]],
+      ['private key headers without their END or key material', `password: Hunter2! ${'-----BEGIN RSA PRIVATE KEY----- '.repeat(6_000)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }]],
+      ['PuTTY headers without their private lines', `password: Hunter2! ${'PuTTY-User-Key-File-3: ssh-rsa '.repeat(6_000)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }]],
+      ['a cut key of 200,000 characters', `password: Hunter2! -----BEGIN RSA PRIVATE KEY-----\n${'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODkw\n'.repeat(4_500)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }, expect.objectContaining({ start: 19, keyKind: 'RSA private key' })]],
       ['a dotted word (URL scheme)', `${'a.'.repeat(100_000)} https://admin:Secr3t@example.com/`, [{ start: 200_009, end: 200_021, login: 'admin', secret: 'Secr3t' }]],
     ])('%s', async (_shape, text, expected) => {
       expect(await detectOffThread(text)).toEqual(expected);
@@ -232,7 +335,7 @@ describe('P9: access particulars in a file name', () => {
     expect(fileNameWithoutAccessParticulars(name)).toBe(kept);
   });
 
-  it.each(['password reset page.png', 'screenshot 2026-12-05 10.41.22.png', 'token expired.png', 'Secret garden.jpg'])('%j is kept as it is', (name) => {
+  it.each(['password reset page.png', 'screenshot 2026-12-05 10.41.22.png', 'token expired.png', 'Secret garden.jpg', 'id_rsa.pem', 'server.key', 'PRIVATE KEY.pem', '-----BEGIN RSA PRIVATE KEY-----.txt', 'key.ppk'])('%j is kept as it is', (name) => {
     expect(fileNameWithoutAccessParticulars(name)).toBe(name);
   });
 });

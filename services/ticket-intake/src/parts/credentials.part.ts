@@ -19,6 +19,7 @@ import {
   DETECTED_IN_FILE_NAME_LABEL,
   MAX_DESTROY_AFTER_MINUTES,
   maskForVault,
+  privateKeysIn,
   vaultPending,
   onTicketClosed,
   onTicketReopened,
@@ -48,25 +49,32 @@ interface HookTicket {
  * sixth session). `advise: false` leaves out "change them once this ticket is resolved", for a
  * ticket that is (the deadline's note advises).
  */
-const noteOfVaulting = (count: number, input: { ticket: HookTicket; byAgent: boolean; textOf?: VaultedFrom; visibility?: 'public' | 'internal'; otherSender?: string }, advise = true): string => {
+const noteOfVaulting = (
+  taken: { count: number; privateKeys: number },
+  input: { ticket: HookTicket; byAgent: boolean; textOf?: VaultedFrom; visibility?: 'public' | 'internal'; otherSender?: string },
+  advise = true,
+): string => {
+  const { count, privateKeys } = taken;
   const ofFileName = input.textOf === 'file_name' ? 'file_name' : 'message';
-  if (input.byAgent) return vaultedByAgentNote(count, input.visibility, ofFileName);
-  if (input.otherSender !== undefined) return vaultedFromSenderNote(count, input.otherSender, input.ticket.language, ofFileName, advise);
-  return vaultedNote(count, input.ticket.language, input.textOf, advise);
+  if (input.byAgent) return vaultedByAgentNote(count, input.visibility, ofFileName, privateKeys);
+  if (input.otherSender !== undefined) return vaultedFromSenderNote(count, input.otherSender, input.ticket.language, ofFileName, advise, privateKeys);
+  return vaultedNote(count, input.ticket.language, input.textOf, advise, privateKeys);
 };
+
+/** What a note counts of a text's particulars: how many, and how many of them are private keys. */
+const takenBy = (vaulted: { vaulted: string[]; privateKeys: number }) => ({ count: vaulted.vaulted.length, privateKeys: vaulted.privateKeys });
 
 /**
  * P9: particulars taken on a resolved ticket go with its resolution's (docs/adr/0026): told, if the
  * text leaves it resolved, with the deadline: to the agent who wrote them, or on the thread.
  */
 const dueWithResolution = (
-  count: number,
-  vaulted: { vaulted: string[]; destroyAfter?: Date },
+  vaulted: { vaulted: string[]; privateKeys: number; destroyAfter?: Date },
   input: { ticket: HookTicket; byAgent: boolean; textOf?: VaultedFrom; visibility?: 'public' | 'internal'; otherSender?: string },
 ): DueWithResolution | undefined => {
   if (!vaulted.destroyAfter) return undefined;
   const deadline = input.byAgent ? vaultedByAgentDeadlineNote(vaulted.destroyAfter) : credentialsAfterResolutionNote(vaulted.destroyAfter, input.ticket.language);
-  return { notes: [noteOfVaulting(count, input, false), deadline], credentialIds: vaulted.vaulted, destroyAfter: vaulted.destroyAfter };
+  return { notes: [noteOfVaulting(takenBy(vaulted), input, false), deadline], credentialIds: vaulted.vaulted, destroyAfter: vaulted.destroyAfter };
 };
 
 /** The texts of a request a filer writes freely (P2), each masked at filing (P9); the requester's name and address are theirs. */
@@ -122,7 +130,7 @@ const credentialHooks = (deps: CredentialDeps) => ({
             author: { kind: 'system' },
             visibility: 'public',
             channel: ticket.channel,
-            body: vaultedNote(pending.length, ticket.language, 'request'),
+            body: vaultedNote(pending.length, ticket.language, 'request', true, privateKeysIn(pending)),
             attachmentIds: [],
             createdAt: now,
           });
@@ -148,8 +156,8 @@ const credentialHooks = (deps: CredentialDeps) => ({
       });
       const count = vaulted.vaulted.length;
       if (count === 0) return { text: vaulted.text, notes: [], vaulted: 0 };
-      const due = dueWithResolution(count, vaulted, input);
-      return { text: vaulted.text, notes: [noteOfVaulting(count, input)], vaulted: count, ...(due ? { dueWithResolution: due } : {}) };
+      const due = dueWithResolution(vaulted, input);
+      return { text: vaulted.text, notes: [noteOfVaulting(takenBy(vaulted), input)], vaulted: count, ...(due ? { dueWithResolution: due } : {}) };
     },
   },
 });

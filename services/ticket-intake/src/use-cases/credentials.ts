@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { ConfigError, err, findCredentials, maskCredentials, ok, parseMasterKeys, type Failure, type KeyWrapper, type RequestScope, type Result } from '@tss/service-kit';
+import { ConfigError, err, findCredentials, maskCredentials, ok, parseMasterKeys, type Failure, type FoundCredential, type KeyWrapper, type RequestScope, type Result } from '@tss/service-kit';
 import type { Channel } from '@tss/contracts';
 import type { FiredTimer } from '@tss/timers';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actor';
@@ -226,8 +226,19 @@ export const revealCredential = async (
 export interface TextForVault {
   /** The text to store: every finding replaced by `[credentials stored securely: TSS vault #<id>]`. */
   text: string;
-  pending: { id: string; secret: CredentialSecret }[];
+  /** `privateKey`: a private key's block (its kind in the secret's note), which the author's note names. */
+  pending: { id: string; secret: CredentialSecret; privateKey?: true }[];
 }
+
+/** How many of the particulars taken are private keys: the notes name them (docs/adr/0026, fifth session). */
+export const privateKeysIn = (pending: TextForVault['pending']): number => pending.filter((p) => p.privateKey).length;
+
+/** What the vault seals of a finding: a private key's kind is kept as the note, so staff know what they reveal. */
+const secretOf = (finding: FoundCredential): CredentialSecret => ({
+  secret: finding.secret,
+  ...(finding.login ? { login: finding.login } : {}),
+  ...(finding.keyKind ? { note: finding.keyKind } : {}),
+});
 
 const DETECTED_LABEL = 'Access particulars from a message';
 /** A file's name held them (docs/adr/0026, addendum of 2026-12-05, first session): staff know where to look. */
@@ -248,9 +259,11 @@ export const maskForVault = (text: string): TextForVault => {
     // A pasted list (or a flood): every one still masked, all kept together as one credential.
     const id = randomUUID();
     const secret = found.map((f) => (f.login === undefined ? f.secret : `${f.login} / ${f.secret}`)).join('\n');
-    return { text: maskCredentials(text, found, () => placeholderFor(id)), pending: [{ id, secret: { secret } }] };
+    // The keys' kinds go with them for staff; the note counts the one credential, as for the rest of a flood.
+    const keyKinds = found.flatMap((f) => (f.keyKind ? [f.keyKind] : []));
+    return { text: maskCredentials(text, found, () => placeholderFor(id)), pending: [{ id, secret: { secret, ...(keyKinds.length > 0 ? { note: keyKinds.join(', ') } : {}) } }] };
   }
-  const pending = found.map((finding) => ({ id: randomUUID(), secret: { secret: finding.secret, ...(finding.login ? { login: finding.login } : {}) } }));
+  const pending = found.map((finding) => ({ id: randomUUID(), secret: secretOf(finding), ...(finding.keyKind ? { privateKey: true as const } : {}) }));
   return { text: maskCredentials(text, found, (_finding, i) => placeholderFor(pending[i].id)), pending };
 };
 
@@ -284,14 +297,14 @@ const vaultPendingOf = async (
 /**
  * P9, for the messages route: access particulars in a message are moved into the vault and
  * masked, e.g. `[credentials stored securely: TSS vault #1a2b3c4d]`. Returns the text to store and
- * the ids of the credentials made (none: the text unchanged), and when they are due for destruction
- * if the ticket is resolved. The caller tells the requester.
+ * the ids of the credentials made (none: the text unchanged), how many of them are private keys,
+ * and when they are due for destruction if the ticket is resolved. The caller tells the requester.
  */
 export const vaultSecretsInText = async (
   tx: EntityManager,
   deps: CredentialDeps,
   input: { ticketId: string; partnerId: string; text: string; actor: Actor; now: Date; visibility?: CredentialVisibility; label?: string },
-): Promise<{ text: string; vaulted: string[]; destroyAfter?: Date }> => {
+): Promise<{ text: string; vaulted: string[]; privateKeys: number; destroyAfter?: Date }> => {
   const masked = maskForVault(input.text);
   const { ids: vaulted, destroyAfter } = await vaultPendingOf(tx, deps, {
     ticketId: input.ticketId,
@@ -302,7 +315,7 @@ export const vaultSecretsInText = async (
     ...(input.visibility ? { visibility: input.visibility } : {}),
     ...(input.label ? { label: input.label } : {}),
   });
-  return { text: masked.text, vaulted, ...(destroyAfter ? { destroyAfter } : {}) };
+  return { text: masked.text, vaulted, privateKeys: privateKeysIn(masked.pending), ...(destroyAfter ? { destroyAfter } : {}) };
 };
 
 /**
@@ -349,23 +362,39 @@ const inLanguage = (texts: { en: string; ru: string }, language?: string): strin
 /** A note and its advice, or the note alone (`advise: false`: the ticket is resolved, and the deadline's note advises). */
 const advised = (note: string, advice: string, advise: boolean): string => (advise ? `${note} ${advice}` : note);
 
-const VAULTED_NOTES: Readonly<Record<VaultedFrom, (count: number, language?: string) => string>> = {
+/**
+ * "(2)": how many particulars a text held, as every note says it; with the private keys among them
+ * named, a key being one of them (docs/adr/0026, addendum of 2026-12-05, fifth session): "(1): a
+ * private key", "(2), a private key among them", "(3), 2 private keys among them".
+ */
+const counted = (count: number, privateKeys: number, language?: string): string => {
+  if (privateKeys === 0) return `(${count})`;
+  if (language === 'ru') {
+    const keys = privateKeys === 1 ? 'закрытый ключ' : 'закрытые ключи';
+    if (privateKeys === count) return `(${count}): ${keys}`;
+    return privateKeys === 1 ? `(${count}), среди них ${keys}` : `(${count}), среди них ${keys} (${privateKeys})`;
+  }
+  if (privateKeys === count) return `(${count}): ${privateKeys === 1 ? 'a private key' : 'private keys'}`;
+  return `(${count}), ${privateKeys === 1 ? 'a private key' : `${privateKeys} private keys`} among them`;
+};
+
+const VAULTED_NOTES: Readonly<Record<VaultedFrom, (count: string, language?: string) => string>> = {
   message: (count, language) =>
     language === 'ru'
-      ? `Ваше сообщение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться.`
-      : `Your message contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them.`,
+      ? `Ваше сообщение содержало данные для доступа ${count}. Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться.`
+      : `Your message contained access particulars ${count}. We moved them to our secure vault and masked them in this thread; support staff can still use them.`,
   request: (count, language) =>
     language === 'ru'
-      ? `Ваше обращение содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в обращении; сотрудники поддержки могут ими воспользоваться.`
-      : `Your request contained access particulars (${count}). We moved them to our secure vault and masked them in the request; support staff can still use them.`,
+      ? `Ваше обращение содержало данные для доступа ${count}. Мы перенесли их в защищённое хранилище и скрыли в обращении; сотрудники поддержки могут ими воспользоваться.`
+      : `Your request contained access particulars ${count}. We moved them to our secure vault and masked them in the request; support staff can still use them.`,
   rating_comment: (count, language) =>
     language === 'ru'
-      ? `Комментарий к вашей оценке содержал данные для доступа (${count}). Мы перенесли их в защищённое хранилище и удалили из комментария; сотрудники поддержки могут ими воспользоваться.`
-      : `The comment you gave with your rating contained access particulars (${count}). We moved them to our secure vault and removed them from the comment; support staff can still use them.`,
+      ? `Комментарий к вашей оценке содержал данные для доступа ${count}. Мы перенесли их в защищённое хранилище и удалили из комментария; сотрудники поддержки могут ими воспользоваться.`
+      : `The comment you gave with your rating contained access particulars ${count}. We moved them to our secure vault and removed them from the comment; support staff can still use them.`,
   file_name: (count, language) =>
     language === 'ru'
-      ? `Имя отправленного вами файла содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться.`
-      : `The name of a file you sent contained access particulars (${count}). We moved them to our secure vault and masked them in the file's name; support staff can still use them.`,
+      ? `Имя отправленного вами файла содержало данные для доступа ${count}. Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться.`
+      : `The name of a file you sent contained access particulars ${count}. We moved them to our secure vault and masked them in the file's name; support staff can still use them.`,
 };
 
 /**
@@ -375,8 +404,8 @@ const VAULTED_NOTES: Readonly<Record<VaultedFrom, (count: number, language?: str
  * `advise: false` on a resolved ticket: "change them once resolved" would be untrue there; the
  * deadline's note says what to do (addendum of 2026-12-05, third session).
  */
-export const vaultedNote = (count: number, language?: string, from: VaultedFrom = 'message', advise = true): string =>
-  advised(VAULTED_NOTES[from](count, language), inLanguage(CHANGE_ONCE_RESOLVED, language), advise);
+export const vaultedNote = (count: number, language?: string, from: VaultedFrom = 'message', advise = true, privateKeys = 0): string =>
+  advised(VAULTED_NOTES[from](counted(count, privateKeys, language), language), inLanguage(CHANGE_ONCE_RESOLVED, language), advise);
 
 /**
  * The thread's note when another mail sender's message (a colleague of the requester's, ADR 0035)
@@ -384,15 +413,23 @@ export const vaultedNote = (count: number, language?: string, from: VaultedFrom 
  * "your message" (docs/adr/0026, addendum of 2026-12-04, sixth session). The sender's address is on
  * their message already.
  */
-export const vaultedFromSenderNote = (count: number, sender: string, language?: string, from: 'message' | 'file_name' = 'message', advise = true): string => {
+export const vaultedFromSenderNote = (
+  count: number,
+  sender: string,
+  language?: string,
+  from: 'message' | 'file_name' = 'message',
+  advise = true,
+  privateKeys = 0,
+): string => {
+  const n = counted(count, privateKeys, language);
   const note =
     from === 'file_name'
       ? language === 'ru'
-        ? `Имя файла в сообщении от ${sender} содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться.`
-        : `The name of a file in the message from ${sender} contained access particulars (${count}). We moved them to our secure vault and masked them in the file's name; support staff can still use them.`
+        ? `Имя файла в сообщении от ${sender} содержало данные для доступа ${n}. Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться.`
+        : `The name of a file in the message from ${sender} contained access particulars ${n}. We moved them to our secure vault and masked them in the file's name; support staff can still use them.`
       : language === 'ru'
-        ? `Сообщение от ${sender} содержало данные для доступа (${count}). Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться.`
-        : `The message from ${sender} contained access particulars (${count}). We moved them to our secure vault and masked them in this thread; support staff can still use them.`;
+        ? `Сообщение от ${sender} содержало данные для доступа ${n}. Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться.`
+        : `The message from ${sender} contained access particulars ${n}. We moved them to our secure vault and masked them in this thread; support staff can still use them.`;
   return advised(note, inLanguage(OWNER_CHANGES_ONCE_RESOLVED, language), advise);
 };
 
@@ -400,12 +437,12 @@ export const vaultedFromSenderNote = (count: number, sender: string, language?: 
  * To the agent whose own text held particulars (P9): a public answer is read by the requester and
  * carried by mail; an internal note is neither, and its particulars are staff-only as it is.
  */
-export const vaultedByAgentNote = (count: number, visibility: CredentialVisibility = 'public', from: 'message' | 'file_name' = 'message'): string =>
+export const vaultedByAgentNote = (count: number, visibility: CredentialVisibility = 'public', from: 'message' | 'file_name' = 'message', privateKeys = 0): string =>
   from === 'file_name'
-    ? `The name of a file you sent contained access particulars (${count}). They were moved to the ticket's vault and masked in the file's name: staff reveal them from the vault.${visibility === 'public' ? ' Give the requester particulars another way, never in a file or its name.' : ''}`
+    ? `The name of a file you sent contained access particulars ${counted(count, privateKeys)}. They were moved to the ticket's vault and masked in the file's name: staff reveal them from the vault.${visibility === 'public' ? ' Give the requester particulars another way, never in a file or its name.' : ''}`
     : visibility === 'internal'
-    ? `Your internal note contained access particulars (${count}). They were moved to the ticket's vault, for staff only as the note is, and masked in the note: staff reveal them from the vault.`
-    : `Your message contained access particulars (${count}). They were moved to the ticket's vault and masked in the thread, which the requester reads and mail carries: staff reveal them from the vault. Give the requester particulars another way, never in the thread.`;
+    ? `Your internal note contained access particulars ${counted(count, privateKeys)}. They were moved to the ticket's vault, for staff only as the note is, and masked in the note: staff reveal them from the vault.`
+    : `Your message contained access particulars ${counted(count, privateKeys)}. They were moved to the ticket's vault and masked in the thread, which the requester reads and mail carries: staff reveal them from the vault. Give the requester particulars another way, never in the thread.`;
 
 /** To the agent, on a resolved ticket: what they handed over goes with the resolution's credentials (P9). */
 export const vaultedByAgentDeadlineNote = (destroyAt: Date): string =>

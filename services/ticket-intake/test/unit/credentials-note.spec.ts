@@ -1,4 +1,4 @@
-import { changeCredentialsNote, credentialsAfterResolutionNote, vaultedByAgentNote, vaultedFromSenderNote, vaultedNote } from '../../src/use-cases/credentials';
+import { changeCredentialsNote, credentialsAfterResolutionNote, maskForVault, vaultedByAgentNote, vaultedFromSenderNote, vaultedNote } from '../../src/use-cases/credentials';
 
 /** The instant a note names: its "YYYY-MM-DD HH:MM UTC". */
 const statedIn = (note: string): Date => {
@@ -51,5 +51,39 @@ describe('P9: the notes for a file name say it was the name, and where the parti
 
   it("an agent's internal note's file: no word of the requester", () => {
     expect(vaultedByAgentNote(1, 'internal', 'file_name')).not.toContain('requester');
+  });
+});
+
+// docs/adr/0026, addendum of 2026-12-05, fifth session: a private key is an access particular, told as such.
+describe('P9: a private key pasted into a text is vaulted whole, its kind kept, and the notes name it', () => {
+  const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----';
+
+  it('the whole block is the secret and its kind the note; a password beside it is a particular of its own', () => {
+    const masked = maskForVault(`Login fails, password: Xq9-still. Also my private key:\n${KEY}\nRegards`);
+    expect(masked.pending.map((p) => p.secret)).toEqual([{ secret: 'Xq9-still' }, { secret: KEY, note: 'OpenSSH private key' }]);
+    expect(masked.pending.map((p) => p.privateKey === true)).toEqual([false, true]);
+    expect(masked.text).toMatch(/^Login fails, \[credentials stored securely: TSS vault #[0-9a-f]{8}\]\. Also my private key:\n\[credentials stored securely: TSS vault #[0-9a-f]{8}\]\nRegards$/);
+  });
+
+  it.each([
+    ['a key alone, in English', vaultedNote(1, 'en', 'message', true, 1), 'Your message contained access particulars (1): a private key. We moved them'],
+    ['a key alone, in Russian', vaultedNote(1, 'ru', 'message', true, 1), 'Ваше сообщение содержало данные для доступа (1): закрытый ключ. Мы перенесли их'],
+    ['a password and a key, in English', vaultedNote(2, 'en', 'message', true, 1), 'Your message contained access particulars (2), a private key among them. We moved them'],
+    ['a password and a key, in Russian', vaultedNote(2, 'ru', 'message', true, 1), 'Ваше сообщение содержало данные для доступа (2), среди них закрытый ключ. Мы перенесли их'],
+    ['two keys and a password, in the request, in English', vaultedNote(3, 'en', 'request', true, 2), 'Your request contained access particulars (3), 2 private keys among them. We moved them'],
+    ['two keys and a password, in the request, in Russian', vaultedNote(3, 'ru', 'request', true, 2), 'Ваше обращение содержало данные для доступа (3), среди них закрытые ключи (2). Мы перенесли их'],
+    ['two keys, in English', vaultedNote(2, 'en', 'message', true, 2), 'Your message contained access particulars (2): private keys. We moved them'],
+    ['two keys, in Russian', vaultedNote(2, 'ru', 'message', true, 2), 'Ваше сообщение содержало данные для доступа (2): закрытые ключи. Мы перенесли их'],
+    ['another sender, in English', vaultedFromSenderNote(2, 'col@a-books.example', 'en', 'message', true, 1), 'The message from col@a-books.example contained access particulars (2), a private key among them.'],
+    ['another sender, in Russian', vaultedFromSenderNote(2, 'col@a-books.example', 'ru', 'message', true, 1), 'Сообщение от col@a-books.example содержало данные для доступа (2), среди них закрытый ключ.'],
+    ['an agent', vaultedByAgentNote(1, 'public', 'message', 1), 'Your message contained access particulars (1): a private key. They were moved'],
+    ['an agent, in an internal note', vaultedByAgentNote(2, 'internal', 'message', 1), 'Your internal note contained access particulars (2), a private key among them. They were moved'],
+  ])('%s', (_case, note, opening) => {
+    expect(note).toContain(opening);
+  });
+
+  it('without a key the notes read as before', () => {
+    expect(vaultedNote(2, 'en')).toContain('Your message contained access particulars (2). We moved them');
+    expect(vaultedNote(2, 'ru')).toContain('Ваше сообщение содержало данные для доступа (2). Мы перенесли их');
   });
 });
