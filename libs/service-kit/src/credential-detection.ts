@@ -333,3 +333,17 @@ const jsonMasked = (value: unknown, mask: (text: string) => string): unknown => 
  * The very same value when nothing was found, so a caller writes back only what changed.
  */
 export const jsonWithoutAccessParticulars = (value: unknown): unknown => jsonMasked(value, withoutAccessParticulars);
+
+/**
+ * P9 for text kept before private keys were particulars (docs/adr/0026, addendum of 2026-12-05,
+ * fifth session): each private key's block replaced by `[access particulars removed]`, and nothing
+ * else. The upgrade that masks them takes out what the detection now adds, not what older masking
+ * migrations left as the detection of their day found it.
+ */
+export const withoutPrivateKeys = (text: string): string => {
+  const found = findPrivateKeys(text);
+  return found.length === 0 ? text : maskCredentials(text, found, () => REMOVED_PARTICULARS);
+};
+
+/** `jsonWithoutAccessParticulars` for private keys only: every string through `withoutPrivateKeys`, the very same value when nothing changed. */
+export const jsonWithoutPrivateKeys = (value: unknown): unknown => jsonMasked(value, withoutPrivateKeys);

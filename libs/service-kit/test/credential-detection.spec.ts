@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fileNameParts, fileNameWithoutAccessParticulars, findCredentials, jsonWithoutAccessParticulars, maskCredentials } from '../src/credential-detection';
+import { fileNameParts, fileNameWithoutAccessParticulars, findCredentials, jsonWithoutAccessParticulars, jsonWithoutPrivateKeys, maskCredentials, withoutPrivateKeys } from '../src/credential-detection';
 import { callOffThread, stopCallsOffThread } from '../src/testing/call-off-thread';
 
 const mask = (text: string) => maskCredentials(text, findCredentials(text), (_f, i) => `[vault #${i}]`);
@@ -337,5 +337,23 @@ describe('P9: access particulars in a file name', () => {
 
   it.each(['password reset page.png', 'screenshot 2026-12-05 10.41.22.png', 'token expired.png', 'Secret garden.jpg', 'id_rsa.pem', 'server.key', 'PRIVATE KEY.pem', '-----BEGIN RSA PRIVATE KEY-----.txt', 'key.ppk'])('%j is kept as it is', (name) => {
     expect(fileNameWithoutAccessParticulars(name)).toBe(name);
+  });
+});
+
+// docs/adr/0026, addendum of 2026-12-05, fifth session: the upgrade removes the keys kept before, and nothing else.
+describe('P9: private keys in text and JSON kept before they were particulars', () => {
+  const KEY = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAtRT5PRIVKEYMARKER9x8y7z6\n-----END RSA PRIVATE KEY-----';
+
+  it('each key is removed; other particulars, masked or not, are left to the masking of their day', () => {
+    expect(withoutPrivateKeys(`password: Hunter2!x and ${KEY}`)).toBe('password: Hunter2!x and [access particulars removed]');
+    const kept = { data: { body: `key:\n${KEY}`, note: 'API key: sk_live_abcdef1234567890XYZ', sequence: 2 } };
+    expect(jsonWithoutPrivateKeys(kept)).toEqual({ data: { body: 'key:\n[access particulars removed]', note: 'API key: sk_live_abcdef1234567890XYZ', sequence: 2 } });
+  });
+
+  it('a value without a key is returned as the same value, and masking twice changes nothing', () => {
+    const clean = { body: 'password: Hunter2!x', certificate: '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----' };
+    expect(jsonWithoutPrivateKeys(clean)).toBe(clean);
+    const once = jsonWithoutPrivateKeys({ body: KEY });
+    expect(jsonWithoutPrivateKeys(once)).toBe(once);
   });
 });

@@ -36,16 +36,17 @@ const TAG_BUT_LINE_BREAK = /(<(?!br>)[^>]*>)/;
 /**
  * P9 for an HTML body as `renderBlocks` writes it (a mail kept before its text was masked): each
  * run of text between tags, read back as text (its `<br>` a line break, so "login: …<br>password:
- * …" is one finding as in the plain body), passed through `withoutAccessParticulars` and written
- * again as `renderBlocks` would. Tags, and runs without particulars, are left byte for byte.
+ * …" is one finding as in the plain body), passed through `withoutAccessParticulars` (or `mask`,
+ * e.g. `withoutPrivateKeys` for an upgrade that takes keys only) and written again as
+ * `renderBlocks` would. Tags, and runs without particulars, are left byte for byte.
  */
-export const htmlWithoutAccessParticulars = (html: string): string =>
+export const htmlWithoutAccessParticulars = (html: string, mask: (text: string) => string = withoutAccessParticulars): string =>
   html
     .split(TAG_BUT_LINE_BREAK)
     .map((part, i) => {
       if (i % 2 === 1) return part;
       const text = unescapeHtml(part.replace(/<br>/g, '\n'));
-      const masked = withoutAccessParticulars(text);
+      const masked = mask(text);
       return masked === text ? part : escapeHtml(masked).replace(/\n/g, '<br>');
     })
     .join('');
