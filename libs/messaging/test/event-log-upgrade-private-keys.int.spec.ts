@@ -86,9 +86,9 @@ describe('upgrade: private keys the in-process log kept in clear (migration 1765
     expect(await parsed('mail')).toEqual({ subject: 'My key', text: `Here:\n${REMOVED}`, inTransit: data.mail.inTransit });
   });
 
-  it('escalation events (another change masks them), certificates, other particulars and non-JSON values stay as written', async () => {
+  it('escalation events lose their keys to the staff texts’ migration (1765606100000); certificates, other particulars and non-JSON values stay as written', async () => {
     const kept = await values();
-    expect(JSON.parse(kept.escalation!)).toEqual(data.escalation);
+    expect(JSON.parse(kept.escalation!)).toEqual({ ...data.escalation, summary: `Referred with ${REMOVED}` });
     expect(JSON.parse(kept.certificate!)).toEqual(data.certificate);
     expect(JSON.parse(kept.password!)).toEqual(data.password);
     expect(kept.notJson).toBe(`not json ${KEY}`);
