@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { UnitOfWork, Outbox } from '@tss/messaging';
-import { failureResponses, ok, scopeOf, sendFailure, withoutLinkSecrets, type AccessRule, type Clock, type Failure, type Result } from '@tss/service-kit';
+import { failureResponses, ok, scopeOf, sendFailure, withoutLinkSecrets, type AccessRule, type Clock, type Failure, type Result, type TargetRefusal } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import type { Actor, Escalation } from '../domain/escalation';
 import { decodeEscalationCursor, encodeEscalationCursor } from '../domain/escalation-cursor';
 import { escalationStore } from '../store/escalation.store';
-import { acknowledgeEscalation, resolveEscalation } from '../use-cases/escalation-actions';
+import { acknowledgeEscalation, NO_SUCH_ESCALATION, resolveEscalation } from '../use-cases/escalation-actions';
 import { ticketOfFilter } from '../use-cases/ticket-of-filter';
 import { EscalationList, EscalationParams, EscalationQuery, EscalationView, ResolveBody } from './escalation.schemas';
 
@@ -63,6 +63,10 @@ const actorOf = (request: FastifyRequest): Actor => {
 /** /v1/escalations (issue #12): the records, filtered and paged; acknowledge and resolve. */
 export const escalationRoutes = (deps: EscalationRouteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // The escalation an action names, for the app's precondition hook: a missing one is the action's
+  // 404 with or without If-Match (RFC 9110 §13.2.1).
+  const escalationFound: TargetRefusal = async (request, reply) =>
+    (await deps.unitOfWork.run((tx) => escalationStore.find(tx, (request.params as { id: string }).id))) ? undefined : sendFailure(reply, NO_SUCH_ESCALATION);
 
   app.get(
     '/v1/escalations',
@@ -118,7 +122,7 @@ export const escalationRoutes = (deps: EscalationRouteDeps) => async (fastify: F
     },
     async (request, reply) => {
       const found = await deps.unitOfWork.run((tx) => escalationStore.find(tx, request.params.id));
-      return found ? escalationView(found) : sendFailure(reply, { kind: 'not_found', detail: 'No such escalation.' });
+      return found ? escalationView(found) : sendFailure(reply, NO_SUCH_ESCALATION);
     },
   );
 
@@ -132,7 +136,7 @@ export const escalationRoutes = (deps: EscalationRouteDeps) => async (fastify: F
         params: EscalationParams,
         response: { 200: EscalationView, ...failureResponses('forbidden', 'not_found', 'conflict') },
       },
-      config: { access: ACT },
+      config: { access: ACT, preconditions: { refusedFirst: escalationFound } },
     },
     async (request, reply) => {
       const result = await deps.unitOfWork.run((tx) => acknowledgeEscalation(tx, deps, request.params.id, actorOf(request), deps.clock.now()));
@@ -151,7 +155,7 @@ export const escalationRoutes = (deps: EscalationRouteDeps) => async (fastify: F
         body: ResolveBody,
         response: { 200: EscalationView, ...failureResponses('bad_request', 'forbidden', 'not_found', 'conflict') },
       },
-      config: { access: ACT },
+      config: { access: ACT, preconditions: { refusedFirst: escalationFound } },
     },
     async (request, reply) => {
       const outcome = request.body?.outcome;

@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { UnitOfWork } from '@tss/messaging';
-import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock, type Failure, type Result, type TargetRefusal } from '@tss/service-kit';
 import type { Referral } from '../domain/referral';
-import { findReferral, listReferrals, recordReferralOutcomeIn, requestReferralIn, type ReferralDeps, type ReferralWritten } from '../use-cases/referrals';
+import { findReferral, findReferralTicket, listReferrals, recordReferralOutcomeIn, requestReferralIn, type ReferralDeps, type ReferralWritten } from '../use-cases/referrals';
 import { CreateReferralBody, ReferralList, ReferralOutcomeBody, ReferralParams, ReferralTicketParams, ReferralView } from './referral.schemas';
 
 /** Agents, team leaders and developers refer (`tickets:write`). */
@@ -40,6 +40,16 @@ const locationOf = (r: Referral) => `/v1/tickets/${r.ticketId}/referrals/${r.id}
 /** /v1/tickets/{id}/referrals (issue #12, P5, P6, P7): refer a ticket, follow intake's answer, record quality's outcome. */
 export const referralRoutes = (deps: ReferralRouteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // The ticket (and referral) a write names, for the app's precondition hook: one escalation does
+  // not know is the write's 404 (the gateway's 503 while it may only not know it yet) with or
+  // without If-Match (RFC 9110 §13.2.1).
+  const paramsOf = (request: FastifyRequest) => request.params as { id: string; rid?: string };
+  const refusal = (reply: FastifyReply, found: Result<unknown, Failure>) => (found.ok ? undefined : sendFailure(reply, found.error));
+  const ticketFound: TargetRefusal = async (request, reply) => refusal(reply, await deps.unitOfWork.run((tx) => findReferralTicket(tx, paramsOf(request).id)));
+  const referralFound: TargetRefusal = async (request, reply) => {
+    const { id, rid = '' } = paramsOf(request);
+    return refusal(reply, await deps.unitOfWork.run((tx) => findReferral(tx, id, rid)));
+  };
 
   app.post(
     '/v1/tickets/:id/referrals',
@@ -54,7 +64,7 @@ export const referralRoutes = (deps: ReferralRouteDeps) => async (fastify: Fasti
         body: CreateReferralBody,
         response: { 202: ReferralView, ...failureResponses('bad_request', 'invalid_reference', 'forbidden', 'unknown_ticket') },
       },
-      config: { access: REFER, responseHeaders: { 202: ['Location'] } },
+      config: { access: REFER, responseHeaders: { 202: ['Location'] }, preconditions: { refusedFirst: ticketFound } },
     },
     async (request, reply) => {
       const { staffId } = scopeOf(request, 'staff');
@@ -115,7 +125,7 @@ export const referralRoutes = (deps: ReferralRouteDeps) => async (fastify: Fasti
         body: ReferralOutcomeBody,
         response: { 200: ReferralView, ...failureResponses('bad_request', 'invalid_reference', 'forbidden', 'unknown_ticket', 'not_found', 'conflict') },
       },
-      config: { access: OUTCOME },
+      config: { access: OUTCOME, preconditions: { refusedFirst: referralFound } },
     },
     async (request, reply) => {
       const { staffId } = scopeOf(request, 'staff');

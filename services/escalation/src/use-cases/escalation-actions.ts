@@ -14,12 +14,13 @@ export interface ActionDeps {
   timers: TimerStore;
 }
 
-const notFound: Failure = { kind: 'not_found', detail: 'No such escalation.' };
+/** The 404 of an id that names no escalation. */
+export const NO_SUCH_ESCALATION: Failure = { kind: 'not_found', detail: 'No such escalation.' };
 
 /** Takes an escalation up: its re-notices stop; `escalation.acknowledged` in the same transaction. */
 export const acknowledgeEscalation = async (tx: EntityManager, deps: ActionDeps, id: string, actor: Actor, now: Date): Promise<Result<Escalation, Failure>> => {
   const current = await escalationStore.lockForChange(tx, id);
-  if (!current) return err(notFound);
+  if (!current) return err(NO_SUCH_ESCALATION);
   const changed = acknowledge(current, actor, now);
   if (!changed.ok) return err(changed.refusal);
   await escalationStore.update(tx, changed.escalation);
@@ -42,7 +43,7 @@ export const resolveEscalation = async (
   now: Date,
 ): Promise<Result<{ escalation: Escalation; notes: string[] }, Failure>> => {
   const current = await escalationStore.lockForChange(tx, id);
-  if (!current) return err(notFound);
+  if (!current) return err(NO_SUCH_ESCALATION);
   const kept = outcome === undefined ? undefined : keptStaffText(outcome);
   const changed = resolve(current, actor, now, kept?.text);
   if (!changed.ok) return err(changed.refusal);

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import formbody from '@fastify/formbody';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { Text, VisibleText } from '@tss/contracts';
-import { PROBLEM_CONTENT_TYPE, principalOf, problemType, scopeOf, sendProblem, type Clock } from '@tss/service-kit';
+import { PROBLEM_CONTENT_TYPE, principalOf, problemType, scopeOf, sendProblem, type Clock, type TargetRefusal } from '@tss/service-kit';
 import type { KeyRing } from '../store/key-ring';
 import type { SecretVerifier } from '../domain/client-secret';
-import { issueClientToken, issueRequesterToken, type TokenError, type TokenSettings } from '../use-cases/issue-token';
+import { authenticateClient, issueClientToken, issueRequesterToken, type ClientTokenRequest, type TokenError, type TokenSettings } from '../use-cases/issue-token';
 import { basicCredentials } from './basic-credentials';
 
 const TokenRequest = Type.Object(
@@ -68,6 +68,26 @@ const sendTokenError = (reply: FastifyReply, error: TokenError, status: 400 | 40
   });
 };
 
+/** A refusal's status: a client that failed to authenticate is a 401, any other refusal a 400 (RFC 6749 §5.2). */
+const statusOfTokenError = (error: TokenError): 400 | 401 => (error.error === 'invalid_client' ? 401 : 400);
+
+type TokenBody = Static<typeof TokenRequest>;
+
+/**
+ * The grant and client credentials a token request sends, in HTTP Basic or in the body (RFC 6749
+ * §2.3.1): malformed credentials are the caller's mistake, not a failed authentication (400, not
+ * 401), and so is a second method beside Basic.
+ */
+const tokenRequestOf = (authorization: string | undefined, body: TokenBody): { ok: true; value: ClientTokenRequest } | { ok: false; error: TokenError } => {
+  const basic = basicCredentials(authorization);
+  if (!basic.ok) return { ok: false, error: { error: 'invalid_client', description: basic.error } };
+  // RFC 6749 §2.3: one authentication method per request; a client_id beside Basic may only repeat it.
+  if (basic.value && (body.client_secret !== undefined || (body.client_id !== undefined && body.client_id !== basic.value.id))) {
+    return { ok: false, error: { error: 'invalid_request', description: 'Authenticate with HTTP Basic or with client_id and client_secret in the body, not both.' } };
+  }
+  return { ok: true, value: { grantType: body.grant_type, clientId: basic.value?.id ?? body.client_id, clientSecret: basic.value?.secret ?? body.client_secret, scope: body.scope } };
+};
+
 /** Statuses the request's own checks answer before the handler runs (schema, media type, size). */
 const REQUEST_CHECK_STATUSES = new Set([400, 413, 415]);
 
@@ -92,10 +112,19 @@ const tokenEndpointOnSend = async (_request: FastifyRequest, reply: FastifyReply
 const tokenEndpoint = (deps: AuthRouteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(formbody);
+  // The endpoint checks the client's credentials itself: with If-Match or If-None-Match that would
+  // fail, a request it refuses gets that 400 or 401 all the same (RFC 9110 §13.2.1). Issues nothing.
+  const refusedFirst: TargetRefusal = async (request, reply) => {
+    // The body passed the route's schema before any preHandler ran.
+    const sent = tokenRequestOf(request.headers.authorization, request.body as TokenBody);
+    if (!sent.ok) return sendTokenError(reply, sent.error, 400);
+    const authenticated = await authenticateClient(deps, sent.value);
+    return authenticated.ok ? undefined : sendTokenError(reply, authenticated.error, statusOfTokenError(authenticated.error));
+  };
   app.post(
     '/v1/auth/token',
     {
-      config: { public: true, responseHeaders: { every: ['Cache-Control'] } },
+      config: { public: true, responseHeaders: { every: ['Cache-Control'] }, preconditions: { refusedFirst } },
       onSend: tokenEndpointOnSend,
       schema: {
         tags: ['auth'],
@@ -108,22 +137,12 @@ const tokenEndpoint = (deps: AuthRouteDeps) => async (fastify: FastifyInstance) 
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      const basic = basicCredentials(request.headers.authorization);
-      // Malformed credentials are the caller's mistake, not a failed authentication: 400, not 401.
-      if (!basic.ok) return sendTokenError(reply, { error: 'invalid_client', description: basic.error }, 400);
-      // RFC 6749 §2.3: one authentication method per request; a client_id beside Basic may only repeat it.
-      if (basic.value && (request.body.client_secret !== undefined || (request.body.client_id !== undefined && request.body.client_id !== basic.value.id))) {
-        return sendTokenError(reply, { error: 'invalid_request', description: 'Authenticate with HTTP Basic or with client_id and client_secret in the body, not both.' }, 400);
-      }
+      const sent = tokenRequestOf(request.headers.authorization, request.body);
+      if (!sent.ok) return sendTokenError(reply, sent.error, 400);
       await deps.keys.rotateIfOlderThan(deps.maxKeyAgeMs);
-      const result = await issueClientToken(deps, {
-        grantType: request.body.grant_type,
-        clientId: basic.value?.id ?? request.body.client_id,
-        clientSecret: basic.value?.secret ?? request.body.client_secret,
-        scope: request.body.scope,
-      });
+      const result = await issueClientToken(deps, sent.value);
       if (result.ok) return result.token;
-      return sendTokenError(reply, result.error, result.error.error === 'invalid_client' ? 401 : 400);
+      return sendTokenError(reply, result.error, statusOfTokenError(result.error));
     },
   );
 };

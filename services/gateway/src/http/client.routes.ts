@@ -4,8 +4,8 @@ import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { StaffLanguage, StaffRole, Text, VisibleText } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { failureResponses, NO_ACCESS_PARTICULARS_DOC, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
-import { createClient, disableClient, findClient, listClients, rotateClientSecret } from '../use-cases/manage-clients';
+import { failureResponses, NO_ACCESS_PARTICULARS_DOC, sendFailure, type AccessRule, type Clock, type TargetRefusal } from '@tss/service-kit';
+import { createClient, disableClient, findClient, findEnabledClient, listClients, rotateClientSecret } from '../use-cases/manage-clients';
 import { NewClientView, toClientView, toNewClientView } from './client.views';
 
 const NewStaffClient = Type.Object(
@@ -28,6 +28,8 @@ const STAFF = { kind: 'staff' as const };
 export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfWork; outbox: Outbox; clock: Clock }) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const noClient = (reply: FastifyReply) => sendFailure(reply, { kind: 'not_found', detail: 'No such active staff client.' });
+  // The precondition hook's look-up of the client a DELETE or rotation acts on (RFC 9110 §13.2.1).
+  const clientFound: TargetRefusal = async (request, reply) => ((await findEnabledClient(deps, STAFF, (request.params as { cid: string }).cid)) ? undefined : noClient(reply));
 
   app.post(
     '/v1/clients',
@@ -95,7 +97,7 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
         params: ClientParams,
         response: { 204: Type.Null({ description: 'Disabled' }), ...NOT_FOUND },
       },
-      config: { access: ADMIN },
+      config: { access: ADMIN, preconditions: { refusedFirst: clientFound } },
     },
     async (request, reply) => {
       if (!(await disableClient(deps, STAFF, request.params.cid))) return noClient(reply);
@@ -114,7 +116,7 @@ export const clientRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOfW
         response: { 200: NewClientView, ...NOT_FOUND },
       },
       // A retry with the key gets the client's Location, not the secret again (docs/adr/0028).
-      config: { access: ADMIN, responseHeaders: { 200: ['Cache-Control'] }, withheldAnswerLocation: ({ cid }) => `/v1/clients/${cid}` },
+      config: { access: ADMIN, responseHeaders: { 200: ['Cache-Control'] }, withheldAnswerLocation: ({ cid }) => `/v1/clients/${cid}`, preconditions: { refusedFirst: clientFound } },
     },
     async (request, reply) => {
       const rotated = await rotateClientSecret(deps, STAFF, request.params.cid);

@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { Text, VisibleText } from '@tss/contracts';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { failureResponses, NO_ACCESS_PARTICULARS_DOC, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
-import { createClient, createPartner, disableClient, findClient, findPartner, listClients, listPartners, rotateClientSecret, updatePartner } from '../use-cases/manage-clients';
+import { failureResponses, NO_ACCESS_PARTICULARS_DOC, sendFailure, type AccessRule, type Clock, type TargetRefusal } from '@tss/service-kit';
+import { createClient, createPartner, disableClient, findClient, findEnabledClient, findPartner, listClients, listPartners, rotateClientSecret, updatePartner } from '../use-cases/manage-clients';
 import { NewClientView, toClientView, toNewClientView } from './client.views';
 
 const PartnerView = Type.Object(
@@ -50,6 +50,14 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
   });
   const noPartner = (reply: FastifyReply) => sendFailure(reply, { kind: 'not_found', detail: 'No such partner.' });
   const noClient = (reply: FastifyReply) => sendFailure(reply, { kind: 'not_found', detail: 'No such active client of this partner.' });
+  // How the routes below find their partner and client: the app's precondition hook answers their
+  // 404 when a condition would fail on a missing one (RFC 9110 §13.2.1, service-kit preconditions.ts).
+  const paramsOf = (request: FastifyRequest) => request.params as { id: string; cid?: string };
+  const partnerFound: TargetRefusal = async (request, reply) => ((await findPartner(deps, paramsOf(request).id)) ? undefined : noPartner(reply));
+  const clientFound: TargetRefusal = async (request, reply) => {
+    const { id, cid = '' } = paramsOf(request);
+    return (await findEnabledClient(deps, { kind: 'partner', partnerId: id }, cid)) ? undefined : noClient(reply);
+  };
 
   app.post(
     '/v1/partners',
@@ -114,7 +122,7 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         body: PartnerPatch,
         response: { 200: Type.Ref('Partner'), ...NOT_FOUND },
       },
-      config: { access: ADMIN },
+      config: { access: ADMIN, preconditions: { refusedFirst: partnerFound } },
     },
     async (request, reply) => {
       const updated = await updatePartner(deps, request.params.id, request.body);
@@ -132,7 +140,7 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         params: PartnerParams,
         response: { 201: NewClientView, ...NOT_FOUND, ...failureResponses('conflict') },
       },
-      config: { access: ADMIN, responseHeaders: { 201: ['Cache-Control'] } },
+      config: { access: ADMIN, responseHeaders: { 201: ['Cache-Control'] }, preconditions: { refusedFirst: partnerFound } },
     },
     async (request, reply) => {
       const partner = await findPartner(deps, request.params.id);
@@ -195,7 +203,7 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         params: PartnerClientParams,
         response: { 204: Type.Null({ description: 'Disabled' }), ...NOT_FOUND },
       },
-      config: { access: ADMIN },
+      config: { access: ADMIN, preconditions: { refusedFirst: clientFound } },
     },
     async (request, reply) => {
       const disabled = await disableClient(deps, { kind: 'partner', partnerId: request.params.id }, request.params.cid);
@@ -215,7 +223,12 @@ export const partnerRoutes = (deps: { dataSource: DataSource; unitOfWork: UnitOf
         response: { 200: NewClientView, ...NOT_FOUND },
       },
       // A retry with the key gets the client's Location, not the secret again (docs/adr/0028).
-      config: { access: ADMIN, responseHeaders: { 200: ['Cache-Control'] }, withheldAnswerLocation: ({ id, cid }) => `/v1/partners/${id}/clients/${cid}` },
+      config: {
+        access: ADMIN,
+        responseHeaders: { 200: ['Cache-Control'] },
+        withheldAnswerLocation: ({ id, cid }) => `/v1/partners/${id}/clients/${cid}`,
+        preconditions: { refusedFirst: clientFound },
+      },
     },
     async (request, reply) => {
       const rotated = await rotateClientSecret(deps, { kind: 'partner', partnerId: request.params.id }, request.params.cid);

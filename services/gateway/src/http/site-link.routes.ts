@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { failureResponses, principalOf, scopeOf, sendFailure, type AccessRule } from '@tss/service-kit';
-import { mintSiteLink, revokeSiteLink } from '../use-cases/site-links';
+import { failureResponses, principalOf, scopeOf, sendFailure, type AccessRule, type TargetRefusal } from '@tss/service-kit';
+import { mintSiteLink, revokeSiteLink, ticketOfCaller, type Caller } from '../use-cases/site-links';
 import type { SiteDeps } from '../use-cases/site-deps';
 
 /** Partners with `tickets:write` for their own tickets; staff for any (their roles' `tickets:write`). */
@@ -26,10 +26,18 @@ const SiteLinkView = Type.Object(
 /** The caller's bearer token, passed on to intake: intake decides what the caller may see. */
 const bearerOf = (request: FastifyRequest): string => (request.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
 
+const callerOf = (request: FastifyRequest): Caller => ({ scope: scopeOf(request, 'partner', 'staff'), bearerToken: bearerOf(request), clientId: principalOf(request).clientId });
+
 /** P12: partners (and staff) mint and revoke support-site links for a ticket's requester (docs/adr/0037). */
 export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(SiteLinkView);
+  // The ticket as the routes find it, for the app's precondition hook: a missing or foreign one is
+  // their 404 (a ticket the site has not heard of, their 503) with or without If-Match (RFC 9110 §13.2.1).
+  const ticketFound: TargetRefusal = async (request, reply) => {
+    const found = await ticketOfCaller(deps, callerOf(request), (request.params as { id: string }).id);
+    return found.ok ? undefined : sendFailure(reply, found.error);
+  };
 
   app.post(
     '/v1/tickets/:id/site-links',
@@ -51,7 +59,7 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
       // The 503 (the site has not heard of the ticket yet) says when to try again.
       // A link is a signed token stored nowhere: each try mints another, and its URL (the Location) is a
       // bearer credential no key table may keep (docs/adr/0028).
-      config: { access: MANAGE_LINKS, responseHeaders: { 201: ['Cache-Control'], 503: ['Retry-After'] }, idempotency: false },
+      config: { access: MANAGE_LINKS, responseHeaders: { 201: ['Cache-Control'], 503: ['Retry-After'] }, idempotency: false, preconditions: { refusedFirst: ticketFound } },
       // No body is the usual call: it is checked as the empty object it means. A JSON `null` is a
       // body, and not an object: the schema refuses it.
       preValidation: async (request) => {
@@ -59,8 +67,7 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
       },
     },
     async (request, reply) => {
-      const scope = scopeOf(request, 'partner', 'staff');
-      const minted = await mintSiteLink(deps, { scope, bearerToken: bearerOf(request), clientId: principalOf(request).clientId }, request.params.id);
+      const minted = await mintSiteLink(deps, callerOf(request), request.params.id);
       if (!minted.ok) return sendFailure(reply, minted.error); // a 503 ticket-not-yet-visible says Retry-After: 1
       // A link is a signed token, not a stored row: what a GET reads is the site page it opens (docs/adr/0065).
       return reply
@@ -84,11 +91,10 @@ export const siteLinkRoutes = (deps: SiteDeps) => async (fastify: FastifyInstanc
         params: Type.Object({ id: TicketIdOrReference, linkId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }) }),
         response: { 204: Type.Null({ description: 'Revoked' }), ...failureResponses('bad_request', 'not_found', 'ticket_not_yet_visible') },
       },
-      config: { access: MANAGE_LINKS, responseHeaders: { 503: ['Retry-After'] } },
+      config: { access: MANAGE_LINKS, responseHeaders: { 503: ['Retry-After'] }, preconditions: { refusedFirst: ticketFound } },
     },
     async (request, reply) => {
-      const scope = scopeOf(request, 'partner', 'staff');
-      const revoked = await revokeSiteLink(deps, { scope, bearerToken: bearerOf(request), clientId: principalOf(request).clientId }, request.params.id, request.params.linkId);
+      const revoked = await revokeSiteLink(deps, callerOf(request), request.params.id, request.params.linkId);
       if (!revoked.ok) return sendFailure(reply, revoked.error);
       return reply.code(204).send(null);
     },

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { StaffLanguage, Text } from '@tss/contracts';
-import { failureResponses, sendFailure, type AccessRule } from '@tss/service-kit';
+import { failureResponses, sendFailure, type AccessRule, type TargetRefusal } from '@tss/service-kit';
 import { findClient, listClients, setStaffClientLanguage } from '../use-cases/manage-clients';
-import { listSsoStaff, markSsoStaff, type SsoStaffDeps } from '../use-cases/sso-staff';
+import { findSsoStaff, listSsoStaff, markSsoStaff, type SsoStaffDeps } from '../use-cases/sso-staff';
 import { clientAsStaffMember, ssoStaffAsStaffMember, StaffMemberView } from './staff.views';
 
 const StaffParams = Type.Object({ staffId: Text({ maxLength: 600 }) });
@@ -20,10 +20,18 @@ const StaffPatch = Type.Object(
 const ADMIN: AccessRule = { kinds: ['staff'], roles: ['admin'] };
 const STAFF = { kind: 'staff' as const };
 
+const noStaffMember = (reply: FastifyReply) =>
+  sendFailure(reply, { kind: 'not_found', detail: 'No staff member with this id: staff clients are created with POST /v1/clients; staff signed in through single sign-on are recorded at their first request.' });
+
 /** Every staff member the services know (docs/auth.md "Support staff"), and the standing of those of the identity provider. */
 export const staffRoutes = (deps: SsoStaffDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(StaffMemberView);
+  // The precondition hook's look-up (RFC 9110 §13.2.1): a staff member of either kind, or the PATCH's 404.
+  const staffMemberFound: TargetRefusal = async (request, reply) => {
+    const { staffId } = request.params as { staffId: string };
+    return (await findSsoStaff(deps, staffId)) || (await findClient(deps, STAFF, staffId)) ? undefined : noStaffMember(reply);
+  };
 
   app.get(
     '/v1/staff',
@@ -54,7 +62,7 @@ export const staffRoutes = (deps: SsoStaffDeps) => async (fastify: FastifyInstan
         body: StaffPatch,
         response: { 200: Type.Ref('StaffMember'), ...failureResponses('not_found', 'conflict') },
       },
-      config: { access: ADMIN },
+      config: { access: ADMIN, preconditions: { refusedFirst: staffMemberFound } },
     },
     async (request, reply) => {
       const { staffId } = request.params;
@@ -67,7 +75,7 @@ export const staffRoutes = (deps: SsoStaffDeps) => async (fastify: FastifyInstan
       }
       const client = language !== undefined ? await setStaffClientLanguage(deps, staffId, language) : undefined;
       if (client) return clientAsStaffMember(client);
-      return sendFailure(reply, { kind: 'not_found', detail: 'No staff member with this id: staff clients are created with POST /v1/clients; staff signed in through single sign-on are recorded at their first request.' });
+      return noStaffMember(reply);
     },
   );
 };

@@ -7,7 +7,7 @@ import { UNKNOWN_CLIENT_SECRET_HASH, verifyClientSecret, type SecretVerifier } f
 import { allowedScopes, grantScopes, isClientInGoodStanding } from '../domain/grants';
 import { siteClientId } from '../domain/site-client';
 import { findClientStanding } from '../store/client-standing';
-import { ApiClientEntity } from '../store/gateway.entities';
+import { ApiClientEntity, type ApiClientRow } from '../store/gateway.entities';
 import type { KeyRing } from '../store/key-ring';
 
 /** Access tokens live at most 15 minutes. */
@@ -43,11 +43,22 @@ export interface ClientTokenDeps {
   verifySecret?: SecretVerifier;
 }
 
-/** OAuth 2.0 client credentials grant (RFC 6749 §4.4). */
-export const issueClientToken = async (
-  deps: ClientTokenDeps,
-  input: { grantType?: string; clientId?: string; clientSecret?: string; scope?: string },
-): Promise<{ ok: true; token: IssuedToken } | { ok: false; error: TokenError }> => {
+/** A token request's grant, client credentials and scope, as sent. */
+export interface ClientTokenRequest {
+  grantType?: string;
+  clientId?: string;
+  clientSecret?: string;
+  scope?: string;
+}
+
+/**
+ * RFC 6749 §4.4.2 up to the token: the grant type, the client's authentication and the scope it
+ * may have. Changes nothing, so the token endpoint's refusals can be told before anything is issued.
+ */
+export const authenticateClient = async (
+  deps: Pick<ClientTokenDeps, 'dataSource' | 'verifySecret'>,
+  input: ClientTokenRequest,
+): Promise<{ ok: true; client: ApiClientRow; scopes: string[] } | { ok: false; error: TokenError }> => {
   // RFC 6749 §5.2: a required parameter missing is invalid_request; unsupported_grant_type names a grant type sent.
   if (input.grantType === undefined) return { ok: false, error: { error: 'invalid_request', description: 'grant_type is required: client_credentials.' } };
   if (input.grantType !== 'client_credentials') {
@@ -66,16 +77,24 @@ export const issueClientToken = async (
   }
   const grant = grantScopes(input.scope, allowedScopes(known.kind, known.roles));
   if (!grant.ok) return { ok: false, error: { error: 'invalid_scope', description: `Not allowed: ${grant.invalid.join(' ')}` } };
+  return { ok: true, client: known, scopes: grant.scopes };
+};
+
+/** OAuth 2.0 client credentials grant (RFC 6749 §4.4). */
+export const issueClientToken = async (deps: ClientTokenDeps, input: ClientTokenRequest): Promise<{ ok: true; token: IssuedToken } | { ok: false; error: TokenError }> => {
+  const authenticated = await authenticateClient(deps, input);
+  if (!authenticated.ok) return authenticated;
+  const { client: known, scopes } = authenticated;
   const accessToken = await signAccessToken(deps.keys, deps.settings, deps.clock, {
     sub: known.clientId,
     kind: known.kind,
     client_id: known.clientId,
     ...(known.partnerId ? { partner_id: known.partnerId } : {}),
     roles: known.roles,
-    scope: grant.scopes.join(' '),
+    scope: scopes.join(' '),
     ver: known.tokenVersion,
   });
-  return { ok: true, token: { access_token: accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: grant.scopes.join(' ') } };
+  return { ok: true, token: { access_token: accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: scopes.join(' ') } };
 };
 
 /** A partner mints a token for one of its clients (P12: a site link for a requester whose mail is filtered). */

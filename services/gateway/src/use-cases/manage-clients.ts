@@ -130,6 +130,10 @@ export const listClients = (deps: Pick<Deps, 'dataSource'>, owner: ClientOwner):
 export const findClient = async (deps: Pick<Deps, 'dataSource'>, owner: ClientOwner, clientId: string): Promise<ApiClientRow | undefined> =>
   (await deps.dataSource.getRepository(ApiClientEntity).findOneBy({ clientId, ...ownerWhere(owner) })) ?? undefined;
 
+/** One enabled client of its owner, as disabling it or rotating its secret finds it; undefined when the owner has none. */
+export const findEnabledClient = async (deps: Pick<Deps, 'dataSource'>, owner: ClientOwner, clientId: string): Promise<ApiClientRow | undefined> =>
+  (await deps.dataSource.getRepository(ApiClientEntity).findOneBy({ clientId, ...ownerWhere(owner), active: true, disabledAt: IsNull() })) ?? undefined;
+
 /**
  * Disabling a client revokes every token it holds at once (the gateway checks each request). The
  * row is read under its lock: of concurrent DELETEs one disables it and announces it, the others

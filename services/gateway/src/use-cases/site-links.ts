@@ -14,7 +14,7 @@ export interface MintedSiteLink {
 }
 
 /** The caller: its scope, its token (passed on to intake), and for a partner the client it called with (the link's minter). */
-type Caller = { scope: PartnerScope | StaffScope; bearerToken: string; clientId?: string };
+export type Caller = { scope: PartnerScope | StaffScope; bearerToken: string; clientId?: string };
 
 /** Who mints (or revokes): the staff member, or the partner's client (the partner itself when the token names no client). */
 const minterOf = (caller: Caller): SiteLinkMinter =>
@@ -26,7 +26,7 @@ const minterOf = (caller: Caller): SiteLinkMinter =>
  * site's projection says whose it is. A ticket intake knows and the projection not yet (its
  * `ticket.created` still on its way) is the 503 `ticket-not-yet-visible` every route answers then (docs/adr/0068).
  */
-const ticketOfCaller = async (deps: SiteDeps, caller: Caller, ticketIdOrReference: string): Promise<Result<SiteTicket, Failure>> => {
+export const ticketOfCaller = async (deps: SiteDeps, caller: Caller, ticketIdOrReference: string): Promise<Result<SiteTicket, Failure>> => {
   const seen = intakeResult<{ id: string }>(
     await deps.intake.call({ method: 'GET', path: `/v1/tickets/${encodeURIComponent(ticketIdOrReference)}`, token: caller.bearerToken }),
     200,

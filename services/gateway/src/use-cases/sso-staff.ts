@@ -62,4 +62,7 @@ export const markSsoStaff = (deps: SsoStaffDeps, staffId: string, patch: StaffPa
     return marked;
   });
 
+/** A staff member signed in through single sign-on, as recorded; undefined for an id never seen. */
+export const findSsoStaff = (deps: Pick<SsoStaffDeps, 'dataSource'>, staffId: string): Promise<SsoStaffMember | undefined> => ssoStaffStore.find(deps.dataSource, staffId);
+
 export const listSsoStaff = (deps: Pick<SsoStaffDeps, 'dataSource'>): Promise<SsoStaffMember[]> => ssoStaffStore.list(deps.dataSource);

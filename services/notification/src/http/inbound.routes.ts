@@ -3,11 +3,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { conditionsOf, failureResponses, problemType, scopeOf, sendFailure, sendProblem, withoutAccessParticulars, withoutLinkSecrets, type AccessRule } from '@tss/service-kit';
+import { conditionsOf, failureResponses, problemType, scopeOf, sendFailure, sendProblem, withoutAccessParticulars, withoutLinkSecrets, type AccessRule, type Failure, type TargetRefusal } from '@tss/service-kit';
 import { inboundStore } from '../store/inbound.store';
 import { receiveInboundMail, type ReceiveInboundDeps } from '../use-cases/inbound-receive';
 import { releaseTargetOf } from '../domain/inbound-release';
-import { releaseQuarantinedMail } from '../use-cases/inbound-release';
+import { NO_SUCH_MAIL, releaseQuarantinedMail } from '../use-cases/inbound-release';
 import { giveDomainToPartner } from '../use-cases/partner-mail-domains';
 
 export const INBOUND_SECRET_HEADER = 'x-tss-inbound-secret';
@@ -82,6 +82,8 @@ const PutDomainBody = Type.Object(
   { additionalProperties: false, examples: [{ partnerId: '3f0c1d5e-8a4b-4c2d-9e6f-1a2b3c4d5e6f' }] },
 );
 
+const NO_DOMAIN: Failure = { kind: 'not_found', detail: 'No partner has this mail domain.' };
+
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** Constant-time comparison of the caller's secret with ours (their lengths leak nothing: both are hashed). */
@@ -103,6 +105,12 @@ const unauthorized = (reply: FastifyReply) =>
     detail: `The ${INBOUND_SECRET_HEADER} header is missing or wrong.`,
   });
 
+/** The provider's secret, checked by the route itself: a wrong one is its 401 with or without If-Match (RFC 9110 §13.2.1, the app's precondition hook). */
+const secretGiven =
+  (deps: InboundRouteDeps): TargetRefusal =>
+  async (request, reply) =>
+    secretMatches(deps.secret, request.headers[INBOUND_SECRET_HEADER]) ? undefined : unauthorized(reply);
+
 /** POST /v1/inbound/email: the only route that takes a raw mail body (message/rfc822, text/plain). */
 const receiveRoute = (scope: FastifyInstance, deps: InboundRouteDeps): void => {
   scope.post(
@@ -118,7 +126,7 @@ const receiveRoute = (scope: FastifyInstance, deps: InboundRouteDeps): void => {
         headers: Type.Object({ [INBOUND_SECRET_HEADER]: Type.Optional(Type.String({ description: 'The shared secret MAIL_INBOUND_SECRET' })) }),
         response: { 202: { $ref: 'InboundMailReceipt#' }, 401: { $ref: 'Problem#' }, ...failureResponses('unprocessable') },
       },
-      config: { public: true },
+      config: { public: true, preconditions: { refusedFirst: secretGiven(deps) } },
     },
     async (request: FastifyRequest, reply) => {
       if (!secretMatches(deps.secret, request.headers[INBOUND_SECRET_HEADER])) return unauthorized(reply);
@@ -137,6 +145,12 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
   // The raw message, as inbound-mail providers post it, is parsed by mailparser, not by fastify.
   // Its parsers live in a scope of their own (fastify encapsulation): registered beside the other
   // routes they handed the admins' PUT a buffer to validate, a 400 listing one error per byte.
+  // How the quarantine release and the domain DELETE find what they act on, for the app's
+  // precondition hook: a missing one is their 404 with or without If-Match (RFC 9110 §13.2.1).
+  const mailFound: TargetRefusal = async (request, reply) =>
+    (await inboundStore.exists(deps.dataSource.manager, (request.params as { inboundId: string }).inboundId)) ? undefined : sendFailure(reply, NO_SUCH_MAIL);
+  const domainFound: TargetRefusal = async (request, reply) =>
+    (await inboundStore.partnerOfDomain(deps.dataSource.manager, (request.params as { domain: string }).domain.toLowerCase())) ? undefined : sendFailure(reply, NO_DOMAIN);
   await app.register(async (mailScope) => {
     for (const type of ['message/rfc822', 'text/plain']) mailScope.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: deps.maxMessageBytes }, (_request, body, done) => done(null, body));
     receiveRoute(mailScope, deps);
@@ -183,7 +197,7 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
         body: ReleaseBody,
         response: { 202: InboundRelease, ...failureResponses('validation', 'not_found', 'conflict', 'unprocessable') },
       },
-      config: { access: READ_QUARANTINE },
+      config: { access: READ_QUARANTINE, preconditions: { refusedFirst: mailFound } },
     },
     async (request, reply) => {
       const target = releaseTargetOf(request.body);
@@ -245,11 +259,11 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
         params: DomainParams,
         response: { 204: Type.Null(), ...failureResponses('not_found') },
       },
-      config: { access: ADMIN },
+      config: { access: ADMIN, preconditions: { refusedFirst: domainFound } },
     },
     async (request, reply) => {
       const deleted = await deps.unitOfWork.run((tx) => inboundStore.deleteDomain(tx, request.params.domain.toLowerCase()));
-      if (!deleted) return sendFailure(reply, { kind: 'not_found', detail: 'No partner has this mail domain.' });
+      if (!deleted) return sendFailure(reply, NO_DOMAIN);
       return reply.code(204).send(null);
     },
   );

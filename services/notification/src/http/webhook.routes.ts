@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EntityManager } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
-import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock, type Failure, type Result } from '@tss/service-kit';
+import { failureResponses, scopeOf, sendFailure, type AccessRule, type Clock, type Failure, type Result, type TargetRefusal } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import type { EndpointOwner, WebhookEndpoint } from '../domain/webhook-endpoint';
 import type { WebhookDelivery } from '../store/webhook-delivery.store';
@@ -90,6 +90,18 @@ const answer = <T>(reply: FastifyReply, result: Result<T, Failure>, status: numb
 export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tx = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> => deps.unitOfWork.run(work);
+  // How the routes below find their endpoint (and delivery) for the app's precondition hook: a
+  // missing one, or another partner's, is their 404 with or without If-Match (RFC 9110 §13.2.1).
+  const refusal = (reply: FastifyReply, found: Result<unknown, Failure>) => (found.ok ? undefined : sendFailure(reply, found.error));
+  const endpointFound: TargetRefusal = async (request, reply) => {
+    const { id } = request.params as { id: string };
+    return refusal(reply, await tx((m) => endpoints.findEndpoint(m, ownerOf(request), id)));
+  };
+  const deliveryFound: TargetRefusal = async (request, reply) => {
+    const { id, did } = request.params as { id: string; did: string };
+    return refusal(reply, await tx((m) => endpoints.findDelivery(m, ownerOf(request), id, did)));
+  };
+  const ON_ENDPOINT = { refusedFirst: endpointFound };
 
   app.post(
     '/v1/webhooks/endpoints',
@@ -144,7 +156,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
         body: UpdateEndpointBody,
         response: { 200: EndpointView, ...failureResponses('bad_request', 'forbidden', 'not_found') },
       },
-      config: { access: MANAGE },
+      config: { access: MANAGE, preconditions: ON_ENDPOINT },
     },
     async (request, reply) =>
       answer(reply, await tx((m) => endpoints.updateEndpoint(m, ownerOf(request), request.params.id, request.body, deps.checkUrl, deps.clock.now())), 200, endpointView),
@@ -154,7 +166,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
     '/v1/webhooks/endpoints/:id',
     {
       schema: { tags: TAGS, operationId: 'deleteWebhookEndpoint', summary: 'Unsubscribe: the endpoint and its delivery log', params: EndpointParams, response: { 204: { type: 'null' }, ...failureResponses('not_found') } },
-      config: { access: MANAGE },
+      config: { access: MANAGE, preconditions: ON_ENDPOINT },
     },
     async (request, reply) => {
       const result = await tx((m) => endpoints.deleteEndpoint(m, ownerOf(request), request.params.id));
@@ -173,7 +185,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
         response: { 200: RotatedSecretView, ...failureResponses('not_found') },
       },
       // A retry with the key gets the endpoint's Location, not the secret again (docs/webhooks.md).
-      config: { access: MANAGE, responseHeaders: { 200: ['Cache-Control'] }, withheldAnswerLocation: ({ id }) => `/v1/webhooks/endpoints/${id}` },
+      config: { access: MANAGE, responseHeaders: { 200: ['Cache-Control'] }, withheldAnswerLocation: ({ id }) => `/v1/webhooks/endpoints/${id}`, preconditions: ON_ENDPOINT },
     },
     async (request, reply) => {
       const result = await tx((m) => endpoints.rotateSecret(m, ownerOf(request), request.params.id, deps.secrets, deps.clock.now()));
@@ -212,7 +224,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
         params: DeliveryParams,
         response: { 202: DeliveryView, ...failureResponses('not_found', 'conflict') },
       },
-      config: { access: MANAGE },
+      config: { access: MANAGE, preconditions: { refusedFirst: deliveryFound } },
     },
     async (request, reply) => {
       const result = await tx((m) => endpoints.retryDelivery(m, deps.timers, ownerOf(request), request.params.id, request.params.did, deps.clock.now()));
@@ -250,7 +262,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
           },
         },
       },
-      config: { access: MANAGE },
+      config: { access: MANAGE, preconditions: ON_ENDPOINT },
     },
     async (request, reply) => {
       const since = new Date(request.body.since);
@@ -275,7 +287,7 @@ export const webhookRoutes = (deps: WebhookRouteDeps) => async (fastify: Fastify
         params: EndpointParams,
         response: { 202: PingView, ...failureResponses('not_found', 'conflict') },
       },
-      config: { access: MANAGE },
+      config: { access: MANAGE, preconditions: ON_ENDPOINT },
     },
     async (request, reply) => {
       const result = await tx((m) => endpoints.ping(m, deps.timers, ownerOf(request), request.params.id, deps.clock.now()));

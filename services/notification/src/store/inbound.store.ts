@@ -154,6 +154,11 @@ export const inboundStore = {
   },
 
   /** The mail, its row locked until `tx` ends: releases of one mail take turns. */
+  /** Whether a mail with this id was received (any outcome); no lock. */
+  async exists(tx: EntityManager, id: string): Promise<boolean> {
+    return ((await tx.query(`SELECT 1 FROM "${S}".inbound_messages WHERE id = $1`, [id])) as unknown[]).length > 0;
+  },
+
   async lockById(tx: EntityManager, id: string): Promise<InboundRow | undefined> {
     const rows = (await tx.query(`SELECT * FROM "${S}".inbound_messages WHERE id = $1 FOR UPDATE`, [id])) as RawInbound[];
     return rows[0] && toRow(rows[0]);

@@ -17,6 +17,9 @@ export interface InboundRelease {
   releasedAt: Date;
 }
 
+/** The 404 of a release naming no mail received. */
+export const NO_SUCH_MAIL: Failure = { kind: 'not_found', detail: 'No inbound mail has this id.' };
+
 const unprocessable = (pointer: string, detail: string): Failure => ({ kind: 'unprocessable', detail, extensions: { errors: [{ in: 'body', pointer, message: detail }] } });
 
 /** Where the mail goes: the partner to file for (registered and active), or a ticket notification knows whose partner is not deactivated. */
@@ -48,7 +51,7 @@ export const releaseQuarantinedMail = async (
   args: { inboundId: string; target: ReleaseTarget; by: string; at: Date },
 ): Promise<Result<InboundRelease, Failure>> => {
   const mail = await inboundStore.lockById(tx, args.inboundId);
-  if (!mail) return err({ kind: 'not_found', detail: 'No inbound mail has this id.' });
+  if (!mail) return err(NO_SUCH_MAIL);
   const conflict = releaseConflict(mail);
   if (conflict) return err({ kind: 'conflict', detail: conflict });
   const target = await resolveTarget(tx, args.target);

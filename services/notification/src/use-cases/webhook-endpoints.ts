@@ -196,16 +196,29 @@ export const listDeliveries = async (
   return ok({ items, ...(rows.length > options.limit && last ? { nextCursor: encodeDeliveryCursor(last, owner, filters) } : {}) });
 };
 
+/** A delivery of an endpoint the caller may manage (a 404 for either missing); `lock` takes the endpoint's row lock. */
+export const findDelivery = async (
+  tx: EntityManager,
+  owner: EndpointOwner,
+  id: string,
+  deliveryId: string,
+  lock = false,
+): Promise<Result<{ endpoint: WebhookEndpoint; delivery: WebhookDelivery }, Failure>> => {
+  const endpoint = await findEndpoint(tx, owner, id, lock);
+  if (!endpoint.ok) return endpoint;
+  const delivery = await webhookDeliveryStore.find(tx, id, deliveryId);
+  return delivery ? ok({ endpoint: endpoint.value, delivery }) : err({ kind: 'not_found', detail: 'No such delivery.' });
+};
+
 /**
  * A finished delivery (failed, cancelled or even succeeded) gets a fresh round of retries, under the
  * same `webhook-id`; its attempt count goes on and its failures stay in the log.
  */
 export const retryDelivery = async (tx: EntityManager, timers: TimerStore, owner: EndpointOwner, id: string, deliveryId: string, now: Date): Promise<Result<WebhookDelivery, Failure>> => {
-  const found = await findEndpoint(tx, owner, id, true);
+  const found = await findDelivery(tx, owner, id, deliveryId, true);
   if (!found.ok) return found;
-  if (found.value.status === 'disabled') return err(disabled);
-  const delivery = await webhookDeliveryStore.find(tx, id, deliveryId);
-  if (!delivery) return err({ kind: 'not_found', detail: 'No such delivery.' });
+  const { endpoint, delivery } = found.value;
+  if (endpoint.status === 'disabled') return err(disabled);
   if (delivery.status === 'pending' || delivery.status === 'held' || delivery.status === 'ready' || delivery.status === 'in_flight') {
     return err({ kind: 'conflict', detail: `The delivery is already queued (${delivery.status}).` });
   }

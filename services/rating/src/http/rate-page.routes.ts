@@ -164,7 +164,14 @@ export const ratePageRoutes =
       return send(reply, 200, ratePage(survey, { action: actionOf(token), csrfToken }));
     });
 
-    app.post<{ Params: { '*': string }; Body: unknown }>(`${RATE_PAGE_BASE}/*`, PAGE_ROUTE, async (request, reply) => {
+    // A link that opens no survey to rate is its refusal page with or without If-Match or
+    // If-None-Match (RFC 9110 §13.2.1): the app's precondition hook asks here before it answers a failing condition.
+    const surveyToRate = async (request: FastifyRequest, reply: FastifyReply) => {
+      const routed = request as TokenRequest; // the `/rate/*` route's, as every route here
+      return (await open(routed, reply, tokenOf(routed))) ? undefined : reply;
+    };
+    const POSTED_ROUTE = { ...PAGE_ROUTE, config: { ...PAGE_ROUTE.config, preconditions: { refusedFirst: surveyToRate } } };
+    app.post<{ Params: { '*': string }; Body: unknown }>(`${RATE_PAGE_BASE}/*`, POSTED_ROUTE, async (request, reply) => {
       const token = tokenOf(request);
       const survey = await open(request, reply, token);
       if (!survey || token === undefined) return reply;

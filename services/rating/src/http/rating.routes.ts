@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { failureResponses, scopeOf, sendFailure, shownToReader, type AccessRule } from '@tss/service-kit';
+import { failureResponses, scopeOf, sendFailure, shownToReader, type AccessRule, type Failure, type Result, type TargetRefusal } from '@tss/service-kit';
 import { openSurvey, rateByToken, type RatingDeps } from '../use-cases/rate-by-token';
-import { rateTicket, readTicketRating } from '../use-cases/rate-ticket';
+import { rateTicket, readTicketRating, ticketToRate } from '../use-cases/rate-ticket';
 import { RatingBody, RatingResponse, SurveyResponse, TicketParams, TicketRatingResponse, TokenParams, toRatingResponse, toSurveyResponse, toTicketRatingResponse } from './rating.schemas';
 
 const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
@@ -16,6 +16,13 @@ const bodyOf = (body: RatingBody) => ({ score: body.score, solved: body.solved, 
 export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(RatingResponse);
+  // What the two ratings act on, for the app's precondition hook: an unknown, forged or expired
+  // link, and a ticket the caller cannot see here, get the route's own refusal with or without
+  // If-Match (RFC 9110 §13.2.1).
+  const refusal = (reply: FastifyReply, found: Result<unknown, Failure>) => (found.ok ? undefined : sendFailure(reply, found.error));
+  const surveyFound: TargetRefusal = async (request, reply) => refusal(reply, await openSurvey(deps, (request.params as { token: string }).token));
+  const ticketFound: TargetRefusal = async (request, reply) =>
+    refusal(reply, await ticketToRate(deps.dataSource.manager, scopeOf(request, 'partner', 'requester'), (request.params as { id: string }).id));
 
   app.get(
     '/v1/ratings/:token',
@@ -55,7 +62,7 @@ export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstanc
         body: RatingBody,
         response: { 201: Type.Ref(RatingResponse), ...failureResponses('conflict', 'gone') },
       },
-      config: { public: true },
+      config: { public: true, preconditions: { refusedFirst: surveyFound } },
     },
     async (request, reply) => {
       const result = await rateByToken(deps, request.params.token, bodyOf(request.body));
@@ -79,7 +86,7 @@ export const ratingRoutes = (deps: RatingDeps) => async (fastify: FastifyInstanc
         body: RatingBody,
         response: { 201: Type.Ref(RatingResponse), ...failureResponses('invalid_reference', 'unknown_ticket', 'conflict', 'unresolved_ticket', 'gone') },
       },
-      config: { access: RATE },
+      config: { access: RATE, preconditions: { refusedFirst: ticketFound } },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester');

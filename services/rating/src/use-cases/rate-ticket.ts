@@ -2,6 +2,8 @@ import { err, ok, type Failure, type PartnerScope, type RequesterScope, type Res
 import { checkSurveyOpen, TICKET_NOT_RESOLVED, type RatingInput, type Survey } from '../domain/survey';
 import { ratingStore } from '../store/rating.store';
 import { surveyStore } from '../store/survey.store';
+import type { EntityManager } from 'typeorm';
+import type { RatingTicket } from '../store/rating-ticket.store';
 import { findRatedTicket } from './find-rated-ticket';
 import { recordRatingIn, ratingViewOf, type RatingDeps, type RatingView } from './record-rating';
 
@@ -15,18 +17,26 @@ const NO_SURVEY_YET: Failure = { kind: 'unresolved_ticket', detail: 'The ticket 
 const SURVEY_WITHDRAWN: Failure = { ...TICKET_NOT_RESOLVED, kind: 'unresolved_ticket' };
 
 /**
- * `POST /v1/tickets/{id}/rating`: the partner, or the ticket's requester, rates the survey of the
- * ticket's latest resolution, under the same rules as the link (one rating, until it expires, and
- * none while a reopening has withdrawn it: the ticket is not resolved, P11).
+ * The ticket a partner, or its requester, may rate, from rating's projection (`findRatedTicket`),
+ * before anything is recorded: the refusals `rateTicket` answers first.
  */
-export const rateTicket = async (deps: RatingDeps, scope: PartnerScope | RequesterScope, idOrReference: string, input: RatingInput): Promise<Result<RatingView, Failure>> => {
+export const ticketToRate = async (tx: EntityManager, scope: PartnerScope | RequesterScope, idOrReference: string): Promise<Result<RatingTicket, Failure>> => {
   // P11: the rating is the requester's. The support site acting for a link a staff member minted is
   // that staff member, who is measured by the report (docs/adr/0040, addendum of 2026-12-04, fifth session).
   if (scope.kind === 'requester' && scope.mintedBy?.kind === 'staff') {
     return err({ kind: 'forbidden', detail: "A support-site link minted by staff cannot rate: the rating is the requester's own (their mailed link, or their partner)." });
   }
-  return deps.unitOfWork.run(async (tx) => {
-    const found = await findRatedTicket(tx, scope, idOrReference);
+  return findRatedTicket(tx, scope, idOrReference);
+};
+
+/**
+ * `POST /v1/tickets/{id}/rating`: the partner, or the ticket's requester, rates the survey of the
+ * ticket's latest resolution, under the same rules as the link (one rating, until it expires, and
+ * none while a reopening has withdrawn it: the ticket is not resolved, P11).
+ */
+export const rateTicket = async (deps: RatingDeps, scope: PartnerScope | RequesterScope, idOrReference: string, input: RatingInput): Promise<Result<RatingView, Failure>> =>
+  deps.unitOfWork.run(async (tx) => {
+    const found = await ticketToRate(tx, scope, idOrReference);
     if (!found.ok) return found;
     const survey = await surveyStore.latestForTicket(tx, found.value.ticketId, true);
     if (!survey) return err(NO_SURVEY_YET);
@@ -34,7 +44,6 @@ export const rateTicket = async (deps: RatingDeps, scope: PartnerScope | Request
     const ratedBy = scope.kind === 'partner' ? `partner:${scope.partnerId}` : `requester:${scope.requesterId}`;
     return recordRatingIn(tx, deps, survey, input, { via: 'api', ratedBy });
   });
-};
 
 export type SurveyState = 'open' | 'rated' | 'superseded' | 'withdrawn' | 'expired';
 

@@ -12,6 +12,7 @@ import { AttachmentDownload, AttachmentList, AttachmentParams, AttachmentView, U
 import { acceptMultipart, readUploads } from './multipart-uploads';
 import { TicketParams } from './ticket.schemas';
 import { actorOf as requestActorOf } from '../use-cases/ticket-actor';
+import { ticketFoundFor } from './ticket-found';
 
 export interface AttachmentRoutesDeps extends StoreAttachmentsDeps {
   dataSource: DataSource;
@@ -79,7 +80,8 @@ export const attachmentRoutes = (deps: AttachmentRoutesDeps) => async (fastify: 
         body: UploadForm,
         response: { 201: AttachmentList, ...failureResponses('invalid_reference', 'payload_too_large', 'unsupported_media_type', 'unprocessable') },
       },
-      config: { access: WRITE },
+      // A missing or foreign ticket is the 404 below with or without If-Match (RFC 9110 §13.2.1).
+      config: { access: WRITE, preconditions: { refusedFirst: ticketFoundFor(deps.dataSource) } },
       preValidation: async (request, reply) => {
         if (!request.isMultipart()) return sendFailure(reply, NOT_MULTIPART);
         // The parts stay unread until the handler streams them; the schema checks an empty form.

@@ -13,6 +13,7 @@ import {
   StoreCredentialBody,
   StoredCredential,
 } from './credential.schemas';
+import { ticketFoundFor } from './ticket-found';
 
 const READ: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:read'] };
 const WRITE: AccessRule = { kinds: ['partner', 'requester', 'staff'], scopes: ['tickets:write'] };
@@ -63,7 +64,7 @@ export const credentialRoutes = (deps: CredentialDeps) => async (fastify: Fastif
         response: { 201: StoredCredential, ...failureResponses('invalid_reference', 'not_found', 'conflict', 'unprocessable') },
       },
       // P9: what is sealed and destroyed never enters the Idempotency-Key's fingerprint, kept 24 h (docs/adr/0028).
-      config: { access: WRITE, sealedBodyMembers: ['login', 'secret', 'note'], responseHeaders: { 201: ['Cache-Control'] } },
+      config: { access: WRITE, sealedBodyMembers: ['login', 'secret', 'note'], responseHeaders: { 201: ['Cache-Control'] }, preconditions: { refusedFirst: ticketFoundFor(deps.dataSource) } },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');

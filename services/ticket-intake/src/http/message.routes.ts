@@ -18,6 +18,7 @@ import type { MessageUploads } from './message-uploads';
 import { HistoryView, IdempotencyHeaders, MessageBody, messageForm, MessageParams, PostedMessageView, ThreadView, TicketLogQuery, TicketParams, type MessageView } from './ticket.schemas';
 import { READ, WRITE } from './ticket.routes';
 import { toTicketView } from './ticket.views';
+import { ticketFoundFor } from './ticket-found';
 
 /** A message as its reader sees it: staff also see which mail it came from (its Message-ID); nobody else does. */
 export const toMessageView = (m: Message, reader?: { kind: string }): MessageView => ({
@@ -115,7 +116,7 @@ export const messageRoutes = (deps: PostMessageDeps & { dataSource: DataSource; 
         body,
         response: { 201: PostedMessageView, ...failureResponses('invalid_reference', 'forbidden', 'invalid_transition', 'idempotency_mismatch', 'unprocessable') },
       },
-      config: { access: POST_MESSAGE },
+      config: { access: POST_MESSAGE, preconditions: { refusedFirst: ticketFoundFor(deps.dataSource) } },
       preValidation: readMultipartMessage,
     },
     async (request, reply) => {

@@ -31,6 +31,7 @@ import { withRequesterId } from '../domain/requester-id';
 import { actorOf, callerKey, requesterAuthorOf } from '../use-cases/ticket-actor';
 import { FileTicketBody, IdempotencyHeaders, IfMatchHeaders, ReopenBody, ReopenView, TicketParams, TicketPatchBody } from './ticket.schemas';
 import { toTicketView } from './ticket.views';
+import { ticketFoundFor } from './ticket-found';
 
 export interface TicketRoutesDeps {
   dataSource: DataSource;
@@ -229,7 +230,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         body: ReopenBody,
         response: { 200: ReopenView, 201: ReopenView, ...failureResponses('invalid_reference', 'invalid_transition') },
       },
-      config: { access: WRITE },
+      config: { access: WRITE, preconditions: { refusedFirst: ticketFoundFor(deps.dataSource) } },
     },
     async (request, reply) => {
       const scope = scopeOf(request, 'partner', 'requester', 'staff');

@@ -55,14 +55,23 @@ export const newRequestRoutes = (context: SitePageContext) => async (app: Fastif
     );
   });
 
+  const formOf = (request: FastifyRequest): PostedForm => (request.body instanceof PostedForm ? request.body : PostedForm.empty());
+  /** The partner's open form, or its 404 page (already sent): with or without If-Match, as RFC 9110 §13.2.1 has it (the app's precondition hook asks here). */
+  const openSite = async (request: FastifyRequest, reply: FastifyReply) => {
+    const site = await openPartnerSite(deps, partnerOf(request.query), request.ip);
+    if (!site) sendPlainPage(context, reply, 'notFound', formLanguage(request, formOf(request).fields.language));
+    return site;
+  };
+  const POSTED = { config: { public: true, preconditions: { refusedFirst: async (request: FastifyRequest, reply: FastifyReply) => ((await openSite(request, reply)) ? undefined : reply) } }, schema: { hide: true } };
+
   // No body schema: the form's reader (installFormBody) judges each field, and every problem is
   // the form's error on its page in its language, never a problem+json (docs/adr/0063).
-  app.post('/support/new', PAGE, async (request, reply) => {
-    const form = request.body instanceof PostedForm ? request.body : PostedForm.empty();
+  app.post('/support/new', POSTED, async (request, reply) => {
+    const form = formOf(request);
     const body = form.fields;
     const language = formLanguage(request, body.language);
-    const site = await openPartnerSite(deps, partnerOf(request.query), request.ip);
-    if (!site) return sendPlainPage(context, reply, 'notFound', language);
+    const site = await openSite(request, reply);
+    if (!site) return reply;
     const cookie = readCookie(request.headers.cookie, SITE_FORM_COOKIE);
     const verdict = cookie ? csrf.judge({ form: 'new-request', binding: `cookie:${cookie}` }, body[CSRF_FIELD], deps.clock.now()) : 'refused';
     if (!cookie || verdict === 'refused') return sendPlainPage(context, reply, 'forbidden', language);

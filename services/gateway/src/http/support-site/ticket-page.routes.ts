@@ -390,13 +390,27 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
     return showTicket(request, reply, target.token, session, { notice: noticeOf(languageOf(request, session.grant.language), doneQueryOf(request.query), session.grant) });
   });
 
-  app.post<{ Params: { '*': string } }>('/support/t/*', PAGE, async (request, reply) => {
-    const entered = await enter(request, reply, request.params['*']);
+  /** The form a POST sends (reply, reopen, rate) on its link, or the page that refuses either (already sent). */
+  const enterForm = async (request: FastifyRequest, reply: FastifyReply): Promise<{ target: { token: string; action: 'reply' | 'reopen' | 'rate' }; session: SiteSession } | undefined> => {
+    const entered = await enter(request, reply, (request.params as { '*': string })['*']);
+    if (!entered) return undefined;
+    const { target, session } = entered;
+    if (target.action === 'page' || target.action === 'attachment') {
+      sendPlainPage(context, reply, 'notFound', languageOf(request, session.grant.language));
+      return undefined;
+    }
+    return { target: { token: target.token, action: target.action }, session };
+  };
+  // A link that opens nothing is its refusal page with or without If-Match or If-None-Match (RFC
+  // 9110 §13.2.1): the app's precondition hook asks here before it answers a failing condition.
+  const POSTED = { config: { public: true, preconditions: { refusedFirst: async (request: FastifyRequest, reply: FastifyReply) => ((await enterForm(request, reply)) ? undefined : reply) } }, schema: { hide: true } };
+
+  app.post<{ Params: { '*': string } }>('/support/t/*', POSTED, async (request, reply) => {
+    const entered = await enterForm(request, reply);
     if (!entered) return reply;
     const { target, session } = entered;
     if (target.action === 'reply') return postReply(request, reply, target.token, session);
     if (target.action === 'reopen') return postReopen(request, reply, target.token, session);
-    if (target.action === 'rate') return postRate(request, reply, target.token, session);
-    return sendPlainPage(context, reply, 'notFound', languageOf(request, session.grant.language));
+    return postRate(request, reply, target.token, session);
   });
 };
