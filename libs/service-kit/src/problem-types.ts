@@ -26,7 +26,7 @@ export const PROBLEM_TYPES = {
   'idempotency-in-flight': { status: 409, summary: 'A retry while the first request with its Idempotency-Key still runs' },
   'idempotency-answer-withheld': { status: 409, summary: 'A retry of a request that succeeded and showed a secret once; `Location` names what it made' },
   gone: { status: 410, summary: 'Destroyed on purpose (credentials after resolution), or an expired link' },
-  'precondition-failed': { status: 412, summary: '`If-Match` or `If-None-Match` is false for the resource as it is: nothing was changed' },
+  'precondition-failed': { status: 412, summary: '`If-Match` or `If-None-Match` is false for the resource as it is: nothing was changed (on a read, `If-Match`: nothing was sent)' },
   'payload-too-large': { status: 413, summary: 'A body, file, message or form field over its limit' },
   'uri-too-long': { status: 414, summary: 'A request target or path parameter over its limit' },
   'unsupported-media-type': { status: 415, summary: 'A body of a media type the route does not take, or an attachment of a refused type' },

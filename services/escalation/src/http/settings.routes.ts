@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { UnitOfWork } from '@tss/messaging';
-import { answeredNotModified, conditionsOf, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { answeredConditionally, CONDITIONAL_READ_RESPONSES, ConditionalReadHeaders, conditionsOf, failureResponses, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
 import { etagOfVersion } from '../domain/document-version';
 import type { EscalationRule } from '../domain/escalation-rules';
 import type { Roster } from '../domain/roster';
@@ -41,14 +41,14 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
         tags: TAGS,
         operationId: 'getEscalationRules',
         summary: 'The escalation rules in force, with their version (the ETag)',
-        headers: IfNoneMatchHeaders,
-        response: { 200: { ...RulesView, examples: [RULES_EXAMPLE] }, ...NOT_MODIFIED_RESPONSE },
+        headers: ConditionalReadHeaders,
+        response: { 200: { ...RulesView, examples: [RULES_EXAMPLE] }, ...CONDITIONAL_READ_RESPONSES },
       },
       config: { access: READ },
     },
     async (request, reply) => {
       const rules = await deps.unitOfWork.run((tx) => settingsStore.rules(tx));
-      if (answeredNotModified(request, reply, etagOfVersion(rules.version))) return reply;
+      if (answeredConditionally(request, reply, etagOfVersion(rules.version))) return reply;
       return reply.send(rulesView(rules));
     },
   );
@@ -83,14 +83,14 @@ export const settingsRoutes = (deps: SettingsRouteDeps) => async (fastify: Fasti
         tags: TAGS,
         operationId: 'getEscalationRoster',
         summary: 'The on-duty roster: weekly shifts per time zone, and dated overrides, with its version (the ETag)',
-        headers: IfNoneMatchHeaders,
-        response: { 200: RosterView, ...NOT_MODIFIED_RESPONSE },
+        headers: ConditionalReadHeaders,
+        response: { 200: RosterView, ...CONDITIONAL_READ_RESPONSES },
       },
       config: { access: READ },
     },
     async (request, reply) => {
       const roster = await deps.unitOfWork.run((tx) => settingsStore.roster(tx));
-      if (answeredNotModified(request, reply, etagOfVersion(roster.version))) return reply;
+      if (answeredConditionally(request, reply, etagOfVersion(roster.version))) return reply;
       return reply.send(rosterView(roster));
     },
   );

@@ -28,6 +28,8 @@ export interface Fixtures {
   rival: { partnerId: string; token: string; clientId: string; clientSecret: string };
   /** Acme's open ticket, filed with a requester (a site link can be made for it); escalation knows it. */
   ticket: { id: string; reference: string };
+  /** Acme's ticket that nothing else touches: its version (ETag) stays as filed. */
+  quiet: { id: string; reference: string };
   /** Acme's resolved ticket, with the rating link of its resolution; rating knows it. */
   resolved: { id: string; rateToken: string };
   /** A support-site link of `ticket`. */
@@ -63,12 +65,14 @@ export const prepareFixtures = async (harness: ConditionsHarness): Promise<Fixtu
   }
   expect((await bearer(http().patch(`/v1/partners/${acme.partnerId}`), admin).send({ siteEnabled: true })).status).toBe(200);
 
-  const file = async () => {
-    const filed = await bearer(http().post('/v1/tickets'), acme.token).send(sampleTicket({ requester: { id: 'cust-ann', email: 'ann@example.com' } }));
+  const file = async (requester: object = { id: 'cust-ann', email: 'ann@example.com' }) => {
+    const filed = await bearer(http().post('/v1/tickets'), acme.token).send(sampleTicket({ requester }));
     expect(filed.status).toBe(201);
     return filed.body as { id: string; reference: string };
   };
   const ticket = await file();
+  // No address to acknowledge, no link, no referral: no event comes back to change it.
+  const quiet = await file({ id: 'cust-bo' });
   const resolvedTicket = await file();
   const read = await bearer(http().get(`/v1/tickets/${resolvedTicket.id}`), lead.token);
   expect((await bearer(http().patch(`/v1/tickets/${resolvedTicket.id}`), lead.token).set('if-match', read.headers.etag as string).send({ status: 'resolved' })).status).toBe(200);
@@ -112,6 +116,7 @@ export const prepareFixtures = async (harness: ConditionsHarness): Promise<Fixtu
     acme,
     rival,
     ticket,
+    quiet,
     resolved: { id: resolvedTicket.id, rateToken: rateUrl.slice(rateUrl.lastIndexOf('/') + 1) },
     siteToken,
     endpointId: endpoint.body.id,
@@ -401,6 +406,42 @@ export const expectPreconditionFailed = (row: CoveredRoute, sent: Sent): void =>
   expect(sent.contentType).toContain(PROBLEM_CONTENT_TYPE);
 };
 
+/** A GET (and HEAD) that sends an ETag: If-Match and If-None-Match are evaluated once the caller may see it. */
+export interface ConditionalRead {
+  operation: string;
+  /** Who reads it, when another reader gets another representation (a staff member, a ticket's withheld one). */
+  reader?: string;
+  existing(f: Fixtures): Target;
+  missing?(f: Fixtures): Target;
+  foreign?(f: Fixtures): Target;
+}
+
+/** Every read that sends an ETag (and lists 304). */
+export const CONDITIONAL_READS: readonly ConditionalRead[] = [
+  {
+    operation: 'getTicket',
+    existing: (f) => ({ path: `/v1/tickets/${f.quiet.id}`, token: f.acme.token }),
+    missing: (f) => ({ path: `/v1/tickets/${NO_TICKET}`, token: f.acme.token }),
+    foreign: (f) => ({ path: `/v1/tickets/${f.quiet.id}`, token: f.rival.token }),
+  },
+  { operation: 'getTicket', reader: 'staff', existing: (f) => ({ path: `/v1/tickets/${f.quiet.reference}`, token: f.lead.token }) },
+  { operation: 'getDefaultSlaPolicy', existing: (f) => ({ path: '/v1/sla/policies', token: f.admin }) },
+  {
+    operation: 'getPartnerSlaPolicy',
+    existing: (f) => ({ path: `/v1/partners/${f.acme.partnerId}/sla-policy`, token: f.acme.token }),
+    missing: (f) => ({ path: `/v1/partners/${NO_ID}/sla-policy`, token: f.admin }),
+    foreign: (f) => ({ path: `/v1/partners/${f.acme.partnerId}/sla-policy`, token: f.rival.token }),
+  },
+  { operation: 'getEscalationRules', existing: (f) => ({ path: '/v1/escalation/rules', token: f.admin }) },
+  { operation: 'getEscalationRoster', existing: (f) => ({ path: '/v1/escalation/roster', token: f.admin }) },
+];
+
+const read = async (client: PlatformClient, method: 'get' | 'head', target: Target, conditions: Record<string, string> = {}): Promise<Sent & { etag?: string }> => {
+  const response = await bearer(client.http()[method](target.path), target.token).set(conditions);
+  const contentType = String(response.headers['content-type'] ?? '');
+  return { status: response.status, contentType, body: contentType.includes('json') ? response.body : response.text, etag: response.headers.etag as string | undefined };
+};
+
 type Operations = { method: string; path: string; operationId: string; public: boolean }[];
 
 const STATE_CHANGING = ['post', 'put', 'patch', 'delete'];
@@ -438,6 +479,67 @@ export const describeConditionsOnTargets = (start: () => Promise<{ harness: Cond
     const operations = (await running!.harness.documents()).flatMap(operationsWithATarget);
     expect(operations.length).toBeGreaterThan(20);
     expect(operations.filter((o) => !tabled.has(o.operationId)).map((o) => `${o.method.toUpperCase()} ${o.path} (${o.operationId})`)).toEqual([]);
+  });
+
+  describe.each(CONDITIONAL_READS.map((row) => [`GET ${row.operation}${row.reader ? ` (${row.reader})` : ''}`, row] as const))('%s (RFC 9110 §13.1.1, §13.2.2)', (_name, row) => {
+    const client = () => running!.harness.client;
+
+    it('If-Match is evaluated: the current tag (strongly) or * is a 200, any other a 412 problem; If-None-Match still a 304 after it', async () => {
+      const target = row.existing(fixtures);
+      const plain = await read(client(), 'get', target);
+      expect(plain.status).toBe(200);
+      const etag = plain.etag!;
+      expect(etag).toMatch(/^"/);
+      for (const ifMatch of [etag, '*', `"x", ${etag}`]) expect({ ifMatch, ...(await read(client(), 'get', target, { 'if-match': ifMatch })) }).toEqual({ ifMatch, ...plain });
+      for (const ifMatch of ['"x"', `W/${etag}`]) {
+        const refused = await read(client(), 'get', target, { 'if-match': ifMatch });
+        expect({ ifMatch, status: refused.status, type: (refused.body as { type?: string }).type, etag: refused.etag }).toEqual({
+          ifMatch,
+          status: 412,
+          type: 'https://tss.dev/problems/precondition-failed',
+          etag: undefined,
+        });
+        expect(refused.contentType).toContain(PROBLEM_CONTENT_TYPE);
+      }
+      expect((await read(client(), 'get', target, { 'if-none-match': etag })).status).toBe(304);
+      expect((await read(client(), 'get', target, { 'if-match': etag, 'if-none-match': etag })).status).toBe(304);
+      expect((await read(client(), 'get', target, { 'if-match': '"x"', 'if-none-match': etag })).status).toBe(412);
+    });
+
+    it('HEAD answers as GET does', async () => {
+      const target = row.existing(fixtures);
+      const etag = (await read(client(), 'head', target)).etag!;
+      expect((await read(client(), 'head', target, { 'if-match': etag })).status).toBe(200);
+      expect((await read(client(), 'head', target, { 'if-match': '"x"' })).status).toBe(412);
+      expect((await read(client(), 'head', target, { 'if-none-match': etag })).status).toBe(304);
+    });
+
+    for (const [which, targetOf] of [
+      ['a missing one', row.missing],
+      ['another partner’s one', row.foreign],
+    ] as const) {
+      if (!targetOf) continue;
+      it(`${which} is answered as without the conditions`, async () => {
+        const target = targetOf(fixtures);
+        const plain = await read(client(), 'get', target);
+        expect(plain.status).toBe(404);
+        const conditionsTried: Record<string, string>[] = [{ 'if-match': '"x"' }, { 'if-match': '*' }, { 'if-none-match': '*' }];
+        for (const conditions of conditionsTried) {
+          expect({ conditions, ...(await read(client(), 'get', target, conditions)) }).toEqual({ conditions, ...plain });
+        }
+      });
+    }
+  });
+
+  it('the read table names every read the documents answer with a 304 (one that sends an ETag), and each lists 412', async () => {
+    const documents = await running!.harness.documents();
+    const reads = documents.flatMap((document) =>
+      Object.values((document.paths ?? {}) as Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>>)
+        .map((item) => item.get)
+        .filter((get) => get?.responses?.['304'] !== undefined),
+    );
+    expect(reads.map((get) => get!.operationId).sort()).toEqual([...new Set(CONDITIONAL_READS.map((r) => r.operation))].sort());
+    expect(reads.filter((get) => get!.responses?.['412'] === undefined).map((get) => get!.operationId)).toEqual([]);
   });
 
   describe.each(COVERED_ROUTES.map((row) => [`${row.method} ${row.operation}`, row] as const))('%s', (_name, row) => {

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
-import { answeredNotModified, conditionsOf, failureResponses, IfNoneMatchHeaders, NOT_MODIFIED_RESPONSE, scopeOf, sendFailure, type Clock } from '@tss/service-kit';
+import { answeredConditionally, CONDITIONAL_READ_RESPONSES, ConditionalReadHeaders, conditionsOf, failureResponses, scopeOf, sendFailure, type Clock } from '@tss/service-kit';
 import { etagOfPolicy } from '../domain/policy-etag';
 import { validatePolicy, type PolicyProblem } from '../domain/policy-validation';
 import { previewStartProblem } from '../domain/preview-start';
@@ -74,14 +74,14 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         tags: ['sla'],
         operationId: 'getDefaultSlaPolicy',
         summary: 'The default SLA policy in force, for partners without an agreement (admin), with its version (the ETag)',
-        headers: IfNoneMatchHeaders,
-        response: { 200: VersionRef, ...NOT_MODIFIED_RESPONSE },
+        headers: ConditionalReadHeaders,
+        response: { 200: VersionRef, ...CONDITIONAL_READ_RESPONSES },
       },
       config: { access: ADMIN },
     },
     async (request, reply) => {
       const current = await policyStore.latestDefault(deps.dataSource.manager);
-      if (answeredNotModified(request, reply, etagOfPolicy(current))) return reply;
+      if (answeredConditionally(request, reply, etagOfPolicy(current))) return reply;
       return reply.send(toView(current));
     },
   );
@@ -113,8 +113,8 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
         summary: "A partner's SLA terms in force: its agreement, else the default (scope says which); a partner reads its own",
         description: 'Another partner’s id, and (for staff) a partner the gateway never registered, are a 404.',
         params: PartnerParams,
-        headers: IfNoneMatchHeaders,
-        response: { 200: VersionRef, ...NOT_MODIFIED_RESPONSE, ...failureResponses('not_found') },
+        headers: ConditionalReadHeaders,
+        response: { 200: VersionRef, ...CONDITIONAL_READ_RESPONSES, ...failureResponses('not_found') },
       },
       config: { access: READ_AGREEMENT },
     },
@@ -124,7 +124,7 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
       const refused = await agreementReadRefused(manager, scopeOf(request, 'staff', 'partner'), request.params.id);
       if (refused) return sendFailure(reply, refused);
       const current = (await policyStore.latest(manager, request.params.id)) ?? (await policyStore.latestDefault(manager));
-      if (answeredNotModified(request, reply, etagOfPolicy(current))) return reply;
+      if (answeredConditionally(request, reply, etagOfPolicy(current))) return reply;
       return reply.send(toView(current));
     },
   );

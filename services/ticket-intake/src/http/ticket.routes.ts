@@ -4,11 +4,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
 import {
-  answeredNotModified,
+  answeredConditionally,
+  CONDITIONAL_READ_RESPONSES,
+  ConditionalReadHeaders,
   failureResponses,
   holdsLinkSecrets,
-  IfNoneMatchHeaders,
-  NOT_MODIFIED_RESPONSE,
   scopeOf,
   sendFailure,
   shownToReader,
@@ -148,10 +148,11 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
         tags: ['tickets'],
         operationId: 'getTicket',
         summary: 'Read one ticket by id or reference number; its ETag is its version',
-        description: 'With `If-None-Match` naming the current ETag, a 304 without a body: the copy held is current.',
+        description:
+          'With `If-None-Match` naming the current ETag, a 304 without a body: the copy held is current. With `If-Match` naming none of it (strongly; `*` names any), a 412 problem instead of the ticket.',
         params: TicketParams,
-        headers: IfNoneMatchHeaders,
-        response: { 200: TicketRef, ...NOT_MODIFIED_RESPONSE, ...failureResponses('invalid_reference', 'not_found') },
+        headers: ConditionalReadHeaders,
+        response: { 200: TicketRef, ...CONDITIONAL_READ_RESPONSES, ...failureResponses('invalid_reference', 'not_found') },
       },
       config: { access: READ },
     },
@@ -161,7 +162,7 @@ export const ticketRoutes = (deps: TicketRoutesDeps) => async (fastify: FastifyI
       if (!found.ok) return sendFailure(reply, found.error);
       const ticket = toTicket(found.value);
       // Compared with the tag of the representation this reader gets (RFC 9110 §13.1.2).
-      if (answeredNotModified(request, reply, representationOf(scope, ticket).etag)) return reply;
+      if (answeredConditionally(request, reply, representationOf(scope, ticket).etag)) return reply;
       return sendTicket(reply, scope, ticket);
     },
   );
