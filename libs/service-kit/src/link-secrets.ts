@@ -9,11 +9,13 @@
 export const WITHHELD_LINK_SECRET = '[withheld]';
 
 /**
- * A link's path up to its credential (`/rate/`, `/support/t/`), then the credential: everything to
- * the end of the address, which in the plain body ends at white space and in the HTML body at the
- * attribute's quote or the tag's end. Whatever the host, so a link pasted into a reply is caught too.
+ * A link's path up to its credential (`/rate/`, `/support/t/`), then the credential: one path
+ * segment (a token is base64url, with dots), which ends at the next `/` (an attachment's
+ * `/attachments/<id>` goes on), a query or a fragment, at white space in the plain body and at the
+ * attribute's quote or the tag's end in the HTML body. Whatever the host, so a link pasted into a
+ * reply is caught too.
  */
-const LINK_SECRET = /(\/(?:rate|support\/t)\/)[^\s"'<>]+/g;
+const LINK_SECRET = /(\/(?:rate|support\/t)\/)[^\s"'<>/?#]+/g;
 
 /** The text with every link credential replaced by `[withheld]`; the rest, addresses included, as it was. */
 export const withoutLinkSecrets = (text: string): string => text.replace(LINK_SECRET, `$1${WITHHELD_LINK_SECRET}`);
