@@ -64,7 +64,7 @@ _USER and _PASSWORD (services/notification/src/parts/mail.part.ts), never a URL.
 {{- $smtpHost := $smtp.host | default (get ($n.env | default dict) "MAIL_SMTP_HOST") | default (get (.Values.config.extraEnv | default dict) "MAIL_SMTP_HOST") -}}
 {{- if and $smtpHost (not $fromGiven) -}}
 {{- fail (printf "services.notification.mailFrom is required when mail is sent (SMTP server %s): our own address, e.g. \"TSS Support <support@example.com>\" (MAIL_FROM); without it every mail goes out from support@tss.local" $smtpHost) -}}
-{{- else if and $n.inboundSmtp.enabled (not $fromGiven) -}}
-{{- fail "services.notification.mailFrom is required with inboundSmtp.enabled: our own address, e.g. \"TSS Support <support@example.com>\" (MAIL_FROM); the SMTP listener takes recipients of its domain (more in env.INBOUND_SMTP_DOMAINS), without it only @tss.local" -}}
+{{- else if and (or $n.inboundSmtp.enabled (hasKey ($n.env | default dict) "INBOUND_SMTP_PORT") (hasKey (.Values.config.extraEnv | default dict) "INBOUND_SMTP_PORT")) (not $fromGiven) -}}
+{{- fail "services.notification.mailFrom is required with inboundSmtp.enabled (or INBOUND_SMTP_PORT as a variable): our own address, e.g. \"TSS Support <support@example.com>\" (MAIL_FROM); the SMTP listener takes recipients of its domain (more in env.INBOUND_SMTP_DOMAINS), without it only @tss.local" -}}
 {{- end -}}
 {{- end -}}

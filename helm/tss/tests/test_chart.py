@@ -1239,7 +1239,8 @@ class InstallTimeFailures(unittest.TestCase):
         # The SMTP server as a variable of notification's own, or of every service's, sends mail too.
         for on in (["services.notification.smtp.host=smtp.example.com"], ["secrets.smtpUrl=smtp://relay.mail.svc"],
                    ["services.notification.inboundSmtp.enabled=true"], ["services.notification.env.MAIL_SMTP_HOST=smtp.example.com"],
-                   ["config.extraEnv.MAIL_SMTP_HOST=smtp.example.com"]):
+                   ["config.extraEnv.MAIL_SMTP_HOST=smtp.example.com"], ["services.notification.env.INBOUND_SMTP_PORT=2525"],
+                   ["config.extraEnv.INBOUND_SMTP_PORT=2525"]):
             with self.subTest(on=on):
                 self.fails(r"services\.notification\.mailFrom is required", *on)
         # notification refuses MAIL_FROM shorter than 3 characters (exit 78 at start); the chart
