@@ -3,7 +3,7 @@ import path from 'node:path';
 import { generateReference } from '@tss/contracts';
 import { automatedReason } from '../src/domain/inbound-mail';
 import { addressOf } from '../src/domain/mail-delivery';
-import { stripQuotedReply } from '../src/domain/inbound-reply-text';
+import { hasOwnWords, stripQuotedReply } from '../src/domain/inbound-reply-text';
 import { referenceInSubject, threadMessageIds } from '../src/domain/inbound-thread';
 import { parseInboundMail } from '../src/use-cases/inbound-parse';
 
@@ -43,6 +43,8 @@ describe('inbound mail corpus: replies as real clients write them (P8, issue #11
       const parsed = await parseInboundMail(corpusMail(file));
       if (!parsed.ok) throw new Error(parsed.failure.detail);
       expect(stripQuotedReply(parsed.mail.text, parsed.mail.subject)).toBe(e.reply);
+      // Each client's reply has words of its own: it may describe a request filed without a description (P2).
+      expect(hasOwnWords(parsed.mail.text, parsed.mail.subject)).toBe(true);
       expect(automatedReason(parsed.mail)).toBeUndefined();
       expect(parsed.mail.attachments).toHaveLength(e.attachments ?? 0);
     });

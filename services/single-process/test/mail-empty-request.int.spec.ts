@@ -116,6 +116,36 @@ describe('a mail with no text files a request whose description is missing (P2)'
     expect(received.map((e) => e.detail.describes)).toEqual([undefined, true, undefined]);
   });
 
+  // An outside tester: a reply whose only text was a quote header or a signature became the description (docs/adr/0035, fifth session).
+  it('P2: a reply with no words of its own (a quote header, a signature) is threaded but describes nothing; the next reply with words does', async () => {
+    const { ticket } = await fileByMail(7, 'Only a subject, then replies of nothing', '');
+    const reply = async (n: number, text: string) => {
+      const raw = Buffer.from([`From: ${requester(7)}`, 'To: support@tss.test', `Subject: Re: [${ticket.reference}] Request received`, `Message-ID: <reply-${n}@gamma.example>`, '', text, ''].join('\r\n'));
+      const receipt = await platform.client.http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', SECRET).send(raw);
+      expect(receipt.body).toMatchObject({ outcome: 'threaded', ticketId: ticket.id });
+      await waitFor(`reply ${n} on the thread`, async () => (await platform.query('ticket-intake', 'SELECT 1 FROM ticket_intake.messages WHERE email_message_id = $1', [`<reply-${n}@gamma.example>`])).length === 1);
+      return (await platform.client.http().get(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' })).body as TicketBody;
+    };
+    const quoted = `> Your request was registered with reference number ${ticket.reference}.`;
+    for (const [n, text] of [
+      [71, `On Sat, 5 Dec 2026 support wrote:\r\n${quoted}`],
+      [72, 'Sent from my iPhone'],
+      [73, `On Sat, 5 Dec 2026 at 14:00, Technical support <support@tss.local> wrote:\r\n${quoted}`],
+    ] as const) {
+      expect(await reply(n, text)).toMatchObject({ description: '', missingDetails: expect.arrayContaining(['description']) });
+    }
+    // Threaded as before: each is on the thread with what notification kept of it.
+    const thread = await platform.client.http().get(`/v1/tickets/${ticket.id}/thread`).auth(agent, { type: 'bearer' });
+    const bodies = (thread.body.items as { body: string }[]).map((m) => m.body);
+    expect(bodies).toEqual(expect.arrayContaining(['On Sat, 5 Dec 2026 support wrote:', 'Sent from my iPhone', 'On Sat, 5 Dec 2026 at 14:00, Technical support <support@tss.local> wrote:']));
+    const described = await reply(74, `Reader 4.2 crashes when I open an EPUB.\r\n\r\nOn Sat, 5 Dec 2026 support wrote:\r\n${quoted}`);
+    expect(described.description).toBe('Reader 4.2 crashes when I open an EPUB.');
+    expect(described.missingDetails).not.toContain('description');
+    const history = await platform.client.http().get(`/v1/tickets/${ticket.id}/history`).auth(agent, { type: 'bearer' });
+    const received = (history.body.items as { action: string; detail: Record<string, unknown> }[]).filter((e) => e.action === 'message_received');
+    expect(received.map((e) => e.detail.describes)).toEqual([undefined, undefined, undefined, true]);
+  });
+
   it('P2: a mail with text is described: the description is its text and is not listed missing', async () => {
     const { ticket } = await fileByMail(5, 'Reader crashes', 'Reader 4.2 crashes when I open an EPUB.');
     expect(ticket.description).toBe('Reader 4.2 crashes when I open an EPUB.');

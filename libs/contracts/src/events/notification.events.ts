@@ -52,6 +52,14 @@ export const NotificationEmailReceivedV1 = defineEvent(
      * 2026-12-04, docs/adr/0004: not breaking); absent, intake files in its default, `en`.
      */
     language: Type.Optional(Language),
+    /**
+     * P2: on a mail threaded onto a ticket, whether it has words of its own: `false` when all it holds
+     * is a quote header, quoted lines, a signature or white space (its `text` is then as notification
+     * threads it, the history kept rather than nothing). Such a mail describes no request filed without
+     * a description. Optional (added 2026-12-05, docs/adr/0004: not breaking); absent (a mail that files
+     * a ticket, or an older notification's), intake goes by `text` alone, as before.
+     */
+    ownText: Type.Optional(Type.Boolean()),
   }),
   'P8: an inbound mail; intake threads it onto a ticket or opens one (subject = ticket id or message id).',
 );

@@ -1,6 +1,6 @@
 import { withForwarded } from './inbound-forwarded';
 import type { InboundMail } from './inbound-mail';
-import { stripQuotedReply } from './inbound-reply-text';
+import { hasOwnWords, stripQuotedReply } from './inbound-reply-text';
 
 /**
  * P8: what of an inbound mail reaches a ticket. A mail that opens a ticket is filed whole, as is
@@ -11,6 +11,14 @@ import { stripQuotedReply } from './inbound-reply-text';
  */
 export const filedText = (mail: Pick<InboundMail, 'text' | 'subject' | 'forwarded'>, threaded: boolean): string => {
   const own = threaded ? stripQuotedReply(mail.text, mail.subject) : mail.text;
-  // A reply that was all history keeps it rather than reach the ticket empty.
+  // A reply that was all history keeps it rather than reach the ticket empty (`hasOwnText` says it has no words).
   return withForwarded(own, mail.forwarded) || mail.text;
 };
+
+/**
+ * P2: whether a reply threaded onto a ticket has words of its own: its text without the quote
+ * header, quoted lines and signature, or a mail it forwards. One with none is threaded all the
+ * same (`filedText`), but describes no request filed without a description: that is empty, never
+ * words nobody wrote (docs/adr/0035, addendum of 2026-12-05, fifth session).
+ */
+export const hasOwnText = (mail: Pick<InboundMail, 'text' | 'subject' | 'forwarded'>): boolean => hasOwnWords(mail.text, mail.subject) || mail.forwarded.length > 0;

@@ -122,12 +122,16 @@ const forwardStart = (lines: readonly string[], subject: string): number => {
   });
 };
 
-/** The lines before the first quote header or signature of a reply, and before a quoted tail. */
-const withoutHistory = (lines: readonly string[]): string => {
+/**
+ * The lines before the first quote header or signature of a reply, and before a quoted tail. The
+ * thread's text is cut from line `firstCut` on (1: its first line is kept, whatever it reads as);
+ * whether the reply has words of its own is asked from line 0.
+ */
+const withoutHistory = (lines: readonly string[], firstCut: number): string => {
   let end = lines.length;
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i].trim();
-    if (i > 0 && (isQuoteHeader(lines, i) || SIGNATURE_LINES.some((p) => p.test(line)))) {
+    if (i >= firstCut && (isQuoteHeader(lines, i) || SIGNATURE_LINES.some((p) => p.test(line)))) {
       end = i;
       break;
     }
@@ -139,15 +143,24 @@ const withoutHistory = (lines: readonly string[]): string => {
   return lines.slice(0, end).join('\n').trim();
 };
 
+const ownPart = (text: string, subject: string, firstCut: number): string => {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const forwardAt = forwardStart(lines, subject);
+  if (forwardAt === -1) return withoutHistory(lines, firstCut);
+  const forward = lines.slice(forwardAt).join('\n').trim();
+  return [withoutHistory(lines.slice(0, forwardAt), firstCut), forward].filter((part) => part !== '').join('\n\n');
+};
+
 /**
  * A reply's own words without the quoted history (of our mail, which it answers) and signature.
  * A forward in it is kept whole, whatever it holds: the part above it loses its history and
  * signature as any reply does. `subject` is the mail's own (Outlook forwards are told by it).
  */
-export const stripQuotedReply = (text: string, subject = ''): string => {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  const forwardAt = forwardStart(lines, subject);
-  if (forwardAt === -1) return withoutHistory(lines);
-  const forward = lines.slice(forwardAt).join('\n').trim();
-  return [withoutHistory(lines.slice(0, forwardAt)), forward].filter((part) => part !== '').join('\n\n');
-};
+export const stripQuotedReply = (text: string, subject = ''): string => ownPart(text, subject, 1);
+
+/**
+ * Whether a reply holds words its sender wrote: anything but a quote header, quoted lines, a
+ * signature and white space, from its first line on. A forward in it is content, so words
+ * (docs/adr/0035, addendum of 2026-12-05, fifth session: such a reply describes no request).
+ */
+export const hasOwnWords = (text: string, subject = ''): boolean => ownPart(text, subject, 0) !== '';

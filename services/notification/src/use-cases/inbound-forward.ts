@@ -18,6 +18,8 @@ export interface ForwardedMail {
   attachments: readonly AttachmentPointer[];
   receivedAt: Date;
   language: Language;
+  /** On a mail threaded onto a ticket: whether it has words of its own (`hasOwnText`); a mail that files one has none of this. */
+  ownText?: boolean;
 }
 
 /**
@@ -48,5 +50,7 @@ export const forwardToIntake = async (tx: EntityManager, outbox: Outbox, target:
     receivedAt: mail.receivedAt.toISOString(),
     // The ticket a mail files is in the mail's language, and so is its mail (docs/adr/0035 addendum of 2026-12-04, second session).
     language: mail.language,
+    // P2: a reply of nothing but history or a signature is threaded, but describes no request (docs/adr/0035, fifth session).
+    ...(mail.ownText !== undefined ? { ownText: mail.ownText } : {}),
   });
 };

@@ -19,7 +19,7 @@ import {
 } from '../domain/inbound-mail';
 import { mailLanguage } from '../domain/inbound-language';
 import { forgedSenderReason } from '../domain/inbound-authentication';
-import { filedText } from '../domain/inbound-filed-text';
+import { filedText, hasOwnText } from '../domain/inbound-filed-text';
 import { followUpOf, followUpReason } from '../domain/inbound-follow-up';
 import { referenceInSubject, threadMessageIds } from '../domain/inbound-thread';
 import { inboundStore, type AttachmentPointer, type InboundOutcome, type InboundRow } from '../store/inbound.store';
@@ -234,6 +234,7 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
           attachments,
           receivedAt,
           language: mailLanguage(mail.subject, text),
+          ...(decision.outcome === 'threaded' ? { ownText: hasOwnText(mail) } : {}),
         });
       }
       deps.logger.info({ inboundId, outcome: decision.outcome, reason: decision.how }, 'inbound mail received');

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Outbox } from '@tss/messaging';
 import { err, ok, type Failure, type Result } from '@tss/service-kit';
+import { hasOwnText } from '../domain/inbound-filed-text';
 import { mailLanguage } from '../domain/inbound-language';
 import { releaseConflict, type ReleaseTarget } from '../domain/inbound-release';
 import { inboundStore } from '../store/inbound.store';
@@ -69,6 +70,8 @@ export const releaseQuarantinedMail = async (
     attachments: [],
     receivedAt: args.at,
     language: mailLanguage(mail.subject, mail.textBody),
+    // Kept whole in the quarantine (its forwarded files unfolded into it): threaded, it describes a request only with words of its own (P2).
+    ...(outcome === 'threaded' ? { ownText: hasOwnText({ text: mail.textBody, subject: mail.subject, forwarded: [] }) } : {}),
   });
   return ok({ inboundId: mail.id, outcome, partnerId: target.value.partnerId, ...(target.value.ticketId ? { ticketId: target.value.ticketId } : {}), releasedBy: args.by, releasedAt: args.at });
 };

@@ -603,14 +603,17 @@ export const receiveRequesterMessage = (
     fromRequester?: boolean;
     /** The reason a reopen request carries: posted first as a comment, the request then reopens with it. */
     reasonOfReopen?: boolean;
+    /** `false`: a mail whose body is only a quote header, quoted lines or a signature (notification says so); absent: its body is its sender's words. */
+    ownText?: boolean;
   },
   now: Date,
 ): Change => {
   if (ticket.status === 'closed') return violation({ kind: 'invalid_transition', detail: 'The ticket is closed; reopening it files a new, linked ticket.', allowed: [] });
   // P2: a request mailed with no text has no description, and its acknowledgment asked for one: the
   // requester's next words are it. Only theirs: the description is what the requester wrote, which
-  // nobody else records (docs/adr/0035, addendum of 2026-12-05, fifth session).
-  const describes = message.fromRequester !== false && !ticket.request.description.trim() && message.body.trim() !== '';
+  // nobody else records (docs/adr/0035, addendum of 2026-12-05, fifth session). A reply with no words
+  // of its own (a quote header, a signature) is threaded, but is no description: the next words are.
+  const describes = message.fromRequester !== false && message.ownText !== false && !ticket.request.description.trim() && message.body.trim() !== '';
   const effects: TicketEffect[] = [
     { kind: 'message_received', messageId: message.id, channel: message.channel, attachmentIds: message.attachmentIds, ...(describes ? { describes: true as const } : {}) },
   ];

@@ -125,6 +125,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
         attachmentIds: attachments.accepted,
         emailMessageId: mail.messageId,
         vaultedFromFiles: attachments.vaulted,
+        // P2: a reply of only a quote header or a signature describes no request (docs/adr/0035, fifth session).
+        ...(mail.ownText !== undefined ? { ownText: mail.ownText } : {}),
       });
       if (!posted.ok) {
         deps.logger.warn({ ticketId: target.id, problem: posted.error }, 'inbound mail not threaded');

@@ -100,6 +100,8 @@ export interface NewMessage {
    * `registerMailed`): told with the message's own, and counted in `credentialsVaulted`.
    */
   vaultedFromFiles?: { notes: readonly string[]; count: number };
+  /** P2: `false` for a mail with no words of its own (`notification.email_received`'s `ownText`): it describes no request. */
+  ownText?: boolean;
 }
 
 export interface PostedMessage {
@@ -231,6 +233,7 @@ export const postMessageIn = async (
             body,
             fromRequester: inRequestersName(input.author),
             ...(input.reasonOfReopen ? { reasonOfReopen: true } : {}),
+            ...(input.ownText !== undefined ? { ownText: input.ownText } : {}),
           },
           now,
         );

@@ -36,6 +36,20 @@ describe('opening a ticket', () => {
     expect(later.effects[0]).not.toHaveProperty('describes');
   });
 
+  it('P2: a reply with no words of its own (a quote header, a signature) is threaded but describes nothing; the next with words does', () => {
+    const { ticket } = openTicket({ ...base, channel: 'email', request: { subject: 'Only a subject', description: '' } }, receivedAt);
+    // Notification threads such a reply with what it holds, and says it had no words of its own (docs/adr/0035, fifth session).
+    const quoteHeader = { id: 'm-1', channel: 'email' as const, attachmentIds: [], body: 'On Sat, 5 Dec 2026 support wrote:', ownText: false };
+    const threaded = allowed(receiveRequesterMessage(ticket, quoteHeader, receivedAt));
+    expect(threaded.ticket.request.description).toBe('');
+    expect(threaded.ticket.missingDetails).toContain('description');
+    expect(threaded.effects[0]).toEqual({ kind: 'message_received', messageId: 'm-1', channel: 'email', attachmentIds: [] });
+    const words = { id: 'm-2', channel: 'email' as const, attachmentIds: [], body: 'Reader 4.2 crashes on an EPUB.', ownText: true };
+    const described = allowed(receiveRequesterMessage(threaded.ticket, words, receivedAt));
+    expect(described.ticket.request.description).toBe('Reader 4.2 crashes on an EPUB.');
+    expect(described.effects[0]).toMatchObject({ messageId: 'm-2', describes: true });
+  });
+
   it('P3: an API request is accepted at once, by the answer that carries its reference', () => {
     const { ticket, effects } = openTicket({ ...base, channel: 'api', request: { product: 'platform', productVersion: '3.1', description: 'Login fails' } }, receivedAt);
     expect(ticket.status).toBe('new');
