@@ -39,6 +39,10 @@ process.on('uncaughtException', (error) => {
 // A closed terminal or pipe: nothing can be printed any more, so stop rather than die silently.
 process.stdout.on('error', () => shutdown(0));
 
+// A setting to fix (a port another process holds) is its message alone; a fault, its stack.
+const described = (error: unknown): string =>
+  error instanceof Error ? (isExpectedStartFailure(error) && !/^(debug|trace)$/.test(config.LOG_LEVEL) ? error.message : (error.stack ?? error.message)) : String(error);
+
 startServices({
   ...startServicesOptionsOf(config),
   write: (line) => process.stdout.write(`${line}\n`),
@@ -64,15 +68,20 @@ startServices({
       'Admin client of this data folder (kept in bootstrap-admin.json there):',
       `  curl -s ${started.gatewayUrl}/v1/auth/token -d grant_type=client_credentials -d client_id=${started.admin.clientId} -d client_secret=${started.admin.clientSecret}`,
       '',
-      'A service that exits is started again (the others keep running). Ctrl-C stops everything.',
+      'A service that exits is started again (the others keep running); one whose port another process took stops everything. Ctrl-C stops everything.',
       '',
     ];
     process.stdout.write(lines.join('\n'));
+    // The platform stopped itself (a service's port taken since the start): one line, exit 1.
+    void started.failure.then((error) => {
+      if (exiting) return;
+      exiting = true;
+      process.stderr.write(`start:services failed: ${described(error)}\n`);
+      process.exit(1);
+    });
   })
   .catch((error: unknown) => {
     // startServices has stopped what it started before it rejected.
-    // A setting to fix (a port another process holds) is its message alone; a fault, its stack.
-    const described = error instanceof Error ? (isExpectedStartFailure(error) && !/^(debug|trace)$/.test(config.LOG_LEVEL) ? error.message : error.stack) : String(error);
-    if (!aborted.signal.aborted) process.stderr.write(`start:services failed: ${described}\n`);
+    if (!aborted.signal.aborted) process.stderr.write(`start:services failed: ${described(error)}\n`);
     process.exit(aborted.signal.aborted ? exitCode : 1);
   });

@@ -10,4 +10,5 @@ export * from './service-parts';
 export * from './embedded-postgres-restarts';
 export * from './start-failure';
 export * from './listen-failure';
+export * from './launcher-notice';
 export * from './entry-arguments';

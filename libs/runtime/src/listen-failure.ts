@@ -2,8 +2,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '@tss/service-kit';
 
-/** Why a listen failed, by the error's code, as an operator reads it; undefined: not a listen failure of a setting's making. */
-const reasonOf = (code: string, setting: string, host: string, port: number): string | undefined => {
+/**
+ * Why a listen failed, by the error's code, as an operator reads it; undefined: not a listen
+ * failure of a setting's making. `npm run start:services` words its own ports' failures with it.
+ */
+export const cannotListenReason = (code: string, setting: string, host: string, port: number): string | undefined => {
   switch (code) {
     case 'EADDRINUSE':
       return `${setting} ${port} on ${host} is in use (EADDRINUSE): another process listens there`;
@@ -21,13 +24,26 @@ const reasonOf = (code: string, setting: string, host: string, port: number): st
   }
 };
 
+/** The listener that could not open: its setting, address and the error's code (EADDRINUSE, …). */
+export interface RefusedListener {
+  setting: string;
+  host: string;
+  port: number;
+  code: string;
+}
+
 /**
  * A listener of the process could not open on the address its settings give (a port another
  * process holds, a HOST that is not this machine's or does not resolve): a setting to fix, reported
  * in one line naming it (start-failure.ts), not a fault.
  */
 export class CannotListen extends Error {
-  constructor(message: string, cause: unknown) {
+  constructor(
+    message: string,
+    cause: unknown,
+    /** Which listener, for a launcher that started the process (launcher-notice.ts). */
+    readonly refused?: RefusedListener,
+  ) {
     super(message, { cause });
   }
 }
@@ -87,10 +103,10 @@ export const listenAs = async <T>(setting: string, { host, port }: { host: strin
       return listening;
     } catch (error) {
       const code = codeOf(error);
-      const reason = code === undefined ? undefined : reasonOf(code, setting, host, port);
-      if (reason === undefined) throw error;
+      const reason = code === undefined ? undefined : cannotListenReason(code, setting, host, port);
+      if (code === undefined || reason === undefined) throw error;
       const waitedMs = clock.now().getTime() - startedAtMs;
-      if (wait === undefined || code !== 'EADDRINUSE' || waitedMs >= wait.waitMs) throw new CannotListen(reason, error);
+      if (wait === undefined || code !== 'EADDRINUSE' || waitedMs >= wait.waitMs) throw new CannotListen(reason, error, { setting, host, port, code });
       if (!waiting) {
         waiting = true;
         wait.logger.warn({ setting, host, port, waitMs: wait.waitMs }, `${setting} ${port} is in use; waiting up to ${seconds(wait.waitMs)} for it`);

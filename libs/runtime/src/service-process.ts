@@ -46,7 +46,8 @@ import {
 import { DeferredKeySource } from './deferred-key-source';
 import { Platform } from './platform';
 import { exitOnUnknownArgument } from './entry-arguments';
-import { listenAs } from './listen-failure';
+import { tellLauncher } from './launcher-notice';
+import { CannotListen, listenAs } from './listen-failure';
 import { DatabaseUrlSetting, DbConnectTimeoutSetting, listenerPortProblems, loadConfigOrExit, MigrateEnv, moduleConfigProblems, processConfigSchema, ServiceMigrateEnv } from './process-config';
 import { migrateService, ServiceHost } from './service-host';
 import { describeStartFailure, MigrationFailed } from './start-failure';
@@ -293,6 +294,10 @@ export const runServiceProcess = async <E extends TObject>(
     () => shutdownInOrder([...instance.closers(), { name: 'metrics', close: () => metrics.close() }, { name: 'tracing', close: () => tracing.shutdown() }], logger, config.SHUTDOWN_TIMEOUT_MS),
     logger,
   );
+  // A launcher that started this process (start:services) takes this for its readiness, never an
+  // answer on the port, which may be another process's (launcher-notice.ts).
+  const address = instance.app.server.address();
+  await tellLauncher({ type: 'tss.listening', port: typeof address === 'object' && address !== null ? address.port : config.PORT, metricsPort: metrics.port });
 };
 
 /**
@@ -331,8 +336,11 @@ const waitForDatabaseOrStop = async (
  * is a fault, or at LOG_LEVEL debug or trace.
  */
 export const runMain = (name: string, main: () => Promise<void>): void => {
-  main().catch((error: unknown) => {
+  main().catch(async (error: unknown) => {
     process.stderr.write(`${describeStartFailure(name, error, { withStack: /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '') })}\n`);
+    // A launcher that started this process (start:services) is told which listener was refused: a
+    // setting to fix, so it stops rather than starts the process again (launcher-notice.ts).
+    if (error instanceof CannotListen && error.refused) await tellLauncher({ type: 'tss.cannot-listen', ...error.refused });
     process.exit(1);
   });
 };

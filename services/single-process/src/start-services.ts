@@ -11,9 +11,11 @@ import path from 'node:path';
 import type { ServiceName } from '@tss/contracts';
 import { upstreamUrlSetting } from '@tss/gateway';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
-import { restartEmbeddedPostgresOnExit } from '@tss/runtime';
+import { LAUNCHER_NOTICES_ENV, restartEmbeddedPostgresOnExit } from '@tss/runtime';
 import { createLogger } from '@tss/service-kit';
 import { PG_PORT_WAIT_MS, startOnPgPort } from './embedded-postgres-port';
+import { checkPortsFree, placedPorts, refusedServiceListener } from './launcher-ports';
+import { ServiceChild } from './service-child';
 import { ALL_SERVICES } from './single-process-platform';
 
 /** Every service process, gateway first (the others verify tokens against its JWKS): derived from ALL_SERVICES. */
@@ -68,6 +70,12 @@ export interface RunningServices {
   exits: Record<string, ServiceExit>;
   /** Stops the services (gateway first), then the broker and PostgreSQL it started; safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Settles once the platform stopped itself, with why: a service's port, taken by another process
+   * after the start, so that the service, started again, could not listen (a CannotListen naming
+   * the launcher's setting). Never rejects; pending while it runs.
+   */
+  failure: Promise<Error>;
 }
 
 export interface ServiceExit {
@@ -88,31 +96,16 @@ const pipeLines = (child: ChildProcess, name: string, write: (line: string) => v
 };
 
 // kafkajs 2.2.4 passes a negative delay to setTimeout on connect (tulios/kafkajs#1751); Node 24
-// warns and uses 1 ms, which is what kafkajs meant. Only that warning is silenced.
-const runNode = (entry: string, args: string[], env: NodeJS.ProcessEnv, bundles = false): ChildProcess =>
+// warns and uses 1 ms, which is what kafkajs meant. Only that warning is silenced. A service gets
+// an IPC channel (`ipc`): it tells the launcher there that it listens, or which port was refused.
+const runNode = (entry: string, args: string[], env: NodeJS.ProcessEnv, bundles = false, ipc = false): ChildProcess =>
   spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', ...(bundles ? [path.join(REPO_ROOT, 'dist', entry.replace(/src\/main\.ts$/, 'main.js'))] : ['--import', 'tsx', path.join(REPO_ROOT, entry)]), ...args], {
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? (['ipc'] as const) : [])],
   });
 
 const exitOf = async (child: ChildProcess): Promise<number | null> => (child.exitCode !== null ? child.exitCode : ((await once(child, 'exit')) as [number | null])[0]);
-
-/** Waits until `url` answers 200, or fails with the process's exit. Bounded. */
-const waitHealthy = async (name: string, url: string, child: ChildProcess, timeoutMs: number, signal?: AbortSignal): Promise<void> => {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (signal?.aborted) throw new Error('start:services was stopped during start-up');
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode} during start-up`);
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${name} did not answer ${url} within ${timeoutMs} ms`);
-};
 
 /** The first admin client of this data folder: generated once, kept beside the data. */
 /**
@@ -140,7 +133,9 @@ const RESTART_RESET_AFTER_MS = 60_000;
 const RESTART_MAX_DELAY_MS = 30_000;
 
 export const startServices = async (options: StartServicesOptions): Promise<RunningServices> => {
-  mkdirSync(options.dataDir, { recursive: true });
+  const pgPortWaitMs = options.pgPortWaitMs ?? PG_PORT_WAIT_MS;
+  // Every service reads HOST from the environment it passes on, as each does alone.
+  const ports = placedPorts({ ...options, serviceNames: SERVICE_PROCESSES.map((s) => s.name), serviceHost: process.env.HOST || '127.0.0.1' });
   const cleanups: (() => Promise<void>)[] = [];
   let stopping: Promise<void> | undefined;
   // Once: a second Ctrl-C, or a stop after a failed start, waits for the first.
@@ -153,13 +148,18 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
   };
   try {
     checkNotAborted();
+    // Before anything starts or is written, every port is checked free: a platform already running
+    // on them answered for this one (docs/adr/0006, addendum of 2026-12-05, fifth session, later).
+    // A TSS_PG_PORT to wait for is waited for by PostgreSQL's own start, the first step.
+    await checkPortsFree(ports.filter((p) => p.setting !== 'TSS_PG_PORT' || pgPortWaitMs === 0));
+    mkdirSync(options.dataDir, { recursive: true });
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
       // The launcher's own lines (PostgreSQL's exits and restarts), as the services' are: JSON after its name.
       const logger = createLogger('start:services', options.logLevel, { write: (line: string) => options.write(`[start:services] ${line.trimEnd()}`) });
       const pg = new EmbeddedPostgres({ dataDir: options.dataDir, port: options.pgPort, ownProcessGroup: true });
       // Aborted while it waits for a port another process holds: the wait ends at once (docs/adr/0006).
-      await startOnPgPort(pg, { port: options.pgPort, waitMs: options.pgPortWaitMs ?? PG_PORT_WAIT_MS, logger, signal: options.signal, localPortRangeFile: options.localPortRangeFile });
+      await startOnPgPort(pg, { port: options.pgPort, waitMs: pgPortWaitMs, logger, signal: options.signal, localPortRangeFile: options.localPortRangeFile });
       // A server that dies (kill, crash) is logged at error level and started again, as under `npm start` (docs/adr/0006).
       const pgRestarts = restartEmbeddedPostgresOnExit(pg, { logger });
       cleanups.push(async () => {
@@ -197,10 +197,12 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     const admin = bootstrapAdmin(options.dataDir);
     const siteLinks = { TSS_SITE_LINK_KEYS: process.env.TSS_SITE_LINK_KEYS ?? siteLinkKeysOf(options.dataDir), TSS_PUBLIC_URL: process.env.TSS_PUBLIC_URL ?? urls.gateway };
     const upstreams = Object.fromEntries(SERVICE_PROCESSES.flatMap((s) => (s.upstreamEnv ? [[s.upstreamEnv, urls[s.name]]] : [])));
-    const children: { name: string; child: ChildProcess }[] = [];
+    const children: ServiceChild[] = [];
     const pids: Record<string, number> = {};
     const exits: Record<string, ServiceExit> = {};
     const serviceRestarts = new Set<NodeJS.Timeout>();
+    let stoppedBecause: (error: Error) => void = () => undefined;
+    const failure = new Promise<Error>((resolve) => (stoppedBecause = resolve));
     // A service that exits during start-up fails the start (its message says why); after it, it is restarted.
     let serving = false;
     cleanups.push(async () => {
@@ -225,14 +227,23 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
      * and starts it again after a pause that doubles while it keeps failing, as a Deployment's
      * restarts would; the others keep running meanwhile (events wait in the outboxes).
      */
-    const supervise = (index: number, name: string, run: () => ChildProcess, delayMs = firstDelayMs): ChildProcess => {
-      const child = run();
+    const supervise = (index: number, name: string, run: () => ChildProcess, delayMs = firstDelayMs): void => {
+      const service = new ServiceChild(name, run());
+      const { child } = service;
       const startedAt = performance.now();
       pipeLines(child, name, options.write);
-      children[index] = { name, child };
+      children[index] = service;
       if (child.pid) pids[name] = child.pid;
-      child.once('exit', (code, signal) => {
+      child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
         if (stopping || !serving) return;
+        if (service.refused) {
+          // Its port, free at the start, taken since: started again, it would fail again, for ever
+          // (an outside test). A setting to fix: the platform stops, with the line naming it.
+          const refusal = refusedServiceListener(ports, name, service.refused);
+          options.write(`[start:services] ${name} exited (${signal ? `signal ${signal}` : `code ${code}`}): its port is taken, so it is not started again; stopping everything`);
+          void stop().then(() => stoppedBecause(refusal));
+          return;
+        }
         const ranMs = performance.now() - startedAt;
         const pause = ranMs >= RESTART_RESET_AFTER_MS ? firstDelayMs : delayMs;
         options.write(`[start:services] ${name} exited (${signal ? `signal ${signal}` : `code ${code}`}); starting it again in ${Math.round(pause / 100) / 10} s`);
@@ -242,7 +253,6 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
         }, pause);
         serviceRestarts.add(timer);
       });
-      return child;
     };
     SERVICE_PROCESSES.forEach((service, i) => {
       const env: NodeJS.ProcessEnv = {
@@ -257,20 +267,23 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
         LOG_LEVEL: options.logLevel,
         // Intake and notification share the attachments, inside the data folder (README).
         ATTACHMENT_DIR: process.env.ATTACHMENT_DIR ?? path.join(options.dataDir, 'attachments'),
+        // Each tells the launcher over its IPC channel that it listens, or which port was refused.
+        [LAUNCHER_NOTICES_ENV]: 'ipc',
         ...siteLinks,
         ...(service.name === 'gateway'
           ? { ...upstreams, TSS_BOOTSTRAP_CLIENT_ID: admin.clientId, TSS_BOOTSTRAP_CLIENT_SECRET: admin.clientSecret }
           : { TSS_JWKS_URL: `${urls.gateway}/.well-known/jwks.json` }),
       };
-      supervise(i, service.name, () => runNode(service.entry, [], env, options.bundles));
+      supervise(i, service.name, () => runNode(service.entry, [], env, options.bundles, true));
     });
-    for (const { name, child } of [...children]) {
+    // Ready: each service says so itself (gateway first; the others verify tokens against it).
+    for (const service of [...children]) {
       checkNotAborted();
-      await waitHealthy(name, `${urls[name]}/healthz`, child, 120_000, options.signal);
+      await service.untilListening(120_000, (refused) => refusedServiceListener(ports, service.name, refused), options.signal);
     }
     checkNotAborted();
     serving = true;
-    return { gatewayUrl: urls.gateway, urls, admin, databaseUrl, kafkaBrokers, pids, exits, stop };
+    return { gatewayUrl: urls.gateway, urls, admin, databaseUrl, kafkaBrokers, pids, exits, stop, failure };
   } catch (error) {
     await stop();
     // An abort that ended a wait (for TSS_PG_PORT) says so as the other steps' checks do.
