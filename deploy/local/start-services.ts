@@ -7,10 +7,17 @@
 // long), KAFKA_PORT (9092), LOG_LEVEL (warn); the services' KAFKA_SESSION_TIMEOUT_MS,
 // KAFKA_HEARTBEAT_INTERVAL_MS and KAFKA_REBALANCE_TIMEOUT_MS are checked here too, and every other
 // variable of this environment reaches each service as it is.
-import { isExpectedStartFailure, loadConfigOrExit } from '@tss/runtime';
+import { exitOnUnknownArgument, isExpectedStartFailure, loadConfigOrExit } from '@tss/runtime';
 import { startServicesOptionsOf, startServicesProblems, StartServicesEnv } from '../../services/single-process/src/start-services.config';
 import { SERVICE_PROCESSES, startServices, type RunningServices } from '../../services/single-process/src/start-services';
 
+/** What `npm run start:services` takes: nothing; its settings are environment variables (above). */
+const USAGE = 'usage: start-services.ts (no arguments: its settings are environment variables)';
+
+// Any argument, `--help` too (as main.ts answers it): one line with the usage, exit 64, nothing
+// started; a typo used to start the whole platform (README, Settings: EX_USAGE).
+const unknown = process.argv[2];
+if (unknown !== undefined) exitOnUnknownArgument('start:services', unknown, USAGE);
 // Every setting of the launcher's own, checked before it starts anything: exit 78 naming each bad one.
 const config = loadConfigOrExit(StartServicesEnv, 'start:services', process.env, startServicesProblems(SERVICE_PROCESSES.length));
 // One way out, whatever ends the launcher: Ctrl-C, SIGTERM, SIGHUP (the terminal closed), an error

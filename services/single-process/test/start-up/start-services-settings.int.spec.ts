@@ -7,18 +7,20 @@ import { connectionTrap, type ConnectionTrap } from '../support/connection-trap'
 
 const REPO = path.resolve(__dirname, '../../../..');
 const LAUNCHER = path.join(REPO, 'deploy/local/start-services.ts');
+const MAIN = path.join(REPO, 'services/single-process/src/main.ts');
 const STACK_FRAME = /^\s+at /m;
 
 interface Exit {
   code: number | null;
+  stdout: string;
   stderr: string;
 }
 
-/** `npm run start:services` with exactly `env` (plus PATH). */
-const runLauncher = (env: Record<string, string>): Promise<Exit> =>
+/** An entry point (`npm run start:services` unless given) with exactly `env` (plus PATH), and `args`. */
+const runLauncher = (env: Record<string, string>, args: readonly string[] = [], entry = LAUNCHER): Promise<Exit> =>
   new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', LAUNCHER], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 90_000 }, (error, _stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr }),
+    execFile(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 90_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });
 
@@ -63,6 +65,50 @@ describe('start:services: its own settings checked before it starts anything', (
     expect(exits.ranges.stderr).toContain('  - TSS_BASE_PORT=65533: the services would listen on 65533–65538, past 65535\n');
     expect(exits.ranges.stderr).toContain("  - TSS_METRICS_BASE_PORT=65530: the services' metrics (65530–65535) and TSS_BASE_PORT's services (65533–65538) share ports\n");
     expect(existsSync(path.join(dataDir, 'ranges'))).toBe(false);
+  });
+});
+
+// `npm run start:services bogus` started everything; README: "An entry point takes no argument but
+// its commands …: any other stops it with its usage line and exit status 64", as `main.ts bogus` does.
+describe("start:services: its arguments, as every entry point's", () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-launcher-arguments-'));
+  let database: ConnectionTrap;
+  let broker: ConnectionTrap;
+  const exits: Record<string, Exit> = {};
+  const usage = 'usage: start-services.ts (no arguments: its settings are environment variables)';
+
+  beforeAll(async () => {
+    database = await connectionTrap();
+    broker = await connectionTrap();
+    // Were the argument ignored, the launcher would migrate against a database that hangs up.
+    const elsewhere = { DATABASE_URL: `postgres://tss:secret@${database.address}/tss`, KAFKA_BROKERS: broker.address, DB_CONNECT_TIMEOUT_MS: '0' };
+    const [bogus, help, helpOfMain] = await Promise.all([
+      runLauncher({ ...elsewhere, TSS_DATA_DIR: path.join(dataDir, 'bogus') }, ['bogus']),
+      runLauncher({ ...elsewhere, TSS_DATA_DIR: path.join(dataDir, 'help') }, ['--help']),
+      runLauncher({ DATABASE_URL: elsewhere.DATABASE_URL, PORT: '0', METRICS_PORT: '0', TSS_DATA_DIR: path.join(dataDir, 'main') }, ['--help'], MAIN),
+    ]);
+    Object.assign(exits, { bogus, help, helpOfMain });
+  }, 120_000);
+  afterAll(async () => {
+    await database?.close();
+    await broker?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('an argument it does not know: one line naming it with its usage, exit 64 (EX_USAGE); nothing started, nothing written', () => {
+    expect({ code: exits.bogus.code, stdout: exits.bogus.stdout, stderr: exits.bogus.stderr }).toEqual({
+      code: 64,
+      stdout: '',
+      stderr: `start:services: unknown argument "bogus"; ${usage}\n`,
+    });
+    expect(database.connections() + broker.connections()).toBe(0);
+    expect(existsSync(path.join(dataDir, 'bogus'))).toBe(false);
+  });
+
+  it('--help: answered as the single process answers it (its usage, exit 64)', () => {
+    expect(exits.helpOfMain.code).toBe(64);
+    expect(exits.helpOfMain.stderr).toBe('tss: unknown argument "--help"; usage: main.ts [migrate | config-schema]\n');
+    expect({ code: exits.help.code, stderr: exits.help.stderr }).toEqual({ code: 64, stderr: `start:services: unknown argument "--help"; ${usage}\n` });
   });
 });
 
