@@ -21,7 +21,7 @@ import {
   systemClock,
 } from '@tss/service-kit';
 import { ensureDatabase, type RunningPostgres } from '@tss/persistence';
-import { localBaseUrl, singleProcessConfigProblems, SingleProcessEnv, withDataFolderDefaults, withPublicUrlDefault, type SingleProcessEnv as Config } from './single-process.config';
+import { localBaseUrl, singleProcessConfigProblems, SingleProcessEnv, withDataFolderDefaults, withPublicUrlDefault, withSiteLinkKeys, type SingleProcessEnv as Config } from './single-process.config';
 import { startPlatformPostgres } from './platform-postgres';
 import { ALL_SERVICES, startSingleProcessPlatform } from './single-process-platform';
 
@@ -92,7 +92,8 @@ const main = async (): Promise<void> => {
     ...moduleConfigProblems(ALL_SERVICES)(env),
     ...singleProcessConfigProblems(env),
   ]);
-  const env = withPublicUrlDefault(given, config);
+  // Only now, every setting accepted, is anything written: the data folder's link key on its first start.
+  const env = withPublicUrlDefault(withSiteLinkKeys(given), config);
   const logger = createLogger('tss', config.LOG_LEVEL);
   const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { siteLinkKeysOf } from './data-folder';
+import { keptSiteLinkKeys, siteLinkKeysOf } from './data-folder';
 import { TssPgPortWaitMs } from './embedded-postgres-port';
 import { SINGLE_PROCESS_PG_PORT } from './local-port-range';
 import { Type, type Static } from '@sinclair/typebox';
@@ -59,21 +59,33 @@ export const singleProcessConfigProblems = (env: NodeJS.ProcessEnv): string[] =>
   ...problemsOfValid(UploadLimitsEnv, uploadLimitProblems)(env),
 ];
 
+const dataFolderOf = (env: NodeJS.ProcessEnv): string => env.TSS_DATA_DIR || '.data';
+
 /**
- * The environment the platform runs with: the attachments' folder, unless `ATTACHMENT_DIR` names
- * one, is inside the data folder (`<TSS_DATA_DIR>/attachments`), and so is the support-site link key
- * unless `TSS_SITE_LINK_KEYS` is set (`<TSS_DATA_DIR>/site-link-keys`), so one folder holds a
- * platform's data and a second platform with its own `TSS_DATA_DIR` shares none of it (README).
+ * The environment the platform's settings are checked in: the attachments' folder, unless
+ * `ATTACHMENT_DIR` names one, is inside the data folder (`<TSS_DATA_DIR>/attachments`), and so is
+ * the support-site link key unless `TSS_SITE_LINK_KEYS` is set (`<TSS_DATA_DIR>/site-link-keys`, the
+ * one the folder keeps, if any), so one folder holds a platform's data and a second platform with its
+ * own `TSS_DATA_DIR` shares none of it (README). Writes nothing: a start refused for its settings
+ * leaves no folder behind (a key is made by `withSiteLinkKeys`, once they are accepted).
  */
 export const withDataFolderDefaults = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
-  const dataDir = env.TSS_DATA_DIR || '.data';
+  const dataDir = dataFolderOf(env);
+  const kept = env.TSS_SITE_LINK_KEYS ? undefined : keptSiteLinkKeys(dataDir);
   return {
     ...env,
     ...(env.ATTACHMENT_DIR ? {} : { ATTACHMENT_DIR: path.join(dataDir, 'attachments') }),
-    // The links mailed to requesters open after a restart on the same folder (data-folder.ts).
-    ...(env.TSS_SITE_LINK_KEYS ? {} : { TSS_SITE_LINK_KEYS: siteLinkKeysOf(dataDir) }),
+    ...(kept === undefined ? {} : { TSS_SITE_LINK_KEYS: kept }),
   };
 };
+
+/**
+ * The environment the platform runs with, once its settings are accepted: the data folder's link
+ * key, made and written on its first start, unless `TSS_SITE_LINK_KEYS` is set; the links mailed to
+ * requesters open after a restart on the same folder (data-folder.ts).
+ */
+export const withSiteLinkKeys = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  env.TSS_SITE_LINK_KEYS ? env : { ...env, TSS_SITE_LINK_KEYS: siteLinkKeysOf(dataFolderOf(env)) };
 
 /** The address this process serves on (HOST, PORT), as a browser on this machine opens it. */
 export const localBaseUrl = (config: { HOST: string; PORT: number }): string => {

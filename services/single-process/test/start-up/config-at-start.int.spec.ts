@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
@@ -52,6 +54,9 @@ describe('start-up: one config schema per process, checked before anything conne
   let database: ConnectionTrap;
   let broker: ConnectionTrap;
   const exits: Record<string, Exit> = {};
+  // Each single-process run's data folder, which a refused start must not make (nor its link key).
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-config-at-start-'));
+  const dataFolders = { singleProcess: path.join(dataDir, 'single-process'), moduleRule: path.join(dataDir, 'module-rule'), singleProcessHost: path.join(dataDir, 'host') };
 
   // The three entry points start at once (each loads every module: seconds on a busy machine).
   beforeAll(async () => {
@@ -59,10 +64,10 @@ describe('start-up: one config schema per process, checked before anything conne
     broker = await connectionTrap();
     const databaseUrl = `postgres://tss:secret@${database.address}/tss`;
     const [singleProcess, moduleRule, gateway, intake, singleProcessHost, slaTimerHost] = await Promise.all([
-      runEntry(entry('single-process'), { PORT: 'eighty', TSS_SIGNING_KEY_MAX_AGE_HOURS: '0', DATABASE_URL: databaseUrl }),
+      runEntry(entry('single-process'), { PORT: 'eighty', TSS_SIGNING_KEY_MAX_AGE_HOURS: '0', DATABASE_URL: databaseUrl, TSS_DATA_DIR: dataFolders.singleProcess }),
       // Only a module setting is bad, by a rule its schema cannot say (a master key must decode to
       // 32 bytes): it used to be found once the database had migrated.
-      runEntry(entry('single-process'), { TSS_MASTER_KEYS: 'k1:c2hvcnQ=', DATABASE_URL: databaseUrl, PORT: '0' }),
+      runEntry(entry('single-process'), { TSS_MASTER_KEYS: 'k1:c2hvcnQ=', DATABASE_URL: databaseUrl, PORT: '0', TSS_DATA_DIR: dataFolders.moduleRule }),
       runEntry(entry('gateway'), {
         PORT: 'eighty',
         TSS_SIGNING_KEY_MAX_AGE_HOURS: '0',
@@ -85,6 +90,7 @@ describe('start-up: one config schema per process, checked before anything conne
         // Below intake's upload limits (10 and 25 MiB by default): a 30 MiB upload was a bare 413 from the edge.
         TSS_UPLOAD_BODY_LIMIT_BYTES: '1048576',
         DATABASE_URL: databaseUrl,
+        TSS_DATA_DIR: dataFolders.singleProcessHost,
       }),
       // One try at the database, were the settings accepted: the test fails at once rather than after five minutes.
       runEntry(entry('sla-timer'), {
@@ -102,10 +108,17 @@ describe('start-up: one config schema per process, checked before anything conne
   afterAll(async () => {
     await database?.close();
     await broker?.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('no entry point connects to PostgreSQL or Kafka when its configuration is bad', () => {
     expect(database.connections() + broker.connections()).toBe(0);
+  });
+
+  // A refused start made TSS_DATA_DIR and wrote a generated site-link-keys there, while the
+  // defaults were resolved, before the settings were checked.
+  it('single process: a start refused for its settings writes nothing: no data folder, no link key', () => {
+    expect(Object.values(dataFolders).filter((folder) => existsSync(folder))).toEqual([]);
   });
 
   it('single process: a bad module setting alone exits 78 before PostgreSQL is reached', () => {
