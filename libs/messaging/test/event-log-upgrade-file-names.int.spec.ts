@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
-import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { EventLog } from '../src/in-process/event-log';
-import { EVENT_LOG_SCHEMA, EventLogTables1764900000000 } from '../src/in-process/event-log.migration';
-import { MaskKeptLogEntries1765501360000 } from '../src/in-process/mask-kept-log-entries.migration';
 import { MaskKeptLogFileNames1765604110000 } from '../src/in-process/mask-kept-log-file-names.migration';
+import { UpgradedEventLog } from '../src/testing/older-event-log';
 
 const PASSWORD = 'FilePw#1122';
 const EXE_PASSWORD = 'ExePw#6655';
@@ -53,53 +49,35 @@ const headersOf = (type: string, extra: Record<string, string> = {}) => ({ 'cont
 // Entries appended between the log's own masking (1765501360000) and df202f3 carry them as sent.
 describe('upgrade: mailed file names the in-process log kept in clear (migration 1765604110000)', () => {
   let db: TestDatabase;
-  let sql: Client;
-  const offsets: Record<string, string> = {};
+  let log: UpgradedEventLog;
 
   beforeAll(async () => {
     db = await createTestDatabase('event_log_file_names', { from: 'empty' });
     // The log as an older release left it: migrated up to its own masking, then appended to.
-    const older = createServiceDataSource({ url: db.url, schema: EVENT_LOG_SCHEMA, migrations: [EventLogTables1764900000000, MaskKeptLogEntries1765501360000], poolSize: 1 });
-    await initializeAndMigrate(older);
-    const entry = async (name: string, topic: string, headers: Record<string, string>, value: string | null, as: 'published' | 'copied' = 'published') => {
-      // `publish` wrote JSON.stringify's text; the relay's copy (docs/adr/0053) the data as jsonb prints it.
-      const encoded = as === 'copied' ? `convert_to(($3::jsonb)::text, 'UTF8')` : `convert_to($3, 'UTF8')`;
-      const [{ offset }] = (await older.query(
-        `INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value) VALUES ($1, 'k', $2, ${encoded}) RETURNING log_offset::text AS offset`,
-        [topic, headers, value],
-      )) as { offset: string }[];
-      offsets[name] = offset;
-    };
     const received = 'notification.email_received';
-    await entry('published', 'tss.notification', headersOf(received), JSON.stringify(mailData(leaky)));
-    await entry('copied', 'tss.notification', headersOf(received), JSON.stringify(mailData(leaky)), 'copied');
+    const mail = (value: string | null, as?: 'copied') => ({ topic: 'tss.notification', headers: headersOf(received), value, as });
     const textInTransit = { subject: 'Screenshots', text: 'login: ann password: TextPw#9900' };
-    await entry('textInTransit', 'tss.notification', headersOf(received), JSON.stringify(mailData(leaky, { text: `login: ann ${REMOVED}`, inTransit: textInTransit })));
     const namesInTransit = [pointer(1, `password ${TRANSIT_PASSWORD}.png`)];
-    await entry('namesInTransit', 'tss.notification', headersOf(received), JSON.stringify(mailData([{ ...namesInTransit[0], filename: `${REMOVED}.png` }], { inTransit: { subject: 'Screenshots', text: 'See the files.', attachmentPointers: namesInTransit } })));
-    await entry('deadLettered', 'tss.dead-letter', headersOf(received, { 'dlq-reason': 'boom', 'dlq-group': 'ticket-intake', 'dlq-topic': 'tss.notification' }), JSON.stringify(mailData(leaky)));
-    await entry('refused', 'tss.ticket', headersOf('ticket.attachments_refused'), JSON.stringify(refusedData(`pwd=${EXE_PASSWORD}&co.exe`)));
-    await entry('otherType', 'tss.ticket', headersOf('ticket.created'), JSON.stringify({ subject: 'password reset page.png', sequence: 1 }));
-    await entry('notJson', 'tss.notification', headersOf(received), 'a');
-    await entry('empty', 'tss.notification', headersOf(received), null);
-    await older.destroy();
-    await (await EventLog.open(db.url)).close();
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
+    log = await UpgradedEventLog.create(db.url, 1765604100000, {
+      published: mail(JSON.stringify(mailData(leaky))),
+      copied: mail(JSON.stringify(mailData(leaky)), 'copied'),
+      textInTransit: mail(JSON.stringify(mailData(leaky, { text: `login: ann ${REMOVED}`, inTransit: textInTransit }))),
+      namesInTransit: mail(JSON.stringify(mailData([{ ...namesInTransit[0], filename: `${REMOVED}.png` }], { inTransit: { subject: 'Screenshots', text: 'See the files.', attachmentPointers: namesInTransit } }))),
+      deadLettered: { topic: 'tss.dead-letter', headers: headersOf(received, { 'dlq-reason': 'boom', 'dlq-group': 'ticket-intake', 'dlq-topic': 'tss.notification' }), value: JSON.stringify(mailData(leaky)) },
+      refused: { topic: 'tss.ticket', headers: headersOf('ticket.attachments_refused'), value: JSON.stringify(refusedData(`pwd=${EXE_PASSWORD}&co.exe`)) },
+      otherType: { topic: 'tss.ticket', headers: headersOf('ticket.created'), value: JSON.stringify({ subject: 'password reset page.png', sequence: 1 }) },
+      notJson: mail('a'),
+      empty: mail(null),
+    });
   });
 
   afterAll(async () => {
-    await sql?.end();
+    await log?.close();
     await db?.drop();
   });
 
-  const values = async (): Promise<Record<string, string | null>> => {
-    const { rows } = await sql.query<{ offset: string; value: string | null }>(
-      `SELECT log_offset::text AS offset, convert_from(value, 'UTF8') AS value FROM "${EVENT_LOG_SCHEMA}".messages ORDER BY log_offset`,
-    );
-    return Object.fromEntries(rows.map((r) => [Object.keys(offsets).find((name) => offsets[name] === r.offset)!, r.value]));
-  };
-  const data = async (name: string): Promise<unknown> => JSON.parse((await values())[name]!) as unknown;
+  const values = () => log.texts();
+  const data = (name: string) => log.data(name);
 
   it('P9: no entry of the log holds a password written into a file name any more', async () => {
     const holding: string[] = [];
@@ -135,15 +113,7 @@ describe('upgrade: mailed file names the in-process log kept in clear (migration
 
   it('running the migration again changes nothing', async () => {
     const before = await values();
-    const dataSource = createServiceDataSource({ url: db.url, schema: EVENT_LOG_SCHEMA, poolSize: 1 });
-    await dataSource.initialize();
-    const runner = dataSource.createQueryRunner();
-    try {
-      await new MaskKeptLogFileNames1765604110000().up(runner);
-    } finally {
-      await runner.release();
-      await dataSource.destroy();
-    }
+    await log.runAgain(new MaskKeptLogFileNames1765604110000());
     expect(await values()).toEqual(before);
   });
 });

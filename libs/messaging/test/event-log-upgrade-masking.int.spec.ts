@@ -1,8 +1,6 @@
-import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { EventLog } from '../src/in-process/event-log';
-import { EVENT_LOG_SCHEMA, EventLogTables1764900000000 } from '../src/in-process/event-log.migration';
 import { MaskKeptLogEntries1765501360000 } from '../src/in-process/mask-kept-log-entries.migration';
+import { UpgradedEventLog } from '../src/testing/older-event-log';
 
 const PASSWORD = 'Hunter2!x';
 const REMOVED = '[access particulars removed]';
@@ -13,29 +11,19 @@ const REMOVED = '[access particulars removed]';
 // `inTransit` is left for the vault, the log scrubs it once every group has read the entry.
 describe('upgrade: the in-process log’s entries kept in clear (migration 1765501360000)', () => {
   let db: TestDatabase;
-  let log: EventLog | undefined;
-  const offsets: Record<string, string> = {};
+  let log: UpgradedEventLog;
 
   beforeAll(async () => {
     db = await createTestDatabase('event_log_masking', { from: 'empty' });
     // The log as an older release left it: its first migration, and entries as it appended them.
-    const older = createServiceDataSource({ url: db.url, schema: EVENT_LOG_SCHEMA, migrations: [EventLogTables1764900000000], poolSize: 1 });
-    await initializeAndMigrate(older);
-    const entry = async (name: string, topic: string, value: string | null) => {
-      const [{ offset }] = (await older.query(
-        `INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value) VALUES ($1, 'k', '{"content-type":"application/json"}', convert_to($2, 'UTF8')) RETURNING log_offset::text AS offset`,
-        [topic, value],
-      )) as { offset: string }[];
-      offsets[name] = offset;
-    };
-    await entry('created', 'tss.ticket', JSON.stringify({ partnerId: 'p-1', sequence: 1, subject: `Reader rejects us, pwd: ${PASSWORD}`, missingDetails: [] }));
-    await entry('mail', 'tss.notification', JSON.stringify({ messageId: '<m@x>', subject: 'access', text: `Here. login: ann2 password: ${PASSWORD}` }));
-    await entry('rated', 'tss.rating', JSON.stringify({ score: 1, comment: `Still broken. ${REMOVED}`, inTransit: { comment: `Still broken. password: ${PASSWORD}` } }));
-    await entry('plain', 'tss.ticket', JSON.stringify({ partnerId: 'p-1', reason: 'The forgot password page works again.' }));
-    await entry('notJson', 'lock-test', 'a');
-    await entry('empty', 'tss.ticket', null);
-    await older.destroy();
-    log = await EventLog.open(db.url);
+    log = await UpgradedEventLog.create(db.url, 1765501360000, {
+      created: { topic: 'tss.ticket', value: JSON.stringify({ partnerId: 'p-1', sequence: 1, subject: `Reader rejects us, pwd: ${PASSWORD}`, missingDetails: [] }) },
+      mail: { topic: 'tss.notification', value: JSON.stringify({ messageId: '<m@x>', subject: 'access', text: `Here. login: ann2 password: ${PASSWORD}` }) },
+      rated: { topic: 'tss.rating', value: JSON.stringify({ score: 1, comment: `Still broken. ${REMOVED}`, inTransit: { comment: `Still broken. password: ${PASSWORD}` } }) },
+      plain: { topic: 'tss.ticket', value: JSON.stringify({ partnerId: 'p-1', reason: 'The forgot password page works again.' }) },
+      notJson: { topic: 'lock-test', value: 'a' },
+      empty: { topic: 'tss.ticket', value: null },
+    });
   });
 
   afterAll(async () => {
@@ -43,13 +31,7 @@ describe('upgrade: the in-process log’s entries kept in clear (migration 17655
     await db?.drop();
   });
 
-  const values = async () =>
-    Object.fromEntries(
-      (await log!.read(['tss.ticket', 'tss.notification', 'tss.rating', 'lock-test'], '0', 100)).map((e) => [
-        Object.keys(offsets).find((name) => offsets[name] === e.offset),
-        e.value === null ? null : e.value.toString('utf8'),
-      ]),
-    );
+  const values = () => log.texts();
 
   it('P9: every entry’s data is masked where it held particulars, and stays JSON; in-transit data and other entries stay as written', async () => {
     const kept = await values();
@@ -63,15 +45,7 @@ describe('upgrade: the in-process log’s entries kept in clear (migration 17655
 
   it('running the migration again changes nothing', async () => {
     const before = await values();
-    const dataSource = createServiceDataSource({ url: db.url, schema: EVENT_LOG_SCHEMA, poolSize: 1 });
-    await dataSource.initialize();
-    const runner = dataSource.createQueryRunner();
-    try {
-      await new MaskKeptLogEntries1765501360000().up(runner);
-    } finally {
-      await runner.release();
-      await dataSource.destroy();
-    }
+    await log.runAgain(new MaskKeptLogEntries1765501360000());
     expect(await values()).toEqual(before);
   });
 });

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
-import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { EventLog } from '../src/in-process/event-log';
-import { EVENT_LOG_SCHEMA, EventLogTables1764900000000 } from '../src/in-process/event-log.migration';
-import { EventLogAppendTimes1765604100000 } from '../src/in-process/event-log-append-times.migration';
-import { MaskKeptLogEntries1765501360000 } from '../src/in-process/mask-kept-log-entries.migration';
-import { MaskKeptLogFileNames1765604110000 } from '../src/in-process/mask-kept-log-file-names.migration';
 import { MaskKeptLogNames1765606430000 } from '../src/in-process/mask-kept-log-names.migration';
+import { UpgradedEventLog } from '../src/testing/older-event-log';
 
 const SECRETS = ['RT5-PN-pw7#', 'RT5-SN-pw8#'];
 const REMOVED = '[access particulars removed]';
@@ -22,53 +16,35 @@ const headersOf = (type: string, extra: Record<string, string> = {}) => ({ 'cont
 // never pruned (docs/adr/0032), so those entries kept them after the gateway's own tables were masked.
 describe('upgrade: partner and staff names the in-process log kept in clear (migration 1765606430000)', () => {
   let db: TestDatabase;
-  let sql: Client;
-  const offsets: Record<string, string> = {};
+  let log: UpgradedEventLog;
 
   beforeAll(async () => {
     db = await createTestDatabase('event_log_names', { from: 'empty' });
     // The log as the release before this one left it, then appended to as it appended.
-    const older = createServiceDataSource({
-      url: db.url,
-      schema: EVENT_LOG_SCHEMA,
-      migrations: [EventLogTables1764900000000, MaskKeptLogEntries1765501360000, EventLogAppendTimes1765604100000, MaskKeptLogFileNames1765604110000],
-      poolSize: 1,
+    log = await UpgradedEventLog.create(db.url, 1765606100000, {
+      partnerCreated: { topic: 'tss.gateway', headers: headersOf('partner.created'), value: JSON.stringify(partnerData('Other Co')) },
+      partnerUpdated: { topic: 'tss.gateway', headers: headersOf('partner.updated'), value: JSON.stringify(partnerData(`Other Co password: ${SECRETS[0]}`)) },
+      staffCreated: { topic: 'tss.gateway', headers: headersOf('staff.created'), value: JSON.stringify(staffData(`Bob login: bob password: ${SECRETS[1]}`)) },
+      staffUpdated: { topic: 'tss.gateway', headers: headersOf('staff.updated'), value: JSON.stringify(staffData('Token Books', 'sc_token')) },
+      deadLettered: {
+        topic: 'tss.dead-letter',
+        headers: headersOf('staff.created', { 'dlq-reason': 'boom', 'dlq-group': 'escalation', 'dlq-topic': 'tss.gateway' }),
+        value: JSON.stringify(staffData(`Bob password: ${SECRETS[1]}`)),
+      },
+      // Another type's data is not this migration's: its strings stay as they are.
+      otherType: { topic: 'tss.ticket', headers: headersOf('ticket.created'), value: JSON.stringify({ subject: 'Token Books password reset', sequence: 1 }) },
+      notJson: { topic: 'tss.gateway', headers: headersOf('partner.updated'), value: 'a' },
+      empty: { topic: 'tss.gateway', headers: headersOf('partner.updated'), value: null },
     });
-    await initializeAndMigrate(older);
-    const entry = async (name: string, topic: string, headers: Record<string, string>, value: string | null) => {
-      const [{ offset }] = (await older.query(
-        `INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value) VALUES ($1, 'k', $2, convert_to($3, 'UTF8')) RETURNING log_offset::text AS offset`,
-        [topic, headers, value],
-      )) as { offset: string }[];
-      offsets[name] = offset;
-    };
-    await entry('partnerCreated', 'tss.gateway', headersOf('partner.created'), JSON.stringify(partnerData('Other Co')));
-    await entry('partnerUpdated', 'tss.gateway', headersOf('partner.updated'), JSON.stringify(partnerData(`Other Co password: ${SECRETS[0]}`)));
-    await entry('staffCreated', 'tss.gateway', headersOf('staff.created'), JSON.stringify(staffData(`Bob login: bob password: ${SECRETS[1]}`)));
-    await entry('staffUpdated', 'tss.gateway', headersOf('staff.updated'), JSON.stringify(staffData('Token Books', 'sc_token')));
-    await entry('deadLettered', 'tss.dead-letter', headersOf('staff.created', { 'dlq-reason': 'boom', 'dlq-group': 'escalation', 'dlq-topic': 'tss.gateway' }), JSON.stringify(staffData(`Bob password: ${SECRETS[1]}`)));
-    // Another type's data is not this migration's: its strings stay as they are.
-    await entry('otherType', 'tss.ticket', headersOf('ticket.created'), JSON.stringify({ subject: 'Token Books password reset', sequence: 1 }));
-    await entry('notJson', 'tss.gateway', headersOf('partner.updated'), 'a');
-    await entry('empty', 'tss.gateway', headersOf('partner.updated'), null);
-    await older.destroy();
-    await (await EventLog.open(db.url)).close();
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
   });
 
   afterAll(async () => {
-    await sql?.end();
+    await log?.close();
     await db?.drop();
   });
 
-  const values = async (): Promise<Record<string, string | null>> => {
-    const { rows } = await sql.query<{ offset: string; value: string | null }>(
-      `SELECT log_offset::text AS offset, convert_from(value, 'UTF8') AS value FROM "${EVENT_LOG_SCHEMA}".messages ORDER BY log_offset`,
-    );
-    return Object.fromEntries(rows.map((r) => [Object.keys(offsets).find((name) => offsets[name] === r.offset)!, r.value]));
-  };
-  const data = async (name: string): Promise<unknown> => JSON.parse((await values())[name]!) as unknown;
+  const values = () => log.texts();
+  const data = (name: string) => log.data(name);
 
   it('P9: no entry of the log holds the passwords any more', async () => {
     const kept = JSON.stringify(await values());
@@ -92,15 +68,7 @@ describe('upgrade: partner and staff names the in-process log kept in clear (mig
 
   it('running the migration again changes nothing', async () => {
     const before = await values();
-    const dataSource = createServiceDataSource({ url: db.url, schema: EVENT_LOG_SCHEMA, poolSize: 1 });
-    await dataSource.initialize();
-    const runner = dataSource.createQueryRunner();
-    try {
-      await new MaskKeptLogNames1765606430000().up(runner);
-    } finally {
-      await runner.release();
-      await dataSource.destroy();
-    }
+    await log.runAgain(new MaskKeptLogNames1765606430000());
     expect(await values()).toEqual(before);
   });
 });

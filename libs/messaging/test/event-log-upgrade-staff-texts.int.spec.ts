@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
-import { createServiceDataSource } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
-import { EventLog } from '../src/in-process/event-log';
-import { EVENT_LOG_SCHEMA } from '../src/in-process/event-log.migration';
 import { MaskKeptLogStaffTexts1765606100000 } from '../src/in-process/mask-kept-log-staff-texts.migration';
-import { migrateOlderEventLog } from '../src/testing/older-event-log';
+import { UpgradedEventLog } from '../src/testing/older-event-log';
 
 const PASSWORD = 'SECRETMARK-73-LogReason#';
 const REMOVED = '[access particulars removed]';
@@ -24,48 +20,37 @@ const headersOf = (type: string, extra: Record<string, string> = {}) => ({ 'cont
 // older release appended after the log's own masking (1765501360000) carry them as written.
 describe('upgrade: staff texts the in-process log kept in clear (migration 1765606100000)', () => {
   let db: TestDatabase;
-  let sql: Client;
-  const offsets: Record<string, string> = {};
+  let log: UpgradedEventLog;
 
   beforeAll(async () => {
     db = await createTestDatabase('event_log_staff_texts', { from: 'empty' });
-    await migrateOlderEventLog(db.url, 1765606100000);
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
-    const entry = async (name: string, topic: string, headers: Record<string, string>, value: Buffer | null, as: 'published' | 'copied' = 'published') => {
-      // `publish` wrote JSON.stringify's text; the relay's copy (docs/adr/0053) the data as jsonb prints it.
-      const encoded = as === 'copied' ? `convert_to((convert_from($3, 'UTF8')::jsonb)::text, 'UTF8')` : '$3';
-      const { rows } = await sql.query<{ offset: string }>(
-        `INSERT INTO "${EVENT_LOG_SCHEMA}".messages (topic, message_key, headers, value) VALUES ($1, 'k', $2, ${encoded}) RETURNING log_offset::text AS offset`,
-        [topic, headers, value],
-      );
-      offsets[name] = rows[0].offset;
-    };
     const json = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
-    await entry('requested', 'tss.escalation', headersOf('escalation.referral_requested'), json(requested(`Needs a fix; admin password: ${PASSWORD}`)), 'copied');
-    await entry('raised', 'tss.escalation', headersOf('escalation.raised'), json(raised(`Referred to development: Needs a fix; admin password: ${PASSWORD}`)));
-    await entry('resolved', 'tss.escalation', headersOf('escalation.resolved'), json(resolved(`Checked with login: qa password: ${PASSWORD}`)));
-    await entry('statusChanged', 'tss.ticket', headersOf('ticket.status_changed'), json(statusChanged(`Crash needs a code fix; VPN password: ${PASSWORD}`)), 'copied');
-    const dlq = { 'dlq-reason': 'boom', 'dlq-group': 'ticket-intake', 'dlq-topic': 'tss.escalation' };
-    await entry('deadLettered', 'tss.dead-letter', headersOf('escalation.referral_requested', dlq), json(requested(`Needs a fix; admin password: ${PASSWORD}`)));
-    await entry('plain', 'tss.escalation', headersOf('escalation.resolved'), json(resolved('The forgot password page works again.')));
-    await entry('otherType', 'tss.ticket', headersOf('ticket.reopened'), json({ partnerId, sequence: 5, reopenedAt: AT, reason: 'Rated not solved: the password reset page fails' }));
-    await entry('notJson', 'tss.escalation', headersOf('escalation.resolved'), Buffer.from('password: x'));
-    await entry('notUtf8', 'tss.escalation', headersOf('escalation.resolved'), Buffer.from([0x7b, 0xff, 0x7d]));
-    await entry('empty', 'tss.escalation', headersOf('escalation.resolved'), null);
-    await (await EventLog.open(db.url)).close();
+    const resolvedEntry = (value: Buffer | null) => ({ topic: 'tss.escalation', headers: headersOf('escalation.resolved'), value });
+    log = await UpgradedEventLog.create(db.url, 1765606100000, {
+      requested: { topic: 'tss.escalation', headers: headersOf('escalation.referral_requested'), value: json(requested(`Needs a fix; admin password: ${PASSWORD}`)), as: 'copied' },
+      raised: { topic: 'tss.escalation', headers: headersOf('escalation.raised'), value: json(raised(`Referred to development: Needs a fix; admin password: ${PASSWORD}`)) },
+      resolved: resolvedEntry(json(resolved(`Checked with login: qa password: ${PASSWORD}`))),
+      statusChanged: { topic: 'tss.ticket', headers: headersOf('ticket.status_changed'), value: json(statusChanged(`Crash needs a code fix; VPN password: ${PASSWORD}`)), as: 'copied' },
+      deadLettered: {
+        topic: 'tss.dead-letter',
+        headers: headersOf('escalation.referral_requested', { 'dlq-reason': 'boom', 'dlq-group': 'ticket-intake', 'dlq-topic': 'tss.escalation' }),
+        value: json(requested(`Needs a fix; admin password: ${PASSWORD}`)),
+      },
+      plain: resolvedEntry(json(resolved('The forgot password page works again.'))),
+      otherType: { topic: 'tss.ticket', headers: headersOf('ticket.reopened'), value: json({ partnerId, sequence: 5, reopenedAt: AT, reason: 'Rated not solved: the password reset page fails' }) },
+      notJson: resolvedEntry(Buffer.from('password: x')),
+      notUtf8: resolvedEntry(Buffer.from([0x7b, 0xff, 0x7d])),
+      empty: resolvedEntry(null),
+    });
   });
 
   afterAll(async () => {
-    await sql?.end();
+    await log?.close();
     await db?.drop();
   });
 
-  const values = async (): Promise<Record<string, Buffer | null>> => {
-    const { rows } = await sql.query<{ offset: string; value: Buffer | null }>(`SELECT log_offset::text AS offset, value FROM "${EVENT_LOG_SCHEMA}".messages ORDER BY log_offset`);
-    return Object.fromEntries(rows.map((r) => [Object.keys(offsets).find((name) => offsets[name] === r.offset)!, r.value]));
-  };
-  const data = async (name: string): Promise<unknown> => JSON.parse((await values())[name]!.toString('utf8')) as unknown;
+  const values = () => log.values();
+  const data = (name: string) => log.data(name);
 
   it('P9: no entry of the log holds the password any more', async () => {
     const holding = Object.entries(await values()).filter(([, value]) => value?.includes(PASSWORD));
@@ -91,15 +76,7 @@ describe('upgrade: staff texts the in-process log kept in clear (migration 17656
 
   it('running the migration again changes nothing', async () => {
     const before = await values();
-    const dataSource = createServiceDataSource({ url: db.url, schema: EVENT_LOG_SCHEMA, poolSize: 1 });
-    await dataSource.initialize();
-    const runner = dataSource.createQueryRunner();
-    try {
-      await new MaskKeptLogStaffTexts1765606100000().up(runner);
-    } finally {
-      await runner.release();
-      await dataSource.destroy();
-    }
+    await log.runAgain(new MaskKeptLogStaffTexts1765606100000());
     expect(await values()).toEqual(before);
   });
 });
