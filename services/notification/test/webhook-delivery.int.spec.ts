@@ -20,7 +20,10 @@ import { enqueueDelivery, QUEUED_WATCHDOG_MS, WEBHOOK_ATTEMPT_TIMER } from '../s
 import { secretBoxOf } from '../src/use-cases/webhook-secrets';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-const TIMEOUT_MS = 1_000;
+// A local receiver answering at once: the bound on an answer only has to outlast a stall of a busy CI
+// machine (at 1 s, answers arriving late in a full run were recorded as failed attempts, whose retries
+// the fixed clock never brings due). No test here waits for an attempt to time out.
+const TIMEOUT_MS = 15_000;
 const WATCHDOG_MS = TIMEOUT_MS + 60_000;
 const testWrapper = new LocalKeyWrapper([{ id: 'test', key: randomBytes(32) }]);
 const secrets = secretBoxOf(async () => testWrapper);
