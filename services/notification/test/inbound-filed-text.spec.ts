@@ -19,6 +19,9 @@ describe('P2/P8: a threaded reply says whether it has words of its own', () => {
     ],
     ['blank lines, then the quote header', `\n\nOn Sat, 5 Dec 2026 support wrote:\n${quoted}`, `\n\nOn Sat, 5 Dec 2026 support wrote:\n${quoted}`],
     ['a signature block', '-- \nHeidi Weber\nA-Books', '-- \nHeidi Weber\nA-Books'],
+    ['a Russian phone signature', 'Отправлено с iPhone', 'Отправлено с iPhone'],
+    ['a Russian mail app signature', 'Отправлено из мобильной Почты Mail.ru', 'Отправлено из мобильной Почты Mail.ru'],
+    ['a Russian signature of a phone, after "со"', 'Отправлено со смартфона Samsung Galaxy', 'Отправлено со смартфона Samsung Galaxy'],
     ['an Outlook header block', `From: Technical support <support@tss.local>\nSent: Saturday, 5 December 2026 14:00\nSubject: Request received\n\n${quoted.slice(2)}`, undefined],
     ['white space', ' \n\t\n', ' \n\t\n'],
   ])('%s: none, and the thread gets what it got before', (_case, text, thread) => {
@@ -29,10 +32,16 @@ describe('P2/P8: a threaded reply says whether it has words of its own', () => {
   it.each([
     ['words above the quote', `Reader 4.2 crashes on an EPUB.\n\nOn Sat, 5 Dec 2026 support wrote:\n${quoted}`],
     ['words above the signature', 'Reader 4.2 crashes on an EPUB.\n\nSent from my iPhone'],
+    ['Russian words above a Russian signature', 'Читалка 4.2 падает на EPUB.\n\nОтправлено с iPhone'],
+    ['a sentence that starts like a signature', 'Отправлено сообщение об ошибке, но читалка всё равно падает.'],
     ['words below a greeting line', 'Hello,\nReader 4.2 crashes on an EPUB.'],
     ['a forward, which is content', `---------- Forwarded message ---------\nFrom: Carl <carl@customer.example>\n\nPlayer 3.1 freezes.`],
   ])('%s: some', (_case, text) => {
     expect(hasOwnText(reply(text))).toBe(true);
+  });
+
+  it('the thread loses a Russian signature under words, as it loses an English one', () => {
+    expect(filedText(reply('Читалка 4.2 падает на EPUB.\n\nОтправлено с iPhone'), true)).toBe('Читалка 4.2 падает на EPUB.');
   });
 
   it('a mail forwarded as a file is content: a reply carrying one has words to give', () => {

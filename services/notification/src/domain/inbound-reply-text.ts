@@ -68,7 +68,8 @@ const HEADER_BLOCK_NEXT = /^\*?(Sent|Date|Отправлено|Дата|To|Ко�
 const SIGNATURE_LINES: readonly RegExp[] = [
   /^--\s?$/, // RFC 3676 §4.3 signature separator
   /^(Sent from|Sent with|Get Outlook for)\b/i,
-  /^(Отправлено|Послано) (с|из|со)\b/i,
+  // Not `\b`, which knows no Cyrillic: after "с" it never matched, and "Отправлено с iPhone" was words.
+  /^(Отправлено|Послано) (с|из|со)(?=\s|$)/i,
   /^(С уважением|Best regards|Kind regards|Regards)[,.!]?\s*$/i,
 ];
 
