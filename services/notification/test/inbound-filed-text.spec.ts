@@ -48,3 +48,36 @@ describe('P2/P8: a threaded reply says whether it has words of its own', () => {
     expect(hasOwnText({ ...reply('Sent from my iPhone'), forwarded: [{ from: 'Carl <carl@customer.example>', text: 'Player 3.1 freezes.' }] })).toBe(true);
   });
 });
+
+/**
+ * An outside tester: a mail that opens a ticket and held only a signature, or a quote header and its
+ * quoted lines, became the description as it came (docs/adr/0035, addendum of 2026-12-05, sixth
+ * session). It is filed whole as before; asked the same question, it says it has no words of its own.
+ */
+describe('P2/P8: a mail that files a ticket says whether it has words of its own, and is filed whole', () => {
+  const newMail = (text: string, subject = 'Reader') => ({ text, subject, forwarded: [] });
+
+  it.each([
+    ['a phone signature', 'Sent from my iPhone'],
+    ['a signature block', '-- \nOlga'],
+    ['a Russian phone signature', 'Отправлено с iPhone'],
+    ['a quote header and quoted lines', 'On Fri, 4 Dec 2026 Bob <bob@customer.example> wrote:\n> Can you ask support about the reader?'],
+    ['a Russian quote header and quoted lines', '4 дек. 2026 г., в 10:00, Иван <ivan@customer.example>:\n> Спросите поддержку про читалку.'],
+    ['white space', '\n \n'],
+  ])('%s: none, filed whole', (_case, text) => {
+    expect(hasOwnText(newMail(text))).toBe(false);
+    expect(filedText(newMail(text), false)).toBe(text);
+  });
+
+  it.each([
+    ['words above a signature', 'Reader 4.2 crashes on an EPUB.\n\n-- \nOlga'],
+    ['a name under a greeting', 'Hello,\nReader 4.2 crashes.\nOlga'],
+    ['a forward written into the text', 'Sent from my iPhone\n\nBegin forwarded message:\n\n> From: Carl <carl@customer.example>\n> Player 3.1 freezes.'],
+  ])('%s: some', (_case, text) => {
+    expect(hasOwnText(newMail(text, 'Fwd: Reader'))).toBe(true);
+  });
+
+  it('a signature and a mail forwarded as a file: the forward is content', () => {
+    expect(hasOwnText({ ...newMail('Sent from my iPhone'), forwarded: [{ from: 'Carl <carl@customer.example>', text: 'Player 3.1 freezes.' }] })).toBe(true);
+  });
+});

@@ -10,7 +10,7 @@ const FIXTURES = path.join(__dirname, 'fixtures', 'mail');
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 type Pointer = { filename: string; contentType: string };
-type EmailReceived = { ticketId?: string; text: string; attachmentPointers: Pointer[] };
+type EmailReceived = { ticketId?: string; text: string; attachmentPointers: Pointer[]; ownText?: boolean };
 
 const CUSTOMERS_WORDS = 'Player 3.1 freezes on the second chapter of every EPUB.\nWindows 11, Chrome 131.';
 
@@ -192,6 +192,45 @@ describe('forwarded mail is content: filed whole, on new tickets and on replies 
       const event = await forwardedToIntake(receipt.inboundId);
       expect(event.text.split('---------- Forwarded message ----------')).toHaveLength(4);
       expect(event.attachmentPointers.map((p) => [p.filename, p.contentType])).toEqual([['earlier.eml', 'message/rfc822']]);
+    });
+  });
+
+  // An outside tester: a new mail of only a signature, or a quote header and quoted lines, became the
+  // ticket's description as it came (docs/adr/0035, addendum of 2026-12-05, sixth session). Filed
+  // whole as before; the event says it has no words of its own, so intake files no description.
+  describe('a mail that opens a ticket says whether it has words of its own, and is filed whole all the same', () => {
+    const newMail = (subject: string, text: string) =>
+      mail(['From: Olga <olga@partner-domain.example>', 'To: support@tss.test', `Subject: ${subject}`, `Message-ID: <${randomUUID()}@partner-domain.example>`, 'Content-Type: text/plain; charset=utf-8', '', text]);
+
+    it.each([
+      ['a phone signature', 'Sent from my iPhone'],
+      ['a signature block', '-- \nOlga'],
+      ['a Russian phone signature', 'Отправлено с iPhone'],
+      ['a quote header and quoted lines', 'On Fri, 4 Dec 2026 Bob <bob@customer.example> wrote:\n> Can you ask support about the reader?'],
+      ['white space', ' \n\t'],
+    ])('%s: none', async (_case, text) => {
+      const receipt = await receive(newMail('Reader', text));
+      expect(receipt.outcome).toBe('new_ticket');
+      const event = await forwardedToIntake(receipt.inboundId);
+      expect(event.ownText).toBe(false);
+      // Filed whole: the thread keeps what came (white space aside, which mail parsing may trim).
+      if (text.trim() !== '') expect(event.text).toBe(text);
+      expect(await keptText(receipt.inboundId)).toBe(event.text);
+    });
+
+    it.each([
+      ['words above a signature', 'Reader 4.2 crashes on an EPUB.\n\nSent from my iPhone'],
+      ['an Apple Mail forward of quoted lines', APPLE_FORWARD],
+    ])('%s: some', async (_case, text) => {
+      const receipt = await receive(newMail('Fwd: Reader', text));
+      const event = await forwardedToIntake(receipt.inboundId);
+      expect(event).toMatchObject({ text, ownText: true });
+    });
+
+    it('a signature and a forward attached as message/rfc822: the forward is content', async () => {
+      const receipt = await receive(forwardAsAttachment(`<${randomUUID()}@partner-domain.example>`, 'Fwd: Player 3.1 freezes', 'Sent from my iPhone', customersMail()));
+      expect(receipt.outcome).toBe('new_ticket');
+      expect(await forwardedToIntake(receipt.inboundId)).toMatchObject({ text: `Sent from my iPhone\n\n${FORWARDED_BLOCK}`, ownText: true });
     });
   });
 

@@ -9,7 +9,7 @@ const SECRET = 'inbound-secret-0123456789';
 const rawMail = (from: string, messageId: string, subject: string, text: string): Buffer =>
   Buffer.from([`From: ${from}`, 'To: support@tss.test', `Subject: ${subject}`, `Message-ID: ${messageId}`, 'Content-Type: text/plain; charset=utf-8', '', text, ''].join('\r\n'));
 
-type EmailReceived = { partnerId: string; ticketId?: string; messageId: string; from: string; fromName?: string; text: string; receivedAt: string; attachmentPointers: unknown[] };
+type EmailReceived = { partnerId: string; ticketId?: string; messageId: string; from: string; fromName?: string; text: string; receivedAt: string; attachmentPointers: unknown[]; ownText?: boolean };
 
 // docs/adr/0067: agents release quarantined mail, which then goes the way an accepted mail goes.
 describe('releasing quarantined mail (POST /v1/inbound/quarantine/{id}/release)', () => {
@@ -79,6 +79,16 @@ describe('releasing quarantined mail (POST /v1/inbound/quarantine/{id}/release)'
     expect(event.data.ticketId).toBeUndefined();
     expect(await row(mail.inboundId)).toMatchObject({ outcome: 'new_ticket', partner_id: partnerId, ticket_id: null, released_by: 'sc_agent_mia', released_at: clock.now() });
     expect(await listed()).not.toContain(mail.inboundId);
+  });
+
+  // docs/adr/0035, addendum of 2026-12-05, sixth session: a mail that files a ticket says whether it has words of its own.
+  it('P2: a released mail that files a ticket says whether it has words of its own: a signature alone has none', async () => {
+    const signature = await quarantine('Sent from my iPhone');
+    expect((await release(signature.inboundId, { partnerId })).status).toBe(202);
+    expect((await forwarded(signature.messageId))[0].data).toMatchObject({ text: 'Sent from my iPhone', ownText: false });
+    const words = await quarantine();
+    expect((await release(words.inboundId, { partnerId })).status).toBe(202);
+    expect((await forwarded(words.messageId))[0].data).toMatchObject({ ownText: true });
   });
 
   it('P9: a From name that reads as access particulars is neither kept nor passed on when the mail is released', async () => {

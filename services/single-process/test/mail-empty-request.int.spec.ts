@@ -1,4 +1,5 @@
-import { waitFor } from '@tss/service-kit/testing';
+import nodemailer from 'nodemailer';
+import { freePort, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const SECRET = 'inbound-secret-0123456789';
@@ -6,6 +7,7 @@ const HOUR = 3_600_000;
 
 type TicketBody = { id: string; reference: string; subject: string; description: string; missingDetails: string[]; status: string; responseOwed: boolean; language: string };
 type AckRow = { subject: string; text_body: string; html_body: string; language: string };
+type ThreadBody = { request: { description: string }; items: { body: string; author: { kind: string; id?: string } }[] };
 
 /**
  * An outside tester (a support agent's day): a mail with no text filed a ticket described as
@@ -18,9 +20,13 @@ type AckRow = { subject: string; text_body: string; html_body: string; language:
 describe('a mail with no text files a request whose description is missing (P2)', () => {
   let platform: TestPlatform;
   let agent: string;
+  let mta: nodemailer.Transporter;
 
   beforeAll(async () => {
-    platform = await startTestPlatform('mail_empty_request', { env: { MAIL_INBOUND_SECRET: SECRET } });
+    const smtpPort = await freePort();
+    // The SMTP listener too: an outside tester mails requests over SMTP (docs/adr/0035, sixth session).
+    platform = await startTestPlatform('mail_empty_request', { env: { MAIL_INBOUND_SECRET: SECRET, INBOUND_SMTP_PORT: String(smtpPort), INBOUND_SMTP_DOMAINS: 'tss.test' } });
+    mta = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
     const admin = await platform.adminToken();
     const partner = await platform.client.partner(admin, 'Gamma Books');
     await platform.partnerKnownToNotification(partner.partnerId);
@@ -31,6 +37,7 @@ describe('a mail with no text files a request whose description is missing (P2)'
   });
 
   afterAll(async () => {
+    mta?.close();
     await platform?.stop();
   });
 
@@ -144,6 +151,112 @@ describe('a mail with no text files a request whose description is missing (P2)'
     const history = await platform.client.http().get(`/v1/tickets/${ticket.id}/history`).auth(agent, { type: 'bearer' });
     const received = (history.body.items as { action: string; detail: Record<string, unknown> }[]).filter((e) => e.action === 'message_received');
     expect(received.map((e) => e.detail.describes)).toEqual([undefined, undefined, undefined, true]);
+  });
+
+  /**
+   * An outside tester (sixth session): a new mail whose only text was a signature ("Sent from my
+   * iPhone", "-- \nOlga", "Отправлено с iPhone") or a quote header with its quoted lines became the
+   * description as it came. Mailed over SMTP, the whole path: listener, notification, intake.
+   */
+  describe('a mail with no words of its own, over SMTP (docs/adr/0035, addendum of 2026-12-05, sixth session)', () => {
+    /** Sends a mail of `text` over SMTP; answers the ticket it filed, its thread and its acknowledgment. */
+    const mailBySmtp = async (from: string, messageId: string, subject: string, text: string) => {
+      const raw = Buffer.from(
+        [`From: ${from}`, 'To: support@tss.test', `Subject: =?utf-8?B?${Buffer.from(subject).toString('base64')}?=`, `Message-ID: ${messageId}`, 'Content-Type: text/plain; charset=utf-8', '', text, ''].join('\r\n'),
+      );
+      const address = /<(.+)>/.exec(from)?.[1] ?? from;
+      const sent = (await mta.sendMail({ envelope: { from: address, to: ['support@tss.test'] }, raw })) as { response: string };
+      return sent.response;
+    };
+    const filedBySmtp = async (n: number, subject: string, text: string) => {
+      const messageId = `<no-words-${n}@gamma.example>`;
+      expect(await mailBySmtp(requester(n), messageId, subject, text)).toContain('Received: new_ticket');
+      const ticketId = await waitFor(`the ticket of ${messageId}`, async () => {
+        const rows = await platform.query<{ ticket_id: string }>('ticket-intake', 'SELECT ticket_id::text AS ticket_id FROM ticket_intake.messages WHERE email_message_id = $1', [messageId]);
+        return rows[0]?.ticket_id;
+      });
+      return filedTicket(ticketId);
+    };
+    const filedTicket = async (ticketId: string) => {
+      const ack = await waitFor(`the acknowledgment of ${ticketId}`, async () => {
+        const rows = await platform.query<AckRow>('notification', `SELECT subject, text_body, html_body, language FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`, [ticketId]);
+        return rows[0];
+      });
+      const ticket = (await platform.client.http().get(`/v1/tickets/${ticketId}`).auth(agent, { type: 'bearer' })).body as TicketBody;
+      const thread = (await platform.client.http().get(`/v1/tickets/${ticketId}/thread`).auth(agent, { type: 'bearer' })).body as ThreadBody;
+      return { ticket, thread, ack };
+    };
+    const ALL_MISSING = ['product', 'productVersion', 'description', 'stepsToReproduce', 'browser', 'operatingSystem', 'operatingSystemVersion'];
+
+    it.each([
+      ['a phone signature', 81, 'Sent from my iPhone'],
+      ['a signature block', 82, '-- \r\nOlga'],
+      ['a quote header and quoted lines', 83, 'On Fri, 4 Dec 2026 Bob <bob@customer.example> wrote:\r\n> Can you ask support why the reader crashes?'],
+    ])('P2: a new mail of %s is filed whole on the thread, but describes nothing: the description is empty, missing and asked for', async (_case, n, text) => {
+      const { ticket, thread, ack } = await filedBySmtp(n, 'Reader', text);
+      expect(ticket).toMatchObject({ subject: 'Reader', description: '', status: 'new', responseOwed: true });
+      expect(ticket.missingDetails).toEqual(ALL_MISSING);
+      expect(ack.text_body).toContain('a description of the problem: what happens, and what you expected instead');
+      // The thread keeps what came, in the requester's name, after the filing note.
+      expect(thread.request.description).toBe('');
+      expect(thread.items.map((m) => [m.author.kind, m.body])).toEqual([
+        ['system', 'Filed from your e-mail.'],
+        ['requester', text.replace(/\r\n/g, '\n')],
+      ]);
+    });
+
+    it('P2: a Russian mail of only "Отправлено с iPhone" is asked for its description in Russian', async () => {
+      const { ticket, ack } = await filedBySmtp(84, 'Читалка не открывается', 'Отправлено с iPhone');
+      expect(ack.language).toBe('ru');
+      expect(ticket).toMatchObject({ description: '', language: 'ru' });
+      expect(ticket.missingDetails).toContain('description');
+      expect(ack.text_body).toContain('описание проблемы: что происходит и чего вы ожидали');
+    });
+
+    it("P2: the requester's next reply with words of its own describes it, once", async () => {
+      const { ticket } = await filedBySmtp(85, 'Reader', 'Sent from my iPhone');
+      const reply = async (n: number, text: string) => {
+        const messageId = `<no-words-reply-${n}@gamma.example>`;
+        expect(await mailBySmtp(requester(85), messageId, `Re: [${ticket.reference}] Request received: Reader`, text)).toContain('Received: threaded');
+        await waitFor(`reply ${n} on the thread`, async () => (await platform.query('ticket-intake', 'SELECT 1 FROM ticket_intake.messages WHERE email_message_id = $1', [messageId])).length === 1);
+        return (await platform.client.http().get(`/v1/tickets/${ticket.id}`).auth(agent, { type: 'bearer' })).body as TicketBody;
+      };
+      expect((await reply(1, 'Sent from my iPhone')).description).toBe('');
+      const described = await reply(2, 'Reader 4.2 crashes when I open an EPUB.\r\n\r\nSent from my iPhone');
+      expect(described.description).toBe('Reader 4.2 crashes when I open an EPUB.');
+      expect(described.missingDetails).not.toContain('description');
+      expect((await reply(3, 'Also on Windows 11.')).description).toBe('Reader 4.2 crashes when I open an EPUB.');
+    });
+
+    it('P9: particulars in quoted lines that describe nothing are vaulted: the thread keeps them masked, and says so', async () => {
+      const { ticket, thread } = await filedBySmtp(87, 'Reader login', 'On Fri, 4 Dec 2026 Bob <bob@customer.example> wrote:\r\n> The reader login: bob password: Bob#Pw-8812');
+      expect(ticket.description).toBe('');
+      expect(thread.items.map((m) => m.author.kind)).toEqual(['system', 'requester', 'system']);
+      expect(thread.items[1].body).toContain('On Fri, 4 Dec 2026 Bob <bob@customer.example> wrote:');
+      expect(thread.items[2].body).toContain('vault');
+      expect(JSON.stringify({ ticket, thread })).not.toContain('Bob#Pw-8812');
+    });
+
+    it('P2, P11: a reply of only a signature to a closed ticket files a follow-up with no description, asked for', async () => {
+      const { ticket: first } = await filedBySmtp(86, 'Reader', 'Reader 4.2 crashes when I open an EPUB.');
+      // P3: its acknowledgment accepts it (a change of the ticket), before an agent works it.
+      await waitFor('the request accepted', async () => (await platform.query('ticket-intake', 'SELECT 1 FROM ticket_intake.tickets WHERE id = $1 AND accepted_at IS NOT NULL', [first.id])).length === 1);
+      for (const status of ['resolved', 'closed']) {
+        const etag = (await platform.client.http().get(`/v1/tickets/${first.id}`).auth(agent, { type: 'bearer' })).headers.etag as string;
+        expect((await platform.client.http().patch(`/v1/tickets/${first.id}`).auth(agent, { type: 'bearer' }).set('if-match', etag).send({ status })).status).toBe(200);
+      }
+      const messageId = '<no-words-follow-up@gamma.example>';
+      expect(await mailBySmtp(requester(86), messageId, `Re: [${first.reference}] Closed`, 'Sent from my iPhone')).toContain('Received: follow-up of closed ticket');
+      const followUpId = await waitFor('the follow-up', async () => {
+        const rows = await platform.query<{ id: string }>('ticket-intake', 'SELECT id::text AS id FROM ticket_intake.tickets WHERE linked_ticket_id = $1', [first.id]);
+        return rows[0]?.id;
+      });
+      const { ticket, thread, ack } = await filedTicket(followUpId);
+      expect(ticket.description).toBe('');
+      expect(ticket.missingDetails).toContain('description');
+      expect(ack.text_body).toContain('a description of the problem: what happens, and what you expected instead');
+      expect(thread.items.map((m) => m.body)).toContain('Sent from my iPhone');
+    });
   });
 
   it('P2: a mail with text is described: the description is its text and is not listed missing', async () => {

@@ -53,11 +53,12 @@ export const NotificationEmailReceivedV1 = defineEvent(
      */
     language: Type.Optional(Language),
     /**
-     * P2: on a mail threaded onto a ticket, whether it has words of its own: `false` when all it holds
-     * is a quote header, quoted lines, a signature or white space (its `text` is then as notification
-     * threads it, the history kept rather than nothing). Such a mail describes no request filed without
-     * a description. Optional (added 2026-12-05, docs/adr/0004: not breaking); absent (a mail that files
-     * a ticket, or an older notification's), intake goes by `text` alone, as before.
+     * P2: whether the mail has words of its own: `false` when all it holds is a quote header, quoted
+     * lines, a signature or white space (its `text` is then as it came, the history kept rather than
+     * nothing). Such a mail describes nothing: threaded, it describes no request filed without a
+     * description; filing a ticket (a new request, a follow-up), it files one with an empty
+     * description. Optional (added 2026-12-05, docs/adr/0004: not breaking; on mail that files a
+     * ticket since the sixth session); absent (an older notification's), intake goes by `text` alone.
      */
     ownText: Type.Optional(Type.Boolean()),
   }),

@@ -16,9 +16,9 @@ export const filedText = (mail: Pick<InboundMail, 'text' | 'subject' | 'forwarde
 };
 
 /**
- * P2: whether a reply threaded onto a ticket has words of its own: its text without the quote
- * header, quoted lines and signature, or a mail it forwards. One with none is threaded all the
- * same (`filedText`), but describes no request filed without a description: that is empty, never
- * words nobody wrote (docs/adr/0035, addendum of 2026-12-05, fifth session).
+ * P2: whether a mail has words of its own: its text without the quote header, quoted lines and
+ * signature, or a mail it forwards. A reply with none is threaded all the same (`filedText`), and a
+ * new mail with none filed whole, but neither describes a request: its description is empty, never
+ * words nobody wrote (docs/adr/0035, addenda of 2026-12-05, fifth and sixth sessions).
  */
 export const hasOwnText = (mail: Pick<InboundMail, 'text' | 'subject' | 'forwarded'>): boolean => hasOwnWords(mail.text, mail.subject) || mail.forwarded.length > 0;

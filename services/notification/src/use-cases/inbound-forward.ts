@@ -18,7 +18,7 @@ export interface ForwardedMail {
   attachments: readonly AttachmentPointer[];
   receivedAt: Date;
   language: Language;
-  /** On a mail threaded onto a ticket: whether it has words of its own (`hasOwnText`); a mail that files one has none of this. */
+  /** P2: whether the mail has words of its own (`hasOwnText`), on a mail that threads or files a ticket alike. */
   ownText?: boolean;
 }
 
@@ -50,7 +50,7 @@ export const forwardToIntake = async (tx: EntityManager, outbox: Outbox, target:
     receivedAt: mail.receivedAt.toISOString(),
     // The ticket a mail files is in the mail's language, and so is its mail (docs/adr/0035 addendum of 2026-12-04, second session).
     language: mail.language,
-    // P2: a reply of nothing but history or a signature is threaded, but describes no request (docs/adr/0035, fifth session).
+    // P2: a mail of nothing but history or a signature is threaded or filed, but describes no request (docs/adr/0035, fifth and sixth sessions).
     ...(mail.ownText !== undefined ? { ownText: mail.ownText } : {}),
   });
 };

@@ -234,7 +234,8 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
           attachments,
           receivedAt,
           language: mailLanguage(mail.subject, text),
-          ...(decision.outcome === 'threaded' ? { ownText: hasOwnText(mail) } : {}),
+          // P2: whether it has words of its own, whether it threads or files a ticket (docs/adr/0035, sixth session).
+          ownText: hasOwnText(mail),
         });
       }
       deps.logger.info({ inboundId, outcome: decision.outcome, reason: decision.how }, 'inbound mail received');

@@ -70,8 +70,9 @@ export const releaseQuarantinedMail = async (
     attachments: [],
     receivedAt: args.at,
     language: mailLanguage(mail.subject, mail.textBody),
-    // Kept whole in the quarantine (its forwarded files unfolded into it): threaded, it describes a request only with words of its own (P2).
-    ...(outcome === 'threaded' ? { ownText: hasOwnText({ text: mail.textBody, subject: mail.subject, forwarded: [] }) } : {}),
+    // Kept whole in the quarantine (its forwarded files unfolded into it): threaded or filed, it
+    // describes a request only with words of its own (P2, docs/adr/0035, sixth session).
+    ownText: hasOwnText({ text: mail.textBody, subject: mail.subject, forwarded: [] }),
   });
   return ok({ inboundId: mail.id, outcome, partnerId: target.value.partnerId, ...(target.value.ticketId ? { ticketId: target.value.ticketId } : {}), releasedBy: args.by, releasedAt: args.at });
 };

@@ -12,6 +12,7 @@ import { on, type HandlerBinding } from '@tss/messaging';
 import { withoutAccessParticulars, type Clock } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { isRequesterAddress, mailActor, mailAuthor, mailUploader } from '../domain/mail-author';
+import { mailedDescription } from '../domain/mailed-description';
 import { filedFromMailNote, refusedAttachmentsNote } from '../domain/mail-notes';
 import { mailRequesterId } from '../domain/requester-id';
 import { followedUpDetails, followUpSubject, openFollowUp } from '../domain/follow-up';
@@ -157,6 +158,8 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     // a new ticket, linked when it follows one up. Its sender is its requester, whoever requested the one it follows up.
     const actor = { kind: 'requester' as const, id: mail.from };
     const requesterId = (fromTheRequester ? threaded?.requesterId : undefined) ?? mailRequesterId(mail.from);
+    // P2: a mail of only a signature or quoted history describes nothing; the thread keeps what it held.
+    const described = mailedDescription(mail);
     /**
      * The filing note opens the ticket (docs/mail.md) and carries the mail's files: written once
      * the row exists, at the filing's instant and before the parts' own filing work, so the vault's
@@ -188,11 +191,31 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
             const linker = (deps.messageHooks ?? []).find((h) => h.linkAttachments);
             await linker?.linkAttachments?.(tx, { ticket: opened, messageId: noteId, attachmentIds: attachments.accepted });
           }
-          // P9: the requester is told in the thread of particulars their files' names held.
-          await postNotesIn(tx, opened, { notes: attachments.vaulted.notes, channel: 'email', now: filedAt });
+          // P2/P8: a mail with no words of its own describes nothing, but is on the thread as it came,
+          // in its sender's name, after the note (docs/adr/0035, addendum of 2026-12-05, sixth session).
+          const kept = described.keptOnThread === undefined ? undefined : await keptOnThread(opened, described.keptOnThread, filedBy, filedAt);
+          // P9: the requester is told in the thread of particulars their files' names held, and its text.
+          await postNotesIn(tx, opened, { notes: [...attachments.vaulted.notes, ...(kept?.notes ?? [])], channel: 'email', now: filedAt });
           filed = { noteId, attachments };
         },
       }),
+    };
+    /** The mail's text as a message of its sender's, masked as any message is (P9): returns the vault's notes. */
+    const keptOnThread = async (opened: Ticket, text: string, filedBy: Actor, filedAt: Date): Promise<{ notes: string[] }> => {
+      const id = randomUUID();
+      const written = await rewriteBeforeStore(tx, deps, { ticket: opened, messageId: id, text, actor: filedBy, byAgent: false, now: filedAt, visibility: 'public' });
+      await messageStore.insert(tx, {
+        id,
+        ticketId: opened.id,
+        partnerId: opened.partnerId,
+        author: mailAuthor({ id: requesterId, email: mail.from }, mail.from),
+        visibility: 'public',
+        channel: 'email',
+        body: written.text,
+        attachmentIds: [],
+        createdAt: filedAt,
+      });
+      return { notes: written.notes };
     };
     const ticket = await fileTicketIn(tx, { ...withOutbox(outbox), filingHooks: [filingNote, ...(deps.filingHooks ?? [])] }, {
       partnerId,
@@ -205,9 +228,9 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
         ...(threaded ? followedUpDetails(threaded.request) : {}),
         // A follow-up goes by the request it follows up, not by the reply's subject (our own mail's, quoted).
         subject: (threaded ? followUpSubject(threaded.request) : cutText(mail.subject, 200)) || undefined,
-        // P2: a mail with no text has no description: empty, listed in missingDetails and asked for
-        // in the acknowledgment, never words nobody wrote (docs/adr/0035, addendum of 2026-12-05, fifth session).
-        description: mail.text,
+        // P2: a mail with no text, or no words of its own, has no description: empty, listed in missingDetails
+        // and asked for in the acknowledgment, never words nobody wrote (docs/adr/0035, addenda of 2026-12-05, fifth and sixth sessions).
+        description: described.description,
         // A mail names its sender only: `mail:<address>` is the requester's id, so a requester token and the support site can name them (docs/adr/0039).
         // A follow-up keeps the earlier requester's id only when they sent it (domain/mail-author.ts).
         // Its name is the From display name (notification bounds it to one line of 200 characters), else the earlier requester's when they sent it.

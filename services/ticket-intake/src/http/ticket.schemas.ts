@@ -182,7 +182,7 @@ export const TicketView = Type.Object(
     ),
     description: Type.String({
       description:
-        "P2: the problem description, in the requester's words. Empty (and `description` in `missingDetails`) while a request mailed with no text has none: the requester's next message on the thread becomes it",
+        "P2: the problem description, in the requester's words. Empty (and `description` in `missingDetails`) while a request mailed with no text, or none of its own (only a signature or quoted history, kept on the thread), has none: the requester's next message on the thread becomes it",
     }),
     stepsToReproduce: Type.Optional(Type.String({ description: 'P2: the steps leading to the problem' })),
     connectivity: Type.Optional(Type.String({ description: 'P2: Internet connectivity details' })),

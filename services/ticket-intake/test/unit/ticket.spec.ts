@@ -1,4 +1,5 @@
 import { MAIL_REPLY_REOPEN_REASON, SITE_REPLY_REOPEN_REASON, applyPatch, mailReplyFollowsUp, openTicket, receiveRequesterMessage, reopen, type Change, type Ticket } from '../../src/domain/ticket';
+import { mailedDescription } from '../../src/domain/mailed-description';
 import { levelWasRequested, mentionsTeamLeader, missingDetails, withoutQuotedHistory } from '../../src/domain/ticket-request';
 import { changed as allowed } from './ticket-fixtures';
 
@@ -48,6 +49,32 @@ describe('opening a ticket', () => {
     const described = allowed(receiveRequesterMessage(threaded.ticket, words, receivedAt));
     expect(described.ticket.request.description).toBe('Reader 4.2 crashes on an EPUB.');
     expect(described.effects[0]).toMatchObject({ messageId: 'm-2', describes: true });
+  });
+
+  // An outside tester: a mail that opened a ticket with only a signature, or a quote header and quoted
+  // lines, was described by them (docs/adr/0035, addendum of 2026-12-05, sixth session).
+  it.each([
+    ['a phone signature', 'Sent from my iPhone'],
+    ['a signature block', '-- \nOlga'],
+    ['a Russian phone signature', 'Отправлено с iPhone'],
+    ['a quote header and quoted lines', 'On Fri, 4 Dec 2026 Bob wrote:\n> Can you ask support about the reader?'],
+  ])('P2: a mail that files a ticket with no words of its own (%s) has no description, listed missing; the thread keeps what came', (_case, text) => {
+    const mailed = mailedDescription({ text, ownText: false });
+    expect(mailed).toEqual({ description: '', keptOnThread: text });
+    const { ticket } = openTicket({ ...base, channel: 'email', request: { subject: 'Reader', description: mailed.description } }, receivedAt);
+    expect(ticket.missingDetails).toContain('description');
+    // The requester's next words describe it, as for a mail with no text.
+    const described = allowed(receiveRequesterMessage(ticket, { id: 'm-1', channel: 'email', attachmentIds: [], body: 'Reader 4.2 crashes on an EPUB.', ownText: true }, receivedAt));
+    expect(described.ticket.request.description).toBe('Reader 4.2 crashes on an EPUB.');
+  });
+
+  it('P2: a mail that files a ticket with words of its own is its description, whole; white space alone keeps nothing on the thread', () => {
+    const whole = 'Reader 4.2 crashes on an EPUB.\n\nOn Fri, 4 Dec 2026 Bob wrote:\n> it worked last week\n\nSent from my iPhone';
+    expect(mailedDescription({ text: whole, ownText: true })).toEqual({ description: whole });
+    // An older notification says nothing: the text, as before.
+    expect(mailedDescription({ text: 'Sent from my iPhone' })).toEqual({ description: 'Sent from my iPhone' });
+    expect(mailedDescription({ text: ' \n', ownText: false })).toEqual({ description: '' });
+    expect(mailedDescription({ text: '', ownText: false })).toEqual({ description: '' });
   });
 
   it('P3: an API request is accepted at once, by the answer that carries its reference', () => {
