@@ -117,3 +117,38 @@ describe('the support site ticket page: the rating of a resolution (P11, docs/ad
     expect(section(renderWith(withRating({ state: 'open' }, 'open')))).toBeUndefined();
   });
 });
+
+// An outside tester (sixth session): a request mailed with no description showed an empty paragraph
+// under "Your description of the problem", and nothing said what to do (docs/adr/0035, addendum of
+// 2026-12-05, sixth session).
+describe('the support site ticket page: a request with no description (P2)', () => {
+  const undescribed = (status: TicketPage['ticket']['status'] = 'new'): TicketPage => ({
+    ...pageWith([]),
+    ticket: { ...pageWith([]).ticket, status },
+    thread: { ...pageWith([]).thread, request: { subject: 'Reader crashes', description: '', receivedAt: '2026-06-01T09:00:00.000Z' } },
+  });
+  const renderFor = (page: TicketPage, language: 'en' | 'ru') => renderThreadPage({ language, stylesheetHref: '/s.css', basePath: '/support/t/x', page, csrf: { reply: 'a', reopen: 'b', rate: 'c' } });
+  const underHeading = (html: string, heading: string) => new RegExp(`<h2>${heading}</h2>\\s*(<p[^>]*>[\\s\\S]*?</p>)`).exec(html)?.[1];
+
+  it('says the description is missing and that a reply adds it, in the page’s language; no empty paragraph', () => {
+    const en = renderFor(undescribed(), 'en');
+    expect(en).not.toContain('<p class="message-body" dir="auto"></p>');
+    expect(underHeading(en, 'Your description of the problem')).toBe(
+      '<p class="description-missing">You have not described the problem yet. Tell us what happens, and what you expected instead: <a href="#reply-heading">reply below</a> or to our e-mail, and your reply becomes the description.</p>',
+    );
+    const ru = renderFor(undescribed(), 'ru');
+    expect(ru).not.toContain('<p class="message-body" dir="auto"></p>');
+    expect(underHeading(ru, 'Ваше описание проблемы')).toBe(
+      '<p class="description-missing">Вы ещё не описали проблему. Расскажите, что происходит и чего вы ожидали: <a href="#reply-heading">ответьте ниже</a> или на наше письмо, и ваш ответ станет описанием.</p>',
+    );
+  });
+
+  it('a closed request takes no replies: the page says only that no description was given', () => {
+    expect(underHeading(renderFor(undescribed('closed'), 'en'), 'Your description of the problem')).toBe('<p class="description-missing">No description of the problem was given.</p>');
+    expect(underHeading(renderFor(undescribed('closed'), 'ru'), 'Ваше описание проблемы')).toBe('<p class="description-missing">Описание проблемы не было дано.</p>');
+  });
+
+  it('a described request shows its description as before', () => {
+    expect(renderFor(pageWith([]), 'en')).toContain('<p class="message-body" dir="auto">It crashes.</p>');
+  });
+});

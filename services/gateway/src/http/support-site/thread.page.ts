@@ -57,6 +57,18 @@ const messageText = (language: Language, text: string): Html => linkedText(text.
 const sizeText = (bytes: number): string => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
 /**
+ * P2: the request's description, or, for a request mailed with none (no text, or no words of its
+ * own), what is missing and how to give it: the requester's next reply becomes it (docs/adr/0035,
+ * addenda of 2026-12-05, fifth and sixth sessions). A closed request takes no replies.
+ */
+const descriptionParagraph = (lang: Language, description: string, closed: boolean): Html => {
+  if (description.trim() !== '') return html`<p class="message-body" dir="auto">${messageText(lang, description)}</p>`;
+  if (closed) return html`<p class="description-missing">${siteText(lang, 'descriptionNoneClosed')}</p>`;
+  const [before, after = ''] = siteText(lang, 'descriptionNone').split('{reply}');
+  return html`<p class="description-missing">${before}<a href="#reply-heading">${siteText(lang, 'descriptionNoneReply')}</a>${after}</p>`;
+};
+
+/**
  * P11: the rating of the ticket's latest resolution, for a resolved or closed ticket: the form (the
  * rate page's fields and words) while its survey is open, what was given once it is rated. Nothing
  * when rating could not say, or the survey is past (expired, withdrawn by a reopening).
@@ -170,7 +182,7 @@ ${closureFacts}
 </dl>
 ${asked}
 <h2>${siteText(lang, 'yourDescription')}</h2>
-<p class="message-body" dir="auto">${messageText(lang, page.thread.request.description)}</p>
+${descriptionParagraph(lang, page.thread.request.description, t.status === 'closed')}
 ${page.thread.request.stepsToReproduce ? html`<p class="message-body" dir="auto">${messageText(lang, page.thread.request.stepsToReproduce)}</p>` : ''}
 ${requestFiles.length > 0 ? attachmentList(requestFiles) : ''}
 <h2>${siteText(lang, 'threadHeading')}</h2>
