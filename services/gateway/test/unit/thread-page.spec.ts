@@ -152,3 +152,25 @@ describe('the support site ticket page: a request with no description (P2)', () 
     expect(renderFor(pageWith([]), 'en')).toContain('<p class="message-body" dir="auto">It crashes.</p>');
   });
 });
+
+// The reply mails give a file's size in the reader's units ("244 КБ", "3,3 МБ"); the Russian page said "KB"/"MB".
+describe('the support site ticket page: file sizes in the page’s language', () => {
+  const withFiles: TicketPage = {
+    ...pageWith([{ ...message('m1', { kind: 'requester' }, 'Screenshots.'), attachmentIds: ['a1', 'a2'] }]),
+    attachments: new Map([
+      ['a1', { id: 'a1', fileName: 'small.png', size: 249_856, messageId: 'm1' }],
+      ['a2', { id: 'a2', fileName: 'big.png', size: 3_460_300, messageId: 'm1' }],
+    ]),
+  };
+  const renderIn = (language: 'en' | 'ru') => renderThreadPage({ language, stylesheetHref: '/s.css', basePath: '/support/t/x', page: withFiles, csrf: { reply: 'a', reopen: 'b', rate: 'c' } });
+
+  it('Russian pages read КБ and МБ, with a decimal comma; English pages KB and MB', () => {
+    const ru = renderIn('ru');
+    expect(ru).toContain('small.png</a> (244 КБ)');
+    expect(ru).toContain('big.png</a> (3,3 МБ)');
+    expect(ru).not.toMatch(/\((\d+ KB|[\d.]+ MB)\)/);
+    const en = renderIn('en');
+    expect(en).toContain('small.png</a> (244 KB)');
+    expect(en).toContain('big.png</a> (3.3 MB)');
+  });
+});

@@ -1,4 +1,5 @@
 import { attachmentRefusalText, outOfScopeReasonText, thirdPartyText, waitReasonText, type Language, type RefusedAttachment, type RepliedAttachment } from '@tss/contracts';
+import { fileSizeText } from '@tss/web-pages';
 import { vaultNoticeBlock } from './vault-notice';
 import { renderBlocks, signOffBlock, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
@@ -21,13 +22,6 @@ const CHANGE_CREDENTIALS: Words = {
 const mail = (ctx: TicketMailContext, lead: Words, blocks: readonly MailBlock[]): RenderedMail =>
   renderBlocks(ticketSubject(ctx, pick(ctx, lead)), [...blocks, ...siteLinkBlocks(ctx), signOffBlock(ctx.language)], ctx.language);
 
-const MiB = 1_048_576;
-
-/** A file's size as the support site's page states it (KB rounded, at least 1; MB to one decimal from 1 MiB), in the reader's language. */
-export const fileSizeText = (bytes: number, language: Language): string => {
-  const [value, unit] = bytes >= MiB ? [(bytes / MiB).toFixed(1), { en: 'MB', ru: 'МБ' }] : [String(Math.max(1, Math.round(bytes / 1024))), { en: 'KB', ru: 'КБ' }];
-  return `${language === 'ru' ? value.replace('.', ',') : value} ${unit[language]}`;
-};
 
 /**
  * P8: the files an agent's reply carries, by name (as the thread shows it: P9 masked) and size, each

@@ -1,6 +1,7 @@
 import { outOfScopeReasonText, thirdPartyText, waitReasonText } from '@tss/contracts';
 import {
   fileField,
+  fileSizeText,
   html,
   linkedText,
   postForm,
@@ -54,7 +55,6 @@ const messageText = (language: Language, text: string): Html => linkedText(text.
 
 // What a requester or agent wrote (subject, messages, names, file names) carries dir="auto": an
 // Arabic or Hebrew text reads right to left, isolated from the page's own direction.
-const sizeText = (bytes: number): string => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
 /**
  * P2: the request's description, or, for a request mailed with none (no text, or no words of its
@@ -130,7 +130,7 @@ export const renderThreadPage = (input: ThreadPageInput): string => {
   const attachmentList = (ids: readonly string[]): Html =>
     html`<ul class="attachments" aria-label="${siteText(lang, 'attachments')}">${ids.map((id) => {
       const a = page.attachments.get(id);
-      return html`<li><a href="${basePath}/attachments/${id}" download dir="auto">${a?.fileName ?? id}</a>${a ? html` (${sizeText(a.size)})` : ''}</li>`;
+      return html`<li><a href="${basePath}/attachments/${id}" download dir="auto">${a?.fileName ?? id}</a>${a ? html` (${fileSizeText(a.size, lang)})` : ''}</li>`;
     })}</ul>`;
   // Files sent with the request, before any message named them.
   const requestFiles = [...page.attachments.values()].filter((a) => a.messageId === null).map((a) => a.id);
