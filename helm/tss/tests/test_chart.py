@@ -855,6 +855,30 @@ class KafkaConsumerGroup(unittest.TestCase):
                "config.kafkaConsumerGroup.rebalanceTimeoutMs=1800000")
 
 
+class DatabaseAnswerTimeout(unittest.TestCase):
+    """How long a request's statement waits for PostgreSQL, every service (docs/adr/0073)."""
+
+    @staticmethod
+    def code_default():
+        with open(os.path.join(ROOT, "libs", "runtime", "src", "host-settings.ts")) as f:
+            return re.search(r"export const DEFAULT_DB_ANSWER_TIMEOUT_MS = ([0-9_]+);", f.read()).group(1).replace("_", "")
+
+    def test_default_is_the_services_own_and_a_value_reaches_every_service(self):
+        self.assertEqual(named(render(), "ConfigMap", "t-tss")["data"]["DB_ANSWER_TIMEOUT_MS"], self.code_default())
+        docs = render("config.dbAnswerTimeoutMs=30000")
+        self.assertEqual(named(docs, "ConfigMap", "t-tss")["data"]["DB_ANSWER_TIMEOUT_MS"], "30000")
+        for s in SERVICES:
+            pod = named(docs, "Deployment", full(s))["spec"]["template"]["spec"]
+            self.assertIn({"configMapRef": {"name": "t-tss"}}, pod["containers"][0]["envFrom"], s)
+
+    def test_out_of_range_fails_the_install(self):
+        for value in ("99", "600001"):
+            with self.subTest(value=value):
+                self.assertRegex(render("config.dbAnswerTimeoutMs=" + value, expect_failure=True), "dbAnswerTimeoutMs")
+        render("config.dbAnswerTimeoutMs=100")
+        render("config.dbAnswerTimeoutMs=600000")
+
+
 class IntakeSettings(unittest.TestCase):
     """ticket-intake's parts' settings (issue #9, #14): reopen window, vault, attachments; the gateway's upload limit."""
 

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { DataSource, type EntitySchema, type MigrationInterface, type MixedList } from 'typeorm';
+import { AnswerBoundClient } from './answer-bound';
 import { assertSchemaCompatible } from './compatibility-floors';
 import { usePreparedStatements } from './prepared-statements';
 import { assertSchemaName } from './schema-name';
@@ -41,6 +42,8 @@ export const createServiceDataSource = (options: ServiceDataSourceOptions): Data
       max: options.poolSize ?? 10,
       options: `-c search_path=${options.schema}`,
       connectionTimeoutMillis: 5_000,
+      // A request's statements wait for an answer at most DB_ANSWER_TIMEOUT_MS (answer-bound.ts, docs/adr/0073).
+      Client: AnswerBoundClient,
     },
   });
 };

@@ -1,4 +1,5 @@
 export * from './data-source';
+export * from './answer-bound';
 export * from './compatibility-floors';
 export * from './embedded-postgres';
 export * from './transaction';

@@ -14,6 +14,7 @@ import {
   type ServiceApp,
   type AccessTokenVerifier,
 } from '@tss/service-kit';
+import { withAnswerBound } from '@tss/persistence';
 import { hostSettingsFrom } from './host-settings';
 import { ServiceHost } from './service-host';
 import type { ServiceModule } from './service-module';
@@ -103,6 +104,11 @@ export class Platform {
       fastify: options.fastify,
       requestDeadlines: options.requestDeadlines,
     });
+    // Before any hook that may read the database (authentication, idempotency): every statement sent
+    // for a request waits at most DB_ANSWER_TIMEOUT_MS for PostgreSQL, then the request is answered
+    // 503 with Retry-After (docs/adr/0073). Work outside requests is not bound by it.
+    const { answerTimeoutMs } = hostSettingsFrom(options.env ?? process.env);
+    app.addHook('onRequest', (_request, _reply, done) => withAnswerBound(answerTimeoutMs, done));
     // Edge hooks first, so that even a 401 carries security and CORS headers.
     await options.beforeRoutes?.(app, hosts);
     installAuthentication(app, options.tokens, API_DOCS_PREFIXES);

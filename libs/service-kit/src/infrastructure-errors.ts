@@ -29,12 +29,23 @@ export const isConnectionFailure = (error: unknown): boolean => {
   for (let depth = 0; current && depth < 6; depth += 1) {
     if (current instanceof ServiceUnavailableError) return true;
     // TypeORM releases a transaction's connection when the server drops it mid-transaction.
-    if (/^QueryRunner(Provider)?AlreadyReleasedError$/.test(String((current as { name?: unknown }).name))) return true;
+    // A request's statement PostgreSQL did not answer within DB_ANSWER_TIMEOUT_MS (libs/persistence answer-bound.ts).
+    if (/^(QueryRunner(Provider)?AlreadyReleasedError|DatabaseDidNotAnswer)$/.test(String((current as { name?: unknown }).name))) return true;
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_CODES.test(code)) return true;
     if (isSocketGone(current as { code?: unknown; syscall?: unknown })) return true;
     const message = (current as { message?: unknown }).message;
     if (typeof message === 'string' && CONNECTION_MESSAGES.test(message)) return true;
+    current = (current as { cause?: unknown; driverError?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
+  }
+  return false;
+};
+
+/** True when a request's statement had no answer within DB_ANSWER_TIMEOUT_MS (libs/persistence answer-bound.ts): one kind of connection failure. */
+export const isUnansweredStatement = (error: unknown): boolean => {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 6; depth += 1) {
+    if ((current as { name?: unknown }).name === 'DatabaseDidNotAnswer') return true;
     current = (current as { cause?: unknown; driverError?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
   }
   return false;

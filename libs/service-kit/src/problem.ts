@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { cutText, isStorableText, STORABLE_TEXT_FORMAT, TICKET_BEHIND_HEADER, UNKNOWN_TICKET_HEADER, VISIBLE_TEXT_FORMAT, type TicketStatus } from '@tss/contracts';
-import { isConnectionFailure } from './infrastructure-errors';
+import { isConnectionFailure, isUnansweredStatement } from './infrastructure-errors';
 import { collapseLiteralUnions } from './literal-union-errors';
 import { loggablePath } from './loggable-path';
 import { isProblemSlug, problemType, type ProblemSlug, type ProblemTypeUri } from './problem-types';
@@ -329,7 +329,8 @@ const answerError = (error: FastifyError, request: FastifyRequest, reply: Fastif
   }
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
   if (status >= 500 && isConnectionFailure(error)) {
-    request.log.warn({ err: error }, 'dependency unavailable');
+    // A database that did not answer in time (docs/adr/0073) is named, so the one line says why the request took that long.
+    request.log.warn({ err: error }, isUnansweredStatement(error) ? 'dependency unavailable: PostgreSQL did not answer in time' : 'dependency unavailable');
     reply.header('retry-after', '5');
     return sendProblem(reply, {
       type: problemType('unavailable'),
