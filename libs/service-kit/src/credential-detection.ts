@@ -1,4 +1,5 @@
 import { findPrivateKeys } from './private-key-detection';
+import { findKeyRemainders } from './private-key-remainders';
 
 /**
  * P9: requesters paste access particulars into messages. This finds them (English and Russian
@@ -347,3 +348,30 @@ export const withoutPrivateKeys = (text: string): string => {
 
 /** `jsonWithoutAccessParticulars` for private keys only: every string through `withoutPrivateKeys`, the very same value when nothing changed. */
 export const jsonWithoutPrivateKeys = (value: unknown): unknown => jsonMasked(value, withoutPrivateKeys);
+
+/** A placeholder an older release's masking put where a key's "-----BEGIN" went, blanks after it. */
+const PLACEHOLDER_BEFORE = /(\[access particulars removed\]|\[credentials stored securely: TSS vault #[0-9a-f]{8}\])[ \t]*(?:\r?\n[ \t]*)?$/;
+const PLACEHOLDER_REACH = 80;
+
+/**
+ * P9 for text kept by older releases (docs/adr/0026, addendum of 2026-12-05, sixth session): each
+ * private key's block removed as `withoutPrivateKeys` removes it, then each headless remainder of a
+ * key an older release half-masked as a password's value (`findKeyRemainders`). A remainder right
+ * after that release's placeholder goes with the blanks before it, the placeholder standing for the
+ * whole key ("password: [access particulars removed]"); elsewhere it is replaced by
+ * `[access particulars removed]`. For upgrades: nothing else of the text changes.
+ */
+export const withoutKeptPrivateKeys = (text: string): string => {
+  const keyless = withoutPrivateKeys(text);
+  const remainders = findKeyRemainders(keyless);
+  if (remainders.length === 0) return keyless;
+  const spans = remainders.map(({ start, end }) => {
+    const placeholder = PLACEHOLDER_BEFORE.exec(keyless.slice(Math.max(0, start - PLACEHOLDER_REACH), start));
+    const blanks = placeholder ? placeholder[0].length - placeholder[1].length : 0;
+    return { start: start - blanks, end, secret: '', afterPlaceholder: placeholder !== null };
+  });
+  return maskCredentials(keyless, spans, (_, i) => (spans[i].afterPlaceholder ? '' : REMOVED_PARTICULARS));
+};
+
+/** `withoutKeptPrivateKeys` over every string of `value`, keys and shape unchanged; the very same value when nothing changed. */
+export const jsonWithoutKeptPrivateKeys = (value: unknown): unknown => jsonMasked(value, withoutKeptPrivateKeys);
