@@ -19,6 +19,7 @@ import { MaskKeptOutcomesAndRosterNotes1765604960000 } from '../store/migrations
 import { IdempotencyFingerprintsCleared1765605800000 } from '../store/migrations/1765605800000-idempotency-fingerprints-cleared';
 import { MaskKeptAnswers1765606140000 } from '../store/migrations/1765606140000-mask-kept-answers';
 import { MaskKeptStaffNames1765606420000 } from '../store/migrations/1765606420000-mask-kept-staff-names';
+import { MaskKeptPrivateKeys1765606500000 } from '../store/migrations/1765606500000-mask-kept-private-keys';
 import { RENOTIFY_TIMER } from '../use-cases/renotice-timer';
 import { onRenoticeDue } from '../use-cases/renotify-escalation';
 
@@ -35,7 +36,7 @@ export const EscalationConfig = {
 export const escalationsPart = definePart()({
   name: 'escalations',
   config: EscalationConfig,
-  migrations: [EscalationProjections1765300000000, EscalationSettings1765300010000, Escalations1765300020000, EscalationClockStopped1765500100000, MaskRatingQuotes1765500472000, MaskKeptQuotes1765501320000, EscalationLastNotified1765603000000, EscalationTicketsByReference1765603010000, EscalationTicketSequence1765604200000, MaskKeptOutcomesAndRosterNotes1765604960000, IdempotencyFingerprintsCleared1765605800000, MaskKeptAnswers1765606140000, MaskKeptStaffNames1765606420000],
+  migrations: [EscalationProjections1765300000000, EscalationSettings1765300010000, Escalations1765300020000, EscalationClockStopped1765500100000, MaskRatingQuotes1765500472000, MaskKeptQuotes1765501320000, EscalationLastNotified1765603000000, EscalationTicketsByReference1765603010000, EscalationTicketSequence1765604200000, MaskKeptOutcomesAndRosterNotes1765604960000, IdempotencyFingerprintsCleared1765605800000, MaskKeptAnswers1765606140000, MaskKeptStaffNames1765606420000, MaskKeptPrivateKeys1765606500000],
   build: (deps) => {
     const renotifyAfterMs = deps.config.ESCALATION_RENOTIFY_AFTER_MS;
     const raise = { outbox: deps.outbox, timers: deps.timers, logger: deps.logger, renotifyAfterMs };

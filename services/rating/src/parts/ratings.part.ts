@@ -12,6 +12,7 @@ import { MaskKeptRatingComments1765500470000 } from '../store/migrations/1765500
 import { MaskKeptTicketSubjects1765501310000 } from '../store/migrations/1765501310000-mask-kept-ticket-subjects';
 import { WithdrawnRatings1765603800000 } from '../store/migrations/1765603800000-withdrawn-ratings';
 import { IdempotencyFingerprintsCleared1765605800000 } from '../store/migrations/1765605800000-idempotency-fingerprints-cleared';
+import { MaskKeptPrivateKeys1765606510000 } from '../store/migrations/1765606510000-mask-kept-private-keys';
 
 const DAY_MS = 86_400_000;
 
@@ -30,7 +31,7 @@ export const RatingsConfig = {
 export const ratingsPart = definePart()({
   name: 'ratings',
   config: RatingsConfig,
-  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000, MaskKeptTicketSubjects1765501310000, WithdrawnRatings1765603800000, IdempotencyFingerprintsCleared1765605800000],
+  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000, MaskKeptTicketSubjects1765501310000, WithdrawnRatings1765603800000, IdempotencyFingerprintsCleared1765605800000, MaskKeptPrivateKeys1765606510000],
   build: (deps) => ({
     routes: async (app) => {
       await app.register(ratingRoutes(deps));
