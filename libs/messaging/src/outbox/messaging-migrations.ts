@@ -1,6 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { messagingDeadLettersMigration } from '../dead-letters/dead-letters.migration';
 import { messagingDeadLetterStaffTextsMigration } from '../dead-letters/dead-letter-staff-texts.migration';
+import { messagingDeadLetterPrivateKeysMigration } from '../dead-letters/dead-letter-private-keys.migration';
 import { messagingTablesMigration } from './messaging-tables.migration';
 import { messagingOutboxNotifyMigration } from './outbox-notify.migration';
 import { messagingOutboxEventIdMigration } from './outbox-event-id.migration';
@@ -17,4 +18,5 @@ export const messagingMigrations = (schema: string): (new () => MigrationInterfa
   messagingRetentionIndexesMigration(schema),
   messagingOutboxEventIdMigration(schema),
   messagingDeadLetterStaffTextsMigration(schema),
+  messagingDeadLetterPrivateKeysMigration(schema),
 ];
