@@ -10,6 +10,7 @@ import { MaskKeptLogFileNames1765604110000 } from './mask-kept-log-file-names.mi
 import { MaskKeptLogStaffTexts1765606100000 } from './mask-kept-log-staff-texts.migration';
 import { MaskKeptLogNames1765606430000 } from './mask-kept-log-names.migration';
 import { MaskKeptLogPrivateKeys1765606320000 } from './mask-kept-log-private-keys.migration';
+import { MaskKeptLogKeyRemainders1765606550000 } from './mask-kept-log-key-remainders.migration';
 
 export interface LogEntry {
   topic: string;
@@ -34,7 +35,7 @@ interface LoggedRow {
 const APPEND_LOCK = `${EVENT_LOG_SCHEMA}:append`;
 
 /** The log's migrations, oldest first: every start applies those the database lacks. */
-export const EVENT_LOG_MIGRATIONS = [EventLogTables1764900000000, MaskKeptLogEntries1765501360000, EventLogAppendTimes1765604100000, MaskKeptLogFileNames1765604110000, MaskKeptLogStaffTexts1765606100000, MaskKeptLogPrivateKeys1765606320000, MaskKeptLogNames1765606430000];
+export const EVENT_LOG_MIGRATIONS = [EventLogTables1764900000000, MaskKeptLogEntries1765501360000, EventLogAppendTimes1765604100000, MaskKeptLogFileNames1765604110000, MaskKeptLogStaffTexts1765606100000, MaskKeptLogPrivateKeys1765606320000, MaskKeptLogNames1765606430000, MaskKeptLogKeyRemainders1765606550000];
 
 export interface EventLogOptions {
   /** The time entries are appended at, which the log's retention ages them by (default: the system's). */
