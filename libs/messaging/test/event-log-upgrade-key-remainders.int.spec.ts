@@ -37,6 +37,8 @@ describe('upgrade: what the in-process log kept of half-masked private keys (mig
       },
       escalation: { topic: 'tss.escalation', headers: headersOf('escalation.raised'), value: JSON.stringify(data.escalation) },
       prose: responded(JSON.stringify(data.prose)),
+      // A malformed value (no UTF-8) of any type stays as it came, and stops nothing.
+      notUtf8: { topic: 'tss.escalation', headers: headersOf('escalation.resolved'), value: Buffer.from([0x7b, 0xff, 0x7d]) },
     });
   });
 
@@ -51,9 +53,10 @@ describe('upgrade: what the in-process log kept of half-masked private keys (mig
     expect(await log.data('escalation')).toEqual({ summary: `Referred: admin ${REMOVED}` });
   });
 
-  it('the data in transit is left for intake’s vault; prose naming an END line stays', async () => {
+  it('the data in transit is left for intake’s vault; prose naming an END line and a value that is no UTF-8 stay', async () => {
     expect(await log.data('mail')).toEqual({ ...data.mail, text: `password: ${REMOVED}` });
     expect(await log.data('prose')).toEqual(data.prose);
+    expect((await log.values()).notUtf8).toEqual(Buffer.from([0x7b, 0xff, 0x7d]));
   });
 
   it('running the migration again changes nothing', async () => {

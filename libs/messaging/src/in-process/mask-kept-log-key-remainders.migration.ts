@@ -13,13 +13,16 @@ const dataWithoutKeys = (data: unknown): unknown => {
   if (!isRecord(data) || !(IN_TRANSIT_FIELD in data)) return jsonWithoutKeptPrivateKeys(data);
   const kept = Object.fromEntries(Object.entries(data).filter(([key]) => key !== IN_TRANSIT_FIELD));
   const masked = jsonWithoutKeptPrivateKeys(kept);
-  return masked === kept ? data : { ...(masked as object), [IN_TRANSIT_FIELD]: data[IN_TRANSIT_FIELD] };
+  // A record's masking is a record with the same keys.
+  return masked === kept || !isRecord(masked) ? data : { ...masked, [IN_TRANSIT_FIELD]: data[IN_TRANSIT_FIELD] };
 };
 
-/** `text` parsed as JSON, or undefined when it is not JSON. */
-const parsedOrUndefined = (text: string): unknown => {
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `value` read as UTF-8 JSON, or undefined when it is not (decoded here: SQL's convert_from fails the whole page on one bad byte). */
+const parsedOrUndefined = (value: Buffer): unknown => {
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(UTF8.decode(value)) as unknown;
   } catch {
     return undefined;
   }
@@ -34,7 +37,7 @@ const parsedOrUndefined = (text: string): unknown => {
  * from every entry's data, dead letters in the log and escalation's event types included (their
  * staff texts were masked by `1765606100000`, half-masking a key the same way). `inTransit` is left
  * alone: it is the vault's until every group has read the entry (docs/adr/0070). Keyset pages by
- * offset, only changed entries written; a value that is not JSON is no event's and is left as it is.
+ * offset, only changed entries written; a value that is no UTF-8 JSON is no event's and is left as it is.
  * Nothing to undo: the clear text is gone.
  */
 export class MaskKeptLogKeyRemainders1765606550000 implements MigrationInterface {
@@ -43,13 +46,12 @@ export class MaskKeptLogKeyRemainders1765606550000 implements MigrationInterface
   async up(queryRunner: QueryRunner): Promise<void> {
     for (let after = '0'; ; ) {
       const rows = (await queryRunner.query(
-        `SELECT log_offset::text AS offset, convert_from(value, 'UTF8') AS data FROM "${EVENT_LOG_SCHEMA}".messages
-          WHERE log_offset > $1::bigint AND value IS NOT NULL ORDER BY log_offset LIMIT ${BATCH}`,
+        `SELECT log_offset::text AS offset, value FROM "${EVENT_LOG_SCHEMA}".messages WHERE log_offset > $1::bigint AND value IS NOT NULL ORDER BY log_offset LIMIT ${BATCH}`,
         [after],
-      )) as { offset: string; data: string }[];
+      )) as { offset: string; value: Buffer }[];
       if (rows.length === 0) break;
       for (const row of rows) {
-        const data = parsedOrUndefined(row.data);
+        const data = parsedOrUndefined(row.value);
         if (data === undefined) continue;
         const masked = dataWithoutKeys(data);
         if (masked !== data) await queryRunner.query(`UPDATE "${EVENT_LOG_SCHEMA}".messages SET value = convert_to($2, 'UTF8') WHERE log_offset = $1::bigint`, [row.offset, JSON.stringify(masked)]);
