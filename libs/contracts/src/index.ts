@@ -15,6 +15,7 @@ export * from './routes';
 export * from './string-enum';
 export * from './access-policy';
 export * from './text';
+export * from './vault-mark';
 export * from './support-catalogue';
 export * from './support-catalogue-words';
 export * from './escalation-summary';

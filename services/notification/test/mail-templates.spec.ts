@@ -42,6 +42,26 @@ describe('mail templates (issue #11)', () => {
     expect(acknowledgmentMail(ru, []).subject).toBe('[TSS-K7QM2-ZC4XD] Обращение принято: Reader <crashes> & burns');
   });
 
+  // An outside tester: a Russian mail "Не могу войти, пароль: Секрет-123" was acknowledged, and every
+  // later mail of it sent, under "[credentials stored securely: TSS vault #…]", in English, while the
+  // site showed the description's mark in Russian (docs/adr/0026, addendum of 2026-12-05, sixth session).
+  it('P9: a subject\'s vault mark is in the reader\'s words, as the site shows the description\'s, in every mail, EN and RU', () => {
+    const marked = { ...ru, subject: 'Не могу войти, [credentials stored securely: TSS vault #b8b2c8c8]' };
+    const mark = '[данные для доступа перенесены в защищённое хранилище: TSS #b8b2c8c8]';
+    expect(acknowledgmentMail(marked, []).subject).toBe(`[TSS-K7QM2-ZC4XD] Обращение принято: Не могу войти, ${mark}`);
+    expect(acknowledgmentMail(marked, []).html).toContain(`<title dir="auto">[TSS-K7QM2-ZC4XD] Обращение принято: Не могу войти, ${mark}</title>`);
+    expect(agentReplyMail(marked, 'Здравствуйте').subject).toBe(`[TSS-K7QM2-ZC4XD] Новый ответ: Не могу войти, ${mark}`);
+    expect(resolvedMail(marked, { credentialsHeld: true, reopenWindowEndsAt: windowEnds }).subject).not.toContain('credentials stored securely');
+    const english = { ...en, subject: 'Cannot log in, [credentials stored securely: TSS vault #b8b2c8c8]' };
+    expect(acknowledgmentMail(english, []).subject).toBe('[TSS-K7QM2-ZC4XD] Request received: Cannot log in, [access particulars moved to our secure vault: TSS #b8b2c8c8]');
+  });
+
+  it('P9: an agent\'s reply and question show their vault marks in the reader\'s words, as the site does', () => {
+    const body = 'Вход: [credentials stored securely: TSS vault #1a2b3c4d]';
+    expect(agentReplyMail(ru, body).text).toContain('Вход: [данные для доступа перенесены в защищённое хранилище: TSS #1a2b3c4d]');
+    expect(informationRequestedMail(en, 'insufficient_information', `Is ${body} still valid?`).text).toContain('[access particulars moved to our secure vault: TSS #1a2b3c4d]');
+  });
+
   it('P2: the acknowledgment lists what is missing in text and HTML, and nothing when nothing is', () => {
     const mail = acknowledgmentMail(ru, ['browser', 'operatingSystemVersion']);
     expect(mail.text).toContain('- используемый браузер\n- версию операционной системы');

@@ -85,6 +85,31 @@ describe('the requester is told by mail that particulars were vaulted, in words 
     expect(told.text_body).not.toContain(MAILED_PASSWORD);
   });
 
+  // An outside tester: this mail's acknowledgment, and every later mail of its ticket, was titled
+  // "Обращение принято: Не могу войти, [credentials stored securely: TSS vault #…]" (docs/adr/0026,
+  // addendum of 2026-12-05, sixth session).
+  it('P9: a Russian mail whose subject held a password: its mails\' subjects show the vault mark in Russian; the API keeps the stored mark', async () => {
+    const opened = await receive(
+      mail(['From: Инна <inna@vault-kunde.example>', `Subject: =?utf-8?B?${b64('Не могу войти, пароль: Секрет-123')}?=`, 'Message-ID: <inna-1@vault-kunde.example>'], 'Здравствуйте! Читалка 4.2 не пускает в кабинет.'),
+    );
+    expect(opened.outcome).toBe('new_ticket');
+    const ack = await waitFor('the acknowledgment', async () => {
+      const rows = await platform.query<MailRow & { ticket_id: string }>('notification', `SELECT ticket_id, subject FROM notification.mail_messages WHERE recipient = $1 AND kind = 'acknowledgment'`, [
+        'inna@vault-kunde.example',
+      ]);
+      return rows[0];
+    });
+    const ticketId = ack.ticket_id;
+    expect(ack.subject).toMatch(/^\[TSS-[0-9A-Z]{5}-[0-9A-Z]{5}\] Обращение принято: Не могу войти, \[данные для доступа перенесены в защищённое хранилище: TSS #[0-9a-f]{8}\]$/);
+    expect(ack.subject).not.toContain('Секрет-123');
+    const stored = (await client.http().get(`/v1/tickets/${ticketId}`).auth(agent, { type: 'bearer' })).body as { subject: string };
+    expect(stored.subject).toMatch(/^Не могу войти, \[credentials stored securely: TSS vault #[0-9a-f]{8}\]$/);
+    expect((await client.http().post(`/v1/tickets/${ticketId}/messages`).auth(agent, { type: 'bearer' }).send({ body: 'Проверьте, пожалуйста, раскладку клавиатуры.' })).status).toBe(201);
+    const answered = await mailOf(ticketId, 'agent_reply');
+    expect(answered.subject).toContain('Новый ответ: Не могу войти, [данные для доступа перенесены в защищённое хранилище: TSS #');
+    expect(answered.subject).not.toContain('credentials stored securely');
+  });
+
   it('P9: a colleague’s mailed reply with a password: the thread note names whose message it was, not the requester’s; the requester gets no mail of it', async () => {
     const opened = await receive(
       mail(['From: Petra <petra@vault-kunde.example>', 'Subject: Reader crashes on start', 'Message-ID: <petra-1@vault-kunde.example>'], 'Hello, Reader 4.2 crashes as soon as it starts.'),

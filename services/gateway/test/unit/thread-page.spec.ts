@@ -174,3 +174,18 @@ describe('the support site ticket page: file sizes in the page’s language', ()
     expect(en).toContain('big.png</a> (3.3 MB)');
   });
 });
+
+// An outside tester: the Russian page showed «Тема: Не могу войти, [credentials stored securely: TSS
+// vault #…]» above the description's mark in Russian; the English page two wordings for one mark.
+describe('the support site ticket page: vault marks in the subject (P9)', () => {
+  const marked = (subject: string): TicketPage => ({ ...pageWith([]), ticket: { ...pageWith([]).ticket, subject } });
+  const subjectOf = (html: string) => /<dd dir="auto">([^<]*)<\/dd>/.exec(html)?.[1];
+  const renderPage = (page: TicketPage, language: 'en' | 'ru') => renderThreadPage({ language, stylesheetHref: '/s.css', basePath: '/support/t/x', page, csrf: { reply: 'a', reopen: 'b', rate: 'c' } });
+
+  it('shows the subject\'s mark in the page\'s words, as the description\'s, in Russian and English', () => {
+    const page = marked('Не могу войти, [credentials stored securely: TSS vault #b8b2c8c8]');
+    expect(subjectOf(renderPage(page, 'ru'))).toBe('Не могу войти, [данные для доступа перенесены в защищённое хранилище: TSS #b8b2c8c8]');
+    expect(subjectOf(renderPage(page, 'en'))).toBe('Не могу войти, [access particulars moved to our secure vault: TSS #b8b2c8c8]');
+    expect(renderPage(page, 'en')).not.toContain('credentials stored securely');
+  });
+});

@@ -1,4 +1,4 @@
-import { cutText } from '@tss/contracts';
+import { cutText, vaultMarksIn } from '@tss/contracts';
 import type { Language } from '@tss/contracts';
 import { withoutAccessParticulars } from '@tss/service-kit';
 import { KIT_STRINGS, linkedText, renderHtml, translate } from '@tss/web-pages';
@@ -54,9 +54,10 @@ export const htmlWithoutAccessParticulars = (html: string, mask: (text: string) 
 /**
  * P3/P8: the reference in brackets leads the subject, so a reply threads back by subject too. A
  * request mailed with neither subject nor text has no subject to name (docs/adr/0035, fifth session).
+ * P9: a vault mark in it reads in the mail's language, as the site shows it (docs/adr/0026, sixth session).
  */
 export const ticketSubject = (ctx: TicketMailContext, lead: string): string =>
-  cutText(ctx.subject.trim() ? `[${ctx.reference}] ${lead}: ${ctx.subject}` : `[${ctx.reference}] ${lead}`, 250);
+  cutText(ctx.subject.trim() ? `[${ctx.reference}] ${lead}: ${vaultMarksIn(ctx.subject, ctx.language)}` : `[${ctx.reference}] ${lead}`, 250);
 
 /**
  * A block of the mail: a paragraph of our own words, a list of items, a link, or `written`: words

@@ -1,4 +1,4 @@
-import { attachmentRefusalText, outOfScopeReasonText, thirdPartyText, waitReasonText, type Language, type RefusedAttachment, type RepliedAttachment } from '@tss/contracts';
+import { attachmentRefusalText, outOfScopeReasonText, thirdPartyText, vaultMarksIn, waitReasonText, type Language, type RefusedAttachment, type RepliedAttachment } from '@tss/contracts';
 import { fileSizeText } from '@tss/web-pages';
 import { vaultNoticeBlock } from './vault-notice';
 import { renderBlocks, signOffBlock, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
@@ -54,7 +54,8 @@ const replyFilesBlocks = (ctx: TicketMailContext, files: readonly RepliedAttachm
  */
 export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined, bodyCut = false, files: readonly RepliedAttachment[] = []): RenderedMail =>
   mail(ctx, { en: 'New reply', ru: 'Новый ответ' }, [
-    ...(body ? [{ written: body, links: true } as MailBlock] : []),
+    // P9: the reply's vault marks in the mail's language, as the site shows them.
+    ...(body ? [{ written: vaultMarksIn(body, ctx.language), links: true } as MailBlock] : []),
     ...(body && bodyCut
       ? [
           {
@@ -87,7 +88,7 @@ export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined,
 export const informationRequestedMail = (ctx: TicketMailContext, reason: string | undefined, question?: string): RenderedMail =>
   mail(ctx, { en: 'Information needed', ru: 'Нужна информация' }, [
     { paragraph: waitReasonText(reason, ctx.language) },
-    ...(question ? [{ written: question, links: true }] : []),
+    ...(question ? [{ written: vaultMarksIn(question, ctx.language), links: true }] : []),
     {
       paragraph: pick(ctx, {
         en: `Your request ${ctx.reference} waits for your answer.`,

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ConfigError, err, findCredentials, maskCredentials, ok, parseMasterKeys, type Failure, type FoundCredential, type KeyWrapper, type RequestScope, type Result } from '@tss/service-kit';
-import type { Channel } from '@tss/contracts';
+import { vaultMark, type Channel } from '@tss/contracts';
 import type { FiredTimer } from '@tss/timers';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actor';
 import { checkCredentialLabel } from '../domain/credential-label';
@@ -245,7 +245,8 @@ const DETECTED_LABEL = 'Access particulars from a message';
 export const DETECTED_IN_FILE_NAME_LABEL = 'Access particulars from a file name';
 /** More findings than this in one text are vaulted as one credential: one message, bounded work. */
 const MAX_CREDENTIALS_PER_TEXT = 10;
-const placeholderFor = (credentialId: string): string => `[credentials stored securely: TSS vault #${credentialId.slice(0, 8)}]`;
+/** The mark of particulars taken out of a text, one wording stored; readers see it in their words (`vaultMarksIn`, libs/contracts). */
+const placeholderFor = vaultMark;
 
 /**
  * P9, for text written before its ticket row exists (a new ticket's description, an e-mail that

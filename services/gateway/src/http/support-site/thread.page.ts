@@ -1,4 +1,4 @@
-import { outOfScopeReasonText, thirdPartyText, waitReasonText } from '@tss/contracts';
+import { outOfScopeReasonText, thirdPartyText, vaultMarksIn, waitReasonText } from '@tss/contracts';
 import {
   fileField,
   fileSizeText,
@@ -45,13 +45,10 @@ export interface ThreadPageInput {
 
 
 /**
- * Intake's P9 placeholder for access particulars it moved to the vault (credentials.ts,
- * `placeholderFor`), which it writes in English whatever the thread's language.
+ * A text as the page shows it: intake's P9 vault marks in the page's language (`vaultMarksIn`: the
+ * subject's as the description's, docs/adr/0026, sixth session), web addresses as links (P8).
  */
-const VAULT_PLACEHOLDER = /\[credentials stored securely: TSS vault #([0-9a-f]{8})\]/g;
-
-/** A message's text as the page shows it: the vault's placeholders in the page's language, web addresses as links (P8). */
-const messageText = (language: Language, text: string): Html => linkedText(text.replace(VAULT_PLACEHOLDER, (_whole, id: string) => siteText(language, 'vaultPlaceholder', { id })));
+const messageText = (language: Language, text: string): Html => linkedText(vaultMarksIn(text, language));
 
 // What a requester or agent wrote (subject, messages, names, file names) carries dir="auto": an
 // Arabic or Hebrew text reads right to left, isolated from the page's own direction.
@@ -176,7 +173,7 @@ ${t.awaiting.question ? html`<p class="message-body question" dir="auto">${messa
 <dt>${siteText(lang, 'status')}</dt><dd>${statusText(lang, t.status)}</dd>
 <dt>${siteText(lang, 'level')}</dt><dd>${levelFact}</dd>
 ${openClock ? html`<dt>${siteText(lang, 'responseDue')}</dt><dd><time datetime="${openClock.dueAt}">${formatInstant(lang, openClock.dueAt)}</time></dd>` : ''}
-<dt>${siteText(lang, 'subject')}</dt><dd dir="auto">${t.subject}</dd>
+<dt>${siteText(lang, 'subject')}</dt><dd dir="auto">${vaultMarksIn(t.subject, lang)}</dd>
 <dt>${siteText(lang, 'receivedAt')}</dt><dd><time datetime="${t.receivedAt}">${formatInstant(lang, t.receivedAt)}</time></dd>
 ${closureFacts}
 </dl>
