@@ -66,11 +66,31 @@ describe('follow-ups of a closed ticket (P11)', () => {
     const byApi = await closedTicket(description);
     const reopened = await reopen(byApi.id);
     expect(reopened.status).toBe(201);
-    expect(reopened.body.ticket.subject).toBe(`Follow-up to ${byApi.reference}: ${'a'.repeat(79)}`);
+    expect(reopened.body.ticket.subject).toBe(description);
 
     const byRating = await closedTicket(description);
     await ratedNotSolved(byRating.id);
     expect(await followUpsOf(byRating.id)).toEqual([expect.objectContaining({ status: 'new' })]);
+  });
+
+  // An outside tester, on the Russian site: the follow-up was titled "Follow-up to TSS-…: Админка
+  // недоступна", its description the requester's text and "(Follows up TSS-….)" (docs/adr/0029,
+  // addendum of 2026-12-05, sixth session).
+  it('a follow-up holds the requester\'s words only: the earlier subject, their reason as the description; the link is linkedTicketId', async () => {
+    const ticket = await http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send({ ...sampleTicket({ description: 'Не открывается админка.' }), subject: 'Админка недоступна', language: 'ru' });
+    expect(ticket.status).toBe(201);
+    await moveTo(ticket.body.id, 'resolved');
+    await moveTo(ticket.body.id, 'closed');
+    const reopened = await reopen(ticket.body.id, 'Всё ещё не работает');
+    expect(reopened.status).toBe(201);
+    expect(reopened.body.ticket).toMatchObject({ subject: 'Админка недоступна', linkedTicketId: ticket.body.id });
+    const thread = await http().get(`/v1/tickets/${reopened.body.ticket.id}/thread`).auth(agent.token, { type: 'bearer' });
+    expect(thread.body.request.description).toBe('Всё ещё не работает');
+    // A "not solved" rating without a comment: the earlier description, no words of ours.
+    const rated = await closedTicket('Читалка падает при открытии книги.');
+    await ratedNotSolved(rated.id);
+    const [followUp] = await followUpsOf(rated.id);
+    expect((await http().get(`/v1/tickets/${followUp.id}/thread`).auth(agent.token, { type: 'bearer' })).body.request.description).toBe('Читалка падает при открытии книги.');
   });
 
   it('ten reopen requests at once file one follow-up; the others answer it with 200', async () => {

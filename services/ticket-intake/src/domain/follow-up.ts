@@ -14,8 +14,8 @@ export const openFollowUp = <T extends Pick<Ticket, 'status'>>(followUps: readon
   followUps.findLast((t) => t.status !== 'resolved' && t.status !== 'closed');
 
 // What replies and our own mail put before a request's words: "Re:", "AW:", "Отв:" …, our
-// "[TSS-XXXXX-XXXXC] Closed:" (a reference in brackets and the mail's lead), and the reopen route's
-// "Follow-up to TSS-XXXXX-XXXXC:". Each is anchored and bounded, so stripping them is linear (docs/adr/0061).
+// "[TSS-XXXXX-XXXXC] Closed:" (a reference in brackets and the mail's lead), and the
+// "Follow-up to TSS-XXXXX-XXXXC:" the reopen route wrote before 2026-12-05 (sixth session). Each is anchored and bounded, so stripping them is linear (docs/adr/0061).
 const LEADING_NOISE = [
   /^(?:re|fwd?|aw|wg|sv|vs|antw|отв|пересл)(?:\[\d{1,3}\])?\s{0,3}:\s*/i,
   /^\[TSS-[0-9A-Z]{5}-[0-9A-Z]{5}\]\s*(?:[^:\[\]]{1,60}:\s*)?/i,
@@ -52,3 +52,17 @@ export const followUpSubject = (original: Pick<TicketRequest, 'subject' | 'descr
   }
   return cutText(subject || cutText(original.description.trim(), 120), SUBJECT_MAX_LENGTH);
 };
+
+/**
+ * P11: the request a "not solved" files (the reopen route, a "not solved" rating) on a closed ticket:
+ * the earlier request's, going by its subject in its own words as a mail's follow-up does
+ * (`followUpSubject`), described by the requester's reason as they wrote it, or without one by the
+ * earlier description. No words of ours: the link is the follow-up's `linkedTicketId`, and the
+ * acknowledgment names the earlier reference in the requester's language (docs/adr/0029, addendum
+ * of 2026-12-05, sixth session).
+ */
+export const followUpRequest = (earlier: TicketRequest, reason: string | undefined): TicketRequest => ({
+  ...earlier,
+  subject: followUpSubject(earlier),
+  description: reason ?? earlier.description,
+});

@@ -310,6 +310,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       reason: comment ? `Rated not solved: ${comment}` : 'Rated not solved.',
       actor: { kind: 'service', id: 'rating' },
       reasonIsRatingComment: true,
+      ...(comment ? { ratingComment: comment } : {}),
       ratingSurveyId: event.data.surveyId,
     });
     if (!result.ok) deps.logger.warn({ ticketId: event.subject, problem: result.error }, 'a "not solved" rating could not reopen its ticket');

@@ -1,5 +1,4 @@
 import type { Channel } from '@tss/contracts';
-import { cutText } from '@tss/contracts';
 import type { Clock, Failure, Result } from '@tss/service-kit';
 import { err, ok } from '@tss/service-kit';
 import type { UnitOfWork } from '@tss/messaging';
@@ -7,7 +6,7 @@ import type { EntityManager } from 'typeorm';
 import type { Actor } from '../domain/actor';
 import type { RequestersWordsAuthor } from '../domain/message';
 import { reopen, type Change, type Ticket, type TicketEffect } from '../domain/ticket';
-import { openFollowUp } from '../domain/follow-up';
+import { followUpRequest, openFollowUp } from '../domain/follow-up';
 import { ticketStore, toTicket } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
@@ -35,6 +34,8 @@ export interface ReopenRequest {
   requesterMessage?: { author: RequestersWordsAuthor; channel: Channel };
   /** The reason is the comment of a "not solved" rating: the thread does not show it, so P9's note names it (docs/adr/0026, sixth session). */
   reasonIsRatingComment?: boolean;
+  /** That comment as the requester wrote it (`reason` leads it with our "Rated not solved:"): a follow-up's description is their words only. */
+  ratingComment?: string;
   /** The survey whose "not solved" rating asks for this reopening: `ticket.reopened` names it, so rating keeps that rating (docs/adr/0040). */
   ratingSurveyId?: string;
 }
@@ -91,13 +92,8 @@ export const reopenIn = async (
     // (above), so a later one finds the follow-up an earlier one filed (docs/adr/0029).
     const open = openFollowUp(await ticketStore.followUpsOf(tx, locked.partnerId, locked.id));
     if (open) return answerOpenFollowUp(tx, deps, toTicket(open), input);
-    // A request mailed with neither subject nor text (docs/adr/0035, fifth session) names nothing to add after the reference.
-    const earlierSubject = locked.request.subject ?? cutText(locked.request.description, 80);
-    const request = {
-      ...locked.request,
-      subject: cutText(`Follow-up to ${locked.reference}${earlierSubject.trim() ? `: ${earlierSubject}` : ''}`, 200),
-      description: input.reason ? `${input.reason}\n\n(Follows up ${locked.reference}.)` : `The problem of ${locked.reference} is not solved.`,
-    };
+    // The requester's words only: the link is `linkedTicketId` (docs/adr/0029, sixth session of 2026-12-05).
+    const request = followUpRequest(locked.request, (input.reasonIsRatingComment ? input.ratingComment : input.reason) || undefined);
     const filed = await fileTicketIn(tx, deps, {
       partnerId: locked.partnerId,
       channel: locked.channel,

@@ -1,5 +1,5 @@
 import type { TicketStatus } from '@tss/contracts';
-import { followedUpDetails, followUpSubject, openFollowUp } from '../../src/domain/follow-up';
+import { followedUpDetails, followUpRequest, followUpSubject, openFollowUp } from '../../src/domain/follow-up';
 
 describe('openFollowUp (P11: one open follow-up per ticket)', () => {
   const followUp = (id: string, status: TicketStatus) => ({ id, status });
@@ -65,5 +65,27 @@ describe('followedUpDetails (P2, P11: a follow-up keeps the request it follows u
       antivirus: 'Defender',
       level: 'emergency',
     });
+  });
+});
+
+// An outside tester, on the Russian site: «Ваша проблема не решена» on a closed ticket filed a follow-up
+// titled "Follow-up to TSS-7QWWW-D729Y: Админка недоступна", its description the requester's text
+// followed by "(Follows up TSS-7QWWW-D729Y.)", words they never wrote (docs/adr/0029, addendum of
+// 2026-12-05, sixth session). The link is the follow-up's `linkedTicketId`.
+describe('followUpRequest (P11: a follow-up filed by "not solved" holds the requester\'s words only)', () => {
+  const earlier = { subject: 'Админка недоступна', description: 'Не открывается админка.', product: 'platform' as const, productVersion: '7.1', requester: { id: 'r1' } };
+
+  it('goes by the earlier request\'s subject in its own words, as a mail\'s follow-up does; the reason is the description as written', () => {
+    const request = followUpRequest(earlier, 'Всё ещё не работает');
+    expect(request).toMatchObject({ subject: 'Админка недоступна', description: 'Всё ещё не работает', product: 'platform', productVersion: '7.1', requester: { id: 'r1' } });
+  });
+
+  it('without a reason (a "not solved" rating without a comment), the earlier description: no words of ours', () => {
+    expect(followUpRequest(earlier, undefined)).toMatchObject({ subject: 'Админка недоступна', description: 'Не открывается админка.' });
+  });
+
+  it('an earlier follow-up\'s subject is not prefixed again; a request without a subject goes by its text', () => {
+    expect(followUpRequest({ ...earlier, subject: 'Follow-up to TSS-7QWWW-D729Y: Админка недоступна' }, 'x').subject).toBe('Админка недоступна');
+    expect(followUpRequest({ ...earlier, subject: undefined }, 'x').subject).toBe('Не открывается админка.');
   });
 });
