@@ -37,6 +37,17 @@ describe('mail templates (issue #11)', () => {
     expect(credentialsAfterResolutionMail(ru, destroyAfter).text).toContain('Они будут уничтожены не позднее 2026-03-04 09:00 UTC. Пожалуйста, смените эти пароли сейчас.');
   });
 
+  // An outside tester: «Чтобы ответить, ответьте на это письмо» in every agent-reply and
+  // information-requested mail; and «данные для доступа (1)»: a count in brackets (sixth session).
+  it('RU wording: the reply hint reads naturally, and the vault notice counts no particulars in brackets', () => {
+    for (const russian of [agentReplyMail(ru, 'Здравствуйте'), informationRequestedMail(ru, 'insufficient_information'), reopenedMail(ru)]) {
+      expect(russian.text).toContain('Ответьте на это письмо, чтобы продолжить переписку; номер в теме письма сохраняйте.');
+      expect(russian.text).not.toContain('Чтобы ответить, ответьте');
+    }
+    expect(acknowledgmentMail(ru, [], undefined, { credentialsVaulted: 1 }).text).toContain('Ваше обращение содержало данные для доступа. Мы перенесли их');
+    expect(acknowledgmentMail(en, [], undefined, { credentialsVaulted: 2 }).text).toContain('Your request contained access particulars. We moved them');
+  });
+
   it('P3: the subject leads with the reference in brackets, in both languages', () => {
     expect(acknowledgmentMail(en, []).subject).toBe('[TSS-K7QM2-ZC4XD] Request received: Reader <crashes> & burns');
     expect(acknowledgmentMail(ru, []).subject).toBe('[TSS-K7QM2-ZC4XD] Обращение принято: Reader <crashes> & burns');

@@ -133,7 +133,7 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
       expect(posted.body.message.body).toMatch(/\[credentials stored securely: TSS vault #[0-9a-f]{8}\]$/);
     }
     expect(answered.body.notes).toEqual([expect.stringContaining('Give the requester particulars another way')]);
-    expect(noted.body.notes).toEqual([expect.stringContaining('Your internal note contained access particulars (1)')]);
+    expect(noted.body.notes).toEqual([expect.stringContaining('Your internal note contained access particulars')]);
     // The requester reads the answer masked and no note addressed to them ("your message…").
     const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(requesterToken, { type: 'bearer' });
     expect(thread.body.items.map((m: { body: string }) => m.body)).toEqual([answered.body.message.body]);
@@ -155,7 +155,7 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
       .send({ body: `Note for the team: login: admin password: ${AGENT_SECRET}`, visibility: 'internal' });
     expect(noted.status).toBe(201);
     expect(noted.body.notes).toHaveLength(1);
-    expect(noted.body.notes[0]).toContain('Your internal note contained access particulars (1)');
+    expect(noted.body.notes[0]).toContain('Your internal note contained access particulars');
     expect(noted.body.notes[0]).toContain('staff only');
     expect(noted.body.notes[0]).not.toMatch(/requester reads|mail carries/);
   });
@@ -407,7 +407,7 @@ describe('credentials vault, the whole path (P9, issue #9)', () => {
     const thread = await http().get(`/v1/tickets/${ticketId}/thread`).auth(partner.token, { type: 'bearer' });
     const told = thread.body.items.filter((m: { author: { kind: string }; body: string }) => m.author.kind === 'system').map((m: { body: string }) => m.body);
     expect(told).toEqual([
-      'Your message contained access particulars (1). We moved them to our secure vault and masked them in this thread; support staff can still use them.',
+      'Your message contained access particulars. We moved them to our secure vault and masked them in this thread; support staff can still use them.',
       `This ticket is resolved. The access particulars handed over after its resolution will be destroyed by ${stated}. Please change those passwords now.`,
     ]);
     expect(answered.body.notes).toEqual([expect.stringContaining('Give the requester particulars another way'), `The ticket is resolved: these particulars are destroyed with its other credentials by ${stated}.`]);

@@ -96,7 +96,7 @@ export const acknowledgmentMail = (
 ): RenderedMail => {
   const missing = missingDetails.map((d) => missingDetailLabel(ctx.language, d));
   // P9: the first mail the requester gets tells them of particulars their request held.
-  const levelBlocks = [...(level ? [levelBlock(ctx.language, level)] : []), ...(credentialsVaulted ? [vaultNoticeBlock(ctx.language, credentialsVaulted, 'request')] : [])];
+  const levelBlocks = [...(level ? [levelBlock(ctx.language, level)] : []), ...(credentialsVaulted ? [vaultNoticeBlock(ctx.language, 'request')] : [])];
   if (ctx.language === 'ru') {
     const blocks: MailBlock[] = [
       { paragraph: `Ваше обращение зарегистрировано под номером ${ctx.reference}.` },

@@ -10,7 +10,7 @@ const pick = (ctx: TicketMailContext, words: Words): string => words[ctx.languag
 
 const REPLY_HINT: Words = {
   en: 'Reply to this message to answer; please keep the reference in the subject.',
-  ru: 'Чтобы ответить, ответьте на это письмо; номер в теме письма сохраняйте.',
+  ru: 'Ответьте на это письмо, чтобы продолжить переписку; номер в теме письма сохраняйте.',
 };
 
 /** P9: the requester is told to change particulars the vault held (resolved, or closed out of scope). */
@@ -147,13 +147,13 @@ export const reopenedMail = (ctx: TicketMailContext, credentialsVaulted?: number
         ru: `Обращение ${ctx.reference} снова открыто; служба поддержки ответит.`,
       }),
     },
-    ...(credentialsVaulted ? [vaultNoticeBlock(ctx.language, credentialsVaulted, 'rating_comment')] : []),
+    ...(credentialsVaulted ? [vaultNoticeBlock(ctx.language, 'rating_comment')] : []),
     { paragraph: pick(ctx, REPLY_HINT) },
   ]);
 
 /** P9: the requester's message held access particulars, moved to the vault: told by mail, not only on the thread. */
-export const credentialsVaultedMail = (ctx: TicketMailContext, credentialsVaulted: number): RenderedMail =>
-  mail(ctx, { en: 'Access particulars secured', ru: 'Данные для доступа скрыты' }, [vaultNoticeBlock(ctx.language, credentialsVaulted, 'message'), { paragraph: pick(ctx, REPLY_HINT) }]);
+export const credentialsVaultedMail = (ctx: TicketMailContext): RenderedMail =>
+  mail(ctx, { en: 'Access particulars secured', ru: 'Данные для доступа скрыты' }, [vaultNoticeBlock(ctx.language, 'message'), { paragraph: pick(ctx, REPLY_HINT) }]);
 
 /**
  * P9: a destruction deadline as the requester reads it, to the minute, rounded up: a minute cut

@@ -27,16 +27,17 @@ const WORDS: Readonly<Record<VaultedText, Readonly<Record<Language, { lead: stri
 /**
  * P9 "the requester is told": particulars found in their text were moved to the vault and masked.
  * By mail too, for a requester who never opens the support site (docs/adr/0026, addendum of
- * 2026-12-04, sixth session). The count only: never the particulars. The advice names no channel:
+ * 2026-12-04, sixth session). Never the particulars, nor their count in brackets (addendum of
+ * 2026-12-05, sixth session): the caller sends it when there were some. The advice names no channel:
  * the text came by mail, the support site or the API, and the mail telling of it is mail whichever
  * (docs/adr/0026, addendum of 2026-12-05, second session).
  */
-export const vaultNoticeBlock = (language: Language, count: number, from: VaultedText): MailBlock => {
+export const vaultNoticeBlock = (language: Language, from: VaultedText): MailBlock => {
   const { lead, where, advice } = WORDS[from][language];
   return {
     paragraph:
       language === 'ru'
-        ? `${lead} данные для доступа (${count}). Мы перенесли их в защищённое хранилище и ${where}; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения и ${advice}.`
-        : `${lead} access particulars (${count}). We moved them to our secure vault and ${where}; support staff can still use them. Please change them once this request is resolved, and ${advice}.`,
+        ? `${lead} данные для доступа. Мы перенесли их в защищённое хранилище и ${where}; сотрудники поддержки могут ими воспользоваться. Пожалуйста, смените их после решения обращения и ${advice}.`
+        : `${lead} access particulars. We moved them to our secure vault and ${where}; support staff can still use them. Please change them once this request is resolved, and ${advice}.`,
   };
 };

@@ -179,7 +179,7 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
   const messageReceived = on(TicketMessageReceivedV1, async (event, { tx, now }) => {
     if (!event.data.credentialsVaulted) return;
     const contact = await mailStore.contact(tx, event.subject);
-    if (contact) await send(tx, contact, 'credentials_vaulted', credentialsVaultedMail(contextOf(contact, now), event.data.credentialsVaulted), now);
+    if (contact) await send(tx, contact, 'credentials_vaulted', credentialsVaultedMail(contextOf(contact, now)), now);
   });
 
   /**

@@ -517,6 +517,7 @@ describe('the support site (issue #13)', () => {
       const fileError = /<li><a href="#files">([^<]+)<\/a><\/li>/.exec(refusedFile.text)?.[1];
       expect(fileError).toContain('notes.png');
       expect(fileError).toContain('принимаются только изображения JPG, GIF и PNG');
+      expect(fileError).toContain('«notes.png»');
       expect(fileError).not.toMatch(/[A-Za-z]{4,} [A-Za-z]{4,}/);
 
       let many = http().post(`${link.path}/reply`).field('_csrf', csrfOf(page.text, `${link.path}/reply`)).field('text', 'Много снимков.');

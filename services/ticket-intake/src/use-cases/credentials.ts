@@ -364,38 +364,43 @@ const inLanguage = (texts: { en: string; ru: string }, language?: string): strin
 const advised = (note: string, advice: string, advise: boolean): string => (advise ? `${note} ${advice}` : note);
 
 /**
- * "(2)": how many particulars a text held, as every note says it; with the private keys among them
- * named, a key being one of them (docs/adr/0026, addendum of 2026-12-05, fifth session): "(1): a
- * private key", "(2), a private key among them", "(3), 2 private keys among them".
+ * What a note says a text held: "access particulars", with the private keys among them named, a key
+ * being one of them (docs/adr/0026, addendum of 2026-12-05, fifth session): ": a private key",
+ * ", a private key among them", ", 2 private keys among them", ": 2 private keys". The count is in
+ * words, never in brackets; of plain particulars none is given, the notes read better without it
+ * (addendum of 2026-12-05, sixth session).
  */
 const counted = (count: number, privateKeys: number, language?: string): string => {
-  if (privateKeys === 0) return `(${count})`;
+  if (privateKeys === 0) return '';
   if (language === 'ru') {
-    const keys = privateKeys === 1 ? 'закрытый ключ' : 'закрытые ключи';
-    if (privateKeys === count) return `(${count}): ${keys}`;
-    return privateKeys === 1 ? `(${count}), среди них ${keys}` : `(${count}), среди них ${keys} (${privateKeys})`;
+    const keys = privateKeys === 1 ? 'закрытый ключ' : `${privateKeys} ${russianKeys(privateKeys)}`;
+    return privateKeys === count ? `: ${keys}` : `, среди них ${keys}`;
   }
-  if (privateKeys === count) return `(${count}): ${privateKeys === 1 ? 'a private key' : 'private keys'}`;
-  return `(${count}), ${privateKeys === 1 ? 'a private key' : `${privateKeys} private keys`} among them`;
+  const keys = privateKeys === 1 ? 'a private key' : `${privateKeys} private keys`;
+  return privateKeys === count ? `: ${keys}` : `, ${keys} among them`;
 };
+
+/** «2 закрытых ключа», «5 закрытых ключей», «21 закрытый ключ»: the noun's form for the number (CLDR's Russian plural rules). */
+const RUSSIAN_KEYS: Readonly<Partial<Record<Intl.LDMLPluralRule, string>>> = { one: 'закрытый ключ', few: 'закрытых ключа', many: 'закрытых ключей' };
+const russianKeys = (n: number): string => RUSSIAN_KEYS[new Intl.PluralRules('ru').select(n)] ?? 'закрытых ключей';
 
 const VAULTED_NOTES: Readonly<Record<VaultedFrom, (count: string, language?: string) => string>> = {
   message: (count, language) =>
     language === 'ru'
-      ? `Ваше сообщение содержало данные для доступа ${count}. Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться.`
-      : `Your message contained access particulars ${count}. We moved them to our secure vault and masked them in this thread; support staff can still use them.`,
+      ? `Ваше сообщение содержало данные для доступа${count}. Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться.`
+      : `Your message contained access particulars${count}. We moved them to our secure vault and masked them in this thread; support staff can still use them.`,
   request: (count, language) =>
     language === 'ru'
-      ? `Ваше обращение содержало данные для доступа ${count}. Мы перенесли их в защищённое хранилище и скрыли в обращении; сотрудники поддержки могут ими воспользоваться.`
-      : `Your request contained access particulars ${count}. We moved them to our secure vault and masked them in the request; support staff can still use them.`,
+      ? `Ваше обращение содержало данные для доступа${count}. Мы перенесли их в защищённое хранилище и скрыли в обращении; сотрудники поддержки могут ими воспользоваться.`
+      : `Your request contained access particulars${count}. We moved them to our secure vault and masked them in the request; support staff can still use them.`,
   rating_comment: (count, language) =>
     language === 'ru'
-      ? `Комментарий к вашей оценке содержал данные для доступа ${count}. Мы перенесли их в защищённое хранилище и удалили из комментария; сотрудники поддержки могут ими воспользоваться.`
-      : `The comment you gave with your rating contained access particulars ${count}. We moved them to our secure vault and removed them from the comment; support staff can still use them.`,
+      ? `Комментарий к вашей оценке содержал данные для доступа${count}. Мы перенесли их в защищённое хранилище и удалили из комментария; сотрудники поддержки могут ими воспользоваться.`
+      : `The comment you gave with your rating contained access particulars${count}. We moved them to our secure vault and removed them from the comment; support staff can still use them.`,
   file_name: (count, language) =>
     language === 'ru'
-      ? `Имя отправленного вами файла содержало данные для доступа ${count}. Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться.`
-      : `The name of a file you sent contained access particulars ${count}. We moved them to our secure vault and masked them in the file's name; support staff can still use them.`,
+      ? `Имя отправленного вами файла содержало данные для доступа${count}. Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться.`
+      : `The name of a file you sent contained access particulars${count}. We moved them to our secure vault and masked them in the file's name; support staff can still use them.`,
 };
 
 /**
@@ -426,11 +431,11 @@ export const vaultedFromSenderNote = (
   const note =
     from === 'file_name'
       ? language === 'ru'
-        ? `Имя файла в сообщении от ${sender} содержало данные для доступа ${n}. Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться.`
-        : `The name of a file in the message from ${sender} contained access particulars ${n}. We moved them to our secure vault and masked them in the file's name; support staff can still use them.`
+        ? `Имя файла в сообщении от ${sender} содержало данные для доступа${n}. Мы перенесли их в защищённое хранилище и скрыли в имени файла; сотрудники поддержки могут ими воспользоваться.`
+        : `The name of a file in the message from ${sender} contained access particulars${n}. We moved them to our secure vault and masked them in the file's name; support staff can still use them.`
       : language === 'ru'
-        ? `Сообщение от ${sender} содержало данные для доступа ${n}. Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться.`
-        : `The message from ${sender} contained access particulars ${n}. We moved them to our secure vault and masked them in this thread; support staff can still use them.`;
+        ? `Сообщение от ${sender} содержало данные для доступа${n}. Мы перенесли их в защищённое хранилище и скрыли в переписке; сотрудники поддержки могут ими воспользоваться.`
+        : `The message from ${sender} contained access particulars${n}. We moved them to our secure vault and masked them in this thread; support staff can still use them.`;
   return advised(note, inLanguage(OWNER_CHANGES_ONCE_RESOLVED, language), advise);
 };
 
@@ -440,10 +445,10 @@ export const vaultedFromSenderNote = (
  */
 export const vaultedByAgentNote = (count: number, visibility: CredentialVisibility = 'public', from: 'message' | 'file_name' = 'message', privateKeys = 0): string =>
   from === 'file_name'
-    ? `The name of a file you sent contained access particulars ${counted(count, privateKeys)}. They were moved to the ticket's vault and masked in the file's name: staff reveal them from the vault.${visibility === 'public' ? ' Give the requester particulars another way, never in a file or its name.' : ''}`
+    ? `The name of a file you sent contained access particulars${counted(count, privateKeys)}. They were moved to the ticket's vault and masked in the file's name: staff reveal them from the vault.${visibility === 'public' ? ' Give the requester particulars another way, never in a file or its name.' : ''}`
     : visibility === 'internal'
-    ? `Your internal note contained access particulars ${counted(count, privateKeys)}. They were moved to the ticket's vault, for staff only as the note is, and masked in the note: staff reveal them from the vault.`
-    : `Your message contained access particulars ${counted(count, privateKeys)}. They were moved to the ticket's vault and masked in the thread, which the requester reads and mail carries: staff reveal them from the vault. Give the requester particulars another way, never in the thread.`;
+    ? `Your internal note contained access particulars${counted(count, privateKeys)}. They were moved to the ticket's vault, for staff only as the note is, and masked in the note: staff reveal them from the vault.`
+    : `Your message contained access particulars${counted(count, privateKeys)}. They were moved to the ticket's vault and masked in the thread, which the requester reads and mail carries: staff reveal them from the vault. Give the requester particulars another way, never in the thread.`;
 
 /** To the agent, on a resolved ticket: what they handed over goes with the resolution's credentials (P9). */
 export const vaultedByAgentDeadlineNote = (destroyAt: Date): string =>

@@ -17,10 +17,21 @@ const ARCHIVE_REASONS: Readonly<Record<string, 'fileArchiveEntryType' | 'fileArc
   empty: 'fileArchiveEmpty',
 };
 
+/**
+ * Intake names a refused file `"name"` (English quotes, for API clients) or `The file` when it has no
+ * name: the page quotes it as its language does («name» in Russian, as the mails do) and says "the
+ * file" in its own words (docs/adr/0037, addendum of 2026-12-05, sixth session).
+ */
+const fileNamed = (language: Language, named: unknown): string => {
+  const name = typeof named === 'string' && named.length > 2 && named.startsWith('"') && named.endsWith('"') ? named.slice(1, -1) : undefined;
+  if (name === undefined) return siteText(language, 'theFile');
+  return language === 'ru' ? `«${name}»` : `"${name}"`;
+};
+
 /** A refused reply's files, as the page says it. */
 export const fileRefusalText = (language: Language, failure: Failure): string => {
   const extensions = failure.extensions ?? {};
-  const file = typeof extensions.file === 'string' ? extensions.file : siteText(language, 'theFile');
+  const file = fileNamed(language, extensions.file);
   if (failure.kind === 'payload_too_large') {
     if (extensions.maxFileBytes !== undefined) return siteText(language, 'fileTooLarge', { file, max: megabytes(language, extensions.maxFileBytes) });
     if (extensions.maxMessageBytes !== undefined) return siteText(language, 'filesTooLarge', { max: megabytes(language, extensions.maxMessageBytes) });
