@@ -41,13 +41,44 @@ describe('rate page in rating alone (issue #13, P11)', () => {
     expect(page.text).toContain('<html lang="ru">');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
     const posted = await rating.sut.http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '5', solved: 'yes', comment: 'Спасибо!' });
-    expect(posted.status).toBe(200);
-    expect(posted.text).toContain('Спасибо за вашу оценку');
+    expect(posted.status).toBe(303);
+    expect((await rating.sut.http().get(posted.headers.location)).text).toContain('Спасибо за вашу оценку');
     expect(await rating.events(ticket.ticketId, 'rating.submitted')).toEqual([expect.objectContaining({ surveyId: link.surveyId, score: 5, solved: true, comment: 'Спасибо!' })]);
     const again = await rating.sut.http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '1', solved: 'no' });
     expect(again.status).toBe(409);
     expect(again.text).toContain('Это обращение уже оценено');
     expect(await rating.events(ticket.ticketId, 'rating.submitted')).toHaveLength(1);
+  });
+
+  // An outside tester: the form answered its post with the thank-you page itself (200), so a
+  // refresh posted it again and showed "This request has already been rated" (409). The site's
+  // forms answer 303 (Post/Redirect/Get): the rate page's form does too (docs/adr/0045).
+  it('P11: the form is Post/Redirect/Get: the post answers 303, and a refresh of the page it leads to thanks again in the link\'s language, never 409', async () => {
+    const { ticket, link } = await linkFor('ru');
+    const page = await rating.sut.http().get(`/rate/${link.token}`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    const posted = await rating.sut.http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '2', solved: 'no', comment: 'Не работает' });
+    expect({ status: posted.status, location: posted.headers.location, cache: posted.headers['cache-control'] }).toEqual({
+      status: 303,
+      location: `/rate/${link.token}?done=rated`,
+      cache: 'no-store',
+    });
+    for (const load of ['the redirect', 'a refresh']) {
+      const thanks = await rating.sut.http().get(posted.headers.location).set('accept-language', 'en-GB,en;q=0.9');
+      expect({ load, status: thanks.status }).toEqual({ load, status: 200 });
+      expect(thanks.headers['cache-control']).toBe('no-store');
+      expect(thanks.text).toContain('<html lang="ru">');
+      expect(thanks.text).toContain('<h1>Спасибо за вашу оценку</h1>');
+      expect(thanks.text).toContain(`Ваша оценка обращения ${ticket.reference} сохранена. Жаль, что проблема не решена`);
+      expect(thanks.text).not.toContain('<form');
+    }
+    expect(await rating.events(ticket.ticketId, 'rating.submitted')).toEqual([expect.objectContaining({ score: 2, solved: false })]);
+    // The thanks are what was recorded, not what the address says: an unrated link's `?done=` is its form.
+    const unrated = await linkFor('en');
+    const form = await rating.sut.http().get(`/rate/${unrated.link.token}?done=rated`);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain('<form');
+    expect(form.text).not.toContain('Thank you for your rating');
   });
 
   it('a comment whose bytes or escapes are not UTF-8, or a field sent twice, is the form again (400): nothing replaced, nothing recorded', async () => {

@@ -105,9 +105,15 @@ describe('services mode: the rate page through the gateway, in a browser', () =>
     await page.keyboard.press('Tab');
     await page.keyboard.press('Space'); // solved: yes
     for (let i = 0; i < 2; i += 1) await page.keyboard.press('Tab'); // the comment box, then the button
-    const [posted] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.waitForEvent('framenavigated'), page.keyboard.press('Enter')]);
+    // Post/Redirect/Get through the gateway: the post's 303, then the thank-you page it leads to.
+    const [posted, thanks] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith('?done=rated')),
+      page.waitForEvent('framenavigated'),
+      page.keyboard.press('Enter'),
+    ]);
     await page.waitForLoadState('load');
-    expect(posted.status()).toBe(200);
+    expect([posted.status(), thanks.status()]).toEqual([303, 200]);
     expect(await page.locator('h1').textContent()).toBe('Thank you for your rating');
     await browser.screenshot(page, 'rate-thanks-via-gateway');
     expect(await rating.host.dataSource.query(`SELECT score, solved FROM rating.ratings WHERE survey_id = $1`, [surveyId])).toEqual([{ score: 2, solved: true }]);

@@ -62,7 +62,7 @@ describe('rate page (issue #13, P11)', () => {
   const resolvedTicketRatedThenResolvedAgain = async (overrides: Record<string, unknown> = {}) => {
     const { ticket, link } = await resolvedTicket(overrides);
     const csrf = csrfOf((await http().get(`/rate/${link.token}`)).text);
-    await http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '3', solved: 'no' }).expect(200);
+    await http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '3', solved: 'no' }).expect(303);
     await waitFor('the ticket reopened', async () => {
       const read = await http().get(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' });
       return read.body.status !== 'resolved' ? read.body : undefined;
@@ -130,10 +130,12 @@ describe('rate page (issue #13, P11)', () => {
     const { ticket, link } = await resolvedTicket();
     const csrf = csrfOf((await http().get(`/rate/${link.token}`)).text);
     const posted = await http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '4', solved: 'yes', comment: 'Clear answer.' });
-    expect(posted.status).toBe(200);
-    expectPageHeaders(posted);
-    expect(posted.text).toContain('Thank you for your rating');
-    expect(posted.text).toContain(ticket.reference);
+    expect(posted.status).toBe(303);
+    const thanks = await http().get(posted.headers.location);
+    expect(thanks.status).toBe(200);
+    expectPageHeaders(thanks);
+    expect(thanks.text).toContain('Thank you for your rating');
+    expect(thanks.text).toContain(ticket.reference);
     expect(await ratingsOf(link.surveyId)).toEqual([{ score: 4, solved: true, comment: 'Clear answer.' }]);
     expect(await submittedEvents(ticket.id)).toEqual([expect.objectContaining({ data: expect.objectContaining({ score: 4, solved: true, comment: 'Clear answer.' }) })]);
 
@@ -152,7 +154,7 @@ describe('rate page (issue #13, P11)', () => {
     const csrf = csrfOf((await http().get(`/rate/${link.token}`)).text);
     const post = (score: string) => http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score, solved: 'yes' });
     const statuses = (await Promise.all([post('5'), post('3')])).map((r) => r.status).sort();
-    expect(statuses).toEqual([200, 409]);
+    expect(statuses).toEqual([303, 409]);
     expect(await ratingsOf(link.surveyId)).toHaveLength(1);
   });
 
@@ -160,13 +162,19 @@ describe('rate page (issue #13, P11)', () => {
     const { ticket, link } = await resolvedTicket();
     const csrf = csrfOf((await http().get(`/rate/${link.token}`)).text);
     const posted = await http().post(`/rate/${link.token}`).type('form').send({ _csrf: csrf, score: '2', solved: 'no' });
-    expect(posted.status).toBe(200);
-    expect(posted.text).toContain('goes back to our support team');
+    expect(posted.status).toBe(303);
+    expect((await http().get(posted.headers.location)).text).toContain('goes back to our support team');
     await waitFor('the ticket reopened', async () => {
       const read = await http().get(`/v1/tickets/${ticket.id}`).auth(agent.token, { type: 'bearer' });
       return read.body.status !== 'resolved' ? read.body : undefined;
     });
     expect(await ratingsOf(link.surveyId)).toEqual([{ score: 2, solved: false, comment: null }]);
+    // Post/Redirect/Get: a refresh once the ticket is open again still thanks (never "already rated", 409) and records nothing more.
+    const refreshed = await http().get(posted.headers.location);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.text).toContain('<h1>Thank you for your rating</h1>');
+    expect(refreshed.text).toContain('goes back to our support team');
+    expect(await ratingsOf(link.surveyId)).toHaveLength(1);
   });
 
   it('P11: after a second resolution the first, rated link says that resolution was rated and a newer link was sent, not "rated once"', async () => {

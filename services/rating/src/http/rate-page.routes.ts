@@ -11,6 +11,7 @@ import {
   PostedForm,
   RATE_COMMENT_MAX_CHARS,
   readRateForm,
+  redirectAfterPost,
   renderPlainPage,
   sendPage,
   serveStylesheet,
@@ -29,6 +30,8 @@ import { alreadyRatedPage, expiredPage, RATE_PAGE_BASE, RATE_PAGE_STYLESHEET, ra
 export interface RatePageSurveyView extends RatePageSurvey {
   surveyId: string;
   rated: boolean;
+  /** What the rating answered, once rated: the thank-you page after the form's redirect says what was recorded. */
+  ratedSolved?: boolean;
   /** P11: rated, and the ticket resolved again since: a newer link was sent for that resolution. */
   newerSurveySent: boolean;
   /** P11: the ticket was reopened since the link was sent: not resolved, nothing to rate now. */
@@ -56,6 +59,15 @@ const csrfCheck = (survey: RatePageSurveyView) => ({ form: CSRF_FORM, binding: `
 const csrfFor = (token: string) => new CsrfTokens(createHmac('sha256', 'tss/rate-page/csrf/v1').update(token).digest());
 
 type TokenRequest = FastifyRequest<{ Params: { '*': string } }>;
+
+/**
+ * The query the form's Post/Redirect/Get leads to: `/rate/{token}?done=rated` is the thank-you page
+ * of a rated link, so a refresh or Back there thanks again rather than posting again (docs/adr/0045).
+ */
+const DONE_RATED = 'rated';
+
+/** Whether the address is the redirect after a rating, read leniently: a query we did not write is no refusal, only no thanks. */
+const isAfterRating = (request: FastifyRequest): boolean => (request.query as Record<string, unknown> | undefined)?.done === DONE_RATED;
 
 const PAGE_ROUTE = { config: { public: true }, schema: { hide: true } } as const;
 
@@ -119,7 +131,12 @@ export const ratePageRoutes =
     const actionOf = (token: string) => `${RATE_PAGE_BASE}/${encodeURIComponent(token)}`;
 
     /** The survey behind the link, or the plain page that refuses it (already sent). */
-    const open = async (request: TokenRequest, reply: FastifyReply, token: string | undefined): Promise<RatePageSurveyView | undefined> => {
+    const open = async (
+      request: TokenRequest,
+      reply: FastifyReply,
+      token: string | undefined,
+      options: { thankIfRated?: boolean } = {},
+    ): Promise<RatePageSurveyView | undefined> => {
       if (token === undefined) {
         await sendPlain(reply, 'notFound', browserLanguage(request));
         return undefined;
@@ -129,6 +146,12 @@ export const ratePageRoutes =
         // A link we issued is refused in its survey's language; one we did not, in the browser's.
         const language = survey.error.kind === 'not_found' ? undefined : await port.languageOf(token);
         await sendRefusal(reply, survey.error, language ?? browserLanguage(request));
+        return undefined;
+      }
+      // The page the form's redirect leads to thanks for what was recorded, as often as it is loaded;
+      // once the ticket was resolved again, the earlier rating's page says a newer link was sent instead.
+      if (survey.value.rated && options.thankIfRated && survey.value.ratedSolved !== undefined && !survey.value.newerSurveySent) {
+        await send(reply, 200, thankYouPage(survey.value, survey.value.ratedSolved));
         return undefined;
       }
       if (survey.value.rated) {
@@ -158,7 +181,7 @@ export const ratePageRoutes =
 
     app.get<{ Params: { '*': string } }>(`${RATE_PAGE_BASE}/*`, PAGE_ROUTE, async (request, reply) => {
       const token = tokenOf(request);
-      const survey = await open(request, reply, token);
+      const survey = await open(request, reply, token, { thankIfRated: isAfterRating(request) });
       if (!survey || token === undefined) return reply;
       const csrfToken = csrfFor(token).issue(csrfCheck(survey), clock.now());
       return send(reply, 200, ratePage(survey, { action: actionOf(token), csrfToken }));
@@ -202,6 +225,8 @@ export const ratePageRoutes =
         }
         return sendRefusal(reply, rated.error, survey.language);
       }
-      return send(reply, 200, thankYouPage(survey, answer.value.solved));
+      // Post/Redirect/Get, as the support site's forms: a refresh or Back loads the thanks again, and
+      // never posts the rating a second time (a 409 "already rated" where the requester expects thanks).
+      return redirectAfterPost(reply, `${actionOf(token)}?done=${DONE_RATED}`);
     });
   };

@@ -2,6 +2,7 @@ import { err, ok, type Failure, type Result } from '@tss/service-kit';
 import { isSurveyTokenShaped, surveyTokenHash } from '../domain/survey-token';
 import { checkPartnerActive, checkSurveyOpen, type RatingInput } from '../domain/survey';
 import { partnerDirectoryStore } from '../store/partner-directory.store';
+import { ratingStore } from '../store/rating.store';
 import { ratingTicketStore } from '../store/rating-ticket.store';
 import { surveyStore } from '../store/survey.store';
 import { recordRatingIn, type RatingDeps, type RatingView } from './record-rating';
@@ -18,6 +19,8 @@ export interface SurveyView {
   expiresAt: Date;
   /** Answered already: the page thanks instead of asking again. */
   rated: boolean;
+  /** P11: what the rating answered ("was your problem solved?"), once rated: the thanks after the form's redirect say what was recorded. */
+  ratedSolved?: boolean;
   /**
    * P11: answered, and the ticket was resolved again since: a newer survey (a newer link) exists
    * for the later resolution, so the page must not say the request takes no more ratings.
@@ -51,6 +54,7 @@ export const openSurvey = async (deps: RatingDeps, token: string): Promise<Resul
   if (!ticket) return err(UNKNOWN_LINK);
   // A rated survey is never superseded (only open and withdrawn ones are): a later resolution's survey says so instead.
   const latest = survey.status === 'rated' ? await surveyStore.latestForTicket(manager, survey.ticketId, false) : undefined;
+  const rating = survey.status === 'rated' ? await ratingStore.forSurvey(manager, survey.id) : undefined;
   return ok({
     surveyId: survey.id,
     ticketId: ticket.ticketId,
@@ -59,6 +63,7 @@ export const openSurvey = async (deps: RatingDeps, token: string): Promise<Resul
     language: ticket.language,
     expiresAt: survey.expiresAt,
     rated: survey.status === 'rated',
+    ...(rating ? { ratedSolved: rating.solved } : {}),
     newerSurveySent: latest !== undefined && latest.id !== survey.id,
     reopened: survey.status === 'withdrawn',
   });

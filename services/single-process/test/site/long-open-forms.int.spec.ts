@@ -169,7 +169,7 @@ describe('forms left open for a long time lose nothing (WCAG 2.2.1)', () => {
     expect(await ratings()).toEqual([]);
 
     const again = await http().post(path).type('form').send({ ...answer, _csrf: csrfOf(posted.text, path) });
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(303);
     expect(await ratings()).toEqual([{ score: 4 }]);
   });
 });
