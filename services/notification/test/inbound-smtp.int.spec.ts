@@ -215,6 +215,26 @@ describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alo
     expect(closedAnswer).not.toContain('threaded');
   });
 
+  // An outside tester: a reply to the resolved mail of a closed ticket was received as
+  // {"outcome":"threaded","ticketId":"<the closed ticket>","followUpOf":…} while intake filed a new
+  // ticket; OpenAPI says `threaded` is "onto ticketId". Notification cannot know the follow-up's id
+  // when it answers (intake chooses the open follow-up or files one): the receipt says `follow_up`.
+  it('P11: the HTTP receipt of a reply to a closed ticket says follow_up with followUpOf, and names no ticket it was not threaded onto', async () => {
+    const ticket = await notification.ticketCreated({ partnerId, email: 'vera@client.example' });
+    const ack = await sink.nthMailTo('vera@client.example');
+    const raw = (n: number) =>
+      Buffer.from(['From: vera@client.example', 'To: support@tss.test', `Subject: Re: ${ack.subject}`, `Message-ID: <vera-${n}@client.example>`, `In-Reply-To: ${ack.messageId}`, '', 'Still broken.', ''].join('\r\n'));
+    const receive = (n: number) => notification.sut.http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', INBOUND_SECRET).send(raw(n));
+    const open = await receive(1);
+    expect(open.body).toMatchObject({ outcome: 'threaded', ticketId: ticket.ticketId });
+    expect(open.body.followUpOf).toBeUndefined();
+    await notification.handled(await notification.publish(TicketClosedV1, ticket.ticketId, { partnerId, sequence: 2, closedAt: clock.now().toISOString(), reason: 'malware_removal', thirdParty: 'security_software_vendor' }));
+    for (const receipt of [await receive(2), await receive(2)]) {
+      expect(receipt.status).toBe(202);
+      expect({ outcome: receipt.body.outcome, ticketId: receipt.body.ticketId, followUpOf: receipt.body.followUpOf }).toEqual({ outcome: 'follow_up', ticketId: undefined, followUpOf: ticket.reference });
+    }
+  });
+
   // An outside test: the same reply sent again was answered "Received: threaded (duplicate)".
   it('P11: a reply to a closed ticket delivered twice is answered the second time as a duplicate of the follow-up, over SMTP and HTTP', async () => {
     const ticket = await notification.ticketCreated({ partnerId, email: 'olga@client.example' });
@@ -227,7 +247,7 @@ describe('inbound SMTP listener (INBOUND_SMTP_PORT, issue #11), notification alo
     expect(second).toContain(`Received: follow-up of closed ticket ${ticket.reference} (duplicate) `);
     const raw = ['From: olga@client.example', 'To: support@tss.test', `Subject: Re: ${ack.subject}`, 'Message-ID: <olga-1@client.example>', `In-Reply-To: ${ack.messageId}`, '', 'Still broken.', ''].join('\r\n');
     const receipt = await notification.sut.http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', INBOUND_SECRET).send(Buffer.from(raw));
-    expect(receipt.body).toMatchObject({ outcome: 'threaded', duplicate: true, followUpOf: ticket.reference });
+    expect(receipt.body).toMatchObject({ outcome: 'follow_up', duplicate: true, followUpOf: ticket.reference });
   });
 
   it('P8: a ticket.created of an older intake (no openingMessageId) still answers the sender’s one mail not yet matched', async () => {

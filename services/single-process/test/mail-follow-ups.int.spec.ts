@@ -84,7 +84,9 @@ describe('mail replies to a closed ticket: one open follow-up (P8, P11)', () => 
   const mailed = async (raw: Buffer, messageId: string) => {
     const response = await http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', SECRET).send(raw);
     expect(response.status).toBe(202);
-    expect(response.body).toMatchObject({ outcome: 'threaded', duplicate: false });
+    // P11: these mails name a closed ticket: the receipt says they go to its follow-up, naming no ticket (docs/adr/0035, 2026-12-05).
+    expect(response.body).toMatchObject({ outcome: 'follow_up', duplicate: false });
+    expect(response.body.ticketId).toBeUndefined();
     await waitFor(`intake has ${messageId}`, async () => (await platform.query('ticket-intake', 'SELECT 1 FROM ticket_intake.messages WHERE email_message_id = $1', [`<${messageId}>`])).length > 0);
   };
   const followUpsOf = async (id: string) =>
@@ -163,7 +165,7 @@ describe('mail replies to a closed ticket: one open follow-up (P8, P11)', () => 
     );
     const response = await http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', SECRET).send(reply);
     expect(response.status).toBe(202);
-    expect(response.body).toMatchObject({ outcome: 'threaded', followUpOf: old.reference });
+    expect(response.body).toMatchObject({ outcome: 'follow_up', followUpOf: old.reference });
 
     const [followUp] = await waitFor('the follow-up filed', async () => {
       const rows = await followUpsOf(old.id);
@@ -230,7 +232,7 @@ describe('mail replies to a closed ticket: one open follow-up (P8, P11)', () => 
     );
     const response = await http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', SECRET).send(reply);
     expect(response.status).toBe(202);
-    expect(response.body).toMatchObject({ outcome: 'threaded', followUpOf: old.reference });
+    expect(response.body).toMatchObject({ outcome: 'follow_up', followUpOf: old.reference });
 
     const [row] = await waitFor('the follow-up filed', async () => {
       const rows = await followUpsOf(old.id);

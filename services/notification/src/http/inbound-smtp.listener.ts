@@ -20,7 +20,7 @@ export interface InboundSmtpOptions {
 
 /** The 250 text: what became of the mail. A reply to a closed ticket is not threaded onto it: its follow-up takes it (P11). */
 const answerText = (receipt: InboundReceipt): string => {
-  const what = receipt.followUpOf ? `follow-up of closed ticket ${receipt.followUpOf}` : receipt.outcome;
+  const what = receipt.outcome === 'follow_up' ? `follow-up of closed ticket ${receipt.followUpOf ?? ''}` : receipt.outcome;
   return `Received: ${what}${receipt.duplicate ? ' (duplicate)' : ''} ${receipt.inboundId}`;
 };
 

@@ -26,15 +26,16 @@ const InboundReceipt = Type.Object(
   {
     inboundId: Type.String({ format: 'uuid' }),
     outcome: Type.String({
-      description: '`threaded` (onto `ticketId`), `new_ticket` (the partner of the sender domain gets one), `quarantined` (listed for agents, never acknowledged), `ignored` (auto-reply or bounce)',
+      description:
+        '`threaded` (onto `ticketId`), `follow_up` (P11: a reply to a ticket that no longer takes mail, closed or past its reopen window, named by `followUpOf`: intake gives it to that ticket\'s open follow-up, else files a new ticket linked to it; no `ticketId`, the follow-up is not known when the mail is received; since 2026-12), `new_ticket` (the partner of the sender domain gets one), `quarantined` (listed for agents, never acknowledged), `ignored` (auto-reply or bounce)',
     }),
     duplicate: Type.Boolean({ description: 'This Message-ID was received before; nothing was done again' }),
-    ticketId: Type.Optional(Type.String({ format: 'uuid' })),
+    ticketId: Type.Optional(Type.String({ format: 'uuid', description: 'With `threaded`: the ticket the mail was threaded onto' })),
     reason: Type.Optional(Type.String()),
     followUpOf: Type.Optional(
       Type.String({
         description:
-          'P11: the ticket the mail names is closed (or past its reopen window), so the mail goes to its follow-up: the open one, else a new ticket linked to it, acknowledged as an answer to this mail. The closed ticket’s reference',
+          'With `follow_up` (P11): the ticket the mail names is closed (or past its reopen window), so the mail goes to its follow-up: the open one, else a new ticket linked to it, acknowledged as an answer to this mail. The closed ticket’s reference',
       }),
     ),
   },

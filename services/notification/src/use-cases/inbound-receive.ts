@@ -45,16 +45,42 @@ export interface ReceiveInboundDeps {
   trustedAuthservId?: string;
 }
 
+/**
+ * What the receipt says became of a mail: the record's outcome, except a reply to a ticket that no
+ * longer takes mail, which is `follow_up` (P11): intake gives it to that ticket's open follow-up or
+ * files one, which notification cannot know when it answers, so the receipt names no ticket
+ * (docs/adr/0035, addendum of 2026-12-05, sixth session).
+ */
+export type InboundReceiptOutcome = InboundOutcome | 'follow_up';
+
 export interface InboundReceipt {
   inboundId: string;
-  outcome: InboundOutcome;
+  outcome: InboundReceiptOutcome;
   /** True when this Message-ID had been received before: nothing was done again. */
   duplicate: boolean;
+  /** The ticket a `threaded` mail was threaded onto; never on a `follow_up`. */
   ticketId?: string;
   reason?: string;
-  /** P11: the ticket the mail names no longer takes mail (closed, or past its reopen window): intake gives it to its follow-up. This is its reference. */
+  /** P11, with `follow_up`: the ticket the mail names no longer takes mail (closed, or past its reopen window): intake gives it to its follow-up. This is its reference. */
   followUpOf?: string;
 }
+
+/**
+ * The receipt of a recorded mail. The record keeps the ticket the mail named (`ticket_id`, which
+ * threads later replies by their headers and is what intake is asked about); the receipt says only
+ * what is true of it for the sender: a follow-up's mail was threaded onto no ticket it can name.
+ */
+const receiptOf = (recorded: { inboundId: string; outcome: InboundOutcome; duplicate: boolean; ticketId?: string | null; followUpOf?: string | null; reason?: string | null }): InboundReceipt => {
+  const followsUp = recorded.outcome === 'threaded' && recorded.followUpOf ? recorded.followUpOf : undefined;
+  return {
+    inboundId: recorded.inboundId,
+    outcome: followsUp ? 'follow_up' : recorded.outcome,
+    duplicate: recorded.duplicate,
+    ...(!followsUp && recorded.ticketId ? { ticketId: recorded.ticketId } : {}),
+    ...(followsUp ? { followUpOf: followsUp } : {}),
+    ...(recorded.reason ? { reason: recorded.reason } : {}),
+  };
+};
 
 type Decision =
   | { outcome: 'threaded'; ticketId: string; partnerId: string; how: string; followUpOf?: string }
@@ -163,14 +189,7 @@ const storeAttachments = async (blobs: BlobStorage, inboundId: string, mail: Inb
 };
 
 /** A mail received before is answered as it was the first time (P11: a follow-up's stays one), marked duplicate. */
-const duplicateReceipt = (previous: InboundRow): InboundReceipt => ({
-  inboundId: previous.id,
-  outcome: previous.outcome,
-  duplicate: true,
-  ...(previous.ticketId ? { ticketId: previous.ticketId } : {}),
-  ...(previous.followUpOf ? { followUpOf: previous.followUpOf } : {}),
-  ...(previous.reason ? { reason: previous.reason } : {}),
-});
+const duplicateReceipt = (previous: InboundRow): InboundReceipt => receiptOf({ ...previous, inboundId: previous.id, duplicate: true });
 
 export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer): Promise<Result<InboundReceipt, Failure>> => {
   const parsed = await parseInboundMail(raw);
@@ -239,16 +258,17 @@ export const receiveInboundMail = async (deps: ReceiveInboundDeps, raw: Buffer):
         });
       }
       deps.logger.info({ inboundId, outcome: decision.outcome, reason: decision.how }, 'inbound mail received');
-      return ok({
-        inboundId,
-        outcome: decision.outcome,
-        duplicate: false,
-        ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId } : {}),
-        ...(decision.outcome === 'threaded' && decision.followUpOf ? { followUpOf: decision.followUpOf } : {}),
-        reason: decision.how,
-      });
+      return ok(
+        receiptOf({
+          inboundId,
+          outcome: decision.outcome,
+          duplicate: false,
+          ...(decision.outcome === 'threaded' ? { ticketId: decision.ticketId, followUpOf: decision.followUpOf } : {}),
+          reason: decision.how,
+        }),
+      );
     });
-    keptFiles = receipt.ok && !receipt.value.duplicate && (receipt.value.outcome === 'threaded' || receipt.value.outcome === 'new_ticket');
+    keptFiles = receipt.ok && !receipt.value.duplicate && receipt.value.outcome !== 'quarantined' && receipt.value.outcome !== 'ignored';
     return receipt;
   } finally {
     if (!keptFiles) await removeAttachments(deps.blobs, attachments);
