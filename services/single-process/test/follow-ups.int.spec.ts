@@ -51,10 +51,17 @@ describe('follow-ups of a closed ticket (P11)', () => {
   const followUpsOf = async (id: string) =>
     platform.query<{ id: string; status: string }>('ticket-intake', 'SELECT id::text AS id, status FROM ticket_intake.tickets WHERE linked_ticket_id = $1 ORDER BY received_at, id', [id]);
   /** A "not solved" rating, as the rating service publishes it; resolves once intake handled it. */
-  const ratedNotSolved = async (ticketId: string) => {
+  const ratedNotSolved = async (ticketId: string, rated: { score?: number; comment?: string } = {}) => {
     const rating = platform.running.platform.host('rating');
     const event = await rating.unitOfWork.run((tx) =>
-      rating.outbox.add(tx, RatingSubmittedV1, ticketId, { partnerId: acme.partnerId, surveyId: randomUUID(), score: 1, solved: false, submittedAt: clock.now().toISOString() }),
+      rating.outbox.add(tx, RatingSubmittedV1, ticketId, {
+        partnerId: acme.partnerId,
+        surveyId: randomUUID(),
+        score: rated.score ?? 1,
+        solved: false,
+        ...(rated.comment ? { comment: rated.comment } : {}),
+        submittedAt: clock.now().toISOString(),
+      }),
     );
     await platform.handledBy('ticket-intake', event.id);
   };
@@ -121,6 +128,39 @@ describe('follow-ups of a closed ticket (P11)', () => {
     // The requester's words are not dropped: they are their message on the follow-up.
     const thread = await http().get(`/v1/tickets/${followUp.id}/thread`).auth(agent.token, { type: 'bearer' });
     expect(thread.body.items).toEqual([expect.objectContaining({ body: 'Still crashes on EPUB 3', author: expect.objectContaining({ kind: 'requester' }) })]);
+  });
+
+  // An outside tester: "not solved" (score 3, a comment) on a closed ticket whose follow-up was open.
+  // The page promised "your request goes back to our support team, who will answer you", but nothing
+  // reached either ticket's history or the follow-up's thread: only GET …/rating had the comment, and
+  // a score of 3 raises no escalation. A reply by mail to that ticket is threaded onto the follow-up.
+  it('P11: a "not solved" rating of a closed ticket with an open follow-up is the requester\'s message on that follow-up, which then owes a response', async () => {
+    const closed = await closedTicket();
+    const reopened = await reopen(closed.id, 'Still crashes on EPUB 3');
+    expect(reopened.status).toBe(201);
+    const followUp = reopened.body.ticket as { id: string };
+    // Support asked the requester something: the follow-up waits on them, no response owed.
+    const asked = await http()
+      .patch(`/v1/tickets/${followUp.id}`)
+      .auth(agent.token, { type: 'bearer' })
+      .set('if-match', await etagOf(followUp.id))
+      .send({ status: 'awaiting_customer', waitReason: 'insufficient_information', note: 'Which file crashes?' });
+    expect(asked.status).toBe(200);
+
+    await ratedNotSolved(closed.id, { score: 3, comment: 'The same EPUB still crashes after the update.' });
+
+    const thread = await http().get(`/v1/tickets/${followUp.id}/thread`).auth(agent.token, { type: 'bearer' });
+    // The reopen request's words are the follow-up's description; the rating's are its first message.
+    expect(thread.body.items).toEqual([
+      expect.objectContaining({
+        body: `Rated not solved: The same EPUB still crashes after the update.\n\n(Rating of ${closed.reference}.)`,
+        author: expect.objectContaining({ kind: 'requester' }),
+        visibility: 'public',
+      }),
+    ]);
+    const read = await http().get(`/v1/tickets/${followUp.id}`).auth(agent.token, { type: 'bearer' });
+    expect({ status: read.body.status, responseOwed: read.body.responseOwed }).toEqual({ status: 'open', responseOwed: true });
+    expect((await followUpsOf(closed.id)).length).toBe(1);
   });
 
   it('once the follow-up is resolved, "not solved" on the closed ticket files a new one', async () => {

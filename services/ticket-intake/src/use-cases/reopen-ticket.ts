@@ -11,7 +11,8 @@ import { ticketStore, toTicket } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
 import { fileTicketIn } from './file-ticket';
-import { postMessageIn, postNotesIn, rewriteBeforeStore, type MessageHooks } from './post-message';
+import { isRequesterAddress } from '../domain/mail-author';
+import { postMessageIn, postNotesIn, rewriteBeforeStore, type MessageHooks, type NewMessage } from './post-message';
 
 export interface Reopened {
   /** The reopened ticket, or the new ticket that follows up a closed one. */
@@ -50,24 +51,57 @@ const asFailure = (change: Extract<Change, { violation: unknown }>): Failure => 
 };
 
 /**
- * "Not solved" again while the follow-up is open: nothing is filed. The requester's reason is their
- * message on the follow-up (P7/P9 as for any of theirs), so their words still reach support; a
- * staff member's or a rating's reason is not (staff write a note, escalation reads the rating).
+ * Who speaks in a "not solved" rating, on the follow-up's thread: the rated ticket's requester (the
+ * link was theirs, or their partner rated for them through the API). Named as a mail of theirs to
+ * that ticket would be (domain/mail-author.ts, docs/adr/0029 addendum of 2026-12-04, fourth
+ * session): the follow-up's requester when they are the same person, else another sender named
+ * by address, never under a second requester's id. A ticket with no requester is the partner's own:
+ * its words are the requester's, as a partner's message is (`requesterAuthorOf`).
+ */
+const raterOf = (rated: Ticket, followUp: Ticket): NewMessage['author'] => {
+  const rater = rated.request.requester;
+  const requester = followUp.request.requester;
+  const same = rater === undefined || (rater.id !== undefined && rater.id === requester?.id) || (rater.email !== undefined && isRequesterAddress(requester?.email, rater.email));
+  if (same) return { kind: 'requester', id: requester?.id ?? requester?.email ?? followUp.partnerId };
+  return rater.email ? { kind: 'email_sender', name: rater.email } : { kind: 'requester', id: rater.id ?? followUp.partnerId };
+};
+
+/**
+ * What goes on the follow-up's thread for "not solved" while it is open, if anything: the
+ * requester's reason as their message; a rating's, as the requester's message naming the ticket it
+ * rated (the page promised that support answers: a mail reply to that ticket is threaded onto the
+ * follow-up the same way, docs/adr/0029, addendum of 2026-12-05, sixth session). A staff member's
+ * reason is not (staff write a note).
+ */
+const followUpMessageOf = (earlier: Ticket, followUp: Ticket, input: ReopenRequest): { author: NewMessage['author']; channel: Channel; body: string } | undefined => {
+  if (!input.reason) return undefined;
+  if (input.requesterMessage) return { ...input.requesterMessage, body: input.reason };
+  // The rating came through rating's API or its page: neither is a channel of intake's own, so `api`.
+  if (input.reasonIsRatingComment) return { author: raterOf(earlier, followUp), channel: 'api', body: `${input.reason}\n\n(Rating of ${earlier.reference}.)` };
+  return undefined;
+};
+
+/**
+ * "Not solved" again while the follow-up is open: nothing is filed. The requester's words (their
+ * reason, or their "not solved" rating with its comment) are their message on the follow-up (P7/P9
+ * as for any of theirs, and it owes a response as their reply does), so they reach support.
  */
 const answerOpenFollowUp = async (
   tx: EntityManager,
   deps: ChangeDeps & { clock: Clock; messageHooks?: readonly MessageHooks[] },
+  earlier: Ticket,
   followUp: Ticket,
   input: ReopenRequest,
 ): Promise<Result<Reopened, Failure>> => {
-  if (!input.reason || !input.requesterMessage) return ok({ ticket: followUp, followUp: true, alreadyFiled: true });
+  const message = followUpMessageOf(earlier, followUp, input);
+  if (!message) return ok({ ticket: followUp, followUp: true, alreadyFiled: true });
   const posted = await postMessageIn(tx, deps, {
     at: { id: followUp.id, partnerId: followUp.partnerId },
-    author: input.requesterMessage.author,
+    author: message.author,
     actor: input.actor,
     visibility: 'public',
-    channel: input.requesterMessage.channel,
-    body: input.reason,
+    channel: message.channel,
+    body: message.body,
     attachmentIds: [],
   });
   if (!posted.ok) return posted;
@@ -91,7 +125,7 @@ export const reopenIn = async (
     // One open follow-up per ticket: requests at once take turns on the old ticket's row lock
     // (above), so a later one finds the follow-up an earlier one filed (docs/adr/0029).
     const open = openFollowUp(await ticketStore.followUpsOf(tx, locked.partnerId, locked.id));
-    if (open) return answerOpenFollowUp(tx, deps, toTicket(open), input);
+    if (open) return answerOpenFollowUp(tx, deps, locked, toTicket(open), input);
     // The requester's words only: the link is `linkedTicketId` (docs/adr/0029, sixth session of 2026-12-05).
     const request = followUpRequest(locked.request, (input.reasonIsRatingComment ? input.ratingComment : input.reason) || undefined);
     const filed = await fileTicketIn(tx, deps, {
