@@ -153,7 +153,7 @@ describe('follow-ups of a closed ticket (P11)', () => {
     // The reopen request's words are the follow-up's description; the rating's are its first message.
     expect(thread.body.items).toEqual([
       expect.objectContaining({
-        body: `Rated not solved: The same EPUB still crashes after the update.\n\n(Rating of ${closed.reference}.)`,
+        body: `The same EPUB still crashes after the update.\n\n(My rating of ${closed.reference}: not solved.)`,
         author: expect.objectContaining({ kind: 'requester' }),
         visibility: 'public',
       }),

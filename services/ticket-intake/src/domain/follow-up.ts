@@ -1,4 +1,5 @@
 import { cutText } from '@tss/contracts';
+import type { Language } from '@tss/contracts';
 import type { Ticket } from './ticket';
 import type { TicketRequest } from './ticket-request';
 
@@ -66,3 +67,14 @@ export const followUpRequest = (earlier: TicketRequest, reason: string | undefin
   subject: followUpSubject(earlier),
   description: reason ?? earlier.description,
 });
+
+/**
+ * P11: the requester's "not solved" rating of a closed ticket, as their message on its open
+ * follow-up: their comment as they wrote it, then which rating it was, in the follow-up's language
+ * (the requester reads it on their page; "Rated not solved:" was ours, in English, before it).
+ */
+export const ratedNotSolvedMessage = (language: Language, ratedReference: string, comment: string | undefined): string => {
+  const words = comment?.trim();
+  const which = language === 'ru' ? `Моя оценка обращения ${ratedReference}: проблема не решена.` : `My rating of ${ratedReference}: not solved.`;
+  return words ? `${words}\n\n(${which})` : which;
+};

@@ -6,7 +6,7 @@ import type { EntityManager } from 'typeorm';
 import type { Actor } from '../domain/actor';
 import type { RequestersWordsAuthor } from '../domain/message';
 import { reopen, type Change, type Ticket, type TicketEffect } from '../domain/ticket';
-import { followUpRequest, openFollowUp } from '../domain/follow-up';
+import { followUpRequest, openFollowUp, ratedNotSolvedMessage } from '../domain/follow-up';
 import { ticketStore, toTicket } from '../store/ticket.store';
 import { commitChange, type ChangeDeps } from './commit-change';
 import type { TicketLocation } from './find-ticket';
@@ -77,7 +77,7 @@ const followUpMessageOf = (earlier: Ticket, followUp: Ticket, input: ReopenReque
   if (!input.reason) return undefined;
   if (input.requesterMessage) return { ...input.requesterMessage, body: input.reason };
   // The rating came through rating's API or its page: neither is a channel of intake's own, so `api`.
-  if (input.reasonIsRatingComment) return { author: raterOf(earlier, followUp), channel: 'api', body: `${input.reason}\n\n(Rating of ${earlier.reference}.)` };
+  if (input.reasonIsRatingComment) return { author: raterOf(earlier, followUp), channel: 'api', body: ratedNotSolvedMessage(followUp.language, earlier.reference, input.ratingComment) };
   return undefined;
 };
 

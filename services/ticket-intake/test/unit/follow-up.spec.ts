@@ -1,5 +1,5 @@
 import type { TicketStatus } from '@tss/contracts';
-import { followedUpDetails, followUpRequest, followUpSubject, openFollowUp } from '../../src/domain/follow-up';
+import { followedUpDetails, followUpRequest, followUpSubject, openFollowUp, ratedNotSolvedMessage } from '../../src/domain/follow-up';
 
 describe('openFollowUp (P11: one open follow-up per ticket)', () => {
   const followUp = (id: string, status: TicketStatus) => ({ id, status });
@@ -87,5 +87,19 @@ describe('followUpRequest (P11: a follow-up filed by "not solved" holds the requ
   it('an earlier follow-up\'s subject is not prefixed again; a request without a subject goes by its text', () => {
     expect(followUpRequest({ ...earlier, subject: 'Follow-up to TSS-7QWWW-D729Y: Админка недоступна' }, 'x').subject).toBe('Админка недоступна');
     expect(followUpRequest({ ...earlier, subject: undefined }, 'x').subject).toBe('Не открывается админка.');
+  });
+});
+
+// "Rated not solved: …" and "(Rating of TSS-….)" were ours, in English, on a Russian requester's
+// page: the requester's comment as written, then which rating it was, in the follow-up's language.
+describe('ratedNotSolvedMessage (P11: a "not solved" rating on the open follow-up\'s thread)', () => {
+  it('keeps the comment as written and names the rating in the follow-up\'s language', () => {
+    expect(ratedNotSolvedMessage('ru', 'TSS-7QWWW-D729Y', ' Админка снова недоступна ')).toBe('Админка снова недоступна\n\n(Моя оценка обращения TSS-7QWWW-D729Y: проблема не решена.)');
+    expect(ratedNotSolvedMessage('en', 'TSS-7QWWW-D729Y', 'Still crashes')).toBe('Still crashes\n\n(My rating of TSS-7QWWW-D729Y: not solved.)');
+  });
+
+  it('without a comment, says only which rating it was', () => {
+    expect(ratedNotSolvedMessage('ru', 'TSS-7QWWW-D729Y', undefined)).toBe('Моя оценка обращения TSS-7QWWW-D729Y: проблема не решена.');
+    expect(ratedNotSolvedMessage('en', 'TSS-7QWWW-D729Y', '  ')).toBe('My rating of TSS-7QWWW-D729Y: not solved.');
   });
 });
