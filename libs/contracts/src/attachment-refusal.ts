@@ -1,11 +1,13 @@
 import type { Static } from '@sinclair/typebox';
 import { StringEnum } from './string-enum';
+import { fileSizeLimitText } from './file-size-text';
 import type { Language } from './support-catalogue';
 
 /**
  * P8: why intake did not take a mailed attachment, as a code: the content check's reasons
- * (libs/blob-storage), plus `too_many_files` (beyond ATTACHMENT_MAX_FILES) and `missing` (its
- * blob was gone). `ticket.attachments_refused` carries them; the thread note and the mail to the
+ * (libs/blob-storage), plus `too_many_files` (beyond ATTACHMENT_MAX_FILES), `file_too_large` (over
+ * ATTACHMENT_MAX_FILE_BYTES), `message_too_large` (it would take the mail's kept files over
+ * ATTACHMENT_MAX_MESSAGE_BYTES) and `missing` (its blob was gone). `ticket.attachments_refused` carries them; the thread note and the mail to the
  * requester word them in the requester's language.
  */
 export const AttachmentRefusalReasons = [
@@ -20,6 +22,8 @@ export const AttachmentRefusalReasons = [
   'entry_type',
   'too_many_files',
   'missing',
+  'file_too_large',
+  'message_too_large',
 ] as const;
 export const AttachmentRefusalReason = StringEnum(AttachmentRefusalReasons, { description: 'Why the attachment was not accepted (P8)' });
 export type AttachmentRefusalReason = Static<typeof AttachmentRefusalReason>;
@@ -29,16 +33,24 @@ export const isAttachmentRefusalReason = (reason: string): reason is AttachmentR
 /** The most refused files one `ticket.attachments_refused` names (the event's contract; ticket.events.ts may export contracts only). */
 export const MAX_REFUSED_ATTACHMENTS_PER_EVENT = 100;
 
-/** A refused attachment: its name as sent (cleaned), why, and for `too_many_files` how many a mail may bring. */
+/**
+ * A refused attachment: its name as sent (cleaned), why, and the limit it met: for `too_many_files`
+ * how many files a mail may bring, for `file_too_large` the most bytes one file may have, for
+ * `message_too_large` the most bytes one mail's files may add up to.
+ */
 export interface RefusedAttachment {
   fileName: string;
   reason: AttachmentRefusalReason;
   maxFiles?: number;
+  maxFileBytes?: number;
+  maxMessageBytes?: number;
 }
 
 type Words = Readonly<Record<Language, string>>;
 
-const REASON_WORDS: Readonly<Record<Exclude<AttachmentRefusalReason, 'too_many_files'>, Words>> = {
+type WordedWithLimit = 'too_many_files' | 'file_too_large' | 'message_too_large';
+
+const REASON_WORDS: Readonly<Record<Exclude<AttachmentRefusalReason, WordedWithLimit>, Words>> = {
   bare_bmp: {
     en: 'a BMP image is accepted only inside a ZIP or RAR archive',
     ru: 'изображение BMP принимается только внутри архива ZIP или RAR',
@@ -58,10 +70,25 @@ const REASON_WORDS: Readonly<Record<Exclude<AttachmentRefusalReason, 'too_many_f
 };
 
 /** Why `file` was refused, in `language`: a clause without a final stop ("a BMP image is accepted only inside …"). */
-export const attachmentRefusalText = (file: Pick<RefusedAttachment, 'reason' | 'maxFiles'>, language: Language): string => {
-  if (file.reason === 'too_many_files') {
-    const most = file.maxFiles ?? 20;
-    return language === 'ru' ? `одно письмо может принести не больше ${most} файлов` : `a mail brings at most ${most} files`;
+export const attachmentRefusalText = (file: Pick<RefusedAttachment, 'reason' | 'maxFiles' | 'maxFileBytes' | 'maxMessageBytes'>, language: Language): string => {
+  switch (file.reason) {
+    case 'too_many_files': {
+      const most = file.maxFiles ?? 20;
+      return language === 'ru' ? `одно письмо может принести не больше ${most} файлов` : `a mail brings at most ${most} files`;
+    }
+    case 'file_too_large': {
+      if (file.maxFileBytes === undefined) return language === 'ru' ? 'файл слишком велик' : 'the file is too large';
+      const most = fileSizeLimitText(file.maxFileBytes, language);
+      return language === 'ru' ? `файл больше ${most}, а один файл может быть не больше ${most}` : `the file is larger than ${most}, the most one file may be`;
+    }
+    case 'message_too_large': {
+      if (file.maxMessageBytes === undefined) return language === 'ru' ? 'файлы письма вместе слишком велики' : "the mail's files are too large together";
+      const most = fileSizeLimitText(file.maxMessageBytes, language);
+      return language === 'ru'
+        ? `с ним файлы письма заняли бы больше ${most}, а файлы одного письма вместе могут быть не больше ${most}`
+        : `with it the mail's files would add up to more than ${most}, the most one mail's files may add up to`;
+    }
+    default:
+      return REASON_WORDS[file.reason][language];
   }
-  return REASON_WORDS[file.reason][language];
 };

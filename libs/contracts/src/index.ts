@@ -4,6 +4,7 @@ export * from './event-contract';
 export * from './catalogue';
 export * from './attachment-refusal';
 export * from './replied-attachment';
+export * from './file-size-text';
 export * from './events/ticket.events';
 export * from './events/sla.events';
 export * from './events/notification.events';

@@ -89,12 +89,16 @@ export const TicketAttachmentsRefusedV1 = defineEvent(
         fileName: Type.String({ minLength: 1, maxLength: 500 }),
         reason: AttachmentRefusalReason,
         maxFiles: Type.Optional(Type.Integer({ minimum: 1 })),
+        /** `file_too_large`: the most bytes one file may have (ATTACHMENT_MAX_FILE_BYTES). */
+        maxFileBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+        /** `message_too_large`: the most bytes one mail's files may add up to (ATTACHMENT_MAX_MESSAGE_BYTES). */
+        maxMessageBytes: Type.Optional(Type.Integer({ minimum: 1 })),
       }),
       { minItems: 1, maxItems: MAX_REFUSED_ATTACHMENTS_PER_EVENT },
     ),
     refusedAt: Instant,
   }),
-  'P8: attachments of a mail were not accepted (type, archive or count): the thread says so, and the requester is told by mail how to send them.',
+  'P8: attachments of a mail were not accepted (type, archive, size or count): the thread says so, and the requester is told by mail how to send them.',
 );
 
 export const TicketRespondedV1 = defineEvent(

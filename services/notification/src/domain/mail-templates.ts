@@ -1,5 +1,4 @@
-import { attachmentRefusalText, outOfScopeReasonText, thirdPartyText, vaultMarksIn, waitReasonText, type Language, type RefusedAttachment, type RepliedAttachment } from '@tss/contracts';
-import { fileSizeText } from '@tss/web-pages';
+import { attachmentRefusalText, fileSizeText, outOfScopeReasonText, thirdPartyText, vaultMarksIn, waitReasonText, type Language, type RefusedAttachment, type RepliedAttachment } from '@tss/contracts';
 import { vaultNoticeBlock } from './vault-notice';
 import { renderBlocks, signOffBlock, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 

@@ -67,6 +67,17 @@ export const contentFailure = (refusal: ContentRefusal, fileName: string): Failu
   }
 };
 
+/**
+ * P8, one rule for every channel (an upload request, a mail): which size limit a file breaks, if
+ * any. `fileBytes` are the file's, `totalBytes` those of the files taken with it, this one's
+ * included. An upload is refused whole on the first (413); a mail's file alone, the rest kept.
+ */
+export const sizeLimitBroken = (fileBytes: number, totalBytes: number, limits: Pick<UploadLimits, 'maxFileBytes' | 'maxMessageBytes'>): 'file' | 'message' | undefined => {
+  if (fileBytes > limits.maxFileBytes) return 'file';
+  if (totalBytes > limits.maxMessageBytes) return 'message';
+  return undefined;
+};
+
 export const fileTooLarge = (fileName: string, limits: UploadLimits): Failure => ({
   kind: 'payload_too_large',
   detail: `${fileName} is larger than ${limits.maxFileBytes} bytes, the most one attachment may be.`,

@@ -90,7 +90,13 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
           channel: effect.channel,
           fromRequester: effect.fromRequester,
           // The first ones: a mail bringing more (a flood) is told all the same (the thread note names them all).
-          files: effect.files.slice(0, MAX_REFUSED_ATTACHMENTS_PER_EVENT).map((f) => ({ fileName: f.fileName, reason: f.reason, ...(f.maxFiles !== undefined ? { maxFiles: f.maxFiles } : {}) })),
+          files: effect.files.slice(0, MAX_REFUSED_ATTACHMENTS_PER_EVENT).map((f) => ({
+            fileName: f.fileName,
+            reason: f.reason,
+            ...(f.maxFiles !== undefined ? { maxFiles: f.maxFiles } : {}),
+            ...(f.maxFileBytes !== undefined ? { maxFileBytes: f.maxFileBytes } : {}),
+            ...(f.maxMessageBytes !== undefined ? { maxMessageBytes: f.maxMessageBytes } : {}),
+          })),
           refusedAt: now.toISOString(),
         });
       case 'agent_replied':

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { err, isTextPart, multipartFileNameOf, ok, readTextPart, STREAM_EVERY_PART, type Failure, type Result } from '@tss/service-kit';
-import { fileTooLarge, messageTooLarge, quotedFileName, tooManyFiles, type UploadLimits } from '../domain/attachment-content';
+import { fileTooLarge, messageTooLarge, quotedFileName, sizeLimitBroken, tooManyFiles, type UploadLimits } from '../domain/attachment-content';
 import type { Upload } from '../use-cases/store-attachments';
 
 /** What a multipart/form-data request carried: its files (in order) and its text fields (a repeatable one as an array, in order). */
@@ -127,12 +127,9 @@ export const readUploads = async (request: FastifyRequest, limits: UploadLimits,
       for await (const chunk of part.file) {
         fileBytes += (chunk as Buffer).length;
         totalBytes += (chunk as Buffer).length;
-        if (fileBytes > limits.maxFileBytes) {
-          failure = fileTooLarge(quotedFileName(fileName), limits);
-          break parts;
-        }
-        if (totalBytes > limits.maxMessageBytes) {
-          failure = messageTooLarge(limits);
+        const broken = sizeLimitBroken(fileBytes, totalBytes, limits);
+        if (broken) {
+          failure = broken === 'file' ? fileTooLarge(quotedFileName(fileName), limits) : messageTooLarge(limits);
           break parts;
         }
         chunks.push(chunk as Buffer);

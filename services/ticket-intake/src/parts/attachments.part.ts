@@ -19,8 +19,8 @@ const archiveLimitsOf = (config: { ARCHIVE_MAX_ENTRIES: number; ARCHIVE_MAX_UNCO
 
 /** The upload limits: the edge's upload body limit must take them (the single process checks it at start, the Helm chart at render). */
 export const AttachmentSizeEnv = {
-  ATTACHMENT_MAX_FILE_BYTES: Type.Integer({ minimum: 1024, default: 10 * MiB, description: 'Largest attachment (P8); larger ones get 413' }),
-  ATTACHMENT_MAX_MESSAGE_BYTES: Type.Integer({ minimum: 1024, default: 25 * MiB, description: 'Most bytes of attachments in one request; more get 413' }),
+  ATTACHMENT_MAX_FILE_BYTES: Type.Integer({ minimum: 1024, default: 10 * MiB, description: 'Largest attachment (P8); larger ones get 413, and a larger mailed one is refused with a note' }),
+  ATTACHMENT_MAX_MESSAGE_BYTES: Type.Integer({ minimum: 1024, default: 25 * MiB, description: 'Most bytes of attachments in one request (413 beyond), and kept from one mail (files beyond are refused with a note)' }),
 };
 
 const AttachmentConfig = {
@@ -50,13 +50,14 @@ export const attachmentsPart = defineIntakePart({
   build: (deps) => {
     const config = deps.config;
     const blobs = blobStorageFrom(config);
-    // A message naming uploaded attachments links them in its own transaction (P8).
+    const uploadLimits = { maxFileBytes: config.ATTACHMENT_MAX_FILE_BYTES, maxMessageBytes: config.ATTACHMENT_MAX_MESSAGE_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES };
+    // A message naming uploaded attachments links them in its own transaction (P8); a mail's files
+    // are held to the upload limits.
     deps.messageHooks.push({
       linkAttachments: (tx, { ticket, messageId, attachmentIds }) => linkAttachments(tx, { ticketId: ticket.id, partnerId: ticket.partnerId, messageId, attachmentIds }),
       registerMailed: (tx, { ticket, attachments, actor, rewriteNames }) =>
-        registerMailedAttachments(tx, { blobs, archiveLimits: archiveLimitsOf(config), clock: deps.clock, maxFiles: config.ATTACHMENT_MAX_FILES }, { ticket, attachments, uploadedBy: actor, rewriteNames }),
+        registerMailedAttachments(tx, { blobs, archiveLimits: archiveLimitsOf(config), clock: deps.clock, ...uploadLimits }, { ticket, attachments, uploadedBy: actor, rewriteNames }),
     });
-    const uploadLimits = { maxFileBytes: config.ATTACHMENT_MAX_FILE_BYTES, maxMessageBytes: config.ATTACHMENT_MAX_MESSAGE_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES };
     const archiveLimits = archiveLimitsOf(config);
     // The message hooks of every part (the vault's among them) mask particulars in file names (P9).
     const storeDeps = { unitOfWork: deps.unitOfWork, clock: deps.clock, blobs, archiveLimits, messageHooks: deps.messageHooks };

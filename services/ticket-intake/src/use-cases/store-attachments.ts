@@ -5,7 +5,7 @@ import { blobKey, inspectContent, type ArchiveLimits, type BlobStorage } from '@
 import { err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import type { RefusedAttachment } from '@tss/contracts';
-import { contentFailure, quotedFileName, refusedFileName, sanitiseFileName } from '../domain/attachment-content';
+import { contentFailure, quotedFileName, refusedFileName, sanitiseFileName, sizeLimitBroken, type UploadLimits } from '../domain/attachment-content';
 import type { Ticket } from '../domain/ticket';
 import { attachmentStore, type AttachmentRecord, type LinkedAttachment } from '../store/attachment.store';
 import { historyStore } from '../store/history.store';
@@ -205,8 +205,10 @@ export interface MailedAttachment {
 /**
  * P8: attachments of an inbound mail, stored by notification in the shared blob storage, become
  * the ticket's, inside the inbox transaction that threads the mail: each blob is read back and
- * judged by its content, as an upload is; accepted ones get a row (unlinked: the message links
- * them), refused ones (and those beyond `maxFiles`) are named with a reason code, so the thread and the requester's mail can
+ * judged by its size and content, as an upload is (one file within `maxFileBytes`, the files kept
+ * within `maxMessageBytes` together, in the mail's order: a file that would take them over is
+ * refused, a later one that fits is kept); accepted ones get a row (unlinked: the message links
+ * them), refused ones (and those beyond `maxFiles`) are named with a reason code and the limit, so the thread and the requester's mail can
  * say so in the requester's language (docs/adr/0035-mail.md, addendum of 2026-12-04, sixth session), and their blobs removed:
  * a refused file is not kept (docs/adr/0035-mail.md, addendum of 2026-12-04, second session). A missing blob is
  * refused, never a row without bytes; so is a refused one met again when this transaction rolled
@@ -215,7 +217,7 @@ export interface MailedAttachment {
  */
 export const registerMailedAttachments = async (
   tx: EntityManager,
-  deps: Pick<StoreAttachmentsDeps, 'blobs' | 'archiveLimits' | 'clock'> & { maxFiles: number },
+  deps: Pick<StoreAttachmentsDeps, 'blobs' | 'archiveLimits' | 'clock'> & UploadLimits,
   input: {
     ticket: { id: string; partnerId: string };
     attachments: readonly MailedAttachment[];
@@ -230,6 +232,7 @@ export const registerMailedAttachments = async (
   const beyond = input.attachments.slice(deps.maxFiles);
   const refused: RefusedAttachment[] = beyond.map((mailed) => ({ fileName: refusedFileName(mailed.filename), reason: 'too_many_files', maxFiles: deps.maxFiles }));
   const refusedKeys = beyond.map((mailed) => mailed.storageKey);
+  let keptBytes = 0;
   for (const mailed of input.attachments.slice(0, deps.maxFiles)) {
     const blob = await deps.blobs.get(mailed.storageKey);
     if (!blob) {
@@ -239,12 +242,25 @@ export const registerMailedAttachments = async (
     const chunks: Buffer[] = [];
     for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
     const bytes = Buffer.concat(chunks);
+    // P8: the limits of an upload request hold for a mail too (ATTACHMENT_MAX_FILE_BYTES,
+    // ATTACHMENT_MAX_MESSAGE_BYTES), checked before the content, as the upload's read does.
+    const broken = sizeLimitBroken(bytes.length, keptBytes + bytes.length, deps);
+    if (broken) {
+      refused.push(
+        broken === 'file'
+          ? { fileName: refusedFileName(mailed.filename), reason: 'file_too_large', maxFileBytes: deps.maxFileBytes }
+          : { fileName: refusedFileName(mailed.filename), reason: 'message_too_large', maxMessageBytes: deps.maxMessageBytes },
+      );
+      refusedKeys.push(mailed.storageKey);
+      continue;
+    }
     const verdict = await inspectContent(bytes, deps.archiveLimits);
     if (!verdict.accepted) {
       refused.push({ fileName: refusedFileName(mailed.filename), reason: verdict.refusal.reason });
       refusedKeys.push(mailed.storageKey);
       continue;
     }
+    keptBytes += bytes.length;
     accepted.push({
       id: randomUUID(),
       ticketId: input.ticket.id,
