@@ -75,6 +75,7 @@ SHARED = {
         "ATTACHMENT_S3_FORCE_PATH_STYLE", "ATTACHMENT_S3_KEY_PREFIX", "ATTACHMENT_S3_ACCESS_KEY_ID", "ATTACHMENT_S3_SECRET_ACCESS_KEY"],
     "the master keys (what one service wraps, a restored backup of any service must unwrap)": ["TSS_MASTER_KEYS"],
     "the support-site links (notification signs them, the gateway verifies them)": ["TSS_SITE_LINK_KEYS", "TSS_SITE_LINK_TTL_MS", "TSS_PUBLIC_URL"],
+    "the attachment size limits (intake holds files to them, the gateway's support site names them)": ["ATTACHMENT_MAX_FILE_BYTES", "ATTACHMENT_MAX_MESSAGE_BYTES"],
     "the staff sign-in (a token the gateway forwards is verified by the service it reaches)": [
         "TSS_OIDC_ISSUER", "TSS_OIDC_AUDIENCE", "TSS_OIDC_JWKS_URL", "TSS_OIDC_ROLES_CLAIM", "TSS_JWT_ISSUER", "TSS_JWT_AUDIENCE"],
 }

@@ -34,6 +34,7 @@ export * from './credential-detection';
 export * from './particulars-refusal';
 export * from './request-verifier';
 export * from './new-tickets-per-address';
+export * from './attachment-size-limits';
 export * from './unknown-partner';
 export * from './unknown-staff';
 export * from './link-secrets';

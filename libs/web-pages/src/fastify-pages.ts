@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pickLanguage, type Language } from './language';
-import { isUnavailableStatus, plainPageKindOf, renderPlainPage, UNAVAILABLE_RETRY_AFTER_SECONDS } from './layout';
+import { isUnavailableStatus, plainPageKindOf, renderPlainPage, UNAVAILABLE_RETRY_AFTER_SECONDS, type PlainPageKind } from './layout';
 import { pageHeaders } from './security-headers';
 import { STYLESHEET, STYLESHEET_HEADERS, stylesheetPath } from './stylesheet';
 
@@ -22,14 +22,25 @@ export const sendPage = (reply: FastifyReply, status: number, page: string): Fas
 export const redirectAfterPost = (reply: FastifyReply, location: string): FastifyReply =>
   reply.code(303).headers({ location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).send();
 
+/** A site's own sentence for one of its plain pages answering `request` (e.g. the limits a 413 broke), or undefined for the kind's words alone. */
+export type PlainPageNote = (kind: PlainPageKind, language: Language, request: FastifyRequest) => string | undefined;
+
 /**
  * The plain page for an error `status` (plainPageKindOf), answering `request`: a 5xx other than
  * 503 and 504 is the error page's 500; a 503 or 504 keeps its status and asks for a retry
  * (Retry-After, unless the reply already has one).
  */
-export const sendPlainPage = (request: FastifyRequest, reply: FastifyReply, status: number, language: Language, stylesheetHref: string): FastifyReply => {
+export const sendPlainPage = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  language: Language,
+  stylesheetHref: string,
+  noteOf?: PlainPageNote,
+): FastifyReply => {
   const unavailable = isUnavailableStatus(status);
-  const page = renderPlainPage(plainPageKindOf(status, request.method), language, stylesheetHref, unavailable ? status : Math.min(status, 500));
+  const kind = plainPageKindOf(status, request.method);
+  const page = renderPlainPage(kind, language, stylesheetHref, unavailable ? status : Math.min(status, 500), noteOf?.(kind, language, request));
   if (unavailable && !reply.hasHeader('retry-after')) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
   return sendPage(reply, page.status, page.html);
 };
@@ -70,7 +81,7 @@ const statusOfError = (error: unknown): number => {
  */
 export const answerWithPlainPages = async (
   app: FastifyInstance,
-  options: { prefix: string; stylesheetHref: string; languageOf: (request: FastifyRequest) => Language | Promise<Language> },
+  options: { prefix: string; stylesheetHref: string; languageOf: (request: FastifyRequest) => Language | Promise<Language>; noteOf?: PlainPageNote },
 ): Promise<(request: FastifyRequest, reply: FastifyReply, status: number) => Promise<FastifyReply>> => {
   const languageFor = async (request: FastifyRequest): Promise<Language> => {
     try {
@@ -81,7 +92,7 @@ export const answerWithPlainPages = async (
     }
   };
   const sendPlain = async (request: FastifyRequest, reply: FastifyReply, status: number): Promise<FastifyReply> =>
-    sendPlainPage(request, reply, status, await languageFor(request), options.stylesheetHref);
+    sendPlainPage(request, reply, status, await languageFor(request), options.stylesheetHref, options.noteOf);
   app.setErrorHandler((error, request, reply) => {
     const status = statusOfError(error);
     if (isUnavailableStatus(status)) request.log.warn({ err: error, statusCode: status }, 'page unavailable');

@@ -1,6 +1,5 @@
 export * from './html';
 export * from './linked-text';
-export * from './file-size';
 export * from './language';
 export * from './kit-strings';
 export * from './layout';

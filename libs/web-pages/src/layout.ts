@@ -106,13 +106,14 @@ export const plainPageKindOf = (status: number, method = 'GET'): PlainPageKind =
 /**
  * A plain page for a refusal (a bad link, a form not sent from its page): a heading and one sentence, nothing else.
  * `status` answers another status with the kind's words (a 415 is a request that could not be read).
+ * `note` is a site's own sentence after the kind's (a limit it knows, such as the support site's attachment sizes).
  */
-export const renderPlainPage = (kind: PlainPageKind, language: Language, stylesheetHref: string, status: number = PLAIN_PAGE_STATUS[kind]): { status: number; html: string } => ({
+export const renderPlainPage = (kind: PlainPageKind, language: Language, stylesheetHref: string, status: number = PLAIN_PAGE_STATUS[kind], note?: string): { status: number; html: string } => ({
   status,
   html: renderPage({
     language,
     stylesheetHref,
     title: translate(KIT_STRINGS, language, `${kind}Title`),
-    body: html`<p>${translate(KIT_STRINGS, language, `${kind}Body`)}</p>`,
+    body: html`<p>${translate(KIT_STRINGS, language, `${kind}Body`)}</p>${note ? html`<p>${note}</p>` : ''}`,
   }),
 });

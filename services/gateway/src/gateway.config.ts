@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ServiceNames, type ServiceName } from '@tss/contracts';
-import { envSchema, MasterKeysSetting, NewTicketsPerAddressEnv, SiteLinkEnv, TokenEnv } from '@tss/service-kit';
+import { AttachmentSizeEnv, envSchema, MasterKeysSetting, NewTicketsPerAddressEnv, SiteLinkEnv, TokenEnv } from '@tss/service-kit';
 
 /**
  * The gateway module's own settings (`gatewayService.config`): every process that hosts it
@@ -18,6 +18,8 @@ export const GatewayEnv = envSchema({
   ...SiteLinkEnv,
   /** The public form's bound on the requests naming one address (docs/adr/0037 addendum): the same setting as inbound mail's. */
   ...NewTicketsPerAddressEnv,
+  /** P8: the attachment size limits intake holds files to, the same settings: the support site names them before a reply is sent. */
+  ...AttachmentSizeEnv,
 });
 export type GatewayEnv = Static<typeof GatewayEnv>;
 

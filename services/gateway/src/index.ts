@@ -1,6 +1,6 @@
 import { messagingMigrations } from '@tss/messaging';
 import { defineService } from '@tss/runtime';
-import { ConfigError, SiteLinkKeys } from '@tss/service-kit';
+import { attachmentSizeLimitsOf, ConfigError, SiteLinkKeys } from '@tss/service-kit';
 import { webhookDeliveredContracts } from '@tss/contracts';
 import { webhookDocs } from './domain/webhook-docs';
 import { authRoutes } from './http/auth.routes';
@@ -121,6 +121,7 @@ export const gatewayService = defineService({
           links,
           linkSettings: config,
           newRequestsPerAddressPerHour: config.MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR,
+          attachmentLimits: attachmentSizeLimitsOf(config),
           intake: intakeUrl ? httpIntake(intakeUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
           slaTimer: slaTimerUrl ? httpIntake(slaTimerUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
           rating: ratingUrl ? httpIntake(ratingUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),

@@ -27,6 +27,20 @@ describe('mail templates (issue #11)', () => {
     expect(russian.text).toContain('ответьте на это письмо');
   });
 
+  it('P8: the refusal mail names the size limits the event says the files were held to, in the units sizes are written in', () => {
+    const files = [{ fileName: 'capture-full.png', reason: 'file_too_large' as const, maxFileBytes: 10 * 1_048_576 }];
+    const limits = { maxFileBytes: 10 * 1_048_576, maxMessageBytes: 25 * 1_048_576 };
+    const english = attachmentsRefusedMail(en, files, limits);
+    expect(english.text).toContain('- capture-full.png: the file is larger than 10 MB, the most one file may be');
+    expect(english.text).toContain('Each file may be up to 10 MB, and all the files of one mail together up to 25 MB.');
+    expect(english.html).toContain('Each file may be up to 10 MB, and all the files of one mail together up to 25 MB.');
+    const russian = attachmentsRefusedMail(ru, files, limits);
+    expect(russian.text).toContain('- capture-full.png: файл больше 10 МБ, а один файл может быть не больше 10 МБ');
+    expect(russian.text).toContain('Каждый файл может быть не больше 10 МБ, а все файлы одного письма вместе — не больше 25 МБ.');
+    // An older intake's event names no limits: the mail states none.
+    expect(attachmentsRefusedMail(en, files).text).not.toContain('Each file may be up to');
+  });
+
   it('P9: particulars handed over after resolution: the deadline, rounded up to the minute, and to change them now, in the requester’s language', () => {
     const destroyAfter = new Date('2026-03-04T08:59:30.000Z');
     const english = credentialsAfterResolutionMail(en, destroyAfter);

@@ -4,9 +4,8 @@ import { TssPgPortWaitMs } from './embedded-postgres-port';
 import { SINGLE_PROCESS_PG_PORT } from './local-port-range';
 import { Type, type Static } from '@sinclair/typebox';
 import { BootstrapAdminEnv, EdgeEnv } from '@tss/gateway';
-import { AttachmentSizeEnv } from '@tss/ticket-intake';
 import { baseListeners, portClashes, problemsOfValid } from '@tss/runtime';
-import { BaseEnv, envSchema, OidcEnv, TokenEnv } from '@tss/service-kit';
+import { AttachmentSizeEnv, BaseEnv, envSchema, OidcEnv, TokenEnv } from '@tss/service-kit';
 
 /** The single process's own settings; every hosted module's (`ServiceModule.config`) are merged in at start. */
 export const SingleProcessEnv = envSchema({

@@ -113,5 +113,7 @@ describe('mailed attachments are held to the upload size limits, and the request
     expect(mail.subject).toContain('Attachments not accepted');
     expect(mail.text_body).toContain('capture-full.png: the file is larger than 8 KB, the most one file may be');
     expect(mail.text_body).toContain('capture-2.png: with it the mail');
+    // And the limits, as the platform's settings set them.
+    expect(mail.text_body).toContain('Each file may be up to 8 KB, and all the files of one mail together up to 12 KB.');
   });
 });

@@ -96,6 +96,8 @@ export const TicketAttachmentsRefusedV1 = defineEvent(
       }),
       { minItems: 1, maxItems: MAX_REFUSED_ATTACHMENTS_PER_EVENT },
     ),
+    /** The size limits the mail's files were held to (ATTACHMENT_MAX_FILE_BYTES, ATTACHMENT_MAX_MESSAGE_BYTES): the mail to the requester names them. */
+    attachmentLimits: Type.Optional(Type.Object({ maxFileBytes: Type.Integer({ minimum: 1 }), maxMessageBytes: Type.Integer({ minimum: 1 }) })),
     refusedAt: Instant,
   }),
   'P8: attachments of a mail were not accepted (type, archive, size or count): the thread says so, and the requester is told by mail how to send them.',

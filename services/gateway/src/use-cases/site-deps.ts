@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Outbox, UnitOfWork } from '@tss/messaging';
-import { err, FAILURES, ok, type Clock, type Failure, type FailureKind, type Result, type SiteLinkKeys, type SiteLinkSettings } from '@tss/service-kit';
+import { err, FAILURES, ok, type AttachmentSizeLimits, type Clock, type Failure, type FailureKind, type Result, type SiteLinkKeys, type SiteLinkSettings } from '@tss/service-kit';
 import type { KeyRing } from '../store/key-ring';
 import { jsonOf, problemDetailOf, problemOf, type IntakeApi, type IntakeResponse } from '../upstream/intake-api';
 import type { TokenSettings } from './issue-token';
@@ -19,6 +19,8 @@ export interface SiteDeps {
   rating: IntakeApi;
   links: SiteLinkKeys;
   linkSettings: SiteLinkSettings;
+  /** ATTACHMENT_MAX_FILE_BYTES and ATTACHMENT_MAX_MESSAGE_BYTES (intake's): the reply form's hint and the 413 page name them (P8). */
+  attachmentLimits: AttachmentSizeLimits;
   /** MAIL_INBOUND_NEW_TICKETS_PER_SENDER_PER_HOUR: requests the public form may file naming one address within an hour. */
   newRequestsPerAddressPerHour: number;
   keys: KeyRing;

@@ -21,6 +21,17 @@ describe('the support site thread: who wrote each message (P8)', () => {
   });
 });
 
+describe('the support site reply form: the attachment limits are told before sending (P8)', () => {
+  const limits = { maxFileBytes: 5 * 1_048_576, maxMessageBytes: 12 * 1_048_576 + 524_288 };
+  const hintOf = (language: 'en' | 'ru') =>
+    renderThreadPage({ language, stylesheetHref: '/s.css', basePath: '/support/t/x', page: pageWith([]), csrf: { reply: 'a', reopen: 'b', rate: 'c' }, attachmentLimits: limits });
+
+  it('the file field’s hint names the types, then the configured per-file and per-reply limits, EN and RU', () => {
+    expect(hintOf('en')).toContain('JPG, GIF or PNG images; BMP only inside ZIP or RAR archives. Each file up to 5 MB; all the files of one reply together up to 12.5 MB.');
+    expect(hintOf('ru')).toContain('Изображения JPG, GIF или PNG; BMP только в архивах ZIP или RAR. Каждый файл — не больше 5 МБ; все файлы одного ответа вместе — не больше 12,5 МБ.');
+  });
+});
+
 describe('the support site thread: right-to-left text (Arabic) reads in its own direction', () => {
   const arabic = 'التطبيق يتعطل عند الفتح';
   const items = [message('m1', { kind: 'agent', name: 'سارة' }, 'نعمل على ذلك'), { ...message('m2', { kind: 'requester' }, 'شكرا'), attachmentIds: ['a1'] }];

@@ -1,4 +1,4 @@
-import { attachmentRefusalText, fileSizeText, outOfScopeReasonText, thirdPartyText, vaultMarksIn, waitReasonText, type Language, type RefusedAttachment, type RepliedAttachment } from '@tss/contracts';
+import { attachmentRefusalText, fileSizeLimitText, fileSizeText, outOfScopeReasonText, thirdPartyText, vaultMarksIn, waitReasonText, type Language, type RefusedAttachment, type RepliedAttachment } from '@tss/contracts';
 import { vaultNoticeBlock } from './vault-notice';
 import { renderBlocks, signOffBlock, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
@@ -212,12 +212,22 @@ export const closedOutOfScopeMail = (ctx: TicketMailContext, input: ClosedOutOfS
   ]);
 };
 
+/** P8: the size limits a mail's files are held to, in the units sizes are written in (`10 MB`, `10 МБ`). */
+const attachmentSizeLimitsSentence = (language: Language, limits: { maxFileBytes: number; maxMessageBytes: number }): string => {
+  const [file, message] = [fileSizeLimitText(limits.maxFileBytes, language), fileSizeLimitText(limits.maxMessageBytes, language)];
+  return language === 'ru'
+    ? `Каждый файл может быть не больше ${file}, а все файлы одного письма вместе — не больше ${message}.`
+    : `Each file may be up to ${file}, and all the files of one mail together up to ${message}.`;
+};
+
 /**
  * P8: attachments of the requester's mail were not accepted: which, why, and how to send them (the
  * rules: JPG, GIF, PNG; BMP only inside ZIP or RAR; links in the text). `files` as
  * `ticket.attachments_refused` names them (docs/adr/0035, addendum of 2026-12-04, sixth session).
+ * `limits`, the size limits the event says the files were held to, are named with the rules
+ * (docs/adr/0025, addendum of 2026-12-05, sixth session); an older intake's event says none.
  */
-export const attachmentsRefusedMail = (ctx: TicketMailContext, files: readonly RefusedAttachment[]): RenderedMail =>
+export const attachmentsRefusedMail = (ctx: TicketMailContext, files: readonly RefusedAttachment[], limits?: { maxFileBytes: number; maxMessageBytes: number }): RenderedMail =>
   mail(ctx, { en: 'Attachments not accepted', ru: 'Вложения не приняты' }, [
     {
       paragraph: pick(ctx, {
@@ -232,6 +242,7 @@ export const attachmentsRefusedMail = (ctx: TicketMailContext, files: readonly R
         ru: 'Мы принимаем изображения JPG, GIF и PNG. Изображение BMP принимается только внутри архива ZIP или RAR; архив не должен быть защищён паролем. Для других файлов (журналы, видео, большие файлы) поместите ссылку на них в текст сообщения.',
       }),
     },
+    ...(limits ? [{ paragraph: attachmentSizeLimitsSentence(ctx.language, limits) }] : []),
     {
       paragraph: pick(ctx, {
         en: 'To send them, reply to this message with the files attached that way, or add them on the support site.',

@@ -171,7 +171,7 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
   const attachmentsRefused = on(TicketAttachmentsRefusedV1, async (event, { tx, now }) => {
     if (!event.data.fromRequester) return;
     const contact = await mailStore.contact(tx, event.subject);
-    if (contact) await send(tx, contact, 'attachments_refused', attachmentsRefusedMail(contextOf(contact, now), event.data.files), now);
+    if (contact) await send(tx, contact, 'attachments_refused', attachmentsRefusedMail(contextOf(contact, now), event.data.files, event.data.attachmentLimits), now);
   });
 
   // P9: particulars in the requester's message went to the vault: the thread says so, and so does a

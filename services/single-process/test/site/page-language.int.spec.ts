@@ -28,6 +28,8 @@ describe('the refusals of a page’s edge speak the link’s language (docs/supp
     platform = await startTestPlatform('page_language', {
       clock,
       edge: { ...defaultEdgeConfig(), TSS_REQUEST_TIMEOUT_MS: REQUEST_TIMEOUT_MS, TSS_UPLOAD_TIMEOUT_MS: UPLOAD_TIMEOUT_MS },
+      // Limits of this platform's own (P8): the pages name the settings, not the defaults.
+      env: { ATTACHMENT_MAX_FILE_BYTES: String(5 * 1_048_576), ATTACHMENT_MAX_MESSAGE_BYTES: String(15 * 1_048_576) },
     });
     await platform.running.platform.app.listen({ host: '127.0.0.1', port: 0 });
     port = (platform.running.platform.app.server.address() as AddressInfo).port;
@@ -85,7 +87,15 @@ describe('the refusals of a page’s edge speak the link’s language (docs/supp
       lateUpload: { status: 'HTTP/1.1 408 Request Timeout', lang: 'ru' },
     });
     expect(tooLarge.body).toContain('<h1>Слишком много за один раз</h1>');
+    // P8: the 413 names the limits to keep within, the platform's settings, in the page's language and units.
+    expect(tooLarge.body).toContain('<p>Каждый файл — не больше 5 МБ; все файлы одного ответа вместе — не больше 15 МБ.</p>');
     expect(late.body).toContain('<h1>Не удалось прочитать запрос</h1>');
+  });
+
+  it('P8: the reply form’s file hint names the configured limits before anything is sent, in the link’s language', async () => {
+    const page = await http().get(sitePath).set('accept-language', ENGLISH_BROWSER);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Изображения JPG, GIF или PNG; BMP только в архивах ZIP или RAR. Каждый файл — не больше 5 МБ; все файлы одного ответа вместе — не больше 15 МБ.');
   });
 
   it('a link whose signature fails names no language: its refusals follow the browser', async () => {

@@ -90,7 +90,7 @@ export type TicketEffect =
   /** P9: particulars handed over on a resolved ticket, due at `destroyAfter`: the requester is told to change them (docs/adr/0026). */
   | { kind: 'credentials_stored_after_resolution'; credentialId: string; destroyAfter: Date }
   /** P8: files of a mail the content check refused; `fromRequester` when the mail was the requester's own. */
-  | { kind: 'attachments_refused'; messageId: string; channel: Channel; fromRequester: boolean; files: RefusedAttachment[] }
+  | { kind: 'attachments_refused'; messageId: string; channel: Channel; fromRequester: boolean; files: RefusedAttachment[]; limits?: { maxFileBytes: number; maxMessageBytes: number } }
   | { kind: 'referral_rejected'; referralId: string; reason: string }
   /** `note`: the referral's reason, written for the department: the history keeps it on this entry, staff-only (`historyVisibilityOf`). */
   | { kind: 'referral_applied'; referralId: string; target: ReferralTarget; note?: string };

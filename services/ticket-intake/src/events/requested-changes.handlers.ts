@@ -9,7 +9,7 @@ import { cutText, EscalationReferralRequestedV1,
   type Language,
   type RefusedAttachment, } from '@tss/contracts';
 import { on, type HandlerBinding } from '@tss/messaging';
-import { withoutAccessParticulars, type Clock } from '@tss/service-kit';
+import { withoutAccessParticulars, type AttachmentSizeLimits, type Clock } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { isRequesterAddress, mailActor, mailAuthor, mailUploader } from '../domain/mail-author';
 import { mailedDescription } from '../domain/mailed-description';
@@ -63,7 +63,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       ticket: Ticket,
       by: Actor,
       sender: { actor: Actor; now: Date; otherSender?: string },
-    ): Promise<{ accepted: string[]; refused: RefusedAttachment[]; vaulted: { notes: string[]; count: number } }> => {
+    ): Promise<{ accepted: string[]; refused: RefusedAttachment[]; limits?: AttachmentSizeLimits; vaulted: { notes: string[]; count: number } }> => {
       const vaulted = { notes: [] as string[], count: 0 };
       const registrar = (deps.messageHooks ?? []).find((h) => h.registerMailed);
       if (!registrar?.registerMailed || mail.attachmentPointers.length === 0) return { accepted: [], refused: [], vaulted };
@@ -84,7 +84,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
      */
     const tellRefused = async (
       ticket: { id: string; partnerId: string; language: Language },
-      input: { messageId: string; refused: RefusedAttachment[]; fromRequester: boolean; actor: Actor },
+      input: { messageId: string; refused: RefusedAttachment[]; limits?: AttachmentSizeLimits; fromRequester: boolean; actor: Actor },
     ) => {
       if (input.refused.length === 0) return;
       const now = deps.clock.now();
@@ -101,7 +101,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
       });
       const locked = await ticketStore.lockForChange(tx, ticket.partnerId, ticket.id);
       if (!locked) throw new Error(`refused attachments: no ticket ${ticket.id} of partner ${ticket.partnerId}`);
-      const effect = { kind: 'attachments_refused' as const, messageId: input.messageId, channel: 'email' as const, fromRequester: input.fromRequester, files: input.refused };
+      const effect = { kind: 'attachments_refused' as const, messageId: input.messageId, channel: 'email' as const, fromRequester: input.fromRequester, files: input.refused, ...(input.limits ? { limits: input.limits } : {}) };
       await commitChange(tx, withOutbox(outbox), locked, { ticket: locked, effects: [effect] }, input.actor, now);
     };
     /** P8: the mail as a public message on `target`, as any reply to a ticket at work is. */
@@ -133,7 +133,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
         deps.logger.warn({ ticketId: target.id, problem: posted.error }, 'inbound mail not threaded');
         return;
       }
-      await tellRefused(posted.value.ticket, { messageId: posted.value.message.id, refused: attachments.refused, fromRequester: author.kind === 'requester', actor });
+      await tellRefused(posted.value.ticket, { messageId: posted.value.message.id, refused: attachments.refused, limits: attachments.limits, fromRequester: author.kind === 'requester', actor });
     };
     // P11: inside the reopen window a reply reopens a resolved ticket (receiveRequesterMessage); after it, it follows up.
     if (threaded && !mailReplyFollowsUp(toTicket(threaded), deps.clock.now())) return threadOnto(threaded);
@@ -165,7 +165,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
      * the row exists, at the filing's instant and before the parts' own filing work, so the vault's
      * notice of particulars the request held (P9) comes after it, in the same transaction.
      */
-    let filed: { noteId: string; attachments: { accepted: string[]; refused: RefusedAttachment[] } } | undefined;
+    let filed: { noteId: string; attachments: { accepted: string[]; refused: RefusedAttachment[]; limits?: AttachmentSizeLimits } } | undefined;
     const filingNote: FilingHooks = {
       beforeFiling: (request) => ({
         request,
@@ -244,7 +244,7 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     if (!filed) throw new Error(`mail ${mail.messageId}: ticket ${ticket.id} filed without its filing note`);
     const { noteId, attachments } = filed;
     // The mail's sender is this ticket's requester.
-    await tellRefused(ticket, { messageId: noteId, refused: attachments.refused, fromRequester: true, actor });
+    await tellRefused(ticket, { messageId: noteId, refused: attachments.refused, limits: attachments.limits, fromRequester: true, actor });
   });
 
   const acknowledgmentSent = on(NotificationAcknowledgmentSentV1, async (event, { tx, outbox }) => {

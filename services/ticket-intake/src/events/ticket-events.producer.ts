@@ -97,6 +97,7 @@ export const ticketEventDrafts = (ticket: Ticket, effects: readonly TicketEffect
             ...(f.maxFileBytes !== undefined ? { maxFileBytes: f.maxFileBytes } : {}),
             ...(f.maxMessageBytes !== undefined ? { maxMessageBytes: f.maxMessageBytes } : {}),
           })),
+          ...(effect.limits ? { attachmentLimits: effect.limits } : {}),
           refusedAt: now.toISOString(),
         });
       case 'agent_replied':

@@ -4,7 +4,7 @@ import { attachmentRoutes } from '../http/attachment.routes';
 import { Attachments1765000100000 } from '../store/migrations/1765000100000-attachments';
 import { MailedAttachmentUploader1765602500000 } from '../store/migrations/1765602500000-mailed-attachment-uploader';
 import { MaskKeptFileNames1765603300000 } from '../store/migrations/1765603300000-mask-kept-file-names';
-import { err, ok } from '@tss/service-kit';
+import { AttachmentSizeEnv, err, ok } from '@tss/service-kit';
 import { acceptMultipart, readUploads } from '../http/multipart-uploads';
 import { linkAttachments, recordAttachments, registerMailedAttachments, stageAttachments } from '../use-cases/store-attachments';
 import { defineIntakePart } from './intake-part';
@@ -17,11 +17,8 @@ const archiveLimitsOf = (config: { ARCHIVE_MAX_ENTRIES: number; ARCHIVE_MAX_UNCO
   maxRatio: config.ARCHIVE_MAX_RATIO,
 });
 
-/** The upload limits: the edge's upload body limit must take them (the single process checks it at start, the Helm chart at render). */
-export const AttachmentSizeEnv = {
-  ATTACHMENT_MAX_FILE_BYTES: Type.Integer({ minimum: 1024, default: 10 * MiB, description: 'Largest attachment (P8); larger ones get 413, and a larger mailed one is refused with a note' }),
-  ATTACHMENT_MAX_MESSAGE_BYTES: Type.Integer({ minimum: 1024, default: 25 * MiB, description: 'Most bytes of attachments in one request (413 beyond), and kept from one mail (files beyond are refused with a note)' }),
-};
+/** The size limits, one setting shared with the gateway's support site, which names them (P8). */
+export { AttachmentSizeEnv };
 
 const AttachmentConfig = {
   ...BlobStorageEnv,

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { Channel, RefusedAttachment } from '@tss/contracts';
 import type { UnitOfWork } from '@tss/messaging';
 import { keyStillBinds } from '@tss/runtime';
-import { err, ok, requestVerifier, type Clock, type Failure, type Result } from '@tss/service-kit';
+import { err, ok, requestVerifier, type AttachmentSizeLimits, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import { inRequestersName, type Message, type RequestersWordsAuthor } from '../domain/message';
 import { bothDue, type DueWithResolution } from '../domain/due-with-resolution';
@@ -47,7 +47,7 @@ export interface MessageHooks {
       actor: Actor;
       rewriteNames?: (names: readonly string[]) => Promise<readonly string[]>;
     },
-  ): Promise<{ accepted: string[]; refused: RefusedAttachment[] }>;
+  ): Promise<{ accepted: string[]; refused: RefusedAttachment[]; limits?: AttachmentSizeLimits }>;
   /** Links uploaded attachments to the message and answers them in its order; a failure refuses the whole message. */
   linkAttachments?(tx: EntityManager, input: { ticket: Ticket; messageId: string; attachmentIds: string[] }): Promise<Result<LinkedAttachment[], Failure>>;
 }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
 import { blobKey, inspectContent, type ArchiveLimits, type BlobStorage } from '@tss/blob-storage';
-import { err, ok, type Clock, type Failure, type Result } from '@tss/service-kit';
+import { err, ok, type AttachmentSizeLimits, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import type { RefusedAttachment } from '@tss/contracts';
 import { contentFailure, quotedFileName, refusedFileName, sanitiseFileName, sizeLimitBroken, type UploadLimits } from '../domain/attachment-content';
@@ -224,7 +224,7 @@ export const registerMailedAttachments = async (
     uploadedBy: Actor;
     rewriteNames?: (names: readonly string[]) => Promise<readonly string[]>;
   },
-): Promise<{ accepted: string[]; refused: RefusedAttachment[] }> => {
+): Promise<{ accepted: string[]; refused: RefusedAttachment[]; limits: AttachmentSizeLimits }> => {
   const now = deps.clock.now();
   const accepted: AttachmentRecord[] = [];
   // A mail brings at most as many files as an upload request (ATTACHMENT_MAX_FILES): the first
@@ -280,5 +280,5 @@ export const registerMailedAttachments = async (
   const told = names ? refused.map((r, i) => ({ ...r, fileName: names[accepted.length + i] })) : refused;
   await attachmentStore.insert(tx, kept);
   await removeBlobs(deps.blobs, refusedKeys);
-  return { accepted: kept.map((a) => a.id), refused: told };
+  return { accepted: kept.map((a) => a.id), refused: told, limits: { maxFileBytes: deps.maxFileBytes, maxMessageBytes: deps.maxMessageBytes } };
 };

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { answerFrameworkErrorsUnder, STREAM_EVERY_PART } from '@tss/service-kit';
-import { answerWithPlainPages, CsrfTokens, pageStatusOfAreaError, installFormBody, serveStylesheet } from '@tss/web-pages';
+import { answerWithPlainPages, CsrfTokens, pageStatusOfAreaError, installFormBody, serveStylesheet, type Language, type PlainPageKind } from '@tss/web-pages';
 import { siteSecret } from '../../store/site-secret.store';
 import type { SiteDeps } from '../../use-cases/site-deps';
+import { attachmentLimitsText } from './attachment-limits-text';
 import { newRequestRoutes } from './new-request.routes';
 import { languageOf } from './site-page-context';
 import { linkTokenOfPath, SITE_REPLY_LIMITS, ticketPageRoutes } from './ticket-page.routes';
@@ -42,7 +43,11 @@ export const supportSiteRoutes = (deps: SiteDeps) => async (app: FastifyInstance
     const signed = token === undefined ? undefined : deps.links.readSigned(token);
     return languageOf(request, signed?.ok ? signed.value.language : undefined);
   };
-  const sendPlain = await answerWithPlainPages(app, { prefix: '/support', stylesheetHref: context.stylesheetHref, languageOf: refusalLanguageOf });
+  // P8: a body over the limit under a ticket's link (its reply form takes files) is told the
+  // attachment limits to keep within (the 413 page); the new-request form takes no files.
+  const noteOf = (kind: PlainPageKind, language: Language, request: FastifyRequest) =>
+    kind === 'tooLarge' && linkTokenOfPath(request.raw.url ?? request.url) !== undefined ? attachmentLimitsText(language, deps.attachmentLimits) : undefined;
+  const sendPlain = await answerWithPlainPages(app, { prefix: '/support', stylesheetHref: context.stylesheetHref, languageOf: refusalLanguageOf, noteOf });
   // A link the router cannot read (`/support/t/%ff`) opens nothing: the 404 page, as a malformed link;
   // a form that did not arrive within the request deadline is the plain 408 page.
   answerFrameworkErrorsUnder(app, '/support', (error, request, reply) => sendPlain(request, reply, pageStatusOfAreaError(error)));

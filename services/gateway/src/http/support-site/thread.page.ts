@@ -1,7 +1,7 @@
-import { outOfScopeReasonText, thirdPartyText, vaultMarksIn, waitReasonText } from '@tss/contracts';
+import { fileSizeText, outOfScopeReasonText, thirdPartyText, vaultMarksIn, waitReasonText } from '@tss/contracts';
+import type { AttachmentSizeLimits } from '@tss/service-kit';
 import {
   fileField,
-  fileSizeText,
   html,
   linkedText,
   postForm,
@@ -18,6 +18,7 @@ import {
   type RateFormError,
   type RateFormValues,
 } from '@tss/web-pages';
+import { attachmentLimitsText } from './attachment-limits-text';
 import { REOPENABLE, type SiteClockView, type SiteMessageView, type TicketPage } from '../../use-cases/site-ticket';
 import { durationText, formatInstant, levelText, siteText, statusText } from './site-strings';
 
@@ -39,6 +40,8 @@ export interface ThreadPageInput {
   errors?: readonly FieldError[];
   /** The reply text to show again after a refusal. */
   replyText?: string;
+  /** P8: intake's size limits (ATTACHMENT_MAX_FILE_BYTES, ATTACHMENT_MAX_MESSAGE_BYTES), named in the file field's hint. */
+  attachmentLimits?: AttachmentSizeLimits;
   /** The "not solved" reason to show again after a refusal. */
   reopenText?: string;
 }
@@ -108,6 +111,10 @@ ${postForm(
  * request, the public thread in order with downloads, the rating once resolved (P11), a reply form
  * unless closed, and "not solved" once resolved.
  */
+/** The reply form's file hint: the types, then the size limits when the page knows them (P8). */
+const replyFilesHint = (language: Language, limits: AttachmentSizeLimits | undefined): string =>
+  limits ? `${siteText(language, 'replyFilesHint')} ${attachmentLimitsText(language, limits)}` : siteText(language, 'replyFilesHint');
+
 export const renderThreadPage = (input: ThreadPageInput): string => {
   const { language: lang, page, basePath } = input;
   const t = page.ticket;
@@ -193,7 +200,7 @@ ${
 ${postForm(
   { action: `${basePath}/reply`, csrfToken: input.csrf.reply, multipart: true, label: siteText(lang, 'replyHeading') },
   textArea({ id: 'text', label: siteText(lang, 'replyText'), language: lang, required: true, hint: siteText(lang, 'replyHint'), error: fieldErrorOf('text'), value: input.replyText, rows: 8 }),
-  fileField({ id: 'files', name: 'file', label: siteText(lang, 'replyFiles'), language: lang, multiple: true, hint: siteText(lang, 'replyFilesHint'), error: fieldErrorOf('files'), accept: 'image/jpeg,image/gif,image/png,.zip,.rar' }),
+  fileField({ id: 'files', name: 'file', label: siteText(lang, 'replyFiles'), language: lang, multiple: true, hint: replyFilesHint(lang, input.attachmentLimits), error: fieldErrorOf('files'), accept: 'image/jpeg,image/gif,image/png,.zip,.rar' }),
   submitButton(siteText(lang, 'replySend')),
 )}`
 }

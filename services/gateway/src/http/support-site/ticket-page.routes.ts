@@ -155,6 +155,7 @@ export const ticketPageRoutes = (context: SitePageContext) => async (app: Fastif
         notice: typeof extra.notice === 'function' ? extra.notice(page.value) : extra.notice,
         errors: extra.errors,
         replyText: extra.replyText,
+        attachmentLimits: deps.attachmentLimits,
         ...(extra.rateForm ? { rateForm: extra.rateForm } : {}),
         reopenText: extra.reopenText,
       }),
