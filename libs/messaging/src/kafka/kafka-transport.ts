@@ -2,6 +2,7 @@ import { Kafka, KafkaJSError, logLevel, Partitioners, type Admin, type Consumer,
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '@tss/service-kit';
 import { BrokerStatus } from './broker-status';
+import { watchConsumerBroker } from './consumer-broker-watch';
 import { EventHandlingFailed, kafkajsLogCreator } from './kafkajs-log';
 import { reportConsumerLag } from './consumer-lag';
 import { RetryPauses } from './retry-pauses';
@@ -235,9 +236,11 @@ export class KafkaTransport implements EventTransport {
     this.lagReporters.add(stopReportingLag);
     const retryPauses = new RetryPauses();
     this.retryPauses.add(retryPauses);
-    // A joined group or a fetch that came back means the cluster answers again.
+    // A joined group or a fetch that came back means the cluster answers again; a request timed
+    // out or a crash for want of an answer, that it does not (a hung broker logs no ERROR line).
     consumer.on(consumer.events.GROUP_JOIN, () => this.brokerStatus.succeeded());
     consumer.on(consumer.events.FETCH, () => this.brokerStatus.succeeded());
+    watchConsumerBroker(consumer, this.brokerStatus);
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics.map((t) => this.topic(t)), fromBeginning: true });
     await consumer.run({
