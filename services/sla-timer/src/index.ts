@@ -20,6 +20,7 @@ import { ClockBreachedLevel1765600500000 } from './store/migrations/176560050000
 import { ClockTicketSequence1765603510000 } from './store/migrations/1765603510000-clock-ticket-sequence';
 import { ClockWarningsSkipped1765603600000 } from './store/migrations/1765603600000-clock-warnings-skipped';
 import { clockClaimLock, SLA_SCHEMA } from './store/response-clock.store';
+import { slaMetrics } from './events/sla-metrics';
 
 /** sla-timer: owns response clocks and SLA policies; produces `sla.*`. */
 export const slaTimerService = defineService({
@@ -46,6 +47,8 @@ export const slaTimerService = defineService({
   ],
   config: SlaTimerEnv,
   build: (deps) => {
+    // Its counters' series exist from the start, before the first breach.
+    slaMetrics();
     const timers = new TimerStore({ schema: SLA_SCHEMA, clock: deps.clock });
     // One worker per replica: due timers are claimed with SKIP LOCKED, so replicas never fire one twice (docs/adr/0024).
     const worker = new TimerWorker({

@@ -1,6 +1,6 @@
 import { Counter, Histogram } from 'prom-client';
 import { metricsRegistry } from '@tss/service-kit';
-import type { AttemptRecorded } from '../use-cases/record-webhook-attempt';
+import { ATTEMPT_RESULTS, type AttemptRecorded } from '../use-cases/record-webhook-attempt';
 
 /** `service` as on every metric of the service: one registry may hold all of them (single-process mode). */
 const service = 'notification';
@@ -13,6 +13,9 @@ const create = () => {
     labelNames: ['service', 'result'],
     registers,
   });
+  // Every result at 0 from the start: `rate()` and `increase()` (TssWebhookFailureRate) miss the first
+  // attempt of a series that begins at 1.
+  for (const result of ATTEMPT_RESULTS) attempts.inc({ service, result }, 0);
   const latency = new Histogram({
     name: 'tss_webhook_attempt_duration_seconds',
     help: 'One webhook attempt, address check to last response byte, by whether it got a 2xx',

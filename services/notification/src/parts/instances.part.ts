@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { NotificationInstances1765602700000 } from '../store/migrations/1765602700000-notification-instances';
 import { InstanceLiveness } from '../use-cases/instance-liveness';
 import { defineNotificationPart } from './notification-part';
+import { instanceMetrics } from '../use-cases/instance-metrics';
 
 export const InstanceConfig = {
   NOTIFICATION_HEARTBEAT_MS: Type.Integer({
@@ -36,6 +37,7 @@ export const instancesPart = defineNotificationPart({
       : [],
   migrations: [NotificationInstances1765602700000],
   build: (deps) => {
+    instanceMetrics(); // its counter's series exist from the start, before the first take-back
     const liveness = new InstanceLiveness({
       dataSource: deps.dataSource,
       instance: deps.instance,

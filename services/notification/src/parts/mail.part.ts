@@ -35,6 +35,7 @@ import { MAIL_SEND_TIMER } from '../use-cases/mail-queue';
 import { MailSender, mailStopBudgetMs } from '../use-cases/mail-sender';
 import { localOutboxTransport, smtpAttemptBoundMs, smtpTransport } from '../use-cases/mail-transport';
 import { defineNotificationPart } from './notification-part';
+import { mailMetrics } from '../use-cases/mail-metrics';
 
 /** The mail settings (read by the acknowledgments part too, which queues the acknowledgment). */
 export const MAIL_CONFIG = {
@@ -112,6 +113,7 @@ export const mailPart = defineNotificationPart({
   configProblems: (config) => [...blobStorageConfigProblems(config), ...SiteLinkKeys.problems(config)],
   migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000, StaffAndEscalationNotices1765300410000, InboundNewTicketsBySender1765300460000, MaskKeptMail1765300490000, MaskSentMail1765501340000, MailSiteRequesterFloor1765501402000, InboundRelease1765600100000, MailRecipientName1765601500000, InboundFollowUpOf1765602100000, MailAttemptInstance1765602701000, InboundSenderName1765602800000, MailThreadMessage1765603100000, MaskKeptMailFileNames1765603900000, MailRatingLinkSequences1765604400000, StaffDirectoryLanguage1765604700000, MaskKeptPrivateKeys1765606310000, MaskKeptKeyRemainders1765606540000],
   build: (deps) => {
+    mailMetrics(); // its counters' series exist from the start, before the first mail
     const c = deps.config;
     const smtpTimeouts = { connectTimeoutMs: c.MAIL_SMTP_CONNECT_TIMEOUT_MS, greetingTimeoutMs: c.MAIL_SMTP_GREETING_TIMEOUT_MS, replyTimeoutMs: c.MAIL_SMTP_REPLY_TIMEOUT_MS };
     const transport = c.MAIL_SMTP_HOST

@@ -30,6 +30,7 @@ import { SiteLinkEnv } from '@tss/service-kit';
 import { domainOf } from '../domain/mail-delivery';
 import { MAIL_CONFIG } from './mail.part';
 import { defineNotificationPart } from './notification-part';
+import { webhookMetrics } from '../events/webhook-metrics';
 
 export const WebhookConfig = {
   WEBHOOK_ALLOW_PRIVATE_HOSTS: Type.String({
@@ -64,6 +65,7 @@ export const webhooksPart = defineNotificationPart({
       .map((host) => `WEBHOOK_ALLOW_PRIVATE_HOSTS: ${host} is not an IP address`),
   migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000, WebhookReadyByEndpoint1765300440000, WebhookInFlightByStart1765300450000, WebhookTicketOrder1765300465000, WebhookRetryHistory1765300470000, MaskKeptWebhookBodies1765501350000, WebhookSealedSecretsFloor1765501403000, WebhookClaimInstance1765602710000, WebhookEventsByType1765603400000, WebhookEventsByTicketSequence1765603500000, IdempotencyFingerprintsCleared1765605800000, MaskKeptStaffTextCopies1765606130000, MaskKeptDescriptionsAndNames1765606410000],
   build: (deps) => {
+    webhookMetrics(); // its counters' series exist from the start, before the first attempt
     const ssrf = { resolve: systemResolve, allowed: allowedHostsOf(deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS) };
     const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
     const agents = new WebhookAgents({ timeoutMs });

@@ -29,6 +29,8 @@ export type MailKind =
 export const REQUESTER_MAIL_KINDS: readonly MailKind[] = ['acknowledgment', 'agent_reply', 'information_requested', 'resolved', 'rating_invitation', 'reopened', 'closed_out_of_scope', 'attachments_refused', 'credentials_vaulted', 'credentials_after_resolution'];
 /** Mail to staff and endpoint owners: a reply naming its Message-ID is quarantined, whatever its subject says (docs/mail.md). */
 export const STAFF_MAIL_KINDS: readonly MailKind[] = ['escalation_notice', 'webhook_endpoint_disabled'];
+/** Every kind of mail: the `kind` label's values. */
+export const MAIL_KINDS: readonly MailKind[] = [...REQUESTER_MAIL_KINDS, ...STAFF_MAIL_KINDS];
 export type MailStatus = 'pending' | 'sent' | 'failed';
 
 export interface MailRow {

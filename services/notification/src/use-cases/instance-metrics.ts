@@ -5,7 +5,8 @@ import { metricsRegistry } from '@tss/service-kit';
 const service = 'notification';
 
 /** What a live instance takes back from one that stopped beating. */
-export type TakenBackKind = 'mail' | 'webhook';
+export const TAKEN_BACK_KINDS = ['mail', 'webhook'] as const;
+export type TakenBackKind = (typeof TAKEN_BACK_KINDS)[number];
 
 const create = () => {
   const takenBack = new Counter({
@@ -14,6 +15,8 @@ const create = () => {
     labelNames: ['service', 'kind'],
     registers: [metricsRegistry()],
   });
+  // Every kind at 0 from the start: `increase()` misses the first take-back of a series that begins at 1.
+  for (const kind of TAKEN_BACK_KINDS) takenBack.inc({ service, kind }, 0);
   return {
     takenBack: { inc: (labels: { kind: TakenBackKind }, count: number) => takenBack.inc({ service, ...labels }, count) },
   };

@@ -24,7 +24,8 @@ export interface SendOutcome {
 export const succeeded = (outcome: SendOutcome): boolean => outcome.statusCode !== undefined && outcome.statusCode >= 200 && outcome.statusCode < 300;
 
 /** What became of the delivery after this attempt. */
-export type AttemptRecorded = 'succeeded' | 'retrying' | 'failed' | 'disabled' | 'claim_lost';
+export const ATTEMPT_RESULTS = ['succeeded', 'retrying', 'failed', 'disabled', 'claim_lost'] as const;
+export type AttemptRecorded = (typeof ATTEMPT_RESULTS)[number];
 
 /** What became of the delivery, with what an operator needs to find it (absent for a lost claim). */
 export interface AttemptRecord {
