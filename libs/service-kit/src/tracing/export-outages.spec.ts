@@ -9,6 +9,8 @@ interface Line {
   level: 'warn' | 'info';
   fields: Record<string, unknown>;
   message: string;
+  /** The trace id of the context the line was logged in: what a log mixin would tag it with. */
+  activeTraceId?: string;
 }
 
 /**
@@ -26,7 +28,8 @@ const outageInFreshProcess = async (): Promise<Line[]> => {
       await inSpan(name, { attributes: { 'tss.marker': 'payload of ' + name } }, async () => undefined);
       const global = trace.getTracerProvider();
       const provider = global instanceof ProxyTracerProvider ? global.getDelegate() : global;
-      await provider.forceFlush().catch(() => undefined); // a failed export rejects; the log lines are the result
+      // Flushed from inside an unrelated request's span, as a batch that fills up during one is.
+      await inSpan('unrelated-request', {}, () => provider.forceFlush().catch(() => undefined)); // a failed export rejects; the log lines are the result
     };
     (async () => {
       const collector = http.createServer((request, response) => {
@@ -40,8 +43,8 @@ const outageInFreshProcess = async (): Promise<Line[]> => {
         serviceName: 'outage-test',
         otlpEndpoint: 'http://127.0.0.1:' + port,
         logger: {
-          warn: (fields, message) => lines.push({ level: 'warn', fields, message }),
-          info: (fields, message) => lines.push({ level: 'info', fields, message }),
+          warn: (fields, message) => lines.push({ level: 'warn', fields, message, activeTraceId: trace.getActiveSpan()?.spanContext().traceId }),
+          info: (fields, message) => lines.push({ level: 'info', fields, message, activeTraceId: trace.getActiveSpan()?.spanContext().traceId }),
         },
       });
       for (const batch of ['first', 'second', 'third']) await exportOneBatch('span-' + batch + '-while-down');
@@ -49,7 +52,8 @@ const outageInFreshProcess = async (): Promise<Line[]> => {
       await exportOneBatch('span-while-up');
       await close(collector);
       await exportOneBatch('span-down-again');
-      await tracing.shutdown();
+      // The unrelated requests' spans are still queued: the last flush fails, the collector being down.
+      await tracing.shutdown().catch(() => undefined);
       process.stdout.write(JSON.stringify(lines), () => process.exit(0));
     })();`;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '-e', script], {
@@ -68,5 +72,16 @@ describe('trace export outages', () => {
     expect(lines.map((line) => line.level)).toEqual(['warn', 'info', 'warn']);
     expect(lines[0].fields).toMatchObject({ code: 'ECONNREFUSED' });
     expect(JSON.stringify(lines)).not.toMatch(/span-|payload of/);
+  });
+
+  // An operator's audit: the warning carried the trace_id of an unrelated request (the log mixin
+  // reads the active context, and an export runs in the context of what triggered it).
+  it('the lines are logged outside any request: no trace id', async () => {
+    const lines = await outageInFreshProcess();
+    expect(lines.map((line) => [line.message, line.activeTraceId])).toEqual([
+      ['trace export failing: spans are dropped until the collector answers', undefined],
+      ['trace export works again', undefined],
+      ['trace export failing: spans are dropped until the collector answers', undefined],
+    ]);
   });
 });

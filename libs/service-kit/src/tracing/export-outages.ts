@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
@@ -24,6 +25,13 @@ const describeFailure = (error: unknown): Record<string, unknown> => {
 };
 
 /**
+ * An export runs in the context of whatever set it off (a span ending in some request): a line
+ * logged there would carry that request's trace_id (the log mixin reads the active context). The
+ * process's lines about its exporter belong to no request.
+ */
+const outsideAnyRequest = (log: () => void): void => context.with(ROOT_CONTEXT, log);
+
+/**
  * One warning when trace export starts failing, one info line when it works again: an outage is two
  * lines however many batches (every 5 s per process) it drops. OpenTelemetry's default handler
  * writes to its diag logger, which nothing reads, so a closed collector port was silent.
@@ -36,13 +44,13 @@ export class ExportOutageReporter {
   failed(error: unknown): void {
     if (this.failing) return;
     this.failing = true;
-    this.logger.warn(describeFailure(error), 'trace export failing: spans are dropped until the collector answers');
+    outsideAnyRequest(() => this.logger.warn(describeFailure(error), 'trace export failing: spans are dropped until the collector answers'));
   }
 
   succeeded(): void {
     if (!this.failing) return;
     this.failing = false;
-    this.logger.info({}, 'trace export works again');
+    outsideAnyRequest(() => this.logger.info({}, 'trace export works again'));
   }
 }
 
