@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
+import { addScrapePort, removeScrapePort } from './scrape-ports';
 
 /** One Prometheus registry per process: services in single-process mode share it, labelled by service. */
 let processRegistry: Registry | undefined;
@@ -85,8 +86,15 @@ export const startMetricsServer = async (port: number, host: string): Promise<Me
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  const listening = (server.address() as AddressInfo).port;
+  // Its requests are no one's: the tracing instrumentation leaves this port's out (docs/adr/0022).
+  addScrapePort(listening);
   return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    port: listening,
+    close: () =>
+      new Promise((resolve) => {
+        removeScrapePort(listening);
+        server.close(() => resolve());
+      }),
   };
 };

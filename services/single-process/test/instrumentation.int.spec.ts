@@ -148,4 +148,14 @@ describe('tracing instrumentations, single-process mode (real PostgreSQL)', () =
       await metrics.close();
     }
   });
+
+  // An operator's audit: `GET /metrics` on the API port answered 404 and was logged with an
+  // all-zero trace_id, as scrapes were ignored on every port. Only the scrape port's are.
+  it('GET /metrics on the API port is a request like any other: traced, with a real id', async () => {
+    spans.reset();
+    expect((await platform.client.http().get('/metrics')).status).toBe(404);
+    const server = await waitFor('the /metrics server span on the API port', () => spans.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === '/metrics'));
+    expect(server.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(server.spanContext().traceId).not.toBe('0'.repeat(32));
+  });
 });

@@ -9,14 +9,13 @@ import { cloudEventKafkaJsInstrumentation } from './kafkajs-instrumentation';
 import { lazily } from '../lazily';
 import { loggablePath } from '../loggable-path';
 import { rememberServerSpan } from './server-spans';
+import { isScrapeRequest } from '../scrape-ports';
 
 const carriesTraceparent = (headers: OutgoingHttpHeaders | readonly string[] | undefined): boolean =>
   headers !== undefined && !Array.isArray(headers) && Object.keys(headers).some((name) => name.toLowerCase() === 'traceparent');
 
 /** The path of a request target, without its query (OpenTelemetry: `url.path` holds no query). */
 const pathOf = (target: string): string => target.split('?')[0];
-
-const METRICS_PATH = '/metrics';
 
 /**
  * `url.query` with every value replaced (the instrumentation's own convention, `REDACTED`): the
@@ -68,9 +67,10 @@ export const platformInstrumentations = (): Instrumentation[] => [
     // with its server span as the parent, one hop per span): a client span would replace it.
     ignoreOutgoingRequestHook: (request) => carriesTraceparent(request.headers),
     // Prometheus scrapes (METRICS_PORT, each pod at every scrape interval) are no one's request: a trace each would
-    // only bury real ones. Health probes stay traced: `/readyz` runs SQL, and its trace shows which
-    // check failed; their log lines carry a real trace id (docs/operations.md#traces).
-    ignoreIncomingRequestHook: (request) => pathOf(request.url ?? '') === METRICS_PATH,
+    // only bury real ones. Only the scrape port's: `/metrics` on the API port is an unknown path,
+    // traced as any (its 404 line carries a real trace id). Health probes stay traced: `/readyz`
+    // runs SQL, and its trace shows which check failed (docs/operations.md#traces).
+    ignoreIncomingRequestHook: (request) => isScrapeRequest(request),
     requestHook: (span, request) => {
       if (request instanceof ClientRequest) return setClientUrl(span, request);
       if (!(request instanceof IncomingMessage)) return;
