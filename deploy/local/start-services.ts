@@ -69,7 +69,7 @@ startServices({
       '',
       `TSS (services mode) is running at ${started.gatewayUrl}`,
       `  API docs:  ${started.gatewayUrl}/docs`,
-      ...Object.entries(started.urls).map(([name, url]) => `  ${name.padEnd(14)} ${url}`),
+      ...Object.entries(started.urls).map(([name, url]) => `  ${name.padEnd(14)} ${url}   Metrics: ${started.metricsUrls[name]}`),
       `  Kafka:     ${started.kafkaBrokers}`,
       '',
       'Admin client of this data folder (kept in bootstrap-admin.json there):',

@@ -8,6 +8,8 @@ import { isLauncherNotice, type RefusedListener } from '@tss/runtime';
  */
 export class ServiceChild {
   listening = false;
+  /** The metrics port it bound, as it told (METRICS_PORT=0 picks one). */
+  metricsPort?: number;
   refused?: RefusedListener;
   closed?: { code: number | null; signal: NodeJS.Signals | null };
 
@@ -17,8 +19,10 @@ export class ServiceChild {
   ) {
     child.on('message', (message: unknown) => {
       if (!isLauncherNotice(message)) return;
-      if (message.type === 'tss.listening') this.listening = true;
-      else this.refused = { setting: message.setting, host: message.host, port: message.port, code: message.code };
+      if (message.type === 'tss.listening') {
+        this.listening = true;
+        this.metricsPort = message.metricsPort;
+      } else this.refused = { setting: message.setting, host: message.host, port: message.port, code: message.code };
     });
     child.once('close', (code: number | null, signal: NodeJS.Signals | null) => (this.closed = { code, signal }));
   }

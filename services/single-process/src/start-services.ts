@@ -61,6 +61,8 @@ export interface StartServicesOptions {
 export interface RunningServices {
   gatewayUrl: string;
   urls: Record<string, string>;
+  /** Each service's `/metrics`, on the port it bound at its start (TSS_METRICS_BASE_PORT=0: a free one each). */
+  metricsUrls: Record<string, string>;
   admin: { clientId: string; clientSecret: string };
   databaseUrl: string;
   kafkaBrokers: string;
@@ -283,7 +285,8 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     }
     checkNotAborted();
     serving = true;
-    return { gatewayUrl: urls.gateway, urls, admin, databaseUrl, kafkaBrokers, pids, exits, stop, failure };
+    const metricsUrls = Object.fromEntries(children.map(({ name, metricsPort }) => [name, `http://127.0.0.1:${metricsPort}/metrics`]));
+    return { gatewayUrl: urls.gateway, urls, metricsUrls, admin, databaseUrl, kafkaBrokers, pids, exits, stop, failure };
   } catch (error) {
     await stop();
     // An abort that ended a wait (for TSS_PG_PORT) says so as the other steps' checks do.

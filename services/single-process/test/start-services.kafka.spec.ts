@@ -52,6 +52,17 @@ describe('services mode in one command (npm run start:services)', () => {
     for (const url of Object.values(running.urls)) expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
+  // An operator's audit: with TSS_METRICS_BASE_PORT=0 the ports each service chose appeared nowhere.
+  it("knows where each service's metrics are served: the port it bound, with its own metrics", async () => {
+    expect(Object.keys(running.metricsUrls ?? {}).sort()).toEqual(SERVICE_PROCESSES.map((s) => s.name).sort());
+    for (const [name, url] of Object.entries(running.metricsUrls)) {
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      const scraped = await fetch(url);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain(`service="${name}"`);
+    }
+  });
+
   it('migrated every service: each schema has its migrations table', async () => {
     const client = new Client({ connectionString: db.url });
     await client.connect();
