@@ -58,6 +58,24 @@ describe('tracing instrumentations, single-process mode (real PostgreSQL)', () =
     expect(inTrace.some((s) => s.instrumentationScope.name === '@fastify/otel')).toBe(true);
   });
 
+  // An operator's audit (docs/adr/0022, sixth session of 2026-12-05): the acknowledgment's send and
+  // its event formed a trace of their own.
+  it('the acknowledgment mail is sent in the filed ticket’s trace, and its event consumed there', async () => {
+    const acme = await platform.client.partner(await platform.adminToken(), 'Acme Acknowledged');
+    spans.reset();
+    const filed = await platform.client.http().post('/v1/tickets').auth(acme.token, { type: 'bearer' }).send(sampleTicket({ requester: { email: 'traced@client.example' } }));
+    expect(filed.status).toBe(201);
+    const finished = await waitFor('intake’s consume of notification.acknowledgment_sent', () => {
+      const all = spans.getFinishedSpans();
+      return all.some((s) => s.name === 'consume notification.acknowledgment_sent') && all;
+    });
+    const traceId = finished.find((s) => s.kind === SpanKind.SERVER && s.name === 'POST /v1/tickets')!.spanContext().traceId;
+    const inTrace = (name: string) => finished.filter((s) => s.name === name && s.spanContext().traceId === traceId);
+    expect(inTrace('send mail acknowledgment')).toHaveLength(1);
+    expect(inTrace('publish notification.acknowledgment_sent')).toHaveLength(1);
+    expect(inTrace('consume notification.acknowledgment_sent').length).toBeGreaterThan(0);
+  });
+
   it('a request without a traceparent starts a trace with a real id (what its log lines carry)', async () => {
     spans.reset();
     await platform.client.http().get('/healthz');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
 import type { EntityManager } from 'typeorm';
 import { dataSchemaUri, validateEvent, type CloudEvent, type EventContract, type EventData, type ServiceName } from '@tss/contracts';
-import { traceCarrierOf, type Clock } from '@tss/service-kit';
+import { traceCarrierOf, type Clock, type TraceCarrier } from '@tss/service-kit';
 import { assertSchemaName, prepared } from '@tss/persistence';
 
 /** Thrown when a service tries to publish an event it does not own or that breaks its contract: a bug. */
@@ -16,13 +16,16 @@ export interface OutboxDraft {
   subject: string;
   data: unknown;
   id?: string;
+  /** The trace the event belongs to, when not the active context's (work done later for it: a queued mail). */
+  trace?: TraceCarrier;
 }
 
-export const outboxDraft = <C extends EventContract>(contract: C, subject: string, data: EventData<C>, options: { id?: string } = {}): OutboxDraft => ({
+export const outboxDraft = <C extends EventContract>(contract: C, subject: string, data: EventData<C>, options: { id?: string; trace?: TraceCarrier } = {}): OutboxDraft => ({
   contract,
   subject,
   data,
   id: options.id,
+  ...(options.trace ? { trace: options.trace } : {}),
 });
 
 /**
@@ -79,7 +82,7 @@ export class Outbox {
     };
   }
 
-  private build({ contract, subject, data, id }: OutboxDraft): CloudEvent<unknown> {
+  private build({ contract, subject, data, id, trace }: OutboxDraft): CloudEvent<unknown> {
     if (contract.owner !== this.options.service) {
       throw new ContractViolation(`${this.options.service} may not produce ${contract.type}; its owner is ${contract.owner}`);
     }
@@ -92,7 +95,7 @@ export class Outbox {
       subject,
       datacontenttype: 'application/json',
       dataschema: dataSchemaUri(contract.type, contract.version),
-      ...traceCarrierOf(),
+      ...(trace ?? traceCarrierOf()),
       data: Value.Clone(data),
     };
     const validation = validateEvent(event);

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { toStorableText } from '@tss/contracts';
+import type { TraceCarrier } from '@tss/service-kit';
 import { bringTimersForwardSql } from '@tss/timers';
 import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
 import { instanceDeadSql } from './instance.store';
@@ -59,6 +60,8 @@ export interface MailRow {
   attemptInstanceId: string | null;
   /** P8: the ticket's thread message an `agent_reply` carries (one mail per message); null for every other mail. */
   threadMessageId: string | null;
+  /** The trace the mail was queued in (empty: none): its send and its event join it. */
+  trace: TraceCarrier;
 }
 
 export interface MailContactRow {
@@ -140,6 +143,8 @@ interface RawMail {
   failed_at: Date | null;
   attempt_instance_id: string | null;
   thread_message_id: string | null;
+  traceparent?: string | null;
+  tracestate?: string | null;
 }
 
 const toMail = (r: RawMail): MailRow => ({
@@ -165,11 +170,13 @@ const toMail = (r: RawMail): MailRow => ({
   failedAt: r.failed_at,
   attemptInstanceId: r.attempt_instance_id ?? null,
   threadMessageId: r.thread_message_id ?? null,
+  trace: { ...(r.traceparent ? { traceparent: r.traceparent } : {}), ...(r.tracestate ? { tracestate: r.tracestate } : {}) },
 });
 
 /** A mail as queued: nothing tried yet. `threadMessageId` only for an `agent_reply`. */
-export type NewMail = Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId' | 'threadMessageId'> & {
+export type NewMail = Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId' | 'threadMessageId' | 'trace'> & {
   threadMessageId?: string | null;
+  trace?: TraceCarrier;
 };
 
 const newMailParams = (mail: NewMail): unknown[] => [
@@ -187,13 +194,15 @@ const newMailParams = (mail: NewMail): unknown[] => [
   mail.createdAt,
   mail.recipientName,
   mail.threadMessageId ?? null,
+  mail.trace?.traceparent ?? null,
+  mail.trace?.tracestate ?? null,
 ];
 
 export const mailStore = {
   async insert(tx: EntityManager, mail: NewMail): Promise<void> {
     await tx.query(
-      `INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name, thread_message_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      `INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name, thread_message_id, traceparent, tracestate)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       newMailParams(mail),
     );
   },
@@ -213,8 +222,8 @@ export const mailStore = {
     const params: unknown[] = newMailParams(mail);
     const ctes = [
       `mail AS (
-         INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name, thread_message_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name, thread_message_id, traceparent, tracestate)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        )`,
     ];
     also.forEach((fragmentAt, i) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { traceCarrierOf } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { mailMessageId } from '../domain/mail-delivery';
 import type { RenderedMail } from '../domain/mail-template';
@@ -68,6 +69,8 @@ export const queueMail = async (
       htmlBody: draft.rendered.html,
       createdAt: now,
       threadMessageId: draft.threadMessageId ?? null,
+      // The trace of the event being handled: the mail is sent in it, however much later.
+      trace: traceCarrierOf(),
     },
     also.map((write) => write({ id, messageId })),
     (first) => deps.timers.scheduleAllStatement(timer, first),

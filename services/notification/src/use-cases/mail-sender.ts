@@ -4,7 +4,7 @@ import { NotificationAcknowledgmentSentV1, NotificationDeliveryFailedV1, toStora
 import { outboxDraft } from '@tss/messaging';
 import type { Outbox, OutboxDraft } from '@tss/messaging';
 import { GroupCommit, inTransaction } from '@tss/persistence';
-import type { Clock } from '@tss/service-kit';
+import { contextFromCarrier, inSpan, otelContext, SpanKind, traceCarrierOf, type Clock, type TraceCarrier } from '@tss/service-kit';
 import type { FiredTimer, TimerBatchHandler, TimerHandler, TimerStore } from '@tss/timers';
 import { autoSubmittedOf, MAIL_MAX_ATTEMPTS, mailRetryDelayMs, threadHeadersOf, type SendOutcome } from '../domain/mail-delivery';
 import { mailStore, type MailRow } from '../store/mail.store';
@@ -253,11 +253,22 @@ export class MailSender {
     }
     // Counted, but stopping began while it waited for the commit: it is not started (its retry sends it).
     const started = !this.stopped;
-    const outcome = started ? await this.send(mail) : { kind: 'transient' as const, reason: INTERRUPTED.notStarted };
+    // In the trace the mail was queued in (the ticket's), as a webhook attempt is: its span, its
+    // event and its log lines join it (docs/adr/0022, addendum of 2026-12-05, sixth session).
+    let trace: TraceCarrier = mail.trace;
+    const outcome = started
+      ? await inSpan(`send mail ${mail.kind}`, { kind: SpanKind.CLIENT, parent: contextFromCarrier(mail.trace), attributes: { 'tss.mail.kind': mail.kind, 'tss.mail.attempt': attempt } }, (span) => {
+          trace = traceCarrierOf();
+          return this.send(mail).then((sent) => {
+            if (sent.kind !== 'sent') span.setAttribute('tss.mail.outcome', sent.kind);
+            return sent;
+          });
+        })
+      : { kind: 'transient' as const, reason: INTERRUPTED.notStarted };
     const endedAt = this.deps.clock.now();
     try {
-      if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response, sentAt: endedAt });
-      else await inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome, endedAt));
+      if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response, sentAt: endedAt, trace });
+      else await otelContext.with(contextFromCarrier(trace), () => inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome, endedAt)));
     } catch (error) {
       this.keepUnrecorded({ mailId, attempt, started, outcome, endedAt }, error);
     }
@@ -388,18 +399,27 @@ export class MailSender {
       if (mail.kind === 'acknowledgment' && mail.ticketId && mail.partnerId) {
         // P3: handed to SMTP, so the request counts as accepted (intake applies it).
         events.push(
-          outboxDraft(NotificationAcknowledgmentSentV1, mail.ticketId, {
-            partnerId: mail.partnerId,
-            reference: mail.acknowledgment?.reference ?? referenceIn(mail.subject),
-            channel: mail.acknowledgment?.channel ?? 'email',
-            sentAt: mail.sentAt.toISOString(),
-          }),
+          outboxDraft(
+            NotificationAcknowledgmentSentV1,
+            mail.ticketId,
+            {
+              partnerId: mail.partnerId,
+              reference: mail.acknowledgment?.reference ?? referenceIn(mail.subject),
+              channel: mail.acknowledgment?.channel ?? 'email',
+              sentAt: mail.sentAt.toISOString(),
+            },
+            // Recorded with others in one transaction: each event in the trace of its own send.
+            { trace: byId.get(mail.id)?.trace },
+          ),
         );
       }
     }
     await this.deps.outbox.addAll(tx, events);
     for (const mail of sent) {
-      this.deps.logger.child({ mailId: mail.id, ticketId: mail.ticketId, kind: mail.kind, attempt: byId.get(mail.id)?.attempt }).info({ transport }, 'mail sent');
+      const attempt = byId.get(mail.id);
+      otelContext.with(contextFromCarrier(attempt?.trace ?? {}), () =>
+        this.deps.logger.child({ mailId: mail.id, ticketId: mail.ticketId, kind: mail.kind, attempt: attempt?.attempt }).info({ transport }, 'mail sent'),
+      );
       mailMetrics().sent.inc({ kind: mail.kind });
     }
   }
@@ -451,6 +471,8 @@ interface SentAttempt {
   response: string;
   /** When the server accepted it: the mail's `sent_at` and the acknowledgment's `sentAt` (P3), however late it is recorded. */
   sentAt: Date;
+  /** The send's trace (the ticket's): its event and its `mail sent` line join it. */
+  trace?: TraceCarrier;
 }
 
 const chunksOf = <T>(items: readonly T[]): T[][] => Array.from({ length: Math.ceil(items.length / RECORD_CHUNK) }, (_, i) => items.slice(i * RECORD_CHUNK, (i + 1) * RECORD_CHUNK));
