@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,9 +13,17 @@ const BROKER_SCRIPT = path.resolve(__dirname, '../../../../deploy/kafka/kafka-br
 const brokerPort = async (): Promise<number> => {
   for (;;) {
     const port = await freePort();
-    if (port < 65_000 && (await freePort()) !== port + 1) return port;
+    if (port < 65_000 && (await bindable(port + 1))) return port;
   }
 };
+
+/** Whether nothing listens on `port` (127.0.0.1) now. */
+const bindable = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 
 /**
  * A broker of the suite's own (`deploy/kafka/kafka-broker.sh`), in a run folder of its own, so
