@@ -4,11 +4,11 @@
 // Settings: TSS_DATA_DIR (.data/services), TSS_BASE_PORT (8080: gateway, then one port per
 // service), TSS_METRICS_BASE_PORT (9464), TSS_PG_PORT (25432: below the ephemeral port range, see
 // local-port-range.ts), TSS_PG_PORT_WAIT_MS (30000: a TSS_PG_PORT taken at start is waited for this
-// long), KAFKA_PORT (9092), LOG_LEVEL (warn); the services' KAFKA_SESSION_TIMEOUT_MS,
-// KAFKA_HEARTBEAT_INTERVAL_MS and KAFKA_REBALANCE_TIMEOUT_MS are checked here too, and every other
-// variable of this environment reaches each service as it is.
+// long), KAFKA_PORT (9092), LOG_LEVEL (warn); every other variable of this environment reaches each
+// service as it is, and each service's settings are checked here too, by its own schema, before
+// anything starts.
 import { exitOnUnknownArgument, isExpectedStartFailure, loadConfigOrExit } from '@tss/runtime';
-import { startServicesOptionsOf, startServicesProblems, StartServicesEnv } from '../../services/single-process/src/start-services.config';
+import { serviceSettingsProblems, startServicesOptionsOf, startServicesProblems, StartServicesEnv } from '../../services/single-process/src/start-services.config';
 import { SERVICE_PROCESSES, startServices, type RunningServices } from '../../services/single-process/src/start-services';
 
 /** What `npm run start:services` takes: nothing; its settings are environment variables (above). */
@@ -18,8 +18,9 @@ const USAGE = 'usage: start-services.ts (no arguments: its settings are environm
 // started; a typo used to start the whole platform (README, Settings: EX_USAGE).
 const unknown = process.argv[2];
 if (unknown !== undefined) exitOnUnknownArgument('start:services', unknown, USAGE);
-// Every setting of the launcher's own, checked before it starts anything: exit 78 naming each bad one.
-const config = loadConfigOrExit(StartServicesEnv, 'start:services', process.env, startServicesProblems(SERVICE_PROCESSES.length));
+// Every setting of the launcher's own, and of each service it starts in the environment it would get,
+// checked before it starts or writes anything: exit 78, one message naming each bad one.
+const config = loadConfigOrExit(StartServicesEnv, 'start:services', process.env, (env) => [...startServicesProblems(SERVICE_PROCESSES.length)(env), ...serviceSettingsProblems(env)]);
 // One way out, whatever ends the launcher: Ctrl-C, SIGTERM, SIGHUP (the terminal closed), an error
 // of its own, during start-up or after. Each stops the services, the broker and PostgreSQL it
 // started; the broker runs in a session of its own and would outlive the launcher otherwise.

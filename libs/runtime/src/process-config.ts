@@ -67,6 +67,21 @@ export const loadConfigOrExit = <S extends TObject>(
 };
 
 /**
+ * Every problem `loadConfigOrExit` would name in `env`, without exiting: the schema's, then
+ * `check`'s (a launcher checks the processes it will start with it, before it starts anything).
+ */
+export const configProblemsOf = <S extends TObject>(schema: S, env: NodeJS.ProcessEnv, check: (env: NodeJS.ProcessEnv) => readonly string[] = () => []): string[] => {
+  const more = check(env);
+  try {
+    loadConfig(schema, env);
+    return [...more];
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems, ...more];
+    throw error;
+  }
+};
+
+/**
  * What `rules` say about the settings of `schema` in an environment (a rule a schema cannot say,
  * across settings or within one); nothing when those settings fail the schema itself: its message
  * already names them. Give a rule a schema of the settings it reads alone, so another bad setting

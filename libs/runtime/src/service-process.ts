@@ -182,11 +182,9 @@ export const kafkaTransportOptionsFrom = (config: ServiceProcessEnv, clientId: s
 });
 
 /** What an entry point adds to `runServiceProcess`: settings of its own, and hooks that read them (the gateway's). */
-export interface ServiceProcessEntry<E extends TObject> {
+export interface ServiceProcessEntry<E extends TObject> extends Omit<ServiceProcessChecks<E>, 'ownKeys'> {
   /** Settings of this entry point alone (the gateway's upstream URLs), validated with all the others. */
   config: E;
-  /** Rules on the environment a schema cannot say (each of the gateway's per-prefix timeouts in range), checked with it before connecting; see `problemsOfValid`. */
-  configProblems?: (env: NodeJS.ProcessEnv) => readonly string[];
   /** Where token verification keys come from; default: TSS_JWKS_URL (then required). */
   keySource?: (host: ServiceHost) => PublicKeySource;
   /** Wraps the process's token verifier (the gateway's record of single sign-on staff). */
@@ -198,6 +196,34 @@ export interface ServiceProcessEntry<E extends TObject> {
 }
 
 const NO_SETTINGS = envSchema({});
+
+/** What a services-mode entry point checks at start beyond every service process's settings and its module's. */
+export interface ServiceProcessChecks<E extends TObject = TObject> {
+  /** Settings of this entry point alone (the gateway's upstream URLs), validated with all the others. */
+  config?: E;
+  /** Rules on the environment a schema cannot say (each of the gateway's per-prefix timeouts in range), checked with it before connecting; see `problemsOfValid`. */
+  configProblems?: (env: NodeJS.ProcessEnv) => readonly string[];
+  /** It verifies tokens with keys of its own (the gateway's key ring, its `keySource`): TSS_JWKS_URL is not required. */
+  ownKeys?: boolean;
+}
+
+/**
+ * Everything a services-mode process checks at start, before it connects: its one schema (its own
+ * settings, the runtime's, its module's, its entry point's) and the rules a schema cannot say. One
+ * declaration for the process itself (`runServiceProcess`) and for a launcher that checks each
+ * service's environment before it starts anything (`npm run start:services`, docs/adr/0006).
+ */
+export const serviceProcessConfig = <E extends TObject>(module: ServiceModule, checks?: ServiceProcessChecks<E>) => ({
+  schema: processConfigSchema(ServiceProcessEnv, NO_SETTINGS, [module], checks?.config ?? NO_SETTINGS),
+  problems: (env: NodeJS.ProcessEnv): string[] => [
+    ...(checks?.ownKeys || env.TSS_JWKS_URL ? [] : ['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)']),
+    ...kafkaConnectionProblems(env),
+    ...kafkaConsumerGroupProblems(env),
+    ...moduleConfigProblems([module])(env),
+    ...listenerPortProblems(env),
+    ...(checks?.configProblems?.(env) ?? []),
+  ],
+});
 
 /** What a services-mode entry point takes: nothing (serve), or one command. */
 const SERVICE_USAGE = 'usage: main.js [migrate | config-schema | dead-letters …]';
@@ -215,7 +241,7 @@ export const runServiceProcess = async <E extends TObject>(
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<void> => {
   // One check of every variable the process reads (its module's and the entry's too), before any connection.
-  const schema = processConfigSchema(ServiceProcessEnv, NO_SETTINGS, [module], entry?.config ?? NO_SETTINGS);
+  const { schema, problems } = serviceProcessConfig(module, entry && { config: entry.config, configProblems: entry.configProblems, ownKeys: entry.keySource !== undefined });
   // Only `dead-letters` takes arguments of its own; anything else unknown used to start the service.
   const unknown = argv[0] === 'dead-letters' ? undefined : argv.find((arg, i) => i > 0 || !['migrate', 'config-schema'].includes(arg));
   if (unknown !== undefined) exitOnUnknownArgument(module.name, unknown, SERVICE_USAGE);
@@ -260,14 +286,7 @@ export const runServiceProcess = async <E extends TObject>(
     }
     return;
   }
-  const config = loadConfigOrExit(schema, module.name, process.env, (env) => [
-    ...(entry?.keySource || env.TSS_JWKS_URL ? [] : ['TSS_JWKS_URL is required (the gateway JWKS that verifies access tokens)']),
-    ...kafkaConnectionProblems(env),
-    ...kafkaConsumerGroupProblems(env),
-    ...moduleConfigProblems([module])(env),
-    ...listenerPortProblems(env),
-    ...(entry?.configProblems?.(env) ?? []),
-  ]);
+  const config = loadConfigOrExit(schema, module.name, process.env, problems);
   const logger = createLogger(module.name, config.LOG_LEVEL);
   await waitForDatabaseOrStop(config, logger);
   const tracing = startTracing({ serviceName: module.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });

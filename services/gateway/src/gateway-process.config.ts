@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { problemsOfValid } from '@tss/runtime';
+import { problemsOfValid, type ServiceProcessChecks } from '@tss/runtime';
 import { envSchema, mergeEnvSchemas } from '@tss/service-kit';
 import { BootstrapAdminEnv, UpstreamUrlsEnv } from './gateway.config';
 import { EdgeEnv } from './http/edge-protection';
@@ -24,3 +24,14 @@ export const GatewayProcessEnv = mergeEnvSchemas(
 
 /** What the gateway process's schema cannot say: each per-prefix timeout in range (checked with the schema, before connecting). */
 export const gatewayProcessProblems = problemsOfValid(envSchema(RouteTimeoutsEnv), (settings) => routeTimeoutProblems(settings.TSS_UPSTREAM_TIMEOUTS));
+
+/**
+ * What the gateway process checks at start beyond every service process's settings (main.ts): its
+ * own settings and rules; it verifies tokens with its own key ring, so it needs no TSS_JWKS_URL.
+ * `npm run start:services` checks the gateway's environment with these before it starts anything.
+ */
+export const gatewayProcessChecks = {
+  config: GatewayProcessEnv,
+  configProblems: gatewayProcessProblems,
+  ownKeys: true,
+} satisfies ServiceProcessChecks<typeof GatewayProcessEnv>;

@@ -27,7 +27,7 @@ import { siteLinkRoutes } from './http/site-link.routes';
 import { supportSiteRoutes } from './http/support-site/support-site.routes';
 import { httpIntake, sameAppIntake } from './upstream/intake-api';
 export { BootstrapAdminEnv, GatewayEnv, ROUTED_SERVICES, UpstreamUrlsEnv, upstreamUrls, upstreamUrlSetting, type RoutedService } from './gateway.config';
-export { GatewayProcessEnv, gatewayProcessProblems } from './gateway-process.config';
+export { GatewayProcessEnv, gatewayProcessChecks, gatewayProcessProblems } from './gateway-process.config';
 import { clientRoutes } from './http/client.routes';
 import { staffRoutes } from './http/staff.routes';
 import { ClientView } from './http/client.views';

@@ -1,6 +1,6 @@
 import { runMain, runServiceProcess } from '@tss/runtime';
 import { systemClock } from '@tss/service-kit';
-import { bootstrapAdmin, forwardToServices, GatewayProcessEnv, gatewayProcessProblems, gatewayService, gateSsoStaff, gatewayTokenAuthority, upstreamUrls } from './index';
+import { bootstrapAdmin, forwardToServices, gatewayProcessChecks, gatewayService, gateSsoStaff, gatewayTokenAuthority, upstreamUrls } from './index';
 import { installServicesModeEdge } from './http/services-mode-edge';
 import { parseTrustProxy } from './http/client-address';
 import { parseRouteTimeouts } from './http/forwarding';
@@ -9,8 +9,9 @@ import { serveMergedApiDocs } from './http/merged-api-docs';
 // Services mode: the gateway verifies tokens with its own key ring and forwards by prefix.
 runMain('gateway', () =>
   runServiceProcess(gatewayService, {
-    config: GatewayProcessEnv,
-    configProblems: gatewayProcessProblems,
+    // Its settings and rules, as start:services checks them before it starts anything.
+    config: gatewayProcessChecks.config,
+    configProblems: gatewayProcessChecks.configProblems,
     keySource: (host) => gatewayTokenAuthority(host.dataSource, systemClock),
     // Staff signed in through single sign-on are recorded and announced here, where every request enters (docs/auth.md).
     wrapTokens: (verifier) => gateSsoStaff(verifier, systemClock),

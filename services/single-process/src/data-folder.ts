@@ -24,7 +24,40 @@ export const siteLinkKeysOf = (dataDir: string): string => {
   const kept = keptSiteLinkKeys(dataDir);
   if (kept !== undefined) return kept;
   mkdirSync(dataDir, { recursive: true });
-  const keys = `local-1:${randomBytes(32).toString('base64')}`;
+  const keys = newSiteLinkKeys();
   writeFileSync(siteLinkKeysFile(dataDir), `${keys}\n`, { mode: 0o600 });
   return keys;
+};
+
+/** A new support-site link key, made in memory: what a data folder's first start keeps. */
+export const newSiteLinkKeys = (): string => `local-1:${randomBytes(32).toString('base64')}`;
+
+/** Services mode's first admin client, given to the gateway (`TSS_BOOTSTRAP_CLIENT_*`). */
+export interface BootstrapAdmin {
+  clientId: string;
+  clientSecret: string;
+}
+
+const bootstrapAdminFile = (dataDir: string): string => path.join(dataDir, 'bootstrap-admin.json');
+
+/** The first admin client a services-mode data folder keeps, if it has one: read, never made. */
+export const keptBootstrapAdmin = (dataDir: string): BootstrapAdmin | undefined => {
+  const file = bootstrapAdminFile(dataDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BootstrapAdmin) : undefined;
+};
+
+/** A new first admin client, made in memory. */
+export const newBootstrapAdmin = (): BootstrapAdmin => ({ clientId: 'local-admin', clientSecret: randomBytes(24).toString('base64url') });
+
+/**
+ * The first admin client of a services-mode data folder: made on its first start, kept in
+ * `<dataDir>/bootstrap-admin.json` (readable by its owner only). Called once every setting is
+ * accepted and the folder made.
+ */
+export const bootstrapAdminOf = (dataDir: string): BootstrapAdmin => {
+  const kept = keptBootstrapAdmin(dataDir);
+  if (kept !== undefined) return kept;
+  const admin = newBootstrapAdmin();
+  writeFileSync(bootstrapAdminFile(dataDir), `${JSON.stringify(admin)}\n`, { mode: 0o600 });
+  return admin;
 };

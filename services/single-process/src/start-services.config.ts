@@ -1,18 +1,21 @@
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { KafkaConsumerGroupEnv, kafkaConsumerGroupProblems } from '@tss/messaging';
-import { DatabaseUrlSetting, problemsOfValid } from '@tss/runtime';
-import { BaseEnv, envSchema } from '@tss/service-kit';
+import { EmbeddedPostgres } from '@tss/persistence';
+import { configProblemsOf, DatabaseUrlSetting, problemsOfValid, serviceProcessConfig } from '@tss/runtime';
+import { BaseEnv, envSchema, loadConfig } from '@tss/service-kit';
+import { keptBootstrapAdmin, keptSiteLinkKeys, newBootstrapAdmin, newSiteLinkKeys } from './data-folder';
 import { TssPgPortWaitMs } from './embedded-postgres-port';
 import { SERVICES_MODE_PG_PORT } from './local-port-range';
+import { SERVICE_PROCESSES, serviceProcessEnv } from './service-processes';
 import type { StartServicesOptions } from './start-services';
 
 /**
  * The settings of `npm run start:services` (deploy/local/start-services.ts) itself, checked before
  * it starts anything (docs/adr/0015): a bad one stops it with exit 78 and one message naming each.
- * The services it starts check theirs, which they get from its environment, as every process does;
- * the consumer group's timeouts (which every service reads, unchanged) are checked here too, so a
- * wrong one stops the launcher before PostgreSQL and the broker rather than each service after.
+ * The services it starts get theirs from its environment, and it checks them with these, by each
+ * service's own schema (`serviceSettingsProblems`, below); the consumer group's timeouts, which
+ * every service reads unchanged, are declared here too (the same declarations), as its own.
  */
 export const StartServicesEnv = envSchema({
   TSS_DATA_DIR: Type.String({ default: '.data/services', description: "PostgreSQL's data, the broker's log, the admin client and the link keys" }),
@@ -69,6 +72,46 @@ const portProblems =
       );
       return [...past, ...shared];
     })(env);
+
+/**
+ * What each service the launcher starts would refuse in the environment it would start it with
+ * (`serviceProcessEnv`), by that service's own schema and rules (`serviceProcessConfig`, as the
+ * service checks them itself): a setting only one service reads is found before anything starts,
+ * not once PostgreSQL, the broker and the migrations have run (docs/adr/0006, addendum of
+ * 2026-12-05, sixth session). Reads the data folder's kept admin and link key, writes nothing:
+ * what a first start will make is made here in memory only.
+ *
+ * One line per problem, named once: with the services that read the setting unless all do; a line
+ * the launcher's own check gives (the consumer group's timeouts, DATABASE_URL) is left to it. While
+ * the launcher's own settings are bad, the services are checked with its defaults in their place,
+ * so that its ports (PORT, METRICS_PORT are derived from them) are named once, as its own.
+ */
+export const serviceSettingsProblems = (env: NodeJS.ProcessEnv): string[] => {
+  const launcherProblems = configProblemsOf(StartServicesEnv, env, startServicesProblems(SERVICE_PROCESSES.length));
+  const launcher = loadConfig(StartServicesEnv, launcherProblems.length === 0 ? env : {});
+  const dataDir = path.resolve(launcher.TSS_DATA_DIR);
+  const plan = {
+    env,
+    dataDir,
+    basePort: launcher.TSS_BASE_PORT,
+    metricsBasePort: launcher.TSS_METRICS_BASE_PORT,
+    // What startServices gives them: the embedded PostgreSQL's URL, the broker's address.
+    databaseUrl: launcher.DATABASE_URL ?? new EmbeddedPostgres({ dataDir, port: launcher.TSS_PG_PORT }).url('tss'),
+    kafkaBrokers: launcher.KAFKA_BROKERS ?? `127.0.0.1:${launcher.KAFKA_PORT}`,
+    logLevel: launcher.LOG_LEVEL,
+    admin: keptBootstrapAdmin(dataDir) ?? newBootstrapAdmin(),
+    siteLinkKeys: keptSiteLinkKeys(dataDir) ?? newSiteLinkKeys(),
+  };
+  const own = new Set(launcherProblems);
+  const readers = new Map<string, string[]>();
+  SERVICE_PROCESSES.forEach((service, i) => {
+    const { schema, problems } = serviceProcessConfig(service.module, service.checks);
+    for (const problem of configProblemsOf(schema, serviceProcessEnv(i, plan), problems)) {
+      if (!own.has(problem)) readers.set(problem, [...(readers.get(problem) ?? []), service.name]);
+    }
+  });
+  return [...readers].map(([problem, names]) => (names.length === SERVICE_PROCESSES.length ? problem : `${problem} (read by ${names.join(', ')})`));
+};
 
 /** The launcher's options from its checked settings. */
 export const startServicesOptionsOf = (

@@ -3,27 +3,19 @@
 // is given), migrates every service, then runs each service as its own process on its own ports,
 // and prints the gateway's URL, as `npm start` does for one process. Ctrl-C stops it all.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { siteLinkKeysOf } from './data-folder';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { ServiceName } from '@tss/contracts';
-import { upstreamUrlSetting } from '@tss/gateway';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
-import { LAUNCHER_NOTICES_ENV, restartEmbeddedPostgresOnExit } from '@tss/runtime';
+import { restartEmbeddedPostgresOnExit } from '@tss/runtime';
 import { createLogger } from '@tss/service-kit';
+import { bootstrapAdminOf, siteLinkKeysOf } from './data-folder';
 import { PG_PORT_WAIT_MS, startOnPgPort } from './embedded-postgres-port';
 import { checkPortsFree, placedPorts, refusedServiceListener } from './launcher-ports';
 import { ServiceChild } from './service-child';
-import { ALL_SERVICES } from './single-process-platform';
+import { SERVICE_PROCESSES, serviceProcessEnv, serviceUrls } from './service-processes';
 
-/** Every service process, gateway first (the others verify tokens against its JWKS): derived from ALL_SERVICES. */
-export const SERVICE_PROCESSES: readonly { name: ServiceName; entry: string; upstreamEnv?: string }[] = ALL_SERVICES.map(({ name }) => ({
-  name,
-  entry: `services/${name}/src/main.ts`,
-  upstreamEnv: name === 'gateway' ? undefined : upstreamUrlSetting(name),
-}));
+export { SERVICE_PROCESSES } from './service-processes';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -109,7 +101,6 @@ const runNode = (entry: string, args: string[], env: NodeJS.ProcessEnv, bundles 
 
 const exitOf = async (child: ChildProcess): Promise<number | null> => (child.exitCode !== null ? child.exitCode : ((await once(child, 'exit')) as [number | null])[0]);
 
-/** The first admin client of this data folder: generated once, kept beside the data. */
 /**
  * The broker's settings: its data in the data folder, kept when it stops and used again at the next
  * start, as PostgreSQL's is. Events published but not yet consumed (a service that was down or
@@ -121,14 +112,6 @@ export const brokerEnv = (options: Pick<StartServicesOptions, 'dataDir' | 'kafka
   KAFKA_RUN_DIR: path.join(options.dataDir, 'kafka'),
   KAFKA_KEEP_DATA: '1',
 });
-
-const bootstrapAdmin = (dataDir: string): { clientId: string; clientSecret: string } => {
-  const file = path.join(dataDir, 'bootstrap-admin.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { clientId: string; clientSecret: string };
-  const admin = { clientId: 'local-admin', clientSecret: randomBytes(24).toString('base64url') };
-  writeFileSync(file, `${JSON.stringify(admin)}\n`, { mode: 0o600 });
-  return admin;
-};
 
 /** A service that ran this long before it exited is restarted after the first pause again. */
 const RESTART_RESET_AFTER_MS = 60_000;
@@ -194,11 +177,21 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
       if (code !== 0) throw new Error(`${service.name} migrate exited with ${code}`);
     }
 
-    const urls: Record<string, string> = {};
-    SERVICE_PROCESSES.forEach((service, i) => (urls[service.name] = `http://127.0.0.1:${options.basePort + i}`));
-    const admin = bootstrapAdmin(options.dataDir);
-    const siteLinks = { TSS_SITE_LINK_KEYS: process.env.TSS_SITE_LINK_KEYS ?? siteLinkKeysOf(options.dataDir), TSS_PUBLIC_URL: process.env.TSS_PUBLIC_URL ?? urls.gateway };
-    const upstreams = Object.fromEntries(SERVICE_PROCESSES.flatMap((s) => (s.upstreamEnv ? [[s.upstreamEnv, urls[s.name]]] : [])));
+    const urls = serviceUrls(options.basePort);
+    const admin = bootstrapAdminOf(options.dataDir);
+    // Each service's environment, as the launcher checked it before it started anything (deploy/local/start-services.ts).
+    const plan = {
+      env: process.env,
+      dataDir: options.dataDir,
+      basePort: options.basePort,
+      metricsBasePort: options.metricsBasePort,
+      databaseUrl,
+      kafkaBrokers,
+      kafkaNamePrefix: options.kafkaNamePrefix,
+      logLevel: options.logLevel,
+      admin,
+      siteLinkKeys: process.env.TSS_SITE_LINK_KEYS ?? siteLinkKeysOf(options.dataDir),
+    };
     const children: ServiceChild[] = [];
     const pids: Record<string, number> = {};
     const exits: Record<string, ServiceExit> = {};
@@ -257,25 +250,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
       });
     };
     SERVICE_PROCESSES.forEach((service, i) => {
-      const env: NodeJS.ProcessEnv = {
-        // The launcher's environment as it is: a service's own settings (KAFKA_SESSION_TIMEOUT_MS, …) reach it from there.
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        KAFKA_BROKERS: kafkaBrokers,
-        ...(options.kafkaNamePrefix ? { KAFKA_NAME_PREFIX: options.kafkaNamePrefix } : {}),
-        PORT: String(options.basePort + i),
-        // 0: every process picks a free metrics port of its own.
-        METRICS_PORT: String(options.metricsBasePort === 0 ? 0 : options.metricsBasePort + i),
-        LOG_LEVEL: options.logLevel,
-        // Intake and notification share the attachments, inside the data folder (README).
-        ATTACHMENT_DIR: process.env.ATTACHMENT_DIR ?? path.join(options.dataDir, 'attachments'),
-        // Each tells the launcher over its IPC channel that it listens, or which port was refused.
-        [LAUNCHER_NOTICES_ENV]: 'ipc',
-        ...siteLinks,
-        ...(service.name === 'gateway'
-          ? { ...upstreams, TSS_BOOTSTRAP_CLIENT_ID: admin.clientId, TSS_BOOTSTRAP_CLIENT_SECRET: admin.clientSecret }
-          : { TSS_JWKS_URL: `${urls.gateway}/.well-known/jwks.json` }),
-      };
+      const env = serviceProcessEnv(i, plan);
       supervise(i, service.name, () => runNode(service.entry, [], env, options.bundles, true));
     });
     // Ready: each service says so itself (gateway first; the others verify tokens against it).

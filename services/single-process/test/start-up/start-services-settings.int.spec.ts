@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServicesProblems } from '../../src/start-services.config';
+import { serviceSettingsProblems, startServicesProblems } from '../../src/start-services.config';
+import { SERVICE_PROCESSES } from '../../src/start-services';
 import { connectionTrap, type ConnectionTrap } from '../support/connection-trap';
+import { LAUNCHER_PORT_BLOCK, ownFreePorts } from '../support/held-port';
 
 const REPO = path.resolve(__dirname, '../../../..');
 const LAUNCHER = path.join(REPO, 'deploy/local/start-services.ts');
@@ -39,7 +41,17 @@ describe('start:services: its own settings checked before it starts anything', (
     // launcher would migrate there and fail at once (one try: DB_CONNECT_TIMEOUT_MS=0).
     const elsewhere = { DATABASE_URL: `postgres://tss:secret@${database.address}/tss`, KAFKA_BROKERS: broker.address, DB_CONNECT_TIMEOUT_MS: '0' };
     const [bad, ranges] = await Promise.all([
-      runLauncher({ ...elsewhere, TSS_DATA_DIR: path.join(dataDir, 'bad'), TSS_BASE_PORT: 'abc', TSS_METRICS_BASE_PORT: '70000', LOG_LEVEL: 'loud', KAFKA_SESSION_TIMEOUT_MS: '5000', TSS_PG_PORT_WAIT_MS: '-1' }),
+      runLauncher({
+        ...elsewhere,
+        TSS_DATA_DIR: path.join(dataDir, 'bad'),
+        TSS_BASE_PORT: 'abc',
+        TSS_METRICS_BASE_PORT: '70000',
+        LOG_LEVEL: 'loud',
+        KAFKA_SESSION_TIMEOUT_MS: '5000',
+        TSS_PG_PORT_WAIT_MS: '-1',
+        // A setting of one service alone, named with the launcher's own in the one message.
+        MAIL_SMTP_PORT: 'smtp',
+      }),
       runLauncher({ ...elsewhere, TSS_DATA_DIR: path.join(dataDir, 'ranges'), TSS_BASE_PORT: '65533', TSS_METRICS_BASE_PORT: '65530' }),
     ]);
     Object.assign(exits, { bad, ranges });
@@ -55,6 +67,9 @@ describe('start:services: its own settings checked before it starts anything', (
     expect(exits.bad.stderr).toMatch(/^start:services: Invalid configuration:\n/);
     // The services' consumer group settings too, which it passes to every service (docs/adr/0020, fifth session).
     for (const name of ['TSS_BASE_PORT="abc"', 'TSS_METRICS_BASE_PORT=70000', 'LOG_LEVEL="loud"', 'KAFKA_SESSION_TIMEOUT_MS=5000', 'TSS_PG_PORT_WAIT_MS=-1']) expect(exits.bad.stderr).toContain(`  - ${name}: `);
+    // Said once, though every service reads it too.
+    expect(exits.bad.stderr.match(/KAFKA_SESSION_TIMEOUT_MS=/g)).toHaveLength(1);
+    expect(exits.bad.stderr).toContain('  - MAIL_SMTP_PORT="smtp": Expected integer (read by notification)\n');
     expect(exits.bad.stderr).not.toMatch(STACK_FRAME);
     expect(database.connections() + broker.connections()).toBe(0);
     expect(existsSync(path.join(dataDir, 'bad'))).toBe(false);
@@ -65,6 +80,66 @@ describe('start:services: its own settings checked before it starts anything', (
     expect(exits.ranges.stderr).toContain('  - TSS_BASE_PORT=65533: the services would listen on 65533–65538, past 65535\n');
     expect(exits.ranges.stderr).toContain("  - TSS_METRICS_BASE_PORT=65530: the services' metrics (65530–65535) and TSS_BASE_PORT's services (65533–65538) share ports\n");
     expect(existsSync(path.join(dataDir, 'ranges'))).toBe(false);
+  });
+});
+
+// An outside re-test: a bad value of a setting only one service reads (notification's, escalation's)
+// was found once embedded PostgreSQL, the broker and the migrations had run: that service exited 78,
+// and the launcher said "exited with 78". Each service's own schema is now checked by the launcher,
+// before it starts or writes anything (docs/adr/0006, addendum of 2026-12-05, sixth session).
+describe("start:services: every service's settings checked before it starts anything", () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-launcher-service-settings-'));
+  // As root, PostgreSQL runs as the postgres user, who must reach the data folder inside.
+  chmodSync(dataDir, 0o755);
+  const folder = path.join(dataDir, 'data');
+  let exit: Exit;
+
+  beforeAll(async () => {
+    // Its own ports, apart from other runs': were the settings accepted, PostgreSQL would start on them.
+    const first = await ownFreePorts(2 * SERVICE_PROCESSES.length + 3, LAUNCHER_PORT_BLOCK);
+    exit = await runLauncher({
+      TSS_DATA_DIR: folder,
+      TSS_BASE_PORT: String(first),
+      TSS_METRICS_BASE_PORT: String(first + SERVICE_PROCESSES.length),
+      KAFKA_PORT: String(first + 2 * SERVICE_PROCESSES.length),
+      TSS_PG_PORT: String(first + 2 * SERVICE_PROCESSES.length + 2),
+      // The broker's script refuses this version at once: a launcher that went on fails fast there.
+      KAFKA_VERSION: 'none',
+      // Every service reads it.
+      KAFKA_TOPIC_PARTITIONS: '0',
+      // The gateway's process alone, its module by a rule its schema cannot say (32 bytes).
+      TSS_UPSTREAM_TIMEOUT_MS: '5',
+      TSS_MASTER_KEYS: 'k1:c2hvcnQ=',
+      // Two services read it.
+      ATTACHMENT_STORAGE: 'ftp',
+      // One service alone each.
+      MAIL_SMTP_PORT: 'smtp',
+      ESCALATION_RENOTIFY_AFTER_MS: '-1',
+    });
+  }, 120_000);
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a bad value of any service\'s setting: exit 78, one message, each setting on one line with its reason and who reads it, no stack', () => {
+    expect({ code: exit.code, stdout: exit.stdout }).toEqual({ code: 78, stdout: '' });
+    expect(exit.stderr).toMatch(/^start:services: Invalid configuration:\n/);
+    for (const line of [
+      'KAFKA_TOPIC_PARTITIONS=0: Expected integer to be greater or equal to 1',
+      'TSS_UPSTREAM_TIMEOUT_MS=5: Expected integer to be greater or equal to 100 (read by gateway)',
+      'TSS_MASTER_KEYS: master key k1 is 5 bytes, not 32 (read by gateway)',
+      'ATTACHMENT_STORAGE="ftp": Expected one of "filesystem", "s3" (read by ticket-intake, notification)',
+      'MAIL_SMTP_PORT="smtp": Expected integer (read by notification)',
+      'ESCALATION_RENOTIFY_AFTER_MS=-1: Expected integer to be greater or equal to 1000 (read by escalation)',
+    ])
+      expect(exit.stderr).toContain(`  - ${line}\n`);
+    // Once, though all six services refuse it.
+    expect(exit.stderr.match(/KAFKA_TOPIC_PARTITIONS=/g)).toHaveLength(1);
+    expect(exit.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('nothing started, nothing written: no data folder (no PostgreSQL, no broker, no link key)', () => {
+    expect(existsSync(folder)).toBe(false);
   });
 });
 
@@ -138,5 +213,24 @@ describe("start:services: the services' consumer group timeouts, checked before 
       expect.stringMatching(/^KAFKA_HEARTBEAT_INTERVAL_MS=10000 is not below a third of KAFKA_SESSION_TIMEOUT_MS=30000/),
     ]);
     expect(startServicesProblems(6)({ KAFKA_SESSION_TIMEOUT_MS: '30000', KAFKA_HEARTBEAT_INTERVAL_MS: '5000' })).toEqual([]);
+  });
+});
+
+describe("start:services: the environment it gives each service, checked against that service's schema", () => {
+  it('the defaults hold: each service accepts the environment the launcher would start it with', () => {
+    expect(serviceSettingsProblems({})).toEqual([]);
+  });
+
+  it("a setting is named once, with the services that read it unless all do; a line the launcher's own check gives is left to it", () => {
+    expect(serviceSettingsProblems({ MAIL_SMTP_PORT: 'smtp', KAFKA_TOPIC_PARTITIONS: '0', KAFKA_SESSION_TIMEOUT_MS: '5000' })).toEqual([
+      'KAFKA_TOPIC_PARTITIONS=0: Expected integer to be greater or equal to 1',
+      'MAIL_SMTP_PORT="smtp": Expected integer (read by notification)',
+    ]);
+  });
+
+  it("the launcher's own settings bad: the services are checked with its defaults in their place", () => {
+    expect(serviceSettingsProblems({ TSS_BASE_PORT: 'abc', ESCALATION_RENOTIFY_AFTER_MS: '-1' })).toEqual([
+      'ESCALATION_RENOTIFY_AFTER_MS=-1: Expected integer to be greater or equal to 1000 (read by escalation)',
+    ]);
   });
 });
