@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { CannotListen, cannotListenReason, listenAs, type RefusedListener } from '@tss/runtime';
+import { metricsPortFor } from '@tss/service-kit';
 
-/** A port `npm run start:services` has something listen on, by the launcher's setting that places it. */
+/** A port a launcher (`npm start`, `npm run start:services`) has something listen on, by the launcher's setting that places it. */
 export interface PlacedPort {
   setting: string;
   host: string;
@@ -63,6 +64,30 @@ export const placedPorts = (plan: PortPlan): PlacedPort[] => [
         service: { name, setting: 'METRICS_PORT' },
       }))),
 ];
+
+/** What `npm start` listens on, from its checked settings. */
+export interface SingleProcessListeners {
+  HOST: string;
+  PORT: number;
+  METRICS_PORT?: number;
+  TSS_PG_PORT: number;
+  TSS_PG_PORT_WAIT_MS: number;
+  DATABASE_URL?: string;
+}
+
+/**
+ * Every port `npm start` listens on, in the order they open: its embedded PostgreSQL's (when it
+ * starts one and does not wait for the port: a port to wait for is its start's, the first step),
+ * then the platform's PORT and METRICS_PORT on HOST. A port 0 is probed too: the HOST is checked.
+ */
+export const singleProcessPorts = (config: SingleProcessListeners): PlacedPort[] => {
+  const metricsPort = metricsPortFor(config);
+  return [
+    ...(config.DATABASE_URL || config.TSS_PG_PORT_WAIT_MS > 0 ? [] : [{ setting: 'TSS_PG_PORT', host: LOOPBACK, port: config.TSS_PG_PORT }]),
+    { setting: 'PORT', host: config.HOST, port: config.PORT },
+    { setting: 'METRICS_PORT', host: config.HOST, port: metricsPort, ...(config.METRICS_PORT === undefined && metricsPort !== 0 ? { what: 'unset: PORT + 1000' } : {}) },
+  ];
+};
 
 const withWhat = (reason: string, placed: PlacedPort | undefined): string => (placed?.what ? `${reason} (${placed.what})` : reason);
 

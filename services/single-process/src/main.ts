@@ -22,6 +22,7 @@ import {
 } from '@tss/service-kit';
 import { ensureDatabase, type RunningPostgres } from '@tss/persistence';
 import { localBaseUrl, singleProcessConfigProblems, SingleProcessEnv, withDataFolderDefaults, withPublicUrlDefault, withSiteLinkKeys, type SingleProcessEnv as Config } from './single-process.config';
+import { checkPortsFree, singleProcessPorts } from './launcher-ports';
 import { startPlatformPostgres } from './platform-postgres';
 import { ALL_SERVICES, startSingleProcessPlatform } from './single-process-platform';
 
@@ -92,7 +93,10 @@ const main = async (): Promise<void> => {
     ...moduleConfigProblems(ALL_SERVICES)(env),
     ...singleProcessConfigProblems(env),
   ]);
-  // Only now, every setting accepted, is anything written: the data folder's link key on its first start.
+  // Its listeners, before anything starts or is written: a busy PORT (or a HOST not this machine's)
+  // used to be found after PostgreSQL had started, the data folder made (docs/adr/0006, sixth session).
+  await checkPortsFree(singleProcessPorts(config));
+  // Only now, every setting and port accepted, is anything written: the data folder's link key on its first start.
   const env = withPublicUrlDefault(withSiteLinkKeys(given), config);
   const logger = createLogger('tss', config.LOG_LEVEL);
   const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { holdPort, type HeldPort } from '../support/held-port';
+import { holdPort, ownFreePort, type HeldPort } from '../support/held-port';
 
 const REPO = path.resolve(__dirname, '../../../..');
 const MAIN = path.join(REPO, 'services/single-process/src/main.ts');
@@ -52,4 +52,55 @@ describe('start-up: the single process on a port another process holds', () => {
     expect(stderr.trimEnd().split('\n').at(-1)).toBe(inUse());
     expect(stderr).not.toMatch(STACK_FRAME);
   }, 150_000);
+});
+
+// An outside re-test: `npm start` with PORT held by another process (or on a HOST that is not this
+// machine's) started embedded PostgreSQL first, initialising the data folder, and failed only at
+// its listen. Its listeners are now checked before anything starts or is written, as start:services
+// checks its ports (docs/adr/0006, addendum of 2026-12-05, sixth session).
+describe("start-up: the single process's own listeners, checked before PostgreSQL starts", () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-busy-listeners-'));
+  // As root, PostgreSQL runs as the postgres user, who must reach the data folders inside.
+  chmodSync(dataDir, 0o755);
+  const held: HeldPort[] = [];
+  const runs: Record<string, { code: number | null; stdout: string; stderr: string; port: number; folder: string }> = {};
+
+  beforeAll(async () => {
+    const hold = async () => {
+      const one = await holdPort();
+      held.push(one);
+      return one.port;
+    };
+    const [port, metrics, pg] = [await hold(), await hold(), await hold()];
+    const cases: Record<string, { port: number; env: Record<string, string> }> = {
+      port: { port, env: { PORT: String(port), METRICS_PORT: '0' } },
+      // Unset METRICS_PORT would be PORT + 1000: given here, as the one busy.
+      metrics: { port: metrics, env: { PORT: '0', METRICS_PORT: String(metrics) } },
+      // TEST-NET-3 (RFC 5737): no address of this machine.
+      host: { port: 0, env: { HOST: '203.0.113.7', PORT: '0', METRICS_PORT: '0' } },
+      // Not waited for: PostgreSQL's own start, the first step, used to initialise the folder before it failed to bind.
+      postgres: { port: pg, env: { TSS_PG_PORT: String(pg), TSS_PG_PORT_WAIT_MS: '0', PORT: '0', METRICS_PORT: '0' } },
+    };
+    const exits = await Promise.all(
+      Object.entries(cases).map(async ([name, c]) =>
+        runPlatform({ TSS_PG_PORT: String(await ownFreePort()), ...c.env, TSS_DATA_DIR: path.join(dataDir, name), LOG_LEVEL: 'warn' }),
+      ),
+    );
+    Object.entries(cases).forEach(([name, c], i) => (runs[name] = { ...exits[i], port: c.port, folder: path.join(dataDir, name) }));
+  }, 150_000);
+  afterAll(async () => {
+    for (const one of held) await one.release();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['port', (port: number) => `PORT ${port} on 127.0.0.1 is in use (EADDRINUSE): another process listens there`],
+    ['metrics', (port: number) => `METRICS_PORT ${port} on 127.0.0.1 is in use (EADDRINUSE): another process listens there`],
+    ['host', () => 'HOST 203.0.113.7 is no address of this machine (EADDRNOTAVAIL)'],
+    ['postgres', (port: number) => `TSS_PG_PORT ${port} on 127.0.0.1 is in use (EADDRINUSE): another process listens there`],
+  ])('%s: one line naming the setting, no stack, exit 1; nothing started or written (no data folder)', (name, line) => {
+    const { code, stderr, port, folder } = runs[name];
+    expect({ code, line: stderr.trimEnd().split('\n').at(-1), dataFolder: existsSync(folder) }).toEqual({ code: 1, line: `TSS failed to start: ${line(port)}`, dataFolder: false });
+    expect(stderr).not.toMatch(STACK_FRAME);
+  });
 });
