@@ -81,7 +81,7 @@ const pauseFor = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, 
  * explains becomes CannotListen naming the setting (or HOST), any other is rethrown as it is.
  *
  * With `wait`, a port in use (EADDRINUSE) is tried again, with pauses growing from 250 ms to 2 s,
- * until `wait.waitMs` has passed: a port held for a moment (an outgoing connection of another
+ * until `wait.waitMs` has passed since the first refusal: a port held for a moment (an outgoing connection of another
  * program given it as its local port) does not fail the start. Only that failure is waited out:
  * any other, such as a data folder another platform runs on, fails at once, and so does the port
  * still in use when the time is up, in the same line as without a wait (docs/adr/0006, addendum
@@ -89,15 +89,17 @@ const pauseFor = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, 
  */
 export const listenAs = async <T>(setting: string, { host, port }: { host: string; port: number }, listen: () => Promise<T>, wait?: PortInUseWait): Promise<T> => {
   const clock = wait?.clock ?? systemClock;
-  const startedAtMs = clock.now().getTime();
+  // From the first refusal: what the first attempt took before it (a first start's initdb, seconds
+  // on a busy machine) is no wait for the port, and used to leave a short wait none at all.
+  let refusedAtMs: number | undefined;
   let pauseMs = FIRST_PAUSE_MS;
   let waiting = false;
   for (;;) {
     wait?.signal?.throwIfAborted();
     try {
       const listening = await listen();
-      if (waiting) {
-        const waitedMs = clock.now().getTime() - startedAtMs;
+      if (waiting && refusedAtMs !== undefined) {
+        const waitedMs = clock.now().getTime() - refusedAtMs;
         wait?.logger.info({ setting, host, port, waitedMs }, `${setting} ${port} is free again; waited ${seconds(waitedMs)}`);
       }
       return listening;
@@ -105,7 +107,8 @@ export const listenAs = async <T>(setting: string, { host, port }: { host: strin
       const code = codeOf(error);
       const reason = code === undefined ? undefined : cannotListenReason(code, setting, host, port);
       if (code === undefined || reason === undefined) throw error;
-      const waitedMs = clock.now().getTime() - startedAtMs;
+      refusedAtMs ??= clock.now().getTime();
+      const waitedMs = clock.now().getTime() - refusedAtMs;
       if (wait === undefined || code !== 'EADDRINUSE' || waitedMs >= wait.waitMs) throw new CannotListen(reason, error, { setting, host, port, code });
       if (!waiting) {
         waiting = true;

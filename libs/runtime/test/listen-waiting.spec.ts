@@ -74,6 +74,23 @@ describe('a port taken at start is waited for, within a bound (TSS_PG_PORT_WAIT_
     expect(said()).toEqual([[40, `TSS_PG_PORT ${PORT} is in use; waiting up to 1.5 s for it`]]);
   });
 
+  // `npm start` on a fresh data folder: the first attempt is initdb and then the refused bind, which
+  // took longer than a wait of 1.5 s on a busy machine, so the port was never waited for.
+  it('counts the wait from the first refusal: a first attempt that took longer than the bound is still waited for', async () => {
+    const clock = new TestClock();
+    const { pausesMs, pause } = pausing(clock);
+    const { logger, said } = capture();
+    let attempts = 0;
+    const slowFirst = async () => {
+      attempts += 1;
+      if (attempts === 1) clock.advanceMs(5_000);
+      throw portTaken();
+    };
+
+    await expect(listenAs('TSS_PG_PORT', ADDRESS, slowFirst, { waitMs: 1_500, logger, clock, pause })).rejects.toThrow(IN_USE_LINE);
+    expect({ pausesMs, said: said() }).toEqual({ pausesMs: [250, 500, 750], said: [[40, `TSS_PG_PORT ${PORT} is in use; waiting up to 1.5 s for it`]] });
+  });
+
   it('0 fails at once, as before the wait, without the line', async () => {
     const clock = new TestClock();
     const { pausesMs, pause } = pausing(clock);
