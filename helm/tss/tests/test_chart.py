@@ -147,7 +147,8 @@ def registered_metrics():
     """Every metric the code creates with prom-client (new Counter|Gauge|Histogram|Summary({name, labelNames})): name -> label names."""
     metrics = {}
     for path in source_files():
-        text = open(path, encoding="utf-8").read()
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
         for m in re.finditer(r"new (?:Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(", text):
             body = balanced(text, m.end() - 1)
             name = re.search(r"\bname:\s*'([a-zA-Z_:][a-zA-Z0-9_:]*)'", body)
@@ -158,10 +159,16 @@ def registered_metrics():
 
 
 def string_union(path, type_name):
-    """The members of `export type <type_name> = 'a' | 'b' ...;` in a source file."""
-    text = open(os.path.join(ROOT, path), encoding="utf-8").read()
+    """The members of `export type <type_name> = 'a' | 'b' ...;` in a source file, or of the
+    `as const` list it is read from (`export type <type_name> = (typeof LIST)[number];`)."""
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        text = f.read()
     m = re.search(r"export type %s\s*=\s*([^;]+);" % type_name, text)
     assert m, "%s: no type %s" % (path, type_name)
+    listed = re.fullmatch(r"\(typeof\s+([A-Za-z_][A-Za-z0-9_]*)\)\[number\]", m.group(1).strip())
+    if listed:
+        m = re.search(r"export const %s\s*=\s*\[([^\]]*)\]\s*as const;" % listed.group(1), text)
+        assert m, "%s: no list %s" % (path, listed.group(1))
     return set(re.findall(r"'([^']+)'", m.group(1)))
 
 
