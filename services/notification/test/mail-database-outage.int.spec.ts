@@ -202,7 +202,10 @@ describe('mail sends across a PostgreSQL outage (real PostgreSQL, cut off and ba
       [first, second].map((q) => mailAttemptTimerId(q.id, 2)),
     ]);
     expect(retries.map((r) => r.due_at.getTime())).toEqual([failedAt.getTime() + mailRetryDelayMs(1), failedAt.getTime() + mailRetryDelayMs(1)]);
-    expect(live.lines.find((line) => line.msg.startsWith('mail attempts recorded once the database answered again'))).toMatchObject({ attempts: 2 });
+    // Recorded in one try, or (a busy machine) over two: two attempts in all.
+    const recordedLater = () =>
+      live.lines.filter((line) => line.msg.startsWith('mail attempts recorded once the database answered again')).reduce((n, line) => n + Number(line.attempts), 0);
+    expect(await settledWithin(5_000, async () => recordedLater(), (n) => n >= 2)).toBe(2);
     await sut.query(`DELETE FROM notification.timers WHERE id = ANY($1)`, [retries.map((r) => r.id)]);
   }, 30_000);
 
