@@ -1,3 +1,4 @@
+import { fileSizeLimitText } from '@tss/contracts';
 import type { Failure } from '@tss/service-kit';
 import type { Language } from '@tss/web-pages';
 import { siteText } from './site-strings';
@@ -8,8 +9,9 @@ import { siteText } from './site-strings';
  * (a refused file's name and reason, a limit), in the page's language. Text it does not know is
  * the form's general "could not accept this", never intake's English.
  */
-const megabytes = (language: Language, bytes: unknown): string =>
-  siteText(language, 'megabytes', { n: typeof bytes === 'number' ? Math.floor(bytes / 1_048_576) : '?' });
+// A limit in the units the hint and the mails use ("97.6 KB", "15,5 МБ"), never rounded up: whole
+// mebibytes rounded down said "0 MB" of a 100,000-byte limit.
+const limitText = (language: Language, bytes: unknown): string => (typeof bytes === 'number' ? fileSizeLimitText(bytes, language) : '?');
 
 const ARCHIVE_REASONS: Readonly<Record<string, 'fileArchiveEntryType' | 'fileArchiveEncrypted' | 'fileArchiveEmpty'>> = {
   entry_type: 'fileArchiveEntryType',
@@ -33,8 +35,8 @@ export const fileRefusalText = (language: Language, failure: Failure): string =>
   const extensions = failure.extensions ?? {};
   const file = fileNamed(language, extensions.file);
   if (failure.kind === 'payload_too_large') {
-    if (extensions.maxFileBytes !== undefined) return siteText(language, 'fileTooLarge', { file, max: megabytes(language, extensions.maxFileBytes) });
-    if (extensions.maxMessageBytes !== undefined) return siteText(language, 'filesTooLarge', { max: megabytes(language, extensions.maxMessageBytes) });
+    if (extensions.maxFileBytes !== undefined) return siteText(language, 'fileTooLarge', { file, max: limitText(language, extensions.maxFileBytes) });
+    if (extensions.maxMessageBytes !== undefined) return siteText(language, 'filesTooLarge', { max: limitText(language, extensions.maxMessageBytes) });
     if (typeof extensions.maxFiles === 'number') return siteText(language, 'tooManyFiles', { max: extensions.maxFiles });
     return siteText(language, 'notAccepted');
   }
@@ -51,4 +53,4 @@ export const reopenRefusalText = (language: Language, failure: Failure): string 
 
 /** The site's own bound on a reply's files (SITE_REPLY_LIMITS), said with its numbers. */
 export const replyTooLargeText = (language: Language, limits: { maxFiles: number; maxFileBytes: number }): string =>
-  `${siteText(language, 'replyFiles')}: ${siteText(language, 'replyLimits', { maxFiles: limits.maxFiles, maxFileSize: megabytes(language, limits.maxFileBytes) })}`;
+  `${siteText(language, 'replyFiles')}: ${siteText(language, 'replyLimits', { maxFiles: limits.maxFiles, maxFileSize: limitText(language, limits.maxFileBytes) })}`;
