@@ -50,7 +50,7 @@ describe('mail replies to a closed ticket: one open follow-up (P8, P11)', () => 
     const response = await http().patch(`/v1/tickets/${id}`).auth(agent, { type: 'bearer' }).set('if-match', await etagOf(id)).send({ status });
     expect(response.status).toBe(200);
   };
-  /** A ticket of `email`'s, resolved and closed, once notification knows its reference (its acknowledgment). */
+  /** A ticket of `email`'s, resolved and closed, once notification knows its reference (its acknowledgment) and that it closed. */
   const closedTicket = async (email: string) => {
     const created = await http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ requester: { email } }));
     expect(created.status).toBe(201);
@@ -58,6 +58,9 @@ describe('mail replies to a closed ticket: one open follow-up (P8, P11)', () => 
     await waitFor('notification knows its reference', async () => (await platform.query('notification', 'SELECT 1 FROM notification.acknowledgments WHERE ticket_id = $1', [ticket.id])).length > 0);
     await moveTo(ticket.id, 'resolved');
     await moveTo(ticket.id, 'closed');
+    // The receipt says `follow_up` once notification knows the ticket closed (`ticket.closed`); before,
+    // it threads the mail onto the ticket it names, and intake files the follow-up all the same.
+    await waitFor('notification knows it closed', async () => (await platform.query('notification', 'SELECT 1 FROM notification.acknowledgments WHERE ticket_id = $1 AND ticket_closed_at IS NOT NULL', [ticket.id])).length > 0);
     return ticket;
   };
   /** A mail naming `reference` in its subject, with `files` attached. */
