@@ -19,12 +19,21 @@ export interface ServiceDataSourceOptions {
    * on for the whole process: every pg client sends a marked statement named from then on.
    */
   preparedStatements?: boolean;
+  /**
+   * How long a new connection, or a wait for a free one, may take (default 5 s). The runtime passes
+   * DB_ANSWER_TIMEOUT_MS when it is shorter: with PostgreSQL frozen, a request whose connection the
+   * bound closed needs a new one, and would otherwise wait 5 s whatever its bound (docs/adr/0073).
+   */
+  connectTimeoutMs?: number;
 }
 
 /**
  * One TypeORM data source per service, confined to its schema: tables, the migrations table and
  * the search path all live there. Schema changes only ever come from migrations.
  */
+/** A new pooled connection's bound when none is given. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
 export const createServiceDataSource = (options: ServiceDataSourceOptions): DataSource => {
   if (options.preparedStatements) usePreparedStatements();
   return new DataSource({
@@ -41,7 +50,7 @@ export const createServiceDataSource = (options: ServiceDataSourceOptions): Data
     extra: {
       max: options.poolSize ?? 10,
       options: `-c search_path=${options.schema}`,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       // A request's statements wait for an answer at most DB_ANSWER_TIMEOUT_MS (answer-bound.ts, docs/adr/0073).
       Client: AnswerBoundClient,
     },

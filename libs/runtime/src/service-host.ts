@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { assertSchemaCompatible, createServiceDataSource, initializeAndMigrate, pingDatabase, SchemaNeedsNewerRelease } from '@tss/persistence';
+import { assertSchemaCompatible, createServiceDataSource, DEFAULT_CONNECT_TIMEOUT_MS, initializeAndMigrate, pingDatabase, SchemaNeedsNewerRelease } from '@tss/persistence';
 import { EventConsumer, EventRetention, Outbox, OutboxRelay, UnitOfWork, type EventTransport } from '@tss/messaging';
 import { countRoutesAs, envSchema, loadConfig, type Clock, type ReadinessCheck, type ServiceApp, type AccessTokenVerifier } from '@tss/service-kit';
 import { hostSettingsFrom, type HostSettings } from './host-settings';
@@ -150,6 +150,7 @@ export class ServiceHost {
       poolSize: options.poolSize,
       applicationName: module.name,
       preparedStatements: settings.preparedStatements,
+      connectTimeoutMs: Math.min(DEFAULT_CONNECT_TIMEOUT_MS, settings.answerTimeoutMs),
     });
     try {
       if (options.migrate) {

@@ -110,6 +110,12 @@ describe('fault: PostgreSQL frozen (SIGSTOP): a request is answered 503 within D
     }
     const warned = lines.filter((l) => l.level === 40 && /PostgreSQL did not answer/.test(l.msg));
     expect(warned.length).toBeGreaterThanOrEqual(2);
+    // A re-test: later requests, whose connections the first ones closed, waited for the pool's 5 s
+    // connect timeout. A new connection is bounded like a statement.
+    for (let n = 0; n < 2; n += 1) {
+      const later = await timed(() => client.http().get(ticketPath).auth(acme.token, { type: 'bearer' }).timeout(30_000));
+      expect({ status: later.response.status, inTime: later.tookMs < ANSWER_TIMEOUT_MS + SLACK_MS }).toEqual({ status: 503, inTime: true });
+    }
 
     thaw();
     // No restart: the platform answers again as soon as the server does.
