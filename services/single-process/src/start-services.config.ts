@@ -62,6 +62,7 @@ const portProblems =
           : [{ setting: 'TSS_METRICS_BASE_PORT', value: config.TSS_METRICS_BASE_PORT, what: "services' metrics", from: config.TSS_METRICS_BASE_PORT, to: config.TSS_METRICS_BASE_PORT + serviceCount - 1 }]),
         ...(config.DATABASE_URL ? [] : [{ setting: 'TSS_PG_PORT', value: config.TSS_PG_PORT, what: 'embedded PostgreSQL', from: config.TSS_PG_PORT, to: config.TSS_PG_PORT }]),
         ...(config.KAFKA_BROKERS ? [] : [{ setting: 'KAFKA_PORT', value: config.KAFKA_PORT, what: 'broker', from: config.KAFKA_PORT, to: config.KAFKA_PORT + 1 }]),
+        ...inboundSmtpRange(env),
       ];
       const past = ranges.filter((r) => r.to > 65_535).map((r) => `${r.setting}=${r.value}: the ${r.what} would listen on ${span(r)}, past 65535`);
       const shared = ranges.flatMap((r, i) =>
@@ -72,6 +73,16 @@ const portProblems =
       );
       return [...past, ...shared];
     })(env);
+
+/**
+ * Notification's SMTP listener, when INBOUND_SMTP_PORT places it (its own setting, passed on to it:
+ * a bad value is notification's problem, named by `serviceSettingsProblems`). On another of the
+ * launcher's ports it would only log that it could not listen.
+ */
+const inboundSmtpRange = (env: NodeJS.ProcessEnv): PortRange[] => {
+  const port = /^\d{1,5}$/.test(env.INBOUND_SMTP_PORT ?? '') ? Number(env.INBOUND_SMTP_PORT) : undefined;
+  return port === undefined || port === 0 ? [] : [{ setting: 'INBOUND_SMTP_PORT', value: port, what: "inbound SMTP listener of notification", from: port, to: port }];
+};
 
 /**
  * What each service the launcher starts would refuse in the environment it would start it with

@@ -202,6 +202,15 @@ describe("start:services: the ports it places, each one process's alone", () => 
     expect(problems({ TSS_PG_PORT: '8082', KAFKA_PORT: '9468', DATABASE_URL: 'postgres://h/tss', KAFKA_BROKERS: 'k:9092' })).toEqual([]);
   });
 
+  // A re-test: INBOUND_SMTP_PORT on ticket-intake's port started everything, and notification only
+  // logged that its SMTP listener could not listen.
+  it("notification's inbound SMTP port on another of its ports is named; unset or apart, nothing", () => {
+    expect(problems({ INBOUND_SMTP_PORT: '8081' })).toEqual([
+      "INBOUND_SMTP_PORT=8081: the inbound SMTP listener of notification (8081) and TSS_BASE_PORT's services (8080–8085) share ports",
+    ]);
+    expect(problems({ INBOUND_SMTP_PORT: '2525' })).toEqual([]);
+  });
+
   it('metrics on free ports (TSS_METRICS_BASE_PORT=0) place nothing', () => {
     expect(problems({ TSS_METRICS_BASE_PORT: '0', TSS_BASE_PORT: '1' })).toEqual([]);
   });
