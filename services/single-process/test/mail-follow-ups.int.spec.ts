@@ -264,6 +264,66 @@ describe('mail replies to a closed ticket: one open follow-up (P8, P11)', () => 
     expect(ack.text_body).not.toContain('please tell us');
   });
 
+  // An outside tester (2026-12-05, sixth session): a Russian requester's "Отправлено с iPhone" in
+  // reply to the «Решено» mail of a closed Russian ticket filed an English follow-up: "Re" and our
+  // reference outnumbered the reply's Cyrillic letters. Its acknowledgment, later mail and page were English.
+  it("P11: a follow-up filed by mail keeps the language of the request it follows up, whatever the reply's letters", async () => {
+    /** A Russian request with no subject of its own (our subjects then end at the lead), resolved and closed; its resolved mail. */
+    const closedRussian = async (email: string) => {
+      const filed = await http()
+        .post('/v1/tickets')
+        .auth(partner.token, { type: 'bearer' })
+        .send({ ...sampleTicket({ description: 'Читалка закрывается при открытии EPUB.', requester: { email } }), subject: undefined, language: 'ru' });
+      expect(filed.status).toBe(201);
+      const old = filed.body as { id: string; reference: string };
+      await moveTo(old.id, 'resolved');
+      const resolvedMail = await waitFor('the resolved mail', async () =>
+        (await platform.query<{ message_id: string; subject: string }>('notification', `SELECT message_id, subject FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'resolved'`, [old.id]))[0],
+      );
+      await moveTo(old.id, 'closed');
+      await waitFor('notification knows it closed', async () =>
+        (await platform.query('notification', 'SELECT 1 FROM notification.acknowledgments WHERE ticket_id = $1 AND ticket_closed_at IS NOT NULL', [old.id])).length > 0,
+      );
+      return { old, resolvedMail };
+    };
+    /** Replies to `resolvedMail` with `text` through the inbound route; answers the follow-up as an agent reads it, and its acknowledgment. */
+    const replied = async (email: string, n: number, resolvedMail: { message_id: string; subject: string }, old: { id: string }, text: string) => {
+      const messageId = `olga-${n}@acme-mail.example`;
+      const reply = Buffer.from(
+        [
+          `From: ${email}`,
+          'To: support@tss.test',
+          `Subject: =?utf-8?B?${Buffer.from(`Re: ${resolvedMail.subject}`).toString('base64')}?=`,
+          `Message-ID: <${messageId}>`,
+          `In-Reply-To: ${resolvedMail.message_id}`,
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          text,
+          '',
+        ].join('\r\n'),
+      );
+      await mailed(reply, messageId);
+      const [row] = await followUpsOf(old.id);
+      const ack = await waitFor('the follow-up acknowledged', async () =>
+        (await platform.query<{ language: string; text_body: string }>('notification', `SELECT language, text_body FROM notification.mail_messages WHERE ticket_id = $1 AND kind = 'acknowledgment'`, [row.id]))[0],
+      );
+      const followUp = (await http().get(`/v1/tickets/${row.id}`).auth(agent, { type: 'bearer' })).body as { language: string };
+      return { followUp, ack };
+    };
+
+    const first = await closedRussian('olga@acme-mail.example');
+    // The tester's request, filed by mail, had no subject: our resolved mail's subject was the reference and the lead alone.
+    first.resolvedMail.subject = `[${first.old.reference}] Решено`;
+    const signature = await replied('olga@acme-mail.example', 1, first.resolvedMail, first.old, 'Отправлено с iPhone');
+    expect({ language: signature.followUp.language, ack: signature.ack.language }).toEqual({ language: 'ru', ack: 'ru' });
+    expect(signature.ack.text_body).toContain(`Это обращение продолжает прежнее обращение ${first.old.reference}.`);
+
+    // Nor does a reply in Latin letters: the request it follows up is Russian, and so is its follow-up.
+    const second = await closedRussian('olga2@acme-mail.example');
+    const latin = await replied('olga2@acme-mail.example', 2, second.resolvedMail, second.old, 'Still crashes with Reader 4.2.1 on every EPUB 3 file from the library.');
+    expect({ language: latin.followUp.language, ack: latin.ack.language }).toEqual({ language: 'ru', ack: 'ru' });
+  });
+
   it('two mails handled at once, in two transactions (two consumer replicas), file one follow-up and thread the other onto it', async () => {
     const closed = await closedTicket('dora@acme-mail.example');
     const intake = platform.running.platform.host('ticket-intake');

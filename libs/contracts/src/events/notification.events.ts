@@ -48,7 +48,8 @@ export const NotificationEmailReceivedV1 = defineEvent(
     receivedAt: Instant,
     /**
      * The language the mail is written in, as notification read it (`ru` when its letters are mainly
-     * Cyrillic): the ticket it files is in that language, and so is all its mail. Optional (added
+     * Cyrillic, words of ours in a reply's subject not counted): the new request it files is in that
+     * language, and so is all its mail; a follow-up of a closed ticket keeps that ticket's. Optional (added
      * 2026-12-04, docs/adr/0004: not breaking); absent, intake files in its default, `en`.
      */
     language: Type.Optional(Language),

@@ -1,5 +1,6 @@
 import { MAX_RESPONSE_MS, type Language, type ServiceLevel } from '@tss/contracts';
 import { vaultNoticeBlock } from './vault-notice';
+import { SUBJECT_LEADS } from './mail-subject-leads';
 import { renderBlocks, signOffBlock, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
 /**
@@ -109,7 +110,7 @@ export const acknowledgmentMail = (
       ...siteLinkBlocks(ctx),
       signOffBlock('ru'),
     ];
-    return renderBlocks(ticketSubject(ctx, 'Обращение принято'), blocks, 'ru');
+    return renderBlocks(ticketSubject(ctx, SUBJECT_LEADS.acknowledgment.ru), blocks, 'ru');
   }
   const blocks: MailBlock[] = [
     { paragraph: `Your request was registered with reference number ${ctx.reference}.` },
@@ -120,5 +121,5 @@ export const acknowledgmentMail = (
     ...siteLinkBlocks(ctx),
     signOffBlock('en'),
   ];
-  return renderBlocks(ticketSubject(ctx, 'Request received'), blocks, 'en');
+  return renderBlocks(ticketSubject(ctx, SUBJECT_LEADS.acknowledgment.en), blocks, 'en');
 };

@@ -1,5 +1,6 @@
 import { attachmentRefusalText, fileSizeLimitText, fileSizeText, outOfScopeReasonText, thirdPartyText, vaultMarksIn, waitReasonText, type Language, type RefusedAttachment, type RepliedAttachment } from '@tss/contracts';
 import { vaultNoticeBlock } from './vault-notice';
+import { SUBJECT_LEADS } from './mail-subject-leads';
 import { renderBlocks, signOffBlock, siteLinkBlocks, ticketSubject, type MailBlock, type RenderedMail, type TicketMailContext } from './mail-template';
 
 /** Mail to the requester about their ticket, EN and RU (issue #11 "E-mail out"). */
@@ -52,7 +53,7 @@ const replyFilesBlocks = (ctx: TicketMailContext, files: readonly RepliedAttachm
  * reply carries (P8), named with their downloads.
  */
 export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined, bodyCut = false, files: readonly RepliedAttachment[] = []): RenderedMail =>
-  mail(ctx, { en: 'New reply', ru: 'Новый ответ' }, [
+  mail(ctx, SUBJECT_LEADS.newReply, [
     // P9: the reply's vault marks in the mail's language, as the site shows them.
     ...(body ? [{ written: vaultMarksIn(body, ctx.language), links: true } as MailBlock] : []),
     ...(body && bodyCut
@@ -85,7 +86,7 @@ export const agentReplyMail = (ctx: TicketMailContext, body: string | undefined,
  * agent reply is.
  */
 export const informationRequestedMail = (ctx: TicketMailContext, reason: string | undefined, question?: string): RenderedMail =>
-  mail(ctx, { en: 'Information needed', ru: 'Нужна информация' }, [
+  mail(ctx, SUBJECT_LEADS.informationNeeded, [
     { paragraph: waitReasonText(reason, ctx.language) },
     ...(question ? [{ written: vaultMarksIn(question, ctx.language), links: true }] : []),
     {
@@ -113,7 +114,7 @@ const deadlineOf = (at: Date): string => `${at.toISOString().slice(0, 16).replac
 
 /** P11: resolved, with the rating invitation and (P9) the request to change credentials. */
 export const resolvedMail = (ctx: TicketMailContext, input: ResolvedMailInput): RenderedMail =>
-  mail(ctx, { en: 'Resolved', ru: 'Решено' }, [
+  mail(ctx, SUBJECT_LEADS.resolved, [
     { paragraph: pick(ctx, { en: `Your request ${ctx.reference} is resolved.`, ru: `Обращение ${ctx.reference} решено.` }) },
     ...(input.credentialsHeld ? [{ paragraph: pick(ctx, CHANGE_CREDENTIALS) }] : []),
     ...(input.rateUrl
@@ -132,14 +133,14 @@ export const resolvedMail = (ctx: TicketMailContext, input: ResolvedMailInput): 
 
 /** P11: the rating invitation on its own, when it came after the resolved mail had gone. */
 export const ratingInvitationMail = (ctx: TicketMailContext, rateUrl: string): RenderedMail =>
-  mail(ctx, { en: 'Rate the support', ru: 'Оцените поддержку' }, [
+  mail(ctx, SUBJECT_LEADS.rateTheSupport, [
     { paragraph: pick(ctx, { en: 'Please rate the support you received:', ru: 'Пожалуйста, оцените полученную помощь:' }) },
     { link: { text: pick(ctx, { en: 'Rate the support', ru: 'Оценить поддержку' }), href: rateUrl } },
   ]);
 
 /** P11: reopened; a response is owed again. P9: particulars a "not solved" rating's comment held were vaulted. */
 export const reopenedMail = (ctx: TicketMailContext, credentialsVaulted?: number): RenderedMail =>
-  mail(ctx, { en: 'Reopened', ru: 'Обращение открыто снова' }, [
+  mail(ctx, SUBJECT_LEADS.reopened, [
     {
       paragraph: pick(ctx, {
         en: `Your request ${ctx.reference} is open again; support will respond.`,
@@ -152,7 +153,7 @@ export const reopenedMail = (ctx: TicketMailContext, credentialsVaulted?: number
 
 /** P9: the requester's message held access particulars, moved to the vault: told by mail, not only on the thread. */
 export const credentialsVaultedMail = (ctx: TicketMailContext): RenderedMail =>
-  mail(ctx, { en: 'Access particulars secured', ru: 'Данные для доступа скрыты' }, [vaultNoticeBlock(ctx.language, 'message'), { paragraph: pick(ctx, REPLY_HINT) }]);
+  mail(ctx, SUBJECT_LEADS.particularsSecured, [vaultNoticeBlock(ctx.language, 'message'), { paragraph: pick(ctx, REPLY_HINT) }]);
 
 /**
  * P9: a destruction deadline as the requester reads it, to the minute, rounded up: a minute cut
@@ -166,7 +167,7 @@ const destructionDeadlineOf = (at: Date): string => `${new Date(Math.ceil(at.get
  * second session). Replying reopens nothing new: the resolved mail says how to reopen.
  */
 export const credentialsAfterResolutionMail = (ctx: TicketMailContext, destroyAfter: Date): RenderedMail =>
-  mail(ctx, { en: 'Change your access particulars', ru: 'Смените данные для доступа' }, [
+  mail(ctx, SUBJECT_LEADS.changeParticulars, [
     {
       paragraph: pick(ctx, {
         en: `Access particulars were handed over for your request ${ctx.reference} after it was resolved. They will be destroyed by ${destructionDeadlineOf(destroyAfter)}. Please change those passwords now.`,
@@ -193,7 +194,7 @@ export const closedOutOfScopeMail = (ctx: TicketMailContext, input: ClosedOutOfS
   const reason = outOfScopeReasonText(input.reason, ctx.language);
   if (!reason) return undefined;
   const thirdParty = input.thirdParty ? thirdPartyText(input.thirdParty, ctx.language) : undefined;
-  return mail(ctx, { en: 'Closed: outside technical support', ru: 'Закрыто: вне рамок технической поддержки' }, [
+  return mail(ctx, SUBJECT_LEADS.closedOutOfScope, [
     {
       paragraph: pick(ctx, {
         en: `Your request ${ctx.reference} is closed: it is outside what our technical support covers.`,
@@ -228,7 +229,7 @@ const attachmentSizeLimitsSentence = (language: Language, limits: { maxFileBytes
  * (docs/adr/0025, addendum of 2026-12-05, sixth session); an older intake's event says none.
  */
 export const attachmentsRefusedMail = (ctx: TicketMailContext, files: readonly RefusedAttachment[], limits?: { maxFileBytes: number; maxMessageBytes: number }): RenderedMail =>
-  mail(ctx, { en: 'Attachments not accepted', ru: 'Вложения не приняты' }, [
+  mail(ctx, SUBJECT_LEADS.attachmentsRefused, [
     {
       paragraph: pick(ctx, {
         en: `We received your message on request ${ctx.reference}, but could not accept these attachments:`,

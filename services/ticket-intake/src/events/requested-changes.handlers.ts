@@ -220,8 +220,10 @@ export const requestedChangeHandlers = (deps: RequestedChangeDeps): HandlerBindi
     const ticket = await fileTicketIn(tx, { ...withOutbox(outbox), filingHooks: [filingNote, ...(deps.filingHooks ?? [])] }, {
       partnerId,
       channel: 'email',
-      // The mail's language, as notification read it; a follow-up of an older notification's event keeps its ticket's.
-      language: mail.language ?? threaded?.language,
+      // P11: a follow-up keeps the language of the request it follows up, as one filed by POST …/reopen
+      // does: its requester's reply ("Отправлено с iPhone", a product name) is too short to tell it
+      // (docs/adr/0029, addendum of 2026-12-05, sixth session). A new request is in the mail's, as notification read it.
+      language: threaded ? threaded.language : mail.language,
       request: {
         // P2/P11: a follow-up keeps the request it follows up (product, version, environment), as
         // POST …/reopen files it (docs/adr/0029); the words are the mail's, the requester its sender.
