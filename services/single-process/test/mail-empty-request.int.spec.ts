@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import { RatingSubmittedV1 } from '@tss/contracts';
 import { freePort, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
@@ -21,6 +23,7 @@ describe('a mail with no text files a request whose description is missing (P2)'
   let platform: TestPlatform;
   let agent: string;
   let mta: nodemailer.Transporter;
+  let partnerId: string;
 
   beforeAll(async () => {
     const smtpPort = await freePort();
@@ -29,6 +32,7 @@ describe('a mail with no text files a request whose description is missing (P2)'
     mta = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
     const admin = await platform.adminToken();
     const partner = await platform.client.partner(admin, 'Gamma Books');
+    partnerId = partner.partnerId;
     await platform.partnerKnownToNotification(partner.partnerId);
     await platform.partnerKnownToIntake(partner.partnerId);
     agent = (await platform.client.staff(admin, ['agent'])).token;
@@ -235,6 +239,57 @@ describe('a mail with no text files a request whose description is missing (P2)'
       expect(thread.items[1].body).toContain('On Fri, 4 Dec 2026 Bob <bob@customer.example> wrote:');
       expect(thread.items[2].body).toContain('vault');
       expect(JSON.stringify({ ticket, thread })).not.toContain('Bob#Pw-8812');
+    });
+
+    // An outside tester (sixth session): the follow-up of a reply of only «Отправлено с iPhone» had no
+    // description; the requester's "not solved" rating of the closed ticket with a comment then became
+    // it whole, our line included: `<comment>\n\n(Моя оценка обращения TSS-…: проблема не решена.)`.
+    it('P2, P11: a "not solved" rating on a follow-up with no description describes it by its comment alone, and nothing without one', async () => {
+      const { ticket: first } = await filedBySmtp(88, 'Читалка падает', 'Читалка 4.2 падает при открытии EPUB.');
+      await waitFor('the request accepted', async () => (await platform.query('ticket-intake', 'SELECT 1 FROM ticket_intake.tickets WHERE id = $1 AND accepted_at IS NOT NULL', [first.id])).length === 1);
+      for (const status of ['resolved', 'closed']) {
+        const etag = (await platform.client.http().get(`/v1/tickets/${first.id}`).auth(agent, { type: 'bearer' })).headers.etag as string;
+        expect((await platform.client.http().patch(`/v1/tickets/${first.id}`).auth(agent, { type: 'bearer' }).set('if-match', etag).send({ status })).status).toBe(200);
+      }
+      await waitFor('notification knows it closed', async () =>
+        (await platform.query('notification', 'SELECT 1 FROM notification.acknowledgments WHERE ticket_id = $1 AND ticket_closed_at IS NOT NULL', [first.id])).length > 0,
+      );
+      const messageId = '<no-words-rated@gamma.example>';
+      const raw = Buffer.from(
+        [`From: ${requester(88)}`, 'To: support@tss.test', `Subject: =?utf-8?B?${Buffer.from(`Re: [${first.reference}] Решено`).toString('base64')}?=`, `Message-ID: ${messageId}`, 'Content-Type: text/plain; charset=utf-8', '', 'Отправлено с iPhone', ''].join('\r\n'),
+      );
+      const receipt = await platform.client.http().post('/v1/inbound/email').set('content-type', 'message/rfc822').set('x-tss-inbound-secret', SECRET).send(raw);
+      expect(receipt.body).toMatchObject({ outcome: 'follow_up', followUpOf: first.reference });
+      const followUpId = await waitFor('the follow-up', async () => {
+        const rows = await platform.query<{ id: string }>('ticket-intake', 'SELECT id::text AS id FROM ticket_intake.tickets WHERE linked_ticket_id = $1', [first.id]);
+        return rows[0]?.id;
+      });
+      expect((await filedTicket(followUpId)).ticket).toMatchObject({ description: '', language: 'ru' });
+
+      /** The requester's "not solved" rating of the closed ticket, as the rating service publishes it; resolves once intake handled it. */
+      const ratedNotSolved = async (comment?: string) => {
+        const rating = platform.running.platform.host('rating');
+        const event = await rating.unitOfWork.run((tx) =>
+          rating.outbox.add(tx, RatingSubmittedV1, first.id, { partnerId, surveyId: randomUUID(), score: 2, solved: false, ...(comment ? { comment } : {}), submittedAt: platform.clock.now().toISOString() }),
+        );
+        await platform.handledBy('ticket-intake', event.id);
+        return filedTicket(followUpId);
+      };
+      const line = `Моя оценка обращения ${first.reference}: проблема не решена.`;
+      // Without a comment the rating is on the thread, but describes nothing: the description is still asked for.
+      const uncommented = await ratedNotSolved();
+      expect(uncommented.ticket.description).toBe('');
+      expect(uncommented.ticket.missingDetails).toContain('description');
+      expect(uncommented.thread.items.map((m) => m.body)).toContain(line);
+      // With one, its comment describes the request; the thread shows the message whole.
+      const commented = await ratedNotSolved('Всё так же падает на любом EPUB 3.');
+      expect(commented.ticket.description).toBe('Всё так же падает на любом EPUB 3.');
+      expect(commented.ticket.missingDetails).not.toContain('description');
+      expect(commented.thread.request.description).toBe('Всё так же падает на любом EPUB 3.');
+      expect(commented.thread.items.map((m) => m.body)).toContain(`Всё так же падает на любом EPUB 3.\n\n(${line})`);
+      const history = await platform.client.http().get(`/v1/tickets/${followUpId}/history`).auth(agent, { type: 'bearer' });
+      const received = (history.body.items as { action: string; detail: Record<string, unknown> }[]).filter((e) => e.action === 'message_received');
+      expect(received.map((e) => e.detail.describes)).toEqual([undefined, true]);
     });
 
     it('P2, P11: a reply of only a signature to a closed ticket files a follow-up with no description, asked for', async () => {

@@ -70,11 +70,13 @@ export const followUpRequest = (earlier: TicketRequest, reason: string | undefin
 
 /**
  * P11: the requester's "not solved" rating of a closed ticket, as their message on its open
- * follow-up: their comment as they wrote it, then which rating it was, in the follow-up's language
- * (the requester reads it on their page; "Rated not solved:" was ours, in English, before it).
+ * follow-up: their comment as they wrote it (`words`), then which rating it was, in the follow-up's
+ * language (`ourLine`: the requester reads it on their page; "Rated not solved:" was ours, in English,
+ * before it). Only the words describe the follow-up when it has no description: the line is ours
+ * (docs/api.md "A follow-up holds the requester's words only"; docs/adr/0029, addendum of
+ * 2026-12-05, sixth session). The thread shows both (`withOurLine`).
  */
-export const ratedNotSolvedMessage = (language: Language, ratedReference: string, comment: string | undefined): string => {
-  const words = comment?.trim();
-  const which = language === 'ru' ? `Моя оценка обращения ${ratedReference}: проблема не решена.` : `My rating of ${ratedReference}: not solved.`;
-  return words ? `${words}\n\n(${which})` : which;
-};
+export const ratedNotSolvedMessage = (language: Language, ratedReference: string, comment: string | undefined): { words: string; ourLine: string } => ({
+  words: comment?.trim() ?? '',
+  ourLine: language === 'ru' ? `Моя оценка обращения ${ratedReference}: проблема не решена.` : `My rating of ${ratedReference}: not solved.`,
+});

@@ -13,6 +13,12 @@ export type RequestersWordsAuthor = { kind: 'requester'; id: string } | { kind: 
 /** Words that move the ticket as the requester's: theirs, or a staff member's through a link, in their name. */
 export const inRequestersName = (author: MessageAuthor): boolean => author.kind === 'requester' || author.onBehalfOf?.kind === 'requester';
 
+/**
+ * A message of someone's words with a line of ours after them, as the thread shows it: their words,
+ * then ours in parentheses; ours alone when they wrote none. Only their words describe a request (P2).
+ */
+export const withOurLine = (words: string, ourLine: string): string => (words.trim() ? `${words}\n\n(${ourLine})` : ourLine);
+
 /** One entry of a ticket's thread (P8). Internal notes are for staff only. */
 export interface Message {
   id: string;

@@ -605,6 +605,8 @@ export const receiveRequesterMessage = (
     reasonOfReopen?: boolean;
     /** `false`: a mail whose body is only a quote header, quoted lines or a signature (notification says so); absent: its body is its sender's words. */
     ownText?: boolean;
+    /** The sender's words in `body` when it holds a line of ours too (a "not solved" rating's): only they describe. Absent: the body is theirs. */
+    words?: string;
   },
   now: Date,
 ): Change => {
@@ -613,13 +615,15 @@ export const receiveRequesterMessage = (
   // requester's next words are it. Only theirs: the description is what the requester wrote, which
   // nobody else records (docs/adr/0035, addendum of 2026-12-05, fifth session). A reply with no words
   // of its own (a quote header, a signature) is threaded, but is no description: the next words are.
-  const describes = message.fromRequester !== false && message.ownText !== false && !ticket.request.description.trim() && message.body.trim() !== '';
+  // Nor is a line of ours in it: only the sender's words describe (docs/adr/0029, sixth session).
+  const words = message.words ?? message.body;
+  const describes = message.fromRequester !== false && message.ownText !== false && !ticket.request.description.trim() && words.trim() !== '';
   const effects: TicketEffect[] = [
     { kind: 'message_received', messageId: message.id, channel: message.channel, attachmentIds: message.attachmentIds, ...(describes ? { describes: true as const } : {}) },
   ];
   let next: Ticket = { ...ticket };
   if (describes) {
-    const request = { ...ticket.request, description: message.body };
+    const request = { ...ticket.request, description: words };
     next = { ...next, request, missingDetails: missingDetails(request) };
   }
   if (ticket.status === 'awaiting_customer') {

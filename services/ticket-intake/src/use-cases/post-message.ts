@@ -5,7 +5,7 @@ import type { UnitOfWork } from '@tss/messaging';
 import { keyStillBinds } from '@tss/runtime';
 import { err, ok, requestVerifier, type AttachmentSizeLimits, type Clock, type Failure, type Result } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
-import { inRequestersName, type Message, type RequestersWordsAuthor } from '../domain/message';
+import { inRequestersName, withOurLine, type Message, type RequestersWordsAuthor } from '../domain/message';
 import { bothDue, type DueWithResolution } from '../domain/due-with-resolution';
 import { receiveAgentMessage, receiveRequesterMessage, type Ticket } from '../domain/ticket';
 import type { LinkedAttachment } from '../store/attachment.store';
@@ -102,6 +102,12 @@ export interface NewMessage {
   vaultedFromFiles?: { notes: readonly string[]; count: number };
   /** P2: `false` for a mail with no words of its own (`notification.email_received`'s `ownText`): it describes no request. */
   ownText?: boolean;
+  /**
+   * A line of ours after the sender's words (`body`): a "not solved" rating's, naming the ticket rated.
+   * The thread shows both (`withOurLine`); the line is not the sender's, so P9 does not read it and it
+   * describes no request (P2: only `body` does; docs/adr/0029, addendum of 2026-12-05, sixth session).
+   */
+  ourLine?: string;
 }
 
 export interface PostedMessage {
@@ -167,7 +173,7 @@ const verifierOf = (m: NewMessage): string => {
   return requestVerifier({
     author: m.author.kind === 'email_sender' ? m.author.name : m.author.id,
     visibility: m.visibility,
-    body: m.body,
+    body: m.ourLine === undefined ? m.body : withOurLine(m.body, m.ourLine),
     ...(m.staged ? { files: m.staged.contentHashes, ...(named.length > 0 ? { attachmentIds: named } : {}) } : { attachmentIds: m.attachmentIds }),
   });
 };
@@ -210,7 +216,7 @@ export const postMessageIn = async (
   const otherSender = input.author.kind === 'email_sender' ? { otherSender: input.author.name } : {};
   const context = { ticket: locked, messageId, actor: input.actor, byAgent, now, visibility: input.visibility, ...otherSender };
   const written = await rewriteBeforeStore(tx, deps, { ...context, text: input.body });
-  const body = written.text;
+  const body = input.ourLine === undefined ? written.text : withOurLine(written.text, input.ourLine);
   // P9: the names of the files sent with it are shown with it, so they are vaulted and masked as its
   // text is, before anything of them is stored (docs/adr/0026, addendum of 2026-12-05, first session).
   const files = input.staged
@@ -234,6 +240,7 @@ export const postMessageIn = async (
             fromRequester: inRequestersName(input.author),
             ...(input.reasonOfReopen ? { reasonOfReopen: true } : {}),
             ...(input.ownText !== undefined ? { ownText: input.ownText } : {}),
+            ...(input.ourLine !== undefined ? { words: written.text } : {}),
           },
           now,
         );

@@ -73,11 +73,16 @@ const raterOf = (rated: Ticket, followUp: Ticket): NewMessage['author'] => {
  * follow-up the same way, docs/adr/0029, addendum of 2026-12-05, sixth session). A staff member's
  * reason is not (staff write a note).
  */
-const followUpMessageOf = (earlier: Ticket, followUp: Ticket, input: ReopenRequest): { author: NewMessage['author']; channel: Channel; body: string } | undefined => {
+const followUpMessageOf = (earlier: Ticket, followUp: Ticket, input: ReopenRequest): { author: NewMessage['author']; channel: Channel; body: string; ourLine?: string } | undefined => {
   if (!input.reason) return undefined;
   if (input.requesterMessage) return { ...input.requesterMessage, body: input.reason };
-  // The rating came through rating's API or its page: neither is a channel of intake's own, so `api`.
-  if (input.reasonIsRatingComment) return { author: raterOf(earlier, followUp), channel: 'api', body: ratedNotSolvedMessage(followUp.language, earlier.reference, input.ratingComment) };
+  if (input.reasonIsRatingComment) {
+    // The comment alone is the requester's (it may describe a follow-up filed without a description);
+    // the line naming the rating is ours (docs/adr/0029, addendum of 2026-12-05, sixth session).
+    const { words, ourLine } = ratedNotSolvedMessage(followUp.language, earlier.reference, input.ratingComment);
+    // The rating came through rating's API or its page: neither is a channel of intake's own, so `api`.
+    return { author: raterOf(earlier, followUp), channel: 'api', body: words, ourLine };
+  }
   return undefined;
 };
 
@@ -102,6 +107,7 @@ const answerOpenFollowUp = async (
     visibility: 'public',
     channel: message.channel,
     body: message.body,
+    ...(message.ourLine !== undefined ? { ourLine: message.ourLine } : {}),
     attachmentIds: [],
   });
   if (!posted.ok) return posted;

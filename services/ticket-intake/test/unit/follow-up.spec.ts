@@ -1,5 +1,6 @@
 import type { TicketStatus } from '@tss/contracts';
 import { followedUpDetails, followUpRequest, followUpSubject, openFollowUp, ratedNotSolvedMessage } from '../../src/domain/follow-up';
+import { withOurLine } from '../../src/domain/message';
 
 describe('openFollowUp (P11: one open follow-up per ticket)', () => {
   const followUp = (id: string, status: TicketStatus) => ({ id, status });
@@ -93,13 +94,25 @@ describe('followUpRequest (P11: a follow-up filed by "not solved" holds the requ
 // "Rated not solved: …" and "(Rating of TSS-….)" were ours, in English, on a Russian requester's
 // page: the requester's comment as written, then which rating it was, in the follow-up's language.
 describe('ratedNotSolvedMessage (P11: a "not solved" rating on the open follow-up\'s thread)', () => {
+  const shown = (m: { words: string; ourLine: string }) => withOurLine(m.words, m.ourLine);
+
   it('keeps the comment as written and names the rating in the follow-up\'s language', () => {
-    expect(ratedNotSolvedMessage('ru', 'TSS-7QWWW-D729Y', ' Админка снова недоступна ')).toBe('Админка снова недоступна\n\n(Моя оценка обращения TSS-7QWWW-D729Y: проблема не решена.)');
-    expect(ratedNotSolvedMessage('en', 'TSS-7QWWW-D729Y', 'Still crashes')).toBe('Still crashes\n\n(My rating of TSS-7QWWW-D729Y: not solved.)');
+    expect(shown(ratedNotSolvedMessage('ru', 'TSS-7QWWW-D729Y', ' Админка снова недоступна '))).toBe('Админка снова недоступна\n\n(Моя оценка обращения TSS-7QWWW-D729Y: проблема не решена.)');
+    expect(shown(ratedNotSolvedMessage('en', 'TSS-7QWWW-D729Y', 'Still crashes'))).toBe('Still crashes\n\n(My rating of TSS-7QWWW-D729Y: not solved.)');
   });
 
   it('without a comment, says only which rating it was', () => {
-    expect(ratedNotSolvedMessage('ru', 'TSS-7QWWW-D729Y', undefined)).toBe('Моя оценка обращения TSS-7QWWW-D729Y: проблема не решена.');
-    expect(ratedNotSolvedMessage('en', 'TSS-7QWWW-D729Y', '  ')).toBe('My rating of TSS-7QWWW-D729Y: not solved.');
+    expect(shown(ratedNotSolvedMessage('ru', 'TSS-7QWWW-D729Y', undefined))).toBe('Моя оценка обращения TSS-7QWWW-D729Y: проблема не решена.');
+    expect(shown(ratedNotSolvedMessage('en', 'TSS-7QWWW-D729Y', '  '))).toBe('My rating of TSS-7QWWW-D729Y: not solved.');
+  });
+
+  // An outside tester (sixth session): on a follow-up with no description, the whole message became
+  // it, our line included. docs/api.md: "A follow-up holds the requester's words only".
+  it("P2: its words, which may describe the request, are the comment alone; the line naming the rating is ours", () => {
+    expect(ratedNotSolvedMessage('ru', 'TSS-7QWWW-D729Y', ' Админка снова недоступна ')).toEqual({
+      words: 'Админка снова недоступна',
+      ourLine: 'Моя оценка обращения TSS-7QWWW-D729Y: проблема не решена.',
+    });
+    expect(ratedNotSolvedMessage('en', 'TSS-7QWWW-D729Y', undefined)).toEqual({ words: '', ourLine: 'My rating of TSS-7QWWW-D729Y: not solved.' });
   });
 });

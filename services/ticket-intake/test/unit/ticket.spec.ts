@@ -51,6 +51,20 @@ describe('opening a ticket', () => {
     expect(described.effects[0]).toMatchObject({ messageId: 'm-2', describes: true });
   });
 
+  // An outside tester (sixth session): a "not solved" rating's message on a follow-up with no
+  // description became it whole, our "(My rating of TSS-…: not solved.)" included.
+  it("P2: a message with words of ours describes the request by the sender's words alone, and nothing without them", () => {
+    const { ticket } = openTicket({ ...base, channel: 'email', request: { subject: 'Reader', description: '' } }, receivedAt);
+    const rating = { id: 'm-1', channel: 'api' as const, attachmentIds: [], body: 'My rating of TSS-7QWWW-D729Y: not solved.', words: '' };
+    const uncommented = allowed(receiveRequesterMessage(ticket, rating, receivedAt));
+    expect(uncommented.ticket.request.description).toBe('');
+    expect(uncommented.ticket.missingDetails).toContain('description');
+    expect(uncommented.effects[0]).not.toHaveProperty('describes');
+    const commented = allowed(receiveRequesterMessage(ticket, { ...rating, body: 'Still crashes.\n\n(My rating of TSS-7QWWW-D729Y: not solved.)', words: 'Still crashes.' }, receivedAt));
+    expect(commented.ticket.request.description).toBe('Still crashes.');
+    expect(commented.effects[0]).toMatchObject({ messageId: 'm-1', describes: true });
+  });
+
   // An outside tester: a mail that opened a ticket with only a signature, or a quote header and quoted
   // lines, was described by them (docs/adr/0035, addendum of 2026-12-05, sixth session).
   it.each([
