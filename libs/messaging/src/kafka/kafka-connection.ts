@@ -80,4 +80,5 @@ export const kafkaClientConfig = (options: KafkaTransportOptions): Omit<KafkaCon
   ...options.security,
   retry: { initialRetryTime: 300, retries: 8, maxRetryTime: options.maxRetryTimeMs ?? 10_000 },
   connectionTimeout: 3_000,
+  ...(options.requestTimeoutMs === undefined ? {} : { requestTimeout: options.requestTimeoutMs }),
 });

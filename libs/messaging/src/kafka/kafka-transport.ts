@@ -37,6 +37,8 @@ export interface KafkaTransportOptions {
   security?: KafkaClientSecurity;
   /** Cap for one wait between reconnect attempts. */
   maxRetryTimeMs?: number;
+  /** How long a request to the broker may go unanswered before it fails (kafkajs `requestTimeout`); default kafkajs's 30 s. */
+  requestTimeoutMs?: number;
   /** Partitions one consumer handles at the same time (kafkajs `partitionsConsumedConcurrently`). */
   partitionsConsumedConcurrently?: number;
   /** Prepended to every topic and consumer group name: isolates environments (or test runs) sharing a cluster. */
