@@ -551,7 +551,11 @@ describe('inbound e-mail (P8, issue #11)', () => {
         .set('if-match', etag)
         .send({ status: 'closed', closure: { reason: 'malware_removal', thirdParty: 'security_software_vendor' } });
       expect(closed.status).toBe(200);
-      expect(await receive(mailFrom(`dora@${COLLEAGUES}`, ticket.reference, `dora-2@${COLLEAGUES}`, 'Reopen this for me.'))).toMatchObject({ outcome: 'threaded' });
+      // The receipt says `follow_up` once notification knows the ticket closed (`ticket.closed`,
+      // docs/adr/0035, sixth session); before, it threads the mail onto the ticket it names, and
+      // intake files the follow-up all the same.
+      await waitFor('notification knows it closed', async () => (await platform.query('notification', 'SELECT 1 FROM notification.acknowledgments WHERE ticket_id = $1 AND ticket_closed_at IS NOT NULL', [ticket.id])).length > 0);
+      expect(await receive(mailFrom(`dora@${COLLEAGUES}`, ticket.reference, `dora-2@${COLLEAGUES}`, 'Reopen this for me.'))).toMatchObject({ outcome: 'follow_up', followUpOf: ticket.reference });
       const [followUp] = await waitFor('the linked ticket filed', async () => {
         const rows = await platform.query<{ requester_id: string; request: { requester: { email: string } } }>(
           'ticket-intake',
