@@ -7,6 +7,13 @@ import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 import { WebhookReceiver } from './support/webhook-receiver';
 
+/**
+ * Each request of the file test is bounded: twice in full CI runs (fifth and sixth sessions of
+ * 2026-12-05) that test ran into Jest's 60 s with no line saying where, and it never did alone; a
+ * bound names the request that hangs ("Timeout of 20000ms exceeded" at its line).
+ */
+const STEP_BOUND = { response: 20_000, deadline: 25_000 };
+
 type OutgoingMail = { kind: string; to: string; subject: string; text: string; status: string; messageId: string };
 
 /**
@@ -97,10 +104,10 @@ describe('P8: every public agent reply reaches the requester by mail, and partne
     const filed = await client.http().post('/v1/tickets').auth(partner.token, { type: 'bearer' }).send(sampleTicket({ language: 'ru', requester: { email: 'olga@client.example', name: 'Ольга' } }));
     expect(filed.status).toBe(201);
     const ticket = filed.body as { id: string };
-    const uploaded = await client.http().post(`/v1/tickets/${ticket.id}/attachments`).auth(agent.token, { type: 'bearer' }).attach('file', pngBytes(), { filename: 'Ошибка экрана.png', contentType: 'image/png' });
+    const uploaded = await client.http().post(`/v1/tickets/${ticket.id}/attachments`).auth(agent.token, { type: 'bearer' }).attach('file', pngBytes(), { filename: 'Ошибка экрана.png', contentType: 'image/png' }).timeout(STEP_BOUND);
     expect(uploaded.status).toBe(201);
     const [file] = (uploaded.body as { items: { id: string; fileName: string }[] }).items;
-    const posted = await client.http().post(`/v1/tickets/${ticket.id}/messages`).auth(agent.token, { type: 'bearer' }).send({ body: 'See the annotated screenshot.', attachmentIds: [file.id] });
+    const posted = await client.http().post(`/v1/tickets/${ticket.id}/messages`).auth(agent.token, { type: 'bearer' }).send({ body: 'See the annotated screenshot.', attachmentIds: [file.id] }).timeout(STEP_BOUND);
     expect(posted.status).toBe(201);
 
     // The mail as handed to SMTP (the outbox route withholds the site link's token, docs/mail.md).
@@ -115,7 +122,7 @@ describe('P8: every public agent reply reaches the requester by mail, and partne
     expect(mail.html_body).toContain(`<a href="${link}" dir="auto">Ошибка экрана.png</a> (1 КБ)`);
 
     // The link is the support site's download of that file, as the requester's page offers it.
-    const download = await client.http().get(new URL(link).pathname).buffer(true).parse((res, done) => {
+    const download = await client.http().get(new URL(link).pathname).timeout(STEP_BOUND).buffer(true).parse((res, done) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => done(null, Buffer.concat(chunks)));
