@@ -2,6 +2,7 @@ export * from './transport';
 export * from './kafka/kafka-transport';
 export * from './kafka/kafka-connection';
 export * from './kafka/kafka-group-settings';
+export { fixKafkajsRequestQueue } from './kafka/request-queue-fix';
 export * from './kafka/cloud-event-binding';
 export * from './in-process/in-process-transport';
 export * from './outbox/outbox';

@@ -6,6 +6,7 @@ import { metricsRegistry } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
 import { measureConsumerLag } from '../src/kafka/consumer-lag';
 import { KafkaTransport } from '../src/kafka/kafka-transport';
+import { fixKafkajsRequestQueue } from '../src/kafka/request-queue-fix';
 import type { InboundMessage } from '../src/transport';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
@@ -31,6 +32,7 @@ const scrapedLag = async (group: string): Promise<number | undefined> => {
 describe('consumer lag from the broker (tss_consumer_lag_messages)', () => {
   const prefix = `t${randomUUID().slice(0, 8)}.`;
   const transport = new KafkaTransport({ brokers, clientId: 'lag-test', logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), topicPrefix: prefix });
+  fixKafkajsRequestQueue();
   const kafka = new Kafka({ clientId: 'lag-test-admin', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
 

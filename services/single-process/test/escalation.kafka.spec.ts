@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { dataSchemaUri, RatingSubmittedV1, type CloudEventEnvelope, type EventData } from '@tss/contracts';
 import { escalationService } from '@tss/escalation';
-import { toKafkaHeaders } from '@tss/messaging';
+import { fixKafkajsRequestQueue, toKafkaHeaders } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
@@ -25,6 +25,7 @@ describe('escalation over a real Kafka broker (services mode)', () => {
   let services: ServiceInstances;
   let gatewayUrl: string;
   let reader: Awaited<ReturnType<typeof readTopics>>;
+  fixKafkajsRequestQueue(); // kafkajs's own timer otherwise wakes every 1 ms, with a TimeoutNegativeWarning
   const kafka = new Kafka({ clientId: `${topicPrefix}rating`, brokers: KAFKA_TEST_BROKERS, logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
 

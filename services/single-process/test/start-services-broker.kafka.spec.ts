@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { brokerPort, brokerScript } from './support/own-broker';
+import { fixKafkajsRequestQueue } from '@tss/messaging';
 import { brokerEnv } from '../src/start-services';
 
 
@@ -31,6 +32,7 @@ describe('start:services: the broker keeps its data in TSS_DATA_DIR across a res
   it('an event no one consumed before the stop is read after the next start; a stop without a pid file and a start on other ports keep the data', async () => {
     expect(env.KAFKA_RUN_DIR).toBe(path.join(dataDir, 'kafka'));
     await script('start');
+    fixKafkajsRequestQueue(); // kafkajs's own timer otherwise wakes every 1 ms, with a TimeoutNegativeWarning
     const kafka = new Kafka({ clientId: 'keep-data-test', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();

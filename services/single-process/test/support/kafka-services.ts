@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { bootstrapAdmin, forwardToServices, gatewayService, gatewayTokenAuthority, type ServiceUrls } from '@tss/gateway';
-import { KafkaTransport } from '@tss/messaging';
+import { fixKafkajsRequestQueue, KafkaTransport } from '@tss/messaging';
 import type { ServiceInstanceOptions, ServiceModule } from '@tss/runtime';
 import type { Clock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
@@ -53,6 +53,7 @@ export const readTopics = async (
   options: { alsoCreate?: readonly string[] } = {},
 ): Promise<{ seen: SeenEvent[]; close(): Promise<void> }> => {
   const created = [...topics, ...(options.alsoCreate ?? [])];
+  fixKafkajsRequestQueue();
   const kafka = new Kafka({ clientId: `${groupId}-reader`, brokers: KAFKA_TEST_BROKERS, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
