@@ -21,6 +21,7 @@ import {
   systemClock,
 } from '@tss/service-kit';
 import { ensureDatabase, type RunningPostgres } from '@tss/persistence';
+import { siteLinkKeyMadeLateWarning } from './data-folder';
 import { localBaseUrl, singleProcessConfigProblems, SingleProcessEnv, withDataFolderDefaults, withPublicUrlDefault, withSiteLinkKeys, type SingleProcessEnv as Config } from './single-process.config';
 import { checkPortsFree, singleProcessPorts } from './launcher-ports';
 import { startPlatformPostgres } from './platform-postgres';
@@ -97,8 +98,11 @@ const main = async (): Promise<void> => {
   // used to be found after PostgreSQL had started, the data folder made (docs/adr/0006, sixth session).
   await checkPortsFree(singleProcessPorts(config));
   // Only now, every setting and port accepted, is anything written: the data folder's link key on its first start.
-  const env = withPublicUrlDefault(withSiteLinkKeys(given), config);
   const logger = createLogger('tss', config.LOG_LEVEL);
+  const env = withPublicUrlDefault(
+    withSiteLinkKeys(given, (made) => logger.warn({ file: made.file }, siteLinkKeyMadeLateWarning(made))),
+    config,
+  );
   const tracing = startTracing({ serviceName: 'tss', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });
 
   // Until the platform's own handler (exitOnSignals, below): a signal during start-up exits at

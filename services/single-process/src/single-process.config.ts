@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { keptSiteLinkKeys, siteLinkKeysOf } from './data-folder';
+import { holdsDatabase, keptSiteLinkKeys, type SiteLinkKeyMadeLate, siteLinkKeysOf } from './data-folder';
 import { TssPgPortWaitMs } from './embedded-postgres-port';
 import { SINGLE_PROCESS_PG_PORT } from './local-port-range';
 import { Type, type Static } from '@sinclair/typebox';
@@ -81,10 +81,17 @@ export const withDataFolderDefaults = (env: NodeJS.ProcessEnv): NodeJS.ProcessEn
 /**
  * The environment the platform runs with, once its settings are accepted: the data folder's link
  * key, made and written on its first start, unless `TSS_SITE_LINK_KEYS` is set; the links mailed to
- * requesters open after a restart on the same folder (data-folder.ts).
+ * requesters open after a restart on the same folder (data-folder.ts). Called before PostgreSQL
+ * starts: a key made for a folder that already holds a database is handed to `onMadeLate`, the
+ * links mailed before it no longer opening.
  */
-export const withSiteLinkKeys = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
-  env.TSS_SITE_LINK_KEYS ? env : { ...env, TSS_SITE_LINK_KEYS: siteLinkKeysOf(dataFolderOf(env)) };
+export const withSiteLinkKeys = (env: NodeJS.ProcessEnv, onMadeLate: (made: SiteLinkKeyMadeLate) => void): NodeJS.ProcessEnv => {
+  if (env.TSS_SITE_LINK_KEYS) return env;
+  const dataDir = dataFolderOf(env);
+  const { keys, madeLate } = siteLinkKeysOf(dataDir, holdsDatabase(dataDir));
+  if (madeLate) onMadeLate(madeLate);
+  return { ...env, TSS_SITE_LINK_KEYS: keys };
+};
 
 /** The address this process serves on (HOST, PORT), as a browser on this machine opens it. */
 export const localBaseUrl = (config: { HOST: string; PORT: number }): string => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { restartEmbeddedPostgresOnExit } from '@tss/runtime';
 import { createLogger } from '@tss/service-kit';
-import { bootstrapAdminOf, siteLinkKeysOf } from './data-folder';
+import { bootstrapAdminOf, holdsDatabase, siteLinkKeyMadeLateWarning, siteLinkKeysOf } from './data-folder';
 import { PG_PORT_WAIT_MS, startOnPgPort } from './embedded-postgres-port';
 import { checkPortsFree, placedPorts, refusedServiceListener } from './launcher-ports';
 import { ServiceChild } from './service-child';
@@ -137,6 +137,9 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
     // on them answered for this one (docs/adr/0006, addendum of 2026-12-05, fifth session, later).
     // A TSS_PG_PORT to wait for is waited for by PostgreSQL's own start, the first step.
     await checkPortsFree(ports.filter((p) => p.setting !== 'TSS_PG_PORT' || pgPortWaitMs === 0));
+    // Asked before PostgreSQL starts (and makes its cluster on a first start): a link key made for a
+    // folder that held data already is said (data-folder.ts).
+    const heldDatabase = holdsDatabase(options.dataDir);
     mkdirSync(options.dataDir, { recursive: true });
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
@@ -179,6 +182,12 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
 
     const urls = serviceUrls(options.basePort);
     const admin = bootstrapAdminOf(options.dataDir);
+    let siteLinkKeys = process.env.TSS_SITE_LINK_KEYS;
+    if (!siteLinkKeys) {
+      const kept = siteLinkKeysOf(options.dataDir, heldDatabase);
+      if (kept.madeLate) options.write(`[start:services] ${siteLinkKeyMadeLateWarning(kept.madeLate)}`);
+      siteLinkKeys = kept.keys;
+    }
     // Each service's environment, as the launcher checked it before it started anything (deploy/local/start-services.ts).
     const plan = {
       env: process.env,
@@ -190,7 +199,7 @@ export const startServices = async (options: StartServicesOptions): Promise<Runn
       kafkaNamePrefix: options.kafkaNamePrefix,
       logLevel: options.logLevel,
       admin,
-      siteLinkKeys: process.env.TSS_SITE_LINK_KEYS ?? siteLinkKeysOf(options.dataDir),
+      siteLinkKeys,
     };
     const children: ServiceChild[] = [];
     const pids: Record<string, number> = {};
