@@ -101,8 +101,11 @@ export const problemsOfValid =
 /** What the hosted modules' own rules say about their settings (`ServiceModule.configProblems`); see `problemsOfValid`. */
 export const moduleConfigProblems =
   (modules: readonly Module[]) =>
-  (env: NodeJS.ProcessEnv): string[] =>
-    modules.flatMap((module) => (module.config && module.configProblems ? problemsOfValid(module.config, module.configProblems)(env) : []));
+  (env: NodeJS.ProcessEnv): string[] => [
+    // Once each: the modules of one process may share a setting and its rule (the gateway's and
+    // notification's TSS_SITE_LINK_KEYS), and one problem said twice reads as two.
+    ...new Set(modules.flatMap((module) => (module.config && module.configProblems ? problemsOfValid(module.config, module.configProblems)(env) : []))),
+  ];
 
 /** A listener of a process: the setting that gives its port, how it is named in a message, the port. */
 export interface Listener {

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { SiteLinkKeys, siteLinkUrl } from '../src';
+import { Value } from '@sinclair/typebox/value';
+import { SiteLinkEnv, SiteLinkKeys, siteLinkUrl } from '../src';
 
 const key = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 const now = new Date('2026-12-02T10:00:00Z');
@@ -91,9 +92,20 @@ describe('site links (P12)', () => {
     expect(rotated.mint(grant).token.split('.')[1]).toBe('new');
   });
 
+  it('spaces around a comma are allowed, as TSS_MASTER_KEYS allows them (outside check of 2026-12-05, seventh session)', () => {
+    const oldKey = key('s1');
+    const before = SiteLinkKeys.fromSettings({ TSS_SITE_LINK_KEYS: oldKey }).mint(grant).token;
+    const setting = `${key('s2')} , ${oldKey}`;
+    expect(Value.Check(SiteLinkEnv.TSS_SITE_LINK_KEYS, setting)).toBe(true);
+    expect(SiteLinkKeys.problems({ TSS_SITE_LINK_KEYS: setting })).toEqual([]);
+    const rotated = SiteLinkKeys.fromSettings({ TSS_SITE_LINK_KEYS: setting });
+    expect(rotated.verify(before, now).ok).toBe(true);
+    expect(rotated.mint(grant).token.split('.')[1]).toBe('s2');
+  });
+
   it('short keys and repeated ids are configuration problems; no keys is an ephemeral key', () => {
     expect(SiteLinkKeys.problems({ TSS_SITE_LINK_KEYS: `a:${randomBytes(16).toString('base64')}AAAAAAAAAAAAAAAAAAAA` })).toEqual([expect.stringContaining('at least 32')]);
-    expect(SiteLinkKeys.problems({ TSS_SITE_LINK_KEYS: `${key('a')},${key('a')}` })).toEqual(['TSS_SITE_LINK_KEYS: a key id is repeated']);
+    expect(SiteLinkKeys.problems({ TSS_SITE_LINK_KEYS: `${key('a')},${key('b')},${key('a')}` })).toEqual(['TSS_SITE_LINK_KEYS: key id a appears twice']);
     expect(SiteLinkKeys.fromSettings({}).ephemeral).toBe(true);
     expect(keys.ephemeral).toBe(false);
     expect(siteLinkUrl({ TSS_PUBLIC_URL: 'https://help.example.com' }, 'tok')).toBe('https://help.example.com/support/t/tok');

@@ -18,9 +18,9 @@ import { err, ok, type Result } from '../result';
 export const SiteLinkEnv = {
   TSS_SITE_LINK_KEYS: Type.Optional(
     Type.String({
-      pattern: '^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{43,}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{43,})*$',
+      pattern: '^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{43,}( *, *[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{43,})*$',
       description:
-        'Keys of the support-site links, `id:base64` of at least 32 bytes, comma-separated; the first signs, all verify (rotation). The gateway and notification need the same list. Unset: a key made at start, shared by the services of the process, so links die with it (single-process development only).',
+        'Keys of the support-site links, `id:base64` of at least 32 bytes, comma-separated (spaces around a comma are allowed, as in TSS_MASTER_KEYS); the first signs, all verify (rotation). The gateway and notification need the same list. Unset: a key made at start, shared by the services of the process, so links die with it (single-process development only).',
     }),
   ),
   TSS_SITE_LINK_TTL_MS: Type.Integer({
@@ -98,7 +98,7 @@ export class SiteLinkKeys {
     if (!value) return new SiteLinkKeys([(processKey ??= { id: `eph-${randomBytes(4).toString('hex')}`, secret: randomBytes(32) })]);
     return new SiteLinkKeys(
       value.split(',').map((pair) => {
-        const [id, secret] = pair.split(':');
+        const [id, secret] = pair.trim().split(':');
         return { id, secret: Buffer.from(secret, secret.includes('-') || secret.includes('_') ? 'base64url' : 'base64') };
       }),
     );
@@ -110,7 +110,8 @@ export class SiteLinkKeys {
     const keys = SiteLinkKeys.fromSettings(settings).keys;
     const problems: string[] = [];
     for (const k of keys) if (k.secret.length < 32) problems.push(`TSS_SITE_LINK_KEYS: key ${k.id} has ${k.secret.length} bytes; at least 32 are needed`);
-    if (new Set(keys.map((k) => k.id)).size !== keys.length) problems.push('TSS_SITE_LINK_KEYS: a key id is repeated');
+    const repeated = keys.map((k) => k.id).filter((id, i, ids) => ids.indexOf(id) !== i);
+    for (const id of new Set(repeated)) problems.push(`TSS_SITE_LINK_KEYS: key id ${id} appears twice`);
     return problems;
   }
 
