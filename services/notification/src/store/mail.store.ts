@@ -1,7 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { toStorableText } from '@tss/contracts';
+import { prepared } from '@tss/persistence';
 import type { TraceCarrier } from '@tss/service-kit';
 import { bringTimersForwardSql } from '@tss/timers';
+import type { MailsAhead } from '../domain/mail-ticket-line';
 import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
 import { instanceDeadSql } from './instance.store';
 import { rowsOf } from './webhook-rows';
@@ -62,6 +64,14 @@ export interface MailRow {
   threadMessageId: string | null;
   /** The trace the mail was queued in (empty: none): its send and its event join it. */
   trace: TraceCarrier;
+  /**
+   * Whether the mail has a place in its ticket's line of requester mail (docs/adr/0035, addendum of
+   * 2026-12-05, seventh session): it is sent only after the earlier ones have ended. False for
+   * staff mail, mail of no ticket, and mail queued before the line existed.
+   */
+  inTicketLine: boolean;
+  /** Queued while an earlier mail of its ticket was pending: its attempt starts only once none is. */
+  held: boolean;
 }
 
 export interface MailContactRow {
@@ -118,6 +128,8 @@ export interface SentMail {
   acknowledgment: { reference: string; channel: string } | null;
   /** When the server accepted it (recorded as `sent_at`). */
   sentAt: Date;
+  /** It had a place in its ticket's line: the next mail in line may be released. */
+  inTicketLine: boolean;
 }
 
 interface RawMail {
@@ -145,6 +157,8 @@ interface RawMail {
   thread_message_id: string | null;
   traceparent?: string | null;
   tracestate?: string | null;
+  queue_seq?: string | null;
+  held?: boolean;
 }
 
 const toMail = (r: RawMail): MailRow => ({
@@ -171,12 +185,22 @@ const toMail = (r: RawMail): MailRow => ({
   attemptInstanceId: r.attempt_instance_id ?? null,
   threadMessageId: r.thread_message_id ?? null,
   trace: { ...(r.traceparent ? { traceparent: r.traceparent } : {}), ...(r.tracestate ? { tracestate: r.tracestate } : {}) },
+  inTicketLine: r.queue_seq !== null && r.queue_seq !== undefined,
+  held: r.held ?? false,
 });
 
-/** A mail as queued: nothing tried yet. `threadMessageId` only for an `agent_reply`. */
-export type NewMail = Omit<MailRow, 'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId' | 'threadMessageId' | 'trace'> & {
+/**
+ * A mail as queued: nothing tried yet. `threadMessageId` only for an `agent_reply`. `inTicketLine`:
+ * it takes the next place in its ticket's line (a requester mail of a ticket), `held` if an earlier
+ * mail of the ticket is pending then; left out, it has none.
+ */
+export type NewMail = Omit<
+  MailRow,
+  'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId' | 'threadMessageId' | 'trace' | 'inTicketLine' | 'held'
+> & {
   threadMessageId?: string | null;
   trace?: TraceCarrier;
+  inTicketLine?: boolean;
 };
 
 const newMailParams = (mail: NewMail): unknown[] => [
@@ -196,15 +220,26 @@ const newMailParams = (mail: NewMail): unknown[] => [
   mail.threadMessageId ?? null,
   mail.trace?.traceparent ?? null,
   mail.trace?.tracestate ?? null,
+  (mail.inTicketLine ?? false) && mail.ticketId !== null,
 ];
+
+/**
+ * The columns and values of a new mail (parameters of `newMailParams`). Its place in its ticket's
+ * line is the sequence's next number, and it is `held` when an earlier mail of the ticket is still
+ * pending. Every requester mail of a ticket is queued under the ticket's contact lock (`contact`;
+ * the acknowledgment writes the contact in its own statement), so the earlier ones were committed
+ * before this statement's snapshot, or written earlier in its transaction: none is missed. One that
+ * ends while this commits leaves this one held for nothing: its first timer, due now as for any
+ * mail, finds nothing ahead and sends it (`aheadInLine`).
+ */
+const NEW_MAIL_COLUMNS = `id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name, thread_message_id, traceparent, tracestate, queue_seq, held`;
+const NEW_MAIL_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+         CASE WHEN $17::boolean THEN nextval('"${S}".mail_messages_queue_seq') END,
+         $17::boolean AND EXISTS (SELECT 1 FROM "${S}".mail_messages l WHERE l.ticket_id = $2 AND l.queue_seq IS NOT NULL AND l.status = 'pending')`;
 
 export const mailStore = {
   async insert(tx: EntityManager, mail: NewMail): Promise<void> {
-    await tx.query(
-      `INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name, thread_message_id, traceparent, tracestate)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-      newMailParams(mail),
-    );
+    await tx.query(`INSERT INTO "${S}".mail_messages (${NEW_MAIL_COLUMNS}) VALUES (${NEW_MAIL_VALUES})`, newMailParams(mail));
   },
 
   /**
@@ -222,8 +257,8 @@ export const mailStore = {
     const params: unknown[] = newMailParams(mail);
     const ctes = [
       `mail AS (
-         INSERT INTO "${S}".mail_messages (id, ticket_id, partner_id, kind, recipient, language, message_id, in_reply_to, subject, text_body, html_body, created_at, recipient_name, thread_message_id, traceparent, tracestate)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         INSERT INTO "${S}".mail_messages (${NEW_MAIL_COLUMNS})
+         VALUES (${NEW_MAIL_VALUES})
        )`,
     ];
     also.forEach((fragmentAt, i) => {
@@ -288,7 +323,7 @@ export const mailStore = {
          UPDATE "${S}".mail_messages m SET status = 'sent', sent_at = u.sent_at, transport = $2, smtp_response = u.response, last_error = NULL
            FROM u
           WHERE m.id = u.id AND m.status = 'pending'
-          RETURNING m.id, m.ticket_id, m.partner_id, m.kind, m.subject, m.sent_at
+          RETURNING m.id, m.ticket_id, m.partner_id, m.kind, m.subject, m.sent_at, m.queue_seq IS NOT NULL AS in_line
        ), cancelled AS (
          DELETE FROM "${args.timerSchema}".timers t USING u, sent WHERE t.id = u.timer_id AND u.id = sent.id AND t.status = 'pending'
        )
@@ -297,7 +332,17 @@ export const mailStore = {
       // The server's answer is diagnostic text: what PostgreSQL cannot store in text (NUL, a lone
       // surrogate) is dropped rather than failing the record of a mail that was sent.
       [JSON.stringify(sent.map((m) => ({ id: m.id, response: toStorableText(m.response).slice(0, 1_000), timer_id: m.timerId, sent_at: m.sentAt.toISOString() }))), args.transport],
-    )) as { id: string; ticket_id: string | null; partner_id: string | null; kind: MailKind; subject: string; sent_at: Date; ack_reference: string | null; ack_channel: string | null }[];
+    )) as {
+      id: string;
+      ticket_id: string | null;
+      partner_id: string | null;
+      kind: MailKind;
+      subject: string;
+      sent_at: Date;
+      in_line: boolean;
+      ack_reference: string | null;
+      ack_channel: string | null;
+    }[];
     return rows.map((r) => ({
       id: r.id,
       ticketId: r.ticket_id,
@@ -306,7 +351,79 @@ export const mailStore = {
       subject: r.subject,
       acknowledgment: r.ack_reference !== null && r.ack_channel !== null ? { reference: r.ack_reference, channel: r.ack_channel } : null,
       sentAt: r.sent_at,
+      inTicketLine: r.in_line,
     }));
+  },
+
+  /**
+   * For each of the held mails `ids` (locked by the caller), the earlier mails of its ticket's line
+   * still pending, and how many of those this statement share-locked. A lock means the mail's end
+   * is recorded after the caller commits, by a transaction whose release (`releaseNextInLine`, a
+   * statement after the one that ended it) then sees what the caller wrote; one it could not lock is
+   * being fired or recorded right now, and may have ended unseen. `SKIP LOCKED`: nothing waits, so
+   * a firing never waits for another in a cycle. A mail of no line has nothing ahead.
+   */
+  async aheadInLine(tx: EntityManager, ids: readonly string[]): Promise<Map<string, MailsAhead>> {
+    if (ids.length === 0) return new Map();
+    const rows = rowsOf<{ id: string; pending: number; locked: number }>(
+      await tx.query(
+        `WITH behind AS (
+           SELECT b.id, b.ticket_id, b.queue_seq FROM "${S}".mail_messages b WHERE b.id = ANY($1::uuid[])
+         ), ahead AS MATERIALIZED (
+           SELECT behind.id AS behind_id, a.id FROM behind
+             JOIN "${S}".mail_messages a ON a.ticket_id = behind.ticket_id AND a.queue_seq < behind.queue_seq
+            WHERE a.status = 'pending' AND a.queue_seq IS NOT NULL
+         ), locked AS MATERIALIZED (
+           -- Read again as it now is: one that ended since this statement's snapshot is not locked.
+           SELECT a.id FROM "${S}".mail_messages a WHERE a.id IN (SELECT id FROM ahead) AND a.status = 'pending' FOR SHARE OF a SKIP LOCKED
+         )
+         SELECT behind.id, count(ahead.id)::int AS pending, count(locked.id)::int AS locked
+           FROM behind LEFT JOIN ahead ON ahead.behind_id = behind.id LEFT JOIN locked ON locked.id = ahead.id
+          GROUP BY behind.id`,
+        [ids],
+      ),
+    );
+    return new Map(rows.map((r) => [r.id, { pending: r.pending, locked: r.locked }]));
+  },
+
+  /**
+   * Releases, for each ticket of `ticketIds` whose mail just ended in `tx`, the first mail still
+   * pending in its line if it is held: its next attempt's timer (`timerIdPrefix` + id + `:` +
+   * attempt, in `timerSchema`) brought forward to `now`; its firing checks the line again and sends
+   * it. Run as a statement after the one that ended the mails: its snapshot shows what a firing that
+   * share-locked them (`aheadInLine`) committed before they could be ended. A timer another
+   * transaction holds (a firing of that very mail) is skipped: that firing finds the ended mail
+   * locked and looks again within `MAIL_HOLD_RECHECK_SOON_MS`. `also`: a data-modifying statement
+   * of the caller's run in the same one (numbered from the `first` it is given): the sent mails'
+   * events, so the release costs an acknowledgment no round trip. Returns the mails released.
+   */
+  async releaseNextInLine(
+    tx: EntityManager,
+    args: { ticketIds: readonly string[]; now: Date; timerSchema: string; timerIdPrefix: string },
+    also?: SqlFragmentAt,
+  ): Promise<string[]> {
+    if (args.ticketIds.length === 0) return [];
+    const timers = `"${args.timerSchema}".timers`;
+    const params: unknown[] = [[...new Set(args.ticketIds)], args.now, args.timerIdPrefix];
+    const alongside = also?.(params.length + 1);
+    const rows = rowsOf<{ id: string }>(
+      await tx.query(
+        prepared(`WITH next_in_line AS (
+           SELECT DISTINCT ON (m.ticket_id) m.id, m.held, m.attempts FROM "${S}".mail_messages m
+            WHERE m.ticket_id = ANY($1::uuid[]) AND m.queue_seq IS NOT NULL AND m.status = 'pending'
+            ORDER BY m.ticket_id, m.queue_seq
+         ), armed AS (
+           SELECT t.id AS timer_id, n.id FROM ${timers} t JOIN next_in_line n ON t.id = $3 || n.id::text || ':' || (n.attempts + 1)
+            WHERE n.held AND t.status = 'pending'
+              FOR UPDATE OF t SKIP LOCKED
+         ), released AS (
+           ${bringTimersForwardSql(args.timerSchema, { from: 'armed', timerIdColumn: 'timer_id', now: '$2', returning: 'armed.id' })}
+         )${alongside ? `, alongside AS (${alongside.sql})` : ''}
+         SELECT id FROM released`),
+        [...params, ...(alongside?.params ?? [])],
+      ),
+    );
+    return rows.map((r) => r.id);
   },
 
   /** The mail, its row locked until `tx` ends: an attempt and its outcome are recorded one at a time. */
@@ -324,12 +441,12 @@ export const mailStore = {
 
   /**
    * `startAttempt` for many mails in one statement, each attempt under way by `instanceId` (null:
-   * by no instance a sweep knows, so its bound alone ends it).
+   * by no instance a sweep knows, so its bound alone ends it); a mail held until now no longer is.
    */
   async startAttempts(tx: EntityManager, attempts: readonly { id: string; attempt: number }[], instanceId: string | null = null): Promise<void> {
     if (attempts.length === 0) return;
     await tx.query(
-      `UPDATE "${S}".mail_messages m SET attempts = a.attempt, attempt_instance_id = $3 FROM unnest($1::uuid[], $2::int[]) AS a(id, attempt) WHERE m.id = a.id`,
+      `UPDATE "${S}".mail_messages m SET attempts = a.attempt, attempt_instance_id = $3, held = false FROM unnest($1::uuid[], $2::int[]) AS a(id, attempt) WHERE m.id = a.id`,
       [attempts.map((a) => a.id), attempts.map((a) => a.attempt), instanceId],
     );
   },

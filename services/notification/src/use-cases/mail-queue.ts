@@ -4,7 +4,7 @@ import { traceCarrierOf } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { mailMessageId } from '../domain/mail-delivery';
 import type { RenderedMail } from '../domain/mail-template';
-import { mailStore, type MailKind, type SqlFragmentAt } from '../store/mail.store';
+import { mailStore, REQUESTER_MAIL_KINDS, type MailKind, type SqlFragmentAt } from '../store/mail.store';
 
 export const MAIL_SEND_TIMER = 'mail.send';
 
@@ -39,7 +39,10 @@ export type AlsoWrite = (queued: { id: string; messageId: string }) => SqlFragme
 /**
  * Records the mail and its first send timer in the caller's transaction: the mail exists exactly
  * when the event that asked for it was handled, and is sent (at least once) after that commits.
- * One statement, with `also` (the event's other writes) folded in (issue #11).
+ * One statement, with `also` (the event's other writes) folded in (issue #11). A requester mail of
+ * a ticket takes the next place in the ticket's line: it is not sent before the earlier ones have
+ * ended (docs/adr/0035, addendum of 2026-12-05, seventh session). Its timer is due now all the
+ * same: the firing checks the line, so a mail queued behind one that is ending waits for nothing.
  */
 export const queueMail = async (
   tx: EntityManager,
@@ -69,6 +72,7 @@ export const queueMail = async (
       htmlBody: draft.rendered.html,
       createdAt: now,
       threadMessageId: draft.threadMessageId ?? null,
+      inTicketLine: draft.ticketId !== null && REQUESTER_MAIL_KINDS.includes(draft.kind),
       // The trace of the event being handled: the mail is sent in it, however much later.
       trace: traceCarrierOf(),
     },

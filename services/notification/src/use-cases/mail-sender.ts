@@ -7,8 +7,9 @@ import { GroupCommit, inTransaction } from '@tss/persistence';
 import { contextFromCarrier, inSpan, otelContext, SpanKind, traceCarrierOf, type Clock, type TraceCarrier } from '@tss/service-kit';
 import type { FiredTimer, TimerBatchHandler, TimerHandler, TimerStore } from '@tss/timers';
 import { autoSubmittedOf, MAIL_MAX_ATTEMPTS, mailRetryDelayMs, threadHeadersOf, type SendOutcome } from '../domain/mail-delivery';
-import { mailStore, type MailRow } from '../store/mail.store';
-import { MAIL_SEND_TIMER, mailAttemptTimerId } from './mail-queue';
+import { decideHeldMail } from '../domain/mail-ticket-line';
+import { mailStore, type MailRow, type SqlFragmentAt } from '../store/mail.store';
+import { MAIL_ATTEMPT_TIMER_ID_PREFIX, MAIL_SEND_TIMER, mailAttemptTimerId } from './mail-queue';
 import { MessageHandover, type MailTransport } from './mail-transport';
 import { mailMetrics } from './mail-metrics';
 import { UnrecordedAttempts, type UnrecordedAttempt } from './mail-unrecorded-attempts';
@@ -134,7 +135,10 @@ export class MailSender {
 
   /**
    * A fired batch of `mail.send` timers in its one firing transaction (issue #15): the mails locked
-   * in one statement, their attempts counted in one, their next attempts' timers armed in one.
+   * in one statement, their attempts counted in one, their next attempts' timers armed in one. A
+   * held mail (queued behind an earlier mail of its ticket) is checked first, in one statement more
+   * for the batch: still behind one that is pending, its timer is put off instead, and the attempt
+   * is not counted (docs/adr/0035, addendum of 2026-12-05, seventh session).
    */
   readonly batchTimerHandler: TimerBatchHandler = async (timers: readonly FiredTimer[], tx: EntityManager) => {
     // Stopping: counting an attempt that is never made would put the mail off until its next timer.
@@ -145,21 +149,58 @@ export class MailSender {
     const now = this.deps.clock.now();
     // Read once for the batch: the attempts are counted under this id, and sent only while they still are.
     const instanceId = this.deps.instance?.workId ?? null;
-    const starting: { id: string; attempt: number }[] = [];
+    const due: MailRow[] = [];
     for (const mail of mails) {
-      const attempt = mail.attempts + 1;
-      if (attempt > MAIL_MAX_ATTEMPTS) {
+      if (mail.attempts + 1 > MAIL_MAX_ATTEMPTS) {
         await this.fail(tx, mail, `gave up after ${mail.attempts} attempts: ${mail.lastError ?? 'no answer recorded'}`, now);
         mailMetrics().failed.inc({ kind: mail.kind, reason: 'attempts_spent' });
-      } else starting.push({ id: mail.id, attempt });
+      } else due.push(mail);
     }
+    // After the failures above: one of them may be the very mail a held one waits for.
+    const { starting, putOff } = await this.placeHeld(tx, due, now);
     await mailStore.startAttempts(tx, starting, instanceId);
-    await this.deps.timers.scheduleAll(
-      tx,
-      starting.map(({ id, attempt }) => ({ id: mailAttemptTimerId(id, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + this.armedRetryMs(attempt)), payload: { mailId: id } })),
-    );
+    await this.deps.timers.scheduleAll(tx, [
+      ...starting.map(({ id, attempt }) => ({ id: mailAttemptTimerId(id, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + this.armedRetryMs(attempt)), payload: { mailId: id } })),
+      // The same attempt's timer, not counted: the release brings it forward, or it looks again then.
+      ...putOff.map(({ id, attempt, recheckAt }) => ({ id: mailAttemptTimerId(id, attempt), kind: MAIL_SEND_TIMER, dueAt: recheckAt, payload: { mailId: id } })),
+    ]);
     for (const { id, attempt } of starting) this.enqueue(id, attempt, instanceId);
   };
+
+  /**
+   * Which of the due mails start an attempt now, and which held ones are put off (and until when):
+   * a held mail starts once no earlier mail of its ticket is pending, or once it has waited
+   * `MAIL_HOLD_MAX_MS` (a warning: it goes out of order).
+   */
+  private async placeHeld(
+    tx: EntityManager,
+    due: readonly MailRow[],
+    now: Date,
+  ): Promise<{ starting: { id: string; attempt: number }[]; putOff: { id: string; attempt: number; recheckAt: Date }[] }> {
+    const ahead = await mailStore.aheadInLine(tx, due.filter((mail) => mail.held).map((mail) => mail.id));
+    const starting: { id: string; attempt: number }[] = [];
+    const putOff: { id: string; attempt: number; recheckAt: Date }[] = [];
+    for (const mail of due) {
+      const attempt = mail.attempts + 1;
+      if (!mail.held) {
+        starting.push({ id: mail.id, attempt });
+        continue;
+      }
+      const behind = ahead.get(mail.id) ?? { pending: 0, locked: 0 };
+      const decision = decideHeldMail(mail.createdAt, behind, now);
+      const log = this.deps.logger.child({ mailId: mail.id, ticketId: mail.ticketId, kind: mail.kind });
+      if (decision.kind === 'hold') {
+        putOff.push({ id: mail.id, attempt, recheckAt: decision.recheckAt });
+        log.debug({ ahead: behind, recheckAt: decision.recheckAt }, 'mail held: an earlier mail of its ticket has not ended yet');
+        continue;
+      }
+      if (decision.overdue) {
+        log.warn({ ahead: behind, queuedAt: mail.createdAt }, 'mail sent without waiting any longer for an earlier mail of its ticket, which has not ended a day after this one was queued');
+      }
+      starting.push({ id: mail.id, attempt });
+    }
+    return { starting, putOff };
+  }
 
   /** When the next attempt is armed: the usual delay, but never before this attempt may still be waiting for the server. */
   private armedRetryMs(attempt: number): number {
@@ -414,7 +455,10 @@ export class MailSender {
         );
       }
     }
-    await this.deps.outbox.addAll(tx, events);
+    // The next mails in line released in the statement that writes the events: after the one that
+    // ended these (`releaseNextInLine`), and no round trip more for an acknowledgment.
+    const released = await this.releaseNextInLine(tx, sent, events.length > 0 ? (first) => this.deps.outbox.addAllStatement(events, first) : undefined);
+    if (!released) await this.deps.outbox.addAll(tx, events);
     for (const mail of sent) {
       const attempt = byId.get(mail.id);
       otelContext.with(contextFromCarrier(attempt?.trace ?? {}), () =>
@@ -452,8 +496,23 @@ export class MailSender {
     }
   }
 
+  /**
+   * The next mail in line of each ticket whose mail ended in `tx`, released if it is held (docs/adr/0035,
+   * addendum of 2026-12-05, seventh session), with `also` in the same statement. False, and no
+   * statement (nor `also`), when none of them had a place in a line.
+   */
+  private async releaseNextInLine(tx: EntityManager, ended: readonly { ticketId: string | null; inTicketLine: boolean }[], also?: SqlFragmentAt): Promise<boolean> {
+    const ticketIds = ended.flatMap((mail) => (mail.inTicketLine && mail.ticketId ? [mail.ticketId] : []));
+    if (ticketIds.length === 0) return false;
+    const released = await mailStore.releaseNextInLine(tx, { ticketIds, now: this.deps.clock.now(), timerSchema: this.deps.timers.schema, timerIdPrefix: MAIL_ATTEMPT_TIMER_ID_PREFIX }, also);
+    if (released.length > 0) this.deps.logger.debug({ mailIds: released }, 'mail released: the earlier mail of its ticket has ended');
+    return true;
+  }
+
+  /** Failed for good: recorded, published, and the next mail of its ticket's line released (it need not wait for this one any longer). */
   private async fail(tx: EntityManager, mail: MailRow, reason: string, now: Date): Promise<void> {
     await mailStore.markFailed(tx, mail.id, { at: now, reason });
+    await this.releaseNextInLine(tx, [mail]);
     await this.deps.outbox.add(tx, NotificationDeliveryFailedV1, mail.ticketId ?? mail.id, {
       ...(mail.partnerId ? { partnerId: mail.partnerId } : {}),
       kind: `mail.${mail.kind}`,

@@ -4,10 +4,16 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { waitFor } from '@tss/service-kit/testing';
 
+/** What the sink answers the end of a mail's DATA: accept it, or an SMTP error (4xx: try again; 5xx: refused for good). */
+export type SinkAnswer = { accept: true } | { accept: false; code: number; message: string };
+
 /** A real SMTP server in this process (smtp-server); every mail it accepts is parsed with mailparser. */
 export interface SmtpSink {
   port: number;
+  /** The mails it accepted, in the order it answered them. */
   received: ParsedMail[];
+  /** Every mail whose data it took, in the order it took them, before its answer (accepted or not). */
+  offered: ParsedMail[];
   /** Resolves with the `n`-th mail (1-based) whose To names `address`. */
   nthMailTo(address: string, n?: number): Promise<ParsedMail>;
   mailsTo(address: string): ParsedMail[];
@@ -37,11 +43,21 @@ const names = (mail: ParsedMail, address: string): boolean => JSON.stringify(mai
  * `greetingDelayMs`: how long the sink waits before greeting its `connection`-th connection (1-based).
  * `maxLineOctets`: a mail with a longer line is refused for good, as aiosmtpd and others do
  * ("500 Line too long (see RFC5321 4.5.3.1.6)"; RFC 5322 §2.1.1 allows 998 octets).
+ * `answer`: what to answer each mail once its data is in, when the test says (a promise holds the
+ * answer, as a server still taking the message would); default: accept at once.
  */
 export const startSmtpSink = async (
-  options: { replyDelayMs?: number; neverAnswer?: boolean; port?: number; greetingDelayMs?: (connection: number) => number; maxLineOctets?: number } = {},
+  options: {
+    replyDelayMs?: number;
+    neverAnswer?: boolean;
+    port?: number;
+    greetingDelayMs?: (connection: number) => number;
+    maxLineOctets?: number;
+    answer?: (mail: ParsedMail) => SinkAnswer | Promise<SinkAnswer>;
+  } = {},
 ): Promise<SmtpSink> => {
   const received: ParsedMail[] = [];
+  const offered: ParsedMail[] = [];
   let connections = 0;
   const server = new SMTPServer({
     authOptional: true,
@@ -66,7 +82,14 @@ export const startSmtpSink = async (
             callback(Object.assign(new Error('Line too long (see RFC5321 4.5.3.1.6)'), { responseCode: 500 }));
             return;
           }
-          received.push(await simpleParser(raw));
+          const parsed = await simpleParser(raw);
+          offered.push(parsed);
+          const decided = options.answer ? await options.answer(parsed) : ({ accept: true } as const);
+          if (!decided.accept) {
+            callback(Object.assign(new Error(decided.message), { responseCode: decided.code }));
+            return;
+          }
+          received.push(parsed);
           answer();
         })
         .catch((error: Error) => callback(error));
@@ -82,6 +105,7 @@ export const startSmtpSink = async (
   return {
     port: (server.server.address() as AddressInfo).port,
     received,
+    offered,
     mailsTo,
     nthMailTo: (address, n = 1) => waitFor(`mail ${n} to ${address}`, () => mailsTo(address)[n - 1]),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
