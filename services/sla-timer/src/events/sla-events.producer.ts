@@ -144,6 +144,14 @@ export const timerEffectDrafts = (
         ...lateness(at),
       });
     }
-    return outboxDraft(SlaOverdueV1, owner.ticketId, { ...base(owner, clock), dueAt: clock.dueAt.toISOString(), overdueMs: effect.overdueMs, ...lateness(clock.overdueAt) });
+    // The notice is about the deadline that was missed (docs/adr/0030, addenda of 2026-12-05): a clock
+    // lowered after its breach names the breached level and due time, not the new level's, still ahead.
+    return outboxDraft(SlaOverdueV1, owner.ticketId, {
+      ...base(owner, clock),
+      level: clock.breachedLevel ?? clock.level,
+      dueAt: (clock.breachedAt ?? clock.dueAt).toISOString(),
+      overdueMs: effect.overdueMs,
+      ...lateness(clock.overdueAt),
+    });
   });
 };

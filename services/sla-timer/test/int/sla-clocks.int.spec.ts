@@ -251,6 +251,20 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
     expect((await clocksOf(ticket)).map((c) => c.status)).toEqual(['breached']);
   });
 
+  it('docs/adr/0030 addendum (seventh session): the overdue notice of a clock lowered after its breach names the level and the due time that were missed', async () => {
+    startReplicas();
+    const ticket = randomUUID();
+    await created(ticket, 'emergency');
+    clock.advanceMs(6 * HOUR + 60_000);
+    await waitFor('the breach', async () => (await types(ticket)).includes('sla.breached'));
+    const breach = (await slaEvents(ticket)).find((e) => e.type === 'sla.breached');
+    await deliver(TicketLevelChangedV1, ticket, { partnerId, sequence: 2, from: 'emergency', to: 'standard', confirmed: true, changedAt: clock.now().toISOString() });
+    clock.advanceMs(3 * HOUR); // 9 h: the emergency's overdue point (150 % of 6 h); standard's due time (12 h) is still ahead
+    await waitFor('the overdue notice', async () => (await types(ticket)).includes('sla.overdue'));
+    const overdue = (await slaEvents(ticket)).find((e) => e.type === 'sla.overdue');
+    expect(overdue).toMatchObject({ level: 'emergency', dueAt: breach?.breachedAt, overdueMs: 3 * HOUR + 60_000 });
+  });
+
   it('docs/adr/0066, addendum of 2026-12-05: each sla event names the ticket event it follows (ticketSequence): its cause, or for a breach, a warning or an overdue notice its clock’s start or re-target', async () => {
     const worker = newWorker('ticket-sequence');
     const ticket = randomUUID();
