@@ -17,6 +17,7 @@ export * from './kept-events/kept-staff-texts';
 export * from './inbox/inbox';
 export * from './consumer/event-consumer';
 export * from './consumer/not-yet';
+export * from './consumer/pass-over';
 export * from './consumer/batch-writes';
 export * from './dead-letters/dead-letter.store';
 export * from './dead-letters/dead-letter-operator';

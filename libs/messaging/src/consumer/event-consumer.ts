@@ -13,6 +13,7 @@ import type { UnitOfWork } from '../outbox/unit-of-work';
 import type { BatchProgress, EventTransport, InboundMessage, Subscription } from '../transport';
 import { TransactionWrites, type BatchWrites } from './batch-writes';
 import { NotYet } from './not-yet';
+import type { PassOver } from './pass-over';
 
 export interface HandlerContext {
   tx: EntityManager;
@@ -31,6 +32,12 @@ export interface HandlerContext {
    * handler that would rather go ahead without what it waits for than lose the event checks it.
    */
   waitSpent?: true;
+  /**
+   * Set on an operator's `dead-letters replay <id> --pass-over` only: the handler may go past what
+   * the event waits for, where it knows how, instead of answering `NotYet`, and says what it passed
+   * (docs/adr/0072, addendum of 2026-12-05, seventh session). Never set on a delivery.
+   */
+  passOver?: PassOver;
 }
 
 export type EventHandler<TData> = (event: CloudEvent<TData>, ctx: HandlerContext) => Promise<void>;
@@ -195,7 +202,14 @@ export class EventConsumer {
       if (familyOf(b.contract.type)) this.families.add(familyOf(b.contract.type));
     }
     this.store = new DeadLetterStore(options.schema);
-    this.deadLetters = new DeadLetterOperator({ consumer: this, store: this.store, unitOfWork: options.unitOfWork, clock: options.clock, group: options.group });
+    this.deadLetters = new DeadLetterOperator({
+      consumer: this,
+      store: this.store,
+      unitOfWork: options.unitOfWork,
+      clock: options.clock,
+      group: options.group,
+      logger: options.logger,
+    });
   }
 
   get group(): string {
@@ -521,13 +535,14 @@ export class EventConsumer {
 
   /**
    * Applies a message once in the caller's transaction, for an operator's replay: no parking
-   * check (the caller holds the key) and no retries. A handler's error is thrown.
+   * check (the caller holds the key) and no retries. A handler's error is thrown. `passOver`: the
+   * operator's leave to go past what the event waits for, handed to the handler.
    */
-  async applyOnce(tx: EntityManager, message: InboundMessage): Promise<Result<ConsumeOutcome, string>> {
+  async applyOnce(tx: EntityManager, message: InboundMessage, { passOver }: { passOver?: PassOver } = {}): Promise<Result<ConsumeOutcome, string>> {
     const checked = this.check(message.event === undefined ? this.decoded(message) : message);
     if (checked.kind === 'skip' || checked.kind === 'newer') return ok('skipped');
     if (checked.kind === 'invalid') return err(checked.reason);
-    return ok(await this.apply(tx, message, checked.binding, checked.event, { park: false, waitSpent: true }));
+    return ok(await this.apply(tx, message, checked.binding, checked.event, { park: false, waitSpent: true, passOver }));
   }
 
   private decoded(message: InboundMessage): InboundMessage {
@@ -567,7 +582,7 @@ export class EventConsumer {
     message: InboundMessage,
     binding: Pick<HandlerBinding, 'handle'>,
     event: CloudEvent<unknown>,
-    { park, waitSpent }: { park: boolean; waitSpent: boolean },
+    { park, waitSpent, passOver }: { park: boolean; waitSpent: boolean; passOver?: PassOver },
   ): Promise<ConsumeOutcome> {
     const { schema, group, clock, outbox, logger } = this.options;
     const now = clock.now();
@@ -582,7 +597,7 @@ export class EventConsumer {
     if (!(await recordHandled(tx, schema, group, event, now))) return 'duplicate';
     const batch = new TransactionWrites();
     const eventLogger = logger.child({ eventId: event.id, type: event.type });
-    await binding.handle(event, { tx, outbox, now, logger: eventLogger, batch, ...(waitSpent ? { waitSpent: true as const } : {}) });
+    await binding.handle(event, { tx, outbox, now, logger: eventLogger, batch, ...(waitSpent ? { waitSpent: true as const } : {}), ...(passOver ? { passOver } : {}) });
     // One event's transaction: its deferred writes go right after it (a failure is this event's).
     await batch.flushAll({ tx, outbox, now, logger: eventLogger });
     return 'handled';

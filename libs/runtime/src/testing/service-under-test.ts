@@ -21,6 +21,9 @@ export interface ServiceUnderTestOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
   relayPollIntervalMs?: number;
+  /** The hosted consumer's retries (docs/adr/0013): a test that dead-letters events through it shortens them. */
+  consumerRetryBaseMs?: number;
+  consumerNotYetMaxWaitMs?: number;
   /**
    * `migrated` (default): a clone of the run's template; `empty` runs the module's migrations; an
    * older release: its migrations and rows first, then the rest at start (an upgrade).
@@ -66,6 +69,8 @@ export const startServiceUnderTest = async (module: ServiceModule, options: Serv
       migrate: true,
       poolSize: 3,
       relayPollIntervalMs: options.relayPollIntervalMs ?? 50,
+      consumerRetryBaseMs: options.consumerRetryBaseMs,
+      consumerNotYetMaxWaitMs: options.consumerNotYetMaxWaitMs,
     });
   } catch (error) {
     await db.drop();

@@ -82,6 +82,21 @@ export const checkSequence = (ticket: TicketSla | undefined, sequence: number): 
   return sequence === ticket.lastSequence + 1 ? 'apply' : 'not_yet';
 };
 
+/** Sequence numbers `first` to `last` of a ticket, none of them applied here. */
+export interface SequenceGap {
+  first: number;
+  last: number;
+}
+
+/**
+ * What event `sequence` waits for that an operator may let it pass over (`dead-letters replay <id>
+ * --pass-over`, docs/adr/0072, addendum of 2026-12-05, seventh session): the numbers between the
+ * last applied and it, taken as events that move no clock (`other`: only the sequence moves).
+ * Nothing when it applies as it is, or the ticket keeps no sequence: there is nothing to pass over.
+ */
+export const sequenceGap = (ticket: TicketSla, sequence: number): SequenceGap | undefined =>
+  ticket.lastSequence !== null && sequence > ticket.lastSequence + 1 ? { first: ticket.lastSequence + 1, last: sequence - 1 } : undefined;
+
 /** `ticket.created`: the ticket is known, and its first response is owed from when it was received (P5). */
 export const openTicket = (
   ticket: Omit<TicketSla, 'status' | 'resolvedAt' | 'lastSequence'> & { sequence: number },

@@ -32,9 +32,9 @@ type Sequenced = { partnerId: string; sequence: number };
 
 /** A ticket event as a fact for the clocks; `other` still advances the ticket's sequence. */
 const sequenced = <C extends EventContract>(contract: C, factOf: (data: EventData<C>) => TicketFact, deps: ClockDeps): HandlerBinding =>
-  on(contract, async (event, { tx, now, logger }) => {
+  on(contract, async (event, { tx, now, logger, passOver }) => {
     const data = event.data as EventData<C> & Sequenced;
-    await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: factOf(event.data) }, now, logger);
+    await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: factOf(event.data) }, now, logger, passOver);
   });
 
 const other = (): TicketFact => ({ kind: 'other' });
@@ -74,9 +74,9 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
   sequenced(TicketAcceptedV1, other, deps),
   sequenced(TicketAcknowledgmentFailedV1, other, deps),
   sequenced(TicketCategoryChangedV1, other, deps),
-  on(TicketDetailsChangedV1, async (event, { tx, now, logger }) => {
+  on(TicketDetailsChangedV1, async (event, { tx, now, logger, passOver }) => {
     const d = event.data;
-    const outcome = await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: d.partnerId, sequence: d.sequence, fact: other() }, now, logger);
+    const outcome = await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: d.partnerId, sequence: d.sequence, fact: other() }, now, logger, passOver);
     // The product as staff completed it (P2): the SLA report counts the ticket's clocks under it.
     if (outcome === 'applied') await slaTicketStore.setProduct(tx, event.subject, d.product ?? null);
   }),
@@ -97,11 +97,11 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
  * partner and a sequence is not a ticket event this check can place: skipped, with a warning.
  */
 export const newerTicketEventTypes = (deps: ClockDeps): NewerTypeBinding =>
-  onNewerTypes('ticket.', async (event, { tx, now, logger }) => {
+  onNewerTypes('ticket.', async (event, { tx, now, logger, passOver }) => {
     const data = event.data as { partnerId?: unknown; sequence?: unknown } | null;
     if (typeof data?.partnerId !== 'string' || typeof data.sequence !== 'number' || !Number.isInteger(data.sequence)) {
       logger.warn('a ticket event of a newer release without partnerId and sequence: skipped');
       return;
     }
-    await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: other() }, now, logger);
+    await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: other() }, now, logger, passOver);
   });

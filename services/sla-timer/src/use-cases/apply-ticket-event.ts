@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from 'typeorm';
 import type { ServiceLevel } from '@tss/contracts';
-import { NotYet, type Outbox } from '@tss/messaging';
+import { NotYet, type Outbox, type PassOver } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { allTimerIds, nextTimerFor } from '../domain/clock-timers';
 import type { ResponseClock } from '../domain/response-clock';
 import type { PolicyVersion } from '../domain/sla-policy';
-import { applyTicketFact, checkSequence, clockStartOf, openTicket, type ClockEffect, type ClockEnvironment, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
+import { applyTicketFact, checkSequence, clockStartOf, openTicket, sequenceGap, type ClockEffect, type ClockEnvironment, type SequenceGap, type TicketFact, type TicketSla } from '../domain/ticket-clocks';
 import { publishBreached, publishRetargeted, publishStarted, publishStopped, syncClockTimers } from '../events/sla-events.producer';
 import { responseClockStore, type StoredClock } from '../store/response-clock.store';
 import { slaTicketStore } from '../store/sla-ticket.store';
@@ -131,10 +131,19 @@ export const applyTicketCreated = async (
   return 'applied';
 };
 
+/** How a gap passed over reads in the operator's output and log line. */
+const passedOverText = (ticketId: string, { first, last }: SequenceGap): string =>
+  first === last
+    ? `sequence ${first} of ticket ${ticketId} (taken as an event that moves no clock)`
+    : `sequences ${first} to ${last} of ticket ${ticketId} (taken as events that move no clock)`;
+
 /**
  * Any later ticket event, in sequence (DESIGN "Order"): an event whose predecessor has not been
  * applied here (or whose ticket is not known yet) answers `NotYet`, so the consumer retries it;
- * one applied already changes nothing.
+ * one applied already changes nothing. `passOver`, an operator's replay only (`dead-letters replay
+ * <id> --pass-over`, docs/adr/0072, addendum of 2026-12-05, seventh session): the sequence numbers
+ * it waits for are passed over as events that move no clock, said to the operator, and the event
+ * applies after them; a ticket not known here has nothing to count a clock from and still waits.
  */
 export const applyTicketEvent = async (
   tx: EntityManager,
@@ -142,6 +151,7 @@ export const applyTicketEvent = async (
   input: { ticketId: string; partnerId: string; sequence: number; fact: TicketFact },
   now: Date,
   logger?: Pick<Logger, 'warn'>,
+  passOver?: PassOver,
 ): Promise<ApplyOutcome> => {
   // Accepted, assigned, …: only the sequence moves. The next event in order of a known ticket is
   // one statement; anything else (a duplicate, a gap, an unknown ticket or partner, a ticket
@@ -149,11 +159,18 @@ export const applyTicketEvent = async (
   if (input.fact.kind === 'other' && (await slaTicketStore.advanceSequence(tx, input))) return 'applied';
   const ticket = await slaTicketStore.lock(tx, input.ticketId);
   // Another partner's event naming this ticket is not this ticket's: treated as unknown.
-  const known = ticket && ticket.partnerId === input.partnerId ? ticket : undefined;
+  let known = ticket && ticket.partnerId === input.partnerId ? ticket : undefined;
   const check = checkSequence(known, input.sequence);
   if (check === 'duplicate') return 'duplicate';
   if (check === 'not_yet' || !known) {
-    throw new NotYet(`ticket ${input.ticketId}: event ${input.sequence} waits for ${known ? `event ${(known.lastSequence ?? 0) + 1}` : 'ticket.created'}`);
+    const gap = known ? sequenceGap(known, input.sequence) : undefined;
+    if (!known || !gap || !passOver) {
+      const passing = passOver ? ', which cannot be passed over' : '';
+      throw new NotYet(`ticket ${input.ticketId}: event ${input.sequence} waits for ${known ? `event ${(known.lastSequence ?? 0) + 1}` : `ticket.created${passing}`}`);
+    }
+    // Recorded as the ticket's sequence below, in this transaction: a passed number arriving after all is a duplicate.
+    passOver.passed(passedOverText(input.ticketId, gap));
+    known = { ...known, lastSequence: gap.last };
   }
   // Accepted, assigned, …: only the sequence moves; no policy read, no clock lock.
   if (input.fact.kind === 'other') {

@@ -1,5 +1,5 @@
 import type { ServiceLevel } from '@tss/contracts';
-import { applyTicketFact, checkSequence, openTicket, type ClockEffect, type TicketFact, type TicketSla } from '../../src/domain/ticket-clocks';
+import { applyTicketFact, checkSequence, openTicket, sequenceGap, type ClockEffect, type TicketFact, type TicketSla } from '../../src/domain/ticket-clocks';
 import type { ResponseClock } from '../../src/domain/response-clock';
 import { DEFAULT_POLICY, type PolicyVersion } from '../../src/domain/sla-policy';
 
@@ -232,6 +232,15 @@ describe('P5/P10/P11: which ticket events start, re-target and stop clocks', () 
     expect(checkSequence(ticket, 3)).toBe('not_yet');
     expect(checkSequence(ticket, 1)).toBe('duplicate');
     expect(checkSequence({ ...ticket, lastSequence: null }, 9)).toBe('apply');
+  });
+
+  it('docs/adr/0072, seventh session: what an operator may pass over is the numbers between the last applied and the event, and nothing without a gap', () => {
+    const ticket = { ...openTicket({ ticketId: 't', partnerId: 'p', requesterId: null, product: null, level: 'standard', receivedAt, sequence: 1 }, env(receivedAt)).ticket, lastSequence: 2 };
+    expect(sequenceGap(ticket, 4)).toEqual({ first: 3, last: 3 });
+    expect(sequenceGap(ticket, 7)).toEqual({ first: 3, last: 6 });
+    expect(sequenceGap(ticket, 3)).toBeUndefined();
+    expect(sequenceGap(ticket, 2)).toBeUndefined();
+    expect(sequenceGap({ ...ticket, lastSequence: null }, 9)).toBeUndefined();
   });
 });
 
