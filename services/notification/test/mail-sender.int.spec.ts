@@ -245,6 +245,40 @@ describe('mail sender: at least once, never inside a transaction (issue #11), no
     }
   }, 20_000);
 
+  // The password changed at the server while a pooled connection is still logged in (docs/adr/0035,
+  // addendum of 2026-12-05, seventh session): a fresh connection's login is refused, its mail's
+  // refusal is our session's, not the message's.
+  it('a login refused on a fresh pooled connection while another is still logged in: that mail waits and is retried, not failed, and goes once', async () => {
+    const server = await startSmtpSink({ login: (_auth, login) => (login === 1 ? undefined : { code: 535, text: 'bad password' }), replyDelayMs: 300 });
+    const transport = smtpTransport({ host: '127.0.0.1', port: server.port, secure: false, user: 'tss-mailer', password: 'rotated-at-the-server', maxConnections: 2 });
+    const sender = new MailSender({ dataSource: sut.host.dataSource, timers, outbox: sut.host.outbox, clock, logger, transport, from: 'TSS <support@tss.test>', concurrency: 2, attemptBoundMs: smtpAttemptBoundMs({}) });
+    const worker = new TimerWorker({ dataSource: sut.host.dataSource, schema: NOTIFICATION_SCHEMA, clock, logger, handlers: { [MAIL_SEND_TIMER]: sender.timerHandler } });
+    const fire = async () => {
+      await worker.runDue();
+      await sender.drain();
+    };
+    try {
+      const queued = [
+        { ...(await queue('pooled-a@client.example')), recipient: 'pooled-a@client.example' },
+        { ...(await queue('pooled-b@client.example')), recipient: 'pooled-b@client.example' },
+      ];
+      await fire();
+      const rows = await Promise.all(queued.map((q) => mail(q.id)));
+      expect(rows.map((r) => r.status).sort()).toEqual(['pending', 'sent']);
+      const refused = rows.find((r) => r.status !== 'sent')!;
+      expect(refused).toMatchObject({ attempts: 1, failedAt: null });
+      expect(refused.lastError).toMatch(/^535 .*bad password/);
+
+      clock.advanceMs(mailRetryDelayMs(1));
+      await fire(); // over the connection still logged in
+      for (const q of queued) expect(await mail(q.id)).toMatchObject({ status: 'sent' });
+      expect(queued.map((q) => server.mailsTo(q.recipient).length)).toEqual([1, 1]);
+    } finally {
+      await sender.stop();
+      await server.kill();
+    }
+  }, 20_000);
+
   it('a send the transport never answers is given up as stuck: counted, recorded as transient, and stopping does not wait for it', async () => {
     const { sender, answer, fire } = setUp({ attemptBoundMs: 15 * 60_000, stuckAfterMs: 50 });
     const queued = await queue('stuck@client.example');

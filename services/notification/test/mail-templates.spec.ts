@@ -262,10 +262,10 @@ describe('mail templates (issue #11)', () => {
     expect(closedOutOfScopeMail(en, { reason: 'closed_by_support', credentialsHeld: true })).toBeUndefined();
   });
 
-  it('5xx is permanent, anything else is retried; the backoff grows and the attempts are bounded', () => {
-    expect(classifySendFailure(550, 'no such user')).toEqual({ kind: 'permanent', reason: 'no such user' });
-    expect(classifySendFailure(451, 'later').kind).toBe('transient');
-    expect(classifySendFailure(undefined, 'ECONNREFUSED').kind).toBe('transient');
+  it('a 5xx about the message is permanent, anything else is retried; the backoff grows and the attempts are bounded', () => {
+    expect(classifySendFailure({ responseCode: 550, command: 'RCPT TO', errorCode: 'EENVELOPE', reason: 'no such user' })).toEqual({ kind: 'permanent', reason: 'no such user' });
+    expect(classifySendFailure({ responseCode: 451, reason: 'later' }).kind).toBe('transient');
+    expect(classifySendFailure({ errorCode: 'ESOCKET', command: 'CONN', reason: 'ECONNREFUSED' }).kind).toBe('transient');
     const delays = Array.from({ length: MAIL_MAX_ATTEMPTS + 2 }, (_, i) => mailRetryDelayMs(i + 1));
     expect(delays[0]).toBe(60_000);
     expect(delays.every((d, i) => i === 0 || d >= delays[i - 1])).toBe(true);

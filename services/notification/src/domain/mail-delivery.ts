@@ -1,10 +1,18 @@
 import { toStorableText } from '@tss/contracts';
 import { isStandInMessageId } from './inbound-mail';
+import { sessionRefusalOf, type SessionRefusal, type SmtpFailure } from './smtp-refusal';
 
 /** How a mail's send attempts go (docs/adr/0035-mail.md). */
 
-/** After this many attempts a mail that was never accepted is given up and recorded as failed. */
+/**
+ * After this many attempts a mail that was never accepted is given up and recorded as failed.
+ * Attempts the server refused for our session (`session_refused`) do not count, nor those before an
+ * operator sent a failed mail again (`countedAttempts`).
+ */
 export const MAIL_MAX_ATTEMPTS = 8;
+
+/** The attempts that count towards `MAIL_MAX_ATTEMPTS`, and whose number sets the usual delay. */
+export const countedAttempts = (mail: { attempts: number; attemptsNotCounted: number }): number => Math.max(0, mail.attempts - mail.attemptsNotCounted);
 
 const RETRY_AFTER_MS = [60_000, 2 * 60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 60 * 60_000, 2 * 60 * 60_000, 4 * 60 * 60_000];
 
@@ -14,17 +22,35 @@ const RETRY_AFTER_MS = [60_000, 2 * 60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000
  */
 export const mailRetryDelayMs = (attempt: number): number => RETRY_AFTER_MS[Math.min(Math.max(attempt, 1), RETRY_AFTER_MS.length) - 1];
 
+/**
+ * When a mail the server refused for our session (`session_refused`) is tried again: the usual
+ * steps by how many times it was (1, 2, 5, 15, 30 minutes, 1, 2 hours), then every 4 hours for as
+ * long as it is refused; it never fails of it. A restart, or a send the server takes again, brings
+ * every such mail forward at once (docs/adr/0035, addendum of 2026-12-05, seventh session).
+ */
+export const sessionRetryDelayMs = (refusals: number): number => mailRetryDelayMs(refusals);
+
 /** What the SMTP exchange said, as far as retrying is concerned. */
 export type SendOutcome =
   | { kind: 'sent'; response: string }
-  /** A 5xx reply (RFC 5321 §4.2.1): sending it again would fail the same way. */
+  /** A 5xx reply about the message (RFC 5321 §4.2.1): sending it again would fail the same way. */
   | { kind: 'permanent'; reason: string }
   /** A 4xx reply, a refused connection, a timeout: worth another attempt. */
-  | { kind: 'transient'; reason: string };
+  | { kind: 'transient'; reason: string }
+  /**
+   * The server refused our session (`sessionRefusalOf`: our login, TLS, our sender address, the
+   * connection itself), not the message: the mail waits for an operator to fix the configuration
+   * and is tried again, its attempt not counted.
+   */
+  | { kind: 'session_refused'; refusal: SessionRefusal; reason: string };
 
-/** Classifies a failed send by its SMTP reply code, when the server gave one. */
-export const classifySendFailure = (responseCode: number | undefined, reason: string): SendOutcome =>
-  responseCode !== undefined && responseCode >= 500 && responseCode < 600 ? { kind: 'permanent', reason } : { kind: 'transient', reason };
+/** Classifies a failed send: a refusal of our session, else by its SMTP reply code when the server gave one. */
+export const classifySendFailure = (failure: SmtpFailure): Exclude<SendOutcome, { kind: 'sent' }> => {
+  const { responseCode, reason } = failure;
+  const refusal = sessionRefusalOf(failure);
+  if (refusal) return { kind: 'session_refused', refusal, reason };
+  return responseCode !== undefined && responseCode >= 500 && responseCode < 600 ? { kind: 'permanent', reason } : { kind: 'transient', reason };
+};
 
 /** A Message-ID of ours (RFC 5322 §3.6.4): unique per mail, and the mail row it names maps back to the ticket. */
 export const mailMessageId = (mailId: string, domain: string): string => `<tss.${mailId}@${domain}>`;

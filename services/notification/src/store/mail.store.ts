@@ -60,6 +60,12 @@ export interface MailRow {
   failedAt: Date | null;
   /** The instance whose attempt is under way; null when none is (never tried, waiting for its retry, or taken back). */
   attemptInstanceId: string | null;
+  /** Attempts that do not count towards `MAIL_MAX_ATTEMPTS`: those the server refused for our session. */
+  attemptsNotCounted: number;
+  /** How many times the server refused our session for it (its retry's delay). */
+  sessionRefusals: number;
+  /** When the server last refused our session for it; null once another outcome was recorded. */
+  sessionRefusedAt: Date | null;
   /** P8: the ticket's thread message an `agent_reply` carries (one mail per message); null for every other mail. */
   threadMessageId: string | null;
   /** The trace the mail was queued in (empty: none): its send and its event join it. */
@@ -155,6 +161,9 @@ interface RawMail {
   failed_at: Date | null;
   attempt_instance_id: string | null;
   thread_message_id: string | null;
+  attempts_not_counted?: number;
+  session_refusals?: number;
+  session_refused_at?: Date | null;
   traceparent?: string | null;
   tracestate?: string | null;
   queue_seq?: string | null;
@@ -183,6 +192,9 @@ const toMail = (r: RawMail): MailRow => ({
   sentAt: r.sent_at,
   failedAt: r.failed_at,
   attemptInstanceId: r.attempt_instance_id ?? null,
+  attemptsNotCounted: r.attempts_not_counted ?? 0,
+  sessionRefusals: r.session_refusals ?? 0,
+  sessionRefusedAt: r.session_refused_at ?? null,
   threadMessageId: r.thread_message_id ?? null,
   trace: { ...(r.traceparent ? { traceparent: r.traceparent } : {}), ...(r.tracestate ? { tracestate: r.tracestate } : {}) },
   inTicketLine: r.queue_seq !== null && r.queue_seq !== undefined,
@@ -196,7 +208,7 @@ const toMail = (r: RawMail): MailRow => ({
  */
 export type NewMail = Omit<
   MailRow,
-  'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId' | 'threadMessageId' | 'trace' | 'inTicketLine' | 'held'
+  'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId' | 'threadMessageId' | 'trace' | 'inTicketLine' | 'held' | 'attemptsNotCounted' | 'sessionRefusals' | 'sessionRefusedAt'
 > & {
   threadMessageId?: string | null;
   trace?: TraceCarrier;
@@ -468,12 +480,68 @@ export const mailStore = {
     await tx.query(`UPDATE "${S}".mail_messages SET status = 'failed', failed_at = $2, last_error = $3 WHERE id = $1`, [id, args.at, args.reason.slice(0, 1_000)]);
   },
 
-  /** A transient failure of attempt `attempt`: its error kept, and, if it is still the latest, no attempt under way. */
+  /**
+   * A transient failure of attempt `attempt`: its error kept, and, if it is still the latest, no
+   * attempt under way and no longer waiting for the server to take our session.
+   */
   async recordError(tx: EntityManager, id: string, reason: string, attempt: number): Promise<void> {
     await tx.query(
-      `UPDATE "${S}".mail_messages SET last_error = $2, attempt_instance_id = CASE WHEN attempts = $3 THEN NULL ELSE attempt_instance_id END WHERE id = $1`,
+      `UPDATE "${S}".mail_messages SET last_error = $2, attempt_instance_id = CASE WHEN attempts = $3 THEN NULL ELSE attempt_instance_id END,
+              session_refused_at = CASE WHEN attempts = $3 THEN NULL ELSE session_refused_at END
+        WHERE id = $1`,
       [id, reason.slice(0, 1_000), attempt],
     );
+  },
+
+  /**
+   * Attempt `attempt` refused for our session at `at` (docs/adr/0035, addendum of 2026-12-05,
+   * seventh session): its answer kept, the attempt not counted towards the limit, one more refusal
+   * (its retry's delay); if it is still the latest, no attempt under way, and the mail waits for the
+   * server to take our session (`session_refused_at`). Returns the refusals so far.
+   */
+  async recordSessionRefusal(tx: EntityManager, id: string, args: { reason: string; attempt: number; at: Date }): Promise<number> {
+    const rows = rowsOf<{ session_refusals: number }>(
+      await tx.query(
+        `UPDATE "${S}".mail_messages
+            SET last_error = $2, attempts_not_counted = attempts_not_counted + 1, session_refusals = session_refusals + 1,
+                attempt_instance_id = CASE WHEN attempts = $3 THEN NULL ELSE attempt_instance_id END,
+                session_refused_at = CASE WHEN attempts = $3 THEN $4::timestamptz ELSE session_refused_at END
+          WHERE id = $1
+          RETURNING session_refusals`,
+        [id, args.reason.slice(0, 1_000), args.attempt, args.at],
+      ),
+    );
+    return rows[0]?.session_refusals ?? 0;
+  },
+
+  /**
+   * Brings forward the next attempt of every pending mail that waits for the server to take our
+   * session (`session_refused_at`, no attempt under way): its armed timer (`timerIdPrefix` + id +
+   * `:` + attempts + 1, in `timerSchema`) due at `now`, one microsecond apart in the order the mails
+   * were queued, so the timers fire oldest first. One statement; rows another transaction holds (a
+   * firing, a record) are skipped, as the take-back skips them: they are being tried already.
+   * Returns how many were brought forward.
+   */
+  async bringForwardWaitingForTheSession(db: Pick<EntityManager, 'query'>, args: { now: Date; timerSchema: string; timerIdPrefix: string }): Promise<number> {
+    const timers = `"${args.timerSchema}".timers`;
+    const rows = rowsOf<{ id: string }>(
+      await db.query(
+        `WITH waiting AS (
+           SELECT m.id, m.attempts, m.created_at FROM "${S}".mail_messages m
+            WHERE m.status = 'pending' AND m.session_refused_at IS NOT NULL AND m.attempt_instance_id IS NULL
+              FOR UPDATE OF m SKIP LOCKED
+         ), armed AS (
+           SELECT t.id AS timer_id, waiting.id, waiting.created_at FROM ${timers} t JOIN waiting ON t.id = $2 || waiting.id::text || ':' || (waiting.attempts + 1)
+            WHERE t.status = 'pending'
+              FOR UPDATE OF t SKIP LOCKED
+         ), queued_order AS (
+           SELECT armed.*, $1::timestamptz - (count(*) OVER () - row_number() OVER (ORDER BY armed.created_at, armed.id)) * interval '1 microsecond' AS due_at FROM armed
+         )
+         ${bringTimersForwardSql(args.timerSchema, { from: 'queued_order', timerIdColumn: 'timer_id', now: 'queued_order.due_at', returning: 'queued_order.id' })}`,
+        [args.now, args.timerIdPrefix],
+      ),
+    );
+    return rows.length;
   },
 
   /**

@@ -6,10 +6,11 @@ import type { Outbox, OutboxDraft } from '@tss/messaging';
 import { GroupCommit, inTransaction } from '@tss/persistence';
 import { contextFromCarrier, inSpan, otelContext, SpanKind, traceCarrierOf, type Clock, type TraceCarrier } from '@tss/service-kit';
 import type { FiredTimer, TimerBatchHandler, TimerHandler, TimerStore } from '@tss/timers';
-import { autoSubmittedOf, MAIL_MAX_ATTEMPTS, mailRetryDelayMs, threadHeadersOf, type SendOutcome } from '../domain/mail-delivery';
+import { autoSubmittedOf, countedAttempts, MAIL_MAX_ATTEMPTS, mailRetryDelayMs, sessionRetryDelayMs, threadHeadersOf, type SendOutcome } from '../domain/mail-delivery';
 import { decideHeldMail } from '../domain/mail-ticket-line';
 import { mailStore, type MailRow, type SqlFragmentAt } from '../store/mail.store';
 import { MAIL_ATTEMPT_TIMER_ID_PREFIX, MAIL_SEND_TIMER, mailAttemptTimerId } from './mail-queue';
+import { SmtpSessionWatch } from './mail-session-watch';
 import { MessageHandover, type MailTransport } from './mail-transport';
 import { mailMetrics } from './mail-metrics';
 import { UnrecordedAttempts, type UnrecordedAttempt } from './mail-unrecorded-attempts';
@@ -122,6 +123,10 @@ export class MailSender {
   private readonly inFlight = new Set<SendInFlight>();
   private readonly sent = new GroupCommit<SentAttempt>((attempts) => this.recordAllSent(attempts));
   private readonly unrecorded: UnrecordedAttempts;
+  /** Whether the server refuses our session, as this process last heard it. */
+  private readonly session = new SmtpSessionWatch();
+  /** The latest bringing forward of mail waiting for our session (a stop waits for it). */
+  private bringingForward: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: MailSenderDeps) {
     this.unrecorded = new UnrecordedAttempts({
@@ -151,16 +156,20 @@ export class MailSender {
     const instanceId = this.deps.instance?.workId ?? null;
     const due: MailRow[] = [];
     for (const mail of mails) {
-      if (mail.attempts + 1 > MAIL_MAX_ATTEMPTS) {
+      // Attempts refused for our session do not count (docs/adr/0035, addendum of 2026-12-05, seventh session).
+      if (countedAttempts(mail) >= MAIL_MAX_ATTEMPTS) {
         await this.fail(tx, mail, `gave up after ${mail.attempts} attempts: ${mail.lastError ?? 'no answer recorded'}`, now);
         mailMetrics().failed.inc({ kind: mail.kind, reason: 'attempts_spent' });
       } else due.push(mail);
     }
+    // Sent in the order their timers fired (earliest due first): mail brought forward together goes oldest first.
+    const firedOrder = new Map(ids.map((id, i) => [id, i]));
+    due.sort((a, b) => (firedOrder.get(a.id) ?? 0) - (firedOrder.get(b.id) ?? 0));
     // After the failures above: one of them may be the very mail a held one waits for.
     const { starting, putOff } = await this.placeHeld(tx, due, now);
     await mailStore.startAttempts(tx, starting, instanceId);
     await this.deps.timers.scheduleAll(tx, [
-      ...starting.map(({ id, attempt }) => ({ id: mailAttemptTimerId(id, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + this.armedRetryMs(attempt)), payload: { mailId: id } })),
+      ...starting.map(({ id, attempt, counted }) => ({ id: mailAttemptTimerId(id, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + this.armedRetryMs(counted)), payload: { mailId: id } })),
       // The same attempt's timer, not counted: the release brings it forward, or it looks again then.
       ...putOff.map(({ id, attempt, recheckAt }) => ({ id: mailAttemptTimerId(id, attempt), kind: MAIL_SEND_TIMER, dueAt: recheckAt, payload: { mailId: id } })),
     ]);
@@ -176,14 +185,14 @@ export class MailSender {
     tx: EntityManager,
     due: readonly MailRow[],
     now: Date,
-  ): Promise<{ starting: { id: string; attempt: number }[]; putOff: { id: string; attempt: number; recheckAt: Date }[] }> {
+  ): Promise<{ starting: { id: string; attempt: number; counted: number }[]; putOff: { id: string; attempt: number; recheckAt: Date }[] }> {
     const ahead = await mailStore.aheadInLine(tx, due.filter((mail) => mail.held).map((mail) => mail.id));
-    const starting: { id: string; attempt: number }[] = [];
+    const starting: { id: string; attempt: number; counted: number }[] = [];
     const putOff: { id: string; attempt: number; recheckAt: Date }[] = [];
     for (const mail of due) {
       const attempt = mail.attempts + 1;
       if (!mail.held) {
-        starting.push({ id: mail.id, attempt });
+        starting.push({ id: mail.id, attempt, counted: countedAttempts(mail) + 1 });
         continue;
       }
       const behind = ahead.get(mail.id) ?? { pending: 0, locked: 0 };
@@ -197,14 +206,34 @@ export class MailSender {
       if (decision.overdue) {
         log.warn({ ahead: behind, queuedAt: mail.createdAt }, 'mail sent without waiting any longer for an earlier mail of its ticket, which has not ended a day after this one was queued');
       }
-      starting.push({ id: mail.id, attempt });
+      starting.push({ id: mail.id, attempt, counted: countedAttempts(mail) + 1 });
     }
     return { starting, putOff };
   }
 
-  /** When the next attempt is armed: the usual delay, but never before this attempt may still be waiting for the server. */
-  private armedRetryMs(attempt: number): number {
-    return Math.max(mailRetryDelayMs(attempt), this.deps.attemptBoundMs ?? 0);
+  /** When the next attempt is armed (`counted`: this one's number among those that count): the usual delay, but never before this attempt may still be waiting for the server. */
+  private armedRetryMs(counted: number): number {
+    return Math.max(mailRetryDelayMs(counted), this.deps.attemptBoundMs ?? 0);
+  }
+
+  /**
+   * Mail an earlier process left waiting for the server to take our session goes now, oldest
+   * first, rather than at each one's retry: a start is most often the configuration fixed (a new
+   * MAIL_SMTP_PASSWORD). Not awaited: the process starts whatever the database says.
+   */
+  start(): void {
+    this.bringForwardWaiting('mail waiting for the SMTP server to take our session (login, TLS, sender) brought forward at start');
+  }
+
+  /** The mails waiting for the server to take our session, brought forward (`mailStore.bringForwardWaitingForTheSession`); `why` is logged when there were some. */
+  private bringForwardWaiting(why: string): void {
+    const bringing = mailStore
+      .bringForwardWaitingForTheSession(this.deps.dataSource, { now: this.deps.clock.now(), timerSchema: this.deps.timers.schema, timerIdPrefix: MAIL_ATTEMPT_TIMER_ID_PREFIX })
+      .then((mails) => {
+        if (mails > 0) this.deps.logger.info({ mails }, why);
+      })
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'mail waiting for the SMTP server to take our session not brought forward: each goes at its own retry'));
+    this.bringingForward = this.bringingForward.then(() => bringing);
   }
 
   /** One timer: the batch handler with a batch of one. */
@@ -248,6 +277,7 @@ export class MailSender {
     await this.drain();
     // Outcomes the database did not take: one last try, then they are logged (the take-back sends their mails).
     await this.unrecorded.stop(Math.min(this.deps.stopGraceMs ?? 2_000, budgetMs));
+    await this.bringingForward;
   }
 
   /** Sends in flight whose message the server is taking (it may deliver them whatever we do). */
@@ -307,6 +337,9 @@ export class MailSender {
         })
       : { kind: 'transient' as const, reason: INTERRUPTED.notStarted };
     const endedAt = this.deps.clock.now();
+    if (outcome.kind === 'session_refused') this.session.refused(outcome.refusal);
+    // Past the session (sent, or refused for the message itself): the mails that waited for it go now.
+    else if ((outcome.kind === 'sent' || outcome.kind === 'permanent') && this.session.taken()) this.bringForwardWaiting('the SMTP server takes our session again: the mail that waited for it brought forward');
     try {
       if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response, sentAt: endedAt, trace });
       else await otelContext.with(contextFromCarrier(trace), () => inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome, endedAt)));
@@ -469,9 +502,11 @@ export class MailSender {
   }
 
   /**
-   * A failed attempt that ended at `endedAt`: refused for good (5xx), or transient (its retry the
-   * usual delay after it ended). The reason is the server's or the client's text: what PostgreSQL
-   * cannot store (NUL) is dropped, so no reason can keep an outcome from ever being recorded.
+   * A failed attempt that ended at `endedAt`: refused for good (a 5xx about the message), refused
+   * for our session (not counted; its retry by `sessionRetryDelayMs`, never failed), or transient
+   * (its retry the usual delay after it ended). The reason is the server's or the client's text:
+   * what PostgreSQL cannot store (NUL) is dropped, so no reason can keep an outcome from ever being
+   * recorded.
    */
   private async record(tx: EntityManager, mailId: string, attempt: number, failure: Exclude<SendOutcome, { kind: 'sent' }>, endedAt: Date): Promise<void> {
     const outcome = { ...failure, reason: toStorableText(failure.reason) };
@@ -485,14 +520,26 @@ export class MailSender {
         mailMetrics().failed.inc({ kind: mail.kind, reason: 'refused' });
         log.warn({ reason: outcome.reason }, 'mail refused for good');
         return;
-      case 'transient':
+      case 'session_refused': {
+        // Our configuration, not the message: the mail waits, its attempt not counted (docs/adr/0035, addendum of 2026-12-05, seventh session).
+        const refusals = await mailStore.recordSessionRefusal(tx, mailId, { reason: outcome.reason, attempt, at: endedAt });
+        const retryInMs = sessionRetryDelayMs(refusals);
+        if (mail.attempts === attempt) {
+          await this.deps.timers.schedule(tx, { id: mailAttemptTimerId(mailId, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(endedAt.getTime() + retryInMs), payload: { mailId } });
+        }
+        log.info({ refusal: outcome.refusal, reason: outcome.reason, retryInMs }, 'mail not sent: the SMTP server refused our session, not the message; it waits and is tried again');
+        return;
+      }
+      case 'transient': {
         await mailStore.recordError(tx, mailId, outcome.reason, attempt);
         // The attempt has ended: its retry comes after the usual delay, not after the longest an attempt may last.
+        const retryInMs = mailRetryDelayMs(attempt - mail.attemptsNotCounted);
         if (mail.attempts === attempt) {
-          await this.deps.timers.schedule(tx, { id: mailAttemptTimerId(mailId, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(endedAt.getTime() + mailRetryDelayMs(attempt)), payload: { mailId } });
+          await this.deps.timers.schedule(tx, { id: mailAttemptTimerId(mailId, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(endedAt.getTime() + retryInMs), payload: { mailId } });
         }
-        log.info({ reason: outcome.reason, retryInMs: mailRetryDelayMs(attempt) }, 'mail not sent; retrying later');
+        log.info({ reason: outcome.reason, retryInMs }, 'mail not sent; retrying later');
         return;
+      }
     }
   }
 

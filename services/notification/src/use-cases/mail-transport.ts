@@ -4,6 +4,7 @@ import type { ConnectionOptions } from 'node:tls';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { toStorableText } from '@tss/contracts';
 import { classifySendFailure, type SendOutcome } from '../domain/mail-delivery';
+import type { SmtpFailure } from '../domain/smtp-refusal';
 
 /** One mail as handed to a transport. */
 export interface OutgoingMail {
@@ -114,14 +115,32 @@ export interface SmtpSettings {
   maxConnections?: number;
 }
 
-const errorDetails = (error: unknown): { code?: number; reason: string } => {
+/** Shorter than this, a configured user or password is not looked for in an answer: it would mask ordinary words. */
+const MASKED_MIN_CHARS = 3;
+
+/**
+ * The failure as `classifySendFailure` reads it: nodemailer's `responseCode`, `code` and `command`,
+ * and the server's answer (else the error's message). The answer is recorded on the mail, its event
+ * and the log: our SMTP user and password are masked in it, should a server echo them
+ * ("535 5.7.8 Authentication failed for tss-mailer@example.com"), and what PostgreSQL cannot store
+ * is dropped.
+ */
+export const smtpFailureOf = (error: unknown, secrets: { user?: string; password?: string } = {}): SmtpFailure => {
+  const mask = (text: string): string =>
+    [
+      [secrets.password, '[MAIL_SMTP_PASSWORD]'],
+      [secrets.user, '[MAIL_SMTP_USER]'],
+    ].reduce((masked, [secret, mark]) => (secret && secret.length >= MASKED_MIN_CHARS ? masked.split(secret).join(mark) : masked), text);
   if (error instanceof Error) {
-    const withCode = error as Error & { responseCode?: unknown; response?: unknown };
-    const code = typeof withCode.responseCode === 'number' ? withCode.responseCode : undefined;
-    // A server's answer may hold what PostgreSQL cannot store; it is recorded on the mail and its event.
-    return { code, reason: toStorableText(typeof withCode.response === 'string' ? withCode.response : error.message) };
+    const withCode = error as Error & { responseCode?: unknown; response?: unknown; code?: unknown; command?: unknown };
+    return {
+      ...(typeof withCode.responseCode === 'number' ? { responseCode: withCode.responseCode } : {}),
+      ...(typeof withCode.code === 'string' ? { errorCode: withCode.code } : {}),
+      ...(typeof withCode.command === 'string' ? { command: withCode.command } : {}),
+      reason: toStorableText(mask(typeof withCode.response === 'string' ? withCode.response : error.message)),
+    };
   }
-  return { reason: toStorableText(String(error)) };
+  return { reason: toStorableText(mask(String(error))) };
 };
 
 type SocketCallback = (error: Error | null, socketOptions?: { socket: net.Socket } | false) => void;
@@ -205,8 +224,7 @@ export const smtpTransport = (settings: SmtpSettings): MailTransport => {
         })) as { response?: string };
         return { kind: 'sent', response: info.response ?? '' };
       } catch (error) {
-        const { code, reason } = errorDetails(error);
-        return classifySendFailure(code, reason);
+        return classifySendFailure(smtpFailureOf(error, { user: settings.user, password: settings.password }));
       }
     },
     close: () => transporter.close(),

@@ -17,7 +17,7 @@ export interface UnrecordedAttempt {
 }
 
 /** How an unrecorded attempt is named in the log: what the server did with its mail. */
-export type UnrecordedOutcome = 'sent' | 'permanent' | 'transient' | 'not_started';
+export type UnrecordedOutcome = 'sent' | 'permanent' | 'transient' | 'session_refused' | 'not_started';
 
 export const unrecordedOutcomeOf = (attempt: UnrecordedAttempt): UnrecordedOutcome => (attempt.started ? attempt.outcome.kind : 'not_started');
 

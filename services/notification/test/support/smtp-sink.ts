@@ -1,7 +1,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerAuthentication } from 'smtp-server';
 import { waitFor } from '@tss/service-kit/testing';
 
 /** What the sink answers the end of a mail's DATA: accept it, or an SMTP error (4xx: try again; 5xx: refused for good). */
@@ -20,6 +20,12 @@ export interface SmtpSink {
   close(): Promise<void>;
   /** Stops at once, its connections cut as a killed server's are (no QUIT, no waiting for clients). */
   kill(): Promise<void>;
+}
+
+/** A refusal the sink answers: the reply code and its text (smtp-server adds the enhanced status code, RFC 3463). */
+export interface SmtpRefusal {
+  code: number;
+  text: string;
 }
 
 /** A mail's data as the client sent it (dot-unstuffed). */
@@ -45,6 +51,10 @@ const names = (mail: ParsedMail, address: string): boolean => JSON.stringify(mai
  * ("500 Line too long (see RFC5321 4.5.3.1.6)"; RFC 5322 §2.1.1 allows 998 octets).
  * `answer`: what to answer each mail once its data is in, when the test says (a promise holds the
  * answer, as a server still taking the message would); default: accept at once.
+ * `login`: the sink offers AUTH (PLAIN, LOGIN; over plain text, this being a test) and asks it of
+ * every login, the `login`-th of its life (1-based): an answer (`535 5.7.8 …`, RFC 4954 §6) refuses
+ * it, none accepts it. Without it the sink takes every client unauthenticated, as before.
+ * `refuseRecipient`: the answer to `RCPT TO` of that address (`550 5.1.1 …`), none takes it.
  */
 export const startSmtpSink = async (
   options: {
@@ -54,15 +64,39 @@ export const startSmtpSink = async (
     greetingDelayMs?: (connection: number) => number;
     maxLineOctets?: number;
     answer?: (mail: ParsedMail) => SinkAnswer | Promise<SinkAnswer>;
+    login?: (auth: SMTPServerAuthentication, login: number) => SmtpRefusal | undefined;
+    refuseRecipient?: (address: string) => SmtpRefusal | undefined;
   } = {},
 ): Promise<SmtpSink> => {
   const received: ParsedMail[] = [];
   const offered: ParsedMail[] = [];
   let connections = 0;
+  let logins = 0;
+  const { login, refuseRecipient } = options;
   const server = new SMTPServer({
-    authOptional: true,
+    authOptional: !login,
+    ...(login ? { authMethods: ['PLAIN', 'LOGIN'], allowInsecureAuth: true } : {}),
     disabledCommands: ['STARTTLS'],
     logger: false,
+    ...(login
+      ? {
+          onAuth(auth, _session, callback) {
+            logins += 1;
+            const refusal = login(auth, logins);
+            if (refusal) callback(Object.assign(new Error(refusal.text), { responseCode: refusal.code }));
+            else callback(null, { user: auth.username });
+          },
+        }
+      : {}),
+    ...(refuseRecipient
+      ? {
+          onRcptTo(address, _session, callback) {
+            const refusal = refuseRecipient(address.address);
+            if (refusal) callback(Object.assign(new Error(refusal.text), { responseCode: refusal.code }));
+            else callback();
+          },
+        }
+      : {}),
     onConnect(_session, callback) {
       connections += 1;
       const delayMs = options.greetingDelayMs?.(connections) ?? 0;
