@@ -10,7 +10,7 @@ BOARD = os.path.join(ROOT, "deploy", "grafana", "tss-dashboard.json")
 EXPECTED = ["http_request_duration_seconds", "tss_outbox_backlog_events", "tss_outbox_oldest_unpublished_age_seconds",
             "tss_consumer_events_total", "tss_dead_letters", "tss_timers_due", "tss_webhook_attempts_total",
             "tss_mail_sent_total", "tss_mail_failed_total", "tss_sla_breaches_total", "kafka_consumergroup_lag",
-            "tss_kafka_broker_reachable", "tss_jwks_available"]
+            "tss_kafka_broker_reachable", "tss_jwks_available", "tss_mail_session_refused"]
 
 board = json.load(open(BOARD))
 problems = []

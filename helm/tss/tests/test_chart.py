@@ -1045,7 +1045,7 @@ class Monitoring(unittest.TestCase):
         exprs = " ".join(r["expr"] for r in rules)
         for metric in ["tss_sla_breaches_total", "tss_webhook_attempts_total", "kafka_consumergroup_lag",
                        "tss_outbox_backlog_events", "tss_outbox_oldest_unpublished_age_seconds", "tss_dead_letters",
-                       "tss_kafka_broker_reachable", "tss_jwks_available"]:
+                       "tss_kafka_broker_reachable", "tss_jwks_available", "tss_mail_session_refused"]:
             self.assertIn(metric, exprs)
         for r in rules:
             self.assertIn("runbook", r["annotations"])
@@ -1195,6 +1195,28 @@ class Monitoring(unittest.TestCase):
         self.assertIn("## Runbook: JWKS unavailable", ops)
         self.assertRegex(ops, r"\| TssJwksUnavailable \|[^\n]*\(#runbook-jwks-unavailable\) \|")
         self.assertRegex(ops, r"\| `tss_jwks_available\{service,jwks\}` \|")
+
+    def test_a_refused_smtp_session_is_an_alert_a_panel_and_a_runbook(self):
+        """ADR 0035, seventh session of 2026-12-05: mail our login was refused for waits, never fails; the operator must hear of it."""
+        rules = {r["alert"]: r for r in of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]}
+        refused = [r for r in rules.values() if "tss_mail_session_refused" in r["expr"]]
+        self.assertEqual([r["alert"] for r in refused], ["TssMailSessionRefused"])
+        rule = refused[0]
+        self.assertRegex(rule["expr"], r"max by \(service, refusal\) \(tss_mail_session_refused\{[^}]*\}\) > 0")
+        self.assertEqual(rule["for"], "5m")
+        longer = of_kind(render("metrics.prometheusRule.enabled=true", "metrics.prometheusRule.mailSessionRefusedFor=15m"), "PrometheusRule")[0]
+        self.assertEqual([r["for"] for r in longer["spec"]["groups"][0]["rules"] if r["alert"] == rule["alert"]], ["15m"])
+        self.assertEqual(registered_metrics()["tss_mail_session_refused"], {"service", "refusal"})
+        self.assertEqual(string_union("services/notification/src/domain/smtp-refusal.ts", "SessionRefusal"), {"login", "encryption", "connection", "sender"})
+        board = json.load(open(os.path.join(ROOT, "deploy", "grafana", "tss-dashboard.json"), encoding="utf-8"))
+        self.assertTrue([p["title"] for p in board["panels"] for t in p.get("targets", []) if "tss_mail_session_refused" in t["expr"]],
+                        "no dashboard panel shows tss_mail_session_refused")
+        with open(os.path.join(ROOT, "docs", "operations.md"), encoding="utf-8") as f:
+            ops = f.read()
+        self.assertEqual(rule["annotations"]["runbook"], "docs/operations.md#runbook-the-smtp-server-refuses-our-login")
+        self.assertIn("## Runbook: the SMTP server refuses our login", ops)
+        self.assertRegex(ops, r"\| TssMailSessionRefused \|[^\n]*\(#runbook-the-smtp-server-refuses-our-login\) \|")
+        self.assertRegex(ops, r"\| `tss_mail_session_refused\{service,refusal\}` \|")
 
     def test_every_alert_waits_a_for_window(self):
         for r in of_kind(self.docs, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]:

@@ -38,4 +38,10 @@ describe("notification's counters start at 0 for every label value they can take
     const failed = MAIL_KINDS.flatMap((kind) => ['refused', 'attempts_spent'].map((reason) => ({ service: 'notification', kind, reason, value: 0 })));
     expect(await series('tss_mail_failed_total')).toEqual(expect.arrayContaining(failed));
   });
+
+  it('tss_mail_session_refused (a gauge an alert reads): every refusal, 0 until the server refuses our session', async () => {
+    expect(await series('tss_mail_session_refused')).toEqual(
+      expect.arrayContaining(['login', 'encryption', 'connection', 'sender'].map((refusal) => ({ service: 'notification', refusal, value: 0 }))),
+    );
+  });
 });

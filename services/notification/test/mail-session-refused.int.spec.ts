@@ -4,7 +4,7 @@ import { TicketAgentRepliedV1, TicketCreatedV1, type EventContract, type EventDa
 import { InProcessTransport, Outbox } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { Platform } from '@tss/runtime';
-import { TokenVerifier } from '@tss/service-kit';
+import { metricsRegistry, TokenVerifier } from '@tss/service-kit';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { notificationService } from '../src/index';
 import { startNotification, type NotificationUnderTest } from './support/notification-under-test';
@@ -27,12 +27,16 @@ describe('a refusal of our SMTP login keeps the mail, through a real SMTP server
   const clock = new TestClock('2026-12-05T14:00:00.000Z');
   const partnerId = randomUUID();
   let loginTaken = false;
+  /** What the sink answers a login it refuses. */
+  let refusal = BAD_PASSWORD;
   let sink: SmtpSink;
   let notification: NotificationUnderTest;
+  /** notification's log, line by line. */
+  const logged: { level: number; msg: string; [field: string]: unknown }[] = [];
 
   beforeAll(async () => {
     sink = await startSmtpSink({
-      login: (auth) => (loginTaken && auth.username === 'tss-mailer' && auth.password === 'new-password' ? undefined : BAD_PASSWORD),
+      login: (auth) => (loginTaken && auth.username === 'tss-mailer' && auth.password === 'new-password' ? undefined : refusal),
       refuseRecipient: (address) => (address === 'nobody@client.example' ? { code: 550, text: 'mailbox unavailable' } : undefined),
     });
     notification = await startNotification(clock, {
@@ -41,7 +45,7 @@ describe('a refusal of our SMTP login keeps the mail, through a real SMTP server
       MAIL_SMTP_USER: 'tss-mailer',
       MAIL_SMTP_PASSWORD: 'new-password',
       MAIL_FROM: 'TSS Support <support@tss.test>',
-    });
+    }, pino({ level: 'info' }, { write: (line: string) => logged.push(JSON.parse(line)) }));
   });
   afterAll(async () => {
     await notification?.sut.stop();
@@ -83,6 +87,43 @@ describe('a refusal of our SMTP login keeps the mail, through a real SMTP server
     expect(sink.mailsTo('anna@client.example').map((m) => m.messageId).sort()).toEqual(sent.map((m) => m.message_id).sort());
     expect(await eventsOf('notification.acknowledgment_sent', ticketId)).toHaveLength(1);
     expect(await eventsOf('notification.delivery_failed', ticketId)).toEqual([]);
+  });
+
+  /** The gauge an alert reads (docs/operations.md, TssMailSessionRefused), this process's series. */
+  const refusedGauge = async (kind: string): Promise<number | undefined> =>
+    (await metricsRegistry().getSingleMetric('tss_mail_session_refused')?.get())?.values.find((v) => v.labels.refusal === kind && v.labels.service === 'notification')?.value;
+
+  it('the operator sees it: one error line per kind of refusal, naming the server’s answer but never our user or password; the gauge is 1 while refused, 0 once taken', async () => {
+    loginTaken = false;
+    refusal = { code: 535, text: 'Authentication failed for tss-mailer (password new-password)' };
+    sink.dropConnections(); // the connections still logged in from before are gone: each new one logs in
+    const since = logged.length;
+    const refusedMail = async (email: string, n: number) => {
+      const { ticketId } = await notification.ticketCreated({ partnerId, email });
+      await waitFor(`the mail to ${email} refused`, async () => (await mailsOf(ticketId)).every((m) => m.last_error !== null) && logged.slice(since).filter((l) => /refused our session/.test(l.msg)).length >= n);
+      return ticketId;
+    };
+    await refusedMail('one@client.example', 1);
+    await refusedMail('two@client.example', 2); // the same refusal again: no second error line
+    expect(await refusedGauge('login')).toBe(1);
+    // TLS now wanted (RFC 4954 §6, 538): another kind, its own error line.
+    refusal = { code: 538, text: 'Encryption required for requested authentication mechanism' };
+    await refusedMail('three@client.example', 3);
+    expect([await refusedGauge('login'), await refusedGauge('encryption')]).toEqual([0, 1]);
+
+    const errors = logged.slice(since).filter((l) => l.level >= 50);
+    expect(errors.map((l) => ({ refusal: l.refusal, answer: l.answer }))).toEqual([
+      { refusal: 'login', answer: expect.stringMatching(/^535 .*Authentication failed for \[MAIL_SMTP_USER\] \(password \[MAIL_SMTP_PASSWORD\]\)/) },
+      { refusal: 'encryption', answer: expect.stringMatching(/^538 .*Encryption required/) },
+    ]);
+    expect(errors[0].msg).toContain('MAIL_SMTP_PASSWORD');
+    expect(JSON.stringify(logged.slice(since))).not.toMatch(/new-password|tss-mailer/);
+
+    loginTaken = true;
+    clock.advanceMs(60_000);
+    await sink.nthMailTo('three@client.example');
+    await waitFor('the session taken again', () => logged.slice(since).some((l) => /takes our session again/.test(l.msg)));
+    expect([await refusedGauge('login'), await refusedGauge('encryption'), await refusedGauge('connection'), await refusedGauge('sender')]).toEqual([0, 0, 0, 0]);
   });
 
   it('a 550 for the recipient (the message’s own refusal) still fails at once', async () => {

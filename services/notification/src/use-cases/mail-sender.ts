@@ -124,11 +124,12 @@ export class MailSender {
   private readonly sent = new GroupCommit<SentAttempt>((attempts) => this.recordAllSent(attempts));
   private readonly unrecorded: UnrecordedAttempts;
   /** Whether the server refuses our session, as this process last heard it. */
-  private readonly session = new SmtpSessionWatch();
+  private readonly session: SmtpSessionWatch;
   /** The latest bringing forward of mail waiting for our session (a stop waits for it). */
   private bringingForward: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: MailSenderDeps) {
+    this.session = new SmtpSessionWatch(deps.logger);
     this.unrecorded = new UnrecordedAttempts({
       logger: deps.logger,
       record: (attempts) => this.recordKept(attempts),
@@ -337,9 +338,9 @@ export class MailSender {
         })
       : { kind: 'transient' as const, reason: INTERRUPTED.notStarted };
     const endedAt = this.deps.clock.now();
-    if (outcome.kind === 'session_refused') this.session.refused(outcome.refusal);
+    if (outcome.kind === 'session_refused') this.session.refused(outcome.refusal, outcome.reason);
     // Past the session (sent, or refused for the message itself): the mails that waited for it go now.
-    else if ((outcome.kind === 'sent' || outcome.kind === 'permanent') && this.session.taken()) this.bringForwardWaiting('the SMTP server takes our session again: the mail that waited for it brought forward');
+    else if ((outcome.kind === 'sent' || outcome.kind === 'permanent') && this.session.taken()) this.bringForwardWaiting('mail that waited for the SMTP server to take our session brought forward');
     try {
       if (outcome.kind === 'sent') await this.sent.add({ mailId, attempt, response: outcome.response, sentAt: endedAt, trace });
       else await otelContext.with(contextFromCarrier(trace), () => inTransaction(this.deps.dataSource, (tx) => this.record(tx, mailId, attempt, outcome, endedAt)));

@@ -20,6 +20,8 @@ export interface SmtpSink {
   close(): Promise<void>;
   /** Stops at once, its connections cut as a killed server's are (no QUIT, no waiting for clients). */
   kill(): Promise<void>;
+  /** Cuts every connection open now and keeps listening: a client's pooled connections must connect (and log in) again. */
+  dropConnections(): void;
 }
 
 /** A refusal the sink answers: the reply code and its text (smtp-server adds the enhanced status code, RFC 3463). */
@@ -143,6 +145,9 @@ export const startSmtpSink = async (
     mailsTo,
     nthMailTo: (address, n = 1) => waitFor(`mail ${n} to ${address}`, () => mailsTo(address)[n - 1]),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    dropConnections: () => {
+      for (const socket of sockets) socket.destroy();
+    },
     kill: () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
