@@ -68,6 +68,7 @@ const CALLS: Record<string, Call> = {
     http().post('/v1/sla/preview').auth(t, { type: 'bearer' }).send({ level: 'emergency', startedAt: '2026-12-01T10:00:00.000Z', partnerId: f.partnerId }),
   // notification
   listOutgoingMail: (http, t) => http().get('/v1/mail/outbox').auth(t, { type: 'bearer' }),
+  retryOutgoingMail: (http, t) => http().post('/v1/mail/outbox/7f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f/retry').auth(t, { type: 'bearer' }),
   listQuarantinedMail: (http, t) => http().get('/v1/inbound/quarantine').auth(t, { type: 'bearer' }),
   releaseQuarantinedMail: (http, t, f) =>
     http().post('/v1/inbound/quarantine/7f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f/release').auth(t, { type: 'bearer' }).send({ partnerId: f.partnerId }),
@@ -125,6 +126,7 @@ const ADMIN_ONLY = new Set([
   'listDefaultSlaPolicyVersions',
   'previewSlaSchedule',
   'listOutgoingMail',
+  'retryOutgoingMail',
   'listQuarantinedMail',
   'releaseQuarantinedMail',
   'listPartnerMailDomains',

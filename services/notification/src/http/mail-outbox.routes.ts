@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { ticketKeyOf } from '@tss/contracts';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { failureResponses, sendFailure, withoutLinkSecrets, type AccessRule } from '@tss/service-kit';
+import type { UnitOfWork } from '@tss/messaging';
+import { failureResponses, scopeOf, sendFailure, withoutLinkSecrets, type AccessRule, type Clock, type TargetRefusal } from '@tss/service-kit';
+import type { TimerStore } from '@tss/timers';
 import { inboundStore } from '../store/inbound.store';
 import { mailStore, type MailRow } from '../store/mail.store';
+import { NO_SUCH_OUTGOING_MAIL, resendFailedMail } from '../use-cases/mail-resend';
 
 /**
  * Mail carries requesters' addresses and words: admins, and agents who answer them. Not the
@@ -13,6 +17,8 @@ import { mailStore, type MailRow } from '../store/mail.store';
  * writes on the site as the requester (docs/adr/0040, addendum of 2026-12-04, fifth session).
  */
 const READ_MAIL: AccessRule = { kinds: ['staff'], roles: ['admin', 'agent', 'team_lead'] };
+/** Sending a failed mail again is an operator's act on the mail system (docs/adr/0035, addendum of 2026-12-05, seventh session). */
+const RESEND_MAIL: AccessRule = { kinds: ['staff'], roles: ['admin'] };
 
 const MailView = Type.Object(
   {
@@ -25,12 +31,17 @@ const MailView = Type.Object(
     subject: Type.String(),
     text: Type.String({ description: 'The plain body as sent, except that each link credential (the token of a `/rate/…` or `/support/t/…` address) reads `[withheld]`' }),
     html: Type.String({ description: 'The HTML body as sent, link credentials withheld as in `text`' }),
-    status: Type.String({ description: '`pending` (queued or retrying), `sent` (handed to SMTP or kept locally), `failed`' }),
+    status: Type.String({
+      description:
+        '`pending` (queued, retrying, or waiting while the SMTP server refuses our login: `lastError` says so, and it goes once the configuration is right), `sent` (handed to SMTP or kept locally), `failed` (an admin may send it again: `POST /v1/mail/outbox/{id}/retry`)',
+    }),
     transport: Type.Optional(Type.String({ description: '`smtp`, or `local` when no SMTP server is configured' })),
-    attempts: Type.Integer(),
-    lastError: Type.Optional(Type.String()),
+    attempts: Type.Integer({ description: 'Every attempt so far; attempts the SMTP server refused for our session (our login, TLS, our sender address) do not count towards the 8 after which a mail fails' }),
+    lastError: Type.Optional(Type.String({ description: "The SMTP server's answer to the last attempt that failed (kept once the mail is sent again)" })),
     createdAt: Type.String({ format: 'date-time' }),
     sentAt: Type.Optional(Type.String({ format: 'date-time' })),
+    resentAt: Type.Optional(Type.String({ format: 'date-time', description: 'When an admin sent the mail again after it had failed' })),
+    resentBy: Type.Optional(Type.String({ description: 'The staff member who sent it again' })),
   },
   { $id: 'OutgoingMail' },
 );
@@ -66,11 +77,30 @@ const toView = (m: MailRow) => ({
   ...(m.lastError ? { lastError: withoutLinkSecrets(m.lastError) } : {}),
   createdAt: m.createdAt.toISOString(),
   ...(m.sentAt ? { sentAt: m.sentAt.toISOString() } : {}),
+  ...(m.resentAt ? { resentAt: m.resentAt.toISOString() } : {}),
+  ...(m.resentBy ? { resentBy: m.resentBy } : {}),
 });
 
-/** GET /v1/mail/outbox: the mail TSS sent or is sending, newest first (the local outbox when no SMTP is configured). */
-export const mailOutboxRoutes = (deps: { dataSource: DataSource }) => async (fastify: FastifyInstance) => {
+const RetryParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'The mail’s id, as the outbox lists it' }) });
+
+export interface MailOutboxRouteDeps {
+  dataSource: DataSource;
+  unitOfWork: UnitOfWork;
+  timers: TimerStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * GET /v1/mail/outbox: the mail TSS sent or is sending, newest first (the local outbox when no SMTP
+ * is configured); POST /v1/mail/outbox/{id}/retry: an admin sends a failed mail again.
+ */
+export const mailOutboxRoutes = (deps: MailOutboxRouteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.addSchema(MailView);
+  // How the retry finds its mail, for the app's precondition hook: a missing one is its 404 with or without If-Match (RFC 9110 §13.2.1).
+  const mailFound: TargetRefusal = async (request, reply) =>
+    (await mailStore.exists(deps.dataSource.manager, (request.params as { id: string }).id)) ? undefined : sendFailure(reply, NO_SUCH_OUTGOING_MAIL);
   app.get(
     '/v1/mail/outbox',
     {
@@ -79,7 +109,7 @@ export const mailOutboxRoutes = (deps: { dataSource: DataSource }) => async (fas
         operationId: 'listOutgoingMail',
         summary: 'Outgoing mail, newest first: acknowledgments and replies with their delivery status (staff)',
         querystring: OutboxQuery,
-        response: { 200: Type.Object({ items: Type.Array(MailView) }), ...failureResponses('bad_request', 'invalid_reference') },
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('OutgoingMail')) }), ...failureResponses('bad_request', 'invalid_reference') },
       },
       config: { access: READ_MAIL },
     },
@@ -97,6 +127,36 @@ export const mailOutboxRoutes = (deps: { dataSource: DataSource }) => async (fas
       const ticketId = key === undefined ? undefined : 'id' in key ? key.id : (await inboundStore.ticketOfReference(db, key.reference))?.ticketId;
       if (key !== undefined && ticketId === undefined) return { items: [] };
       return { items: (await mailStore.latest(db, { limit, ticketId })).map(toView) };
+    },
+  );
+
+  app.post(
+    '/v1/mail/outbox/:id/retry',
+    {
+      schema: {
+        tags: ['tickets'],
+        operationId: 'retryOutgoingMail',
+        summary: 'Send a failed mail again, now, with a fresh round of attempts (admin)',
+        description:
+          'docs/adr/0035 (addendum of 2026-12-05, seventh session): for mail that failed for good, such as mail a release before 2026-12-05 failed when the SMTP server refused our login ("535 bad password"), ' +
+          'or a recipient the server refused who exists now. The mail goes as it was written (same Message-ID), once its next attempt is sent; `attempts` goes on, ' +
+          'the 8 attempts after which it fails count afresh, `lastError` keeps why it failed, `resentBy` and `resentAt` say who sent it again. ' +
+          'An acknowledgment sent this way is published as `notification.acknowledgment_sent`, and the request counts as accepted (P3). A mail sent or pending is a 409 that changes nothing.',
+        params: RetryParams,
+        response: {
+          202: Type.Ref('OutgoingMail'),
+          ...failureResponses('not_found'),
+          409: { $ref: 'Problem#', description: '`conflict`: the mail is not failed (sent: it would arrive twice; pending: it is being sent)' },
+        },
+      },
+      config: { access: RESEND_MAIL, preconditions: { refusedFirst: mailFound } },
+    },
+    async (request, reply) => {
+      const by = scopeOf(request, 'staff').staffId;
+      const resent = await deps.unitOfWork.run((tx) => resendFailedMail(tx, deps.timers, { mailId: request.params.id, by, at: deps.clock.now() }));
+      if (!resent.ok) return sendFailure(reply, resent.error);
+      deps.logger.info({ mailId: resent.value.id, kind: resent.value.kind, ticketId: resent.value.ticketId, attempts: resent.value.attempts, resentBy: by }, 'failed mail sent again by an admin');
+      return reply.code(202).send(toView(resent.value));
     },
   );
 };

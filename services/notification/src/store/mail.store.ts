@@ -66,6 +66,9 @@ export interface MailRow {
   sessionRefusals: number;
   /** When the server last refused our session for it; null once another outcome was recorded. */
   sessionRefusedAt: Date | null;
+  /** When an operator sent it again after it had failed (`POST /v1/mail/outbox/{id}/retry`), and who; null when nobody did. */
+  resentAt: Date | null;
+  resentBy: string | null;
   /** P8: the ticket's thread message an `agent_reply` carries (one mail per message); null for every other mail. */
   threadMessageId: string | null;
   /** The trace the mail was queued in (empty: none): its send and its event join it. */
@@ -164,6 +167,8 @@ interface RawMail {
   attempts_not_counted?: number;
   session_refusals?: number;
   session_refused_at?: Date | null;
+  resent_at?: Date | null;
+  resent_by?: string | null;
   traceparent?: string | null;
   tracestate?: string | null;
   queue_seq?: string | null;
@@ -195,6 +200,8 @@ const toMail = (r: RawMail): MailRow => ({
   attemptsNotCounted: r.attempts_not_counted ?? 0,
   sessionRefusals: r.session_refusals ?? 0,
   sessionRefusedAt: r.session_refused_at ?? null,
+  resentAt: r.resent_at ?? null,
+  resentBy: r.resent_by ?? null,
   threadMessageId: r.thread_message_id ?? null,
   trace: { ...(r.traceparent ? { traceparent: r.traceparent } : {}), ...(r.tracestate ? { tracestate: r.tracestate } : {}) },
   inTicketLine: r.queue_seq !== null && r.queue_seq !== undefined,
@@ -208,7 +215,7 @@ const toMail = (r: RawMail): MailRow => ({
  */
 export type NewMail = Omit<
   MailRow,
-  'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId' | 'threadMessageId' | 'trace' | 'inTicketLine' | 'held' | 'attemptsNotCounted' | 'sessionRefusals' | 'sessionRefusedAt'
+  'status' | 'transport' | 'attempts' | 'lastError' | 'smtpResponse' | 'sentAt' | 'failedAt' | 'attemptInstanceId' | 'threadMessageId' | 'trace' | 'inTicketLine' | 'held' | 'attemptsNotCounted' | 'sessionRefusals' | 'sessionRefusedAt' | 'resentAt' | 'resentBy'
 > & {
   threadMessageId?: string | null;
   trace?: TraceCarrier;
@@ -474,6 +481,31 @@ export const mailStore = {
       args.transport,
       args.response.slice(0, 1_000),
     ]);
+  },
+
+  /**
+   * A failed mail pending again (`resendFailedMail`): a fresh round of attempts (every attempt so far
+   * no longer counts; `attempts` goes on, and numbers the next attempt's timer), no longer failed,
+   * and who sent it again and when. Its last error stays, the record of why it had failed.
+   */
+  async rearmFailed(tx: EntityManager, id: string, args: { by: string; at: Date }): Promise<MailRow | undefined> {
+    const rows = rowsOf<RawMail>(
+      await tx.query(
+        `UPDATE "${S}".mail_messages
+            SET status = 'pending', failed_at = NULL, attempts_not_counted = attempts, attempt_instance_id = NULL, session_refused_at = NULL,
+                resent_at = $2, resent_by = $3
+          WHERE id = $1 AND status = 'failed'
+          RETURNING *`,
+        [id, args.at, args.by],
+      ),
+    );
+    return rows[0] && toMail(rows[0]);
+  },
+
+  /** Whether a mail has this id (what the retry route acts on, for the app's precondition hook). */
+  async exists(db: Pick<EntityManager, 'query'>, id: string): Promise<boolean> {
+    const rows = (await db.query(`SELECT 1 FROM "${S}".mail_messages WHERE id = $1`, [id])) as unknown[];
+    return rows.length > 0;
   },
 
   async markFailed(tx: EntityManager, id: string, args: { at: Date; reason: string }): Promise<void> {

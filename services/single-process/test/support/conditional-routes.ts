@@ -40,6 +40,8 @@ export interface Fixtures {
   escalationId: string;
   quarantinedId: string;
   domain: string;
+  /** A mail of `ticket`'s (its acknowledgment, kept in the local outbox). */
+  mailId: string;
 }
 
 const bearer = (test: Test, token: string | undefined): Test => (token === undefined ? test : test.auth(token, { type: 'bearer' }));
@@ -109,6 +111,7 @@ export const prepareFixtures = async (harness: ConditionsHarness): Promise<Fixtu
   const domain = 'acme-conditions-missing.example';
   expect((await bearer(http().put(`/v1/inbound/partner-domains/${domain}`), admin).send({ partnerId: acme.partnerId })).status).toBe(200);
   await waitFor(`rating knows ${ticket.id}`, async () => (await query('rating', 'SELECT 1 FROM rating.tickets WHERE ticket_id = $1', [ticket.id])).length === 1);
+  const mailId = await waitFor(`a mail of ${ticket.id}`, async () => (await query<{ id: string }>('notification', 'SELECT id FROM notification.mail_messages WHERE ticket_id = $1 LIMIT 1', [ticket.id]))[0]?.id);
 
   return {
     admin,
@@ -125,6 +128,7 @@ export const prepareFixtures = async (harness: ConditionsHarness): Promise<Fixtu
     escalationId,
     quarantinedId: mail.body.inboundId,
     domain,
+    mailId,
   };
 };
 
@@ -292,6 +296,12 @@ export const COVERED_ROUTES: readonly CoveredRoute[] = [
     existing: (f) => ({ path: `/v1/inbound/quarantine/${f.quarantinedId}/release`, token: f.admin }),
     missing: (f) => ({ path: `/v1/inbound/quarantine/${NO_ID}/release`, token: f.admin }),
     body: (test) => test.send({ ticketId: NO_TICKET }),
+  },
+  {
+    operation: 'retryOutgoingMail',
+    method: 'POST',
+    existing: (f) => ({ path: `/v1/mail/outbox/${f.mailId}/retry`, token: f.admin }),
+    missing: (f) => ({ path: `/v1/mail/outbox/${NO_ID}/retry`, token: f.admin }),
   },
   {
     operation: 'deletePartnerMailDomain',
