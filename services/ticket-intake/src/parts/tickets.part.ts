@@ -30,6 +30,7 @@ import { EmptyMailDescriptions1765606200000 } from '../store/migrations/17656062
 import { MaskKeptStatusChangeReasons1765606120000 } from '../store/migrations/1765606120000-mask-kept-status-change-reasons';
 import { MaskKeptPrivateKeys1765606300000 } from '../store/migrations/1765606300000-mask-kept-private-keys';
 import { MaskKeptKeyRemainders1765606530000 } from '../store/migrations/1765606530000-mask-kept-key-remainders';
+import { TicketsByProduct1765606860000 } from '../store/migrations/1765606860000-tickets-by-product';
 import { TicketEntity } from '../store/ticket.entity';
 import { defineIntakePart } from './intake-part';
 
@@ -47,7 +48,7 @@ export const ticketsPart = defineIntakePart({
     }),
   },
   entities: [TicketEntity],
-  migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000, MessageEmailSender1765000400000, KnownPartners1765000500000, MaskRatingReopenReasons1765500471000, TicketFollowUps1765500600000, MaskKeptTicketText1765501300000, MaskKeptHistoryText1765501330000, MaskRequestDetails1765501370000, MessageAuthorOnBehalf1765600250000, KnownStaff1765600300000, HistoryVisibility1765601910000, WaitQuestion1765602900000, ReferralHistoryForStaff1765603050000, StaffHistoryFloor1765603700000, RequestVerifiersWithoutParticulars1765604800000, IdempotencyFingerprintsCleared1765604810000, MaskKeptClosureNotes1765604900000, MaskKeptReferralReasons1765604910000, MaskKeptStatusChangeReasons1765606120000, EmptyMailDescriptions1765606200000, MaskKeptPrivateKeys1765606300000, MaskKeptKeyRemainders1765606530000],
+  migrations: [CreateTickets1764115300000, TicketLifecycle1765000000000, MessageEmailSender1765000400000, KnownPartners1765000500000, MaskRatingReopenReasons1765500471000, TicketFollowUps1765500600000, MaskKeptTicketText1765501300000, MaskKeptHistoryText1765501330000, MaskRequestDetails1765501370000, MessageAuthorOnBehalf1765600250000, KnownStaff1765600300000, HistoryVisibility1765601910000, WaitQuestion1765602900000, ReferralHistoryForStaff1765603050000, StaffHistoryFloor1765603700000, RequestVerifiersWithoutParticulars1765604800000, IdempotencyFingerprintsCleared1765604810000, MaskKeptClosureNotes1765604900000, MaskKeptReferralReasons1765604910000, MaskKeptStatusChangeReasons1765606120000, EmptyMailDescriptions1765606200000, MaskKeptPrivateKeys1765606300000, MaskKeptKeyRemainders1765606530000, TicketsByProduct1765606860000],
   build: (deps) => {
     const reopenWindowMs = deps.config.REOPEN_WINDOW_DAYS * DAY_MS;
     const changeDeps = { ...deps, reopenWindowMs, hooks: deps.lifecycleHooks, messageHooks: deps.messageHooks, filingHooks: deps.filingHooks, messageUploads: deps.messageUploads };

@@ -39,8 +39,13 @@ class SqlWhere {
     this.conditions.push(condition);
   }
 
+  /**
+   * One value is an equality, not `= ANY` of a one-element array: the planner knows an equality
+   * fixes its column, so an index leading with it still yields the list's order (no sort of every match).
+   */
   anyOf(column: string, values: readonly string[] | undefined): void {
-    if (values && values.length > 0) this.add(`${column} = ANY(${this.param(values)}::text[])`);
+    if (!values || values.length === 0) return;
+    this.add(values.length === 1 ? `${column} = ${this.param(values[0])}::text` : `${column} = ANY(${this.param(values)}::text[])`);
   }
 
   toSql(): string {
