@@ -1,2 +1,3 @@
 export * from './test-database';
 export * from './counted-statements';
+export * from './explained-statements';

@@ -1,53 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { explainedStatements, type StatementPlan } from '@tss/persistence/testing';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { ticketIntakeService } from '../../src/index';
+import { queueStore } from '../../src/store/queue.store';
 import { ticketSearchStore } from '../../src/store/ticket-search.store';
 
 /**
  * An outside tester's year of data (docs/adr/0027, addendum of 2026-12-05, seventh session): one big
- * partner and two small ones. A page of the list must be read by index, in its order,
+ * partner and two small ones. A page of the list or the queue must be read by index, in its order,
  * and a small partner's page must not pay for the big one's volume.
  */
 const START = new Date('2026-01-01T00:00:00.000Z');
 const BIG = 6_000;
 const SMALL = 200;
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Shared Hit Blocks': number;
-  'Shared Read Blocks': number;
-  Plans?: PlanNode[];
-}
-
-const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-
-describe('list pages at volume read by index', () => {
+describe('list and queue pages at volume read by index', () => {
   let sut: ServiceUnderTest;
   const big = randomUUID();
   const small = randomUUID();
   const other = randomUUID();
-  const agent = randomUUID(); // an assignee, for the queue's views
+  const agent = randomUUID();
 
-  /** The store's key query, captured rather than run (the stub answers no rows), then explained on the real database. */
-  const explain = async (read: (tx: EntityManager) => Promise<unknown>) => {
-    let statement: { sql: string; params: unknown[] } | undefined;
-    // Only `query` is reached: the stores return before mapping rows when the key query finds none.
-    const tx = { query: async (sql: string, params: unknown[]) => ((statement ??= { sql, params }), []) } as unknown as EntityManager;
+  /** How the store's first statement (the page's keys) reads, explained on the real database, run as usual. */
+  const explain = async (read: (tx: EntityManager) => Promise<unknown>): Promise<StatementPlan> => {
+    const { tx, plans } = explainedStatements(sut.host.dataSource.manager);
     await read(tx);
-    if (!statement) throw new Error('the store sent no statement');
-    const [row] = (await sut.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.sql}`, statement.params)) as { 'QUERY PLAN': [{ Plan: PlanNode }] }[];
-    const plan = row["QUERY PLAN"][0].Plan;
-    const nodes = nodesOf(plan);
-    return {
-      seqScans: nodes.filter((n) => n['Node Type'] === 'Seq Scan').map((n) => n['Relation Name']),
-      sorts: nodes.filter((n) => n['Node Type'] === 'Sort' || n['Node Type'] === 'Incremental Sort').length,
-      indexes: nodes.flatMap((n) => (n['Index Name'] ? [n['Index Name']] : [])),
-      blocks: plan['Shared Hit Blocks'] + plan['Shared Read Blocks'],
-    };
+    return plans[0];
   };
 
   beforeAll(async () => {
@@ -97,6 +77,31 @@ describe('list pages at volume read by index', () => {
     it('several products or statuses still read by index', async () => {
       const plan = await explain((tx) => ticketSearchStore.search(tx, { partnerId: big, products: ['reader', 'player'], statuses: ['resolved', 'open'] }, { limit: 51 }));
       expect(plan.seqScans).toEqual([]);
+    });
+  });
+
+  describe('GET /v1/queue?view=open', () => {
+    it.each([
+      ['any', { kind: 'any' as const }],
+      ['none', { kind: 'unassigned' as const }],
+    ])('assignee=%s: the first page walks an index in the open view order', async (_name, assignee) => {
+      const plan = await explain((tx) => queueStore.list(tx, { assignee, view: 'open', limit: 51 }));
+      expect(plan).toEqual(expect.objectContaining({ seqScans: [], sorts: 0 }));
+      expect(plan.blocks).toBeLessThan(120);
+    });
+
+    it("assignee=me reads only that staff member's tickets at work", async () => {
+      // Their few hundred here: the planner may fetch them all by the index and sort them, which is
+      // bounded by one person's work, never by every partner's tickets.
+      const plan = await explain((tx) => queueStore.list(tx, { assignee: { kind: 'staff', staffId: agent }, view: 'open', limit: 51 }));
+      expect(plan).toEqual(expect.objectContaining({ seqScans: [], indexes: ['tickets_queue_open_assigned'] }));
+    });
+
+    it('a page past the owing part walks the index from the cursor', async () => {
+      const after = { owesNothing: true as const, rank: 1 as const, dueAt: new Date(START.getTime() + 1_000 * 600_000), receivedAt: START, id: randomUUID() };
+      const plan = await explain((tx) => queueStore.list(tx, { assignee: { kind: 'any' }, view: 'open', after, limit: 51 }));
+      expect(plan).toEqual(expect.objectContaining({ seqScans: [], sorts: 0 }));
+      expect(plan.blocks).toBeLessThan(120);
     });
   });
 });
