@@ -19,6 +19,7 @@ import { ClockLifecycleFloor1765501400000 } from './store/migrations/17655014000
 import { ClockBreachedLevel1765600500000 } from './store/migrations/1765600500000-clock-breached-level';
 import { ClockTicketSequence1765603510000 } from './store/migrations/1765603510000-clock-ticket-sequence';
 import { ClockWarningsSkipped1765603600000 } from './store/migrations/1765603600000-clock-warnings-skipped';
+import { ReportByPartner1765606862000 } from './store/migrations/1765606862000-report-by-partner';
 import { clockClaimLock, SLA_SCHEMA } from './store/response-clock.store';
 import { slaMetrics } from './events/sla-metrics';
 
@@ -44,6 +45,7 @@ export const slaTimerService = defineService({
     ClockBreachedLevel1765600500000,
     ClockTicketSequence1765603510000,
     ClockWarningsSkipped1765603600000,
+    ReportByPartner1765606862000,
   ],
   config: SlaTimerEnv,
   build: (deps) => {

@@ -13,6 +13,7 @@ import { MaskKeptTicketSubjects1765501310000 } from '../store/migrations/1765501
 import { WithdrawnRatings1765603800000 } from '../store/migrations/1765603800000-withdrawn-ratings';
 import { IdempotencyFingerprintsCleared1765605800000 } from '../store/migrations/1765605800000-idempotency-fingerprints-cleared';
 import { MaskKeptPrivateKeys1765606510000 } from '../store/migrations/1765606510000-mask-kept-private-keys';
+import { QualityFactsByPartner1765606863000 } from '../store/migrations/1765606863000-quality-facts-by-partner';
 
 const DAY_MS = 86_400_000;
 
@@ -31,7 +32,7 @@ export const RatingsConfig = {
 export const ratingsPart = definePart()({
   name: 'ratings',
   config: RatingsConfig,
-  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000, MaskKeptTicketSubjects1765501310000, WithdrawnRatings1765603800000, IdempotencyFingerprintsCleared1765605800000, MaskKeptPrivateKeys1765606510000],
+  migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000, MaskKeptTicketSubjects1765501310000, WithdrawnRatings1765603800000, IdempotencyFingerprintsCleared1765605800000, MaskKeptPrivateKeys1765606510000, QualityFactsByPartner1765606863000],
   build: (deps) => ({
     routes: async (app) => {
       await app.register(ratingRoutes(deps));

@@ -41,6 +41,12 @@ export const qualityReportStore = {
   /** The facts in [from, to), of one partner and one product if given, per group and in total (one scan: GROUPING SETS). */
   async figures(tx: EntityManager, q: { from: Date; to: Date; groupBy: QualityGrouping; partnerId?: string; product?: string }): Promise<QualityFigures> {
     const column = GROUP_COLUMN[q.groupBy];
+    // A condition per filter given, not `($n IS NULL OR …)`: a generic plan cannot use an index on a
+    // condition that may be switched off, and one partner's report reads `quality_facts_partner_at`.
+    const params: unknown[] = [q.from, q.to];
+    const where = ['at >= $1', 'at < $2'];
+    if (q.partnerId !== undefined) where.push(`partner_id = $${params.push(q.partnerId)}::uuid`);
+    if (q.product !== undefined) where.push(`product = $${params.push(q.product)}::text`);
     const rows: Row[] = await tx.query(
       `SELECT ${column} AS key, GROUPING(${column}) = 1 AS total,
               count(*) FILTER (WHERE kind = 'rating')                AS ratings,
@@ -53,10 +59,10 @@ export const qualityReportStore = {
               count(*) FILTER (WHERE kind = 'sla_met')               AS sla_met,
               count(*) FILTER (WHERE kind = 'sla_breached')          AS sla_breached
          FROM rating.quality_facts
-        WHERE at >= $1 AND at < $2 AND ($3::uuid IS NULL OR partner_id = $3) AND ($4::text IS NULL OR product = $4)
+        WHERE ${where.join(' AND ')}
         GROUP BY GROUPING SETS ((${column}), ())
         ORDER BY total, key NULLS LAST`,
-      [q.from, q.to, q.partnerId ?? null, q.product ?? null],
+      params,
     );
     const total = rows.find((r) => r.total);
     return { groups: rows.filter((r) => !r.total).map((r) => ({ key: r.key, counts: countsOf(r) })), total: total ? countsOf(total) : EMPTY };
