@@ -23,6 +23,7 @@ import { WebhookEventsByType1765603400000 } from '../store/migrations/1765603400
 import { WebhookEventsByTicketSequence1765603500000 } from '../store/migrations/1765603500000-webhook-events-by-ticket-sequence';
 import { IdempotencyFingerprintsCleared1765605800000 } from '../store/migrations/1765605800000-idempotency-fingerprints-cleared';
 import { MaskKeptDescriptionsAndNames1765606410000 } from '../store/migrations/1765606410000-mask-kept-descriptions-and-names';
+import { WebhookDeliveryLogByStatus1765606850000 } from '../store/migrations/1765606850000-webhook-delivery-log-by-status';
 import { sealStoredSecrets, webhookSecretBox } from '../use-cases/webhook-secrets';
 import { onWebhookPruneDue, WEBHOOK_PRUNE_TIMER, WEBHOOK_PRUNE_TIMER_ID } from '../events/webhook-retention.handler';
 import { WEBHOOK_ATTEMPT_TIMER } from '../use-cases/webhook-queue';
@@ -63,7 +64,7 @@ export const webhooksPart = defineNotificationPart({
     allowedHostsOf(config.WEBHOOK_ALLOW_PRIVATE_HOSTS)
       .filter((host) => isIP(host) === 0)
       .map((host) => `WEBHOOK_ALLOW_PRIVATE_HOSTS: ${host} is not an IP address`),
-  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000, WebhookReadyByEndpoint1765300440000, WebhookInFlightByStart1765300450000, WebhookTicketOrder1765300465000, WebhookRetryHistory1765300470000, MaskKeptWebhookBodies1765501350000, WebhookSealedSecretsFloor1765501403000, WebhookClaimInstance1765602710000, WebhookEventsByType1765603400000, WebhookEventsByTicketSequence1765603500000, IdempotencyFingerprintsCleared1765605800000, MaskKeptStaffTextCopies1765606130000, MaskKeptDescriptionsAndNames1765606410000],
+  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000, WebhookReadyByEndpoint1765300440000, WebhookInFlightByStart1765300450000, WebhookTicketOrder1765300465000, WebhookRetryHistory1765300470000, MaskKeptWebhookBodies1765501350000, WebhookSealedSecretsFloor1765501403000, WebhookClaimInstance1765602710000, WebhookEventsByType1765603400000, WebhookEventsByTicketSequence1765603500000, IdempotencyFingerprintsCleared1765605800000, MaskKeptStaffTextCopies1765606130000, MaskKeptDescriptionsAndNames1765606410000, WebhookDeliveryLogByStatus1765606850000],
   build: (deps) => {
     webhookMetrics(); // its counters' series exist from the start, before the first attempt
     const ssrf = { resolve: systemResolve, allowed: allowedHostsOf(deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS) };

@@ -553,13 +553,40 @@ export const webhookDeliveryStore = {
 
   /** Newest first; `before`: only those after that position in this order (keyset paging). */
   async list(tx: EntityManager, endpointId: string, options: { limit: number; status?: DeliveryStatus; before?: DeliveryPosition }): Promise<WebhookDelivery[]> {
-    const rows: DeliveryRow[] = await tx.query(
-      `SELECT * FROM ${T}
-        WHERE endpoint_id = $1 AND ($3::text IS NULL OR status = $3)
-          AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $2`,
-      [endpointId, options.limit, options.status ?? null, options.before?.createdAt ?? null, options.before?.id ?? null],
-    );
+    const { sql, params } = deliveryLogStatement(endpointId, options);
+    const rows: DeliveryRow[] = await tx.query(sql, params);
     return rows.map(toDelivery);
   },
+};
+
+/**
+ * The page's statement, written for its filter: a generic `($n IS NULL OR status = $n)` hides the
+ * status from the planner, which then cannot use a partial index on it and read the endpoint's whole
+ * log. The status is written as a literal of the closed set, so the plan never depends on a value
+ * bound later. Served by `webhook_deliveries_log_by_status` (pending, held, failed, cancelled),
+ * `webhook_deliveries_ready_by_endpoint`, `webhook_deliveries_in_flight`, and without a status or
+ * for `succeeded` by `webhook_deliveries_endpoint` (docs/adr/0034, addendum of 2026-12-05).
+ */
+export const deliveryLogStatement = (
+  endpointId: string,
+  options: { limit: number; status?: DeliveryStatus; before?: DeliveryPosition },
+): { sql: string; params: unknown[] } => {
+  const params: unknown[] = [endpointId, options.limit];
+  const where = ['endpoint_id = $1'];
+  if (options.status) where.push(`status = ${STATUS_LITERALS[options.status]}`);
+  if (options.before) {
+    params.push(options.before.createdAt, options.before.id);
+    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  return { sql: `SELECT * FROM ${T} WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`, params };
+};
+
+const STATUS_LITERALS: Record<DeliveryStatus, string> = {
+  pending: `'pending'`,
+  held: `'held'`,
+  ready: `'ready'`,
+  in_flight: `'in_flight'`,
+  succeeded: `'succeeded'`,
+  failed: `'failed'`,
+  cancelled: `'cancelled'`,
 };
