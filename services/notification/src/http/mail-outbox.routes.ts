@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { ticketKeyOf } from '@tss/contracts';
+import { Text, ticketKeyOf } from '@tss/contracts';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
@@ -9,6 +9,7 @@ import { failureResponses, scopeOf, sendFailure, withoutLinkSecrets, type Access
 import type { TimerStore } from '@tss/timers';
 import { inboundStore } from '../store/inbound.store';
 import { mailStore, type MailRow } from '../store/mail.store';
+import { listOutgoingMail } from '../use-cases/mail-outbox';
 import { NO_SUCH_OUTGOING_MAIL, resendFailedMail } from '../use-cases/mail-resend';
 
 /**
@@ -57,6 +58,7 @@ const OutboxQuery = Type.Object(
       }),
     ),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    cursor: Type.Optional(Text({ minLength: 1, maxLength: 500, description: 'The nextCursor of the previous page (bound to the same ticketId filter and to its reader)' })),
   },
   { additionalProperties: false },
 );
@@ -92,8 +94,8 @@ export interface MailOutboxRouteDeps {
 }
 
 /**
- * GET /v1/mail/outbox: the mail TSS sent or is sending, newest first (the local outbox when no SMTP
- * is configured); POST /v1/mail/outbox/{id}/retry: an admin sends a failed mail again.
+ * GET /v1/mail/outbox: the mail TSS sent or is sending, newest first, in pages (the local outbox when
+ * no SMTP is configured); POST /v1/mail/outbox/{id}/retry: an admin sends a failed mail again.
  */
 export const mailOutboxRoutes = (deps: MailOutboxRouteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -107,14 +109,20 @@ export const mailOutboxRoutes = (deps: MailOutboxRouteDeps) => async (fastify: F
       schema: {
         tags: ['tickets'],
         operationId: 'listOutgoingMail',
-        summary: 'Outgoing mail, newest first: acknowledgments and replies with their delivery status (staff)',
+        summary: 'Outgoing mail, newest first: acknowledgments and replies with their delivery status (staff); older pages follow `nextCursor`',
         querystring: OutboxQuery,
-        response: { 200: Type.Object({ items: Type.Array(Type.Ref('OutgoingMail')) }), ...failureResponses('bad_request', 'invalid_reference') },
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Ref('OutgoingMail')),
+            nextCursor: Type.Optional(Type.String({ description: 'Present when older mail follows: pass it as `cursor` for the next page' })),
+          }),
+          ...failureResponses('bad_request', 'invalid_reference'),
+        },
       },
       config: { access: READ_MAIL },
     },
     async (request, reply) => {
-      const { limit, ticketId: asked } = request.query;
+      const { limit, ticketId: asked, cursor } = request.query;
       const db = deps.dataSource.manager;
       // docs/api.md §3: a ticket by id or reference; a reference notification never saw filters to nothing, as an unknown id does.
       const key = asked === undefined ? undefined : ticketKeyOf(asked);
@@ -126,7 +134,9 @@ export const mailOutboxRoutes = (deps: MailOutboxRouteDeps) => async (fastify: F
       }
       const ticketId = key === undefined ? undefined : 'id' in key ? key.id : (await inboundStore.ticketOfReference(db, key.reference))?.ticketId;
       if (key !== undefined && ticketId === undefined) return { items: [] };
-      return { items: (await mailStore.latest(db, { limit, ticketId })).map(toView) };
+      const page = await listOutgoingMail(db, { kind: 'staff', staffId: scopeOf(request, 'staff').staffId }, { limit, ticketId, ...(cursor === undefined ? {} : { cursor }) });
+      if (!page.ok) return sendFailure(reply, page.error);
+      return { items: page.value.items.map(toView), ...(page.value.nextCursor ? { nextCursor: page.value.nextCursor } : {}) };
     },
   );
 

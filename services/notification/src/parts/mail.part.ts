@@ -32,6 +32,7 @@ import { MailTraceContext1765606800000 } from '../store/migrations/1765606800000
 import { MailTicketLine1765606810000 } from '../store/migrations/1765606810000-mail-ticket-line';
 import { MailSessionRefusals1765606840000 } from '../store/migrations/1765606840000-mail-session-refusals';
 import { MailResent1765606841000 } from '../store/migrations/1765606841000-mail-resent';
+import { MailOutboxPages1765606851000 } from '../store/migrations/1765606851000-mail-outbox-pages';
 import { escalationNoticeHandlers } from '../events/escalation-notice.handlers';
 import { staffDirectoryHandlers } from '../events/staff-directory.handlers';
 import { siteLinksFrom } from '../use-cases/site-links';
@@ -115,7 +116,7 @@ export const mailPart = defineNotificationPart({
   config: { ...MAIL_CONFIG, ...BlobStorageEnv, ...SiteLinkEnv },
   // Where inbound mail's attachments go: the same storage intake reads (DESIGN "Blobs"), the same settings.
   configProblems: (config) => [...blobStorageConfigProblems(config), ...SiteLinkKeys.problems(config)],
-  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000, StaffAndEscalationNotices1765300410000, InboundNewTicketsBySender1765300460000, MaskKeptMail1765300490000, MaskSentMail1765501340000, MailSiteRequesterFloor1765501402000, InboundRelease1765600100000, MailRecipientName1765601500000, InboundFollowUpOf1765602100000, MailAttemptInstance1765602701000, InboundSenderName1765602800000, MailThreadMessage1765603100000, MaskKeptMailFileNames1765603900000, MailRatingLinkSequences1765604400000, StaffDirectoryLanguage1765604700000, MaskKeptPrivateKeys1765606310000, MaskKeptKeyRemainders1765606540000, MailTraceContext1765606800000, MailTicketLine1765606810000, MailSessionRefusals1765606840000, MailResent1765606841000],
+  migrations: [CreateMail1765200200000, MailResolution1765200210000, CreateInboundMail1765200220000, MailSiteRequester1765300400000, StaffAndEscalationNotices1765300410000, InboundNewTicketsBySender1765300460000, MaskKeptMail1765300490000, MaskSentMail1765501340000, MailSiteRequesterFloor1765501402000, InboundRelease1765600100000, MailRecipientName1765601500000, InboundFollowUpOf1765602100000, MailAttemptInstance1765602701000, InboundSenderName1765602800000, MailThreadMessage1765603100000, MaskKeptMailFileNames1765603900000, MailRatingLinkSequences1765604400000, StaffDirectoryLanguage1765604700000, MaskKeptPrivateKeys1765606310000, MaskKeptKeyRemainders1765606540000, MailTraceContext1765606800000, MailTicketLine1765606810000, MailSessionRefusals1765606840000, MailResent1765606841000, MailOutboxPages1765606851000],
   build: (deps) => {
     mailMetrics(); // its counters' series exist from the start, before the first mail
     const c = deps.config;

@@ -4,6 +4,7 @@ import { prepared } from '@tss/persistence';
 import type { TraceCarrier } from '@tss/service-kit';
 import { bringTimersForwardSql } from '@tss/timers';
 import type { MailsAhead } from '../domain/mail-ticket-line';
+import type { OutboxPosition } from '../domain/mail-outbox-cursor';
 import { NOTIFICATION_SCHEMA } from './acknowledgment.store';
 import { instanceDeadSql } from './instance.store';
 import { rowsOf } from './webhook-rows';
@@ -623,11 +624,25 @@ export const mailStore = {
     return rows.length > 0;
   },
 
-  /** The newest mails first (the local outbox a newcomer reads, and what support checks). */
-  async latest(tx: EntityManager, args: { limit: number; ticketId?: string }): Promise<MailRow[]> {
+  /**
+   * The newest mails first (the local outbox a newcomer reads, and what support checks); `before`:
+   * only those after that position in this order (keyset paging). A statement per filter, so each is
+   * planned on its index: `mail_messages_created_id`, or `mail_messages_ticket_created_id`.
+   */
+  async latest(tx: EntityManager, args: { limit: number; ticketId?: string; before?: OutboxPosition }): Promise<MailRow[]> {
+    const params: unknown[] = [args.limit];
+    const where: string[] = [];
+    if (args.ticketId !== undefined) {
+      params.push(args.ticketId);
+      where.push(`ticket_id = $${params.length}::uuid`);
+    }
+    if (args.before) {
+      params.push(args.before.createdAt, args.before.id);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
     const rows = (await tx.query(
-      `SELECT * FROM "${S}".mail_messages WHERE ($2::uuid IS NULL OR ticket_id = $2) ORDER BY created_at DESC, id LIMIT $1`,
-      [args.limit, args.ticketId ?? null],
+      `SELECT * FROM "${S}".mail_messages ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $1`,
+      params,
     )) as RawMail[];
     return rows.map(toMail);
   },
