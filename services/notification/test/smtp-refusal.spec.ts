@@ -78,6 +78,10 @@ describe('the SMTP failure as the transport records it', () => {
     const error = nodemailerError('Invalid login', { code: 'EAUTH', command: 'AUTH LOGIN', response: '535 5.7.8 Authentication failed for tss-mailer@example.com (password S3cret-pass!)', responseCode: 535 });
     const { reason } = smtpFailureOf(error, { user: 'tss-mailer@example.com', password: 'S3cret-pass!' });
     expect(reason).toBe('535 5.7.8 Authentication failed for [MAIL_SMTP_USER] (password [MAIL_SMTP_PASSWORD])');
+    // The user as a word of its own, not inside our sender address (outside re-test of 2026-12-05, seventh session).
+    const sender = nodemailerError('Mail command failed', { code: 'EENVELOPE', command: 'MAIL FROM', response: '553 5.7.1 <support@tss.local>: Sender address rejected: not owned by user tss', responseCode: 553 });
+    expect(smtpFailureOf(sender, { user: 'tss', password: 'S3cret-pass!' }).reason).toBe('553 5.7.1 <support@tss.local>: Sender address rejected: not owned by user [MAIL_SMTP_USER]');
+    expect(smtpFailureOf(new Error('535 login tss. failed for <tss>'), { user: 'tss' }).reason).toBe('535 login [MAIL_SMTP_USER]. failed for <[MAIL_SMTP_USER]>');
     // Too short to tell from ordinary words: left as the server wrote them.
     expect(smtpFailureOf(new Error('535 no'), { user: 'no', password: 'o' }).reason).toBe('535 no');
   });

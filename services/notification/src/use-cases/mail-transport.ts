@@ -118,6 +118,8 @@ export interface SmtpSettings {
 /** Shorter than this, a configured user or password is not looked for in an answer: it would mask ordinary words. */
 const MASKED_MIN_CHARS = 3;
 
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /**
  * The failure as `classifySendFailure` reads it: nodemailer's `responseCode`, `code` and `command`,
  * and the server's answer (else the error's message). The answer is recorded on the mail, its event
@@ -126,11 +128,14 @@ const MASKED_MIN_CHARS = 3;
  * is dropped.
  */
 export const smtpFailureOf = (error: unknown, secrets: { user?: string; password?: string } = {}): SmtpFailure => {
-  const mask = (text: string): string =>
-    [
-      [secrets.password, '[MAIL_SMTP_PASSWORD]'],
-      [secrets.user, '[MAIL_SMTP_USER]'],
-    ].reduce((masked, [secret, mark]) => (secret && secret.length >= MASKED_MIN_CHARS ? masked.split(secret).join(mark) : masked), text);
+  const { user, password } = secrets;
+  // The password wherever it appears; the user only as a word of its own, so a short user (`tss`)
+  // leaves our own sender address (`support@tss.local`) as the operator must check it.
+  const userAsWord = user && user.length >= MASKED_MIN_CHARS ? new RegExp(`(^|[\\s"'(<\\[,;:=])${escapeRegExp(user)}(?=$|[\\s"')>\\],;:.!?])`, 'g') : undefined;
+  const mask = (text: string): string => {
+    const withoutPassword = password && password.length >= MASKED_MIN_CHARS ? text.split(password).join('[MAIL_SMTP_PASSWORD]') : text;
+    return userAsWord ? withoutPassword.replace(userAsWord, '$1[MAIL_SMTP_USER]') : withoutPassword;
+  };
   if (error instanceof Error) {
     const withCode = error as Error & { responseCode?: unknown; response?: unknown; code?: unknown; command?: unknown };
     return {
