@@ -9,3 +9,4 @@ export * from './group-commit';
 export * from './prepared-statements';
 export * from './partner-directory';
 export * from './staff-directory';
+export * from './master-key-tables';

@@ -8,6 +8,7 @@ import {
   createServiceApp,
   installApiDocs,
   installAuthentication,
+  SettingRefused,
   type Clock,
   type Closer,
   type RequestDeadlines,
@@ -94,6 +95,15 @@ export class Platform {
           consumerNewerTypeWaitMs: options.consumerNewerTypeWaitMs,
         }),
       );
+    }
+    // Every service's settings against its data (master keys), before any service serves or writes:
+    // one refusal names every problem of every service (docs/adr/0014, seventh session).
+    const problems: string[] = [];
+    for (const host of hosts.values()) problems.push(...(await host.startProblems()));
+    if (problems.length > 0) {
+      for (const host of hosts.values()) await host.close();
+      await options.transport.close();
+      throw new SettingRefused(problems);
     }
     await options.onHostsOpen?.(hosts);
     const app = await createServiceApp({

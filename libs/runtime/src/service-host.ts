@@ -177,6 +177,13 @@ export class ServiceHost {
     return [{ name: `${this.module.name}:database`, check: () => pingDatabase(this.dataSource) }];
   }
 
+  /** What the service's start checks find wrong with its settings, before anything of it is served or written. */
+  async startProblems(): Promise<string[]> {
+    const problems: string[] = [];
+    for (const check of this.parts.startChecks ?? []) problems.push(...(await check()));
+    return problems;
+  }
+
   /** Registers the service's routes in a scope of their own, tagged with the service's name in OpenAPI. */
   async registerRoutes(app: ServiceApp): Promise<void> {
     const routes = this.parts.routes;

@@ -33,6 +33,13 @@ export interface ServiceParts {
   /** What it does with event types newer than its release, by family (docs/adr/0072); skipped without. */
   newerEventTypes?: readonly NewerTypeBinding[];
   background?: readonly BackgroundTask[];
+  /**
+   * Checks of what the settings meet in the service's data (a master key against what is sealed
+   * under its id), run for every hosted service before any of them registers a route or writes:
+   * each answers its problems, one line each naming its setting; any problem refuses the start
+   * (SettingRefused, exit 78). They read, never write.
+   */
+  startChecks?: readonly (() => Promise<readonly string[]>)[];
 }
 
 /** A service as the runtime hosts it, alone (services mode) or with the others (single process). */

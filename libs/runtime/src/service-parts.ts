@@ -23,6 +23,8 @@ export interface BuiltPart {
   /** Timer kinds handled a batch at a time (a breach storm, thousands due in one second). */
   batchTimers?: Readonly<Record<string, TimerBatchHandler>>;
   background?: readonly BackgroundTask[];
+  /** Checks before the start goes on (`ServiceParts.startChecks`): read-only, problems one line each. */
+  startChecks?: readonly (() => Promise<readonly string[]>)[];
 }
 
 /**
@@ -127,6 +129,7 @@ export const composeService = <Extra = object>(spec: ComposedService<Extra>): Se
         },
         handlers: mergeHandlers(built.flatMap((b) => b.handlers ?? [])),
         background: [...built.flatMap((b) => b.background ?? []), timerTask],
+        startChecks: built.flatMap((b) => b.startChecks ?? []),
       };
     },
   };

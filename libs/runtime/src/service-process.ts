@@ -350,7 +350,7 @@ const waitForDatabaseOrStop = async (
 };
 
 /**
- * Runs an entry point; a failure to start (or of `migrate`) exits 1 with one line on stderr, the
+ * Runs an entry point; a failure to start (or of `migrate`) exits 1 (78 for a setting) with one line on stderr, the
  * failure's own message when it is one an operator meets (describeStartFailure), its stack when it
  * is a fault, or at LOG_LEVEL debug or trace.
  */
@@ -360,6 +360,8 @@ export const runMain = (name: string, main: () => Promise<void>): void => {
     // A launcher that started this process (start:services) is told which listener was refused: a
     // setting to fix, so it stops rather than starts the process again (launcher-notice.ts).
     if (error instanceof CannotListen && error.refused) await tellLauncher({ type: 'tss.cannot-listen', ...error.refused });
-    process.exit(1);
+    // A setting refused at start (a master key that does not open what is sealed under its id) is a
+    // setting error as a bad value is: EX_CONFIG, as loadConfigOrExit exits.
+    process.exit(error instanceof ConfigError ? 78 : 1);
   });
 };

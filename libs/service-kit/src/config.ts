@@ -35,6 +35,19 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A setting that is well formed but refused by what it meets at start: a master key that does not
+ * open what is sealed under its id (docs/adr/0014, addendum of 2026-12-05, seventh session). An
+ * operator's to fix like any bad setting (exit 78), each problem one line that names its setting.
+ */
+export class SettingRefused extends ConfigError {
+  constructor(problems: readonly string[]) {
+    super(problems);
+    this.name = 'SettingRefused';
+    this.message = problems.join('\n');
+  }
+}
+
 export const envSchema = <P extends TProperties>(properties: P): TObject<P> => Type.Object(properties);
 
 /**

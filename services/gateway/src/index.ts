@@ -21,6 +21,7 @@ import { BackfillMintedSiteLinks1765602020000 } from './store/migrations/1765602
 import { StaffLanguage1765604600000 } from './store/migrations/1765604600000-staff-language';
 import { IdempotencyFingerprintsCleared1765605800000 } from './store/migrations/1765605800000-idempotency-fingerprints-cleared';
 import { MaskKeptNames1765606400000 } from './store/migrations/1765606400000-mask-kept-names';
+import { MasterKeyChecks1765606830000 } from './store/migrations/1765606830000-master-key-checks';
 import { GatewayEnv, upstreamUrlSetting } from './gateway.config';
 import { onTicketCreated } from './events/on-ticket-created.handler';
 import { siteLinkRoutes } from './http/site-link.routes';
@@ -32,6 +33,7 @@ import { clientRoutes } from './http/client.routes';
 import { staffRoutes } from './http/staff.routes';
 import { ClientView } from './http/client.views';
 import { configuredMasterKeys, openKeyRing } from './store/open-key-ring';
+import { gatewayMasterKeys } from './store/gateway-key-wrapper';
 
 export { KeyRing, type KeyRingOptions, type SigningKey } from './store/key-ring';
 export { SigningKeyStore } from './store/signing-key.store';
@@ -76,6 +78,7 @@ export const gatewayService = defineService({
     StaffLanguage1765604600000,
     IdempotencyFingerprintsCleared1765605800000,
     MaskKeptNames1765606400000,
+    MasterKeyChecks1765606830000,
   ],
   // Idempotency-Key on every POST behind a token (docs/adr/0028): partners, API clients, key rotation.
   idempotency: true,
@@ -91,7 +94,9 @@ export const gatewayService = defineService({
   },
   build: (deps) => {
     const { config } = deps;
-    configuredMasterKeys(config); // a bad TSS_MASTER_KEYS fails at build, before any key is touched
+    // A bad TSS_MASTER_KEYS fails at build, before any key is touched; one that does not open what is
+    // wrapped under its id, at the start checks, before anything is served or written.
+    const masterKeys = gatewayMasterKeys(deps, configuredMasterKeys(config));
     const settings = { issuer: config.TSS_JWT_ISSUER, audience: config.TSS_JWT_AUDIENCE };
     const links = SiteLinkKeys.fromSettings(config);
     // Services mode names intake's URL; in one process intake's routes are in this same app.
@@ -105,10 +110,11 @@ export const gatewayService = defineService({
     }
     return {
       handlers: [onTicketCreated],
+      startChecks: [() => masterKeys.problems()],
       routes: async (app) => {
         // The merged document is the gateway's (DESIGN): it describes the deliveries webhooks send, from the contracts.
         app.apiDocs.describeWebhooks(webhookDocs(webhookDeliveredContracts()));
-        const keys = await openKeyRing(deps, deps.env);
+        const keys = await openKeyRing(deps, deps.env, masterKeys);
         app.addSchema(ClientView); // shared by the partner and staff client routes
         await app.register(authRoutes({ ...deps, keys, settings, maxKeyAgeMs: config.TSS_SIGNING_KEY_MAX_AGE_HOURS * 3_600_000 }));
         await app.register(partnerRoutes(deps));

@@ -148,9 +148,9 @@ describe('webhook signing secrets sealed at rest (issue #11), notification alone
     expect(await tableText()).toContain(legacy);
 
     const box = webhookSecretBox({ dataSource: notification.sut.host.dataSource, clock, logger: pino({ level: 'silent' }), env });
-    expect(await sealStoredSecrets(notification.sut.host.dataSource, box)).toEqual({ sealed: 1, rewrapped: 0 });
+    expect(await sealStoredSecrets(notification.sut.host.dataSource, box)).toEqual({ sealed: 1, rewrapped: 0, unopenable: [] });
     expect(await tableText()).not.toContain('whsec_');
-    expect(await sealStoredSecrets(notification.sut.host.dataSource, box)).toEqual({ sealed: 0, rewrapped: 0 });
+    expect(await sealStoredSecrets(notification.sut.host.dataSource, box)).toEqual({ sealed: 0, rewrapped: 0, unopenable: [] });
 
     await notification.ticketCreated({ partnerId });
     expect(verifies(legacy, await at('/legacy', 1))).toBe(true);

@@ -29,6 +29,11 @@ export interface ServiceUnderTestOptions {
    * older release: its migrations and rows first, then the rest at start (an upgrade).
    */
   database?: 'migrated' | 'empty' | OlderRelease;
+  /**
+   * An existing database instead (one an earlier instance of the test used, to start again on what
+   * it left): not migrated from a template, and left in place by `stop`.
+   */
+  databaseUrl?: string;
 }
 
 export interface ServiceUnderTest {
@@ -49,7 +54,9 @@ export interface ServiceUnderTest {
  */
 export const startServiceUnderTest = async (module: ServiceModule, options: ServiceUnderTestOptions): Promise<ServiceUnderTest> => {
   const olderRelease = typeof options.database === 'object' ? options.database : undefined;
-  const db: TestDatabase = await createTestDatabase(module.name, { from: options.database === undefined || options.database === 'migrated' ? 'migrated' : 'empty' });
+  const db: Pick<TestDatabase, 'url' | 'drop'> = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase(module.name, { from: options.database === undefined || options.database === 'migrated' ? 'migrated' : 'empty' });
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const keys: PublicKeySource = { getKey: async (kid: string): Promise<KeyObject | undefined> => (kid === KID ? publicKey : undefined) };
   const nowSeconds = () => Math.floor(options.clock.now().getTime() / 1000);
@@ -97,3 +104,17 @@ export const startServiceUnderTest = async (module: ServiceModule, options: Serv
     },
   };
 };
+
+/**
+ * What a start refused: its error (a test then checks its kind and message). A start that went
+ * through is stopped and answered as the text `the start went through`, so an assertion on the
+ * error's kind fails saying so.
+ */
+export const refusalOf = async (starting: Promise<{ stop(): Promise<void> }>): Promise<unknown> =>
+  starting.then(
+    async (started) => {
+      await started.stop();
+      return 'the start went through';
+    },
+    (error: unknown) => error,
+  );

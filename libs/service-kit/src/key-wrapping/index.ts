@@ -1,2 +1,3 @@
 export * from './key-wrapper';
 export * from './local-key-wrapper';
+export * from './master-keys-at-start';

@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { rewrapUnderCurrent, type Clock, type KeyWrapper } from '@tss/service-kit';
+import { rewrapOrLeave, type Clock, type KeyWrapper, type SealedRef, type WrappedKey } from '@tss/service-kit';
 import { keysToRetire, rotationDue, signingKeyAt } from '../domain/key-schedule';
 import type { SigningKeyRow } from './gateway.entities';
 import { PublishedKeys } from './published-keys';
@@ -11,6 +11,12 @@ const TOKEN_LIFETIME_WITH_SKEW_MS = 15 * 60_000 + 30_000;
 export interface KeyRingOptions {
   /** Wraps private keys at rest (docs/adr/0014). */
   wrapper: KeyWrapper;
+  /**
+   * The master key ids the wrapper holds: a key filed under one of them that it does not open was
+   * wrapped under other bytes given that id, and is left as it is at start, reported, rather than
+   * stopping every start (docs/adr/0014, seventh session). Without it, any such key stops the start.
+   */
+  masterKeyIds?: ReadonlySet<string>;
   /** How long a new key is in the JWKS before it signs: longer than any verifier caches the JWKS. */
   prePublishMs: number;
 }
@@ -43,13 +49,25 @@ export class KeyRing {
   /**
    * At start: wraps private keys still stored in the clear (rows from before wrapping) or under an
    * older master key, and makes a first key when there is none. The first key signs at once: no
-   * verifier can be waiting for it.
+   * verifier can be waiting for it. Says what it re-wrapped, and which keys it left because their
+   * own master key does not open them.
    */
-  async ensureKey(): Promise<void> {
+  async ensureKey(): Promise<{ rewrapped: number; sealed: number; unopenable: SealedRef[] }> {
+    const outcome = { rewrapped: 0, sealed: 0, unopenable: [] as SealedRef[] };
     for (const row of await this.store.needingProtection(this.options.wrapper.currentMasterKeyId)) {
-      await this.store.replacePrivateKey(row.kid, await this.protectedPrivateKey(row));
+      if (!(row.wrappedPrivateKey && row.masterKeyId)) {
+        await this.store.replacePrivateKey(row.kid, await this.options.wrapper.wrap((await this.privateKeyOf(row)).export({ format: 'der', type: 'pkcs8' })));
+        outcome.sealed += 1;
+        continue;
+      }
+      const rewrapped = await this.rewrapped({ masterKeyId: row.masterKeyId, ciphertext: row.wrappedPrivateKey });
+      if (rewrapped) {
+        await this.store.replacePrivateKey(row.kid, rewrapped);
+        outcome.rewrapped += 1;
+      } else outcome.unopenable.push({ ref: row.kid, masterKeyId: row.masterKeyId });
     }
     if ((await this.published.list()).length === 0) await this.addKey(this.clock.now());
+    return outcome;
   }
 
   /**
@@ -129,11 +147,8 @@ export class KeyRing {
     throw new Error(`signing key ${row.kid} has no private key`);
   }
 
-  private async protectedPrivateKey(row: SigningKeyRow) {
-    if (row.wrappedPrivateKey && row.masterKeyId) {
-      return rewrapUnderCurrent(this.options.wrapper, { masterKeyId: row.masterKeyId, ciphertext: row.wrappedPrivateKey });
-    }
-    const privateKey = await this.privateKeyOf(row);
-    return this.options.wrapper.wrap(privateKey.export({ format: 'der', type: 'pkcs8' }));
+  private rewrapped(wrapped: WrappedKey): Promise<WrappedKey | undefined> {
+    const { wrapper, masterKeyIds } = this.options;
+    return rewrapOrLeave({ wrapper, masterKeyIds: masterKeyIds ?? new Set() }, wrapped);
   }
 }

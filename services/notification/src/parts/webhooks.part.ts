@@ -24,6 +24,7 @@ import { WebhookEventsByTicketSequence1765603500000 } from '../store/migrations/
 import { IdempotencyFingerprintsCleared1765605800000 } from '../store/migrations/1765605800000-idempotency-fingerprints-cleared';
 import { MaskKeptDescriptionsAndNames1765606410000 } from '../store/migrations/1765606410000-mask-kept-descriptions-and-names';
 import { WebhookDeliveryLogByStatus1765606850000 } from '../store/migrations/1765606850000-webhook-delivery-log-by-status';
+import { MasterKeyChecks1765606832000 } from '../store/migrations/1765606832000-master-key-checks';
 import { sealStoredSecrets, webhookSecretBox } from '../use-cases/webhook-secrets';
 import { onWebhookPruneDue, WEBHOOK_PRUNE_TIMER, WEBHOOK_PRUNE_TIMER_ID } from '../events/webhook-retention.handler';
 import { WEBHOOK_ATTEMPT_TIMER } from '../use-cases/webhook-queue';
@@ -64,7 +65,7 @@ export const webhooksPart = defineNotificationPart({
     allowedHostsOf(config.WEBHOOK_ALLOW_PRIVATE_HOSTS)
       .filter((host) => isIP(host) === 0)
       .map((host) => `WEBHOOK_ALLOW_PRIVATE_HOSTS: ${host} is not an IP address`),
-  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000, WebhookReadyByEndpoint1765300440000, WebhookInFlightByStart1765300450000, WebhookTicketOrder1765300465000, WebhookRetryHistory1765300470000, MaskKeptWebhookBodies1765501350000, WebhookSealedSecretsFloor1765501403000, WebhookClaimInstance1765602710000, WebhookEventsByType1765603400000, WebhookEventsByTicketSequence1765603500000, IdempotencyFingerprintsCleared1765605800000, MaskKeptStaffTextCopies1765606130000, MaskKeptDescriptionsAndNames1765606410000, WebhookDeliveryLogByStatus1765606850000],
+  migrations: [Webhooks1765200100000, WebhookTraceContext1765200110000, WebhookRetention1765200120000, WebhookContactEmail1765300420000, WebhookSealedSecrets1765300430000, WebhookReadyByEndpoint1765300440000, WebhookInFlightByStart1765300450000, WebhookTicketOrder1765300465000, WebhookRetryHistory1765300470000, MaskKeptWebhookBodies1765501350000, WebhookSealedSecretsFloor1765501403000, WebhookClaimInstance1765602710000, WebhookEventsByType1765603400000, WebhookEventsByTicketSequence1765603500000, IdempotencyFingerprintsCleared1765605800000, MaskKeptStaffTextCopies1765606130000, MaskKeptDescriptionsAndNames1765606410000, MasterKeyChecks1765606832000, WebhookDeliveryLogByStatus1765606850000],
   build: (deps) => {
     webhookMetrics(); // its counters' series exist from the start, before the first attempt
     const ssrf = { resolve: systemResolve, allowed: allowedHostsOf(deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS) };
@@ -99,10 +100,13 @@ export const webhooksPart = defineNotificationPart({
       },
     });
     return {
+      // A master key that does not open what notification holds under its id refuses the start, before anything is served or written.
+      startChecks: [() => secrets.masterKeys.problems()],
       routes: async (app) => {
         // Before serving: master keys opened, and secrets still in clear (or under a retired master key) sealed anew.
-        const resealed = await sealStoredSecrets(deps.dataSource, secrets);
-        if (resealed.sealed + resealed.rewrapped > 0) deps.logger.info(resealed, 'webhook signing secrets sealed under the current master key');
+        const { sealed, rewrapped, unopenable } = await sealStoredSecrets(deps.dataSource, secrets);
+        if (sealed + rewrapped > 0) deps.logger.info({ sealed, rewrapped }, 'webhook signing secrets sealed under the current master key');
+        await secrets.masterKeys.finish({ unopenable });
         await app.register(routes);
       },
       handlers: webhookHandlers(deps.timers),

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { SealedRow } from '@tss/service-kit';
 import type { StoredSecret, WebhookEndpoint } from '../domain/webhook-endpoint';
 
 const T = 'notification.webhook_endpoints';
@@ -120,15 +121,47 @@ export const webhookEndpointStore = {
     );
   },
 
-  /** Endpoints whose secrets are in clear or sealed under another master key than `currentMasterKeyId`, locked. */
-  async secretsDue(tx: EntityManager, currentMasterKeyId: string, limit: number): Promise<Pick<WebhookEndpoint, 'id' | 'secret' | 'previousSecret'>[]> {
+  /**
+   * Endpoints whose secrets are in clear or sealed under another master key than `currentMasterKeyId`,
+   * locked, by id after `after`: a secret its own master key does not open is passed over, not met again.
+   */
+  async secretsDue(tx: EntityManager, currentMasterKeyId: string, after: string | undefined, limit: number): Promise<Pick<WebhookEndpoint, 'id' | 'secret' | 'previousSecret'>[]> {
     const rows: EndpointRow[] = await tx.query(
       `SELECT * FROM ${T}
-        WHERE secret IS NOT NULL OR previous_secret IS NOT NULL OR secret_master_key_id <> $1 OR previous_secret_master_key_id <> $1
-        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [currentMasterKeyId, limit],
+        WHERE (secret IS NOT NULL OR previous_secret IS NOT NULL OR secret_master_key_id <> $1 OR previous_secret_master_key_id <> $1)
+          AND ($2::uuid IS NULL OR id > $2)
+        ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [currentMasterKeyId, after ?? null, limit],
     );
     return rows.map(toEndpoint);
+  },
+
+  /** How many secrets, current and previous, are sealed under each master key. */
+  async countsByMasterKey(tx: EntityManager): Promise<Map<string, number>> {
+    const rows: { master_key_id: string; n: number }[] = await tx.query(
+      `SELECT master_key_id, count(*)::int AS n FROM (
+         SELECT secret_master_key_id AS master_key_id FROM ${T} WHERE secret_master_key_id IS NOT NULL
+         UNION ALL
+         SELECT previous_secret_master_key_id FROM ${T} WHERE previous_secret_master_key_id IS NOT NULL
+       ) sealed GROUP BY master_key_id`,
+    );
+    return new Map(rows.map((r) => [r.master_key_id, r.n]));
+  },
+
+  /**
+   * Secrets sealed under `masterKeyId`, named `<endpoint id>` or `<endpoint id> (previous secret)`, in
+   * that order after `after`: what the check at start tries (docs/adr/0014, seventh session).
+   */
+  async secretsUnder(tx: EntityManager, masterKeyId: string, after: string | undefined, limit: number): Promise<SealedRow[]> {
+    const rows: { ref: string; sealed: Buffer }[] = await tx.query(
+      `SELECT ref, sealed FROM (
+         SELECT id::text AS ref, secret_sealed AS sealed FROM ${T} WHERE secret_master_key_id = $1 AND secret_sealed IS NOT NULL
+         UNION ALL
+         SELECT id::text || ' (previous secret)', previous_secret_sealed FROM ${T} WHERE previous_secret_master_key_id = $1 AND previous_secret_sealed IS NOT NULL
+       ) sealed WHERE ($2::text IS NULL OR ref COLLATE "C" > $2) ORDER BY ref COLLATE "C" LIMIT $3`,
+      [masterKeyId, after ?? null, limit],
+    );
+    return rows.map((r) => ({ ref: r.ref, wrapped: { masterKeyId, ciphertext: r.sealed } }));
   },
 
   async replaceSecrets(tx: EntityManager, id: string, secret: StoredSecret, previousSecret: StoredSecret | null): Promise<void> {

@@ -1,30 +1,32 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { LocalKeyWrapper, type Clock, type KeyWrapper, type MasterKey } from '@tss/service-kit';
+import { masterKeyTables } from '@tss/persistence';
+import { MasterKeysAtStart, type Clock, type MasterKey, type MasterKeyStore } from '@tss/service-kit';
+import { webhookEndpointStore } from './webhook-endpoint.store';
 
-const GENERATED = 'notification.webhook_generated_master_keys';
+/** What notification holds under master keys: the endpoints' signing secrets, its generated keys and check values. */
+export const webhookMasterKeyStore = (dataSource: DataSource): MasterKeyStore => ({
+  ...masterKeyTables(dataSource, { schema: 'notification', generatedTable: 'webhook_generated_master_keys' }),
+  countsByMasterKey: () => webhookEndpointStore.countsByMasterKey(dataSource.manager),
+  sealedUnder: (masterKeyId, after, limit) => webhookEndpointStore.secretsUnder(dataSource.manager, masterKeyId, after, limit),
+});
 
 /**
- * The KeyWrapper of webhook secrets (docs/adr/0042), as intake's vault opens its own (docs/adr/0026):
+ * The master keys of webhook secrets (docs/adr/0042), as intake's vault opens its own (docs/adr/0026):
  * with TSS_MASTER_KEYS it wraps under the first configured key and still opens secrets sealed under
  * a key it once generated; without (single process, development) it generates one master key into
  * notification's schema, so secrets are not stored bare, but whoever reads the whole database reads
- * that key too. A warning says so.
+ * that key too. A warning says so. Each configured key is checked at start against what is sealed
+ * under its id (docs/adr/0014, seventh session).
  */
-export const openWebhookKeyWrapper = async (deps: { dataSource: DataSource; clock: Clock; logger: Logger }, configured: readonly MasterKey[] | undefined): Promise<KeyWrapper> => {
-  const readGenerated = async (): Promise<MasterKey[]> =>
-    ((await deps.dataSource.query(`SELECT id, key FROM ${GENERATED} ORDER BY created_at, id`)) as { id: string; key: Buffer }[]).map((r) => ({ id: r.id, key: r.key }));
-  let generated = await readGenerated();
-  if (configured && configured.length > 0) return new LocalKeyWrapper([...configured, ...generated.filter((g) => !configured.some((c) => c.id === g.id))]);
-  if (generated.length === 0) {
-    // Replicas starting together may both insert; every one then uses the oldest row.
-    await deps.dataSource.query(`INSERT INTO ${GENERATED} (id, key, created_at) VALUES ($1, $2, $3)`, [`generated-webhooks-${randomBytes(6).toString('hex')}`, randomBytes(32), deps.clock.now()]);
-    generated = await readGenerated();
-  }
-  deps.logger.warn(
-    { masterKeyId: generated[0].id },
-    'TSS_MASTER_KEYS is not set: webhook signing secrets are sealed under a master key stored in the same database (development only, see docs/adr/0042)',
-  );
-  return new LocalKeyWrapper(generated);
-};
+export const webhookMasterKeys = (deps: { dataSource: DataSource; clock: Clock; logger: Logger }, configured: readonly MasterKey[] | undefined): MasterKeysAtStart =>
+  new MasterKeysAtStart({
+    service: 'notification',
+    holds: { one: 'webhook signing secret', many: 'webhook signing secrets' },
+    configured,
+    generatedIdPrefix: 'generated-webhooks-',
+    notSetWarning: 'TSS_MASTER_KEYS is not set: webhook signing secrets are sealed under a master key stored in the same database (development only, see docs/adr/0042)',
+    store: webhookMasterKeyStore(deps.dataSource),
+    clock: deps.clock,
+    logger: deps.logger,
+  });

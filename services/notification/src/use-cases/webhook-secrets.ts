@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { ConfigError, parseMasterKeys, rewrapUnderCurrent, type Clock, type KeyWrapper } from '@tss/service-kit';
+import { ConfigError, parseMasterKeys, rewrapOrLeave, type Clock, type KeyWrapper, type MasterKeysAtStart, type OpenedMasterKeys, type SealedRef } from '@tss/service-kit';
 import type { StoredSecret } from '../domain/webhook-endpoint';
-import { openWebhookKeyWrapper } from '../store/webhook-key-wrapper';
+import { webhookMasterKeys } from '../store/webhook-key-wrapper';
 import { webhookEndpointStore } from '../store/webhook-endpoint.store';
 
 /** Seals signing secrets for storage and opens them to sign (docs/adr/0042). */
@@ -11,10 +11,13 @@ export interface SecretBox {
   open(stored: StoredSecret): Promise<string>;
   /** The wrapper, opened (master keys read, or the development key generated). */
   wrapper(): Promise<KeyWrapper>;
+  /** The master keys, checked at start against what is sealed under each id (docs/adr/0014, seventh session). */
+  masterKeys?: MasterKeysAtStart;
 }
 
-export const secretBoxOf = (wrapper: () => Promise<KeyWrapper>): SecretBox => ({
+export const secretBoxOf = (wrapper: () => Promise<KeyWrapper>, masterKeys?: MasterKeysAtStart): SecretBox => ({
   wrapper,
+  ...(masterKeys ? { masterKeys } : {}),
   seal: async (plain) => {
     const wrapped = await (await wrapper()).wrap(Buffer.from(plain, 'utf8'));
     return { masterKeyId: wrapped.masterKeyId, ciphertext: wrapped.ciphertext };
@@ -30,18 +33,12 @@ export interface SecretBoxDeps {
 }
 
 /** The box of a notification instance: TSS_MASTER_KEYS (a bad value is a ConfigError naming each problem, never the key). */
-export const webhookSecretBox = (deps: SecretBoxDeps): SecretBox => {
+export const webhookSecretBox = (deps: SecretBoxDeps): SecretBox & { masterKeys: MasterKeysAtStart } => {
   const setting = deps.env.TSS_MASTER_KEYS;
   const parsed = setting ? parseMasterKeys(setting) : undefined;
   if (parsed && !parsed.ok) throw new ConfigError(parsed.error.map((problem) => `TSS_MASTER_KEYS: ${problem}`));
-  let opening: Promise<KeyWrapper> | undefined;
-  return secretBoxOf(() => {
-    opening ??= openWebhookKeyWrapper(deps, parsed?.value).catch((error: unknown) => {
-      opening = undefined;
-      throw error;
-    });
-    return opening;
-  });
+  const masterKeys = webhookMasterKeys(deps, parsed?.value);
+  return { ...secretBoxOf(async () => (await masterKeys.open()).wrapper), masterKeys };
 };
 
 const BATCH = 200;
@@ -49,29 +46,37 @@ const BATCH = 200;
 /**
  * Run at start, before the part serves or sends: seals every secret still in clear (rows from before
  * migration 1765300430000) and re-wraps secrets sealed under an older master key under the current
- * one, so that key can leave TSS_MASTER_KEYS. Each row in its own short transaction, batch by batch.
+ * one, so that key can leave TSS_MASTER_KEYS. Each batch in its own short transaction. A secret its
+ * own master key does not open is left as it is, and reported: it cannot block every rotation.
  */
-export const sealStoredSecrets = async (dataSource: DataSource, box: SecretBox): Promise<{ sealed: number; rewrapped: number }> => {
+export const sealStoredSecrets = async (dataSource: DataSource, box: SecretBox): Promise<{ sealed: number; rewrapped: number; unopenable: SealedRef[] }> => {
   const wrapper = await box.wrapper();
-  const counts = { sealed: 0, rewrapped: 0 };
-  for (;;) {
-    const done = await dataSource.transaction(async (tx) => {
-      const due = await webhookEndpointStore.secretsDue(tx, wrapper.currentMasterKeyId, BATCH);
-      for (const row of due) {
-        const reseal = async (s: StoredSecret | null): Promise<StoredSecret | null> => {
+  const opened: Pick<OpenedMasterKeys, 'wrapper' | 'masterKeyIds'> = box.masterKeys ? await box.masterKeys.open() : { wrapper, masterKeyIds: new Set() };
+  const counts = { sealed: 0, rewrapped: 0, unopenable: [] as SealedRef[] };
+  for (let after: string | undefined; ; ) {
+    const due = await dataSource.transaction(async (tx) => {
+      const rows = await webhookEndpointStore.secretsDue(tx, wrapper.currentMasterKeyId, after, BATCH);
+      for (const row of rows) {
+        const reseal = async (s: StoredSecret | null, ref: string): Promise<StoredSecret | null> => {
           if (!s) return null;
           if ('plain' in s) {
             counts.sealed += 1;
             return box.seal(s.plain);
           }
           if (s.masterKeyId === wrapper.currentMasterKeyId) return s;
+          const rewrapped = await rewrapOrLeave(opened, s);
+          if (!rewrapped) {
+            counts.unopenable.push({ ref, masterKeyId: s.masterKeyId });
+            return s;
+          }
           counts.rewrapped += 1;
-          return rewrapUnderCurrent(wrapper, s);
+          return rewrapped;
         };
-        await webhookEndpointStore.replaceSecrets(tx, row.id, (await reseal(row.secret))!, await reseal(row.previousSecret));
+        await webhookEndpointStore.replaceSecrets(tx, row.id, (await reseal(row.secret, row.id))!, await reseal(row.previousSecret, `${row.id} (previous secret)`));
       }
-      return due.length;
+      return rows;
     });
-    if (done < BATCH) return counts;
+    if (due.length < BATCH) return counts;
+    after = due[due.length - 1].id;
   }
 };

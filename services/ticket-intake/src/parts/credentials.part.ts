@@ -11,6 +11,7 @@ import { messageStore } from '../store/message.store';
 import { Credentials1765000200000 } from '../store/migrations/1765000200000-credentials';
 import { MaskCredentialLabels1765601900000 } from '../store/migrations/1765601900000-mask-credential-labels';
 import { InternalNoteCredentials1765601920000 } from '../store/migrations/1765601920000-internal-note-credentials';
+import { MasterKeyChecks1765606831000 } from '../store/migrations/1765606831000-master-key-checks';
 import {
   credentialsDestroyTimer,
   credentialVault,
@@ -178,7 +179,7 @@ export const credentialsPart = defineIntakePart({
       description: 'P9: credentials are destroyed this long after their ticket is resolved (at most 2 days)',
     }),
   },
-  migrations: [Credentials1765000200000, MaskCredentialLabels1765601900000, InternalNoteCredentials1765601920000],
+  migrations: [Credentials1765000200000, MaskCredentialLabels1765601900000, InternalNoteCredentials1765601920000, MasterKeyChecks1765606831000],
   build: (deps) => {
     const vault = credentialVault(deps); // a bad TSS_MASTER_KEYS fails here, before anything is served
     const hooks = credentialHooks(deps);
@@ -186,6 +187,8 @@ export const credentialsPart = defineIntakePart({
     deps.messageHooks.push(hooks.message);
     deps.filingHooks.push(hooks.filing);
     return {
+      // A master key that does not open what the vault holds under its id refuses the start, before anything is served or written.
+      startChecks: [() => vault.masterKeys.problems()],
       routes: async (app) => {
         await vault.keyWrapper(); // master keys opened (and keys re-wrapped) at start, not on the first request
         await app.register(credentialRoutes(deps));

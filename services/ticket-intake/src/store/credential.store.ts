@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { TicketStatus } from '@tss/contracts';
-import type { WrappedKey } from '@tss/service-kit';
+import type { SealedRow, WrappedKey } from '@tss/service-kit';
 import type { Actor } from '../domain/actor';
 import type { SealedCredential } from '../domain/credential-crypto';
 import { INTAKE_SCHEMA } from './ticket.store';
@@ -175,13 +175,32 @@ export const credentialStore = {
     return destroyed.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
   },
 
-  /** Wrapped data keys under a master key other than `currentMasterKeyId` (due for re-wrapping). */
-  async keysNotUnder(tx: EntityManager, currentMasterKeyId: string, limit: number): Promise<{ credentialId: string; dataKey: WrappedKey }[]> {
-    const rows = (await tx.query(`SELECT credential_id, wrapped_data_key, master_key_id FROM ${KEYS} WHERE master_key_id <> $1 LIMIT $2 FOR UPDATE SKIP LOCKED`, [
-      currentMasterKeyId,
-      limit,
-    ])) as { credential_id: string; wrapped_data_key: Buffer; master_key_id: string }[];
+  /**
+   * Wrapped data keys under a master key other than `currentMasterKeyId` (due for re-wrapping), by
+   * credential id after `after`: a key its own master key does not open is passed over, not met again.
+   */
+  async keysNotUnder(tx: EntityManager, currentMasterKeyId: string, after: string | undefined, limit: number): Promise<{ credentialId: string; dataKey: WrappedKey }[]> {
+    const rows = (await tx.query(
+      `SELECT credential_id, wrapped_data_key, master_key_id FROM ${KEYS}
+        WHERE master_key_id <> $1 AND ($2::uuid IS NULL OR credential_id > $2) ORDER BY credential_id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [currentMasterKeyId, after ?? null, limit],
+    )) as { credential_id: string; wrapped_data_key: Buffer; master_key_id: string }[];
     return rows.map((r) => ({ credentialId: r.credential_id, dataKey: { ciphertext: r.wrapped_data_key, masterKeyId: r.master_key_id } }));
+  },
+
+  /** How many data keys are wrapped under each master key. */
+  async countsByMasterKey(tx: EntityManager): Promise<Map<string, number>> {
+    const rows = (await tx.query(`SELECT master_key_id, count(*)::int AS n FROM ${KEYS} GROUP BY master_key_id`)) as { master_key_id: string; n: number }[];
+    return new Map(rows.map((r) => [r.master_key_id, r.n]));
+  },
+
+  /** Data keys wrapped under `masterKeyId`, by credential id after `after`: what the check at start tries (docs/adr/0014, seventh session). */
+  async keysUnder(tx: EntityManager, masterKeyId: string, after: string | undefined, limit: number): Promise<SealedRow[]> {
+    const rows = (await tx.query(
+      `SELECT credential_id, wrapped_data_key FROM ${KEYS} WHERE master_key_id = $1 AND ($2::uuid IS NULL OR credential_id > $2) ORDER BY credential_id LIMIT $3`,
+      [masterKeyId, after ?? null, limit],
+    )) as { credential_id: string; wrapped_data_key: Buffer }[];
+    return rows.map((r) => ({ ref: r.credential_id, wrapped: { masterKeyId, ciphertext: r.wrapped_data_key } }));
   },
 
   async replaceDataKey(tx: EntityManager, credentialId: string, dataKey: WrappedKey): Promise<void> {

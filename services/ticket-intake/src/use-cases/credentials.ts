@@ -1,6 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { ConfigError, err, findCredentials, maskCredentials, ok, parseMasterKeys, type Failure, type FoundCredential, type KeyWrapper, type RequestScope, type Result } from '@tss/service-kit';
+import {
+  ConfigError,
+  err,
+  findCredentials,
+  maskCredentials,
+  ok,
+  parseMasterKeys,
+  type Failure,
+  type FoundCredential,
+  type KeyWrapper,
+  type MasterKeysAtStart,
+  type RequestScope,
+  type Result,
+} from '@tss/service-kit';
 import { vaultMark, type Channel } from '@tss/contracts';
 import type { FiredTimer } from '@tss/timers';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actor';
@@ -8,7 +21,7 @@ import { checkCredentialLabel } from '../domain/credential-label';
 import { newDataKey, openCredential, sealCredential, type CredentialSecret } from '../domain/credential-crypto';
 import { publishTicketChange } from '../events/ticket-events.producer';
 import type { IntakeDeps } from '../parts/intake-part';
-import { openCredentialKeyWrapper } from '../store/credential-key-wrapper';
+import { credentialMasterKeys, openCredentialKeyWrapper } from '../store/credential-key-wrapper';
 import { credentialStore, type CredentialKind, type CredentialMetadata, type CredentialTicket, type CredentialVisibility } from '../store/credential.store';
 import { historyStore } from '../store/history.store';
 import { messageStore } from '../store/message.store';
@@ -25,6 +38,8 @@ const destroyTimerId = (ticketId: string): string => `${CREDENTIALS_DESTROY_TIME
 export type CredentialDeps = Pick<IntakeDeps<unknown>, 'dataSource' | 'unitOfWork' | 'outbox' | 'clock' | 'logger' | 'timers' | 'config' | 'env'>;
 
 interface Vault {
+  /** The master keys, checked at start against what the vault holds under each id (docs/adr/0014, seventh session). */
+  masterKeys: MasterKeysAtStart;
   keyWrapper(): Promise<KeyWrapper>;
   destroyAfterMs: number;
 }
@@ -46,9 +61,11 @@ export const credentialVault = (deps: CredentialDeps): Vault => {
   const parsed = setting ? parseMasterKeys(setting) : undefined;
   if (parsed && !parsed.ok) throw new ConfigError(parsed.error.map((problem) => `TSS_MASTER_KEYS: ${problem}`));
   let opening: Promise<KeyWrapper> | undefined;
+  const masterKeys = credentialMasterKeys(deps, parsed?.value);
   const vault: Vault = {
+    masterKeys,
     keyWrapper: () => {
-      opening ??= openCredentialKeyWrapper(deps, parsed?.value).catch((error: unknown) => {
+      opening ??= openCredentialKeyWrapper(deps, parsed?.value, masterKeys).catch((error: unknown) => {
         opening = undefined;
         throw error;
       });
