@@ -172,6 +172,9 @@ export class MasterKeysAtStart {
     const counts = await store.countsByMasterKey();
     const checkValues = await store.checkValues();
     const problems: string[] = [];
+    // Rows under a key this service does not hold: they would stop the re-wrap (or answer 500s) after
+    // something was written, a generated key first when TSS_MASTER_KEYS is unset.
+    for (const [id, held] of counts) if (held > 0 && !keys.some((k) => k.id === id)) problems.push(this.notConfigured(id, held, configured));
     const unopenable: SealedRef[] = [];
     if (keys.length > 0) {
       const wrapper = new LocalKeyWrapper(keys);
@@ -190,6 +193,16 @@ export class MasterKeysAtStart {
       }
     }
     return problems.length > 0 ? err(problems) : ok({ keys, generated, checkValues, unopenable });
+  }
+
+  private notConfigured(id: string, held: number, configured: readonly MasterKey[]): string {
+    const { service } = this.options;
+    const holding = `${service} holds ${this.counted(held)} under ${id}`;
+    if (configured.length === 0) return `TSS_MASTER_KEYS is not set: master key ${id} is missing, and ${holding}: set TSS_MASTER_KEYS="${id}:<its value>" and start again (${DOCS})`;
+    return (
+      `TSS_MASTER_KEYS: master key ${id} is not configured, and ${holding}: list it after the current key (TSS_MASTER_KEYS="${configured[0].id}:…,${id}:<its value>") ` +
+      `and start again, which re-wraps them under ${configured[0].id}; drop ${id} once nothing is left under it (${DOCS})`
+    );
   }
 
   private notTheKey(id: string): string {
