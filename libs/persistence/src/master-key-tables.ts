@@ -23,6 +23,9 @@ export const masterKeyTables = (db: Queryable, options: { schema: string; genera
     async addGeneratedKey(key: { id: string; key: Buffer }, at: Date): Promise<void> {
       await db.query(`INSERT INTO ${generated} (id, key, created_at) VALUES ($1, $2, $3)`, [key.id, key.key, at]);
     },
+    async deleteGeneratedKeys(ids: readonly string[]): Promise<void> {
+      await db.query(`DELETE FROM ${generated} WHERE id = ANY($1::text[])`, [[...ids]]);
+    },
     async checkValues(): Promise<ReadonlyMap<string, Buffer>> {
       const rows = (await db.query(`SELECT master_key_id, check_value FROM ${checks}`)) as { master_key_id: string; check_value: Buffer }[];
       return new Map(rows.map((r) => [r.master_key_id, r.check_value]));

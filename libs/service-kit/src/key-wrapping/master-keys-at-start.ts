@@ -31,6 +31,7 @@ export interface MasterKeyStore {
   /** Its generated master keys, oldest first. */
   generatedKeys(): Promise<MasterKey[]>;
   addGeneratedKey(key: MasterKey, at: Date): Promise<void>;
+  deleteGeneratedKeys(ids: readonly string[]): Promise<void>;
   /** Check values by master key id: random bytes wrapped under that key, which only that key opens. */
   checkValues(): Promise<ReadonlyMap<string, Buffer>>;
   /** Keeps the first one recorded for an id (replicas starting together): the stored one decides. */
@@ -129,14 +130,29 @@ export class MasterKeysAtStart {
 
   /**
    * Once the service has re-wrapped what it holds: forgets the check values of ids no longer
-   * configured, and reports what the start left: rows no key opens (`unopenable`: what the re-wrap
+   * configured, deletes the generated keys nothing is sealed under any more (with TSS_MASTER_KEYS
+   * set), and reports what the start left: rows no key opens (`unopenable`: what the re-wrap
    * left, with what the check found), by id per master key.
    */
   async finish(outcome: { unopenable: readonly SealedRef[] }): Promise<void> {
     const opened = await this.open();
+    const { store, logger, service } = this.options;
     const configured = this.options.configured ?? [];
-    // An id no longer listed has nothing left under it (else the start stopped): a key given that id later starts afresh.
-    if (configured.length > 0) await this.options.store.deleteCheckValuesOtherThan(configured.map((k) => k.id));
+    if (configured.length > 0) {
+      // An id no longer listed has nothing left under it (else the start stopped): a key given that id later starts afresh.
+      await store.deleteCheckValuesOtherThan(configured.map((k) => k.id));
+      // Everything re-wrapped under configured keys: a generated key left in the same database protects
+      // nothing, and keeps older copies of the rows openable (P9 against backups, docs/adr/0026).
+      const held = await store.countsByMasterKey();
+      const unused = (await store.generatedKeys()).map((k) => k.id).filter((id) => !held.get(id));
+      if (unused.length > 0) {
+        await store.deleteGeneratedKeys(unused);
+        logger.info(
+          { deleted: unused },
+          `${unused.length === 1 ? 'generated master key' : 'generated master keys'} deleted: what ${service} sealed under ${unused.length === 1 ? 'it' : 'them'} is re-wrapped under TSS_MASTER_KEYS`,
+        );
+      }
+    }
     // The check's scan and the re-wrap may both meet a row: it is reported once.
     const byMasterKey = new Map<string, Set<string>>();
     for (const { ref, masterKeyId } of [...opened.unopenable, ...outcome.unopenable]) byMasterKey.set(masterKeyId, (byMasterKey.get(masterKeyId) ?? new Set()).add(ref));

@@ -20,7 +20,7 @@ export const gatewayMasterKeyStore = (dataSource: DataSource): MasterKeyStore =>
 /**
  * The gateway's master keys (docs/adr/0014). With TSS_MASTER_KEYS it wraps under the first
  * configured key, and still opens keys wrapped under a master key it once generated for itself,
- * until the key ring has re-wrapped them. Without TSS_MASTER_KEYS (single-process mode,
+ * until the key ring has re-wrapped them (then that generated key is deleted). Without TSS_MASTER_KEYS (single-process mode,
  * development) it generates a master key and stores it in its own table: keys are then not
  * plaintext in `signing_keys`, but whoever reads the database reads both. Checked at start against
  * what is wrapped under each id (seventh session).
@@ -41,8 +41,3 @@ export const gatewayMasterKeys = (deps: { dataSource: DataSource; clock: Clock; 
 export const openGatewayKeyWrapper = async (deps: { dataSource: DataSource; clock: Clock; logger: Logger }, configured: readonly MasterKey[] | undefined): Promise<KeyWrapper> =>
   (await gatewayMasterKeys(deps, configured).open()).wrapper;
 
-/** Once every key is re-wrapped under configured master keys, generated ones protect nothing and go. */
-export const deleteUnusedGeneratedMasterKeys = async (dataSource: DataSource, store: SigningKeyStore, wrapper: KeyWrapper): Promise<void> => {
-  if (wrapper.currentMasterKeyId.startsWith(GENERATED_ID_PREFIX)) return;
-  await dataSource.query(`DELETE FROM gateway.generated_master_keys WHERE NOT (id = ANY($1::text[]))`, [await store.masterKeyIdsInUse()]);
-};

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, parseMasterKeys, type Clock, type MasterKey, type MasterKeysAtStart } from '@tss/service-kit';
 import { GatewayEnv } from '../gateway.config';
-import { deleteUnusedGeneratedMasterKeys, gatewayMasterKeys } from './gateway-key-wrapper';
+import { gatewayMasterKeys } from './gateway-key-wrapper';
 import { KeyRing } from './key-ring';
 import { SigningKeyStore } from './signing-key.store';
 
@@ -30,8 +30,6 @@ export const openKeyRing = async (
   const store = new SigningKeyStore(deps.dataSource);
   const { wrapper, masterKeyIds } = await masterKeys.open();
   const keys = new KeyRing(store, deps.clock, { wrapper, masterKeyIds, prePublishMs: config.TSS_SIGNING_KEY_PREPUBLISH_SECONDS * 1000 });
-  const outcome = await keys.ensureKey();
-  await deleteUnusedGeneratedMasterKeys(deps.dataSource, store, wrapper);
-  await masterKeys.finish(outcome);
+  await masterKeys.finish(await keys.ensureKey());
   return keys;
 };

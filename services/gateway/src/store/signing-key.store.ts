@@ -50,12 +50,4 @@ export class SigningKeyStore {
     );
     return rows.map((r) => ({ ref: r.kid, wrapped: { masterKeyId, ciphertext: r.wrapped_private_key } }));
   }
-
-  /** Master-key ids any stored key is still wrapped under. */
-  async masterKeyIdsInUse(): Promise<string[]> {
-    const rows: { master_key_id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT master_key_id FROM gateway.signing_keys WHERE master_key_id IS NOT NULL`,
-    );
-    return rows.map((r) => r.master_key_id);
-  }
 }
