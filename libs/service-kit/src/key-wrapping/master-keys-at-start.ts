@@ -134,16 +134,17 @@ export class MasterKeysAtStart {
    * set), and reports what the start left: rows no key opens (`unopenable`: what the re-wrap
    * left, with what the check found), by id per master key.
    */
-  async finish(outcome: { unopenable: readonly SealedRef[] }): Promise<void> {
+  async finish(outcome: { rewrapped: number; sealed?: number; unopenable: readonly SealedRef[] }): Promise<void> {
     const opened = await this.open();
     const { store, logger, service } = this.options;
     const configured = this.options.configured ?? [];
+    const held = await store.countsByMasterKey();
+    this.reportRewrap(opened.wrapper.currentMasterKeyId, outcome, held);
     if (configured.length > 0) {
       // An id no longer listed has nothing left under it (else the start stopped): a key given that id later starts afresh.
       await store.deleteCheckValuesOtherThan(configured.map((k) => k.id));
       // Everything re-wrapped under configured keys: a generated key left in the same database protects
       // nothing, and keeps older copies of the rows openable (P9 against backups, docs/adr/0026).
-      const held = await store.countsByMasterKey();
       const unused = (await store.generatedKeys()).map((k) => k.id).filter((id) => !held.get(id));
       if (unused.length > 0) {
         await store.deleteGeneratedKeys(unused);
@@ -165,6 +166,21 @@ export class MasterKeysAtStart {
           `left as ${count === 1 ? 'it is' : 'they are'}; remove ${count === 1 ? 'it' : 'them'} before dropping ${masterKeyId} (${DOCS})`,
       );
     }
+  }
+
+  /**
+   * During a rotation (more than one key listed), or when this start re-wrapped or sealed anything,
+   * one line with the counts: `leftUnderOtherIds` 0 is the operator's sign that the older key can go.
+   */
+  private reportRewrap(current: string, outcome: { rewrapped: number; sealed?: number }, held: ReadonlyMap<string, number>): void {
+    const leftUnderOtherIds = [...held].filter(([id]) => id !== current).reduce((sum, [, n]) => sum + n, 0);
+    const { rewrapped, sealed = 0 } = outcome;
+    if ((this.options.configured ?? []).length < 2 && rewrapped + sealed + leftUnderOtherIds === 0) return;
+    this.options.logger.info(
+      { masterKeyId: current, rewrapped, ...(outcome.sealed === undefined ? {} : { sealed }), leftUnderOtherIds },
+      `${this.options.holds.many} under the current master key ${current}: ${rewrapped} re-wrapped at this start${sealed > 0 ? `, ${sealed} sealed from clear` : ''}, ` +
+        (leftUnderOtherIds === 0 ? 'none left under another key' : `${leftUnderOtherIds} left under another key (${DOCS})`),
+    );
   }
 
   private counted(n: number): string {

@@ -104,9 +104,7 @@ export const webhooksPart = defineNotificationPart({
       startChecks: [() => secrets.masterKeys.problems()],
       routes: async (app) => {
         // Before serving: master keys opened, and secrets still in clear (or under a retired master key) sealed anew.
-        const { sealed, rewrapped, unopenable } = await sealStoredSecrets(deps.dataSource, secrets);
-        if (sealed + rewrapped > 0) deps.logger.info({ sealed, rewrapped }, 'webhook signing secrets sealed under the current master key');
-        await secrets.masterKeys.finish({ unopenable });
+        await secrets.masterKeys.finish(await sealStoredSecrets(deps.dataSource, secrets));
         await app.register(routes);
       },
       handlers: webhookHandlers(deps.timers),
