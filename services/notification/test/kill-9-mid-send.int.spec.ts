@@ -95,11 +95,17 @@ describe('fault: a notification process killed with SIGKILL mid-send, another in
     return started;
   };
   const smtpEnv = (s: SmtpSink) => ({ MAIL_SMTP_HOST: '127.0.0.1', MAIL_SMTP_PORT: String(s.port), MAIL_FROM: 'TSS Support <support@tss.test>' });
-  /** The process that will die: notification alone in a process of its own. */
-  const dyingProcess = async (url: string, env: Record<string, string> = {}) => {
+  /**
+   * The process that will die: notification alone in a process of its own, its instance's row
+   * registered. Work it counts before that names no instance and is left to its bound (docs/adr/0035,
+   * "Consequences"): once, under a full CI run's load, the mail was queued and counted in that window
+   * and the live instance had nothing to take back within 20 s.
+   */
+  const dyingProcess = async (url: string, direct: DataSource, env: Record<string, string> = {}) => {
     const dying = startNotificationProcess(url, { ...INSTANCE_ENV, ...env });
     processes.push(dying);
     await dying.ready;
+    await waitFor('the dying process’s instance registered', async () => (await direct.query(`SELECT 1 FROM notification.instances WHERE pid = $1`, [dying.child.pid])).length === 1);
     return dying;
   };
   const kill = async (dying: NotificationProcess) => {
@@ -122,7 +128,7 @@ describe('fault: a notification process killed with SIGKILL mid-send, another in
   it('an acknowledgment the killed process was sending is sent by the live instance within seconds, not after the attempt bound', async () => {
     const { url, direct } = await database();
     const dyingServer = await sink({ neverAnswer: true });
-    const dying = await dyingProcess(url, smtpEnv(dyingServer));
+    const dying = await dyingProcess(url, direct, smtpEnv(dyingServer));
     const queued = await direct.transaction((tx) =>
       queueMail(
         tx,
@@ -156,7 +162,7 @@ describe('fault: a notification process killed with SIGKILL mid-send, another in
       createEndpoint(tx, { kind: 'partner', partnerId: randomUUID() }, { url: receiver.url, eventTypes: ['*'] }, async () => undefined, webhookSecretBox({ dataSource: direct, clock: systemClock, logger, env: {} }), systemClock.now()),
     );
     if (!endpoint.ok) throw new Error(endpoint.error.detail);
-    const dying = await dyingProcess(url);
+    const dying = await dyingProcess(url, direct);
     const ticket = randomUUID();
     await direct.transaction((tx) =>
       enqueueDeliveries(
