@@ -168,5 +168,5 @@ describe('P8: every public agent reply reaches the requester by mail, and partne
     expect(download.status).toBe(200);
     expect(download.headers['content-disposition']).toContain("filename*=UTF-8''%D0%9E");
     expect(Buffer.compare(download.body as Buffer, pngBytes())).toBe(0);
-  });
+  }, 120_000); // each step is bounded at 20 s (above); a full run once took longer than 60 s with none of them overrunning
 });
