@@ -10,3 +10,4 @@ export * from './prepared-statements';
 export * from './partner-directory';
 export * from './staff-directory';
 export * from './master-key-tables';
+export * from './concurrent-index';

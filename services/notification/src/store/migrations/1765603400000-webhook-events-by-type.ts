@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexConcurrently } from '@tss/persistence';
 
 const INDEX = 'notification.webhook_events_by_type';
 
@@ -15,9 +16,7 @@ export class WebhookEventsByType1765603400000 implements MigrationInterface {
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const [left]: { valid: boolean }[] = await queryRunner.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)`, [INDEX]);
-    if (left && !left.valid) await queryRunner.query(`DROP INDEX CONCURRENTLY ${INDEX}`);
-    await queryRunner.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS webhook_events_by_type ON notification.webhook_events (type COLLATE "C", partner_id, occurred_at)`);
+    await createIndexConcurrently(queryRunner, 'notification', 'webhook_events_by_type', `webhook_events (type COLLATE "C", partner_id, occurred_at)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexConcurrently } from '@tss/persistence';
 
 const INDEX = 'notification.webhook_deliveries_log_by_status';
 
@@ -15,11 +16,11 @@ export class WebhookDeliveryLogByStatus1765606850000 implements MigrationInterfa
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const [left]: { valid: boolean }[] = await queryRunner.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)`, [INDEX]);
-    if (left && !left.valid) await queryRunner.query(`DROP INDEX CONCURRENTLY ${INDEX}`);
-    await queryRunner.query(
-      `CREATE INDEX CONCURRENTLY IF NOT EXISTS webhook_deliveries_log_by_status ON notification.webhook_deliveries (endpoint_id, status, created_at DESC, id DESC)
-        WHERE status IN ('pending', 'held', 'failed', 'cancelled')`,
+    await createIndexConcurrently(
+      queryRunner,
+      'notification',
+      'webhook_deliveries_log_by_status',
+      `webhook_deliveries (endpoint_id, status, created_at DESC, id DESC) WHERE status IN ('pending', 'held', 'failed', 'cancelled')`,
     );
   }
 

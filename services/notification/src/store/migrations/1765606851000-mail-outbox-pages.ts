@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexConcurrently } from '@tss/persistence';
 
 const S = 'notification';
 /** Each new index and the one it replaces: the same leading columns, and `id` to end the order. */
@@ -20,9 +21,7 @@ export class MailOutboxPages1765606851000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     for (const index of INDEXES) {
-      const [left]: { valid: boolean }[] = await queryRunner.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)`, [`${S}.${index.name}`]);
-      if (left && !left.valid) await queryRunner.query(`DROP INDEX CONCURRENTLY ${S}.${index.name}`);
-      await queryRunner.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON ${S}.mail_messages ${index.columns}`);
+      await createIndexConcurrently(queryRunner, S, index.name, `mail_messages ${index.columns}`);
       await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${S}.${index.replaces}`);
     }
   }

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexConcurrently } from '@tss/persistence';
 
 const INDEX = 'rating.quality_facts_partner_at';
 
@@ -13,9 +14,7 @@ export class QualityFactsByPartner1765606863000 implements MigrationInterface {
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const [left]: { valid: boolean }[] = await queryRunner.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)`, [INDEX]);
-    if (left && !left.valid) await queryRunner.query(`DROP INDEX CONCURRENTLY ${INDEX}`);
-    await queryRunner.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS quality_facts_partner_at ON rating.quality_facts (partner_id, at)`);
+    await createIndexConcurrently(queryRunner, 'rating', 'quality_facts_partner_at', 'quality_facts (partner_id, at)');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

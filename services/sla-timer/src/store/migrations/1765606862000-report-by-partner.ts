@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexConcurrently } from '@tss/persistence';
 
 /**
  * `GET /v1/reports/sla?partner=…` (docs/adr/0030, addendum of 2026-12-05, seventh session) read every
@@ -10,8 +11,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * short leaves an invalid index, which IF NOT EXISTS would keep: it is dropped first.
  */
 const INDEXES = [
-  { name: 'response_clocks_partner_started', definition: 'ON sla_timer.response_clocks (partner_id, started_at)' },
-  { name: 'sla_tickets_partner_resolved', definition: 'ON sla_timer.tickets (partner_id, resolved_at) WHERE resolved_at IS NOT NULL' },
+  { name: 'response_clocks_partner_started', on: 'response_clocks (partner_id, started_at)' },
+  { name: 'sla_tickets_partner_resolved', on: 'tickets (partner_id, resolved_at) WHERE resolved_at IS NOT NULL' },
 ] as const;
 
 export class ReportByPartner1765606862000 implements MigrationInterface {
@@ -19,12 +20,7 @@ export class ReportByPartner1765606862000 implements MigrationInterface {
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    for (const index of INDEXES) {
-      const qualified = `sla_timer.${index.name}`;
-      const [left]: { valid: boolean }[] = await queryRunner.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)`, [qualified]);
-      if (left && !left.valid) await queryRunner.query(`DROP INDEX CONCURRENTLY ${qualified}`);
-      await queryRunner.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ${index.definition}`);
-    }
+    for (const index of INDEXES) await createIndexConcurrently(queryRunner, 'sla_timer', index.name, index.on);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexConcurrently } from '@tss/persistence';
 
 const INDEX = 'ticket_intake.tickets_partner_product';
 
@@ -19,11 +20,7 @@ export class TicketsByProduct1765606860000 implements MigrationInterface {
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const [left]: { valid: boolean }[] = await queryRunner.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)`, [INDEX]);
-    if (left && !left.valid) await queryRunner.query(`DROP INDEX CONCURRENTLY ${INDEX}`);
-    await queryRunner.query(`
-      CREATE INDEX CONCURRENTLY IF NOT EXISTS tickets_partner_product
-      ON ticket_intake.tickets (partner_id, (request ->> 'product'), status, received_at DESC, id DESC)`);
+    await createIndexConcurrently(queryRunner, 'ticket_intake', 'tickets_partner_product', `tickets (partner_id, (request ->> 'product'), status, received_at DESC, id DESC)`);
     await queryRunner.query(`ANALYZE ticket_intake.tickets`);
   }
 

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexConcurrently } from '@tss/persistence';
 
 /**
  * The queue's `open` view (docs/adr/0027, addenda of 2026-12-04 and 2026-12-05, seventh session) in
@@ -31,12 +32,7 @@ export class QueueOpenViewOrder1765606861000 implements MigrationInterface {
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    for (const index of INDEXES) {
-      const qualified = `ticket_intake.${index.name}`;
-      const [left]: { valid: boolean }[] = await queryRunner.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)`, [qualified]);
-      if (left && !left.valid) await queryRunner.query(`DROP INDEX CONCURRENTLY ${qualified}`);
-      await queryRunner.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON ticket_intake.tickets (${index.columns}) WHERE ${index.where}`);
-    }
+    for (const index of INDEXES) await createIndexConcurrently(queryRunner, 'ticket_intake', index.name, `tickets (${index.columns}) WHERE ${index.where}`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
