@@ -232,6 +232,35 @@ describe('mail of a notification instance that stopped beating is taken back (re
     expect(retry[0].due_at.getTime()).toBe(clock.now().getTime() + mailRetryDelayMs(1));
   });
 
+  // A kill -9 right after a start (seventh session of 2026-12-05): the beat starts after the mail
+  // part, and a mail fired before the instance's first beat was counted under no instance, so a live
+  // instance never took it back and it waited for its attempt's bound (15 min).
+  it('a mail fired before its instance is registered waits for the registration, and its attempt names the instance', async () => {
+    const self = new NotificationInstance({ host: 'just-started' });
+    const liveness = new InstanceLiveness({ dataSource: sut.host.dataSource, instance: self, timers, clock, logger, heartbeatMs: 5_000, takeBackAfterMs: TAKE_BACK_AFTER_MS });
+    const scripted = scriptedTransport();
+    const sender = new MailSender({ dataSource: sut.host.dataSource, timers, outbox: sut.host.outbox, clock, logger, transport: scripted.transport, from: 'TSS <support@tss.test>', instance: self, attemptBoundMs: ATTEMPT_BOUND_MS, stopGraceMs: 10 });
+    started.push({ sender, liveness });
+    const worker = new TimerWorker({ dataSource: sut.host.dataSource, schema: NOTIFICATION_SCHEMA, clock, logger, handlers: { [MAIL_SEND_TIMER]: sender.timerHandler } });
+    scripted.answer(never);
+    // Told when the batch asks for the registration: the instance beats only then.
+    let asked!: () => void;
+    const askedForRegistration = new Promise<void>((resolve) => (asked = resolve));
+    const whenRegistered = self.whenRegistered.bind(self);
+    jest.spyOn(self, 'whenRegistered').mockImplementation(() => {
+      asked();
+      return whenRegistered();
+    });
+
+    const queued = await queue('ack-right-after-start@client.example');
+    const firing = worker.runDue();
+    await Promise.race([askedForRegistration, firing]);
+    await liveness.beat();
+    await firing;
+    await waitFor('the attempt handed to the server', () => scripted.handed.length === 1);
+    expect(await mail(queued.id)).toMatchObject({ status: 'pending', attempts: 1, attemptInstanceId: self.id });
+  });
+
   it('rows of instances silent for an hour are pruned, live ones kept; a live instance whose row was pruned writes it again at its next beat', async () => {
     const frozen = await instance('frozen');
     const live = await instance('live');

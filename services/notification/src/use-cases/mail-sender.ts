@@ -154,7 +154,7 @@ export class MailSender {
     if (mails.length === 0) return;
     const now = this.deps.clock.now();
     // Read once for the batch: the attempts are counted under this id, and sent only while they still are.
-    const instanceId = this.deps.instance?.workId ?? null;
+    const instanceId = await this.workId();
     const due: MailRow[] = [];
     for (const mail of mails) {
       // Attempts refused for our session do not count (docs/adr/0035, addendum of 2026-12-05, seventh session).
@@ -176,6 +176,25 @@ export class MailSender {
     ]);
     for (const { id, attempt } of starting) this.enqueue(id, attempt, instanceId);
   };
+
+  /**
+   * The id this process's attempts name. Right after a start the instance's row may not be
+   * registered yet (its beat starts after the mail part): an attempt counted then would name no
+   * instance, and a `kill -9` mid-send would leave the mail to its attempt's bound (15 min) instead
+   * of a live instance's take-back. So a batch waits for the registration, as the webhook
+   * dispatcher's claims do, at most `REGISTRATION_WAIT_MS` (the database may be what holds it up).
+   */
+  private async workId(): Promise<string | null> {
+    const instance = this.deps.instance;
+    if (!instance || instance.workId !== null) return instance?.workId ?? null;
+    const wait = timeout(REGISTRATION_WAIT_MS);
+    try {
+      await Promise.race([instance.whenRegistered(), wait.over]);
+    } finally {
+      wait.clear();
+    }
+    return instance.workId;
+  }
 
   /**
    * Which of the due mails start an attempt now, and which held ones are put off (and until when):
@@ -584,7 +603,10 @@ interface SentAttempt {
 
 const chunksOf = <T>(items: readonly T[]): T[][] => Array.from({ length: Math.ceil(items.length / RECORD_CHUNK) }, (_, i) => items.slice(i * RECORD_CHUNK, (i + 1) * RECORD_CHUNK));
 
-/** A timer for stopping's waits, cleared once they are over. */
+/** How long a batch fired before this instance's row is registered waits for it (then names none). */
+const REGISTRATION_WAIT_MS = 1_000;
+
+/** A timer for a bounded wait, cleared once it is over. */
 const timeout = (ms: number): { over: Promise<void>; clear(): void } => {
   let timer: NodeJS.Timeout | undefined;
   const over = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
