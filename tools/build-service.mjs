@@ -6,12 +6,14 @@ import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const projectRoot = process.argv[2];
+// `outRoot` (default dist): the test run builds its own in .cache/, inside the repository, where
+// the bundles' npm packages resolve from its node_modules.
+const [projectRoot, outRoot = 'dist'] = process.argv.slice(2);
 if (!projectRoot) {
-  console.error('usage: node tools/build-service.mjs <projectRoot>');
+  console.error('usage: node tools/build-service.mjs <projectRoot> [outRoot]');
   process.exit(2);
 }
-const outDir = path.join('dist', projectRoot);
+const outDir = path.join(outRoot, projectRoot);
 await build({
   entryPoints: [path.join(projectRoot, 'src/main.ts')],
   outfile: path.join(outDir, 'service.js'),

@@ -4,6 +4,8 @@ import { dropTemplateDatabase } from '../../libs/persistence/src/testing/test-da
 
 export default async function globalTeardown(): Promise<void> {
   const scope = globalThis as { __TSS_TEST_PG__?: { pg: EmbeddedPostgres; dataDir: string }; __TSS_TEST_TEMPLATE__?: { adminUrl: string; template: string } };
+  const bundles = (globalThis as { __TSS_TEST_BUNDLES__?: string }).__TSS_TEST_BUNDLES__;
+  if (bundles) rmSync(bundles, { recursive: true, force: true });
   const state = scope.__TSS_TEST_PG__;
   if (!state) {
     // An external server outlives the run: leave no template behind on it.

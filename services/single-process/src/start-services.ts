@@ -41,9 +41,10 @@ export interface StartServicesOptions {
   write: (line: string) => void;
   /**
    * Run the bundles of `node tools/build-service.mjs` (dist/services/<name>/main.js), as the image
-   * does, instead of the TypeScript sources through tsx; the caller builds them first.
+   * does, instead of the TypeScript sources through tsx; the caller builds them first. A folder
+   * instead of `true`: the bundles built there (`node tools/build-service.mjs <root> <folder>`).
    */
-  bundles?: boolean;
+  bundles?: boolean | string;
   /** Aborting it (Ctrl-C during start-up) stops what was started so far and rejects. */
   signal?: AbortSignal;
   /** Pause before restarting a service that exited on its own: doubles from this, up to 30 s (tests: short). */
@@ -92,12 +93,15 @@ const pipeLines = (child: ChildProcess, name: string, write: (line: string) => v
 // kafkajs 2.2.4 passes a negative delay to setTimeout on connect (tulios/kafkajs#1751); Node 24
 // warns and uses 1 ms, which is what kafkajs meant. Only that warning is silenced. A service gets
 // an IPC channel (`ipc`): it tells the launcher there that it listens, or which port was refused.
-const runNode = (entry: string, args: string[], env: NodeJS.ProcessEnv, bundles = false, ipc = false): ChildProcess =>
-  spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', ...(bundles ? [path.join(REPO_ROOT, 'dist', entry.replace(/src\/main\.ts$/, 'main.js'))] : ['--import', 'tsx', path.join(REPO_ROOT, entry)]), ...args], {
+const runNode = (entry: string, args: string[], env: NodeJS.ProcessEnv, bundles: boolean | string = false, ipc = false): ChildProcess =>
+  spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', ...(bundles ? [bundleOf(entry, bundles === true ? 'dist' : bundles)] : ['--import', 'tsx', path.join(REPO_ROOT, entry)]), ...args], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? (['ipc'] as const) : [])],
   });
+
+/** `services/<name>/src/main.ts`'s bundle in `folder` (relative to the repository, or absolute). */
+const bundleOf = (entry: string, folder: string): string => path.resolve(REPO_ROOT, folder, entry.replace(/src\/main\.ts$/, 'main.js'));
 
 const exitOf = async (child: ChildProcess): Promise<number | null> => (child.exitCode !== null ? child.exitCode : ((await once(child, 'exit')) as [number | null])[0]);
 

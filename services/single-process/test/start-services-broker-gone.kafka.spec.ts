@@ -8,6 +8,7 @@ import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { freePortRange, waitFor } from '@tss/service-kit/testing';
 import { brokerPort, brokerScript } from './support/own-broker';
 import { brokerEnv, startServices, SERVICE_PROCESSES, type RunningServices } from '../src/start-services';
+import { testBundles } from '@tss/runtime/testing';
 
 
 // An outside test of `npm run start:services`: the broker stopped by hand, then SIGTERM to the
@@ -40,6 +41,7 @@ describe('start:services: stopping after the broker went away', () => {
       databaseUrl: db.url,
       kafkaBrokers: `127.0.0.1:${kafkaPort}`,
       kafkaNamePrefix: `bg${randomBytes(4).toString('hex')}.`,
+      bundles: testBundles(),
       logLevel: 'info',
       write: (line) => lines.push(line),
     }).catch((error: unknown) => {

@@ -8,6 +8,7 @@ import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { freePortRange, waitFor } from '@tss/service-kit/testing';
 import { startServices, SERVICE_PROCESSES, type RunningServices } from '../src/start-services';
 import { attachmentFile, uploadSampleAttachment } from './support/platform-process';
+import { testBundles } from '@tss/runtime/testing';
 
 // `npm run start:services` for a newcomer: every service its own process, migrated, on distinct
 // ports, behind the gateway; here on the run's broker and a database of the test's own.
@@ -32,6 +33,7 @@ describe('services mode in one command (npm run start:services)', () => {
       kafkaBrokers: process.env.KAFKA_BROKERS,
       // Topics and consumer groups of this suite's own: no other suite's events, no shared group.
       kafkaNamePrefix: `ss${randomBytes(4).toString('hex')}.`,
+      bundles: testBundles(),
       logLevel: 'warn',
       write: (line) => lines.push(line),
       restartDelayMs: 200,

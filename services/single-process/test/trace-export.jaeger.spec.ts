@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing'
 import { PlatformClient, sampleTicket } from '@tss/runtime/testing';
 import { freePort, waitFor } from '@tss/service-kit/testing';
 import { startServices, type RunningServices } from '../src/start-services';
+import { testBundles } from '@tss/runtime/testing';
 
 /** A span as Jaeger's query API returns it (`GET /api/traces/{traceId}`). */
 interface JaegerSpan {
@@ -57,6 +58,7 @@ describe('a ticket’s trace in Jaeger (services mode over Kafka)', () => {
       kafkaPort: 0,
       databaseUrl: db.url,
       kafkaBrokers: process.env.KAFKA_BROKERS,
+      bundles: testBundles(),
       logLevel: 'warn',
       write: (line) => lines.push(line),
     }).catch((error: unknown) => {

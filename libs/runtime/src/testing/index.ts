@@ -1,3 +1,4 @@
 export * from './platform-client';
 export * from './service-under-test';
 export * from './older-release';
+export * from './entry-point';

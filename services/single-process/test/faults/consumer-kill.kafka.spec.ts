@@ -8,6 +8,7 @@ import { dataSchemaUri, TicketCreatedV1 } from '@tss/contracts';
 import { KafkaTransport, type OutboundMessage } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { freePort, waitFor } from '@tss/service-kit/testing';
+import { entryPointArgs } from '@tss/runtime/testing';
 
 const REPO = path.resolve(__dirname, '../../../..');
 
@@ -53,7 +54,7 @@ describe('fault: a consumer service is killed (SIGKILL) and started again, servi
   const output: string[] = [];
 
   const startSlaTimer = async (port: number): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', '--import', 'tsx', path.join(REPO, 'services/sla-timer/src/main.ts')], {
+    const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', ...entryPointArgs(path.join(REPO, 'services/sla-timer/src/main.ts'))], {
       cwd: REPO,
       env: {
         PATH: process.env.PATH ?? '',

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { holdPort, ownFreePort, type HeldPort } from '../support/held-port';
+import { entryPointArgs } from '@tss/runtime/testing';
 
 const REPO = path.resolve(__dirname, '../../../..');
 const MAIN = path.join(REPO, 'services/single-process/src/main.ts');
@@ -11,7 +12,7 @@ const STACK_FRAME = /^\s+at /m;
 /** `npm start` with exactly `env` (plus PATH): its exit code and what it left on stdout and stderr. */
 const runPlatform = (env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, entryPointArgs(MAIN), { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { connectionTrap, type ConnectionTrap } from '../support/connection-trap';
+import { entryPointArgs } from '@tss/runtime/testing';
 
 const REPO = path.resolve(__dirname, '../../../..');
 const entry = (service: string) => path.join(REPO, 'services', service, 'src', 'main.ts');
@@ -17,7 +18,7 @@ interface Exit {
 /** Runs an entry point with exactly `env` (plus PATH): nothing leaks in from the test run. */
 const runEntry = (file: string, env: Record<string, string>, args: string[] = []): Promise<Exit> =>
   new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', file, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, _stdout, stderr) =>
+    execFile(process.execPath, [...entryPointArgs(file), ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, _stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr }),
     );
   });
@@ -213,7 +214,7 @@ describe("start-up: the entry points' arguments", () => {
   /** As runEntry, with stdout too. */
   const runWithOutput = (file: string, env: Record<string, string>, args: string[]): Promise<Exit & { stdout: string }> =>
     new Promise((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', file, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) =>
+      execFile(process.execPath, [...entryPointArgs(file), ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) =>
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr, stdout }),
       );
     });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { EmbeddedPostgres } from '@tss/persistence';
 import { freePort, waitFor } from '@tss/service-kit/testing';
 import { connectionTrap, type ConnectionTrap } from '../support/connection-trap';
+import { entryPointArgs } from '@tss/runtime/testing';
 
 const REPO = path.resolve(__dirname, '../../../..');
 
@@ -18,7 +19,7 @@ interface Started {
 /** sla-timer as its own process, with exactly `env` besides what every start needs. */
 const startSlaTimer = (env: Record<string, string>): Started => {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'services/sla-timer/src/main.ts')], {
+  const child = spawn(process.execPath, entryPointArgs(path.join(REPO, 'services/sla-timer/src/main.ts')), {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? '', METRICS_PORT: '0', TSS_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { freePort, waitFor } from '@tss/service-kit/testing';
 import { connectionTrap, type ConnectionTrap } from '../support/connection-trap';
+import { entryPointArgs } from '@tss/runtime/testing';
 
 const REPO = path.resolve(__dirname, '../../../..');
 
@@ -32,7 +33,7 @@ describe('start-up: a consumer service listens first, whatever the broker does',
 
   it('answers /healthz and /readyz while Kafka is unreachable, keeps running, and keeps trying the broker', async () => {
     const port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'services/sla-timer/src/main.ts')], {
+    child = spawn(process.execPath, entryPointArgs(path.join(REPO, 'services/sla-timer/src/main.ts')), {
       cwd: REPO,
       env: {
         PATH: process.env.PATH ?? '',

@@ -6,6 +6,7 @@ import { EmbeddedPostgres } from '@tss/persistence';
 import { waitFor } from '@tss/service-kit/testing';
 import { holdPort, ownFreePort, type HeldPort } from '../support/held-port';
 import { embeddedServerPid, processAlive, startPlatformProcess, type PlatformProcess } from '../support/platform-process';
+import { entryPointArgs } from '@tss/runtime/testing';
 
 const REPO = path.resolve(__dirname, '../../../..');
 const MAIN = path.join(REPO, 'services/single-process/src/main.ts');
@@ -19,7 +20,7 @@ const logLines = (output: string): { level: number; msg: string; [field: string]
 /** `npm start` with exactly `env` (plus PATH): its exit code and what it left on stderr. */
 const runPlatform = (env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, entryPointArgs(MAIN), { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });

@@ -7,6 +7,7 @@ import type { MigrationInterface } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { slaTimerService } from '@tss/sla-timer';
 import { connectionTrap, type ConnectionTrap } from '../support/connection-trap';
+import { entryPointArgs } from '@tss/runtime/testing';
 
 const REPO = path.resolve(__dirname, '../../../..');
 const entry = (service: string) => path.join(REPO, 'services', service, 'src', 'main.ts');
@@ -20,7 +21,7 @@ interface Exit {
 /** Runs an entry point with exactly `env` (plus PATH): nothing leaks in from the test run. */
 const runEntry = (file: string, env: Record<string, string>, args: string[] = []): Promise<Exit> =>
   new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', file, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 90_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [...entryPointArgs(file), ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 90_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });

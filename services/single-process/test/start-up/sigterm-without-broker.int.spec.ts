@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { freePort, waitFor } from '@tss/service-kit/testing';
+import { entryPointArgs } from '@tss/runtime/testing';
 
 const REPO = path.resolve(__dirname, '../../../..');
 
@@ -35,7 +36,7 @@ describe('start-up: SIGTERM while the broker is away stops at once', () => {
     const port = await freePort();
     // A real refusal: a free port on which nothing listens.
     const closedBrokerPort = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'services/rating/src/main.ts')], {
+    child = spawn(process.execPath, entryPointArgs(path.join(REPO, 'services/rating/src/main.ts')), {
       cwd: REPO,
       env: {
         PATH: process.env.PATH ?? '',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { freePort, freePortRange, waitFor } from '@tss/service-kit/testing';
 import { startServices, SERVICE_PROCESSES } from '../../src/start-services';
 import { holdPort } from '../support/held-port';
+import { testBundles } from '@tss/runtime/testing';
 
 const listening = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -39,6 +40,7 @@ describe('start:services stopped during start-up', () => {
       kafkaPort: 0,
       // A broker address nobody needs: the abort comes before any service runs.
       kafkaBrokers: '127.0.0.1:1',
+      bundles: testBundles(),
       logLevel: 'warn',
       write: (line) => lines.push(line),
       signal: aborted.signal,
@@ -69,6 +71,7 @@ describe('start:services stopped during start-up', () => {
         pgPortWaitMs: 600_000,
         kafkaPort: 0,
         kafkaBrokers: '127.0.0.1:1',
+        bundles: testBundles(),
         logLevel: 'warn',
         write: (line) => lines.push(line),
         signal: aborted.signal,

@@ -9,6 +9,7 @@ import { waitFor } from '@tss/service-kit/testing';
 import { SERVICE_PROCESSES, startServices, type RunningServices } from '../../src/start-services';
 import { holdPortAt, LAUNCHER_PORT_BLOCK, ownFreePort, ownFreePorts, type HeldPort } from '../support/held-port';
 import { processAlive } from '../support/platform-process';
+import { testBundles } from '@tss/runtime/testing';
 
 const IN_USE = 'is in use (EADDRINUSE): another process listens there';
 
@@ -84,6 +85,7 @@ describe('start:services: a port taken after the check', () => {
     kafkaPort: 0,
     // No broker: the services listen, and their consumers keep trying (none is needed here).
     kafkaBrokers: `127.0.0.1:${await ownFreePort(LAUNCHER_PORT_BLOCK)}`,
+    bundles: testBundles(),
     logLevel: 'warn',
     write: (line: string) => lines.push(line),
   });

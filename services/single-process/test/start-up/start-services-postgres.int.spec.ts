@@ -5,6 +5,7 @@ import { freePort, freePortRange, waitFor } from '@tss/service-kit/testing';
 import { startServices, SERVICE_PROCESSES, type RunningServices } from '../../src/start-services';
 import { holdPort } from '../support/held-port';
 import { embeddedServerPid, processAlive } from '../support/platform-process';
+import { testBundles } from '@tss/runtime/testing';
 
 /** The launcher's own lines: `[start:services] {json}`. */
 const launcherLines = (lines: readonly string[]): { level: number; msg: string; [field: string]: unknown }[] =>
@@ -38,6 +39,7 @@ describe('start:services: its embedded PostgreSQL', () => {
       // No broker: the services listen, and their consumers keep trying (none is needed here).
       kafkaBrokers: `127.0.0.1:${await freePort()}`,
       // start:services' default: the level a user watching it sees (the recovery line must show there).
+      bundles: testBundles(),
       logLevel: 'warn',
       write: (line) => lines.push(line),
       localPortRangeFile: rangeFile,

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pngBytes } from '@tss/blob-storage/testing';
-import { sampleTicket } from '@tss/runtime/testing';
+import { sampleTicket, entryPointArgs } from '@tss/runtime/testing';
 
 const MAIN = path.resolve(__dirname, '../../src/main.ts');
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -24,7 +24,7 @@ export interface PlatformProcess {
 export const startPlatformProcess = (env: NodeJS.ProcessEnv, options: { without?: readonly string[]; ownProcessGroup?: boolean; viaNpm?: boolean } = {}): PlatformProcess => {
   const inherited = { ...process.env };
   for (const name of options.without ?? []) delete inherited[name];
-  const [command, args] = options.viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', MAIN]];
+  const [command, args] = options.viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, entryPointArgs(MAIN)];
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...inherited, ...env },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { TicketAcceptedV1, TicketCreatedV1, TicketRespondedV1, TicketStatusChangedV1, type EventContract, type EventData } from '@tss/contracts';
 import { Outbox, runDeadLetterCommand, type DeadLetterRow } from '@tss/messaging';
-import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { startServiceUnderTest, type ServiceUnderTest, entryPointArgs } from '@tss/runtime/testing';
 import { logCapture, TestClock, waitFor } from '@tss/service-kit/testing';
 import type { TimerWorker } from '@tss/timers';
 import { clockPipeline, withoutWorker } from './support/clock-pipeline';
@@ -18,7 +18,7 @@ const operatorCommand = (databaseUrl: string, args: string[]): Promise<{ code: n
   new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', path.join(REPO, 'services/sla-timer/src/main.ts'), 'dead-letters', ...args],
+      [...entryPointArgs(path.join(REPO, 'services/sla-timer/src/main.ts')), 'dead-letters', ...args],
       { cwd: REPO, env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
