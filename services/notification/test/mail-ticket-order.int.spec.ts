@@ -146,6 +146,14 @@ describe('a ticket’s requester mails reach the server in the order they were q
     const refusal = await mailOf(ticketId, 'attachments_refused');
     await waitFor('the acknowledgment’s data at the server, its answer held', () => hold.taken === 1);
     await wouldHaveGone(refusal);
+    // The outbox says why the refusal makes no attempt (it said `pending`, 0 attempts, and nothing more).
+    const outbox = await notification.sut
+      .http()
+      .get(`/v1/mail/outbox?ticketId=${ticketId}`)
+      .auth(notification.sut.token({ kind: 'staff', client_id: 'sc_admin_ada', roles: ['admin'] }), { type: 'bearer' });
+    const views = (outbox.body as { items: { id: string; status: string; attempts: number; heldInLine?: boolean }[] }).items;
+    expect(views.find((v) => v.id === refusal.id)).toMatchObject({ status: 'pending', attempts: 0, heldInLine: true });
+    expect(views.find((v) => v.id === ack.id)).not.toHaveProperty('heldInLine');
     hold.release();
 
     await afterRelease('both mails accepted', () => acceptedOrder(ack, refusal).length === 2);

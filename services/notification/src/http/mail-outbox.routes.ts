@@ -37,6 +37,12 @@ const MailView = Type.Object(
         '`pending` (queued, retrying, or waiting while the SMTP server refuses our login: `lastError` says so, and it goes once the configuration is right), `sent` (handed to SMTP or kept locally), `failed` (an admin may send it again: `POST /v1/mail/outbox/{id}/retry`)',
     }),
     transport: Type.Optional(Type.String({ description: '`smtp`, or `local` when no SMTP server is configured' })),
+    heldInLine: Type.Optional(
+      Type.Boolean({
+        description:
+          'Present, true, while a pending mail waits behind an earlier mail of its ticket that has not ended: a ticket’s requester mails go in the order queued (the acknowledgment first). It goes once that one is sent or fails for good, a day after it was queued at the latest; until then it makes no attempt',
+      }),
+    ),
     attempts: Type.Integer({ description: 'Every attempt so far; attempts the SMTP server refused for our session (our login, TLS, our sender address) do not count towards the 8 after which a mail fails' }),
     lastError: Type.Optional(Type.String({ description: "The SMTP server's answer to the last attempt that failed (kept once the mail is sent again)" })),
     createdAt: Type.String({ format: 'date-time' }),
@@ -75,6 +81,7 @@ const toView = (m: MailRow) => ({
   html: withoutLinkSecrets(m.htmlBody),
   status: m.status,
   ...(m.transport ? { transport: m.transport } : {}),
+  ...(m.status === 'pending' && m.held ? { heldInLine: true } : {}),
   attempts: m.attempts,
   ...(m.lastError ? { lastError: withoutLinkSecrets(m.lastError) } : {}),
   createdAt: m.createdAt.toISOString(),
