@@ -32,8 +32,19 @@ const ticketCreatedData = (partnerId: string, sequence: number) => sampleTicketC
 /**
  * The messaging contract both transports must meet: outbox → relay → transport → inbox-guarded
  * handler, once per event, in order per key, with dead letters for bad or failing events.
+ * `only`: these of its tests, by title (a title the contract does not have is an error), for a
+ * second connection to a transport whose whole contract runs elsewhere.
  */
-export const describeTransportContract = (name: string, makeTransport: (label: string, databaseUrl: string) => Promise<EventTransport>): void => {
+export const describeTransportContract = (
+  name: string,
+  makeTransport: (label: string, databaseUrl: string) => Promise<EventTransport>,
+  options: { only?: readonly string[] } = {},
+): void => {
+  const titles = new Set<string>();
+  const contractTest = (title: string, fn: () => Promise<void>, timeoutMs?: number): void => {
+    titles.add(title);
+    if (!options.only || options.only.includes(title)) it(title, fn, timeoutMs);
+  };
   describe(`messaging contract: ${name}`, () => {
     let db: TestDatabase;
     let producerDs: DataSource;
@@ -120,7 +131,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       return letters;
     };
 
-    it('delivers each committed event once, in order per ticket', async () => {
+    contractTest('delivers each committed event once, in order per ticket', async () => {
       const group = `order-${randomUUID().slice(0, 8)}`;
       await startConsumer(group, [recordEffect(group)]);
       const tickets = [randomUUID(), randomUUID()];
@@ -147,7 +158,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
         }[]
       ).map((r) => r.event_id);
 
-    it('a group that subscribes after the events were published still gets every one of them, in order', async () => {
+    contractTest('a group that subscribes after the events were published still gets every one of them, in order', async () => {
       const group = `late-${randomUUID().slice(0, 8)}`;
       const ticketId = randomUUID();
       const events = await producer.run(async (tx) => {
@@ -164,7 +175,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(effects.map((e) => e.sequence)).toEqual([1, 2, 3]);
     });
 
-    it('a stopped group gets what was published while it was stopped, once', async () => {
+    contractTest('a stopped group gets what was published while it was stopped, once', async () => {
       const group = `stopped-${randomUUID().slice(0, 8)}`;
       const ticketId = randomUUID();
       const first = await startConsumer(group, [recordEffect(group)]);
@@ -181,7 +192,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(effects.map((e) => e.sequence)).toEqual([1, 2]);
     });
 
-    it('publishes nothing from a rolled-back transaction', async () => {
+    contractTest('publishes nothing from a rolled-back transaction', async () => {
       const group = `rollback-${randomUUID().slice(0, 8)}`;
       await startConsumer(group, [recordEffect(group)]);
       const rolledBack = randomUUID();
@@ -197,7 +208,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(await effectsFor(group, [rolledBack])).toHaveLength(0);
     });
 
-    it('a redelivered event changes nothing (inbox)', async () => {
+    contractTest('a redelivered event changes nothing (inbox)', async () => {
       const group = `redelivery-${randomUUID().slice(0, 8)}`;
       await startConsumer(group, [recordEffect(group)]);
       const ticketId = randomUUID();
@@ -211,7 +222,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(await effectsFor(group, [ticketId])).toHaveLength(1);
     });
 
-    it('dead-letters an event that breaks its contract, with the reason, and keeps going', async () => {
+    contractTest('dead-letters an event that breaks its contract, with the reason, and keeps going', async () => {
       const group = `invalid-${randomUUID().slice(0, 8)}`;
       const letters = await watchDeadLetters(`dlq-${group}`);
       await startConsumer(group, [recordEffect(group)]);
@@ -238,7 +249,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(letter.raw.headers['dlq-group']).toBe(group);
     });
 
-    it('dead-letters an event whose handler keeps failing, after its retries', async () => {
+    contractTest('dead-letters an event whose handler keeps failing, after its retries', async () => {
       const group = `failing-${randomUUID().slice(0, 8)}`;
       const letters = await watchDeadLetters(`dlq-${group}`);
       const poison = randomUUID();
@@ -266,7 +277,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(consumer.outcomes['dead-lettered']).toBeGreaterThanOrEqual(1);
     });
 
-    it('a failing event amid others read together: the others are handled exactly once, in order per key; it is tried maxAttempts times', async () => {
+    contractTest('a failing event amid others read together: the others are handled exactly once, in order per key; it is tried maxAttempts times', async () => {
       const group = `amid-${randomUUID().slice(0, 8)}`;
       const [a, poison, b] = [randomUUID(), randomUUID(), randomUUID()];
       let attempts = 0;
@@ -304,7 +315,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(attempts).toBe(3);
     });
 
-    it('deferred writes: flushed with the batch; a failing flush rolls it back and each event goes alone, once, in order per key (docs/adr/0049)', async () => {
+    contractTest('deferred writes: flushed with the batch; a failing flush rolls it back and each event goes alone, once, in order per key (docs/adr/0049)', async () => {
       const group = `flush-${randomUUID().slice(0, 8)}`;
       const [a, b] = [randomUUID(), randomUUID()];
       const flushSizes: number[] = [];
@@ -344,7 +355,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(new Set((await effectsFor(group, [a, b])).map((e) => e.event_id)).size).toBe(6);
     });
 
-    it("parks a key's later events behind its dead letter; replaying it releases them in order", async () => {
+    contractTest("parks a key's later events behind its dead letter; replaying it releases them in order", async () => {
       const group = `parked-${randomUUID().slice(0, 8)}`;
       const parkedTicket = randomUUID();
       const otherTicket = randomUUID();
@@ -377,7 +388,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect((await effectsFor(group, [parkedTicket])).map((e) => e.sequence)).toEqual([1, 2]);
     });
 
-    it('a consumer that crashes after its effect, before acknowledging, gets the event again and changes nothing', async () => {
+    contractTest('a consumer that crashes after its effect, before acknowledging, gets the event again and changes nothing', async () => {
       const group = `crash-${randomUUID().slice(0, 8)}`;
       const ticketId = randomUUID();
       let crashed = false;
@@ -428,7 +439,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(await effectsFor(group, [ticketId])).toHaveLength(1);
     });
 
-    it("one relay batch larger than a broker's request limit (1 MiB by default) is delivered whole, once, in order", async () => {
+    contractTest("one relay batch larger than a broker's request limit (1 MiB by default) is delivered whole, once, in order", async () => {
       const group = `large-${randomUUID().slice(0, 8)}`;
       const seen: number[] = [];
       await startConsumer(group, [on(TicketRespondedV1, async (event) => void seen.push(event.data.sequence))]);
@@ -444,7 +455,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       expect(seen).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     });
 
-    it('skips event types it does not handle on a shared topic', async () => {
+    contractTest('skips event types it does not handle on a shared topic', async () => {
       const group = `skip-${randomUUID().slice(0, 8)}`;
       const letters = await watchDeadLetters(`dlq-${group}`);
       const consumer = await startConsumer(group, [recordEffect(group)]);
@@ -461,7 +472,7 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
     // docs/adr/0072, addendum of 2026-12-05, third session. Kafka can deliver it again later, to a
     // newer member of the group during a rolling upgrade; the in-process log has one reader per
     // group (one process, one release), so nobody newer could ever take it there.
-    it('an event of a type newer than the release, in a family the consumer reads: held while young where another member could take it (Kafka), skipped at once in-process; past the bound skipped, said once', async () => {
+    contractTest('an event of a type newer than the release, in a family the consumer reads: held while young where another member could take it (Kafka), skipped at once in-process; past the bound skipped, said once', async () => {
       const group = `newer-${randomUUID().slice(0, 8)}`;
       const clock = new TestClock(systemClock.now());
       const log = logCapture();
@@ -496,4 +507,6 @@ export const describeTransportContract = (name: string, makeTransport: (label: s
       if (transport.kind === 'in-process') expect(held()).toBe(0);
     });
   });
+  const unknown = (options.only ?? []).filter((title) => !titles.has(title));
+  if (unknown.length > 0) throw new Error(`describeTransportContract: no such test in the contract: ${unknown.join('; ')}`);
 };
