@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { assertSchemaCompatible, createServiceDataSource, DEFAULT_CONNECT_TIMEOUT_MS, initializeAndMigrate, pingDatabase, SchemaNeedsNewerRelease } from '@tss/persistence';
 import { EventConsumer, EventRetention, Outbox, OutboxRelay, UnitOfWork, type EventTransport } from '@tss/messaging';
-import { countRoutesAs, envSchema, loadConfig, type Clock, type ReadinessCheck, type ServiceApp, type AccessTokenVerifier } from '@tss/service-kit';
+import { countRoutesAs, envSchema, loadConfig, type Clock, type ReadinessCheck, type ServiceApp, type AccessTokenVerifier, namedPlugin } from '@tss/service-kit';
 import { hostSettingsFrom, type HostSettings } from './host-settings';
 import type { ServiceModule, ServiceParts } from './service-module';
 import { withIdempotency } from './idempotency/with-idempotency';
@@ -190,13 +190,15 @@ export class ServiceHost {
     if (!routes) return;
     const service = this.module.name;
     app.apiDocs.describeTag(service, this.module.description);
-    await app.register(async (scope) => {
-      scope.addHook('onRoute', (route) => {
-        route.schema = { ...route.schema, tags: [service] };
-      });
-      countRoutesAs(scope, service);
-      await routes(scope);
-    });
+    await app.register(
+      namedPlugin(service, async (scope: ServiceApp) => {
+        scope.addHook('onRoute', (route) => {
+          route.schema = { ...route.schema, tags: [service] };
+        });
+        countRoutesAs(scope, service);
+        await routes(scope);
+      }),
+    );
   }
 
   /** Starts publishing and consuming. */

@@ -6,6 +6,7 @@ import { TimerRetentionEnv, timerRetentionSettingsOf, TimerStore, TimerWorker, t
 import type { ServiceName } from '@tss/contracts';
 import { idempotencyMigration } from './idempotency';
 import type { BackgroundTask, ServiceDeps, ServiceModule } from './service-module';
+import { namedPlugin } from '@tss/service-kit';
 
 /** What every part of a service is given: the service's deps and the durable timers of its schema. */
 export type PartDeps<Config = Record<string, unknown>, Extra = object> = ServiceDeps<Config> & { timers: TimerStore } & Extra;
@@ -125,7 +126,7 @@ export const composeService = <Extra = object>(spec: ComposedService<Extra>): Se
       return {
         routes: async (app) => {
           for (const s of spec.sharedSchemas ?? []) app.addSchema(s);
-          for (const b of built) if (b.routes) await app.register(b.routes);
+          for (const [i, b] of built.entries()) if (b.routes) await app.register(namedPlugin(`${spec.name} ${parts[i].name} routes`, b.routes));
         },
         handlers: mergeHandlers(built.flatMap((b) => b.handlers ?? [])),
         background: [...built.flatMap((b) => b.background ?? []), timerTask],

@@ -40,3 +40,4 @@ export * from './unknown-staff';
 export * from './link-secrets';
 export * from './http/scope';
 export { lazily } from './lazily';
+export * from './named-plugin';

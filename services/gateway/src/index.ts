@@ -1,6 +1,6 @@
 import { messagingMigrations } from '@tss/messaging';
 import { defineService } from '@tss/runtime';
-import { attachmentSizeLimitsOf, ConfigError, SiteLinkKeys } from '@tss/service-kit';
+import { attachmentSizeLimitsOf, ConfigError, SiteLinkKeys, namedPlugin } from '@tss/service-kit';
 import { webhookDeliveredContracts } from '@tss/contracts';
 import { webhookDocs } from './domain/webhook-docs';
 import { authRoutes } from './http/auth.routes';
@@ -116,10 +116,10 @@ export const gatewayService = defineService({
         app.apiDocs.describeWebhooks(webhookDocs(webhookDeliveredContracts()));
         const keys = await openKeyRing(deps, deps.env, masterKeys);
         app.addSchema(ClientView); // shared by the partner and staff client routes
-        await app.register(authRoutes({ ...deps, keys, settings, maxKeyAgeMs: config.TSS_SIGNING_KEY_MAX_AGE_HOURS * 3_600_000 }));
-        await app.register(partnerRoutes(deps));
-        await app.register(clientRoutes(deps));
-        await app.register(staffRoutes(deps));
+        await app.register(namedPlugin('authRoutes', authRoutes({ ...deps, keys, settings, maxKeyAgeMs: config.TSS_SIGNING_KEY_MAX_AGE_HOURS * 3_600_000 })));
+        await app.register(namedPlugin('partnerRoutes', partnerRoutes(deps)));
+        await app.register(namedPlugin('clientRoutes', clientRoutes(deps)));
+        await app.register(namedPlugin('staffRoutes', staffRoutes(deps)));
         const siteDeps = {
           ...deps,
           keys,
@@ -132,8 +132,8 @@ export const gatewayService = defineService({
           slaTimer: slaTimerUrl ? httpIntake(slaTimerUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
           rating: ratingUrl ? httpIntake(ratingUrl, SITE_INTAKE_TIMEOUT_MS) : sameAppIntake(app, SITE_INTAKE_TIMEOUT_MS),
         };
-        await app.register(siteLinkRoutes(siteDeps));
-        await app.register(supportSiteRoutes(siteDeps));
+        await app.register(namedPlugin('siteLinkRoutes', siteLinkRoutes(siteDeps)));
+        await app.register(namedPlugin('supportSiteRoutes', supportSiteRoutes(siteDeps)));
       },
     };
   },

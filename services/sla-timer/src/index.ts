@@ -22,6 +22,7 @@ import { ClockWarningsSkipped1765603600000 } from './store/migrations/1765603600
 import { ReportByPartner1765606862000 } from './store/migrations/1765606862000-report-by-partner';
 import { clockClaimLock, SLA_SCHEMA } from './store/response-clock.store';
 import { slaMetrics } from './events/sla-metrics';
+import { namedPlugin } from '@tss/service-kit';
 
 /** sla-timer: owns response clocks and SLA policies; produces `sla.*`. */
 export const slaTimerService = defineService({
@@ -71,9 +72,9 @@ export const slaTimerService = defineService({
     const timerTask: BackgroundTask = { name: 'sla-timer timers', start: () => worker.start(), stop: () => worker.stop() };
     return {
       routes: async (app) => {
-        await app.register(slaRoutes(deps));
-        await app.register(slaReportRoutes(deps));
-        await app.register(policiesPart.routes(deps));
+        await app.register(namedPlugin('slaRoutes', slaRoutes(deps)));
+        await app.register(namedPlugin('slaReportRoutes', slaReportRoutes(deps)));
+        await app.register(namedPlugin('policyRoutes', policiesPart.routes(deps)));
       },
       handlers: [...ticketEventHandlers({ outbox: deps.outbox, timers }), ...partnersPart.handlers()],
       newerEventTypes: [newerTicketEventTypes({ outbox: deps.outbox, timers })],

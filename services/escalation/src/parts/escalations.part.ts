@@ -22,6 +22,7 @@ import { MaskKeptStaffNames1765606420000 } from '../store/migrations/17656064200
 import { MaskKeptPrivateKeys1765606500000 } from '../store/migrations/1765606500000-mask-kept-private-keys';
 import { RENOTIFY_TIMER } from '../use-cases/renotice-timer';
 import { onRenoticeDue } from '../use-cases/renotify-escalation';
+import { namedPlugin } from '@tss/service-kit';
 
 export const EscalationConfig = {
   ESCALATION_RENOTIFY_AFTER_MS: Type.Integer({
@@ -42,8 +43,8 @@ export const escalationsPart = definePart()({
     const raise = { outbox: deps.outbox, timers: deps.timers, logger: deps.logger, renotifyAfterMs };
     return {
       routes: async (app) => {
-        await app.register(settingsRoutes({ unitOfWork: deps.unitOfWork, clock: deps.clock }));
-        await app.register(escalationRoutes({ unitOfWork: deps.unitOfWork, outbox: deps.outbox, timers: deps.timers, clock: deps.clock }));
+        await app.register(namedPlugin('settingsRoutes', settingsRoutes({ unitOfWork: deps.unitOfWork, clock: deps.clock })));
+        await app.register(namedPlugin('escalationRoutes', escalationRoutes({ unitOfWork: deps.unitOfWork, outbox: deps.outbox, timers: deps.timers, clock: deps.clock })));
       },
       handlers: [...ticketEventHandlers(raise), ...causeEventHandlers(raise), ...clockStopHandlers(raise), ...staffEventHandlers()],
       timers: { [RENOTIFY_TIMER]: onRenoticeDue({ ...raise, clock: deps.clock }) },

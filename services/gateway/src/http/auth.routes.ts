@@ -4,7 +4,7 @@ import formbody from '@fastify/formbody';
 import { Type, type Static } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { Text, VisibleText } from '@tss/contracts';
-import { PROBLEM_CONTENT_TYPE, principalOf, problemType, scopeOf, sendProblem, type Clock, type TargetRefusal } from '@tss/service-kit';
+import { PROBLEM_CONTENT_TYPE, principalOf, problemType, scopeOf, sendProblem, type Clock, type TargetRefusal, namedPlugin } from '@tss/service-kit';
 import type { KeyRing } from '../store/key-ring';
 import type { SecretVerifier } from '../domain/client-secret';
 import { authenticateClient, issueClientToken, issueRequesterToken, type ClientTokenRequest, type TokenError, type TokenSettings } from '../use-cases/issue-token';
@@ -149,7 +149,7 @@ const tokenEndpoint = (deps: AuthRouteDeps) => async (fastify: FastifyInstance) 
 
 export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstance) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  await app.register(tokenEndpoint(deps));
+  await app.register(namedPlugin('tokenEndpoint', tokenEndpoint(deps)));
 
   app.post(
     '/v1/auth/requester-token',

@@ -4,7 +4,7 @@ import replyFrom from '@fastify/reply-from';
 import { request as httpRequest } from 'undici';
 import { Type } from '@sinclair/typebox';
 import { PUBLIC_FORWARDS, serviceForPath, type RoutedServiceName } from '@tss/contracts';
-import { answerFrameworkErrorsUnder, answerUnroutedMethod, problemType, sendProblem, setMethodsBehind, traceCarrierOf } from '@tss/service-kit';
+import { answerFrameworkErrorsUnder, answerUnroutedMethod, problemType, sendProblem, setMethodsBehind, traceCarrierOf, namedPlugin } from '@tss/service-kit';
 import { pageStatusOfAreaError, pickLanguage, sendPlainPage, stylesheetPath } from '@tss/web-pages';
 import { acceptRawBodies, bodyLimitExceeded, bodyTooLarge } from './raw-body';
 import { httpIntake } from '../upstream/intake-api';
@@ -273,5 +273,5 @@ export const forwardToServices = (urls: ServiceUrls, options: ForwardingOptions)
   // A method no forward takes (CONNECT, TRACE, QUERY) is the owning service's 405 with the Allow its
   // OPTIONS answers, as in one process, or the 404 of a path nothing serves (method-not-allowed.ts).
   setMethodsBehind(app, (path) => methodsOfService(urls, path, options.timeoutMs));
-  if (options.uploads) await app.register(forwardUploads(urls, options.uploads, options));
+  if (options.uploads) await app.register(namedPlugin('forwardUploads', forwardUploads(urls, options.uploads, options)));
 };

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { BlobStorageEnv, blobStorageConfigProblems, blobStorageFrom } from '@tss/blob-storage';
-import { BaseEnv, NewTicketsPerAddressEnv, SiteLinkEnv, SiteLinkKeys } from '@tss/service-kit';
+import { BaseEnv, NewTicketsPerAddressEnv, SiteLinkEnv, SiteLinkKeys, namedPlugin } from '@tss/service-kit';
 import { addressOf, domainOf } from '../domain/mail-delivery';
 import { inboundRecipientDomains } from '../domain/inbound-recipients';
 import { inboundRoutes } from '../http/inbound.routes';
@@ -167,8 +167,8 @@ export const mailPart = defineNotificationPart({
           });
     return {
       routes: async (app) => {
-        await app.register(outbox);
-        await app.register(inbound);
+        await app.register(namedPlugin('mailOutboxRoutes', outbox));
+        await app.register(namedPlugin('inboundMailRoutes', inbound));
       },
       handlers: [
         ...ticketMail.handlers,

@@ -28,7 +28,7 @@ import { MasterKeyChecks1765606832000 } from '../store/migrations/1765606832000-
 import { sealStoredSecrets, webhookSecretBox } from '../use-cases/webhook-secrets';
 import { onWebhookPruneDue, WEBHOOK_PRUNE_TIMER, WEBHOOK_PRUNE_TIMER_ID } from '../events/webhook-retention.handler';
 import { WEBHOOK_ATTEMPT_TIMER } from '../use-cases/webhook-queue';
-import { SiteLinkEnv } from '@tss/service-kit';
+import { SiteLinkEnv, namedPlugin } from '@tss/service-kit';
 import { domainOf } from '../domain/mail-delivery';
 import { MAIL_CONFIG } from './mail.part';
 import { defineNotificationPart } from './notification-part';
@@ -105,7 +105,7 @@ export const webhooksPart = defineNotificationPart({
       routes: async (app) => {
         // Before serving: master keys opened, and secrets still in clear (or under a retired master key) sealed anew.
         await secrets.masterKeys.finish(await sealStoredSecrets(deps.dataSource, secrets));
-        await app.register(routes);
+        await app.register(namedPlugin('webhookRoutes', routes));
       },
       handlers: webhookHandlers(deps.timers),
       timers: {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { definePart } from '@tss/runtime';
-import { SiteLinkEnv } from '@tss/service-kit';
+import { SiteLinkEnv, namedPlugin } from '@tss/service-kit';
 import { escalationEventHandlers } from '../events/escalation-events.handlers';
 import { slaEventHandlers } from '../events/sla-events.handlers';
 import { ticketEventHandlers } from '../events/ticket-events.handlers';
@@ -35,8 +35,8 @@ export const ratingsPart = definePart()({
   migrations: [CreateRatings1765300200000, SurveyWithdrawn1765300210000, MaskKeptRatingComments1765500470000, MaskKeptTicketSubjects1765501310000, WithdrawnRatings1765603800000, IdempotencyFingerprintsCleared1765605800000, MaskKeptPrivateKeys1765606510000, QualityFactsByPartner1765606863000],
   build: (deps) => ({
     routes: async (app) => {
-      await app.register(ratingRoutes(deps));
-      await app.register(qualityReportRoutes(deps));
+      await app.register(namedPlugin('ratingRoutes', ratingRoutes(deps)));
+      await app.register(namedPlugin('qualityReportRoutes', qualityReportRoutes(deps)));
     },
     handlers: [
       ...ticketEventHandlers({ linkTtlMs: deps.config.RATING_LINK_TTL_MS, publicUrl: deps.config.TSS_PUBLIC_URL }),

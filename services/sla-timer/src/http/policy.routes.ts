@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
-import { answeredConditionally, CONDITIONAL_READ_RESPONSES, ConditionalReadHeaders, conditionsOf, failureResponses, scopeOf, sendFailure, type Clock } from '@tss/service-kit';
+import { answeredConditionally, CONDITIONAL_READ_RESPONSES, ConditionalReadHeaders, conditionsOf, failureResponses, scopeOf, sendFailure, type Clock, namedPlugin } from '@tss/service-kit';
 import { etagOfPolicy } from '../domain/policy-etag';
 import { validatePolicy, type PolicyProblem } from '../domain/policy-validation';
 import { previewStartProblem } from '../domain/preview-start';
@@ -46,7 +46,7 @@ export const policyRoutes = (deps: PolicyRouteDeps) => async (fastify: FastifyIn
   app.addSchema(PolicyHistoryEntryView);
   const VersionRef = { $ref: 'SlaPolicyVersion#' } as const;
   // Its versions, one by one and listed (in a child scope: it sees the schemas added here).
-  await app.register(policyHistoryRoutes(deps));
+  await app.register(namedPlugin('policyHistoryRoutes', policyHistoryRoutes(deps)));
 
   const write = async (scope: string, body: SlaPolicyBody, change: { staffId: string; ifMatch?: string; ifNoneMatch?: string }, reply: FastifyReply) => {
     const valid = validatePolicy(normalized(body), { scope: scope === 'default' ? 'default' : 'agreement' });

@@ -35,6 +35,7 @@ import {
   type CredentialDeps,
 } from '../use-cases/credentials';
 import { defineIntakePart } from './intake-part';
+import { namedPlugin } from '@tss/service-kit';
 
 /** The ticket as the lifecycle and message hooks hand it over: only what the vault reads. */
 interface HookTicket {
@@ -191,7 +192,7 @@ export const credentialsPart = defineIntakePart({
       startChecks: [() => vault.masterKeys.problems()],
       routes: async (app) => {
         await vault.keyWrapper(); // master keys opened (and keys re-wrapped) at start, not on the first request
-        await app.register(credentialRoutes(deps));
+        await app.register(namedPlugin('credentialRoutes', credentialRoutes(deps)));
       },
       timers: { [CREDENTIALS_DESTROY_TIMER]: credentialsDestroyTimer(deps) },
     };

@@ -33,6 +33,7 @@ import { MaskKeptKeyRemainders1765606530000 } from '../store/migrations/17656065
 import { TicketsByProduct1765606860000 } from '../store/migrations/1765606860000-tickets-by-product';
 import { TicketEntity } from '../store/ticket.entity';
 import { defineIntakePart } from './intake-part';
+import { namedPlugin } from '@tss/service-kit';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -54,8 +55,8 @@ export const ticketsPart = defineIntakePart({
     const changeDeps = { ...deps, reopenWindowMs, hooks: deps.lifecycleHooks, messageHooks: deps.messageHooks, filingHooks: deps.filingHooks, messageUploads: deps.messageUploads };
     return {
       routes: async (app) => {
-        await app.register(ticketRoutes(changeDeps));
-        await app.register(messageRoutes(changeDeps));
+        await app.register(namedPlugin('ticketRoutes', ticketRoutes(changeDeps)));
+        await app.register(namedPlugin('messageRoutes', messageRoutes(changeDeps)));
       },
       handlers: [...requestedChangeHandlers(changeDeps), ...partnerDirectoryHandlers(), ...siteLinkHistoryHandlers(), ...staffDirectoryHandlers(changeDeps)],
       timers: { [AUTO_CLOSE_TIMER]: autoCloseTimer(changeDeps) },

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { answerFrameworkErrorsUnder, STREAM_EVERY_PART } from '@tss/service-kit';
+import { answerFrameworkErrorsUnder, STREAM_EVERY_PART, namedPlugin } from '@tss/service-kit';
 import { answerWithPlainPages, CsrfTokens, pageStatusOfAreaError, installFormBody, serveStylesheet, type Language, type PlainPageKind } from '@tss/web-pages';
 import { siteSecret } from '../../store/site-secret.store';
 import type { SiteDeps } from '../../use-cases/site-deps';
@@ -51,6 +51,6 @@ export const supportSiteRoutes = (deps: SiteDeps) => async (app: FastifyInstance
   // A link the router cannot read (`/support/t/%ff`) opens nothing: the 404 page, as a malformed link;
   // a form that did not arrive within the request deadline is the plain 408 page.
   answerFrameworkErrorsUnder(app, '/support', (error, request, reply) => sendPlain(request, reply, pageStatusOfAreaError(error)));
-  await app.register(ticketPageRoutes(context));
-  await app.register(newRequestRoutes(context));
+  await app.register(namedPlugin('ticketPageRoutes', ticketPageRoutes(context)));
+  await app.register(namedPlugin('newRequestRoutes', newRequestRoutes(context)));
 };
