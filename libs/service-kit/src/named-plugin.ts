@@ -7,6 +7,7 @@
  */
 export const namedPlugin = <P extends object>(name: string, plugin: P): P =>
   Object.defineProperties(plugin, {
-    [Symbol.for('fastify.display-name')]: { value: name },
-    [Symbol.for('plugin-meta')]: { value: { name } },
+    // Configurable: a plugin registered again (another platform in the same process) is named again.
+    [Symbol.for('fastify.display-name')]: { value: name, configurable: true },
+    [Symbol.for('plugin-meta')]: { value: { name }, configurable: true },
   });

@@ -14,4 +14,11 @@ describe('namedPlugin', () => {
     expect(app.hasDecorator('insideOnly')).toBe(false);
     await app.close();
   });
+
+  it('names a plugin again when it is registered again (another platform in the same process)', async () => {
+    const routes = async () => undefined;
+    expect(() => namedPlugin('first', routes)).not.toThrow();
+    expect(() => namedPlugin('second', routes)).not.toThrow();
+    expect((routes as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')]).toBe('second');
+  });
 });
