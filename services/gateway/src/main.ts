@@ -1,5 +1,5 @@
 import { runMain, runServiceProcess } from '@tss/runtime';
-import { systemClock } from '@tss/service-kit';
+import { namedPlugin, systemClock } from '@tss/service-kit';
 import { bootstrapAdmin, forwardToServices, gatewayProcessChecks, gatewayService, gateSsoStaff, gatewayTokenAuthority, upstreamUrls } from './index';
 import { installServicesModeEdge } from './http/services-mode-edge';
 import { parseTrustProxy } from './http/client-address';
@@ -29,13 +29,13 @@ runMain('gateway', () =>
         );
       }
       await app.register(
-        forwardToServices(services, {
+        namedPlugin('forwardToServices', forwardToServices(services, {
           timeoutMs: upstreams.TSS_UPSTREAM_TIMEOUT_MS,
           routeTimeouts: parseRouteTimeouts(upstreams.TSS_UPSTREAM_TIMEOUTS),
           bodyLimitBytes: upstreams.TSS_BODY_LIMIT_BYTES,
           // An upload streams through: its deadline (EdgeEnv) covers the client sending up to 27 MiB.
           uploads: { bodyLimitBytes: upstreams.TSS_UPLOAD_BODY_LIMIT_BYTES, timeoutMs: upstreams.TSS_UPLOAD_TIMEOUT_MS },
-        }),
+        })),
       );
       // One OpenAPI document for the whole API at /openapi.json, /openapi.yaml and /docs (docs/adr/0010).
       serveMergedApiDocs(app, services, { clock: systemClock });

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
-import { conditionsOf, failureResponses, problemType, scopeOf, sendFailure, sendProblem, withoutAccessParticulars, withoutLinkSecrets, type AccessRule, type Failure, type TargetRefusal } from '@tss/service-kit';
+import { conditionsOf, failureResponses, problemType, scopeOf, sendFailure, sendProblem, withoutAccessParticulars, withoutLinkSecrets, namedPlugin, type AccessRule, type Failure, type TargetRefusal } from '@tss/service-kit';
 import { inboundStore } from '../store/inbound.store';
 import { receiveInboundMail, type ReceiveInboundDeps } from '../use-cases/inbound-receive';
 import { releaseTargetOf } from '../domain/inbound-release';
@@ -152,10 +152,12 @@ export const inboundRoutes = (deps: InboundRouteDeps) => async (fastify: Fastify
     (await inboundStore.exists(deps.dataSource.manager, (request.params as { inboundId: string }).inboundId)) ? undefined : sendFailure(reply, NO_SUCH_MAIL);
   const domainFound: TargetRefusal = async (request, reply) =>
     (await inboundStore.partnerOfDomain(deps.dataSource.manager, (request.params as { domain: string }).domain.toLowerCase())) ? undefined : sendFailure(reply, NO_DOMAIN);
-  await app.register(async (mailScope) => {
-    for (const type of ['message/rfc822', 'text/plain']) mailScope.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: deps.maxMessageBytes }, (_request, body, done) => done(null, body));
-    receiveRoute(mailScope, deps);
-  });
+  await app.register(
+    namedPlugin('inboundMailReceive', async (mailScope: FastifyInstance) => {
+      for (const type of ['message/rfc822', 'text/plain']) mailScope.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: deps.maxMessageBytes }, (_request, body, done) => done(null, body));
+      receiveRoute(mailScope, deps);
+    }),
+  );
 
   app.get(
     '/v1/inbound/quarantine',
