@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { EmbeddedPostgres } from '../../libs/persistence/src/embedded-postgres';
 import { createTemplateDatabase, TEST_ADMIN_URL_ENV, TEST_TEMPLATE_DATABASE_ENV } from '../../libs/persistence/src/testing/test-database';
 import { freePort } from '../../libs/service-kit/src/testing/free-port';
+import { TEST_BUNDLES_ENV } from '../../libs/runtime/src/testing/entry-point';
 
 const REPO = path.join(__dirname, '../..');
 
@@ -20,9 +21,6 @@ const migrateEveryService = async (databaseUrl: string): Promise<void> => {
     env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
   });
 };
-
-/** Where a suite finds this run's bundles (libs/runtime/src/testing/entry-point.ts). */
-const TEST_BUNDLES_ENV = 'TSS_TEST_BUNDLES';
 
 /**
  * Every service's entry point bundled as the image runs it (tools/build-service.mjs), into a

@@ -97,9 +97,9 @@ describe('fault: a notification process killed with SIGKILL mid-send, another in
   const smtpEnv = (s: SmtpSink) => ({ MAIL_SMTP_HOST: '127.0.0.1', MAIL_SMTP_PORT: String(s.port), MAIL_FROM: 'TSS Support <support@tss.test>' });
   /**
    * The process that will die: notification alone in a process of its own, its instance's row
-   * registered. Work it counts before that names no instance and is left to its bound (docs/adr/0035,
-   * "Consequences"): once, under a full CI run's load, the mail was queued and counted in that window
-   * and the live instance had nothing to take back within 20 s.
+   * registered, so each test starts from the take-back it is about. (Once, under a full CI run's
+   * load, a mail was counted before the row was, named no instance, and the live instance had nothing
+   * to take back within 20 s; a mail fired then now waits for the row: mail-take-back.int.spec.ts.)
    */
   const dyingProcess = async (url: string, direct: DataSource, env: Record<string, string> = {}) => {
     const dying = startNotificationProcess(url, { ...INSTANCE_ENV, ...env });

@@ -3,8 +3,8 @@ import path from 'node:path';
 /** The repository's root, which every entry point's path is given from. */
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
-/** Where the test run's global setup built its bundles (tools/jest/global-setup.ts). */
-const TEST_BUNDLES_ENV = 'TSS_TEST_BUNDLES';
+/** Where the test run's global setup built its bundles (tools/jest/global-setup.ts sets it). */
+export const TEST_BUNDLES_ENV = 'TSS_TEST_BUNDLES';
 
 /**
  * Node's arguments that run an entry point (`services/<name>/src/main.ts`), for a test that starts
