@@ -22,6 +22,7 @@ import { problemType } from './problem-types';
 import { installContentEncodingCheck } from './http/content-encoding';
 import { installStrictJsonBody } from './http/json-body';
 import { installStrictQueryEncoding } from './http/query-encoding';
+import { lazySchemas } from './http/lazy-schemas';
 import { requestValidatorFactory } from './http/request-validation';
 import { answerClientError, installUriLengthLimit } from './http/uri-length';
 import { installHeaderFieldChecks } from './http/header-fields';
@@ -61,6 +62,10 @@ declare module 'fastify' {
     otelContext: Context;
     otelSpan?: Span;
   }
+  interface FastifyInstance {
+    /** Compiles the route schemas no request has needed yet (they are compiled at first use); returns how many, or throws naming a route whose schema does not compile. */
+    compileRouteSchemas(): number;
+  }
 }
 
 /**
@@ -81,6 +86,7 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
   // instead (http/request-deadline.ts); connectionTimeout (idle socket) stays off, as a client
   // trickling a byte at a time is never idle and keep-alive has its own timeout.
   const timeouts = nodeServerTimeouts(deadlines);
+  const schemas = lazySchemas(requestValidatorFactory());
   const app = Fastify({
     loggerInstance: options.logger,
     // One line per request, at its end (installRequestLog), instead of fastify's two (issue #8).
@@ -104,7 +110,8 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     // one is a 414 problem from the router (answerFrameworkError), as the document says.
     routerOptions: { maxParamLength: 200 },
     // Parameters are coerced from text, JSON bodies are not; numbers are finite; uuids are PostgreSQL's.
-    schemaController: { compilersFactory: { buildValidator: requestValidatorFactory() } },
+    // Each route's validators and serializers are compiled at its first request, not at start (lazy-schemas.ts).
+    schemaController: { compilersFactory: { buildValidator: schemas.buildValidator, buildSerializer: schemas.buildSerializer } },
     // The first few errors, however many a bad body has (problem.ts, MAX_LISTED_VALIDATION_ERRORS).
     schemaErrorFormatter: formatValidationErrors,
     ajv: {
@@ -123,6 +130,7 @@ export const createServiceApp = async (options: ServiceAppOptions): Promise<Serv
     ...options.fastify,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.decorate('compileRouteSchemas', schemas.compileAll);
   app.addSchema(ProblemSchema);
   await app.register(swagger, {
     openapi: {

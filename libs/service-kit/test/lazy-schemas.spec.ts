@@ -1,0 +1,80 @@
+import { Type } from '@sinclair/typebox';
+import pino from 'pino';
+import request from 'supertest';
+import { createServiceApp, type ServiceApp } from '../src/create-app';
+import { PROBLEM_CONTENT_TYPE } from '../src/problem';
+
+// docs/adr/0075: route schemas are compiled at their first use, not while the app gets ready.
+describe('route schemas compiled at first use', () => {
+  const errors: string[] = [];
+  const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) });
+  let app: ServiceApp;
+
+  const thing = {
+    schema: {
+      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 10, default: 5 }) }),
+      response: { 200: Type.Object({ limit: Type.Integer(), kind: Type.String() }) },
+    },
+  };
+
+  beforeEach(async () => {
+    errors.length = 0;
+    app = await createServiceApp({ name: 'lazy', logger });
+    app.get('/a', thing, async (req) => ({ limit: req.query.limit, kind: 'a', secret: 'not in the schema' }));
+    app.get('/b', thing, async (req) => ({ limit: req.query.limit, kind: 'b' }));
+    // fast-json-stringify cannot resolve this reference: compiling it throws.
+    app.get('/broken', { schema: { response: { 200: { $ref: 'nowhere#/missing' } } } }, async () => ({ ok: true }));
+    await app.ready();
+  });
+
+  afterEach(async () => {
+    await app.close();
+  });
+
+  it('getting ready compiles none of them; a request compiles its route only, and once', async () => {
+    await request(app.server).get('/a?limit=3').expect(200);
+    await request(app.server).get('/a?limit=4').expect(200);
+    // /b's query and response, /broken's response: the three /a's requests did not need.
+    expect(() => app.compileRouteSchemas()).toThrow('the schema of GET /broken (response 200) does not compile');
+    // What threw stays to compile; /b's two were compiled.
+    expect(() => app.compileRouteSchemas()).toThrow('GET /broken');
+  });
+
+  it('validates, coerces and serializes as the schemas say', async () => {
+    const answer = await request(app.server).get('/a?limit=7').expect(200);
+    expect(answer.body).toEqual({ limit: 7, kind: 'a' }); // coerced to a number; a property outside the schema left out
+    expect((await request(app.server).get('/a')).body).toEqual({ limit: 5, kind: 'a' }); // the default applied
+    const refused = await request(app.server).get('/a?limit=11');
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ in: 'querystring', pointer: '/limit' })]);
+  });
+
+  it('a schema that does not compile fails its own requests with a 500 problem and an error line, not the start', async () => {
+    await request(app.server).get('/b?limit=2').expect(200);
+    const broken = await request(app.server).get('/broken');
+    expect(broken.status).toBe(500);
+    expect(broken.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(errors.join('\n')).toContain('the schema of GET /broken (response 200) does not compile');
+    await request(app.server).get('/b?limit=2').expect(200);
+  });
+
+  it('compileRouteSchemas compiles what is left and counts it', async () => {
+    const bare = await createServiceApp({ name: 'lazy-bare', logger });
+    await bare.ready();
+    const own = bare.compileRouteSchemas(); // the app's own routes: health, readiness, metrics
+    await bare.close();
+    const fine = await createServiceApp({ name: 'lazy-fine', logger });
+    try {
+      fine.get('/a', thing, async (req) => ({ limit: req.query.limit, kind: 'a' }));
+      fine.get('/b', thing, async (req) => ({ limit: req.query.limit, kind: 'b' }));
+      await fine.ready();
+      await request(fine.server).get('/a?limit=1').expect(200);
+      // and /b's query and response, and those of the HEAD routes fastify adds for /a and /b
+      expect(fine.compileRouteSchemas()).toBe(own + 6);
+      expect(fine.compileRouteSchemas()).toBe(0);
+    } finally {
+      await fine.close();
+    }
+  });
+});
