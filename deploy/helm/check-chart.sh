@@ -168,6 +168,23 @@ main() {
     grep -m1 -o "config.publicUrl is required[^:]*" "$OUT/no-public-url.txt"
   fi
 
+  if { wants tests || wants env; } && [[ -x node_modules/.bin/node && -d node_modules/esbuild ]]; then
+    # The environment checks start every service as the image does, from its bundle (built as the
+    # image's are, by tools/build-service.mjs), rather than from source through tsx: 1 s a start
+    # instead of 2.5-3 s, for some forty starts.
+    step "bundles of the services, as the image holds them"
+    t=$(date +%s)
+    local builds=() built=0 build
+    for service in services/*/src/main.ts; do
+      node_modules/.bin/node tools/build-service.mjs "${service%/src/main.ts}" "$OUT/bundles" &
+      builds+=($!)
+    done
+    for build in "${builds[@]}"; do wait "$build" || built=1; done
+    [[ $built == 0 ]] || { echo "building the bundles failed" >&2; exit 1; }
+    export TSS_SERVICE_BUNDLES="$OUT/bundles"
+    took "$t"
+  fi
+
   if wants tests; then
     step "chart tests (helm/tss/tests/test_chart.py)"
     t=$(date +%s)

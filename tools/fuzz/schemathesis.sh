@@ -72,15 +72,29 @@ until curl -fsS -o /dev/null "$BASE/readyz" 2>/dev/null; do
   sleep 0.5
 done
 
+grant() { # client id, secret: the token endpoint's answer
+  curl -fsS "$BASE/v1/auth/token" -d grant_type=client_credentials --data-urlencode "client_id=$1" --data-urlencode "client_secret=$2"
+}
 token() { # client id, secret
-  curl -fsS "$BASE/v1/auth/token" -d grant_type=client_credentials --data-urlencode "client_id=$1" --data-urlencode "client_secret=$2" | jq -er .access_token
+  grant "$1" "$2" | jq -er .access_token
 }
 ADMIN_TOKEN="$(token "$ADMIN_ID" "$ADMIN_SECRET")" || fail "no admin token"
 PARTNER_ID="$(curl -fsS "$BASE/v1/partners" -H "authorization: Bearer $ADMIN_TOKEN" -H 'content-type: application/json' -d '{"name":"Fuzz Partner"}' | jq -er .id)" || fail "no partner"
 PARTNER_CLIENT="$(curl -fsS -X POST "$BASE/v1/partners/$PARTNER_ID/clients" -H "authorization: Bearer $ADMIN_TOKEN")" || fail "no partner client"
-PARTNER_TOKEN="$(token "$(jq -r .clientId <<<"$PARTNER_CLIENT")" "$(jq -r .clientSecret <<<"$PARTNER_CLIENT")")" || fail "no partner token"
+PARTNER_GRANT="$(grant "$(jq -r .clientId <<<"$PARTNER_CLIENT")" "$(jq -r .clientSecret <<<"$PARTNER_CLIENT")")" || fail "no partner token"
+PARTNER_TOKEN="$(jq -er .access_token <<<"$PARTNER_GRANT")" || fail "no partner token"
+# The partner's run covers the operations a partner may call: the public ones, and those whose
+# security names no grant or one of the partner token's scopes. The others (staff and admin work,
+# half the document) answered it nothing but 401 and 403, which the tenancy suites check route by
+# route; the admin's run covers them. Measured alone on 2 cores: 223 s of CPU for both runs over
+# the whole document (13,651 requests), 195 s with the partner's 45 operations (9,961 requests).
+PARTNER_OPERATIONS="$(curl -fsS "$BASE/openapi.json" | jq -er --argjson scopes "$(jq -c '.scope | split(" ")' <<<"$PARTNER_GRANT")" '
+  [.paths[] | to_entries[] | select(.key | IN("get", "put", "post", "delete", "patch")) | .value
+    | select(.security == [] or any(.security[]; (.bearerAuth | length) == 0 or any(.bearerAuth[]; IN($scopes[]))))
+    | .operationId] | join("|")')" || fail "no operations for the partner in the OpenAPI document"
+log "the partner's operations: ${PARTNER_OPERATIONS//|/, }"
 
-run_schemathesis() { # label, token
+run_schemathesis() { # label, token, more options
   log "schemathesis as $1 (max $MAX_EXAMPLES examples per operation)"
   mkdir -p "$REPORTS"
   # From the reports folder: schemathesis and hypothesis keep their caches in the working directory.
@@ -93,14 +107,13 @@ run_schemathesis() { # label, token
     --workers 1 \
     --request-timeout 10 \
     --suppress-health-check all \
-    --report junit --report-dir "$REPORTS/$1")
+    --report junit --report-dir "$REPORTS/$1" "${@:3}")
 }
 
 started=$SECONDS
 status=0
-# The two runs at once, each into a file of its own and printed whole afterwards: each waits on the
-# platform's answers more than it computes, so together they take little more than the longer one.
-run_schemathesis partner "$PARTNER_TOKEN" >"$WORK/st-partner.out" 2>&1 &
+# The two runs at once, each into a file of its own and printed whole afterwards.
+run_schemathesis partner "$PARTNER_TOKEN" --include-operation-id-regex "^($PARTNER_OPERATIONS)\$" >"$WORK/st-partner.out" 2>&1 &
 partner_run=$!
 run_schemathesis admin "$ADMIN_TOKEN" >"$WORK/st-admin.out" 2>&1 &
 admin_run=$!

@@ -27,13 +27,27 @@ RELEASE, NAMESPACE = "t", "tss"
 MAIL_FROM = "services.notification.mailFrom=support@example.com"
 
 
+# `helm template`'s answers by arguments: a third of the tests render the same values (the
+# defaults, production) as another; each render is a helm process of about half a second.
+RENDERS = {}
+
+
+def helm_template(args, values=None):
+    """`args`' answer, run once for the same arguments and values file content."""
+    key = (tuple(args), open(values).read() if values else None)
+    if key not in RENDERS:
+        RENDERS[key] = subprocess.run(args, capture_output=True, text=True)
+    return RENDERS[key]
+
+
 def render(*sets, values=None, required=True, expect_failure=False):
+    """The manifests, parsed afresh for each call: a test may change what it gets."""
     args = [HELM, "template", RELEASE, CHART, "--namespace", NAMESPACE]
     if values:
         args += ["-f", values]
     for s in (REQUIRED if required else []) + list(sets):
         args += ["--set", s]
-    result = subprocess.run(args, capture_output=True, text=True)
+    result = helm_template(args, values)
     if expect_failure:
         if result.returncode == 0:
             raise AssertionError("helm template succeeded; expected a failure for %s" % (sets,))
