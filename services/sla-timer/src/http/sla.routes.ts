@@ -134,10 +134,17 @@ export const slaRoutes = (deps: { dataSource: DataSource; clock: Clock }) => asy
       const now = deps.clock.now();
       const ticket = await slaTicketStore.find(manager, ticketId.value);
       const resolved = ticket ? resolutionMs(ticket) : undefined;
-      // Clocks counting business time are measured on their own version's calendar.
-      const times = await Promise.all(
-        rows.map(async ({ clock }) => clockTimeOf(clock, clock.countsBusinessTime ? (await policyStore.version(manager, clock.policy.scope, clock.policy.version))?.policy : undefined)),
-      );
+      // Clocks counting business time are measured on their own version's calendar, each version read once.
+      const versions = new Map<string, ReturnType<typeof policyStore.version>>();
+      const versionOf = ({ scope, version }: { scope: string; version: number }) => {
+        const key = JSON.stringify([scope, version]);
+        const known = versions.get(key);
+        if (known) return known;
+        const read = policyStore.version(manager, scope, version);
+        versions.set(key, read);
+        return read;
+      };
+      const times = await Promise.all(rows.map(async ({ clock }) => clockTimeOf(clock, clock.countsBusinessTime ? (await versionOf(clock.policy))?.policy : undefined)));
       return {
         ticketId: ticketId.value,
         clocks: rows.map((r, i) => toView(r, now, times[i])),
