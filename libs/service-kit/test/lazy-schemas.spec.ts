@@ -78,3 +78,39 @@ describe('route schemas compiled at first use', () => {
     }
   });
 });
+
+// ajv's own check of each schema against JSON Schema's meta-schema is made once per app (request-validation.ts).
+describe('route schemas checked against the meta-schema', () => {
+  const logger = pino({ level: 'silent' });
+
+  it('a route schema the meta-schema refuses does not compile, named with its route and the keyword', async () => {
+    const app = await createServiceApp({ name: 'meta', logger });
+    try {
+      app.get('/fine', { schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ minLength: 1 })) }) } }, async () => ({}));
+      // ajv's compilation ignores `examples` (an annotation); the meta-schema wants an array.
+      app.get('/wrong', { schema: { querystring: { type: 'object', properties: { q: { type: 'string', examples: 'a' } } } } }, async () => ({}));
+      await app.ready();
+      await request(app.server).get('/fine?q=a').expect(200);
+      expect((await request(app.server).get('/wrong?q=a')).status).toBe(500);
+      expect(() => app.compileRouteSchemas()).toThrow(/GET \/wrong \(querystring\) does not compile: schema is invalid: .*examples must be array/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('so is a shared schema a route refers to', async () => {
+    const app = await createServiceApp({ name: 'meta-shared', logger });
+    try {
+      await app.register(async (scope) => {
+        scope.addSchema({ $id: 'Wrong', type: 'object', required: 'name' });
+        scope.post('/things', { schema: { body: { $ref: 'Wrong#' } } }, async () => ({}));
+      });
+      await app.ready();
+      expect((await request(app.server).post('/things').send({ name: 'x' })).status).toBe(500);
+      expect(() => app.compileRouteSchemas()).toThrow(/schema is invalid: .*required must be array/);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
