@@ -1,9 +1,9 @@
 import { messagingMigrations } from '@tss/messaging';
 import { defineService } from '@tss/runtime';
-import { attachmentSizeLimitsOf, ConfigError, SiteLinkKeys, namedPlugin } from '@tss/service-kit';
+import { attachmentSizeLimitsOf, ConfigError, JWKS_CACHE_MAX_AGE_MS, SiteLinkKeys, namedPlugin } from '@tss/service-kit';
 import { webhookDeliveredContracts } from '@tss/contracts';
 import { webhookDocs } from './domain/webhook-docs';
-import { authRoutes } from './http/auth.routes';
+import { authRoutes, JWKS_HTTP_MAX_AGE_SECONDS } from './http/auth.routes';
 import { partnerRoutes } from './http/partner.routes';
 import { ApiClientEntity, GATEWAY_SCHEMA, GeneratedMasterKeyEntity, PartnerEntity, SigningKeyEntity, SsoStaffEntity } from './store/gateway.entities';
 import { CreateGatewayTables1764115600000 } from './store/migrations/1764115600000-create-gateway-tables';
@@ -105,6 +105,15 @@ export const gatewayService = defineService({
     const slaTimerUrl = deps.env[upstreamUrlSetting('sla-timer')];
     // P11: the ticket's survey and the requester's rating are rating's: its URL in services mode, else this app's own routes.
     const ratingUrl = deps.env[upstreamUrlSetting('rating')];
+    // A new signing key signs this long after it is published: less than a service may keep an
+    // older JWKS, and the new key's first tokens may be refused there until it fetches the JWKS again.
+    const safePrePublishSeconds = JWKS_CACHE_MAX_AGE_MS / 1000 + JWKS_HTTP_MAX_AGE_SECONDS;
+    if (config.TSS_SIGNING_KEY_PREPUBLISH_SECONDS < safePrePublishSeconds) {
+      deps.logger.warn(
+        { setting: 'TSS_SIGNING_KEY_PREPUBLISH_SECONDS', seconds: config.TSS_SIGNING_KEY_PREPUBLISH_SECONDS, safeMinimumSeconds: safePrePublishSeconds },
+        `TSS_SIGNING_KEY_PREPUBLISH_SECONDS is below ${safePrePublishSeconds} s, how long a service may keep an older JWKS: after a key rotation, tokens of the new key may be refused until the services fetch it`,
+      );
+    }
     if (links.ephemeral && intakeUrl) {
       deps.logger.warn('TSS_SITE_LINK_KEYS is not set: support-site links are signed with a key of this process alone; links in mails (notification) will not open, and none survive a restart');
     }

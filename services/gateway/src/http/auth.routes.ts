@@ -10,6 +10,9 @@ import type { SecretVerifier } from '../domain/client-secret';
 import { authenticateClient, issueClientToken, issueRequesterToken, type ClientTokenRequest, type TokenError, type TokenSettings } from '../use-cases/issue-token';
 import { basicCredentials } from './basic-credentials';
 
+/** How long a fetched JWKS may be served as fresh (its Cache-Control max-age). */
+export const JWKS_HTTP_MAX_AGE_SECONDS = 60;
+
 const TokenRequest = Type.Object(
   {
     // Optional at the schema: a missing grant_type is answered as RFC 6749 §5.2 invalid_request, in the OAuth vocabulary.
@@ -194,7 +197,7 @@ export const authRoutes = (deps: AuthRouteDeps) => async (fastify: FastifyInstan
     '/.well-known/jwks.json',
     { config: { public: true, responseHeaders: { 200: ['Cache-Control'] } }, schema: { tags: ['auth'], operationId: 'getJwks', summary: 'Public keys that verify TSS access tokens', response: { 200: Jwks } } },
     async (_request, reply) => {
-      reply.header('cache-control', 'public, max-age=60');
+      reply.header('cache-control', `public, max-age=${JWKS_HTTP_MAX_AGE_SECONDS}`);
       return deps.keys.jwks();
     },
   );
