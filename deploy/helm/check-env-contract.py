@@ -14,10 +14,11 @@ Two checks over a rendered manifest (docs/adr/0021):
    - settings that go together are given together (TOGETHER);
    - services that share a resource get the same settings for it (SHARED), and files they share
      lie on one PersistentVolumeClaim mounted in each of them.
-2. The start: every Deployment (and each migrate init container) is started with exactly that
-   environment, as the image starts it (`node dist/services/<name>/main.js [migrate]`: the bundles
-   check-chart.sh builds with tools/build-service.mjs, named by TSS_SERVICE_BUNDLES; without it,
-   from source: node_modules/.bin/node --import tsx services/<name>/src/main.ts [migrate]): the ConfigMap, the literal values, and a stand-in for each Secret key. PostgreSQL
+2. The start: every Deployment (and each migrate init container) is started as the image starts
+   it (`node dist/services/<name>/main.js [migrate]`: the bundles check-chart.sh builds with
+   tools/build-service.mjs, named by TSS_SERVICE_BUNDLES; without it, from source:
+   node_modules/.bin/node --import tsx services/<name>/src/main.ts [migrate]), with exactly that
+   environment: the ConfigMap, the literal values, and a stand-in for each Secret key. PostgreSQL
    and Kafka point at a closed port, so a process whose configuration is accepted fails later, at
    connect. Exit code 78 (EX_CONFIG, "Invalid configuration") is the failure this looks for.
 
