@@ -91,7 +91,7 @@ PARTNER_TOKEN="$(jq -er .access_token <<<"$PARTNER_GRANT")" || fail "no partner 
 PARTNER_OPERATIONS="$(curl -fsS "$BASE/openapi.json" | jq -er --argjson scopes "$(jq -c '.scope | split(" ")' <<<"$PARTNER_GRANT")" '
   [.paths[] | to_entries[] | select(.key | IN("get", "put", "post", "delete", "patch")) | .value
     | select(.security == [] or any(.security[]; (.bearerAuth | length) == 0 or any(.bearerAuth[]; IN($scopes[]))))
-    | .operationId] | join("|")')" || fail "no operations for the partner in the OpenAPI document"
+    | .operationId] | join("|")')" && [[ -n "$PARTNER_OPERATIONS" ]] || fail "no operations for the partner in the OpenAPI document"
 log "the partner's operations: ${PARTNER_OPERATIONS//|/, }"
 
 run_schemathesis() { # label, token, more options
