@@ -83,14 +83,16 @@ export const gatewayService = defineService({
   // Idempotency-Key on every POST behind a token (docs/adr/0028): partners, API clients, key rotation.
   idempotency: true,
   config: GatewayEnv,
+  // Every problem of both settings in one refusal: a bad TSS_MASTER_KEYS hid TSS_SITE_LINK_KEYS's.
   configProblems: (config) => {
+    const problems: string[] = [];
     try {
       configuredMasterKeys(config);
-      return SiteLinkKeys.problems(config);
     } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
     }
+    return [...problems, ...SiteLinkKeys.problems(config)];
   },
   build: (deps) => {
     const { config } = deps;
