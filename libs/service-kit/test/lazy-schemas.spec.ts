@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import pino from 'pino';
 import request from 'supertest';
 import { createServiceApp, type ServiceApp } from '../src/create-app';
+import { lazySchemas } from '../src/http/lazy-schemas';
 import { PROBLEM_CONTENT_TYPE } from '../src/problem';
 
 // docs/adr/0075: route schemas are compiled at their first use, not while the app gets ready.
@@ -31,13 +32,43 @@ describe('route schemas compiled at first use', () => {
     await app.close();
   });
 
-  it('getting ready compiles none of them; a request compiles its route only, and once', async () => {
+  it('getting ready compiles none of them: a schema that cannot compile is found when it is compiled, and stays to compile', async () => {
     await request(app.server).get('/a?limit=3').expect(200);
     await request(app.server).get('/a?limit=4').expect(200);
-    // /b's query and response, /broken's response: the three /a's requests did not need.
+    // Left after the two requests to /a: /b's query and response, /broken's response.
     expect(() => app.compileRouteSchemas()).toThrow('the schema of GET /broken (response 200) does not compile');
-    // What threw stays to compile; /b's two were compiled.
     expect(() => app.compileRouteSchemas()).toThrow('GET /broken');
+  });
+
+  it('a route part is compiled at its first call and never again; the ajv and serializer factories at their first compilation', () => {
+    const built = { validatorFactories: 0, validators: 0, serializerFactories: 0, serializers: 0 };
+    const schemas = lazySchemas(
+      () => {
+        built.validatorFactories += 1;
+        return () => {
+          built.validators += 1;
+          return Object.assign(() => true, { errors: null, schemaEnv: {} }) as never;
+        };
+      },
+      () => {
+        built.serializerFactories += 1;
+        return () => {
+          built.serializers += 1;
+          return (payload: unknown) => JSON.stringify(payload);
+        };
+      },
+    );
+    const validate = schemas.buildValidator({}, {})({ schema: {}, method: 'GET', url: '/x', httpPart: 'querystring' });
+    const serialize = schemas.buildSerializer({}, {})({ schema: {}, method: 'GET', url: '/x', httpStatus: '200' });
+    expect(built).toEqual({ validatorFactories: 0, validators: 0, serializerFactories: 0, serializers: 0 });
+
+    for (let i = 0; i < 3; i += 1) {
+      expect(validate({ q: 'a' })).toBe(true);
+      expect(serialize({ n: i })).toBe(`{"n":${i}}`);
+    }
+
+    expect(built).toEqual({ validatorFactories: 1, validators: 1, serializerFactories: 1, serializers: 1 });
+    expect(schemas.compileAll()).toBe(0);
   });
 
   it('validates, coerces and serializes as the schemas say', async () => {
