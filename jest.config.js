@@ -14,5 +14,6 @@ module.exports = {
   testTimeout: 60_000,
   // Jest's own report, and a JUnit XML one for CI systems that read test results from a file.
   reporters: ['default', ['jest-junit', { outputDirectory: 'test-results', outputName: 'junit.xml', suiteNameTemplate: '{filepath}', addFileAttribute: 'true' }]],
-  projects: projectDirs.map((dir) => preset(path.join(__dirname, dir), path.basename(dir))),
+  // bench/ is no Nx project, but its load generator's pure parts have unit tests of their own.
+  projects: [...projectDirs.map((dir) => preset(path.join(__dirname, dir), path.basename(dir))), preset(path.join(__dirname, 'bench'), 'bench')],
 };

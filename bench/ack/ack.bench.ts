@@ -23,6 +23,7 @@ import { restartWithStatementStats } from '../support/statement-stats';
 import { writeResult, type BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
 import { TICKET_FIELDS } from '../support/ticket-load';
+import { atFixedRate, percentiles, sleep, wallMs } from '../support/paced-load';
 
 const RATE = Number(process.env.BENCH_ACK_RATE ?? 100);
 const DURATION_S = Number(process.env.BENCH_ACK_DURATION_S ?? 60);
@@ -33,19 +34,8 @@ const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 const TARGET_P99_MS = 2_000;
 const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789' };
 
-/** Wall-clock milliseconds without Date.now (the lint rule keeps that for the injected Clock). */
-const wallMs = (): number => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 const ticketBody = (n: number) =>
   JSON.stringify({ ...TICKET_FIELDS, requester: { email: `requester-${n}@client.example`, name: `Requester ${n}` } });
-
-const percentiles = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
-  const round = (v: number) => Number(v.toFixed(1));
-  return { count: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1] ?? NaN) };
-};
 
 /** An SMTP server in this process: the arrival time of each mail, by the reference leading its subject (`[TSS-…] …`). */
 const startSink = async () => {
@@ -157,25 +147,18 @@ const smtpBaseline = async (sink: Awaited<ReturnType<typeof startSink>>, duratio
   });
   const sent = new Map<string, number>();
   let failures = 0;
-  const inFlight: Promise<void>[] = [];
-  const started = performance.now();
-  for (let i = 0; i < RATE * durationS; i += 1) {
-    const wait = started + (i * 1_000) / RATE - performance.now();
-    if (wait > 0) await sleep(wait);
+  await atFixedRate(RATE, durationS, (i) => {
     const reference = `BASE-${i}`;
     sent.set(reference, wallMs());
-    inFlight.push(
-      transport
-        .sendMail({ from: 'bench@tss.bench', to: `r${i}@client.example`, subject: `[${reference}] Request received`, text: 'Your request was registered.', html: '<p>Your request was registered.</p>' })
-        .then(
-          () => undefined,
-          () => {
-            failures += 1;
-          },
-        ),
-    );
-  }
-  await Promise.all(inFlight);
+    return transport
+      .sendMail({ from: 'bench@tss.bench', to: `r${i}@client.example`, subject: `[${reference}] Request received`, text: 'Your request was registered.', html: '<p>Your request was registered.</p>' })
+      .then(
+        () => undefined,
+        () => {
+          failures += 1;
+        },
+      );
+  });
   transport.close();
   const latencies = [...sent].flatMap(([reference, at]) => (sink.arrivals.has(reference) ? [sink.arrivals.get(reference)![0] - at] : []));
   return { sentToReceivedMs: percentiles(latencies), failures };
@@ -193,29 +176,19 @@ interface Filed {
 const fileAtFixedRate = async (base: string, authorization: string, agent: Agent, durationS: number, first: number) => {
   const filed: Filed[] = [];
   let failures = 0;
-  let lateStarts = 0;
-  const total = RATE * durationS;
   const started = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total; i += 1) {
-    const due = started + (i * 1_000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    else if (wait < -100) lateStarts += 1;
+  const { total, lateStarts } = await atFixedRate(RATE, durationS, (i) => {
     const sentAt = wallMs();
-    inFlight.push(
-      request(`${base}/v1/tickets`, { method: 'POST', dispatcher: agent, headers: { authorization, 'content-type': 'application/json' }, body: ticketBody(first + i) })
-        .then(async (response) => {
-          const body = (await response.body.json()) as { reference?: string };
-          if (response.statusCode === 201 && body.reference) filed.push({ reference: body.reference, createdAt: wallMs(), sentAt });
-          else failures += 1;
-        })
-        .catch(() => {
-          failures += 1;
-        }),
-    );
-  }
-  await Promise.all(inFlight);
+    return request(`${base}/v1/tickets`, { method: 'POST', dispatcher: agent, headers: { authorization, 'content-type': 'application/json' }, body: ticketBody(first + i) })
+      .then(async (response) => {
+        const body = (await response.body.json()) as { reference?: string };
+        if (response.statusCode === 201 && body.reference) filed.push({ reference: body.reference, createdAt: wallMs(), sentAt });
+        else failures += 1;
+      })
+      .catch(() => {
+        failures += 1;
+      });
+  });
   return { filed, failures, lateStarts, achievedRatePerS: Number((total / ((performance.now() - started) / 1_000)).toFixed(1)) };
 };
 

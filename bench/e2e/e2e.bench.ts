@@ -23,6 +23,7 @@ import { CLK_TCK, cpuTicks } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { heaviestStatements, restartWithStatementStats } from '../support/statement-stats';
 import { TICKET } from '../support/ticket-load';
+import { atFixedRate, percentiles, sleep, wallMs } from '../support/paced-load';
 
 const RATE = Number(process.env.BENCH_E2E_RATE ?? 100);
 const DURATION_S = Number(process.env.BENCH_E2E_DURATION_S ?? 60);
@@ -31,32 +32,6 @@ const SETTLE_LIMIT_MS = 60_000;
 const IDLE_MS = 10_000;
 /** `BENCH_PG_STATEMENTS=1`: PostgreSQL's heaviest statements over the load, per ticket (pg_stat_statements). */
 const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
-
-/** Wall-clock milliseconds without Date.now (the lint rule keeps that for the injected Clock). */
-const wallMs = (): number => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export const percentiles = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
-  const round = (v: number) => Number(v.toFixed(1));
-  return { count: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1] ?? NaN) };
-};
-
-/** Calls `fire` RATE times a second for DURATION_S, on a schedule that does not drift with slow calls. */
-const atFixedRate = async (rate: number, durationS: number, fire: (i: number) => Promise<void>): Promise<number> => {
-  const total = rate * durationS;
-  const started = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total; i += 1) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    inFlight.push(fire(i));
-  }
-  await Promise.all(inFlight);
-  return total;
-};
 
 /**
  * Where each ticket's time went, hop by hop, from the services' own timestamps (one wall clock:
@@ -130,7 +105,7 @@ const baselineRoundTrip = async (brokers: string[], rate: number, durationS: num
       },
     });
     await sleep(3_000); // the group's first join
-    const total = await atFixedRate(rate, durationS, async (i) => {
+    const { total } = await atFixedRate(rate, durationS, async (i) => {
       const key = `m-${i}`;
       sentAt.set(key, wallMs());
       await producer.send({ topic, acks: -1, messages: [{ key, value: TICKET }] });

@@ -9,10 +9,12 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
-import { startChildServer, type ChildServer } from '../support/processes';
+import { CLK_TCK, cpuTicks, machineShares, machineTicks, startChildServer, type ChildServer } from '../support/processes';
 import { writeResult, type BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
-import { postTickets, type LoadFigures } from '../support/ticket-load';
+import { postTickets, TICKET, type LoadFigures } from '../support/ticket-load';
+import { postAtFixedRate } from '../support/paced-load';
+import { heaviestStatements, restartWithStatementStats } from '../support/statement-stats';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
@@ -20,10 +22,12 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 /** The fixed-rate run at half the measured maximum (issue #15: p99 < 50 ms there). */
 const HALF_RATE_S = Number(process.env.BENCH_HALF_RATE_S ?? 20);
 const DRAIN_LIMIT_MS = 120_000;
+/** `BENCH_PG_STATEMENTS=1`: PostgreSQL's heaviest statements per ticket over the half-rate run (pg_stat_statements). */
+const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789' };
 
-const load = (url: string, headers: Record<string, string>, durationS: number, overallRate?: number): Promise<LoadFigures> =>
-  postTickets(url, headers, { connections: CONNECTIONS, durationS, ...(overallRate ? { overallRate } : {}) });
+const load = (url: string, headers: Record<string, string>, durationS: number): Promise<LoadFigures> =>
+  postTickets(url, headers, { connections: CONNECTIONS, durationS });
 
 const partnerTokenOf = (base: string): Promise<string> => partnerToken(base, { clientId: ADMIN.id, clientSecret: ADMIN.secret });
 
@@ -82,6 +86,30 @@ const perTicket = (before: DatabaseCounters, after: DatabaseCounters, tickets: n
   rowsUpdated: Number(((after.rowsUpdated - before.rowsUpdated) / tickets).toFixed(1)),
 });
 
+/**
+ * The platform's event-loop delay since the previous call, ms: prom-client's gauges over
+ * `monitorEventLoopDelay`, which it resets at each scrape. Each sample is the time between two of
+ * its 10 ms ticks, so an idle loop reads 10 ms and the rest is how long a ready callback (an
+ * answer from PostgreSQL, a new request) waited for the one thread.
+ */
+const eventLoopDelaySinceLastScrape = async (metricsUrl: string) => {
+  const text = await (await fetch(metricsUrl)).text();
+  const gauge = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`nodejs_eventloop_lag_${name}_seconds `));
+    return line === undefined ? undefined : Number((Number(line.split(' ')[1]) * 1000).toFixed(1));
+  };
+  return { p50: gauge('p50'), p90: gauge('p90'), p99: gauge('p99'), max: gauge('max') };
+};
+
+/** CPU ticks of the PostgreSQL server's processes now (backends and background workers; one that exits meanwhile is not counted). */
+const postgresTicks = async (db: Client): Promise<Map<number, number>> => {
+  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity');
+  return new Map(rows.flatMap(({ pid }) => {
+    const ticks = cpuTicks(pid);
+    return ticks === undefined ? [] : [[pid, ticks] as [number, number]];
+  }));
+};
+
 /** Waits for the outboxes to empty and for every ticket to have its clock and acknowledgment. */
 const measureDrain = async (db: Client): Promise<{ outboxDrainedMs?: number; pipelineDrainedMs?: number; tickets: number }> => {
   const started = performance.now();
@@ -124,7 +152,9 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
   try {
     await pg.start();
     await ensureDatabase(pg.url(), 'tss_bench');
+    if (STATEMENTS) await restartWithStatementStats(pg);
     await db.connect();
+    if (STATEMENTS) await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const databaseUrl = pg.url('tss_bench');
 
     const basePort = await freePort();
@@ -136,6 +166,7 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
     await baseline.stop();
 
     const port = await freePort();
+    const metricsPort = await freePort();
     const profileDir = process.env.BENCH_CPU_PROF_DIR;
     const platform = await startChildServer('platform', ['services/single-process/src/main.ts'], {
       port,
@@ -147,7 +178,7 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
         DATABASE_URL: databaseUrl,
         PORT: String(port),
-        METRICS_PORT: String(await freePort()),
+        METRICS_PORT: String(metricsPort),
         TSS_BOOTSTRAP_CLIENT_ID: ADMIN.id,
         TSS_BOOTSTRAP_CLIENT_SECRET: ADMIN.secret,
         // One client drives all the load: the edge's per-client limit would measure itself.
@@ -183,7 +214,29 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
     // Latency at half the rate just measured, the pipeline draining alongside as it would in use.
     const halfRate = Math.max(1, Math.round(intakeFigures.requestsPerSecond / 2));
     process.stderr.write(`intake: ${HALF_RATE_S} s at ${halfRate} requests/s, half the maximum\n`);
-    const atHalfRate = { ratePerSecond: halfRate, ...(await load(`${platform.baseUrl}/v1/tickets`, { authorization }, HALF_RATE_S, halfRate)) };
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    await eventLoopDelaySinceLastScrape(metricsUrl);
+    if (STATEMENTS) await db.query('SELECT pg_stat_statements_reset()');
+    const postgresBefore = await postgresTicks(db);
+    const [platformTicks, benchCpu, machineBefore, pacedStarted] = [cpuTicks(platform.child.pid!) ?? 0, process.cpuUsage(), machineTicks(), performance.now()];
+    const paced = await postAtFixedRate(`${platform.baseUrl}/v1/tickets`, { authorization }, TICKET, { connections: CONNECTIONS, durationS: HALF_RATE_S, ratePerSecond: halfRate });
+    const pacedS = (performance.now() - pacedStarted) / 1000;
+    const benchCpuS = ((({ user, system }) => user + system)(process.cpuUsage(benchCpu))) / 1e6;
+    const postgresCpuTicks = [...(await postgresTicks(db))].reduce((sum, [pid, ticks]) => sum + ticks - (postgresBefore.get(pid) ?? ticks), 0);
+    const share = (cpuSeconds: number) => Number((cpuSeconds / pacedS).toFixed(3));
+    const atHalfRate = {
+      ratePerSecond: halfRate,
+      ...paced,
+      // What the latency waited on: the platform's one thread, and the machine's two cores.
+      platformEventLoopDelayMs: await eventLoopDelaySinceLastScrape(metricsUrl),
+      shareOfCore: {
+        platform: share(((cpuTicks(platform.child.pid!) ?? 0) - platformTicks) / CLK_TCK),
+        postgres: share(postgresCpuTicks / CLK_TCK),
+        loadGenerator: share(benchCpuS),
+      },
+      machine: machineShares(machineBefore, machineTicks()),
+      ...(STATEMENTS ? { statementsPerTicket: await heaviestStatements(db, paced.ok, 25) } : {}),
+    };
     const halfRateDrain = await measureDrain(db);
     await platform.stop();
 

@@ -17,7 +17,8 @@ import { SERVICE_PROCESSES, startServices } from '../../services/single-process/
 import { startChildServer, type ChildServer } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
-import { postTickets } from '../support/ticket-load';
+import { postAtFixedRate } from '../support/paced-load';
+import { postTickets, TICKET } from '../support/ticket-load';
 
 const IDLE_S = Number(process.env.BENCH_MEMORY_IDLE_S ?? 10);
 const LOAD_S = Number(process.env.BENCH_DURATION_S ?? 20);
@@ -122,8 +123,7 @@ const peakWhile = async <T>(pids: Record<string, number>, work: () => Promise<T>
   }
 };
 
-const load = (url: string, headers: Record<string, string>, durationS: number, overallRate?: number) =>
-  postTickets(url, headers, { connections: CONNECTIONS, durationS, ...(overallRate ? { overallRate } : {}) });
+const load = (url: string, headers: Record<string, string>, durationS: number) => postTickets(url, headers, { connections: CONNECTIONS, durationS });
 
 const goal = (measured: number, target: number) => ({ met: measured < target, measuredMiB: measured, targetMiB: target });
 
@@ -240,7 +240,10 @@ export const runMemoryBench = async (): Promise<BenchFigures> => {
         // Issue #15, benchmark 1: the latency at a fixed half of the rate just measured.
         const halfRate = Math.max(1, Math.round(loaded.result.requestsPerSecond / 2));
         process.stderr.write(`services mode: ${HALF_RATE_S} s at ${halfRate} requests/s, half the maximum\n`);
-        const atHalfRate = { ratePerSecond: halfRate, ...(await load(`${running.gatewayUrl}/v1/tickets`, { authorization: servicesAuth }, HALF_RATE_S, halfRate)) };
+        const atHalfRate = {
+          ratePerSecond: halfRate,
+          ...(await postAtFixedRate(`${running.gatewayUrl}/v1/tickets`, { authorization: servicesAuth }, TICKET, { connections: CONNECTIONS, durationS: HALF_RATE_S, ratePerSecond: halfRate })),
+        };
         goals['services mode: intake p99 < 50 ms at half the maximum rate'] = { met: atHalfRate.latencyMs.p99 < 50, measuredMs: atHalfRate.latencyMs.p99, targetMs: 50 };
         servicesMode = {
           broker: withoutBroker ? 'none: an address nobody listens on (services serve HTTP and retry the broker; nothing is published or consumed)' : kafkaBrokers,
