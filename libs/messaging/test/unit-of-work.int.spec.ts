@@ -1,8 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { TicketCreatedV1 } from '@tss/contracts';
 import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { systemClock } from '@tss/service-kit';
 import { messagingMigrations } from '../src/outbox/messaging-migrations';
+import { Outbox, outboxDraft } from '../src/outbox/outbox';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
+import { sampleTicketCreated } from '../src/testing';
 
 /** The unit of work no longer names its isolation level (one statement less, issue #8): it must still be READ COMMITTED. */
 describe('UnitOfWork', () => {
@@ -57,6 +62,36 @@ describe('UnitOfWork', () => {
       { id: 1, v: 2 },
       { id: 2, v: 2 },
     ]);
+  });
+
+  it('wakes its relay after a commit that wrote events, and only then', async () => {
+    const relay = { kick: jest.fn() };
+    const uow = new UnitOfWork(dataSource, relay);
+    const outbox = new Outbox({ service: 'ticket-intake', schema: 'uow', clock: systemClock });
+
+    // A consumer's usual commit: its effect and inbox rows, no event (each would cost the relay an empty drain).
+    await uow.run((tx) => tx.query('SELECT 1'));
+    expect(relay.kick).not.toHaveBeenCalled();
+
+    await uow.run((tx) => outbox.add(tx, TicketCreatedV1, randomUUID(), sampleTicketCreated(1)));
+    expect(relay.kick).toHaveBeenCalledTimes(1);
+
+    // An event folded into the caller's own statement (`addAllStatement`, given the transaction).
+    await uow.run(async (tx) => {
+      const { sql, params } = outbox.addAllStatement([outboxDraft(TicketCreatedV1, randomUUID(), sampleTicketCreated(1))], 1, tx);
+      await tx.query(sql, params);
+    });
+    expect(relay.kick).toHaveBeenCalledTimes(2);
+
+    // Rolled back: nothing to publish, no kick.
+    await expect(
+      uow.run(async (tx) => {
+        await outbox.add(tx, TicketCreatedV1, randomUUID(), sampleTicketCreated(1));
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(relay.kick).toHaveBeenCalledTimes(2);
+    expect(await dataSource.query('SELECT count(*)::int AS n FROM uow.outbox')).toEqual([{ n: 2 }]);
   });
 
   it('does not run other failures again', async () => {

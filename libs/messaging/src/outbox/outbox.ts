@@ -29,6 +29,18 @@ export const outboxDraft = <C extends EventContract>(contract: C, subject: strin
 });
 
 /**
+ * The transactions, by their query runner, that wrote outbox rows: a unit of work wakes its relay
+ * after committing one of these and no other (the commits that write none, most of a consumer's,
+ * would each cost the relay an empty drain). Rows committed by anything else still wake it by
+ * their INSERT's NOTIFY (`outbox-notify.migration.ts`).
+ */
+const wroteOutbox = new WeakSet<object>();
+const transactionOf = (tx: EntityManager): object => tx.queryRunner ?? tx;
+
+/** True once `addAll` ran, or `addAllStatement` was built, in `tx`'s transaction. */
+export const outboxWrittenIn = (tx: EntityManager): boolean => wroteOutbox.has(transactionOf(tx));
+
+/**
  * Writes events into the service's outbox table inside the caller's transaction, so the state
  * change and its event commit or roll back together (DESIGN "No lost or doubled effects").
  */
@@ -59,7 +71,7 @@ export class Outbox {
    */
   async addAll(tx: EntityManager, drafts: readonly OutboxDraft[]): Promise<CloudEvent<unknown>[]> {
     if (drafts.length === 0) return [];
-    const statement = this.addAllStatement(drafts, 1);
+    const statement = this.addAllStatement(drafts, 1, tx);
     await tx.query(prepared(statement.sql), statement.params);
     return statement.events;
   }
@@ -67,10 +79,12 @@ export class Outbox {
   /**
    * `addAll` as a data-modifying statement for a caller to fold into its own `WITH` (numbered from
    * `$first`, one parameter): one round trip for a state change and its events. The events are
-   * built, and checked against their contracts, here.
+   * built, and checked against their contracts, here. `tx`, the transaction it will run in, lets a
+   * unit of work wake the relay as it commits; without it the rows wake the relay by NOTIFY only.
    */
-  addAllStatement(drafts: readonly OutboxDraft[], first: number): { sql: string; params: unknown[]; events: CloudEvent<unknown>[] } {
+  addAllStatement(drafts: readonly OutboxDraft[], first: number, tx?: EntityManager): { sql: string; params: unknown[]; events: CloudEvent<unknown>[] } {
     const events = drafts.map((d) => this.build(d));
+    if (tx) wroteOutbox.add(transactionOf(tx));
     return {
       sql: `INSERT INTO "${this.schema}".outbox (event_id, event_type, topic, message_key, event, created_at)
        SELECT e.id, e.type, e.topic, e.key, e.event, e.created_at

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { outboxWrittenIn } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
 
 /** PostgreSQL's answers that mean "run the transaction again": a deadlock, a serialization failure. */
@@ -13,7 +14,8 @@ export const isRetryableTransactionFailure = (error: unknown): boolean => {
 
 /**
  * A service's state changes go through here: one transaction for the change and its outbox rows,
- * then a kick to the relay so the events leave at once instead of at the next poll.
+ * then, if it wrote any, a kick to the relay so the events leave at once instead of at the next
+ * poll (or a NOTIFY's round trip).
  *
  * A transaction PostgreSQL aborts as a deadlock victim or a serialization failure is run again
  * (up to 3 attempts, after a short random pause): the work must touch nothing but `tx`, which is
@@ -31,8 +33,13 @@ export class UnitOfWork {
         // READ COMMITTED, PostgreSQL's default, which the services' data sources keep. Naming it, as
         // `inTransaction` does, costs TypeORM a second statement (SET TRANSACTION ...) per
         // transaction: one round trip more for every ticket filed and every batch consumed (issue #8).
-        const result = await this.dataSource.transaction(work);
-        this.relay?.kick();
+        let wroteEvents = false;
+        const result = await this.dataSource.transaction(async (tx) => {
+          const value = await work(tx);
+          wroteEvents = outboxWrittenIn(tx);
+          return value;
+        });
+        if (wroteEvents) this.relay?.kick();
         return result;
       } catch (error) {
         if (attempt >= ATTEMPTS || !isRetryableTransactionFailure(error)) throw error;

@@ -510,7 +510,7 @@ export class MailSender {
     }
     // The next mails in line released in the statement that writes the events: after the one that
     // ended these (`releaseNextInLine`), and no round trip more for an acknowledgment.
-    const released = await this.releaseNextInLine(tx, sent, events.length > 0 ? (first) => this.deps.outbox.addAllStatement(events, first) : undefined);
+    const released = await this.releaseNextInLine(tx, sent, events.length > 0 ? (first) => this.deps.outbox.addAllStatement(events, first, tx) : undefined);
     if (!released) await this.deps.outbox.addAll(tx, events);
     for (const mail of sent) {
       const attempt = byId.get(mail.id);

@@ -61,7 +61,7 @@ export const fireClockTimers = async (deps: { outbox: Outbox; clock: Clock; time
   // in the statement that updates the clocks.
   const next = clocks.map((clock) => nextTimerFor(clock, now)).filter((t): t is NonNullable<typeof t> => t !== undefined);
   // The clocks, their events and their next timers in one statement (docs/adr/0051).
-  const events = drafts.length > 0 ? [deps.outbox.addAllStatement(drafts, 2)] : [];
+  const events = drafts.length > 0 ? [deps.outbox.addAllStatement(drafts, 2, tx)] : [];
   const timersFrom = 2 + events.reduce((n, e) => n + e.params.length, 0);
   await responseClockStore.recordFirings(tx, clocks, [...events, deps.timers.scheduleAllStatement(next satisfies ScheduleTimer[], timersFrom)]);
   countBreaches(drafts);
