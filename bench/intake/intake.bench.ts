@@ -101,13 +101,26 @@ const eventLoopDelaySinceLastScrape = async (metricsUrl: string) => {
   return { p50: gauge('p50'), p90: gauge('p90'), p99: gauge('p99'), max: gauge('max') };
 };
 
-/** CPU ticks of the PostgreSQL server's processes now (backends and background workers; one that exits meanwhile is not counted). */
-const postgresTicks = async (db: Client): Promise<Map<number, number>> => {
-  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity');
-  return new Map(rows.flatMap(({ pid }) => {
+/** The PostgreSQL server's processes now, each with its CPU ticks and whom it works for (the client's `application_name`, or the background worker's type). */
+const postgresProcesses = async (db: Client): Promise<Map<number, { ticks: number; of: string }>> => {
+  const { rows } = await db.query<{ pid: number; of: string }>(
+    "SELECT pid, coalesce(nullif(application_name, ''), backend_type) AS of FROM pg_stat_activity",
+  );
+  return new Map(rows.flatMap(({ pid, of }) => {
     const ticks = cpuTicks(pid);
-    return ticks === undefined ? [] : [[pid, ticks] as [number, number]];
+    return ticks === undefined ? [] : [[pid, { ticks, of }] as [number, { ticks: number; of: string }]];
   }));
+};
+
+/**
+ * PostgreSQL's CPU between two readings, in seconds, in all and by whom its processes worked for.
+ * A process started in between counts from zero; one that ended in between (a short autovacuum
+ * worker) is missed, so the figures are a floor.
+ */
+const postgresCpuSeconds = (before: Map<number, { ticks: number }>, after: Map<number, { ticks: number; of: string }>) => {
+  const byClient = new Map<string, number>();
+  for (const [pid, { ticks, of }] of after) byClient.set(of, (byClient.get(of) ?? 0) + (ticks - (before.get(pid)?.ticks ?? 0)) / CLK_TCK);
+  return { total: [...byClient.values()].reduce((a, b) => a + b, 0), byClient };
 };
 
 /** Waits for the outboxes to empty and for every ticket to have its clock and acknowledgment. */
@@ -217,12 +230,12 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     await eventLoopDelaySinceLastScrape(metricsUrl);
     if (STATEMENTS) await db.query('SELECT pg_stat_statements_reset()');
-    const postgresBefore = await postgresTicks(db);
+    const postgresBefore = await postgresProcesses(db);
     const [platformTicks, benchCpu, machineBefore, pacedStarted] = [cpuTicks(platform.child.pid!) ?? 0, process.cpuUsage(), machineTicks(), performance.now()];
     const paced = await postAtFixedRate(`${platform.baseUrl}/v1/tickets`, { authorization }, TICKET, { connections: CONNECTIONS, durationS: HALF_RATE_S, ratePerSecond: halfRate });
     const pacedS = (performance.now() - pacedStarted) / 1000;
     const benchCpuS = ((({ user, system }) => user + system)(process.cpuUsage(benchCpu))) / 1e6;
-    const postgresCpuTicks = [...(await postgresTicks(db))].reduce((sum, [pid, ticks]) => sum + ticks - (postgresBefore.get(pid) ?? ticks), 0);
+    const postgresCpu = postgresCpuSeconds(postgresBefore, await postgresProcesses(db));
     const share = (cpuSeconds: number) => Number((cpuSeconds / pacedS).toFixed(3));
     const atHalfRate = {
       ratePerSecond: halfRate,
@@ -231,9 +244,13 @@ export const runIntakeBench = async (): Promise<BenchFigures> => {
       platformEventLoopDelayMs: await eventLoopDelaySinceLastScrape(metricsUrl),
       shareOfCore: {
         platform: share(((cpuTicks(platform.child.pid!) ?? 0) - platformTicks) / CLK_TCK),
-        postgres: share(postgresCpuTicks / CLK_TCK),
+        postgres: share(postgresCpu.total),
         loadGenerator: share(benchCpuS),
       },
+      // The clients PostgreSQL worked for, busiest first (pools are named by service, relays and readers by their job).
+      postgresShareOfCoreByClient: Object.fromEntries(
+        [...postgresCpu.byClient].filter(([, seconds]) => seconds > 0).sort(([, a], [, b]) => b - a).map(([of, seconds]) => [of, share(seconds)]),
+      ),
       machine: machineShares(machineBefore, machineTicks()),
       ...(STATEMENTS ? { statementsPerTicket: await heaviestStatements(db, paced.ok, 25) } : {}),
     };
