@@ -148,7 +148,7 @@ export const smtpFailureOf = (error: unknown, secrets: { user?: string; password
   return { reason: toStorableText(mask(String(error))) };
 };
 
-type SocketCallback = (error: Error | null, socketOptions?: { socket: net.Socket } | false) => void;
+type SocketCallback = (error: Error | null, socketOptions?: { connection: net.Socket } | false) => void;
 
 /**
  * Nagle's algorithm off on the SMTP connection. nodemailer writes each SMTP command as a small
@@ -158,20 +158,33 @@ type SocketCallback = (error: Error | null, socketOptions?: { socket: net.Socket
  * connections: p50 1.5 s, p99 2.6 s with Nagle; p50 1 ms, p99 102 ms without (docs/performance.md,
  * "Acknowledgment mail"). nodemailer has no option for it.
  *
- * Plain connections (STARTTLS included): `getSocket` hands nodemailer a socket not yet connected,
- * with `noDelay` set, and nodemailer connects it itself: its connection timeout, its error handling.
- * It never answers `getSocket` with an error: nodemailer's pool (7.x, `PoolResource.connect`) then
- * answers that one mail but never frees the pooled connection, so after as many failed connects as
- * pooled connections every later send waited forever (docs/adr/0050, addendum of 2026-12-04, fifth
- * session). Implicit TLS (`secure`): nodemailer connects with `tls.connect`, which takes `noDelay`
- * from its `tls` options.
+ * Plain connections (STARTTLS included): `getSocket` starts the connection itself, with `noDelay`,
+ * and hands it over at once as `connection`. nodemailer's pool (7.x, `PoolResource.connect`) uses
+ * only a `connection` it is given: a `socket` to connect was dropped, and nodemailer connected one
+ * of its own with Nagle on (docs/adr/0050, addendum of 2026-12-06). Handed over before it is
+ * connected, the socket's failure (refused, reset, or this function's own timeout) reaches
+ * nodemailer as any connection's error does: the mail fails and the pooled connection is freed.
+ * It never answers `getSocket` with an error: the pool then answers that one mail but never frees
+ * the pooled connection, so after as many failed connects as pooled connections every later send
+ * waited forever (addendum of 2026-12-04). nodemailer takes a given connection as connected and
+ * clears its connection timeout at once, so the timeout here bounds the TCP connect instead
+ * (`connectionTimeout` of the options it passes, else 30 s). Implicit TLS (`secure`): nodemailer
+ * connects with `tls.connect`, which takes `noDelay` from its `tls` options.
  */
 export const socketWithoutNagle =
   () =>
-  (_options: unknown, callback: SocketCallback): void => {
-    const socket = new net.Socket();
-    socket.setNoDelay(true); // kept until connected, then applied
-    setImmediate(() => callback(null, { socket }));
+  (options: { host?: string; port?: number; connectionTimeout?: number }, callback: SocketCallback): void => {
+    const socket = net.connect({ host: options.host ?? 'localhost', port: options.port ?? 25, noDelay: true });
+    const timeoutMs = options.connectionTimeout ?? 30_000;
+    const timer = setTimeout(
+      () => socket.destroy(Object.assign(new Error(`connection to ${options.host}:${options.port} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
+    const settled = () => clearTimeout(timer);
+    socket.once('connect', settled);
+    socket.once('close', settled);
+    // Synchronously: nodemailer listens for the socket's errors before any can be emitted.
+    callback(null, { connection: socket });
   };
 
 /** RFC 5321 §4.5.3.2's timeouts unless configured otherwise (MAIL_SMTP_*_TIMEOUT_MS). */
@@ -200,7 +213,7 @@ export const smtpTransport = (settings: SmtpSettings): MailTransport => {
     socketTimeout: timeouts.replyTimeoutMs,
     pool: true,
     maxConnections: settings.maxConnections ?? 4,
-    // Nagle off (socketWithoutNagle): a socket nodemailer connects, or tls.connect's own option.
+    // Nagle off (socketWithoutNagle): a connection started with it, or tls.connect's own option.
     ...(settings.secure ? { tls: { noDelay: true } as ConnectionOptions } : { getSocket: socketWithoutNagle() }),
   });
   // Each send's message is read only once handed over (`readOnceHandedOver`); no DKIM signer or
