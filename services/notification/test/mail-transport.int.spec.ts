@@ -9,7 +9,6 @@ const nagleOff = (socket: Socket): unknown => {
   return key ? (socket as unknown as Record<symbol, unknown>)[key] : 'unknown';
 };
 
-
 describe('SMTP transport: the connection to the server', () => {
   let server: SmtpSink;
   beforeAll(async () => {
