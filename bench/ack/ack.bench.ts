@@ -23,7 +23,8 @@ import { restartWithStatementStats } from '../support/statement-stats';
 import { writeResult, type BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
 import { TICKET_FIELDS } from '../support/ticket-load';
-import { atFixedRate, percentiles, sleep, wallMs } from '../support/paced-load';
+import { atFixedRate } from '../support/paced-load';
+import { percentiles, sleep, wallMs } from '../support/timing';
 
 const RATE = Number(process.env.BENCH_ACK_RATE ?? 100);
 const DURATION_S = Number(process.env.BENCH_ACK_DURATION_S ?? 60);

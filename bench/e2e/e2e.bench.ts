@@ -23,7 +23,8 @@ import { CLK_TCK, cpuTicks } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { heaviestStatements, restartWithStatementStats } from '../support/statement-stats';
 import { TICKET } from '../support/ticket-load';
-import { atFixedRate, percentiles, sleep, wallMs } from '../support/paced-load';
+import { atFixedRate } from '../support/paced-load';
+import { percentiles, sleep, wallMs } from '../support/timing';
 
 const RATE = Number(process.env.BENCH_E2E_RATE ?? 100);
 const DURATION_S = Number(process.env.BENCH_E2E_DURATION_S ?? 60);

@@ -19,6 +19,7 @@ import type { BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
 import { postAtFixedRate } from '../support/paced-load';
 import { postTickets, TICKET } from '../support/ticket-load';
+import { sleep } from '../support/timing';
 
 const IDLE_S = Number(process.env.BENCH_MEMORY_IDLE_S ?? 10);
 const LOAD_S = Number(process.env.BENCH_DURATION_S ?? 20);
@@ -101,8 +102,6 @@ const breakdownOf = (report: ProbeReport): Record<string, unknown> => {
     largestPackagesKiB: Object.fromEntries(Object.entries(report.packages).slice(0, 8).map(([name, p]) => [name, p.sourceKiB])),
   };
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The highest RSS of each process while `work` runs, sampled every 250 ms. */
 const peakWhile = async <T>(pids: Record<string, number>, work: () => Promise<T>): Promise<{ result: T; peakMiB: Record<string, number> }> => {

@@ -32,6 +32,7 @@ import { slaTimerService } from '../../services/sla-timer/src/index';
 import { explainLogFrom } from '../support/explain-log';
 import { writeResult, type BenchFigures } from '../support/results';
 import { CLK_TCK, cpuTicks, killWithParent, machineShares, machineTicks, type MachineTicks } from '../support/processes';
+import { percentiles, sleep } from '../support/timing';
 
 const S = 'sla_timer';
 const OPEN = Number(process.env.BENCH_SLA_TIMERS ?? 1_000_000);
@@ -55,7 +56,6 @@ const DAY = 24 * 60 * MINUTE;
 const PARTNER = '0b1c2d3e-0000-4000-8000-000000000001';
 const BURST_PARTNER = '0b1c2d3e-0000-4000-8000-000000000002';
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 const byDueSlice = (rows: readonly { due: number; lateness: number }[]): number[] => {
   const first = Math.min(...rows.map((r) => r.due));
@@ -66,11 +66,6 @@ const byDueSlice = (rows: readonly { due: number; lateness: number }[]): number[
   }
   return Array.from({ length: 10 }, (_, i) => worst[i] ?? 0);
 };
-const distribution = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { count: sorted.length, p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? Number.NaN) };
-};
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** CPU of `pids` while `run` runs: as a share of one core, and in seconds, the replicas' (`replicaPids`) apart. */
 const cpuShare = async (
@@ -445,9 +440,9 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
         breachedEvents: Number(counts.breached),
         distinctClocks: Number(counts.clocks),
         latenessMs: {
-          claimed: distribution(rows.map((r) => Number(r.claimed))),
-          writtenToOutbox: distribution(rows.map((r) => Number(r.written))),
-          publishedByRelay: distribution(rows.map((r) => Number(r.published))),
+          claimed: percentiles(rows.map((r) => Number(r.claimed))),
+          writtenToOutbox: percentiles(rows.map((r) => Number(r.written))),
+          publishedByRelay: percentiles(rows.map((r) => Number(r.published))),
         },
         overOneSecondPublished: rows.filter((r) => Number(r.published) > 1_000).length,
         // The worst published lateness of the timers due in each tenth of the burst's second: a
@@ -472,7 +467,7 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
         fired: async () => Number((await db!.query<{ n: string }>(`SELECT count(*) AS n FROM ${S}.effects`)).rows[0].n),
       });
       const { rows } = await db.query<{ lateness: number }>(`SELECT extract(epoch FROM fired_at - due_at) * 1000 AS lateness FROM ${S}.effects`);
-      results.library = { ...run, latenessMs: distribution(rows.map((r) => Number(r.lateness))) };
+      results.library = { ...run, latenessMs: percentiles(rows.map((r) => Number(r.lateness))) };
     }
 
     if (PHASES.includes('pgboss')) {
@@ -537,7 +532,7 @@ export const runSlaServiceBench = async (): Promise<BenchFigures> => {
         insert: { jobs: ids.length, asked: OPEN, seconds: round(pgbossInsertS, 1), rowsPerSecond: Math.round(ids.length / pgbossInsertS) },
         fetchPlanWithNoneDue: fetchPlan,
         ...run,
-        latenessMs: distribution(rows.map((r) => Number(r.lateness))),
+        latenessMs: percentiles(rows.map((r) => Number(r.lateness))),
       };
       await boss.stop({ graceful: false } as never).catch(() => undefined);
       boss = undefined;

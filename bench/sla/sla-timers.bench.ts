@@ -19,6 +19,7 @@ import { timersMigrations } from '@tss/timers';
 import { restartWithStatementStats } from '../support/statement-stats';
 import { writeResult, type BenchFigures } from '../support/results';
 import { CLK_TCK, cpuTicks, killWithParent } from '../support/processes';
+import { percentiles } from '../support/timing';
 
 const SCHEMA = 'sla_bench';
 const OPEN_TIMERS = Number(process.env.BENCH_SLA_TIMERS ?? 1_000_000);
@@ -31,12 +32,7 @@ const INSERT_BATCH = 100_000;
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
-const distribution = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { count: sorted.length, p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? Number.NaN) };
-};
 
 /** A goal's verdict: met, or the factor by which the measured value misses the target. */
 const goal = (measured: number, target: number) => ({ met: measured <= target, measured: round(measured, 3), target, ...(measured <= target ? {} : { missedByFactor: round(measured / target, 2) }) });
@@ -115,7 +111,7 @@ const baselines = async (url: string) => {
       await heard;
       wakes.push(performance.now() - t);
     }
-    return { selectOneMs: distribution(selects), notifyWakeUpMs: distribution(wakes) };
+    return { selectOneMs: percentiles(selects), notifyWakeUpMs: percentiles(wakes) };
   } finally {
     await a.end();
     await b.end();
@@ -313,7 +309,7 @@ export const runSlaTimersBench = async (): Promise<BenchFigures> => {
       const lastFiredMs = Math.max(...rows.map((r) => r.fired_at.getTime()));
       const byOwner: Record<string, number> = {};
       for (const r of rows) byOwner[r.owner] = (byOwner[r.owner] ?? 0) + 1;
-      const latenessMs = distribution(lateness);
+      const latenessMs = percentiles(lateness);
       runs.push({
         replicas: replicaCount,
         idle: {
@@ -335,7 +331,7 @@ export const runSlaTimersBench = async (): Promise<BenchFigures> => {
           fired: rows.length,
           firedByReplica: byOwner,
           latenessMs,
-          claimLatenessMs: distribution(rows.map((r) => Number(r.claim_ms))),
+          claimLatenessMs: percentiles(rows.map((r) => Number(r.claim_ms))),
           worstLatenessMsByDueSlice100Ms: worstByDueSlice,
           overOneSecond: lateness.filter((l) => l > 1_000).length,
           firedPerSecond: Math.round(rows.length / ((lastFiredMs - burstStart.getTime()) / 1_000)),

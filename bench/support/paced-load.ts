@@ -4,22 +4,10 @@
 // process) falling behind shows in the figures instead of slowing the load down (coordinated
 // omission). autocannon's `overallRate` is neither: each connection sends its share of a second
 // back to back when the second starts, then waits for the next, and its correction records a
-// response of L ms as L samples 1 ms apart (docs/performance.md, "The half-rate run's load").
+// response of L ms as L samples 1 ms apart (docs/adr/0077).
 import { Agent, request } from 'undici';
 import type { LoadFigures } from './ticket-load';
-
-/** Wall-clock milliseconds without Date.now (the lint rule keeps that for the injected Clock). */
-export const wallMs = (): number => performance.timeOrigin + performance.now();
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Nearest-rank percentiles, in the values' unit, to a tenth. */
-export const percentiles = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
-  const round = (v: number) => Number(v.toFixed(1));
-  return { count: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1] ?? NaN) };
-};
+import { percentiles, sleep } from './timing';
 
 /** A call that started this much after it was due counts as a late start: the load generator itself fell behind. */
 export const LATE_START_MS = 100;

@@ -1,4 +1,5 @@
-import { atFixedRate, LATE_START_MS, percentiles, type ScheduleClock } from '../support/paced-load';
+import { atFixedRate, LATE_START_MS, type ScheduleClock } from '../support/paced-load';
+import { percentiles } from '../support/timing';
 
 /** A clock that moves only when slept on or told to. */
 const testClock = (): ScheduleClock & { advance(ms: number): void } => {

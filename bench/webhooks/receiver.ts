@@ -1,9 +1,9 @@
 // The webhooks benchmark's receiver, in a process of its own: answers every POST 200 at once,
 // counts them, and tells the benchmark what it saw (GET /stats; POST /reset starts a new count).
 import { createServer } from 'node:http';
+import { wallMs } from '../support/timing';
 
 const port = Number(process.env.PORT ?? 0);
-const wallMs = (): number => performance.timeOrigin + performance.now();
 let count = 0;
 let firstAtMs: number | undefined;
 let lastAtMs: number | undefined;

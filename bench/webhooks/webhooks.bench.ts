@@ -15,6 +15,7 @@ import { startChildServer, type ChildServer } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { json } from '../support/platform-api';
 import { heaviestStatements, restartWithStatementStats } from '../support/statement-stats';
+import { sleep, wallMs } from '../support/timing';
 
 const EVENTS = Number(process.env.BENCH_WEBHOOKS_EVENTS ?? 500);
 /** Endpoints replaying the events, each at the platform's per-endpoint limit (default 4): a replica serves many partners' endpoints. */
@@ -46,9 +47,6 @@ const statementsPer = async (db: Client, deliveries: number) => {
     heaviest: await heaviestStatements(db, deliveries, 12),
   };
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const wallMs = (): number => performance.timeOrigin + performance.now();
 
 export const runWebhooksBench = async (): Promise<BenchFigures> => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-webhooks-'));
