@@ -12,6 +12,8 @@ module.exports = {
   globalSetup: '<rootDir>/tools/jest/global-setup.ts',
   globalTeardown: '<rootDir>/tools/jest/global-teardown.ts',
   testTimeout: 60_000,
+  // Longest suites first, by durations recorded in CI (docs/adr/0078).
+  testSequencer: '<rootDir>/tools/jest/sequencer.js',
   // Jest's own report, and a JUnit XML one for CI systems that read test results from a file.
   reporters: ['default', ['jest-junit', { outputDirectory: 'test-results', outputName: 'junit.xml', suiteNameTemplate: '{filepath}', addFileAttribute: 'true' }]],
   // bench/ is no Nx project, but its load generator's pure parts have unit tests of their own.

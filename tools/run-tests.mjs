@@ -62,10 +62,13 @@ if (!process.env.JAEGER_QUERY_URL || !kafka) {
 }
 mkdirSync('.cache', { recursive: true });
 const resultsFile = '.cache/jest-results.json';
-// At least two workers: the suites wait on PostgreSQL, brokers and timers far more than they
-// compute, so on 2 cores two workers halve the run (378 s → 207 s measured, 849 tests both ways);
-// Jest's own default there is one. A --maxWorkers given on the command line wins.
-const workers = extra.some((a) => a.startsWith('--maxWorkers') || a === '-w' || a === '--runInBand' || a === '-i') ? [] : [`--maxWorkers=${Math.max(2, availableParallelism() - 1)}`];
+// One worker more than the cores: the suites wait on PostgreSQL, brokers, child processes and
+// timers as well as compute. On 2 cores, two workers halved the run against one (378 s → 207 s
+// measured, 849 tests both ways); with two, the machine was still 12 % idle through CI's Jest
+// phase (vmstat), so a third fills the waits (docs/adr/0078). Jest's own default there is one.
+// TEST_WORKERS, or a --maxWorkers given on the command line, wins.
+const workerCount = Number(process.env.TEST_WORKERS) || availableParallelism() + 1;
+const workers = extra.some((a) => a.startsWith('--maxWorkers') || a === '-w' || a === '--runInBand' || a === '-i') ? [] : [`--maxWorkers=${workerCount}`];
 const jest = spawnSync('npx', ['jest', '--json', `--outputFile=${resultsFile}`, ...workers, ...extra], { stdio: 'inherit', env: process.env });
 let summary;
 try {
