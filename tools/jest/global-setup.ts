@@ -47,7 +47,9 @@ export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-test-pg-'));
-    const pg = new EmbeddedPostgres({ dataDir, port: await freePort(), fsync: false });
+    // Every suite's platforms and pools share this server: three workers' at once passed
+    // PostgreSQL's default of 100 connections ("too many clients already").
+    const pg = new EmbeddedPostgres({ dataDir, port: await freePort(), fsync: false, maxConnections: 400 });
     await pg.start();
     adminUrl = pg.url();
     (globalThis as { __TSS_TEST_PG__?: unknown }).__TSS_TEST_PG__ = { pg, dataDir };

@@ -18,6 +18,11 @@ export interface EmbeddedPostgresOptions {
   /** Durability; tests may turn fsync off. */
   fsync?: boolean;
   /**
+   * The server's `max_connections` (PostgreSQL's default, 100, when not given). Jest's global
+   * server takes more: three workers, each starting platforms of several pools, passed 100.
+   */
+  maxConnections?: number;
+  /**
    * Also listen on a Unix-domain socket in `<dataDir>/socket`, and hand out URLs through it
    * (`url`). On this project's VMs a round trip over it costs the client about 15 % less CPU than
    * TCP loopback (docs/performance.md); the platform in one process sends ~60 statements a ticket.
@@ -180,6 +185,7 @@ export class EmbeddedPostgres implements RunningPostgres {
     }
     const flags = ['-D', this.clusterDir, '-p', String(this.options.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir ?? ''}`];
     if (this.options.fsync === false) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+    if (this.options.maxConnections !== undefined) flags.push('-c', `max_connections=${this.options.maxConnections}`);
     const child = spawn(path.join(bin, 'postgres'), flags, { ...(osUser ?? {}), stdio: ['ignore', 'ignore', 'pipe'], detached: this.options.ownProcessGroup === true });
     this.child = child;
     this.logTail = '';

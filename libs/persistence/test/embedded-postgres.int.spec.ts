@@ -84,6 +84,24 @@ describe('embedded PostgreSQL', () => {
     }
   });
 
+  it('starts the server with the max_connections asked for', async () => {
+    const data = mkdtempSync(path.join(os.tmpdir(), 'tss-pg-conn-'));
+    const server = new EmbeddedPostgres({ dataDir: data, port: await freePort(), fsync: false, maxConnections: 150 });
+    try {
+      await server.start();
+      const client = new Client({ connectionString: server.url() });
+      await client.connect();
+      try {
+        expect((await client.query<{ max_connections: string }>('SHOW max_connections')).rows[0].max_connections).toBe('150');
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await server.stop();
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+
   it('falls back to TCP when the socket path would be too long for the kernel', async () => {
     const server = new EmbeddedPostgres({ dataDir: path.join(os.tmpdir(), 'x'.repeat(120)), port: 5432, unixSocket: true });
     expect(server.url('db')).toBe(server.tcpUrl('db'));
