@@ -319,7 +319,7 @@ def main(path, with_jobs=True):
     if not os.path.exists(NODE):
         print("node_modules/.bin/node missing (run npm ci first): skipped")
         return 0
-    docs = [d for d in yaml.safe_load_all(open(path)) if d]
+    docs = [d for d in yaml.load_all(open(path), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if d]
     problems = contract_problems(docs, read_settings(s for _, s, _ in deployments(docs)))
     for p in problems:
         print("FAIL contract: " + p)
