@@ -2,6 +2,7 @@ import { slaProjectionHandlers } from '../events/sla-projection.handler';
 import { queueRoutes } from '../http/queue.routes';
 import { QueueSearch1765000300000 } from '../store/migrations/1765000300000-queue-search';
 import { QueueOpenViewOrder1765606861000 } from '../store/migrations/1765606861000-queue-open-view-order';
+import { QueueOwedOnOpenIndexes1765606870000 } from '../store/migrations/1765606870000-queue-owed-on-open-indexes';
 import { defineIntakePart } from './intake-part';
 
 /**
@@ -11,6 +12,6 @@ import { defineIntakePart } from './intake-part';
  */
 export const queuePart = defineIntakePart({
   name: 'queue',
-  migrations: [QueueSearch1765000300000, QueueOpenViewOrder1765606861000],
+  migrations: [QueueSearch1765000300000, QueueOpenViewOrder1765606861000, QueueOwedOnOpenIndexes1765606870000],
   build: (deps) => ({ routes: queueRoutes(deps), handlers: slaProjectionHandlers }),
 });

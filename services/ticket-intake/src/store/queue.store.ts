@@ -30,14 +30,21 @@ export type ResponseDueProjection =
 /**
  * P4's order as SQL, over `t`: emergencies first (false sorts before true), the due time of the
  * response owed (`queue_due_at`: the clock's, or the level's target from the time received until
- * one is known; migration 1765000300000), the order received, the id. The indexes
- * `tickets_queue_unassigned`/`tickets_queue_assigned`/`tickets_queue_all` are in this order and under these conditions.
+ * one is known; migration 1765000300000), the order received, the id.
  * Kept equal to `compareQueuePositions` (domain/queue-order.ts) by the tests.
+ *
+ * One index per assignee kind serves both views (`tickets_queue_open_unassigned`/`_assigned`/
+ * `_all`, migrations 1765606861000 and 1765606870000): every ticket at work, in the open view's
+ * order, which leads with `(NOT response_owed)`. The owed views are that order's first stretch:
+ * `OWED` says `response_owed` in the form the planner matches to the indexes' leading column (an
+ * index condition, so a page stops where the owed part ends), and for a NOT NULL column means the
+ * same. Written as plain `response_owed`, the planner could only filter on it.
  */
 const NOT_EMERGENCY = `(t.level <> 'emergency')`;
 const QUEUE_ORDER = `${NOT_EMERGENCY}, t.queue_due_at, t.received_at, t.id`;
 const AT_WORK = `t.status IN ('new', 'open')`;
-const IN_QUEUE = `${AT_WORK} AND t.response_owed`;
+const OWED = `(NOT t.response_owed) IS FALSE`;
+const IN_QUEUE = `${AT_WORK} AND ${OWED}`;
 /** The `open` view: every ticket at work, those owing nothing after the others, each part in P4's order. */
 const OPEN_VIEW_ORDER = `(NOT t.response_owed), ${QUEUE_ORDER}`;
 

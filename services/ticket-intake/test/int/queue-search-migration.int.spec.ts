@@ -3,6 +3,8 @@ import type { DataSource } from 'typeorm';
 import { createServiceDataSource } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { QueueSearch1765000300000 } from '../../src/store/migrations/1765000300000-queue-search';
+import { QueueOpenViewOrder1765606861000 } from '../../src/store/migrations/1765606861000-queue-open-view-order';
+import { QueueOwedOnOpenIndexes1765606870000 } from '../../src/store/migrations/1765606870000-queue-owed-on-open-indexes';
 import { INTAKE_SCHEMA } from '../../src/store/ticket.store';
 import { insertTicketRow } from './support/ticket-rows';
 
@@ -24,8 +26,11 @@ describe('migration 1765000300000 (queue and search)', () => {
 
   it('reverts and re-applies, and re-applying fills the search document and queue due time of existing tickets', async () => {
     const migration = new QueueSearch1765000300000();
+    // The later migrations on its queue indexes are reverted first, newest first, and re-applied after it.
+    const later = [new QueueOpenViewOrder1765606861000(), new QueueOwedOnOpenIndexes1765606870000()];
     const runner = dataSource.createQueryRunner();
     try {
+      for (const m of [...later].reverse()) await m.down(runner);
       await migration.down(runner);
       const columns = async () =>
         (await dataSource.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'tickets'`, [INTAKE_SCHEMA])).map(
@@ -41,6 +46,7 @@ describe('migration 1765000300000 (queue and search)', () => {
       expect((await dataSource.query(`SELECT search_document FROM ${INTAKE_SCHEMA}.tickets WHERE id = $1`, [id]))[0].search_document).toBeNull();
 
       await migration.up(runner);
+      for (const m of later) await m.up(runner);
       expect(await columns()).toEqual(expect.arrayContaining(['queue_due_at', 'response_clock_id']));
       const [row] = await dataSource.query(
         `SELECT queue_due_at, search_document @@ websearch_to_tsquery('pg_catalog.russian', 'crash') AS found FROM ${INTAKE_SCHEMA}.tickets WHERE id = $1`,

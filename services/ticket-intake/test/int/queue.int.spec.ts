@@ -329,7 +329,7 @@ describe('the agents’ queue (P4, issue #9)', () => {
       return (await tx.query(`EXPLAIN ${CLAIM_NEXT_UNASSIGNED_SQL}`)) as { 'QUERY PLAN': string }[];
     });
     const text = plan.map((r) => r['QUERY PLAN']).join('\n');
-    expect(text).toMatch(/Index Scan using tickets_queue_(unassigned|all)/);
+    expect(text).toMatch(/Index Scan using tickets_queue_open_(unassigned|all)/);
     expect(text).not.toMatch(/\bSort\b/);
   });
 

@@ -80,6 +80,38 @@ describe('list and queue pages at volume read by index', () => {
     });
   });
 
+  describe('GET /v1/queue (the owed view) and the claim', () => {
+    // The owed views read the open view's indexes (docs/adr/0079): the owed part as an index
+    // condition, so a page stops where it ends rather than filter every ticket owing nothing.
+    it.each([
+      ['any', 'tickets_queue_open_all', { kind: 'any' as const }],
+      ['none', 'tickets_queue_open_unassigned', { kind: 'unassigned' as const }],
+    ])('assignee=%s: the first page walks %s in the queue order', async (_name, index, assignee) => {
+      const plan = await explain((tx) => queueStore.list(tx, { assignee, limit: 51 }));
+      expect(plan).toEqual(expect.objectContaining({ seqScans: [], sorts: 0, indexes: [index] }));
+      expect(plan.blocks).toBeLessThan(120);
+    });
+
+    it("assignee=me reads only that staff member's owed tickets", async () => {
+      const plan = await explain((tx) => queueStore.list(tx, { assignee: { kind: 'staff', staffId: agent }, limit: 51 }));
+      expect(plan).toEqual(expect.objectContaining({ seqScans: [], indexes: ['tickets_queue_open_assigned'] }));
+    });
+
+    it('a page past the last owed ticket ends at the owed part: nothing owing nothing is read', async () => {
+      // Every owed ticket is due before this cursor; about 800 tickets at work owe nothing after it.
+      const after = { rank: 1 as const, dueAt: new Date('2099-01-01T00:00:00.000Z'), receivedAt: START, id: randomUUID() };
+      const plan = await explain((tx) => queueStore.list(tx, { assignee: { kind: 'any' }, after, limit: 51 }));
+      expect(plan).toEqual(expect.objectContaining({ seqScans: [], sorts: 0 }));
+      expect(plan.blocks).toBeLessThan(10);
+    });
+
+    it('the claim takes the head of the unassigned queue by index', async () => {
+      const plan = await explain((tx) => queueStore.lockNextUnassigned(tx));
+      expect(plan).toEqual(expect.objectContaining({ seqScans: [], sorts: 0, indexes: ['tickets_queue_open_unassigned'] }));
+      expect(plan.blocks).toBeLessThan(20);
+    });
+  });
+
   describe('GET /v1/queue?view=open', () => {
     it.each([
       ['any', { kind: 'any' as const }],
