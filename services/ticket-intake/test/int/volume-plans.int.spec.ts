@@ -81,8 +81,9 @@ describe('list and queue pages at volume read by index', () => {
   });
 
   describe('GET /v1/queue (the owed view) and the claim', () => {
-    // The owed views read the open view's indexes (docs/adr/0079): the owed part as an index
-    // condition, so a page stops where it ends rather than filter every ticket owing nothing.
+    // The owed views read the open view's indexes (docs/adr/0027, addendum of 2026-12-06): the
+    // owed part as an index condition, so a page stops where it ends rather than filter every
+    // ticket owing nothing.
     it.each([
       ['any', 'tickets_queue_open_all', { kind: 'any' as const }],
       ['none', 'tickets_queue_open_unassigned', { kind: 'unassigned' as const }],

@@ -2,9 +2,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { createIndexConcurrently } from '@tss/persistence';
 
 /**
- * The queue's owed views read the open view's indexes (docs/adr/0079): `tickets_queue_open_*`
- * (1765606861000) lead with `(NOT response_owed)` and hold every ticket at work, so the owed part
- * is their first stretch, read with `(NOT response_owed) IS FALSE` as an index condition
+ * The queue's owed views read the open view's indexes (docs/adr/0027, addendum of 2026-12-06):
+ * `tickets_queue_open_*` (1765606861000) lead with `(NOT response_owed)` and hold every ticket at
+ * work, so the owed part is their first stretch, read with `(NOT response_owed) IS FALSE` as an index condition
  * (queue.store.ts). The owed views' own three indexes held the same entries again: every filing
  * and every due-time projection wrote six queue index entries where three serve.
  *
