@@ -4,9 +4,9 @@ import { createIndexConcurrently } from '@tss/persistence';
 /**
  * The queue's owed views read the open view's indexes (docs/adr/0027, addendum of 2026-12-06):
  * `tickets_queue_open_*` (1765606861000) lead with `(NOT response_owed)` and hold every ticket at
- * work, so the owed part is their first stretch, read with `(NOT response_owed) IS FALSE` as an index condition
- * (queue.store.ts). The owed views' own three indexes held the same entries again: every filing
- * and every due-time projection wrote six queue index entries where three serve.
+ * work, so the owed part is their first stretch, read with `(NOT response_owed) IS FALSE` as an
+ * index condition (queue.store.ts). The owed views' own three indexes held the same entries again:
+ * every filing and every due-time projection wrote six queue index entries where three serve.
  *
  * Dropped CONCURRENTLY, outside a transaction, as 1765606861000 built its indexes: tickets are
  * written hundreds of times a second and a plain DROP INDEX waits for, then holds off, every write.
