@@ -10,11 +10,11 @@ describe('decideHeldMail', () => {
   });
 
   it('behind a pending mail this check locked: it waits for that one’s release, looking again after ten minutes', () => {
-    expect(decideHeldMail(queuedAt, { pending: 2, locked: 2 }, at(5_000))).toEqual({ kind: 'hold', recheckAt: at(5_000 + MAIL_HOLD_RECHECK_MS) });
+    expect(decideHeldMail(queuedAt, { pending: 2, locked: 2 }, at(5_000))).toEqual({ kind: 'hold', recheckAt: at(5_000 + MAIL_HOLD_RECHECK_MS), busyAhead: false });
   });
 
-  it('behind a mail another transaction was changing (ended, perhaps, unseen): it looks again within a second', () => {
-    expect(decideHeldMail(queuedAt, { pending: 2, locked: 1 }, at(5_000))).toEqual({ kind: 'hold', recheckAt: at(5_000 + MAIL_HOLD_RECHECK_SOON_MS) });
+  it('behind a mail another transaction was changing (ended, perhaps, unseen): it looks again within a second, and is watched', () => {
+    expect(decideHeldMail(queuedAt, { pending: 2, locked: 1 }, at(5_000))).toEqual({ kind: 'hold', recheckAt: at(5_000 + MAIL_HOLD_RECHECK_SOON_MS), busyAhead: true });
   });
 
   it('a day after it was queued it waits no longer: sent, out of order', () => {
@@ -23,6 +23,6 @@ describe('decideHeldMail', () => {
   });
 
   it('its last look comes when the day is up, not later', () => {
-    expect(decideHeldMail(queuedAt, { pending: 1, locked: 1 }, at(MAIL_HOLD_MAX_MS - 60_000))).toEqual({ kind: 'hold', recheckAt: at(MAIL_HOLD_MAX_MS) });
+    expect(decideHeldMail(queuedAt, { pending: 1, locked: 1 }, at(MAIL_HOLD_MAX_MS - 60_000))).toEqual({ kind: 'hold', recheckAt: at(MAIL_HOLD_MAX_MS), busyAhead: false });
   });
 });

@@ -359,8 +359,10 @@ describe('a ticket’s requester mails in order across replicas (real PostgreSQL
   });
 
   // The release cannot see a hold written by a transaction that commits after it: the firing that
-  // finds the mail ahead locked (its end being recorded) looks again within a second, not ten minutes.
-  it('a held mail fired while the mail ahead is being recorded sent, its release missing that firing: it looks again within a second, and goes', async () => {
+  // finds the mail ahead locked (its end being recorded) watches that transaction end and releases
+  // the mail then, without the clock moving (a frozen test clock once left it put off: the flaky
+  // second mails of 2026-12-06); its recheck a second later is the net under the watch.
+  it('a held mail fired while the mail ahead is being recorded sent, its release missing that firing: it goes once both transactions have ended, with no time passing', async () => {
     const one = replica();
     const two = replica();
     const ticketId = randomUUID();
@@ -401,13 +403,51 @@ describe('a ticket’s requester mails in order across replicas (real PostgreSQL
       }
     }
     expect(two.handed).toHaveLength(0);
-    expect(await firstTimerDue(refusal.id)).toBe(clock.now().getTime() + MAIL_HOLD_RECHECK_SOON_MS);
+    // The watch waited for both transactions, found the line free and brought the timer forward.
+    await two.sender.drain();
+    expect(await firstTimerDue(refusal.id)).toBe(clock.now().getTime());
     slow.accept(); // recorded already: this answer changes nothing
     await one.sender.drain();
-    clock.advanceMs(MAIL_HOLD_RECHECK_SOON_MS);
     await two.fire();
     expect(two.handed.map((m) => m.messageId)).toEqual([refusal.messageId]);
     expect(one.handed.map((m) => m.messageId)).toEqual([ack.messageId]);
+  });
+
+  // The watch releases only a free line: the mail ahead held by a transaction that did not end it
+  // (here a lock taken and let go, as a firing of its retry that finds it still under way) is still
+  // pending, so the held mail keeps its recheck, and the mail ahead's own end releases it.
+  it('a held mail fired while the mail ahead is locked by a transaction that does not end it: the watch leaves the hold, and the end of the mail ahead releases it', async () => {
+    const one = replica();
+    const two = replica();
+    const ticketId = randomUUID();
+    const slow = answerLater(one);
+    const [ack] = await queued(ticketId, 'acknowledgment');
+    await one.worker.runDue();
+    await waitFor('the acknowledgment at the server', () => one.handed.length === 1);
+    const [refusal] = await queued(ticketId, 'attachments_refused');
+
+    const other = sut.host.dataSource.createQueryRunner();
+    await other.connect();
+    try {
+      await other.startTransaction();
+      await other.query(`SELECT 1 FROM notification.mail_messages WHERE id = $1 FOR UPDATE`, [ack.id]);
+      expect(await two.worker.runDue()).toBe(1);
+      expect(await firstTimerDue(refusal.id)).toBe(clock.now().getTime() + MAIL_HOLD_RECHECK_SOON_MS);
+      await other.rollbackTransaction();
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+    await two.sender.drain();
+    expect(await firstTimerDue(refusal.id)).toBe(clock.now().getTime() + MAIL_HOLD_RECHECK_SOON_MS);
+    expect(two.handed).toHaveLength(0);
+
+    slow.accept();
+    await one.sender.drain();
+    expect(await firstTimerDue(refusal.id)).toBe(clock.now().getTime());
+    await two.fire();
+    expect(two.handed.map((m) => m.messageId)).toEqual([refusal.messageId]);
+    expect(await mail(refusal.id)).toMatchObject({ status: 'sent', attempts: 1, held: false });
   });
 
   // The other order: the firing that holds the mail locks the one ahead first; the record of that

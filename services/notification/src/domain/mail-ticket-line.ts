@@ -15,7 +15,8 @@ export const MAIL_HOLD_RECHECK_MS = 10 * 60_000;
 /**
  * How soon it looks again when a mail ahead of it was being changed by another transaction as it
  * looked (being fired, or its outcome recorded): that one may have just ended, and its release may
- * not have seen this mail held.
+ * not have seen this mail held. The sender also watches that transaction end and releases the mail
+ * then (`busyAhead`); this catches a watch cut short.
  */
 export const MAIL_HOLD_RECHECK_SOON_MS = 1_000;
 
@@ -37,14 +38,19 @@ export interface MailsAhead {
 export type HeldMailDecision =
   /** Nothing pending ahead any more, or held too long (`overdue`): its attempt starts now. */
   | { kind: 'send'; overdue: boolean }
-  /** Still behind: its attempt's timer is put off to `recheckAt` (the release brings it forward). */
-  | { kind: 'hold'; recheckAt: Date };
+  /**
+   * Still behind: its attempt's timer is put off to `recheckAt` (the release brings it forward).
+   * `busyAhead`: a mail ahead was being changed by another transaction, whose release may miss this
+   * one; the sender looks again once that transaction has ended.
+   */
+  | { kind: 'hold'; recheckAt: Date; busyAhead: boolean };
 
 /** What becomes of a held mail, queued at `queuedAt`, whose timer fired at `now`. */
 export const decideHeldMail = (queuedAt: Date, ahead: MailsAhead, now: Date): HeldMailDecision => {
   if (ahead.pending === 0) return { kind: 'send', overdue: false };
   const givenUpAt = queuedAt.getTime() + MAIL_HOLD_MAX_MS;
   if (now.getTime() >= givenUpAt) return { kind: 'send', overdue: true };
-  const waitMs = ahead.locked < ahead.pending ? MAIL_HOLD_RECHECK_SOON_MS : MAIL_HOLD_RECHECK_MS;
-  return { kind: 'hold', recheckAt: new Date(Math.min(now.getTime() + waitMs, givenUpAt)) };
+  const busyAhead = ahead.locked < ahead.pending;
+  const waitMs = busyAhead ? MAIL_HOLD_RECHECK_SOON_MS : MAIL_HOLD_RECHECK_MS;
+  return { kind: 'hold', recheckAt: new Date(Math.min(now.getTime() + waitMs, givenUpAt)), busyAhead };
 };

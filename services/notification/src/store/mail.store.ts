@@ -446,6 +446,26 @@ export const mailStore = {
     return rows.map((r) => r.id);
   },
 
+  /**
+   * The ticket of held mail `id` once the transactions that held it and the mails ahead of it have
+   * ended, when it is still held and nothing ahead of it is pending any more; undefined otherwise.
+   * Each of its two reads is a statement of its own that waits for the rows' locks and keeps none,
+   * so it holds nothing while it waits and waits in no cycle (`MailSender`'s watch of a busy line).
+   */
+  async settledLine(db: Pick<EntityManager, 'query'>, id: string): Promise<string | undefined> {
+    const [mail] = rowsOf<{ ticket_id: string | null; queue_seq: string | null; held: boolean; status: string }>(
+      await db.query(`SELECT ticket_id, queue_seq, held, status FROM "${S}".mail_messages WHERE id = $1 FOR SHARE`, [id]),
+    );
+    if (!mail || mail.status !== 'pending' || !mail.held || mail.ticket_id === null || mail.queue_seq === null) return undefined;
+    const ahead = rowsOf<{ id: string }>(
+      await db.query(`SELECT id FROM "${S}".mail_messages WHERE ticket_id = $1 AND queue_seq < $2 AND queue_seq IS NOT NULL AND status = 'pending' FOR SHARE`, [
+        mail.ticket_id,
+        mail.queue_seq,
+      ]),
+    );
+    return ahead.length === 0 ? mail.ticket_id : undefined;
+  },
+
   /** The mail, its row locked until `tx` ends: an attempt and its outcome are recorded one at a time. */
   async lock(tx: EntityManager, id: string): Promise<MailRow | undefined> {
     const rows = (await tx.query(`SELECT * FROM "${S}".mail_messages WHERE id = $1 FOR UPDATE`, [id])) as RawMail[];

@@ -125,6 +125,8 @@ export class MailSender {
   private readonly unrecorded: UnrecordedAttempts;
   /** Whether the server refuses our session, as this process last heard it. */
   private readonly session: SmtpSessionWatch;
+  /** Held mails watched until the mail ahead of each settles (`watchBusyLines`; drains and stops wait for them). */
+  private readonly lineWatches = new Set<Promise<void>>();
   /** The latest bringing forward of mail waiting for our session (a stop waits for it). */
   private bringingForward: Promise<void> = Promise.resolve();
 
@@ -167,7 +169,7 @@ export class MailSender {
     const firedOrder = new Map(ids.map((id, i) => [id, i]));
     due.sort((a, b) => (firedOrder.get(a.id) ?? 0) - (firedOrder.get(b.id) ?? 0));
     // After the failures above: one of them may be the very mail a held one waits for.
-    const { starting, putOff } = await this.placeHeld(tx, due, now);
+    const { starting, putOff, busyAhead } = await this.placeHeld(tx, due, now);
     await mailStore.startAttempts(tx, starting, instanceId);
     await this.deps.timers.scheduleAll(tx, [
       ...starting.map(({ id, attempt, counted }) => ({ id: mailAttemptTimerId(id, attempt + 1), kind: MAIL_SEND_TIMER, dueAt: new Date(now.getTime() + this.armedRetryMs(counted)), payload: { mailId: id } })),
@@ -175,6 +177,7 @@ export class MailSender {
       ...putOff.map(({ id, attempt, recheckAt }) => ({ id: mailAttemptTimerId(id, attempt), kind: MAIL_SEND_TIMER, dueAt: recheckAt, payload: { mailId: id } })),
     ]);
     for (const { id, attempt } of starting) this.enqueue(id, attempt, instanceId);
+    this.watchBusyLines(busyAhead);
   };
 
   /**
@@ -205,10 +208,11 @@ export class MailSender {
     tx: EntityManager,
     due: readonly MailRow[],
     now: Date,
-  ): Promise<{ starting: { id: string; attempt: number; counted: number }[]; putOff: { id: string; attempt: number; recheckAt: Date }[] }> {
+  ): Promise<{ starting: { id: string; attempt: number; counted: number }[]; putOff: { id: string; attempt: number; recheckAt: Date }[]; busyAhead: string[] }> {
     const ahead = await mailStore.aheadInLine(tx, due.filter((mail) => mail.held).map((mail) => mail.id));
     const starting: { id: string; attempt: number; counted: number }[] = [];
     const putOff: { id: string; attempt: number; recheckAt: Date }[] = [];
+    const busyAhead: string[] = [];
     for (const mail of due) {
       const attempt = mail.attempts + 1;
       if (!mail.held) {
@@ -220,6 +224,7 @@ export class MailSender {
       const log = this.deps.logger.child({ mailId: mail.id, ticketId: mail.ticketId, kind: mail.kind });
       if (decision.kind === 'hold') {
         putOff.push({ id: mail.id, attempt, recheckAt: decision.recheckAt });
+        if (decision.busyAhead) busyAhead.push(mail.id);
         log.debug({ ahead: behind, recheckAt: decision.recheckAt }, 'mail held: an earlier mail of its ticket has not ended yet');
         continue;
       }
@@ -228,7 +233,35 @@ export class MailSender {
       }
       starting.push({ id: mail.id, attempt, counted: countedAttempts(mail) + 1 });
     }
-    return { starting, putOff };
+    return { starting, putOff, busyAhead };
+  }
+
+  /**
+   * Held mails put off because a mail ahead was being changed by another transaction (its outcome
+   * recorded, or its attempt fired): that transaction's release may have skipped the timer this
+   * firing held. Once this firing and that transaction have ended, a mail whose line is now free is
+   * released at once, not at its recheck a second later by the clock (docs/adr/0035, addendum of
+   * 2026-12-06). Not awaited: the watch waits for this firing's commit.
+   */
+  private watchBusyLines(mailIds: readonly string[]): void {
+    for (const mailId of mailIds) {
+      const watch: Promise<void> = this.releaseOnceSettled(mailId)
+        .catch((error: unknown) => this.deps.logger.debug({ err: error, mailId }, 'held mail not looked at again once the mail ahead settled: its recheck sends it'))
+        .finally(() => this.lineWatches.delete(watch));
+      this.lineWatches.add(watch);
+    }
+  }
+
+  private async releaseOnceSettled(mailId: string): Promise<void> {
+    const ticketId = await mailStore.settledLine(this.deps.dataSource, mailId);
+    if (ticketId === undefined || this.stopped) return;
+    const released = await mailStore.releaseNextInLine(this.deps.dataSource.manager, {
+      ticketIds: [ticketId],
+      now: this.deps.clock.now(),
+      timerSchema: this.deps.timers.schema,
+      timerIdPrefix: MAIL_ATTEMPT_TIMER_ID_PREFIX,
+    });
+    if (released.length > 0) this.deps.logger.debug({ mailIds: released }, 'mail released: the earlier mail of its ticket ended while this one was being put off');
   }
 
   /** When the next attempt is armed (`counted`: this one's number among those that count): the usual delay, but never before this attempt may still be waiting for the server. */
@@ -261,6 +294,12 @@ export class MailSender {
 
   /** Resolves once nothing is being sent or waiting (tests, shutdown). */
   async drain(): Promise<void> {
+    await Promise.all([...this.lineWatches]);
+    await this.sendsDrained();
+  }
+
+  /** Resolves once nothing is being sent or waiting to be. */
+  private async sendsDrained(): Promise<void> {
     if (this.running === 0 && this.queue.length === 0) return;
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
@@ -272,7 +311,8 @@ export class MailSender {
    * 5-minute timeout) and can no longer hand it over; sends whose message the server is taking
    * get the rest of `stopBudgetMs` for its answer, and only those still waiting then are abandoned,
    * at-least-once. Every one cut short is recorded as a transient failure; its armed retry sends it
-   * after the restart, like any interrupted attempt.
+   * after the restart, like any interrupted attempt. Watches of held mails (`watchBusyLines`) get
+   * `stopGraceMs`; one still waiting then is left to its mail's recheck.
    */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -281,11 +321,11 @@ export class MailSender {
     const budget = timeout(budgetMs);
     const grace = timeout(Math.min(this.deps.stopGraceMs ?? 2_000, budgetMs));
     try {
-      await Promise.race([this.drain(), grace.over]);
+      await Promise.race([this.sendsDrained(), grace.over]);
       for (const send of this.inFlight) if (send.handover.cutShort()) send.interrupt(INTERRUPTED.beforeData);
       const takingData = this.takingData();
       if (takingData > 0) this.deps.logger.info({ sends: takingData, budgetMs }, 'stopping: waiting for the SMTP server to answer the mail it is taking');
-      await Promise.race([this.drain(), budget.over]);
+      await Promise.race([this.sendsDrained(), budget.over]);
     } finally {
       grace.clear();
       budget.clear();
@@ -294,10 +334,16 @@ export class MailSender {
     const abandoned = this.takingData();
     if (abandoned > 0) this.deps.logger.warn({ sends: abandoned, budgetMs }, 'stopping: the stop budget ran out before the SMTP server answered; those mails are sent again after the restart and may arrive twice');
     for (const send of this.inFlight) send.interrupt(send.handover.cutShort() ? INTERRUPTED.beforeData : INTERRUPTED.afterData);
-    await this.drain();
+    await this.sendsDrained();
     // Outcomes the database did not take: one last try, then they are logged (the take-back sends their mails).
     await this.unrecorded.stop(Math.min(this.deps.stopGraceMs ?? 2_000, budgetMs));
     await this.bringingForward;
+    const watches = timeout(Math.min(this.deps.stopGraceMs ?? 2_000, budgetMs));
+    try {
+      await Promise.race([Promise.all([...this.lineWatches]), watches.over]);
+    } finally {
+      watches.clear();
+    }
   }
 
   /** Sends in flight whose message the server is taking (it may deliver them whatever we do). */
