@@ -323,7 +323,11 @@ describe('a ticket’s requester mails in order across replicas (real PostgreSQL
     return { accept: () => waiting.splice(0).forEach((resolve) => resolve({ kind: 'sent', response: '250 OK' })), waiting };
   };
 
-  it('the acknowledgment sent by one replica, the refusal’s timer fired by another: the refusal waits in the database and goes once the acknowledgment is recorded sent', async () => {
+  /**
+   * Two replicas; one has handed a ticket's acknowledgment to a server that has not answered yet
+   * (`slow`), and the ticket's refusal is queued behind it, held.
+   */
+  const ackAtTheServerRefusalHeld = async () => {
     const one = replica();
     const two = replica();
     const ticketId = randomUUID();
@@ -331,8 +335,12 @@ describe('a ticket’s requester mails in order across replicas (real PostgreSQL
     const [ack] = await queued(ticketId, 'acknowledgment');
     await one.worker.runDue();
     await waitFor('the acknowledgment handed to the server by replica one', () => one.handed.length === 1);
-
     const [refusal] = await queued(ticketId, 'attachments_refused');
+    return { one, two, ticketId, slow, ack, refusal };
+  };
+
+  it('the acknowledgment sent by one replica, the refusal’s timer fired by another: the refusal waits in the database and goes once the acknowledgment is recorded sent', async () => {
+    const { one, two, slow, ack, refusal } = await ackAtTheServerRefusalHeld();
     expect(await mail(refusal.id)).toMatchObject({ held: true, inTicketLine: true });
     await two.fire();
     expect(two.handed).toHaveLength(0);
@@ -363,14 +371,7 @@ describe('a ticket’s requester mails in order across replicas (real PostgreSQL
   // the mail then, without the clock moving (a frozen test clock once left it put off: the flaky
   // second mails of 2026-12-06); its recheck a second later is the net under the watch.
   it('a held mail fired while the mail ahead is being recorded sent, its release missing that firing: it goes once both transactions have ended, with no time passing', async () => {
-    const one = replica();
-    const two = replica();
-    const ticketId = randomUUID();
-    const slow = answerLater(one);
-    const [ack] = await queued(ticketId, 'acknowledgment');
-    await one.worker.runDue();
-    await waitFor('the acknowledgment at the server', () => one.handed.length === 1);
-    const [refusal] = await queued(ticketId, 'attachments_refused');
+    const { one, two, ticketId, slow, ack, refusal } = await ackAtTheServerRefusalHeld();
 
     const recorder = sut.host.dataSource.createQueryRunner();
     const firing = sut.host.dataSource.createQueryRunner();
@@ -417,14 +418,7 @@ describe('a ticket’s requester mails in order across replicas (real PostgreSQL
   // (here a lock taken and let go, as a firing of its retry that finds it still under way) is still
   // pending, so the held mail keeps its recheck, and the mail ahead's own end releases it.
   it('a held mail fired while the mail ahead is locked by a transaction that does not end it: the watch leaves the hold, and the end of the mail ahead releases it', async () => {
-    const one = replica();
-    const two = replica();
-    const ticketId = randomUUID();
-    const slow = answerLater(one);
-    const [ack] = await queued(ticketId, 'acknowledgment');
-    await one.worker.runDue();
-    await waitFor('the acknowledgment at the server', () => one.handed.length === 1);
-    const [refusal] = await queued(ticketId, 'attachments_refused');
+    const { one, two, slow, ack, refusal } = await ackAtTheServerRefusalHeld();
 
     const other = sut.host.dataSource.createQueryRunner();
     await other.connect();
@@ -453,14 +447,7 @@ describe('a ticket’s requester mails in order across replicas (real PostgreSQL
   // The other order: the firing that holds the mail locks the one ahead first; the record of that
   // one waits for it, and its release, a statement of its own after, sees the hold and undoes it.
   it('the mail ahead recorded sent while a firing holds the mail behind it: the record waits for that firing, then releases the mail at once', async () => {
-    const one = replica();
-    const two = replica();
-    const ticketId = randomUUID();
-    const slow = answerLater(one);
-    const [ack] = await queued(ticketId, 'acknowledgment');
-    await one.worker.runDue();
-    await waitFor('the acknowledgment at the server', () => one.handed.length === 1);
-    const [refusal] = await queued(ticketId, 'attachments_refused');
+    const { one, two, slow, ack, refusal } = await ackAtTheServerRefusalHeld();
 
     const firing = sut.host.dataSource.createQueryRunner();
     await firing.connect();
