@@ -19,6 +19,7 @@ export * from './consumer/event-consumer';
 export * from './consumer/not-yet';
 export * from './consumer/pass-over';
 export * from './consumer/batch-writes';
+export * from './consumer/batch-outbox';
 export * from './dead-letters/dead-letter.store';
 export * from './dead-letters/dead-letter-operator';
 export * from './dead-letters/dead-letter-command';

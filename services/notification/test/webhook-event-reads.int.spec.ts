@@ -106,6 +106,21 @@ describe('webhook events recorded and matched per transaction (issue #11)', () =
     expect(later.statements).toHaveLength(3);
   });
 
+  // Before any staff endpoint exists in this suite's database (a staff endpoint may receive every partner's events).
+  it('issue #15: the sla events of a partner no endpoint may receive, each naming a ticket event of another batch: one probe for the batch, not one per event', async () => {
+    const partnerId = randomUUID();
+    const events = Array.from({ length: 5 }, () => ({ ...event('sla.clock_started', partnerId), data: { partnerId, ticketSequence: 1 } }));
+    const counted = await handleAll(events);
+    expect(counted.count('notification.webhook_events')).toBe(2); // the first event's probe, then the record
+    expect(counted.statements).toHaveLength(2);
+    // Recorded for replay all the same.
+    expect(await sut.query(`SELECT count(*)::int AS n FROM notification.webhook_events WHERE id = ANY($1::text[])`, [events.map((e) => e.id)])).toEqual([{ n: 5 }]);
+    // The partner's first endpoint: the next batch probes each event again, and holds the one whose ticket event is not recorded.
+    await endpoint({ kind: 'partner', partnerId }, ['*']);
+    const waiting = { ...event('sla.clock_started', partnerId), data: { partnerId, ticketSequence: 1 } };
+    await expect(handleAll([waiting])).rejects.toThrow(/waits for ticket event 1/);
+  });
+
   // Before any staff endpoint exists in this suite's database (the next test makes one).
   it('docs/adr/0066 (third session): an escalation event waits for its cause only if a staff endpoint may receive it; with none, it is queued at once', async () => {
     const partnerId = randomUUID();

@@ -76,8 +76,8 @@ export const slaTimerService = defineService({
         await app.register(namedPlugin('slaReportRoutes', slaReportRoutes(deps)));
         await app.register(namedPlugin('policyRoutes', policiesPart.routes(deps)));
       },
-      handlers: [...ticketEventHandlers({ outbox: deps.outbox, timers }), ...partnersPart.handlers()],
-      newerEventTypes: [newerTicketEventTypes({ outbox: deps.outbox, timers })],
+      handlers: [...ticketEventHandlers({ timers }), ...partnersPart.handlers()],
+      newerEventTypes: [newerTicketEventTypes({ timers })],
       background: [timerTask, ...policiesPart.background(deps)],
     };
   },

@@ -77,6 +77,13 @@ export const queueWebhooks = (timers: TimerStore) => {
   /** Per transaction, the ids of the events its handlers have queued (recorded at its flush). */
   const eventsInBatch = new WeakMap<BatchWrites, Set<string>>();
 
+  /**
+   * Per transaction, whether any enabled endpoint may receive a partner's events (key: the partner's
+   * id, or '' for staff endpoints only), as the first check of the batch for that partner found it.
+   * Most partners subscribe to nothing: their later events skip the check's round trip (issue #15).
+   */
+  const receiversInBatch = new WeakMap<BatchWrites, Map<string, boolean>>();
+
   const queuedEarlierInBatch = (cause: AwaitedCause, subject: string, batch: BatchWrites): boolean =>
     cause.kind === 'event' ? (eventsInBatch.get(batch)?.has(cause.eventId) ?? false) : (ticketEventsInBatch.get(batch)?.get(subject) ?? 0) >= cause.ticketSequence;
 
@@ -94,10 +101,15 @@ export const queueWebhooks = (timers: TimerStore) => {
     if (cause === undefined || queuedEarlierInBatch(cause, event.subject, batch)) return;
     // A partner's endpoints never receive a staff-only event: only staff endpoints count.
     const receiversOf = isStaffOnly(event.type) ? undefined : partnerId;
+    const receivers = receiversInBatch.get(batch) ?? new Map<string, boolean>();
+    receiversInBatch.set(batch, receivers);
+    // No receiver when the batch first looked: none is waiting for this event's order.
+    if (receivers.get(receiversOf ?? '') === false) return;
     const { recorded, anyReceiver } =
       cause.kind === 'event'
         ? await webhookEventStore.eventRecorded(tx, cause.eventId, receiversOf)
         : await webhookEventStore.ticketEventRecorded(tx, event.subject, cause.ticketSequence, receiversOf);
+    receivers.set(receiversOf ?? '', anyReceiver);
     if (recorded || !anyReceiver) return;
     const awaited = cause.kind === 'event' ? `${cause.eventType} ${cause.eventId}` : `ticket event ${cause.ticketSequence}`;
     if (!waitSpent) throw new NotYet(`ticket ${event.subject}: ${event.type} waits for ${awaited}`);

@@ -9,7 +9,7 @@ import {
   SlaWarningV1,
   type ServiceLevel,
 } from '@tss/contracts';
-import { outboxDraft, type Outbox, type OutboxDraft } from '@tss/messaging';
+import { outboxDraft, type OutboxDraft, type OutboxWriter } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { allTimerIds, nextTimerFor, type TimerEffect } from '../domain/clock-timers';
 import type { ResponseClock, StopEffect } from '../domain/response-clock';
@@ -52,7 +52,7 @@ export const syncClockTimers = async (tx: EntityManager, timers: TimerStore, clo
 };
 
 /** P12: `phoneSupport` is the clock's agreement's term at the clock's level (escalation's call-back task on emergencies). */
-export const publishStarted = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, terms: { phoneSupport: boolean }) =>
+export const publishStarted = (tx: EntityManager, outbox: OutboxWriter, owner: ClockOwnerRef, clock: ResponseClock, terms: { phoneSupport: boolean }) =>
   outbox.add(tx, SlaClockStartedV1, owner.ticketId, {
     ...base(owner, clock),
     startedAt: clock.startedAt.toISOString(),
@@ -63,7 +63,7 @@ export const publishStarted = (tx: EntityManager, outbox: Outbox, owner: ClockOw
   });
 
 /** P12: `phoneSupport` as in `publishStarted`, at the new level (escalation's call-back on a raise to emergency). */
-export const publishRetargeted = (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, previousLevel: ServiceLevel, terms: { phoneSupport: boolean }) =>
+export const publishRetargeted = (tx: EntityManager, outbox: OutboxWriter, owner: ClockOwnerRef, clock: ResponseClock, previousLevel: ServiceLevel, terms: { phoneSupport: boolean }) =>
   outbox.add(tx, SlaRetargetedV1, owner.ticketId, {
     ...base(owner, clock),
     previousLevel,
@@ -83,7 +83,7 @@ const breachedData = (owner: ClockOwnerRef, clock: ResponseClock, lateness?: { l
 });
 
 /** A breach an event found unpublished (its timer had not fired): published in the event's transaction. */
-export const publishBreached = async (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock) => {
+export const publishBreached = async (tx: EntityManager, outbox: OutboxWriter, owner: ClockOwnerRef, clock: ResponseClock) => {
   const data = breachedData(owner, clock);
   await outbox.add(tx, SlaBreachedV1, owner.ticketId, data);
   countBreaches([{ contract: SlaBreachedV1, data }]);
@@ -94,7 +94,7 @@ export const publishBreached = async (tx: EntityManager, outbox: Outbox, owner: 
  * follows the clock's start, not the ending event), then `sla.met` or `sla.clock_cancelled`, which
  * follow `endedBy`, the ticket event that ended the clock.
  */
-export const publishStopped = async (tx: EntityManager, outbox: Outbox, owner: ClockOwnerRef, clock: ResponseClock, effects: readonly StopEffect[], endedBy: number) => {
+export const publishStopped = async (tx: EntityManager, outbox: OutboxWriter, owner: ClockOwnerRef, clock: ResponseClock, effects: readonly StopEffect[], endedBy: number) => {
   for (const effect of effects) {
     if (effect.kind === 'breached') await publishBreached(tx, outbox, owner, clock);
     else if (effect.kind === 'met') {

@@ -23,18 +23,28 @@ import {
   type EventContract,
   type EventData,
 } from '@tss/contracts';
-import { on, onNewerTypes, type HandlerBinding, type NewerTypeBinding } from '@tss/messaging';
+import { batchOutbox, on, onNewerTypes, type BatchWrites, type HandlerBinding, type NewerTypeBinding } from '@tss/messaging';
 import type { TicketFact } from '../domain/ticket-clocks';
 import { slaTicketStore } from '../store/sla-ticket.store';
 import { applyTicketCreated, applyTicketEvent, type ClockDeps } from '../use-cases/apply-ticket-event';
 
+/** The service's timers; the events go to the consumer's outbox, at the batch's end. */
+export type TicketEventDeps = Pick<ClockDeps, 'timers'>;
+
+/**
+ * What a handler of the batch applies its event with: the batch's events written to the outbox in
+ * one statement at its end (`batchOutbox`; every outbox write of this consumer goes through it, so
+ * their order is kept), not a round trip per event (issue #15).
+ */
+const inBatch = (deps: TicketEventDeps, batch: BatchWrites): ClockDeps => ({ timers: deps.timers, outbox: batchOutbox(batch) });
+
 type Sequenced = { partnerId: string; sequence: number };
 
 /** A ticket event as a fact for the clocks; `other` still advances the ticket's sequence. */
-const sequenced = <C extends EventContract>(contract: C, factOf: (data: EventData<C>) => TicketFact, deps: ClockDeps): HandlerBinding =>
-  on(contract, async (event, { tx, now, logger, passOver }) => {
+const sequenced = <C extends EventContract>(contract: C, factOf: (data: EventData<C>) => TicketFact, deps: TicketEventDeps): HandlerBinding =>
+  on(contract, async (event, { tx, now, logger, passOver, batch }) => {
     const data = event.data as EventData<C> & Sequenced;
-    await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: factOf(event.data) }, now, logger, passOver);
+    await applyTicketEvent(tx, inBatch(deps, batch), { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: factOf(event.data) }, now, logger, passOver);
   });
 
 const other = (): TicketFact => ({ kind: 'other' });
@@ -43,11 +53,11 @@ const other = (): TicketFact => ({ kind: 'other' });
  * sla-timer consumes every `ticket.*` event: those that change what is owed move clocks (P5, P10,
  * P11), the rest only advance the ticket's sequence, so order can be checked on each.
  */
-export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
-  on(TicketCreatedV1, async (event, { tx, now, logger }) => {
+export const ticketEventHandlers = (deps: TicketEventDeps): HandlerBinding[] => [
+  on(TicketCreatedV1, async (event, { tx, now, logger, batch }) => {
     await applyTicketCreated(
       tx,
-      deps,
+      inBatch(deps, batch),
       {
         ticketId: event.subject,
         partnerId: event.data.partnerId,
@@ -74,9 +84,9 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
   sequenced(TicketAcceptedV1, other, deps),
   sequenced(TicketAcknowledgmentFailedV1, other, deps),
   sequenced(TicketCategoryChangedV1, other, deps),
-  on(TicketDetailsChangedV1, async (event, { tx, now, logger, passOver }) => {
+  on(TicketDetailsChangedV1, async (event, { tx, now, logger, passOver, batch }) => {
     const d = event.data;
-    const outcome = await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: d.partnerId, sequence: d.sequence, fact: other() }, now, logger, passOver);
+    const outcome = await applyTicketEvent(tx, inBatch(deps, batch), { ticketId: event.subject, partnerId: d.partnerId, sequence: d.sequence, fact: other() }, now, logger, passOver);
     // The product as staff completed it (P2): the SLA report counts the ticket's clocks under it.
     if (outcome === 'applied') await slaTicketStore.setProduct(tx, event.subject, d.product ?? null);
   }),
@@ -96,12 +106,12 @@ export const ticketEventHandlers = (deps: ClockDeps): HandlerBinding[] => [
  * event of the ticket would wait for it and be dead-lettered (docs/adr/0072). One without a
  * partner and a sequence is not a ticket event this check can place: skipped, with a warning.
  */
-export const newerTicketEventTypes = (deps: ClockDeps): NewerTypeBinding =>
-  onNewerTypes('ticket.', async (event, { tx, now, logger, passOver }) => {
+export const newerTicketEventTypes = (deps: TicketEventDeps): NewerTypeBinding =>
+  onNewerTypes('ticket.', async (event, { tx, now, logger, passOver, batch }) => {
     const data = event.data as { partnerId?: unknown; sequence?: unknown } | null;
     if (typeof data?.partnerId !== 'string' || typeof data.sequence !== 'number' || !Number.isInteger(data.sequence)) {
       logger.warn('a ticket event of a newer release without partnerId and sequence: skipped');
       return;
     }
-    await applyTicketEvent(tx, deps, { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: other() }, now, logger, passOver);
+    await applyTicketEvent(tx, inBatch(deps, batch), { ticketId: event.subject, partnerId: data.partnerId, sequence: data.sequence, fact: other() }, now, logger, passOver);
   });

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from 'typeorm';
 import type { ServiceLevel } from '@tss/contracts';
-import { NotYet, type Outbox, type PassOver } from '@tss/messaging';
+import { NotYet, type OutboxWriter, type PassOver } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { allTimerIds, nextTimerFor } from '../domain/clock-timers';
 import type { ResponseClock } from '../domain/response-clock';
@@ -15,7 +15,8 @@ import { insertOpenedTicket, OPENED_CLOCK, OPENING_TIMERS_FIRST_PARAM } from '..
 import { policiesIn } from './policies-in-transaction';
 
 export interface ClockDeps {
-  outbox: Outbox;
+  /** A consumer's: `batchOutbox`, so a batch's events go in one statement at its end. */
+  outbox: OutboxWriter;
   timers: TimerStore;
 }
 

@@ -57,7 +57,7 @@ describe('SLA clocks on the durable timers (issue #10), sla-timer alone on real 
       outbox: sut.host.outbox,
       clock,
       logger: log,
-      bindings: ticketEventHandlers({ outbox: sut.host.outbox, timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }),
+      bindings: ticketEventHandlers({ timers: new TimerStore({ schema: SLA_SCHEMA, clock }) }),
       retryBaseMs: 5,
       maxRetryDelayMs: 20,
       notYetMaxWaitMs: 10_000,

@@ -9,7 +9,7 @@ import { ticketEventHandlers } from '../../src/events/ticket-events.handlers';
  */
 describe('sla-timer consumes every ticket event intake produces', () => {
   it('has a handler for each ticket.* contract of the catalogue', () => {
-    const handlers = ticketEventHandlers({ outbox: { add: async () => undefined } as never, timers: new TimerStore({ schema: 'sla_timer', clock: { now: () => new Date() } as never }) });
+    const handlers = ticketEventHandlers({ timers: new TimerStore({ schema: 'sla_timer', clock: { now: () => new Date() } as never }) });
     const consumed = new Set(handlers.map((h) => `${h.contract.type}@${h.contract.version}`));
     const produced = contractsOf('ticket-intake').map((c) => `${c.type}@${c.version}`);
     expect(produced.filter((key) => !consumed.has(key))).toEqual([]);

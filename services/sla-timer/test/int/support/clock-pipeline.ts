@@ -28,7 +28,7 @@ export const clockPipeline = (sut: ServiceUnderTest, clock: Clock, logger: Logge
       outbox: sut.host.outbox,
       clock,
       logger,
-      bindings: ticketEventHandlers({ outbox: sut.host.outbox, timers: timers() }),
+      bindings: ticketEventHandlers({ timers: timers() }),
     }),
     worker: new TimerWorker({
       dataSource: sut.host.dataSource,
