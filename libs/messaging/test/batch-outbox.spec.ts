@@ -20,10 +20,10 @@ describe('batchOutbox', () => {
   it('writes nothing while the handlers run, then every event of the batch in one call, in the order added', async () => {
     const batch = new TransactionWrites();
     const events = batchOutbox(batch);
-    await events.add(tx, TicketCreatedV1, 'ticket-1', sampleTicketCreated());
+    await events.add(tx, TicketCreatedV1, 'ticket-1', sampleTicketCreated(1));
     await events.add(tx, TicketAcceptedV1, 'ticket-1', { partnerId: 'p', sequence: 2, acceptedAt: '2026-12-06T11:00:00.000Z', via: 'api' });
     // Another handler of the same batch, with its own writer: the same flush.
-    await batchOutbox(batch).add(tx, TicketCreatedV1, 'ticket-2', sampleTicketCreated());
+    await batchOutbox(batch).add(tx, TicketCreatedV1, 'ticket-2', sampleTicketCreated(1));
     expect(written).toEqual([]);
 
     await batch.flushAll(flushContext);
