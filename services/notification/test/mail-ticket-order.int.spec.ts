@@ -366,13 +366,17 @@ describe('a ticket’s requester mails in order across replicas (real PostgreSQL
     }
   });
 
-  // The release cannot see a hold written by a transaction that commits after it: the firing that
-  // finds the mail ahead locked (its end being recorded) watches that transaction end and releases
-  // the mail then, without the clock moving (a frozen test clock once left it put off: the flaky
-  // second mails of 2026-12-06); its recheck a second later is the net under the watch.
-  it('a held mail fired while the mail ahead is being recorded sent, its release missing that firing: it goes once both transactions have ended, with no time passing', async () => {
-    const { one, two, ticketId, slow, ack, refusal } = await ackAtTheServerRefusalHeld();
-
+  /**
+   * The race step by step: the acknowledgment's record has marked it sent and not committed when
+   * replica `two` fires the refusal (it finds the acknowledgment locked and puts the refusal off);
+   * the record's release finds the refusal's timer held by that firing, and leaves it; then both
+   * commit (`beforeCommits` first).
+   */
+  const raceTheRecord = async (
+    two: ReturnType<typeof replica>,
+    { ticketId, ack, refusal }: { ticketId: string; ack: { id: string }; refusal: { id: string } },
+    beforeCommits: () => Promise<void> = async () => undefined,
+  ) => {
     const recorder = sut.host.dataSource.createQueryRunner();
     const firing = sut.host.dataSource.createQueryRunner();
     await recorder.connect();
@@ -395,6 +399,7 @@ describe('a ticket’s requester mails in order across replicas (real PostgreSQL
       );
       // The record's release finds the refusal's timer held by that firing, and leaves it.
       expect(await mailStore.releaseNextInLine(recorder.manager, { ticketIds: [ticketId], now: clock.now(), timerSchema: NOTIFICATION_SCHEMA, timerIdPrefix: MAIL_ATTEMPT_TIMER_ID_PREFIX })).toEqual([]);
+      await beforeCommits();
       await recorder.commitTransaction();
       await firing.commitTransaction();
     } finally {
@@ -403,6 +408,15 @@ describe('a ticket’s requester mails in order across replicas (real PostgreSQL
         await runner.release();
       }
     }
+  };
+
+  // The release cannot see a hold written by a transaction that commits after it: the firing that
+  // finds the mail ahead locked (its end being recorded) watches that transaction end and releases
+  // the mail then, without the clock moving (a frozen test clock once left it put off: the flaky
+  // second mails of 2026-12-06); its recheck a second later is the net under the watch.
+  it('a held mail fired while the mail ahead is being recorded sent, its release missing that firing: it goes once both transactions have ended, with no time passing', async () => {
+    const { one, two, ticketId, slow, ack, refusal } = await ackAtTheServerRefusalHeld();
+    await raceTheRecord(two, { ticketId, ack, refusal });
     expect(two.handed).toHaveLength(0);
     // The watch waited for both transactions, found the line free and brought the timer forward.
     await two.sender.drain();
@@ -412,6 +426,23 @@ describe('a ticket’s requester mails in order across replicas (real PostgreSQL
     await two.fire();
     expect(two.handed.map((m) => m.messageId)).toEqual([refusal.messageId]);
     expect(one.handed.map((m) => m.messageId)).toEqual([ack.messageId]);
+  });
+
+  it('a watch cut short (its replica stopped while it waited): the recheck a second later sends the held mail', async () => {
+    const { one, two, ticketId, slow, ack, refusal } = await ackAtTheServerRefusalHeld();
+    await raceTheRecord(two, { ticketId, ack, refusal }, () => two.sender.stop());
+    // The watch found the line free after the stop: it released nothing.
+    await two.sender.drain();
+    expect(await firstTimerDue(refusal.id)).toBe(clock.now().getTime() + MAIL_HOLD_RECHECK_SOON_MS);
+    slow.accept();
+    await one.sender.drain();
+    const three = replica();
+    await three.fire();
+    expect(three.handed).toHaveLength(0);
+    clock.advanceMs(MAIL_HOLD_RECHECK_SOON_MS);
+    await three.fire();
+    expect(three.handed.map((m) => m.messageId)).toEqual([refusal.messageId]);
+    expect(await mail(refusal.id)).toMatchObject({ status: 'sent', attempts: 1, held: false });
   });
 
   // The watch releases only a free line: the mail ahead held by a transaction that did not end it
