@@ -23,6 +23,8 @@ const isPassing = (message: string): boolean => {
 
 /** "Response CreateTopics(key: 19, version: 3)": kafkajs's Connection, when an answer came back with an error. */
 const RESPONSE = /^Response \w+\(key: \d+, version: \d+\)$/;
+/** The error kafkajs makes of a broker's error code, as its name shows in a crash line. */
+const PROTOCOL_ERROR = 'KafkaJSProtocolError';
 /** Lines that end in the error's message: the producer's retries, a consumer's crash. */
 const PREFIXES = [/^Failed to send messages: /, /^Crash: \w+: /];
 
@@ -32,8 +34,10 @@ export type BrokerAnswer = 'settling' | 'error';
  * Whether a kafkajs ERROR line is about an answer of the broker (docs/adr/0020, addendum of
  * 2026-12-05, third session): the broker was reached and answered, so it is no outage. `settling`:
  * a state kafkajs retries through (a coordinator not available or loading, no leader yet, not the
- * controller, a topic that already exists); `error`: any other answer (an authorization refused),
- * and a consumer's crash, which kafkajs follows with a restart. A connection refused or reset, and a
+ * controller, a topic that already exists), and a consumer crashed on such an answer (kafkajs
+ * restarts it; after a broker's restart the group's coordinator loads for seconds, a crash every
+ * 300 ms meanwhile); `error`: any other answer (an authorization refused), and a consumer's crash
+ * once kafkajs's retries on an answer are spent. A connection refused or reset, and a
  * request that timed out without an answer, are not answers: undefined.
  */
 export const brokerAnswerOf = (message: string, fields: Record<string, unknown>): BrokerAnswer | undefined => {
@@ -42,6 +46,8 @@ export const brokerAnswerOf = (message: string, fields: Record<string, unknown>)
   const prefix = PREFIXES.find((p) => p.test(message));
   const text = prefix ? message.replace(prefix, '') : message;
   if (!answers.has(text)) return undefined;
-  if (message.startsWith('Crash: ')) return 'error';
+  // A consumer crashed on the answer itself settles with the broker (kafkajs restarts it); one
+  // whose retries on it were spent does not.
+  if (message.startsWith('Crash: ') && !message.startsWith(`Crash: ${PROTOCOL_ERROR}: `)) return 'error';
   return isPassing(text) ? 'settling' : 'error';
 };

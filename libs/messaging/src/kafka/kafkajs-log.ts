@@ -38,10 +38,17 @@ const isRestart = (message: string): boolean => message.startsWith('Restarting t
  * handler's, logged at warn (a database outage as such): they say nothing of the broker, which
  * answered the fetch they came with. So are those about the group's rebalance, which the broker
  * answered too: at info, or at warn when the member's session had expired; and the broker's other
- * answers (docs/adr/0020, third session of 2026-12-05): a state it settles through at info, any
- * other at warn, both at debug during an outage. The rest keep their level.
+ * answers (docs/adr/0020, third session of 2026-12-05): a state it settles through at info (a
+ * consumer's crash on one too, and the restart after it at debug), any other at warn, both at
+ * debug during an outage. The rest keep their level.
  */
-export const kafkajsLogCreator = (logger: Logger, status: BrokerStatus) => () => (entry: LogEntry) => {
+export const kafkajsLogCreator = (logger: Logger, status: BrokerStatus) => {
+  // Consumer groups whose last crash was the broker settling: their restart line is one more of it.
+  const settlingCrashes = new Set<unknown>();
+  return () => (entry: LogEntry) => logKafkajs(logger, status, settlingCrashes, entry);
+};
+
+const logKafkajs = (logger: Logger, status: BrokerStatus, settlingCrashes: Set<unknown>, entry: LogEntry): void => {
   const { message, ...rest } = entry.log;
   if (entry.level !== logLevel.ERROR) {
     const fields = { kafka: { namespace: entry.namespace, ...rest } };
@@ -71,6 +78,10 @@ export const kafkajsLogCreator = (logger: Logger, status: BrokerStatus) => () =>
   }
   const answer = brokerAnswerOf(message, rest);
   if (answer) {
+    if (message.startsWith('Crash: ')) {
+      if (answer === 'settling') settlingCrashes.add(rest.groupId);
+      else settlingCrashes.delete(rest.groupId);
+    }
     const text = answer === 'settling' ? `Kafka broker settling: ${detail}` : `Kafka broker answered with an error: ${detail}`;
     // During an outage, one more line of it (the broker coming back): at debug, as its others.
     if (!status.reachable) logger.debug(fields, text);
@@ -79,8 +90,10 @@ export const kafkajsLogCreator = (logger: Logger, status: BrokerStatus) => () =>
     return;
   }
   // During an outage a restart is one more line of it; otherwise it follows a handler's crash.
+  const afterSettling = isRestart(message) && settlingCrashes.delete(rest.groupId);
   if (isRestart(message) && status.reachable) {
-    logger.warn(fields, message);
+    if (afterSettling) logger.debug(fields, message);
+    else logger.warn(fields, message);
     return;
   }
   status.failed(message, fields);
