@@ -132,7 +132,10 @@ describe('webhook results the database did not take are recorded once it answers
       ['o-2', 'ready', 0, null],
     ]);
     expect(warnings(lines)).toEqual(['webhook result not recorded: the database did not answer; kept in memory and recorded once it answers']);
-    expect(lines.find((l) => l.msg === 'webhook results recorded once the database answered again')).toMatchObject({ level: 30, deliveries: 1, succeeded: 1 });
+    // Logged after the record's commit, which the rows above may show first (a CI run of 2026-12-06 read them in between).
+    const recordedLine = () => lines.find((l) => l.msg === 'webhook results recorded once the database answered again');
+    await waitFor('the line saying it was recorded', () => recordedLine() !== undefined);
+    expect(recordedLine()).toMatchObject({ level: 30, deliveries: 1, succeeded: 1 });
 
     // Past the watchdog: nothing is sent again, and the ticket's next delivery goes.
     clock.advanceMs(WATCHDOG_MS + 1_000);
