@@ -18,7 +18,7 @@ import { Agent, request } from 'undici';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { socketWithoutNagle } from '../../services/notification/src/use-cases/mail-transport';
-import { startChildServer, type ChildServer } from '../support/processes';
+import { CLK_TCK, cpuTicks, machineShares, machineTicks, startChildServer, type ChildServer } from '../support/processes';
 import { restartWithStatementStats } from '../support/statement-stats';
 import { writeResult, type BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
@@ -237,9 +237,16 @@ export const runAckBench = async (): Promise<BenchFigures> => {
     const warmDeadline = performance.now() + SETTLE_LIMIT_MS;
     while (warm.filed.some((f) => !sink.arrivals.has(f.reference)) && performance.now() < warmDeadline) await sleep(50);
 
+    // The machine over the load and its settling: a run slowed by other guests (steal) says so.
+    const [machineBefore, platformTicksBefore, loadStarted] = [machineTicks(), cpuTicks(platform.child.pid!) ?? 0, performance.now()];
     const run = await fileAtFixedRate(platform.baseUrl, authorization, agent, DURATION_S, 1_000_000);
     const settleStarted = performance.now();
     while (run.filed.some((f) => !sink.arrivals.has(f.reference)) && performance.now() - settleStarted < SETTLE_LIMIT_MS) await sleep(50);
+    const loadWindow = {
+      seconds: Number(((performance.now() - loadStarted) / 1_000).toFixed(1)),
+      ...machineShares(machineBefore, machineTicks()),
+      platformCores: Number((((cpuTicks(platform.child.pid!) ?? 0) - platformTicksBefore) / CLK_TCK / ((performance.now() - loadStarted) / 1_000)).toFixed(2)),
+    };
 
     const fromCreated: number[] = [];
     const fromSent: number[] = [];
@@ -262,6 +269,7 @@ export const runAckBench = async (): Promise<BenchFigures> => {
       settings: { ratePerS: RATE, durationS: DURATION_S, warmupS: WARMUP_S, baselineS: BASELINE_S, smtp: 'smtp-server sink in the bench process', mode: 'single-process, embedded PostgreSQL over a Unix-domain socket' },
       baseline,
       load: { filed: run.filed.length, failed: run.failures, lateStarts: run.lateStarts, achievedRatePerS: run.achievedRatePerS },
+      machineDuringLoad: loadWindow,
       acknowledgments: { received: fromCreated.length, missing: run.filed.length - fromCreated.length, duplicates, mailsAtSinkInAll: sink.mails() },
       createdToAckReceivedMs: createdToAck,
       createdToAckP99OfAllFiledMs: p99OfAllFiled,
