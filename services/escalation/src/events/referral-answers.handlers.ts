@@ -1,10 +1,16 @@
 import { cutText, EscalationRaisedV1, escalationSummaryText, TicketCreatedV1, TicketReferralAppliedV1, TicketReferralRejectedV1, type EscalationSummaryFacts, type ReferralTarget } from '@tss/contracts';
-import { on, type HandlerBinding, type Outbox } from '@tss/messaging';
+import { on, type BatchFlush, type HandlerBinding, type Outbox } from '@tss/messaging';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { answerReferral, departmentCalledIn } from '../domain/referral';
+import { answerReferral, departmentCalledIn, type ReferralTicket } from '../domain/referral';
 import { staffProjection } from '../store/projection.store';
 import { referralStore } from '../store/referral.store';
+
+/**
+ * A batch's tickets a referral may name, in one statement at its end: only the referral routes
+ * read them, never a handler of this consumer (docs/adr/0049).
+ */
+const rememberTickets: BatchFlush<ReferralTicket> = (tickets, { tx }) => referralStore.rememberTickets(tx, tickets);
 
 /** Longest `summary` of `escalation.raised` (its contract's limit). */
 const SUMMARY_MAX_LENGTH = 500;
@@ -61,8 +67,8 @@ export const referralHandlers = (deps: { logger: Logger }): HandlerBinding[] => 
   };
 
   return [
-    on(TicketCreatedV1, async (event, { tx }) => {
-      await referralStore.rememberTicket(tx, { ticketId: event.subject, partnerId: event.data.partnerId, reference: event.data.reference });
+    on(TicketCreatedV1, async (event, { batch }) => {
+      batch.defer(rememberTickets, { ticketId: event.subject, partnerId: event.data.partnerId, reference: event.data.reference });
     }),
     on(TicketReferralAppliedV1, async (event, { tx, outbox, now }) => {
       const applied = await answer(tx, event.subject, event.data.referralId, { kind: 'applied', ticketSequence: event.data.sequence }, new Date(event.data.appliedAt));

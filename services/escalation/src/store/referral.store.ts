@@ -36,9 +36,14 @@ const toReferral = (r: ReferralRow): Referral => ({
 
 /** Referrals and the tickets they may name, in escalation's schema. */
 export const referralStore = {
-  /** From `ticket.created`; a replay of it changes nothing. */
-  async rememberTicket(tx: EntityManager, t: ReferralTicket): Promise<void> {
-    await tx.query(`INSERT INTO escalation.referral_tickets (ticket_id, partner_id, reference) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [t.ticketId, t.partnerId, t.reference]);
+  /** From a consumer batch's `ticket.created` events, in one statement; a replay of one changes nothing. */
+  async rememberTickets(tx: EntityManager, tickets: readonly ReferralTicket[]): Promise<void> {
+    if (tickets.length === 0) return;
+    await tx.query(
+      `INSERT INTO escalation.referral_tickets (ticket_id, partner_id, reference)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]) ON CONFLICT DO NOTHING`,
+      [tickets.map((t) => t.ticketId), tickets.map((t) => t.partnerId), tickets.map((t) => t.reference)],
+    );
   },
 
   async ticketById(tx: EntityManager, ticketId: string): Promise<ReferralTicket | undefined> {

@@ -11,11 +11,24 @@ export interface SiteTicket {
 }
 
 export const siteTicketStore = {
-  /** Idempotent: a redelivered `ticket.created` changes nothing. */
-  async insert(tx: EntityManager, ticket: SiteTicket, createdAt: Date): Promise<void> {
+  /**
+   * Every ticket a consumer batch's `ticket.created` events name, in one statement. Idempotent: a
+   * redelivered `ticket.created` (or one twice in the list) changes nothing.
+   */
+  async insertAll(tx: EntityManager, tickets: readonly (SiteTicket & { createdAt: Date })[]): Promise<void> {
+    if (tickets.length === 0) return;
     await tx.query(
-      `INSERT INTO gateway.site_tickets (ticket_id, partner_id, reference, requester, language, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ticket_id) DO NOTHING`,
-      [ticket.ticketId, ticket.partnerId, ticket.reference, ticket.requester, ticket.language, createdAt],
+      `INSERT INTO gateway.site_tickets (ticket_id, partner_id, reference, requester, language, created_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+       ON CONFLICT (ticket_id) DO NOTHING`,
+      [
+        tickets.map((t) => t.ticketId),
+        tickets.map((t) => t.partnerId),
+        tickets.map((t) => t.reference),
+        tickets.map((t) => t.requester),
+        tickets.map((t) => t.language),
+        tickets.map((t) => t.createdAt),
+      ],
     );
   },
 
