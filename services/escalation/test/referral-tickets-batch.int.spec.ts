@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { CloudEvent } from '@tss/contracts';
 import type { HandlerBinding } from '@tss/messaging';
-import { handleInTransaction, sampleTicketCreated } from '@tss/messaging/testing';
+import { handleInTransaction, sampleTicketCreated, ticketCreatedEvent } from '@tss/messaging/testing';
 import { countedStatements } from '@tss/persistence/testing';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
@@ -26,17 +26,7 @@ describe('referral tickets of a consumer batch, on real PostgreSQL', () => {
     await sut?.stop();
   });
 
-  const created = (ticketId: string, reference: string): CloudEvent<unknown> => ({
-    specversion: '1.0',
-    id: randomUUID(),
-    source: 'tss/ticket-intake',
-    type: 'ticket.created',
-    time: clock.now().toISOString(),
-    subject: ticketId,
-    datacontenttype: 'application/json',
-    dataschema: 'urn:tss:event:ticket.created:v1',
-    data: sampleTicketCreated(1, { reference }),
-  });
+  const created = (ticketId: string, reference: string): CloudEvent<unknown> => ticketCreatedEvent(ticketId, sampleTicketCreated(1, { reference }), clock.now().toISOString());
   const batch = (events: readonly CloudEvent<unknown>[]) =>
     sut.host.unitOfWork.run(async (tx) => {
       const counted = countedStatements(tx);

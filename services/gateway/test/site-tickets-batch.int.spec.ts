@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { CloudEvent } from '@tss/contracts';
-import { handleInTransaction, sampleTicketCreated } from '@tss/messaging/testing';
+import { handleInTransaction, sampleTicketCreated, ticketCreatedEvent } from '@tss/messaging/testing';
 import { countedStatements } from '@tss/persistence/testing';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
@@ -23,17 +23,12 @@ describe('site tickets of a consumer batch, on real PostgreSQL', () => {
     await sut?.stop();
   });
 
-  const created = (ticketId: string, n: number, requester: { id?: string; email?: string } = {}): CloudEvent<unknown> => ({
-    specversion: '1.0',
-    id: randomUUID(),
-    source: 'tss/ticket-intake',
-    type: 'ticket.created',
-    time: new Date(clock.now().getTime() + n * 1_000).toISOString(),
-    subject: ticketId,
-    datacontenttype: 'application/json',
-    dataschema: 'urn:tss:event:ticket.created:v1',
-    data: sampleTicketCreated(1, { reference: `TSS-SITE-${n}`, requester, ...(n % 2 === 0 ? { language: 'ru' } : {}) }),
-  });
+  const created = (ticketId: string, n: number, requester: { id?: string; email?: string } = {}): CloudEvent<unknown> =>
+    ticketCreatedEvent(
+      ticketId,
+      sampleTicketCreated(1, { reference: `TSS-SITE-${n}`, requester, ...(n % 2 === 0 ? { language: 'ru' } : {}) }),
+      new Date(clock.now().getTime() + n * 1_000).toISOString(),
+    );
   const batch = (events: readonly CloudEvent<unknown>[]) =>
     sut.host.unitOfWork.run(async (tx) => {
       const counted = countedStatements(tx);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, TicketAcceptedV1, TicketCreatedV1 } from '@tss/contracts';
+import type { CloudEvent, EventData, TicketAcceptedV1, TicketCreatedV1 } from '@tss/contracts';
 
 /** `ticket.created` data as intake writes it, for tests of the pipeline (a partner of its own unless given). */
 export const sampleTicketCreated = (sequence: number, overrides: Partial<EventData<typeof TicketCreatedV1>> = {}): EventData<typeof TicketCreatedV1> => ({
@@ -24,4 +24,17 @@ export const sampleTicketAccepted = (sequence: number, overrides: Partial<EventD
   acceptedAt: '2026-01-01T00:00:00.000Z',
   via: 'api',
   ...overrides,
+});
+
+/** A `ticket.created` event as intake's relay publishes it, for handlers called directly (`handleInTransaction`). */
+export const ticketCreatedEvent = (ticketId: string, data: EventData<typeof TicketCreatedV1>, time: string): CloudEvent<EventData<typeof TicketCreatedV1>> => ({
+  specversion: '1.0',
+  id: randomUUID(),
+  source: 'tss/ticket-intake',
+  type: 'ticket.created',
+  time,
+  subject: ticketId,
+  datacontenttype: 'application/json',
+  dataschema: 'urn:tss:event:ticket.created:v1',
+  data,
 });
