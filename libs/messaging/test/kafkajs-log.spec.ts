@@ -198,6 +198,9 @@ describe('kafkajs ERROR lines: the broker’s or a handler’s', () => {
     kafkajs.namespace('Consumer').error('Restarting the consumer in 300ms', { retryCount: 10, retryTime: 300, groupId: 'rating' });
     const refused = answered(TOPIC_AUTHORIZATION_FAILED);
     kafkajs.namespace('Consumer').error(`Crash: ${refused.name}: ${refused.message}`, { groupId: 'rating', retryCount: 0, stack: refused.stack });
+    // A passing answer kafkajs does not retry: no restart follows, so it is no settling.
+    const exists = answered(TOPIC_ALREADY_EXISTS);
+    kafkajs.namespace('Consumer').error(`Crash: ${exists.name}: ${exists.message}`, { groupId: 'rating', retryCount: 0, stack: exists.stack });
 
     expect(status.reachable).toBe(true);
     expect(await reachable('answered')).toBe(1);
@@ -206,6 +209,7 @@ describe('kafkajs ERROR lines: the broker’s or a handler’s', () => {
       [40, 'Kafka broker answered with an error: Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available'],
       [40, 'Restarting the consumer in 300ms'],
       [40, 'Kafka broker answered with an error: Crash: KafkaJSProtocolError: Not authorized to access topics: [Topic authorization failed]'],
+      [40, 'Kafka broker answered with an error: Crash: KafkaJSProtocolError: Topic with this name already exists'],
     ]);
   });
 });

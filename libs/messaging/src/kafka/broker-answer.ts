@@ -34,10 +34,10 @@ export type BrokerAnswer = 'settling' | 'error';
  * Whether a kafkajs ERROR line is about an answer of the broker (docs/adr/0020, addendum of
  * 2026-12-05, third session): the broker was reached and answered, so it is no outage. `settling`:
  * a state kafkajs retries through (a coordinator not available or loading, no leader yet, not the
- * controller, a topic that already exists), and a consumer crashed on such an answer (kafkajs
- * restarts it; after a broker's restart the group's coordinator loads for seconds, a crash every
- * 300 ms meanwhile); `error`: any other answer (an authorization refused), and a consumer's crash
- * once kafkajs's retries on an answer are spent. A connection refused or reset, and a
+ * controller, a topic that already exists), and a consumer crashed on such an answer that kafkajs
+ * retries (it restarts the consumer; after a broker's restart the group's coordinator loads for
+ * seconds, a crash every 300 ms meanwhile); `error`: any other answer (an authorization refused),
+ * and a consumer's crash once kafkajs's retries on an answer are spent. A connection refused or reset, and a
  * request that timed out without an answer, are not answers: undefined.
  */
 export const brokerAnswerOf = (message: string, fields: Record<string, unknown>): BrokerAnswer | undefined => {
@@ -46,8 +46,8 @@ export const brokerAnswerOf = (message: string, fields: Record<string, unknown>)
   const prefix = PREFIXES.find((p) => p.test(message));
   const text = prefix ? message.replace(prefix, '') : message;
   if (!answers.has(text)) return undefined;
-  // A consumer crashed on the answer itself settles with the broker (kafkajs restarts it); one
-  // whose retries on it were spent does not.
-  if (message.startsWith('Crash: ') && !message.startsWith(`Crash: ${PROTOCOL_ERROR}: `)) return 'error';
+  // A consumer crashed on a retriable answer itself settles with the broker: kafkajs restarts it
+  // for those only. One whose retries on it were spent does not.
+  if (message.startsWith('Crash: ')) return message.startsWith(`Crash: ${PROTOCOL_ERROR}: `) && answers.get(text)?.retriable === true ? 'settling' : 'error';
   return isPassing(text) ? 'settling' : 'error';
 };
