@@ -90,11 +90,13 @@ const logKafkajs = (logger: Logger, status: BrokerStatus, settlingCrashes: Set<u
     return;
   }
   // During an outage a restart is one more line of it; otherwise it follows a handler's crash.
-  const afterSettling = isRestart(message) && settlingCrashes.delete(rest.groupId);
-  if (isRestart(message) && status.reachable) {
-    if (afterSettling) logger.debug(fields, message);
-    else logger.warn(fields, message);
-    return;
+  if (isRestart(message)) {
+    const afterSettling = settlingCrashes.delete(rest.groupId);
+    if (status.reachable) {
+      if (afterSettling) logger.debug(fields, message);
+      else logger.warn(fields, message);
+      return;
+    }
   }
   status.failed(message, fields);
 };
