@@ -75,7 +75,8 @@ export const startServiceUnderTest = async (module: ServiceModule, options: Serv
       env: options.env ?? {},
       migrate: true,
       poolSize: 3,
-      relayPollIntervalMs: options.relayPollIntervalMs ?? 50,
+      // What `npm start` polls at: commits wake the relay; the poll bounds a lost wake-up (ADR 0079).
+      relayPollIntervalMs: options.relayPollIntervalMs ?? 500,
       consumerRetryBaseMs: options.consumerRetryBaseMs,
       consumerNotYetMaxWaitMs: options.consumerNotYetMaxWaitMs,
     });

@@ -47,7 +47,9 @@ export const startTestPlatform = async (
       env: {},
       issuer: 'tss',
       audience: 'tss-api',
-      relayPollIntervalMs: 50,
+      // `npm start`'s OUTBOX_POLL_INTERVAL_MS. Commits wake the relays (NOTIFY); the poll only bounds
+      // a lost wake-up. At 50 ms an idle platform took a fifth of a core, node and PostgreSQL (ADR 0079).
+      relayPollIntervalMs: 500,
       ...overrides,
       clock,
     });
