@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { measureMachineSpeed } from './machine-speed';
 import { refreshResultsPage } from './report';
 
 export interface BenchFigures {
@@ -29,6 +30,9 @@ export const machine = () => ({
   commit: gitCommit(),
   // 1, 5 and 15 min load average when the figures were written: on a shared machine, how noisy it was.
   loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+  // A fixed workload's rate (1 s), measured as the figures are written, once the benchmark's
+  // processes are gone: on a shared machine, how fast it ran then (ADR 0079, bench/README.md).
+  speed: measureMachineSpeed(),
 });
 
 /** Writes `bench/results/<name>-<timestamp>.json` and prints the figures. */
