@@ -1,6 +1,6 @@
 // How fast this machine runs a fixed piece of JavaScript at the moment of asking. On a shared
-// machine the same work took 972–1,235 s of CPU within one hour with next to no stolen time
-// (docs/adr/0079): the neighbours change the speed, and the stolen share does not show it. A
+// machine two Jest runs of identical code took 1,136 and 1,235 s of CPU within one hour, under 1 %
+// of it stolen (docs/adr/0079): the speed changes, and the stolen share does not show it. A
 // figure read beside this one can be compared with another run's. `tsx bench/support/machine-speed.ts`
 // prints it (.ci/run does, before and after the tests).
 
@@ -50,7 +50,7 @@ export interface MachineSpeed {
   windowMs: number;
 }
 
-/** `rounds` windows of `windowMs` (1 s by default), one after the other. */
+/** `rounds` windows of `windowMs`, one after the other (five of 200 ms by default: 1 s). */
 export const measureMachineSpeed = ({ rounds = 5, windowMs = 200, clock = performanceClock }: { rounds?: number; windowMs?: number; clock?: SpeedClock } = {}): MachineSpeed => {
   const rates = Array.from({ length: rounds }, () => speedRound(windowMs, clock));
   const round = (n: number) => Math.round(n);
