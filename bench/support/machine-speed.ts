@@ -4,6 +4,8 @@
 // figure read beside this one can be compared with another run's. `tsx bench/support/machine-speed.ts`
 // prints it (.ci/run does, before and after the tests).
 
+import { percentiles } from './timing';
+
 /** Steps of one unit of work: x → (x · 1,103,515,245 + 12,345) cut to 32 bits, in doubles (deterministic, allocation-free work; not quite an LCG, as the product loses low bits). */
 const UNIT_STEPS = 100_000;
 let sink = 0;
@@ -35,15 +37,8 @@ export const speedRound = (windowMs: number, clock: SpeedClock = performanceCloc
   return (units * UNIT_STEPS) / 1000 / (now - start);
 };
 
-export const median = (values: readonly number[]): number => {
-  if (values.length === 0) throw new Error('median of no values');
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 export interface MachineSpeed {
-  /** The median round's rate: millions of integer steps a second, one thread. */
+  /** The median round's rate (nearest rank): millions of integer steps a second, one thread. */
   millionStepsPerSecond: number;
   /** The slowest and fastest round: how steady the machine was over the measurement. */
   slowest: number;
@@ -54,9 +49,10 @@ export interface MachineSpeed {
 
 /** `rounds` windows of `windowMs`, one after the other (five of 200 ms by default: 1 s). */
 export const measureMachineSpeed = ({ rounds = 5, windowMs = 200, clock = performanceClock }: { rounds?: number; windowMs?: number; clock?: SpeedClock } = {}): MachineSpeed => {
+  if (rounds < 1) throw new Error('a speed needs at least one round');
   const rates = Array.from({ length: rounds }, () => speedRound(windowMs, clock));
-  const round = (n: number) => Math.round(n);
-  return { millionStepsPerSecond: round(median(rates)), slowest: round(Math.min(...rates)), fastest: round(Math.max(...rates)), rounds, windowMs };
+  const { p50, max } = percentiles(rates);
+  return { millionStepsPerSecond: Math.round(p50), slowest: Math.round(Math.min(...rates)), fastest: Math.round(max), rounds, windowMs };
 };
 
 export const describeSpeed = (label: string, s: MachineSpeed): string =>

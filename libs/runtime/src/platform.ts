@@ -20,6 +20,12 @@ import { hostSettingsFrom } from './host-settings';
 import { ServiceHost } from './service-host';
 import type { ServiceModule } from './service-module';
 
+/**
+ * The single process's outbox poll (`OUTBOX_POLL_INTERVAL_MS`'s default), which the test helpers
+ * use too: commits wake the relays (NOTIFY); the poll only bounds a lost wake-up (docs/adr/0079).
+ */
+export const PLATFORM_RELAY_POLL_MS = 500;
+
 export interface PlatformOptions {
   /** The services to host, in start order. */
   modules: readonly ServiceModule[];

@@ -4,7 +4,7 @@ import { TssPgPortWaitMs } from './embedded-postgres-port';
 import { SINGLE_PROCESS_PG_PORT } from './local-port-range';
 import { Type, type Static } from '@sinclair/typebox';
 import { BootstrapAdminEnv, EdgeEnv } from '@tss/gateway';
-import { baseListeners, portClashes, problemsOfValid } from '@tss/runtime';
+import { baseListeners, PLATFORM_RELAY_POLL_MS, portClashes, problemsOfValid } from '@tss/runtime';
 import { AttachmentSizeEnv, BaseEnv, envSchema, OidcEnv, TokenEnv } from '@tss/service-kit';
 
 /** The single process's own settings; every hosted module's (`ServiceModule.config`) are merged in at start. */
@@ -19,7 +19,7 @@ export const SingleProcessEnv = envSchema({
   TSS_DATABASE_NAME: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'tss' }),
   ...TokenEnv,
   ...BootstrapAdminEnv,
-  OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: 500, description: "The relays' fallback poll: bounds the delay after a lost wake-up; at most 10 minutes" }),
+  OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: PLATFORM_RELAY_POLL_MS, description: "The relays' fallback poll: bounds the delay after a lost wake-up; at most 10 minutes" }),
 });
 export type SingleProcessEnv = Static<typeof SingleProcessEnv>;
 

@@ -5,7 +5,7 @@ import type request from 'supertest';
 import { InProcessTransport } from '@tss/messaging';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { TokenVerifier, type Clock, type PublicKeySource, type TssClaims } from '@tss/service-kit';
-import { Platform } from '../platform';
+import { Platform, PLATFORM_RELAY_POLL_MS } from '../platform';
 import type { ServiceHost } from '../service-host';
 import type { ServiceModule } from '../service-module';
 import { prepareOlderRelease, type OlderRelease } from './older-release';
@@ -75,8 +75,7 @@ export const startServiceUnderTest = async (module: ServiceModule, options: Serv
       env: options.env ?? {},
       migrate: true,
       poolSize: 3,
-      // What `npm start` polls at: commits wake the relay; the poll bounds a lost wake-up (ADR 0079).
-      relayPollIntervalMs: options.relayPollIntervalMs ?? 500,
+      relayPollIntervalMs: options.relayPollIntervalMs ?? PLATFORM_RELAY_POLL_MS,
       consumerRetryBaseMs: options.consumerRetryBaseMs,
       consumerNotYetMaxWaitMs: options.consumerNotYetMaxWaitMs,
     });

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { EventContract, EventData } from '@tss/contracts';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
+import { PLATFORM_RELAY_POLL_MS } from '@tss/runtime';
 import { PlatformClient } from '@tss/runtime/testing';
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { startSingleProcessPlatform, type RunningPlatform, type SingleProcessOptions } from '../../src/single-process-platform';
@@ -47,9 +48,8 @@ export const startTestPlatform = async (
       env: {},
       issuer: 'tss',
       audience: 'tss-api',
-      // `npm start`'s OUTBOX_POLL_INTERVAL_MS. Commits wake the relays (NOTIFY); the poll only bounds
-      // a lost wake-up. At 50 ms an idle platform took a fifth of a core, node and PostgreSQL (ADR 0079).
-      relayPollIntervalMs: 500,
+      // At 50 ms an idle platform took a fifth of a core, node and PostgreSQL (docs/adr/0079).
+      relayPollIntervalMs: PLATFORM_RELAY_POLL_MS,
       ...overrides,
       clock,
     });
