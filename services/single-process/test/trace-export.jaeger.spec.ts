@@ -87,17 +87,32 @@ describe('a ticket’s trace in Jaeger (services mode over Kafka)', () => {
       .send(sampleTicket());
     expect(filed.status).toBe(201);
 
-    // Each process exports in batches: wait until sla-timer's SQL under its consume span is in.
+    // Each process exports its spans in its own batches, on its own schedule: wait until every
+    // process's part is in, not only the last hop's (sla-timer's SQL can land before ticket-intake's
+    // server span).
+    const outlineOf = (found: JaegerTrace) =>
+      found.spans.map((s) => `${found.processes[s.processID]?.serviceName} ${tag(s, 'span.kind') ?? 'internal'} ${s.operationName} (${s.spanID} ← ${parentOf(s) ?? 'root'})`).join('\n');
+    let lastOutline = '(no trace yet)';
     const trace = await waitFor(
-      'the ticket’s trace, down to sla-timer’s SQL, in Jaeger',
+      'the ticket’s trace, from the gateway down to sla-timer’s SQL, in Jaeger',
       async () => {
         const found = await readTrace(queryUrl, traceId);
         if (!found) return undefined;
+        lastOutline = outlineOf(found);
+        const has = (service: string, match: (s: JaegerSpan) => boolean) => found.spans.some((s) => found.processes[s.processID]?.serviceName === service && match(s));
         const consume = found.spans.find((s) => s.operationName === 'consume ticket.created' && found.processes[s.processID]?.serviceName === 'sla-timer');
-        return consume && found.spans.some((s) => parentOf(s) === consume.spanID && tag(s, 'otel.scope.name') === PG) ? found : undefined;
+        const complete =
+          has('gateway', (s) => tag(s, 'span.kind') === 'server') &&
+          has('ticket-intake', (s) => tag(s, 'span.kind') === 'server') &&
+          has('ticket-intake', (s) => tag(s, 'otel.scope.name') === KAFKAJS && tag(s, 'span.kind') === 'producer') &&
+          consume !== undefined &&
+          found.spans.some((s) => parentOf(s) === consume.spanID && tag(s, 'otel.scope.name') === PG);
+        return complete ? found : undefined;
       },
       { timeoutMs: 90_000, intervalMs: 500 },
-    );
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; the trace last read:\n${lastOutline}`, { cause: error });
+    });
 
     const serviceOf = (span: JaegerSpan) => trace.processes[span.processID]?.serviceName;
     const byId = new Map(trace.spans.map((s) => [s.spanID, s]));
@@ -105,7 +120,7 @@ describe('a ticket’s trace in Jaeger (services mode over Kafka)', () => {
       for (let id = parentOf(span); id; id = byId.get(id) && parentOf(byId.get(id)!)) if (id === ancestor.spanID) return true;
       return false;
     };
-    const outline = trace.spans.map((s) => `${serviceOf(s)} ${tag(s, 'span.kind') ?? 'internal'} ${s.operationName} (${s.spanID} ← ${parentOf(s) ?? 'root'})`).join('\n');
+    const outline = outlineOf(trace);
     const one = (what: string, match: (s: JaegerSpan) => boolean): JaegerSpan => {
       const found = trace.spans.find(match);
       if (!found) throw new Error(`no ${what} in the trace:\n${outline}`);
