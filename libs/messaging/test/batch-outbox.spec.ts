@@ -18,7 +18,7 @@ describe('batchOutbox', () => {
   });
 
   it('writes nothing while the handlers run, then every event of the batch in one call, in the order added', async () => {
-    const batch = new TransactionWrites();
+    const batch = new TransactionWrites(flushContext);
     const events = batchOutbox(batch);
     await events.add(tx, TicketCreatedV1, 'ticket-1', sampleTicketCreated(1));
     await events.add(tx, TicketAcceptedV1, 'ticket-1', { partnerId: 'p', sequence: 2, acceptedAt: '2026-12-06T11:00:00.000Z', via: 'api' });
@@ -26,7 +26,7 @@ describe('batchOutbox', () => {
     await batchOutbox(batch).add(tx, TicketCreatedV1, 'ticket-2', sampleTicketCreated(1));
     expect(written).toEqual([]);
 
-    await batch.flushAll(flushContext);
+    await batch.flushAll();
     expect(written).toHaveLength(1);
     expect(written[0].map((d) => [d.contract.type, d.subject])).toEqual([
       ['ticket.created', 'ticket-1'],
@@ -37,9 +37,9 @@ describe('batchOutbox', () => {
   });
 
   it('a batch whose handlers published nothing writes nothing', async () => {
-    const batch = new TransactionWrites();
+    const batch = new TransactionWrites(flushContext);
     batchOutbox(batch);
-    await batch.flushAll(flushContext);
+    await batch.flushAll();
     expect(written).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testi
 import { TestClock, waitFor } from '@tss/service-kit/testing';
 import { TimerStore } from '@tss/timers';
 import { escalationService } from '../src';
-import { raiseFor } from '../src/use-cases/raise-escalations';
+import { raiseNow } from './support/raise-now';
 import { publisherToEscalation, ticketCreatedData } from './support/publish-to-escalation';
 
 const MINUTE = 60_000;
@@ -179,7 +179,7 @@ describe('escalations of a response clock that stopped', () => {
     const [warning] = await escalationsOf(ticketId);
     // The breach escalation as an older release raised it: beside the warning, which it left calling.
     const raise = { outbox: sut.host.outbox, timers: new TimerStore({ schema: 'escalation', clock }), logger: pino({ level: 'silent' }), renotifyAfterMs: MINUTE };
-    await sut.host.unitOfWork.run((tx) => raiseFor(tx, raise, { type: 'sla.breached', eventId: randomUUID(), ticketId, partnerId, level: 'standard', clockId }, clock.now()));
+    await sut.host.unitOfWork.run((tx) => raiseNow(tx, raise, { type: 'sla.breached', eventId: randomUUID(), ticketId, partnerId, level: 'standard', clockId }, clock.now()));
     expect((await escalationsOf(ticketId)).map((e) => [e.rule, e.status])).toEqual([
       ['sla-about-to-breach', 'open'],
       ['sla-breach', 'open'],

@@ -5,9 +5,11 @@ import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testi
 import { TestClock } from '@tss/service-kit/testing';
 import { TimerStore } from '@tss/timers';
 import { DEFAULT_RULES, type RuleCause } from '../src/domain/escalation-rules';
-import { ticketProjection } from '../src/store/projection.store';
+import { TransactionWrites } from '@tss/messaging';
+import { writeCreatedTickets } from '../src/store/projection.store';
 import { replaceRules } from '../src/use-cases/manage-settings';
 import { raiseFor } from '../src/use-cases/raise-escalations';
+import { raiseNow } from './support/raise-now';
 import { countedStatements } from '@tss/persistence/testing';
 
 const RULES_READ = 'FROM escalation.rule_sets';
@@ -39,12 +41,14 @@ describe('escalation reads per event on PostgreSQL (issue #11)', () => {
     const tickets = [randomUUID(), randomUUID(), randomUUID()];
     const counted = await sut.host.unitOfWork.run(async (tx) => {
       const c = countedStatements(tx);
+      const writes = new TransactionWrites({ tx: c.tx, outbox: sut.host.outbox, now: clock.now(), logger: pino({ level: 'silent' }) });
       for (const ticketId of tickets) {
-        await ticketProjection.created(c.tx, { ticketId, partnerId, reference: `TSS-${ticketId.slice(0, 4)}`, level: 'standard', status: 'new' }, clock.now());
-        await raiseFor(c.tx, deps(), created(ticketId, partnerId), clock.now());
-        await raiseFor(c.tx, deps(), clockStarted(ticketId, partnerId), clock.now());
-        await raiseFor(c.tx, deps(), lowRating(ticketId, partnerId), clock.now());
+        writes.defer(writeCreatedTickets, { ticketId, partnerId, reference: `TSS-${ticketId.slice(0, 4)}`, level: 'standard', status: 'new', at: clock.now() });
+        await raiseFor(c.tx, deps(), created(ticketId, partnerId), clock.now(), writes);
+        await raiseFor(c.tx, deps(), clockStarted(ticketId, partnerId), clock.now(), writes);
+        await raiseFor(c.tx, deps(), lowRating(ticketId, partnerId), clock.now(), writes);
       }
+      await writes.flushAll();
       return c;
     });
     expect(counted.count(RULES_READ)).toBe(1);
@@ -62,17 +66,17 @@ describe('escalation reads per event on PostgreSQL (issue #11)', () => {
     const partnerId = randomUUID();
     const [before, after] = [randomUUID(), randomUUID()];
     await sut.host.unitOfWork.run(async (tx) => {
-      expect((await raiseFor(tx, deps(), lowRating(before, partnerId), clock.now())).map((e) => e.rule)).toEqual(['low-rating']);
+      expect((await raiseNow(tx, deps(), lowRating(before, partnerId), clock.now())).map((e) => e.rule)).toEqual(['low-rating']);
       const withoutLowRating = DEFAULT_RULES.filter((r) => r.id !== 'low-rating').map((r) => ({ ...r }));
       expect((await replaceRules(tx, withoutLowRating, { by: 'test', at: clock.now() })).ok).toBe(true);
-      expect(await raiseFor(tx, deps(), lowRating(after, partnerId), clock.now())).toEqual([]);
+      expect(await raiseNow(tx, deps(), lowRating(after, partnerId), clock.now())).toEqual([]);
     });
     // And in the next transaction, which reads them anew.
     const later = randomUUID();
-    expect(await sut.host.unitOfWork.run((tx) => raiseFor(tx, deps(), lowRating(later, partnerId), clock.now()))).toEqual([]);
+    expect(await sut.host.unitOfWork.run((tx) => raiseNow(tx, deps(), lowRating(later, partnerId), clock.now()))).toEqual([]);
     await sut.host.unitOfWork.run((tx) => replaceRules(tx, DEFAULT_RULES.map((r) => ({ ...r })), { by: 'test', at: clock.now() }));
     const restored = randomUUID();
-    expect((await sut.host.unitOfWork.run((tx) => raiseFor(tx, deps(), lowRating(restored, partnerId), clock.now()))).map((e) => e.rule)).toEqual(['low-rating']);
+    expect((await sut.host.unitOfWork.run((tx) => raiseNow(tx, deps(), lowRating(restored, partnerId), clock.now()))).map((e) => e.rule)).toEqual(['low-rating']);
     expect(await escalationsOf(before)).toEqual(['low-rating']);
     expect(await escalationsOf(after)).toEqual([]);
   });

@@ -8,7 +8,7 @@ import type { RuleCause } from '../src/domain/escalation-rules';
 import { staffProjection } from '../src/store/projection.store';
 import { settingsStore } from '../src/store/settings.store';
 import { onDutyNow } from '../src/use-cases/on-duty';
-import { raiseFor } from '../src/use-cases/raise-escalations';
+import { raiseNow } from './support/raise-now';
 
 // Issue #12: one escalation per cause, held by the database's unique key even when two
 // transactions raise the same cause at once (two replicas, two event ids for one survey).
@@ -30,7 +30,7 @@ describe('escalation store on PostgreSQL (issue #12)', () => {
   it('the same survey raised in two concurrent transactions is one escalation, one event and one re-notice timer', async () => {
     const ticketId = randomUUID();
     const surveyId = randomUUID();
-    const results = await Promise.all([0, 1, 2].map(() => sut.host.unitOfWork.run((tx) => raiseFor(tx, deps(), rating(ticketId, surveyId), clock.now()))));
+    const results = await Promise.all([0, 1, 2].map(() => sut.host.unitOfWork.run((tx) => raiseNow(tx, deps(), rating(ticketId, surveyId), clock.now()))));
     expect(results.map((r) => r.length).sort()).toEqual([0, 0, 1]);
     const [raised] = results.flat();
     expect(await sut.query(`SELECT id FROM escalation.escalations WHERE ticket_id = $1`, [ticketId])).toEqual([{ id: raised.id }]);
@@ -42,8 +42,8 @@ describe('escalation store on PostgreSQL (issue #12)', () => {
 
   it('another survey of the same ticket is another cause', async () => {
     const ticketId = randomUUID();
-    await sut.host.unitOfWork.run((tx) => raiseFor(tx, deps(), rating(ticketId, randomUUID()), clock.now()));
-    await sut.host.unitOfWork.run((tx) => raiseFor(tx, deps(), rating(ticketId, randomUUID()), clock.now()));
+    await sut.host.unitOfWork.run((tx) => raiseNow(tx, deps(), rating(ticketId, randomUUID()), clock.now()));
+    await sut.host.unitOfWork.run((tx) => raiseNow(tx, deps(), rating(ticketId, randomUUID()), clock.now()));
     expect(await sut.query(`SELECT count(*)::int AS n FROM escalation.escalations WHERE ticket_id = $1`, [ticketId])).toEqual([{ n: 2 }]);
   });
 

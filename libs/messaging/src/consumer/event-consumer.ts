@@ -485,7 +485,7 @@ export class EventConsumer {
           if (c.kind === 'valid' && !firstOf.has(c.event.id)) firstOf.set(c.event.id, { index, type: c.event.type });
         });
         const fresh = await recordHandledAll(tx, schema, group, [...firstOf].map(([id, { type }]) => ({ id, type })), now);
-        const batch = new TransactionWrites();
+        const batch = new TransactionWrites({ tx, outbox, now, logger });
         const result: ConsumeOutcome[] = [];
         for (let i = 0; i < chunk.length; i += 1) {
           const c = checked[i];
@@ -510,7 +510,7 @@ export class EventConsumer {
           result.push('handled');
         }
         try {
-          await batch.flushAll({ tx, outbox, now, logger });
+          await batch.flushAll();
         } catch (error) {
           throw new FlushFailed(error);
         }
@@ -595,11 +595,11 @@ export class EventConsumer {
       }
     }
     if (!(await recordHandled(tx, schema, group, event, now))) return 'duplicate';
-    const batch = new TransactionWrites();
     const eventLogger = logger.child({ eventId: event.id, type: event.type });
+    const batch = new TransactionWrites({ tx, outbox, now, logger: eventLogger });
     await binding.handle(event, { tx, outbox, now, logger: eventLogger, batch, ...(waitSpent ? { waitSpent: true as const } : {}), ...(passOver ? { passOver } : {}) });
     // One event's transaction: its deferred writes go right after it (a failure is this event's).
-    await batch.flushAll({ tx, outbox, now, logger: eventLogger });
+    await batch.flushAll();
     return 'handled';
   }
 

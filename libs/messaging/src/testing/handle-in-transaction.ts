@@ -10,7 +10,7 @@ export const handleInTransaction = async (
   ctx: Omit<HandlerContext, 'batch'>,
   calls: readonly (readonly [EventHandler<unknown>, CloudEvent<unknown>])[],
 ): Promise<void> => {
-  const batch = new TransactionWrites();
+  const batch = new TransactionWrites(ctx);
   for (const [handle, event] of calls) await handle(event, { ...ctx, batch });
-  await batch.flushAll(ctx);
+  await batch.flushAll();
 };

@@ -24,6 +24,7 @@ export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
         ticketSequence: d.ticketSequence,
       },
       ctx.now,
+      ctx.batch,
     );
   }),
   on(SlaBreachedV1, async (event, ctx) => {
@@ -33,6 +34,7 @@ export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
       deps,
       { type: 'sla.breached', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, clockId: d.clockId, ticketSequence: d.ticketSequence },
       ctx.now,
+      ctx.batch,
     );
     // The deadline passed: "about to breach" is over for this clock (P7).
     await supersedeClockWarnings(ctx.tx, deps, event.subject, d.clockId, ctx.now, { id: event.id, type: event.type, ticketSequence: d.ticketSequence });
@@ -44,6 +46,7 @@ export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
       deps,
       { type: 'sla.overdue', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, level: d.level, clockId: d.clockId, ticketSequence: d.ticketSequence },
       ctx.now,
+      ctx.batch,
     );
   }),
   on(SlaClockStartedV1, async (event, ctx) => {
@@ -62,6 +65,7 @@ export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
         ticketSequence: d.ticketSequence,
       },
       ctx.now,
+      ctx.batch,
     );
   }),
   // A raise to emergency calls people in as an emergency filed so (the page, the phone call-back).
@@ -77,7 +81,7 @@ export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
       clockId: d.clockId,
       ticketSequence: d.ticketSequence,
     });
-    for (const cause of causes) await raiseFor(ctx.tx, deps, cause, ctx.now);
+    for (const cause of causes) await raiseFor(ctx.tx, deps, cause, ctx.now, ctx.batch);
   }),
   // rating.submitted names no ticket event (the requester caused it): its escalation names none either.
   on(RatingSubmittedV1, async (event, ctx) => {
@@ -87,6 +91,7 @@ export const causeEventHandlers = (deps: RaiseDeps): HandlerBinding[] => [
       deps,
       { type: 'rating.submitted', eventId: event.id, ticketId: event.subject, partnerId: d.partnerId, score: d.score, comment: d.comment, quote: d.comment, surveyId: d.surveyId },
       ctx.now,
+      ctx.batch,
     );
   }),
   // P11: the rating was taken after a reopening; its low-rating escalation complains of nothing that stands.

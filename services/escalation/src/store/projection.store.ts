@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ServiceLevel } from '@tss/contracts';
+import type { BatchFlush, BatchWrites } from '@tss/messaging';
 
 /** What escalation knows of a ticket: its partner (tenancy), level and status (to stop escalating a finished one). */
 export interface TicketFacts {
@@ -27,11 +28,25 @@ interface TicketRow {
 }
 
 export const ticketProjection = {
-  async created(tx: EntityManager, t: TicketFacts, at: Date): Promise<void> {
+  /**
+   * `ticket.created` of several tickets in one statement. A row a later event made first (the
+   * creation older than this service) takes the creation's reference and partner. A ticket twice
+   * here ends as the two statements one after the other would leave it: the first's level and
+   * status, the last's reference and partner.
+   */
+  async createdAll(tx: EntityManager, tickets: readonly (TicketFacts & { at: Date })[]): Promise<void> {
+    const byId = new Map<string, TicketFacts & { at: Date }>();
+    for (const t of tickets) {
+      const first = byId.get(t.ticketId);
+      byId.set(t.ticketId, first ? { ...first, partnerId: t.partnerId, reference: t.reference } : t);
+    }
+    const rows = [...byId.values()];
+    if (rows.length === 0) return;
     await tx.query(
-      `INSERT INTO escalation.tickets (ticket_id, partner_id, reference, level, status, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO escalation.tickets (ticket_id, partner_id, reference, level, status, updated_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
        ON CONFLICT (ticket_id) DO UPDATE SET reference = EXCLUDED.reference, partner_id = EXCLUDED.partner_id`,
-      [t.ticketId, t.partnerId, t.reference, t.level, t.status, at],
+      [rows.map((t) => t.ticketId), rows.map((t) => t.partnerId), rows.map((t) => t.reference), rows.map((t) => t.level), rows.map((t) => t.status), rows.map((t) => t.at)],
     );
   },
 
@@ -56,6 +71,16 @@ export const ticketProjection = {
     return r && { ticketId: r.ticket_id, partnerId: r.partner_id, reference: r.reference, level: r.level, status: r.status };
   },
 };
+
+/**
+ * The ticket rows a consumer batch's `ticket.created` events defer to its end, in one statement
+ * (docs/adr/0049). Whatever reads or changes a ticket row in the batch first calls
+ * `writeCreatedTicketsNow`: the read-through.
+ */
+export const writeCreatedTickets: BatchFlush<TicketFacts & { at: Date }> = (tickets, { tx }) => ticketProjection.createdAll(tx, tickets);
+
+/** Writes the batch's deferred ticket rows before a read or change of one (nothing when none is deferred). */
+export const writeCreatedTicketsNow = (batch: BatchWrites): Promise<void> => batch.writeNow(writeCreatedTickets);
 
 export const staffProjection = {
   async upsert(tx: EntityManager, s: StaffFacts, changedAt: Date): Promise<void> {

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { cutText, EscalationRaisedV1 } from '@tss/contracts';
-import type { Outbox } from '@tss/messaging';
+import type { BatchWrites, Outbox } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { evaluateRules, type RuleCause } from '../domain/escalation-rules';
 import { isTicketFinished, lastNotifiedAfter, stopsWithTicket, type Escalation } from '../domain/escalation';
 import { raisedEventData } from '../domain/escalation-events';
 import { escalationStore } from '../store/escalation.store';
-import { ticketProjection } from '../store/projection.store';
+import { ticketProjection, writeCreatedTicketsNow } from '../store/projection.store';
 import { settingsStore } from '../store/settings.store';
 import { scheduleRenotice } from './renotice-timer';
 import { targetsAt } from './on-duty';
@@ -23,16 +23,21 @@ export interface RaiseDeps {
 /**
  * Raises what the rules in force say for one event, in the event's transaction: the record, its
  * `escalation.raised` and its re-notice timer commit with the inbox row. A cause already raised by
- * the same rule raises nothing (the unique key), whatever the event id.
+ * the same rule raises nothing (the unique key), whatever the event id. `writes`: the transaction's
+ * deferred writes, the batch's new ticket rows among them, written before the ticket is read.
  */
-export const raiseFor = async (tx: EntityManager, deps: RaiseDeps, cause: RuleCause, now: Date): Promise<Escalation[]> => {
+export const raiseFor = async (tx: EntityManager, deps: RaiseDeps, cause: RuleCause, now: Date, writes: BatchWrites): Promise<Escalation[]> => {
   // The rules once per transaction (a consumer batch), and the ticket only when a rule needs it:
   // most events raise nothing, and then cost no read (issue #11, docs/adr/0047).
   const rules = await settingsStore.rulesOfTransaction(tx);
-  let ticket = cause.level === undefined ? await ticketProjection.find(tx, cause.ticketId) : undefined;
+  const readTicket = async () => {
+    await writeCreatedTicketsNow(writes);
+    return ticketProjection.find(tx, cause.ticketId);
+  };
+  let ticket = cause.level === undefined ? await readTicket() : undefined;
   const matches = evaluateRules(rules.value, { ...cause, level: cause.level ?? ticket?.level });
   if (matches.length === 0) return [];
-  if (cause.level !== undefined) ticket = await ticketProjection.find(tx, cause.ticketId);
+  if (cause.level !== undefined) ticket = await readTicket();
   const raised: Escalation[] = [];
   for (const match of matches) {
     if (stopsWithTicket(match.kind) && isTicketFinished(ticket?.status)) continue;

@@ -2,10 +2,11 @@ import { SlaBreachedV1, SlaMetV1 } from '@tss/contracts';
 import { NotYet, on, type HandlerBinding, type HandlerContext } from '@tss/messaging';
 import { qualityFactStore } from '../store/quality-fact.store';
 import { agentOf, ratingTicketStore } from '../store/rating-ticket.store';
+import { lockTicket } from './ticket-rows';
 
 /** `sla.*` travels on its own topic: it may come before the ticket's creation reached rating. */
 const record = async (ctx: HandlerContext, input: { eventId: string; ticketId: string; partnerId: string; level: string; outcome: 'met' | 'breached'; at: Date }) => {
-  const ticket = await ratingTicketStore.lock(ctx.tx, input.ticketId, input.partnerId);
+  const ticket = await lockTicket(ctx, input.ticketId, input.partnerId);
   if (!ticket) throw new NotYet(`ticket ${input.ticketId}: sla.${input.outcome} waits for ticket.created`);
   await ratingTicketStore.apply(ctx.tx, ticket.ticketId, { sla: input.outcome });
   await qualityFactStore.add(ctx.tx, {

@@ -15,6 +15,7 @@ import { NotYet, on, type HandlerBinding, type HandlerContext } from '@tss/messa
 import type { CloudEvent } from '@tss/contracts';
 import { qualityFactStore } from '../store/quality-fact.store';
 import { ratingTicketStore, type RatingTicket } from '../store/rating-ticket.store';
+import { insertTickets, lockTicket } from './ticket-rows';
 import { surveyStore } from '../store/survey.store';
 import { requestSurveyIn, type SurveySettings } from '../use-cases/request-survey';
 import { withdrawRatingAfterReopeningIn } from '../use-cases/withdraw-rating';
@@ -27,16 +28,19 @@ const withTicket =
   <C extends EventContract>(contract: C, apply: (ticket: RatingTicket, data: EventData<C>, ctx: HandlerContext, event: CloudEvent<EventData<C>>) => Promise<void>): HandlerBinding =>
     on(contract, async (event, ctx) => {
       const data = event.data as EventData<C> & { partnerId: string };
-      const ticket = await ratingTicketStore.lock(ctx.tx, event.subject, data.partnerId);
+      const ticket = await lockTicket(ctx, event.subject, data.partnerId);
       if (!ticket) throw new NotYet(`ticket ${event.subject}: ${event.type} waits for ticket.created`);
       await apply(ticket, event.data, ctx, event);
     });
 
-/** rating's projection of tickets, the survey on each resolution (P11), and the report's facts. */
+/**
+ * rating's projection of tickets, the survey on each resolution (P11), and the report's facts. A
+ * new ticket's row is written at the end of its batch, with the batch's other new rows.
+ */
 export const ticketEventHandlers = (settings: SurveySettings): HandlerBinding[] => [
-  on(TicketCreatedV1, async (event, { tx }) => {
+  on(TicketCreatedV1, async (event, { batch }) => {
     const d = event.data;
-    await ratingTicketStore.insert(tx, {
+    batch.defer(insertTickets, {
       ticketId: event.subject,
       partnerId: d.partnerId,
       reference: d.reference,

@@ -61,6 +61,9 @@ const fromRow = (r: Row): RatingTicket => ({
   closedAt: r.closed_at,
 });
 
+/** What `ticket.created` tells rating of a ticket. */
+export type NewRatingTicket = Omit<RatingTicket, 'assigneeId' | 'lastResponderId' | 'reopenCount' | 'slaMet' | 'slaBreached' | 'resolvedAt' | 'closedAt'>;
+
 /** Which ticket fields a ticket event may change here. */
 export type TicketChange = Partial<Pick<RatingTicket, 'level' | 'assigneeId' | 'lastResponderId' | 'resolvedAt' | 'closedAt'>> & {
   reopened?: true;
@@ -68,12 +71,32 @@ export type TicketChange = Partial<Pick<RatingTicket, 'level' | 'assigneeId' | '
 };
 
 export const ratingTicketStore = {
-  /** `ticket.created`; a replay of the creation changes nothing. */
-  async insert(tx: EntityManager, t: Omit<RatingTicket, 'assigneeId' | 'lastResponderId' | 'reopenCount' | 'slaMet' | 'slaBreached' | 'resolvedAt' | 'closedAt'>): Promise<void> {
+  /**
+   * `ticket.created` of several tickets in one statement; a replay of a creation changes nothing,
+   * and of one ticket twice here the first counts (as two statements one after the other).
+   */
+  async insertAll(tx: EntityManager, tickets: readonly NewRatingTicket[]): Promise<void> {
+    if (tickets.length === 0) return;
+    const column = <K extends keyof NewRatingTicket>(key: K) => tickets.map((t) => t[key]);
     await tx.query(
       `INSERT INTO rating.tickets (ticket_id, partner_id, reference, subject, requester_id, requester_email, language, level, product, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (ticket_id) DO NOTHING`,
-      [t.ticketId, t.partnerId, t.reference, t.subject, t.requesterId, t.requesterEmail, t.language, t.level, t.product, t.receivedAt],
+       SELECT t, p, r, s, rq, re, la, le, pr, ra
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
+              WITH ORDINALITY AS n(t, p, r, s, rq, re, la, le, pr, ra, i)
+        ORDER BY i
+       ON CONFLICT (ticket_id) DO NOTHING`,
+      [
+        column('ticketId'),
+        column('partnerId'),
+        column('reference'),
+        column('subject'),
+        column('requesterId'),
+        column('requesterEmail'),
+        column('language'),
+        column('level'),
+        column('product'),
+        column('receivedAt'),
+      ],
     );
   },
 
