@@ -36,7 +36,7 @@ export type TicketEventDeps = Pick<ClockDeps, 'timers'>;
  * one statement at its end (`batchOutbox`; every outbox write of this consumer goes through it, so
  * their order is kept), not a round trip per event (issue #15).
  */
-const inBatch = (deps: TicketEventDeps, batch: BatchWrites): ClockDeps => ({ timers: deps.timers, outbox: batchOutbox(batch) });
+const inBatch = (deps: TicketEventDeps, batch: BatchWrites): ClockDeps => ({ timers: deps.timers, outbox: batchOutbox(batch), batch });
 
 type Sequenced = { partnerId: string; sequence: number };
 

@@ -30,6 +30,13 @@ const toTicket = (row: TicketRow): TicketSla => ({
   lastSequence: row.last_sequence,
 });
 
+/** A ticket's sequence moved to `sequence` by an event that changes nothing else. */
+export interface SequenceStep {
+  ticketId: string;
+  partnerId: string;
+  sequence: number;
+}
+
 /** sla-timer's projection of tickets (DESIGN "Projections"): tenancy, level, status, last applied sequence. */
 export const slaTicketStore = {
   /** The ticket, row-locked: its events apply one at a time, in sequence. */
@@ -67,6 +74,20 @@ export const slaTicketStore = {
     );
     // TypeORM's PostgreSQL driver hands an UPDATE back as [rows, rowCount].
     return Array.isArray(result) && result[1] === 1;
+  },
+
+  /**
+   * Steps already checked in order (`sequenceSteps`): each ticket's row to its step's sequence, in
+   * one statement. One step per ticket.
+   */
+  async setSequences(tx: EntityManager, steps: readonly SequenceStep[]): Promise<void> {
+    if (steps.length === 0) return;
+    await tx.query(
+      `UPDATE ${T} t SET last_sequence = s.sequence
+         FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS s(ticket_id, partner_id, sequence)
+        WHERE t.ticket_id = s.ticket_id AND t.partner_id = s.partner_id`,
+      [steps.map((s) => s.ticketId), steps.map((s) => s.partnerId), steps.map((s) => s.sequence)],
+    );
   },
 
   /**

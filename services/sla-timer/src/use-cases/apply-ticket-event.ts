@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from 'typeorm';
 import type { ServiceLevel } from '@tss/contracts';
-import { NotYet, type OutboxWriter, type PassOver } from '@tss/messaging';
+import { NotYet, type BatchWrites, type OutboxWriter, type PassOver } from '@tss/messaging';
 import type { TimerStore } from '@tss/timers';
 import { allTimerIds, nextTimerFor } from '../domain/clock-timers';
 import type { ResponseClock } from '../domain/response-clock';
@@ -13,11 +13,14 @@ import { responseClockStore, type StoredClock } from '../store/response-clock.st
 import { slaTicketStore } from '../store/sla-ticket.store';
 import { insertOpenedTicket, OPENED_CLOCK, OPENING_TIMERS_FIRST_PARAM } from '../store/ticket-opening.store';
 import { policiesIn } from './policies-in-transaction';
+import { sequenceSteps } from './sequence-steps';
 
 export interface ClockDeps {
   /** A consumer's: `batchOutbox`, so a batch's events go in one statement at its end. */
   outbox: OutboxWriter;
   timers: TimerStore;
+  /** A consumer batch's deferred writes: a step of the sequence its own events set goes there (`sequenceSteps`). */
+  batch?: BatchWrites;
 }
 
 export type ApplyOutcome = 'applied' | 'duplicate';
@@ -125,6 +128,7 @@ export const applyTicketCreated = async (
   const first = nextTimerFor(opened.clock, now);
   const timers = deps.timers.scheduleAllStatement(first ? [first] : [], OPENING_TIMERS_FIRST_PARAM, { onlyIf: `EXISTS (SELECT 1 FROM ${OPENED_CLOCK})` });
   if (!(await insertOpenedTicket(tx, ticket, reference, opened.clock, now, timers))) return 'duplicate';
+  sequenceSteps.known(deps.batch, { ticketId: input.ticketId, partnerId: input.partnerId, sequence: input.sequence });
   warnOfCalendarFallbacks(logger, ticket, effects);
   await publishStarted(tx, deps.outbox, { ticketId: ticket.ticketId, partnerId: ticket.partnerId, ticketSequence: input.sequence }, opened.clock, {
     phoneSupport: await phoneSupportOf(tx, env, opened.clock),
@@ -154,10 +158,17 @@ export const applyTicketEvent = async (
   logger?: Pick<Logger, 'warn'>,
   passOver?: PassOver,
 ): Promise<ApplyOutcome> => {
-  // Accepted, assigned, …: only the sequence moves. The next event in order of a known ticket is
-  // one statement; anything else (a duplicate, a gap, an unknown ticket or partner, a ticket
-  // without sequences) is classified below, on the locked row.
-  if (input.fact.kind === 'other' && (await slaTicketStore.advanceSequence(tx, input))) return 'applied';
+  // Accepted, assigned, …: only the sequence moves. The next event in order of a ticket this batch
+  // opened or stepped is deferred to the batch's end; of another known ticket, one statement;
+  // anything else (a duplicate, a gap, an unknown ticket or partner, a ticket without sequences) is
+  // classified below, on the locked row, once the batch's deferred steps are written.
+  const step = { ticketId: input.ticketId, partnerId: input.partnerId, sequence: input.sequence };
+  if (input.fact.kind === 'other' && sequenceSteps.deferred(deps.batch, step)) return 'applied';
+  await sequenceSteps.settle(deps.batch, input.ticketId);
+  if (input.fact.kind === 'other' && (await slaTicketStore.advanceSequence(tx, input))) {
+    sequenceSteps.known(deps.batch, step);
+    return 'applied';
+  }
   const ticket = await slaTicketStore.lock(tx, input.ticketId);
   // Another partner's event naming this ticket is not this ticket's: treated as unknown.
   let known = ticket && ticket.partnerId === input.partnerId ? ticket : undefined;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
-import { TicketAcceptedV1, TicketCreatedV1, type EventContract, type EventData } from '@tss/contracts';
-import { EventConsumer, InProcessTransport, NotYet, UnitOfWork, type InboundMessage } from '@tss/messaging';
+import { TicketAcceptedV1, TicketCreatedV1, TicketRespondedV1, type EventContract, type EventData } from '@tss/contracts';
+import { EventConsumer, InProcessTransport, NotYet, TransactionWrites, UnitOfWork, type InboundMessage } from '@tss/messaging';
 import { inTransaction } from '@tss/persistence';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
@@ -202,6 +202,71 @@ describe('sla-timer statements per ticket event (issues #11, #15, docs/adr/0046)
     await sut.query(`UPDATE sla_timer.tickets SET last_sequence = NULL WHERE ticket_id = $1`, [ticketId]);
     expect(await inTransaction(sut.host.dataSource, (tx) => other(tx, ticketId, partnerId, 9))).toBe('applied');
     expect(await sut.query(`SELECT last_sequence FROM sla_timer.tickets WHERE ticket_id = $1`, [ticketId])).toEqual([{ last_sequence: 9 }]);
+  });
+
+  it('a batch of tickets created and accepted steps their sequences in one statement at its end; a later event of one reads the stepped row (issue #15)', async () => {
+    const partnerId = randomUUID();
+    const unitOfWork = new RecordingUnitOfWork(sut.host.dataSource);
+    const consumer = new EventConsumer({
+      group: 'sla-timer-steps',
+      schema: SLA_SCHEMA,
+      transport: new InProcessTransport(),
+      unitOfWork,
+      outbox: sut.host.outbox,
+      clock,
+      logger,
+      bindings: ticketEventHandlers(deps),
+    });
+    const at = clock.now().toISOString();
+    const accepted = (ticketId: string, sequence: number, partner = partnerId) => message(TicketAcceptedV1, ticketId, { partnerId: partner, sequence, acceptedAt: at, via: 'api' });
+    const tickets = Array.from({ length: 10 }, () => randomUUID());
+    const [answered, replayed] = tickets;
+    const openAndAccept = (some: string[]) => some.flatMap((t) => [message(TicketCreatedV1, t, createdData(partnerId)), accepted(t, 2)]);
+    const messages = [
+      ...openAndAccept(tickets.slice(0, 5)),
+      accepted(answered, 3), // stepped again: deferred too
+      message(TicketRespondedV1, answered, { partnerId, sequence: 4, respondedAt: at, authorId: 'agent-1', messageId: randomUUID() }), // reads the row: it must say 3
+      accepted(answered, 5), // after the row was read: one statement on the row
+      { ...accepted(replayed, 2), event: { ...accepted(replayed, 2).event!, id: randomUUID() } }, // the same step under another id: a duplicate
+      ...openAndAccept(tickets.slice(5)),
+    ];
+    let handled = 0;
+    await consumer.consumeBatch(messages, { handled: (n) => (handled = n), isRunning: () => true, heartbeat: async () => undefined });
+    expect(handled).toBe(messages.length);
+    const { log } = unitOfWork;
+    expect(unitOfWork.transactions).toBe(1);
+    // Per ticket one opening. The steps the batch set itself: the first five tickets' in one UPDATE,
+    // written before the response read its row; the last five's in one at the end. The step after
+    // the read and the replay's try: one statement each on the row.
+    expect(count(log, /INSERT INTO "sla_timer"\.tickets/)).toBe(10);
+    expect(count(log, /UPDATE "sla_timer"\.tickets t SET last_sequence = s\.sequence/)).toBe(2);
+    expect(count(log, /UPDATE "sla_timer"\.tickets SET last_sequence = \$3::int/)).toBe(2); // the step after the read; the replay's try
+    const rows = await sut.query<{ ticket_id: string; last_sequence: number }>(`SELECT ticket_id, last_sequence FROM sla_timer.tickets WHERE ticket_id = ANY($1)`, [tickets]);
+    expect(Object.fromEntries(rows.map((r) => [r.ticket_id, r.last_sequence]))).toEqual(Object.fromEntries(tickets.map((t) => [t, t === answered ? 5 : 2])));
+    const [clockOfAnswered] = await sut.query<{ status: string }>(`SELECT status FROM sla_timer.response_clocks WHERE ticket_id = $1`, [answered]);
+    expect(clockOfAnswered.status).toBe('met');
+  });
+
+  it('a step the batch cannot vouch for still goes to the row: another partner’s event, a gap and a replay are told apart as before', async () => {
+    const partnerId = randomUUID();
+    const ticketId = randomUUID();
+    const log: string[] = [];
+    await inTransaction(sut.host.dataSource, async (raw) => {
+      const tx = recorded(raw, log);
+      const batch = new TransactionWrites({ tx, outbox: sut.host.outbox, now: clock.now(), logger });
+      const inBatch = { ...deps, batch };
+      const step = (sequence: number, partner = partnerId) => applyTicketEvent(tx, inBatch, { ticketId, partnerId: partner, sequence, fact: { kind: 'other' } }, clock.now());
+      expect(await applyTicketCreated(tx, inBatch, { ticketId, partnerId, reference: 'TSS-01234-56789', requesterId: null, product: null, level: 'standard', receivedAt: clock.now(), sequence: 1 }, clock.now())).toBe('applied');
+      await expect(step(2, randomUUID())).rejects.toBeInstanceOf(NotYet); // another partner's
+      await expect(step(3)).rejects.toBeInstanceOf(NotYet); // a gap: 3 waits for 2
+      log.length = 0;
+      expect(await step(2)).toBe('applied'); // the row says 1, as the opening left it: one statement
+      expect(log).toHaveLength(1);
+      expect(await step(3)).toBe('applied'); // after a step on the row: deferred
+      expect(await step(3)).toBe('duplicate'); // the deferred step is written before the row is asked
+      await batch.flushAll();
+    });
+    expect(await sut.query(`SELECT last_sequence FROM sla_timer.tickets WHERE ticket_id = $1`, [ticketId])).toEqual([{ last_sequence: 3 }]);
   });
 
   it('ticket.accepted through the consumer: in order it applies, out of order it waits (NotYet) and applies once its predecessor has', async () => {
