@@ -18,7 +18,7 @@ import { Agent, request } from 'undici';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { socketWithoutNagle } from '../../services/notification/src/use-cases/mail-transport';
-import { CLK_TCK, cpuTicks, machineShares, machineTicks, startChildServer, type ChildServer } from '../support/processes';
+import { CLK_TCK, cpuTicks, machineShares, machineTicks, scheduleShares, startChildServer, threadSchedule, type ChildServer } from '../support/processes';
 import { restartWithStatementStats } from '../support/statement-stats';
 import { writeResult, type BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
@@ -238,7 +238,7 @@ export const runAckBench = async (): Promise<BenchFigures> => {
     while (warm.filed.some((f) => !sink.arrivals.has(f.reference)) && performance.now() < warmDeadline) await sleep(50);
 
     // The machine over the load and its settling: a run slowed by other guests (steal) says so.
-    const [machineBefore, platformTicksBefore, loadStarted] = [machineTicks(), cpuTicks(platform.child.pid!) ?? 0, performance.now()];
+    const [machineBefore, platformTicksBefore, eventLoopBefore, loadStarted] = [machineTicks(), cpuTicks(platform.child.pid!) ?? 0, threadSchedule(platform.child.pid!), performance.now()];
     const run = await fileAtFixedRate(platform.baseUrl, authorization, agent, DURATION_S, 1_000_000);
     const settleStarted = performance.now();
     while (run.filed.some((f) => !sink.arrivals.has(f.reference)) && performance.now() - settleStarted < SETTLE_LIMIT_MS) await sleep(50);
@@ -246,6 +246,9 @@ export const runAckBench = async (): Promise<BenchFigures> => {
       seconds: Number(((performance.now() - loadStarted) / 1_000).toFixed(1)),
       ...machineShares(machineBefore, machineTicks()),
       platformCores: Number((((cpuTicks(platform.child.pid!) ?? 0) - platformTicksBefore) / CLK_TCK / ((performance.now() - loadStarted) / 1_000)).toFixed(2)),
+      // The platform's event loop: how much of the window it ran, and how much it was ready to run
+      // but waited for a core (the machine's other work, PostgreSQL's backends among it).
+      platformEventLoop: scheduleShares(eventLoopBefore, threadSchedule(platform.child.pid!), performance.now() - loadStarted),
     };
 
     const fromCreated: number[] = [];

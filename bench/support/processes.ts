@@ -15,6 +15,32 @@ export const cpuTicks = (pid: number): number | undefined => {
   }
 };
 
+/**
+ * A thread's scheduler figures since it started (/proc/<pid>/schedstat, nanoseconds): time on a
+ * core, and time runnable but waiting on a run queue for one. The pid's own figures are its main
+ * thread's: for Node, the event loop. Undefined once it is gone (or without schedstats).
+ */
+export interface ThreadSchedule {
+  onCpuNs: number;
+  runQueueWaitNs: number;
+}
+
+export const threadSchedule = (pid: number): ThreadSchedule | undefined => {
+  try {
+    const [onCpuNs, runQueueWaitNs] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isFinite(onCpuNs) && Number.isFinite(runQueueWaitNs) ? { onCpuNs, runQueueWaitNs } : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Of `wallMs` between two readings, the shares the thread ran and waited for a core. */
+export const scheduleShares = (from: ThreadSchedule | undefined, to: ThreadSchedule | undefined, wallMs: number) => {
+  if (!from || !to || wallMs <= 0) return undefined;
+  const share = (ns: number) => Number((ns / 1e6 / wallMs).toFixed(3));
+  return { onCpuShare: share(to.onCpuNs - from.onCpuNs), runQueueWaitShare: share(to.runQueueWaitNs - from.runQueueWaitNs) };
+};
+
 /** The whole machine's CPU time, in ticks since boot, from the first line of /proc/stat. */
 export interface MachineTicks {
   busy: number;
