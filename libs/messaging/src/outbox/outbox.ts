@@ -81,15 +81,17 @@ export class Outbox {
    * `$first`, one parameter): one round trip for a state change and its events. The events are
    * built, and checked against their contracts, here. `tx`, the transaction it will run in, lets a
    * unit of work wake the relay as it commits; without it the rows wake the relay by NOTIFY only.
+   * `onlyIf`: an SQL condition on the caller's `WITH` names without which no event is written.
    */
-  addAllStatement(drafts: readonly OutboxDraft[], first: number, tx?: EntityManager): { sql: string; params: unknown[]; events: CloudEvent<unknown>[] } {
+  addAllStatement(drafts: readonly OutboxDraft[], first: number, tx?: EntityManager, onlyIf?: string): { sql: string; params: unknown[]; events: CloudEvent<unknown>[] } {
     const events = drafts.map((d) => this.build(d));
     if (tx) wroteOutbox.add(transactionOf(tx));
     return {
       sql: `INSERT INTO "${this.schema}".outbox (event_id, event_type, topic, message_key, event, created_at)
        SELECT e.id, e.type, e.topic, e.key, e.event, e.created_at
          FROM ROWS FROM (jsonb_to_recordset($${first}::jsonb) AS (id uuid, type text, topic text, key text, event jsonb, created_at timestamptz))
-              WITH ORDINALITY AS e(id, type, topic, key, event, created_at, n)
+              WITH ORDINALITY AS e(id, type, topic, key, event, created_at, n)${onlyIf ? `
+        WHERE ${onlyIf}` : ''}
         ORDER BY e.n`,
       params: [JSON.stringify(events.map((event, i) => ({ id: event.id, type: event.type, topic: drafts[i].contract.topic, key: event.subject, event, created_at: event.time })))],
       events,

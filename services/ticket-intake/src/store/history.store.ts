@@ -40,18 +40,38 @@ export const historyStore = {
   /** Appends entries in the caller's transaction, in the order given. */
   async append(tx: EntityManager, ...entries: HistoryEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const values: unknown[] = [];
-    const rows = entries.map((e, i) => {
+    const statement = historyStore.appendStatement(entries, 1);
+    await tx.query(statement.sql, statement.params);
+  },
+
+  /**
+   * `append` as a data-modifying statement for a caller to fold into its own `WITH` (numbered from
+   * `$first`, one parameter: the entries as one JSON document). `onlyIf`: an SQL condition on the
+   * caller's `WITH` names without which nothing is written.
+   */
+  appendStatement(entries: readonly HistoryEntry[], first: number, onlyIf?: string): { sql: string; params: unknown[] } {
+    const rows = entries.map((e) => ({
+      ticket_id: e.ticketId,
+      partner_id: e.partnerId,
+      at: e.at,
+      actor_kind: e.actor.kind,
+      actor_id: e.actor.id,
+      action: e.action,
       // A staff member acting in the requester's name (a site link they minted): the detail names the requester.
-      const onBehalfOf = e.actor.kind === 'staff' && e.actor.onBehalfOf ? { onBehalfOf: e.actor.onBehalfOf } : {};
-      values.push(e.ticketId, e.partnerId, e.at, e.actor.kind, e.actor.id, e.action, JSON.stringify({ ...(e.detail ?? {}), ...onBehalfOf }), e.sequence ?? null, e.visibility ?? 'public');
-      const o = i * 9;
-      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6}, $${o + 7}, $${o + 8}, $${o + 9})`;
-    });
-    await tx.query(
-      `INSERT INTO "${INTAKE_SCHEMA}".ticket_history (ticket_id, partner_id, at, actor_kind, actor_id, action, detail, sequence, visibility) VALUES ${rows.join(', ')}`,
-      values,
-    );
+      detail: { ...(e.detail ?? {}), ...(e.actor.kind === 'staff' && e.actor.onBehalfOf ? { onBehalfOf: e.actor.onBehalfOf } : {}) },
+      sequence: e.sequence ?? null,
+      visibility: e.visibility ?? 'public',
+    }));
+    return {
+      sql: `INSERT INTO "${INTAKE_SCHEMA}".ticket_history (ticket_id, partner_id, at, actor_kind, actor_id, action, detail, sequence, visibility)
+       SELECT h.ticket_id, h.partner_id, h.at, h.actor_kind, h.actor_id, h.action, h.detail, h.sequence, h.visibility
+         FROM ROWS FROM (jsonb_to_recordset($${first}::jsonb)
+              AS (ticket_id uuid, partner_id uuid, at timestamptz, actor_kind text, actor_id text, action text, detail jsonb, sequence integer, visibility text))
+              WITH ORDINALITY AS h(ticket_id, partner_id, at, actor_kind, actor_id, action, detail, sequence, visibility, n)${onlyIf ? `
+        WHERE ${onlyIf}` : ''}
+        ORDER BY h.n`,
+      params: [JSON.stringify(rows)],
+    };
   },
 
   /**

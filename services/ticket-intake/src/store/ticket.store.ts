@@ -71,6 +71,12 @@ export const toTicket = (row: TicketRow): Ticket => ({
   closedAt: orUndefined(row.closedAt),
 });
 
+/**
+ * Another write of a filing, as a data-modifying statement numbered from `first`, written only when
+ * `onlyIf` holds (the ticket went in).
+ */
+export type AlsoWithTicket = (first: number, onlyIf: string) => { sql: string; params: unknown[] };
+
 /** Tickets, always looked up within one partner (tenancy is part of every query). */
 export const ticketStore = {
   async insert(tx: EntityManager, ticket: Ticket, extra: { idempotencyKey?: string; requestHash?: string }, now: Date): Promise<void> {
@@ -79,17 +85,19 @@ export const ticketStore = {
 
   /**
    * Inserts a new ticket in one statement unless its reference number is taken (then nothing is
-   * written and it answers false): the collision check and the insert are one round trip.
+   * written and it answers false): the collision check and the insert are one round trip. `also`:
+   * the filing's other writes (its events, its history), folded into the same statement and
+   * written only with the ticket; each is given its first parameter's number and the condition.
    */
-  async insertUnlessReferenceTaken(tx: EntityManager, ticket: Ticket, extra: { idempotencyKey?: string; requestHash?: string }, now: Date): Promise<boolean> {
+  async insertUnlessReferenceTaken(
+    tx: EntityManager,
+    ticket: Ticket,
+    extra: { idempotencyKey?: string; requestHash?: string },
+    now: Date,
+    also: readonly AlsoWithTicket[] = [],
+  ): Promise<boolean> {
     const row = toRow(ticket, extra, now);
-    const inserted = (await tx.query(
-      prepared(`INSERT INTO "${INTAKE_SCHEMA}".tickets (id, partner_id, reference, channel, status, level, level_confirmed, request, missing_details,
-         team_leader_requested, requester_id, received_at, accepted_at, sequence, idempotency_key, request_hash, updated_at,
-         language, linked_ticket_id, response_owed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-       ON CONFLICT (reference) DO NOTHING RETURNING id`),
-      [
+    const params: unknown[] = [
         row.id,
         row.partnerId,
         row.reference,
@@ -110,7 +118,22 @@ export const ticketStore = {
         row.language,
         row.linkedTicketId,
         row.responseOwed,
-      ],
+    ];
+    const writes = also.map((write, i) => {
+      const fragment = write(params.length + 1, 'EXISTS (SELECT 1 FROM filed)');
+      params.push(...fragment.params);
+      return `also_${i} AS (${fragment.sql})`;
+    });
+    const inserted = (await tx.query(
+      prepared(`WITH filed AS (
+         INSERT INTO "${INTAKE_SCHEMA}".tickets (id, partner_id, reference, channel, status, level, level_confirmed, request, missing_details,
+           team_leader_requested, requester_id, received_at, accepted_at, sequence, idempotency_key, request_hash, updated_at,
+           language, linked_ticket_id, response_owed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+         ON CONFLICT (reference) DO NOTHING RETURNING id
+       )${writes.map((w) => `, ${w}`).join('')}
+       SELECT id FROM filed`),
+      params,
     )) as unknown[];
     return inserted.length === 1;
   },

@@ -61,8 +61,8 @@ const verifierOf = (request: TicketRequest): string => requestVerifier(request);
 
 /**
  * Files a ticket inside `tx`: the row, its events and its first history entry. The events are
- * numbered before the row is written, so the row goes in with its final sequence and the outbox
- * rows in one statement after it: no UPDATE, no SELECT first (issue #8).
+ * numbered before the row is written, so the row goes in with its final sequence, its outbox rows
+ * and its history in one statement: no UPDATE, no SELECT first (issues #8, #15).
  */
 export const fileTicketIn = async (
   tx: EntityManager,
@@ -95,22 +95,24 @@ export const fileTicketIn = async (
     if (input.levelConfirmed) ticket.levelConfirmed = true;
     const { drafts, sequence } = ticketEventDrafts(ticket, effects, now);
     ticket.sequence = sequence;
-    if (await ticketStore.insertUnlessReferenceTaken(tx, ticket, extra, now)) {
-      await deps.outbox.addAll(tx, drafts);
-      // One entry per event, numbered as the events are: the filing, and its acceptance by the
-      // API's 201 or a team-leader request in its text (the history lists every change).
-      await historyStore.append(
-        tx,
-        ...effects.map(({ kind, ...rest }, i) => ({
-          ticketId: id,
-          partnerId: input.partnerId,
-          at: now,
-          actor: input.actor,
-          action: kind,
-          detail: kind === 'created' ? { channel: ticket.channel, level: ticket.level, reference, ...rest } : rest,
-          sequence: i + 1,
-        })),
-      );
+    // One entry per event, numbered as the events are: the filing, and its acceptance by the API's
+    // 201 or a team-leader request in its text (the history lists every change).
+    const history = effects.map(({ kind, ...rest }, i) => ({
+      ticketId: id,
+      partnerId: input.partnerId,
+      at: now,
+      actor: input.actor,
+      action: kind,
+      detail: kind === 'created' ? { channel: ticket.channel, level: ticket.level, reference, ...rest } : rest,
+      sequence: i + 1,
+    }));
+    // The row, its events and its history in one statement: written together, or (the reference
+    // taken) none of them.
+    const filed = await ticketStore.insertUnlessReferenceTaken(tx, ticket, extra, now, [
+      (first, onlyIf) => deps.outbox.addAllStatement(drafts, first, tx, onlyIf),
+      (first, onlyIf) => historyStore.appendStatement(history, first, onlyIf),
+    ]);
+    if (filed) {
       for (const after of afterInsert) await after(tx, ticket, input.actor, now);
       return ticket;
     }
