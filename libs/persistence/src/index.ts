@@ -6,6 +6,7 @@ export * from './transaction';
 export * from './postgres-binaries';
 export * from './transaction-memo';
 export * from './group-commit';
+export * from './group-read';
 export * from './prepared-statements';
 export * from './partner-directory';
 export * from './staff-directory';

@@ -304,20 +304,23 @@ export const mailStore = {
   },
 
   /**
-   * The mail as committed, after waiting for any transaction that holds its row (the firing of its
-   * send timer): one statement in a transaction of its own, released at once (issue #11: a
-   * BEGIN, a locking read and a COMMIT per mail before).
+   * The mails as committed, after waiting for any transaction that holds a row of them (the firing
+   * of a send timer): one statement in a transaction of its own, released at once (issue #11: a
+   * BEGIN, a locking read and a COMMIT per mail before), for the sends that start together (issue
+   * #15). The rows are locked in id order, as the timer batches lock them, so the two wait and
+   * never deadlock.
    */
-  async readCommitted(db: Pick<EntityManager, 'query'>, id: string): Promise<(MailRow & { parentInReplyTo: string | null }) | undefined> {
+  async readAllCommitted(db: Pick<EntityManager, 'query'>, ids: readonly string[]): Promise<Map<string, MailRow & { parentInReplyTo: string | null }>> {
+    if (ids.length === 0) return new Map();
     // The mail it answers, if that is ours, and what that one answered: References names both
-    // (RFC 5322 §3.6.4). One statement still; only the mail's own row is locked.
+    // (RFC 5322 §3.6.4). One statement still; only the mails' own rows are locked.
     const rows = (await db.query(
       `SELECT m.*, parent.in_reply_to AS parent_in_reply_to
          FROM "${S}".mail_messages m LEFT JOIN "${S}".mail_messages parent ON parent.message_id = m.in_reply_to
-        WHERE m.id = $1 FOR UPDATE OF m`,
-      [id],
+        WHERE m.id = ANY($1::uuid[]) ORDER BY m.id FOR UPDATE OF m`,
+      [ids],
     )) as (RawMail & { parent_in_reply_to: string | null })[];
-    return rows[0] && { ...toMail(rows[0]), parentInReplyTo: rows[0].parent_in_reply_to };
+    return new Map(rows.map((r) => [r.id, { ...toMail(r), parentInReplyTo: r.parent_in_reply_to }]));
   },
 
   /**

@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { NotificationAcknowledgmentSentV1, NotificationDeliveryFailedV1, toStorableText } from '@tss/contracts';
 import { outboxDraft } from '@tss/messaging';
 import type { Outbox, OutboxDraft } from '@tss/messaging';
-import { GroupCommit, inTransaction } from '@tss/persistence';
+import { GroupCommit, GroupRead, inTransaction } from '@tss/persistence';
 import { contextFromCarrier, inSpan, otelContext, SpanKind, traceCarrierOf, type Clock, type TraceCarrier } from '@tss/service-kit';
 import type { FiredTimer, TimerBatchHandler, TimerHandler, TimerStore } from '@tss/timers';
 import { autoSubmittedOf, countedAttempts, MAIL_MAX_ATTEMPTS, mailRetryDelayMs, sessionRetryDelayMs, threadHeadersOf, type SendOutcome } from '../domain/mail-delivery';
@@ -122,6 +122,8 @@ export class MailSender {
   private stopped = false;
   private readonly inFlight = new Set<SendInFlight>();
   private readonly sent = new GroupCommit<SentAttempt>((attempts) => this.recordAllSent(attempts));
+  /** The mails of the sends that start together, read in one statement (issue #15). */
+  private readonly reads = new GroupRead<string, MailRow & { parentInReplyTo: string | null }>((ids) => mailStore.readAllCommitted(this.deps.dataSource, ids));
   private readonly unrecorded: UnrecordedAttempts;
   /** Whether the server refuses our session, as this process last heard it. */
   private readonly session: SmtpSessionWatch;
@@ -372,17 +374,20 @@ export class MailSender {
   }
 
   private async attempt(mailId: string, attempt: number, instanceId: string | null): Promise<void> {
-    let mail: Awaited<ReturnType<typeof mailStore.readCommitted>>;
+    let mail: MailRow & { parentInReplyTo: string | null };
     try {
-      // Waits for the firing transaction (it holds the row) and sees what it committed.
-      mail = await mailStore.readCommitted(this.deps.dataSource, mailId);
+      // Waits for the firing transaction (it holds the row) and sees what it committed; with the
+      // other sends that start meanwhile, in one statement.
+      const read = await this.reads.read(mailId);
+      if (!read) return; // rolled back
+      mail = read;
     } catch (error) {
       // Nothing was handed to the server: a transient failure, retried after the usual delay once recorded.
       const reason = `${NOT_READ} (${error instanceof Error ? error.message : String(error)})`;
       this.keepUnrecorded({ mailId, attempt, started: false, outcome: { kind: 'transient', reason }, endedAt: this.deps.clock.now() }, error);
       return;
     }
-    if (!mail || mail.status !== 'pending' || mail.attempts !== attempt) return; // rolled back, or already settled
+    if (mail.status !== 'pending' || mail.attempts !== attempt) return; // already settled
     if (mail.attemptInstanceId !== instanceId) {
       // Taken back: this instance was taken for dead (it could not beat), and a live one sends it.
       this.deps.logger.warn({ mailId, attempt, instanceId }, 'mail attempt taken back before it was sent: this instance did not beat in time; not sending it here');
