@@ -42,12 +42,14 @@ export const sequenceSteps = {
   },
 
   /**
-   * Before the ticket's row is read or changed otherwise: the deferred steps are written, and this
-   * ticket's cursor is forgotten (what changes the row next is not a step this module sees).
+   * Before the ticket's row is read or changed otherwise: when the batch has a cursor on it, the
+   * deferred steps are written and the cursor forgotten (what changes the row next is not a step
+   * this module sees). A ticket without one has no deferred step: nothing to write first.
    */
   async settle(batch: BatchWrites | undefined, ticketId: string): Promise<void> {
-    if (!batch) return;
+    const known = batch && cursors.get(batch);
+    if (!batch || !known?.has(ticketId)) return;
     await batch.writeNow(writeSteps);
-    cursors.get(batch)?.delete(ticketId);
+    known.delete(ticketId);
   },
 };
