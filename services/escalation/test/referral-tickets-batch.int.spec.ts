@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { CloudEvent } from '@tss/contracts';
 import type { HandlerBinding } from '@tss/messaging';
-import { handleInTransaction, sampleTicketCreated, ticketCreatedEvent } from '@tss/messaging/testing';
-import { countedStatements } from '@tss/persistence/testing';
-import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { sampleTicketCreated, ticketCreatedEvent } from '@tss/messaging/testing';
+import { handleAsBatch, startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { escalationService } from '../src';
 import { referralHandlers } from '../src/events/referral-answers.handlers';
@@ -27,15 +26,7 @@ describe('referral tickets of a consumer batch, on real PostgreSQL', () => {
   });
 
   const created = (ticketId: string, reference: string): CloudEvent<unknown> => ticketCreatedEvent(ticketId, sampleTicketCreated(1, { reference }), clock.now().toISOString());
-  const batch = (events: readonly CloudEvent<unknown>[]) =>
-    sut.host.unitOfWork.run(async (tx) => {
-      const counted = countedStatements(tx);
-      await handleInTransaction(
-        { tx: counted.tx, outbox: sut.host.outbox, now: clock.now(), logger: pino({ level: 'silent' }) },
-        events.map((e) => [onCreated.handle, e] as const),
-      );
-      return counted.count(INSERT);
-    });
+  const batch = (events: readonly CloudEvent<unknown>[]) => handleAsBatch(sut, [onCreated], events, { now: clock.now(), counting: INSERT });
   const remembered = (ids: readonly string[]) =>
     sut.query<{ ticket_id: string; partner_id: string; reference: string }>(
       `SELECT ticket_id, partner_id, reference FROM escalation.referral_tickets WHERE ticket_id = ANY($1::uuid[]) ORDER BY reference`,

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { CloudEvent, ServiceLevel } from '@tss/contracts';
 import type { HandlerBinding } from '@tss/messaging';
-import { handleInTransaction, sampleTicketCreated, ticketCreatedEvent } from '@tss/messaging/testing';
-import { countedStatements } from '@tss/persistence/testing';
-import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { sampleTicketCreated, ticketCreatedEvent } from '@tss/messaging/testing';
+import { handleAsBatch, startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { TimerStore } from '@tss/timers';
 import { escalationService } from '../src';
@@ -19,7 +18,6 @@ describe('escalation’s ticket projection in a consumer batch, on real PostgreS
   const clock = new TestClock('2026-12-06T19:30:00.000Z');
   let sut: ServiceUnderTest;
   let handlers: HandlerBinding[];
-  const handlerOf = (type: string) => handlers.find((h) => h.contract.type === type)!.handle;
 
   beforeAll(async () => {
     sut = await startServiceUnderTest(escalationService, { clock });
@@ -40,15 +38,7 @@ describe('escalation’s ticket projection in a consumer batch, on real PostgreS
     data: { partnerId, sequence: 2, from, to, confirmed: true, changedAt: clock.now().toISOString() },
   });
   /** The events through their handlers in one transaction, as a batch: how many inserts into the projection it made. */
-  const batch = (events: readonly CloudEvent<unknown>[]) =>
-    sut.host.unitOfWork.run(async (tx) => {
-      const counted = countedStatements(tx);
-      await handleInTransaction(
-        { tx: counted.tx, outbox: sut.host.outbox, now: clock.now(), logger: pino({ level: 'silent' }) },
-        events.map((e) => [handlerOf(e.type), e] as const),
-      );
-      return counted.count(INSERT);
-    });
+  const batch = (events: readonly CloudEvent<unknown>[]) => handleAsBatch(sut, handlers, events, { now: clock.now(), counting: INSERT });
   const rowsOf = (ids: readonly string[]) =>
     sut.query<{ ticket_id: string; partner_id: string; reference: string; level: string; status: string }>(
       `SELECT ticket_id, partner_id, reference, level, status FROM escalation.tickets WHERE ticket_id = ANY($1::uuid[]) ORDER BY reference`,

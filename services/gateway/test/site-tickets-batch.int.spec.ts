@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
 import type { CloudEvent } from '@tss/contracts';
-import { handleInTransaction, sampleTicketCreated, ticketCreatedEvent } from '@tss/messaging/testing';
-import { countedStatements } from '@tss/persistence/testing';
-import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
+import { sampleTicketCreated, ticketCreatedEvent } from '@tss/messaging/testing';
+import { handleAsBatch, startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { gatewayService } from '../src';
 import { onTicketCreated } from '../src/events/on-ticket-created.handler';
@@ -29,15 +27,7 @@ describe('site tickets of a consumer batch, on real PostgreSQL', () => {
       sampleTicketCreated(1, { reference: `TSS-SITE-${n}`, requester, ...(n % 2 === 0 ? { language: 'ru' } : {}) }),
       new Date(clock.now().getTime() + n * 1_000).toISOString(),
     );
-  const batch = (events: readonly CloudEvent<unknown>[]) =>
-    sut.host.unitOfWork.run(async (tx) => {
-      const counted = countedStatements(tx);
-      await handleInTransaction(
-        { tx: counted.tx, outbox: sut.host.outbox, now: clock.now(), logger: pino({ level: 'silent' }) },
-        events.map((e) => [onTicketCreated.handle, e] as const),
-      );
-      return counted.count(INSERT);
-    });
+  const batch = (events: readonly CloudEvent<unknown>[]) => handleAsBatch(sut, [onTicketCreated], events, { now: clock.now(), counting: INSERT });
   const rows = (ids: readonly string[]) =>
     sut.query<{ ticket_id: string; partner_id: string; reference: string; requester: string | null; language: string | null; created_at: Date }>(
       `SELECT ticket_id, partner_id, reference, requester, language, created_at FROM gateway.site_tickets WHERE ticket_id = ANY($1::uuid[]) ORDER BY reference`,

@@ -87,20 +87,14 @@ describe('sla-timer statements per ticket event (issues #11, #15, docs/adr/0046)
       )
     ).sort((a, b) => ticketIds.indexOf(a.ticket_id) - ticketIds.indexOf(b.ticket_id));
   const count = (log: readonly string[], pattern: RegExp) => log.filter((sql) => pattern.test(sql)).length;
+  /** sla-timer's ticket-event consumer as the service runs it, over `unitOfWork`. */
+  const consumerOf = (group: string, unitOfWork: UnitOfWork, retries: Pick<ConstructorParameters<typeof EventConsumer>[0], 'retryBaseMs' | 'maxRetryDelayMs' | 'notYetMaxWaitMs'> = {}) =>
+    new EventConsumer({ group, schema: SLA_SCHEMA, transport: new InProcessTransport(), unitOfWork, outbox: sut.host.outbox, clock, logger, bindings: ticketEventHandlers(deps), ...retries });
 
   it('a consumed batch of ticket.created reads the SLA terms once, schedules each first timer and cancels none', async () => {
     const partnerId = randomUUID();
     const unitOfWork = new RecordingUnitOfWork(sut.host.dataSource);
-    const consumer = new EventConsumer({
-      group: 'sla-timer-statements',
-      schema: SLA_SCHEMA,
-      transport: new InProcessTransport(),
-      unitOfWork,
-      outbox: sut.host.outbox,
-      clock,
-      logger,
-      bindings: ticketEventHandlers(deps),
-    });
+    const consumer = consumerOf('sla-timer-statements', unitOfWork);
     const tickets = Array.from({ length: 20 }, () => randomUUID());
     let handled = 0;
     await consumer.consumeBatch(
@@ -207,16 +201,7 @@ describe('sla-timer statements per ticket event (issues #11, #15, docs/adr/0046)
   it('a batch of tickets created and accepted steps their sequences in one statement at its end; a later event of one reads the stepped row (issue #15)', async () => {
     const partnerId = randomUUID();
     const unitOfWork = new RecordingUnitOfWork(sut.host.dataSource);
-    const consumer = new EventConsumer({
-      group: 'sla-timer-steps',
-      schema: SLA_SCHEMA,
-      transport: new InProcessTransport(),
-      unitOfWork,
-      outbox: sut.host.outbox,
-      clock,
-      logger,
-      bindings: ticketEventHandlers(deps),
-    });
+    const consumer = consumerOf('sla-timer-steps', unitOfWork);
     const at = clock.now().toISOString();
     const accepted = (ticketId: string, sequence: number, partner = partnerId) => message(TicketAcceptedV1, ticketId, { partnerId: partner, sequence, acceptedAt: at, via: 'api' });
     const tickets = Array.from({ length: 10 }, () => randomUUID());
@@ -272,19 +257,7 @@ describe('sla-timer statements per ticket event (issues #11, #15, docs/adr/0046)
   it('ticket.accepted through the consumer: in order it applies, out of order it waits (NotYet) and applies once its predecessor has', async () => {
     const partnerId = randomUUID();
     const ticketId = randomUUID();
-    const consumer = new EventConsumer({
-      group: 'sla-timer-order',
-      schema: SLA_SCHEMA,
-      transport: new InProcessTransport(),
-      unitOfWork: sut.host.unitOfWork,
-      outbox: sut.host.outbox,
-      clock,
-      logger,
-      bindings: ticketEventHandlers(deps),
-      retryBaseMs: 5,
-      maxRetryDelayMs: 20,
-      notYetMaxWaitMs: 10_000,
-    });
+    const consumer = consumerOf('sla-timer-order', sut.host.unitOfWork, { retryBaseMs: 5, maxRetryDelayMs: 20, notYetMaxWaitMs: 10_000 });
     const accepted = (sequence: number) => message(TicketAcceptedV1, ticketId, { partnerId, sequence, acceptedAt: clock.now().toISOString(), via: 'api' });
     const early = consumer.consume(accepted(2));
     expect(await consumer.consume(message(TicketCreatedV1, ticketId, createdData(partnerId)))).toBe('handled');
