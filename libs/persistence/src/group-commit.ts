@@ -1,3 +1,5 @@
+import { GroupedCalls } from './grouped-calls';
+
 /**
  * Writes that many callers ask for one at a time, done together: `add` queues an item and resolves
  * once a flush that held it has finished (or rejects with that flush's error). One flush runs at a
@@ -8,36 +10,16 @@
  * it recorded: only those items' callers are rejected.
  */
 export class GroupCommit<T> {
-  private pending: { item: T; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private flushing = false;
+  private readonly calls: GroupedCalls<T, void>;
 
-  constructor(
-    private readonly flush: (items: readonly T[]) => Promise<void | readonly unknown[]>,
-    private readonly maxBatch = 100,
-  ) {}
-
-  add(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
-      void this.run();
-    });
+  constructor(flush: (items: readonly T[]) => Promise<void | readonly unknown[]>, maxBatch = 100) {
+    this.calls = new GroupedCalls<T, void>(async (items) => {
+      const errors = await flush(items);
+      return items.map((_, i) => (errors?.[i] === undefined ? { value: undefined } : { error: errors[i] }));
+    }, maxBatch);
   }
 
-  private async run(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, this.maxBatch);
-        try {
-          const errors = await this.flush(batch.map((p) => p.item));
-          batch.forEach((p, i) => (errors?.[i] === undefined ? p.resolve() : p.reject(errors[i])));
-        } catch (error) {
-          for (const p of batch) p.reject(error);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
+  add(item: T): Promise<void> {
+    return this.calls.submit(item);
   }
 }
