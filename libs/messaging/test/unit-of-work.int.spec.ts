@@ -94,6 +94,52 @@ describe('UnitOfWork', () => {
     expect(await dataSource.query('SELECT count(*)::int AS n FROM uow.outbox')).toEqual([{ n: 2 }]);
   });
 
+  describe('runAutocommit: work of statements that each stand alone', () => {
+    it('sends no BEGIN: each statement is its own transaction, and one that fails undoes none before it', async () => {
+      await dataSource.query('CREATE TABLE uow.alone (id int PRIMARY KEY)');
+      const seen = await new UnitOfWork(dataSource).runAutocommit(async (manager) => {
+        const [first] = (await manager.query('SELECT txid_current() AS id')) as { id: string }[];
+        const [second] = (await manager.query('SELECT txid_current() AS id')) as { id: string }[];
+        return first.id === second.id;
+      });
+      expect(seen).toBe(false);
+
+      await expect(
+        new UnitOfWork(dataSource).runAutocommit(async (manager) => {
+          await manager.query('INSERT INTO uow.alone VALUES (1)');
+          await manager.query('INSERT INTO uow.alone VALUES (1)');
+        }),
+      ).rejects.toThrow(/duplicate key/);
+      expect(await dataSource.query('SELECT id FROM uow.alone')).toEqual([{ id: 1 }]);
+    });
+
+    it('wakes its relay after a statement that wrote events, and only then', async () => {
+      const relay = { kick: jest.fn() };
+      const uow = new UnitOfWork(dataSource, relay);
+      const outbox = new Outbox({ service: 'ticket-intake', schema: 'uow', clock: systemClock });
+      await uow.runAutocommit((manager) => manager.query('SELECT 1'));
+      expect(relay.kick).not.toHaveBeenCalled();
+
+      const subject = randomUUID();
+      await uow.runAutocommit(async (manager) => {
+        const { sql, params } = outbox.addAllStatement([outboxDraft(TicketCreatedV1, subject, sampleTicketCreated(1))], 1, manager);
+        await manager.query(sql, params);
+      });
+      expect(relay.kick).toHaveBeenCalledTimes(1);
+      expect(await dataSource.query('SELECT count(*)::int AS n FROM uow.outbox WHERE message_key = $1', [subject])).toEqual([{ n: 1 }]);
+    });
+
+    it('gives its connection back, whether the work succeeded or failed', async () => {
+      const uow = new UnitOfWork(dataSource);
+      // More runs than the pool has connections (10): one kept would leave the last waiting for ever.
+      for (let i = 0; i < 12; i += 1) {
+        await uow.runAutocommit((manager) => manager.query('SELECT 1'));
+        await expect(uow.runAutocommit((manager) => manager.query('SELECT 1 / 0'))).rejects.toThrow(/division by zero/);
+      }
+      expect(await uow.runAutocommit((manager) => manager.query('SELECT 2 AS n'))).toEqual([{ n: 2 }]);
+    });
+  });
+
   it('does not run other failures again', async () => {
     let runs = 0;
     await expect(

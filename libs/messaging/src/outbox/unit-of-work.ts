@@ -28,19 +28,44 @@ export class UnitOfWork {
   ) {}
 
   async run<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    // READ COMMITTED, PostgreSQL's default, which the services' data sources keep. Naming it, as
+    // `inTransaction` does, costs TypeORM a second statement (SET TRANSACTION ...) per
+    // transaction: one round trip more for every ticket filed and every batch consumed (issue #8).
+    return this.attempts(() => this.dataSource.transaction((tx) => this.written(tx, work)));
+  }
+
+  /**
+   * Work whose one write is a single statement, on one connection without `BEGIN` and `COMMIT`:
+   * PostgreSQL runs a statement sent alone as its own transaction, so it is written whole or not
+   * at all, and the two round trips around it are saved (issue #15: a partner's filing).
+   *
+   * Only for work in which each statement stands alone: nothing it sends depends on an earlier
+   * statement being undone with it, and it locks nothing it needs held for the next. A work that
+   * tries again after a statement that wrote nothing (a reference number taken) is such work.
+   */
+  async runAutocommit<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.attempts(async () => {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        return await this.written(runner.manager, work);
+      } finally {
+        await runner.release();
+      }
+    });
+  }
+
+  /** Runs the work; tells the unit of work whether its commit will carry events for the relay. */
+  private async written<T>(tx: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<{ value: T; wroteEvents: boolean }> {
+    const value = await work(tx);
+    return { value, wroteEvents: outboxWrittenIn(tx) };
+  }
+
+  private async attempts<T>(once: () => Promise<{ value: T; wroteEvents: boolean }>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        // READ COMMITTED, PostgreSQL's default, which the services' data sources keep. Naming it, as
-        // `inTransaction` does, costs TypeORM a second statement (SET TRANSACTION ...) per
-        // transaction: one round trip more for every ticket filed and every batch consumed (issue #8).
-        let wroteEvents = false;
-        const result = await this.dataSource.transaction(async (tx) => {
-          const value = await work(tx);
-          wroteEvents = outboxWrittenIn(tx);
-          return value;
-        });
+        const { value, wroteEvents } = await once();
         if (wroteEvents) this.relay?.kick();
-        return result;
+        return value;
       } catch (error) {
         if (attempt >= ATTEMPTS || !isRetryableTransactionFailure(error)) throw error;
         // Apart, so the two transactions that deadlocked do not meet again at once.

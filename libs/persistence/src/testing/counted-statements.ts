@@ -22,8 +22,9 @@ export const countedStatements = (tx: EntityManager): { tx: EntityManager; state
 };
 
 /**
- * The data source, with the statements run on it outside a transaction (`query`) and each
- * transaction (`transaction`, with the statements run in it) recorded.
+ * The data source, with the statements run on it outside a transaction (`query`, and a query
+ * runner's own with no transaction open on it) and each transaction (`transaction`, with the
+ * statements run in it) recorded.
  */
 export const countedDataSource = (dataSource: DataSource): { dataSource: DataSource; outside: string[]; transactions: string[][] } => {
   const outside: string[] = [];
@@ -34,6 +35,17 @@ export const countedDataSource = (dataSource: DataSource): { dataSource: DataSou
         return (sql: string, parameters?: unknown[]) => {
           outside.push(sql);
           return target.query(sql, parameters);
+        };
+      }
+      if (property === 'createQueryRunner') {
+        return (...args: Parameters<DataSource['createQueryRunner']>) => {
+          const runner = target.createQueryRunner(...args);
+          const query = runner.query.bind(runner);
+          runner.query = ((sql: string, ...rest: unknown[]) => {
+            if (!runner.isTransactionActive) outside.push(sql);
+            return (query as (...all: unknown[]) => unknown)(sql, ...rest);
+          }) as typeof runner.query;
+          return runner;
         };
       }
       if (property === 'transaction') {

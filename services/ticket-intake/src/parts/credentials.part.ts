@@ -119,25 +119,22 @@ const credentialHooks = (deps: CredentialDeps) => ({
         masked[field] = vaulted.text;
         pending.push(...vaulted.pending);
       }
-      return {
-        request: { ...request, ...masked },
-        vaulted: pending.length,
-        after: async (tx: EntityManager, ticket: HookTicket, actor: Actor, now: Date): Promise<void> => {
-          if (pending.length === 0) return;
-          await vaultPending(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, pending, actor, now });
-          await messageStore.insert(tx, {
-            id: randomUUID(),
-            ticketId: ticket.id,
-            partnerId: ticket.partnerId,
-            author: { kind: 'system' },
-            visibility: 'public',
-            channel: ticket.channel,
-            body: vaultedNote(pending.length, ticket.language, 'request', true, privateKeysIn(pending)),
-            attachmentIds: [],
-            createdAt: now,
-          });
-        },
+      const after = async (tx: EntityManager, ticket: HookTicket, actor: Actor, now: Date): Promise<void> => {
+        await vaultPending(tx, deps, { ticketId: ticket.id, partnerId: ticket.partnerId, pending, actor, now });
+        await messageStore.insert(tx, {
+          id: randomUUID(),
+          ticketId: ticket.id,
+          partnerId: ticket.partnerId,
+          author: { kind: 'system' },
+          visibility: 'public',
+          channel: ticket.channel,
+          body: vaultedNote(pending.length, ticket.language, 'request', true, privateKeysIn(pending)),
+          attachmentIds: [],
+          createdAt: now,
+        });
       };
+      // Nothing to vault, nothing to write once the row exists: the filing stays one statement.
+      return { request: { ...request, ...masked }, vaulted: pending.length, ...(pending.length > 0 ? { after } : {}) };
     },
   },
   message: {

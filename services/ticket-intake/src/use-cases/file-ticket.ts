@@ -46,8 +46,28 @@ export interface NewTicket {
  */
 export interface FilingHooks {
   /** `vaulted`: how many access particulars were taken out (P9): `ticket.created` says so, so the acknowledgment tells the requester. */
-  beforeFiling(request: TicketRequest): { request: TicketRequest; vaulted?: number; after(tx: EntityManager, ticket: Ticket, actor: Actor, now: Date): Promise<void> };
+  beforeFiling(request: TicketRequest): { request: TicketRequest; vaulted?: number; after?(tx: EntityManager, ticket: Ticket, actor: Actor, now: Date): Promise<void> };
 }
+
+/** A request as the filing hooks left it, with what they write once its row exists. */
+interface PreparedFiling {
+  input: NewTicket;
+  vaulted: number;
+  afterInsert: ((tx: EntityManager, ticket: Ticket, actor: Actor, now: Date) => Promise<void>)[];
+}
+
+const prepareFiling = (hooks: readonly FilingHooks[] | undefined, given: NewTicket): PreparedFiling => {
+  const afterInsert: PreparedFiling['afterInsert'] = [];
+  let request = given.request;
+  let vaulted = 0;
+  for (const hook of hooks ?? []) {
+    const rewritten = hook.beforeFiling(request);
+    request = rewritten.request;
+    vaulted += rewritten.vaulted ?? 0;
+    if (rewritten.after) afterInsert.push(rewritten.after);
+  }
+  return { input: { ...given, request }, vaulted, afterInsert };
+};
 
 const MAX_REFERENCE_ATTEMPTS = 5;
 
@@ -64,23 +84,20 @@ const verifierOf = (request: TicketRequest): string => requestVerifier(request);
  * numbered before the row is written, so the row goes in with its final sequence, its outbox rows
  * and its history in one statement: no UPDATE, no SELECT first (issues #8, #15).
  */
-export const fileTicketIn = async (
+export const fileTicketIn = (
   tx: EntityManager,
   deps: { outbox: Outbox; clock: Clock; filingHooks?: readonly FilingHooks[] },
   given: NewTicket,
   extra: { idempotencyKey?: string; requestHash?: string } = {},
+): Promise<Ticket> => writeFiling(tx, deps, prepareFiling(deps.filingHooks, given), extra);
+
+const writeFiling = async (
+  tx: EntityManager,
+  deps: { outbox: Outbox; clock: Clock },
+  { input, vaulted, afterInsert }: PreparedFiling,
+  extra: { idempotencyKey?: string; requestHash?: string },
 ): Promise<Ticket> => {
   const now = deps.clock.now();
-  const afterInsert: ReturnType<FilingHooks['beforeFiling']>['after'][] = [];
-  let request = given.request;
-  let vaulted = 0;
-  for (const hooks of deps.filingHooks ?? []) {
-    const rewritten = hooks.beforeFiling(request);
-    request = rewritten.request;
-    vaulted += rewritten.vaulted ?? 0;
-    afterInsert.push(rewritten.after);
-  }
-  const input = { ...given, request };
   // Time-ordered (RFC 9562 version 7): a ticket's rows in every service, keyed by its id, sit
   // beside those of the tickets filed with it (docs/adr/0060).
   const id = uuidv7();
@@ -128,6 +145,12 @@ export const fileTicket = async (
   // P5/P12: the level is checked as an agent's PATCH checks it, before anything is written.
   const refused = filedLevelViolation({ channel: input.channel, level: input.request.level, levelConfirmed: input.levelConfirmed === true, criticalErrorConfirmed: input.criticalErrorConfirmed });
   if (refused) return Promise.resolve(err(failureOf(refused)));
+  const prepared = prepareFiling(deps.filingHooks, input);
+  // A partner's filing without a key is one statement (the ticket, its events, its history) and
+  // nothing else: sent alone, it needs no BEGIN and COMMIT around it (issue #15, docs/adr/0081).
+  if (!input.idempotencyKey && !input.partnerNamedByFiler && prepared.afterInsert.length === 0) {
+    return ok({ ticket: await deps.unitOfWork.runAutocommit((manager) => writeFiling(manager, deps, prepared, {})), replayed: false });
+  }
   return deps.unitOfWork.run(async (tx) => {
     // Only a keyed request is ever compared: one without a key keeps no verifier.
     const requestHash = input.idempotencyKey ? verifierOf(input.request) : undefined;
@@ -152,7 +175,7 @@ export const fileTicket = async (
     // `partner.*` events; docs/adr/0029, addendum of 2026-12-04); partners' tokens carry their own.
     const refusal = input.partnerNamedByFiler ? partnerRefusalDetail(input.partnerId, await partnerStore.activeOf(tx, input.partnerId)) : undefined;
     if (refusal) return err({ kind: 'unprocessable', detail: refusal, extensions: { errors: [{ in: 'body', pointer: '/partnerId', message: refusal }] } });
-    const ticket = await fileTicketIn(tx, deps, input, { idempotencyKey: input.idempotencyKey, requestHash });
+    const ticket = await writeFiling(tx, deps, prepared, { idempotencyKey: input.idempotencyKey, requestHash });
     return ok({ ticket, replayed: false });
   });
 };

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { TicketCreatedV1 } from '@tss/contracts';
-import { outboxDraft } from '@tss/messaging';
-import { countedStatements } from '@tss/persistence/testing';
+import { outboxDraft, UnitOfWork } from '@tss/messaging';
+import { countedDataSource, countedStatements } from '@tss/persistence/testing';
 import { startServiceUnderTest, type ServiceUnderTest } from '@tss/runtime/testing';
 import { TestClock } from '@tss/service-kit/testing';
 import { ticketIntakeService } from '../../src/index';
 import { historyStore } from '../../src/store/history.store';
 import { ticketStore } from '../../src/store/ticket.store';
-import { fileTicketIn } from '../../src/use-cases/file-ticket';
+import { fileTicket, fileTicketIn, type NewTicket } from '../../src/use-cases/file-ticket';
 
 // Issue #15: a filing is one statement on PostgreSQL: the ticket, its events (created, accepted) and
 // its history entries, written together, or none of them when the reference number is taken.
@@ -55,6 +56,57 @@ describe('filing a ticket in one statement, on real PostgreSQL', () => {
       ['accepted', 2, 'client-1'],
     ]);
     expect(history[0].detail).toMatchObject({ channel: 'api', reference: ticket.reference });
+  });
+
+  describe('fileTicket: a filing that is one statement is sent without BEGIN and COMMIT', () => {
+    const filed = async (given: Partial<Parameters<typeof fileTicket>[1]> & { request?: NewTicket['request'] }) => {
+      const counted = countedDataSource(sut.host.dataSource);
+      const partnerId = randomUUID();
+      const result = await fileTicket(
+        { unitOfWork: new UnitOfWork(counted.dataSource), outbox: sut.host.outbox, clock },
+        {
+          partnerId,
+          channel: 'api',
+          actor: { kind: 'partner', id: 'client-1' },
+          request: { product: 'reader', productVersion: '4.2.1', description: 'Reader crashes on opening EPUB' },
+          ...given,
+        },
+      );
+      if (!result.ok) throw new Error(`not filed: ${JSON.stringify(result.error)}`);
+      return { ticket: result.value.ticket, outside: counted.outside, transactions: counted.transactions };
+    };
+
+    it("a partner's filing without an Idempotency-Key: its one statement alone, the ticket, events and history all written", async () => {
+      const { ticket, outside, transactions } = await filed({});
+      expect(transactions).toEqual([]);
+      expect(outside).toHaveLength(1);
+      expect(outside[0]).toMatch(/^WITH filed AS/);
+      expect(await outboxOf(ticket.id)).toEqual([
+        { event_type: 'ticket.created', sequence: 1 },
+        { event_type: 'ticket.accepted', sequence: 2 },
+      ]);
+      expect((await historyOf(ticket.id)).map((h) => h.action)).toEqual(['created', 'accepted']);
+    });
+
+    it('with an Idempotency-Key (its lock and look-up), or a hook that writes once the row exists: one transaction, as before', async () => {
+      const keyed = await filed({ idempotencyKey: randomUUID() });
+      expect(keyed.outside).toEqual([]);
+      expect(keyed.transactions).toHaveLength(1);
+      expect(keyed.transactions[0].some((sql) => sql.includes('pg_advisory_xact_lock'))).toBe(true);
+
+      // A hook that writes once the row exists (the vault's, given particulars) needs the row's transaction.
+      let transactionInHook: string | null | undefined;
+      const after = async (tx: EntityManager) => {
+        [{ id: transactionInHook }] = (await tx.query('SELECT txid_current_if_assigned()::text AS id')) as { id: string | null }[];
+      };
+      const hooked = await fileTicket(
+        { unitOfWork: sut.host.unitOfWork, outbox: sut.host.outbox, clock, filingHooks: [{ beforeFiling: (request) => ({ request, after }) }] },
+        { partnerId: randomUUID(), channel: 'api', actor: { kind: 'partner', id: 'client-1' }, request: { product: 'reader', productVersion: '4.2.1', description: 'Reader crashes' } },
+      );
+      expect(hooked.ok).toBe(true);
+      // The insert before it had given the transaction an id: alone, the hook's statement would have none.
+      expect(transactionInHook).toMatch(/^\d+$/);
+    });
   });
 
   it('a taken reference number writes nothing: no ticket, no event, no history', async () => {
