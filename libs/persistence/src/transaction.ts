@@ -9,3 +9,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 export const inTransaction = <T>(dataSource: DataSource, work: (tx: EntityManager) => Promise<T>): Promise<T> => dataSource.transaction(work);
 
 export type { DataSource, EntityManager };
+
+/**
+ * Runs the reads of `work` on one snapshot (REPEATABLE READ): a view built from several reads
+ * shows the data as one moment left it, never half of a transaction that committed between two of
+ * them (a rating read withdrawn beside its survey still `rated`). For reads that answer a request;
+ * writes keep `inTransaction` or the unit of work.
+ */
+export const inSnapshot = <T>(dataSource: DataSource, work: (tx: EntityManager) => Promise<T>): Promise<T> => dataSource.transaction('REPEATABLE READ', work);

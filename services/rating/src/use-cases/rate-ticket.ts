@@ -1,3 +1,4 @@
+import { inSnapshot } from '@tss/persistence';
 import { err, ok, type Failure, type PartnerScope, type RequesterScope, type Result } from '@tss/service-kit';
 import { checkSurveyOpen, TICKET_NOT_RESOLVED, type RatingInput, type Survey } from '../domain/survey';
 import { ratingStore } from '../store/rating.store';
@@ -62,8 +63,16 @@ const stateOf = (survey: Survey, now: Date): SurveyState => {
   return checkSurveyOpen(survey, now).ok ? 'open' : 'expired';
 };
 
-export const readTicketRating = async (deps: Pick<RatingDeps, 'dataSource' | 'clock'>, scope: Parameters<typeof findRatedTicket>[1], idOrReference: string): Promise<Result<TicketRatingView, Failure>> => {
-  const manager = deps.dataSource.manager;
+/** The survey, the ratings and their escalations as of one moment (a withdrawal commits all three together). */
+export const readTicketRating = (deps: Pick<RatingDeps, 'dataSource' | 'clock'>, scope: Parameters<typeof findRatedTicket>[1], idOrReference: string): Promise<Result<TicketRatingView, Failure>> =>
+  inSnapshot(deps.dataSource, (manager) => readTicketRatingIn(manager, deps, scope, idOrReference));
+
+const readTicketRatingIn = async (
+  manager: EntityManager,
+  deps: Pick<RatingDeps, 'clock'>,
+  scope: Parameters<typeof findRatedTicket>[1],
+  idOrReference: string,
+): Promise<Result<TicketRatingView, Failure>> => {
   const found = await findRatedTicket(manager, scope, idOrReference);
   if (!found.ok) return found;
   const ticket = found.value;
