@@ -11,7 +11,8 @@ import { InProcessTransport } from '../src/in-process/in-process-transport';
 import { Outbox } from '../src/outbox/outbox';
 import { UnitOfWork } from '../src/outbox/unit-of-work';
 import { openPipeline, type Pipeline } from './support/test-pipeline';
-import { sampleTicketCreated } from '../src/testing';
+import { sampleTicketCreated, ticketCreatedEvent } from '../src/testing';
+import { countedDataSource } from '@tss/persistence/testing';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PRODUCER = 'batch_producer';
@@ -146,6 +147,76 @@ describe('consumers handle events in batches (docs/performance.md, docs/adr/0013
     const [, acceptedA] = await effects(a);
     expect(BigInt(acceptedWaiting.tx)).toBeLessThan(BigInt(acceptedA.tx));
     expect(await deadLetters(waiting)).toEqual([]);
+  });
+
+  // Issue #15: the batch's parking check rides on its inbox insert, under the key locks: two
+  // statements before the handlers, not three. A key found parked still rolls the batch back.
+  describe('what a batch sends before its handlers', () => {
+    const statementsOf = async (group: string, events: readonly { subject: string; sequence: number }[]) => {
+      const counted = countedDataSource(consumerDs);
+      const direct = new EventConsumer({
+        schema: CONSUMER,
+        transport,
+        unitOfWork: new UnitOfWork(counted.dataSource),
+        outbox: new Outbox({ service: 'sla-timer', schema: CONSUMER, clock: systemClock }),
+        clock: systemClock,
+        group,
+        logger,
+        bindings: [on(TicketCreatedV1, async (event, { tx }) => void (await tx.query(`INSERT INTO "${CONSUMER}".effects (ticket_id, sequence, type, tx) VALUES ($1, $2, 'created', txid_current())`, [event.subject, event.data.sequence])))],
+        maxAttempts: 1,
+      });
+      let handled = 0;
+      const messages = events.map(({ subject, sequence }) => {
+        const event = ticketCreatedEvent(subject, created(sequence), new Date().toISOString());
+        return { topic: TicketCreatedV1.topic, key: subject, event, raw: { value: Buffer.from(JSON.stringify(event)), headers: {} } };
+      });
+      await direct.consumeBatch(messages, { handled: (n) => (handled = n), isRunning: () => true, heartbeat: async () => undefined });
+      return { handled, transactions: counted.transactions, messages };
+    };
+
+    it('the key locks, then the parking check and the inbox rows in one statement', async () => {
+      const [a, b] = [randomUUID(), randomUUID()];
+      const { handled, transactions } = await statementsOf('batch-statements', [
+        { subject: a, sequence: 1 },
+        { subject: b, sequence: 1 },
+      ]);
+      expect(handled).toBe(2);
+      expect(transactions).toHaveLength(1);
+      const [lock, recorded, ...rest] = transactions[0];
+      expect(lock).toContain('pg_advisory_xact_lock');
+      expect(recorded).toMatch(/dead_letters[\s\S]*INSERT INTO "batch_consumer"\.inbox/);
+      expect(rest).toHaveLength(2); // the two handlers' inserts
+      expect(await applied(a)).toEqual(['1:created']);
+      expect(await applied(b)).toEqual(['1:created']);
+    });
+
+    it('a batch with an event of a parked key: the others handled once, it parked behind the key, nothing of the rolled-back batch kept', async () => {
+      const [a, parked, b] = [randomUUID(), randomUUID(), randomUUID()];
+      const group = 'batch-parked-key';
+      await consumerDs.query(
+        `INSERT INTO "${CONSUMER}".dead_letters (consumer_group, topic, message_key, reason, kind, status, headers, dead_lettered_at) VALUES ($1, $2, $3, 'an earlier failure', 'failed', 'parked', '{}', now())`,
+        [group, TicketCreatedV1.topic, parked],
+      );
+      const { handled, transactions, messages } = await statementsOf(group, [
+        { subject: a, sequence: 1 },
+        { subject: parked, sequence: 7 },
+        { subject: b, sequence: 1 },
+      ]);
+      expect(handled).toBe(3);
+      // The first try of all three rolled back at the parked key; then a before it as a batch, it alone, b after.
+      expect(transactions.length).toBeGreaterThanOrEqual(3);
+      expect(await applied(a)).toEqual(['1:created']);
+      expect(await applied(b)).toEqual(['1:created']);
+      expect(await applied(parked)).toEqual([]);
+      expect((await deadLetters(parked)).map((r) => [r.kind, r.status, r.event_id])).toEqual([
+        ['failed', 'parked', null],
+        ['held', 'parked', messages[1].event.id],
+      ]);
+      const inboxOf = async (id: string) => (await consumerDs.query(`SELECT event_id FROM "${CONSUMER}".inbox WHERE consumer_group = $1 AND event_id = $2`, [group, id])) as unknown[];
+      expect(await inboxOf(messages[0].event.id)).toHaveLength(1);
+      expect(await inboxOf(messages[1].event.id)).toHaveLength(0);
+      expect(await inboxOf(messages[2].event.id)).toHaveLength(1);
+    });
   });
 
   it('an event delivered twice in one batch (a relay republishing) is handled once', async () => {

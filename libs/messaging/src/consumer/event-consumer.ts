@@ -5,7 +5,7 @@ import { isKnownEventType, topicsOf, validateEnvelope, validateEvent, type Cloud
 import { contextFromCarrier, err, inSpan, isConnectionFailure, ok, SpanKind, type Clock, type Result } from '@tss/service-kit';
 import { DeadLetterOperator } from '../dead-letters/dead-letter-operator';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store';
-import { recordHandled, recordHandledAll } from '../inbox/inbox';
+import { recordHandled, recordHandledAllUnlessParked } from '../inbox/inbox';
 import { fromKafkaMessage } from '../kafka/cloud-event-binding';
 import { messagingMetrics, reportDeadLetters } from '../metrics/messaging-metrics';
 import type { Outbox } from '../outbox/outbox';
@@ -473,18 +473,18 @@ export class EventConsumer {
       const outcomes = await this.options.unitOfWork.run(async (tx) => {
         const now = clock.now();
         const keys = [...new Set(chunk.filter((m, i) => checked[i].kind === 'valid' && m.key !== undefined).map((m) => m.key as string))];
-        if (keys.length > 0) {
-          await this.store.lockKeys(tx, group, keys);
-          const parked = await this.store.parkedKeys(tx, group, keys);
-          const first = chunk.findIndex((m, i) => checked[i].kind === 'valid' && m.key !== undefined && parked.has(m.key));
-          if (first >= 0) throw new OneAtATime(first);
-        }
+        if (keys.length > 0) await this.store.lockKeys(tx, group, keys);
         // An event twice in one batch (republished by a relay) is handled at its first occurrence only.
         const firstOf = new Map<string, { index: number; type: string }>();
         checked.forEach((c, index) => {
           if (c.kind === 'valid' && !firstOf.has(c.event.id)) firstOf.set(c.event.id, { index, type: c.event.type });
         });
-        const fresh = await recordHandledAll(tx, schema, group, [...firstOf].map(([id, { type }]) => ({ id, type })), now);
+        // The parking check and the inbox rows in one statement, under the locks; a parked key throws
+        // below, and the rollback takes the rows back.
+        const events = [...firstOf].map(([id, { type }]) => ({ id, type }));
+        const { parked, fresh } = await recordHandledAllUnlessParked(tx, schema, group, events, keys, now);
+        const first = chunk.findIndex((m, i) => checked[i].kind === 'valid' && m.key !== undefined && parked.has(m.key));
+        if (first >= 0) throw new OneAtATime(first);
         const batch = new TransactionWrites({ tx, outbox, now, logger });
         const result: ConsumeOutcome[] = [];
         for (let i = 0; i < chunk.length; i += 1) {

@@ -46,12 +46,10 @@ const COLUMNS = 'id, consumer_group, topic, message_key, position, event_id, eve
 /** Dead letters and the events parked behind them, in the service's own schema (docs/adr/0013). */
 export class DeadLetterStore {
   private readonly table: string;
-  private readonly parkedKeysSql: string;
   private readonly keyIsParkedSql: string;
 
   constructor(schema: string) {
     this.table = `"${assertSchemaName(schema)}".dead_letters`;
-    this.parkedKeysSql = prepared(`SELECT DISTINCT message_key FROM ${this.table} WHERE consumer_group = $1 AND message_key = ANY($2::text[]) AND status = 'parked'`);
     this.keyIsParkedSql = prepared(`SELECT 1 FROM ${this.table} WHERE consumer_group = $1 AND message_key = $2 AND status = 'parked' LIMIT 1`);
   }
 
@@ -67,12 +65,6 @@ export class DeadLetterStore {
   async lockKeys(tx: Queryable, group: string, keys: readonly string[]): Promise<void> {
     const sorted = [...new Set(keys)].sort();
     await tx.query(LOCK_KEYS, [group, sorted]);
-  }
-
-  /** Which of `keys` have a parked entry (held under `lockKeys`). */
-  async parkedKeys(tx: Queryable, group: string, keys: readonly string[]): Promise<Set<string>> {
-    const rows = (await tx.query(this.parkedKeysSql, [group, [...keys]])) as { message_key: string }[];
-    return new Set(rows.map((r) => r.message_key));
   }
 
   async keyIsParked(tx: Queryable, group: string, key: string): Promise<boolean> {
