@@ -107,12 +107,13 @@ describe('sla-timer statements per ticket event (issues #11, #15, docs/adr/0046)
     expect(count(log, /sla_policies/)).toBe(1);
     expect(count(log, /DELETE FROM "sla_timer"\.timers/)).toBe(0);
     // Per ticket.created one statement: the ticket, its clock and the clock's first timer; per
-    // batch the consumer's own three, the policy read and every sla.clock_started in the outbox.
+    // batch the consumer's own two (the key locks; the parking check with the inbox rows), the
+    // policy read and every sla.clock_started in the outbox.
     const opening = log.filter((sql) => /INSERT INTO "sla_timer"\.tickets/.test(sql));
     expect(opening).toHaveLength(20);
     expect(opening.every((sql) => /INSERT INTO "sla_timer"\.response_clocks/.test(sql) && /INSERT INTO "sla_timer"\.timers/.test(sql))).toBe(true);
     expect(count(log, /INSERT INTO "sla_timer"\.outbox/)).toBe(1);
-    expect(log).toHaveLength(20 + 5);
+    expect(log).toHaveLength(20 + 4);
     // In the order of the batch's events.
     const started = await sut.query<{ message_key: string }>(`SELECT message_key FROM sla_timer.outbox WHERE event_type = 'sla.clock_started' AND message_key = ANY($1) ORDER BY position`, [tickets]);
     expect(started.map((r) => r.message_key)).toEqual(tickets);
