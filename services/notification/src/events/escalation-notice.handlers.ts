@@ -7,6 +7,7 @@ import { acknowledgmentStore } from '../store/acknowledgment.store';
 import { escalationNoticeStore } from '../store/escalation-notice.store';
 import { staffDirectoryStore } from '../store/staff-directory.store';
 import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
+import { acknowledgmentBatch } from '../use-cases/acknowledgment-batch';
 
 export interface EscalationNoticeDeps extends QueueMailDeps {
   /** ESCALATION_NOTICE_FALLBACK_EMAIL: who is told when no targeted staff member can be mailed. */
@@ -71,8 +72,9 @@ export const escalationNoticeHandlers = (deps: EscalationNoticeDeps): HandlerBin
     }
   };
 
-  return [
+  // A notice reads the ticket's acknowledgment (its reference): the batch's go first.
+  return acknowledgmentBatch.first([
     on(EscalationRaisedV1, async (event, { tx, now }) => notify(tx, event.subject, event.data, 0, now)),
     on(EscalationRenotifiedV1, async (event, { tx, now }) => notify(tx, event.subject, event.data, event.data.attempt, now)),
-  ];
+  ]);
 };

@@ -21,6 +21,7 @@ import { linkBelongsToResolution, linkKeptOnReopening, linkOnResolution, placeRa
 import { mailStore, type MailContact, type MailKind } from '../store/mail.store';
 import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
 import type { SiteLinks } from '../use-cases/site-links';
+import { acknowledgmentBatch } from '../use-cases/acknowledgment-batch';
 
 export const MAIL_RESOLVED_TIMER = 'mail.resolved';
 const resolvedTimerId = (ticketId: string): string => `mail-resolved:${ticketId}`;
@@ -219,5 +220,9 @@ export const mailTicketHandlers = (deps: TicketMailDeps): { handlers: HandlerBin
     await mailStore.saveResolution(tx, ticketId, { ...contact, resolvedMailId: queued.id });
   };
 
-  return { handlers: [agentReplied, responded, statusChanged, resolved, ratingRequested, reopened, closed, attachmentsRefused, messageReceived, credentialsAfterResolution], timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue } };
+  // Each reads the ticket's contact or mail line: the batch's acknowledgments (which write them) go first.
+  return {
+    handlers: acknowledgmentBatch.first([agentReplied, responded, statusChanged, resolved, ratingRequested, reopened, closed, attachmentsRefused, messageReceived, credentialsAfterResolution]),
+    timers: { [MAIL_RESOLVED_TIMER]: resolvedMailDue },
+  };
 };

@@ -7,8 +7,8 @@ import { isStandInMessageId } from '../domain/inbound-mail';
 import { displayNameOf } from '../domain/mail-delivery';
 import { acknowledgmentStore } from '../store/acknowledgment.store';
 import { inboundStore } from '../store/inbound.store';
-import { mailStore } from '../store/mail.store';
-import { queueMail, type QueueMailDeps } from '../use-cases/mail-queue';
+import { acknowledgmentBatch } from '../use-cases/acknowledgment-batch';
+import { draftMail, type QueueMailDeps } from '../use-cases/mail-queue';
 import { siteRequesterOf, type SiteLinks } from '../use-cases/site-links';
 
 export interface TicketCreatedDeps extends QueueMailDeps {
@@ -35,10 +35,12 @@ const claimOpeningMail = async (
 /**
  * P3: every accepted request gets an acknowledgment carrying its reference number. A ticket with a
  * requester e-mail (an API ticket too: the 201 accepts it for the partner, the mail acknowledges it
- * to the person) gets it by mail, queued in this transaction and sent after it commits.
+ * to the person) gets it by mail, queued in this transaction and sent after it commits. The
+ * acknowledgment, its mail, the mail's timer and the requester's contact are written at the end of
+ * the consumer batch, with the batch's others, in one statement (`acknowledgmentBatch`, issue #15).
  */
 export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
-  on(TicketCreatedV1, async (event, { tx, now }) => {
+  on(TicketCreatedV1, async (event, { tx, now, batch }) => {
     const ack = acknowledge({
       ticketId: event.subject,
       partnerId: event.data.partnerId,
@@ -59,7 +61,7 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
     };
     const email = event.data.requester.email;
     if (!email) {
-      await acknowledgmentStore.insert(tx, recorded);
+      acknowledgmentBatch.defer(batch, { acknowledgment: recorded });
       return;
     }
     const language = event.data.language ?? 'en';
@@ -69,10 +71,14 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
     const ctx = { reference: event.data.reference, subject: event.data.subject, language, siteUrl };
     // A request by mail is acknowledged as an answer to that mail, so the requester's client threads it.
     const openingMail = await claimOpeningMail(tx, event.data, { ticketId: ack.ticketId, partnerId: ack.partnerId, email });
-    // P11: a follow-up says which request it continues (the one its ticket.created links).
-    const followsUp = event.data.linkedTicketId ? await acknowledgmentStore.referenceOf(tx, event.data.linkedTicketId) : undefined;
-    await queueMail(
-      tx,
+    // P11: a follow-up says which request it continues (the one its ticket.created links), which
+    // this batch may have acknowledged: its deferred acknowledgments are written first.
+    let followsUp: string | undefined;
+    if (event.data.linkedTicketId) {
+      await acknowledgmentBatch.writeNow(batch);
+      followsUp = await acknowledgmentStore.referenceOf(tx, event.data.linkedTicketId);
+    }
+    const drafted = draftMail(
       deps,
       {
         ticketId: ack.ticketId,
@@ -95,15 +101,7 @@ export const onTicketCreated = (deps: TicketCreatedDeps): HandlerBinding =>
         ...(openingMail && !isStandInMessageId(openingMail) ? { inReplyTo: openingMail } : {}),
       },
       now,
-      // The acknowledgment, the mail, its timer and the requester's contact in one statement (issue #11).
-      [
-        () => (first) => acknowledgmentStore.insertStatement(recorded, first),
-        (queued) => (first) =>
-          mailStore.saveContactStatement(
-            { ticketId: ack.ticketId, partnerId: ack.partnerId, reference: ack.reference, email, requesterName: requesterName ?? null, language, subject: event.data.subject, threadRootId: queued.messageId, siteRequester },
-            now,
-            first,
-          ),
-      ],
     );
+    const contact = { ticketId: ack.ticketId, partnerId: ack.partnerId, reference: ack.reference, email, requesterName: requesterName ?? null, language, subject: event.data.subject, threadRootId: drafted.messageId, siteRequester };
+    acknowledgmentBatch.defer(batch, { acknowledgment: recorded, mailed: { drafted, contact, at: now, timers: deps.timers } });
   });

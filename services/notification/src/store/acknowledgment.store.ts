@@ -17,6 +17,16 @@ export const acknowledgmentStore = {
       params: [row.ticketId, row.partnerId, row.reference, row.channel, row.recipient, row.delivery, row.body, row.recordedAt],
     };
   },
+  /** `insertStatement` for several tickets' acknowledgments, one JSON document (parameter `first`). */
+  insertAllStatement(rows: readonly AcknowledgmentRow[], first: number): { sql: string; params: unknown[] } {
+    const json = rows.map((r) => ({ ticket_id: r.ticketId, partner_id: r.partnerId, reference: r.reference, channel: r.channel, recipient: r.recipient, delivery: r.delivery, body: r.body, recorded_at: r.recordedAt }));
+    return {
+      sql: `INSERT INTO "${NOTIFICATION_SCHEMA}".acknowledgments (ticket_id, partner_id, reference, channel, recipient, delivery, body, recorded_at)
+       SELECT a.ticket_id, a.partner_id, a.reference, a.channel, a.recipient, a.delivery, a.body, a.recorded_at
+         FROM jsonb_to_recordset($${first}::jsonb) AS a(ticket_id uuid, partner_id uuid, reference text, channel text, recipient text, delivery text, body text, recorded_at timestamptz)`,
+      params: [JSON.stringify(json)],
+    };
+  },
   /** P11: the ticket was closed at `closedAt` (the first closure stands). */
   async recordTicketClosed(tx: EntityManager, ticketId: string, closedAt: Date): Promise<void> {
     await tx.query(`UPDATE "${NOTIFICATION_SCHEMA}".acknowledgments SET ticket_closed_at = $2 WHERE ticket_id = $1 AND ticket_closed_at IS NULL`, [ticketId, closedAt]);

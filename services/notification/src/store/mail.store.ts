@@ -257,6 +257,24 @@ const NEW_MAIL_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
          CASE WHEN $17::boolean THEN nextval('"${S}".mail_messages_queue_seq') END,
          $17::boolean AND EXISTS (SELECT 1 FROM "${S}".mail_messages l WHERE l.ticket_id = $2 AND l.queue_seq IS NOT NULL AND l.status = 'pending')`;
 
+/** What a ticket's contact, written again, takes from the new row: its thread's root stays the first. */
+const CONTACT_UPDATE = `email = EXCLUDED.email, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at, site_requester = EXCLUDED.site_requester,
+         requester_name = EXCLUDED.requester_name,
+         thread_root_id = COALESCE("${S}".mail_contacts.thread_root_id, EXCLUDED.thread_root_id)`;
+
+/** The mail insert `sql` (its parameters first), the caller's other writes (`also`) and the timers, as one statement. */
+const writeWith = async (tx: EntityManager, sql: string, params: unknown[], also: readonly SqlFragmentAt[], timers: SqlFragmentAt): Promise<void> => {
+  const all = [...params];
+  const ctes = [`mail AS (${sql})`];
+  also.forEach((fragmentAt, i) => {
+    const fragment = fragmentAt(all.length + 1);
+    ctes.push(`also_${i} AS (${fragment.sql})`);
+    all.push(...fragment.params);
+  });
+  const last = timers(all.length + 1);
+  await tx.query(`WITH ${ctes.join(', ')} ${last.sql}`, [...all, ...last.params]);
+};
+
 export const mailStore = {
   async insert(tx: EntityManager, mail: NewMail): Promise<void> {
     await tx.query(`INSERT INTO "${S}".mail_messages (${NEW_MAIL_COLUMNS}) VALUES (${NEW_MAIL_VALUES})`, newMailParams(mail));
@@ -274,20 +292,60 @@ export const mailStore = {
     also: readonly SqlFragmentAt[],
     timers: SqlFragmentAt,
   ): Promise<void> {
-    const params: unknown[] = newMailParams(mail);
-    const ctes = [
-      `mail AS (
-         INSERT INTO "${S}".mail_messages (${NEW_MAIL_COLUMNS})
-         VALUES (${NEW_MAIL_VALUES})
-       )`,
-    ];
-    also.forEach((fragmentAt, i) => {
-      const fragment = fragmentAt(params.length + 1);
-      ctes.push(`also_${i} AS (${fragment.sql})`);
-      params.push(...fragment.params);
+    await writeWith(tx, `INSERT INTO "${S}".mail_messages (${NEW_MAIL_COLUMNS}) VALUES (${NEW_MAIL_VALUES})`, newMailParams(mail), also, timers);
+  },
+
+  /**
+   * `insertWith` for several mails in one statement (a consumer batch's acknowledgments, issue
+   * #15): the mails as one JSON document, each taking its place in its ticket's line as `insert`
+   * gives it. No two of them may be of one ticket: neither would see the other's place.
+   */
+  async insertAllWith(
+    tx: EntityManager,
+    mails: readonly NewMail[],
+    also: readonly SqlFragmentAt[],
+    timers: SqlFragmentAt,
+  ): Promise<void> {
+    const rows = mails.map((mail) => {
+      const [id, ticketId, partnerId, kind, recipient, language, messageId, inReplyTo, subject, textBody, htmlBody, createdAt, recipientName, threadMessageId, traceparent, tracestate, inLine] = newMailParams(mail);
+      return { id, ticket_id: ticketId, partner_id: partnerId, kind, recipient, language, message_id: messageId, in_reply_to: inReplyTo, subject, text_body: textBody, html_body: htmlBody,
+        created_at: createdAt, recipient_name: recipientName, thread_message_id: threadMessageId, traceparent, tracestate, in_line: inLine };
     });
-    const last = timers(params.length + 1);
-    await tx.query(`WITH ${ctes.join(', ')} ${last.sql}`, [...params, ...last.params]);
+    await writeWith(
+      tx,
+      `INSERT INTO "${S}".mail_messages (${NEW_MAIL_COLUMNS})
+       SELECT m.id, m.ticket_id, m.partner_id, m.kind, m.recipient, m.language, m.message_id, m.in_reply_to, m.subject, m.text_body, m.html_body, m.created_at,
+              m.recipient_name, m.thread_message_id, m.traceparent, m.tracestate,
+              CASE WHEN m.in_line THEN nextval('"${S}".mail_messages_queue_seq') END,
+              m.in_line AND EXISTS (SELECT 1 FROM "${S}".mail_messages l WHERE l.ticket_id = m.ticket_id AND l.queue_seq IS NOT NULL AND l.status = 'pending')
+         FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, ticket_id uuid, partner_id uuid, kind text, recipient text, language text, message_id text, in_reply_to text, subject text,
+              text_body text, html_body text, created_at timestamptz, recipient_name text, thread_message_id uuid, traceparent text, tracestate text, in_line boolean)`,
+      [JSON.stringify(rows)],
+      also,
+      timers,
+    );
+  },
+
+  /** `saveContactStatement` for several tickets' contacts, one JSON document (numbered from `first`); one per ticket. */
+  saveContactsStatement(contacts: readonly MailContactRow[], at: Date, first: number): SqlFragment {
+    const rows = contacts.map((c) => ({
+      ticket_id: c.ticketId,
+      partner_id: c.partnerId,
+      reference: c.reference,
+      email: c.email,
+      language: c.language,
+      subject: c.subject,
+      thread_root_id: c.threadRootId,
+      site_requester: c.siteRequester,
+      requester_name: c.requesterName,
+    }));
+    return {
+      sql: `INSERT INTO "${S}".mail_contacts (ticket_id, partner_id, reference, email, language, subject, thread_root_id, updated_at, site_requester, requester_name)
+       SELECT c.ticket_id, c.partner_id, c.reference, c.email, c.language, c.subject, c.thread_root_id, $${first + 1}::timestamptz, c.site_requester, c.requester_name
+         FROM jsonb_to_recordset($${first}::jsonb) AS c(ticket_id uuid, partner_id uuid, reference text, email text, language text, subject text, thread_root_id text, site_requester text, requester_name text)
+       ON CONFLICT (ticket_id) DO UPDATE SET ${CONTACT_UPDATE}`,
+      params: [JSON.stringify(rows), at],
+    };
   },
 
   /** `saveContact` as a statement to fold into another (numbered from `first`). */
@@ -296,9 +354,7 @@ export const mailStore = {
     return {
       sql: `INSERT INTO "${S}".mail_contacts (ticket_id, partner_id, reference, email, language, subject, thread_root_id, updated_at, site_requester, requester_name)
        VALUES (${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)})
-       ON CONFLICT (ticket_id) DO UPDATE SET email = EXCLUDED.email, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at, site_requester = EXCLUDED.site_requester,
-         requester_name = EXCLUDED.requester_name,
-         thread_root_id = COALESCE("${S}".mail_contacts.thread_root_id, EXCLUDED.thread_root_id)`,
+       ON CONFLICT (ticket_id) DO UPDATE SET ${CONTACT_UPDATE}`,
       params: [contact.ticketId, contact.partnerId, contact.reference, contact.email, contact.language, contact.subject, contact.threadRootId, at, contact.siteRequester, contact.requesterName],
     };
   },

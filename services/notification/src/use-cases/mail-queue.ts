@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { traceCarrierOf } from '@tss/service-kit';
-import type { TimerStore } from '@tss/timers';
+import type { ScheduleTimer, TimerStore } from '@tss/timers';
 import { mailMessageId } from '../domain/mail-delivery';
 import type { RenderedMail } from '../domain/mail-template';
-import { mailStore, REQUESTER_MAIL_KINDS, type MailKind, type SqlFragmentAt } from '../store/mail.store';
+import { mailStore, REQUESTER_MAIL_KINDS, type MailKind, type NewMail, type SqlFragmentAt } from '../store/mail.store';
 
 export const MAIL_SEND_TIMER = 'mail.send';
 
@@ -36,28 +36,22 @@ export interface MailDraft {
 /** Another write to commit in the mail's statement, given the queued mail's ids (its contact names its Message-ID). */
 export type AlsoWrite = (queued: { id: string; messageId: string }) => SqlFragmentAt;
 
-/**
- * Records the mail and its first send timer in the caller's transaction: the mail exists exactly
- * when the event that asked for it was handled, and is sent (at least once) after that commits.
- * One statement, with `also` (the event's other writes) folded in (issue #11). A requester mail of
- * a ticket takes the next place in the ticket's line: it is not sent before the earlier ones have
- * ended (docs/adr/0035, addendum of 2026-12-05, seventh session). Its timer is due now all the
- * same: the firing checks the line, so a mail queued behind one that is ending waits for nothing.
- */
-export const queueMail = async (
-  tx: EntityManager,
-  deps: QueueMailDeps,
-  draft: MailDraft,
-  now: Date,
-  also: readonly AlsoWrite[] = [],
-): Promise<{ id: string; messageId: string }> => {
+/** A mail ready to record: its row and its first send timer, due now. */
+export interface DraftedMail {
+  id: string;
+  messageId: string;
+  mail: NewMail;
+  timer: ScheduleTimer;
+}
+
+/** The row and first timer `queueMail` writes, for a caller that writes them itself (a batch's acknowledgments). */
+export const draftMail = (deps: Pick<QueueMailDeps, 'messageIdDomain'>, draft: MailDraft, now: Date): DraftedMail => {
   const id = randomUUID();
   const messageId = mailMessageId(id, deps.messageIdDomain);
-  // The timers' trigger wakes the worker at commit, busy or idle (docs/adr/0046): no NOTIFY of our own.
-  const timer = [{ id: mailAttemptTimerId(id, 1), kind: MAIL_SEND_TIMER, dueAt: now, payload: { mailId: id } }];
-  await mailStore.insertWith(
-    tx,
-    {
+  return {
+    id,
+    messageId,
+    mail: {
       id,
       ticketId: draft.ticketId,
       partnerId: draft.partnerId,
@@ -76,8 +70,32 @@ export const queueMail = async (
       // The trace of the event being handled: the mail is sent in it, however much later.
       trace: traceCarrierOf(),
     },
+    // The timers' trigger wakes the worker at commit, busy or idle (docs/adr/0046): no NOTIFY of our own.
+    timer: { id: mailAttemptTimerId(id, 1), kind: MAIL_SEND_TIMER, dueAt: now, payload: { mailId: id } },
+  };
+};
+
+/**
+ * Records the mail and its first send timer in the caller's transaction: the mail exists exactly
+ * when the event that asked for it was handled, and is sent (at least once) after that commits.
+ * One statement, with `also` (the event's other writes) folded in (issue #11). A requester mail of
+ * a ticket takes the next place in the ticket's line: it is not sent before the earlier ones have
+ * ended (docs/adr/0035, addendum of 2026-12-05, seventh session). Its timer is due now all the
+ * same: the firing checks the line, so a mail queued behind one that is ending waits for nothing.
+ */
+export const queueMail = async (
+  tx: EntityManager,
+  deps: QueueMailDeps,
+  draft: MailDraft,
+  now: Date,
+  also: readonly AlsoWrite[] = [],
+): Promise<{ id: string; messageId: string }> => {
+  const { id, messageId, mail, timer } = draftMail(deps, draft, now);
+  await mailStore.insertWith(
+    tx,
+    mail,
     also.map((write) => write({ id, messageId })),
-    (first) => deps.timers.scheduleAllStatement(timer, first),
+    (first) => deps.timers.scheduleAllStatement([timer], first),
   );
   return { id, messageId };
 };
