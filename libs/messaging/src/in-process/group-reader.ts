@@ -69,11 +69,21 @@ export class GroupReader {
     const { log, group, topics, handle, handleBatch, batchSize } = this.options;
     let offset: string | undefined;
     let failures = 0;
+    /**
+     * The last batch's offset, not committed yet: the next read commits it in its own statement
+     * (one round trip per batch fewer, issue #15), and the reader reads again at once after a
+     * batch (after its linger at most). Stopping commits it; a crash before redelivers the batch,
+     * which the inboxes absorb, as a crash before a commit always did.
+     */
+    let pending: { upTo: string; batch: readonly LoggedEntry[] } | undefined;
     while (this.running) {
       this.woken = false;
       try {
         offset ??= await log.committedOffset(group);
-        const batch = await log.read(topics, offset, batchSize);
+        const carried = pending;
+        const batch = await log.read(topics, offset, batchSize, carried ? { group, offset: carried.upTo } : undefined);
+        pending = undefined;
+        if (carried) await this.committed(carried.batch, carried.upTo);
         if (batch.length === 0) {
           await this.sleep(this.options.pollIntervalMs);
           continue;
@@ -99,20 +109,31 @@ export class GroupReader {
           }
         } finally {
           if (handledUpTo !== undefined) {
-            await log.commit(group, handledUpTo);
+            pending = { upTo: handledUpTo, batch };
             offset = handledUpTo;
-            await this.committed(batch, handledUpTo);
           }
         }
         failures = 0;
         if (batch.length < batchSize && this.options.lingerMs > 0) await this.sleep(this.options.lingerMs, { ignoreWake: true });
       } catch (error) {
         failures += 1;
-        // Read on from what is committed: the message that failed (or whose commit failed) comes again.
-        offset = undefined;
+        // Read on from what is committed, or handled and to be committed with the next read: the
+        // message that failed comes again.
+        offset = pending?.upTo;
         this.options.logger?.warn({ err: error, group, failures }, 'in-process delivery failed; redelivering');
         await this.sleep(Math.min(this.options.maxBackoffMs, 50 * 2 ** Math.min(failures, 10)), { ignoreWake: true });
       }
+    }
+    if (pending) await this.commitOnStop(pending);
+  }
+
+  /** The last batch's offset, at stop; the database away, it is left to the redelivery the inboxes absorb. */
+  private async commitOnStop({ upTo, batch }: { upTo: string; batch: readonly LoggedEntry[] }): Promise<void> {
+    try {
+      await this.options.log.commit(this.options.group, upTo);
+      await this.committed(batch, upTo);
+    } catch (error) {
+      this.options.logger?.warn({ err: error, group: this.options.group }, 'in-process offset not committed at stop; its batch comes again at the next start');
     }
   }
 
