@@ -4,20 +4,12 @@ import { AcknowledgmentEntity, type AcknowledgmentRow } from './acknowledgment.e
 export const NOTIFICATION_SCHEMA = 'notification';
 
 export const acknowledgmentStore = {
-  /** Plain SQL: it runs once per `ticket.created`, where the ORM's query building showed in the profile (issue #8). */
+  /** One acknowledgment (`insertAllStatement` of one). */
   async insert(tx: EntityManager, row: AcknowledgmentRow): Promise<void> {
-    const statement = acknowledgmentStore.insertStatement(row, 1);
+    const statement = acknowledgmentStore.insertAllStatement([row], 1);
     await tx.query(statement.sql, statement.params);
   },
-  /** `insert` as a statement to fold into another (parameters numbered from `first`). */
-  insertStatement(row: AcknowledgmentRow, first: number): { sql: string; params: unknown[] } {
-    const p = Array.from({ length: 8 }, (_, i) => `$${first + i}`).join(', ');
-    return {
-      sql: `INSERT INTO "${NOTIFICATION_SCHEMA}".acknowledgments (ticket_id, partner_id, reference, channel, recipient, delivery, body, recorded_at) VALUES (${p})`,
-      params: [row.ticketId, row.partnerId, row.reference, row.channel, row.recipient, row.delivery, row.body, row.recordedAt],
-    };
-  },
-  /** `insertStatement` for several tickets' acknowledgments, one JSON document (parameter `first`). */
+  /** Tickets' acknowledgments (P3), one JSON document (parameter `first`): a consumer batch's, in one statement. */
   insertAllStatement(rows: readonly AcknowledgmentRow[], first: number): { sql: string; params: unknown[] } {
     const json = rows.map((r) => ({ ticket_id: r.ticketId, partner_id: r.partnerId, reference: r.reference, channel: r.channel, recipient: r.recipient, delivery: r.delivery, body: r.body, recorded_at: r.recordedAt }));
     return {

@@ -257,11 +257,6 @@ const NEW_MAIL_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
          CASE WHEN $17::boolean THEN nextval('"${S}".mail_messages_queue_seq') END,
          $17::boolean AND EXISTS (SELECT 1 FROM "${S}".mail_messages l WHERE l.ticket_id = $2 AND l.queue_seq IS NOT NULL AND l.status = 'pending')`;
 
-/** What a ticket's contact, written again, takes from the new row: its thread's root stays the first. */
-const CONTACT_UPDATE = `email = EXCLUDED.email, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at, site_requester = EXCLUDED.site_requester,
-         requester_name = EXCLUDED.requester_name,
-         thread_root_id = COALESCE("${S}".mail_contacts.thread_root_id, EXCLUDED.thread_root_id)`;
-
 /** The mail insert `sql` (its parameters first), the caller's other writes (`also`) and the timers, as one statement. */
 const writeWith = async (tx: EntityManager, sql: string, params: unknown[], also: readonly SqlFragmentAt[], timers: SqlFragmentAt): Promise<void> => {
   const all = [...params];
@@ -326,7 +321,10 @@ export const mailStore = {
     );
   },
 
-  /** `saveContactStatement` for several tickets' contacts, one JSON document (numbered from `first`); one per ticket. */
+  /**
+   * Tickets' requester contacts (`ticket.created`), one JSON document (numbered from `first`), one
+   * per ticket; a contact written again keeps its thread's root.
+   */
   saveContactsStatement(contacts: readonly MailContactRow[], at: Date, first: number): SqlFragment {
     const rows = contacts.map((c) => ({
       ticket_id: c.ticketId,
@@ -343,21 +341,13 @@ export const mailStore = {
       sql: `INSERT INTO "${S}".mail_contacts (ticket_id, partner_id, reference, email, language, subject, thread_root_id, updated_at, site_requester, requester_name)
        SELECT c.ticket_id, c.partner_id, c.reference, c.email, c.language, c.subject, c.thread_root_id, $${first + 1}::timestamptz, c.site_requester, c.requester_name
          FROM jsonb_to_recordset($${first}::jsonb) AS c(ticket_id uuid, partner_id uuid, reference text, email text, language text, subject text, thread_root_id text, site_requester text, requester_name text)
-       ON CONFLICT (ticket_id) DO UPDATE SET ${CONTACT_UPDATE}`,
+       ON CONFLICT (ticket_id) DO UPDATE SET email = EXCLUDED.email, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at, site_requester = EXCLUDED.site_requester,
+         requester_name = EXCLUDED.requester_name,
+         thread_root_id = COALESCE("${S}".mail_contacts.thread_root_id, EXCLUDED.thread_root_id)`,
       params: [JSON.stringify(rows), at],
     };
   },
 
-  /** `saveContact` as a statement to fold into another (numbered from `first`). */
-  saveContactStatement(contact: MailContactRow, at: Date, first: number): SqlFragment {
-    const p = (n: number) => `$${first + n}`;
-    return {
-      sql: `INSERT INTO "${S}".mail_contacts (ticket_id, partner_id, reference, email, language, subject, thread_root_id, updated_at, site_requester, requester_name)
-       VALUES (${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)})
-       ON CONFLICT (ticket_id) DO UPDATE SET ${CONTACT_UPDATE}`,
-      params: [contact.ticketId, contact.partnerId, contact.reference, contact.email, contact.language, contact.subject, contact.threadRootId, at, contact.siteRequester, contact.requesterName],
-    };
-  },
 
   /**
    * The mails as committed, after waiting for any transaction that holds a row of them (the firing
@@ -745,11 +735,6 @@ export const mailStore = {
       STAFF_MAIL_KINDS,
     ])) as { message_id: string; kind: MailKind }[];
     return rows[0] && { messageId: rows[0].message_id, kind: rows[0].kind };
-  },
-
-  async saveContact(tx: EntityManager, contact: MailContactRow, at: Date): Promise<void> {
-    const statement = mailStore.saveContactStatement(contact, at, 1);
-    await tx.query(statement.sql, statement.params);
   },
 
   /** The ticket's requester address, as notification learned it (ticket.created), if any: read without a lock. */
