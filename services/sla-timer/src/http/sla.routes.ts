@@ -3,8 +3,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DataSource } from 'typeorm';
 import { ServiceLevel, ServiceLevels, StringEnum } from '@tss/contracts';
-import { failureResponses, requesterOf, scopeOf, sendFailure, type AccessRule, type Clock } from '@tss/service-kit';
+import { inSnapshot } from '@tss/persistence';
+import { err, failureResponses, ok, requesterOf, scopeOf, sendFailure, type AccessRule, type Clock, type Failure } from '@tss/service-kit';
 import { clockTimeOf, elapsedMsOf, remainingMsOf, type ClockTime } from '../domain/response-clock';
+import type { SlaPolicy } from '../domain/sla-policy';
 import { resolutionMs } from '../domain/ticket-clocks';
 import { policyStore } from '../store/policy.store';
 import { responseClockStore, type StoredClock } from '../store/response-clock.store';
@@ -123,30 +125,34 @@ export const slaRoutes = (deps: { dataSource: DataSource; clock: Clock }) => asy
       const scope = scopeOf(request, 'partner', 'requester', 'staff');
       // Tenancy from sla-timer's own projection: clocks carry the partner and requester of their ticket; staff see all.
       const tenant = scope.kind === 'staff' ? {} : { partnerId: scope.partnerId, requesterId: requesterOf(scope) };
-      const manager = deps.dataSource.manager;
-      const ticketId = await clockedTicketId(manager, scope, request.params.id);
-      if (!ticketId.ok) return sendFailure(reply, ticketId.error);
-      const rows = await responseClockStore.listForTicket(manager, tenant, ticketId.value);
-      // Every ticket gets a clock when sla-timer learns of it (ticket.created): none is a ticket
-      // this caller may not see, or one not known here yet. Both are a 404, as in ticket-intake;
-      // the gateway tells the second from the first by asking intake (docs/adr/0068).
-      if (rows.length === 0) return sendFailure(reply, { kind: 'unknown_ticket', detail: 'No clocks for such a ticket.' });
+      // One snapshot for every read (inSnapshot): a resolution commits its clocks' stop and the
+      // ticket's resolution at once, and reads one after the other would show half of it.
+      const read = await inSnapshot(deps.dataSource, async (manager) => {
+        const ticketId = await clockedTicketId(manager, scope, request.params.id);
+        if (!ticketId.ok) return ticketId;
+        const rows = await responseClockStore.listForTicket(manager, tenant, ticketId.value);
+        // Every ticket gets a clock when sla-timer learns of it (ticket.created): none is a ticket
+        // this caller may not see, or one not known here yet. Both are a 404, as in ticket-intake;
+        // the gateway tells the second from the first by asking intake (docs/adr/0068).
+        if (rows.length === 0) return err({ kind: 'unknown_ticket', detail: 'No clocks for such a ticket.' } satisfies Failure);
+        const ticket = await slaTicketStore.find(manager, ticketId.value);
+        // Clocks counting business time are measured on their own version's calendar, each version
+        // read once, one after the other: the snapshot's reads share one connection.
+        const versions = new Map<string, SlaPolicy | undefined>();
+        const times: ClockTime[] = [];
+        for (const { clock } of rows) {
+          const key = JSON.stringify([clock.policy.scope, clock.policy.version]);
+          if (clock.countsBusinessTime && !versions.has(key)) versions.set(key, (await policyStore.version(manager, clock.policy.scope, clock.policy.version))?.policy);
+          times.push(clockTimeOf(clock, clock.countsBusinessTime ? versions.get(key) : undefined));
+        }
+        return ok({ ticketId: ticketId.value, rows, ticket, times });
+      });
+      if (!read.ok) return sendFailure(reply, read.error);
+      const { ticketId, rows, ticket, times } = read.value;
       const now = deps.clock.now();
-      const ticket = await slaTicketStore.find(manager, ticketId.value);
       const resolved = ticket ? resolutionMs(ticket) : undefined;
-      // Clocks counting business time are measured on their own version's calendar, each version read once.
-      const versions = new Map<string, ReturnType<typeof policyStore.version>>();
-      const versionOf = ({ scope, version }: { scope: string; version: number }) => {
-        const key = JSON.stringify([scope, version]);
-        const known = versions.get(key);
-        if (known) return known;
-        const read = policyStore.version(manager, scope, version);
-        versions.set(key, read);
-        return read;
-      };
-      const times = await Promise.all(rows.map(async ({ clock }) => clockTimeOf(clock, clock.countsBusinessTime ? (await versionOf(clock.policy))?.policy : undefined)));
       return {
-        ticketId: ticketId.value,
+        ticketId,
         clocks: rows.map((r, i) => toView(r, now, times[i])),
         ...(ticket?.resolvedAt && resolved !== undefined ? { resolution: { resolvedAt: ticket.resolvedAt.toISOString(), resolutionMs: resolved } } : {}),
       };
