@@ -23,13 +23,6 @@ MAX_EXAMPLES="${MAX_EXAMPLES:-50}"
 # route's schema): the admin's run sends it to every operation, the partner's included.
 PARTNER_MODE="${PARTNER_MODE:-all}"
 READY_TIMEOUT_SECONDS="${READY_TIMEOUT_SECONDS:-120}"
-# The fuzzer's own CPU priority (nice(1)): CI runs it beside the tests at 19, so it takes only the
-# CPU they leave (ADR 0082). The platform keeps its priority: it answers as fast as ever, and it
-# works only as fast as the fuzzer asks.
-ST_NICE="${ST_NICE:-0}"
-# Written once the platform answers and the tokens are issued: CI starts the tests after it, so
-# no suite's free port is taken by the platform starting late.
-READY_FILE="${READY_FILE:-}"
 export PATH="$ROOT/node_modules/.bin:$PATH" # Node 24 from the npm registry's node package
 
 log() { printf '[fuzz] %s\n' "$*" >&2; }
@@ -113,7 +106,7 @@ run_schemathesis() { # label, token, more options
   # From the reports folder: schemathesis and hypothesis keep their caches in the working directory.
   # One worker: with two threads, Python 3.11's ast module (used by hypothesis to describe lambdas)
   # failed a CI run with "AST constructor recursion depth mismatch" (the counter is per interpreter, not per thread).
-  (cd "$REPORTS" && SCHEMATHESIS_HOOKS="$ROOT/tools/fuzz/hooks.py" nice -n "$ST_NICE" "$VENV/bin/st" run "$BASE/openapi.json" \
+  (cd "$REPORTS" && SCHEMATHESIS_HOOKS="$ROOT/tools/fuzz/hooks.py" "$VENV/bin/st" run "$BASE/openapi.json" \
     --checks not_a_server_error_but_a_documented_wait,status_code_conformance \
     --header "Authorization: Bearer $2" \
     --max-examples "$MAX_EXAMPLES" \
@@ -123,7 +116,6 @@ run_schemathesis() { # label, token, more options
     --report junit --report-dir "$REPORTS/$1" "${@:3}")
 }
 
-[[ -z "$READY_FILE" ]] || : >"$READY_FILE"
 started=$SECONDS
 status=0
 # The two runs at once, each into a file of its own and printed whole afterwards.
