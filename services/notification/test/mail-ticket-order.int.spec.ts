@@ -251,6 +251,10 @@ describe('a ticket’s requester mails reach the server in the order they were q
     const status = await mailOf(ticketId, 'information_requested');
     const reply = await mailOf(ticketId, 'agent_reply');
     await waitFor('the status mail deferred', () => deferred === 1);
+    // The deferral recorded: its retry is armed a minute after the attempt ended, by the test clock.
+    // Moved before that, the clock would arm it a minute after the moved time, past what
+    // `afterRelease` moves it (two CI runs under load met this: the status mail never went again).
+    await waitFor('the status mail’s deferral recorded', async () => (await notification.sut.query<{ last_error: string | null }>(`SELECT last_error FROM notification.mail_messages WHERE id = $1`, [status.id]))[0]?.last_error != null);
     await wouldHaveGone(reply);
     expect(sink.offered.map((m) => m.messageId)).not.toContain(reply.message_id);
 
