@@ -50,11 +50,18 @@ describe('consumer lag from the broker (tss_consumer_lag_messages)', () => {
     const topic = 'lag.events';
     await transport.ensureTopics([topic]);
     await transport.publish(Array.from({ length: 7 }, (_, i) => ({ topic, key: `k${i}`, event: envelope(`k${i}`) })));
+    // What the log holds: the 7, and again those a retried produce appended twice. Publishing is at
+    // least once: kafkajs sends a broker's request again whole when one of its partitions fails (a
+    // leader still moving on a new topic), so the partitions that took it get it twice; consumers'
+    // inboxes absorb that. A CI run under load met it: 12 in the log, the 7 plus 5 again.
+    const offsets = await admin.fetchTopicOffsets(`${prefix}${topic}`);
+    const inLog = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+    expect(inLog).toBeGreaterThanOrEqual(7);
     // A group that never committed owes everything in the log. On a broker just started, the group
     // coordinator may still be loading its offsets topic (a retriable COORDINATOR_LOAD_IN_PROGRESS):
     // the scrape asks again, and so does this.
     const never = await waitFor('the group coordinator answering', () => measureConsumerLag(admin, `${prefix}never`, [`${prefix}${topic}`]).catch(() => undefined), { timeoutMs: 30_000 });
-    expect(never.reduce((sum, p) => sum + p.lag, 0)).toBe(7);
+    expect(never.reduce((sum, p) => sum + p.lag, 0)).toBe(inLog);
     expect(new Set(never.map((p) => p.topic))).toEqual(new Set([`${prefix}${topic}`]));
 
     // A subscribed group that holds its messages: its lag is scraped under its unprefixed name.
@@ -71,10 +78,11 @@ describe('consumer lag from the broker (tss_consumer_lag_messages)', () => {
     });
     try {
       await waitFor('the group to fetch', () => seen.length > 0, { timeoutMs: 30_000 });
-      expect(await scrapedLag('lagging')).toBe(7);
+      expect(await scrapedLag('lagging')).toBe(inLog);
       release();
       await waitFor('the lag to fall to 0 once the group has committed', async () => (await scrapedLag('lagging')) === 0, { timeoutMs: 30_000 });
-      expect(seen).toHaveLength(7);
+      expect(seen).toHaveLength(inLog);
+      expect(new Set(seen.map((m) => m.key))).toEqual(new Set(Array.from({ length: 7 }, (_, i) => `k${i}`)));
     } finally {
       release();
       await subscription.stop();
