@@ -262,15 +262,16 @@ describe('P9: access particulars in a message', () => {
 
   describe('time linear in the text: a long run of one shape does not hold the event loop (docs/adr/0061)', () => {
     // Run on a worker: Jest's timeout cannot stop a regex on the test's own thread, so the old,
-    // backtracking patterns would pass, late. A few seconds is room for the worker to start and
-    // load the module; the detection itself takes milliseconds.
+    // backtracking patterns would pass, late. The worker rejects a call still running
+    // OFF_THREAD_CALL_BOUND_MS after its module loaded; the detection itself takes milliseconds.
+    // Jest's timeout is room for the worker to start and load the module on a busy machine.
     const DETECTION = path.join(__dirname, '../src/credential-detection.ts');
     const detectOffThread = (text: string) => callOffThread<typeof findCredentials>(DETECTION, 'findCredentials', text);
-    const TIMEOUT_MS = 5_000;
+    const TIMEOUT_MS = 30_000;
     afterEach(stopCallsOffThread);
 
     // 200,000 characters: four times what the API takes, far below a 30 MB mail, and enough for
-    // the quadratic patterns to take far longer than the timeout (34 to 73 s on a 2-core machine).
+    // the quadratic patterns to take far longer than the bound (34 to 73 s on a 2-core machine).
     // The one particular before or after the long run must still be found, and nothing else.
     it.each([
       ['"user" then blanks (login, then password)', `password: Hunter2! user${' '.repeat(200_000)}`, [{ start: 0, end: 18, secret: 'Hunter2!' }]],

@@ -34,13 +34,14 @@ describe('P8: an inbound mail is read in time linear in its length (docs/adr/006
 
   describe('a long run of one shape does not hold the event loop', () => {
     // Run on a worker: Jest's timeout cannot stop a regex on the test's own thread, so the old,
-    // backtracking patterns would pass, late. A few seconds is room for the worker to start and
-    // load the module; the reading itself takes milliseconds.
-    const TIMEOUT_MS = 5_000;
+    // backtracking patterns would pass, late. The worker rejects a call still running
+    // OFF_THREAD_CALL_BOUND_MS after its module loaded; the reading itself takes milliseconds.
+    // Jest's timeout is room for the worker to start and load the module on a busy machine.
+    const TIMEOUT_MS = 30_000;
     afterEach(stopCallsOffThread);
 
     // 100,000 characters: a line or header a mail of up to 30 MB can carry, and enough for the
-    // quadratic patterns to take far longer than the timeout (15 and 18 s on a 2-core machine).
+    // quadratic patterns to take far longer than the bound (15 and 18 s on a 2-core machine).
     it('a line with a time and a "<" then 100,000 "@" (quote header) is text, not a header', async () => {
       const text = `Спасибо.\n1:11 <${'@'.repeat(100_000)}\nещё`;
       expect(await callOffThread<typeof stripQuotedReply>(REPLY_TEXT, 'stripQuotedReply', text)).toBe(text);
