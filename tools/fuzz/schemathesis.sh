@@ -9,7 +9,7 @@
 #   PARTNER_MODE=positive tools/fuzz/schemathesis.sh   # the partner's run with valid data only (CI)
 #
 # Needs python3 (with venv) and network access to PyPI the first time; the venv is cached in
-# .cache/schemathesis-venv (git-ignored). Reports land in .cache/schemathesis-report/<run>/ (partner, admin-1, admin-2, admin-stateful).
+# .cache/schemathesis-venv (git-ignored). Reports land in .cache/schemathesis-report/<token>/.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -116,37 +116,16 @@ run_schemathesis() { # label, token, more options
     --report junit --report-dir "$REPORTS/$1" "${@:3}")
 }
 
-# The admin's run, over every operation, is split in halves (every other operation id) that run
-# at once, their stateful phase (links from one operation to another) in a run of its own over
-# every operation. Schemathesis works on one thread: with one admin run the machine sat 25-40 %
-# idle once the partner's shorter run had ended (vmstat, CI). Alone on this machine the runs took
-# 265 s before, 238 s in halves, and 265 s in thirds (more processes, more CPU in all).
-ADMIN_PARTS=2
-ALL_OPERATIONS="$(curl -fsS "$BASE/openapi.json" | jq -ec '[.paths[] | to_entries[] | select(.key | IN("get", "put", "post", "delete", "patch")) | .value.operationId] | sort')" ||
-  fail "no operations in the OpenAPI document"
-admin_part() { # 0 .. ADMIN_PARTS-1: every ADMIN_PARTS-th operation id, as an alternation
-  jq -er --argjson part "$1" --argjson parts "$ADMIN_PARTS" '[to_entries[] | select(.key % $parts == $part) | .value] | join("|")' <<<"$ALL_OPERATIONS"
-}
-
 started=$SECONDS
 status=0
-# The runs at once, each into a file of its own and printed whole afterwards.
+# The two runs at once, each into a file of its own and printed whole afterwards.
 run_schemathesis partner "$PARTNER_TOKEN" --mode "$PARTNER_MODE" --include-operation-id-regex "^($PARTNER_OPERATIONS)\$" >"$WORK/st-partner.out" 2>&1 &
-runs=($!)
-outputs=("$WORK/st-partner.out")
-for ((part = 0; part < ADMIN_PARTS; part++)); do
-  operations="$(admin_part "$part")" || fail "could not split the operations"
-  run_schemathesis "admin-$((part + 1))" "$ADMIN_TOKEN" --phases examples,coverage,fuzzing --include-operation-id-regex "^($operations)\$" >"$WORK/st-admin-$((part + 1)).out" 2>&1 &
-  runs+=($!)
-  outputs+=("$WORK/st-admin-$((part + 1)).out")
-done
-run_schemathesis admin-stateful "$ADMIN_TOKEN" --phases stateful >"$WORK/st-admin-stateful.out" 2>&1 &
-runs+=($!)
-outputs+=("$WORK/st-admin-stateful.out")
-for run in "${runs[@]}"; do
-  wait "$run" || status=1
-done
-cat "${outputs[@]}"
+partner_run=$!
+run_schemathesis admin "$ADMIN_TOKEN" >"$WORK/st-admin.out" 2>&1 &
+admin_run=$!
+wait "$partner_run" || status=1
+wait "$admin_run" || status=1
+cat "$WORK/st-partner.out" "$WORK/st-admin.out"
 log "schemathesis took $((SECONDS - started))s; exit status $status"
 if grep -qiE '"level":(50|60)' "$WORK/platform.log"; then
   log "the platform logged errors:"
