@@ -20,13 +20,8 @@ const check = (label, command, args) =>
     });
   });
 
-const args = process.argv.slice(2);
-// `--static-only`: the type check and lint alone (CI runs them beside the fuzzer, whose single
-// thread leaves a core idle). TSS_STATIC_CHECKS=done: they have passed already in this run, so
-// only the suites run.
-const staticOnly = args.includes('--static-only');
-const extra = args.filter((a) => a !== '--static-only');
-if (staticOnly || (!extra.length && process.env.TSS_STATIC_CHECKS !== 'done')) {
+const extra = process.argv.slice(2);
+if (!extra.length) {
   // @nx/enforce-module-boundaries reads Nx's cached project graph and skips itself, silently but
   // for a warning, when there is none (a fresh clone): compute it first.
   const graph = spawnSync('npx', ['nx', 'show', 'projects'], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -40,7 +35,6 @@ if (staticOnly || (!extra.length && process.env.TSS_STATIC_CHECKS !== 'done')) {
   const failed = codes.find((code) => code !== 0);
   if (failed !== undefined) process.exit(failed);
 }
-if (staticOnly) process.exit(0);
 if (!process.env.REDIS_URL) {
   process.stdout.write(
     '\n⚠ REDIS_URL is not set: the Redis suite (*.redis.spec.ts, rate limits shared by replicas) is SKIPPED.\n' +
