@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, existsSync, statfsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, existsSync, rmSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -42,6 +42,29 @@ const SHARED_MEMORY = '/dev/shm';
 /** Room the run's files may take: its PostgreSQL, the clusters and folders the suites make. */
 const SCRATCH_ROOM = 4 * 1024 ** 3;
 
+const SCRATCH_PREFIX = 'tss-test-';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * A run stopped before its teardown (Ctrl-C, a killed Jest) leaves its folder in memory until the
+ * machine restarts, some 300-400 MB: each folder is named after its run's process, and those of
+ * processes gone are removed.
+ */
+const removeFoldersOfEndedRuns = (): void => {
+  for (const name of readdirSync(SHARED_MEMORY)) {
+    const pid = Number(/^tss-test-(\d+)-/.exec(name)?.[1]);
+    if (pid && !alive(pid)) rmSync(path.join(SHARED_MEMORY, name), { recursive: true, force: true });
+  }
+};
+
 /**
  * The run's temporary files go to memory (a folder on /dev/shm when it is a tmpfs with room), as
  * `TMPDIR` for every worker and what the suites start. On disk, most of PostgreSQL's CPU in a run
@@ -57,7 +80,8 @@ const scratchInMemory = (): string | undefined => {
   } catch {
     return undefined;
   }
-  const folder = mkdtempSync(path.join(SHARED_MEMORY, 'tss-test-'));
+  removeFoldersOfEndedRuns();
+  const folder = mkdtempSync(path.join(SHARED_MEMORY, `${SCRATCH_PREFIX}${process.pid}-`));
   // As /tmp: the embedded servers run as the `postgres` user when the tests run as root.
   chmodSync(folder, 0o1777);
   return folder;

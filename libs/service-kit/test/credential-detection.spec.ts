@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileNameParts, fileNameWithoutAccessParticulars, findCredentials, jsonWithoutAccessParticulars, jsonWithoutPrivateKeys, maskCredentials, withoutPrivateKeys } from '../src/credential-detection';
-import { callOffThread, stopCallsOffThread } from '../src/testing/call-off-thread';
+import { callOffThread, OFF_THREAD_TEST_TIMEOUT_MS, stopCallsOffThread } from '../src/testing/call-off-thread';
 
 const mask = (text: string) => maskCredentials(text, findCredentials(text), (_f, i) => `[vault #${i}]`);
 const found = (text: string) => findCredentials(text).map(({ login, secret }) => (login === undefined ? { secret } : { login, secret }));
@@ -264,10 +264,8 @@ describe('P9: access particulars in a message', () => {
     // Run on a worker: Jest's timeout cannot stop a regex on the test's own thread, so the old,
     // backtracking patterns would pass, late. The worker rejects a call still running
     // OFF_THREAD_CALL_BOUND_MS after its module loaded; the detection itself takes milliseconds.
-    // Jest's timeout is room for the worker to start and load the module on a busy machine.
     const DETECTION = path.join(__dirname, '../src/credential-detection.ts');
     const detectOffThread = (text: string) => callOffThread<typeof findCredentials>(DETECTION, 'findCredentials', text);
-    const TIMEOUT_MS = 30_000;
     afterEach(stopCallsOffThread);
 
     // 200,000 characters: four times what the API takes, far below a 30 MB mail, and enough for
@@ -283,7 +281,7 @@ describe('P9: access particulars in a message', () => {
       ['a dotted word (URL scheme)', `${'a.'.repeat(100_000)} https://admin:Secr3t@example.com/`, [{ start: 200_009, end: 200_021, login: 'admin', secret: 'Secr3t' }]],
     ])('%s', async (_shape, text, expected) => {
       expect(await detectOffThread(text)).toEqual(expected);
-    }, TIMEOUT_MS);
+    }, OFF_THREAD_TEST_TIMEOUT_MS);
 
     // Values are at most 200 characters, so the old cost grew with their number, not with the run:
     // 4 to 5 ms for each value of 200 capitals. 9,500 of them (2 MB; a mail may have 30) took the
@@ -291,7 +289,7 @@ describe('P9: access particulars in a message', () => {
     it('values of capitals only ("password is AAAA…") are words, and "QWerty" after them a secret', async () => {
       const text = `${`password is ${'A'.repeat(200)} `.repeat(9_500)}password is QWerty`;
       expect((await detectOffThread(text)).map((f) => f.secret)).toEqual(['QWerty']);
-    }, TIMEOUT_MS);
+    }, OFF_THREAD_TEST_TIMEOUT_MS);
   });
 });
 

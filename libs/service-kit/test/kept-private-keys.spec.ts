@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { jsonWithoutKeptPrivateKeys, withoutKeptPrivateKeys } from '../src/credential-detection';
 import type { findKeyRemainders } from '../src/private-key-remainders';
-import { callOffThread, stopCallsOffThread } from '../src/testing/call-off-thread';
+import { callOffThread, OFF_THREAD_TEST_TIMEOUT_MS, stopCallsOffThread } from '../src/testing/call-off-thread';
 
 const REMOVED = '[access particulars removed]';
 const VAULTED = '[credentials stored securely: TSS vault #1a2b3c4d]';
@@ -59,6 +59,6 @@ describe('P9: what older releases kept of private keys (upgrades)', () => {
       ['one END after 200,000 characters of base64 lines', `${'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODkw\n'.repeat(4_500)}-----END RSA PRIVATE KEY-----`, 1],
     ])('%s', async (_shape, text, count) => {
       expect(await findOffThread(text)).toHaveLength(count);
-    }, 30_000); // loading the worker's module on a busy machine; the call is bounded by callOffThread
+    }, OFF_THREAD_TEST_TIMEOUT_MS);
   });
 });

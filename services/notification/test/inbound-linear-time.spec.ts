@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { callOffThread, stopCallsOffThread } from '@tss/service-kit/testing';
+import { callOffThread, OFF_THREAD_TEST_TIMEOUT_MS, stopCallsOffThread } from '@tss/service-kit/testing';
 import { stripQuotedReply } from '../src/domain/inbound-reply-text';
 import { threadMessageIds } from '../src/domain/inbound-thread';
 
@@ -36,8 +36,6 @@ describe('P8: an inbound mail is read in time linear in its length (docs/adr/006
     // Run on a worker: Jest's timeout cannot stop a regex on the test's own thread, so the old,
     // backtracking patterns would pass, late. The worker rejects a call still running
     // OFF_THREAD_CALL_BOUND_MS after its module loaded; the reading itself takes milliseconds.
-    // Jest's timeout is room for the worker to start and load the module on a busy machine.
-    const TIMEOUT_MS = 30_000;
     afterEach(stopCallsOffThread);
 
     // 100,000 characters: a line or header a mail of up to 30 MB can carry, and enough for the
@@ -45,24 +43,24 @@ describe('P8: an inbound mail is read in time linear in its length (docs/adr/006
     it('a line with a time and a "<" then 100,000 "@" (quote header) is text, not a header', async () => {
       const text = `Спасибо.\n1:11 <${'@'.repeat(100_000)}\nещё`;
       expect(await callOffThread<typeof stripQuotedReply>(REPLY_TEXT, 'stripQuotedReply', text)).toBe(text);
-    }, TIMEOUT_MS);
+    }, OFF_THREAD_TEST_TIMEOUT_MS);
 
     it('a line of "написал(а):" and blanks repeated (quote header verb) is text, not a header', async () => {
       const line = `${'написал(а):   '.repeat(10_000)}x`;
       const text = `Спасибо.\n${line}\n${line}\nещё`;
       expect(await callOffThread<typeof stripQuotedReply>(REPLY_TEXT, 'stripQuotedReply', text)).toBe(text);
-    }, TIMEOUT_MS);
+    }, OFF_THREAD_TEST_TIMEOUT_MS);
 
     it('a line of 100,000 dashes around "Forwarded message" and blanks (forward marker) is read once', async () => {
       const line = `${'-'.repeat(100_000)} Forwarded message${' '.repeat(100_000)}x`;
       const text = `Спасибо.\n${line}\nещё`;
       expect(await callOffThread<typeof stripQuotedReply>(REPLY_TEXT, 'stripQuotedReply', text, 'Fwd: x')).toBe(text);
-    }, TIMEOUT_MS);
+    }, OFF_THREAD_TEST_TIMEOUT_MS);
 
     it('a reference of "<" then 100,000 "@" names no message; the ids beside it still thread the mail', async () => {
       const mail = { references: [ACK_MESSAGE_ID, `<${'@'.repeat(100_000)}`] };
       expect(await callOffThread<typeof threadMessageIds>(THREAD, 'threadMessageIds', mail)).toEqual([ACK_MESSAGE_ID]);
-    }, TIMEOUT_MS);
+    }, OFF_THREAD_TEST_TIMEOUT_MS);
   });
 
   it('a Message-ID is "<", something, "@", something, ">"; its left part may hold an "@" too', () => {

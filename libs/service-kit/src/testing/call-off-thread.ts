@@ -8,6 +8,9 @@ import { Worker } from 'node:worker_threads';
  */
 export const OFF_THREAD_CALL_BOUND_MS = 2_000;
 
+/** Jest's timeout for a test calling off thread: room for the worker to start and load its module on a busy machine. */
+export const OFF_THREAD_TEST_TIMEOUT_MS = 30_000;
+
 // The worker loads TypeScript and the @tss/* paths through tsx, as `npm start` does, says so,
 // then calls.
 const WORKER_SOURCE = `
