@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
-import { CLK_TCK, cpuTicks, machineShares, machineTicks, startChildServer, type ChildServer } from '../support/processes';
+import { CLK_TCK, cpuTicks, eventLoopDelaySinceLastScrape, machineShares, machineTicks, startChildServer, type ChildServer } from '../support/processes';
 import { writeResult, type BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
 import { postTickets, TICKET, type LoadFigures } from '../support/ticket-load';
@@ -85,21 +85,6 @@ const perTicket = (before: DatabaseCounters, after: DatabaseCounters, tickets: n
   rowsInserted: Number(((after.rowsInserted - before.rowsInserted) / tickets).toFixed(1)),
   rowsUpdated: Number(((after.rowsUpdated - before.rowsUpdated) / tickets).toFixed(1)),
 });
-
-/**
- * The platform's event-loop delay since the previous call, ms: prom-client's gauges over
- * `monitorEventLoopDelay`, which it resets at each scrape. Each sample is the time between two of
- * its 10 ms ticks, so an idle loop reads 10 ms and the rest is how long a ready callback (an
- * answer from PostgreSQL, a new request) waited for the one thread.
- */
-const eventLoopDelaySinceLastScrape = async (metricsUrl: string) => {
-  const text = await (await fetch(metricsUrl)).text();
-  const gauge = (name: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`nodejs_eventloop_lag_${name}_seconds `));
-    return line === undefined ? undefined : Number((Number(line.split(' ')[1]) * 1000).toFixed(1));
-  };
-  return { p50: gauge('p50'), p90: gauge('p90'), p99: gauge('p99'), max: gauge('max') };
-};
 
 /** The PostgreSQL server's processes now, each with its CPU ticks and whom it works for (the client's `application_name`, or the background worker's type). */
 const postgresProcesses = async (db: Client): Promise<Map<number, { ticks: number; of: string }>> => {

@@ -133,3 +133,18 @@ export const startChildServer = async (
     },
   };
 };
+
+/**
+ * A Node process's event-loop delay since the previous call, ms, from its `/metrics`: prom-client's
+ * gauges over `monitorEventLoopDelay`, which it resets at each scrape. Each sample is the time between two of
+ * its 10 ms ticks, so an idle loop reads 10 ms and the rest is how long a ready callback (an
+ * answer from PostgreSQL, a new request) waited for the one thread.
+ */
+export const eventLoopDelaySinceLastScrape = async (metricsUrl: string) => {
+  const text = await (await fetch(metricsUrl)).text();
+  const gauge = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`nodejs_eventloop_lag_${name}_seconds `));
+    return line === undefined ? undefined : Number((Number(line.split(' ')[1]) * 1000).toFixed(1));
+  };
+  return { p50: gauge('p50'), p90: gauge('p90'), p99: gauge('p99'), max: gauge('max') };
+};
