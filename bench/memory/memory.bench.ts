@@ -14,7 +14,7 @@ import path from 'node:path';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { SERVICE_PROCESSES, startServices } from '../../services/single-process/src/start-services';
-import { eventLoopDelaySinceLastScrape, startChildServer, type ChildServer } from '../support/processes';
+import { eventLoopDelaySinceLastScrape, routeDurations, routeDurationsBetween, startChildServer, type ChildServer } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
 import { postAtFixedRate } from '../support/paced-load';
@@ -244,12 +244,19 @@ export const runMemoryBench = async (): Promise<BenchFigures> => {
         const scrapeEventLoops = async () =>
           Object.fromEntries(await Promise.all(Object.entries(running.metricsUrls).map(async ([name, url]) => [name, await eventLoopDelaySinceLastScrape(url)] as const)));
         await scrapeEventLoops();
+        // The filing's time inside the gateway (its forwarding route; ticket-intake's answer included)
+        // and inside ticket-intake. Only filings are POSTed during the paced load.
+        const filingRoutes = { gateway: '/v1/*', 'ticket-intake': '/v1/tickets' } as const;
+        const filingTimes = () =>
+          Promise.all(Object.entries(filingRoutes).map(async ([name, route]) => [name, await routeDurations(running.metricsUrls[name], 'POST', route)] as const));
+        const filingBefore = new Map(await filingTimes());
         const cpuBeforeHalfRate = Object.fromEntries(Object.entries(running.pids).map(([name, pid]) => [name, cpuMs(pid)]));
         const halfRateStarted = performance.now();
         const atHalfRate = {
           ratePerSecond: halfRate,
           ...(await postAtFixedRate(`${running.gatewayUrl}/v1/tickets`, { authorization: servicesAuth }, TICKET, { connections: CONNECTIONS, durationS: HALF_RATE_S, ratePerSecond: halfRate })),
           eventLoopDelayMs: await scrapeEventLoops(),
+          handlingMs: Object.fromEntries((await filingTimes()).map(([name, after]) => [name, routeDurationsBetween(filingBefore.get(name)!, after)])),
           cpuShareOfCore: Object.fromEntries(
             Object.entries(running.pids).map(([name, pid]) => [name, Number(((cpuMs(pid) - cpuBeforeHalfRate[name]) / (performance.now() - halfRateStarted)).toFixed(3))]),
           ),

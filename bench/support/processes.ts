@@ -148,3 +148,46 @@ export const eventLoopDelaySinceLastScrape = async (metricsUrl: string) => {
   };
   return { p50: gauge('p50'), p90: gauge('p90'), p99: gauge('p99'), max: gauge('max') };
 };
+
+/** One route's `http_request_duration_seconds` histogram in a process's `/metrics`, summed over its labels' statuses. */
+export interface RouteDurations {
+  count: number;
+  sumS: number;
+  /** Cumulative count per upper bound, seconds (`le`), ascending; +Inf last. */
+  buckets: [number, number][];
+}
+
+export const routeDurations = async (metricsUrl: string, method: string, route: string): Promise<RouteDurations> => {
+  const text = await (await fetch(metricsUrl)).text();
+  const ofRoute = (line: string) => line.includes(`method="${method}"`) && line.includes(`route="${route}"`);
+  const value = (line: string) => Number(line.slice(line.lastIndexOf(' ') + 1));
+  const byBound = new Map<number, number>();
+  let count = 0;
+  let sumS = 0;
+  for (const line of text.split('\n')) {
+    if (!ofRoute(line)) continue;
+    if (line.startsWith('http_request_duration_seconds_bucket{')) {
+      const le = /le="([^"]+)"/.exec(line)?.[1];
+      const bound = le === '+Inf' ? Infinity : Number(le);
+      byBound.set(bound, (byBound.get(bound) ?? 0) + value(line));
+    } else if (line.startsWith('http_request_duration_seconds_count{')) count += value(line);
+    else if (line.startsWith('http_request_duration_seconds_sum{')) sumS += value(line);
+  }
+  return { count, sumS, buckets: [...byBound].sort(([a], [b]) => a - b) };
+};
+
+/**
+ * The requests between two readings of a route's histogram: their count, mean, and the bucket
+ * bounds their median and 99th percentile fall under (`≤ bound` ms; undefined past the last).
+ */
+export const routeDurationsBetween = (before: RouteDurations, after: RouteDurations) => {
+  const count = after.count - before.count;
+  const earlier = new Map(before.buckets);
+  const within = after.buckets.map(([bound, n]) => [bound, n - (earlier.get(bound) ?? 0)] as const);
+  const underMs = (share: number) => {
+    if (count <= 0) return undefined;
+    const bucket = within.find(([, n]) => n >= share * count);
+    return bucket === undefined || bucket[0] === Infinity ? undefined : bucket[0] * 1000;
+  };
+  return { count, meanMs: count > 0 ? Number((((after.sumS - before.sumS) / count) * 1000).toFixed(1)) : undefined, p50UnderMs: underMs(0.5), p99UnderMs: underMs(0.99) };
+};
