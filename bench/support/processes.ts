@@ -136,9 +136,9 @@ export const startChildServer = async (
 
 /**
  * A Node process's event-loop delay since the previous call, ms, from its `/metrics`: prom-client's
- * gauges over `monitorEventLoopDelay`, which it resets at each scrape. Each sample is the time between two of
- * its 10 ms ticks, so an idle loop reads 10 ms and the rest is how long a ready callback (an
- * answer from PostgreSQL, a new request) waited for the one thread.
+ * gauges over `monitorEventLoopDelay`, which it resets at each scrape. Each sample is the time
+ * between two of its 10 ms ticks, so an idle loop reads 10 ms and the rest is how long a ready
+ * callback (an answer from PostgreSQL, a new request) waited for the one thread.
  */
 export const eventLoopDelaySinceLastScrape = async (metricsUrl: string) => {
   const text = await (await fetch(metricsUrl)).text();

@@ -8,7 +8,7 @@ const reading = (count: number, sumS: number, cumulative: number[]): RouteDurati
 
 describe("a route's request durations between two readings of its histogram", () => {
   it('counts only the requests in between, with their mean and the buckets their median and p99 fall under', () => {
-    // Before: 10 requests, all under 5 ms. In between: 100 more, 60 under 10 ms, 39 under 50 ms, 1 under 100 ms.
+    // Before: 10 requests, all within 5 ms. In between: 100 more, 60 within 10 ms, 99 within 50 ms, all within 100 ms.
     const before = reading(10, 0.02, [10, 10, 10, 10, 10, 10]);
     const after = reading(110, 0.02 + 1.5, [10, 70, 90, 109, 110, 110]);
     expect(routeDurationsBetween(before, after)).toEqual({ count: 100, meanMs: 15, p50UnderMs: 10, p99UnderMs: 50 });
