@@ -53,15 +53,23 @@ const alive = (pid: number): boolean => {
   }
 };
 
+const OF_A_RUN = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`);
+
 /**
  * A run stopped before its teardown (Ctrl-C, a killed Jest) leaves its folder in memory until the
  * machine restarts, some 300-400 MB: each folder is named after its run's process, and those of
- * processes gone are removed.
+ * processes gone are removed. Another user's folder (/dev/shm is shared, sticky) is left to them:
+ * a folder this run may not remove does not stop it.
  */
 const removeFoldersOfEndedRuns = (): void => {
   for (const name of readdirSync(SHARED_MEMORY)) {
-    const pid = Number(/^tss-test-(\d+)-/.exec(name)?.[1]);
-    if (pid && !alive(pid)) rmSync(path.join(SHARED_MEMORY, name), { recursive: true, force: true });
+    const pid = Number(OF_A_RUN.exec(name)?.[1]);
+    if (!pid || alive(pid)) continue;
+    try {
+      rmSync(path.join(SHARED_MEMORY, name), { recursive: true, force: true });
+    } catch {
+      // not ours to remove
+    }
   }
 };
 
