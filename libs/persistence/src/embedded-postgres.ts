@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -150,14 +150,18 @@ export class EmbeddedPostgres implements RunningPostgres {
    * One start at a time per data folder (`<dataDir>/postgres.starting`, created exclusively): two
    * starts at once would both find no server, both run initdb or both start one, and the loser
    * would take the winner's starting server for an orphan. A file left by a process that died
-   * while starting is taken over.
+   * while starting is taken over. The file appears with its pid already in it (written under a
+   * name of its own, then linked, which fails if the name exists): created empty and written
+   * after, a racer reading it in between was refused naming no process.
    */
   private async lockStart(): Promise<() => Promise<void>> {
     const file = path.resolve(this.options.dataDir, 'postgres.starting');
     await mkdir(this.options.dataDir, { recursive: true });
     for (let attempt = 0; attempt < 3; attempt += 1) {
+      const written = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      await writeFile(written, `${process.pid}\n`, { flag: 'wx' });
       try {
-        await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+        await link(written, file);
         return () => rm(file, { force: true });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -169,6 +173,8 @@ export class EmbeddedPostgres implements RunningPostgres {
           );
         }
         await rm(file, { force: true });
+      } finally {
+        await rm(written, { force: true });
       }
     }
     throw new Error(`could not lock the data folder ${path.resolve(this.options.dataDir)} to start PostgreSQL`);
