@@ -156,6 +156,10 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
     process.stderr.write(`baseline round trip: ${JSON.stringify(baseline)}\n`);
 
     Object.assign(process.env, { TSS_RATE_LIMIT_MAX: '100000000', WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' });
+    // `BENCH_CPU_PROF_DIR`: a .cpuprofile of each service process, written as it stops (the
+    // services inherit this process's environment; this process is started before it is set).
+    const profileDir = process.env.BENCH_CPU_PROF_DIR;
+    if (profileDir) process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, '--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`].filter(Boolean).join(' ');
     const running = await startServices({
       dataDir: path.join(dataDir, 'services'),
       basePort: await freePort(),

@@ -1,14 +1,23 @@
 // Summarises a V8 .cpuprofile: self time by function and by package (docs/performance.md).
-// Usage: node bench/support/summarise-profile.mjs <file.cpuprofile> [top]
+// Usage: node bench/support/summarise-profile.mjs <file.cpuprofile> [top] [from-s] [to-s]
+// With from-s and to-s, only the samples taken that many seconds after the profile's start (a
+// load's window, without the process's start-up) are counted.
 import { readFileSync } from 'node:fs';
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, fromArg, toArg] = process.argv.slice(2);
 const top = Number(topArg ?? 25);
+const fromUs = fromArg === undefined ? -Infinity : Number(fromArg) * 1e6;
+const toUs = toArg === undefined ? Infinity : Number(toArg) * 1e6;
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map();
 const deltas = profile.timeDeltas;
-for (let i = 0; i < profile.samples.length; i += 1) selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + (deltas[i] ?? 0));
+let atUs = 0;
+for (let i = 0; i < profile.samples.length; i += 1) {
+  atUs += deltas[i] ?? 0;
+  if (atUs < fromUs || atUs > toUs) continue;
+  selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + (deltas[i] ?? 0));
+}
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 const packageOf = (url) => {
@@ -40,3 +49,16 @@ console.log(`profile ${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1
 for (const [k, v] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, top)) row(k, v);
 console.log('\nby function (self time):');
 for (const [k, v] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, top)) row(k, v);
+// Busy share of each 5 s since the profile's start: where a load's window lies, for from-s and to-s.
+const idleIds = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+const slots = [];
+let elapsedUs = 0;
+for (let i = 0; i < profile.samples.length; i += 1) {
+  elapsedUs += deltas[i] ?? 0;
+  const slot = Math.floor(elapsedUs / 5e6);
+  slots[slot] ??= { busy: 0, all: 0 };
+  slots[slot].all += deltas[i] ?? 0;
+  if (!idleIds.has(profile.samples[i])) slots[slot].busy += deltas[i] ?? 0;
+}
+console.log('\nbusy share by 5 s since the start:');
+console.log(slots.map((s, i) => `${i * 5}s ${s ? Math.round((100 * s.busy) / Math.max(1, s.all)) : 0}%`).join('  '));
