@@ -42,3 +42,86 @@ describe('access token verification', () => {
     expect((await verifier.verify(sign({ ...claims, exp: NOW - 29 }))).ok).toBe(true);
   });
 });
+
+// A partner sends one token with every request: its signature is checked once, and what can change
+// (the key, the clock) is checked at every use (docs/adr/0086).
+describe('access token verification: a token seen before', () => {
+  let now = NOW;
+  const ring = new Map<string, KeyObject>();
+  const seeing = () => new TokenVerifier({ issuer: 'tss', audience: 'tss-api', keys: { getKey: async (kid) => ring.get(kid) }, nowSeconds: () => now });
+  let signatureChecks: jest.SpiedFunction<typeof jwt.verify>;
+
+  beforeEach(() => {
+    now = NOW;
+    ring.clear();
+    ring.set('k1', es.publicKey);
+    signatureChecks = jest.spyOn(jwt, 'verify');
+  });
+
+  afterEach(() => signatureChecks.mockRestore());
+
+  it('is accepted again without its signature checked again', async () => {
+    const verifier = seeing();
+    const token = sign();
+    const first = await verifier.verify(token);
+    const second = await verifier.verify(token);
+    expect(second).toEqual(first);
+    expect(second.ok).toBe(true);
+    expect(signatureChecks).toHaveBeenCalledTimes(1);
+  });
+
+  it('is refused once it expired, with the reason a first check gives', async () => {
+    const verifier = seeing();
+    const token = sign({ ...claims, exp: NOW + 60 });
+    expect((await verifier.verify(token)).ok).toBe(true);
+    now = NOW + 60 + 29;
+    expect((await verifier.verify(token)).ok).toBe(true); // within the 30 s tolerance
+    now = NOW + 60 + 30;
+    expect(await verifier.verify(token)).toEqual({ ok: false, error: { kind: 'invalid', reason: 'jwt expired' } });
+    expect(await seeing().verify(token)).toEqual({ ok: false, error: { kind: 'invalid', reason: 'jwt expired' } });
+  });
+
+  it('is refused before its nbf, as a first check would, and accepted from then', async () => {
+    const verifier = seeing();
+    const token = sign({ ...claims, nbf: NOW + 100 });
+    now = NOW + 70;
+    expect((await verifier.verify(token)).ok).toBe(true); // nbf within the 30 s tolerance
+    now = NOW;
+    expect(await verifier.verify(token)).toEqual({ ok: false, error: { kind: 'invalid', reason: 'jwt not active' } });
+  });
+
+  it('is refused once its key was retired', async () => {
+    const verifier = seeing();
+    const token = sign();
+    expect((await verifier.verify(token)).ok).toBe(true);
+    ring.delete('k1');
+    expect(await verifier.verify(token)).toEqual({ ok: false, error: { kind: 'invalid', reason: 'unknown signing key' } });
+  });
+
+  it('is checked afresh, and refused, when its kid names another key now', async () => {
+    const verifier = seeing();
+    const token = sign();
+    expect((await verifier.verify(token)).ok).toBe(true);
+    ring.set('k1', other.publicKey);
+    expect(await verifier.verify(token)).toEqual({ ok: false, error: { kind: 'invalid', reason: 'invalid signature' } });
+    ring.set('k1', es.publicKey);
+    expect((await verifier.verify(token)).ok).toBe(true);
+  });
+
+  it('is still checked each time for revocation', async () => {
+    let revoked = false;
+    const verifier = new TokenVerifier({ issuer: 'tss', audience: 'tss-api', keys: { getKey: async (kid) => ring.get(kid) }, nowSeconds: () => now, isRevoked: async () => revoked });
+    const token = sign();
+    expect((await verifier.verify(token)).ok).toBe(true);
+    revoked = true;
+    expect(await verifier.verify(token)).toEqual({ ok: false, error: { kind: 'revoked' } });
+  });
+
+  it('a refused token is never remembered: the same text is checked again', async () => {
+    const verifier = seeing();
+    const token = sign(claims, {}, other.privateKey);
+    expect((await verifier.verify(token)).ok).toBe(false);
+    expect((await verifier.verify(token)).ok).toBe(false);
+    expect(signatureChecks).toHaveBeenCalledTimes(2);
+  });
+});

@@ -4,6 +4,7 @@ import { ServiceUnavailableError } from '../infrastructure-errors';
 import { err, ok, type Result } from '../result';
 import type { JwksFetchObserver } from './jwks-status';
 import type { Principal } from './principal';
+import { isCurrent, VerifiedTokens, type VerifiedToken } from './verified-tokens';
 
 /**
  * Where verification keys come from: the gateway's key ring in process, or its JWKS over HTTP.
@@ -59,12 +60,12 @@ export interface AccessTokenVerifier {
 
 /**
  * Checks signature (algorithms pinned, key by `kid`), issuer, audience and expiry (30 s tolerance)
- * and returns the claims. Shared by TSS tokens and the identity provider's.
+ * and returns the claims, with the key that checked them. Shared by TSS tokens and the identity provider's.
  */
-export const verifySignedJwt = async (
+const checkSignedJwt = async (
   token: string | undefined,
   options: { issuer: string; audience: string; keys: PublicKeySource; nowSeconds: () => number },
-): Promise<Result<JwtPayload & { sub: string }, AuthFailure>> => {
+): Promise<Result<VerifiedToken, AuthFailure>> => {
   if (!token) return err({ kind: 'missing' });
   const decoded = jwt.decode(token, { complete: true });
   if (!decoded || typeof decoded.payload === 'string') return err({ kind: 'invalid', reason: 'malformed token' });
@@ -88,7 +89,19 @@ export const verifySignedJwt = async (
   }
   if (typeof claims.exp !== 'number') return err({ kind: 'invalid', reason: 'token has no expiry' });
   if (typeof claims.sub !== 'string') return err({ kind: 'invalid', reason: 'token has no sub' });
-  return ok(claims as JwtPayload & { sub: string });
+  return ok({ claims: claims as JwtPayload & { sub: string }, kid: header.kid, key });
+};
+
+/**
+ * Checks signature (algorithms pinned, key by `kid`), issuer, audience and expiry (30 s tolerance)
+ * and returns the claims. Shared by TSS tokens and the identity provider's.
+ */
+export const verifySignedJwt = async (
+  token: string | undefined,
+  options: { issuer: string; audience: string; keys: PublicKeySource; nowSeconds: () => number },
+): Promise<Result<JwtPayload & { sub: string }, AuthFailure>> => {
+  const checked = await checkSignedJwt(token, options);
+  return checked.ok ? ok(checked.value.claims) : checked;
 };
 
 /** The principal's `actor` from a token's `act` claim; nothing when it names none it can read. */
@@ -101,10 +114,13 @@ const actorOf = (act: unknown): Pick<Principal, 'actor'> => {
 
 /** TSS access tokens, issued by the gateway. */
 export class TokenVerifier implements AccessTokenVerifier {
+  /** Signatures already checked, by the token's text (docs/adr/0086): a partner sends one token many times. */
+  private readonly verified = new VerifiedTokens();
+
   constructor(private readonly options: TokenVerifierOptions) {}
 
   async verify(token: string | undefined): Promise<Result<Principal, AuthFailure>> {
-    const verified = await verifySignedJwt(token, this.options);
+    const verified = await this.signed(token);
     if (!verified.ok) return verified;
     const claims = verified.value as AccessTokenClaims;
     if (typeof claims.jti !== 'string') return err({ kind: 'invalid', reason: 'token lacks jti' });
@@ -123,6 +139,20 @@ export class TokenVerifier implements AccessTokenVerifier {
       roles: Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [],
       scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [],
     });
+  }
+
+  /**
+   * The token's signed claims: from an earlier check of the same text while that check still holds
+   * (the same key for its kid, within its lifetime: `isCurrent`), else checked afresh and remembered.
+   */
+  private async signed(token: string | undefined): Promise<Result<JwtPayload & { sub: string }, AuthFailure>> {
+    const known = token === undefined ? undefined : this.verified.recall(token);
+    if (known && isCurrent(known, await this.options.keys.getKey(known.kid), this.options.nowSeconds(), CLOCK_TOLERANCE_SECONDS)) return ok(known.claims);
+    if (token !== undefined) this.verified.forget(token);
+    const checked = await checkSignedJwt(token, this.options);
+    if (!checked.ok) return checked;
+    if (token !== undefined) this.verified.remember(token, checked.value);
+    return ok(checked.value.claims);
   }
 }
 
