@@ -1,4 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
@@ -23,6 +24,8 @@ const STALL_TIMEOUT_MS = 400;
  */
 const startRecordingUpstream = async () => {
   const received: Received[] = [];
+  /** `started` as a request's headers arrive; `request` when one ends short of its body. */
+  const abandoned = new EventEmitter();
   const stalled: { response?: ServerResponse; closed: Promise<void> }[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith('/v1/queue')) {
@@ -33,7 +36,12 @@ const startRecordingUpstream = async () => {
       return; // and never another byte
     }
     const chunks: Buffer[] = [];
+    abandoned.emit('started', req.url);
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // A request whose body stopped short: what the gateway sent of it, then its connection ended.
+    req.on('close', () => {
+      if (!req.complete) abandoned.emit('request', { url: req.url ?? '', bytes: Buffer.concat(chunks).length });
+    });
     req.on('end', () => {
       received.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], body: Buffer.concat(chunks) });
       res.writeHead(202, { 'content-type': 'application/json' }).end('{"recorded":true}');
@@ -46,7 +54,7 @@ const startRecordingUpstream = async () => {
     server.closeAllConnections();
     return new Promise<void>((resolve) => server.close(() => resolve()));
   };
-  return { url, received, stalled, close };
+  return { url, received, abandoned, stalled, close };
 };
 
 /** A multipart body with binary (non-UTF-8) bytes in its file part, as a partner's platform sends an attachment. */
@@ -177,6 +185,24 @@ describe('gateway forwarding of request bodies (services mode)', () => {
 
     expect(response.status).toBe(202);
     expect(lastReceived().body.equals(Buffer.from(json))).toBe(true);
+  });
+
+  it('a client that stops sending mid-body: the service never gets the request whole, and the gateway serves on', async () => {
+    const before = upstream.received.length;
+    const started = once(upstream.abandoned, 'started');
+    const cutShort = once(upstream.abandoned, 'request');
+    const client = httpRequest(`${gatewayUrl}/v1/inbound/text`, { method: 'POST', headers: { 'content-type': 'text/plain', 'content-length': '1000' } });
+    client.on('error', () => undefined); // its own hang-up
+    client.write(Buffer.alloc(100, 'a'));
+    await started; // the gateway is forwarding it: the service has its headers
+    client.destroy();
+    const [abandonedRequest] = (await cutShort) as [{ url: string; bytes: number }];
+
+    expect(abandonedRequest).toEqual({ url: '/v1/inbound/text', bytes: 100 });
+    expect(upstream.received.length).toBe(before);
+    const next = await request(gatewayUrl).post('/v1/inbound/text').set('content-type', 'text/plain').send('whole');
+    expect(next.status).toBe(202);
+    expect(lastReceived().body.toString()).toBe('whole');
   });
 
   it('a body over the limit is a 413 problem and never reaches the service', async () => {

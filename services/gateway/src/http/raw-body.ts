@@ -46,8 +46,17 @@ export const acceptRawBodies = (app: FastifyInstance, limitOf: BodyLimitOf = rou
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (request, payload, done) => {
     const limitBytes = limitOf(request);
-    if (Number(request.headers['content-length']) > limitBytes) {
+    const declared = request.headers['content-length'];
+    if (Number(declared) > limitBytes) {
       done(bodyTooLarge(), undefined);
+      return;
+    }
+    // A declared length within the limit bounds the body already (Node reads no byte past it, and
+    // refuses a malformed one before any hook): the request's own stream goes on, with no counter
+    // and no pipeline of its own; each pipeline builds an AbortError, stack trace and all, as it
+    // ends (docs/performance.md, twentieth session).
+    if (declared !== undefined) {
+      done(null, payload);
       return;
     }
     const limited = new ByteLimit(limitBytes);
