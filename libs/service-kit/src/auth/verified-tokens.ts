@@ -9,8 +9,8 @@ export interface VerifiedToken {
 }
 
 /**
- * Tokens remembered at most. A partner's platform reuses its token for an hour, so the live set is
- * one or a few a client; past this, the least recently used is forgotten. About 2 KB each.
+ * Tokens remembered at most. A partner's platform reuses its token for its 15 minutes, so the live
+ * set is one or a few a client; past this, the least recently used is forgotten. About 2 KB each.
  */
 export const VERIFIED_TOKENS_MAX = 1_000;
 
