@@ -19,7 +19,7 @@ import { Agent, request } from 'undici';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { startServices } from '../../services/single-process/src/start-services';
-import { CLK_TCK, cpuTicks } from '../support/processes';
+import { CLK_TCK, cpuTicks, machineShares, machineTicks } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { heaviestStatements, restartWithStatementStats } from '../support/statement-stats';
 import { TICKET } from '../support/ticket-load';
@@ -207,9 +207,12 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
       const idleShareOfCore = perService(idle(), (seconds) => Number((seconds / (IDLE_MS / 1000)).toFixed(3)));
       if (STATEMENTS) await stats.query('SELECT pg_stat_statements_reset()');
       const load = cpuSecondsFrom(running.pids);
-      const loadStarted = performance.now();
+      const [machineBefore, loadStarted] = [machineTicks(), performance.now()];
       await atFixedRate(RATE, DURATION_S, file);
       const loadSeconds = (performance.now() - loadStarted) / 1000;
+      // How much of the machine the load had: runs of one commit differ by hundreds of ms of p99
+      // with the hour (docs/performance.md, twentieth session); the shares say which hour it was.
+      const machineDuringLoad = machineShares(machineBefore, machineTicks());
       // Each service's CPU over the load, per ticket filed: where the two cores went.
       const cpuMsPerTicket = perService(load(), (seconds) => Number(((seconds * 1000) / Math.max(1, createdAt.size)).toFixed(2)));
       const deadline = performance.now() + SETTLE_LIMIT_MS;
@@ -240,6 +243,7 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
           hops: byHop,
           cpuMsPerTicket,
           idleShareOfCore,
+          machineDuringLoad,
         },
         ...(statements ? { statementsPerTicket: statements } : {}),
         p99RatioToBaseline: Number((answerFigures.p99 / baseline.latencyMs.p99).toFixed(2)),
