@@ -156,10 +156,12 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
     process.stderr.write(`baseline round trip: ${JSON.stringify(baseline)}\n`);
 
     Object.assign(process.env, { TSS_RATE_LIMIT_MAX: '100000000', WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' });
-    // `BENCH_CPU_PROF_DIR`: a .cpuprofile of each service process, written as it stops (the
-    // services inherit this process's environment; this process is started before it is set).
+    // `BENCH_CPU_PROF_DIR`: a .cpuprofile of each service process, written as it stops. The services
+    // inherit this process's environment as they are spawned; it is put back once they are, so the
+    // benchmarks after this one in `npm run bench` (one process) do not profile theirs.
     const profileDir = process.env.BENCH_CPU_PROF_DIR;
-    if (profileDir) process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, '--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`].filter(Boolean).join(' ');
+    const nodeOptions = process.env.NODE_OPTIONS;
+    if (profileDir) process.env.NODE_OPTIONS = [nodeOptions, '--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`].filter(Boolean).join(' ');
     const running = await startServices({
       dataDir: path.join(dataDir, 'services'),
       basePort: await freePort(),
@@ -171,6 +173,9 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
       kafkaNamePrefix: `bench-e2e-${randomBytes(4).toString('hex')}`,
       logLevel: 'warn',
       write: (line) => (line.includes('"level":50') || line.includes('ERROR') ? process.stderr.write(`${line}\n`) : undefined),
+    }).finally(() => {
+      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = nodeOptions;
     });
     try {
       const base = running.gatewayUrl;

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { SERVICE_PROCESSES, startServices } from '../../services/single-process/src/start-services';
-import { eventLoopDelaySinceLastScrape, routeDurations, routeDurationsBetween, startChildServer, type ChildServer } from '../support/processes';
+import { CLK_TCK, cpuTicks, eventLoopDelaySinceLastScrape, routeDurations, routeDurationsBetween, startChildServer, type ChildServer } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { partnerToken } from '../support/platform-api';
 import { postAtFixedRate } from '../support/paced-load';
@@ -41,10 +41,11 @@ export const rssMiB = (pid: number): number => {
   return Number(((Number(match[1]) * 1024) / MiB).toFixed(1));
 };
 
-/** CPU time (user + system) a process has used so far, ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+/** CPU time (user + system) a process has used so far, ms; it throws once the process is gone. */
 export const cpuMs = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const ticks = cpuTicks(pid);
+  if (ticks === undefined) throw new Error(`no CPU time for ${pid}: the process is gone`);
+  return (ticks * 1000) / CLK_TCK;
 };
 
 /**
