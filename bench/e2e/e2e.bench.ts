@@ -19,7 +19,7 @@ import { Agent, request } from 'undici';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { startServices } from '../../services/single-process/src/start-services';
-import { CLK_TCK, cpuTicks, machineShares, machineTicks } from '../support/processes';
+import { CLK_TCK, cpuTicks, listenerPid, machineShares, machineTicks, treeCpuTicks } from '../support/processes';
 import type { BenchFigures } from '../support/results';
 import { heaviestStatements, restartWithStatementStats } from '../support/statement-stats';
 import { TICKET } from '../support/ticket-load';
@@ -75,6 +75,43 @@ const cpuSecondsFrom = (pids: Record<string, number>): (() => Record<string, num
     );
 };
 
+/**
+ * The CPU seconds, from now until the returned function is called, of what runs beside the
+ * services on this machine: the broker (the process listening on its port), PostgreSQL (its
+ * postmaster and every backend under it) and this benchmark's own process (the load generator and
+ * the webhook receiver). Undefined for one not found.
+ */
+const outsideCpu = (brokers: string, pgPort: number): (() => Record<string, number | undefined>) => {
+  const brokerPid = listenerPid(Number(brokers.split(',')[0].split(':').pop()));
+  const postgresPid = listenerPid(pgPort);
+  const from = { broker: brokerPid && treeCpuTicks(brokerPid), postgres: postgresPid && treeCpuTicks(postgresPid), bench: process.cpuUsage() };
+  return () => {
+    const since = (pid: number | undefined, ticks: number | undefined) => {
+      const now = pid === undefined ? undefined : treeCpuTicks(pid);
+      return now === undefined || ticks === undefined ? undefined : (now - ticks) / CLK_TCK;
+    };
+    const bench = process.cpuUsage(from.bench);
+    return { broker: since(brokerPid, from.broker), postgres: since(postgresPid, from.postgres), bench: (bench.user + bench.system) / 1e6 };
+  };
+};
+
+/**
+ * Where the machine's busy time went over the load, in cores (CPU seconds over wall seconds): the
+ * six services together, the broker, PostgreSQL, the benchmark, and the rest of the busy time
+ * (the kernel's interrupts, other processes).
+ */
+const sharesOfMachine = (services: Record<string, number | undefined>, outside: Record<string, number | undefined>, machineBusySeconds: number, wallSeconds: number) => {
+  const cores = (seconds: number) => Number((seconds / wallSeconds).toFixed(3));
+  const servicesSeconds = Object.values(services).reduce<number>((sum, s) => sum + (s ?? 0), 0);
+  const outsideSeconds = Object.values(outside).reduce<number>((sum, s) => sum + (s ?? 0), 0);
+  return {
+    machineBusy: cores(machineBusySeconds),
+    services: cores(servicesSeconds),
+    ...Object.fromEntries(Object.entries(outside).map(([name, s]) => [name, s === undefined ? null : cores(s)])),
+    rest: cores(machineBusySeconds - servicesSeconds - outsideSeconds),
+  };
+};
+
 const perService = (seconds: Record<string, number | undefined>, figure: (seconds: number) => number): Record<string, number | null> =>
   Object.fromEntries(Object.entries(seconds).map(([name, s]) => [name, s === undefined ? null : figure(s)]));
 
@@ -126,7 +163,8 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
   const brokers = process.env.KAFKA_BROKERS;
   if (!brokers) throw new Error('kafka-e2e needs KAFKA_BROKERS (bash deploy/kafka/kafka-broker.sh run npm run bench -- kafka-e2e)');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-e2e-'));
-  const pg = new EmbeddedPostgres({ dataDir, port: await freePort() });
+  const pgPort = await freePort();
+  const pg = new EmbeddedPostgres({ dataDir, port: pgPort });
   const receivedAt = new Map<string, { at: number; eventTime: number }>();
   const receiver = createServer((req, res) => {
     void readBody(req).then((body) => {
@@ -212,14 +250,18 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
       const idleShareOfCore = perService(idle(), (seconds) => Number((seconds / (IDLE_MS / 1000)).toFixed(3)));
       if (STATEMENTS) await stats.query('SELECT pg_stat_statements_reset()');
       const load = cpuSecondsFrom(running.pids);
+      const outside = outsideCpu(brokers, pgPort);
       const [machineBefore, loadStarted] = [machineTicks(), performance.now()];
       await atFixedRate(RATE, DURATION_S, file);
       const loadSeconds = (performance.now() - loadStarted) / 1000;
       // How much of the machine the load had: runs of one commit differ by hundreds of ms of p99
       // with the hour (docs/performance.md, twentieth session); the shares say which hour it was.
-      const machineDuringLoad = machineShares(machineBefore, machineTicks());
+      const machineAfter = machineTicks();
+      const machineDuringLoad = machineShares(machineBefore, machineAfter);
       // Each service's CPU over the load, per ticket filed: where the two cores went.
-      const cpuMsPerTicket = perService(load(), (seconds) => Number(((seconds * 1000) / Math.max(1, createdAt.size)).toFixed(2)));
+      const servicesSeconds = load();
+      const cpuMsPerTicket = perService(servicesSeconds, (seconds) => Number(((seconds * 1000) / Math.max(1, createdAt.size)).toFixed(2)));
+      const coresDuringLoad = sharesOfMachine(servicesSeconds, outside(), (machineAfter.busy - machineBefore.busy) / CLK_TCK, loadSeconds);
       const deadline = performance.now() + SETTLE_LIMIT_MS;
       while ([...createdAt.keys()].some((id) => !receivedAt.has(id)) && performance.now() < deadline) await sleep(50);
       const fromAnswer: number[] = [];
@@ -249,6 +291,7 @@ export const runE2eBench = async (): Promise<BenchFigures> => {
           cpuMsPerTicket,
           idleShareOfCore,
           machineDuringLoad,
+          coresDuringLoad,
         },
         ...(statements ? { statementsPerTicket: statements } : {}),
         p99RatioToBaseline: Number((answerFigures.p99 / baseline.latencyMs.p99).toFixed(2)),

@@ -1,18 +1,83 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Ticks of /proc's clock a second (CLK_TCK, 100 on Linux). */
 export const CLK_TCK = 100;
 
-/** CPU ticks (user + system) of a process, from /proc; undefined once it is gone. */
-export const cpuTicks = (pid: number): number | undefined => {
+const statFields = (pid: number | string): string[] | undefined => {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   } catch {
     return undefined;
   }
+};
+
+/** CPU ticks (user + system) of a process, from /proc; undefined once it is gone. */
+export const cpuTicks = (pid: number): number | undefined => {
+  const fields = statFields(pid);
+  return fields ? Number(fields[11]) + Number(fields[12]) : undefined;
+};
+
+/**
+ * CPU ticks of a process and everything under it: its own, its reaped children's (cutime,
+ * cstime) and its live children's, theirs counted the same way. The difference of two readings is
+ * the tree's CPU between them, children that came or went meanwhile included: a child's ticks move
+ * into its parent's cutime as it is reaped. For PostgreSQL's postmaster, its backends and workers.
+ * Undefined once the process is gone.
+ */
+export const treeCpuTicks = (pid: number): number | undefined => {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const parent = Number(statFields(entry)?.[1]);
+    if (Number.isFinite(parent)) children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  const ticksOf = (of: number): number | undefined => {
+    const fields = statFields(of);
+    if (!fields) return undefined;
+    const own = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    return own + (children.get(of) ?? []).reduce((sum, child) => sum + (ticksOf(child) ?? 0), 0);
+  };
+  return ticksOf(pid);
+};
+
+/** The process listening on 127.0.0.1 (or any address) at `port`, from /proc/net/tcp and the processes' sockets; undefined if none is found. */
+export const listenerPid = (port: number): number | undefined => {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let lines: string[] = [];
+    try {
+      lines = readFileSync(table, 'utf8').split('\n').slice(1);
+    } catch {
+      continue;
+    }
+    for (const line of lines) {
+      const cols = line.trim().split(/\s+/);
+      // local_address is ADDR:PORT, st 0A is LISTEN, the inode is the tenth column.
+      if (cols.length > 9 && cols[1].endsWith(`:${hexPort}`) && cols[3] === '0A') inodes.add(cols[9]);
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`/proc/${entry}/fd/${fd}`);
+        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return Number(entry);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return undefined;
 };
 
 /**
