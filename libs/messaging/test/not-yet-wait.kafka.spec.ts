@@ -190,4 +190,33 @@ describe('a NotYet wait on Kafka holds its partition, not the group (docs/adr/00
     expect(first.transport.brokerStatus.reachable && second.transport.brokerStatus.reachable).toBe(true);
     expect(first.consumer.outcomes['dead-lettered'] + second.consumer.outcomes['dead-lettered']).toBe(0);
   }, 120_000);
+
+  // docs/adr/0087: the fetch's partitions come as one batch. The waiting event pauses its own
+  // partition; the other partitions' events in that batch are applied, each once, and do not wait.
+  it('in a fetch of several partitions handled as one batch, the waiting event holds its partition alone', async () => {
+    const group = `rating-${randomUUID().slice(0, 8)}`;
+    const { transport: publisher } = transport(`${group}-publisher`);
+    const waiting = randomUUID();
+    const met = envelope(SlaMetV1, waiting, { partnerId, clockId: randomUUID(), level: 'standard', dueAt: '2026-12-05T12:00:00.000Z', respondedAt: '2026-12-05T10:00:00.000Z' });
+    const others = Array.from({ length: 9 }, (_, i) => envelope(TicketCreatedV1, randomUUID(), sampleTicketCreated(i + 2, { partnerId })));
+    // All in the log before the member joins: its first fetch brings the sla topic's partition and the ticket topic's.
+    await publishTo(publisher, SlaMetV1, met);
+    for (const created of others) await publishTo(publisher, TicketCreatedV1, created);
+    const only = await member(group, 'only');
+
+    await waitFor('the other tickets recorded while sla.met waits', async () => {
+      const rows = (await ds.query(`SELECT count(*)::int AS n FROM "${SCHEMA}".effects WHERE ticket_id = ANY($1)`, [others.map((e) => e.subject)])) as { n: number }[];
+      return rows[0].n >= others.length;
+    }, { timeoutMs: 30_000 });
+    expect(only.attempts()).toBeGreaterThanOrEqual(1);
+    expect(await effectsOf(waiting)).toEqual([]);
+    const created = envelope(TicketCreatedV1, waiting, sampleTicketCreated(1, { partnerId }));
+    await publishTo(publisher, TicketCreatedV1, created);
+
+    await waitFor('sla.met applied, or dead-lettered', async () => (await effectsOf(waiting)).length >= 2 || (await deadLettersOf(group)).length > 0, { timeoutMs: 40_000 });
+    expect(await deadLettersOf(group)).toEqual([]);
+    expect((await effectsOf(waiting)).map((e) => e.event_id).sort()).toEqual([created.id, met.id].sort());
+    // Each of the others applied once: none was handled again behind the wait.
+    for (const other of others) expect((await effectsOf(other.subject as string)).map((e) => e.event_id)).toEqual([other.id]);
+  }, 90_000);
 });

@@ -6,6 +6,7 @@ import { watchConsumerBroker } from './consumer-broker-watch';
 import { EventHandlingFailed, kafkajsLogCreator } from './kafkajs-log';
 import { reportConsumerLag } from './consumer-lag';
 import { RetryPauses } from './retry-pauses';
+import { DEFAULT_SEPARATE_CONCURRENCY, FetchBatches } from './fetch-batches';
 import { DEAD_LETTER_TOPIC, deadLetterHeaders, type DeadLetter, type EventTransport, type InboundMessage, type OutboundMessage, type SubscribeOptions, type Subscription } from '../transport';
 import { fromKafkaMessage, headersToStrings, toKafkaHeaders } from './cloud-event-binding';
 import { fixKafkajsRequestQueue } from './request-queue-fix';
@@ -25,6 +26,14 @@ const messageBytes = (message: Message): number => {
   return bytes;
 };
 
+/**
+ * kafkajs's workers for a consumer with a batch handler: at least the partitions one fetch
+ * brings (topics × partitions assigned to the member), so that all of them reach FetchBatches
+ * together. An idle worker costs nothing; with more partitions than this, the rest of a fetch
+ * comes in a second round.
+ */
+const KAFKAJS_WORKERS = 64;
+
 export interface KafkaTransportOptions {
   brokers: readonly string[];
   clientId: string;
@@ -39,8 +48,13 @@ export interface KafkaTransportOptions {
   maxRetryTimeMs?: number;
   /** How long a request to the broker may go unanswered before it fails (kafkajs `requestTimeout`); default kafkajs's 30 s. */
   requestTimeoutMs?: number;
-  /** Partitions one consumer handles at the same time (kafkajs `partitionsConsumedConcurrently`). */
+  /**
+   * Partitions one consumer handles at the same time when a fetch's batches are not merged (more
+   * than `mergeLimit` messages in all; docs/adr/0087). Default 3.
+   */
   partitionsConsumedConcurrently?: number;
+  /** A fetch's partition batches are handled as one batch while they hold at most this many messages (docs/adr/0087). Default 100; 0 never merges. */
+  mergeLimit?: number;
   /** Prepended to every topic and consumer group name: isolates environments (or test runs) sharing a cluster. */
   topicPrefix?: string;
   /**
@@ -238,6 +252,11 @@ export class KafkaTransport implements EventTransport {
     this.lagReporters.add(stopReportingLag);
     const retryPauses = new RetryPauses();
     this.retryPauses.add(retryPauses);
+    // A fetch's partitions handled as one batch (docs/adr/0087); a larger fetch partition by
+    // partition, a few at a time, each in order.
+    const fetchBatches = handleBatch
+      ? new FetchBatches(handleBatch, { mergeLimit: this.options.mergeLimit, separateConcurrency: this.options.partitionsConsumedConcurrently })
+      : undefined;
     // A joined group or a fetch that came back means the cluster answers again; a request timed
     // out or a crash for want of an answer, that it does not (a hung broker logs no ERROR line).
     consumer.on(consumer.events.GROUP_JOIN, () => this.brokerStatus.succeeded());
@@ -247,20 +266,22 @@ export class KafkaTransport implements EventTransport {
     await consumer.subscribe({ topics: options.topics.map((t) => this.topic(t)), fromBeginning: true });
     await consumer.run({
       autoCommit: true,
-      // Partitions in parallel, each in order (one message or one batch at a time): a key lives in
+      // Batches: every partition of a fetch handed over at once, to be merged into one batch
+      // (FetchBatches, docs/adr/0087); kafkajs starts a worker per partition, up to this many.
+      // Messages: partitions in parallel, each in order (one message at a time): a key lives in
       // one partition, so its order holds while one slow ticket no longer holds up the others (issue #7).
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: fetchBatches ? KAFKAJS_WORKERS : (this.options.partitionsConsumedConcurrently ?? DEFAULT_SEPARATE_CONCURRENCY),
       // The offset of a message is committed only after `handle` resolved, i.e. after the inbox
       // transaction committed. A crash in between redelivers it; the inbox makes that a no-op.
-      ...(handleBatch
+      ...(fetchBatches
         ? {
-            // A fetched batch of one partition at a time, in order; an offset is resolved (and
-            // committed) only once the batch handler reported its message dealt with.
+            // A fetched batch of one partition, in order; an offset is resolved (and committed)
+            // only once the batch handler reported its message dealt with.
             eachBatchAutoResolve: false,
             eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
               const inbound = batch.messages.map((message) => this.inbound(batch.topic, batch.partition, message));
               await handlerFailuresMarked(() =>
-                handleBatch(inbound, {
+                fetchBatches.handle(inbound, {
                   handled: (count) => {
                     if (count > 0) resolveOffset(batch.messages[count - 1].offset);
                   },
