@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import type { CloudEventEnvelope } from '@tss/contracts';
 import { waitFor } from '@tss/service-kit/testing';
@@ -26,25 +27,42 @@ const idOf = (m: InboundMessage) => (m.event as { id: string }).id;
 // transaction in the consumer), each partition's messages together and in their order.
 describe('a fetch of several partitions over a real broker', () => {
   const transports: KafkaTransport[] = [];
+  const admin = new Kafka({ clientId: 'fetch-batches-admin', brokers, logLevel: logLevel.NOTHING }).admin();
   const transportWith = (mergeLimit?: number) => {
+    const topicPrefix = `t${randomUUID().slice(0, 8)}.`;
     const transport = new KafkaTransport({
       brokers,
       clientId: 'fetch-batches-test',
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-      topicPrefix: `t${randomUUID().slice(0, 8)}.`,
+      topicPrefix,
       ...(mergeLimit === undefined ? {} : { mergeLimit }),
     });
     transports.push(transport);
-    return transport;
+    return Object.assign(transport, { topicPrefix });
   };
   fixKafkajsRequestQueue();
 
-  afterAll(async () => {
-    await Promise.all(transports.map((t) => t.close()));
+  beforeAll(async () => {
+    await admin.connect();
   });
 
+  afterAll(async () => {
+    await Promise.all(transports.map((t) => t.close()));
+    await admin.disconnect();
+  });
+
+  /** The group's committed offset of each partition against the partition's end: equal once everything read is committed. */
+  const committedAndEnd = async (prefix: string) => {
+    const [committed] = await admin.fetchOffsets({ groupId: `${prefix}merging`, topics: [`${prefix}merge.events`] });
+    const ends = await admin.fetchTopicOffsets(`${prefix}merge.events`);
+    return {
+      committed: Object.fromEntries(committed.partitions.map((p) => [p.partition, p.offset])),
+      end: Object.fromEntries(ends.map((p) => [p.partition, p.high])),
+    };
+  };
+
   /** Publishes 3 events for each of 12 keys (over the topic's 3 partitions), then reads them with a batch handler that records its batches. */
-  const readBack = async (transport: KafkaTransport) => {
+  const readBack = async (transport: KafkaTransport & { topicPrefix: string }) => {
     const topic = 'merge.events';
     await transport.ensureTopics([topic]);
     const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
@@ -61,19 +79,26 @@ describe('a fetch of several partitions over a real broker', () => {
         progress.handled(messages.length);
       },
     });
+    let offsets: Awaited<ReturnType<typeof committedAndEnd>> | undefined;
     try {
       const ids = new Set(sent.map((m) => m.event.id));
       await waitFor('every event read', () => batches.flat().filter((m) => ids.has(idOf(m))).length >= ids.size && new Set(batches.flat().map(idOf)).size >= ids.size, {
         timeoutMs: 60_000,
       });
+      // The offsets of what was handled are committed (by FetchBatches, once a fetch's batches are done).
+      offsets = await waitFor('the handled offsets committed', async () => {
+        const now = await committedAndEnd(transport.topicPrefix);
+        return JSON.stringify(now.committed) === JSON.stringify(now.end) && now;
+      }, { timeoutMs: 30_000 });
     } finally {
       await subscription.stop();
     }
-    return { batches, sent };
+    return { batches, sent, offsets };
   };
 
   it('hands the partitions of a fetch over as one batch, each partition together and in its order', async () => {
-    const { batches, sent } = await readBack(transportWith());
+    const { batches, sent, offsets } = await readBack(transportWith());
+    expect(Object.keys(offsets?.committed ?? {})).toHaveLength(3);
     const all = batches.flat();
     // All three partitions held events when the group first fetched: they came as one batch.
     expect(Math.max(...batches.map((b) => new Set(b.map(partitionOf)).size))).toBe(3);

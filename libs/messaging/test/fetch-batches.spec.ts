@@ -201,3 +201,63 @@ describe('FetchBatches: the partition batches of one fetch as one batch', () => 
     expect(b.told.handled).toEqual([1]);
   });
 });
+
+describe('FetchBatches: one commit of the offsets for each fetch', () => {
+  it('commits once, after the batch handler and before the partitions are done', async () => {
+    const order: string[] = [];
+    const handler = async (messages: readonly InboundMessage[], progress: BatchProgress) => {
+      order.push(`handled ${idsOf(messages).join(' ')}`);
+      progress.handled(messages.length);
+    };
+    const fetchBatches = new FetchBatches(handler, {
+      commit: async () => {
+        order.push('commit');
+      },
+    });
+    const [a, b] = [partition('a', 1), partition('b', 1)];
+    await Promise.all([a, b].map((p) => fetchBatches.handle(p.messages, p.progress).then(() => order.push(`${p.name} done`))));
+    expect(order).toEqual(['handled a0 b0', 'commit', 'a done', 'b done']);
+  });
+
+  it('commits once for partitions that went one by one', async () => {
+    let commits = 0;
+    const { batches, handler } = handlingAll();
+    await handOver(new FetchBatches(handler, { mergeLimit: 1, commit: async () => void (commits += 1) }), [partition('a', 1), partition('b', 1), partition('c', 1)]);
+    expect(batches).toEqual([['a0'], ['b0'], ['c0']]);
+    expect(commits).toBe(1);
+  });
+
+  it('commits what was handled when the handler fails, and the partitions fail with its error', async () => {
+    let commits = 0;
+    const failure = new Error('connection terminated');
+    const handler = async (_messages: readonly InboundMessage[], progress: BatchProgress) => {
+      progress.handled(1);
+      throw failure;
+    };
+    const [a, b] = [partition('a', 1), partition('b', 1)];
+    const outcomes = await handOver(new FetchBatches(handler, { commit: async () => void (commits += 1) }), [a, b]);
+    expect(commits).toBe(1);
+    expect(a.told.handled).toEqual([1]);
+    expect(outcomes).toEqual([
+      { status: 'rejected', reason: failure },
+      { status: 'rejected', reason: failure },
+    ]);
+  });
+
+  it('fails the partitions when the commit fails, for kafkajs to act on', async () => {
+    const refused = new Error('The coordinator is not aware of this member');
+    const { handler } = handlingAll();
+    const outcomes = await handOver(
+      new FetchBatches(handler, {
+        commit: async () => {
+          throw refused;
+        },
+      }),
+      [partition('a', 1), partition('b', 1)],
+    );
+    expect(outcomes).toEqual([
+      { status: 'rejected', reason: refused },
+      { status: 'rejected', reason: refused },
+    ]);
+  });
+});

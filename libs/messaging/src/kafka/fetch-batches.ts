@@ -14,6 +14,8 @@ interface Part {
   handled: number;
   /** Its next message handed a retry's wait to the transport: the partition is paused, and the rest comes again after it. */
   waiting: boolean;
+  /** How the batch handler ended for this part, once it has. */
+  failed?: { error: unknown };
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -23,6 +25,13 @@ export interface FetchBatchesOptions {
   mergeLimit?: number;
   /** Partitions handled at the same time when they go one by one. */
   separateConcurrency?: number;
+  /**
+   * Commits the consumer group's handled offsets, every partition's in one request: called once
+   * for each gathered set of batches, after the batch handler and before their parts settle, also
+   * when the handler failed (what it reported handled stays handled). Absent: nothing is committed
+   * here (kafkajs's auto-commit does it after each partition).
+   */
+  commit?: () => Promise<void>;
 }
 
 /**
@@ -50,6 +59,7 @@ export class FetchBatches {
   private scheduled = false;
   private readonly mergeLimit: number;
   private readonly separateConcurrency: number;
+  private readonly commit?: () => Promise<void>;
 
   constructor(
     private readonly handleBatch: BatchHandler,
@@ -57,6 +67,7 @@ export class FetchBatches {
   ) {
     this.mergeLimit = options.mergeLimit ?? DEFAULT_MERGE_LIMIT;
     this.separateConcurrency = Math.max(1, options.separateConcurrency ?? DEFAULT_SEPARATE_CONCURRENCY);
+    this.commit = options.commit;
   }
 
   /** Handles one partition's batch, with the others of its fetch; resolves when this partition's part is done. */
@@ -76,6 +87,7 @@ export class FetchBatches {
 
   private async run(parts: Part[]): Promise<void> {
     const total = parts.reduce((sum, part) => sum + part.messages.length, 0);
+    let merged: { failed?: { error: unknown } } = {};
     if (parts.length > 1 && total <= this.mergeLimit) {
       try {
         await this.handleBatch(
@@ -83,11 +95,24 @@ export class FetchBatches {
           mergedProgress(parts),
         );
       } catch (error) {
-        for (const part of parts) part.reject(error);
-        return;
+        merged = { failed: { error } };
       }
     }
-    await this.separately(parts);
+    if (merged.failed) for (const part of parts) part.failed = merged.failed;
+    else await this.separately(parts);
+    // One commit for all the parts' offsets, whatever their outcome: kafkajs commits what was
+    // resolved after a failure too.
+    let commitFailed: { error: unknown } | undefined;
+    try {
+      await this.commit?.();
+    } catch (error) {
+      commitFailed = { error };
+    }
+    for (const part of parts) {
+      const failed = part.failed ?? commitFailed;
+      if (failed) part.reject(failed.error);
+      else part.resolve();
+    }
   }
 
   /** Each part's rest in its own batch, at most `separateConcurrency` at a time. */
@@ -99,13 +124,11 @@ export class FetchBatches {
     await Promise.all(Array.from({ length: Math.min(this.separateConcurrency, queue.length) }, worker));
   }
 
+  /** A part's messages from where the merged batch left them (all of them when it was not merged); records a failure on the part. */
   private async rest(part: Part): Promise<void> {
     const { progress, messages } = part;
     const from = part.handled;
-    if (part.waiting || from >= messages.length || !progress.isRunning()) {
-      part.resolve();
-      return;
-    }
+    if (part.waiting || from >= messages.length || !progress.isRunning()) return;
     try {
       if (from === 0) await this.handleBatch(messages, progress);
       else
@@ -115,9 +138,8 @@ export class FetchBatches {
           heartbeat: () => progress.heartbeat(),
           ...(progress.retryLater ? { retryLater: (delayMs: number) => progress.retryLater?.(delayMs) } : {}),
         });
-      part.resolve();
     } catch (error) {
-      part.reject(error);
+      part.failed = { error };
     }
   }
 }

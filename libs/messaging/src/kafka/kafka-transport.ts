@@ -254,8 +254,16 @@ export class KafkaTransport implements EventTransport {
     this.retryPauses.add(retryPauses);
     // A fetch's partitions handled as one batch (docs/adr/0087); a larger fetch partition by
     // partition, a few at a time, each in order.
+    // The group's resolved offsets, committed once for each fetch's batches in one request (kafkajs's
+    // auto-commit sent one after each partition's): through the latest batch's hooks, which all
+    // reach the same group.
+    let commitResolved: (() => Promise<void>) | undefined;
     const fetchBatches = handleBatch
-      ? new FetchBatches(handleBatch, { mergeLimit: this.options.mergeLimit, separateConcurrency: this.options.partitionsConsumedConcurrently })
+      ? new FetchBatches(handleBatch, {
+          mergeLimit: this.options.mergeLimit,
+          separateConcurrency: this.options.partitionsConsumedConcurrently,
+          commit: async () => commitResolved?.(),
+        })
       : undefined;
     // A joined group or a fetch that came back means the cluster answers again; a request timed
     // out or a crash for want of an answer, that it does not (a hung broker logs no ERROR line).
@@ -265,7 +273,8 @@ export class KafkaTransport implements EventTransport {
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics.map((t) => this.topic(t)), fromBeginning: true });
     await consumer.run({
-      autoCommit: true,
+      // Batches: their offsets are committed by FetchBatches, after each fetch's batches.
+      autoCommit: !fetchBatches,
       // Batches: every partition of a fetch handed over at once, to be merged into one batch
       // (FetchBatches, docs/adr/0087); kafkajs starts a worker per partition, up to this many.
       // Messages: partitions in parallel, each in order (one message at a time): a key lives in
@@ -278,7 +287,8 @@ export class KafkaTransport implements EventTransport {
             // A fetched batch of one partition, in order; an offset is resolved (and committed)
             // only once the batch handler reported its message dealt with.
             eachBatchAutoResolve: false,
-            eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
+            eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause, commitOffsetsIfNecessary, uncommittedOffsets }) => {
+              commitResolved = () => commitOffsetsIfNecessary(uncommittedOffsets());
               const inbound = batch.messages.map((message) => this.inbound(batch.topic, batch.partition, message));
               await handlerFailuresMarked(() =>
                 fetchBatches.handle(inbound, {
