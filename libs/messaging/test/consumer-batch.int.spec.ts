@@ -190,6 +190,20 @@ describe('consumers handle events in batches (docs/performance.md, docs/adr/0013
       expect(await applied(b)).toEqual(['1:created']);
     });
 
+    // A read of one event (a steady trickle) goes the batch's way too: one statement fewer than
+    // the one-event path's key lock, parking check and inbox insert (docs/adr/0087).
+    it('a batch of one event: the key lock, then the parking check and the inbox row in one statement', async () => {
+      const a = randomUUID();
+      const { handled, transactions } = await statementsOf('batch-of-one-statements', [{ subject: a, sequence: 1 }]);
+      expect(handled).toBe(1);
+      expect(transactions).toHaveLength(1);
+      const [lock, recorded, ...rest] = transactions[0];
+      expect(lock).toContain('pg_advisory_xact_lock');
+      expect(recorded).toMatch(/dead_letters[\s\S]*INSERT INTO "batch_consumer"\.inbox/);
+      expect(rest).toHaveLength(1); // the handler's insert
+      expect(await applied(a)).toEqual(['1:created']);
+    });
+
     it('a batch with an event of a parked key: the others handled once, it parked behind the key, nothing of the rolled-back batch kept', async () => {
       const [a, parked, b] = [randomUUID(), randomUUID(), randomUUID()];
       const group = 'batch-parked-key';

@@ -422,9 +422,11 @@ export class EventConsumer {
       const chunk = messages.slice(start, start + limit);
       limit = size;
       // An event waiting between deliveries goes on its own: its batch would only fail at it again.
+      // A chunk of one event goes the batch's way too: its key lock, then its parking check and
+      // inbox row in one statement, one fewer than the one-event path (docs/adr/0087).
       const headId = eventIdOf(chunk[0]);
       const waiting = typeof headId === 'string' && this.retrying.has(headId);
-      if (chunk.length > 1 && failure?.at !== start && start >= singlyUntil && !waiting) {
+      if (failure?.at !== start && start >= singlyUntil && !waiting) {
         const result = await this.applyBatch(chunk);
         if (result.kind === 'handled') {
           for (const outcome of result.outcomes) this.count(outcome);
