@@ -40,6 +40,21 @@ const handlingAll = () => {
   return { batches, handler };
 };
 
+/** `handlingAll`, and a rebalance: `taken()` turns true once a batch has reported `after` messages handled. */
+const handlingAllUntilTaken = (after: number) => {
+  let taken = false;
+  const { batches, handler } = handlingAll();
+  const wrapped = async (messages: readonly InboundMessage[], progress: BatchProgress) =>
+    handler(messages, {
+      ...progress,
+      handled: (count) => {
+        progress.handled(count);
+        if (count >= after) taken = true;
+      },
+    });
+  return { batches, handler: wrapped, taken: () => taken };
+};
+
 /** The parts handed over in one turn of the event loop, as kafkajs's workers do. */
 const handOver = (fetchBatches: FetchBatches, parts: readonly Part[]) => Promise.allSettled(parts.map((p) => fetchBatches.handle(p.messages, p.progress)));
 
@@ -137,18 +152,10 @@ describe('FetchBatches: the partition batches of one fetch as one batch', () => 
   });
 
   it('stops the merged batch when a partition is taken away, and goes on with the others on their own', async () => {
-    let bTaken = false;
-    const { batches, handler } = handlingAll();
-    const wrapped = async (messages: readonly InboundMessage[], progress: BatchProgress) =>
-      handler(messages, {
-        ...progress,
-        handled: (count) => {
-          progress.handled(count);
-          if (count === 3) bTaken = true; // a rebalance, once a0, a1 and b0 are handled
-        },
-      });
-    const [a, b, c] = [partition('a', 2), partition('b', 2, { running: () => !bTaken }), partition('c', 2)];
-    const outcomes = await handOver(new FetchBatches(wrapped), [a, b, c]);
+    // A rebalance takes b away once a0, a1 and b0 are handled.
+    const { batches, handler, taken } = handlingAllUntilTaken(3);
+    const [a, b, c] = [partition('a', 2), partition('b', 2, { running: () => !taken() }), partition('c', 2)];
+    const outcomes = await handOver(new FetchBatches(handler), [a, b, c]);
 
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
     expect(batches).toEqual([
@@ -162,18 +169,10 @@ describe('FetchBatches: the partition batches of one fetch as one batch', () => 
   });
 
   it("goes on with a partition's rest where the merged batch left it, reporting its offsets from there", async () => {
-    let bTaken = false;
-    const { batches, handler } = handlingAll();
-    const wrapped = async (messages: readonly InboundMessage[], progress: BatchProgress) =>
-      handler(messages, {
-        ...progress,
-        handled: (count) => {
-          progress.handled(count);
-          bTaken = true; // b is taken away once a0 is handled: the merged batch stops inside a
-        },
-      });
-    const [a, b] = [partition('a', 3), partition('b', 1, { running: () => !bTaken })];
-    await handOver(new FetchBatches(wrapped), [a, b]);
+    // b is taken away once a0 is handled: the merged batch stops inside a.
+    const { batches, handler, taken } = handlingAllUntilTaken(1);
+    const [a, b] = [partition('a', 3), partition('b', 1, { running: () => !taken() })];
+    await handOver(new FetchBatches(handler), [a, b]);
 
     expect(batches).toEqual([
       ['a0', 'a1', 'a2', 'b0'],
