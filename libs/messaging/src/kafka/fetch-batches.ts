@@ -40,12 +40,12 @@ export interface FetchBatchesOptions {
  * kafkajs fetches every assigned partition in one request and hands each partition's messages to
  * `eachBatch` separately, one worker each; it fetches again once all are done. A consumer that
  * reads three topics of three partitions each ran up to nine transactions a fetch, and committed
- * its offsets after each: at a steady rate each held one or two events, and their fixed cost was
- * most of the consumer's work (docs/performance.md). Here the batches that arrive together (the
- * workers start in one turn of the event loop) are gathered until the next turn and, while they
- * hold at most `mergeLimit` messages, given to the batch handler as one batch: the partitions one
- * after the other, each in its order. A key lives in one partition of a topic, so each key's order
- * holds.
+ * its offsets after each. At a steady rate each held one or two events, and a consumer's cost went
+ * with its batches more than with its events (docs/performance.md). Here the batches that arrive
+ * together (the workers start in one turn of the event loop) are gathered until the next turn and,
+ * while they hold at most `mergeLimit` messages, given to the batch handler as one batch: the
+ * partitions one after the other, each in its order. A key lives in one partition of a topic, so
+ * each key's order holds.
  *
  * Each partition still answers for its own messages. The merged batch's progress is reported to
  * each part: its offsets are resolved as far as its messages are handled. A retry's wait
@@ -80,7 +80,10 @@ export class FetchBatches {
         this.scheduled = false;
         const parts = this.gathered;
         this.gathered = [];
-        void this.run(parts);
+        // `run` settles every part itself; this is for a fault of its own, which must not leave kafkajs waiting.
+        this.run(parts).catch((error: unknown) => {
+          for (const part of parts) part.reject(error);
+        });
       });
     });
   }
