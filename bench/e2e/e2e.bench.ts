@@ -63,13 +63,19 @@ const hops = async (databaseUrl: string) => {
   }
 };
 
-/** Each process's CPU seconds from now until the returned function is called (undefined for one that is gone). */
-const cpuSecondsFrom = (pids: Record<string, number>): (() => Record<string, number | undefined>) => {
-  const from = Object.entries(pids).map(([name, pid]) => ({ name, pid, ticks: cpuTicks(pid) }));
+/**
+ * Each process's CPU seconds from now until the returned function is called (undefined for one
+ * that is gone, or not found). `ticksOf`: the process alone, or with everything under it.
+ */
+const cpuSecondsFrom = (
+  pids: Record<string, number | undefined>,
+  ticksOf: (pid: number) => number | undefined = cpuTicks,
+): (() => Record<string, number | undefined>) => {
+  const from = Object.entries(pids).map(([name, pid]) => ({ name, pid, ticks: pid === undefined ? undefined : ticksOf(pid) }));
   return () =>
     Object.fromEntries(
       from.map(({ name, pid, ticks }) => {
-        const now = cpuTicks(pid);
+        const now = pid === undefined ? undefined : ticksOf(pid);
         return [name, ticks === undefined || now === undefined ? undefined : (now - ticks) / CLK_TCK];
       }),
     );
@@ -82,16 +88,11 @@ const cpuSecondsFrom = (pids: Record<string, number>): (() => Record<string, num
  * the webhook receiver). Undefined for one not found.
  */
 const outsideCpu = (brokers: string, pgPort: number): (() => Record<string, number | undefined>) => {
-  const brokerPid = listenerPid(Number(brokers.split(',')[0].split(':').pop()));
-  const postgresPid = listenerPid(pgPort);
-  const from = { broker: brokerPid && treeCpuTicks(brokerPid), postgres: postgresPid && treeCpuTicks(postgresPid), bench: process.cpuUsage() };
+  const servers = cpuSecondsFrom({ broker: listenerPid(Number(brokers.split(',')[0].split(':').pop())), postgres: listenerPid(pgPort) }, treeCpuTicks);
+  const bench = process.cpuUsage();
   return () => {
-    const since = (pid: number | undefined, ticks: number | undefined) => {
-      const now = pid === undefined ? undefined : treeCpuTicks(pid);
-      return now === undefined || ticks === undefined ? undefined : (now - ticks) / CLK_TCK;
-    };
-    const bench = process.cpuUsage(from.bench);
-    return { broker: since(brokerPid, from.broker), postgres: since(postgresPid, from.postgres), bench: (bench.user + bench.system) / 1e6 };
+    const used = process.cpuUsage(bench);
+    return { ...servers(), bench: (used.user + used.system) / 1e6 };
   };
 };
 

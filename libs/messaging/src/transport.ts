@@ -49,8 +49,9 @@ export interface BatchProgress {
 
 /**
  * Delivery contract for `handleBatch`: messages of one fetch (Kafka: its partitions one after the
- * other, each in order, docs/adr/0087) or of one group's read (in-process), in order. Resolve when the messages reported `handled` are dealt with; reject to
- * have every message after the last one reported delivered again (at-least-once; the inbox dedups).
+ * other, each in order, docs/adr/0087) or of one group's read (in-process), in order. Resolve when
+ * the messages reported `handled` are dealt with; reject to have every message after the last one
+ * reported delivered again (at-least-once; the inbox dedups).
  */
 export type BatchHandler = (messages: readonly InboundMessage[], progress: BatchProgress) => Promise<void>;
 

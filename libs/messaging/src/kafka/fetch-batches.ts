@@ -90,18 +90,8 @@ export class FetchBatches {
 
   private async run(parts: Part[]): Promise<void> {
     const total = parts.reduce((sum, part) => sum + part.messages.length, 0);
-    let merged: { failed?: { error: unknown } } = {};
-    if (parts.length > 1 && total <= this.mergeLimit) {
-      try {
-        await this.handleBatch(
-          parts.flatMap((part) => part.messages),
-          mergedProgress(parts),
-        );
-      } catch (error) {
-        merged = { failed: { error } };
-      }
-    }
-    if (merged.failed) for (const part of parts) part.failed = merged.failed;
+    const mergedFailed = parts.length > 1 && total <= this.mergeLimit ? await this.merged(parts) : undefined;
+    if (mergedFailed) for (const part of parts) part.failed = mergedFailed;
     else await this.separately(parts);
     // One commit for all the parts' offsets, whatever their outcome: kafkajs commits what was
     // resolved after a failure too.
@@ -115,6 +105,19 @@ export class FetchBatches {
       const failed = part.failed ?? commitFailed;
       if (failed) part.reject(failed.error);
       else part.resolve();
+    }
+  }
+
+  /** The parts as one batch; how the batch handler failed, if it did. */
+  private async merged(parts: readonly Part[]): Promise<{ error: unknown } | undefined> {
+    try {
+      await this.handleBatch(
+        parts.flatMap((part) => part.messages),
+        mergedProgress(parts),
+      );
+      return undefined;
+    } catch (error) {
+      return { error };
     }
   }
 
@@ -134,13 +137,7 @@ export class FetchBatches {
     if (part.waiting || from >= messages.length || !progress.isRunning()) return;
     try {
       if (from === 0) await this.handleBatch(messages, progress);
-      else
-        await this.handleBatch(messages.slice(from), {
-          handled: (count) => progress.handled(from + count),
-          isRunning: () => progress.isRunning(),
-          heartbeat: () => progress.heartbeat(),
-          ...(progress.retryLater ? { retryLater: (delayMs: number) => progress.retryLater?.(delayMs) } : {}),
-        });
+      else await this.handleBatch(messages.slice(from), { ...progress, handled: (count) => progress.handled(from + count) });
     } catch (error) {
       part.failed = { error };
     }

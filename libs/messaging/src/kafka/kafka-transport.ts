@@ -252,11 +252,9 @@ export class KafkaTransport implements EventTransport {
     this.lagReporters.add(stopReportingLag);
     const retryPauses = new RetryPauses();
     this.retryPauses.add(retryPauses);
-    // A fetch's partitions handled as one batch (docs/adr/0087); a larger fetch partition by
-    // partition, a few at a time, each in order.
-    // The group's resolved offsets, committed once for each fetch's batches in one request (kafkajs's
-    // auto-commit sent one after each partition's): through the latest batch's hooks, which all
-    // reach the same group.
+    // A fetch's partitions handled as one batch, a larger fetch partition by partition, each in
+    // order; the group's resolved offsets committed once per fetch, through the latest batch's
+    // hooks, which all reach the same group (docs/adr/0087).
     let commitResolved: (() => Promise<void>) | undefined;
     const fetchBatches = handleBatch
       ? new FetchBatches(handleBatch, {
@@ -284,8 +282,8 @@ export class KafkaTransport implements EventTransport {
       // transaction committed. A crash in between redelivers it; the inbox makes that a no-op.
       ...(fetchBatches
         ? {
-            // A fetched batch of one partition, in order; an offset is resolved (and committed)
-            // only once the batch handler reported its message dealt with.
+            // A fetched batch of one partition, in order; an offset is resolved only once the batch
+            // handler reported its message dealt with, and committed by FetchBatches after the fetch.
             eachBatchAutoResolve: false,
             eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause, commitOffsetsIfNecessary, uncommittedOffsets }) => {
               commitResolved = () => commitOffsetsIfNecessary(uncommittedOffsets());
