@@ -257,6 +257,59 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     }
   });
 
+  describe('the entries published rows leave in `outbox_unpublished` (docs/adr/0088)', () => {
+    /** The plans of the statements the relay ran to read its outbox, planned again on its own connection. */
+    const readPlans = async (ran: jest.SpyInstance<Promise<object[]>, [string, unknown[]]>) => {
+      const plans: string[] = [];
+      const contexts = [...ran.mock.contexts];
+      for (const [index, [sql, params]] of [...ran.mock.calls].entries()) {
+        if (!sql.includes('published_at IS NULL')) continue;
+        const session = contexts[index] as RelaySession;
+        // EXPLAIN alone runs nothing, not even the statement's updates.
+        const rows = await session.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+        plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
+      }
+      return plans;
+    };
+
+    it.each([
+      ['through `publish` (the path Kafka takes)', () => Object.assign(Object.create(transport) as EventTransport, { copyFromOutbox: undefined })],
+      ['copied into the log (single-process mode)', () => transport],
+    ])('%s: its reads walk the index in position order, which marks the entries of published rows dead as it passes them', async (_path, through) => {
+      await dataSource.query('CREATE EXTENSION IF NOT EXISTS pageinspect');
+      const ran = jest.spyOn(RelaySession.prototype, 'query');
+      const burst = await writeBurst(400);
+      // The planner's statistics lag behind a burst, as they do under load: they count these 400 as
+      // unpublished. Random reads are priced as under load, where the rows' published versions
+      // scatter the table: left to itself, the planner reads the rows and then sorts them.
+      await dataSource.query(`ANALYZE "${SCHEMA}".outbox`);
+      await dataSource.query(`ALTER DATABASE "${db.name}" SET random_page_cost = 10`);
+      try {
+        startRelay(through(), { batchSize: 1_000 });
+        await waitFor('the burst published', async () => (await Promise.all(burst.map((e) => isPublished(e.id)))).every(Boolean), { timeoutMs: 10_000 });
+        const late = await writeEvent();
+        await waitFor('the late event published', () => isPublished(late.id), { timeoutMs: 5_000 });
+        const plans = await readPlans(ran);
+        expect(plans.length).toBeGreaterThanOrEqual(2);
+        for (const plan of plans) {
+          expect(plan).toContain('Index Scan using outbox_unpublished');
+          // No bitmap, no scan of the whole table, no sort of the outbox's rows (a sort of the few just marked may stay).
+          expect(plan).not.toMatch(/Bitmap|Seq Scan on outbox|Sort Key: (outbox\.)?"position"/);
+        }
+        // The late event's read passed the burst's entries, each pointing at a row version no one can see.
+        const [{ dead }] = (await dataSource.query(
+          `SELECT count(*)::int AS dead FROM generate_series(1, (pg_relation_size($1::regclass) / current_setting('block_size')::int - 1)::int) AS p(page),
+                  LATERAL bt_page_items($1::text, p.page) WHERE dead`,
+          [`"${SCHEMA}".outbox_unpublished`],
+        )) as { dead: number }[];
+        expect(dead).toBeGreaterThanOrEqual(burst.length);
+      } finally {
+        ran.mockRestore();
+        await dataSource.query(`ALTER DATABASE "${db.name}" RESET random_page_cost`);
+      }
+    });
+  });
+
   describe('stopping while the transport still has a batch (a broker outage)', () => {
     /** A transport that takes a batch and answers only when told: kafkajs in its connection retries. */
     const heldTransport = () => {
