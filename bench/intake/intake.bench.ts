@@ -15,6 +15,7 @@ import { partnerToken } from '../support/platform-api';
 import { postTickets, TICKET, type LoadFigures } from '../support/ticket-load';
 import { postAtFixedRate } from '../support/paced-load';
 import { heaviestStatements, restartWithStatementStats } from '../support/statement-stats';
+import { explainLogFrom } from '../support/explain-log';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
@@ -144,13 +145,15 @@ const goal = (measured: number, target: number, direction: 'atLeast' | 'atMost' 
 export const runIntakeBench = async (): Promise<BenchFigures> => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tss-bench-'));
   // As `npm start` runs it: over a Unix-domain socket (libs/persistence, `unixSocket`).
-  const pg = new EmbeddedPostgres({ dataDir, port: await freePort(), unixSocket: true });
+  const explain = explainLogFrom();
+  const pg = new EmbeddedPostgres({ dataDir, port: await freePort(), unixSocket: true, ...(explain ? { onLog: explain.onLog } : {}) });
   const servers: ChildServer[] = [];
   const db = new Client({ connectionString: pg.url('tss_bench') });
   try {
     await pg.start();
     await ensureDatabase(pg.url(), 'tss_bench');
     if (STATEMENTS) await restartWithStatementStats(pg);
+    await explain?.enable(pg.url(), 'tss_bench');
     await db.connect();
     if (STATEMENTS) await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const databaseUrl = pg.url('tss_bench');
