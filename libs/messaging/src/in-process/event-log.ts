@@ -53,13 +53,6 @@ export const EXPIRED_ENTRIES_SQL = `SELECT log_offset FROM "${EVENT_LOG_SCHEMA}"
   WHERE appended_at < $1 AND log_offset <= (SELECT min(log_offset) FROM "${EVENT_LOG_SCHEMA}".group_offsets)
   LIMIT $2 FOR UPDATE SKIP LOCKED`;
 
-/**
- * The in-process transport's log in PostgreSQL: appended entries and each consumer group's
- * committed offset. Entries outlive the process, so a group that subscribes late, or restarts,
- * reads on from its offset exactly as a Kafka consumer group would. Like a topic, the log keeps
- * entries for the retention period (`EventLogRetention`), and longer while a known group has
- * still to read them.
- */
 /** A group's committed offset, the group and the offset given as the parameters named. */
 const commitSql = (group: string, offset: string): string =>
   `INSERT INTO "${EVENT_LOG_SCHEMA}".group_offsets (consumer_group, log_offset) VALUES (${group}, ${offset})
@@ -82,6 +75,13 @@ export const readSql = (topicCount: number): string => {
   return `SELECT ${columns} FROM (${perTopic.join(' UNION ALL ')}) entries ORDER BY log_offset LIMIT $3`;
 };
 
+/**
+ * The in-process transport's log in PostgreSQL: appended entries and each consumer group's
+ * committed offset. Entries outlive the process, so a group that subscribes late, or restarts,
+ * reads on from its offset exactly as a Kafka consumer group would. Like a topic, the log keeps
+ * entries for the retention period (`EventLogRetention`), and longer while a known group has
+ * still to read them.
+ */
 export class EventLog {
   private constructor(
     private readonly dataSource: DataSource,
