@@ -10,6 +10,8 @@ export interface StatementPlan {
   indexes: string[];
   /** Shared buffers hit or read by the whole statement. */
   blocks: number;
+  /** Rows the scans went through: those they returned and those their filters dropped. */
+  rowsScanned: number;
 }
 
 interface PlanNode {
@@ -18,6 +20,9 @@ interface PlanNode {
   'Index Name'?: string;
   'Shared Hit Blocks': number;
   'Shared Read Blocks': number;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
   Plans?: PlanNode[];
 }
 
@@ -43,6 +48,9 @@ export const explainedStatements = (tx: EntityManager): { tx: EntityManager; pla
               sorts: nodes.filter((n) => n['Node Type'] === 'Sort' || n['Node Type'] === 'Incremental Sort').length,
               indexes: nodes.flatMap((n) => (n['Index Name'] ? [n['Index Name']] : [])),
               blocks: plan['Shared Hit Blocks'] + plan['Shared Read Blocks'],
+              rowsScanned: nodes
+                .filter((n) => n['Node Type'].endsWith('Scan') && !n['Node Type'].startsWith('Bitmap Index'))
+                .reduce((sum, n) => sum + n['Actual Rows'] * n['Actual Loops'] + (n['Rows Removed by Filter'] ?? 0), 0),
             });
           }
           return target.query(sql, parameters);
