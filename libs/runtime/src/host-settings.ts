@@ -24,9 +24,9 @@ export const ServiceHostEnv = envSchema({
   }),
   // Anything but `on` used to mean off, silently (`yes`, `true`, `ON`): a value is one of the two.
   PG_PREPARED_STATEMENTS: Type.Union([Type.Literal('on'), Type.Literal('off')], {
-    default: 'off',
+    default: 'on',
     description:
-      "`on` runs the services' hot statements as prepared statements, planned once per connection (docs/adr/0058); needs session pooling, or PgBouncer 1.21+ with max_prepared_statements",
+      "`on` runs the services' hot statements as prepared statements, planned once per connection (docs/adr/0058). A pooler must keep them: session pooling, or PgBouncer 1.21+ with max_prepared_statements; `off` otherwise",
   }),
 });
 

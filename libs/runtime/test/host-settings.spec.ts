@@ -2,11 +2,11 @@ import { ConfigError } from '@tss/service-kit';
 import { hostSettingsFrom } from '../src';
 
 describe('what the runtime reads for every hosted service (ServiceHostEnv, docs/adr/0015)', () => {
-  it('defaults: relay batches of 500, events kept 7 days and pruned hourly in batches of 1000, statements not prepared, a request waits 15 s for PostgreSQL', () => {
+  it('defaults: relay batches of 500, events kept 7 days and pruned hourly in batches of 1000, hot statements prepared, a request waits 15 s for PostgreSQL', () => {
     expect(hostSettingsFrom({})).toEqual({
       relayBatchSize: 500,
       retention: { retentionMs: 7 * 86_400_000, intervalMs: 3_600_000, batchSize: 1_000 },
-      preparedStatements: false,
+      preparedStatements: true,
       answerTimeoutMs: 15_000,
     });
   });
