@@ -12,3 +12,4 @@ export * from './partner-directory';
 export * from './staff-directory';
 export * from './master-key-tables';
 export * from './concurrent-index';
+export * from './shared-listener';

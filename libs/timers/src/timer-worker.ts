@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '@tss/service-kit';
-import { inTransaction } from '@tss/persistence';
-import { TimerListener } from './timer-listener';
+import { databaseUrlOf, inTransaction, listen, type Listening } from '@tss/persistence';
 import { DEFAULT_TIMER_RETENTION, TimerRetention, type TimerRetentionSettings } from './timer-retention';
 import { reportDueTimers, timerMetrics } from './timer-metrics';
 import { TimerStore, type ClaimedTimer } from './timer-store';
+import { timersChannel } from './timers.migration';
 
 /** A timer handed to its handler: fired at `claimedAt`, `latenessMs` after it was due. */
 export interface FiredTimer extends ClaimedTimer {
@@ -114,7 +114,8 @@ export class TimerWorker {
   private wakeUp?: () => void;
   private kicked = false;
   private failures = 0;
-  private listener?: TimerListener;
+  /** Earlier timers' NOTIFY, on the process's shared listening connection (docs/adr/0089). */
+  private listener?: Listening;
   /** While the loop sleeps: the due time (by the clock) it sleeps towards, or undefined with nothing pending. */
   sleepingUntil?: Date | null;
   /** Timers fired by this worker (tests, metrics). */
@@ -358,12 +359,7 @@ export class TimerWorker {
   private async openListener(): Promise<void> {
     if (this.listener?.usable) return;
     await this.closeListener();
-    this.listener = await TimerListener.open({
-      dataSource: this.options.dataSource,
-      schema: this.store.schema,
-      logger: this.options.logger,
-      onNotify: () => this.wake(),
-    });
+    this.listener = await listen({ url: databaseUrlOf(this.options.dataSource), channel: timersChannel(this.store.schema), logger: this.options.logger, onNotify: () => this.wake() });
   }
 
   private async closeListener(): Promise<void> {

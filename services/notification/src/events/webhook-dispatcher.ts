@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '@tss/messaging';
+import { listen, type Listening } from '@tss/persistence';
 import { contextFromCarrier, inSpan, SpanKind, type Clock } from '@tss/service-kit';
 import type { TimerStore } from '@tss/timers';
 import { signingSecrets } from '../domain/webhook-endpoint';
@@ -71,7 +71,8 @@ export class WebhookDispatcher {
   private loopDone?: Promise<void>;
   private wakeUp?: () => void;
   private kicked = false;
-  private listener?: Client;
+  /** WEBHOOK_READY_CHANNEL, on the process's shared listening connection (docs/adr/0089). */
+  private listener?: Listening;
   /** Attempts whose request is out: the process's slots (`maxInFlight`). */
   private readonly inFlight = new Set<Promise<void>>();
   /** Attempts answered (or failed) whose result is still being recorded, by endpoint. */
@@ -327,30 +328,17 @@ export class WebhookDispatcher {
   }
 
   private async openListener(): Promise<void> {
-    if (this.listener) return;
+    if (this.listener?.usable) return;
+    await this.closeListener();
     const url = (this.options.dataSource.options as { url?: unknown }).url;
     if (typeof url !== 'string') return; // without a url: the fallback poll alone
-    const client = new Client({ connectionString: url, application_name: 'notification:webhooks' });
-    client.on('error', (error) => {
-      this.options.logger.warn({ err: error }, 'webhook listener connection lost');
-      if (this.listener === client) this.listener = undefined;
-      this.wake();
-    });
-    client.on('notification', () => this.wake());
-    try {
-      await client.connect();
-      await client.query(`LISTEN "${WEBHOOK_READY_CHANNEL}"`);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    this.listener = client;
+    this.listener = await listen({ url, channel: WEBHOOK_READY_CHANNEL, logger: this.options.logger, onNotify: () => this.wake() });
   }
 
   private async closeListener(): Promise<void> {
-    const client = this.listener;
+    const listener = this.listener;
     this.listener = undefined;
-    await client?.end().catch(() => undefined);
+    await listener?.close();
   }
 
   private sleep(ms: number): Promise<void> {
