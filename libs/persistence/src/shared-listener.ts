@@ -37,13 +37,14 @@ interface Subscriber {
 const listeners = new Map<string, SharedListener>();
 
 /**
- * One connection per database per process LISTENs for every channel the process's relays, timer
+ * One connection per database per process LISTENs for the channels that the process's timer
  * workers and webhook senders wait on (docs/adr/0089). Before PostgreSQL 19 a NOTIFY signals every
  * backend that listens to anything in its database, whatever the channel, and each one wakes to
- * read the queue: with a connection per waiter, twelve backends in one process woke for each
- * commit. A subscriber's LISTEN has finished when `listen` resolves, so a read after it misses no
- * commit. Losing the connection wakes every subscriber and makes their `Listening` unusable; the
- * next `listen` opens a new one. The connection closes with its last subscriber.
+ * read the queue: with a connection per waiter, twelve backends woke for each commit. (The outbox
+ * relays listen on the connection they hold for their lock; ADR 0089 says why.) A subscriber's
+ * LISTEN has finished when `listen` resolves, so a read after it misses no commit. Losing the
+ * connection wakes every subscriber and makes their `Listening` unusable; the next `listen` opens a
+ * new one. The connection closes with its last subscriber.
  */
 class SharedListener {
   private readonly channels = new Map<string, { subscribers: Set<Subscriber>; listened: Promise<void> }>();
