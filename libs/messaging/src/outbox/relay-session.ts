@@ -18,10 +18,10 @@ const RELAY_PLANNER_SETTINGS = 'SET enable_bitmapscan = off; SET enable_seqscan 
 
 /**
  * The relay's own PostgreSQL connection, apart from the service's pool: it LISTENs for commits to
- * the outbox (on this connection, not the process's shared one: docs/adr/0089) and holds the
- * schema's session-level advisory lock, so exactly one relay per schema
- * publishes without any transaction staying open while the broker is slow or away. If the
- * connection dies, PostgreSQL releases the lock with it and another replica takes over.
+ * the outbox (here, not on the process's shared listening connection: docs/adr/0089) and holds
+ * the schema's session-level advisory lock, so exactly one relay per schema publishes without any
+ * transaction staying open while the broker is slow or away. If the connection dies, PostgreSQL
+ * releases the lock with it and another replica takes over.
  */
 export class RelaySession {
   private broken = false;
