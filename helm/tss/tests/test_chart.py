@@ -1408,8 +1408,9 @@ class ProductionValues(unittest.TestCase):
         service opens itself (new Client)."""
         src = os.path.join(ROOT, "services", service, "src")
         index = open(os.path.join(src, "index.ts")).read()
-        listens = "composeService" in index or "new TimerWorker" in index or service == "notification"
-        own = sum(open(os.path.join(d, f)).read().count("new Client(") for d, _, files in os.walk(src) for f in files if f.endswith(".ts"))
+        texts = [open(os.path.join(d, f)).read() for d, _, files in os.walk(src) for f in files if f.endswith(".ts")]
+        listens = "composeService" in index or "new TimerWorker" in index or any(re.search(r"import \{[^}]*\blisten\b[^}]*\} from '@tss/persistence'", t) for t in texts)
+        own = sum(t.count("new Client(") for t in texts)
         return 1 + (1 if listens else 0) + own
 
     def test_documented_connection_budget_counts_every_connection_of_the_production_values(self):

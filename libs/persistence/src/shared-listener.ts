@@ -33,6 +33,9 @@ interface Subscriber {
   logger: Logger;
 }
 
+/** A channel name as an SQL identifier. */
+const quoted = (channel: string): string => `"${channel.replaceAll('"', '""')}"`;
+
 /** Open listeners by database url: one per database in a process. */
 const listeners = new Map<string, SharedListener>();
 
@@ -77,7 +80,7 @@ class SharedListener {
   async subscribe(channel: string, subscriber: Subscriber): Promise<void> {
     let entry = this.channels.get(channel);
     if (!entry) {
-      const listened = this.connected.then(() => this.client.query(`LISTEN "${channel.replaceAll('"', '""')}"`)).then(() => undefined);
+      const listened = this.connected.then(() => this.client.query(`LISTEN ${quoted(channel)}`)).then(() => undefined);
       entry = { subscribers: new Set(), listened };
       this.channels.set(channel, entry);
     }
@@ -104,7 +107,7 @@ class SharedListener {
       await this.client.end().catch(() => undefined);
     } else if (!this.lost) {
       // Queued after any LISTEN sent before it: a subscriber that comes back meanwhile listens again after it.
-      await this.client.query(`UNLISTEN "${channel.replaceAll('"', '""')}"`).catch(() => undefined);
+      await this.client.query(`UNLISTEN ${quoted(channel)}`).catch(() => undefined);
     }
   }
 
