@@ -257,6 +257,53 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     }
   });
 
+  it('a commit of its own unit of work wakes the relay once: the NOTIFY that follows its kick is known for an echo (docs/adr/0090)', async () => {
+    let release!: () => void;
+    const accepted = new Promise<void>((resolve) => (release = resolve));
+    let handedOver = 0;
+    let heard = 0;
+    const open = RelaySession.open.bind(RelaySession);
+    const opened = jest.spyOn(RelaySession, 'open').mockImplementation((options) =>
+      open({
+        ...options,
+        onNotify: (...args) => {
+          heard += 1;
+          options.onNotify(...args);
+        },
+      }),
+    );
+    const slow: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
+      copyFromOutbox: undefined,
+      publish: async (messages: readonly OutboundMessage[]) => {
+        handedOver += 1;
+        if (handedOver === 1) await accepted;
+        await transport.publish(messages);
+      },
+    });
+    try {
+      // A second wake-up during the drain would linger far past the test's wait, and hold the next commit back.
+      const relay = new OutboxRelay({ dataSource, schema: SCHEMA, transport: slow, clock: systemClock, logger, pollIntervalMs: FALLBACK_POLL_MS, lingerMs: 60_000 });
+      relays.push(relay);
+      const drains = jest.spyOn(relay, 'drainOnce');
+      relay.start();
+      const own = new UnitOfWork(dataSource, relay);
+      // Its first drain (of nothing) over, the relay sleeps: the commit's kick starts the next.
+      await waitFor('the first drain', () => drains.mock.calls.length === 1);
+      await drains.mock.results[0].value;
+      const first = await own.run((tx) => outbox.add(tx, TicketAcceptedV1, randomUUID(), { partnerId: randomUUID(), sequence: 2, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' }));
+      await waitFor('the commit handed to the transport, woken by its kick', () => handedOver === 1);
+      await waitFor('the commit’s NOTIFY heard while the transport holds the batch', () => heard === 1);
+      release();
+      await waitFor('the first event published', () => isPublished(first.id), { timeoutMs: 2_000 });
+      const next = await writeEvent();
+      await waitFor('a commit by another replica published at once, not after a linger', () => isPublished(next.id), { timeoutMs: 2_000 });
+      expect(heard).toBe(2);
+    } finally {
+      release();
+      opened.mockRestore();
+    }
+  });
+
   describe('the entries published rows leave in `outbox_unpublished` (docs/adr/0088)', () => {
     /** The plans of the statements the relay ran to read its outbox, planned again on its own connection. */
     const readPlans = async (ran: jest.SpyInstance<Promise<object[]>, [string, unknown[]]>) => {

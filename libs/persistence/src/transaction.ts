@@ -17,3 +17,13 @@ export type { DataSource, EntityManager };
  * writes keep `inTransaction` or the unit of work.
  */
 export const inSnapshot = <T>(dataSource: DataSource, work: (tx: EntityManager) => Promise<T>): Promise<T> => dataSource.transaction('REPEATABLE READ', work);
+
+/**
+ * The process ID of the PostgreSQL backend behind `manager`'s connection, which every NOTIFY sent
+ * on it names as its sender; undefined before the connection is open. TypeORM keeps the pg client
+ * on its query runner without typing it.
+ */
+export const backendPidOf = (manager: EntityManager): number | undefined => {
+  const client = (manager.queryRunner as unknown as { databaseConnection?: { processID?: unknown } } | undefined)?.databaseConnection;
+  return typeof client?.processID === 'number' ? client.processID : undefined;
+};

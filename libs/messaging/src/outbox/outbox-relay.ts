@@ -8,6 +8,7 @@ import { assertSchemaName, databaseUrlOf, prepared } from '@tss/persistence';
 import { messagingMetrics, reportBacklog, type OutboxBacklog } from '../metrics/messaging-metrics';
 import type { EventTransport, OutboundMessage, OutboxCopy } from '../transport';
 import { publishedEventSql } from './in-transit-data';
+import { CommitEchoes, type AnnouncedCommit } from './commit-echoes';
 import { RelaySession } from './relay-session';
 
 export interface OutboxRelayOptions {
@@ -103,6 +104,7 @@ export class OutboxRelay {
   private loopDone?: Promise<void>;
   private wake?: () => void;
   private kicked = false;
+  private readonly echoes = new CommitEchoes();
   private failures = 0;
   private session?: RelaySession;
   private stopReporting?: () => void;
@@ -146,10 +148,20 @@ export class OutboxRelay {
     return { events: row.events, oldestAgeSeconds };
   }
 
-  /** Asks for a drain now (after a commit that wrote to the outbox, here or, by NOTIFY, elsewhere). */
-  kick(): void {
+  /**
+   * Asks for a drain now: after a commit that wrote to the outbox, here or, by NOTIFY, elsewhere.
+   * A commit of this process's unit of work names itself, so that its NOTIFY, or the kick that
+   * follows its NOTIFY, does not wake the relay a second time (docs/adr/0090).
+   */
+  kick(commit?: AnnouncedCommit): void {
+    if (commit && !this.echoes.announced(commit)) return;
     this.kicked = true;
     this.wake?.();
+  }
+
+  /** A NOTIFY on the outbox's channel, sent by `backendPid`'s commit. */
+  private notified(backendPid: number): void {
+    if (this.echoes.notified(backendPid)) this.kick();
   }
 
   async stop(): Promise<void> {
@@ -316,13 +328,17 @@ export class OutboxRelay {
 
   private async openSession(): Promise<RelaySession> {
     if (this.session && !this.session.usable) await this.closeSession();
-    this.session ??= await RelaySession.open({
-      dataSource: this.options.dataSource,
-      schema: this.schema,
-      logger: this.options.logger,
-      onNotify: () => this.kick(),
-      onError: () => this.wake?.(),
-    });
+    if (!this.session) {
+      this.session = await RelaySession.open({
+        dataSource: this.options.dataSource,
+        schema: this.schema,
+        logger: this.options.logger,
+        onNotify: (backendPid) => this.notified(backendPid),
+        onError: () => this.wake?.(),
+      });
+      // A new connection hears no NOTIFY sent before its LISTEN; the drain that follows reads those commits.
+      this.echoes.forget();
+    }
     return this.session;
   }
 

@@ -32,7 +32,7 @@ export class RelaySession {
     private readonly lockName: string,
   ) {}
 
-  static async open(options: { dataSource: DataSource; schema: string; logger: Logger; onNotify: () => void; onError: () => void }): Promise<RelaySession> {
+  static async open(options: { dataSource: DataSource; schema: string; logger: Logger; onNotify: (backendPid: number) => void; onError: () => void }): Promise<RelaySession> {
     const client = new Client({ connectionString: databaseUrlOf(options.dataSource), application_name: `${options.schema}:outbox-relay` });
     const session = new RelaySession(client, `outbox:${options.schema}`);
     // Without a listener an 'error' event (server restart) would crash the process.
@@ -41,7 +41,7 @@ export class RelaySession {
       options.logger.warn({ err: error }, 'outbox relay connection lost');
       options.onError();
     });
-    client.on('notification', () => options.onNotify());
+    client.on('notification', (notification) => options.onNotify(notification.processId));
     try {
       await client.connect();
       await client.query(`LISTEN "${outboxChannel(options.schema)}"`);

@@ -1,4 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { backendPidOf } from '@tss/persistence';
+import type { AnnouncedCommit } from './commit-echoes';
 import { outboxWrittenIn } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
 
@@ -12,10 +14,18 @@ export const isRetryableTransactionFailure = (error: unknown): boolean => {
   return typeof code === 'string' && RETRYABLE_CODES.has(code);
 };
 
+/** What a finished attempt tells the unit of work: the work's value, and the commit to announce if it wrote events. */
+interface Attempted<T> {
+  value: T;
+  /** Set when the commit carries events for the relay; the backend is unknown only if nothing was sent. */
+  wroteEvents?: { backendPid: number | undefined };
+}
+
 /**
  * A service's state changes go through here: one transaction for the change and its outbox rows,
  * then, if it wrote any, a kick to the relay so the events leave at once instead of at the next
- * poll (or a NOTIFY's round trip).
+ * poll (or a NOTIFY's round trip). The kick names the commit's backend, so that the relay knows
+ * the commit's NOTIFY for an echo (docs/adr/0090).
  *
  * A transaction PostgreSQL aborts as a deadlock victim or a serialization failure is run again
  * (up to 3 attempts, after a short random pause): the work must touch nothing but `tx`, which is
@@ -54,17 +64,18 @@ export class UnitOfWork {
     });
   }
 
-  /** Runs the work; tells the unit of work whether its commit will carry events for the relay. */
-  private async written<T>(tx: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<{ value: T; wroteEvents: boolean }> {
+  /** Runs the work; tells the unit of work whether its commit will carry events for the relay, and from which backend. */
+  private async written<T>(tx: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<Attempted<T>> {
     const value = await work(tx);
-    return { value, wroteEvents: outboxWrittenIn(tx) };
+    return outboxWrittenIn(tx) ? { value, wroteEvents: { backendPid: backendPidOf(tx) } } : { value };
   }
 
-  private async attempts<T>(once: () => Promise<{ value: T; wroteEvents: boolean }>): Promise<T> {
+  private async attempts<T>(once: () => Promise<Attempted<T>>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
+        const startedAt = performance.now();
         const { value, wroteEvents } = await once();
-        if (wroteEvents) this.relay?.kick();
+        if (wroteEvents) this.relay?.kick(announced(wroteEvents.backendPid, startedAt));
         return value;
       } catch (error) {
         if (attempt >= ATTEMPTS || !isRetryableTransactionFailure(error)) throw error;
@@ -74,3 +85,5 @@ export class UnitOfWork {
     }
   }
 }
+
+const announced = (backendPid: number | undefined, startedAt: number): AnnouncedCommit | undefined => (backendPid === undefined ? undefined : { backendPid, startedAt });
