@@ -1403,15 +1403,12 @@ class ProductionValues(unittest.TestCase):
     @staticmethod
     def own_connections(service):
         """PostgreSQL connections a pod holds besides its pool: the outbox relay's (every service,
-        relay-session.ts), the process's one shared listening connection (services with a
-        TimerWorker, and notification's webhook sender: shared-listener.ts), and any connection the
-        service opens itself (new Client)."""
+        relay-session.ts), the process's one listening connection (every service: its relay
+        LISTENs there, and so do its timer worker and notification's webhook sender:
+        shared-listener.ts), and any connection the service opens itself (new Client)."""
         src = os.path.join(ROOT, "services", service, "src")
-        index = open(os.path.join(src, "index.ts")).read()
-        texts = [open(os.path.join(d, f)).read() for d, _, files in os.walk(src) for f in files if f.endswith(".ts")]
-        listens = "composeService" in index or "new TimerWorker" in index or any(re.search(r"import \{[^}]*\blisten\b[^}]*\} from '@tss/persistence'", t) for t in texts)
-        own = sum(t.count("new Client(") for t in texts)
-        return 1 + (1 if listens else 0) + own
+        own = sum(open(os.path.join(d, f)).read().count("new Client(") for d, _, files in os.walk(src) for f in files if f.endswith(".ts"))
+        return 2 + own
 
     def test_documented_connection_budget_counts_every_connection_of_the_production_values(self):
         docs = render(values=PRODUCTION, required=False)
@@ -1423,7 +1420,7 @@ class ProductionValues(unittest.TestCase):
             pods = hpas.get(full(s), d["spec"].get("replicas"))
             surge = d["spec"]["strategy"].get("rollingUpdate", {}).get("maxSurge", 0)
             total += (pods + surge) * (pool + self.own_connections(s))
-        self.assertEqual({s: self.own_connections(s) for s in SERVICES}, {s: 1 if s == "gateway" else 2 for s in SERVICES})
+        self.assertEqual({s: self.own_connections(s) for s in SERVICES}, {s: 2 for s in SERVICES})
         ops = open(os.path.join(ROOT, "docs", "operations.md")).read()
         documented, picked = re.search(r"With the production values this is [^=]+= (\d+), hence `max_connections: (\d+)`", ops).groups()
         self.assertEqual(int(documented), total)

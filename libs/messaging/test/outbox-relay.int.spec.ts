@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { NotificationEmailReceivedV1, TicketAcceptedV1 } from '@tss/contracts';
-import { createServiceDataSource, initializeAndMigrate } from '@tss/persistence';
+import { createServiceDataSource, initializeAndMigrate, LISTENER_APPLICATION_NAME } from '@tss/persistence';
 import { createTestDatabase, type TestDatabase } from '@tss/persistence/testing';
 import { systemClock } from '@tss/service-kit';
 import { waitFor } from '@tss/service-kit/testing';
@@ -105,6 +105,43 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
       const second = await writeEvent();
       await waitFor('the second event, well before the fallback poll', () => delivered.has(second.id), { timeoutMs: 2_000 });
       process.stdout.write(`outbox relay: commit to delivery ${Math.round(performance.now() - started)} ms with a ${FALLBACK_POLL_MS} ms fallback poll\n`);
+    } finally {
+      await subscription.stop();
+    }
+  });
+
+  it('listens on the shared connection (docs/adr/0089): when it is lost, the relay listens on a new one and keeps its own connection and lock', async () => {
+    const backends = async (applicationName: string): Promise<number[]> =>
+      ((await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, [applicationName])) as { pid: number }[]).map(
+        (r) => r.pid,
+      );
+    const delivered = new Set<string>();
+    const subscription = await transport.subscribe({
+      group: `relisten-${randomUUID().slice(0, 8)}`,
+      topics: [TicketAcceptedV1.topic],
+      handle: async (m) => void delivered.add(String((m.event as { id?: unknown }).id)),
+    });
+    try {
+      startRelay();
+      const first = await writeEvent();
+      await waitFor('the first event', () => delivered.has(first.id), { timeoutMs: FALLBACK_POLL_MS + 5_000 });
+      const [relayPid] = await backends(`${SCHEMA}:outbox-relay`);
+      const [listenerPid] = await backends(LISTENER_APPLICATION_NAME);
+      expect(relayPid).toBeDefined();
+      expect(listenerPid).toBeDefined();
+      expect(listenerPid).not.toBe(relayPid);
+
+      await dataSource.query('SELECT pg_terminate_backend($1)', [listenerPid]);
+      const relistened = await waitFor('a new listening connection', async () => {
+        const now = await backends(LISTENER_APPLICATION_NAME);
+        return now.length === 1 && now[0] !== listenerPid ? now[0] : undefined;
+      });
+      expect(relistened).not.toBe(listenerPid);
+      // The relay's connection, and with it the schema's relay lock, outlived the listener.
+      expect(await backends(`${SCHEMA}:outbox-relay`)).toEqual([relayPid]);
+
+      const second = await writeEvent();
+      await waitFor('the second event, woken by NOTIFY on the new connection', () => delivered.has(second.id), { timeoutMs: 2_000 });
     } finally {
       await subscription.stop();
     }
@@ -261,17 +298,6 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     let release!: () => void;
     const accepted = new Promise<void>((resolve) => (release = resolve));
     let handedOver = 0;
-    let heard = 0;
-    const open = RelaySession.open.bind(RelaySession);
-    const opened = jest.spyOn(RelaySession, 'open').mockImplementation((options) =>
-      open({
-        ...options,
-        onNotify: (...args) => {
-          heard += 1;
-          options.onNotify(...args);
-        },
-      }),
-    );
     const slow: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
       copyFromOutbox: undefined,
       publish: async (messages: readonly OutboundMessage[]) => {
@@ -285,22 +311,23 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
       const relay = new OutboxRelay({ dataSource, schema: SCHEMA, transport: slow, clock: systemClock, logger, pollIntervalMs: FALLBACK_POLL_MS, lingerMs: 60_000 });
       relays.push(relay);
       const drains = jest.spyOn(relay, 'drainOnce');
+      // Every NOTIFY the relay hears on the outbox's channel, echo or not.
+      const heard = jest.spyOn(relay as unknown as { notified: (senderPid: number) => void }, 'notified');
       relay.start();
       const own = new UnitOfWork(dataSource, relay);
       // Its first drain (of nothing) over, the relay sleeps: the commit's kick starts the next.
       await waitFor('the first drain', () => drains.mock.calls.length === 1);
       await drains.mock.results[0].value;
       const first = await own.run((tx) => outbox.add(tx, TicketAcceptedV1, randomUUID(), { partnerId: randomUUID(), sequence: 2, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' }));
-      await waitFor('the commit handed to the transport, woken by its kick', () => handedOver === 1);
-      await waitFor('the commit’s NOTIFY heard while the transport holds the batch', () => heard === 1);
+      await waitFor('the commit handed to the transport', () => handedOver === 1);
+      await waitFor('the commit’s NOTIFY heard while the transport holds the batch', () => heard.mock.calls.length === 1);
       release();
       await waitFor('the first event published', () => isPublished(first.id), { timeoutMs: 2_000 });
       const next = await writeEvent();
       await waitFor('a commit by another replica published at once, not after a linger', () => isPublished(next.id), { timeoutMs: 2_000 });
-      expect(heard).toBe(2);
+      expect(heard).toHaveBeenCalledTimes(2);
     } finally {
       release();
-      opened.mockRestore();
     }
   });
 

@@ -21,15 +21,18 @@ export interface ListenOptions {
   url: string;
   channel: string;
   logger: Logger;
-  /** A NOTIFY on the channel, or the connection lost (wake up, and listen again before the next read). */
-  onNotify: () => void;
+  /**
+   * A NOTIFY on the channel, with the process ID of the backend whose commit sent it; or, without
+   * one, the connection lost (wake up, and listen again before the next read).
+   */
+  onNotify: (senderPid?: number) => void;
 }
 
 /** The application_name of the shared connection, in `pg_stat_activity`. */
 export const LISTENER_APPLICATION_NAME = 'tss:listener';
 
 interface Subscriber {
-  onNotify: () => void;
+  onNotify: (senderPid?: number) => void;
   logger: Logger;
 }
 
@@ -40,14 +43,13 @@ const quoted = (channel: string): string => `"${channel.replaceAll('"', '""')}"`
 const listeners = new Map<string, SharedListener>();
 
 /**
- * One connection per database per process LISTENs for the channels that the process's timer
- * workers and webhook senders wait on (docs/adr/0089). Before PostgreSQL 19 a NOTIFY signals every
- * backend that listens to anything in its database, whatever the channel, and each one wakes to
- * read the queue: with a connection per waiter, twelve backends woke for each commit. (The outbox
- * relays listen on the connection they hold for their lock; ADR 0089 says why.) A subscriber's
- * LISTEN has finished when `listen` resolves, so a read after it misses no commit. Losing the
- * connection wakes every subscriber and makes their `Listening` unusable; the next `listen` opens a
- * new one. The connection closes with its last subscriber.
+ * One connection per database per process LISTENs for every channel the process's outbox relays,
+ * timer workers and webhook senders wait on (docs/adr/0089). Before PostgreSQL 19 a NOTIFY signals
+ * every backend that listens to anything in its database, whatever the channel, and each one wakes
+ * to read the queue: with a connection per waiter, twelve backends woke for each commit. A
+ * subscriber's LISTEN has finished when `listen` resolves, so a read after it misses no commit.
+ * Losing the connection wakes every subscriber and makes their `Listening` unusable; the next
+ * `listen` opens a new one. The connection closes with its last subscriber.
  */
 class SharedListener {
   private readonly channels = new Map<string, { subscribers: Set<Subscriber>; listened: Promise<void> }>();
@@ -63,7 +65,7 @@ class SharedListener {
     client.on('error', (error) => this.loseConnection(error));
     client.on('end', () => this.loseConnection(new Error('the listening connection ended')));
     client.on('notification', (message: Notification) => {
-      for (const subscriber of this.channels.get(message.channel)?.subscribers ?? []) subscriber.onNotify();
+      for (const subscriber of this.channels.get(message.channel)?.subscribers ?? []) subscriber.onNotify(message.processId);
     });
     this.connected = client.connect().then(() => {
       this.established = true;

@@ -21,11 +21,17 @@ describe('the shared listening connection (docs/adr/0089)', () => {
     ).rows.map((r) => r.pid);
 
   const counter = () => {
-    const calls = { count: 0 };
-    return { calls, onNotify: () => (calls.count += 1) };
+    const calls = { count: 0, senders: [] as (number | undefined)[] };
+    return {
+      calls,
+      onNotify: (senderPid?: number) => {
+        calls.count += 1;
+        calls.senders.push(senderPid);
+      },
+    };
   };
 
-  const subscribe = async (channel: string, onNotify: () => void): Promise<Listening> => {
+  const subscribe = async (channel: string, onNotify: (senderPid?: number) => void): Promise<Listening> => {
     const listening = await listen({ url: db.url, channel, logger, onNotify });
     open.push(listening);
     return listening;
@@ -64,6 +70,9 @@ describe('the shared listening connection (docs/adr/0089)', () => {
     await admin.query(`SELECT pg_notify('tss_b', '')`);
     await waitFor('the tss_b subscriber told again', () => b.calls.count === 2);
     expect([a1.calls.count, a2.calls.count]).toEqual([1, 1]);
+    // Each is told which backend sent it (an outbox relay knows its own commits' echoes by it: docs/adr/0090).
+    const [{ pid }] = (await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+    expect([...a1.calls.senders, ...a2.calls.senders, ...b.calls.senders]).toEqual([pid, pid, pid, pid]);
   });
 
   it('a closed subscription hears nothing more; the connection closes with the last one', async () => {
@@ -95,6 +104,8 @@ describe('the shared listening connection (docs/adr/0089)', () => {
     const [pid] = await listenerBackends();
     await admin.query('SELECT pg_terminate_backend($1)', [pid]);
     await waitFor('both subscribers woken by the loss', () => a.calls.count === 1 && b.calls.count === 1);
+    // Without a sender: a loss, not a commit.
+    expect([...a.calls.senders, ...b.calls.senders]).toEqual([undefined, undefined]);
     expect([la.usable, lb.usable]).toEqual([false, false]);
 
     const again = counter();

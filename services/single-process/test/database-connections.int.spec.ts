@@ -4,8 +4,7 @@ import { waitFor } from '@tss/service-kit/testing';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 // docs/adr/0089: every NOTIFY wakes every backend that listens to anything in the database (before
-// PostgreSQL 19), so the timer workers and the webhook sender share one listening connection. Each
-// relay listens on the connection it holds for its lock (services-mode latency, ADR 0089).
+// PostgreSQL 19), so the platform listens on one connection, not on one per relay and timer worker.
 describe('the platform’s own PostgreSQL connections (docs/adr/0089)', () => {
   let platform: TestPlatform;
 
@@ -25,7 +24,7 @@ describe('the platform’s own PostgreSQL connections (docs/adr/0089)', () => {
     return Object.fromEntries(rows.map((r) => [r.application_name, r.n]));
   };
 
-  it('one listening connection serves every timer worker and the webhook sender; each relay keeps its own', async () => {
+  it('one listening connection serves every relay, timer worker and the webhook sender; each relay keeps its own for its lock', async () => {
     // A ticket goes through: intake's relay woke, sla-timer opened the clock and scheduled its timers.
     const admin = await platform.adminToken();
     const acme = await platform.client.partner(admin, 'Acme Connections');

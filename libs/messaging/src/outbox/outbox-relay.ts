@@ -4,10 +4,11 @@ import type { Logger } from 'pino';
 import type { CloudEventEnvelope } from '@tss/contracts';
 import { Type } from '@sinclair/typebox';
 import { contextFromCarrier, envSchema, loadConfig, spansRecorded, timerDelayMs, traceCarrierOf, type Clock } from '@tss/service-kit';
-import { assertSchemaName, databaseUrlOf, prepared } from '@tss/persistence';
+import { assertSchemaName, databaseUrlOf, listen, prepared, type Listening } from '@tss/persistence';
 import { messagingMetrics, reportBacklog, type OutboxBacklog } from '../metrics/messaging-metrics';
 import type { EventTransport, OutboundMessage, OutboxCopy } from '../transport';
 import { publishedEventSql } from './in-transit-data';
+import { outboxChannel } from './outbox-notify.migration';
 import { CommitEchoes, type AnnouncedCommit } from './commit-echoes';
 import { RelaySession } from './relay-session';
 
@@ -107,6 +108,8 @@ export class OutboxRelay {
   private readonly echoes = new CommitEchoes();
   private failures = 0;
   private session?: RelaySession;
+  /** The outbox's NOTIFY, on the process's shared listening connection (docs/adr/0089). */
+  private listening?: Listening;
   private stopReporting?: () => void;
   /** Aborted by `stop()`: a publish in flight gets `stopGraceMs` more, no longer. */
   private stopping = new AbortController();
@@ -181,6 +184,8 @@ export class OutboxRelay {
    * (docs/performance.md). Batches still go to the transport one after another, in order.
    */
   async drainOnce(): Promise<number> {
+    // Listening before the read: a commit after it wakes the relay again.
+    await this.listen();
     const session = await this.openSession();
     if (!(await session.holdsLock())) return 0;
     const copy = this.copyInDatabase();
@@ -328,18 +333,23 @@ export class OutboxRelay {
 
   private async openSession(): Promise<RelaySession> {
     if (this.session && !this.session.usable) await this.closeSession();
-    if (!this.session) {
-      this.session = await RelaySession.open({
-        dataSource: this.options.dataSource,
-        schema: this.schema,
-        logger: this.options.logger,
-        onNotify: (backendPid) => this.notified(backendPid),
-        onError: () => this.wake?.(),
-      });
-      // A new connection hears no NOTIFY sent before its LISTEN; the drain that follows reads those commits.
-      this.echoes.forget();
-    }
+    this.session ??= await RelaySession.open({ dataSource: this.options.dataSource, schema: this.schema, logger: this.options.logger, onError: () => this.wake?.() });
     return this.session;
+  }
+
+  private async listen(): Promise<void> {
+    if (this.listening?.usable) return;
+    await this.listening?.close();
+    this.listening = undefined;
+    this.listening = await listen({
+      url: databaseUrlOf(this.options.dataSource),
+      channel: outboxChannel(this.schema),
+      logger: this.options.logger,
+      // Without a sender the connection was lost: wake up and listen again.
+      onNotify: (senderPid) => (senderPid === undefined ? this.kick() : this.notified(senderPid)),
+    });
+    // A new LISTEN hears no NOTIFY sent before it; the drain that follows reads those commits.
+    this.echoes.forget();
   }
 
   private async closeSession(): Promise<void> {
@@ -378,6 +388,8 @@ export class OutboxRelay {
       await this.sleep(this.failures > 0 ? this.backoffMs() : (this.options.pollIntervalMs ?? 5_000));
     }
     await this.closeSession();
+    await this.listening?.close();
+    this.listening = undefined;
   }
 
   /** A short wait that kicks do not cut short (they are what it waits for); stopping does. */

@@ -2,7 +2,6 @@ import { databaseUrlOf } from '@tss/persistence';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { outboxChannel } from './outbox-notify.migration';
 
 /**
  * The relay's reads walk `outbox_unpublished` in position order: neither a bitmap scan nor a
@@ -17,11 +16,12 @@ import { outboxChannel } from './outbox-notify.migration';
 const RELAY_PLANNER_SETTINGS = 'SET enable_bitmapscan = off; SET enable_seqscan = off';
 
 /**
- * The relay's own PostgreSQL connection, apart from the service's pool: it LISTENs for commits to
- * the outbox (here, not on the process's shared listening connection: docs/adr/0089) and holds
- * the schema's session-level advisory lock, so exactly one relay per schema publishes without any
- * transaction staying open while the broker is slow or away. If the connection dies, PostgreSQL
- * releases the lock with it and another replica takes over.
+ * The relay's own PostgreSQL connection, apart from the service's pool: it holds the schema's
+ * session-level advisory lock, so exactly one relay per schema publishes without any transaction
+ * staying open while the broker is slow or away. If the connection dies, PostgreSQL releases the
+ * lock with it and another replica takes over. It does not LISTEN: the relay hears the outbox's
+ * commits on the process's shared listening connection (docs/adr/0089, addendum of the
+ * twenty-fourth session).
  */
 export class RelaySession {
   private broken = false;
@@ -32,7 +32,7 @@ export class RelaySession {
     private readonly lockName: string,
   ) {}
 
-  static async open(options: { dataSource: DataSource; schema: string; logger: Logger; onNotify: (backendPid: number) => void; onError: () => void }): Promise<RelaySession> {
+  static async open(options: { dataSource: DataSource; schema: string; logger: Logger; onError: () => void }): Promise<RelaySession> {
     const client = new Client({ connectionString: databaseUrlOf(options.dataSource), application_name: `${options.schema}:outbox-relay` });
     const session = new RelaySession(client, `outbox:${options.schema}`);
     // Without a listener an 'error' event (server restart) would crash the process.
@@ -41,10 +41,8 @@ export class RelaySession {
       options.logger.warn({ err: error }, 'outbox relay connection lost');
       options.onError();
     });
-    client.on('notification', (notification) => options.onNotify(notification.processId));
     try {
       await client.connect();
-      await client.query(`LISTEN "${outboxChannel(options.schema)}"`);
       await client.query(RELAY_PLANNER_SETTINGS);
     } catch (error) {
       await client.end().catch(() => undefined); // the connect error is the one worth reporting
