@@ -56,6 +56,8 @@ class SharedListener {
   private readonly connected: Promise<void>;
   private lost = false;
   private established = false;
+  /** The connection's statements, one after another in the order sent (pg no longer queues them for us). */
+  private statements: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly url: string,
@@ -82,7 +84,7 @@ class SharedListener {
   async subscribe(channel: string, subscriber: Subscriber): Promise<void> {
     let entry = this.channels.get(channel);
     if (!entry) {
-      const listened = this.connected.then(() => this.client.query(`LISTEN ${quoted(channel)}`)).then(() => undefined);
+      const listened = this.connected.then(() => this.run(`LISTEN ${quoted(channel)}`));
       entry = { subscribers: new Set(), listened };
       this.channels.set(channel, entry);
     }
@@ -109,8 +111,15 @@ class SharedListener {
       await this.client.end().catch(() => undefined);
     } else if (!this.lost) {
       // Queued after any LISTEN sent before it: a subscriber that comes back meanwhile listens again after it.
-      await this.client.query(`UNLISTEN ${quoted(channel)}`).catch(() => undefined);
+      await this.run(`UNLISTEN ${quoted(channel)}`).catch(() => undefined);
     }
+  }
+
+  /** Sends `sql` once every statement sent before it has been answered. */
+  private run(sql: string): Promise<void> {
+    const done = this.statements.then(() => this.client.query(sql)).then(() => undefined);
+    this.statements = done.catch(() => undefined);
+    return done;
   }
 
   private loseConnection(error: unknown): void {

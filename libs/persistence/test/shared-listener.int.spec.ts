@@ -139,4 +139,33 @@ describe('the shared listening connection (docs/adr/0089)', () => {
     await admin.query(`SELECT pg_notify('tss_a', '')`);
     await waitFor('the returning subscriber told', () => back.calls.count === 1);
   });
+
+  it('sends its statements one at a time: channels listened to together wait for each other, not on the driver’s deprecated queue', async () => {
+    // Statements sent to the listening connection while another is still unanswered.
+    let overlapping = 0;
+    const inFlight = new Map<Client, number>();
+    const query = Client.prototype.query;
+    const sent = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      if (this === admin) return (query as (...a: unknown[]) => unknown).apply(this, args);
+      const before = inFlight.get(this) ?? 0;
+      if (before > 0) overlapping += 1;
+      inFlight.set(this, before + 1);
+      const answer = (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+      void Promise.resolve(answer)
+        .catch(() => undefined)
+        .finally(() => inFlight.set(this, (inFlight.get(this) ?? 1) - 1));
+      return answer;
+    } as typeof Client.prototype.query);
+    try {
+      const told = [counter(), counter(), counter()];
+      await Promise.all(told.map((t, i) => subscribe(`tss_q${i}`, t.onNotify)));
+      await admin.query(`SELECT pg_notify('tss_q0', ''), pg_notify('tss_q1', ''), pg_notify('tss_q2', '')`);
+      await waitFor('each channel told', () => told.every((t) => t.calls.count === 1));
+      await Promise.all(open.splice(0).map((l) => l.close()));
+      expect(sent.mock.calls.map(([sql]) => String(sql)).filter((sql) => sql.startsWith('LISTEN'))).toHaveLength(3);
+      expect(overlapping).toBe(0);
+    } finally {
+      sent.mockRestore();
+    }
+  });
 });
