@@ -255,19 +255,25 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
     }
   });
 
-  it('after a drain of a whole batch, a commit made meanwhile is drained at once: no linger (docs/adr/0056)', async () => {
+  /** A transport on the path Kafka takes whose first batch waits for `release()`; `handedOver()` counts the batches given to it. */
+  const holdingTheFirstBatch = () => {
     let release!: () => void;
     const accepted = new Promise<void>((resolve) => (release = resolve));
-    let handedOver = 0;
-    const statements = jest.spyOn(RelaySession.prototype, 'query');
+    let batches = 0;
     const slow: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
       copyFromOutbox: undefined,
       publish: async (messages: readonly OutboundMessage[]) => {
-        handedOver += 1;
-        if (handedOver === 1) await accepted;
+        batches += 1;
+        if (batches === 1) await accepted;
         await transport.publish(messages);
       },
     });
+    return { slow, release, handedOver: () => batches };
+  };
+
+  it('after a drain of a whole batch, a commit made meanwhile is drained at once: no linger (docs/adr/0056)', async () => {
+    const { slow, release, handedOver } = holdingTheFirstBatch();
+    const statements = jest.spyOn(RelaySession.prototype, 'query');
     try {
       const burst = await writeBurst(5);
       // A linger far past the test's wait: only a drain without one can publish the next event in time.
@@ -275,7 +281,7 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
       relays.push(relay);
       const kicks = jest.spyOn(relay, 'kick');
       relay.start();
-      await waitFor('the batch of five handed to the transport', () => handedOver === 1);
+      await waitFor('the batch of five handed to the transport', () => handedOver() === 1);
       // Its next read (empty) done while the transport holds the batch; then another commit wakes the relay.
       await waitFor('the read ahead sent', () => statements.mock.calls.length >= 2);
       await Promise.allSettled(statements.mock.results.map((r) => r.value));
@@ -293,17 +299,7 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
   });
 
   it('a commit of its own unit of work wakes the relay once: the NOTIFY that follows its kick is known for an echo (docs/adr/0090)', async () => {
-    let release!: () => void;
-    const accepted = new Promise<void>((resolve) => (release = resolve));
-    let handedOver = 0;
-    const slow: EventTransport = Object.assign(Object.create(transport) as EventTransport, {
-      copyFromOutbox: undefined,
-      publish: async (messages: readonly OutboundMessage[]) => {
-        handedOver += 1;
-        if (handedOver === 1) await accepted;
-        await transport.publish(messages);
-      },
-    });
+    const { slow, release, handedOver } = holdingTheFirstBatch();
     try {
       // A second wake-up during the drain would linger far past the test's wait, and hold the next commit back.
       const relay = new OutboxRelay({ dataSource, schema: SCHEMA, transport: slow, clock: systemClock, logger, pollIntervalMs: FALLBACK_POLL_MS, lingerMs: 60_000 });
@@ -317,7 +313,7 @@ describe('outbox relay (issue #7, docs/adr/0013)', () => {
       await waitFor('the first drain', () => drains.mock.calls.length === 1);
       await drains.mock.results[0].value;
       const first = await own.run((tx) => outbox.add(tx, TicketAcceptedV1, randomUUID(), { partnerId: randomUUID(), sequence: 2, acceptedAt: '2026-01-01T00:00:00.000Z', via: 'api' }));
-      await waitFor('the commit handed to the transport', () => handedOver === 1);
+      await waitFor('the commit handed to the transport', () => handedOver() === 1);
       await waitFor('the commit’s NOTIFY heard while the transport holds the batch', () => heard.mock.calls.length === 1);
       release();
       await waitFor('the first event published', () => isPublished(first.id), { timeoutMs: 2_000 });
