@@ -341,6 +341,8 @@ export class OutboxRelay {
     if (this.listening?.usable) return;
     await this.listening?.close();
     this.listening = undefined;
+    // What the lost connection would have said will not come; what the new one says from its LISTEN on pairs as usual.
+    this.echoes.forget();
     this.listening = await listen({
       url: databaseUrlOf(this.options.dataSource),
       channel: outboxChannel(this.schema),
@@ -348,8 +350,6 @@ export class OutboxRelay {
       // Without a sender the connection was lost: wake up and listen again.
       onNotify: (senderPid) => (senderPid === undefined ? this.kick() : this.notified(senderPid)),
     });
-    // A new LISTEN hears no NOTIFY sent before it; the drain that follows reads those commits.
-    this.echoes.forget();
   }
 
   private async closeSession(): Promise<void> {

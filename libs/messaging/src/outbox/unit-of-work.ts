@@ -1,6 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { backendPidOf } from '@tss/persistence';
-import type { AnnouncedCommit } from './commit-echoes';
 import { outboxWrittenIn } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
 
@@ -14,11 +13,12 @@ export const isRetryableTransactionFailure = (error: unknown): boolean => {
   return typeof code === 'string' && RETRYABLE_CODES.has(code);
 };
 
-/** What a finished attempt tells the unit of work: the work's value, and the commit to announce if it wrote events. */
+/** What a finished attempt tells the unit of work: the work's value, whether its commit carries events for the relay, and on which backend. */
 interface Attempted<T> {
   value: T;
-  /** Set when the commit carries events for the relay; the backend is unknown only if nothing was sent. */
-  wroteEvents?: { backendPid: number | undefined };
+  wroteEvents: boolean;
+  /** Unknown only if nothing was sent. */
+  backendPid?: number;
 }
 
 /**
@@ -67,15 +67,15 @@ export class UnitOfWork {
   /** Runs the work; tells the unit of work whether its commit will carry events for the relay, and from which backend. */
   private async written<T>(tx: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<Attempted<T>> {
     const value = await work(tx);
-    return outboxWrittenIn(tx) ? { value, wroteEvents: { backendPid: backendPidOf(tx) } } : { value };
+    return { value, wroteEvents: outboxWrittenIn(tx), backendPid: backendPidOf(tx) };
   }
 
   private async attempts<T>(once: () => Promise<Attempted<T>>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const startedAt = performance.now();
-        const { value, wroteEvents } = await once();
-        if (wroteEvents) this.relay?.kick(announced(wroteEvents.backendPid, startedAt));
+        const { value, wroteEvents, backendPid } = await once();
+        if (wroteEvents) this.relay?.kick(backendPid === undefined ? undefined : { backendPid, startedAt });
         return value;
       } catch (error) {
         if (attempt >= ATTEMPTS || !isRetryableTransactionFailure(error)) throw error;
@@ -85,5 +85,3 @@ export class UnitOfWork {
     }
   }
 }
-
-const announced = (backendPid: number | undefined, startedAt: number): AnnouncedCommit | undefined => (backendPid === undefined ? undefined : { backendPid, startedAt });
