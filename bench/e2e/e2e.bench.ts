@@ -16,6 +16,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Agent, request } from 'undici';
+import { fixKafkajsRequestQueue } from '@tss/messaging';
 import { EmbeddedPostgres, ensureDatabase } from '@tss/persistence';
 import { freePort } from '@tss/service-kit/testing';
 import { startServices } from '../../services/single-process/src/start-services';
@@ -153,6 +154,9 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
 };
 
 const baselineRoundTrip = async (brokers: string[], rate: number, durationS: number) => {
+  // The services' kafkajs, as their transport runs it: without the fix, each connection's request
+  // queue wakes this process every millisecond, with a TimeoutNegativeWarning (docs/adr/0057).
+  fixKafkajsRequestQueue();
   const kafka = new Kafka({ clientId: 'bench-e2e-baseline', brokers, logLevel: logLevel.NOTHING });
   const topic = `bench-e2e-baseline-${randomBytes(4).toString('hex')}`;
   const admin = kafka.admin();
