@@ -11,7 +11,6 @@ KAFKA_TOPIC_PARTITIONS: {{ .Values.config.kafkaTopicPartitions | quote }}
 DB_POOL_SIZE: {{ .Values.config.dbPoolSize | quote }}
 DB_CONNECT_TIMEOUT_MS: {{ .Values.config.dbConnectTimeoutMs | int64 | quote }}
 DB_ANSWER_TIMEOUT_MS: {{ .Values.config.dbAnswerTimeoutMs | int64 | quote }}
-DB_POOL_IDLE_TIMEOUT_MS: {{ .Values.config.dbPoolIdleTimeoutMs | int64 | quote }}
 TSS_JWT_ISSUER: {{ .Values.config.jwtIssuer | quote }}
 TSS_JWT_AUDIENCE: {{ .Values.config.jwtAudience | quote }}
 SHUTDOWN_TIMEOUT_MS: {{ .Values.config.shutdownTimeoutMs | quote }}

@@ -904,30 +904,6 @@ class DatabaseAnswerTimeout(unittest.TestCase):
         render("config.dbAnswerTimeoutMs=600000")
 
 
-class DatabasePoolIdleTimeout(unittest.TestCase):
-    """How long a pooled connection may sit idle, every service (docs/adr/0091)."""
-
-    @staticmethod
-    def code_default():
-        with open(os.path.join(ROOT, "libs", "persistence", "src", "data-source.ts")) as f:
-            return re.search(r"export const DEFAULT_POOL_IDLE_TIMEOUT_MS = ([0-9_]+);", f.read()).group(1).replace("_", "")
-
-    def test_default_is_the_services_own_and_a_value_reaches_every_service(self):
-        self.assertEqual(named(render(), "ConfigMap", "t-tss")["data"]["DB_POOL_IDLE_TIMEOUT_MS"], self.code_default())
-        docs = render("config.dbPoolIdleTimeoutMs=60000")
-        self.assertEqual(named(docs, "ConfigMap", "t-tss")["data"]["DB_POOL_IDLE_TIMEOUT_MS"], "60000")
-        for s in SERVICES:
-            pod = named(docs, "Deployment", full(s))["spec"]["template"]["spec"]
-            self.assertIn({"configMapRef": {"name": "t-tss"}}, pod["containers"][0]["envFrom"], s)
-
-    def test_out_of_range_fails_the_install(self):
-        for value in ("999", "86400001"):
-            with self.subTest(value=value):
-                self.assertRegex(render("config.dbPoolIdleTimeoutMs=" + value, expect_failure=True), "dbPoolIdleTimeoutMs")
-        render("config.dbPoolIdleTimeoutMs=1000")
-        render("config.dbPoolIdleTimeoutMs=86400000")
-
-
 class IntakeSettings(unittest.TestCase):
     """ticket-intake's parts' settings (issue #9, #14): reopen window, vault, attachments; the gateway's upload limit."""
 

@@ -25,12 +25,6 @@ export interface ServiceDataSourceOptions {
    * bound closed needs a new one, and would otherwise wait 5 s whatever its bound (docs/adr/0073).
    */
   connectTimeoutMs?: number;
-  /**
-   * How long a pooled connection may sit idle before the pool closes it (default 10 min; pg's own
-   * default, 10 s, closed the connections beyond those in constant use between a load's bursts:
-   * docs/adr/0091). The runtime passes DB_POOL_IDLE_TIMEOUT_MS.
-   */
-  idleTimeoutMs?: number;
 }
 
 /**
@@ -39,13 +33,6 @@ export interface ServiceDataSourceOptions {
  */
 /** A new pooled connection's bound when none is given. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-/**
- * How long a pooled connection may sit idle when no bound is given: ten minutes, HikariCP's
- * `idleTimeout`. pg's pool closes one idle for 10 s by default, so under a steady load the
- * connections beyond the few in constant use were closed between bursts and opened again in the
- * next, each a new backend with cold caches and no prepared statement (docs/adr/0091).
- */
-export const DEFAULT_POOL_IDLE_TIMEOUT_MS = 600_000;
 
 export const createServiceDataSource = (options: ServiceDataSourceOptions): DataSource => {
   if (options.preparedStatements) usePreparedStatements();
@@ -64,7 +51,6 @@ export const createServiceDataSource = (options: ServiceDataSourceOptions): Data
       max: options.poolSize ?? 10,
       options: `-c search_path=${options.schema}`,
       connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      idleTimeoutMillis: options.idleTimeoutMs ?? DEFAULT_POOL_IDLE_TIMEOUT_MS,
       // A request's statements wait for an answer at most DB_ANSWER_TIMEOUT_MS (answer-bound.ts, docs/adr/0073).
       Client: AnswerBoundClient,
     },

@@ -1,14 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { EventRetentionEnv, OutboxRelayEnv, retentionSettingsOf, type RetentionSettings } from '@tss/messaging';
-import { DEFAULT_POOL_IDLE_TIMEOUT_MS } from '@tss/persistence';
 import { envSchema, loadConfig } from '@tss/service-kit';
 
 /**
  * What the runtime reads for every service it hosts, whatever the service: its relay's batch, its
- * event retention, whether its data source prepares the hot statements, how long a request's
- * statement waits for an answer and how long a pooled connection may sit idle. Part of every
- * process's one schema (`processConfigSchema`), so a bad value stops the start before anything
- * connects, named with the others (docs/adr/0015).
+ * event retention, whether its data source prepares the hot statements and how long a request's
+ * statement waits for an answer. Part of every process's one schema (`processConfigSchema`), so a bad value stops
+ * the start before anything connects, named with the others (docs/adr/0015).
  */
 /** DB_ANSWER_TIMEOUT_MS unset: long above any statement a request runs, short of a client's patience. */
 export const DEFAULT_DB_ANSWER_TIMEOUT_MS = 15_000;
@@ -24,13 +22,6 @@ export const ServiceHostEnv = envSchema({
     description:
       "How long a statement sent for an API request waits for PostgreSQL's answer; then its connection is closed and the request answered 503 with Retry-After. Relays, consumers, timers and migrations are not bound by it",
   }),
-  DB_POOL_IDLE_TIMEOUT_MS: Type.Integer({
-    minimum: 1_000,
-    maximum: 86_400_000,
-    default: DEFAULT_POOL_IDLE_TIMEOUT_MS,
-    description:
-      "How long a pooled connection may sit idle before the pool closes it (docs/adr/0091); below a pooler's or the server's own idle limit (PgBouncer's server_idle_timeout, PostgreSQL's idle_session_timeout), if set",
-  }),
   // Anything but `on` used to mean off, silently (`yes`, `true`, `ON`): a value is one of the two.
   PG_PREPARED_STATEMENTS: Type.Union([Type.Literal('on'), Type.Literal('off')], {
     default: 'on',
@@ -45,8 +36,6 @@ export interface HostSettings {
   preparedStatements: boolean;
   /** DB_ANSWER_TIMEOUT_MS: a request's statement waits this long for PostgreSQL at most. */
   answerTimeoutMs: number;
-  /** DB_POOL_IDLE_TIMEOUT_MS: the pool closes a connection idle this long. */
-  poolIdleTimeoutMs: number;
 }
 
 /** The host's settings from `env`; a ConfigError naming every bad one (a process has checked them at start already). */
@@ -54,6 +43,5 @@ export const hostSettingsFrom = (env: NodeJS.ProcessEnv): HostSettings => {
   const config = loadConfig(ServiceHostEnv, env);
   return { relayBatchSize: config.OUTBOX_RELAY_BATCH_SIZE, retention: retentionSettingsOf(config), preparedStatements: config.PG_PREPARED_STATEMENTS === 'on',
     answerTimeoutMs: config.DB_ANSWER_TIMEOUT_MS,
-    poolIdleTimeoutMs: config.DB_POOL_IDLE_TIMEOUT_MS,
   };
 };

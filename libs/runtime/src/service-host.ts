@@ -151,7 +151,6 @@ export class ServiceHost {
       applicationName: module.name,
       preparedStatements: settings.preparedStatements,
       connectTimeoutMs: Math.min(DEFAULT_CONNECT_TIMEOUT_MS, settings.answerTimeoutMs),
-      idleTimeoutMs: settings.poolIdleTimeoutMs,
     });
     try {
       if (options.migrate) {

@@ -2,20 +2,13 @@ import { ConfigError } from '@tss/service-kit';
 import { hostSettingsFrom } from '../src';
 
 describe('what the runtime reads for every hosted service (ServiceHostEnv, docs/adr/0015)', () => {
-  it('defaults: relay batches of 500, events kept 7 days and pruned hourly in batches of 1000, hot statements prepared, a request waits 15 s for PostgreSQL, a pooled connection idles 10 min', () => {
+  it('defaults: relay batches of 500, events kept 7 days and pruned hourly in batches of 1000, hot statements prepared, a request waits 15 s for PostgreSQL', () => {
     expect(hostSettingsFrom({})).toEqual({
       relayBatchSize: 500,
       retention: { retentionMs: 7 * 86_400_000, intervalMs: 3_600_000, batchSize: 1_000 },
       preparedStatements: true,
       answerTimeoutMs: 15_000,
-      poolIdleTimeoutMs: 600_000,
     });
-  });
-
-  it('DB_POOL_IDLE_TIMEOUT_MS is bounded: 1 s to a day (docs/adr/0091)', () => {
-    expect(hostSettingsFrom({ DB_POOL_IDLE_TIMEOUT_MS: '1000' }).poolIdleTimeoutMs).toBe(1_000);
-    expect(hostSettingsFrom({ DB_POOL_IDLE_TIMEOUT_MS: '86400000' }).poolIdleTimeoutMs).toBe(86_400_000);
-    for (const value of ['999', '86400001', '10m', '0']) expect(() => hostSettingsFrom({ DB_POOL_IDLE_TIMEOUT_MS: value })).toThrow(/DB_POOL_IDLE_TIMEOUT_MS/);
   });
 
   it('DB_ANSWER_TIMEOUT_MS is bounded: 100 ms to 10 min (docs/adr/0073)', () => {
