@@ -75,9 +75,10 @@ const hops = async (databaseUrl: string, since: Date) => {
 };
 
 /**
- * PostgreSQL sessions opened in `database` from now until the returned function is called (this
- * function's own two reads left out): each is a backend forked, with cold caches and no prepared
- * statement, so a pool that lets its connections go between bursts pays for them under load.
+ * PostgreSQL sessions opened in the database of `databaseUrl` from now until the returned function
+ * is called (this function's own two reads left out). Each is a backend forked, with cold caches and
+ * no prepared statement: pg's pools close a connection idle for 10 s, and open it again in the next
+ * burst (docs/performance.md, session of 2026-12-08).
  */
 const sessionsFrom = async (databaseUrl: string): Promise<() => Promise<number>> => {
   const read = async () => {

@@ -266,8 +266,8 @@ export const runMemoryBench = async (): Promise<BenchFigures> => {
             pauseMsPerTicket: Number((['minor', 'major', 'incremental', 'weakcb'].reduce((sum, kind) => sum + delta(kind, 'ms'), 0) / tickets).toFixed(3)),
           };
         }
-        // The consumers are behind intake after its maximum: the half-rate run starts once they have
-        // caught up, so it measures its own rate, not the drain of the run before it.
+        // The consumers may still be behind intake after its maximum: the half-rate run starts once
+        // they have caught up, so it measures its own rate, not the drain of the run before it.
         const settledAfterLoadS = await settled(running.pids);
         // Issue #15, benchmark 1: the latency at a fixed half of the rate just measured.
         const halfRate = Math.max(1, Math.round(loaded.result.requestsPerSecond / 2));
